@@ -1,0 +1,56 @@
+# Eligibility Workbench: the two commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SAMPLE_SEED ?= 20260901
+
+.PHONY: demo test lint format bench samples clean help
+
+help:
+	@echo "make demo   - create .venv, install, build a synthetic council, run the pipeline, write a report"
+	@echo "make test   - install the dev tools, run ruff and the whole test suite"
+	@echo "make bench  - run the benchmarks, results in benchmarks/results/"
+	@echo "make samples - regenerate data_samples/ from their fixed seeds"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=...")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/workbench demo
+
+# pytest exits 5 when it collects no tests: that is a failure here, never a pass.
+test: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	@$(BIN)/python -m pytest -n 2 --dist loadfile; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as a failure"; exit 1; fi; \
+	  exit $$rc
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python -m benchmarks.run
+
+samples: $(VENV)/.installed
+	rm -rf data_samples/council_small data_samples/council_messy
+	$(BIN)/workbench synth --households 300 --seed $(SAMPLE_SEED) --out data_samples/council_small
+	$(BIN)/workbench synth --households 300 --seed $(SAMPLE_SEED) --messy --out data_samples/council_messy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

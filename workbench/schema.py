@@ -1,0 +1,251 @@
+"""The canonical input tables, declared once as data.
+
+Loading (`workbench.io`), validation, the quarantine, `workbench schema` and the data-contract
+section of the README are all generated from `TABLES`. To add a column, add it here.
+
+Example
+-------
+>>> from workbench.schema import TABLES
+>>> TABLES["people"].column("date_of_birth").dtype
+'date'
+>>> TABLES["benefits"].id_column
+'award_id'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "BENEFITS",
+    "CHILD_STATUSES",
+    "TABLES",
+    "Column",
+    "DType",
+    "Normaliser",
+    "Table",
+    "contract_markdown",
+]
+
+DType = Literal["string", "date", "decimal", "enum"]
+Normaliser = Literal["postcode", "nino", "name"]
+
+BENEFITS: tuple[str, ...] = (
+    "universal_credit",
+    "income_support",
+    "jsa_income_based",
+    "esa_income_related",
+    "child_tax_credit",
+    "working_tax_credit",
+    "wtc_run_on",
+    "pension_credit_guarantee",
+    "asylum_support",
+    "disability_living_allowance",
+    "housing_benefit",
+    "council_tax_reduction",
+)
+
+CHILD_STATUSES: tuple[str, ...] = (
+    "looked_after",
+    "ehc_plan",
+    "special_guardianship_order",
+    "child_arrangements_order",
+    "adoption_order",
+)
+
+ROLES: tuple[str, ...] = ("parent_carer", "child", "other")
+FUNDING_STREAMS: tuple[str, ...] = ("two_year_old", "universal_three_four", "working_parent")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a canonical table.
+
+    `special_category` columns (UK GDPR Art. 9 and equality fields) are loaded only for
+    equality monitoring, never to select anyone. `normalise` names the clean-up applied
+    before validation (postcode spacing and case, NINO case and spaces, name whitespace).
+    """
+
+    name: str
+    dtype: DType
+    required: bool
+    meaning: str
+    allowed: tuple[str, ...] | None = None
+    normalise: Normaliser | None = None
+    special_category: bool = False
+
+    def __post_init__(self) -> None:
+        if (self.dtype == "enum") != (self.allowed is not None):
+            raise ValueError(f"column {self.name}: enum columns, and only they, list allowed values")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A canonical table: its columns, its id, and the date pairs that must be in order."""
+
+    name: str
+    required: bool
+    meaning: str
+    columns: tuple[Column, ...]
+    id_column: str
+    # (start, end) column pairs: a row whose end is before its start is quarantined.
+    date_order: tuple[tuple[str, str], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.columns]
+        if len(set(names)) != len(names):
+            raise ValueError(f"table {self.name}: duplicate column names")
+        if self.id_column not in names:
+            raise ValueError(f"table {self.name}: id column {self.id_column} not declared")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"table {self.name} has no column {name!r}")
+
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    def columns_for(self, *, equality_monitoring: bool = False) -> tuple[Column, ...]:
+        """The columns a purpose may load: special-category ones only for equality monitoring."""
+        return tuple(c for c in self.columns if equality_monitoring or not c.special_category)
+
+
+def _s(name: str, required: bool, meaning: str, normalise: Normaliser | None = None) -> Column:
+    return Column(name, "string", required, meaning, normalise=normalise)
+
+
+def _d(name: str, required: bool, meaning: str) -> Column:
+    return Column(name, "date", required, meaning)
+
+
+def _m(name: str, meaning: str) -> Column:
+    return Column(name, "decimal", False, meaning)
+
+
+def _e(name: str, allowed: Iterable[str], required: bool, meaning: str) -> Column:
+    return Column(name, "enum", required, meaning, allowed=tuple(allowed))
+
+
+def _equality(name: str, meaning: str) -> Column:
+    return Column(name, "string", False, meaning, special_category=True)
+
+
+PEOPLE = Table(
+    name="people",
+    required=True,
+    meaning="The council's person index (children and adults), one row per person.",
+    id_column="person_id",
+    columns=(
+        _s("person_id", True, "Unique within the file."),
+        _s("household_id", True, "People with the same household_id live together."),
+        _s("forename", True, "Forename.", "name"),
+        _s("surname", True, "Surname.", "name"),
+        _d("date_of_birth", True, "Date of birth."),
+        _s("nino", False, "National Insurance number (adults), AB123456C.", "nino"),
+        _s("address_line_1", False, "First line of the address.", "name"),
+        _s("postcode", False, "UK postcode, upper-cased with one space.", "postcode"),
+        _e("role", ROLES, False, "parent_carer, child or other: whose awards count for a child."),
+        _equality("sex", "Equality monitoring only, reported in aggregate."),
+        _equality("ethnicity", "Equality monitoring only, reported in aggregate."),
+        _equality("first_language", "Equality monitoring only, reported in aggregate."),
+    ),
+)
+
+BENEFITS_TABLE = Table(
+    name="benefits",
+    required=True,
+    meaning="Benefit awards, one row per award.",
+    id_column="award_id",
+    date_order=(("start_date", "end_date"),),
+    columns=(
+        _s("award_id", True, "Unique within the file."),
+        _s("person_id", True, "The claimant; for disability_living_allowance, the child."),
+        _e("benefit", BENEFITS, True, "Which benefit is awarded."),
+        _d("start_date", True, "First day in payment."),
+        _d("end_date", False, "Last day in payment (inclusive); empty means ongoing."),
+        _m("net_earned_income", "Universal Credit: household take-home pay from work, a year."),
+        _m("gross_income", "Tax credits: household gross annual income."),
+    ),
+)
+
+CHILD_STATUSES_TABLE = Table(
+    name="child_statuses",
+    required=False,
+    meaning="Social care and SEND status episodes, one row per episode.",
+    id_column="status_id",
+    date_order=(("start_date", "end_date"),),
+    columns=(
+        _s("status_id", True, "Unique within the file."),
+        _s("person_id", True, "The child."),
+        _e("status", CHILD_STATUSES, True, "Which status."),
+        _d("start_date", True, "First day of the episode."),
+        _d("end_date", False, "Last day (inclusive); empty means ongoing."),
+    ),
+)
+
+DWP_LIST = Table(
+    name="dwp_list",
+    required=False,
+    meaning="The DWP's list of potentially eligible two-year-olds (Childcare Act 2006 s13A).",
+    id_column="record_id",
+    columns=(
+        _s("record_id", True, "Row id (numbered by the loader when the supplier gives none)."),
+        _s("child_forename", True, "Child's forename.", "name"),
+        _s("child_surname", True, "Child's surname.", "name"),
+        _d("child_date_of_birth", True, "Child's date of birth."),
+        _s("parent_forename", True, "Parent's forename.", "name"),
+        _s("parent_surname", True, "Parent's surname.", "name"),
+        _s("parent_nino", False, "Parent's National Insurance number.", "nino"),
+        _s("address_line_1", False, "Address line 1.", "name"),
+        _s("address_line_2", False, "Address line 2.", "name"),
+        _s("address_line_3", False, "Address line 3.", "name"),
+        _s("address_line_4", False, "Address line 4.", "name"),
+        _s("postcode", False, "UK postcode.", "postcode"),
+        _d("list_date", False, "The date the list was produced."),
+    ),
+)
+
+FUNDED_PLACES = Table(
+    name="funded_places",
+    required=False,
+    meaning="Providers' headcount of funded children, one row per child per term.",
+    id_column="record_id",
+    columns=(
+        _s("record_id", True, "Unique within the file."),
+        _s("provider_id", True, "The provider."),
+        _d("term_start", True, "First day of the term funded."),
+        _s("child_forename", True, "Child's forename.", "name"),
+        _s("child_surname", True, "Child's surname.", "name"),
+        _d("child_date_of_birth", True, "Child's date of birth."),
+        _s("postcode", False, "UK postcode.", "postcode"),
+        _e("funding_stream", FUNDING_STREAMS, True, "Which entitlement funds the place."),
+        _m("hours_per_week", "Funded hours a week."),
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (PEOPLE, BENEFITS_TABLE, CHILD_STATUSES_TABLE, DWP_LIST, FUNDED_PLACES)
+}
+
+
+def contract_markdown() -> str:
+    """The data contract as Markdown tables, generated from `TABLES` (used by the README)."""
+    lines: list[str] = []
+    for table in TABLES.values():
+        need = "required" if table.required else "optional"
+        lines += [f"### {table.name} ({need})", "", table.meaning, ""]
+        lines += ["| column | type | required | meaning |", "|---|---|---|---|"]
+        for c in table.columns:
+            kind = c.dtype if c.allowed is None else "enum: " + ", ".join(f"`{a}`" for a in c.allowed)
+            meaning = c.meaning + (" *Special category.*" if c.special_category else "")
+            lines.append(f"| {c.name} | {kind} | {'yes' if c.required else 'no'} | {meaning} |")
+        lines.append("")
+    return "\n".join(lines)
