@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SAMPLE_SEED ?= 20260901
 
-.PHONY: demo test lint format bench samples clean help
+.PHONY: demo test lint format bench samples docs clean help
 
 help:
 	@echo "make demo   - create .venv, install, build a synthetic council, run the pipeline, write a report"
@@ -51,6 +51,9 @@ samples: $(VENV)/.installed
 	rm -rf data_samples/council_small data_samples/council_messy
 	$(BIN)/workbench synth --households 300 --seed $(SAMPLE_SEED) --out data_samples/council_small
 	$(BIN)/workbench synth --households 300 --seed $(SAMPLE_SEED) --messy --out data_samples/council_messy
+
+docs: $(VENV)/.installed
+	$(BIN)/python -m workbench.docs README.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -48,6 +48,14 @@ def _root(quiet: Quiet = False) -> None:
 # Add new commands below this line, one function each, with no logic of their own.
 
 
+@app.command("schema")
+def schema_command() -> None:
+    """Print the data contract: every canonical table and column, generated from the schema."""
+    from workbench.schema import contract_markdown
+
+    typer.echo(contract_markdown())
+
+
 def main() -> None:
     """Entry point: a WorkbenchError becomes one line on stderr and exit code 1."""
     try:

@@ -78,7 +78,9 @@ class Column:
 
     def __post_init__(self) -> None:
         if (self.dtype == "enum") != (self.allowed is not None):
-            raise ValueError(f"column {self.name}: enum columns, and only they, list allowed values")
+            raise ValueError(
+                f"column {self.name}: enum columns, and only they, list allowed values"
+            )
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,9 @@ def contract_markdown() -> str:
         lines += [f"### {table.name} ({need})", "", table.meaning, ""]
         lines += ["| column | type | required | meaning |", "|---|---|---|---|"]
         for c in table.columns:
-            kind = c.dtype if c.allowed is None else "enum: " + ", ".join(f"`{a}`" for a in c.allowed)
+            kind = (
+                c.dtype if c.allowed is None else "enum: " + ", ".join(f"`{a}`" for a in c.allowed)
+            )
             meaning = c.meaning + (" *Special category.*" if c.special_category else "")
             lines.append(f"| {c.name} | {kind} | {'yes' if c.required else 'no'} | {meaning} |")
         lines.append("")
