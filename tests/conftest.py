@@ -1,0 +1,48 @@
+"""Shared test helpers: small, generic, hand-made data only."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+FileContent = str | bytes | pl.DataFrame
+
+
+def write_file(path: Path, content: FileContent) -> Path:
+    """Write text (dedented), raw bytes, or a frame in the format its suffix names."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif isinstance(content, str):
+        path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+    elif path.suffix == ".parquet":
+        content.write_parquet(path)
+    elif path.suffix == ".xlsx":
+        content.write_excel(path)
+    else:
+        content.write_csv(path)
+    return path
+
+
+@pytest.fixture
+def make_folder(tmp_path: Path) -> Callable[..., Path]:
+    """A function that writes files into a new folder under tmp_path and returns the folder.
+
+    Example: ``folder = make_folder({"people.csv": "person_id,...\\nP1,..."})``
+    """
+    count = 0
+
+    def make(files: Mapping[str, FileContent], name: str | None = None) -> Path:
+        nonlocal count
+        count += 1
+        folder = tmp_path / (name or f"data{count}")
+        folder.mkdir(parents=True)
+        for file_name, content in files.items():
+            write_file(folder / file_name, content)
+        return folder
+
+    return make

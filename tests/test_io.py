@@ -1,0 +1,725 @@
+"""Loading a data folder: typed tables, the quarantine (file, row, column, reason), warnings."""
+
+from __future__ import annotations
+
+import doctest
+import textwrap
+from datetime import date
+from io import StringIO
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from workbench import clean
+from workbench.errors import DataFileError, UsageError, WorkbenchError
+from workbench.io import find_table_file, load_folder
+from workbench.schema import BENEFITS, TABLES
+
+PEOPLE = """
+person_id,household_id,forename,surname,date_of_birth,nino,postcode,role
+P1,H1,Ann,Smith,1990-04-01,AB123456C,SW1A 1AA,parent_carer
+P2,H1,Ben,Smith,2023-05-06,,SW1A 1AA,child
+"""
+BENEFITS_CSV = """
+award_id,person_id,benefit,start_date,end_date,net_earned_income,gross_income
+A1,P1,universal_credit,2024-01-01,,12000.50,
+"""
+ALLOWED_BENEFITS = ", ".join(BENEFITS)
+
+
+def load(make_folder, people: str = PEOPLE, benefits: str = BENEFITS_CSV, **kwargs):
+    folder = make_folder({"people.csv": people, "benefits.csv": benefits})
+    return load_folder(folder, **kwargs)
+
+
+def quarantined(data) -> list[tuple]:
+    return data.quarantine.select("table", "file", "row", "column", "value", "reason").rows()
+
+
+def benefits_with(*rows: str) -> str:
+    header = "award_id,person_id,benefit,start_date,end_date,net_earned_income,gross_income"
+    return "\n".join([header, *rows]) + "\n"
+
+
+def people_with(*rows: str) -> str:
+    header = "person_id,household_id,forename,surname,date_of_birth"
+    return "\n".join([header, *rows]) + "\n"
+
+
+# --- good input ------------------------------------------------------------------------------
+
+
+def test_valid_folder_loads_typed_tables_with_nothing_quarantined(make_folder):
+    data = load(make_folder)
+    people, benefits = data.tables["people"], data.tables["benefits"]
+    # Optional columns the file lacks (address_line_1) are absent, not empty.
+    assert people.schema == pl.Schema(
+        {
+            "person_id": pl.String,
+            "household_id": pl.String,
+            "forename": pl.String,
+            "surname": pl.String,
+            "date_of_birth": pl.Date,
+            "nino": pl.String,
+            "postcode": pl.String,
+            "role": pl.String,
+        }
+    )
+    assert people["date_of_birth"].to_list() == [date(1990, 4, 1), date(2023, 5, 6)]
+    assert benefits.schema["start_date"] == pl.Date
+    assert benefits.schema["net_earned_income"] == pl.Float64
+    assert benefits.row(0) == (
+        "A1",
+        "P1",
+        "universal_credit",
+        date(2024, 1, 1),
+        None,
+        12000.5,
+        None,
+    )
+    assert data.quarantine.is_empty() and data.warnings.is_empty()
+    assert data.quarantine.schema == pl.Schema(
+        {
+            "table": pl.String,
+            "file": pl.String,
+            "row": pl.Int64,
+            "column": pl.String,
+            "value": pl.String,
+            "reason": pl.String,
+        }
+    )
+
+
+def test_reports_count_read_accepted_and_quarantined_per_file(make_folder):
+    data = load(
+        make_folder,
+        benefits=benefits_with("A1,P1,foo,2024-01-01,,,", "A2,P1,wtc_run_on,2024-01-01,,,"),
+    )
+    report = data.reports["benefits"]
+    assert (report.table, report.file.name, report.format) == ("benefits", "benefits.csv", "csv")
+    assert (report.read, report.accepted, report.quarantined) == (2, 1, 1)
+    assert data.reports["people"].read == data.reports["people"].accepted == 2
+
+
+def test_uk_dates_are_accepted_when_the_whole_column_uses_them(make_folder):
+    data = load(
+        make_folder, people=people_with("P1,H1,Ann,Smith,01/04/1990", "P2,H1,Ben,Smith,6/5/2023")
+    )
+    assert data.tables["people"]["date_of_birth"].to_list() == [date(1990, 4, 1), date(2023, 5, 6)]
+    assert data.quarantine.is_empty()
+
+
+def test_headers_match_whatever_their_case_and_surrounding_space(make_folder):
+    people = " Person_ID ,HOUSEHOLD_ID,Forename,Surname,Date Of Birth\nP1,H1,Ann,Smith,1990-04-01\n"
+    data = load(make_folder, people=people)
+    assert data.tables["people"].row(0) == ("P1", "H1", "Ann", "Smith", date(1990, 4, 1))
+
+
+def test_cells_are_stripped_and_blank_optional_cells_are_null(make_folder):
+    benefits = benefits_with(" A1 , P1 , Universal_Credit ,2024-01-01 ,  , , ")
+    row = load(make_folder, benefits=benefits).tables["benefits"].row(0)
+    assert row == ("A1", "P1", "universal_credit", date(2024, 1, 1), None, None, None)
+
+
+def test_money_with_pound_sign_and_thousands_commas_is_a_number(make_folder):
+    benefits = benefits_with(
+        'A1,P1,universal_credit,2024-01-01,,"£15,400.50",',
+        "A2,P1,child_tax_credit,2024-01-01,,,-12",
+        "A3,P1,child_tax_credit,2024-01-01,,.5,",
+    )
+    frame = load(make_folder, benefits=benefits).tables["benefits"]
+    assert frame["net_earned_income"].to_list() == [15400.5, None, 0.5]
+    assert frame["gross_income"].to_list() == [None, -12.0, None]
+
+
+def test_postcode_and_nino_are_normalised(make_folder):
+    people = (
+        "person_id,household_id,forename,surname,date_of_birth,nino,postcode\n"
+        'P1,H1,"  Mary   Ann ",Smith,1990-04-01,ab 12 34 56 c, sw1a1aa\n'
+    )
+    row = load(make_folder, people=people).tables["people"].row(0, named=True)
+    assert (row["forename"], row["nino"], row["postcode"]) == ("Mary Ann", "AB123456C", "SW1A 1AA")
+
+
+def test_postcode_or_nino_not_in_uk_shape_is_kept_with_a_warning(make_folder):
+    people = (
+        "person_id,household_id,forename,surname,date_of_birth,nino,postcode\n"
+        "P1,H1,Ann,Smith,1990-04-01,QQ123456C,n1\n"
+        "P2,H1,Ben,Smith,1991-04-01,AB123456C,M1 1AE\n"
+    )
+    data = load(make_folder, people=people)
+    assert data.tables["people"]["postcode"].to_list() == ["N1", "M1 1AE"]
+    assert data.tables["people"]["nino"].to_list() == ["QQ123456C", "AB123456C"]
+    assert data.quarantine.is_empty()
+    assert data.warnings.rows() == [
+        (
+            "people",
+            "people.csv",
+            2,
+            "nino",
+            "QQ123456C",
+            "NINO not in UK shape (like AB123456C): kept as given, normalised",
+        ),
+        (
+            "people",
+            "people.csv",
+            2,
+            "postcode",
+            "n1",
+            "postcode not in UK shape (like SW1A 1AA): kept as given, normalised",
+        ),
+    ]
+
+
+def test_extra_columns_are_ignored(make_folder):
+    people = (
+        people_with("P1,H1,Ann,Smith,1990-04-01")
+        .replace("date_of_birth", "date_of_birth,shoe_size")
+        .replace("1990-04-01", "1990-04-01,9")
+    )
+    data = load(make_folder, people=people)
+    assert data.tables["people"].columns == [
+        "person_id",
+        "household_id",
+        "forename",
+        "surname",
+        "date_of_birth",
+    ]
+
+
+# --- bad rows go to the quarantine ------------------------------------------------------------
+
+
+def test_bad_date_is_quarantined_with_file_row_column_and_reason(make_folder):
+    data = load(
+        make_folder, people=people_with("P1,H1,Ann,Smith,1990-04-01", "P2,H1,Ben,Smith,soon")
+    )
+    assert quarantined(data) == [
+        (
+            "people",
+            "people.csv",
+            3,
+            "date_of_birth",
+            "soon",
+            "not a date in this column's format (YYYY-MM-DD)",
+        )
+    ]
+    assert data.tables["people"]["person_id"].to_list() == ["P1"]
+
+
+def test_mixed_date_formats_quarantine_the_rows_in_the_minority_format(make_folder):
+    people = people_with(
+        "P1,H1,Ann,Smith,1990-04-01", "P2,H1,Ben,Smith,06/05/2023", "P3,H1,Cy,Smith,2001-01-31"
+    )
+    assert quarantined(load(make_folder, people=people)) == [
+        (
+            "people",
+            "people.csv",
+            3,
+            "date_of_birth",
+            "06/05/2023",
+            "date written as dd/mm/yyyy but this column uses YYYY-MM-DD in this file "
+            "(mixed date formats)",
+        )
+    ]
+
+
+def test_a_uk_date_column_quarantines_its_iso_dates(make_folder):
+    people = people_with(
+        "P1,H1,Ann,Smith,01/04/1990", "P2,H1,Ben,Smith,06/05/2023", "P3,H1,Cy,Smith,2001-01-31"
+    )
+    data = load(make_folder, people=people)
+    assert quarantined(data)[0][2:] == (
+        4,
+        "date_of_birth",
+        "2001-01-31",
+        "date written as YYYY-MM-DD but this column uses dd/mm/yyyy in this file "
+        "(mixed date formats)",
+    )
+
+
+def test_a_tie_between_date_formats_goes_to_iso(make_folder):
+    people = people_with("P1,H1,Ann,Smith,01/04/1990", "P2,H1,Ben,Smith,2023-05-06")
+    data = load(make_folder, people=people)
+    assert data.tables["people"]["person_id"].to_list() == ["P2"]
+    assert quarantined(data)[0][2:4] == (2, "date_of_birth")
+
+
+def test_two_digit_years_are_not_dates(make_folder):
+    data = load(make_folder, people=people_with("P1,H1,Ann,Smith,1/4/90", "P2,H1,Bo,Li,1/4/1990"))
+    assert quarantined(data)[0][2:] == (
+        2,
+        "date_of_birth",
+        "1/4/90",
+        "not a date in this column's format (dd/mm/yyyy)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("good", "impossible", "label"),
+    [("2020-02-29", "2021-02-29", "YYYY-MM-DD"), ("30/04/2020", "31/04/2020", "dd/mm/yyyy")],
+)
+def test_impossible_dates_are_quarantined(make_folder, good, impossible, label):
+    people = people_with(f"P1,H1,Ann,Smith,{good}", f"P2,H1,Ben,Smith,{impossible}")
+    assert quarantined(load(make_folder, people=people)) == [
+        (
+            "people",
+            "people.csv",
+            3,
+            "date_of_birth",
+            impossible,
+            f"no such date in the calendar (this column uses {label})",
+        )
+    ]
+
+
+def test_unknown_enum_value_is_quarantined_listing_the_allowed_values(make_folder):
+    data = load(make_folder, benefits=benefits_with("A1,P1,free_money,2024-01-01,,,"))
+    assert quarantined(data) == [
+        (
+            "benefits",
+            "benefits.csv",
+            2,
+            "benefit",
+            "free_money",
+            f"'free_money' is not one of: {ALLOWED_BENEFITS}",
+        )
+    ]
+
+
+def test_empty_required_field_is_quarantined(make_folder):
+    data = load(make_folder, people=people_with("P1,H1,   ,Smith,1990-04-01"))
+    assert quarantined(data) == [
+        ("people", "people.csv", 2, "forename", "   ", "required field is empty")
+    ]
+
+
+def test_every_row_carrying_a_duplicated_id_is_quarantined(make_folder):
+    benefits = benefits_with(
+        "A7,P1,universal_credit,2024-01-01,,,",
+        "A2,P1,universal_credit,2024-01-01,,,",
+        "A7,P2,income_support,2024-01-01,,,",
+    )
+    data = load(make_folder, benefits=benefits)
+    assert quarantined(data) == [
+        ("benefits", "benefits.csv", 2, "award_id", "A7", "award_id A7 appears on rows 2, 4"),
+        ("benefits", "benefits.csv", 4, "award_id", "A7", "award_id A7 appears on rows 2, 4"),
+    ]
+    assert data.tables["benefits"]["award_id"].to_list() == ["A2"]
+
+
+def test_an_id_repeated_many_times_lists_its_first_rows_and_the_count(make_folder):
+    benefits = benefits_with(*["A1,P1,universal_credit,2024-01-01,,,"] * 12)
+    reason = quarantined(load(make_folder, benefits=benefits))[0][5]
+    assert (
+        reason
+        == "award_id A1 appears on 12 rows, the first 10 being 2, 3, 4, 5, 6, 7, 8, 9, 10, 11"
+    )
+
+
+def test_end_before_start_is_quarantined_on_the_end_column(make_folder):
+    data = load(
+        make_folder, benefits=benefits_with("A1,P1,universal_credit,2024-02-01,2024-01-01,,")
+    )
+    assert quarantined(data) == [
+        (
+            "benefits",
+            "benefits.csv",
+            2,
+            "end_date",
+            "2024-01-01",
+            "end_date 2024-01-01 is before start_date 2024-02-01",
+        )
+    ]
+
+
+def test_an_award_ending_on_its_first_day_is_accepted(make_folder):
+    data = load(
+        make_folder, benefits=benefits_with("A1,P1,universal_credit,2024-02-01,2024-02-01,,")
+    )
+    assert data.quarantine.is_empty()
+
+
+def test_text_in_a_decimal_column_is_quarantined_as_not_a_number(make_folder):
+    benefits = benefits_with(
+        "A1,P1,universal_credit,2024-01-01,,twelve,",
+        'A2,P1,universal_credit,2024-01-01,,"15,40",',
+        "A3,P1,universal_credit,2024-01-01,,NaN,",
+    )
+    data = load(make_folder, benefits=benefits)
+    reason = "not a number (expected digits like 15400 or £15,400.50)"
+    assert [r[2:] for r in quarantined(data)] == [
+        (2, "net_earned_income", "twelve", reason),
+        (3, "net_earned_income", "15,40", reason),
+        (4, "net_earned_income", "NaN", reason),
+    ]
+
+
+def test_a_row_with_several_problems_is_quarantined_once_listing_them_all(make_folder):
+    data = load(make_folder, benefits=benefits_with("A1,P1,foo,2024-02-01,2024-01-01,x,"))
+    assert quarantined(data) == [
+        (
+            "benefits",
+            "benefits.csv",
+            2,
+            "benefit",
+            "foo",
+            f"benefit: 'foo' is not one of: {ALLOWED_BENEFITS}; "
+            "end_date 2024-01-01 is before start_date 2024-02-01; "
+            "net_earned_income: not a number (expected digits like 15400 or £15,400.50)",
+        )
+    ]
+
+
+def test_quarantine_keeps_the_raw_value_as_written(make_folder):
+    data = load(make_folder, people=people_with("P1,H1,Ann,Smith, 1990-02-30 "))
+    assert quarantined(data)[0][4] == " 1990-02-30 "
+
+
+# --- whole-file problems stop the run -----------------------------------------------------------
+
+
+def test_missing_required_column_names_file_and_column_with_a_hint(make_folder):
+    people = "person_id,household_id,forename,surname,date_of_brith\nP1,H1,Ann,Smith,1990-04-01\n"
+    with pytest.raises(DataFileError) as caught:
+        load(make_folder, people=people)
+    error = caught.value
+    assert error.file.endswith("people.csv") and error.column == "date_of_birth"
+    assert "required column 'date_of_birth' is missing" in str(error)
+    assert "found 'date_of_brith': did you mean 'date_of_birth'?" in str(error)
+
+
+def test_binary_garbage_is_an_unreadable_file(make_folder):
+    folder = make_folder({"people.csv": bytes(range(256)) * 4, "benefits.csv": BENEFITS_CSV})
+    with pytest.raises(DataFileError, match=r"people\.csv: is not a CSV text file") as caught:
+        load_folder(folder)
+    assert caught.value.file.endswith("people.csv")
+
+
+def test_a_file_that_is_not_utf8_is_unreadable_with_advice(make_folder):
+    latin1 = people_with("P1,H1,Jos\xe9,Smith,1990-04-01").encode("latin-1")
+    folder = make_folder({"people.csv": latin1, "benefits.csv": BENEFITS_CSV})
+    with pytest.raises(DataFileError, match=r"people\.csv: cannot be read as csv .*CSV UTF-8"):
+        load_folder(folder)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".xlsx"])
+def test_a_corrupt_parquet_or_xlsx_file_is_unreadable(make_folder, suffix):
+    folder = make_folder(
+        {f"people{suffix}": b"PAR1 this is not really a table", "benefits.csv": BENEFITS_CSV}
+    )
+    with pytest.raises(DataFileError, match=rf"people\{suffix}: cannot be read as {suffix[1:]}"):
+        load_folder(folder)
+
+
+def test_two_formats_of_one_table_is_an_error_naming_both(make_folder):
+    folder = make_folder(
+        {
+            "people.csv": PEOPLE,
+            "people.xlsx": pl.DataFrame({"a": ["1"]}),
+            "benefits.csv": BENEFITS_CSV,
+        }
+    )
+    with pytest.raises(DataFileError, match=r"people\.csv and people\.xlsx"):
+        load_folder(folder)
+    with pytest.raises(DataFileError, match=r"people\.csv and people\.xlsx"):
+        find_table_file(folder, "people")
+
+
+def test_missing_required_file_is_an_error_naming_the_table(make_folder):
+    folder = make_folder({"people.csv": PEOPLE, "benefits.xls": b"old excel"})
+    with pytest.raises(DataFileError) as caught:
+        load_folder(folder)
+    assert "required table 'benefits' is missing" in str(caught.value)
+    assert "found benefits.xls, which is not a format the workbench reads" in str(caught.value)
+
+
+def test_two_headers_for_one_column_is_an_error(make_folder):
+    people = people_with("P1,H1,Ann,Smith,1990-04-01,P1").replace(
+        "date_of_birth", "date_of_birth,Person_ID"
+    )
+    with pytest.raises(DataFileError, match="headers 'person_id', 'Person_ID' all read as"):
+        load(make_folder, people=people)
+
+
+def test_unknown_table_names_are_usage_errors(make_folder):
+    folder = make_folder({"people.csv": PEOPLE, "benefits.csv": BENEFITS_CSV})
+    with pytest.raises(UsageError, match="unknown table 'pets'"):
+        find_table_file(folder, "pets")
+    with pytest.raises(UsageError, match="unknown table"):
+        load_folder(folder, tables=["pets"])
+    with pytest.raises(UsageError, match="unknown table"):
+        load_folder(folder, columns={"pets": ["name"]})
+
+
+def test_a_folder_that_does_not_exist_is_a_data_file_error(tmp_path):
+    with pytest.raises(DataFileError, match="is not a folder"):
+        load_folder(tmp_path / "nowhere")
+
+
+# --- which tables and columns are read ------------------------------------------------------
+
+
+def test_optional_tables_absent_are_simply_not_loaded(make_folder):
+    data = load(make_folder)
+    assert sorted(data.tables) == ["benefits", "people"]
+    with pytest.raises(WorkbenchError, match="table 'dwp_list' was not loaded"):
+        data.lazy("dwp_list")
+    assert data.lazy("people").collect().height == 2
+
+
+def test_files_lists_the_files_read_and_ignored_lists_the_rest(make_folder):
+    folder = make_folder({"people.csv": PEOPLE, "benefits.csv": BENEFITS_CSV, "notes.txt": "hi"})
+    data = load_folder(folder)
+    assert [p.name for p in data.files()] == ["benefits.csv", "people.csv"]
+    assert [p.name for p in data.ignored] == ["notes.txt"]
+    assert find_table_file(folder, "people") == folder / "people.csv"
+    assert find_table_file(folder, "dwp_list") is None
+
+
+def test_tables_restricts_what_is_read(make_folder):
+    data = load(make_folder, tables=["people"])
+    assert list(data.tables) == ["people"]
+    assert [p.name for p in data.files()] == ["people.csv"]
+
+
+def test_special_category_columns_are_not_read_without_equality_monitoring(make_folder):
+    people = (
+        people_with("P1,H1,Ann,Smith,1990-04-01")
+        .replace("date_of_birth", "date_of_birth,sex,ethnicity")
+        .replace("1990-04-01", "1990-04-01,F,WBRI")
+    )
+    assert "sex" not in load(make_folder, people=people).tables["people"].columns
+    monitored = load(make_folder, people=people, equality_monitoring=True).tables["people"]
+    assert monitored.select("sex", "ethnicity").row(0) == ("F", "WBRI")
+
+
+def test_asking_for_a_special_category_column_without_the_flag_says_why(make_folder):
+    with pytest.raises(UsageError, match=r"special category data \(UK GDPR Art\. 9\)"):
+        load(make_folder, columns={"people": ["sex"]})
+
+
+def test_columns_restricts_optional_columns_but_keeps_required_ones(make_folder):
+    frame = load(make_folder, columns={"people": ["postcode"]}).tables["people"]
+    assert frame.columns == [
+        "person_id",
+        "household_id",
+        "forename",
+        "surname",
+        "date_of_birth",
+        "postcode",
+    ]
+
+
+def test_unknown_column_asked_for_is_a_usage_error_with_a_hint(make_folder):
+    with pytest.raises(UsageError, match="did you mean 'postcode'"):
+        load(make_folder, columns={"people": ["postcod"]})
+
+
+def test_dwp_list_without_record_ids_is_numbered_by_spreadsheet_row(make_folder):
+    dwp = (
+        "child_forename,child_surname,child_date_of_birth,parent_forename,parent_surname\n"
+        "Ava,Li,2023-05-06,May,Li\n"
+        "Bo,Li,2023-06-07,May,Li\n"
+    )
+    folder = make_folder({"people.csv": PEOPLE, "benefits.csv": BENEFITS_CSV, "dwp_list.csv": dwp})
+    frame = load_folder(folder).tables["dwp_list"]
+    assert frame["record_id"].to_list() == ["dwp-row-2", "dwp-row-3"]
+
+
+# --- other formats --------------------------------------------------------------------------
+
+
+def _as_text_frame(csv_text: str) -> pl.DataFrame:
+    return pl.read_csv(StringIO(textwrap.dedent(csv_text).lstrip("\n")), infer_schema=False)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".xlsx"])
+def test_parquet_and_xlsx_give_the_same_typed_frames_as_csv(make_folder, suffix):
+    from_csv = load(make_folder)
+    folder = make_folder(
+        {
+            f"people{suffix}": _as_text_frame(PEOPLE),
+            f"benefits{suffix}": _as_text_frame(BENEFITS_CSV),
+        }
+    )
+    other = load_folder(folder)
+    for table in ("people", "benefits"):
+        assert_frame_equal(other.tables[table], from_csv.tables[table])
+    assert other.reports["people"].format == suffix[1:]
+
+
+def test_parquet_with_typed_dates_and_numbers_is_taken_as_is(make_folder):
+    people = pl.DataFrame(
+        {
+            "person_id": [1, 2],
+            "household_id": ["H1", "H1"],
+            "forename": ["Ann", "Ben"],
+            "surname": ["Smith", "Smith"],
+            "date_of_birth": [date(1990, 4, 1), None],
+        }
+    )
+    benefits = pl.DataFrame(
+        {
+            "award_id": ["A1"],
+            "person_id": ["1"],
+            "benefit": ["universal_credit"],
+            "start_date": [date(2024, 2, 1)],
+            "end_date": [date(2024, 1, 1)],
+            "net_earned_income": [12000],
+        }
+    )
+    data = load_folder(make_folder({"people.parquet": people, "benefits.parquet": benefits}))
+    assert data.tables["people"].row(0) == ("1", "H1", "Ann", "Smith", date(1990, 4, 1))
+    assert quarantined(data) == [
+        ("people", "people.parquet", 3, "date_of_birth", None, "required field is empty"),
+        (
+            "benefits",
+            "benefits.parquet",
+            2,
+            "end_date",
+            "2024-01-01",
+            "end_date 2024-01-01 is before start_date 2024-02-01",
+        ),
+    ]
+
+
+def test_excel_date_cells_are_dates_whatever_the_text_dates_use(make_folder, tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "people.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["person_id", "household_id", "forename", "surname", "date_of_birth"])
+    sheet.write_row(1, 0, ["P1", "H1", "Ann", "Smith"])
+    sheet.write_datetime(1, 4, date(1990, 4, 1), book.add_format({"num_format": "dd/mm/yyyy"}))
+    sheet.write_row(2, 0, ["P2", "H1", "Ben", "Smith", "06/05/2023"])
+    sheet.write_row(3, 0, ["P3", "H1", "Cy", "Smith", "2023-05-07"])
+    sheet.write_row(4, 0, ["P4", "H1", "Di", "Smith", "07/05/2023"])
+    book.close()
+    folder = make_folder({"people.xlsx": path.read_bytes(), "benefits.csv": BENEFITS_CSV})
+    data = load_folder(folder)
+    assert data.tables["people"]["date_of_birth"].to_list() == [
+        date(1990, 4, 1),
+        date(2023, 5, 6),
+        date(2023, 5, 7),
+    ]
+    assert quarantined(data)[0][2:4] == (4, "date_of_birth")
+
+
+# --- clean.py ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("module", ["clean", "io", "reporting"])
+def test_examples_in_docstrings_run(module):
+    import importlib
+
+    assert doctest.testmod(importlib.import_module(f"workbench.{module}")).failed == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (" sw1a1aa ", "SW1A 1AA"),
+        ("M1  1AE", "M1 1AE"),
+        ("b33\t8th", "B33 8TH"),
+        ("n1", "N1"),
+        ("  ", None),
+    ],
+)
+def test_postcode_normaliser(raw, expected):
+    assert pl.select(clean.postcode(pl.lit(raw))).item() == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "shape"),
+    [("SW1A 1AA", True), ("GIR 0AA", True), ("M1 1AE", True), ("N1", False), ("SW1A1AA", False)],
+)
+def test_uk_postcode_shape(value, shape):
+    assert pl.select(clean.is_uk_postcode(pl.lit(value))).item() is shape
+
+
+@pytest.mark.parametrize(
+    ("value", "shape"),
+    [("AB123456C", True), ("AB123456E", False), ("DA123456A", False), ("TN123456A", False)],
+)
+def test_nino_shape(value, shape):
+    assert pl.select(clean.is_nino(pl.lit(value))).item() is shape
+
+
+def test_name_normaliser_keeps_case_and_collapses_whitespace():
+    assert pl.select(clean.name(pl.lit(" McDonald\u00a0 o'Neil "))).item() == "McDonald o'Neil"
+
+
+def test_schema_tables_all_have_their_id_column_required():
+    # The duplicate-id rule relies on ids being read in every file.
+    assert all(t.column(t.id_column).required for t in TABLES.values())
+
+
+# --- workbench validate -------------------------------------------------------------------------
+
+BAD_BENEFITS = benefits_with(
+    "A1,P1,universal_credit,2024-01-01,,,", "A1,P1,foo,2024-01-01,,,", "A3,P1,wtc_run_on,soon,,,"
+)
+
+
+def validate(*args: str):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    return CliRunner().invoke(app, ["--quiet", "validate", *args])
+
+
+def test_validate_prints_each_file_and_exits_0(make_folder):
+    folder = make_folder({"people.csv": PEOPLE, "benefits.csv": BAD_BENEFITS, "notes.txt": "x"})
+    result = validate(str(folder))
+    assert result.exit_code == 0, result.output
+    assert "│ people   │ people.csv   │ csv    │    2 │        2 │           0 │" in result.stdout
+    assert "│ benefits │ benefits.csv │ csv    │    3 │        0 │           3 │" in result.stdout
+    assert "duplicate id" in result.stdout and "bad date" in result.stdout
+    assert "Quarantined: 3 row(s)." in result.stdout
+    assert "Ignored (not a canonical table): notes.txt" in result.stdout
+
+
+def test_validate_strict_exits_3_when_any_row_is_quarantined(make_folder):
+    bad = make_folder({"people.csv": PEOPLE, "benefits.csv": BAD_BENEFITS})
+    good = make_folder({"people.csv": PEOPLE, "benefits.csv": BENEFITS_CSV})
+    assert validate(str(bad), "--strict").exit_code == 3
+    assert validate(str(good), "--strict").exit_code == 0
+
+
+def test_validate_writes_the_quarantine_csv(make_folder, tmp_path):
+    folder = make_folder({"people.csv": PEOPLE, "benefits.csv": BAD_BENEFITS})
+    out = tmp_path / "out" / "quarantine.csv"
+    assert validate(str(folder), "--quarantine-out", str(out)).exit_code == 0
+    written = pl.read_csv(out, infer_schema=False)
+    assert written.columns == ["table", "file", "row", "column", "value", "reason"]
+    assert written.select("row", "column", "value").rows() == [
+        ("2", "award_id", "A1"),
+        ("3", "award_id", "A1"),
+        ("4", "start_date", "soon"),
+    ]
+
+
+def test_validate_exits_1_on_a_file_level_error(make_folder):
+    people = "person_id,household_id,forename,surname\nP1,H1,Ann,Smith\n"
+    result = validate(str(make_folder({"people.csv": people, "benefits.csv": BENEFITS_CSV})))
+    assert result.exit_code == 1
+    assert isinstance(result.exception, DataFileError)
+    assert result.exception.column == "date_of_birth"
+
+
+def test_validate_file_level_error_is_one_line_on_stderr(make_folder, monkeypatch, capsys):
+    from workbench.cli import main
+
+    people = "person_id,household_id,forename,surname\nP1,H1,Ann,Smith\n"
+    folder = make_folder({"people.csv": people, "benefits.csv": BENEFITS_CSV})
+    monkeypatch.setattr("sys.argv", ["workbench", "--quiet", "validate", str(folder)])
+    with pytest.raises(SystemExit) as caught:
+        main()
+    assert caught.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"error: {folder / 'people.csv'}, column 'date_of_birth': required")

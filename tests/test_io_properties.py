@@ -1,0 +1,251 @@
+"""Invariants of loading, on small random councils with random corruptions.
+
+The oracle is independent of the loader: a pandera schema built here from
+`workbench.schema.TABLES`, and the set of rows the test itself corrupted.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pandera.polars as pa
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workbench import clean
+from workbench.io import load_folder
+from workbench.schema import BENEFITS, TABLES, Table
+
+NORMALISERS = {"name": clean.name, "postcode": clean.postcode, "nino": clean.nino}
+PANDERA_DTYPES = {"string": pl.String, "date": pl.Date, "decimal": pl.Float64, "enum": pl.String}
+WRITE = {"iso": "%Y-%m-%d", "uk": "%d/%m/%Y"}
+SHAPE = {"iso": r"^\d{4}-\d{1,2}-\d{1,2}$", "uk": r"^\d{1,2}/\d{1,2}/\d{4}$"}
+OTHER = {"iso": "uk", "uk": "iso"}
+IMPOSSIBLE = {"iso": "2021-02-29", "uk": "31/04/2020"}
+PEOPLE_COLUMNS = ["person_id", "household_id", "forename", "surname", "date_of_birth"]
+PEOPLE_COLUMNS += ["postcode", "role"]
+BENEFIT_COLUMNS = [c.name for c in TABLES["benefits"].columns]
+DATE_COLUMNS = {"people": ["date_of_birth"], "benefits": ["start_date", "end_date"]}
+CORRUPTIONS = {
+    "people": ["bad_date", "impossible_date", "other_format", "blank", "unknown_enum", "dup"],
+    "benefits": [
+        "bad_date",
+        "impossible_date",
+        "other_format",
+        "blank",
+        "unknown_enum",
+        "dup",
+        "end_before_start",
+        "not_a_number",
+    ],
+}
+
+
+def _stripped(key: str) -> pl.Expr:
+    return pl.col(key).str.strip_chars() == pl.col(key)
+
+
+def pandera_schema(table: Table, present: list[str]) -> pa.DataFrameSchema:
+    """The contract as pandera sees it: types, required, allowed values, unique id, order."""
+    columns = {}
+    for column in table.columns:
+        if column.name not in present:
+            continue
+        checks = []
+        if column.allowed is not None:
+            checks.append(pa.Check.isin(list(column.allowed)))
+        if column.dtype in ("string", "enum"):
+            checks.append(pa.Check(lambda d: d.lazyframe.select(_stripped(d.key))))
+            checks.append(pa.Check.str_length(min_value=1))
+        columns[column.name] = pa.Column(
+            PANDERA_DTYPES[column.dtype],
+            nullable=not column.required,
+            unique=column.name == table.id_column,
+            checks=checks,
+        )
+    frame_checks = [
+        pa.Check(
+            lambda d, s=start, e=end: d.lazyframe.select(
+                pl.col(e).is_null() | (pl.col(e) >= pl.col(s))
+            )
+        )
+        for start, end in table.date_order
+    ]
+    return pa.DataFrameSchema(columns, checks=frame_checks, strict=True)
+
+
+names = st.sampled_from(["Ann", "Ben", " Cy ", "Mary  Ann", "O'Neil"])
+days = st.dates(min_value=date(1950, 1, 1), max_value=date(2025, 12, 31))
+
+
+@st.composite
+def councils(draw):
+    """Rows of people and benefits as Python values, plus each file's date format."""
+    n_people = draw(st.integers(1, 5))
+    people = [
+        {
+            "person_id": f"P{i}",
+            "household_id": f"H{draw(st.integers(0, 2))}",
+            "forename": draw(names),
+            "surname": draw(names),
+            "date_of_birth": draw(days),
+            "postcode": draw(st.sampled_from(["SW1A 1AA", "m1 1ae", "", "N1"])),
+            "role": draw(st.sampled_from(["parent_carer", "child", " Other ", ""])),
+        }
+        for i in range(n_people)
+    ]
+    benefits = []
+    for j in range(draw(st.integers(1, 5))):
+        start = draw(days)
+        length = draw(st.none() | st.integers(0, 800))
+        benefits.append(
+            {
+                "award_id": f"A{j}",
+                "person_id": f"P{draw(st.integers(0, n_people - 1))}",
+                "benefit": draw(st.sampled_from(BENEFITS)),
+                "start_date": start,
+                "end_date": None if length is None else start + timedelta(days=length),
+                "net_earned_income": draw(st.sampled_from(["", "12000", "£15,400.50", "0.5"])),
+                "gross_income": draw(st.sampled_from(["", "16190"])),
+            }
+        )
+    formats = {"people": draw(st.sampled_from(["iso", "uk"]))}
+    formats["benefits"] = draw(st.sampled_from(["iso", "uk"]))
+    corruptions = {
+        table: draw(st.lists(st.tuples(st.sampled_from(kinds), st.integers(0, 99)), max_size=4))
+        for table, kinds in CORRUPTIONS.items()
+    }
+    return {"people": people, "benefits": benefits}, formats, corruptions
+
+
+def render(rows: list[dict], fmt: str) -> list[dict[str, str]]:
+    def cell(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, date):
+            return value.strftime(WRITE[fmt])
+        return str(value)
+
+    return [{k: cell(v) for k, v in row.items()} for row in rows]
+
+
+def corrupt(table: str, rows: list[dict], cells: list[dict[str, str]], fmt: str, plan) -> set[int]:
+    """Apply the corruptions to `cells`; return the indexes of the rows actually corrupted."""
+    spec = TABLES[table]
+    required = [c for c in spec.required_columns() if c in cells[0]]
+    corrupted: set[int] = set()
+    for kind, pick in plan:
+        i = pick % len(cells)
+        date_column = DATE_COLUMNS[table][pick % len(DATE_COLUMNS[table])]
+        if kind == "bad_date":
+            cells[i][date_column] = "soon"
+        elif kind == "impossible_date":
+            cells[i][date_column] = IMPOSSIBLE[fmt]
+        elif kind == "other_format":
+            value = rows[i][date_column] or rows[i]["start_date"]
+            cells[i][date_column] = value.strftime(WRITE[OTHER[fmt]])
+        elif kind == "blank":
+            cells[i][required[pick % len(required)]] = "  "
+        elif kind == "unknown_enum":
+            cells[i]["role" if table == "people" else "benefit"] = "kid"
+        elif kind == "dup":
+            if len(cells) < 2:
+                continue
+            cells[i][spec.id_column] = cells[(i + 1) % len(cells)][spec.id_column]
+        elif kind == "end_before_start":
+            cells[i]["end_date"] = (rows[i]["start_date"] - timedelta(days=1)).strftime(WRITE[fmt])
+        elif kind == "not_a_number":
+            cells[i]["net_earned_income"] = "lots"
+        corrupted.add(i)
+    _keep_the_file_format_in_the_majority(table, cells, fmt)
+    return corrupted
+
+
+def _is_date(text: str, fmt: str) -> bool:
+    if not re.match(SHAPE[fmt], text):
+        return False
+    try:
+        datetime.strptime(text, WRITE[fmt])
+    except ValueError:
+        return False
+    return True
+
+
+def _keep_the_file_format_in_the_majority(table: str, cells: list[dict[str, str]], fmt: str):
+    """A date in the other format is only a corruption while the file's own format wins the
+    column (more readable values); otherwise turn it into plain garbage, still corrupt."""
+    for column in DATE_COLUMNS[table]:
+        own = sum(_is_date(row[column], fmt) for row in cells)
+        other = [row for row in cells if _is_date(row[column], OTHER[fmt])]
+        if len(other) >= own:
+            for row in other:
+                row[column] = "soon"
+
+
+def write_csv(path: Path, cells: list[dict[str, str]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(cells[0]))
+        writer.writeheader()
+        writer.writerows(cells)
+
+
+def rows_sharing_an_id(table: str, cells: list[dict[str, str]]) -> set[int]:
+    ids = [row[TABLES[table].id_column].strip() for row in cells]
+    return {i for i, ident in enumerate(ids) if ident and ids.count(ident) > 1}
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(council=councils())
+def test_loading_splits_every_row_exactly_into_accepted_and_quarantined(tmp_path_factory, council):
+    rows, formats, plan = council
+    folder = tmp_path_factory.mktemp("council")
+    expected: dict[str, set[int]] = {}
+    written: dict[str, int] = {}
+    for table in ("people", "benefits"):
+        cells = render(rows[table], formats[table])
+        corrupted = corrupt(table, rows[table], cells, formats[table], plan[table])
+        write_csv(folder / f"{table}.csv", cells)
+        # Spreadsheet numbering: the header is row 1.
+        expected[table] = {i + 2 for i in corrupted | rows_sharing_an_id(table, cells)}
+        written[table] = len(cells)
+
+    data = load_folder(folder)
+
+    for table in ("people", "benefits"):
+        report = data.reports[table]
+        assert report.read == written[table]
+        assert report.accepted + report.quarantined == report.read
+        accepted = data.tables[table]
+        assert accepted.height == report.accepted
+        pandera_schema(TABLES[table], accepted.columns).validate(accepted, lazy=True)
+        assert accepted[TABLES[table].id_column].is_duplicated().sum() == 0
+        quarantined = data.quarantine.filter(pl.col("table") == table)
+        assert quarantined.height == report.quarantined
+        assert set(quarantined["row"].to_list()) == expected[table]
+        assert quarantined["row"].is_duplicated().sum() == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_values_already_in_normal_form_are_left_unchanged_by_their_normaliser(data):
+    # The loader skips normalising such values: that is only safe if the normaliser would
+    # have returned them unchanged.
+    kind = data.draw(st.sampled_from(sorted(clean.ALREADY_NORMAL)))
+    pattern = clean.ALREADY_NORMAL[kind]
+    values = data.draw(st.lists(st.from_regex(pattern, fullmatch=True), min_size=1, max_size=20))
+    frame = pl.DataFrame({"value": values}, schema={"value": pl.String})
+    checked = frame.lazy().select(
+        pl.col("value").str.contains(pattern).alias("normal"),
+        NORMALISERS[kind](pl.col("value")).alias("normalised"),
+    )
+    result = checked.collect()
+    assert result["normal"].all()
+    assert result["normalised"].to_list() == values

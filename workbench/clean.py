@@ -1,0 +1,134 @@
+"""Text normalisers and shape checks, as pure polars expressions.
+
+Each function takes a string expression and returns a new one, so the same code cleans a
+loaded table (`workbench.io`) and the keys that record linkage compares. The normalisers turn
+a value that is blank after cleaning into null: "nothing there" has one spelling.
+
+Example
+-------
+>>> import polars as pl
+>>> from workbench import clean
+>>> df = pl.DataFrame({"postcode": [" sw1a1aa", "M1  1ae", "  "]})
+>>> df.select(clean.postcode(pl.col("postcode"))).to_series().to_list()
+['SW1A 1AA', 'M1 1AE', None]
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+# An expression here may use its input several times: run them in a LazyFrame, whose common
+# subexpression elimination computes each shared part once.
+
+__all__ = [
+    "ALREADY_NORMAL",
+    "NINO_PATTERN",
+    "NINO_UNALLOCATED_PREFIXES",
+    "POSTCODE_PATTERN",
+    "is_nino",
+    "is_uk_postcode",
+    "name",
+    "nino",
+    "postcode",
+]
+
+# The shape of a normalised UK postcode: outward code (area letters, district digit, optional
+# letter or digit), one space, inward code (sector digit, two unit letters). GIR 0AA is the one
+# historic exception still in use. Source: ONS/Royal Mail postcode format, as in the National
+# Statistics Postcode Lookup user guide.
+POSTCODE_PATTERN = r"^(?:GIR 0AA|[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2})$"
+
+# HMRC National Insurance Manual NIM39110: two prefix letters (D, F, I, Q, U, V never used; O
+# never second), six digits, a suffix A to D.
+NINO_PATTERN = r"^[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]$"
+# NIM39110: prefixes that are never allocated (administrative or temporary numbers).
+NINO_UNALLOCATED_PREFIXES: tuple[str, ...] = ("BG", "GB", "KN", "NK", "NT", "TN", "ZZ")
+
+_WHITESPACE = r"\s+"
+# The same result as replacing every whitespace run by one space, twice as fast on names that
+# are already tidy: only runs of two or more, and single tabs or non-breaking spaces, change.
+_UNTIDY_WHITESPACE = r"\s{2,}|[^\S ]"
+# Postcode inward codes are always three characters: the space goes before them.
+_INWARD_LENGTH = 3
+
+# For each normaliser, a pattern matched only by values it returns unchanged. A loader may
+# skip normalising a column whose values all match (most columns, in practice), which costs
+# one scan instead of several rewrites of every string.
+ALREADY_NORMAL: dict[str, str] = {
+    "name": r"^\S+(?: \S+)*$",
+    "postcode": r"^[A-Z0-9]{1,3}$|^[A-Z0-9]+ [A-Z0-9]{3}$",
+    "nino": r"^[A-Z0-9]+$",
+}
+
+
+def _blank_to_null(expr: pl.Expr) -> pl.Expr:
+    # replace() keeps the strings' buffers; a when/then would copy every string.
+    return expr.replace("", None)
+
+
+def postcode(expr: pl.Expr) -> pl.Expr:
+    """A postcode upper-cased, with all whitespace removed and one space before the last three.
+
+    Values too short to hold an inward code are returned compacted, without a space. The
+    result is not checked: use `is_uk_postcode` on it for that.
+
+    Example
+    -------
+    >>> pl.select(postcode(pl.lit(" sw1a  1aa "))).item()
+    'SW1A 1AA'
+    >>> pl.select(postcode(pl.lit("n1"))).item()
+    'N1'
+    """
+    compact = expr.str.to_uppercase().str.replace_all(_WHITESPACE, "")
+    # A value of three characters or fewer gets a leading space here, which the strip removes.
+    spaced = pl.concat_str(
+        compact.str.head(-_INWARD_LENGTH), pl.lit(" "), compact.str.tail(_INWARD_LENGTH)
+    ).str.strip_chars()
+    return _blank_to_null(spaced)
+
+
+def nino(expr: pl.Expr) -> pl.Expr:
+    """A National Insurance number upper-cased with all whitespace removed.
+
+    Example
+    -------
+    >>> pl.select(nino(pl.lit(" ab 12 34 56 c"))).item()
+    'AB123456C'
+    """
+    return _blank_to_null(expr.str.to_uppercase().str.replace_all(_WHITESPACE, ""))
+
+
+def name(expr: pl.Expr) -> pl.Expr:
+    """A name or address line stripped, with runs of whitespace collapsed to one space.
+
+    Case is kept: "McDonald" and "MCDONALD" are for the linkage comparisons to judge.
+
+    Example
+    -------
+    >>> pl.select(name(pl.lit("  Mary   Ann "))).item()
+    'Mary Ann'
+    """
+    return _blank_to_null(expr.str.replace_all(_UNTIDY_WHITESPACE, " ").str.strip_chars())
+
+
+def is_uk_postcode(expr: pl.Expr) -> pl.Expr:
+    """True where a normalised postcode (see `postcode`) has the UK shape; null stays null.
+
+    Example
+    -------
+    >>> pl.select(is_uk_postcode(pl.lit("SW1A 1AA"))).item()
+    True
+    """
+    return expr.str.contains(POSTCODE_PATTERN)
+
+
+def is_nino(expr: pl.Expr) -> pl.Expr:
+    """True where a normalised NINO (see `nino`) has an allocatable shape; null stays null.
+
+    Example
+    -------
+    >>> ninos = pl.Series(["AB123456C", "QQ123456C", "GB123456A"])
+    >>> pl.select(is_nino(pl.lit(ninos))).to_series().to_list()
+    [True, False, False]
+    """
+    return expr.str.contains(NINO_PATTERN) & ~expr.str.head(2).is_in(NINO_UNALLOCATED_PREFIXES)

@@ -1,0 +1,118 @@
+"""What `workbench validate` shows: per-file counts, quarantine and warning summaries.
+
+The summaries are polars frames (testable, reusable in notebooks); `print_validation` renders
+them as rich tables on stdout.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+from workbench.errors import UsageError
+from workbench.io import LoadedData, quarantine_kind
+
+__all__ = [
+    "file_summary",
+    "print_validation",
+    "quarantine_summary",
+    "warnings_summary",
+    "write_quarantine",
+]
+
+
+def file_summary(data: LoadedData) -> pl.DataFrame:
+    """One row per file read: table, file, format, read, accepted, quarantined."""
+    return pl.DataFrame(
+        [
+            {
+                "table": r.table,
+                "file": r.file.name,
+                "format": r.format,
+                "read": r.read,
+                "accepted": r.accepted,
+                "quarantined": r.quarantined,
+            }
+            for r in data.reports.values()
+        ],
+        schema={
+            "table": pl.String,
+            "file": pl.String,
+            "format": pl.String,
+            "read": pl.Int64,
+            "accepted": pl.Int64,
+            "quarantined": pl.Int64,
+        },
+    )
+
+
+def quarantine_summary(quarantine: pl.DataFrame) -> pl.DataFrame:
+    """Quarantined rows counted by table, column and kind of first problem, with the first row.
+
+    Groups come in the quarantine's order (tables as in the schema, then by first row).
+
+    Example
+    -------
+    >>> q = pl.DataFrame({"table": ["people"], "file": ["people.csv"], "row": [3],
+    ...                   "column": ["forename"], "value": [None],
+    ...                   "reason": ["required field is empty"]})
+    >>> quarantine_summary(q).row(0)
+    ('people', 'forename', 'empty required field', 1, 3)
+    """
+    return (
+        quarantine.lazy()
+        .group_by(
+            "table", "column", quarantine_kind(pl.col("reason")).alias("kind"), maintain_order=True
+        )
+        .agg(pl.len().cast(pl.Int64).alias("rows"), pl.col("row").min().alias("first_row"))
+        .collect()
+    )
+
+
+def warnings_summary(warnings: pl.DataFrame) -> pl.DataFrame:
+    """Warnings counted by table, column and reason."""
+    return warnings.group_by("table", "column", "reason", maintain_order=True).agg(
+        pl.len().cast(pl.Int64).alias("rows")
+    )
+
+
+def write_quarantine(quarantine: pl.DataFrame, path: str | Path) -> Path:
+    """Write the quarantine to `.csv` (or `.parquet`); it holds raw personal data as given."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in {".csv", ".parquet"}:
+        raise UsageError(f"--quarantine-out must end in .csv or .parquet; got {target.name!r}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        quarantine.write_csv(target)
+    else:
+        quarantine.write_parquet(target)
+    return target
+
+
+def _rich_table(title: str, frame: pl.DataFrame) -> Table:
+    table = Table(title=title, title_justify="left")
+    for name, dtype in frame.schema.items():
+        table.add_column(name, justify="right" if dtype.is_numeric() else "left")
+    for row in frame.iter_rows():
+        table.add_row(*("" if v is None else str(v) for v in row))
+    return table
+
+
+def print_validation(data: LoadedData, console: Console | None = None) -> None:
+    """Print the per-file counts, the quarantine and warning summaries and ignored files."""
+    out = console or Console()
+    out.print(_rich_table(f"Data folder {data.folder}", file_summary(data)))
+    quarantined = data.quarantine.height
+    if quarantined:
+        out.print(_rich_table("Quarantined rows", quarantine_summary(data.quarantine)))
+    out.print(f"Quarantined: {quarantined} row(s).", highlight=False)
+    if data.warnings.height:
+        out.print(_rich_table("Warnings (rows kept)", warnings_summary(data.warnings)))
+    out.print(f"Warnings: {data.warnings.height} row(s), kept.", highlight=False)
+    if data.ignored:
+        names = ", ".join(p.name for p in data.ignored)
+        out.print(f"Ignored (not a canonical table): {names}", highlight=False)
