@@ -1,0 +1,431 @@
+"""The two-year-old offer (CONTRACT.md §2) as one DuckDB SQL query: an independent oracle.
+
+Written from the contract, line by line, without looking at `workbench.eligibility`, and
+separately from `reference_pandas.py`; the tests check that the three give the same list.
+It covers the same ground as the pandas reference: the whole candidate list of `workbench
+assess --initiative two_year_old`, with the DWP list and funded places matched to people by
+the exact rules of the linkage pre-pass (see `workbench.linkage.link_exact`), a DWP row
+matched to no one listed on its own when its child is in the age window, and a child matched
+to a funded place for `term_start` (any funding stream) marked `already_funded`.
+
+The query is a chain of CTEs. Hints: the inputs used more than once are `NOT MATERIALIZED`
+(DuckDB then pushes each use's filter and projection into the scan instead of holding the
+whole table); the children in the age window are `MATERIALIZED` (small, and used by every
+criterion). Inputs are taken as valid (`workbench validate` checks them): ids are unique.
+Thresholds and dates are the contract's, as constants here only: an oracle must not read the
+rule files whose use it checks.
+
+Run: ``python -m benchmarks.reference_duckdb --data DIR --term-start 2026-09-01
+--as-of 2026-09-01 --out list.csv`` (or ``.parquet``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+INITIATIVE = "two_year_old"
+UC_NET_EARNED_INCOME_LIMIT = 15400  # CONTRACT §2 rule 4, universal_credit_low_income
+TAX_CREDIT_GROSS_INCOME_LIMIT = 16190  # CONTRACT §2 rule 4, tax_credits_low_income
+TAX_CREDITS_END = date(2025, 4, 5)  # CONTRACT §2 rule 4: tax credits closed
+ADULT_AGE = 16  # CONTRACT §2 rule 3, without a role column
+
+# The columns the query reads, with their SQL types; absent optional tables and columns are
+# read as empty (except people.role, whose absence changes rule 3).
+COLUMNS: dict[str, dict[str, str]] = {
+    "people": {
+        "person_id": "VARCHAR",
+        "household_id": "VARCHAR",
+        "forename": "VARCHAR",
+        "surname": "VARCHAR",
+        "date_of_birth": "DATE",
+        "nino": "VARCHAR",
+        "postcode": "VARCHAR",
+        "role": "VARCHAR",
+    },
+    "benefits": {
+        "person_id": "VARCHAR",
+        "benefit": "VARCHAR",
+        "start_date": "DATE",
+        "end_date": "DATE",
+        "net_earned_income": "DOUBLE",
+        "gross_income": "DOUBLE",
+    },
+    "child_statuses": {
+        "person_id": "VARCHAR",
+        "status": "VARCHAR",
+        "start_date": "DATE",
+        "end_date": "DATE",
+    },
+    "dwp_list": {
+        "record_id": "VARCHAR",
+        "child_forename": "VARCHAR",
+        "child_surname": "VARCHAR",
+        "child_date_of_birth": "DATE",
+        "parent_nino": "VARCHAR",
+        "postcode": "VARCHAR",
+    },
+    "funded_places": {
+        "record_id": "VARCHAR",
+        "child_forename": "VARCHAR",
+        "child_surname": "VARCHAR",
+        "child_date_of_birth": "DATE",
+        "postcode": "VARCHAR",
+        "term_start": "DATE",
+    },
+}
+
+QUERY = """
+WITH
+people_in AS NOT MATERIALIZED (SELECT * FROM people),
+benefits_in AS NOT MATERIALIZED (SELECT * FROM benefits),
+statuses_in AS NOT MATERIALIZED (SELECT * FROM child_statuses),
+dwp_in AS NOT MATERIALIZED (SELECT * FROM dwp_list),
+funded_in AS NOT MATERIALIZED (SELECT * FROM funded_places),
+
+-- Rule 1: the age window. A birthday is the first of the birth month in the later year plus
+-- (day - 1) days, which puts a 29 February birthday on 1 March in a common year.
+aged AS (
+    SELECT person_id, household_id, {role_column}
+        make_date(year(date_of_birth) + 2, month(date_of_birth), 1)
+            + (day(date_of_birth) - 1)::INTEGER AS second_birthday,
+        make_date(year(date_of_birth) + 3, month(date_of_birth), 1)
+            + (day(date_of_birth) - 1)::INTEGER AS third_birthday,
+        make_date(year(date_of_birth) + {adult_age}, month(date_of_birth), 1)
+            + (day(date_of_birth) - 1)::INTEGER AS adult_birthday
+    FROM people_in
+),
+windowed AS (
+    SELECT person_id, household_id,
+        {first_term_after_second} AS eligible_from,
+        {first_term_after_third} AS eligible_to
+    FROM aged
+),
+children AS MATERIALIZED (
+    SELECT person_id, household_id, eligible_from FROM windowed
+    WHERE eligible_from <= {term} AND {term} < eligible_to
+),
+
+-- Rule 3: parents and carers.
+carers AS (
+    SELECT person_id AS carer_id, household_id FROM aged WHERE {carer_condition}
+),
+child_carers AS (
+    SELECT c.person_id, k.carer_id
+    FROM children c JOIN carers k USING (household_id)
+    WHERE k.carer_id <> c.person_id
+),
+
+-- Rule 2: active awards and statuses.
+active_awards AS NOT MATERIALIZED (
+    SELECT * FROM benefits_in
+    WHERE start_date <= {as_of} AND (end_date IS NULL OR end_date >= {as_of})
+),
+carer_awards AS MATERIALIZED (
+    SELECT cc.person_id, a.benefit, a.net_earned_income, a.gross_income
+    FROM child_carers cc JOIN active_awards a ON a.person_id = cc.carer_id
+),
+with_wtc AS (
+    SELECT DISTINCT person_id FROM carer_awards WHERE benefit = 'working_tax_credit'
+),
+
+-- The exact links (the linkage pre-pass's rules).
+source_dobs AS (
+    SELECT child_date_of_birth AS dob FROM dwp_in
+    UNION SELECT child_date_of_birth FROM funded_in WHERE term_start = {term}
+),
+people_keys AS (
+    SELECT person_id, household_id, date_of_birth AS dob,
+        {name_key_forename} AS forename, {name_key_surname} AS surname,
+        {postcode_key_people} AS postcode
+    FROM people_in WHERE date_of_birth IN (SELECT dob FROM source_dobs)
+),
+nino_holders AS (
+    SELECT person_id AS carer_id, household_id, {nino_key_people} AS nino
+    FROM people_in WHERE nino IS NOT NULL {holder_condition}
+),
+dwp_keys AS (
+    SELECT record_id, child_date_of_birth AS dob,
+        {name_key_child_forename} AS forename, {name_key_child_surname} AS surname,
+        {postcode_key_source} AS postcode, {nino_key_dwp} AS nino
+    FROM dwp_in
+),
+dwp_pairs AS (
+    SELECT d.record_id, c.person_id, TRUE AS via_nino, FALSE AS via_name_postcode,
+        coalesce(c.forename = d.forename AND c.surname = d.surname, FALSE) AS names_agree
+    FROM dwp_keys d
+    JOIN nino_holders h ON h.nino = d.nino
+    JOIN people_keys c ON c.household_id = h.household_id AND c.dob = d.dob
+    WHERE c.person_id <> h.carer_id
+    UNION ALL
+    SELECT d.record_id, c.person_id, FALSE, TRUE, TRUE
+    FROM dwp_keys d
+    JOIN people_keys c ON c.dob = d.dob AND c.forename = d.forename
+        AND c.surname = d.surname AND c.postcode = d.postcode
+),
+dwp_candidates AS (
+    SELECT record_id, person_id, bool_or(via_nino) AS via_nino,
+        bool_or(via_name_postcode) AS via_name_postcode, bool_or(names_agree) AS names_agree
+    FROM dwp_pairs GROUP BY record_id, person_id
+),
+dwp_scored AS (
+    SELECT *, count(*) OVER w AS candidates,
+        (via_nino OR NOT bool_or(via_nino) OVER w)
+        AND (via_name_postcode OR NOT bool_or(via_name_postcode) OVER w)
+        AND (names_agree OR NOT bool_or(names_agree) OVER w) AS dominant
+    FROM dwp_candidates WINDOW w AS (PARTITION BY record_id)
+),
+dwp_chosen AS (
+    SELECT record_id, person_id FROM dwp_scored
+    QUALIFY candidates = 1
+        OR (dominant AND sum(dominant::INTEGER) OVER (PARTITION BY record_id) = 1)
+),
+dwp_links AS (
+    SELECT record_id, person_id FROM dwp_chosen
+    QUALIFY count(*) OVER (PARTITION BY person_id) = 1
+),
+funded_keys AS (
+    SELECT record_id, child_date_of_birth AS dob,
+        {name_key_child_forename} AS forename, {name_key_child_surname} AS surname,
+        {postcode_key_source} AS postcode
+    FROM funded_in WHERE term_start = {term}
+),
+funded_candidates AS (
+    SELECT f.record_id, c.person_id, bool_or(coalesce(c.postcode = f.postcode, FALSE))
+        AS postcode_agree
+    FROM funded_keys f
+    JOIN people_keys c ON c.dob = f.dob AND c.forename = f.forename AND c.surname = f.surname
+    GROUP BY f.record_id, c.person_id
+),
+funded_chosen AS (
+    SELECT record_id, person_id FROM (
+        SELECT *, count(*) OVER w AS candidates,
+            (postcode_agree OR NOT bool_or(postcode_agree) OVER w) AS dominant
+        FROM funded_candidates WINDOW w AS (PARTITION BY record_id)
+    )
+    QUALIFY candidates = 1
+        OR (dominant AND sum(dominant::INTEGER) OVER (PARTITION BY record_id) = 1)
+),
+funded_now AS (
+    SELECT person_id FROM funded_chosen
+    QUALIFY count(*) OVER (PARTITION BY person_id) = 1
+),
+
+-- Rule 4: criteria and reason codes.
+reasons AS (
+    SELECT person_id, benefit AS reason FROM carer_awards
+    WHERE benefit IN ('income_support', 'jsa_income_based', 'esa_income_related',
+                      'pension_credit_guarantee', 'asylum_support')
+    UNION ALL
+    SELECT person_id, 'universal_credit_low_income' FROM carer_awards
+    WHERE benefit = 'universal_credit' AND net_earned_income <= {uc_limit}
+    UNION ALL
+    SELECT person_id, 'tax_credits_low_income' FROM carer_awards
+    WHERE {as_of} <= {tax_credits_end} AND benefit = 'child_tax_credit'
+        AND gross_income <= {tax_credit_limit}
+        AND person_id NOT IN (SELECT person_id FROM with_wtc)
+    UNION ALL
+    SELECT person_id, 'wtc_run_on' FROM carer_awards
+    WHERE {as_of} <= {tax_credits_end} AND benefit = 'wtc_run_on'
+    UNION ALL
+    SELECT c.person_id, 'disability_living_allowance'
+    FROM children c JOIN active_awards a ON a.person_id = c.person_id
+    WHERE a.benefit = 'disability_living_allowance'
+    UNION ALL
+    SELECT c.person_id, s.status
+    FROM children c JOIN statuses_in s ON s.person_id = c.person_id
+    WHERE s.status IN ('looked_after', 'ehc_plan')
+        AND s.start_date <= {as_of} AND (s.end_date IS NULL OR s.end_date >= {as_of})
+    UNION ALL
+    SELECT c.person_id, 'left_care'
+    FROM children c JOIN statuses_in s ON s.person_id = c.person_id
+    WHERE s.status IN ('special_guardianship_order', 'child_arrangements_order',
+                       'adoption_order')
+        AND s.start_date <= {as_of}
+    UNION ALL
+    SELECT c.person_id, 'dwp_list' FROM children c JOIN dwp_links l USING (person_id)
+),
+coded AS (
+    SELECT person_id, array_to_string(list_sort(list_distinct(list(reason))), ';')
+        AS reason_codes
+    FROM reasons GROUP BY person_id
+),
+
+-- Rule 5: tiers.
+income_missing AS (
+    SELECT DISTINCT person_id FROM carer_awards
+    WHERE (benefit = 'universal_credit' AND net_earned_income IS NULL)
+        OR ({as_of} <= {tax_credits_end} AND benefit = 'child_tax_credit'
+            AND gross_income IS NULL AND person_id NOT IN (SELECT person_id FROM with_wtc))
+),
+listed AS (
+    SELECT c.person_id, l.record_id AS dwp_record_id,
+        CASE WHEN k.person_id IS NOT NULL THEN 'likely' ELSE 'possible' END AS tier,
+        coalesce(k.reason_codes, '') AS reason_codes,
+        c.eligible_from,
+        c.person_id IN (SELECT person_id FROM funded_now) AS already_funded
+    FROM children c
+    LEFT JOIN coded k USING (person_id)
+    LEFT JOIN dwp_links l USING (person_id)
+    WHERE k.person_id IS NOT NULL OR c.person_id IN (SELECT person_id FROM income_missing)
+),
+dwp_only AS (
+    SELECT NULL::VARCHAR AS person_id, record_id AS dwp_record_id, 'likely' AS tier,
+        'dwp_list' AS reason_codes, eligible_from, FALSE AS already_funded
+    FROM (
+        SELECT record_id,
+            make_date(year(child_date_of_birth) + 2, month(child_date_of_birth), 1)
+                + (day(child_date_of_birth) - 1)::INTEGER AS second_birthday,
+            make_date(year(child_date_of_birth) + 3, month(child_date_of_birth), 1)
+                + (day(child_date_of_birth) - 1)::INTEGER AS third_birthday
+        FROM dwp_in WHERE record_id NOT IN (SELECT record_id FROM dwp_links)
+    ) AS unmatched,
+    LATERAL (SELECT {first_term_after_second} AS eligible_from,
+                    {first_term_after_third} AS eligible_to)
+    WHERE eligible_from <= {term} AND {term} < eligible_to
+)
+SELECT person_id, dwp_record_id, '{initiative}' AS initiative, tier, reason_codes,
+    eligible_from, already_funded
+FROM (SELECT * FROM listed UNION ALL SELECT * FROM dwp_only)
+ORDER BY person_id NULLS LAST, dwp_record_id
+"""
+
+
+def _date(day: date) -> str:
+    return f"DATE '{day.isoformat()}'"
+
+
+def _first_term_after(day: str) -> str:
+    """The first 1 January, 1 April or 1 September strictly after `day`."""
+    april = f"make_date(year({day}), 4, 1)"
+    september = f"make_date(year({day}), 9, 1)"
+    return (
+        f"CASE WHEN {day} < {april} THEN {april} WHEN {day} < {september} THEN {september} "
+        f"ELSE make_date(year({day}) + 1, 1, 1) END"
+    )
+
+
+def _name_key(column: str) -> str:
+    return f"nullif(lower(trim(regexp_replace({column}, '\\s+', ' ', 'g'))), '')"
+
+
+def _nino_key(column: str) -> str:
+    return f"nullif(upper(regexp_replace({column}, '\\s+', '', 'g')), '')"
+
+
+def _postcode_key(column: str) -> str:
+    compact = f"upper(regexp_replace({column}, '\\s+', '', 'g'))"
+    return (
+        f"nullif(CASE WHEN length({compact}) > 3 THEN left({compact}, length({compact}) - 3) "
+        f"|| ' ' || right({compact}, 3) ELSE {compact} END, '')"
+    )
+
+
+def query(term_start: date, as_of: date, has_role: bool) -> str:
+    """The SQL for the list, over tables named people, benefits, child_statuses, dwp_list and
+    funded_places."""
+    return QUERY.format(
+        term=_date(term_start),
+        as_of=_date(as_of),
+        tax_credits_end=_date(TAX_CREDITS_END),
+        uc_limit=UC_NET_EARNED_INCOME_LIMIT,
+        tax_credit_limit=TAX_CREDIT_GROSS_INCOME_LIMIT,
+        adult_age=ADULT_AGE,
+        initiative=INITIATIVE,
+        role_column="role," if has_role else "",
+        carer_condition=(
+            "role = 'parent_carer'" if has_role else f"adult_birthday <= {_date(as_of)}"
+        ),
+        holder_condition="AND role = 'parent_carer'" if has_role else "",
+        first_term_after_second=_first_term_after("second_birthday"),
+        first_term_after_third=_first_term_after("third_birthday"),
+        name_key_forename=_name_key("forename"),
+        name_key_surname=_name_key("surname"),
+        name_key_child_forename=_name_key("child_forename"),
+        name_key_child_surname=_name_key("child_surname"),
+        postcode_key_people=_postcode_key("postcode"),
+        postcode_key_source=_postcode_key("postcode"),
+        nino_key_people=_nino_key("nino"),
+        nino_key_dwp=_nino_key("parent_nino"),
+    )
+
+
+def _typed_views(con: duckdb.DuckDBPyConnection, sources: Mapping[str, str]) -> bool:
+    """A view per table with the query's columns and types, over `sources` (table -> a SQL
+    relation such as `read_csv('...')`); returns whether people has a role column."""
+    has_role = False
+    for table, columns in COLUMNS.items():
+        if table in sources:
+            present = {
+                row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {sources[table]}").fetchall()
+            }
+        else:
+            present = set()
+        if table == "people":
+            has_role = "role" in present
+        selected = [
+            f"CAST({name} AS {sql_type}) AS {name}"
+            if name in present
+            else f"CAST(NULL AS {sql_type}) AS {name}"
+            for name, sql_type in columns.items()
+            if name in present or not (table == "people" and name == "role")
+        ]
+        relation = sources.get(table)
+        body = (
+            f"SELECT {', '.join(selected)} FROM {relation}"
+            if relation
+            else (f"SELECT {', '.join(selected)} WHERE FALSE")
+        )
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS {body}")
+    return has_role
+
+
+def two_year_old(tables: Mapping[str, Any], term_start: date, as_of: date) -> Any:
+    """The list as a pandas DataFrame, from in-memory tables (pandas frames DuckDB can scan),
+    sorted by person_id (empty last) then dwp_record_id; reason_codes joined with ';'."""
+    con = duckdb.connect()
+    sources = {}
+    for table, frame in tables.items():
+        con.register(f"input_{table}", frame)
+        sources[table] = f"input_{table}"
+    has_role = _typed_views(con, sources)
+    return con.sql(query(term_start, as_of, has_role)).df()
+
+
+def folder_sources(folder: Path) -> dict[str, str]:
+    """table -> read_csv/read_parquet relation for each table file in `folder`."""
+    sources = {}
+    for table in COLUMNS:
+        csv, parquet = folder / f"{table}.csv", folder / f"{table}.parquet"
+        if csv.exists():
+            sources[table] = f"read_csv('{csv}', header = true, all_varchar = true)"
+        elif parquet.exists():
+            sources[table] = f"read_parquet('{parquet}')"
+    return sources
+
+
+def write_list(folder: Path, term_start: date, as_of: date, out: Path) -> None:
+    """Read `folder`, run the query, write the list to `out` (.csv or .parquet)."""
+    con = duckdb.connect()
+    has_role = _typed_views(con, folder_sources(folder))
+    fmt = "parquet" if out.suffix == ".parquet" else "csv"
+    con.execute(f"COPY ({query(term_start, as_of, has_role)}) TO '{out}' (FORMAT {fmt})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--term-start", type=date.fromisoformat, required=True)
+    parser.add_argument("--as-of", type=date.fromisoformat, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    write_list(args.data, args.term_start, args.as_of, args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,435 @@
+"""The two-year-old offer (CONTRACT.md §2) in straightforward pandas: an independent oracle.
+
+Written from the contract, line by line, without looking at `workbench.eligibility`: the
+benchmarks time it against `workbench assess`, and the tests check that it, the DuckDB
+reference (`reference_duckdb.py`) and the engine give the same list.
+
+What it covers: the whole candidate list of `workbench assess --initiative two_year_old`
+(person_id, dwp_record_id, initiative, tier, reason_codes, eligible_from, already_funded).
+The DWP list and funded places are matched to people by the exact rules of the linkage
+pre-pass (`workbench.linkage.link_exact`'s docstring), re-implemented here with merges:
+a DWP row matched to a child adds `dwp_list` to the child's reasons; a DWP row matched to no
+one is listed on its own (person_id empty) when its child is in the age window; a child
+matched to a funded place for `term_start` (any funding stream) is `already_funded`.
+
+Inputs are taken as valid (`workbench validate` checks them): ids are unique, dates are ISO.
+The thresholds and dates below are the contract's; they are constants here, and only here,
+because an oracle must not read the rule files whose use it checks.
+
+Run: ``python -m benchmarks.reference_pandas --data DIR --term-start 2026-09-01
+--as-of 2026-09-01 --out list.csv`` (always CSV: pandas writes parquet only with pyarrow,
+which the workbench does not need).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+
+INITIATIVE = "two_year_old"
+UC_NET_EARNED_INCOME_LIMIT = 15400.0  # CONTRACT §2 rule 4, universal_credit_low_income
+TAX_CREDIT_GROSS_INCOME_LIMIT = 16190.0  # CONTRACT §2 rule 4, tax_credits_low_income
+TAX_CREDITS_END = date(2025, 4, 5)  # CONTRACT §2 rule 4: tax credits closed
+ADULT_AGE = 16  # CONTRACT §2 rule 3, without a role column
+PARENT_BENEFIT_REASONS = (
+    "income_support",
+    "jsa_income_based",
+    "esa_income_related",
+    "pension_credit_guarantee",
+    "asylum_support",
+)
+CHILD_STATUS_REASONS = ("looked_after", "ehc_plan")
+LEFT_CARE_STATUSES = ("special_guardianship_order", "child_arrangements_order", "adoption_order")
+OUTPUT_COLUMNS = [
+    "person_id",
+    "dwp_record_id",
+    "initiative",
+    "tier",
+    "reason_codes",
+    "eligible_from",
+    "already_funded",
+]
+
+# Columns each table may bring, by kind; dates and money are converted on the way in.
+DATE_COLUMNS = {
+    "people": ["date_of_birth"],
+    "benefits": ["start_date", "end_date"],
+    "child_statuses": ["start_date", "end_date"],
+    "dwp_list": ["child_date_of_birth"],
+    "funded_places": ["child_date_of_birth", "term_start"],
+}
+MONEY_COLUMNS = {"benefits": ["net_earned_income", "gross_income"]}
+OPTIONAL_TEXT = {
+    "people": ["nino", "postcode"],
+    "dwp_list": ["parent_nino", "postcode"],
+    "funded_places": ["postcode"],
+}
+EMPTY_TABLES = {
+    "child_statuses": ["person_id", "status", "start_date", "end_date"],
+    "dwp_list": [
+        "record_id",
+        "child_forename",
+        "child_surname",
+        "child_date_of_birth",
+        "parent_nino",
+        "postcode",
+    ],
+    "funded_places": [
+        "record_id",
+        "child_forename",
+        "child_surname",
+        "child_date_of_birth",
+        "postcode",
+        "term_start",
+    ],
+}
+
+
+# --- dates --------------------------------------------------------------------------------------
+
+
+def birthday(date_of_birth: pd.Series, years: int) -> pd.Series:
+    """The day someone born on `date_of_birth` turns `years`; 29 February -> 1 March in a
+    common year (the first of the month plus day - 1 days rolls over exactly then)."""
+    first = pd.to_datetime(
+        pd.DataFrame(
+            {"year": date_of_birth.dt.year + years, "month": date_of_birth.dt.month, "day": 1}
+        )
+    )
+    return first + pd.to_timedelta(date_of_birth.dt.day - 1, unit="D")
+
+
+def first_term_day_after(day: pd.Series) -> pd.Series:
+    """The first 1 January, 1 April or 1 September strictly after `day`."""
+    year = day.dt.year
+    april = pd.to_datetime(pd.DataFrame({"year": year, "month": 4, "day": 1}))
+    september = pd.to_datetime(pd.DataFrame({"year": year, "month": 9, "day": 1}))
+    january = pd.to_datetime(pd.DataFrame({"year": year + 1, "month": 1, "day": 1}))
+    return april.where(day < april, september.where(day < september, january))
+
+
+def active(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """CONTRACT §2 rule 2: started on or before as_of, and not ended before it."""
+    return (frame["start_date"] <= as_of) & (
+        frame["end_date"].isna() | (frame["end_date"] >= as_of)
+    )
+
+
+# --- inputs -------------------------------------------------------------------------------------
+
+
+def prepare(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Copies with dates as datetime64, money as float, absent optional tables and columns
+    added empty (except people.role, whose absence changes rule 3)."""
+    prepared: dict[str, pd.DataFrame] = {}
+    for name in ("people", "benefits", *EMPTY_TABLES):
+        if name in tables:
+            frame = tables[name].copy()
+        else:
+            frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in EMPTY_TABLES[name]})
+        for column in OPTIONAL_TEXT.get(name, []):
+            if column not in frame.columns:
+                frame[column] = pd.Series([None] * len(frame), dtype=object, index=frame.index)
+        for column in DATE_COLUMNS.get(name, []):
+            if column in frame.columns:
+                frame[column] = pd.to_datetime(frame[column])
+        for column in MONEY_COLUMNS.get(name, []):
+            frame[column] = pd.to_numeric(frame[column])
+        prepared[name] = frame
+    return prepared
+
+
+def read_folder(folder: Path) -> dict[str, pd.DataFrame]:
+    """The tables of a data folder (CSV with pandas; parquet through polars, since pandas
+    needs pyarrow for parquet)."""
+    tables: dict[str, pd.DataFrame] = {}
+    for name in ("people", "benefits", *EMPTY_TABLES):
+        csv, parquet = folder / f"{name}.csv", folder / f"{name}.parquet"
+        if csv.exists():
+            # Only empty cells are missing: a surname "Nan" or "Null" is a name.
+            tables[name] = pd.read_csv(csv, dtype=str, keep_default_na=False, na_values=[""])
+        elif parquet.exists():
+            frame = pl.read_parquet(parquet)
+            tables[name] = pd.DataFrame({c: s.to_numpy() for c, s in frame.to_dict().items()})
+    return tables
+
+
+# --- exact links (the linkage pre-pass's rules) -------------------------------------------------
+
+
+def name_key(names: pd.Series) -> pd.Series:
+    return names.str.replace(r"\s+", " ", regex=True).str.strip().str.lower().replace("", None)
+
+
+def nino_key(ninos: pd.Series) -> pd.Series:
+    return ninos.str.upper().str.replace(r"\s+", "", regex=True).replace("", None)
+
+
+def postcode_key(postcodes: pd.Series) -> pd.Series:
+    compact = postcodes.str.upper().str.replace(r"\s+", "", regex=True)
+    spaced = (compact.str[:-3] + " " + compact.str[-3:]).str.strip()
+    return spaced.where(compact.str.len() > 3, compact).replace("", None)
+
+
+def source_keys(source: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "record_id": source["record_id"],
+            "dob": source["child_date_of_birth"],
+            "forename": name_key(source["child_forename"]),
+            "surname": name_key(source["child_surname"]),
+            "postcode": postcode_key(source["postcode"]),
+        },
+        index=source.index,
+    )
+
+
+def only_one(pairs: pd.DataFrame, evidence: list[str]) -> pd.DataFrame:
+    """Per record, its single candidate, or the single candidate that meets every kind of
+    evidence any candidate of the record meets."""
+    by_record = pairs.groupby("record_id")
+    count = by_record["person_id"].transform("size")
+    dominant = pd.Series(True, index=pairs.index)
+    for kind in evidence:
+        dominant &= pairs[kind] | ~by_record[kind].transform("any")
+    dominant_count = dominant.groupby(pairs["record_id"]).transform("sum")
+    return pairs[(count == 1) | (dominant & (dominant_count == 1))]
+
+
+def dwp_links(people: pd.DataFrame, dwp: pd.DataFrame, has_role: bool) -> pd.DataFrame:
+    """record_id -> person_id for DWP rows matched to exactly one child."""
+    keys = source_keys(dwp)
+    keys["nino"] = nino_key(dwp["parent_nino"])
+    kids = people[people["date_of_birth"].isin(keys["dob"])]
+    kids = pd.DataFrame(
+        {
+            "person_id": kids["person_id"],
+            "household_id": kids["household_id"],
+            "dob": kids["date_of_birth"],
+            "forename": name_key(kids["forename"]),
+            "surname": name_key(kids["surname"]),
+            "postcode": postcode_key(kids["postcode"]),
+        }
+    )
+    holders = people[people["role"] == "parent_carer"] if has_role else people
+    holders = pd.DataFrame(
+        {
+            "carer_id": holders["person_id"],
+            "household_id": holders["household_id"],
+            "nino": nino_key(holders["nino"]),
+        }
+    ).dropna(subset=["nino"])
+
+    by_nino = keys.dropna(subset=["nino"]).merge(holders, on="nino")
+    by_nino = by_nino.merge(kids, on=["household_id", "dob"], suffixes=("", "_person"))
+    by_nino = by_nino[by_nino["person_id"] != by_nino["carer_id"]]
+    by_nino = pd.DataFrame(
+        {
+            "record_id": by_nino["record_id"],
+            "person_id": by_nino["person_id"],
+            "via_nino": True,
+            "via_name_postcode": False,
+            "names_agree": (
+                (by_nino["forename"] == by_nino["forename_person"])
+                & (by_nino["surname"] == by_nino["surname_person"])
+            ).fillna(False),
+        }
+    )
+    by_name = keys.dropna(subset=["forename", "surname", "postcode"]).merge(
+        kids, on=["dob", "forename", "surname", "postcode"]
+    )
+    by_name = pd.DataFrame(
+        {
+            "record_id": by_name["record_id"],
+            "person_id": by_name["person_id"],
+            "via_nino": False,
+            "via_name_postcode": True,
+            "names_agree": True,
+        }
+    )
+    pairs = (
+        pd.concat([by_nino, by_name])
+        .astype({"via_nino": bool, "via_name_postcode": bool, "names_agree": bool})
+        .groupby(["record_id", "person_id"], as_index=False)
+        .any()
+    )
+    chosen = only_one(pairs, ["via_nino", "via_name_postcode", "names_agree"])
+    per_child = chosen.groupby("person_id")["record_id"].transform("size")
+    return chosen.loc[per_child == 1, ["record_id", "person_id"]]
+
+
+def funded_links(people: pd.DataFrame, funded: pd.DataFrame) -> pd.DataFrame:
+    """record_id, person_id of the funded-place rows (of one term) matched to one child."""
+    keys = source_keys(funded).dropna(subset=["forename", "surname"])
+    kids = people[people["date_of_birth"].isin(keys["dob"])]
+    kids = pd.DataFrame(
+        {
+            "person_id": kids["person_id"],
+            "dob": kids["date_of_birth"],
+            "forename": name_key(kids["forename"]),
+            "surname": name_key(kids["surname"]),
+            "postcode_person": postcode_key(kids["postcode"]),
+        }
+    )
+    pairs = keys.merge(kids, on=["dob", "forename", "surname"])
+    pairs["postcode_agree"] = (pairs["postcode"] == pairs["postcode_person"]).fillna(False)
+    pairs = pairs.groupby(["record_id", "person_id"], as_index=False)["postcode_agree"].any()
+    chosen = only_one(pairs, ["postcode_agree"])
+    per_child = chosen.groupby("person_id")["record_id"].transform("size")
+    return chosen.loc[per_child == 1, ["record_id", "person_id"]]
+
+
+# --- the offer ----------------------------------------------------------------------------------
+
+
+def two_year_old(tables: Mapping[str, pd.DataFrame], term_start: date, as_of: date) -> pd.DataFrame:
+    """The candidate list for `term_start` on the evidence of `as_of` (CONTRACT §2 and §3),
+    sorted by person_id then dwp_record_id; reason_codes joined with ';' ('' when none)."""
+    t = prepare(tables)
+    term, evidence_day = pd.Timestamp(term_start), pd.Timestamp(as_of)
+    tax_credits_open = as_of <= TAX_CREDITS_END
+    people = t["people"]
+    has_role = "role" in people.columns
+
+    # Rule 1: the age window.
+    dob = people["date_of_birth"]
+    eligible_from = first_term_day_after(birthday(dob, 2))
+    eligible_to = first_term_day_after(birthday(dob, 3))
+    in_window = (eligible_from <= term) & (term < eligible_to)
+    children = pd.DataFrame(
+        {
+            "person_id": people["person_id"],
+            "household_id": people["household_id"],
+            "eligible_from": eligible_from,
+        }
+    )[in_window]
+
+    # Rule 3: parents and carers.
+    if has_role:
+        carers = people[people["role"] == "parent_carer"]
+    else:
+        carers = people[birthday(dob, ADULT_AGE) <= evidence_day]
+    carers = carers[["person_id", "household_id"]].rename(columns={"person_id": "carer_id"})
+    child_carers = children[["person_id", "household_id"]].merge(carers, on="household_id")
+    child_carers = child_carers[child_carers["carer_id"] != child_carers["person_id"]]
+
+    # Rule 2: active awards and statuses.
+    benefits = t["benefits"]
+    awards = benefits[active(benefits, evidence_day)].rename(columns={"person_id": "claimant_id"})
+    carer_awards = child_carers[["person_id", "carer_id"]].merge(
+        awards, left_on="carer_id", right_on="claimant_id"
+    )
+    with_wtc = set(carer_awards.loc[carer_awards["benefit"] == "working_tax_credit", "person_id"])
+
+    # Rule 4: criteria and reason codes, as (person_id, reason) rows.
+    reasons: list[pd.DataFrame] = []
+
+    def add(person_ids: pd.Series, reason: str | pd.Series) -> None:
+        reasons.append(pd.DataFrame({"person_id": person_ids, "reason": reason}))
+
+    for benefit in PARENT_BENEFIT_REASONS:
+        add(carer_awards.loc[carer_awards["benefit"] == benefit, "person_id"], benefit)
+    uc = carer_awards[carer_awards["benefit"] == "universal_credit"]
+    add(
+        uc.loc[uc["net_earned_income"] <= UC_NET_EARNED_INCOME_LIMIT, "person_id"],
+        "universal_credit_low_income",
+    )
+    ctc = carer_awards[carer_awards["benefit"] == "child_tax_credit"]
+    if tax_credits_open:
+        low = ctc[(ctc["gross_income"] <= TAX_CREDIT_GROSS_INCOME_LIMIT)]
+        add(low.loc[~low["person_id"].isin(with_wtc), "person_id"], "tax_credits_low_income")
+        add(
+            carer_awards.loc[carer_awards["benefit"] == "wtc_run_on", "person_id"],
+            "wtc_run_on",
+        )
+    dla = awards[awards["benefit"] == "disability_living_allowance"]
+    add(
+        children.loc[children["person_id"].isin(dla["claimant_id"]), "person_id"],
+        "disability_living_allowance",
+    )
+
+    statuses = t["child_statuses"]
+    current = statuses[active(statuses, evidence_day)]
+    for status in CHILD_STATUS_REASONS:
+        holders = current.loc[current["status"] == status, "person_id"]
+        add(children.loc[children["person_id"].isin(holders), "person_id"], status)
+    left = statuses[
+        statuses["status"].isin(LEFT_CARE_STATUSES) & (statuses["start_date"] <= evidence_day)
+    ]
+    add(children.loc[children["person_id"].isin(left["person_id"]), "person_id"], "left_care")
+
+    dwp = t["dwp_list"]
+    links = dwp_links(people, dwp, has_role)
+    add(children.loc[children["person_id"].isin(links["person_id"]), "person_id"], "dwp_list")
+
+    reason_rows = pd.concat(reasons).drop_duplicates()
+    coded = (
+        reason_rows.sort_values("reason")
+        .groupby("person_id")["reason"]
+        .agg(";".join)
+        .rename("reason_codes")
+    )
+
+    # Rule 5: tiers.
+    missing_uc = uc.loc[uc["net_earned_income"].isna(), "person_id"]
+    missing_ctc = (
+        ctc.loc[ctc["gross_income"].isna() & ~ctc["person_id"].isin(with_wtc), "person_id"]
+        if tax_credits_open
+        else pd.Series([], dtype=object)
+    )
+    possible = set(missing_uc) | set(missing_ctc)
+    listed = children.merge(coded, left_on="person_id", right_index=True, how="left")
+    listed["tier"] = "likely"
+    listed.loc[listed["reason_codes"].isna(), "tier"] = "possible"
+    listed = listed[(listed["tier"] == "likely") | listed["person_id"].isin(possible)]
+    listed["reason_codes"] = listed["reason_codes"].fillna("")
+    listed = listed.merge(
+        links.rename(columns={"record_id": "dwp_record_id"}), on="person_id", how="left"
+    )
+
+    funded = t["funded_places"]
+    funded = funded[funded["term_start"] == term]
+    funded_now = set(funded_links(people, funded)["person_id"])
+    listed["already_funded"] = listed["person_id"].isin(funded_now)
+
+    # DWP rows matched to no one, whose child is in the window, are listed on their own.
+    unmatched = dwp[~dwp["record_id"].isin(links["record_id"])]
+    unmatched_from = first_term_day_after(birthday(unmatched["child_date_of_birth"], 2))
+    unmatched_to = first_term_day_after(birthday(unmatched["child_date_of_birth"], 3))
+    unmatched_in = (unmatched_from <= term) & (term < unmatched_to)
+    dwp_only = pd.DataFrame(
+        {
+            "person_id": None,
+            "dwp_record_id": unmatched["record_id"],
+            "tier": "likely",
+            "reason_codes": "dwp_list",
+            "eligible_from": unmatched_from,
+            "already_funded": False,
+        }
+    )[unmatched_in]
+
+    result = pd.concat([listed, dwp_only], ignore_index=True)
+    result["initiative"] = INITIATIVE
+    result["eligible_from"] = pd.to_datetime(result["eligible_from"]).dt.date
+    result["already_funded"] = result["already_funded"].astype(bool)
+    return result[OUTPUT_COLUMNS].sort_values(["person_id", "dwp_record_id"]).reset_index(drop=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--term-start", type=date.fromisoformat, required=True)
+    parser.add_argument("--as-of", type=date.fromisoformat, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    listed = two_year_old(read_folder(args.data), args.term_start, args.as_of)
+    listed.to_csv(args.out, index=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,333 @@
+"""The exact linkage pre-pass: DWP-list and funded-place rows linked to the person index.
+
+`link_exact` links a source row to a person only on exact agreement, and only when exactly
+one person agrees: it never guesses. What it leaves `not_linked` (twins the names do not
+separate, duplicates in the index, typos) is for the probabilistic stage or for a person.
+
+The rules, in the council's words:
+
+- **DWP list** (`dwp_list`). A row links to a child who
+  (a) has the row's `child_date_of_birth` and lives in the household of a parent or carer
+  whose NINO is the row's `parent_nino` (method `parent_nino_and_child_dob`), or
+  (b) has the row's child forename, surname and date of birth and the same postcode
+  (method `child_name_dob_postcode`).
+  Parents and carers are the people with role `parent_carer`; when the people table has no
+  `role` column, any other member of the household holding the NINO (a NINO is issued at 16,
+  so holding one already marks an adult). When the rules together find several children
+  (twins with one date of birth), the one whose names agree too is taken, if there is exactly
+  one and no other candidate has evidence it lacks (a NINO pointing one way and names another
+  is a conflict for a person). At most one DWP row links to a child: when two would, neither
+  does.
+- **Funded places** (`funded_places`). A row links to the child with its forename, surname and
+  date of birth; when several agree, the one at the row's postcode, if there is exactly one
+  (method `child_name_dob_postcode` when the postcode agrees, else `child_name_dob`). A child
+  has at most one linked row per `term_start`: when two rows of one term claim the same
+  child, neither links.
+
+Names are compared ignoring case, surrounding space and repeated spaces; postcodes and NINOs
+after `workbench.clean` normalises them. Dates of birth must be equal.
+
+Speed: the name and postcode keys are built only for people born on a day some source row
+names (a few per cent of the index), and every step is a join or a window over a lazy frame.
+
+Example
+-------
+>>> import datetime as dt
+>>> people = pl.LazyFrame({
+...     "person_id": ["P1", "P2"], "household_id": ["H1", "H1"],
+...     "forename": ["Ada", "Mo"], "surname": ["Lee", "Lee"],
+...     "date_of_birth": [dt.date(1990, 5, 1), dt.date(2024, 3, 2)],
+...     "nino": ["AB123456C", None], "postcode": ["FQ1 1AA", "FQ1 1AA"],
+...     "role": ["parent_carer", "child"],
+... })
+>>> dwp = pl.LazyFrame({
+...     "record_id": ["D1"], "child_forename": ["MO"], "child_surname": ["Lee"],
+...     "child_date_of_birth": [dt.date(2024, 3, 2)], "parent_forename": ["Ada"],
+...     "parent_surname": ["Lee"], "parent_nino": ["ab 12 34 56 c"], "postcode": [None],
+... })
+>>> links = link_exact({"people": people, "dwp_list": dwp}).collect()
+>>> links.select("record_id", "person_id", "band", "method").row(0)
+('D1', 'P2', 'linked', 'parent_nino_and_child_dob')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+from workbench import clean
+from workbench.errors import UsageError
+from workbench.schema import TABLES
+
+__all__ = [
+    "BAND_LINKED",
+    "BAND_NOT_LINKED",
+    "LINKS_SCHEMA",
+    "LINK_SOURCES",
+    "METHOD_CHILD_NAME_DOB",
+    "METHOD_CHILD_NAME_DOB_POSTCODE",
+    "METHOD_PARENT_NINO_AND_CHILD_DOB",
+    "link_exact",
+]
+
+LINK_SOURCES: tuple[str, ...] = ("dwp_list", "funded_places")
+BAND_LINKED = "linked"
+BAND_NOT_LINKED = "not_linked"
+METHOD_PARENT_NINO_AND_CHILD_DOB = "parent_nino_and_child_dob"
+METHOD_CHILD_NAME_DOB_POSTCODE = "child_name_dob_postcode"
+METHOD_CHILD_NAME_DOB = "child_name_dob"
+# An exact link is certain by construction; the probabilistic stage scores the rest.
+_EXACT_PROBABILITY = 1.0
+_PARENT_CARER = "parent_carer"
+
+LINKS_SCHEMA = pl.Schema(
+    {
+        "source": pl.String,
+        "record_id": pl.String,
+        "person_id": pl.String,
+        "band": pl.String,
+        "match_probability": pl.Float64,
+        "method": pl.String,
+    }
+)
+
+# Working columns. `_row` numbers the source rows, so that a row is one row even if an
+# unchecked frame repeats a record_id.
+_ROW = "_row"
+_DOB = "_dob"
+_FORENAME = "_forename"
+_SURNAME = "_surname"
+_POSTCODE = "_postcode"
+_NINO = "_nino"
+_PARENT_ID = "_parent_id"
+_VIA_NINO = "_via_nino"
+_VIA_NAME_POSTCODE = "_via_name_postcode"
+_NAMES_AGREE = "_names_agree"
+_POSTCODE_AGREE = "_postcode_agree"
+_CANDIDATES = "_candidates"
+_DOMINANT = "_dominant"
+
+
+def _optional(schema: pl.Schema, column: str) -> pl.Expr:
+    """A text column, or nulls when the frame lacks it (an all-empty column built by hand
+    may have dtype Null: the cast makes it text)."""
+    return pl.col(column).cast(pl.String) if column in schema else pl.lit(None, dtype=pl.String)
+
+
+def _name_key(expr: pl.Expr) -> pl.Expr:
+    return clean.name(expr).str.to_lowercase()
+
+
+def _check_columns(name: str, schema: pl.Schema, needed: tuple[str, ...]) -> None:
+    missing = [c for c in needed if c not in schema]
+    if missing:
+        raise UsageError(
+            f"link_exact: table '{name}' lacks column(s) {', '.join(missing)}; expected the "
+            f"canonical columns as workbench.io loads them (has: {', '.join(schema.names())})"
+        )
+
+
+def _source_keys(frame: pl.LazyFrame, name: str) -> pl.LazyFrame:
+    """A source's rows numbered, with its child's name keys, date of birth and postcode."""
+    schema = frame.collect_schema()
+    needed = ("record_id", "child_forename", "child_surname", "child_date_of_birth")
+    _check_columns(name, schema, (*needed, "term_start") if name == "funded_places" else needed)
+    extra = {
+        "dwp_list": [clean.nino(_optional(schema, "parent_nino")).alias(_NINO)],
+        "funded_places": [pl.col("term_start")],
+    }[name]
+    return frame.with_row_index(_ROW).select(
+        _ROW,
+        pl.col("record_id").cast(pl.String),
+        pl.col("child_date_of_birth").alias(_DOB),
+        _name_key(_optional(schema, "child_forename")).alias(_FORENAME),
+        _name_key(_optional(schema, "child_surname")).alias(_SURNAME),
+        clean.postcode(_optional(schema, "postcode")).alias(_POSTCODE),
+        *extra,
+    )
+
+
+def _children(people: pl.LazyFrame, birth_dates: pl.LazyFrame) -> pl.LazyFrame:
+    """People born on a day some source row names, with their name and postcode keys."""
+    schema = people.collect_schema()
+    return people.join(birth_dates, left_on="date_of_birth", right_on=_DOB, how="semi").select(
+        "person_id",
+        "household_id",
+        pl.col("date_of_birth").alias(_DOB),
+        _name_key(_optional(schema, "forename")).alias(_FORENAME),
+        _name_key(_optional(schema, "surname")).alias(_SURNAME),
+        clean.postcode(_optional(schema, "postcode")).alias(_POSTCODE),
+    )
+
+
+def _agree(column: str) -> pl.Expr:
+    """Both sides hold the same, non-null value (null never agrees)."""
+    return (pl.col(column) == pl.col(f"{column}_person")).fill_null(False)
+
+
+def _parent_carers(people: pl.LazyFrame) -> pl.LazyFrame:
+    """The people whose NINO can vouch for a child of their household."""
+    schema = people.collect_schema()
+    holders = people.select(
+        pl.col("person_id").alias(_PARENT_ID),
+        "household_id",
+        clean.nino(_optional(schema, "nino")).alias(_NINO),
+        _optional(schema, "role").alias("role"),
+    ).filter(pl.col(_NINO).is_not_null())
+    if "role" in schema:
+        holders = holders.filter(pl.col("role") == _PARENT_CARER)
+    return holders.drop("role")
+
+
+def _dwp_pairs(dwp: pl.LazyFrame, people: pl.LazyFrame, children: pl.LazyFrame) -> pl.LazyFrame:
+    """Every (DWP row, person) pair that either DWP rule finds, with what agrees."""
+    by_nino = (
+        dwp.join(_parent_carers(people), on=_NINO)
+        .join(children, on=["household_id", _DOB], suffix="_person")
+        .filter(pl.col("person_id") != pl.col(_PARENT_ID))
+        .select(
+            _ROW,
+            "person_id",
+            pl.lit(True).alias(_VIA_NINO),
+            # Rule (b) finds this pair itself when it holds: the group_by below merges them.
+            pl.lit(False).alias(_VIA_NAME_POSTCODE),
+            (_agree(_FORENAME) & _agree(_SURNAME)).alias(_NAMES_AGREE),
+        )
+    )
+    by_name = (
+        dwp.join(children, on=[_DOB, _FORENAME, _SURNAME], suffix="_person")
+        .filter(_agree(_POSTCODE))
+        .select(
+            _ROW,
+            "person_id",
+            pl.lit(False).alias(_VIA_NINO),
+            pl.lit(True).alias(_VIA_NAME_POSTCODE),
+            pl.lit(True).alias(_NAMES_AGREE),
+        )
+    )
+    return (
+        pl.concat([by_nino, by_name])
+        .group_by(_ROW, "person_id")
+        .agg(pl.col(_VIA_NINO, _VIA_NAME_POSTCODE, _NAMES_AGREE).any())
+    )
+
+
+def _only_one(pairs: pl.LazyFrame, evidence: tuple[str, ...]) -> pl.LazyFrame:
+    """Per source row, its one candidate; or, among several, the one candidate that meets every
+    kind of `evidence` that any candidate of the row meets. Rows with neither keep none: two
+    candidates with different evidence (a NINO points one way, names another) are a conflict
+    for a person to settle, not a choice to make here."""
+    dominant = pl.all_horizontal(pl.col(e) | ~pl.col(e).any().over(_ROW) for e in evidence)
+    # Two steps: polars evaluates a window nested in another window group by group (slow).
+    return (
+        pairs.with_columns(pl.len().over(_ROW).alias(_CANDIDATES), dominant.alias(_DOMINANT))
+        .filter(
+            (pl.col(_CANDIDATES) == 1)
+            | (pl.col(_DOMINANT) & (pl.col(_DOMINANT).sum().over(_ROW) == 1))
+        )
+        .drop(_CANDIDATES, _DOMINANT)
+    )
+
+
+def _link_dwp(dwp: pl.LazyFrame, people: pl.LazyFrame, children: pl.LazyFrame) -> pl.LazyFrame:
+    """The linked DWP rows: row number, person_id, method."""
+    return (
+        _only_one(_dwp_pairs(dwp, people, children), (_VIA_NINO, _VIA_NAME_POSTCODE, _NAMES_AGREE))
+        # At most one DWP row per child: two rows claiming one child is a question for a person.
+        .filter(pl.len().over("person_id") == 1)
+        .select(
+            _ROW,
+            "person_id",
+            pl.when(pl.col(_VIA_NINO))
+            .then(pl.lit(METHOD_PARENT_NINO_AND_CHILD_DOB))
+            .otherwise(pl.lit(METHOD_CHILD_NAME_DOB_POSTCODE))
+            .alias("method"),
+        )
+    )
+
+
+def _link_funded(funded: pl.LazyFrame, children: pl.LazyFrame) -> pl.LazyFrame:
+    """The linked funded-place rows: row number, person_id, method."""
+    pairs = (
+        funded.join(children, on=[_DOB, _FORENAME, _SURNAME], suffix="_person")
+        .select(_ROW, "term_start", "person_id", _agree(_POSTCODE).alias(_POSTCODE_AGREE))
+        .unique([_ROW, "person_id"], keep="any")
+    )
+    return (
+        _only_one(pairs, (_POSTCODE_AGREE,))
+        # A child has one funded place per term: two rows of one term is a question for a person.
+        .filter(pl.len().over("term_start", "person_id") == 1)
+        .select(
+            _ROW,
+            "person_id",
+            pl.when(pl.col(_POSTCODE_AGREE))
+            .then(pl.lit(METHOD_CHILD_NAME_DOB_POSTCODE))
+            .otherwise(pl.lit(METHOD_CHILD_NAME_DOB))
+            .alias("method"),
+        )
+    )
+
+
+def _banded(source: str, rows: pl.LazyFrame, linked: pl.LazyFrame) -> pl.LazyFrame:
+    """One output row per source row: linked ones with their person, the rest not linked."""
+    is_linked = pl.col("person_id").is_not_null()
+    return (
+        rows.select(_ROW, "record_id")
+        .join(linked, on=_ROW, how="left")
+        .sort("record_id", _ROW)
+        .select(
+            pl.lit(source).alias("source"),
+            "record_id",
+            "person_id",
+            pl.when(is_linked)
+            .then(pl.lit(BAND_LINKED))
+            .otherwise(pl.lit(BAND_NOT_LINKED))
+            .alias("band"),
+            pl.when(is_linked).then(pl.lit(_EXACT_PROBABILITY)).alias("match_probability"),
+            "method",
+        )
+    )
+
+
+def link_exact(tables: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
+    """Link each DWP-list and funded-place row to one person, exactly, or mark it not linked.
+
+    Parameters
+    ----------
+    tables
+        Canonical typed tables as `workbench.io` loads them: `people` (required), and
+        `dwp_list` and `funded_places` when the council has them (either may be absent).
+        Optional columns (`nino`, `postcode`, `role`, `parent_nino`) may be absent too.
+
+    Returns
+    -------
+    pl.LazyFrame
+        One row per source row, with the columns of `LINKS_SCHEMA`: `source` (`dwp_list` or
+        `funded_places`), `record_id`, `person_id` (null when not linked), `band` (`linked`
+        or `not_linked`), `match_probability` (1.0 when linked, else null) and `method` (the
+        rule that linked it, else null). Sorted by source, then record_id. A person is linked
+        to at most one DWP row, and to at most one funded-place row per `term_start`.
+
+    Raises
+    ------
+    UsageError
+        `people` is missing, or a table lacks a required column.
+    """
+    if "people" not in tables:
+        raise UsageError("link_exact needs the people table: the person index to link to")
+    people = tables["people"]
+    _check_columns("people", people.collect_schema(), TABLES["people"].required_columns())
+    sources = {name: _source_keys(tables[name], name) for name in LINK_SOURCES if name in tables}
+    if not sources:
+        return pl.LazyFrame(schema=LINKS_SCHEMA)
+
+    birth_dates = pl.concat([keys.select(_DOB) for keys in sources.values()]).unique()
+    children = _children(people, birth_dates)
+    linkers = {
+        "dwp_list": lambda keys: _link_dwp(keys, people, children),
+        "funded_places": lambda keys: _link_funded(keys, children),
+    }
+    return pl.concat(
+        [_banded(name, keys, linkers[name](keys)) for name, keys in sources.items()]
+    ).cast(dict(LINKS_SCHEMA))
