@@ -95,6 +95,73 @@ def validate_command(
         raise typer.Exit(EXIT_CHECKS_FAILED)
 
 
+Initiative = Annotated[
+    str,
+    typer.Option(
+        "--initiative", help="two_year_old, free_school_meals, early_years_pupil_premium."
+    ),
+]
+TermStart = Annotated[
+    str, typer.Option("--term-start", help="First day of the term being targeted (ISO date).")
+]
+AsOf = Annotated[
+    str,
+    typer.Option("--as-of", help="Evidence date: awards must be active on it; its rules apply."),
+]
+DataDir = Annotated[Path, typer.Option("--data", help="The data folder (people.csv, ...).")]
+
+
+@app.command("assess")
+def assess_command(
+    initiative: Initiative,
+    data: DataDir,
+    term_start: TermStart,
+    as_of: AsOf,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="The list to write: .csv or .parquet. Personal data: kept owner-only."
+        ),
+    ],
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", help="A rule file to use instead of the package's own."),
+    ] = None,
+) -> None:
+    """List children who look eligible, with reasons and evidence, for a person to review."""
+    from workbench.lists import assess_folder
+    from workbench.reporting import print_assessment
+
+    run = assess_folder(
+        data,
+        initiative=initiative,
+        term_start=parse_date(term_start, "--term-start"),
+        as_of=parse_date(as_of, "--as-of"),
+        out=out,
+        rules_path=rules,
+    )
+    print_assessment(run)
+
+
+@app.command("rules")
+def rules_command(
+    initiative: Annotated[
+        str | None, typer.Option("--initiative", help="One initiative (default: all).")
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", help="The date the rules are in force (default: today).")
+    ] = None,
+) -> None:
+    """Print the rules in force on a date in plain English, with their sources."""
+    from workbench.rules import available_initiatives, load_rule_set
+    from workbench.rules.describe import describe_rule_set
+
+    day = parse_date(on, "--on") if on else date.today()
+    names = [initiative] if initiative else available_initiatives()
+    texts = [describe_rule_set(load_rule_set(name), day) for name in names]
+    typer.echo("\n\n".join(texts))
+
+
 @app.command("synth")
 def synth_command(
     out: Annotated[Path, typer.Option("--out", help="The folder to write the council to.")],

@@ -7,6 +7,7 @@ them as rich tables on stdout.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 from rich.console import Console
@@ -15,8 +16,12 @@ from rich.table import Table
 from workbench.errors import UsageError
 from workbench.io import LoadedData, quarantine_kind
 
+if TYPE_CHECKING:
+    from workbench.lists import AssessRun
+
 __all__ = [
     "file_summary",
+    "print_assessment",
     "print_validation",
     "quarantine_summary",
     "warnings_summary",
@@ -116,3 +121,35 @@ def print_validation(data: LoadedData, console: Console | None = None) -> None:
     if data.ignored:
         names = ", ".join(p.name for p in data.ignored)
         out.print(f"Ignored (not a canonical table): {names}", highlight=False)
+
+
+def print_assessment(run: AssessRun, console: Console | None = None) -> None:
+    """The short summary `workbench assess` prints: rows read and quarantined, candidates by
+    tier and by reason, and where the list is. Counts only: no one is named."""
+    from workbench.lists import list_summary
+
+    out = console or Console()
+    out.print(_rich_table(f"Data folder {run.loaded.folder}", file_summary(run.loaded)))
+    quarantined = run.loaded.quarantine.height
+    if quarantined:
+        out.print(
+            f"Quarantined: {quarantined} row(s), which count for nothing; see "
+            "`workbench validate --quarantine-out FILE`.",
+            highlight=False,
+        )
+    summary = list_summary(run.candidates)
+    rule_set = run.assessment.rule_set
+    out.print(
+        f"{rule_set.ref}: {run.candidates.height} candidate(s) for the term starting "
+        f"{run.assessment.term_start}, on the evidence of {run.assessment.as_of}.",
+        highlight=False,
+    )
+    out.print(_rich_table("Candidates by tier", summary["tier"]))
+    out.print(
+        _rich_table("Candidates by reason (a child counts once per reason)", summary["reason"])
+    )
+    out.print(
+        f"List written to {run.out} (run {run.run_id}; manifest {run.manifest.name}). "
+        "Every row is pending_review: nothing has been decided.",
+        highlight=False,
+    )

@@ -1,0 +1,517 @@
+"""The eligibility engine: a rule set compiled into polars expressions over the loaded tables.
+
+`assess` lists the children who look eligible for an initiative in a term, each with a tier,
+the sorted reason codes they meet, the dates of their age window and the *evidence*: for every
+reason code, the award, status or DWP-list row that proves it and the parent or carer who holds
+it. It proposes; it never decides: every row is `pending_review` until a person records a
+decision (the review store).
+
+How it runs (all lazy; joins, never loops over rows):
+
+1. children in the age window on `term_start` (a date-of-birth range first, the exact window
+   test on the few rows left);
+2. their parents and carers (role `parent_carer`, or without roles every other household member
+   old enough);
+3. the awards and statuses active on `as_of`, joined to those people;
+4. one evidence frame per criterion in force on `as_of` (the rule file's kind decides how);
+5. reason codes and evidence gathered per child; tiers; links to the DWP list and to funded
+   places (`workbench.linkage`); DWP-list children matched to no one listed on their own.
+
+Example
+-------
+>>> from datetime import date
+>>> import polars as pl
+>>> from workbench.rules import load_rule_set
+>>> people = pl.LazyFrame({
+...     "person_id": ["P1", "P2"], "household_id": ["H1", "H1"],
+...     "forename": ["Ada", "Mo"], "surname": ["Lee", "Lee"],
+...     "date_of_birth": [date(1990, 5, 1), date(2024, 3, 2)],
+... })
+>>> benefits = pl.LazyFrame({
+...     "award_id": ["A1"], "person_id": ["P1"], "benefit": ["income_support"],
+...     "start_date": [date(2025, 1, 6)], "end_date": [None],
+...     "net_earned_income": [None], "gross_income": [None],
+... }, schema_overrides={"end_date": pl.Date, "net_earned_income": pl.Float64,
+...     "gross_income": pl.Float64})
+>>> listed = assess({"people": people, "benefits": benefits}, load_rule_set("two_year_old"),
+...     term_start=date(2026, 9, 1), as_of=date(2026, 8, 1))
+>>> listed.select("person_id", "tier", "reason_codes", "eligible_from").row(0)
+('P2', 'likely', ['income_support'], datetime.date(2026, 4, 1))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from workbench.errors import UsageError
+from workbench.linkage import link_exact
+from workbench.rules.model import Criterion, RuleSet
+from workbench.schema import TABLES
+from workbench.terms import birthday, opens, window_dob_range
+
+__all__ = [
+    "CANDIDATE_SCHEMA",
+    "EVIDENCE_SCHEMA",
+    "LIST_COLUMNS",
+    "Assessment",
+    "assess",
+    "assessment",
+]
+
+PENDING = "pending_review"
+LINKED = "linked"
+CLERICAL = "clerical_review"
+# The contract's columns (CONTRACT §3), in order; further columns follow them.
+LIST_COLUMNS = (
+    "person_id",
+    "dwp_record_id",
+    "initiative",
+    "tier",
+    "reason_codes",
+    "eligible_from",
+    "already_funded",
+    "review_status",
+)
+EVIDENCE_SCHEMA = pl.Schema(
+    {
+        "person_id": pl.String,  # the child (for a DWP-list child matched to no one: null)
+        "dwp_record_id": pl.String,  # set only for DWP-list rows matched to no one
+        "reason_code": pl.String,
+        "table": pl.String,  # where the proof is: benefits, child_statuses, dwp_list
+        "record_id": pl.String,  # award_id, status_id or DWP record_id
+        "parent_carer_id": pl.String,  # whose award it is, when a parent's or carer's
+        "status": pl.String,  # "met", or "income_missing" for the possible tier
+    }
+)
+_EVIDENCE_FIELDS = ("reason_code", "table", "record_id", "parent_carer_id", "status")
+CANDIDATE_SCHEMA = pl.Schema(
+    {
+        "person_id": pl.String,
+        "dwp_record_id": pl.String,
+        "initiative": pl.String,
+        "tier": pl.String,
+        "reason_codes": pl.List(pl.String),
+        "eligible_from": pl.Date,
+        "already_funded": pl.Boolean,
+        "review_status": pl.String,
+        "eligible_to": pl.Date,
+        "evidence": pl.List(pl.Struct({f: pl.String for f in _EVIDENCE_FIELDS})),
+        "link_needs_review": pl.Boolean,
+        "rule_set": pl.String,
+    }
+)
+_POLARS_TYPES = {"string": pl.String, "enum": pl.String, "date": pl.Date, "decimal": pl.Float64}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What `assessment` found: the candidates, the evidence rows behind them, the links used."""
+
+    candidates: pl.DataFrame
+    evidence: pl.DataFrame
+    links: pl.DataFrame
+    rule_set: RuleSet
+    term_start: date
+    as_of: date
+
+
+def _empty(table: str) -> pl.LazyFrame:
+    columns = TABLES[table].columns_for()
+    return pl.LazyFrame(schema={c.name: _POLARS_TYPES[c.dtype] for c in columns})
+
+
+def _tables(
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame], rule_set: RuleSet
+) -> dict[str, pl.LazyFrame]:
+    """The tables the rule set may read (its declared sources), lazy; absent ones empty.
+
+    A table the rule set does not declare is never read: purpose limitation.
+    """
+    for required in ("people", "benefits"):
+        if required in rule_set.sources and required not in tables:
+            raise UsageError(f"{rule_set.id} needs the {required} table; it was not given")
+    found = {}
+    for name in rule_set.sources:
+        frame = tables.get(name)
+        if frame is None:
+            found[name] = _empty(name)
+            continue
+        frame = frame.lazy()
+        present = frame.collect_schema()
+        absent = [
+            pl.lit(None, _POLARS_TYPES[c.dtype]).alias(c.name)
+            for c in TABLES[name].columns_for()
+            if c.name not in present and (name, c.name) != ("people", "role")
+        ]
+        # An optional column the file lacks reads as empty, except people.role, whose
+        # absence changes who the parents and carers are (CONTRACT §2 rule 3).
+        found[name] = frame.with_columns(absent) if absent else frame
+    return found
+
+
+def _active(as_of: date) -> pl.Expr:
+    """CONTRACT §2 rule 2: started on or before `as_of`, and not ended before it."""
+    return (pl.col("start_date") <= as_of) & (
+        pl.col("end_date").is_null() | (pl.col("end_date") >= as_of)
+    )
+
+
+def _evidence(
+    frame: pl.LazyFrame, code: str, table: str, record_id: str, carer: str | None, status: str
+) -> pl.LazyFrame:
+    return frame.select(
+        pl.col("person_id"),
+        pl.lit(None, pl.String).alias("dwp_record_id"),
+        pl.lit(code).alias("reason_code"),
+        pl.lit(table).alias("table"),
+        pl.col(record_id).alias("record_id"),
+        (pl.col(carer) if carer else pl.lit(None, pl.String)).alias("parent_carer_id"),
+        pl.lit(status).alias("status"),
+    )
+
+
+class _Compiler:
+    """Builds the lazy frames of one assessment; one method per criterion kind."""
+
+    def __init__(
+        self, tables: dict[str, pl.LazyFrame], rule_set: RuleSet, term_start: date, as_of: date
+    ) -> None:
+        self.tables, self.rule_set = tables, rule_set
+        self.term_start, self.as_of = term_start, as_of
+        self.window = rule_set.population.window_on(as_of)
+        self.criteria = rule_set.criteria_in_force(as_of)
+
+    # -- who ------------------------------------------------------------------------------------
+    def children(self) -> pl.LazyFrame:
+        """People in the age window on term_start, with the window's dates."""
+        low, high = window_dob_range(self.window, self.term_start)
+        dob = pl.col("date_of_birth")
+        term = pl.lit(self.term_start)
+        return (
+            self.tables["people"]
+            .filter(dob.is_between(low, high))
+            .select(
+                "person_id",
+                "household_id",
+                opens(dob, self.window.starts).alias("eligible_from"),
+                opens(dob, self.window.ends).alias("eligible_to"),
+            )
+            .filter((pl.col("eligible_from") <= term) & (term < pl.col("eligible_to")))
+        )
+
+    def child_carers(self, children: pl.LazyFrame) -> pl.LazyFrame:
+        """(child person_id, parent_carer_id) for every child in the window."""
+        people = self.tables["people"]
+        rule = self.rule_set.parent_carers
+        households = people.join(children.select("household_id"), on="household_id", how="semi")
+        if "role" in people.collect_schema():
+            carers = households.filter(pl.col("role") == rule.role)
+        else:
+            adult = birthday(pl.col("date_of_birth"), 12 * rule.adult_age_without_role)
+            carers = households.filter(adult <= self.as_of)
+        return (
+            children.select("person_id", "household_id")
+            .join(
+                carers.select(pl.col("person_id").alias("parent_carer_id"), "household_id"),
+                on="household_id",
+            )
+            .filter(pl.col("parent_carer_id") != pl.col("person_id"))
+            .select("person_id", "parent_carer_id")
+        )
+
+    # -- what -----------------------------------------------------------------------------------
+    def awards(self) -> pl.LazyFrame:
+        """Awards active on as_of, of benefits some criterion in force names."""
+        named = sorted(
+            {b for c in self.criteria for b in (*c.benefits, *c.unless_parent_carer_has)}
+        )
+        return (
+            self.tables["benefits"]
+            .filter(pl.col("benefit").is_in(named) & _active(self.as_of))
+            .select("award_id", "person_id", "benefit", "net_earned_income", "gross_income")
+        )
+
+    def build(self) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame]:
+        """(children in the window, evidence of criteria met, evidence of missing incomes)."""
+        children = self.children()
+        uses_benefits = any(c.table == "benefits" for c in self.criteria)
+        awards = self.awards() if uses_benefits else None
+        carer_awards = None
+        if any(c.applies_to == "parent_carer" for c in self.criteria):
+            carer_awards = self.child_carers(children).join(
+                awards.rename({"person_id": "parent_carer_id"}), on="parent_carer_id"
+            )
+        met, missing = [], []
+        for criterion in self.criteria:
+            if criterion.applies_to == "parent_carer":
+                found, unknown = self.parent_criterion(criterion, carer_awards)
+                met.append(found)
+                if unknown is not None:
+                    missing.append(unknown)
+            else:
+                met.append(self.child_criterion(criterion, children, awards))
+        empty = pl.LazyFrame(schema=EVIDENCE_SCHEMA)
+        return children, pl.concat([empty, *met]), pl.concat([empty, *missing])
+
+    def parent_criterion(
+        self, criterion: Criterion, carer_awards: pl.LazyFrame
+    ) -> tuple[pl.LazyFrame, pl.LazyFrame | None]:
+        code = criterion.code
+        held = carer_awards.filter(pl.col("benefit").is_in(criterion.benefits))
+        if criterion.unless_parent_carer_has:
+            barred = carer_awards.filter(pl.col("benefit").is_in(criterion.unless_parent_carer_has))
+            held = held.join(barred.select("person_id"), on="person_id", how="anti")
+        if criterion.kind == "active_award":
+            return _evidence(held, code, "benefits", "award_id", "parent_carer_id", "met"), None
+        limit = criterion.threshold_on(self.as_of)
+        income = pl.col(criterion.income)
+        if limit is None:  # the threshold has ended: nobody meets the test
+            passes = pl.lit(False)
+        else:
+            passes = income <= limit if criterion.comparison == "at_most" else income < limit
+        found = _evidence(
+            held.filter(passes), code, "benefits", "award_id", "parent_carer_id", "met"
+        )
+        if criterion.missing_income != "possible":
+            return found, None
+        unknown = _evidence(
+            held.filter(income.is_null()),
+            code,
+            "benefits",
+            "award_id",
+            "parent_carer_id",
+            "income_missing",
+        )
+        return found, unknown
+
+    def child_criterion(
+        self, criterion: Criterion, children: pl.LazyFrame, awards: pl.LazyFrame | None
+    ) -> pl.LazyFrame:
+        code = criterion.code
+        ids = children.select("person_id")
+        if criterion.kind == "active_award":
+            held = awards.filter(pl.col("benefit").is_in(criterion.benefits))
+            return _evidence(
+                ids.join(held, on="person_id"), code, "benefits", "award_id", None, "met"
+            )
+        if criterion.kind in ("active_status", "status_ever_started"):
+            statuses = self.tables["child_statuses"].filter(
+                pl.col("status").is_in(criterion.statuses)
+            )
+            if criterion.kind == "active_status":
+                statuses = statuses.filter(_active(self.as_of))
+            else:
+                statuses = statuses.filter(pl.col("start_date") <= self.as_of)
+            return _evidence(
+                ids.join(statuses, on="person_id"), code, "child_statuses", "status_id", None, "met"
+            )
+        # list_match: children linked to a row of the list
+        links = self.links_of(criterion.matched_list).filter(pl.col("band") == LINKED)
+        return _evidence(
+            ids.join(links.select("person_id", "record_id"), on="person_id"),
+            code,
+            criterion.matched_list,
+            "record_id",
+            None,
+            "met",
+        )
+
+    # -- links ----------------------------------------------------------------------------------
+    def link_tables(self) -> dict[str, pl.LazyFrame]:
+        wanted = {"people": self.tables["people"]}
+        if self.list_criterion() is not None:
+            wanted["dwp_list"] = self.tables["dwp_list"]
+        if "funded_places" in self.tables:
+            wanted["funded_places"] = self.tables["funded_places"].filter(
+                pl.col("term_start") == self.term_start
+            )
+        return wanted
+
+    def list_criterion(self) -> Criterion | None:
+        return next((c for c in self.criteria if c.kind == "list_match"), None)
+
+    def links_of(self, source: str) -> pl.LazyFrame:
+        return self.links.filter(pl.col("source") == source)
+
+
+def _gather(evidence: pl.LazyFrame, key: str) -> pl.LazyFrame:
+    """Per child (or DWP row): sorted reason codes and the sorted evidence behind them."""
+    fields = pl.struct(*_EVIDENCE_FIELDS)
+    return (
+        evidence.sort("reason_code", "record_id", "parent_carer_id", nulls_last=True)
+        .group_by(key)
+        .agg(
+            pl.col("reason_code").unique().sort().alias("reason_codes"),
+            fields.alias("evidence"),
+        )
+    )
+
+
+def assessment(
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame],
+    rule_set: RuleSet,
+    *,
+    term_start: date,
+    as_of: date,
+    links: pl.LazyFrame | pl.DataFrame | None = None,
+) -> Assessment:
+    """Assess everyone for one initiative; see the module docstring.
+
+    Parameters
+    ----------
+    tables
+        Canonical typed tables (as `workbench.io.load_folder` gives them), lazy or eager.
+        Only the tables the rule set declares in `sources` are read.
+    rule_set
+        From `workbench.rules.load_rule_set`.
+    term_start
+        The first day of the term being targeted: the age window is tested on it.
+    as_of
+        The evidence date: criteria, thresholds and the age window in force on it apply, and
+        awards and statuses must be active on it.
+    links
+        Links of DWP-list and funded-place rows to people (`workbench.linkage` columns). By
+        default the exact linkage pre-pass is run. Rows in the `clerical_review` band are never
+        used as matches: a person must confirm them first.
+    """
+    if not isinstance(term_start, date) or not isinstance(as_of, date):
+        raise UsageError("term_start and as_of must be dates")
+    data = _tables(tables, rule_set)
+    compiler = _Compiler(data, rule_set, term_start, as_of)
+    if links is None:
+        links = link_exact(compiler.link_tables())
+    compiler.links = links.lazy().collect().lazy()
+    children, met, missing = compiler.build()
+    met, missing = pl.collect_all([met, missing])
+
+    likely = _gather(met.lazy(), "person_id")
+    possible = (
+        _gather(missing.lazy(), "person_id")
+        .join(likely.select("person_id"), on="person_id", how="anti")
+        .select("person_id", pl.col("evidence").alias("possible_evidence"))
+    )
+    funded = compiler.links_of("funded_places").filter(pl.col("band") == LINKED)
+    dwp = compiler.links_of("dwp_list").filter(pl.col("band") == LINKED)
+    listed = (
+        children.join(likely, on="person_id", how="left")
+        .join(possible, on="person_id", how="left")
+        .filter(pl.col("reason_codes").is_not_null() | pl.col("possible_evidence").is_not_null())
+        .join(
+            dwp.select("person_id", pl.col("record_id").alias("dwp_record_id")),
+            on="person_id",
+            how="left",
+        )
+        .with_columns(
+            pl.when(pl.col("reason_codes").is_not_null())
+            .then(pl.lit("likely"))
+            .otherwise(pl.lit("possible"))
+            .alias("tier"),
+            pl.col("reason_codes").fill_null(pl.lit([], pl.List(pl.String))),
+            pl.coalesce("evidence", "possible_evidence").alias("evidence"),
+            pl.col("person_id")
+            .is_in(funded.select("person_id").collect().to_series().implode())
+            .alias("already_funded"),
+            pl.lit(False).alias("link_needs_review"),
+        )
+    )
+    frames = [listed]
+    list_rule = compiler.list_criterion()
+    if list_rule is not None:
+        frames.append(_unmatched_list_rows(compiler, list_rule))
+    candidates = pl.concat([f.select(_OUTPUT_BEFORE_CONSTANTS) for f in frames])
+    if rule_set.population.funded_place_required:
+        candidates = candidates.filter(pl.col("already_funded"))
+    candidates = (
+        candidates.with_columns(
+            pl.lit(rule_set.id).alias("initiative"),
+            pl.lit(PENDING).alias("review_status"),
+            pl.lit(rule_set.ref).alias("rule_set"),
+        )
+        .select(CANDIDATE_SCHEMA.names())
+        .sort("person_id", "dwp_record_id", nulls_last=True)
+        .collect()
+        .cast(dict(CANDIDATE_SCHEMA))
+    )
+    return Assessment(
+        candidates=candidates,
+        evidence=_listed_evidence(candidates),
+        links=compiler.links.collect(),
+        rule_set=rule_set,
+        term_start=term_start,
+        as_of=as_of,
+    )
+
+
+_OUTPUT_BEFORE_CONSTANTS = (
+    "person_id",
+    "dwp_record_id",
+    "tier",
+    "reason_codes",
+    "eligible_from",
+    "already_funded",
+    "eligible_to",
+    "evidence",
+    "link_needs_review",
+)
+
+
+def _unmatched_list_rows(compiler: _Compiler, rule: Criterion) -> pl.LazyFrame:
+    """DWP-list rows matched to no one whose child is in the age window: listed on their own,
+    `likely` with the list's reason code; flagged when a probable match awaits review."""
+    window, term = compiler.window, pl.lit(compiler.term_start)
+    dob = pl.col("child_date_of_birth")
+    source_links = compiler.links_of(rule.matched_list)
+    matched = source_links.filter(pl.col("band") == LINKED).select("record_id")
+    clerical = source_links.filter(pl.col("band") == CLERICAL).select("record_id")
+    rows = compiler.tables[rule.matched_list]
+    return (
+        rows.join(matched, on="record_id", how="anti")
+        .select(
+            pl.lit(None, pl.String).alias("person_id"),
+            pl.col("record_id").alias("dwp_record_id"),
+            pl.lit("likely").alias("tier"),
+            pl.lit([rule.code], pl.List(pl.String)).alias("reason_codes"),
+            opens(dob, window.starts).alias("eligible_from"),
+            pl.lit(False).alias("already_funded"),
+            opens(dob, window.ends).alias("eligible_to"),
+            pl.concat_list(
+                pl.struct(
+                    pl.lit(rule.code).alias("reason_code"),
+                    pl.lit(rule.matched_list).alias("table"),
+                    pl.col("record_id"),
+                    pl.lit(None, pl.String).alias("parent_carer_id"),
+                    pl.lit("met").alias("status"),
+                )
+            ).alias("evidence"),
+            pl.col("record_id")
+            .is_in(clerical.collect().to_series().implode())
+            .alias("link_needs_review"),
+        )
+        .filter((pl.col("eligible_from") <= term) & (term < pl.col("eligible_to")))
+    )
+
+
+def _listed_evidence(candidates: pl.DataFrame) -> pl.DataFrame:
+    """One row per listed child (or DWP row) and piece of evidence: the proof, flat."""
+    return (
+        candidates.select("person_id", "dwp_record_id", "evidence")
+        .explode("evidence")
+        .unnest("evidence")
+        .select(EVIDENCE_SCHEMA.names())
+    )
+
+
+def assess(
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame],
+    rule_set: RuleSet,
+    *,
+    term_start: date,
+    as_of: date,
+    links: pl.LazyFrame | pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The candidate list (columns `CANDIDATE_SCHEMA`); `assessment` also gives the evidence."""
+    return assessment(tables, rule_set, term_start=term_start, as_of=as_of, links=links).candidates

@@ -1,0 +1,192 @@
+"""Candidate lists: one assessment run from a data folder to a written list.
+
+`assess_folder` is what `workbench assess` does: load only the tables the rule set declares,
+validate them (rows that break the contract go to the quarantine and count for nothing), run
+the engine, and write the list (CSV or parquet by suffix) with a run id, owner-only, beside a
+manifest that records the inputs' SHA-256, the parameters, the rule-set version and the code.
+
+In CSV, list columns are joined: `reason_codes` with `;` (CONTRACT §3) and `evidence` as one
+readable sentence per proof, joined with `; `. Parquet keeps them as lists.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from workbench import __version__, progress
+from workbench.eligibility import Assessment, assessment
+from workbench.errors import UsageError
+from workbench.io import LoadedData, load_folder
+from workbench.rules import load_rule_set
+from workbench.run import environment, git_commit, input_hashes, run_id
+
+__all__ = [
+    "AssessRun",
+    "assess_folder",
+    "columns_needed",
+    "evidence_text",
+    "list_summary",
+    "write_list",
+]
+
+LIST_SUFFIXES = (".csv", ".parquet")
+# The optional columns assessing and linking read (data minimisation: nothing else is loaded;
+# names, addresses beyond the postcode and special-category fields are never read here).
+OPTIONAL_COLUMNS_USED = {
+    "people": ("nino", "postcode", "role"),
+    "benefits": ("end_date", "net_earned_income", "gross_income"),
+    "child_statuses": ("end_date",),
+    "dwp_list": ("parent_nino", "postcode"),
+    "funded_places": ("postcode",),
+}
+
+
+@dataclass(frozen=True)
+class AssessRun:
+    """A finished run: where the list is, what was found, and what was read."""
+
+    out: Path
+    manifest: Path
+    run_id: str
+    assessment: Assessment
+    loaded: LoadedData
+
+    @property
+    def candidates(self) -> pl.DataFrame:
+        return self.assessment.candidates
+
+
+def evidence_text() -> pl.Expr:
+    """The evidence list as one readable string per row, e.g.
+    `income_support: award A12 of parent/carer P3; dwp_list: DWP list row D9`."""
+    item = pl.element()
+    field = item.struct.field
+    whose = (
+        pl.when(field("parent_carer_id").is_not_null())
+        .then(pl.lit(" of parent/carer ") + field("parent_carer_id"))
+        .otherwise(pl.lit(" of the child"))
+    )
+    proof = (
+        pl.when(field("table") == "benefits")
+        .then(pl.lit("award ") + field("record_id") + whose)
+        .when(field("table") == "child_statuses")
+        .then(pl.lit("status ") + field("record_id"))
+        .when(field("table") == "dwp_list")
+        .then(pl.lit("DWP list row ") + field("record_id"))
+        .otherwise(field("table") + pl.lit(" row ") + field("record_id"))
+    )
+    sentence = (
+        pl.when(field("status") == "income_missing")
+        .then(field("reason_code") + pl.lit(" (income missing): ") + proof)
+        .otherwise(field("reason_code") + pl.lit(": ") + proof)
+    )
+    return pl.col("evidence").list.eval(sentence).list.join("; ")
+
+
+def _private_write(path: Path, write) -> None:
+    """Write a file holding personal data: owner-only from the moment it exists, then renamed
+    into place so a crash never leaves half a list under the final name."""
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+    write(tmp)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def columns_needed(tables: list[str]) -> dict[str, tuple[str, ...]]:
+    """The optional columns to load for an assessment reading `tables`."""
+    return {name: OPTIONAL_COLUMNS_USED.get(name, ()) for name in tables}
+
+
+def write_list(candidates: pl.DataFrame, path: str | Path, run: str) -> Path:
+    """Write a candidate list to `.csv` or `.parquet` (by suffix), owner-only, with `run_id`."""
+    path = Path(path)
+    if path.suffix.lower() not in LIST_SUFFIXES:
+        raise UsageError(f"--out must end in .csv or .parquet; got {path.name!r}")
+    if path.parent and not path.parent.exists():
+        raise UsageError(f"--out: the folder {path.parent} does not exist")
+    table = candidates.with_columns(pl.lit(run).alias("run_id"))
+    if path.suffix.lower() == ".csv":
+        table = table.with_columns(
+            pl.col("reason_codes").list.join(";"), evidence_text().alias("evidence")
+        )
+        _private_write(path, lambda p: table.write_csv(p, date_format="%Y-%m-%d"))
+    else:
+        _private_write(path, lambda p: table.write_parquet(p))
+    return path
+
+
+def list_summary(candidates: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Counts for the console: by tier, and by reason code (a child counts once per code)."""
+    by_tier = candidates.group_by("tier").len("children").sort("tier")
+    by_reason = (
+        candidates.select("reason_codes")
+        .explode("reason_codes")
+        .drop_nulls()
+        .group_by(pl.col("reason_codes").alias("reason_code"))
+        .len("children")
+        .sort("children", "reason_code", descending=[True, False])
+    )
+    return {"tier": by_tier, "reason": by_reason}
+
+
+def assess_folder(
+    data: str | Path,
+    *,
+    initiative: str,
+    term_start: date,
+    as_of: date,
+    out: str | Path,
+    rules_path: str | Path | None = None,
+) -> AssessRun:
+    """Load, validate and assess a data folder; write the list and its manifest."""
+    out = Path(out)
+    if out.suffix.lower() not in LIST_SUFFIXES:
+        raise UsageError(f"--out must end in .csv or .parquet; got {out.name!r}")
+    rule_set = load_rule_set(rules_path or initiative)
+    if rules_path is not None and rule_set.id != initiative:
+        raise UsageError(f"--rules file is for {rule_set.id!r}, not --initiative {initiative!r}")
+    rule_set.check_date(as_of)
+    loaded = load_folder(data, tables=rule_set.sources, columns=columns_needed(rule_set.sources))
+    with progress.step(f"Assessing {rule_set.id} for the term starting {term_start}"):
+        found = assessment(
+            {name: loaded.lazy(name) for name in loaded.tables},
+            rule_set,
+            term_start=term_start,
+            as_of=as_of,
+        )
+    parameters = {
+        "initiative": rule_set.id,
+        "term_start": term_start.isoformat(),
+        "as_of": as_of.isoformat(),
+    }
+    hashes = input_hashes(loaded.files())
+    run = run_id(hashes, parameters, rule_set.ref, __version__)
+    write_list(found.candidates, out, run)
+    manifest = out.with_name(out.name + ".manifest.json")
+    record = {
+        "run_id": run,
+        "command": "assess",
+        "parameters": parameters,
+        "rule_set": rule_set.ref,
+        "inputs": hashes,
+        "rows": {
+            name: {"read": r.read, "accepted": r.accepted, "quarantined": r.quarantined}
+            for name, r in loaded.reports.items()
+        },
+        "candidates": found.candidates.height,
+        "code_version": __version__,
+        "git_commit": git_commit(),
+        "environment": environment(),
+        "review_status": "every row pending_review: no decision has been made",
+    }
+    _private_write(manifest, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))
+    return AssessRun(out=out, manifest=manifest, run_id=run, assessment=found, loaded=loaded)

@@ -1,0 +1,315 @@
+"""The rule-file schema (pydantic) and the loader.
+
+Every rule file is checked against these models when it is loaded: an unknown field, a missing
+reason code, a date in the wrong place or a kind without what it needs is a `RuleFileError`
+naming the file and the field. The models also answer the questions the engine and the
+`workbench rules` command ask: which criteria are in force on a date, which threshold applies.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Literal, Self
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from workbench.errors import RuleFileError, UsageError
+from workbench.schema import BENEFITS, CHILD_STATUSES, TABLES
+
+__all__ = [
+    "AgeWindow",
+    "Criterion",
+    "DatedValue",
+    "RuleSet",
+    "available_initiatives",
+    "load_rule_set",
+    "rules_folder",
+]
+
+RULES_FOLDER = Path(__file__).parent
+RESTRICTED_SOURCES_FILE = "_restricted_sources.yaml"
+Kind = Literal[
+    "active_award", "award_with_income_test", "active_status", "status_ever_started", "list_match"
+]
+NEEDS_TABLE = {
+    "active_award": "benefits",
+    "award_with_income_test": "benefits",
+    "active_status": "child_statuses",
+    "status_ever_started": "child_statuses",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Reference(_Strict):
+    title: str
+    url: str
+
+
+class DatedValue(_Strict):
+    """A value that takes effect on `from`; a later entry replaces it; `null` ends it."""
+
+    from_: date = Field(alias="from")
+    value: float | None
+    reference: str
+
+
+class InForce(_Strict):
+    """The days a criterion or window applies: `from` to `to`, both inclusive."""
+
+    from_: date = Field(alias="from")
+    to: date | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.from_ <= day and (self.to is None or day <= self.to)
+
+
+class Birthday(_Strict):
+    """A window edge: the first of `term_starts` strictly after the child is this old."""
+
+    years: int = Field(ge=0, le=25)
+    months: int = Field(default=0, ge=0, le=11)
+    term_starts: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _days(self) -> Self:
+        for text in self.term_starts:
+            try:
+                date.fromisoformat(f"2000-{text}")
+            except ValueError:
+                raise ValueError(f"term start {text!r} is not a day of the year as MM-DD") from None
+        return self
+
+    @property
+    def total_months(self) -> int:
+        return self.years * 12 + self.months
+
+    @cached_property
+    def month_days(self) -> tuple[tuple[int, int], ...]:
+        """The term starts as sorted (month, day) pairs."""
+        return tuple(sorted((int(t[:2]), int(t[3:])) for t in self.term_starts))
+
+
+class AgeWindow(_Strict):
+    from_: date = Field(alias="from")
+    starts: Birthday
+    ends: Birthday
+    text: str
+    reference: str
+
+
+class Population(_Strict):
+    who: Literal["child"] = "child"
+    age_windows: list[AgeWindow] = Field(min_length=1)
+    funded_place_required: bool = False
+
+    def window_on(self, day: date) -> AgeWindow:
+        """The age window in force on `day` (the latest that has started)."""
+        started = [w for w in self.age_windows if w.from_ <= day]
+        if not started:
+            first = min(w.from_ for w in self.age_windows)
+            raise UsageError(f"no age window is in force on {day}: the first starts on {first}")
+        return max(started, key=lambda w: w.from_)
+
+
+class ParentCarers(_Strict):
+    role: str = "parent_carer"
+    adult_age_without_role: int = Field(ge=10, le=25)
+    text: str
+
+
+class Criterion(_Strict):
+    """One way to qualify, with the reason code a listed child carries when it holds."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    applies_to: Literal["parent_carer", "child"]
+    kind: Kind
+    text: str
+    reference: str
+    note: str | None = None
+    benefits: list[str] = Field(default_factory=list)
+    statuses: list[str] = Field(default_factory=list)
+    matched_list: str | None = Field(default=None, alias="list")
+    income: Literal["net_earned_income", "gross_income"] | None = None
+    comparison: Literal["at_most", "below"] = "at_most"
+    threshold: list[DatedValue] = Field(default_factory=list)
+    unless_parent_carer_has: list[str] = Field(default_factory=list)
+    in_force: InForce | None = None
+    missing_income: Literal["possible", "ignore"] = "ignore"
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        needs = {
+            "active_award": ("benefits",),
+            "award_with_income_test": ("benefits", "income", "threshold"),
+            "active_status": ("statuses",),
+            "status_ever_started": ("statuses",),
+            "list_match": ("matched_list",),
+        }[self.kind]
+        for name in needs:
+            if not getattr(self, name):
+                raise ValueError(f"a criterion of kind {self.kind!r} needs {name!r}")
+        for name in ("benefits", "unless_parent_carer_has"):
+            unknown = sorted(set(getattr(self, name)) - set(BENEFITS))
+            if unknown:
+                raise ValueError(f"{name}: unknown benefit {unknown}; expected one of {BENEFITS}")
+        unknown = sorted(set(self.statuses) - set(CHILD_STATUSES))
+        if unknown:
+            raise ValueError(f"statuses: unknown {unknown}; expected one of {CHILD_STATUSES}")
+        if self.kind in ("active_status", "status_ever_started", "list_match") and (
+            self.applies_to != "child"
+        ):
+            raise ValueError(f"a criterion of kind {self.kind!r} applies to the child")
+        if self.matched_list is not None and self.matched_list not in TABLES:
+            raise ValueError(f"list: unknown table {self.matched_list!r}")
+        if self.threshold != sorted(self.threshold, key=lambda v: v.from_):
+            raise ValueError("threshold: dated values must be in date order")
+        return self
+
+    def in_force_on(self, day: date) -> bool:
+        return self.in_force is None or self.in_force.covers(day)
+
+    def threshold_on(self, day: date) -> float | None:
+        """The threshold in force on `day` (None when none has started or the last ended)."""
+        started = [v for v in self.threshold if v.from_ <= day]
+        return started[-1].value if started else None
+
+    @property
+    def table(self) -> str:
+        return self.matched_list if self.kind == "list_match" else NEEDS_TABLE[self.kind]
+
+    def sentence(self, day: date) -> str:
+        """The plain-English text with the threshold of `day` filled in."""
+        limit = self.threshold_on(day)
+        return self.text.replace("{threshold}", f"£{limit:,.0f}" if limit is not None else "?")
+
+
+class RuleSet(_Strict):
+    """An initiative's rules: what the engine compiles and `workbench rules` prints."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    version: str
+    title: str
+    summary: str
+    purpose: str
+    valid_from: date
+    legal_basis: Reference
+    references: list[Reference] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    funding: list[dict] = Field(default_factory=list)
+    sources: list[str] = Field(min_length=1)
+    population: Population
+    parent_carers: ParentCarers
+    criteria: list[Criterion] = Field(min_length=1)
+    tiers: dict[Literal["likely", "possible"], str]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        codes = [c.code for c in self.criteria]
+        repeated = sorted({c for c in codes if codes.count(c) > 1})
+        if repeated:
+            raise ValueError(f"criteria: reason code(s) used twice: {repeated}")
+        unknown = sorted(set(self.sources) - set(TABLES))
+        if unknown:
+            raise ValueError(
+                f"sources: unknown table(s) {unknown}; expected some of {list(TABLES)}"
+            )
+        for needed in ("people",):
+            if needed not in self.sources:
+                raise ValueError(f"sources: must include {needed!r}")
+        for criterion in self.criteria:
+            if criterion.table not in self.sources:
+                raise ValueError(
+                    f"criterion {criterion.code!r} reads {criterion.table!r}, "
+                    f"which is not in this rule set's sources {self.sources}"
+                )
+        if self.population.funded_place_required and "funded_places" not in self.sources:
+            raise ValueError("population.funded_place_required needs 'funded_places' in sources")
+        return self
+
+    @property
+    def ref(self) -> str:
+        """`id@version`, the rule set's name in outputs and manifests."""
+        return f"{self.id}@{self.version}"
+
+    def check_date(self, day: date) -> None:
+        if day < self.valid_from:
+            raise UsageError(
+                f"the {self.id} rule set starts on {self.valid_from}; got a date of {day}. "
+                "Earlier rules are not in this rule file."
+            )
+
+    def criteria_in_force(self, day: date) -> list[Criterion]:
+        self.check_date(day)
+        return [c for c in self.criteria if c.in_force_on(day)]
+
+    def criterion(self, code: str) -> Criterion:
+        for criterion in self.criteria:
+            if criterion.code == code:
+                return criterion
+        raise UsageError(f"{self.id} has no criterion {code!r}")
+
+
+def rules_folder() -> Path:
+    """Where the package's rule files are."""
+    return RULES_FOLDER
+
+
+def available_initiatives(folder: Path | None = None) -> list[str]:
+    """The initiatives with a rule file, sorted."""
+    folder = folder or RULES_FOLDER
+    return sorted(p.stem for p in folder.glob("*.yaml") if not p.stem.startswith("_"))
+
+
+def _restricted_sources(folder: Path) -> dict[str, dict]:
+    path = folder / RESTRICTED_SOURCES_FILE
+    if not path.exists():
+        path = RULES_FOLDER / RESTRICTED_SOURCES_FILE
+    return yaml.safe_load(path.read_text()) or {}
+
+
+def _where(error: dict) -> str:
+    return ".".join(str(part) for part in error["loc"]) or "(top level)"
+
+
+def load_rule_set(initiative: str | Path, folder: Path | None = None) -> RuleSet:
+    """Load and validate a rule set by initiative name (a file in `folder`) or by path.
+
+    Raises `UsageError` for an unknown initiative and `RuleFileError` for a file that breaks
+    the schema, naming the field; refuses a rule set that would use a restricted source (the
+    DWP list) for a purpose the law does not allow.
+    """
+    path = Path(initiative)
+    if path.suffix not in (".yaml", ".yml"):
+        folder = folder or RULES_FOLDER
+        path = folder / f"{initiative}.yaml"
+        if not path.exists():
+            known = ", ".join(available_initiatives(folder))
+            raise UsageError(f"unknown initiative {initiative!r}; expected one of: {known}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise RuleFileError(f"{path}: cannot read the rule file: {error}") from None
+    if not isinstance(raw, dict):
+        raise RuleFileError(f"{path}: a rule file is a mapping of fields; got {type(raw).__name__}")
+    try:
+        rule_set = RuleSet.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+        raise RuleFileError(f"{path}: {_where(first)}: {first['msg']}{more}") from None
+    if rule_set.id != path.stem:
+        raise RuleFileError(f"{path}: id {rule_set.id!r} must match the file name {path.stem!r}")
+    for source, policy in _restricted_sources(path.parent).items():
+        if source in rule_set.sources and rule_set.purpose not in policy["purposes"]:
+            raise RuleFileError(
+                f"{path}: sources: {source!r} may be used only for {policy['purposes']}, "
+                f"not for purpose {rule_set.purpose!r}. {policy['text'].strip()}"
+            )
+    return rule_set

@@ -1,0 +1,96 @@
+"""Term dates and age windows, as polars expressions over dates of birth.
+
+An age window opens on the first term start (from the rule file, e.g. 1 January, 1 April,
+1 September) that falls strictly after the child reaches an age, and closes the same way at a
+later age. A 29 February birthday falls on 1 March in a common year. Ages and term starts come
+from the rule file (`workbench.rules`); nothing here knows any initiative.
+
+Example
+-------
+>>> import polars as pl
+>>> from datetime import date
+>>> from workbench.rules import load_rule_set
+>>> window = load_rule_set("two_year_old").population.window_on(date(2026, 9, 1))
+>>> frame = pl.DataFrame({"date_of_birth": [date(2024, 3, 31), date(2024, 4, 1)]})
+>>> frame.select(opens(pl.col("date_of_birth"), window.starts)).to_series().to_list()
+[datetime.date(2026, 4, 1), datetime.date(2026, 9, 1)]
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+
+from workbench.rules.model import AgeWindow, Birthday
+
+__all__ = ["birthday", "in_window", "latest_term_start", "opens", "window_dob_range"]
+
+
+def birthday(date_of_birth: pl.Expr, months: int) -> pl.Expr:
+    """The day a child born on `date_of_birth` is `months` months old.
+
+    Built as the first of the month plus (day - 1) days, so a 29 February birthday rolls to
+    1 March in a common year (and a 31st to the next month's 1st when a month is shorter).
+    """
+    month_index = (
+        date_of_birth.dt.year().cast(pl.Int32) * 12
+        + date_of_birth.dt.month().cast(pl.Int32)
+        - 1
+        + months
+    )
+    first = pl.date(month_index // 12, month_index % 12 + 1, 1)
+    return first + pl.duration(days=date_of_birth.dt.day().cast(pl.Int64) - 1)
+
+
+def _first_after(day: pl.Expr, month_days: tuple[tuple[int, int], ...]) -> pl.Expr:
+    """The first (month, day) of `month_days` strictly after `day`."""
+    year = day.dt.year().cast(pl.Int32)
+    candidates = [
+        pl.when(pl.date(year, m, d) > day).then(pl.date(year, m, d)) for m, d in month_days
+    ]
+    first_m, first_d = month_days[0]
+    candidates.append(pl.date(year + 1, first_m, first_d))
+    return pl.min_horizontal(candidates)
+
+
+def opens(date_of_birth: pl.Expr, edge: Birthday) -> pl.Expr:
+    """The first term start strictly after the child reaches the age `edge` gives."""
+    return _first_after(birthday(date_of_birth, edge.total_months), edge.month_days)
+
+
+def latest_term_start(day: date, edge: Birthday) -> date:
+    """The latest of `edge`'s term starts on or before `day`."""
+    starts = [date(day.year - k, m, d) for k in (0, 1) for m, d in edge.month_days]
+    return max(s for s in starts if s <= day)
+
+
+def window_dob_range(window: AgeWindow, term_start: date) -> tuple[date, date]:
+    """A date-of-birth range that holds every child in the window on `term_start`.
+
+    A child is in the window when the window opened on or before `term_start` (so their
+    opening birthday came before the latest opening term start) and has not closed (their
+    closing birthday came on or after the latest closing term start). The range is widened by
+    a few days so that birthdays rolled from the 29th-31st stay inside it: it is a cheap filter
+    run before the exact test, never the test itself.
+    """
+
+    def minus_months(day: date, months: int) -> date:
+        index = day.year * 12 + day.month - 1 - months
+        return date(index // 12, index % 12 + 1, 1) + timedelta(days=day.day - 1)
+
+    born_before = minus_months(
+        latest_term_start(term_start, window.starts), window.starts.total_months
+    )
+    born_on_or_after = minus_months(
+        latest_term_start(term_start, window.ends), window.ends.total_months
+    )
+    return born_on_or_after - timedelta(days=4), born_before + timedelta(days=4)
+
+
+def in_window(date_of_birth: pl.Expr, window: AgeWindow, term_start: date) -> pl.Expr:
+    """True when `eligible_from <= term_start < eligible_to` (the exact test)."""
+    term = pl.lit(term_start)
+    return (opens(date_of_birth, window.starts) <= term) & (
+        term < opens(date_of_birth, window.ends)
+    )
