@@ -1,0 +1,54 @@
+"""Human review: the decision store and the pseudonymous keys it is keyed by.
+
+The workbench proposes; people decide. A list goes into the :class:`ReviewStore` keyed by
+pseudonymous keys (never names or ids); reviewers' decisions are appended, never changed, and
+hash-chained so tampering shows.
+
+Example
+-------
+>>> from workbench.review import pseudonym
+>>> pseudonym("person", "P000123", bytes(32))
+'pk_0cd036477a8f185b25e77ff7'
+"""
+
+from __future__ import annotations
+
+from workbench.review.keys import (
+    KEY_ENV,
+    KEY_FILE_ENV,
+    PSEUDONYM_PATTERN,
+    default_key_path,
+    load_key,
+    pseudonym,
+    pseudonym_expr,
+)
+from workbench.review.store import (
+    DECISIONS,
+    GENESIS_HASH,
+    LINK_DECISIONS,
+    OUTCOME_DECISIONS,
+    REASON_REQUIRED,
+    ChainReport,
+    Decision,
+    ReviewStore,
+    decision_hash,
+)
+
+__all__ = [
+    "DECISIONS",
+    "GENESIS_HASH",
+    "KEY_ENV",
+    "KEY_FILE_ENV",
+    "LINK_DECISIONS",
+    "OUTCOME_DECISIONS",
+    "PSEUDONYM_PATTERN",
+    "REASON_REQUIRED",
+    "ChainReport",
+    "Decision",
+    "ReviewStore",
+    "decision_hash",
+    "default_key_path",
+    "load_key",
+    "pseudonym",
+    "pseudonym_expr",
+]
