@@ -162,6 +162,27 @@ def rules_command(
     typer.echo("\n\n".join(texts))
 
 
+@app.command("demo")
+def demo_command(
+    households: Annotated[
+        int, typer.Option("--households", min=10, help="Size of the synthetic council.")
+    ] = 2000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the synthetic council.")] = (
+        20260901
+    ),
+    reports: Annotated[
+        Path, typer.Option("--reports", help="Where run folders are written.")
+    ] = Path("reports"),
+) -> None:
+    """Run the whole pipeline on a synthetic council and write a report under reports/."""
+    from workbench.demo import run_demo
+
+    result = run_demo(reports, households=households, seed=seed)
+    typer.echo(f"Demo report: {result.summary_html}")
+    for initiative, path in result.lists.items():
+        typer.echo(f"  {initiative} list (restricted): {path}")
+
+
 @app.command("synth")
 def synth_command(
     out: Annotated[Path, typer.Option("--out", help="The folder to write the council to.")],

@@ -112,7 +112,8 @@ def run_demo(
     reference_date: date = date(2026, 9, 1),
 ) -> DemoResult:
     """Run the pipeline on a synthetic council and return where the results are."""
-    from workbench.eligibility import assess_folder, available_initiatives
+    from workbench.lists import assess_folder
+    from workbench.rules import available_initiatives
     from workbench.synth import generate_council, write_council
 
     parameters = {"households": households, "seed": seed, "reference_date": reference_date}
@@ -124,7 +125,7 @@ def run_demo(
     shareable.mkdir(exist_ok=True)
 
     data_dir = restricted / "data"
-    council = generate_council(households, seed, reference_date)
+    council = generate_council(households, seed, reference_date, messy=True)
     write_council(council, data_dir, "csv", overwrite=True, made_with="workbench demo")
 
     loaded = load_folder(data_dir)
@@ -133,7 +134,8 @@ def run_demo(
     sections = [
         (
             "Data read",
-            f"A synthetic council of {households} households (seed {seed}), "
+            f"A synthetic council of {households} households (seed {seed}, with a few "
+            "deliberately broken rows to show the quarantine), "
             f"extracts taken on {reference_date.isoformat()}. Rows read, accepted and "
             "quarantined per file.",
             files.select("file", "read", "accepted", "quarantined"),
