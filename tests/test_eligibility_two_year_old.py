@@ -1,0 +1,230 @@
+"""The two-year-old offer (CONTRACT §2) on a hand-made council: exact lists, every reason code,
+both tiers and every date boundary, each case a household of its own."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.council import Council, rows
+from workbench.eligibility import assess, assessment
+from workbench.rules import load_rule_set
+
+RULES = load_rule_set("two_year_old")
+TERM = date(2026, 9, 1)
+ADULT = date(1990, 6, 15)
+IN_WINDOW = date(2024, 3, 2)  # eligible from 1 April 2026 to 1 April 2027
+
+
+def listed(council: Council, term=TERM, as_of=TERM, **kw):
+    return rows(assess(council.tables(**kw), RULES, term_start=term, as_of=as_of))
+
+
+def family(council: Council, n: str, child_born: date = IN_WINDOW, nino: str | None = None):
+    """Household Hn: parent An (parent_carer) and child Cn."""
+    council.person(f"A{n}", f"H{n}", ADULT, role="parent_carer", nino=nino)
+    return council.person(f"C{n}", f"H{n}", child_born, role="child")
+
+
+def test_every_parent_benefit_reason_code():
+    c = Council()
+    for n, benefit in enumerate(
+        [
+            "income_support",
+            "jsa_income_based",
+            "esa_income_related",
+            "pension_credit_guarantee",
+            "asylum_support",
+        ],
+        start=1,
+    ):
+        family(c, str(n))
+        c.award(f"B{n}", f"A{n}", benefit)
+    found = listed(c)
+    assert found == [
+        ("C1", None, "likely", "income_support", date(2026, 4, 1), False),
+        ("C2", None, "likely", "jsa_income_based", date(2026, 4, 1), False),
+        ("C3", None, "likely", "esa_income_related", date(2026, 4, 1), False),
+        ("C4", None, "likely", "pension_credit_guarantee", date(2026, 4, 1), False),
+        ("C5", None, "likely", "asylum_support", date(2026, 4, 1), False),
+    ]
+
+
+def test_universal_credit_threshold_and_missing_income():
+    c = Council()
+    for n, net in [("1", 15400.0), ("2", 15400.01), ("3", None), ("4", 0.0)]:
+        family(c, n)
+        c.award(f"B{n}", f"A{n}", "universal_credit", net=net)
+    assert listed(c) == [
+        ("C1", None, "likely", "universal_credit_low_income", date(2026, 4, 1), False),
+        ("C3", None, "possible", "", date(2026, 4, 1), False),
+        ("C4", None, "likely", "universal_credit_low_income", date(2026, 4, 1), False),
+    ]
+
+
+def test_awards_starting_and_ending_on_the_evidence_date():
+    c = Council()
+    cases = [
+        ("1", TERM, None),
+        ("2", date(2025, 1, 1), TERM),
+        ("3", date(2025, 1, 1), date(2026, 8, 31)),
+        ("4", date(2026, 9, 2), None),
+    ]
+    for n, start, end in cases:
+        family(c, n)
+        c.award(f"B{n}", f"A{n}", "income_support", start=start, end=end)
+    assert [r[0] for r in listed(c)] == ["C1", "C2"]
+
+
+@pytest.mark.parametrize(
+    ("born", "eligible_from"),
+    [
+        (date(2024, 8, 31), date(2026, 9, 1)),  # 2nd birthday 31 Aug: from the next day
+        (date(2024, 9, 1), None),  # 2nd birthday on the term start: not strictly before
+        (date(2023, 12, 31), date(2026, 1, 1)),
+        (date(2024, 1, 1), date(2026, 4, 1)),  # 2nd birthday on 1 Jan: from 1 April
+        (date(2024, 3, 31), date(2026, 4, 1)),
+        (date(2024, 4, 1), date(2026, 9, 1)),
+        (date(2023, 9, 1), date(2026, 1, 1)),  # 3rd birthday on the term start: still in
+        (date(2023, 8, 31), None),  # 3rd birthday 31 Aug: window closed on 1 September
+        (date(2024, 2, 29), date(2026, 4, 1)),  # 29 February: 2nd birthday on 1 March 2026
+    ],
+)
+def test_age_window_boundaries(born: date, eligible_from: date | None):
+    c = Council()
+    family(c, "1", child_born=born)
+    c.award("B1", "A1", "income_support")
+    found = listed(c)
+    if eligible_from is None:
+        assert found == []
+    else:
+        assert found == [("C1", None, "likely", "income_support", eligible_from, False)]
+
+
+def test_window_closes_on_the_term_start_after_the_third_birthday_including_29_february():
+    c = Council()
+    family(c, "1", child_born=date(2024, 2, 29))
+    c.award("B1", "A1", "income_support")
+    # 3rd birthday falls on 1 March 2027: the window closes on 1 April 2027.
+    out = assess(c.tables(), RULES, term_start=date(2027, 1, 1), as_of=date(2027, 1, 1))
+    assert out["eligible_to"].to_list() == [date(2027, 4, 1)]
+    assert assess(c.tables(), RULES, term_start=date(2027, 4, 1), as_of=date(2027, 4, 1)).is_empty()
+
+
+def test_tax_credits_before_and_after_they_closed():
+    c = Council()
+    family(c, "1")  # CTC alone, low income
+    c.award("B1", "A1", "child_tax_credit", gross=16190.0)
+    family(c, "2")  # CTC with WTC in the household: not eligible
+    c.award("B2", "A2", "child_tax_credit", gross=1000.0)
+    c.award("W2", "A2", "working_tax_credit")
+    family(c, "3")  # CTC, income missing: possible until the end date
+    c.award("B3", "A3", "child_tax_credit")
+    family(c, "4")
+    c.award("B4", "A4", "wtc_run_on")
+    family(c, "5")  # CTC just over the limit
+    c.award("B5", "A5", "child_tax_credit", gross=16190.01)
+    term = date(2025, 4, 1)
+    born = date(2023, 3, 2)  # in the window on 1 April 2025
+    for person in c.rows["people"]:
+        if person["role"] == "child":
+            person["date_of_birth"] = born
+    before = listed(c, term=term, as_of=date(2025, 4, 5))
+    assert before == [
+        ("C1", None, "likely", "tax_credits_low_income", date(2025, 4, 1), False),
+        ("C3", None, "possible", "", date(2025, 4, 1), False),
+        ("C4", None, "likely", "wtc_run_on", date(2025, 4, 1), False),
+    ]
+    assert listed(c, term=term, as_of=date(2025, 4, 6)) == []
+
+
+def test_child_criteria():
+    c = Council()
+    family(c, "1")
+    c.award("D1", "C1", "disability_living_allowance")
+    family(c, "2")
+    c.status("S2", "C2", "looked_after")
+    family(c, "3")
+    c.status("S3", "C3", "ehc_plan", end=date(2026, 8, 31))  # ended: not met
+    family(c, "4")
+    c.status("S4", "C4", "adoption_order", start=date(2025, 1, 1), end=date(2025, 2, 1))
+    family(c, "5")
+    c.status("S5", "C5", "special_guardianship_order", start=date(2026, 9, 2))  # not yet
+    family(c, "6")
+    c.award("D6", "A6", "disability_living_allowance")  # the parent's DLA does not count
+    assert listed(c) == [
+        ("C1", None, "likely", "disability_living_allowance", date(2026, 4, 1), False),
+        ("C2", None, "likely", "looked_after", date(2026, 4, 1), False),
+        ("C4", None, "likely", "left_care", date(2026, 4, 1), False),
+    ]
+
+
+def test_parents_and_carers_by_role_and_by_age_without_roles():
+    c = Council()
+    # H1: the income support is an older sibling's (role other): counts only without roles.
+    c.person("A1", "H1", date(2010, 9, 1), role="other")  # 16 on 1 September 2026
+    c.person("C1", "H1", IN_WINDOW, role="child")
+    c.award("B1", "A1", "income_support")
+    # H2: a 15-year-old's award never counts.
+    c.person("A2", "H2", date(2010, 9, 2), role="other")
+    c.person("C2", "H2", IN_WINDOW, role="child")
+    c.award("B2", "A2", "income_support")
+    assert listed(c) == []
+    assert listed(c, with_role=False) == [
+        ("C1", None, "likely", "income_support", date(2026, 4, 1), False),
+    ]
+
+
+def test_several_reasons_are_sorted_and_each_has_evidence():
+    c = Council()
+    family(c, "1")
+    c.person("Z1", "H1", ADULT, role="parent_carer")
+    c.award("B1", "Z1", "universal_credit", net=100.0)
+    c.award("B2", "A1", "income_support")
+    c.status("S1", "C1", "ehc_plan")
+    found = assessment(c.tables(), RULES, term_start=TERM, as_of=TERM)
+    assert rows(found.candidates) == [
+        (
+            "C1",
+            None,
+            "likely",
+            "ehc_plan;income_support;universal_credit_low_income",
+            date(2026, 4, 1),
+            False,
+        ),
+    ]
+    assert found.evidence.select("reason_code", "table", "record_id", "parent_carer_id").rows() == [
+        ("ehc_plan", "child_statuses", "S1", None),
+        ("income_support", "benefits", "B2", "A1"),
+        ("universal_credit_low_income", "benefits", "B1", "Z1"),
+    ]
+    assert found.candidates["review_status"].to_list() == ["pending_review"]
+    assert found.candidates["rule_set"].to_list() == ["two_year_old@2026.11.1"]
+
+
+def test_dwp_list_matched_unmatched_and_funded_places():
+    c = Council()
+    family(c, "1", nino="AB123456C")  # matched by parent NINO and child date of birth
+    c.dwp("D1", "NameC1", IN_WINDOW, "AB123456C")
+    family(c, "2")  # on a benefit and funded this term
+    c.award("B2", "A2", "income_support")
+    c.funded("F2", "NameC2", IN_WINDOW, TERM, "two_year_old")
+    family(c, "3")  # funded in another term only
+    c.award("B3", "A3", "income_support")
+    c.funded("F3", "NameC3", IN_WINDOW, date(2026, 4, 1), "two_year_old")
+    c.dwp("D8", "Nobody", date(2024, 5, 5), "ZZ999999Z")  # matched to no one, in window
+    c.dwp("D9", "Baby", date(2025, 5, 5), None)  # matched to no one, too young
+    assert listed(c) == [
+        ("C1", "D1", "likely", "dwp_list", date(2026, 4, 1), False),
+        ("C2", None, "likely", "income_support", date(2026, 4, 1), True),
+        ("C3", None, "likely", "income_support", date(2026, 4, 1), False),
+        (None, "D8", "likely", "dwp_list", date(2026, 9, 1), False),
+    ]
+
+
+def test_rule_set_before_it_starts_is_refused():
+    from workbench.errors import UsageError
+
+    with pytest.raises(UsageError, match="starts on 2018-04-01"):
+        assess(Council().tables(), RULES, term_start=date(2017, 9, 1), as_of=date(2017, 9, 1))

@@ -1,0 +1,598 @@
+"""Statistical disclosure control for every table that leaves the council.
+
+UK official statistics practice (the ONS "10-5 rule", GSS symbols): counts from 1 up to the
+threshold (default 10) are hidden (*primary* suppression), and so are rates built on them.
+Then, so that no hidden count can be recovered by one subtraction from a published total,
+every row and column (the margins included) that hides exactly one cell has a second cell
+hidden (*secondary* suppression): the smallest non-zero cell, preferring one that also covers
+another such line; a line's total only when nothing else is left; the grand total last.
+Totals and rates are worked out from unrounded counts; rounding, when asked for, is applied
+last to the published counts. A hidden cell shows ``c``; a rate with a zero denominator shows
+``z`` (not applicable). A table whose grand total is itself small cannot be made safe, and
+`write_protected` refuses to write it.
+
+Example
+-------
+>>> import polars as pl
+>>> counts = pl.DataFrame({"area": ["North", "South", "West"], "count": [3, 40, 52]})
+>>> protected = protect_table(counts, row="area", column=None)
+>>> protected.wide("count").rows()
+[('North', 'c'), ('South', 'c'), ('West', '52'), ('Total', '95')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from workbench.errors import UsageError, WorkbenchError
+
+__all__ = [
+    "NOT_APPLICABLE",
+    "PRIMARY",
+    "SECONDARY",
+    "TOTAL",
+    "DisclosureRules",
+    "ProtectedTable",
+    "protect_table",
+    "wilson_interval",
+    "write_protected",
+]
+
+TOTAL = "Total"
+"""The row/column label of the margins."""
+NOT_APPLICABLE = "z"
+"""GSS symbol for a rate with no denominator."""
+PRIMARY = "primary"
+SECONDARY = "secondary"
+
+_OUTPUT_COLUMNS = ("measure", "value", "suppressed", "suppression")
+_WORKING_COLUMNS = ("raw", "denominator", "suppression")
+_RATE_SCALE = 1000  # a percentage to one decimal place is a whole number of tenths of a percent
+
+Cell = tuple[int, int]
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class DisclosureRules:
+    """How a table is protected before it is shared.
+
+    Parameters
+    ----------
+    threshold
+        Counts from 1 to ``threshold - 1`` are suppressed. Zero is shown unless
+        ``suppress_zeros``.
+    round_to
+        When given (e.g. 5), published counts are rounded to the nearest multiple, half up,
+        after suppression; totals are summed from unrounded counts and then rounded.
+    suppress_zeros
+        Also hide zero counts (for tables where a zero reveals something about a group).
+    symbol
+        What a suppressed cell shows.
+
+    Examples
+    --------
+    >>> DisclosureRules(threshold=5, round_to=5).round_to
+    5
+    """
+
+    threshold: int = 10
+    round_to: int | None = None
+    suppress_zeros: bool = False
+    symbol: str = "c"
+
+    def __post_init__(self) -> None:
+        if not _is_whole(self.threshold) or self.threshold < 1:
+            raise UsageError(
+                "The disclosure threshold must be a whole number of at least 1 (counts below it "
+                f"are suppressed). Got {self.threshold!r} instead."
+            )
+        if self.round_to is not None and (not _is_whole(self.round_to) or self.round_to < 1):
+            raise UsageError(
+                "round_to must be a whole number of at least 1 (e.g. 5), or None for no "
+                f"rounding. Got {self.round_to!r} instead."
+            )
+        if not isinstance(self.symbol, str) or not self.symbol:
+            raise UsageError(f"The suppression symbol must be non-empty text. Got {self.symbol!r}.")
+
+    def is_small(self, count: int) -> bool:
+        """Whether a count must be hidden by primary suppression."""
+        return self.suppress_zeros if count == 0 else count < self.threshold
+
+
+@dataclass(frozen=True)
+class ProtectedTable:
+    """A table after disclosure control, in long format (one row per cell and measure).
+
+    Attributes
+    ----------
+    table
+        The row (and column) label as text, margins labelled ``"Total"``; ``measure`` (the
+        count or rate name); ``value`` as published (a number as text, the suppression symbol,
+        or ``z``); ``suppressed``; ``suppression`` (``'primary'``, ``'secondary'`` or null).
+    mask
+        The same cells without ``value``: which are hidden and why.
+    safe
+        False when the table cannot be made safe; it must not be published.
+    notes
+        Plain-English notes for the reader (what was hidden and why, rounding).
+    row, column
+        The names of the table's dimensions (``column`` is None for a one-way table).
+    """
+
+    table: pl.DataFrame
+    mask: pl.DataFrame
+    safe: bool
+    notes: list[str]
+    row: str
+    column: str | None = None
+
+    def wide(self, measure: str) -> pl.DataFrame:
+        """One measure laid out as it would be printed: rows down, columns across, totals last.
+
+        Examples
+        --------
+        >>> counts = pl.DataFrame({"age": ["2", "3"], "count": [20, 30]})
+        >>> protect_table(counts, row="age", column=None).wide("count").columns
+        ['age', 'count']
+        """
+        cells = self.table.filter(pl.col("measure") == measure)
+        if cells.is_empty():
+            known = self.table.get_column("measure").unique(maintain_order=True).to_list()
+            raise UsageError(f"No measure {measure!r} in this table; it has {known}.")
+        if self.column is None:
+            return cells.select(self.row, pl.col("value").alias(measure))
+        return cells.pivot(on=self.column, index=self.row, values="value")
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A row or column of the grid: its cells (margin included) and its margin cell."""
+
+    cells: tuple[Cell, ...]
+    margin: Cell
+
+
+def protect_table(
+    frame: pl.DataFrame | pl.LazyFrame,
+    *,
+    row: str,
+    column: str | None,
+    count: str = "count",
+    rates: Mapping[str, tuple[str, str]] | None = None,
+    rules: DisclosureRules = DisclosureRules(),  # frozen, so sharing one default is safe
+) -> ProtectedTable:
+    """Add margins to a table of counts and hide what could identify a family.
+
+    Parameters
+    ----------
+    frame
+        Long table of counts: one row per category (``row``) or pair of categories (``row``,
+        ``column``); missing pairs count as zero. Counts are whole, non-negative numbers.
+    row, column
+        The dimension columns; ``column=None`` for a one-way table.
+    count
+        The count column to protect and publish.
+    rates
+        ``{name: (numerator, denominator)}``: percentages to one decimal place from unrounded
+        counts. The numerator and denominator are count columns of ``frame``; each is
+        protected and published like ``count``, and the rate is hidden wherever either is.
+    rules
+        Threshold, rounding, zeros and symbol.
+
+    Returns
+    -------
+    ProtectedTable
+        Cells ordered row by row (categories sorted, ``Total`` last), measures in the order
+        ``count``, the other counts, then the rates.
+
+    Examples
+    --------
+    >>> counts = pl.DataFrame(
+    ...     {"area": ["N", "N", "S", "S"], "sex": ["F", "M", "F", "M"], "count": [4, 30, 25, 41]}
+    ... )
+    >>> protect_table(counts, row="area", column="sex").wide("count").rows()
+    [('N', 'c', 'c', '34'), ('S', 'c', 'c', '66'), ('Total', '29', '71', '100')]
+    """
+    rates = dict(rates or {})
+    counts = _count_measures(count, rates)
+    data = _validated(frame, row, column, counts)
+    working, notes, safe = _protect_counts(data, row, column, counts, rules)
+    parts = [_finish(working[name], name, _published_count(rules), rules) for name in counts]
+    for name, (numerator, denominator) in rates.items():
+        cells = _rate_cells(working[numerator], working[denominator])
+        parts.append(_finish(cells, name, _percent_text(), rules))
+    if rules.round_to is not None:
+        notes.append(
+            f"Counts are rounded to the nearest {rules.round_to}; totals and rates are worked "
+            "out from unrounded counts, so rounded cells may not add up to the totals."
+        )
+    table = pl.concat(parts, how="vertical")
+    keys = [row] if column is None else [row, column]
+    mask = table.select(*keys, "measure", "suppressed", "suppression")
+    return ProtectedTable(table=table, mask=mask, safe=safe, notes=notes, row=row, column=column)
+
+
+def write_protected(table: ProtectedTable, path: str | Path) -> Path:
+    """Write a protected table as CSV, refusing one that could not be made safe.
+
+    Raises
+    ------
+    WorkbenchError
+        When ``table.safe`` is False (the notes say why).
+    UsageError
+        When ``path`` does not end in ``.csv``.
+    """
+    path = Path(path)
+    if not table.safe:
+        raise WorkbenchError(
+            f"Refusing to write {path}: the table is not safe to publish. " + " ".join(table.notes)
+        )
+    if path.suffix.lower() != ".csv":
+        raise UsageError(f"A protected table is written as CSV; expected a .csv path, got {path}.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.table.write_csv(path)
+    return path
+
+
+def wilson_interval(
+    successes: str | pl.Expr, trials: str | pl.Expr, z: float = 1.96
+) -> tuple[pl.Expr, pl.Expr]:
+    """The Wilson score interval for a proportion, as two expressions (null when trials is 0).
+
+    Parameters
+    ----------
+    successes, trials
+        Column names or expressions of counts.
+    z
+        The normal quantile: 1.96 for a 95% interval.
+
+    Returns
+    -------
+    tuple of pl.Expr
+        ``(ci_lower, ci_upper)`` as proportions between 0 and 1.
+
+    Examples
+    --------
+    >>> lower, upper = wilson_interval("funded", "eligible")
+    >>> frame = pl.DataFrame({"funded": [5], "eligible": [10]})
+    >>> frame.select(lower.round(4), upper.round(4)).row(0)
+    (0.2366, 0.7634)
+    """
+    if isinstance(z, bool) or not isinstance(z, int | float) or not z > 0:
+        raise UsageError(f"z must be a positive number (1.96 for 95%). Got {z!r} instead.")
+    k = _as_expr(successes).cast(pl.Float64)
+    n = _as_expr(trials).cast(pl.Float64)
+    p = k / n
+    z2 = z * z
+    scale = 1 + z2 / n
+    centre = (p + z2 / (2 * n)) / scale
+    half_width = z * (p * (1 - p) / n + z2 / (4 * n * n)).sqrt() / scale
+    has_trials = n > 0
+    lower = pl.when(has_trials).then((centre - half_width).clip(0.0, 1.0))
+    upper = pl.when(has_trials).then((centre + half_width).clip(0.0, 1.0))
+    return lower.alias("ci_lower"), upper.alias("ci_upper")
+
+
+def _protect_counts(
+    data: pl.DataFrame, row: str, column: str | None, counts: list[str], rules: DisclosureRules
+) -> tuple[dict[str, pl.DataFrame], list[str], bool]:
+    """Each count measure's cells with margins and suppression kinds, the notes, and safety."""
+    row_labels = _labels(data, row)
+    column_labels = _labels(data, column) if column is not None else []
+    lines = _lines(len(row_labels), len(column_labels), two_way=column is not None)
+    grid_keys = _grid_keys(row_labels, column_labels, row, column)
+    grand_total = (len(row_labels), len(column_labels))
+    working: dict[str, pl.DataFrame] = {}
+    notes: list[str] = []
+    safe = True
+    for name in counts:
+        values = _grid(data, row, column, name, row_labels, column_labels)
+        kinds = _suppress(values, lines, rules)
+        working[name] = _cells(grid_keys, values, kinds)
+        notes.extend(_count_notes(name, kinds, rules))
+        problem = _unsafe_reason(name, values[grand_total], kinds, lines, rules)
+        if problem is not None:
+            safe = False
+            notes.append(problem)
+    return working, notes, safe
+
+
+# --- suppression on a grid of Python ints ------------------------------------------------------
+# The input is already an aggregate (tens or hundreds of cells) and secondary suppression is
+# an iterative search, so it runs on a small dict rather than as polars expressions.
+
+
+def _lines(n_rows: int, n_columns: int, *, two_way: bool) -> list[_Line]:
+    """Every line whose cells must not hide exactly one value; the last index is the margin."""
+    if not two_way:
+        return [_Line(tuple((i, 0) for i in range(n_rows + 1)), (n_rows, 0))]
+    rows = [
+        _Line(tuple((i, j) for j in range(n_columns + 1)), (i, n_columns))
+        for i in range(n_rows + 1)
+    ]
+    columns = [
+        _Line(tuple((i, j) for i in range(n_rows + 1)), (n_rows, j)) for j in range(n_columns + 1)
+    ]
+    return rows + columns
+
+
+def _suppress(
+    values: dict[Cell, int], lines: list[_Line], rules: DisclosureRules
+) -> dict[Cell, str]:
+    """Primary then secondary suppression: ``{cell: 'primary' | 'secondary'}``."""
+    kinds = {cell: PRIMARY for cell, value in values.items() if rules.is_small(value)}
+    while (line := _exposed(lines, kinds)) is not None:
+        complement = _complement(line, values, kinds, lines)
+        if complement is None:
+            break  # nothing left to hide in this line; the caller marks the table unsafe
+        kinds[complement] = SECONDARY
+    return kinds
+
+
+def _exposed(lines: list[_Line], kinds: dict[Cell, str]) -> _Line | None:
+    """The first line hiding exactly one cell, which one subtraction would reveal."""
+    return next((line for line in lines if sum(c in kinds for c in line.cells) == 1), None)
+
+
+def _complement(
+    line: _Line, values: dict[Cell, int], kinds: dict[Cell, str], lines: list[_Line]
+) -> Cell | None:
+    """The cell to hide next in an exposed line, or None when nothing is left to hide.
+
+    A cell that also covers another exposed line comes first, so fewer cells are lost; then
+    the smallest non-zero shown cell; the line's total only when nothing else will do, and the
+    grand total (the headline figure, last in grid order) last of all.
+    """
+    grand_total = max(values)
+    candidates = [
+        cell
+        for cell in line.cells
+        if cell not in kinds and (cell == line.margin or values[cell] > 0)
+    ]
+    if not candidates:
+        return None
+    return min(
+        candidates,
+        key=lambda cell: (
+            cell == grand_total,
+            not _fixes_another(cell, line, lines, kinds),
+            cell == line.margin,
+            values[cell],
+            cell,
+        ),
+    )
+
+
+def _fixes_another(cell: Cell, line: _Line, lines: list[_Line], kinds: dict[Cell, str]) -> bool:
+    """Whether hiding ``cell`` also covers another line that hides exactly one cell."""
+    return any(
+        other is not line and cell in other.cells and sum(c in kinds for c in other.cells) == 1
+        for other in lines
+    )
+
+
+# --- from frames to grids and back -------------------------------------------------------------
+
+
+def _count_measures(count: str, rates: dict[str, tuple[str, str]]) -> list[str]:
+    """The count columns to protect: ``count`` first, then rate parts in order of appearance."""
+    names = [count]
+    for rate, parts in rates.items():
+        if not (isinstance(parts, Sequence) and len(parts) == 2):
+            raise UsageError(
+                f"Rate {rate!r} must be given as (numerator, denominator) column names; "
+                f"got {parts!r}."
+            )
+        names.extend(part for part in parts if part not in names)
+    clash = sorted(set(rates) & set(names))
+    if clash:
+        raise UsageError(f"Rate names {clash} are also count columns; give the rates new names.")
+    return names
+
+
+def _validated(
+    frame: pl.DataFrame | pl.LazyFrame,
+    row: str,
+    column: str | None,
+    counts: list[str],
+) -> pl.DataFrame:
+    """The dimension and count columns, after checking the table can be protected at all."""
+    if isinstance(frame, pl.LazyFrame):
+        frame = frame.collect()
+    if not isinstance(frame, pl.DataFrame):
+        raise UsageError(f"protect_table expects a polars DataFrame; got {type(frame).__name__}.")
+    keys = [row] if column is None else [row, column]
+    if column == row:
+        raise UsageError(f"row and column must be different columns; both are {row!r}.")
+    reserved = sorted(set(keys) & set(_OUTPUT_COLUMNS))
+    if reserved:
+        raise UsageError(f"Dimension columns may not be called {reserved}; rename them first.")
+    missing = [name for name in [*keys, *counts] if name not in frame.columns]
+    if missing:
+        raise UsageError(
+            f"protect_table expected column(s) {missing}; the table has {frame.columns}. "
+            "Check the names passed as row=, column=, count= and rates=."
+        )
+    data = frame.select(*keys, *counts)
+    for name in counts:
+        _check_counts(data, name)
+    for key in keys:
+        _check_labels(data, key)
+    if data.select(pl.struct(keys).is_duplicated().any()).item():
+        raise UsageError(
+            f"Expected one row per {' and '.join(keys)}; some appear more than once. "
+            "Aggregate the counts first (group_by(...).agg(pl.sum(...)))."
+        )
+    return data
+
+
+def _check_counts(data: pl.DataFrame, name: str) -> None:
+    series = data.get_column(name)
+    if not series.dtype.is_integer():
+        raise UsageError(f"Count column {name!r} must hold whole numbers; it is {series.dtype}.")
+    if series.null_count() or (series < 0).any():
+        raise UsageError(
+            f"Count column {name!r} must hold non-negative counts with no gaps; "
+            "fill missing counts with 0 on purpose before protecting the table."
+        )
+
+
+def _check_labels(data: pl.DataFrame, key: str) -> None:
+    series = data.get_column(key)
+    if series.null_count():
+        raise UsageError(
+            f"Column {key!r} has empty categories; label them (e.g. 'Unknown') before "
+            "protecting the table."
+        )
+    if (series.cast(pl.String) == TOTAL).any():
+        raise UsageError(f"Column {key!r} has a category called {TOTAL!r}, kept for the margins.")
+
+
+def _labels(data: pl.DataFrame, key: str) -> list[str]:
+    """Categories in their natural order (numbers numerically, enums in declared order)."""
+    return data.get_column(key).unique().sort().cast(pl.String).to_list()
+
+
+def _grid_keys(
+    row_labels: list[str], column_labels: list[str], row: str, column: str | None
+) -> pl.DataFrame:
+    """The labels of every cell in grid order: categories then ``Total``, row by row."""
+    rows = [*row_labels, TOTAL]
+    if column is None:
+        return pl.DataFrame({row: rows}, schema={row: pl.String})
+    columns = [*column_labels, TOTAL]
+    return pl.DataFrame(
+        {row: [r for r in rows for _ in columns], column: [c for _ in rows for c in columns]},
+        schema={row: pl.String, column: pl.String},
+    )
+
+
+def _grid(
+    data: pl.DataFrame,
+    row: str,
+    column: str | None,
+    name: str,
+    row_labels: list[str],
+    column_labels: list[str],
+) -> dict[Cell, int]:
+    """Counts by (row index, column index) with the margins summed from unrounded counts."""
+    row_index = {label: i for i, label in enumerate(row_labels)}
+    column_index = {label: j for j, label in enumerate(column_labels)}
+    rows = data.get_column(row).cast(pl.String).to_list()
+    columns = data.get_column(column).cast(pl.String).to_list() if column else [None] * len(rows)
+    n_rows, n_columns = len(row_labels), (len(column_labels) if column else 0)
+    width = n_columns + 1
+    values = {(i, j): 0 for i in range(n_rows + 1) for j in range(width)}
+    for r, c, v in zip(rows, columns, data.get_column(name).to_list(), strict=True):
+        i, j = row_index[r], (column_index[c] if column else 0)
+        values[(i, j)] += v
+        values[(n_rows, j)] += v
+        if column:
+            values[(i, n_columns)] += v
+            values[(n_rows, n_columns)] += v
+    return values
+
+
+def _unsafe_reason(
+    name: str,
+    grand_total: int,
+    kinds: dict[Cell, str],
+    lines: list[_Line],
+    rules: DisclosureRules,
+) -> str | None:
+    """Why the table cannot be published, or None when it can."""
+    if rules.is_small(grand_total):
+        return (
+            f"{name}: the grand total is below the threshold of {rules.threshold}, so the "
+            "table cannot be made safe and must not be published; combine categories or "
+            "report a larger area or period."
+        )
+    if _exposed(lines, kinds) is not None:
+        return f"{name}: a hidden cell could still be worked out from the totals."
+    return None
+
+
+def _cells(keys: pl.DataFrame, values: dict[Cell, int], kinds: dict[Cell, str]) -> pl.DataFrame:
+    """The cell labels with their unrounded count (``raw``) and ``suppression``, grid order."""
+    cells = sorted(values)
+    return keys.with_columns(
+        pl.Series("raw", [values[cell] for cell in cells], dtype=pl.Int64),
+        pl.Series("suppression", [kinds.get(cell) for cell in cells], dtype=pl.String),
+    )
+
+
+def _published_count(rules: DisclosureRules) -> pl.Expr:
+    """A shown count as text, rounded half up to ``round_to`` when asked."""
+    shown = pl.col("raw")
+    if rules.round_to is not None:
+        shown = (shown + rules.round_to // 2) // rules.round_to * rules.round_to
+    return shown.cast(pl.String)
+
+
+def _rate_cells(numerator: pl.DataFrame, denominator: pl.DataFrame) -> pl.DataFrame:
+    """Numerator over denominator cell by cell; hidden where either is (primary wins)."""
+    kind_num = numerator.get_column("suppression")
+    kind_den = denominator.get_column("suppression")
+    either_primary = (kind_num == PRIMARY).fill_null(False) | (kind_den == PRIMARY).fill_null(False)
+    either_hidden = kind_num.is_not_null() | kind_den.is_not_null()
+    return numerator.with_columns(
+        denominator.get_column("raw").alias("denominator"),
+        suppression=pl.when(either_primary)
+        .then(pl.lit(PRIMARY))
+        .when(either_hidden)
+        .then(pl.lit(SECONDARY)),
+    )
+
+
+def _percent_text() -> pl.Expr:
+    """``raw / denominator`` as a percentage with one decimal (half away from zero), or z."""
+    tenths = (
+        (pl.col("raw").cast(pl.Float64) * _RATE_SCALE / pl.col("denominator"))
+        .round(0, mode="half_away_from_zero")
+        .cast(pl.Int64)
+    )
+    return (
+        pl.when(pl.col("denominator") == 0)
+        .then(pl.lit(NOT_APPLICABLE))
+        .otherwise(pl.format("{}.{}", tenths // 10, tenths % 10))
+    )
+
+
+def _finish(frame: pl.DataFrame, name: str, shown: pl.Expr, rules: DisclosureRules) -> pl.DataFrame:
+    """Attach measure, published value and the suppressed flag; drop working columns."""
+    hidden = pl.col("suppression").is_not_null()
+    return frame.with_columns(
+        measure=pl.lit(name, dtype=pl.String),
+        value=pl.when(hidden).then(pl.lit(rules.symbol)).otherwise(shown),
+        suppressed=hidden,
+    ).select(*[c for c in frame.columns if c not in _WORKING_COLUMNS], *_OUTPUT_COLUMNS)
+
+
+def _count_notes(name: str, kinds: dict[Cell, str], rules: DisclosureRules) -> list[str]:
+    primary = sum(kind == PRIMARY for kind in kinds.values())
+    secondary = len(kinds) - primary
+    notes = []
+    if primary:
+        smallest = "0" if rules.suppress_zeros else "1"
+        notes.append(
+            f"{name}: {primary} cell(s) hidden as counts from {smallest} to "
+            f"{rules.threshold - 1} ({rules.symbol!r})."
+        )
+    if secondary:
+        notes.append(
+            f"{name}: {secondary} more cell(s) hidden so that no hidden count can be worked "
+            "out from the totals."
+        )
+    return notes
+
+
+def _as_expr(value: str | pl.Expr) -> pl.Expr:
+    return pl.col(value) if isinstance(value, str) else value
