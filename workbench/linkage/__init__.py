@@ -1,7 +1,9 @@
 """Record linkage: DWP-list and funded-place rows linked to the council's person index.
 
-Today this is the exact pre-pass (`link_exact`): deterministic, one-to-one, never a guess.
-The probabilistic stage (Splink) will score what it leaves `not_linked`.
+The exact pre-pass (`link_exact`) is deterministic, one-to-one and never a guess; the
+probabilistic stage (`link_probabilistic`, Splink on DuckDB) scores what it leaves `not_linked`
+into three bands: linked, clerical review (used only once a person confirms it) and not linked.
+`link_all` runs both; `linkage_quality` measures them against a ground truth.
 
 Example
 -------
@@ -23,13 +25,46 @@ from workbench.linkage.exact import (
     link_exact,
 )
 
+# The probabilistic stage imports Splink (slow to import): loaded on first use only, so that
+# `workbench assess` and the exact pass start quickly.
+_LAZY = {
+    "BAND_CLERICAL_REVIEW": "probabilistic",
+    "LINKAGE_RESULT_SCHEMA": "probabilistic",
+    "METHOD_SPLINK": "probabilistic",
+    "link_all": "probabilistic",
+    "link_probabilistic": "probabilistic",
+    "linkage_quality": "quality",
+    "quality_by_band": "quality",
+    "DEFAULT_THRESHOLDS": "settings",
+    "linkage_settings": "settings",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(f"workbench.linkage.{_LAZY[name]}")
+        return getattr(module, name)
+    raise AttributeError(f"module 'workbench.linkage' has no attribute {name!r}")
+
+
 __all__ = [
+    "BAND_CLERICAL_REVIEW",
     "BAND_LINKED",
     "BAND_NOT_LINKED",
+    "DEFAULT_THRESHOLDS",
+    "LINKAGE_RESULT_SCHEMA",
     "LINKS_SCHEMA",
     "LINK_SOURCES",
     "METHOD_CHILD_NAME_DOB",
     "METHOD_CHILD_NAME_DOB_POSTCODE",
     "METHOD_PARENT_NINO_AND_CHILD_DOB",
+    "METHOD_SPLINK",
+    "link_all",
     "link_exact",
+    "link_probabilistic",
+    "linkage_quality",
+    "linkage_settings",
+    "quality_by_band",
 ]

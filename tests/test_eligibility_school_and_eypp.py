@@ -1,0 +1,117 @@
+"""Free school meals and the Early Years Pupil Premium on hand-made councils: exact lists,
+the September 2026 Universal Credit change on its effective date, school-year edges, and
+EYPP's funded-place requirement, its dated age window and the Disability Access Fund."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.council import Council, rows
+from workbench.eligibility import assess
+from workbench.rules import load_rule_set
+
+FSM = load_rule_set("free_school_meals")
+EYPP = load_rule_set("early_years_pupil_premium")
+ADULT = date(1985, 1, 10)
+TERM = date(2026, 9, 1)
+PUPIL = date(2015, 5, 5)  # Year 6 in 2026/27
+
+
+def family(c: Council, n: str, child_born: date):
+    c.person(f"A{n}", f"H{n}", ADULT, role="parent_carer")
+    return c.person(f"C{n}", f"H{n}", child_born, role="child")
+
+
+def test_free_school_meals_universal_credit_before_and_on_the_change():
+    c = Council()
+    for n, net in [("1", 7400.0), ("2", 7400.01), ("3", None), ("4", 30000.0)]:
+        family(c, n, PUPIL)
+        c.award(f"B{n}", f"A{n}", "universal_credit", net=net)
+    family(c, "5", PUPIL)
+    c.award("B5", "A5", "income_support")
+    day_before = rows(assess(c.tables(), FSM, term_start=TERM, as_of=date(2026, 8, 31)))
+    assert day_before == [
+        ("C1", None, "likely", "universal_credit_low_income", date(2019, 9, 1), False),
+        ("C3", None, "possible", "", date(2019, 9, 1), False),
+        ("C5", None, "likely", "income_support", date(2019, 9, 1), False),
+    ]
+    on_the_day = rows(assess(c.tables(), FSM, term_start=TERM, as_of=TERM))
+    assert on_the_day == [
+        ("C1", None, "likely", "universal_credit", date(2019, 9, 1), False),
+        ("C2", None, "likely", "universal_credit", date(2019, 9, 1), False),
+        ("C3", None, "likely", "universal_credit", date(2019, 9, 1), False),
+        ("C4", None, "likely", "universal_credit", date(2019, 9, 1), False),
+        ("C5", None, "likely", "income_support", date(2019, 9, 1), False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("born", "listed"),
+    [
+        (date(2022, 8, 31), True),  # youngest in Reception
+        (date(2022, 9, 1), False),  # starts Reception next year
+        (date(2010, 9, 1), True),  # oldest in Year 11
+        (date(2010, 8, 31), False),  # left Year 11 in the summer
+    ],
+)
+def test_free_school_meals_reception_to_year_11(born: date, listed: bool):
+    c = Council()
+    family(c, "1", born)
+    c.award("B1", "A1", "income_support")
+    found = assess(c.tables(), FSM, term_start=TERM, as_of=TERM)
+    assert found.height == int(listed)
+
+
+def test_free_school_meals_never_reads_the_dwp_list():
+    c = Council()
+    family(c, "1", PUPIL)
+    c.dwp("D1", "NameC1", PUPIL, None)
+    tables = c.tables()
+    assert "dwp_list" not in FSM.sources
+    assert assess(tables, FSM, term_start=TERM, as_of=TERM).is_empty()
+
+
+def eypp_council() -> Council:
+    c = Council()
+    three = date(2023, 3, 3)  # three on 3 March 2026: funded from 1 April 2026
+    family(c, "1", three)  # UC under 7,400 and funded this term
+    c.award("B1", "A1", "universal_credit", net=7000.0)
+    c.funded("F1", "NameC1", three, TERM, "universal_three_four")
+    family(c, "2", three)  # same, but no funded place: not listed
+    c.award("B2", "A2", "universal_credit", net=7000.0)
+    family(c, "3", three)  # DLA: the Disability Access Fund, plus left care
+    c.award("D3", "C3", "disability_living_allowance")
+    c.status("S3", "C3", "adoption_order")
+    c.funded("F3", "NameC3", three, TERM, "universal_three_four")
+    two = date(2024, 5, 5)  # a two-year-old on the working-parent entitlement
+    family(c, "4", two)
+    c.award("B4", "A4", "universal_credit", net=1000.0)
+    c.funded("F4", "NameC4", two, TERM, "working_parent")
+    family(c, "5", three)  # UC above 7,400 even after September 2026: not listed
+    c.award("B5", "A5", "universal_credit", net=9000.0)
+    c.funded("F5", "NameC5", three, TERM, "universal_three_four")
+    return c
+
+
+def test_early_years_pupil_premium_needs_a_funded_place():
+    found = rows(assess(eypp_council().tables(), EYPP, term_start=TERM, as_of=TERM))
+    assert found == [
+        # Since April 2024 the window opens the term after 9 months old.
+        ("C1", None, "likely", "universal_credit_low_income", date(2024, 1, 1), True),
+        ("C3", None, "likely", "disability_access_fund;left_care", date(2024, 1, 1), True),
+        ("C4", None, "likely", "universal_credit_low_income", date(2025, 4, 1), True),
+    ]
+
+
+def test_early_years_pupil_premium_age_window_before_april_2024():
+    c = Council()
+    two = date(2021, 5, 5)  # two in the spring term of 2024
+    family(c, "1", two)
+    c.award("B1", "A1", "income_support", start=date(2023, 1, 1))
+    c.funded("F1", "NameC1", two, date(2024, 1, 1), "two_year_old")
+    before = assess(c.tables(), EYPP, term_start=date(2024, 1, 1), as_of=date(2024, 3, 31))
+    assert before.is_empty()  # only 3- and 4-year-olds before April 2024
+    on = assess(c.tables(), EYPP, term_start=date(2024, 1, 1), as_of=date(2024, 4, 1))
+    assert rows(on) == [("C1", None, "likely", "income_support", date(2022, 4, 1), True)]

@@ -1,0 +1,487 @@
+"""The probabilistic linkage stage: Splink scores what the exact pass could not link.
+
+`link_probabilistic` links one source (`dwp_list` or `funded_places`) to the children of the
+person index with the Fellegi-Sunter model of `workbench.linkage.settings`, run by Splink on
+an in-memory DuckDB. For the DWP list each candidate child is compared once per parent or
+carer of their household (the parent comparison), and the best carer counts. Then:
+
+- **one-to-one**, greedily by probability: a source row links to at most one child, and a
+  child to at most one DWP row (to at most one funded-place row per `term_start`);
+- **bands** by the pair's probability: `linked` at or above the first threshold,
+  `clerical_review` at or above the second, `not_linked` below (a person decides the middle
+  band through the review store; nothing there is a match until then).
+
+`link_all` runs the exact pass first and Splink on the rows it left `not_linked`.
+
+Every row carries the pair's `match_weight` and, in `contributions` (a JSON object), each
+comparison's share of it in bits (log2 of its Bayes factor, term-frequency adjusted): the
+evidence a reviewer reads. For a `not_linked` row these describe its best candidate, whose
+person_id is not given.
+
+Determinism: the u probabilities are re-estimated by Splink's random sampling with `seed`;
+ties in probability are broken by row number and person_id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import polars as pl
+from splink import DuckDBAPI, Linker
+
+from workbench import clean
+from workbench.errors import UsageError
+from workbench.linkage.exact import BAND_LINKED, BAND_NOT_LINKED, LINK_SOURCES, link_exact
+from workbench.linkage.settings import DEFAULT_THRESHOLDS, linkage_settings, nickname_aliases
+from workbench.schema import TABLES
+
+# Splink logs every SQL step at INFO: the workbench shows its own progress instead.
+logging.getLogger("splink").setLevel(logging.WARNING)
+
+__all__ = [
+    "BAND_CLERICAL_REVIEW",
+    "LINKAGE_RESULT_SCHEMA",
+    "METHOD_SPLINK",
+    "link_all",
+    "link_probabilistic",
+]
+
+BAND_CLERICAL_REVIEW = "clerical_review"
+METHOD_SPLINK = "splink"
+LINKAGE_RESULT_SCHEMA = pl.Schema(
+    {
+        "source": pl.String,
+        "record_id": pl.String,
+        "person_id": pl.String,
+        "band": pl.String,
+        "match_probability": pl.Float64,
+        "match_weight": pl.Float64,
+        "method": pl.String,
+        "contributions": pl.String,
+    }
+)
+# Below this many possible (row, child) pairs random sampling says little about u: the
+# settings' starting values are kept.
+MIN_PAIRS_FOR_U = 20_000
+_MAX_U_PAIRS = 2e6  # enough for u to two decimal places on a list of any size
+_PROBABILITY_FLOOR = 1e-9
+_RECORDS, _PEOPLE = "list_records", "people_index"
+_ROW, _UID = "_row", "unique_id"
+_MONTHS = 12
+_ADULT_YEARS = 16  # without a role column, household members this much older are carers
+_COLUMNS = (
+    _UID,
+    "forename",
+    "forename_aliases",
+    "surname",
+    "surname_letters",
+    "surname_parts",
+    "dob",
+    "dob_swapped",
+    "dob_unordered",
+    "dob_text",
+    "postcode",
+    "postcode_sector",
+    "postcode_district",
+    "parent_forename",
+    "parent_aliases",
+    "parent_surname",
+    "parent_surname_parts",
+    "parent_nino",
+)
+_COMPARISONS = ("forename", "surname", "date_of_birth", "postcode", "parent")
+
+
+def _text(schema: pl.Schema, column: str) -> pl.Expr:
+    return pl.col(column).cast(pl.String) if column in schema else pl.lit(None, pl.String)
+
+
+def _name_key(expr: pl.Expr) -> pl.Expr:
+    """A name as compared: tidy spacing, lower case, accents dropped (Zoë is Zoe)."""
+    plain = clean.name(expr).str.normalize("NFKD").str.replace_all(r"\p{M}", "")
+    return plain.str.to_lowercase()
+
+
+def _parts(expr: pl.Expr) -> pl.Expr:
+    return expr.str.replace_all(r"[-\s]+", " ").str.split(" ")
+
+
+def _features(frame: pl.LazyFrame, aliases: pl.LazyFrame) -> pl.LazyFrame:
+    """The frame with the derived columns the comparisons read (`_COLUMNS`), computed from
+    forename, surname, dob, postcode and the parent's names."""
+    dob = pl.col("dob")
+    day, month = dob.dt.day().cast(pl.Int32), dob.dt.month().cast(pl.Int32)
+    swappable = (day <= _MONTHS) & (day != month)
+    low, high = pl.min_horizontal(day, month), pl.max_horizontal(day, month)
+    postcode = pl.col("postcode")
+    has_space = postcode.str.contains(" ", literal=True)
+    for name, target in (("forename", "forename_aliases"), ("parent_forename", "parent_aliases")):
+        frame = frame.join(
+            aliases.rename({"name": name, "aliases": target}),
+            on=name,
+            how="left",
+            maintain_order="left",
+        ).with_columns(pl.coalesce(target, pl.concat_list(name)).alias(target))
+    return frame.with_columns(
+        pl.col("surname").str.replace_all(r"[^a-z]", "").alias("surname_letters"),
+        _parts(pl.col("surname")).alias("surname_parts"),
+        _parts(pl.col("parent_surname")).alias("parent_surname_parts"),
+        pl.when(swappable)
+        .then(pl.date(dob.dt.year(), pl.min_horizontal(day, _MONTHS), month))
+        .alias("dob_swapped"),
+        (dob.dt.year().cast(pl.Int32) * 10_000 + low * 100 + high).alias("dob_unordered"),
+        dob.dt.to_string("%Y-%m-%d").alias("dob_text"),
+        pl.when(has_space)
+        .then(postcode.str.slice(0, postcode.str.len_chars() - 2))
+        .alias("postcode_sector"),
+        pl.when(has_space).then(postcode.str.split(" ").list.first()).alias("postcode_district"),
+    )
+
+
+def _source_records(frame: pl.LazyFrame, source: str) -> pl.LazyFrame:
+    """A source's rows numbered (`_row`), with the compared fields under common names."""
+    schema = frame.collect_schema()
+    return frame.with_row_index(_ROW).select(
+        _ROW,
+        pl.col(_ROW).cast(pl.String).alias(_UID),
+        pl.col("record_id").cast(pl.String),
+        (pl.col("term_start") if source == "funded_places" else pl.lit(None, pl.Date)).alias(
+            "term_start"
+        ),
+        _name_key(_text(schema, "child_forename")).alias("forename"),
+        _name_key(_text(schema, "child_surname")).alias("surname"),
+        pl.col("child_date_of_birth").alias("dob"),
+        clean.postcode(_text(schema, "postcode")).alias("postcode"),
+        _name_key(_text(schema, "parent_forename")).alias("parent_forename"),
+        _name_key(_text(schema, "parent_surname")).alias("parent_surname"),
+        clean.nino(_text(schema, "parent_nino")).alias("parent_nino"),
+    )
+
+
+def _index_people(people: pl.LazyFrame) -> pl.LazyFrame:
+    schema = people.collect_schema()
+    return people.select(
+        pl.col("person_id").cast(pl.String),
+        "household_id",
+        _text(schema, "role").alias("role"),
+        _name_key(_text(schema, "forename")).alias("forename"),
+        _name_key(_text(schema, "surname")).alias("surname"),
+        pl.col("date_of_birth").alias("dob"),
+        clean.postcode(_text(schema, "postcode")).alias("postcode"),
+        clean.nino(_text(schema, "nino")).alias("nino"),
+    )
+
+
+def _candidate_children(
+    people: pl.LazyFrame, records: pl.LazyFrame, with_carers: bool, has_role: bool
+) -> pl.LazyFrame:
+    """Children born within a year of the source's dates of birth; for the DWP list, one row
+    per (child, parent or carer of the household), or one row with no carer."""
+    years = records.select(
+        pl.col("dob").dt.year().min().alias("first"), pl.col("dob").dt.year().max().alias("last")
+    )
+    year = pl.col("dob").dt.year()
+    children = people.join(years, how="cross").filter(
+        year.is_between(pl.col("first") - 1, pl.col("last") + 1)
+    )
+    if has_role:
+        children = children.filter(pl.col("role") == "child")
+    children = children.drop("first", "last", "role")
+    carers = people.select(
+        "household_id",
+        pl.col("person_id").alias("carer_id"),
+        pl.col("role").alias("carer_role"),
+        pl.col("dob").alias("carer_dob"),
+        pl.col("forename").alias("parent_forename"),
+        pl.col("surname").alias("parent_surname"),
+        pl.col("nino").alias("parent_nino"),
+    )
+    is_carer = (
+        pl.col("carer_role") == "parent_carer"
+        if has_role
+        else pl.col("carer_dob") <= pl.col("dob").dt.offset_by(f"-{_ADULT_YEARS}y")
+    )
+    paired = (
+        children.join(carers, on="household_id")
+        .filter((pl.col("carer_id") != pl.col("person_id")) & is_carer)
+        .drop("carer_role", "carer_dob")
+        if with_carers
+        else children.head(0).with_columns(
+            pl.lit(None, pl.String).alias(c)
+            for c in ("carer_id", "parent_forename", "parent_surname", "parent_nino")
+        )
+    )
+    alone = children.join(paired.select("person_id"), on="person_id", how="anti")
+    return pl.concat([paired, alone], how="diagonal_relaxed").with_columns(
+        pl.concat_str("person_id", pl.col("carer_id").fill_null(""), separator="|").alias(_UID)
+    )
+
+
+def _check(tables: Mapping, source: str, thresholds: tuple[float, float]) -> None:
+    if source not in LINK_SOURCES:
+        raise UsageError(
+            f"link_probabilistic: source must be one of {', '.join(LINK_SOURCES)}; got {source!r}"
+        )
+    for name in ("people", source):
+        if name not in tables:
+            raise UsageError(f"link_probabilistic needs the {name} table; it was not given")
+    linked, clerical = thresholds
+    if not 0.0 < clerical <= linked <= 1.0:
+        raise UsageError(
+            "thresholds must be (linked, clerical_review) with 0 < clerical_review <= linked "
+            f"<= 1; got {thresholds!r}: give e.g. (0.95, 0.5)"
+        )
+    needed = {
+        "people": TABLES["people"].required_columns(),
+        source: ("record_id", "child_forename", "child_surname", "child_date_of_birth")
+        + (("term_start",) if source == "funded_places" else ()),
+    }
+    for name, columns in needed.items():
+        schema = tables[name].collect_schema()
+        missing = [c for c in columns if c not in schema]
+        if missing:
+            raise UsageError(
+                f"link_probabilistic: table '{name}' lacks column(s) {', '.join(missing)}; "
+                f"expected the canonical columns as workbench.io loads them "
+                f"(has: {', '.join(schema.names())})"
+            )
+
+
+def _score(
+    records: pl.DataFrame, candidates: pl.DataFrame, n_children: int, source: str, seed: int
+) -> pl.DataFrame:
+    """Splink's scored pairs: record uid, candidate uid, weight, probability, contributions.
+
+    The prior, that a row and a child drawn at random are one child, is one in `n_children`.
+    """
+    prior = min(max(1.0 / n_children, _PROBABILITY_FLOOR), 0.5)
+    db_api = DuckDBAPI()
+    inputs = [
+        db_api.register(records.to_arrow(), table_name=_RECORDS),
+        db_api.register(candidates.to_arrow(), table_name=_PEOPLE),
+    ]
+    settings = linkage_settings(source, probability_two_random_records_match=prior)
+    linker = Linker(inputs, settings, log_level=None)
+    if records.height * n_children >= MIN_PAIRS_FOR_U:
+        linker.training.estimate_u_using_random_sampling(max_pairs=_MAX_U_PAIRS, seed=seed)
+    pairs = pl.DataFrame(linker.inference.predict().as_pyarrow_table())
+    db_api.duckdb_con.close()
+    return _oriented(pairs)
+
+
+def _oriented(pairs: pl.DataFrame) -> pl.DataFrame:
+    left_is_record = pl.col("source_dataset_l") == _RECORDS
+    # Splink names each comparison's weight mw_<name>, and its term-frequency part
+    # mw_tf_adj_<name>; their sum is what the comparison adds to the match weight.
+    weights = {
+        c: (
+            pl.col(f"mw_{c}")
+            + (
+                pl.col(f"mw_tf_adj_{c}").fill_null(0.0)
+                if f"mw_tf_adj_{c}" in pairs.columns
+                else 0.0
+            )
+        ).round(3)
+        for c in _COMPARISONS
+        if f"mw_{c}" in pairs.columns
+    }
+    return pairs.select(
+        pl.when(left_is_record).then("unique_id_l").otherwise("unique_id_r").alias("record_uid"),
+        pl.when(left_is_record).then("unique_id_r").otherwise("unique_id_l").alias("person_uid"),
+        "match_weight",
+        "match_probability",
+        pl.struct(**weights).struct.json_encode().alias("contributions"),
+    )
+
+
+def _best_pairs(scored: pl.DataFrame, records: pl.DataFrame, candidates: pl.DataFrame):
+    """One pair per (row, child): the best carer's, with the row's number and term."""
+    return (
+        scored.join(
+            records.select(pl.col(_UID).alias("record_uid"), _ROW, "term_start"), on="record_uid"
+        )
+        .join(candidates.select(pl.col(_UID).alias("person_uid"), "person_id"), on="person_uid")
+        .sort("match_weight", _ROW, "person_uid", descending=[True, False, False])
+        .unique([_ROW, "person_id"], keep="first", maintain_order=True)
+        .drop("record_uid", "person_uid")
+        .with_row_index("_order")
+    )
+
+
+def _one_to_one(pairs: pl.DataFrame, child_key: list[str]) -> pl.DataFrame:
+    """Greedy one-to-one by probability: a pair is taken when it is the best of its row and
+    of its child (`child_key`) among the pairs still open; repeat until none is left. With
+    ties broken by `_order` this takes exactly the pairs a one-by-one greedy pass would."""
+    taken = []
+    open_pairs = pairs
+    while open_pairs.height:
+        mutual = open_pairs.filter(
+            (pl.col("_order") == pl.col("_order").min().over(_ROW))
+            & (pl.col("_order") == pl.col("_order").min().over(child_key))
+        )
+        taken.append(mutual)
+        open_pairs = open_pairs.join(mutual.select(_ROW), on=_ROW, how="anti").join(
+            mutual.select(child_key), on=child_key, how="anti", nulls_equal=True
+        )
+    return pl.concat(taken) if taken else pairs.head(0)
+
+
+def _excluded(pairs: pl.DataFrame, exclude: pl.DataFrame | None, source: str) -> pl.DataFrame:
+    """Pairs whose child the exclusion already holds (for funded places, in that term when
+    `exclude` has `term_start`)."""
+    if exclude is None or exclude.is_empty():
+        return pairs
+    keys = ["person_id"]
+    if source == "funded_places" and "term_start" in exclude.columns:
+        keys.append("term_start")
+    return pairs.join(exclude.select(keys).unique(), on=keys, how="anti", nulls_equal=True)
+
+
+def _banded(
+    records: pl.DataFrame, pairs: pl.DataFrame, assigned: pl.DataFrame, source: str, thresholds
+) -> pl.DataFrame:
+    linked, _ = thresholds
+    best = pairs.sort("_order").unique(_ROW, keep="first")
+    fallback = best.join(assigned.select(_ROW), on=_ROW, how="anti").with_columns(
+        pl.lit(None, pl.String).alias("person_id")
+    )
+    chosen = pl.concat([assigned, fallback]).select(
+        _ROW, "person_id", "match_probability", "match_weight", "contributions"
+    )
+    band = (
+        pl.when(pl.col("person_id").is_null())
+        .then(pl.lit(BAND_NOT_LINKED))
+        .when(pl.col("match_probability") >= linked)
+        .then(pl.lit(BAND_LINKED))
+        .otherwise(pl.lit(BAND_CLERICAL_REVIEW))
+    )
+    return (
+        records.select(_ROW, "record_id")
+        .join(chosen, on=_ROW, how="left")
+        .sort("record_id", _ROW)
+        .select(
+            pl.lit(source).alias("source"),
+            "record_id",
+            "person_id",
+            band.alias("band"),
+            "match_probability",
+            "match_weight",
+            pl.lit(METHOD_SPLINK).alias("method"),
+            "contributions",
+        )
+        .cast(dict(LINKAGE_RESULT_SCHEMA))
+    )
+
+
+def link_probabilistic(
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame],
+    *,
+    source: str,
+    exclude: pl.DataFrame | None = None,
+    thresholds: tuple[float, float] = DEFAULT_THRESHOLDS,
+    seed: int = 0,
+) -> pl.DataFrame:
+    """Link each row of `source` to at most one child of the person index, with Splink.
+
+    Parameters
+    ----------
+    tables
+        Canonical tables as `workbench.io` loads them: `people` and the `source` table.
+    source
+        `dwp_list` or `funded_places`.
+    exclude
+        Children already linked (column `person_id`, and for funded places optionally
+        `term_start`): they are not offered again, so the result stays one-to-one.
+    thresholds
+        `(linked, clerical_review)` probabilities, with 0 < clerical_review <= linked <= 1.
+    seed
+        Seeds the random sampling that estimates u: the same inputs give the same links.
+
+    Returns
+    -------
+    pl.DataFrame
+        One row per source row, columns of `LINKAGE_RESULT_SCHEMA`, sorted by record_id:
+        `person_id` (null when `not_linked`), `band`, the pair's `match_probability` and
+        `match_weight`, `method` = `splink`, and `contributions`: a JSON object of each
+        comparison's match weight in bits. A child has at most one linked or clerical row
+        (funded places: per `term_start`).
+
+    Raises
+    ------
+    UsageError
+        An unknown source, a missing table or column, or thresholds out of order.
+    """
+    _check(tables, source, thresholds)
+    raw = _source_records(tables[source].lazy(), source).collect()
+    people = _index_people(tables["people"].lazy())
+    has_role = "role" in tables["people"].collect_schema()
+    aliases = nickname_aliases()
+    candidates = _candidate_children(
+        people, raw.lazy(), with_carers=source == "dwp_list", has_role=has_role
+    ).collect()
+    records = _features(raw.lazy(), aliases).collect()
+    people_side = _features(candidates.lazy(), aliases).collect()
+    if records.is_empty() or candidates.is_empty():
+        scored = pl.DataFrame(
+            schema={
+                "record_uid": pl.String,
+                "person_uid": pl.String,
+                "match_weight": pl.Float64,
+                "match_probability": pl.Float64,
+                "contributions": pl.String,
+            }
+        )
+    else:
+        n_children = candidates["person_id"].n_unique()
+        scored = _score(
+            records.select(_COLUMNS), people_side.select(_COLUMNS), n_children, source, seed
+        )
+    pairs = _excluded(_best_pairs(scored, records, candidates), exclude, source)
+    _, clerical = thresholds
+    child_key = ["person_id", "term_start"] if source == "funded_places" else ["person_id"]
+    assigned = _one_to_one(pairs.filter(pl.col("match_probability") >= clerical), child_key)
+    return _banded(records, pairs, assigned, source, thresholds)
+
+
+def link_all(
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame],
+    *,
+    thresholds: tuple[float, float] = DEFAULT_THRESHOLDS,
+    seed: int = 0,
+) -> pl.DataFrame:
+    """The exact pass, then Splink on the rows it left `not_linked`, for every source given.
+
+    Returns one row per source row with the columns of `LINKAGE_RESULT_SCHEMA`, sorted by
+    source then record_id; exact links keep their method and probability 1.0, with null
+    `match_weight` and `contributions`.
+    """
+    lazy = {name: frame.lazy() for name, frame in tables.items()}
+    exact = link_exact(lazy).collect()
+    results = [exact.filter(pl.col("band") == BAND_LINKED)]
+    for source in LINK_SOURCES:
+        if source not in lazy:
+            continue
+        done = exact.filter((pl.col("source") == source) & (pl.col("band") == BAND_LINKED))
+        rows = lazy[source].with_columns(pl.col("record_id").cast(pl.String))
+        exclude = done.select("person_id")
+        if source == "funded_places":
+            exclude = done.join(
+                rows.select("record_id", "term_start").collect(), on="record_id"
+            ).select("person_id", "term_start")
+        rest = rows.join(done.lazy().select("record_id"), on="record_id", how="anti")
+        results.append(
+            link_probabilistic(
+                {**lazy, source: rest},
+                source=source,
+                exclude=exclude,
+                thresholds=thresholds,
+                seed=seed,
+            )
+        )
+    return (
+        pl.concat(results, how="diagonal_relaxed")
+        .select(LINKAGE_RESULT_SCHEMA.names())
+        .cast(dict(LINKAGE_RESULT_SCHEMA))
+        .sort("source", "record_id", maintain_order=True)
+    )

@@ -1,0 +1,236 @@
+"""The probabilistic linkage model as data: Splink settings built from small named comparisons.
+
+Each comparison is a short, ordered list of named levels (most specific first), in the words a
+reviewer would use: "nickname or alias", "day and month swapped", "same postcode sector". The
+levels compare columns that `workbench.linkage.probabilistic` prepares in polars (alias lists,
+surname parts, the swapped date of birth, postcode sector and district), so the SQL they need
+is plain equality, Jaro-Winkler and array intersection: the same settings run on Splink's
+DuckDB backend (the default) and its Spark backend (`splink.SparkAPI`) for national data.
+
+The m and u probabilities given here are starting values, written down so that a tiny list can
+still be scored and so that the model is readable before any training: m is the share of true
+matches at a level, u the share of non-matches. `link_probabilistic` re-estimates u from the
+data by seeded random sampling whenever the data allow.
+
+Example
+-------
+>>> settings = linkage_settings("dwp_list", probability_two_random_records_match=0.001)
+>>> [c.create_output_column_name() for c in settings.comparisons]
+['forename', 'surname', 'date_of_birth', 'postcode', 'parent']
+>>> settings.link_type
+'link_only'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from splink import SettingsCreator, block_on
+from splink import comparison_level_library as cll
+from splink import comparison_library as cl
+
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "NICKNAMES_FILE",
+    "blocking_rules",
+    "date_of_birth_comparison",
+    "forename_comparison",
+    "linkage_settings",
+    "nickname_aliases",
+    "parent_comparison",
+    "postcode_comparison",
+    "surname_comparison",
+]
+
+NICKNAMES_FILE = Path(__file__).parents[1] / "reference" / "nicknames.csv"
+# (linked, clerical review): a pair at or above the first is linked, at or above the second
+# goes to a person. Starting values; a council sets its own from the quality report.
+DEFAULT_THRESHOLDS: tuple[float, float] = (0.95, 0.5)
+
+# Jaro-Winkler cut-offs: 0.92 catches one slip in a name of six letters or more; 0.8 a
+# looser resemblance that is weak evidence only.
+_CLOSE = 0.92
+_SIMILAR = 0.8
+
+
+def _level(level: cll.ComparisonLevelCreator, label: str, m: float, u: float):
+    return level.configure(label_for_charts=label, m_probability=m, u_probability=u)
+
+
+def _else(m: float, u: float) -> cll.ComparisonLevelCreator:
+    return cll.ElseLevel().configure(label_for_charts="all other", m_probability=m, u_probability=u)
+
+
+def forename_comparison() -> cl.CustomComparison:
+    """Child's forename: exact (term-frequency adjusted), nickname or alias (Liz, Elizabeth,
+    Beth share `forename_aliases`), close spelling, forename and surname swapped, similar."""
+    return cl.CustomComparison(
+        output_column_name="forename",
+        comparison_description="child's forename",
+        comparison_levels=[
+            cll.NullLevel("forename"),
+            cll.ExactMatchLevel("forename", term_frequency_adjustments=True).configure(
+                label_for_charts="exact", m_probability=0.85, u_probability=0.01
+            ),
+            _level(cll.ArrayIntersectLevel("forename_aliases", 1), "nickname or alias", 0.06, 2e-3),
+            _level(cll.JaroWinklerLevel("forename", _CLOSE), "close spelling", 0.04, 5e-3),
+            _level(
+                cll.ColumnsReversedLevel("forename", "surname", symmetrical=True),
+                "forename and surname swapped",
+                0.01,
+                1e-5,
+            ),
+            _level(cll.JaroWinklerLevel("forename", _SIMILAR), "similar", 0.02, 0.03),
+            _else(0.02, 0.95),
+        ],
+    )
+
+
+def surname_comparison() -> cl.CustomComparison:
+    """Child's surname: exact (term-frequency adjusted), the same letters with the hyphen or
+    space changed (Smith-Jones, Smith Jones, SmithJones), one part of a double-barrelled name
+    (Smith for Smith-Jones), close spelling, similar."""
+    return cl.CustomComparison(
+        output_column_name="surname",
+        comparison_description="child's surname",
+        comparison_levels=[
+            cll.NullLevel("surname"),
+            cll.ExactMatchLevel("surname", term_frequency_adjustments=True).configure(
+                label_for_charts="exact", m_probability=0.85, u_probability=0.01
+            ),
+            _level(cll.ExactMatchLevel("surname_letters"), "hyphen or space changed", 0.03, 5e-4),
+            _level(cll.ArrayIntersectLevel("surname_parts", 1), "one part of the name", 0.04, 2e-3),
+            _level(cll.JaroWinklerLevel("surname", _CLOSE), "close spelling", 0.04, 5e-3),
+            _level(cll.JaroWinklerLevel("surname", _SIMILAR), "similar", 0.02, 0.03),
+            _else(0.02, 0.95),
+        ],
+    )
+
+
+def date_of_birth_comparison() -> cl.CustomComparison:
+    """Child's date of birth: exact, day and month swapped (3 April for 4 March), a day
+    apart, one character of the ISO date different. Weighs heavily: a same-named child of
+    another age is another child."""
+    return cl.CustomComparison(
+        output_column_name="date_of_birth",
+        comparison_description="child's date of birth",
+        comparison_levels=[
+            cll.NullLevel("dob"),
+            _level(cll.ExactMatchLevel("dob"), "exact", 0.94, 2e-3),
+            _level(
+                cll.CustomLevel('"dob_l" = "dob_swapped_r"', base_dialect_str="duckdb"),
+                "day and month swapped",
+                0.02,
+                5e-4,
+            ),
+            _level(
+                cll.AbsoluteDateDifferenceLevel(
+                    "dob", input_is_string=False, threshold=1, metric="day"
+                ),
+                "a day apart",
+                0.02,
+                4e-3,
+            ),
+            _level(cll.DamerauLevenshteinLevel("dob_text", 1), "one character off", 0.01, 0.01),
+            _else(0.01, 0.98),
+        ],
+    )
+
+
+def postcode_comparison() -> cl.CustomComparison:
+    """Postcode (after `workbench.clean.postcode`): full, same sector (FQ1 2), same district
+    (FQ1). Families move: a different postcode is weak evidence against, not a veto."""
+    return cl.CustomComparison(
+        output_column_name="postcode",
+        comparison_description="postcode",
+        comparison_levels=[
+            cll.NullLevel("postcode"),
+            _level(cll.ExactMatchLevel("postcode"), "full postcode", 0.85, 6e-3),
+            _level(cll.ExactMatchLevel("postcode_sector"), "same sector", 0.05, 0.1),
+            _level(cll.ExactMatchLevel("postcode_district"), "same district", 0.05, 0.25),
+            _else(0.05, 0.64),
+        ],
+    )
+
+
+def parent_comparison() -> cl.CustomComparison:
+    """The DWP parent against one parent or carer of the candidate child's household: NINO,
+    forename (or alias) and surname, surname only. Null when the child has no carer on the
+    index: absence is no evidence either way."""
+    same_forename = cll.Or(
+        cll.ExactMatchLevel("parent_forename"), cll.ArrayIntersectLevel("parent_aliases", 1)
+    )
+    same_surname = cll.Or(
+        cll.ExactMatchLevel("parent_surname"), cll.ArrayIntersectLevel("parent_surname_parts", 1)
+    )
+    return cl.CustomComparison(
+        output_column_name="parent",
+        comparison_description="parent or carer",
+        comparison_levels=[
+            cll.NullLevel("parent_surname"),
+            _level(cll.ExactMatchLevel("parent_nino"), "same NINO", 0.7, 1e-4),
+            _level(cll.And(same_forename, same_surname), "same names", 0.22, 1e-3),
+            _level(same_surname, "same surname", 0.04, 0.01),
+            _else(0.04, 0.989),
+        ],
+    )
+
+
+def blocking_rules(source: str) -> list:
+    """Which pairs are scored at all: the same date of birth up to a day/month swap, the same
+    postcode, the same names, and for the DWP list the same parent NINO."""
+    rules = [block_on("dob_unordered"), block_on("postcode"), block_on("forename", "surname")]
+    if source == "dwp_list":
+        rules.append(block_on("parent_nino"))
+    return rules
+
+
+def linkage_settings(
+    source: str, *, probability_two_random_records_match: float
+) -> SettingsCreator:
+    """The Splink settings linking `source` rows (`dwp_list` or `funded_places`) to children.
+
+    The parent comparison is used for the DWP list only: providers do not send parents.
+    """
+    comparisons = [
+        forename_comparison(),
+        surname_comparison(),
+        date_of_birth_comparison(),
+        postcode_comparison(),
+    ]
+    if source == "dwp_list":
+        comparisons.append(parent_comparison())
+    return SettingsCreator(
+        link_type="link_only",
+        unique_id_column_name="unique_id",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=blocking_rules(source),
+        probability_two_random_records_match=probability_two_random_records_match,
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=False,
+    )
+
+
+def nickname_aliases(path: str | Path | None = None) -> pl.LazyFrame:
+    """For each lower-cased name in the nickname file, the names it may stand for (both
+    directions of every pair, and itself), as the `aliases` list.
+
+    Example
+    -------
+    >>> aliases = nickname_aliases().collect()
+    >>> aliases.filter(pl.col("name") == "liz")["aliases"].item().to_list()
+    ['elizabeth', 'liz']
+    """
+    pairs = pl.scan_csv(path or NICKNAMES_FILE, infer_schema=False).select(
+        pl.col("name").str.to_lowercase(), pl.col("alias").str.to_lowercase()
+    )
+    both = pl.concat(
+        [
+            pairs,
+            pairs.select(name="alias", alias="name"),
+            pairs.select("name", alias="name"),
+            pairs.select(name="alias", alias="alias"),
+        ]
+    ).unique()
+    return both.group_by("name").agg(pl.col("alias").sort().alias("aliases")).sort("name")
