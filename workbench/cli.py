@@ -26,6 +26,7 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2
 EXIT_CHECKS_FAILED = 3
 
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages on stderr.")]
@@ -228,9 +229,13 @@ def synth_command(
 
 
 def main() -> None:
-    """Entry point: a WorkbenchError becomes one line on stderr and exit code 1."""
+    """Entry point: a WorkbenchError becomes one line on stderr and exit code 1 (bad input)
+    or 2 (a command-line value that cannot work, such as a malformed date)."""
     try:
         app()
+    except UsageError as error:
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
     except WorkbenchError as error:
         typer.echo(f"error: {error}", err=True)
         sys.exit(EXIT_BAD_INPUT)

@@ -116,7 +116,11 @@ def write_list(candidates: pl.DataFrame, path: str | Path, run: str) -> Path:
     table = candidates.with_columns(pl.lit(run).alias("run_id"))
     if path.suffix.lower() == ".csv":
         table = table.with_columns(
-            pl.col("reason_codes").list.join(";"), evidence_text().alias("evidence")
+            # No reason codes (the possible tier) is an empty field, not a quoted "".
+            pl.when(pl.col("reason_codes").list.len() > 0).then(
+                pl.col("reason_codes").list.join(";")
+            ),
+            evidence_text().alias("evidence"),
         )
         _private_write(path, lambda p: table.write_csv(p, date_format="%Y-%m-%d"))
     else:

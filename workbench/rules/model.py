@@ -295,21 +295,22 @@ def load_rule_set(initiative: str | Path, folder: Path | None = None) -> RuleSet
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
-        raise RuleFileError(f"{path}: cannot read the rule file: {error}") from None
+        raise RuleFileError(path, f"cannot read the rule file: {error}") from None
     if not isinstance(raw, dict):
-        raise RuleFileError(f"{path}: a rule file is a mapping of fields; got {type(raw).__name__}")
+        raise RuleFileError(path, f"a rule file is a mapping of fields; got {type(raw).__name__}")
     try:
         rule_set = RuleSet.model_validate(raw)
     except ValidationError as error:
         first = error.errors()[0]
         more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-        raise RuleFileError(f"{path}: {_where(first)}: {first['msg']}{more}") from None
+        raise RuleFileError(path, f"{_where(first)}: {first['msg']}{more}") from None
     if rule_set.id != path.stem:
-        raise RuleFileError(f"{path}: id {rule_set.id!r} must match the file name {path.stem!r}")
+        raise RuleFileError(path, f"id {rule_set.id!r} must match the file name {path.stem!r}")
     for source, policy in _restricted_sources(path.parent).items():
         if source in rule_set.sources and rule_set.purpose not in policy["purposes"]:
             raise RuleFileError(
-                f"{path}: sources: {source!r} may be used only for {policy['purposes']}, "
-                f"not for purpose {rule_set.purpose!r}. {policy['text'].strip()}"
+                path,
+                f"sources: {source!r} may be used only for {policy['purposes']}, "
+                f"not for purpose {rule_set.purpose!r}. {policy['text'].strip()}",
             )
     return rule_set

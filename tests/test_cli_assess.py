@@ -1,0 +1,185 @@
+"""`workbench assess`, `rules` and `demo` from the command line, as CONTRACT §3 describes."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.council import Council
+
+CONTRACT_COLUMNS = [
+    "person_id",
+    "dwp_record_id",
+    "initiative",
+    "tier",
+    "reason_codes",
+    "eligible_from",
+    "already_funded",
+    "review_status",
+]
+
+
+def workbench(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "workbench", "--quiet", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """A small council as CSV files, as a council would supply it."""
+    c = Council()
+    c.person("A1", "H1", date(1990, 1, 1), role="parent_carer", nino="AB123456C")
+    c.person("C1", "H1", date(2024, 3, 2), role="child")
+    c.award("B1", "A1", "universal_credit", net=12000.0)
+    c.person("A2", "H2", date(1990, 1, 1), role="parent_carer")
+    c.person("C2", "H2", date(2024, 6, 2), role="child")
+    c.award("B2", "A2", "universal_credit")  # income missing: possible
+    c.status("S2", "C2", "ehc_plan", end=date(2025, 1, 31))  # ended
+    c.dwp("D1", "NameC1", date(2024, 3, 2), "AB123456C")
+    c.dwp("D2", "Zed", date(2024, 1, 9), None)
+    c.funded("F1", "NameC1", date(2024, 3, 2), date(2026, 9, 1), "two_year_old")
+    out = tmp_path_factory.mktemp("council")
+    for name, frame in c.tables().items():
+        frame.collect().write_csv(out / f"{name}.csv", date_format="%Y-%m-%d")
+    # A duplicated award id: both rows are quarantined and count for nothing.
+    with open(out / "benefits.csv", "a") as handle:
+        handle.write("B9,A2,income_support,2025-01-01,,,\nB9,A2,income_support,2025-01-01,,,\n")
+    return out
+
+
+ARGS = ("--initiative", "two_year_old", "--term-start", "2026-09-01", "--as-of", "2026-09-01")
+
+
+def test_assess_writes_the_contract_list_as_csv(folder, tmp_path):
+    out = tmp_path / "list.csv"
+    result = workbench("assess", "--data", str(folder), *ARGS, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    listed = pl.read_csv(out, infer_schema=False)
+    assert listed.columns[:8] == CONTRACT_COLUMNS
+    assert listed.columns[8:] == [
+        "eligible_to",
+        "evidence",
+        "link_needs_review",
+        "rule_set",
+        "run_id",
+    ]
+    assert listed.select(CONTRACT_COLUMNS).rows() == [
+        (
+            "C1",
+            "D1",
+            "two_year_old",
+            "likely",
+            "dwp_list;universal_credit_low_income",
+            "2026-04-01",
+            "true",
+            "pending_review",
+        ),
+        ("C2", None, "two_year_old", "possible", None, "2026-09-01", "false", "pending_review"),
+        (None, "D2", "two_year_old", "likely", "dwp_list", "2026-04-01", "false", "pending_review"),
+    ]
+    assert listed["evidence"].to_list() == [
+        "dwp_list: DWP list row D1; universal_credit_low_income: award B1 of parent/carer A1",
+        "universal_credit_low_income (income missing): award B2 of parent/carer A2",
+        "dwp_list: DWP list row D2",
+    ]
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    assert "3 candidate(s)" in result.stdout
+    assert "Quarantined: 2 row(s)" in result.stdout
+    assert "pending_review" in result.stdout
+
+
+def test_assess_is_reproducible_byte_for_byte(folder, tmp_path):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    for out in (first, second):
+        assert workbench("assess", "--data", str(folder), *ARGS, "--out", str(out)).returncode == 0
+    assert first.read_bytes() == second.read_bytes()
+    manifest = json.loads((tmp_path / "a.csv.manifest.json").read_text())
+    assert manifest["rule_set"] == "two_year_old@2026.11.1"
+    assert set(manifest["inputs"]) == {
+        "people.csv",
+        "benefits.csv",
+        "child_statuses.csv",
+        "dwp_list.csv",
+        "funded_places.csv",
+    }
+    assert manifest["rows"]["benefits"] == {"read": 4, "accepted": 2, "quarantined": 2}
+    assert manifest["parameters"] == {
+        "initiative": "two_year_old",
+        "term_start": "2026-09-01",
+        "as_of": "2026-09-01",
+    }
+
+
+def test_assess_writes_parquet_by_suffix(folder, tmp_path):
+    out = tmp_path / "list.parquet"
+    assert workbench("assess", "--data", str(folder), *ARGS, "--out", str(out)).returncode == 0
+    listed = pl.read_parquet(out)
+    assert listed["reason_codes"].to_list() == [
+        ["dwp_list", "universal_credit_low_income"],
+        [],
+        ["dwp_list"],
+    ]
+    assert listed.schema["eligible_from"] == pl.Date
+    assert listed.schema["already_funded"] == pl.Boolean
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("--term-start", "1/9/2026"), 2, "--term-start must be an ISO date"),
+        (("--initiative", "free_lunch"), 2, "unknown initiative 'free_lunch'"),
+        (("--out", "list.txt"), 2, "--out must end in .csv or .parquet"),
+    ],
+)
+def test_assess_bad_arguments_give_one_line(folder, tmp_path, args, code, message):
+    base = dict(zip(ARGS[::2], ARGS[1::2], strict=True))
+    base["--out"] = str(tmp_path / "list.csv")
+    base.update(dict(zip(args[::2], args[1::2], strict=True)))
+    flat = [item for pair in base.items() for item in pair]
+    result = workbench("assess", "--data", str(folder), *flat)
+    assert result.returncode == code
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_assess_names_the_file_and_column_when_a_required_column_is_missing(tmp_path):
+    (tmp_path / "people.csv").write_text("person_id,household_id,forename,surname\nP1,H1,A,B\n")
+    (tmp_path / "benefits.csv").write_text("award_id,person_id,benefit,start_date\n")
+    result = workbench("assess", "--data", str(tmp_path), *ARGS, "--out", str(tmp_path / "l.csv"))
+    assert result.returncode == 1
+    assert "people.csv" in result.stderr and "date_of_birth" in result.stderr
+
+
+def test_rules_prints_the_rules_in_force(tmp_path):
+    result = workbench("rules", "--initiative", "free_school_meals", "--on", "2026-09-01")
+    assert result.returncode == 0
+    assert "`universal_credit`: A parent or carer gets Universal Credit" in result.stdout
+    assert "£7,400" not in result.stdout.split("## Not in force")[0]
+
+
+@pytest.mark.slow
+def test_demo_writes_a_report_with_restricted_and_shareable_parts(tmp_path):
+    result = workbench("demo", "--households", "300", "--reports", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    (run_dir,) = tmp_path.iterdir()
+    assert (run_dir / "summary.html").exists()
+    assert stat.S_IMODE(os.stat(run_dir / "restricted").st_mode) == 0o700
+    for path in (run_dir / "restricted").glob("*.csv"):
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    shared = {p.name for p in (run_dir / "shareable").iterdir()}
+    assert "two_year_old_by_reason.csv" in shared
+    # Shareable tables hold counts only: no person ids.
+    for path in (run_dir / "shareable").glob("*.csv"):
+        assert "P0" not in path.read_text()

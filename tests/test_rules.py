@@ -1,0 +1,137 @@
+"""Rule files: the schema catches mistakes with clear messages; dated values and in-force
+periods; a fourth initiative needs only a rule file; the DWP list only for early years."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.council import Council, rows
+from workbench.eligibility import assess
+from workbench.errors import RuleFileError, UsageError
+from workbench.rules import available_initiatives, load_rule_set, rules_folder
+from workbench.rules.describe import describe_rule_set
+
+FOURTH = Path(__file__).parent / "rules" / "holiday_activities_and_food.yaml"
+
+
+def test_the_package_ships_three_initiatives():
+    assert available_initiatives() == [
+        "early_years_pupil_premium",
+        "free_school_meals",
+        "two_year_old",
+    ]
+
+
+def test_thresholds_are_dated_values():
+    uc = load_rule_set("two_year_old").criterion("universal_credit_low_income")
+    assert uc.threshold_on(date(2018, 3, 31)) is None
+    assert uc.threshold_on(date(2018, 4, 1)) == 15400.0
+    fourth = load_rule_set(FOURTH).criterion("council_tax_reduction_low_income")
+    assert fourth.threshold_on(date(2026, 3, 31)) == 20000.0
+    assert fourth.threshold_on(date(2026, 4, 1)) == 21000.0
+
+
+def test_criteria_in_force_change_on_their_dates():
+    fsm = load_rule_set("free_school_meals")
+    codes = lambda day: [c.code for c in fsm.criteria_in_force(day)]  # noqa: E731
+    assert "tax_credits_low_income" in codes(date(2025, 4, 5))
+    assert "tax_credits_low_income" not in codes(date(2025, 4, 6))
+    assert "universal_credit_low_income" in codes(date(2026, 8, 31))
+    assert "universal_credit" not in codes(date(2026, 8, 31))
+    assert "universal_credit" in codes(date(2026, 9, 1))
+    assert "universal_credit_low_income" not in codes(date(2026, 9, 1))
+
+
+def test_a_fourth_initiative_needs_only_a_rule_file():
+    rules = load_rule_set(FOURTH)
+    c = Council()
+    c.person("A1", "H1", date(1980, 1, 1))
+    c.person("C1", "H1", date(2015, 1, 1))
+    c.award("B1", "A1", "housing_benefit")
+    c.person("A2", "H2", date(1980, 1, 1))
+    c.person("C2", "H2", date(2016, 1, 1))
+    c.award("B2", "A2", "council_tax_reduction", gross=20500.0)
+    c.person("A3", "H3", date(2009, 1, 1))  # 17: not an adult under this rule set
+    c.person("C3", "H3", date(2016, 1, 1))
+    c.award("B3", "A3", "housing_benefit")
+    tables = c.tables(with_role=False)
+    on = lambda day: rows(assess(tables, rules, term_start=day, as_of=day))  # noqa: E731
+    assert on(date(2026, 1, 5)) == [
+        ("C1", None, "likely", "housing_benefit", date(2019, 9, 1), False),
+    ]
+    assert on(date(2026, 4, 13)) == [
+        ("C1", None, "likely", "housing_benefit", date(2019, 9, 1), False),
+        ("C2", None, "likely", "council_tax_reduction_low_income", date(2020, 9, 1), False),
+    ]
+
+
+def test_the_rules_are_described_in_plain_english_with_sources():
+    text = describe_rule_set(load_rule_set("two_year_old"), date(2026, 9, 1))
+    assert "£15,400 a year or less" in text
+    assert "https://www.legislation.gov.uk/uksi/2018/146" in text
+    assert "`tax_credits_low_income` (Child Tax Credit" in text  # listed as not in force
+    assert "nothing here decides" in text
+
+
+def _broken(tmp_path: Path, change) -> Path:
+    raw = yaml.safe_load(FOURTH.read_text())
+    change(raw)
+    path = tmp_path / FOURTH.name
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda r: r.update(colour="red"), "colour: Extra inputs are not permitted"),
+        (lambda r: r["criteria"][0].pop("code"), "criteria.0.code: Field required"),
+        (
+            lambda r: r["criteria"][1].pop("threshold"),
+            "a criterion of kind 'award_with_income_test' needs 'threshold'",
+        ),
+        (lambda r: r["criteria"][0].update(benefits=["child_benefit"]), "unknown benefit"),
+        (lambda r: r["criteria"][1].update(code="housing_benefit"), "reason code(s) used twice"),
+        (lambda r: r.update(id="something_else"), "must match the file name"),
+        (
+            lambda r: r["population"]["age_windows"][0]["starts"].update(term_starts=["13-01"]),
+            "is not a day of the year",
+        ),
+    ],
+)
+def test_a_broken_rule_file_is_refused_naming_the_field(tmp_path, change, message):
+    with pytest.raises(RuleFileError) as error:
+        load_rule_set(_broken(tmp_path, change))
+    assert message in str(error.value)
+    assert "holiday_activities_and_food.yaml" in str(error.value)
+
+
+def test_the_dwp_list_is_refused_outside_early_years(tmp_path):
+    shutil.copy(rules_folder() / "_restricted_sources.yaml", tmp_path)
+
+    def use_dwp(raw):
+        raw["sources"].append("dwp_list")
+        raw["criteria"].append(
+            {
+                "code": "dwp_list",
+                "label": "DWP list",
+                "applies_to": "child",
+                "kind": "list_match",
+                "list": "dwp_list",
+                "text": "On the DWP list.",
+                "reference": "https://www.legislation.gov.uk/ukpga/2006/21/section/13B",
+            }
+        )
+
+    with pytest.raises(RuleFileError, match="'dwp_list' may be used only for"):
+        load_rule_set(_broken(tmp_path, use_dwp))
+
+
+def test_unknown_initiative_names_the_known_ones():
+    with pytest.raises(UsageError, match="expected one of: early_years_pupil_premium"):
+        load_rule_set("free_lunch")

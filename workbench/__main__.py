@@ -1,0 +1,6 @@
+"""`python -m workbench` runs the command line, as the installed `workbench` command does."""
+
+from workbench.cli import main
+
+if __name__ == "__main__":
+    main()
