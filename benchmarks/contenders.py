@@ -39,7 +39,11 @@ def table_files(folder: Path) -> dict[str, Path]:
 def read_bare(folder: Path) -> dict[str, pl.DataFrame]:
     """Every canonical table, read with polars' defaults and nothing else."""
     return {
-        table: pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path)
+        # Every CSV column as text: the least work that gets a file into columns (inferring
+        # types can fail on ids such as EY605211 that look numeric in the first rows).
+        table: pl.read_parquet(path)
+        if path.suffix == ".parquet"
+        else pl.read_csv(path, infer_schema=False)
         for table, path in table_files(folder).items()
     }
 

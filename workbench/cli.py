@@ -184,6 +184,34 @@ def demo_command(
         typer.echo(f"  {initiative} list (restricted): {path}")
 
 
+@app.command("explain")
+def explain_command(
+    initiative: Initiative,
+    data: DataDir,
+    person: Annotated[
+        str, typer.Option("--person", help="The person_id to explain (from people).")
+    ],
+    term_start: TermStart,
+    as_of: AsOf,
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", help="A rule file to use instead of the package's own."),
+    ] = None,
+) -> None:
+    """Say why a person is or is not listed, criterion by criterion, in plain English."""
+    from workbench.explain import explain_folder
+
+    found = explain_folder(
+        data,
+        initiative=initiative,
+        person_id=person,
+        term_start=parse_date(term_start, "--term-start"),
+        as_of=parse_date(as_of, "--as-of"),
+        rules_path=rules,
+    )
+    typer.echo(found.to_text())
+
+
 @app.command("synth")
 def synth_command(
     out: Annotated[Path, typer.Option("--out", help="The folder to write the council to.")],

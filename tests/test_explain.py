@@ -1,0 +1,507 @@
+"""`workbench explain`: why a person is or is not listed, in words an officer reads.
+
+Hand-made households with the exact lines expected, and a check on synthetic councils that the
+explanation says what the list says (listed, tier, reason codes) for every listed child and for
+unlisted ones, and that its findings account for the reason codes.
+"""
+
+from __future__ import annotations
+
+import doctest
+from datetime import date
+
+import polars as pl
+import pytest
+
+import workbench.explain
+from workbench.eligibility import Assessment, assessment
+from workbench.errors import UsageError, WorkbenchError
+from workbench.explain import Explanation, explain_assessed, explain_folder, explain_person
+from workbench.linkage import LINKS_SCHEMA
+from workbench.rules import load_rule_set
+from workbench.schema import TABLES
+from workbench.synth import generate_council
+from workbench.terms import in_window
+
+TWO = load_rule_set("two_year_old")
+EYPP = load_rule_set("early_years_pupil_premium")
+TERM = date(2026, 9, 1)
+AS_OF = date(2026, 8, 1)
+PARENT = ("P1", "H1", "Ada", "Lee", date(1990, 5, 1), "parent_carer")
+CHILD = ("P2", "H1", "Mo", "Lee", date(2024, 3, 2), "child")
+PEOPLE_COLUMNS = ("person_id", "household_id", "forename", "surname", "date_of_birth", "role")
+AWARD_SCHEMA = {
+    "award_id": pl.String,
+    "person_id": pl.String,
+    "benefit": pl.String,
+    "start_date": pl.Date,
+    "end_date": pl.Date,
+    "net_earned_income": pl.Float64,
+    "gross_income": pl.Float64,
+}
+STATUS_SCHEMA = {
+    "status_id": pl.String,
+    "person_id": pl.String,
+    "status": pl.String,
+    "start_date": pl.Date,
+    "end_date": pl.Date,
+}
+
+
+def people(*rows: tuple, role: bool = True) -> pl.LazyFrame:
+    columns = PEOPLE_COLUMNS if role else PEOPLE_COLUMNS[:-1]
+    return pl.LazyFrame([r[: len(columns)] for r in rows], schema=columns, orient="row")
+
+
+def award(
+    award_id: str,
+    person_id: str,
+    benefit: str,
+    start: date = date(2025, 1, 6),
+    end: date | None = None,
+    net: float | None = None,
+    gross: float | None = None,
+) -> tuple:
+    return (award_id, person_id, benefit, start, end, net, gross)
+
+
+def awards(*rows: tuple) -> pl.LazyFrame:
+    return pl.LazyFrame(list(rows), schema=AWARD_SCHEMA, orient="row")
+
+
+def explain(
+    benefits: pl.LazyFrame,
+    person: pl.LazyFrame | None = None,
+    *,
+    rules=TWO,
+    person_id: str = "P2",
+    term_start: date = TERM,
+    as_of: date = AS_OF,
+    **more: pl.LazyFrame,
+) -> Explanation:
+    tables = {"people": person if person is not None else people(PARENT, CHILD)}
+    tables |= {"benefits": benefits, **more}
+    return explain_person(tables, rules, person_id=person_id, term_start=term_start, as_of=as_of)
+
+
+def line(found: Explanation, code: str) -> str:
+    """The line of `to_text` for one reason code."""
+    (text,) = [t for t in found.to_text().splitlines() if t[2:].startswith(f"{code}:")]
+    return text
+
+
+def test_likely_child_via_universal_credit_low_income_reads_in_full() -> None:
+    found = explain(awards(award("A1", "P1", "universal_credit", net=12000)))
+    assert found.to_text().splitlines() == [
+        "Child P2 (born 2 March 2024) is listed for the term starting 1 September 2026: "
+        "tier likely.",
+        "Evidence date: 1 August 2026 (rules two_year_old@2026.11.1).",
+        "Age: in the window from 1 April 2026 to 1 April 2027.",
+        "Parents and carers in the household: P1.",
+        "Funded place: none matched for the term starting 1 September 2026.",
+        "✗ income_support: no parent or carer has an Income Support award active on 1 August 2026.",
+        "✗ jsa_income_based: no parent or carer has an income-based Jobseeker's Allowance "
+        "award active on 1 August 2026.",
+        "✗ esa_income_related: no parent or carer has an income-related Employment and "
+        "Support Allowance award active on 1 August 2026.",
+        "✓ universal_credit_low_income: parent/carer P1 gets Universal Credit (award A1) with "
+        "take-home pay of £12,000, at or under the £15,400 limit.",
+        "✗ tax_credits_low_income: not in force on 1 August 2026 (it applies from "
+        "1 April 2018 to 5 April 2025).",
+        "✗ wtc_run_on: not in force on 1 August 2026 (it applies from 1 April 2018 to "
+        "5 April 2025).",
+        "✗ pension_credit_guarantee: no parent or carer has a guarantee Pension Credit award "
+        "active on 1 August 2026.",
+        "✗ asylum_support: no parent or carer has an asylum support award active on 1 August 2026.",
+        "✗ disability_living_allowance: the child has no Disability Living Allowance award "
+        "active on 1 August 2026.",
+        "✗ looked_after: the child has no record of being looked after active on 1 August 2026.",
+        "✗ ehc_plan: the child has no record of an EHC plan active on 1 August 2026.",
+        "✗ left_care: the child has no record of a special guardianship order, a child "
+        "arrangements order or an adoption order that started on or before 1 August 2026.",
+        "✗ dwp_list: the child is not matched to any row of the DWP list.",
+    ]
+    assert (found.listed, found.tier, found.reason_codes) == (
+        True,
+        "likely",
+        ("universal_credit_low_income",),
+    )
+    assert (found.eligible_from, found.eligible_to, found.in_window) == (
+        date(2026, 4, 1),
+        date(2027, 4, 1),
+        True,
+    )
+    assert found.parent_carers == ("P1",)
+
+
+def test_universal_credit_income_above_the_limit_is_named_with_amount_and_limit() -> None:
+    found = explain(awards(award("A1", "P1", "universal_credit", net=15400.01)))
+    assert found.to_text().splitlines()[0] == (
+        "Child P2 (born 2 March 2024) is not listed for the term starting 1 September 2026: "
+        "no criterion is met."
+    )
+    assert line(found, "universal_credit_low_income") == (
+        "✗ universal_credit_low_income: parent/carer P1 gets Universal Credit (award A1) with "
+        "take-home pay of £15,400.01, above the £15,400 limit."
+    )
+    assert (found.listed, found.tier, found.reason_codes) == (False, None, ())
+
+
+def test_universal_credit_income_exactly_at_the_limit_meets_it() -> None:
+    found = explain(awards(award("A1", "P1", "universal_credit", net=15400)))
+    assert line(found, "universal_credit_low_income") == (
+        "✓ universal_credit_low_income: parent/carer P1 gets Universal Credit (award A1) with "
+        "take-home pay of £15,400, at or under the £15,400 limit."
+    )
+    assert found.tier == "likely"
+
+
+def test_award_that_ended_the_day_before_as_of_is_named_with_its_end_date() -> None:
+    found = explain(awards(award("A1", "P1", "income_support", end=date(2026, 7, 31))))
+    assert line(found, "income_support") == (
+        "✗ income_support: no parent or carer has an Income Support award active on "
+        "1 August 2026: award A1 of parent/carer P1 ended on 31 July 2026."
+    )
+    assert not found.listed
+
+
+def test_award_starting_the_day_after_as_of_is_named_with_its_start_date() -> None:
+    found = explain(awards(award("A1", "P1", "income_support", start=date(2026, 8, 2))))
+    assert line(found, "income_support") == (
+        "✗ income_support: no parent or carer has an Income Support award active on "
+        "1 August 2026: award A1 of parent/carer P1 starts on 2 August 2026."
+    )
+
+
+def test_award_ending_on_as_of_still_counts() -> None:
+    found = explain(awards(award("A1", "P1", "income_support", end=AS_OF)))
+    assert line(found, "income_support") == (
+        "✓ income_support: parent/carer P1 gets Income Support (award A1)."
+    )
+    assert found.reason_codes == ("income_support",)
+
+
+def test_child_born_too_late_is_outside_the_window_and_says_when_it_opens() -> None:
+    born_on_term_day = ("P2", "H1", "Mo", "Lee", date(2024, 9, 1), "child")
+    found = explain(awards(award("A1", "P1", "income_support")), people(PARENT, born_on_term_day))
+    lines = found.to_text().splitlines()
+    assert lines[0] == (
+        "Child P2 (born 1 September 2024) is not listed for the term starting "
+        "1 September 2026: outside the age window."
+    )
+    assert lines[2] == "Age: not yet in the window on 1 September 2026; it opens on 1 January 2027."
+    # The criterion holds, but the window rules the child out: the list has no reason codes.
+    assert line(found, "income_support") == (
+        "✓ income_support: parent/carer P1 gets Income Support (award A1)."
+    )
+    assert (found.listed, found.reason_codes, found.in_window) == (False, (), False)
+
+
+def test_child_born_a_day_earlier_is_in_the_window() -> None:
+    born = ("P2", "H1", "Mo", "Lee", date(2024, 8, 31), "child")
+    found = explain(awards(award("A1", "P1", "income_support")), people(PARENT, born))
+    assert found.to_text().splitlines()[2] == (
+        "Age: in the window from 1 September 2026 to 1 September 2027."
+    )
+    assert found.listed
+
+
+def test_child_past_the_window_says_when_it_closed() -> None:
+    born = ("P2", "H1", "Mo", "Lee", date(2023, 3, 31), "child")
+    found = explain(awards(award("A1", "P1", "income_support")), people(PARENT, born))
+    assert found.to_text().splitlines()[2] == (
+        "Age: past the window on 1 September 2026; it closed on 1 April 2026."
+    )
+    assert not found.listed
+
+
+CTC_CHILD = ("P2", "H1", "Mo", "Lee", date(2023, 3, 2), "child")
+OTHER_PARENT = ("P3", "H1", "Sam", "Lee", date(1989, 1, 1), "parent_carer")
+TAX_CREDIT_DAYS = {"term_start": date(2025, 4, 1), "as_of": date(2025, 3, 1)}
+
+
+def test_child_tax_credit_is_barred_by_working_tax_credit() -> None:
+    found = explain(
+        awards(
+            award("A1", "P1", "child_tax_credit", start=date(2024, 4, 6), gross=12000),
+            award("A2", "P3", "working_tax_credit", start=date(2024, 4, 6), gross=12000),
+        ),
+        people(PARENT, CTC_CHILD, OTHER_PARENT),
+        **TAX_CREDIT_DAYS,
+    )
+    lines = found.to_text().splitlines()
+    assert lines[0] == (
+        "Child P2 (born 2 March 2023) is not listed for the term starting 1 April 2025: "
+        "no criterion is met."
+    )
+    assert lines[3] == "Parents and carers in the household: P1, P3."
+    assert line(found, "tax_credits_low_income") == (
+        "✗ tax_credits_low_income: parent/carer P1 gets Child Tax Credit (award A1), but "
+        "parent/carer P3 also gets Working Tax Credit (award A2), which rules this criterion out."
+    )
+
+
+def test_child_tax_credit_without_working_tax_credit_meets_the_test() -> None:
+    found = explain(
+        awards(award("A1", "P1", "child_tax_credit", start=date(2024, 4, 6), gross=16190)),
+        people(PARENT, CTC_CHILD, OTHER_PARENT),
+        **TAX_CREDIT_DAYS,
+    )
+    assert line(found, "tax_credits_low_income") == (
+        "✓ tax_credits_low_income: parent/carer P1 gets Child Tax Credit (award A1) with "
+        "gross income of £16,190, at or under the £16,190 limit."
+    )
+    assert found.reason_codes == ("tax_credits_low_income",)
+
+
+def test_missing_universal_credit_income_makes_the_child_possible() -> None:
+    found = explain(awards(award("A1", "P1", "universal_credit")))
+    assert found.to_text().splitlines()[0] == (
+        "Child P2 (born 2 March 2024) is listed for the term starting 1 September 2026: "
+        "tier possible."
+    )
+    assert line(found, "universal_credit_low_income") == (
+        "? universal_credit_low_income: parent/carer P1 gets Universal Credit (award A1) but "
+        "the take-home pay is missing, so the income test cannot be applied: ask the family."
+    )
+    assert (found.listed, found.tier, found.reason_codes) == (True, "possible", ())
+
+
+def test_without_roles_every_other_household_member_old_enough_is_a_parent_or_carer() -> None:
+    teenager = ("P3", "H1", "Jo", "Lee", date(2010, 8, 2))  # 16 on 2 August 2026
+    found = explain(
+        awards(award("A1", "P3", "income_support")),
+        people(PARENT, CHILD, teenager, role=False),
+    )
+    assert found.to_text().splitlines()[3] == (
+        "Parents and carers in the household (the data has no roles, so everyone else old "
+        "enough): P1."
+    )
+    assert line(found, "income_support").startswith("✗ income_support: no parent or carer")
+
+
+def test_child_criteria_read_the_childs_own_award_and_statuses() -> None:
+    statuses = pl.LazyFrame(
+        [
+            ("S1", "P2", "looked_after", date(2025, 3, 3), None),
+            ("S2", "P2", "adoption_order", date(2026, 8, 2), None),
+        ],
+        schema=STATUS_SCHEMA,
+        orient="row",
+    )
+    found = explain(
+        awards(award("A9", "P2", "disability_living_allowance")), child_statuses=statuses
+    )
+    assert line(found, "disability_living_allowance") == (
+        "✓ disability_living_allowance: the child gets Disability Living Allowance (award A9)."
+    )
+    assert line(found, "looked_after") == (
+        "✓ looked_after: the child has a record of being looked after (record S1, "
+        "from 3 March 2025)."
+    )
+    assert line(found, "left_care") == (
+        "✗ left_care: the child has no record of a special guardianship order, a child "
+        "arrangements order or an adoption order that started on or before 1 August 2026: "
+        "record S2 starts on 2 August 2026."
+    )
+    assert found.reason_codes == ("disability_living_allowance", "looked_after")
+
+
+def _links(*rows: tuple) -> pl.DataFrame:
+    return pl.DataFrame(list(rows), schema=LINKS_SCHEMA, orient="row")
+
+
+@pytest.mark.parametrize(
+    ("band", "expected", "listed"),
+    [
+        ("linked", "✓ dwp_list: the child is matched to row D1 of the DWP list.", True),
+        (
+            "clerical_review",
+            "✗ dwp_list: a possible match to row D1 of the DWP list awaits review; it counts "
+            "only once a person confirms it.",
+            False,
+        ),
+    ],
+)
+def test_dwp_list_match_and_a_match_awaiting_review(band: str, expected: str, listed: bool) -> None:
+    tables = {"people": people(PARENT, CHILD), "benefits": awards()}
+    links = _links(("dwp_list", "D1", "P2", band, 0.9, "test"))
+    found = explain_person(tables, TWO, person_id="P2", term_start=TERM, as_of=AS_OF, links=links)
+    assert line(found, "dwp_list") == expected
+    assert found.listed is listed
+
+
+def _funded_place(forename: str) -> pl.LazyFrame:
+    return pl.LazyFrame(
+        {
+            "record_id": ["F1"],
+            "provider_id": ["PR1"],
+            "term_start": [TERM],
+            "child_forename": [forename],
+            "child_surname": ["Lee"],
+            "child_date_of_birth": [date(2024, 3, 2)],
+            "funding_stream": ["two_year_old"],
+        }
+    )
+
+
+def test_pupil_premium_needs_a_funded_place() -> None:
+    benefits = awards(award("A1", "P1", "income_support"))
+    unfunded = explain(benefits, rules=EYPP, funded_places=_funded_place("Someone"))
+    assert unfunded.to_text().splitlines()[0] == (
+        "Child P2 (born 2 March 2024) is not listed for the term starting 1 September 2026: "
+        "no funded place for the term."
+    )
+    assert unfunded.to_text().splitlines()[4] == (
+        "Funded place: none matched for the term starting 1 September 2026; this initiative "
+        "lists only children with a funded place."
+    )
+    funded = explain(benefits, rules=EYPP, funded_places=_funded_place("Mo"))
+    assert funded.to_text().splitlines()[4] == (
+        "Funded place: matched to funded-place row F1 for the term starting 1 September 2026."
+    )
+    assert (funded.listed, funded.tier, funded.reason_codes) == (
+        True,
+        "likely",
+        ("income_support",),
+    )
+
+
+def test_an_adult_is_called_a_person() -> None:
+    found = explain(awards(), person_id="P1")
+    assert found.to_text().splitlines()[0] == (
+        "Person P1 (born 1 May 1990) is not listed for the term starting 1 September 2026: "
+        "outside the age window and no criterion is met."
+    )
+
+
+def test_unknown_person_is_a_usage_error_naming_the_id() -> None:
+    with pytest.raises(UsageError, match=r"no person 'P9' in people"):
+        explain(awards(), person_id="P9")
+    assert issubclass(UsageError, WorkbenchError)
+
+
+# --- from a data folder ------------------------------------------------------------------------
+
+PEOPLE_CSV = """\
+person_id,household_id,forename,surname,date_of_birth,role
+P1,H1,Ada,Lee,1990-05-01,parent_carer
+P2,H1,Mo,Lee,02/03/2024,child
+P3,H2,Kim,Ray,2024-03-03,child
+P3,H2,Kim,Ray,2024-03-03,child
+"""
+BENEFITS_CSV = """\
+award_id,person_id,benefit,start_date,end_date,net_earned_income
+A1,P1,universal_credit,2025-01-06,,9000
+"""
+
+
+def test_explain_folder_loads_like_assess_and_explains(make_folder) -> None:
+    folder = make_folder({"people.csv": PEOPLE_CSV.replace("02/03/2024", "2024-03-02")})
+    (folder / "benefits.csv").write_text(BENEFITS_CSV)
+    found = explain_folder(
+        folder, initiative="two_year_old", person_id="P2", term_start=TERM, as_of=AS_OF
+    )
+    assert line(found, "universal_credit_low_income") == (
+        "✓ universal_credit_low_income: parent/carer P1 gets Universal Credit (award A1) with "
+        "take-home pay of £9,000, at or under the £15,400 limit."
+    )
+    assert found.tier == "likely"
+
+
+def test_explain_folder_reports_a_quarantined_person_as_not_in_people(make_folder) -> None:
+    folder = make_folder({"people.csv": PEOPLE_CSV.replace("02/03/2024", "2024-03-02")})
+    (folder / "benefits.csv").write_text(BENEFITS_CSV)
+    with pytest.raises(UsageError, match=r"no person 'P3' in people.*quarantined"):
+        explain_folder(
+            folder, initiative="two_year_old", person_id="P3", term_start=TERM, as_of=AS_OF
+        )
+
+
+def test_explain_folder_refuses_an_unknown_initiative(make_folder) -> None:
+    folder = make_folder({"people.csv": PEOPLE_CSV})
+    with pytest.raises(UsageError, match="unknown initiative 'three_year_old'"):
+        explain_folder(
+            folder, initiative="three_year_old", person_id="P2", term_start=TERM, as_of=AS_OF
+        )
+
+
+# --- agreement with the list on synthetic councils ----------------------------------------------
+
+SYNTHETIC_RUNS = {
+    # name: (seed, the day the extracts are taken, term_start, as_of)
+    "autumn_2026": (11, date(2026, 9, 1), date(2026, 9, 1), date(2026, 8, 15)),
+    "summer_2026": (12, date(2026, 9, 1), date(2026, 4, 1), date(2026, 3, 20)),
+    "tax_credits_2025": (13, date(2025, 9, 1), date(2025, 4, 1), date(2025, 3, 1)),
+}
+
+
+def _people_to_explain(found: Assessment, people: pl.LazyFrame, listed: list[str]) -> list[str]:
+    """Every listed child, everyone else in their households, every third child in the age
+    window and every 20th person."""
+    window = found.rule_set.population.window_on(found.as_of)
+    everyone = (
+        people.select(
+            "person_id",
+            "household_id",
+            in_window(pl.col("date_of_birth"), window, found.term_start).alias("in_window"),
+        )
+        .sort("person_id")
+        .collect()
+    )
+    households = everyone.filter(pl.col("person_id").is_in(listed))["household_id"]
+    near = everyone.filter(pl.col("household_id").is_in(households.implode()))["person_id"]
+    children = everyone.filter("in_window")["person_id"].gather_every(3)
+    sample = everyone["person_id"].gather_every(20)
+    return sorted({*listed, *near, *children, *sample})
+
+
+def _check_findings(found: Explanation, row: dict | None) -> None:
+    """The findings account for the list: met ones are the reason codes, '?' ones the tier."""
+    met = {f.code for f in found.findings if f.met}
+    unknown = {f.code for f in found.findings if f.income_missing}
+    if row is not None:
+        assert (found.eligible_from, found.eligible_to) == (
+            row["eligible_from"],
+            row["eligible_to"],
+        )
+        assert found.in_window
+        assert row["already_funded"] is (found.funded_place is not None)
+        if row["tier"] == "likely":
+            assert met == set(row["reason_codes"])
+        else:
+            assert not met and unknown
+    elif found.in_window and not (found.funded_place_required and found.funded_place is None):
+        assert not met and not unknown
+
+
+@pytest.mark.parametrize(
+    "initiative", ["two_year_old", "free_school_meals", "early_years_pupil_premium"]
+)
+@pytest.mark.parametrize("run", sorted(SYNTHETIC_RUNS))
+def test_explanation_agrees_with_the_list_on_a_synthetic_council(initiative: str, run: str) -> None:
+    seed, extracted, term_start, as_of = SYNTHETIC_RUNS[run]
+    council = generate_council(households=300, seed=seed, reference_date=extracted)
+    tables = {name: frame.lazy() for name, frame in council.items() if name in TABLES}
+    rules = load_rule_set(initiative)
+    found = assessment(tables, rules, term_start=term_start, as_of=as_of)
+    rows = {r["person_id"]: r for r in found.candidates.iter_rows(named=True) if r["person_id"]}
+    explained = [
+        explain_assessed(found, tables, person_id=p)
+        for p in _people_to_explain(found, tables["people"], list(rows))
+    ]
+    for explanation in explained:
+        row = rows.get(explanation.person_id)
+        assert explanation.listed is (row is not None)
+        assert explanation.tier == (row["tier"] if row else None)
+        assert explanation.reason_codes == (tuple(row["reason_codes"]) if row else ())
+        _check_findings(explanation, row)
+    assert sum(e.listed for e in explained) == len(rows)
+    assert any(e.in_window and not e.listed for e in explained)
+    first = explained[0].person_id
+    again = explain_person(tables, rules, person_id=first, term_start=term_start, as_of=as_of)
+    assert again == explained[0]
+
+
+def test_the_module_example_runs() -> None:
+    assert doctest.testmod(workbench.explain).failed == 0
