@@ -128,6 +128,14 @@ def assess_command(
         Path | None,
         typer.Option("--rules", help="A rule file to use instead of the package's own."),
     ] = None,
+    linkage: Annotated[
+        str,
+        typer.Option(
+            "--linkage",
+            help="exact (default: only exact agreement links a DWP-list or funded-place row) "
+            "or probabilistic (then Splink; uncertain pairs are flagged for review, never used).",
+        ),
+    ] = "exact",
 ) -> None:
     """List children who look eligible, with reasons and evidence, for a person to review."""
     from workbench.lists import assess_folder
@@ -140,6 +148,7 @@ def assess_command(
         as_of=parse_date(as_of, "--as-of"),
         out=out,
         rules_path=rules,
+        linkage=linkage,
     )
     print_assessment(run)
 

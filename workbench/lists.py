@@ -36,13 +36,14 @@ __all__ = [
 ]
 
 LIST_SUFFIXES = (".csv", ".parquet")
+LINKAGE_MODES = ("exact", "probabilistic")
 # The optional columns assessing and linking read (data minimisation: nothing else is loaded;
 # names, addresses beyond the postcode and special-category fields are never read here).
 OPTIONAL_COLUMNS_USED = {
-    "people": ("nino", "postcode", "role"),
+    "people": ("nino", "postcode", "role", "address_line_1"),
     "benefits": ("end_date", "net_earned_income", "gross_income"),
     "child_statuses": ("end_date",),
-    "dwp_list": ("parent_nino", "postcode"),
+    "dwp_list": ("parent_nino", "postcode", "address_line_1"),
     "funded_places": ("postcode",),
 }
 
@@ -101,6 +102,26 @@ def _private_write(path: Path, write) -> None:
     os.replace(tmp, path)
 
 
+def probabilistic_links(
+    tables: dict[str, pl.LazyFrame], rule_set, term_start: date
+) -> pl.DataFrame | None:
+    """Links for an assessment from the exact pass then Splink: the DWP list (when the rule
+    set may read it) and the funded places of `term_start`."""
+    from workbench.linkage import link_all
+
+    sources = {"people": tables["people"]}
+    if "dwp_list" in tables:
+        sources["dwp_list"] = tables["dwp_list"]
+    if "funded_places" in tables:
+        sources["funded_places"] = tables["funded_places"].filter(
+            pl.col("term_start") == term_start
+        )
+    if len(sources) == 1:
+        return None
+    with progress.step("Linking the DWP list and funded places (exact, then Splink)"):
+        return link_all({k: v.collect() for k, v in sources.items()})
+
+
 def columns_needed(tables: list[str]) -> dict[str, tuple[str, ...]]:
     """The optional columns to load for an assessment reading `tables`."""
     return {name: OPTIONAL_COLUMNS_USED.get(name, ()) for name in tables}
@@ -150,8 +171,17 @@ def assess_folder(
     as_of: date,
     out: str | Path,
     rules_path: str | Path | None = None,
+    linkage: str = "exact",
 ) -> AssessRun:
-    """Load, validate and assess a data folder; write the list and its manifest."""
+    """Load, validate and assess a data folder; write the list and its manifest.
+
+    `linkage` is `exact` (the deterministic pre-pass only: a DWP-list or funded-place row is
+    matched only on exact agreement) or `probabilistic` (the pre-pass, then Splink; pairs in
+    the clerical-review band are never used as matches: the DWP row is listed on its own with
+    `link_needs_review`).
+    """
+    if linkage not in LINKAGE_MODES:
+        raise UsageError(f"--linkage must be one of {', '.join(LINKAGE_MODES)}; got {linkage!r}")
     out = Path(out)
     if out.suffix.lower() not in LIST_SUFFIXES:
         raise UsageError(f"--out must end in .csv or .parquet; got {out.name!r}")
@@ -161,17 +191,18 @@ def assess_folder(
     rule_set.check_date(as_of)
     loaded = load_folder(data, tables=rule_set.sources, columns=columns_needed(rule_set.sources))
     with progress.step(f"Assessing {rule_set.id} for the term starting {term_start}"):
-        found = assessment(
-            {name: loaded.lazy(name) for name in loaded.tables},
-            rule_set,
-            term_start=term_start,
-            as_of=as_of,
-        )
+        tables = {name: loaded.lazy(name) for name in loaded.tables}
+        links = None
+        if linkage == "probabilistic":
+            links = probabilistic_links(tables, rule_set, term_start)
+        found = assessment(tables, rule_set, term_start=term_start, as_of=as_of, links=links)
     parameters = {
         "initiative": rule_set.id,
         "term_start": term_start.isoformat(),
         "as_of": as_of.isoformat(),
     }
+    if linkage != "exact":
+        parameters["linkage"] = linkage
     hashes = input_hashes(loaded.files())
     run = run_id(hashes, parameters, rule_set.ref, __version__)
     write_list(found.candidates, out, run)
