@@ -265,6 +265,74 @@ def synth_command(
     typer.echo(f"Synthetic council of {households} households: {len(written)} files in {out}")
 
 
+review_app = typer.Typer(
+    name="review",
+    help="Export a list for people to review in Excel, and import their decisions.",
+    no_args_is_help=True,
+)
+app.add_typer(review_app, name="review")
+
+StorePath = Annotated[
+    Path,
+    typer.Option(
+        "--store", help="The review store (SQLite file); created owner-only when missing."
+    ),
+]
+
+
+@review_app.command("export")
+def review_export_command(
+    store: StorePath,
+    list_file: Annotated[
+        Path,
+        typer.Option(
+            "--list",
+            help="A list written by `workbench assess` (.csv or .parquet, with its manifest).",
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="The workbook to write (.xlsx). Personal data: owner-only."),
+    ],
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace a workbook already at --out.")
+    ] = False,
+) -> None:
+    """Write a review workbook: one row per child, a drop-down for the decision."""
+    from workbench.review import ReviewStore, load_key
+    from workbench.review.excel import export_list_file
+
+    with ReviewStore(store) as review_store:
+        list_id, written = export_list_file(
+            review_store, list_file, out, key=load_key(), overwrite=overwrite
+        )
+    typer.echo(
+        f"Review workbook for list {list_id} written to {written} (owner-only). "
+        "Nothing has been decided: import it once filled in with `workbench review import`."
+    )
+
+
+@review_app.command("import")
+def review_import_command(
+    workbook: Annotated[Path, typer.Argument(metavar="FILE", help="A review workbook, filled in.")],
+    store: StorePath,
+    reviewer: Annotated[
+        str, typer.Option("--reviewer", help="The name of the person who made the decisions.")
+    ],
+) -> None:
+    """Check every row of a filled-in review workbook, then record its decisions, all or none."""
+    from workbench.review import ReviewStore, load_key
+    from workbench.review.excel import import_review_workbook
+
+    with ReviewStore(store) as review_store:
+        result = import_review_workbook(review_store, workbook, reviewer=reviewer, key=load_key())
+    typer.echo(
+        f"List {result.list_id}: {result.recorded} decision(s) recorded for {reviewer}, "
+        f"{result.already_recorded} already recorded, {result.skipped_blank} row(s) without a "
+        "decision left undecided."
+    )
+
+
 def main() -> None:
     """Entry point: a WorkbenchError becomes one line on stderr and exit code 1 (bad input)
     or 2 (a command-line value that cannot work, such as a malformed date)."""

@@ -13,6 +13,14 @@ Example
 
 from __future__ import annotations
 
+from workbench.review.excel import (
+    ImportResult,
+    ReviewImportError,
+    RowProblem,
+    export_list_file,
+    export_review_workbook,
+    import_review_workbook,
+)
 from workbench.review.keys import (
     KEY_ENV,
     KEY_FILE_ENV,
@@ -21,6 +29,12 @@ from workbench.review.keys import (
     load_key,
     pseudonym,
     pseudonym_expr,
+)
+from workbench.review.lists import (
+    item_key_expr,
+    read_list_file,
+    register_list,
+    register_list_file,
 )
 from workbench.review.store import (
     DECISIONS,
@@ -45,10 +59,20 @@ __all__ = [
     "REASON_REQUIRED",
     "ChainReport",
     "Decision",
+    "ImportResult",
+    "ReviewImportError",
     "ReviewStore",
+    "RowProblem",
     "decision_hash",
     "default_key_path",
+    "export_list_file",
+    "export_review_workbook",
+    "import_review_workbook",
+    "item_key_expr",
     "load_key",
     "pseudonym",
     "pseudonym_expr",
+    "read_list_file",
+    "register_list",
+    "register_list_file",
 ]

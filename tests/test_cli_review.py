@@ -1,0 +1,82 @@
+"""`workbench review export` and `import` from the command line: an officer's round trip."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+
+from workbench.synth import generate_council, write_council
+
+
+def workbench(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "workbench", "--quiet", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+
+
+def test_export_fill_in_and_import(tmp_path: Path):
+    env = dict(os.environ, WORKBENCH_KEY_FILE=str(tmp_path / "keys" / "pseudonym.key"))
+    env.pop("WORKBENCH_KEY", None)
+    data = tmp_path / "data"
+    write_council(generate_council(1500, 3), data, "csv")
+    listed, store, book = tmp_path / "list.csv", tmp_path / "review.sqlite", tmp_path / "r.xlsx"
+    assess = workbench(
+        "assess",
+        "--initiative",
+        "two_year_old",
+        "--data",
+        str(data),
+        "--term-start",
+        "2026-09-01",
+        "--as-of",
+        "2026-09-01",
+        "--out",
+        str(listed),
+        env=env,
+    )
+    assert assess.returncode == 0, assess.stderr
+    export = workbench(
+        "review",
+        "export",
+        "--store",
+        str(store),
+        "--list",
+        str(listed),
+        "--out",
+        str(book),
+        env=env,
+    )
+    assert export.returncode == 0, export.stderr
+    assert "Nothing has been decided" in export.stdout
+
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    decision, reason = header.index("decision") + 1, header.index("reason") + 1
+    sheet.cell(row=2, column=decision, value="contact")
+    sheet.cell(row=3, column=decision, value="not_eligible")  # no reason: refused
+    workbook.save(book)
+    refused = workbench(
+        "review", "import", str(book), "--store", str(store), "--reviewer", "J Smith", env=env
+    )
+    assert refused.returncode == 1
+    assert "row 3" in refused.stderr and "reason" in refused.stderr
+
+    sheet.cell(row=3, column=reason, value="family moved away")
+    workbook.save(book)
+    done = workbench(
+        "review", "import", str(book), "--store", str(store), "--reviewer", "J Smith", env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert "2 decision(s) recorded for J Smith" in done.stdout
+    again = workbench(
+        "review", "import", str(book), "--store", str(store), "--reviewer", "J Smith", env=env
+    )
+    assert "0 decision(s) recorded" in again.stdout and "2 already recorded" in again.stdout

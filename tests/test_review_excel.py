@@ -1,0 +1,520 @@
+"""The Excel round trip: a review workbook out, filled in with openpyxl as an officer would,
+and decisions back in, all or nothing, with every bad edit named by sheet row and column."""
+
+from __future__ import annotations
+
+import doctest
+import json
+import stat
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import workbench.review.excel as excel_module
+import workbench.review.lists as lists_module
+from workbench.errors import DataFileError, UsageError, WorkbenchError
+from workbench.lists import write_list
+from workbench.review import DECISIONS, ReviewStore, pseudonym
+from workbench.review.excel import (
+    COLUMNS,
+    LOCKED_COLUMNS,
+    ImportResult,
+    ReviewImportError,
+    export_list_file,
+    export_review_workbook,
+    import_review_workbook,
+    row_checksum,
+)
+from workbench.review.lists import read_list_file, register_list, register_list_file
+
+KEY = bytes(range(32))
+RULE_SET = "two_year_old@2026.11.1"
+EVIDENCE = pl.List(
+    pl.Struct(
+        {
+            "reason_code": pl.String,
+            "table": pl.String,
+            "record_id": pl.String,
+            "parent_carer_id": pl.String,
+            "status": pl.String,
+        }
+    )
+)
+K1 = pseudonym("person", "P1", KEY)
+K2 = pseudonym("person", "P2", KEY)
+K_DWP = pseudonym("dwp", "D9", KEY)
+K4 = pseudonym("person", "P4", KEY)
+# The sheet row (header = row 1) of each child, in the candidate list's order.
+ROW = {"P1": 2, "P2": 3, "D9": 4, "P4": 5}
+
+
+def candidate_list(*person_ids: str | None) -> pl.DataFrame:
+    """Four hand-made candidates shaped as the engine writes them (or a subset by person id)."""
+    frame = pl.DataFrame(
+        {
+            "person_id": ["P1", "P2", None, "P4"],
+            "dwp_record_id": [None, None, "D9", None],
+            "initiative": ["two_year_old"] * 4,
+            "tier": ["likely", "possible", "likely", "likely"],
+            "reason_codes": [["income_support"], [], ["dwp_list"], ["looked_after"]],
+            "eligible_from": [date(2026, 9, 1), date(2026, 9, 1), date(2026, 4, 1), None],
+            "already_funded": [False, False, False, True],
+            "review_status": ["pending_review"] * 4,
+            "eligible_to": [date(2027, 9, 1)] * 4,
+            "evidence": [
+                [{"reason_code": "income_support", "table": "benefits", "record_id": "A1",
+                  "parent_carer_id": "P0", "status": "met"}],
+                [{"reason_code": "universal_credit_low_income", "table": "benefits",
+                  "record_id": "A2", "parent_carer_id": "P5", "status": "income_missing"}],
+                [{"reason_code": "dwp_list", "table": "dwp_list", "record_id": "D9",
+                  "parent_carer_id": None, "status": "met"}],
+                [{"reason_code": "looked_after", "table": "child_statuses", "record_id": "S4",
+                  "parent_carer_id": None, "status": "met"}],
+            ],
+            "link_needs_review": [False, False, True, False],
+            "rule_set": [RULE_SET] * 4,
+        },
+        schema_overrides={"evidence": EVIDENCE},
+    )  # fmt: skip
+    if person_ids:
+        frame = frame.filter(pl.col("person_id").is_in(list(person_ids)))
+    return frame
+
+
+class Clock:
+    """The store's clock, set by the test: ``clock.day = "2026-09-03"``."""
+
+    def __init__(self) -> None:
+        self.day = "2026-09-01"
+
+    def __call__(self) -> datetime:
+        return datetime.fromisoformat(f"{self.day}T09:00:00").replace(tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: Clock) -> Iterator[ReviewStore]:
+    with ReviewStore(tmp_path / "review.sqlite", clock=clock) as opened:
+        yield opened
+
+
+@pytest.fixture
+def exported(store: ReviewStore, tmp_path: Path) -> tuple[str, Path]:
+    """The four-child list registered and exported: (list_id, workbook)."""
+    candidates = candidate_list()
+    list_id = register_list(store, candidates, "r-1", RULE_SET, {"people.csv": "ab"}, KEY)
+    book = export_review_workbook(
+        store, list_id, candidates, tmp_path / "review.xlsx", key=KEY, user="tester"
+    )
+    return list_id, book
+
+
+def fill(path: Path, edits: dict[int, dict[str, object]], out: Path | None = None) -> Path:
+    """Type values into the Review sheet as an officer would: {sheet row: {column: value}}."""
+    book = openpyxl.load_workbook(path)
+    sheet = book["Review"]
+    for row, values in edits.items():
+        for column, value in values.items():
+            sheet.cell(row=row, column=COLUMNS.index(column) + 1).value = value
+    out = out or path
+    book.save(out)
+    return out
+
+
+def read_rows(path: Path) -> list[dict[str, object]]:
+    sheet = openpyxl.load_workbook(path)["Review"]
+    rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def recorded(store: ReviewStore, list_id: str) -> list[tuple[str, str, str, str | None]]:
+    frame = store.decisions(list_id).select("item_key", "decision", "reviewer", "reason")
+    return frame.rows()
+
+
+def problems_of(store: ReviewStore, path: Path, reviewer: str = "J Smith") -> list[tuple]:
+    with pytest.raises(ReviewImportError) as raised:
+        import_review_workbook(store, path, reviewer=reviewer, key=KEY)
+    return [(p.row, p.column) for p in raised.value.problems]
+
+
+# --- the round trip -----------------------------------------------------------------------
+def test_round_trip_records_exactly_the_officers_decisions(store, exported):
+    list_id, book = exported
+    fill(
+        book,
+        {
+            ROW["P1"]: {"decision": "contact", "reviewer": "J Smith"},
+            ROW["D9"]: {"decision": "link_rejected", "reason": "different date of birth"},
+            ROW["P4"]: {"decision": "not_eligible", "reason": "moved out of area"},
+        },
+    )
+    result = import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    assert result == ImportResult(list_id, recorded=3, skipped_blank=1, already_recorded=0)
+    assert recorded(store, list_id) == [
+        (K1, "contact", "J Smith", None),
+        (K_DWP, "link_rejected", "J Smith", "different date of birth"),
+        (K4, "not_eligible", "J Smith", "moved out of area"),
+    ]
+    assert store.verify_chain().ok
+
+
+def test_export_writes_one_row_per_child_with_plain_english_reasons(exported):
+    rows = read_rows(exported[1])
+    assert list(rows[0]) == COLUMNS
+    assert [r["item_key"] for r in rows] == [K1, K2, K_DWP, K4]
+    first = {k: v for k, v in rows[0].items() if k != "checksum"}
+    assert first == {
+        "item_key": K1,
+        "person_id": "P1",
+        "dwp_record_id": None,
+        "tier": "likely",
+        "reasons": "income_support: A parent or carer gets Income Support.",
+        "evidence": "income_support: award A1 of parent/carer P0",
+        "eligible_from": "2026-09-01",
+        "already_funded": "no",
+        "earlier_decisions": None,
+        "decision": None,
+        "reviewer": None,
+        "reason": None,
+    }
+    assert rows[1]["reasons"].startswith("No criterion met yet. The child is in the age window")
+    assert rows[1]["evidence"] == (
+        "universal_credit_low_income (income missing): award A2 of parent/carer P5"
+    )
+    assert (rows[2]["person_id"], rows[2]["dwp_record_id"]) == (None, "D9")
+    assert (rows[3]["eligible_from"], rows[3]["already_funded"]) == (None, "yes")
+
+
+def test_sheet_is_protected_with_only_the_three_decision_columns_editable(exported):
+    book = openpyxl.load_workbook(exported[1])
+    sheet = book["Review"]
+    assert sheet.protection.sheet
+    assert sheet.freeze_panes == "A2"
+    editable = {
+        name
+        for number, name in enumerate(COLUMNS, 1)
+        if not sheet.cell(2, number).protection.locked
+    }
+    assert editable == {"decision", "reviewer", "reason"}
+    assert sheet.column_dimensions["M"].hidden  # the checksum
+    assert sheet.column_dimensions["E"].width > 40  # reasons are readable
+    [validation] = sheet.data_validations.dataValidation
+    assert validation.type == "list"
+    assert str(validation.sqref) == "J2:J5"
+    assert validation.formula1 == '"' + ",".join(DECISIONS) + '"'
+    assert book.sheetnames[:2] == ["Review", "About"]
+    about = "\n".join(str(c.value) for c in book["About"]["A"])
+    assert "Nothing has been decided" in about
+    assert "not_eligible and link_rejected" in about
+
+
+def test_workbook_is_owner_only(exported):
+    assert stat.S_IMODE(exported[1].stat().st_mode) == 0o600
+
+
+def test_export_refuses_to_overwrite_a_workbook_unless_asked(store, exported):
+    list_id, book = exported
+    with pytest.raises(UsageError, match="already exists"):
+        export_review_workbook(store, list_id, candidate_list(), book, key=KEY)
+    export_review_workbook(store, list_id, candidate_list(), book, key=KEY, overwrite=True)
+    assert stat.S_IMODE(book.stat().st_mode) == 0o600
+
+
+def test_export_refuses_candidates_that_are_not_the_registered_list(store, exported, tmp_path):
+    with pytest.raises(WorkbenchError, match="holds 4 children, 1 of them not in the rows"):
+        export_review_workbook(
+            store, exported[0], candidate_list("P1", "P2", "P4"), tmp_path / "x.xlsx", key=KEY
+        )
+
+
+# --- every kind of bad edit -----------------------------------------------------------------
+BAD_EDITS = {
+    "unknown decision": ({ROW["P1"]: {"decision": "maybe"}}, [(ROW["P1"], "decision")]),
+    "not_eligible without reason": (
+        {ROW["P2"]: {"decision": "not_eligible"}},
+        [(ROW["P2"], "reason")],
+    ),
+    "link_rejected without reason": (
+        {ROW["D9"]: {"decision": "link_rejected", "reason": "   "}},
+        [(ROW["D9"], "reason")],
+    ),
+    "edited tier": ({ROW["P2"]: {"tier": "likely"}}, [(ROW["P2"], "tier")]),
+    "edited evidence and date": (
+        {ROW["P1"]: {"evidence": "none", "eligible_from": "2026-01-01"}},
+        [(ROW["P1"], "evidence"), (ROW["P1"], "eligible_from")],
+    ),
+    "edited checksum": ({ROW["P4"]: {"checksum": "0"}}, [(ROW["P4"], "checksum")]),
+    "row added": (
+        {6: {"item_key": pseudonym("person", "P9", KEY), "tier": "likely", "decision": "contact"}},
+        [(6, "item_key")],
+    ),
+    "decision typed below the list": ({7: {"decision": "contact"}}, [(7, "item_key")]),
+    "another reviewer's name": (
+        {ROW["P1"]: {"decision": "contact", "reviewer": "A Jones"}},
+        [(ROW["P1"], "reviewer")],
+    ),
+    "reason without decision": ({ROW["P2"]: {"reason": "called"}}, [(ROW["P2"], "decision")]),
+}
+
+
+@pytest.mark.parametrize("edits, expected", BAD_EDITS.values(), ids=BAD_EDITS.keys())
+def test_each_bad_edit_is_named_by_row_and_column_and_nothing_is_recorded(
+    store, exported, edits, expected
+):
+    list_id, book = exported
+    # A good decision on another row proves the import is all or nothing.
+    good_row = ROW["P4"] if ROW["P4"] not in edits else ROW["P2"]
+    fill(book, {good_row: {"decision": "defer"}} | edits)
+    assert problems_of(store, book) == expected
+    assert recorded(store, list_id) == []
+
+
+def test_a_duplicated_row_names_the_first_copy(store, exported):
+    list_id, book = exported
+    copy = read_rows(book)[0] | {"decision": "contact"}
+    fill(book, {6: copy})
+    with pytest.raises(ReviewImportError) as raised:
+        import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    [problem] = raised.value.problems
+    assert str(problem) == (
+        "row 6, column 'item_key': the same child as row 2; each child may appear once: delete one"
+    )
+    assert recorded(store, list_id) == []
+
+
+def test_every_problem_of_every_row_is_listed_in_sheet_order(store, exported):
+    book = exported[1]
+    fill(
+        book,
+        {
+            ROW["P4"]: {"decision": "nope", "reviewer": "Someone Else"},
+            ROW["P1"]: {"tier": "possible", "decision": "not_eligible"},
+        },
+    )
+    assert problems_of(store, book) == [
+        (ROW["P1"], "tier"),
+        (ROW["P1"], "reason"),
+        (ROW["P4"], "decision"),
+        (ROW["P4"], "reviewer"),
+    ]
+
+
+def test_the_message_lists_the_first_twenty_problems_and_counts_the_rest(store, tmp_path):
+    people = [f"P{i:02d}" for i in range(25)]
+    candidates = pl.DataFrame(
+        {"person_id": people, "tier": ["likely"] * 25, "reason_codes": [["ehc_plan"]] * 25}
+    )
+    list_id = register_list(store, candidates, "r-big", RULE_SET, {}, KEY)
+    book = export_review_workbook(store, list_id, candidates, tmp_path / "big.xlsx", key=KEY)
+    fill(book, {row: {"decision": "maybe"} for row in range(2, 27)})
+    with pytest.raises(ReviewImportError) as raised:
+        import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    lines = str(raised.value).splitlines()
+    assert lines[0] == (
+        f"{book}: 25 problem(s) found, so nothing was recorded. Fix them in the workbook "
+        "(or export the list afresh) and import again:"
+    )
+    assert lines[1].startswith("  - row 2, column 'decision': 'maybe' is not a decision")
+    assert lines[20].startswith("  - row 21, column 'decision'")
+    assert lines[21:] == ["  ... and 5 more"]
+    assert len(raised.value.problems) == 25
+
+
+def test_checksum_catches_an_edited_tier_even_on_a_row_without_decision(store, exported):
+    list_id, book = exported
+    fill(book, {ROW["P2"]: {"tier": "likely"}, ROW["P1"]: {"decision": "contact"}})
+    with pytest.raises(ReviewImportError) as raised:
+        import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    assert [str(p) for p in raised.value.problems] == [
+        "row 3, column 'tier': was changed after export; locked columns cannot be edited: "
+        "put back the exported value or export afresh"
+    ]
+    assert recorded(store, list_id) == []
+
+
+def test_checksum_needs_the_key_the_workbook_was_exported_with(store, exported):
+    book = exported[1]
+    fill(book, {ROW["P1"]: {"decision": "contact"}})
+    wrong = problems_of_key(store, book, bytes(32))
+    assert wrong == [(row, "item_key") for row in ROW.values()]
+
+
+def problems_of_key(store: ReviewStore, path: Path, key: bytes) -> list[tuple]:
+    # With another key every item_key is another pseudonym and every tag differs.
+    with pytest.raises(ReviewImportError) as raised:
+        import_review_workbook(store, path, reviewer="J Smith", key=key)
+    return [(p.row, p.column) for p in raised.value.problems]
+
+
+@given(
+    values=st.fixed_dictionaries({name: st.text(max_size=30) for name in LOCKED_COLUMNS}),
+    column=st.sampled_from([c for c in LOCKED_COLUMNS if c != "item_key"]),
+    replacement=st.text(max_size=30),
+)
+def test_a_changed_locked_value_is_pinned_to_its_column(values, column, replacement):
+    checksum = row_checksum(KEY, "l-1", values)
+    edited = values | {column: replacement}
+    expected = [] if replacement == values[column] else [column]
+    assert excel_module._edited_columns(KEY, "l-1", edited, checksum) == expected
+
+
+# --- re-import, names, earlier decisions ----------------------------------------------------
+def test_reimporting_the_same_file_records_nothing_twice(store, exported):
+    list_id, book = exported
+    fill(
+        book,
+        {
+            ROW["P1"]: {"decision": "contact"},
+            ROW["P4"]: {"decision": "not_eligible", "reason": "moved away"},
+        },
+    )
+    first = import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    again = import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    assert (first.recorded, first.already_recorded) == (2, 0)
+    assert again == ImportResult(list_id, recorded=0, skipped_blank=2, already_recorded=2)
+    fill(book, {ROW["P4"]: {"decision": "defer", "reason": None}})
+    corrected = import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    assert (corrected.recorded, corrected.already_recorded) == (1, 1)
+    assert recorded(store, list_id) == [
+        (K1, "contact", "J Smith", None),
+        (K4, "not_eligible", "J Smith", "moved away"),
+        (K4, "defer", "J Smith", None),
+    ]
+
+
+def test_reviewer_names_match_whatever_the_capitals_and_spaces(store, exported):
+    list_id, book = exported
+    fill(book, {ROW["P1"]: {"decision": " Not eligible ", "reviewer": "j  smith", "reason": "x"}})
+    assert import_review_workbook(store, book, reviewer=" J Smith", key=KEY).recorded == 1
+    again = import_review_workbook(store, book, reviewer="J SMITH", key=KEY)
+    assert (again.recorded, again.already_recorded) == (0, 1)
+    assert recorded(store, list_id) == [(K1, "not_eligible", "J Smith", "x")]
+
+
+def test_import_needs_a_reviewer_and_a_review_workbook(store, exported, tmp_path):
+    with pytest.raises(UsageError, match="--reviewer must name"):
+        import_review_workbook(store, exported[1], reviewer="  ", key=KEY)
+    other = tmp_path / "other.xlsx"
+    pl.DataFrame({"a": [1]}).write_excel(other)
+    with pytest.raises(WorkbenchError, match="is not a review workbook"):
+        import_review_workbook(store, other, reviewer="J Smith", key=KEY)
+    (tmp_path / "text.xlsx").write_text("not a workbook")
+    with pytest.raises(WorkbenchError, match="cannot be read as an Excel workbook"):
+        import_review_workbook(store, tmp_path / "text.xlsx", reviewer="J Smith", key=KEY)
+
+
+def test_import_refuses_a_workbook_of_a_list_the_store_does_not_hold(exported, tmp_path):
+    with ReviewStore(tmp_path / "elsewhere.sqlite") as other, pytest.raises(WorkbenchError) as e:
+        import_review_workbook(other, exported[1], reviewer="J Smith", key=KEY)
+    assert f"no list {exported[0]!r}" in str(e.value)
+
+
+def test_earlier_decisions_show_on_next_terms_list_latest_first(store, exported, tmp_path, clock):
+    book = exported[1]
+    clock.day = "2026-09-03"
+    fill(book, {ROW["P1"]: {"decision": "defer"}}, out=tmp_path / "first.xlsx")
+    import_review_workbook(store, tmp_path / "first.xlsx", reviewer="J Smith", key=KEY)
+    clock.day = "2026-09-10"
+    fill(book, {ROW["P1"]: {"decision": "not_eligible", "reason": "moved"}}, tmp_path / "2.xlsx")
+    import_review_workbook(store, tmp_path / "2.xlsx", reviewer="A Jones", key=KEY)
+    clock.day = "2027-01-04"
+    next_term = candidate_list("P1", "P2")
+    next_id = register_list(store, next_term, "r-2", RULE_SET, {}, KEY)
+    store.record_decision(next_id, K2, "already_in_touch", "A Jones")
+    later = export_review_workbook(store, next_id, next_term, tmp_path / "next.xlsx", key=KEY)
+    rows = read_rows(later)
+    assert rows[0]["earlier_decisions"] == (
+        "not_eligible by A Jones on 2026-09-10: moved (two_year_old list of 2026-09-01)\n"
+        "defer by J Smith on 2026-09-03 (two_year_old list of 2026-09-01)"
+    )
+    assert rows[1]["earlier_decisions"] == "already_in_touch by A Jones on 2027-01-04 (this list)"
+    # Showing them decides nothing: the new list has only the decision recorded on it.
+    assert recorded(store, next_id) == [(K2, "already_in_touch", "A Jones", None)]
+
+
+def test_export_and_import_are_in_the_access_log(store, exported):
+    fill(exported[1], {ROW["P1"]: {"decision": "contact"}})
+    import_review_workbook(store, exported[1], reviewer="J Smith", key=KEY)
+    assert store.access_log().select("user", "command", "detail").rows() == [
+        ("tester", "review export", f"list {exported[0]}: 4 rows"),
+        (
+            "J Smith",
+            "review import",
+            f"list {exported[0]}: 1 recorded, 0 already recorded, 3 without a decision",
+        ),
+    ]
+
+
+# --- lists into the store -----------------------------------------------------------------
+def test_item_keys_are_the_person_key_or_else_the_dwp_record_key(store):
+    list_id = register_list(store, candidate_list(), "r-1", RULE_SET, {}, KEY)
+    items = store.items(list_id)
+    assert items.select("item_key", "tier", "link_needs_review").rows() == sorted(
+        [(K1, "likely", False), (K2, "possible", False), (K_DWP, "likely", True),
+         (K4, "likely", False)]
+    )  # fmt: skip
+    assert items.filter(pl.col("item_key") == K1)["evidence"].to_list() == [
+        "income_support: award A1 of parent/carer P0"
+    ]
+    assert register_list(store, candidate_list(), "r-1", RULE_SET, {}, KEY) == list_id
+
+
+def test_register_list_refuses_rows_without_any_id_and_another_initiative(store):
+    nameless = candidate_list().with_columns(pl.lit(None, dtype=pl.String).alias("person_id"))
+    with pytest.raises(WorkbenchError, match="row 1: neither person_id nor dwp_record_id"):
+        register_list(store, nameless, "r-1", RULE_SET, {}, KEY)
+    with pytest.raises(WorkbenchError, match="is for \\['two_year_old'\\] but its rule set"):
+        register_list(store, candidate_list(), "r-1", "free_school_meals@1", {}, KEY)
+
+
+def write_assessed(folder: Path, suffix: str) -> Path:
+    """A list and manifest as `workbench assess` writes them."""
+    path = write_list(candidate_list(), folder / f"list{suffix}", "r-77")
+    manifest = {"run_id": "r-77", "rule_set": RULE_SET, "inputs": {"people.csv": "cd"}}
+    path.with_name(path.name + ".manifest.json").write_text(json.dumps(manifest))
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_export_list_file_registers_the_list_from_its_manifest(store, tmp_path, suffix):
+    written = write_assessed(tmp_path, suffix)
+    list_id, book = export_list_file(store, written, tmp_path / "out.xlsx", key=KEY, user="t")
+    assert store.lists().select("run_id", "initiative", "rule_set", "input_hashes").rows() == [
+        ("r-77", "two_year_old", RULE_SET, '{"people.csv": "cd"}')
+    ]
+    assert [r["item_key"] for r in read_rows(book)] == [K1, K2, K_DWP, K4]
+    assert read_rows(book)[3]["already_funded"] == "yes"
+    assert register_list_file(store, written, KEY)[0] == list_id
+
+
+def test_a_list_file_needs_its_manifest_and_the_same_run(tmp_path):
+    written = write_assessed(tmp_path, ".csv")
+    manifest = written.with_name(written.name + ".manifest.json")
+    manifest.write_text(json.dumps({"run_id": "r-other", "rule_set": RULE_SET, "inputs": {}}))
+    with pytest.raises(DataFileError, match="its rows say run \\['r-77'\\]"):
+        read_list_file(written)
+    manifest.unlink()
+    with pytest.raises(DataFileError, match=r"has no manifest list\.csv\.manifest\.json"):
+        read_list_file(written)
+
+
+def test_csv_ids_stay_text(tmp_path):
+    written = write_assessed(tmp_path, ".csv")
+    written.write_text(written.read_text().replace("P1,", "007,"))
+    assert read_list_file(written).candidates["person_id"].to_list()[0] == "007"
+
+
+@pytest.mark.parametrize("module", [excel_module, lists_module])
+def test_docstring_examples_run(module):
+    assert doctest.testmod(module).failed == 0

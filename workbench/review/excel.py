@@ -1,0 +1,694 @@
+"""The Excel round trip: a review workbook out to an early years officer, decisions back in.
+
+:func:`export_review_workbook` writes one row per child of a stored list: what the workbench
+found (locked), what was decided about the child before, and three columns for the officer
+(``decision`` from a drop-down, ``reviewer``, ``reason``). A hidden ``checksum`` column holds,
+for every locked cell, an HMAC tag under the pseudonym key, so the import can name the exact
+cell that was edited. :func:`import_review_workbook` checks every row before recording
+anything and records all decisions in one transaction, or none.
+
+Example
+-------
+>>> import tempfile
+>>> import polars as pl
+>>> from workbench.review import ReviewStore
+>>> from workbench.review.lists import register_list
+>>> folder = Path(tempfile.mkdtemp())
+>>> candidates = pl.DataFrame({"person_id": ["P1"], "tier": ["likely"],
+...                            "reason_codes": [["income_support"]]})
+>>> with ReviewStore(folder / "review.sqlite") as store:
+...     list_id = register_list(store, candidates, "r-1", "two_year_old@1", {}, bytes(32))
+...     book = export_review_workbook(store, list_id, candidates, folder / "review.xlsx",
+...                                   key=bytes(32), user="A. Officer")
+...     result = import_review_workbook(store, book, reviewer="A. Officer", key=bytes(32))
+>>> result.recorded, result.skipped_blank
+(0, 1)
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import hmac
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import xlsxwriter
+
+from workbench.errors import UsageError, WorkbenchError
+from workbench.review.lists import register_list_file, review_candidates
+from workbench.review.store import DECISIONS, REASON_REQUIRED, ReviewStore
+from workbench.rules import load_rule_set
+
+__all__ = [
+    "EDITABLE_COLUMNS",
+    "LOCKED_COLUMNS",
+    "ImportResult",
+    "ReviewImportError",
+    "RowProblem",
+    "export_list_file",
+    "export_review_workbook",
+    "import_review_workbook",
+]
+
+FORMAT = "workbench-review-1"
+REVIEW_SHEET, ABOUT_SHEET, META_SHEET = "Review", "About", "workbench"
+# Column name -> width in characters (readable without resizing; long text wraps).
+LOCKED_COLUMNS = {
+    "item_key": 29,
+    "person_id": 12,
+    "dwp_record_id": 14,
+    "tier": 9,
+    "reasons": 48,
+    "evidence": 48,
+    "eligible_from": 13,
+    "already_funded": 9,
+    "earlier_decisions": 42,
+}
+EDITABLE_COLUMNS = {"decision": 18, "reviewer": 18, "reason": 40}
+CHECKSUM_COLUMN = "checksum"
+COLUMNS = [*LOCKED_COLUMNS, *EDITABLE_COLUMNS, CHECKSUM_COLUMN]
+WRAPPED = ("reasons", "evidence", "earlier_decisions", "reason")
+TAG_HEX_DIGITS = 16
+MAX_LISTED_PROBLEMS = 20
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: decisions recorded, blank rows skipped, rows already recorded."""
+
+    list_id: str
+    recorded: int
+    skipped_blank: int
+    already_recorded: int
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One thing wrong in a returned workbook, at its row as Excel shows it (header = 1)."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column '{self.column}': {self.message}"
+
+
+class ReviewImportError(WorkbenchError):
+    """A returned workbook has problems; nothing was recorded. ``problems`` lists them all."""
+
+    def __init__(self, path: Path, problems: list[RowProblem]) -> None:
+        self.problems = problems
+        shown = [f"  - {problem}" for problem in problems[:MAX_LISTED_PROBLEMS]]
+        if len(problems) > MAX_LISTED_PROBLEMS:
+            shown.append(f"  ... and {len(problems) - MAX_LISTED_PROBLEMS} more")
+        super().__init__(
+            f"{path}: {len(problems)} problem(s) found, so nothing was recorded. Fix them in "
+            "the workbook (or export the list afresh) and import again:\n" + "\n".join(shown)
+        )
+
+
+# --- the checksum ------------------------------------------------------------------------
+def _tag(key: bytes, list_id: str, item_key: str, column: str, value: str) -> str:
+    message = json.dumps(["review-row", list_id, item_key, column, value], ensure_ascii=False)
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()[:TAG_HEX_DIGITS]
+
+
+def row_checksum(key: bytes, list_id: str, values: dict[str, str]) -> str:
+    """One tag per locked column, joined with '.'; each binds the list, the child and the value."""
+    item_key = values["item_key"]
+    return ".".join(_tag(key, list_id, item_key, c, values[c]) for c in LOCKED_COLUMNS)
+
+
+def _edited_columns(key: bytes, list_id: str, values: dict[str, str], checksum: str) -> list[str]:
+    """The locked columns whose value no longer matches its tag (["checksum"] if garbled)."""
+    tags = checksum.split(".")
+    if len(tags) != len(LOCKED_COLUMNS):
+        return [CHECKSUM_COLUMN]
+    expected = row_checksum(key, list_id, values).split(".")
+    wrong = [c for c, got, want in zip(LOCKED_COLUMNS, tags, expected, strict=True) if got != want]
+    # A changed item_key changes every tag: name the cause, not every column.
+    return ["item_key"] if "item_key" in wrong else wrong
+
+
+# --- plain English ---------------------------------------------------------------------
+DECISION_MEANINGS = {
+    "contact": "contact the family about the offer",
+    "not_eligible": "the family is not eligible (say why in 'reason')",
+    "already_in_touch": "the family is already in touch with us or has a place",
+    "defer": "decide later, e.g. when more is known",
+    "link_confirmed": "the DWP-list row and the council's record are the same child",
+    "link_rejected": "the DWP-list row and the council's record are not the same child (say why)",
+}
+
+
+@dataclass(frozen=True)
+class _RuleWords:
+    sentences: dict[str, str]
+    tiers: dict[str, str]
+
+
+def _rule_words(initiative: str, on: date) -> _RuleWords:
+    """Each reason code's sentence (thresholds of ``on`` filled in) and each tier's meaning."""
+    try:
+        rule_set = load_rule_set(initiative)
+    except WorkbenchError:  # a list of an initiative this workbench has no rules for
+        return _RuleWords({}, {})
+    sentences = {c.code: c.sentence(on) for c in rule_set.criteria}
+    return _RuleWords(sentences, dict(rule_set.tiers))
+
+
+def reasons_text(codes: list[str], words: _RuleWords, tier: str) -> str:
+    """One line per reason code with its plain-English sentence; the tier's meaning if none."""
+    if not codes:
+        return "No criterion met yet. " + words.tiers.get(tier, "")
+    return "\n".join(f"{code}: {words.sentences.get(code, '')}".rstrip(": ") for code in codes)
+
+
+def _about_lines(listed: dict[str, Any], rows: int, exported: str) -> list[tuple[str, bool]]:
+    """The About sheet, line by line: (text, is_heading)."""
+    reason_needed = " and ".join(REASON_REQUIRED)
+    return [
+        (f"Review list: {listed['initiative']}, run {listed['run_id']}", True),
+        (
+            f"{rows} children, found with the rules {listed['rule_set']}. Exported on "
+            f"{exported} from the workbench's review store (list {listed['list_id']}).",
+            False,
+        ),
+        ("Nothing has been decided", True),
+        (
+            "Every row is a child the workbench thinks may be eligible, with the reasons and "
+            "the evidence it found. That is a suggestion, not a decision: only the decision you "
+            "record here, once imported, moves a family on. Eligibility itself is confirmed "
+            "through the DfE checking service, never by this workbook.",
+            False,
+        ),
+        ("What to do", True),
+        ("1. Read each row: tier, reasons, evidence and any earlier decisions.", False),
+        ("2. Choose a decision from the drop-down in the yellow 'decision' column.", False),
+        (
+            "3. Type your name in 'reviewer' (or leave it empty): the name you import with.",
+            False,
+        ),
+        (f"4. Write a reason in 'reason'. It is required for {reason_needed}.", False),
+        ("5. Leave 'decision' empty for a child you have not reviewed: the row is skipped.", False),
+        (
+            "6. Save the file and import it: workbench review import FILE --store STORE "
+            '--reviewer "Your Name". Importing the same file twice records nothing twice.',
+            False,
+        ),
+        ("The decisions", True),
+        *[(f"{name}: {meaning}", False) for name, meaning in DECISION_MEANINGS.items()],
+        ("Please do not", True),
+        (
+            "Change the grey columns, add rows or copy rows. The import checks every row first; "
+            "if any row has a problem it records nothing and lists each problem by row and column.",
+            False,
+        ),
+        ("Personal data", True),
+        (
+            "This file names children. Keep it on council systems, do not email it outside the "
+            "service, and delete it once it has been imported.",
+            False,
+        ),
+    ]
+
+
+def _write_about_sheet(book, sheet, listed: dict[str, Any], rows: int, exported: str) -> None:
+    heading = book.add_format({"bold": True, "font_size": 12})
+    body = book.add_format({"text_wrap": True, "valign": "top"})
+    sheet.set_column(0, 0, 110)
+    for number, (text, is_heading) in enumerate(_about_lines(listed, rows, exported)):
+        sheet.write_string(number, 0, text, heading if is_heading else body)
+    sheet.protect()
+
+
+def _decision_validation() -> dict[str, Any]:
+    return {
+        "validate": "list",
+        "source": list(DECISIONS),
+        "input_title": "Your decision",
+        "input_message": f"Choose one of: {', '.join(DECISIONS)}. Leave empty if not reviewed.",
+        "error_title": "Not a decision",
+        "error_message": f"The decision must be one of: {', '.join(DECISIONS)}.",
+    }
+
+
+# --- export ------------------------------------------------------------------------------
+def _decision_line(row: dict[str, Any], list_id: str) -> str:
+    text = f"{row['decision']} by {row['reviewer']} on {row['decided_at'][:10]}"
+    if row["reason"]:
+        text += f": {row['reason']}"
+    if row["list_id"] == list_id:
+        return text + " (this list)"
+    return text + f" ({row['initiative']} list of {row['list_created_at'][:10]})"
+
+
+def earlier_decisions_text(
+    store: ReviewStore, list_id: str, item_keys: list[str]
+) -> dict[str, str]:
+    """Every decision about these children so far, latest first, one line each.
+
+    Decisions on earlier lists (last term's) and on this list itself are both shown.
+    """
+    earlier = store.earlier_decisions(item_keys, before_list_id=list_id)
+    here = store.decisions(list_id, item_keys).join(
+        store.lists().select("list_id", "run_id", "initiative", "created_at"), on="list_id"
+    )
+    here = here.rename({"created_at": "list_created_at"}).select(earlier.columns)
+    lines: dict[str, list[str]] = {}
+    for row in pl.concat([earlier, here]).sort("seq", descending=True).iter_rows(named=True):
+        lines.setdefault(row["item_key"], []).append(_decision_line(row, list_id))
+    return {item: "\n".join(found) for item, found in lines.items()}
+
+
+def _sheet_rows(
+    store: ReviewStore, list_id: str, candidates: pl.DataFrame, words: _RuleWords
+) -> list[dict[str, str]]:
+    """The locked values of every row, as the text the workbook shows."""
+    earlier = earlier_decisions_text(store, list_id, candidates["item_key"].to_list())
+    rows = []
+    for row in candidates.iter_rows(named=True):
+        rows.append(
+            {
+                "item_key": row["item_key"],
+                "person_id": row["person_id"] or "",
+                "dwp_record_id": row["dwp_record_id"] or "",
+                "tier": row["tier"],
+                "reasons": reasons_text(row["reason_codes"], words, row["tier"]),
+                "evidence": row["evidence"] or "",
+                "eligible_from": row["eligible_from"].isoformat() if row["eligible_from"] else "",
+                "already_funded": "yes" if row["already_funded"] else "no",
+                "earlier_decisions": earlier.get(row["item_key"], ""),
+            }
+        )
+    return rows
+
+
+def _check_same_list(store: ReviewStore, list_id: str, candidates: pl.DataFrame) -> None:
+    stored = set(store.items(list_id)["item_key"].to_list())
+    given = candidates["item_key"].to_list()
+    if set(given) != stored or len(given) != len(stored):
+        raise WorkbenchError(
+            f"the candidate list given has {len(given)} rows but list {list_id} holds "
+            f"{len(stored)} children, {len(stored - set(given))} of them not in the rows given; "
+            "expected the same list that was registered (export the list file of that run)"
+        )
+
+
+def _check_destination(path: Path, overwrite: bool) -> None:
+    if path.suffix.lower() != ".xlsx":
+        raise UsageError(f"--out must end in .xlsx; got {path.name!r}")
+    if not path.parent.is_dir():
+        raise UsageError(f"--out: the folder {path.parent} does not exist")
+    if path.exists() and not overwrite:
+        raise UsageError(
+            f"{path} already exists and may hold an officer's decisions; choose another name, "
+            "or pass --overwrite to replace it"
+        )
+
+
+def export_review_workbook(
+    store: ReviewStore,
+    list_id: str,
+    candidates: pl.DataFrame,
+    path: str | Path,
+    *,
+    key: bytes,
+    user: str | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write the review workbook of a stored list, owner-only (mode 0600).
+
+    Parameters
+    ----------
+    store, list_id
+        The store and the list (from :func:`workbench.review.lists.register_list`).
+    candidates
+        The candidate list the store's list was registered from (engine frame or read back
+        from CSV/parquet): it gives the ids and evidence the store does not hold.
+    path
+        The ``.xlsx`` to write; an existing file is refused unless ``overwrite``.
+    key
+        The pseudonym key (:func:`workbench.review.load_key`); it also seals each row.
+    user
+        Who exported, for the store's access log (default: the login name).
+
+    Returns
+    -------
+    Path
+        The workbook written.
+    """
+    path = Path(path)
+    _check_destination(path, overwrite)
+    shaped = review_candidates(candidates, key)
+    _check_same_list(store, list_id, shaped)
+    listed = store.lists().filter(pl.col("list_id") == list_id).row(0, named=True)
+    # Thresholds as they stood when the list was stored (close to the run's evidence date).
+    words = _rule_words(listed["initiative"], date.fromisoformat(listed["created_at"][:10]))
+    rows = _sheet_rows(store, list_id, shaped, words)
+    temporary = path.with_name(f".{path.name}.partial")
+    temporary.unlink(missing_ok=True)
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    try:
+        _write_workbook(temporary, listed, rows, key)
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    store.log_access(
+        user or getpass.getuser(), "review export", f"list {list_id}: {len(rows)} rows"
+    )
+    return path
+
+
+def _write_workbook(path: Path, listed: dict[str, Any], rows: list[dict[str, str]], key: bytes):
+    options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    with xlsxwriter.Workbook(str(path), options) as book:
+        review = book.add_worksheet(REVIEW_SHEET)
+        info = book.add_worksheet(ABOUT_SHEET)
+        meta = book.add_worksheet(META_SHEET)
+        _write_review_sheet(book, review, listed["list_id"], rows, key)
+        exported = datetime.now(UTC).date().isoformat()
+        _write_about_sheet(book, info, listed, len(rows), exported)
+        meta.write_string(0, 0, "format")
+        meta.write_string(0, 1, FORMAT)
+        meta.write_string(1, 0, "list_id")
+        meta.write_string(1, 1, listed["list_id"])
+        meta.protect()
+        meta.very_hidden()
+        review.activate()
+
+
+def _write_review_sheet(book, sheet, list_id: str, rows: list[dict[str, str]], key: bytes) -> None:
+    header = book.add_format({"bold": True, "bg_color": "#D9D9D9", "border": 1, "text_wrap": True})
+    header_edit = book.add_format({"bold": True, "bg_color": "#FFE699", "border": 1})
+    locked = book.add_format({"valign": "top", "font_color": "#404040"})
+    locked_wrap = book.add_format({"valign": "top", "text_wrap": True, "font_color": "#404040"})
+    editable = book.add_format({"valign": "top", "locked": False, "bg_color": "#FFF2CC"})
+    editable_wrap = book.add_format(
+        {"valign": "top", "locked": False, "bg_color": "#FFF2CC", "text_wrap": True}
+    )
+    widths = LOCKED_COLUMNS | EDITABLE_COLUMNS | {CHECKSUM_COLUMN: 10}
+    for number, name in enumerate(COLUMNS):
+        is_editable = name in EDITABLE_COLUMNS
+        wrap = name in WRAPPED
+        cell = (editable_wrap if wrap else editable) if is_editable else None
+        options = {"hidden": True} if name == CHECKSUM_COLUMN else {}
+        sheet.set_column(number, number, widths[name], cell, options)
+        sheet.write_string(0, number, name, header_edit if is_editable else header)
+    for index, values in enumerate(rows, start=1):
+        for number, name in enumerate(LOCKED_COLUMNS):
+            style = locked_wrap if name in WRAPPED else locked
+            # An empty value is a blank cell (as Excel saves one); the import reads both as "".
+            if values[name]:
+                sheet.write_string(index, number, values[name], style)
+            else:
+                sheet.write_blank(index, number, None, style)
+        for name in EDITABLE_COLUMNS:
+            number = COLUMNS.index(name)
+            sheet.write_blank(index, number, None, editable_wrap if name in WRAPPED else editable)
+        sheet.write_string(
+            index, COLUMNS.index(CHECKSUM_COLUMN), row_checksum(key, list_id, values)
+        )
+    last = len(COLUMNS) - 2  # the filter covers every column but the hidden checksum
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(rows), 1), last)
+    if rows:
+        column = COLUMNS.index("decision")
+        sheet.data_validation(1, column, len(rows), column, _decision_validation())
+    sheet.protect(
+        "",
+        {
+            "autofilter": True,
+            "sort": True,
+            "format_columns": True,
+            "format_rows": True,
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+        },
+    )
+
+
+def export_list_file(
+    store: ReviewStore,
+    list_file: str | Path,
+    out: str | Path,
+    *,
+    key: bytes,
+    user: str | None = None,
+    overwrite: bool = False,
+) -> tuple[str, Path]:
+    """What `workbench review export` does: register a list written by `assess` from its
+    manifest (when not registered yet) and write its review workbook.
+
+    Returns the ``list_id`` and the workbook's path.
+    """
+    list_id, listed = register_list_file(store, list_file, key)
+    written = export_review_workbook(
+        store, list_id, listed.candidates, out, key=key, user=user, overwrite=overwrite
+    )
+    return list_id, written
+
+
+# --- import ------------------------------------------------------------------------------
+def _cell_text(value: Any) -> str:
+    """A cell as text: empty for a blank cell; numbers and dates as Excel shows them."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    return value if isinstance(value, str) else str(value)
+
+
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+@dataclass(frozen=True)
+class _Row:
+    number: int
+    values: dict[str, str]
+
+    @property
+    def decision(self) -> str:
+        return self.values["decision"].strip().lower().replace(" ", "_")
+
+    @property
+    def reason(self) -> str | None:
+        return self.values["reason"].strip() or None
+
+
+def _read_workbook(path: Path) -> tuple[str, list[_Row]]:
+    """The list id and the non-empty rows of the Review sheet, by column name."""
+    from openpyxl import load_workbook  # only the import reads workbooks
+
+    if not path.exists():
+        raise UsageError(f"{path} does not exist; expected a review workbook to import")
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
+        raise WorkbenchError(
+            f"{path}: cannot be read as an Excel workbook ({type(error).__name__}); expected "
+            "a .xlsx written by `workbench review export`"
+        ) from None
+    try:
+        if META_SHEET not in book.sheetnames or REVIEW_SHEET not in book.sheetnames:
+            raise WorkbenchError(
+                f"{path}: is not a review workbook (no '{REVIEW_SHEET}' sheet with its hidden "
+                "details); expected a file written by `workbench review export`"
+            )
+        meta = {
+            _cell_text(row[0]): _cell_text(row[1])
+            for row in book[META_SHEET].iter_rows(max_col=2, values_only=True)
+        }
+        if meta.get("format") != FORMAT or not meta.get("list_id"):
+            raise WorkbenchError(
+                f"{path}: its hidden details were changed or come from another version "
+                f"(expected format {FORMAT}); export the list afresh"
+            )
+        cells = book[REVIEW_SHEET].iter_rows(values_only=True)
+        header = [_cell_text(value) for value in next(cells, ())]
+        rows = [
+            (number, [_cell_text(value) for value in row])
+            for number, row in enumerate(cells, start=2)
+            if any(value not in (None, "") for value in row)
+        ]
+    finally:
+        book.close()
+    missing = [name for name in COLUMNS if name not in header]
+    if missing:
+        raise WorkbenchError(
+            f"{path}: sheet '{REVIEW_SHEET}' row 1 lacks column(s) {', '.join(missing)}; "
+            f"expected the header {', '.join(COLUMNS)}"
+        )
+    where = {name: header.index(name) for name in COLUMNS}
+    return meta["list_id"], [
+        _Row(number, {name: cells[i] if i < len(cells) else "" for name, i in where.items()})
+        for number, cells in rows
+    ]
+
+
+def _locked_problems(row: _Row, list_id: str, items: set[str], seen: dict[str, int], key: bytes):
+    item_key = row.values["item_key"]
+    if not item_key:
+        yield RowProblem(
+            row.number,
+            "item_key",
+            "this row has no child (it is below or between the exported rows); only exported "
+            "rows can be decided: clear what was typed in it",
+        )
+    elif item_key not in items:
+        yield RowProblem(
+            row.number,
+            "item_key",
+            f"this row is not on list {list_id}: rows cannot be added and item_key cannot be "
+            "changed; delete the row or put back the exported one",
+        )
+    elif item_key in seen:
+        yield RowProblem(
+            row.number,
+            "item_key",
+            f"the same child as row {seen[item_key]}; each child may appear once: delete one",
+        )
+    else:
+        for column in _edited_columns(key, list_id, row.values, row.values[CHECKSUM_COLUMN]):
+            what = (
+                "is missing or damaged"
+                if column == CHECKSUM_COLUMN
+                else "was changed after export; locked columns cannot be edited"
+            )
+            yield RowProblem(
+                row.number, column, f"{what}: put back the exported value or export afresh"
+            )
+
+
+def _decision_problems(row: _Row, reviewer: str):
+    decision, reason = row.decision, row.reason
+    if not decision:
+        if reason:
+            yield RowProblem(
+                row.number,
+                "decision",
+                "is empty but a reason is given; choose a decision or clear the reason",
+            )
+        return
+    if decision not in DECISIONS:
+        yield RowProblem(
+            row.number,
+            "decision",
+            f"{row.values['decision']!r} is not a decision; expected one of: "
+            f"{', '.join(DECISIONS)}",
+        )
+    elif decision in REASON_REQUIRED and reason is None:
+        yield RowProblem(row.number, "reason", f"a {decision} decision needs a reason; got none")
+    named = row.values["reviewer"].strip()
+    if named and not _same_name(named, reviewer):
+        yield RowProblem(
+            row.number,
+            "reviewer",
+            f"says {named!r} but the import is by {reviewer!r}; each reviewer imports their "
+            "own decisions: clear the cell or import with that name",
+        )
+
+
+def _row_problems(
+    store: ReviewStore, list_id: str, rows: list[_Row], reviewer: str, key: bytes
+) -> list[RowProblem]:
+    """Every problem in every row, in sheet order (row, then column)."""
+    items = set(store.items(list_id)["item_key"].to_list())
+    problems: list[RowProblem] = []
+    seen: dict[str, int] = {}
+    for row in rows:
+        problems += _locked_problems(row, list_id, items, seen, key)
+        problems += _decision_problems(row, reviewer)
+        seen.setdefault(row.values["item_key"], row.number)
+    order = {name: number for number, name in enumerate(COLUMNS)}
+    return sorted(problems, key=lambda p: (p.row, order.get(p.column, len(order))))
+
+
+def _not_yet_recorded(
+    store: ReviewStore, list_id: str, decided: list[_Row], reviewer: str
+) -> list[_Row]:
+    """The rows whose decision is not already the child's latest, by this reviewer, for this
+    reason: importing a file twice records nothing twice."""
+    latest = {d["item_key"]: d for d in store.latest_decisions(list_id).iter_rows(named=True)}
+
+    def recorded(row: _Row) -> bool:
+        found = latest.get(row.values["item_key"])
+        return found is not None and (
+            (found["decision"], found["reason"]) == (row.decision, row.reason)
+            and _same_name(found["reviewer"], reviewer)
+        )
+
+    return [row for row in decided if not recorded(row)]
+
+
+def import_review_workbook(
+    store: ReviewStore, path: str | Path, *, reviewer: str, key: bytes
+) -> ImportResult:
+    """Check every row of a returned workbook, then record its decisions all or nothing.
+
+    Parameters
+    ----------
+    store
+        The store holding the workbook's list.
+    path
+        A workbook written by :func:`export_review_workbook` and filled in.
+    reviewer
+        Who made the decisions. A filled ``reviewer`` cell must name the same person
+        (spaces and capitals aside); the decisions are recorded under this name.
+    key
+        The pseudonym key the workbook was exported with.
+
+    Returns
+    -------
+    ImportResult
+        Decisions recorded; rows skipped because ``decision`` is empty; rows whose decision
+        is already the child's latest on this list, by this reviewer with this reason
+        (importing the same file again records nothing twice).
+
+    Raises
+    ------
+    ReviewImportError
+        Listing every problem (the first 20 in its message, all in ``problems``) by sheet
+        row (the header is row 1) and column: an unknown decision, a missing reason, a
+        changed locked cell, a row not on the list, a child twice, another reviewer's name,
+        a reason without a decision. Nothing is recorded.
+    """
+    path = Path(path)
+    reviewer = reviewer.strip()
+    if not reviewer:
+        raise UsageError("--reviewer must name the person who made the decisions; got nothing")
+    list_id, rows = _read_workbook(path)
+    store.items(list_id)  # refuses a list this store does not hold
+    problems = _row_problems(store, list_id, rows, reviewer, key)
+    if problems:
+        raise ReviewImportError(path, problems)
+    decided = [row for row in rows if row.decision]
+    new = _not_yet_recorded(store, list_id, decided, reviewer)
+    if new:
+        store.record_decisions(
+            {
+                "list_id": list_id,
+                "item_key": row.values["item_key"],
+                "decision": row.decision,
+                "reviewer": reviewer,
+                "reason": row.reason,
+            }
+            for row in new
+        )
+    result = ImportResult(list_id, len(new), len(rows) - len(decided), len(decided) - len(new))
+    store.log_access(
+        reviewer,
+        "review import",
+        f"list {list_id}: {result.recorded} recorded, {result.already_recorded} already "
+        f"recorded, {result.skipped_blank} without a decision",
+    )
+    return result

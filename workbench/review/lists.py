@@ -1,0 +1,274 @@
+"""From a candidate list to the review store: pseudonymous item keys and a registered list.
+
+A candidate list (what `workbench assess` writes, or ``AssessRun.candidates``) names children
+by ``person_id``, or by ``dwp_record_id`` when a DWP-list child matched no one. The store never
+holds either: each row becomes an *item* keyed by :func:`workbench.review.pseudonym` of the
+person id (kind ``"person"``) or, when there is none, of the DWP record id (kind ``"dwp"``), so
+next term's list for the same child finds this term's decisions.
+
+Example
+-------
+>>> import polars as pl
+>>> from workbench.review import pseudonym
+>>> candidates = pl.DataFrame({"person_id": ["P1", None], "dwp_record_id": [None, "D9"]})
+>>> keys = candidates.select(item_key_expr(bytes(32)))["item_key"].to_list()
+>>> keys[0] == pseudonym("person", "P1", bytes(32)), keys[1] == pseudonym("dwp", "D9", bytes(32))
+(True, True)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from workbench.errors import DataFileError, WorkbenchError
+from workbench.lists import evidence_text
+from workbench.review.keys import pseudonym_expr
+from workbench.review.store import ReviewStore
+
+__all__ = [
+    "DWP_KIND",
+    "PERSON_KIND",
+    "ListFile",
+    "item_key_expr",
+    "read_list_file",
+    "register_list",
+    "register_list_file",
+    "review_candidates",
+]
+
+PERSON_KIND = "person"
+DWP_KIND = "dwp"
+LIST_SUFFIXES = (".csv", ".parquet")
+MANIFEST_SUFFIX = ".manifest.json"
+# The columns of a candidate list that review reads; nothing else is kept (data minimisation).
+CANDIDATE_COLUMNS = {
+    "person_id": pl.String,
+    "dwp_record_id": pl.String,
+    "initiative": pl.String,
+    "tier": pl.String,
+    "reason_codes": pl.List(pl.String),
+    "evidence": pl.String,
+    "eligible_from": pl.Date,
+    "already_funded": pl.Boolean,
+    "link_needs_review": pl.Boolean,
+}
+
+
+def item_key_expr(key: bytes) -> pl.Expr:
+    """The pseudonymous item key of each candidate row, as the column ``item_key``.
+
+    The person id's key when there is one, else the DWP record id's key; null when neither.
+    """
+    return pl.coalesce(
+        pseudonym_expr("person_id", PERSON_KIND, key),
+        pseudonym_expr("dwp_record_id", DWP_KIND, key),
+    ).alias("item_key")
+
+
+def _as_reason_list(frame: pl.DataFrame) -> pl.Expr:
+    column = pl.col("reason_codes")
+    if isinstance(frame.schema["reason_codes"], pl.List):
+        return column.cast(pl.List(pl.String))
+    # In CSV the codes are joined with ';' and an empty cell means none.
+    text = column.cast(pl.String).fill_null("")
+    return (
+        pl.when(text == "")
+        .then(pl.lit([], dtype=pl.List(pl.String)))
+        .otherwise(text.str.split(";"))
+    )
+
+
+def _as_evidence_text(frame: pl.DataFrame) -> pl.Expr:
+    if "evidence" not in frame.columns:
+        return pl.lit(None, dtype=pl.String)
+    if isinstance(frame.schema["evidence"], pl.List):
+        return evidence_text()
+    return pl.col("evidence").cast(pl.String)
+
+
+def _as_bool(frame: pl.DataFrame, name: str) -> pl.Expr:
+    if name not in frame.columns:
+        return pl.lit(False)
+    if frame.schema[name] == pl.Boolean:
+        return pl.col(name).fill_null(False)
+    return pl.col(name).cast(pl.String).str.to_lowercase().is_in(["true", "1", "yes"])
+
+
+def _as_date(frame: pl.DataFrame, name: str) -> pl.Expr:
+    if name not in frame.columns:
+        return pl.lit(None, dtype=pl.Date)
+    if frame.schema[name] == pl.Date:
+        return pl.col(name)
+    return pl.col(name).cast(pl.String).str.to_date("%Y-%m-%d", strict=False)
+
+
+def review_candidates(candidates: pl.DataFrame, key: bytes) -> pl.DataFrame:
+    """The candidate list in the one shape review works with, with its ``item_key`` first.
+
+    Accepts the engine's frame (lists and structs) or a list read back from CSV (``;``-joined
+    reason codes, evidence as text). Returns ``item_key`` and the columns of
+    ``CANDIDATE_COLUMNS``: reason codes as a list, evidence as one readable text, dates as
+    dates, flags as booleans (missing flags are false).
+
+    Raises
+    ------
+    WorkbenchError
+        When ``person_id``, ``tier`` or ``reason_codes`` is missing, or a row has neither a
+        person id nor a DWP record id.
+    """
+    missing = [c for c in ("person_id", "tier", "reason_codes") if c not in candidates.columns]
+    if missing:
+        raise WorkbenchError(
+            f"the candidate list lacks column(s) {', '.join(missing)}; expected a list written "
+            "by `workbench assess` (person_id, dwp_record_id, tier, reason_codes, ...)"
+        )
+    frame = candidates.with_columns(
+        pl.col("person_id").cast(pl.String),
+        (
+            pl.col("dwp_record_id").cast(pl.String)
+            if "dwp_record_id" in candidates.columns
+            else pl.lit(None, dtype=pl.String).alias("dwp_record_id")
+        ),
+    )
+    shaped = frame.select(
+        item_key_expr(key),
+        pl.col("person_id"),
+        pl.col("dwp_record_id"),
+        (pl.col("initiative") if "initiative" in frame.columns else pl.lit(None))
+        .cast(pl.String)
+        .alias("initiative"),
+        pl.col("tier").cast(pl.String),
+        _as_reason_list(frame).alias("reason_codes"),
+        _as_evidence_text(frame).alias("evidence"),
+        _as_date(frame, "eligible_from").alias("eligible_from"),
+        _as_bool(frame, "already_funded").alias("already_funded"),
+        _as_bool(frame, "link_needs_review").alias("link_needs_review"),
+    )
+    unnamed = shaped["item_key"].is_null().arg_true()
+    if unnamed.len():
+        raise WorkbenchError(
+            f"candidate list, row {unnamed[0] + 1}: neither person_id nor dwp_record_id is "
+            "filled; every listed child needs one of them"
+        )
+    return shaped
+
+
+def register_list(
+    store: ReviewStore,
+    candidates: pl.DataFrame,
+    run_id: str,
+    rule_set_ref: str,
+    input_hashes: Mapping[str, str],
+    key: bytes,
+) -> str:
+    """Put a candidate list into the review store (once per run) and return its ``list_id``.
+
+    The initiative is the rule set's id (``rule_set_ref`` is ``id@version``). Registering the
+    same run again returns the same ``list_id``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> candidates = pl.DataFrame({"person_id": ["P1"], "tier": ["likely"],
+    ...                            "reason_codes": [["income_support"]]})
+    >>> with ReviewStore(Path(tempfile.mkdtemp()) / "review.sqlite") as store:
+    ...     first = register_list(store, candidates, "r-1", "two_year_old@1", {}, bytes(32))
+    ...     again = register_list(store, candidates, "r-1", "two_year_old@1", {}, bytes(32))
+    ...     first == again, store.items(first)["tier"].to_list()
+    (True, ['likely'])
+    """
+    initiative = rule_set_ref.split("@", 1)[0]
+    items = review_candidates(candidates, key)
+    named = set(items["initiative"].drop_nulls().unique().to_list())
+    if named - {initiative}:
+        raise WorkbenchError(
+            f"the candidate list is for {sorted(named)} but its rule set is {rule_set_ref!r}; "
+            "expected every row's initiative to be the rule set's"
+        )
+    return store.add_list(
+        run_id,
+        initiative,
+        rule_set_ref,
+        input_hashes,
+        items.select(
+            "item_key", "tier", "reason_codes", "evidence", "eligible_from", "link_needs_review"
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ListFile:
+    """A list written by `workbench assess`, read back with its manifest."""
+
+    path: Path
+    candidates: pl.DataFrame
+    run_id: str
+    rule_set: str
+    input_hashes: dict[str, str]
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    manifest = path.with_name(path.name + MANIFEST_SUFFIX)
+    if not manifest.exists():
+        raise DataFileError(
+            path,
+            f"has no manifest {manifest.name} beside it; expected a list written by "
+            "`workbench assess`, which writes one",
+        )
+    try:
+        record = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise DataFileError(manifest, f"cannot be read as JSON ({error})") from None
+    missing = [k for k in ("run_id", "rule_set", "inputs") if k not in record]
+    if missing:
+        raise DataFileError(manifest, f"lacks {', '.join(missing)}; expected an assess manifest")
+    return record
+
+
+def read_list_file(path: str | Path) -> ListFile:
+    """Read a candidate list (``.csv`` or ``.parquet``) and the manifest `assess` wrote beside it.
+
+    CSV is read as text (so an id like ``007`` stays ``007``), then shaped by
+    :func:`review_candidates` when registered or exported.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in LIST_SUFFIXES:
+        raise DataFileError(path, "a candidate list must be .csv or .parquet (from assess)")
+    if not path.exists():
+        raise DataFileError(path, "does not exist; expected a list written by `workbench assess`")
+    record = _read_manifest(path)
+    try:
+        if path.suffix.lower() == ".csv":
+            candidates = pl.read_csv(path, infer_schema=False)
+        else:
+            candidates = pl.read_parquet(path)
+    except (OSError, pl.exceptions.PolarsError) as error:
+        raise DataFileError(path, f"cannot be read ({type(error).__name__}: {error})") from None
+    if "run_id" in candidates.columns:
+        runs = set(candidates["run_id"].drop_nulls().unique().to_list())
+        if runs - {record["run_id"]}:
+            raise DataFileError(
+                path,
+                f"its rows say run {sorted(runs)} but its manifest says {record['run_id']}; "
+                "the list and manifest do not belong together",
+                column="run_id",
+            )
+    return ListFile(path, candidates, record["run_id"], record["rule_set"], record["inputs"])
+
+
+def register_list_file(store: ReviewStore, path: str | Path, key: bytes) -> tuple[str, ListFile]:
+    """Register a written list in the store from its manifest (if not there yet).
+
+    Returns the ``list_id`` and the list as read.
+    """
+    listed = read_list_file(path)
+    list_id = register_list(
+        store, listed.candidates, listed.run_id, listed.rule_set, listed.input_hashes, key
+    )
+    return list_id, listed
