@@ -22,15 +22,45 @@ from workbench.stats.disclosure import (
     wilson_interval,
     write_protected,
 )
+from workbench.stats.equality import (
+    EQUALITY_COLUMNS,
+    EQUALITY_FIELDS,
+    equality_table,
+    protect_equality,
+)
+from workbench.stats.takeup import (
+    FUNNEL_STAGES,
+    NATIONAL_TAKE_UP_FILE,
+    funnel,
+    hide_suppressed,
+    national_caveats,
+    national_take_up,
+    protect,
+    take_up,
+    trend,
+)
 
 __all__ = [
+    "EQUALITY_COLUMNS",
+    "EQUALITY_FIELDS",
+    "FUNNEL_STAGES",
+    "NATIONAL_TAKE_UP_FILE",
     "NOT_APPLICABLE",
     "PRIMARY",
     "SECONDARY",
     "TOTAL",
     "DisclosureRules",
     "ProtectedTable",
+    "equality_table",
+    "funnel",
+    "hide_suppressed",
+    "national_caveats",
+    "national_take_up",
+    "protect",
+    "protect_equality",
     "protect_table",
+    "take_up",
+    "trend",
     "wilson_interval",
     "write_protected",
 ]

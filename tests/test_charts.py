@@ -1,0 +1,246 @@
+"""Charts: the house theme, findings in titles, encodings, and images written offline."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import date
+from pathlib import Path
+
+import altair as alt
+import polars as pl
+import pytest
+
+from workbench.charts import (
+    PALETTE,
+    THEME_NAME,
+    chart_html,
+    chart_spec,
+    equality_gaps,
+    funnel_chart,
+    save_chart,
+    take_up_by_area,
+    trend_chart,
+)
+from workbench.errors import UsageError
+from workbench.stats.takeup import national_take_up
+
+OKABE_ITO = {"#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#000000", "#F0E442"}
+
+
+@pytest.fixture
+def areas() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "area": ["FQ1", "FQ2", "FQ3", "unknown"],
+            "eligible": [40, 30, 22, 3],
+            "funded": [30, 20, 9, 0],
+            "rate": [0.75, 20 / 30, 9 / 22, 0.0],
+        }
+    )
+
+
+@pytest.fixture
+def funnel_table() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "stage": ["on_dwp_list", "linked", "reviewed", "contacted", "funded"],
+            "count": [40, 30, 28, 20, 12],
+        }
+    )
+
+
+@pytest.fixture
+def equality() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "sex": ["F", "M", "unknown"],
+            "rate": [0.7, 0.4, 0.5],
+            "ci_lower": [0.6, 0.3, 0.2],
+            "ci_upper": [0.8, 0.5, 0.8],
+            "is_reference": [True, False, False],
+            "gap_flagged": [False, True, False],
+        }
+    )
+
+
+def layer(spec: dict, mark: str) -> dict:
+    """The first layer of a layered spec drawing ``mark``."""
+    return next(part for part in spec["layer"] if _mark(part) == mark)
+
+
+def _mark(part: dict) -> str:
+    return part["mark"] if isinstance(part["mark"], str) else part["mark"]["type"]
+
+
+# --- theme --------------------------------------------------------------------------------------
+
+
+def test_the_house_theme_is_registered_with_a_colour_blind_safe_palette(areas) -> None:
+    assert THEME_NAME in alt.theme.names()
+    assert set(PALETTE) == OKABE_ITO
+    config = chart_spec(take_up_by_area(areas))["config"]
+    assert config["range"]["category"] == list(PALETTE)
+    assert config["axis"]["labelFontSize"] >= 12
+    assert "http" not in config["font"]
+
+
+def test_chart_spec_applies_the_theme_even_when_another_is_active(areas) -> None:
+    with alt.theme.enable("default"):
+        assert chart_spec(take_up_by_area(areas))["config"]["range"]["category"] == list(PALETTE)
+
+
+# --- findings and encodings ---------------------------------------------------------------------
+
+
+def test_take_up_by_area_names_the_lowest_known_area_and_sorts_bars(areas) -> None:
+    spec = chart_spec(take_up_by_area(areas))
+    assert spec["title"] == {
+        "text": "Take-up is lowest in FQ3 (41%)",
+        "subtitle": "Dashed line: all areas together (62%).",
+    }
+    bars = layer(spec, "bar")
+    assert bars["encoding"]["y"]["sort"] == "-x"
+    assert bars["encoding"]["x"]["field"] == "rate"
+    assert bars["encoding"]["x"]["axis"]["format"] == "%"
+    rule = layer(spec, "rule")
+    assert spec["datasets"][rule["data"]["name"]] == [{"rate": 59 / 95}]
+
+
+def test_take_up_by_age_band_uses_the_first_column() -> None:
+    table = pl.DataFrame(
+        {
+            "age_band": ["24-29", "30-35"],
+            "eligible": [20, 20],
+            "funded": [15, 10],
+            "rate": [0.75, 0.5],
+        }
+    )
+    spec = chart_spec(take_up_by_area(table))
+    assert spec["title"]["text"] == "Take-up is lowest in 30-35 (50%)"
+    assert spec["title"]["subtitle"] == "Dashed line: all age bands together (62%)."
+
+
+def test_funnel_chart_keeps_stage_order_and_names_the_biggest_drop(funnel_table) -> None:
+    spec = chart_spec(funnel_chart(funnel_table))
+    assert spec["title"]["text"] == (
+        "12 of 40 children on the DWP list are funded; "
+        "the biggest drop is at 'Linked to our records' (10 fewer)"
+    )
+    bars = layer(spec, "bar")
+    assert bars["encoding"]["y"]["sort"] == [
+        "On the DWP list",
+        "Linked to our records",
+        "Reviewed",
+        "Contacted",
+        "Funded",
+    ]
+    assert layer(spec, "text")["encoding"]["text"]["field"] == "count"
+
+
+def test_funnel_chart_with_no_losses_and_with_no_children() -> None:
+    same = pl.DataFrame({"stage": ["on_dwp_list", "funded"], "count": [15, 15]})
+    assert chart_spec(funnel_chart(same))["title"]["text"] == (
+        "15 of 15 children on the DWP list are funded"
+    )
+    empty = pl.DataFrame({"stage": ["on_dwp_list", "funded"], "count": [0, 0]})
+    assert chart_spec(funnel_chart(empty))["title"]["text"] == (
+        "No children from the DWP list are on this term's list"
+    )
+
+
+def test_trend_chart_says_which_way_take_up_went_and_shows_england() -> None:
+    table = pl.DataFrame(
+        {
+            "term_start": [date(2025, 9, 1), date(2026, 1, 1), date(2026, 9, 1)],
+            "rate": [0.5, 0.61, 0.455],
+        }
+    )
+    spec = chart_spec(trend_chart(table, national=national_take_up()))
+    assert spec["title"] == {
+        "text": "Take-up fell from 50% to 46% (1 Sep 2025 to 1 Sep 2026)",
+        "subtitle": ["England, January 2025: 65%, not comparable with earlier years."],
+    }
+    points = layer(spec, "point")
+    rows = next(data for data in spec["datasets"].values() if "series" in data[0])
+    england = [row for row in rows if row["series"] == "England (DfE)"]
+    assert [(row["rate"], row["comparable"]) for row in england] == [
+        (0.68, True),
+        (0.74, True),
+        (0.75, True),
+        (0.65, False),
+    ]
+    assert points["encoding"]["fill"]["condition"]["test"] == "datum.comparable"
+
+
+def test_trend_chart_of_one_term_and_of_a_level_trend() -> None:
+    one = pl.DataFrame({"term_start": [date(2026, 9, 1)], "rate": [0.66]})
+    assert chart_spec(trend_chart(one))["title"]["text"] == (
+        "Take-up was 66% in the term from 1 Sep 2026"
+    )
+    level = pl.DataFrame({"term_start": [date(2026, 1, 1), date(2026, 9, 1)], "rate": [0.6, 0.601]})
+    assert chart_spec(trend_chart(level))["title"]["text"] == (
+        "Take-up held at 60% (1 Jan 2026 to 1 Sep 2026)"
+    )
+
+
+def test_equality_gaps_draws_intervals_points_and_the_parity_line(equality) -> None:
+    spec = chart_spec(equality_gaps(equality))
+    assert spec["title"] == {
+        "text": "Take-up differs clearly from F (70%) for 1 group(s); lowest: M (40%)",
+        "subtitle": ["Dashed line: F, the reference group (70%)."],
+    }
+    rules = [part for part in spec["layer"] if _mark(part) == "rule"]
+    interval = next(part for part in rules if "x2" in part["encoding"])
+    assert (interval["encoding"]["x"]["field"], interval["encoding"]["x2"]["field"]) == (
+        "ci_lower",
+        "ci_upper",
+    )
+    parity = next(part for part in rules if "x2" not in part["encoding"])
+    assert spec["datasets"][parity["data"]["name"]] == [{"rate": 0.7}]
+    point = layer(spec, "point")
+    assert point["encoding"]["shape"]["scale"]["range"] == ["circle", "diamond"]
+
+
+def test_equality_gaps_title_when_no_gap_is_clear(equality) -> None:
+    calm = equality.with_columns(gap_flagged=pl.lit(False))
+    assert chart_spec(equality_gaps(calm))["title"]["text"] == (
+        "No group's take-up differs clearly from F (70%)"
+    )
+
+
+def test_charts_explain_tables_they_cannot_draw(areas) -> None:
+    with pytest.raises(UsageError, match=r"lacks column\(s\) \['rate'\]"):
+        take_up_by_area(areas.drop("rate"))
+    with pytest.raises(UsageError, match="no group with eligible children"):
+        take_up_by_area(areas.with_columns(rate=pl.lit(None, pl.Float64)))
+    with pytest.raises(UsageError, match="no rows"):
+        funnel_chart(pl.DataFrame({"stage": [], "count": []}))
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def test_save_chart_writes_svg_that_parses_and_carries_the_title(tmp_path: Path, areas) -> None:
+    path = save_chart(take_up_by_area(areas), tmp_path / "charts" / "area.svg")
+    root = ET.parse(path).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert "Take-up is lowest in FQ3 (41%)" in path.read_text(encoding="utf-8")
+
+
+def test_save_chart_writes_png(tmp_path: Path, funnel_table) -> None:
+    path = save_chart(funnel_chart(funnel_table), tmp_path / "funnel.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_save_chart_refuses_other_formats(tmp_path: Path, funnel_table) -> None:
+    with pytest.raises(UsageError, match=r"\.svg or \.png"):
+        save_chart(funnel_chart(funnel_table), tmp_path / "funnel.pdf")
+
+
+def test_chart_html_embeds_vega_inline_with_no_remote_script(equality) -> None:
+    html = chart_html(equality_gaps(equality))
+    assert not re.search(r"<script[^>]*\bsrc\s*=\s*[\"']?https?:", html, flags=re.IGNORECASE)
+    assert "https://cdn" not in html
+    assert "vega" in html.lower()
+    assert "Take-up differs clearly from F (70%)" in html

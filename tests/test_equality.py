@@ -1,0 +1,243 @@
+"""Equality monitoring: aggregate tables by special-category field, and proof the engine ignores
+those fields."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workbench.eligibility import assessment
+from workbench.errors import UsageError
+from workbench.rules import load_rule_set
+from workbench.stats.equality import (
+    EQUALITY_COLUMNS,
+    EQUALITY_FIELDS,
+    equality_table,
+    protect_equality,
+)
+from workbench.synth import generate_council
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval, written out independently of the package."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def population(groups: list[tuple[str | None, int, int]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Candidates and people from (group, eligible, funded) triples, plus one `possible` child."""
+    ids, values, funded = [], [], []
+    for group, eligible, paid in groups:
+        for i in range(eligible):
+            ids.append(f"C{len(ids):03d}")
+            values.append(group)
+            funded.append(i < paid)
+    candidates = pl.DataFrame(
+        {
+            "person_id": [*ids, "X1"],
+            "tier": ["likely"] * len(ids) + ["possible"],
+            "reason_codes": [["income_support"]] * len(ids) + [[]],
+            "already_funded": [*funded, True],
+        }
+    )
+    people = pl.DataFrame(
+        {"person_id": [*ids, "X1"], "ethnicity": [*values, "Group D"]},
+        schema={"person_id": pl.String, "ethnicity": pl.String},
+    )
+    return candidates, people
+
+
+@pytest.fixture
+def monitored() -> tuple[pl.DataFrame, pl.DataFrame]:
+    # Group A is the largest; C is a single child; two children have no recorded ethnicity.
+    return population(
+        [("Group A", 20, 16), ("Group B", 10, 2), ("Group C", 1, 1), (None, 1, 0), ("  ", 1, 0)]
+    )
+
+
+def test_equality_table_counts_rates_intervals_shares_and_gaps(monitored) -> None:
+    candidates, people = monitored
+    table = equality_table(candidates, people, "ethnicity")
+    assert table.columns == ["ethnicity", *EQUALITY_COLUMNS]
+    assert table.select("ethnicity", "eligible", "funded", "rate").rows() == [
+        ("Group A", 20, 16, 0.8),
+        ("Group B", 10, 2, 0.2),
+        ("Group C", 1, 1, 1.0),
+        ("unknown", 2, 0, 0.0),  # Group D is only in the possible tier: not counted
+    ]
+    intervals = table.select(pl.col("ci_lower", "ci_upper").round(6)).rows()
+    expected = [wilson(16, 20), wilson(2, 10), wilson(1, 1), wilson(0, 2)]
+    assert intervals == [(round(lo, 6), round(hi, 6)) for lo, hi in expected]
+    assert table.get_column("eligible_share").to_list() == [20 / 33, 10 / 33, 1 / 33, 2 / 33]
+    assert table.get_column("funded_share").to_list() == [16 / 19, 2 / 19, 1 / 19, 0.0]
+    assert table.select("disparity", "is_reference", "gap_flagged").rows() == [
+        (1.0, True, False),
+        (0.25, False, True),  # 80% lies above B's interval
+        (1.25, False, False),  # one child: the interval is too wide to say
+        (0.0, False, True),
+    ]
+
+
+def test_a_named_reference_group_is_compared_with(monitored) -> None:
+    candidates, people = monitored
+    table = equality_table(candidates, people, "ethnicity", reference="Group B")
+    assert table.select("ethnicity", "disparity", "is_reference", "gap_flagged").rows() == [
+        ("Group A", 4.0, False, True),
+        ("Group B", 1.0, True, False),
+        ("Group C", 5.0, False, True),  # the single child's interval (0.21, 1) excludes 20%
+        ("unknown", 0.0, False, False),
+    ]
+
+
+def test_a_reference_rate_of_zero_gives_no_disparity_ratio() -> None:
+    candidates, people = population([("Group A", 12, 0), ("Group B", 3, 3)])
+    table = equality_table(candidates, people, "ethnicity")
+    assert table.select("ethnicity", "disparity", "gap_flagged").rows() == [
+        ("Group A", None, False),
+        ("Group B", None, True),
+    ]
+
+
+def test_a_tie_for_largest_group_takes_the_first_in_order() -> None:
+    candidates, people = population([("Group B", 5, 1), ("Group A", 5, 4)])
+    table = equality_table(candidates, people, "ethnicity")
+    assert table.filter("is_reference").get_column("ethnicity").to_list() == ["Group A"]
+
+
+def test_with_every_group_unknown_there_is_no_reference() -> None:
+    candidates, people = population([(None, 4, 2)])
+    table = equality_table(candidates, people, "ethnicity")
+    assert table.select("ethnicity", "disparity", "is_reference", "gap_flagged").rows() == [
+        ("unknown", None, False, False)
+    ]
+
+
+def test_the_table_is_aggregate_only(monitored) -> None:
+    candidates, people = monitored
+    table = equality_table(candidates, people, "ethnicity")
+    assert "person_id" not in table.columns
+    assert table.height == 4
+
+
+def test_a_child_on_no_ones_record_is_unknown() -> None:
+    candidates = pl.DataFrame(
+        {"person_id": [None, "C1"], "tier": ["likely"] * 2, "already_funded": [False, True]},
+        schema={"person_id": pl.String, "tier": pl.String, "already_funded": pl.Boolean},
+    )
+    people = pl.DataFrame({"person_id": ["C1"], "sex": ["F"]})
+    table = equality_table(candidates, people, "sex")
+    assert table.select("sex", "eligible", "funded").rows() == [("F", 1, 1), ("unknown", 1, 0)]
+
+
+@pytest.mark.parametrize(
+    ("field", "people", "reference", "message"),
+    [
+        ("postcode", pl.DataFrame({"person_id": ["C1"]}), None, "one of"),
+        ("sex", pl.DataFrame({"person_id": ["C1"]}), None, "equality_monitoring=True"),
+        ("sex", pl.DataFrame({"person_id": ["C1"], "sex": ["F"]}), "M", "has no eligible"),
+    ],
+)
+def test_equality_table_explains_bad_arguments(field, people, reference, message) -> None:
+    candidates = pl.DataFrame({"person_id": ["C1"], "tier": ["likely"], "already_funded": [True]})
+    with pytest.raises(UsageError, match=message):
+        equality_table(candidates, people, field, reference=reference)
+
+
+def test_protect_equality_hides_small_groups(monitored) -> None:
+    candidates, people = monitored
+    protected = protect_equality(equality_table(candidates, people, "ethnicity"))
+    assert protected.safe
+    assert protected.wide("eligible").rows() == [
+        ("Group A", "20"),
+        ("Group B", "10"),
+        ("Group C", "c"),
+        ("unknown", "c"),
+        ("Total", "33"),
+    ]
+    assert protected.wide("rate").rows() == [
+        ("Group A", "80.0"),
+        ("Group B", "c"),  # 2 funded: too few to show, and so is the rate built on it
+        ("Group C", "c"),
+        ("unknown", "c"),
+        ("Total", "57.6"),
+    ]
+
+
+# --- the engine never reads the special-category fields ----------------------------------------
+
+ENGINE_TABLES = ("people", "benefits", "child_statuses", "dwp_list", "funded_places")
+
+
+def scrambled(people: pl.DataFrame) -> pl.DataFrame:
+    """Every special-category value changed: reversed, blanked, or replaced."""
+    return people.with_columns(
+        pl.col("sex").reverse(),
+        pl.lit(None, pl.String).alias("ethnicity"),
+        pl.lit("Klingon").alias("first_language"),
+    )
+
+
+def test_changing_special_category_fields_changes_no_list() -> None:
+    tables = generate_council(households=3000, seed=5)
+    assert set(EQUALITY_FIELDS) <= set(tables["people"].columns)
+    rule_set = load_rule_set("two_year_old")
+    inputs = {name: tables[name] for name in ENGINE_TABLES}
+    kwargs = {"term_start": date(2026, 9, 1), "as_of": date(2026, 8, 1)}
+    original = assessment(inputs, rule_set, **kwargs)
+    changed = assessment({**inputs, "people": scrambled(tables["people"])}, rule_set, **kwargs)
+    assert original.candidates.height > 10  # a list worth comparing
+    assert original.candidates.equals(changed.candidates)
+    assert original.evidence.equals(changed.evidence)
+    assert original.links.equals(changed.links)
+    # ... while the equality table does see the change, so the scramble took effect.
+    before = equality_table(original.candidates, tables["people"], "ethnicity")
+    after = equality_table(changed.candidates, scrambled(tables["people"]), "ethnicity")
+    assert after.get_column("ethnicity").to_list() == ["unknown"]
+    assert before.height > 1
+
+
+# --- invariants ---------------------------------------------------------------------------------
+
+groups = st.lists(
+    st.tuples(
+        st.sampled_from(["likely", "possible"]),
+        st.sampled_from(["F", "M", None, ""]),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=50,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=groups)
+def test_rates_lie_in_their_intervals_and_the_reference_is_at_parity(rows) -> None:
+    ids = [f"C{i}" for i in range(len(rows))]
+    candidates = pl.DataFrame(
+        {
+            "person_id": ids,
+            "tier": [row[0] for row in rows],
+            "already_funded": [row[2] for row in rows],
+        }
+    )
+    people = pl.DataFrame(
+        {"person_id": ids, "sex": [row[1] for row in rows]},
+        schema={"person_id": pl.String, "sex": pl.String},
+    )
+    table = equality_table(candidates, people, "sex")
+    assert table.get_column("eligible").sum() == sum(row[0] == "likely" for row in rows)
+    assert (table.get_column("funded") <= table.get_column("eligible")).all()
+    assert table.get_column("rate").is_between(0.0, 1.0).all()
+    assert (table.get_column("ci_lower") <= table.get_column("rate") + 1e-12).all()
+    assert (table.get_column("rate") <= table.get_column("ci_upper") + 1e-12).all()
+    reference = table.filter("is_reference")
+    assert reference.height <= 1
+    if reference.height and reference.get_column("rate").item() > 0:
+        assert reference.select("disparity", "gap_flagged").row(0) == (1.0, False)

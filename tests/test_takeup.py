@@ -1,0 +1,473 @@
+"""Take-up, the outreach funnel, the trend and the national figures, on hand-made lists."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workbench.errors import DataFileError, UsageError
+from workbench.stats.disclosure import DisclosureRules
+from workbench.stats.equality import equality_table, protect_equality
+from workbench.stats.takeup import (
+    FUNNEL_STAGES,
+    funnel,
+    hide_suppressed,
+    national_caveats,
+    national_take_up,
+    protect,
+    take_up,
+    trend,
+)
+
+TERM = date(2026, 9, 1)
+CANDIDATE_SCHEMA = {
+    "person_id": pl.String,
+    "dwp_record_id": pl.String,
+    "tier": pl.String,
+    "reason_codes": pl.List(pl.String),
+    "already_funded": pl.Boolean,
+}
+
+
+def candidate_list(rows: list[tuple]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=CANDIDATE_SCHEMA, orient="row")
+
+
+@pytest.fixture
+def candidates() -> pl.DataFrame:
+    return candidate_list(
+        [
+            ("C1", None, "likely", ["income_support"], True),
+            ("C2", "D2", "likely", ["ehc_plan", "income_support"], False),
+            ("C3", None, "likely", ["universal_credit_low_income"], False),
+            ("C4", "D4", "likely", ["looked_after"], True),
+            ("C5", None, "possible", [], True),  # possible tier: not counted as eligible
+            (None, "D9", "likely", ["dwp_list"], False),  # DWP row matched to no one
+        ]
+    )
+
+
+@pytest.fixture
+def people() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "person_id": ["C1", "C2", "C3", "C4", "C5"],
+            "postcode": ["FQ1 1AA", "fq1 2bb", "FQ31AA", None, "FQ2 1AA"],
+            "date_of_birth": [
+                date(2024, 8, 31),  # 24 months on 1 Sep 2026 (25 less a day)
+                date(2024, 9, 1),  # exactly 24 months
+                date(2024, 3, 2),  # 29 months: one day short of 30
+                date(2024, 3, 1),  # exactly 30 months
+                date(2024, 6, 1),
+            ],
+        }
+    )
+
+
+def test_overall_take_up_counts_the_likely_tier_only(candidates: pl.DataFrame) -> None:
+    assert take_up(candidates).rows() == [("all", 5, 2, 0.4)]
+
+
+def test_take_up_by_area_uses_the_postcode_district_and_unknown_last(
+    candidates: pl.DataFrame, people: pl.DataFrame
+) -> None:
+    table = take_up(candidates, people, by="area")
+    assert table.columns == ["area", "eligible", "funded", "rate"]
+    assert table.rows() == [
+        ("FQ1", 2, 1, 0.5),
+        ("FQ3", 1, 0, 0.0),
+        ("unknown", 2, 1, 0.5),  # C4 has no postcode; D9 is on no one's record
+    ]
+
+
+def test_take_up_by_criterion_counts_a_child_under_each_criterion_met(
+    candidates: pl.DataFrame,
+) -> None:
+    assert take_up(candidates, by="criterion").rows() == [
+        ("dwp_list", 1, 0, 0.0),
+        ("ehc_plan", 1, 0, 0.0),
+        ("income_support", 2, 1, 0.5),
+        ("looked_after", 1, 1, 1.0),
+        ("universal_credit_low_income", 1, 0, 0.0),
+    ]
+
+
+def test_take_up_by_age_band_uses_whole_months_on_the_first_day_of_term(
+    candidates: pl.DataFrame, people: pl.DataFrame
+) -> None:
+    table = take_up(candidates, people, by="age_band", term_start=TERM)
+    assert table.rows() == [("24-29", 3, 1, 1 / 3), ("30-35", 1, 1, 1.0), ("unknown", 1, 0, 0.0)]
+
+
+def test_age_bands_are_sorted_by_age_not_as_text(candidates: pl.DataFrame) -> None:
+    born = pl.DataFrame(
+        {"person_id": ["C1", "C2"], "date_of_birth": [date(2026, 3, 1), date(2025, 9, 1)]}
+    )
+    table = take_up(candidates, born, by="age_band", term_start=TERM, band_months=4)
+    assert table.get_column("age_band").to_list() == ["4-7", "12-15", "unknown"]
+
+
+def test_take_up_of_an_empty_list_is_an_empty_table() -> None:
+    table = take_up(candidate_list([]), by="criterion")
+    assert table.is_empty()
+    assert table.columns == ["criterion", "eligible", "funded", "rate"]
+
+
+NO_BIRTHS = pl.DataFrame({"person_id": ["C1"]})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"by": "ward"}, "by must be None or one of"),
+        ({"by": "area"}, "needs the people table"),
+        ({"by": "age_band", "people": NO_BIRTHS}, "needs term_start"),
+        ({"by": "age_band", "people": NO_BIRTHS, "term_start": TERM}, "'date_of_birth'"),
+        ({"by": "age_band", "people": NO_BIRTHS, "term_start": TERM, "band_months": 0}, "whole"),
+    ],
+)
+def test_take_up_explains_what_it_needs(
+    candidates: pl.DataFrame, kwargs: dict, message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        take_up(candidates, **kwargs)
+
+
+def test_take_up_names_the_missing_candidate_columns() -> None:
+    with pytest.raises(UsageError, match=r"\['reason_codes', 'already_funded'\]"):
+        take_up(pl.DataFrame({"person_id": ["C1"], "tier": ["likely"]}))
+
+
+# --- funnel -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dwp_candidates() -> pl.DataFrame:
+    return candidate_list(
+        [
+            ("C1", "D1", "likely", ["dwp_list"], True),  # reviewed, contacted, funded
+            ("C2", "D2", "likely", ["dwp_list"], False),  # reviewed, contacted
+            ("C3", "D3", "likely", ["dwp_list"], True),  # reviewed (already in touch), funded
+            ("C4", "D4", "likely", ["dwp_list"], False),  # linked, not reviewed
+            ("C5", None, "likely", ["income_support"], True),  # not on the DWP list
+            (None, "D6", "likely", ["dwp_list"], False),  # not linked
+        ]
+    )
+
+
+@pytest.fixture
+def links() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "source": ["dwp_list"] * 5 + ["funded_places"] * 2,
+            "record_id": ["D1", "D2", "D3", "D4", "D6", "F1", "F3"],
+            "person_id": ["C1", "C2", "C3", "C4", None, "C1", "C3"],
+            "band": ["linked"] * 4 + ["not_linked"] + ["linked"] * 2,
+        }
+    )
+
+
+@pytest.fixture
+def decisions() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "person_id": ["C1", "C2", "C3", "C5"],
+            "decision": ["contact", "contact", "already_in_touch", "contact"],
+        }
+    )
+
+
+def test_funnel_counts_each_stage_within_the_one_before(
+    dwp_candidates: pl.DataFrame, links: pl.DataFrame, decisions: pl.DataFrame
+) -> None:
+    table = funnel(dwp_candidates, links, decisions)
+    assert table.get_column("stage").dtype == pl.Enum(list(FUNNEL_STAGES))
+    assert table.with_columns(pl.col("^share_.*$").round(4)).rows() == [
+        ("on_dwp_list", 5, None, 1.0),
+        ("linked", 4, 0.8, 0.8),
+        ("reviewed", 3, 0.75, 0.6),
+        ("contacted", 2, 0.6667, 0.4),
+        ("funded", 1, 0.5, 0.2),  # C3 is funded too, but was never contacted
+    ]
+
+
+def test_funnel_without_decisions_goes_from_linked_to_funded(
+    dwp_candidates: pl.DataFrame, links: pl.DataFrame
+) -> None:
+    table = funnel(dwp_candidates, links.lazy())
+    assert table.select("stage", "count").rows() == [
+        ("on_dwp_list", 5),
+        ("linked", 4),
+        ("funded", 2),
+    ]
+
+
+def test_a_link_awaiting_clerical_review_does_not_count_as_linked(
+    dwp_candidates: pl.DataFrame, links: pl.DataFrame
+) -> None:
+    clerical = links.with_columns(
+        band=pl.when(pl.col("record_id") == "D4").then(pl.lit("clerical_review")).otherwise("band")
+    )
+    assert funnel(dwp_candidates, clerical).get_column("count").to_list() == [5, 3, 2]
+
+
+def test_funnel_of_a_list_without_dwp_children_is_all_zeros(links: pl.DataFrame) -> None:
+    only_council = candidate_list([("C5", None, "likely", ["income_support"], True)])
+    table = funnel(only_council, links)
+    assert table.rows() == [
+        ("on_dwp_list", 0, None, None),
+        ("linked", 0, None, None),
+        ("funded", 0, None, None),
+    ]
+
+
+def test_funnel_refuses_two_standing_decisions_for_one_child(
+    dwp_candidates: pl.DataFrame, links: pl.DataFrame
+) -> None:
+    twice = pl.DataFrame({"person_id": ["C1", "C1"], "decision": ["contact", "defer"]})
+    with pytest.raises(UsageError, match="at most one standing outcome decision"):
+        funnel(dwp_candidates, links, twice)
+
+
+def test_link_decisions_are_not_review_outcomes(
+    dwp_candidates: pl.DataFrame, links: pl.DataFrame
+) -> None:
+    link_only = pl.DataFrame({"person_id": ["C1"], "decision": ["link_confirmed"]})
+    counts = funnel(dwp_candidates, links, link_only).get_column("count").to_list()
+    assert counts == [5, 4, 0, 0, 0]
+
+
+# --- trend and national figures -----------------------------------------------------------------
+
+
+def test_trend_is_one_row_per_term_oldest_first(candidates: pl.DataFrame) -> None:
+    spring = candidate_list([("C1", None, "likely", ["ehc_plan"], False)])
+    table = trend({TERM: candidates, date(2026, 4, 1): spring})
+    assert table.rows() == [(date(2026, 4, 1), 1, 0, 0.0), (TERM, 5, 2, 0.4)]
+
+
+def test_trend_needs_terms_keyed_by_date(candidates: pl.DataFrame) -> None:
+    with pytest.raises(UsageError, match="at least one"):
+        trend({})
+    with pytest.raises(UsageError, match="keyed by term start dates"):
+        trend({"2026-09-01": candidates})
+
+
+def test_national_take_up_comes_from_the_packaged_file() -> None:
+    table = national_take_up()
+    assert table.select("year", "rate", "comparable").rows() == [
+        (2019, 0.68, True),
+        (2023, 0.74, True),
+        (2024, 0.75, True),
+        (2025, 0.65, False),
+    ]
+    assert (
+        table.filter(pl.col("year") == 2025)
+        .get_column("note")
+        .item()
+        .startswith("Not comparable with earlier years")
+    )
+    assert table.get_column("source").unique().to_list() == [
+        "https://explore-education-statistics.service.gov.uk/find-statistics/"
+        "education-provision-children-under-5"
+    ]
+    assert any("overstated" in caveat for caveat in national_caveats())
+
+
+def test_national_take_up_reads_a_given_file(tmp_path: Path) -> None:
+    path = tmp_path / "national.yaml"
+    path.write_text(
+        "values:\n  2030: {rate: 0.5, comparable: true}\ncaveats: []\n"
+        "reference:\n  - {title: t, href: https://example.org}\n",
+        encoding="utf-8",
+    )
+    assert national_take_up(path).select("year", "rate", "note").rows() == [(2030, 0.5, None)]
+
+
+def test_a_broken_national_file_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "national.yaml"
+    path.write_text("values: {}\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"national\.yaml"):
+        national_take_up(path)
+
+
+# --- disclosure control for publication ---------------------------------------------------------
+
+
+def test_protect_hides_a_small_area_and_a_complement() -> None:
+    table = pl.DataFrame(
+        {
+            "area": ["FQ1", "FQ2", "FQ3"],
+            "eligible": [40, 3, 25],
+            "funded": [30, 0, 20],
+            "rate": [0.75, 0.0, 0.8],
+        }
+    )
+    protected = protect(table)
+    assert protected.safe
+    assert protected.wide("eligible").rows() == [
+        ("FQ1", "40"),
+        ("FQ2", "c"),
+        ("FQ3", "c"),
+        ("Total", "68"),
+    ]
+    assert protected.wide("rate").rows() == [
+        ("FQ1", "75.0"),
+        ("FQ2", "c"),
+        ("FQ3", "c"),
+        ("Total", "73.5"),
+    ]
+
+
+def test_protect_notes_that_criteria_overlap(candidates: pl.DataFrame) -> None:
+    notes = protect(take_up(candidates, by="criterion")).notes
+    assert notes[-1].startswith("A child who meets several criteria is counted under each")
+
+
+def test_protect_publishes_the_funnel_as_where_each_child_got_to() -> None:
+    table = pl.DataFrame(
+        {
+            "stage": pl.Series(list(FUNNEL_STAGES), dtype=pl.Enum(list(FUNNEL_STAGES))),
+            "count": [60, 50, 45, 30, 12],
+        }
+    )
+    protected = protect(table)
+    assert protected.row == "furthest_stage"
+    assert protected.wide("count").rows() == [
+        ("on_dwp_list", "c"),  # 10: the smallest other cell, hidden so 5 cannot be found
+        ("linked", "c"),  # 5 stopped here
+        ("reviewed", "15"),
+        ("contacted", "18"),
+        ("funded", "12"),
+        ("Total", "60"),
+    ]
+
+
+def test_a_tiny_list_cannot_be_published(candidates: pl.DataFrame) -> None:
+    assert not protect(take_up(candidates)).safe
+
+
+def test_hide_suppressed_keeps_published_rows_with_published_counts() -> None:
+    table = pl.DataFrame(
+        {
+            "area": ["FQ1", "FQ2", "FQ3", "FQ4"],
+            "eligible": [41, 3, 27, 52],
+            "funded": [33, 0, 19, 38],
+            "rate": [33 / 41, 0.0, 19 / 27, 38 / 52],
+        }
+    )
+    protected = protect(table, rules=DisclosureRules(threshold=10, round_to=5))
+    assert hide_suppressed(table, protected).rows() == [
+        ("FQ1", 40, 35, 33 / 41),  # counts as published (rounded); the rate from raw counts
+        ("FQ4", 50, 40, 38 / 52),
+    ]
+
+
+def test_hide_suppressed_of_a_fully_hidden_table_is_empty() -> None:
+    table = pl.DataFrame(
+        {"area": ["FQ1", "FQ2"], "eligible": [3, 9], "funded": [1, 2], "rate": [1 / 3, 2 / 9]}
+    )
+    shown = hide_suppressed(table, protect(table))
+    assert shown.is_empty()
+    assert shown.columns == table.columns
+
+
+def test_hide_suppressed_drops_small_groups_from_an_equality_table() -> None:
+    ids = [f"C{i}" for i in range(40)]
+    candidates = pl.DataFrame(
+        {
+            "person_id": ids,
+            "tier": ["likely"] * 40,
+            "already_funded": [i % 4 > 0 for i in range(40)],
+        }
+    )
+    people = pl.DataFrame({"person_id": ids, "sex": ["F"] * 20 + ["M"] * 18 + [None] * 2})
+    table = equality_table(candidates, people, "sex")
+    assert table.select("sex", "eligible", "funded").rows() == [
+        ("F", 20, 15),
+        ("M", 18, 13),
+        ("unknown", 2, 2),
+    ]
+    shown = hide_suppressed(table, protect_equality(table))
+    # unknown (2 children) is hidden, and M as its complement
+    assert shown.select("sex", "eligible", "funded").rows() == [("F", 20, 15)]
+    assert shown.columns == table.columns
+
+
+def test_hide_suppressed_needs_the_protected_row_first() -> None:
+    table = pl.DataFrame({"area": ["FQ1"], "eligible": [40], "funded": [30], "rate": [0.75]})
+    with pytest.raises(UsageError, match="first column is 'area'"):
+        hide_suppressed(table.select("eligible", "area"), protect(table))
+
+
+# --- on a synthetic council ---------------------------------------------------------------------
+
+
+def test_take_up_on_a_synthetic_council_adds_up() -> None:
+    from workbench.eligibility import assessment
+    from workbench.rules import load_rule_set
+    from workbench.synth import generate_council
+
+    tables = generate_council(households=3000, seed=11)
+    found = assessment(
+        {
+            name: tables[name]
+            for name in ("people", "benefits", "child_statuses", "dwp_list", "funded_places")
+        },
+        load_rule_set("two_year_old"),
+        term_start=TERM,
+        as_of=date(2026, 8, 1),
+    )
+    likely = found.candidates.filter(pl.col("tier") == "likely")
+    by_area = take_up(found.candidates, tables["people"], by="area")
+    assert by_area.get_column("eligible").sum() == likely.height
+    assert by_area.get_column("funded").sum() == likely.get_column("already_funded").sum()
+    counts = funnel(found.candidates, found.links).get_column("count").to_list()
+    assert counts == sorted(counts, reverse=True)
+    assert counts[0] == found.candidates.get_column("dwp_record_id").is_not_null().sum()
+
+
+# --- invariants ---------------------------------------------------------------------------------
+
+candidate_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["likely", "possible"]),
+        st.lists(
+            st.sampled_from(["income_support", "ehc_plan", "dwp_list"]),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        ),
+        st.booleans(),
+        st.sampled_from(["FQ1 1AA", "FQ2 2BB", "fq3 3cc", None]),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=candidate_rows)
+def test_rates_are_proportions_and_funded_never_exceeds_eligible(rows: list[tuple]) -> None:
+    ids = [f"C{i}" for i in range(len(rows))]
+    frame = candidate_list(
+        [
+            (pid, None, tier, codes, funded)
+            for pid, (tier, codes, funded, _) in zip(ids, rows, strict=True)
+        ]
+    )
+    people = pl.DataFrame(
+        {"person_id": ids, "postcode": [row[3] for row in rows]},
+        schema={"person_id": pl.String, "postcode": pl.String},
+    )
+    likely = sum(row[0] == "likely" for row in rows)
+    for by in (None, "area", "criterion"):
+        table = take_up(frame, people, by=by)
+        assert (table.get_column("funded") <= table.get_column("eligible")).all()
+        assert table.get_column("rate").is_between(0.0, 1.0).all()
+        if by != "criterion":
+            assert table.get_column("eligible").sum() == likely

@@ -1,0 +1,400 @@
+"""Charts for reports: one house theme and a function per picture, each returning an altair chart.
+
+The theme (``workbench``, registered and enabled on import) uses the Okabe-Ito palette, which
+stays distinguishable with the common colour-vision deficiencies, large enough labels, and
+system fonts only (nothing is fetched from the internet). Every chart's title states what it
+shows, worked out from the data ("Take-up is lowest in FQ3 (41%)"), so a reader who only
+reads titles still gets the finding.
+
+Charts are built from the aggregate tables of `workbench.stats` (never from per-person
+rows); a chart for ``shareable/`` must be drawn from a table that has passed disclosure
+control. `save_chart` writes SVG or PNG with vl-convert, offline; `chart_html` gives an HTML
+page with Vega's JavaScript inline (no CDN).
+
+Example
+-------
+>>> import polars as pl
+>>> table = pl.DataFrame({"area": ["FQ1", "FQ3"], "eligible": [40, 22], "funded": [30, 9],
+...     "rate": [0.75, 9 / 22]})
+>>> take_up_by_area(table).to_dict()["title"]["text"]
+'Take-up is lowest in FQ3 (41%)'
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import polars as pl
+import vl_convert as vlc
+
+from workbench.errors import UsageError
+
+__all__ = [
+    "PALETTE",
+    "THEME_NAME",
+    "chart_html",
+    "chart_spec",
+    "equality_gaps",
+    "funnel_chart",
+    "house_theme",
+    "save_chart",
+    "take_up_by_area",
+    "trend_chart",
+]
+
+THEME_NAME = "workbench"
+# Okabe & Ito (2008), "Color Universal Design": safe for the common colour-vision deficiencies.
+# Blue first; yellow last, as it is faint on white.
+PALETTE = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#56B4E9",  # sky blue
+    "#CC79A7",  # reddish purple
+    "#000000",  # black
+    "#F0E442",  # yellow
+)
+_FONT = "Liberation Sans, Arial, Helvetica, DejaVu Sans, sans-serif"  # local fonts only
+_INK = "#1F1F1F"
+_MAIN, _SECOND, _FLAG = PALETTE[0], PALETTE[1], PALETTE[3]
+_STAGE_LABELS = {
+    "on_dwp_list": "On the DWP list",
+    "linked": "Linked to our records",
+    "reviewed": "Reviewed",
+    "contacted": "Contacted",
+    "funded": "Funded",
+}
+_PNG_SCALE = 2  # twice the pixels: sharp when printed or zoomed
+
+
+@alt.theme.register(THEME_NAME, enable=True)
+def house_theme() -> alt.theme.ThemeConfig:
+    """The house style: Okabe-Ito colours, readable sizes, local fonts, white background."""
+    axis = {"labelFontSize": 13, "titleFontSize": 14, "labelColor": _INK, "titleColor": _INK}
+    return {
+        "background": "white",
+        "width": 480,
+        "config": {
+            "font": _FONT,
+            "axis": axis,
+            "legend": {"labelFontSize": 13, "titleFontSize": 14, "orient": "bottom"},
+            "header": {"labelFontSize": 13, "titleFontSize": 14},
+            "title": {
+                "fontSize": 17,
+                "subtitleFontSize": 13,
+                "anchor": "start",
+                "color": _INK,
+                "subtitleColor": _INK,
+                "offset": 12,
+            },
+            "text": {"fontSize": 13, "color": _INK},
+            "range": {"category": list(PALETTE)},
+            "mark": {"color": _MAIN},
+            "bar": {"color": _MAIN},
+            "line": {"color": _MAIN, "strokeWidth": 2.5},
+            "point": {"color": _MAIN, "size": 80, "filled": True},
+            "view": {"stroke": None},
+        },
+    }
+
+
+def take_up_by_area(table: pl.DataFrame, dimension: str | None = None) -> alt.LayerChart:
+    """Take-up rate by area (or any group) as bars sorted from highest to lowest.
+
+    Parameters
+    ----------
+    table
+        From `workbench.stats.take_up`: the group column, ``eligible``, ``funded``, ``rate``.
+    dimension
+        The group column; by default the first column.
+
+    The title names the area with the lowest rate (``unknown`` aside); a dashed line marks
+    the rate over all areas.
+    """
+    dimension = dimension or table.columns[0]
+    data = _rows_with(table, (dimension, "eligible", "funded", "rate"), "take-up table")
+    data = data.filter(pl.col("rate").is_not_null())
+    if data.is_empty():
+        raise UsageError("The take-up table has no group with eligible children to chart.")
+    known = data.filter(pl.col(dimension) != "unknown") if data.height > 1 else data
+    lowest = known.sort(["rate", dimension]).row(0, named=True)
+    overall = data.get_column("funded").sum() / data.get_column("eligible").sum()
+    title = alt.TitleParams(
+        f"Take-up is lowest in {lowest[dimension]} ({_percent(lowest['rate'])})",
+        subtitle=f"Dashed line: all {_plural(dimension)} together ({_percent(overall)}).",
+    )
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("rate:Q", title="Take-up", axis=alt.Axis(format="%"), scale=_unit_scale()),
+            y=alt.Y(f"{dimension}:N", sort="-x", title=_label(dimension)),
+            tooltip=[dimension, "eligible", "funded", alt.Tooltip("rate:Q", format=".0%")],
+        )
+    )
+    line = (
+        alt.Chart(pl.DataFrame({"rate": [overall]}))
+        .mark_rule(color=PALETTE[6], strokeDash=[6, 4], strokeWidth=2)
+        .encode(x="rate:Q")
+    )
+    return alt.layer(bars, line, title=title)
+
+
+def funnel_chart(table: pl.DataFrame) -> alt.Chart:
+    """The outreach funnel as horizontal bars in stage order, each labelled with its count.
+
+    Parameters
+    ----------
+    table
+        From `workbench.stats.funnel`: ``stage`` and ``count``.
+
+    The title gives how many of the list's children are funded and where most are lost.
+    """
+    data = _rows_with(table, ("stage", "count"), "funnel table").with_columns(
+        pl.col("stage").cast(pl.String).replace(_STAGE_LABELS).alias("label")
+    )
+    labels = data.get_column("label").to_list()
+    counts = data.get_column("count").to_list()
+    title = alt.TitleParams(_funnel_finding(labels, counts))
+    base = alt.Chart(data).encode(
+        y=alt.Y("label:N", sort=labels, title=None),
+        x=alt.X("count:Q", title="Children"),
+        tooltip=["label", "count"],
+    )
+    text = base.mark_text(align="left", dx=4).encode(text="count:Q")
+    return alt.layer(base.mark_bar(), text, title=title)
+
+
+def trend_chart(table: pl.DataFrame, national: pl.DataFrame | None = None) -> alt.LayerChart:
+    """Take-up term by term, with England's rate when given.
+
+    Parameters
+    ----------
+    table
+        From `workbench.stats.trend`: ``term_start`` and ``rate``.
+    national
+        From `workbench.stats.national_take_up`: ``year``, ``rate``, ``comparable``; drawn as
+        points in January of each year, hollow where not comparable with earlier years.
+    """
+    council = _rows_with(table, ("term_start", "rate"), "trend table").sort("term_start")
+    council = council.filter(pl.col("rate").is_not_null())
+    if council.is_empty():
+        raise UsageError("The trend table has no term with eligible children to chart.")
+    long = council.select(
+        pl.col("term_start").alias("date"),
+        "rate",
+        pl.lit("This council").alias("series"),
+        pl.lit(True).alias("comparable"),
+    )
+    subtitle = []
+    if national is not None:
+        england = _rows_with(national, ("year", "rate", "comparable"), "national table")
+        long = pl.concat([long, _national_points(england)])
+        latest = england.sort("year").row(-1, named=True)
+        caveat = "" if latest["comparable"] else ", not comparable with earlier years"
+        subtitle.append(f"England, January {latest['year']}: {_percent(latest['rate'])}{caveat}.")
+    title = alt.TitleParams(_trend_finding(council), subtitle=subtitle)
+    colour = alt.Color(
+        "series:N",
+        title=None,
+        scale=alt.Scale(domain=["This council", "England (DfE)"], range=[_MAIN, _SECOND]),
+    )
+    base = alt.Chart(long).encode(
+        x=alt.X("date:T", title=None),
+        y=alt.Y("rate:Q", title="Take-up", axis=alt.Axis(format="%"), scale=_unit_scale()),
+        color=colour,
+        tooltip=["series", "date:T", alt.Tooltip("rate:Q", format=".0%")],
+    )
+    line = base.mark_line().transform_filter(alt.datum.series == "This council")
+    points = base.mark_point(size=80, filled=False, strokeWidth=2, opacity=1).encode(
+        shape=alt.Shape("series:N", legend=None),
+        fill=alt.condition("datum.comparable", colour, alt.value("white")),
+    )
+    return alt.layer(line, points, title=title)
+
+
+def equality_gaps(table: pl.DataFrame) -> alt.LayerChart:
+    """Each group's take-up with its interval, against the reference group's rate (parity).
+
+    Parameters
+    ----------
+    table
+        From `workbench.stats.equality_table`: the group column first, then ``rate``,
+        ``ci_lower``, ``ci_upper``, ``is_reference`` and ``gap_flagged``.
+
+    Groups whose interval excludes the reference rate are drawn as vermillion diamonds, the
+    others as blue circles (shape as well as colour, for readers who cannot tell them apart).
+    """
+    group = table.columns[0] if table.columns else ""
+    columns = (group, "rate", "ci_lower", "ci_upper", "is_reference", "gap_flagged")
+    data = _rows_with(table, columns, "equality table").filter(pl.col("rate").is_not_null())
+    if data.is_empty():
+        raise UsageError("The equality table has no group with eligible children to chart.")
+    data = data.with_columns(
+        pl.when("gap_flagged").then(pl.lit("Gap")).otherwise(pl.lit("No clear gap")).alias("gap")
+    )
+    reference = data.filter("is_reference")
+    subtitle = []
+    if not reference.is_empty():
+        ref = reference.row(0, named=True)
+        subtitle.append(
+            f"Dashed line: {ref[group]}, the reference group ({_percent(ref['rate'])})."
+        )
+    title = alt.TitleParams(_equality_finding(data, group, reference), subtitle=subtitle)
+    y = alt.Y(f"{group}:N", title=_label(group), sort="-x")
+    gap_scale = alt.Scale(domain=["No clear gap", "Gap"], range=[_MAIN, _FLAG])
+    base = alt.Chart(data).encode(y=y)
+    bars = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("ci_lower:Q", title="Take-up (95% interval)", axis=alt.Axis(format="%")),
+        x2="ci_upper:Q",
+        color=alt.Color("gap:N", scale=gap_scale, title=None),
+    )
+    points = base.mark_point(filled=True, size=90, opacity=1).encode(
+        x=alt.X("rate:Q", scale=_unit_scale()),
+        color=alt.Color("gap:N", scale=gap_scale, title=None),
+        shape=alt.Shape(
+            "gap:N", scale=alt.Scale(domain=["No clear gap", "Gap"], range=["circle", "diamond"])
+        ),
+        tooltip=[group, alt.Tooltip("rate:Q", format=".0%"), "gap"],
+    )
+    layers = [bars, points]
+    if not reference.is_empty():
+        parity = pl.DataFrame({"rate": [reference.get_column("rate").item()]})
+        layers.append(
+            alt.Chart(parity)
+            .mark_rule(color=PALETTE[6], strokeDash=[6, 4], strokeWidth=1.5)
+            .encode(x="rate:Q")
+        )
+    return alt.layer(*layers, title=title)
+
+
+def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The chart's Vega-Lite spec as a dict, with the house theme applied."""
+    with alt.theme.enable(THEME_NAME):
+        return chart.to_dict()
+
+
+def save_chart(chart: alt.TopLevelMixin, path: str | Path) -> Path:
+    """Write a chart as ``.svg`` or ``.png`` (by suffix) with vl-convert, offline.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> chart = funnel_chart(pl.DataFrame({"stage": ["on_dwp_list", "funded"], "count": [20, 12]}))
+    >>> save_chart(chart, Path(tempfile.mkdtemp()) / "funnel.svg").suffix
+    '.svg'
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".svg", ".png"):
+        raise UsageError(f"A chart is saved as .svg or .png; got {path}.")
+    spec = chart_spec(chart)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".svg":
+        path.write_text(vlc.vegalite_to_svg(spec, vl_version=_vl_version()), encoding="utf-8")
+    else:
+        path.write_bytes(vlc.vegalite_to_png(spec, vl_version=_vl_version(), scale=_PNG_SCALE))
+    return path
+
+
+def chart_html(chart: alt.TopLevelMixin) -> str:
+    """A self-contained HTML page showing the chart, with Vega's JavaScript inline (no CDN).
+
+    About 0.9 MB each, as the whole of Vega travels with it; for a report with many charts
+    an SVG from `save_chart` is lighter.
+    """
+    return vlc.vegalite_to_html(chart_spec(chart), vl_version=_vl_version(), bundle=True)
+
+
+# --- findings and helpers ------------------------------------------------------------------------
+
+
+def _funnel_finding(labels: list[str], counts: list[int]) -> str:
+    first, last = counts[0], counts[-1]
+    if first == 0:
+        return "No children from the DWP list are on this term's list"
+    drops = [before - after for before, after in itertools.pairwise(counts)]
+    lost = max(drops, default=0)
+    at = drops.index(lost) if drops else 0  # the earliest stage on a tie
+    head = f"{last} of {first} children on the DWP list are funded"
+    if lost == 0:
+        return head
+    return f"{head}; the biggest drop is at '{labels[at + 1]}' ({lost} fewer)"
+
+
+def _trend_finding(council: pl.DataFrame) -> str:
+    first, last = council.row(0, named=True), council.row(-1, named=True)
+    if council.height == 1:
+        return f"Take-up was {_percent(last['rate'])} in the term from {_day(last['term_start'])}"
+    change = round(last["rate"] * 100) - round(first["rate"] * 100)
+    span = f"({_day(first['term_start'])} to {_day(last['term_start'])})"
+    if change == 0:
+        return f"Take-up held at {_percent(last['rate'])} {span}"
+    verb = "rose" if change > 0 else "fell"
+    return f"Take-up {verb} from {_percent(first['rate'])} to {_percent(last['rate'])} {span}"
+
+
+def _equality_finding(data: pl.DataFrame, group: str, reference: pl.DataFrame) -> str:
+    flagged = data.filter("gap_flagged").sort(["rate", group])
+    if reference.is_empty():
+        return f"Take-up by {_label(group).lower()}: no reference group to compare with"
+    ref = reference.row(0, named=True)
+    against = f"{ref[group]} ({_percent(ref['rate'])})"
+    if flagged.is_empty():
+        return f"No group's take-up differs clearly from {against}"
+    lowest = flagged.row(0, named=True)
+    return (
+        f"Take-up differs clearly from {against} for {flagged.height} group(s); "
+        f"lowest: {lowest[group]} ({_percent(lowest['rate'])})"
+    )
+
+
+def _national_points(england: pl.DataFrame) -> pl.DataFrame:
+    return england.select(
+        pl.col("year").map_elements(lambda y: date(y, 1, 1), return_dtype=pl.Date).alias("date"),
+        pl.col("rate").cast(pl.Float64),
+        pl.lit("England (DfE)").alias("series"),
+        pl.col("comparable").cast(pl.Boolean),
+    )
+
+
+def _rows_with(table: pl.DataFrame, columns: tuple[str, ...], what: str) -> pl.DataFrame:
+    if not isinstance(table, pl.DataFrame):
+        raise UsageError(f"Expected the {what} as a polars DataFrame; got {type(table).__name__}.")
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise UsageError(f"The {what} lacks column(s) {missing}; it has {table.columns}.")
+    if table.is_empty():
+        raise UsageError(f"The {what} has no rows to chart.")
+    return table.select(columns)
+
+
+def _unit_scale() -> alt.Scale:
+    return alt.Scale(domain=[0, 1])
+
+
+def _percent(rate: float) -> str:
+    return f"{rate:.0%}"
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def _label(column: str) -> str:
+    return column.replace("_", " ").capitalize()
+
+
+def _plural(column: str) -> str:
+    return {"area": "areas", "criterion": "criteria", "age_band": "age bands"}.get(column, "groups")
+
+
+def _vl_version() -> str | None:
+    """The Vega-Lite version altair writes, when vl-convert knows it (else its default)."""
+    major_minor = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    return major_minor if major_minor in vlc.get_vegalite_versions() else None

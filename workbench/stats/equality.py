@@ -1,0 +1,217 @@
+"""Equality monitoring: is the offer reaching every group of eligible children alike?
+
+`equality_table` counts eligible (``likely`` tier) and funded children by one special-category
+field of the people table (``sex``, ``ethnicity`` or ``first_language``), with each group's
+take-up rate and its Wilson interval, its share of the eligible and of the funded children,
+and a *disparity ratio* in the style of Aequitas: the group's rate over the reference group's.
+A gap is flagged when the group's interval excludes parity, that is when the reference
+group's rate lies outside it.
+
+These fields are read only here, only in aggregate, and never to select anyone: the
+eligibility engine does not read them (a test proves that changing them changes no list).
+The table has one row per group, never per person; `protect_equality` applies disclosure
+control before it is shared.
+
+Example
+-------
+>>> import polars as pl
+>>> candidates = pl.DataFrame({
+...     "person_id": ["C1", "C2", "C3"], "tier": ["likely"] * 3,
+...     "reason_codes": [["ehc_plan"]] * 3, "already_funded": [True, True, False],
+... })
+>>> people = pl.DataFrame({"person_id": ["C1", "C2", "C3"], "sex": ["F", "F", "M"]})
+>>> equality_table(candidates, people, "sex").select("sex", "eligible", "funded").rows()
+[('F', 2, 2), ('M', 1, 0)]
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from workbench.errors import UsageError
+from workbench.stats.disclosure import (
+    DisclosureRules,
+    ProtectedTable,
+    protect_table,
+    wilson_interval,
+)
+
+__all__ = ["EQUALITY_COLUMNS", "EQUALITY_FIELDS", "equality_table", "protect_equality"]
+
+EQUALITY_FIELDS = ("sex", "ethnicity", "first_language")
+"""The special-category fields of the people table, read for equality monitoring only."""
+EQUALITY_COLUMNS = (
+    "eligible",
+    "funded",
+    "rate",
+    "ci_lower",
+    "ci_upper",
+    "eligible_share",
+    "funded_share",
+    "disparity",
+    "is_reference",
+    "gap_flagged",
+)
+"""The columns after the group column, in order."""
+UNKNOWN = "unknown"
+_LIKELY = "likely"
+_CANDIDATE_COLUMNS = ("person_id", "tier", "already_funded")
+
+
+def equality_table(
+    candidates: pl.DataFrame,
+    people: pl.DataFrame | pl.LazyFrame,
+    field: str,
+    *,
+    reference: str | None = None,
+    z: float = 1.96,
+) -> pl.DataFrame:
+    """Eligible and funded children by group of one special-category field, with disparities.
+
+    Parameters
+    ----------
+    candidates
+        A candidate list: ``person_id``, ``tier``, ``already_funded``. Only the ``likely``
+        tier counts as eligible.
+    people
+        The people table with ``person_id`` and ``field``; no other column is read. A child
+        with no value (or no row: a DWP-list child matched to no one) is in group ``unknown``.
+    field
+        ``"sex"``, ``"ethnicity"`` or ``"first_language"``.
+    reference
+        The group the others are compared with; by default the one with the most eligible
+        children (``unknown`` never; on a tie the first in sort order).
+    z
+        Normal quantile of the Wilson interval: 1.96 for 95%.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``field`` (the group), then `EQUALITY_COLUMNS`: ``eligible`` and ``funded`` (Int64);
+        ``rate``, ``ci_lower``, ``ci_upper`` (proportions); ``eligible_share`` and
+        ``funded_share`` (the group's share of all eligible / all funded children);
+        ``disparity`` (rate over the reference rate, null when that is zero);
+        ``is_reference``; ``gap_flagged`` (the reference rate lies outside the group's
+        interval; never for the reference group itself). Groups sorted, ``unknown`` last.
+
+    Examples
+    --------
+    >>> candidates = pl.DataFrame({"person_id": [f"C{i}" for i in range(30)],
+    ...     "tier": ["likely"] * 30, "already_funded": [True] * 18 + [False] * 12})
+    >>> people = pl.DataFrame({"person_id": [f"C{i}" for i in range(30)],
+    ...     "first_language": ["English"] * 18 + ["Polish"] * 12})
+    >>> table = equality_table(candidates, people, "first_language")
+    >>> table.select("first_language", "rate", "disparity", "gap_flagged").rows()
+    [('English', 1.0, 1.0, False), ('Polish', 0.0, 0.0, True)]
+    """
+    groups = _groups(candidates, people, field)
+    counted = groups.group_by(field).agg(
+        pl.len().cast(pl.Int64).alias("eligible"),
+        pl.col("already_funded").fill_null(False).sum().cast(pl.Int64).alias("funded"),
+    )
+    chosen = _reference(counted, field, reference)
+    lower, upper = wilson_interval("funded", "eligible", z=z)
+    if chosen is None:
+        is_reference, reference_rate = pl.lit(False), pl.lit(None, pl.Float64)
+    else:
+        is_reference = pl.col(field) == chosen
+        reference_rate = pl.col("rate").filter(is_reference).first()
+    return (
+        counted.sort(pl.col(field) == UNKNOWN, field)
+        .with_columns(
+            rate=_share(pl.col("funded"), pl.col("eligible")),
+            ci_lower=lower,
+            ci_upper=upper,
+            eligible_share=_share(pl.col("eligible"), pl.col("eligible").sum()),
+            funded_share=_share(pl.col("funded"), pl.col("funded").sum()),
+        )
+        .with_columns(
+            disparity=_share(pl.col("rate"), reference_rate),
+            is_reference=is_reference,
+            gap_flagged=(
+                ~is_reference
+                & ((reference_rate < pl.col("ci_lower")) | (reference_rate > pl.col("ci_upper")))
+            ).fill_null(False),
+        )
+        .select(field, *EQUALITY_COLUMNS)
+    )
+
+
+def protect_equality(
+    table: pl.DataFrame, *, rules: DisclosureRules | None = None
+) -> ProtectedTable:
+    """Disclosure control for an `equality_table` before it is shared.
+
+    Publishes ``eligible``, ``funded`` and the take-up ``rate`` by group; intervals and
+    disparity ratios of a small group would reveal its counts, so they stay restricted.
+
+    Examples
+    --------
+    >>> table = pl.DataFrame({"sex": ["F", "M"], "eligible": [40, 35], "funded": [30, 20]})
+    >>> protect_equality(table).wide("funded").rows()
+    [('F', '30'), ('M', '20'), ('Total', '50')]
+    """
+    if not isinstance(table, pl.DataFrame) or not table.columns:
+        raise UsageError("protect_equality expects the DataFrame equality_table returned.")
+    return protect_table(
+        table,
+        row=table.columns[0],
+        column=None,
+        count="eligible",
+        rates={"rate": ("funded", "eligible")},
+        rules=rules or DisclosureRules(),
+    )
+
+
+def _groups(
+    candidates: pl.DataFrame, people: pl.DataFrame | pl.LazyFrame, field: str
+) -> pl.DataFrame:
+    """Each likely child with its group (``unknown`` when blank or not in the people table)."""
+    if field not in EQUALITY_FIELDS:
+        raise UsageError(
+            f"Equality monitoring is by one of {list(EQUALITY_FIELDS)}; got {field!r}."
+        )
+    if not isinstance(candidates, pl.DataFrame):
+        raise UsageError(f"Expected candidates as a DataFrame; got {type(candidates).__name__}.")
+    missing = [c for c in _CANDIDATE_COLUMNS if c not in candidates.columns]
+    if missing:
+        raise UsageError(
+            f"The candidate list lacks column(s) {missing}; it has {candidates.columns}."
+        )
+    names = people.lazy().collect_schema().names()
+    if "person_id" not in names or field not in names:
+        raise UsageError(
+            f"Equality monitoring by {field!r} needs the people table's 'person_id' and "
+            f"{field!r} columns; it has {names}. Load it with equality_monitoring=True."
+        )
+    # Only the id and the one field are read: data minimisation.
+    values = (
+        people.lazy()
+        .select("person_id", pl.col(field).cast(pl.String).str.strip_chars())
+        .unique("person_id", keep="first")
+        .collect()
+    )
+    likely = candidates.filter(pl.col("tier") == _LIKELY).select(*_CANDIDATE_COLUMNS)
+    group = (
+        pl.when(pl.col(field).str.len_chars() > 0).then(pl.col(field)).otherwise(pl.lit(UNKNOWN))
+    )
+    return likely.join(values, on="person_id", how="left").with_columns(group.alias(field))
+
+
+def _reference(counted: pl.DataFrame, field: str, reference: str | None) -> str | None:
+    known = counted.filter(pl.col(field) != UNKNOWN)
+    if reference is not None:
+        if reference not in counted.get_column(field).to_list():
+            groups = sorted(counted.get_column(field).to_list())
+            raise UsageError(
+                f"Reference group {reference!r} has no eligible children; the groups are "
+                f"{groups}. Choose one of them, or leave reference unset for the largest."
+            )
+        return reference
+    if known.is_empty():
+        return None
+    return known.sort(["eligible", field], descending=[True, False]).get_column(field).first()
+
+
+def _share(part: pl.Expr, whole: pl.Expr) -> pl.Expr:
+    return pl.when(whole > 0).then(part.cast(pl.Float64) / whole)

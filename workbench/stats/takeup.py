@@ -1,0 +1,476 @@
+"""Take-up of an offer: how many children who look eligible already have a funded place.
+
+Every function here returns *raw* counts for the council's own use (restricted outputs);
+`protect` turns one of its tables into a `ProtectedTable` fit for ``shareable/``.
+
+- `take_up`: eligible children (the ``likely`` tier), funded (``already_funded``: linked to a
+  funded place for the term) and the take-up rate, overall or by area (postcode district),
+  criterion (reason code) or age band (whole months of age on the first day of term).
+- `funnel`: the outreach funnel of DWP-list children: on the list, linked to the council's
+  records, reviewed, contacted, funded. Each stage counts the children of the stage before
+  it that got this far.
+- `trend`: take-up across terms, from one candidate list per term.
+- `national_take_up`: DfE's national figures, read from ``national_take_up.yaml`` (never
+  written in code), to compare against.
+
+Example
+-------
+>>> import polars as pl
+>>> candidates = pl.DataFrame({
+...     "person_id": ["C1", "C2", "C3"], "dwp_record_id": [None, None, None],
+...     "tier": ["likely", "likely", "possible"],
+...     "reason_codes": [["income_support"], ["ehc_plan"], []],
+...     "already_funded": [True, False, False],
+... })
+>>> take_up(candidates).rows()
+[('all', 2, 1, 0.5)]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from workbench.errors import DataFileError, UsageError
+from workbench.review import OUTCOME_DECISIONS
+from workbench.stats.disclosure import TOTAL, DisclosureRules, ProtectedTable, protect_table
+
+__all__ = [
+    "BY_OPTIONS",
+    "FUNNEL_STAGES",
+    "NATIONAL_TAKE_UP_FILE",
+    "UNKNOWN",
+    "funnel",
+    "hide_suppressed",
+    "national_caveats",
+    "national_take_up",
+    "protect",
+    "take_up",
+    "trend",
+]
+
+NATIONAL_TAKE_UP_FILE = Path(__file__).with_name("national_take_up.yaml")
+UNKNOWN = "unknown"
+"""The group of a child whose postcode, date of birth or other field is not known."""
+BY_OPTIONS = ("area", "criterion", "age_band")
+FUNNEL_STAGES = ("on_dwp_list", "linked", "reviewed", "contacted", "funded")
+_ALL = "all"
+_LIKELY = "likely"
+_CONTACT = "contact"
+_CANDIDATE_COLUMNS = ("person_id", "tier", "reason_codes", "already_funded")
+_COUNTS = ("eligible", "funded")
+_RATE = "rate"
+_TAKE_UP_RATE = {_RATE: ("funded", "eligible")}
+
+
+def take_up(
+    candidates: pl.DataFrame,
+    people: pl.DataFrame | pl.LazyFrame | None = None,
+    *,
+    by: str | None = None,
+    term_start: date | None = None,
+    band_months: int = 6,
+) -> pl.DataFrame:
+    """Eligible (``likely`` tier) and funded children, and the take-up rate, by one dimension.
+
+    Parameters
+    ----------
+    candidates
+        A candidate list (`workbench.eligibility.assess`): ``person_id``, ``tier``,
+        ``reason_codes``, ``already_funded``.
+    people
+        The people table: ``postcode`` for ``by="area"``, ``date_of_birth`` for
+        ``by="age_band"``. Not needed otherwise.
+    by
+        None (one row, group ``all``), ``"area"`` (postcode district, the outward code),
+        ``"criterion"`` (a child meeting several criteria counts under each, so rows add up
+        to more than the children) or ``"age_band"`` (months of age on ``term_start``, in bands
+        of ``band_months``, e.g. ``24-29``). A child the people table cannot place (a DWP-list
+        child matched to no one, a missing postcode) is in group ``unknown``.
+    term_start
+        The first day of the term; required for ``by="age_band"``.
+    band_months
+        Width of the age bands in months.
+
+    Returns
+    -------
+    pl.DataFrame
+        The dimension (``group``, ``area``, ``criterion`` or ``age_band``), ``eligible``,
+        ``funded`` (Int64) and ``rate`` (funded / eligible), sorted by the dimension,
+        ``unknown`` last.
+
+    Examples
+    --------
+    >>> candidates = pl.DataFrame({
+    ...     "person_id": ["C1", "C2"], "tier": ["likely", "likely"],
+    ...     "reason_codes": [["income_support"], ["ehc_plan", "income_support"]],
+    ...     "already_funded": [True, False],
+    ... })
+    >>> take_up(candidates, by="criterion").rows()
+    [('ehc_plan', 1, 0, 0.0), ('income_support', 2, 1, 0.5)]
+    """
+    likely = _likely(candidates)
+    if by is None:
+        grouped = likely.with_columns(pl.lit(_ALL).alias("group"))
+        return _count(grouped, "group", "group")
+    if by == "criterion":
+        grouped = likely.explode("reason_codes").rename({"reason_codes": "criterion"})
+        grouped = grouped.with_columns(pl.col("criterion").fill_null(UNKNOWN))
+        return _count(grouped, "criterion", "criterion")
+    if by == "area":
+        return _count(_with_area(likely, people), "area", "area")
+    if by == "age_band":
+        return _count(_with_age_band(likely, people, term_start, band_months), by, "band_start")
+    raise UsageError(f"take_up's by must be None or one of {list(BY_OPTIONS)}; got {by!r}.")
+
+
+def funnel(
+    candidates: pl.DataFrame,
+    links: pl.DataFrame | pl.LazyFrame,
+    decisions: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The outreach funnel of the DWP-list children on a candidate list.
+
+    Stages, each counting the children of the stage before who got this far:
+    ``on_dwp_list`` (candidates carrying a ``dwp_record_id``: the list's children in the age
+    window), ``linked`` (their DWP row is linked to a person in ``links``), ``reviewed`` (a
+    reviewer recorded an outcome decision), ``contacted`` (that decision is ``contact``) and
+    ``funded`` (``already_funded``). Without ``decisions`` the two review stages are left
+    out, and ``funded`` follows ``linked``.
+
+    Parameters
+    ----------
+    candidates
+        A candidate list with ``person_id``, ``dwp_record_id`` and ``already_funded``.
+    links
+        The links the assessment used (`Assessment.links`): ``source``, ``record_id``,
+        ``person_id``, ``band``.
+    decisions
+        The standing outcome decision per child: ``person_id`` and ``decision`` (one of
+        `workbench.review.OUTCOME_DECISIONS`), at most one row per child, e.g. the review
+        store's `latest_decisions` with item keys mapped back to ids on the restricted side.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``stage`` (an Enum in funnel order), ``count``, ``share_of_previous`` and
+        ``share_of_first`` (null where the stage before has no children).
+
+    Examples
+    --------
+    >>> candidates = pl.DataFrame({"person_id": ["C1", None], "dwp_record_id": ["D1", "D2"],
+    ...     "already_funded": [True, False]})
+    >>> links = pl.DataFrame({"source": ["dwp_list"] * 2, "record_id": ["D1", "D2"],
+    ...     "person_id": ["C1", None], "band": ["linked", "not_linked"]})
+    >>> funnel(candidates, links).select("stage", "count").rows()
+    [('on_dwp_list', 2), ('linked', 1), ('funded', 1)]
+    """
+    _require(candidates, ("person_id", "dwp_record_id", "already_funded"), "candidates")
+    links = links.lazy().collect() if isinstance(links, pl.LazyFrame) else links
+    _require(links, ("source", "record_id", "person_id", "band"), "links")
+    linked_rows = links.filter(
+        (pl.col("source") == "dwp_list")
+        & (pl.col("band") == "linked")
+        & pl.col("person_id").is_not_null()
+    ).get_column("record_id")
+    on_list = candidates.filter(pl.col("dwp_record_id").is_not_null())
+    stages = {"on_dwp_list": on_list}
+    stages["linked"] = on_list.filter(
+        pl.col("dwp_record_id").is_in(linked_rows.implode()) & pl.col("person_id").is_not_null()
+    )
+    last = stages["linked"]
+    if decisions is not None:
+        standing = _standing_decisions(decisions)
+        stages["reviewed"] = last.join(standing, on="person_id", how="semi")
+        contacted = standing.filter(pl.col("decision") == _CONTACT)
+        stages["contacted"] = last = last.join(contacted, on="person_id", how="semi")
+    stages["funded"] = last.filter(pl.col("already_funded"))
+    names = list(stages)
+    counts = pl.Series("count", [frame.height for frame in stages.values()], dtype=pl.Int64)
+    return pl.DataFrame(
+        {"stage": pl.Series(names, dtype=pl.Enum(names)), "count": counts}
+    ).with_columns(
+        share_of_previous=_share(pl.col("count"), pl.col("count").shift(1)),
+        share_of_first=_share(pl.col("count"), pl.col("count").first()),
+    )
+
+
+def trend(runs: Mapping[date, pl.DataFrame]) -> pl.DataFrame:
+    """Take-up term by term: ``term_start``, ``eligible``, ``funded``, ``rate``, oldest first.
+
+    Parameters
+    ----------
+    runs
+        One candidate list per term, keyed by the term's first day.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> term = pl.DataFrame({"person_id": ["C1"], "tier": ["likely"],
+    ...     "reason_codes": [["ehc_plan"]], "already_funded": [True]})
+    >>> trend({date(2026, 9, 1): term}).rows()
+    [(datetime.date(2026, 9, 1), 1, 1, 1.0)]
+    """
+    if not runs:
+        raise UsageError("trend needs at least one term's candidate list; got none.")
+    rows = []
+    for term_start, candidates in runs.items():
+        if not isinstance(term_start, date):
+            raise UsageError(f"trend's runs are keyed by term start dates; got {term_start!r}.")
+        overall = take_up(candidates).drop("group")
+        rows.append(overall.select(pl.lit(term_start).alias("term_start"), pl.all()))
+    return pl.concat(rows).sort("term_start")
+
+
+def national_take_up(path: str | Path = NATIONAL_TAKE_UP_FILE) -> pl.DataFrame:
+    """DfE's national take-up of the two-year-old offer, from the packaged YAML file.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``year`` (January of the count), ``rate`` (a proportion), ``comparable`` (False when
+        the year cannot be compared with earlier ones), ``note`` and ``source`` (URL).
+
+    Examples
+    --------
+    >>> national_take_up().filter(pl.col("year") == 2024).select("rate").item()
+    0.75
+    """
+    document = _national_document(path)
+    source = document["reference"][0]["href"]
+    rows = [
+        {
+            "year": int(year),
+            "rate": float(entry["rate"]),
+            "comparable": bool(entry["comparable"]),
+            "note": (entry.get("note") or "").strip() or None,
+            "source": source,
+        }
+        for year, entry in document["values"].items()
+    ]
+    schema = {
+        "year": pl.Int32,
+        "rate": pl.Float64,
+        "comparable": pl.Boolean,
+        "note": pl.String,
+        "source": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema).sort("year")
+
+
+def national_caveats(path: str | Path = NATIONAL_TAKE_UP_FILE) -> list[str]:
+    """What a reader must know before comparing a council's rate with the national one."""
+    return [" ".join(text.split()) for text in _national_document(path)["caveats"]]
+
+
+def protect(table: pl.DataFrame, *, rules: DisclosureRules | None = None) -> ProtectedTable:
+    """Disclosure control for a table from `take_up`, `trend` or `funnel`, before it is shared.
+
+    A take-up or trend table publishes ``eligible``, ``funded`` and ``rate`` by its first
+    column. A funnel is published as where each child got to (``furthest_stage``), which
+    adds up to the children on the list, so that no hidden count can be found by subtracting
+    one stage from the next.
+
+    Examples
+    --------
+    >>> table = pl.DataFrame({"area": ["FQ1", "FQ2"], "eligible": [40, 3], "funded": [30, 2],
+    ...     "rate": [0.75, 0.667]})
+    >>> protect(table).wide("rate").rows()
+    [('FQ1', 'c'), ('FQ2', 'c'), ('Total', '74.4')]
+    """
+    rules = rules or DisclosureRules()
+    if {"stage", "count"} <= set(table.columns):
+        return _protect_funnel(table, rules)
+    _require(table, _COUNTS, "the take-up table")
+    dimension = table.columns[0]
+    protected = protect_table(
+        table, row=dimension, column=None, count="eligible", rates=_TAKE_UP_RATE, rules=rules
+    )
+    overlap = {
+        "criterion": "A child who meets several criteria is counted under each, so the Total "
+        "counts criteria met, not children.",
+        "term_start": "The Total adds up terms: a child funded in two terms counts twice.",
+    }.get(dimension)
+    if overlap is None:
+        return protected
+    return dataclasses.replace(protected, notes=[*protected.notes, overlap])
+
+
+def hide_suppressed(table: pl.DataFrame, protected: ProtectedTable) -> pl.DataFrame:
+    """The rows of a raw table that its protected version publishes in full, for shared charts.
+
+    A row any of whose published measures is hidden is dropped; counts become the published
+    (possibly rounded) values. Rates, intervals and other columns are kept as they are: like
+    the published rates, they are worked out from unrounded counts.
+
+    Parameters
+    ----------
+    table
+        A raw table whose first column is the protected table's row dimension (from
+        `take_up`, `trend` or `workbench.stats.equality_table`).
+    protected
+        ``protect(table)`` (or `protect_equality`) with the rules for publication.
+
+    Examples
+    --------
+    >>> table = pl.DataFrame({"area": ["FQ1", "FQ2", "FQ3"], "eligible": [40, 3, 25],
+    ...     "funded": [30, 0, 20], "rate": [0.75, 0.0, 0.8]})
+    >>> hide_suppressed(table, protect(table, rules=DisclosureRules(threshold=3))).rows()
+    [('FQ1', 40, 30, 0.75), ('FQ2', 3, 0, 0.0), ('FQ3', 25, 20, 0.8)]
+    >>> hide_suppressed(table, protect(table)).get_column("area").to_list()
+    ['FQ1']
+    """
+    if protected.column is not None or not table.columns or table.columns[0] != protected.row:
+        raise UsageError(
+            f"hide_suppressed needs a one-way table whose first column is {protected.row!r}, "
+            f"the protected table's rows; got columns {table.columns}."
+        )
+    row = protected.row
+    cells = protected.table.filter(pl.col(row) != TOTAL)
+    hidden = cells.filter("suppressed").get_column(row).unique().implode()
+    published = cells.filter(
+        pl.col("measure").is_in(table.columns) & ~pl.col(row).is_in(hidden)
+    ).pivot(on="measure", index=row, values="value")
+    counts = [
+        name
+        for name in published.columns[1:]
+        if name in table.columns and table.schema[name].is_integer()
+    ]
+    shown = table.with_columns(pl.col(row).cast(pl.String).alias("_label")).filter(
+        ~pl.col("_label").is_in(hidden)
+    )
+    return (
+        shown.drop(counts)
+        .join(
+            published.select(pl.col(row).alias("_label"), pl.col(counts).cast(pl.Int64)),
+            on="_label",
+            how="left",
+        )
+        .select(table.columns)
+    )
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _require(frame: pl.DataFrame, columns: tuple[str, ...], what: str) -> None:
+    if not isinstance(frame, pl.DataFrame):
+        raise UsageError(f"Expected {what} as a polars DataFrame; got {type(frame).__name__}.")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise UsageError(
+            f"Expected {what} to have column(s) {missing}; it has {frame.columns}. "
+            "Pass the frame the workbench produced for it."
+        )
+
+
+def _likely(candidates: pl.DataFrame) -> pl.DataFrame:
+    _require(candidates, _CANDIDATE_COLUMNS, "the candidate list")
+    return candidates.filter(pl.col("tier") == _LIKELY).select(*_CANDIDATE_COLUMNS)
+
+
+def _count(grouped: pl.DataFrame, dimension: str, order: str) -> pl.DataFrame:
+    """Eligible, funded and rate per group, sorted by ``order`` with ``unknown`` last."""
+    keys = [dimension] if order == dimension else [dimension, order]
+    counted = grouped.group_by(keys).agg(
+        pl.len().cast(pl.Int64).alias("eligible"),
+        pl.col("already_funded").fill_null(False).sum().cast(pl.Int64).alias("funded"),
+    )
+    return (
+        counted.sort(pl.col(dimension) == UNKNOWN, order)
+        .select(dimension, *_COUNTS)
+        .with_columns(_share(pl.col("funded"), pl.col("eligible")).alias(_RATE))
+    )
+
+
+def _share(part: pl.Expr, whole: pl.Expr) -> pl.Expr:
+    return pl.when(whole > 0).then(part.cast(pl.Float64) / whole)
+
+
+def _people(people: pl.DataFrame | pl.LazyFrame | None, column: str, by: str) -> pl.DataFrame:
+    if people is None:
+        raise UsageError(f"take_up by {by!r} needs the people table (its {column!r} column).")
+    frame = people.lazy()
+    names = frame.collect_schema().names()
+    if "person_id" not in names or column not in names:
+        raise UsageError(
+            f"take_up by {by!r} needs the people table's 'person_id' and {column!r} columns; "
+            f"it has {names}."
+        )
+    return frame.select("person_id", column).unique("person_id", keep="first").collect()
+
+
+def _with_area(likely: pl.DataFrame, people: pl.DataFrame | pl.LazyFrame | None) -> pl.DataFrame:
+    """Postcode district: the outward code, the postcode less its three-character inward code."""
+    postcodes = _people(people, "postcode", "area")
+    compact = pl.col("postcode").str.to_uppercase().str.replace_all(r"\s", "")
+    outward = compact.str.head(compact.str.len_chars().cast(pl.Int64) - 3)
+    district = pl.when(compact.str.len_chars() > 3).then(outward)
+    return likely.join(postcodes, on="person_id", how="left").with_columns(
+        district.fill_null(UNKNOWN).alias("area")
+    )
+
+
+def _with_age_band(
+    likely: pl.DataFrame,
+    people: pl.DataFrame | pl.LazyFrame | None,
+    term_start: date | None,
+    band_months: int,
+) -> pl.DataFrame:
+    if not isinstance(term_start, date):
+        raise UsageError(f"take_up by 'age_band' needs term_start as a date; got {term_start!r}.")
+    if isinstance(band_months, bool) or not isinstance(band_months, int) or band_months < 1:
+        raise UsageError(f"band_months must be a whole number of months; got {band_months!r}.")
+    births = _people(people, "date_of_birth", "age_band")
+    dob = pl.col("date_of_birth")
+    # dt.month() and dt.day() are Int8: cast before arithmetic.
+    months = (term_start.year - dob.dt.year().cast(pl.Int32)) * 12 + (
+        term_start.month - dob.dt.month().cast(pl.Int32)
+    )
+    age = months - (dob.dt.day().cast(pl.Int32) > term_start.day).cast(pl.Int32)
+    start = age // band_months * band_months
+    label = pl.format("{}-{}", start, start + band_months - 1)
+    return likely.join(births, on="person_id", how="left").with_columns(
+        label.fill_null(UNKNOWN).alias("age_band"), start.alias("band_start")
+    )
+
+
+def _standing_decisions(decisions: pl.DataFrame) -> pl.DataFrame:
+    _require(decisions, ("person_id", "decision"), "decisions")
+    standing = decisions.filter(pl.col("decision").is_in(list(OUTCOME_DECISIONS)))
+    if standing.get_column("person_id").is_duplicated().any():
+        raise UsageError(
+            "Expected at most one standing outcome decision per child in decisions; some "
+            "children have several. Pass the latest decision per child."
+        )
+    return standing.select("person_id", "decision")
+
+
+def _protect_funnel(table: pl.DataFrame, rules: DisclosureRules) -> ProtectedTable:
+    counts = table.get_column("count").to_list()
+    stopped = [a - b for a, b in itertools.pairwise(counts)] + counts[-1:]
+    names = [str(stage) for stage in table.get_column("stage").to_list()]
+    furthest = pl.DataFrame(
+        {
+            "furthest_stage": pl.Series(names, dtype=pl.Enum(names)),
+            "count": pl.Series(stopped, dtype=pl.Int64),
+        }
+    )
+    return protect_table(furthest, row="furthest_stage", column=None, rules=rules)
+
+
+def _national_document(path: str | Path) -> dict:
+    path = Path(path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise DataFileError(path, f"cannot read the national take-up figures: {error}") from error
+    if not isinstance(document, dict) or not {"values", "reference", "caveats"} <= set(document):
+        raise DataFileError(path, "expected 'values', 'reference' and 'caveats' keys")
+    return document
