@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,7 +23,7 @@ import polars as pl
 from workbench import __version__, progress
 from workbench.eligibility import Assessment, assessment
 from workbench.errors import UsageError
-from workbench.io import LoadedData, load_folder
+from workbench.io import LoadedData, find_table_file, load_folder
 from workbench.rules import load_rule_set
 from workbench.run import environment, git_commit, input_hashes, run_id
 
@@ -189,7 +190,21 @@ def assess_folder(
     if rules_path is not None and rule_set.id != initiative:
         raise UsageError(f"--rules file is for {rule_set.id!r}, not --initiative {initiative!r}")
     rule_set.check_date(as_of)
-    loaded = load_folder(data, tables=rule_set.sources, columns=columns_needed(rule_set.sources))
+    # Hash the inputs on a second thread while polars reads them (hashlib releases the GIL).
+    folder = Path(data)
+    files = (
+        [f for t in rule_set.sources if (f := find_table_file(folder, t)) is not None]
+        if folder.is_dir()
+        else []
+    )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        hashing = pool.submit(input_hashes, files)
+        loaded = load_folder(
+            folder, tables=rule_set.sources, columns=columns_needed(rule_set.sources)
+        )
+        hashes = hashing.result()
+    if sorted(hashes) != sorted(f.name for f in loaded.files()):  # pragma: no cover - a race
+        hashes = input_hashes(loaded.files())
     with progress.step(f"Assessing {rule_set.id} for the term starting {term_start}"):
         tables = {name: loaded.lazy(name) for name in loaded.tables}
         links = None
@@ -203,7 +218,6 @@ def assess_folder(
     }
     if linkage != "exact":
         parameters["linkage"] = linkage
-    hashes = input_hashes(loaded.files())
     run = run_id(hashes, parameters, rule_set.ref, __version__)
     write_list(found.candidates, out, run)
     manifest = out.with_name(out.name + ".manifest.json")

@@ -36,6 +36,7 @@ from workbench.review.lists import (
     register_list,
     register_list_file,
 )
+from workbench.review.panel import ReviewPanel
 from workbench.review.store import (
     DECISIONS,
     GENESIS_HASH,
@@ -61,6 +62,7 @@ __all__ = [
     "Decision",
     "ImportResult",
     "ReviewImportError",
+    "ReviewPanel",
     "ReviewStore",
     "RowProblem",
     "decision_hash",

@@ -1,0 +1,433 @@
+"""The review panel driven as an officer would, without a browser: widget values set, buttons
+clicked, and the store read back."""
+
+from __future__ import annotations
+
+import doctest
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import ipywidgets as widgets
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import workbench.review.panel as panel_module
+from workbench.errors import UsageError
+from workbench.review import ReviewStore, pseudonym
+from workbench.review.lists import register_list
+from workbench.review.panel import ReviewPanel
+from workbench.rules import load_rule_set
+
+KEY = bytes(range(32))
+EVIDENCE = pl.List(
+    pl.Struct(
+        {f: pl.String for f in ("reason_code", "table", "record_id", "parent_carer_id", "status")}
+    )
+)
+DATES = [date(2027, 1, 1), date(2026, 4, 1), date(2026, 9, 1)]  # by i % 3
+AREAS = {1: "ZZ1 1AA", 2: "ZZ2 2BB", 3: "zz3 3cc"}  # rows 1-20, 21-40, 41-60
+
+
+def reasons_of(i: int) -> list[str]:
+    if i % 4 == 0:
+        return []
+    if i % 5 == 0:
+        return ["dwp_list"]
+    if i % 3 == 0:
+        return ["ehc_plan", "income_support"]
+    return ["income_support"]
+
+
+def proof(i: int, code: str) -> dict[str, str | None]:
+    if code == "dwp_list":
+        return dict(reason_code=code, table="dwp_list", record_id=f"D{i}", parent_carer_id=None)
+    if code == "ehc_plan":
+        return dict(
+            reason_code=code, table="child_statuses", record_id=f"S{i}", parent_carer_id=None
+        )
+    return dict(reason_code=code, table="benefits", record_id=f"A{i}", parent_carer_id=f"M{i}")
+
+
+def sixty_children() -> pl.DataFrame:
+    """Children P01..P60: every 4th possible (no reason), the rest likely with set reasons."""
+    rows = range(1, 61)
+    return pl.DataFrame(
+        {
+            "person_id": [f"P{i:02d}" for i in rows],
+            "dwp_record_id": [None] * 60,
+            "initiative": ["two_year_old"] * 60,
+            "tier": ["possible" if i % 4 == 0 else "likely" for i in rows],
+            "reason_codes": [reasons_of(i) for i in rows],
+            "eligible_from": [DATES[i % 3] for i in rows],
+            "already_funded": [i % 10 == 0 for i in rows],
+            "evidence": [
+                [proof(i, code) | {"status": "met"} for code in reasons_of(i)] for i in rows
+            ],
+            "link_needs_review": [False] * 60,
+            "postcode": [AREAS[(i - 1) // 20 + 1] for i in rows],
+        },
+        schema_overrides={"evidence": EVIDENCE, "reason_codes": pl.List(pl.String)},
+    )
+
+
+def ids(*numbers: int) -> list[str]:
+    return [f"P{i:02d}" for i in numbers]
+
+
+def key_of(person_id: str) -> str:
+    return pseudonym("person", person_id, KEY)
+
+
+def ticking_clock() -> Callable[[], datetime]:
+    moment = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+
+    def now() -> datetime:
+        nonlocal moment
+        moment += timedelta(seconds=1)
+        return moment
+
+    return now
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[ReviewStore]:
+    with ReviewStore(tmp_path / "review.sqlite", clock=ticking_clock()) as opened:
+        yield opened
+
+
+@pytest.fixture
+def children() -> pl.DataFrame:
+    return sixty_children()
+
+
+@pytest.fixture
+def list_id(store: ReviewStore, children: pl.DataFrame) -> str:
+    return register_list(store, children, "r-2026-09", "two_year_old@2026.1", {}, KEY)
+
+
+def open_panel(store, list_id, candidates, **options) -> ReviewPanel:
+    options.setdefault("rule_set", "two_year_old")
+    return ReviewPanel(store, list_id, candidates, key=KEY, **options)
+
+
+@pytest.fixture
+def panel(store: ReviewStore, list_id: str, children: pl.DataFrame) -> ReviewPanel:
+    return open_panel(store, list_id, children, reviewer="A. Officer")
+
+
+def table_rows(html_text: str) -> int:
+    return len(re.findall(r'<tr class="wb-row"', html_text))
+
+
+def all_widgets(root: widgets.Widget) -> Iterator[widgets.Widget]:
+    yield root
+    for child in getattr(root, "children", ()):
+        yield from all_widgets(child)
+
+
+# --- filters, sorting, pages ---------------------------------------------------------------
+
+
+def test_tier_filter_sorts_by_eligible_from_within_the_tier(panel: ReviewPanel) -> None:
+    visible = panel.apply_filters(tier="possible")
+    assert visible["person_id"].to_list() == ids(
+        4, 16, 28, 40, 52, 8, 20, 32, 44, 56, 12, 24, 36, 48, 60
+    )
+
+
+def test_reason_filter_keeps_rows_holding_that_code(panel: ReviewPanel) -> None:
+    visible = panel.apply_filters(reason="dwp_list")
+    assert visible["person_id"].to_list() == ids(10, 25, 55, 5, 35, 50, 15, 30, 45)
+
+
+def test_area_is_the_postcode_district_whatever_the_case(panel: ReviewPanel) -> None:
+    assert [v for _, v in panel.area.options] == ["", "ZZ1", "ZZ2", "ZZ3"]
+    visible = panel.apply_filters(reason="ehc_plan", area="ZZ3", sort="reason")
+    assert visible["person_id"].to_list() == ids(42, 51, 54, 57)
+
+
+def test_sort_by_eligible_from_pages_in_order(panel: ReviewPanel) -> None:
+    panel.apply_filters(sort="eligible_from")
+    first = panel.page(1)["person_id"].to_list()
+    # 1 April: likely then possible; then the first five likely from 1 September.
+    april_likely = ids(1, 7, 10, 13, 19, 22, 25, 31, 34, 37, 43, 46, 49, 55, 58)
+    assert first == april_likely + ids(4, 16, 28, 40, 52) + ids(2, 5, 11, 14, 17)
+    last = panel.page(3)["person_id"].to_list()
+    assert last == ids(42, 45, 51, 54, 57, 12, 24, 36, 48, 60)
+    assert panel.page_label.value == "Page 3 of 3 · 60 rows shown of 60"
+    assert panel.next_button.disabled and not panel.previous_button.disabled
+
+
+def test_sort_by_reason_puts_rows_without_a_reason_last(panel: ReviewPanel) -> None:
+    visible = panel.apply_filters(sort="reason")["person_id"].to_list()
+    assert visible[:9] == ids(5, 10, 15, 25, 30, 35, 45, 50, 55)
+    assert visible[-15:] == ids(4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60)
+
+
+def test_page_out_of_range_goes_to_the_nearest_page(panel: ReviewPanel) -> None:
+    assert panel.page(99)["person_id"].len() == 10
+    assert panel.page_number.value == 3
+    assert panel.page(0)["person_id"].len() == 25
+    assert panel.page_number.value == 1
+
+
+def test_filter_widgets_drive_the_same_filter(panel: ReviewPanel) -> None:
+    panel.tier.value = "likely"
+    panel.reason.value = "dwp_list"
+    assert panel.visible()["person_id"].to_list() == ids(10, 25, 55, 5, 35, 50, 15, 30, 45)
+    assert table_rows(panel.table.value) == 9
+    panel.next_button.click()  # one page only: stays on it
+    assert panel.page_number.value == 1
+
+
+def test_next_button_and_page_number_move_pages(panel: ReviewPanel) -> None:
+    panel.next_button.click()
+    # Tier sort: 15 likely from 1 April, then likely from 1 September (P02, P05, ... P41, ...)
+    assert panel.page_rows()["person_id"].to_list()[:6] == ids(41, 47, 50, 53, 59, 3)
+    panel.page_number.value = 3
+    assert table_rows(panel.table.value) == 10
+    assert panel.row_select.value == panel.page_rows()["item_key"][0]
+
+
+def test_unknown_filter_values_are_refused_with_the_choices(panel: ReviewPanel) -> None:
+    with pytest.raises(UsageError, match="tier must be one of 'likely', 'possible'"):
+        panel.apply_filters(tier="maybe")
+    with pytest.raises(UsageError, match="sort must be one of 'tier'"):
+        panel.apply_filters(sort="name")
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    tier=st.sampled_from([None, "likely", "possible"]),
+    reason=st.sampled_from([None, "dwp_list", "ehc_plan", "income_support"]),
+    area=st.sampled_from([None, "ZZ1", "ZZ2", "ZZ3"]),
+    sort=st.sampled_from(["tier", "eligible_from", "reason"]),
+)
+def test_pages_together_are_exactly_the_rows_the_filters_keep(
+    panel: ReviewPanel, tier, reason, area, sort
+) -> None:
+    visible = panel.apply_filters(tier=tier, reason=reason, area=area, sort=sort)
+    expected = {
+        f"P{i:02d}"
+        for i in range(1, 61)
+        if (tier is None or ("possible" if i % 4 == 0 else "likely") == tier)
+        and (reason is None or reason in reasons_of(i))
+        and (area is None or AREAS[(i - 1) // 20 + 1].upper().startswith(area + " "))
+    }
+    paged = [pid for n in range(1, panel.page_count + 1) for pid in panel.page(n)["person_id"]]
+    assert paged == visible["person_id"].to_list()
+    assert set(paged) == expected and len(paged) == len(expected)
+    sort_key = {
+        "tier": pl.col("tier") == "possible",
+        "eligible_from": pl.col("eligible_from"),
+        "reason": pl.col("reason_codes").list.len() == 0,  # rows without a reason come last
+    }[sort]
+    assert visible.select(sort_key).to_series().is_sorted()
+
+
+# --- recording decisions --------------------------------------------------------------------
+
+
+def test_recording_through_the_widgets_writes_one_decision_by_the_reviewer(
+    store: ReviewStore, list_id: str, children: pl.DataFrame
+) -> None:
+    panel = open_panel(store, list_id, children)
+    assert panel.reviewer.value == "" and not panel.reviewer.disabled
+    panel.reviewer.value = "B. Officer"
+    panel.row_select.value = key_of("P07")
+    panel.decision.value = "contact"
+    panel.record_button.click()
+    recorded = store.decisions(list_id)
+    assert recorded.select("item_key", "decision", "reviewer", "reason").rows() == [
+        (key_of("P07"), "contact", "B. Officer", None)
+    ]
+    assert panel.error.value == ""
+    assert panel.reviewer.disabled  # entered once per session
+    assert panel.progress_text() == "1 of 60 decided, 59 undecided"
+    assert panel.progress_label.value == "1 of 60 decided, 59 undecided"
+    assert (panel.progress_bar.value, panel.progress_bar.max) == (1, 60)
+    assert "<td>contact</td>" in panel.table.value
+    assert store.access_log().select("user", "command").rows() == [("B. Officer", "review-panel")]
+
+
+def test_not_eligible_without_a_reason_shows_the_error_and_writes_nothing(
+    store: ReviewStore, list_id: str, panel: ReviewPanel
+) -> None:
+    panel.select(key_of("P03"))
+    panel.decision.value = "not_eligible"
+    panel.reason_text.value = "   "
+    panel.record_button.click()
+    assert "A not eligible decision needs a reason" in panel.error.value
+    assert 'role="alert"' in panel.error.value
+    assert store.decisions(list_id).height == 0
+    assert panel.progress_text() == "0 of 60 decided, 60 undecided"
+    panel.reason_text.value = "Family moved out of the area"
+    panel.record_button.click()
+    assert panel.error.value == ""
+    assert store.decisions(list_id)["reason"].to_list() == ["Family moved out of the area"]
+    assert panel.reason_text.value == ""
+
+
+def test_no_reviewer_name_shows_the_error_and_writes_nothing(
+    store: ReviewStore, list_id: str, children: pl.DataFrame
+) -> None:
+    panel = open_panel(store, list_id, children)
+    assert panel.record("contact") is None
+    assert "Enter your name" in panel.error.value
+    assert store.decisions(list_id).height == 0
+
+
+def test_a_store_refusal_is_shown_not_raised(store: ReviewStore, children: pl.DataFrame) -> None:
+    list_id = register_list(store, children.head(59), "r-short", "two_year_old@2026.1", {}, KEY)
+    panel = open_panel(store, list_id, children, reviewer="A. Officer")
+    panel.select(key_of("P60"))
+    assert panel.record("contact") is None
+    assert f"is not on list &#x27;{list_id}&#x27;" in panel.error.value
+    assert store.decisions().height == 0
+
+
+def test_undecided_only_drops_rows_as_they_are_decided(panel: ReviewPanel) -> None:
+    panel.apply_filters(reason="dwp_list", undecided_only=True)
+    panel.select(key_of("P25"))
+    decision = panel.record("defer")
+    assert (decision.item_key, decision.decision) == (key_of("P25"), "defer")
+    assert panel.visible()["person_id"].to_list() == ids(10, 55, 5, 35, 50, 15, 30, 45)
+    assert panel.progress_text() == "1 of 60 decided, 59 undecided"
+
+
+def test_a_correction_is_a_second_decision_and_progress_counts_the_item_once(
+    store: ReviewStore, list_id: str, panel: ReviewPanel
+) -> None:
+    panel.select(key_of("P01"))
+    panel.record("contact")
+    panel.record("already_in_touch")
+    assert store.decisions(list_id)["decision"].to_list() == ["contact", "already_in_touch"]
+    assert panel.progress_text() == "1 of 60 decided, 59 undecided"
+    assert "already in touch by A. Officer" in panel.detail.value
+
+
+# --- the selected row -----------------------------------------------------------------------
+
+
+def test_detail_shows_plain_english_reasons_and_evidence(panel: ReviewPanel) -> None:
+    panel.select(key_of("P03"))
+    rules = load_rule_set("two_year_old")
+    assert rules.criterion("income_support").sentence(date(2026, 9, 1)) in panel.detail.value
+    assert "Income Support: A parent or carer gets Income Support." in panel.detail.value
+    assert "<li>ehc_plan: status S3</li>" in panel.detail.value
+    assert "<li>income_support: award A3 of parent/carer M3</li>" in panel.detail.value
+    assert "No record linkage" in panel.detail.value
+
+
+def test_selecting_a_row_on_another_page_shows_that_page(panel: ReviewPanel) -> None:
+    panel.select(key_of("P60"))
+    assert panel.page_number.value == 3
+    assert panel.row_select.value == key_of("P60")
+    assert 'data-item-key="' + key_of("P60") + '" aria-selected="true"' in panel.table.value
+    with pytest.raises(UsageError, match="is not on this list"):
+        panel.select(key_of("P99"))
+
+
+def test_earlier_decisions_from_a_previous_list_are_shown(
+    store: ReviewStore, children: pl.DataFrame
+) -> None:
+    spring = register_list(store, children, "r-2026-04", "two_year_old@2026.1", {}, KEY)
+    store.record_decision(spring, key_of("P02"), "not_eligible", "C. Officer", "Moved to Leeds")
+    autumn = register_list(store, children, "r-2026-09", "two_year_old@2026.1", {}, KEY)
+    panel = open_panel(store, autumn, children, reviewer="A. Officer")
+    panel.select(key_of("P02"))
+    earlier = panel.detail.value.split("Earlier decisions")[1]
+    assert "not eligible: Moved to Leeds by C. Officer on 2026-09-01 (run r-2026-04" in earlier
+    assert "<h4>Decisions on this list</h4><p>None.</p>" in panel.detail.value
+    assert panel.progress_text() == "0 of 60 decided, 60 undecided"
+    panel.select(key_of("P01"))
+    assert "Moved to Leeds" not in panel.detail.value
+
+
+def test_link_explanation_for_a_dwp_row_awaiting_review(store: ReviewStore) -> None:
+    candidates = pl.DataFrame(
+        {
+            "person_id": [None, "P1"],
+            "dwp_record_id": ["D7", None],
+            "tier": ["likely", "likely"],
+            "reason_codes": [["dwp_list"], ["dwp_list"]],
+            "link_needs_review": [True, False],
+            "link_method": ["splink", "child_name_dob"],
+        }
+    )
+    list_id = register_list(store, candidates, "r-1", "two_year_old@2026.1", {}, KEY)
+    panel = open_panel(store, list_id, candidates, reviewer="A. Officer")
+    panel.select(pseudonym("dwp", "D7", KEY))
+    assert "DWP list row D7" in panel.detail.value
+    assert "awaits review" in panel.detail.value
+    assert "scored the two records as the same child" in panel.detail.value
+    panel.select(key_of("P1"))
+    assert "Matched because the child&#x27;s names and date of birth agree" in panel.detail.value
+    panel.decision.value = "link_rejected"
+    panel.record_button.click()
+    assert "A link rejected decision needs a reason" in panel.error.value
+
+
+# --- scale and accessibility ----------------------------------------------------------------
+
+
+def test_twenty_thousand_rows_render_only_the_page(store: ReviewStore) -> None:
+    n = 20_000
+    candidates = pl.select(
+        person_id=pl.format("C{}", pl.int_range(n).cast(pl.String).str.zfill(5)),
+        tier=pl.when(pl.int_range(n) % 3 == 0).then(pl.lit("possible")).otherwise(pl.lit("likely")),
+        reason_codes=pl.when(pl.int_range(n) % 3 == 0)
+        .then(pl.lit([], dtype=pl.List(pl.String)))
+        .otherwise(pl.lit(["income_support"])),
+    )
+    list_id = register_list(store, candidates, "r-big", "two_year_old@2026.1", {}, KEY)
+    panel = open_panel(store, list_id, candidates, reviewer="A. Officer", page_size=50)
+    assert table_rows(panel.table.value) == 50
+    assert len(panel.row_select.options) == 50
+    assert panel.page_label.value == "Page 1 of 400 · 20000 rows shown of 20000"
+    last = panel.page(400)
+    assert table_rows(panel.table.value) == 50
+    assert last["person_id"][-1] == "C19998"  # possible rows last: 0, 3, ..., 19998
+    panel.apply_filters(tier="possible")
+    assert panel.page_count == 134 and table_rows(panel.table.value) == 50
+
+
+def test_every_control_has_a_description(panel: ReviewPanel) -> None:
+    display_only = (widgets.HTML, widgets.Label, widgets.Box)
+    controls = [w for w in all_widgets(panel.widget) if not isinstance(w, display_only)]
+    assert len(controls) == 14
+    for control in controls:
+        assert control.description.strip(), type(control).__name__
+    buttons = [w for w in controls if isinstance(w, widgets.Button)]
+    assert [b.description for b in buttons] == ["Previous page", "Next page", "Record decision"]
+
+
+def test_area_filter_is_hidden_without_postcodes(
+    store: ReviewStore, children: pl.DataFrame
+) -> None:
+    without = children.drop("postcode")
+    list_id = register_list(store, without, "r-np", "two_year_old@2026.1", {}, KEY)
+    panel = open_panel(store, list_id, without, reviewer="A. Officer")
+    assert panel.area.layout.display == "none"
+    assert '<th scope="col">Area</th>' not in panel.table.value
+    assert "ZZ1" not in panel.table.value
+
+
+def test_an_unknown_list_is_shown_not_raised(store: ReviewStore, children: pl.DataFrame) -> None:
+    panel = open_panel(store, "l-0000000000000000", children, reviewer="A. Officer")
+    assert "no list &#x27;l-0000000000000000&#x27;" in panel.error.value
+    assert panel.progress_text() == "progress unknown (see the error above)"
+    assert table_rows(panel.table.value) == 25
+    assert panel.record("contact") is None
+    assert store.decisions().height == 0
+
+
+def test_module_examples_run() -> None:
+    result = doctest.testmod(panel_module)
+    assert result.attempted > 0 and result.failed == 0

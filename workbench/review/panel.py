@@ -1,0 +1,624 @@
+"""The review panel: an ipywidgets view in which an early years officer filters, pages through
+and decides on a candidate list held in the review store.
+
+The panel is one self-contained widget (``ReviewPanel(...).widget``), so a notebook shows it
+and Voilà serves it without change. Filtering and sorting are polars expressions over the
+whole list; only the current page is ever rendered, so a list of tens of thousands of rows
+pages as quickly as one of sixty. Decisions go to the :class:`ReviewStore` and nowhere else;
+whatever the store refuses is shown in the panel, never raised.
+
+Example
+-------
+>>> import tempfile
+>>> from pathlib import Path
+>>> from workbench.review.lists import register_list
+>>> candidates = pl.DataFrame({"person_id": ["P1", "P2"], "tier": ["likely", "possible"],
+...                            "reason_codes": [["income_support"], []]})
+>>> with ReviewStore(Path(tempfile.mkdtemp()) / "review.sqlite") as store:
+...     list_id = register_list(store, candidates, "r-1", "two_year_old@1", {}, bytes(32))
+...     panel = ReviewPanel(store, list_id, candidates, reviewer="A. Officer", key=bytes(32))
+...     decision = panel.record("contact")
+...     decision.reviewer, panel.progress_text()
+('A. Officer', '1 of 2 decided, 1 undecided')
+"""
+
+from __future__ import annotations
+
+import html
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+import ipywidgets as widgets
+import polars as pl
+
+from workbench.errors import UsageError, WorkbenchError
+from workbench.review.lists import review_candidates
+from workbench.review.store import DECISIONS, REASON_REQUIRED, Decision, ReviewStore
+from workbench.rules import load_rule_set
+from workbench.rules.model import RuleSet
+
+__all__ = [
+    "LINK_METHOD_TEXT",
+    "SORTS",
+    "ReviewPanel",
+    "filter_and_sort",
+    "page_table_html",
+    "postcode_district",
+]
+
+SORTS = ("tier", "eligible_from", "reason")
+TIER_ORDER = ("likely", "possible")
+ALL = ""  # the filter value meaning "no filter" (a Dropdown cannot hold None as an option)
+LINK_METHOD_TEXT = {
+    "parent_nino_and_child_dob": (
+        "the parent's National Insurance number and the child's date of birth agree"
+    ),
+    "child_name_dob_postcode": "the child's names, date of birth and postcode agree",
+    "child_name_dob": "the child's names and date of birth agree",
+    "splink": "a probabilistic match (Splink) scored the two records as the same child",
+}
+_SORT_KEYS = {
+    "tier": ["_tier_rank", "eligible_from", "_row"],
+    "eligible_from": ["eligible_from", "_tier_rank", "_row"],
+    "reason": ["_reasons", "_tier_rank", "_row"],
+}
+_WIDE = {"description_width": "initial"}
+
+
+def postcode_district(postcode: pl.Expr) -> pl.Expr:
+    """The postcode district (outward code): ``"ZZ9 9ZZ"`` and ``"zz99zz"`` give ``"ZZ9"``.
+
+    Null for a missing postcode or one too short to hold an inward code.
+
+    Examples
+    --------
+    >>> frame = pl.DataFrame({"postcode": ["zz1 2ab", "ZZ12AB", None, "Z1"]})
+    >>> frame.select(postcode_district(pl.col("postcode")))["postcode"].to_list()
+    ['ZZ1', 'ZZ1', None, None]
+    """
+    packed = postcode.cast(pl.String).str.to_uppercase().str.replace_all(r"\s+", "")
+    length = packed.str.len_chars()
+    return pl.when(length >= 5).then(packed.str.slice(0, length - 3)).otherwise(None)
+
+
+def _panel_frame(candidates: pl.DataFrame, key: bytes) -> pl.DataFrame:
+    """The list in review's shape plus what the panel filters and sorts by, computed once."""
+    shaped = review_candidates(candidates, key)
+    extra = candidates.with_columns(
+        (
+            postcode_district(pl.col("postcode"))
+            if "postcode" in candidates.columns
+            else pl.lit(None, dtype=pl.String)
+        ).alias("area"),
+        (
+            pl.col("link_method").cast(pl.String)
+            if "link_method" in candidates.columns
+            else pl.lit(None, dtype=pl.String)
+        ).alias("link_method"),
+    ).select("area", "link_method")
+    tier_rank = pl.col("tier").replace_strict(
+        {tier: rank for rank, tier in enumerate(TIER_ORDER)},
+        default=len(TIER_ORDER),
+        return_dtype=pl.Int8,
+    )
+    return (
+        pl.concat([shaped, extra], how="horizontal")
+        .with_row_index("_row")
+        .with_columns(
+            tier_rank.alias("_tier_rank"),
+            # Rows with no reason code (tier possible) sort last by reason, not first.
+            pl.when(pl.col("reason_codes").list.len() > 0)
+            .then(pl.col("reason_codes").list.join(";"))
+            .alias("_reasons"),
+        )
+    )
+
+
+def filter_and_sort(
+    frame: pl.DataFrame,
+    decided: pl.Series,
+    *,
+    tier: str | None = None,
+    reason: str | None = None,
+    area: str | None = None,
+    undecided_only: bool = False,
+    sort: str = "tier",
+) -> pl.DataFrame:
+    """The rows of a panel frame that pass the filters, in the order ``sort`` names.
+
+    ``decided`` holds the item keys with a decision on this list. Ties keep the list's order.
+    """
+    if sort not in SORTS:
+        raise UsageError(f"sort must be one of {', '.join(SORTS)}; got {sort!r}")
+    keep = pl.lit(True)
+    if tier:
+        keep &= pl.col("tier") == tier
+    if reason:
+        keep &= pl.col("reason_codes").list.contains(reason)
+    if area:
+        keep &= pl.col("area") == area
+    if undecided_only:
+        keep &= ~pl.col("item_key").is_in(decided.implode())
+    return frame.filter(keep).sort(_SORT_KEYS[sort], nulls_last=True)
+
+
+def _escape(value: Any) -> str:
+    return "" if value is None else html.escape(str(value))
+
+
+def _who(row: dict[str, Any]) -> str:
+    if row.get("person_id"):
+        return str(row["person_id"])
+    return f"DWP list row {row.get('dwp_record_id')}"
+
+
+def page_table_html(rows: pl.DataFrame, selected: str | None, show_area: bool) -> str:
+    """An HTML table of one page's rows (one ``<tr class="wb-row">`` per row)."""
+    headings = ["Child", "Tier", "Reasons", "Eligible from", "Funded already", "Link", "Decision"]
+    if show_area:
+        headings.insert(4, "Area")
+    head = "".join(f'<th scope="col">{h}</th>' for h in headings)
+    body = []
+    for row in rows.iter_rows(named=True):
+        cells = [
+            _who(row),
+            row["tier"],
+            ", ".join(row["reason_codes"]) or "(income missing)",
+            row["eligible_from"],
+            "yes" if row["already_funded"] else "no",
+            "needs review" if row["link_needs_review"] else "",
+            (row["decision"] or "").replace("_", " ") or "undecided",
+        ]
+        if show_area:
+            cells.insert(4, row["area"])
+        mark = (
+            ' aria-selected="true" style="font-weight:bold"' if row["item_key"] == selected else ""
+        )
+        tds = "".join(f"<td>{_escape(c)}</td>" for c in cells)
+        body.append(f'<tr class="wb-row" data-item-key="{row["item_key"]}"{mark}>{tds}</tr>')
+    if not body:
+        return "<p>No rows match these filters.</p>"
+    return (
+        '<table class="wb-review"><caption>Candidates on this page</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _link_text(row: dict[str, Any]) -> str:
+    """The record link in words: whether one awaits review, and how the child was matched."""
+    method = LINK_METHOD_TEXT.get(row.get("link_method") or "", row.get("link_method"))
+    how = f" Matched because {method}." if method else ""
+    if row["link_needs_review"]:
+        return (
+            "A probable match with a child in the council's records awaits review: this DWP-list "
+            "row is listed on its own until someone records link confirmed or link rejected." + how
+        )
+    if not row.get("person_id"):
+        return "A DWP-list row matched to no child in the council's records." + how
+    if "dwp_list" in row["reason_codes"]:
+        return "Matched to a row of the DWP list." + (how or " (method not recorded)")
+    return "No record linkage: found from the council's own records."
+
+
+def _decisions_html(title: str, frame: pl.DataFrame, with_list: bool) -> str:
+    if frame.is_empty():
+        return f"<h4>{title}</h4><p>None.</p>"
+    items = []
+    for row in frame.iter_rows(named=True):
+        where = (
+            f" (run {_escape(row['run_id'])}, {_escape(row['initiative'])})" if with_list else ""
+        )
+        because = f": {_escape(row['reason'])}" if row["reason"] else ""
+        items.append(
+            f"<li>{_escape(row['decision'].replace('_', ' '))}{because} by "
+            f"{_escape(row['reviewer'])} on {_escape(row['decided_at'][:10])}{where}</li>"
+        )
+    return f"<h4>{title}</h4><ul>{''.join(items)}</ul>"
+
+
+class ReviewPanel:
+    """Review one stored list: filter, sort, page, read the evidence, record decisions.
+
+    Parameters
+    ----------
+    store
+        The review store holding the list.
+    list_id
+        The list under review (from ``register_list``).
+    candidates
+        The candidate list as ``assess`` wrote it (engine frame or read back from CSV); a
+        ``postcode`` column adds the area filter, a ``link_method`` column the match method.
+    reviewer
+        The officer's name; when None, the panel asks for it once per session.
+    rule_set
+        A rule set or an initiative name, for the plain-English reasons; by default the
+        list's initiative.
+    key
+        The pseudonym secret the list was registered with (so rows find their store items).
+    page_size
+        Rows per page.
+    as_of
+        The date whose thresholds the reasons quote; by default the day the list was stored.
+    """
+
+    def __init__(
+        self,
+        store: ReviewStore,
+        list_id: str,
+        candidates: pl.DataFrame,
+        *,
+        reviewer: str | None = None,
+        rule_set: RuleSet | str | None = None,
+        key: bytes,
+        page_size: int = 25,
+        as_of: date | None = None,
+    ) -> None:
+        if page_size < 1:
+            raise UsageError(f"page_size must be a positive number of rows; got {page_size}")
+        self.store, self.list_id, self.page_size = store, list_id, page_size
+        self._frame = _panel_frame(candidates, key)
+        self._has_area = "postcode" in candidates.columns
+        self._filters: dict[str, Any] = {"sort": "tier", "undecided_only": False}
+        self._visible = self._frame
+        self._page, self._selected, self._syncing = 1, None, False
+        self._logged: set[str] = set()
+        self._latest = pl.DataFrame(schema={"item_key": pl.String, "decision": pl.String})
+        self._build_widgets(reviewer)
+        self._rule_set, self._as_of = self._reasons_source(rule_set, as_of)
+        if reviewer:
+            self._log_open(reviewer)
+        self._load_latest()
+        self._refresh()
+
+    # --- setup -------------------------------------------------------------------------------
+    def _build_widgets(self, reviewer: str | None) -> None:
+        self._build_filters()
+        self._build_review_controls(reviewer)
+        self._connect()
+        self.widget = self._layout()
+
+    def _build_filters(self) -> None:
+        def choices(values: list[str], everything: str) -> list[tuple[str, str]]:
+            return [(everything, ALL)] + [(v.replace("_", " "), v) for v in values]
+
+        frame = self._frame
+        tiers = sorted(frame["tier"].unique().to_list(), key=lambda t: (t not in TIER_ORDER, t))
+        reasons = frame["reason_codes"].explode().drop_nulls().unique().sort().to_list()
+        areas = frame["area"].drop_nulls().unique().sort().to_list()
+        self.tier = widgets.Dropdown(options=choices(tiers, "all tiers"), description="Tier")
+        self.reason = widgets.Dropdown(
+            options=choices(reasons, "all reasons"), description="Reason", style=_WIDE
+        )
+        self.area = widgets.Dropdown(
+            options=[("all areas", ALL)] + [(a, a) for a in areas],
+            description="Area (postcode district)",
+            style=_WIDE,
+        )
+        if not self._has_area:
+            self.area.layout.display = "none"
+        self.undecided_only = widgets.Checkbox(description="Undecided only", indent=False)
+        self.sort = widgets.Dropdown(
+            options=[("tier", "tier"), ("eligible from", "eligible_from"), ("reason", "reason")],
+            description="Sort by",
+            style=_WIDE,
+        )
+
+    def _build_review_controls(self, reviewer: str | None) -> None:
+        self.previous_button = widgets.Button(description="Previous page", tooltip="Previous page")
+        self.next_button = widgets.Button(description="Next page", tooltip="Next page")
+        self.page_number = widgets.BoundedIntText(value=1, min=1, max=1, description="Page")
+        self.page_label = widgets.Label()
+        self.table = widgets.HTML()
+        self.row_select = widgets.Select(description="Child", rows=min(self.page_size, 10))
+        self.detail = widgets.HTML()
+        self.decision = widgets.Dropdown(
+            options=[(d.replace("_", " "), d) for d in DECISIONS], description="Decision"
+        )
+        self.reason_text = widgets.Textarea(
+            description="Reason (required for not eligible and link rejected)", style=_WIDE
+        )
+        self.reviewer = widgets.Text(
+            value=reviewer or "", description="Your name", disabled=bool(reviewer), style=_WIDE
+        )
+        self.record_button = widgets.Button(
+            description="Record decision", button_style="primary", tooltip="Record decision"
+        )
+        self.error = widgets.HTML()
+        self.status = widgets.HTML()
+        self.progress_bar = widgets.IntProgress(min=0, max=1, description="Reviewed")
+        self.progress_label = widgets.Label()
+
+    def _layout(self) -> widgets.VBox:
+        return widgets.VBox(
+            [
+                widgets.HTML(f"<h3>Review list {_escape(self.list_id)}</h3>"),
+                widgets.HBox([self.tier, self.reason, self.area, self.undecided_only, self.sort]),
+                widgets.HBox(
+                    [self.previous_button, self.page_number, self.next_button, self.page_label]
+                ),
+                self.table,
+                self.row_select,
+                self.detail,
+                widgets.HBox([self.decision, self.reviewer]),
+                self.reason_text,
+                widgets.HBox([self.record_button, self.error]),
+                self.status,
+                widgets.HBox([self.progress_bar, self.progress_label]),
+            ]
+        )
+
+    def _connect(self) -> None:
+        for control in (self.tier, self.reason, self.area, self.undecided_only, self.sort):
+            control.observe(self._on_filter_change, names="value")
+        self.page_number.observe(self._on_page_number, names="value")
+        self.row_select.observe(self._on_row_select, names="value")
+        self.previous_button.on_click(lambda _: self.page(self._page - 1))
+        self.next_button.on_click(lambda _: self.page(self._page + 1))
+        self.record_button.on_click(
+            lambda _: self.record(self.decision.value, self.reason_text.value)
+        )
+
+    def _reasons_source(
+        self, rule_set: RuleSet | str | None, as_of: date | None
+    ) -> tuple[RuleSet | None, date]:
+        """The rule set and date the reasons are worded from; the panel still works without."""
+        day = as_of or date.today()
+        try:
+            stored = self.store.lists().filter(pl.col("list_id") == self.list_id)
+            if stored.is_empty():
+                raise WorkbenchError(f"no list {self.list_id!r} in the review store")
+            if as_of is None:
+                day = date.fromisoformat(stored["created_at"][0][:10])
+            if isinstance(rule_set, RuleSet):
+                return rule_set, day
+            return load_rule_set(rule_set or stored["initiative"][0]), day
+        except (WorkbenchError, sqlite3.Error) as error:
+            self._show_error(f"{error}; reasons are shown as codes")
+            return (rule_set if isinstance(rule_set, RuleSet) else None), day
+
+    @contextmanager
+    def _quietly(self) -> Iterator[None]:
+        """Change widgets without their observers acting on it."""
+        self._syncing = True
+        try:
+            yield
+        finally:
+            self._syncing = False
+
+    # --- filters and pages ------------------------------------------------------------------
+    def apply_filters(
+        self,
+        tier: str | None = None,
+        reason: str | None = None,
+        area: str | None = None,
+        undecided_only: bool = False,
+        sort: str = "tier",
+    ) -> pl.DataFrame:
+        """Filter and sort the list (None means no filter), go to page 1; return the rows."""
+        wanted = {"tier": tier, "reason": reason, "area": area, "sort": sort}
+        controls = {"tier": self.tier, "reason": self.reason, "area": self.area, "sort": self.sort}
+        for name, value in wanted.items():
+            allowed = [v for _, v in controls[name].options]
+            if (value or ALL) not in allowed:
+                shown = ", ".join(repr(v) for v in allowed if v != ALL)
+                raise UsageError(f"{name} must be one of {shown} (or None); got {value!r}")
+        with self._quietly():
+            for name, value in wanted.items():
+                controls[name].value = value or ALL
+            self.undecided_only.value = bool(undecided_only)
+        self._read_filters()
+        self._page = 1
+        self._refresh()
+        return self.visible()
+
+    def _read_filters(self) -> None:
+        self._filters = {
+            "tier": self.tier.value or None,
+            "reason": self.reason.value or None,
+            "area": self.area.value or None,
+            "undecided_only": bool(self.undecided_only.value),
+            "sort": self.sort.value,
+        }
+
+    def _on_filter_change(self, _change: dict[str, Any]) -> None:
+        if not self._syncing:
+            self._read_filters()
+            self._page = 1
+            self._refresh()
+
+    def visible(self) -> pl.DataFrame:
+        """Every row that passes the filters, in order (all pages), with its ``item_key``."""
+        return self._visible.drop("_row", "_tier_rank", "_reasons")
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self._visible.height // self.page_size))
+
+    def page_rows(self) -> pl.DataFrame:
+        """The rows of the current page, with each row's latest ``decision`` on this list."""
+        rows = self.visible().slice((self._page - 1) * self.page_size, self.page_size)
+        return rows.join(self._latest, on="item_key", how="left", maintain_order="left")
+
+    def page(self, n: int) -> pl.DataFrame:
+        """Show page ``n`` (1 is the first; out of range goes to the first or last page)."""
+        self._page = min(max(1, int(n)), self.page_count)
+        self._render_page()
+        return self.page_rows()
+
+    def _on_page_number(self, change: dict[str, Any]) -> None:
+        if not self._syncing:
+            self.page(change["new"])
+
+    def _refresh(self) -> None:
+        """Re-filter (the decisions may have changed), re-render the page and the progress."""
+        self._visible = filter_and_sort(self._frame, self._latest["item_key"], **self._filters)
+        self._page = min(self._page, self.page_count)
+        self._render_page()
+        self._render_progress()
+
+    def _render_page(self) -> None:
+        rows = self.page_rows()
+        keys = rows["item_key"].to_list()
+        if self._selected not in keys:
+            self._selected = keys[0] if keys else None
+        with self._quietly():
+            self.page_number.max = self.page_count
+            self.page_number.value = self._page
+            self.row_select.options = [
+                (f"{_who(r)} · {r['tier']} · {', '.join(r['reason_codes'])}", r["item_key"])
+                for r in rows.iter_rows(named=True)
+            ]
+            self.row_select.value = self._selected
+        self.previous_button.disabled = self._page <= 1
+        self.next_button.disabled = self._page >= self.page_count
+        self.page_label.value = (
+            f"Page {self._page} of {self.page_count} · {self._visible.height} rows shown "
+            f"of {self._frame.height}"
+        )
+        self.table.value = page_table_html(rows, self._selected, self._has_area)
+        self._render_detail()
+
+    # --- the selected row --------------------------------------------------------------------
+    def select(self, item_key: str) -> None:
+        """Show one row's details; a visible row's page is shown too."""
+        position = self._visible["item_key"].index_of(item_key)
+        if position is None and self._frame["item_key"].index_of(item_key) is None:
+            raise UsageError(f"item {item_key!r} is not on this list; expected a row's item_key")
+        self._selected = item_key
+        if position is not None:
+            self.page(position // self.page_size + 1)
+        else:
+            with self._quietly():
+                self.row_select.value = None
+            self._render_detail()
+
+    def _on_row_select(self, change: dict[str, Any]) -> None:
+        if not self._syncing and change["new"] is not None:
+            self._selected = change["new"]
+            self.table.value = page_table_html(self.page_rows(), self._selected, self._has_area)
+            self._render_detail()
+
+    def _reason_sentences(self, codes: list[str]) -> list[str]:
+        sentences = []
+        for code in codes:
+            try:
+                criterion = self._rule_set.criterion(code) if self._rule_set else None
+            except WorkbenchError:
+                criterion = None
+            text = f"{criterion.label}: {criterion.sentence(self._as_of)}" if criterion else code
+            sentences.append(text)
+        return sentences
+
+    def _render_detail(self) -> None:
+        if self._selected is None:
+            self.detail.value = "<p>Select a child to see why they are listed.</p>"
+            return
+        row = self._frame.row(self._frame["item_key"].index_of(self._selected), named=True)
+        reasons = self._reason_sentences(row["reason_codes"]) or [
+            "No criterion is met outright: an income is missing (tier possible)."
+        ]
+        proofs = [p for p in (row["evidence"] or "").split("; ") if p]
+        parts = [
+            f"<h4>{_escape(_who(row))}: {_escape(row['tier'])}, eligible from "
+            f"{_escape(row['eligible_from'] or 'a date not recorded')}</h4>",
+            "<h4>Why listed</h4><ul>" + "".join(f"<li>{_escape(r)}</li>" for r in reasons),
+            "</ul><h4>Evidence</h4><ul>"
+            + ("".join(f"<li>{_escape(p)}</li>" for p in proofs) or "<li>none recorded</li>")
+            + "</ul>",
+            f"<h4>Record link</h4><p>{_escape(_link_text(row))}</p>",
+        ]
+        try:
+            here = self.store.decisions(self.list_id, [self._selected])
+            earlier = self.store.earlier_decisions([self._selected], before_list_id=self.list_id)
+            parts.append(_decisions_html("Decisions on this list", here, with_list=False))
+            parts.append(_decisions_html("Earlier decisions (earlier lists)", earlier, True))
+        except (WorkbenchError, sqlite3.Error) as error:
+            self._show_error(str(error))
+        self.detail.value = "".join(parts)
+
+    # --- decisions and progress --------------------------------------------------------------
+    def record(self, decision: str, reason: str | None = None) -> Decision | None:
+        """Record a decision about the selected row by the panel's reviewer.
+
+        Returns the stored decision, or None when nothing was recorded: the reason (no row
+        selected, no reviewer, a missing reason, the store refusing) is shown in the panel.
+        """
+        self.error.value = ""
+        reason = (reason or "").strip() or None
+        name = self.reviewer.value.strip()
+        problem = None
+        if self._selected is None:
+            problem = "Select a child first: no row is selected."
+        elif not name:
+            problem = "Enter your name in 'Your name': every decision records who made it."
+        elif decision in REASON_REQUIRED and reason is None:
+            problem = f"A {decision.replace('_', ' ')} decision needs a reason: say why in Reason."
+        if problem:
+            self._show_error(problem)
+            return None
+        try:
+            self._log_open(name)
+            recorded = self.store.record_decision(
+                self.list_id, self._selected, decision, name, reason
+            )
+        except (WorkbenchError, sqlite3.Error) as error:
+            self._show_error(str(error))
+            return None
+        self.reviewer.disabled = True  # entered once per session
+        self.reason_text.value = ""
+        self.status.value = (
+            f"<p>Recorded {_escape(decision.replace('_', ' '))} for {_escape(self._row_name())} "
+            f"by {_escape(name)}.</p>"
+        )
+        self._load_latest()
+        self._refresh()
+        return recorded
+
+    def _row_name(self) -> str:
+        return _who(self._frame.row(self._frame["item_key"].index_of(self._selected), named=True))
+
+    def _log_open(self, name: str) -> None:
+        if name not in self._logged:
+            try:
+                self.store.log_access(name, "review-panel", f"list {self.list_id}")
+                self._logged.add(name)
+            except (WorkbenchError, sqlite3.Error) as error:
+                self._show_error(str(error))
+
+    def _load_latest(self) -> None:
+        try:
+            latest = self.store.latest_decisions(self.list_id)
+            self._latest = latest.select("item_key", "decision")
+        except (WorkbenchError, sqlite3.Error) as error:
+            self._show_error(str(error))
+
+    def _progress(self) -> dict[str, Any] | None:
+        try:
+            return self.store.progress(self.list_id)
+        except (WorkbenchError, sqlite3.Error) as error:
+            self._show_error(str(error))
+            return None
+
+    def progress_text(self) -> str:
+        """``"12 of 60 decided, 48 undecided"`` from the store."""
+        return _progress_sentence(self._progress())
+
+    def _render_progress(self) -> None:
+        counts = self._progress()
+        if counts is not None:
+            self.progress_bar.max = max(1, counts["decided"] + counts["undecided"])
+            self.progress_bar.value = counts["decided"]
+        self.progress_label.value = _progress_sentence(counts)
+
+    def _show_error(self, message: str) -> None:
+        self.error.value = f'<p role="alert" style="color:#b00020">{_escape(message)}</p>'
+
+
+def _progress_sentence(counts: dict[str, Any] | None) -> str:
+    if counts is None:
+        return "progress unknown (see the error above)"
+    total = counts["decided"] + counts["undecided"]
+    return f"{counts['decided']} of {total} decided, {counts['undecided']} undecided"
