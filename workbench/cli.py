@@ -2,7 +2,8 @@
 
 Exit codes (for schedulers): 0 success; 1 bad input (a one-line error naming file, row and
 column); 2 the command line itself is wrong; 3 the command ran but its checks failed
-(`validate --strict` with quarantined rows, `assure` with a failed check).
+(`validate --strict` with quarantined rows, `assure` with a failed check); 4 a report's notebook
+failed (its run is kept as <folder>-failed/).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ app = typer.Typer(
 
 EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2
+EXIT_REPORT_FAILED = 4
 EXIT_CHECKS_FAILED = 3
 
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages on stderr.")]
@@ -263,6 +265,54 @@ def synth_command(
     )
     written = write_council(tables, out, file_format, overwrite=overwrite, made_with=made_with)
     typer.echo(f"Synthetic council of {households} households: {len(written)} files in {out}")
+
+
+@app.command("report")
+def report_command(
+    notebook: Annotated[
+        str,
+        typer.Argument(
+            metavar="NOTEBOOK",
+            help="A notebook in notebooks/ (01_explore_data, 02_eligibility_list, ...) or a "
+            "path to an .ipynb file.",
+        ),
+    ],
+    data: DataDir,
+    parameter: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-p",
+            "--parameter",
+            metavar="NAME=VALUE",
+            help="A notebook parameter, e.g. -p term_start=2026-09-01; repeat for more. "
+            "Values are typed by the notebook's parameters cell.",
+        ),
+    ] = None,
+    reports: Annotated[
+        Path, typer.Option("--reports", help="Where run folders are written.")
+    ] = Path("reports"),
+    kernel: Annotated[
+        str, typer.Option("--kernel", help="The Jupyter kernel to run the notebook in.")
+    ] = "python3",
+) -> None:
+    """Run a notebook with papermill into reports/<date>-<notebook>-<run id>/: the executed
+    notebook, report.html (code hidden, opens offline), manifest.json, and its shareable/ and
+    restricted/ outputs. Exit 4 when the notebook fails (kept as <folder>-failed/)."""
+    from workbench.report import ReportFailed, parse_parameters, run_report
+
+    try:
+        run = run_report(
+            notebook,
+            data=data,
+            parameters=parse_parameters(parameter),
+            reports=reports,
+            kernel=kernel,
+        )
+    except ReportFailed as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_REPORT_FAILED) from None
+    typer.echo(f"Report: {run.html}")
+    typer.echo(f"Manifest: {run.manifest}")
 
 
 review_app = typer.Typer(

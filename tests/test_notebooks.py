@@ -1,0 +1,383 @@
+"""Every notebook run end to end by papermill (through `run_report`) on data_samples/, with
+assertions on what it wrote; a failing notebook; reproducibility; notebooks kept clean in git.
+
+Kernel start-up is slow, so each run is made once per module and shared between tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import polars as pl
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+from papermill.translators import papermill_translators
+
+from workbench import __version__
+from workbench.report import NOTEBOOKS, ReportFailed, remote_resources, run_report
+from workbench.rules import load_rule_set
+
+SAMPLE = Path(__file__).parents[1] / "data_samples" / "council_small"
+# council_small on 1 September 2026: 34 children in Universal Credit households or with a
+# parent on income-related ESA are listed for free school meals (every UC household qualifies
+# from that date), 32 of them through Universal Credit and 2 through ESA.
+FSM = {"initiative": "free_school_meals", "term_start": "2026-09-01", "as_of": "2026-09-01"}
+MANIFEST_KEYS = {
+    "run_id",
+    "notebook",
+    "data",
+    "inputs",
+    "parameters",
+    "rule_set",
+    "package_version",
+    "git_commit",
+    "environment",
+    "outputs",
+    "started_at",
+    "finished_at",
+    "status",
+}
+TIMES = ("started_at", "finished_at")
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def manifest(run_dir: Path) -> dict:
+    return json.loads((run_dir / "manifest.json").read_text())
+
+
+def executed_cells(run_dir: Path) -> list[nbformat.NotebookNode]:
+    return nbformat.read(run_dir / "notebook.ipynb", as_version=4).cells
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under a folder with its bytes and modification time."""
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def explore(tmp_path_factory):
+    reports = tmp_path_factory.mktemp("reports")
+    return run_report("01_explore_data", data=SAMPLE, parameters={}, reports=reports)
+
+
+@pytest.fixture(scope="module")
+def fsm_runs(tmp_path_factory):
+    """The same eligibility report run twice, into two report folders."""
+    return tuple(
+        run_report(
+            "02_eligibility_list",
+            data=SAMPLE,
+            parameters=FSM,
+            reports=tmp_path_factory.mktemp(f"reports{i}"),
+        )
+        for i in range(2)
+    )
+
+
+@pytest.fixture(scope="module")
+def two_year_old(tmp_path_factory):
+    """The eligibility notebook with its defaults: 4 children, too few to publish."""
+    reports = tmp_path_factory.mktemp("reports")
+    return run_report("02_eligibility_list", data=SAMPLE, parameters={}, reports=reports)
+
+
+# --- 01_explore_data ---------------------------------------------------------------------------
+
+
+def test_explore_writes_the_file_counts_to_shareable(explore):
+    assert explore.ok
+    assert (explore.run_dir / "shareable" / "validation.csv").read_text() == (
+        "table,file,format,read,accepted,quarantined\n"
+        "people,people.csv,csv,712,712,0\n"
+        "benefits,benefits.csv,csv,186,186,0\n"
+        "child_statuses,child_statuses.csv,csv,8,8,0\n"
+        "dwp_list,dwp_list.csv,csv,2,2,0\n"
+        "funded_places,funded_places.csv,csv,52,52,0\n"
+    )
+    assert sorted(p.name for p in (explore.run_dir / "restricted").iterdir()) == []
+
+
+def test_explore_report_shows_headline_profile_and_ignored_files_without_code(explore):
+    html = explore.html.read_text()
+    assert "<strong>960 rows</strong> read from 5 files" in html
+    assert "<td>date_of_birth</td>" in html
+    assert "<code>ground_truth.csv</code>, <code>providers.csv</code>" in html
+    assert "load_folder(" not in html
+    assert "<script" not in html
+    assert remote_resources(html) == []
+
+
+def test_explore_manifest_records_inputs_and_no_rule_set(explore):
+    record = manifest(explore.run_dir)
+    assert set(record) == MANIFEST_KEYS
+    assert record["status"] == "ok"
+    assert record["rule_set"] is None
+    assert record["parameters"] == {}
+    assert record["inputs"] == {
+        name: hashlib.sha256((SAMPLE / name).read_bytes()).hexdigest()
+        for name in sorted(
+            [
+                "people.csv",
+                "benefits.csv",
+                "child_statuses.csv",
+                "dwp_list.csv",
+                "funded_places.csv",
+            ]
+        )
+    }
+    assert record["outputs"] == {
+        "shareable/validation.csv": hashlib.sha256(
+            (explore.run_dir / "shareable" / "validation.csv").read_bytes()
+        ).hexdigest()
+    }
+
+
+# --- 02_eligibility_list -------------------------------------------------------------------------
+
+
+def test_eligibility_run_folder_is_named_by_date_notebook_and_run_id(fsm_runs):
+    run = fsm_runs[0]
+    match = re.fullmatch(
+        r"\d{4}-\d{2}-\d{2}-02_eligibility_list-(r-[0-9a-f]{12})", run.run_dir.name
+    )
+    assert match is not None
+    assert manifest(run.run_dir)["run_id"] == match.group(1)
+    assert not [p for p in run.run_dir.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_eligibility_shareable_tables_passed_disclosure_control(fsm_runs):
+    shareable = fsm_runs[0].run_dir / "shareable"
+    assert sorted(p.name for p in shareable.iterdir()) == ["by_reason.csv", "by_tier.csv"]
+    assert (shareable / "by_tier.csv").read_text() == (
+        "tier,measure,value,suppressed,suppression\n"
+        "likely,children,34,false,\n"
+        "Total,children,34,false,\n"
+    )
+    # ESA's 2 is hidden, and so is Universal Credit's 32, which the total would otherwise give.
+    assert (shareable / "by_reason.csv").read_text() == (
+        "reason_code,measure,value,suppressed,suppression\n"
+        "esa_income_related,children,c,true,primary\n"
+        "universal_credit,children,c,true,secondary\n"
+        "Total,children,34,false,\n"
+    )
+
+
+def test_eligibility_list_is_restricted_and_pending_review(fsm_runs):
+    restricted = fsm_runs[0].run_dir / "restricted"
+    assert mode(restricted) == 0o700
+    files = sorted(restricted.iterdir())
+    assert [p.name for p in files] == [
+        "free_school_meals_list.csv",
+        "free_school_meals_list.csv.manifest.json",
+    ]
+    assert all(mode(p) == 0o600 for p in files)
+    listed = pl.read_csv(files[0])
+    assert listed.height == 34
+    assert listed.get_column("review_status").unique().to_list() == ["pending_review"]
+    assert listed.get_column("initiative").unique().to_list() == ["free_school_meals"]
+
+
+def test_eligibility_manifest_records_what_decided_the_run(fsm_runs):
+    record = manifest(fsm_runs[0].run_dir)
+    assert set(record) == MANIFEST_KEYS
+    assert record["status"] == "ok"
+    assert record["parameters"] == FSM
+    assert record["rule_set"] == load_rule_set("free_school_meals").ref
+    assert record["package_version"] == __version__
+    assert record["notebook"] == {
+        "name": "02_eligibility_list",
+        "sha256": hashlib.sha256(
+            (NOTEBOOKS / "02_eligibility_list.ipynb").read_bytes()
+        ).hexdigest(),
+    }
+    assert set(record["environment"]) == {"python", "platform", "libraries"}
+    assert sorted(record["outputs"]) == [
+        "restricted/free_school_meals_list.csv",
+        "restricted/free_school_meals_list.csv.manifest.json",
+        "shareable/by_reason.csv",
+        "shareable/by_tier.csv",
+    ]
+    assert record["started_at"] <= record["finished_at"]
+
+
+def test_injected_parameters_are_recorded_in_the_executed_notebook(fsm_runs):
+    run = fsm_runs[0]
+    cells = executed_cells(run.run_dir)
+    injected = [c for c in cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1
+    assert 'initiative = "free_school_meals"' in injected[0].source
+    assert f'data = "{SAMPLE.resolve()}"' in injected[0].source
+    code = [c for c in cells if c.cell_type == "code"]
+    assert all(c.execution_count is not None for c in code)
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert not [o for c in code for o in c.outputs if o.output_type == "stream"]
+
+
+def test_eligibility_report_reads_for_an_officer_offline(fsm_runs):
+    html = fsm_runs[0].html.read_text()
+    assert "<title>Eligibility list</title>" in html
+    assert "<td>likely</td><td>34</td>" in html
+    assert "<td>universal_credit</td><td>c</td>" in html
+    assert "Legal basis:" in html  # the method note from the rule set
+    assert html.index("Headline") < html.index("Method")
+    assert "assess_folder(" not in html and "In [" not in html
+    assert "<script" not in html
+    assert remote_resources(html) == []
+    assert len(html) < 100_000
+
+
+def test_a_table_too_small_to_publish_is_not_written(two_year_old):
+    assert sorted((two_year_old.run_dir / "shareable").iterdir()) == []
+    html = two_year_old.html.read_text()
+    assert "<code>by_tier.csv</code> <strong>not published</strong>" in html
+    assert "the grand total is below the threshold of 10" in html
+    assert manifest(two_year_old.run_dir)["rule_set"] == load_rule_set("two_year_old").ref
+
+
+def test_different_parameters_give_a_different_run_id(fsm_runs, two_year_old):
+    assert manifest(two_year_old.run_dir)["run_id"] != manifest(fsm_runs[0].run_dir)["run_id"]
+
+
+# --- reproducibility -----------------------------------------------------------------------------
+
+
+def test_the_same_inputs_give_byte_identical_tables_and_manifest(fsm_runs):
+    first, second = fsm_runs
+    assert first.run_dir.name == second.run_dir.name
+    assert first.run_dir != second.run_dir
+    for name in ("by_tier.csv", "by_reason.csv"):
+        assert (first.run_dir / "shareable" / name).read_bytes() == (
+            second.run_dir / "shareable" / name
+        ).read_bytes()
+    listed = "restricted/free_school_meals_list.csv"
+    assert (first.run_dir / listed).read_bytes() == (second.run_dir / listed).read_bytes()
+    one, two = manifest(first.run_dir), manifest(second.run_dir)
+    assert {k: v for k, v in one.items() if k not in TIMES} == {
+        k: v for k, v in two.items() if k not in TIMES
+    }
+
+
+# --- a notebook that fails -----------------------------------------------------------------------
+
+
+def flaky_notebook(path: Path) -> Path:
+    """Writes a file to each output folder, then fails when WORKBENCH_TEST_FAIL is set."""
+    parameters = new_code_cell(
+        'data: str = "data"  # the data folder\noutput_dir: str = "out"  # the run folder'
+    )
+    parameters.metadata["tags"] = ["parameters"]
+    cells = [
+        parameters,
+        new_code_cell(
+            "import os\nfrom pathlib import Path\n"
+            'Path(output_dir, "shareable", "counts.csv").write_text("n\\n12\\n")\n'
+            'Path(output_dir, "restricted", "names.csv").write_text("name\\nAnn\\n")'
+        ),
+        new_code_cell(
+            'if os.environ.get("WORKBENCH_TEST_FAIL"):\n'
+            '    raise RuntimeError("the extract is incomplete")'
+        ),
+    ]
+    nbformat.write(new_notebook(cells=cells, metadata={"title": "Flaky"}), path)
+    return path
+
+
+def test_a_failed_run_is_kept_aside_and_the_last_good_report_is_untouched(tmp_path, monkeypatch):
+    notebook = flaky_notebook(tmp_path / "flaky.ipynb")
+    reports = tmp_path / "reports"
+    good = run_report(notebook, data=SAMPLE, parameters={}, reports=reports)
+    before = snapshot(good.run_dir)
+
+    monkeypatch.setenv("WORKBENCH_TEST_FAIL", "1")
+    with pytest.raises(ReportFailed) as caught:
+        run_report(notebook, data=SAMPLE, parameters={}, reports=reports)
+
+    failed = caught.value.run
+    assert failed.run_dir == reports / f"{good.run_dir.name}-failed"
+    assert not failed.ok
+    message = str(caught.value)
+    # cells: parameters, injected parameters, writing files, raising (In [4], the 4th cell)
+    assert "failed at cell In [4] (cell 4 of the executed notebook" in message
+    assert "'if os.environ.get(\"WORKBENCH_TEST_FAIL\"):'" in message
+    assert "RuntimeError: the extract is incomplete" in message
+    assert snapshot(good.run_dir) == before
+    assert sorted(p.name for p in reports.iterdir()) == sorted(
+        [good.run_dir.name, failed.run_dir.name]
+    )
+    record = manifest(failed.run_dir)
+    assert record["status"] == "failed"
+    assert record["error"] == {
+        "cell": 4,
+        "execution_count": 4,
+        "ename": "RuntimeError",
+        "evalue": "the extract is incomplete",
+    }
+    assert (failed.run_dir / "shareable" / "counts.csv").read_text() == "n\n12\n"
+    assert mode(failed.run_dir / "restricted") == 0o700
+    assert mode(failed.run_dir / "restricted" / "names.csv") == 0o600
+    errors = [
+        o
+        for c in executed_cells(failed.run_dir)
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
+    assert [e.ename for e in errors] == ["RuntimeError"]
+
+    monkeypatch.delenv("WORKBENCH_TEST_FAIL")
+    again = run_report(notebook, data=SAMPLE, parameters={}, reports=reports)
+    assert again.run_dir == good.run_dir
+    assert manifest(again.run_dir)["status"] == "ok"
+    assert sorted(p.name for p in reports.iterdir()) == sorted(
+        [good.run_dir.name, failed.run_dir.name]
+    )
+
+
+# --- notebooks as committed ----------------------------------------------------------------------
+
+COMMITTED = sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=[p.stem for p in COMMITTED])
+def test_notebooks_are_committed_without_outputs(path):
+    code = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    assert [c.outputs for c in code] == [[] for _ in code]
+    assert [c.execution_count for c in code] == [None for _ in code]
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=[p.stem for p in COMMITTED])
+def test_notebooks_start_with_typed_commented_parameters(path):
+    first = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    assert "parameters" in first.metadata.get("tags", [])
+    declared = papermill_translators.find_translator("python3", "python").inspect(first)
+    names = [p.name for p in declared]
+    assert {"data", "output_dir"} <= set(names)
+    assert [p.name for p in declared if p.inferred_type_name == "None" or not p.help] == []
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=[p.stem for p in COMMITTED])
+def test_the_nbstripout_hook_leaves_committed_notebooks_unchanged(path, tmp_path):
+    pytest.importorskip("nbstripout")
+    copy = tmp_path / path.name
+    shutil.copy(path, copy)
+    subprocess.run([sys.executable, "-m", "nbstripout", str(copy)], check=True)
+    assert copy.read_bytes() == path.read_bytes()
+
+
+def test_every_notebook_is_covered_by_a_run_here():
+    assert [p.stem for p in COMMITTED] == ["01_explore_data", "02_eligibility_list"]

@@ -1,0 +1,292 @@
+"""The report runner's pieces that need no kernel: names, parameters, hashes, HTML, profiles.
+
+Notebooks actually executed by papermill are in test_notebooks.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import nbformat
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from workbench.errors import DataFileError, UsageError, WorkbenchError
+from workbench.io import load_folder
+from workbench.report import (
+    NOTEBOOKS,
+    available_notebooks,
+    canonical_inputs,
+    data_profile,
+    parse_parameters,
+    readable,
+    remote_resources,
+    render_html,
+    resolve_notebook,
+    run_report,
+)
+
+SAMPLE = Path(__file__).parents[1] / "data_samples" / "council_small"
+PEOPLE = """\
+person_id,household_id,forename,surname,date_of_birth,postcode
+P1,H1,Ann,Lee,2024-03-15,
+P2,H1,Bob,Lee,1990-11-02,FQ1 1AA
+"""
+BENEFITS = """\
+award_id,person_id,benefit,start_date,end_date
+A1,P2,universal_credit,2025-01-01,
+"""
+
+
+def write_notebook(path: Path, parameters: str | None, *body: str) -> Path:
+    """A small notebook: an optional parameters cell, then code cells."""
+    cells = []
+    if parameters is not None:
+        cell = new_code_cell(parameters)
+        cell.metadata["tags"] = ["parameters"]
+        cells.append(cell)
+    cells += [new_code_cell(source) for source in body]
+    nbformat.write(new_notebook(cells=cells), path)
+    return path
+
+
+# --- command-line parameters ------------------------------------------------------------------
+
+
+def test_parameters_from_the_command_line_are_name_value_text():
+    pairs = ["term_start=2026-09-01", "initiative=two_year_old", "note=a=b"]
+    assert parse_parameters(pairs) == {
+        "term_start": "2026-09-01",
+        "initiative": "two_year_old",
+        "note": "a=b",
+    }
+    assert parse_parameters(None) == {}
+
+
+@pytest.mark.parametrize("pair", ["term_start", "=2026-09-01", " =x"])
+def test_a_parameter_without_a_name_and_value_is_refused(pair):
+    with pytest.raises(UsageError, match="-p expects NAME=VALUE"):
+        parse_parameters([pair])
+
+
+@given(
+    name=st.from_regex(r"[a-z_][a-z0-9_]{0,20}", fullmatch=True),
+    value=st.text(max_size=30),
+)
+def test_any_name_and_value_come_back_as_given(name, value):
+    assert parse_parameters([f"{name}={value}"]) == {name: value}
+
+
+# --- finding notebooks ------------------------------------------------------------------------
+
+
+def test_notebooks_are_found_by_name_with_or_without_suffix():
+    expected = NOTEBOOKS / "02_eligibility_list.ipynb"
+    assert resolve_notebook("02_eligibility_list") == expected
+    assert resolve_notebook("02_eligibility_list.ipynb") == expected
+    assert {"01_explore_data", "02_eligibility_list"} <= set(available_notebooks())
+
+
+def test_a_notebook_is_found_by_path(tmp_path):
+    path = write_notebook(tmp_path / "mine.ipynb", "data = 'x'\noutput_dir = 'y'")
+    assert resolve_notebook(path) == path
+    assert resolve_notebook(str(path)) == path
+
+
+def test_a_misspelt_notebook_name_gets_a_hint():
+    with pytest.raises(UsageError, match="Did you mean '02_eligibility_list'"):
+        resolve_notebook("02_eligibilty_list")
+
+
+# --- refused before anything is written --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ({"term_strat": "2026-09-01"}, "has no parameter 'term_strat'.*Did you mean 'term_start'"),
+        ({"data": "elsewhere"}, "'data' is set by the runner"),
+        ({"output_dir": "elsewhere"}, "'output_dir' is set by the runner"),
+    ],
+)
+def test_bad_parameters_are_refused_before_anything_is_written(tmp_path, parameters, message):
+    reports = tmp_path / "reports"
+    with pytest.raises(UsageError, match=message):
+        run_report("02_eligibility_list", data=SAMPLE, parameters=parameters, reports=reports)
+    assert not reports.exists()
+
+
+def test_command_line_text_is_typed_by_the_parameters_cell(tmp_path):
+    notebook = write_notebook(
+        tmp_path / "typed.ipynb",
+        "data: str = 'x'\noutput_dir: str = 'y'\nthreshold: int = 10  # smallest count shown",
+    )
+    with pytest.raises(UsageError, match="Parameter 'threshold' must be a int; got 'ten'"):
+        run_report(notebook, data=SAMPLE, parameters={"threshold": "ten"}, reports=tmp_path / "r")
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_notebook_without_a_parameters_cell_is_refused(tmp_path):
+    notebook = write_notebook(tmp_path / "plain.ipynb", None, "print('hello')")
+    with pytest.raises(UsageError, match="no cell tagged 'parameters'"):
+        run_report(notebook, data=SAMPLE, parameters={}, reports=tmp_path / "r")
+
+
+def test_a_notebook_that_does_not_take_the_output_dir_is_refused(tmp_path):
+    notebook = write_notebook(tmp_path / "half.ipynb", "data = 'x'")
+    with pytest.raises(UsageError, match="must declare output_dir"):
+        run_report(notebook, data=SAMPLE, parameters={}, reports=tmp_path / "r")
+
+
+def test_an_unknown_kernel_is_refused_naming_the_installed_ones(tmp_path):
+    with pytest.raises(
+        UsageError, match=r"No Jupyter kernel 'cobol'; installed kernels: .*python3"
+    ):
+        run_report(
+            "01_explore_data", data=SAMPLE, parameters={}, reports=tmp_path / "r", kernel="cobol"
+        )
+    assert not (tmp_path / "r").exists()
+
+
+def test_an_unknown_initiative_is_refused_before_running(tmp_path):
+    with pytest.raises(WorkbenchError, match="fairy_godmother"):
+        run_report(
+            "02_eligibility_list",
+            data=SAMPLE,
+            parameters={"initiative": "fairy_godmother"},
+            reports=tmp_path / "r",
+        )
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_missing_data_folder_is_refused_before_running(tmp_path):
+    with pytest.raises(DataFileError, match="is not a folder"):
+        run_report(
+            "01_explore_data", data=tmp_path / "nowhere", parameters={}, reports=tmp_path / "r"
+        )
+    assert not (tmp_path / "r").exists()
+
+
+# --- input hashes --------------------------------------------------------------------------------
+
+
+def test_only_canonical_tables_count_as_inputs(make_folder):
+    folder = make_folder(
+        {
+            "people.csv": PEOPLE,
+            "benefits.csv": BENEFITS,
+            "README.md": "made up\n",
+            "ground_truth.csv": "a,b\n1,2\n",
+        }
+    )
+    assert canonical_inputs(folder) == {
+        "benefits.csv": hashlib.sha256(BENEFITS.encode()).hexdigest(),
+        "people.csv": hashlib.sha256(PEOPLE.encode()).hexdigest(),
+    }
+
+
+# --- the HTML rendering ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("html", "found"),
+    [
+        ('<script src="https://cdn.example/x.js"></script>', ['<script src="https://']),
+        ("<script src='//cdn.example/x.js'></script>", ["<script src='//"]),
+        (
+            '<link rel="stylesheet" href="http://fonts.example/css">',
+            ['<link rel="stylesheet" href="http://'],
+        ),
+        ('<style>@import url("https://fonts.example/a.css");</style>', ['@import url("https://']),
+        ("<style>body{background:url(https://x.example/a.png)}</style>", ["url(https://"]),
+        ('<img alt="chart" src="http://x.example/a.png">', ['<img alt="chart" src="http://']),
+        (
+            '<svg><image xlink:href="https://x.example/a.png"/></svg>',
+            ['<image xlink:href="https://'],
+        ),
+        ('<a href="https://www.legislation.gov.uk/uksi/2014/2147">SI 2014/2147</a>', []),
+        ('<img src="data:image/png;base64,iVBORw0KGgo=">', []),
+        ("<p>Source: https://www.gov.uk/free-school-meals</p>", []),
+    ],
+)
+def test_remote_resources_are_what_a_browser_would_fetch(html, found):
+    assert remote_resources(html) == found
+
+
+def test_the_html_hides_code_and_prompts_and_loads_nothing_remote(tmp_path):
+    notebook = new_notebook(
+        cells=[
+            new_markdown_cell("# Take-up\nSee [the rules](https://www.gov.uk/x)."),
+            new_code_cell(
+                "secret_helper_call()",
+                execution_count=1,
+                outputs=[
+                    new_output(
+                        "execute_result",
+                        data={"text/html": "<table><tr><td>42</td></tr></table>"},
+                        execution_count=1,
+                    )
+                ],
+            ),
+        ],
+        metadata={"title": "Take-up report"},
+    )
+    nbformat.write(notebook, tmp_path / "done.ipynb")
+    html = render_html(tmp_path / "done.ipynb", tmp_path / "report.html").read_text()
+    assert "<title>Take-up report</title>" in html
+    assert "<td>42</td>" in html
+    assert '<a href="https://www.gov.uk/x">the rules</a>' in html
+    assert "secret_helper_call" not in html
+    assert "In [" not in html and "Out[" not in html
+    assert "<script" not in html
+    assert remote_resources(html) == []
+
+
+def test_an_output_that_loads_a_remote_script_is_not_rendered(tmp_path):
+    chart = '<div id="vis"></div><script src="https://cdn.jsdelivr.net/npm/vega@5"></script>'
+    notebook = new_notebook(
+        cells=[
+            new_code_cell(
+                "chart",
+                execution_count=1,
+                outputs=[new_output("display_data", data={"text/html": chart})],
+            )
+        ]
+    )
+    nbformat.write(notebook, tmp_path / "chart.ipynb")
+    with pytest.raises(WorkbenchError, match=r"would load .*https:.* from the network"):
+        render_html(tmp_path / "chart.ipynb", tmp_path / "report.html")
+    assert not (tmp_path / "report.html").exists()
+
+
+# --- what notebooks show -------------------------------------------------------------------------
+
+
+def test_the_profile_gives_rows_empty_cells_and_months_per_column(make_folder):
+    loaded = load_folder(make_folder({"people.csv": PEOPLE, "benefits.csv": BENEFITS}))
+    assert data_profile(loaded).rows() == [
+        ("people", "person_id", "String", 2, 0, None, None),
+        ("people", "household_id", "String", 2, 0, None, None),
+        ("people", "forename", "String", 2, 0, None, None),
+        ("people", "surname", "String", 2, 0, None, None),
+        ("people", "date_of_birth", "Date", 2, 0, "1990-11", "2024-03"),
+        ("people", "postcode", "String", 2, 1, None, None),
+        ("benefits", "award_id", "String", 1, 0, None, None),
+        ("benefits", "person_id", "String", 1, 0, None, None),
+        ("benefits", "benefit", "String", 1, 0, None, None),
+        ("benefits", "start_date", "Date", 1, 0, "2025-01", "2025-01"),
+        ("benefits", "end_date", "Date", 1, 1, None, None),
+    ]
+
+
+def test_a_readable_table_escapes_text_blanks_gaps_and_right_aligns_numbers():
+    frame = pl.DataFrame({"area": ["<North>", None], "children": [12, None]})
+    assert readable(frame)._repr_html_() == (
+        '<table class="workbench"><thead><tr><th>area</th><th>children</th></tr></thead>'
+        '<tbody><tr><td>&lt;North&gt;</td><td class="num">12</td></tr>'
+        '<tr><td></td><td class="num"></td></tr></tbody></table>'
+    )
