@@ -178,7 +178,7 @@ def rules_command(
 def demo_command(
     households: Annotated[
         int, typer.Option("--households", min=10, help="Size of the synthetic council.")
-    ] = 2000,
+    ] = 20000,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the synthetic council.")] = (
         20260901
     ),

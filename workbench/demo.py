@@ -1,11 +1,12 @@
 """`workbench demo`: the whole pipeline on a synthetic council, end to end, in one command.
 
-It makes a synthetic council, loads and validates it, assesses every initiative, and writes a
-run folder under `reports/`:
+It makes a synthetic council, loads and validates it, assesses every initiative, links the DWP
+list and funded places (exact pass, then Splink) and measures the links against the synthetic
+ground truth, works out take-up by area with a chart, and writes a run folder under `reports/`:
 
     reports/<date>-demo-<run id>/
-      summary.html, summary.md   what was read, quarantined and listed (counts only)
-      shareable/                 aggregate tables (small counts suppressed)
+      summary.html, summary.md   what was read, quarantined, listed and linked (counts only)
+      shareable/                 aggregate tables that passed disclosure control, and charts
       restricted/                the synthetic input folder and the candidate lists (mode 0600)
 
 Only synthetic data is used; the folder layout is the one a real run uses, so the demo also
@@ -26,11 +27,9 @@ from workbench import __version__
 from workbench.io import load_folder
 from workbench.reporting import file_summary, quarantine_summary
 from workbench.run import run_id
+from workbench.stats import write_protected
 
 __all__ = ["DemoResult", "run_demo"]
-
-# Counts below this are shown as "c" in the demo summary (DOMAIN: threshold 10, GSS symbol c).
-SUPPRESS_BELOW = 10
 
 
 @dataclass(frozen=True)
@@ -49,16 +48,6 @@ def _private_dir(path: Path) -> Path:
 def _restrict(path: Path) -> Path:
     path.chmod(0o600)
     return path
-
-
-def _suppressed(counts: pl.DataFrame, column: str = "children") -> pl.DataFrame:
-    """Counts under the threshold replaced by 'c' (primary suppression only: demo figures)."""
-    return counts.with_columns(
-        pl.when(pl.col(column) < SUPPRESS_BELOW)
-        .then(pl.lit("c"))
-        .otherwise(pl.col(column).cast(pl.String))
-        .alias(column)
-    )
 
 
 def _html_table(frame: pl.DataFrame) -> str:
@@ -83,16 +72,23 @@ _STYLE = (
 )
 
 
-def _write_summary(run_dir: Path, sections: list[tuple[str, str, pl.DataFrame]]) -> Path:
+Section = tuple[str, str, pl.DataFrame | None, str | None]
+
+
+def _write_summary(run_dir: Path, sections: list[Section]) -> Path:
+    """summary.md and summary.html: each section a title, a sentence, a table and/or an image
+    (a file under shareable/, referenced relatively so the page opens offline)."""
     md = ["# Eligibility Workbench demo", ""]
     body = ["<h1>Eligibility Workbench demo</h1>"]
-    for title, text, frame in sections:
-        md += [f"## {title}", "", text, "", _md_table(frame), ""]
-        body += [
-            f"<h2>{html.escape(title)}</h2>",
-            f"<p>{html.escape(text)}</p>",
-            _html_table(frame),
-        ]
+    for title, text, frame, image in sections:
+        md += [f"## {title}", "", text, ""]
+        body += [f"<h2>{html.escape(title)}</h2>", f"<p>{html.escape(text)}</p>"]
+        if image is not None:
+            md += [f"![{title}]({image})", ""]
+            body.append(f'<img src="{html.escape(image)}" alt="{html.escape(title)}">')
+        if frame is not None:
+            md += [_md_table(frame), ""]
+            body.append(_html_table(frame))
     (run_dir / "summary.md").write_text("\n".join(md))
     page = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -104,16 +100,32 @@ def _write_summary(run_dir: Path, sections: list[tuple[str, str, pl.DataFrame]])
     return target
 
 
+def _published(protected, name: str, shareable: Path) -> tuple[pl.DataFrame | None, str]:
+    """Write a protected table to shareable/ if it is safe; the table to show and a note."""
+    if not protected.safe:
+        return None, "Not published: " + " ".join(protected.notes)
+    write_protected(protected, shareable / name)
+    measures = protected.table["measure"].unique(maintain_order=True).to_list()
+    shown = protected.wide(measures[0])
+    for measure in measures[1:]:
+        shown = shown.join(protected.wide(measure), on=shown.columns[0], how="left")
+    note = " ".join(protected.notes) or "No cell needed hiding."
+    return shown, f"Counts from 1 to 9 are shown as c, and cells that would reveal them too. {note}"
+
+
 def run_demo(
     reports: str | Path = "reports",
     *,
-    households: int = 2000,
+    households: int = 20000,
     seed: int = 20260901,
     reference_date: date = date(2026, 9, 1),
 ) -> DemoResult:
     """Run the pipeline on a synthetic council and return where the results are."""
+    from workbench.charts import save_chart, take_up_by_area
+    from workbench.linkage import link_all, linkage_quality
     from workbench.lists import assess_folder
     from workbench.rules import available_initiatives
+    from workbench.stats import hide_suppressed, protect, protect_table, take_up
     from workbench.synth import generate_council, write_council
 
     parameters = {"households": households, "seed": seed, "reference_date": reference_date}
@@ -130,23 +142,32 @@ def run_demo(
 
     loaded = load_folder(data_dir)
     files = file_summary(loaded)
-    files.write_csv(shareable / "validation.csv")
-    sections = [
+    files.select("table", "file", "read", "accepted", "quarantined").write_csv(
+        shareable / "validation.csv"
+    )
+    sections: list[Section] = [
         (
             "Data read",
             f"A synthetic council of {households} households (seed {seed}, with a few "
-            "deliberately broken rows to show the quarantine), "
-            f"extracts taken on {reference_date.isoformat()}. Rows read, accepted and "
-            "quarantined per file.",
+            "deliberately broken rows to show the quarantine), extracts taken on "
+            f"{reference_date.isoformat()}. Rows read, accepted and quarantined per file: "
+            "accepted + quarantined = read for every file.",
             files.select("file", "read", "accepted", "quarantined"),
+            None,
         )
     ]
     if loaded.quarantine.height:
         sections.append(
-            ("Quarantine", "Rows set aside, by problem.", quarantine_summary(loaded.quarantine))
+            (
+                "Quarantine",
+                "Rows set aside, by problem. A quarantined row counts for nothing.",
+                quarantine_summary(loaded.quarantine),
+                None,
+            )
         )
 
     lists: dict[str, Path] = {}
+    results = {}
     for initiative in available_initiatives():
         result = assess_folder(
             data_dir,
@@ -155,24 +176,72 @@ def run_demo(
             as_of=reference_date,
             out=restricted / f"{initiative}.csv",
         )
+        results[initiative] = result
         lists[initiative] = _restrict(result.out)
         by_reason = (
             result.candidates.explode("reason_codes")
-            .group_by("tier", "reason_codes")
-            .agg(pl.len().alias("children"))
-            .rename({"reason_codes": "reason_code"})
-            .sort("tier", "reason_code")
+            .with_columns(pl.col("reason_codes").fill_null("(income missing)"))
+            .group_by(pl.col("reason_codes").alias("reason_code"))
+            .agg(pl.len().alias("count"))
+            .sort("reason_code")
         )
-        _suppressed(by_reason).write_csv(shareable / f"{initiative}_by_reason.csv")
+        protected = protect_table(by_reason, row="reason_code", column=None)
+        shown, note = _published(protected, f"{initiative}_by_reason.csv", shareable)
         sections.append(
             (
                 f"Candidates: {initiative}",
                 f"{result.candidates.height} candidates for the term starting "
-                f"{reference_date.isoformat()}, all pending review (a child can meet several "
-                f"criteria). Counts under {SUPPRESS_BELOW} are shown as c.",
-                _suppressed(by_reason),
+                f"{reference_date.isoformat()}, all pending review: nothing has been decided. "
+                f"Children by reason (a child can meet several, so the total counts reasons). "
+                f"{note}",
+                shown,
+                None,
             )
         )
+
+    two = results["two_year_old"].candidates
+    by_area = take_up(two, loaded.tables["people"], by="area")
+    protected = protect(by_area)
+    shown, note = _published(protected, "two_year_old_take_up_by_area.csv", shareable)
+    image = None
+    if protected.safe:
+        published = hide_suppressed(by_area, protected).filter(pl.col("area") != "Total")
+        if published.height:
+            save_chart(take_up_by_area(published), shareable / "two_year_old_take_up_by_area.svg")
+            image = "shareable/two_year_old_take_up_by_area.svg"
+    sections.append(
+        (
+            "Two-year-old offer: take-up by area",
+            "Likely-tier children and those matched to a funded place this term, by postcode "
+            f"district. {note}",
+            shown,
+            image,
+        )
+    )
+
+    sources = {"people": loaded.tables["people"]}
+    for name in ("dwp_list", "funded_places"):
+        if name in loaded.tables:
+            sources[name] = loaded.tables[name]
+    links = link_all(sources)
+    quality = linkage_quality(links, council["ground_truth"], bands=("linked",), by=("source",))
+    quality = quality.select(
+        "source",
+        *(pl.col(c).round(3) for c in ("precision", "recall", "f1")),
+    )
+    quality.write_csv(shareable / "linkage_quality.csv")
+    bands = links.group_by("source", "band").len("rows").sort("source", "band")
+    sections.append(
+        (
+            "Linkage quality",
+            "DWP-list and funded-place rows linked to the council's people (exact pass, then "
+            "Splink), measured against the synthetic ground truth. Pairs in the clerical-review "
+            "band are never used until a person confirms them.",
+            quality,
+            None,
+        )
+    )
+    sections.append(("Links by band", "Rows per source and band.", bands, None))
     summary = _write_summary(run_dir, sections)
     os.chmod(summary, 0o644)
     return DemoResult(run_dir=run_dir, summary_html=summary, lists=lists)
