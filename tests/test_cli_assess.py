@@ -179,7 +179,13 @@ def test_demo_writes_a_report_with_restricted_and_shareable_parts(tmp_path):
     for path in (run_dir / "restricted").glob("*.csv"):
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     shared = {p.name for p in (run_dir / "shareable").iterdir()}
-    assert "two_year_old_by_reason.csv" in shared
+    assert {"validation.csv", "free_school_meals_by_reason.csv", "linkage_quality.csv"} <= shared
+    # 300 households give too few two-year-olds for a safe table: it is not published.
+    assert "two_year_old_by_reason.csv" not in shared
+    assert "Not published" in (run_dir / "summary.md").read_text()
+    published = pl.read_csv(run_dir / "shareable" / "free_school_meals_by_reason.csv")
+    counts = published.filter(pl.col("value") != "c")["value"].cast(pl.Int64)
+    assert counts.min() >= 10
     # Shareable tables hold counts only: no person ids.
     for path in (run_dir / "shareable").glob("*.csv"):
         assert "P0" not in path.read_text()
