@@ -41,10 +41,10 @@ LINKAGE_MODES = ("exact", "probabilistic")
 # The optional columns assessing and linking read (data minimisation: nothing else is loaded;
 # names, addresses beyond the postcode and special-category fields are never read here).
 OPTIONAL_COLUMNS_USED = {
-    "people": ("nino", "postcode", "role", "address_line_1"),
+    "people": ("nino", "postcode", "role"),
     "benefits": ("end_date", "net_earned_income", "gross_income"),
     "child_statuses": ("end_date",),
-    "dwp_list": ("parent_nino", "postcode", "address_line_1"),
+    "dwp_list": ("parent_nino", "postcode"),
     "funded_places": ("postcode",),
 }
 

@@ -28,11 +28,12 @@ import logging
 from collections.abc import Mapping
 
 import polars as pl
-from splink import DuckDBAPI, Linker
+from splink import DuckDBAPI, Linker, SettingsCreator
 
 from workbench import clean
 from workbench.errors import UsageError
 from workbench.linkage.exact import BAND_LINKED, BAND_NOT_LINKED, LINK_SOURCES, link_exact
+from workbench.linkage.model import LinkageModel
 from workbench.linkage.settings import DEFAULT_THRESHOLDS, linkage_settings, nickname_aliases
 from workbench.schema import TABLES
 
@@ -43,7 +44,9 @@ __all__ = [
     "BAND_CLERICAL_REVIEW",
     "LINKAGE_RESULT_SCHEMA",
     "METHOD_SPLINK",
+    "SCORED_PAIRS_SCHEMA",
     "link_all",
+    "link_all_with_pairs",
     "link_probabilistic",
 ]
 
@@ -58,6 +61,18 @@ LINKAGE_RESULT_SCHEMA = pl.Schema(
         "match_probability": pl.Float64,
         "match_weight": pl.Float64,
         "method": pl.String,
+        "contributions": pl.String,
+    }
+)
+# Every (row, child) pair Splink scored, with its best carer's comparison: the comparison
+# vectors that calibration and the clerical classifier read (`workbench.linkage.evaluate`).
+SCORED_PAIRS_SCHEMA = pl.Schema(
+    {
+        "source": pl.String,
+        "record_id": pl.String,
+        "person_id": pl.String,
+        "match_probability": pl.Float64,
+        "match_weight": pl.Float64,
         "contributions": pl.String,
     }
 )
@@ -249,7 +264,12 @@ def _check(tables: Mapping, source: str, thresholds: tuple[float, float]) -> Non
 
 
 def _score(
-    records: pl.DataFrame, candidates: pl.DataFrame, n_children: int, source: str, seed: int
+    records: pl.DataFrame,
+    candidates: pl.DataFrame,
+    n_children: int,
+    source: str,
+    seed: int,
+    model: LinkageModel | None = None,
 ) -> pl.DataFrame:
     """Splink's scored pairs: record uid, candidate uid, weight, probability, contributions.
 
@@ -261,9 +281,13 @@ def _score(
         db_api.register(records.to_arrow(), table_name=_RECORDS),
         db_api.register(candidates.to_arrow(), table_name=_PEOPLE),
     ]
-    settings = linkage_settings(source, probability_two_random_records_match=prior)
+    if model is None:
+        settings = linkage_settings(source, probability_two_random_records_match=prior)
+    else:
+        settings = SettingsCreator.from_path_or_dict(model.splink_settings(source, prior))
     linker = Linker(inputs, settings, log_level=None)
-    if records.height * n_children >= MIN_PAIRS_FOR_U:
+    estimate_u = model is None or model.estimate_u
+    if estimate_u and records.height * n_children >= MIN_PAIRS_FOR_U:
         linker.training.estimate_u_using_random_sampling(max_pairs=_MAX_U_PAIRS, seed=seed)
     pairs = pl.DataFrame(linker.inference.predict().as_pyarrow_table())
     db_api.duckdb_con.close()
@@ -374,44 +398,46 @@ def _banded(
     )
 
 
-def link_probabilistic(
+def _resolved(
+    thresholds: tuple[float, float] | None, model: LinkageModel | None
+) -> tuple[float, float]:
+    """The thresholds given, else the model's, else `DEFAULT_THRESHOLDS`; the model must
+    hold DuckDB SQL (a Spark model runs on Spark, not here)."""
+    if model is not None and model.sql_dialect != "duckdb":
+        raise UsageError(
+            f"the linkage model holds {model.sql_dialect} SQL; the workbench runs Splink on "
+            "DuckDB: save the model with save_settings(folder, dialect='duckdb')"
+        )
+    if thresholds is not None:
+        return thresholds
+    return model.thresholds if model is not None else DEFAULT_THRESHOLDS
+
+
+def _scored_pairs(pairs: pl.DataFrame, records: pl.DataFrame, source: str) -> pl.DataFrame:
+    return (
+        pairs.join(records.select(_ROW, "record_id"), on=_ROW)
+        .sort("record_id", "match_weight", "person_id", descending=[False, True, False])
+        .select(
+            pl.lit(source).alias("source"),
+            "record_id",
+            "person_id",
+            "match_probability",
+            "match_weight",
+            "contributions",
+        )
+        .cast(dict(SCORED_PAIRS_SCHEMA))
+    )
+
+
+def _link_source(
     tables: Mapping[str, pl.LazyFrame | pl.DataFrame],
-    *,
     source: str,
-    exclude: pl.DataFrame | None = None,
-    thresholds: tuple[float, float] = DEFAULT_THRESHOLDS,
-    seed: int = 0,
-) -> pl.DataFrame:
-    """Link each row of `source` to at most one child of the person index, with Splink.
-
-    Parameters
-    ----------
-    tables
-        Canonical tables as `workbench.io` loads them: `people` and the `source` table.
-    source
-        `dwp_list` or `funded_places`.
-    exclude
-        Children already linked (column `person_id`, and for funded places optionally
-        `term_start`): they are not offered again, so the result stays one-to-one.
-    thresholds
-        `(linked, clerical_review)` probabilities, with 0 < clerical_review <= linked <= 1.
-    seed
-        Seeds the random sampling that estimates u: the same inputs give the same links.
-
-    Returns
-    -------
-    pl.DataFrame
-        One row per source row, columns of `LINKAGE_RESULT_SCHEMA`, sorted by record_id:
-        `person_id` (null when `not_linked`), `band`, the pair's `match_probability` and
-        `match_weight`, `method` = `splink`, and `contributions`: a JSON object of each
-        comparison's match weight in bits. A child has at most one linked or clerical row
-        (funded places: per `term_start`).
-
-    Raises
-    ------
-    UsageError
-        An unknown source, a missing table or column, or thresholds out of order.
-    """
+    exclude: pl.DataFrame | None,
+    thresholds: tuple[float, float],
+    seed: int,
+    model: LinkageModel | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`link_probabilistic`'s links, and every pair it scored (`SCORED_PAIRS_SCHEMA`)."""
     _check(tables, source, thresholds)
     raw = _source_records(tables[source].lazy(), source).collect()
     people = _index_people(tables["people"].lazy())
@@ -435,30 +461,84 @@ def link_probabilistic(
     else:
         n_children = candidates["person_id"].n_unique()
         scored = _score(
-            records.select(_COLUMNS), people_side.select(_COLUMNS), n_children, source, seed
+            records.select(_COLUMNS),
+            people_side.select(_COLUMNS),
+            n_children,
+            source,
+            seed,
+            model,
         )
     pairs = _excluded(_best_pairs(scored, records, candidates), exclude, source)
     _, clerical = thresholds
     child_key = ["person_id", "term_start"] if source == "funded_places" else ["person_id"]
     assigned = _one_to_one(pairs.filter(pl.col("match_probability") >= clerical), child_key)
-    return _banded(records, pairs, assigned, source, thresholds)
+    links = _banded(records, pairs, assigned, source, thresholds)
+    return links, _scored_pairs(pairs, records, source)
 
 
-def link_all(
+def link_probabilistic(
     tables: Mapping[str, pl.LazyFrame | pl.DataFrame],
     *,
-    thresholds: tuple[float, float] = DEFAULT_THRESHOLDS,
+    source: str,
+    exclude: pl.DataFrame | None = None,
+    thresholds: tuple[float, float] | None = None,
     seed: int = 0,
+    model: LinkageModel | None = None,
 ) -> pl.DataFrame:
-    """The exact pass, then Splink on the rows it left `not_linked`, for every source given.
+    """Link each row of `source` to at most one child of the person index, with Splink.
 
-    Returns one row per source row with the columns of `LINKAGE_RESULT_SCHEMA`, sorted by
-    source then record_id; exact links keep their method and probability 1.0, with null
-    `match_weight` and `contributions`.
+    Parameters
+    ----------
+    tables
+        Canonical tables as `workbench.io` loads them: `people` and the `source` table.
+    source
+        `dwp_list` or `funded_places`.
+    exclude
+        Children already linked (column `person_id`, and for funded places optionally
+        `term_start`): they are not offered again, so the result stays one-to-one.
+    thresholds
+        `(linked, clerical_review)` probabilities, with 0 < clerical_review <= linked <= 1;
+        default: the model's, else `DEFAULT_THRESHOLDS`.
+    seed
+        Seeds the random sampling that estimates u: the same inputs give the same links.
+    model
+        A model reloaded by `workbench.linkage.model.load_settings` (DuckDB dialect); default:
+        the settings of `workbench.linkage.settings`.
+
+    Returns
+    -------
+    pl.DataFrame
+        One row per source row, columns of `LINKAGE_RESULT_SCHEMA`, sorted by record_id:
+        `person_id` (null when `not_linked`), `band`, the pair's `match_probability` and
+        `match_weight`, `method` = `splink`, and `contributions`: a JSON object of each
+        comparison's match weight in bits. A child has at most one linked or clerical row
+        (funded places: per `term_start`).
+
+    Raises
+    ------
+    UsageError
+        An unknown source, a missing table or column, thresholds out of order, or a model
+        in another SQL dialect.
     """
+    resolved = _resolved(thresholds, model)
+    return _link_source(tables, source, exclude, resolved, seed, model)[0]
+
+
+def link_all_with_pairs(
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame],
+    *,
+    thresholds: tuple[float, float] | None = None,
+    seed: int = 0,
+    model: LinkageModel | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`link_all`'s links, and every (row, child) pair Splink scored (`SCORED_PAIRS_SCHEMA`,
+    sorted by source, record_id, then match weight, highest first): the comparison vectors
+    for calibration and the clerical classifier. Rows the exact pass linked have no pairs."""
+    resolved = _resolved(thresholds, model)
     lazy = {name: frame.lazy() for name, frame in tables.items()}
     exact = link_exact(lazy).collect()
     results = [exact.filter(pl.col("band") == BAND_LINKED)]
+    scored = [pl.DataFrame(schema=SCORED_PAIRS_SCHEMA)]
     for source in LINK_SOURCES:
         if source not in lazy:
             continue
@@ -470,18 +550,29 @@ def link_all(
                 rows.select("record_id", "term_start").collect(), on="record_id"
             ).select("person_id", "term_start")
         rest = rows.join(done.lazy().select("record_id"), on="record_id", how="anti")
-        results.append(
-            link_probabilistic(
-                {**lazy, source: rest},
-                source=source,
-                exclude=exclude,
-                thresholds=thresholds,
-                seed=seed,
-            )
-        )
-    return (
+        links, pairs = _link_source({**lazy, source: rest}, source, exclude, resolved, seed, model)
+        results.append(links)
+        scored.append(pairs)
+    links = (
         pl.concat(results, how="diagonal_relaxed")
         .select(LINKAGE_RESULT_SCHEMA.names())
         .cast(dict(LINKAGE_RESULT_SCHEMA))
         .sort("source", "record_id", maintain_order=True)
     )
+    return links, pl.concat(scored)
+
+
+def link_all(
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame],
+    *,
+    thresholds: tuple[float, float] | None = None,
+    seed: int = 0,
+    model: LinkageModel | None = None,
+) -> pl.DataFrame:
+    """The exact pass, then Splink on the rows it left `not_linked`, for every source given.
+
+    Returns one row per source row with the columns of `LINKAGE_RESULT_SCHEMA`, sorted by
+    source then record_id; exact links keep their method and probability 1.0, with null
+    `match_weight` and `contributions`. `thresholds` and `model` as for `link_probabilistic`.
+    """
+    return link_all_with_pairs(tables, thresholds=thresholds, seed=seed, model=model)[0]
