@@ -267,6 +267,58 @@ def synth_command(
     typer.echo(f"Synthetic council of {households} households: {len(written)} files in {out}")
 
 
+@app.command("link")
+def link_command(
+    data: DataDir,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="The links to write: .csv or .parquet. Personal data: kept owner-only."
+        ),
+    ],
+    truth: Annotated[
+        Path | None,
+        typer.Option(
+            "--truth",
+            help="A ground truth (ground_truth.csv from `workbench synth`): measure the links.",
+        ),
+    ] = None,
+    quality_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--quality-out",
+            help="A folder for the aggregate quality tables as CSV (needs --truth).",
+        ),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model", help="A linkage model folder (Splink JSON) written by save_settings."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seeds Splink's sampling of u.")] = 0,
+) -> None:
+    """Link DWP-list and funded-place rows to the council's children; with --truth, measure."""
+    from workbench.linkage.model import link_folder, load_settings
+
+    run = link_folder(
+        data,
+        out,
+        truth=truth,
+        quality_out=quality_out,
+        model=load_settings(model) if model is not None else None,
+        seed=seed,
+    )
+    counts = run.links.group_by("source", "band").len().sort("source", "band")
+    for source, band, rows in counts.iter_rows():
+        typer.echo(f"{source}: {rows} {band}")
+    typer.echo(f"links written to {run.out}")
+    if run.evaluation is not None:
+        typer.echo("\n".join(run.evaluation.summary()))
+    if run.quality_files:
+        typer.echo(f"quality tables written to {run.quality_files[0].parent}")
+
+
 @app.command("report")
 def report_command(
     notebook: Annotated[
