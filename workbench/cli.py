@@ -435,6 +435,71 @@ def review_import_command(
     )
 
 
+@review_app.command("outreach")
+def review_outreach_command(
+    store: StorePath,
+    list_file: Annotated[
+        Path,
+        typer.Option(
+            "--list",
+            help="A list written by `workbench assess` (.csv or .parquet, with its manifest).",
+        ),
+    ],
+    data: Annotated[
+        Path,
+        typer.Option("--data", help="The data folder the list was made from (same files)."),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="The contact list to write (.csv). Personal data: owner-only."),
+    ],
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace a contact list already at --out.")
+    ] = False,
+) -> None:
+    """Write contact details for the children whose latest decision is `contact`, and only them."""
+    from workbench.review import ReviewStore, load_key
+    from workbench.review.outreach import export_outreach
+
+    with ReviewStore(store) as review_store:
+        result = export_outreach(
+            review_store, list_file, data, out, key=load_key(), overwrite=overwrite
+        )
+    held = (
+        f"; {result.held_back_unconfirmed_link} decided `contact` held back until their DWP "
+        "link is confirmed (`link_confirmed`)"
+        if result.held_back_unconfirmed_link
+        else ""
+    )
+    typer.echo(
+        f"List {result.list_id}: {result.exported} of {result.listed} children to contact, "
+        f"written to {result.out} (owner-only), each with the decision it rests on{held}. "
+        f"Record of the export: {result.sidecar}."
+    )
+
+
+@app.command("assure")
+def assure_command(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(metavar="PATH", help="Run folders, or lists and exports of a run."),
+    ],
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="The review store (SQLite file) the run's decisions are in."),
+    ] = None,
+) -> None:
+    """Check a run: lists claim no decision, every contact traces to a recorded decision, the
+    decision chain is intact, restricted files are owner-only, shareable files hold no
+    personal data. Exits 3 when a check fails."""
+    from workbench.assure import assure, format_report
+
+    report = assure(paths, store=store)
+    typer.echo(format_report(report))
+    if not report.ok:
+        raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
 def main() -> None:
     """Entry point: a WorkbenchError becomes one line on stderr and exit code 1 (bad input)
     or 2 (a command-line value that cannot work, such as a malformed date)."""

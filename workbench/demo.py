@@ -45,6 +45,13 @@ def _private_dir(path: Path) -> Path:
     return path
 
 
+def _lock(folder: Path) -> None:
+    """Everything under a restricted folder owner-only: folders 0700, files 0600."""
+    for path in folder.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
+    folder.chmod(0o700)
+
+
 def _restrict(path: Path) -> Path:
     path.chmod(0o600)
     return path
@@ -139,6 +146,7 @@ def run_demo(
     data_dir = restricted / "data"
     council = generate_council(households, seed, reference_date, messy=True)
     write_council(council, data_dir, "csv", overwrite=True, made_with="workbench demo")
+    _lock(restricted)
 
     loaded = load_folder(data_dir)
     files = file_summary(loaded)
@@ -242,6 +250,7 @@ def run_demo(
         )
     )
     sections.append(("Links by band", "Rows per source and band.", bands, None))
+    _lock(restricted)
     summary = _write_summary(run_dir, sections)
     os.chmod(summary, 0o644)
     return DemoResult(run_dir=run_dir, summary_html=summary, lists=lists)

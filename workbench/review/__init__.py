@@ -36,6 +36,7 @@ from workbench.review.lists import (
     register_list,
     register_list_file,
 )
+from workbench.review.outreach import OutreachResult, export_outreach
 from workbench.review.panel import ReviewPanel
 from workbench.review.store import (
     DECISIONS,
@@ -61,6 +62,7 @@ __all__ = [
     "ChainReport",
     "Decision",
     "ImportResult",
+    "OutreachResult",
     "ReviewImportError",
     "ReviewPanel",
     "ReviewStore",
@@ -68,6 +70,7 @@ __all__ = [
     "decision_hash",
     "default_key_path",
     "export_list_file",
+    "export_outreach",
     "export_review_workbook",
     "import_review_workbook",
     "item_key_expr",

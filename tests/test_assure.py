@@ -1,0 +1,304 @@
+"""`workbench assure`: a clean run passes; each kind of breach fails the check that names it."""
+
+from __future__ import annotations
+
+import doctest
+import shutil
+import sqlite3
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import workbench.assure as assure_module
+from workbench.assure import (
+    CHAIN,
+    LISTS_PENDING,
+    MODES,
+    OUTREACH_TRACED,
+    SHAREABLE,
+    AssuranceReport,
+    Check,
+    assure,
+    format_report,
+)
+from workbench.errors import WorkbenchError
+from workbench.lists import assess_folder
+from workbench.review import ReviewStore, register_list_file
+from workbench.review.outreach import export_outreach
+from workbench.synth import generate_council, write_council
+
+KEY = bytes(range(32))
+ON = date(2026, 9, 1)
+ALL_CHECKS = [LISTS_PENDING, OUTREACH_TRACED, CHAIN, MODES, SHAREABLE]
+
+
+@dataclass(frozen=True)
+class Run:
+    folder: Path
+    store: Path
+    listed: Path
+    outreach: Path
+    shareable: Path
+
+    def report(self, store: bool = True) -> AssuranceReport:
+        return assure([self.folder], store=self.store if store else None)
+
+
+def _lock(folder: Path) -> None:
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o700 if path.is_dir() else 0o600)
+
+
+def build_run(root: Path) -> Run:
+    """A synthetic council assessed, reviewed (3 contact, 1 defer) and its outreach exported,
+    in a run folder laid out as the demo lays one out."""
+    folder = root / "run"
+    restricted = folder / "restricted"
+    write_council(generate_council(1000, 11, ON), restricted / "data", "csv")
+    result = assess_folder(
+        restricted / "data",
+        initiative="two_year_old",
+        term_start=ON,
+        as_of=ON,
+        out=restricted / "two_year_old.csv",
+    )
+    _lock(restricted)
+    shareable = folder / "shareable"
+    shareable.mkdir()
+    by_tier = result.candidates.group_by("tier").len("children").sort("tier")
+    by_tier.write_csv(shareable / "two_year_old_by_tier.csv")
+    (shareable / "summary.md").write_text("# Candidates\n\n| tier | children |\n|---|---|\n")
+    store_path = root / "store" / "review.sqlite"
+    outreach = restricted / "outreach.csv"
+    with ReviewStore(store_path) as store:
+        list_id, _ = register_list_file(store, result.out, KEY)
+        keys = store.items(list_id)["item_key"].to_list()
+        store.record_decisions(
+            {"list_id": list_id, "item_key": k, "decision": "contact", "reviewer": "A. Officer"}
+            for k in keys[:3]
+        )
+        store.record_decision(list_id, keys[3], "defer", "B. Officer")
+        export_outreach(store, result.out, restricted / "data", outreach, key=KEY, user="A")
+    return Run(folder, store_path, result.out, outreach, shareable)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    return build_run(tmp_path_factory.mktemp("assure"))
+
+
+@pytest.fixture
+def run(built: Run, tmp_path: Path) -> Iterator[Run]:
+    """A fresh copy of the clean run (modes kept) for a test to break."""
+    root = built.folder.parent
+    shutil.copytree(root, tmp_path / "copy")
+
+    def moved(path: Path) -> Path:
+        return tmp_path / "copy" / path.relative_to(root)
+
+    yield Run(
+        *(
+            moved(p)
+            for p in (built.folder, built.store, built.listed, built.outreach, built.shareable)
+        )
+    )
+
+
+def failed(report: AssuranceReport) -> list[str]:
+    return [check.name for check in report.checks if not check.ok]
+
+
+def test_a_clean_run_passes_every_check(run: Run):
+    report = run.report()
+    assert [c.name for c in report.checks] == ALL_CHECKS
+    assert report.ok, format_report(report)
+    assert report.check(LISTS_PENDING).detail == "1 list(s), every row pending_review"
+    assert report.check(OUTREACH_TRACED).detail == (
+        "1 export(s), 3 row(s), each on a named reviewer's latest contact decision"
+    )
+    assert report.check(CHAIN).detail.startswith("4 decisions, chain intact; head ")
+    assert report.check(SHAREABLE).detail == ("2 shareable file(s) scanned, no personal data found")
+    assert format_report(report).splitlines()[-1] == "All 5 checks passed."
+
+
+def test_a_list_row_edited_to_contacted_fails_the_lists_check(run: Run):
+    frame = pl.read_csv(run.listed, infer_schema=False)
+    edited = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 1)
+        .then(pl.lit("contacted"))
+        .otherwise(pl.col("review_status"))
+        .alias("review_status")
+    )
+    edited.write_csv(run.listed)
+    report = run.report()
+    assert failed(report) == [LISTS_PENDING]
+    assert report.check(LISTS_PENDING).detail == (
+        f"{run.listed} row 3: review_status is 'contacted'; a list never records a decision "
+        "(only the review store does), so every row must be pending_review"
+    )
+
+
+def test_a_forged_decision_id_in_an_outreach_export_fails_the_outreach_check(run: Run):
+    frame = pl.read_csv(run.outreach, infer_schema=False)
+    forged = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit("d-" + "0" * 32))
+        .otherwise(pl.col("decision_id"))
+        .alias("decision_id")
+    )
+    forged.write_csv(run.outreach)
+    report = run.report()
+    assert failed(report) == [OUTREACH_TRACED]
+    assert report.check(OUTREACH_TRACED).detail.splitlines() == [
+        f"{run.outreach} row 2: decision_id 'd-{'0' * 32}' is not in the store",
+        f"{run.outreach}.outreach.json: its decision ids are not those of the rows of outreach.csv",
+    ]
+
+
+def test_a_later_correction_makes_an_earlier_outreach_export_fail(run: Run):
+    contacted = pl.read_csv(run.outreach, infer_schema=False).row(0, named=True)
+    with ReviewStore(run.store) as store:
+        store.record_decision(contacted["list_id"], contacted["item_key"], "defer", "A. Officer")
+    report = run.report()
+    assert failed(report) == [OUTREACH_TRACED]
+    assert "is no longer the child's latest outcome decision (a later one says defer)" in (
+        report.check(OUTREACH_TRACED).detail
+    )
+
+
+def test_outreach_found_without_a_store_fails_as_untraceable(run: Run):
+    report = run.report(store=False)
+    assert failed(report) == [OUTREACH_TRACED]
+    assert report.check(CHAIN).detail == "not checked: no store given"
+
+
+def edit_behind_the_stores_back(path: Path, statement: str) -> None:
+    """Drop the append-only trigger with raw sqlite3, change a row, put the trigger back."""
+    conn = sqlite3.connect(path)
+    trigger = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'decisions_no_update'"
+    ).fetchone()[0]
+    conn.execute("DROP TRIGGER decisions_no_update")
+    conn.execute(statement)
+    conn.execute(trigger)
+    conn.commit()
+    conn.close()
+
+
+def test_a_decision_edited_directly_in_sqlite_fails_the_chain_check(run: Run):
+    edit_behind_the_stores_back(
+        run.store, "UPDATE decisions SET reviewer = 'C. Nobody' WHERE decision = 'defer'"
+    )
+    report = run.report()
+    assert failed(report) == [CHAIN]
+    assert report.check(CHAIN).detail == (
+        f"{run.store}: seq 4: its fields do not match its hash (it was edited after recording)"
+    )
+
+
+def test_decisions_removed_from_the_end_with_the_counter_rewound_fail_the_chain_check(run: Run):
+    conn = sqlite3.connect(run.store)
+    conn.execute("DROP TRIGGER decisions_no_delete")
+    conn.execute("DELETE FROM decisions WHERE seq = 4")
+    conn.execute("UPDATE sqlite_sequence SET seq = 3 WHERE name = 'decisions'")
+    conn.commit()
+    conn.close()
+    report = run.report()
+    assert failed(report) == [CHAIN]
+    assert report.check(CHAIN).detail == (
+        f"{run.outreach}.outreach.json: the chain head recorded at export is no longer in the "
+        "store's chain (decisions were removed since)"
+    )
+
+
+@pytest.mark.parametrize("which", ["listed", "outreach", "data", "store"])
+def test_a_restricted_file_readable_by_others_fails_the_modes_check(run: Run, which: str):
+    target = {
+        "listed": run.listed,
+        "outreach": run.outreach,
+        "data": run.folder / "restricted" / "data" / "people.csv",
+        "store": run.store,
+    }[which]
+    target.chmod(0o644)
+    report = run.report()
+    assert failed(report) == [MODES]
+    assert report.check(MODES).detail == (
+        f"{target}: mode 0644; expected 0600 (owner only). Run `chmod 600 {target}`"
+    )
+
+
+def test_a_restricted_folder_open_to_others_fails_the_modes_check(run: Run):
+    folder = run.folder / "restricted"
+    folder.chmod(0o755)
+    report = run.report()
+    assert failed(report) == [MODES]
+    assert report.check(MODES).detail.startswith(f"{folder}: mode 0755; expected 0700")
+
+
+def person_id(run: Run) -> str:
+    return pl.read_csv(run.listed, infer_schema=False)["person_id"].drop_nulls()[0]
+
+
+@pytest.mark.parametrize(
+    ("cell", "kind"),
+    [
+        (lambda run: "TN123456C", "a National Insurance number"),
+        (lambda run: "FQ1 1AA", "a full postcode"),
+        (lambda run: "pk_" + "ab" * 12, "a pseudonymous key"),
+        (person_id, "a person or record id from the run's lists"),
+    ],
+)
+def test_a_shareable_csv_holding_personal_data_fails_the_shareable_check(run: Run, cell, kind):
+    leak = run.shareable / "by_area.csv"
+    leak.write_text(f"area,children\nNorth,12\n{cell(run)},15\n")
+    report = run.report()
+    assert failed(report) == [SHAREABLE]
+    assert report.check(SHAREABLE).detail == f"{leak} line 3: {kind}"
+
+
+def test_a_childs_name_from_an_outreach_export_in_a_shareable_page_fails(run: Run):
+    child = pl.read_csv(run.outreach, infer_schema=False).row(0, named=True)
+    page = run.shareable / "notes.html"
+    page.write_text(f"<p>Called {child['child_forename']} {child['child_surname']}'s family</p>")
+    report = run.report()
+    assert failed(report) == [SHAREABLE]
+    assert report.check(SHAREABLE).detail == (
+        f"{page} line 1: a child's name from an outreach export"
+    )
+
+
+def test_the_findings_never_repeat_the_personal_data_found(run: Run):
+    (run.shareable / "leak.csv").write_text("nino\nTN123456C\n")
+    assert "TN123456C" not in format_report(run.report())
+
+
+def test_a_folder_without_a_list_fails_and_a_missing_path_is_refused(tmp_path: Path):
+    assert failed(assure([tmp_path], store=None)) == [LISTS_PENDING]
+    with pytest.raises(WorkbenchError, match="does not exist"):
+        assure([tmp_path / "nowhere"], store=None)
+    with pytest.raises(WorkbenchError, match="no review store there"):
+        assure([tmp_path], store=tmp_path / "missing.sqlite")
+
+
+def test_format_report_names_each_failure_and_indents_its_findings():
+    report = AssuranceReport(
+        [Check("first", True, "fine"), Check("second", False, "one\ntwo")], (Path("run"),)
+    )
+    assert format_report(report) == (
+        "Assurance of: run\nPASS  first: fine\nFAIL  second: one\n      two\n1 of 2 checks failed."
+    )
+
+
+def test_docstring_examples_run():
+    assert doctest.testmod(assure_module).failed == 0
+
+
+def test_modes_are_what_the_workbench_writes(built: Run):
+    """The clean run's own files: the list and the outreach export are 0600 as written."""
+    assert stat.S_IMODE(built.outreach.stat().st_mode) == 0o600
+    assert stat.S_IMODE(built.listed.stat().st_mode) == 0o600

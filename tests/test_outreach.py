@@ -1,0 +1,346 @@
+"""Outreach only after review: contact details for exactly the children decided `contact`."""
+
+from __future__ import annotations
+
+import doctest
+import json
+import sqlite3
+import stat
+import tempfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import workbench.review.outreach as outreach_module
+from workbench.errors import UsageError, WorkbenchError
+from workbench.review import ReviewStore, pseudonym, register_list_file
+from workbench.review.outreach import OUTREACH_COLUMNS, export_outreach
+from workbench.run import input_hashes
+
+KEY = bytes(range(32))
+RUN = "r-outreach0001"
+RULE_SET = "two_year_old@2026.11.1"
+K = {name: pseudonym("person", name, KEY) for name in ("P1", "P4", "P6")}
+K |= {name: pseudonym("dwp", name, KEY) for name in ("D8", "D9")}
+
+PEOPLE = """\
+person_id,household_id,forename,surname,date_of_birth,nino,address_line_1,postcode,role
+P1,H1,Amy,Adams,2024-03-10,,1 Oak Road,FQ1 1AA,child
+P2,H1,Beth,Adams,1990-01-01,TN123456C,1 Oak Road,FQ1 1AA,parent_carer
+P3,H1,Carl,Adams,1989-05-05,,1 Oak Road,FQ1 1AA,parent_carer
+P4,H2,Dan,Brown,2024-06-01,,2 Elm Street,FQ2 2BB,child
+P5,H2,Eve,Brown,1995-02-02,,2 Elm Street,FQ2 2BB,parent_carer
+P6,H3,Finn,Cole,2024-01-20,,3 Ash Lane,FQ3 3CC,child
+P7,H3,Gwen,Cole,1950-01-01,,3 Ash Lane,FQ3 3CC,other
+"""
+BENEFITS = """\
+award_id,person_id,benefit,start_date,end_date,net_earned_income,gross_income
+A1,P2,income_support,2025-01-01,,,
+"""
+DWP_LIST = """\
+record_id,child_forename,child_surname,child_date_of_birth,parent_forename,parent_surname,parent_nino,address_line_1,postcode
+D8,Hana,Irwin,2024-02-02,Ida,Irwin,,8 Fir Close,FQ8 8HH
+D9,Jon,Kay,2024-04-04,Kim,Kay,,9 Yew Way,FQ9 9JJ
+"""
+LIST_HEADER = (
+    "person_id,dwp_record_id,initiative,tier,reason_codes,eligible_from,already_funded,"
+    "review_status,eligible_to,evidence,link_needs_review,rule_set,run_id"
+)
+LIST_ROWS = [
+    "P1,,two_year_old,likely,income_support,2026-04-01,false,pending_review,2027-04-01,"
+    "income_support: award A1 of parent/carer P2,false",
+    "P4,,two_year_old,possible,,2026-09-01,false,pending_review,2027-09-01,,false",
+    "P6,,two_year_old,likely,looked_after,2026-04-01,false,pending_review,2027-04-01,,false",
+    ",D8,two_year_old,likely,dwp_list,2026-04-01,false,pending_review,2027-04-01,"
+    "dwp_list: DWP list row D8,true",
+    ",D9,two_year_old,likely,dwp_list,2026-09-01,false,pending_review,2027-09-01,"
+    "dwp_list: DWP list row D9,false",
+]
+
+
+def write_run(folder: Path) -> tuple[Path, Path]:
+    """A data folder and the list (with its manifest) `assess` would have written from it."""
+    data = folder / "data"
+    data.mkdir(parents=True)
+    for name, text in {"people": PEOPLE, "benefits": BENEFITS, "dwp_list": DWP_LIST}.items():
+        (data / f"{name}.csv").write_text(text)
+    listed = folder / "two_year_old.csv"
+    rows = [f"{row},{RULE_SET},{RUN}" for row in LIST_ROWS]
+    listed.write_text("\n".join([LIST_HEADER, *rows]) + "\n")
+    listed.chmod(0o600)
+    manifest = {
+        "run_id": RUN,
+        "command": "assess",
+        "rule_set": RULE_SET,
+        "parameters": {"initiative": "two_year_old", "as_of": "2026-09-01"},
+        "inputs": input_hashes(sorted(data.glob("*.csv"))),
+        "review_status": "every row pending_review: no decision has been made",
+    }
+    manifest_path = listed.with_name(listed.name + ".manifest.json")
+    manifest_path.write_text(json.dumps(manifest))
+    manifest_path.chmod(0o600)
+    return data, listed
+
+
+@pytest.fixture
+def run(tmp_path: Path):
+    data, listed = write_run(tmp_path / "run")
+    with ReviewStore(tmp_path / "store" / "review.sqlite") as store:
+        list_id, _ = register_list_file(store, listed, KEY)
+        yield store, list_id, data, listed, tmp_path / "run" / "outreach.csv"
+
+
+def decide(store: ReviewStore, list_id: str, *decisions: tuple[str, str, str | None]) -> dict:
+    recorded = store.record_decisions(
+        {
+            "list_id": list_id,
+            "item_key": K[who],
+            "decision": what,
+            "reviewer": "A. Officer",
+            "reason": why,
+        }
+        for who, what, why in decisions
+    )
+    return {d.item_key: d for d in recorded}
+
+
+def export(run, **options):
+    store, _, data, listed, out = run
+    return export_outreach(store, listed, data, out, key=KEY, user="A. Officer", **options)
+
+
+def test_a_list_with_no_decisions_at_all_is_refused_and_nothing_written(run):
+    with pytest.raises(WorkbenchError, match="no decision has been recorded about any child"):
+        export(run)
+    assert not run[4].exists()
+
+
+def test_a_list_never_registered_for_review_is_refused(tmp_path: Path):
+    data, listed = write_run(tmp_path / "run")
+    with (
+        ReviewStore(tmp_path / "review.sqlite") as store,
+        pytest.raises(WorkbenchError, match="is not in the review store"),
+    ):
+        export_outreach(store, listed, data, tmp_path / "o.csv", key=KEY, user="A")
+
+
+def test_only_rows_whose_latest_decision_is_contact_are_exported_with_their_decisions(run):
+    store, list_id, *_ = run
+    recorded = decide(
+        store,
+        list_id,
+        ("P1", "contact", None),
+        ("P4", "not_eligible", "income above the limit"),
+        ("P6", "defer", None),
+        ("D9", "contact", None),
+    )
+    result = export(run)
+    written = pl.read_csv(result.out, infer_schema=False)
+    assert written.columns == list(OUTREACH_COLUMNS)
+    one, nine = recorded[K["P1"]], recorded[K["D9"]]
+    assert written.rows() == [
+        (
+            list_id,
+            K["P1"],
+            "P1",
+            None,
+            "Amy",
+            "Adams",
+            "2024-03-10",
+            "Beth Adams; Carl Adams",
+            "1 Oak Road",
+            "FQ1 1AA",
+            "contact",
+            one.decision_id,
+            "A. Officer",
+            one.decided_at,
+            None,
+        ),
+        (
+            list_id,
+            K["D9"],
+            None,
+            "D9",
+            "Jon",
+            "Kay",
+            "2024-04-04",
+            "Kim Kay",
+            "9 Yew Way",
+            "FQ9 9JJ",
+            "contact",
+            nine.decision_id,
+            "A. Officer",
+            nine.decided_at,
+            None,
+        ),
+    ]
+    assert (result.listed, result.decided, result.exported) == (5, 4, 2)
+    assert result.decision_ids == tuple(sorted([one.decision_id, nine.decision_id]))
+
+
+def test_a_child_without_a_parent_carer_is_exported_with_none_named(run):
+    store, list_id, *_ = run
+    decide(store, list_id, ("P6", "contact", None))
+    written = pl.read_csv(export(run).out, infer_schema=False)
+    assert written.select("person_id", "child_forename", "parent_carers").rows() == [
+        ("P6", "Finn", None)
+    ]
+
+
+def test_a_later_defer_correction_removes_the_row(run):
+    store, list_id, *_ = run
+    decide(store, list_id, ("P1", "contact", None), ("D9", "contact", None))
+    decide(store, list_id, ("P1", "defer", None))
+    written = pl.read_csv(export(run).out, infer_schema=False)
+    assert written["item_key"].to_list() == [K["D9"]]
+
+
+def test_a_link_decision_does_not_undo_a_contact_decision(run):
+    store, list_id, *_ = run
+    decide(store, list_id, ("P1", "contact", None), ("P1", "link_confirmed", None))
+    written = pl.read_csv(export(run).out, infer_schema=False)
+    assert written["item_key"].to_list() == [K["P1"]]
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        [],
+        [("D8", "link_rejected", "another child")],
+        [("D8", "link_confirmed", None), ("D8", "link_rejected", "checked again: no")],
+    ],
+)
+def test_a_clerical_dwp_row_without_a_standing_link_confirmed_is_never_exported(run, link):
+    store, list_id, *_ = run
+    decide(store, list_id, ("D8", "contact", None), *link)
+    result = export(run)
+    assert (result.exported, result.held_back_unconfirmed_link) == (0, 1)
+    assert pl.read_csv(result.out).height == 0
+    counts = json.loads(result.sidecar.read_text())["counts"]
+    assert (counts["exported"], counts["held_back_unconfirmed_link"]) == (0, 1)
+
+
+def test_a_clerical_dwp_row_with_link_confirmed_is_exported_with_both_decisions(run):
+    store, list_id, *_ = run
+    recorded = decide(store, list_id, ("D8", "link_confirmed", None))
+    contact = decide(store, list_id, ("D8", "contact", None))[K["D8"]]
+    result = export(run)
+    written = pl.read_csv(result.out, infer_schema=False)
+    assert written.select(
+        "dwp_record_id", "child_forename", "parent_carers", "decision_id", "link_decision_id"
+    ).rows() == [("D8", "Hana", "Ida Irwin", contact.decision_id, recorded[K["D8"]].decision_id)]
+    assert result.held_back_unconfirmed_link == 0
+
+
+def test_export_and_sidecar_are_owner_only_and_the_sidecar_holds_no_personal_data(run):
+    store, list_id, *_ = run
+    decide(store, list_id, ("P1", "contact", None))
+    result = export(run)
+    assert stat.S_IMODE(result.out.stat().st_mode) == 0o600
+    assert stat.S_IMODE(result.sidecar.stat().st_mode) == 0o600
+    assert result.sidecar.name == "outreach.csv.outreach.json"
+    text = result.sidecar.read_text()
+    for personal in ("P1", "Amy", "Adams", "Oak", "FQ1", "2024-03-10", K["P1"]):
+        assert personal not in text
+    record = json.loads(text)
+    assert record["list_id"] == list_id and record["run_id"] == RUN
+    assert record["decision_ids"] == list(result.decision_ids)
+    assert record["counts"] == {
+        "listed": 5,
+        "decided": 1,
+        "by_latest_outcome": {"contact": 1, "not_eligible": 0, "already_in_touch": 0, "defer": 0},
+        "exported": 1,
+        "held_back_unconfirmed_link": 0,
+    }
+    assert record["chain_head"] == store.verify_chain().head
+    assert not list(result.out.parent.glob(".*partial"))
+
+
+def test_the_export_is_logged_without_personal_data(run):
+    store, list_id, *_ = run
+    decide(store, list_id, ("P1", "contact", None))
+    export(run)
+    last = store.access_log().row(-1, named=True)
+    assert (last["user"], last["command"]) == ("A. Officer", "review outreach")
+    assert last["detail"] == (
+        f"list {list_id}: 1 exported to outreach.csv, 0 held back (unconfirmed link)"
+    )
+
+
+def test_data_that_is_not_the_lists_own_is_refused(run):
+    store, list_id, data, *_ = run
+    decide(store, list_id, ("P1", "contact", None))
+    (data / "people.csv").write_text(PEOPLE.replace("1 Oak Road", "7 New Road"))
+    with pytest.raises(
+        WorkbenchError, match=r"is not the file the list two_year_old\.csv was made"
+    ):
+        export(run)
+
+
+def test_an_existing_export_is_not_overwritten_unless_asked(run):
+    store, list_id, *_, out = run
+    decide(store, list_id, ("P1", "contact", None))
+    out.write_text("earlier export")
+    with pytest.raises(UsageError, match="already exists"):
+        export(run)
+    assert export(run, overwrite=True).exported == 1
+
+
+def test_a_broken_decision_chain_is_refused(run):
+    store, list_id, *_ = run
+    decide(store, list_id, ("P1", "defer", None))
+    conn = sqlite3.connect(store.path)
+    conn.execute("DROP TRIGGER decisions_no_update")
+    conn.execute("UPDATE decisions SET decision = 'contact'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(WorkbenchError, match="decision chain does not verify"):
+        export(run)
+
+
+def test_docstring_examples_run():
+    assert doctest.testmod(outreach_module).failed == 0
+
+
+LINK_NEEDS_REVIEW = {"D8"}
+STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(["P1", "P4", "P6", "D8", "D9"]),
+        st.sampled_from(["contact", "defer", "already_in_touch", "link_confirmed"]),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=STEPS)
+def test_exported_children_are_exactly_those_a_person_last_decided_to_contact(steps):
+    latest: dict[str, str] = {}
+    confirmed: set[str] = set()
+    for who, what in steps:
+        if what == "link_confirmed":
+            confirmed.add(who)
+        else:
+            latest[who] = what
+    expected = {
+        K[who]
+        for who, what in latest.items()
+        if what == "contact" and (who not in LINK_NEEDS_REVIEW or who in confirmed)
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        data, listed = write_run(Path(folder) / "run")
+        with ReviewStore(Path(folder) / "review.sqlite") as store:
+            list_id, _ = register_list_file(store, listed, KEY)
+            decide(store, list_id, *[(who, what, None) for who, what in steps])
+            result = export_outreach(
+                store, listed, data, Path(folder) / "o.csv", key=KEY, user="A. Officer"
+            )
+            exported = set(pl.read_csv(result.out, infer_schema=False)["item_key"].to_list())
+    assert exported == expected
+    assert result.held_back_unconfirmed_link == int(
+        latest.get("D8") == "contact" and "D8" not in confirmed
+    )

@@ -1,0 +1,476 @@
+"""The checks an auditor runs on a run folder and the decision store: `workbench assure`.
+
+The workbench proposes; people decide. :func:`assure` proves it for the files under the paths
+given (run folders, lists, outreach exports) and, with ``store``, the review store:
+
+1. **lists claim no decision**: every candidate list (a file beside a ``.manifest.json`` whose
+   command is ``assess``) says ``review_status = pending_review`` on every row.
+2. **outreach traced to decisions**: every row of every outreach export (a file beside an
+   ``.outreach.json``) rests on a decision in the store that is ``contact``, about that child
+   on that list, still the child's latest outcome decision, by the named reviewer; a link it
+   relies on is the child's latest link decision and ``link_confirmed``.
+3. **decision chain intact**: the store's hash chain verifies, and the chain head each outreach
+   export recorded is still in the chain (no decision removed since).
+4. **restricted files owner-only**: lists, manifests, outreach exports, workbooks and anything
+   under a ``restricted/`` folder have no group or other permissions (0600; folders 0700).
+5. **shareable outputs hold no personal data**: files under a ``shareable/`` folder hold no
+   NINO, full postcode, pseudonymous key, person or record id of the lists found, nor a
+   name from an outreach export. Findings name the file, line and kind, never the value.
+
+Example
+-------
+>>> import tempfile
+>>> report = assure([Path(tempfile.mkdtemp())], store=None)
+>>> report.ok, [c.name for c in report.checks if not c.ok]
+(False, ['lists claim no decision'])
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from workbench.clean import NINO_PATTERN
+from workbench.errors import WorkbenchError
+from workbench.review.lists import MANIFEST_SUFFIX
+from workbench.review.outreach import SIDECAR_SUFFIX
+from workbench.review.store import GENESIS_HASH, LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
+
+__all__ = [
+    "CHAIN",
+    "LISTS_PENDING",
+    "MODES",
+    "OUTREACH_TRACED",
+    "SHAREABLE",
+    "AssuranceReport",
+    "Check",
+    "assure",
+    "format_report",
+]
+
+LISTS_PENDING = "lists claim no decision"
+OUTREACH_TRACED = "outreach traced to decisions"
+CHAIN = "decision chain intact"
+MODES = "restricted files owner-only"
+SHAREABLE = "shareable outputs hold no personal data"
+
+PENDING = "pending_review"
+RESTRICTED_DIR, SHAREABLE_DIR = "restricted", "shareable"
+GROUP_OTHER_BITS = 0o077
+MAX_SHOWN = 10
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".md", ".html", ".htm", ".json", ".svg", ".xml")
+_NINO = re.compile(r"\b" + NINO_PATTERN.strip("^$") + r"\b")
+_POSTCODE = re.compile(r"\b(?:GIR 0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})\b")
+_PSEUDONYM = re.compile(r"\bpk_[0-9a-f]{24}\b")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+_EVIDENCE_PERSON = re.compile(r"of parent/carer ([A-Za-z0-9_-]+)")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check's verdict and what it found (files, rows and kinds; never personal data)."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class AssuranceReport:
+    """Every check run; ``ok`` when all passed."""
+
+    checks: list[Check]
+    paths: tuple[Path, ...] = ()
+    store: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    def check(self, name: str) -> Check:
+        """The check called ``name``."""
+        return next(c for c in self.checks if c.name == name)
+
+
+@dataclass
+class _Run:
+    """What was found under the paths."""
+
+    files: list[Path] = field(default_factory=list)
+    dirs: list[Path] = field(default_factory=list)
+    lists: list[Path] = field(default_factory=list)
+    manifests: list[Path] = field(default_factory=list)
+    outreach: list[Path] = field(default_factory=list)
+    sidecars: list[Path] = field(default_factory=list)
+
+
+# --- finding the files -----------------------------------------------------------------------
+def _walk(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    files: set[Path] = set()
+    dirs: set[Path] = set()
+    for path in paths:
+        if not path.exists():
+            raise WorkbenchError(f"{path}: does not exist; expected a run folder or a file of one")
+        if path.is_file():
+            files.add(path)
+            continue
+        dirs.add(path)
+        for found in path.rglob("*"):
+            (dirs if found.is_dir() else files).add(found)
+    return sorted(files), sorted(dirs)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _find(paths: Iterable[Path]) -> _Run:
+    run = _Run()
+    run.files, run.dirs = _walk(paths)
+    for path in run.files:
+        if path.name.endswith(MANIFEST_SUFFIX):
+            run.manifests.append(path)
+            record = _read_json(path) or {}
+            listed = path.with_name(path.name.removesuffix(MANIFEST_SUFFIX))
+            if record.get("command") == "assess" and listed.exists():
+                run.lists.append(listed)
+        elif path.name.endswith(SIDECAR_SUFFIX):
+            run.sidecars.append(path)
+            exported = path.with_name(path.name.removesuffix(SIDECAR_SUFFIX))
+            if exported.exists():
+                run.outreach.append(exported)
+    return run
+
+
+def _shown(problems: list[str]) -> str:
+    lines = problems[:MAX_SHOWN]
+    if len(problems) > MAX_SHOWN:
+        lines.append(f"... and {len(problems) - MAX_SHOWN} more")
+    return "\n".join(lines)
+
+
+def _read_table(path: Path, columns: list[str] | None = None) -> pl.DataFrame:
+    if path.suffix.lower() == ".parquet":
+        return pl.read_parquet(path, columns=columns)
+    return pl.read_csv(path, columns=columns, infer_schema=False)
+
+
+# --- 1. lists ------------------------------------------------------------------------------
+def _list_problems(path: Path) -> list[str]:
+    try:
+        frame = _read_table(path)
+    except (OSError, pl.exceptions.PolarsError) as error:
+        return [f"{path}: cannot be read ({type(error).__name__})"]
+    if "review_status" not in frame.columns:
+        return [f"{path}: has no review_status column; a list written by assess has one"]
+    wrong = frame.with_row_index("row", offset=2).filter(
+        pl.col("review_status").cast(pl.String).fill_null("") != PENDING
+    )
+    return [
+        f"{path} row {row}: review_status is {status!r}; a list never records a decision "
+        "(only the review store does), so every row must be pending_review"
+        for row, status in wrong.select("row", "review_status").iter_rows()
+    ]
+
+
+def _check_lists(run: _Run) -> Check:
+    if not run.lists:
+        return Check(
+            LISTS_PENDING,
+            False,
+            "found no candidate list (a .csv or .parquet beside a .manifest.json written by "
+            "assess) under the paths given; point assure at a run folder",
+        )
+    problems = [p for path in run.lists for p in _list_problems(path)]
+    if problems:
+        return Check(LISTS_PENDING, False, _shown(problems))
+    return Check(LISTS_PENDING, True, f"{len(run.lists)} list(s), every row pending_review")
+
+
+# --- 2. outreach ---------------------------------------------------------------------------
+def _latest_ids(decisions: pl.DataFrame, among: tuple[str, ...]) -> dict[tuple[str, str], str]:
+    latest = (
+        decisions.filter(pl.col("decision").is_in(among))
+        .sort("seq")
+        .group_by("list_id", "item_key")
+        .agg(pl.col("decision_id").last())
+    )
+    return {(a, b): c for a, b, c in latest.iter_rows()}
+
+
+def _row_problems(
+    where: str, row: dict[str, Any], by_id: dict[str, dict[str, Any]], latest: dict, link: dict
+) -> Iterator[str]:
+    child = (row.get("list_id") or "", row.get("item_key") or "")
+    stored = by_id.get(row.get("decision_id") or "")
+    if stored is None:
+        yield f"{where}: decision_id {row.get('decision_id')!r} is not in the store"
+        return
+    if (stored["list_id"], stored["item_key"]) != child:
+        yield f"{where}: decision {stored['decision_id']} is about another child or list"
+    if stored["decision"] != "contact":
+        yield f"{where}: decision {stored['decision_id']} is {stored['decision']}, not contact"
+    if latest.get(child) != stored["decision_id"]:
+        newer = by_id.get(latest.get(child, ""), {}).get("decision", "?")
+        yield (
+            f"{where}: decision {stored['decision_id']} is no longer the child's latest "
+            f"outcome decision (a later one says {newer}); do not contact from this file"
+        )
+    if not stored["reviewer"].strip() or (row.get("reviewer") or "") != stored["reviewer"]:
+        yield f"{where}: the reviewer named does not match the store's decision"
+    link_id = row.get("link_decision_id")
+    if link_id:
+        linked = by_id.get(link_id)
+        if linked is None or linked["decision"] != "link_confirmed" or link.get(child) != link_id:
+            yield f"{where}: link decision {link_id!r} is not the child's latest link_confirmed"
+
+
+def _sidecar_problems(exported: Path, frame: pl.DataFrame) -> list[str]:
+    sidecar = exported.with_name(exported.name + SIDECAR_SUFFIX)
+    record = _read_json(sidecar)
+    if record is None:
+        return [f"{sidecar}: cannot be read as JSON"]
+    if sorted(record.get("decision_ids", [])) != sorted(frame["decision_id"].to_list()):
+        return [f"{sidecar}: its decision ids are not those of the rows of {exported.name}"]
+    return []
+
+
+def _outreach_problems(path: Path, decisions: pl.DataFrame) -> list[str]:
+    try:
+        frame = pl.read_csv(path, infer_schema=False)
+    except (OSError, pl.exceptions.PolarsError) as error:
+        return [f"{path}: cannot be read as CSV ({type(error).__name__})"]
+    needed = ["list_id", "item_key", "decision_id", "reviewer"]
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        return [f"{path}: lacks column(s) {', '.join(missing)}; not an outreach export"]
+    by_id = {row["decision_id"]: row for row in decisions.iter_rows(named=True)}
+    latest = _latest_ids(decisions, OUTCOME_DECISIONS)
+    link = _latest_ids(decisions, LINK_DECISIONS)
+    problems = []
+    for number, row in enumerate(frame.iter_rows(named=True), start=2):
+        problems += _row_problems(f"{path} row {number}", row, by_id, latest, link)
+    return problems + _sidecar_problems(path, frame)
+
+
+def _check_outreach(run: _Run, store: ReviewStore | None) -> Check:
+    if not run.outreach:
+        return Check(OUTREACH_TRACED, True, "no outreach export found: no family contacted")
+    if store is None:
+        return Check(
+            OUTREACH_TRACED,
+            False,
+            f"{len(run.outreach)} outreach export(s) found but no store given: pass --store "
+            "so each row can be traced to its decision",
+        )
+    decisions = store.decisions()
+    problems = [p for path in run.outreach for p in _outreach_problems(path, decisions)]
+    if problems:
+        return Check(OUTREACH_TRACED, False, _shown(problems))
+    rows = sum(pl.read_csv(p, infer_schema=False).height for p in run.outreach)
+    return Check(
+        OUTREACH_TRACED,
+        True,
+        f"{len(run.outreach)} export(s), {rows} row(s), each on a named reviewer's latest "
+        "contact decision",
+    )
+
+
+# --- 3. chain ------------------------------------------------------------------------------
+def _check_chain(run: _Run, store: ReviewStore | None) -> Check:
+    if store is None:
+        return Check(CHAIN, True, "not checked: no store given")
+    report = store.verify_chain()
+    if not report.ok:
+        return Check(CHAIN, False, f"{store.path}: {report.message}")
+    hashes = set(store.decisions()["hash"].to_list()) | {GENESIS_HASH}
+    problems = []
+    for sidecar in run.sidecars:
+        head = (_read_json(sidecar) or {}).get("chain_head")
+        if head is not None and head not in hashes:
+            problems.append(
+                f"{sidecar}: the chain head recorded at export is no longer in the store's "
+                "chain (decisions were removed since)"
+            )
+    if problems:
+        return Check(CHAIN, False, _shown(problems))
+    return Check(CHAIN, True, f"{report.message}; head {report.head[:12]}")
+
+
+# --- 4. modes ------------------------------------------------------------------------------
+def _is_restricted(path: Path, run: _Run, store_path: Path | None) -> bool:
+    return (
+        RESTRICTED_DIR in path.resolve().parts
+        or path in run.lists
+        or path in run.manifests
+        or path in run.outreach
+        or path in run.sidecars
+        or path.suffix.lower() == ".xlsx"
+        or (store_path is not None and path.resolve() == store_path.resolve())
+    )
+
+
+def _check_modes(run: _Run, store_path: Path | None) -> Check:
+    files = [p for p in run.files if _is_restricted(p, run, store_path)]
+    if store_path is not None and store_path.exists() and store_path not in files:
+        files.append(store_path)
+    dirs = [d for d in run.dirs if RESTRICTED_DIR in d.resolve().parts]
+    problems = []
+    for path, expected in [(f, 0o600) for f in files] + [(d, 0o700) for d in dirs]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & GROUP_OTHER_BITS:
+            problems.append(
+                f"{path}: mode {mode:04o}; expected {expected:04o} (owner only). "
+                f"Run `chmod {expected:o} {path}`"
+            )
+    if problems:
+        return Check(MODES, False, _shown(problems))
+    return Check(MODES, True, f"{len(files)} file(s) and {len(dirs)} folder(s) owner-only")
+
+
+# --- 5. shareable --------------------------------------------------------------------------
+def _known_ids(run: _Run) -> set[str]:
+    """Person and record ids of every list (and outreach export) found."""
+    ids: set[str] = set()
+    for path in [*run.lists, *run.outreach]:
+        try:
+            frame = _read_table(path)
+        except (OSError, pl.exceptions.PolarsError):
+            continue
+        for column in ("person_id", "dwp_record_id"):
+            if column in frame.columns:
+                ids |= set(frame[column].cast(pl.String).drop_nulls().to_list())
+        if "evidence" in frame.columns and frame.schema["evidence"] == pl.String:
+            for text in frame["evidence"].drop_nulls().to_list():
+                ids |= set(_EVIDENCE_PERSON.findall(text))
+    return ids - {""}
+
+
+def _known_names(run: _Run) -> set[str]:
+    """Full names ("Forename Surname") of the children in outreach exports."""
+    names: set[str] = set()
+    for path in run.outreach:
+        frame = pl.read_csv(path, infer_schema=False)
+        if {"child_forename", "child_surname"} <= set(frame.columns):
+            full = frame.select(pl.concat_str("child_forename", "child_surname", separator=" "))
+            names |= set(full.to_series().drop_nulls().to_list())
+    return names
+
+
+def _shareable_text(path: Path) -> str | None:
+    if path.suffix.lower() == ".parquet":
+        return pl.read_parquet(path).write_csv()
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        return path.read_text(encoding="utf-8", errors="replace")
+    return None
+
+
+def _line_findings(line: str, ids: set[str], names: set[str]) -> list[str]:
+    kinds = []
+    if _NINO.search(line):
+        kinds.append("a National Insurance number")
+    if _POSTCODE.search(line):
+        kinds.append("a full postcode")
+    if _PSEUDONYM.search(line):
+        kinds.append("a pseudonymous key")
+    if ids and any(token in ids for token in _TOKEN.findall(line)):
+        kinds.append("a person or record id from the run's lists")
+    if any(name in line for name in names):
+        kinds.append("a child's name from an outreach export")
+    return kinds
+
+
+def _check_shareable(run: _Run) -> Check:
+    files = [p for p in run.files if SHAREABLE_DIR in p.resolve().parts]
+    ids, names = _known_ids(run), _known_names(run)
+    problems, unscanned = [], []
+    for path in files:
+        text = _shareable_text(path)
+        if text is None:
+            unscanned.append(path.name)
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            for kind in _line_findings(line, ids, names):
+                problems.append(f"{path} line {number}: {kind}")
+    if problems:
+        return Check(SHAREABLE, False, _shown(problems))
+    detail = f"{len(files) - len(unscanned)} shareable file(s) scanned, no personal data found"
+    if unscanned:
+        detail += f"; not scanned (not text): {', '.join(sorted(unscanned))}"
+    return Check(SHAREABLE, True, detail)
+
+
+# --- the report ----------------------------------------------------------------------------
+def assure(paths: list[Path], *, store: Path | None = None) -> AssuranceReport:
+    """Run every check on the files under ``paths`` and, when given, the review store.
+
+    Parameters
+    ----------
+    paths
+        Run folders, or files of one (lists, outreach exports, shareable tables).
+    store
+        The review store (SQLite). Without it the decision chain is not checked and any
+        outreach export found fails, as it cannot be traced.
+
+    Returns
+    -------
+    AssuranceReport
+        One :class:`Check` per check, in the order of the module's docstring.
+
+    Raises
+    ------
+    WorkbenchError
+        When a path or the store does not exist, or the store cannot be opened.
+    """
+    paths = [Path(p) for p in paths]
+    run = _find(paths)
+    if store is not None and not Path(store).exists():
+        raise WorkbenchError(f"{store}: no review store there; give --store the store's file")
+    opened = ReviewStore(store) if store is not None else None
+    try:
+        checks = [
+            _check_lists(run),
+            _check_outreach(run, opened),
+            _check_chain(run, opened),
+            _check_modes(run, Path(store) if store is not None else None),
+            _check_shareable(run),
+        ]
+    finally:
+        if opened is not None:
+            opened.close()
+    return AssuranceReport(checks, tuple(paths), Path(store) if store is not None else None)
+
+
+def format_report(report: AssuranceReport) -> str:
+    """The report as text: one line per check (PASS or FAIL), its findings indented below.
+
+    Examples
+    --------
+    >>> print(format_report(AssuranceReport([Check("a check", True, "all well")])))
+    Assurance of: (no paths)
+    PASS  a check: all well
+    All 1 checks passed.
+    """
+    where = ", ".join(str(p) for p in report.paths) or "(no paths)"
+    lines = [f"Assurance of: {where}" + (f" (store {report.store})" if report.store else "")]
+    for check in report.checks:
+        first, *rest = check.detail.splitlines() or [""]
+        lines.append(f"{'PASS' if check.ok else 'FAIL'}  {check.name}: {first}")
+        lines += [f"      {line}" for line in rest]
+    failed = sum(not c.ok for c in report.checks)
+    if failed:
+        lines.append(f"{failed} of {len(report.checks)} checks failed.")
+    else:
+        lines.append(f"All {len(report.checks)} checks passed.")
+    return "\n".join(lines)

@@ -1,0 +1,361 @@
+"""The review app: the review panel served as a web page for early years officers.
+
+`workbench review serve` checks the decision store and the list, writes a one-cell notebook
+and a small JSON configuration into a private folder, and runs Voilà over it: each browser
+page gets its own kernel running :func:`review_app`, which asks for the reviewer's name once
+(or takes it from the sign-in in front of Voilà) and shows :class:`ReviewPanel`. No code is
+shown; Jupyter's token authentication is always on; Voilà listens on localhost unless told
+otherwise. Every page writes to the same SQLite store, whose write transactions and hash
+chain keep simultaneous decisions from being lost or duplicated.
+
+Example
+-------
+>>> reviewer_from_login({"JUPYTERHUB_USER": "a.officer"}, user_header=None)
+'a.officer'
+>>> reviewer_from_login({"HTTP_X_FORWARDED_USER": "b.officer"}, user_header="X-Forwarded-User")
+'b.officer'
+>>> reviewer_from_login({}, user_header=None) is None
+True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import webbrowser
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+import nbformat
+
+from workbench.errors import UsageError, WorkbenchError
+from workbench.review.keys import load_key
+from workbench.review.lists import read_list_file, register_list_file, review_candidates
+from workbench.review.panel import ReviewPanel
+from workbench.review.store import ReviewStore
+
+__all__ = [
+    "APP_NOTEBOOK",
+    "ReviewServer",
+    "prepare_review_app",
+    "review_app",
+    "reviewer_from_login",
+    "serve_review_app",
+    "start_review_app",
+]
+
+APP_NOTEBOOK = "review_app.ipynb"
+APP_CONFIG = "review_app.json"
+HUB_USER_ENV = "JUPYTERHUB_USER"  # set by JupyterHub in each signed-in user's server
+IDLE_KERNEL_SECONDS = 900  # a closed page's kernel (and its memory) is freed after 15 minutes
+STARTUP_SECONDS = 90  # Voilà imports jupyter_server and friends; slow disks take a while
+
+
+def _header_env(header: str) -> str:
+    """The variable Voilà puts a request header in (RFC 3875: ``HTTP_`` + upper, ``-`` as ``_``)."""
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
+def reviewer_from_login(environ: Mapping[str, str], user_header: str | None) -> str | None:
+    """The signed-in user's name, when a sign-in in front of the app gives one.
+
+    The trusted proxy header (only when ``user_header`` is configured) comes first, then
+    JupyterHub's ``JUPYTERHUB_USER``; None means the app asks for the name.
+    """
+    names = [environ.get(_header_env(user_header), "")] if user_header else []
+    names.append(environ.get(HUB_USER_ENV, ""))
+    return next((n.strip() for n in names if n.strip()), None)
+
+
+def _alert(message: str) -> str:
+    return f'<p role="alert" style="color:#b00020">{escape(message)}</p>'
+
+
+def _open_panel(config: Mapping[str, Any], reviewer: str) -> widgets.Widget:
+    store = ReviewStore(_existing_store(Path(config["store"])))
+    listed = read_list_file(config["list_file"])
+    panel = ReviewPanel(
+        store, config["list_id"], listed.candidates, reviewer=reviewer, key=load_key()
+    )
+    _sync_on_change(panel.reason_text)
+    return panel.widget
+
+
+def _sync_on_change(text: widgets.Text | widgets.Textarea) -> None:
+    """Send typed text to the kernel when the field is left, not while typing.
+
+    While typing, ipywidgets holds back value updates until the kernel is idle, but a button
+    click is sent at once: typing fast and pressing Record could store half a reason. A field
+    that syncs on change (when left, which pressing a button does) has no such race.
+    """
+    text.continuous_update = False
+
+
+def review_app(config_path: str | Path) -> widgets.Widget:
+    """The app's page: the reviewer's name (asked once unless the sign-in gives it), then the
+    review panel for the configured store and list.
+
+    Problems (a store that has gone, an unreadable list) are shown on the page, never raised.
+    """
+    config = json.loads(Path(config_path).read_text(encoding="utf-8"))
+    page = widgets.VBox([])
+    heading = widgets.HTML("<h2>Review a candidate list</h2>")
+
+    def show_panel(name: str) -> None:
+        try:
+            panel = _open_panel(config, name)
+        except (WorkbenchError, OSError) as error:
+            message.value = _alert(str(error))
+            return
+        signed = widgets.HTML(f"<p>Signed in as <strong>{escape(name)}</strong>.</p>")
+        page.children = [heading, signed, panel]
+
+    signed_in = reviewer_from_login(os.environ, config.get("user_header"))
+    name = widgets.Text(
+        description="Your name",
+        placeholder="as it should appear on your decisions",
+        style={"description_width": "initial"},
+    )
+    _sync_on_change(name)
+    start = widgets.Button(description="Start reviewing", button_style="primary")
+    message = widgets.HTML()
+
+    def on_start(_: Any) -> None:
+        if not name.value.strip():
+            message.value = _alert("Enter your name: every decision records who made it.")
+        else:
+            show_panel(name.value.strip())
+
+    start.on_click(on_start)
+    intro = widgets.HTML(
+        "<p>Enter your name once: it is recorded with every decision you make on this page.</p>"
+    )
+    page.children = [heading, intro, name, start, message]
+    if signed_in:
+        show_panel(signed_in)
+    return page
+
+
+def _existing_store(path: Path) -> Path:
+    if not path.is_file():
+        raise WorkbenchError(
+            f"{path}: no review store there; expected the store the list was exported with "
+            "(create one with `workbench review export --store ... --list ...`)"
+        )
+    return path
+
+
+@dataclass(frozen=True)
+class AppFiles:
+    """The notebook and configuration Voilà serves, in a private folder."""
+
+    folder: Path
+    notebook: Path
+    config: Path
+    list_id: str
+
+
+def _check_key_fits(store: ReviewStore, list_id: str, candidates: Any, key: bytes) -> None:
+    """Refuse a pseudonym key other than the one the list was registered with."""
+    keys = set(review_candidates(candidates, key)["item_key"].to_list())
+    stored = set(store.items(list_id)["item_key"].to_list())
+    if keys and not keys & stored:
+        raise WorkbenchError(
+            f"list {list_id}: none of its rows match the store's items, so the pseudonym key "
+            "differs from the one it was registered with; set WORKBENCH_KEY or "
+            "WORKBENCH_KEY_FILE to that key"
+        )
+
+
+def prepare_review_app(
+    store: str | Path,
+    list_file: str | Path,
+    *,
+    user_header: str | None = None,
+    folder: str | Path | None = None,
+) -> AppFiles:
+    """Check the store and list, register the list (once), write the app's notebook and config.
+
+    Raises
+    ------
+    WorkbenchError
+        When the store does not exist, the list or its manifest cannot be read, or the
+        pseudonym key is not the one the list was registered with.
+    """
+    store_path = _existing_store(Path(store).expanduser().resolve())
+    list_path = Path(list_file).expanduser().resolve()
+    key = load_key()
+    with ReviewStore(store_path) as opened:
+        list_id, listed = register_list_file(opened, list_path, key)
+        _check_key_fits(opened, list_id, listed.candidates, key)
+    where = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="workbench-review-app-"))
+    where.mkdir(mode=0o700, parents=True, exist_ok=True)
+    config = where / APP_CONFIG
+    record = {
+        "store": str(store_path),
+        "list_file": str(list_path),
+        "list_id": list_id,
+        "user_header": user_header,
+    }
+    config.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    notebook = where / APP_NOTEBOOK
+    cell = nbformat.v4.new_code_cell(
+        f"from workbench.review.app import review_app\n\nreview_app({str(config)!r})"
+    )
+    book = nbformat.v4.new_notebook(
+        cells=[cell],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+    )
+    nbformat.write(book, notebook)
+    return AppFiles(where, notebook, config, list_id)
+
+
+@dataclass
+class ReviewServer:
+    """A running Voilà serving the review app; ``url`` carries the token."""
+
+    process: subprocess.Popen
+    url: str
+    token: str
+    files: AppFiles
+    log: Path | None = field(default=None)
+
+    def stop(self) -> None:
+        """Stop Voilà (its kernels notice their parent has gone and exit)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _voila_command(files: AppFiles, host: str, port: int, token: str) -> list[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(files.notebook),
+        "--no-browser",
+        f"--Voila.ip={host}",
+        f"--port={port}",
+        "--Voila.port_retries=0",  # a busy port is an error, never a silent move elsewhere
+        f"--token={token}",
+        "--VoilaConfiguration.show_tracebacks=False",
+        # Each page holds a kernel; one whose page has closed is shut down after a while.
+        # A page still open is never culled (cull_connected stays False).
+        f"--MappingKernelManager.cull_idle_timeout={IDLE_KERNEL_SECONDS}",
+        "--MappingKernelManager.cull_interval=60",
+    ]
+    header = json.loads(files.config.read_text(encoding="utf-8")).get("user_header")
+    if header:
+        command.append(f"--VoilaConfiguration.http_header_envs={json.dumps([header])}")
+    return command
+
+
+def _wait_until_up(process: subprocess.Popen, base: str, log: Path | None) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            said = log.read_text(encoding="utf-8", errors="replace")[-2000:] if log else ""
+            raise WorkbenchError(
+                f"Voilà stopped while starting (exit {process.returncode}). {said}"
+            )
+        try:
+            with urllib.request.urlopen(base + "login", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answered
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.25)
+    process.terminate()
+    raise WorkbenchError(f"Voilà did not answer at {base} within {STARTUP_SECONDS} s")
+
+
+def start_review_app(
+    store: str | Path,
+    list_file: str | Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8866,
+    token: str | None = None,
+    user_header: str | None = None,
+    log: str | Path | None = None,
+) -> ReviewServer:
+    """Start Voilà serving the review app and return once it answers (see serve_review_app)."""
+    if not 0 < port < 65536:
+        raise UsageError(f"--port must be between 1 and 65535; got {port}")
+    if token is not None and not token.strip():
+        raise UsageError("--token must not be empty: the app is never served without one")
+    files = prepare_review_app(store, list_file, user_header=user_header)
+    token = token or secrets.token_hex(24)
+    log_path = Path(log) if log else None
+    output = log_path.open("ab") if log_path else None
+    process = subprocess.Popen(
+        _voila_command(files, host, port, token),
+        cwd=files.folder,
+        stdout=output,
+        stderr=subprocess.STDOUT if output else None,
+    )
+    if output:
+        output.close()
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = f"http://{shown}:{port}/"
+    _wait_until_up(process, base, log_path)
+    return ReviewServer(process, f"{base}?token={token}", token, files, log_path)
+
+
+def serve_review_app(
+    store: str | Path,
+    list_file: str | Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8866,
+    token: str | None = None,
+    open_browser: bool = False,
+    user_header: str | None = None,
+) -> None:
+    """Serve the review app until interrupted, printing the address (with its token).
+
+    Parameters
+    ----------
+    store
+        An existing review store (SQLite); the app refuses to start without one.
+    list_file
+        A list written by `workbench assess` (with its manifest); registered in the store.
+    host, port
+        Where Voilà listens: localhost by default, so only a sign-in proxy on the same
+        machine (or the officer's own browser) can reach it.
+    token
+        The Jupyter token every request must carry; a random one when None.
+    open_browser
+        Open the address in this machine's browser.
+    user_header
+        A request header set by a trusted sign-in proxy (e.g. ``X-Forwarded-User``) whose
+        value is taken as the reviewer's name.
+    """
+    server = start_review_app(
+        store, list_file, host=host, port=port, token=token, user_header=user_header
+    )
+    print(f"Review app for list {server.files.list_id}: {server.url}", flush=True)
+    print("Keep the address private: its token is the key to the app. Ctrl-C stops.", flush=True)
+    if open_browser:
+        webbrowser.open(server.url)
+    try:
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

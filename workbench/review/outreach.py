@@ -1,0 +1,428 @@
+"""Outreach only after review: contact details for the families a person decided to contact.
+
+:func:`export_outreach` writes the names, date of birth, parents' or carers' names and address
+of each child whose **latest outcome decision** on a list is ``contact``, and of no one else.
+Each row carries the ``decision_id``, ``reviewer`` and ``decided_at`` it rests on, so
+``workbench assure`` can trace every family contacted to a named person's recorded decision.
+
+- A list with no decisions at all is refused: nothing has been reviewed.
+- A child whose link to the DWP list is uncertain (``link_needs_review``) is exported only when
+  the latest link decision is ``link_confirmed``; otherwise it is held back and counted.
+- Contact details come from the same data folder the list was made from (the files' SHA-256
+  must match the list's manifest): a matched child's from ``people`` (the parents and carers
+  as the rule set defines them), a DWP-only child's from the ``dwp_list`` row.
+- The CSV is written owner-only (0600) and atomically, beside ``FILE.outreach.json`` (the list,
+  the decision ids, the counts and the decision chain's head; no personal data). The store's
+  access log records who exported what.
+
+Example
+-------
+>>> from workbench.review.outreach import OUTREACH_COLUMNS
+>>> OUTREACH_COLUMNS[:4]
+('list_id', 'item_key', 'person_id', 'dwp_record_id')
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from workbench.errors import UsageError, WorkbenchError
+from workbench.io import find_table_file, load_folder
+from workbench.review.lists import MANIFEST_SUFFIX, ListFile, read_list_file, review_candidates
+from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
+from workbench.rules import load_rule_set
+from workbench.run import file_sha256
+from workbench.terms import birthday
+
+__all__ = [
+    "OUTREACH_COLUMNS",
+    "OUTREACH_FORMAT",
+    "SIDECAR_SUFFIX",
+    "OutreachResult",
+    "export_outreach",
+    "sidecar_path",
+]
+
+OUTREACH_FORMAT = "workbench-outreach-1"
+SIDECAR_SUFFIX = ".outreach.json"
+CONTACT = "contact"
+LINK_CONFIRMED = "link_confirmed"
+OUTREACH_COLUMNS = (
+    "list_id",
+    "item_key",
+    "person_id",
+    "dwp_record_id",
+    "child_forename",
+    "child_surname",
+    "child_date_of_birth",
+    "parent_carers",
+    "address_line_1",
+    "postcode",
+    "decision",
+    "decision_id",
+    "reviewer",
+    "decided_at",
+    "link_decision_id",
+)
+_DETAIL_COLUMNS = OUTREACH_COLUMNS[4:10]
+_DETAIL_SCHEMA = {
+    "child_forename": pl.String,
+    "child_surname": pl.String,
+    "child_date_of_birth": pl.Date,
+    "parent_carers": pl.String,
+    "address_line_1": pl.String,
+    "postcode": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class OutreachResult:
+    """What an outreach export did.
+
+    ``held_back_unconfirmed_link`` counts children decided ``contact`` but not exported because
+    their uncertain record link has not been confirmed by a ``link_confirmed`` decision.
+    """
+
+    list_id: str
+    out: Path
+    sidecar: Path
+    listed: int
+    decided: int
+    exported: int
+    held_back_unconfirmed_link: int
+    decision_ids: tuple[str, ...]
+
+
+def sidecar_path(out: str | Path) -> Path:
+    """The ``.outreach.json`` written beside an outreach export."""
+    out = Path(out)
+    return out.with_name(out.name + SIDECAR_SUFFIX)
+
+
+# --- which rows ------------------------------------------------------------------------------
+def _stored_list_id(store: ReviewStore, listed: ListFile) -> str:
+    initiative = listed.rule_set.split("@", 1)[0]
+    found = store.lists().filter(
+        (pl.col("run_id") == listed.run_id) & (pl.col("initiative") == initiative)
+    )
+    if found.is_empty():
+        raise WorkbenchError(
+            f"{listed.path}: run {listed.run_id} ({initiative}) is not in the review store "
+            f"{store.path}, so no one has reviewed it; export it for review "
+            "(`workbench review export`) and record decisions first"
+        )
+    return found["list_id"][0]
+
+
+def _check_same_items(store: ReviewStore, list_id: str, shaped: pl.DataFrame, path: Path) -> None:
+    stored = set(store.items(list_id)["item_key"].to_list())
+    if set(shaped["item_key"].to_list()) != stored or shaped.height != len(stored):
+        raise WorkbenchError(
+            f"{path}: its {shaped.height} rows are not the {len(stored)} children of list "
+            f"{list_id} in the store; expected the list file that was registered for review"
+        )
+
+
+def _latest(store: ReviewStore, list_id: str, among: tuple[str, ...], prefix: str) -> pl.DataFrame:
+    return store.latest_decisions(list_id, among=among).select(
+        "item_key",
+        pl.col("decision").alias(f"{prefix}decision"),
+        pl.col("decision_id").alias(f"{prefix}decision_id"),
+        pl.col("reviewer").alias(f"{prefix}reviewer"),
+        pl.col("decided_at").alias(f"{prefix}decided_at"),
+    )
+
+
+def contact_rows(store: ReviewStore, list_id: str, shaped: pl.DataFrame) -> pl.DataFrame:
+    """The list's rows (in list order) with their latest outcome and link decisions, and
+    ``exportable``: latest outcome ``contact`` and, for an uncertain link, ``link_confirmed``."""
+    outcome = _latest(store, list_id, OUTCOME_DECISIONS, "")
+    link = _latest(store, list_id, LINK_DECISIONS, "link_")
+    rows = shaped.join(outcome, on="item_key", how="left", maintain_order="left").join(
+        link, on="item_key", how="left", maintain_order="left"
+    )
+    link_ok = ~pl.col("link_needs_review") | (pl.col("link_decision") == LINK_CONFIRMED)
+    contact = (pl.col("decision") == CONTACT).fill_null(False)
+    return rows.with_columns(
+        (contact & link_ok.fill_null(False)).alias("exportable"),
+        (contact & ~link_ok.fill_null(False)).alias("held_back"),
+        pl.when(pl.col("link_needs_review")).then(pl.col("link_decision_id")),
+    )
+
+
+# --- contact details -------------------------------------------------------------------------
+def _manifest(path: Path) -> dict[str, Any]:
+    return json.loads(path.with_name(path.name + MANIFEST_SUFFIX).read_text(encoding="utf-8"))
+
+
+def _check_inputs(data: Path, listed: ListFile, tables: list[str]) -> None:
+    """The contact details must come from the very files the list was made from."""
+    for table in tables:
+        found = find_table_file(data, table)
+        if found is None:
+            raise WorkbenchError(
+                f"{data}: has no {table} file; expected the data folder the list "
+                f"{listed.path.name} was made from"
+            )
+        if listed.input_hashes.get(found.name) != file_sha256(found):
+            raise WorkbenchError(
+                f"{found}: is not the file the list {listed.path.name} was made from (its "
+                "SHA-256 differs from the list's manifest); give --data the folder of that run"
+            )
+
+
+def _missing(kind: str, wanted: pl.Series, found: pl.Series, source: str) -> None:
+    absent = wanted.filter(~wanted.is_in(found.implode()))
+    if absent.len():
+        raise WorkbenchError(
+            f"{absent.len()} child(ren) to contact have no accepted row in {source} (first "
+            f"{kind} {absent[0]}); check the data folder's quarantine (`workbench validate`)"
+        )
+
+
+def _carers(people: pl.DataFrame, children: pl.DataFrame, initiative: str, as_of: date):
+    """Each child's parents and carers as one text, 'Forename Surname' joined by '; '."""
+    rule = load_rule_set(initiative).parent_carers
+    if "role" in people.columns:
+        carers = people.filter(pl.col("role") == rule.role)
+    else:
+        adult = birthday(pl.col("date_of_birth"), 12 * rule.adult_age_without_role)
+        carers = people.filter(adult <= as_of)
+    return (
+        children.select("person_id", "household_id")
+        .join(
+            carers.select(
+                pl.col("person_id").alias("carer_id"),
+                "household_id",
+                pl.concat_str("forename", "surname", separator=" ").alias("carer_name"),
+            ),
+            on="household_id",
+        )
+        .filter(pl.col("carer_id") != pl.col("person_id"))
+        .sort("person_id", "carer_id")
+        .group_by("person_id", maintain_order=True)
+        .agg(pl.col("carer_name").str.join("; ").alias("parent_carers"))
+    )
+
+
+def _person_details(
+    people: pl.DataFrame, person_ids: pl.Series, initiative: str, as_of: date
+) -> pl.DataFrame:
+    children = people.filter(pl.col("person_id").is_in(person_ids.implode()))
+    _missing("person_id", person_ids, children["person_id"], "people")
+    optional = [
+        (pl.col(c) if c in people.columns else pl.lit(None, pl.String)).alias(c)
+        for c in ("address_line_1", "postcode")
+    ]
+    return (
+        children.select(
+            "person_id",
+            pl.col("forename").alias("child_forename"),
+            pl.col("surname").alias("child_surname"),
+            pl.col("date_of_birth").alias("child_date_of_birth"),
+            *optional,
+        )
+        .join(_carers(people, children, initiative, as_of), on="person_id", how="left")
+        .select("person_id", *_DETAIL_COLUMNS)
+    )
+
+
+def _dwp_details(dwp: pl.DataFrame, record_ids: pl.Series) -> pl.DataFrame:
+    rows = dwp.filter(pl.col("record_id").is_in(record_ids.implode()))
+    _missing("record_id", record_ids, rows["record_id"], "dwp_list")
+    optional = [
+        (pl.col(c) if c in dwp.columns else pl.lit(None, pl.String)).alias(c)
+        for c in ("address_line_1", "postcode")
+    ]
+    return rows.select(
+        pl.col("record_id").alias("dwp_record_id"),
+        "child_forename",
+        "child_surname",
+        "child_date_of_birth",
+        pl.concat_str("parent_forename", "parent_surname", separator=" ").alias("parent_carers"),
+        *optional,
+    )
+
+
+def _with_details(rows: pl.DataFrame, data: Path, listed: ListFile) -> pl.DataFrame:
+    """The exportable rows with their contact details, read from the list's data folder."""
+    people_ids = rows.filter(pl.col("person_id").is_not_null())["person_id"]
+    dwp_ids = rows.filter(pl.col("person_id").is_null())["dwp_record_id"]
+    tables = (["people"] if people_ids.len() else []) + (["dwp_list"] if dwp_ids.len() else [])
+    if not tables:
+        return rows.with_columns(
+            pl.lit(None, dtype).alias(c) for c, dtype in _DETAIL_SCHEMA.items()
+        )
+    _check_inputs(data, listed, tables)
+    loaded = load_folder(
+        data,
+        tables=tables,
+        columns={
+            "people": ("address_line_1", "postcode", "role"),
+            "dwp_list": ("address_line_1", "postcode"),
+        },
+    )
+    parts = []
+    if people_ids.len():
+        parameters = _manifest(listed.path).get("parameters", {})
+        as_of = date.fromisoformat(parameters.get("as_of", datetime.now(UTC).date().isoformat()))
+        initiative = listed.rule_set.split("@", 1)[0]
+        details = _person_details(loaded.tables["people"], people_ids, initiative, as_of)
+        parts.append(rows.filter(pl.col("person_id").is_not_null()).join(details, on="person_id"))
+    if dwp_ids.len():
+        details = _dwp_details(loaded.tables["dwp_list"], dwp_ids)
+        parts.append(rows.filter(pl.col("person_id").is_null()).join(details, on="dwp_record_id"))
+    order = rows.select("item_key").with_row_index("__order")
+    return pl.concat(parts).join(order, on="item_key").sort("__order").drop("__order")
+
+
+# --- writing ---------------------------------------------------------------------------------
+def _private_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Owner-only from the moment it exists, renamed into place when whole."""
+    temporary = path.with_name(f".{path.name}.partial")
+    temporary.unlink(missing_ok=True)
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    try:
+        write(temporary)
+        os.chmod(temporary, 0o600)
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _check_destination(out: Path, overwrite: bool) -> None:
+    if out.suffix.lower() != ".csv":
+        raise UsageError(f"--out must end in .csv; got {out.name!r}")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out: the folder {out.parent} does not exist")
+    if out.exists() and not overwrite:
+        raise UsageError(
+            f"{out} already exists; choose another name, or pass --overwrite to replace it"
+        )
+
+
+def _sidecar(
+    listed: ListFile, list_id: str, rows: pl.DataFrame, exported: pl.DataFrame, chain, user: str
+) -> dict[str, Any]:
+    outcomes = rows["decision"].drop_nulls().value_counts()
+    return {
+        "format": OUTREACH_FORMAT,
+        "command": "review outreach",
+        "list_id": list_id,
+        "run_id": listed.run_id,
+        "rule_set": listed.rule_set,
+        "list_file": listed.path.name,
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "exported_by": user,
+        "decision_ids": sorted(exported["decision_id"].to_list()),
+        "link_decision_ids": sorted(exported["link_decision_id"].drop_nulls().to_list()),
+        "counts": {
+            "listed": rows.height,
+            "decided": int(rows["decision"].is_not_null().sum()),
+            "by_latest_outcome": {
+                name: dict(outcomes.iter_rows()).get(name, 0) for name in OUTCOME_DECISIONS
+            },
+            "exported": exported.height,
+            "held_back_unconfirmed_link": int(rows["held_back"].sum()),
+        },
+        "chain_head": chain.head,
+        "chain_checked": chain.checked,
+    }
+
+
+def export_outreach(
+    store: ReviewStore,
+    list_file: str | Path,
+    data: str | Path,
+    out: str | Path,
+    *,
+    key: bytes,
+    user: str | None = None,
+    overwrite: bool = False,
+) -> OutreachResult:
+    """Write contact details for the children whose latest outcome decision is ``contact``.
+
+    Parameters
+    ----------
+    store
+        The review store holding the list's decisions.
+    list_file
+        The list written by `workbench assess` (with its manifest), registered for review.
+    data
+        The data folder the list was made from (its files' SHA-256 must match the manifest).
+    out
+        The ``.csv`` to write (owner-only); ``out.outreach.json`` is written beside it.
+    key
+        The pseudonym key the list was registered with.
+    user
+        Who exports, for the store's access log (default: the login name).
+    overwrite
+        Replace an existing ``out``.
+
+    Returns
+    -------
+    OutreachResult
+        Rows listed, decided and exported, children held back for an unconfirmed link, and
+        the decision ids the export rests on.
+
+    Raises
+    ------
+    WorkbenchError
+        When the list is not in the store or has no decisions at all, the store's decision
+        chain does not verify, or the data folder is not the one the list was made from.
+    """
+    out, data = Path(out), Path(data)
+    _check_destination(out, overwrite)
+    listed = read_list_file(list_file)
+    list_id = _stored_list_id(store, listed)
+    shaped = review_candidates(listed.candidates, key)
+    _check_same_items(store, list_id, shaped, listed.path)
+    if store.decisions(list_id).is_empty():
+        raise WorkbenchError(
+            f"{listed.path}: no decision has been recorded about any child of list {list_id}; "
+            "outreach needs a person's `contact` decision for each family: review the list first"
+        )
+    chain = store.verify_chain()
+    if not chain.ok:
+        raise WorkbenchError(
+            f"{store.path}: the decision chain does not verify ({chain.message}); no outreach "
+            "can rest on it. Run `workbench assure` and restore the store from a backup"
+        )
+    rows = contact_rows(store, list_id, shaped)
+    exportable = rows.filter("exportable")
+    exported = _with_details(exportable, data, listed).select(
+        pl.lit(list_id).alias("list_id"), *OUTREACH_COLUMNS[1:]
+    )
+    user = user or getpass.getuser()
+    sidecar = sidecar_path(out)
+    _private_write(out, lambda p: exported.write_csv(p, date_format="%Y-%m-%d"))
+    record = _sidecar(listed, list_id, rows, exported, chain, user)
+    _private_write(sidecar, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))
+    held = record["counts"]["held_back_unconfirmed_link"]
+    store.log_access(
+        user,
+        "review outreach",
+        f"list {list_id}: {exported.height} exported to {out.name}, {held} held back "
+        "(unconfirmed link)",
+    )
+    return OutreachResult(
+        list_id=list_id,
+        out=out,
+        sidecar=sidecar,
+        listed=rows.height,
+        decided=record["counts"]["decided"],
+        exported=exported.height,
+        held_back_unconfirmed_link=held,
+        decision_ids=tuple(record["decision_ids"]),
+    )
