@@ -186,6 +186,9 @@ def test_demo_writes_a_report_with_restricted_and_shareable_parts(tmp_path):
     published = pl.read_csv(run_dir / "shareable" / "free_school_meals_by_reason.csv")
     counts = published.filter(pl.col("value") != "c")["value"].cast(pl.Int64)
     assert counts.min() >= 10
+    audit = workbench("assure", str(run_dir))
+    assert audit.returncode == 0, audit.stdout
+    assert "All 5 checks passed." in audit.stdout
     # Shareable tables hold counts only: no person ids.
     for path in (run_dir / "shareable").glob("*.csv"):
         assert "P0" not in path.read_text()
