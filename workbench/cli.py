@@ -500,6 +500,138 @@ def assure_command(
         raise typer.Exit(EXIT_CHECKS_FAILED)
 
 
+# --- governance: retention, subject access, transparency ------------------------------------
+
+
+@app.command("retention")
+def retention_command(
+    apply: Annotated[
+        bool,
+        typer.Option(
+            "--apply/--dry-run",
+            help="--dry-run (the default) lists what is kept and what is past its date; "
+            "--apply deletes what is past its date and logs it.",
+        ),
+    ] = False,
+    reports: Annotated[
+        Path, typer.Option("--reports", help="The reports folder holding the run folders.")
+    ] = Path("reports"),
+    policy: Annotated[
+        Path | None,
+        typer.Option("--policy", help="A retention policy YAML file (default: the package's)."),
+    ] = None,
+    lists: Annotated[
+        list[Path] | None,
+        typer.Option("--lists", help="Another folder to search for candidate lists (repeat)."),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="A review store: count decisions past their period."),
+    ] = None,
+    log: Annotated[
+        Path | None,
+        typer.Option("--log", help="The deletion log (default: REPORTS/retention-log.jsonl)."),
+    ] = None,
+    today: Annotated[
+        str | None, typer.Option("--today", help="Plan as on this day (ISO date).")
+    ] = None,
+) -> None:
+    """Delete run folders, restricted outputs, lists and outreach exports past their date."""
+    from datetime import UTC, datetime
+
+    from workbench.governance import apply_retention, load_policy, plan_retention
+
+    day = parse_date(today, "--today") if today else datetime.now(UTC).date()
+    plan = plan_retention(reports, load_policy(policy), day, list_roots=lists or [], store=store)
+    for action, kind, path, _created, expires in plan.table():
+        typer.echo(f"{action:6} {kind:18} {expires}  {path}")
+    for note in plan.notes:
+        typer.echo(note)
+    if not apply:
+        typer.echo(
+            f"Dry run: {len(plan.due)} item(s) past their date, {len(plan.kept)} kept. "
+            "Nothing deleted; run with --apply to delete."
+        )
+        return
+    deleted = apply_retention(plan, log or Path(reports) / "retention-log.jsonl")
+    counts = ", ".join(f"{n} {kind}" for kind, n in deleted.items())
+    typer.echo(f"Deleted {counts} (a folder counts once, with all inside it). Logged.")
+
+
+@app.command("subject-access")
+def subject_access_command(
+    data: DataDir,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="The export, .md or .html (owner-only); a CSV appendix beside it."
+        ),
+    ],
+    person: Annotated[
+        str | None, typer.Option("--person", help="The person id in the people file.")
+    ] = None,
+    forename: Annotated[
+        str | None,
+        typer.Option("--forename", help="With --surname and --dob, instead of --person."),
+    ] = None,
+    surname: Annotated[str | None, typer.Option("--surname")] = None,
+    dob: Annotated[str | None, typer.Option("--dob", help="Date of birth (ISO date).")] = None,
+    list_files: Annotated[
+        list[Path] | None,
+        typer.Option("--list", help="A list written by `workbench assess` (repeat for each)."),
+    ] = None,
+    store: Annotated[
+        Path | None, typer.Option("--store", help="The review store (SQLite file).")
+    ] = None,
+) -> None:
+    """Everything the workbench holds about one person, for the data protection team."""
+    from workbench.governance import appendix_path, find_person, subject_access
+    from workbench.review import load_key
+
+    if person is None:
+        if not (forename and surname and dob):
+            raise UsageError("give --person ID, or --forename, --surname and --dob together")
+        found = find_person(
+            data, forename=forename, surname=surname, date_of_birth=parse_date(dob, "--dob")
+        )
+        if len(found) != 1:
+            raise UsageError(
+                f"{len(found)} people in {data} have that name and date of birth; expected "
+                "exactly one. Use --person with the id from the people file"
+            )
+        person = found[0]
+    written = subject_access(
+        person, data=data, lists=list_files or [], store=store, key=load_key(), out=out
+    )
+    typer.echo(
+        f"Subject access export written to {written} and {appendix_path(written)} "
+        "(owner-only). Read its notes before release."
+    )
+
+
+@app.command("transparency")
+def transparency_command(
+    on: Annotated[
+        str | None, typer.Option("--on", help="Describe the rules in force on this date.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the record here (Markdown).")
+    ] = None,
+) -> None:
+    """The algorithmic transparency record (ATRS) and DPIA helper, generated from the rules."""
+    from datetime import UTC, datetime
+
+    from workbench.governance import transparency_record
+
+    day = parse_date(on, "--on") if on else datetime.now(UTC).date()
+    record = transparency_record(day)
+    if out is None:
+        typer.echo(record, nl=False)
+        return
+    out.write_text(record, encoding="utf-8")
+    typer.echo(f"Transparency record for {day} written to {out}")
+
+
 def main() -> None:
     """Entry point: a WorkbenchError becomes one line on stderr and exit code 1 (bad input)
     or 2 (a command-line value that cannot work, such as a malformed date)."""

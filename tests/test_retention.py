@@ -1,0 +1,380 @@
+"""Retention: the policy file, the plan (what is due on a day) and the deletion with its log."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workbench.errors import DataFileError, WorkbenchError
+from workbench.governance import (
+    KINDS,
+    Period,
+    apply_retention,
+    load_policy,
+    plan_retention,
+)
+
+RUN_A = "r-0000000000aa"
+RUN_B = "r-0000000000bb"
+LIST_RUN = "r-00000000001c"
+
+
+def _plus_years(day: date, years: int) -> date:
+    """An independent oracle for 'n years later' (29 February -> 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def _write(path: Path, text: str = "x") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def _list(path: Path, term_start: str | None, run_id: str = LIST_RUN) -> Path:
+    _write(path, "person_id,tier\nP1,likely\n")
+    parameters = {"term_start": term_start} if term_start else {}
+    manifest = {"run_id": run_id, "parameters": parameters}
+    _write(path.with_name(path.name + ".manifest.json"), json.dumps(manifest))
+    return path
+
+
+def _run_folder(reports: Path, day: date, run: str, term: date | None = None) -> Path:
+    folder = reports / f"{day.isoformat()}-demo-{run}"
+    _write(folder / "summary.md", "counts only")
+    _write(folder / "shareable" / "two_year_old_by_reason.csv", "tier,children\n")
+    _write(folder / "restricted" / "data" / "people.csv", "person_id\nP1\n")
+    if term is not None:
+        _list(folder / "restricted" / "two_year_old.csv", term.isoformat(), run)
+    return folder
+
+
+# --- the policy ---------------------------------------------------------------------------------
+
+
+def test_the_default_policy_says_how_long_each_kind_is_kept_and_asks_the_council_to_confirm():
+    policy = load_policy()
+    assert sorted(policy.periods) == sorted(KINDS)
+    assert {k: str(p.keep) for k, p in policy.periods.items()} == {
+        "run_folders": "7 years",
+        "restricted_outputs": "1 year",
+        "lists": "1 year",
+        "outreach_exports": "6 months",
+        "decisions": "6 years",
+    }
+    assert {p.confirm for p in policy.periods.values()} == {"council-to-confirm"}
+    assert policy.periods["lists"].from_ == "term_start"
+    assert policy.periods["decisions"].from_ == "decided_at"
+
+
+@pytest.mark.parametrize(
+    ("start", "period", "expected"),
+    [
+        (date(2024, 2, 29), Period(years=1), date(2025, 2, 28)),
+        (date(2024, 2, 29), Period(years=4), date(2028, 2, 29)),
+        (date(2025, 8, 31), Period(months=6), date(2026, 2, 28)),
+        (date(2025, 12, 15), Period(months=1), date(2026, 1, 15)),
+        (date(2026, 9, 1), Period(days=30), date(2026, 10, 1)),
+        (date(2026, 9, 1), Period(years=1, months=2, days=3), date(2027, 11, 4)),
+    ],
+)
+def test_a_period_ends_on_the_same_day_later_clamped_to_the_month(start, period, expected):
+    assert period.expires(start) == expected
+
+
+POLICY = """\
+version: "1"
+periods:
+  run_folders: {keep: {years: 2}, from: run_date, confirm: confirmed, reason: "kept two years"}
+  restricted_outputs:
+    {keep: {months: 3}, from: run_date, confirm: confirmed, reason: "kept three months"}
+  lists: {keep: {months: 3}, from: term_start, confirm: confirmed, reason: "kept three months"}
+  outreach_exports:
+    keep: {days: 10}
+    from: run_date
+    confirm: confirmed
+    reason: "kept ten days"
+    patterns: ["outreach*.csv"]
+  decisions: {keep: {years: 6}, from: decided_at, confirm: confirmed, reason: "kept six years"}
+"""
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda t: t.replace("  decisions:", "  old_decisions:"),
+            "periods: expected exactly the kinds run_folders, restricted_outputs, "
+            "lists, outreach_exports, decisions; missing decisions",
+        ),
+        (
+            lambda t: t.replace("{keep: {years: 2}", "{keep: {years: 0}"),
+            "periods.run_folders.keep: a period needs years, months or days; got none",
+        ),
+        (
+            lambda t: t.replace("{years: 2}", "{yeers: 2}"),
+            "periods.run_folders.keep.yeers: Extra inputs are not permitted",
+        ),
+        (
+            lambda t: t.replace("from: term_start", "from: list_date"),
+            "periods.lists.from: Input should be 'run_date', 'term_start', 'exported_at' or "
+            "'decided_at'",
+        ),
+        (
+            lambda t: t.replace('patterns: ["outreach*.csv"]', "patterns: []"),
+            "periods: outreach_exports needs `patterns`",
+        ),
+    ],
+)
+def test_a_broken_policy_file_is_refused_naming_the_field(tmp_path, edit, message):
+    path = _write(tmp_path / "policy.yaml", edit(POLICY))
+    with pytest.raises(DataFileError) as caught:
+        load_policy(path)
+    assert str(caught.value).startswith(f"{path}: {message}")
+
+
+def test_a_policy_that_is_not_a_mapping_or_missing_is_refused(tmp_path):
+    with pytest.raises(DataFileError, match="a retention policy is a mapping"):
+        load_policy(_write(tmp_path / "p.yaml", "- just a list\n"))
+    with pytest.raises(DataFileError, match="cannot read the retention policy"):
+        load_policy(tmp_path / "absent.yaml")
+
+
+def test_a_custom_policy_is_loaded_from_its_file(tmp_path):
+    policy = load_policy(_write(tmp_path / "policy.yaml", POLICY))
+    assert policy.source == str(tmp_path / "policy.yaml")
+    assert str(policy.periods["outreach_exports"].keep) == "10 days"
+
+
+# --- the plan ---------------------------------------------------------------------------------
+
+
+def _rows(plan, root: Path) -> list[tuple[str, str, str, str, bool]]:
+    return [
+        (
+            i.kind,
+            i.path.relative_to(root).as_posix(),
+            i.created.isoformat(),
+            i.expires.isoformat(),
+            i.due(plan.today),
+        )
+        for i in plan.items
+    ]
+
+
+def test_the_plan_dates_each_thing_from_its_folder_name_or_its_lists_term(tmp_path):
+    reports = tmp_path / "reports"
+    _run_folder(reports, date(2025, 6, 1), RUN_A, term=date(2025, 9, 1))
+    _run_folder(reports, date(2026, 1, 5), RUN_B)
+    _write(reports / "2026-01-05-demo-r-0000000000bb" / "restricted" / "outreach_jan.csv")
+    _write(reports / "notes.txt")  # not a run folder: never touched
+    _write(reports / "not-a-run" / "file.csv")
+    plan = plan_retention(
+        reports, load_policy(_write(tmp_path / "p.yaml", POLICY)), date(2026, 2, 1)
+    )
+    assert _rows(plan, reports) == [
+        ("run_folders", "2025-06-01-demo-r-0000000000aa", "2025-06-01", "2027-06-01", False),
+        # restricted/ is held until the list inside it may go (3 months after its term)
+        (
+            "restricted_outputs",
+            "2025-06-01-demo-r-0000000000aa/restricted",
+            "2025-06-01",
+            "2025-12-01",
+            True,
+        ),
+        (
+            "lists",
+            "2025-06-01-demo-r-0000000000aa/restricted/two_year_old.csv",
+            "2025-09-01",
+            "2025-12-01",
+            True,
+        ),
+        ("run_folders", "2026-01-05-demo-r-0000000000bb", "2026-01-05", "2028-01-05", False),
+        (
+            "restricted_outputs",
+            "2026-01-05-demo-r-0000000000bb/restricted",
+            "2026-01-05",
+            "2026-04-05",
+            False,
+        ),
+        (
+            "outreach_exports",
+            "2026-01-05-demo-r-0000000000bb/restricted/outreach_jan.csv",
+            "2026-01-05",
+            "2026-01-15",
+            True,
+        ),
+    ]
+    # The list goes with its restricted/ folder, so only the folder is deleted.
+    assert [i.path.name for i in plan.due] == ["restricted", "outreach_jan.csv"]
+    held = plan.items[1]
+    assert held.reason.endswith("Held until 2025-12-01 by a lists item inside.")
+    assert held.run_id == RUN_A and plan.items[2].run_id == RUN_A
+
+
+def test_lists_elsewhere_are_found_by_their_manifest_and_dated_by_term_or_file(tmp_path):
+    elsewhere = tmp_path / "lists"
+    _list(elsewhere / "autumn" / "fsm.parquet", "2025-01-06")
+    undated = _list(elsewhere / "undated.csv", None)
+    stamp = datetime(2025, 3, 4, 12, tzinfo=UTC).timestamp()
+    os.utime(undated, (stamp, stamp))
+    _write(elsewhere / "no_manifest.csv")  # not a list written by assess: not covered
+    plan = plan_retention(tmp_path / "reports", None, date(2026, 3, 4), list_roots=[elsewhere])
+    assert _rows(plan, elsewhere) == [
+        ("lists", "autumn/fsm.parquet", "2025-01-06", "2026-01-06", True),
+        ("lists", "undated.csv", "2025-03-04", "2026-03-04", True),
+    ]
+    assert plan.notes == [f"{tmp_path / 'reports'} does not exist: no run folders to plan for"]
+
+
+def test_a_symbolic_link_that_looks_like_a_run_folder_is_not_followed(tmp_path):
+    outside = _run_folder(tmp_path / "elsewhere", date(2010, 1, 1), RUN_A)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / outside.name).symlink_to(outside, target_is_directory=True)
+    plan = plan_retention(reports, None, date(2030, 1, 1))
+    assert plan.items == []
+
+
+# --- applying it --------------------------------------------------------------------------------
+
+
+def test_apply_deletes_what_is_due_and_logs_counts_and_run_ids_only(tmp_path):
+    reports = tmp_path / "reports"
+    old = _run_folder(reports, date(2018, 9, 1), RUN_A, term=date(2018, 9, 1))
+    recent = _run_folder(reports, date(2025, 6, 1), RUN_B, term=date(2025, 9, 1))
+    plan = plan_retention(reports, None, date(2026, 9, 1))
+    log = tmp_path / "logs" / "retention.jsonl"
+    deleted = apply_retention(plan, log)
+    assert deleted == {
+        "run_folders": 1,
+        "restricted_outputs": 1,
+        "lists": 0,
+        "outreach_exports": 0,
+    }
+    assert not old.exists()
+    assert not (recent / "restricted").exists()
+    assert sorted(p.relative_to(recent).as_posix() for p in recent.rglob("*")) == [
+        "shareable",
+        "shareable/two_year_old_by_reason.csv",
+        "summary.md",
+    ]
+    entry = json.loads(log.read_text())
+    assert entry.pop("at")
+    assert entry == {
+        "command": "retention",
+        "today": "2026-09-01",
+        "policy": "workbench/governance/retention.yaml@2026.11.1",
+        "deleted": deleted,
+        "files_removed": 8,  # 5 in the old folder, 3 in the recent restricted/
+        "run_ids": [RUN_A, RUN_B],
+    }
+    assert oct(log.stat().st_mode & 0o777) == "0o600"
+    assert "P1" not in log.read_text() and "demo" not in log.read_text()
+    apply_retention(plan_retention(reports, None, date(2026, 9, 1)), log)
+    assert len(log.read_text().splitlines()) == 2
+
+
+def test_a_stale_plan_is_refused_and_nothing_is_deleted(tmp_path):
+    reports = tmp_path / "reports"
+    first = _run_folder(reports, date(2010, 1, 1), RUN_A)
+    second = _run_folder(reports, date(2011, 1, 1), RUN_B)
+    plan = plan_retention(reports, None, date(2026, 1, 1))
+    shutil.rmtree(first)
+    with pytest.raises(WorkbenchError, match=r"no longer on disk .* plan again"):
+        apply_retention(plan, tmp_path / "log.jsonl")
+    assert second.exists() and not (tmp_path / "log.jsonl").exists()
+
+
+def test_the_plan_counts_decisions_held_past_their_period_in_the_store(tmp_path):
+    import polars as pl
+
+    from workbench.review import ReviewStore
+
+    moments = iter([datetime(2019, 1, 1, tzinfo=UTC)] * 3 + [datetime(2025, 1, 1, tzinfo=UTC)] * 3)
+    path = tmp_path / "review.sqlite"
+    key = "pk_" + "a" * 24
+    items = pl.DataFrame({"item_key": [key], "tier": ["likely"], "reason_codes": [["x"]]})
+    with ReviewStore(path, clock=lambda: next(moments, datetime(2025, 1, 1, tzinfo=UTC))) as s:
+        list_id = s.add_list("r-1", "two_year_old", "two_year_old@1", {}, items)
+        s.record_decision(list_id, key, "contact", "A. Officer")
+        s.record_decision(list_id, key, "defer", "A. Officer")
+        s.record_decision(list_id, key, "contact", "B. Officer")
+    plan = plan_retention(tmp_path, None, date(2026, 1, 1), store=path)
+    assert plan.notes == [
+        "review store: 3 decisions, 1 past their 6 years period; the store is append-only and "
+        "this version does not delete from it (a store migration is needed). Its list items "
+        "are pseudonymous."
+    ]
+
+
+# --- the invariant ------------------------------------------------------------------------------
+
+dates = st.dates(min_value=date(2015, 1, 1), max_value=date(2030, 12, 31))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    runs=st.lists(st.tuples(dates, st.none() | dates), min_size=1, max_size=5),
+    loose=st.lists(dates, max_size=3),
+    data=st.data(),
+)
+def test_retention_deletes_exactly_what_is_past_its_date(runs, loose, data):
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        reports, elsewhere = root / "reports", root / "lists"
+        ends: dict[Path, date] = {}
+        for number, (run_date, term) in enumerate(runs):
+            folder = _run_folder(reports, run_date, f"r-{number:012x}", term)
+            list_end = _plus_years(term, 1) if term else run_date
+            restricted_end = max(_plus_years(run_date, 1), list_end)
+            ends[folder / "summary.md"] = max(_plus_years(run_date, 7), restricted_end)
+            ends[folder / "restricted" / "data" / "people.csv"] = restricted_end
+            if term:
+                ends[folder / "restricted" / "two_year_old.csv"] = list_end
+        for number, term in enumerate(loose):
+            ends[_list(elsewhere / f"list{number}.csv", term.isoformat())] = _plus_years(term, 1)
+        bystander = _write(reports / "README.txt")
+        # Often plan on the very day something expires, or the day before: the boundary.
+        boundary = [d + timedelta(days=shift) for d in ends.values() for shift in (-1, 0)]
+        today = data.draw(st.sampled_from(boundary) | dates, label="today")
+
+        plan = plan_retention(reports, None, today, list_roots=[elsewhere])
+        apply_retention(plan, root / "log.jsonl")
+
+        assert sorted(p for p, end in ends.items() if end <= today and p.exists()) == []
+        assert sorted(p for p, end in ends.items() if end > today and not p.exists()) == []
+        assert bystander.exists()
+        for path, end in ends.items():
+            if path.name.endswith("csv") and path.parent.name != "data":
+                assert path.with_name(path.name + ".manifest.json").exists() == (end > today)
+        entry = json.loads((root / "log.jsonl").read_text())
+        assert sum(entry["deleted"].values()) == len(plan.due)
+
+
+def test_outreach_exports_are_found_by_their_sidecar_and_dated_by_their_export(tmp_path):
+    exports = tmp_path / "outreach"
+    contact = _write(exports / "autumn_contacts.csv", "person_id,forename\nP1,Ann\n")
+    sidecar = _write(
+        exports / "autumn_contacts.csv.outreach.json",
+        json.dumps({"run_id": LIST_RUN, "exported_at": "2026-01-10T09:00:00Z"}),
+    )
+    plan = plan_retention(tmp_path / "reports", None, date(2026, 7, 10), list_roots=[exports])
+    assert _rows(plan, exports) == [
+        ("outreach_exports", "autumn_contacts.csv", "2026-01-10", "2026-07-10", True)
+    ]
+    assert load_policy().periods["outreach_exports"].from_ == "exported_at"
+    apply_retention(plan, tmp_path / "log.jsonl")
+    assert not contact.exists() and not sidecar.exists()
+    entry = json.loads((tmp_path / "log.jsonl").read_text())
+    assert entry["deleted"]["outreach_exports"] == 1 and entry["run_ids"] == [LIST_RUN]

@@ -1,0 +1,172 @@
+"""The transparency record is generated from the rule files, schema, lists and policy: it lists
+every criterion in force and every column the code reads, checked against those sources."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from workbench.governance import load_policy
+from workbench.governance.transparency import column_uses, transparency_record
+from workbench.lists import OPTIONAL_COLUMNS_USED, columns_needed
+from workbench.rules import available_initiatives, load_rule_set, rules_folder
+from workbench.schema import TABLES
+from workbench.stats.disclosure import DisclosureRules
+
+DAYS = [date(2019, 9, 1), date(2024, 9, 1), date(2026, 9, 1)]
+
+
+def _section(record: str, heading: str) -> str:
+    """The text from `heading` to the next heading of the same or a higher level."""
+    start = record.index(heading)
+    level = heading.split(" ", 1)[0]
+    rest = record[start + len(heading) :]
+    ends = [
+        rest.index("\n" + h + " ")
+        for h in ("#" * n for n in range(1, len(level) + 1))
+        if "\n" + h + " " in rest
+    ]
+    return rest[: min(ends)] if ends else rest
+
+
+def _rows(section: str) -> list[str]:
+    return [line for line in section.splitlines() if line.startswith("| `")]
+
+
+@pytest.mark.parametrize("day", DAYS)
+def test_every_criterion_in_force_is_listed_under_its_rule_set_with_its_sentence_and_source(day):
+    record = transparency_record(day)
+    for initiative in available_initiatives():
+        rules = load_rule_set(initiative)
+        section = _section(record, f"#### {rules.title} (`{rules.id}`, version {rules.version})")
+        expected = [
+            f"| `{c.code}` | {c.applies_to} | {' '.join(c.sentence(day).split())} | {c.reference} |"
+            for c in rules.criteria_in_force(day)
+        ]
+        assert _rows(section) == expected
+        absent = [c.code for c in rules.criteria if not c.in_force_on(day)]
+        for code in absent:
+            assert f"`{code}` (" in section.split("Not in force on")[1]
+        if not absent:
+            assert "Not in force on" not in section
+
+
+def test_the_tax_credit_criteria_are_in_force_before_april_2025_and_not_after():
+    before = _section(transparency_record(date(2024, 9, 1)), "#### Free early education")
+    after = _section(transparency_record(date(2026, 9, 1)), "#### Free early education")
+    assert (
+        "| `tax_credits_low_income` | parent_carer | A parent or carer gets Child Tax Credit"
+        in (before)
+    )
+    assert "£16,190 a year or less" in before
+    assert "| `tax_credits_low_income` |" not in after
+    assert (
+        "Not in force on 2026-09-01: `tax_credits_low_income` (Child Tax Credit without Working "
+        "Tax Credit, gross income £16,190 a year or less); `wtc_run_on` (Working Tax Credit "
+        "run-on)." in after
+    )
+
+
+def test_every_column_the_code_reads_is_listed_with_its_use():
+    record = transparency_record(date(2026, 9, 1))
+    rows = _rows(_section(record, "#### 4.2 Every column, and what reads it"))
+    assert len(rows) == sum(len(t.columns) for t in TABLES.values())
+    by_column = {row.split(" | ")[0].strip("| `"): row.split(" | ")[1] for row in rows}
+    sources = {t for name in available_initiatives() for t in load_rule_set(name).sources}
+    read = {
+        f"{table}.{column}"
+        for table, optional in columns_needed(sorted(sources)).items()
+        for column in (*TABLES[table].required_columns(), *optional)
+    }
+    assert {c for c, use in by_column.items() if use == "assessment"} == read
+    special = {
+        f"{t.name}.{c.name}" for t in TABLES.values() for c in t.columns if c.special_category
+    }
+    assert special == {"people.sex", "people.ethnicity", "people.first_language"}
+    assert {c for c, use in by_column.items() if use.startswith("equality")} == special
+    for column in set(by_column) - read - special:
+        assert by_column[column] == "checked by validate only"
+    # Nothing special-category is ever read for assessment.
+    assert not {c.split(".")[1] for c in read} & {c.split(".")[1] for c in special}
+
+
+def test_columns_follow_what_assess_loads_not_a_copy(monkeypatch):
+    monkeypatch.setitem(OPTIONAL_COLUMNS_USED, "funded_places", ("postcode", "hours_per_week"))
+    rows = {u.table + "." + u.column: u.use for u in column_uses([load_rule_set("two_year_old")])}
+    assert rows["funded_places.hours_per_week"] == "assessment"
+    assert rows["dwp_list.list_date"] == "checked by validate only"
+
+
+def test_the_dwp_list_restriction_is_stated_from_the_restricted_sources_file():
+    record = transparency_record(date(2026, 9, 1))
+    policy = yaml.safe_load((rules_folder() / "_restricted_sources.yaml").read_text())["dwp_list"]
+    section = _section(record, "#### 4.3 Sources restricted by law")
+    assert (
+        "- `dwp_list`: may be used only for early_years (initiatives declaring it: two_year_old). "
+        in section
+    )
+    assert " ".join(policy["text"].split()) in section
+    assert policy["reference"] in section
+
+
+def test_disclosure_control_and_retention_come_from_their_configuration():
+    record = transparency_record(date(2026, 9, 1), disclosure=DisclosureRules(threshold=5))
+    assert "counts from 1 to 4 are suppressed (threshold 5) and shown as `c`" in record
+    assert "secondary suppression" in record
+    default = transparency_record(date(2026, 9, 1))
+    assert "counts from 1 to 9 are suppressed (threshold 10)" in default
+    policy = load_policy()
+    for kind, rule in policy.periods.items():
+        assert (
+            f"| {kind} | {rule.keep} | {rule.from_.replace('_', ' ')} | council-to-confirm |"
+            in (default)
+        )
+
+
+def test_the_record_has_the_atrs_structure_and_human_oversight():
+    record = transparency_record(date(2026, 9, 1))
+    headings = [line for line in record.splitlines() if line.startswith(("# ", "## ", "### "))]
+    assert headings == [
+        "# Algorithmic transparency record: Eligibility Workbench",
+        "## Tier 1: summary",
+        "## Tier 2: detail",
+        "### 1. Owner and responsibility",
+        "### 2. Scope and benefits",
+        "### 3. Decision-making process and human oversight",
+        "### 4. Data",
+        "### 5. Logic: the rules in force on 2026-09-01",
+        "### 6. What is published and how it is protected",
+        "### 7. Risks and mitigations",
+        "## DPIA helper",
+        "### Data items",
+        "### Lawful basis (to be confirmed by the DPO)",
+        "### Retention (from workbench/governance/retention.yaml, version 2026.11.1)",
+        "### Access and security",
+        "### Recipients",
+    ]
+    oversight = _section(record, "### 3. Decision-making process and human oversight")
+    assert "`review_status = pending_review`" in oversight
+    assert "with their name and the time" in oversight
+    assert "UK GDPR Art. 6(1)(e) public task" in record and "Art. 9(2)(g)" in record
+    for risk in ("Wrong record match", "Stale data", "Bias", "Automated decision-making"):
+        assert f"| {risk}" in record
+    assert transparency_record(date(2026, 9, 1)) == record
+
+
+def test_a_new_rule_file_appears_in_the_record_without_code_changes(tmp_path: Path):
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    raw = yaml.safe_load((rules_folder() / "free_school_meals.yaml").read_text())
+    raw["id"], raw["title"], raw["valid_from"] = "holiday_food", "Holiday food", "2027-01-01"
+    (folder / "holiday_food.yaml").write_text(yaml.safe_dump(raw))
+    shutil.copy(rules_folder() / "two_year_old.yaml", folder)
+    record = transparency_record(date(2026, 9, 1), rules=folder)
+    assert "Not in force on 2026-09-01: this rule file starts on 2027-01-01." in _section(
+        record, "#### Holiday food (`holiday_food`"
+    )
+    assert "- **Holiday food** (`holiday_food`, not in force until 2027-01-01)" in record
+    assert "two_year_old" in record and "free_school_meals" not in record.split("### 4. Data")[1]

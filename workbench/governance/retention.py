@@ -1,0 +1,467 @@
+"""Retention: delete run folders, restricted outputs, lists and outreach exports past their date.
+
+The policy is data (`retention.yaml` beside this module, or a council's own file): for each kind
+of output how long it is kept, from which date, and why. `plan_retention` finds what is on disk
+and when each thing may go; `apply_retention` deletes exactly what is due and appends one line
+to a JSON-lines log with counts and run ids, never a path, a name or an id of a person.
+
+What is found:
+
+- **run folders** ``reports/<YYYY-MM-DD>-<name>-<run id>/`` (also ``...-failed/``), dated by
+  their name; inside each, ``restricted/`` (restricted outputs) and outreach exports;
+- **lists**: every ``.csv`` / ``.parquet`` with a ``.manifest.json`` beside it, under the
+  reports folder and any other roots given; dated by the manifest's ``term_start``, else the
+  run date, else the file's modification date. A list is deleted with its manifest.
+- **outreach exports**: every file with a ``.outreach.json`` sidecar (what `workbench review
+  outreach` writes), dated by its ``exported_at``, and files in run folders matching the
+  policy's ``patterns``. An export is deleted with its sidecar.
+
+A folder is never deleted while something inside it is still within its period: its date is
+pushed back to the latest date inside it, and the reason says so.
+
+Decisions in the review store are kept as the policy says, in pseudonymous form; the store is
+append-only (triggers refuse DELETE), so this module only *counts* decisions held past their
+period. Deleting them needs a store migration (a controlled, logged delete with a chain
+checkpoint) and is not done here.
+
+Example
+-------
+>>> from datetime import date
+>>> policy = load_policy()
+>>> policy.periods["lists"].keep.expires(date(2026, 9, 1))
+datetime.date(2027, 9, 1)
+"""
+
+from __future__ import annotations
+
+import calendar
+import fnmatch
+import json
+import os
+import re
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Literal, Self
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from workbench.errors import DataFileError, WorkbenchError
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "KINDS",
+    "Period",
+    "RetentionItem",
+    "RetentionPlan",
+    "RetentionPolicy",
+    "apply_retention",
+    "load_policy",
+    "plan_retention",
+]
+
+DEFAULT_POLICY = Path(__file__).with_name("retention.yaml")
+KINDS = ("run_folders", "restricted_outputs", "lists", "outreach_exports", "decisions")
+RUN_FOLDER = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})-(?P<name>.+)-(?P<run>r-[0-9a-f]+)(-failed)?$"
+)
+LIST_SUFFIXES = (".csv", ".parquet")
+MANIFEST_SUFFIX = ".manifest.json"
+# `workbench review outreach` writes FILE.csv beside FILE.csv.outreach.json (its sidecar).
+OUTREACH_SUFFIX = ".outreach.json"
+RESTRICTED = "restricted"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Period(_Strict):
+    """A length of time: years, months and days (at least one of them non-zero)."""
+
+    years: int = Field(default=0, ge=0, le=100)
+    months: int = Field(default=0, ge=0, le=1200)
+    days: int = Field(default=0, ge=0, le=36500)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if not (self.years or self.months or self.days):
+            raise ValueError("a period needs years, months or days; got none")
+        return self
+
+    def expires(self, start: date) -> date:
+        """The day the period ends (a 29 February start ends on 28 February in a common year).
+
+        Examples
+        --------
+        >>> Period(years=1).expires(date(2024, 2, 29))
+        datetime.date(2025, 2, 28)
+        """
+        months = start.month - 1 + self.months + 12 * self.years
+        year, month = start.year + months // 12, months % 12 + 1
+        day = min(start.day, calendar.monthrange(year, month)[1])
+        return date(year, month, day) + timedelta(days=self.days)
+
+    def __str__(self) -> str:
+        parts = [(self.years, "year"), (self.months, "month"), (self.days, "day")]
+        return ", ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n)
+
+
+class KindPolicy(_Strict):
+    """How long one kind of output is kept, counted from which date, and why."""
+
+    keep: Period
+    from_: Literal["run_date", "term_start", "exported_at", "decided_at"] = Field(alias="from")
+    reason: str = Field(min_length=10)
+    confirm: Literal["council-to-confirm", "confirmed"]
+    patterns: list[str] = Field(default_factory=list)
+
+
+class RetentionPolicy(_Strict):
+    """The retention policy: one `KindPolicy` for each of `KINDS`."""
+
+    version: str
+    periods: dict[str, KindPolicy]
+    source: str = "workbench/governance/retention.yaml"
+
+    @field_validator("periods")
+    @classmethod
+    def _every_kind(cls, periods: dict[str, KindPolicy]) -> dict[str, KindPolicy]:
+        missing = [k for k in KINDS if k not in periods]
+        unknown = sorted(set(periods) - set(KINDS))
+        if missing or unknown:
+            raise ValueError(
+                f"expected exactly the kinds {', '.join(KINDS)}; "
+                + (f"missing {', '.join(missing)}" if missing else f"unknown {', '.join(unknown)}")
+            )
+        if not periods["outreach_exports"].patterns:
+            raise ValueError("outreach_exports needs `patterns` (file names such as outreach*.csv)")
+        return periods
+
+
+def load_policy(path: str | Path | None = None) -> RetentionPolicy:
+    """Load and validate a retention policy (the package default when `path` is None).
+
+    Raises
+    ------
+    DataFileError
+        When the file cannot be read or breaks the schema; the message names the field.
+
+    Examples
+    --------
+    >>> load_policy().periods["decisions"].keep.years
+    6
+    """
+    path = Path(path) if path is not None else DEFAULT_POLICY
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise DataFileError(path, f"cannot read the retention policy: {error}") from None
+    if not isinstance(raw, dict):
+        raise DataFileError(
+            path, f"a retention policy is a mapping with version and periods; got {raw!r:.40}"
+        )
+    source = "workbench/governance/retention.yaml" if path == DEFAULT_POLICY else str(path)
+    try:
+        return RetentionPolicy.model_validate(raw | {"source": source})
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+        message = first["msg"].removeprefix("Value error, ")
+        raise DataFileError(
+            path,
+            f"{where}: {message}{more}. See workbench/governance/retention.yaml "
+            "for the expected shape",
+        ) from None
+
+
+@dataclass(frozen=True)
+class RetentionItem:
+    """One thing on disk the policy covers, and the day it may be deleted."""
+
+    path: Path
+    kind: str
+    created: date
+    expires: date
+    reason: str
+    run_id: str | None = None
+
+    def due(self, today: date) -> bool:
+        return self.expires <= today
+
+
+@dataclass(frozen=True)
+class RetentionPlan:
+    """Everything found, sorted by path; `due` is what `apply_retention` deletes."""
+
+    root: Path
+    today: date
+    policy: RetentionPolicy
+    items: list[RetentionItem]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def due(self) -> list[RetentionItem]:
+        """Items past their date, leaving out those inside a folder that is itself due."""
+        due = [i for i in self.items if i.due(self.today)]
+        folders = [i.path for i in due if i.kind in ("run_folders", "restricted_outputs")]
+        return [i for i in due if not any(f in i.path.parents for f in folders)]
+
+    @property
+    def kept(self) -> list[RetentionItem]:
+        return [i for i in self.items if not i.due(self.today)]
+
+    def table(self) -> list[tuple[str, str, str, str, str]]:
+        """Rows for printing: action, kind, path, created, expires."""
+        return [
+            (
+                "delete" if i.due(self.today) else "keep",
+                i.kind,
+                str(i.path),
+                i.created.isoformat(),
+                i.expires.isoformat(),
+            )
+            for i in self.items
+        ]
+
+
+def _manifest(path: Path, suffix: str = MANIFEST_SUFFIX) -> dict:
+    try:
+        record = json.loads(path.with_name(path.name + suffix).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _file_date(path: Path) -> date:
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
+
+
+def _walk(folder: Path):
+    """Every file under `folder`, never following symbolic links."""
+    for here, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            yield Path(here) / name
+
+
+def _item(path, kind, created, policy, run_id=None) -> RetentionItem:
+    rule = policy.periods[kind]
+    reason = f"{rule.reason.strip()} ({rule.keep} from the {rule.from_.replace('_', ' ')}; "
+    reason += f"{rule.confirm})"
+    return RetentionItem(path, kind, created, rule.keep.expires(created), reason, run_id)
+
+
+def _list_item(path: Path, policy: RetentionPolicy, run_date: date | None) -> RetentionItem:
+    record = _manifest(path)
+    term = (record.get("parameters") or {}).get("term_start")
+    try:
+        created = date.fromisoformat(term) if term else (run_date or _file_date(path))
+    except (TypeError, ValueError):
+        created = run_date or _file_date(path)
+    run = record.get("run_id") if isinstance(record.get("run_id"), str) else None
+    return _item(path, "lists", created, policy, run)
+
+
+def _outreach_item(path: Path, policy: RetentionPolicy, run_date, run_id) -> RetentionItem:
+    record = _manifest(path, OUTREACH_SUFFIX)
+    try:
+        created = date.fromisoformat(str(record.get("exported_at", ""))[:10])
+    except ValueError:
+        created = run_date or _file_date(path)
+    run = record.get("run_id") if isinstance(record.get("run_id"), str) else run_id
+    return _item(path, "outreach_exports", created, policy, run)
+
+
+def _beside(path: Path, suffix: str) -> bool:
+    return path.with_name(path.name + suffix).is_file()
+
+
+def _files_in(folder: Path, policy: RetentionPolicy, run_date: date | None, run_id: str | None):
+    patterns = policy.periods["outreach_exports"].patterns
+    for path in _walk(folder):
+        if path.suffix.lower() in LIST_SUFFIXES and _beside(path, MANIFEST_SUFFIX):
+            yield _list_item(path, policy, run_date)
+        elif _beside(path, OUTREACH_SUFFIX) or any(fnmatch.fnmatch(path.name, p) for p in patterns):
+            yield _outreach_item(path, policy, run_date, run_id)
+
+
+def _run_folders(root: Path, policy: RetentionPolicy) -> list[RetentionItem]:
+    items: list[RetentionItem] = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
+        found = RUN_FOLDER.match(folder.name)
+        if not found:
+            continue
+        try:
+            run_date = date.fromisoformat(found["date"])
+        except ValueError:
+            continue
+        run = found["run"]
+        items.append(_item(folder, "run_folders", run_date, policy, run))
+        restricted = folder / RESTRICTED
+        if restricted.is_dir() and not restricted.is_symlink():
+            items.append(_item(restricted, "restricted_outputs", run_date, policy, run))
+        items.extend(_files_in(folder, policy, run_date, run))
+    return items
+
+
+def _held_back(items: list[RetentionItem]) -> list[RetentionItem]:
+    """A folder is kept until the latest date of anything inside it."""
+    out = []
+    for item in items:
+        inner = [i for i in items if item.path in i.path.parents and i.expires > item.expires]
+        if inner:
+            latest = max(inner, key=lambda i: i.expires)
+            reason = f"{item.reason} Held until {latest.expires} by a {latest.kind} item inside."
+            item = replace(item, expires=latest.expires, reason=reason)
+        out.append(item)
+    return out
+
+
+def plan_retention(
+    root: str | Path,
+    policy: RetentionPolicy | None = None,
+    today: date | None = None,
+    *,
+    list_roots: tuple[Path, ...] | list[Path] = (),
+    store: str | Path | None = None,
+) -> RetentionPlan:
+    """What the policy keeps and deletes on `today`: run folders under `root`, their
+    restricted outputs and outreach exports, and lists (with manifests) under `root` and
+    `list_roots`.
+
+    Parameters
+    ----------
+    root
+        The reports folder (``reports/``). A folder that does not exist gives an empty plan.
+    policy
+        From :func:`load_policy`; the package default when None.
+    today
+        The day to plan for (default: today, UTC).
+    list_roots
+        Other folders to search for lists written by `workbench assess`.
+    store
+        A review store: decisions held past their period are counted in `notes` (they are
+        not deleted here).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> reports = Path(tempfile.mkdtemp())
+    >>> (reports / "2019-09-01-demo-r-0123456789ab" / "shareable").mkdir(parents=True)
+    >>> plan = plan_retention(reports, load_policy(), date(2026, 9, 2))
+    >>> [(i.kind, i.expires.isoformat()) for i in plan.due]
+    [('run_folders', '2026-09-01')]
+    """
+    root = Path(root)
+    policy = policy or load_policy()
+    today = today or datetime.now(UTC).date()
+    items: list[RetentionItem] = []
+    notes: list[str] = []
+    if root.is_dir():
+        items += _run_folders(root, policy)
+    else:
+        notes.append(f"{root} does not exist: no run folders to plan for")
+    seen = {i.path for i in items}
+    for extra in [root, *map(Path, list_roots)]:
+        if not extra.is_dir():
+            continue
+        for item in _files_in(extra, policy, None, None):
+            if item.path not in seen and (
+                item.kind == "lists" or _beside(item.path, OUTREACH_SUFFIX)
+            ):
+                items.append(item)
+                seen.add(item.path)
+    items = sorted(_held_back(items), key=lambda i: str(i.path))
+    if store is not None:
+        notes.append(_store_note(Path(store), policy, today))
+    return RetentionPlan(root, today, policy, items, notes)
+
+
+def _store_note(store: Path, policy: RetentionPolicy, today: date) -> str:
+    from workbench.review.store import ReviewStore
+
+    if not store.is_file():
+        raise DataFileError(store, "no review store here; expected a file the workbench wrote")
+    rule = policy.periods["decisions"]
+    with ReviewStore(store) as review:
+        decided = review.decisions()["decided_at"].to_list()
+    over = sum(rule.keep.expires(date.fromisoformat(d[:10])) <= today for d in decided)
+    return (
+        f"review store: {len(decided)} decisions, {over} past their {rule.keep} period; "
+        "the store is append-only and this version does not delete from it (a store migration "
+        "is needed). Its list items are pseudonymous."
+    )
+
+
+def _delete(item: RetentionItem) -> int:
+    """Delete one item; the number of files removed."""
+    path = item.path
+    if path.is_symlink():
+        path.unlink()
+        return 1
+    if path.is_dir():
+        count = sum(1 for _ in _walk(path))
+        shutil.rmtree(path)
+        return count
+    removed = 0
+    sidecars = (path.with_name(path.name + s) for s in (MANIFEST_SUFFIX, OUTREACH_SUFFIX))
+    for target in (path, *sidecars):
+        if target.exists():
+            target.unlink()
+            removed += 1
+    return removed
+
+
+def apply_retention(plan: RetentionPlan, log_path: str | Path) -> dict[str, int]:
+    """Delete exactly `plan.due` and append one JSON line to `log_path`.
+
+    The log line holds the time, the day planned for, the policy's source and version, the
+    counts deleted per kind, the files removed and the run ids touched: no paths, no names.
+
+    Returns
+    -------
+    dict
+        Items deleted per kind (every kind present, 0 when none).
+
+    Raises
+    ------
+    WorkbenchError
+        When a due item is no longer where the plan found it (plan again, then apply).
+    """
+    due = plan.due
+    gone = [i for i in due if not i.path.exists() and not i.path.is_symlink()]
+    if gone:
+        raise WorkbenchError(
+            f"{len(gone)} item(s) of the retention plan are no longer on disk (first: a "
+            f"{gone[0].kind} item); the plan is stale: plan again and apply the new plan"
+        )
+    files = sum(_delete(item) for item in due)
+    counts = Counter(i.kind for i in due)
+    deleted = {kind: counts.get(kind, 0) for kind in KINDS if kind != "decisions"}
+    entry = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "retention",
+        "today": plan.today.isoformat(),
+        "policy": f"{plan.policy.source}@{plan.policy.version}",
+        "deleted": deleted,
+        "files_removed": files,
+        "run_ids": sorted({i.run_id for i in due if i.run_id}),
+    }
+    log_path = Path(log_path)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as log:
+        log.write(json.dumps(entry, sort_keys=True) + "\n")
+    return deleted

@@ -1,0 +1,446 @@
+"""The algorithmic transparency record, generated from what the code actually uses.
+
+`transparency_record` writes a record in the structure of the UK Algorithmic Transparency
+Recording Standard (ATRS): Tier 1 (a plain summary) and Tier 2 (owner, scope, the decision
+process and human oversight, data, logic, publication and disclosure control, risks), then a
+DPIA helper. Its facts are generated, never typed: the tables and columns from the schema and
+the columns assessing reads (`workbench.lists.OPTIONAL_COLUMNS_USED`), the criteria in force
+from every rule file, the restricted sources from `_restricted_sources.yaml`, the disclosure
+threshold from `workbench.stats.disclosure`, and retention from the retention policy. So it
+cannot drift from what the code does; the council fills in the placeholders in [brackets].
+
+Example
+-------
+>>> from datetime import date
+>>> record = transparency_record(date(2026, 9, 1))
+>>> record.splitlines()[0]
+'# Algorithmic transparency record: Eligibility Workbench'
+>>> "`universal_credit_low_income`" in record
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from workbench import __version__
+from workbench.errors import WorkbenchError
+from workbench.governance.retention import RetentionPolicy, load_policy
+from workbench.lists import OPTIONAL_COLUMNS_USED
+from workbench.rules import RuleSet, available_initiatives, load_rule_set, rules_folder
+from workbench.rules.model import RESTRICTED_SOURCES_FILE
+from workbench.schema import TABLES
+from workbench.stats.disclosure import DisclosureRules
+
+__all__ = ["ColumnUse", "column_uses", "transparency_record"]
+
+ASSESSMENT = "assessment"
+EQUALITY = "equality monitoring only (aggregate)"
+VALIDATION = "checked by validate only"
+
+
+@dataclass(frozen=True)
+class ColumnUse:
+    """One input column and what the workbench reads it for."""
+
+    table: str
+    column: str
+    use: str
+    initiatives: tuple[str, ...]
+    meaning: str
+
+
+def _rule_sets(folder: Path | None) -> list[RuleSet]:
+    return [load_rule_set(name, folder) for name in available_initiatives(folder)]
+
+
+def column_uses(rule_sets: list[RuleSet]) -> list[ColumnUse]:
+    """Every column of every canonical table, with what reads it.
+
+    A column is read for ``assessment`` when a rule set declares its table and it is required
+    or in `OPTIONAL_COLUMNS_USED`; a special-category column only for aggregate equality
+    monitoring; any other column is only checked by `workbench validate`.
+    """
+    uses = []
+    for table in TABLES.values():
+        readers = tuple(rs.id for rs in rule_sets if table.name in rs.sources)
+        needed = set(table.required_columns()) | set(OPTIONAL_COLUMNS_USED.get(table.name, ()))
+        for column in table.columns:
+            if column.special_category:
+                use, by = EQUALITY, ()
+            elif readers and column.name in needed:
+                use, by = ASSESSMENT, readers
+            else:
+                use, by = VALIDATION, ()
+            uses.append(ColumnUse(table.name, column.name, use, by, column.meaning))
+    return uses
+
+
+def _restricted(folder: Path | None) -> dict[str, dict]:
+    path = (folder or rules_folder()) / RESTRICTED_SOURCES_FILE
+    if not path.exists():
+        path = rules_folder() / RESTRICTED_SOURCES_FILE
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _tier1(rule_sets: list[RuleSet]) -> list[str]:
+    titles = "; ".join(rs.title for rs in rule_sets)
+    return [
+        "## Tier 1: summary",
+        "",
+        "- **Name:** Eligibility Workbench ([council name])",
+        "- **Description:** Finds families who look eligible for help they are not yet getting "
+        f"({titles}) from the council's benefit, household, social-care and provider data, and "
+        "lists them, with the reasons and evidence, for early years and education officers to "
+        "review. It never decides: every row it writes is `pending_review`.",
+        "- **Website:** [the council's page about the tool and its privacy notice]",
+        "- **Contact email:** [team email]; data protection: [DPO email]",
+        "- **How the tool is used:** Each term an analyst runs it on an extract of the "
+        "council's data. Officers review the candidate list: for each family they see the "
+        "criteria met, the evidence and the rule with its legal source, and record a decision "
+        "(contact, not eligible, already in touch, defer) with their name. Families are then "
+        "invited to apply; eligibility is confirmed through DfE's checking services (\"Manage "
+        'eligibility for childcare support" for early years, the Eligibility Checking Service '
+        "for free school meals), never by this tool. Only counts, with small numbers "
+        "suppressed, are published.",
+        "",
+    ]
+
+
+def _owner() -> list[str]:
+    return [
+        "### 1. Owner and responsibility",
+        "",
+        "- **Organisation:** [council]",
+        "- **Team:** [early years / children's services team]",
+        "- **Senior responsible owner:** [name, role]",
+        "- **Information asset owner:** [name, role]",
+        "- **Data protection officer:** [name]",
+        "- **Supplier:** none; the council runs the open-source Eligibility Workbench "
+        f"(version {__version__}) itself. [Say who maintains the council's installation.]",
+        "",
+    ]
+
+
+def _scope(rule_sets: list[RuleSet], on: date) -> list[str]:
+    lines = ["### 2. Scope and benefits", "", f"Initiatives with a rule file on {on}:", ""]
+    for rs in rule_sets:
+        state = "in force" if rs.valid_from <= on else f"not in force until {rs.valid_from}"
+        lines.append(f"- **{rs.title}** (`{rs.id}`, {state}): {_one_line(rs.summary)}")
+    lines += [
+        "",
+        "**Benefits:** more eligible children take up the help they are entitled to; officers "
+        "spend their time on families rather than on matching spreadsheets; every list can be "
+        "reproduced and explained.",
+        "",
+        "**Out of scope:** deciding eligibility (DfE's checking service does), contacting "
+        "families automatically, and any use of the DWP list outside early years.",
+        "",
+    ]
+    return lines
+
+
+def _oversight() -> list[str]:
+    return [
+        "### 3. Decision-making process and human oversight",
+        "",
+        "- **Lists, never decisions.** The tool proposes candidates; every row it writes has "
+        "`review_status = pending_review`. Nothing happens to a family because of the tool alone.",
+        "- **A named person decides.** An officer who can see the evidence records a decision "
+        "(`contact`, `not_eligible`, `already_in_touch`, `defer`; `link_confirmed` or "
+        "`link_rejected` for a record link) with their name and the time; `not_eligible` and "
+        "`link_rejected` need a written reason. The officer can overrule the tool.",
+        "- **Decisions are kept and cannot be altered.** They are appended to a review store "
+        "where triggers refuse changes and each decision carries the hash of the one before, "
+        "so any edit shows; a correction is a new decision.",
+        "- **Uncertain matches go to a person.** A record link in the clerical-review band is "
+        "never used as a match; it is flagged `link_needs_review` until an officer confirms it.",
+        "- **UK GDPR Article 22 (Articles 22A-22D after the Data (Use and Access) Act 2025):** "
+        "the tool makes no decision based solely on automated processing; the human review is "
+        "meaningful because the reviewer sees the evidence and the rule and can overrule it.",
+        "",
+    ]
+
+
+def _data(rule_sets: list[RuleSet], folder: Path | None) -> list[str]:
+    lines = [
+        "### 4. Data",
+        "",
+        "#### 4.1 Tables read",
+        "",
+        "| table | meaning | read by |",
+        "|---|---|---|",
+    ]
+    for table in TABLES.values():
+        readers = [rs.id for rs in rule_sets if table.name in rs.sources]
+        lines.append(
+            f"| `{table.name}` | {_one_line(table.meaning)} | {', '.join(readers) or 'none'} |"
+        )
+    lines += [
+        "",
+        "#### 4.2 Every column, and what reads it",
+        "",
+        f"`{ASSESSMENT}`: read to assess and link (names, dates of birth, NINOs and postcodes "
+        "only to match records). "
+        f"`{EQUALITY}`: special category data, read only with `--equality-monitoring`, reported "
+        f"only in aggregate and never used to select anyone. `{VALIDATION}`: checked for "
+        "quality by `workbench validate`, not used to assess anyone.",
+        "",
+        "| column | read for | initiatives | meaning |",
+        "|---|---|---|---|",
+    ]
+    for use in column_uses(rule_sets):
+        lines.append(
+            f"| `{use.table}.{use.column}` | {use.use} | {', '.join(use.initiatives) or '-'} | "
+            f"{_one_line(use.meaning)} |"
+        )
+    lines += ["", "#### 4.3 Sources restricted by law", ""]
+    for source, policy in _restricted(folder).items():
+        allowed = [rs.id for rs in rule_sets if source in rs.sources]
+        lines.append(
+            f"- `{source}`: may be used only for {', '.join(policy['purposes'])} "
+            f"(initiatives declaring it: {', '.join(allowed) or 'none'}). "
+            f"{_one_line(policy['text'])} Source: {policy.get('reference', '[reference]')}. "
+            "A rule file that declares it for any other purpose is refused when it is loaded."
+        )
+    lines += [
+        "",
+        "#### 4.4 What the tool writes",
+        "",
+        "- Candidate lists (one row per listed child: person id, tier, reason codes, evidence, "
+        "dates, flags) and their manifests (inputs' SHA-256, parameters, rule-set version, code "
+        "version): restricted, owner-only (0600).",
+        "- The review store: list items keyed by pseudonymous keys (HMAC-SHA256 under a secret "
+        "key that never leaves its file), with tier, reason codes and the evidence text (which "
+        "cites record ids, such as a parent/carer's award); decisions with reviewer and time; "
+        "an access log.",
+        "- Shareable tables: counts only, after disclosure control (section 6).",
+        "",
+    ]
+    return lines
+
+
+def _criteria_table(rs: RuleSet, on: date) -> list[str]:
+    lines = ["| reason code | applies to | criterion | source |", "|---|---|---|---|"]
+    for c in rs.criteria_in_force(on):
+        lines.append(
+            f"| `{c.code}` | {c.applies_to} | {_one_line(c.sentence(on))} | {c.reference} |"
+        )
+    return lines
+
+
+def _logic(rule_sets: list[RuleSet], on: date) -> list[str]:
+    lines = ["### 5. Logic: the rules in force on " + on.isoformat(), ""]
+    for rs in rule_sets:
+        lines += [f"#### {rs.title} (`{rs.id}`, version {rs.version})", ""]
+        if on < rs.valid_from:
+            lines += [f"Not in force on {on}: this rule file starts on {rs.valid_from}.", ""]
+            continue
+        window = rs.population.window_on(on)
+        lines += [
+            f"- **Legal basis:** {rs.legal_basis.title} ({rs.legal_basis.url})",
+            f"- **Age window:** {_one_line(window.text)} ({window.reference})",
+            f"- **Parents and carers:** {_one_line(rs.parent_carers.text)}",
+            "",
+            *_criteria_table(rs, on),
+            "",
+        ]
+        out = [c for c in rs.criteria if not c.in_force_on(on)]
+        if out:
+            lines += [
+                f"Not in force on {on}: "
+                + "; ".join(f"`{c.code}` ({_one_line(c.label)})" for c in out)
+                + ".",
+                "",
+            ]
+        lines += [f"- **Tier `{tier}`:** {_one_line(text)}" for tier, text in rs.tiers.items()]
+        lines += [f"- **Note:** {_one_line(note)}" for note in rs.notes] + [""]
+    return lines
+
+
+def _publication(rules: DisclosureRules) -> list[str]:
+    rounding = f"rounded to the nearest {rules.round_to}" if rules.round_to else "not rounded"
+    return [
+        "### 6. What is published and how it is protected",
+        "",
+        "- Published: counts of candidates by tier and reason, take-up and funnel figures, "
+        "equality monitoring tables. Never a row about a person.",
+        f"- Disclosure control: counts from 1 to {rules.threshold - 1} are suppressed (threshold "
+        f"{rules.threshold}) and shown as `{rules.symbol}`; rates built on them too; secondary "
+        "suppression across rows and columns so that no hidden count can be recovered by "
+        f"subtraction; totals from unrounded counts; counts are {rounding} by default. A table "
+        "whose total is itself small is not published.",
+        "- Personal data stays in `restricted/` folders (0700, files 0600) on the council's "
+        "systems; retention is in the DPIA helper below.",
+        "",
+    ]
+
+
+RISKS = (
+    (
+        "Wrong record match (a family linked to another's benefits or DWP row)",
+        "Exact matching by default; probabilistic pairs in the clerical-review band are never "
+        "used and are flagged `link_needs_review` for an officer; link decisions recorded.",
+    ),
+    (
+        "Stale data (an award ended since the extract)",
+        "Every list states its evidence date (`as_of`) and the inputs' hashes; awards must be "
+        "active on that date; eligibility is confirmed through DfE's checking service before "
+        "any place is funded.",
+    ),
+    (
+        "Bias: some groups missed or over-listed",
+        "Equality monitoring (aggregate, disclosure-controlled) compares listed and funded "
+        "children by sex, ethnicity and first language; special category data never selects "
+        "anyone.",
+    ),
+    (
+        "Automated decision-making",
+        "Lists only; a named officer decides with the evidence in front of them and can "
+        "overrule; decisions are recorded, append-only and hash-chained.",
+    ),
+    (
+        "Unlawful use of the DWP list (s13B Childcare Act 2006)",
+        "Rule files declare their sources; any initiative outside early years that names the "
+        "DWP list is refused when loaded.",
+    ),
+    (
+        "Personal data kept too long or seen by the wrong people",
+        "Retention policy applied by `workbench retention`; restricted outputs owner-only; "
+        "pseudonymous review store; access log.",
+    ),
+    (
+        "Rules out of date",
+        "Thresholds and dates are dated, cited values in rule files; this record lists the "
+        "rules in force on its date and is regenerated, never edited.",
+    ),
+)
+
+
+def _risks() -> list[str]:
+    lines = ["### 7. Risks and mitigations", "", "| risk | mitigation |", "|---|---|"]
+    lines += [f"| {risk} | {mitigation} |" for risk, mitigation in RISKS]
+    return [*lines, ""]
+
+
+def _dpia(rule_sets: list[RuleSet], policy: RetentionPolicy) -> list[str]:
+    def named(use: str) -> str:
+        return ", ".join(f"`{u.table}.{u.column}`" for u in column_uses(rule_sets) if u.use == use)
+
+    lines = [
+        "## DPIA helper",
+        "",
+        "What a data protection impact assessment asks, filled in from the configuration. "
+        "Items in [brackets] are for the DPO to confirm.",
+        "",
+        "### Data items",
+        "",
+        f"- Personal data read to assess: {named(ASSESSMENT)}.",
+        f"- Special category data (aggregate equality monitoring only): {named(EQUALITY)}.",
+        "- Data subjects: children in the age windows of the initiatives, their parents and "
+        "carers, other adults in their households (when the data has no roles).",
+        "",
+        "### Lawful basis (to be confirmed by the DPO)",
+        "",
+        "- Personal data: [UK GDPR Art. 6(1)(e) public task: the duties to secure free early "
+        "education and to provide free school meals; confirm with the DPO].",
+        "- Special category data: [UK GDPR Art. 9(2)(g) substantial public interest, DPA 2018 "
+        "Sch. 1 para. 8 equality of opportunity or treatment; confirm with the DPO].",
+        "- DWP list: shared under s13A Childcare Act 2006; use restricted by s13B (section 4.3).",
+        "",
+        f"### Retention (from {policy.source}, version {policy.version})",
+        "",
+        "| kind | kept for | counted from | status | reason |",
+        "|---|---|---|---|---|",
+    ]
+    for kind, rule in policy.periods.items():
+        lines.append(
+            f"| {kind} | {rule.keep} | {rule.from_.replace('_', ' ')} | {rule.confirm} | "
+            f"{_one_line(rule.reason)} |"
+        )
+    lines += [
+        "",
+        "Decisions and the list items they are about stay in the review store, which is "
+        "append-only; `workbench retention` deletes run folders, restricted outputs, lists and "
+        "outreach exports, and reports how many decisions are past their period. [Deleting "
+        "expired store rows needs a store migration: not yet available.]",
+        "",
+        "### Access and security",
+        "",
+        "- Restricted outputs and the review store are created owner-only (files 0600, "
+        "folders 0700); the pseudonym key is read from its own file (0600) or the environment "
+        "and never written to any output; reading personal data is recorded in the store's "
+        "access log.",
+        "",
+        "### Recipients",
+        "",
+        "- Council officers who review lists: [early years team, admissions / FSM team].",
+        "- Families, when invited to apply (only their own details).",
+        "- DfE's checking services (Manage eligibility for childcare support; the Eligibility "
+        "Checking Service for free school meals): [the details the council submits to confirm "
+        "eligibility].",
+        "- The public and partners: disclosure-controlled counts only.",
+        "- No other recipient; no data leaves the council's systems otherwise.",
+        "",
+    ]
+    return lines
+
+
+def transparency_record(
+    on: date,
+    *,
+    rules: Path | None = None,
+    policy: RetentionPolicy | None = None,
+    disclosure: DisclosureRules | None = None,
+) -> str:
+    """The ATRS record and DPIA helper as Markdown, for the rules in force on `on`.
+
+    Parameters
+    ----------
+    on
+        The date whose rules, thresholds and age windows are described.
+    rules
+        A folder of rule files (default: the package's).
+    policy
+        The retention policy (default: the package's).
+    disclosure
+        The disclosure-control settings (default: threshold 10).
+
+    Raises
+    ------
+    RuleFileError
+        When a rule file breaks the schema.
+    """
+    rule_sets = _rule_sets(rules)
+    if not rule_sets:
+        raise WorkbenchError(f"no rule files in {rules or rules_folder()}; expected *.yaml")
+    policy = policy or load_policy()
+    lines = [
+        "# Algorithmic transparency record: Eligibility Workbench",
+        "",
+        f"Generated on the rules in force on {on.isoformat()} by Eligibility Workbench "
+        f"{__version__}, from its rule files, schema, disclosure settings and retention policy "
+        "(UK Algorithmic Transparency Recording Standard structure). Do not edit the generated "
+        "parts: run `workbench transparency` again. Fill in the [placeholders].",
+        "",
+        *_tier1(rule_sets),
+        "## Tier 2: detail",
+        "",
+        *_owner(),
+        *_scope(rule_sets, on),
+        *_oversight(),
+        *_data(rule_sets, rules),
+        *_logic(rule_sets, on),
+        *_publication(disclosure or DisclosureRules()),
+        *_risks(),
+        *_dpia(rule_sets, policy),
+    ]
+    return "\n".join(lines).rstrip("\n") + "\n"
