@@ -46,3 +46,13 @@ def make_folder(tmp_path: Path) -> Callable[..., Path]:
         return folder
 
     return make
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _access_log_in_a_temporary_store(tmp_path_factory) -> None:
+    """Commands log access to a review store: in tests, a temporary one (never the user's)."""
+    import os
+
+    folder = tmp_path_factory.mktemp("workbench-store")
+    os.environ.setdefault("WORKBENCH_STORE", str(folder / "review.sqlite"))
+    os.environ.setdefault("WORKBENCH_KEY_FILE", str(folder / "keys" / "pseudonym.key"))

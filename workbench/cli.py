@@ -17,6 +17,7 @@ import typer
 
 from workbench import progress
 from workbench.errors import UsageError, WorkbenchError
+from workbench.governance.access import record_access
 
 app = typer.Typer(
     name="workbench",
@@ -89,6 +90,7 @@ def validate_command(
     from workbench.io import load_folder
     from workbench.reporting import print_validation, write_quarantine
 
+    record_access("validate", f"data {data}")
     loaded = load_folder(data, equality_monitoring=equality_monitoring)
     print_validation(loaded)
     if quarantine_out is not None:
@@ -143,6 +145,7 @@ def assess_command(
     from workbench.lists import assess_folder
     from workbench.reporting import print_assessment
 
+    record_access("assess", f"data {data}, initiative {initiative}, out {out}")
     run = assess_folder(
         data,
         initiative=initiative,
@@ -212,6 +215,7 @@ def explain_command(
     """Say why a person is or is not listed, criterion by criterion, in plain English."""
     from workbench.explain import explain_folder
 
+    record_access("explain", f"data {data}, initiative {initiative}, one person's record")
     found = explain_folder(
         data,
         initiative=initiative,
@@ -301,6 +305,7 @@ def link_command(
     """Link DWP-list and funded-place rows to the council's children; with --truth, measure."""
     from workbench.linkage.model import link_folder, load_settings
 
+    record_access("link", f"data {data}, out {out}")
     run = link_folder(
         data,
         out,
@@ -352,6 +357,7 @@ def report_command(
     restricted/ outputs. Exit 4 when the notebook fails (kept as <folder>-failed/)."""
     from workbench.report import ReportFailed, parse_parameters, run_report
 
+    record_access("report", f"notebook {notebook}, data {data}")
     try:
         run = run_report(
             notebook,
@@ -585,9 +591,10 @@ def subject_access_command(
     ] = None,
 ) -> None:
     """Everything the workbench holds about one person, for the data protection team."""
-    from workbench.governance import appendix_path, find_person, subject_access
+    from workbench.governance.subject_access import appendix_path, find_person, subject_access
     from workbench.review import load_key
 
+    record_access("subject-access", f"data {data}, one person's record")
     if person is None:
         if not (forename and surname and dob):
             raise UsageError("give --person ID, or --forename, --surname and --dob together")

@@ -12,19 +12,43 @@ True
 
 from __future__ import annotations
 
-from workbench.governance.retention import (
-    DEFAULT_POLICY,
-    KINDS,
-    Period,
-    RetentionItem,
-    RetentionPlan,
-    RetentionPolicy,
-    apply_retention,
-    load_policy,
-    plan_retention,
-)
-from workbench.governance.subject_access import appendix_path, find_person, subject_access
-from workbench.governance.transparency import ColumnUse, column_uses, transparency_record
+# Loaded on first use, so that importing `workbench.governance.access` (which every command
+# that reads personal data does) stays cheap.
+_LAZY = {
+    "DEFAULT_POLICY": "retention",
+    "KINDS": "retention",
+    "Period": "retention",
+    "RetentionItem": "retention",
+    "RetentionPlan": "retention",
+    "RetentionPolicy": "retention",
+    "apply_retention": "retention",
+    "load_policy": "retention",
+    "plan_retention": "retention",
+    "appendix_path": "subject_access",
+    "find_person": "subject_access",
+    "subject_access": "subject_access",
+    "ColumnUse": "transparency",
+    "column_uses": "transparency",
+    "transparency_record": "transparency",
+    "current_user": "access",
+    "default_store": "access",
+    "record_access": "access",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(f"workbench.governance.{_LAZY[name]}")
+        # Bind every name of that module here, so that `subject_access` is the function,
+        # not the submodule of the same name that importing it just set on this package.
+        for other, home in _LAZY.items():
+            if home == _LAZY[name]:
+                globals()[other] = getattr(module, other)
+        return globals()[name]
+    raise AttributeError(f"module 'workbench.governance' has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -37,9 +61,12 @@ __all__ = [
     "appendix_path",
     "apply_retention",
     "column_uses",
+    "current_user",
+    "default_store",
     "find_person",
     "load_policy",
     "plan_retention",
+    "record_access",
     "subject_access",
     "transparency_record",
 ]

@@ -1,0 +1,67 @@
+"""Who read personal data, and when: every command that reads it writes a line to the access
+log, a table in the review store (`ReviewStore.log_access`).
+
+The store is the one named by `WORKBENCH_STORE`, else `~/.local/share/workbench/review.sqlite`
+(created owner-only on first use). The user is `WORKBENCH_USER`, else the login name. The
+detail names the command's inputs (folders, initiative), never a person.
+
+Example
+-------
+>>> import os, tempfile
+>>> os.environ["WORKBENCH_STORE"] = os.path.join(tempfile.mkdtemp(), "review.sqlite")
+>>> record_access("assess", "data /srv/extract, initiative two_year_old").name
+'review.sqlite'
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+
+from workbench.errors import WorkbenchError
+
+__all__ = ["STORE_ENV", "USER_ENV", "current_user", "default_store", "record_access"]
+
+STORE_ENV = "WORKBENCH_STORE"
+USER_ENV = "WORKBENCH_USER"
+
+
+def default_store() -> Path:
+    """The review store holding the access log: `WORKBENCH_STORE` or the user's data folder."""
+    configured = os.environ.get(STORE_ENV)
+    if configured:
+        return Path(configured)
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "workbench" / "review.sqlite"
+
+
+def current_user() -> str:
+    """Who is running the command: `WORKBENCH_USER`, else the login name."""
+    name = os.environ.get(USER_ENV, "").strip()
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (some containers)
+        return f"uid-{os.getuid()}"
+
+
+def record_access(command: str, detail: str, *, store: Path | None = None) -> Path:
+    """Append (user, time, command, detail) to the access log; return the store's path.
+
+    Raises WorkbenchError when the log cannot be written: a command that reads personal data
+    does not run unrecorded.
+    """
+    from workbench.review.store import ReviewStore
+
+    path = store or default_store()
+    try:
+        with ReviewStore(path) as review_store:
+            review_store.log_access(current_user(), command, detail)
+    except OSError as error:
+        raise WorkbenchError(
+            f"cannot write the access log in {path}: {error}. Set {STORE_ENV} to a writable "
+            "review store: commands that read personal data are always logged"
+        ) from None
+    return path
