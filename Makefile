@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SAMPLE_SEED ?= 20260901
 
-.PHONY: demo test lint format bench samples docs clean help
+.PHONY: demo test lint format bench samples docs clean help browser
 
 help:
 	@echo "make demo   - create .venv, install, build a synthetic council, run the pipeline, write a report"
@@ -29,12 +29,19 @@ demo: $(VENV)/.installed
 	$(BIN)/workbench demo
 
 # pytest exits 5 when it collects no tests: that is a failure here, never a pass.
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@$(BIN)/python -m pytest -n 2 --dist loadfile; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as a failure"; exit 1; fi; \
 	  exit $$rc
+
+# Browser tests drive Debian's chromium (never `playwright install`); install it where we can.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" -eq 0 ]; then \
+	  apt-get update -qq && apt-get install -y -qq chromium; \
+	else echo "chromium is not at /usr/bin/chromium and cannot be installed here (needs apt-get as root): the browser tests will be skipped"; fi
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
@@ -46,6 +53,8 @@ format: $(VENV)/.dev-installed
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.linkage
+	$(BIN)/python -m benchmarks.review_store
 
 samples: $(VENV)/.installed
 	rm -rf data_samples/council_small data_samples/council_messy

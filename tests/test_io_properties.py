@@ -156,6 +156,9 @@ def corrupt(table: str, rows: list[dict], cells: list[dict[str, str]], fmt: str,
             if len(cells) < 2:
                 continue
             cells[i][spec.id_column] = cells[(i + 1) % len(cells)][spec.id_column]
+            # Which rows end up sharing an id is read from the final cells
+            # (`rows_sharing_an_id`): a later "dup" can make this row's new id unique again.
+            continue
         elif kind == "end_before_start":
             cells[i]["end_date"] = (rows[i]["start_date"] - timedelta(days=1)).strftime(WRITE[fmt])
         elif kind == "not_a_number":

@@ -158,6 +158,54 @@ def assess_command(
     print_assessment(run)
 
 
+@app.command("stats")
+def stats_command(
+    initiative: Initiative,
+    data: DataDir,
+    term_start: TermStart,
+    as_of: AsOf,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Folder for the tables (CSV) and stats_manifest.json: aggregates only, "
+            "each written only when it passed disclosure control.",
+        ),
+    ],
+    threshold: Annotated[
+        int,
+        typer.Option("--threshold", min=1, help="Counts below this are hidden (shown as c)."),
+    ] = 10,
+    round_to: Annotated[
+        int | None,
+        typer.Option("--round-to", min=1, help="Round published counts to this multiple, e.g. 5."),
+    ] = None,
+) -> None:
+    """Write take-up, funnel and equality tables for a term as CSV, after disclosure control."""
+    from workbench.stats import DisclosureRules
+    from workbench.stats.report import write_stats
+
+    record_access("stats", f"data {data}, initiative {initiative}, out {out}")
+    result = write_stats(
+        data,
+        initiative=initiative,
+        term_start=parse_date(term_start, "--term-start"),
+        as_of=parse_date(as_of, "--as-of"),
+        out=out,
+        rules=DisclosureRules(threshold=threshold, round_to=round_to),
+    )
+    for path in result.published.values():
+        typer.echo(f"published {path}")
+    for name, reason in result.withheld.items():
+        typer.echo(f"withheld  {name}: {reason}")
+    for caveat in result.caveats:
+        typer.echo(f"note: {caveat}")
+    typer.echo(
+        f"{len(result.published)} table(s) published, {len(result.withheld)} withheld; "
+        f"see {result.manifest}"
+    )
+
+
 @app.command("rules")
 def rules_command(
     initiative: Annotated[
@@ -375,7 +423,7 @@ def report_command(
 
 review_app = typer.Typer(
     name="review",
-    help="Export a list for people to review in Excel, and import their decisions.",
+    help="Review lists: in Excel (export/import) or in a web page (serve); outreach after review.",
     no_args_is_help=True,
 )
 app.add_typer(review_app, name="review")
@@ -438,6 +486,76 @@ def review_import_command(
         f"List {result.list_id}: {result.recorded} decision(s) recorded for {reviewer}, "
         f"{result.already_recorded} already recorded, {result.skipped_blank} row(s) without a "
         "decision left undecided."
+    )
+
+
+@review_app.command("serve")
+def review_serve_command(
+    store: Annotated[
+        Path,
+        typer.Option("--store", help="The review store; must exist (`review export` creates it)."),
+    ],
+    list_file: Annotated[
+        Path,
+        typer.Option(
+            "--list",
+            help="A list written by `workbench assess` (.csv or .parquet, with its manifest).",
+        ),
+    ],
+    port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8866,
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            help="The address to listen on: localhost; put a sign-in proxy in front rather "
+            "than widening it.",
+        ),
+    ] = "127.0.0.1",
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="WORKBENCH_REVIEW_TOKEN",
+            help="The token every request must carry; random when not given.",
+        ),
+    ] = None,
+    user_header: Annotated[
+        str | None,
+        typer.Option(
+            "--user-header",
+            help="A header a trusted sign-in proxy sets to the officer's name "
+            "(e.g. X-Forwarded-User).",
+        ),
+    ] = None,
+    write_app: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-app",
+            help="Only write the app's notebook into this folder (for JupyterHub) and exit.",
+        ),
+    ] = None,
+    open_browser: Annotated[
+        bool, typer.Option("--open-browser", help="Open the app in this machine's browser.")
+    ] = False,
+) -> None:
+    """Serve the review panel as a web page for officers (Voilà; token required; no code shown)."""
+    from workbench.review.app import prepare_review_app, serve_review_app
+
+    if write_app is not None:
+        files = prepare_review_app(store, list_file, user_header=user_header, folder=write_app)
+        typer.echo(
+            f"Review app for list {files.list_id} written to {files.notebook}; in JupyterHub "
+            "set c.Spawner.default_url = '/voila/render/review_app.ipynb'."
+        )
+        return
+    serve_review_app(
+        store,
+        list_file,
+        host=host,
+        port=port,
+        token=token,
+        open_browser=open_browser,
+        user_header=user_header,
     )
 
 

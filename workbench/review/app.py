@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -47,6 +48,7 @@ from workbench.review.store import ReviewStore
 
 __all__ = [
     "APP_NOTEBOOK",
+    "AppFiles",
     "ReviewServer",
     "prepare_review_app",
     "review_app",
@@ -57,6 +59,7 @@ __all__ = [
 
 APP_NOTEBOOK = "review_app.ipynb"
 APP_CONFIG = "review_app.json"
+VOILA_CONFIG = "voila.json"
 HUB_USER_ENV = "JUPYTERHUB_USER"  # set by JupyterHub in each signed-in user's server
 IDLE_KERNEL_SECONDS = 900  # a closed page's kernel (and its memory) is freed after 15 minutes
 STARTUP_SECONDS = 90  # Voilà imports jupyter_server and friends; slow disks take a while
@@ -164,6 +167,7 @@ class AppFiles:
     notebook: Path
     config: Path
     list_id: str
+    temporary: bool = False  # made by serve for this run: removed when the server stops
 
 
 def _check_key_fits(store: ReviewStore, list_id: str, candidates: Any, key: bytes) -> None:
@@ -218,7 +222,7 @@ def prepare_review_app(
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}},
     )
     nbformat.write(book, notebook)
-    return AppFiles(where, notebook, config, list_id)
+    return AppFiles(where, notebook, config, list_id, temporary=folder is None)
 
 
 @dataclass
@@ -232,7 +236,7 @@ class ReviewServer:
     log: Path | None = field(default=None)
 
     def stop(self) -> None:
-        """Stop Voilà (its kernels notice their parent has gone and exit)."""
+        """Stop Voilà (it shuts its kernels down) and remove a temporary app folder."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -240,9 +244,21 @@ class ReviewServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.files.temporary:
+            shutil.rmtree(self.files.folder, ignore_errors=True)
 
 
-def _voila_command(files: AppFiles, host: str, port: int, token: str) -> list[str]:
+def _write_voila_config(files: AppFiles, token: str) -> None:
+    """Put the token in ``voila.json`` in the app's private folder (Voilà reads it from its
+    working directory), not on the command line where any local user's ``ps`` shows it."""
+    path = files.folder / VOILA_CONFIG
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump({"Voila": {"token": token}}, handle)
+
+
+def _voila_command(files: AppFiles, host: str, port: int) -> list[str]:
     command = [
         sys.executable,
         "-m",
@@ -252,7 +268,6 @@ def _voila_command(files: AppFiles, host: str, port: int, token: str) -> list[st
         f"--Voila.ip={host}",
         f"--port={port}",
         "--Voila.port_retries=0",  # a busy port is an error, never a silent move elsewhere
-        f"--token={token}",
         "--VoilaConfiguration.show_tracebacks=False",
         # Each page holds a kernel; one whose page has closed is shut down after a while.
         # A page still open is never culled (cull_connected stays False).
@@ -269,9 +284,12 @@ def _wait_until_up(process: subprocess.Popen, base: str, log: Path | None) -> No
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            said = log.read_text(encoding="utf-8", errors="replace")[-2000:] if log else ""
+            lines = log.read_text(encoding="utf-8", errors="replace").split("\n") if log else []
+            last = next((line.strip() for line in reversed(lines) if line.strip()), "")
+            said = f": {last}" if last else "; see its messages above"
             raise WorkbenchError(
-                f"Voilà stopped while starting (exit {process.returncode}). {said}"
+                f"Voilà stopped while starting at {base} (exit {process.returncode}){said}. "
+                "Is the port in use? Choose another with --port."
             )
         try:
             with urllib.request.urlopen(base + "login", timeout=2):
@@ -280,7 +298,6 @@ def _wait_until_up(process: subprocess.Popen, base: str, log: Path | None) -> No
             return  # it answered
         except (urllib.error.URLError, OSError):
             time.sleep(0.25)
-    process.terminate()
     raise WorkbenchError(f"Voilà did not answer at {base} within {STARTUP_SECONDS} s")
 
 
@@ -301,10 +318,11 @@ def start_review_app(
         raise UsageError("--token must not be empty: the app is never served without one")
     files = prepare_review_app(store, list_file, user_header=user_header)
     token = token or secrets.token_hex(24)
+    _write_voila_config(files, token)
     log_path = Path(log) if log else None
     output = log_path.open("ab") if log_path else None
     process = subprocess.Popen(
-        _voila_command(files, host, port, token),
+        _voila_command(files, host, port),
         cwd=files.folder,
         stdout=output,
         stderr=subprocess.STDOUT if output else None,
@@ -313,8 +331,13 @@ def start_review_app(
         output.close()
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     base = f"http://{shown}:{port}/"
-    _wait_until_up(process, base, log_path)
-    return ReviewServer(process, f"{base}?token={token}", token, files, log_path)
+    server = ReviewServer(process, f"{base}?token={token}", token, files, log_path)
+    try:
+        _wait_until_up(process, base, log_path)
+    except WorkbenchError:
+        server.stop()
+        raise
+    return server
 
 
 def serve_review_app(

@@ -1,0 +1,424 @@
+"""Charts that explain linkage scores, in the house theme of `workbench.charts`.
+
+Three pictures, as Splink draws them, each returning an altair chart with its finding in the
+title:
+
+- `match_weight_histogram`: how the scored pairs spread over match weight, with the
+  clerical-review and linked thresholds marked; drawn from a table of counts per weight bin
+  (`match_weight_bins`), so that the counts can pass disclosure control first;
+- `waterfall`: for one pair, how each comparison moved the weight from the prior to the
+  final match weight (`contributions`, in bits), with the comparison levels when given;
+- `calibration_chart`: the observed share of true pairs against the mean match probability
+  per bin (`LinkageEvaluation.calibration`), against the diagonal of perfect calibration.
+
+None of them shows a name, a date of birth or an id: comparisons, weights and counts only.
+
+Example
+-------
+>>> pair = {"match_weight": 3.0, "match_probability": 8 / 9,
+...         "contributions": '{"forename": 6.0, "date_of_birth": -1.0}'}
+>>> waterfall(pair).to_dict()["title"]["text"]
+"Match probability 0.889: child's forename weighs most (+6.0 bits)"
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import altair as alt
+import polars as pl
+
+from workbench.charts import PALETTE
+from workbench.errors import UsageError
+from workbench.linkage.settings import DEFAULT_THRESHOLDS
+
+__all__ = [
+    "COMPARISON_LABELS",
+    "WEIGHT_BIN_BITS",
+    "calibration_chart",
+    "match_weight_bins",
+    "match_weight_histogram",
+    "probability_to_weight",
+    "waterfall",
+    "waterfall_steps",
+]
+
+# A bin two bits wide: each bin is a fourfold change in the odds of a match.
+WEIGHT_BIN_BITS = 2.0
+# The comparisons of `workbench.linkage.settings`, in a reviewer's words and chart order.
+COMPARISON_LABELS: dict[str, str] = {
+    "forename": "child's forename",
+    "surname": "child's surname",
+    "date_of_birth": "child's date of birth",
+    "postcode": "postcode",
+    "parent": "parent or carer",
+}
+PRIOR_LABEL = "prior (before any comparison)"
+FINAL_LABEL = "match weight"
+_FOR, _AGAINST, _TOTAL = PALETTE[0], PALETTE[3], PALETTE[6]
+_CLOSE_GAP = 0.05  # calibration within five points everywhere reads as "close"
+_LABEL_LIMIT = 360  # pixels: room for "child's date of birth: day and month swapped"
+
+
+def probability_to_weight(probability: float) -> float:
+    """The match weight (log2 of the odds, in bits) of a match probability.
+
+    Example
+    -------
+    >>> probability_to_weight(0.5), round(probability_to_weight(0.95), 3)
+    (0.0, 4.248)
+    """
+    if not 0.0 < probability < 1.0:
+        raise UsageError(
+            f"a match probability must be strictly between 0 and 1 to have a weight; got "
+            f"{probability!r}"
+        )
+    return math.log2(probability / (1.0 - probability))
+
+
+def _checked(frame: Any, columns: tuple[str, ...], what: str) -> pl.DataFrame:
+    if not isinstance(frame, pl.DataFrame):
+        raise UsageError(f"expected the {what} as a polars DataFrame; got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise UsageError(
+            f"the {what} lacks column(s) {', '.join(missing)}; it has {', '.join(frame.columns)}"
+        )
+    return frame
+
+
+def match_weight_bins(
+    scored_pairs: pl.DataFrame, *, width: float = WEIGHT_BIN_BITS
+) -> pl.DataFrame:
+    """Scored pairs counted per match-weight bin: the table `match_weight_histogram` draws.
+
+    Parameters
+    ----------
+    scored_pairs
+        `link_all_with_pairs`'s second frame (any frame with `match_weight`); pairs without
+        a weight are not counted.
+    width
+        Bin width in bits; bins start at whole multiples of it.
+
+    Returns
+    -------
+    pl.DataFrame
+        `bin` (a label such as `"-2 to 0"`), `weight_from`, `weight_to` and `pairs`, sorted
+        by weight; only bins holding a pair.
+
+    Example
+    -------
+    >>> pairs = pl.DataFrame({"match_weight": [-3.5, -0.5, 1.0, 1.5, 9.0]})
+    >>> match_weight_bins(pairs).select("bin", "pairs").rows()
+    [('-4 to -2', 1), ('-2 to 0', 1), ('0 to 2', 2), ('8 to 10', 1)]
+    """
+    _checked(scored_pairs, ("match_weight",), "scored pairs")
+    if not width > 0:
+        raise UsageError(f"the bin width must be a positive number of bits; got {width!r}")
+    start = (pl.col("match_weight") / width).floor() * width
+    return (
+        scored_pairs.filter(pl.col("match_weight").is_not_null())
+        .group_by(start.cast(pl.Float64).alias("weight_from"))
+        .agg(pl.len().cast(pl.Int64).alias("pairs"))
+        .sort("weight_from")
+        .with_columns((pl.col("weight_from") + width).alias("weight_to"))
+        .select(
+            pl.format("{} to {}", _bits_text("weight_from"), _bits_text("weight_to")).alias("bin"),
+            "weight_from",
+            "weight_to",
+            "pairs",
+        )
+    )
+
+
+def _bits_text(column: str) -> pl.Expr:
+    """A bin edge as text: whole numbers without a decimal point."""
+    value = pl.col(column)
+    whole = value.round(0) == value
+    return (
+        pl.when(whole)
+        .then(value.cast(pl.Int64).cast(pl.String))
+        .otherwise(value.round(1).cast(pl.String))
+    )
+
+
+def match_weight_histogram(
+    table: pl.DataFrame,
+    *,
+    thresholds: tuple[float, float] = DEFAULT_THRESHOLDS,
+    width: float = WEIGHT_BIN_BITS,
+) -> alt.LayerChart:
+    """Scored pairs by match weight, with the clerical-review and linked thresholds marked.
+
+    Parameters
+    ----------
+    table
+        Either scored pairs (with `match_weight`; binned here by `match_weight_bins`) or a
+        bins table as `match_weight_bins` returns it (`weight_from`, `weight_to`, `pairs`),
+        for instance after disclosure control: bins whose `pairs` is null are not drawn.
+    thresholds
+        `(linked, clerical_review)` match probabilities, drawn as dashed lines at their
+        weights.
+    width
+        Bin width in bits when `table` is scored pairs.
+
+    The title gives the share of pairs between the thresholds: the reviewers' work.
+    """
+    if "pairs" in table.columns:
+        bins = _checked(table, ("weight_from", "weight_to", "pairs"), "match-weight bins")
+    else:
+        bins = match_weight_bins(table, width=width)
+    bins = bins.filter(pl.col("pairs").is_not_null()).select(
+        pl.col("weight_from", "weight_to").cast(pl.Float64), pl.col("pairs").cast(pl.Int64)
+    )
+    if bins.is_empty() or bins["pairs"].sum() == 0:
+        raise UsageError("there are no scored pairs to chart: nothing reached Splink")
+    linked, clerical = (probability_to_weight(t) for t in thresholds)
+    title = alt.TitleParams(
+        _histogram_finding(bins, linked, clerical),
+        subtitle=(
+            f"Dashed lines: clerical review from probability {thresholds[1]:g} "
+            f"({clerical:+.1f} bits), linked from {thresholds[0]:g} ({linked:+.1f} bits)."
+        ),
+    )
+    bars = (
+        alt.Chart(bins)
+        .mark_bar(stroke="white", strokeWidth=0.5)
+        .encode(
+            x=alt.X("weight_from:Q", title="Match weight (bits)", bin="binned"),
+            x2="weight_to:Q",
+            y=alt.Y("pairs:Q", title="Scored pairs"),
+            tooltip=["weight_from", "weight_to", "pairs"],
+        )
+    )
+    marks = pl.DataFrame({"weight": [clerical, linked], "threshold": ["clerical review", "linked"]})
+    rules = (
+        alt.Chart(marks)
+        .mark_rule(color=_TOTAL, strokeDash=[6, 4], strokeWidth=2)
+        .encode(x="weight:Q", tooltip=["threshold", alt.Tooltip("weight:Q", format=".2f")])
+    )
+    return alt.layer(bars, rules, title=title)
+
+
+def _histogram_finding(bins: pl.DataFrame, linked: float, clerical: float) -> str:
+    total = int(bins["pairs"].sum())
+    middle = bins.filter((pl.col("weight_from") >= clerical) & (pl.col("weight_to") <= linked))[
+        "pairs"
+    ].sum()
+    # Bins that straddle a threshold are counted with neither side: "about".
+    straddle = bins.filter(
+        (pl.col("weight_from") < clerical) & (pl.col("weight_to") > clerical)
+        | (pl.col("weight_from") < linked) & (pl.col("weight_to") > linked)
+    )["pairs"].sum()
+    about = "about " if straddle else ""
+    return (
+        f"{about}{int(middle) / total:.0%} of {total:,} scored pairs fall between the "
+        "thresholds, for a person to review"
+    ).capitalize()
+
+
+def _pair(pair_row: Mapping[str, Any] | pl.DataFrame) -> dict[str, Any]:
+    if isinstance(pair_row, pl.DataFrame):
+        if pair_row.height != 1:
+            raise UsageError(f"waterfall draws one pair; got a frame of {pair_row.height} rows")
+        pair_row = pair_row.row(0, named=True)
+    missing = [k for k in ("match_weight", "contributions") if pair_row.get(k) is None]
+    if missing:
+        raise UsageError(
+            f"waterfall needs a Splink pair with match_weight and contributions; "
+            f"{', '.join(missing)} missing (an exact link has no weights to explain)"
+        )
+    contributions = pair_row["contributions"]
+    if isinstance(contributions, str):
+        try:
+            contributions = json.loads(contributions)
+        except ValueError as error:
+            raise UsageError(
+                f"contributions must be a JSON object of bits per comparison; got {contributions!r}"
+            ) from error
+    if not isinstance(contributions, Mapping):
+        raise UsageError(f"contributions must map comparison to bits; got {contributions!r}")
+    return {**pair_row, "contributions": dict(contributions)}
+
+
+def waterfall_steps(
+    pair_row: Mapping[str, Any] | pl.DataFrame, levels: Mapping[str, str] | None = None
+) -> pl.DataFrame:
+    """The steps of a pair's waterfall: the prior, each comparison, the final weight.
+
+    The prior is what the match weight holds beyond the comparisons (the log-odds that two
+    records drawn at random are one child). A comparison with no value (null) adds nothing.
+
+    Returns
+    -------
+    pl.DataFrame
+        `step` (order), `label` (the comparison in words, with its level when `levels`
+        names one), `bits` (this step's weight), `start` and `end` (the running total before
+        and after), `direction` (`for`, `against` or `total`).
+
+    Example
+    -------
+    >>> pair = {"match_weight": 3.0, "contributions": '{"forename": 6.0, "parent": null}'}
+    >>> waterfall_steps(pair, {"forename": "exact"}).select("label", "bits", "end").rows()
+    [('prior (before any comparison)', -3.0, -3.0), ("child's forename: exact", 6.0, 3.0), \
+('parent or carer', 0.0, 3.0), ('match weight', 3.0, 3.0)]
+    """
+    pair = _pair(pair_row)
+    bits = {name: float(value or 0.0) for name, value in pair["contributions"].items()}
+    order = [c for c in COMPARISON_LABELS if c in bits] + sorted(set(bits) - set(COMPARISON_LABELS))
+    final = float(pair["match_weight"])
+    prior = final - sum(bits.values())
+    levels = dict(levels or {})
+    rows = [(PRIOR_LABEL, prior, 0.0, prior, "total")]
+    running = prior
+    for name in order:
+        label = COMPARISON_LABELS.get(name, name.replace("_", " "))
+        if levels.get(name):
+            label = f"{label}: {levels[name]}"
+        step = bits[name]
+        rows.append((label, step, running, running + step, "for" if step >= 0 else "against"))
+        running += step
+    rows.append((FINAL_LABEL, final, 0.0, final, "total"))
+    return pl.DataFrame(
+        [(i, *row) for i, row in enumerate(rows)],
+        schema={
+            "step": pl.Int64,
+            "label": pl.String,
+            "bits": pl.Float64,
+            "start": pl.Float64,
+            "end": pl.Float64,
+            "direction": pl.String,
+        },
+        orient="row",
+    )
+
+
+def waterfall(
+    pair_row: Mapping[str, Any] | pl.DataFrame, *, levels: Mapping[str, str] | None = None
+) -> alt.LayerChart:
+    """One pair's match weight built up comparison by comparison, as Splink's waterfall.
+
+    Parameters
+    ----------
+    pair_row
+        One scored pair or Splink link: a mapping or a one-row frame with `match_weight`,
+        `contributions` (JSON or a mapping of bits per comparison) and, for the title,
+        `match_probability`. Nothing else of the row is shown.
+    levels
+        Optional comparison -> level label (`"day and month swapped"`), shown with the bars.
+
+    Bars for evidence for a match are blue, against vermillion; the prior and the final
+    weight are black. The title names the comparison that weighs most.
+    """
+    steps = waterfall_steps(pair_row, levels)
+    pair = _pair(pair_row)
+    title = alt.TitleParams(_waterfall_finding(steps, pair.get("match_probability")))
+    labels = steps["label"].to_list()
+    colour = alt.Color(
+        "direction:N",
+        title=None,
+        scale=alt.Scale(domain=["for", "against", "total"], range=[_FOR, _AGAINST, _TOTAL]),
+    )
+    base = alt.Chart(steps).encode(
+        y=alt.Y("label:N", sort=labels, title=None, axis=alt.Axis(labelLimit=_LABEL_LIMIT)),
+        tooltip=["label", alt.Tooltip("bits:Q", format="+.2f")],
+    )
+    bars = base.mark_bar().encode(
+        x=alt.X("start:Q", title="Match weight (bits)"), x2="end:Q", color=colour
+    )
+    text = (
+        base.mark_text(align="left", dx=4)
+        .encode(x=alt.X("max_end:Q"), text=alt.Text("bits:Q", format="+.1f"))
+        .transform_calculate(max_end="max(datum.start, datum.end)")
+    )
+    zero = alt.Chart(pl.DataFrame({"x": [0.0]})).mark_rule(color=_TOTAL).encode(x="x:Q")
+    return alt.layer(zero, bars, text, title=title)
+
+
+def _waterfall_finding(steps: pl.DataFrame, probability: float | None) -> str:
+    comparisons = steps.filter(pl.col("direction") != "total")
+    head = (
+        f"Match probability {probability:.3f}"
+        if probability is not None
+        else f"Match weight {steps['bits'][-1]:+.1f} bits"
+    )
+    if comparisons.is_empty():
+        return f"{head}: no comparison could be made"
+    strongest = comparisons.sort(pl.col("bits").abs(), "step", descending=[True, False]).row(
+        0, named=True
+    )
+    name = strongest["label"].split(":")[0]
+    return f"{head}: {name} weighs most ({strongest['bits']:+.1f} bits)"
+
+
+def calibration_chart(calibration: pl.DataFrame) -> alt.LayerChart:
+    """Observed share of true pairs against the mean match probability, bin by bin.
+
+    Parameters
+    ----------
+    calibration
+        `LinkageEvaluation.calibration`: `mean_probability`, `observed_share`, `pairs` per
+        bin. Bins whose share is null (hidden by disclosure control) are not drawn.
+
+    Points on the dashed diagonal are perfectly calibrated; the title gives the largest gap.
+    """
+    data = _checked(
+        calibration, ("mean_probability", "observed_share", "pairs"), "calibration table"
+    ).filter(pl.col("observed_share").is_not_null() & pl.col("mean_probability").is_not_null())
+    if data.is_empty():
+        raise UsageError("the calibration table has no bins to chart: no pair was scored")
+    data = data.select("mean_probability", "observed_share", "pairs").with_columns(
+        (pl.col("observed_share") - pl.col("mean_probability")).alias("gap")
+    )
+    title = alt.TitleParams(
+        _calibration_finding(data),
+        subtitle="Dashed line: perfect calibration. Point size: scored pairs in the bin.",
+    )
+    unit = alt.Scale(domain=[0, 1])
+    diagonal = (
+        alt.Chart(pl.DataFrame({"p": [0.0, 1.0]}))
+        .mark_line(color=_TOTAL, strokeDash=[6, 4], strokeWidth=1.5)
+        .encode(x=alt.X("p:Q", scale=unit), y=alt.Y("p:Q", scale=unit))
+    )
+    points = (
+        alt.Chart(data)
+        .mark_point(filled=True, opacity=1)
+        .encode(
+            x=alt.X("mean_probability:Q", title="Mean match probability", scale=unit),
+            y=alt.Y("observed_share:Q", title="Share truly the same child", scale=unit),
+            size=alt.Size("pairs:Q", title="Scored pairs", legend=None),
+            tooltip=[
+                alt.Tooltip("mean_probability:Q", format=".3f"),
+                alt.Tooltip("observed_share:Q", format=".3f"),
+                "pairs",
+            ],
+        )
+    )
+    line = (
+        alt.Chart(data).mark_line(color=_FOR).encode(x="mean_probability:Q", y="observed_share:Q")
+    )
+    return alt.layer(diagonal, line, points, title=title)
+
+
+def _calibration_finding(data: pl.DataFrame) -> str:
+    worst = data.sort(pl.col("gap").abs(), "mean_probability", descending=[True, False]).row(
+        0, named=True
+    )
+    if abs(worst["gap"]) < _CLOSE_GAP:
+        return (
+            "Match probabilities are well calibrated: within "
+            f"{_points(worst['gap'])} of the observed share in every bin"
+        )
+    side = "fewer" if worst["gap"] < 0 else "more"
+    return (
+        f"At probability {worst['mean_probability']:.2f}, {_points(worst['gap'])} {side} pairs "
+        "are true matches than the model says"
+    )
+
+
+def _points(gap: float) -> str:
+    points = round(abs(gap) * 100)
+    return f"{points} percentage point{'' if points == 1 else 's'}"
