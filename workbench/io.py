@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -845,6 +846,23 @@ def _missing_table(folder: Path, table: str, ignored: list[Path]) -> DataFileErr
     )
 
 
+def _load_one(name: str, path: Path, plan: tuple[str, ...]) -> _Loaded:
+    with progress.step(f"reading {path.name}"):
+        return _load_table(TABLES[name], path, plan)
+
+
+def _load_tables(files: dict[str, Path], plans: dict[str, tuple[str, ...]]) -> dict[str, _Loaded]:
+    """Load the files on two threads, largest first: polars releases the GIL, and the
+    single-threaded stretches of one table's checks overlap another table's reading."""
+    order = sorted(files, key=lambda name: files[name].stat().st_size, reverse=True)
+    if len(order) < 2:
+        return {name: _load_one(name, files[name], plans[name]) for name in order}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {name: pool.submit(_load_one, name, files[name], plans[name]) for name in order}
+        done = {name: future.result() for name, future in futures.items()}
+    return {name: done[name] for name in files}
+
+
 def load_folder(
     folder: str | Path,
     *,
@@ -904,10 +922,7 @@ def load_folder(
             raise _missing_table(root, name, ignored)
     files = {name: _one_file(name, found[name]) for name in wanted if name in found}
 
-    loaded: dict[str, _Loaded] = {}
-    for name, path in files.items():
-        with progress.step(f"reading {path.name}"):
-            loaded[name] = _load_table(TABLES[name], path, plans[name])
+    loaded = _load_tables(files, plans)
     parts = list(loaded.values())
     return LoadedData(
         folder=root,
