@@ -387,5 +387,6 @@ def test_every_notebook_is_covered_by_a_run_here():
         "02_eligibility_list",
         "03_review",
         "04_take_up_report",
+        "05_assurance",
         "06_linkage_quality",
     ]

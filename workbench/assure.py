@@ -120,6 +120,11 @@ def _walk(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
             raise WorkbenchError(f"{path}: does not exist; expected a run folder or a file of one")
         if path.is_file():
             files.add(path)
+            # A list or an export given by itself brings its manifest or record along.
+            for suffix in (MANIFEST_SUFFIX, SIDECAR_SUFFIX):
+                companion = path.with_name(path.name + suffix)
+                if companion.exists():
+                    files.add(companion)
             continue
         dirs.add(path)
         for found in path.rglob("*"):
