@@ -442,13 +442,30 @@ def check_targets(results: list[Measurement]) -> list[TargetCheck]:
         ASSESS_MAX_RATIO_TO_IO_FLOOR,
     )
     ratio_check("assess", "assess no slower than DuckDB", "assess", "duckdb_reference", 1.0)
-    ratio_check(
-        "assess",
-        f"assess at least {PANDAS_MIN_RATIO_TO_ASSESS:g}x faster than pandas",
-        "assess",
-        "pandas_reference",
-        1 / PANDAS_MIN_RATIO_TO_ASSESS,
-    )
+    # Shown as a speed-up (pandas seconds / assess seconds), which must reach the target.
+    if "assess" in ok and "pandas_reference" in ok:
+        speedup = (ok["pandas_reference"].seconds or 0.0) / max(ok["assess"].seconds or 0.0, 1e-9)
+        checks.append(
+            TargetCheck(
+                households,
+                fmt,
+                "assess",
+                f"assess at least {PANDAS_MIN_RATIO_TO_ASSESS:g}x faster than pandas",
+                f"{speedup:.2f}x faster",
+                speedup >= PANDAS_MIN_RATIO_TO_ASSESS,
+            )
+        )
+    else:
+        checks.append(
+            TargetCheck(
+                households,
+                fmt,
+                "assess",
+                f"assess at least {PANDAS_MIN_RATIO_TO_ASSESS:g}x faster than pandas",
+                "n/a",
+                None,
+            )
+        )
     limit = memory_limit(households)
     if limit is not None:
         target = f"assess peak memory under {limit / _GIB:g} GiB"
