@@ -8,6 +8,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from tests.council import SCHEMAS
 from workbench.errors import UsageError
 from workbench.linkage import LINKS_SCHEMA, link_exact
 
@@ -16,26 +17,8 @@ PARENT_DOB = date(1990, 5, 1)
 TERM = date(2026, 9, 1)
 NEXT_TERM = date(2027, 1, 1)
 
-PEOPLE_SCHEMA = {
-    "person_id": pl.String,
-    "household_id": pl.String,
-    "forename": pl.String,
-    "surname": pl.String,
-    "date_of_birth": pl.Date,
-    "nino": pl.String,
-    "postcode": pl.String,
-    "role": pl.String,
-}
-DWP_SCHEMA = {
-    "record_id": pl.String,
-    "child_forename": pl.String,
-    "child_surname": pl.String,
-    "child_date_of_birth": pl.Date,
-    "parent_forename": pl.String,
-    "parent_surname": pl.String,
-    "parent_nino": pl.String,
-    "postcode": pl.String,
-}
+PEOPLE_SCHEMA = SCHEMAS["people"]
+DWP_SCHEMA = SCHEMAS["dwp_list"]
 FUNDED_SCHEMA = {
     "record_id": pl.String,
     "child_forename": pl.String,

@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from tests.council import SCHEMAS
 from workbench.errors import UsageError
 from workbench.linkage.probabilistic import LINKAGE_RESULT_SCHEMA, link_all, link_probabilistic
 from workbench.linkage.quality import linkage_quality, quality_by_band
@@ -19,26 +20,8 @@ ELIZABETH_DOB = date(2024, 3, 4)
 PARENT_DOB = date(1990, 5, 1)
 TERM = date(2026, 9, 1)
 
-PEOPLE_SCHEMA = {
-    "person_id": pl.String,
-    "household_id": pl.String,
-    "forename": pl.String,
-    "surname": pl.String,
-    "date_of_birth": pl.Date,
-    "nino": pl.String,
-    "postcode": pl.String,
-    "role": pl.String,
-}
-DWP_SCHEMA = {
-    "record_id": pl.String,
-    "child_forename": pl.String,
-    "child_surname": pl.String,
-    "child_date_of_birth": pl.Date,
-    "parent_forename": pl.String,
-    "parent_surname": pl.String,
-    "parent_nino": pl.String,
-    "postcode": pl.String,
-}
+PEOPLE_SCHEMA = SCHEMAS["people"]
+DWP_SCHEMA = SCHEMAS["dwp_list"]
 FUNDED_SCHEMA = {
     "record_id": pl.String,
     "child_forename": pl.String,

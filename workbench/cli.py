@@ -428,6 +428,13 @@ review_app = typer.Typer(
 )
 app.add_typer(review_app, name="review")
 
+ListFile = Annotated[
+    Path,
+    typer.Option(
+        "--list",
+        help="A list written by `workbench assess` (.csv or .parquet, with its manifest).",
+    ),
+]
 StorePath = Annotated[
     Path,
     typer.Option(
@@ -439,13 +446,7 @@ StorePath = Annotated[
 @review_app.command("export")
 def review_export_command(
     store: StorePath,
-    list_file: Annotated[
-        Path,
-        typer.Option(
-            "--list",
-            help="A list written by `workbench assess` (.csv or .parquet, with its manifest).",
-        ),
-    ],
+    list_file: ListFile,
     out: Annotated[
         Path,
         typer.Option("--out", help="The workbook to write (.xlsx). Personal data: owner-only."),
@@ -495,13 +496,7 @@ def review_serve_command(
         Path,
         typer.Option("--store", help="The review store; must exist (`review export` creates it)."),
     ],
-    list_file: Annotated[
-        Path,
-        typer.Option(
-            "--list",
-            help="A list written by `workbench assess` (.csv or .parquet, with its manifest).",
-        ),
-    ],
+    list_file: ListFile,
     port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8866,
     host: Annotated[
         str,
@@ -562,13 +557,7 @@ def review_serve_command(
 @review_app.command("outreach")
 def review_outreach_command(
     store: StorePath,
-    list_file: Annotated[
-        Path,
-        typer.Option(
-            "--list",
-            help="A list written by `workbench assess` (.csv or .parquet, with its manifest).",
-        ),
-    ],
+    list_file: ListFile,
     data: Annotated[
         Path,
         typer.Option("--data", help="The data folder the list was made from (same files)."),
