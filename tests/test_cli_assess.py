@@ -173,7 +173,12 @@ def test_rules_prints_the_rules_in_force(tmp_path):
 def test_demo_writes_a_report_with_restricted_and_shareable_parts(tmp_path):
     result = workbench("demo", "--households", "300", "--reports", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    (run_dir,) = tmp_path.iterdir()
+    runs = sorted(p.name for p in tmp_path.iterdir())
+    assert len(runs) == 2 and "-04_take_up_report-" in runs[0] and "-demo-" in runs[1]
+    run_dir, report_dir = tmp_path / runs[1], tmp_path / runs[0]
+    assert result.stdout.strip().splitlines()[-1] == (
+        f"Take-up report (HTML): {report_dir / 'report.html'}"
+    )
     assert (run_dir / "summary.html").exists()
     assert stat.S_IMODE(os.stat(run_dir / "restricted").st_mode) == 0o700
     for path in (run_dir / "restricted").glob("*.csv"):

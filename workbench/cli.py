@@ -241,9 +241,10 @@ def demo_command(
     from workbench.demo import run_demo
 
     result = run_demo(reports, households=households, seed=seed)
-    typer.echo(f"Demo report: {result.summary_html}")
     for initiative, path in result.lists.items():
-        typer.echo(f"  {initiative} list (restricted): {path}")
+        typer.echo(f"{initiative} list (restricted, pending review): {path}")
+    typer.echo(f"Demo summary: {result.summary_html}")
+    typer.echo(f"Take-up report (HTML): {result.report_html}")
 
 
 @app.command("explain")

@@ -37,6 +37,7 @@ class DemoResult:
     run_dir: Path
     summary_html: Path
     lists: dict[str, Path]
+    report_html: Path | None = None
 
 
 def _private_dir(path: Path) -> Path:
@@ -253,4 +254,17 @@ def run_demo(
     _lock(restricted)
     summary = _write_summary(run_dir, sections)
     os.chmod(summary, 0o644)
-    return DemoResult(run_dir=run_dir, summary_html=summary, lists=lists)
+    # The scheduled report as a council would run it: the take-up notebook through papermill.
+    from workbench.report import run_report
+
+    report = run_report(
+        "04_take_up_report",
+        data=data_dir,
+        parameters={
+            "initiative": "two_year_old",
+            "term_start": reference_date.isoformat(),
+            "as_of": reference_date.isoformat(),
+        },
+        reports=Path(reports),
+    )
+    return DemoResult(run_dir=run_dir, summary_html=summary, lists=lists, report_html=report.html)
