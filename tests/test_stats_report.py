@@ -12,6 +12,17 @@ child's parent gets Income Support, so every child in the age window is *likely*
 
 So: 8 eligible, 3 funded (37.5%); by area FQ1 4/3, FQ2 3/0, unknown 1/0; the funnel has 4 on
 the list, 3 linked, 2 funded. The people file has no ``first_language`` column.
+
+Earlier terms: on 1 January 2026 only the FQ2 children (second birthday 10 November 2025) are in
+the age window: 3 eligible, none funded; on 1 April 2026 all eight are: 8 eligible, none funded
+(the funded places are all for September).
+
+With ``pupils=True`` the council also has school-age children for free school meals: P1-P3 in
+FQ1 and P4 in FQ2, born 1 May 2019, whose parents get Universal Credit (every UC household
+qualifies from 1 September 2026).
+
+Ward lookup ``WARDS``: FQ1 1AA has its own entry (Ashcombe); the rest of FQ1 is Dunmere by
+district; FQ2 is in no entry, so its children are in ward unknown.
 """
 
 from __future__ import annotations
@@ -24,15 +35,18 @@ import polars as pl
 import pytest
 
 from tests.council import Council
-from workbench.errors import UsageError
+from workbench.errors import DataFileError, UsageError
 from workbench.run import file_sha256
 from workbench.stats import DisclosureRules
 from workbench.stats.report import (
+    COUNTS_ONLY_TABLES,
     MANIFEST_NAME,
+    OPTIONAL_TABLES,
     TABLES,
     display_frame,
     headline,
     headline_markdown,
+    parse_trend_terms,
     write_charts,
     write_stats,
 )
@@ -40,10 +54,18 @@ from workbench.stats.report import (
 TERM = date(2026, 9, 1)
 SMALL = DisclosureRules(threshold=3)
 FQ1_BORN, FQ2_BORN = date(2024, 3, 15), date(2023, 11, 10)
+JANUARY, APRIL = date(2026, 1, 1), date(2026, 4, 1)
+WARDS = "postcode,ward,ward_code\nFQ1 1AA,Ashcombe,W1\nFQ1,Dunmere,W3\n"
 
 
-def write_fixture(folder: Path, *, sex: dict[str, str] | None = None) -> Path:
+def write_fixture(folder: Path, *, sex: dict[str, str] | None = None, pupils: bool = False) -> Path:
     council = Council()
+    if pupils:
+        for i in range(1, 5):
+            postcode = "FQ1 1AA" if i <= 3 else "FQ2 2BB"
+            council.person(f"Q{i}", f"S{i}", date(1988, 1, 1), "parent_carer", postcode=postcode)
+            council.person(f"P{i}", f"S{i}", date(2019, 5, 1), "child", postcode=postcode)
+            council.award(f"U{i}", f"Q{i}", "universal_credit", net=20000.0)
     for i in range(1, 8):
         postcode = "FQ1 1AA" if i <= 4 else "FQ2 2BB"
         born = FQ1_BORN if i <= 4 else FQ2_BORN
@@ -73,10 +95,25 @@ def data(tmp_path_factory) -> Path:
     return write_fixture(tmp_path_factory.mktemp("council") / "data")
 
 
-def stats(data: Path, out: Path, rules: DisclosureRules = SMALL, initiative="two_year_old"):
+def stats(
+    data: Path, out: Path, rules: DisclosureRules = SMALL, initiative="two_year_old", **options
+):
     return write_stats(
-        data, initiative=initiative, term_start=TERM, as_of=TERM, out=out, rules=rules
+        data, initiative=initiative, term_start=TERM, as_of=TERM, out=out, rules=rules, **options
     )
+
+
+@pytest.fixture(scope="module")
+def wards(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("wards") / "wards.csv"
+    path.write_text(WARDS, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def full(data, wards, tmp_path_factory):
+    """Threshold 3, with the ward lookup and a trend over January, April and September."""
+    return stats(data, tmp_path_factory.mktemp("full"), ward_lookup=wards, terms=[JANUARY, APRIL])
 
 
 @pytest.fixture(scope="module")
@@ -197,18 +234,260 @@ def test_with_the_default_threshold_nothing_is_safe_and_nothing_is_written(data,
     )
 
 
-def test_initiatives_without_the_dwp_list_or_funded_places_say_so(data, tmp_path):
+def test_free_school_meals_tables_show_eligible_counts_without_a_rate(tmp_path):
+    data = write_fixture(tmp_path / "data", pupils=True)
     result = stats(data, tmp_path / "fsm", initiative="free_school_meals")
-    assert result.withheld["funnel"] == (
-        "Not applicable: the free_school_meals rules do not use the DWP list."
+    assert not result.measured
+    assert result.withheld == {
+        "funnel": "Not applicable: the free_school_meals rules do not use the DWP list.",
+        "equality_by_first_language": (
+            "Not available: the people table has no 'first_language' column."
+        ),
+    }
+    assert (result.out / "take_up.csv").read_text() == (
+        "group,measure,value,suppressed,suppression\n"
+        "all,eligible,4,false,\n"
+        "Total,eligible,4,false,\n"
     )
+    area = pl.read_csv(result.out / "take_up_by_area.csv", infer_schema=False)
+    assert area.select("area", "measure", "value", "suppression").rows() == [
+        ("FQ1", "eligible", "c", "secondary"),  # or 4 - 1 would give it away
+        ("FQ2", "eligible", "c", "primary"),
+        ("Total", "eligible", "4", None),
+    ]
+    criterion = pl.read_csv(result.out / "take_up_by_criterion.csv", infer_schema=False)
+    assert criterion.select("criterion", "measure", "value").rows() == [
+        ("universal_credit", "eligible", "4"),
+        ("Total", "eligible", "4"),
+    ]
     assert result.caveats == (
-        "Funded places are not measured for free_school_meals: its rules read no funded "
-        "places, so every funded count is 0 and the take-up rates say nothing.",
+        "Take-up is not measured for free_school_meals: its rules read no funded places, so "
+        "the tables show the children who look eligible (likely tier), with no funded count "
+        "and no rate.",
     )
+    assert headline(result) == {"eligible": "4", "funded": None, "rate": None}
+    text = headline_markdown(result)
+    assert "of them have a funded place" not in text
+    assert text.splitlines()[0] == (
+        "- **4** children look eligible (likely tier) for the term starting 1 September 2026."
+    )
+    assert "No national figure is compared" in text
+    assert display_frame(result.tables["take_up"]).rows() == [("all", "4"), ("Total", "4")]
     record = json.loads(result.manifest.read_text())
     assert record["caveats"] == list(result.caveats)
-    assert "No national figure is compared" in headline_markdown(result)
+    assert record["measures"] == ["eligible"]
+    shows = {entry["table"]: entry["shows"] for entry in record["published"]}
+    assert shows["take_up"] == COUNTS_ONLY_TABLES["take_up"]
+    drawn, skipped = write_charts(result)
+    assert drawn == {}
+    assert skipped["take_up_by_area"] == (
+        "Take-up is not measured for this initiative: no rate to draw."
+    )
+
+
+def test_early_years_pupil_premium_reports_counts_by_reason_not_a_rate(data, tmp_path):
+    result = stats(data, tmp_path / "eypp", initiative="early_years_pupil_premium")
+    assert not result.measured
+    # Only the three children with a funded place (C1-C3) are listed, all through Income Support.
+    assert result.tables["take_up_by_criterion"].raw.rows() == [("income_support", 3)]
+    criterion = pl.read_csv(result.out / "take_up_by_criterion.csv", infer_schema=False)
+    assert criterion.select("criterion", "measure", "value").rows() == [
+        ("income_support", "eligible", "3"),
+        ("Total", "eligible", "3"),
+    ]
+    sex = pl.read_csv(result.out / "equality_by_sex.csv", infer_schema=False)
+    assert sex.select("sex", "measure", "value").rows() == [
+        ("F", "eligible", "3"),
+        ("Total", "eligible", "3"),
+    ]
+    assert result.caveats[0].startswith(
+        "Take-up is not measured for early_years_pupil_premium: only children with a funded "
+        "place are listed, so every one is funded and a rate would always be 100%."
+    )
+
+
+# --- by ward and across terms -----------------------------------------------------------------
+
+
+def test_take_up_by_ward_follows_the_area_table(full):
+    assert list(full.tables) == [
+        "take_up",
+        "take_up_by_area",
+        "take_up_by_ward",
+        *[name for name in TABLES if name not in ("take_up", "take_up_by_area")],
+        "trend",
+        "national_comparison",
+    ]
+    # C1-C4 (FQ1 1AA) are Ashcombe by their own entry; C5-C7 (FQ2) and D9 are unknown.
+    assert (full.out / "take_up_by_ward.csv").read_text() == (
+        "ward,measure,value,suppressed,suppression\n"
+        "Ashcombe,eligible,4,false,\n"
+        "unknown,eligible,4,false,\n"
+        "Total,eligible,8,false,\n"
+        "Ashcombe,funded,3,false,\n"
+        "unknown,funded,0,false,\n"
+        "Total,funded,3,false,\n"
+        "Ashcombe,rate,75.0,false,\n"
+        "unknown,rate,0.0,false,\n"
+        "Total,rate,37.5,false,\n"
+    )
+    assert full.tables["take_up_by_ward"].shows == OPTIONAL_TABLES["take_up_by_ward"]
+
+
+def test_the_manifest_records_the_ward_lookup_and_unmatched_postcodes(full, wards):
+    record = json.loads(full.manifest.read_text())
+    # Distinct postcodes of the people file: FQ1 1AA matched by its own entry, FQ2 2BB by none.
+    assert record["ward_lookup"] == {
+        "file": "wards.csv",
+        "sha256": file_sha256(wards),
+        "entries": {"postcode": 1, "sector": 0, "district": 1},
+        "people_postcodes": {
+            "postcode": 1,
+            "sector": 0,
+            "district": 0,
+            "unmatched": 1,
+            "missing": 0,
+        },
+    }
+
+
+def test_trend_assesses_each_term_on_its_own_start(full):
+    assert full.trend_terms == ((JANUARY, JANUARY), (APRIL, APRIL), (TERM, TERM))
+    assert full.tables["trend"].raw.rows() == [
+        (JANUARY, 3, 0, 0.0),
+        (APRIL, 8, 0, 0.0),
+        (TERM, 8, 3, 0.375),
+    ]
+    assert (full.out / "trend.csv").read_text() == (
+        "term_start,measure,value,suppressed,suppression\n"
+        "2026-01-01,eligible,3,false,\n"
+        "2026-04-01,eligible,8,false,\n"
+        "2026-09-01,eligible,8,false,\n"
+        "Total,eligible,19,false,\n"
+        "2026-01-01,funded,0,false,\n"
+        "2026-04-01,funded,0,false,\n"
+        "2026-09-01,funded,3,false,\n"
+        "Total,funded,3,false,\n"
+        "2026-01-01,rate,0.0,false,\n"
+        "2026-04-01,rate,0.0,false,\n"
+        "2026-09-01,rate,37.5,false,\n"
+        "Total,rate,15.8,false,\n"
+    )
+    record = json.loads(full.manifest.read_text())
+    assert record["trend_terms"] == [
+        {"term_start": "2026-01-01", "as_of": "2026-01-01"},
+        {"term_start": "2026-04-01", "as_of": "2026-04-01"},
+        {"term_start": "2026-09-01", "as_of": "2026-09-01"},
+    ]
+    notes = {e["table"]: e["notes"] for e in record["published"]}
+    assert notes["trend"][-1] == (
+        "The Total adds up terms: a child funded in two terms counts twice."
+    )
+
+
+def test_the_national_comparison_sits_beside_each_term(full):
+    national = pl.read_csv(full.out / "national_comparison.csv", infer_schema=False)
+    assert national.columns == [
+        "term_start",
+        "england_year",
+        "england_rate_percent",
+        "comparable",
+        "note",
+        "source",
+    ]
+    assert national.select("term_start", "england_year", "england_rate_percent").rows() == [
+        ("2026-01-01", "2025", "65.0"),
+        ("2026-04-01", "2025", "65.0"),
+        ("2026-09-01", "2025", "65.0"),
+    ]
+    assert national.get_column("comparable").unique().to_list() == ["false"]
+    record = json.loads(full.manifest.read_text())
+    entry = next(e for e in record["published"] if e["table"] == "national_comparison")
+    assert entry["notes"][0].startswith("England's figures are DfE's published statistics")
+    assert display_frame(full.tables["national_comparison"]).row(0)[:3] == (
+        "2026-01-01",
+        "2025",
+        "65.0",
+    )
+
+
+def test_an_evidence_date_can_be_given_per_term(data, tmp_path):
+    # Evidence held on 31 December 2024 predates every award (they start 1 January 2025):
+    # only the four DWP-list children (C1, C2, C4 and D9) are likely for April.
+    result = stats(data, tmp_path / "out", terms={APRIL: date(2024, 12, 31)})
+    assert result.trend_terms == ((APRIL, date(2024, 12, 31)), (TERM, TERM))
+    assert result.tables["trend"].raw.rows() == [(APRIL, 4, 0, 0.0), (TERM, 8, 3, 0.375)]
+    record = json.loads(result.manifest.read_text())
+    assert record["trend_terms"][0] == {"term_start": "2026-04-01", "as_of": "2024-12-31"}
+
+
+def test_the_trend_of_an_initiative_without_a_rate_has_no_national_comparison(data, tmp_path):
+    result = stats(data, tmp_path / "eypp", initiative="early_years_pupil_premium", terms=[APRIL])
+    assert result.tables["trend"].raw.rows() == [(APRIL, 0), (TERM, 3)]
+    assert result.withheld["national_comparison"] == (
+        "Not applicable: DfE publishes national take-up for the two-year-old offer only."
+    )
+    assert not (result.out / "national_comparison.csv").exists()
+
+
+def test_charts_include_the_ward_and_the_trend_with_england(full, tmp_path):
+    drawn, _ = write_charts(full, tmp_path)
+    assert drawn["take_up_by_ward"].title == "Take-up is lowest in Ashcombe (75%)"
+    assert drawn["trend"].title == "Take-up rose from 0% to 38% (1 Jan 2026 to 1 Sep 2026)"
+    svg = (tmp_path / "trend.svg").read_text()
+    assert "England (DfE)" in svg and "This council" in svg
+
+
+def test_tables_not_asked_for_this_time_are_removed(full, data, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in OPTIONAL_TABLES:
+        (out / f"{name}.csv").write_text("left over\n")
+    for name in ("take_up_by_ward", "trend"):
+        (out / f"{name}.svg").write_text("<svg>old</svg>")
+    result = stats(data, out)
+    assert set(result.tables) == set(TABLES)
+    write_charts(result)
+    left = {p.name for p in out.iterdir()}
+    assert not any(p.startswith(tuple(OPTIONAL_TABLES)) for p in left)
+
+
+@pytest.mark.parametrize(
+    ("terms", "message"),
+    [
+        ([date(2027, 1, 1)], r"earlier terms than the one reported \(2026-09-01\); got 2027-01-01"),
+        ([APRIL, APRIL], "Trend term 2026-04-01 is given twice"),
+        (["2026-04-01"], "must be dates"),
+        ("2026-04-01", "must be a list of term start dates"),
+        ([date(2010, 1, 1)], "rule set starts on"),
+    ],
+)
+def test_bad_trend_terms_are_refused_before_anything_is_written(data, tmp_path, terms, message):
+    with pytest.raises(UsageError, match=message):
+        stats(data, tmp_path / "out", terms=terms)
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_reported_term_in_the_trend_terms_is_not_counted_twice(data, tmp_path):
+    result = stats(data, tmp_path / "out", terms=[APRIL, TERM])
+    assert [row[0] for row in result.tables["trend"].raw.rows()] == [APRIL, TERM]
+
+
+def test_a_bad_ward_lookup_is_refused_before_anything_is_written(data, tmp_path):
+    lookup = tmp_path / "wards.csv"
+    lookup.write_text("postcode,ward\nFQ1,Dunmere\nnot a postcode,Ashcombe\n")
+    with pytest.raises(DataFileError, match=r"wards\.csv, row 3, column 'postcode'"):
+        stats(data, tmp_path / "out", ward_lookup=lookup)
+    assert not (tmp_path / "out").exists()
+
+
+def test_trend_terms_are_read_from_comma_separated_text():
+    assert parse_trend_terms(" 2026-01-01,2026-04-01 ") == [JANUARY, APRIL]
+    assert parse_trend_terms("") == [] and parse_trend_terms(None) == []
+    with pytest.raises(UsageError, match=r"--trend-terms takes term start dates .* got '1/4/2026'"):
+        parse_trend_terms("2026-01-01,1/4/2026")
+    with pytest.raises(UsageError, match=r"^trend_terms takes .* got ''"):
+        parse_trend_terms("2026-01-01,", option="trend_terms")
 
 
 # --- manifest and reproducibility --------------------------------------------------------------
@@ -222,12 +501,18 @@ def test_manifest_lists_published_and_withheld_tables_with_hashes(small, data):
         "disclosure",
         "initiative",
         "inputs",
+        "measures",
         "package_version",
         "published",
         "rule_set",
         "term_start",
+        "trend_terms",
+        "ward_lookup",
         "withheld",
     }
+    assert record["measures"] == ["eligible", "funded", "rate"]
+    assert record["trend_terms"] == []
+    assert record["ward_lookup"] is None
     assert record["disclosure"] == {
         "threshold": 3,
         "round_to": None,
@@ -365,3 +650,46 @@ def test_dates_must_be_dates(data, tmp_path):
         write_stats(
             data, initiative="two_year_old", term_start="2026-09-01", as_of=TERM, out=tmp_path
         )
+
+
+# --- the take-up report with wards and a trend -------------------------------------------------
+
+
+@pytest.mark.slow
+def test_take_up_report_shows_wards_and_the_trend_when_asked(tmp_path):
+    from workbench.report import remote_resources, run_report
+    from workbench.synth import generate_council, write_council
+
+    council = tmp_path / "council"
+    write_council(generate_council(20000, 20260901, TERM), council)
+    lookup = Path(__file__).parents[1] / "data_samples" / "ward_lookup.csv"
+    run = run_report(
+        "04_take_up_report",
+        data=council,
+        parameters={"trend_terms": "2026-01-01,2026-04-01", "ward_lookup": str(lookup)},
+        reports=tmp_path / "reports",
+    )
+    assert run.ok
+    shareable = run.run_dir / "shareable"
+    names = {p.name for p in shareable.iterdir()}
+    assert {"take_up_by_ward.csv", "take_up_by_ward.svg", "trend.csv", "trend.svg"} <= names
+    assert "national_comparison.csv" in names
+    record = json.loads((shareable / MANIFEST_NAME).read_text())
+    assert [e["term_start"] for e in record["trend_terms"]] == [
+        "2026-01-01",
+        "2026-04-01",
+        "2026-09-01",
+    ]
+    assert record["ward_lookup"]["people_postcodes"]["unmatched"] == 0
+    trend = pl.read_csv(shareable / "trend.csv", infer_schema=False)
+    assert trend.get_column("term_start").unique(maintain_order=True).to_list() == [
+        "2026-01-01",
+        "2026-04-01",
+        "2026-09-01",
+        "Total",
+    ]
+    html = run.html.read_text()
+    assert "Take-up across terms" in html and "By ward" in html
+    assert 'aria-label="Take-up fell from 56% to 50% (1 Jan 2026 to 1 Sep 2026)"' in html
+    assert "England (DfE)" in html
+    assert remote_resources(html) == []

@@ -18,11 +18,13 @@ from workbench.stats.takeup import (
     funnel,
     hide_suppressed,
     national_caveats,
+    national_comparison,
     national_take_up,
     protect,
     take_up,
     trend,
 )
+from workbench.stats.wards import load_ward_lookup
 
 TERM = date(2026, 9, 1)
 CANDIDATE_SCHEMA = {
@@ -112,6 +114,38 @@ def test_age_bands_are_sorted_by_age_not_as_text(candidates: pl.DataFrame) -> No
     assert table.get_column("age_band").to_list() == ["4-7", "12-15", "unknown"]
 
 
+@pytest.fixture
+def wards(tmp_path: Path) -> pl.DataFrame:
+    path = tmp_path / "wards.csv"
+    path.write_text(
+        "postcode,ward\nFQ1 1AA,Ashcombe\nFQ1 2,Brackenhurst\nFQ1,Dunmere\n", encoding="utf-8"
+    )
+    return load_ward_lookup(path)
+
+
+def test_take_up_by_ward_matches_postcode_then_sector_then_district(
+    candidates: pl.DataFrame, people: pl.DataFrame, wards: pl.DataFrame
+) -> None:
+    table = take_up(candidates, people, by="ward", wards=wards)
+    assert table.columns == ["ward", "eligible", "funded", "rate"]
+    assert table.rows() == [
+        ("Ashcombe", 1, 1, 1.0),  # C1, FQ1 1AA: its own entry beats district FQ1
+        ("Brackenhurst", 1, 0, 0.0),  # C2, fq1 2bb: sector FQ1 2
+        # C3 (FQ3: not in the lookup), C4 (no postcode) and D9 (no record)
+        ("unknown", 3, 1, 1 / 3),
+    ]
+
+
+def test_a_ward_with_no_postcode_in_it_does_not_appear(
+    candidates: pl.DataFrame, people: pl.DataFrame, wards: pl.DataFrame
+) -> None:
+    moved = people.with_columns(pl.lit("FQ1 9ZZ").alias("postcode"))
+    assert take_up(candidates, moved, by="ward", wards=wards).select("ward", "eligible").rows() == [
+        ("Dunmere", 4),
+        ("unknown", 1),
+    ]
+
+
 def test_take_up_of_an_empty_list_is_an_empty_table() -> None:
     table = take_up(candidate_list([]), by="criterion")
     assert table.is_empty()
@@ -124,7 +158,9 @@ NO_BIRTHS = pl.DataFrame({"person_id": ["C1"]})
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"by": "ward"}, "by must be None or one of"),
+        ({"by": "region"}, "by must be None or one of"),
+        ({"by": "ward", "people": NO_BIRTHS}, r"needs the ward lookup: wards=load_ward_lookup"),
+        ({"by": "area", "wards": pl.DataFrame()}, "wards are used only with by='ward'"),
         ({"by": "area"}, "needs the people table"),
         ({"by": "age_band", "people": NO_BIRTHS}, "needs term_start"),
         ({"by": "age_band", "people": NO_BIRTHS, "term_start": TERM}, "'date_of_birth'"),
@@ -251,6 +287,14 @@ def test_trend_is_one_row_per_term_oldest_first(candidates: pl.DataFrame) -> Non
     assert table.rows() == [(date(2026, 4, 1), 1, 0, 0.0), (TERM, 5, 2, 0.4)]
 
 
+def test_a_term_with_no_eligible_child_is_a_row_of_zeros(candidates: pl.DataFrame) -> None:
+    nobody = candidate_list([("C1", None, "possible", [], False)])
+    table = trend({TERM: candidates, date(2026, 4, 1): nobody})
+    assert table.rows() == [(date(2026, 4, 1), 0, 0, None), (TERM, 5, 2, 0.4)]
+    rates = protect(table, rules=DisclosureRules(threshold=1)).wide("rate").rows()
+    assert rates == [("2026-04-01", "z"), ("2026-09-01", "40.0"), ("Total", "40.0")]
+
+
 def test_trend_needs_terms_keyed_by_date(candidates: pl.DataFrame) -> None:
     with pytest.raises(UsageError, match="at least one"):
         trend({})
@@ -277,6 +321,29 @@ def test_national_take_up_comes_from_the_packaged_file() -> None:
         "education-provision-children-under-5"
     ]
     assert any("overstated" in caveat for caveat in national_caveats())
+
+
+def test_national_comparison_puts_the_latest_january_on_or_before_each_term() -> None:
+    table = national_comparison([TERM, date(2024, 1, 1), date(2023, 9, 1), date(2018, 9, 1)])
+    assert table.columns == [
+        "term_start",
+        "england_year",
+        "england_rate",
+        "comparable",
+        "note",
+        "source",
+    ]
+    assert table.select("term_start", "england_year", "england_rate", "comparable").rows() == [
+        (date(2018, 9, 1), None, None, None),  # before DfE's first figure here
+        (date(2023, 9, 1), 2023, 0.74, True),
+        (date(2024, 1, 1), 2024, 0.75, True),  # the January count of the term's own month
+        (TERM, 2025, 0.65, False),  # no 2026 figure yet: the 2025 one, not comparable
+    ]
+
+
+def test_national_comparison_needs_dates() -> None:
+    with pytest.raises(UsageError, match="needs term start dates"):
+        national_comparison(["2026-09-01"])
 
 
 def test_national_take_up_reads_a_given_file(tmp_path: Path) -> None:
@@ -322,6 +389,18 @@ def test_protect_hides_a_small_area_and_a_complement() -> None:
         ("FQ3", "c"),
         ("Total", "73.5"),
     ]
+
+
+def test_protect_publishes_eligible_alone_when_take_up_is_not_measured() -> None:
+    table = pl.DataFrame({"criterion": ["ehc_plan", "income_support"], "eligible": [4, 30]})
+    protected = protect(table)
+    assert protected.table.get_column("measure").unique().to_list() == ["eligible"]
+    assert protected.wide("eligible").rows() == [
+        ("ehc_plan", "c"),
+        ("income_support", "c"),
+        ("Total", "34"),
+    ]
+    assert protected.notes[-1].startswith("A child who meets several criteria")
 
 
 def test_protect_notes_that_criteria_overlap(candidates: pl.DataFrame) -> None:
@@ -471,3 +550,66 @@ def test_rates_are_proportions_and_funded_never_exceeds_eligible(rows: list[tupl
         assert table.get_column("rate").is_between(0.0, 1.0).all()
         if by != "criterion":
             assert table.get_column("eligible").sum() == likely
+
+
+WARD_LOOKUP = pl.DataFrame(
+    {
+        "postcode": ["FQ1 1AA", "FQ1 1", "FQ2", "FQ3 3"],
+        "level": ["postcode", "sector", "district", "sector"],
+        "ward": ["Ashcombe", "Brackenhurst", "Brackenhurst", "Cold Harbour"],
+        "ward_code": [None, None, None, None],
+    },
+    schema_overrides={"ward_code": pl.String},
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["likely", "possible"]),
+            st.booleans(),
+            st.sampled_from(
+                [
+                    "FQ1 1AA",
+                    "fq1 1ab",
+                    "FQ1 2AB",
+                    "FQ2 9ZZ",
+                    "FQ3 3CC",
+                    "FQ33CD",
+                    "FQ4 4DD",
+                    "FQ1",
+                    None,
+                ]
+            ),
+            st.booleans(),  # whether the child is in the people table at all
+        ),
+        max_size=40,
+    )
+)
+def test_ward_totals_equal_area_totals(rows: list[tuple]) -> None:
+    ids = [f"C{i}" for i in range(len(rows))]
+    frame = candidate_list(
+        [
+            (pid, None, tier, ["ehc_plan"], funded)
+            for pid, (tier, funded, _, _) in zip(ids, rows, strict=True)
+        ]
+    )
+    people = pl.DataFrame(
+        {
+            "person_id": [pid for pid, row in zip(ids, rows, strict=True) if row[3]],
+            "postcode": [row[2] for row in rows if row[3]],
+        },
+        schema={"person_id": pl.String, "postcode": pl.String},
+    )
+    by_ward = take_up(frame, people, by="ward", wards=WARD_LOOKUP)
+    by_area = take_up(frame, people, by="area")
+    overall = take_up(frame)
+    for count in ("eligible", "funded"):
+        total = overall.get_column(count).sum()
+        assert by_ward.get_column(count).sum() == by_area.get_column(count).sum() == total
+    assert by_ward.get_column("ward").is_unique().all()
+    # A child of unknown area, or of a district the lookup does not cover, has no ward.
+    unplaced = by_area.filter(pl.col("area").is_in(["unknown", "FQ4"])).get_column("eligible")
+    no_ward = by_ward.filter(pl.col("ward") == "unknown").get_column("eligible")
+    assert no_ward.sum() >= unplaced.sum()

@@ -180,10 +180,26 @@ def stats_command(
         int | None,
         typer.Option("--round-to", min=1, help="Round published counts to this multiple, e.g. 5."),
     ] = None,
+    ward_lookup: Annotated[
+        Path | None,
+        typer.Option(
+            "--ward-lookup",
+            help="CSV or .xlsx with columns postcode (a full postcode, a sector like 'FQ1 2' "
+            "or a district like 'FQ1') and ward, optionally ward_code: adds take_up_by_ward.",
+        ),
+    ] = None,
+    trend_terms: Annotated[
+        str | None,
+        typer.Option(
+            "--trend-terms",
+            help="Earlier term starts for a trend table, ISO dates separated by commas "
+            "(2026-01-01,2026-04-01); each term is assessed on its own first day.",
+        ),
+    ] = None,
 ) -> None:
     """Write take-up, funnel and equality tables for a term as CSV, after disclosure control."""
     from workbench.stats import DisclosureRules
-    from workbench.stats.report import write_stats
+    from workbench.stats.report import parse_trend_terms, write_stats
 
     record_access("stats", f"data {data}, initiative {initiative}, out {out}")
     result = write_stats(
@@ -193,6 +209,8 @@ def stats_command(
         as_of=parse_date(as_of, "--as-of"),
         out=out,
         rules=DisclosureRules(threshold=threshold, round_to=round_to),
+        ward_lookup=ward_lookup,
+        terms=parse_trend_terms(trend_terms) or None,
     )
     for path in result.published.values():
         typer.echo(f"published {path}")
@@ -200,6 +218,9 @@ def stats_command(
         typer.echo(f"withheld  {name}: {reason}")
     for caveat in result.caveats:
         typer.echo(f"note: {caveat}")
+    if result.ward_lookup is not None:
+        unmatched = result.ward_lookup["people_postcodes"]["unmatched"]
+        typer.echo(f"note: {unmatched} postcode(s) in the data matched no ward (ward unknown)")
     typer.echo(
         f"{len(result.published)} table(s) published, {len(result.withheld)} withheld; "
         f"see {result.manifest}"

@@ -34,11 +34,13 @@ from workbench.stats.takeup import (
     funnel,
     hide_suppressed,
     national_caveats,
+    national_comparison,
     national_take_up,
     protect,
     take_up,
     trend,
 )
+from workbench.stats.wards import load_ward_lookup, match_summary, match_wards
 
 __all__ = [
     "EQUALITY_COLUMNS",
@@ -54,7 +56,11 @@ __all__ = [
     "equality_table",
     "funnel",
     "hide_suppressed",
+    "load_ward_lookup",
+    "match_summary",
+    "match_wards",
     "national_caveats",
+    "national_comparison",
     "national_take_up",
     "protect",
     "protect_equality",

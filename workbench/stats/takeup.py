@@ -5,13 +5,14 @@ Every function here returns *raw* counts for the council's own use (restricted o
 
 - `take_up`: eligible children (the ``likely`` tier), funded (``already_funded``: linked to a
   funded place for the term) and the take-up rate, overall or by area (postcode district),
-  criterion (reason code) or age band (whole months of age on the first day of term).
+  ward (from a council's lookup file, `workbench.stats.wards`), criterion (reason code) or
+  age band (whole months of age on the first day of term).
 - `funnel`: the outreach funnel of DWP-list children: on the list, linked to the council's
   records, reviewed, contacted, funded. Each stage counts the children of the stage before
   it that got this far.
 - `trend`: take-up across terms, from one candidate list per term.
 - `national_take_up`: DfE's national figures, read from ``national_take_up.yaml`` (never
-  written in code), to compare against.
+  written in code), to compare against; `national_comparison` puts them beside each term.
 
 Example
 -------
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -40,6 +41,7 @@ import yaml
 from workbench.errors import DataFileError, UsageError
 from workbench.review import OUTCOME_DECISIONS
 from workbench.stats.disclosure import TOTAL, DisclosureRules, ProtectedTable, protect_table
+from workbench.stats.wards import match_wards
 
 __all__ = [
     "BY_OPTIONS",
@@ -49,6 +51,7 @@ __all__ = [
     "funnel",
     "hide_suppressed",
     "national_caveats",
+    "national_comparison",
     "national_take_up",
     "protect",
     "take_up",
@@ -58,7 +61,7 @@ __all__ = [
 NATIONAL_TAKE_UP_FILE = Path(__file__).with_name("national_take_up.yaml")
 UNKNOWN = "unknown"
 """The group of a child whose postcode, date of birth or other field is not known."""
-BY_OPTIONS = ("area", "criterion", "age_band")
+BY_OPTIONS = ("area", "ward", "criterion", "age_band")
 FUNNEL_STAGES = ("on_dwp_list", "linked", "reviewed", "contacted", "funded")
 _ALL = "all"
 _LIKELY = "likely"
@@ -76,6 +79,7 @@ def take_up(
     by: str | None = None,
     term_start: date | None = None,
     band_months: int = 6,
+    wards: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Eligible (``likely`` tier) and funded children, and the take-up rate, by one dimension.
 
@@ -85,10 +89,11 @@ def take_up(
         A candidate list (`workbench.eligibility.assess`): ``person_id``, ``tier``,
         ``reason_codes``, ``already_funded``.
     people
-        The people table: ``postcode`` for ``by="area"``, ``date_of_birth`` for
-        ``by="age_band"``. Not needed otherwise.
+        The people table: ``postcode`` for ``by="area"`` and ``by="ward"``,
+        ``date_of_birth`` for ``by="age_band"``. Not needed otherwise.
     by
         None (one row, group ``all``), ``"area"`` (postcode district, the outward code),
+        ``"ward"`` (from ``wards``: full postcode first, then sector, then district),
         ``"criterion"`` (a child meeting several criteria counts under each, so rows add up
         to more than the children) or ``"age_band"`` (months of age on ``term_start``, in bands
         of ``band_months``, e.g. ``24-29``). A child the people table cannot place (a DWP-list
@@ -97,11 +102,16 @@ def take_up(
         The first day of the term; required for ``by="age_band"``.
     band_months
         Width of the age bands in months.
+    wards
+        The ward lookup (`workbench.stats.wards.load_ward_lookup`); required for
+        ``by="ward"`` and only used by it. A child whose postcode matches no entry is in
+        ward ``unknown``.
 
     Returns
     -------
     pl.DataFrame
-        The dimension (``group``, ``area``, ``criterion`` or ``age_band``), ``eligible``,
+        The dimension (``group``, ``area``, ``ward``, ``criterion`` or ``age_band``),
+        ``eligible``,
         ``funded`` (Int64) and ``rate`` (funded / eligible), sorted by the dimension,
         ``unknown`` last.
 
@@ -116,6 +126,8 @@ def take_up(
     [('ehc_plan', 1, 0, 0.0), ('income_support', 2, 1, 0.5)]
     """
     likely = _likely(candidates)
+    if wards is not None and by != "ward":
+        raise UsageError(f"take_up's wards are used only with by='ward'; got by={by!r}.")
     if by is None:
         grouped = likely.with_columns(pl.lit(_ALL).alias("group"))
         return _count(grouped, "group", "group")
@@ -125,6 +137,8 @@ def take_up(
         return _count(grouped, "criterion", "criterion")
     if by == "area":
         return _count(_with_area(likely, people), "area", "area")
+    if by == "ward":
+        return _count(_with_ward(likely, people, wards), "ward", "ward")
     if by == "age_band":
         return _count(_with_age_band(likely, people, term_start, band_months), by, "band_start")
     raise UsageError(f"take_up's by must be None or one of {list(BY_OPTIONS)}; got {by!r}.")
@@ -204,6 +218,8 @@ def funnel(
 def trend(runs: Mapping[date, pl.DataFrame]) -> pl.DataFrame:
     """Take-up term by term: ``term_start``, ``eligible``, ``funded``, ``rate``, oldest first.
 
+    A term with no eligible child has a row of zeros and no rate, so every term is shown.
+
     Parameters
     ----------
     runs
@@ -224,6 +240,11 @@ def trend(runs: Mapping[date, pl.DataFrame]) -> pl.DataFrame:
         if not isinstance(term_start, date):
             raise UsageError(f"trend's runs are keyed by term start dates; got {term_start!r}.")
         overall = take_up(candidates).drop("group")
+        if overall.is_empty():  # no eligible child that term: a row of zeros, not a gap
+            overall = pl.DataFrame(
+                {"eligible": [0], "funded": [0], _RATE: [None]},
+                schema={"eligible": pl.Int64, "funded": pl.Int64, _RATE: pl.Float64},
+            )
         rows.append(overall.select(pl.lit(term_start).alias("term_start"), pl.all()))
     return pl.concat(rows).sort("term_start")
 
@@ -264,6 +285,52 @@ def national_take_up(path: str | Path = NATIONAL_TAKE_UP_FILE) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema).sort("year")
 
 
+def national_comparison(
+    term_starts: Iterable[date], national: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """England's take-up beside each term: DfE's latest January count on or before it.
+
+    Parameters
+    ----------
+    term_starts
+        The terms' first days.
+    national
+        From `national_take_up` (by default the packaged figures).
+
+    Returns
+    -------
+    pl.DataFrame
+        ``term_start``, ``england_year`` (January of the count), ``england_rate`` (a
+        proportion), ``comparable``, ``note`` and ``source``, one row per term, oldest first;
+        the England columns are null for a term before DfE's first figure.
+
+    Examples
+    --------
+    >>> national_comparison([date(2026, 9, 1), date(2024, 4, 1)]).select(
+    ...     "term_start", "england_year", "england_rate").rows()
+    [(datetime.date(2024, 4, 1), 2024, 0.75), (datetime.date(2026, 9, 1), 2025, 0.65)]
+    """
+    england = (national if national is not None else national_take_up()).sort("year")
+    terms = list(term_starts)
+    if any(not isinstance(term, date) for term in terms):
+        raise UsageError(f"national_comparison needs term start dates; got {terms!r}.")
+    terms = sorted(set(terms))
+    frame = pl.DataFrame({"term_start": terms}, schema={"term_start": pl.Date})
+    counts = england.select(
+        pl.col("year").cast(pl.Int32).alias("england_year"),
+        pl.col("rate").alias("england_rate"),
+        "comparable",
+        "note",
+        "source",
+    )
+    # The latest January count on or before the term: join on the term's year, backwards.
+    return (
+        frame.with_columns(pl.col("term_start").dt.year().cast(pl.Int32).alias("_year"))
+        .join_asof(counts, left_on="_year", right_on="england_year", strategy="backward")
+        .drop("_year")
+    )
+
+
 def national_caveats(path: str | Path = NATIONAL_TAKE_UP_FILE) -> list[str]:
     """What a reader must know before comparing a council's rate with the national one."""
     return [" ".join(text.split()) for text in _national_document(path)["caveats"]]
@@ -273,9 +340,10 @@ def protect(table: pl.DataFrame, *, rules: DisclosureRules | None = None) -> Pro
     """Disclosure control for a table from `take_up`, `trend` or `funnel`, before it is shared.
 
     A take-up or trend table publishes ``eligible``, ``funded`` and ``rate`` by its first
-    column. A funnel is published as where each child got to (``furthest_stage``), which
-    adds up to the children on the list, so that no hidden count can be found by subtracting
-    one stage from the next.
+    column; one without ``funded`` (an initiative whose take-up is not measured, cut down to
+    its first column and ``eligible``) publishes ``eligible`` alone. A funnel is published as
+    where each child got to (``furthest_stage``), which adds up to the children on the list,
+    so that no hidden count can be found by subtracting one stage from the next.
 
     Examples
     --------
@@ -287,10 +355,11 @@ def protect(table: pl.DataFrame, *, rules: DisclosureRules | None = None) -> Pro
     rules = rules or DisclosureRules()
     if {"stage", "count"} <= set(table.columns):
         return _protect_funnel(table, rules)
-    _require(table, _COUNTS, "the take-up table")
+    _require(table, ("eligible",), "the take-up table")
+    rates = _TAKE_UP_RATE if "funded" in table.columns else None
     dimension = table.columns[0]
     protected = protect_table(
-        table, row=dimension, column=None, count="eligible", rates=_TAKE_UP_RATE, rules=rules
+        table, row=dimension, column=None, count="eligible", rates=rates, rules=rules
     )
     overlap = {
         "criterion": "A child who meets several criteria is counted under each, so the Total "
@@ -415,6 +484,21 @@ def _with_area(likely: pl.DataFrame, people: pl.DataFrame | pl.LazyFrame | None)
     return likely.join(postcodes, on="person_id", how="left").with_columns(
         district.fill_null(UNKNOWN).alias("area")
     )
+
+
+def _with_ward(
+    likely: pl.DataFrame,
+    people: pl.DataFrame | pl.LazyFrame | None,
+    wards: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """The ward of each child's postcode; ``unknown`` when it matches nothing or is missing."""
+    if wards is None:
+        raise UsageError(
+            "take_up by 'ward' needs the ward lookup: wards=load_ward_lookup(FILE) "
+            "(workbench.stats.wards)."
+        )
+    postcodes = _people(people, "postcode", "ward")
+    return match_wards(likely.join(postcodes, on="person_id", how="left"), wards)
 
 
 def _with_age_band(
