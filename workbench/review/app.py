@@ -91,8 +91,7 @@ def _open_panel(config: Mapping[str, Any], reviewer: str) -> widgets.Widget:
     panel = ReviewPanel(
         store, config["list_id"], listed.candidates, reviewer=reviewer, key=load_key()
     )
-    _sync_on_change(panel.reason_text)
-    return panel.widget
+    return panel.widget  # the panel's text fields already sync only when left
 
 
 def _sync_on_change(text: widgets.Text | widgets.Textarea) -> None:

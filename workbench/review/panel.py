@@ -312,16 +312,26 @@ class ReviewPanel:
         self.page_number = widgets.BoundedIntText(value=1, min=1, max=1, description="Page")
         self.page_label = widgets.Label()
         self.table = widgets.HTML()
-        self.row_select = widgets.Select(description="Child", rows=min(self.page_size, 10))
+        self.row_select = widgets.Select(
+            description="Child", rows=min(self.page_size, 10), layout=widgets.Layout(width="auto")
+        )
         self.detail = widgets.HTML()
         self.decision = widgets.Dropdown(
             options=[(d.replace("_", " "), d) for d in DECISIONS], description="Decision"
         )
+        # continuous_update=False: the text reaches the kernel when the field is left, never
+        # after a button click that was sent first (typing fast then pressing Enter).
         self.reason_text = widgets.Textarea(
-            description="Reason (required for not eligible and link rejected)", style=_WIDE
+            description="Reason (required for not eligible and link rejected)",
+            style=_WIDE,
+            continuous_update=False,
         )
         self.reviewer = widgets.Text(
-            value=reviewer or "", description="Your name", disabled=bool(reviewer), style=_WIDE
+            value=reviewer or "",
+            description="Your name",
+            disabled=bool(reviewer),
+            style=_WIDE,
+            continuous_update=False,
         )
         self.record_button = widgets.Button(
             description="Record decision", button_style="primary", tooltip="Record decision"
