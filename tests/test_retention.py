@@ -296,7 +296,7 @@ def test_a_stale_plan_is_refused_and_nothing_is_deleted(tmp_path):
     assert second.exists() and not (tmp_path / "log.jsonl").exists()
 
 
-def test_the_plan_counts_decisions_held_past_their_period_in_the_store(tmp_path):
+def test_the_plan_counts_store_items_and_decisions_past_their_period(tmp_path):
     import polars as pl
 
     from workbench.review import ReviewStore
@@ -312,10 +312,14 @@ def test_the_plan_counts_decisions_held_past_their_period_in_the_store(tmp_path)
         s.record_decision(list_id, key, "contact", "B. Officer")
     plan = plan_retention(tmp_path, None, date(2026, 1, 1), store=path)
     assert plan.notes == [
-        "review store: 3 decisions, 1 past their 6 years period; the store is append-only and "
-        "this version does not delete from it (a store migration is needed). Its list items "
-        "are pseudonymous."
+        "review store: 1 items of 1 lists stored before 2025-01-02 (1 year from when the list "
+        "was stored) and 1 of 3 decisions recorded before 2020-01-02 (6 years from the "
+        "decision) are past their period. --apply removes them through the store, which keeps "
+        "each list's counts and bridges the decision chain with a sealed checkpoint."
     ]
+    assert plan.store is not None
+    assert (plan.store.due.lists, plan.store.due.list_items, plan.store.due.decisions) == (1, 1, 1)
+    assert plan.store.before_decisions == datetime(2020, 1, 2, tzinfo=UTC)
 
 
 # --- the invariant ------------------------------------------------------------------------------

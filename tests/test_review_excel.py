@@ -465,7 +465,8 @@ def test_item_keys_are_the_person_key_or_else_the_dwp_record_key(store):
          (K4, "likely", False)]
     )  # fmt: skip
     assert items.filter(pl.col("item_key") == K1)["evidence"].to_list() == [
-        "income_support: award A1 of parent/carer P0"
+        f"income_support: award {pseudonym('award', 'A1', KEY)} of parent/carer "
+        f"{pseudonym('person', 'P0', KEY)}"
     ]
     assert register_list(store, candidate_list(), "r-1", RULE_SET, {}, KEY) == list_id
 

@@ -112,7 +112,7 @@ def test_reopening_a_store_applies_each_migration_once(store):
     with ReviewStore(store.path) as again:
         assert again.schema_version == len(store_module.MIGRATIONS)
         rows = again._conn.execute("SELECT version FROM schema_version").fetchall()
-    assert rows == [(1,)]
+    assert rows == [(version,) for version in range(1, len(store_module.MIGRATIONS) + 1)]
 
 
 def test_a_file_that_is_not_a_store_is_refused_with_one_clear_error(tmp_path: Path):
@@ -137,6 +137,7 @@ def test_lists_record_run_rules_inputs_and_count(store, list_id):
             "input_hashes": '{"people.csv": "ab"}',
             "created_at": "2026-09-01T09:00:02.000000Z",
             "item_count": 3,
+            "items_removed_at": None,
         }
     ]
 

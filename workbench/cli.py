@@ -661,7 +661,11 @@ def retention_command(
     ] = None,
     store: Annotated[
         Path | None,
-        typer.Option("--store", help="A review store: count decisions past their period."),
+        typer.Option(
+            "--store",
+            help="A review store: remove its list items and decisions past their period "
+            "(through the store, logged).",
+        ),
     ] = None,
     log: Annotated[
         Path | None,

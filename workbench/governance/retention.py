@@ -19,10 +19,13 @@ What is found:
 A folder is never deleted while something inside it is still within its period: its date is
 pushed back to the latest date inside it, and the reason says so.
 
-Decisions in the review store are kept as the policy says, in pseudonymous form; the store is
-append-only (triggers refuse DELETE), so this module only *counts* decisions held past their
-period. Deleting them needs a store migration (a controlled, logged delete with a chain
-checkpoint) and is not done here.
+With a review store, the plan also gives its cut-offs: the items of lists *stored* before the
+``lists`` cut-off (the store dates a list by when it was registered) and the decisions
+*recorded* before the ``decisions`` cut-off are due. Applying the plan removes them only through
+:meth:`ReviewStore.apply_retention <workbench.review.store.ReviewStore.apply_retention>`: list
+rows and their counts stay, each removed run of decisions is replaced by a sealed chain
+checkpoint so the chain still verifies, and the store's access log records the counts. Decisions
+outlive the lists they were about only in pseudonymous form.
 
 Example
 -------
@@ -42,9 +45,9 @@ import re
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 import yaml
 from pydantic import (
@@ -58,6 +61,9 @@ from pydantic import (
 
 from workbench.errors import DataFileError, WorkbenchError
 
+if TYPE_CHECKING:
+    from workbench.review.store import RetentionResult
+
 __all__ = [
     "DEFAULT_POLICY",
     "KINDS",
@@ -65,7 +71,9 @@ __all__ = [
     "RetentionItem",
     "RetentionPlan",
     "RetentionPolicy",
+    "StoreRetention",
     "apply_retention",
+    "cut_off",
     "load_policy",
     "plan_retention",
 ]
@@ -115,6 +123,30 @@ class Period(_Strict):
     def __str__(self) -> str:
         parts = [(self.years, "year"), (self.months, "month"), (self.days, "day")]
         return ", ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n)
+
+
+def cut_off(period: Period, today: date) -> date:
+    """The first day whose period has not ended by ``today``: anything dated before it is due.
+
+    ``day < cut_off(period, today)`` exactly when ``period.expires(day) <= today``.
+
+    Examples
+    --------
+    >>> cut_off(Period(years=6), date(2026, 9, 1))
+    datetime.date(2020, 9, 2)
+    >>> cut_off(Period(years=1), date(2025, 2, 28))  # 29 February 2024 ends on 28 February
+    datetime.date(2024, 3, 1)
+    """
+    span = 366 * period.years + 31 * period.months + period.days + 1
+    low, high = (today - timedelta(days=span)).toordinal(), (today + timedelta(days=1)).toordinal()
+    # period.expires never decreases as the start moves on: find its first day past `today`.
+    while low < high:
+        middle = (low + high) // 2
+        if period.expires(date.fromordinal(middle)) > today:
+            high = middle
+        else:
+            low = middle + 1
+    return date.fromordinal(low)
 
 
 class KindPolicy(_Strict):
@@ -202,14 +234,45 @@ class RetentionItem:
 
 
 @dataclass(frozen=True)
+class StoreRetention:
+    """The review store's part of a plan: the cut-offs from the policy and what is due.
+
+    List items of lists stored before ``before_lists`` and decisions recorded before
+    ``before_decisions`` (both midnight UTC) are due; ``due`` holds the counts.
+    """
+
+    path: Path
+    before_lists: datetime
+    before_decisions: datetime
+    due: RetentionResult
+
+    def note(self, policy: RetentionPolicy, decisions_held: int) -> str:
+        """One line for the plan: counts and cut-off dates only."""
+        lists_keep = policy.periods["lists"].keep
+        decisions_keep = policy.periods["decisions"].keep
+        return (
+            f"review store: {self.due.list_items} items of {self.due.lists} lists stored before "
+            f"{self.before_lists.date()} ({lists_keep} from when the list was stored) and "
+            f"{self.due.decisions} of {decisions_held} decisions recorded before "
+            f"{self.before_decisions.date()} ({decisions_keep} from the decision) are past "
+            "their period. --apply removes them through the store, which keeps each list's "
+            "counts and bridges the decision chain with a sealed checkpoint."
+        )
+
+
+@dataclass(frozen=True)
 class RetentionPlan:
-    """Everything found, sorted by path; `due` is what `apply_retention` deletes."""
+    """Everything found, sorted by path; `due` is what `apply_retention` deletes.
+
+    ``store`` is the review store's part (None when no store was given).
+    """
 
     root: Path
     today: date
     policy: RetentionPolicy
     items: list[RetentionItem]
     notes: list[str] = field(default_factory=list)
+    store: StoreRetention | None = None
 
     @property
     def due(self) -> list[RetentionItem]:
@@ -352,8 +415,8 @@ def plan_retention(
     list_roots
         Other folders to search for lists written by `workbench assess`.
     store
-        A review store: decisions held past their period are counted in `notes` (they are
-        not deleted here).
+        A review store: its list items and decisions past their period are counted in
+        ``store`` (and a line in ``notes``); :func:`apply_retention` removes them.
 
     Examples
     --------
@@ -384,25 +447,54 @@ def plan_retention(
                 items.append(item)
                 seen.add(item.path)
     items = sorted(_held_back(items), key=lambda i: str(i.path))
+    store_part = None
     if store is not None:
-        notes.append(_store_note(Path(store), policy, today))
-    return RetentionPlan(root, today, policy, items, notes)
+        store_part, held = _store_retention(Path(store), policy, today)
+        notes.append(store_part.note(policy, held))
+    return RetentionPlan(root, today, policy, items, notes, store_part)
 
 
-def _store_note(store: Path, policy: RetentionPolicy, today: date) -> str:
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
+
+
+def _store_retention(
+    store: Path, policy: RetentionPolicy, today: date
+) -> tuple[StoreRetention, int]:
+    """The store's cut-offs on `today` and what is due, with the number of decisions held."""
     from workbench.review.store import ReviewStore
 
     if not store.is_file():
         raise DataFileError(store, "no review store here; expected a file the workbench wrote")
-    rule = policy.periods["decisions"]
+    before_lists = _midnight(cut_off(policy.periods["lists"].keep, today))
+    before_decisions = _midnight(cut_off(policy.periods["decisions"].keep, today))
     with ReviewStore(store) as review:
-        decided = review.decisions()["decided_at"].to_list()
-    over = sum(rule.keep.expires(date.fromisoformat(d[:10])) <= today for d in decided)
-    return (
-        f"review store: {len(decided)} decisions, {over} past their {rule.keep} period; "
-        "the store is append-only and this version does not delete from it (a store migration "
-        "is needed). Its list items are pseudonymous."
-    )
+        due = review.retention_due(before_lists, before_decisions)
+        held = review.decisions().height
+    return StoreRetention(store, before_lists, before_decisions, due), held
+
+
+def _apply_store(part: StoreRetention, user: str | None) -> dict:
+    """Remove the store's due items and decisions; the counts for the log."""
+    from workbench.governance.access import current_user
+    from workbench.review.store import ReviewStore
+
+    if not part.path.is_file():
+        raise WorkbenchError(
+            f"{part.path}: the review store of the retention plan is gone; plan again"
+        )
+    with ReviewStore(part.path) as review:
+        done = review.apply_retention(
+            part.before_lists, part.before_decisions, user=user or current_user()
+        )
+    return {
+        "lists": done.lists,
+        "list_items": done.list_items,
+        "decisions": done.decisions,
+        "checkpoints": done.checkpoints,
+        "before_lists": done.before_lists,
+        "before_decisions": done.before_decisions,
+    }
 
 
 def _delete(item: RetentionItem) -> int:
@@ -424,21 +516,29 @@ def _delete(item: RetentionItem) -> int:
     return removed
 
 
-def apply_retention(plan: RetentionPlan, log_path: str | Path) -> dict[str, int]:
+def apply_retention(
+    plan: RetentionPlan, log_path: str | Path, *, user: str | None = None
+) -> dict[str, int]:
     """Delete exactly `plan.due` and append one JSON line to `log_path`.
 
-    The log line holds the time, the day planned for, the policy's source and version, the
-    counts deleted per kind, the files removed and the run ids touched: no paths, no names.
+    With a store in the plan, its due list items and decisions are removed first, through
+    :meth:`ReviewStore.apply_retention <workbench.review.store.ReviewStore.apply_retention>`
+    with the plan's cut-offs, by ``user`` (default: `WORKBENCH_USER`, else the login name),
+    which the store's access log records. The log line holds the time, the day planned for, the
+    policy's source and version, the counts deleted per kind, the files removed, the run ids
+    touched and, with a store, its counts and cut-offs (``store``): no paths, no names.
 
     Returns
     -------
     dict
-        Items deleted per kind (every kind present, 0 when none).
+        Items deleted per kind (every file kind present, 0 when none); with a store also
+        ``decisions`` and ``store_list_items``.
 
     Raises
     ------
     WorkbenchError
-        When a due item is no longer where the plan found it (plan again, then apply).
+        When a due item is no longer where the plan found it (plan again, then apply), or the
+        store's decision chain does not verify (then nothing at all is deleted).
     """
     due = plan.due
     gone = [i for i in due if not i.path.exists() and not i.path.is_symlink()]
@@ -447,9 +547,16 @@ def apply_retention(plan: RetentionPlan, log_path: str | Path) -> dict[str, int]
             f"{len(gone)} item(s) of the retention plan are no longer on disk (first: a "
             f"{gone[0].kind} item); the plan is stale: plan again and apply the new plan"
         )
+    # The store goes first: if its chain does not verify, nothing is deleted anywhere.
+    store_counts = _apply_store(plan.store, user) if plan.store is not None else None
     files = sum(_delete(item) for item in due)
     counts = Counter(i.kind for i in due)
     deleted = {kind: counts.get(kind, 0) for kind in KINDS if kind != "decisions"}
+    if store_counts is not None:
+        deleted |= {
+            "decisions": store_counts["decisions"],
+            "store_list_items": store_counts["list_items"],
+        }
     entry = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "retention",
@@ -459,6 +566,8 @@ def apply_retention(plan: RetentionPlan, log_path: str | Path) -> dict[str, int]
         "files_removed": files,
         "run_ids": sorted({i.run_id for i in due if i.run_id}),
     }
+    if store_counts is not None:
+        entry["store"] = store_counts
     log_path = Path(log_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

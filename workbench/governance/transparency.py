@@ -219,8 +219,8 @@ def _data(rule_sets: list[RuleSet], folder: Path | None) -> list[str]:
         "dates, flags) and their manifests (inputs' SHA-256, parameters, rule-set version, code "
         "version): restricted, owner-only (0600).",
         "- The review store: list items keyed by pseudonymous keys (HMAC-SHA256 under a secret "
-        "key that never leaves its file), with tier, reason codes and the evidence text (which "
-        "cites record ids, such as a parent/carer's award); decisions with reviewer and time; "
+        "key that never leaves its file), with tier, reason codes and the evidence text (record "
+        "and parent/carer ids only as pseudonymous keys); decisions with reviewer and time; "
         "an access log.",
         "- Shareable tables: counts only, after disclosure control (section 6).",
         "",
@@ -368,10 +368,10 @@ def _dpia(rule_sets: list[RuleSet], policy: RetentionPolicy) -> list[str]:
         )
     lines += [
         "",
-        "Decisions and the list items they are about stay in the review store, which is "
-        "append-only; `workbench retention` deletes run folders, restricted outputs, lists and "
-        "outreach exports, and reports how many decisions are past their period. [Deleting "
-        "expired store rows needs a store migration: not yet available.]",
+        "List items and decisions in the review store are removed only by `workbench "
+        "retention --apply --store`, through the store itself: list rows keep their counts, "
+        "removed decisions are replaced by a sealed checkpoint so the decision chain still "
+        "verifies, and the store's access log records the counts.",
         "",
         "### Access and security",
         "",

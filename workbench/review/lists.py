@@ -6,6 +6,12 @@ holds either: each row becomes an *item* keyed by :func:`workbench.review.pseudo
 person id (kind ``"person"``) or, when there is none, of the DWP record id (kind ``"dwp"``), so
 next term's list for the same child finds this term's decisions.
 
+The evidence the store keeps with each item is pseudonymous too
+(:func:`pseudonymous_evidence`): reason codes and tables stay readable, every award, status and
+DWP record id becomes ``pseudonym(kind, id)`` and every parent/carer id ``pseudonym("person",
+id)``. The Excel workbook and the review panel show the evidence from the candidate list itself,
+never from the store.
+
 Example
 -------
 >>> import polars as pl
@@ -19,7 +25,8 @@ Example
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +35,7 @@ import polars as pl
 
 from workbench.errors import DataFileError, WorkbenchError
 from workbench.lists import evidence_text
-from workbench.review.keys import pseudonym_expr
+from workbench.review.keys import pseudonym, pseudonym_expr
 from workbench.review.store import ReviewStore
 
 __all__ = [
@@ -36,6 +43,7 @@ __all__ = [
     "PERSON_KIND",
     "ListFile",
     "item_key_expr",
+    "pseudonymous_evidence",
     "read_list_file",
     "register_list",
     "register_list_file",
@@ -108,6 +116,70 @@ def _as_date(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.col(name).cast(pl.String).str.to_date("%Y-%m-%d", strict=False)
 
 
+# One proof sentence as `evidence_text` writes it (workbench.lists): "code: proof" or
+# "code (income missing): proof". Each proof shape names the pseudonym kind of its id.
+_SENTENCE = re.compile(r"^(?P<code>[A-Za-z0-9_]+(?: \(income missing\))?): (?P<proof>.+)$")
+_PROOFS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"^award (?P<award>.+?) of parent/carer (?P<person>.+)$"),
+        "award {} of parent/carer {}",
+    ),
+    (re.compile(r"^award (?P<award>.+) of the child$"), "award {} of the child"),
+    (re.compile(r"^status (?P<status>.+)$"), "status {}"),
+    (re.compile(rf"^DWP list row (?P<{DWP_KIND}>.+)$"), "DWP list row {}"),
+)
+_TABLE_ROW = re.compile(r"^(?P<table>[a-z_]+) row (?P<id>.+)$")
+WITHHELD_PROOF = "(proof withheld: not in a form the workbench writes)"
+
+
+def _pseudonymous_proof(proof: str, keyed: Callable[[str, str], str]) -> str:
+    for pattern, shape in _PROOFS:
+        found = pattern.match(proof)
+        if found:
+            return shape.format(*(keyed(kind, value) for kind, value in found.groupdict().items()))
+    found = _TABLE_ROW.match(proof)
+    if found:
+        return f"{found['table']} row {keyed(found['table'], found['id'])}"
+    return WITHHELD_PROOF
+
+
+def pseudonymous_evidence(evidence: str | None, key: bytes) -> str | None:
+    """The evidence text with every record and person id replaced by its pseudonymous key.
+
+    Reason codes, tables and the shape of each proof stay readable; award, status and other
+    record ids become ``pseudonym(kind, id, key)`` (kinds ``award``, ``status``, ``dwp`` for a
+    DWP list row, else the table's name) and parent/carer ids ``pseudonym("person", id,
+    key)``. A proof in a shape the workbench does not write is withheld whole, so no id can
+    slip through in clear.
+
+    Examples
+    --------
+    >>> text = pseudonymous_evidence("income_support: award A12 of parent/carer P3", bytes(32))
+    >>> text == (f"income_support: award {pseudonym('award', 'A12', bytes(32))} of "
+    ...          f"parent/carer {pseudonym('person', 'P3', bytes(32))}")
+    True
+    >>> pseudonymous_evidence("looked_after: see file 7", bytes(32))
+    'looked_after: (proof withheld: not in a form the workbench writes)'
+    """
+    if evidence is None:
+        return None
+    cache: dict[tuple[str, str], str] = {}
+
+    def keyed(kind: str, value: str) -> str:
+        if (kind, value) not in cache:
+            cache[kind, value] = pseudonym(kind, value, key)
+        return cache[kind, value]
+
+    sentences = []
+    for sentence in evidence.split("; "):
+        found = _SENTENCE.match(sentence)
+        if found is None:
+            sentences.append(WITHHELD_PROOF)
+        else:
+            sentences.append(f"{found['code']}: {_pseudonymous_proof(found['proof'], keyed)}")
+    return "; ".join(sentences)
+
+
 def review_candidates(candidates: pl.DataFrame, key: bytes) -> pl.DataFrame:
     """The candidate list in the one shape review works with, with its ``item_key`` first.
 
@@ -170,7 +242,8 @@ def register_list(
     """Put a candidate list into the review store (once per run) and return its ``list_id``.
 
     The initiative is the rule set's id (``rule_set_ref`` is ``id@version``). Registering the
-    same run again returns the same ``list_id``.
+    same run again returns the same ``list_id``. The store gets each row's evidence only in
+    pseudonymous form (:func:`pseudonymous_evidence`): it holds no person or record id in clear.
 
     Examples
     --------
@@ -191,14 +264,15 @@ def register_list(
             f"the candidate list is for {sorted(named)} but its rule set is {rule_set_ref!r}; "
             "expected every row's initiative to be the rule set's"
         )
+    stored_evidence = [pseudonymous_evidence(text, key) for text in items["evidence"]]
     return store.add_list(
         run_id,
         initiative,
         rule_set_ref,
         input_hashes,
         items.select(
-            "item_key", "tier", "reason_codes", "evidence", "eligible_from", "link_needs_review"
-        ),
+            "item_key", "tier", "reason_codes", "eligible_from", "link_needs_review"
+        ).with_columns(pl.Series("evidence", stored_evidence, dtype=pl.String)),
     )
 
 

@@ -8,6 +8,14 @@ is a new decision, and each decision carries the SHA-256 of the one before it, s
 package's back. Every append runs in one ``BEGIN IMMEDIATE`` transaction that reads the chain's
 head inside it, so several reviewers (processes) recording at once never fork the chain.
 
+Rows leave the store only through :meth:`ReviewStore.apply_retention`: it removes the items of
+lists stored before one cut-off and the decisions recorded before another, in one transaction
+that opens a *retention window* (a row the DELETE triggers check) and closes it before
+committing, so a DELETE from anywhere else is still refused. Each removed run of decisions is
+replaced by a sealed checkpoint (``chain_checkpoints``) that bridges the gap, so
+:meth:`ReviewStore.verify_chain` still proves the decisions kept and finds tampering after; the
+access log records the counts.
+
 Example
 -------
 >>> import tempfile, polars as pl
@@ -49,8 +57,11 @@ __all__ = [
     "OUTCOME_DECISIONS",
     "REASON_REQUIRED",
     "ChainReport",
+    "Checkpoint",
     "Decision",
+    "RetentionResult",
     "ReviewStore",
+    "checkpoint_seal",
     "decision_hash",
 ]
 
@@ -65,20 +76,27 @@ _DECISION_LIST = ", ".join(f"'{d}'" for d in DECISIONS)
 _REASON_LIST = ", ".join(f"'{d}'" for d in REASON_REQUIRED)
 
 
-def _append_only(table: str) -> str:
+def _append_only(table: str, actions: tuple[str, ...] = ("UPDATE", "DELETE")) -> str:
     return "\n".join(
         f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table}\n"
         f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {action} is refused; "
         f"record a correction as a new row'); END;"
-        for action in ("UPDATE", "DELETE")
+        for action in actions
+    )
+
+
+def _refuse_delete_outside_retention(table: str) -> str:
+    """A DELETE trigger that lets rows go only while the retention window is open."""
+    return (
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}\n"
+        "WHEN NOT EXISTS (SELECT 1 FROM retention_window)\n"
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE is refused; record a "
+        "correction as a new row (only ReviewStore.apply_retention removes expired rows)'); END;"
     )
 
 
 # Ordered migrations: the store records how many it has applied in `schema_version` and
 # applies the rest on open. Never edit a released script; append a new one.
-# Retention (deleting lists and decisions after their retention period) is a later issue: it
-# will need a migration that replaces the DELETE triggers on lists/list_items with a
-# controlled, logged path, and a chain checkpoint so verify_chain still works after it.
 MIGRATIONS: tuple[str, ...] = (
     f"""
     CREATE TABLE lists (
@@ -130,6 +148,70 @@ MIGRATIONS: tuple[str, ...] = (
     {_append_only("decisions")}
     {_append_only("access_log")}
     """,
+    # 2: controlled retention. `retention_window` holds a row only inside the one transaction
+    # of ReviewStore.apply_retention (never committed), and the DELETE triggers of list_items
+    # and decisions let rows go only then. Decisions are rebuilt without their foreign key to
+    # list_items, because they outlive the items they were about (in pseudonymous form); the
+    # table's sequence counter is carried over so verify_chain still sees removals from the end.
+    # A removed run of decisions is replaced by a sealed checkpoint the chain is bridged by.
+    f"""
+    CREATE TABLE retention_window (
+        slot INTEGER PRIMARY KEY CHECK (slot = 1),
+        opened_at TEXT NOT NULL
+    );
+    CREATE TABLE list_item_removals (
+        list_id TEXT PRIMARY KEY REFERENCES lists (list_id),
+        removed_at TEXT NOT NULL,
+        item_count INTEGER NOT NULL CHECK (item_count > 0),
+        user TEXT NOT NULL CHECK (length(trim(user)) > 0)
+    );
+    CREATE TABLE chain_checkpoints (
+        checkpoint INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq_from INTEGER NOT NULL,
+        seq_upto INTEGER NOT NULL CHECK (seq_upto >= seq_from),
+        from_hash TEXT NOT NULL,
+        head_hash TEXT NOT NULL,
+        count INTEGER NOT NULL CHECK (count > 0),
+        before TEXT NOT NULL,
+        removed_at TEXT NOT NULL,
+        user TEXT NOT NULL CHECK (length(trim(user)) > 0),
+        prev_seal TEXT NOT NULL UNIQUE,
+        seal TEXT NOT NULL UNIQUE
+    );
+    DROP TRIGGER decisions_no_update;
+    DROP TRIGGER decisions_no_delete;
+    DROP INDEX decisions_by_item;
+    DROP INDEX decisions_by_list;
+    CREATE TABLE decisions_v2 (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        decision_id TEXT NOT NULL UNIQUE,
+        list_id TEXT NOT NULL REFERENCES lists (list_id),
+        item_key TEXT NOT NULL
+            CHECK (length(item_key) = 27 AND item_key GLOB 'pk_[0-9a-f]*'),
+        reviewer TEXT NOT NULL CHECK (length(trim(reviewer)) > 0),
+        decided_at TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ({_DECISION_LIST})),
+        reason TEXT,
+        prev_hash TEXT NOT NULL UNIQUE,
+        hash TEXT NOT NULL UNIQUE,
+        CHECK (decision NOT IN ({_REASON_LIST}) OR length(trim(coalesce(reason, ''))) > 0)
+    );
+    INSERT INTO decisions_v2 SELECT * FROM decisions ORDER BY seq;
+    DELETE FROM sqlite_sequence WHERE name = 'decisions_v2';
+    INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'decisions_v2', seq FROM sqlite_sequence WHERE name = 'decisions';
+    DROP TABLE decisions;
+    ALTER TABLE decisions_v2 RENAME TO decisions;
+    CREATE INDEX decisions_by_item ON decisions (item_key, seq);
+    CREATE INDEX decisions_by_list ON decisions (list_id, item_key, seq);
+    CREATE INDEX decisions_by_time ON decisions (decided_at);
+    {_append_only("decisions", ("UPDATE",))}
+    {_refuse_delete_outside_retention("decisions")}
+    DROP TRIGGER list_items_no_delete;
+    {_refuse_delete_outside_retention("list_items")}
+    {_append_only("list_item_removals")}
+    {_append_only("chain_checkpoints")}
+    """,
 )
 
 _DECISION_COLUMNS = (
@@ -153,6 +235,7 @@ _LIST_SCHEMA = {
     "input_hashes": pl.String,
     "created_at": pl.String,
     "item_count": pl.Int64,
+    "items_removed_at": pl.String,
 }
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ITEM_COLUMNS = ("item_key", "tier", "reason_codes", "evidence", "eligible_from")
@@ -187,6 +270,66 @@ class ChainReport:
     first_bad_seq: int | None
     message: str
     head: str = GENESIS_HASH
+    removed: int = 0
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A run of decisions removed under retention, as stored in ``chain_checkpoints``.
+
+    ``from_hash`` is the ``prev_hash`` of the first decision removed and ``head_hash`` the hash
+    of the last, so the chain is bridged across the gap; ``seal`` is the SHA-256 of the other
+    fields and the previous checkpoint's seal (``prev_seal``), so a checkpoint edited, removed or
+    inserted afterwards shows.
+    """
+
+    checkpoint: int
+    seq_from: int
+    seq_upto: int
+    from_hash: str
+    head_hash: str
+    count: int
+    before: str
+    removed_at: str
+    user: str
+    prev_seal: str
+    seal: str
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    """What :meth:`ReviewStore.apply_retention` removed (or would remove): counts only.
+
+    ``lists`` counts the lists whose items went (the list rows stay, with their counts),
+    ``checkpoints`` the chain checkpoints that replace the removed runs of decisions.
+    ``removed_at`` is None for :meth:`ReviewStore.retention_due`, which removes nothing.
+    """
+
+    before_lists: str
+    before_decisions: str
+    lists: int
+    list_items: int
+    decisions: int
+    checkpoints: int
+    removed_at: str | None = None
+
+    def summary(self) -> str:
+        """One line for the access log: counts and cut-offs, never an id."""
+        return (
+            f"removed {self.list_items} list items of {self.lists} lists created before "
+            f"{self.before_lists}; {self.decisions} decisions recorded before "
+            f"{self.before_decisions}, bridged by {self.checkpoints} chain checkpoints"
+        )
+
+
+_CHECKPOINT_COLUMNS = tuple(f.name for f in fields(Checkpoint))
+
+
+def checkpoint_seal(fields_: Mapping[str, Any], prev_seal: str) -> str:
+    """SHA-256 (hex) of the canonical JSON of a checkpoint's fields and the previous seal."""
+    payload = {name: fields_[name] for name in _CHECKPOINT_COLUMNS[1:9]} | {"prev_seal": prev_seal}
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def decision_hash(fields_: Mapping[str, Any], prev_hash: str) -> str:
@@ -280,10 +423,11 @@ class ReviewStore:
                     f"{self.path}: the store has schema version {current} but this workbench "
                     f"knows only up to {len(MIGRATIONS)}; upgrade the workbench"
                 )
+            applied_at = self._now() if current < len(MIGRATIONS) else None
             for version in range(current + 1, len(MIGRATIONS) + 1):
                 for statement in _statements(MIGRATIONS[version - 1]):
                     conn.execute(statement)
-                conn.execute("INSERT INTO schema_version VALUES (?, ?)", (version, self._now()))
+                conn.execute("INSERT INTO schema_version VALUES (?, ?)", (version, applied_at))
 
     @property
     def schema_version(self) -> int:
@@ -369,8 +513,16 @@ class ReviewStore:
         return list_id
 
     def lists(self) -> pl.DataFrame:
-        """Every stored list, oldest first (``input_hashes`` as JSON text)."""
-        rows = self._conn.execute(f"SELECT {', '.join(_LIST_SCHEMA)} FROM lists ORDER BY rowid")
+        """Every stored list, oldest first (``input_hashes`` as JSON text).
+
+        ``item_count`` is the number of items the list was stored with; ``items_removed_at`` is
+        when :meth:`apply_retention` removed them (null while they are held).
+        """
+        rows = self._conn.execute(
+            "SELECT l.list_id, l.run_id, l.initiative, l.rule_set, l.input_hashes, l.created_at, "
+            "l.item_count, r.removed_at FROM lists l "
+            "LEFT JOIN list_item_removals r USING (list_id) ORDER BY l.rowid"
+        )
         return pl.DataFrame(rows.fetchall(), schema=_LIST_SCHEMA, orient="row")
 
     def items(self, list_id: str) -> pl.DataFrame:
@@ -441,8 +593,7 @@ class ReviewStore:
         checked = [_checked_request(i, r) for i, r in enumerate(requests, start=1)]
         recorded: list[Decision] = []
         with self._immediate() as conn:
-            head = conn.execute("SELECT hash FROM decisions ORDER BY seq DESC LIMIT 1").fetchone()
-            prev_hash = head[0] if head else GENESIS_HASH
+            prev_hash = self._chain_head()
             for position, request in enumerate(checked, start=1):
                 self._require_item(position, request["list_id"], request["item_key"])
                 row = request | {"decision_id": "d-" + uuid.uuid4().hex, "decided_at": self._now()}
@@ -463,6 +614,15 @@ class ReviewStore:
         ).fetchone()
         if found is None:
             self._require_list(list_id)
+            removed = self._conn.execute(
+                "SELECT removed_at FROM list_item_removals WHERE list_id = ?", (list_id,)
+            ).fetchone()
+            if removed is not None:
+                raise WorkbenchError(
+                    f"decision {position}: the items of list {list_id!r} were removed under the "
+                    f"retention policy on {removed[0][:10]}; decisions can no longer be recorded "
+                    "on it. Decide on the item in a current list"
+                )
             raise WorkbenchError(
                 f"decision {position}: item {item_key!r} is not on list {list_id!r}; "
                 "a decision can only be recorded about an item of the list"
@@ -550,18 +710,46 @@ class ReviewStore:
         return pl.DataFrame(rows, schema=_DECISION_SCHEMA, orient="row")
 
     # --- integrity -------------------------------------------------------------------------
+    def _chain_head(self) -> str:
+        """The hash the next decision chains from: the last decision's, or the last removed."""
+        last = self._conn.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1")
+        removed = self._conn.execute(
+            "SELECT seq_upto, head_hash FROM chain_checkpoints ORDER BY seq_upto DESC LIMIT 1"
+        )
+        heads = [row for row in (last.fetchone(), removed.fetchone()) if row is not None]
+        return max(heads)[1] if heads else GENESIS_HASH
+
+    def _sequence(self, table: str) -> int:
+        counter = self._conn.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,))
+        found = counter.fetchone()
+        return found[0] if found else 0
+
+    def checkpoints(self) -> list[Checkpoint]:
+        """The chain checkpoints left by :meth:`apply_retention`, oldest first."""
+        rows = self._conn.execute("SELECT * FROM chain_checkpoints ORDER BY checkpoint")
+        return [Checkpoint(*row) for row in rows]
+
     def verify_chain(self) -> ChainReport:
         """Recompute every decision's hash and link; report the first that does not hold.
 
         Finds a decision edited, removed from the middle, inserted or reordered, and decisions
         removed from the end while the table's sequence counter still remembers them. Compare
         ``head`` with a value saved earlier to catch removal from the end by someone who also
-        rewound the counter.
+        rewound the counter. Decisions removed by :meth:`apply_retention` are bridged by their
+        sealed checkpoints (``removed`` counts them); a checkpoint edited, removed or inserted
+        breaks the chain like a decision would.
         """
+        checkpoints = self.checkpoints()
+        broken = _broken_checkpoint(checkpoints, self._sequence("chain_checkpoints"))
+        if broken is not None:
+            return broken
+        bridges = {c.from_hash: c for c in checkpoints}
         prev_hash, checked, last_seq = GENESIS_HASH, 0, 0
         for row in self._conn.execute("SELECT * FROM decisions ORDER BY seq"):
             stored = Decision(*row)
             checked += 1
+            if stored.prev_hash != prev_hash:
+                prev_hash, last_seq = _bridge(bridges, prev_hash, last_seq, stored)
             problem = None
             if stored.prev_hash != prev_hash:
                 problem = "its prev_hash is not the hash of the decision before it "
@@ -571,18 +759,162 @@ class ReviewStore:
             if problem:
                 return ChainReport(False, checked, stored.seq, f"seq {stored.seq}: {problem}")
             prev_hash, last_seq = stored.hash, stored.seq
-        counter = self._conn.execute(
-            "SELECT seq FROM sqlite_sequence WHERE name = 'decisions'"
-        ).fetchone()
-        if counter is not None and counter[0] > last_seq:
+        prev_hash, last_seq = _bridge(bridges, prev_hash, last_seq, None)
+        counter = self._sequence("decisions")
+        if counter > last_seq:
             return ChainReport(
                 False,
                 checked,
                 last_seq + 1,
-                f"decisions after seq {last_seq} up to {counter[0]} were removed",
+                f"decisions after seq {last_seq} up to {counter} were removed",
                 prev_hash,
             )
-        return ChainReport(True, checked, None, f"{checked} decisions, chain intact", prev_hash)
+        removed = sum(c.count for c in checkpoints)
+        message = f"{checked} decisions, chain intact"
+        if checkpoints:
+            message += (
+                f"; {removed} earlier decisions removed under retention, bridged by "
+                f"{len(checkpoints)} checkpoints"
+            )
+        return ChainReport(True, checked, None, message, prev_hash, removed)
+
+    # --- retention -------------------------------------------------------------------------
+    def retention_due(self, before_lists: datetime, before_decisions: datetime) -> RetentionResult:
+        """What :meth:`apply_retention` with these cut-offs would remove now; removes nothing."""
+        lists_cut = _cut_off_text(before_lists, "before_lists")
+        decisions_cut = _cut_off_text(before_decisions, "before_decisions")
+        due_lists = self._due_lists(lists_cut)
+        runs = self._due_runs(decisions_cut)
+        return RetentionResult(
+            lists_cut,
+            decisions_cut,
+            len(due_lists),
+            sum(count for _, count in due_lists),
+            sum(len(run) for run in runs),
+            len(runs),
+        )
+
+    def apply_retention(
+        self, before_lists: datetime, before_decisions: datetime, *, user: str
+    ) -> RetentionResult:
+        """Remove the items of lists stored before ``before_lists`` and the decisions recorded
+        before ``before_decisions``, in one transaction, and log the counts.
+
+        The list rows stay (with ``item_count``) and are marked ``items_removed_at``. Each run
+        of removed decisions is replaced by a sealed :class:`Checkpoint`, so
+        :meth:`verify_chain` still proves the decisions kept and finds any tampering after.
+        This is the only way rows leave the store: the DELETE triggers let them go only while
+        this method's transaction holds its retention window open. The access log gets one
+        line with the counts and cut-offs (``command`` ``retention``).
+
+        Raises
+        ------
+        WorkbenchError
+            For an empty ``user``, a cut-off without a timezone, or a store whose decision
+            chain does not verify (nothing is removed from it: investigate first).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from datetime import timedelta
+        >>> key = "pk_" + "b" * 24
+        >>> items = pl.DataFrame({"item_key": [key], "tier": ["likely"], "reason_codes": [["x"]]})
+        >>> with ReviewStore(Path(tempfile.mkdtemp()) / "review.sqlite") as store:
+        ...     list_id = store.add_list("r-1", "two_year_old", "two_year_old@1", {}, items)
+        ...     _ = store.record_decision(list_id, key, "defer", "A. Officer")
+        ...     later = datetime.now(UTC) + timedelta(days=1)
+        ...     done = store.apply_retention(later, later, user="records.officer")
+        ...     (done.list_items, done.decisions, done.checkpoints), store.verify_chain().ok
+        ((1, 1, 1), True)
+        """
+        if not user.strip():
+            raise WorkbenchError("apply_retention needs the user's name; got an empty user")
+        lists_cut = _cut_off_text(before_lists, "before_lists")
+        decisions_cut = _cut_off_text(before_decisions, "before_decisions")
+        with self._immediate() as conn:
+            report = self.verify_chain()
+            if not report.ok:
+                raise WorkbenchError(
+                    f"{self.path}: the decision chain does not verify ({report.message}); "
+                    "retention removes nothing from a store whose chain is broken. Investigate "
+                    "with `workbench assure --store` first"
+                )
+            now = self._now()
+            due_lists = self._due_lists(lists_cut)
+            runs = self._due_runs(decisions_cut)
+            conn.execute("INSERT INTO retention_window VALUES (1, ?)", (now,))
+            for list_id, count in due_lists:
+                conn.execute("DELETE FROM list_items WHERE list_id = ?", (list_id,))
+                conn.execute(
+                    "INSERT INTO list_item_removals VALUES (?, ?, ?, ?)",
+                    (list_id, now, count, user),
+                )
+            self._replace_by_checkpoints(runs, decisions_cut, now, user)
+            conn.execute("DELETE FROM retention_window")
+            result = RetentionResult(
+                lists_cut,
+                decisions_cut,
+                len(due_lists),
+                sum(count for _, count in due_lists),
+                sum(len(run) for run in runs),
+                len(runs),
+                now,
+            )
+            conn.execute(
+                "INSERT INTO access_log (at, user, command, detail) VALUES (?, ?, ?, ?)",
+                (now, user, "retention", result.summary()),
+            )
+        return result
+
+    def _due_lists(self, cut_off: str) -> list[tuple[str, int]]:
+        """Lists stored before the cut-off that still hold items, with how many."""
+        return self._conn.execute(
+            "SELECT l.list_id, count(*) FROM lists l JOIN list_items i USING (list_id) "
+            "WHERE l.created_at < ? GROUP BY l.list_id ORDER BY min(l.rowid)",
+            (cut_off,),
+        ).fetchall()
+
+    def _due_runs(self, cut_off: str) -> list[list[tuple[int, str, str]]]:
+        """Decisions recorded before the cut-off, as runs of neighbours in the chain.
+
+        Each decision is ``(seq, prev_hash, hash)``; a run ends at a decision that is kept.
+        """
+        runs: list[list[tuple[int, str, str]]] = [[]]
+        rows = self._conn.execute(
+            "SELECT seq, prev_hash, hash, decided_at < ? FROM decisions ORDER BY seq", (cut_off,)
+        )
+        for seq, prev_hash, digest, due in rows:
+            if due:
+                runs[-1].append((seq, prev_hash, digest))
+            elif runs[-1]:
+                runs.append([])
+        return [run for run in runs if run]
+
+    def _replace_by_checkpoints(
+        self, runs: list[list[tuple[int, str, str]]], cut_off: str, now: str, user: str
+    ) -> None:
+        """Delete each run of decisions and append the sealed checkpoint that bridges it."""
+        last = self._conn.execute("SELECT seal FROM chain_checkpoints ORDER BY checkpoint DESC")
+        prev_seal = (last.fetchone() or (GENESIS_HASH,))[0]
+        for run in runs:
+            (seq_from, from_hash, _), (seq_upto, _, head_hash) = run[0], run[-1]
+            self._conn.execute(
+                "DELETE FROM decisions WHERE seq BETWEEN ? AND ?", (seq_from, seq_upto)
+            )
+            row = dict(
+                zip(
+                    _CHECKPOINT_COLUMNS[1:9],
+                    (seq_from, seq_upto, from_hash, head_hash, len(run), cut_off, now, user),
+                    strict=True,
+                )
+            )
+            seal = checkpoint_seal(row, prev_seal)
+            self._conn.execute(
+                f"INSERT INTO chain_checkpoints ({', '.join(_CHECKPOINT_COLUMNS[1:])}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [*row.values(), prev_seal, seal],
+            )
+            prev_seal = seal
 
     # --- access log ------------------------------------------------------------------------
     def log_access(self, user: str, command: str, detail: str = "") -> None:
@@ -603,8 +935,56 @@ class ReviewStore:
         return pl.DataFrame(rows.fetchall(), schema=schema, orient="row")
 
 
-def _as_dict(decision: Decision) -> dict[str, Any]:
+def _as_dict(decision: Decision | Checkpoint) -> dict[str, Any]:
     return dict(zip([f.name for f in fields(decision)], astuple(decision), strict=True))
+
+
+def _cut_off_text(moment: datetime, name: str) -> str:
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        raise WorkbenchError(
+            f"{name} must be a timezone-aware datetime (e.g. datetime(2020, 9, 1, tzinfo=UTC)); "
+            f"got {moment!r}"
+        )
+    return _utc_text(moment)
+
+
+def _bridge(
+    bridges: Mapping[str, Checkpoint], prev_hash: str, last_seq: int, next_kept: Decision | None
+) -> tuple[str, int]:
+    """Follow checkpoints from ``prev_hash`` across removed runs that lie between the last
+    decision checked and ``next_kept`` (to the end when None), until its ``prev_hash`` is met.
+
+    Returns the hash and seq the chain has reached.
+    """
+    while next_kept is None or prev_hash != next_kept.prev_hash:
+        found = bridges.get(prev_hash)
+        if found is None or found.seq_from <= last_seq:
+            break
+        if next_kept is not None and found.seq_upto >= next_kept.seq:
+            break
+        prev_hash, last_seq = found.head_hash, found.seq_upto
+    return prev_hash, last_seq
+
+
+def _broken_checkpoint(checkpoints: list[Checkpoint], counter: int) -> ChainReport | None:
+    """The first checkpoint edited, removed or inserted since it was sealed, as a report."""
+    prev_seal, last = GENESIS_HASH, 0
+    for found in checkpoints:
+        problem = None
+        if found.prev_seal != prev_seal:
+            problem = "its prev_seal is not the seal of the checkpoint before it "
+            problem += "(a checkpoint was removed, inserted or reordered)"
+        elif checkpoint_seal(_as_dict(found), prev_seal) != found.seal:
+            problem = "its fields do not match its seal (it was edited after retention)"
+        if problem:
+            message = f"checkpoint {found.checkpoint} (seq {found.seq_from}-{found.seq_upto}): "
+            return ChainReport(False, 0, found.seq_from, message + problem)
+        prev_seal, last = found.seal, found.checkpoint
+    if counter > last:
+        return ChainReport(
+            False, 0, None, f"chain checkpoints after {last} up to {counter} were removed"
+        )
+    return None
 
 
 def _check_decision_names(names: Iterable[str]) -> None:
