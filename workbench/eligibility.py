@@ -207,12 +207,16 @@ class _Compiler:
         """(child person_id, parent_carer_id) for every child in the window."""
         people = self.tables["people"]
         rule = self.rule_set.parent_carers
-        households = people.join(children.select("household_id"), on="household_id", how="semi")
+        households = children.select("household_id")
         if "role" in people.collect_schema():
-            carers = households.filter(pl.col("role") == rule.role)
+            # The role first: a cheap comparison that leaves fewer rows to look up by household.
+            carers = people.filter(pl.col("role") == rule.role)
+            carers = carers.join(households, on="household_id", how="semi")
         else:
             adult = birthday(pl.col("date_of_birth"), 12 * rule.adult_age_without_role)
-            carers = households.filter(adult <= self.as_of)
+            carers = people.join(households, on="household_id", how="semi").filter(
+                adult <= self.as_of
+            )
         return (
             children.select("person_id", "household_id")
             .join(
@@ -236,8 +240,12 @@ class _Compiler:
         )
 
     def build(self) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame]:
-        """(children in the window, evidence of criteria met, evidence of missing incomes)."""
-        children = self.children()
+        """(children in the window, evidence of criteria met, evidence of missing incomes).
+
+        The children, the awards and the parents' and carers' awards are small next to the
+        tables they come from and every criterion reads them: each is computed once, here.
+        """
+        children = self.children().collect().lazy()
         uses_benefits = any(c.table == "benefits" for c in self.criteria)
         awards = self.awards() if uses_benefits else None
         carer_awards = None
@@ -245,6 +253,9 @@ class _Compiler:
             carer_awards = self.child_carers(children).join(
                 awards.rename({"person_id": "parent_carer_id"}), on="parent_carer_id"
             )
+        if awards is not None and any(c.applies_to != "parent_carer" for c in self.criteria):
+            awards = awards.join(children.select("person_id"), on="person_id", how="semi")
+        awards, carer_awards = _collected(awards, carer_awards)
         met, missing = [], []
         for criterion in self.criteria:
             if criterion.applies_to == "parent_carer":
@@ -336,6 +347,13 @@ class _Compiler:
 
     def links_of(self, source: str) -> pl.LazyFrame:
         return self.links.filter(pl.col("source") == source)
+
+
+def _collected(*frames: pl.LazyFrame | None) -> list[pl.LazyFrame | None]:
+    """The frames computed together, lazy again; None stays None."""
+    wanted = [f for f in frames if f is not None]
+    done = iter(frame.lazy() for frame in pl.collect_all(wanted)) if wanted else iter(())
+    return [None if f is None else next(done) for f in frames]
 
 
 def _gather(evidence: pl.LazyFrame, key: str) -> pl.LazyFrame:

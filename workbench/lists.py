@@ -20,7 +20,8 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench import __version__, progress
+import workbench
+from workbench import progress
 from workbench.eligibility import Assessment, assessment
 from workbench.errors import UsageError
 from workbench.io import LoadedData, find_table_file, load_folder
@@ -164,6 +165,13 @@ def list_summary(candidates: pl.DataFrame) -> dict[str, pl.DataFrame]:
     return {"tier": by_tier, "reason": by_reason}
 
 
+def _provenance(files: list[Path]) -> tuple[dict[str, str], str, str | None, dict]:
+    """The inputs' SHA-256, the code version, the git commit and the environment: what a
+    manifest records, gathered on a second thread while polars reads the files (hashlib and
+    the git subprocess release the GIL)."""
+    return input_hashes(files), workbench.__version__, git_commit(), environment()
+
+
 def assess_folder(
     data: str | Path,
     *,
@@ -198,11 +206,11 @@ def assess_folder(
         else []
     )
     with ThreadPoolExecutor(max_workers=1) as pool:
-        hashing = pool.submit(input_hashes, files)
+        hashing = pool.submit(_provenance, files)
         loaded = load_folder(
             folder, tables=rule_set.sources, columns=columns_needed(rule_set.sources)
         )
-        hashes = hashing.result()
+        hashes, code_version, commit, env = hashing.result()
     if sorted(hashes) != sorted(f.name for f in loaded.files()):  # pragma: no cover - a race
         hashes = input_hashes(loaded.files())
     with progress.step(f"Assessing {rule_set.id} for the term starting {term_start}"):
@@ -218,7 +226,7 @@ def assess_folder(
     }
     if linkage != "exact":
         parameters["linkage"] = linkage
-    run = run_id(hashes, parameters, rule_set.ref, __version__)
+    run = run_id(hashes, parameters, rule_set.ref, code_version)
     write_list(found.candidates, out, run)
     manifest = out.with_name(out.name + ".manifest.json")
     record = {
@@ -232,9 +240,9 @@ def assess_folder(
             for name, r in loaded.reports.items()
         },
         "candidates": found.candidates.height,
-        "code_version": __version__,
-        "git_commit": git_commit(),
-        "environment": environment(),
+        "code_version": code_version,
+        "git_commit": commit,
+        "environment": env,
         "review_status": "every row pending_review: no decision has been made",
     }
     _private_write(manifest, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))

@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 __all__ = ["console", "enabled", "set_enabled", "step", "track"]
 
@@ -42,6 +41,15 @@ def track(items: Iterable[T], description: str, total: int | None = None) -> Ite
         yield from items
         console.print(f"{description}: done in {time.perf_counter() - start:.1f}s", highlight=False)
         return
+    # Imported here: commands that show no bar (most) do not pay for it.
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

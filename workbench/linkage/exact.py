@@ -28,7 +28,8 @@ Names are compared ignoring case, surrounding space and repeated spaces; postcod
 after `workbench.clean` normalises them. Dates of birth must be equal.
 
 Speed: the name and postcode keys are built only for people born on a day some source row
-names (a few per cent of the index), and every step is a join or a window over a lazy frame.
+names (a few per cent of the index), NINOs only for the people of their households, and every
+step is a join or a window over a lazy frame.
 
 Example
 -------
@@ -151,7 +152,11 @@ def _source_keys(frame: pl.LazyFrame, name: str) -> pl.LazyFrame:
 def _children(people: pl.LazyFrame, birth_dates: pl.LazyFrame) -> pl.LazyFrame:
     """People born on a day some source row names, with their name and postcode keys."""
     schema = people.collect_schema()
-    return people.join(birth_dates, left_on="date_of_birth", right_on=_DOB, how="semi").select(
+    dates = birth_dates.collect()
+    # A date range first: a cheap comparison that leaves only the youngest few per cent.
+    born = pl.col("date_of_birth").is_between(dates[_DOB].min(), dates[_DOB].max())
+    nearby = people.filter(born) if dates[_DOB].null_count() < dates.height else people
+    return nearby.join(dates.lazy(), left_on="date_of_birth", right_on=_DOB, how="semi").select(
         "person_id",
         "household_id",
         pl.col("date_of_birth").alias(_DOB),
@@ -166,24 +171,26 @@ def _agree(column: str) -> pl.Expr:
     return (pl.col(column) == pl.col(f"{column}_person")).fill_null(False)
 
 
-def _parent_carers(people: pl.LazyFrame) -> pl.LazyFrame:
-    """The people whose NINO can vouch for a child of their household."""
+def _parent_carers(people: pl.LazyFrame, children: pl.LazyFrame) -> pl.LazyFrame:
+    """The people whose NINO can vouch for a child of their household: only households with
+    a child some source row may name are looked at, so few NINOs need normalising."""
     schema = people.collect_schema()
-    holders = people.select(
+    if "role" in schema:  # cheap filters first: fewer rows to look up by household
+        people = people.filter(_optional(schema, "role") == _PARENT_CARER)
+    if "nino" in schema:
+        people = people.filter(pl.col("nino").is_not_null())
+    near = people.join(children.select("household_id").unique(), on="household_id", how="semi")
+    return near.select(
         pl.col("person_id").alias(_PARENT_ID),
         "household_id",
         clean.nino(_optional(schema, "nino")).alias(_NINO),
-        _optional(schema, "role").alias("role"),
     ).filter(pl.col(_NINO).is_not_null())
-    if "role" in schema:
-        holders = holders.filter(pl.col("role") == _PARENT_CARER)
-    return holders.drop("role")
 
 
 def _dwp_pairs(dwp: pl.LazyFrame, people: pl.LazyFrame, children: pl.LazyFrame) -> pl.LazyFrame:
     """Every (DWP row, person) pair that either DWP rule finds, with what agrees."""
     by_nino = (
-        dwp.join(_parent_carers(people), on=_NINO)
+        dwp.join(_parent_carers(people, children), on=_NINO)
         .join(children, on=["household_id", _DOB], suffix="_person")
         .filter(pl.col("person_id") != pl.col(_PARENT_ID))
         .select(
@@ -323,7 +330,8 @@ def link_exact(tables: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
         return pl.LazyFrame(schema=LINKS_SCHEMA)
 
     birth_dates = pl.concat([keys.select(_DOB) for keys in sources.values()]).unique()
-    children = _children(people, birth_dates)
+    # Computed once for both sources: a few per cent of the people.
+    children = _children(people, birth_dates).collect().lazy()
     linkers = {
         "dwp_list": lambda keys: _link_dwp(keys, people, children),
         "funded_places": lambda keys: _link_funded(keys, children),

@@ -13,14 +13,6 @@ Example
 
 from __future__ import annotations
 
-from workbench.review.excel import (
-    ImportResult,
-    ReviewImportError,
-    RowProblem,
-    export_list_file,
-    export_review_workbook,
-    import_review_workbook,
-)
 from workbench.review.keys import (
     KEY_ENV,
     KEY_FILE_ENV,
@@ -30,14 +22,6 @@ from workbench.review.keys import (
     pseudonym,
     pseudonym_expr,
 )
-from workbench.review.lists import (
-    item_key_expr,
-    read_list_file,
-    register_list,
-    register_list_file,
-)
-from workbench.review.outreach import OutreachResult, export_outreach
-from workbench.review.panel import ReviewPanel
 from workbench.review.store import (
     DECISIONS,
     GENESIS_HASH,
@@ -49,6 +33,33 @@ from workbench.review.store import (
     ReviewStore,
     decision_hash,
 )
+
+# The Excel round trip, the panel (ipywidgets) and outreach load on first use, so that the
+# commands that only log access or open the store start quickly.
+_LAZY = {
+    "ImportResult": "excel",
+    "ReviewImportError": "excel",
+    "RowProblem": "excel",
+    "export_list_file": "excel",
+    "export_review_workbook": "excel",
+    "import_review_workbook": "excel",
+    "item_key_expr": "lists",
+    "read_list_file": "lists",
+    "register_list": "lists",
+    "register_list_file": "lists",
+    "OutreachResult": "outreach",
+    "export_outreach": "outreach",
+    "ReviewPanel": "panel",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"workbench.review.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'workbench.review' has no attribute {name!r}")
+
 
 __all__ = [
     "DECISIONS",

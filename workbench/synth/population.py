@@ -458,7 +458,7 @@ def _ninos(
     true = np.full(frame.height, None, dtype=object)
     true[holders] = nino_text(codes[: holders.size]).to_numpy()
     missing = rng.random(frame.height) < n_rates["missing_in_index"]["probability"]
-    true_series = pl.Series(true, dtype=pl.String)
+    true_series = pl.Series(true.tolist(), dtype=pl.String)  # an object array may start with None
     nino = pl.when(pl.lit(pl.Series(missing))).then(None).otherwise(pl.lit(true_series))
     return pl.lit(true_series), nino, nino_text(codes[holders.size :])
 
