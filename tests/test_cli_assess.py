@@ -72,6 +72,7 @@ def test_assess_writes_the_contract_list_as_csv(folder, tmp_path):
         "eligible_to",
         "evidence",
         "link_needs_review",
+        "age_group",
         "rule_set",
         "run_id",
     ]

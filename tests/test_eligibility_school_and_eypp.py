@@ -115,3 +115,25 @@ def test_early_years_pupil_premium_age_window_before_april_2024():
     assert before.is_empty()  # only 3- and 4-year-olds before April 2024
     on = assess(c.tables(), EYPP, term_start=date(2024, 1, 1), as_of=date(2024, 4, 1))
     assert rows(on) == [("C1", None, "likely", "income_support", date(2022, 4, 1), True)]
+
+
+@pytest.mark.parametrize(
+    ("born", "group"),
+    [
+        (date(2022, 8, 31), "infant"),  # Reception
+        (date(2019, 9, 1), "infant"),  # Year 2
+        (date(2019, 8, 31), "year_3_to_11"),  # Year 3
+        (date(2010, 9, 1), "year_3_to_11"),  # Year 11
+    ],
+)
+def test_free_school_meals_shows_infants_separately(born: date, group: str):
+    c = Council()
+    family(c, "1", born)
+    c.award("B1", "A1", "income_support")
+    found = assess(c.tables(), FSM, term_start=TERM, as_of=TERM)
+    assert found["age_group"].to_list() == [group]
+
+
+def test_initiatives_without_age_groups_leave_the_column_empty():
+    found = assess(eypp_council().tables(), EYPP, term_start=TERM, as_of=TERM)
+    assert found["age_group"].null_count() == found.height > 0

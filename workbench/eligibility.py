@@ -101,6 +101,7 @@ CANDIDATE_SCHEMA = pl.Schema(
         "eligible_to": pl.Date,
         "evidence": pl.List(pl.Struct({f: pl.String for f in _EVIDENCE_FIELDS})),
         "link_needs_review": pl.Boolean,
+        "age_group": pl.String,
         "rule_set": pl.String,
     }
 )
@@ -199,6 +200,7 @@ class _Compiler:
                 "household_id",
                 opens(dob, self.window.starts).alias("eligible_from"),
                 opens(dob, self.window.ends).alias("eligible_to"),
+                _age_group(dob, self.rule_set, self.term_start),
             )
             .filter((pl.col("eligible_from") <= term) & (term < pl.col("eligible_to")))
         )
@@ -474,7 +476,21 @@ _OUTPUT_BEFORE_CONSTANTS = (
     "eligible_to",
     "evidence",
     "link_needs_review",
+    "age_group",
 )
+
+
+def _age_group(dob: pl.Expr, rule_set: RuleSet, term_start: date) -> pl.Expr:
+    """The rule set's age group of each child on `term_start` (null when it has none)."""
+    groups = rule_set.population.age_groups
+    if not groups:
+        return pl.lit(None, pl.String).alias("age_group")
+    term = pl.lit(term_start)
+    *bounded, last = groups
+    chained = pl.when(opens(dob, bounded[0].ends) > term).then(pl.lit(bounded[0].name))
+    for group in bounded[1:]:
+        chained = chained.when(opens(dob, group.ends) > term).then(pl.lit(group.name))
+    return chained.otherwise(pl.lit(last.name)).alias("age_group")
 
 
 def _unmatched_list_rows(compiler: _Compiler, rule: Criterion) -> pl.LazyFrame:
@@ -496,6 +512,7 @@ def _unmatched_list_rows(compiler: _Compiler, rule: Criterion) -> pl.LazyFrame:
             opens(dob, window.starts).alias("eligible_from"),
             pl.lit(False).alias("already_funded"),
             opens(dob, window.ends).alias("eligible_to"),
+            _age_group(dob, compiler.rule_set, compiler.term_start),
             pl.concat_list(
                 pl.struct(
                     pl.lit(rule.code).alias("reason_code"),

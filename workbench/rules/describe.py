@@ -30,6 +30,9 @@ def describe_rule_set(rule_set: RuleSet, on: date) -> str:
     ]
     if rule_set.population.funded_place_required:
         lines.append("- Only children matched to a funded place for the term are listed.")
+    if rule_set.population.age_groups:
+        groups = "; ".join(f"`{g.name}` ({_wrap(g.label)})" for g in rule_set.population.age_groups)
+        lines.append(f"- Shown separately, in the list's `age_group` column: {groups}.")
     lines.append(f"- Data read: {', '.join(rule_set.sources)}.")
     lines += ["", "## Criteria (a child meets any one)"]
     for criterion in rule_set.criteria_in_force(on):

@@ -20,6 +20,7 @@ from workbench.errors import RuleFileError, UsageError
 from workbench.schema import BENEFITS, CHILD_STATUSES, TABLES
 
 __all__ = [
+    "AgeGroup",
     "AgeWindow",
     "Criterion",
     "DatedValue",
@@ -103,10 +104,30 @@ class AgeWindow(_Strict):
     reference: str
 
 
+class AgeGroup(_Strict):
+    """A named part of the age window shown beside each child (e.g. infants in Reception to
+    Year 2); a child is in the first group whose `ends` has not come by the term start."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    ends: Birthday | None = None
+
+
 class Population(_Strict):
     who: Literal["child"] = "child"
     age_windows: list[AgeWindow] = Field(min_length=1)
     funded_place_required: bool = False
+    age_groups: list[AgeGroup] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _groups(self) -> Self:
+        if self.age_groups:
+            *bounded, last = self.age_groups
+            if any(g.ends is None for g in bounded) or last.ends is not None:
+                raise ValueError(
+                    "age_groups: every group but the last needs `ends`; the last has none"
+                )
+        return self
 
     def window_on(self, day: date) -> AgeWindow:
         """The age window in force on `day` (the latest that has started)."""
