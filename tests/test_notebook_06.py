@@ -156,3 +156,22 @@ def test_without_a_ground_truth_only_the_bands_and_weights_are_shared(without_tr
     assert "No `ground_truth.csv`" in without_truth.html.read_text() or (
         "No <code>ground_truth.csv</code>" in without_truth.html.read_text()
     )
+
+
+def test_the_committed_sample_runs_end_to_end(tmp_path):
+    """On data_samples/council_small (300 households): no error cells, the quality table is
+    written only if it is safe, and nothing shareable names anyone."""
+    sample = Path(__file__).parents[1] / "data_samples" / "council_small"
+    run = run_report(NOTEBOOK, data=sample, parameters={}, reports=tmp_path)
+    assert run.ok
+    executed = nbformat.read(run.run_dir / "notebook.ipynb", as_version=4)
+    errors = [
+        o for c in executed.cells if c.cell_type == "code" for o in c.outputs
+        if o.output_type == "error"
+    ]  # fmt: skip
+    assert errors == []
+    assert (run.run_dir / "shareable" / "match_weight_histogram.svg").exists()
+    people = pl.read_csv(sample / "people.csv", infer_schema=False)
+    shared = " ".join(p.read_text() for p in (run.run_dir / "shareable").glob("*.csv"))
+    assert not any(pid in shared for pid in people["person_id"])
+    assert not NINO.search(shared)
