@@ -198,3 +198,10 @@ def test_demo_writes_a_report_with_restricted_and_shareable_parts(tmp_path):
     # Shareable tables hold counts only: no person ids.
     for path in (run_dir / "shareable").glob("*.csv"):
         assert "P0" not in path.read_text()
+
+
+def test_assess_makes_a_new_output_folder_owner_only(folder, tmp_path):
+    out = tmp_path / "new" / "lists" / "list.csv"
+    assert workbench("assess", "--data", str(folder), *ARGS, "--out", str(out)).returncode == 0
+    assert out.exists()
+    assert stat.S_IMODE(os.stat(out.parent).st_mode) == 0o700

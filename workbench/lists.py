@@ -134,8 +134,9 @@ def write_list(candidates: pl.DataFrame, path: str | Path, run: str) -> Path:
     path = Path(path)
     if path.suffix.lower() not in LIST_SUFFIXES:
         raise UsageError(f"--out must end in .csv or .parquet; got {path.name!r}")
-    if path.parent and not path.parent.exists():
-        raise UsageError(f"--out: the folder {path.parent} does not exist")
+    if not path.parent.exists():
+        # A new folder for a list of individuals is made owner-only.
+        path.parent.mkdir(parents=True, mode=0o700)
     table = candidates.with_columns(pl.lit(run).alias("run_id"))
     if path.suffix.lower() == ".csv":
         table = table.with_columns(
