@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import doctest
+import json
 import shutil
 import sqlite3
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -214,6 +215,26 @@ def test_decisions_removed_from_the_end_with_the_counter_rewound_fail_the_chain_
         f"{run.outreach}.outreach.json: the chain head recorded at export is no longer in the "
         "store's chain (decisions were removed since)"
     )
+
+
+def test_an_exported_head_removed_under_store_retention_still_passes_the_chain_check(run: Run):
+    head = json.loads(Path(f"{run.outreach}.outreach.json").read_text())["chain_head"]
+    later = datetime.now(UTC) + timedelta(days=1)
+    with ReviewStore(run.store) as store:
+        done = store.apply_retention(datetime(2000, 1, 1, tzinfo=UTC), later, user="records")
+        (checkpoint,) = store.checkpoints()
+        assert store.decisions().height == 0
+    assert (done.decisions, done.checkpoints, done.list_items) == (4, 1, 0)
+    assert checkpoint.head_hash == head
+    report = run.report()
+    assert report.check(CHAIN).ok
+    assert report.check(CHAIN).detail.splitlines() == [
+        "0 decisions, chain intact; 4 earlier decisions removed under retention, bridged by "
+        f"1 checkpoints; head {head[:12]}",
+        f"{run.outreach}.outreach.json: the chain head recorded at export was removed under "
+        "retention (bridged by checkpoint 1)",
+    ]
+    assert failed(report) == [OUTREACH_TRACED]  # its rows rest on decisions no longer held
 
 
 @pytest.mark.parametrize("which", ["listed", "outreach", "data", "store"])

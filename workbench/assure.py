@@ -10,7 +10,8 @@ given (run folders, lists, outreach exports) and, with ``store``, the review sto
    on that list, still the child's latest outcome decision, by the named reviewer; a link it
    relies on is the child's latest link decision and ``link_confirmed``.
 3. **decision chain intact**: the store's hash chain verifies, and the chain head each outreach
-   export recorded is still in the chain (no decision removed since).
+   export recorded is still in the chain (no decision removed since), or is the head of a run
+   of decisions removed under retention (a checkpoint's ``head_hash``; noted in the detail).
 4. **restricted files owner-only**: lists, manifests, outreach exports, workbooks and anything
    under a ``restricted/`` folder have no group or other permissions (0600; folders 0700).
 5. **shareable outputs hold no personal data**: files under a ``shareable/`` folder hold no
@@ -300,17 +301,25 @@ def _check_chain(run: _Run, store: ReviewStore | None) -> Check:
     if not report.ok:
         return Check(CHAIN, False, f"{store.path}: {report.message}")
     hashes = set(store.decisions()["hash"].to_list()) | {GENESIS_HASH}
-    problems = []
+    retained = {c.head_hash: c.checkpoint for c in store.checkpoints()}
+    problems, notes = [], []
     for sidecar in run.sidecars:
         head = (_read_json(sidecar) or {}).get("chain_head")
-        if head is not None and head not in hashes:
+        if head is None or head in hashes:
+            continue
+        if head in retained:
+            notes.append(
+                f"{sidecar}: the chain head recorded at export was removed under retention "
+                f"(bridged by checkpoint {retained[head]})"
+            )
+        else:
             problems.append(
                 f"{sidecar}: the chain head recorded at export is no longer in the store's "
                 "chain (decisions were removed since)"
             )
     if problems:
         return Check(CHAIN, False, _shown(problems))
-    return Check(CHAIN, True, f"{report.message}; head {report.head[:12]}")
+    return Check(CHAIN, True, _shown([f"{report.message}; head {report.head[:12]}", *notes]))
 
 
 # --- 4. modes ------------------------------------------------------------------------------

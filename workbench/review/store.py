@@ -48,8 +48,36 @@ from typing import Any
 import polars as pl
 
 from workbench.errors import WorkbenchError
+from workbench.review import retention
 from workbench.review.keys import PSEUDONYM_PATTERN
+from workbench.review.retention import (
+    _CHECKPOINT_COLUMNS,  # noqa: F401
+    Checkpoint,
+    RetentionResult,
+    _bridge,
+    _broken_checkpoint,
+    _cut_off_text,  # noqa: F401
+    checkpoint_seal,
+)
+from workbench.review.schema import (
+    _DECISION_LIST,  # noqa: F401
+    _REASON_LIST,  # noqa: F401
+    BUSY_TIMEOUT_MS,
+    DECISIONS,
+    GENESIS_HASH,
+    LINK_DECISIONS,
+    MIGRATIONS,
+    OUTCOME_DECISIONS,
+    REASON_REQUIRED,
+    _append_only,  # noqa: F401
+    _refuse_delete_outside_retention,  # noqa: F401
+)
+from workbench.review.schema import statements as _statements
+from workbench.review.schema import utc_text as _utc_text
 
+# The schema (MIGRATIONS, decision names) lives in workbench.review.schema and the retention
+# machinery in workbench.review.retention; their names above (the noqa ones too) stay
+# importable from here, as before the split.
 __all__ = [
     "DECISIONS",
     "GENESIS_HASH",
@@ -64,155 +92,6 @@ __all__ = [
     "checkpoint_seal",
     "decision_hash",
 ]
-
-OUTCOME_DECISIONS = ("contact", "not_eligible", "already_in_touch", "defer")
-LINK_DECISIONS = ("link_confirmed", "link_rejected")
-DECISIONS = OUTCOME_DECISIONS + LINK_DECISIONS
-REASON_REQUIRED = ("not_eligible", "link_rejected")
-GENESIS_HASH = "0" * 64
-BUSY_TIMEOUT_MS = 10_000
-
-_DECISION_LIST = ", ".join(f"'{d}'" for d in DECISIONS)
-_REASON_LIST = ", ".join(f"'{d}'" for d in REASON_REQUIRED)
-
-
-def _append_only(table: str, actions: tuple[str, ...] = ("UPDATE", "DELETE")) -> str:
-    return "\n".join(
-        f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table}\n"
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {action} is refused; "
-        f"record a correction as a new row'); END;"
-        for action in actions
-    )
-
-
-def _refuse_delete_outside_retention(table: str) -> str:
-    """A DELETE trigger that lets rows go only while the retention window is open."""
-    return (
-        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}\n"
-        "WHEN NOT EXISTS (SELECT 1 FROM retention_window)\n"
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE is refused; record a "
-        "correction as a new row (only ReviewStore.apply_retention removes expired rows)'); END;"
-    )
-
-
-# Ordered migrations: the store records how many it has applied in `schema_version` and
-# applies the rest on open. Never edit a released script; append a new one.
-MIGRATIONS: tuple[str, ...] = (
-    f"""
-    CREATE TABLE lists (
-        list_id TEXT PRIMARY KEY,
-        run_id TEXT NOT NULL,
-        initiative TEXT NOT NULL,
-        rule_set TEXT NOT NULL,
-        input_hashes TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        item_count INTEGER NOT NULL,
-        UNIQUE (run_id, initiative)
-    );
-    CREATE TABLE list_items (
-        list_id TEXT NOT NULL REFERENCES lists (list_id),
-        item_key TEXT NOT NULL
-            CHECK (length(item_key) = 27 AND item_key GLOB 'pk_[0-9a-f]*'),
-        tier TEXT NOT NULL,
-        reason_codes TEXT NOT NULL,
-        evidence TEXT,
-        eligible_from TEXT,
-        link_needs_review INTEGER NOT NULL CHECK (link_needs_review IN (0, 1)),
-        PRIMARY KEY (list_id, item_key)
-    );
-    CREATE TABLE decisions (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        decision_id TEXT NOT NULL UNIQUE,
-        list_id TEXT NOT NULL,
-        item_key TEXT NOT NULL,
-        reviewer TEXT NOT NULL CHECK (length(trim(reviewer)) > 0),
-        decided_at TEXT NOT NULL,
-        decision TEXT NOT NULL CHECK (decision IN ({_DECISION_LIST})),
-        reason TEXT,
-        prev_hash TEXT NOT NULL UNIQUE,
-        hash TEXT NOT NULL UNIQUE,
-        CHECK (decision NOT IN ({_REASON_LIST}) OR length(trim(coalesce(reason, ''))) > 0),
-        FOREIGN KEY (list_id, item_key) REFERENCES list_items (list_id, item_key)
-    );
-    CREATE INDEX decisions_by_item ON decisions (item_key, seq);
-    CREATE INDEX decisions_by_list ON decisions (list_id, item_key, seq);
-    CREATE TABLE access_log (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        at TEXT NOT NULL,
-        user TEXT NOT NULL,
-        command TEXT NOT NULL,
-        detail TEXT NOT NULL
-    );
-    {_append_only("lists")}
-    {_append_only("list_items")}
-    {_append_only("decisions")}
-    {_append_only("access_log")}
-    """,
-    # 2: controlled retention. `retention_window` holds a row only inside the one transaction
-    # of ReviewStore.apply_retention (never committed), and the DELETE triggers of list_items
-    # and decisions let rows go only then. Decisions are rebuilt without their foreign key to
-    # list_items, because they outlive the items they were about (in pseudonymous form); the
-    # table's sequence counter is carried over so verify_chain still sees removals from the end.
-    # A removed run of decisions is replaced by a sealed checkpoint the chain is bridged by.
-    f"""
-    CREATE TABLE retention_window (
-        slot INTEGER PRIMARY KEY CHECK (slot = 1),
-        opened_at TEXT NOT NULL
-    );
-    CREATE TABLE list_item_removals (
-        list_id TEXT PRIMARY KEY REFERENCES lists (list_id),
-        removed_at TEXT NOT NULL,
-        item_count INTEGER NOT NULL CHECK (item_count > 0),
-        user TEXT NOT NULL CHECK (length(trim(user)) > 0)
-    );
-    CREATE TABLE chain_checkpoints (
-        checkpoint INTEGER PRIMARY KEY AUTOINCREMENT,
-        seq_from INTEGER NOT NULL,
-        seq_upto INTEGER NOT NULL CHECK (seq_upto >= seq_from),
-        from_hash TEXT NOT NULL,
-        head_hash TEXT NOT NULL,
-        count INTEGER NOT NULL CHECK (count > 0),
-        before TEXT NOT NULL,
-        removed_at TEXT NOT NULL,
-        user TEXT NOT NULL CHECK (length(trim(user)) > 0),
-        prev_seal TEXT NOT NULL UNIQUE,
-        seal TEXT NOT NULL UNIQUE
-    );
-    DROP TRIGGER decisions_no_update;
-    DROP TRIGGER decisions_no_delete;
-    DROP INDEX decisions_by_item;
-    DROP INDEX decisions_by_list;
-    CREATE TABLE decisions_v2 (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        decision_id TEXT NOT NULL UNIQUE,
-        list_id TEXT NOT NULL REFERENCES lists (list_id),
-        item_key TEXT NOT NULL
-            CHECK (length(item_key) = 27 AND item_key GLOB 'pk_[0-9a-f]*'),
-        reviewer TEXT NOT NULL CHECK (length(trim(reviewer)) > 0),
-        decided_at TEXT NOT NULL,
-        decision TEXT NOT NULL CHECK (decision IN ({_DECISION_LIST})),
-        reason TEXT,
-        prev_hash TEXT NOT NULL UNIQUE,
-        hash TEXT NOT NULL UNIQUE,
-        CHECK (decision NOT IN ({_REASON_LIST}) OR length(trim(coalesce(reason, ''))) > 0)
-    );
-    INSERT INTO decisions_v2 SELECT * FROM decisions ORDER BY seq;
-    DELETE FROM sqlite_sequence WHERE name = 'decisions_v2';
-    INSERT INTO sqlite_sequence (name, seq)
-        SELECT 'decisions_v2', seq FROM sqlite_sequence WHERE name = 'decisions';
-    DROP TABLE decisions;
-    ALTER TABLE decisions_v2 RENAME TO decisions;
-    CREATE INDEX decisions_by_item ON decisions (item_key, seq);
-    CREATE INDEX decisions_by_list ON decisions (list_id, item_key, seq);
-    CREATE INDEX decisions_by_time ON decisions (decided_at);
-    {_append_only("decisions", ("UPDATE",))}
-    {_refuse_delete_outside_retention("decisions")}
-    DROP TRIGGER list_items_no_delete;
-    {_refuse_delete_outside_retention("list_items")}
-    {_append_only("list_item_removals")}
-    {_append_only("chain_checkpoints")}
-    """,
-)
 
 _DECISION_COLUMNS = (
     "seq",
@@ -273,88 +152,11 @@ class ChainReport:
     removed: int = 0
 
 
-@dataclass(frozen=True)
-class Checkpoint:
-    """A run of decisions removed under retention, as stored in ``chain_checkpoints``.
-
-    ``from_hash`` is the ``prev_hash`` of the first decision removed and ``head_hash`` the hash
-    of the last, so the chain is bridged across the gap; ``seal`` is the SHA-256 of the other
-    fields and the previous checkpoint's seal (``prev_seal``), so a checkpoint edited, removed or
-    inserted afterwards shows.
-    """
-
-    checkpoint: int
-    seq_from: int
-    seq_upto: int
-    from_hash: str
-    head_hash: str
-    count: int
-    before: str
-    removed_at: str
-    user: str
-    prev_seal: str
-    seal: str
-
-
-@dataclass(frozen=True)
-class RetentionResult:
-    """What :meth:`ReviewStore.apply_retention` removed (or would remove): counts only.
-
-    ``lists`` counts the lists whose items went (the list rows stay, with their counts),
-    ``checkpoints`` the chain checkpoints that replace the removed runs of decisions.
-    ``removed_at`` is None for :meth:`ReviewStore.retention_due`, which removes nothing.
-    """
-
-    before_lists: str
-    before_decisions: str
-    lists: int
-    list_items: int
-    decisions: int
-    checkpoints: int
-    removed_at: str | None = None
-
-    def summary(self) -> str:
-        """One line for the access log: counts and cut-offs, never an id."""
-        return (
-            f"removed {self.list_items} list items of {self.lists} lists created before "
-            f"{self.before_lists}; {self.decisions} decisions recorded before "
-            f"{self.before_decisions}, bridged by {self.checkpoints} chain checkpoints"
-        )
-
-
-_CHECKPOINT_COLUMNS = tuple(f.name for f in fields(Checkpoint))
-
-
-def checkpoint_seal(fields_: Mapping[str, Any], prev_seal: str) -> str:
-    """SHA-256 (hex) of the canonical JSON of a checkpoint's fields and the previous seal."""
-    payload = {name: fields_[name] for name in _CHECKPOINT_COLUMNS[1:9]} | {"prev_seal": prev_seal}
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 def decision_hash(fields_: Mapping[str, Any], prev_hash: str) -> str:
     """SHA-256 (hex) of the canonical JSON of a decision's fields and the previous hash."""
     payload = {name: fields_[name] for name in _DECISION_COLUMNS[1:8]} | {"prev_hash": prev_hash}
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _utc_text(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        raise WorkbenchError("the store's clock must return timezone-aware datetimes (UTC)")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def _statements(script: str) -> Iterator[str]:
-    """Split a SQL script into whole statements (trigger bodies hold ';' of their own)."""
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            yield buffer.strip()
-            buffer = ""
-    if buffer.strip():
-        raise ValueError(f"incomplete SQL statement in a migration: {buffer.strip()[:60]}")
 
 
 def _create_private_file(path: Path) -> None:
@@ -726,8 +528,7 @@ class ReviewStore:
 
     def checkpoints(self) -> list[Checkpoint]:
         """The chain checkpoints left by :meth:`apply_retention`, oldest first."""
-        rows = self._conn.execute("SELECT * FROM chain_checkpoints ORDER BY checkpoint")
-        return [Checkpoint(*row) for row in rows]
+        return retention.checkpoints(self._conn)
 
     def verify_chain(self) -> ChainReport:
         """Recompute every decision's hash and link; report the first that does not hold.
@@ -742,7 +543,7 @@ class ReviewStore:
         checkpoints = self.checkpoints()
         broken = _broken_checkpoint(checkpoints, self._sequence("chain_checkpoints"))
         if broken is not None:
-            return broken
+            return ChainReport(False, 0, *broken)
         bridges = {c.from_hash: c for c in checkpoints}
         prev_hash, checked, last_seq = GENESIS_HASH, 0, 0
         for row in self._conn.execute("SELECT * FROM decisions ORDER BY seq"):
@@ -781,18 +582,7 @@ class ReviewStore:
     # --- retention -------------------------------------------------------------------------
     def retention_due(self, before_lists: datetime, before_decisions: datetime) -> RetentionResult:
         """What :meth:`apply_retention` with these cut-offs would remove now; removes nothing."""
-        lists_cut = _cut_off_text(before_lists, "before_lists")
-        decisions_cut = _cut_off_text(before_decisions, "before_decisions")
-        due_lists = self._due_lists(lists_cut)
-        runs = self._due_runs(decisions_cut)
-        return RetentionResult(
-            lists_cut,
-            decisions_cut,
-            len(due_lists),
-            sum(count for _, count in due_lists),
-            sum(len(run) for run in runs),
-            len(runs),
-        )
+        return retention.retention_due(self, before_lists, before_decisions)
 
     def apply_retention(
         self, before_lists: datetime, before_decisions: datetime, *, user: str
@@ -827,94 +617,7 @@ class ReviewStore:
         ...     (done.list_items, done.decisions, done.checkpoints), store.verify_chain().ok
         ((1, 1, 1), True)
         """
-        if not user.strip():
-            raise WorkbenchError("apply_retention needs the user's name; got an empty user")
-        lists_cut = _cut_off_text(before_lists, "before_lists")
-        decisions_cut = _cut_off_text(before_decisions, "before_decisions")
-        with self._immediate() as conn:
-            report = self.verify_chain()
-            if not report.ok:
-                raise WorkbenchError(
-                    f"{self.path}: the decision chain does not verify ({report.message}); "
-                    "retention removes nothing from a store whose chain is broken. Investigate "
-                    "with `workbench assure --store` first"
-                )
-            now = self._now()
-            due_lists = self._due_lists(lists_cut)
-            runs = self._due_runs(decisions_cut)
-            conn.execute("INSERT INTO retention_window VALUES (1, ?)", (now,))
-            for list_id, count in due_lists:
-                conn.execute("DELETE FROM list_items WHERE list_id = ?", (list_id,))
-                conn.execute(
-                    "INSERT INTO list_item_removals VALUES (?, ?, ?, ?)",
-                    (list_id, now, count, user),
-                )
-            self._replace_by_checkpoints(runs, decisions_cut, now, user)
-            conn.execute("DELETE FROM retention_window")
-            result = RetentionResult(
-                lists_cut,
-                decisions_cut,
-                len(due_lists),
-                sum(count for _, count in due_lists),
-                sum(len(run) for run in runs),
-                len(runs),
-                now,
-            )
-            conn.execute(
-                "INSERT INTO access_log (at, user, command, detail) VALUES (?, ?, ?, ?)",
-                (now, user, "retention", result.summary()),
-            )
-        return result
-
-    def _due_lists(self, cut_off: str) -> list[tuple[str, int]]:
-        """Lists stored before the cut-off that still hold items, with how many."""
-        return self._conn.execute(
-            "SELECT l.list_id, count(*) FROM lists l JOIN list_items i USING (list_id) "
-            "WHERE l.created_at < ? GROUP BY l.list_id ORDER BY min(l.rowid)",
-            (cut_off,),
-        ).fetchall()
-
-    def _due_runs(self, cut_off: str) -> list[list[tuple[int, str, str]]]:
-        """Decisions recorded before the cut-off, as runs of neighbours in the chain.
-
-        Each decision is ``(seq, prev_hash, hash)``; a run ends at a decision that is kept.
-        """
-        runs: list[list[tuple[int, str, str]]] = [[]]
-        rows = self._conn.execute(
-            "SELECT seq, prev_hash, hash, decided_at < ? FROM decisions ORDER BY seq", (cut_off,)
-        )
-        for seq, prev_hash, digest, due in rows:
-            if due:
-                runs[-1].append((seq, prev_hash, digest))
-            elif runs[-1]:
-                runs.append([])
-        return [run for run in runs if run]
-
-    def _replace_by_checkpoints(
-        self, runs: list[list[tuple[int, str, str]]], cut_off: str, now: str, user: str
-    ) -> None:
-        """Delete each run of decisions and append the sealed checkpoint that bridges it."""
-        last = self._conn.execute("SELECT seal FROM chain_checkpoints ORDER BY checkpoint DESC")
-        prev_seal = (last.fetchone() or (GENESIS_HASH,))[0]
-        for run in runs:
-            (seq_from, from_hash, _), (seq_upto, _, head_hash) = run[0], run[-1]
-            self._conn.execute(
-                "DELETE FROM decisions WHERE seq BETWEEN ? AND ?", (seq_from, seq_upto)
-            )
-            row = dict(
-                zip(
-                    _CHECKPOINT_COLUMNS[1:9],
-                    (seq_from, seq_upto, from_hash, head_hash, len(run), cut_off, now, user),
-                    strict=True,
-                )
-            )
-            seal = checkpoint_seal(row, prev_seal)
-            self._conn.execute(
-                f"INSERT INTO chain_checkpoints ({', '.join(_CHECKPOINT_COLUMNS[1:])}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [*row.values(), prev_seal, seal],
-            )
-            prev_seal = seal
+        return retention.apply_retention(self, before_lists, before_decisions, user=user)
 
     # --- access log ------------------------------------------------------------------------
     def log_access(self, user: str, command: str, detail: str = "") -> None:
@@ -935,56 +638,8 @@ class ReviewStore:
         return pl.DataFrame(rows.fetchall(), schema=schema, orient="row")
 
 
-def _as_dict(decision: Decision | Checkpoint) -> dict[str, Any]:
+def _as_dict(decision: Decision) -> dict[str, Any]:
     return dict(zip([f.name for f in fields(decision)], astuple(decision), strict=True))
-
-
-def _cut_off_text(moment: datetime, name: str) -> str:
-    if not isinstance(moment, datetime) or moment.tzinfo is None:
-        raise WorkbenchError(
-            f"{name} must be a timezone-aware datetime (e.g. datetime(2020, 9, 1, tzinfo=UTC)); "
-            f"got {moment!r}"
-        )
-    return _utc_text(moment)
-
-
-def _bridge(
-    bridges: Mapping[str, Checkpoint], prev_hash: str, last_seq: int, next_kept: Decision | None
-) -> tuple[str, int]:
-    """Follow checkpoints from ``prev_hash`` across removed runs that lie between the last
-    decision checked and ``next_kept`` (to the end when None), until its ``prev_hash`` is met.
-
-    Returns the hash and seq the chain has reached.
-    """
-    while next_kept is None or prev_hash != next_kept.prev_hash:
-        found = bridges.get(prev_hash)
-        if found is None or found.seq_from <= last_seq:
-            break
-        if next_kept is not None and found.seq_upto >= next_kept.seq:
-            break
-        prev_hash, last_seq = found.head_hash, found.seq_upto
-    return prev_hash, last_seq
-
-
-def _broken_checkpoint(checkpoints: list[Checkpoint], counter: int) -> ChainReport | None:
-    """The first checkpoint edited, removed or inserted since it was sealed, as a report."""
-    prev_seal, last = GENESIS_HASH, 0
-    for found in checkpoints:
-        problem = None
-        if found.prev_seal != prev_seal:
-            problem = "its prev_seal is not the seal of the checkpoint before it "
-            problem += "(a checkpoint was removed, inserted or reordered)"
-        elif checkpoint_seal(_as_dict(found), prev_seal) != found.seal:
-            problem = "its fields do not match its seal (it was edited after retention)"
-        if problem:
-            message = f"checkpoint {found.checkpoint} (seq {found.seq_from}-{found.seq_upto}): "
-            return ChainReport(False, 0, found.seq_from, message + problem)
-        prev_seal, last = found.seal, found.checkpoint
-    if counter > last:
-        return ChainReport(
-            False, 0, None, f"chain checkpoints after {last} up to {counter} were removed"
-        )
-    return None
 
 
 def _check_decision_names(names: Iterable[str]) -> None:

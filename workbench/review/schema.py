@@ -1,0 +1,201 @@
+"""The review store's schema: the decision names it allows and its ordered SQL migrations.
+
+:class:`workbench.review.store.ReviewStore` applies :data:`MIGRATIONS` in order on open and
+records how many it has applied in ``schema_version``. Also here: the stored formats both the
+store and its retention share (the chain's genesis hash, UTC timestamps as text).
+
+Examples
+--------
+>>> len(MIGRATIONS), DECISIONS[0]
+(2, 'contact')
+>>> [s.split()[2] for s in statements(MIGRATIONS[0])][:2]
+['lists', 'list_items']
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from workbench.errors import WorkbenchError
+
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "DECISIONS",
+    "GENESIS_HASH",
+    "LINK_DECISIONS",
+    "MIGRATIONS",
+    "OUTCOME_DECISIONS",
+    "REASON_REQUIRED",
+    "statements",
+    "utc_text",
+]
+
+OUTCOME_DECISIONS = ("contact", "not_eligible", "already_in_touch", "defer")
+LINK_DECISIONS = ("link_confirmed", "link_rejected")
+DECISIONS = OUTCOME_DECISIONS + LINK_DECISIONS
+REASON_REQUIRED = ("not_eligible", "link_rejected")
+GENESIS_HASH = "0" * 64
+BUSY_TIMEOUT_MS = 10_000
+
+_DECISION_LIST = ", ".join(f"'{d}'" for d in DECISIONS)
+_REASON_LIST = ", ".join(f"'{d}'" for d in REASON_REQUIRED)
+
+
+def _append_only(table: str, actions: tuple[str, ...] = ("UPDATE", "DELETE")) -> str:
+    return "\n".join(
+        f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table}\n"
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {action} is refused; "
+        f"record a correction as a new row'); END;"
+        for action in actions
+    )
+
+
+def _refuse_delete_outside_retention(table: str) -> str:
+    """A DELETE trigger that lets rows go only while the retention window is open."""
+    return (
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}\n"
+        "WHEN NOT EXISTS (SELECT 1 FROM retention_window)\n"
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE is refused; record a "
+        "correction as a new row (only ReviewStore.apply_retention removes expired rows)'); END;"
+    )
+
+
+# Ordered migrations: the store records how many it has applied in `schema_version` and
+# applies the rest on open. Never edit a released script; append a new one.
+MIGRATIONS: tuple[str, ...] = (
+    f"""
+    CREATE TABLE lists (
+        list_id TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        initiative TEXT NOT NULL,
+        rule_set TEXT NOT NULL,
+        input_hashes TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        item_count INTEGER NOT NULL,
+        UNIQUE (run_id, initiative)
+    );
+    CREATE TABLE list_items (
+        list_id TEXT NOT NULL REFERENCES lists (list_id),
+        item_key TEXT NOT NULL
+            CHECK (length(item_key) = 27 AND item_key GLOB 'pk_[0-9a-f]*'),
+        tier TEXT NOT NULL,
+        reason_codes TEXT NOT NULL,
+        evidence TEXT,
+        eligible_from TEXT,
+        link_needs_review INTEGER NOT NULL CHECK (link_needs_review IN (0, 1)),
+        PRIMARY KEY (list_id, item_key)
+    );
+    CREATE TABLE decisions (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        decision_id TEXT NOT NULL UNIQUE,
+        list_id TEXT NOT NULL,
+        item_key TEXT NOT NULL,
+        reviewer TEXT NOT NULL CHECK (length(trim(reviewer)) > 0),
+        decided_at TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ({_DECISION_LIST})),
+        reason TEXT,
+        prev_hash TEXT NOT NULL UNIQUE,
+        hash TEXT NOT NULL UNIQUE,
+        CHECK (decision NOT IN ({_REASON_LIST}) OR length(trim(coalesce(reason, ''))) > 0),
+        FOREIGN KEY (list_id, item_key) REFERENCES list_items (list_id, item_key)
+    );
+    CREATE INDEX decisions_by_item ON decisions (item_key, seq);
+    CREATE INDEX decisions_by_list ON decisions (list_id, item_key, seq);
+    CREATE TABLE access_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        user TEXT NOT NULL,
+        command TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    {_append_only("lists")}
+    {_append_only("list_items")}
+    {_append_only("decisions")}
+    {_append_only("access_log")}
+    """,
+    # 2: controlled retention. `retention_window` holds a row only inside the one transaction
+    # of ReviewStore.apply_retention (never committed), and the DELETE triggers of list_items
+    # and decisions let rows go only then. Decisions are rebuilt without their foreign key to
+    # list_items, because they outlive the items they were about (in pseudonymous form); the
+    # table's sequence counter is carried over so verify_chain still sees removals from the end.
+    # A removed run of decisions is replaced by a sealed checkpoint the chain is bridged by.
+    f"""
+    CREATE TABLE retention_window (
+        slot INTEGER PRIMARY KEY CHECK (slot = 1),
+        opened_at TEXT NOT NULL
+    );
+    CREATE TABLE list_item_removals (
+        list_id TEXT PRIMARY KEY REFERENCES lists (list_id),
+        removed_at TEXT NOT NULL,
+        item_count INTEGER NOT NULL CHECK (item_count > 0),
+        user TEXT NOT NULL CHECK (length(trim(user)) > 0)
+    );
+    CREATE TABLE chain_checkpoints (
+        checkpoint INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq_from INTEGER NOT NULL,
+        seq_upto INTEGER NOT NULL CHECK (seq_upto >= seq_from),
+        from_hash TEXT NOT NULL,
+        head_hash TEXT NOT NULL,
+        count INTEGER NOT NULL CHECK (count > 0),
+        before TEXT NOT NULL,
+        removed_at TEXT NOT NULL,
+        user TEXT NOT NULL CHECK (length(trim(user)) > 0),
+        prev_seal TEXT NOT NULL UNIQUE,
+        seal TEXT NOT NULL UNIQUE
+    );
+    DROP TRIGGER decisions_no_update;
+    DROP TRIGGER decisions_no_delete;
+    DROP INDEX decisions_by_item;
+    DROP INDEX decisions_by_list;
+    CREATE TABLE decisions_v2 (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        decision_id TEXT NOT NULL UNIQUE,
+        list_id TEXT NOT NULL REFERENCES lists (list_id),
+        item_key TEXT NOT NULL
+            CHECK (length(item_key) = 27 AND item_key GLOB 'pk_[0-9a-f]*'),
+        reviewer TEXT NOT NULL CHECK (length(trim(reviewer)) > 0),
+        decided_at TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ({_DECISION_LIST})),
+        reason TEXT,
+        prev_hash TEXT NOT NULL UNIQUE,
+        hash TEXT NOT NULL UNIQUE,
+        CHECK (decision NOT IN ({_REASON_LIST}) OR length(trim(coalesce(reason, ''))) > 0)
+    );
+    INSERT INTO decisions_v2 SELECT * FROM decisions ORDER BY seq;
+    DELETE FROM sqlite_sequence WHERE name = 'decisions_v2';
+    INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'decisions_v2', seq FROM sqlite_sequence WHERE name = 'decisions';
+    DROP TABLE decisions;
+    ALTER TABLE decisions_v2 RENAME TO decisions;
+    CREATE INDEX decisions_by_item ON decisions (item_key, seq);
+    CREATE INDEX decisions_by_list ON decisions (list_id, item_key, seq);
+    CREATE INDEX decisions_by_time ON decisions (decided_at);
+    {_append_only("decisions", ("UPDATE",))}
+    {_refuse_delete_outside_retention("decisions")}
+    DROP TRIGGER list_items_no_delete;
+    {_refuse_delete_outside_retention("list_items")}
+    {_append_only("list_item_removals")}
+    {_append_only("chain_checkpoints")}
+    """,
+)
+
+
+def statements(script: str) -> Iterator[str]:
+    """Split a SQL script into whole statements (trigger bodies hold ';' of their own)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer.strip()
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete SQL statement in a migration: {buffer.strip()[:60]}")
+
+
+def utc_text(moment: datetime) -> str:
+    """A timezone-aware moment as the UTC ISO 8601 text the store keeps (microseconds, ``Z``)."""
+    if moment.tzinfo is None:
+        raise WorkbenchError("the store's clock must return timezone-aware datetimes (UTC)")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
