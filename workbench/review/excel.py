@@ -7,11 +7,16 @@ for every locked cell, an HMAC tag under the pseudonym key, so the import can na
 cell that was edited. :func:`import_review_workbook` checks every row before recording
 anything and records all decisions in one transaction, or none.
 
+The import half lives in `workbench.review.excel_import` (it reads this module's columns and
+checksum); its names (`import_review_workbook`, `ImportResult`, `ReviewImportError`,
+`RowProblem`) are importable from here as well.
+
 Example
 -------
 >>> import tempfile
 >>> import polars as pl
 >>> from workbench.review import ReviewStore
+>>> from workbench.review.excel import import_review_workbook
 >>> from workbench.review.lists import register_list
 >>> folder = Path(tempfile.mkdtemp())
 >>> candidates = pl.DataFrame({"person_id": ["P1"], "tier": ["likely"],
@@ -35,7 +40,7 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import xlsxwriter
@@ -44,6 +49,14 @@ from workbench.errors import UsageError, WorkbenchError
 from workbench.review.lists import register_list_file, review_candidates
 from workbench.review.store import DECISIONS, REASON_REQUIRED, ReviewStore
 from workbench.rules import load_rule_set
+
+if TYPE_CHECKING:  # at run time these come through __getattr__ below (no import cycle)
+    from workbench.review.excel_import import (
+        ImportResult,
+        ReviewImportError,
+        RowProblem,
+        import_review_workbook,
+    )
 
 __all__ = [
     "EDITABLE_COLUMNS",
@@ -75,43 +88,7 @@ CHECKSUM_COLUMN = "checksum"
 COLUMNS = [*LOCKED_COLUMNS, *EDITABLE_COLUMNS, CHECKSUM_COLUMN]
 WRAPPED = ("reasons", "evidence", "earlier_decisions", "reason")
 TAG_HEX_DIGITS = 16
-MAX_LISTED_PROBLEMS = 20
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What an import did: decisions recorded, blank rows skipped, rows already recorded."""
-
-    list_id: str
-    recorded: int
-    skipped_blank: int
-    already_recorded: int
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """One thing wrong in a returned workbook, at its row as Excel shows it (header = 1)."""
-
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}, column '{self.column}': {self.message}"
-
-
-class ReviewImportError(WorkbenchError):
-    """A returned workbook has problems; nothing was recorded. ``problems`` lists them all."""
-
-    def __init__(self, path: Path, problems: list[RowProblem]) -> None:
-        self.problems = problems
-        shown = [f"  - {problem}" for problem in problems[:MAX_LISTED_PROBLEMS]]
-        if len(problems) > MAX_LISTED_PROBLEMS:
-            shown.append(f"  ... and {len(problems) - MAX_LISTED_PROBLEMS} more")
-        super().__init__(
-            f"{path}: {len(problems)} problem(s) found, so nothing was recorded. Fix them in "
-            "the workbook (or export the list afresh) and import again:\n" + "\n".join(shown)
-        )
+_IMPORT_HALF = ("ImportResult", "ReviewImportError", "RowProblem", "import_review_workbook")
 
 
 # --- the checksum ------------------------------------------------------------------------
@@ -457,238 +434,16 @@ def export_list_file(
     return list_id, written
 
 
-# --- import ------------------------------------------------------------------------------
-def _cell_text(value: Any) -> str:
-    """A cell as text: empty for a blank cell; numbers and dates as Excel shows them."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
-    return value if isinstance(value, str) else str(value)
+def __getattr__(name: str) -> Any:
+    """The import half's names, from `workbench.review.excel_import` on first use.
 
-
-def _same_name(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
-
-
-@dataclass(frozen=True)
-class _Row:
-    number: int
-    values: dict[str, str]
-
-    @property
-    def decision(self) -> str:
-        return self.values["decision"].strip().lower().replace(" ", "_")
-
-    @property
-    def reason(self) -> str | None:
-        return self.values["reason"].strip() or None
-
-
-def _read_workbook(path: Path) -> tuple[str, list[_Row]]:
-    """The list id and the non-empty rows of the Review sheet, by column name."""
-    from openpyxl import load_workbook  # only the import reads workbooks
-
-    if not path.exists():
-        raise UsageError(f"{path} does not exist; expected a review workbook to import")
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
-        raise WorkbenchError(
-            f"{path}: cannot be read as an Excel workbook ({type(error).__name__}); expected "
-            "a .xlsx written by `workbench review export`"
-        ) from None
-    try:
-        if META_SHEET not in book.sheetnames or REVIEW_SHEET not in book.sheetnames:
-            raise WorkbenchError(
-                f"{path}: is not a review workbook (no '{REVIEW_SHEET}' sheet with its hidden "
-                "details); expected a file written by `workbench review export`"
-            )
-        meta = {
-            _cell_text(row[0]): _cell_text(row[1])
-            for row in book[META_SHEET].iter_rows(max_col=2, values_only=True)
-        }
-        if meta.get("format") != FORMAT or not meta.get("list_id"):
-            raise WorkbenchError(
-                f"{path}: its hidden details were changed or come from another version "
-                f"(expected format {FORMAT}); export the list afresh"
-            )
-        cells = book[REVIEW_SHEET].iter_rows(values_only=True)
-        header = [_cell_text(value) for value in next(cells, ())]
-        rows = [
-            (number, [_cell_text(value) for value in row])
-            for number, row in enumerate(cells, start=2)
-            if any(value not in (None, "") for value in row)
-        ]
-    finally:
-        book.close()
-    missing = [name for name in COLUMNS if name not in header]
-    if missing:
-        raise WorkbenchError(
-            f"{path}: sheet '{REVIEW_SHEET}' row 1 lacks column(s) {', '.join(missing)}; "
-            f"expected the header {', '.join(COLUMNS)}"
-        )
-    where = {name: header.index(name) for name in COLUMNS}
-    return meta["list_id"], [
-        _Row(number, {name: cells[i] if i < len(cells) else "" for name, i in where.items()})
-        for number, cells in rows
-    ]
-
-
-def _locked_problems(row: _Row, list_id: str, items: set[str], seen: dict[str, int], key: bytes):
-    item_key = row.values["item_key"]
-    if not item_key:
-        yield RowProblem(
-            row.number,
-            "item_key",
-            "this row has no child (it is below or between the exported rows); only exported "
-            "rows can be decided: clear what was typed in it",
-        )
-    elif item_key not in items:
-        yield RowProblem(
-            row.number,
-            "item_key",
-            f"this row is not on list {list_id}: rows cannot be added and item_key cannot be "
-            "changed; delete the row or put back the exported one",
-        )
-    elif item_key in seen:
-        yield RowProblem(
-            row.number,
-            "item_key",
-            f"the same child as row {seen[item_key]}; each child may appear once: delete one",
-        )
-    else:
-        for column in _edited_columns(key, list_id, row.values, row.values[CHECKSUM_COLUMN]):
-            what = (
-                "is missing or damaged"
-                if column == CHECKSUM_COLUMN
-                else "was changed after export; locked columns cannot be edited"
-            )
-            yield RowProblem(
-                row.number, column, f"{what}: put back the exported value or export afresh"
-            )
-
-
-def _decision_problems(row: _Row, reviewer: str):
-    decision, reason = row.decision, row.reason
-    if not decision:
-        if reason:
-            yield RowProblem(
-                row.number,
-                "decision",
-                "is empty but a reason is given; choose a decision or clear the reason",
-            )
-        return
-    if decision not in DECISIONS:
-        yield RowProblem(
-            row.number,
-            "decision",
-            f"{row.values['decision']!r} is not a decision; expected one of: "
-            f"{', '.join(DECISIONS)}",
-        )
-    elif decision in REASON_REQUIRED and reason is None:
-        yield RowProblem(row.number, "reason", f"a {decision} decision needs a reason; got none")
-    named = row.values["reviewer"].strip()
-    if named and not _same_name(named, reviewer):
-        yield RowProblem(
-            row.number,
-            "reviewer",
-            f"says {named!r} but the import is by {reviewer!r}; each reviewer imports their "
-            "own decisions: clear the cell or import with that name",
-        )
-
-
-def _row_problems(
-    store: ReviewStore, list_id: str, rows: list[_Row], reviewer: str, key: bytes
-) -> list[RowProblem]:
-    """Every problem in every row, in sheet order (row, then column)."""
-    items = set(store.items(list_id)["item_key"].to_list())
-    problems: list[RowProblem] = []
-    seen: dict[str, int] = {}
-    for row in rows:
-        problems += _locked_problems(row, list_id, items, seen, key)
-        problems += _decision_problems(row, reviewer)
-        seen.setdefault(row.values["item_key"], row.number)
-    order = {name: number for number, name in enumerate(COLUMNS)}
-    return sorted(problems, key=lambda p: (p.row, order.get(p.column, len(order))))
-
-
-def _not_yet_recorded(
-    store: ReviewStore, list_id: str, decided: list[_Row], reviewer: str
-) -> list[_Row]:
-    """The rows whose decision is not already the child's latest, by this reviewer, for this
-    reason: importing a file twice records nothing twice."""
-    latest = {d["item_key"]: d for d in store.latest_decisions(list_id).iter_rows(named=True)}
-
-    def recorded(row: _Row) -> bool:
-        found = latest.get(row.values["item_key"])
-        return found is not None and (
-            (found["decision"], found["reason"]) == (row.decision, row.reason)
-            and _same_name(found["reviewer"], reviewer)
-        )
-
-    return [row for row in decided if not recorded(row)]
-
-
-def import_review_workbook(
-    store: ReviewStore, path: str | Path, *, reviewer: str, key: bytes
-) -> ImportResult:
-    """Check every row of a returned workbook, then record its decisions all or nothing.
-
-    Parameters
-    ----------
-    store
-        The store holding the workbook's list.
-    path
-        A workbook written by :func:`export_review_workbook` and filled in.
-    reviewer
-        Who made the decisions. A filled ``reviewer`` cell must name the same person
-        (spaces and capitals aside); the decisions are recorded under this name.
-    key
-        The pseudonym key the workbook was exported with.
-
-    Returns
-    -------
-    ImportResult
-        Decisions recorded; rows skipped because ``decision`` is empty; rows whose decision
-        is already the child's latest on this list, by this reviewer with this reason
-        (importing the same file again records nothing twice).
-
-    Raises
-    ------
-    ReviewImportError
-        Listing every problem (the first 20 in its message, all in ``problems``) by sheet
-        row (the header is row 1) and column: an unknown decision, a missing reason, a
-        changed locked cell, a row not on the list, a child twice, another reviewer's name,
-        a reason without a decision. Nothing is recorded.
+    That module imports this one's columns and checksum, so importing it here at load time
+    would be a cycle; this keeps ``from workbench.review.excel import ImportResult`` working.
     """
-    path = Path(path)
-    reviewer = reviewer.strip()
-    if not reviewer:
-        raise UsageError("--reviewer must name the person who made the decisions; got nothing")
-    list_id, rows = _read_workbook(path)
-    store.items(list_id)  # refuses a list this store does not hold
-    problems = _row_problems(store, list_id, rows, reviewer, key)
-    if problems:
-        raise ReviewImportError(path, problems)
-    decided = [row for row in rows if row.decision]
-    new = _not_yet_recorded(store, list_id, decided, reviewer)
-    if new:
-        store.record_decisions(
-            {
-                "list_id": list_id,
-                "item_key": row.values["item_key"],
-                "decision": row.decision,
-                "reviewer": reviewer,
-                "reason": row.reason,
-            }
-            for row in new
-        )
-    result = ImportResult(list_id, len(new), len(rows) - len(decided), len(decided) - len(new))
-    store.log_access(
-        reviewer,
-        "review import",
-        f"list {list_id}: {result.recorded} recorded, {result.already_recorded} already "
-        f"recorded, {result.skipped_blank} without a decision",
-    )
-    return result
+    if name not in _IMPORT_HALF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from workbench.review import excel_import
+
+    value = getattr(excel_import, name)
+    globals()[name] = value
+    return value

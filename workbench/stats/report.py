@@ -34,7 +34,6 @@ Example
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -51,7 +50,8 @@ from workbench.lists import columns_needed
 from workbench.rules import RuleSet, load_rule_set
 from workbench.run import file_sha256, input_hashes
 from workbench.stats.disclosure import TOTAL, DisclosureRules, ProtectedTable, write_protected
-from workbench.stats.equality import EQUALITY_FIELDS, UNKNOWN, equality_table, protect_equality
+from workbench.stats.equality import EQUALITY_FIELDS, equality_table, protect_equality
+from workbench.stats.report_charts import ChartFile, write_charts
 from workbench.stats.takeup import (
     funnel,
     hide_suppressed,
@@ -408,89 +408,6 @@ def headline(result: StatsResult) -> dict[str, str | None]:
     return {name: values.get(name) for name in ("eligible", "funded", "rate")}
 
 
-@dataclass(frozen=True)
-class ChartFile:
-    """A chart saved as SVG, with its title as alternative text; a notebook shows it inline."""
-
-    path: Path
-    title: str
-
-    def _repr_html_(self) -> str:
-        svg = self.path.read_text(encoding="utf-8")
-        svg = svg[svg.index("<svg") :] if "<svg" in svg else svg
-        label = html.escape(self.title, quote=True)
-        return f'<figure role="img" aria-label="{label}" style="margin:1rem 0">{svg}</figure>'
-
-
-def write_charts(
-    result: StatsResult, folder: Path | None = None
-) -> tuple[dict[str, ChartFile], dict[str, str]]:
-    """Draw the published tables as SVG charts: take-up by area (and ward), the funnel,
-    equality gaps and the trend (with England's rate for the two-year-old offer).
-
-    A chart shows only what its published table shows in full: a row with a hidden cell is
-    left out, the funnel is drawn only when no stage is hidden (else its stages could be
-    worked out from the bars), and an equality chart only when its reference group and one
-    other group are shown (children of unknown group are left out of it: they are mostly
-    DWP-list children matched to no record, who cannot be counted as funded). Where take-up
-    is not measured (`StatsResult.measured`) no take-up chart is drawn.
-
-    Parameters
-    ----------
-    result
-        From `write_stats`.
-    folder
-        Where the ``.svg`` files go; by default ``result.out``. A chart not drawn this time
-        has any earlier file of the same name removed.
-
-    Returns
-    -------
-    tuple of dict
-        The charts drawn (name to `ChartFile`) and, for the others, why not (name to reason).
-    """
-    from workbench.charts import (
-        chart_spec,
-        equality_gaps,
-        funnel_chart,
-        save_chart,
-        take_up_by_area,
-        trend_chart,
-    )
-
-    folder = Path(folder or result.out)
-    drawn: dict[str, ChartFile] = {}
-    skipped: dict[str, str] = {}
-    england = _england_for_chart(result)
-    builders = {
-        "take_up_by_area": (take_up_by_area, _area_rows),
-        "take_up_by_ward": (take_up_by_area, _area_rows),
-        "funnel": (funnel_chart, _funnel_rows),
-        **{f"equality_by_{field}": (equality_gaps, _equality_rows) for field in EQUALITY_FIELDS},
-        "trend": (lambda rows: trend_chart(rows, national=england), _trend_rows),
-    }
-    for name, (build, rows_of) in builders.items():
-        path = folder / f"{name}.svg"
-        table = result.tables.get(name)
-        if table is None:  # an optional table that was not asked for
-            path.unlink(missing_ok=True)
-            continue
-        if not table.published:
-            rows, why = None, table.reason
-        elif not result.measured and name != "funnel":
-            rows, why = None, "Take-up is not measured for this initiative: no rate to draw."
-        else:
-            rows, why = rows_of(table)
-        if rows is None:
-            path.unlink(missing_ok=True)
-            skipped[name] = why or "Nothing to draw."
-            continue
-        chart = build(rows)
-        title = chart_spec(chart).get("title", {})
-        text = title.get("text", "") if isinstance(title, dict) else str(title)
-        drawn[name] = ChartFile(path=save_chart(chart, path), title=text)
-    return drawn, skipped
-
-
 def headline_markdown(result: StatsResult, national: pl.DataFrame | None = None) -> str:
     """The headline in plain English (markdown): eligible, funded, take-up, and England's rate.
 
@@ -732,50 +649,6 @@ def _write_manifest(result: StatsResult, loaded: LoadedData) -> Path:
     text = json.dumps(record, indent=2, sort_keys=True) + "\n"
     result.manifest.write_text(text, encoding="utf-8")
     return result.manifest
-
-
-def _area_rows(table: StatsTable) -> tuple[pl.DataFrame | None, str | None]:
-    rows = table.shown_rows()
-    if rows is None or rows.filter(pl.col("rate").is_not_null()).is_empty():
-        return None, f"Every {table.raw.columns[0]} has too few eligible children to show."
-    return rows, None
-
-
-def _trend_rows(table: StatsTable) -> tuple[pl.DataFrame | None, str | None]:
-    rows = table.shown_rows()
-    if rows is None or rows.filter(pl.col("rate").is_not_null()).is_empty():
-        return None, "Every term has too few eligible children to show."
-    return rows, None
-
-
-def _england_for_chart(result: StatsResult) -> pl.DataFrame | None:
-    """DfE's figures for the years the published national comparison uses, or None."""
-    table = result.tables.get("national_comparison")
-    if table is None or not table.published:
-        return None
-    years = table.raw.get_column("england_year").drop_nulls().unique()
-    england = national_take_up().filter(pl.col("year").is_in(years.implode()))
-    return None if england.is_empty() else england
-
-
-def _funnel_rows(table: StatsTable) -> tuple[pl.DataFrame | None, str | None]:
-    """The funnel's stages rebuilt from the published furthest-stage counts (as rounded)."""
-    cells = table.protected.table.filter(pl.col(table.protected.row) != TOTAL)
-    if cells.get_column("suppressed").any():
-        return None, "Some stages of the funnel have too few children to show."
-    stopped = [int(v) for v in cells.get_column("value")]
-    reached = [sum(stopped[i:]) for i in range(len(stopped))]
-    stages = table.raw.get_column("stage")
-    return pl.DataFrame({"stage": stages, "count": pl.Series(reached, dtype=pl.Int64)}), None
-
-
-def _equality_rows(table: StatsTable) -> tuple[pl.DataFrame | None, str | None]:
-    rows = table.shown_rows()
-    group = table.raw.columns[0]
-    known = None if rows is None else rows.filter(pl.col(group) != UNKNOWN)
-    if known is None or known.height < 2 or not known.get_column("is_reference").any():
-        return None, "Too few groups are large enough to compare."
-    return known, None
 
 
 def _percent_text(value: str | None) -> str:
