@@ -262,13 +262,19 @@ def test_the_figures_file_holds_what_was_measured(measured):
 
 UNKNOWN_CHILD_DOB = date(2024, 3, 7)  # the DWP child: unknown to the council
 OTHER_CHILDREN = 100  # other families' children: the prior is one in the children indexed
+OTHER_DISTRICT = "FQ9 2AB"
+AMELIAS_POSTCODE = "FQ1 1AA"
 
 
-def wrong_family_council() -> Council:
+def wrong_family_council(postcode: str = OTHER_DISTRICT) -> Council:
     """A DWP child unknown to the council whose best candidate is Amelia Lee of another
-    family: the same names, a date of birth one digit off, no NINO, another parent forename
-    and another postcode district. (With the same postcode as well, the model links them: a
-    same-named child three days apart at the same address is taken for the same child.)"""
+    family: the same names, a date of birth one digit off, no NINO, another parent forename,
+    and the DWP row's `postcode` (by default another postcode district).
+
+    At Amelia's own postcode the model alone would link them with a probability near 1 (a
+    same-named child three days apart at the same address looks like the same child); the
+    stage caps such a pair at `clerical_review`, because neither the date of birth nor a
+    parent NINO agrees."""
     council = Council()
     council.person(
         "P1", "H1", date(1990, 5, 1), role="parent_carer", nino="AB123456C", forename="Ada"
@@ -295,22 +301,42 @@ def wrong_family_council() -> Council:
             "parent_forename": "Pat",
             "parent_surname": "Lee",
             "parent_nino": None,
-            "postcode": "FQ9 2AB",
+            "postcode": postcode,
         }
     )  # fmt: skip
     return council
 
 
-def test_the_wrong_child_is_only_a_clerical_candidate():
-    tables = {k: v.collect() for k, v in wrong_family_council().tables().items()}
+@pytest.mark.parametrize("postcode", [OTHER_DISTRICT, AMELIAS_POSTCODE])
+def test_the_wrong_child_is_only_a_clerical_candidate(postcode):
+    tables = {k: v.collect() for k, v in wrong_family_council(postcode).tables().items()}
     links = link_all({"people": tables["people"], "dwp_list": tables["dwp_list"]})
     assert links.select("record_id", "person_id", "band").rows() == [
         ("D1", "P2", "clerical_review")
     ]
 
 
-def test_no_wrong_family_reaches_a_list_through_an_unconfirmed_uncertain_link(tmp_path):
-    tables = {k: v.collect() for k, v in wrong_family_council().tables().items()}
+def test_at_the_same_postcode_only_the_cap_keeps_the_wrong_child_out_of_the_linked_band():
+    # The model is sure (the trap); the band is not. Amelia's date of birth with day and month
+    # swapped, or her parent's NINO (as DWP may write it), lifts the cap in the Splink stage.
+    tables = {k: v.collect() for k, v in wrong_family_council(AMELIAS_POSTCODE).tables().items()}
+    links = link_all({"people": tables["people"], "dwp_list": tables["dwp_list"]})
+    assert links["match_probability"].item() >= 0.95
+    assert links.select("person_id", "band", "method").rows() == [
+        ("P2", "clerical_review", "splink")
+    ]
+    row = tables["dwp_list"].row(0, named=True)
+    for change in ({"child_date_of_birth": date(2024, 4, 3)}, {"parent_nino": "ab 12 34 56 c"}):
+        dwp = pl.DataFrame([row | change], schema=tables["dwp_list"].schema)
+        links = link_all({"people": tables["people"], "dwp_list": dwp})
+        assert links.select("person_id", "band", "method").rows() == [("P2", "linked", "splink")], (
+            change
+        )
+
+
+@pytest.mark.parametrize("postcode", [OTHER_DISTRICT, AMELIAS_POSTCODE])
+def test_no_wrong_family_reaches_a_list_through_an_unconfirmed_uncertain_link(tmp_path, postcode):
+    tables = {k: v.collect() for k, v in wrong_family_council(postcode).tables().items()}
     write_council(tables, tmp_path / "data", "csv")
     listed = assess_folder(
         tmp_path / "data",

@@ -9,7 +9,12 @@ carer of their household (the parent comparison), and the best carer counts. The
   child to at most one DWP row (to at most one funded-place row per `term_start`);
 - **bands** by the pair's probability: `linked` at or above the first threshold,
   `clerical_review` at or above the second, `not_linked` below (a person decides the middle
-  band through the review store; nothing there is a match until then).
+  band through the review store; nothing there is a match until then);
+- **a cap on the DWP list**: a pair whose child's date of birth is neither the same nor the
+  same with day and month swapped, and whose parent NINO agrees with no carer of the
+  child's household, is at most `clerical_review`, whatever its probability. (Same names, the
+  same postcode and a date one digit or a few days off outweigh a different parent in the
+  model; such a pair may be another family's child, and a person decides.)
 
 `link_all` runs the exact pass first and Splink on the rows it left `not_linked`.
 
@@ -362,21 +367,56 @@ def _excluded(pairs: pl.DataFrame, exclude: pl.DataFrame | None, source: str) ->
     return pairs.join(exclude.select(keys).unique(), on=keys, how="anti", nulls_equal=True)
 
 
+def _capped(
+    assigned: pl.DataFrame, records: pl.DataFrame, candidates: pl.DataFrame, source: str
+) -> pl.DataFrame:
+    """`assigned` with `_capped`: true for a DWP pair that may not be `linked` whatever its
+    probability, because the child's date of birth is neither equal nor equal with day and
+    month swapped, and the row's parent NINO (normalised) is no carer's of the household.
+
+    Both facts are read from the pair's data, not from the model's weights; a missing date
+    or NINO is no agreement. Funded places are never capped.
+    """
+    if source != "dwp_list":
+        return assigned.with_columns(pl.lit(False).alias("_capped"))
+    children = candidates.group_by("person_id").agg(
+        pl.col("dob").first().alias("_child_dob"),
+        pl.col("parent_nino").drop_nulls().alias("_carer_ninos"),
+    )
+    rows = records.select(
+        _ROW,
+        pl.col("dob").alias("_row_dob"),
+        pl.col("dob_swapped").alias("_row_dob_swapped"),
+        pl.col("parent_nino").alias("_row_nino"),
+    )
+    child_dob = pl.col("_child_dob")
+    same_dob = (pl.col("_row_dob") == child_dob) | (pl.col("_row_dob_swapped") == child_dob)
+    same_nino = pl.col("_carer_ninos").list.contains(pl.col("_row_nino"))
+    return (
+        assigned.join(rows, on=_ROW, how="left")
+        .join(children, on="person_id", how="left")
+        .with_columns(~(same_dob.fill_null(False) | same_nino.fill_null(False)).alias("_capped"))
+        .drop("_row_dob", "_row_dob_swapped", "_row_nino", "_child_dob", "_carer_ninos")
+    )
+
+
 def _banded(
     records: pl.DataFrame, pairs: pl.DataFrame, assigned: pl.DataFrame, source: str, thresholds
 ) -> pl.DataFrame:
+    """One row per source row: its assigned pair (`assigned`, with `_capped`) banded by
+    probability, else its best pair as `not_linked` with no person_id."""
     linked, _ = thresholds
     best = pairs.sort("_order").unique(_ROW, keep="first")
     fallback = best.join(assigned.select(_ROW), on=_ROW, how="anti").with_columns(
         pl.lit(None, pl.String).alias("person_id")
     )
-    chosen = pl.concat([assigned, fallback]).select(
-        _ROW, "person_id", "match_probability", "match_weight", "contributions"
+    chosen = pl.concat([assigned, fallback], how="diagonal_relaxed").select(
+        _ROW, "person_id", "match_probability", "match_weight", "contributions", "_capped"
     )
     band = (
         pl.when(pl.col("person_id").is_null())
         .then(pl.lit(BAND_NOT_LINKED))
-        .when(pl.col("match_probability") >= linked)
+        .when((pl.col("match_probability") >= linked) & ~pl.col("_capped").fill_null(False))
         .then(pl.lit(BAND_LINKED))
         .otherwise(pl.lit(BAND_CLERICAL_REVIEW))
     )
@@ -472,6 +512,7 @@ def _link_source(
     _, clerical = thresholds
     child_key = ["person_id", "term_start"] if source == "funded_places" else ["person_id"]
     assigned = _one_to_one(pairs.filter(pl.col("match_probability") >= clerical), child_key)
+    assigned = _capped(assigned, records, candidates, source)
     links = _banded(records, pairs, assigned, source, thresholds)
     return links, _scored_pairs(pairs, records, source)
 
@@ -512,7 +553,9 @@ def link_probabilistic(
         `person_id` (null when `not_linked`), `band`, the pair's `match_probability` and
         `match_weight`, `method` = `splink`, and `contributions`: a JSON object of each
         comparison's match weight in bits. A child has at most one linked or clerical row
-        (funded places: per `term_start`).
+        (funded places: per `term_start`). A DWP row is `linked` only when the child's date
+        of birth agrees (exactly, or with day and month swapped) or the parent NINO agrees
+        with a carer of the child's household; otherwise at most `clerical_review`.
 
     Raises
     ------
