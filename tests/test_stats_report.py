@@ -490,6 +490,100 @@ def test_trend_terms_are_read_from_comma_separated_text():
         parse_trend_terms("2026-01-01,", option="trend_terms")
 
 
+# --- linkage: exact or probabilistic -----------------------------------------------------------
+
+
+def with_funded_forename_typo(folder: Path) -> Path:
+    """The fixture with funded place F3 typed ``Kdi3`` for Kid3 (two letters swapped)."""
+    data = write_fixture(folder)
+    places = pl.read_csv(data / "funded_places.csv", infer_schema=False)
+    places.with_columns(
+        pl.when(pl.col("record_id") == "F3")
+        .then(pl.lit("Kdi3"))
+        .otherwise(pl.col("child_forename"))
+        .alias("child_forename")
+    ).write_csv(data / "funded_places.csv")
+    return data
+
+
+def test_a_funded_place_with_a_typo_is_missed_by_exact_linkage_only(tmp_path):
+    data = with_funded_forename_typo(tmp_path / "data")
+    exact = stats(data, tmp_path / "exact")
+    probabilistic = stats(data, tmp_path / "probabilistic", linkage="probabilistic")
+    assert exact.tables["take_up"].raw.rows() == [("all", 8, 2, 0.25)]
+    assert probabilistic.tables["take_up"].raw.rows() == [("all", 8, 3, 0.375)]
+    assert probabilistic.tables["take_up_by_area"].raw.rows() == [
+        ("FQ1", 4, 3, 0.75),
+        ("FQ2", 3, 0, 0.0),
+        ("unknown", 1, 0, 0.0),
+    ]
+    assert (exact.linkage, probabilistic.linkage) == ("exact", "probabilistic")
+
+
+def test_with_exact_agreement_both_linkages_publish_the_same_tables(small, data, tmp_path):
+    result = stats(data, tmp_path / "out", linkage="probabilistic")
+    assert result.published.keys() == small.published.keys()
+    for name, path in small.published.items():
+        assert result.published[name].read_bytes() == path.read_bytes(), name
+
+
+def test_the_manifest_records_the_linkage(small, data, tmp_path):
+    assert json.loads(small.manifest.read_text())["parameters"] == {"linkage": "exact"}
+    result = stats(data, tmp_path / "out", linkage="probabilistic", terms=[APRIL])
+    record = json.loads(result.manifest.read_text())
+    assert record["parameters"] == {"linkage": "probabilistic"}
+    assert small.manifest.read_bytes() != result.manifest.read_bytes()
+
+
+def test_an_unknown_linkage_is_refused_before_anything_is_written(data, tmp_path):
+    with pytest.raises(
+        UsageError, match=r"--linkage must be one of exact, probabilistic; got 'fuzzy'"
+    ):
+        stats(data, tmp_path / "out", linkage="fuzzy")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.fixture(scope="module")
+def synthetic_runs(tmp_path_factory) -> dict[str, object]:
+    """A synthetic council of 20,000 households, reported with each linkage (and a trend)."""
+    from workbench.synth import generate_council, write_council
+
+    folder = tmp_path_factory.mktemp("synthetic")
+    write_council(generate_council(20000, 20260901, TERM), folder / "data")
+    return {
+        linkage: stats(
+            folder / "data", folder / linkage, DisclosureRules(), terms=[APRIL], linkage=linkage
+        )
+        for linkage in ("exact", "probabilistic")
+    }
+
+
+def test_probabilistic_linkage_finds_funded_places_exact_linkage_misses(synthetic_runs):
+    from workbench.synth import load_rates
+
+    design = load_rates()["funded_places"]["two_year_old_take_up"]["probability"]
+    overall = {
+        linkage: result.tables["take_up"].raw.row(0, named=True)
+        for linkage, result in synthetic_runs.items()
+    }
+    exact, probabilistic = overall["exact"], overall["probabilistic"]
+    assert exact["eligible"] > 100 and exact["funded"] > 0
+    assert probabilistic["funded"] >= exact["funded"]
+    assert abs(probabilistic["rate"] - design) < abs(exact["rate"] - design)
+    # Each term of the trend is linked the same way as the term reported.
+    trend = synthetic_runs["probabilistic"].tables["trend"].raw
+    this_term = trend.filter(pl.col("term_start") == TERM).row(0, named=True)
+    assert (this_term["eligible"], this_term["funded"]) == (
+        probabilistic["eligible"],
+        probabilistic["funded"],
+    )
+    april = {
+        linkage: result.tables["trend"].raw.filter(pl.col("term_start") == APRIL)["funded"].item()
+        for linkage, result in synthetic_runs.items()
+    }
+    assert april["probabilistic"] >= april["exact"]
+
+
 # --- manifest and reproducibility --------------------------------------------------------------
 
 
@@ -503,6 +597,7 @@ def test_manifest_lists_published_and_withheld_tables_with_hashes(small, data):
         "inputs",
         "measures",
         "package_version",
+        "parameters",
         "published",
         "rule_set",
         "term_start",

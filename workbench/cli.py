@@ -196,6 +196,15 @@ def stats_command(
             "(2026-01-01,2026-04-01); each term is assessed on its own first day.",
         ),
     ] = None,
+    linkage: Annotated[
+        str,
+        typer.Option(
+            "--linkage",
+            help="exact (default: only exact agreement links a funded-place or DWP-list row, so "
+            "a row with a typo is missed and take-up reads low) or probabilistic (then Splink; "
+            "uncertain pairs are never used).",
+        ),
+    ] = "exact",
 ) -> None:
     """Write take-up, funnel and equality tables for a term as CSV, after disclosure control."""
     from workbench.stats import DisclosureRules
@@ -211,6 +220,7 @@ def stats_command(
         rules=DisclosureRules(threshold=threshold, round_to=round_to),
         ward_lookup=ward_lookup,
         terms=parse_trend_terms(trend_terms) or None,
+        linkage=linkage,
     )
     for path in result.published.values():
         typer.echo(f"published {path}")

@@ -22,6 +22,11 @@ as CSV only when it is safe. ``stats_manifest.json`` beside them lists what was 
 (with its SHA-256 and notes) and what was withheld, with the reason. Nothing in ``out``
 names a child: the list itself is never written here.
 
+Funded places and DWP-list rows are linked to the council's records by the exact pass only
+(``linkage="exact"``, the default) or by the exact pass then Splink (``"probabilistic"``), as
+for `workbench assess`: with exact linkage a funded-place row with a typo is not matched, so
+take-up reads low. The manifest records the linkage under ``parameters``.
+
 The same inputs and rules give byte-identical files (no times are recorded).
 
 Example
@@ -43,10 +48,10 @@ from pathlib import Path
 import polars as pl
 
 from workbench import __version__
-from workbench.eligibility import assessment
+from workbench.eligibility import Assessment, assessment
 from workbench.errors import UsageError
 from workbench.io import LoadedData, load_folder
-from workbench.lists import columns_needed
+from workbench.lists import LINKAGE_MODES, columns_needed, probabilistic_links
 from workbench.rules import RuleSet, load_rule_set
 from workbench.run import file_sha256, input_hashes
 from workbench.stats.disclosure import TOTAL, DisclosureRules, ProtectedTable, write_protected
@@ -201,6 +206,8 @@ class StatsResult:
     ward_lookup: dict | None = None
     """The ward lookup used: file, SHA-256, entries by level and how the people's postcodes
     matched (distinct postcodes, not people); None when none was given."""
+    linkage: str = "exact"
+    """How funded places and DWP-list rows were linked: ``exact`` or ``probabilistic``."""
 
     @property
     def published(self) -> dict[str, Path]:
@@ -223,6 +230,7 @@ def write_stats(
     rules: DisclosureRules = DEFAULT_RULES,
     ward_lookup: str | Path | None = None,
     terms: Sequence[date] | Mapping[date, date] | None = None,
+    linkage: str = "exact",
 ) -> StatsResult:
     """Assess a data folder and write its take-up, funnel and equality tables, protected.
 
@@ -249,6 +257,11 @@ def write_stats(
         ``{term_start: as_of}``, with the date given. For the two-year-old offer the trend
         comes with ``national_comparison``. A term later than ``term_start`` is refused; the
         reported term itself, if listed, is ignored.
+    linkage
+        ``exact`` (default: a funded-place or DWP-list row links only on exact agreement) or
+        ``probabilistic`` (the exact pass, then Splink; pairs in the clerical-review band are
+        never used), as for `workbench assess`. Every term of the trend is linked the same
+        way, against that term's funded places.
 
     Returns
     -------
@@ -259,8 +272,8 @@ def write_stats(
     Raises
     ------
     UsageError
-        An unknown initiative, a date the rules do not cover, a trend term later than
-        ``term_start`` or given twice, or ``out`` that is a file.
+        An unknown initiative or linkage, a date the rules do not cover, a trend term later
+        than ``term_start`` or given twice, or ``out`` that is a file.
     DataFileError
         A missing or unreadable data file (as for `workbench assess`), or a ward lookup
         that is missing, unreadable or has a bad row (the message names row and column).
@@ -275,6 +288,11 @@ def write_stats(
     """
     if not isinstance(term_start, date) or not isinstance(as_of, date):
         raise UsageError(f"term_start and as_of must be dates; got {term_start!r} and {as_of!r}.")
+    if linkage not in LINKAGE_MODES:
+        raise UsageError(
+            f"--linkage must be one of {', '.join(LINKAGE_MODES)}; got {linkage!r}. Use exact "
+            "(the default) or probabilistic."
+        )
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out must be a folder for the tables; {out} is a file.")
@@ -284,7 +302,7 @@ def write_stats(
     wards = None if ward_lookup is None else load_ward_lookup(ward_lookup)
     loaded = load_folder(data, tables=rule_set.sources, columns=columns_needed(rule_set.sources))
     frames = {name: loaded.lazy(name) for name in loaded.tables}
-    found = assessment(frames, rule_set, term_start=term_start, as_of=as_of)
+    found = _assess(frames, rule_set, term_start, as_of, linkage)
     # Special-category fields: a separate load, used for the equality tables and nothing else.
     monitoring = load_folder(
         data,
@@ -322,7 +340,7 @@ def write_stats(
         runs = {
             term: candidates
             if term == term_start
-            else assessment(frames, rule_set, term_start=term, as_of=evidence).candidates
+            else _assess(frames, rule_set, term, evidence, linkage).candidates
             for term, evidence in trend_terms
         }
         raw["trend"] = trend(runs)
@@ -355,6 +373,7 @@ def write_stats(
         measured=caveat is None,
         trend_terms=trend_terms,
         ward_lookup=None if wards is None else _ward_record(ward_lookup, wards, monitoring),
+        linkage=linkage,
     )
     _write_manifest(result, loaded)
     return result
@@ -480,6 +499,16 @@ def display_frame(table: StatsTable) -> pl.DataFrame | None:
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+def _assess(
+    frames: dict[str, pl.LazyFrame], rule_set: RuleSet, term: date, evidence: date, linkage: str
+) -> Assessment:
+    """One term assessed as `workbench assess` does, with the funded places linked as asked."""
+    links = None
+    if linkage == "probabilistic":
+        links = probabilistic_links(frames, rule_set, term)
+    return assessment(frames, rule_set, term_start=term, as_of=evidence, links=links)
 
 
 def _publish(
@@ -628,6 +657,7 @@ def _write_manifest(result: StatsResult, loaded: LoadedData) -> Path:
         "rule_set": result.rule_set,
         "term_start": result.term_start.isoformat(),
         "as_of": result.as_of.isoformat(),
+        "parameters": {"linkage": result.linkage},
         "caveats": list(result.caveats),
         "measures": list(_RATE_MEASURES if result.measured else _RATE_MEASURES[:1]),
         "trend_terms": [
