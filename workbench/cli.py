@@ -113,6 +113,15 @@ AsOf = Annotated[
     str,
     typer.Option("--as-of", help="Evidence date: awards must be active on it; its rules apply."),
 ]
+Linkage = Annotated[
+    str,
+    typer.Option(
+        "--linkage",
+        help="exact (default: only exact agreement links a DWP-list or funded-place row; a row "
+        "with a typo is missed) or probabilistic (then Splink; uncertain pairs are flagged for "
+        "a person to confirm, never used).",
+    ),
+]
 DataDir = Annotated[Path, typer.Option("--data", help="The data folder (people.csv, ...).")]
 
 
@@ -132,14 +141,7 @@ def assess_command(
         Path | None,
         typer.Option("--rules", help="A rule file to use instead of the package's own."),
     ] = None,
-    linkage: Annotated[
-        str,
-        typer.Option(
-            "--linkage",
-            help="exact (default: only exact agreement links a DWP-list or funded-place row) "
-            "or probabilistic (then Splink; uncertain pairs are flagged for review, never used).",
-        ),
-    ] = "exact",
+    linkage: Linkage = "exact",
 ) -> None:
     """List children who look eligible, with reasons and evidence, for a person to review."""
     from workbench.lists import assess_folder
@@ -196,15 +198,7 @@ def stats_command(
             "(2026-01-01,2026-04-01); each term is assessed on its own first day.",
         ),
     ] = None,
-    linkage: Annotated[
-        str,
-        typer.Option(
-            "--linkage",
-            help="exact (default: only exact agreement links a funded-place or DWP-list row, so "
-            "a row with a typo is missed and take-up reads low) or probabilistic (then Splink; "
-            "uncertain pairs are never used).",
-        ),
-    ] = "exact",
+    linkage: Linkage = "exact",
 ) -> None:
     """Write take-up, funnel and equality tables for a term as CSV, after disclosure control."""
     from workbench.stats import DisclosureRules

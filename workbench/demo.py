@@ -53,11 +53,6 @@ def _lock(folder: Path) -> None:
     folder.chmod(0o700)
 
 
-def _restrict(path: Path) -> Path:
-    path.chmod(0o600)
-    return path
-
-
 def _html_table(frame: pl.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
     rows = "".join(
@@ -186,7 +181,7 @@ def run_demo(
             out=restricted / f"{initiative}.csv",
         )
         results[initiative] = result
-        lists[initiative] = _restrict(result.out)
+        lists[initiative] = result.out  # written owner-only by assess
         by_reason = (
             result.candidates.explode("reason_codes")
             .with_columns(pl.col("reason_codes").fill_null("(income missing)"))

@@ -12,6 +12,8 @@ True
 
 from __future__ import annotations
 
+from workbench._lazy import lazy_exports
+
 # Loaded on first use, so that importing `workbench.governance.access` (which every command
 # that reads personal data does) stays cheap.
 _LAZY = {
@@ -37,17 +39,10 @@ _LAZY = {
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
+    return _lazy(name)
 
-        module = importlib.import_module(f"workbench.governance.{_LAZY[name]}")
-        # Bind every name of that module here, so that `subject_access` is the function,
-        # not the submodule of the same name that importing it just set on this package.
-        for other, home in _LAZY.items():
-            if home == _LAZY[name]:
-                globals()[other] = getattr(module, other)
-        return globals()[name]
-    raise AttributeError(f"module 'workbench.governance' has no attribute {name!r}")
+
+_lazy = lazy_exports(__name__, _LAZY, globals())
 
 
 __all__ = [

@@ -14,6 +14,7 @@ Example
 
 from __future__ import annotations
 
+from workbench._lazy import lazy_exports
 from workbench.linkage.exact import (
     BAND_LINKED,
     BAND_NOT_LINKED,
@@ -51,12 +52,10 @@ _LAZY = {
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
+    return _lazy(name)
 
-        module = importlib.import_module(f"workbench.linkage.{_LAZY[name]}")
-        return getattr(module, name)
-    raise AttributeError(f"module 'workbench.linkage' has no attribute {name!r}")
+
+_lazy = lazy_exports(__name__, _LAZY, globals())
 
 
 __all__ = [

@@ -13,6 +13,7 @@ Example
 
 from __future__ import annotations
 
+from workbench._lazy import lazy_exports
 from workbench.review.keys import (
     KEY_ENV,
     KEY_FILE_ENV,
@@ -54,11 +55,10 @@ _LAZY = {
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
+    return _lazy(name)
 
-        return getattr(importlib.import_module(f"workbench.review.{_LAZY[name]}"), name)
-    raise AttributeError(f"module 'workbench.review' has no attribute {name!r}")
+
+_lazy = lazy_exports(__name__, _LAZY, globals())
 
 
 __all__ = [

@@ -16,7 +16,6 @@ Example
 >>> import tempfile
 >>> import polars as pl
 >>> from workbench.review import ReviewStore
->>> from workbench.review.excel import import_review_workbook
 >>> from workbench.review.lists import register_list
 >>> folder = Path(tempfile.mkdtemp())
 >>> candidates = pl.DataFrame({"person_id": ["P1"], "tier": ["likely"],
@@ -25,9 +24,10 @@ Example
 ...     list_id = register_list(store, candidates, "r-1", "two_year_old@1", {}, bytes(32))
 ...     book = export_review_workbook(store, list_id, candidates, folder / "review.xlsx",
 ...                                   key=bytes(32), user="A. Officer")
-...     result = import_review_workbook(store, book, reviewer="A. Officer", key=bytes(32))
->>> result.recorded, result.skipped_blank
-(0, 1)
+>>> oct(book.stat().st_mode & 0o777)
+'0o600'
+
+The round trip back is the example of `workbench.review.excel_import`.
 """
 
 from __future__ import annotations
