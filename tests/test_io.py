@@ -142,6 +142,26 @@ def test_postcode_and_nino_are_normalised(make_folder):
     assert (row["forename"], row["nino"], row["postcode"]) == ("Mary Ann", "AB123456C", "SW1A 1AA")
 
 
+def test_without_normalising_text_is_only_stripped_and_nothing_is_warned(make_folder):
+    people = (
+        "person_id,household_id,forename,surname,date_of_birth,nino,postcode\n"
+        'P1,H1,"  Mary   Ann ",Smith,1990-04-01,ab 12 34 56 c, sw1a1aa\n'
+        "P2, H1 ,Ben,\t,1991-04-01,,\n"
+        "P3,H1,Cy,Smith,1992-04-01,QQ123456C,n1\n"
+    )
+    kept = load(make_folder, people=people, normalise=False)
+    usual = load(make_folder, people=people)
+    rows = kept.tables["people"].select("person_id", "household_id", "forename", "nino", "postcode")
+    assert rows.rows() == [
+        ("P1", "H1", "Mary   Ann", "ab 12 34 56 c", "sw1a1aa"),
+        ("P3", "H1", "Cy", "QQ123456C", "n1"),
+    ]
+    assert kept.warnings.is_empty() and usual.warnings.height == 2
+    # The quarantine does not depend on normalising: P2's blank surname is rejected either way.
+    assert kept.quarantine.equals(usual.quarantine)
+    assert kept.quarantine.select("row", "column").rows() == [(3, "surname")]
+
+
 def test_postcode_or_nino_not_in_uk_shape_is_kept_with_a_warning(make_folder):
     people = (
         "person_id,household_id,forename,surname,date_of_birth,nino,postcode\n"
@@ -646,6 +666,16 @@ def test_uk_postcode_shape(value, shape):
 )
 def test_nino_shape(value, shape):
     assert pl.select(clean.is_nino(pl.lit(value))).item() is shape
+
+
+def test_nino_shape_is_the_pattern_less_the_unallocated_prefixes_for_every_prefix():
+    letters = [chr(c) for c in range(ord("A"), ord("Z") + 1)]
+    values = pl.Series([a + b + "123456" + s for a in letters for b in letters for s in "ADE"])
+    pattern = values.str.contains(clean.NINO_PATTERN)
+    unallocated = values.str.head(2).is_in(clean.NINO_UNALLOCATED_PREFIXES)
+    shape = pl.select(clean.is_nino(pl.lit(values))).to_series()
+    assert shape.to_list() == (pattern & ~unallocated).to_list()
+    assert shape.sum() == 2 * (20 * 19 - len(clean.NINO_UNALLOCATED_PREFIXES))
 
 
 def test_name_normaliser_keeps_case_and_collapses_whitespace():

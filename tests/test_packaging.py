@@ -47,4 +47,4 @@ def test_environment_yml_python_matches_requires_python():
 
 def test_workbench_command_is_installed():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["scripts"]["workbench"] == "workbench.cli:main"
+    assert project["scripts"]["workbench"] == "workbench._entry:main"

@@ -439,42 +439,54 @@ def _shape_note_name(column: str) -> str:
     return f"__off_shape_{column}"
 
 
-def _normalised(raw: pl.DataFrame, columns: list[Column]) -> list[pl.Series]:
-    """Each normalised text column as `__clean_<column>`, rewriting only the values not
-    already in normal form (`clean.ALREADY_NORMAL`): in council data most are, and one scan
-    costs far less than rewriting every string several times over.
+def _normalised(raw: pl.DataFrame, columns: list[Column], normalise: bool) -> list[pl.Series]:
+    """Each text column stripped (blank -> null) and, if `normalise`, normalised, as
+    `__clean_<column>`, rewriting only the values that change: in council data most do not,
+    and one scan costs less than rewriting (and holding a second copy of) every string.
 
-    A column with a UK shape (postcode, NINO) is scanned once for the shape instead: a value
-    in shape is in normal form too, so only the few others are normalised (a value already
-    normal comes back unchanged), and their shape is checked again. The result,
-    `__off_shape_<column>`, is the warning `_warnings_for` would otherwise compute.
+    A value is left as it is when it is already in normal form (`clean.ALREADY_NORMAL`), or,
+    for plain text, has no surrounding space and is not blank. A column with a UK shape
+    (postcode, NINO) is scanned once for the shape instead: a value in shape is in normal
+    form too, so only the few others are normalised (a value already normal comes back
+    unchanged), and their shape is checked again. The result, `__off_shape_<column>`, is the
+    warning `_warnings_for` would otherwise compute.
     """
-    normalised = [c for c in columns if c.normalise and raw.schema[c.name] == pl.String]
-    if not normalised:
+    text = [c for c in columns if raw.schema[c.name] == pl.String]
+    if not text:
         return []
-    untidy = raw.lazy().select(_needs_normalising(c).alias(c.name) for c in normalised).collect()
+    kinds = {c.name: c.normalise if normalise else None for c in text}
+    untidy = (
+        raw.lazy().select(_needs_normalising(c.name, kinds[c.name]).alias(c.name) for c in text)
+    ).collect()
     result = []
-    for column in normalised:
+    for column in text:
+        kind = kinds[column.name]
         values = raw[column.name]
         where = untidy[column.name].arg_true()
         fixed = None
         if where.len():
-            normaliser = _NORMALISERS[column.normalise]
+            normaliser = _NORMALISERS[kind] if kind else _stripped
             gathered = values.gather(where).to_frame().lazy()
             fixed = gathered.select(normaliser(pl.col(column.name))).collect()
             values = values.clone().scatter(where, fixed.to_series())
         result.append(values.alias(_clean_name(column.name)))
-        if column.normalise in _SHAPES:
+        if kind in _SHAPES:
             result.append(_off_shape(column, len(values), where, fixed))
     return result
 
 
-def _needs_normalising(column: Column) -> pl.Expr:
+def _stripped(value: pl.Expr) -> pl.Expr:
+    return value.str.strip_chars().replace("", None)
+
+
+def _needs_normalising(name: str, kind: str | None) -> pl.Expr:
     """True for the values `_normalised` rewrites (for a shaped column: those out of shape)."""
-    value = pl.col(column.name)
-    if column.normalise in _SHAPES:
-        return value.is_not_null() & ~_SHAPES[column.normalise][0](value)
-    return ~(value.is_null() | value.str.contains(clean.ALREADY_NORMAL[column.normalise]))
+    value = pl.col(name)
+    if kind is None:
+        return value.is_not_null() & ((value.str.strip_chars() != value) | (value == ""))
+    if kind in _SHAPES:
+        return value.is_not_null() & ~_SHAPES[kind][0](value)
+    return ~(value.is_null() | value.str.contains(clean.ALREADY_NORMAL[kind]))
 
 
 def _off_shape(
@@ -492,24 +504,22 @@ def _off_shape(
     return notes.scatter(where, off.to_series())
 
 
-def _cleaned(raw: pl.DataFrame, columns: list[Column], fmt: str) -> pl.DataFrame:
-    """Every text cell stripped (blank -> null) and normalised; Excel date cells as dates.
+def _cleaned(
+    raw: pl.DataFrame, columns: list[Column], fmt: str, normalise: bool = True
+) -> pl.DataFrame:
+    """Every text cell stripped (blank -> null) and, if `normalise`, normalised; Excel date
+    cells as dates.
 
     Adds `__clean_<column>` for each text column and, for xlsx, `__cell_<column>` holding the
     date of each cell Excel itself stores as a date.
     """
-    stripped = [
-        pl.col(c.name).str.strip_chars().replace("", None).alias(_clean_name(c.name))
-        for c in columns
-        if c.normalise is None and raw.schema[c.name] == pl.String
-    ]
     cells = [
         _excel_date_cells(c.name)
         for c in columns
         if c.dtype == "date" and fmt == "xlsx" and raw.schema[c.name] == pl.String
     ]
-    frame = raw.with_columns(_normalised(raw, columns))
-    return frame.lazy().with_columns(stripped).with_columns(cells).collect()
+    frame = raw.with_columns(_normalised(raw, columns, normalise))
+    return frame.lazy().with_columns(cells).collect() if cells else frame
 
 
 def _excel_date_cells(name: str) -> pl.Expr:
@@ -677,7 +687,9 @@ def _column_rules(column: Column, columns: set[str], chosen: DateFormat | None) 
     """Required and type rules of one column, in that order."""
     name = column.name
     value = pl.col(_value_name(name))
-    filled = _text(columns, name).is_not_null()
+    # Whether the cell holds something: its cleaned text, or a value a typed file gave (not
+    # cast to text, which for a date would format millions of them to test for null).
+    filled = pl.col(_clean_name(name) if _clean_name(name) in columns else name).is_not_null()
     rules: list[_Rule] = []
     if column.required:
         rules.append(_Rule(name, ~filled, pl.lit("required field is empty")))
@@ -856,17 +868,19 @@ class _Loaded:
     report: FileReport
 
 
-def _load_table(table: Table, path: Path, wanted: tuple[str, ...]) -> _Loaded:
+def _load_table(
+    table: Table, path: Path, wanted: tuple[str, ...], normalise: bool = True
+) -> _Loaded:
     """Read one file and split its rows into accepted, quarantined and warned."""
     fmt = FORMATS[path.suffix.lower()]
     raw = _read_raw(path, fmt, table, wanted)
     present = [c for c in table.columns if c.name in raw.columns]
-    frame = _cleaned(raw, present, fmt)
+    frame = _cleaned(raw, present, fmt, normalise)
     dates = [c.name for c in present if c.dtype == "date" and _clean_name(c.name) in frame.columns]
     frame, formats = _read_dates(frame, dates)
     columns = set(frame.columns)
     rules = _rules(table, present, frame, formats)
-    notes = _warnings_for(present, columns)
+    notes = _warnings_for(present, columns) if normalise else []
     lower = _already_allowed(frame, present)
     frame = (
         frame.lazy()
@@ -915,19 +929,24 @@ def _missing_table(folder: Path, table: str, ignored: list[Path]) -> DataFileErr
     )
 
 
-def _load_one(name: str, path: Path, plan: tuple[str, ...]) -> _Loaded:
+def _load_one(name: str, path: Path, plan: tuple[str, ...], normalise: bool) -> _Loaded:
     with progress.step(f"reading {path.name}"):
-        return _load_table(TABLES[name], path, plan)
+        return _load_table(TABLES[name], path, plan, normalise)
 
 
-def _load_tables(files: dict[str, Path], plans: dict[str, tuple[str, ...]]) -> dict[str, _Loaded]:
+def _load_tables(
+    files: dict[str, Path], plans: dict[str, tuple[str, ...]], normalise: bool
+) -> dict[str, _Loaded]:
     """Load the files on two threads, largest first: polars releases the GIL, and the
     single-threaded stretches of one table's checks overlap another table's reading."""
     order = sorted(files, key=lambda name: files[name].stat().st_size, reverse=True)
     if len(order) < 2:
-        return {name: _load_one(name, files[name], plans[name]) for name in order}
+        return {name: _load_one(name, files[name], plans[name], normalise) for name in order}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(_load_one, name, files[name], plans[name]) for name in order}
+        futures = {
+            name: pool.submit(_load_one, name, files[name], plans[name], normalise)
+            for name in order
+        }
         done = {name: future.result() for name, future in futures.items()}
     return {name: done[name] for name in files}
 
@@ -938,6 +957,7 @@ def load_folder(
     tables: Iterable[str] | None = None,
     columns: Mapping[str, Iterable[str]] | None = None,
     equality_monitoring: bool = False,
+    normalise: bool = True,
 ) -> LoadedData:
     """Load a data folder: accepted typed rows per table, the quarantine and warnings.
 
@@ -956,6 +976,12 @@ def load_folder(
     equality_monitoring
         Read the special-category columns (sex, ethnicity, first_language). Without it they
         are never read, and asking for them in `columns` is a UsageError.
+    normalise
+        Normalise names, postcodes and NINOs (`workbench.clean`) and warn of postcodes and
+        NINOs out of UK shape (the default). False leaves them as written, only stripped
+        (blank -> null) like any text, and computes no warnings: for a caller that normalises
+        the few values it compares (the linkage does), which saves a scan of every name,
+        postcode and NINO in the file. The quarantine is the same either way.
 
     Returns
     -------
@@ -991,7 +1017,7 @@ def load_folder(
             raise _missing_table(root, name, ignored)
     files = {name: _one_file(name, found[name]) for name in wanted if name in found}
 
-    loaded = _load_tables(files, plans)
+    loaded = _load_tables(files, plans, normalise)
     parts = list(loaded.values())
     return LoadedData(
         folder=root,

@@ -1,0 +1,59 @@
+"""The `workbench` entry point ends the process itself after a command: the exit status and
+everything printed must be exactly what the ordinary exit gives."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import pytest
+from typer.testing import CliRunner
+
+from workbench import _entry
+from workbench.cli import app
+
+ENTRY = "import sys; sys.argv[0] = 'workbench'; from workbench._entry import main; main()"
+
+
+def run_entry(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", ENTRY, *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_output_is_flushed_in_full_and_the_status_is_zero():
+    done = run_entry("rules", "--initiative", "two_year_old", "--on", "2026-09-01")
+    expected = CliRunner().invoke(
+        app, ["rules", "--initiative", "two_year_old", "--on", "2026-09-01"]
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout) > 1000
+    assert done.stdout == expected.stdout
+
+
+def test_a_usage_error_keeps_its_status_and_message():
+    done = run_entry("rules", "--on", "2026-13-01")
+    assert done.returncode == 2
+    assert "--on must be an ISO date" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "printed"), [(None, 0, ""), (3, 3, ""), ("no", 1, "no\n")]
+)
+def test_exit_status_is_the_interpreters(code, status, printed, capsys):
+    assert _entry._exit_status(SystemExit(code)) == status
+    assert capsys.readouterr().err == printed
+
+
+def test_a_live_worker_thread_means_the_ordinary_exit():
+    assert _entry._can_end_quickly()
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait)
+    worker.start()
+    try:
+        assert not _entry._can_end_quickly()
+    finally:
+        release.set()
+        worker.join()
+    assert _entry._can_end_quickly()
