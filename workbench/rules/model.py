@@ -292,7 +292,12 @@ def _restricted_sources(folder: Path) -> dict[str, dict]:
     path = folder / RESTRICTED_SOURCES_FILE
     if not path.exists():
         path = RULES_FOLDER / RESTRICTED_SOURCES_FILE
-    return yaml.safe_load(path.read_text()) or {}
+    return _yaml(path.read_text(encoding="utf-8")) or {}
+
+
+def _yaml(text: str) -> object:
+    """`yaml.safe_load`, with libyaml's parser where PyYAML has it (several times faster)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def _where(error: dict) -> str:
@@ -314,7 +319,7 @@ def load_rule_set(initiative: str | Path, folder: Path | None = None) -> RuleSet
             known = ", ".join(available_initiatives(folder))
             raise UsageError(f"unknown initiative {initiative!r}; expected one of: {known}")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = _yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise RuleFileError(path, f"cannot read the rule file: {error}") from None
     if not isinstance(raw, dict):
