@@ -451,7 +451,7 @@ def _normalised(raw: pl.DataFrame, columns: list[Column], normalise: bool) -> li
     unchanged), and their shape is checked again. The result, `__off_shape_<column>`, is the
     warning `_warnings_for` would otherwise compute.
     """
-    text = [c for c in columns if raw.schema[c.name] == pl.String]
+    text = [c for c in columns if raw.schema[c.name] == pl.String and _tidied(c, normalise)]
     if not text:
         return []
     kinds = {c.name: c.normalise if normalise else None for c in text}
@@ -473,6 +473,14 @@ def _normalised(raw: pl.DataFrame, columns: list[Column], normalise: bool) -> li
         if kind in _SHAPES:
             result.append(_off_shape(column, len(values), where, fixed))
     return result
+
+
+def _tidied(column: Column, normalise: bool) -> bool:
+    """Whether a text column is tidied at all: without normalising, an optional column that
+    would be normalised (a postcode, a NINO) is left exactly as written, for a caller that
+    normalises it where it compares it; a required one is still stripped, so that a blank
+    one is caught."""
+    return normalise or column.normalise is None or column.required
 
 
 def _stripped(value: pl.Expr) -> pl.Expr:
@@ -992,10 +1000,11 @@ def load_folder(
         are never read, and asking for them in `columns` is a UsageError.
     normalise
         Normalise names, postcodes and NINOs (`workbench.clean`) and warn of postcodes and
-        NINOs out of UK shape (the default). False leaves them as written, only stripped
-        (blank -> null) like any text, and computes no warnings: for a caller that normalises
-        the few values it compares (the linkage does), which saves a scan of every name,
-        postcode and NINO in the file. The quarantine is the same either way.
+        NINOs out of UK shape (the default). False leaves them as written (required ones,
+        the names, only stripped, blank -> null, like any text) and computes no warnings: for
+        a caller that normalises the few values it compares (the linkage does), which saves
+        a scan of every name, postcode and NINO in the file. The quarantine is the same
+        either way.
 
     Returns
     -------
