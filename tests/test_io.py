@@ -6,6 +6,7 @@ import doctest
 import textwrap
 from datetime import date
 from io import StringIO
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -13,7 +14,7 @@ from polars.testing import assert_frame_equal
 
 from workbench import clean
 from workbench.errors import DataFileError, UsageError, WorkbenchError
-from workbench.io import find_table_file, load_folder
+from workbench.io import combine_loaded, find_table_file, load_folder
 from workbench.schema import BENEFITS, TABLES
 
 PEOPLE = """
@@ -755,3 +756,21 @@ def test_validate_file_level_error_is_one_line_on_stderr(make_folder, monkeypatc
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err.startswith(f"error: {folder / 'people.csv'}, column 'date_of_birth': required")
+
+
+def test_loads_of_different_tables_combine_as_one_load_of_them_all():
+    folder = Path(__file__).parent.parent / "data_samples" / "council_messy"
+    tables = ["people", "benefits", "child_statuses", "funded_places"]
+    whole = load_folder(folder, tables=tables)
+    parts = combine_loaded(
+        load_folder(folder, tables=["funded_places", "benefits"]),
+        load_folder(folder, tables=["people", "child_statuses"]),
+    )
+    assert whole.quarantine.height > 0 and whole.quarantine["table"].n_unique() > 1
+    assert list(parts.tables) == list(whole.tables) == tables
+    assert all(parts.tables[t].equals(whole.tables[t]) for t in tables)
+    assert parts.quarantine.equals(whole.quarantine)
+    assert parts.warnings.equals(whole.warnings)
+    assert parts.reports == whole.reports
+    with pytest.raises(ValueError, match="loaded twice"):
+        combine_loaded(parts, load_folder(folder, tables=["people"]))

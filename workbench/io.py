@@ -69,6 +69,7 @@ __all__ = [
     "DateFormat",
     "FileReport",
     "LoadedData",
+    "combine_loaded",
     "find_table_file",
     "load_folder",
     "quarantine_kind",
@@ -1051,6 +1052,36 @@ def load_folder(
         warnings=pl.concat([pl.DataFrame(schema=QUARANTINE_SCHEMA), *(p.warnings for p in parts)]),
         reports={name: part.report for name, part in loaded.items()},
         ignored=tuple(ignored),
+    )
+
+
+def combine_loaded(*parts: LoadedData) -> LoadedData:
+    """Loads of one folder's different tables as one load, tables in canonical order (as one
+    `load_folder` of them all would give)."""
+    folders = {part.folder for part in parts}
+    if len(folders) != 1:
+        raise ValueError(f"combine_loaded: loads of different folders {sorted(map(str, folders))}")
+    names = [name for name in TABLES if any(name in part.tables for part in parts)]
+    repeated = [n for n in names if sum(n in part.tables for part in parts) > 1]
+    if repeated:
+        raise ValueError(f"combine_loaded: table(s) {repeated} loaded twice")
+    owner = {name: part for part in parts for name in part.tables}
+    position = {name: i for i, name in enumerate(TABLES)}
+
+    def rows(frames: list[pl.DataFrame]) -> pl.DataFrame:
+        # Per table in canonical order; each load keeps its own rows' order.
+        both = pl.concat([pl.DataFrame(schema=QUARANTINE_SCHEMA), *frames])
+        return both.sort(
+            pl.col("table").replace_strict(position, return_dtype=pl.Int32), maintain_order=True
+        )
+
+    return LoadedData(
+        folder=parts[0].folder,
+        tables={name: owner[name].tables[name] for name in names},
+        quarantine=rows([part.quarantine for part in parts]),
+        warnings=rows([part.warnings for part in parts]),
+        reports={name: owner[name].reports[name] for name in names},
+        ignored=parts[0].ignored,
     )
 
 

@@ -17,16 +17,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 import workbench
 from workbench import progress
-from workbench.eligibility import Assessment, assessment
 from workbench.errors import UsageError
-from workbench.io import LoadedData, find_table_file, load_folder
-from workbench.rules import load_rule_set
+from workbench.io import LoadedData, combine_loaded, find_table_file, load_folder
 from workbench.run import environment, git_commit, input_hashes, run_id
+
+if TYPE_CHECKING:
+    from workbench.eligibility import Assessment
+    from workbench.rules.model import RuleSet
 
 __all__ = [
     "AssessRun",
@@ -173,6 +176,22 @@ def _provenance(files: list[Path]) -> tuple[dict[str, str], str, str | None, dic
     return input_hashes(files), workbench.__version__, git_commit(), environment()
 
 
+def _rule_set(initiative: str, rules_path: str | Path | None, as_of: date) -> RuleSet:
+    """The rule set to assess with, checked against the command's options."""
+    from workbench.rules import load_rule_set
+
+    rule_set = load_rule_set(rules_path or initiative)
+    if rules_path is not None and rule_set.id != initiative:
+        raise UsageError(f"--rules file is for {rule_set.id!r}, not --initiative {initiative!r}")
+    rule_set.check_date(as_of)
+    return rule_set
+
+
+def _load_sources(folder: Path, tables: list[str]) -> LoadedData:
+    # Names, postcodes and NINOs as written: the linkage normalises the few it compares.
+    return load_folder(folder, tables=tables, columns=columns_needed(tables), normalise=False)
+
+
 def assess_folder(
     data: str | Path,
     *,
@@ -195,29 +214,27 @@ def assess_folder(
     out = Path(out)
     if out.suffix.lower() not in LIST_SUFFIXES:
         raise UsageError(f"--out must end in .csv or .parquet; got {out.name!r}")
-    rule_set = load_rule_set(rules_path or initiative)
-    if rules_path is not None and rule_set.id != initiative:
-        raise UsageError(f"--rules file is for {rule_set.id!r}, not --initiative {initiative!r}")
-    rule_set.check_date(as_of)
-    # Hash the inputs on a second thread while polars reads them (hashlib releases the GIL).
     folder = Path(data)
-    files = (
-        [f for t in rule_set.sources if (f := find_table_file(folder, t)) is not None]
-        if folder.is_dir()
-        else []
-    )
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        hashing = pool.submit(_provenance, files)
-        # Names, postcodes and NINOs as written: the linkage normalises the few it compares.
-        loaded = load_folder(
-            folder,
-            tables=rule_set.sources,
-            columns=columns_needed(rule_set.sources),
-            normalise=False,
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # Every rule set reads the people table (the rule-file schema requires it), the
+        # largest: it is read while the rule file is checked and the engine imported.
+        people = pool.submit(_load_sources, folder, ["people"])
+        rule_set = _rule_set(initiative, rules_path, as_of)
+        files = (
+            [f for t in rule_set.sources if (f := find_table_file(folder, t)) is not None]
+            if folder.is_dir()
+            else []
         )
+        # The inputs are hashed on a thread of their own while polars reads them (hashlib
+        # releases the GIL).
+        hashing = pool.submit(_provenance, files)
+        others = _load_sources(folder, [t for t in rule_set.sources if t != "people"])
+        loaded = combine_loaded(people.result(), others)
         hashes, code_version, commit, env = hashing.result()
     if sorted(hashes) != sorted(f.name for f in loaded.files()):  # pragma: no cover - a race
         hashes = input_hashes(loaded.files())
+    from workbench.eligibility import assessment
+
     with progress.step(f"Assessing {rule_set.id} for the term starting {term_start}"):
         tables = {name: loaded.lazy(name) for name in loaded.tables}
         links = None
