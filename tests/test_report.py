@@ -6,6 +6,8 @@ Notebooks actually executed by papermill are in test_notebooks.py.
 from __future__ import annotations
 
 import hashlib
+import json
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -15,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from workbench import __version__
 from workbench.errors import DataFileError, UsageError, WorkbenchError
 from workbench.io import load_folder
 from workbench.report import (
@@ -22,6 +25,8 @@ from workbench.report import (
     available_notebooks,
     canonical_inputs,
     data_profile,
+    identify,
+    parameter_inputs,
     parse_parameters,
     readable,
     remote_resources,
@@ -29,6 +34,9 @@ from workbench.report import (
     resolve_notebook,
     run_report,
 )
+from workbench.rules import load_rule_set
+from workbench.rules.model import RULES_FOLDER
+from workbench.run import run_id
 
 SAMPLE = Path(__file__).parents[1] / "data_samples" / "council_small"
 PEOPLE = """\
@@ -187,6 +195,127 @@ def test_only_canonical_tables_count_as_inputs(make_folder):
         "benefits.csv": hashlib.sha256(BENEFITS.encode()).hexdigest(),
         "people.csv": hashlib.sha256(PEOPLE.encode()).hexdigest(),
     }
+
+
+# --- files named by parameters -----------------------------------------------------------------
+
+WARDS = "postcode,ward\nFQ1 1,Fernley Central\nFQ1 2,Ashcombe\n"
+WARDS_MOVED = "postcode,ward\nFQ1 1,Ashcombe\nFQ1 2,Ashcombe\n"
+TAKE_UP = NOTEBOOKS / "04_take_up_report.ipynb"
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_a_ward_lookup_edited_in_place_gives_a_new_run_id(tmp_path):
+    lookup = tmp_path / "wards.csv"
+    parameters = {"ward_lookup": str(lookup)}
+    lookup.write_text(WARDS)
+    first = identify(TAKE_UP, SAMPLE, parameters)
+    lookup.write_text(WARDS_MOVED)
+    edited = identify(TAKE_UP, SAMPLE, parameters)
+    lookup.write_text(WARDS)
+    restored = identify(TAKE_UP, SAMPLE, parameters)
+
+    assert first.parameters["ward_lookup"] == edited.parameters["ward_lookup"] == str(lookup)
+    assert edited.run_id != first.run_id
+    assert restored.run_id == first.run_id
+    assert first.inputs == {**canonical_inputs(SAMPLE), "parameter:ward_lookup": sha(WARDS)}
+    assert edited.inputs["parameter:ward_lookup"] == sha(WARDS_MOVED)
+
+
+@pytest.mark.parametrize(
+    ("notebook", "parameters"),
+    [
+        ("01_explore_data", {}),
+        ("02_eligibility_list", {"initiative": "free_school_meals", "term_start": "2026-09-01"}),
+        ("04_take_up_report", {"ward_lookup": "", "trend_terms": "2026-01-01,2026-04-01"}),
+    ],
+)
+def test_without_a_file_parameter_the_run_id_is_made_as_before(
+    tmp_path, monkeypatch, notebook, parameters
+):
+    # Run from a folder with files in it: "" must not be taken for the current folder.
+    (tmp_path / "stray.csv").write_text("a\n1\n")
+    monkeypatch.chdir(tmp_path)
+    source = resolve_notebook(notebook)
+    identity = identify(source, SAMPLE, parameters)
+    rule_set = (
+        load_rule_set(identity.parameters["initiative"]).ref
+        if "initiative" in identity.parameters
+        else ""
+    )
+    notebook_sha = hashlib.sha256(source.read_bytes()).hexdigest()
+    before = {**canonical_inputs(SAMPLE), f"notebook:{source.name}": notebook_sha}
+    assert identity.inputs == canonical_inputs(SAMPLE)
+    assert identity.files == {}
+    assert identity.run_id == run_id(before, identity.parameters, rule_set, __version__)
+
+
+def test_only_parameters_naming_existing_files_are_hashed_and_never_a_key(tmp_path, monkeypatch):
+    (tmp_path / "pseudonym.key").write_text("ab" * 32)
+    # A file that happens to bear an initiative's name is not what `initiative` means.
+    (tmp_path / "two_year_old").write_text("not a rule file")
+    monkeypatch.chdir(tmp_path)
+    assert (
+        parameter_inputs(
+            {
+                "ward_lookup": "",
+                "term_start": "2026-09-01",
+                "initiative": "two_year_old",
+                "threshold": 10,
+                "out": str(tmp_path / "out" / "not_written_yet.csv"),
+                "key_file": str(tmp_path / "pseudonym.key"),
+            }
+        )
+        == {}
+    )
+
+
+def test_a_folder_parameter_contributes_every_file_in_it(tmp_path):
+    run = tmp_path / "run"
+    (run / "restricted").mkdir(parents=True)
+    (run / "restricted" / "list.csv").write_text("child\nC1\n")
+    (run / "manifest.json").write_text("{}\n")
+    assert parameter_inputs({"run": str(run)}) == {
+        "parameter:run/manifest.json": sha("{}\n"),
+        "parameter:run/restricted/list.csv": sha("child\nC1\n"),
+    }
+
+
+def test_a_rule_file_edited_without_a_new_version_gives_a_new_run_id(tmp_path):
+    rules = tmp_path / "free_school_meals.yaml"
+    shutil.copy(RULES_FOLDER / "free_school_meals.yaml", rules)
+    notebook = NOTEBOOKS / "02_eligibility_list.ipynb"
+    first = identify(notebook, SAMPLE, {"initiative": str(rules)})
+    rules.write_text(rules.read_text() + "# reviewed by the legal team\n")
+    edited = identify(notebook, SAMPLE, {"initiative": str(rules)})
+    assert first.rule_set == edited.rule_set == load_rule_set("free_school_meals").ref
+    assert first.inputs["parameter:initiative"] != edited.inputs["parameter:initiative"]
+    assert edited.inputs["parameter:initiative"] == hashlib.sha256(rules.read_bytes()).hexdigest()
+    assert first.run_id != edited.run_id
+
+
+def test_a_report_run_records_the_ward_lookup_hash_and_reads_it_by_a_relative_path(
+    tmp_path, monkeypatch
+):
+    notebook = write_notebook(
+        tmp_path / "wards.ipynb",
+        'data: str = "d"\noutput_dir: str = "o"\nward_lookup: str = ""',
+        "from pathlib import Path\n"
+        'Path(output_dir, "shareable", "lookup.csv").write_bytes(Path(ward_lookup).read_bytes())',
+    )
+    (tmp_path / "wards.csv").write_text(WARDS)
+    monkeypatch.chdir(tmp_path)
+    run = run_report(
+        notebook, data=SAMPLE, parameters={"ward_lookup": "wards.csv"}, reports=Path("r")
+    )
+    record = json.loads(run.manifest.read_text())
+    assert record["parameters"] == {"ward_lookup": "wards.csv"}
+    assert record["inputs"] == {**canonical_inputs(SAMPLE), "parameter:ward_lookup": sha(WARDS)}
+    assert record["run_id"] == identify(notebook, SAMPLE, {"ward_lookup": "wards.csv"}).run_id
+    assert (run.run_dir / "shareable" / "lookup.csv").read_text() == WARDS
 
 
 # --- the HTML rendering ----------------------------------------------------------------------

@@ -12,9 +12,10 @@ holds its defaults) with the data folder and parameters given, and writes:
 
 The notebook is given `data` and `output_dir` as parameters and writes into
 `output_dir/shareable` and `output_dir/restricted`. The run id comes from what decides the
-output (the data folder's canonical files, the notebook, the parameters, the rule set and the
-package version), so the same inputs give the same folder name, byte-identical tables and a
-manifest that differs only in its times.
+output (the data folder's canonical files, the notebook, the parameters and the bytes of any
+file they name, such as a ward lookup, the rule set and the package version), so the same
+inputs give the same folder name, byte-identical tables and a manifest that differs only in
+its times.
 
 A run is written into a hidden `.<name>.partial` folder and renamed into place only when the
 notebook ran to the end. A failed run becomes `<name>-failed/` with its partial output kept
@@ -34,6 +35,7 @@ import ast
 import difflib
 import html
 import json
+import os
 import re
 import shutil
 from collections.abc import Iterable, Mapping
@@ -62,9 +64,13 @@ __all__ = [
     "ReadableTable",
     "ReportFailed",
     "ReportRun",
+    "RunIdentity",
     "available_notebooks",
     "canonical_inputs",
     "data_profile",
+    "identify",
+    "parameter_files",
+    "parameter_inputs",
     "parse_parameters",
     "readable",
     "remote_resources",
@@ -78,6 +84,9 @@ SHAREABLE = "shareable"
 RESTRICTED = "restricted"
 # Parameters the runner injects itself: a caller gives the data folder as `data=`.
 INJECTED = ("data", "output_dir")
+# Parameters naming a file that is never hashed into a manifest: a pseudonym key is a secret,
+# and even its fingerprint does not belong in a record that is shown and shared.
+SECRET_PARAMETERS = ("key_file",)
 _PRIVATE_DIR = 0o700
 _PRIVATE_FILE = 0o600
 
@@ -250,6 +259,92 @@ def canonical_inputs(data: str | Path) -> dict[str, str]:
     """
     files = [find_table_file(data, table) for table in TABLES]
     return input_hashes(f for f in files if f is not None)
+
+
+def _named_path(value: object) -> Path | None:
+    """The existing file or folder a parameter's value names, as an absolute path, else None.
+
+    Only text written as a path counts: with a folder separator or a file suffix
+    (`wards.csv`, `reports/run`), so a word such as an initiative's name is never taken for
+    a file that happens to bear it. Empty text names nothing: `""` is how notebooks say "none".
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if not (Path(value).suffix or "/" in value or os.sep in value):
+        return None
+    path = Path(value).absolute()
+    return path if path.is_file() or path.is_dir() else None
+
+
+def parameter_files(parameters: Mapping[str, object]) -> dict[str, Path]:
+    """The parameters that name an existing file or folder (a ward lookup, a rule file, a run
+    to check), with the absolute path of each, by parameter name; secrets left out.
+
+    A relative path is taken from where the runner is started, as the user typed it.
+    """
+    named = {name: _named_path(value) for name, value in sorted(parameters.items())}
+    return {
+        name: path
+        for name, path in named.items()
+        if path is not None and name not in SECRET_PARAMETERS
+    }
+
+
+def parameter_inputs(parameters: Mapping[str, object]) -> dict[str, str]:
+    """SHA-256 of every file a parameter names, keyed `parameter:<name>`; a folder's files are
+    keyed `parameter:<name>/<path inside it>`.
+
+    A path alone does not decide a run: a ward lookup edited in place keeps its name, so its
+    bytes must go into the run id as the data folder's do. Text that names no existing file
+    (a date, an initiative's name, `""`) adds nothing.
+    """
+    hashes: dict[str, str] = {}
+    for name, path in parameter_files(parameters).items():
+        if path.is_file():
+            hashes[f"parameter:{name}"] = file_sha256(path)
+            continue
+        for inner in sorted(path.rglob("*")):
+            if inner.is_file():
+                hashes[f"parameter:{name}/{inner.relative_to(path).as_posix()}"] = file_sha256(
+                    inner
+                )
+    return hashes
+
+
+@dataclass(frozen=True)
+class RunIdentity:
+    """What decides a report run's output, and the run id made from it."""
+
+    run_id: str
+    notebook_sha256: str
+    inputs: dict[str, str]
+    parameters: dict[str, object]
+    rule_set: str | None
+    files: dict[str, Path]
+
+
+def identify(
+    source: Path, data: str | Path, parameters: Mapping[str, object], kernel: str = "python3"
+) -> RunIdentity:
+    """The run id and manifest inputs of running notebook `source` on `data` with `parameters`.
+
+    The inputs are the data folder's canonical files and every file a parameter names; the
+    notebook's own hash joins them in the id (it decides the output as much as the data does)
+    but is recorded apart in the manifest.
+    """
+    checked = _checked_parameters(source, parameters, kernel)
+    rule_set = _rule_set_ref(checked)
+    inputs = {**canonical_inputs(data), **parameter_inputs(checked)}
+    notebook_sha = file_sha256(source)
+    identity = {**inputs, f"notebook:{source.name}": notebook_sha}
+    return RunIdentity(
+        run_id=run_id(identity, checked, rule_set or "", __version__),
+        notebook_sha256=notebook_sha,
+        inputs=inputs,
+        parameters=checked,
+        rule_set=rule_set,
+        files=parameter_files(checked),
+    )
 
 
 def _rule_set_ref(parameters: Mapping[str, object]) -> str | None:
@@ -551,31 +646,33 @@ def run_report(
     source = resolve_notebook(notebook)
     name = source.stem
     _check_kernel(kernel)
-    checked = _checked_parameters(source, parameters, kernel)
-    rule_set = _rule_set_ref(checked)
-    inputs = canonical_inputs(data)
-    notebook_sha = file_sha256(source)
-    # The notebook decides the output as much as the data does, so it is part of the id.
-    identity = {**inputs, f"notebook:{source.name}": notebook_sha}
-    rid = run_id(identity, checked, rule_set or "", __version__)
+    identity = identify(source, data, parameters, kernel)
+    rid = identity.run_id
     folder_name = f"{datetime.now(UTC).date().isoformat()}-{name}-{rid}"
     final = Path(reports) / folder_name
     partial = _fresh(final.with_name(f".{folder_name}.partial"))
     _prepare(partial)
     record: dict[str, object] = {
         "run_id": rid,
-        "notebook": {"name": name, "sha256": notebook_sha},
+        "notebook": {"name": name, "sha256": identity.notebook_sha256},
         "data": str(data),
-        "inputs": inputs,
-        "parameters": checked,
-        "rule_set": rule_set,
+        "inputs": identity.inputs,
+        "parameters": identity.parameters,
+        "rule_set": identity.rule_set,
         "package_version": __version__,
         "git_commit": git_commit(Path(__file__).parent),
         "environment": environment(),
         "started_at": started_at,
     }
     executed = partial / "notebook.ipynb"
-    injected = {**checked, "data": str(Path(data).resolve()), "output_dir": str(partial.resolve())}
+    # The notebook runs inside the run folder: the files hashed are handed to it by absolute
+    # path, so a relative path reads the very file that went into the run id.
+    injected = {
+        **identity.parameters,
+        **{name: str(path) for name, path in identity.files.items()},
+        "data": str(Path(data).resolve()),
+        "output_dir": str(partial.resolve()),
+    }
     try:
         with progress.step(f"Running notebook {name} ({rid})"):
             papermill.execute_notebook(
