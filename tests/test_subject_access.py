@@ -9,7 +9,12 @@ import polars as pl
 import pytest
 
 from workbench.errors import DataFileError, UsageError
-from workbench.governance.subject_access import appendix_path, find_person, subject_access
+from workbench.governance.subject_access import (
+    appendix_path,
+    find_dwp_child,
+    find_person,
+    subject_access,
+)
 from workbench.lists import assess_folder
 from workbench.review import ReviewStore, pseudonym, register_list_file
 
@@ -198,9 +203,10 @@ def test_outputs_are_owner_only_and_the_store_records_the_access(council, tmp_pa
     assert oct(appendix_path(out).stat().st_mode & 0o777) == "0o600"
     with ReviewStore(store) as review:
         log = review.access_log()
-    item = pseudonym("person", "C-TOBIAS", KEY)
+    # Tobias is searched by his person id and by his DWP-list row (D-101, linked to him).
+    person, row = pseudonym("person", "C-TOBIAS", KEY), pseudonym("dwp", "D-101", KEY)
     assert log.select("user", "command", "detail").rows() == [
-        ("dp.officer", "subject-access", f"item {item}: 1 items, 2 decisions")
+        ("dp.officer", "subject-access", f"items {person}, {row}: 1 items, 2 decisions")
     ]
 
 
@@ -233,3 +239,193 @@ def test_a_person_is_found_by_name_and_date_of_birth(council):
         data, forename=" tobias ", surname="ASHDOWN", date_of_birth=date(2024, 3, 10)
     ) == ["C-TOBIAS"]
     assert find_person(data, forename="Tobias", surname="Ashdown", date_of_birth=TERM) == []
+
+
+# --- the DWP list -------------------------------------------------------------------------------
+
+# Two families known only from the DWP list (no one in the people file): Wren Halloway, listed
+# twice (D-202, and D-204 as a supplier might write it: odd case, spacing, NINO and postcode),
+# with her mother Juniper; and Ezra Quillon with his mother Rosalind (D-303).
+DWP_ONLY = """\
+D-202,Wren,Halloway,2024-04-20,Juniper,Halloway,QQ111111C,ZZ9 3CC
+D-204,  WREN ,halloway,2024-04-20,Juniper,Halloway,qq 11 11 11 c,zz93cc
+D-303,Ezra,Quillon,2024-02-14,Rosalind,Quillon,QQ222222D,ZZ9 4DD
+"""
+WREN = date(2024, 4, 20)
+QUILLONS = ["D-303", "Ezra", "Quillon", "Rosalind", "QQ222222D", "ZZ9 4DD", "E. Officer"]
+COUNCIL_FAMILIES = ["C-TOBIAS", "Tobias", "Marigold", "D-101", "Yolanda", "A. Officer"]
+
+
+def _facts(out: Path, section: str) -> list[tuple[str, str, str]]:
+    appendix = pl.read_csv(appendix_path(out), infer_schema=False).fill_null("")
+    return appendix.filter(pl.col("section") == section).drop("section").rows()
+
+
+@pytest.fixture
+def dwp_council(tmp_path: Path, make_folder):
+    data = make_folder(
+        {
+            "people.csv": PEOPLE,
+            "benefits.csv": BENEFITS,
+            "child_statuses.csv": STATUSES,
+            "dwp_list.csv": DWP + DWP_ONLY,
+        }
+    )
+    listed = tmp_path / "two_year_old.csv"
+    assess_folder(data, initiative="two_year_old", term_start=TERM, as_of=TERM, out=listed)
+    store = tmp_path / "review.sqlite"
+    with ReviewStore(store, clock=Clock()) as review:
+        list_id, _ = register_list_file(review, listed, KEY)
+        review.record_decision(
+            list_id, pseudonym("person", "C-TOBIAS", KEY), "contact", "A. Officer"
+        )
+        review.record_decision(
+            list_id, pseudonym("dwp", "D-202", KEY), "contact", "D. Officer", "letter sent"
+        )
+        review.record_decision(list_id, pseudonym("dwp", "D-303", KEY), "contact", "E. Officer")
+    return data, listed, store
+
+
+def test_the_dwp_only_children_are_listed_by_record_id(dwp_council):
+    rows = pl.read_csv(dwp_council[1], infer_schema=False).select("person_id", "dwp_record_id")
+    assert rows.rows() == [
+        ("C-TOBIAS", "D-101"),
+        ("C-YOLANDA", None),
+        (None, "D-202"),
+        (None, "D-204"),
+        (None, "D-303"),
+    ]
+
+
+def test_a_dwp_only_child_is_found_by_name_and_date_of_birth(dwp_council):
+    data = dwp_council[0]
+    assert find_dwp_child(data, forename=" wren ", surname="HALLOWAY", date_of_birth=WREN) == [
+        "D-202",
+        "D-204",
+    ]
+    assert find_person(data, forename="Wren", surname="Halloway", date_of_birth=WREN) == []
+    assert find_dwp_child(data, forename="Wren", surname="Halloway", date_of_birth=TERM) == []
+    # Tobias's row is linked to him: he is found by his person id, not here.
+    tobias = date(2024, 3, 10)
+    assert find_dwp_child(data, forename="Tobias", surname="Ashdown", date_of_birth=tobias) == []
+
+
+def test_a_dwp_only_childs_export_holds_their_rows_lists_and_decisions_only(dwp_council, tmp_path):
+    data, listed, store = dwp_council
+    out = subject_access(
+        data=data,
+        dwp_records=["D-202", "D-204"],
+        lists=[listed],
+        store=store,
+        key=KEY,
+        out=tmp_path / "wren.md",
+        user="dp.officer",
+    )
+    withheld = "a parent/carer (id withheld)"
+    assert _facts(out, "dwp_list") == [
+        ("DWP row as the child 1", "record_id", "D-202"),
+        ("DWP row as the child 1", "child_forename", "Wren"),
+        ("DWP row as the child 1", "child_surname", "Halloway"),
+        ("DWP row as the child 1", "child_date_of_birth", "2024-04-20"),
+        ("DWP row as the child 1", "postcode", "ZZ9 3CC"),
+        ("DWP row as the child 1", "parent", withheld),
+        ("DWP row as the child 2", "record_id", "D-204"),
+        ("DWP row as the child 2", "child_forename", "WREN"),
+        ("DWP row as the child 2", "child_surname", "halloway"),
+        ("DWP row as the child 2", "child_date_of_birth", "2024-04-20"),
+        ("DWP row as the child 2", "postcode", "ZZ9 3CC"),
+        ("DWP row as the child 2", "parent", withheld),
+    ]
+    shown = ("DWP record matched", "evidence shown", "eligible from")
+    assert [(f, v) for _, f, v in _facts(out, "lists") if f in shown] == [
+        ("evidence shown", "dwp_list: DWP list row D-202"),
+        ("eligible from", "2026-09-01"),
+        ("DWP record matched", "D-202"),
+        ("evidence shown", "dwp_list: DWP list row D-204"),
+        ("eligible from", "2026-09-01"),
+        ("DWP record matched", "D-204"),
+    ]
+    decided = [(f, v) for _, f, v in _facts(out, "decisions") if f in ("reviewer", "reason")]
+    assert decided == [("reviewer", "D. Officer"), ("reason", "letter sent")]
+    assert _facts(out, "people") == []
+    text = _texts(out)
+    for leak in ("Juniper", "QQ111111C", "qq 11", *QUILLONS, *COUNCIL_FAMILIES):
+        assert leak not in text, leak
+    with ReviewStore(store) as review:
+        detail = review.access_log()["detail"].to_list()
+    keys = f"{pseudonym('dwp', 'D-202', KEY)}, {pseudonym('dwp', 'D-204', KEY)}"
+    assert detail == [f"items {keys}: 2 items, 1 decisions"]
+
+
+def test_a_dwp_only_parent_is_found_by_nino_with_the_child_withheld(dwp_council, tmp_path):
+    data, listed, store = dwp_council
+    out = subject_access(
+        nino="qq 111111 c", data=data, lists=[listed], store=store, key=KEY, out=tmp_path / "j.md"
+    )
+    withheld = "a child in their household (id withheld)"
+    assert _facts(out, "dwp_list") == [
+        ("DWP row as the parent 1", "record_id", "D-202"),
+        ("DWP row as the parent 1", "parent_forename", "Juniper"),
+        ("DWP row as the parent 1", "parent_surname", "Halloway"),
+        ("DWP row as the parent 1", "parent_nino", "QQ111111C"),
+        ("DWP row as the parent 1", "postcode", "ZZ9 3CC"),
+        ("DWP row as the parent 1", "child", withheld),
+        ("DWP row as the parent 2", "record_id", "D-204"),
+        ("DWP row as the parent 2", "parent_forename", "Juniper"),
+        ("DWP row as the parent 2", "parent_surname", "Halloway"),
+        ("DWP row as the parent 2", "parent_nino", "QQ111111C"),
+        ("DWP row as the parent 2", "postcode", "ZZ9 3CC"),
+        ("DWP row as the parent 2", "child", withheld),
+    ]
+    assert [v for _, _, v in _facts(out, "evidence about others")] == [
+        f"dwp_list: the DWP list row D-202 naming them as the parent, for {withheld}",
+        f"dwp_list: the DWP list row D-204 naming them as the parent, for {withheld}",
+    ]
+    text = _texts(out)
+    assert "This person is on none of the 1 list(s) searched." in text
+    assert "No decision has been recorded about this person." in text
+    for leak in ("Wren", "WREN", "2024-04-20", "D. Officer", *QUILLONS, *COUNCIL_FAMILIES):
+        assert leak not in text, leak
+
+
+def test_a_person_id_finds_the_dwp_row_linked_to_them_as_child_or_naming_them_as_parent(
+    council, tmp_path
+):
+    data, listed, _, _ = council
+    child = subject_access("C-TOBIAS", data=data, lists=[listed], key=KEY, out=tmp_path / "c.md")
+    assert _facts(child, "dwp_list") == [
+        ("DWP row as the child 1", "record_id", "D-101"),
+        ("DWP row as the child 1", "child_forename", "Tobias"),
+        ("DWP row as the child 1", "child_surname", "Ashdown"),
+        ("DWP row as the child 1", "child_date_of_birth", "2024-03-10"),
+        ("DWP row as the child 1", "postcode", "ZZ9 1AA"),
+        ("DWP row as the child 1", "parent", "a parent/carer (id withheld)"),
+    ]
+    parent = subject_access("P-MARIGOLD", data=data, lists=[listed], key=KEY, out=tmp_path / "p.md")
+    assert _facts(parent, "dwp_list") == [
+        ("DWP row as the parent 1", "record_id", "D-101"),
+        ("DWP row as the parent 1", "parent_forename", "Marigold"),
+        ("DWP row as the parent 1", "parent_surname", "Quenby"),
+        ("DWP row as the parent 1", "parent_nino", "QQ123456A"),
+        ("DWP row as the parent 1", "postcode", "ZZ9 1AA"),
+        ("DWP row as the parent 1", "child", "a child in their household (id withheld)"),
+    ]
+    assert "dwp_list: the DWP list row D-101 naming them as the parent" in _texts(parent)
+    for leak in ("Tobias", "Ashdown", "2024-03-10"):
+        assert leak not in _texts(parent), leak
+    orson = subject_access("P-ORSON", data=data, key=KEY, out=tmp_path / "o.md")
+    assert _facts(orson, "dwp_list") == []
+    assert "No row of the DWP list was found about this person." in orson.read_text()
+
+
+def test_dwp_requests_that_a_person_id_answers_better_are_refused(dwp_council, tmp_path):
+    data, out = dwp_council[0], tmp_path / "s.md"
+    with pytest.raises(UsageError, match="DWP record D-101 is linked to person C-TOBIAS"):
+        subject_access(data=data, dwp_records=["D-202", "D-101"], key=KEY, out=out)
+    with pytest.raises(UsageError, match=r"NINO QQ123456A is held by person\(s\) P-MARIGOLD"):
+        subject_access(data=data, nino="qq123456a", key=KEY, out=out)
+    with pytest.raises(UsageError, match="name the person in exactly one way"):
+        subject_access("C-TOBIAS", data=data, nino="QQ111111C", key=KEY, out=out)
+    with pytest.raises(UsageError, match="name the person in exactly one way"):
+        subject_access(data=data, dwp_records=[" "], key=KEY, out=out)
+    assert not out.exists()

@@ -1,16 +1,32 @@
 """Subject access: everything the workbench holds about one person, for the DP team.
 
-`subject_access` gathers, for one person id:
+`subject_access` answers a request in one of three forms:
+
+- a council person id (see :func:`find_person` to find it by name and date of birth): their
+  records, plus the rows of the DWP list about them as the child (linked to them by the exact
+  linkage, :func:`workbench.linkage.link_exact`, or named with them on a list searched) and the
+  rows naming them as the parent (the row's `parent_nino` is their NINO);
+- the DWP record ids of a child on the DWP list who is matched to no one in the people file
+  (see :func:`find_dwp_child` to find them by name and date of birth): such a child has no
+  person id, but the workbench holds their row and may have listed them under its record id;
+- a parent's or carer's NINO, for a parent known only from the DWP list: the rows naming them.
+
+For the subject it gathers:
 
 1. their own rows of the council's data that the workbench reads (`people`, `benefits`,
-   `child_statuses`), loaded as assessing loads them: only the columns the workbench uses,
-   never the special-category ones;
+   `child_statuses`, and the DWP list), loaded as assessing loads them: only the columns the
+   workbench uses, never the special-category ones;
 2. every candidate list they appeared on (from the list files and their manifests): the
    tier, the reasons in plain English from the rule file, the evidence, the flags;
-3. the lists where their own records were used as evidence about a child in their household
-   (the child is not named);
-4. from the review store (found by the person's pseudonymous key): the items held about them
-   and every decision, with the reviewer and the time.
+3. the lists where their own records (awards, or a DWP-list row naming them as the parent)
+   were used as evidence about a child in their household (the child is not named);
+4. from the review store (found by the pseudonymous keys of their person id and of their
+   DWP-list rows as the child): the items held about them and every decision, with the
+   reviewer and the time.
+
+The DWP list is restricted to early years purposes (Childcare Act 2006, s. 13B); answering a
+subject access request about its rows is a legal duty, so it is read here, but only the
+subject's rows are written.
 
 Nothing about anyone else is written: a parent or carer in a child's evidence appears only as
 "a parent/carer (id withheld)", and a child in a parent's evidence as "a child in their
@@ -40,21 +56,40 @@ from pathlib import Path
 
 import polars as pl
 
+from workbench import clean
 from workbench.errors import DataFileError, UsageError, WorkbenchError
-from workbench.io import load_folder
+from workbench.io import LoadedData, load_folder
+from workbench.linkage.exact import BAND_LINKED, link_exact
 from workbench.lists import columns_needed
 from workbench.review.keys import pseudonym
-from workbench.review.lists import MANIFEST_SUFFIX, read_list_file, review_candidates
+from workbench.review.lists import (
+    DWP_KIND,
+    MANIFEST_SUFFIX,
+    PERSON_KIND,
+    read_list_file,
+    review_candidates,
+)
 from workbench.review.store import ReviewStore
 from workbench.rules import load_rule_set
 
-__all__ = ["SUBJECT_TABLES", "appendix_path", "find_person", "subject_access"]
+__all__ = [
+    "SUBJECT_TABLES",
+    "appendix_path",
+    "find_dwp_child",
+    "find_person",
+    "subject_access",
+]
 
 SUBJECT_TABLES = ("people", "benefits", "child_statuses")
+DWP_TABLE = "dwp_list"
+# What each side of a DWP-list row may see of it: the other side is withheld.
+DWP_CHILD_COLUMNS = ("record_id", "child_forename", "child_surname", "child_date_of_birth")
+DWP_PARENT_COLUMNS = ("record_id", "parent_forename", "parent_surname", "parent_nino")
 OUT_SUFFIXES = (".md", ".html")
 WITHHELD_CARER = "a parent/carer (id withheld)"
 WITHHELD_CHILD = "a child in their household (id withheld)"
 _CARER_AWARD = re.compile(r"award (\S+) of parent/carer (\S+)")
+_DWP_PROOF = re.compile(r"^([^:]+): DWP list row (.+)$")
 THIRD_PARTY_NOTE = (
     "Other people appear only as “a parent/carer (id withheld)” or “a child in their household "
     "(id withheld)”: their ids, names and records are not in this export. If the data "
@@ -70,9 +105,15 @@ CHECK_NOTES = (
     "The special-category columns (sex, ethnicity, first_language) are never read about one "
     "person: the workbench uses them only in aggregate, for equality monitoring. The council's "
     "source system holds them.",
-    "A DWP-list row appears here by its record id only; its contents (which name the parent) "
-    "are held in the DWP extract. A DWP-list child matched to no council record is held under "
-    "the DWP record id, not this person id, and is not found by this search.",
+    "The DWP list may be used only for early years purposes (Childcare Act 2006, s. 13B): it "
+    "was read here to answer this request, and shows only the person's own side of each row "
+    "(a child's names and date of birth, or a parent's names and NINO) and its postcode. The "
+    "DWP extract also holds address lines and the list date, which the workbench does not read.",
+    "A DWP-list row is found as a child's when the exact linkage ties it to them, when a list "
+    "searched named it with them, or when it was asked for by record id (a child matched to no "
+    "council record); as a parent's when its parent NINO is theirs. A row about the person "
+    "that no exact rule ties to them (a misspelt name, a missing NINO) is not found: search the "
+    "DWP list by name and date of birth too.",
     "Rows of the data folder that failed validation (quarantined) are not read about anyone.",
 )
 
@@ -158,11 +199,158 @@ def _private_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+# --- who the request is about ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """Who a request is about, and which rows of the DWP list are theirs.
+
+    `as_child` are the DWP rows whose child is the subject, `as_parent` those whose parent is;
+    `loaded` is the data folder as read (the DWP list among it when the folder has one).
+    """
+
+    label: str
+    person_id: str | None
+    as_child: tuple[str, ...]
+    as_parent: tuple[str, ...]
+    loaded: LoadedData
+
+    @property
+    def dwp(self) -> pl.DataFrame | None:
+        return self.loaded.tables.get(DWP_TABLE)
+
+    def item_keys(self, key: bytes) -> list[str]:
+        """The review store's keys for the subject: of the person id, and of each DWP row as
+        the child (a list names a child matched to no one by the row's record id)."""
+        keys = [pseudonym(PERSON_KIND, self.person_id, key)] if self.person_id else []
+        return keys + [pseudonym(DWP_KIND, record, key) for record in self.as_child]
+
+
+@dataclass(frozen=True)
+class _Listed:
+    """A candidate list searched: its name in the export, its rows as review reads them."""
+
+    name: str
+    rule_set: str
+    run_id: str
+    parameters: dict[str, str]
+    rows: pl.DataFrame
+
+
+def _read_lists(lists: Sequence[Path], key: bytes) -> list[_Listed]:
+    out = []
+    for path in lists:
+        listed = read_list_file(path)
+        name = f"{path.name} ({listed.rule_set}, run {listed.run_id})"
+        rows = review_candidates(listed.candidates, key)
+        out.append(_Listed(name, listed.rule_set, listed.run_id, _manifest_parameters(path), rows))
+    return out
+
+
+def _load(data: Path) -> LoadedData:
+    """The subject's tables and the DWP list, with only the columns assessing reads."""
+    tables = [*SUBJECT_TABLES, DWP_TABLE]
+    return load_folder(data, tables=tables, columns=columns_needed(tables))
+
+
+def _linkable(loaded: LoadedData) -> dict[str, pl.LazyFrame]:
+    return {name: loaded.tables[name].lazy() for name in ("people", DWP_TABLE)}
+
+
+def _exact_links(loaded: LoadedData) -> pl.DataFrame:
+    """DWP record id -> person id, for the rows the exact linkage ties to one person."""
+    return (
+        link_exact(_linkable(loaded))
+        .filter(pl.col("band") == BAND_LINKED)
+        .select("record_id", "person_id")
+        .collect()
+    )
+
+
+def _nino(value: str | None) -> str | None:
+    return pl.select(clean.nino(pl.lit(value, dtype=pl.String))).item()
+
+
+def _name_key(expr: pl.Expr) -> pl.Expr:
+    """A name as the exact linkage compares it: cleaned, case ignored."""
+    return clean.name(expr).str.to_lowercase()
+
+
+def _records_named(listed: Sequence[_Listed], person_id: str) -> set[str]:
+    """The DWP record ids that lists searched matched to this person (any linkage)."""
+    found: set[str] = set()
+    for entry in listed:
+        rows = entry.rows.filter(pl.col("person_id") == person_id)
+        found |= set(rows["dwp_record_id"].drop_nulls().to_list())
+    return found
+
+
+def _resolve(
+    data: Path,
+    person_id: str | None,
+    dwp_records: Sequence[str],
+    nino: str | None,
+    listed: Sequence[_Listed],
+) -> _Subject:
+    loaded = _load(data)
+    dwp = loaded.tables.get(DWP_TABLE)
+    people = loaded.tables["people"]
+    links = (
+        _exact_links(loaded)
+        if dwp is not None
+        else pl.DataFrame(schema={"record_id": pl.String, "person_id": pl.String})
+    )
+    if person_id is not None:
+        as_child = set(links.filter(pl.col("person_id") == person_id)["record_id"].to_list())
+        as_child |= _records_named(listed, person_id)
+        parent_ninos = _ninos_of(people, person_id)
+        label = person_id
+    elif dwp_records:
+        _refuse_linked(links, dwp_records)
+        as_child, parent_ninos = set(dwp_records), []
+        label = f"the child of DWP-list record(s) {', '.join(dwp_records)}"
+    else:
+        parent_ninos = [_refuse_known_nino(people, nino)]
+        as_child = set()
+        label = f"the parent or carer with NINO {parent_ninos[0]}"
+    as_parent: list[str] = []
+    if dwp is not None and parent_ninos and "parent_nino" in dwp.columns:
+        as_parent = dwp.filter(pl.col("parent_nino").is_in(parent_ninos))["record_id"].to_list()
+    return _Subject(label, person_id, tuple(sorted(as_child)), tuple(sorted(as_parent)), loaded)
+
+
+def _ninos_of(people: pl.DataFrame, person_id: str) -> list[str]:
+    if "nino" not in people.columns:
+        return []
+    return people.filter(pl.col("person_id") == person_id)["nino"].drop_nulls().to_list()
+
+
+def _refuse_linked(links: pl.DataFrame, records: Sequence[str]) -> None:
+    linked = links.filter(pl.col("record_id").is_in(list(records))).sort("record_id")
+    if linked.height:
+        record, person = linked.row(0)
+        raise UsageError(
+            f"DWP record {record} is linked to person {person} in the people file: ask by "
+            f"that person id, which finds this record too"
+        )
+
+
+def _refuse_known_nino(people: pl.DataFrame, nino: str | None) -> str:
+    value = _nino(nino)
+    if value is None:
+        raise UsageError("the NINO is empty; expected a National Insurance number")
+    if "nino" in people.columns:
+        held = sorted(people.filter(pl.col("nino") == value)["person_id"].to_list())
+        if held:
+            raise UsageError(
+                f"NINO {value} is held by person(s) {', '.join(held)} in the people file: ask "
+                "by person id, which finds the DWP rows with this NINO too"
+            )
+    return value
+
+
 # --- the council's data -------------------------------------------------------------------------
-
-
-def _load(data: Path):
-    return load_folder(data, tables=SUBJECT_TABLES, columns=columns_needed(list(SUBJECT_TABLES)))
 
 
 def find_person(data: str | Path, *, forename: str, surname: str, date_of_birth: date) -> list[str]:
@@ -190,16 +378,59 @@ def find_person(data: str | Path, *, forename: str, surname: str, date_of_birth:
     return sorted(found["person_id"].to_list())
 
 
-def _council_records(doc: _Doc, data: Path, person_id: str) -> None:
-    loaded = _load(data)
+def find_dwp_child(
+    data: str | Path, *, forename: str, surname: str, date_of_birth: date
+) -> list[str]:
+    """The DWP record ids in `data` of a child with these names and date of birth whom the
+    exact linkage ties to no one in the people file: a child the workbench knows only from
+    the DWP list. Names are compared as the linkage compares them (`workbench.clean`, case
+    ignored); a child it ties to a person is found by that person's id instead.
+
+    Examples
+    --------
+    >>> find_dwp_child(Path("data"), forename="Ada", surname="Lovelace",
+    ...                date_of_birth=date(2024, 3, 1))  # doctest: +SKIP
+    ['D-202']
+    """
+    loaded = load_folder(
+        data, tables=["people", DWP_TABLE], columns=columns_needed(["people", DWP_TABLE])
+    )
+    dwp = loaded.tables.get(DWP_TABLE)
+    if dwp is None:
+        return []
+
+    found = dwp.filter(
+        _name_key(pl.col("child_forename")) == _name_key(pl.lit(forename, dtype=pl.String)),
+        _name_key(pl.col("child_surname")) == _name_key(pl.lit(surname, dtype=pl.String)),
+        pl.col("child_date_of_birth") == date_of_birth,
+    )
+    linked = _exact_links(loaded)["record_id"].to_list()
+    return sorted(found.filter(~pl.col("record_id").is_in(linked))["record_id"].to_list())
+
+
+def _council_records(doc: _Doc, data: Path, subject: _Subject) -> None:
+    loaded = subject.loaded
     doc.heading(2, "1. The council's records that the workbench reads")
     doc.para(
         f"From the data folder {data} (only the columns the workbench uses; files read: "
         + ", ".join(f.name for f in loaded.files())
         + ")."
     )
-    people = loaded.tables["people"].filter(pl.col("person_id") == person_id)
     doc.heading(3, "people")
+    if subject.person_id is None:
+        doc.para(
+            "This person was asked for as someone known only from the DWP list, not by a "
+            "person id: the workbench's other records (people, benefits, child statuses) are "
+            "keyed by person id and were not searched. Ask by person id if they are in the "
+            "people file."
+        )
+    else:
+        _person_records(doc, loaded, subject.person_id)
+    _dwp_records(doc, subject)
+
+
+def _person_records(doc: _Doc, loaded: LoadedData, person_id: str) -> None:
+    people = loaded.tables["people"].filter(pl.col("person_id") == person_id)
     if people.height == 0:
         doc.para("No row of the people file has this person id.")
     for row in people.iter_rows(named=True):
@@ -216,6 +447,30 @@ def _council_records(doc: _Doc, data: Path, person_id: str) -> None:
         else:
             doc.para(f"{own.height} {plural} recorded for this person.")
             doc.table(table, noun, own)
+
+
+def _dwp_records(doc: _Doc, subject: _Subject) -> None:
+    """The subject's rows of the DWP list: their own side of each row, the other withheld."""
+    doc.heading(3, DWP_TABLE)
+    if subject.dwp is None:
+        doc.para("The data folder has no dwp_list file.")
+        return
+    sides = (
+        ("as the child", subject.as_child, DWP_CHILD_COLUMNS, "parent", WITHHELD_CARER),
+        ("as the parent", subject.as_parent, DWP_PARENT_COLUMNS, "child", WITHHELD_CHILD),
+    )
+    for side, records, columns, other, withheld in sides:
+        rows = subject.dwp.filter(pl.col("record_id").is_in(list(records))).sort("record_id")
+        if rows.height == 0:
+            continue
+        doc.para(f"{rows.height} row(s) of the DWP list about this person {side}.")
+        shown = [c for c in (*columns, "postcode") if c in rows.columns]
+        doc.table(DWP_TABLE, f"DWP row {side}", rows.select(*shown, pl.lit(withheld).alias(other)))
+    if not (subject.as_child or subject.as_parent):
+        doc.para("No row of the DWP list was found about this person.")
+    missing = sorted(set(subject.as_child) - set(subject.dwp["record_id"].to_list()))
+    if missing:
+        doc.para(f"No row of the DWP list has record id(s) {', '.join(missing)}.")
 
 
 # --- lists --------------------------------------------------------------------------------------
@@ -261,34 +516,44 @@ def _own_evidence(evidence: str | None) -> str:
     return _CARER_AWARD.sub(f"an award of {WITHHELD_CARER}", evidence or "")
 
 
-def _as_carer(evidence: str | None, person_id: str) -> list[str]:
-    """The proofs in a child's evidence that are this person's awards, the child withheld."""
+def _as_carer(evidence: str | None, person_id: str | None, parent_rows: Sequence[str]) -> list[str]:
+    """The proofs in a child's evidence that are this person's awards or DWP-list rows naming
+    them as the parent, the child withheld."""
     out = []
     for proof in (evidence or "").split("; "):
         found = _CARER_AWARD.search(proof)
-        if found and found.group(2) == person_id:
+        if found and person_id is not None and found.group(2) == person_id:
             code = proof.split(":", 1)[0]
             out.append(f"{code}: their award {found.group(1)}, for {WITHHELD_CHILD}")
+        row = _DWP_PROOF.match(proof)
+        if row and row.group(2) in parent_rows:
+            out.append(
+                f"{row.group(1)}: the DWP list row {row.group(2)} naming them as the parent, "
+                f"for {WITHHELD_CHILD}"
+            )
     return out
 
 
-def _list_sections(doc: _Doc, lists: Sequence[Path], person_id: str, key: bytes) -> None:
+def _list_sections(doc: _Doc, listed: Sequence[_Listed], subject: _Subject) -> None:
     doc.heading(2, "2. Candidate lists this person appeared on")
     as_carer: list[tuple[str, list[str]]] = []
     appeared = 0
-    for path in lists:
-        listed = read_list_file(path)
-        rows = review_candidates(listed.candidates, key)
-        parameters = _manifest_parameters(Path(path))
-        name = f"{Path(path).name} ({listed.rule_set}, run {listed.run_id})"
-        for row in rows.filter(pl.col("person_id") == person_id).iter_rows(named=True):
+    theirs = pl.col("person_id").is_null() & pl.col("dwp_record_id").is_in(list(subject.as_child))
+    if subject.person_id is not None:
+        theirs = theirs | (pl.col("person_id") == subject.person_id)
+    for entry in listed:
+        for row in entry.rows.filter(theirs).iter_rows(named=True):
             appeared += 1
-            _list_row(doc, name, listed.rule_set, listed.run_id, parameters, row)
-        used = [proof for ev in rows["evidence"].to_list() for proof in _as_carer(ev, person_id)]
+            _list_row(doc, entry.name, entry.rule_set, entry.run_id, entry.parameters, row)
+        used = [
+            proof
+            for ev in entry.rows["evidence"].to_list()
+            for proof in _as_carer(ev, subject.person_id, subject.as_parent)
+        ]
         if used:
-            as_carer.append((name, used))
+            as_carer.append((entry.name, used))
     if not appeared:
-        doc.para(f"This person is on none of the {len(lists)} list(s) searched.")
+        doc.para(f"This person is on none of the {len(listed)} list(s) searched.")
     doc.heading(2, "3. Lists where this person's records were evidence about someone else")
     if not as_carer:
         doc.para("None of the lists searched used this person's records as evidence.")
@@ -322,25 +587,31 @@ def _list_row(doc, name, rule_ref, run, parameters, row) -> None:
 # --- the review store ---------------------------------------------------------------------------
 
 
-def _store_section(doc: _Doc, store: Path, person_id: str, key: bytes, user: str) -> None:
+def _store_section(doc: _Doc, store: Path, subject: _Subject, key: bytes, user: str) -> None:
     if not store.is_file():
         raise DataFileError(store, "no review store here; expected a store the workbench wrote")
-    item = pseudonym("person", person_id, key)
+    keys = subject.item_keys(key)
+    named = f"{'item' if len(keys) == 1 else 'items'} {', '.join(keys) or '(none)'}"
     doc.heading(2, "4. The review store: items and decisions about this person")
     with ReviewStore(store) as review:
         lists = review.lists()
         held = []
         for entry in lists.iter_rows(named=True):
-            items = review.items(entry["list_id"]).filter(pl.col("item_key") == item)
+            items = review.items(entry["list_id"]).filter(pl.col("item_key").is_in(keys))
             held += [(entry, r) for r in items.iter_rows(named=True)]
-        decisions = review.decisions(item_keys=[item]).join(
+        decisions = review.decisions(item_keys=keys).join(
             lists.select("list_id", "run_id", "initiative"), on="list_id", how="left"
         )
         review.log_access(
-            user, "subject-access", f"item {item}: {len(held)} items, {decisions.height} decisions"
+            user, "subject-access", f"{named}: {len(held)} items, {decisions.height} decisions"
         )
+    if keys:
+        whose = f"for this person, {named} (of their person id, and of each DWP-list row about "
+        whose += "them as the child)"
+    else:
+        whose = "this person, asked for as a parent only, is keyed by none"
     doc.para(
-        f"The store keys this person by a pseudonymous key ({item}), never by name or id. "
+        f"The store keys a listed child by a pseudonymous key, never by name or id: {whose}. "
         f"It holds {len(held)} item(s) and {decisions.height} decision(s) about them."
     )
     for entry, row in held:
@@ -385,7 +656,7 @@ def appendix_path(out: Path) -> Path:
 
 
 def subject_access(
-    person_id: str,
+    person_id: str | None = None,
     *,
     data: str | Path,
     lists: Sequence[str | Path] = (),
@@ -394,13 +665,19 @@ def subject_access(
     out: str | Path,
     user: str | None = None,
     today: date | None = None,
+    dwp_records: Sequence[str] = (),
+    nino: str | None = None,
 ) -> Path:
     """Write everything the workbench holds about one person, for the DP team; return `out`.
+
+    The person is named in exactly one of three ways: `person_id`, `dwp_records` or `nino`.
 
     Parameters
     ----------
     person_id
         The council's person id (see :func:`find_person` to find it by name and birth date).
+        Their DWP-list rows are found too: as the child, those the exact linkage ties to them
+        or a list searched names with them; as the parent, those with their NINO.
     data
         The data folder the workbench reads.
     lists
@@ -413,34 +690,42 @@ def subject_access(
         The export (``.md`` or ``.html``); a CSV appendix is written beside it.
     user
         Who ran it, for the access log (default: the login name).
+    dwp_records
+        Instead of a person id: the DWP record ids of a child on the DWP list matched to no
+        one in the people file (see :func:`find_dwp_child`).
+    nino
+        Instead of a person id: a parent's or carer's NINO, for a parent known only from the
+        DWP list; the rows of the DWP list with this parent NINO are theirs.
 
     Raises
     ------
     UsageError
-        For an empty person id or an `out` that is not ``.md`` / ``.html``.
+        For an empty person id, not exactly one way of naming the person, an `out` that is not
+        ``.md`` / ``.html``, DWP records the exact linkage ties to a person, or a NINO that a
+        person in the people file holds (ask by their person id instead: it finds more).
     DataFileError
         For a data folder, list or store that cannot be read.
     """
-    person_id = person_id.strip()
-    if not person_id:
-        raise UsageError("--person is empty; expected a person id from the people file")
+    person_id, dwp_records = _checked_request(person_id, dwp_records, nino)
     out = Path(out)
     if out.suffix.lower() not in OUT_SUFFIXES:
         raise UsageError(f"--out must end in .md or .html; got {out.name!r}")
     if not out.parent.is_dir():
         raise UsageError(f"--out: the folder {out.parent} does not exist")
     today = today or datetime.now(UTC).date()
+    listed = _read_lists([Path(p) for p in lists], key)
+    subject = _resolve(Path(data), person_id, dwp_records, nino, listed)
     doc = _Doc()
-    doc.heading(1, f"Subject access: what the Eligibility Workbench holds about {person_id}")
+    doc.heading(1, f"Subject access: what the Eligibility Workbench holds about {subject.label}")
     doc.para(
         f"Prepared on {today.isoformat()} for the council's data protection team. Check the "
         "notes below before anything is released to the requester."
     )
     doc.bullets([THIRD_PARTY_NOTE, *CHECK_NOTES])
-    _council_records(doc, Path(data), person_id)
-    _list_sections(doc, [Path(p) for p in lists], person_id, key)
+    _council_records(doc, Path(data), subject)
+    _list_sections(doc, listed, subject)
     if store is not None:
-        _store_section(doc, Path(store), person_id, key, user or getpass.getuser())
+        _store_section(doc, Path(store), subject, key, user or getpass.getuser())
     else:
         doc.heading(2, "4. The review store: items and decisions about this person")
         doc.para("No review store was searched: decisions, if any, are not in this export.")
@@ -451,3 +736,21 @@ def subject_access(
     ).write_csv()
     _private_write(appendix_path(out), appendix)
     return out
+
+
+def _checked_request(
+    person_id: str | None, dwp_records: Sequence[str], nino: str | None
+) -> tuple[str | None, tuple[str, ...]]:
+    """The person id (stripped) and DWP record ids, refusing anything but exactly one form."""
+    if person_id is not None:
+        person_id = person_id.strip()
+        if not person_id:
+            raise UsageError("--person is empty; expected a person id from the people file")
+    records = tuple(dict.fromkeys(r.strip() for r in dwp_records if r.strip()))
+    given = [person_id is not None, bool(records), nino is not None]
+    if sum(given) != 1:
+        raise UsageError(
+            "name the person in exactly one way: a person id, the DWP record ids of a child "
+            "matched to no one, or a parent's NINO"
+        )
+    return person_id, records
