@@ -60,3 +60,55 @@ def test_subject_access_by_person_id(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert person in out.read_text()
     assert oct(out.stat().st_mode & 0o777) == "0o600"
+
+
+def _dwp_only_council(folder: Path) -> Path:
+    """One council family, and a DWP-list child (Wren Hale) the council does not know."""
+    folder.mkdir()
+    (folder / "people.csv").write_text(
+        "person_id,household_id,forename,surname,date_of_birth,nino,postcode,role\n"
+        "P1,H1,Ada,Lee,1990-05-01,AB123456C,FQ1 1AA,parent_carer\n"
+        "P2,H1,Mo,Lee,2024-03-02,,FQ1 1AA,child\n"
+    )
+    (folder / "benefits.csv").write_text(
+        "award_id,person_id,benefit,start_date,end_date,net_earned_income,gross_income\n"
+    )
+    (folder / "dwp_list.csv").write_text(
+        "record_id,child_forename,child_surname,child_date_of_birth,parent_forename,"
+        "parent_surname,parent_nino,postcode\n"
+        "D1,Mo,Lee,2024-03-02,Ada,Lee,AB123456C,FQ1 1AA\n"
+        "D2,Wren,Hale,2024-06-10,Rose,Hale,CE654321A,FQ2 2BB\n"
+    )
+    return folder
+
+
+def test_subject_access_finds_a_dwp_only_child_by_name_and_a_parent_by_nino(tmp_path: Path):
+    env = dict(os.environ, WORKBENCH_KEY_FILE=str(tmp_path / "k" / "pseudonym.key"))
+    env.pop("WORKBENCH_KEY", None)
+    data = _dwp_only_council(tmp_path / "data")
+    child = tmp_path / "child.md"
+    by_name = workbench(
+        "subject-access", "--data", str(data), "--out", str(child),
+        "--forename", " wren ", "--surname", "HALE", "--dob", "2024-06-10", env=env,
+    )  # fmt: skip
+    assert by_name.returncode == 0, by_name.stderr
+    text = child.read_text()
+    assert "D2" in text and "Wren" in text
+    assert "D1" not in text and "Rose" not in text and "CE654321A" not in text
+    parent = tmp_path / "parent.md"
+    by_nino = workbench(
+        "subject-access", "--data", str(data), "--out", str(parent), "--nino", "ce 65 43 21 a",
+        env=env,
+    )  # fmt: skip
+    assert by_nino.returncode == 0, by_nino.stderr
+    assert "D2" in parent.read_text() and "Wren" not in parent.read_text()
+    nobody = workbench(
+        "subject-access", "--data", str(data), "--out", str(tmp_path / "x.md"),
+        "--forename", "Nobody", "--surname", "Hale", "--dob", "2024-06-10", env=env,
+    )  # fmt: skip
+    assert nobody.returncode == 2 and "no one in the people file or the DWP list" in nobody.stderr
+    both = workbench(
+        "subject-access", "--data", str(data), "--out", str(tmp_path / "y.md"),
+        "--person", "P1", "--nino", "CE654321A", env=env,
+    )  # fmt: skip
+    assert both.returncode == 2 and "name the person in one way" in both.stderr

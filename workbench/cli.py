@@ -715,10 +715,22 @@ def subject_access_command(
     ] = None,
     forename: Annotated[
         str | None,
-        typer.Option("--forename", help="With --surname and --dob, instead of --person."),
+        typer.Option(
+            "--forename",
+            help="With --surname and --dob, instead of --person: found in the people file or, "
+            "for a child known only from the DWP list, in the DWP list.",
+        ),
     ] = None,
     surname: Annotated[str | None, typer.Option("--surname")] = None,
     dob: Annotated[str | None, typer.Option("--dob", help="Date of birth (ISO date).")] = None,
+    nino: Annotated[
+        str | None,
+        typer.Option(
+            "--nino",
+            help="Instead of --person: a parent or carer known only from the DWP list "
+            "(someone in the people file is asked for by --person).",
+        ),
+    ] = None,
     list_files: Annotated[
         list[Path] | None,
         typer.Option("--list", help="A list written by `workbench assess` (repeat for each)."),
@@ -728,29 +740,60 @@ def subject_access_command(
     ] = None,
 ) -> None:
     """Everything the workbench holds about one person, for the data protection team."""
-    from workbench.governance.subject_access import appendix_path, find_person, subject_access
+    from workbench.governance.subject_access import appendix_path, subject_access
     from workbench.review import load_key
 
-    record_access("subject-access", f"data {data}, one person's record")
-    if person is None:
-        if not (forename and surname and dob):
-            raise UsageError("give --person ID, or --forename, --surname and --dob together")
-        found = find_person(
-            data, forename=forename, surname=surname, date_of_birth=parse_date(dob, "--dob")
+    named = [person is not None, any((forename, surname, dob)), nino is not None]
+    if sum(named) != 1:
+        raise UsageError(
+            "name the person in one way: --person ID, or --forename, --surname and --dob, "
+            "or --nino (a parent known only from the DWP list)"
         )
-        if len(found) != 1:
-            raise UsageError(
-                f"{len(found)} people in {data} have that name and date of birth; expected "
-                "exactly one. Use --person with the id from the people file"
-            )
-        person = found[0]
+    record_access("subject-access", f"data {data}, one person's record")
+    dwp_records: list[str] = []
+    if named[1]:
+        person, dwp_records = _subject_by_name(data, forename, surname, dob)
     written = subject_access(
-        person, data=data, lists=list_files or [], store=store, key=load_key(), out=out
+        person,
+        data=data,
+        lists=list_files or [],
+        store=store,
+        key=load_key(),
+        out=out,
+        dwp_records=dwp_records,
+        nino=nino,
     )
     typer.echo(
         f"Subject access export written to {written} and {appendix_path(written)} "
         "(owner-only). Read its notes before release."
     )
+
+
+def _subject_by_name(
+    data: Path, forename: str | None, surname: str | None, dob: str | None
+) -> tuple[str | None, list[str]]:
+    """(person id, []) for the one person with these names and date of birth, or
+    (None, DWP record ids) for a child known only from the DWP list."""
+    from workbench.governance.subject_access import find_dwp_child, find_person
+
+    if not (forename and surname and dob):
+        raise UsageError("--forename, --surname and --dob go together")
+    born = parse_date(dob, "--dob")
+    found = find_person(data, forename=forename, surname=surname, date_of_birth=born)
+    if len(found) == 1:
+        return found[0], []
+    if len(found) > 1:
+        raise UsageError(
+            f"{len(found)} people in {data} have that name and date of birth; expected "
+            "exactly one. Use --person with the id from the people file"
+        )
+    records = find_dwp_child(data, forename=forename, surname=surname, date_of_birth=born)
+    if not records:
+        raise UsageError(
+            f"no one in the people file or the DWP list of {data} has that name and date of "
+            "birth (names compared ignoring case and spacing)"
+        )
+    return None, records
 
 
 @app.command("transparency")
