@@ -34,6 +34,11 @@ household (id withheld)". The export says so, and says what the DP team must che
 release. The main file is Markdown (``.md``) or HTML (``.html``), with a CSV appendix beside it
 (``<name>-appendix.csv``: one row per fact); both are written owner-only (0600).
 
+This module holds the entry point and the sections of the export. Finding the subject (the
+request forms, :func:`find_person`, :func:`find_dwp_child`) is in `_sar_subject`; the document,
+its renderers and the owner-only writing (:func:`appendix_path`) are in `_sar_document`. Those
+three public names are re-exported here, so existing imports from this module keep working.
+
 Example
 -------
 >>> subject_access("P000123", data=Path("data"), lists=[Path("restricted/two_year_old.csv")],
@@ -45,30 +50,27 @@ PosixPath('sar.md')
 from __future__ import annotations
 
 import getpass
-import html
-import json
-import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
 
-from workbench import clean
 from workbench.errors import DataFileError, UsageError, WorkbenchError
-from workbench.io import LoadedData, load_folder
-from workbench.linkage.exact import BAND_LINKED, link_exact
-from workbench.lists import columns_needed
-from workbench.review.keys import pseudonym
-from workbench.review.lists import (
-    DWP_KIND,
-    MANIFEST_SUFFIX,
-    PERSON_KIND,
-    read_list_file,
-    review_candidates,
+from workbench.governance._sar_document import _Doc, _html, _markdown, _private_write, appendix_path
+from workbench.governance._sar_subject import (
+    DWP_TABLE,
+    SUBJECT_TABLES,
+    _checked_request,
+    _Listed,
+    _read_lists,
+    _resolve,
+    _Subject,
+    find_dwp_child,
+    find_person,
 )
+from workbench.io import LoadedData
 from workbench.review.store import ReviewStore
 from workbench.rules import load_rule_set
 
@@ -80,8 +82,6 @@ __all__ = [
     "subject_access",
 ]
 
-SUBJECT_TABLES = ("people", "benefits", "child_statuses")
-DWP_TABLE = "dwp_list"
 # What each side of a DWP-list row may see of it: the other side is withheld.
 DWP_CHILD_COLUMNS = ("record_id", "child_forename", "child_surname", "child_date_of_birth")
 DWP_PARENT_COLUMNS = ("record_id", "parent_forename", "parent_surname", "parent_nino")
@@ -118,294 +118,7 @@ CHECK_NOTES = (
 )
 
 
-@dataclass
-class _Doc:
-    """The export as blocks (rendered to Markdown or HTML) and facts (the CSV appendix)."""
-
-    blocks: list[tuple] = field(default_factory=list)
-    facts: list[tuple[str, str, str, str]] = field(default_factory=list)
-
-    def heading(self, level: int, text: str) -> None:
-        self.blocks.append(("h", level, text))
-
-    def para(self, text: str) -> None:
-        self.blocks.append(("p", text))
-
-    def bullets(self, items: Sequence[str]) -> None:
-        self.blocks.append(("ul", list(items)))
-
-    def table(self, section: str, record: str, frame: pl.DataFrame) -> None:
-        """A table of records; each cell also becomes a fact of the appendix."""
-        text = frame.select(pl.all().cast(pl.String).fill_null(""))
-        self.blocks.append(("table", text.columns, text.rows()))
-        for number, row in enumerate(text.iter_rows(named=True), start=1):
-            for name, value in row.items():
-                self.facts.append((section, f"{record} {number}", name, value))
-
-    def fields(self, section: str, record: str, values: dict[str, object]) -> None:
-        """One record as field | value rows."""
-        rows = [(k, "" if v is None else str(v)) for k, v in values.items()]
-        self.blocks.append(("table", ["field", "value"], rows))
-        self.facts += [(section, record, k, v) for k, v in rows]
-
-
-def _markdown(doc: _Doc) -> str:
-    lines: list[str] = []
-    for block in doc.blocks:
-        if block[0] == "h":
-            lines += ["#" * block[1] + " " + block[2], ""]
-        elif block[0] == "p":
-            lines += [block[1], ""]
-        elif block[0] == "ul":
-            lines += [f"- {item}" for item in block[1]] + [""]
-        else:
-            cell = lambda v: str(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-            lines += ["| " + " | ".join(block[1]) + " |", "|" + "---|" * len(block[1])]
-            lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in block[2]] + [""]
-    return "\n".join(lines)
-
-
-def _html(doc: _Doc) -> str:
-    e = html.escape
-    parts = []
-    for block in doc.blocks:
-        if block[0] == "h":
-            parts.append(f"<h{block[1]}>{e(block[2])}</h{block[1]}>")
-        elif block[0] == "p":
-            parts.append(f"<p>{e(block[1])}</p>")
-        elif block[0] == "ul":
-            parts.append("<ul>" + "".join(f"<li>{e(i)}</li>" for i in block[1]) + "</ul>")
-        else:
-            head = "".join(f"<th>{e(c)}</th>" for c in block[1])
-            body = "".join(
-                "<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>" for row in block[2]
-            )
-            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-    style = "body{font-family:sans-serif;max-width:60rem;margin:2rem auto}td,th{border:1px solid"
-    style += " #bbb;padding:.2rem .5rem}table{border-collapse:collapse}"
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Subject access'
-        f"</title><style>{style}</style></head><body>{''.join(parts)}</body></html>"
-    )
-
-
-def _private_write(path: Path, text: str) -> None:
-    """Write owner-only (0600) from the moment the file exists; atomic rename into place."""
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-
-
-# --- who the request is about ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Subject:
-    """Who a request is about, and which rows of the DWP list are theirs.
-
-    `as_child` are the DWP rows whose child is the subject, `as_parent` those whose parent is;
-    `loaded` is the data folder as read (the DWP list among it when the folder has one).
-    """
-
-    label: str
-    person_id: str | None
-    as_child: tuple[str, ...]
-    as_parent: tuple[str, ...]
-    loaded: LoadedData
-
-    @property
-    def dwp(self) -> pl.DataFrame | None:
-        return self.loaded.tables.get(DWP_TABLE)
-
-    def item_keys(self, key: bytes) -> list[str]:
-        """The review store's keys for the subject: of the person id, and of each DWP row as
-        the child (a list names a child matched to no one by the row's record id)."""
-        keys = [pseudonym(PERSON_KIND, self.person_id, key)] if self.person_id else []
-        return keys + [pseudonym(DWP_KIND, record, key) for record in self.as_child]
-
-
-@dataclass(frozen=True)
-class _Listed:
-    """A candidate list searched: its name in the export, its rows as review reads them."""
-
-    name: str
-    rule_set: str
-    run_id: str
-    parameters: dict[str, str]
-    rows: pl.DataFrame
-
-
-def _read_lists(lists: Sequence[Path], key: bytes) -> list[_Listed]:
-    out = []
-    for path in lists:
-        listed = read_list_file(path)
-        name = f"{path.name} ({listed.rule_set}, run {listed.run_id})"
-        rows = review_candidates(listed.candidates, key)
-        out.append(_Listed(name, listed.rule_set, listed.run_id, _manifest_parameters(path), rows))
-    return out
-
-
-def _load(data: Path) -> LoadedData:
-    """The subject's tables and the DWP list, with only the columns assessing reads."""
-    tables = [*SUBJECT_TABLES, DWP_TABLE]
-    return load_folder(data, tables=tables, columns=columns_needed(tables))
-
-
-def _linkable(loaded: LoadedData) -> dict[str, pl.LazyFrame]:
-    return {name: loaded.tables[name].lazy() for name in ("people", DWP_TABLE)}
-
-
-def _exact_links(loaded: LoadedData) -> pl.DataFrame:
-    """DWP record id -> person id, for the rows the exact linkage ties to one person."""
-    return (
-        link_exact(_linkable(loaded))
-        .filter(pl.col("band") == BAND_LINKED)
-        .select("record_id", "person_id")
-        .collect()
-    )
-
-
-def _nino(value: str | None) -> str | None:
-    return pl.select(clean.nino(pl.lit(value, dtype=pl.String))).item()
-
-
-def _name_key(expr: pl.Expr) -> pl.Expr:
-    """A name as the exact linkage compares it: cleaned, case ignored."""
-    return clean.name(expr).str.to_lowercase()
-
-
-def _records_named(listed: Sequence[_Listed], person_id: str) -> set[str]:
-    """The DWP record ids that lists searched matched to this person (any linkage)."""
-    found: set[str] = set()
-    for entry in listed:
-        rows = entry.rows.filter(pl.col("person_id") == person_id)
-        found |= set(rows["dwp_record_id"].drop_nulls().to_list())
-    return found
-
-
-def _resolve(
-    data: Path,
-    person_id: str | None,
-    dwp_records: Sequence[str],
-    nino: str | None,
-    listed: Sequence[_Listed],
-) -> _Subject:
-    loaded = _load(data)
-    dwp = loaded.tables.get(DWP_TABLE)
-    people = loaded.tables["people"]
-    links = (
-        _exact_links(loaded)
-        if dwp is not None
-        else pl.DataFrame(schema={"record_id": pl.String, "person_id": pl.String})
-    )
-    if person_id is not None:
-        as_child = set(links.filter(pl.col("person_id") == person_id)["record_id"].to_list())
-        as_child |= _records_named(listed, person_id)
-        parent_ninos = _ninos_of(people, person_id)
-        label = person_id
-    elif dwp_records:
-        _refuse_linked(links, dwp_records)
-        as_child, parent_ninos = set(dwp_records), []
-        label = f"the child of DWP-list record(s) {', '.join(dwp_records)}"
-    else:
-        parent_ninos = [_refuse_known_nino(people, nino)]
-        as_child = set()
-        label = f"the parent or carer with NINO {parent_ninos[0]}"
-    as_parent: list[str] = []
-    if dwp is not None and parent_ninos and "parent_nino" in dwp.columns:
-        as_parent = dwp.filter(pl.col("parent_nino").is_in(parent_ninos))["record_id"].to_list()
-    return _Subject(label, person_id, tuple(sorted(as_child)), tuple(sorted(as_parent)), loaded)
-
-
-def _ninos_of(people: pl.DataFrame, person_id: str) -> list[str]:
-    if "nino" not in people.columns:
-        return []
-    return people.filter(pl.col("person_id") == person_id)["nino"].drop_nulls().to_list()
-
-
-def _refuse_linked(links: pl.DataFrame, records: Sequence[str]) -> None:
-    linked = links.filter(pl.col("record_id").is_in(list(records))).sort("record_id")
-    if linked.height:
-        record, person = linked.row(0)
-        raise UsageError(
-            f"DWP record {record} is linked to person {person} in the people file: ask by "
-            f"that person id, which finds this record too"
-        )
-
-
-def _refuse_known_nino(people: pl.DataFrame, nino: str | None) -> str:
-    value = _nino(nino)
-    if value is None:
-        raise UsageError("the NINO is empty; expected a National Insurance number")
-    if "nino" in people.columns:
-        held = sorted(people.filter(pl.col("nino") == value)["person_id"].to_list())
-        if held:
-            raise UsageError(
-                f"NINO {value} is held by person(s) {', '.join(held)} in the people file: ask "
-                "by person id, which finds the DWP rows with this NINO too"
-            )
-    return value
-
-
 # --- the council's data -------------------------------------------------------------------------
-
-
-def find_person(data: str | Path, *, forename: str, surname: str, date_of_birth: date) -> list[str]:
-    """The person ids in `data` with these names (case and spacing ignored) and date of birth.
-
-    Examples
-    --------
-    >>> find_person(Path("data"), forename="Ada", surname="Lovelace",
-    ...             date_of_birth=date(2024, 3, 1))  # doctest: +SKIP
-    ['P000123']
-    """
-    people = load_folder(data, tables=["people"], columns={"people": ()}).tables["people"]
-
-    def same(column: str, value: str) -> pl.Expr:
-        squeeze = " ".join(value.split()).casefold()
-        return pl.col(column).str.replace_all(r"\s+", " ").str.strip_chars().str.to_lowercase() == (
-            squeeze
-        )
-
-    found = people.filter(
-        same("forename", forename),
-        same("surname", surname),
-        pl.col("date_of_birth") == date_of_birth,
-    )
-    return sorted(found["person_id"].to_list())
-
-
-def find_dwp_child(
-    data: str | Path, *, forename: str, surname: str, date_of_birth: date
-) -> list[str]:
-    """The DWP record ids in `data` of a child with these names and date of birth whom the
-    exact linkage ties to no one in the people file: a child the workbench knows only from
-    the DWP list. Names are compared as the linkage compares them (`workbench.clean`, case
-    ignored); a child it ties to a person is found by that person's id instead.
-
-    Examples
-    --------
-    >>> find_dwp_child(Path("data"), forename="Ada", surname="Lovelace",
-    ...                date_of_birth=date(2024, 3, 1))  # doctest: +SKIP
-    ['D-202']
-    """
-    loaded = load_folder(
-        data, tables=["people", DWP_TABLE], columns=columns_needed(["people", DWP_TABLE])
-    )
-    dwp = loaded.tables.get(DWP_TABLE)
-    if dwp is None:
-        return []
-
-    found = dwp.filter(
-        _name_key(pl.col("child_forename")) == _name_key(pl.lit(forename, dtype=pl.String)),
-        _name_key(pl.col("child_surname")) == _name_key(pl.lit(surname, dtype=pl.String)),
-        pl.col("child_date_of_birth") == date_of_birth,
-    )
-    linked = _exact_links(loaded)["record_id"].to_list()
-    return sorted(found.filter(~pl.col("record_id").is_in(linked))["record_id"].to_list())
 
 
 def _council_records(doc: _Doc, data: Path, subject: _Subject) -> None:
@@ -474,14 +187,6 @@ def _dwp_records(doc: _Doc, subject: _Subject) -> None:
 
 
 # --- lists --------------------------------------------------------------------------------------
-
-
-def _manifest_parameters(path: Path) -> dict[str, str]:
-    try:
-        record = json.loads(path.with_name(path.name + MANIFEST_SUFFIX).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return record.get("parameters") or {}
 
 
 def _reasons(rule_ref: str, codes: list[str], as_of: str | None) -> list[str]:
@@ -650,11 +355,6 @@ def _store_section(doc: _Doc, store: Path, subject: _Subject, key: bytes, user: 
 # --- the export ---------------------------------------------------------------------------------
 
 
-def appendix_path(out: Path) -> Path:
-    """Where the CSV appendix of an export written to `out` goes."""
-    return out.with_name(f"{out.stem}-appendix.csv")
-
-
 def subject_access(
     person_id: str | None = None,
     *,
@@ -736,21 +436,3 @@ def subject_access(
     ).write_csv()
     _private_write(appendix_path(out), appendix)
     return out
-
-
-def _checked_request(
-    person_id: str | None, dwp_records: Sequence[str], nino: str | None
-) -> tuple[str | None, tuple[str, ...]]:
-    """The person id (stripped) and DWP record ids, refusing anything but exactly one form."""
-    if person_id is not None:
-        person_id = person_id.strip()
-        if not person_id:
-            raise UsageError("--person is empty; expected a person id from the people file")
-    records = tuple(dict.fromkeys(r.strip() for r in dwp_records if r.strip()))
-    given = [person_id is not None, bool(records), nino is not None]
-    if sum(given) != 1:
-        raise UsageError(
-            "name the person in exactly one way: a person id, the DWP record ids of a child "
-            "matched to no one, or a parent's NINO"
-        )
-    return person_id, records

@@ -1,0 +1,102 @@
+"""The subject access export as a document: blocks and facts, rendered and written privately.
+
+Kept apart from :mod:`workbench.governance.subject_access` so that what the export says
+(the section writers there) is separate from how it is laid out (Markdown, HTML, the CSV
+appendix) and written (owner-only, atomically).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+
+@dataclass
+class _Doc:
+    """The export as blocks (rendered to Markdown or HTML) and facts (the CSV appendix)."""
+
+    blocks: list[tuple] = field(default_factory=list)
+    facts: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    def heading(self, level: int, text: str) -> None:
+        self.blocks.append(("h", level, text))
+
+    def para(self, text: str) -> None:
+        self.blocks.append(("p", text))
+
+    def bullets(self, items: Sequence[str]) -> None:
+        self.blocks.append(("ul", list(items)))
+
+    def table(self, section: str, record: str, frame: pl.DataFrame) -> None:
+        """A table of records; each cell also becomes a fact of the appendix."""
+        text = frame.select(pl.all().cast(pl.String).fill_null(""))
+        self.blocks.append(("table", text.columns, text.rows()))
+        for number, row in enumerate(text.iter_rows(named=True), start=1):
+            for name, value in row.items():
+                self.facts.append((section, f"{record} {number}", name, value))
+
+    def fields(self, section: str, record: str, values: dict[str, object]) -> None:
+        """One record as field | value rows."""
+        rows = [(k, "" if v is None else str(v)) for k, v in values.items()]
+        self.blocks.append(("table", ["field", "value"], rows))
+        self.facts += [(section, record, k, v) for k, v in rows]
+
+
+def _markdown(doc: _Doc) -> str:
+    lines: list[str] = []
+    for block in doc.blocks:
+        if block[0] == "h":
+            lines += ["#" * block[1] + " " + block[2], ""]
+        elif block[0] == "p":
+            lines += [block[1], ""]
+        elif block[0] == "ul":
+            lines += [f"- {item}" for item in block[1]] + [""]
+        else:
+            cell = lambda v: str(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+            lines += ["| " + " | ".join(block[1]) + " |", "|" + "---|" * len(block[1])]
+            lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in block[2]] + [""]
+    return "\n".join(lines)
+
+
+def _html(doc: _Doc) -> str:
+    e = html.escape
+    parts = []
+    for block in doc.blocks:
+        if block[0] == "h":
+            parts.append(f"<h{block[1]}>{e(block[2])}</h{block[1]}>")
+        elif block[0] == "p":
+            parts.append(f"<p>{e(block[1])}</p>")
+        elif block[0] == "ul":
+            parts.append("<ul>" + "".join(f"<li>{e(i)}</li>" for i in block[1]) + "</ul>")
+        else:
+            head = "".join(f"<th>{e(c)}</th>" for c in block[1])
+            body = "".join(
+                "<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>" for row in block[2]
+            )
+            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    style = "body{font-family:sans-serif;max-width:60rem;margin:2rem auto}td,th{border:1px solid"
+    style += " #bbb;padding:.2rem .5rem}table{border-collapse:collapse}"
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Subject access'
+        f"</title><style>{style}</style></head><body>{''.join(parts)}</body></html>"
+    )
+
+
+def _private_write(path: Path, text: str) -> None:
+    """Write owner-only (0600) from the moment the file exists; atomic rename into place."""
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def appendix_path(out: Path) -> Path:
+    """Where the CSV appendix of an export written to `out` goes."""
+    return out.with_name(f"{out.stem}-appendix.csv")
