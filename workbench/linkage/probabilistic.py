@@ -592,7 +592,11 @@ def link_all_with_pairs(
             exclude = done.join(
                 rows.select("record_id", "term_start").collect(), on="record_id"
             ).select("person_id", "term_start")
-        rest = rows.join(done.lazy().select("record_id"), on="record_id", how="anti")
+        # In the source's own order: row numbers break ties between equal pairs, so they must
+        # not depend on how a join happens to order its output.
+        rest = rows.join(
+            done.lazy().select("record_id"), on="record_id", how="anti", maintain_order="left"
+        )
         links, pairs = _link_source({**lazy, source: rest}, source, exclude, resolved, seed, model)
         results.append(links)
         scored.append(pairs)
