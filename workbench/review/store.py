@@ -34,13 +34,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import uuid
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import astuple, dataclass, fields
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -48,14 +46,30 @@ from typing import Any
 import polars as pl
 
 from workbench.errors import WorkbenchError
-from workbench.review import retention
-from workbench.review.keys import PSEUDONYM_PATTERN
+from workbench.review import chain, queries, retention
+from workbench.review.chain import (
+    _DECISION_COLUMNS,
+    ChainReport,
+    Decision,
+    _as_dict,  # noqa: F401
+    decision_hash,
+)
+from workbench.review.inputs import (
+    _ISO_DATE,  # noqa: F401
+    _check_decision_names,  # noqa: F401
+    _check_item,  # noqa: F401
+    _checked_request,
+    _item_rows,
+    _joined_reasons,  # noqa: F401
+    _optional_text,  # noqa: F401
+)
+from workbench.review.queries import _DECISION_SCHEMA, _ITEM_COLUMNS, _LIST_SCHEMA  # noqa: F401
 from workbench.review.retention import (
     _CHECKPOINT_COLUMNS,  # noqa: F401
     Checkpoint,
     RetentionResult,
-    _bridge,
-    _broken_checkpoint,
+    _bridge,  # noqa: F401
+    _broken_checkpoint,  # noqa: F401
     _cut_off_text,  # noqa: F401
     checkpoint_seal,
 )
@@ -75,9 +89,11 @@ from workbench.review.schema import (
 from workbench.review.schema import statements as _statements
 from workbench.review.schema import utc_text as _utc_text
 
-# The schema (MIGRATIONS, decision names) lives in workbench.review.schema and the retention
-# machinery in workbench.review.retention; their names above (the noqa ones too) stay
-# importable from here, as before the split.
+# The schema (MIGRATIONS, decision names) lives in workbench.review.schema, the retention
+# machinery in workbench.review.retention, the hash chain in workbench.review.chain, the checks
+# on items and decision requests in workbench.review.inputs and the read queries in
+# workbench.review.queries; their names above (the noqa ones too) stay importable from here,
+# as before the split. This module keeps the connection, the migrations and every write.
 __all__ = [
     "DECISIONS",
     "GENESIS_HASH",
@@ -92,71 +108,6 @@ __all__ = [
     "checkpoint_seal",
     "decision_hash",
 ]
-
-_DECISION_COLUMNS = (
-    "seq",
-    "decision_id",
-    "list_id",
-    "item_key",
-    "reviewer",
-    "decided_at",
-    "decision",
-    "reason",
-    "prev_hash",
-    "hash",
-)
-_DECISION_SCHEMA = {name: (pl.Int64 if name == "seq" else pl.String) for name in _DECISION_COLUMNS}
-_LIST_SCHEMA = {
-    "list_id": pl.String,
-    "run_id": pl.String,
-    "initiative": pl.String,
-    "rule_set": pl.String,
-    "input_hashes": pl.String,
-    "created_at": pl.String,
-    "item_count": pl.Int64,
-    "items_removed_at": pl.String,
-}
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_ITEM_COLUMNS = ("item_key", "tier", "reason_codes", "evidence", "eligible_from")
-
-
-@dataclass(frozen=True)
-class Decision:
-    """One recorded decision, exactly as stored (``decided_at`` is UTC ISO 8601 text)."""
-
-    seq: int
-    decision_id: str
-    list_id: str
-    item_key: str
-    reviewer: str
-    decided_at: str
-    decision: str
-    reason: str | None
-    prev_hash: str
-    hash: str
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    """What :meth:`ReviewStore.verify_chain` found.
-
-    ``head`` is the hash of the last decision checked: written into a run's manifest, it lets a
-    later check notice decisions removed from the end of the chain.
-    """
-
-    ok: bool
-    checked: int
-    first_bad_seq: int | None
-    message: str
-    head: str = GENESIS_HASH
-    removed: int = 0
-
-
-def decision_hash(fields_: Mapping[str, Any], prev_hash: str) -> str:
-    """SHA-256 (hex) of the canonical JSON of a decision's fields and the previous hash."""
-    payload = {name: fields_[name] for name in _DECISION_COLUMNS[1:8]} | {"prev_hash": prev_hash}
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _create_private_file(path: Path) -> None:
@@ -320,34 +271,11 @@ class ReviewStore:
         ``item_count`` is the number of items the list was stored with; ``items_removed_at`` is
         when :meth:`apply_retention` removed them (null while they are held).
         """
-        rows = self._conn.execute(
-            "SELECT l.list_id, l.run_id, l.initiative, l.rule_set, l.input_hashes, l.created_at, "
-            "l.item_count, r.removed_at FROM lists l "
-            "LEFT JOIN list_item_removals r USING (list_id) ORDER BY l.rowid"
-        )
-        return pl.DataFrame(rows.fetchall(), schema=_LIST_SCHEMA, orient="row")
+        return queries.lists(self)
 
     def items(self, list_id: str) -> pl.DataFrame:
         """The items of one list, sorted by ``item_key``, as they were given to add_list."""
-        self._require_list(list_id)
-        rows = self._conn.execute(
-            "SELECT item_key, tier, reason_codes, evidence, eligible_from, link_needs_review "
-            "FROM list_items WHERE list_id = ? ORDER BY item_key",
-            (list_id,),
-        ).fetchall()
-        frame = pl.DataFrame(
-            rows,
-            schema={**dict.fromkeys(_ITEM_COLUMNS, pl.String), "link_needs_review": pl.Int64},
-            orient="row",
-        )
-        return frame.with_columns(
-            pl.when(pl.col("reason_codes") == "")
-            .then(pl.lit([], dtype=pl.List(pl.String)))
-            .otherwise(pl.col("reason_codes").str.split(";"))
-            .alias("reason_codes"),
-            pl.col("eligible_from").str.to_date("%Y-%m-%d"),
-            pl.col("link_needs_review").cast(pl.Boolean),
-        )
+        return queries.items(self, list_id)
 
     def _require_list(self, list_id: str) -> None:
         found = self._conn.execute("SELECT 1 FROM lists WHERE list_id = ?", (list_id,))
@@ -434,16 +362,7 @@ class ReviewStore:
         self, list_id: str | None = None, item_keys: Collection[str] | None = None
     ) -> pl.DataFrame:
         """Every decision (optionally of one list and/or some items), in recording order."""
-        where, params = ["1"], []
-        if list_id is not None:
-            where.append("list_id = ?")
-            params.append(list_id)
-        if item_keys is not None:
-            where.append("item_key IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(list(item_keys)))
-        return self._decision_frame(
-            f"SELECT * FROM decisions WHERE {' AND '.join(where)} ORDER BY seq", params
-        )
+        return queries.decisions(self, list_id, item_keys)
 
     def latest_decisions(self, list_id: str, among: Collection[str] | None = None) -> pl.DataFrame:
         """The latest decision per item of a list, sorted by ``item_key``.
@@ -452,15 +371,7 @@ class ReviewStore:
         decisions considered, e.g. ``OUTCOME_DECISIONS`` for whether to contact a family and
         ``LINK_DECISIONS`` for whether its record link was confirmed.
         """
-        self._require_list(list_id)
-        kinds = list(DECISIONS if among is None else among)
-        _check_decision_names(kinds)
-        return self._decision_frame(
-            "SELECT * FROM decisions WHERE seq IN (SELECT max(seq) FROM decisions "
-            "WHERE list_id = ? AND decision IN (SELECT value FROM json_each(?)) "
-            "GROUP BY item_key) ORDER BY item_key",
-            [list_id, json.dumps(kinds)],
-        )
+        return queries.latest_decisions(self, list_id, among)
 
     def earlier_decisions(
         self, item_keys: Collection[str], before_list_id: str | None = None
@@ -470,24 +381,7 @@ class ReviewStore:
         With ``before_list_id``, only lists stored before that one count (next term's list
         shows what was decided last term). Sorted by ``item_key``, then recording order.
         """
-        where, params = "", [json.dumps(list(item_keys))]
-        if before_list_id is not None:
-            self._require_list(before_list_id)
-            where = "AND l.rowid < (SELECT rowid FROM lists WHERE list_id = ?)"
-            params.append(before_list_id)
-        rows = self._conn.execute(
-            "SELECT d.*, l.run_id, l.initiative, l.created_at FROM decisions d "
-            "JOIN lists l USING (list_id) "
-            f"WHERE d.item_key IN (SELECT value FROM json_each(?)) {where} "
-            "ORDER BY d.item_key, d.seq",
-            params,
-        ).fetchall()
-        schema = _DECISION_SCHEMA | {
-            "run_id": pl.String,
-            "initiative": pl.String,
-            "list_created_at": pl.String,
-        }
-        return pl.DataFrame(rows, schema=schema, orient="row")
+        return queries.earlier_decisions(self, item_keys, before_list_id)
 
     def progress(self, list_id: str) -> dict[str, Any]:
         """How far review of a list has got.
@@ -496,35 +390,12 @@ class ReviewStore:
         is decided when any decision has been recorded about it, and ``by_decision`` counts the
         items by their latest decision (every decision name is present, 0 when unused).
         """
-        latest = self.latest_decisions(list_id)
-        total = self._conn.execute(
-            "SELECT item_count FROM lists WHERE list_id = ?", (list_id,)
-        ).fetchone()[0]
-        counts = dict(latest.group_by("decision").len().iter_rows())
-        return {
-            "decided": latest.height,
-            "undecided": total - latest.height,
-            "by_decision": {name: counts.get(name, 0) for name in DECISIONS},
-        }
-
-    def _decision_frame(self, sql: str, params: Sequence[Any]) -> pl.DataFrame:
-        rows = self._conn.execute(sql, params).fetchall()
-        return pl.DataFrame(rows, schema=_DECISION_SCHEMA, orient="row")
+        return queries.progress(self, list_id)
 
     # --- integrity -------------------------------------------------------------------------
     def _chain_head(self) -> str:
         """The hash the next decision chains from: the last decision's, or the last removed."""
-        last = self._conn.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1")
-        removed = self._conn.execute(
-            "SELECT seq_upto, head_hash FROM chain_checkpoints ORDER BY seq_upto DESC LIMIT 1"
-        )
-        heads = [row for row in (last.fetchone(), removed.fetchone()) if row is not None]
-        return max(heads)[1] if heads else GENESIS_HASH
-
-    def _sequence(self, table: str) -> int:
-        counter = self._conn.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,))
-        found = counter.fetchone()
-        return found[0] if found else 0
+        return chain.chain_head(self._conn)
 
     def checkpoints(self) -> list[Checkpoint]:
         """The chain checkpoints left by :meth:`apply_retention`, oldest first."""
@@ -540,44 +411,7 @@ class ReviewStore:
         sealed checkpoints (``removed`` counts them); a checkpoint edited, removed or inserted
         breaks the chain like a decision would.
         """
-        checkpoints = self.checkpoints()
-        broken = _broken_checkpoint(checkpoints, self._sequence("chain_checkpoints"))
-        if broken is not None:
-            return ChainReport(False, 0, *broken)
-        bridges = {c.from_hash: c for c in checkpoints}
-        prev_hash, checked, last_seq = GENESIS_HASH, 0, 0
-        for row in self._conn.execute("SELECT * FROM decisions ORDER BY seq"):
-            stored = Decision(*row)
-            checked += 1
-            if stored.prev_hash != prev_hash:
-                prev_hash, last_seq = _bridge(bridges, prev_hash, last_seq, stored)
-            problem = None
-            if stored.prev_hash != prev_hash:
-                problem = "its prev_hash is not the hash of the decision before it "
-                problem += "(a decision was removed, inserted or reordered)"
-            elif decision_hash(_as_dict(stored), prev_hash) != stored.hash:
-                problem = "its fields do not match its hash (it was edited after recording)"
-            if problem:
-                return ChainReport(False, checked, stored.seq, f"seq {stored.seq}: {problem}")
-            prev_hash, last_seq = stored.hash, stored.seq
-        prev_hash, last_seq = _bridge(bridges, prev_hash, last_seq, None)
-        counter = self._sequence("decisions")
-        if counter > last_seq:
-            return ChainReport(
-                False,
-                checked,
-                last_seq + 1,
-                f"decisions after seq {last_seq} up to {counter} were removed",
-                prev_hash,
-            )
-        removed = sum(c.count for c in checkpoints)
-        message = f"{checked} decisions, chain intact"
-        if checkpoints:
-            message += (
-                f"; {removed} earlier decisions removed under retention, bridged by "
-                f"{len(checkpoints)} checkpoints"
-            )
-        return ChainReport(True, checked, None, message, prev_hash, removed)
+        return chain.verify_chain(self._conn)
 
     # --- retention -------------------------------------------------------------------------
     def retention_due(self, before_lists: datetime, before_decisions: datetime) -> RetentionResult:
@@ -632,134 +466,4 @@ class ReviewStore:
 
     def access_log(self) -> pl.DataFrame:
         """The access log, oldest first."""
-        rows = self._conn.execute("SELECT seq, at, user, command, detail FROM access_log")
-        schema = {"seq": pl.Int64, "at": pl.String, "user": pl.String}
-        schema |= {"command": pl.String, "detail": pl.String}
-        return pl.DataFrame(rows.fetchall(), schema=schema, orient="row")
-
-
-def _as_dict(decision: Decision) -> dict[str, Any]:
-    return dict(zip([f.name for f in fields(decision)], astuple(decision), strict=True))
-
-
-def _check_decision_names(names: Iterable[str]) -> None:
-    unknown = sorted(set(names) - set(DECISIONS))
-    if unknown:
-        raise WorkbenchError(
-            f"unknown decision {unknown[0]!r}; expected one of: {', '.join(DECISIONS)}"
-        )
-
-
-def _checked_request(position: int, request: Mapping[str, Any]) -> dict[str, Any]:
-    """One decision request validated and normalised, or an error naming its position."""
-    missing = [k for k in ("list_id", "item_key", "decision", "reviewer") if k not in request]
-    if missing:
-        raise WorkbenchError(f"decision {position}: missing {', '.join(missing)}")
-    decision = request["decision"]
-    if decision not in DECISIONS:
-        raise WorkbenchError(
-            f"decision {position}: unknown decision {decision!r}; "
-            f"expected one of: {', '.join(DECISIONS)}"
-        )
-    reviewer = str(request["reviewer"] or "").strip()
-    if not reviewer:
-        raise WorkbenchError(
-            f"decision {position}: the reviewer's name is required; got an empty reviewer"
-        )
-    reason = str(request.get("reason") or "").strip() or None
-    if decision in REASON_REQUIRED and reason is None:
-        raise WorkbenchError(
-            f"decision {position}: a {decision} decision needs a reason saying why; got none"
-        )
-    return {
-        "list_id": request["list_id"],
-        "item_key": request["item_key"],
-        "reviewer": reviewer,
-        "decision": decision,
-        "reason": reason,
-    }
-
-
-def _item_rows(items: pl.DataFrame) -> list[tuple[Any, ...]]:
-    """The rows for list_items, validated: pseudonymous unique keys, tiers, ISO dates."""
-    missing = [c for c in ("item_key", "tier", "reason_codes") if c not in items.columns]
-    if missing:
-        raise WorkbenchError(
-            f"list items are missing column(s) {', '.join(missing)}; expected item_key, tier, "
-            "reason_codes and optionally evidence, eligible_from, link_needs_review"
-        )
-    frame = items.select(
-        pl.col("item_key").cast(pl.String),
-        pl.col("tier").cast(pl.String),
-        _joined_reasons(items),
-        _optional_text(items, "evidence"),
-        _optional_text(items, "eligible_from"),
-        (
-            pl.col("link_needs_review").cast(pl.Boolean).fill_null(False).cast(pl.Int64)
-            if "link_needs_review" in items.columns
-            else pl.lit(0, dtype=pl.Int64).alias("link_needs_review")
-        ),
-    )
-    rows = frame.rows()
-    seen: set[str] = set()
-    for number, (key, tier, reasons, _, eligible_from, _) in enumerate(rows, start=1):
-        _check_item(number, key, tier, reasons, eligible_from, seen)
-        seen.add(key)
-    return rows
-
-
-def _joined_reasons(items: pl.DataFrame) -> pl.Expr:
-    """Reason codes as one ';'-joined text; a listed code that is empty or holds ';' is refused."""
-    column = pl.col("reason_codes")
-    if not isinstance(items.schema["reason_codes"], pl.List):
-        return column.cast(pl.String).fill_null("")
-    unsplittable = items.select(
-        column.list.eval((pl.element() == "") | pl.element().str.contains(";", literal=True))
-        .list.any()
-        .fill_null(False)
-        .arg_true()
-    ).to_series()
-    if unsplittable.len():
-        raise WorkbenchError(
-            f"list items, row {unsplittable[0] + 1}: reason_codes has an empty code or a code "
-            "holding ';'; expected codes like 'income_support', each non-empty, without ';'"
-        )
-    return column.list.join(";").fill_null("")
-
-
-def _optional_text(items: pl.DataFrame, name: str) -> pl.Expr:
-    if name not in items.columns:
-        return pl.lit(None, dtype=pl.String).alias(name)
-    if items.schema[name] == pl.Date:
-        return pl.col(name).dt.strftime("%Y-%m-%d")
-    return pl.col(name).cast(pl.String)
-
-
-def _check_item(
-    number: int, key: Any, tier: Any, reasons: str, eligible_from: Any, seen: set[str]
-) -> None:
-    where = f"list items, row {number}"
-    if key is None or not PSEUDONYM_PATTERN.match(key):
-        # The value is not echoed: it may be a person id that must not reach a log.
-        raise WorkbenchError(
-            f"{where}: item_key must be a pseudonymous key ('pk_' and 24 hex digits, from "
-            "workbench.review.pseudonym); got something else. Never store names or ids"
-        )
-    if key in seen:
-        raise WorkbenchError(f"{where}: item_key {key} appears twice; each item once")
-    if not tier:
-        raise WorkbenchError(f"{where}: tier is empty; expected e.g. 'likely' or 'possible'")
-    if any(code == "" for code in reasons.split(";")) and reasons != "":
-        raise WorkbenchError(
-            f"{where}: reason_codes has an empty code or a code holding ';'; "
-            "expected codes like 'income_support', each non-empty and without ';'"
-        )
-    if eligible_from is not None:
-        try:
-            if not _ISO_DATE.match(eligible_from):
-                raise ValueError
-            date.fromisoformat(eligible_from)
-        except ValueError:
-            raise WorkbenchError(
-                f"{where}: eligible_from must be a date like 2026-09-01; got {eligible_from!r}"
-            ) from None
+        return queries.access_log(self)

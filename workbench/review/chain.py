@@ -1,0 +1,154 @@
+"""The review store's hash chain: what a decision is, how it is hashed, and how the chain is
+checked.
+
+Each decision carries the SHA-256 of the one before it (:func:`decision_hash`), so
+:func:`verify_chain` finds any decision edited, removed or inserted behind the package's back;
+runs of decisions removed under retention are bridged by the sealed checkpoints of
+:mod:`workbench.review.retention`. Kept apart from :mod:`workbench.review.store` so the chain's
+format and its proof can be read in one place; the store's methods
+(:meth:`ReviewStore.verify_chain <workbench.review.store.ReviewStore.verify_chain>`) are the
+public way in, and every name here stays importable from the store.
+
+Examples
+--------
+>>> row = {"decision_id": "d-1", "list_id": "l-1", "item_key": "pk_" + "a" * 24,
+...        "reviewer": "A. Officer", "decided_at": "2026-09-01T09:00:00.000000Z",
+...        "decision": "contact", "reason": None}
+>>> len(decision_hash(row, GENESIS_HASH))
+64
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import astuple, dataclass, fields
+from typing import Any
+
+from workbench.review import retention
+from workbench.review.retention import _bridge, _broken_checkpoint
+from workbench.review.schema import GENESIS_HASH
+
+__all__ = [
+    "ChainReport",
+    "Decision",
+    "chain_head",
+    "decision_hash",
+    "verify_chain",
+]
+
+_DECISION_COLUMNS = (
+    "seq",
+    "decision_id",
+    "list_id",
+    "item_key",
+    "reviewer",
+    "decided_at",
+    "decision",
+    "reason",
+    "prev_hash",
+    "hash",
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One recorded decision, exactly as stored (``decided_at`` is UTC ISO 8601 text)."""
+
+    seq: int
+    decision_id: str
+    list_id: str
+    item_key: str
+    reviewer: str
+    decided_at: str
+    decision: str
+    reason: str | None
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What :meth:`ReviewStore.verify_chain` found.
+
+    ``head`` is the hash of the last decision checked: written into a run's manifest, it lets a
+    later check notice decisions removed from the end of the chain.
+    """
+
+    ok: bool
+    checked: int
+    first_bad_seq: int | None
+    message: str
+    head: str = GENESIS_HASH
+    removed: int = 0
+
+
+def decision_hash(fields_: Mapping[str, Any], prev_hash: str) -> str:
+    """SHA-256 (hex) of the canonical JSON of a decision's fields and the previous hash."""
+    payload = {name: fields_[name] for name in _DECISION_COLUMNS[1:8]} | {"prev_hash": prev_hash}
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def chain_head(conn: sqlite3.Connection) -> str:
+    """The hash the next decision chains from: the last decision's, or the last removed."""
+    last = conn.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1")
+    removed = conn.execute(
+        "SELECT seq_upto, head_hash FROM chain_checkpoints ORDER BY seq_upto DESC LIMIT 1"
+    )
+    heads = [row for row in (last.fetchone(), removed.fetchone()) if row is not None]
+    return max(heads)[1] if heads else GENESIS_HASH
+
+
+def _sequence(conn: sqlite3.Connection, table: str) -> int:
+    counter = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,))
+    found = counter.fetchone()
+    return found[0] if found else 0
+
+
+def verify_chain(conn: sqlite3.Connection) -> ChainReport:
+    """The body of :meth:`ReviewStore.verify_chain` (see there), for the store behind ``conn``."""
+    checkpoints = retention.checkpoints(conn)
+    broken = _broken_checkpoint(checkpoints, _sequence(conn, "chain_checkpoints"))
+    if broken is not None:
+        return ChainReport(False, 0, *broken)
+    bridges = {c.from_hash: c for c in checkpoints}
+    prev_hash, checked, last_seq = GENESIS_HASH, 0, 0
+    for row in conn.execute("SELECT * FROM decisions ORDER BY seq"):
+        stored = Decision(*row)
+        checked += 1
+        if stored.prev_hash != prev_hash:
+            prev_hash, last_seq = _bridge(bridges, prev_hash, last_seq, stored)
+        problem = None
+        if stored.prev_hash != prev_hash:
+            problem = "its prev_hash is not the hash of the decision before it "
+            problem += "(a decision was removed, inserted or reordered)"
+        elif decision_hash(_as_dict(stored), prev_hash) != stored.hash:
+            problem = "its fields do not match its hash (it was edited after recording)"
+        if problem:
+            return ChainReport(False, checked, stored.seq, f"seq {stored.seq}: {problem}")
+        prev_hash, last_seq = stored.hash, stored.seq
+    prev_hash, last_seq = _bridge(bridges, prev_hash, last_seq, None)
+    counter = _sequence(conn, "decisions")
+    if counter > last_seq:
+        return ChainReport(
+            False,
+            checked,
+            last_seq + 1,
+            f"decisions after seq {last_seq} up to {counter} were removed",
+            prev_hash,
+        )
+    removed = sum(c.count for c in checkpoints)
+    message = f"{checked} decisions, chain intact"
+    if checkpoints:
+        message += (
+            f"; {removed} earlier decisions removed under retention, bridged by "
+            f"{len(checkpoints)} checkpoints"
+        )
+    return ChainReport(True, checked, None, message, prev_hash, removed)
+
+
+def _as_dict(decision: Decision) -> dict[str, Any]:
+    return dict(zip([f.name for f in fields(decision)], astuple(decision), strict=True))
