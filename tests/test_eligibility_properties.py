@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workbench import progress
-from workbench.eligibility import assessment
+from workbench.eligibility import assessment, window_links
 from workbench.rules import available_initiatives, load_rule_set
 from workbench.synth import generate_council
 from workbench.terms import opens
@@ -47,6 +47,20 @@ def test_shuffling_rows_never_changes_the_list(case):
     shuffled = {k: v.sample(fraction=1.0, shuffle=True, seed=seed) for k, v in tables.items()}
     a, b = run(tables, rules, term, as_of), run(shuffled, rules, term, as_of)
     assert a.candidates.equals(b.candidates)
+
+
+@SETTINGS
+@given(cases())
+def test_linking_only_the_rows_of_children_in_the_window_gives_the_same_list(case):
+    tables, rules, term, as_of, _ = case
+    lazy = {k: v.lazy() for k, v in tables.items()}
+    links = window_links(lazy, rules, term_start=term, as_of=as_of)
+    narrow = assessment(lazy, rules, term_start=term, as_of=as_of, links=links)
+    full = run(tables, rules, term, as_of)
+    assert narrow.candidates.equals(full.candidates)
+    # Each row linked on its own is linked exactly as among every row.
+    differing = narrow.links.join(full.links, on=narrow.links.columns, how="anti", nulls_equal=True)
+    assert differing.is_empty()
 
 
 @SETTINGS

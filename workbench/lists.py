@@ -233,13 +233,14 @@ def assess_folder(
         hashes, code_version, commit, env = hashing.result()
     if sorted(hashes) != sorted(f.name for f in loaded.files()):  # pragma: no cover - a race
         hashes = input_hashes(loaded.files())
-    from workbench.eligibility import assessment
+    from workbench.eligibility import assessment, window_links
 
     with progress.step(f"Assessing {rule_set.id} for the term starting {term_start}"):
         tables = {name: loaded.lazy(name) for name in loaded.tables}
-        links = None
         if linkage == "probabilistic":
             links = probabilistic_links(tables, rule_set, term_start)
+        else:  # only the rows a child in the window could be linked to: the same list
+            links = window_links(tables, rule_set, term_start=term_start, as_of=as_of)
         found = assessment(tables, rule_set, term_start=term_start, as_of=as_of, links=links)
     parameters = {
         "initiative": rule_set.id,
