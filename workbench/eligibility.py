@@ -256,13 +256,15 @@ class _Compiler:
             .select("award_id", "person_id", "benefit", "net_earned_income", "gross_income")
         )
 
-    def build(self) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame]:
-        """(children in the window, evidence of criteria met, evidence of missing incomes).
+    def build(self, links: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame]:
+        """(children in the window, evidence of criteria met, evidence of missing incomes);
+        sets `self.links` to `links`, computed.
 
-        The children, the awards and the parents' and carers' awards are small next to the
-        tables they come from and every criterion reads them: each is computed once, here.
+        The links, the children, the awards and the parents' and carers' awards are small next
+        to the tables they come from and every criterion reads them: each is computed once,
+        here, and all at the same time (none needs another's result).
         """
-        children = self.children().collect(engine=ENGINE).lazy()
+        children = self.children()
         uses_benefits = any(c.table == "benefits" for c in self.criteria)
         awards = self.awards() if uses_benefits else None
         carer_awards = None
@@ -272,7 +274,9 @@ class _Compiler:
             )
         if awards is not None and any(c.applies_to != "parent_carer" for c in self.criteria):
             awards = awards.join(children.select("person_id"), on="person_id", how="semi")
-        awards, carer_awards = _collected(awards, carer_awards)
+        self.links, children, awards, carer_awards = _collected(
+            links, children, awards, carer_awards
+        )
         met, missing = [], []
         for criterion in self.criteria:
             if criterion.applies_to == "parent_carer":
@@ -429,8 +433,7 @@ def assessment(
     compiler = _Compiler(data, rule_set, term_start, as_of)
     if links is None:
         links = link_exact(compiler.link_tables())
-    compiler.links = links.lazy().collect(engine=ENGINE).lazy()
-    children, met, missing = compiler.build()
+    children, met, missing = compiler.build(links.lazy())
     met, missing = pl.collect_all([met, missing], engine=ENGINE)
 
     likely = _gather(met.lazy(), "person_id")

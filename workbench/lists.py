@@ -169,11 +169,10 @@ def list_summary(candidates: pl.DataFrame) -> dict[str, pl.DataFrame]:
     return {"tier": by_tier, "reason": by_reason}
 
 
-def _provenance(files: list[Path]) -> tuple[dict[str, str], str, str | None, dict]:
-    """The inputs' SHA-256, the code version, the git commit and the environment: what a
-    manifest records, gathered on a second thread while polars reads the files (hashlib and
-    the git subprocess release the GIL)."""
-    return input_hashes(files), workbench.__version__, git_commit(), environment()
+def _context() -> tuple[str, str | None, dict]:
+    """The code version, the git commit and the environment, for the manifest: gathered on a
+    second thread while the engine runs (the git subprocess releases the GIL)."""
+    return workbench.__version__, git_commit(), environment()
 
 
 def _rule_set(initiative: str, rules_path: str | Path | None, as_of: date) -> RuleSet:
@@ -227,21 +226,23 @@ def assess_folder(
         )
         # The inputs are hashed on a thread of their own while polars reads them (hashlib
         # releases the GIL).
-        hashing = pool.submit(_provenance, files)
+        hashing = pool.submit(input_hashes, files)
         others = _load_sources(folder, [t for t in rule_set.sources if t != "people"])
         loaded = combine_loaded(people.result(), others)
-        hashes, code_version, commit, env = hashing.result()
+        hashes = hashing.result()
+        context = pool.submit(_context)
+        from workbench.eligibility import assessment, window_links
+
+        with progress.step(f"Assessing {rule_set.id} for the term starting {term_start}"):
+            tables = {name: loaded.lazy(name) for name in loaded.tables}
+            if linkage == "probabilistic":
+                links = probabilistic_links(tables, rule_set, term_start)
+            else:  # only the rows a child in the window could be linked to: the same list
+                links = window_links(tables, rule_set, term_start=term_start, as_of=as_of)
+            found = assessment(tables, rule_set, term_start=term_start, as_of=as_of, links=links)
+        code_version, commit, env = context.result()
     if sorted(hashes) != sorted(f.name for f in loaded.files()):  # pragma: no cover - a race
         hashes = input_hashes(loaded.files())
-    from workbench.eligibility import assessment, window_links
-
-    with progress.step(f"Assessing {rule_set.id} for the term starting {term_start}"):
-        tables = {name: loaded.lazy(name) for name in loaded.tables}
-        if linkage == "probabilistic":
-            links = probabilistic_links(tables, rule_set, term_start)
-        else:  # only the rows a child in the window could be linked to: the same list
-            links = window_links(tables, rule_set, term_start=term_start, as_of=as_of)
-        found = assessment(tables, rule_set, term_start=term_start, as_of=as_of, links=links)
     parameters = {
         "initiative": rule_set.id,
         "term_start": term_start.isoformat(),
