@@ -99,6 +99,17 @@ def test_notebooks_are_found_by_name_with_or_without_suffix():
     assert {"01_explore_data", "02_eligibility_list"} <= set(available_notebooks())
 
 
+def test_a_notebook_is_found_by_its_number_when_only_one_has_it(tmp_path):
+    assert resolve_notebook("04") == NOTEBOOKS / "04_take_up_report.ipynb"
+    for name in ("01_one", "01_two", "02_three"):
+        write_notebook(tmp_path / f"{name}.ipynb", "data = 'x'\noutput_dir = 'y'")
+    assert resolve_notebook("02", folder=tmp_path) == tmp_path / "02_three.ipynb"
+    with pytest.raises(UsageError, match="No notebook '01'"):
+        resolve_notebook("01", folder=tmp_path)
+    with pytest.raises(UsageError, match="No notebook '09'"):
+        resolve_notebook("09")
+
+
 def test_a_notebook_is_found_by_path(tmp_path):
     path = write_notebook(tmp_path / "mine.ipynb", "data = 'x'\noutput_dir = 'y'")
     assert resolve_notebook(path) == path

@@ -118,12 +118,15 @@ def available_notebooks(folder: Path = NOTEBOOKS) -> list[str]:
 
 
 def resolve_notebook(notebook: str | Path, folder: Path = NOTEBOOKS) -> Path:
-    """A notebook by name (`02_eligibility_list`, with or without `.ipynb`) or by path.
+    """A notebook by name (`02_eligibility_list`, with or without `.ipynb`), by its number
+    (`02`, when one notebook has it) or by path.
 
     Examples
     --------
     >>> resolve_notebook("02_eligibility_list").name
     '02_eligibility_list.ipynb'
+    >>> resolve_notebook("04").name
+    '04_take_up_report.ipynb'
     """
     given = Path(notebook)
     if given.suffix == ".ipynb" and given.is_file():
@@ -132,6 +135,9 @@ def resolve_notebook(notebook: str | Path, folder: Path = NOTEBOOKS) -> Path:
     if given.parent == Path(".") and by_name.is_file():
         return by_name
     known = available_notebooks(folder)
+    numbered = [name for name in known if name.split("_", 1)[0] == str(notebook)]
+    if given.parent == Path(".") and len(numbered) == 1:
+        return folder / f"{numbered[0]}.ipynb"
     hint = difflib.get_close_matches(given.stem, known, n=1)
     raise UsageError(
         f"No notebook {str(notebook)!r}: expected a path to an .ipynb file or one of "
