@@ -506,10 +506,10 @@ def with_funded_forename_typo(folder: Path) -> Path:
     return data
 
 
-def test_a_funded_place_with_a_typo_is_missed_by_exact_linkage_only(tmp_path):
+def test_a_funded_place_with_a_typo_counts_by_default_and_is_missed_by_exact_linkage(tmp_path):
     data = with_funded_forename_typo(tmp_path / "data")
-    exact = stats(data, tmp_path / "exact")
-    probabilistic = stats(data, tmp_path / "probabilistic", linkage="probabilistic")
+    exact = stats(data, tmp_path / "exact", linkage="exact")
+    probabilistic = stats(data, tmp_path / "probabilistic")
     assert exact.tables["take_up"].raw.rows() == [("all", 8, 2, 0.25)]
     assert probabilistic.tables["take_up"].raw.rows() == [("all", 8, 3, 0.375)]
     assert probabilistic.tables["take_up_by_area"].raw.rows() == [
@@ -521,17 +521,17 @@ def test_a_funded_place_with_a_typo_is_missed_by_exact_linkage_only(tmp_path):
 
 
 def test_with_exact_agreement_both_linkages_publish_the_same_tables(small, data, tmp_path):
-    result = stats(data, tmp_path / "out", linkage="probabilistic")
+    result = stats(data, tmp_path / "out", linkage="exact")
     assert result.published.keys() == small.published.keys()
     for name, path in small.published.items():
         assert result.published[name].read_bytes() == path.read_bytes(), name
 
 
 def test_the_manifest_records_the_linkage(small, data, tmp_path):
-    assert json.loads(small.manifest.read_text())["parameters"] == {"linkage": "exact"}
-    result = stats(data, tmp_path / "out", linkage="probabilistic", terms=[APRIL])
+    assert json.loads(small.manifest.read_text())["parameters"] == {"linkage": "probabilistic"}
+    result = stats(data, tmp_path / "out", linkage="exact", terms=[APRIL])
     record = json.loads(result.manifest.read_text())
-    assert record["parameters"] == {"linkage": "probabilistic"}
+    assert record["parameters"] == {"linkage": "exact"}
     assert small.manifest.read_bytes() != result.manifest.read_bytes()
 
 
@@ -785,6 +785,6 @@ def test_take_up_report_shows_wards_and_the_trend_when_asked(tmp_path):
     ]
     html = run.html.read_text()
     assert "Take-up across terms" in html and "By ward" in html
-    assert 'aria-label="Take-up fell from 56% to 50% (1 Jan 2026 to 1 Sep 2026)"' in html
+    assert 'aria-label="Take-up fell from 72% to 64% (1 Jan 2026 to 1 Sep 2026)"' in html
     assert "England (DfE)" in html
     assert remote_resources(html) == []

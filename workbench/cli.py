@@ -122,6 +122,15 @@ Linkage = Annotated[
         "a person to confirm, never used).",
     ),
 ]
+StatsLinkage = Annotated[
+    str,
+    typer.Option(
+        "--linkage",
+        help="probabilistic (default: the exact pass, then Splink, so that a funded place "
+        "whose row has a typo still counts; uncertain pairs are not counted) or exact (only "
+        "exact agreement: take-up reads low when funded-place rows have typos).",
+    ),
+]
 DataDir = Annotated[Path, typer.Option("--data", help="The data folder (people.csv, ...).")]
 
 
@@ -198,7 +207,7 @@ def stats_command(
             "(2026-01-01,2026-04-01); each term is assessed on its own first day.",
         ),
     ] = None,
-    linkage: Linkage = "exact",
+    linkage: StatsLinkage = "probabilistic",
 ) -> None:
     """Write take-up, funnel and equality tables for a term as CSV, after disclosure control."""
     from workbench.stats import DisclosureRules

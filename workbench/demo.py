@@ -179,6 +179,8 @@ def run_demo(
             term_start=reference_date,
             as_of=reference_date,
             out=restricted / f"{initiative}.csv",
+            # As the take-up report links them: a funded place whose row has a typo counts.
+            linkage="probabilistic",
         )
         results[initiative] = result
         lists[initiative] = result.out  # written owner-only by assess

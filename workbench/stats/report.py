@@ -22,10 +22,12 @@ as CSV only when it is safe. ``stats_manifest.json`` beside them lists what was 
 (with its SHA-256 and notes) and what was withheld, with the reason. Nothing in ``out``
 names a child: the list itself is never written here.
 
-Funded places and DWP-list rows are linked to the council's records by the exact pass only
-(``linkage="exact"``, the default) or by the exact pass then Splink (``"probabilistic"``), as
-for `workbench assess`: with exact linkage a funded-place row with a typo is not matched, so
-take-up reads low. The manifest records the linkage under ``parameters``.
+Funded places and DWP-list rows are linked to the council's records by the exact pass then
+Splink (``linkage="probabilistic"``, the default: a published figure should count a funded
+child whose funded-place row has a typo; pairs in the clerical-review band are not counted)
+or by the exact pass only (``"exact"``, as `workbench assess` does by default: a row with a
+typo is not matched, so take-up reads low). The manifest records the linkage under
+``parameters``.
 
 The same inputs and rules give byte-identical files (no times are recorded).
 
@@ -206,7 +208,7 @@ class StatsResult:
     ward_lookup: dict | None = None
     """The ward lookup used: file, SHA-256, entries by level and how the people's postcodes
     matched (distinct postcodes, not people); None when none was given."""
-    linkage: str = "exact"
+    linkage: str = "probabilistic"
     """How funded places and DWP-list rows were linked: ``exact`` or ``probabilistic``."""
 
     @property
@@ -230,7 +232,7 @@ def write_stats(
     rules: DisclosureRules = DEFAULT_RULES,
     ward_lookup: str | Path | None = None,
     terms: Sequence[date] | Mapping[date, date] | None = None,
-    linkage: str = "exact",
+    linkage: str = "probabilistic",
 ) -> StatsResult:
     """Assess a data folder and write its take-up, funnel and equality tables, protected.
 
@@ -258,9 +260,9 @@ def write_stats(
         comes with ``national_comparison``. A term later than ``term_start`` is refused; the
         reported term itself, if listed, is ignored.
     linkage
-        ``exact`` (default: a funded-place or DWP-list row links only on exact agreement) or
-        ``probabilistic`` (the exact pass, then Splink; pairs in the clerical-review band are
-        never used), as for `workbench assess`. Every term of the trend is linked the same
+        ``probabilistic`` (default: the exact pass, then Splink; pairs in the clerical-review
+        band are never used) or ``exact`` (a funded-place or DWP-list row links only on exact
+        agreement), as for `workbench assess`. Every term of the trend is linked the same
         way, against that term's funded places.
 
     Returns
