@@ -60,3 +60,27 @@ def test_probabilistic_linkage_only_adds_links(council, tmp_path):
 def test_unknown_linkage_mode_is_refused(council, tmp_path):
     with pytest.raises(UsageError, match="--linkage must be one of exact, probabilistic"):
         run(council, tmp_path, "fuzzy")
+
+
+@pytest.mark.parametrize(
+    ("initiative", "rules", "message"),
+    [("free_lunch", None, "unknown initiative 'free_lunch'"), ("two_year_old", "mine.yaml", "")],
+)
+def test_a_missing_rule_file_is_refused_before_any_data_is_read(
+    council, tmp_path, monkeypatch, initiative, rules, message
+):
+    from workbench import lists
+    from workbench.errors import WorkbenchError
+
+    read: list[list[str]] = []
+    monkeypatch.setattr(lists, "_load_sources", lambda folder, tables: read.append(tables))
+    with pytest.raises(WorkbenchError, match=message or "mine.yaml"):
+        assess_folder(
+            council,
+            initiative=initiative,
+            term_start=TERM,
+            as_of=TERM,
+            out=tmp_path / "l.csv",
+            rules_path=tmp_path / rules if rules else None,
+        )
+    assert read == []

@@ -175,6 +175,18 @@ def _context() -> tuple[str, str | None, dict]:
     return workbench.__version__, git_commit(), environment()
 
 
+# Where the package's rule files are (`workbench.rules.RULES_FOLDER`), without importing the
+# rule-file schema: the people table starts loading before the schema is imported.
+_RULES_FOLDER = Path(__file__).parent / "rules"
+
+
+def _refuse_missing_rule_file(initiative: str, rules_path: str | Path | None) -> None:
+    """Fail at once, before any data is read, when the rule file named does not exist."""
+    path = Path(rules_path) if rules_path is not None else _RULES_FOLDER / f"{initiative}.yaml"
+    if not path.is_file():
+        _rule_set(initiative, rules_path, date.min)  # raises the usual error, naming the file
+
+
 def _rule_set(initiative: str, rules_path: str | Path | None, as_of: date) -> RuleSet:
     """The rule set to assess with, checked against the command's options."""
     from workbench.rules import load_rule_set
@@ -214,6 +226,7 @@ def assess_folder(
     if out.suffix.lower() not in LIST_SUFFIXES:
         raise UsageError(f"--out must end in .csv or .parquet; got {out.name!r}")
     folder = Path(data)
+    _refuse_missing_rule_file(initiative, rules_path)
     with ThreadPoolExecutor(max_workers=2) as pool:
         # Every rule set reads the people table (the rule-file schema requires it), the
         # largest: it is read while the rule file is checked and the engine imported.
