@@ -1,0 +1,272 @@
+"""Assessing commands: lists, take-up tables, rules, explanations, linkage and notebook
+reports (`assess`, `stats`, `rules`, `explain`, `link`, `report`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workbench.cli._common import (
+    EXIT_REPORT_FAILED,
+    AsOf,
+    DataDir,
+    Initiative,
+    Linkage,
+    StatsLinkage,
+    TermStart,
+    parse_date,
+)
+from workbench.governance.access import record_access
+
+
+def assess_command(
+    initiative: Initiative,
+    data: DataDir,
+    term_start: TermStart,
+    as_of: AsOf,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="The list to write: .csv or .parquet. Personal data: kept owner-only."
+        ),
+    ],
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", help="A rule file to use instead of the package's own."),
+    ] = None,
+    linkage: Linkage = "exact",
+) -> None:
+    """List children who look eligible, with reasons and evidence, for a person to review."""
+    from workbench.lists import assess_folder
+    from workbench.reporting import print_assessment
+
+    record_access("assess", f"data {data}, initiative {initiative}, out {out}")
+    run = assess_folder(
+        data,
+        initiative=initiative,
+        term_start=parse_date(term_start, "--term-start"),
+        as_of=parse_date(as_of, "--as-of"),
+        out=out,
+        rules_path=rules,
+        linkage=linkage,
+    )
+    print_assessment(run)
+
+
+def stats_command(
+    initiative: Initiative,
+    data: DataDir,
+    term_start: TermStart,
+    as_of: AsOf,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Folder for the tables (CSV) and stats_manifest.json: aggregates only, "
+            "each written only when it passed disclosure control.",
+        ),
+    ],
+    threshold: Annotated[
+        int,
+        typer.Option("--threshold", min=1, help="Counts below this are hidden (shown as c)."),
+    ] = 10,
+    round_to: Annotated[
+        int | None,
+        typer.Option("--round-to", min=1, help="Round published counts to this multiple, e.g. 5."),
+    ] = None,
+    ward_lookup: Annotated[
+        Path | None,
+        typer.Option(
+            "--ward-lookup",
+            help="CSV or .xlsx with columns postcode (a full postcode, a sector like 'FQ1 2' "
+            "or a district like 'FQ1') and ward, optionally ward_code: adds take_up_by_ward.",
+        ),
+    ] = None,
+    trend_terms: Annotated[
+        str | None,
+        typer.Option(
+            "--trend-terms",
+            help="Earlier term starts for a trend table, ISO dates separated by commas "
+            "(2026-01-01,2026-04-01); each term is assessed on its own first day.",
+        ),
+    ] = None,
+    linkage: StatsLinkage = "probabilistic",
+) -> None:
+    """Write take-up, funnel and equality tables for a term as CSV, after disclosure control."""
+    from workbench.stats import DisclosureRules
+    from workbench.stats.report import parse_trend_terms, write_stats
+
+    record_access("stats", f"data {data}, initiative {initiative}, out {out}")
+    result = write_stats(
+        data,
+        initiative=initiative,
+        term_start=parse_date(term_start, "--term-start"),
+        as_of=parse_date(as_of, "--as-of"),
+        out=out,
+        rules=DisclosureRules(threshold=threshold, round_to=round_to),
+        ward_lookup=ward_lookup,
+        terms=parse_trend_terms(trend_terms) or None,
+        linkage=linkage,
+    )
+    for path in result.published.values():
+        typer.echo(f"published {path}")
+    for name, reason in result.withheld.items():
+        typer.echo(f"withheld  {name}: {reason}")
+    for caveat in result.caveats:
+        typer.echo(f"note: {caveat}")
+    if result.ward_lookup is not None:
+        unmatched = result.ward_lookup["people_postcodes"]["unmatched"]
+        typer.echo(f"note: {unmatched} postcode(s) in the data matched no ward (ward unknown)")
+    typer.echo(
+        f"{len(result.published)} table(s) published, {len(result.withheld)} withheld; "
+        f"see {result.manifest}"
+    )
+
+
+def rules_command(
+    initiative: Annotated[
+        str | None, typer.Option("--initiative", help="One initiative (default: all).")
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", help="The date the rules are in force (default: today).")
+    ] = None,
+) -> None:
+    """Print the rules in force on a date in plain English, with their sources."""
+    from workbench.rules import available_initiatives, load_rule_set
+    from workbench.rules.describe import describe_rule_set
+
+    day = parse_date(on, "--on") if on else date.today()
+    names = [initiative] if initiative else available_initiatives()
+    texts = [describe_rule_set(load_rule_set(name), day) for name in names]
+    typer.echo("\n\n".join(texts))
+
+
+def explain_command(
+    initiative: Initiative,
+    data: DataDir,
+    person: Annotated[
+        str, typer.Option("--person", help="The person_id to explain (from people).")
+    ],
+    term_start: TermStart,
+    as_of: AsOf,
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", help="A rule file to use instead of the package's own."),
+    ] = None,
+) -> None:
+    """Say why a person is or is not listed, criterion by criterion, in plain English."""
+    from workbench.explain import explain_folder
+
+    record_access("explain", f"data {data}, initiative {initiative}, one person's record")
+    found = explain_folder(
+        data,
+        initiative=initiative,
+        person_id=person,
+        term_start=parse_date(term_start, "--term-start"),
+        as_of=parse_date(as_of, "--as-of"),
+        rules_path=rules,
+    )
+    typer.echo(found.to_text())
+
+
+def link_command(
+    data: DataDir,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="The links to write: .csv or .parquet. Personal data: kept owner-only."
+        ),
+    ],
+    truth: Annotated[
+        Path | None,
+        typer.Option(
+            "--truth",
+            help="A ground truth (ground_truth.csv from `workbench synth`): measure the links.",
+        ),
+    ] = None,
+    quality_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--quality-out",
+            help="A folder for the aggregate quality tables as CSV (needs --truth).",
+        ),
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model", help="A linkage model folder (Splink JSON) written by save_settings."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seeds Splink's sampling of u.")] = 0,
+) -> None:
+    """Link DWP-list and funded-place rows to the council's children; with --truth, measure."""
+    from workbench.linkage.model import link_folder, load_settings
+
+    record_access("link", f"data {data}, out {out}")
+    run = link_folder(
+        data,
+        out,
+        truth=truth,
+        quality_out=quality_out,
+        model=load_settings(model) if model is not None else None,
+        seed=seed,
+    )
+    counts = run.links.group_by("source", "band").len().sort("source", "band")
+    for source, band, rows in counts.iter_rows():
+        typer.echo(f"{source}: {rows} {band}")
+    typer.echo(f"links written to {run.out}")
+    if run.evaluation is not None:
+        typer.echo("\n".join(run.evaluation.summary()))
+    if run.quality_files:
+        typer.echo(f"quality tables written to {run.quality_files[0].parent}")
+
+
+def report_command(
+    notebook: Annotated[
+        str,
+        typer.Argument(
+            metavar="NOTEBOOK",
+            help="A notebook in notebooks/ (01_explore_data, 02_eligibility_list, ...) or a "
+            "path to an .ipynb file.",
+        ),
+    ],
+    data: DataDir,
+    parameter: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-p",
+            "--parameter",
+            metavar="NAME=VALUE",
+            help="A notebook parameter, e.g. -p term_start=2026-09-01; repeat for more. "
+            "Values are typed by the notebook's parameters cell.",
+        ),
+    ] = None,
+    reports: Annotated[
+        Path, typer.Option("--reports", help="Where run folders are written.")
+    ] = Path("reports"),
+    kernel: Annotated[
+        str, typer.Option("--kernel", help="The Jupyter kernel to run the notebook in.")
+    ] = "python3",
+) -> None:
+    """Run a notebook with papermill into reports/<date>-<notebook>-<run id>/: the executed
+    notebook, report.html (code hidden, opens offline), manifest.json, and its shareable/ and
+    restricted/ outputs. Exit 4 when the notebook fails (kept as <folder>-failed/)."""
+    from workbench.report import ReportFailed, parse_parameters, run_report
+
+    record_access("report", f"notebook {notebook}, data {data}")
+    try:
+        run = run_report(
+            notebook,
+            data=data,
+            parameters=parse_parameters(parameter),
+            reports=reports,
+            kernel=kernel,
+        )
+    except ReportFailed as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_REPORT_FAILED) from None
+    typer.echo(f"Report: {run.html}")
+    typer.echo(f"Manifest: {run.manifest}")

@@ -1,0 +1,79 @@
+"""What every `workbench` command shares: the one `app`, its exit codes, the option types
+used by more than one command, and date parsing that names the option it came from.
+
+The commands live in the sibling modules and are registered on `app` by the package's
+`__init__`, which fixes the order `workbench --help` lists them in.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workbench import progress
+from workbench.errors import UsageError
+
+app = typer.Typer(
+    name="workbench",
+    help="Eligibility Workbench: candidate lists for human review, never decisions.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2
+EXIT_REPORT_FAILED = 4
+EXIT_CHECKS_FAILED = 3
+
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages on stderr.")]
+
+
+def parse_date(value: str, option: str) -> date:
+    """An ISO date from the command line, or a UsageError naming the option."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} must be an ISO date like 2026-09-01; got {value!r}") from None
+
+
+@app.callback()
+def _root(quiet: Quiet = False) -> None:
+    progress.set_enabled(not quiet)
+
+
+Initiative = Annotated[
+    str,
+    typer.Option(
+        "--initiative", help="two_year_old, free_school_meals, early_years_pupil_premium."
+    ),
+]
+TermStart = Annotated[
+    str, typer.Option("--term-start", help="First day of the term being targeted (ISO date).")
+]
+AsOf = Annotated[
+    str,
+    typer.Option("--as-of", help="Evidence date: awards must be active on it; its rules apply."),
+]
+Linkage = Annotated[
+    str,
+    typer.Option(
+        "--linkage",
+        help="exact (default: only exact agreement links a DWP-list or funded-place row; a row "
+        "with a typo is missed) or probabilistic (then Splink; uncertain pairs are flagged for "
+        "a person to confirm, never used).",
+    ),
+]
+StatsLinkage = Annotated[
+    str,
+    typer.Option(
+        "--linkage",
+        help="probabilistic (default: the exact pass, then Splink, so that a funded place "
+        "whose row has a typo still counts; uncertain pairs are not counted) or exact (only "
+        "exact agreement: take-up reads low when funded-place rows have typos).",
+    ),
+]
+DataDir = Annotated[Path, typer.Option("--data", help="The data folder (people.csv, ...).")]

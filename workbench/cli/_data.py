@@ -1,0 +1,121 @@
+"""Data commands: the data contract, checking a data folder, and making synthetic councils
+(`schema`, `validate`, `demo`, `synth`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workbench.cli._common import EXIT_CHECKS_FAILED, parse_date
+from workbench.governance.access import record_access
+
+
+def schema_command() -> None:
+    """Print the data contract: every canonical table and column, generated from the schema."""
+    from workbench.schema import contract_markdown
+
+    typer.echo(contract_markdown())
+
+
+def validate_command(
+    data: Annotated[
+        Path, typer.Argument(metavar="DIR", help="The data folder to check (people.csv, ...).")
+    ],
+    quarantine_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--quarantine-out",
+            help="Write every quarantined row (file, row, column, value, reason) to this .csv "
+            "(or .parquet) file. It holds personal data as given: keep it restricted.",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 3 when any row is quarantined.")
+    ] = False,
+    equality_monitoring: Annotated[
+        bool,
+        typer.Option(
+            "--equality-monitoring",
+            help="Also read and check the special-category columns (sex, ethnicity, "
+            "first_language), which are otherwise never read.",
+        ),
+    ] = False,
+) -> None:
+    """Check a data folder against the data contract and report the quarantine."""
+    from workbench.io import load_folder
+    from workbench.reporting import print_validation, write_quarantine
+
+    record_access("validate", f"data {data}")
+    loaded = load_folder(data, equality_monitoring=equality_monitoring)
+    print_validation(loaded)
+    if quarantine_out is not None:
+        written = write_quarantine(loaded.quarantine, quarantine_out)
+        typer.echo(f"Quarantine written to {written}")
+    if strict and loaded.quarantine.height:
+        raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
+def demo_command(
+    households: Annotated[
+        int, typer.Option("--households", min=10, help="Size of the synthetic council.")
+    ] = 20000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the synthetic council.")] = (
+        20260901
+    ),
+    reports: Annotated[
+        Path, typer.Option("--reports", help="Where run folders are written.")
+    ] = Path("reports"),
+) -> None:
+    """Run the whole pipeline on a synthetic council and write a report under reports/."""
+    from workbench.demo import run_demo
+
+    result = run_demo(reports, households=households, seed=seed)
+    for initiative, path in result.lists.items():
+        typer.echo(f"{initiative} list (restricted, pending review): {path}")
+    typer.echo(f"Demo summary: {result.summary_html}")
+    typer.echo(f"Take-up report (HTML): {result.report_html}")
+
+
+def synth_command(
+    out: Annotated[Path, typer.Option("--out", help="The folder to write the council to.")],
+    households: Annotated[
+        int, typer.Option("--households", min=1, help="How many households (~2.4 people each).")
+    ] = 1000,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Seed: the same arguments give the same files.")
+    ] = 20260901,
+    messy: Annotated[
+        bool,
+        typer.Option(
+            "--messy",
+            help="Add a handful of each kind of bad row to every table, listed in "
+            "messy_manifest.csv.",
+        ),
+    ] = False,
+    file_format: Annotated[
+        str, typer.Option("--format", help="Format of the canonical tables: csv, parquet or xlsx.")
+    ] = "csv",
+    reference_date: Annotated[
+        str,
+        typer.Option("--reference-date", help="The day the extracts are taken (ISO date)."),
+    ] = "2026-09-01",
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace a data folder already at --out.")
+    ] = False,
+) -> None:
+    """Write a synthetic council (people, benefits, statuses, DWP list, funded places) with a
+    ground truth for linkage. Only made-up data: nothing real is used."""
+    from workbench.synth import check_destination, generate_council, write_council
+
+    on = parse_date(reference_date, "--reference-date")
+    check_destination(out, file_format, overwrite)
+    tables = generate_council(households, seed, on, messy=messy)
+    made_with = (
+        f"workbench synth --households {households} --seed {seed}"
+        + (" --messy" if messy else "")
+        + f" --format {file_format} --reference-date {on.isoformat()} --out {out}"
+    )
+    written = write_council(tables, out, file_format, overwrite=overwrite, made_with=made_with)
+    typer.echo(f"Synthetic council of {households} households: {len(written)} files in {out}")

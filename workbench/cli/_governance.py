@@ -1,0 +1,187 @@
+"""Governance commands: retention, subject access and the transparency record
+(`retention`, `subject-access`, `transparency`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workbench.cli._common import DataDir, parse_date
+from workbench.errors import UsageError
+from workbench.governance.access import record_access
+
+
+def retention_command(
+    apply: Annotated[
+        bool,
+        typer.Option(
+            "--apply/--dry-run",
+            help="--dry-run (the default) lists what is kept and what is past its date; "
+            "--apply deletes what is past its date and logs it.",
+        ),
+    ] = False,
+    reports: Annotated[
+        Path, typer.Option("--reports", help="The reports folder holding the run folders.")
+    ] = Path("reports"),
+    policy: Annotated[
+        Path | None,
+        typer.Option("--policy", help="A retention policy YAML file (default: the package's)."),
+    ] = None,
+    lists: Annotated[
+        list[Path] | None,
+        typer.Option("--lists", help="Another folder to search for candidate lists (repeat)."),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="A review store: remove its list items and decisions past their period "
+            "(through the store, logged).",
+        ),
+    ] = None,
+    log: Annotated[
+        Path | None,
+        typer.Option("--log", help="The deletion log (default: REPORTS/retention-log.jsonl)."),
+    ] = None,
+    today: Annotated[
+        str | None, typer.Option("--today", help="Plan as on this day (ISO date).")
+    ] = None,
+) -> None:
+    """Delete run folders, restricted outputs, lists and outreach exports past their date."""
+    from datetime import UTC, datetime
+
+    from workbench.governance import apply_retention, load_policy, plan_retention
+
+    day = parse_date(today, "--today") if today else datetime.now(UTC).date()
+    plan = plan_retention(reports, load_policy(policy), day, list_roots=lists or [], store=store)
+    for action, kind, path, _created, expires in plan.table():
+        typer.echo(f"{action:6} {kind:18} {expires}  {path}")
+    for note in plan.notes:
+        typer.echo(note)
+    if not apply:
+        typer.echo(
+            f"Dry run: {len(plan.due)} item(s) past their date, {len(plan.kept)} kept. "
+            "Nothing deleted; run with --apply to delete."
+        )
+        return
+    deleted = apply_retention(plan, log or Path(reports) / "retention-log.jsonl")
+    counts = ", ".join(f"{n} {kind}" for kind, n in deleted.items())
+    typer.echo(f"Deleted {counts} (a folder counts once, with all inside it). Logged.")
+
+
+def subject_access_command(
+    data: DataDir,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="The export, .md or .html (owner-only); a CSV appendix beside it."
+        ),
+    ],
+    person: Annotated[
+        str | None, typer.Option("--person", help="The person id in the people file.")
+    ] = None,
+    forename: Annotated[
+        str | None,
+        typer.Option(
+            "--forename",
+            help="With --surname and --dob, instead of --person: found in the people file or, "
+            "for a child known only from the DWP list, in the DWP list.",
+        ),
+    ] = None,
+    surname: Annotated[str | None, typer.Option("--surname")] = None,
+    dob: Annotated[str | None, typer.Option("--dob", help="Date of birth (ISO date).")] = None,
+    nino: Annotated[
+        str | None,
+        typer.Option(
+            "--nino",
+            help="Instead of --person: a parent or carer known only from the DWP list "
+            "(someone in the people file is asked for by --person).",
+        ),
+    ] = None,
+    list_files: Annotated[
+        list[Path] | None,
+        typer.Option("--list", help="A list written by `workbench assess` (repeat for each)."),
+    ] = None,
+    store: Annotated[
+        Path | None, typer.Option("--store", help="The review store (SQLite file).")
+    ] = None,
+) -> None:
+    """Everything the workbench holds about one person, for the data protection team."""
+    from workbench.governance.subject_access import appendix_path, subject_access
+    from workbench.review import load_key
+
+    named = [person is not None, any((forename, surname, dob)), nino is not None]
+    if sum(named) != 1:
+        raise UsageError(
+            "name the person in one way: --person ID, or --forename, --surname and --dob, "
+            "or --nino (a parent known only from the DWP list)"
+        )
+    record_access("subject-access", f"data {data}, one person's record")
+    dwp_records: list[str] = []
+    if named[1]:
+        person, dwp_records = _subject_by_name(data, forename, surname, dob)
+    written = subject_access(
+        person,
+        data=data,
+        lists=list_files or [],
+        store=store,
+        key=load_key(),
+        out=out,
+        dwp_records=dwp_records,
+        nino=nino,
+    )
+    typer.echo(
+        f"Subject access export written to {written} and {appendix_path(written)} "
+        "(owner-only). Read its notes before release."
+    )
+
+
+def _subject_by_name(
+    data: Path, forename: str | None, surname: str | None, dob: str | None
+) -> tuple[str | None, list[str]]:
+    """(person id, []) for the one person with these names and date of birth, or
+    (None, DWP record ids) for a child known only from the DWP list."""
+    from workbench.governance.subject_access import find_dwp_child, find_person
+
+    if not (forename and surname and dob):
+        raise UsageError("--forename, --surname and --dob go together")
+    born = parse_date(dob, "--dob")
+    found = find_person(data, forename=forename, surname=surname, date_of_birth=born)
+    if len(found) == 1:
+        return found[0], []
+    if len(found) > 1:
+        raise UsageError(
+            f"{len(found)} people in {data} have that name and date of birth; expected "
+            "exactly one. Use --person with the id from the people file"
+        )
+    records = find_dwp_child(data, forename=forename, surname=surname, date_of_birth=born)
+    if not records:
+        raise UsageError(
+            f"no one in the people file or the DWP list of {data} has that name and date of "
+            "birth (names compared ignoring case and spacing)"
+        )
+    return None, records
+
+
+def transparency_command(
+    on: Annotated[
+        str | None, typer.Option("--on", help="Describe the rules in force on this date.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the record here (Markdown).")
+    ] = None,
+) -> None:
+    """The algorithmic transparency record (ATRS) and DPIA helper, generated from the rules."""
+    from datetime import UTC, datetime
+
+    from workbench.governance import transparency_record
+
+    day = parse_date(on, "--on") if on else datetime.now(UTC).date()
+    record = transparency_record(day)
+    if out is None:
+        typer.echo(record, nl=False)
+        return
+    out.write_text(record, encoding="utf-8")
+    typer.echo(f"Transparency record for {day} written to {out}")

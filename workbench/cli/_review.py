@@ -1,0 +1,196 @@
+"""Review commands: the `review` sub-app (`export`, `import`, `serve`, `outreach`) and
+`assure`, the checks an auditor runs over a run and its decisions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workbench.cli._common import EXIT_CHECKS_FAILED
+
+review_app = typer.Typer(
+    name="review",
+    help="Review lists: in Excel (export/import) or in a web page (serve); outreach after review.",
+    no_args_is_help=True,
+)
+
+ListFile = Annotated[
+    Path,
+    typer.Option(
+        "--list",
+        help="A list written by `workbench assess` (.csv or .parquet, with its manifest).",
+    ),
+]
+StorePath = Annotated[
+    Path,
+    typer.Option(
+        "--store", help="The review store (SQLite file); created owner-only when missing."
+    ),
+]
+
+
+def review_export_command(
+    store: StorePath,
+    list_file: ListFile,
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="The workbook to write (.xlsx). Personal data: owner-only."),
+    ],
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace a workbook already at --out.")
+    ] = False,
+) -> None:
+    """Write a review workbook: one row per child, a drop-down for the decision."""
+    from workbench.review import ReviewStore, load_key
+    from workbench.review.excel import export_list_file
+
+    with ReviewStore(store) as review_store:
+        list_id, written = export_list_file(
+            review_store, list_file, out, key=load_key(), overwrite=overwrite
+        )
+    typer.echo(
+        f"Review workbook for list {list_id} written to {written} (owner-only). "
+        "Nothing has been decided: import it once filled in with `workbench review import`."
+    )
+
+
+def review_import_command(
+    workbook: Annotated[Path, typer.Argument(metavar="FILE", help="A review workbook, filled in.")],
+    store: StorePath,
+    reviewer: Annotated[
+        str, typer.Option("--reviewer", help="The name of the person who made the decisions.")
+    ],
+) -> None:
+    """Check every row of a filled-in review workbook, then record its decisions, all or none."""
+    from workbench.review import ReviewStore, load_key
+    from workbench.review.excel import import_review_workbook
+
+    with ReviewStore(store) as review_store:
+        result = import_review_workbook(review_store, workbook, reviewer=reviewer, key=load_key())
+    typer.echo(
+        f"List {result.list_id}: {result.recorded} decision(s) recorded for {reviewer}, "
+        f"{result.already_recorded} already recorded, {result.skipped_blank} row(s) without a "
+        "decision left undecided."
+    )
+
+
+def review_serve_command(
+    store: Annotated[
+        Path,
+        typer.Option("--store", help="The review store; must exist (`review export` creates it)."),
+    ],
+    list_file: ListFile,
+    port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8866,
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            help="The address to listen on: localhost; put a sign-in proxy in front rather "
+            "than widening it.",
+        ),
+    ] = "127.0.0.1",
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="WORKBENCH_REVIEW_TOKEN",
+            help="The token every request must carry; random when not given.",
+        ),
+    ] = None,
+    user_header: Annotated[
+        str | None,
+        typer.Option(
+            "--user-header",
+            help="A header a trusted sign-in proxy sets to the officer's name "
+            "(e.g. X-Forwarded-User).",
+        ),
+    ] = None,
+    write_app: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-app",
+            help="Only write the app's notebook into this folder (for JupyterHub) and exit.",
+        ),
+    ] = None,
+    open_browser: Annotated[
+        bool, typer.Option("--open-browser", help="Open the app in this machine's browser.")
+    ] = False,
+) -> None:
+    """Serve the review panel as a web page for officers (Voilà; token required; no code shown)."""
+    from workbench.review.app import prepare_review_app, serve_review_app
+
+    if write_app is not None:
+        files = prepare_review_app(store, list_file, user_header=user_header, folder=write_app)
+        typer.echo(
+            f"Review app for list {files.list_id} written to {files.notebook}; in JupyterHub "
+            "set c.Spawner.default_url = '/voila/render/review_app.ipynb'."
+        )
+        return
+    serve_review_app(
+        store,
+        list_file,
+        host=host,
+        port=port,
+        token=token,
+        open_browser=open_browser,
+        user_header=user_header,
+    )
+
+
+def review_outreach_command(
+    store: StorePath,
+    list_file: ListFile,
+    data: Annotated[
+        Path,
+        typer.Option("--data", help="The data folder the list was made from (same files)."),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="The contact list to write (.csv). Personal data: owner-only."),
+    ],
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace a contact list already at --out.")
+    ] = False,
+) -> None:
+    """Write contact details for the children whose latest decision is `contact`, and only them."""
+    from workbench.review import ReviewStore, load_key
+    from workbench.review.outreach import export_outreach
+
+    with ReviewStore(store) as review_store:
+        result = export_outreach(
+            review_store, list_file, data, out, key=load_key(), overwrite=overwrite
+        )
+    held = (
+        f"; {result.held_back_unconfirmed_link} decided `contact` held back until their DWP "
+        "link is confirmed (`link_confirmed`)"
+        if result.held_back_unconfirmed_link
+        else ""
+    )
+    typer.echo(
+        f"List {result.list_id}: {result.exported} of {result.listed} children to contact, "
+        f"written to {result.out} (owner-only), each with the decision it rests on{held}. "
+        f"Record of the export: {result.sidecar}."
+    )
+
+
+def assure_command(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(metavar="PATH", help="Run folders, or lists and exports of a run."),
+    ],
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="The review store (SQLite file) the run's decisions are in."),
+    ] = None,
+) -> None:
+    """Check a run: lists claim no decision, every contact traces to a recorded decision, the
+    decision chain is intact, restricted files are owner-only, shareable files hold no
+    personal data. Exits 3 when a check fails."""
+    from workbench.assure import assure, format_report
+
+    report = assure(paths, store=store)
+    typer.echo(format_report(report))
+    if not report.ok:
+        raise typer.Exit(EXIT_CHECKS_FAILED)
