@@ -203,6 +203,44 @@ def _load_sources(folder: Path, tables: list[str]) -> LoadedData:
     return load_folder(folder, tables=tables, columns=columns_needed(tables), normalise=False)
 
 
+def _load_and_hash(
+    pool: ThreadPoolExecutor,
+    folder: Path,
+    initiative: str,
+    rules_path: str | Path | None,
+    as_of: date,
+) -> tuple[RuleSet, LoadedData, dict[str, str]]:
+    """The rule set, the tables it reads (loaded and checked) and their files' SHA-256."""
+    # Every rule set reads the people table (the rule-file schema requires it), the largest:
+    # it is read while the rule file is checked.
+    people = pool.submit(_load_sources, folder, ["people"])
+    rule_set = _rule_set(initiative, rules_path, as_of)
+    files = (
+        [f for t in rule_set.sources if (f := find_table_file(folder, t)) is not None]
+        if folder.is_dir()
+        else []
+    )
+    # The inputs are hashed on a thread of their own while polars reads them (hashlib
+    # releases the GIL).
+    hashing = pool.submit(input_hashes, files)
+    others = _load_sources(folder, [t for t in rule_set.sources if t != "people"])
+    return rule_set, combine_loaded(people.result(), others), hashing.result()
+
+
+def _assessed(
+    loaded: LoadedData, rule_set: RuleSet, term_start: date, as_of: date, linkage: str
+) -> Assessment:
+    from workbench.eligibility import assessment, window_links
+
+    with progress.step(f"Assessing {rule_set.id} for the term starting {term_start}"):
+        tables = {name: loaded.lazy(name) for name in loaded.tables}
+        if linkage == "probabilistic":
+            links = probabilistic_links(tables, rule_set, term_start)
+        else:  # only the rows a child in the window could be linked to: the same list
+            links = window_links(tables, rule_set, term_start=term_start, as_of=as_of)
+        return assessment(tables, rule_set, term_start=term_start, as_of=as_of, links=links)
+
+
 def assess_folder(
     data: str | Path,
     *,
@@ -225,34 +263,11 @@ def assess_folder(
     out = Path(out)
     if out.suffix.lower() not in LIST_SUFFIXES:
         raise UsageError(f"--out must end in .csv or .parquet; got {out.name!r}")
-    folder = Path(data)
     _refuse_missing_rule_file(initiative, rules_path)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        # Every rule set reads the people table (the rule-file schema requires it), the
-        # largest: it is read while the rule file is checked and the engine imported.
-        people = pool.submit(_load_sources, folder, ["people"])
-        rule_set = _rule_set(initiative, rules_path, as_of)
-        files = (
-            [f for t in rule_set.sources if (f := find_table_file(folder, t)) is not None]
-            if folder.is_dir()
-            else []
-        )
-        # The inputs are hashed on a thread of their own while polars reads them (hashlib
-        # releases the GIL).
-        hashing = pool.submit(input_hashes, files)
-        others = _load_sources(folder, [t for t in rule_set.sources if t != "people"])
-        loaded = combine_loaded(people.result(), others)
-        hashes = hashing.result()
-        context = pool.submit(_context)
-        from workbench.eligibility import assessment, window_links
-
-        with progress.step(f"Assessing {rule_set.id} for the term starting {term_start}"):
-            tables = {name: loaded.lazy(name) for name in loaded.tables}
-            if linkage == "probabilistic":
-                links = probabilistic_links(tables, rule_set, term_start)
-            else:  # only the rows a child in the window could be linked to: the same list
-                links = window_links(tables, rule_set, term_start=term_start, as_of=as_of)
-            found = assessment(tables, rule_set, term_start=term_start, as_of=as_of, links=links)
+        rule_set, loaded, hashes = _load_and_hash(pool, Path(data), initiative, rules_path, as_of)
+        context = pool.submit(_context)  # while the engine runs
+        found = _assessed(loaded, rule_set, term_start, as_of, linkage)
         code_version, commit, env = context.result()
     if sorted(hashes) != sorted(f.name for f in loaded.files()):  # pragma: no cover - a race
         hashes = input_hashes(loaded.files())
