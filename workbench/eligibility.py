@@ -376,6 +376,11 @@ class _Compiler:
         return self.links.filter(pl.col("source") == source)
 
 
+def _check_dates(term_start: object, as_of: object) -> None:
+    if not isinstance(term_start, date) or not isinstance(as_of, date):
+        raise UsageError("term_start and as_of must be dates")
+
+
 def _collected(*frames: pl.LazyFrame | None) -> list[pl.LazyFrame | None]:
     """The frames computed together, lazy again; None stays None."""
     wanted = [f for f in frames if f is not None]
@@ -427,8 +432,7 @@ def assessment(
         default the exact linkage pre-pass is run. Rows in the `clerical_review` band are never
         used as matches: a person must confirm them first.
     """
-    if not isinstance(term_start, date) or not isinstance(as_of, date):
-        raise UsageError("term_start and as_of must be dates")
+    _check_dates(term_start, as_of)
     data = _tables(tables, rule_set)
     compiler = _Compiler(data, rule_set, term_start, as_of)
     if links is None:
@@ -511,8 +515,7 @@ def window_links(
     places of two- to four-year-olds). Its `Assessment.links` then holds only these rows: for
     the links of every row (`workbench explain`, the take-up funnel), leave `links` out.
     """
-    if not isinstance(term_start, date) or not isinstance(as_of, date):
-        raise UsageError("term_start and as_of must be dates")
+    _check_dates(term_start, as_of)
     compiler = _Compiler(_tables(tables, rule_set), rule_set, term_start, as_of)
     return link_exact(compiler.link_tables(window_only=True))
 

@@ -184,7 +184,9 @@ def _refuse_missing_rule_file(initiative: str, rules_path: str | Path | None) ->
     """Fail at once, before any data is read, when the rule file named does not exist."""
     path = Path(rules_path) if rules_path is not None else _RULES_FOLDER / f"{initiative}.yaml"
     if not path.is_file():
-        _rule_set(initiative, rules_path, date.min)  # raises the usual error, naming the file
+        from workbench.rules import load_rule_set
+
+        load_rule_set(rules_path or initiative)  # raises the usual error, naming the file
 
 
 def _rule_set(initiative: str, rules_path: str | Path | None, as_of: date) -> RuleSet:
