@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from workbench.review import ReviewStore
 from workbench.synth import generate_council, write_council
 
@@ -80,3 +82,63 @@ def test_an_unwritable_access_log_stops_the_command(tmp_path: Path):
     )
     assert result.returncode == 1
     assert "access log" in result.stderr
+
+
+def test_a_current_store_is_written_without_loading_the_store_module(tmp_path: Path):
+    """The line goes straight in through sqlite3; the store reads it back like any other."""
+    store = tmp_path / "review.sqlite"
+    with ReviewStore(store) as review_store:  # an existing store at this schema version
+        review_store.log_access("Earlier User", "validate", "data /srv/old")
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from workbench.governance.access import record_access\n"
+        f"record_access('assess', 'data /srv/extract', store=Path({str(store)!r}))\n"
+        "print('workbench.review.store' in sys.modules)\n"
+    )
+    env = dict(os.environ, WORKBENCH_USER="B Officer")
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    assert result.stdout.strip() == "False"
+    with ReviewStore(store) as review_store:
+        log = review_store.access_log()
+    assert log.select("user", "command", "detail").rows() == [
+        ("Earlier User", "validate", "data /srv/old"),
+        ("B Officer", "assess", "data /srv/extract"),
+    ]
+    # The time is written as the store writes it: UTC, microseconds, Z.
+    assert log["at"].str.contains(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$").all()
+
+
+def test_a_new_or_older_store_is_created_or_migrated_by_the_store(tmp_path: Path, monkeypatch):
+    import workbench.review.schema as schema
+    from workbench.governance.access import record_access
+
+    new = tmp_path / "new" / "review.sqlite"
+    record_access("validate", "data /srv/a", store=new)
+    with ReviewStore(new) as review_store:
+        assert review_store.access_log()["command"].to_list() == ["validate"]
+
+    older = tmp_path / "older.sqlite"
+    import workbench.review.store as store_module
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
+    ReviewStore(older).close()  # a store an earlier workbench made: one migration applied
+    monkeypatch.undo()
+    assert len(schema.MIGRATIONS) > 1
+    record_access("validate", "data /srv/b", store=older)
+    with ReviewStore(older) as review_store:
+        assert review_store.schema_version == len(schema.MIGRATIONS)
+        assert review_store.access_log()["detail"].to_list() == ["data /srv/b"]
+
+
+def test_a_file_that_is_not_a_store_is_refused_with_the_stores_own_error(tmp_path: Path):
+    from workbench.errors import WorkbenchError
+    from workbench.governance.access import record_access
+
+    bogus = tmp_path / "review.sqlite"
+    bogus.write_text("these are notes, not a database\n" * 100)
+    with pytest.raises(WorkbenchError, match="cannot be used as a review store"):
+        record_access("validate", "data /srv/a", store=bogus)
+    assert bogus.read_text().startswith("these are notes")

@@ -3,6 +3,7 @@ everything printed must be exactly what the ordinary exit gives."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -57,3 +58,23 @@ def test_a_live_worker_thread_means_the_ordinary_exit():
         release.set()
         worker.join()
     assert _entry._can_end_quickly()
+
+
+def test_pydantic_plugins_are_off_unless_the_variable_is_set():
+    check = (
+        "import os, sys; sys.argv[0] = 'workbench'\n"
+        "import workbench._entry as entry, workbench.cli as cli\n"
+        "cli.main = lambda: print(os.environ.get('PYDANTIC_DISABLE_PLUGINS'))\n"
+        "entry.main()\n"
+    )
+
+    def plugins(env: dict[str, str]) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", check], capture_output=True, text=True, env=env, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    base = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    assert plugins(base) == "__all__"
+    assert plugins({**base, "PYDANTIC_DISABLE_PLUGINS": "logfire"}) == "logfire"

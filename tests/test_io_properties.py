@@ -252,3 +252,31 @@ def test_values_already_in_normal_form_are_left_unchanged_by_their_normaliser(da
     result = checked.collect()
     assert result["normal"].all()
     assert result["normalised"].to_list() == values
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.none(),
+            st.sampled_from(["parent_carer", "child", "other", "Child", " other ", "", "   "]),
+            st.text(alphabet="abcdeChild _\t", max_size=8),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_the_tidying_scan_settles_enum_columns_as_a_fresh_check_would(values):
+    # `_already_allowed` takes the scan's verdict on enum columns instead of testing every
+    # value again: it must be the verdict a fresh test of the tidied column gives.
+    from workbench import checks
+
+    role = TABLES["people"].column("role")
+    raw = pl.DataFrame({"role": values}, schema={"role": pl.String})
+    frame, found = checks._cleaned(raw, [role], "csv", normalise=False)
+    assert set(found) == {"role"}
+    fresh = checks._already_allowed(frame, [role])
+    assert checks._already_allowed(frame, [role], found) == fresh
+    tidied = [None if v is None or not v.strip() else v.strip() for v in values]
+    every_allowed = all(v is None or v in role.allowed for v in tidied)
+    assert fresh == ({"role"} if every_allowed else set())

@@ -78,6 +78,9 @@ _MONEY_NOISE = r"[£,]"
 # A duplicated id's reason lists this many of its rows, then says how many there are.
 _ROWS_LISTED = 10
 
+# A reported row's number as a spreadsheet shows it (the header is row 1). Rows are numbered
+# only when reported (`_numbered_rows`), not as a column of every row read.
+FIRST_DATA_ROW = 2
 _ROW = "__row"
 
 
@@ -120,7 +123,9 @@ def _shape_note_name(column: str) -> str:
     return f"__off_shape_{column}"
 
 
-def _normalised(raw: pl.DataFrame, columns: list[Column], normalise: bool) -> list[pl.Series]:
+def _normalised(
+    raw: pl.DataFrame, columns: list[Column], normalise: bool
+) -> tuple[list[pl.Series], dict[str, bool]]:
     """Each text column stripped (blank -> null) and, if `normalise`, normalised, as
     `__clean_<column>`, rewriting only the values that change: in council data most do not,
     and one scan costs less than rewriting (and holding a second copy of) every string.
@@ -131,15 +136,21 @@ def _normalised(raw: pl.DataFrame, columns: list[Column], normalise: bool) -> li
     form too, so only the few others are normalised (a value already normal comes back
     unchanged), and their shape is checked again. The result, `__off_shape_<column>`, is the
     warning `_warnings_for` would otherwise compute.
+
+    The same scan settles, for each enum column whose allowed values are all lower-case,
+    whether every value, once tidied, is one of them (returned by column name, for
+    `_already_allowed`): the values it leaves alone are allowed as written, and only the few
+    it tidies need looking at.
     """
     text = [c for c in columns if raw.schema[c.name] == pl.String and _tidied(c, normalise)]
     if not text:
-        return []
+        return [], {}
     kinds = {c.name: c.normalise if normalise else None for c in text}
     untidy = (
         raw.lazy().select(_needs_normalising(c, kinds[c.name]).alias(c.name) for c in text)
     ).collect()
     result = []
+    allowed: dict[str, bool] = {}
     for column in text:
         kind = kinds[column.name]
         values = raw[column.name]
@@ -153,7 +164,25 @@ def _normalised(raw: pl.DataFrame, columns: list[Column], normalise: bool) -> li
         result.append(values.alias(_clean_name(column.name)))
         if kind in _SHAPES:
             result.append(_off_shape(column, len(values), where, fixed))
-    return result
+        if _scanned_as_enum(column) and _lower_case_enum(column):
+            allowed[column.name] = fixed is None or _all_allowed(fixed.to_series(), column)
+    return result, allowed
+
+
+def _scanned_as_enum(column: Column) -> bool:
+    """Whether `_needs_normalising` tests the column's values against its allowed ones."""
+    return column.dtype == "enum" and all(a == a.strip() for a in column.allowed or ())
+
+
+def _lower_case_enum(column: Column) -> bool:
+    return column.dtype == "enum" and all(a == a.lower() for a in column.allowed or ())
+
+
+def _all_allowed(values: pl.Series, column: Column) -> bool:
+    """Every value is one of the column's allowed values, or empty."""
+    value = pl.col(values.name)
+    check = (_one_of(value, column.allowed or ()) | value.is_null()).all()
+    return bool(values.to_frame().select(check).item())
 
 
 def _tidied(column: Column, normalise: bool) -> bool:
@@ -198,20 +227,22 @@ def _off_shape(
 
 def _cleaned(
     raw: pl.DataFrame, columns: list[Column], fmt: str, normalise: bool = True
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, dict[str, bool]]:
     """Every text cell stripped (blank -> null) and, if `normalise`, normalised; Excel date
     cells as dates.
 
     Adds `__clean_<column>` for each text column and, for xlsx, `__cell_<column>` holding the
-    date of each cell Excel itself stores as a date.
+    date of each cell Excel itself stores as a date. Also returns what the tidying scan found
+    of enum columns' values (see `_normalised`).
     """
     cells = [
         _excel_date_cells(c.name)
         for c in columns
         if c.dtype == "date" and fmt == "xlsx" and raw.schema[c.name] == pl.String
     ]
-    frame = raw.with_columns(_normalised(raw, columns, normalise))
-    return frame.lazy().with_columns(cells).collect() if cells else frame
+    tidied, allowed = _normalised(raw, columns, normalise)
+    frame = raw.with_columns(tidied)
+    return (frame.lazy().with_columns(cells).collect() if cells else frame), allowed
 
 
 def _excel_date_cells(name: str) -> pl.Expr:
@@ -329,18 +360,21 @@ def _typed(
     return cleaned
 
 
-def _already_allowed(frame: pl.DataFrame, present: list[Column]) -> set[str]:
+def _already_allowed(
+    frame: pl.DataFrame, present: list[Column], found: dict[str, bool] | None = None
+) -> set[str]:
     """The text enum columns whose every value is one of the allowed ones as written: reading
-    them lower-case would change nothing, so they are not rewritten."""
+    them lower-case would change nothing, so they are not rewritten. `found` holds what the
+    tidying scan already settled (`_cleaned`); only the other columns are looked at here."""
+    found = found or {}
     enums = [
         c
         for c in present
-        if c.dtype == "enum"
-        and _clean_name(c.name) in frame.columns
-        and all(a == a.lower() for a in c.allowed or ())
+        if _lower_case_enum(c) and _clean_name(c.name) in frame.columns and c.name not in found
     ]
+    settled = {name for name, allowed in found.items() if allowed}
     if not enums:
-        return set()
+        return settled
     checks = frame.select(
         (
             _one_of(pl.col(_clean_name(c.name)), c.allowed or ())
@@ -350,7 +384,7 @@ def _already_allowed(frame: pl.DataFrame, present: list[Column]) -> set[str]:
         .alias(c.name)
         for c in enums
     ).row(0, named=True)
-    return {name for name, allowed in checks.items() if allowed}
+    return settled | {name for name, allowed in checks.items() if allowed}
 
 
 def _one_of(value: pl.Expr, allowed: tuple[str, ...]) -> pl.Expr:
@@ -544,11 +578,24 @@ def _quarantine_rows(
     ).sort("row")
 
 
-def _warning_rows(
-    accepted: pl.LazyFrame, table: Table, file: str, notes: list[_Warning]
+def _numbered_rows(
+    frame: pl.DataFrame, where: pl.Expr, columns: Iterable[str] | None = None
 ) -> pl.DataFrame:
+    """The rows (of `columns`, default all) where `where` holds, with their number in the
+    file as `_ROW`."""
+    positions = frame.select(where.fill_null(False).arg_true()).to_series()
+    kept = frame if columns is None else frame.select(columns)
+    return kept[positions].with_columns((positions.cast(pl.Int64) + FIRST_DATA_ROW).alias(_ROW))
+
+
+def _warning_rows(
+    frame: pl.DataFrame, kept: pl.Expr, table: Table, file: str, notes: list[_Warning]
+) -> pl.DataFrame:
+    """One row per note on a row `kept` (accepted)."""
     frames = [
-        accepted.filter(pl.col(_note(i))).select(
+        _numbered_rows(frame, kept & pl.col(_note(i)), [note.column])
+        .lazy()
+        .select(
             pl.lit(table.name).alias("table"),
             pl.lit(file).alias("file"),
             pl.col(_ROW).alias("row"),

@@ -44,8 +44,8 @@ import polars as pl
 
 from workbench import progress
 from workbench.checks import (
-    _ROW,
     DATE_FORMATS,
+    FIRST_DATA_ROW,
     QUARANTINE_SCHEMA,
     DateFormat,
     _already_allowed,
@@ -54,6 +54,7 @@ from workbench.checks import (
     _first,
     _flag,
     _note,
+    _numbered_rows,
     _quarantine_rows,
     _read_dates,
     _rules,
@@ -84,7 +85,6 @@ __all__ = [
 ]
 
 FORMATS: dict[str, str] = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
-FIRST_DATA_ROW = 2  # spreadsheet numbering: the header is row 1
 DTYPES: dict[str, pl.DataType] = {
     "string": pl.String(),
     "date": pl.Date(),
@@ -364,12 +364,10 @@ def _read_raw(path: Path, fmt: str, table: Table, wanted: tuple[str, ...]) -> pl
     except Exception as error:  # polars, fastexcel and OS errors alike mean "cannot read"
         raise _unreadable(path, fmt, error) from error
     present = [table.column(name) for name in wanted if name in matched]
-    raw = raw.select(
-        pl.int_range(FIRST_DATA_ROW, pl.len() + FIRST_DATA_ROW, dtype=pl.Int64).alias(_ROW),
-        *(_as_loaded(c, raw.schema[c.name]) for c in present),
-    )
+    raw = raw.select(_as_loaded(c, raw.schema[c.name]) for c in present)
     if table.id_column not in raw.columns:
-        raw = raw.with_columns(pl.format("dwp-row-{}", pl.col(_ROW)).alias(table.id_column))
+        number = pl.int_range(FIRST_DATA_ROW, pl.len() + FIRST_DATA_ROW, dtype=pl.Int64)
+        raw = raw.with_columns(pl.format("dwp-row-{}", number).alias(table.id_column))
     return raw
 
 
@@ -391,13 +389,13 @@ def _load_table(
     fmt = FORMATS[path.suffix.lower()]
     raw = _read_raw(path, fmt, table, wanted)
     present = [c for c in table.columns if c.name in raw.columns]
-    frame = _cleaned(raw, present, fmt, normalise)
+    frame, allowed = _cleaned(raw, present, fmt, normalise)
     dates = [c.name for c in present if c.dtype == "date" and _clean_name(c.name) in frame.columns]
     frame, formats = _read_dates(frame, dates)
     columns = set(frame.columns)
     rules = _rules(table, present, frame, formats)
     notes = _warnings_for(present, columns) if normalise else []
-    lower = _already_allowed(frame, present)
+    lower = _already_allowed(frame, present, allowed)
     frame = (
         frame.lazy()
         .with_columns(
@@ -414,15 +412,15 @@ def _load_table(
 
     # Filter lazily so that only the columns each output needs are gathered: the frame holds
     # every intermediate column, and copying them all would cost more than the checks.
-    checked = frame.lazy()
     accepted = (
-        checked.filter(~pl.col(_BAD))
+        frame.lazy()
+        .filter(~pl.col(_BAD))
         .select(pl.col(_value_name(c.name)).cast(DTYPES[c.dtype]).alias(c.name) for c in present)
         .collect()
     )
-    rejected = checked.filter(pl.col(_BAD)).collect()
+    rejected = _numbered_rows(frame, pl.col(_BAD))
     quarantine = _quarantine_rows(rejected, table, path.name, rules, columns)
-    warnings = _warning_rows(checked.filter(~pl.col(_BAD)), table, path.name, notes)
+    warnings = _warning_rows(frame, ~pl.col(_BAD), table, path.name, notes)
     report = FileReport(table.name, path, fmt, frame.height, accepted.height, quarantine.height)
     if report.accepted + report.quarantined != report.read:
         raise RuntimeError(

@@ -41,7 +41,6 @@ def assess_command(
 ) -> None:
     """List children who look eligible, with reasons and evidence, for a person to review."""
     from workbench.lists import assess_folder
-    from workbench.reporting import print_assessment
 
     record_access("assess", f"data {data}, initiative {initiative}, out {out}")
     run = assess_folder(
@@ -53,6 +52,8 @@ def assess_command(
         rules_path=rules,
         linkage=linkage,
     )
+    from workbench.reporting import print_assessment  # rich tables: only once there is a list
+
     print_assessment(run)
 
 

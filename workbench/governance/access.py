@@ -5,6 +5,12 @@ The store is the one named by `WORKBENCH_STORE`, else `~/.local/share/workbench/
 (created owner-only on first use). The user is `WORKBENCH_USER`, else the login name. The
 detail names the command's inputs (folders, initiative), never a person.
 
+A store that exists at the current schema version gets its line straight through `sqlite3`
+(the same settings and statement as `ReviewStore.log_access`, from `workbench.review.schema`),
+so that a command's start does not wait for the whole store module; a new store, one to
+migrate or one that cannot be opened goes through `ReviewStore`, which creates, migrates or
+explains.
+
 Example
 -------
 >>> import os, tempfile
@@ -17,6 +23,8 @@ from __future__ import annotations
 
 import getpass
 import os
+import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 from workbench.errors import WorkbenchError
@@ -53,15 +61,54 @@ def record_access(command: str, detail: str, *, store: Path | None = None) -> Pa
     Raises WorkbenchError when the log cannot be written: a command that reads personal data
     does not run unrecorded.
     """
-    from workbench.review.store import ReviewStore
-
     path = store or default_store()
+    user = current_user()
     try:
-        with ReviewStore(path) as review_store:
-            review_store.log_access(current_user(), command, detail)
+        if not _append_to_current_store(path, user, command, detail):
+            from workbench.review.store import ReviewStore
+
+            with ReviewStore(path) as review_store:
+                review_store.log_access(user, command, detail)
     except OSError as error:
         raise WorkbenchError(
             f"cannot write the access log in {path}: {error}. Set {STORE_ENV} to a writable "
             "review store: commands that read personal data are always logged"
         ) from None
     return path
+
+
+def _append_to_current_store(path: Path, user: str, command: str, detail: str) -> bool:
+    """Append the line to a store that exists at this workbench's schema version; False
+    (nothing written) for any other store, or one sqlite cannot open, left to `ReviewStore`."""
+    from workbench.review.schema import (
+        BUSY_TIMEOUT_MS,
+        MIGRATIONS,
+        append_access,
+        configure,
+        utc_text,
+    )
+
+    if not path.is_file():
+        return False
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error:
+        return False
+    try:
+        configure(conn)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+            if version != len(MIGRATIONS):
+                conn.execute("ROLLBACK")
+                return False
+            append_access(conn, utc_text(datetime.now(UTC)), user, command, detail)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return True
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()

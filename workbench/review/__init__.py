@@ -23,21 +23,22 @@ from workbench.review.keys import (
     pseudonym,
     pseudonym_expr,
 )
-from workbench.review.store import (
+from workbench.review.schema import (
     DECISIONS,
     GENESIS_HASH,
     LINK_DECISIONS,
     OUTCOME_DECISIONS,
     REASON_REQUIRED,
-    ChainReport,
-    Decision,
-    ReviewStore,
-    decision_hash,
 )
 
-# The Excel round trip, the panel (ipywidgets) and outreach load on first use, so that the
-# commands that only log access or open the store start quickly.
+# The store, the Excel round trip, the panel (ipywidgets) and outreach load on first use, so
+# that the commands that only log access (`workbench.governance.access`, which writes the log
+# with the schema module alone) or open the store start quickly.
 _LAZY = {
+    "ChainReport": "store",
+    "Decision": "store",
+    "ReviewStore": "store",
+    "decision_hash": "store",
     "ImportResult": "excel",
     "ReviewImportError": "excel",
     "RowProblem": "excel",

@@ -28,6 +28,8 @@ __all__ = [
     "MIGRATIONS",
     "OUTCOME_DECISIONS",
     "REASON_REQUIRED",
+    "append_access",
+    "configure",
     "statements",
     "utc_text",
 ]
@@ -180,6 +182,27 @@ MIGRATIONS: tuple[str, ...] = (
     {_append_only("chain_checkpoints")}
     """,
 )
+
+
+def configure(conn: sqlite3.Connection) -> None:
+    """The settings every connection to a store uses: wait for the write lock, write-ahead
+    log, every commit on disk before it returns, foreign keys enforced."""
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise sqlite3.DatabaseError(f"could not switch to WAL journal mode (got {mode})")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+
+
+def append_access(conn: sqlite3.Connection, at: str, user: str, command: str, detail: str) -> None:
+    """Append one row to the access log (inside the caller's write transaction)."""
+    if not user.strip():
+        raise WorkbenchError("log_access needs the user's name; got an empty user")
+    conn.execute(
+        "INSERT INTO access_log (at, user, command, detail) VALUES (?, ?, ?, ?)",
+        (at, user, command, detail),
+    )
 
 
 def statements(script: str) -> Iterator[str]:

@@ -86,6 +86,8 @@ from workbench.review.schema import (
     _append_only,  # noqa: F401
     _refuse_delete_outside_retention,  # noqa: F401
 )
+from workbench.review.schema import append_access as _append_access
+from workbench.review.schema import configure as _configure_connection
 from workbench.review.schema import statements as _statements
 from workbench.review.schema import utc_text as _utc_text
 
@@ -156,12 +158,7 @@ class ReviewStore:
 
     # --- connection and schema ---------------------------------------------------------------
     def _configure(self) -> None:
-        self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise sqlite3.DatabaseError(f"could not switch to WAL journal mode (got {mode})")
-        self._conn.execute("PRAGMA synchronous = FULL")
-        self._conn.execute("PRAGMA foreign_keys = ON")
+        _configure_connection(self._conn)
 
     def _migrate(self) -> None:
         with self._immediate() as conn:
@@ -456,13 +453,8 @@ class ReviewStore:
     # --- access log ------------------------------------------------------------------------
     def log_access(self, user: str, command: str, detail: str = "") -> None:
         """Append who ran which command on the store, and on what (no personal data)."""
-        if not user.strip():
-            raise WorkbenchError("log_access needs the user's name; got an empty user")
         with self._immediate() as conn:
-            conn.execute(
-                "INSERT INTO access_log (at, user, command, detail) VALUES (?, ?, ?, ?)",
-                (self._now(), user, command, detail),
-            )
+            _append_access(conn, self._now(), user, command, detail)
 
     def access_log(self) -> pl.DataFrame:
         """The access log, oldest first."""

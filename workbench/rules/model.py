@@ -44,7 +44,9 @@ NEEDS_TABLE = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a model's validator is built when a rule file is first checked, as part of
+    # the rule set's, not one per class at import.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Reference(_Strict):

@@ -1,0 +1,44 @@
+"""Run identity: a file's SHA-256 is the standard digest of its bytes, however it is read."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from workbench.run import file_sha256, input_hashes
+
+
+@pytest.mark.parametrize("size", [0, 1, 4095, (1 << 20) + 7, 3 * (1 << 20)])
+def test_file_sha256_is_the_sha256_of_the_bytes(tmp_path: Path, size: int):
+    content = os.urandom(size)
+    path = tmp_path / "people.csv"
+    path.write_bytes(content)
+    assert file_sha256(path) == hashlib.sha256(content).hexdigest()
+
+
+def test_a_file_that_cannot_be_mapped_is_read_instead(tmp_path: Path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with open(fifo, "wb") as handle:
+            handle.write(b"person_id\nP1\n")
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        assert file_sha256(fifo) == hashlib.sha256(b"person_id\nP1\n").hexdigest()
+    finally:
+        writer.join()
+
+
+def test_input_hashes_are_keyed_by_file_name_in_name_order(tmp_path: Path):
+    (tmp_path / "people.csv").write_text("a\n")
+    (tmp_path / "benefits.csv").write_text("b\n")
+    hashes = input_hashes([tmp_path / "people.csv", tmp_path / "benefits.csv"])
+    assert list(hashes) == ["benefits.csv", "people.csv"]
+    assert hashes["people.csv"] == hashlib.sha256(b"a\n").hexdigest()
