@@ -201,14 +201,23 @@ class _Compiler:
         """
         low, high = window_dob_range(self.window, self.term_start)
         dob = pl.col("date_of_birth")
-        term = pl.lit(self.term_start)
         near = (
             self.tables["people"]
             .filter(dob.is_between(low, high))
             .select("person_id", "household_id", "date_of_birth")
         )
-        windows = (
-            near.select(dob.unique())
+        return near.join(self.window_dates(near), on="date_of_birth").select(
+            "person_id", "household_id", "eligible_from", "eligible_to", "age_group"
+        )
+
+    def window_dates(self, born: pl.LazyFrame, column: str = "date_of_birth") -> pl.LazyFrame:
+        """The distinct dates of birth in `born[column]` whose children are in the window on
+        term_start, as `date_of_birth`, with the window's dates and the age group: worked
+        out once per day, the date arithmetic being the costly part."""
+        dob = pl.col("date_of_birth")
+        term = pl.lit(self.term_start)
+        return (
+            born.select(pl.col(column).unique().alias("date_of_birth"))
             .with_columns(
                 opens(dob, self.window.starts).alias("eligible_from"),
                 opens(dob, self.window.ends).alias("eligible_to"),
@@ -216,24 +225,20 @@ class _Compiler:
             )
             .filter((pl.col("eligible_from") <= term) & (term < pl.col("eligible_to")))
         )
-        return near.join(windows, on="date_of_birth").select(
-            "person_id", "household_id", "eligible_from", "eligible_to", "age_group"
-        )
 
     def child_carers(self, children: pl.LazyFrame) -> pl.LazyFrame:
         """(child person_id, parent_carer_id) for every child in the window."""
         people = self.tables["people"]
         rule = self.rule_set.parent_carers
-        households = children.select("household_id")
+        households = children.select("household_id").unique().collect(engine=ENGINE)
+        # One filter, the household test included: only the carers of these children are
+        # copied out of the index, not every parent or carer first.
+        of_children = pl.col("household_id").is_in(households.to_series().implode())
         if "role" in people.collect_schema():
-            # The role first: a cheap comparison that leaves fewer rows to look up by household.
-            carers = people.filter(pl.col("role") == rule.role)
-            carers = carers.join(households, on="household_id", how="semi")
+            carers = people.filter((pl.col("role") == rule.role) & of_children)
         else:
             adult = birthday(pl.col("date_of_birth"), 12 * rule.adult_age_without_role)
-            carers = people.join(households, on="household_id", how="semi").filter(
-                adult <= self.as_of
-            )
+            carers = people.filter(of_children).filter(adult <= self.as_of)
         return (
             children.select("person_id", "household_id")
             .join(
@@ -264,7 +269,8 @@ class _Compiler:
         to the tables they come from and every criterion reads them: each is computed once,
         here, and all at the same time (none needs another's result).
         """
-        children = self.children()
+        # First, alone: the households of these few children pick out their carers.
+        children = self.children().collect(engine=ENGINE).lazy()
         uses_benefits = any(c.table == "benefits" for c in self.criteria)
         awards = self.awards() if uses_benefits else None
         carer_awards = None
@@ -274,9 +280,7 @@ class _Compiler:
             )
         if awards is not None and any(c.applies_to != "parent_carer" for c in self.criteria):
             awards = awards.join(children.select("person_id"), on="person_id", how="semi")
-        self.links, children, awards, carer_awards = _collected(
-            links, children, awards, carer_awards
-        )
+        self.links, awards, carer_awards = _collected(links, awards, carer_awards)
         met, missing = [], []
         for criterion in self.criteria:
             if criterion.applies_to == "parent_carer":
@@ -550,37 +554,32 @@ def _age_group(dob: pl.Expr, rule_set: RuleSet, term_start: date) -> pl.Expr:
 def _unmatched_list_rows(compiler: _Compiler, rule: Criterion) -> pl.LazyFrame:
     """DWP-list rows matched to no one whose child is in the age window: listed on their own,
     `likely` with the list's reason code; flagged when a probable match awaits review."""
-    window, term = compiler.window, pl.lit(compiler.term_start)
-    dob = pl.col("child_date_of_birth")
     source_links = compiler.links_of(rule.matched_list)
     matched = source_links.filter(pl.col("band") == LINKED).select("record_id")
     clerical = source_links.filter(pl.col("band") == CLERICAL).select("record_id")
-    rows = compiler.tables[rule.matched_list]
-    return (
-        rows.join(matched, on="record_id", how="anti")
-        .select(
-            pl.lit(None, pl.String).alias("person_id"),
-            pl.col("record_id").alias("dwp_record_id"),
-            pl.lit("likely").alias("tier"),
-            pl.lit([rule.code], pl.List(pl.String)).alias("reason_codes"),
-            opens(dob, window.starts).alias("eligible_from"),
-            pl.lit(False).alias("already_funded"),
-            opens(dob, window.ends).alias("eligible_to"),
-            _age_group(dob, compiler.rule_set, compiler.term_start),
-            pl.concat_list(
-                pl.struct(
-                    pl.lit(rule.code).alias("reason_code"),
-                    pl.lit(rule.matched_list).alias("table"),
-                    pl.col("record_id"),
-                    pl.lit(None, pl.String).alias("parent_carer_id"),
-                    pl.lit("met").alias("status"),
-                )
-            ).alias("evidence"),
-            pl.col("record_id")
-            .is_in(clerical.collect(engine=ENGINE).to_series().implode())
-            .alias("link_needs_review"),
-        )
-        .filter((pl.col("eligible_from") <= term) & (term < pl.col("eligible_to")))
+    rows = compiler.tables[rule.matched_list].join(matched, on="record_id", how="anti")
+    in_window = compiler.window_dates(rows, "child_date_of_birth")
+    return rows.join(in_window, left_on="child_date_of_birth", right_on="date_of_birth").select(
+        pl.lit(None, pl.String).alias("person_id"),
+        pl.col("record_id").alias("dwp_record_id"),
+        pl.lit("likely").alias("tier"),
+        pl.lit([rule.code], pl.List(pl.String)).alias("reason_codes"),
+        pl.col("eligible_from"),
+        pl.lit(False).alias("already_funded"),
+        pl.col("eligible_to"),
+        pl.col("age_group"),
+        pl.concat_list(
+            pl.struct(
+                pl.lit(rule.code).alias("reason_code"),
+                pl.lit(rule.matched_list).alias("table"),
+                pl.col("record_id"),
+                pl.lit(None, pl.String).alias("parent_carer_id"),
+                pl.lit("met").alias("status"),
+            )
+        ).alias("evidence"),
+        pl.col("record_id")
+        .is_in(clerical.collect(engine=ENGINE).to_series().implode())
+        .alias("link_needs_review"),
     )
 
 

@@ -24,7 +24,7 @@ import polars as pl
 import workbench
 from workbench import progress
 from workbench.errors import UsageError
-from workbench.io import LoadedData, combine_loaded, find_table_file, load_folder
+from workbench.io import LoadedData, combine_loaded, load_folder
 from workbench.run import environment, git_commit, input_hashes, run_id
 
 if TYPE_CHECKING:
@@ -205,28 +205,20 @@ def _load_sources(folder: Path, tables: list[str]) -> LoadedData:
     return load_folder(folder, tables=tables, columns=columns_needed(tables), normalise=False)
 
 
-def _load_and_hash(
+def _loaded(
     pool: ThreadPoolExecutor,
     folder: Path,
     initiative: str,
     rules_path: str | Path | None,
     as_of: date,
-) -> tuple[RuleSet, LoadedData, dict[str, str]]:
-    """The rule set, the tables it reads (loaded and checked) and their files' SHA-256."""
+) -> tuple[RuleSet, LoadedData]:
+    """The rule set and the tables it reads, loaded and checked."""
     # Every rule set reads the people table (the rule-file schema requires it), the largest:
     # it is read while the rule file is checked.
     people = pool.submit(_load_sources, folder, ["people"])
     rule_set = _rule_set(initiative, rules_path, as_of)
-    files = (
-        [f for t in rule_set.sources if (f := find_table_file(folder, t)) is not None]
-        if folder.is_dir()
-        else []
-    )
-    # The inputs are hashed on a thread of their own while polars reads them (hashlib
-    # releases the GIL).
-    hashing = pool.submit(input_hashes, files)
     others = _load_sources(folder, [t for t in rule_set.sources if t != "people"])
-    return rule_set, combine_loaded(people.result(), others), hashing.result()
+    return rule_set, combine_loaded(people.result(), others)
 
 
 def _assessed(
@@ -267,12 +259,14 @@ def assess_folder(
         raise UsageError(f"--out must end in .csv or .parquet; got {out.name!r}")
     _refuse_missing_rule_file(initiative, rules_path)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        rule_set, loaded, hashes = _load_and_hash(pool, Path(data), initiative, rules_path, as_of)
-        context = pool.submit(_context)  # while the engine runs
+        rule_set, loaded = _loaded(pool, Path(data), initiative, rules_path, as_of)
+        # While the engine runs, which leaves a core free much of the time (loading does
+        # not): the files' SHA-256 (hashlib runs without the GIL), the code and environment.
+        hashing = pool.submit(input_hashes, loaded.files())
+        context = pool.submit(_context)
         found = _assessed(loaded, rule_set, term_start, as_of, linkage)
+        hashes = hashing.result()
         code_version, commit, env = context.result()
-    if sorted(hashes) != sorted(f.name for f in loaded.files()):  # pragma: no cover - a race
-        hashes = input_hashes(loaded.files())
     parameters = {
         "initiative": rule_set.id,
         "term_start": term_start.isoformat(),

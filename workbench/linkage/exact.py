@@ -177,11 +177,15 @@ def _parent_carers(people: pl.LazyFrame, children: pl.LazyFrame) -> pl.LazyFrame
     """The people whose NINO can vouch for a child of their household: only households with
     a child some source row may name are looked at, so few NINOs need normalising."""
     schema = people.collect_schema()
-    if "role" in schema:  # cheap filters first: fewer rows to look up by household
-        people = people.filter(_optional(schema, "role") == _PARENT_CARER)
+    households = children.select("household_id").unique().collect(engine=_ENGINE)
+    # One filter, the household test included: only the few carers found are copied out of
+    # the index, not every parent or carer first (hundreds of thousands at 1M households).
+    keep = pl.col("household_id").is_in(households.to_series().implode())
+    if "role" in schema:
+        keep = (_optional(schema, "role") == _PARENT_CARER) & keep
     if "nino" in schema:
-        people = people.filter(pl.col("nino").is_not_null())
-    near = people.join(children.select("household_id").unique(), on="household_id", how="semi")
+        keep = pl.col("nino").is_not_null() & keep
+    near = people.filter(keep)
     return near.select(
         pl.col("person_id").alias(_PARENT_ID),
         "household_id",
