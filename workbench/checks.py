@@ -241,7 +241,7 @@ def _cleaned(
         if c.dtype == "date" and fmt == "xlsx" and raw.schema[c.name] == pl.String
     ]
     tidied, allowed = _normalised(raw, columns, normalise)
-    frame = raw.with_columns(tidied)
+    frame = raw.hstack(tidied)  # new columns, already computed: no engine needed
     return (frame.lazy().with_columns(cells).collect() if cells else frame), allowed
 
 
@@ -583,9 +583,15 @@ def _numbered_rows(
 ) -> pl.DataFrame:
     """The rows (of `columns`, default all) where `where` holds, with their number in the
     file as `_ROW`."""
-    positions = frame.select(where.fill_null(False).arg_true()).to_series()
-    kept = frame if columns is None else frame.select(columns)
-    return kept[positions].with_columns((positions.cast(pl.Int64) + FIRST_DATA_ROW).alias(_ROW))
+    where = where.fill_null(False)
+    rows = frame.lazy().filter(where)
+    if columns is not None:
+        rows = rows.select(columns)
+    # A lazy filter (polars' default, streaming, engine) copies only the rows kept; an eager
+    # select, an index or the in-memory engine would first copy whole columns of millions.
+    kept = rows.collect()
+    positions = frame.select(where.arg_true()).to_series()
+    return kept.hstack([(positions.cast(pl.Int64) + FIRST_DATA_ROW).alias(_ROW)])
 
 
 def _warning_rows(

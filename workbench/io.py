@@ -354,7 +354,8 @@ def _as_loaded(column: Column, dtype: pl.DataType) -> pl.Expr:
 
 
 def _read_raw(path: Path, fmt: str, table: Table, wanted: tuple[str, ...]) -> pl.DataFrame:
-    """The wanted columns of one file under their canonical names, plus the row number."""
+    """The wanted columns of one file under their canonical names (a DWP list without row
+    ids numbered `dwp-row-<row>`)."""
     try:
         headers, read = _OPENERS[fmt](path)
         matched = _match_headers(path, table, headers, wanted)
