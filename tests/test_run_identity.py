@@ -20,7 +20,7 @@ def test_file_sha256_is_the_sha256_of_the_bytes(tmp_path: Path, size: int):
     assert file_sha256(path) == hashlib.sha256(content).hexdigest()
 
 
-def test_a_file_that_cannot_be_mapped_is_read_instead(tmp_path: Path):
+def test_a_file_that_is_not_a_regular_file_is_hashed_as_read(tmp_path: Path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
 

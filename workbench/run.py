@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mmap
 import platform
 import subprocess
 import sys
@@ -29,21 +28,13 @@ KEY_LIBRARIES = ("polars", "altair", "papermill", "scikit-learn", "typer", "ipyw
 
 
 def file_sha256(path: str | Path) -> str:
-    """The SHA-256 of a file's bytes, as hex.
-
-    The file is mapped into memory and hashed in one call, which runs without Python's lock
-    (the inputs are hashed on a thread beside the one reading them); a file that cannot be
-    mapped (empty, or not a regular file) is read in chunks.
-    """
+    """The SHA-256 of a file's bytes, as hex (read a megabyte at a time: not mapped into
+    memory, which would count a whole extract against the process's resident memory)."""
+    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        try:
-            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-                return hashlib.sha256(mapped).hexdigest()
-        except (ValueError, OSError):
-            digest = hashlib.sha256()
-            while chunk := handle.read(_CHUNK):
-                digest.update(chunk)
-            return digest.hexdigest()
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def input_hashes(files: Iterable[str | Path]) -> dict[str, str]:
