@@ -265,11 +265,11 @@ class _Compiler:
         """(children in the window, evidence of criteria met, evidence of missing incomes);
         sets `self.links` to `links`, computed.
 
-        The links, the children, the awards and the parents' and carers' awards are small next
+        The children, the links, the awards and the parents' and carers' awards are small next
         to the tables they come from and every criterion reads them: each is computed once,
-        here, and all at the same time (none needs another's result).
+        here. The children come first, alone: their households pick out the parents and
+        carers; the other three are then computed at the same time.
         """
-        # First, alone: the households of these few children pick out their carers.
         children = self.children().collect(engine=ENGINE).lazy()
         uses_benefits = any(c.table == "benefits" for c in self.criteria)
         awards = self.awards() if uses_benefits else None
