@@ -1,0 +1,275 @@
+"""Publishing the `workbench stats` tables: what each one shows, its CSV and the manifest.
+
+`workbench.stats.report.write_stats` works the tables out; this module holds what they are
+(`TABLES`, `OPTIONAL_TABLES`, `COUNTS_ONLY_TABLES`), what was done with them (`StatsTable`,
+`StatsResult`), and the writing: each table passes disclosure control and is written as CSV
+only when safe (a stale CSV is removed when it is withheld), then ``stats_manifest.json``
+lists what was published and what was withheld. Every public name here is also importable
+from `workbench.stats.report`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from workbench import __version__
+from workbench.io import LoadedData
+from workbench.run import file_sha256, input_hashes
+from workbench.stats.disclosure import DisclosureRules, ProtectedTable, write_protected
+from workbench.stats.equality import EQUALITY_FIELDS, protect_equality
+from workbench.stats.takeup import hide_suppressed, national_caveats, protect
+from workbench.stats.wards import LEVELS, match_summary
+
+__all__ = [
+    "COUNTS_ONLY_TABLES",
+    "MANIFEST_NAME",
+    "OPTIONAL_TABLES",
+    "TABLES",
+    "StatsResult",
+    "StatsTable",
+]
+
+MANIFEST_NAME = "stats_manifest.json"
+TABLES = {
+    "take_up": "Eligible (likely tier) and funded children and the take-up rate, overall.",
+    "take_up_by_area": "Take-up by postcode district (unknown: no postcode or no record).",
+    "take_up_by_criterion": "Take-up by criterion met; a child meeting several counts in each.",
+    "take_up_by_age_band": "Take-up by age in whole months on the first day of term.",
+    "funnel": "Where each DWP-list child got to: on the list, linked to our records, funded.",
+    **{
+        f"equality_by_{field}": f"Eligible and funded children and take-up by {field}, "
+        "for equality monitoring (aggregate only)."
+        for field in EQUALITY_FIELDS
+    },
+}
+"""Every table `write_stats` writes or withholds, in the order reported, with what it shows."""
+OPTIONAL_TABLES = {
+    "take_up_by_ward": "Take-up by ward, from the council's ward lookup (unknown: no postcode, "
+    "no record, or a postcode the lookup does not cover).",
+    "trend": "Take-up term by term: this term and the earlier terms asked for, each assessed "
+    "on its own evidence date.",
+    "national_comparison": "England's take-up of the two-year-old offer (DfE, each January) "
+    "beside each term of the trend: published national figures, not the council's data.",
+}
+"""Tables `write_stats` considers only when asked: by ward (``ward_lookup``), across terms
+(``terms``). ``take_up_by_ward`` follows ``take_up_by_area``; the other two come last."""
+COUNTS_ONLY_TABLES = {
+    "take_up": "Children who look eligible (likely tier), overall; take-up is not measured "
+    "for this initiative (see the caveats).",
+    "take_up_by_area": "Children who look eligible by postcode district (unknown: no postcode "
+    "or no record).",
+    "take_up_by_ward": "Children who look eligible by ward, from the council's ward lookup.",
+    "take_up_by_criterion": "Children who look eligible by reason (criterion met); a child "
+    "meeting several counts in each.",
+    "take_up_by_age_band": "Children who look eligible by age in whole months on the first "
+    "day of term.",
+    "trend": "Children who look eligible term by term, each term assessed on its own evidence "
+    "date.",
+    **{
+        f"equality_by_{field}": f"Children who look eligible by {field}, for equality "
+        "monitoring (aggregate only)."
+        for field in EQUALITY_FIELDS
+    },
+}
+"""What a table shows when take-up is not measured (``eligible`` only, no rate)."""
+_UNSAFE_MARKERS = ("cannot be made safe", "could still be worked out")
+_RATE_MEASURES = ("eligible", "funded", "rate")
+_NATIONAL_NOTE = (
+    "England's figures are DfE's published statistics, not the council's data: no disclosure "
+    "control applies. The row for a term is the latest January count on or before it."
+)
+
+
+@dataclass(frozen=True)
+class StatsTable:
+    """One table: its raw counts (restricted use), its protected form, and where it went.
+
+    Attributes
+    ----------
+    name
+        The table's name (a key of `TABLES`); the CSV is ``<name>.csv``.
+    raw
+        Unrounded counts, for the council's own use only (never written by `write_stats`).
+    protected
+        After disclosure control; None when the table does not apply (``reason`` says why).
+    path
+        The CSV written, or None when the table was withheld.
+    reason
+        Why the table was withheld; None when it was published.
+    shows
+        What the table shows, in words (as in `TABLES`, `OPTIONAL_TABLES` or
+        `COUNTS_ONLY_TABLES`).
+
+    A table with ``protected`` None and a ``path`` holds published national figures
+    (``national_comparison``), which need no disclosure control.
+    """
+
+    name: str
+    raw: pl.DataFrame
+    protected: ProtectedTable | None
+    path: Path | None
+    reason: str | None
+    shows: str = ""
+
+    @property
+    def published(self) -> bool:
+        """Whether the table was written (it passed disclosure control)."""
+        return self.path is not None
+
+    def shown_rows(self) -> pl.DataFrame | None:
+        """The raw rows the published table shows in full (for charts), or None if withheld.
+
+        A row with any hidden measure is left out; counts are the published (possibly
+        rounded) ones. Not for the funnel, whose published form is a different table.
+        """
+        if not self.published or self.protected is None or self.name == "funnel":
+            return None
+        return hide_suppressed(self.raw, self.protected)
+
+
+@dataclass(frozen=True)
+class StatsResult:
+    """What `write_stats` did: the tables, the folder and its manifest."""
+
+    out: Path
+    manifest: Path
+    initiative: str
+    rule_set: str
+    term_start: date
+    as_of: date
+    rules: DisclosureRules
+    tables: dict[str, StatsTable]
+    caveats: tuple[str, ...] = ()
+    measured: bool = True
+    """Whether take-up (funded children and a rate) is measured for the initiative."""
+    trend_terms: tuple[tuple[date, date], ...] = ()
+    """Each term of the trend with its evidence date, oldest first; empty without a trend."""
+    ward_lookup: dict | None = None
+    """The ward lookup used: file, SHA-256, entries by level and how the people's postcodes
+    matched (distinct postcodes, not people); None when none was given."""
+    linkage: str = "probabilistic"
+    """How funded places and DWP-list rows were linked: ``exact`` or ``probabilistic``."""
+
+    @property
+    def published(self) -> dict[str, Path]:
+        """The CSV written for each published table, by name."""
+        return {name: t.path for name, t in self.tables.items() if t.path is not None}
+
+    @property
+    def withheld(self) -> dict[str, str]:
+        """Why each table that was not written was withheld, by name."""
+        return {name: t.reason for name, t in self.tables.items() if t.reason is not None}
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def _publish(
+    name: str,
+    raw: pl.DataFrame,
+    reason: str | None,
+    out: Path,
+    rules: DisclosureRules,
+    measured: bool,
+) -> StatsTable:
+    """Protect one table and write it when safe; remove a stale CSV when it is withheld."""
+    path = out / f"{name}.csv"
+    shows = _shows(name, measured)
+    if name == "national_comparison" and reason is None:
+        _national_csv(raw).write_csv(path)
+        return StatsTable(name, raw, protected=None, path=path, reason=None, shows=shows)
+    protected = None
+    if reason is None:
+        equality = name.startswith("equality_") and "funded" in raw.columns
+        protected = (protect_equality if equality else protect)(raw, rules=rules)
+        if not protected.safe:
+            reason = _unsafe_reason(protected)
+    if reason is not None:
+        path.unlink(missing_ok=True)
+        return StatsTable(name, raw, protected=protected, path=None, reason=reason, shows=shows)
+    write_protected(protected, path)
+    return StatsTable(name, raw, protected=protected, path=path, reason=None, shows=shows)
+
+
+def _shows(name: str, measured: bool) -> str:
+    if not measured and name in COUNTS_ONLY_TABLES:
+        return COUNTS_ONLY_TABLES[name]
+    return TABLES.get(name) or OPTIONAL_TABLES[name]
+
+
+def _national_csv(table: pl.DataFrame) -> pl.DataFrame:
+    """England's rate as a percentage to one decimal, like the other published rates."""
+    return table.with_columns((pl.col("england_rate") * 100).round(1).alias("england_rate")).rename(
+        {"england_rate": "england_rate_percent"}
+    )
+
+
+def _ward_record(path: str | Path, wards: pl.DataFrame, people: pl.DataFrame) -> dict:
+    """The lookup's file, hash, entries by level, and how the people's postcodes matched."""
+    levels = wards.get_column("level")
+    return {
+        "file": Path(path).name,
+        "sha256": file_sha256(path),
+        "entries": {level: int((levels == level).sum()) for level in LEVELS},
+        "people_postcodes": match_summary(people.get_column("postcode"), wards),
+    }
+
+
+def _unsafe_reason(protected: ProtectedTable) -> str:
+    problems = [n for n in protected.notes if any(m in n for m in _UNSAFE_MARKERS)]
+    return "Not safe to publish: " + (problems or protected.notes)[0]
+
+
+def _write_manifest(result: StatsResult, loaded: LoadedData) -> Path:
+    published, withheld = [], []
+    for name, table in result.tables.items():
+        if table.path is not None:
+            notes = (
+                table.protected.notes
+                if table.protected is not None
+                else [_NATIONAL_NOTE, *national_caveats()]
+            )
+            published.append(
+                {
+                    "table": name,
+                    "file": table.path.name,
+                    "sha256": file_sha256(table.path),
+                    "shows": table.shows,
+                    "notes": notes,
+                }
+            )
+        else:
+            withheld.append({"table": name, "shows": table.shows, "reason": table.reason})
+    rules = result.rules
+    record = {
+        "initiative": result.initiative,
+        "rule_set": result.rule_set,
+        "term_start": result.term_start.isoformat(),
+        "as_of": result.as_of.isoformat(),
+        "parameters": {"linkage": result.linkage},
+        "caveats": list(result.caveats),
+        "measures": list(_RATE_MEASURES if result.measured else _RATE_MEASURES[:1]),
+        "trend_terms": [
+            {"term_start": term.isoformat(), "as_of": evidence.isoformat()}
+            for term, evidence in result.trend_terms
+        ],
+        "ward_lookup": result.ward_lookup,
+        "disclosure": {
+            "threshold": rules.threshold,
+            "round_to": rules.round_to,
+            "suppress_zeros": rules.suppress_zeros,
+            "symbol": rules.symbol,
+        },
+        "inputs": input_hashes(loaded.files()),
+        "package_version": __version__,
+        "published": published,
+        "withheld": withheld,
+    }
+    text = json.dumps(record, indent=2, sort_keys=True) + "\n"
+    result.manifest.write_text(text, encoding="utf-8")
+    return result.manifest
