@@ -1,0 +1,303 @@
+"""Finding the report notebooks, checking the parameters given for one, and a run's identity.
+
+`workbench.report.run_report` runs a notebook; this module finds it (`available_notebooks`,
+`resolve_notebook`), reads the defaults in its cell tagged `parameters` and checks and types
+the values given against them (`parse_parameters` for the command line), and works out what
+decides a run's output (`canonical_inputs`, `parameter_files`, `parameter_inputs`) and the
+run id made from it (`identify`, `RunIdentity`). Every public name here is also importable
+from `workbench.report`.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from papermill.translators import papermill_translators
+
+from workbench import __version__
+from workbench.errors import UsageError
+from workbench.io import find_table_file
+from workbench.run import file_sha256, input_hashes, run_id
+from workbench.schema import TABLES
+
+__all__ = [
+    "INJECTED",
+    "NOTEBOOKS",
+    "SECRET_PARAMETERS",
+    "RunIdentity",
+    "available_notebooks",
+    "canonical_inputs",
+    "identify",
+    "parameter_files",
+    "parameter_inputs",
+    "parse_parameters",
+    "resolve_notebook",
+]
+
+NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
+# Parameters the runner injects itself: a caller gives the data folder as `data=`.
+INJECTED = ("data", "output_dir")
+# Parameters naming a file that is never hashed into a manifest: a pseudonym key is a secret,
+# and even its fingerprint does not belong in a record that is shown and shared.
+SECRET_PARAMETERS = ("key_file",)
+
+
+# --- finding notebooks and checking parameters -------------------------------------------------
+
+
+def available_notebooks(folder: Path = NOTEBOOKS) -> list[str]:
+    """The names of the package's notebooks, sorted (`01_explore_data`, ...)."""
+    return sorted(p.stem for p in folder.glob("*.ipynb")) if folder.is_dir() else []
+
+
+def resolve_notebook(notebook: str | Path, folder: Path = NOTEBOOKS) -> Path:
+    """A notebook by name (`02_eligibility_list`, with or without `.ipynb`), by its number
+    (`02`, when one notebook has it) or by path.
+
+    Examples
+    --------
+    >>> resolve_notebook("02_eligibility_list").name
+    '02_eligibility_list.ipynb'
+    >>> resolve_notebook("04").name
+    '04_take_up_report.ipynb'
+    """
+    given = Path(notebook)
+    if given.suffix == ".ipynb" and given.is_file():
+        return given
+    by_name = folder / f"{given.stem if given.suffix == '.ipynb' else given.name}.ipynb"
+    if given.parent == Path(".") and by_name.is_file():
+        return by_name
+    known = available_notebooks(folder)
+    numbered = [name for name in known if name.split("_", 1)[0] == str(notebook)]
+    if given.parent == Path(".") and len(numbered) == 1:
+        return folder / f"{numbered[0]}.ipynb"
+    hint = difflib.get_close_matches(given.stem, known, n=1)
+    raise UsageError(
+        f"No notebook {str(notebook)!r}: expected a path to an .ipynb file or one of "
+        f"{', '.join(known) or '(none)'} from {folder}."
+        + (f" Did you mean {hint[0]!r}?" if hint else "")
+    )
+
+
+def parse_parameters(pairs: Iterable[str] | None) -> dict[str, str]:
+    """`NAME=VALUE` strings from the command line as a dict (values stay text).
+
+    Examples
+    --------
+    >>> parse_parameters(["term_start=2026-09-01", "initiative=two_year_old"])
+    {'term_start': '2026-09-01', 'initiative': 'two_year_old'}
+    """
+    parameters: dict[str, str] = {}
+    for pair in pairs or ():
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"-p expects NAME=VALUE, e.g. -p term_start=2026-09-01; got {pair!r}.")
+        parameters[name.strip()] = value
+    return parameters
+
+
+def _language(notebook: nbformat.NotebookNode) -> str:
+    """The notebook's language; Python when it does not say (a notebook written by hand)."""
+    metadata = notebook.metadata
+    return (
+        metadata.get("language_info", {}).get("name")
+        or metadata.get("kernelspec", {}).get("language")
+        or "python"
+    )
+
+
+def _tags(cell: nbformat.NotebookNode) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def _declared(path: Path, kernel: str) -> dict[str, dict[str, str]]:
+    """The notebook's parameters: `{name: {"inferred_type_name": ..., "default": ...}}`."""
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except (OSError, ValueError) as error:
+        raise UsageError(f"{path} is not a readable notebook: {error}") from None
+    tagged = (i for i, cell in enumerate(notebook.cells) if "parameters" in _tags(cell))
+    index = next(tagged, None)
+    if index is None:
+        raise UsageError(
+            f"{path.name} has no cell tagged 'parameters': its first code cell must hold the "
+            "parameters' defaults, tagged 'parameters', for the runner to set them."
+        )
+    translator = papermill_translators.find_translator(kernel, _language(notebook))
+    return {p.name: p._asdict() for p in translator.inspect(notebook.cells[index])}
+
+
+def _default(text: str | None) -> object:
+    """A default as a value when it is a literal (`"2026-09-01"`, `10`), else its source text."""
+    try:
+        return ast.literal_eval(text) if text is not None else None
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _coerced(name: str, value: object, type_name: str) -> object:
+    """A command-line string turned into the type the parameters cell declares."""
+    if not isinstance(value, str) or type_name not in {"int", "float", "bool"}:
+        return value
+    if type_name == "bool":
+        if value.lower() in {"true", "false"}:
+            return value.lower() == "true"
+    else:
+        try:
+            return int(value) if type_name == "int" else float(value)
+        except ValueError:
+            pass
+    raise UsageError(f"Parameter {name!r} must be a {type_name}; got {value!r}.")
+
+
+def _checked_parameters(
+    path: Path, parameters: Mapping[str, object], kernel: str
+) -> dict[str, object]:
+    """Every parameter the run uses but `data` and `output_dir`: the notebook's defaults, then
+    the values given, checked against its parameters cell and typed by it."""
+    declared = _declared(path, kernel)
+    missing = [name for name in INJECTED if name not in declared]
+    if missing:
+        raise UsageError(
+            f"{path.name} cannot be run as a report: its parameters cell must declare "
+            f"{' and '.join(missing)} (the runner sets them)."
+        )
+    checked = {
+        name: _default(info["default"]) for name, info in declared.items() if name not in INJECTED
+    }
+    for name, value in parameters.items():
+        if name in INJECTED:
+            raise UsageError(f"Parameter {name!r} is set by the runner; give the data as --data.")
+        if name not in checked:
+            hint = difflib.get_close_matches(name, checked, n=1)
+            raise UsageError(
+                f"{path.name} has no parameter {name!r}; it takes {', '.join(checked) or 'none'}."
+                + (f" Did you mean {hint[0]!r}?" if hint else "")
+            )
+        checked[name] = _coerced(name, value, declared[name]["inferred_type_name"])
+    return dict(sorted(checked.items()))
+
+
+def _check_kernel(kernel: str) -> None:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(kernel)
+    except NoSuchKernel:
+        known = ", ".join(sorted(KernelSpecManager().find_kernel_specs())) or "none"
+        raise UsageError(
+            f"No Jupyter kernel {kernel!r}; installed kernels: {known}. "
+            "Install one with `python -m ipykernel install --sys-prefix`."
+        ) from None
+
+
+# --- run identity ------------------------------------------------------------------------------
+
+
+def canonical_inputs(data: str | Path) -> dict[str, str]:
+    """SHA-256 of the canonical table files in a data folder, by file name.
+
+    Other files (READMEs, ground truth) do not count: they change nothing a notebook computes.
+    """
+    files = [find_table_file(data, table) for table in TABLES]
+    return input_hashes(f for f in files if f is not None)
+
+
+def _named_path(value: object) -> Path | None:
+    """The existing file or folder a parameter's value names, as an absolute path, else None.
+
+    Only text written as a path counts: with a folder separator or a file suffix
+    (`wards.csv`, `reports/run`), so a word such as an initiative's name is never taken for
+    a file that happens to bear it. Empty text names nothing: `""` is how notebooks say "none".
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if not (Path(value).suffix or "/" in value or os.sep in value):
+        return None
+    path = Path(value).absolute()
+    return path if path.is_file() or path.is_dir() else None
+
+
+def parameter_files(parameters: Mapping[str, object]) -> dict[str, Path]:
+    """The parameters that name an existing file or folder (a ward lookup, a rule file, a run
+    to check), with the absolute path of each, by parameter name; secrets left out.
+
+    A relative path is taken from where the runner is started, as the user typed it.
+    """
+    named = {name: _named_path(value) for name, value in sorted(parameters.items())}
+    return {
+        name: path
+        for name, path in named.items()
+        if path is not None and name not in SECRET_PARAMETERS
+    }
+
+
+def parameter_inputs(parameters: Mapping[str, object]) -> dict[str, str]:
+    """SHA-256 of every file a parameter names, keyed `parameter:<name>`; a folder's files are
+    keyed `parameter:<name>/<path inside it>`.
+
+    A path alone does not decide a run: a ward lookup edited in place keeps its name, so its
+    bytes must go into the run id as the data folder's do. Text that names no existing file
+    (a date, an initiative's name, `""`) adds nothing.
+    """
+    hashes: dict[str, str] = {}
+    for name, path in parameter_files(parameters).items():
+        if path.is_file():
+            hashes[f"parameter:{name}"] = file_sha256(path)
+            continue
+        for inner in sorted(path.rglob("*")):
+            if inner.is_file():
+                hashes[f"parameter:{name}/{inner.relative_to(path).as_posix()}"] = file_sha256(
+                    inner
+                )
+    return hashes
+
+
+@dataclass(frozen=True)
+class RunIdentity:
+    """What decides a report run's output, and the run id made from it."""
+
+    run_id: str
+    notebook_sha256: str
+    inputs: dict[str, str]
+    parameters: dict[str, object]
+    rule_set: str | None
+    files: dict[str, Path]
+
+
+def identify(
+    source: Path, data: str | Path, parameters: Mapping[str, object], kernel: str = "python3"
+) -> RunIdentity:
+    """The run id and manifest inputs of running notebook `source` on `data` with `parameters`.
+
+    The inputs are the data folder's canonical files and every file a parameter names; the
+    notebook's own hash joins them in the id (it decides the output as much as the data does)
+    but is recorded apart in the manifest.
+    """
+    checked = _checked_parameters(source, parameters, kernel)
+    rule_set = _rule_set_ref(checked)
+    inputs = {**canonical_inputs(data), **parameter_inputs(checked)}
+    notebook_sha = file_sha256(source)
+    identity = {**inputs, f"notebook:{source.name}": notebook_sha}
+    return RunIdentity(
+        run_id=run_id(identity, checked, rule_set or "", __version__),
+        notebook_sha256=notebook_sha,
+        inputs=inputs,
+        parameters=checked,
+        rule_set=rule_set,
+        files=parameter_files(checked),
+    )
+
+
+def _rule_set_ref(parameters: Mapping[str, object]) -> str | None:
+    if "initiative" not in parameters:
+        return None
+    from workbench.rules import load_rule_set
+
+    return load_rule_set(str(parameters["initiative"])).ref
