@@ -147,7 +147,7 @@ class ReviewStore:
             self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
         )
         try:
-            self._configure()
+            _configure_connection(self._conn)
             self._migrate()
         except sqlite3.DatabaseError as error:
             self._conn.close()
@@ -157,9 +157,6 @@ class ReviewStore:
             ) from None
 
     # --- connection and schema ---------------------------------------------------------------
-    def _configure(self) -> None:
-        _configure_connection(self._conn)
-
     def _migrate(self) -> None:
         with self._immediate() as conn:
             conn.execute(
