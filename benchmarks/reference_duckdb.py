@@ -5,8 +5,10 @@ separately from `reference_pandas.py`; the tests check that the three give the s
 It covers the same ground as the pandas reference: the whole candidate list of `workbench
 assess --initiative two_year_old`, with the DWP list and funded places matched to people by
 the exact rules of the linkage pre-pass (see `workbench.linkage.link_exact`), a DWP row
-matched to no one listed on its own when its child is in the age window, and a child matched
-to a funded place for `term_start` (any funding stream) marked `already_funded`.
+matched to no one listed on its own when its child is in the age window, a child matched to a
+`two_year_old` funded place for `term_start` marked `already_funded` and one matched to such a
+place for an earlier term given `continued_entitlement`. Rules are those in force on
+`term_start`, awards and statuses active on `as_of` (CONTRACT §2 rule 6).
 
 The query is a chain of CTEs. Hints: the inputs used more than once are `NOT MATERIALIZED`
 (DuckDB then pushes each use's filter and projection into the scan instead of holding the
@@ -34,6 +36,10 @@ UC_NET_EARNED_INCOME_LIMIT = 15400  # CONTRACT §2 rule 4, universal_credit_low_
 TAX_CREDIT_GROSS_INCOME_LIMIT = 16190  # CONTRACT §2 rule 4, tax_credits_low_income
 TAX_CREDITS_END = date(2025, 4, 5)  # CONTRACT §2 rule 4: tax credits closed
 ADULT_AGE = 16  # CONTRACT §2 rule 3, without a role column
+NRPF_FROM = date(2022, 9, 1)  # CONTRACT §2 rule 4, no_recourse_to_public_funds (DOMAIN.md)
+NRPF_INCOME_OUTSIDE_LONDON = (26500, 30600)  # one child, two or more
+NRPF_INCOME_LONDON = (34500, 38600)
+NRPF_SAVINGS = 16000
 
 # The columns the query reads, with their SQL types; absent optional tables and columns are
 # read as empty (except people.role, whose absence changes rule 3).
@@ -77,6 +83,14 @@ COLUMNS: dict[str, dict[str, str]] = {
         "child_date_of_birth": "DATE",
         "postcode": "VARCHAR",
         "term_start": "DATE",
+        "funding_stream": "VARCHAR",
+    },
+    "households": {
+        "household_id": "VARCHAR",
+        "no_recourse_to_public_funds": "BOOLEAN",
+        "annual_income": "DOUBLE",
+        "savings": "DOUBLE",
+        "in_london": "BOOLEAN",
     },
 }
 
@@ -86,7 +100,12 @@ people_in AS NOT MATERIALIZED (SELECT * FROM people),
 benefits_in AS NOT MATERIALIZED (SELECT * FROM benefits),
 statuses_in AS NOT MATERIALIZED (SELECT * FROM child_statuses),
 dwp_in AS NOT MATERIALIZED (SELECT * FROM dwp_list),
-funded_in AS NOT MATERIALIZED (SELECT * FROM funded_places),
+funded_in AS NOT MATERIALIZED (
+    -- The term's places, and the two-year-old places of earlier terms (continued entitlement).
+    SELECT * FROM funded_places
+    WHERE term_start = {term} OR (term_start < {term} AND funding_stream = 'two_year_old')
+),
+households_in AS NOT MATERIALIZED (SELECT * FROM households),
 
 -- Rule 1: the age window. A birthday is the first of the birth month in the later year plus
 -- (day - 1) days, which puts a 29 February birthday on 1 March in a common year.
@@ -137,7 +156,7 @@ with_wtc AS (
 -- The exact links (the linkage pre-pass's rules).
 source_dobs AS (
     SELECT child_date_of_birth AS dob FROM dwp_in
-    UNION SELECT child_date_of_birth FROM funded_in WHERE term_start = {term}
+    UNION SELECT child_date_of_birth FROM funded_in
 ),
 people_keys AS (
     SELECT person_id, household_id, date_of_birth AS dob,
@@ -193,7 +212,7 @@ funded_keys AS (
     SELECT record_id, child_date_of_birth AS dob,
         {name_key_child_forename} AS forename, {name_key_child_surname} AS surname,
         {postcode_key_source} AS postcode
-    FROM funded_in WHERE term_start = {term}
+    FROM funded_in
 ),
 funded_candidates AS (
     SELECT f.record_id, c.person_id, bool_or(coalesce(c.postcode = f.postcode, FALSE))
@@ -211,9 +230,48 @@ funded_chosen AS (
     QUALIFY candidates = 1
         OR (dominant AND sum(dominant::INTEGER) OVER (PARTITION BY record_id) = 1)
 ),
+funded_links AS (
+    -- At most one place per child and term.
+    SELECT c.person_id, f.term_start, f.funding_stream
+    FROM funded_chosen c JOIN funded_in f USING (record_id)
+    QUALIFY count(*) OVER (PARTITION BY c.person_id, f.term_start) = 1
+),
 funded_now AS (
-    SELECT person_id FROM funded_chosen
-    QUALIFY count(*) OVER (PARTITION BY person_id) = 1
+    SELECT person_id FROM funded_links
+    WHERE term_start = {term} AND funding_stream = 'two_year_old'
+),
+
+-- Left care: an order with a care episode that began before it, or an earlier-care record.
+orders AS (
+    SELECT c.person_id, s.start_date
+    FROM children c JOIN statuses_in s ON s.person_id = c.person_id
+    WHERE s.status IN ('special_guardianship_order', 'child_arrangements_order',
+                       'adoption_order')
+        AND s.start_date <= {as_of}
+),
+cared AS (
+    SELECT o.person_id FROM orders o JOIN statuses_in s ON s.person_id = o.person_id
+    WHERE s.status = 'looked_after' AND s.start_date < o.start_date
+    UNION
+    SELECT o.person_id FROM orders o JOIN statuses_in s ON s.person_id = o.person_id
+    WHERE s.status = 'previously_looked_after' AND s.start_date <= {as_of}
+),
+
+-- No recourse to public funds: the household's children counted, limits by area and size.
+nrpf AS (
+    SELECT c.person_id, h.annual_income, h.savings,
+        CASE WHEN coalesce(h.in_london, FALSE)
+            THEN (CASE WHEN kids >= 2 THEN {london_two} ELSE {london_one} END)
+            ELSE (CASE WHEN kids >= 2 THEN {outside_two} ELSE {outside_one} END)
+        END AS income_limit
+    FROM children c
+    JOIN households_in h USING (household_id)
+    LEFT JOIN (
+        -- the child assessed counts itself, whatever its role
+        SELECT household_id, count(*) AS kids FROM aged WHERE {young_condition}
+        GROUP BY household_id
+    ) USING (household_id)
+    WHERE {term} >= {nrpf_from} AND h.no_recourse_to_public_funds
 ),
 
 -- Rule 4: criteria and reason codes.
@@ -226,12 +284,12 @@ reasons AS (
     WHERE benefit = 'universal_credit' AND net_earned_income <= {uc_limit}
     UNION ALL
     SELECT person_id, 'tax_credits_low_income' FROM carer_awards
-    WHERE {as_of} <= {tax_credits_end} AND benefit = 'child_tax_credit'
+    WHERE {term} <= {tax_credits_end} AND benefit = 'child_tax_credit'
         AND gross_income <= {tax_credit_limit}
         AND person_id NOT IN (SELECT person_id FROM with_wtc)
     UNION ALL
     SELECT person_id, 'wtc_run_on' FROM carer_awards
-    WHERE {as_of} <= {tax_credits_end} AND benefit = 'wtc_run_on'
+    WHERE {term} <= {tax_credits_end} AND benefit = 'wtc_run_on'
     UNION ALL
     SELECT c.person_id, 'disability_living_allowance'
     FROM children c JOIN active_awards a ON a.person_id = c.person_id
@@ -242,11 +300,14 @@ reasons AS (
     WHERE s.status IN ('looked_after', 'ehc_plan')
         AND s.start_date <= {as_of} AND (s.end_date IS NULL OR s.end_date >= {as_of})
     UNION ALL
-    SELECT c.person_id, 'left_care'
-    FROM children c JOIN statuses_in s ON s.person_id = c.person_id
-    WHERE s.status IN ('special_guardianship_order', 'child_arrangements_order',
-                       'adoption_order')
-        AND s.start_date <= {as_of}
+    SELECT person_id, 'left_care' FROM cared
+    UNION ALL
+    SELECT c.person_id, 'continued_entitlement'
+    FROM children c JOIN funded_links f USING (person_id)
+    WHERE f.term_start < {term} AND f.funding_stream = 'two_year_old'
+    UNION ALL
+    SELECT person_id, 'no_recourse_to_public_funds' FROM nrpf
+    WHERE annual_income <= income_limit AND savings <= {nrpf_savings}
     UNION ALL
     SELECT c.person_id, 'dwp_list' FROM children c JOIN dwp_links l USING (person_id)
 ),
@@ -260,8 +321,15 @@ coded AS (
 income_missing AS (
     SELECT DISTINCT person_id FROM carer_awards
     WHERE (benefit = 'universal_credit' AND net_earned_income IS NULL)
-        OR ({as_of} <= {tax_credits_end} AND benefit = 'child_tax_credit'
+        OR ({term} <= {tax_credits_end} AND benefit = 'child_tax_credit'
             AND gross_income IS NULL AND person_id NOT IN (SELECT person_id FROM with_wtc))
+    UNION
+    SELECT person_id FROM orders WHERE person_id NOT IN (SELECT person_id FROM cared)
+    UNION
+    SELECT person_id FROM nrpf
+    WHERE (annual_income IS NULL OR savings IS NULL)
+        AND NOT coalesce(annual_income > income_limit, FALSE)
+        AND NOT coalesce(savings > {nrpf_savings}, FALSE)
 ),
 listed AS (
     SELECT c.person_id, l.record_id AS dwp_record_id,
@@ -327,8 +395,8 @@ def _postcode_key(column: str) -> str:
 
 
 def query(term_start: date, as_of: date, has_role: bool) -> str:
-    """The SQL for the list, over tables named people, benefits, child_statuses, dwp_list and
-    funded_places."""
+    """The SQL for the list, over tables named people, benefits, child_statuses, households,
+    dwp_list and funded_places."""
     return QUERY.format(
         term=_date(term_start),
         as_of=_date(as_of),
@@ -341,6 +409,13 @@ def query(term_start: date, as_of: date, has_role: bool) -> str:
         carer_condition=(
             "role = 'parent_carer'" if has_role else f"adult_birthday <= {_date(as_of)}"
         ),
+        young_condition=("role = 'child'" if has_role else f"adult_birthday > {_date(as_of)}"),
+        nrpf_from=_date(NRPF_FROM),
+        outside_one=NRPF_INCOME_OUTSIDE_LONDON[0],
+        outside_two=NRPF_INCOME_OUTSIDE_LONDON[1],
+        london_one=NRPF_INCOME_LONDON[0],
+        london_two=NRPF_INCOME_LONDON[1],
+        nrpf_savings=NRPF_SAVINGS,
         holder_condition="AND role = 'parent_carer'" if has_role else "",
         first_term_after_second=_first_term_after("second_birthday"),
         first_term_after_third=_first_term_after("third_birthday"),

@@ -10,7 +10,9 @@ The DWP list and funded places are matched to people by the exact rules of the l
 pre-pass (`workbench.linkage.link_exact`'s docstring), re-implemented here with merges:
 a DWP row matched to a child adds `dwp_list` to the child's reasons; a DWP row matched to no
 one is listed on its own (person_id empty) when its child is in the age window; a child
-matched to a funded place for `term_start` (any funding stream) is `already_funded`.
+matched to a funded place of stream `two_year_old` for `term_start` is `already_funded`; one
+matched to such a place for an earlier term has `continued_entitlement`. Rules are those in
+force on `term_start`; awards and statuses must be active on `as_of` (CONTRACT §2 rule 6).
 
 Inputs are taken as valid (`workbench validate` checks them): ids are unique, dates are ISO.
 The thresholds and dates below are the contract's; they are constants here, and only here,
@@ -36,6 +38,10 @@ UC_NET_EARNED_INCOME_LIMIT = 15400.0  # CONTRACT §2 rule 4, universal_credit_lo
 TAX_CREDIT_GROSS_INCOME_LIMIT = 16190.0  # CONTRACT §2 rule 4, tax_credits_low_income
 TAX_CREDITS_END = date(2025, 4, 5)  # CONTRACT §2 rule 4: tax credits closed
 ADULT_AGE = 16  # CONTRACT §2 rule 3, without a role column
+# CONTRACT §2 rule 4, no_recourse_to_public_funds (DOMAIN.md: limits from 1 September 2022)
+NRPF_FROM = date(2022, 9, 1)
+NRPF_INCOME = {(False, 1): 26500.0, (False, 2): 30600.0, (True, 1): 34500.0, (True, 2): 38600.0}
+NRPF_SAVINGS = 16000.0
 PARENT_BENEFIT_REASONS = (
     "income_support",
     "jsa_income_based",
@@ -44,6 +50,7 @@ PARENT_BENEFIT_REASONS = (
     "asylum_support",
 )
 CHILD_STATUS_REASONS = ("looked_after", "ehc_plan")
+CARE_STATUS, EARLIER_CARE_STATUS = "looked_after", "previously_looked_after"
 LEFT_CARE_STATUSES = ("special_guardianship_order", "child_arrangements_order", "adoption_order")
 OUTPUT_COLUMNS = [
     "person_id",
@@ -63,7 +70,13 @@ DATE_COLUMNS = {
     "dwp_list": ["child_date_of_birth"],
     "funded_places": ["child_date_of_birth", "term_start"],
 }
-MONEY_COLUMNS = {"benefits": ["net_earned_income", "gross_income"]}
+MONEY_COLUMNS = {
+    "benefits": ["net_earned_income", "gross_income"],
+    "households": ["annual_income", "savings"],
+}
+FLAG_COLUMNS = {"households": ["no_recourse_to_public_funds", "in_london"]}
+FLAG_WORDS = {"true": True, "false": False, "yes": True, "no": False, "y": True, "n": False}
+FLAG_WORDS |= {"t": True, "f": False, "1": True, "0": False}
 OPTIONAL_TEXT = {
     "people": ["nino", "postcode"],
     "dwp_list": ["parent_nino", "postcode"],
@@ -86,6 +99,14 @@ EMPTY_TABLES = {
         "child_date_of_birth",
         "postcode",
         "term_start",
+        "funding_stream",
+    ],
+    "households": [
+        "household_id",
+        "no_recourse_to_public_funds",
+        "annual_income",
+        "savings",
+        "in_london",
     ],
 }
 
@@ -140,6 +161,10 @@ def prepare(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                 frame[column] = pd.to_datetime(frame[column])
         for column in MONEY_COLUMNS.get(name, []):
             frame[column] = pd.to_numeric(frame[column])
+        for column in FLAG_COLUMNS.get(name, []):
+            frame[column] = frame[column].map(
+                lambda v: FLAG_WORDS.get(str(v).strip().lower()) if pd.notna(v) else None
+            )
         prepared[name] = frame
     return prepared
 
@@ -292,7 +317,8 @@ def two_year_old(tables: Mapping[str, pd.DataFrame], term_start: date, as_of: da
     sorted by person_id then dwp_record_id; reason_codes joined with ';' ('' when none)."""
     t = prepare(tables)
     term, evidence_day = pd.Timestamp(term_start), pd.Timestamp(as_of)
-    tax_credits_open = as_of <= TAX_CREDITS_END
+    # Rule 6: the rules of the term targeted, the evidence of as_of.
+    tax_credits_open = term_start <= TAX_CREDITS_END
     people = t["people"]
     has_role = "role" in people.columns
 
@@ -358,10 +384,64 @@ def two_year_old(tables: Mapping[str, pd.DataFrame], term_start: date, as_of: da
     for status in CHILD_STATUS_REASONS:
         holders = current.loc[current["status"] == status, "person_id"]
         add(children.loc[children["person_id"].isin(holders), "person_id"], status)
-    left = statuses[
+    # Left care: an order with a care episode that began before it, or an earlier-care record.
+    orders = statuses[
         statuses["status"].isin(LEFT_CARE_STATUSES) & (statuses["start_date"] <= evidence_day)
+    ][["person_id", "start_date"]]
+    care = statuses[statuses["status"] == CARE_STATUS][["person_id", "start_date"]]
+    before = orders.merge(care, on="person_id", suffixes=("", "_care"))
+    before = before[before["start_date_care"] < before["start_date"]]
+    earlier_care = statuses[
+        (statuses["status"] == EARLIER_CARE_STATUS) & (statuses["start_date"] <= evidence_day)
     ]
-    add(children.loc[children["person_id"].isin(left["person_id"]), "person_id"], "left_care")
+    cared = set(before["person_id"]) | (set(orders["person_id"]) & set(earlier_care["person_id"]))
+    add(children.loc[children["person_id"].isin(cared), "person_id"], "left_care")
+    order_only = set(orders["person_id"]) - cared
+
+    # Funded places: linked one term at a time (a child has at most one row per term).
+    funded = t["funded_places"]
+    place_links = [
+        funded_links(people, rows).merge(rows[["record_id", "term_start", "funding_stream"]])
+        for _, rows in funded[
+            (funded["term_start"] == term)
+            | ((funded["term_start"] < term) & (funded["funding_stream"] == "two_year_old"))
+        ].groupby("term_start")
+    ]
+    places = (
+        pd.concat(place_links)
+        if place_links
+        else pd.DataFrame(columns=["record_id", "person_id", "term_start", "funding_stream"])
+    )
+    two_year_places = places[places["funding_stream"] == "two_year_old"]
+    continued = two_year_places.loc[two_year_places["term_start"] < term, "person_id"]
+    add(children.loc[children["person_id"].isin(continued), "person_id"], "continued_entitlement")
+
+    # No recourse to public funds, within the limits (children counted in the household).
+    households = t["households"]
+    nrpf_missing: set = set()
+    if term_start >= NRPF_FROM and len(households):
+        flagged = households[households["no_recourse_to_public_funds"].fillna(False).astype(bool)]
+        members = people[people["household_id"].isin(flagged["household_id"])]
+        if has_role:
+            young = members["role"] == "child"
+        else:
+            young = birthday(members["date_of_birth"], ADULT_AGE) > evidence_day
+        counts = members[young].groupby("household_id").size().rename("kids")
+        flagged = flagged.merge(counts, left_on="household_id", right_index=True, how="left")
+        london = flagged["in_london"].fillna(False).astype(bool)
+        several = flagged["kids"].fillna(0).clip(lower=1) >= 2  # the child counts itself
+        limit = pd.Series(
+            [NRPF_INCOME[(lo, 2 if sev else 1)] for lo, sev in zip(london, several, strict=True)],
+            index=flagged.index,
+            dtype=float,
+        )
+        income, savings = flagged["annual_income"], flagged["savings"]
+        over = (income > limit).fillna(False) | (savings > NRPF_SAVINGS).fillna(False)
+        within = (income <= limit).fillna(False) & (savings <= NRPF_SAVINGS).fillna(False)
+        unknown = (income.isna() | savings.isna()) & ~over
+        in_house = children.merge(flagged[within], on="household_id")["person_id"]
+        add(in_house, "no_recourse_to_public_funds")
+        nrpf_missing = set(children.merge(flagged[unknown], on="household_id")["person_id"])
 
     dwp = t["dwp_list"]
     links = dwp_links(people, dwp, has_role)
@@ -382,7 +462,7 @@ def two_year_old(tables: Mapping[str, pd.DataFrame], term_start: date, as_of: da
         if tax_credits_open
         else pd.Series([], dtype=object)
     )
-    possible = set(missing_uc) | set(missing_ctc)
+    possible = set(missing_uc) | set(missing_ctc) | order_only | nrpf_missing
     listed = children.merge(coded, left_on="person_id", right_index=True, how="left")
     listed["tier"] = "likely"
     listed.loc[listed["reason_codes"].isna(), "tier"] = "possible"
@@ -392,9 +472,7 @@ def two_year_old(tables: Mapping[str, pd.DataFrame], term_start: date, as_of: da
         links.rename(columns={"record_id": "dwp_record_id"}), on="person_id", how="left"
     )
 
-    funded = t["funded_places"]
-    funded = funded[funded["term_start"] == term]
-    funded_now = set(funded_links(people, funded)["person_id"])
+    funded_now = set(two_year_places.loc[two_year_places["term_start"] == term, "person_id"])
     listed["already_funded"] = listed["person_id"].isin(funded_now)
 
     # DWP rows matched to no one, whose child is in the window, are listed on their own.

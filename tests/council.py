@@ -54,6 +54,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "postcode": pl.String,
         "funding_stream": pl.String,
     },
+    "households": {
+        "household_id": pl.String,
+        "no_recourse_to_public_funds": pl.Boolean,
+        "annual_income": pl.Float64,
+        "savings": pl.Float64,
+        "in_london": pl.Boolean,
+    },
 }
 
 
@@ -153,6 +160,24 @@ class Council:
                 "child_date_of_birth": born,
                 "postcode": "FQ1 1AA",
                 "funding_stream": stream,
+            }
+        )
+
+    def household(
+        self,
+        household_id: str,
+        nrpf: bool | None = True,
+        income: float | None = None,
+        savings: float | None = None,
+        london: bool | None = False,
+    ) -> None:
+        self.rows["households"].append(
+            {
+                "household_id": household_id,
+                "no_recourse_to_public_funds": nrpf,
+                "annual_income": income,
+                "savings": savings,
+                "in_london": london,
             }
         )
 

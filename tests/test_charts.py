@@ -159,7 +159,7 @@ def test_trend_chart_says_which_way_take_up_went_and_shows_england() -> None:
     spec = chart_spec(trend_chart(table, national=national_take_up()))
     assert spec["title"] == {
         "text": "Take-up fell from 50% to 46% (1 Sep 2025 to 1 Sep 2026)",
-        "subtitle": ["England, January 2025: 65%, not comparable with earlier years."],
+        "subtitle": ["England, January 2026: 72%, not comparable with earlier years."],
     }
     points = layer(spec, "point")
     rows = next(data for data in spec["datasets"].values() if "series" in data[0])
@@ -169,6 +169,7 @@ def test_trend_chart_says_which_way_take_up_went_and_shows_england() -> None:
         (0.74, True),
         (0.75, True),
         (0.65, False),
+        (0.716, False),
     ]
     assert points["encoding"]["fill"]["condition"]["test"] == "datum.comparable"
 

@@ -74,6 +74,8 @@ def test_assess_writes_the_contract_list_as_csv(folder, tmp_path):
         "link_needs_review",
         "age_group",
         "rule_set",
+        "working_parent_place",
+        "eligibility_group",
         "run_id",
     ]
     assert listed.select(CONTRACT_COLUMNS).rows() == [
@@ -107,13 +109,14 @@ def test_assess_is_reproducible_byte_for_byte(folder, tmp_path):
         assert workbench("assess", "--data", str(folder), *ARGS, "--out", str(out)).returncode == 0
     assert first.read_bytes() == second.read_bytes()
     manifest = json.loads((tmp_path / "a.csv.manifest.json").read_text())
-    assert manifest["rule_set"] == "two_year_old@2026.11.1"
+    assert manifest["rule_set"] == "two_year_old@2026.12.1"
     assert set(manifest["inputs"]) == {
         "people.csv",
         "benefits.csv",
         "child_statuses.csv",
         "dwp_list.csv",
         "funded_places.csv",
+        "households.csv",
     }
     assert manifest["rows"]["benefits"] == {"read": 4, "accepted": 2, "quarantined": 2}
     assert manifest["parameters"] == {
@@ -163,11 +166,39 @@ def test_assess_names_the_file_and_column_when_a_required_column_is_missing(tmp_
     assert "people.csv" in result.stderr and "date_of_birth" in result.stderr
 
 
-def test_rules_prints_the_rules_in_force(tmp_path):
+def test_rules_prints_both_universal_credit_groups_for_september_2026(tmp_path):
     result = workbench("rules", "--initiative", "free_school_meals", "--on", "2026-09-01")
     assert result.returncode == 0
-    assert "`universal_credit`: A parent or carer gets Universal Credit" in result.stdout
-    assert "£7,400" not in result.stdout.split("## Not in force")[0]
+    in_force = result.stdout.split("## Not in force")[0]
+    assert "as in force for the term starting 1 September 2026" in in_force
+    assert "`universal_credit`: A parent or carer gets Universal Credit, whatever" in in_force
+    assert "`universal_credit_low_income`: A parent or carer gets Universal Credit and the " in (
+        in_force
+    )
+    assert "£7,400 a year or less (the targeted group" in in_force
+    assert "- `targeted`, targeted (meals, pupil premium and holiday activities)" in result.stdout
+    assert "- `expanded`, expanded (meals only, from September 2026)" in result.stdout
+
+
+def test_rules_before_september_2026_has_no_expanded_group(tmp_path):
+    result = workbench("rules", "--initiative", "free_school_meals", "--on", "2026-08-31")
+    in_force = result.stdout.split("## Not in force")[0]
+    assert "`universal_credit`:" not in in_force
+    assert "`expanded`" not in result.stdout
+
+
+def test_rules_prints_the_funding_block(tmp_path):
+    result = workbench("rules", "--initiative", "disability_access_fund", "--on", "2026-09-01")
+    assert result.returncode == 0
+    assert (
+        "- Disability Access Fund (a year, to one provider): £975 (pounds per year) (history: "
+        "£615 from 2017-04-01; £800 from 2022-04-01; £828 from 2023-04-01; £910 from "
+        "2024-04-01; £938 from 2025-04-01; £975 from 2026-04-01)."
+    ) in result.stdout
+    eypp = workbench("rules", "--initiative", "early_years_pupil_premium", "--on", "2025-09-01")
+    assert "EYPP hourly rate (on up to 15 hours a week, 38 weeks): £1 (pounds per hour)" in (
+        eypp.stdout
+    )
 
 
 @pytest.mark.slow

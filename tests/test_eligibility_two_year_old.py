@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import polars as pl
 import pytest
 
 from tests.council import Council, rows
@@ -136,7 +137,10 @@ def test_tax_credits_before_and_after_they_closed():
         ("C3", None, "possible", "", date(2025, 4, 1), False),
         ("C4", None, "likely", "wtc_run_on", date(2025, 4, 1), False),
     ]
-    assert listed(c, term=term, as_of=date(2025, 4, 6)) == []
+    # Rules are those of the term targeted: a list for the term starting 1 April 2025 keeps
+    # the tax-credit criteria, whenever the evidence is dated; for the term after, they are gone.
+    assert listed(c, term=term, as_of=date(2025, 4, 6)) == before
+    assert listed(c, term=date(2025, 9, 1), as_of=date(2025, 4, 5)) == []
 
 
 def test_child_criteria():
@@ -147,7 +151,8 @@ def test_child_criteria():
     c.status("S2", "C2", "looked_after")
     family(c, "3")
     c.status("S3", "C3", "ehc_plan", end=date(2026, 8, 31))  # ended: not met
-    family(c, "4")
+    family(c, "4")  # looked after, then adopted: left care
+    c.status("L4", "C4", "looked_after", start=date(2024, 6, 1), end=date(2024, 12, 31))
     c.status("S4", "C4", "adoption_order", start=date(2025, 1, 1), end=date(2025, 2, 1))
     family(c, "5")
     c.status("S5", "C5", "special_guardianship_order", start=date(2026, 9, 2))  # not yet
@@ -157,6 +162,114 @@ def test_child_criteria():
         ("C1", None, "likely", "disability_living_allowance", date(2026, 4, 1), False),
         ("C2", None, "likely", "looked_after", date(2026, 4, 1), False),
         ("C4", None, "likely", "left_care", date(2026, 4, 1), False),
+    ]
+
+
+def test_left_care_needs_a_care_history_before_the_order():
+    c = Council()
+    family(c, "1")  # an order and no care record: possible, the officer checks
+    c.status("S1", "C1", "child_arrangements_order", start=date(2025, 3, 1))
+    family(c, "2")  # looked after only after the order began: not left care through it
+    c.status("S2", "C2", "special_guardianship_order", start=date(2025, 3, 1))
+    c.status("L2", "C2", "looked_after", start=date(2025, 3, 1), end=date(2025, 4, 1))
+    family(c, "3")  # looked after the day before the order: left care
+    c.status("S3", "C3", "special_guardianship_order", start=date(2025, 3, 1))
+    c.status("L3", "C3", "looked_after", start=date(2025, 2, 28), end=date(2025, 2, 28))
+    family(c, "4")  # adopted from care elsewhere: the council's "previously looked after" record
+    c.status("S4", "C4", "adoption_order", start=date(2025, 3, 1))
+    c.status("P4", "C4", "previously_looked_after", start=date(2025, 3, 1))
+    family(c, "5")  # a care history and no order: nothing about leaving care
+    c.status("P5", "C5", "previously_looked_after", start=date(2025, 3, 1))
+    found = assessment(c.tables(), RULES, term_start=TERM, as_of=TERM)
+    assert rows(found.candidates) == [
+        ("C1", None, "possible", "", date(2026, 4, 1), False),
+        ("C2", None, "possible", "", date(2026, 4, 1), False),
+        ("C3", None, "likely", "left_care", date(2026, 4, 1), False),
+        ("C4", None, "likely", "left_care", date(2026, 4, 1), False),
+    ]
+    assert found.evidence.select("person_id", "record_id", "status").rows() == [
+        ("C1", "S1", "care_history_missing"),
+        ("C2", "S2", "care_history_missing"),
+        ("C3", "L3", "met"),
+        ("C3", "S3", "met"),
+        ("C4", "P4", "met"),
+        ("C4", "S4", "met"),
+    ]
+
+
+def test_continued_entitlement_keeps_a_child_whose_parent_award_ended():
+    c = Council()
+    family(c, "1")  # funded last term; the income support has ended since
+    c.award("B1", "A1", "income_support", end=date(2026, 5, 31))
+    c.funded("F1", "NameC1", IN_WINDOW, date(2026, 4, 1), "two_year_old")
+    family(c, "2")  # a working-parent place last term does not continue this offer
+    c.funded("F2", "NameC2", IN_WINDOW, date(2026, 4, 1), "working_parent")
+    family(c, "3")  # funded this term only: already funded, nothing continues
+    c.award("B3", "A3", "income_support")
+    c.funded("F3", "NameC3", IN_WINDOW, TERM, "two_year_old")
+    family(c, "4")  # funded last term and this one
+    c.funded("F4a", "NameC4", IN_WINDOW, date(2026, 4, 1), "two_year_old")
+    c.funded("F4b", "NameC4", IN_WINDOW, TERM, "two_year_old")
+    found = assessment(c.tables(), RULES, term_start=TERM, as_of=date(2026, 8, 15))
+    assert rows(found.candidates) == [
+        ("C1", None, "likely", "continued_entitlement", date(2026, 4, 1), False),
+        ("C3", None, "likely", "income_support", date(2026, 4, 1), True),
+        ("C4", None, "likely", "continued_entitlement", date(2026, 4, 1), True),
+    ]
+    assert found.evidence.filter(pl.col("person_id") == "C4")["record_id"].to_list() == ["F4a"]
+
+
+def test_a_working_parent_place_does_not_count_as_already_funded():
+    c = Council()
+    family(c, "1")
+    c.award("B1", "A1", "income_support")
+    c.funded("F1", "NameC1", IN_WINDOW, TERM, "working_parent")
+    family(c, "2")  # on a working-parent place and not eligible: not listed
+    c.funded("F2", "NameC2", IN_WINDOW, TERM, "working_parent")
+    found = assess(c.tables(), RULES, term_start=TERM, as_of=TERM)
+    assert rows(found) == [("C1", None, "likely", "income_support", date(2026, 4, 1), False)]
+    assert found["working_parent_place"].to_list() == [True]
+
+
+@pytest.mark.parametrize(
+    ("income", "savings", "london", "children", "expected"),
+    [
+        (26500.0, 16000.0, False, 1, "likely"),  # at both limits
+        (26500.01, 16000.0, False, 1, None),  # just over the income limit
+        (26500.0, 16000.01, False, 1, None),  # just over the savings limit
+        (30600.0, 0.0, False, 2, "likely"),  # two children: the higher limit
+        (30600.01, 0.0, False, 2, None),
+        (34500.0, 0.0, True, 1, "likely"),  # London, one child
+        (38600.0, 0.0, True, 3, "likely"),  # London, two or more
+        (38600.01, 0.0, True, 3, None),
+        (34500.0, 0.0, None, 1, None),  # London not recorded: the limits outside London
+        (None, 0.0, False, 1, "possible"),  # income not recorded: ask the family
+        (20000.0, None, False, 1, "possible"),  # savings not recorded
+        (30000.0, None, False, 1, None),  # over the income limit: missing savings change nothing
+    ],
+)
+def test_no_recourse_to_public_funds_limits(income, savings, london, children, expected):
+    c = Council()
+    family(c, "1")
+    for n in range(2, children + 1):
+        c.person(f"K{n}", "H1", date(2020, 1, n), role="child")
+    c.household("H1", nrpf=True, income=income, savings=savings, london=london)
+    c.household("H2", nrpf=False, income=0.0, savings=0.0)  # not NRPF: no criterion
+    family(c, "2")
+    found = assess(c.tables(), RULES, term_start=TERM, as_of=TERM)
+    tiers = dict(zip(found["person_id"], found["tier"], strict=True))
+    assert tiers.get("C1") == expected and "C2" not in tiers
+    if expected == "likely":
+        assert found["reason_codes"].to_list() == [["no_recourse_to_public_funds"]]
+
+
+def test_no_recourse_to_public_funds_starts_with_the_term_of_september_2022():
+    c = Council()
+    family(c, "1", child_born=date(2020, 3, 2))  # in the window from 1 April 2022
+    c.household("H1", nrpf=True, income=1000.0, savings=0.0)
+    assert listed(c, term=date(2022, 4, 1), as_of=date(2022, 4, 1)) == []
+    assert listed(c, term=date(2022, 9, 1), as_of=date(2022, 4, 1)) == [
+        ("C1", None, "likely", "no_recourse_to_public_funds", date(2022, 4, 1), False)
     ]
 
 
@@ -200,7 +313,7 @@ def test_several_reasons_are_sorted_and_each_has_evidence():
         ("universal_credit_low_income", "benefits", "B1", "Z1"),
     ]
     assert found.candidates["review_status"].to_list() == ["pending_review"]
-    assert found.candidates["rule_set"].to_list() == ["two_year_old@2026.11.1"]
+    assert found.candidates["rule_set"].to_list() == [RULES.ref]
 
 
 def test_dwp_list_matched_unmatched_and_funded_places():
@@ -210,9 +323,9 @@ def test_dwp_list_matched_unmatched_and_funded_places():
     family(c, "2")  # on a benefit and funded this term
     c.award("B2", "A2", "income_support")
     c.funded("F2", "NameC2", IN_WINDOW, TERM, "two_year_old")
-    family(c, "3")  # funded in another term only
+    family(c, "3")  # funded in another term only: already funded is for this term
     c.award("B3", "A3", "income_support")
-    c.funded("F3", "NameC3", IN_WINDOW, date(2026, 4, 1), "two_year_old")
+    c.funded("F3", "NameC3", IN_WINDOW, date(2027, 1, 1), "two_year_old")
     c.dwp("D8", "Nobody", date(2024, 5, 5), "ZZ999999Z")  # matched to no one, in window
     c.dwp("D9", "Baby", date(2025, 5, 5), None)  # matched to no one, too young
     assert listed(c) == [

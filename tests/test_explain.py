@@ -95,7 +95,8 @@ def test_likely_child_via_universal_credit_low_income_reads_in_full() -> None:
     assert found.to_text().splitlines() == [
         "Child P2 (born 2 March 2024) is listed for the term starting 1 September 2026: "
         "tier likely.",
-        "Evidence date: 1 August 2026 (rules two_year_old@2026.11.1).",
+        "Rules in force for the term starting 1 September 2026 (rule set "
+        "two_year_old@2026.12.1); evidence as on 1 August 2026.",
         "Age: in the window from 1 April 2026 to 1 April 2027.",
         "Parents and carers in the household: P1.",
         "Funded place: none matched for the term starting 1 September 2026.",
@@ -106,10 +107,10 @@ def test_likely_child_via_universal_credit_low_income_reads_in_full() -> None:
         "Support Allowance award active on 1 August 2026.",
         "✓ universal_credit_low_income: parent/carer P1 gets Universal Credit (award A1) with "
         "take-home pay of £12,000, at or under the £15,400 limit.",
-        "✗ tax_credits_low_income: not in force on 1 August 2026 (it applies from "
+        "✗ tax_credits_low_income: not in force for the term starting 1 September 2026 (it "
+        "applies from 1 April 2018 to 5 April 2025).",
+        "✗ wtc_run_on: not in force for the term starting 1 September 2026 (it applies from "
         "1 April 2018 to 5 April 2025).",
-        "✗ wtc_run_on: not in force on 1 August 2026 (it applies from 1 April 2018 to "
-        "5 April 2025).",
         "✗ pension_credit_guarantee: no parent or carer has a guarantee Pension Credit award "
         "active on 1 August 2026.",
         "✗ asylum_support: no parent or carer has an asylum support award active on 1 August 2026.",
@@ -119,6 +120,9 @@ def test_likely_child_via_universal_credit_low_income_reads_in_full() -> None:
         "✗ ehc_plan: the child has no record of an EHC plan active on 1 August 2026.",
         "✗ left_care: the child has no record of a special guardianship order, a child "
         "arrangements order or an adoption order that started on or before 1 August 2026.",
+        "✗ continued_entitlement: the child had no funded two-year-old place in an earlier term.",
+        "✗ no_recourse_to_public_funds: no household record that the family has no recourse "
+        "to public funds.",
         "✗ dwp_list: the child is not matched to any row of the DWP list.",
     ]
     assert (found.listed, found.tier, found.reason_codes) == (
@@ -505,3 +509,108 @@ def test_explanation_agrees_with_the_list_on_a_synthetic_council(initiative: str
 
 def test_the_module_example_runs() -> None:
     assert doctest.testmod(workbench.explain).failed == 0
+
+
+# --- the 2026-27 rules, in words -----------------------------------------------------------
+
+
+def _council_line(council, code: str, initiative: str = "two_year_old", **dates) -> str:
+    rules = load_rule_set(initiative)
+    found = explain_person(
+        council.tables(),
+        rules,
+        person_id="C1",
+        term_start=dates.get("term_start", TERM),
+        as_of=dates.get("as_of", TERM),
+    )
+    return line(found, code)
+
+
+def _family():
+    from tests.council import Council
+
+    c = Council()
+    c.person("A1", "H1", date(1985, 1, 10), role="parent_carer")
+    c.person("C1", "H1", date(2024, 3, 2), role="child")
+    return c
+
+
+def test_left_care_names_the_order_and_the_care_before_it():
+    c = _family()
+    c.status("L1", "C1", "looked_after", start=date(2024, 6, 1), end=date(2025, 2, 28))
+    c.status("S1", "C1", "adoption_order", start=date(2025, 3, 3))
+    assert _council_line(c, "left_care") == (
+        "✓ left_care: the child has an adoption order (record S1, from 3 March 2025) and was "
+        "looked after before it: being looked after (record L1, from 1 June 2024)."
+    )
+
+
+def test_an_order_without_care_asks_the_officer_to_check_the_care_history():
+    c = _family()
+    c.status("S1", "C1", "child_arrangements_order", start=date(2025, 3, 3))
+    found = explain_person(
+        c.tables(), load_rule_set("two_year_old"), person_id="C1", term_start=TERM, as_of=TERM
+    )
+    assert (found.tier, found.why_not_listed()) == ("possible", [])
+    assert line(found, "left_care") == (
+        "? left_care: the child has a child arrangements order (record S1, from 3 March 2025) "
+        "but no record that the child was looked after before it: check the care history."
+    )
+
+
+def test_continued_entitlement_names_the_earlier_place():
+    c = _family()
+    c.funded("F1", "NameC1", date(2024, 3, 2), date(2026, 4, 1), "two_year_old")
+    assert _council_line(c, "continued_entitlement", as_of=date(2026, 8, 15)) == (
+        "✓ continued_entitlement: the child had a funded two-year-old place for the term "
+        "starting 1 April 2026 (row F1): the entitlement continues."
+    )
+
+
+def test_no_recourse_to_public_funds_names_the_limit_that_applies():
+    c = _family()
+    c.person("K1", "H1", date(2019, 1, 1), role="child")
+    c.household("H1", nrpf=True, income=30000.0, savings=None, london=False)
+    assert _council_line(c, "no_recourse_to_public_funds") == (
+        "? no_recourse_to_public_funds: the family has no recourse to public funds; household "
+        "income £30,000 is within the £30,600 limit for a household outside London with "
+        "2 children; savings are not recorded: ask the family."
+    )
+
+
+def test_a_working_parent_place_is_said_not_to_be_this_offer():
+    c = _family()
+    c.award("B1", "A1", "income_support")
+    c.funded("F1", "NameC1", date(2024, 3, 2), TERM, "working_parent")
+    found = explain_person(
+        c.tables(), load_rule_set("two_year_old"), person_id="C1", term_start=TERM, as_of=TERM
+    )
+    assert (
+        "Funded place: on a working-parent place (row F1) for the term starting 1 September "
+        "2026; the disadvantaged 15 hours come first, so the child is not already funded under "
+        "this offer." in found.to_text()
+    )
+
+
+def test_free_school_meals_says_the_group_and_the_sixth_form_limit():
+    from tests.council import Council
+
+    c = Council()
+    c.person("A1", "H1", date(1985, 1, 10), role="parent_carer")
+    c.person("C1", "H1", date(2015, 5, 5), role="child")
+    c.award("B1", "A1", "universal_credit", net=9000.0)
+    c.award("B2", "C1", "income_support")
+    rules = load_rule_set("free_school_meals")
+    autumn = explain_person(c.tables(), rules, person_id="C1", term_start=TERM, as_of=TERM)
+    assert "Group: expanded." in autumn.to_text()
+    assert line(autumn, "pupil_own_benefit") == (
+        "✗ pupil_own_benefit: applies only in the age group sixth_form; the child is in "
+        "year_3_to_11 for this term."
+    )
+    summer = explain_person(
+        c.tables(), rules, person_id="C1", term_start=date(2026, 4, 1), as_of=TERM
+    )
+    assert line(summer, "universal_credit") == (
+        "✗ universal_credit: not in force for the term starting 1 April 2026 (it applies from "
+        "1 September 2026)."
+    )

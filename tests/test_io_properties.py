@@ -149,7 +149,10 @@ def corrupt(table: str, rows: list[dict], cells: list[dict[str, str]], fmt: str,
             value = rows[i][date_column] or rows[i]["start_date"]
             cells[i][date_column] = value.strftime(WRITE[OTHER[fmt]])
         elif kind == "blank":
-            cells[i][required[pick % len(required)]] = "  "
+            column = required[pick % len(required)]
+            cells[i][column] = "  "
+            if column == spec.id_column:
+                continue  # a later "dup" may give the row an id again: the final cells decide
         elif kind == "unknown_enum":
             cells[i]["role" if table == "people" else "benefit"] = "kid"
         elif kind == "dup":
@@ -197,8 +200,10 @@ def write_csv(path: Path, cells: list[dict[str, str]]) -> None:
 
 
 def rows_sharing_an_id(table: str, cells: list[dict[str, str]]) -> set[int]:
+    """Rows whose id another row has, and rows whose id is blank (a "dup" copying a blanked
+    id blanks this row's too)."""
     ids = [row[TABLES[table].id_column].strip() for row in cells]
-    return {i for i, ident in enumerate(ids) if ident and ids.count(ident) > 1}
+    return {i for i, ident in enumerate(ids) if not ident or ids.count(ident) > 1}
 
 
 @settings(

@@ -130,7 +130,7 @@ def test_take_up_report_html_has_headline_first_and_the_charts_inline(take_up_ru
     assert html.count("<svg") == 3
     assert 'aria-label="Take-up is lowest in' in html
     assert "children look eligible (likely tier) for the term starting 1 September 2026" in html
-    assert "(DfE, January 2025)" in html and "How far the two compare:" in html
+    assert "(DfE, January 2026)" in html and "How far the two compare:" in html
     assert html.index("Headline") < html.index("<svg") < html.index("Method")
     assert "Legal basis:" in html
     assert "<td>Total</td>" in html

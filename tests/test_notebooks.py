@@ -26,9 +26,10 @@ from workbench.report import NOTEBOOKS, ReportFailed, remote_resources, run_repo
 from workbench.rules import load_rule_set
 
 SAMPLE = Path(__file__).parents[1] / "data_samples" / "council_small"
-# council_small on 1 September 2026: 34 children in Universal Credit households or with a
-# parent on income-related ESA are listed for free school meals (every UC household qualifies
-# from that date), 32 of them through Universal Credit and 2 through ESA.
+# council_small on 1 September 2026: 38 children are listed for free school meals: 35 in
+# Universal Credit households (every UC household qualifies from that date; 16 of them also
+# in the targeted group, earning £7,400 or less), and the rest through income-related ESA or
+# no recourse to public funds.
 FSM = {"initiative": "free_school_meals", "term_start": "2026-09-01", "as_of": "2026-09-01"}
 MANIFEST_KEYS = {
     "run_id",
@@ -105,7 +106,8 @@ def test_explore_writes_the_file_counts_to_shareable(explore):
         "table,file,format,read,accepted,quarantined\n"
         "people,people.csv,csv,712,712,0\n"
         "benefits,benefits.csv,csv,186,186,0\n"
-        "child_statuses,child_statuses.csv,csv,8,8,0\n"
+        "child_statuses,child_statuses.csv,csv,9,9,0\n"
+        "households,households.csv,csv,6,6,0\n"
         "dwp_list,dwp_list.csv,csv,2,2,0\n"
         "funded_places,funded_places.csv,csv,52,52,0\n"
     )
@@ -114,7 +116,7 @@ def test_explore_writes_the_file_counts_to_shareable(explore):
 
 def test_explore_report_shows_headline_profile_and_ignored_files_without_code(explore):
     html = explore.html.read_text()
-    assert "<strong>960 rows</strong> read from 5 files" in html
+    assert "<strong>967 rows</strong> read from 6 files" in html
     assert "<td>date_of_birth</td>" in html
     assert "<code>ground_truth.csv</code>, <code>providers.csv</code>" in html
     assert "load_folder(" not in html
@@ -137,6 +139,7 @@ def test_explore_manifest_records_inputs_and_no_rule_set(explore):
                 "child_statuses.csv",
                 "dwp_list.csv",
                 "funded_places.csv",
+                "households.csv",
             ]
         )
     }
@@ -165,15 +168,17 @@ def test_eligibility_shareable_tables_passed_disclosure_control(fsm_runs):
     assert sorted(p.name for p in shareable.iterdir()) == ["by_reason.csv", "by_tier.csv"]
     assert (shareable / "by_tier.csv").read_text() == (
         "tier,measure,value,suppressed,suppression\n"
-        "likely,children,34,false,\n"
-        "Total,children,34,false,\n"
+        "likely,children,38,false,\n"
+        "Total,children,38,false,\n"
     )
-    # ESA's 2 is hidden, and so is Universal Credit's 32, which the total would otherwise give.
+    # The small counts (ESA, no recourse to public funds) are hidden.
     assert (shareable / "by_reason.csv").read_text() == (
         "reason_code,measure,value,suppressed,suppression\n"
         "esa_income_related,children,c,true,primary\n"
-        "universal_credit,children,c,true,secondary\n"
-        "Total,children,34,false,\n"
+        "no_recourse_to_public_funds,children,c,true,primary\n"
+        "universal_credit,children,35,false,\n"
+        "universal_credit_low_income,children,16,false,\n"
+        "Total,children,54,false,\n"
     )
 
 
@@ -187,7 +192,7 @@ def test_eligibility_list_is_restricted_and_pending_review(fsm_runs):
     ]
     assert all(mode(p) == 0o600 for p in files)
     listed = pl.read_csv(files[0])
-    assert listed.height == 34
+    assert listed.height == 38
     assert listed.get_column("review_status").unique().to_list() == ["pending_review"]
     assert listed.get_column("initiative").unique().to_list() == ["free_school_meals"]
 
@@ -231,8 +236,9 @@ def test_injected_parameters_are_recorded_in_the_executed_notebook(fsm_runs):
 def test_eligibility_report_reads_for_an_officer_offline(fsm_runs):
     html = fsm_runs[0].html.read_text()
     assert "<title>Eligibility list</title>" in html
-    assert "<td>likely</td><td>34</td>" in html
-    assert "<td>universal_credit</td><td>c</td>" in html
+    assert "<td>likely</td><td>38</td>" in html
+    assert "<td>universal_credit</td><td>35</td>" in html
+    assert "<td>esa_income_related</td><td>c</td>" in html
     assert "Legal basis:" in html  # the method note from the rule set
     assert html.index("Headline") < html.index("Method")
     assert "assess_folder(" not in html and "In [" not in html

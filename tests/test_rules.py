@@ -3,7 +3,6 @@ periods; a fourth initiative needs only a rule file; the DWP list only for early
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -15,12 +14,14 @@ from workbench.eligibility import assess
 from workbench.errors import RuleFileError, UsageError
 from workbench.rules import available_initiatives, load_rule_set, rules_folder
 from workbench.rules.describe import describe_rule_set
+from workbench.rules.model import restricted_sources
 
 FOURTH = Path(__file__).parent / "rules" / "holiday_activities_and_food.yaml"
 
 
-def test_the_package_ships_three_initiatives():
+def test_the_package_ships_four_initiatives():
     assert available_initiatives() == [
+        "disability_access_fund",
         "early_years_pupil_premium",
         "free_school_meals",
         "two_year_old",
@@ -44,7 +45,8 @@ def test_criteria_in_force_change_on_their_dates():
     assert "universal_credit_low_income" in codes(date(2026, 8, 31))
     assert "universal_credit" not in codes(date(2026, 8, 31))
     assert "universal_credit" in codes(date(2026, 9, 1))
-    assert "universal_credit_low_income" not in codes(date(2026, 9, 1))
+    # The targeted group stays in force beside the expanded one: it still brings pupil premium.
+    assert "universal_credit_low_income" in codes(date(2026, 9, 1))
 
 
 def test_a_fourth_initiative_needs_only_a_rule_file():
@@ -111,27 +113,80 @@ def test_a_broken_rule_file_is_refused_naming_the_field(tmp_path, change, messag
     assert "holiday_activities_and_food.yaml" in str(error.value)
 
 
+def _reads_dwp(raw):
+    raw["sources"].append("dwp_list")
+    raw["criteria"].append(
+        {
+            "code": "dwp_list",
+            "label": "DWP list",
+            "applies_to": "child",
+            "kind": "list_match",
+            "list": "dwp_list",
+            "text": "On the DWP list.",
+            "reference": "https://www.legislation.gov.uk/ukpga/2006/21/section/13B",
+        }
+    )
+
+
+def _fsm_reading_dwp(tmp_path: Path, purpose: str) -> Path:
+    raw = yaml.safe_load((rules_folder() / "free_school_meals.yaml").read_text())
+    _reads_dwp(raw)
+    raw["purpose"] = purpose
+    path = tmp_path / "free_school_meals.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
 def test_the_dwp_list_is_refused_outside_early_years(tmp_path):
-    shutil.copy(rules_folder() / "_restricted_sources.yaml", tmp_path)
-
-    def use_dwp(raw):
-        raw["sources"].append("dwp_list")
-        raw["criteria"].append(
-            {
-                "code": "dwp_list",
-                "label": "DWP list",
-                "applies_to": "child",
-                "kind": "list_match",
-                "list": "dwp_list",
-                "text": "On the DWP list.",
-                "reference": "https://www.legislation.gov.uk/ukpga/2006/21/section/13B",
-            }
-        )
-
     with pytest.raises(RuleFileError, match="'dwp_list' may be used only for"):
-        load_rule_set(_broken(tmp_path, use_dwp))
+        load_rule_set(_broken(tmp_path, _reads_dwp))
+
+
+def test_a_school_meals_rule_set_cannot_call_itself_early_years_to_read_the_dwp_list(tmp_path):
+    with pytest.raises(RuleFileError, match="not by 'free_school_meals' for purpose"):
+        load_rule_set(_fsm_reading_dwp(tmp_path, "early_years_provision"))
+
+
+def test_a_policy_file_beside_a_rule_file_cannot_widen_the_dwp_list(tmp_path):
+    (tmp_path / "_restricted_sources.yaml").write_text(
+        "sources:\n  dwp_list:\n    purposes: [school]\n    text: anything\n    reference: x\n"
+    )
+    with pytest.raises(RuleFileError, match="may only record `commenced"):
+        load_rule_set(_fsm_reading_dwp(tmp_path, "school"))
+
+
+def test_an_unknown_purpose_is_refused(tmp_path):
+    with pytest.raises(RuleFileError, match="purpose: 'early_years' is not one of the purposes"):
+        load_rule_set(_broken(tmp_path, lambda r: r.update(purpose="early_years")))
+
+
+def test_the_school_meals_data_sharing_entry_is_dated_off_and_can_be_switched_on(tmp_path):
+    policy = restricted_sources()
+    entry = policy.sources["dwp_free_school_meals"]
+    assert entry["commenced"] is None and "section 33" in entry["text"]
+    assert not policy.in_force("dwp_free_school_meals")
+    (tmp_path / "_restricted_sources.yaml").write_text(
+        "commenced:\n  dwp_free_school_meals: 2027-04-01\n"
+    )
+    switched = restricted_sources(tmp_path)
+    assert not switched.in_force("dwp_free_school_meals", date(2027, 3, 31))
+    assert switched.in_force("dwp_free_school_meals", date(2027, 4, 1))
+    (tmp_path / "_restricted_sources.yaml").write_text("commenced:\n  dwp_list: 2027-04-01\n")
+    with pytest.raises(RuleFileError, match="'dwp_list' is not a switchable entry"):
+        restricted_sources(tmp_path)
+
+
+def test_the_package_rule_sets_serve_the_purposes_the_dwp_list_allows():
+    policy = restricted_sources()
+    assert policy.initiatives("dwp_list") == [
+        "disability_access_fund",
+        "early_years_pupil_premium",
+        "two_year_old",
+    ]
+    assert "offence" in policy.sources["dwp_list"]["text"]
+    assert "disclos" in policy.sources["dwp_list"]["text"]
 
 
 def test_unknown_initiative_names_the_known_ones():
-    with pytest.raises(UsageError, match="expected one of: early_years_pupil_premium"):
+    with pytest.raises(UsageError, match="expected one of: disability_access_fund"):
         load_rule_set("free_lunch")

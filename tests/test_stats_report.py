@@ -396,9 +396,9 @@ def test_the_national_comparison_sits_beside_each_term(full):
         "source",
     ]
     assert national.select("term_start", "england_year", "england_rate_percent").rows() == [
-        ("2026-01-01", "2025", "65.0"),
-        ("2026-04-01", "2025", "65.0"),
-        ("2026-09-01", "2025", "65.0"),
+        ("2026-01-01", "2026", "71.6"),
+        ("2026-04-01", "2026", "71.6"),
+        ("2026-09-01", "2026", "71.6"),
     ]
     assert national.get_column("comparable").unique().to_list() == ["false"]
     record = json.loads(full.manifest.read_text())
@@ -406,8 +406,8 @@ def test_the_national_comparison_sits_beside_each_term(full):
     assert entry["notes"][0].startswith("England's figures are DfE's published statistics")
     assert display_frame(full.tables["national_comparison"]).row(0)[:3] == (
         "2026-01-01",
-        "2025",
-        "65.0",
+        "2026",
+        "71.6",
     )
 
 
@@ -623,6 +623,7 @@ def test_manifest_lists_published_and_withheld_tables_with_hashes(small, data):
                 "child_statuses.csv",
                 "dwp_list.csv",
                 "funded_places.csv",
+                "households.csv",
             ]
         )
     }
@@ -675,7 +676,8 @@ def test_headline_and_display_frame_read_the_published_figures(small):
     assert text.startswith(
         "- **8** children look eligible (likely tier) for the term starting 1 September 2026.\n"
         "- **3** of them have a funded place this term: take-up **37.5%**.\n"
-        "- England: **65%** (DfE, January 2025). Not comparable with earlier years"
+        "- England: **71.6%** (DfE, January 2026). 85,629 of 119,598 eligible two-year-olds "
+        "(January 2026). Comparable with 2025, not with the years before it"
     )
     assert "*How far the two compare:* DfE's denominator comes from DWP data" in text
     assert display_frame(small.tables["take_up_by_area"]).rows() == [
@@ -785,6 +787,6 @@ def test_take_up_report_shows_wards_and_the_trend_when_asked(tmp_path):
     ]
     html = run.html.read_text()
     assert "Take-up across terms" in html and "By ward" in html
-    assert 'aria-label="Take-up fell from 72% to 64% (1 Jan 2026 to 1 Sep 2026)"' in html
+    assert 'aria-label="Take-up fell from 56% to 48% (1 Jan 2026 to 1 Sep 2026)"' in html
     assert "England (DfE)" in html
     assert remote_resources(html) == []

@@ -81,7 +81,8 @@ EVIDENCE_TEXT = (
     "universal_credit_low_income: award A12 of parent/carer P3; "
     "disability_living_allowance: award A7 of the child; ehc_plan: status S4; "
     "tax_credits_low_income (income missing): award A13 of parent/carer P3; "
-    "dwp_list: DWP list row D9; already_funded: funded_places row F1"
+    "dwp_list: DWP list row D9; already_funded: funded_places row F1; "
+    "left_care (no care record): status S5; no_recourse_to_public_funds: households row H1"
 )
 
 
@@ -95,7 +96,9 @@ EXPECTED_EVIDENCE = (
     f"ehc_plan: status {p('status', 'S4')}; "
     f"tax_credits_low_income (income missing): award {p('award', 'A13')} of parent/carer "
     f"{p('person', 'P3')}; dwp_list: DWP list row {p('dwp', 'D9')}; "
-    f"already_funded: funded_places row {p('funded_places', 'F1')}"
+    f"already_funded: funded_places row {p('funded_places', 'F1')}; "
+    f"left_care (no care record): status {p('status', 'S5')}; "
+    f"no_recourse_to_public_funds: households row {p('households', 'H1')}"
 )
 
 
@@ -119,6 +122,8 @@ def engine_evidence() -> pl.DataFrame:
         ("tax_credits_low_income", "benefits", "A13", "P3", "income_missing"),
         ("dwp_list", "dwp_list", "D9", None, "met"),
         ("already_funded", "funded_places", "F1", None, "met"),
+        ("left_care", "child_statuses", "S5", None, "care_history_missing"),
+        ("no_recourse_to_public_funds", "households", "H1", None, "met"),
     ]
     names = ("reason_code", "table", "record_id", "parent_carer_id", "status")
     return pl.DataFrame(

@@ -309,7 +309,14 @@ def test_national_take_up_comes_from_the_packaged_file() -> None:
         (2023, 0.74, True),
         (2024, 0.75, True),
         (2025, 0.65, False),
+        (2026, 0.716, False),
     ]
+    assert (
+        table.filter(pl.col("year") == 2026)
+        .get_column("note")
+        .item()
+        .startswith("85,629 of 119,598")
+    )
     assert (
         table.filter(pl.col("year") == 2025)
         .get_column("note")
@@ -337,7 +344,7 @@ def test_national_comparison_puts_the_latest_january_on_or_before_each_term() ->
         (date(2018, 9, 1), None, None, None),  # before DfE's first figure here
         (date(2023, 9, 1), 2023, 0.74, True),
         (date(2024, 1, 1), 2024, 0.75, True),  # the January count of the term's own month
-        (TERM, 2025, 0.65, False),  # no 2026 figure yet: the 2025 one, not comparable
+        (TERM, 2026, 0.716, False),  # January 2026, comparable with 2025 only
     ]
 
 

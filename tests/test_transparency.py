@@ -50,9 +50,9 @@ def test_every_criterion_in_force_is_listed_under_its_rule_set_with_its_sentence
         assert _rows(section) == expected
         absent = [c.code for c in rules.criteria if not c.in_force_on(day)]
         for code in absent:
-            assert f"`{code}` (" in section.split("Not in force on")[1]
+            assert f"`{code}` (" in section.split("Not in force for the term starting")[1]
         if not absent:
-            assert "Not in force on" not in section
+            assert "Not in force for the term starting" not in section
 
 
 def test_the_tax_credit_criteria_are_in_force_before_april_2025_and_not_after():
@@ -65,9 +65,9 @@ def test_the_tax_credit_criteria_are_in_force_before_april_2025_and_not_after():
     assert "£16,190 a year or less" in before
     assert "| `tax_credits_low_income` |" not in after
     assert (
-        "Not in force on 2026-09-01: `tax_credits_low_income` (Child Tax Credit without Working "
-        "Tax Credit, gross income £16,190 a year or less); `wtc_run_on` (Working Tax Credit "
-        "run-on)." in after
+        "Not in force for the term starting 2026-09-01: `tax_credits_low_income` (Child Tax "
+        "Credit without Working Tax Credit, gross income £16,190 a year or less); `wtc_run_on` "
+        "(Working Tax Credit run-on)." in after
     )
 
 
@@ -103,12 +103,18 @@ def test_columns_follow_what_assess_loads_not_a_copy(monkeypatch):
 
 def test_the_dwp_list_restriction_is_stated_from_the_restricted_sources_file():
     record = transparency_record(date(2026, 9, 1))
-    policy = yaml.safe_load((rules_folder() / "_restricted_sources.yaml").read_text())["dwp_list"]
+    raw = yaml.safe_load((rules_folder() / "_restricted_sources.yaml").read_text())
+    policy = raw["sources"]["dwp_list"]
     section = _section(record, "#### 4.3 Sources restricted by law")
-    assert (
-        "- `dwp_list`: may be used only for early_years (initiatives declaring it: two_year_old). "
-        in section
+    assert "- `dwp_list`: may be used only for early_years_provision (Deciding eligibility" in (
+        section
     )
+    assert (
+        "by the initiatives disability_access_fund, early_years_pupil_premium, two_year_old "
+        "(initiatives declaring it: two_year_old)." in section
+    )
+    assert "- `dwp_free_school_meals`: may be used only for school" in section
+    assert "Not in force: off until it commences" in section
     assert " ".join(policy["text"].split()) in section
     assert policy["reference"] in section
 
@@ -138,7 +144,7 @@ def test_the_record_has_the_atrs_structure_and_human_oversight():
         "### 2. Scope and benefits",
         "### 3. Decision-making process and human oversight",
         "### 4. Data",
-        "### 5. Logic: the rules in force on 2026-09-01",
+        "### 5. Logic: the rules in force for the term starting 2026-09-01",
         "### 6. What is published and how it is protected",
         "### 7. Risks and mitigations",
         "## DPIA helper",
@@ -165,8 +171,10 @@ def test_a_new_rule_file_appears_in_the_record_without_code_changes(tmp_path: Pa
     (folder / "holiday_food.yaml").write_text(yaml.safe_dump(raw))
     shutil.copy(rules_folder() / "two_year_old.yaml", folder)
     record = transparency_record(date(2026, 9, 1), rules=folder)
-    assert "Not in force on 2026-09-01: this rule file starts on 2027-01-01." in _section(
-        record, "#### Holiday food (`holiday_food`"
+    assert (
+        "Not in force for the term starting 2026-09-01: this rule file starts on 2027-01-01."
+        in _section(record, "#### Holiday food (`holiday_food`")
     )
     assert "- **Holiday food** (`holiday_food`, not in force until 2027-01-01)" in record
-    assert "two_year_old" in record and "free_school_meals" not in record.split("### 4. Data")[1]
+    data = record.split("### 4. Data")[1].replace("dwp_free_school_meals", "(policy entry)")
+    assert "two_year_old" in record and "free_school_meals" not in data

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from benchmarks import reference_duckdb, reference_pandas
 from benchmarks.compare import compare_lists
-from workbench.schema import BENEFITS, CHILD_STATUSES
+from workbench.schema import BENEFITS, CHILD_STATUSES, FUNDING_STREAMS
 
 TAX_CREDITS_END = date(2025, 4, 5)
 UC_LIMIT = 15400.0
@@ -39,6 +39,10 @@ BIRTH_EDGES = [
     for m, d in ((1, 1), (3, 31), (4, 1), (8, 31), (9, 1), (12, 31), (2, 28), (3, 1))
 ] + [date(2020, 2, 29), date(2024, 2, 29), date(2008, 2, 29)]
 INCOMES = [UC_LIMIT - 0.01, UC_LIMIT, UC_LIMIT + 0.01, TAX_CREDIT_LIMIT, TAX_CREDIT_LIMIT + 0.01]
+# The no-recourse-to-public-funds limits (one child / two or more, outside London / in it).
+NRPF_INCOMES = [26500.0, 26500.01, 30600.0, 30600.01, 34500.0, 38600.0, 38600.01]
+NRPF_SAVINGS = [16000.0, 16000.01, 0.0]
+ORDERS = ["special_guardianship_order", "child_arrangements_order", "adoption_order"]
 # The benefits that matter to the offer, drawn more often than the rest.
 RELEVANT_BENEFITS = [
     "universal_credit",
@@ -95,7 +99,15 @@ FUNDED_SCHEMA = {
     "postcode": pl.String,
     "funding_stream": pl.String,
 }
+HOUSEHOLDS_SCHEMA = {
+    "household_id": pl.String,
+    "no_recourse_to_public_funds": pl.Boolean,
+    "annual_income": pl.Float64,
+    "savings": pl.Float64,
+    "in_london": pl.Boolean,
+}
 SCHEMAS = {
+    "households": HOUSEHOLDS_SCHEMA,
     "people": PEOPLE_SCHEMA,
     "benefits": BENEFITS_SCHEMA,
     "child_statuses": STATUSES_SCHEMA,
@@ -210,16 +222,43 @@ def councils(draw: st.DrawFn, links: bool = False) -> tuple[Records, date, date]
         statuses = []
         for number in range(draw(st.integers(0, 4))):
             start, finish = episode(draw(day), draw(end))
+            status = draw(st.sampled_from([*CHILD_STATUSES, *ORDERS]))
+            child = draw(st.sampled_from(person_ids))
             statuses.append(
                 {
                     "status_id": f"S{number}",
-                    "person_id": draw(st.sampled_from(person_ids)),
-                    "status": draw(st.sampled_from(CHILD_STATUSES)),
+                    "person_id": child,
+                    "status": status,
                     "start_date": start,
                     "end_date": finish,
                 }
             )
+            if status in ORDERS and draw(st.booleans()):  # a care record on, before or after
+                care = draw(st.sampled_from(["looked_after", "previously_looked_after"]))
+                shift = draw(st.sampled_from([-400, -1, 0, 1]))
+                statuses.append(
+                    {
+                        "status_id": f"S{number}c",
+                        "person_id": child,
+                        "status": care,
+                        "start_date": start + timedelta(days=shift),
+                        "end_date": None,
+                    }
+                )
         records["child_statuses"] = statuses
+    if draw(st.booleans()):
+        households = sorted({p["household_id"] for p in people})
+        records["households"] = [
+            {
+                "household_id": household,
+                "no_recourse_to_public_funds": draw(st.sampled_from([True, True, False, None])),
+                "annual_income": draw(st.none() | st.sampled_from(NRPF_INCOMES)),
+                "savings": draw(st.none() | st.sampled_from(NRPF_SAVINGS)),
+                "in_london": draw(st.sampled_from([True, False, None])),
+            }
+            for household in households
+            if draw(st.booleans())
+        ]
     if links:
         records |= draw(lists_naming(people, term_start))
     if draw(st.booleans()):  # a council without a role column
@@ -233,6 +272,7 @@ def lists_naming(draw: st.DrawFn, people: list[dict[str, Any]], term_start: date
     """A DWP list and funded places, each row copying a random person's details (sometimes
     with another forename or postcode), or a child the index does not hold."""
     carers = {p["household_id"]: p["nino"] for p in people if p["nino"]}
+    previous_term = max(t for t in [*TERM_STARTS, date(2023, 9, 1)] if t < term_start)
 
     def copied() -> dict[str, Any]:
         if draw(st.integers(0, 4)) == 0:
@@ -267,9 +307,13 @@ def lists_naming(draw: st.DrawFn, people: list[dict[str, Any]], term_start: date
             {
                 "record_id": f"F{number}",
                 "provider_id": "EY1",
-                "term_start": draw(st.sampled_from([term_start, date(2023, 9, 1)])),
+                "term_start": draw(
+                    st.sampled_from([term_start, term_start, previous_term, date(2023, 9, 1)])
+                ),
                 **{k: row[k] for k in row if k != "nino"},
-                "funding_stream": "two_year_old",
+                "funding_stream": draw(
+                    st.sampled_from(["two_year_old", "two_year_old", *FUNDING_STREAMS])
+                ),
             }
         )
     return {"dwp_list": dwp, "funded_places": funded}
@@ -399,7 +443,15 @@ def test_child_tax_credit_counts_only_without_working_tax_credit_and_before_apri
     assert listed(council, term, TAX_CREDITS_END) == [
         ("P2", "likely", "tax_credits_low_income", "2025-01-01")
     ]
-    assert listed(council, term, TAX_CREDITS_END + timedelta(days=1)) == []
+    # Rules are the term's: the evidence date after tax credits closed changes nothing ...
+    assert listed(council, term, TAX_CREDITS_END + timedelta(days=1)) == [
+        ("P2", "likely", "tax_credits_low_income", "2025-01-01")
+    ]
+    # ... a term starting after they closed does.
+    assert listed(council, date(2025, 4, 1), TAX_CREDITS_END) == [
+        ("P2", "likely", "tax_credits_low_income", "2025-01-01")
+    ]
+    assert listed(council, date(2025, 9, 1), TAX_CREDITS_END) == []
     council["benefits"].append(award("working_tax_credit", start_date=date(2023, 1, 1)))
     assert listed(council, term, TAX_CREDITS_END) == []
 
@@ -489,10 +541,23 @@ def test_left_care_counts_after_the_order_ends_but_looked_after_must_be_current(
 def test_an_adoption_order_starting_after_as_of_does_not_count():
     council = family()
     order = {"status_id": "S1", "person_id": "P2", "status": "adoption_order"}
-    council["child_statuses"] = [order | {"start_date": date(2026, 9, 2), "end_date": None}]
+    care = {"status_id": "S0", "person_id": "P2", "status": "looked_after"}
+    council["child_statuses"] = [
+        care | {"start_date": date(2025, 1, 1), "end_date": date(2026, 6, 30)},
+        order | {"start_date": date(2026, 9, 2), "end_date": None},
+    ]
     assert listed(council, date(2026, 9, 1), date(2026, 9, 1)) == []
     assert listed(council, date(2026, 9, 1), date(2026, 9, 2)) == [
         ("P2", "likely", "left_care", "2026-04-01")
+    ]
+
+
+def test_an_order_without_a_care_record_is_only_possible():
+    council = family()
+    order = {"status_id": "S1", "person_id": "P2", "status": "special_guardianship_order"}
+    council["child_statuses"] = [order | {"start_date": date(2025, 9, 2), "end_date": None}]
+    assert listed(council, date(2026, 9, 1), date(2026, 9, 1)) == [
+        ("P2", "possible", "", "2026-04-01")
     ]
 
 
@@ -501,7 +566,7 @@ def test_working_tax_credit_run_on_counts_until_tax_credits_closed():
     council["benefits"] = [award("wtc_run_on", start_date=date(2025, 3, 1))]
     term = date(2025, 1, 1)
     assert listed(council, term, TAX_CREDITS_END) == [("P2", "likely", "wtc_run_on", "2025-01-01")]
-    assert listed(council, term, TAX_CREDITS_END + timedelta(days=1)) == []
+    assert listed(council, date(2025, 9, 1), TAX_CREDITS_END) == []
 
 
 def test_dwp_list_child_matched_is_listed_with_its_row_and_unmatched_child_on_its_own():
@@ -541,8 +606,9 @@ def test_dwp_list_child_matched_is_listed_with_its_row_and_unmatched_child_on_it
         }
     ]
     rows = agree(council, date(2026, 9, 1), date(2026, 9, 1))
+    # A working-parent place is not this offer's: not already funded.
     assert [tuple(r) for r in rows.itertuples(index=False)] == [
-        ("P2", "D1", "two_year_old", "likely", "dwp_list", date(2026, 4, 1), True),
+        ("P2", "D1", "two_year_old", "likely", "dwp_list", date(2026, 4, 1), False),
         (None, "D2", "two_year_old", "likely", "dwp_list", date(2026, 1, 1), False),
     ]
 

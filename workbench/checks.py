@@ -22,6 +22,10 @@ Decimals accept plain numbers (`15400`, `-12.5`, `.5`) and money as people type 
 one leading pound sign, commas only in thousands groups); anything else, including `1e5`,
 `NaN` and `15,40`, is "not a number".
 
+Booleans (`households`' flags) accept, ignoring case and surrounding space, `true`/`false`,
+`yes`/`no`, `y`/`n`, `t`/`f` and `1`/`0`; a parquet Boolean or 0/1 integer column is read as
+that text first. Anything else is quarantined with the value shown.
+
 Speed: every check is a polars expression run once over the whole file, and a text column is
 scanned, not rewritten, where its values are already tidy (most are): only the values that
 would change are rewritten (for plain text, those with surrounding space or blank; for names,
@@ -43,7 +47,27 @@ import polars as pl
 from workbench import clean
 from workbench.schema import Column, Table
 
-__all__ = ["DATE_FORMATS", "ISO_DATE", "QUARANTINE_SCHEMA", "UK_DATE", "DateFormat"]
+__all__ = [
+    "BOOLEAN_WORDS",
+    "DATE_FORMATS",
+    "ISO_DATE",
+    "QUARANTINE_SCHEMA",
+    "UK_DATE",
+    "DateFormat",
+]
+
+BOOLEAN_WORDS: dict[str, bool] = {
+    "true": True,
+    "false": False,
+    "yes": True,
+    "no": False,
+    "y": True,
+    "n": False,
+    "t": True,
+    "f": False,
+    "1": True,
+    "0": False,
+}
 
 QUARANTINE_SCHEMA = pl.Schema(
     {
@@ -357,6 +381,10 @@ def _typed(
         return pl.coalesce(pl.col(cell), parsed) if cell in columns else parsed
     if column.dtype == "decimal":
         return cleaned.str.replace_all(_MONEY_NOISE, "").cast(pl.Float64, strict=False)
+    if column.dtype == "boolean":
+        return cleaned.str.to_lowercase().replace_strict(
+            BOOLEAN_WORDS, default=None, return_dtype=pl.Boolean
+        )
     return cleaned
 
 
@@ -440,6 +468,11 @@ def _column_rules(column: Column, columns: set[str], chosen: DateFormat | None) 
     if column.dtype == "enum":
         allowed = ", ".join(column.allowed or ())
         reason = pl.format("'{}' is not one of: " + allowed, pl.col(_clean_name(name)))
+    elif column.dtype == "boolean":
+        reason = pl.format(
+            "'{}' is not true or false (expected true/false, yes/no, y/n or 1/0)",
+            pl.col(_clean_name(name)),
+        )
     elif column.dtype == "date":
         assert chosen is not None, "every text date column has a chosen format"
         reason = _date_reason(name, chosen, columns)

@@ -8,14 +8,21 @@ decision (the review store).
 
 How it runs (all lazy; joins, never loops over rows):
 
+Which date decides what: the criteria, thresholds, limits and age window are those in force on
+`term_start`, the first day of the term being targeted (a rule that changes from September
+2026 applies to the list for that term even when it is prepared in August); awards and
+statuses must be active on `as_of`, the evidence date.
+
 1. children in the age window on `term_start` (a date-of-birth range first, the exact window
    test on the few rows left);
 2. their parents and carers (role `parent_carer`, or without roles every other household member
    old enough);
 3. the awards and statuses active on `as_of`, joined to those people;
-4. one evidence frame per criterion in force on `as_of` (the rule file's kind decides how);
-5. reason codes and evidence gathered per child; tiers; links to the DWP list and to funded
-   places (`workbench.linkage`); DWP-list children matched to no one listed on their own.
+4. one evidence frame per criterion in force on `term_start` (the rule file's kind decides
+   how; a criterion limited to some age groups counts only for children in them);
+5. reason codes and evidence gathered per child; tiers; the eligibility group; links to the
+   DWP list and to funded places (`workbench.linkage`); DWP-list children matched to no one
+   listed on their own.
 
 Example
 -------
@@ -58,8 +65,10 @@ __all__ = [
     "EVIDENCE_SCHEMA",
     "LIST_COLUMNS",
     "Assessment",
+    "age_group_on",
     "assess",
     "assessment",
+    "link_sources",
     "window_links",
 ]
 
@@ -85,7 +94,9 @@ EVIDENCE_SCHEMA = pl.Schema(
         "table": pl.String,  # where the proof is: benefits, child_statuses, dwp_list
         "record_id": pl.String,  # award_id, status_id or DWP record_id
         "parent_carer_id": pl.String,  # whose award it is, when a parent's or carer's
-        "status": pl.String,  # "met", or "income_missing" for the possible tier
+        # "met"; for the possible tier "income_missing" (an income test, or a household's
+        # income or savings, cannot be applied) or "care_history_missing" (an order, no care)
+        "status": pl.String,
     }
 )
 _EVIDENCE_FIELDS = ("reason_code", "table", "record_id", "parent_carer_id", "status")
@@ -104,9 +115,25 @@ CANDIDATE_SCHEMA = pl.Schema(
         "link_needs_review": pl.Boolean,
         "age_group": pl.String,
         "rule_set": pl.String,
+        # Matched to a working-parent place for the term (the two-year-old offer lists such a
+        # child: the disadvantaged 15 hours come first).
+        "working_parent_place": pl.Boolean,
+        # The rule set's group of the child's reason codes (free school meals: targeted or
+        # expanded); null when the rule set has none, or for the possible tier.
+        "eligibility_group": pl.String,
     }
 )
-_POLARS_TYPES = {"string": pl.String, "enum": pl.String, "date": pl.Date, "decimal": pl.Float64}
+_POLARS_TYPES = {
+    "string": pl.String,
+    "enum": pl.String,
+    "date": pl.Date,
+    "decimal": pl.Float64,
+    "boolean": pl.Boolean,
+}
+MET = "met"
+INCOME_MISSING = "income_missing"
+CARE_HISTORY_MISSING = "care_history_missing"
+WORKING_PARENT = "working_parent"
 # The engine's frames are small next to the tables they come from (children in a window, their
 # carers' awards): polars' in-memory engine runs such queries about a fifth faster than its
 # default streaming engine (benchmarks/, 1M households).
@@ -169,6 +196,8 @@ def _active(as_of: date) -> pl.Expr:
 def _evidence(
     frame: pl.LazyFrame, code: str, table: str, record_id: str, carer: str | None, status: str
 ) -> pl.LazyFrame:
+    """Evidence rows (`EVIDENCE_SCHEMA`) of `code` from `frame`: its `person_id`, the record in
+    column `record_id` of `table`, and the parent or carer in column `carer` (if any)."""
     return frame.select(
         pl.col("person_id"),
         pl.lit(None, pl.String).alias("dwp_record_id"),
@@ -188,8 +217,9 @@ class _Compiler:
     ) -> None:
         self.tables, self.rule_set = tables, rule_set
         self.term_start, self.as_of = term_start, as_of
-        self.window = rule_set.population.window_on(as_of)
-        self.criteria = rule_set.criteria_in_force(as_of)
+        # The rules of the term being targeted; the evidence of the evidence date.
+        self.window = rule_set.population.window_on(term_start)
+        self.criteria = rule_set.criteria_in_force(term_start)
 
     # -- who ------------------------------------------------------------------------------------
     def children(self) -> pl.LazyFrame:
@@ -281,103 +311,241 @@ class _Compiler:
         if awards is not None and any(c.applies_to != "parent_carer" for c in self.criteria):
             awards = awards.join(children.select("person_id"), on="person_id", how="semi")
         self.links, awards, carer_awards = _collected(links, awards, carer_awards)
+        child_awards = None
+        if awards is not None:
+            child_awards = awards.with_columns(pl.lit(None, pl.String).alias("parent_carer_id"))
         met, missing = [], []
         for criterion in self.criteria:
-            if criterion.applies_to == "parent_carer":
-                found, unknown = self.parent_criterion(criterion, carer_awards)
-                met.append(found)
-                if unknown is not None:
-                    missing.append(unknown)
+            if criterion.table == "benefits":
+                holders = carer_awards if criterion.applies_to == "parent_carer" else child_awards
+                found, unknown = self.award_criterion(criterion, holders)
             else:
-                met.append(self.child_criterion(criterion, children, awards))
+                found, unknown = self.child_criterion(criterion, children)
+            if criterion.age_groups:
+                in_groups = children.filter(pl.col("age_group").is_in(criterion.age_groups))
+                found, unknown = (
+                    None if f is None else f.join(in_groups, on="person_id", how="semi")
+                    for f in (found, unknown)
+                )
+            met.append(found)
+            if unknown is not None:
+                missing.append(unknown)
         empty = pl.LazyFrame(schema=EVIDENCE_SCHEMA)
         return children, pl.concat([empty, *met]), pl.concat([empty, *missing])
 
-    def parent_criterion(
-        self, criterion: Criterion, carer_awards: pl.LazyFrame
+    def award_criterion(
+        self, criterion: Criterion, holders: pl.LazyFrame
     ) -> tuple[pl.LazyFrame, pl.LazyFrame | None]:
+        """Awards of the parents and carers (or of the child) that meet a criterion: for a
+        parent's criterion `holders` has one row per child and carer's award, for the child's
+        one per child's award (`parent_carer_id` null)."""
         code = criterion.code
-        held = carer_awards.filter(pl.col("benefit").is_in(criterion.benefits))
+        held = holders.filter(pl.col("benefit").is_in(criterion.benefits))
         if criterion.unless_parent_carer_has:
-            barred = carer_awards.filter(pl.col("benefit").is_in(criterion.unless_parent_carer_has))
+            barred = holders.filter(pl.col("benefit").is_in(criterion.unless_parent_carer_has))
             held = held.join(barred.select("person_id"), on="person_id", how="anti")
+        evidence = {"table": "benefits", "record_id": "award_id", "carer": "parent_carer_id"}
         if criterion.kind == "active_award":
-            return _evidence(held, code, "benefits", "award_id", "parent_carer_id", "met"), None
-        limit = criterion.threshold_on(self.as_of)
+            return _evidence(held, code, **evidence, status=MET), None
+        limit = criterion.threshold_on(self.term_start)
         income = pl.col(criterion.income)
         if limit is None:  # the threshold has ended: nobody meets the test
             passes = pl.lit(False)
         else:
             passes = income <= limit if criterion.comparison == "at_most" else income < limit
-        found = _evidence(
-            held.filter(passes), code, "benefits", "award_id", "parent_carer_id", "met"
-        )
+        found = _evidence(held.filter(passes), code, **evidence, status=MET)
         if criterion.missing_income != "possible":
             return found, None
-        unknown = _evidence(
-            held.filter(income.is_null()),
-            code,
-            "benefits",
-            "award_id",
-            "parent_carer_id",
-            "income_missing",
+        return found, _evidence(
+            held.filter(income.is_null()), code, **evidence, status=INCOME_MISSING
         )
-        return found, unknown
 
     def child_criterion(
-        self, criterion: Criterion, children: pl.LazyFrame, awards: pl.LazyFrame | None
-    ) -> pl.LazyFrame:
+        self, criterion: Criterion, children: pl.LazyFrame
+    ) -> tuple[pl.LazyFrame, pl.LazyFrame | None]:
+        """Evidence of a criterion about the child's own records (statuses, places, household,
+        the DWP list), and of the cases that make the child `possible`."""
         code = criterion.code
         ids = children.select("person_id")
-        if criterion.kind == "active_award":
-            held = awards.filter(pl.col("benefit").is_in(criterion.benefits))
-            return _evidence(
-                ids.join(held, on="person_id"), code, "benefits", "award_id", None, "met"
-            )
         if criterion.kind in ("active_status", "status_ever_started"):
-            statuses = self.tables["child_statuses"].filter(
-                pl.col("status").is_in(criterion.statuses)
-            )
+            statuses = self.statuses(criterion.statuses)
             if criterion.kind == "active_status":
                 statuses = statuses.filter(_active(self.as_of))
             else:
                 statuses = statuses.filter(pl.col("start_date") <= self.as_of)
-            return _evidence(
-                ids.join(statuses, on="person_id"), code, "child_statuses", "status_id", None, "met"
+            found = ids.join(statuses, on="person_id")
+            return _evidence(found, code, "child_statuses", "status_id", None, MET), None
+        if criterion.kind == "left_care":
+            return self.left_care(criterion, ids)
+        if criterion.kind == "earlier_funded_place":
+            places = self.funded_links().filter(
+                (pl.col("term_start") < self.term_start)
+                & pl.col("funding_stream").is_in(criterion.funding_streams)
             )
+            found = ids.join(places, on="person_id")
+            return _evidence(found, code, "funded_places", "record_id", None, MET), None
+        if criterion.kind == "household_limits":
+            return self.household_limits(criterion, children)
         # list_match: children linked to a row of the list
         links = self.links_of(criterion.matched_list).filter(pl.col("band") == LINKED)
-        return _evidence(
-            ids.join(links.select("person_id", "record_id"), on="person_id"),
-            code,
-            criterion.matched_list,
-            "record_id",
-            None,
-            "met",
+        found = ids.join(links.select("person_id", "record_id"), on="person_id")
+        return _evidence(found, code, criterion.matched_list, "record_id", None, MET), None
+
+    def statuses(self, names: list[str]) -> pl.LazyFrame:
+        return self.tables["child_statuses"].filter(pl.col("status").is_in(names))
+
+    def left_care(
+        self, criterion: Criterion, ids: pl.LazyFrame
+    ) -> tuple[pl.LazyFrame, pl.LazyFrame | None]:
+        """An order started on or before `as_of` counts with a care history: a care episode
+        that began before the order, or a record of earlier care started on or before `as_of`.
+        Evidence: the order and the record of care; an order without either is `possible`."""
+        code = criterion.code
+        orders = ids.join(
+            self.statuses(criterion.statuses).filter(pl.col("start_date") <= self.as_of),
+            on="person_id",
+        ).select("person_id", "status_id", pl.col("start_date").alias("order_start"))
+        care = self.statuses(criterion.care_statuses).select(
+            "person_id", pl.col("status_id").alias("care_id"), pl.col("start_date")
+        )
+        before_order = orders.join(care, on="person_id").filter(
+            pl.col("start_date") < pl.col("order_start")
+        )
+        earlier = ids.join(
+            self.statuses(criterion.previous_care_statuses).filter(
+                pl.col("start_date") <= self.as_of
+            ),
+            on="person_id",
+        ).select("person_id", pl.col("status_id").alias("care_id"))
+        history = pl.concat(
+            [
+                before_order.select("person_id", "status_id", "care_id"),
+                orders.join(earlier, on="person_id").select("person_id", "status_id", "care_id"),
+            ]
+        )
+        with_care = orders.join(history.select("person_id"), on="person_id", how="semi")
+        records = pl.concat(
+            [
+                with_care.select("person_id", pl.col("status_id").alias("record_id")),
+                history.select("person_id", pl.col("care_id").alias("record_id")),
+            ]
+        ).unique()
+        found = _evidence(records, code, "child_statuses", "record_id", None, MET)
+        if criterion.missing_care_history != "possible":
+            return found, None
+        without = orders.join(history.select("person_id"), on="person_id", how="anti")
+        return found, _evidence(
+            without, code, "child_statuses", "status_id", None, CARE_HISTORY_MISSING
+        )
+
+    def household_limits(
+        self, criterion: Criterion, children: pl.LazyFrame
+    ) -> tuple[pl.LazyFrame, pl.LazyFrame | None]:
+        """The child's household has the flag set and its income (and savings, where the
+        limits have a savings limit) within the limits in force on `term_start`, which differ
+        in London and by the number of children; a missing income or savings is `possible`."""
+        code = criterion.code
+        limits = criterion.limits_on(self.term_start)
+        households = self.tables["households"].filter(pl.col(criterion.flag).fill_null(False))
+        flagged = children.select("person_id", "household_id").join(households, on="household_id")
+        evidence = {"table": "households", "record_id": "household_id", "carer": None}
+        if limits is None:
+            empty = flagged.filter(pl.lit(False))
+            return _evidence(empty, code, **evidence, status=MET), None
+        # The child assessed is one of the household's children, whatever its role says.
+        counted = flagged.join(
+            self.children_in_households(flagged), on="household_id", how="left"
+        ).with_columns(pl.max_horizontal(pl.col("household_children").fill_null(0), 1))
+        london = pl.col("in_london").fill_null(False)
+        two = pl.col("household_children") >= 2
+        area = {"london": limits.income.london, "outside": limits.income.outside_london}
+        income_limit = (
+            pl.when(london & two)
+            .then(area["london"].two_or_more_children)
+            .when(london)
+            .then(area["london"].one_child)
+            .when(two)
+            .then(area["outside"].two_or_more_children)
+            .otherwise(area["outside"].one_child)
+        )
+        within = pl.col("annual_income") <= income_limit
+        unknown = pl.col("annual_income").is_null()
+        if limits.savings is not None:
+            within = within & (pl.col("savings") <= limits.savings)
+            # Known to be over one limit rules the child out, whatever the other shows.
+            over = (pl.col("annual_income") > income_limit) | (pl.col("savings") > limits.savings)
+            unknown = (unknown | pl.col("savings").is_null()) & ~over.fill_null(False)
+        found = _evidence(counted.filter(within.fill_null(False)), code, **evidence, status=MET)
+        if criterion.missing_income != "possible":
+            return found, None
+        return found, _evidence(counted.filter(unknown), code, **evidence, status=INCOME_MISSING)
+
+    def children_in_households(self, households: pl.LazyFrame) -> pl.LazyFrame:
+        """`household_children` per household: its members recorded as children (or, when the
+        people table has no roles, younger than the adult age), counted on `as_of`; a
+        household with none is absent (the caller counts the child assessed)."""
+        people = self.tables["people"].join(
+            households.select("household_id").unique(), on="household_id", how="semi"
+        )
+        if "role" in people.collect_schema():
+            young = pl.col("role") == "child"
+        else:
+            adult = birthday(
+                pl.col("date_of_birth"), 12 * self.rule_set.parent_carers.adult_age_without_role
+            )
+            young = adult > self.as_of
+        return (
+            people.filter(young)
+            .group_by("household_id")
+            .agg(pl.len().cast(pl.Int64).alias("household_children"))
         )
 
     # -- links ----------------------------------------------------------------------------------
     def link_tables(self, window_only: bool = False) -> dict[str, pl.LazyFrame]:
-        """The tables the links come from; with `window_only`, only the source rows whose
-        child's date of birth is in the age window's range (see `window_links`)."""
-        wanted = {"people": self.tables["people"]}
-        if self.list_criterion() is not None:
-            wanted["dwp_list"] = self.tables["dwp_list"]
-        if "funded_places" in self.tables:
-            wanted["funded_places"] = self.tables["funded_places"].filter(
-                pl.col("term_start") == self.term_start
-            )
+        """The tables the links come from (`link_sources`); with `window_only`, only the source
+        rows whose child's date of birth is in the age window's range (see `window_links`)."""
+        wanted = link_sources(self.tables, self.rule_set, self.term_start)
         if window_only:
             low, high = window_dob_range(self.window, self.term_start)
             born = pl.col("child_date_of_birth").is_between(low, high)
             wanted = {k: v if k == "people" else v.filter(born) for k, v in wanted.items()}
         return wanted
 
+    def funded_links(self) -> pl.LazyFrame:
+        """The funded places linked to a child: `person_id`, `record_id`, `term_start` and
+        `funding_stream`."""
+        linked = self.links_of("funded_places").filter(pl.col("band") == LINKED)
+        places = self.tables.get("funded_places", _empty("funded_places"))
+        places = places.select("record_id", "term_start", "funding_stream")
+        return linked.select("person_id", "record_id").join(places, on="record_id")
+
     def list_criterion(self) -> Criterion | None:
         return next((c for c in self.criteria if c.kind == "list_match"), None)
 
     def links_of(self, source: str) -> pl.LazyFrame:
         return self.links.filter(pl.col("source") == source)
+
+
+def link_sources(
+    tables: Mapping[str, pl.LazyFrame], rule_set: RuleSet, term_start: date
+) -> dict[str, pl.LazyFrame]:
+    """The tables an assessment of `rule_set` for `term_start` links to the people: the DWP
+    list (when a criterion in force reads it) and the funded places of the term, with those of
+    earlier terms that a continued-entitlement criterion reads."""
+    wanted = {"people": tables["people"]}
+    criteria = rule_set.criteria_in_force(term_start)
+    if any(c.kind == "list_match" for c in criteria) and "dwp_list" in tables:
+        wanted["dwp_list"] = tables["dwp_list"]
+    if "funded_places" in tables:
+        term = pl.col("term_start")
+        rows = term == term_start
+        earlier = sorted(
+            {s for c in criteria if c.kind == "earlier_funded_place" for s in c.funding_streams}
+        )
+        if earlier:
+            rows = rows | ((term < term_start) & pl.col("funding_stream").is_in(earlier))
+        wanted["funded_places"] = tables["funded_places"].filter(rows)
+    return wanted
 
 
 def _check_dates(term_start: object, as_of: object) -> None:
@@ -429,8 +597,8 @@ def assessment(
     term_start
         The first day of the term being targeted: the age window is tested on it.
     as_of
-        The evidence date: criteria, thresholds and the age window in force on it apply, and
-        awards and statuses must be active on it.
+        The evidence date: awards and statuses must be active on it. (The criteria,
+        thresholds and age window are those in force on `term_start`.)
     links
         Links of DWP-list and funded-place rows to people (`workbench.linkage` columns). By
         default the exact linkage pre-pass is run. Rows in the `clerical_review` band are never
@@ -450,7 +618,12 @@ def assessment(
         .join(likely.select("person_id"), on="person_id", how="anti")
         .select("person_id", pl.col("evidence").alias("possible_evidence"))
     )
-    funded = compiler.links_of("funded_places").filter(pl.col("band") == LINKED)
+    population = rule_set.population
+    places = compiler.funded_links().filter(pl.col("term_start") == term_start)
+    place_streams = places.group_by("person_id").agg(
+        pl.col("funding_stream").is_in(population.already_funded_streams).any().alias("own"),
+        pl.col("funding_stream").eq(WORKING_PARENT).any().alias("working_parent_place"),
+    )
     dwp = compiler.links_of("dwp_list").filter(pl.col("band") == LINKED)
     listed = (
         children.join(likely, on="person_id", how="left")
@@ -461,6 +634,7 @@ def assessment(
             on="person_id",
             how="left",
         )
+        .join(place_streams, on="person_id", how="left")
         .with_columns(
             pl.when(pl.col("reason_codes").is_not_null())
             .then(pl.lit("likely"))
@@ -468,9 +642,10 @@ def assessment(
             .alias("tier"),
             pl.col("reason_codes").fill_null(pl.lit([], pl.List(pl.String))),
             pl.coalesce("evidence", "possible_evidence").alias("evidence"),
-            pl.col("person_id")
-            .is_in(funded.select("person_id").collect(engine=ENGINE).to_series().implode())
-            .alias("already_funded"),
+            pl.col("own").fill_null(False).alias("already_funded"),
+            pl.col("working_parent_place").fill_null(False),
+            # Any place for the term, whatever its stream (funded_place_required).
+            pl.col("own").is_not_null().alias("has_place"),
             pl.lit(False).alias("link_needs_review"),
         )
     )
@@ -479,13 +654,14 @@ def assessment(
     if list_rule is not None:
         frames.append(_unmatched_list_rows(compiler, list_rule))
     candidates = pl.concat([f.select(_OUTPUT_BEFORE_CONSTANTS) for f in frames])
-    if rule_set.population.funded_place_required:
-        candidates = candidates.filter(pl.col("already_funded"))
+    if population.funded_place_required:
+        candidates = candidates.filter(pl.col("has_place"))
     candidates = (
         candidates.with_columns(
             pl.lit(rule_set.id).alias("initiative"),
             pl.lit(PENDING).alias("review_status"),
             pl.lit(rule_set.ref).alias("rule_set"),
+            _group(rule_set),
         )
         .select(CANDIDATE_SCHEMA.names())
         .sort("person_id", "dwp_record_id", nulls_last=True)
@@ -535,7 +711,32 @@ _OUTPUT_BEFORE_CONSTANTS = (
     "evidence",
     "link_needs_review",
     "age_group",
+    "working_parent_place",
+    "has_place",
 )
+
+
+def _group(rule_set: RuleSet) -> pl.Expr:
+    """The first of the rule set's groups (in file order) any of whose codes the child meets."""
+    if not rule_set.groups:
+        return pl.lit(None, pl.String).alias("eligibility_group")
+    codes = pl.col("reason_codes")
+    first, *rest = rule_set.groups
+    chained = pl.when(codes.list.set_intersection(first.codes).list.len() > 0).then(
+        pl.lit(first.name)
+    )
+    for group in rest:
+        chained = chained.when(codes.list.set_intersection(group.codes).list.len() > 0).then(
+            pl.lit(group.name)
+        )
+    return chained.otherwise(pl.lit(None, pl.String)).alias("eligibility_group")
+
+
+def age_group_on(rule_set: RuleSet, date_of_birth: date, term_start: date) -> str | None:
+    """The rule set's age group of a child born on `date_of_birth`, on `term_start` (None
+    when the rule set has none), as the list's `age_group` column says it."""
+    dob = pl.lit(date_of_birth, pl.Date)
+    return pl.select(_age_group(dob, rule_set, term_start)).item()
 
 
 def _age_group(dob: pl.Expr, rule_set: RuleSet, term_start: date) -> pl.Expr:
@@ -567,7 +768,6 @@ def _unmatched_list_rows(compiler: _Compiler, rule: Criterion) -> pl.LazyFrame:
         pl.col("eligible_from"),
         pl.lit(False).alias("already_funded"),
         pl.col("eligible_to"),
-        pl.col("age_group"),
         pl.concat_list(
             pl.struct(
                 pl.lit(rule.code).alias("reason_code"),
@@ -580,6 +780,9 @@ def _unmatched_list_rows(compiler: _Compiler, rule: Criterion) -> pl.LazyFrame:
         pl.col("record_id")
         .is_in(clerical.collect(engine=ENGINE).to_series().implode())
         .alias("link_needs_review"),
+        pl.col("age_group"),
+        pl.lit(False).alias("working_parent_place"),
+        pl.lit(False).alias("has_place"),
     )
 
 

@@ -43,7 +43,16 @@ from typing import Any
 
 import polars as pl
 
-from workbench.eligibility import CLERICAL, LINKED, Assessment, _active, _tables, assessment
+from workbench.eligibility import (
+    CLERICAL,
+    LINKED,
+    WORKING_PARENT,
+    Assessment,
+    _active,
+    _tables,
+    age_group_on,
+    assessment,
+)
 from workbench.errors import UsageError
 from workbench.io import load_folder
 from workbench.lists import columns_needed
@@ -70,6 +79,8 @@ BENEFIT_NAMES = {
 }
 STATUS_NAMES = {
     "looked_after": "being looked after",
+    "previously_looked_after": "having been looked after before (by this or another authority)",
+    "fsm_transitional_protection": "free-school-meals transitional protection",
     "ehc_plan": "an EHC plan",
     "special_guardianship_order": "a special guardianship order",
     "child_arrangements_order": "a child arrangements order",
@@ -77,6 +88,11 @@ STATUS_NAMES = {
 }
 INCOME_NAMES = {"net_earned_income": "take-home pay", "gross_income": "gross income"}
 LIST_NAMES = {"dwp_list": "the DWP list", "funded_places": "the funded places"}
+STREAM_NAMES = {
+    "two_year_old": "two-year-old",
+    "universal_three_four": "universal 3 and 4 year old",
+    "working_parent": "working-parent",
+}
 MARKS = {"met": "✓", "income_missing": "?", "not_met": "✗"}
 
 
@@ -102,20 +118,27 @@ def _benefit(code: str) -> tuple[str, str]:
 class Finding:
     """One criterion for one person: met or not, and why, in a sentence.
 
-    `income_missing` is set when the criterion is not met only because an award's income is
-    missing; with the rule set's `missing_income: possible`, that makes the child `possible`.
+    `possible` is set when the criterion is not met only because something the officer can
+    check is missing (an award's income, a household's income or savings, the care record
+    behind an order): with the rule file's `missing_income` or `missing_care_history` set to
+    `possible`, that makes the child `possible`.
     """
 
     code: str
     met: bool
     status: str
-    income_missing: bool = False
+    possible: bool = False
+
+    @property
+    def income_missing(self) -> bool:
+        """The older name of `possible`."""
+        return self.possible
 
     @property
     def mark(self) -> str:
         if self.met:
             return MARKS["met"]
-        return MARKS["income_missing"] if self.income_missing else MARKS["not_met"]
+        return MARKS["income_missing"] if self.possible else MARKS["not_met"]
 
 
 @dataclass(frozen=True)
@@ -141,6 +164,10 @@ class Explanation:
     funded_place: str | None
     funded_places_read: bool
     funded_place_required: bool
+    age_group: str | None = None
+    eligibility_group: str | None = None
+    working_parent_place: bool = False
+    already_funded: bool = False
 
     def why_not_listed(self) -> list[str]:
         """The reasons a person is not listed (empty when listed)."""
@@ -149,7 +176,7 @@ class Explanation:
         reasons = []
         if not self.in_window:
             reasons.append("outside the age window")
-        if not any(f.met or f.income_missing for f in self.findings):
+        if not any(f.met or f.possible for f in self.findings):
             reasons.append("no criterion is met")
         if self.funded_place_required and self.funded_place is None:
             reasons.append("no funded place for the term")
@@ -157,10 +184,16 @@ class Explanation:
 
     def to_text(self) -> str:
         """The explanation in plain English, one statement a line."""
-        lines = [self._headline(), f"Evidence date: {_day(self.as_of)} (rules {self.rule_set})."]
+        lines = [
+            self._headline(),
+            f"Rules in force for the term starting {_day(self.term_start)} (rule set "
+            f"{self.rule_set}); evidence as on {_day(self.as_of)}.",
+        ]
         lines += [self._age_line(), self._carers_line()]
         if self.funded_places_read:
             lines.append(self._funded_line())
+        if self.eligibility_group:
+            lines.append(f"Group: {self.eligibility_group}.")
         lines += [f"{f.mark} {f.code}: {f.status}." for f in self.findings]
         return "\n".join(lines)
 
@@ -176,8 +209,10 @@ class Explanation:
 
     def _age_line(self) -> str:
         if self.in_window:
+            group = f" (age group {self.age_group})" if self.age_group else ""
             return (
-                f"Age: in the window from {_day(self.eligible_from)} to {_day(self.eligible_to)}."
+                f"Age: in the window from {_day(self.eligible_from)} to "
+                f"{_day(self.eligible_to)}{group}."
             )
         if self.eligible_from > self.term_start:
             return (
@@ -200,6 +235,12 @@ class Explanation:
 
     def _funded_line(self) -> str:
         term = f"the term starting {_day(self.term_start)}"
+        if self.working_parent_place and not self.already_funded:
+            return (
+                f"Funded place: on a working-parent place (row {self.funded_place}) for {term}; "
+                "the disadvantaged 15 hours come first, so the child is not already funded "
+                "under this offer."
+            )
         if self.funded_place is not None:
             return f"Funded place: matched to funded-place row {self.funded_place} for {term}."
         if self.funded_place_required:
@@ -220,6 +261,10 @@ class _Household:
     statuses: pl.DataFrame  # of the person, with `active`
     links: pl.DataFrame  # of the person (from the assessment)
     as_of: date
+    term_start: date
+    places: pl.DataFrame  # the person's linked funded places: record_id, term_start, stream
+    household: dict[str, Any] | None  # the households row, with `household_children`
+    age_group: str | None
 
 
 def _person_row(people: pl.LazyFrame, person_id: str) -> dict[str, Any]:
@@ -277,7 +322,55 @@ def _household(
         else pl.DataFrame()
     )
     links = found.links.filter(pl.col("person_id") == person_id).sort("source", "record_id")
-    return _Household(person_id, carers, awards, statuses, links, found.as_of), by_role
+    linked = links.filter((pl.col("source") == "funded_places") & (pl.col("band") == LINKED))
+    places = (
+        data["funded_places"]
+        .filter(pl.col("record_id").is_in(linked["record_id"].to_list()))
+        .select("record_id", "term_start", "funding_stream")
+        .sort("term_start", "record_id")
+        .collect()
+        if "funded_places" in data
+        else pl.DataFrame(schema={"record_id": pl.String, "term_start": pl.Date})
+    )
+    household = None
+    if "households" in data:
+        rows = data["households"].filter(pl.col("household_id") == person["household_id"])
+        found_rows = rows.collect()
+        if found_rows.height:
+            household = found_rows.row(0, named=True)
+            household["household_children"] = _children_in_household(
+                data["people"], found.rule_set, person["household_id"], found.as_of
+            )
+    age_group = age_group_on(found.rule_set, person["date_of_birth"], found.term_start)
+    house = _Household(
+        person_id,
+        carers,
+        awards,
+        statuses,
+        links,
+        found.as_of,
+        found.term_start,
+        places,
+        household,
+        age_group,
+    )
+    return house, by_role
+
+
+def _children_in_household(
+    people: pl.LazyFrame, rule_set: RuleSet, household_id: str, as_of: date
+) -> int:
+    """The household's children, counted as the engine counts them."""
+    members = people.filter(pl.col("household_id") == household_id)
+    if "role" in people.collect_schema():
+        young = pl.col("role") == "child"
+    else:
+        adult = birthday(
+            pl.col("date_of_birth"), 12 * rule_set.parent_carers.adult_age_without_role
+        )
+        young = adult > as_of
+    # The child explained is one of them, whatever its role says.
+    return max(members.filter(young).select(pl.len()).collect().item(), 1)
 
 
 # --- one finding per criterion ----------------------------------------------------------------
@@ -342,12 +435,18 @@ def _income_outcome(
 
 
 def _parent_finding(criterion: Criterion, house: _Household) -> Finding:
+    """A parent's or carer's award criterion (or, for a criterion of the child's own awards
+    with an income test, the child's)."""
     code = criterion.code
-    carers = pl.col("person_id").is_in(list(house.parent_carers))
+    holders = list(house.parent_carers) if criterion.applies_to == "parent_carer" else []
+    if criterion.applies_to == "child":
+        holders = [house.person_id]
+    carers = pl.col("person_id").is_in(holders)
     rows = house.awards.filter(carers & pl.col("benefit").is_in(criterion.benefits))
     held = rows.filter(pl.col("active"))
     if held.is_empty():
-        return Finding(code, False, _no_award(criterion, rows, house, child=False))
+        child = criterion.applies_to == "child"
+        return Finding(code, False, _no_award(criterion, rows, house, child=child))
     barred = house.awards.filter(
         carers & pl.col("active") & pl.col("benefit").is_in(criterion.unless_parent_carer_has)
     )
@@ -357,7 +456,7 @@ def _parent_finding(criterion: Criterion, house: _Household) -> Finding:
         return Finding(code, False, f"{gets}, but {bars}, which rules this criterion out")
     if criterion.kind == "active_award":
         return Finding(code, True, "; ".join(_gets(r, house) for r in held.iter_rows(named=True)))
-    limit = criterion.threshold_on(house.as_of)
+    limit = criterion.threshold_on(house.term_start)
     outcomes = [_income_outcome(criterion, r, limit, house) for r in held.iter_rows(named=True)]
     met = [text for outcome, text in outcomes if outcome == "met"]
     if met:
@@ -365,7 +464,7 @@ def _parent_finding(criterion: Criterion, house: _Household) -> Finding:
     missing = criterion.missing_income == "possible" and any(
         outcome == "income_missing" for outcome, _ in outcomes
     )
-    return Finding(code, False, "; ".join(text for _, text in outcomes), income_missing=missing)
+    return Finding(code, False, "; ".join(text for _, text in outcomes), possible=missing)
 
 
 def _child_award_finding(criterion: Criterion, house: _Household) -> Finding:
@@ -423,30 +522,164 @@ def _list_finding(criterion: Criterion, house: _Household) -> Finding:
     return Finding(criterion.code, False, f"the child is not matched to any row of {name}")
 
 
+def _record(row: dict[str, Any]) -> str:
+    """`an adoption order (record S4, from 3 March 2025)`."""
+    name = STATUS_NAMES.get(row["status"], row["status"].replace("_", " "))
+    return f"{name} (record {row['status_id']}, from {_day(row['start_date'])})"
+
+
+def _left_care_finding(criterion: Criterion, house: _Household) -> Finding:
+    """An order with the care history the engine asks for, or what is missing."""
+    code = criterion.code
+    statuses = house.statuses
+    orders = statuses.filter(
+        pl.col("status").is_in(criterion.statuses) & (pl.col("start_date") <= house.as_of)
+    )
+    if orders.is_empty():
+        names = _or([STATUS_NAMES.get(s, s) for s in criterion.statuses])
+        later = statuses.filter(pl.col("status").is_in(criterion.statuses))
+        return Finding(
+            code,
+            False,
+            f"the child has no record of {names} that started on or before "
+            f"{_day(house.as_of)}" + _inactive(later, house),
+        )
+    earlier = statuses.filter(
+        pl.col("status").is_in(criterion.previous_care_statuses)
+        & (pl.col("start_date") <= house.as_of)
+    ).rows(named=True)
+    care = statuses.filter(pl.col("status").is_in(criterion.care_statuses)).rows(named=True)
+    met, missing = [], []
+    for order in orders.iter_rows(named=True):
+        before = [c for c in care if c["start_date"] < order["start_date"]]
+        history = before + earlier
+        if history:
+            how = "; ".join(_record(c) for c in history)
+            met.append(f"the child has {_record(order)} and was looked after before it: {how}")
+            continue
+        after = [c for c in care if c["start_date"] >= order["start_date"]]
+        note = (
+            f" (a care episode began on {_day(after[0]['start_date'])}, not before the order)"
+            if after
+            else ""
+        )
+        missing.append(
+            f"the child has {_record(order)} but no record that the child was looked after "
+            f"before it{note}: check the care history"
+        )
+    if met:
+        return Finding(code, True, "; ".join(met))
+    possible = criterion.missing_care_history == "possible"
+    return Finding(code, False, "; ".join(missing), possible=possible)
+
+
+def _earlier_place_finding(criterion: Criterion, house: _Household) -> Finding:
+    streams = " or ".join(STREAM_NAMES.get(s, s) for s in criterion.funding_streams)
+    earlier = house.places.filter(
+        (pl.col("term_start") < house.term_start)
+        & pl.col("funding_stream").is_in(criterion.funding_streams)
+    )
+    if earlier.is_empty():
+        return Finding(
+            criterion.code, False, f"the child had no funded {streams} place in an earlier term"
+        )
+    found = "; ".join(
+        f"the term starting {_day(row['term_start'])} (row {row['record_id']})"
+        for row in earlier.iter_rows(named=True)
+    )
+    return Finding(
+        criterion.code,
+        True,
+        f"the child had a funded {streams} place for {found}: the entitlement continues",
+    )
+
+
+def _household_finding(criterion: Criterion, house: _Household) -> Finding:
+    """The household's flag, income and savings against the limits of the term."""
+    code, row = criterion.code, house.household
+    if row is None or not row.get(criterion.flag):
+        where = "no household record" if row is None else "the household record does not say"
+        return Finding(code, False, f"{where} that the family has no recourse to public funds")
+    limits = criterion.limits_on(house.term_start)
+    if limits is None:
+        return Finding(code, False, "no income limits are in force for this term")
+    london = bool(row.get("in_london"))
+    area = limits.income.london if london else limits.income.outside_london
+    children = row["household_children"]
+    limit = area.for_children(children)
+    place = "in London" if london else "outside London"
+    kids = "one child" if children <= 1 else f"{children} children"
+    income, savings = row.get("annual_income"), row.get("savings")
+    parts, over, unknown = [], False, False
+    if income is None:
+        parts.append("the household's income is not recorded")
+        unknown = True
+    else:
+        within = income <= limit
+        over = over or not within
+        parts.append(
+            f"household income {_money(income)} is {'within' if within else 'above'} the "
+            f"{_money(limit)} limit for a household {place} with {kids}"
+        )
+    if limits.savings is not None:
+        if savings is None:
+            parts.append("savings are not recorded")
+            unknown = True
+        else:
+            within = savings <= limits.savings
+            over = over or not within
+            parts.append(
+                f"savings of {_money(savings)} are {'within' if within else 'above'} the "
+                f"{_money(limits.savings)} limit"
+            )
+    text = "the family has no recourse to public funds; " + "; ".join(parts)
+    if over:
+        return Finding(code, False, text)
+    if unknown:
+        possible = criterion.missing_income == "possible"
+        return Finding(code, False, text + ": ask the family", possible=possible)
+    return Finding(code, True, text)
+
+
 def _finding(criterion: Criterion, house: _Household) -> Finding:
-    if not criterion.in_force_on(house.as_of):
+    if not criterion.in_force_on(house.term_start):
         span = criterion.in_force
         until = f" to {_day(span.to)}" if span.to else ""
         return Finding(
             criterion.code,
             False,
-            f"not in force on {_day(house.as_of)} (it applies from {_day(span.from_)}{until})",
+            f"not in force for the term starting {_day(house.term_start)} (it applies from "
+            f"{_day(span.from_)}{until})",
         )
-    if criterion.applies_to == "parent_carer":
+    if criterion.age_groups and house.age_group not in criterion.age_groups:
+        groups = _or(criterion.age_groups)
+        return Finding(
+            criterion.code,
+            False,
+            f"applies only in the age group {groups}; the child is in "
+            f"{house.age_group or 'no age group'} for this term",
+        )
+    if criterion.applies_to == "parent_carer" or criterion.kind == "award_with_income_test":
         return _parent_finding(criterion, house)
-    if criterion.kind == "active_award":
-        return _child_award_finding(criterion, house)
-    if criterion.kind == "list_match":
-        return _list_finding(criterion, house)
-    return _status_finding(criterion, house)
+    kinds = {
+        "active_award": _child_award_finding,
+        "list_match": _list_finding,
+        "left_care": _left_care_finding,
+        "earlier_funded_place": _earlier_place_finding,
+        "household_limits": _household_finding,
+    }
+    return kinds.get(criterion.kind, _status_finding)(criterion, house)
 
 
 # --- the public functions ---------------------------------------------------------------------
 
 
-def _window(rule_set: RuleSet, person: dict[str, Any], as_of: date) -> tuple[date, date, bool]:
-    """(eligible_from, eligible_to, is_child) by the window in force on `as_of`, as the engine."""
-    window = rule_set.population.window_on(as_of)
+def _window(
+    rule_set: RuleSet, person: dict[str, Any], term_start: date, as_of: date
+) -> tuple[date, date, bool]:
+    """(eligible_from, eligible_to, is_child) by the window in force for the term, as the
+    engine; `is_child` is judged on the evidence date."""
+    window = rule_set.population.window_on(term_start)
     dob = pl.lit(person["date_of_birth"], pl.Date)
     adult = birthday(dob, 12 * rule_set.parent_carers.adult_age_without_role)
     return pl.select(
@@ -468,13 +701,14 @@ def explain_assessed(
     data = _tables(tables, rule_set)
     person = _person_row(data["people"], person_id)
     house, by_role = _household(data, found, person)
-    eligible_from, eligible_to, young = _window(rule_set, person, found.as_of)
+    eligible_from, eligible_to, young = _window(rule_set, person, term_start, found.as_of)
     in_window = eligible_from <= term_start < eligible_to
     row = found.candidates.filter(pl.col("person_id") == person_id)
     listed = not row.is_empty()
-    funded = house.links.filter((pl.col("source") == "funded_places") & (pl.col("band") == LINKED))[
-        "record_id"
-    ].to_list()
+    this_term = house.places.filter(pl.col("term_start") == term_start)
+    funded = this_term["record_id"].to_list()
+    streams = this_term["funding_stream"].to_list() if funded else []
+    own = [s for s in streams if s in rule_set.population.already_funded_streams]
     return Explanation(
         person_id=person_id,
         initiative=rule_set.id,
@@ -495,6 +729,10 @@ def explain_assessed(
         funded_place=funded[0] if funded else None,
         funded_places_read="funded_places" in rule_set.sources,
         funded_place_required=rule_set.population.funded_place_required,
+        age_group=house.age_group if in_window else None,
+        eligibility_group=row["eligibility_group"][0] if listed else None,
+        working_parent_place=WORKING_PARENT in streams,
+        already_funded=bool(own),
     )
 
 
@@ -556,7 +794,7 @@ def explain_folder(
     rule_set = load_rule_set(rules_path or initiative)
     if rules_path is not None and rule_set.id != initiative:
         raise UsageError(f"--rules file is for {rule_set.id!r}, not --initiative {initiative!r}")
-    rule_set.check_date(as_of)
+    rule_set.check_date(term_start)
     loaded = load_folder(data, tables=rule_set.sources, columns=columns_needed(rule_set.sources))
     tables = {name: loaded.lazy(name) for name in loaded.tables}
     return explain_person(tables, rule_set, person_id=person_id, term_start=term_start, as_of=as_of)

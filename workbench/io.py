@@ -37,7 +37,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -78,6 +78,7 @@ __all__ = [
     "DateFormat",
     "FileReport",
     "LoadedData",
+    "check_references",
     "combine_loaded",
     "find_table_file",
     "load_folder",
@@ -90,6 +91,7 @@ DTYPES: dict[str, pl.DataType] = {
     "date": pl.Date(),
     "decimal": pl.Float64(),
     "enum": pl.String(),
+    "boolean": pl.Boolean(),
 }
 _BINARY_SNIFF_BYTES = 8192
 
@@ -103,6 +105,8 @@ QUARANTINE_KINDS: tuple[tuple[str, str], ...] = (
     ("is not one of", "unknown value"),
     ("appears on", "duplicate id"),
     ("is before", "end before start"),
+    ("is not true or false", "not true or false"),
+    ("is not a household_id in", "unknown household"),
 )
 
 _BAD = "__bad"
@@ -135,6 +139,9 @@ class LoadedData:
     warnings: pl.DataFrame
     reports: dict[str, FileReport]
     ignored: tuple[Path, ...] = field(default=())
+    # Row numbers of the accepted rows of tables that refer to another one (`Table.references`),
+    # until the reference is checked.
+    row_numbers: dict[str, pl.Series] = field(default_factory=dict)
 
     def lazy(self, table: str) -> pl.LazyFrame:
         """The accepted rows of `table` as a LazyFrame; a WorkbenchError if it was not loaded."""
@@ -381,6 +388,7 @@ class _Loaded:
     quarantine: pl.DataFrame
     warnings: pl.DataFrame
     report: FileReport
+    row_numbers: pl.Series | None = None
 
 
 def _load_table(
@@ -428,7 +436,11 @@ def _load_table(
             f"internal error loading {path}: {report.accepted} accepted + "
             f"{report.quarantined} quarantined != {report.read} read"
         )
-    return _Loaded(accepted, quarantine, warnings, report)
+    numbers = None
+    if table.references:  # small tables: their accepted rows keep their numbers for the check
+        positions = frame.select((~pl.col(_BAD)).arg_true()).to_series()
+        numbers = (positions.cast(pl.Int64) + FIRST_DATA_ROW).alias("row")
+    return _Loaded(accepted, quarantine, warnings, report, numbers)
 
 
 # --- the folder -------------------------------------------------------------------------------
@@ -535,16 +547,95 @@ def load_folder(
 
     loaded = _load_tables(files, plans, normalise)
     parts = list(loaded.values())
-    return LoadedData(
-        folder=root,
-        tables={name: part.accepted for name, part in loaded.items()},
-        quarantine=pl.concat(
-            [pl.DataFrame(schema=QUARANTINE_SCHEMA), *(p.quarantine for p in parts)]
-        ),
-        warnings=pl.concat([pl.DataFrame(schema=QUARANTINE_SCHEMA), *(p.warnings for p in parts)]),
-        reports={name: part.report for name, part in loaded.items()},
-        ignored=tuple(ignored),
+    return check_references(
+        LoadedData(
+            folder=root,
+            tables={name: part.accepted for name, part in loaded.items()},
+            quarantine=pl.concat(
+                [pl.DataFrame(schema=QUARANTINE_SCHEMA), *(p.quarantine for p in parts)]
+            ),
+            warnings=pl.concat(
+                [pl.DataFrame(schema=QUARANTINE_SCHEMA), *(p.warnings for p in parts)]
+            ),
+            reports={name: part.report for name, part in loaded.items()},
+            ignored=tuple(ignored),
+            row_numbers={
+                name: part.row_numbers
+                for name, part in loaded.items()
+                if part.row_numbers is not None
+            },
+        )
     )
+
+
+def check_references(data: LoadedData) -> LoadedData:
+    """Quarantine the accepted rows whose reference to another table finds nothing there
+    (`Table.references`: a `households` row whose household_id is not a household in people),
+    with file, row, column and reason; `accepted + quarantined = read` still holds. A table
+    whose other table is not in this load waits for `combine_loaded`."""
+    tables, reports = dict(data.tables), dict(data.reports)
+    numbers, found = dict(data.row_numbers), [data.quarantine]
+    for name in list(numbers):
+        checks = [r for r in TABLES[name].references if r[1] in tables]
+        if len(checks) < len(TABLES[name].references):
+            continue
+        frame = tables[name].with_columns(numbers.pop(name))
+        unknown = pl.lit(False)
+        reasons = []
+        for column, other, other_column in checks:
+            known = tables[other].get_column(other_column).unique().implode()
+            missing = ~pl.col(column).is_in(known)
+            unknown = unknown | missing
+            other_file = reports[other].file.name if other in reports else other
+            reasons.append(
+                (
+                    missing,
+                    column,
+                    pl.format(
+                        f"{column} {{}} is not a {other_column} in {other_file}", pl.col(column)
+                    ),
+                )
+            )
+        bad = frame.filter(unknown)
+        if bad.is_empty():
+            continue
+        first = pl.when(reasons[0][0]).then(pl.lit(reasons[0][1]))
+        reason = pl.when(reasons[0][0]).then(reasons[0][2])
+        value = pl.when(reasons[0][0]).then(pl.col(reasons[0][1]).cast(pl.String))
+        for missing, column, text in reasons[1:]:
+            first, reason = (
+                first.when(missing).then(pl.lit(column)),
+                reason.when(missing).then(text),
+            )
+            value = value.when(missing).then(pl.col(column).cast(pl.String))
+        report = reports[name]
+        found.append(
+            bad.select(
+                pl.lit(name).alias("table"),
+                pl.lit(report.file.name).alias("file"),
+                pl.col("row"),
+                first.alias("column"),
+                value.alias("value"),
+                reason.alias("reason"),
+            )
+        )
+        tables[name] = frame.filter(~unknown).drop("row")
+        reports[name] = replace(
+            report,
+            accepted=report.accepted - bad.height,
+            quarantined=report.quarantined + bad.height,
+        )
+    position = {name: i for i, name in enumerate(TABLES)}
+    quarantine = (
+        pl.concat(found).sort(
+            pl.col("table").replace_strict(position, return_dtype=pl.Int32),
+            "row",
+            maintain_order=True,
+        )
+        if len(found) > 1
+        else data.quarantine
+    )
+    return replace(data, tables=tables, reports=reports, quarantine=quarantine, row_numbers=numbers)
 
 
 def combine_loaded(*parts: LoadedData) -> LoadedData:
@@ -567,13 +658,16 @@ def combine_loaded(*parts: LoadedData) -> LoadedData:
             pl.col("table").replace_strict(position, return_dtype=pl.Int32), maintain_order=True
         )
 
-    return LoadedData(
-        folder=parts[0].folder,
-        tables={name: owner[name].tables[name] for name in names},
-        quarantine=rows([part.quarantine for part in parts]),
-        warnings=rows([part.warnings for part in parts]),
-        reports={name: owner[name].reports[name] for name in names},
-        ignored=parts[0].ignored,
+    return check_references(
+        LoadedData(
+            folder=parts[0].folder,
+            tables={name: owner[name].tables[name] for name in names},
+            quarantine=rows([part.quarantine for part in parts]),
+            warnings=rows([part.warnings for part in parts]),
+            reports={name: owner[name].reports[name] for name in names},
+            ignored=parts[0].ignored,
+            row_numbers={k: v for part in parts for k, v in part.row_numbers.items()},
+        )
     )
 
 

@@ -50,6 +50,7 @@ OPTIONAL_COLUMNS_USED = {
     "child_statuses": ("end_date",),
     "dwp_list": ("parent_nino", "postcode"),
     "funded_places": ("postcode",),
+    "households": ("no_recourse_to_public_funds", "annual_income", "savings", "in_london"),
 }
 
 
@@ -90,6 +91,8 @@ def evidence_text() -> pl.Expr:
     sentence = (
         pl.when(field("status") == "income_missing")
         .then(field("reason_code") + pl.lit(" (income missing): ") + proof)
+        .when(field("status") == "care_history_missing")
+        .then(field("reason_code") + pl.lit(" (no care record): ") + proof)
         .otherwise(field("reason_code") + pl.lit(": ") + proof)
     )
     return pl.col("evidence").list.eval(sentence).list.join("; ")
@@ -111,16 +114,12 @@ def probabilistic_links(
     tables: dict[str, pl.LazyFrame], rule_set, term_start: date
 ) -> pl.DataFrame | None:
     """Links for an assessment from the exact pass then Splink: the DWP list (when the rule
-    set may read it) and the funded places of `term_start`."""
+    set may read it) and the funded places the assessment reads
+    (`workbench.eligibility.link_sources`)."""
+    from workbench.eligibility import link_sources
     from workbench.linkage import link_all
 
-    sources = {"people": tables["people"]}
-    if "dwp_list" in tables:
-        sources["dwp_list"] = tables["dwp_list"]
-    if "funded_places" in tables:
-        sources["funded_places"] = tables["funded_places"].filter(
-            pl.col("term_start") == term_start
-        )
+    sources = link_sources(tables, rule_set, term_start)
     if len(sources) == 1:
         return None
     with progress.step("Linking the DWP list and funded places (exact, then Splink)"):
@@ -189,14 +188,15 @@ def _refuse_missing_rule_file(initiative: str, rules_path: str | Path | None) ->
         load_rule_set(rules_path or initiative)  # raises the usual error, naming the file
 
 
-def _rule_set(initiative: str, rules_path: str | Path | None, as_of: date) -> RuleSet:
-    """The rule set to assess with, checked against the command's options."""
+def _rule_set(initiative: str, rules_path: str | Path | None, term_start: date) -> RuleSet:
+    """The rule set to assess with, checked against the command's options (rules are chosen
+    by the term being targeted)."""
     from workbench.rules import load_rule_set
 
     rule_set = load_rule_set(rules_path or initiative)
     if rules_path is not None and rule_set.id != initiative:
         raise UsageError(f"--rules file is for {rule_set.id!r}, not --initiative {initiative!r}")
-    rule_set.check_date(as_of)
+    rule_set.check_date(term_start)
     return rule_set
 
 
@@ -210,13 +210,13 @@ def _loaded(
     folder: Path,
     initiative: str,
     rules_path: str | Path | None,
-    as_of: date,
+    term_start: date,
 ) -> tuple[RuleSet, LoadedData]:
     """The rule set and the tables it reads, loaded and checked."""
     # Every rule set reads the people table (the rule-file schema requires it), the largest:
     # it is read while the rule file is checked.
     people = pool.submit(_load_sources, folder, ["people"])
-    rule_set = _rule_set(initiative, rules_path, as_of)
+    rule_set = _rule_set(initiative, rules_path, term_start)
     others = _load_sources(folder, [t for t in rule_set.sources if t != "people"])
     return rule_set, combine_loaded(people.result(), others)
 
@@ -259,7 +259,7 @@ def assess_folder(
         raise UsageError(f"--out must end in .csv or .parquet; got {out.name!r}")
     _refuse_missing_rule_file(initiative, rules_path)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        rule_set, loaded = _loaded(pool, Path(data), initiative, rules_path, as_of)
+        rule_set, loaded = _loaded(pool, Path(data), initiative, rules_path, term_start)
         # While the engine runs, which leaves a core free much of the time (loading does
         # not): the files' SHA-256 (hashlib runs without the GIL), the code and environment.
         hashing = pool.submit(input_hashes, loaded.files())

@@ -29,7 +29,7 @@ __all__ = [
     "contract_markdown",
 ]
 
-DType = Literal["string", "date", "decimal", "enum"]
+DType = Literal["string", "date", "decimal", "enum", "boolean"]
 Normaliser = Literal["postcode", "nino", "name"]
 
 BENEFITS: tuple[str, ...] = (
@@ -49,10 +49,16 @@ BENEFITS: tuple[str, ...] = (
 
 CHILD_STATUSES: tuple[str, ...] = (
     "looked_after",
+    # Looked after in the past, by this or another authority (the council's "post-LAC" record):
+    # the care history that an adoption, special guardianship or child arrangements order needs.
+    "previously_looked_after",
     "ehc_plan",
     "special_guardianship_order",
     "child_arrangements_order",
     "adoption_order",
+    # Free school meals kept under the transitional protection of SI 2018/148, where the council
+    # records it.
+    "fsm_transitional_protection",
 )
 
 ROLES: tuple[str, ...] = ("parent_carer", "child", "other")
@@ -94,6 +100,9 @@ class Table:
     id_column: str
     # (start, end) column pairs: a row whose end is before its start is quarantined.
     date_order: tuple[tuple[str, str], ...] = field(default=())
+    # (column, other table, its column): a row whose value the other table's accepted rows do
+    # not hold is quarantined, when both tables are loaded together.
+    references: tuple[tuple[str, str, str], ...] = field(default=())
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
@@ -134,6 +143,10 @@ def _m(name: str, meaning: str) -> Column:
 
 def _e(name: str, allowed: Iterable[str], required: bool, meaning: str) -> Column:
     return Column(name, "enum", required, meaning, allowed=tuple(allowed))
+
+
+def _b(name: str, meaning: str) -> Column:
+    return Column(name, "boolean", False, meaning)
 
 
 def _equality(name: str, meaning: str) -> Column:
@@ -233,8 +246,24 @@ FUNDED_PLACES = Table(
     ),
 )
 
+HOUSEHOLDS = Table(
+    name="households",
+    required=False,
+    meaning="Circumstances recorded per household, one row per household.",
+    id_column="household_id",
+    references=(("household_id", "people", "household_id"),),
+    columns=(
+        _s("household_id", True, "Unique; as in people."),
+        _b("no_recourse_to_public_funds", "The family has no recourse to public funds (NRPF)."),
+        _m("annual_income", "Household income a year, as the NRPF criteria define it."),
+        _m("savings", "Household savings and capital."),
+        _b("in_london", "The household lives in a London borough (NRPF limits differ)."),
+    ),
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (PEOPLE, BENEFITS_TABLE, CHILD_STATUSES_TABLE, DWP_LIST, FUNDED_PLACES)
+    t.name: t
+    for t in (PEOPLE, BENEFITS_TABLE, CHILD_STATUSES_TABLE, HOUSEHOLDS, DWP_LIST, FUNDED_PLACES)
 }
 
 

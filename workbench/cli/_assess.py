@@ -132,10 +132,11 @@ def rules_command(
         str | None, typer.Option("--initiative", help="One initiative (default: all).")
     ] = None,
     on: Annotated[
-        str | None, typer.Option("--on", help="The date the rules are in force (default: today).")
+        str | None,
+        typer.Option("--on", help="The first day of the term the rules are for (default: today)."),
     ] = None,
 ) -> None:
-    """Print the rules in force on a date in plain English, with their sources."""
+    """Print the rules in force for a term in plain English, with their sources and funding."""
     from workbench.rules import available_initiatives, load_rule_set
     from workbench.rules.describe import describe_rule_set
 

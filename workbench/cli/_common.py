@@ -48,7 +48,8 @@ def _root(quiet: Quiet = False) -> None:
 Initiative = Annotated[
     str,
     typer.Option(
-        "--initiative", help="two_year_old, free_school_meals, early_years_pupil_premium."
+        "--initiative",
+        help="two_year_old, free_school_meals, early_years_pupil_premium, disability_access_fund.",
     ),
 ]
 TermStart = Annotated[

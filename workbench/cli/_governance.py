@@ -167,7 +167,10 @@ def _subject_by_name(
 
 def transparency_command(
     on: Annotated[
-        str | None, typer.Option("--on", help="Describe the rules in force on this date.")
+        str | None,
+        typer.Option(
+            "--on", help="Describe the rules in force for the term starting on this date."
+        ),
     ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the record here (Markdown).")

@@ -25,14 +25,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import yaml
-
 from workbench import __version__
 from workbench.errors import WorkbenchError
 from workbench.governance.retention import RetentionPolicy, load_policy
 from workbench.lists import OPTIONAL_COLUMNS_USED
 from workbench.rules import RuleSet, available_initiatives, load_rule_set, rules_folder
-from workbench.rules.model import RESTRICTED_SOURCES_FILE
+from workbench.rules.model import restricted_sources
 from workbench.schema import TABLES
 from workbench.stats.disclosure import DisclosureRules
 
@@ -78,13 +76,6 @@ def column_uses(rule_sets: list[RuleSet]) -> list[ColumnUse]:
                 use, by = VALIDATION, ()
             uses.append(ColumnUse(table.name, column.name, use, by, column.meaning))
     return uses
-
-
-def _restricted(folder: Path | None) -> dict[str, dict]:
-    path = (folder or rules_folder()) / RESTRICTED_SOURCES_FILE
-    if not path.exists():
-        path = rules_folder() / RESTRICTED_SOURCES_FILE
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
 def _one_line(text: str) -> str:
@@ -203,13 +194,27 @@ def _data(rule_sets: list[RuleSet], folder: Path | None) -> list[str]:
             f"{_one_line(use.meaning)} |"
         )
     lines += ["", "#### 4.3 Sources restricted by law", ""]
-    for source, policy in _restricted(folder).items():
+    policy = restricted_sources(folder)
+    for source, entry in policy.sources.items():
         allowed = [rs.id for rs in rule_sets if source in rs.sources]
+        purposes = "; ".join(
+            f"{name} ({_one_line(policy.purposes[name]['text'])})" for name in entry["purposes"]
+        )
+        state = ""
+        if entry.get("switchable"):
+            commenced = entry.get("commenced")
+            state = (
+                f" In force from {commenced}."
+                if commenced
+                else " Not in force: off until it commences (the council records the date)."
+            )
         lines.append(
-            f"- `{source}`: may be used only for {', '.join(policy['purposes'])} "
+            f"- `{source}`: may be used only for {purposes}, by the initiatives "
+            f"{', '.join(policy.initiatives(source)) or 'none yet'} "
             f"(initiatives declaring it: {', '.join(allowed) or 'none'}). "
-            f"{_one_line(policy['text'])} Source: {policy.get('reference', '[reference]')}. "
-            "A rule file that declares it for any other purpose is refused when it is loaded."
+            f"{_one_line(entry['text'])} Source: {entry.get('reference', '[reference]')}.{state} "
+            "A rule file that declares it for any other purpose or initiative is refused when it "
+            "is loaded; the package's own policy always decides."
         )
     lines += [
         "",
@@ -238,11 +243,22 @@ def _criteria_table(rs: RuleSet, on: date) -> list[str]:
 
 
 def _logic(rule_sets: list[RuleSet], on: date) -> list[str]:
-    lines = ["### 5. Logic: the rules in force on " + on.isoformat(), ""]
+    lines = [
+        "### 5. Logic: the rules in force for the term starting " + on.isoformat(),
+        "",
+        "Which date decides what: the criteria, thresholds and age windows are those in force on "
+        "the first day of the term a list targets, even when it is prepared before that day; "
+        "awards and statuses must be active on the list's evidence date.",
+        "",
+    ]
     for rs in rule_sets:
         lines += [f"#### {rs.title} (`{rs.id}`, version {rs.version})", ""]
         if on < rs.valid_from:
-            lines += [f"Not in force on {on}: this rule file starts on {rs.valid_from}.", ""]
+            lines += [
+                f"Not in force for the term starting {on}: this rule file starts on "
+                f"{rs.valid_from}.",
+                "",
+            ]
             continue
         window = rs.population.window_on(on)
         lines += [
@@ -256,7 +272,7 @@ def _logic(rule_sets: list[RuleSet], on: date) -> list[str]:
         out = [c for c in rs.criteria if not c.in_force_on(on)]
         if out:
             lines += [
-                f"Not in force on {on}: "
+                f"Not in force for the term starting {on}: "
                 + "; ".join(f"`{c.code}` ({_one_line(c.label)})" for c in out)
                 + ".",
                 "",
@@ -426,7 +442,8 @@ def transparency_record(
     lines = [
         "# Algorithmic transparency record: Eligibility Workbench",
         "",
-        f"Generated on the rules in force on {on.isoformat()} by Eligibility Workbench "
+        f"Generated on the rules in force for the term starting {on.isoformat()} by "
+        "Eligibility Workbench "
         f"{__version__}, from its rule files, schema, disclosure settings and retention policy "
         "(UK Algorithmic Transparency Recording Standard structure). Do not edit the generated "
         "parts: run `workbench transparency` again. Fill in the [placeholders].",

@@ -117,8 +117,11 @@ def _as_date(frame: pl.DataFrame, name: str) -> pl.Expr:
 
 
 # One proof sentence as `evidence_text` writes it (workbench.lists): "code: proof" or
-# "code (income missing): proof". Each proof shape names the pseudonym kind of its id.
-_SENTENCE = re.compile(r"^(?P<code>[A-Za-z0-9_]+(?: \(income missing\))?): (?P<proof>.+)$")
+# "code (income missing): proof" or "code (no care record): proof". Each proof shape names the
+# pseudonym kind of its id.
+_SENTENCE = re.compile(
+    r"^(?P<code>[A-Za-z0-9_]+(?: \((?:income missing|no care record)\))?): (?P<proof>.+)$"
+)
 _PROOFS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(r"^award (?P<award>.+?) of parent/carer (?P<person>.+)$"),

@@ -8,6 +8,7 @@ naming the file and the field. The models also answer the questions the engine a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -17,30 +18,63 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from workbench.errors import RuleFileError, UsageError
-from workbench.schema import BENEFITS, CHILD_STATUSES, TABLES
+from workbench.schema import BENEFITS, CHILD_STATUSES, FUNDING_STREAMS, TABLES
 
 __all__ = [
     "AgeGroup",
     "AgeWindow",
     "Criterion",
     "DatedValue",
+    "Funding",
+    "Group",
+    "HouseholdLimits",
     "RuleSet",
     "available_initiatives",
     "load_rule_set",
+    "restricted_sources",
     "rules_folder",
 ]
 
 RULES_FOLDER = Path(__file__).parent
 RESTRICTED_SOURCES_FILE = "_restricted_sources.yaml"
 Kind = Literal[
-    "active_award", "award_with_income_test", "active_status", "status_ever_started", "list_match"
+    "active_award",
+    "award_with_income_test",
+    "active_status",
+    "status_ever_started",
+    "left_care",
+    "earlier_funded_place",
+    "household_limits",
+    "list_match",
 ]
 NEEDS_TABLE = {
     "active_award": "benefits",
     "award_with_income_test": "benefits",
     "active_status": "child_statuses",
     "status_ever_started": "child_statuses",
+    "left_care": "child_statuses",
+    "earlier_funded_place": "funded_places",
+    "household_limits": "households",
 }
+# What each kind needs besides the common fields (checked when a rule file is loaded).
+NEEDS_FIELDS = {
+    "active_award": ("benefits",),
+    "award_with_income_test": ("benefits", "income", "threshold"),
+    "active_status": ("statuses",),
+    "status_ever_started": ("statuses",),
+    "left_care": ("statuses", "care_statuses", "previous_care_statuses"),
+    "earlier_funded_place": ("funding_streams",),
+    "household_limits": ("flag", "limits"),
+    "list_match": ("matched_list",),
+}
+CHILD_ONLY_KINDS = (
+    "active_status",
+    "status_ever_started",
+    "left_care",
+    "earlier_funded_place",
+    "household_limits",
+    "list_match",
+)
 
 
 class _Strict(BaseModel):
@@ -70,6 +104,33 @@ class InForce(_Strict):
 
     def covers(self, day: date) -> bool:
         return self.from_ <= day and (self.to is None or day <= self.to)
+
+
+class IncomeLimits(_Strict):
+    """An income limit by the number of children in the household."""
+
+    one_child: float = Field(ge=0)
+    two_or_more_children: float = Field(ge=0)
+
+    def for_children(self, children: int) -> float:
+        return self.one_child if children <= 1 else self.two_or_more_children
+
+
+class AreaIncomeLimits(_Strict):
+    outside_london: IncomeLimits
+    london: IncomeLimits
+
+
+class HouseholdLimits(_Strict):
+    """Household income and savings limits taking effect on `from` (a later entry replaces
+    them; an entry whose `income` is null ends them). `check` says what the sources leave
+    unconfirmed: it is printed beside the figures."""
+
+    from_: date = Field(alias="from")
+    income: AreaIncomeLimits | None
+    savings: float | None = Field(default=None, ge=0)
+    reference: str
+    check: str | None = None
 
 
 class Birthday(_Strict):
@@ -119,6 +180,9 @@ class Population(_Strict):
     who: Literal["child"] = "child"
     age_windows: list[AgeWindow] = Field(min_length=1)
     funded_place_required: bool = False
+    # The funding streams of a place for the term that make a child `already_funded` (the
+    # two-year-old offer: only its own stream; a working-parent place is flagged apart).
+    already_funded_streams: list[str] = Field(default_factory=lambda: list(FUNDING_STREAMS))
     age_groups: list[AgeGroup] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -165,34 +229,43 @@ class Criterion(_Strict):
     unless_parent_carer_has: list[str] = Field(default_factory=list)
     in_force: InForce | None = None
     missing_income: Literal["possible", "ignore"] = "ignore"
+    # left_care: the orders (`statuses`) count only with a care history: a `care_statuses`
+    # episode that began before the order, or a `previous_care_statuses` record.
+    care_statuses: list[str] = Field(default_factory=list)
+    previous_care_statuses: list[str] = Field(default_factory=list)
+    missing_care_history: Literal["possible", "ignore"] = "ignore"
+    # earlier_funded_place: a linked funded place of these streams for an earlier term.
+    funding_streams: list[str] = Field(default_factory=list)
+    # household_limits: the households flag that must be true, and the dated limits.
+    flag: Literal["no_recourse_to_public_funds"] | None = None
+    limits: list[HouseholdLimits] = Field(default_factory=list)
+    # Only children in these age groups of the population can meet the criterion.
+    age_groups: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _complete(self) -> Self:
-        needs = {
-            "active_award": ("benefits",),
-            "award_with_income_test": ("benefits", "income", "threshold"),
-            "active_status": ("statuses",),
-            "status_ever_started": ("statuses",),
-            "list_match": ("matched_list",),
-        }[self.kind]
-        for name in needs:
+        for name in NEEDS_FIELDS[self.kind]:
             if not getattr(self, name):
                 raise ValueError(f"a criterion of kind {self.kind!r} needs {name!r}")
         for name in ("benefits", "unless_parent_carer_has"):
             unknown = sorted(set(getattr(self, name)) - set(BENEFITS))
             if unknown:
                 raise ValueError(f"{name}: unknown benefit {unknown}; expected one of {BENEFITS}")
-        unknown = sorted(set(self.statuses) - set(CHILD_STATUSES))
+        for name in ("statuses", "care_statuses", "previous_care_statuses"):
+            unknown = sorted(set(getattr(self, name)) - set(CHILD_STATUSES))
+            if unknown:
+                raise ValueError(f"{name}: unknown {unknown}; expected one of {CHILD_STATUSES}")
+        unknown = sorted(set(self.funding_streams) - set(FUNDING_STREAMS))
         if unknown:
-            raise ValueError(f"statuses: unknown {unknown}; expected one of {CHILD_STATUSES}")
-        if self.kind in ("active_status", "status_ever_started", "list_match") and (
-            self.applies_to != "child"
-        ):
+            raise ValueError(f"funding_streams: unknown {unknown}; expected {FUNDING_STREAMS}")
+        if self.kind in CHILD_ONLY_KINDS and self.applies_to != "child":
             raise ValueError(f"a criterion of kind {self.kind!r} applies to the child")
         if self.matched_list is not None and self.matched_list not in TABLES:
             raise ValueError(f"list: unknown table {self.matched_list!r}")
         if self.threshold != sorted(self.threshold, key=lambda v: v.from_):
             raise ValueError("threshold: dated values must be in date order")
+        if self.limits != sorted(self.limits, key=lambda v: v.from_):
+            raise ValueError("limits: dated values must be in date order")
         return self
 
     def in_force_on(self, day: date) -> bool:
@@ -203,14 +276,66 @@ class Criterion(_Strict):
         started = [v for v in self.threshold if v.from_ <= day]
         return started[-1].value if started else None
 
+    def limits_on(self, day: date) -> HouseholdLimits | None:
+        """The household limits in force on `day` (None when none has started or they ended)."""
+        started = [v for v in self.limits if v.from_ <= day]
+        return started[-1] if started and started[-1].income is not None else None
+
     @property
     def table(self) -> str:
         return self.matched_list if self.kind == "list_match" else NEEDS_TABLE[self.kind]
 
     def sentence(self, day: date) -> str:
-        """The plain-English text with the threshold of `day` filled in."""
+        """The plain-English text with the threshold (or limits) of `day` filled in."""
         limit = self.threshold_on(day)
-        return self.text.replace("{threshold}", f"£{limit:,.0f}" if limit is not None else "?")
+        text = self.text.replace("{threshold}", _pounds(limit) if limit is not None else "?")
+        if "{limits}" in text:
+            text = text.replace("{limits}", _limits_text(self.limits_on(day)))
+        return text
+
+
+def _pounds(value: float) -> str:
+    """`£15,400`, or `£655.50` when there are pence."""
+    return f"£{value:,.0f}" if float(value).is_integer() else f"£{value:,.2f}"
+
+
+def _limits_text(limits: HouseholdLimits | None) -> str:
+    if limits is None:
+        return "(no limits in force)"
+    income = limits.income
+    text = (
+        f"income of no more than {_pounds(income.outside_london.one_child)} outside London with "
+        f"one child ({_pounds(income.outside_london.two_or_more_children)} with two or more), "
+        f"{_pounds(income.london.one_child)} in London "
+        f"({_pounds(income.london.two_or_more_children)})"
+    )
+    if limits.savings is not None:
+        text += f", and savings of no more than {_pounds(limits.savings)}"
+    return text
+
+
+class Group(_Strict):
+    """A named group of reason codes that officers and the statistics keep apart (free school
+    meals' *targeted* and *expanded* groups): a listed child is in the first group, in file
+    order, any of whose codes it meets (its `eligibility_group`)."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    codes: list[str] = Field(min_length=1)
+    text: str
+
+
+class Funding(_Strict):
+    """A funding amount tied to the initiative (a rate or a lump sum), dated and sourced."""
+
+    name: str
+    unit: str
+    values: list[DatedValue] = Field(min_length=1)
+    note: str | None = None
+
+    def value_on(self, day: date) -> float | None:
+        started = [v for v in self.values if v.from_ <= day]
+        return started[-1].value if started else None
 
 
 class RuleSet(_Strict):
@@ -225,7 +350,8 @@ class RuleSet(_Strict):
     legal_basis: Reference
     references: list[Reference] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
-    funding: list[dict] = Field(default_factory=list)
+    funding: list[Funding] = Field(default_factory=list)
+    groups: list[Group] = Field(default_factory=list)
     sources: list[str] = Field(min_length=1)
     population: Population
     parent_carers: ParentCarers
@@ -254,6 +380,18 @@ class RuleSet(_Strict):
                 )
         if self.population.funded_place_required and "funded_places" not in self.sources:
             raise ValueError("population.funded_place_required needs 'funded_places' in sources")
+        group_names = {g.name for g in self.population.age_groups}
+        for criterion in self.criteria:
+            unknown = sorted(set(criterion.age_groups) - group_names)
+            if unknown:
+                raise ValueError(
+                    f"criterion {criterion.code!r}: age_groups {unknown} are not groups of "
+                    f"population.age_groups {sorted(group_names)}"
+                )
+        for group in self.groups:
+            unknown = sorted(set(group.codes) - set(codes))
+            if unknown:
+                raise ValueError(f"groups: {group.name!r} names unknown reason code(s) {unknown}")
         return self
 
     @property
@@ -262,10 +400,12 @@ class RuleSet(_Strict):
         return f"{self.id}@{self.version}"
 
     def check_date(self, day: date) -> None:
+        """Refuse a term start before the rule set's first day: rules are chosen by the term
+        being targeted (`term_start`), never by the evidence date."""
         if day < self.valid_from:
             raise UsageError(
-                f"the {self.id} rule set starts on {self.valid_from}; got a date of {day}. "
-                "Earlier rules are not in this rule file."
+                f"the {self.id} rule set starts on {self.valid_from}; got a term starting "
+                f"{day}. Earlier rules are not in this rule file."
             )
 
     def criteria_in_force(self, day: date) -> list[Criterion]:
@@ -290,11 +430,77 @@ def available_initiatives(folder: Path | None = None) -> list[str]:
     return sorted(p.stem for p in folder.glob("*.yaml") if not p.stem.startswith("_"))
 
 
-def _restricted_sources(folder: Path) -> dict[str, dict]:
-    path = folder / RESTRICTED_SOURCES_FILE
-    if not path.exists():
-        path = RULES_FOLDER / RESTRICTED_SOURCES_FILE
-    return _yaml(path.read_text(encoding="utf-8")) or {}
+@dataclass(frozen=True)
+class Policy:
+    """The built-in purpose policy (`_restricted_sources.yaml`), with the commencements a
+    council recorded beside its own rule files."""
+
+    purposes: dict[str, dict]
+    sources: dict[str, dict]
+
+    def in_force(self, source: str, day: date | None = None) -> bool:
+        """Whether a restricted source may be read at all (a switchable one once commenced)."""
+        entry = self.sources[source]
+        if not entry.get("switchable"):
+            return True
+        commenced = entry.get("commenced")
+        return commenced is not None and (day is None or commenced <= day)
+
+    def check(self, rule_set: RuleSet, path: Path) -> None:
+        """Refuse a rule set whose purpose is unknown, or that reads a restricted source for a
+        purpose (or as an initiative) the law does not allow."""
+        if rule_set.purpose not in self.purposes:
+            raise RuleFileError(
+                path,
+                f"purpose: {rule_set.purpose!r} is not one of the purposes the workbench knows: "
+                f"{sorted(self.purposes)}",
+            )
+        for source in set(rule_set.sources) & set(self.sources):
+            entry = self.sources[source]
+            allowed = [
+                p
+                for p in entry["purposes"]
+                if rule_set.id in self.purposes[p]["initiatives"] and rule_set.purpose == p
+            ]
+            if not allowed or not self.in_force(source):
+                raise RuleFileError(
+                    path,
+                    f"sources: {source!r} may be used only for {entry['purposes']} (by the "
+                    f"initiatives {self.initiatives(source)}), not by {rule_set.id!r} for purpose "
+                    f"{rule_set.purpose!r}. {' '.join(entry['text'].split())}",
+                )
+
+    def initiatives(self, source: str) -> list[str]:
+        return sorted(
+            i for p in self.sources[source]["purposes"] for i in self.purposes[p]["initiatives"]
+        )
+
+
+def restricted_sources(folder: Path | None = None) -> Policy:
+    """The purpose policy: always the package's own file. A `_restricted_sources.yaml` in
+    `folder` (beside a council's rule files) may only record `commenced: {entry: DATE}` for
+    entries the package marks `switchable`; anything else in it is refused."""
+    raw = _yaml((RULES_FOLDER / RESTRICTED_SOURCES_FILE).read_text(encoding="utf-8"))
+    policy = Policy(
+        purposes=raw["purposes"], sources={k: dict(v) for k, v in raw["sources"].items()}
+    )
+    local = (folder or RULES_FOLDER) / RESTRICTED_SOURCES_FILE
+    if local.resolve() == (RULES_FOLDER / RESTRICTED_SOURCES_FILE).resolve() or not local.exists():
+        return policy
+    found = _yaml(local.read_text(encoding="utf-8")) or {}
+    if not isinstance(found, dict) or set(found) - {"commenced"}:
+        raise RuleFileError(
+            local,
+            "a local purpose policy may only record `commenced: {entry: DATE}` for a switchable "
+            "entry; the package's own policy decides what each source may be used for",
+        )
+    for name, day in (found.get("commenced") or {}).items():
+        if not policy.sources.get(name, {}).get("switchable"):
+            raise RuleFileError(local, f"commenced: {name!r} is not a switchable entry")
+        if not isinstance(day, date):
+            raise RuleFileError(local, f"commenced.{name}: expected a date like 2027-04-01")
+        policy.sources[name]["commenced"] = day
+    return policy
 
 
 def _yaml(text: str) -> object:
@@ -334,11 +540,5 @@ def load_rule_set(initiative: str | Path, folder: Path | None = None) -> RuleSet
         raise RuleFileError(path, f"{_where(first)}: {first['msg']}{more}") from None
     if rule_set.id != path.stem:
         raise RuleFileError(path, f"id {rule_set.id!r} must match the file name {path.stem!r}")
-    for source, policy in _restricted_sources(path.parent).items():
-        if source in rule_set.sources and rule_set.purpose not in policy["purposes"]:
-            raise RuleFileError(
-                path,
-                f"sources: {source!r} may be used only for {policy['purposes']}, "
-                f"not for purpose {rule_set.purpose!r}. {policy['text'].strip()}",
-            )
+    restricted_sources(path.parent).check(rule_set, path)
     return rule_set

@@ -119,7 +119,8 @@ def write_stats(
     data
         The data folder (``people.csv``, ``benefits.csv``, ...).
     initiative
-        ``two_year_old``, ``free_school_meals`` or ``early_years_pupil_premium``.
+        ``two_year_old``, ``free_school_meals``, ``early_years_pupil_premium`` or
+        ``disability_access_fund``.
     term_start, as_of
         The first day of the term, and the evidence date (as for `workbench assess`).
     out
@@ -177,7 +178,7 @@ def write_stats(
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out must be a folder for the tables; {out} is a file.")
     rule_set = load_rule_set(initiative)
-    rule_set.check_date(as_of)
+    rule_set.check_date(term_start)
     earlier = _earlier_terms(terms, term_start, rule_set)
     wards = None if ward_lookup is None else load_ward_lookup(ward_lookup)
     loaded = load_folder(data, tables=rule_set.sources, columns=columns_needed(rule_set.sources))
@@ -202,6 +203,8 @@ def write_stats(
     }
     if wards is not None:
         raw["take_up_by_ward"] = take_up(candidates, monitoring, by="ward", wards=wards)
+    if rule_set.groups:
+        raw["take_up_by_group"] = take_up(candidates, by="group")
     not_applicable: dict[str, str] = {}
     if "dwp_list" not in rule_set.sources:
         not_applicable["funnel"] = (
@@ -308,6 +311,8 @@ def _table_names(raw: Mapping[str, pl.DataFrame]) -> list[str]:
         names.append(name)
         if name == "take_up_by_area" and "take_up_by_ward" in raw:
             names.append("take_up_by_ward")
+        if name == "take_up_by_criterion" and "take_up_by_group" in raw:
+            names.append("take_up_by_group")
     return names + [name for name in ("trend", "national_comparison") if name in raw]
 
 
@@ -335,7 +340,7 @@ def _earlier_terms(
         if term in earlier:
             raise UsageError(f"Trend term {term} is given twice; give each term once.")
         if term != term_start:
-            rule_set.check_date(evidence)
+            rule_set.check_date(term)
             earlier[term] = evidence
     return earlier
 

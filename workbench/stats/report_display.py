@@ -80,12 +80,17 @@ def headline_markdown(result: StatsResult, national: pl.DataFrame | None = None)
     earlier = england.filter(pl.col("year") <= result.term_start.year).sort("year")
     latest = (earlier if earlier.height else england.sort("year")).row(-1, named=True)
     lines.append(
-        f"- England: **{latest['rate']:.0%}** (DfE, January {latest['year']})."
+        f"- England: **{_england_percent(latest['rate'])}** (DfE, January {latest['year']})."
         + (f" {latest['note']}" if latest["note"] else "")
     )
     caveats = " ".join(national_caveats())
     lines += ["", f"*How far the two compare:* {caveats} Source: {latest['source']}"]
     return "\n".join(lines)
+
+
+def _england_percent(rate: float) -> str:
+    """DfE's rate as it publishes it: `65%`, `71.6%`."""
+    return f"{rate * 100:.1f}".removesuffix(".0") + "%"
 
 
 def display_frame(table: StatsTable) -> pl.DataFrame | None:

@@ -49,6 +49,8 @@ TABLES = {
 }
 """Every table `write_stats` writes or withholds, in the order reported, with what it shows."""
 OPTIONAL_TABLES = {
+    "take_up_by_group": "Take-up by eligibility group (free school meals: targeted, which still "
+    "brings pupil premium and holiday activities, and expanded, meals only).",
     "take_up_by_ward": "Take-up by ward, from the council's ward lookup (unknown: no postcode, "
     "no record, or a postcode the lookup does not cover).",
     "trend": "Take-up term by term: this term and the earlier terms asked for, each assessed "
@@ -66,6 +68,9 @@ COUNTS_ONLY_TABLES = {
     "take_up_by_ward": "Children who look eligible by ward, from the council's ward lookup.",
     "take_up_by_criterion": "Children who look eligible by reason (criterion met); a child "
     "meeting several counts in each.",
+    "take_up_by_group": "Children who look eligible by eligibility group (free school meals: "
+    "targeted, which still brings pupil premium and holiday activities, and expanded, meals "
+    "only); a child in both is counted in the targeted group.",
     "take_up_by_age_band": "Children who look eligible by age in whole months on the first "
     "day of term.",
     "trend": "Children who look eligible term by term, each term assessed on its own evidence "

@@ -61,7 +61,7 @@ __all__ = [
 NATIONAL_TAKE_UP_FILE = Path(__file__).with_name("national_take_up.yaml")
 UNKNOWN = "unknown"
 """The group of a child whose postcode, date of birth or other field is not known."""
-BY_OPTIONS = ("area", "ward", "criterion", "age_band")
+BY_OPTIONS = ("area", "ward", "criterion", "age_band", "group")
 FUNNEL_STAGES = ("on_dwp_list", "linked", "reviewed", "contacted", "funded")
 _ALL = "all"
 _LIKELY = "likely"
@@ -95,9 +95,11 @@ def take_up(
         None (one row, group ``all``), ``"area"`` (postcode district, the outward code),
         ``"ward"`` (from ``wards``: full postcode first, then sector, then district),
         ``"criterion"`` (a child meeting several criteria counts under each, so rows add up
-        to more than the children) or ``"age_band"`` (months of age on ``term_start``, in bands
-        of ``band_months``, e.g. ``24-29``). A child the people table cannot place (a DWP-list
-        child matched to no one, a missing postcode) is in group ``unknown``.
+        to more than the children), ``"age_band"`` (months of age on ``term_start``, in bands
+        of ``band_months``, e.g. ``24-29``) or ``"group"`` (the list's ``eligibility_group``:
+        free school meals' targeted and expanded groups). A child the people table cannot
+        place (a DWP-list child matched to no one, a missing postcode) is in group
+        ``unknown``.
     term_start
         The first day of the term; required for ``by="age_band"``.
     band_months
@@ -135,6 +137,11 @@ def take_up(
         grouped = likely.explode("reason_codes").rename({"reason_codes": "criterion"})
         grouped = grouped.with_columns(pl.col("criterion").fill_null(UNKNOWN))
         return _count(grouped, "criterion", "criterion")
+    if by == "group":
+        _require(candidates, ("eligibility_group",), "the candidate list")
+        group = candidates.filter(pl.col("tier") == _LIKELY)["eligibility_group"]
+        grouped = likely.with_columns(group.fill_null(UNKNOWN).alias("group"))
+        return _count(grouped, "group", "group")
     if by == "area":
         return _count(_with_area(likely, people), "area", "area")
     if by == "ward":

@@ -1,7 +1,7 @@
 """Generate a synthetic council and write it as a data folder.
 
-`generate_council` returns the canonical tables (people, benefits, child_statuses, dwp_list,
-funded_places) with their columns exactly as `workbench.schema.TABLES` declares them, plus
+`generate_council` returns the canonical tables (people, benefits, child_statuses, households,
+dwp_list, funded_places) with their columns exactly as `workbench.schema.TABLES` declares them, plus
 `ground_truth` (who each DWP-list and funded-place row really is, and the errors it carries),
 `providers`, and with `messy=True` a `messy_manifest`. The same arguments give the same tables:
 every random draw comes from numpy generators seeded from `seed`, one stream per stage, so
@@ -33,6 +33,11 @@ from workbench import __version__, progress
 from workbench.errors import UsageError
 from workbench.schema import TABLES
 from workbench.synth.awards import Awards, build_awards
+from workbench.synth.circumstances import (
+    care_histories,
+    households_table,
+    transitional_protection,
+)
 from workbench.synth.lists import Lists, build_lists
 from workbench.synth.messy import make_messy
 from workbench.synth.names import NamePools
@@ -54,7 +59,17 @@ FORMATS: tuple[str, ...] = ("csv", "parquet", "xlsx")
 # Written alongside the canonical tables, always as CSV; loaders ignore them.
 EXTRA_TABLES: tuple[str, ...] = ("ground_truth", "providers", "messy_manifest")
 EXCEL_MAX_ROWS = 1_048_576  # including the header row
-_STREAMS = ("population", "awards", "dwp_list", "funded_places", "providers", "messy")
+# A stream per stage; a new stage takes a new stream at the end, so the tables made before it
+# stay exactly as they were.
+_STREAMS = (
+    "population",
+    "awards",
+    "dwp_list",
+    "funded_places",
+    "providers",
+    "messy",
+    "circumstances",
+)
 _MIN_ID_DIGITS = 7
 
 
@@ -62,16 +77,17 @@ def _id_width(count: int) -> int:
     return max(_MIN_ID_DIGITS, len(str(count)))
 
 
-def _canonical(population: Population, awards: Awards, lists: Lists) -> dict[str, pl.DataFrame]:
+def _canonical(
+    population: Population, awards: Awards, lists: Lists, households: pl.DataFrame
+) -> dict[str, pl.DataFrame]:
     """The canonical tables, columns in schema order, from the internal frames."""
     people = population.people
     width = _id_width(people.height)
-    hh_width = _id_width(population.households.height)
     person_id = person_ids(pl.col("pid"), width)
     tables = {
         "people": people.select(
             person_id.alias("person_id"),
-            format_ids("H", pl.col("hh") + 1, hh_width).alias("household_id"),
+            _household_id(population).alias("household_id"),
             "forename",
             "surname",
             "date_of_birth",
@@ -95,10 +111,15 @@ def _canonical(population: Population, awards: Awards, lists: Lists) -> dict[str
             ),
             person_id=person_id,
         ),
+        "households": households,
         "dwp_list": lists.dwp_list,
         "funded_places": lists.funded_places,
     }
     return {name: frame.select(TABLES[name].column_names) for name, frame in tables.items()}
+
+
+def _household_id(population: Population) -> pl.Expr:
+    return format_ids("H", pl.col("hh") + 1, _id_width(population.households.height))
 
 
 def _check_arguments(households: int, seed: int, reference_date: date, rates: dict) -> None:
@@ -147,7 +168,7 @@ def generate_council(
     rng = dict(
         zip(
             _STREAMS,
-            (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)),
+            (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(_STREAMS))),
             strict=True,
         )
     )
@@ -164,7 +185,20 @@ def generate_council(
         )
 
     def benefits() -> None:
-        state["awards"] = build_awards(rng["awards"], state["population"], reference_date, rates)
+        population: Population = state["population"]
+        awards = build_awards(rng["awards"], population, reference_date, rates)
+        # Care histories and protection from their own stream (the awards stay as they were).
+        extra = [
+            care_histories(rng["circumstances"], awards.statuses, population, rates),
+            transitional_protection(rng["circumstances"], population, rates),
+        ]
+        statuses = pl.concat([awards.statuses, *extra]).sort(
+            "pid", "start_date", "status", maintain_order=True
+        )
+        state["awards"] = Awards(benefits=awards.benefits, statuses=statuses)
+        state["households"] = households_table(
+            rng["circumstances"], population, rates, _household_id(population)
+        )
 
     def lists() -> None:
         population: Population = state["population"]
@@ -192,7 +226,7 @@ def generate_council(
     for _, run in progress.track(stages, "synthesising a council", total=len(stages)):
         run()
     found: Lists = state["lists"]
-    tables = _canonical(state["population"], state["awards"], found)
+    tables = _canonical(state["population"], state["awards"], found, state["households"])
     tables["ground_truth"] = found.ground_truth
     tables["providers"] = found.providers.select("provider_id", "provider_name", "provider_type")
     if messy:

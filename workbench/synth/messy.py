@@ -41,6 +41,7 @@ QUARANTINE, WARNING = "quarantine", "warning"
 BAD_DATES = ("not known", "TBC", "31st Jan 2024", "2024.01.31", "2024/01/31", "Sept 2025")
 IMPOSSIBLE_DATES = ("2021-02-29", "2023-04-31", "2025-02-30", "2024-13-01", "2022-06-31")
 NOT_NUMBERS = ("n/a", "unknown", "£12k", "15 hrs", "1e5", "twelve thousand")
+NOT_BOOLEANS = ("maybe", "2", "unknown", "yes please", "-")
 UNKNOWN_VALUES: dict[str, tuple[str, ...]] = {
     "role": ("guardian", "carer", "parent"),
     "benefit": ("child_benefit", "pip", "universal credit"),
@@ -93,6 +94,8 @@ def _problems(table: Table, frame: pl.DataFrame) -> list[tuple[str, list[str]]]:
         ("duplicate id", [table.id_column]),
         ("end before start", [end for _, end in table.date_order]),
         ("not a number", _columns(table, "decimal")),
+        ("not true or false", _columns(table, "boolean")),
+        ("unknown household", [column for column, _, _ in table.references]),
     ]
     return [(kind, columns) for kind, columns in kinds if columns]
 
@@ -113,6 +116,10 @@ def _bad_value(
         return None
     if kind == "duplicate id":
         return row[column]
+    if kind == "not true or false":
+        return _pick(rng, NOT_BOOLEANS)
+    if kind == "unknown household":  # an id no row of the other table has
+        return f"{row[column]}X{int(rng.integers(0, 10**9))}"
     if kind == "end before start":
         start = next(s for s, e in table.date_order if e == column)
         days_before = int(rng.integers(1, MAX_DAYS_BEFORE_START))
@@ -125,7 +132,10 @@ def _fresh_ids(frame: pl.DataFrame, id_column: str, count: int) -> list[str]:
     first = frame[id_column][0]
     prefix = first.rstrip("0123456789")
     width = len(first) - len(prefix)
-    return [f"{prefix}{str(frame.height + 1 + i).zfill(width)}" for i in range(count)]
+    # After the highest in use: a table holding some ids only (households) has gaps.
+    highest = frame[id_column].str.strip_prefix(prefix).cast(pl.Int64, strict=False).max()
+    start = max(frame.height, highest or 0) + 1
+    return [f"{prefix}{str(start + i).zfill(width)}" for i in range(count)]
 
 
 def _bad_copies(
@@ -160,7 +170,7 @@ def _bad_copies(
             copy[column] = _bad_value(rng, kind, row, column, table)
             if kind == "duplicate id":
                 entries.append((float(source), column, kind))
-            else:
+            elif column != table.id_column:  # an unknown household keeps its bad id
                 copy[table.id_column] = next(fresh)
             # Between two original rows; the tiny step keeps every key distinct.
             copy[_KEY] = int(rng.integers(0, frame.height)) + _BETWEEN + len(copies) * _STEP
