@@ -429,3 +429,16 @@ def test_dwp_requests_that_a_person_id_answers_better_are_refused(dwp_council, t
     with pytest.raises(UsageError, match="name the person in exactly one way"):
         subject_access(data=data, dwp_records=[" "], key=KEY, out=out)
     assert not out.exists()
+
+
+def test_a_name_that_is_a_formula_is_inert_in_the_appendix(tmp_path, make_folder):
+    data = make_folder(
+        {
+            "people.csv": PEOPLE.replace("Tobias,Ashdown", "=HYPERLINK(x),@SUM(1)"),
+            "benefits.csv": BENEFITS,
+        }
+    )
+    out = subject_access("C-TOBIAS", data=data, lists=[], key=KEY, out=tmp_path / "sar.md")
+    text = appendix_path(out).read_text()
+    assert "people,people row,forename,'=HYPERLINK(x)" in text
+    assert "people,people row,surname,'@SUM(1)" in text

@@ -43,6 +43,7 @@ from workbench.errors import WorkbenchError
 from workbench.review.lists import MANIFEST_SUFFIX
 from workbench.review.outreach import SIDECAR_SUFFIX
 from workbench.review.store import GENESIS_HASH, LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
+from workbench.spreadsheet import restored
 
 __all__ = [
     "CHAIN",
@@ -169,7 +170,7 @@ def _shown(problems: list[str]) -> str:
 def _read_table(path: Path, columns: list[str] | None = None) -> pl.DataFrame:
     if path.suffix.lower() == ".parquet":
         return pl.read_parquet(path, columns=columns)
-    return pl.read_csv(path, columns=columns, infer_schema=False)
+    return restored(pl.read_csv(path, columns=columns, infer_schema=False))
 
 
 # --- 1. lists ------------------------------------------------------------------------------
@@ -254,7 +255,7 @@ def _sidecar_problems(exported: Path, frame: pl.DataFrame) -> list[str]:
 
 def _outreach_problems(path: Path, decisions: pl.DataFrame) -> list[str]:
     try:
-        frame = pl.read_csv(path, infer_schema=False)
+        frame = restored(pl.read_csv(path, infer_schema=False))
     except (OSError, pl.exceptions.PolarsError) as error:
         return [f"{path}: cannot be read as CSV ({type(error).__name__})"]
     needed = ["list_id", "item_key", "decision_id", "reviewer"]
@@ -375,7 +376,7 @@ def _known_names(run: _Run) -> set[str]:
     """Full names ("Forename Surname") of the children in outreach exports."""
     names: set[str] = set()
     for path in run.outreach:
-        frame = pl.read_csv(path, infer_schema=False)
+        frame = restored(pl.read_csv(path, infer_schema=False))
         if {"child_forename", "child_surname"} <= set(frame.columns):
             full = frame.select(pl.concat_str("child_forename", "child_surname", separator=" "))
             names |= set(full.to_series().drop_nulls().to_list())

@@ -26,6 +26,7 @@ from workbench import progress
 from workbench.errors import UsageError
 from workbench.io import LoadedData, combine_loaded, load_folder
 from workbench.run import environment, git_commit, input_hashes, run_id
+from workbench.spreadsheet import neutralised
 
 if TYPE_CHECKING:
     from workbench.eligibility import Assessment
@@ -148,6 +149,7 @@ def write_list(candidates: pl.DataFrame, path: str | Path, run: str) -> Path:
             ),
             evidence_text().alias("evidence"),
         )
+        table = neutralised(table)  # a cell that would run as a formula in a spreadsheet
         _private_write(path, lambda p: table.write_csv(p, date_format="%Y-%m-%d"))
     else:
         _private_write(path, lambda p: table.write_parquet(p))

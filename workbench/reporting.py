@@ -15,6 +15,7 @@ from rich.table import Table
 
 from workbench.errors import UsageError
 from workbench.io import LoadedData, quarantine_kind
+from workbench.spreadsheet import neutralised
 
 if TYPE_CHECKING:
     from workbench.lists import AssessRun
@@ -92,7 +93,7 @@ def write_quarantine(quarantine: pl.DataFrame, path: str | Path) -> Path:
         raise UsageError(f"--quarantine-out must end in .csv or .parquet; got {target.name!r}")
     target.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
-        quarantine.write_csv(target)
+        neutralised(quarantine).write_csv(target)
     else:
         quarantine.write_parquet(target)
     return target

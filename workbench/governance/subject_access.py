@@ -73,6 +73,7 @@ from workbench.governance._sar_subject import (
 from workbench.io import LoadedData
 from workbench.review.store import ReviewStore
 from workbench.rules import load_rule_set
+from workbench.spreadsheet import neutralised
 
 __all__ = [
     "SUBJECT_TABLES",
@@ -431,8 +432,8 @@ def subject_access(
         doc.para("No review store was searched: decisions, if any, are not in this export.")
     text = _html(doc) if out.suffix.lower() == ".html" else _markdown(doc)
     _private_write(out, text)
-    appendix = pl.DataFrame(
-        doc.facts, schema=["section", "record", "field", "value"], orient="row"
+    appendix = neutralised(
+        pl.DataFrame(doc.facts, schema=["section", "record", "field", "value"], orient="row")
     ).write_csv()
     _private_write(appendix_path(out), appendix)
     return out

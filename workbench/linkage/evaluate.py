@@ -51,6 +51,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from workbench.errors import UsageError
+from workbench.spreadsheet import neutralised
 
 __all__ = [
     "EVALUATION_BANDS",
@@ -286,7 +287,7 @@ class LinkageEvaluation:
         written = []
         for stem, table in self.to_tables().items():
             path = folder / f"{stem}.csv"
-            table.write_csv(path)
+            neutralised(table).write_csv(path)
             written.append(path)
         return written
 

@@ -37,6 +37,7 @@ from workbench.errors import DataFileError, WorkbenchError
 from workbench.lists import evidence_text
 from workbench.review.keys import pseudonym, pseudonym_expr
 from workbench.review.store import ReviewStore
+from workbench.spreadsheet import restored
 
 __all__ = [
     "DWP_KIND",
@@ -322,7 +323,7 @@ def read_list_file(path: str | Path) -> ListFile:
     record = _read_manifest(path)
     try:
         if path.suffix.lower() == ".csv":
-            candidates = pl.read_csv(path, infer_schema=False)
+            candidates = restored(pl.read_csv(path, infer_schema=False))
         else:
             candidates = pl.read_parquet(path)
     except (OSError, pl.exceptions.PolarsError) as error:

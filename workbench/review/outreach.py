@@ -41,6 +41,7 @@ from workbench.review.lists import MANIFEST_SUFFIX, ListFile, read_list_file, re
 from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
 from workbench.rules import load_rule_set
 from workbench.run import file_sha256
+from workbench.spreadsheet import neutralised
 from workbench.terms import birthday
 
 __all__ = [
@@ -406,7 +407,8 @@ def export_outreach(
     )
     user = user or getpass.getuser()
     sidecar = sidecar_path(out)
-    _private_write(out, lambda p: exported.write_csv(p, date_format="%Y-%m-%d"))
+    safe = neutralised(exported)  # names and addresses that would run as formulas
+    _private_write(out, lambda p: safe.write_csv(p, date_format="%Y-%m-%d"))
     record = _sidecar(listed, list_id, rows, exported, chain, user)
     _private_write(sidecar, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))
     held = record["counts"]["held_back_unconfirmed_link"]

@@ -29,6 +29,7 @@ from pathlib import Path
 import polars as pl
 
 from workbench.errors import UsageError, WorkbenchError
+from workbench.spreadsheet import neutralised
 
 __all__ = [
     "NOT_APPLICABLE",
@@ -238,7 +239,7 @@ def write_protected(table: ProtectedTable, path: str | Path) -> Path:
     if path.suffix.lower() != ".csv":
         raise UsageError(f"A protected table is written as CSV; expected a .csv path, got {path}.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    table.table.write_csv(path)
+    neutralised(table.table).write_csv(path)
     return path
 
 
