@@ -323,3 +323,20 @@ def test_modes_are_what_the_workbench_writes(built: Run):
     """The clean run's own files: the list and the outreach export are 0600 as written."""
     assert stat.S_IMODE(built.outreach.stat().st_mode) == 0o600
     assert stat.S_IMODE(built.listed.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_quarantine_file_readable_by_others_fails_the_modes_check(run: Run, suffix: str):
+    from workbench.io import load_folder
+    from workbench.reporting import write_quarantine
+
+    loaded = load_folder(run.folder / "restricted" / "data", tables=["people"])
+    target = write_quarantine(loaded.quarantine, run.folder / f"quarantine{suffix}")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600  # written owner-only
+    assert failed(run.report()) == []
+    target.chmod(0o644)
+    report = run.report()
+    assert failed(report) == [MODES]
+    assert report.check(MODES).detail == (
+        f"{target}: mode 0644; expected 0600 (owner only). Run `chmod 600 {target}`"
+    )

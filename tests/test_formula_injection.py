@@ -110,3 +110,21 @@ def test_the_quarantine_file_holds_raw_values_inert(tmp_path):
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_every_attack_from_the_issue_is_neutralised(attack):
     assert neutralised(pl.DataFrame({"v": [attack]}))["v"][0] == "'" + attack
+
+
+def test_the_quarantine_file_is_owner_only_under_umask_000_and_replaces_a_link(tmp_path):
+    import os
+    import stat
+
+    quarantine = pl.DataFrame({"table": ["people"], "value": ["x"]})
+    elsewhere = tmp_path / "elsewhere.csv"
+    elsewhere.write_text("untouched\n")
+    target = tmp_path / "quarantine.csv"
+    target.symlink_to(elsewhere)
+    old = os.umask(0)
+    try:
+        write_quarantine(quarantine, target)
+    finally:
+        os.umask(old)
+    assert not target.is_symlink() and elsewhere.read_text() == "untouched\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600

@@ -38,6 +38,7 @@ from typing import Any
 
 import polars as pl
 
+from workbench.checks import QUARANTINE_SCHEMA
 from workbench.clean import NINO_PATTERN
 from workbench.errors import WorkbenchError
 from workbench.review.lists import MANIFEST_SUFFIX
@@ -65,6 +66,7 @@ SHAREABLE = "shareable outputs hold no personal data"
 
 PENDING = "pending_review"
 RESTRICTED_DIR, SHAREABLE_DIR = "restricted", "shareable"
+QUARANTINE_HEADER = ",".join(QUARANTINE_SCHEMA.names())
 GROUP_OTHER_BITS = 0o077
 MAX_SHOWN = 10
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".md", ".html", ".htm", ".json", ".svg", ".xml")
@@ -324,9 +326,24 @@ def _check_chain(run: _Run, store: ReviewStore | None) -> Check:
 
 
 # --- 4. modes ------------------------------------------------------------------------------
+def _is_quarantine(path: Path) -> bool:
+    """A quarantine file (`workbench validate --quarantine-out`), wherever it was written: it
+    holds ids, dates of birth and raw values as given."""
+    try:
+        if path.suffix.lower() == ".csv":
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                return handle.readline().rstrip("\r\n") == QUARANTINE_HEADER
+        if path.suffix.lower() == ".parquet":
+            return pl.read_parquet_schema(path).names() == QUARANTINE_SCHEMA.names()
+    except (OSError, pl.exceptions.PolarsError):
+        return False
+    return False
+
+
 def _is_restricted(path: Path, run: _Run, store_path: Path | None) -> bool:
     return (
         RESTRICTED_DIR in path.resolve().parts
+        or _is_quarantine(path)
         or path in run.lists
         or path in run.manifests
         or path in run.outreach

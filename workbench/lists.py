@@ -12,7 +12,6 @@ readable sentence per proof, joined with `; `. Parquet keeps them as lists.
 from __future__ import annotations
 
 import json
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +24,7 @@ import workbench
 from workbench import progress
 from workbench.errors import UsageError
 from workbench.io import LoadedData, combine_loaded, load_folder
+from workbench.private_files import write_private
 from workbench.run import environment, git_commit, input_hashes, run_id
 from workbench.spreadsheet import neutralised
 
@@ -99,18 +99,6 @@ def evidence_text() -> pl.Expr:
     return pl.col("evidence").list.eval(sentence).list.join("; ")
 
 
-def _private_write(path: Path, write) -> None:
-    """Write a file holding personal data: owner-only from the moment it exists, then renamed
-    into place so a crash never leaves half a list under the final name."""
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.close(fd)
-    write(tmp)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
-
-
 def probabilistic_links(
     tables: dict[str, pl.LazyFrame], rule_set, term_start: date
 ) -> pl.DataFrame | None:
@@ -150,9 +138,9 @@ def write_list(candidates: pl.DataFrame, path: str | Path, run: str) -> Path:
             evidence_text().alias("evidence"),
         )
         table = neutralised(table)  # a cell that would run as a formula in a spreadsheet
-        _private_write(path, lambda p: table.write_csv(p, date_format="%Y-%m-%d"))
+        write_private(path, lambda p: table.write_csv(p, date_format="%Y-%m-%d"))
     else:
-        _private_write(path, lambda p: table.write_parquet(p))
+        write_private(path, lambda p: table.write_parquet(p))
     return path
 
 
@@ -295,5 +283,5 @@ def assess_folder(
         "environment": env,
         "review_status": "every row pending_review: no decision has been made",
     }
-    _private_write(manifest, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))
+    write_private(manifest, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))
     return AssessRun(out=out, manifest=manifest, run_id=run, assessment=found, loaded=loaded)

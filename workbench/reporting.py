@@ -15,6 +15,7 @@ from rich.table import Table
 
 from workbench.errors import UsageError
 from workbench.io import LoadedData, quarantine_kind
+from workbench.private_files import write_private
 from workbench.spreadsheet import neutralised
 
 if TYPE_CHECKING:
@@ -92,10 +93,11 @@ def write_quarantine(quarantine: pl.DataFrame, path: str | Path) -> Path:
     if suffix not in {".csv", ".parquet"}:
         raise UsageError(f"--quarantine-out must end in .csv or .parquet; got {target.name!r}")
     target.parent.mkdir(parents=True, exist_ok=True)
+    # Owner-only and atomic like the lists: it holds raw values, ids and dates of birth.
     if suffix == ".csv":
-        neutralised(quarantine).write_csv(target)
+        write_private(target, neutralised(quarantine).write_csv)
     else:
-        quarantine.write_parquet(target)
+        write_private(target, quarantine.write_parquet)
     return target
 
 

@@ -8,7 +8,6 @@ appendix) and written (owner-only, atomically).
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,16 +84,6 @@ def _html(doc: _Doc) -> str:
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Subject access'
         f"</title><style>{style}</style></head><body>{''.join(parts)}</body></html>"
     )
-
-
-def _private_write(path: Path, text: str) -> None:
-    """Write owner-only (0600) from the moment the file exists; atomic rename into place."""
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
 
 
 def appendix_path(out: Path) -> Path:

@@ -58,7 +58,7 @@ from pathlib import Path
 import polars as pl
 
 from workbench.errors import DataFileError, UsageError, WorkbenchError
-from workbench.governance._sar_document import _Doc, _html, _markdown, _private_write, appendix_path
+from workbench.governance._sar_document import _Doc, _html, _markdown, appendix_path
 from workbench.governance._sar_subject import (
     DWP_TABLE,
     SUBJECT_TABLES,
@@ -71,6 +71,7 @@ from workbench.governance._sar_subject import (
     find_person,
 )
 from workbench.io import LoadedData
+from workbench.private_files import write_private
 from workbench.review.store import ReviewStore
 from workbench.rules import load_rule_set
 from workbench.spreadsheet import neutralised
@@ -431,9 +432,11 @@ def subject_access(
         doc.heading(2, "4. The review store: items and decisions about this person")
         doc.para("No review store was searched: decisions, if any, are not in this export.")
     text = _html(doc) if out.suffix.lower() == ".html" else _markdown(doc)
-    _private_write(out, text)
+    write_private(out, lambda p: p.write_text(text, encoding="utf-8", newline=""))
     appendix = neutralised(
         pl.DataFrame(doc.facts, schema=["section", "record", "field", "value"], orient="row")
     ).write_csv()
-    _private_write(appendix_path(out), appendix)
+    write_private(
+        appendix_path(out), lambda p: p.write_text(appendix, encoding="utf-8", newline="")
+    )
     return out

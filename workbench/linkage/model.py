@@ -30,7 +30,6 @@ Example
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ import splink
 from workbench.errors import DataFileError, UsageError
 from workbench.linkage.exact import LINK_SOURCES
 from workbench.linkage.settings import DEFAULT_THRESHOLDS, linkage_settings
+from workbench.private_files import write_private
 
 if TYPE_CHECKING:
     from workbench.linkage.evaluate import LinkageEvaluation
@@ -211,17 +211,12 @@ class LinkRun:
     quality_files: tuple[Path, ...] = ()
 
 
-def _private_write(frame: pl.DataFrame, path: Path) -> None:
-    """Write owner-only (0600) and atomically: a reader never sees half a file."""
-    temporary = path.with_name(f".{path.name}.partial")
-    temporary.unlink(missing_ok=True)
-    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+def _write_links(frame: pl.DataFrame, path: Path) -> None:
+    """The links as CSV or parquet, owner-only and atomically."""
     if path.suffix.lower() == ".csv":
-        frame.write_csv(temporary)
+        write_private(path, frame.write_csv)
     else:
-        frame.write_parquet(temporary)
-    os.chmod(temporary, 0o600)
-    os.replace(temporary, path)
+        write_private(path, frame.write_parquet)
 
 
 def _read_truth(path: Path) -> pl.DataFrame:
@@ -266,7 +261,7 @@ def link_folder(
         raise UsageError("--quality-out needs --truth: quality is measured against a truth")
     loaded = load_folder(data, tables=["people", *LINK_SOURCES])
     links, pairs = link_all_with_pairs(loaded.tables, seed=seed, model=model)
-    _private_write(links, out)
+    _write_links(links, out)
     if truth is None:
         return LinkRun(out=out, links=links)
     evaluation = evaluate_linkage(links, _read_truth(Path(truth)), scored_pairs=pairs)

@@ -36,7 +36,6 @@ import getpass
 import hashlib
 import hmac
 import json
-import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -46,6 +45,7 @@ import polars as pl
 import xlsxwriter
 
 from workbench.errors import UsageError, WorkbenchError
+from workbench.private_files import write_private
 from workbench.review.lists import register_list_file, review_candidates
 from workbench.review.store import DECISIONS, REASON_REQUIRED, ReviewStore
 from workbench.rules import load_rule_set
@@ -330,15 +330,7 @@ def export_review_workbook(
     # Thresholds as they stood when the list was stored (close to the run's evidence date).
     words = _rule_words(listed["initiative"], date.fromisoformat(listed["created_at"][:10]))
     rows = _sheet_rows(store, list_id, shaped, words)
-    temporary = path.with_name(f".{path.name}.partial")
-    temporary.unlink(missing_ok=True)
-    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    try:
-        _write_workbook(temporary, listed, rows, key)
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    write_private(path, lambda temporary: _write_workbook(temporary, listed, rows, key))
     store.log_access(
         user or getpass.getuser(), "review export", f"list {list_id}: {len(rows)} rows"
     )

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -37,6 +35,7 @@ import polars as pl
 
 from workbench.errors import UsageError, WorkbenchError
 from workbench.io import find_table_file, load_folder
+from workbench.private_files import write_private
 from workbench.review.lists import MANIFEST_SUFFIX, ListFile, read_list_file, review_candidates
 from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
 from workbench.rules import load_rule_set
@@ -287,21 +286,6 @@ def _with_details(rows: pl.DataFrame, data: Path, listed: ListFile) -> pl.DataFr
 
 
 # --- writing ---------------------------------------------------------------------------------
-def _private_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Owner-only from the moment it exists, renamed into place when whole."""
-    temporary = path.with_name(f".{path.name}.partial")
-    temporary.unlink(missing_ok=True)
-    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    try:
-        write(temporary)
-        os.chmod(temporary, 0o600)
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
 def _check_destination(out: Path, overwrite: bool) -> None:
     if out.suffix.lower() != ".csv":
         raise UsageError(f"--out must end in .csv; got {out.name!r}")
@@ -408,9 +392,9 @@ def export_outreach(
     user = user or getpass.getuser()
     sidecar = sidecar_path(out)
     safe = neutralised(exported)  # names and addresses that would run as formulas
-    _private_write(out, lambda p: safe.write_csv(p, date_format="%Y-%m-%d"))
+    write_private(out, lambda p: safe.write_csv(p, date_format="%Y-%m-%d"))
     record = _sidecar(listed, list_id, rows, exported, chain, user)
-    _private_write(sidecar, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))
+    write_private(sidecar, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))
     held = record["counts"]["held_back_unconfirmed_link"]
     store.log_access(
         user,

@@ -1,0 +1,43 @@
+"""Writing a file that holds personal data: the one way the workbench does it.
+
+`write_private` creates a temporary file beside the target, owner-only (0600) from the moment
+it exists (whatever the umask), lets the caller fill it, flushes it to disk and renames it
+over the target in one step. So a reader never sees half a file, a crash leaves no partial
+file under the final name (the temporary is removed), and a symbolic link planted at the
+target is replaced, never followed.
+
+Example
+-------
+>>> import tempfile
+>>> from pathlib import Path
+>>> path = Path(tempfile.mkdtemp()) / "list.txt"
+>>> write_private(path, lambda p: p.write_text("P1"))
+>>> oct(path.stat().st_mode & 0o777), path.read_text()
+('0o600', 'P1')
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["PRIVATE_FILE_MODE", "write_private"]
+
+PRIVATE_FILE_MODE = 0o600
+
+
+def write_private(path: str | Path, write: Callable[[Path], object]) -> None:
+    """Write `path` owner-only and atomically; `write(temporary)` fills the file."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.partial")
+    temporary.unlink(missing_ok=True)
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+    try:
+        write(temporary)
+        os.chmod(temporary, PRIVATE_FILE_MODE)  # some writers recreate the file
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
