@@ -195,6 +195,7 @@ def test_review_report_registers_the_list_and_shows_counts_only(review_run, tmp_
         "review.sqlite",
         "two_year_old_list.csv",
         "two_year_old_list.csv.manifest.json",
+        "two_year_old_list.dwp_not_listed.csv",
     ]
     assert mode(restricted) == 0o700 and all(mode(p) == 0o600 for p in files)
     assert sorted((review_run.run_dir / "shareable").iterdir()) == []

@@ -69,6 +69,7 @@ __all__ = [
     "assess",
     "assessment",
     "link_sources",
+    "unlisted_list_rows",
     "window_links",
 ]
 
@@ -675,6 +676,84 @@ def assessment(
         rule_set=rule_set,
         term_start=term_start,
         as_of=as_of,
+    )
+
+
+UNLISTED_SCHEMA = pl.Schema(
+    {
+        "record_id": pl.String,
+        "child_date_of_birth": pl.Date,
+        "eligible_from": pl.Date,
+        "eligible_to": pl.Date,
+        "person_id": pl.String,
+        "reason": pl.String,
+    }
+)
+
+
+def unlisted_list_rows(
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame], found: Assessment
+) -> pl.DataFrame:
+    """The accepted DWP-list rows that are not on `found`'s list, each with the reason, so that
+    every row of the list the department sent ends somewhere a person sees.
+
+    A row is not listed when its child is not yet in the age window by the list's own date of
+    birth (a later term's child), past it (most often a typo on one side), or linked to a
+    council child who is not listed (outside the window by the council's date of birth).
+    Empty when the rule set reads no DWP list.
+    """
+    rule = next(
+        (c for c in found.rule_set.criteria_in_force(found.term_start) if c.kind == "list_match"),
+        None,
+    )
+    if rule is None or rule.matched_list not in tables:
+        return pl.DataFrame(schema=UNLISTED_SCHEMA)
+    rows = tables[rule.matched_list].lazy().select("record_id", "child_date_of_birth")
+    listed = found.candidates["dwp_record_id"].drop_nulls().implode()
+    window = found.rule_set.population.window_on(found.term_start)
+    dob = pl.col("child_date_of_birth")
+    linked = found.links.lazy().filter(
+        (pl.col("source") == rule.matched_list) & (pl.col("band") == LINKED)
+    )
+    term = pl.lit(found.term_start)
+    outside = ~((pl.col("eligible_from") <= term) & (term < pl.col("eligible_to")))
+    return (
+        rows.filter(~pl.col("record_id").is_in(listed))
+        .with_columns(
+            opens(dob, window.starts).alias("eligible_from"),
+            opens(dob, window.ends).alias("eligible_to"),
+        )
+        .join(linked.select("record_id", "person_id"), on="record_id", how="left")
+        .with_columns(
+            pl.when(pl.col("eligible_from") > term)
+            .then(
+                pl.format(
+                    "not yet in the age window by its date of birth on the list: in it from {} "
+                    "(a later term's list)",
+                    "eligible_from",
+                )
+            )
+            .when(outside)
+            .then(
+                pl.format(
+                    "past the age window by its date of birth on the list (it closed on {}): "
+                    "check the date of birth with the family",
+                    "eligible_to",
+                )
+            )
+            .otherwise(
+                pl.format(
+                    "matched to council record {}, who is not listed (outside the age window "
+                    "by the council's date of birth): check which date of birth is right",
+                    "person_id",
+                )
+            )
+            .alias("reason")
+        )
+        .select(UNLISTED_SCHEMA.names())
+        .sort("record_id")
+        .collect(engine=ENGINE)
+        .cast(dict(UNLISTED_SCHEMA))
     )
 
 

@@ -144,6 +144,40 @@ def write_list(candidates: pl.DataFrame, path: str | Path, run: str) -> Path:
     return path
 
 
+def unlisted_path(out: Path) -> Path:
+    """Where the DWP-list rows not on the list `out` are reported (restricted, like it)."""
+    return out.with_name(f"{out.stem}.dwp_not_listed.csv")
+
+
+def _write_unlisted(loaded: LoadedData, found: Assessment, out: Path) -> dict | None:
+    """Every DWP-list row accounted for: listed, not listed (with the reason, in a restricted
+    file beside the list) or quarantined; returns the manifest's counts, None when the rule
+    set reads no DWP list."""
+    from workbench.eligibility import unlisted_list_rows
+
+    if "dwp_list" not in loaded.tables:
+        return None
+    unlisted = unlisted_list_rows({"dwp_list": loaded.tables["dwp_list"]}, found)
+    path = unlisted_path(out)
+    table = neutralised(unlisted)
+    write_private(path, lambda p: table.write_csv(p, date_format="%Y-%m-%d"))
+    report = loaded.reports["dwp_list"]
+    listed = found.candidates["dwp_record_id"].drop_nulls().n_unique()
+    counts = {
+        "read": report.read,
+        "listed": listed,
+        "not_listed": unlisted.height,
+        "quarantined": report.quarantined,
+        "not_listed_file": path.name,
+    }
+    if listed + unlisted.height + report.quarantined != report.read:
+        raise RuntimeError(
+            f"internal error: DWP list rows {report.read} read != {listed} listed + "
+            f"{unlisted.height} not listed + {report.quarantined} quarantined"
+        )
+    return counts
+
+
 def list_summary(candidates: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """Counts for the console: by tier, and by reason code (a child counts once per code)."""
     by_tier = candidates.group_by("tier").len("children").sort("tier")
@@ -266,6 +300,7 @@ def assess_folder(
         parameters["linkage"] = linkage
     run = run_id(hashes, parameters, rule_set.ref, code_version)
     write_list(found.candidates, out, run)
+    unlisted = _write_unlisted(loaded, found, out)
     manifest = out.with_name(out.name + ".manifest.json")
     record = {
         "run_id": run,
@@ -278,6 +313,7 @@ def assess_folder(
             for name, r in loaded.reports.items()
         },
         "candidates": found.candidates.height,
+        **({} if unlisted is None else {"dwp_list_accounted": unlisted}),
         "code_version": code_version,
         "git_commit": commit,
         "environment": env,

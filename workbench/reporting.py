@@ -6,6 +6,7 @@ them as rich tables on stdout.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -156,3 +157,12 @@ def print_assessment(run: AssessRun, console: Console | None = None) -> None:
         "Every row is pending_review: nothing has been decided.",
         highlight=False,
     )
+    accounted = json.loads(run.manifest.read_text()).get("dwp_list_accounted")
+    if accounted:
+        out.print(
+            f"DWP list: {accounted['read']} row(s) read = {accounted['listed']} listed + "
+            f"{accounted['not_listed']} not listed + {accounted['quarantined']} quarantined. "
+            f"The rows not listed, each with its reason, are in {accounted['not_listed_file']} "
+            "(restricted): every row the department sent is accounted for.",
+            highlight=False,
+        )
