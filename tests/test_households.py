@@ -118,3 +118,29 @@ def test_the_new_child_statuses_are_accepted(tmp_path, status):
     assert (row["row"], row["column"], row["value"]) == (3, "status", "post_lac")
     assert row["reason"].startswith("'post_lac' is not one of: looked_after, previously_looked")
     assert loaded.tables["child_statuses"]["start_date"].to_list() == [date(2025, 1, 1)]
+
+
+def test_implausible_dates_and_money_are_quarantined_with_the_range(tmp_path):
+    (tmp_path / "people.csv").write_text(
+        "person_id,household_id,forename,surname,date_of_birth\n"
+        "P1,H1,Ada,Lee,9999-01-01\nP2,H2,Mo,Lee,1899-12-31\nP3,H3,Jo,Lee,1900-01-01\n"
+    )
+    (tmp_path / "benefits.csv").write_text(
+        "award_id,person_id,benefit,start_date,net_earned_income\n"
+        "A1,P3,universal_credit,2025-01-01,-0.01\nA2,P3,universal_credit,2025-01-01,0\n"
+        "A3,P3,universal_credit,9999-12-31,10\n"
+    )
+    loaded = load_folder(tmp_path)
+    dates = "is outside the plausible range (1900-01-01 to 2099-12-31)"
+    assert loaded.quarantine.select("table", "row", "column", "reason").rows() == [
+        ("people", 2, "date_of_birth", f"9999-01-01 {dates}"),
+        ("people", 3, "date_of_birth", f"1899-12-31 {dates}"),
+        (
+            "benefits",
+            2,
+            "net_earned_income",
+            "-0.01 is outside the plausible range (0 to 10,000,000)",
+        ),
+        ("benefits", 4, "start_date", f"9999-12-31 {dates}"),
+    ]
+    assert loaded.tables["people"]["person_id"].to_list() == ["P3"]

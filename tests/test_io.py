@@ -126,12 +126,12 @@ def test_cells_are_stripped_and_blank_optional_cells_are_null(make_folder):
 def test_money_with_pound_sign_and_thousands_commas_is_a_number(make_folder):
     benefits = benefits_with(
         'A1,P1,universal_credit,2024-01-01,,"£15,400.50",',
-        "A2,P1,child_tax_credit,2024-01-01,,,-12",
+        "A2,P1,child_tax_credit,2024-01-01,,,12",
         "A3,P1,child_tax_credit,2024-01-01,,.5,",
     )
     frame = load(make_folder, benefits=benefits).tables["benefits"]
     assert frame["net_earned_income"].to_list() == [15400.5, None, 0.5]
-    assert frame["gross_income"].to_list() == [None, -12.0, None]
+    assert frame["gross_income"].to_list() == [None, 12.0, None]
 
 
 def test_postcode_and_nino_are_normalised(make_folder):

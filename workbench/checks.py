@@ -464,7 +464,7 @@ def _column_rules(column: Column, columns: set[str], chosen: DateFormat | None) 
         if column.dtype == "decimal":
             bad = value.is_nan() | value.is_infinite()
             rules.append(_Rule(name, bad, pl.lit("not a number (NaN or infinite)")))
-        return rules
+        return rules + _plausible_rule(column)
     if column.dtype == "enum":
         allowed = ", ".join(column.allowed or ())
         reason = pl.format("'{}' is not one of: " + allowed, pl.col(_clean_name(name)))
@@ -479,7 +479,24 @@ def _column_rules(column: Column, columns: set[str], chosen: DateFormat | None) 
     else:
         reason = pl.lit("not a number (expected digits like 15400 or £15,400.50)")
     rules.append(_Rule(name, filled & ~_fits(column), reason))
-    return rules
+    return rules + _plausible_rule(column)
+
+
+def _plausible_rule(column: Column) -> list[_Rule]:
+    """A typed date or number outside the column's plausible range (schema)."""
+    bounds = column.plausible_range
+    if bounds is None:
+        return []
+    low, high = bounds
+    value = pl.col(_value_name(column.name))
+    # Only a value of the right type is judged (NaN and text are "not a number" already).
+    typed = value.is_finite() if column.dtype == "decimal" else value.is_not_null()
+    broken = typed.fill_null(False) & ~value.is_between(pl.lit(low), pl.lit(high))
+    shown = [f"{b:,.0f}" if isinstance(b, float) else str(b) for b in bounds]
+    reason = pl.format(
+        f"{{}} is outside the plausible range ({shown[0]} to {shown[1]})", value.cast(pl.String)
+    )
+    return [_Rule(column.name, broken, reason)]
 
 
 def _duplicate_rule(name: str, frame: pl.DataFrame) -> _Rule:

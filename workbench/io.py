@@ -107,6 +107,7 @@ QUARANTINE_KINDS: tuple[tuple[str, str], ...] = (
     ("is before", "end before start"),
     ("is not true or false", "not true or false"),
     ("is not a household_id in", "unknown household"),
+    ("outside the plausible range", "implausible value"),
 )
 
 _BAD = "__bad"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 __all__ = [
@@ -61,6 +62,13 @@ CHILD_STATUSES: tuple[str, ...] = (
     "fsm_transitional_protection",
 )
 
+# The plausible range of each type's values unless a column says otherwise: dates of the
+# 20th and 21st centuries; money and hours from 0 to ten million.
+PLAUSIBLE: dict[str, tuple[object, object]] = {
+    "date": (date(1900, 1, 1), date(2099, 12, 31)),
+    "decimal": (0.0, 10_000_000.0),
+}
+
 ROLES: tuple[str, ...] = ("parent_carer", "child", "other")
 FUNDING_STREAMS: tuple[str, ...] = ("two_year_old", "universal_three_four", "working_parent")
 
@@ -81,6 +89,13 @@ class Column:
     allowed: tuple[str, ...] | None = None
     normalise: Normaliser | None = None
     special_category: bool = False
+    # The plausible range of a date or decimal, both ends included: a value outside it (a date
+    # of birth in 9999, negative money) is quarantined. Defaults by type: `PLAUSIBLE`.
+    plausible: tuple[object, object] | None = None
+
+    @property
+    def plausible_range(self) -> tuple[object, object] | None:
+        return self.plausible or PLAUSIBLE.get(self.dtype)
 
     def __post_init__(self) -> None:
         if (self.dtype == "enum") != (self.allowed is not None):
