@@ -16,7 +16,7 @@ import polars as pl
 
 
 @dataclass
-class _Doc:
+class SarDocument:
     """The export as blocks (rendered to Markdown or HTML) and facts (the CSV appendix)."""
 
     blocks: list[tuple] = field(default_factory=list)
@@ -46,7 +46,7 @@ class _Doc:
         self.facts += [(section, record, k, v) for k, v in rows]
 
 
-def _markdown(doc: _Doc) -> str:
+def sar_markdown(doc: SarDocument) -> str:
     lines: list[str] = []
     for block in doc.blocks:
         if block[0] == "h":
@@ -62,7 +62,7 @@ def _markdown(doc: _Doc) -> str:
     return "\n".join(lines)
 
 
-def _html(doc: _Doc) -> str:
+def sar_html(doc: SarDocument) -> str:
     e = html.escape
     parts = []
     for block in doc.blocks:

@@ -58,7 +58,7 @@ from pathlib import Path
 import polars as pl
 
 from workbench.errors import DataFileError, UsageError, WorkbenchError
-from workbench.governance._sar_document import _Doc, _html, _markdown, appendix_path
+from workbench.governance._sar_document import SarDocument, appendix_path, sar_html, sar_markdown
 from workbench.governance._sar_subject import (
     DWP_TABLE,
     SUBJECT_TABLES,
@@ -123,7 +123,7 @@ CHECK_NOTES = (
 # --- the council's data -------------------------------------------------------------------------
 
 
-def _council_records(doc: _Doc, data: Path, subject: _Subject) -> None:
+def _council_records(doc: SarDocument, data: Path, subject: _Subject) -> None:
     loaded = subject.loaded
     doc.heading(2, "1. The council's records that the workbench reads")
     doc.para(
@@ -144,7 +144,7 @@ def _council_records(doc: _Doc, data: Path, subject: _Subject) -> None:
     _dwp_records(doc, subject)
 
 
-def _person_records(doc: _Doc, loaded: LoadedData, person_id: str) -> None:
+def _person_records(doc: SarDocument, loaded: LoadedData, person_id: str) -> None:
     people = loaded.tables["people"].filter(pl.col("person_id") == person_id)
     if people.height == 0:
         doc.para("No row of the people file has this person id.")
@@ -164,7 +164,7 @@ def _person_records(doc: _Doc, loaded: LoadedData, person_id: str) -> None:
             doc.table(table, noun, own)
 
 
-def _dwp_records(doc: _Doc, subject: _Subject) -> None:
+def _dwp_records(doc: SarDocument, subject: _Subject) -> None:
     """The subject's rows of the DWP list: their own side of each row, the other withheld."""
     doc.heading(3, DWP_TABLE)
     if subject.dwp is None:
@@ -241,7 +241,7 @@ def _as_carer(evidence: str | None, person_id: str | None, parent_rows: Sequence
     return out
 
 
-def _list_sections(doc: _Doc, listed: Sequence[_Listed], subject: _Subject) -> None:
+def _list_sections(doc: SarDocument, listed: Sequence[_Listed], subject: _Subject) -> None:
     doc.heading(2, "2. Candidate lists this person appeared on")
     as_carer: list[tuple[str, list[str]]] = []
     appeared = 0
@@ -294,7 +294,7 @@ def _list_row(doc, name, rule_ref, run, parameters, row) -> None:
 # --- the review store ---------------------------------------------------------------------------
 
 
-def _store_section(doc: _Doc, store: Path, subject: _Subject, key: bytes, user: str) -> None:
+def _store_section(doc: SarDocument, store: Path, subject: _Subject, key: bytes, user: str) -> None:
     if not store.is_file():
         raise DataFileError(store, "no review store here; expected a store the workbench wrote")
     keys = subject.item_keys(key)
@@ -417,7 +417,7 @@ def subject_access(
     today = today or datetime.now(UTC).date()
     listed = _read_lists([Path(p) for p in lists], key)
     subject = _resolve(Path(data), person_id, dwp_records, nino, listed)
-    doc = _Doc()
+    doc = SarDocument()
     doc.heading(1, f"Subject access: what the Eligibility Workbench holds about {subject.label}")
     doc.para(
         f"Prepared on {today.isoformat()} for the council's data protection team. Check the "
@@ -431,7 +431,7 @@ def subject_access(
     else:
         doc.heading(2, "4. The review store: items and decisions about this person")
         doc.para("No review store was searched: decisions, if any, are not in this export.")
-    text = _html(doc) if out.suffix.lower() == ".html" else _markdown(doc)
+    text = sar_html(doc) if out.suffix.lower() == ".html" else sar_markdown(doc)
     write_private(out, lambda p: p.write_text(text, encoding="utf-8", newline=""))
     appendix = neutralised(
         pl.DataFrame(doc.facts, schema=["section", "record", "field", "value"], orient="row")
