@@ -28,7 +28,7 @@ from workbench.assure import (
     format_report,
 )
 from workbench.errors import WorkbenchError
-from workbench.lists import assess_folder
+from workbench.pipeline import assess
 from workbench.review import ReviewStore, register_list_file
 from workbench.review.outreach import export_outreach
 from workbench.synth import generate_council, write_council
@@ -61,17 +61,12 @@ def build_run(root: Path) -> Run:
     folder = root / "run"
     restricted = folder / "restricted"
     write_council(generate_council(1000, 11, ON), restricted / "data", "csv")
-    result = assess_folder(
-        restricted / "data",
-        initiative="two_year_old",
-        term_start=ON,
-        as_of=ON,
-        out=restricted / "two_year_old.csv",
-    )
+    found = assess(restricted / "data", "two_year_old", term_start=ON, as_of=ON)
+    result = found.write(restricted / "two_year_old.csv")
     _lock(restricted)
     shareable = folder / "shareable"
     shareable.mkdir()
-    by_tier = result.candidates.group_by("tier").len("children").sort("tier")
+    by_tier = found.candidates.group_by("tier").len("children").sort("tier")
     by_tier.write_csv(shareable / "two_year_old_by_tier.csv")
     (shareable / "summary.md").write_text("# Candidates\n\n| tier | children |\n|---|---|\n")
     store_path = root / "store" / "review.sqlite"

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from tests.cli import workbench
 from tests.council import Council
 
 CONTRACT_COLUMNS = [
@@ -25,15 +24,6 @@ CONTRACT_COLUMNS = [
     "already_funded",
     "review_status",
 ]
-
-
-def workbench(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "workbench", "--quiet", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.cli import workbench
 from workbench.synth import generate_council, write_council
-
-
-def workbench(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "workbench", "--quiet", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
 
 
 def test_transparency_lists_every_criterion_in_force(tmp_path: Path):

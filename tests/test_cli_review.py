@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 
+from tests.cli import workbench
 from workbench.synth import generate_council, write_council
-
-
-def workbench(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "workbench", "--quiet", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
 
 
 def test_export_fill_in_and_import(tmp_path: Path):

@@ -10,7 +10,7 @@ from datetime import date
 
 import polars as pl
 
-from workbench.lists import assess_folder, unlisted_path
+from workbench.pipeline import assess, unlisted_path
 
 TERM = date(2026, 9, 1)
 
@@ -34,8 +34,9 @@ def test_every_dwp_row_is_listed_reported_or_quarantined(tmp_path):
         "D5,Bo,Ng,not known,Di,Ng,\n"  # quarantined
     )
     out = tmp_path / "list.csv"
-    run = assess_folder(data, initiative="two_year_old", term_start=TERM, as_of=TERM, out=out)
-    assert sorted(run.candidates["dwp_record_id"].drop_nulls()) == ["D1", "D2"]
+    found = assess(data, "two_year_old", term_start=TERM, as_of=TERM)
+    run = found.write(out)
+    assert sorted(found.candidates["dwp_record_id"].drop_nulls()) == ["D1", "D2"]
     record = json.loads(run.manifest.read_text())
     assert record["dwp_list_accounted"] == {
         "read": 5,
@@ -73,6 +74,6 @@ def test_a_rule_set_without_the_dwp_list_reports_nothing(tmp_path):
         "parent_surname\nD1,Kit,Lee,2024-03-02,Ada,Lee\n"
     )
     out = tmp_path / "fsm.csv"
-    run = assess_folder(data, initiative="free_school_meals", term_start=TERM, as_of=TERM, out=out)
+    run = assess(data, "free_school_meals", term_start=TERM, as_of=TERM).write(out)
     assert "dwp_list_accounted" not in json.loads(run.manifest.read_text())
     assert not unlisted_path(out).exists()

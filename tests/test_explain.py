@@ -14,10 +14,11 @@ import polars as pl
 import pytest
 
 import workbench.explain
-from workbench.eligibility import Assessment, assessment
+from workbench.eligibility import EngineResult, assessment
 from workbench.errors import UsageError, WorkbenchError
-from workbench.explain import Explanation, explain_assessed, explain_folder, explain_person
+from workbench.explain import Explanation, explain_assessed, explain_person
 from workbench.linkage import LINKS_SCHEMA
+from workbench.pipeline import assess
 from workbench.rules import load_rule_set
 from workbench.schema import TABLES
 from workbench.synth import generate_council
@@ -400,6 +401,11 @@ A1,P1,universal_credit,2025-01-06,,9000
 """
 
 
+def explain_folder(folder, *, initiative, person_id, term_start, as_of):
+    """What `workbench explain` does: assess the folder, explain one person."""
+    return assess(folder, initiative, term_start=term_start, as_of=as_of).explain(person_id)
+
+
 def test_explain_folder_loads_like_assess_and_explains(make_folder) -> None:
     folder = make_folder({"people.csv": PEOPLE_CSV.replace("02/03/2024", "2024-03-02")})
     (folder / "benefits.csv").write_text(BENEFITS_CSV)
@@ -440,7 +446,7 @@ SYNTHETIC_RUNS = {
 }
 
 
-def _people_to_explain(found: Assessment, people: pl.LazyFrame, listed: list[str]) -> list[str]:
+def _people_to_explain(found: EngineResult, people: pl.LazyFrame, listed: list[str]) -> list[str]:
     """Every listed child, everyone else in their households, every third child in the age
     window and every 20th person."""
     window = found.rule_set.population.window_on(found.as_of)

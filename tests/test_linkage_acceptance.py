@@ -19,7 +19,7 @@ from workbench import progress
 from workbench.linkage import evaluate_linkage, link_all, link_all_with_pairs
 from workbench.linkage import probabilistic as stage
 from workbench.linkage.settings import linkage_settings, nickname_aliases
-from workbench.lists import assess_folder
+from workbench.pipeline import assess
 from workbench.synth import generate_council, write_council
 
 progress.set_enabled(False)
@@ -338,13 +338,8 @@ def test_at_the_same_postcode_only_the_cap_keeps_the_wrong_child_out_of_the_link
 def test_no_wrong_family_reaches_a_list_through_an_unconfirmed_uncertain_link(tmp_path, postcode):
     tables = {k: v.collect() for k, v in wrong_family_council(postcode).tables().items()}
     write_council(tables, tmp_path / "data", "csv")
-    listed = assess_folder(
-        tmp_path / "data",
-        initiative="two_year_old",
-        term_start=TERM,
-        as_of=TERM,
-        out=tmp_path / "list.parquet",
-        linkage="probabilistic",
+    listed = assess(
+        tmp_path / "data", "two_year_old", term_start=TERM, as_of=TERM, linkage="probabilistic"
     ).candidates
     dwp_rows = listed.filter(pl.col("dwp_record_id") == "D1")
     assert dwp_rows.select("person_id", "link_needs_review").rows() == [(None, True)]

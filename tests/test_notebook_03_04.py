@@ -21,7 +21,7 @@ import papermill
 import polars as pl
 import pytest
 
-from workbench.lists import assess_folder
+from workbench.pipeline import assess
 from workbench.report import NOTEBOOKS, remote_resources, run_report
 from workbench.review import ReviewStore, load_key, register_list_file
 from workbench.stats.report import MANIFEST_NAME, TABLES
@@ -225,9 +225,7 @@ def test_review_report_reads_as_a_guide_and_names_no_child(review_run):
 
 
 def test_review_report_takes_a_written_list_and_an_existing_store(key_file, tmp_path):
-    listed = assess_folder(
-        SAMPLE, initiative="two_year_old", term_start=TERM, as_of=TERM, out=tmp_path / "l.csv"
-    )
+    listed = assess(SAMPLE, "two_year_old", term_start=TERM, as_of=TERM).write(tmp_path / "l.csv")
     key = load_key(key_file)
     store_path = tmp_path / "review.sqlite"
     with ReviewStore(store_path) as store:

@@ -20,15 +20,14 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from workbench import __version__
 from workbench.errors import DataFileError, UsageError, WorkbenchError
 from workbench.io import load_folder
+from workbench.notebook_helpers import data_profile, readable
 from workbench.report import (
     NOTEBOOKS,
     available_notebooks,
     canonical_inputs,
-    data_profile,
     identify,
     parameter_inputs,
     parse_parameters,
-    readable,
     remote_resources,
     render_html,
     resolve_notebook,

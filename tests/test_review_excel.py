@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import workbench.review.excel as excel_module
 import workbench.review.lists as lists_module
 from workbench.errors import DataFileError, UsageError, WorkbenchError
-from workbench.lists import write_list
+from workbench.pipeline import write_list
 from workbench.review import DECISIONS, ReviewStore, pseudonym
 from workbench.review.excel import (
     COLUMNS,

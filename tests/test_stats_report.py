@@ -537,7 +537,7 @@ def test_the_manifest_records_the_linkage(small, data, tmp_path):
 
 def test_an_unknown_linkage_is_refused_before_anything_is_written(data, tmp_path):
     with pytest.raises(
-        UsageError, match=r"--linkage must be one of exact, probabilistic; got 'fuzzy'"
+        UsageError, match=r"^linkage must be one of exact, probabilistic; got 'fuzzy'"
     ):
         stats(data, tmp_path / "out", linkage="fuzzy")
     assert not (tmp_path / "out").exists()
@@ -738,15 +738,19 @@ def test_a_chart_not_drawn_removes_an_earlier_one(small, tmp_path):
 def test_out_must_be_a_folder(data, tmp_path):
     target = tmp_path / "file.csv"
     target.write_text("x\n")
-    with pytest.raises(UsageError, match="--out must be a folder for the tables"):
+    with pytest.raises(UsageError, match=r"^out must be a folder for the tables") as raised:
         stats(data, target)
+    assert raised.value.for_flag().startswith("--out must be a folder")
 
 
-def test_dates_must_be_dates(data, tmp_path):
-    with pytest.raises(UsageError, match="term_start and as_of must be dates"):
+def test_dates_must_be_dates_or_iso_text(data, tmp_path):
+    with pytest.raises(UsageError, match=r"^term_start must be an ISO date like 2026-09-01"):
         write_stats(
-            data, initiative="two_year_old", term_start="2026-09-01", as_of=TERM, out=tmp_path
+            data, initiative="two_year_old", term_start="1 Sept 2026", as_of=TERM, out=tmp_path
         )
+    with pytest.raises(UsageError, match=r"^as_of must be an ISO date like 2026-09-01"):
+        write_stats(data, initiative="two_year_old", term_start=TERM, as_of=None, out=tmp_path)
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- the take-up report with wards and a trend -------------------------------------------------

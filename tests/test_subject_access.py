@@ -15,7 +15,7 @@ from workbench.governance.subject_access import (
     find_person,
     subject_access,
 )
-from workbench.lists import assess_folder
+from workbench.pipeline import assess
 from workbench.review import ReviewStore, pseudonym, register_list_file
 
 KEY = bytes(range(32))
@@ -75,7 +75,7 @@ def council(tmp_path: Path, make_folder):
         }
     )
     listed = tmp_path / "two_year_old.csv"
-    assess_folder(data, initiative="two_year_old", term_start=TERM, as_of=TERM, out=listed)
+    assess(data, "two_year_old", term_start=TERM, as_of=TERM).write(listed)
     store = tmp_path / "review.sqlite"
     with ReviewStore(store, clock=Clock()) as review:
         list_id, _ = register_list_file(review, listed, KEY)
@@ -272,7 +272,7 @@ def dwp_council(tmp_path: Path, make_folder):
         }
     )
     listed = tmp_path / "two_year_old.csv"
-    assess_folder(data, initiative="two_year_old", term_start=TERM, as_of=TERM, out=listed)
+    assess(data, "two_year_old", term_start=TERM, as_of=TERM).write(listed)
     store = tmp_path / "review.sqlite"
     with ReviewStore(store, clock=Clock()) as review:
         list_id, _ = register_list_file(review, listed, KEY)

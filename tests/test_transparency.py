@@ -12,7 +12,7 @@ import yaml
 
 from workbench.governance import load_policy
 from workbench.governance.transparency import column_uses, transparency_record
-from workbench.lists import OPTIONAL_COLUMNS_USED, columns_needed
+from workbench.pipeline import OPTIONAL_COLUMNS_USED, columns_needed
 from workbench.rules import available_initiatives, load_rule_set, rules_folder
 from workbench.schema import TABLES
 from workbench.stats.disclosure import DisclosureRules

@@ -126,7 +126,7 @@ def run_demo(
     """Run the pipeline on a synthetic council and return where the results are."""
     from workbench.charts import save_chart, take_up_by_area
     from workbench.linkage import link_all, linkage_quality
-    from workbench.lists import assess_folder
+    from workbench.pipeline import assess
     from workbench.rules import available_initiatives
     from workbench.stats import hide_suppressed, protect, protect_table, take_up
     from workbench.synth import generate_council, write_council
@@ -173,17 +173,16 @@ def run_demo(
     lists: dict[str, Path] = {}
     results = {}
     for initiative in available_initiatives():
-        result = assess_folder(
+        result = assess(
             data_dir,
-            initiative=initiative,
+            initiative,
             term_start=reference_date,
             as_of=reference_date,
-            out=restricted / f"{initiative}.csv",
             # As the take-up report links them: a funded place whose row has a typo counts.
             linkage="probabilistic",
         )
         results[initiative] = result
-        lists[initiative] = result.out  # written owner-only by assess
+        lists[initiative] = result.write(restricted / f"{initiative}.csv").out  # owner-only
         by_reason = (
             result.candidates.explode("reason_codes")
             .with_columns(pl.col("reason_codes").fill_null("(income missing)"))

@@ -64,7 +64,7 @@ __all__ = [
     "CANDIDATE_SCHEMA",
     "EVIDENCE_SCHEMA",
     "LIST_COLUMNS",
-    "Assessment",
+    "EngineResult",
     "age_group_on",
     "assess",
     "assessment",
@@ -142,8 +142,10 @@ ENGINE = "in-memory"
 
 
 @dataclass(frozen=True)
-class Assessment:
-    """What `assessment` found: the candidates, the evidence rows behind them, the links used."""
+class EngineResult:
+    """What the engine (`assessment`) found: the candidates, the evidence rows behind them and
+    the links used. `workbench.assess` wraps it in a `workbench.Assessment` with the data and
+    the run's identity."""
 
     candidates: pl.DataFrame
     evidence: pl.DataFrame
@@ -585,7 +587,7 @@ def assessment(
     term_start: date,
     as_of: date,
     links: pl.LazyFrame | pl.DataFrame | None = None,
-) -> Assessment:
+) -> EngineResult:
     """Assess everyone for one initiative; see the module docstring.
 
     Parameters
@@ -669,7 +671,7 @@ def assessment(
         .collect(engine=ENGINE)
         .cast(dict(CANDIDATE_SCHEMA))
     )
-    return Assessment(
+    return EngineResult(
         candidates=candidates,
         evidence=_listed_evidence(candidates),
         links=compiler.links.collect(),
@@ -692,7 +694,7 @@ UNLISTED_SCHEMA = pl.Schema(
 
 
 def unlisted_list_rows(
-    tables: Mapping[str, pl.LazyFrame | pl.DataFrame], found: Assessment
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame], found: EngineResult
 ) -> pl.DataFrame:
     """The accepted DWP-list rows that are not on `found`'s list, each with the reason, so that
     every row of the list the department sent ends somewhere a person sees.
@@ -771,7 +773,7 @@ def window_links(
     that day, who is not in the window, and never competes with a row inside it for a child;
     so `assessment(..., links=window_links(...))` gives the same list as linking every row,
     for much less work when the window is narrow (the two-year-old offer against the funded
-    places of two- to four-year-olds). Its `Assessment.links` then holds only these rows: for
+    places of two- to four-year-olds). Its `EngineResult.links` then holds only these rows: for
     the links of every row (`workbench explain`, the take-up funnel), leave `links` out.
     """
     _check_dates(term_start, as_of)

@@ -16,7 +16,31 @@ class WorkbenchError(Exception):
 
 
 class UsageError(WorkbenchError):
-    """A command was called with arguments that cannot work (bad date, unknown initiative...)."""
+    """A call with arguments that cannot work (bad date, unknown initiative...).
+
+    Given `parameter`, the message is about that argument and starts with its name, as the
+    caller wrote it (`linkage must be one of ...` from `workbench.assess`); the command line
+    names its option instead (`--linkage must be one of ...`, `UsageError.for_flag`).
+
+    >>> error = UsageError("must be one of exact, probabilistic; got 'fuzzy'", parameter="linkage")
+    >>> str(error)
+    "linkage must be one of exact, probabilistic; got 'fuzzy'"
+    >>> error.for_flag()
+    "--linkage must be one of exact, probabilistic; got 'fuzzy'"
+    """
+
+    def __init__(self, message: str, *, parameter: str | None = None) -> None:
+        self.parameter = parameter
+        self.detail = message
+        super().__init__(message if parameter is None else f"{parameter} {message}")
+
+    def for_flag(self, flags: dict[str, str] | None = None) -> str:
+        """The message as the command line says it: the parameter named by its option
+        (`flags` maps a parameter to an option whose name differs from `--parameter-name`)."""
+        if self.parameter is None:
+            return str(self)
+        flag = (flags or {}).get(self.parameter, "--" + self.parameter.replace("_", "-"))
+        return f"{flag} {self.detail}"
 
 
 class DataFileError(WorkbenchError):

@@ -38,7 +38,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -47,20 +46,17 @@ from workbench.eligibility import (
     CLERICAL,
     LINKED,
     WORKING_PARENT,
-    Assessment,
+    EngineResult,
     _active,
     _tables,
     age_group_on,
     assessment,
 )
 from workbench.errors import UsageError
-from workbench.io import load_folder
-from workbench.lists import columns_needed
-from workbench.rules import load_rule_set
 from workbench.rules.model import Criterion, RuleSet
 from workbench.terms import birthday, opens
 
-__all__ = ["Explanation", "Finding", "explain_assessed", "explain_folder", "explain_person"]
+__all__ = ["Explanation", "Finding", "explain_assessed", "explain_person"]
 
 # Plain-English names (with their article) for the words the data uses.
 BENEFIT_NAMES = {
@@ -298,7 +294,7 @@ def _parent_carers(
 
 
 def _household(
-    data: dict[str, pl.LazyFrame], found: Assessment, person: dict[str, Any]
+    data: dict[str, pl.LazyFrame], found: EngineResult, person: dict[str, Any]
 ) -> tuple[_Household, bool]:
     carers, by_role = _parent_carers(data["people"], found.rule_set, person, found.as_of)
     person_id = person["person_id"]
@@ -690,7 +686,7 @@ def _window(
 
 
 def explain_assessed(
-    found: Assessment, tables: Mapping[str, pl.LazyFrame | pl.DataFrame], *, person_id: str
+    found: EngineResult, tables: Mapping[str, pl.LazyFrame | pl.DataFrame], *, person_id: str
 ) -> Explanation:
     """Explain one person from an assessment already run on `tables` (many people, one run).
 
@@ -775,26 +771,3 @@ def explain_person(
     _person_row(data["people"], person_id)
     found = assessment(tables, rule_set, term_start=term_start, as_of=as_of, links=links)
     return explain_assessed(found, tables, person_id=person_id)
-
-
-def explain_folder(
-    data: str | Path,
-    *,
-    initiative: str,
-    person_id: str,
-    term_start: date,
-    as_of: date,
-    rules_path: str | Path | None = None,
-) -> Explanation:
-    """`explain_person` on a data folder, loaded as `workbench assess` loads it.
-
-    Only the tables and columns the rule set reads are loaded; quarantined rows count for
-    nothing, so a person whose row was quarantined is reported as not in people.
-    """
-    rule_set = load_rule_set(rules_path or initiative)
-    if rules_path is not None and rule_set.id != initiative:
-        raise UsageError(f"--rules file is for {rule_set.id!r}, not --initiative {initiative!r}")
-    rule_set.check_date(term_start)
-    loaded = load_folder(data, tables=rule_set.sources, columns=columns_needed(rule_set.sources))
-    tables = {name: loaded.lazy(name) for name in loaded.tables}
-    return explain_person(tables, rule_set, person_id=person_id, term_start=term_start, as_of=as_of)

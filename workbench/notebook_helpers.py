@@ -1,7 +1,5 @@
-"""Helpers the report notebooks call: a profile of the data loaded, frames shown as plain tables.
-
-Notebooks import them from `workbench.report` (`from workbench.report import readable`), which
-re-exports them from here.
+"""Helpers the report notebooks call: the run's folders, a profile of the data loaded, frames
+shown as plain tables. Notebooks import them from here.
 """
 
 from __future__ import annotations
@@ -9,12 +7,14 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 
 from workbench.io import LoadedData
+from workbench.paths import project_path
 
-__all__ = ["ReadableTable", "data_profile", "readable"]
+__all__ = ["ReadableTable", "RunFolders", "data_profile", "readable", "run_folders"]
 
 
 def data_profile(data: LoadedData) -> pl.DataFrame:
@@ -82,3 +82,25 @@ def readable(frame: pl.DataFrame) -> ReadableTable:
 
 def _month(day: date | None) -> str | None:
     return None if day is None else day.strftime("%Y-%m")
+
+
+@dataclass(frozen=True)
+class RunFolders:
+    """A notebook run's folders: ``shareable/`` for what may be published, ``restricted/``
+    (owner-only) for anything that names a person."""
+
+    root: Path
+    shareable: Path
+    restricted: Path
+
+
+def run_folders(output_dir: str | Path) -> RunFolders:
+    """Make (if needed) and return the run folder's ``shareable/`` and ``restricted/``
+    (owner-only). A relative `output_dir` is under the project root when the notebook runs in
+    ``notebooks/`` (`workbench.paths.project_path`)."""
+    root = project_path(output_dir)
+    shareable, restricted = root / "shareable", root / "restricted"
+    shareable.mkdir(parents=True, exist_ok=True)
+    restricted.mkdir(mode=0o700, parents=True, exist_ok=True)
+    restricted.chmod(0o700)
+    return RunFolders(root=root, shareable=shareable, restricted=restricted)

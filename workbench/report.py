@@ -22,9 +22,8 @@ notebook ran to the end. A failed run becomes `<name>-failed/` with its partial 
 for diagnosis and `status: failed` in its manifest; the last good report is never touched.
 
 Finding notebooks, checking parameters and the run identity are in
-`workbench.report_parameters`; the HTML rendering in `workbench.report_html`; the helpers the
-notebooks call (`data_profile`, `readable`) in `workbench.notebook_helpers`. Their names are
-importable from here too.
+`workbench.report_parameters`; the HTML rendering in `workbench.report_html`. The helpers the
+notebooks call (`run_folders`, `data_profile`, `readable`) are in `workbench.notebook_helpers`.
 
 Example
 -------
@@ -49,7 +48,6 @@ from papermill.exceptions import PapermillExecutionError
 
 from workbench import __version__, progress
 from workbench.errors import WorkbenchError
-from workbench.notebook_helpers import ReadableTable, data_profile, readable
 from workbench.report_html import remote_resources, render_html
 from workbench.report_parameters import INJECTED as INJECTED
 from workbench.report_parameters import (
@@ -72,18 +70,15 @@ __all__ = [
     "NOTEBOOKS",
     "RESTRICTED",
     "SHAREABLE",
-    "ReadableTable",
     "ReportFailed",
     "ReportRun",
     "RunIdentity",
     "available_notebooks",
     "canonical_inputs",
-    "data_profile",
     "identify",
     "parameter_files",
     "parameter_inputs",
     "parse_parameters",
-    "readable",
     "remote_resources",
     "render_html",
     "resolve_notebook",

@@ -6,7 +6,6 @@ them as rich tables on stdout.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +19,7 @@ from workbench.private_files import write_private
 from workbench.spreadsheet import neutralised
 
 if TYPE_CHECKING:
-    from workbench.lists import AssessRun
+    from workbench.pipeline import Assessment, WrittenList
 
 __all__ = [
     "file_summary",
@@ -127,25 +126,24 @@ def print_validation(data: LoadedData, console: Console | None = None) -> None:
         out.print(f"Ignored (not a canonical table): {names}", highlight=False)
 
 
-def print_assessment(run: AssessRun, console: Console | None = None) -> None:
+def print_assessment(
+    found: Assessment, written: WrittenList, console: Console | None = None
+) -> None:
     """The short summary `workbench assess` prints: rows read and quarantined, candidates by
     tier and by reason, and where the list is. Counts only: no one is named."""
-    from workbench.lists import list_summary
-
     out = console or Console()
-    out.print(_rich_table(f"Data folder {run.loaded.folder}", file_summary(run.loaded)))
-    quarantined = run.loaded.quarantine.height
+    out.print(_rich_table(f"Data folder {found.data.folder}", file_summary(found.data)))
+    quarantined = found.data.quarantine.height
     if quarantined:
         out.print(
             f"Quarantined: {quarantined} row(s), which count for nothing; see "
             "`workbench validate --quarantine-out FILE`.",
             highlight=False,
         )
-    summary = list_summary(run.candidates)
-    rule_set = run.assessment.rule_set
+    summary = found.summary()
     out.print(
-        f"{rule_set.ref}: {run.candidates.height} candidate(s) for the term starting "
-        f"{run.assessment.term_start}, on the evidence of {run.assessment.as_of}.",
+        f"{found.rule_set.ref}: {found.candidates.height} candidate(s) for the term starting "
+        f"{found.term_start}, on the evidence of {found.as_of}.",
         highlight=False,
     )
     out.print(_rich_table("Candidates by tier", summary["tier"]))
@@ -153,11 +151,11 @@ def print_assessment(run: AssessRun, console: Console | None = None) -> None:
         _rich_table("Candidates by reason (a child counts once per reason)", summary["reason"])
     )
     out.print(
-        f"List written to {run.out} (run {run.run_id}; manifest {run.manifest.name}). "
-        "Every row is pending_review: nothing has been decided.",
+        f"List written to {written.out} (run {written.run_id}; manifest "
+        f"{written.manifest.name}). Every row is pending_review: nothing has been decided.",
         highlight=False,
     )
-    accounted = json.loads(run.manifest.read_text()).get("dwp_list_accounted")
+    accounted = written.dwp_list_accounted
     if accounted:
         out.print(
             f"DWP list: {accounted['read']} row(s) read = {accounted['listed']} listed + "

@@ -69,7 +69,7 @@ def main() -> None:
     try:
         app()
     except UsageError as error:
-        typer.echo(f"error: {error}", err=True)
+        typer.echo(f"error: {error.for_flag()}", err=True)
         sys.exit(EXIT_USAGE)
     except WorkbenchError as error:
         typer.echo(f"error: {error}", err=True)

@@ -40,21 +40,22 @@ def assess_command(
     linkage: Linkage = "exact",
 ) -> None:
     """List children who look eligible, with reasons and evidence, for a person to review."""
-    from workbench.lists import assess_folder
+    from workbench.pipeline import assess, check_list_path
 
     record_access("assess", f"data {data}, initiative {initiative}, out {out}")
-    run = assess_folder(
+    check_list_path(out)  # before any data is read
+    found = assess(
         data,
-        initiative=initiative,
+        initiative,
         term_start=parse_date(term_start, "--term-start"),
         as_of=parse_date(as_of, "--as-of"),
-        out=out,
-        rules_path=rules,
         linkage=linkage,
+        rules=rules,
     )
+    written = found.write(out)
     from workbench.reporting import print_assessment  # rich tables: only once there is a list
 
-    print_assessment(run)
+    print_assessment(found, written)
 
 
 def stats_command(
@@ -158,20 +159,21 @@ def explain_command(
         Path | None,
         typer.Option("--rules", help="A rule file to use instead of the package's own."),
     ] = None,
+    linkage: Linkage = "exact",
 ) -> None:
     """Say why a person is or is not listed, criterion by criterion, in plain English."""
-    from workbench.explain import explain_folder
+    from workbench.pipeline import assess
 
     record_access("explain", f"data {data}, initiative {initiative}, one person's record")
-    found = explain_folder(
+    found = assess(
         data,
-        initiative=initiative,
-        person_id=person,
+        initiative,
         term_start=parse_date(term_start, "--term-start"),
         as_of=parse_date(as_of, "--as-of"),
-        rules_path=rules,
+        linkage=linkage,
+        rules=rules,
     )
-    typer.echo(found.to_text())
+    typer.echo(found.explain(person).to_text())
 
 
 def link_command(

@@ -5,6 +5,7 @@ people can see what is held about them; no automated decisions) made checkable i
 
 Example
 -------
+>>> from workbench.governance import KINDS, load_policy
 >>> policy = load_policy()
 >>> sorted(policy.periods) == sorted(KINDS)
 True

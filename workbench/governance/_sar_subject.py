@@ -21,7 +21,7 @@ from workbench import clean
 from workbench.errors import UsageError
 from workbench.io import LoadedData, load_folder
 from workbench.linkage.exact import BAND_LINKED, link_exact
-from workbench.lists import columns_needed
+from workbench.pipeline import columns_needed
 from workbench.review.keys import pseudonym
 from workbench.review.lists import (
     DWP_KIND,

@@ -1,7 +1,7 @@
 """`workbench stats`: take-up and equality tables for a term, protected, as CSV for dashboards.
 
-`write_stats` assesses an initiative exactly as `workbench assess` does (the same tables and
-columns, so the same list), then works out:
+`write_stats` assesses an initiative with `workbench.assess`, as `workbench assess` does (the
+same tables and columns, so the same list), then works out:
 
 - ``take_up`` (one row), ``take_up_by_area`` (postcode district), ``take_up_by_criterion``
   and ``take_up_by_age_band``: eligible (``likely`` tier) and funded children and the rate;
@@ -52,11 +52,12 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.eligibility import Assessment, assessment
 from workbench.errors import UsageError
 from workbench.io import load_folder
-from workbench.lists import LINKAGE_MODES, columns_needed, probabilistic_links
-from workbench.rules import RuleSet, load_rule_set
+from workbench.paths import project_path
+from workbench.pipeline import as_day, assess
+from workbench.pipeline import rule_set as rules_for
+from workbench.rules import RuleSet
 from workbench.stats.disclosure import DisclosureRules
 from workbench.stats.equality import EQUALITY_FIELDS, equality_table
 from workbench.stats.report_charts import ChartFile, write_charts
@@ -167,26 +168,19 @@ def write_stats(
     >>> result.withheld["take_up"]  # doctest: +SKIP
     'eligible: the grand total is below the threshold of 10, ...'
     """
-    if not isinstance(term_start, date) or not isinstance(as_of, date):
-        raise UsageError(f"term_start and as_of must be dates; got {term_start!r} and {as_of!r}.")
-    if linkage not in LINKAGE_MODES:
-        raise UsageError(
-            f"--linkage must be one of {', '.join(LINKAGE_MODES)}; got {linkage!r}. Use exact "
-            "(the default) or probabilistic."
-        )
+    term_start = as_day(term_start, "term_start")
+    as_of = as_day(as_of, "as_of")
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise UsageError(f"--out must be a folder for the tables; {out} is a file.")
-    rule_set = load_rule_set(initiative)
-    rule_set.check_date(term_start)
+        raise UsageError(f"must be a folder for the tables; {out} is a file.", parameter="out")
+    rule_set = rules_for(initiative, on=term_start)
     earlier = _earlier_terms(terms, term_start, rule_set)
     wards = None if ward_lookup is None else load_ward_lookup(ward_lookup)
-    loaded = load_folder(data, tables=rule_set.sources, columns=columns_needed(rule_set.sources))
-    frames = {name: loaded.lazy(name) for name in loaded.tables}
-    found = _assess(frames, rule_set, term_start, as_of, linkage)
+    found = assess(data, rule_set, term_start=term_start, as_of=as_of, linkage=linkage)
+    loaded = found.data
     # Special-category fields: a separate load, used for the equality tables and nothing else.
     monitoring = load_folder(
-        data,
+        project_path(data),
         tables=["people"],
         columns={"people": ("postcode", *EQUALITY_FIELDS)},
         equality_monitoring=True,
@@ -223,7 +217,9 @@ def write_stats(
         runs = {
             term: candidates
             if term == term_start
-            else _assess(frames, rule_set, term, evidence, linkage).candidates
+            else assess(
+                loaded, rule_set, term_start=term, as_of=evidence, linkage=linkage
+            ).candidates
             for term, evidence in trend_terms
         }
         raw["trend"] = trend(runs)
@@ -292,16 +288,6 @@ def parse_trend_terms(text: str | None, option: str = "--trend-terms") -> list[d
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def _assess(
-    frames: dict[str, pl.LazyFrame], rule_set: RuleSet, term: date, evidence: date, linkage: str
-) -> Assessment:
-    """One term assessed as `workbench assess` does, with the funded places linked as asked."""
-    links = None
-    if linkage == "probabilistic":
-        links = probabilistic_links(frames, rule_set, term)
-    return assessment(frames, rule_set, term_start=term, as_of=evidence, links=links)
 
 
 def _table_names(raw: Mapping[str, pl.DataFrame]) -> list[str]:

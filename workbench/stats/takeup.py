@@ -34,6 +34,7 @@ import itertools
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import yaml
@@ -42,6 +43,9 @@ from workbench.errors import DataFileError, UsageError
 from workbench.review import OUTCOME_DECISIONS
 from workbench.stats.disclosure import TOTAL, DisclosureRules, ProtectedTable, protect_table
 from workbench.stats.wards import match_wards
+
+if TYPE_CHECKING:
+    from workbench.pipeline import Assessment
 
 __all__ = [
     "BY_OPTIONS",
@@ -73,7 +77,7 @@ _TAKE_UP_RATE = {_RATE: ("funded", "eligible")}
 
 
 def take_up(
-    candidates: pl.DataFrame,
+    candidates: pl.DataFrame | Assessment,
     people: pl.DataFrame | pl.LazyFrame | None = None,
     *,
     by: str | None = None,
@@ -86,11 +90,12 @@ def take_up(
     Parameters
     ----------
     candidates
-        A candidate list (`workbench.eligibility.assess`): ``person_id``, ``tier``,
+        An assessment (`workbench.assess`) or its candidate list: ``person_id``, ``tier``,
         ``reason_codes``, ``already_funded``.
     people
         The people table: ``postcode`` for ``by="area"`` and ``by="ward"``,
-        ``date_of_birth`` for ``by="age_band"``. Not needed otherwise.
+        ``date_of_birth`` for ``by="age_band"``. Not needed otherwise; given an assessment,
+        the people table it read is used.
     by
         None (one row, group ``all``), ``"area"`` (postcode district, the outward code),
         ``"ward"`` (from ``wards``: full postcode first, then sector, then district),
@@ -127,6 +132,12 @@ def take_up(
     >>> take_up(candidates, by="criterion").rows()
     [('ehc_plan', 1, 0, 0.0), ('income_support', 2, 1, 0.5)]
     """
+    if not isinstance(candidates, pl.DataFrame):  # an Assessment
+        if people is None:
+            people = candidates.data.tables["people"]
+        if term_start is None:
+            term_start = candidates.term_start
+        candidates = candidates.candidates
     likely = _likely(candidates)
     if wards is not None and by != "ward":
         raise UsageError(f"take_up's wards are used only with by='ward'; got by={by!r}.")
@@ -170,7 +181,7 @@ def funnel(
     candidates
         A candidate list with ``person_id``, ``dwp_record_id`` and ``already_funded``.
     links
-        The links the assessment used (`Assessment.links`): ``source``, ``record_id``,
+        The links the assessment used (`workbench.Assessment.links`): ``source``, ``record_id``,
         ``person_id``, ``band``.
     decisions
         The standing outcome decision per child: ``person_id`` and ``decision`` (one of
@@ -315,7 +326,7 @@ def national_comparison(
     --------
     >>> national_comparison([date(2026, 9, 1), date(2024, 4, 1)]).select(
     ...     "term_start", "england_year", "england_rate").rows()
-    [(datetime.date(2024, 4, 1), 2024, 0.75), (datetime.date(2026, 9, 1), 2025, 0.65)]
+    [(datetime.date(2024, 4, 1), 2024, 0.75), (datetime.date(2026, 9, 1), 2026, 0.716)]
     """
     england = (national if national is not None else national_take_up()).sort("year")
     terms = list(term_starts)

@@ -1,0 +1,642 @@
+"""The one assessment pipeline: a data folder, or data already loaded, to an `Assessment`.
+
+`assess` is the only place an assessment is assembled: it chooses the rule set (rules are those
+in force on the first day of the term), loads only the tables and columns that rule set reads
+(purpose limitation), links the DWP list and funded places, runs the engine
+(`workbench.eligibility`) and records what makes the run reproducible (the inputs' SHA-256,
+the parameters, the rule-set version, the code version and the environment). The command line
+(`assess`, `explain`, `stats`), the demo and every notebook call it.
+
+`Assessment.write` writes the candidate list (CSV or parquet by suffix, owner-only) with its
+run id, the manifest beside it, and, when the rule set reads the DWP list, the list's rows not
+listed with their reasons. In CSV, list columns are joined: `reason_codes` with `;` and
+`evidence` as one readable sentence per proof, joined with `; `. Parquet keeps them as lists.
+
+Example
+-------
+>>> from datetime import date
+>>> found = assess("data_samples/council_small", "two_year_old",
+...                term_start=date(2026, 9, 1), as_of=date(2026, 8, 1))  # doctest: +SKIP
+>>> found.candidates.height, found.run_id  # doctest: +SKIP
+(23, 'r-...')
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+import workbench
+from workbench import progress
+from workbench.errors import UsageError
+from workbench.io import LoadedData, combine_loaded, load_folder
+from workbench.paths import project_path
+from workbench.private_files import write_private
+from workbench.run import environment, git_commit, input_hashes, run_id
+from workbench.spreadsheet import neutralised
+
+if TYPE_CHECKING:
+    from workbench.eligibility import EngineResult
+    from workbench.explain import Explanation
+    from workbench.rules.model import RuleSet
+
+__all__ = [
+    "LINKAGE_MODES",
+    "LIST_SUFFIXES",
+    "OPTIONAL_COLUMNS_USED",
+    "Assessment",
+    "WrittenList",
+    "as_day",
+    "assess",
+    "check_list_path",
+    "columns_needed",
+    "evidence_text",
+    "link",
+    "list_summary",
+    "load",
+    "rule_set",
+    "unlisted_path",
+    "write_list",
+]
+
+LIST_SUFFIXES = (".csv", ".parquet")
+LINKAGE_MODES = ("exact", "probabilistic")
+# The optional columns assessing and linking read (data minimisation: nothing else is loaded;
+# names, addresses beyond the postcode and special-category fields are never read here).
+OPTIONAL_COLUMNS_USED = {
+    "people": ("nino", "postcode", "role"),
+    "benefits": ("end_date", "net_earned_income", "gross_income"),
+    "child_statuses": ("end_date",),
+    "dwp_list": ("parent_nino", "postcode"),
+    "funded_places": ("postcode",),
+    "households": ("no_recourse_to_public_funds", "annual_income", "savings", "in_london"),
+}
+REVIEW_STATUS = "every row pending_review: no decision has been made"
+
+
+# --- checking what the caller gave -------------------------------------------------------------
+
+
+def as_day(value: date | str, parameter: str) -> date:
+    """A date given as a `date` or an ISO string (`"2026-09-01"`, as notebook parameters
+    are), or a UsageError naming `parameter`."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise UsageError(f"must be an ISO date like 2026-09-01; got {value!r}", parameter=parameter)
+
+
+def check_list_path(out: str | Path) -> Path:
+    """`out` as a Path, or a UsageError if it is not a `.csv` or `.parquet` file name."""
+    out = Path(out)
+    if out.suffix.lower() not in LIST_SUFFIXES:
+        raise UsageError(f"must end in .csv or .parquet; got {out.name!r}", parameter="out")
+    return out
+
+
+def _check_linkage(linkage: str) -> None:
+    if linkage not in LINKAGE_MODES:
+        raise UsageError(
+            f"must be one of {', '.join(LINKAGE_MODES)}; got {linkage!r}", parameter="linkage"
+        )
+
+
+def columns_needed(tables: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The optional columns to load for an assessment reading `tables`."""
+    return {name: OPTIONAL_COLUMNS_USED.get(name, ()) for name in tables}
+
+
+# --- the public steps --------------------------------------------------------------------------
+
+
+def load(
+    folder: str | Path,
+    *,
+    tables: Iterable[str] | None = None,
+    columns: Mapping[str, Iterable[str]] | None = None,
+) -> LoadedData:
+    """Load a data folder for exploring: typed accepted rows, the quarantine and warnings.
+
+    Parameters
+    ----------
+    folder
+        A folder holding one file per canonical table (``people.csv``, ``benefits.parquet``,
+        ...). A relative path is read from the working directory, then from the project
+        root, so a notebook opened in ``notebooks/`` finds ``data_samples/...``.
+    tables
+        The tables to read (default: every canonical table present).
+    columns
+        Optional columns to read, per table (default: every optional column except the
+        special-category ones, which are read only for aggregate equality tables).
+
+    Returns
+    -------
+    LoadedData
+        ``tables`` (polars DataFrames), ``quarantine``, ``warnings`` and a report per file;
+        for every file, ``accepted + quarantined == read``.
+
+    Examples
+    --------
+    >>> data = load("data_samples/council_small", tables=["people"])
+    >>> sorted(data.tables)
+    ['people']
+    >>> report = data.reports["people"]
+    >>> report.read == report.accepted + report.quarantined
+    True
+    """
+    return load_folder(project_path(folder), tables=tables, columns=columns)
+
+
+def rule_set(initiative: str | Path, *, on: date | str | None = None) -> RuleSet:
+    """An initiative's rule set (``two_year_old``, ``free_school_meals``, ...) or a rule file.
+
+    Given ``on``, the first day of a term, it is checked that the rule set covers that term.
+
+    Examples
+    --------
+    >>> rules = rule_set("two_year_old", on="2026-09-01")
+    >>> rules.id
+    'two_year_old'
+    >>> [c.code for c in rules.criteria_in_force(date(2026, 9, 1))][:2]
+    ['income_support', 'jsa_income_based']
+    """
+    from workbench.rules import load_rule_set
+
+    rules = load_rule_set(initiative)
+    if on is not None:
+        rules.check_date(as_day(on, "on"))
+    return rules
+
+
+# --- the assessment ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class Assessment:
+    """One initiative assessed for one term: the candidate list, its evidence and the run.
+
+    Made by `assess`. Nothing in it is a decision: every row is ``pending_review`` until a
+    person records a decision (`workbench.ReviewStore`).
+
+    Attributes
+    ----------
+    result
+        The engine's result (`workbench.eligibility.EngineResult`).
+    data
+        The data the assessment read (only the tables and columns its rule set reads).
+    linkage
+        ``exact`` or ``probabilistic``.
+    """
+
+    result: EngineResult
+    data: LoadedData
+    linkage: str
+    _provenance: tuple[dict[str, str], str, str | None, dict[str, Any]] | None = field(
+        default=None, repr=False
+    )
+
+    @property
+    def candidates(self) -> pl.DataFrame:
+        """The candidate list (`workbench.eligibility.CANDIDATE_SCHEMA`), one row per child
+        (or DWP-list row matched to no one)."""
+        return self.result.candidates
+
+    @property
+    def evidence(self) -> pl.DataFrame:
+        """One row per listed child and proof: the award, status or list row, and whose."""
+        return self.result.evidence
+
+    @property
+    def links(self) -> pl.DataFrame:
+        """The links of DWP-list and funded-place rows to people that the assessment used."""
+        return self.result.links
+
+    @property
+    def rule_set(self) -> RuleSet:
+        return self.result.rule_set
+
+    @property
+    def term_start(self) -> date:
+        return self.result.term_start
+
+    @property
+    def as_of(self) -> date:
+        return self.result.as_of
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        """The parameters that decide the output, as the manifest records them."""
+        parameters = {
+            "initiative": self.rule_set.id,
+            "term_start": self.term_start.isoformat(),
+            "as_of": self.as_of.isoformat(),
+        }
+        if self.linkage != "exact":
+            parameters["linkage"] = self.linkage
+        return parameters
+
+    @cached_property
+    def _context(self) -> tuple[dict[str, str], str, str | None, dict[str, Any]]:
+        if self._provenance is not None:
+            return self._provenance
+        return (input_hashes(self.data.files()), *_code_context())
+
+    @property
+    def inputs(self) -> dict[str, str]:
+        """The SHA-256 of each file read, by file name."""
+        return self._context[0]
+
+    @property
+    def code_version(self) -> str:
+        return self._context[1]
+
+    @property
+    def run_id(self) -> str:
+        """The same exactly when the inputs, parameters, rule set and code are."""
+        return run_id(self.inputs, self.parameters, self.rule_set.ref, self.code_version)
+
+    def summary(self) -> dict[str, pl.DataFrame]:
+        """Counts (no one named): children by ``tier`` and by ``reason`` code (a child counts
+        once per code)."""
+        return list_summary(self.candidates)
+
+    def explain(self, person_id: str) -> Explanation:
+        """Why `person_id` is or is not listed, criterion by criterion (`print` it, or
+        `.to_text()`)."""
+        from workbench.explain import explain_assessed
+
+        tables = {name: self.data.lazy(name) for name in self.data.tables}
+        return explain_assessed(self.result, tables, person_id=person_id)
+
+    def not_listed(self) -> pl.DataFrame | None:
+        """The DWP-list rows not on the list, each with its reason (None when the rule set
+        reads no DWP list)."""
+        from workbench.eligibility import unlisted_list_rows
+
+        if "dwp_list" not in self.data.tables:
+            return None
+        return unlisted_list_rows({"dwp_list": self.data.tables["dwp_list"]}, self.result)
+
+    def write(self, out: str | Path) -> WrittenList:
+        """Write the list to `out` (``.csv`` or ``.parquet``, owner-only), its manifest beside
+        it and the DWP-list rows not listed; returns where they are."""
+        out = check_list_path(out)
+        run = self.run_id
+        write_list(self.candidates, out, run)
+        accounted = self._write_unlisted(out)
+        manifest = out.with_name(out.name + ".manifest.json")
+        record = self._manifest(run, accounted)
+        write_private(
+            manifest, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True))
+        )
+        return WrittenList(out=out, manifest=manifest, run_id=run, dwp_list_accounted=accounted)
+
+    def _write_unlisted(self, out: Path) -> dict | None:
+        """Every DWP-list row accounted for: listed, not listed (with the reason, in a
+        restricted file beside the list) or quarantined; the manifest's counts."""
+        unlisted = self.not_listed()
+        if unlisted is None:
+            return None
+        path = unlisted_path(out)
+        table = neutralised(unlisted)
+        write_private(path, lambda p: table.write_csv(p, date_format="%Y-%m-%d"))
+        report = self.data.reports["dwp_list"]
+        listed = self.candidates["dwp_record_id"].drop_nulls().n_unique()
+        if listed + unlisted.height + report.quarantined != report.read:
+            raise RuntimeError(
+                f"internal error: DWP list rows {report.read} read != {listed} listed + "
+                f"{unlisted.height} not listed + {report.quarantined} quarantined"
+            )
+        return {
+            "read": report.read,
+            "listed": listed,
+            "not_listed": unlisted.height,
+            "quarantined": report.quarantined,
+            "not_listed_file": path.name,
+        }
+
+    def _manifest(self, run: str, accounted: dict | None) -> dict[str, Any]:
+        _, code_version, commit, env = self._context
+        return {
+            "run_id": run,
+            "command": "assess",
+            "parameters": self.parameters,
+            "rule_set": self.rule_set.ref,
+            "inputs": self.inputs,
+            "rows": {
+                name: {"read": r.read, "accepted": r.accepted, "quarantined": r.quarantined}
+                for name, r in self.data.reports.items()
+            },
+            "candidates": self.candidates.height,
+            **({} if accounted is None else {"dwp_list_accounted": accounted}),
+            "code_version": code_version,
+            "git_commit": commit,
+            "environment": env,
+            "review_status": REVIEW_STATUS,
+        }
+
+    def __repr__(self) -> str:  # counts only: a repr never names anyone
+        return (
+            f"<Assessment {self.rule_set.ref}, term starting {self.term_start}, evidence of "
+            f"{self.as_of}, {self.linkage} linkage: {self.candidates.height} candidate(s), "
+            "all pending review>"
+        )
+
+
+@dataclass(frozen=True)
+class WrittenList:
+    """Where `Assessment.write` put the list, its manifest, and the DWP-list counts."""
+
+    out: Path
+    manifest: Path
+    run_id: str
+    dwp_list_accounted: dict | None = None
+
+
+def assess(
+    data: str | Path | LoadedData,
+    initiative: str | RuleSet,
+    *,
+    term_start: date | str,
+    as_of: date | str,
+    linkage: str = "exact",
+    rules: str | Path | None = None,
+) -> Assessment:
+    """Assess everyone in `data` for one initiative and term: who looks eligible, and why.
+
+    Parameters
+    ----------
+    data
+        A data folder (only the tables and columns the rule set reads are loaded: purpose
+        limitation), or data already loaded by `load` (it must hold the rule set's tables).
+    initiative
+        ``two_year_old``, ``free_school_meals``, ``early_years_pupil_premium``,
+        ``disability_access_fund``, or a rule set from `rule_set`.
+    term_start
+        The first day of the term being targeted (a date or an ISO string): the criteria,
+        thresholds and age window in force on it apply.
+    as_of
+        The evidence date: awards and statuses must be active on it.
+    linkage
+        ``exact`` (a DWP-list or funded-place row links only on exact agreement) or
+        ``probabilistic`` (the exact pass, then Splink; pairs in the clerical-review band are
+        never used: the DWP row is listed on its own with ``link_needs_review``).
+    rules
+        A rule file to use instead of the package's own for `initiative`.
+
+    Returns
+    -------
+    Assessment
+        ``.candidates`` (a polars DataFrame), ``.evidence``, ``.explain(person_id)``,
+        ``.summary()``, ``.write(out)``, and the run's ``.run_id`` and ``.inputs``.
+
+    Raises
+    ------
+    UsageError
+        A parameter that cannot work; the message starts with its name.
+    DataFileError
+        A missing or unreadable data file, or one lacking a required column.
+    RuleFileError
+        A rule file that breaks the rule-file schema.
+
+    Examples
+    --------
+    >>> found = assess("data_samples/council_small", "two_year_old",
+    ...                term_start="2026-09-01", as_of="2026-08-01")
+    >>> found.candidates.columns[:3]
+    ['person_id', 'dwp_record_id', 'initiative']
+    >>> set(found.candidates["review_status"])
+    {'pending_review'}
+    >>> found.summary()["tier"].columns
+    ['tier', 'children']
+    """
+    term_start = as_day(term_start, "term_start")
+    as_of = as_day(as_of, "as_of")
+    _check_linkage(linkage)
+    if isinstance(data, LoadedData):
+        rule_set = _rule_set(initiative, rules, term_start)
+        loaded = _given(data, rule_set)
+        found = _engine(loaded, rule_set, term_start, as_of, linkage)
+        return Assessment(result=found, data=loaded, linkage=linkage)
+    if not isinstance(data, str | Path):
+        raise UsageError(
+            f"must be a data folder or data from workbench.load; got {type(data).__name__}",
+            parameter="data",
+        )
+    folder = project_path(data)
+    if isinstance(initiative, str):
+        _refuse_missing_rule_file(initiative, rules)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # Every rule set reads the people table (the rule-file schema requires it), the
+        # largest: it is read while the rule file is checked.
+        people = pool.submit(_load_sources, folder, ["people"])
+        rule_set = _rule_set(initiative, rules, term_start)
+        others = _load_sources(folder, [t for t in rule_set.sources if t != "people"])
+        loaded = combine_loaded(people.result(), others)
+        # While the engine runs, which leaves a core free much of the time (loading does
+        # not): the files' SHA-256 (hashlib runs without the GIL), the code and environment.
+        hashing = pool.submit(input_hashes, loaded.files())
+        context = pool.submit(_code_context)
+        found = _engine(loaded, rule_set, term_start, as_of, linkage)
+        provenance = (hashing.result(), *context.result())
+    return Assessment(result=found, data=loaded, linkage=linkage, _provenance=provenance)
+
+
+def link(
+    data: str | Path | LoadedData, *, seed: int = 0, model: str | Path | None = None
+) -> pl.DataFrame:
+    """Link the DWP list's and the funded places' rows to the people table: the exact pass,
+    then Splink; one row per source row with its ``band`` (``linked``, ``clerical_review``,
+    ``not_linked``) and ``match_probability`` (`workbench.linkage.LINKAGE_RESULT_SCHEMA`).
+
+    `model` is a linkage model folder written by `workbench.linkage.save_settings`; `seed`
+    seeds Splink's sampling, so the same seed gives the same links.
+    """
+    from workbench.linkage import LINK_SOURCES, link_all
+    from workbench.linkage.model import load_settings
+
+    loaded = (
+        data
+        if isinstance(data, LoadedData)
+        else load_folder(project_path(data), tables=["people", *LINK_SOURCES])
+    )
+    settings = None if model is None else load_settings(model)
+    return link_all(loaded.tables, seed=seed, model=settings)
+
+
+# --- the steps behind `assess` -----------------------------------------------------------------
+
+
+def _code_context() -> tuple[str, str | None, dict]:
+    """The code version, the git commit and the environment, for the manifest."""
+    return workbench.__version__, git_commit(), environment()
+
+
+# Where the package's rule files are (`workbench.rules.RULES_FOLDER`), without importing the
+# rule-file schema: the people table starts loading before the schema is imported.
+_RULES_FOLDER = Path(__file__).parent / "rules"
+
+
+def _refuse_missing_rule_file(initiative: str, rules_path: str | Path | None) -> None:
+    """Fail at once, before any data is read, when the rule file named does not exist."""
+    path = Path(rules_path) if rules_path is not None else _RULES_FOLDER / f"{initiative}.yaml"
+    if not path.is_file():
+        from workbench.rules import load_rule_set
+
+        load_rule_set(rules_path or initiative)  # raises the usual error, naming the file
+
+
+def _rule_set(initiative: str | RuleSet, rules_path: str | Path | None, term_start: date):
+    """The rule set to assess with, checked against the parameters (rules are chosen by the
+    term being targeted)."""
+    from workbench.rules import load_rule_set
+
+    if isinstance(initiative, str):
+        rule_set = load_rule_set(rules_path or initiative)
+        if rules_path is not None and rule_set.id != initiative:
+            raise UsageError(
+                f"file is for {rule_set.id!r}, not initiative {initiative!r}", parameter="rules"
+            )
+    else:
+        rule_set = initiative
+    rule_set.check_date(term_start)
+    return rule_set
+
+
+def _load_sources(folder: Path, tables: list[str]) -> LoadedData:
+    # Names, postcodes and NINOs as written: the linkage normalises the few it compares.
+    return load_folder(folder, tables=tables, columns=columns_needed(tables), normalise=False)
+
+
+def _given(data: LoadedData, rule_set: RuleSet) -> LoadedData:
+    """Loaded data narrowed to the tables the rule set reads (purpose limitation)."""
+    for required in ("people", "benefits"):
+        if required in rule_set.sources and required not in data.tables:
+            raise UsageError(
+                f"holds no {required} table, which the {rule_set.id} rules read; load it "
+                f"with workbench.load({str(data.folder)!r})",
+                parameter="data",
+            )
+    keep = [name for name in data.tables if name in rule_set.sources]
+    return LoadedData(
+        folder=data.folder,
+        tables={name: data.tables[name] for name in keep},
+        quarantine=data.quarantine.filter(pl.col("table").is_in(keep)),
+        warnings=data.warnings.filter(pl.col("table").is_in(keep)),
+        reports={name: data.reports[name] for name in keep if name in data.reports},
+        ignored=data.ignored,
+    )
+
+
+def _engine(
+    loaded: LoadedData, rule_set: RuleSet, term_start: date, as_of: date, linkage: str
+) -> EngineResult:
+    from workbench.eligibility import assessment, window_links
+
+    with progress.step(f"Assessing {rule_set.id} for the term starting {term_start}"):
+        tables = {name: loaded.lazy(name) for name in loaded.tables}
+        if linkage == "probabilistic":
+            links = _probabilistic_links(tables, rule_set, term_start)
+        else:  # only the rows a child in the window could be linked to: the same list
+            links = window_links(tables, rule_set, term_start=term_start, as_of=as_of)
+        return assessment(tables, rule_set, term_start=term_start, as_of=as_of, links=links)
+
+
+def _probabilistic_links(
+    tables: dict[str, pl.LazyFrame], rule_set: RuleSet, term_start: date
+) -> pl.DataFrame | None:
+    """Links from the exact pass then Splink: the DWP list (when the rule set may read it)
+    and the funded places the assessment reads (`workbench.eligibility.link_sources`)."""
+    from workbench.eligibility import link_sources
+    from workbench.linkage import link_all
+
+    sources = link_sources(tables, rule_set, term_start)
+    if len(sources) == 1:
+        return None
+    with progress.step("Linking the DWP list and funded places (exact, then Splink)"):
+        return link_all({k: v.collect() for k, v in sources.items()})
+
+
+# --- the list file -----------------------------------------------------------------------------
+
+
+def evidence_text() -> pl.Expr:
+    """The evidence list as one readable string per row, e.g.
+    `income_support: award A12 of parent/carer P3; dwp_list: DWP list row D9`."""
+    item = pl.element()
+    field_ = item.struct.field
+    whose = (
+        pl.when(field_("parent_carer_id").is_not_null())
+        .then(pl.lit(" of parent/carer ") + field_("parent_carer_id"))
+        .otherwise(pl.lit(" of the child"))
+    )
+    proof = (
+        pl.when(field_("table") == "benefits")
+        .then(pl.lit("award ") + field_("record_id") + whose)
+        .when(field_("table") == "child_statuses")
+        .then(pl.lit("status ") + field_("record_id"))
+        .when(field_("table") == "dwp_list")
+        .then(pl.lit("DWP list row ") + field_("record_id"))
+        .otherwise(field_("table") + pl.lit(" row ") + field_("record_id"))
+    )
+    sentence = (
+        pl.when(field_("status") == "income_missing")
+        .then(field_("reason_code") + pl.lit(" (income missing): ") + proof)
+        .when(field_("status") == "care_history_missing")
+        .then(field_("reason_code") + pl.lit(" (no care record): ") + proof)
+        .otherwise(field_("reason_code") + pl.lit(": ") + proof)
+    )
+    return pl.col("evidence").list.eval(sentence).list.join("; ")
+
+
+def write_list(candidates: pl.DataFrame, out: str | Path, run: str) -> Path:
+    """Write a candidate list to `.csv` or `.parquet` (by suffix), owner-only, with `run_id`."""
+    out = check_list_path(out)
+    if not out.parent.exists():
+        # A new folder for a list of individuals is made owner-only.
+        out.parent.mkdir(parents=True, mode=0o700)
+    table = candidates.with_columns(pl.lit(run).alias("run_id"))
+    if out.suffix.lower() == ".csv":
+        table = table.with_columns(
+            # No reason codes (the possible tier) is an empty field, not a quoted "".
+            pl.when(pl.col("reason_codes").list.len() > 0).then(
+                pl.col("reason_codes").list.join(";")
+            ),
+            evidence_text().alias("evidence"),
+        )
+        table = neutralised(table)  # a cell that would run as a formula in a spreadsheet
+        write_private(out, lambda p: table.write_csv(p, date_format="%Y-%m-%d"))
+    else:
+        write_private(out, lambda p: table.write_parquet(p))
+    return out
+
+
+def unlisted_path(out: Path) -> Path:
+    """Where the DWP-list rows not on the list `out` are reported (restricted, like it)."""
+    return out.with_name(f"{out.stem}.dwp_not_listed.csv")
+
+
+def list_summary(candidates: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Counts for the console: by tier, and by reason code (a child counts once per code)."""
+    by_tier = candidates.group_by("tier").len("children").sort("tier")
+    by_reason = (
+        candidates.select("reason_codes")
+        .explode("reason_codes")
+        .drop_nulls()
+        .group_by(pl.col("reason_codes").alias("reason_code"))
+        .len("children")
+        .sort("children", "reason_code", descending=[True, False])
+    )
+    return {"tier": by_tier, "reason": by_reason}
