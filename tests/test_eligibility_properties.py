@@ -114,7 +114,7 @@ def test_nobody_outside_the_age_window_is_listed(case):
     assert (check["from"] == check["eligible_from"]).all()
 
 
-def _active(frame: pl.DataFrame, as_of: date) -> pl.DataFrame:
+def active_on(frame: pl.DataFrame, as_of: date) -> pl.DataFrame:
     return frame.filter(
         (pl.col("start_date") <= as_of)
         & (pl.col("end_date").is_null() | (pl.col("end_date") >= as_of))
@@ -134,7 +134,7 @@ def test_every_reason_code_has_evidence_that_proves_it(case):
     )
     assert sorted(coded.unique().rows(), key=str) == sorted(proved.unique().rows(), key=str)
     awards = found.evidence.filter(pl.col("table") == "benefits")
-    active = _active(tables["benefits"], as_of)
+    active = active_on(tables["benefits"], as_of)
     cited = awards.join(active, left_on="record_id", right_on="award_id", how="left")
     # Every cited award exists, is active, and belongs to the named parent/carer or the child.
     assert cited["benefit"].null_count() == 0

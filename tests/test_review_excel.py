@@ -21,17 +21,10 @@ import workbench.review.lists as lists_module
 from workbench.errors import DataFileError, UsageError, WorkbenchError
 from workbench.pipeline import write_list
 from workbench.review import DECISIONS, ReviewStore, pseudonym
-from workbench.review.excel import (
-    COLUMNS,
-    LOCKED_COLUMNS,
-    ImportResult,
-    ReviewImportError,
-    export_list_file,
-    export_review_workbook,
-    import_review_workbook,
-    row_checksum,
-)
+from workbench.review.excel import export_list_file, export_review_workbook
+from workbench.review.excel_import import ImportResult, ReviewImportError, import_review_workbook
 from workbench.review.lists import read_list_file, register_list, register_list_file
+from workbench.review.workbook import COLUMNS, LOCKED_COLUMNS, edited_columns, row_checksum
 
 KEY = bytes(range(32))
 RULE_SET = "two_year_old@2026.11.1"
@@ -366,7 +359,7 @@ def test_a_changed_locked_value_is_pinned_to_its_column(values, column, replacem
     checksum = row_checksum(KEY, "l-1", values)
     edited = values | {column: replacement}
     expected = [] if replacement == values[column] else [column]
-    assert excel_module._edited_columns(KEY, "l-1", edited, checksum) == expected
+    assert edited_columns(KEY, "l-1", edited, checksum) == expected
 
 
 # --- re-import, names, earlier decisions ----------------------------------------------------

@@ -21,13 +21,10 @@ import polars as pl
 import pytest
 
 from workbench.review import ChainReport, ReviewStore, pseudonym
-from workbench.review.excel import (
-    COLUMNS,
-    REVIEW_SHEET,
-    export_review_workbook,
-    import_review_workbook,
-)
+from workbench.review.excel import export_review_workbook
+from workbench.review.excel_import import import_review_workbook
 from workbench.review.lists import register_list
+from workbench.review.workbook import COLUMNS, REVIEW_SHEET
 
 KEY = bytes(range(32))
 REVIEWERS, PER_REVIEWER = 2, 2_000

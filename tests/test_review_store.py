@@ -487,3 +487,39 @@ def test_a_process_killed_mid_stream_keeps_every_decision_it_reported(store, lis
     report = store.verify_chain()
     assert (report.ok, report.checked) == (True, len(stored))
     assert store.record_decision(list_id, K1, "contact", "after the crash").seq == len(stored) + 1
+
+
+def test_decision_hash_is_the_sha256_of_the_canonical_json():
+    row = {
+        "decision_id": "d-1",
+        "list_id": "l-1",
+        "item_key": "pk_" + "a" * 24,
+        "reviewer": "A. Officer",
+        "decided_at": "2026-09-01T09:00:00.000000Z",
+        "decision": "contact",
+        "reason": None,
+    }
+    assert store_module.decision_hash(row, "0" * 64) == (
+        hashlib.sha256(
+            b'{"decided_at":"2026-09-01T09:00:00.000000Z","decision":"contact",'
+            b'"decision_id":"d-1","item_key":"pk_aaaaaaaaaaaaaaaaaaaaaaaa","list_id":"l-1",'
+            b'"prev_hash":"' + b"0" * 64 + b'","reason":null,"reviewer":"A. Officer"}'
+        ).hexdigest()
+    )
+
+
+def test_queries_refuse_an_unknown_list_and_unknown_decision_names(tmp_path):
+    items = pl.DataFrame(
+        {"item_key": ["pk_" + "a" * 24], "tier": ["likely"], "reason_codes": [["x"]]}
+    )
+    with ReviewStore(tmp_path / "review.sqlite") as store:
+        list_id = store.add_list("r-1", "two_year_old", "two_year_old@1", {}, items)
+        with pytest.raises(WorkbenchError, match="no list 'l-missing' in the review store"):
+            store.latest_decisions("l-missing")
+        with pytest.raises(WorkbenchError, match="unknown decision 'maybe'; expected one of"):
+            store.latest_decisions(list_id, among=["contact", "maybe"])
+        assert store.progress(list_id) == {
+            "decided": 0,
+            "undecided": 1,
+            "by_decision": dict.fromkeys(DECISIONS, 0),
+        }

@@ -50,11 +50,26 @@ from workbench.schema import Column, Table
 __all__ = [
     "BOOLEAN_WORDS",
     "DATE_FORMATS",
+    "DTYPES",
+    "FIRST_DATA_ROW",
     "ISO_DATE",
     "QUARANTINE_SCHEMA",
     "UK_DATE",
+    "CheckedRows",
     "DateFormat",
+    "check_rows",
+    "first_match",
 ]
+
+# The polars type of each schema dtype, as accepted rows carry it.
+DTYPES: dict[str, pl.DataType] = {
+    "string": pl.String(),
+    "date": pl.Date(),
+    "decimal": pl.Float64(),
+    "enum": pl.String(),
+    "boolean": pl.Boolean(),
+}
+_BAD = "__bad"
 
 BOOLEAN_WORDS: dict[str, bool] = {
     "true": True,
@@ -576,7 +591,7 @@ def _note(index: int) -> str:
     return f"__warn_{index}"
 
 
-def _first(pairs: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
+def first_match(pairs: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
     """The value paired with the first true condition, row by row."""
     (condition, value), *rest = pairs
     chained = pl.when(condition).then(value)
@@ -615,13 +630,15 @@ def _quarantine_rows(
         separator="; ",
         ignore_nulls=True,
     )
-    first_reason = _first([(f, r.reason) for f, r in zip(flags, rules, strict=True)])
+    first_reason = first_match([(f, r.reason) for f, r in zip(flags, rules, strict=True)])
     return rejected.select(
         pl.lit(table.name).alias("table"),
         pl.lit(file).alias("file"),
         pl.col(_ROW).alias("row"),
-        _first([(f, pl.lit(r.column)) for f, r in zip(flags, rules, strict=True)]).alias("column"),
-        _first(
+        first_match([(f, pl.lit(r.column)) for f, r in zip(flags, rules, strict=True)]).alias(
+            "column"
+        ),
+        first_match(
             [(f, pl.col(r.column).cast(pl.String)) for f, r in zip(flags, rules, strict=True)]
         ).alias("value"),
         pl.when(pl.sum_horizontal(flags) > 1).then(every).otherwise(first_reason).alias("reason"),
@@ -664,3 +681,85 @@ def _warning_rows(
     if not frames:
         return pl.DataFrame(schema=QUARANTINE_SCHEMA)
     return pl.concat(frames).sort("row", maintain_order=True).collect()
+
+
+# --- one file's rows, checked --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckedRows:
+    """One file's rows split: ``accepted`` (typed, the table's columns), ``quarantine`` and
+    ``warnings`` (`QUARANTINE_SCHEMA`), ``read`` rows in all, and, when asked for, the file's
+    row numbers of the accepted rows (``accepted_rows``, for checks against other tables)."""
+
+    accepted: pl.DataFrame
+    quarantine: pl.DataFrame
+    warnings: pl.DataFrame
+    read: int
+    accepted_rows: pl.Series | None = None
+
+
+def check_rows(
+    table: Table,
+    raw: pl.DataFrame,
+    file: str,
+    fmt: str,
+    normalise: bool = True,
+    *,
+    number_accepted: bool = False,
+) -> CheckedRows:
+    """Check `raw` (a file's wanted columns, as text or as a parquet file types them) against
+    `table`'s schema in one vectorised pass; `file` names the file in the quarantine and
+    `fmt` is its format (``csv``, ``parquet`` or ``xlsx``).
+
+    Example
+    -------
+    >>> from workbench.schema import TABLES
+    >>> raw = pl.DataFrame({"person_id": ["P1", "P1"], "household_id": ["H1", "H1"],
+    ...     "forename": ["Ann", "Bo"], "surname": ["Lee", "Lee"],
+    ...     "date_of_birth": ["2024-03-15", "2024-13-01"]})
+    >>> checked = check_rows(TABLES["people"], raw, "people.csv", "csv")
+    >>> checked.read, checked.accepted.height, checked.quarantine["row"].to_list()
+    (2, 0, [2, 3])
+    """
+    present = [c for c in table.columns if c.name in raw.columns]
+    frame, allowed = _cleaned(raw, present, fmt, normalise)
+    dates = [c.name for c in present if c.dtype == "date" and _clean_name(c.name) in frame.columns]
+    frame, formats = _read_dates(frame, dates)
+    columns = set(frame.columns)
+    rules = _rules(table, present, frame, formats)
+    notes = _warnings_for(present, columns) if normalise else []
+    lower = _already_allowed(frame, present, allowed)
+    frame = (
+        frame.lazy()
+        .with_columns(
+            _typed(c, columns, formats.get(c.name), lower).alias(_value_name(c.name))
+            for c in present
+        )
+        .with_columns(
+            *(rule.broken.fill_null(False).alias(_flag(i)) for i, rule in enumerate(rules)),
+            *(note.noted.fill_null(False).alias(_note(i)) for i, note in enumerate(notes)),
+        )
+        .with_columns(pl.any_horizontal(_flag(i) for i in range(len(rules))).alias(_BAD))
+        .collect()
+    )
+    # Filter lazily so that only the columns each output needs are gathered: the frame holds
+    # every intermediate column, and copying them all would cost more than the checks.
+    accepted = (
+        frame.lazy()
+        .filter(~pl.col(_BAD))
+        .select(pl.col(_value_name(c.name)).cast(DTYPES[c.dtype]).alias(c.name) for c in present)
+        .collect()
+    )
+    rejected = _numbered_rows(frame, pl.col(_BAD))
+    numbers = None
+    if number_accepted:
+        positions = frame.select((~pl.col(_BAD)).arg_true()).to_series()
+        numbers = (positions.cast(pl.Int64) + FIRST_DATA_ROW).alias("row")
+    return CheckedRows(
+        accepted=accepted,
+        quarantine=_quarantine_rows(rejected, table, file, rules, columns),
+        warnings=_warning_rows(frame, ~pl.col(_BAD), table, file, notes),
+        read=frame.height,
+        accepted_rows=numbers,
+    )

@@ -65,10 +65,12 @@ __all__ = [
     "EVIDENCE_SCHEMA",
     "LIST_COLUMNS",
     "EngineResult",
+    "active_on",
     "age_group_on",
     "assess",
     "assessment",
     "link_sources",
+    "rule_tables",
     "unlisted_list_rows",
     "window_links",
 ]
@@ -160,7 +162,7 @@ def _empty(table: str) -> pl.LazyFrame:
     return pl.LazyFrame(schema={c.name: _POLARS_TYPES[c.dtype] for c in columns})
 
 
-def _tables(
+def rule_tables(
     tables: Mapping[str, pl.LazyFrame | pl.DataFrame], rule_set: RuleSet
 ) -> dict[str, pl.LazyFrame]:
     """The tables the rule set may read (its declared sources), lazy; absent ones empty.
@@ -189,7 +191,7 @@ def _tables(
     return found
 
 
-def _active(as_of: date) -> pl.Expr:
+def active_on(as_of: date) -> pl.Expr:
     """CONTRACT §2 rule 2: started on or before `as_of`, and not ended before it."""
     return (pl.col("start_date") <= as_of) & (
         pl.col("end_date").is_null() | (pl.col("end_date") >= as_of)
@@ -290,7 +292,7 @@ class _Compiler:
         )
         return (
             self.tables["benefits"]
-            .filter(pl.col("benefit").is_in(named) & _active(self.as_of))
+            .filter(pl.col("benefit").is_in(named) & active_on(self.as_of))
             .select("award_id", "person_id", "benefit", "net_earned_income", "gross_income")
         )
 
@@ -373,7 +375,7 @@ class _Compiler:
         if criterion.kind in ("active_status", "status_ever_started"):
             statuses = self.statuses(criterion.statuses)
             if criterion.kind == "active_status":
-                statuses = statuses.filter(_active(self.as_of))
+                statuses = statuses.filter(active_on(self.as_of))
             else:
                 statuses = statuses.filter(pl.col("start_date") <= self.as_of)
             found = ids.join(statuses, on="person_id")
@@ -608,7 +610,7 @@ def assessment(
         used as matches: a person must confirm them first.
     """
     _check_dates(term_start, as_of)
-    data = _tables(tables, rule_set)
+    data = rule_tables(tables, rule_set)
     compiler = _Compiler(data, rule_set, term_start, as_of)
     if links is None:
         links = link_exact(compiler.link_tables())
@@ -777,7 +779,7 @@ def window_links(
     the links of every row (`workbench explain`, the take-up funnel), leave `links` out.
     """
     _check_dates(term_start, as_of)
-    compiler = _Compiler(_tables(tables, rule_set), rule_set, term_start, as_of)
+    compiler = _Compiler(rule_tables(tables, rule_set), rule_set, term_start, as_of)
     return link_exact(compiler.link_tables(window_only=True))
 
 

@@ -32,7 +32,7 @@ class UsageError(WorkbenchError):
     def __init__(self, message: str, *, parameter: str | None = None) -> None:
         self.parameter = parameter
         self.detail = message
-        super().__init__(message if parameter is None else f"{parameter} {message}")
+        super().__init__(message if parameter is None else _named(parameter, message))
 
     def for_flag(self, flags: dict[str, str] | None = None) -> str:
         """The message as the command line says it: the parameter named by its option
@@ -40,7 +40,12 @@ class UsageError(WorkbenchError):
         if self.parameter is None:
             return str(self)
         flag = (flags or {}).get(self.parameter, "--" + self.parameter.replace("_", "-"))
-        return f"{flag} {self.detail}"
+        return _named(flag, self.detail)
+
+
+def _named(name: str, message: str) -> str:
+    """`out must end in ...`, or `out: the folder ...` for a message that starts with a colon."""
+    return f"{name}{message}" if message.startswith(":") else f"{name} {message}"
 
 
 class DataFileError(WorkbenchError):

@@ -47,10 +47,10 @@ from workbench.eligibility import (
     LINKED,
     WORKING_PARENT,
     EngineResult,
-    _active,
-    _tables,
+    active_on,
     age_group_on,
     assessment,
+    rule_tables,
 )
 from workbench.errors import UsageError
 from workbench.rules.model import Criterion, RuleSet
@@ -298,7 +298,7 @@ def _household(
 ) -> tuple[_Household, bool]:
     carers, by_role = _parent_carers(data["people"], found.rule_set, person, found.as_of)
     person_id = person["person_id"]
-    active = _active(found.as_of).alias("active")
+    active = active_on(found.as_of).alias("active")
     awards = (
         data["benefits"]
         .filter(pl.col("person_id").is_in([person_id, *carers]))
@@ -694,7 +694,7 @@ def explain_assessed(
     set, term start and evidence date are its own.
     """
     rule_set, term_start = found.rule_set, found.term_start
-    data = _tables(tables, rule_set)
+    data = rule_tables(tables, rule_set)
     person = _person_row(data["people"], person_id)
     house, by_role = _household(data, found, person)
     eligible_from, eligible_to, young = _window(rule_set, person, term_start, found.as_of)
@@ -767,7 +767,7 @@ def explain_person(
     UsageError
         The person is not in the people table, or a date is outside the rule set.
     """
-    data = _tables(tables, rule_set)
+    data = rule_tables(tables, rule_set)
     _person_row(data["people"], person_id)
     found = assessment(tables, rule_set, term_start=term_start, as_of=as_of, links=links)
     return explain_assessed(found, tables, person_id=person_id)

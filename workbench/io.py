@@ -48,20 +48,8 @@ from workbench.checks import (
     FIRST_DATA_ROW,
     QUARANTINE_SCHEMA,
     DateFormat,
-    _already_allowed,
-    _clean_name,
-    _cleaned,
-    _first,
-    _flag,
-    _note,
-    _numbered_rows,
-    _quarantine_rows,
-    _read_dates,
-    _rules,
-    _typed,
-    _value_name,
-    _warning_rows,
-    _warnings_for,
+    check_rows,
+    first_match,
 )
 
 # Re-exported: these were defined here before workbench.checks held them.
@@ -86,13 +74,6 @@ __all__ = [
 ]
 
 FORMATS: dict[str, str] = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
-DTYPES: dict[str, pl.DataType] = {
-    "string": pl.String(),
-    "date": pl.Date(),
-    "decimal": pl.Float64(),
-    "enum": pl.String(),
-    "boolean": pl.Boolean(),
-}
 _BINARY_SNIFF_BYTES = 8192
 
 # Reason kinds for summaries, matched against the first problem of a reason, in order.
@@ -109,8 +90,6 @@ QUARANTINE_KINDS: tuple[tuple[str, str], ...] = (
     ("is not a household_id in", "unknown household"),
     ("outside the plausible range", "implausible value"),
 )
-
-_BAD = "__bad"
 
 
 @dataclass(frozen=True)
@@ -398,53 +377,21 @@ def _load_table(
     """Read one file and split its rows into accepted, quarantined and warned."""
     fmt = FORMATS[path.suffix.lower()]
     raw = _read_raw(path, fmt, table, wanted)
-    present = [c for c in table.columns if c.name in raw.columns]
-    frame, allowed = _cleaned(raw, present, fmt, normalise)
-    dates = [c.name for c in present if c.dtype == "date" and _clean_name(c.name) in frame.columns]
-    frame, formats = _read_dates(frame, dates)
-    columns = set(frame.columns)
-    rules = _rules(table, present, frame, formats)
-    notes = _warnings_for(present, columns) if normalise else []
-    lower = _already_allowed(frame, present, allowed)
-    frame = (
-        frame.lazy()
-        .with_columns(
-            _typed(c, columns, formats.get(c.name), lower).alias(_value_name(c.name))
-            for c in present
-        )
-        .with_columns(
-            *(rule.broken.fill_null(False).alias(_flag(i)) for i, rule in enumerate(rules)),
-            *(note.noted.fill_null(False).alias(_note(i)) for i, note in enumerate(notes)),
-        )
-        .with_columns(pl.any_horizontal(_flag(i) for i in range(len(rules))).alias(_BAD))
-        .collect()
+    # Small tables that refer to another keep their accepted rows' numbers for the check.
+    checked = check_rows(
+        table, raw, path.name, fmt, normalise, number_accepted=bool(table.references)
     )
-
-    # Filter lazily so that only the columns each output needs are gathered: the frame holds
-    # every intermediate column, and copying them all would cost more than the checks.
-    accepted = (
-        frame.lazy()
-        .filter(~pl.col(_BAD))
-        .select(pl.col(_value_name(c.name)).cast(DTYPES[c.dtype]).alias(c.name) for c in present)
-        .collect()
+    report = FileReport(
+        table.name, path, fmt, checked.read, checked.accepted.height, checked.quarantine.height
     )
-    rejected = _numbered_rows(frame, pl.col(_BAD))
-    quarantine = _quarantine_rows(rejected, table, path.name, rules, columns)
-    warnings = _warning_rows(frame, ~pl.col(_BAD), table, path.name, notes)
-    report = FileReport(table.name, path, fmt, frame.height, accepted.height, quarantine.height)
     if report.accepted + report.quarantined != report.read:
         raise RuntimeError(
             f"internal error loading {path}: {report.accepted} accepted + "
             f"{report.quarantined} quarantined != {report.read} read"
         )
-    numbers = None
-    if table.references:  # small tables: their accepted rows keep their numbers for the check
-        positions = frame.select((~pl.col(_BAD)).arg_true()).to_series()
-        numbers = (positions.cast(pl.Int64) + FIRST_DATA_ROW).alias("row")
-    return _Loaded(accepted, quarantine, warnings, report, numbers)
-
-
-# --- the folder -------------------------------------------------------------------------------
+    return _Loaded(
+        checked.accepted, checked.quarantine, checked.warnings, report, checked.accepted_rows
+    )
 
 
 def _missing_table(folder: Path, table: str, ignored: list[Path]) -> DataFileError:
@@ -682,4 +629,4 @@ def quarantine_kind(reason: pl.Expr) -> pl.Expr:
     """
     first = reason.str.split("; ").list.first()
     pairs = [(first.str.contains(p, literal=True), pl.lit(k)) for p, k in QUARANTINE_KINDS]
-    return _first(pairs).otherwise(pl.lit("other"))
+    return first_match(pairs).otherwise(pl.lit("other"))

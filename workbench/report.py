@@ -53,11 +53,11 @@ from workbench.report_parameters import INJECTED as INJECTED
 from workbench.report_parameters import (
     NOTEBOOKS,
     RunIdentity,
-    _check_kernel,
-    _language,
     available_notebooks,
     canonical_inputs,
+    check_kernel,
     identify,
+    notebook_language,
     parameter_files,
     parameter_inputs,
     parse_parameters,
@@ -255,7 +255,7 @@ def run_report(
     started_at = _now()
     source = resolve_notebook(notebook)
     name = source.stem
-    _check_kernel(kernel)
+    check_kernel(kernel)
     identity = identify(source, data, parameters, kernel)
     rid = identity.run_id
     folder_name = f"{datetime.now(UTC).date().isoformat()}-{name}-{rid}"
@@ -290,7 +290,7 @@ def run_report(
                 str(executed),
                 parameters=injected,
                 kernel_name=kernel,
-                language=_language(nbformat.read(source, as_version=4)),
+                language=notebook_language(nbformat.read(source, as_version=4)),
                 cwd=str(partial),
                 progress_bar=False,
                 log_output=False,

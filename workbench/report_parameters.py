@@ -33,7 +33,9 @@ __all__ = [
     "RunIdentity",
     "available_notebooks",
     "canonical_inputs",
+    "check_kernel",
     "identify",
+    "notebook_language",
     "parameter_files",
     "parameter_inputs",
     "parse_parameters",
@@ -102,7 +104,7 @@ def parse_parameters(pairs: Iterable[str] | None) -> dict[str, str]:
     return parameters
 
 
-def _language(notebook: nbformat.NotebookNode) -> str:
+def notebook_language(notebook: nbformat.NotebookNode) -> str:
     """The notebook's language; Python when it does not say (a notebook written by hand)."""
     metadata = notebook.metadata
     return (
@@ -129,7 +131,7 @@ def _declared(path: Path, kernel: str) -> dict[str, dict[str, str]]:
             f"{path.name} has no cell tagged 'parameters': its first code cell must hold the "
             "parameters' defaults, tagged 'parameters', for the runner to set them."
         )
-    translator = papermill_translators.find_translator(kernel, _language(notebook))
+    translator = papermill_translators.find_translator(kernel, notebook_language(notebook))
     return {p.name: p._asdict() for p in translator.inspect(notebook.cells[index])}
 
 
@@ -184,7 +186,7 @@ def _checked_parameters(
     return dict(sorted(checked.items()))
 
 
-def _check_kernel(kernel: str) -> None:
+def check_kernel(kernel: str) -> None:
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:

@@ -207,7 +207,8 @@ def link_command(
     seed: Annotated[int, typer.Option("--seed", help="Seeds Splink's sampling of u.")] = 0,
 ) -> None:
     """Link DWP-list and funded-place rows to the council's children; with --truth, measure."""
-    from workbench.linkage.model import link_folder, load_settings
+    from workbench.linkage.folder import link_folder
+    from workbench.linkage.model import load_settings
 
     record_access("link", f"data {data}, out {out}")
     run = link_folder(

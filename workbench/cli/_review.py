@@ -65,7 +65,7 @@ def review_import_command(
 ) -> None:
     """Check every row of a filled-in review workbook, then record its decisions, all or none."""
     from workbench.review import ReviewStore, load_key
-    from workbench.review.excel import import_review_workbook
+    from workbench.review.excel_import import import_review_workbook
 
     with ReviewStore(store) as review_store:
         result = import_review_workbook(review_store, workbook, reviewer=reviewer, key=load_key())

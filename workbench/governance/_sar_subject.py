@@ -34,6 +34,16 @@ from workbench.review.lists import (
 SUBJECT_TABLES = ("people", "benefits", "child_statuses")
 DWP_TABLE = "dwp_list"
 
+__all__ = [
+    "Listed",
+    "Subject",
+    "checked_request",
+    "find_dwp_child",
+    "find_person",
+    "read_lists",
+    "resolve",
+]
+
 
 def find_person(data: str | Path, *, forename: str, surname: str, date_of_birth: date) -> list[str]:
     """The person ids in `data` with these names (case and spacing ignored) and date of birth.
@@ -90,7 +100,7 @@ def find_dwp_child(
     return sorted(found.filter(~pl.col("record_id").is_in(linked))["record_id"].to_list())
 
 
-def _checked_request(
+def checked_request(
     person_id: str | None, dwp_records: Sequence[str], nino: str | None
 ) -> tuple[str | None, tuple[str, ...]]:
     """The person id (stripped) and DWP record ids, refusing anything but exactly one form."""
@@ -109,7 +119,7 @@ def _checked_request(
 
 
 @dataclass(frozen=True)
-class _Subject:
+class Subject:
     """Who a request is about, and which rows of the DWP list are theirs.
 
     `as_child` are the DWP rows whose child is the subject, `as_parent` those whose parent is;
@@ -134,7 +144,7 @@ class _Subject:
 
 
 @dataclass(frozen=True)
-class _Listed:
+class Listed:
     """A candidate list searched: its name in the export, its rows as review reads them."""
 
     name: str
@@ -144,13 +154,13 @@ class _Listed:
     rows: pl.DataFrame
 
 
-def _read_lists(lists: Sequence[Path], key: bytes) -> list[_Listed]:
+def read_lists(lists: Sequence[Path], key: bytes) -> list[Listed]:
     out = []
     for path in lists:
         listed = read_list_file(path)
         name = f"{path.name} ({listed.rule_set}, run {listed.run_id})"
         rows = review_candidates(listed.candidates, key)
-        out.append(_Listed(name, listed.rule_set, listed.run_id, _manifest_parameters(path), rows))
+        out.append(Listed(name, listed.rule_set, listed.run_id, _manifest_parameters(path), rows))
     return out
 
 
@@ -191,7 +201,7 @@ def _name_key(expr: pl.Expr) -> pl.Expr:
     return clean.name(expr).str.to_lowercase()
 
 
-def _records_named(listed: Sequence[_Listed], person_id: str) -> set[str]:
+def _records_named(listed: Sequence[Listed], person_id: str) -> set[str]:
     """The DWP record ids that lists searched matched to this person (any linkage)."""
     found: set[str] = set()
     for entry in listed:
@@ -200,13 +210,13 @@ def _records_named(listed: Sequence[_Listed], person_id: str) -> set[str]:
     return found
 
 
-def _resolve(
+def resolve(
     data: Path,
     person_id: str | None,
     dwp_records: Sequence[str],
     nino: str | None,
-    listed: Sequence[_Listed],
-) -> _Subject:
+    listed: Sequence[Listed],
+) -> Subject:
     loaded = _load(data)
     dwp = loaded.tables.get(DWP_TABLE)
     people = loaded.tables["people"]
@@ -231,7 +241,7 @@ def _resolve(
     as_parent: list[str] = []
     if dwp is not None and parent_ninos and "parent_nino" in dwp.columns:
         as_parent = dwp.filter(pl.col("parent_nino").is_in(parent_ninos))["record_id"].to_list()
-    return _Subject(label, person_id, tuple(sorted(as_child)), tuple(sorted(as_parent)), loaded)
+    return Subject(label, person_id, tuple(sorted(as_child)), tuple(sorted(as_parent)), loaded)
 
 
 def _ninos_of(people: pl.DataFrame, person_id: str) -> list[str]:

@@ -62,13 +62,13 @@ from workbench.governance._sar_document import SarDocument, appendix_path, sar_h
 from workbench.governance._sar_subject import (
     DWP_TABLE,
     SUBJECT_TABLES,
-    _checked_request,
-    _Listed,
-    _read_lists,
-    _resolve,
-    _Subject,
+    Listed,
+    Subject,
+    checked_request,
     find_dwp_child,
     find_person,
+    read_lists,
+    resolve,
 )
 from workbench.io import LoadedData
 from workbench.private_files import write_private
@@ -123,7 +123,7 @@ CHECK_NOTES = (
 # --- the council's data -------------------------------------------------------------------------
 
 
-def _council_records(doc: SarDocument, data: Path, subject: _Subject) -> None:
+def _council_records(doc: SarDocument, data: Path, subject: Subject) -> None:
     loaded = subject.loaded
     doc.heading(2, "1. The council's records that the workbench reads")
     doc.para(
@@ -164,7 +164,7 @@ def _person_records(doc: SarDocument, loaded: LoadedData, person_id: str) -> Non
             doc.table(table, noun, own)
 
 
-def _dwp_records(doc: SarDocument, subject: _Subject) -> None:
+def _dwp_records(doc: SarDocument, subject: Subject) -> None:
     """The subject's rows of the DWP list: their own side of each row, the other withheld."""
     doc.heading(3, DWP_TABLE)
     if subject.dwp is None:
@@ -241,7 +241,7 @@ def _as_carer(evidence: str | None, person_id: str | None, parent_rows: Sequence
     return out
 
 
-def _list_sections(doc: SarDocument, listed: Sequence[_Listed], subject: _Subject) -> None:
+def _list_sections(doc: SarDocument, listed: Sequence[Listed], subject: Subject) -> None:
     doc.heading(2, "2. Candidate lists this person appeared on")
     as_carer: list[tuple[str, list[str]]] = []
     appeared = 0
@@ -294,7 +294,7 @@ def _list_row(doc, name, rule_ref, run, parameters, row) -> None:
 # --- the review store ---------------------------------------------------------------------------
 
 
-def _store_section(doc: SarDocument, store: Path, subject: _Subject, key: bytes, user: str) -> None:
+def _store_section(doc: SarDocument, store: Path, subject: Subject, key: bytes, user: str) -> None:
     if not store.is_file():
         raise DataFileError(store, "no review store here; expected a store the workbench wrote")
     keys = subject.item_keys(key)
@@ -408,15 +408,15 @@ def subject_access(
     DataFileError
         For a data folder, list or store that cannot be read.
     """
-    person_id, dwp_records = _checked_request(person_id, dwp_records, nino)
+    person_id, dwp_records = checked_request(person_id, dwp_records, nino)
     out = Path(out)
     if out.suffix.lower() not in OUT_SUFFIXES:
         raise UsageError(f"--out must end in .md or .html; got {out.name!r}")
     if not out.parent.is_dir():
         raise UsageError(f"--out: the folder {out.parent} does not exist")
     today = today or datetime.now(UTC).date()
-    listed = _read_lists([Path(p) for p in lists], key)
-    subject = _resolve(Path(data), person_id, dwp_records, nino, listed)
+    listed = read_lists([Path(p) for p in lists], key)
+    subject = resolve(Path(data), person_id, dwp_records, nino, listed)
     doc = SarDocument()
     doc.heading(1, f"Subject access: what the Eligibility Workbench holds about {subject.label}")
     doc.para(

@@ -45,7 +45,7 @@ _LAZY = {
     "evaluate_linkage": "evaluate",
     "fit_clerical_classifier": "evaluate",
     "LinkageModel": "model",
-    "link_folder": "model",
+    "link_folder": "folder",
     "load_settings": "model",
     "save_settings": "model",
 }

@@ -1,7 +1,5 @@
-"""The linkage model saved and reloaded as Splink JSON, and run on a data folder.
-
-`link_folder` is what `workbench link` does: load a data folder, link, write the links
-owner-only, and, given a ground truth, measure them (`workbench.linkage.evaluate`).
+"""The linkage model saved and reloaded as Splink JSON (`workbench.linkage.folder` runs it on a
+data folder).
 
 `save_settings(folder)` writes
 
@@ -35,23 +33,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
 import splink
 
 from workbench.errors import DataFileError, UsageError
 from workbench.linkage.exact import LINK_SOURCES
 from workbench.linkage.settings import DEFAULT_THRESHOLDS, linkage_settings
-from workbench.private_files import write_private
 
 if TYPE_CHECKING:
-    from workbench.linkage.evaluate import LinkageEvaluation
+    pass
 
 __all__ = [
     "BANDS_FILE",
     "DIALECTS",
-    "LinkRun",
     "LinkageModel",
-    "link_folder",
     "load_settings",
     "save_settings",
 ]
@@ -193,77 +187,3 @@ def load_settings(folder: str | Path) -> LinkageModel:
     return LinkageModel(
         thresholds=thresholds, sources=sources, sql_dialect=dialect, estimate_u=bool(estimate_u)
     )
-
-
-# --- running the model on a data folder ---------------------------------------------------------
-
-LINK_SUFFIXES = (".csv", ".parquet")
-_TRUTH_TYPES = {"corruption_level": pl.Int64}
-
-
-@dataclass(frozen=True)
-class LinkRun:
-    """What `link_folder` did: the links written, and the evaluation when a truth was given."""
-
-    out: Path
-    links: pl.DataFrame
-    evaluation: LinkageEvaluation | None = None
-    quality_files: tuple[Path, ...] = ()
-
-
-def _write_links(frame: pl.DataFrame, path: Path) -> None:
-    """The links as CSV or parquet, owner-only and atomically."""
-    if path.suffix.lower() == ".csv":
-        write_private(path, frame.write_csv)
-    else:
-        write_private(path, frame.write_parquet)
-
-
-def _read_truth(path: Path) -> pl.DataFrame:
-    if not path.is_file():
-        raise DataFileError(path, "not found: give the ground_truth.csv `workbench synth` wrote")
-    if path.suffix.lower() == ".parquet":
-        return pl.read_parquet(path)
-    frame = pl.read_csv(path, infer_schema=False)
-    return frame.with_columns(pl.col(c).cast(t) for c, t in _TRUTH_TYPES.items() if c in frame)
-
-
-def link_folder(
-    data: str | Path,
-    out: str | Path,
-    *,
-    truth: str | Path | None = None,
-    quality_out: str | Path | None = None,
-    model: LinkageModel | None = None,
-    seed: int = 0,
-) -> LinkRun:
-    """Link a data folder's `dwp_list` and `funded_places` rows to its `people`; write the
-    links to `out` (`.csv` or `.parquet`, owner-only); with `truth`, evaluate them and write
-    the aggregate quality tables to `quality_out` when given.
-
-    Raises
-    ------
-    UsageError
-        `out` has another suffix or its folder does not exist; `quality_out` without `truth`.
-    DataFileError
-        The data folder or the truth file cannot be read.
-    """
-    from workbench.io import load_folder
-    from workbench.linkage.evaluate import evaluate_linkage
-    from workbench.linkage.probabilistic import link_all_with_pairs
-
-    out = Path(out)
-    if out.suffix.lower() not in LINK_SUFFIXES:
-        raise UsageError(f"--out must end in .csv or .parquet; got {out.name!r}")
-    if not out.parent.exists():
-        raise UsageError(f"--out: the folder {out.parent} does not exist")
-    if quality_out is not None and truth is None:
-        raise UsageError("--quality-out needs --truth: quality is measured against a truth")
-    loaded = load_folder(data, tables=["people", *LINK_SOURCES])
-    links, pairs = link_all_with_pairs(loaded.tables, seed=seed, model=model)
-    _write_links(links, out)
-    if truth is None:
-        return LinkRun(out=out, links=links)
-    evaluation = evaluate_linkage(links, _read_truth(Path(truth)), scored_pairs=pairs)
-    written = tuple(evaluation.write(quality_out)) if quality_out is not None else ()
-    return LinkRun(out=out, links=links, evaluation=evaluation, quality_files=written)

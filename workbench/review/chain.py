@@ -3,11 +3,11 @@ checked.
 
 Each decision carries the SHA-256 of the one before it (:func:`decision_hash`), so
 :func:`verify_chain` finds any decision edited, removed or inserted behind the package's back;
-runs of decisions removed under retention are bridged by the sealed checkpoints of
-:mod:`workbench.review.retention`. Kept apart from :mod:`workbench.review.store` so the chain's
-format and its proof can be read in one place; the store's methods
+runs of decisions removed under retention (:mod:`workbench.review.retention`) are bridged by
+sealed checkpoints (:class:`Checkpoint`, ``chain_checkpoints``), each seal covering the one
+before. The functions take a connection; the store's methods
 (:meth:`ReviewStore.verify_chain <workbench.review.store.ReviewStore.verify_chain>`) are the
-public way in, and every name here stays importable from the store.
+public way in.
 
 Examples
 --------
@@ -24,22 +24,28 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import astuple, dataclass, fields
+from dataclasses import asdict, astuple, dataclass, fields
 from typing import Any
 
-from workbench.review import retention
-from workbench.review.retention import _bridge, _broken_checkpoint
 from workbench.review.schema import GENESIS_HASH
 
 __all__ = [
+    "CHECKPOINT_COLUMNS",
+    "DECISION_COLUMNS",
     "ChainReport",
+    "Checkpoint",
     "Decision",
+    "as_dict",
+    "bridge",
+    "broken_checkpoint",
     "chain_head",
+    "checkpoint_seal",
+    "checkpoints",
     "decision_hash",
     "verify_chain",
 ]
 
-_DECISION_COLUMNS = (
+DECISION_COLUMNS = (
     "seq",
     "decision_id",
     "list_id",
@@ -85,9 +91,89 @@ class ChainReport:
     removed: int = 0
 
 
+@dataclass(frozen=True)
+class Checkpoint:
+    """A run of decisions removed under retention, as stored in ``chain_checkpoints``.
+
+    ``from_hash`` is the ``prev_hash`` of the first decision removed and ``head_hash`` the hash
+    of the last, so the chain is bridged across the gap; ``seal`` is the SHA-256 of the other
+    fields and the previous checkpoint's seal (``prev_seal``), so a checkpoint edited, removed or
+    inserted afterwards shows.
+    """
+
+    checkpoint: int
+    seq_from: int
+    seq_upto: int
+    from_hash: str
+    head_hash: str
+    count: int
+    before: str
+    removed_at: str
+    user: str
+    prev_seal: str
+    seal: str
+
+
+CHECKPOINT_COLUMNS = tuple(f.name for f in fields(Checkpoint))
+
+
+def checkpoint_seal(fields_: Mapping[str, Any], prev_seal: str) -> str:
+    """SHA-256 (hex) of the canonical JSON of a checkpoint's fields and the previous seal."""
+    payload = {name: fields_[name] for name in CHECKPOINT_COLUMNS[1:9]} | {"prev_seal": prev_seal}
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def checkpoints(conn: sqlite3.Connection) -> list[Checkpoint]:
+    """The chain checkpoints left by retention in the store behind ``conn``, oldest first."""
+    rows = conn.execute("SELECT * FROM chain_checkpoints ORDER BY checkpoint")
+    return [Checkpoint(*row) for row in rows]
+
+
+def bridge(
+    bridges: Mapping[str, Checkpoint], prev_hash: str, last_seq: int, next_kept: Decision | None
+) -> tuple[str, int]:
+    """Follow checkpoints from ``prev_hash`` across removed runs that lie between the last
+    decision checked and ``next_kept`` (to the end when None), until its ``prev_hash`` is met.
+
+    Returns the hash and seq the chain has reached.
+    """
+    while next_kept is None or prev_hash != next_kept.prev_hash:
+        found = bridges.get(prev_hash)
+        if found is None or found.seq_from <= last_seq:
+            break
+        if next_kept is not None and found.seq_upto >= next_kept.seq:
+            break
+        prev_hash, last_seq = found.head_hash, found.seq_upto
+    return prev_hash, last_seq
+
+
+def broken_checkpoint(
+    checkpoints_: list[Checkpoint], counter: int
+) -> tuple[int | None, str] | None:
+    """The first checkpoint edited, removed or inserted since it was sealed, as
+    ``(first_bad_seq, message)`` for a failing chain report; None when all hold.
+    """
+    prev_seal, last = GENESIS_HASH, 0
+    for found in checkpoints_:
+        problem = None
+        if found.prev_seal != prev_seal:
+            problem = "its prev_seal is not the seal of the checkpoint before it "
+            problem += "(a checkpoint was removed, inserted or reordered)"
+        elif checkpoint_seal(asdict(found), prev_seal) != found.seal:
+            problem = "its fields do not match its seal (it was edited after retention)"
+        if problem:
+            message = f"checkpoint {found.checkpoint} (seq {found.seq_from}-{found.seq_upto}): "
+            return found.seq_from, message + problem
+        prev_seal, last = found.seal, found.checkpoint
+    if counter > last:
+        return None, f"chain checkpoints after {last} up to {counter} were removed"
+    return None
+
+
 def decision_hash(fields_: Mapping[str, Any], prev_hash: str) -> str:
     """SHA-256 (hex) of the canonical JSON of a decision's fields and the previous hash."""
-    payload = {name: fields_[name] for name in _DECISION_COLUMNS[1:8]} | {"prev_hash": prev_hash}
+    payload = {name: fields_[name] for name in DECISION_COLUMNS[1:8]} | {"prev_hash": prev_hash}
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -110,27 +196,27 @@ def _sequence(conn: sqlite3.Connection, table: str) -> int:
 
 def verify_chain(conn: sqlite3.Connection) -> ChainReport:
     """The body of :meth:`ReviewStore.verify_chain` (see there), for the store behind ``conn``."""
-    checkpoints = retention.checkpoints(conn)
-    broken = _broken_checkpoint(checkpoints, _sequence(conn, "chain_checkpoints"))
+    checkpoints_ = checkpoints(conn)
+    broken = broken_checkpoint(checkpoints_, _sequence(conn, "chain_checkpoints"))
     if broken is not None:
         return ChainReport(False, 0, *broken)
-    bridges = {c.from_hash: c for c in checkpoints}
+    bridges = {c.from_hash: c for c in checkpoints_}
     prev_hash, checked, last_seq = GENESIS_HASH, 0, 0
     for row in conn.execute("SELECT * FROM decisions ORDER BY seq"):
         stored = Decision(*row)
         checked += 1
         if stored.prev_hash != prev_hash:
-            prev_hash, last_seq = _bridge(bridges, prev_hash, last_seq, stored)
+            prev_hash, last_seq = bridge(bridges, prev_hash, last_seq, stored)
         problem = None
         if stored.prev_hash != prev_hash:
             problem = "its prev_hash is not the hash of the decision before it "
             problem += "(a decision was removed, inserted or reordered)"
-        elif decision_hash(_as_dict(stored), prev_hash) != stored.hash:
+        elif decision_hash(as_dict(stored), prev_hash) != stored.hash:
             problem = "its fields do not match its hash (it was edited after recording)"
         if problem:
             return ChainReport(False, checked, stored.seq, f"seq {stored.seq}: {problem}")
         prev_hash, last_seq = stored.hash, stored.seq
-    prev_hash, last_seq = _bridge(bridges, prev_hash, last_seq, None)
+    prev_hash, last_seq = bridge(bridges, prev_hash, last_seq, None)
     counter = _sequence(conn, "decisions")
     if counter > last_seq:
         return ChainReport(
@@ -140,15 +226,16 @@ def verify_chain(conn: sqlite3.Connection) -> ChainReport:
             f"decisions after seq {last_seq} up to {counter} were removed",
             prev_hash,
         )
-    removed = sum(c.count for c in checkpoints)
+    removed = sum(c.count for c in checkpoints_)
     message = f"{checked} decisions, chain intact"
-    if checkpoints:
+    if checkpoints_:
         message += (
             f"; {removed} earlier decisions removed under retention, bridged by "
-            f"{len(checkpoints)} checkpoints"
+            f"{len(checkpoints_)} checkpoints"
         )
     return ChainReport(True, checked, None, message, prev_hash, removed)
 
 
-def _as_dict(decision: Decision) -> dict[str, Any]:
+def as_dict(decision: Decision) -> dict[str, Any]:
+    """A decision's fields by name."""
     return dict(zip([f.name for f in fields(decision)], astuple(decision), strict=True))

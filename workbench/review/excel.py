@@ -7,9 +7,8 @@ for every locked cell, an HMAC tag under the pseudonym key, so the import can na
 cell that was edited. :func:`import_review_workbook` checks every row before recording
 anything and records all decisions in one transaction, or none.
 
-The import half lives in `workbench.review.excel_import` (it reads this module's columns and
-checksum); its names (`import_review_workbook`, `ImportResult`, `ReviewImportError`,
-`RowProblem`) are importable from here as well.
+The workbook's layout and checksum are `workbench.review.workbook`; the import half is
+`workbench.review.excel_import`.
 
 Example
 -------
@@ -33,13 +32,10 @@ The round trip back is the example of `workbench.review.excel_import`.
 from __future__ import annotations
 
 import getpass
-import hashlib
-import hmac
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 import xlsxwriter
@@ -48,71 +44,21 @@ from workbench.errors import UsageError, WorkbenchError
 from workbench.private_files import write_private
 from workbench.review.lists import register_list_file, review_candidates
 from workbench.review.store import DECISIONS, REASON_REQUIRED, ReviewStore
+from workbench.review.workbook import (
+    ABOUT_SHEET,
+    CHECKSUM_COLUMN,
+    COLUMNS,
+    EDITABLE_COLUMNS,
+    FORMAT,
+    LOCKED_COLUMNS,
+    META_SHEET,
+    REVIEW_SHEET,
+    WRAPPED,
+    row_checksum,
+)
 from workbench.rules import load_rule_set
 
-if TYPE_CHECKING:  # at run time these come through __getattr__ below (no import cycle)
-    from workbench.review.excel_import import (
-        ImportResult,
-        ReviewImportError,
-        RowProblem,
-        import_review_workbook,
-    )
-
-__all__ = [
-    "EDITABLE_COLUMNS",
-    "LOCKED_COLUMNS",
-    "ImportResult",
-    "ReviewImportError",
-    "RowProblem",
-    "export_list_file",
-    "export_review_workbook",
-    "import_review_workbook",
-]
-
-FORMAT = "workbench-review-1"
-REVIEW_SHEET, ABOUT_SHEET, META_SHEET = "Review", "About", "workbench"
-# Column name -> width in characters (readable without resizing; long text wraps).
-LOCKED_COLUMNS = {
-    "item_key": 29,
-    "person_id": 12,
-    "dwp_record_id": 14,
-    "tier": 9,
-    "reasons": 48,
-    "evidence": 48,
-    "eligible_from": 13,
-    "already_funded": 9,
-    "earlier_decisions": 42,
-}
-EDITABLE_COLUMNS = {"decision": 18, "reviewer": 18, "reason": 40}
-CHECKSUM_COLUMN = "checksum"
-COLUMNS = [*LOCKED_COLUMNS, *EDITABLE_COLUMNS, CHECKSUM_COLUMN]
-WRAPPED = ("reasons", "evidence", "earlier_decisions", "reason")
-TAG_HEX_DIGITS = 16
-_IMPORT_HALF = ("ImportResult", "ReviewImportError", "RowProblem", "import_review_workbook")
-
-
-# --- the checksum ------------------------------------------------------------------------
-def _tag(key: bytes, list_id: str, item_key: str, column: str, value: str) -> str:
-    message = json.dumps(["review-row", list_id, item_key, column, value], ensure_ascii=False)
-    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()[:TAG_HEX_DIGITS]
-
-
-def row_checksum(key: bytes, list_id: str, values: dict[str, str]) -> str:
-    """One tag per locked column, joined with '.'; each binds the list, the child and the value."""
-    item_key = values["item_key"]
-    return ".".join(_tag(key, list_id, item_key, c, values[c]) for c in LOCKED_COLUMNS)
-
-
-def _edited_columns(key: bytes, list_id: str, values: dict[str, str], checksum: str) -> list[str]:
-    """The locked columns whose value no longer matches its tag (["checksum"] if garbled)."""
-    tags = checksum.split(".")
-    if len(tags) != len(LOCKED_COLUMNS):
-        return [CHECKSUM_COLUMN]
-    expected = row_checksum(key, list_id, values).split(".")
-    wrong = [c for c, got, want in zip(LOCKED_COLUMNS, tags, expected, strict=True) if got != want]
-    # A changed item_key changes every tag: name the cause, not every column.
-    return ["item_key"] if "item_key" in wrong else wrong
-
+__all__ = ["export_list_file", "export_review_workbook"]
 
 # --- plain English ---------------------------------------------------------------------
 DECISION_MEANINGS = {
@@ -424,18 +370,3 @@ def export_list_file(
         store, list_id, listed.candidates, out, key=key, user=user, overwrite=overwrite
     )
     return list_id, written
-
-
-def __getattr__(name: str) -> Any:
-    """The import half's names, from `workbench.review.excel_import` on first use.
-
-    That module imports this one's columns and checksum, so importing it here at load time
-    would be a cycle; this keeps ``from workbench.review.excel import ImportResult`` working.
-    """
-    if name not in _IMPORT_HALF:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from workbench.review import excel_import
-
-    value = getattr(excel_import, name)
-    globals()[name] = value
-    return value

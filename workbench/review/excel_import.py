@@ -33,15 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import UsageError, WorkbenchError
-from workbench.review.excel import (
+from workbench.review.store import DECISIONS, REASON_REQUIRED, ReviewStore
+from workbench.review.workbook import (
     CHECKSUM_COLUMN,
     COLUMNS,
     FORMAT,
     META_SHEET,
     REVIEW_SHEET,
-    _edited_columns,
+    edited_columns,
 )
-from workbench.review.store import DECISIONS, REASON_REQUIRED, ReviewStore
 
 __all__ = ["ImportResult", "ReviewImportError", "RowProblem", "import_review_workbook"]
 
@@ -185,7 +185,7 @@ def _locked_problems(row: _Row, list_id: str, items: set[str], seen: dict[str, i
             f"the same child as row {seen[item_key]}; each child may appear once: delete one",
         )
     else:
-        for column in _edited_columns(key, list_id, row.values, row.values[CHECKSUM_COLUMN]):
+        for column in edited_columns(key, list_id, row.values, row.values[CHECKSUM_COLUMN]):
             what = (
                 "is missing or damaged"
                 if column == CHECKSUM_COLUMN

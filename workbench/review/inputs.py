@@ -1,16 +1,16 @@
 """Checks on what callers hand the review store: a list's items and decision requests.
 
 :meth:`ReviewStore.add_list <workbench.review.store.ReviewStore.add_list>` turns a list's items
-into ``list_items`` rows with :func:`_item_rows`, and
+into ``list_items`` rows with :func:`item_rows`, and
 :meth:`ReviewStore.record_decisions <workbench.review.store.ReviewStore.record_decisions>`
-validates each request with :func:`_checked_request`, before either opens a transaction. Kept
+validates each request with :func:`checked_request`, before either opens a transaction. Kept
 apart from the store so the rules for what may be stored (pseudonymous keys only, known
 decision names, a reason where one is required, ISO dates) read in one place; the store's
-methods are the public way in, and these names stay importable from the store.
+methods are the public way in.
 
 Examples
 --------
->>> _checked_request(1, {"list_id": "l-1", "item_key": "pk_" + "a" * 24,
+>>> checked_request(1, {"list_id": "l-1", "item_key": "pk_" + "a" * 24,
 ...                      "decision": "defer", "reviewer": " A. Officer "})["reviewer"]
 'A. Officer'
 """
@@ -28,10 +28,12 @@ from workbench.errors import WorkbenchError
 from workbench.review.keys import PSEUDONYM_PATTERN
 from workbench.review.schema import DECISIONS, REASON_REQUIRED
 
+__all__ = ["check_decision_names", "checked_request", "item_rows"]
+
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _check_decision_names(names: Iterable[str]) -> None:
+def check_decision_names(names: Iterable[str]) -> None:
     unknown = sorted(set(names) - set(DECISIONS))
     if unknown:
         raise WorkbenchError(
@@ -39,7 +41,7 @@ def _check_decision_names(names: Iterable[str]) -> None:
         )
 
 
-def _checked_request(position: int, request: Mapping[str, Any]) -> dict[str, Any]:
+def checked_request(position: int, request: Mapping[str, Any]) -> dict[str, Any]:
     """One decision request validated and normalised, or an error naming its position."""
     missing = [k for k in ("list_id", "item_key", "decision", "reviewer") if k not in request]
     if missing:
@@ -69,7 +71,7 @@ def _checked_request(position: int, request: Mapping[str, Any]) -> dict[str, Any
     }
 
 
-def _item_rows(items: pl.DataFrame) -> list[tuple[Any, ...]]:
+def item_rows(items: pl.DataFrame) -> list[tuple[Any, ...]]:
     """The rows for list_items, validated: pseudonymous unique keys, tiers, ISO dates."""
     missing = [c for c in ("item_key", "tier", "reason_codes") if c not in items.columns]
     if missing:

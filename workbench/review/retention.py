@@ -6,67 +6,34 @@ transaction that opens a *retention window* (a row the DELETE triggers check) an
 before committing. Each removed run of decisions is replaced by a sealed :class:`Checkpoint`
 (``chain_checkpoints``): ``from_hash`` and ``head_hash`` bridge the gap in the chain, and each
 seal covers the checkpoint before it, so :meth:`ReviewStore.verify_chain` still proves the
-decisions kept. The functions here take the store (or its connection) as an argument; the
-store's methods are the public way in.
+decisions kept (the checkpoints' format is :mod:`workbench.review.chain`'s). The functions
+here take the store's connection and clock; the store's methods are the public way in.
 
 Examples
 --------
 >>> fields_ = {"seq_from": 1, "seq_upto": 2, "from_hash": "0" * 64, "head_hash": "a" * 64,
 ...            "count": 2, "before": "2020-01-01T00:00:00.000000Z",
 ...            "removed_at": "2026-01-01T00:00:00.000000Z", "user": "records.officer"}
+>>> from workbench.review.chain import checkpoint_seal
 >>> len(checkpoint_seal(fields_, GENESIS_HASH))
 64
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import sqlite3
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from pathlib import Path
 
 from workbench.errors import WorkbenchError
-from workbench.review.schema import GENESIS_HASH, utc_text
+from workbench.review.chain import CHECKPOINT_COLUMNS, checkpoint_seal, verify_chain
+from workbench.review.schema import GENESIS_HASH, immediate, utc_text
 
-if TYPE_CHECKING:
-    from workbench.review.store import ReviewStore
-
-__all__ = [
-    "Checkpoint",
-    "RetentionResult",
-    "apply_retention",
-    "checkpoint_seal",
-    "checkpoints",
-    "retention_due",
-]
+__all__ = ["RetentionResult", "apply_retention", "retention_due"]
 
 Run = list[tuple[int, str, str]]
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """A run of decisions removed under retention, as stored in ``chain_checkpoints``.
-
-    ``from_hash`` is the ``prev_hash`` of the first decision removed and ``head_hash`` the hash
-    of the last, so the chain is bridged across the gap; ``seal`` is the SHA-256 of the other
-    fields and the previous checkpoint's seal (``prev_seal``), so a checkpoint edited, removed or
-    inserted afterwards shows.
-    """
-
-    checkpoint: int
-    seq_from: int
-    seq_upto: int
-    from_hash: str
-    head_hash: str
-    count: int
-    before: str
-    removed_at: str
-    user: str
-    prev_seal: str
-    seal: str
 
 
 @dataclass(frozen=True)
@@ -95,57 +62,41 @@ class RetentionResult:
         )
 
 
-class _Linked(Protocol):
-    """A decision as :func:`_bridge` needs it (a ``workbench.review.store.Decision``)."""
-
-    seq: int
-    prev_hash: str
-
-
-_CHECKPOINT_COLUMNS = tuple(f.name for f in fields(Checkpoint))
-
-
-def checkpoint_seal(fields_: Mapping[str, Any], prev_seal: str) -> str:
-    """SHA-256 (hex) of the canonical JSON of a checkpoint's fields and the previous seal."""
-    payload = {name: fields_[name] for name in _CHECKPOINT_COLUMNS[1:9]} | {"prev_seal": prev_seal}
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def checkpoints(conn: sqlite3.Connection) -> list[Checkpoint]:
-    """The chain checkpoints left by retention in the store behind ``conn``, oldest first."""
-    rows = conn.execute("SELECT * FROM chain_checkpoints ORDER BY checkpoint")
-    return [Checkpoint(*row) for row in rows]
-
-
 def retention_due(
-    store: ReviewStore, before_lists: datetime, before_decisions: datetime
+    conn: sqlite3.Connection, before_lists: datetime, before_decisions: datetime
 ) -> RetentionResult:
     """What :func:`apply_retention` with these cut-offs would remove now; removes nothing."""
     lists_cut = _cut_off_text(before_lists, "before_lists")
     decisions_cut = _cut_off_text(before_decisions, "before_decisions")
-    due_lists = _due_lists(store._conn, lists_cut)
-    runs = _due_runs(store._conn, decisions_cut)
+    due_lists = _due_lists(conn, lists_cut)
+    runs = _due_runs(conn, decisions_cut)
     return _result(lists_cut, decisions_cut, due_lists, runs)
 
 
 def apply_retention(
-    store: ReviewStore, before_lists: datetime, before_decisions: datetime, *, user: str
+    conn: sqlite3.Connection,
+    clock: Callable[[], datetime],
+    before_lists: datetime,
+    before_decisions: datetime,
+    *,
+    user: str,
+    path: Path,
 ) -> RetentionResult:
-    """The body of :meth:`ReviewStore.apply_retention` (see there), for ``store``."""
+    """The body of :meth:`ReviewStore.apply_retention` (see there), on the store behind
+    ``conn`` (at ``path``, for messages), with the store's ``clock``."""
     if not user.strip():
         raise WorkbenchError("apply_retention needs the user's name; got an empty user")
     lists_cut = _cut_off_text(before_lists, "before_lists")
     decisions_cut = _cut_off_text(before_decisions, "before_decisions")
-    with store._immediate() as conn:
-        report = store.verify_chain()
+    with immediate(conn):
+        report = verify_chain(conn)
         if not report.ok:
             raise WorkbenchError(
-                f"{store.path}: the decision chain does not verify ({report.message}); "
+                f"{path}: the decision chain does not verify ({report.message}); "
                 "retention removes nothing from a store whose chain is broken. Investigate "
                 "with `workbench assure --store` first"
             )
-        now = store._now()
+        now = utc_text(clock())
         due_lists = _due_lists(conn, lists_cut)
         runs = _due_runs(conn, decisions_cut)
         conn.execute("INSERT INTO retention_window VALUES (1, ?)", (now,))
@@ -228,56 +179,15 @@ def _replace_by_checkpoints(
         conn.execute("DELETE FROM decisions WHERE seq BETWEEN ? AND ?", (seq_from, seq_upto))
         row = dict(
             zip(
-                _CHECKPOINT_COLUMNS[1:9],
+                CHECKPOINT_COLUMNS[1:9],
                 (seq_from, seq_upto, from_hash, head_hash, len(run), cut_off, now, user),
                 strict=True,
             )
         )
         seal = checkpoint_seal(row, prev_seal)
         conn.execute(
-            f"INSERT INTO chain_checkpoints ({', '.join(_CHECKPOINT_COLUMNS[1:])}) "
+            f"INSERT INTO chain_checkpoints ({', '.join(CHECKPOINT_COLUMNS[1:])}) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [*row.values(), prev_seal, seal],
         )
         prev_seal = seal
-
-
-def _bridge(
-    bridges: Mapping[str, Checkpoint], prev_hash: str, last_seq: int, next_kept: _Linked | None
-) -> tuple[str, int]:
-    """Follow checkpoints from ``prev_hash`` across removed runs that lie between the last
-    decision checked and ``next_kept`` (to the end when None), until its ``prev_hash`` is met.
-
-    Returns the hash and seq the chain has reached.
-    """
-    while next_kept is None or prev_hash != next_kept.prev_hash:
-        found = bridges.get(prev_hash)
-        if found is None or found.seq_from <= last_seq:
-            break
-        if next_kept is not None and found.seq_upto >= next_kept.seq:
-            break
-        prev_hash, last_seq = found.head_hash, found.seq_upto
-    return prev_hash, last_seq
-
-
-def _broken_checkpoint(
-    checkpoints_: list[Checkpoint], counter: int
-) -> tuple[int | None, str] | None:
-    """The first checkpoint edited, removed or inserted since it was sealed, as
-    ``(first_bad_seq, message)`` for a failing chain report; None when all hold.
-    """
-    prev_seal, last = GENESIS_HASH, 0
-    for found in checkpoints_:
-        problem = None
-        if found.prev_seal != prev_seal:
-            problem = "its prev_seal is not the seal of the checkpoint before it "
-            problem += "(a checkpoint was removed, inserted or reordered)"
-        elif checkpoint_seal(asdict(found), prev_seal) != found.seal:
-            problem = "its fields do not match its seal (it was edited after retention)"
-        if problem:
-            message = f"checkpoint {found.checkpoint} (seq {found.seq_from}-{found.seq_upto}): "
-            return found.seq_from, message + problem
-        prev_seal, last = found.seal, found.checkpoint
-    if counter > last:
-        return None, f"chain checkpoints after {last} up to {counter} were removed"
-    return None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from workbench.errors import WorkbenchError
@@ -30,6 +31,7 @@ __all__ = [
     "REASON_REQUIRED",
     "append_access",
     "configure",
+    "immediate",
     "statements",
     "utc_text",
 ]
@@ -182,6 +184,19 @@ MIGRATIONS: tuple[str, ...] = (
     {_append_only("chain_checkpoints")}
     """,
 )
+
+
+@contextmanager
+def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction on ``conn`` (opened with ``isolation_level=None``), holding the
+    write lock from its first statement: committed at the end, rolled back on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def configure(conn: sqlite3.Connection) -> None:

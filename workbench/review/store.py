@@ -36,8 +36,8 @@ import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Mapping
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -48,34 +48,16 @@ import polars as pl
 from workbench.errors import WorkbenchError
 from workbench.review import chain, queries, retention
 from workbench.review.chain import (
-    _DECISION_COLUMNS,
+    DECISION_COLUMNS,
     ChainReport,
+    Checkpoint,
     Decision,
-    _as_dict,  # noqa: F401
+    checkpoint_seal,
     decision_hash,
 )
-from workbench.review.inputs import (
-    _ISO_DATE,  # noqa: F401
-    _check_decision_names,  # noqa: F401
-    _check_item,  # noqa: F401
-    _checked_request,
-    _item_rows,
-    _joined_reasons,  # noqa: F401
-    _optional_text,  # noqa: F401
-)
-from workbench.review.queries import _DECISION_SCHEMA, _ITEM_COLUMNS, _LIST_SCHEMA  # noqa: F401
-from workbench.review.retention import (
-    _CHECKPOINT_COLUMNS,  # noqa: F401
-    Checkpoint,
-    RetentionResult,
-    _bridge,  # noqa: F401
-    _broken_checkpoint,  # noqa: F401
-    _cut_off_text,  # noqa: F401
-    checkpoint_seal,
-)
+from workbench.review.inputs import checked_request, item_rows
+from workbench.review.retention import RetentionResult
 from workbench.review.schema import (
-    _DECISION_LIST,  # noqa: F401
-    _REASON_LIST,  # noqa: F401
     BUSY_TIMEOUT_MS,
     DECISIONS,
     GENESIS_HASH,
@@ -83,19 +65,18 @@ from workbench.review.schema import (
     MIGRATIONS,
     OUTCOME_DECISIONS,
     REASON_REQUIRED,
-    _append_only,  # noqa: F401
-    _refuse_delete_outside_retention,  # noqa: F401
+    append_access,
+    configure,
+    immediate,
+    statements,
+    utc_text,
 )
-from workbench.review.schema import append_access as _append_access
-from workbench.review.schema import configure as _configure_connection
-from workbench.review.schema import statements as _statements
-from workbench.review.schema import utc_text as _utc_text
 
-# The schema (MIGRATIONS, decision names) lives in workbench.review.schema, the retention
-# machinery in workbench.review.retention, the hash chain in workbench.review.chain, the checks
-# on items and decision requests in workbench.review.inputs and the read queries in
-# workbench.review.queries; their names above (the noqa ones too) stay importable from here,
-# as before the split. This module keeps the connection, the migrations and every write.
+# The schema (MIGRATIONS, decision names) is workbench.review.schema's, the hash chain and its
+# checkpoints workbench.review.chain's, retention workbench.review.retention's, the checks on
+# items and decision requests workbench.review.inputs' and the read queries
+# workbench.review.queries'; each takes this store's connection (and clock). This module keeps
+# the connection, the migrations and every write, and is the public way in.
 __all__ = [
     "DECISIONS",
     "GENESIS_HASH",
@@ -147,7 +128,7 @@ class ReviewStore:
             self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
         )
         try:
-            _configure_connection(self._conn)
+            configure(self._conn)
             self._migrate()
         except sqlite3.DatabaseError as error:
             self._conn.close()
@@ -172,7 +153,7 @@ class ReviewStore:
                 )
             applied_at = self._now() if current < len(MIGRATIONS) else None
             for version in range(current + 1, len(MIGRATIONS) + 1):
-                for statement in _statements(MIGRATIONS[version - 1]):
+                for statement in statements(MIGRATIONS[version - 1]):
                     conn.execute(statement)
                 conn.execute("INSERT INTO schema_version VALUES (?, ?)", (version, applied_at))
 
@@ -181,19 +162,12 @@ class ReviewStore:
         """The number of migrations applied to this store."""
         return self._conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
 
-    @contextmanager
-    def _immediate(self) -> Iterator[sqlite3.Connection]:
+    def _immediate(self) -> AbstractContextManager[sqlite3.Connection]:
         """One write transaction, holding the write lock from its first statement."""
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+        return immediate(self._conn)
 
     def _now(self) -> str:
-        return _utc_text(self._clock())
+        return utc_text(self._clock())
 
     def close(self) -> None:
         """Close the connection; the store stays on disk."""
@@ -226,7 +200,7 @@ class ReviewStore:
         (str), ``eligible_from`` (date or ISO text) and ``link_needs_review`` (bool, default
         false). Adding the same ``run_id`` and ``initiative`` again returns the existing list.
         """
-        rows = _item_rows(items)
+        rows = item_rows(items)
         list_id = "l-" + hashlib.sha256(json.dumps([run_id, initiative]).encode()).hexdigest()[:16]
         with self._immediate() as conn:
             existing = conn.execute(
@@ -265,11 +239,12 @@ class ReviewStore:
         ``item_count`` is the number of items the list was stored with; ``items_removed_at`` is
         when :meth:`apply_retention` removed them (null while they are held).
         """
-        return queries.lists(self)
+        return queries.lists(self._conn)
 
     def items(self, list_id: str) -> pl.DataFrame:
         """The items of one list, sorted by ``item_key``, as they were given to add_list."""
-        return queries.items(self, list_id)
+        self._require_list(list_id)
+        return queries.items(self._conn, list_id)
 
     def _require_list(self, list_id: str) -> None:
         found = self._conn.execute("SELECT 1 FROM lists WHERE list_id = ?", (list_id,))
@@ -314,7 +289,7 @@ class ReviewStore:
         Each mapping has ``list_id``, ``item_key``, ``decision``, ``reviewer`` and optionally
         ``reason``. If any is invalid nothing is recorded; the error names its position.
         """
-        checked = [_checked_request(i, r) for i, r in enumerate(requests, start=1)]
+        checked = [checked_request(i, r) for i, r in enumerate(requests, start=1)]
         recorded: list[Decision] = []
         with self._immediate() as conn:
             prev_hash = self._chain_head()
@@ -322,9 +297,9 @@ class ReviewStore:
                 self._require_item(position, request["list_id"], request["item_key"])
                 row = request | {"decision_id": "d-" + uuid.uuid4().hex, "decided_at": self._now()}
                 digest = decision_hash(row, prev_hash)
-                values = [row[name] for name in _DECISION_COLUMNS[1:8]] + [prev_hash, digest]
+                values = [row[name] for name in DECISION_COLUMNS[1:8]] + [prev_hash, digest]
                 cursor = conn.execute(
-                    f"INSERT INTO decisions ({', '.join(_DECISION_COLUMNS[1:])}) "
+                    f"INSERT INTO decisions ({', '.join(DECISION_COLUMNS[1:])}) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     values,
                 )
@@ -356,7 +331,7 @@ class ReviewStore:
         self, list_id: str | None = None, item_keys: Collection[str] | None = None
     ) -> pl.DataFrame:
         """Every decision (optionally of one list and/or some items), in recording order."""
-        return queries.decisions(self, list_id, item_keys)
+        return queries.decisions(self._conn, list_id, item_keys)
 
     def latest_decisions(self, list_id: str, among: Collection[str] | None = None) -> pl.DataFrame:
         """The latest decision per item of a list, sorted by ``item_key``.
@@ -365,7 +340,8 @@ class ReviewStore:
         decisions considered, e.g. ``OUTCOME_DECISIONS`` for whether to contact a family and
         ``LINK_DECISIONS`` for whether its record link was confirmed.
         """
-        return queries.latest_decisions(self, list_id, among)
+        self._require_list(list_id)
+        return queries.latest_decisions(self._conn, list_id, among)
 
     def earlier_decisions(
         self, item_keys: Collection[str], before_list_id: str | None = None
@@ -375,7 +351,9 @@ class ReviewStore:
         With ``before_list_id``, only lists stored before that one count (next term's list
         shows what was decided last term). Sorted by ``item_key``, then recording order.
         """
-        return queries.earlier_decisions(self, item_keys, before_list_id)
+        if before_list_id is not None:
+            self._require_list(before_list_id)
+        return queries.earlier_decisions(self._conn, item_keys, before_list_id)
 
     def progress(self, list_id: str) -> dict[str, Any]:
         """How far review of a list has got.
@@ -384,7 +362,8 @@ class ReviewStore:
         is decided when any decision has been recorded about it, and ``by_decision`` counts the
         items by their latest decision (every decision name is present, 0 when unused).
         """
-        return queries.progress(self, list_id)
+        self._require_list(list_id)
+        return queries.progress(self._conn, list_id)
 
     # --- integrity -------------------------------------------------------------------------
     def _chain_head(self) -> str:
@@ -393,7 +372,7 @@ class ReviewStore:
 
     def checkpoints(self) -> list[Checkpoint]:
         """The chain checkpoints left by :meth:`apply_retention`, oldest first."""
-        return retention.checkpoints(self._conn)
+        return chain.checkpoints(self._conn)
 
     def verify_chain(self) -> ChainReport:
         """Recompute every decision's hash and link; report the first that does not hold.
@@ -410,7 +389,7 @@ class ReviewStore:
     # --- retention -------------------------------------------------------------------------
     def retention_due(self, before_lists: datetime, before_decisions: datetime) -> RetentionResult:
         """What :meth:`apply_retention` with these cut-offs would remove now; removes nothing."""
-        return retention.retention_due(self, before_lists, before_decisions)
+        return retention.retention_due(self._conn, before_lists, before_decisions)
 
     def apply_retention(
         self, before_lists: datetime, before_decisions: datetime, *, user: str
@@ -445,14 +424,16 @@ class ReviewStore:
         ...     (done.list_items, done.decisions, done.checkpoints), store.verify_chain().ok
         ((1, 1, 1), True)
         """
-        return retention.apply_retention(self, before_lists, before_decisions, user=user)
+        return retention.apply_retention(
+            self._conn, self._clock, before_lists, before_decisions, user=user, path=self.path
+        )
 
     # --- access log ------------------------------------------------------------------------
     def log_access(self, user: str, command: str, detail: str = "") -> None:
         """Append who ran which command on the store, and on what (no personal data)."""
         with self._immediate() as conn:
-            _append_access(conn, self._now(), user, command, detail)
+            append_access(conn, self._now(), user, command, detail)
 
     def access_log(self) -> pl.DataFrame:
         """The access log, oldest first."""
-        return queries.access_log(self)
+        return queries.access_log(self._conn)

@@ -62,7 +62,7 @@ from workbench.stats.disclosure import DisclosureRules
 from workbench.stats.equality import EQUALITY_FIELDS, equality_table
 from workbench.stats.report_charts import ChartFile, write_charts
 from workbench.stats.report_display import (
-    _TWO_YEAR_OLD,
+    TWO_YEAR_OLD,
     display_frame,
     headline,
     headline_markdown,
@@ -74,9 +74,9 @@ from workbench.stats.report_publish import (
     TABLES,
     StatsResult,
     StatsTable,
-    _publish,
-    _ward_record,
-    _write_manifest,
+    publish_table,
+    ward_record,
+    write_manifest,
 )
 from workbench.stats.takeup import funnel, national_comparison, take_up, trend
 from workbench.stats.wards import load_ward_lookup
@@ -224,7 +224,7 @@ def write_stats(
         }
         raw["trend"] = trend(runs)
         raw["national_comparison"] = national_comparison(list(runs))
-        if rule_set.id != _TWO_YEAR_OLD:
+        if rule_set.id != TWO_YEAR_OLD:
             not_applicable["national_comparison"] = (
                 "Not applicable: DfE publishes national take-up for the two-year-old offer only."
             )
@@ -234,7 +234,7 @@ def write_stats(
     out.mkdir(parents=True, exist_ok=True)
     names = _table_names(raw)
     tables = {
-        name: _publish(name, raw[name], not_applicable.get(name), out, rules, caveat is None)
+        name: publish_table(name, raw[name], not_applicable.get(name), out, rules, caveat is None)
         for name in names
     }
     for name in OPTIONAL_TABLES.keys() - set(names):
@@ -251,10 +251,10 @@ def write_stats(
         caveats=() if caveat is None else (caveat,),
         measured=caveat is None,
         trend_terms=trend_terms,
-        ward_lookup=None if wards is None else _ward_record(ward_lookup, wards, monitoring),
+        ward_lookup=None if wards is None else ward_record(ward_lookup, wards, monitoring),
         linkage=linkage,
     )
-    _write_manifest(result, loaded)
+    write_manifest(result, loaded)
     return result
 
 

@@ -27,7 +27,7 @@ from workbench.stats.equality import EQUALITY_FIELDS, UNKNOWN
 from workbench.stats.takeup import national_take_up
 
 if TYPE_CHECKING:  # only for annotations: report imports this module
-    from workbench.stats.report import StatsResult, StatsTable
+    from workbench.stats.report_publish import StatsResult, StatsTable
 
 __all__ = ["ChartFile", "write_charts"]
 

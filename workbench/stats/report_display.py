@@ -15,12 +15,17 @@ from __future__ import annotations
 import polars as pl
 
 from workbench.stats.disclosure import TOTAL
-from workbench.stats.report_publish import StatsResult, StatsTable, _national_csv
+from workbench.stats.report_publish import StatsResult, StatsTable, national_csv
 from workbench.stats.takeup import national_caveats, national_take_up
 
-__all__ = ["display_frame", "headline", "headline_markdown"]
+__all__ = [
+    "TWO_YEAR_OLD",
+    "display_frame",
+    "headline",
+    "headline_markdown",
+]
 
-_TWO_YEAR_OLD = "two_year_old"
+TWO_YEAR_OLD = "two_year_old"
 
 
 def headline(result: StatsResult) -> dict[str, str | None]:
@@ -70,7 +75,7 @@ def headline_markdown(result: StatsResult, national: pl.DataFrame | None = None)
             f"**{_percent_text(figures['rate'])}**."
         )
     lines += [f"- {caveat}" for caveat in result.caveats]
-    if result.initiative != _TWO_YEAR_OLD:
+    if result.initiative != TWO_YEAR_OLD:
         lines.append(
             "- No national figure is compared: DfE publishes national take-up for the "
             "two-year-old offer only."
@@ -103,7 +108,7 @@ def display_frame(table: StatsTable) -> pl.DataFrame | None:
     if not table.published:
         return None
     if table.protected is None:
-        return _national_csv(table.raw).select(
+        return national_csv(table.raw).select(
             pl.col("term_start").cast(pl.String),
             pl.col("england_year").cast(pl.String).alias("England, January"),
             pl.format("{}", "england_rate_percent").alias("England take-up %"),

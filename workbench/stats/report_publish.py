@@ -32,6 +32,10 @@ __all__ = [
     "TABLES",
     "StatsResult",
     "StatsTable",
+    "national_csv",
+    "publish_table",
+    "ward_record",
+    "write_manifest",
 ]
 
 MANIFEST_NAME = "stats_manifest.json"
@@ -174,7 +178,7 @@ class StatsResult:
 # --- writing -------------------------------------------------------------------------------------
 
 
-def _publish(
+def publish_table(
     name: str,
     raw: pl.DataFrame,
     reason: str | None,
@@ -186,7 +190,7 @@ def _publish(
     path = out / f"{name}.csv"
     shows = _shows(name, measured)
     if name == "national_comparison" and reason is None:
-        _national_csv(raw).write_csv(path)
+        national_csv(raw).write_csv(path)
         return StatsTable(name, raw, protected=None, path=path, reason=None, shows=shows)
     protected = None
     if reason is None:
@@ -207,14 +211,14 @@ def _shows(name: str, measured: bool) -> str:
     return TABLES.get(name) or OPTIONAL_TABLES[name]
 
 
-def _national_csv(table: pl.DataFrame) -> pl.DataFrame:
+def national_csv(table: pl.DataFrame) -> pl.DataFrame:
     """England's rate as a percentage to one decimal, like the other published rates."""
     return table.with_columns((pl.col("england_rate") * 100).round(1).alias("england_rate")).rename(
         {"england_rate": "england_rate_percent"}
     )
 
 
-def _ward_record(path: str | Path, wards: pl.DataFrame, people: pl.DataFrame) -> dict:
+def ward_record(path: str | Path, wards: pl.DataFrame, people: pl.DataFrame) -> dict:
     """The lookup's file, hash, entries by level, and how the people's postcodes matched."""
     levels = wards.get_column("level")
     return {
@@ -230,7 +234,7 @@ def _unsafe_reason(protected: ProtectedTable) -> str:
     return "Not safe to publish: " + (problems or protected.notes)[0]
 
 
-def _write_manifest(result: StatsResult, loaded: LoadedData) -> Path:
+def write_manifest(result: StatsResult, loaded: LoadedData) -> Path:
     published, withheld = [], []
     for name, table in result.tables.items():
         if table.path is not None:

@@ -1,0 +1,78 @@
+"""The review workbook's format: its sheets, columns and the checksum that binds each locked cell.
+
+Shared by the export (`workbench.review.excel`) and the import
+(`workbench.review.excel_import`). A hidden ``checksum`` column holds, for every locked cell,
+an HMAC tag under the pseudonym key that binds the list, the child and the value, so the
+import can name the exact cell that was edited.
+
+Example
+-------
+>>> values = {column: "x" for column in LOCKED_COLUMNS}
+>>> checksum = row_checksum(bytes(32), "l-1", values)
+>>> edited_columns(bytes(32), "l-1", {**values, "tier": "likely"}, checksum)
+['tier']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+__all__ = [
+    "ABOUT_SHEET",
+    "CHECKSUM_COLUMN",
+    "COLUMNS",
+    "EDITABLE_COLUMNS",
+    "FORMAT",
+    "LOCKED_COLUMNS",
+    "META_SHEET",
+    "REVIEW_SHEET",
+    "TAG_HEX_DIGITS",
+    "WRAPPED",
+    "edited_columns",
+    "row_checksum",
+]
+
+FORMAT = "workbench-review-1"
+REVIEW_SHEET, ABOUT_SHEET, META_SHEET = "Review", "About", "workbench"
+# Column name -> width in characters (readable without resizing; long text wraps).
+LOCKED_COLUMNS = {
+    "item_key": 29,
+    "person_id": 12,
+    "dwp_record_id": 14,
+    "tier": 9,
+    "reasons": 48,
+    "evidence": 48,
+    "eligible_from": 13,
+    "already_funded": 9,
+    "earlier_decisions": 42,
+}
+EDITABLE_COLUMNS = {"decision": 18, "reviewer": 18, "reason": 40}
+CHECKSUM_COLUMN = "checksum"
+COLUMNS = [*LOCKED_COLUMNS, *EDITABLE_COLUMNS, CHECKSUM_COLUMN]
+WRAPPED = ("reasons", "evidence", "earlier_decisions", "reason")
+TAG_HEX_DIGITS = 16
+
+
+# --- the checksum ------------------------------------------------------------------------
+def _tag(key: bytes, list_id: str, item_key: str, column: str, value: str) -> str:
+    message = json.dumps(["review-row", list_id, item_key, column, value], ensure_ascii=False)
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()[:TAG_HEX_DIGITS]
+
+
+def row_checksum(key: bytes, list_id: str, values: dict[str, str]) -> str:
+    """One tag per locked column, joined with '.'; each binds the list, the child and the value."""
+    item_key = values["item_key"]
+    return ".".join(_tag(key, list_id, item_key, c, values[c]) for c in LOCKED_COLUMNS)
+
+
+def edited_columns(key: bytes, list_id: str, values: dict[str, str], checksum: str) -> list[str]:
+    """The locked columns whose value no longer matches its tag (["checksum"] if garbled)."""
+    tags = checksum.split(".")
+    if len(tags) != len(LOCKED_COLUMNS):
+        return [CHECKSUM_COLUMN]
+    expected = row_checksum(key, list_id, values).split(".")
+    wrong = [c for c, got, want in zip(LOCKED_COLUMNS, tags, expected, strict=True) if got != want]
+    # A changed item_key changes every tag: name the cause, not every column.
+    return ["item_key"] if "item_key" in wrong else wrong
