@@ -4,7 +4,8 @@
     Read every canonical table file in DIR with polars' bare `read_csv` / `read_parquet`:
     the floor for loading.
 ``python -m benchmarks.contenders load DIR``
-    `workbench.io.load_folder(DIR)`: read, type and validate every table, with the quarantine.
+    `workbench.data.reading.load_folder(DIR)`: read, type and validate every table, with the
+    quarantine.
 ``python -m benchmarks.contenders io_floor DIR OUT ROWS``
     Read the inputs as `polars_read` does, then write a list of ROWS rows with the contract's
     columns to OUT (.csv or .parquet): the floor for `workbench assess`.
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.schema import TABLES
+from workbench.data.schema import TABLES
 
 FILE_FORMATS = (".csv", ".parquet")
 
@@ -54,7 +55,7 @@ def polars_read(folder: Path) -> dict[str, object]:
 
 def load(folder: Path) -> dict[str, object]:
     from workbench import progress
-    from workbench.io import load_folder
+    from workbench.data.reading import load_folder
 
     progress.set_enabled(False)
     loaded = load_folder(folder)

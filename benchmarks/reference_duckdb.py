@@ -1,6 +1,6 @@
 """The two-year-old offer (CONTRACT.md §2) as one DuckDB SQL query: an independent oracle.
 
-Written from the contract, line by line, without looking at `workbench.eligibility`, and
+Written from the contract, line by line, without looking at `workbench.eligibility.engine`, and
 separately from `reference_pandas.py`; the tests check that the three give the same list.
 It covers the same ground as the pandas reference: the whole candidate list of `workbench
 assess --initiative two_year_old`, with the DWP list and funded places matched to people by

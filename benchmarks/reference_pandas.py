@@ -1,6 +1,6 @@
 """The two-year-old offer (CONTRACT.md §2) in straightforward pandas: an independent oracle.
 
-Written from the contract, line by line, without looking at `workbench.eligibility`: the
+Written from the contract, line by line, without looking at `workbench.eligibility.engine`: the
 benchmarks time it against `workbench assess`, and the tests check that it, the DuckDB
 reference (`reference_duckdb.py`) and the engine give the same list.
 

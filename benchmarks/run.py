@@ -6,7 +6,7 @@ process of its own, so that each has its own wall-clock time and peak memory (th
 `ru_maxrss`, from `os.wait4`):
 
 - `polars_read`: polars' bare `read_csv` / `read_parquet` of every input file (load floor);
-- `workbench_load`: `workbench.io.load_folder`, which reads, types and validates;
+- `workbench_load`: `workbench.data.reading.load_folder`, which reads, types and validates;
 - `assess`: the full `workbench assess --initiative two_year_old` command;
 - `duckdb_reference`, `pandas_reference`: the same rules as one DuckDB query and as plain
   pandas (`reference_duckdb.py`, `reference_pandas.py`);

@@ -14,7 +14,10 @@ def test_the_harness_byte_compiles_the_contenders_code_even_when_told_not_to_wri
     monkeypatch,
 ):
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
-    sources = [ROOT / "workbench" / "io.py", ROOT / "benchmarks" / "reference_duckdb.py"]
+    sources = [
+        ROOT / "workbench" / "data" / "reading.py",
+        ROOT / "benchmarks" / "reference_duckdb.py",
+    ]
     caches = [Path(importlib.util.cache_from_source(str(s))) for s in sources]
     for cache in caches:
         cache.unlink(missing_ok=True)

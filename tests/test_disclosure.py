@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib
 from pathlib import Path
 
 import polars as pl
@@ -464,12 +462,6 @@ def test_wilson_interval_takes_expressions_and_a_different_z():
 def test_wilson_interval_refuses_a_non_positive_z():
     with pytest.raises(UsageError, match="z must be a positive number"):
         wilson_interval("k", "n", z=0)
-
-
-def test_docstring_examples_run():
-    module = importlib.import_module("workbench.stats.disclosure")
-
-    assert doctest.testmod(module).failed == 0
 
 
 # --- invariants on random tables ------------------------------------------------------------

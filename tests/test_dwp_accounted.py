@@ -10,7 +10,7 @@ from datetime import date
 
 import polars as pl
 
-from workbench.pipeline import assess, unlisted_path
+from workbench.eligibility.assess import assess, unlisted_path
 
 TERM = date(2026, 9, 1)
 

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workbench import progress
-from workbench.eligibility import assessment, window_links
+from workbench.eligibility.engine import assessment, window_links
+from workbench.eligibility.terms import opens
 from workbench.rules import available_initiatives, load_rule_set
 from workbench.synth import generate_council
-from workbench.terms import opens
 
 progress.set_enabled(False)
 CANONICAL = ("people", "benefits", "child_statuses", "dwp_list", "funded_places")

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from tests.council import Council, rows
-from workbench.eligibility import assess
+from workbench.eligibility.engine import assess
 from workbench.rules import load_rule_set
 
 FSM = load_rule_set("free_school_meals")

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from tests.council import Council, rows
-from workbench.eligibility import assess, assessment
+from workbench.eligibility.engine import assess, assessment
 from workbench.rules import load_rule_set
 
 RULES = load_rule_set("two_year_old")

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench.eligibility import assessment
+from workbench.eligibility.engine import assessment
 from workbench.errors import UsageError
 from workbench.rules import load_rule_set
 from workbench.stats.equality import (

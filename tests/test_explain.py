@@ -7,22 +7,20 @@ unlisted ones, and that its findings account for the reason codes.
 
 from __future__ import annotations
 
-import doctest
 from datetime import date
 
 import polars as pl
 import pytest
 
-import workbench.explain
-from workbench.eligibility import EngineResult, assessment
+from workbench.data.schema import TABLES
+from workbench.eligibility.assess import assess
+from workbench.eligibility.engine import EngineResult, assessment
+from workbench.eligibility.explain import Explanation, explain_assessed, explain_person
+from workbench.eligibility.terms import in_window
 from workbench.errors import UsageError, WorkbenchError
-from workbench.explain import Explanation, explain_assessed, explain_person
 from workbench.linkage import LINKS_SCHEMA
-from workbench.pipeline import assess
 from workbench.rules import load_rule_set
-from workbench.schema import TABLES
 from workbench.synth import generate_council
-from workbench.terms import in_window
 
 TWO = load_rule_set("two_year_old")
 EYPP = load_rule_set("early_years_pupil_premium")
@@ -511,10 +509,6 @@ def test_explanation_agrees_with_the_list_on_a_synthetic_council(initiative: str
     first = explained[0].person_id
     again = explain_person(tables, rules, person_id=first, term_start=term_start, as_of=as_of)
     assert again == explained[0]
-
-
-def test_the_module_example_runs() -> None:
-    assert doctest.testmod(workbench.explain).failed == 0
 
 
 # --- the 2026-27 rules, in words -----------------------------------------------------------

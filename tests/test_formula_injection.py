@@ -14,10 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tests.test_outreach as outreach_case
-from workbench.reporting import write_quarantine
 from workbench.review import ReviewStore, register_list_file
 from workbench.review.lists import read_list_file
 from workbench.review.outreach import export_outreach
+from workbench.runs.console import write_quarantine
 from workbench.spreadsheet import FORMULA_START, neutralised, restored
 
 ATTACKS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(1)", "=cmd|' /C calc'!A0"]

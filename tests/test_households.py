@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from workbench.io import combine_loaded, load_folder
+from workbench.data.reading import combine_loaded, load_folder
 
 PEOPLE = "person_id,household_id,forename,surname,date_of_birth\nP1,H1,Ada,Lee,1990-01-01\n"
 PEOPLE += "P2,H2,Mo,Lee,1990-01-01\nP3,H3,Jo,Lee,1990-01-01\nP4,H4,Al,Lee,1990-01-01\n"

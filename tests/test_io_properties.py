@@ -1,7 +1,7 @@
 """Invariants of loading, on small random councils with random corruptions.
 
 The oracle is independent of the loader: a pandera schema built here from
-`workbench.schema.TABLES`, and the set of rows the test itself corrupted.
+`workbench.data.schema.TABLES`, and the set of rows the test itself corrupted.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench import clean
-from workbench.io import load_folder
-from workbench.schema import BENEFITS, TABLES, Table
+from workbench.data import clean
+from workbench.data.reading import load_folder
+from workbench.data.schema import BENEFITS, TABLES, Table
 
 NORMALISERS = {"name": clean.name, "postcode": clean.postcode, "nino": clean.nino}
 PANDERA_DTYPES = {"string": pl.String, "date": pl.Date, "decimal": pl.Float64, "enum": pl.String}
@@ -274,7 +274,7 @@ def test_values_already_in_normal_form_are_left_unchanged_by_their_normaliser(da
 def test_the_tidying_scan_settles_enum_columns_as_a_fresh_check_would(values):
     # `_already_allowed` takes the scan's verdict on enum columns instead of testing every
     # value again: it must be the verdict a fresh test of the tidied column gives.
-    from workbench import checks
+    from workbench.data import checks
 
     role = TABLES["people"].column("role")
     raw = pl.DataFrame({"role": values}, schema={"role": pl.String})

@@ -16,10 +16,10 @@ from splink import DuckDBAPI, Linker
 
 from tests.council import SCHEMAS, Council
 from workbench import progress
+from workbench.eligibility.assess import assess
 from workbench.linkage import evaluate_linkage, link_all, link_all_with_pairs
 from workbench.linkage import probabilistic as stage
 from workbench.linkage.settings import linkage_settings, nickname_aliases
-from workbench.pipeline import assess
 from workbench.synth import generate_council, write_council
 
 progress.set_enabled(False)

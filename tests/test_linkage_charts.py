@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 
 import polars as pl
@@ -12,7 +11,6 @@ from hypothesis import strategies as st
 
 from workbench.charts import PALETTE, chart_spec, save_chart
 from workbench.errors import UsageError
-from workbench.linkage import charts as linkage_charts
 from workbench.linkage.charts import (
     calibration_chart,
     match_weight_bins,
@@ -209,7 +207,3 @@ def test_calibration_leaves_out_hidden_bins_and_refuses_an_empty_table():
 def test_charts_save_as_svg_offline(tmp_path):
     path = save_chart(waterfall(PAIR), tmp_path / "pair.svg")
     assert path.read_text().lstrip().startswith("<svg")
-
-
-def test_module_examples_run():
-    assert doctest.testmod(linkage_charts).failed == 0

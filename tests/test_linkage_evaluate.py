@@ -3,7 +3,6 @@ keep/refuse rule, and the settings' JSON round trip."""
 
 from __future__ import annotations
 
-import doctest
 import json
 from datetime import date
 
@@ -400,11 +399,3 @@ def test_link_folder_refuses_a_quality_folder_without_a_truth(tmp_path):
         link_folder(tmp_path, tmp_path / "links.csv", quality_out=tmp_path / "q")
     with pytest.raises(UsageError, match=r"^out must end in \.csv or \.parquet"):
         link_folder(tmp_path, tmp_path / "links.txt")
-
-
-def test_module_examples_run():
-    import workbench.linkage.evaluate as evaluate_module
-    import workbench.linkage.model as model_module
-
-    for module in (evaluate_module, model_module):
-        assert doctest.testmod(module).failed == 0

@@ -21,9 +21,9 @@ import papermill
 import polars as pl
 import pytest
 
-from workbench.pipeline import assess
-from workbench.report import NOTEBOOKS, remote_resources, run_report
+from workbench.eligibility.assess import assess
 from workbench.review import ReviewStore, load_key, register_list_file
+from workbench.runs.report import NOTEBOOKS, remote_resources, run_report
 from workbench.stats.report import MANIFEST_NAME, TABLES
 from workbench.synth import generate_council, write_council
 

@@ -10,7 +10,7 @@ import nbformat
 import polars as pl
 import pytest
 
-from workbench.report import run_report
+from workbench.runs.report import run_report
 
 SAMPLE = Path(__file__).parents[1] / "data_samples" / "council_small"
 

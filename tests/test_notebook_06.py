@@ -17,7 +17,7 @@ import nbformat
 import polars as pl
 import pytest
 
-from workbench.report import run_report
+from workbench.runs.report import run_report
 from workbench.synth import generate_council, write_council
 
 NOTEBOOK = "06_linkage_quality"

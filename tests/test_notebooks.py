@@ -22,8 +22,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 from papermill.translators import papermill_translators
 
 from workbench import __version__
-from workbench.report import NOTEBOOKS, ReportFailed, remote_resources, run_report
 from workbench.rules import load_rule_set
+from workbench.runs.report import NOTEBOOKS, ReportFailed, remote_resources, run_report
 
 SAMPLE = Path(__file__).parents[1] / "data_samples" / "council_small"
 # council_small on 1 September 2026: 38 children are listed for free school meals: 35 in

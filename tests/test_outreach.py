@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 import sqlite3
 import stat
@@ -14,11 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import workbench.review.outreach as outreach_module
 from workbench.errors import UsageError, WorkbenchError
+from workbench.provenance import input_hashes
 from workbench.review import ReviewStore, pseudonym, register_list_file
 from workbench.review.outreach import OUTREACH_COLUMNS, export_outreach
-from workbench.run import input_hashes
 
 KEY = bytes(range(32))
 RUN = "r-outreach0001"
@@ -299,10 +297,6 @@ def test_a_broken_decision_chain_is_refused(run):
     conn.close()
     with pytest.raises(WorkbenchError, match="decision chain does not verify"):
         export(run)
-
-
-def test_docstring_examples_run():
-    assert doctest.testmod(outreach_module).failed == 0
 
 
 LINK_NEEDS_REVIEW = {"D8"}

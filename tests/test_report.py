@@ -18,10 +18,13 @@ from hypothesis import strategies as st
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from workbench import __version__
+from workbench.data.reading import load_folder
 from workbench.errors import DataFileError, UsageError, WorkbenchError
-from workbench.io import load_folder
-from workbench.notebook_helpers import data_profile, readable
-from workbench.report import (
+from workbench.provenance import run_id
+from workbench.rules import load_rule_set
+from workbench.rules.model import RULES_FOLDER
+from workbench.runs.notebook import data_profile, readable
+from workbench.runs.report import (
     NOTEBOOKS,
     available_notebooks,
     canonical_inputs,
@@ -33,9 +36,6 @@ from workbench.report import (
     resolve_notebook,
     run_report,
 )
-from workbench.rules import load_rule_set
-from workbench.rules.model import RULES_FOLDER
-from workbench.run import run_id
 
 SAMPLE = Path(__file__).parents[1] / "data_samples" / "council_small"
 PEOPLE = """\

@@ -8,7 +8,6 @@ missing; `make test` installs Chromium where it can.
 
 from __future__ import annotations
 
-import doctest
 import json
 import socket
 import textwrap
@@ -20,7 +19,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-import workbench.review.app as app_module
 from workbench.errors import DataFileError, UsageError, WorkbenchError
 from workbench.review import ReviewStore, pseudonym
 from workbench.review.app import (
@@ -88,10 +86,6 @@ def test_reviewer_name_comes_from_the_trusted_header_then_jupyterhub():
     assert reviewer_from_login(environ, "X-Forwarded-User") == "b.officer"
     assert reviewer_from_login(environ, None) == "hub.user"  # header not trusted unless named
     assert reviewer_from_login({"HTTP_X_FORWARDED_USER": "  "}, "X-Forwarded-User") is None
-
-
-def test_the_module_examples_run():
-    assert doctest.testmod(app_module).failed == 0
 
 
 def test_serve_refuses_without_a_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

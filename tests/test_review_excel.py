@@ -3,7 +3,6 @@ and decisions back in, all or nothing, with every bad edit named by sheet row an
 
 from __future__ import annotations
 
-import doctest
 import json
 import stat
 from collections.abc import Iterator
@@ -16,10 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import workbench.review.excel as excel_module
-import workbench.review.lists as lists_module
+from workbench.eligibility.assess import write_list
 from workbench.errors import DataFileError, UsageError, WorkbenchError
-from workbench.pipeline import write_list
 from workbench.review import DECISIONS, ReviewStore, pseudonym
 from workbench.review.excel import export_list_file, export_review_workbook
 from workbench.review.excel_import import ImportResult, ReviewImportError, import_review_workbook
@@ -507,8 +504,3 @@ def test_csv_ids_stay_text(tmp_path):
     written = write_assessed(tmp_path, ".csv")
     written.write_text(written.read_text().replace("P1,", "007,"))
     assert read_list_file(written).candidates["person_id"].to_list()[0] == "007"
-
-
-@pytest.mark.parametrize("module", [excel_module, lists_module])
-def test_docstring_examples_run(module):
-    assert doctest.testmod(module).failed == 0

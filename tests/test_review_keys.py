@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import hashlib
 import hmac
 import stat
@@ -13,7 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import workbench.review.keys as keys_module
 from workbench.errors import WorkbenchError
 from workbench.review import (
     KEY_ENV,
@@ -144,8 +142,3 @@ def test_every_pseudonym_has_the_documented_shape_and_is_repeatable(kind: str, v
     key = pseudonym(kind, value, KEY_A)
     assert PSEUDONYM_PATTERN.match(key)
     assert key == pseudonym(kind, value, KEY_A)
-
-
-def test_docstring_examples_run(tmp_path: Path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path))
-    assert doctest.testmod(keys_module).failed == 0

@@ -3,7 +3,6 @@ clicked, and the store read back."""
 
 from __future__ import annotations
 
-import doctest
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -15,7 +14,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import workbench.review.panel as panel_module
 from workbench.errors import UsageError
 from workbench.review import ReviewStore, pseudonym
 from workbench.review.lists import register_list
@@ -426,8 +424,3 @@ def test_an_unknown_list_is_shown_not_raised(store: ReviewStore, children: pl.Da
     assert table_rows(panel.table.value) == 25
     assert panel.record("contact") is None
     assert store.decisions().height == 0
-
-
-def test_module_examples_run() -> None:
-    result = doctest.testmod(panel_module)
-    assert result.attempted > 0 and result.failed == 0

@@ -3,7 +3,6 @@ real processes writing at once or killed mid-stream."""
 
 from __future__ import annotations
 
-import doctest
 import hashlib
 import json
 import multiprocessing
@@ -416,10 +415,6 @@ def test_any_run_of_decisions_chains_and_latest_is_the_last_per_item(steps):
         latest = store.latest_decisions(list_id).select("item_key", "decision").rows()
         assert latest == sorted(last.items())
         assert store.progress(list_id)["decided"] == len(last)
-
-
-def test_docstring_examples_run():
-    assert doctest.testmod(store_module).failed == 0
 
 
 # --- real processes --------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.council import Council, rows
-from workbench.eligibility import assess
+from workbench.eligibility.engine import assess
 from workbench.errors import RuleFileError, UsageError
 from workbench.rules import available_initiatives, load_rule_set, rules_folder
 from workbench.rules.describe import describe_rule_set

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.run import file_sha256, input_hashes
+from workbench.provenance import file_sha256, input_hashes
 
 
 @pytest.mark.parametrize("size", [0, 1, 4095, (1 << 20) + 7, 3 * (1 << 20)])

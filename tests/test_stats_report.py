@@ -36,7 +36,7 @@ import pytest
 
 from tests.council import Council
 from workbench.errors import DataFileError, UsageError
-from workbench.run import file_sha256
+from workbench.provenance import file_sha256
 from workbench.stats import DisclosureRules
 from workbench.stats.report import (
     COUNTS_ONLY_TABLES,
@@ -758,7 +758,7 @@ def test_dates_must_be_dates_or_iso_text(data, tmp_path):
 
 @pytest.mark.slow
 def test_take_up_report_shows_wards_and_the_trend_when_asked(tmp_path):
-    from workbench.report import remote_resources, run_report
+    from workbench.runs.report import remote_resources, run_report
     from workbench.synth import generate_council, write_council
 
     council = tmp_path / "council"

@@ -480,13 +480,3 @@ def test_a_store_whose_chain_is_broken_stops_the_whole_retention_run(tmp_path):
     with pytest.raises(WorkbenchError, match="chain does not verify"):
         apply_retention(plan, tmp_path / "log.jsonl", user="records.officer")
     assert folder.exists() and not (tmp_path / "log.jsonl").exists()
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    import workbench.governance.retention as retention_module
-    import workbench.review.lists as lists_module
-
-    for module in (retention_module, lists_module, store_module):
-        assert doctest.testmod(module).failed == 0

@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from workbench.eligibility.assess import assess
 from workbench.errors import DataFileError, UsageError
 from workbench.governance.subject_access import (
     appendix_path,
@@ -15,7 +16,6 @@ from workbench.governance.subject_access import (
     find_person,
     subject_access,
 )
-from workbench.pipeline import assess
 from workbench.review import ReviewStore, pseudonym, register_list_file
 
 KEY = bytes(range(32))

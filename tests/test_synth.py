@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from workbench import clean
 from workbench.cli import app
+from workbench.data import clean
+from workbench.data.schema import TABLES
 from workbench.errors import RuleFileError, UsageError
-from workbench.schema import TABLES
 from workbench.synth import (
     EXTRA_TABLES,
     alias_lists,
@@ -394,7 +394,7 @@ def test_messy_ground_truth_still_covers_every_list_row(messy_folder):
 
 
 def test_loader_quarantines_exactly_the_rows_the_messy_manifest_lists(messy_folder):
-    from workbench.io import load_folder, quarantine_kind
+    from workbench.data.reading import load_folder, quarantine_kind
 
     loaded = load_folder(messy_folder)
     manifest = pl.read_csv(messy_folder / "messy_manifest.csv")
@@ -414,7 +414,7 @@ def test_loader_quarantines_exactly_the_rows_the_messy_manifest_lists(messy_fold
 
 
 def test_a_clean_council_loads_with_nothing_quarantined(tmp_path):
-    from workbench.io import load_folder
+    from workbench.data.reading import load_folder
 
     write_council(generate_council(300, seed=4), tmp_path)
     loaded = load_folder(tmp_path)
@@ -496,17 +496,6 @@ def test_data_samples_are_what_make_samples_generates(tmp_path, sample, messy):
     committed.pop("README.md")
     regenerated.pop("README.md")
     assert committed == regenerated
-
-
-@pytest.mark.parametrize(
-    "module", ["rates", "names", "places", "corrupt", "generate", "population", "lists"]
-)
-def test_docstring_examples_run(module):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(f"workbench.synth.{module}"))
-    assert result.failed == 0
 
 
 def test_the_2026_27_cases_come_out_at_their_rates():

@@ -495,7 +495,7 @@ def test_hide_suppressed_needs_the_protected_row_first() -> None:
 
 
 def test_take_up_on_a_synthetic_council_adds_up() -> None:
-    from workbench.eligibility import assessment
+    from workbench.eligibility.engine import assessment
     from workbench.rules import load_rule_set
     from workbench.synth import generate_council
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from workbench.data.schema import TABLES
+from workbench.eligibility.assess import OPTIONAL_COLUMNS_USED, columns_needed
 from workbench.governance import load_policy
 from workbench.governance.transparency import column_uses, transparency_record
-from workbench.pipeline import OPTIONAL_COLUMNS_USED, columns_needed
 from workbench.rules import available_initiatives, load_rule_set, rules_folder
-from workbench.schema import TABLES
 from workbench.stats.disclosure import DisclosureRules
 
 DAYS = [date(2019, 9, 1), date(2024, 9, 1), date(2026, 9, 1)]

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from benchmarks import reference_duckdb, reference_pandas
 from benchmarks.compare import compare_lists
-from workbench.schema import BENEFITS, CHILD_STATUSES, FUNDING_STREAMS
+from workbench.data.schema import BENEFITS, CHILD_STATUSES, FUNDING_STREAMS
 
 TAX_CREDITS_END = date(2025, 4, 5)
 UC_LIMIT = 15400.0
@@ -617,8 +617,8 @@ def test_dwp_list_child_matched_is_listed_with_its_row_and_unmatched_child_on_it
 
 
 def engine_list(records: Records, term_start: date, as_of: date) -> Any:
-    """The engine's list for the same tables (skips until workbench.eligibility exists)."""
-    eligibility = pytest.importorskip("workbench.eligibility")
+    """The engine's list for the same tables (skips until workbench.eligibility.engine exists)."""
+    eligibility = pytest.importorskip("workbench.eligibility.engine")
     rules = pytest.importorskip("workbench.rules")
     tables = {name: frame.lazy() for name, frame in polars_tables(records).items()}
     rule_set = rules.load_rule_set("two_year_old")

@@ -53,15 +53,15 @@ __all__ = [
 
 # Where each name of the API lives; imported on first use (PEP 562).
 _LAZY = {
-    "Assessment": "pipeline",
-    "assess": "pipeline",
-    "link": "pipeline",
-    "load": "pipeline",
-    "rule_set": "pipeline",
+    "Assessment": "eligibility.assess",
+    "assess": "eligibility.assess",
+    "link": "eligibility.assess",
+    "load": "eligibility.assess",
+    "rule_set": "eligibility.assess",
     "describe": "rules.describe",
     "take_up": "stats.takeup",
     "ReviewStore": "review.store",
-    "run_report": "report",
+    "run_report": "runs.report",
 }
 _HOMES = {"describe": "describe_rule_set"}  # the API's name -> the name in its module
 

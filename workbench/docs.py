@@ -1,6 +1,6 @@
 """Keep generated documentation in step with the code it describes.
 
-`python -m workbench.docs` rewrites the README's data-contract section from `workbench.schema`;
+`python -m workbench.docs` rewrites the README's data-contract section from `workbench.data.schema`;
 a test fails when the README and the schema disagree.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from workbench.schema import contract_markdown
+from workbench.data.schema import contract_markdown
 
 __all__ = ["CONTRACT_END", "CONTRACT_START", "readme_with_contract"]
 

@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from tests.council import Council
-from workbench.eligibility import assess
+from workbench.eligibility.engine import assess
 from workbench.rules import load_rule_set
 
 CASES = Path(__file__).parent / "cases"

@@ -40,7 +40,7 @@ def assess_command(
     linkage: Linkage = "exact",
 ) -> None:
     """List children who look eligible, with reasons and evidence, for a person to review."""
-    from workbench.pipeline import assess, check_list_path
+    from workbench.eligibility.assess import assess, check_list_path
 
     record_access("assess", f"data {data}, initiative {initiative}, out {out}")
     check_list_path(out)  # before any data is read
@@ -53,7 +53,7 @@ def assess_command(
         rules=rules,
     )
     written = found.write(out)
-    from workbench.reporting import print_assessment  # rich tables: only once there is a list
+    from workbench.runs.console import print_assessment  # rich tables: only once there is a list
 
     print_assessment(found, written)
 
@@ -162,7 +162,7 @@ def explain_command(
     linkage: Linkage = "exact",
 ) -> None:
     """Say why a person is or is not listed, criterion by criterion, in plain English."""
-    from workbench.pipeline import assess
+    from workbench.eligibility.assess import assess
 
     record_access("explain", f"data {data}, initiative {initiative}, one person's record")
     found = assess(
@@ -259,7 +259,7 @@ def report_command(
     """Run a notebook with papermill into reports/<date>-<notebook>-<run id>/: the executed
     notebook, report.html (code hidden, opens offline), manifest.json, and its shareable/ and
     restricted/ outputs. Exit 4 when the notebook fails (kept as <folder>-failed/)."""
-    from workbench.report import ReportFailed, parse_parameters, run_report
+    from workbench.runs.report import ReportFailed, parse_parameters, run_report
 
     record_access("report", f"notebook {notebook}, data {data}")
     try:

@@ -14,7 +14,7 @@ from workbench.governance.access import record_access
 
 def schema_command() -> None:
     """Print the data contract: every canonical table and column, generated from the schema."""
-    from workbench.schema import contract_markdown
+    from workbench.data.schema import contract_markdown
 
     typer.echo(contract_markdown())
 
@@ -44,8 +44,8 @@ def validate_command(
     ] = False,
 ) -> None:
     """Check a data folder against the data contract and report the quarantine."""
-    from workbench.io import load_folder
-    from workbench.reporting import print_validation, write_quarantine
+    from workbench.data.reading import load_folder
+    from workbench.runs.console import print_validation, write_quarantine
 
     record_access("validate", f"data {data}")
     loaded = load_folder(data, equality_monitoring=equality_monitoring)
@@ -69,7 +69,7 @@ def demo_command(
     ] = Path("reports"),
 ) -> None:
     """Run the whole pipeline on a synthetic council and write a report under reports/."""
-    from workbench.demo import run_demo
+    from workbench.runs.demo import run_demo
 
     result = run_demo(reports, households=households, seed=seed)
     for initiative, path in result.lists.items():

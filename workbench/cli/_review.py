@@ -188,7 +188,7 @@ def assure_command(
     """Check a run: lists claim no decision, every contact traces to a recorded decision, the
     decision chain is intact, restricted files are owner-only, shareable files hold no
     personal data. Exits 3 when a check fails."""
-    from workbench.assure import assure, format_report
+    from workbench.runs.assure import assure, format_report
 
     report = assure(paths, store=store)
     typer.echo(format_report(report))

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench import clean
+from workbench.data import clean
+from workbench.data.reading import LoadedData, load_folder
+from workbench.eligibility.assess import columns_needed
 from workbench.errors import UsageError
-from workbench.io import LoadedData, load_folder
 from workbench.linkage.exact import BAND_LINKED, link_exact
-from workbench.pipeline import columns_needed
 from workbench.review.keys import pseudonym
 from workbench.review.lists import (
     DWP_KIND,
@@ -75,7 +75,7 @@ def find_dwp_child(
 ) -> list[str]:
     """The DWP record ids in `data` of a child with these names and date of birth whom the
     exact linkage ties to no one in the people file: a child the workbench knows only from
-    the DWP list. Names are compared as the linkage compares them (`workbench.clean`, case
+    the DWP list. Names are compared as the linkage compares them (`workbench.data.clean`, case
     ignored); a child it ties to a person is found by that person's id instead.
 
     Examples

@@ -57,6 +57,7 @@ from pathlib import Path
 
 import polars as pl
 
+from workbench.data.reading import LoadedData
 from workbench.errors import DataFileError, UsageError, WorkbenchError
 from workbench.governance._sar_document import SarDocument, appendix_path, sar_html, sar_markdown
 from workbench.governance._sar_subject import (
@@ -70,7 +71,6 @@ from workbench.governance._sar_subject import (
     read_lists,
     resolve,
 )
-from workbench.io import LoadedData
 from workbench.private_files import write_private
 from workbench.review.store import ReviewStore
 from workbench.rules import load_rule_set

@@ -4,8 +4,8 @@
 Recording Standard (ATRS): Tier 1 (a plain summary) and Tier 2 (owner, scope, the decision
 process and human oversight, data, logic, publication and disclosure control, risks), then a
 DPIA helper. Its facts are generated, never typed: the tables and columns from the schema and
-the columns assessing reads (`workbench.pipeline.OPTIONAL_COLUMNS_USED`), the criteria in force
-from every rule file, the restricted sources from `_restricted_sources.yaml`, the disclosure
+the columns assessing reads (`workbench.eligibility.assess.OPTIONAL_COLUMNS_USED`), the criteria in
+force from every rule file, the restricted sources from `_restricted_sources.yaml`, the disclosure
 threshold from `workbench.stats.disclosure`, and retention from the retention policy. So it
 cannot drift from what the code does; the council fills in the placeholders in [brackets].
 
@@ -26,12 +26,12 @@ from datetime import date
 from pathlib import Path
 
 from workbench import __version__
+from workbench.data.schema import TABLES
+from workbench.eligibility.assess import OPTIONAL_COLUMNS_USED
 from workbench.errors import WorkbenchError
 from workbench.governance.retention import RetentionPolicy, load_policy
-from workbench.pipeline import OPTIONAL_COLUMNS_USED
 from workbench.rules import RuleSet, available_initiatives, load_rule_set, rules_folder
 from workbench.rules.model import restricted_sources
-from workbench.schema import TABLES
 from workbench.stats.disclosure import DisclosureRules
 
 __all__ = ["ColumnUse", "column_uses", "transparency_record"]

@@ -25,7 +25,7 @@ The rules, in the council's words:
   child, neither links.
 
 Names are compared ignoring case, surrounding space and repeated spaces; postcodes and NINOs
-after `workbench.clean` normalises them. Dates of birth must be equal.
+after `workbench.data.clean` normalises them. Dates of birth must be equal.
 
 Speed: the name and postcode keys are built only for people born on a day some source row
 names (a few per cent of the index), NINOs only for the people of their households, and every
@@ -57,9 +57,9 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from workbench import clean
+from workbench.data import clean
+from workbench.data.schema import TABLES
 from workbench.errors import UsageError
-from workbench.schema import TABLES
 
 __all__ = [
     "BAND_LINKED",
@@ -127,7 +127,8 @@ def _check_columns(name: str, schema: pl.Schema, needed: tuple[str, ...]) -> Non
     if missing:
         raise UsageError(
             f"link_exact: table '{name}' lacks column(s) {', '.join(missing)}; expected the "
-            f"canonical columns as workbench.io loads them (has: {', '.join(schema.names())})"
+            "canonical columns as workbench.data.reading loads them "
+            f"(has: {', '.join(schema.names())})"
         )
 
 
@@ -309,7 +310,7 @@ def link_exact(tables: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
     Parameters
     ----------
     tables
-        Canonical typed tables as `workbench.io` loads them: `people` (required), and
+        Canonical typed tables as `workbench.data.reading` loads them: `people` (required), and
         `dwp_list` and `funded_places` when the council has them (either may be absent).
         Optional columns (`nino`, `postcode`, `role`, `parent_nino`) may be absent too.
 

@@ -71,7 +71,7 @@ def link_folder(
     DataFileError
         The data folder or the truth file cannot be read.
     """
-    from workbench.io import load_folder
+    from workbench.data.reading import load_folder
     from workbench.linkage.evaluate import evaluate_linkage
     from workbench.linkage.probabilistic import link_all_with_pairs
 

@@ -35,12 +35,12 @@ from collections.abc import Mapping
 import polars as pl
 from splink import DuckDBAPI, Linker, SettingsCreator
 
-from workbench import clean
+from workbench.data import clean
+from workbench.data.schema import TABLES
 from workbench.errors import UsageError
 from workbench.linkage.exact import BAND_LINKED, BAND_NOT_LINKED, LINK_SOURCES, link_exact
 from workbench.linkage.model import LinkageModel
 from workbench.linkage.settings import DEFAULT_THRESHOLDS, linkage_settings, nickname_aliases
-from workbench.schema import TABLES
 
 # Splink logs every SQL step at INFO: the workbench shows its own progress instead.
 logging.getLogger("splink").setLevel(logging.WARNING)
@@ -263,7 +263,7 @@ def _check(tables: Mapping, source: str, thresholds: tuple[float, float]) -> Non
         if missing:
             raise UsageError(
                 f"link_probabilistic: table '{name}' lacks column(s) {', '.join(missing)}; "
-                f"expected the canonical columns as workbench.io loads them "
+                f"expected the canonical columns as workbench.data.reading loads them "
                 f"(has: {', '.join(schema.names())})"
             )
 
@@ -531,7 +531,7 @@ def link_probabilistic(
     Parameters
     ----------
     tables
-        Canonical tables as `workbench.io` loads them: `people` and the `source` table.
+        Canonical tables as `workbench.data.reading` loads them: `people` and the `source` table.
     source
         `dwp_list` or `funded_places`.
     exclude

@@ -139,7 +139,7 @@ def date_of_birth_comparison() -> cl.CustomComparison:
 
 
 def postcode_comparison() -> cl.CustomComparison:
-    """Postcode (after `workbench.clean.postcode`): full, same sector (FQ1 2), same district
+    """Postcode (after `workbench.data.clean.postcode`): full, same sector (FQ1 2), same district
     (FQ1). Families move: a different postcode is weak evidence against, not a veto."""
     return cl.CustomComparison(
         output_column_name="postcode",

@@ -33,8 +33,8 @@ from typing import Any
 
 import polars as pl
 
+from workbench.eligibility.assess import evidence_text
 from workbench.errors import DataFileError, WorkbenchError
-from workbench.pipeline import evidence_text
 from workbench.review.keys import pseudonym, pseudonym_expr
 from workbench.review.store import ReviewStore
 from workbench.spreadsheet import restored
@@ -117,7 +117,7 @@ def _as_date(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.col(name).cast(pl.String).str.to_date("%Y-%m-%d", strict=False)
 
 
-# One proof sentence as `evidence_text` writes it (workbench.pipeline): "code: proof" or
+# One proof sentence as `evidence_text` writes it (workbench.eligibility.assess): "code: proof" or
 # "code (income missing): proof" or "code (no care record): proof". Each proof shape names the
 # pseudonym kind of its id.
 _SENTENCE = re.compile(

@@ -33,15 +33,15 @@ from typing import Any
 
 import polars as pl
 
+from workbench.data.reading import find_table_file, load_folder
+from workbench.eligibility.terms import birthday
 from workbench.errors import UsageError, WorkbenchError
-from workbench.io import find_table_file, load_folder
 from workbench.private_files import write_private
+from workbench.provenance import file_sha256
 from workbench.review.lists import MANIFEST_SUFFIX, ListFile, read_list_file, review_candidates
 from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
 from workbench.rules import load_rule_set
-from workbench.run import file_sha256
 from workbench.spreadsheet import neutralised
-from workbench.terms import birthday
 
 __all__ = [
     "OUTREACH_COLUMNS",

@@ -2,8 +2,8 @@
 
 A rule file names the initiative, its version, the age window and the criteria, each with a
 reason code, who it applies to, its logic kind, dated thresholds and the reference it comes
-from. No threshold or date lives in Python: the engine (`workbench.eligibility`) reads them from
-here. A schema (pydantic) checks every file on load and says which field is wrong.
+from. No threshold or date lives in Python: the engine (`workbench.eligibility.engine`) reads them
+from here. A schema (pydantic) checks every file on load and says which field is wrong.
 
 Example
 -------

@@ -17,8 +17,8 @@ from typing import Literal, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from workbench.data.schema import BENEFITS, CHILD_STATUSES, FUNDING_STREAMS, TABLES
 from workbench.errors import RuleFileError, UsageError
-from workbench.schema import BENEFITS, CHILD_STATUSES, FUNDING_STREAMS, TABLES
 
 __all__ = [
     "AgeGroup",

@@ -52,11 +52,11 @@ from pathlib import Path
 
 import polars as pl
 
+from workbench.data.reading import load_folder
+from workbench.eligibility.assess import as_day, assess
+from workbench.eligibility.assess import rule_set as rules_for
 from workbench.errors import UsageError
-from workbench.io import load_folder
 from workbench.paths import project_path
-from workbench.pipeline import as_day, assess
-from workbench.pipeline import rule_set as rules_for
 from workbench.rules import RuleSet
 from workbench.stats.disclosure import DisclosureRules
 from workbench.stats.equality import EQUALITY_FIELDS, equality_table

@@ -18,8 +18,8 @@ from pathlib import Path
 import polars as pl
 
 from workbench import __version__
-from workbench.io import LoadedData
-from workbench.run import file_sha256, input_hashes
+from workbench.data.reading import LoadedData
+from workbench.provenance import file_sha256, input_hashes
 from workbench.stats.disclosure import DisclosureRules, ProtectedTable, write_protected
 from workbench.stats.equality import EQUALITY_FIELDS, protect_equality
 from workbench.stats.takeup import hide_suppressed, national_caveats, protect

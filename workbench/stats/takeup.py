@@ -45,7 +45,7 @@ from workbench.stats.disclosure import TOTAL, DisclosureRules, ProtectedTable, p
 from workbench.stats.wards import match_wards
 
 if TYPE_CHECKING:
-    from workbench.pipeline import Assessment
+    from workbench.eligibility.assess import Assessment
 
 __all__ = [
     "BY_OPTIONS",

@@ -1,7 +1,8 @@
 """Generate a synthetic council and write it as a data folder.
 
 `generate_council` returns the canonical tables (people, benefits, child_statuses, households,
-dwp_list, funded_places) with their columns exactly as `workbench.schema.TABLES` declares them, plus
+dwp_list, funded_places) with their columns exactly as `workbench.data.schema.TABLES` declares
+them, plus
 `ground_truth` (who each DWP-list and funded-place row really is, and the errors it carries),
 `providers`, and with `messy=True` a `messy_manifest`. The same arguments give the same tables:
 every random draw comes from numpy generators seeded from `seed`, one stream per stage, so
@@ -30,8 +31,8 @@ import numpy as np
 import polars as pl
 
 from workbench import __version__, progress
+from workbench.data.schema import TABLES
 from workbench.errors import UsageError
-from workbench.schema import TABLES
 from workbench.synth.awards import Awards, build_awards
 from workbench.synth.circumstances import (
     care_histories,

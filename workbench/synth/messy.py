@@ -21,7 +21,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from workbench.schema import TABLES, Table
+from workbench.data.schema import TABLES, Table
 
 __all__ = ["MANIFEST_SCHEMA", "Messy", "make_messy"]
 

@@ -38,8 +38,8 @@ from typing import Any
 
 import polars as pl
 
-from workbench.checks import QUARANTINE_SCHEMA
-from workbench.clean import NINO_PATTERN
+from workbench.data.checks import QUARANTINE_SCHEMA
+from workbench.data.clean import NINO_PATTERN
 from workbench.errors import WorkbenchError
 from workbench.review.lists import MANIFEST_SUFFIX
 from workbench.review.outreach import SIDECAR_SUFFIX

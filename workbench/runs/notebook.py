@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.io import LoadedData
+from workbench.data.reading import LoadedData
 from workbench.paths import project_path
 
 __all__ = ["ReadableTable", "RunFolders", "data_profile", "readable", "run_folders"]

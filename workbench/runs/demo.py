@@ -24,9 +24,9 @@ from pathlib import Path
 import polars as pl
 
 from workbench import __version__
-from workbench.io import load_folder
-from workbench.reporting import file_summary, quarantine_summary
-from workbench.run import run_id
+from workbench.data.reading import load_folder
+from workbench.provenance import run_id
+from workbench.runs.console import file_summary, quarantine_summary
 from workbench.stats import write_protected
 
 __all__ = ["DemoResult", "run_demo"]
@@ -125,8 +125,8 @@ def run_demo(
 ) -> DemoResult:
     """Run the pipeline on a synthetic council and return where the results are."""
     from workbench.charts import save_chart, take_up_by_area
+    from workbench.eligibility.assess import assess
     from workbench.linkage import link_all, linkage_quality
-    from workbench.pipeline import assess
     from workbench.rules import available_initiatives
     from workbench.stats import hide_suppressed, protect, protect_table, take_up
     from workbench.synth import generate_council, write_council
@@ -251,7 +251,7 @@ def run_demo(
     summary = _write_summary(run_dir, sections)
     os.chmod(summary, 0o644)
     # The scheduled report as a council would run it: the take-up notebook through papermill.
-    from workbench.report import run_report
+    from workbench.runs.report import run_report
 
     report = run_report(
         "04_take_up_report",

@@ -13,13 +13,13 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from workbench.data.reading import LoadedData, quarantine_kind
 from workbench.errors import UsageError
-from workbench.io import LoadedData, quarantine_kind
 from workbench.private_files import write_private
 from workbench.spreadsheet import neutralised
 
 if TYPE_CHECKING:
-    from workbench.pipeline import Assessment, WrittenList
+    from workbench.eligibility.assess import Assessment, WrittenList
 
 __all__ = [
     "file_summary",

@@ -2,7 +2,7 @@
 
 `render_html` renders a notebook as one self-contained page in a few lines of house style;
 `remote_resources` finds anything in a page that would make a browser fetch from the network
-(a rendering with any is refused). Both are also importable from `workbench.report`.
+(a rendering with any is refused). Both are also importable from `workbench.runs.report`.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 `assess` is the only place an assessment is assembled: it chooses the rule set (rules are those
 in force on the first day of the term), loads only the tables and columns that rule set reads
 (purpose limitation), links the DWP list and funded places, runs the engine
-(`workbench.eligibility`) and records what makes the run reproducible (the inputs' SHA-256,
+(`workbench.eligibility.engine`) and records what makes the run reproducible (the inputs' SHA-256,
 the parameters, the rule-set version, the code version and the environment). The command line
 (`assess`, `explain`, `stats`), the demo and every notebook call it.
 
@@ -36,16 +36,16 @@ import polars as pl
 
 import workbench
 from workbench import progress
+from workbench.data.reading import LoadedData, combine_loaded, load_folder
 from workbench.errors import UsageError
-from workbench.io import LoadedData, combine_loaded, load_folder
 from workbench.paths import project_path
 from workbench.private_files import write_private
-from workbench.run import environment, git_commit, input_hashes, run_id
+from workbench.provenance import environment, git_commit, input_hashes, run_id
 from workbench.spreadsheet import neutralised
 
 if TYPE_CHECKING:
-    from workbench.eligibility import EngineResult
-    from workbench.explain import Explanation
+    from workbench.eligibility.engine import EngineResult
+    from workbench.eligibility.explain import Explanation
     from workbench.rules.model import RuleSet
 
 __all__ = [
@@ -193,7 +193,7 @@ class Assessment:
     Attributes
     ----------
     result
-        The engine's result (`workbench.eligibility.EngineResult`).
+        The engine's result (`workbench.eligibility.engine.EngineResult`).
     data
         The data the assessment read (only the tables and columns its rule set reads).
     linkage
@@ -209,7 +209,7 @@ class Assessment:
 
     @property
     def candidates(self) -> pl.DataFrame:
-        """The candidate list (`workbench.eligibility.CANDIDATE_SCHEMA`), one row per child
+        """The candidate list (`workbench.eligibility.engine.CANDIDATE_SCHEMA`), one row per child
         (or DWP-list row matched to no one)."""
         return self.result.candidates
 
@@ -275,7 +275,7 @@ class Assessment:
     def explain(self, person_id: str) -> Explanation:
         """Why `person_id` is or is not listed, criterion by criterion (`print` it, or
         `.to_text()`)."""
-        from workbench.explain import explain_assessed
+        from workbench.eligibility.explain import explain_assessed
 
         tables = {name: self.data.lazy(name) for name in self.data.tables}
         return explain_assessed(self.result, tables, person_id=person_id)
@@ -283,7 +283,7 @@ class Assessment:
     def not_listed(self) -> pl.DataFrame | None:
         """The DWP-list rows not on the list, each with its reason (None when the rule set
         reads no DWP list)."""
-        from workbench.eligibility import unlisted_list_rows
+        from workbench.eligibility.engine import unlisted_list_rows
 
         if "dwp_list" not in self.data.tables:
             return None
@@ -486,7 +486,7 @@ def _code_context() -> tuple[str, str | None, dict]:
 
 # Where the package's rule files are (`workbench.rules.RULES_FOLDER`), without importing the
 # rule-file schema: the people table starts loading before the schema is imported.
-_RULES_FOLDER = Path(__file__).parent / "rules"
+_RULES_FOLDER = Path(__file__).parents[1] / "rules"
 
 
 def _refuse_missing_rule_file(initiative: str, rules_path: str | Path | None) -> None:
@@ -543,7 +543,7 @@ def _given(data: LoadedData, rule_set: RuleSet) -> LoadedData:
 def _engine(
     loaded: LoadedData, rule_set: RuleSet, term_start: date, as_of: date, linkage: str
 ) -> EngineResult:
-    from workbench.eligibility import assessment, window_links
+    from workbench.eligibility.engine import assessment, window_links
 
     with progress.step(f"Assessing {rule_set.id} for the term starting {term_start}"):
         tables = {name: loaded.lazy(name) for name in loaded.tables}
@@ -558,8 +558,8 @@ def _probabilistic_links(
     tables: dict[str, pl.LazyFrame], rule_set: RuleSet, term_start: date
 ) -> pl.DataFrame | None:
     """Links from the exact pass then Splink: the DWP list (when the rule set may read it)
-    and the funded places the assessment reads (`workbench.eligibility.link_sources`)."""
-    from workbench.eligibility import link_sources
+    and the funded places the assessment reads (`workbench.eligibility.engine.link_sources`)."""
+    from workbench.eligibility.engine import link_sources
     from workbench.linkage import link_all
 
     sources = link_sources(tables, rule_set, term_start)

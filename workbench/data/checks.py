@@ -1,7 +1,7 @@
 """Check one file's rows against its table's schema: typed values, rules, quarantine, warnings.
 
-`workbench.io` reads a file's wanted columns as text (or as the types a parquet file already
-holds) and runs the expressions built here over the whole file in one vectorised pass: every
+`workbench.data.reading` reads a file's wanted columns as text (or as the types a parquet file
+already holds) and runs the expressions built here over the whole file in one vectorised pass: every
 text cell is tidied (`_cleaned`), every date column read in its file's format (`_read_dates`),
 every value typed (`_typed`), and every rule a row can break (`_rules`) evaluated as one
 boolean column. A row that breaks a rule is quarantined (`_quarantine_rows`: its first
@@ -44,8 +44,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from workbench import clean
-from workbench.schema import Column, Table
+from workbench.data import clean
+from workbench.data.schema import Column, Table
 
 __all__ = [
     "BOOLEAN_WORDS",
@@ -714,7 +714,7 @@ def check_rows(
 
     Example
     -------
-    >>> from workbench.schema import TABLES
+    >>> from workbench.data.schema import TABLES
     >>> raw = pl.DataFrame({"person_id": ["P1", "P1"], "household_id": ["H1", "H1"],
     ...     "forename": ["Ann", "Bo"], "surname": ["Lee", "Lee"],
     ...     "date_of_birth": ["2024-03-15", "2024-13-01"]})

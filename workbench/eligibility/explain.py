@@ -1,6 +1,7 @@
 """Why a person is or is not on an initiative's list, criterion by criterion (`workbench explain`).
 
-The list itself comes from the engine: `explain_person` runs `workbench.eligibility.assessment`
+The list itself comes from the engine: `explain_person` runs
+`workbench.eligibility.engine.assessment`
 and reads the person's row, so `listed`, `tier` and `reason_codes` are always what the list
 says. The detail beside it (the age window, the parents and carers, and one finding per
 criterion of the rule set, met or not and why) is rebuilt from the person's own household with
@@ -42,7 +43,7 @@ from typing import Any
 
 import polars as pl
 
-from workbench.eligibility import (
+from workbench.eligibility.engine import (
     CLERICAL,
     LINKED,
     WORKING_PARENT,
@@ -52,9 +53,9 @@ from workbench.eligibility import (
     assessment,
     rule_tables,
 )
+from workbench.eligibility.terms import birthday, opens
 from workbench.errors import UsageError
 from workbench.rules.model import Criterion, RuleSet
-from workbench.terms import birthday, opens
 
 __all__ = ["Explanation", "Finding", "explain_assessed", "explain_person"]
 
@@ -690,7 +691,7 @@ def explain_assessed(
 ) -> Explanation:
     """Explain one person from an assessment already run on `tables` (many people, one run).
 
-    `found` must come from `workbench.eligibility.assessment` on the same `tables`; the rule
+    `found` must come from `workbench.eligibility.engine.assessment` on the same `tables`; the rule
     set, term start and evidence date are its own.
     """
     rule_set, term_start = found.rule_set, found.term_start
@@ -746,13 +747,13 @@ def explain_person(
     Parameters
     ----------
     tables
-        Canonical typed tables (as `workbench.io.load_folder` gives them), lazy or eager.
+        Canonical typed tables (as `workbench.data.reading.load_folder` gives them), lazy or eager.
     rule_set
         From `workbench.rules.load_rule_set`.
     person_id
         A `person_id` of the people table.
     term_start, as_of
-        As for `workbench.eligibility.assessment`: the term targeted and the evidence date.
+        As for `workbench.eligibility.engine.assessment`: the term targeted and the evidence date.
     links
         As for `assessment` (default: the exact linkage pre-pass).
 

@@ -1,11 +1,11 @@
 """Finding the report notebooks, checking the parameters given for one, and a run's identity.
 
-`workbench.report.run_report` runs a notebook; this module finds it (`available_notebooks`,
+`workbench.runs.report.run_report` runs a notebook; this module finds it (`available_notebooks`,
 `resolve_notebook`), reads the defaults in its cell tagged `parameters` and checks and types
 the values given against them (`parse_parameters` for the command line), and works out what
 decides a run's output (`canonical_inputs`, `parameter_files`, `parameter_inputs`) and the
 run id made from it (`identify`, `RunIdentity`). Every public name here is also importable
-from `workbench.report`.
+from `workbench.runs.report`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import nbformat
 from papermill.translators import papermill_translators
 
 from workbench import __version__
+from workbench.data.reading import find_table_file
+from workbench.data.schema import TABLES
 from workbench.errors import UsageError
-from workbench.io import find_table_file
-from workbench.run import file_sha256, input_hashes, run_id
-from workbench.schema import TABLES
+from workbench.provenance import file_sha256, input_hashes, run_id
 
 __all__ = [
     "INJECTED",
@@ -42,7 +42,7 @@ __all__ = [
     "resolve_notebook",
 ]
 
-NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
 # Parameters the runner injects itself: a caller gives the data folder as `data=`.
 INJECTED = ("data", "output_dir")
 # Parameters naming a file that is never hashed into a manifest: a pseudonym key is a secret,

@@ -22,8 +22,8 @@ notebook ran to the end. A failed run becomes `<name>-failed/` with its partial 
 for diagnosis and `status: failed` in its manifest; the last good report is never touched.
 
 Finding notebooks, checking parameters and the run identity are in
-`workbench.report_parameters`; the HTML rendering in `workbench.report_html`. The helpers the
-notebooks call (`run_folders`, `data_profile`, `readable`) are in `workbench.notebook_helpers`.
+`workbench.runs.parameters`; the HTML rendering in `workbench.runs.html`. The helpers the
+notebooks call (`run_folders`, `data_profile`, `readable`) are in `workbench.runs.notebook`.
 
 Example
 -------
@@ -48,9 +48,10 @@ from papermill.exceptions import PapermillExecutionError
 
 from workbench import __version__, progress
 from workbench.errors import WorkbenchError
-from workbench.report_html import remote_resources, render_html
-from workbench.report_parameters import INJECTED as INJECTED
-from workbench.report_parameters import (
+from workbench.provenance import environment, file_sha256, git_commit
+from workbench.runs.html import remote_resources, render_html
+from workbench.runs.parameters import INJECTED as INJECTED
+from workbench.runs.parameters import (
     NOTEBOOKS,
     RunIdentity,
     available_notebooks,
@@ -63,8 +64,7 @@ from workbench.report_parameters import (
     parse_parameters,
     resolve_notebook,
 )
-from workbench.report_parameters import SECRET_PARAMETERS as SECRET_PARAMETERS
-from workbench.run import environment, file_sha256, git_commit
+from workbench.runs.parameters import SECRET_PARAMETERS as SECRET_PARAMETERS
 
 __all__ = [
     "NOTEBOOKS",

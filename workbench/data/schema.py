@@ -1,11 +1,11 @@
 """The canonical input tables, declared once as data.
 
-Loading (`workbench.io`), validation, the quarantine, `workbench schema` and the data-contract
-section of the README are all generated from `TABLES`. To add a column, add it here.
+Loading (`workbench.data.reading`), validation, the quarantine, `workbench schema` and the
+data-contract section of the README are all generated from `TABLES`. To add a column, add it here.
 
 Example
 -------
->>> from workbench.schema import TABLES
+>>> from workbench.data.schema import TABLES
 >>> TABLES["people"].column("date_of_birth").dtype
 'date'
 >>> TABLES["benefits"].id_column

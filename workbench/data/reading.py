@@ -1,8 +1,8 @@
 """Read a data folder into typed tables, a quarantine of rejected rows, and warnings.
 
-A data folder holds one file per canonical table (`workbench.schema.TABLES`), named by the
+A data folder holds one file per canonical table (`workbench.data.schema.TABLES`), named by the
 table: `people.csv`, `benefits.parquet`, `dwp_list.xlsx`. `load_folder` reads each file once,
-checks every row against the schema in one vectorised pass (`workbench.checks`), and splits
+checks every row against the schema in one vectorised pass (`workbench.data.checks`), and splits
 it three ways:
 
 - accepted rows, typed (string -> `pl.String`, date -> `pl.Date`, decimal -> `pl.Float64`,
@@ -21,7 +21,7 @@ underscores ("Date of Birth" reads as date_of_birth). Columns the schema does no
 are never read, nor special-category columns unless `equality_monitoring=True`.
 
 How dates, enums and decimals are read, and how the checks stay fast, is told in
-`workbench.checks`. On a 1M-household council (2.4M people, 0.6M awards) loading every table
+`workbench.data.checks`. On a 1M-household council (2.4M people, 0.6M awards) loading every table
 takes about 1.4x a bare `pl.read_csv` of the same files and 1.5x a bare `pl.read_parquet`
 (benchmarks/results/latest.md).
 
@@ -43,7 +43,7 @@ from pathlib import Path
 import polars as pl
 
 from workbench import progress
-from workbench.checks import (
+from workbench.data.checks import (
     DATE_FORMATS,
     FIRST_DATA_ROW,
     QUARANTINE_SCHEMA,
@@ -52,11 +52,11 @@ from workbench.checks import (
     first_match,
 )
 
-# Re-exported: these were defined here before workbench.checks held them.
-from workbench.checks import ISO_DATE as ISO_DATE
-from workbench.checks import UK_DATE as UK_DATE
+# Re-exported: these were defined here before workbench.data.checks held them.
+from workbench.data.checks import ISO_DATE as ISO_DATE
+from workbench.data.checks import UK_DATE as UK_DATE
+from workbench.data.schema import TABLES, Column, Table
 from workbench.errors import DataFileError, UsageError, WorkbenchError
-from workbench.schema import TABLES, Column, Table
 
 __all__ = [
     "DATE_FORMATS",
@@ -452,7 +452,7 @@ def load_folder(
         Read the special-category columns (sex, ethnicity, first_language). Without it they
         are never read, and asking for them in `columns` is a UsageError.
     normalise
-        Normalise names, postcodes and NINOs (`workbench.clean`) and warn of postcodes and
+        Normalise names, postcodes and NINOs (`workbench.data.clean`) and warn of postcodes and
         NINOs out of UK shape (the default). False leaves them as written (required ones,
         the names, only stripped, blank -> null, like any text) and computes no warnings: for
         a caller that normalises the few values it compares (the linkage does), which saves

@@ -54,11 +54,11 @@ from datetime import date
 
 import polars as pl
 
+from workbench.data.schema import TABLES
+from workbench.eligibility.terms import birthday, opens, window_dob_range
 from workbench.errors import UsageError
 from workbench.linkage import link_exact
 from workbench.rules.model import Criterion, RuleSet
-from workbench.schema import TABLES
-from workbench.terms import birthday, opens, window_dob_range
 
 __all__ = [
     "CANDIDATE_SCHEMA",
@@ -595,7 +595,7 @@ def assessment(
     Parameters
     ----------
     tables
-        Canonical typed tables (as `workbench.io.load_folder` gives them), lazy or eager.
+        Canonical typed tables (as `workbench.data.reading.load_folder` gives them), lazy or eager.
         Only the tables the rule set declares in `sources` are read.
     rule_set
         From `workbench.rules.load_rule_set`.

@@ -1,13 +1,13 @@
 """Text normalisers and shape checks, as pure polars expressions.
 
 Each function takes a string expression and returns a new one, so the same code cleans a
-loaded table (`workbench.io`) and the keys that record linkage compares. The normalisers turn
-a value that is blank after cleaning into null: "nothing there" has one spelling.
+loaded table (`workbench.data.reading`) and the keys that record linkage compares. The normalisers
+turn a value that is blank after cleaning into null: "nothing there" has one spelling.
 
 Example
 -------
 >>> import polars as pl
->>> from workbench import clean
+>>> from workbench.data import clean
 >>> df = pl.DataFrame({"postcode": [" sw1a1aa", "M1  1ae", "  "]})
 >>> df.select(clean.postcode(pl.col("postcode"))).to_series().to_list()
 ['SW1A 1AA', 'M1 1AE', None]
