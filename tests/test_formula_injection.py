@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import tests.test_outreach as outreach_case
+import tests.review.test_outreach as outreach_case
 from workbench.review import ReviewStore, register_list_file
 from workbench.review.lists import read_list_file
 from workbench.review.outreach import export_outreach

@@ -24,7 +24,7 @@ from workbench.synth import generate_council, write_council
 
 progress.set_enabled(False)
 
-RESULTS = Path(__file__).parents[1] / "benchmarks" / "results" / "linkage_quality.json"
+RESULTS = Path(__file__).parents[2] / "benchmarks" / "results" / "linkage_quality.json"
 COUNCIL_HOUSEHOLDS = 20_000
 COUNCIL_SEED = 20260901
 # Issue 4's targets, in the linked band at the default corruption.
@@ -216,7 +216,7 @@ def quality_figures(evaluation, council) -> dict[str, Any]:
     dwp = bands["dwp_list"]
     return {
         "what": "child-level linkage quality in the linked band, synthetic council, default "
-        "corruption (tests/test_linkage_acceptance.py)",
+        "corruption (tests/linkage/test_acceptance.py)",
         "households": COUNCIL_HOUSEHOLDS,
         "seed": COUNCIL_SEED,
         "dwp_rows": council["dwp_list"].height,

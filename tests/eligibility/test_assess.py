@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 import workbench as wb
-from tests.cli import workbench
+from tests.command import workbench
 from tests.council import Council
 from workbench import progress
 from workbench.errors import RuleFileError, UsageError, WorkbenchError

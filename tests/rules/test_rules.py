@@ -16,7 +16,7 @@ from workbench.rules import available_initiatives, load_rule_set, rules_folder
 from workbench.rules.describe import describe_rule_set
 from workbench.rules.model import restricted_sources
 
-FOURTH = Path(__file__).parent / "rules" / "holiday_activities_and_food.yaml"
+FOURTH = Path(__file__).parent / "holiday_activities_and_food.yaml"
 
 
 def test_the_package_ships_four_initiatives():

@@ -12,7 +12,7 @@ import pytest
 
 from workbench.paths import PROJECT_ROOT, project_path
 
-NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
 
 
 def test_relative_paths_in_notebooks_are_the_project_s(monkeypatch, tmp_path):

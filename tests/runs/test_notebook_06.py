@@ -161,7 +161,7 @@ def test_without_a_ground_truth_only_the_bands_and_weights_are_shared(without_tr
 def test_the_committed_sample_runs_end_to_end(tmp_path):
     """On data_samples/council_small (300 households): no error cells, the quality table is
     written only if it is safe, and nothing shareable names anyone."""
-    sample = Path(__file__).parents[1] / "data_samples" / "council_small"
+    sample = Path(__file__).parents[2] / "data_samples" / "council_small"
     run = run_report(NOTEBOOK, data=sample, parameters={}, reports=tmp_path)
     assert run.ok
     executed = nbformat.read(run.run_dir / "notebook.ipynb", as_version=4)

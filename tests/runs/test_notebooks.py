@@ -25,7 +25,7 @@ from workbench import __version__
 from workbench.rules import load_rule_set
 from workbench.runs.report import NOTEBOOKS, ReportFailed, remote_resources, run_report
 
-SAMPLE = Path(__file__).parents[1] / "data_samples" / "council_small"
+SAMPLE = Path(__file__).parents[2] / "data_samples" / "council_small"
 # council_small on 1 September 2026: 38 children are listed for free school meals: 35 in
 # Universal Credit households (every UC household qualifies from that date; 16 of them also
 # in the targeted group, earning £7,400 or less), and the rest through income-related ESA or

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.cli import workbench
+from tests.command import workbench
 from tests.council import Council
 
 CONTRACT_COLUMNS = [

@@ -37,7 +37,7 @@ from workbench.runs.report import (
     run_report,
 )
 
-SAMPLE = Path(__file__).parents[1] / "data_samples" / "council_small"
+SAMPLE = Path(__file__).parents[2] / "data_samples" / "council_small"
 PEOPLE = """\
 person_id,household_id,forename,surname,date_of_birth,postcode
 P1,H1,Ann,Lee,2024-03-15,

@@ -27,7 +27,7 @@ from workbench.runs.report import NOTEBOOKS, remote_resources, run_report
 from workbench.stats.report import MANIFEST_NAME, TABLES
 from workbench.synth import generate_council, write_council
 
-SAMPLE = Path(__file__).parents[1] / "data_samples" / "council_small"
+SAMPLE = Path(__file__).parents[2] / "data_samples" / "council_small"
 TERM = date(2026, 9, 1)
 CSVS = sorted(f"{name}.csv" for name in TABLES)
 # With seed 20260901 only sex has two groups large enough to compare; ethnicity and first

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 
-from tests.cli import workbench
+from tests.command import workbench
 from workbench.synth import generate_council, write_council
 
 

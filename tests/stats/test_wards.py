@@ -10,7 +10,7 @@ import pytest
 from workbench.errors import DataFileError, UsageError
 from workbench.stats.wards import LOOKUP_COLUMNS, load_ward_lookup, match_summary, match_wards
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 SAMPLE_LOOKUP = ROOT / "data_samples" / "ward_lookup.csv"
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from workbench.runs.report import run_report
 
-SAMPLE = Path(__file__).parents[1] / "data_samples" / "council_small"
+SAMPLE = Path(__file__).parents[2] / "data_samples" / "council_small"
 
 
 def _no_error_cells(run) -> None:

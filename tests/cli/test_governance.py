@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.cli import workbench
+from tests.command import workbench
 from workbench.synth import generate_council, write_council
 
 

@@ -763,7 +763,7 @@ def test_take_up_report_shows_wards_and_the_trend_when_asked(tmp_path):
 
     council = tmp_path / "council"
     write_council(generate_council(20000, 20260901, TERM), council)
-    lookup = Path(__file__).parents[1] / "data_samples" / "ward_lookup.csv"
+    lookup = Path(__file__).parents[2] / "data_samples" / "ward_lookup.csv"
     run = run_report(
         "04_take_up_report",
         data=council,

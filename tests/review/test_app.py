@@ -40,7 +40,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 KEY_HEX = "11" * 32
-REPORTS = Path(__file__).resolve().parents[1] / "reports"
+REPORTS = Path(__file__).resolve().parents[2] / "reports"
 CONTROL_ROLES = {"textbox", "combobox", "button", "checkbox", "listbox", "spinbutton", "slider"}
 
 LIST_CSV = """

@@ -751,7 +751,7 @@ def test_validate_file_level_error_is_one_line_on_stderr(make_folder, monkeypatc
 
 
 def test_loads_of_different_tables_combine_as_one_load_of_them_all():
-    folder = Path(__file__).parent.parent / "data_samples" / "council_messy"
+    folder = Path(__file__).parents[2] / "data_samples" / "council_messy"
     tables = ["people", "benefits", "child_statuses", "funded_places"]
     whole = load_folder(folder, tables=tables)
     parts = combine_loaded(

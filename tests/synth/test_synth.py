@@ -25,7 +25,7 @@ from workbench.synth import (
     write_council,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = date(2026, 9, 1)
 TAX_CREDITS_CLOSED = date(2025, 4, 5)
 TAX_CREDITS = ("child_tax_credit", "working_tax_credit", "wtc_run_on")
