@@ -57,9 +57,10 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks.review_store
 
 samples: $(VENV)/.installed
-	rm -rf data_samples/council_small data_samples/council_messy
+	rm -rf data_samples/council_small data_samples/council_messy data_samples/council_medium
 	$(BIN)/workbench synth --households 300 --seed $(SAMPLE_SEED) --out data_samples/council_small
 	$(BIN)/workbench synth --households 300 --seed $(SAMPLE_SEED) --messy --out data_samples/council_messy
+	$(BIN)/workbench synth --households 5000 --seed $(SAMPLE_SEED) --out data_samples/council_medium
 
 docs: $(VENV)/.installed
 	$(BIN)/python -m workbench.docs README.md

@@ -23,7 +23,9 @@ import pytest
 
 from workbench.eligibility.assess import assess
 from workbench.review import ReviewStore, load_key, register_list_file
-from workbench.runs.report import NOTEBOOKS, remote_resources, run_report
+from workbench.runs.html import remote_resources
+from workbench.runs.parameters import NOTEBOOKS
+from workbench.runs.report import run_report
 from workbench.stats.report import MANIFEST_NAME, TABLES
 from workbench.synth import generate_council, write_council
 

@@ -23,7 +23,9 @@ from papermill.translators import papermill_translators
 
 from workbench import __version__
 from workbench.rules import load_rule_set
-from workbench.runs.report import NOTEBOOKS, ReportFailed, remote_resources, run_report
+from workbench.runs.html import remote_resources
+from workbench.runs.parameters import NOTEBOOKS
+from workbench.runs.report import ReportFailed, run_report
 
 SAMPLE = Path(__file__).parents[2] / "data_samples" / "council_small"
 # council_small on 1 September 2026: 38 children are listed for free school meals: 35 in

@@ -17,25 +17,25 @@ from hypothesis import given
 from hypothesis import strategies as st
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from tests.command import workbench
 from workbench import __version__
 from workbench.data.reading import load_folder
 from workbench.errors import DataFileError, UsageError, WorkbenchError
 from workbench.provenance import run_id
 from workbench.rules import load_rule_set
 from workbench.rules.model import RULES_FOLDER
+from workbench.runs.html import remote_resources, render_html
 from workbench.runs.notebook import data_profile, readable
-from workbench.runs.report import (
+from workbench.runs.parameters import (
     NOTEBOOKS,
     available_notebooks,
     canonical_inputs,
     identify,
     parameter_inputs,
     parse_parameters,
-    remote_resources,
-    render_html,
     resolve_notebook,
-    run_report,
 )
+from workbench.runs.report import run_report
 
 SAMPLE = Path(__file__).parents[2] / "data_samples" / "council_small"
 PEOPLE = """\
@@ -136,6 +136,40 @@ def test_bad_parameters_are_refused_before_anything_is_written(tmp_path, paramet
     with pytest.raises(UsageError, match=message):
         run_report("02_eligibility_list", data=SAMPLE, parameters=parameters, reports=reports)
     assert not reports.exists()
+
+
+@pytest.mark.parametrize(
+    ("parameter", "message"),
+    [
+        ("term_start=1/9/2026", "'term_start' must be an ISO date like 2026-09-01; got '1/9/2026'"),
+        ("as_of=2026-02-30", "'as_of' must be an ISO date like 2026-09-01; got '2026-02-30'"),
+        (
+            "trend_terms=2026-01-01,spring",
+            "'trend_terms' must be an ISO date like 2026-09-01 (several separated by commas); "
+            "got 'spring'",
+        ),
+        ("linkage=fuzzy", "'linkage' must be one of exact, probabilistic; got 'fuzzy'"),
+        (
+            "initiative=free_lunch",
+            "'initiative' must be one of disability_access_fund, early_years_pupil_premium, "
+            "free_school_meals, two_year_old or a rule file (.yaml); got 'free_lunch'",
+        ),
+    ],
+)
+def test_a_malformed_shared_parameter_exits_2_before_a_kernel_starts(tmp_path, parameter, message):
+    done = workbench(
+        "report", "04", "--data", str(SAMPLE), "--reports", str(tmp_path / "r"), "-p", parameter
+    )
+    assert done.returncode == 2
+    assert done.stderr == f"error: Parameter {message}.\n"
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_scheduled_run_under_quiet_prints_nothing_on_stderr(tmp_path):
+    done = workbench("report", "01", "--data", str(SAMPLE), "--reports", str(tmp_path / "r"))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout.startswith("Report: ")
 
 
 def test_command_line_text_is_typed_by_the_parameters_cell(tmp_path):

@@ -758,7 +758,8 @@ def test_dates_must_be_dates_or_iso_text(data, tmp_path):
 
 @pytest.mark.slow
 def test_take_up_report_shows_wards_and_the_trend_when_asked(tmp_path):
-    from workbench.runs.report import remote_resources, run_report
+    from workbench.runs.html import remote_resources
+    from workbench.runs.report import run_report
     from workbench.synth import generate_council, write_council
 
     council = tmp_path / "council"

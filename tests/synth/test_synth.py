@@ -488,9 +488,16 @@ def test_extra_tables_are_not_canonical_so_loaders_ignore_them():
     assert not set(EXTRA_TABLES) & set(TABLES)
 
 
-@pytest.mark.parametrize(("sample", "messy"), [("council_small", False), ("council_messy", True)])
-def test_data_samples_are_what_make_samples_generates(tmp_path, sample, messy):
-    write_council(generate_council(SAMPLE_HOUSEHOLDS, SAMPLE_SEED, messy=messy), tmp_path)
+@pytest.mark.parametrize(
+    ("sample", "households", "messy"),
+    [
+        ("council_small", SAMPLE_HOUSEHOLDS, False),
+        ("council_messy", SAMPLE_HOUSEHOLDS, True),
+        ("council_medium", 5000, False),
+    ],
+)
+def test_data_samples_are_what_make_samples_generates(tmp_path, sample, households, messy):
+    write_council(generate_council(households, SAMPLE_SEED, messy=messy), tmp_path)
     committed = digests(ROOT / "data_samples" / sample)
     regenerated = digests(tmp_path)
     committed.pop("README.md")

@@ -259,7 +259,8 @@ def report_command(
     """Run a notebook with papermill into reports/<date>-<notebook>-<run id>/: the executed
     notebook, report.html (code hidden, opens offline), manifest.json, and its shareable/ and
     restricted/ outputs. Exit 4 when the notebook fails (kept as <folder>-failed/)."""
-    from workbench.runs.report import ReportFailed, parse_parameters, run_report
+    from workbench.runs.parameters import parse_parameters
+    from workbench.runs.report import ReportFailed, run_report
 
     record_access("report", f"notebook {notebook}, data {data}")
     try:

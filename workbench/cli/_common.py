@@ -57,7 +57,7 @@ TermStart = Annotated[
 ]
 AsOf = Annotated[
     str,
-    typer.Option("--as-of", help="Evidence date: awards must be active on it; its rules apply."),
+    typer.Option("--as-of", help="Evidence date: awards and statuses must be active on it."),
 ]
 Linkage = Annotated[
     str,

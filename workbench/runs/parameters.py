@@ -15,6 +15,7 @@ import difflib
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import nbformat
@@ -27,6 +28,8 @@ from workbench.errors import UsageError
 from workbench.provenance import file_sha256, input_hashes, run_id
 
 __all__ = [
+    "DATE_LIST_PARAMETERS",
+    "DATE_PARAMETERS",
     "INJECTED",
     "NOTEBOOKS",
     "SECRET_PARAMETERS",
@@ -183,7 +186,52 @@ def _checked_parameters(
                 + (f" Did you mean {hint[0]!r}?" if hint else "")
             )
         checked[name] = _coerced(name, value, declared[name]["inferred_type_name"])
+        _check_shared(name, checked[name])
     return dict(sorted(checked.items()))
+
+
+# Parameters the notebooks share, checked before a kernel starts, so that a value that cannot
+# work stops the run with exit code 2 and one line, rather than a failed notebook (exit 4).
+DATE_PARAMETERS = ("term_start", "as_of")
+DATE_LIST_PARAMETERS = ("trend_terms",)
+
+
+def _choices(name: str) -> tuple[str, ...]:
+    if name == "initiative":
+        from workbench.rules import available_initiatives
+
+        return tuple(available_initiatives())
+    if name == "linkage":
+        from workbench.eligibility.assess import LINKAGE_MODES
+
+        return LINKAGE_MODES
+    return ()
+
+
+def _check_shared(name: str, value: object) -> None:
+    """A shared parameter's value checked as the notebooks will use it."""
+    if not isinstance(value, str):
+        return
+    dates = [value] if name in DATE_PARAMETERS else []
+    if name in DATE_LIST_PARAMETERS:
+        dates = [part.strip() for part in value.split(",") if part.strip()]
+    for text in dates:
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            raise UsageError(
+                f"Parameter {name!r} must be an ISO date like 2026-09-01"
+                + (" (several separated by commas)" if name in DATE_LIST_PARAMETERS else "")
+                + f"; got {text!r}."
+            ) from None
+    choices = _choices(name)
+    rule_file = name == "initiative" and Path(value).suffix.lower() in (".yaml", ".yml")
+    if choices and value not in choices and not rule_file:
+        raise UsageError(
+            f"Parameter {name!r} must be one of {', '.join(choices)}"
+            + (" or a rule file (.yaml)" if name == "initiative" else "")
+            + f"; got {value!r}."
+        )
 
 
 def check_kernel(kernel: str) -> None:

@@ -44,44 +44,27 @@ from pathlib import Path
 
 import nbformat
 import papermill
+from jupyter_client.manager import KernelManager
 from papermill.exceptions import PapermillExecutionError
+from traitlets import default
 
 from workbench import __version__, progress
 from workbench.errors import WorkbenchError
 from workbench.provenance import environment, file_sha256, git_commit
-from workbench.runs.html import remote_resources, render_html
-from workbench.runs.parameters import INJECTED as INJECTED
+from workbench.runs.html import render_html
 from workbench.runs.parameters import (
-    NOTEBOOKS,
-    RunIdentity,
-    available_notebooks,
-    canonical_inputs,
     check_kernel,
     identify,
     notebook_language,
-    parameter_files,
-    parameter_inputs,
-    parse_parameters,
     resolve_notebook,
 )
-from workbench.runs.parameters import SECRET_PARAMETERS as SECRET_PARAMETERS
 
 __all__ = [
-    "NOTEBOOKS",
     "RESTRICTED",
     "SHAREABLE",
+    "LocalKernelManager",
     "ReportFailed",
     "ReportRun",
-    "RunIdentity",
-    "available_notebooks",
-    "canonical_inputs",
-    "identify",
-    "parameter_files",
-    "parameter_inputs",
-    "parse_parameters",
-    "remote_resources",
-    "render_html",
-    "resolve_notebook",
     "run_report",
 ]
 
@@ -110,6 +93,16 @@ class ReportFailed(WorkbenchError):
 
 
 # --- the run folder ----------------------------------------------------------------------------
+
+
+class LocalKernelManager(KernelManager):
+    """The notebook's kernel reached over local sockets in Jupyter's owner-only runtime folder
+    (IPC), not TCP: nothing listens on the network, and ipykernel has no unencrypted-transport
+    warning to print into a scheduled run's log."""
+
+    @default("transport")
+    def _transport_default(self) -> str:
+        return "ipc"
 
 
 def _now() -> str:
@@ -294,6 +287,7 @@ def run_report(
                 cwd=str(partial),
                 progress_bar=False,
                 log_output=False,
+                kernel_manager_class=LocalKernelManager,
             )
         render_html(executed, partial / "report.html")
     except Exception as error:
