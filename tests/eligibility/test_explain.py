@@ -465,7 +465,9 @@ def _people_to_explain(found: EngineResult, people: pl.LazyFrame, listed: list[s
 
 
 def _check_findings(found: Explanation, row: dict | None) -> None:
-    """The findings account for the list: met ones are the reason codes, '?' ones the tier."""
+    """The findings account for the list: met ones are the reason codes, '?' ones the tier;
+    the words judge every criterion as the engine does."""
+    assert not [f.status for f in found.findings if "the engine finds" in f.status]
     met = {f.code for f in found.findings if f.met}
     unknown = {f.code for f in found.findings if f.income_missing}
     if row is not None:

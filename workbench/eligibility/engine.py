@@ -48,7 +48,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -63,12 +63,14 @@ from workbench.rules.model import Criterion, RuleSet
 __all__ = [
     "CANDIDATE_SCHEMA",
     "EVIDENCE_SCHEMA",
+    "FINDINGS_SCHEMA",
     "LIST_COLUMNS",
     "EngineResult",
     "active_on",
     "age_group_on",
     "assess",
     "assessment",
+    "findings",
     "link_sources",
     "rule_tables",
     "unlisted_list_rows",
@@ -218,10 +220,17 @@ class _Compiler:
     """Builds the lazy frames of one assessment; one method per criterion kind."""
 
     def __init__(
-        self, tables: dict[str, pl.LazyFrame], rule_set: RuleSet, term_start: date, as_of: date
+        self,
+        tables: dict[str, pl.LazyFrame],
+        rule_set: RuleSet,
+        term_start: date,
+        as_of: date,
+        only: Sequence[str] | None = None,
     ) -> None:
         self.tables, self.rule_set = tables, rule_set
         self.term_start, self.as_of = term_start, as_of
+        # The people asked about (`findings`), in the window or not; None: the window's.
+        self.only = None if only is None else list(only)
         # The rules of the term being targeted; the evidence of the evidence date.
         self.window = rule_set.population.window_on(term_start)
         self.criteria = rule_set.criteria_in_force(term_start)
@@ -234,8 +243,18 @@ class _Compiler:
         thousand days against hundreds of thousands of school-age children (about ten times
         faster for free school meals).
         """
-        low, high = window_dob_range(self.window, self.term_start)
         dob = pl.col("date_of_birth")
+        if self.only is not None:
+            asked = (
+                self.tables["people"]
+                .filter(pl.col("person_id").is_in(self.only))
+                .select("person_id", "household_id", "date_of_birth")
+            )
+            dates = self.window_dates(asked, in_window_only=False)
+            return asked.join(dates, on="date_of_birth").select(
+                "person_id", "household_id", "eligible_from", "eligible_to", "age_group"
+            )
+        low, high = window_dob_range(self.window, self.term_start)
         near = (
             self.tables["people"]
             .filter(dob.is_between(low, high))
@@ -245,21 +264,22 @@ class _Compiler:
             "person_id", "household_id", "eligible_from", "eligible_to", "age_group"
         )
 
-    def window_dates(self, born: pl.LazyFrame, column: str = "date_of_birth") -> pl.LazyFrame:
+    def window_dates(
+        self, born: pl.LazyFrame, column: str = "date_of_birth", *, in_window_only: bool = True
+    ) -> pl.LazyFrame:
         """The distinct dates of birth in `born[column]` whose children are in the window on
-        term_start, as `date_of_birth`, with the window's dates and the age group: worked
-        out once per day, the date arithmetic being the costly part."""
+        term_start (or all of them), as `date_of_birth`, with the window's dates and the age
+        group: worked out once per day, the date arithmetic being the costly part."""
         dob = pl.col("date_of_birth")
         term = pl.lit(self.term_start)
-        return (
-            born.select(pl.col(column).unique().alias("date_of_birth"))
-            .with_columns(
-                opens(dob, self.window.starts).alias("eligible_from"),
-                opens(dob, self.window.ends).alias("eligible_to"),
-                _age_group(dob, self.rule_set, self.term_start),
-            )
-            .filter((pl.col("eligible_from") <= term) & (term < pl.col("eligible_to")))
+        dates = born.select(pl.col(column).unique().alias("date_of_birth")).with_columns(
+            opens(dob, self.window.starts).alias("eligible_from"),
+            opens(dob, self.window.ends).alias("eligible_to"),
+            _age_group(dob, self.rule_set, self.term_start),
         )
+        if not in_window_only:
+            return dates
+        return dates.filter((pl.col("eligible_from") <= term) & (term < pl.col("eligible_to")))
 
     def child_carers(self, children: pl.LazyFrame) -> pl.LazyFrame:
         """(child person_id, parent_carer_id) for every child in the window."""
@@ -680,6 +700,96 @@ def assessment(
         rule_set=rule_set,
         term_start=term_start,
         as_of=as_of,
+    )
+
+
+NOT_MET = "not_met"
+NOT_IN_FORCE = "not_in_force"
+FINDINGS_SCHEMA = pl.Schema(
+    {
+        "person_id": pl.String,
+        "reason_code": pl.String,
+        # met, income_missing or care_history_missing (the possible tier), not_met, or
+        # not_in_force for the term
+        "status": pl.String,
+        "evidence": pl.List(pl.Struct({f: pl.String for f in _EVIDENCE_FIELDS})),
+    }
+)
+
+
+def findings(
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame],
+    rule_set: RuleSet,
+    *,
+    person_ids: Sequence[str],
+    term_start: date,
+    as_of: date,
+    links: pl.LazyFrame | pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The engine's verdict on every criterion of the rule set for the people asked about,
+    in the age window or not: one row per person and criterion (`FINDINGS_SCHEMA`), in the
+    rule file's order, with the evidence of a criterion met or possible. The same compiled
+    criteria as `assessment`: a child in the window is listed exactly when some criterion is
+    ``met`` (tier likely) or, failing that, possible (tier possible).
+
+    Example
+    -------
+    >>> from workbench.rules import load_rule_set
+    >>> people = pl.LazyFrame({"person_id": ["P1", "P2"], "household_id": ["H1", "H1"],
+    ...     "forename": ["Ada", "Mo"], "surname": ["Lee", "Lee"],
+    ...     "date_of_birth": [date(1990, 5, 1), date(2024, 3, 2)]})
+    >>> benefits = pl.LazyFrame({"award_id": ["A1"], "person_id": ["P1"],
+    ...     "benefit": ["income_support"], "start_date": [date(2025, 1, 6)],
+    ...     "end_date": [None]}, schema_overrides={"end_date": pl.Date})
+    >>> found = findings({"people": people, "benefits": benefits},
+    ...     load_rule_set("two_year_old"), person_ids=["P2"],
+    ...     term_start=date(2026, 9, 1), as_of=date(2026, 8, 1))
+    >>> found.filter(pl.col("status") == "met")["reason_code"].to_list()
+    ['income_support']
+    """
+    _check_dates(term_start, as_of)
+    data = rule_tables(tables, rule_set)
+    compiler = _Compiler(data, rule_set, term_start, as_of, only=person_ids)
+    if links is None:
+        links = link_exact(compiler.link_tables())
+    _, met, missing = compiler.build(links.lazy())
+    met, missing = pl.collect_all([met, missing], engine=ENGINE)
+    proven = pl.concat([met, missing]).filter(pl.col("person_id").is_not_null())
+    by_code = (
+        proven.with_columns(pl.when(pl.col("status") == MET).then(0).otherwise(1).alias("rank"))
+        .group_by("person_id", "reason_code")
+        .agg(
+            pl.col("status").sort_by("rank").first(),
+            pl.struct(_EVIDENCE_FIELDS)
+            .filter(pl.col("rank") == pl.col("rank").min())
+            .sort_by("table", "record_id", "parent_carer_id")
+            .alias("evidence"),
+        )
+    )
+    in_force = {c.code for c in rule_set.criteria_in_force(term_start)}
+    grid = pl.DataFrame(
+        [
+            (person, c.code, NOT_MET if c.code in in_force else NOT_IN_FORCE, position)
+            for person in dict.fromkeys(person_ids)
+            for position, c in enumerate(rule_set.criteria)
+        ],
+        schema={
+            "person_id": pl.String,
+            "reason_code": pl.String,
+            "default": pl.String,
+            "position": pl.Int64,
+        },
+        orient="row",
+    )
+    return (
+        grid.join(by_code, on=["person_id", "reason_code"], how="left")
+        .with_columns(
+            pl.coalesce("status", "default").alias("status"),
+            pl.col("evidence").fill_null(pl.lit([], FINDINGS_SCHEMA["evidence"])),
+        )
+        .sort("person_id", "position", maintain_order=True)
+        .select(FINDINGS_SCHEMA.names())
+        .cast(dict(FINDINGS_SCHEMA))
     )
 
 

@@ -44,13 +44,17 @@ from typing import Any
 import polars as pl
 
 from workbench.eligibility.engine import (
+    CARE_HISTORY_MISSING,
     CLERICAL,
+    INCOME_MISSING,
     LINKED,
+    MET,
     WORKING_PARENT,
     EngineResult,
     active_on,
     age_group_on,
     assessment,
+    findings,
     rule_tables,
 )
 from workbench.eligibility.terms import birthday, opens
@@ -686,6 +690,41 @@ def _window(
     ).row(0)
 
 
+POSSIBLE_STATUSES = (INCOME_MISSING, CARE_HISTORY_MISSING)
+
+
+def _engine_findings(
+    found: EngineResult,
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame],
+    rule_set: RuleSet,
+    person_id: str,
+    house: _Household,
+) -> tuple[Finding, ...]:
+    """One finding per criterion: met, possible or not as the engine finds it
+    (`workbench.eligibility.engine.findings`, the list's own compiled criteria), worded from
+    the person's household. Should the words ever judge a criterion otherwise than the engine,
+    the engine's verdict stands and the sentence says so."""
+    verdicts = findings(
+        tables,
+        rule_set,
+        person_ids=[person_id],
+        term_start=found.term_start,
+        as_of=found.as_of,
+        links=found.links,
+    )
+    status = dict(zip(verdicts["reason_code"], verdicts["status"], strict=True))
+    out = []
+    for criterion in rule_set.criteria:
+        worded = _finding(criterion, house)
+        verdict = status[criterion.code]
+        met, possible = verdict == MET, verdict in POSSIBLE_STATUSES
+        text = worded.status
+        if (met, possible) != (worded.met, worded.possible):
+            text += f" (the engine finds this criterion {verdict.replace('_', ' ')})"
+        out.append(Finding(criterion.code, met, text, possible=possible))
+    return tuple(out)
+
+
 def explain_assessed(
     found: EngineResult, tables: Mapping[str, pl.LazyFrame | pl.DataFrame], *, person_id: str
 ) -> Explanation:
@@ -722,7 +761,7 @@ def explain_assessed(
         in_window=in_window,
         parent_carers=house.parent_carers,
         parent_carers_by_role=by_role,
-        findings=tuple(_finding(c, house) for c in rule_set.criteria),
+        findings=_engine_findings(found, tables, rule_set, person_id, house),
         funded_place=funded[0] if funded else None,
         funded_places_read="funded_places" in rule_set.sources,
         funded_place_required=rule_set.population.funded_place_required,
