@@ -30,6 +30,7 @@ from workbench.data.schema import TABLES
 from workbench.eligibility.assess import OPTIONAL_COLUMNS_USED
 from workbench.errors import WorkbenchError
 from workbench.governance.retention import RetentionPolicy, load_policy
+from workbench.review.schema import OUTCOME_DECISIONS, decision_label
 from workbench.rules import RuleSet, available_initiatives, load_rule_set, rules_folder
 from workbench.rules.model import restricted_sources
 from workbench.stats.disclosure import DisclosureRules
@@ -97,7 +98,8 @@ def _tier1(rule_sets: list[RuleSet]) -> list[str]:
         "- **How the tool is used:** Each term an analyst runs it on an extract of the "
         "council's data. Officers review the candidate list: for each family they see the "
         "criteria met, the evidence and the rule with its legal source, and record a decision "
-        "(contact, not eligible, already in touch, defer) with their name. Families are then "
+        f"({', '.join(decision_label(d) for d in OUTCOME_DECISIONS)}) with their name. "
+        "Families are then "
         "invited to apply; eligibility is confirmed through DfE's checking services (\"Manage "
         'eligibility for childcare support" for early years, the Eligibility Checking Service '
         "for free school meals), never by this tool. Only counts, with small numbers "

@@ -43,6 +43,7 @@ import xlsxwriter
 from workbench.errors import UsageError, WorkbenchError
 from workbench.private_files import write_private
 from workbench.review.lists import register_list_file, review_candidates
+from workbench.review.schema import DECISION_MEANINGS
 from workbench.review.store import DECISIONS, REASON_REQUIRED, ReviewStore
 from workbench.review.workbook import (
     ABOUT_SHEET,
@@ -61,14 +62,6 @@ from workbench.rules import load_rule_set
 __all__ = ["export_list_file", "export_review_workbook"]
 
 # --- plain English ---------------------------------------------------------------------
-DECISION_MEANINGS = {
-    "contact": "contact the family about the offer",
-    "not_eligible": "the family is not eligible (say why in 'reason')",
-    "already_in_touch": "the family is already in touch with us or has a place",
-    "defer": "decide later, e.g. when more is known",
-    "link_confirmed": "the DWP-list row and the council's record are the same child",
-    "link_rejected": "the DWP-list row and the council's record are not the same child (say why)",
-}
 
 
 @dataclass(frozen=True)

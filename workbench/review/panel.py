@@ -36,6 +36,7 @@ import polars as pl
 
 from workbench.errors import UsageError, WorkbenchError
 from workbench.review.lists import review_candidates
+from workbench.review.schema import decision_label
 from workbench.review.store import DECISIONS, REASON_REQUIRED, Decision, ReviewStore
 from workbench.rules import load_rule_set
 from workbench.rules.model import RuleSet
@@ -170,7 +171,7 @@ def page_table_html(rows: pl.DataFrame, selected: str | None, show_area: bool) -
             row["eligible_from"],
             "yes" if row["already_funded"] else "no",
             "needs review" if row["link_needs_review"] else "",
-            (row["decision"] or "").replace("_", " ") or "undecided",
+            decision_label(row["decision"] or "") or "undecided",
         ]
         if show_area:
             cells.insert(4, row["area"])
@@ -213,7 +214,7 @@ def _decisions_html(title: str, frame: pl.DataFrame, with_list: bool) -> str:
         )
         because = f": {_escape(row['reason'])}" if row["reason"] else ""
         items.append(
-            f"<li>{_escape(row['decision'].replace('_', ' '))}{because} by "
+            f"<li>{_escape(decision_label(row['decision']))}{because} by "
             f"{_escape(row['reviewer'])} on {_escape(row['decided_at'][:10])}{where}</li>"
         )
     return f"<h4>{title}</h4><ul>{''.join(items)}</ul>"
@@ -317,7 +318,7 @@ class ReviewPanel:
         )
         self.detail = widgets.HTML()
         self.decision = widgets.Dropdown(
-            options=[(d.replace("_", " "), d) for d in DECISIONS], description="Decision"
+            options=[(decision_label(d), d) for d in DECISIONS], description="Decision"
         )
         # continuous_update=False: the text reaches the kernel when the field is left, never
         # after a button click that was sent first (typing fast then pressing Enter).
@@ -565,7 +566,7 @@ class ReviewPanel:
         elif not name:
             problem = "Enter your name in 'Your name': every decision records who made it."
         elif decision in REASON_REQUIRED and reason is None:
-            problem = f"A {decision.replace('_', ' ')} decision needs a reason: say why in Reason."
+            problem = f"A {decision_label(decision)} decision needs a reason: say why in Reason."
         if problem:
             self._show_error(problem)
             return None
@@ -580,7 +581,7 @@ class ReviewPanel:
         self.reviewer.disabled = True  # entered once per session
         self.reason_text.value = ""
         self.status.value = (
-            f"<p>Recorded {_escape(decision.replace('_', ' '))} for {_escape(self._row_name())} "
+            f"<p>Recorded {_escape(decision_label(decision))} for {_escape(self._row_name())} "
             f"by {_escape(name)}.</p>"
         )
         self._load_latest()

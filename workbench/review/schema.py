@@ -24,6 +24,7 @@ from workbench.errors import WorkbenchError
 __all__ = [
     "BUSY_TIMEOUT_MS",
     "DECISIONS",
+    "DECISION_MEANINGS",
     "GENESIS_HASH",
     "LINK_DECISIONS",
     "MIGRATIONS",
@@ -31,6 +32,7 @@ __all__ = [
     "REASON_REQUIRED",
     "append_access",
     "configure",
+    "decision_label",
     "immediate",
     "statements",
     "utc_text",
@@ -40,6 +42,23 @@ OUTCOME_DECISIONS = ("contact", "not_eligible", "already_in_touch", "defer")
 LINK_DECISIONS = ("link_confirmed", "link_rejected")
 DECISIONS = OUTCOME_DECISIONS + LINK_DECISIONS
 REASON_REQUIRED = ("not_eligible", "link_rejected")
+# The decisions in words, the one place they are defined: the workbook's About sheet, the
+# panel, the web app and the transparency record all say them this way.
+DECISION_MEANINGS = {
+    "contact": "contact the family about the offer",
+    "not_eligible": "the family is not eligible (say why in 'reason')",
+    "already_in_touch": "the family is already in touch with us or has a place",
+    "defer": "decide later, e.g. when more is known",
+    "link_confirmed": "the DWP-list row and the council's record are the same child",
+    "link_rejected": "the DWP-list row and the council's record are not the same child (say why)",
+}
+
+
+def decision_label(decision: str) -> str:
+    """A decision's name as a person reads it: `already_in_touch` -> `already in touch`."""
+    return decision.replace("_", " ")
+
+
 GENESIS_HASH = "0" * 64
 BUSY_TIMEOUT_MS = 10_000
 

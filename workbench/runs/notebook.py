@@ -1,20 +1,36 @@
 """Helpers the report notebooks call: the run's folders, a profile of the data loaded, frames
-shown as plain tables. Notebooks import them from here.
+shown as plain tables, protected tables published to shareable/ with an account of what was
+hidden, charts saved and shown, and the linkage report's quality tables. Notebooks import them
+from here and keep to the story.
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from workbench.data.reading import LoadedData
 from workbench.paths import project_path
+from workbench.stats.disclosure import ProtectedTable, protect_table, write_protected
 
-__all__ = ["ReadableTable", "RunFolders", "data_profile", "readable", "run_folders"]
+if TYPE_CHECKING:
+    from workbench.linkage.evaluate import LinkageEvaluation
+
+__all__ = [
+    "Publisher",
+    "ReadableTable",
+    "RunFolders",
+    "data_profile",
+    "linkage_quality_table",
+    "readable",
+    "run_folders",
+    "svg_chart",
+]
 
 
 def data_profile(data: LoadedData) -> pl.DataFrame:
@@ -104,3 +120,76 @@ def run_folders(output_dir: str | Path) -> RunFolders:
     restricted.mkdir(mode=0o700, parents=True, exist_ok=True)
     restricted.chmod(0o700)
     return RunFolders(root=root, shareable=shareable, restricted=restricted)
+
+
+@dataclass
+class Publisher:
+    """Writes protected tables to a run's ``shareable/`` when they are safe, and keeps the
+    account a report ends with: what was hidden, and what was written or not.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> counts = pl.DataFrame({"tier": ["likely", "possible"], "children": [12, 3]})
+    >>> publisher = Publisher(Path(tempfile.mkdtemp()))
+    >>> publisher.publish(protect_table(counts, row="tier", column=None, count="children"),
+    ...                   "by_tier.csv")
+    True
+    >>> print(publisher.summary())  # doctest: +ELLIPSIS
+    **Hidden cells**
+    <BLANKLINE>
+    - ...
+    <BLANKLINE>
+    **Tables written**
+    <BLANKLINE>
+    - `shareable/by_tier.csv`
+    """
+
+    shareable: Path
+    written: list[str] = field(default_factory=list)
+    hidden: list[str] = field(default_factory=list)
+
+    def publish(self, table: ProtectedTable, file_name: str) -> bool:
+        """Write `table` as `file_name` when it is safe; True when written."""
+        self.hidden.extend(table.notes)
+        if table.safe:
+            path = write_protected(table, self.shareable / file_name)
+            self.written.append(f"- `shareable/{path.name}`")
+        else:
+            self.written.append(
+                f"- `{file_name}` **not published**: the table cannot be made safe."
+            )
+        return table.safe
+
+    def summary(self) -> str:
+        """Markdown: the cells hidden (or "Nothing hidden.") and the tables written."""
+        notes = [f"- {note}" for note in self.hidden] or ["- Nothing hidden."]
+        return "\n".join(
+            ["**Hidden cells**", "", *notes, "", "**Tables written**", "", *self.written]
+        )
+
+
+def svg_chart(chart: Any, path: str | Path) -> Any:
+    """Save an altair chart as SVG at `path` (offline, `workbench.charts.save_chart`) and
+    return it for the notebook to show."""
+    from IPython.display import SVG
+
+    from workbench.charts import save_chart
+
+    return SVG(filename=str(save_chart(chart, path)))
+
+
+def linkage_quality_table(evaluation: LinkageEvaluation, bands: str) -> ProtectedTable:
+    """Child-level precision and recall by source for the bands counted as matches
+    (``linked`` or ``linked+clerical_review``), protected: rates come from the counts, and a
+    small count hides its rates with it."""
+    child = evaluation.quality_by_source.filter(
+        (pl.col("level") == "child") & (pl.col("bands") == bands)
+    )
+    return protect_table(
+        child.select("source", "true", "predicted", "correct"),
+        row="source",
+        column=None,
+        count="true",
+        rates={"precision": ("correct", "predicted"), "recall": ("correct", "true")},
+    )
