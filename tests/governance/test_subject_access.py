@@ -222,7 +222,7 @@ def test_without_a_store_the_export_says_decisions_were_not_searched(council, tm
 
 def test_bad_arguments_are_refused(council, tmp_path):
     data = council[0]
-    with pytest.raises(UsageError, match=r"--out must end in \.md or \.html; got 'sar.pdf'"):
+    with pytest.raises(UsageError, match=r"^out must end in \.md or \.html; got 'sar.pdf'"):
         subject_access("C-TOBIAS", data=data, key=KEY, out=tmp_path / "sar.pdf")
     with pytest.raises(UsageError, match="--person is empty"):
         subject_access("  ", data=data, key=KEY, out=tmp_path / "sar.md")

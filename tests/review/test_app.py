@@ -104,9 +104,9 @@ def test_serve_refuses_without_a_list(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_serve_refuses_an_empty_token_or_a_bad_port(tmp_path: Path):
-    with pytest.raises(UsageError, match="--token must not be empty"):
+    with pytest.raises(UsageError, match=r"^token must not be empty"):
         start_review_app(tmp_path / "review.sqlite", tmp_path / "list.csv", token=" ")
-    with pytest.raises(UsageError, match="--port must be between 1 and 65535; got 0"):
+    with pytest.raises(UsageError, match=r"^port must be between 1 and 65535; got 0"):
         start_review_app(tmp_path / "review.sqlite", tmp_path / "list.csv", port=0)
 
 

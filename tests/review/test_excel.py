@@ -393,7 +393,7 @@ def test_reviewer_names_match_whatever_the_capitals_and_spaces(store, exported):
 
 
 def test_import_needs_a_reviewer_and_a_review_workbook(store, exported, tmp_path):
-    with pytest.raises(UsageError, match="--reviewer must name"):
+    with pytest.raises(UsageError, match=r"^reviewer must name"):
         import_review_workbook(store, exported[1], reviewer="  ", key=KEY)
     other = tmp_path / "other.xlsx"
     pl.DataFrame({"a": [1]}).write_excel(other)

@@ -411,9 +411,9 @@ def subject_access(
     person_id, dwp_records = checked_request(person_id, dwp_records, nino)
     out = Path(out)
     if out.suffix.lower() not in OUT_SUFFIXES:
-        raise UsageError(f"--out must end in .md or .html; got {out.name!r}")
+        raise UsageError(f"must end in .md or .html; got {out.name!r}", parameter="out")
     if not out.parent.is_dir():
-        raise UsageError(f"--out: the folder {out.parent} does not exist")
+        raise UsageError(f": the folder {out.parent} does not exist", parameter="out")
     today = today or datetime.now(UTC).date()
     listed = read_lists([Path(p) for p in lists], key)
     subject = resolve(Path(data), person_id, dwp_records, nino, listed)

@@ -312,9 +312,11 @@ def start_review_app(
 ) -> ReviewServer:
     """Start Voilà serving the review app and return once it answers (see serve_review_app)."""
     if not 0 < port < 65536:
-        raise UsageError(f"--port must be between 1 and 65535; got {port}")
+        raise UsageError(f"must be between 1 and 65535; got {port}", parameter="port")
     if token is not None and not token.strip():
-        raise UsageError("--token must not be empty: the app is never served without one")
+        raise UsageError(
+            "must not be empty: the app is never served without one", parameter="token"
+        )
     files = prepare_review_app(store, list_file, user_header=user_header)
     token = token or secrets.token_hex(24)
     _write_voila_config(files, token)

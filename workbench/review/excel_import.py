@@ -292,7 +292,9 @@ def import_review_workbook(
     path = Path(path)
     reviewer = reviewer.strip()
     if not reviewer:
-        raise UsageError("--reviewer must name the person who made the decisions; got nothing")
+        raise UsageError(
+            "must name the person who made the decisions; got nothing", parameter="reviewer"
+        )
     list_id, rows = _read_workbook(path)
     store.items(list_id)  # refuses a list this store does not hold
     problems = _row_problems(store, list_id, rows, reviewer, key)

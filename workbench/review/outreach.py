@@ -288,9 +288,9 @@ def _with_details(rows: pl.DataFrame, data: Path, listed: ListFile) -> pl.DataFr
 # --- writing ---------------------------------------------------------------------------------
 def _check_destination(out: Path, overwrite: bool) -> None:
     if out.suffix.lower() != ".csv":
-        raise UsageError(f"--out must end in .csv; got {out.name!r}")
+        raise UsageError(f"must end in .csv; got {out.name!r}", parameter="out")
     if not out.parent.is_dir():
-        raise UsageError(f"--out: the folder {out.parent} does not exist")
+        raise UsageError(f": the folder {out.parent} does not exist", parameter="out")
     if out.exists() and not overwrite:
         raise UsageError(
             f"{out} already exists; choose another name, or pass --overwrite to replace it"
