@@ -415,8 +415,11 @@ def test_earlier_decisions_show_on_next_terms_list_latest_first(store, exported,
     clock.day = "2026-09-03"
     fill(book, {ROW["P1"]: {"decision": "defer"}}, out=tmp_path / "first.xlsx")
     import_review_workbook(store, tmp_path / "first.xlsx", reviewer="J Smith", key=KEY)
-    clock.day = "2026-09-10"
-    fill(book, {ROW["P1"]: {"decision": "not_eligible", "reason": "moved"}}, tmp_path / "2.xlsx")
+    clock.day = "2026-09-10"  # a colleague exports afresh, so sees J Smith's decision
+    fresh = export_review_workbook(
+        store, exported[0], candidate_list(), tmp_path / "f.xlsx", key=KEY
+    )
+    fill(fresh, {ROW["P1"]: {"decision": "not_eligible", "reason": "moved"}}, tmp_path / "2.xlsx")
     import_review_workbook(store, tmp_path / "2.xlsx", reviewer="A Jones", key=KEY)
     clock.day = "2027-01-04"
     next_term = candidate_list("P1", "P2")
@@ -431,6 +434,40 @@ def test_earlier_decisions_show_on_next_terms_list_latest_first(store, exported,
     assert rows[1]["earlier_decisions"] == "already_in_touch by A Jones on 2027-01-04 (this list)"
     # Showing them decides nothing: the new list has only the decision recorded on it.
     assert recorded(store, next_id) == [(K2, "already_in_touch", "A Jones", None)]
+
+
+def test_a_stale_workbook_cannot_override_a_colleagues_later_decision(store, exported, clock):
+    list_id, book = exported
+    clock.day = "2026-09-04"
+    store.record_decision(list_id, K1, "already_in_touch", "A Jones")  # after the export
+    fill(book, {ROW["P1"]: {"decision": "contact"}, ROW["P2"]: {"decision": "defer"}})
+    with pytest.raises(ReviewImportError) as raised:
+        import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    assert [str(p) for p in raised.value.problems] == [
+        f"row {ROW['P1']}, column 'decision': A Jones recorded already in touch for this child "
+        "on 2026-09-04, after this workbook was exported; export the list again to see it "
+        "before deciding"
+    ]
+    # All or nothing: P2's decision, which nobody touched, is not recorded either.
+    assert recorded(store, list_id) == [(K1, "already_in_touch", "A Jones", None)]
+    # A workbook exported now shows A Jones's decision and imports.
+    fresh = export_review_workbook(
+        store, list_id, candidate_list(), book.with_name("new.xlsx"), key=KEY
+    )
+    fill(fresh, {ROW["P1"]: {"decision": "contact"}})
+    assert import_review_workbook(store, fresh, reviewer="J Smith", key=KEY).recorded == 1
+
+
+def test_the_export_s_hidden_details_cannot_be_edited_to_look_fresh(store, exported):
+    list_id, book = exported
+    store.record_decision(list_id, K1, "already_in_touch", "A Jones")
+    edited = openpyxl.load_workbook(book)
+    edited["workbench"]["B3"].value = "99"  # decided_upto: claims to have seen decision 99
+    edited.save(book)
+    fill(book, {ROW["P1"]: {"decision": "contact"}})
+    with pytest.raises(WorkbenchError, match="its hidden details were changed"):
+        import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    assert recorded(store, list_id) == [(K1, "already_in_touch", "A Jones", None)]
 
 
 def test_export_and_import_are_in_the_access_log(store, exported):

@@ -55,6 +55,7 @@ from workbench.review.workbook import (
     META_SHEET,
     REVIEW_SHEET,
     WRAPPED,
+    export_seal,
     row_checksum,
 )
 from workbench.rules import load_rule_set
@@ -269,14 +270,20 @@ def export_review_workbook(
     # Thresholds as they stood when the list was stored (close to the run's evidence date).
     words = _rule_words(listed["initiative"], date.fromisoformat(listed["created_at"][:10]))
     rows = _sheet_rows(store, list_id, shaped, words)
-    write_private(path, lambda temporary: _write_workbook(temporary, listed, rows, key))
+    seen = store.decisions(list_id)["seq"].max()
+    decided_upto = 0 if seen is None else int(seen)
+    write_private(
+        path, lambda temporary: _write_workbook(temporary, listed, rows, key, decided_upto)
+    )
     store.log_access(
         user or getpass.getuser(), "review export", f"list {list_id}: {len(rows)} rows"
     )
     return path
 
 
-def _write_workbook(path: Path, listed: dict[str, Any], rows: list[dict[str, str]], key: bytes):
+def _write_workbook(
+    path: Path, listed: dict[str, Any], rows: list[dict[str, str]], key: bytes, decided_upto: int
+):
     options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(str(path), options) as book:
         review = book.add_worksheet(REVIEW_SHEET)
@@ -289,6 +296,10 @@ def _write_workbook(path: Path, listed: dict[str, Any], rows: list[dict[str, str
         meta.write_string(0, 1, FORMAT)
         meta.write_string(1, 0, "list_id")
         meta.write_string(1, 1, listed["list_id"])
+        meta.write_string(2, 0, "decided_upto")
+        meta.write_string(2, 1, str(decided_upto))
+        meta.write_string(3, 0, "seal")
+        meta.write_string(3, 1, export_seal(key, listed["list_id"], decided_upto))
         meta.protect()
         meta.very_hidden()
         review.activate()

@@ -27,12 +27,16 @@ Example
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from workbench.errors import UsageError, WorkbenchError
+from workbench.review.schema import decision_label
 from workbench.review.store import DECISIONS, REASON_REQUIRED, ReviewStore
 from workbench.review.workbook import (
     CHECKSUM_COLUMN,
@@ -41,6 +45,7 @@ from workbench.review.workbook import (
     META_SHEET,
     REVIEW_SHEET,
     edited_columns,
+    export_seal,
 )
 
 __all__ = ["ImportResult", "ReviewImportError", "RowProblem", "import_review_workbook"]
@@ -112,8 +117,17 @@ class _Row:
         return self.values["reason"].strip() or None
 
 
-def _read_workbook(path: Path) -> tuple[str, list[_Row]]:
-    """The list id and the non-empty rows of the Review sheet, by column name."""
+@dataclass(frozen=True)
+class _Exported:
+    """What the hidden sheet says of the export: the list, and its last decision then."""
+
+    list_id: str
+    decided_upto: int
+    seal: str
+
+
+def _read_workbook(path: Path) -> tuple[_Exported, list[_Row]]:
+    """The export's details and the non-empty rows of the Review sheet, by column name."""
     from openpyxl import load_workbook  # only the import reads workbooks
 
     if not path.exists():
@@ -135,7 +149,8 @@ def _read_workbook(path: Path) -> tuple[str, list[_Row]]:
             _cell_text(row[0]): _cell_text(row[1])
             for row in book[META_SHEET].iter_rows(max_col=2, values_only=True)
         }
-        if meta.get("format") != FORMAT or not meta.get("list_id"):
+        upto = meta.get("decided_upto", "")
+        if meta.get("format") != FORMAT or not meta.get("list_id") or not upto.isdigit():
             raise WorkbenchError(
                 f"{path}: its hidden details were changed or come from another version "
                 f"(expected format {FORMAT}); export the list afresh"
@@ -156,7 +171,8 @@ def _read_workbook(path: Path) -> tuple[str, list[_Row]]:
             f"expected the header {', '.join(COLUMNS)}"
         )
     where = {name: header.index(name) for name in COLUMNS}
-    return meta["list_id"], [
+    exported = _Exported(meta["list_id"], int(upto), meta.get("seal", ""))
+    return exported, [
         _Row(number, {name: cells[i] if i < len(cells) else "" for name, i in where.items()})
         for number, cells in rows
     ]
@@ -240,6 +256,50 @@ def _row_problems(
     return sorted(problems, key=lambda p: (p.row, order.get(p.column, len(order))))
 
 
+def _decided_since(
+    store: ReviewStore,
+    exported: _Exported,
+    new: list[_Row],
+    reviewer: str,
+    path: Path,
+    key: bytes,
+) -> list[RowProblem]:
+    """The rows about a child on whom someone else recorded a decision after the workbook
+    was exported: importing them would override a colleague's decision unseen. (The
+    reviewer's own later decisions, from an earlier import of this workbook, may be
+    corrected by importing it again.)"""
+    if not hmac.compare_digest(
+        exported.seal, export_seal(key, exported.list_id, exported.decided_upto)
+    ):
+        raise WorkbenchError(
+            f"{path}: its hidden details were changed (or it was exported with another key); "
+            "export the list afresh"
+        )
+    keys = [row.values["item_key"] for row in new]
+    later = store.decisions(exported.list_id, item_keys=keys).filter(
+        pl.col("seq") > exported.decided_upto
+    )
+    latest = {  # recording order: the last by someone else wins
+        d["item_key"]: d
+        for d in later.iter_rows(named=True)
+        if not _same_name(d["reviewer"], reviewer)
+    }
+    problems = []
+    for row in new:
+        found = latest.get(row.values["item_key"])
+        if found is not None:
+            problems.append(
+                RowProblem(
+                    row.number,
+                    "decision",
+                    f"{found['reviewer']} recorded {decision_label(found['decision'])} for "
+                    f"this child on {found['decided_at'][:10]}, after this workbook was "
+                    "exported; export the list again to see it before deciding",
+                )
+            )
+    return problems
+
+
 def _not_yet_recorded(
     store: ReviewStore, list_id: str, decided: list[_Row], reviewer: str
 ) -> list[_Row]:
@@ -295,13 +355,17 @@ def import_review_workbook(
         raise UsageError(
             "must name the person who made the decisions; got nothing", parameter="reviewer"
         )
-    list_id, rows = _read_workbook(path)
+    exported, rows = _read_workbook(path)
+    list_id = exported.list_id
     store.items(list_id)  # refuses a list this store does not hold
     problems = _row_problems(store, list_id, rows, reviewer, key)
     if problems:
         raise ReviewImportError(path, problems)
     decided = [row for row in rows if row.decision]
     new = _not_yet_recorded(store, list_id, decided, reviewer)
+    stale = _decided_since(store, exported, new, reviewer, path, key)
+    if stale:
+        raise ReviewImportError(path, stale)
     if new:
         store.record_decisions(
             {

@@ -31,10 +31,13 @@ __all__ = [
     "TAG_HEX_DIGITS",
     "WRAPPED",
     "edited_columns",
+    "export_seal",
     "row_checksum",
 ]
 
-FORMAT = "workbench-review-1"
+# 2: the hidden sheet records the last decision on the list at export (`decided_upto`), sealed
+# with the key, so an import can refuse a row a colleague decided on since.
+FORMAT = "workbench-review-2"
 REVIEW_SHEET, ABOUT_SHEET, META_SHEET = "Review", "About", "workbench"
 # Column name -> width in characters (readable without resizing; long text wraps).
 LOCKED_COLUMNS = {
@@ -59,6 +62,12 @@ TAG_HEX_DIGITS = 16
 def _tag(key: bytes, list_id: str, item_key: str, column: str, value: str) -> str:
     message = json.dumps(["review-row", list_id, item_key, column, value], ensure_ascii=False)
     return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()[:TAG_HEX_DIGITS]
+
+
+def export_seal(key: bytes, list_id: str, decided_upto: int) -> str:
+    """The HMAC tag binding a workbook to its list and to the last decision it has seen."""
+    message = json.dumps(["review-export", list_id, decided_upto])
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def row_checksum(key: bytes, list_id: str, values: dict[str, str]) -> str:
