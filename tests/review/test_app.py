@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import ipywidgets as widgets
 import polars as pl
 import pytest
 
@@ -24,6 +25,7 @@ from workbench.review import ReviewStore, pseudonym
 from workbench.review.app import (
     ReviewServer,
     prepare_review_app,
+    review_app,
     reviewer_from_login,
     start_review_app,
 )
@@ -101,6 +103,33 @@ def test_serve_refuses_without_a_list(tmp_path: Path, monkeypatch: pytest.Monkey
     ReviewStore(tmp_path / "review.sqlite").close()
     with pytest.raises(DataFileError, match="does not exist"):
         start_review_app(tmp_path / "review.sqlite", tmp_path / "list.csv", port=free_port())
+
+
+def test_behind_a_sign_in_a_request_without_the_header_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("WORKBENCH_KEY", KEY_HEX)
+    listed, store = write_list(tmp_path), tmp_path / "review.sqlite"
+    ReviewStore(store).close()
+    files = prepare_review_app(
+        store, listed, folder=tmp_path / "app", user_header="X-Forwarded-User"
+    )
+    monkeypatch.delenv("HTTP_X_FORWARDED_USER", raising=False)
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    page = review_app(files.config)
+    texts = [w for w in _all(page) if isinstance(w, widgets.Text)]
+    assert texts == []  # no name field to type into
+    alert = "".join(w.value for w in _all(page) if isinstance(w, widgets.HTML))
+    assert "carried no X-Forwarded-User header" in alert
+    monkeypatch.setenv("HTTP_X_FORWARDED_USER", "a.officer")
+    signed = "".join(w.value for w in _all(review_app(files.config)) if isinstance(w, widgets.HTML))
+    assert "Signed in as <strong>a.officer</strong>" in signed
+
+
+def _all(root: widgets.Widget):
+    yield root
+    for child in getattr(root, "children", ()):
+        yield from _all(child)
 
 
 def test_serve_refuses_an_empty_token_or_a_bad_port(tmp_path: Path):

@@ -254,6 +254,31 @@ def test_recording_through_the_widgets_writes_one_decision_by_the_reviewer(
     assert store.access_log().select("user", "command").rows() == [("B. Officer", "review-panel")]
 
 
+def test_a_name_changed_behind_the_disabled_field_is_not_recorded(
+    store: ReviewStore, list_id: str, children: pl.DataFrame
+) -> None:
+    # A signed-in reviewer's field is disabled in the browser, but a widget update sent over
+    # the page's websocket still changes its value: the panel must not read it back.
+    panel = open_panel(store, list_id, children, reviewer="A. Officer")
+    assert panel.reviewer.disabled
+    panel.reviewer.value = "Mallory"  # as a forged comm message would set it
+    panel.select(key_of("P07"))
+    panel.record("contact")
+    # A name typed once is fixed by the first decision in the same way.
+    typed = open_panel(store, list_id, children)
+    typed.reviewer.value = "B. Officer"
+    typed.select(key_of("P08"))
+    typed.record("defer")
+    typed.reviewer.value = "Mallory"
+    typed.select(key_of("P09"))
+    typed.record("defer")
+    assert store.decisions(list_id)["reviewer"].to_list() == [
+        "A. Officer",
+        "B. Officer",
+        "B. Officer",
+    ]
+
+
 def test_not_eligible_without_a_reason_shows_the_error_and_writes_nothing(
     store: ReviewStore, list_id: str, panel: ReviewPanel
 ) -> None:

@@ -146,6 +146,19 @@ def review_app(config_path: str | Path) -> widgets.Widget:
     page.children = [heading, intro, name, start, message]
     if signed_in:
         show_panel(signed_in)
+    elif config.get("user_header"):
+        # Behind a sign-in the name comes from the request, never from the page: a request
+        # without it is refused, not asked to type a name anyone could type.
+        page.children = [
+            heading,
+            widgets.HTML(
+                _alert(
+                    f"This page is served behind a sign-in, and the request carried no "
+                    f"{config['user_header']} header: sign in again, or ask whoever runs the "
+                    "app to check the proxy. No decision can be recorded without it."
+                )
+            ),
+        ]
     return page
 
 

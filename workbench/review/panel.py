@@ -267,6 +267,10 @@ class ReviewPanel:
         self._page, self._selected, self._syncing = 1, None, False
         self._logged: set[str] = set()
         self._latest = pl.DataFrame(schema={"item_key": pl.String, "decision": pl.String})
+        # The reviewer's name, held here, not read back from the page: a disabled field can
+        # still be changed by a message sent over the page's websocket. Given (a sign-in),
+        # it is fixed from the start; typed, it is fixed by the first decision recorded.
+        self._reviewer = reviewer.strip() if reviewer and reviewer.strip() else None
         self._build_widgets(reviewer)
         self._rule_set, self._as_of = self._reasons_source(rule_set, as_of)
         if reviewer:
@@ -559,7 +563,7 @@ class ReviewPanel:
         """
         self.error.value = ""
         reason = (reason or "").strip() or None
-        name = self.reviewer.value.strip()
+        name = self._reviewer or self.reviewer.value.strip()
         problem = None
         if self._selected is None:
             problem = "Select a child first: no row is selected."
@@ -578,7 +582,8 @@ class ReviewPanel:
         except (WorkbenchError, sqlite3.Error) as error:
             self._show_error(str(error))
             return None
-        self.reviewer.disabled = True  # entered once per session
+        self._reviewer = name  # entered once per session: the page cannot change it now
+        self.reviewer.value, self.reviewer.disabled = name, True
         self.reason_text.value = ""
         self.status.value = (
             f"<p>Recorded {_escape(decision_label(decision))} for {_escape(self._row_name())} "
