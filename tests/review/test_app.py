@@ -9,7 +9,11 @@ missing; `make test` installs Chromium where it can.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import textwrap
 import urllib.error
 import urllib.request
@@ -139,9 +143,10 @@ def test_serve_refuses_an_empty_token_or_a_bad_port(tmp_path: Path):
         start_review_app(tmp_path / "review.sqlite", tmp_path / "list.csv", port=0)
 
 
-def test_serve_stops_with_one_line_when_the_port_is_busy(
+def test_serve_refuses_a_busy_port_before_starting_voila(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
+    # Another server on the port must never be taken for the app: refused before Voilà starts.
     monkeypatch.setenv("WORKBENCH_KEY", KEY_HEX)
     listed, store = write_list(tmp_path), tmp_path / "review.sqlite"
     ReviewStore(store).close()
@@ -152,9 +157,45 @@ def test_serve_stops_with_one_line_when_the_port_is_busy(
         with pytest.raises(WorkbenchError) as stopped:
             start_review_app(store, listed, port=port, log=tmp_path / "voila.log")
     message = str(stopped.value)
-    assert message.startswith(f"Voilà stopped while starting at http://127.0.0.1:{port}/ (exit 1)")
-    assert message.endswith("Is the port in use? Choose another with --port.")
-    assert "\n" not in message
+    assert message.startswith(f"port {port} on 127.0.0.1 is in use")
+    assert message.endswith("choose another with --port, or stop what is listening there")
+    assert not (tmp_path / "voila.log").exists()  # Voilà was never started
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "review.council.example"])
+def test_serve_refuses_a_host_beyond_localhost_without_allow_remote(tmp_path: Path, host: str):
+    with pytest.raises(UsageError) as refused:
+        start_review_app(tmp_path / "review.sqlite", tmp_path / "list.csv", host=host)
+    assert refused.value.parameter == "host"
+    assert "over plain HTTP" in str(refused.value)
+    assert "--allow-remote" in refused.value.for_flag()
+
+
+@pytest.mark.parametrize("token", ["a", "0123456789abcdef", "x" * 31])
+def test_serve_refuses_a_token_shorter_than_128_bits(tmp_path: Path, token: str):
+    with pytest.raises(UsageError, match=r"^token must be at least 32 characters"):
+        start_review_app(tmp_path / "review.sqlite", tmp_path / "list.csv", token=token)
+
+
+def test_sigterm_stops_voila_and_frees_the_port(tmp_path: Path):
+    listed, store = write_list(tmp_path), tmp_path / "review.sqlite"
+    ReviewStore(store).close()
+    port = free_port()
+    env = {**os.environ, "WORKBENCH_KEY": KEY_HEX, "WORKBENCH_REVIEW_TOKEN": "ab" * 16}
+    command = [sys.executable, "-m", "workbench", "--quiet", "review", "serve"]
+    command += ["--store", str(store), "--list", str(listed), "--port", str(port)]
+    serving = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        first = serving.stdout.readline()
+        assert first.startswith("Review app for list l-") and first.endswith(
+            f"http://127.0.0.1:{port}/\n"
+        ), first  # a token from the environment is not printed
+        serving.send_signal(signal.SIGTERM)
+        assert serving.wait(timeout=30) == 0
+    finally:
+        serving.kill()
+    with socket.socket() as probe:  # nothing listens there any more: Voilà went with it
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
 
 
 def test_prepare_refuses_a_key_other_than_the_lists(

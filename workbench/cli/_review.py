@@ -117,6 +117,14 @@ def review_serve_command(
     open_browser: Annotated[
         bool, typer.Option("--open-browser", help="Open the app in this machine's browser.")
     ] = False,
+    allow_remote: Annotated[
+        bool,
+        typer.Option(
+            "--allow-remote",
+            help="Listen on a --host other than localhost: only when a proxy in front "
+            "terminates TLS (the app itself speaks plain HTTP).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the review panel as a web page for officers (Voilà; token required; no code shown)."""
     from workbench.review.app import prepare_review_app, serve_review_app
@@ -136,6 +144,7 @@ def review_serve_command(
         token=token,
         open_browser=open_browser,
         user_header=user_header,
+        allow_remote=allow_remote,
     )
 
 

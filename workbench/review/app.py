@@ -20,10 +20,13 @@ True
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -63,6 +66,8 @@ VOILA_CONFIG = "voila.json"
 HUB_USER_ENV = "JUPYTERHUB_USER"  # set by JupyterHub in each signed-in user's server
 IDLE_KERNEL_SECONDS = 900  # a closed page's kernel (and its memory) is freed after 15 minutes
 STARTUP_SECONDS = 90  # Voilà imports jupyter_server and friends; slow disks take a while
+MIN_TOKEN_CHARS = 32  # 128 bits as hex; the default token is 48 hex characters (192 bits)
+STOP_SECONDS = 15
 
 
 def _header_env(header: str) -> str:
@@ -305,12 +310,75 @@ def _wait_until_up(process: subprocess.Popen, base: str, log: Path | None) -> No
             )
         try:
             with urllib.request.urlopen(base + "login", timeout=2):
-                return
+                pass
         except urllib.error.HTTPError:
-            return  # it answered
+            pass  # it answered
         except (urllib.error.URLError, OSError):
             time.sleep(0.25)
+            continue
+        # The port was free when Voilà started, so the answer is this Voilà's, unless it has
+        # just died and another program took the port: only a live process counts.
+        time.sleep(0.5)
+        if process.poll() is None:
+            return
     raise WorkbenchError(f"Voilà did not answer at {base} within {STARTUP_SECONDS} s")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_host(host: str, allow_remote: bool) -> None:
+    """Only localhost, unless the caller says a proxy in front terminates TLS: the app speaks
+    plain HTTP, so any other address would carry its token and the children's details in
+    clear over the network."""
+    if not _is_loopback(host) and not allow_remote:
+        where = "every interface" if host in ("0.0.0.0", "::", "") else host
+        raise UsageError(
+            f"{host!r} would serve the app on {where} over plain HTTP; it listens on "
+            "localhost only, behind a sign-in proxy that terminates TLS (docs/review_app.md). "
+            "If such a proxy reaches it over the network, say so with allow_remote "
+            "(--allow-remote)",
+            parameter="host",
+        )
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse a port something else already listens on, before Voilà starts: its answer
+    must never be taken for the app's."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As Voilà binds: a port left in TIME_WAIT by a server just stopped is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host or "0.0.0.0", port))
+        except OSError as error:
+            raise WorkbenchError(
+                f"port {port} on {host} is in use ({error.strerror}); choose another with "
+                "--port, or stop what is listening there"
+            ) from None
+
+
+def _url_host(host: str) -> str:
+    """The address the app is really reached at, for the banner."""
+    if host in ("0.0.0.0", "::", ""):
+        return socket.getfqdn()
+    return f"[{host}]" if ":" in host else host
+
+
+def _wait_port_free(host: str, port: int, seconds: float = STOP_SECONDS) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            _check_port_free(host, port)
+            return
+        except WorkbenchError:
+            time.sleep(0.2)
 
 
 def start_review_app(
@@ -322,6 +390,7 @@ def start_review_app(
     token: str | None = None,
     user_header: str | None = None,
     log: str | Path | None = None,
+    allow_remote: bool = False,
 ) -> ReviewServer:
     """Start Voilà serving the review app and return once it answers (see serve_review_app)."""
     if not 0 < port < 65536:
@@ -330,6 +399,15 @@ def start_review_app(
         raise UsageError(
             "must not be empty: the app is never served without one", parameter="token"
         )
+    if token is not None and len(token.strip()) < MIN_TOKEN_CHARS:
+        raise UsageError(
+            f"must be at least {MIN_TOKEN_CHARS} characters (128 bits as hex, e.g. from "
+            f"`python -c 'import secrets; print(secrets.token_hex(16))'`); got "
+            f"{len(token.strip())}. Leave it out for a random one",
+            parameter="token",
+        )
+    _check_host(host, allow_remote)
+    _check_port_free(host, port)
     files = prepare_review_app(store, list_file, user_header=user_header)
     token = token or secrets.token_hex(24)
     _write_voila_config(files, token)
@@ -343,8 +421,7 @@ def start_review_app(
     )
     if output:
         output.close()
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    base = f"http://{shown}:{port}/"
+    base = f"http://{_url_host(host)}:{port}/"
     server = ReviewServer(process, f"{base}?token={token}", token, files, log_path)
     try:
         _wait_until_up(process, base, log_path)
@@ -363,8 +440,10 @@ def serve_review_app(
     token: str | None = None,
     open_browser: bool = False,
     user_header: str | None = None,
+    allow_remote: bool = False,
 ) -> None:
-    """Serve the review app until interrupted, printing the address (with its token).
+    """Serve the review app until interrupted (Ctrl-C, SIGINT or SIGTERM), printing the address
+    (with its token); returns once Voilà has stopped and the port is free.
 
     Parameters
     ----------
@@ -382,17 +461,45 @@ def serve_review_app(
     user_header
         A request header set by a trusted sign-in proxy (e.g. ``X-Forwarded-User``) whose
         value is taken as the reviewer's name.
+    allow_remote
+        Listen on an address other than localhost: only behind a proxy that terminates TLS.
     """
     server = start_review_app(
-        store, list_file, host=host, port=port, token=token, user_header=user_header
+        store,
+        list_file,
+        host=host,
+        port=port,
+        token=token,
+        user_header=user_header,
+        allow_remote=allow_remote,
     )
-    print(f"Review app for list {server.files.list_id}: {server.url}", flush=True)
-    print("Keep the address private: its token is the key to the app. Ctrl-C stops.", flush=True)
-    if open_browser:
-        webbrowser.open(server.url)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # stop Voilà too, as Ctrl-C does
     try:
+        if not _is_loopback(host):
+            print(
+                f"Listening on {host}:{port} over plain HTTP: only a TLS proxy may reach it.",
+                flush=True,
+            )
+        if token is None:
+            print(f"Review app for list {server.files.list_id}: {server.url}", flush=True)
+            print(
+                "Keep the address private: its token is the key to the app. Ctrl-C stops.",
+                flush=True,
+            )
+        else:  # the caller has the token: it is not printed where logs would keep it
+            address = server.url.split("?", 1)[0]
+            print(f"Review app for list {server.files.list_id}: {address}", flush=True)
+            print("Open it with the token you gave (?token=...). Ctrl-C stops.", flush=True)
+        if open_browser:
+            webbrowser.open(server.url)
         server.process.wait()
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
+        _wait_port_free(host, port)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
