@@ -22,20 +22,30 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["PRIVATE_FILE_MODE", "write_private"]
+__all__ = ["PRIVATE_FILE_MODE", "SHAREABLE_FILE_MODE", "write_private", "write_replacing"]
 
 PRIVATE_FILE_MODE = 0o600
+SHAREABLE_FILE_MODE = 0o644
 
 
 def write_private(path: str | Path, write: Callable[[Path], object]) -> None:
     """Write `path` owner-only and atomically; `write(temporary)` fills the file."""
+    write_replacing(path, write, PRIVATE_FILE_MODE)
+
+
+def write_replacing(
+    path: str | Path, write: Callable[[Path], object], mode: int = SHAREABLE_FILE_MODE
+) -> None:
+    """Write `path` atomically with `mode` (a file meant to be shared, such as the
+    transparency record, is 0644), replacing whatever is there, a symbolic link included,
+    never writing through it. The file is `mode` or tighter from the moment it exists."""
     path = Path(path)
     temporary = path.with_name(f".{path.name}.partial")
     temporary.unlink(missing_ok=True)
     os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
     try:
         write(temporary)
-        os.chmod(temporary, PRIVATE_FILE_MODE)  # some writers recreate the file
+        os.chmod(temporary, mode)  # some writers recreate the file
         with open(temporary, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, path)

@@ -102,3 +102,15 @@ def test_subject_access_finds_a_dwp_only_child_by_name_and_a_parent_by_nino(tmp_
         "--person", "P1", "--nino", "CE654321A", env=env,
     )  # fmt: skip
     assert both.returncode == 2 and "name the person in one way" in both.stderr
+
+
+def test_transparency_out_replaces_a_link_instead_of_writing_through_it(tmp_path: Path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    out = tmp_path / "record.md"
+    out.symlink_to(victim)
+    done = workbench("transparency", "--on", "2026-09-01", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert victim.read_text() == "keep me\n"
+    assert not out.is_symlink() and out.read_text().startswith("#")
+    assert oct(out.stat().st_mode & 0o777) == "0o644"

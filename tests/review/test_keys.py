@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import stat
 from pathlib import Path
 
@@ -64,6 +65,40 @@ def test_key_file_open_to_other_users_is_refused_with_a_chmod_hint(tmp_path: Pat
         load_key(key_file)
     assert f"mode {mode:04o}" in str(caught.value)
     assert key.hex() not in str(caught.value)
+
+
+def test_a_key_in_a_folder_others_can_write_to_is_refused(tmp_path: Path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # anyone could swap the key file for their own
+    with pytest.raises(WorkbenchError, match=r"reached through .*shared, which other users"):
+        load_key(shared / "pseudonym.key")
+    assert not (shared / "pseudonym.key").exists()  # refused before anything is created
+
+
+def test_a_key_linked_from_a_world_writable_folder_is_refused(tmp_path: Path):
+    mine = tmp_path / "mine"
+    mine.mkdir(mode=0o700)
+    real = mine / "pseudonym.key"
+    load_key(real)
+    public = tmp_path / "public"
+    public.mkdir()
+    public.chmod(0o1777)  # sticky, like /tmp
+    link = public / "pseudonym.key"
+    link.symlink_to(real)
+    assert load_key(link) == load_key(real)  # the user's own link in a sticky folder is safe
+    if os.getuid() == 0:  # a link another user put there is not
+        os.chown(link, 65534, 65534, follow_symlinks=False)
+        with pytest.raises(WorkbenchError, match="which other users can write to"):
+            load_key(link)
+    open_target = tmp_path / "open"
+    open_target.mkdir()
+    open_target.chmod(0o777)
+    moved = open_target / "pseudonym.key"
+    real.rename(moved)
+    (mine / "pseudonym.key").symlink_to(moved)  # the link is safe, its target is not
+    with pytest.raises(WorkbenchError, match=r"reached through .*open, which other users"):
+        load_key(mine / "pseudonym.key")
 
 
 def test_environment_key_wins_over_the_key_file(tmp_path: Path, monkeypatch):

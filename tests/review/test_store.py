@@ -518,3 +518,13 @@ def test_queries_refuse_an_unknown_list_and_unknown_decision_names(tmp_path):
             "undecided": 1,
             "by_decision": dict.fromkeys(DECISIONS, 0),
         }
+
+
+def test_a_dangling_link_at_the_store_path_is_refused_not_written_through(tmp_path):
+    target = tmp_path / "elsewhere" / "planted.sqlite"
+    target.parent.mkdir()
+    link = tmp_path / "review.sqlite"
+    link.symlink_to(target)
+    with pytest.raises(WorkbenchError, match=r"is a symbolic link to .*planted\.sqlite"):
+        store_module.ReviewStore(link)
+    assert not target.exists()

@@ -186,5 +186,9 @@ def transparency_command(
     if out is None:
         typer.echo(record, nl=False)
         return
-    out.write_text(record, encoding="utf-8")
+    from workbench.private_files import write_replacing
+
+    # Meant to be published (no personal data), so readable by all; a link at `out` is
+    # replaced, never written through.
+    write_replacing(out, lambda path: path.write_text(record, encoding="utf-8"))
     typer.echo(f"Transparency record for {day} written to {out}")

@@ -86,6 +86,36 @@ def _check_private(path: Path) -> None:
         )
 
 
+def _safe_folders(path: Path) -> None:
+    """Refuse a key path that others could redirect: a folder on the way to it (as written,
+    and through any symlink) that other users can write to, unless it is sticky (like /tmp)
+    and the entry below it is the user's or root's, which others then cannot replace."""
+    if os.name != "posix":
+        return
+    me = os.getuid()
+    for route in dict.fromkeys([path.absolute(), path.resolve()]):
+        for child in [route, *route.parents][:-1]:
+            folder = child.parent
+            try:
+                mode = folder.stat().st_mode
+            except FileNotFoundError:
+                continue  # made by the user (0700) when the key is created
+            if not mode & stat.S_IWOTH:
+                continue
+            try:
+                owner = child.lstat().st_uid
+            except FileNotFoundError:
+                owner = me  # not there yet: the user creates it
+            if mode & stat.S_ISVTX and owner in (me, 0):
+                continue
+            raise WorkbenchError(
+                f"{path}: the pseudonym key is reached through {folder}, which other users "
+                f"can write to (mode {stat.S_IMODE(mode):04o}), so they could put their own "
+                "key (or a link to one) in its place; keep the key in a folder only you can "
+                "write to (the default is ~/.workbench)"
+            )
+
+
 def _create_key_file(path: Path) -> None:
     """Write a new random key to ``path`` with mode 0600, atomically and without overwriting.
 
@@ -127,7 +157,8 @@ def load_key(path: Path | None = None) -> bytes:
     Raises
     ------
     WorkbenchError
-        When the key is not hex or too short, or the key file is readable by group or others.
+        When the key is not hex or too short, the key file is readable by group or others, or
+        a folder on the way to it (or to a link's target) is writable by others.
 
     Examples
     --------
@@ -144,6 +175,7 @@ def load_key(path: Path | None = None) -> bytes:
     if path is None:
         path = Path(os.environ[KEY_FILE_ENV]) if os.environ.get(KEY_FILE_ENV) else None
     path = Path(path or default_key_path()).expanduser()
+    _safe_folders(path)
     if not path.exists():
         _create_key_file(path)
     _check_private(path)

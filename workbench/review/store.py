@@ -31,6 +31,7 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -95,10 +96,16 @@ __all__ = [
 
 def _create_private_file(path: Path) -> None:
     """Create an empty database file owner-only (0600), in an owner-only folder if new."""
+    if path.is_symlink():  # a dangling link: creating the store would write through it
+        raise WorkbenchError(
+            f"{path}: is a symbolic link to {os.readlink(path)}, which does not exist; "
+            "give the store's real path (a new store is never created through a link)"
+        )
     if not path.parent.exists():
         path.parent.mkdir(parents=True, mode=0o700)
         path.parent.chmod(0o700)  # mkdir's mode is filtered by the umask
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    with contextlib.suppress(FileExistsError):  # another process created it a moment ago
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
 
 
 class ReviewStore:
