@@ -12,6 +12,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from workbench.data import clean
+from workbench.data.checks import SHARED_NINO
 from workbench.data.reading import combine_loaded, find_table_file, load_folder
 from workbench.data.schema import BENEFITS, TABLES
 from workbench.errors import DataFileError, UsageError, WorkbenchError
@@ -461,8 +462,76 @@ def test_two_headers_for_one_column_is_an_error(make_folder):
     people = people_with("P1,H1,Ann,Smith,1990-04-01,P1").replace(
         "date_of_birth", "date_of_birth,Person_ID"
     )
-    with pytest.raises(DataFileError, match="headers 'person_id', 'Person_ID' all read as"):
+    with pytest.raises(
+        DataFileError, match=r"columns 1 and 6 \('person_id' and 'Person_ID'\) are one column"
+    ):
         load(make_folder, people=people)
+
+
+def test_a_header_written_twice_exactly_is_an_error_not_the_first_silently(make_folder):
+    people = people_with("P1,H1,Ann,Smith,1990-04-01,Jones").replace(
+        "date_of_birth", "date_of_birth,surname"
+    )
+    with pytest.raises(DataFileError) as raised:
+        load(make_folder, people=people)
+    assert str(raised.value).endswith(
+        "people.csv, row 1, column 'surname': columns 4 and 6 ('surname') are one column "
+        "twice: keep one, or rename the other"
+    )
+
+
+def test_a_row_with_more_fields_than_the_header_names_the_row_not_its_contents(make_folder):
+    people = people_with("P1,H1,Ann,Smith,1990-04-01", "P2,H1,Ben,Smith,2023-05-06,SECRET")
+    with pytest.raises(DataFileError) as raised:
+        load(make_folder, people=people)
+    message = str(raised.value)
+    assert message.endswith(
+        "people.csv, row 3: has 6 fields but the header has 5: a value holds an unquoted "
+        "comma, or the row has a column the header does not name"
+    )
+    assert "SECRET" not in message and "Ben" not in message
+
+
+def test_an_unclosed_quote_names_the_row_where_it_opens_and_quotes_nothing(make_folder):
+    people = people_with(
+        "P1,H1,Ann,Smith,1990-04-01", 'P2,H1,"Ben,Smith,2023-05-06', "P3,H2,Cy,Ray,2020-01-01"
+    )
+    with pytest.raises(DataFileError) as raised:
+        load(make_folder, people=people)
+    message = str(raised.value)
+    assert message.endswith(
+        'people.csv, row 3: a quote (") opens a value that is never closed, or text follows a '
+        "closing quote; fix the quoting from this row on"
+    )
+    assert "Ben" not in message and "Smith" not in message and "polars" not in message
+
+
+def test_a_people_file_with_only_a_header_stops_the_run(make_folder):
+    with pytest.raises(DataFileError, match=r"people.csv, row 2: has a header but no rows"):
+        load(make_folder, people=people_with())
+
+
+def test_a_nino_on_two_peoples_rows_is_a_warning_on_both(make_folder):
+    people = PEOPLE + "P3,H2,Cy,Ray,1985-01-01,ab 12 34 56 c,,parent_carer\n"
+    data = load(make_folder, people=people)
+    shared = data.warnings.filter(pl.col("column") == "nino")
+    assert shared.select("row", "value").rows() == [(2, "AB123456C"), (4, "ab 12 34 56 c")]
+    assert set(shared["reason"]) == {SHARED_NINO}
+    assert data.quarantine.is_empty()  # a warning: the rows are kept
+
+
+def test_a_placeholder_in_the_nino_column_is_no_ones_nino(make_folder):
+    people = PEOPLE.replace("AB123456C", "NOT KNOWN") + "P3,H2,Cy,Ray,1985-01-01,NOT KNOWN,,\n"
+    data = load(make_folder, people=people)
+    reasons = data.warnings.filter(pl.col("column") == "nino")["reason"].to_list()
+    assert len(reasons) == 2 and SHARED_NINO not in reasons  # out of shape, twice: not shared
+
+
+def test_a_quarantined_row_does_not_share_its_nino(make_folder):
+    # The copy is quarantined (no date of birth): it counts for nothing, here too.
+    people = PEOPLE + "P3,H2,Cy,Ray,,AB123456C,,parent_carer\n"
+    data = load(make_folder, people=people)
+    assert data.warnings.filter(pl.col("column") == "nino").is_empty()
 
 
 def test_unknown_table_names_are_usage_errors(make_folder):

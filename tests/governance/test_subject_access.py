@@ -442,3 +442,18 @@ def test_a_name_that_is_a_formula_is_inert_in_the_appendix(tmp_path, make_folder
     text = appendix_path(out).read_text()
     assert "people,people row,forename,'=HYPERLINK(x)" in text
     assert "people,people row,surname,'@SUM(1)" in text
+
+
+def test_a_person_whose_nino_another_person_holds_is_refused(make_folder, tmp_path):
+    # Orson's NINO typed for Marigold as well: the DWP row carrying it is Marigold's
+    # household's, and an export for Orson must not show it.
+    shared = PEOPLE.replace("QQ654321B", "QQ123456A")
+    data = make_folder({"people.csv": shared, "benefits.csv": BENEFITS, "dwp_list.csv": DWP})
+    with pytest.raises(UsageError) as refused:
+        subject_access("P-ORSON", data=data, key=KEY, out=tmp_path / "o.md")
+    message = str(refused.value)
+    assert message.startswith(
+        "person P-ORSON's NINO is also recorded for person(s) P-MARIGOLD in the people file"
+    )
+    assert "QQ123456A" not in message  # the message names ids, not the NINO
+    assert not (tmp_path / "o.md").exists()

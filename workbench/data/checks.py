@@ -365,6 +365,10 @@ class _Warning:
     reason: str
 
 
+SHARED_NINO = (
+    "the same NINO is on another person's row: a NINO is one person's for life, so one of "
+    "them is probably wrong (the DWP list and subject access find people by it)"
+)
 _FEW_VALUES = 6
 _DUP_COUNT = "__duplicate_count"
 _DUP_ROWS = "__duplicate_rows"
@@ -580,6 +584,15 @@ def _warnings_for(present: list[Column], columns: set[str]) -> list[_Warning]:
             if _shape_note_name(column.name) in columns:  # `_normalised` found them already
                 noted = pl.col(_shape_note_name(column.name))
             notes.append(_Warning(column.name, noted, reason))
+    if any(c.name == "nino" for c in present) and _clean_name("nino") in columns:
+        # A NINO is one person's for life: on two rows, one is probably wrong, and the DWP
+        # list's rows (and subject access) that find people by it cannot tell them apart.
+        value = pl.col(_value_name("nino"))
+        accepted = ~pl.col(_BAD)
+        # A placeholder ("NOT KNOWN") is no one's NINO: it is already noted as out of shape.
+        real = value.is_not_null() & clean.is_nino(value)
+        shared = real & (accepted.cast(pl.Int64).sum().over(value) > 1)
+        notes.append(_Warning("nino", shared, SHARED_NINO))
     return notes
 
 
@@ -736,11 +749,10 @@ def check_rows(
             _typed(c, columns, formats.get(c.name), lower).alias(_value_name(c.name))
             for c in present
         )
-        .with_columns(
-            *(rule.broken.fill_null(False).alias(_flag(i)) for i, rule in enumerate(rules)),
-            *(note.noted.fill_null(False).alias(_note(i)) for i, note in enumerate(notes)),
-        )
+        .with_columns(rule.broken.fill_null(False).alias(_flag(i)) for i, rule in enumerate(rules))
         .with_columns(pl.any_horizontal(_flag(i) for i in range(len(rules))).alias(_BAD))
+        # Notes after the verdict: a note may count only the rows accepted (a shared NINO).
+        .with_columns(note.noted.fill_null(False).alias(_note(i)) for i, note in enumerate(notes))
         .collect()
     )
     # Filter lazily so that only the columns each output needs are gathered: the frame holds

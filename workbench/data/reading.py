@@ -34,6 +34,7 @@ Date
 
 from __future__ import annotations
 
+import csv
 import difflib
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -241,12 +242,75 @@ def _open_csv(path: Path) -> tuple[list[str], Reader]:
             raise DataFileError(
                 path, "is not a CSV text file (it holds binary data): save it as CSV UTF-8"
             )
-    headers = pl.read_csv(path, n_rows=0, infer_schema=False).columns
+    headers = _csv_header(path)
 
     def read(names: list[str]) -> pl.DataFrame:
-        return pl.read_csv(path, columns=names, infer_schema=False)
+        try:
+            return pl.read_csv(path, columns=names, infer_schema=False)
+        except Exception as error:  # polars' message may quote a row: find the row instead
+            problem = _csv_problem(path, len(headers))
+            if problem is not None:
+                raise problem from None
+            raise _unreadable(path, "csv", error) from error
 
     return headers, read
+
+
+def _csv_reader(handle) -> Iterable[list[str]]:
+    return csv.reader(handle, strict=True)
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The header row as written; two columns under one name stop the load, naming both
+    (polars would rename the second and the first would be used silently)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            headers = next(iter(_csv_reader(handle)), [])
+    except (UnicodeDecodeError, csv.Error):
+        headers = pl.read_csv(path, n_rows=0, infer_schema=False).columns  # polars says why
+    seen: dict[str, int] = {}
+    for number, header in enumerate(headers, start=1):
+        key = _header_key(header)
+        if key in seen:
+            first = headers[seen[key] - 1]
+            both = f"{first!r}" if first == header else f"{first!r} and {header!r}"
+            raise DataFileError(
+                path,
+                f"columns {seen[key]} and {number} ({both}) are one column twice: keep one, "
+                "or rename the other",
+                row=1,
+                column=key,
+            )
+        seen[key] = number
+    return headers
+
+
+def _csv_problem(path: Path, width: int) -> DataFileError | None:
+    """The first row polars could not read, found again with Python's csv module: a row with
+    more fields than the header, or a quote never closed. The message names the row (as a
+    spreadsheet numbers it: the header is row 1) and never quotes the row's contents."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            rows = _csv_reader(handle)
+            number = 1
+            for number, row in enumerate(rows, start=1):
+                if number > 1 and len(row) > width:
+                    return DataFileError(
+                        path,
+                        f"has {len(row)} fields but the header has {width}: a value holds an "
+                        "unquoted comma, or the row has a column the header does not name",
+                        row=number,
+                    )
+    except csv.Error:
+        return DataFileError(
+            path,
+            'a quote (") opens a value that is never closed, or text follows a closing '
+            "quote; fix the quoting from this row on",
+            row=number + 1,
+        )
+    except UnicodeDecodeError:
+        return None
+    return None
 
 
 def _open_parquet(path: Path) -> tuple[list[str], Reader]:
@@ -494,6 +558,14 @@ def load_folder(
     files = {name: _one_file(name, found[name]) for name in wanted if name in found}
 
     loaded = _load_tables(files, plans, normalise)
+    people = loaded.get("people")
+    if people is not None and people.report.read == 0:
+        raise DataFileError(
+            people.report.file,
+            "has a header but no rows: with no people no child can be assessed or listed; "
+            "check that the extract ran",
+            row=2,
+        )
     parts = list(loaded.values())
     return check_references(
         LoadedData(

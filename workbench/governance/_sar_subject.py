@@ -229,6 +229,7 @@ def resolve(
         as_child = set(links.filter(pl.col("person_id") == person_id)["record_id"].to_list())
         as_child |= _records_named(listed, person_id)
         parent_ninos = _ninos_of(people, person_id)
+        _refuse_shared_nino(people, person_id, parent_ninos)
         label = person_id
     elif dwp_records:
         _refuse_linked(links, dwp_records)
@@ -248,6 +249,25 @@ def _ninos_of(people: pl.DataFrame, person_id: str) -> list[str]:
     if "nino" not in people.columns:
         return []
     return people.filter(pl.col("person_id") == person_id)["nino"].drop_nulls().to_list()
+
+
+def _refuse_shared_nino(people: pl.DataFrame, person_id: str, ninos: list[str]) -> None:
+    """Refuse when the person's NINO is also another person's: the DWP rows carrying it
+    cannot be told apart, and the export would show another household's data."""
+    if not ninos:
+        return
+    others = sorted(
+        people.filter(pl.col("nino").is_in(ninos) & (pl.col("person_id") != person_id))[
+            "person_id"
+        ].to_list()
+    )
+    if others:
+        raise UsageError(
+            f"person {person_id}'s NINO is also recorded for person(s) {', '.join(others)} in "
+            "the people file, so the DWP-list rows carrying it cannot be told apart and the "
+            "export could show another household's data; correct the NINO in the people file "
+            "first (`workbench validate` lists shared NINOs)"
+        )
 
 
 def _refuse_linked(links: pl.DataFrame, records: Sequence[str]) -> None:
