@@ -283,3 +283,19 @@ def test_the_type_stub_declares_every_public_name():
         for alias in node.names
     }
     assert imported == set(wb.__all__) - {"__version__"}
+
+
+def test_a_manifest_that_cannot_be_written_takes_the_list_with_it(small, tmp_path):
+    out = tmp_path / "list.csv"
+    (tmp_path / "list.csv.manifest.json").mkdir()  # the manifest cannot be written there
+    found = wb.assess(small, "two_year_old", term_start=TERM, as_of=AS_OF)
+    with pytest.raises(WorkbenchError, match=r"list.csv.manifest.json: cannot be written"):
+        found.write(out)
+    assert not out.exists() and not (tmp_path / "list.dwp_not_listed.csv").exists()
+    done = workbench(
+        "assess", "--initiative", "two_year_old", "--data", str(small),
+        "--term-start", "2026-09-01", "--as-of", "2026-08-01", "--out", str(out),
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1

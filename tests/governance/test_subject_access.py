@@ -457,3 +457,12 @@ def test_a_person_whose_nino_another_person_holds_is_refused(make_folder, tmp_pa
     )
     assert "QQ123456A" not in message  # the message names ids, not the NINO
     assert not (tmp_path / "o.md").exists()
+
+
+def test_the_markdown_export_carries_no_html_from_names(make_folder, tmp_path):
+    hostile = PEOPLE.replace("Tobias,Ashdown", '<img src=x onerror=alert(1)>,"<b>Ash</b>"')
+    data = make_folder({"people.csv": hostile, "benefits.csv": BENEFITS})
+    out = subject_access("C-TOBIAS", data=data, key=KEY, out=tmp_path / "t.md")
+    text = out.read_text()
+    assert "<img" not in text and "<b>" not in text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text

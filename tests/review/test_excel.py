@@ -470,6 +470,24 @@ def test_the_export_s_hidden_details_cannot_be_edited_to_look_fresh(store, expor
     assert recorded(store, list_id) == [(K1, "already_in_touch", "A Jones", None)]
 
 
+def test_a_formula_in_a_decision_cell_is_refused_not_read_by_its_result(store, exported):
+    list_id, book = exported
+    fill(book, {ROW["P1"]: {"decision": '=IF(1=1,"contact","defer")'}})
+    with pytest.raises(ReviewImportError) as raised:
+        import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    assert [(p.row, p.column) for p in raised.value.problems] == [(ROW["P1"], "decision")]
+    assert "holds a formula" in raised.value.problems[0].message
+    assert store.decisions(list_id).is_empty()
+
+
+def test_a_workbook_that_would_unpack_too_large_is_not_opened(store, exported, monkeypatch):
+    import workbench.review.excel_import as excel_import
+
+    monkeypatch.setattr(excel_import, "MAX_UNPACKED_BYTES", 1024)  # the real limit is 512 MiB
+    with pytest.raises(WorkbenchError, match=r"would unpack to .* MiB, more than the 0 MiB"):
+        import_review_workbook(store, exported[1], reviewer="J Smith", key=KEY)
+
+
 def test_export_and_import_are_in_the_access_log(store, exported):
     fill(exported[1], {ROW["P1"]: {"decision": "contact"}})
     import_review_workbook(store, exported[1], reviewer="J Smith", key=KEY)

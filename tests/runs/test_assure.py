@@ -262,7 +262,11 @@ def person_id(run: Run) -> str:
     ("cell", "kind"),
     [
         (lambda run: "TN123456C", "a National Insurance number"),
+        (lambda run: "tn 12 34 56 c", "a National Insurance number"),
+        (lambda run: "ab123456c", "a National Insurance number"),
         (lambda run: "FQ1 1AA", "a full postcode"),
+        (lambda run: "fq11aa", "a full postcode"),
+        (lambda run: "Fq1 1aA", "a full postcode"),
         (lambda run: "pk_" + "ab" * 12, "a pseudonymous key"),
         (person_id, "a person or record id from the run's lists"),
     ],
@@ -329,3 +333,20 @@ def test_a_quarantine_file_readable_by_others_fails_the_modes_check(run: Run, su
     assert report.check(MODES).detail == (
         f"{target}: mode 0644; expected 0600 (owner only). Run `chmod 600 {target}`"
     )
+
+
+def test_a_take_up_report_run_without_a_list_is_not_a_failure(tmp_path: Path):
+    # `workbench report 04` writes tables and no list: that is what it is meant to do.
+    folder = tmp_path / "2026-12-04-04_take_up_report-r-0123456789ab"
+    (folder / "shareable").mkdir(parents=True)
+    (folder / "restricted").mkdir(mode=0o700)
+    (folder / "manifest.json").write_text(
+        json.dumps({"notebook": {"name": "04_take_up_report", "sha256": "ab"}})
+    )
+    (folder / "shareable" / "take_up.csv").write_text("group,eligible\nall,41\n")
+    report = assure([folder])
+    assert report.check(LISTS_PENDING).ok
+    assert report.check(LISTS_PENDING).detail == (
+        "not applicable: the report run(s) found (04_take_up_report) wrote no candidate list"
+    )
+    assert failed(report) == []

@@ -463,3 +463,13 @@ def test_a_readable_table_escapes_text_blanks_gaps_and_right_aligns_numbers():
         '<tbody><tr><td>&lt;North&gt;</td><td class="num">12</td></tr>'
         '<tr><td></td><td class="num"></td></tr></tbody></table>'
     )
+
+
+def test_a_parameter_naming_a_huge_folder_is_refused_not_hashed(tmp_path, monkeypatch):
+    import workbench.runs.parameters as parameters
+
+    monkeypatch.setattr(parameters, "MAX_FOLDER_FILES", 3)  # as -p ward_lookup=/usr would be
+    for number in range(5):
+        (tmp_path / f"f{number}.txt").write_text("x")
+    with pytest.raises(UsageError, match=r"^Parameter 'ward_lookup' names the folder .* more"):
+        parameter_inputs({"ward_lookup": str(tmp_path)})

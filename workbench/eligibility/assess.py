@@ -37,7 +37,7 @@ import polars as pl
 import workbench
 from workbench import progress
 from workbench.data.reading import LoadedData, combine_loaded, load_folder
-from workbench.errors import UsageError
+from workbench.errors import UsageError, WorkbenchError
 from workbench.paths import project_path
 from workbench.private_files import write_private
 from workbench.provenance import environment, git_commit, input_hashes, run_id
@@ -298,9 +298,18 @@ class Assessment:
         accounted = self._write_unlisted(out)
         manifest = out.with_name(out.name + ".manifest.json")
         record = self._manifest(run, accounted)
-        write_private(
-            manifest, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True))
-        )
+        try:
+            write_private(
+                manifest, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True))
+            )
+        except OSError as error:
+            # A list without its manifest cannot be traced or checked: it does not stay.
+            out.unlink(missing_ok=True)
+            unlisted_path(out).unlink(missing_ok=True)
+            raise WorkbenchError(
+                f"{manifest}: cannot be written ({error.strerror or type(error).__name__}), "
+                f"so the list was not kept either: a list must have its manifest"
+            ) from None
         return WrittenList(out=out, manifest=manifest, run_id=run, dwp_list_accounted=accounted)
 
     def _write_unlisted(self, out: Path) -> dict | None:

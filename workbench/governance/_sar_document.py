@@ -46,17 +46,23 @@ class SarDocument:
         self.facts += [(section, record, k, v) for k, v in rows]
 
 
+def _md(value: object) -> str:
+    """Text as Markdown shows it, never as HTML: a name like `<img src=x onerror=...>` is
+    written with `&lt;` so that no Markdown viewer runs or fetches anything."""
+    return html.escape(str(value), quote=False)
+
+
 def sar_markdown(doc: SarDocument) -> str:
     lines: list[str] = []
     for block in doc.blocks:
         if block[0] == "h":
-            lines += ["#" * block[1] + " " + block[2], ""]
+            lines += ["#" * block[1] + " " + _md(block[2]), ""]
         elif block[0] == "p":
-            lines += [block[1], ""]
+            lines += [_md(block[1]), ""]
         elif block[0] == "ul":
-            lines += [f"- {item}" for item in block[1]] + [""]
+            lines += [f"- {_md(item)}" for item in block[1]] + [""]
         else:
-            cell = lambda v: str(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+            cell = lambda v: _md(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
             lines += ["| " + " | ".join(block[1]) + " |", "|" + "---|" * len(block[1])]
             lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in block[2]] + [""]
     return "\n".join(lines)

@@ -28,6 +28,7 @@ Example
 from __future__ import annotations
 
 import hmac
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +42,7 @@ from workbench.review.store import DECISIONS, REASON_REQUIRED, ReviewStore
 from workbench.review.workbook import (
     CHECKSUM_COLUMN,
     COLUMNS,
+    EDITABLE_COLUMNS,
     FORMAT,
     META_SHEET,
     REVIEW_SHEET,
@@ -51,6 +53,8 @@ from workbench.review.workbook import (
 __all__ = ["ImportResult", "ReviewImportError", "RowProblem", "import_review_workbook"]
 
 MAX_LISTED_PROBLEMS = 20
+# Far more than any review workbook needs; a zip bomb unpacks to much more.
+MAX_UNPACKED_BYTES = 512 * 2**20
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ def _same_name(a: str, b: str) -> bool:
 class _Row:
     number: int
     values: dict[str, str]
+    formulas: tuple[str, ...] = ()  # the officer's columns that hold a formula
 
     @property
     def decision(self) -> str:
@@ -132,6 +137,7 @@ def _read_workbook(path: Path) -> tuple[_Exported, list[_Row]]:
 
     if not path.exists():
         raise UsageError(f"{path} does not exist; expected a review workbook to import")
+    _check_unpacked_size(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
@@ -172,10 +178,52 @@ def _read_workbook(path: Path) -> tuple[_Exported, list[_Row]]:
         )
     where = {name: header.index(name) for name in COLUMNS}
     exported = _Exported(meta["list_id"], int(upto), meta.get("seal", ""))
+    formulas = _formula_cells(path, {name: where[name] for name in EDITABLE_COLUMNS})
     return exported, [
-        _Row(number, {name: cells[i] if i < len(cells) else "" for name, i in where.items()})
+        _Row(
+            number,
+            {name: cells[i] if i < len(cells) else "" for name, i in where.items()},
+            formulas.get(number, ()),
+        )
         for number, cells in rows
     ]
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse a workbook whose parts would unpack to more than `MAX_UNPACKED_BYTES`, before
+    any is unpacked (a small file can inflate to gigabytes)."""
+    try:
+        with zipfile.ZipFile(path) as packed:
+            unpacked = sum(info.file_size for info in packed.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # not a zip: openpyxl says so in its own words
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise WorkbenchError(
+            f"{path}: would unpack to {unpacked / 2**20:,.0f} MiB, more than the "
+            f"{MAX_UNPACKED_BYTES // 2**20} MiB a review workbook ever needs; it was not "
+            "opened. Export the list afresh"
+        )
+
+
+def _formula_cells(path: Path, columns: dict[str, int]) -> dict[int, tuple[str, ...]]:
+    """{sheet row: officer's columns holding a formula}: a formula's cached result is not a
+    decision anyone typed, so such cells are refused, not read."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=False)
+    try:
+        found: dict[int, tuple[str, ...]] = {}
+        for number, row in enumerate(book[REVIEW_SHEET].iter_rows(min_row=2), start=2):
+            names = tuple(
+                name
+                for name, i in columns.items()
+                if i < len(row) and getattr(row[i], "data_type", None) == "f"
+            )
+            if names:
+                found[number] = names
+        return found
+    finally:
+        book.close()
 
 
 def _locked_problems(row: _Row, list_id: str, items: set[str], seen: dict[str, int], key: bytes):
@@ -213,6 +261,15 @@ def _locked_problems(row: _Row, list_id: str, items: set[str], seen: dict[str, i
 
 
 def _decision_problems(row: _Row, reviewer: str):
+    for name in row.formulas:
+        yield RowProblem(
+            row.number,
+            name,
+            "holds a formula; type the value itself (a formula's result is not a decision "
+            "anyone made)",
+        )
+    if row.formulas:
+        return
     decision, reason = row.decision, row.reason
     if not decision:
         if reason:

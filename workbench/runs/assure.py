@@ -39,7 +39,6 @@ from typing import Any
 import polars as pl
 
 from workbench.data.checks import QUARANTINE_SCHEMA
-from workbench.data.clean import NINO_PATTERN
 from workbench.errors import WorkbenchError
 from workbench.review.lists import MANIFEST_SUFFIX
 from workbench.review.outreach import SIDECAR_SUFFIX
@@ -70,8 +69,12 @@ QUARANTINE_HEADER = ",".join(QUARANTINE_SCHEMA.names())
 GROUP_OTHER_BITS = 0o077
 MAX_SHOWN = 10
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".md", ".html", ".htm", ".json", ".svg", ".xml")
-_NINO = re.compile(r"\b" + NINO_PATTERN.strip("^$") + r"\b")
-_POSTCODE = re.compile(r"\b(?:GIR 0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})\b")
+# As people write them: in any case, with or without spaces (AB 12 34 56 C, sw1a1aa).
+_NINO = re.compile(
+    r"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]\b",
+    re.IGNORECASE,
+)
+_POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})\b", re.IGNORECASE)
 _PSEUDONYM = re.compile(r"\bpk_[0-9a-f]{24}\b")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 _EVIDENCE_PERSON = re.compile(r"of parent/carer ([A-Za-z0-9_-]+)")
@@ -113,6 +116,7 @@ class _Run:
     manifests: list[Path] = field(default_factory=list)
     outreach: list[Path] = field(default_factory=list)
     sidecars: list[Path] = field(default_factory=list)
+    notebooks: list[str] = field(default_factory=list)  # of the report runs found
 
 
 # --- finding the files -----------------------------------------------------------------------
@@ -154,6 +158,10 @@ def _find(paths: Iterable[Path]) -> _Run:
             listed = path.with_name(path.name.removesuffix(MANIFEST_SUFFIX))
             if record.get("command") == "assess" and listed.exists():
                 run.lists.append(listed)
+        elif path.name == "manifest.json":  # a report run's (`workbench report`)
+            notebook = (_read_json(path) or {}).get("notebook")
+            if isinstance(notebook, dict) and isinstance(notebook.get("name"), str):
+                run.notebooks.append(notebook["name"])
         elif path.name.endswith(SIDECAR_SUFFIX):
             run.sidecars.append(path)
             exported = path.with_name(path.name.removesuffix(SIDECAR_SUFFIX))
@@ -194,6 +202,13 @@ def _list_problems(path: Path) -> list[str]:
 
 
 def _check_lists(run: _Run) -> Check:
+    if not run.lists and run.notebooks:
+        return Check(
+            LISTS_PENDING,
+            True,
+            "not applicable: the report run(s) found "
+            f"({', '.join(sorted(set(run.notebooks)))}) wrote no candidate list",
+        )
     if not run.lists:
         return Check(
             LISTS_PENDING,

@@ -301,12 +301,37 @@ def parameter_inputs(parameters: Mapping[str, object]) -> dict[str, str]:
         if path.is_file():
             hashes[f"parameter:{name}"] = file_sha256(path)
             continue
-        for inner in sorted(path.rglob("*")):
-            if inner.is_file():
-                hashes[f"parameter:{name}/{inner.relative_to(path).as_posix()}"] = file_sha256(
-                    inner
-                )
+        for inner in _folder_files(name, path):
+            hashes[f"parameter:{name}/{inner.relative_to(path).as_posix()}"] = file_sha256(inner)
     return hashes
+
+
+# A folder a parameter names (a run to check) is hashed whole; a parameter naming a folder
+# like /usr by mistake must not hash all of it.
+MAX_FOLDER_FILES = 1_000
+MAX_FOLDER_BYTES = 4 * 2**30
+
+
+def _folder_files(name: str, folder: Path) -> list[Path]:
+    """The files under `folder` (links not followed), or a UsageError when there are more
+    than a run folder ever holds."""
+    found: list[Path] = []
+    size = 0
+    for root, _dirs, files in os.walk(folder, followlinks=False):
+        for file_name in files:
+            inner = Path(root) / file_name
+            if inner.is_symlink() or not inner.is_file():
+                continue
+            found.append(inner)
+            size += inner.stat().st_size
+            if len(found) > MAX_FOLDER_FILES or size > MAX_FOLDER_BYTES:
+                raise UsageError(
+                    f"Parameter {name!r} names the folder {folder}, which holds more than "
+                    f"{MAX_FOLDER_FILES:,} files or {MAX_FOLDER_BYTES // 2**30} GiB: every "
+                    "file a parameter names is hashed into the run id, so name the file itself "
+                    "(or the run folder to check)."
+                )
+    return sorted(found)
 
 
 @dataclass(frozen=True)
