@@ -387,6 +387,38 @@ def test_an_edit_that_recomputes_its_own_hash_still_breaks_the_next_link(store, 
     assert (report.ok, report.checked, report.first_bad_seq) == (False, 3, 3)
 
 
+def test_decisions_removed_and_the_chain_rehashed_over_them_leave_a_gap_that_is_found(
+    store, list_id
+):
+    record_five(store, list_id)
+    rows = store.decisions().filter(pl.col("seq") != 2).rows()
+    with raw(store) as conn:
+        conn.execute("DROP TRIGGER decisions_no_update")
+        conn.execute("DROP TRIGGER decisions_no_delete")
+        conn.execute("DELETE FROM decisions WHERE seq = 2")
+        prev = rows[0][-1]  # seq 1's hash
+        for row in rows[1:]:  # rehash 3, 4, 5 as if 2 had never been
+            digest = expected_hash(Decision(*row[:8], prev, ""))
+            conn.execute(
+                "UPDATE decisions SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, row[0])
+            )
+            prev = digest
+    report = store.verify_chain()
+    assert (report.ok, report.first_bad_seq) == (False, 3)
+    assert report.message == (
+        "seq 3: it follows seq 1: decision 2 is missing, and the chain was rehashed over the gap"
+    )
+
+
+def test_a_retention_window_left_open_fails_the_chain(store, list_id):
+    record_five(store, list_id)
+    with raw(store) as conn:
+        conn.execute("INSERT INTO retention_window VALUES (1, '2026-09-01T00:00:00Z')")
+    report = store.verify_chain()
+    assert not report.ok
+    assert report.message.startswith("a retention window is left open")
+
+
 def test_access_log_keeps_who_ran_what(store):
     store.log_access("A. Officer", "review export", "list l-1")
     assert store.access_log().rows() == [

@@ -196,6 +196,14 @@ def _sequence(conn: sqlite3.Connection, table: str) -> int:
 
 def verify_chain(conn: sqlite3.Connection) -> ChainReport:
     """The body of :meth:`ReviewStore.verify_chain` (see there), for the store behind ``conn``."""
+    if conn.execute("SELECT count(*) FROM retention_window").fetchone()[0]:
+        return ChainReport(
+            False,
+            0,
+            None,
+            "a retention window is left open (retention_window holds a row), which lets any "
+            "writer DELETE decisions; only apply_retention opens one, inside its transaction",
+        )
     checkpoints_ = checkpoints(conn)
     broken = broken_checkpoint(checkpoints_, _sequence(conn, "chain_checkpoints"))
     if broken is not None:
@@ -213,6 +221,19 @@ def verify_chain(conn: sqlite3.Connection) -> ChainReport:
             problem += "(a decision was removed, inserted or reordered)"
         elif decision_hash(as_dict(stored), prev_hash) != stored.hash:
             problem = "its fields do not match its hash (it was edited after recording)"
+        elif stored.seq != last_seq + 1:
+            # Numbers are never reused or skipped (a transaction rolled back gives its
+            # numbers back): a gap no checkpoint bridges is decisions removed and the chain
+            # rehashed over them.
+            gone = (
+                f"decision {last_seq + 1} is"
+                if stored.seq == last_seq + 2
+                else f"decisions {last_seq + 1} to {stored.seq - 1} are"
+            )
+            problem = (
+                f"it follows seq {last_seq}: {gone} missing, and the chain was rehashed over "
+                "the gap"
+            )
         if problem:
             return ChainReport(False, checked, stored.seq, f"seq {stored.seq}: {problem}")
         prev_hash, last_seq = stored.hash, stored.seq
