@@ -419,6 +419,51 @@ def test_a_retention_window_left_open_fails_the_chain(store, list_id):
     assert report.message.startswith("a retention window is left open")
 
 
+def logged_heads(store: ReviewStore) -> list[tuple[int, str]]:
+    lines = store.head_log.read_text().splitlines()
+    return [(int(line.split("\t")[0]), line.split("\t")[1]) for line in lines]
+
+
+def test_every_write_logs_the_chain_head_outside_the_store(store, list_id):
+    record_five(store, list_id)
+    hashes = store.decisions()["hash"].to_list()
+    assert logged_heads(store) == list(zip(range(1, 6), hashes, strict=True))
+    assert stat.S_IMODE(store.head_log.stat().st_mode) == 0o600
+    assert store.head() == (5, hashes[-1])
+    assert store.verify_head_log() == []
+
+
+def test_decisions_cut_from_the_end_with_the_sequence_rewound_are_found_by_the_head_log(
+    store, list_id
+):
+    record_five(store, list_id)
+    tamper(store, "DELETE FROM decisions WHERE seq >= 4")
+    with raw(store) as conn:
+        conn.execute("UPDATE sqlite_sequence SET seq = 3 WHERE name = 'decisions'")
+    assert store.verify_chain().ok  # the chain alone cannot tell
+    problems = store.verify_head_log()
+    assert [p.split(": ", 1)[1][:40] for p in problems] == [
+        "the chain ended at seq 4 on 2026-09-01, ",
+        "the chain ended at seq 5 on 2026-09-01, ",
+    ]
+
+
+def test_the_last_decision_edited_and_rehashed_is_found_by_the_head_log(store, list_id):
+    record_five(store, list_id)
+    row = store.decisions().filter(pl.col("seq") == 5).row(0)
+    forged = Decision(*row[:6], "contact", None, *row[8:])
+    tamper(
+        store,
+        f"UPDATE decisions SET decision = 'contact', reason = NULL, hash = "
+        f"'{expected_hash(forged)}' WHERE seq = 5",
+    )
+    assert store.verify_chain().ok
+    assert store.verify_head_log() == [
+        f"{store.head_log} line 5: decision 5 has another hash than when it was logged: it was "
+        "edited and the chain rehashed"
+    ]
+
+
 def test_access_log_keeps_who_ran_what(store):
     store.log_access("A. Officer", "review export", "list l-1")
     assert store.access_log().rows() == [

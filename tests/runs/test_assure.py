@@ -204,7 +204,11 @@ def test_decisions_removed_from_the_end_with_the_counter_rewound_fail_the_chain_
     conn.close()
     report = run.report()
     assert failed(report) == [CHAIN]
-    assert report.check(CHAIN).detail == (
+    logged, exported = report.check(CHAIN).detail.splitlines()
+    assert logged.startswith(f"{run.store}.heads line ")
+    assert ": the chain ended at seq 4 on " in logged
+    assert logged.endswith(", and that decision is gone from the store")
+    assert exported == (
         f"{run.outreach}.outreach.json: the chain head recorded at export is no longer in the "
         "store's chain (decisions were removed since)"
     )

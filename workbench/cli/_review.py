@@ -69,11 +69,14 @@ def review_import_command(
 
     with ReviewStore(store) as review_store:
         result = import_review_workbook(review_store, workbook, reviewer=reviewer, key=load_key())
+        seq, head = review_store.head()
+        log = review_store.head_log
     typer.echo(
         f"List {result.list_id}: {result.recorded} decision(s) recorded for {reviewer}, "
         f"{result.already_recorded} already recorded, {result.skipped_blank} row(s) without a "
         "decision left undecided."
     )
+    typer.echo(f"Decision chain head: seq {seq}, {head[:16]} (logged in {log.name}).")
 
 
 def review_serve_command(

@@ -38,6 +38,7 @@ __all__ = [
     "as_dict",
     "bridge",
     "broken_checkpoint",
+    "chain_end",
     "chain_head",
     "checkpoint_seal",
     "checkpoints",
@@ -178,14 +179,19 @@ def decision_hash(fields_: Mapping[str, Any], prev_hash: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def chain_head(conn: sqlite3.Connection) -> str:
-    """The hash the next decision chains from: the last decision's, or the last removed."""
+def chain_end(conn: sqlite3.Connection) -> tuple[int, str]:
+    """(seq, hash) of the chain's end: the last decision, or the last removed under retention."""
     last = conn.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1")
     removed = conn.execute(
         "SELECT seq_upto, head_hash FROM chain_checkpoints ORDER BY seq_upto DESC LIMIT 1"
     )
     heads = [row for row in (last.fetchone(), removed.fetchone()) if row is not None]
-    return max(heads)[1] if heads else GENESIS_HASH
+    return tuple(max(heads)) if heads else (0, GENESIS_HASH)  # type: ignore[return-value]
+
+
+def chain_head(conn: sqlite3.Connection) -> str:
+    """The hash the next decision chains from: the last decision's, or the last removed."""
+    return chain_end(conn)[1]
 
 
 def _sequence(conn: sqlite3.Connection, table: str) -> int:

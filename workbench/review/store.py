@@ -78,9 +78,12 @@ from workbench.review.schema import (
 # items and decision requests workbench.review.inputs' and the read queries
 # workbench.review.queries'; each takes this store's connection (and clock). This module keeps
 # the connection, the migrations and every write, and is the public way in.
+HEAD_LOG_SUFFIX = ".heads"
+
 __all__ = [
     "DECISIONS",
     "GENESIS_HASH",
+    "HEAD_LOG_SUFFIX",
     "LINK_DECISIONS",
     "OUTCOME_DECISIONS",
     "REASON_REQUIRED",
@@ -312,6 +315,8 @@ class ReviewStore:
                 )
                 recorded.append(Decision(cursor.lastrowid, *values))  # type: ignore[arg-type]
                 prev_hash = digest
+        if recorded:
+            self._log_head()
         return recorded
 
     def _require_item(self, position: int, list_id: str, item_key: str) -> None:
@@ -431,9 +436,66 @@ class ReviewStore:
         ...     (done.list_items, done.decisions, done.checkpoints), store.verify_chain().ok
         ((1, 1, 1), True)
         """
-        return retention.apply_retention(
+        result = retention.apply_retention(
             self._conn, self._clock, before_lists, before_decisions, user=user, path=self.path
         )
+        self._log_head()
+        return result
+
+    # --- the head log ----------------------------------------------------------------------
+    @property
+    def head_log(self) -> Path:
+        """The append-only log of the chain's head, beside the store: `<store>.heads`."""
+        return self.path.with_name(self.path.name + HEAD_LOG_SUFFIX)
+
+    def head(self) -> tuple[int, str]:
+        """(seq, hash) the chain ends at: the last decision's, or the last removed under
+        retention; (0, the genesis hash) for a store with no decision."""
+        return chain.chain_end(self._conn)
+
+    def _log_head(self) -> None:
+        """Append the chain's head after a write, owner-only, never rewriting the file: a
+        copy of where the chain ended, kept outside the database, that a rewrite of the
+        database cannot change with it (`verify_head_log`)."""
+        seq, digest = self.head()
+        line = f"{seq}\t{digest}\t{self._now()}\n".encode("ascii")
+        descriptor = os.open(self.head_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            os.write(descriptor, line)
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+    def verify_head_log(self) -> list[str]:
+        """The heads logged that the chain no longer holds: a logged (seq, hash) whose
+        decision now has another hash (edited and rehashed) or is gone (removed from the
+        end, the sequence rewound) when no retention checkpoint removed it. Empty: the log
+        agrees (a store written before the log existed, or with no log, has nothing to say).
+        """
+        if not self.head_log.is_file():
+            return []
+        kept = dict(self._conn.execute("SELECT seq, hash FROM decisions").fetchall())
+        removed = [(c.seq_from, c.seq_upto) for c in self.checkpoints()]
+        problems = []
+        for number, text in enumerate(self.head_log.read_text("ascii").splitlines(), start=1):
+            fields = text.split("\t")
+            if len(fields) != 3 or not fields[0].isdigit():
+                problems.append(f"{self.head_log} line {number}: not a logged head")
+                continue
+            seq, digest = int(fields[0]), fields[1]
+            if seq == 0 or any(a <= seq <= b for a, b in removed):
+                continue
+            if seq not in kept:
+                problems.append(
+                    f"{self.head_log} line {number}: the chain ended at seq {seq} on "
+                    f"{fields[2][:10]}, and that decision is gone from the store"
+                )
+            elif kept[seq] != digest:
+                problems.append(
+                    f"{self.head_log} line {number}: decision {seq} has another hash than when "
+                    "it was logged: it was edited and the chain rehashed"
+                )
+        return problems
 
     # --- access log ------------------------------------------------------------------------
     def log_access(self, user: str, command: str, detail: str = "") -> None:

@@ -320,7 +320,8 @@ def _check_chain(run: _Run, store: ReviewStore | None) -> Check:
         return Check(CHAIN, False, f"{store.path}: {report.message}")
     hashes = set(store.decisions()["hash"].to_list()) | {GENESIS_HASH}
     retained = {c.head_hash: c.checkpoint for c in store.checkpoints()}
-    problems, notes = [], []
+    # The head log beside the store, then the heads recorded by outreach exports.
+    problems, notes = store.verify_head_log(), []
     for sidecar in run.sidecars:
         head = (_read_json(sidecar) or {}).get("chain_head")
         if head is None or head in hashes:
