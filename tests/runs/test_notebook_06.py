@@ -97,7 +97,7 @@ def test_shareable_holds_the_protected_tables_and_the_charts(with_truth):
 
 def test_shared_quality_table_is_child_level_with_totals(with_truth):
     table = pl.read_csv(with_truth.run_dir / "shareable" / "linkage_quality_linked.csv")
-    assert table.columns == ["source", "measure", "value", "suppressed", "suppression"]
+    assert table.columns == ["source", "measure", "value", "suppressed"]
     assert table["source"].unique(maintain_order=True).to_list() == [
         "dwp_list",
         "funded_places",

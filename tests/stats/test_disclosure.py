@@ -59,9 +59,11 @@ def test_one_small_count_is_hidden_with_the_next_smallest_so_the_total_cannot_re
     assert published(protected) == [("North", "c"), ("South", "c"), ("West", "52"), ("Total", "95")]
     assert kinds(protected) == [("North", "p"), ("South", "s"), ("West", "."), ("Total", ".")]
     assert protected.safe
+    # The note does not say how many hidden cells are small: if all were, each would be known
+    # to be below 10.
     assert protected.notes == [
-        "count: 1 cell(s) hidden as counts from 1 to 9 ('c').",
-        "count: 1 more cell(s) hidden so that no hidden count can be worked out from the totals.",
+        "count: 2 cell(s) hidden ('c'): counts from 1 to 9, and other cells where needed so "
+        "that no hidden count can be worked out from what is published.",
     ]
 
 
@@ -358,12 +360,13 @@ def test_a_safe_table_is_written_as_csv_that_reads_back_the_same(tmp_path: Path)
 
     path = write_protected(protected, tmp_path / "shareable" / "by_area.csv")
 
+    # Which hidden cell is the small one is not written: both are c.
     assert path.read_text().splitlines() == [
-        "area,measure,value,suppressed,suppression",
-        "North,count,c,true,primary",
-        "South,count,c,true,secondary",
-        "West,count,52,false,",
-        "Total,count,95,false,",
+        "area,measure,value,suppressed",
+        "North,count,c,true",
+        "South,count,c,true",
+        "West,count,52,false",
+        "Total,count,95,false",
     ]
 
 

@@ -52,7 +52,7 @@ from workbench.stats.report import (
 )
 
 TERM = date(2026, 9, 1)
-SMALL = DisclosureRules(threshold=3)
+SMALL = DisclosureRules(threshold=3, protection=1)
 FQ1_BORN, FQ2_BORN = date(2024, 3, 15), date(2023, 11, 10)
 JANUARY, APRIL = date(2026, 1, 1), date(2026, 4, 1)
 WARDS = "postcode,ward,ward_code\nFQ1 1AA,Ashcombe,W1\nFQ1,Dunmere,W3\n"
@@ -127,41 +127,43 @@ def small(data, tmp_path_factory):
 
 def test_take_up_overall_and_by_area_are_written_exactly(small):
     assert (small.out / "take_up.csv").read_text() == (
-        "group,measure,value,suppressed,suppression\n"
-        "all,eligible,8,false,\n"
-        "Total,eligible,8,false,\n"
-        "all,funded,3,false,\n"
-        "Total,funded,3,false,\n"
-        "all,rate,37.5,false,\n"
-        "Total,rate,37.5,false,\n"
+        "group,measure,value,suppressed\n"
+        "all,eligible,8,false\n"
+        "Total,eligible,8,false\n"
+        "all,funded,3,false\n"
+        "Total,funded,3,false\n"
+        "all,rate,37.5,false\n"
+        "Total,rate,37.5,false\n"
     )
     # unknown's 1 is hidden, and FQ2's 3 with it, or 8 - 4 - 3 would give it away.
     assert (small.out / "take_up_by_area.csv").read_text() == (
-        "area,measure,value,suppressed,suppression\n"
-        "FQ1,eligible,4,false,\n"
-        "FQ2,eligible,c,true,secondary\n"
-        "unknown,eligible,c,true,primary\n"
-        "Total,eligible,8,false,\n"
-        "FQ1,funded,3,false,\n"
-        "FQ2,funded,0,false,\n"
-        "unknown,funded,0,false,\n"
-        "Total,funded,3,false,\n"
-        "FQ1,rate,75.0,false,\n"
-        "FQ2,rate,c,true,secondary\n"
-        "unknown,rate,c,true,primary\n"
-        "Total,rate,37.5,false,\n"
+        "area,measure,value,suppressed\n"
+        "FQ1,eligible,4,false\n"
+        "FQ2,eligible,c,true\n"
+        "unknown,eligible,c,true\n"
+        "Total,eligible,8,false\n"
+        "FQ1,funded,3,false\n"
+        "FQ2,funded,0,false\n"
+        "unknown,funded,0,false\n"
+        "Total,funded,3,false\n"
+        "FQ1,rate,75.0,false\n"
+        "FQ2,rate,c,true\n"
+        "unknown,rate,c,true\n"
+        "Total,rate,37.5,false\n"
     )
 
 
 def test_criterion_age_band_and_sex_tables(small):
     criterion = pl.read_csv(small.out / "take_up_by_criterion.csv", infer_schema=False)
     assert criterion.filter(pl.col("measure") != "rate").select("criterion", "value").rows() == [
-        ("dwp_list", "4"),
-        ("income_support", "7"),
+        # 4 and 7: published alone they would be safe, but with the funnel and the age
+        # bands a reader could pin down the hidden funded counts (the audit across tables).
+        ("dwp_list", "c"),
+        ("income_support", "c"),
         ("Total", "11"),
         ("dwp_list", "c"),  # 2 funded
         ("income_support", "c"),  # 3, hidden as the total would give the 2 away
-        ("Total", "5"),
+        ("Total", "c"),  # 5: with take-up's 3 funded children, it pins the 2 and the 3
     ]
     age = pl.read_csv(small.out / "take_up_by_age_band.csv", infer_schema=False)
     assert age.filter(pl.col("measure") == "eligible").select("age_band", "value").rows() == [
@@ -182,11 +184,11 @@ def test_criterion_age_band_and_sex_tables(small):
 def test_funnel_is_published_as_the_furthest_stage_each_child_reached(small):
     # D9 stopped on the list, C4 was linked but is not funded, C1 and C2 are funded.
     assert (small.out / "funnel.csv").read_text() == (
-        "furthest_stage,measure,value,suppressed,suppression\n"
-        "on_dwp_list,count,c,true,primary\n"
-        "linked,count,c,true,primary\n"
-        "funded,count,c,true,primary\n"
-        "Total,count,4,false,\n"
+        "furthest_stage,measure,value,suppressed\n"
+        "on_dwp_list,count,c,true\n"
+        "linked,count,c,true\n"
+        "funded,count,c,true\n"
+        "Total,count,c,true\n"  # 4: the DWP-list criterion's count, hidden there too
     )
 
 
@@ -245,15 +247,13 @@ def test_free_school_meals_tables_show_eligible_counts_without_a_rate(tmp_path):
         ),
     }
     assert (result.out / "take_up.csv").read_text() == (
-        "group,measure,value,suppressed,suppression\n"
-        "all,eligible,4,false,\n"
-        "Total,eligible,4,false,\n"
+        "group,measure,value,suppressed\nall,eligible,4,false\nTotal,eligible,4,false\n"
     )
     area = pl.read_csv(result.out / "take_up_by_area.csv", infer_schema=False)
-    assert area.select("area", "measure", "value", "suppression").rows() == [
-        ("FQ1", "eligible", "c", "secondary"),  # or 4 - 1 would give it away
-        ("FQ2", "eligible", "c", "primary"),
-        ("Total", "eligible", "4", None),
+    assert area.select("area", "measure", "value").rows() == [
+        ("FQ1", "eligible", "c"),  # 3, or 4 - 1 would give the 1 away
+        ("FQ2", "eligible", "c"),  # 1
+        ("Total", "eligible", "4"),
     ]
     criterion = pl.read_csv(result.out / "take_up_by_criterion.csv", infer_schema=False)
     assert criterion.select("criterion", "measure", "value").rows() == [
@@ -319,17 +319,19 @@ def test_take_up_by_ward_follows_the_area_table(full):
         "national_comparison",
     ]
     # C1-C4 (FQ1 1AA) are Ashcombe by their own entry; C5-C7 (FQ2) and D9 are unknown.
+    # Alone the table would be safe to show in full; published beside the area table, the age
+    # bands and the funnel, 4 and 4 would pin down D9's hidden 1, so both are hidden.
     assert (full.out / "take_up_by_ward.csv").read_text() == (
-        "ward,measure,value,suppressed,suppression\n"
-        "Ashcombe,eligible,4,false,\n"
-        "unknown,eligible,4,false,\n"
-        "Total,eligible,8,false,\n"
-        "Ashcombe,funded,3,false,\n"
-        "unknown,funded,0,false,\n"
-        "Total,funded,3,false,\n"
-        "Ashcombe,rate,75.0,false,\n"
-        "unknown,rate,0.0,false,\n"
-        "Total,rate,37.5,false,\n"
+        "ward,measure,value,suppressed\n"
+        "Ashcombe,eligible,c,true\n"
+        "unknown,eligible,c,true\n"
+        "Total,eligible,8,false\n"
+        "Ashcombe,funded,3,false\n"
+        "unknown,funded,0,false\n"
+        "Total,funded,3,false\n"
+        "Ashcombe,rate,c,true\n"
+        "unknown,rate,c,true\n"
+        "Total,rate,37.5,false\n"
     )
     assert full.tables["take_up_by_ward"].shows == OPTIONAL_TABLES["take_up_by_ward"]
 
@@ -359,19 +361,19 @@ def test_trend_assesses_each_term_on_its_own_start(full):
         (TERM, 8, 3, 0.375),
     ]
     assert (full.out / "trend.csv").read_text() == (
-        "term_start,measure,value,suppressed,suppression\n"
-        "2026-01-01,eligible,3,false,\n"
-        "2026-04-01,eligible,8,false,\n"
-        "2026-09-01,eligible,8,false,\n"
-        "Total,eligible,19,false,\n"
-        "2026-01-01,funded,0,false,\n"
-        "2026-04-01,funded,0,false,\n"
-        "2026-09-01,funded,3,false,\n"
-        "Total,funded,3,false,\n"
-        "2026-01-01,rate,0.0,false,\n"
-        "2026-04-01,rate,0.0,false,\n"
-        "2026-09-01,rate,37.5,false,\n"
-        "Total,rate,15.8,false,\n"
+        "term_start,measure,value,suppressed\n"
+        "2026-01-01,eligible,3,false\n"
+        "2026-04-01,eligible,8,false\n"
+        "2026-09-01,eligible,8,false\n"
+        "Total,eligible,19,false\n"
+        "2026-01-01,funded,0,false\n"
+        "2026-04-01,funded,0,false\n"
+        "2026-09-01,funded,3,false\n"
+        "Total,funded,3,false\n"
+        "2026-01-01,rate,0.0,false\n"
+        "2026-04-01,rate,0.0,false\n"
+        "2026-09-01,rate,37.5,false\n"
+        "Total,rate,15.8,false\n"
     )
     record = json.loads(full.manifest.read_text())
     assert record["trend_terms"] == [
@@ -431,8 +433,9 @@ def test_the_trend_of_an_initiative_without_a_rate_has_no_national_comparison(da
 
 
 def test_charts_include_the_ward_and_the_trend_with_england(full, tmp_path):
-    drawn, _ = write_charts(full, tmp_path)
-    assert drawn["take_up_by_ward"].title == "Take-up is lowest in Ashcombe (75%)"
+    drawn, skipped = write_charts(full, tmp_path)
+    # Every ward's eligible count is hidden (see above): no ward chart.
+    assert skipped["take_up_by_ward"] == "Every ward has too few eligible children to show."
     assert drawn["trend"].title == "Take-up rose from 0% to 38% (1 Jan 2026 to 1 Sep 2026)"
     svg = (tmp_path / "trend.svg").read_text()
     assert "England (DfE)" in svg and "This council" in svg
@@ -595,6 +598,7 @@ def test_manifest_lists_published_and_withheld_tables_with_hashes(small, data):
         "disclosure",
         "initiative",
         "inputs",
+        "linked_tables",
         "measures",
         "package_version",
         "parameters",
@@ -613,6 +617,7 @@ def test_manifest_lists_published_and_withheld_tables_with_hashes(small, data):
         "round_to": None,
         "suppress_zeros": False,
         "symbol": "c",
+        "protection_interval": 1,
     }
     assert record["inputs"] == {
         name: file_sha256(data / name)

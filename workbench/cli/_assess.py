@@ -79,6 +79,15 @@ def stats_command(
         int | None,
         typer.Option("--round-to", min=1, help="Round published counts to this multiple, e.g. 5."),
     ] = None,
+    protection: Annotated[
+        int | None,
+        typer.Option(
+            "--protection",
+            min=1,
+            help="The smallest range (largest minus smallest value) a reader may narrow any "
+            "hidden count to from all the tables together; default: the threshold.",
+        ),
+    ] = None,
     ward_lookup: Annotated[
         Path | None,
         typer.Option(
@@ -108,7 +117,7 @@ def stats_command(
         term_start=parse_date(term_start, "--term-start"),
         as_of=parse_date(as_of, "--as-of"),
         out=out,
-        rules=DisclosureRules(threshold=threshold, round_to=round_to),
+        rules=DisclosureRules(threshold=threshold, round_to=round_to, protection=protection),
         ward_lookup=ward_lookup,
         terms=parse_trend_terms(trend_terms) or None,
         linkage=linkage,

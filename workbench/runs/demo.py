@@ -15,6 +15,7 @@ shows where personal data would go.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import os
 from dataclasses import dataclass
@@ -128,7 +129,8 @@ def run_demo(
     from workbench.eligibility.assess import assess
     from workbench.linkage import link_all, linkage_quality
     from workbench.rules import available_initiatives
-    from workbench.stats import hide_suppressed, protect, protect_table, take_up
+    from workbench.stats.report import display_frame, write_stats
+    from workbench.stats.table_links import protect_list_summary
     from workbench.synth import generate_council, write_council
 
     parameters = {"households": households, "seed": seed, "reference_date": reference_date}
@@ -183,14 +185,15 @@ def run_demo(
         )
         results[initiative] = result
         lists[initiative] = result.write(restricted / f"{initiative}.csv").out  # owner-only
-        by_reason = (
-            result.candidates.explode("reason_codes")
-            .with_columns(pl.col("reason_codes").fill_null("(income missing)"))
-            .group_by(pl.col("reason_codes").alias("reason_code"))
-            .agg(pl.len().alias("count"))
-            .sort("reason_code")
+        if initiative == "two_year_old":
+            continue  # its figures come from the take-up tables below, protected as a set
+        # By tier and by reason, protected together (a reader could use one on the other).
+        together = protect_list_summary(
+            result.summary(), uses_dwp_list="dwp_list" in result.rule_set.sources
         )
-        protected = protect_table(by_reason, row="reason_code", column=None)
+        protected = together.protected["reason"]
+        if not together.safe:
+            protected = dataclasses.replace(protected, safe=False, notes=[together.reason])
         shown, note = _published(protected, f"{initiative}_by_reason.csv", shareable)
         sections.append(
             (
@@ -204,25 +207,45 @@ def run_demo(
             )
         )
 
-    two = results["two_year_old"].candidates
-    by_area = take_up(two, loaded.tables["people"], by="area")
-    protected = protect(by_area)
-    shown, note = _published(protected, "two_year_old_take_up_by_area.csv", shareable)
-    image = None
-    if protected.safe:
-        published = hide_suppressed(by_area, protected).filter(pl.col("area") != "Total")
-        if published.height:
-            save_chart(take_up_by_area(published), shareable / "two_year_old_take_up_by_area.svg")
-            image = "shareable/two_year_old_take_up_by_area.svg"
-    sections.append(
+    # The two-year-old offer's take-up tables exactly as the take-up report publishes them
+    # (the same set, protected together), so the two folders never disagree on a hidden cell.
+    stats = write_stats(
+        data_dir,
+        initiative="two_year_old",
+        term_start=reference_date,
+        as_of=reference_date,
+        out=shareable / "two_year_old_take_up",
+    )
+    two = results["two_year_old"]
+    for name, title, words in (
         (
+            "take_up_by_criterion",
+            "Candidates: two_year_old",
+            f"{two.candidates.height} candidates for the term starting "
+            f"{reference_date.isoformat()}, all pending review: nothing has been decided. "
+            "Likely-tier children by reason (a child can meet several, so the total counts "
+            "reasons), and those matched to a funded place.",
+        ),
+        (
+            "take_up_by_area",
             "Two-year-old offer: take-up by area",
             "Likely-tier children and those matched to a funded place this term, by postcode "
-            f"district. {note}",
-            shown,
-            image,
-        )
-    )
+            "district.",
+        ),
+    ):
+        table = stats.tables[name]
+        image = None
+        if table.published:
+            shown = display_frame(table)
+            note = " ".join(table.protected.notes) or "No cell needed hiding."
+            published = table.shown_rows()
+            if name == "take_up_by_area" and published is not None and published.height:
+                chart = shareable / "two_year_old_take_up_by_area.svg"
+                save_chart(take_up_by_area(published), chart)
+                image = "shareable/two_year_old_take_up_by_area.svg"
+        else:
+            shown, note = None, f"Not published: {table.reason}"
+        sections.append((title, f"{words} {note}", shown, image))
 
     sources = {"people": loaded.tables["people"]}
     for name in ("dwp_list", "funded_places"):

@@ -7,6 +7,7 @@ from here and keep to the story.
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,7 @@ from workbench.stats.disclosure import ProtectedTable, protect_table, write_prot
 
 if TYPE_CHECKING:
     from workbench.linkage.evaluate import LinkageEvaluation
+    from workbench.stats.table_links import SetProtection
 
 __all__ = [
     "Publisher",
@@ -160,6 +162,18 @@ class Publisher:
                 f"- `{file_name}` **not published**: the table cannot be made safe."
             )
         return table.safe
+
+    def publish_together(self, tables: SetProtection, files: Mapping[str, str]) -> bool:
+        """Write tables protected together (`workbench.stats.table_links.protect_set`), each
+        as its file name in ``files``, or none of them when the set is not safe."""
+        if not tables.safe:
+            self.written.extend(
+                f"- `{file_name}` **not published**: with the other tables, {tables.reason}"
+                for file_name in files.values()
+            )
+            return False
+        results = [self.publish(tables.protected[name], file) for name, file in files.items()]
+        return all(results)
 
     def summary(self) -> str:
         """Markdown: the cells hidden (or "Nothing hidden.") and the tables written."""

@@ -22,7 +22,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +77,10 @@ class DisclosureRules:
         Also hide zero counts (for tables where a zero reveals something about a group).
     symbol
         What a suppressed cell shows.
+    protection
+        For tables published together (`workbench.stats.linked`): the smallest interval
+        (largest minus smallest possible value) a reader may be able to narrow a hidden count
+        to from everything published. None (the default) means ``threshold``.
 
     Examples
     --------
@@ -88,6 +92,7 @@ class DisclosureRules:
     round_to: int | None = None
     suppress_zeros: bool = False
     symbol: str = "c"
+    protection: int | None = None
 
     def __post_init__(self) -> None:
         if not _is_whole(self.threshold) or self.threshold < 1:
@@ -102,6 +107,16 @@ class DisclosureRules:
             )
         if not isinstance(self.symbol, str) or not self.symbol:
             raise UsageError(f"The suppression symbol must be non-empty text. Got {self.symbol!r}.")
+        if self.protection is not None and (not _is_whole(self.protection) or self.protection < 1):
+            raise UsageError(
+                "protection must be a whole number of at least 1 (the interval a hidden count "
+                f"keeps), or None for the threshold. Got {self.protection!r} instead."
+            )
+
+    @property
+    def protection_interval(self) -> int:
+        """The interval every hidden count keeps: ``protection``, or else ``threshold``."""
+        return self.threshold if self.protection is None else self.protection
 
     def is_small(self, count: int) -> bool:
         """Whether a count must be hidden by primary suppression."""
@@ -134,6 +149,9 @@ class ProtectedTable:
     notes: list[str]
     row: str
     column: str | None = None
+    counts: pl.DataFrame | None = None
+    """The count cells' unrounded values (``raw``), keyed like ``table``: restricted, for
+    auditing the published set (`workbench.stats.linked`); never written."""
 
     def wide(self, measure: str) -> pl.DataFrame:
         """One measure laid out as it would be printed: rows down, columns across, totals last.
@@ -169,6 +187,7 @@ def protect_table(
     count: str = "count",
     rates: Mapping[str, tuple[str, str]] | None = None,
     rules: DisclosureRules = DisclosureRules(),  # frozen, so sharing one default is safe
+    also_hide: Collection[tuple[str, ...]] = (),
 ) -> ProtectedTable:
     """Add margins to a table of counts and hide what could identify a family.
 
@@ -187,6 +206,10 @@ def protect_table(
         protected and published like ``count``, and the rate is hidden wherever either is.
     rules
         Threshold, rounding, zeros and symbol.
+    also_hide
+        Cells to hide as well, before secondary suppression, as ``(count measure, row
+        label)`` or ``(count measure, row label, column label)`` (``"Total"`` for a margin):
+        what disclosure control across linked tables (`workbench.stats.linked`) adds.
 
     Returns
     -------
@@ -205,7 +228,7 @@ def protect_table(
     rates = dict(rates or {})
     counts = _count_measures(count, rates)
     data = _validated(frame, row, column, counts)
-    working, notes, safe = _protect_counts(data, row, column, counts, rules)
+    working, notes, safe = _protect_counts(data, row, column, counts, rules, also_hide)
     parts = [_finish(working[name], name, _published_count(rules), rules) for name in counts]
     for name, (numerator, denominator) in rates.items():
         cells = _rate_cells(working[numerator], working[denominator])
@@ -218,11 +241,21 @@ def protect_table(
     table = pl.concat(parts, how="vertical")
     keys = [row] if column is None else [row, column]
     mask = table.select(*keys, "measure", "suppressed", "suppression")
-    return ProtectedTable(table=table, mask=mask, safe=safe, notes=notes, row=row, column=column)
+    raw = pl.concat(
+        [working[name].select(*keys, pl.lit(name).alias("measure"), "raw") for name in counts]
+    )
+    return ProtectedTable(
+        table=table, mask=mask, safe=safe, notes=notes, row=row, column=column, counts=raw
+    )
 
 
 def write_protected(table: ProtectedTable, path: str | Path) -> Path:
     """Write a protected table as CSV, refusing one that could not be made safe.
+
+    The CSV has the dimension columns, ``measure``, ``value`` and ``suppressed``. Which hidden
+    cells are small (primary) and which were hidden to protect them (secondary) is not
+    written: GSS practice marks both ``c``, and knowing a cell is primary bounds it below the
+    threshold.
 
     Raises
     ------
@@ -239,7 +272,7 @@ def write_protected(table: ProtectedTable, path: str | Path) -> Path:
     if path.suffix.lower() != ".csv":
         raise UsageError(f"A protected table is written as CSV; expected a .csv path, got {path}.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    neutralised(table.table).write_csv(path)
+    neutralised(table.table.drop("suppression")).write_csv(path)
     return path
 
 
@@ -283,11 +316,17 @@ def wilson_interval(
 
 
 def _protect_counts(
-    data: pl.DataFrame, row: str, column: str | None, counts: list[str], rules: DisclosureRules
+    data: pl.DataFrame,
+    row: str,
+    column: str | None,
+    counts: list[str],
+    rules: DisclosureRules,
+    also_hide: Collection[tuple[str, ...]],
 ) -> tuple[dict[str, pl.DataFrame], list[str], bool]:
     """Each count measure's cells with margins and suppression kinds, the notes, and safety."""
     row_labels = _labels(data, row)
     column_labels = _labels(data, column) if column is not None else []
+    extra = _extra_cells(also_hide, counts, row_labels, column_labels, two_way=column is not None)
     lines = _lines(len(row_labels), len(column_labels), two_way=column is not None)
     grid_keys = _grid_keys(row_labels, column_labels, row, column)
     grand_total = (len(row_labels), len(column_labels))
@@ -296,7 +335,7 @@ def _protect_counts(
     safe = True
     for name in counts:
         values = _grid(data, row, column, name, row_labels, column_labels)
-        kinds = _suppress(values, lines, rules)
+        kinds = _suppress(values, lines, rules, extra.get(name, set()))
         working[name] = _cells(grid_keys, values, kinds)
         notes.extend(_count_notes(name, kinds, rules))
         problem = _unsafe_reason(name, values[grand_total], kinds, lines, rules)
@@ -326,16 +365,43 @@ def _lines(n_rows: int, n_columns: int, *, two_way: bool) -> list[_Line]:
 
 
 def _suppress(
-    values: dict[Cell, int], lines: list[_Line], rules: DisclosureRules
+    values: dict[Cell, int], lines: list[_Line], rules: DisclosureRules, extra: set[Cell]
 ) -> dict[Cell, str]:
     """Primary then secondary suppression: ``{cell: 'primary' | 'secondary'}``."""
     kinds = {cell: PRIMARY for cell, value in values.items() if rules.is_small(value)}
+    kinds.update({cell: SECONDARY for cell in extra if cell not in kinds})
     while (line := _exposed(lines, kinds)) is not None:
         complement = _complement(line, values, kinds, lines)
         if complement is None:
             break  # nothing left to hide in this line; the caller marks the table unsafe
         kinds[complement] = SECONDARY
     return kinds
+
+
+def _extra_cells(
+    also_hide: Collection[tuple[str, ...]],
+    counts: list[str],
+    row_labels: list[str],
+    column_labels: list[str],
+    *,
+    two_way: bool,
+) -> dict[str, set[Cell]]:
+    """``also_hide`` as grid cells by measure; an unknown measure or label is refused."""
+    rows = {label: i for i, label in enumerate([*row_labels, TOTAL])}
+    columns = {label: j for j, label in enumerate([*column_labels, TOTAL])}
+    cells: dict[str, set[Cell]] = {}
+    for item in also_hide:
+        size = 3 if two_way else 2
+        if not isinstance(item, tuple) or len(item) != size:
+            raise UsageError(
+                f"also_hide takes (measure, row label{', column label' if two_way else ''}) "
+                f"tuples; got {item!r}."
+            )
+        measure, label, *rest = item
+        if measure not in counts or label not in rows or (rest and rest[0] not in columns):
+            raise UsageError(f"also_hide names no cell of this table: {item!r}.")
+        cells.setdefault(measure, set()).add((rows[label], columns[rest[0]] if rest else 0))
+    return cells
 
 
 def _exposed(lines: list[_Line], kinds: dict[Cell, str]) -> _Line | None:
@@ -578,21 +644,20 @@ def _finish(frame: pl.DataFrame, name: str, shown: pl.Expr, rules: DisclosureRul
 
 
 def _count_notes(name: str, kinds: dict[Cell, str], rules: DisclosureRules) -> list[str]:
-    primary = sum(kind == PRIMARY for kind in kinds.values())
-    secondary = len(kinds) - primary
-    notes = []
-    if primary:
-        smallest = "0" if rules.suppress_zeros else "1"
-        notes.append(
-            f"{name}: {primary} cell(s) hidden as counts from {smallest} to "
-            f"{rules.threshold - 1} ({rules.symbol!r})."
-        )
-    if secondary:
-        notes.append(
-            f"{name}: {secondary} more cell(s) hidden so that no hidden count can be worked "
-            "out from the totals."
-        )
-    return notes
+    """What was hidden, without saying which hidden cells are the small ones.
+
+    Saying how many hidden cells are primary would tell a reader that, in a table where all
+    are, every hidden count is below the threshold: a narrower interval than the audit
+    (`workbench.stats.linked`) allows for.
+    """
+    if not kinds:
+        return []
+    smallest = "0" if rules.suppress_zeros else "1"
+    return [
+        f"{name}: {len(kinds)} cell(s) hidden ({rules.symbol!r}): counts from {smallest} to "
+        f"{rules.threshold - 1}, and other cells where needed so that no hidden count can be "
+        "worked out from what is published."
+    ]
 
 
 def _as_expr(value: str | pl.Expr) -> pl.Expr:

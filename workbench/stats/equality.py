@@ -26,6 +26,8 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import polars as pl
 
 from workbench.errors import UsageError
@@ -138,12 +140,16 @@ def equality_table(
 
 
 def protect_equality(
-    table: pl.DataFrame, *, rules: DisclosureRules | None = None
+    table: pl.DataFrame,
+    *,
+    rules: DisclosureRules | None = None,
+    also_hide: Collection[tuple[str, ...]] = (),
 ) -> ProtectedTable:
     """Disclosure control for an `equality_table` before it is shared.
 
     Publishes ``eligible``, ``funded`` and the take-up ``rate`` by group; intervals and
     disparity ratios of a small group would reveal its counts, so they stay restricted.
+    ``also_hide`` names more cells to hide, as for `workbench.stats.protect_table`.
 
     Examples
     --------
@@ -160,6 +166,7 @@ def protect_equality(
         count="eligible",
         rates={"rate": ("funded", "eligible")},
         rules=rules or DisclosureRules(),
+        also_hide=also_hide,
     )
 
 

@@ -11,6 +11,7 @@ from `workbench.stats.report`.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ from workbench.data.reading import LoadedData
 from workbench.provenance import file_sha256, input_hashes
 from workbench.stats.disclosure import DisclosureRules, ProtectedTable, write_protected
 from workbench.stats.equality import EQUALITY_FIELDS, protect_equality
+from workbench.stats.table_links import SetProtection
 from workbench.stats.takeup import hide_suppressed, national_caveats, protect
 from workbench.stats.wards import LEVELS, match_summary
 
@@ -33,6 +35,7 @@ __all__ = [
     "StatsResult",
     "StatsTable",
     "national_csv",
+    "protect_stats_table",
     "publish_table",
     "ward_record",
     "write_manifest",
@@ -163,6 +166,8 @@ class StatsResult:
     matched (distinct postcodes, not people); None when none was given."""
     linkage: str = "probabilistic"
     """How funded places and DWP-list rows were linked: ``exact`` or ``probabilistic``."""
+    linked: SetProtection | None = None
+    """Disclosure control across the tables published together, and its audit."""
 
     @property
     def published(self) -> dict[str, Path]:
@@ -178,6 +183,17 @@ class StatsResult:
 # --- writing -------------------------------------------------------------------------------------
 
 
+def protect_stats_table(
+    name: str,
+    raw: pl.DataFrame,
+    rules: DisclosureRules,
+    also_hide: Collection[tuple[str, ...]] = (),
+) -> ProtectedTable:
+    """One table's own disclosure control (hiding ``also_hide`` as well)."""
+    equality = name.startswith("equality_") and "funded" in raw.columns
+    return (protect_equality if equality else protect)(raw, rules=rules, also_hide=also_hide)
+
+
 def publish_table(
     name: str,
     raw: pl.DataFrame,
@@ -185,17 +201,17 @@ def publish_table(
     out: Path,
     rules: DisclosureRules,
     measured: bool,
+    protected: ProtectedTable | None = None,
 ) -> StatsTable:
-    """Protect one table and write it when safe; remove a stale CSV when it is withheld."""
+    """Write one table when safe (protecting it unless given); remove a stale CSV otherwise."""
     path = out / f"{name}.csv"
     shows = _shows(name, measured)
     if name == "national_comparison" and reason is None:
         national_csv(raw).write_csv(path)
         return StatsTable(name, raw, protected=None, path=path, reason=None, shows=shows)
-    protected = None
     if reason is None:
-        equality = name.startswith("equality_") and "funded" in raw.columns
-        protected = (protect_equality if equality else protect)(raw, rules=rules)
+        if protected is None:
+            protected = protect_stats_table(name, raw, rules)
         if not protected.safe:
             reason = _unsafe_reason(protected)
     if reason is not None:
@@ -273,7 +289,9 @@ def write_manifest(result: StatsResult, loaded: LoadedData) -> Path:
             "round_to": rules.round_to,
             "suppress_zeros": rules.suppress_zeros,
             "symbol": rules.symbol,
+            "protection_interval": rules.protection_interval,
         },
+        "linked_tables": _linked_record(result.linked),
         "inputs": input_hashes(loaded.files()),
         "package_version": __version__,
         "published": published,
@@ -282,3 +300,19 @@ def write_manifest(result: StatsResult, loaded: LoadedData) -> Path:
     text = json.dumps(record, indent=2, sort_keys=True) + "\n"
     result.manifest.write_text(text, encoding="utf-8")
     return result.manifest
+
+
+def _linked_record(linked: SetProtection | None) -> dict | None:
+    """The audit across the published tables: each hidden count's interval width, no value."""
+    if linked is None:
+        return None
+    return {
+        "protection_interval": linked.protection,
+        "safe": linked.safe,
+        "reason": linked.reason,
+        "cells_hidden_across_tables": [
+            {"table": table, "row": label, "measure": measure}
+            for table, label, measure in linked.added
+        ],
+        "hidden_cells": linked.widths(),
+    }

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +52,7 @@ __all__ = [
     "FUNNEL_STAGES",
     "NATIONAL_TAKE_UP_FILE",
     "UNKNOWN",
+    "area_ward_pairs",
     "funnel",
     "hide_suppressed",
     "national_caveats",
@@ -233,6 +234,26 @@ def funnel(
     )
 
 
+def area_ward_pairs(
+    candidates: pl.DataFrame, people: pl.DataFrame | pl.LazyFrame, wards: pl.DataFrame
+) -> set[tuple[str, str]]:
+    """The (postcode district, ward) pairs the ``likely`` children fall in, as `take_up` puts them.
+
+    Examples
+    --------
+    >>> from workbench.stats.wards import load_ward_lookup
+    >>> lookup = pl.DataFrame({"postcode": ["FQ1"], "level": ["district"], "ward": ["Ash"],
+    ...     "ward_code": [None]}, schema_overrides={"ward_code": pl.String})
+    >>> candidates = pl.DataFrame({"person_id": ["C1", None], "tier": ["likely"] * 2,
+    ...     "reason_codes": [["ehc_plan"], ["dwp_list"]], "already_funded": [False, False]})
+    >>> people = pl.DataFrame({"person_id": ["C1"], "postcode": ["FQ1 2AB"]})
+    >>> sorted(area_ward_pairs(candidates, people, lookup))
+    [('FQ1', 'Ash'), ('unknown', 'unknown')]
+    """
+    placed = match_wards(_with_area(_likely(candidates), people), wards)
+    return set(placed.select("area", "ward").unique().iter_rows())
+
+
 def trend(runs: Mapping[date, pl.DataFrame]) -> pl.DataFrame:
     """Take-up term by term: ``term_start``, ``eligible``, ``funded``, ``rate``, oldest first.
 
@@ -354,7 +375,12 @@ def national_caveats(path: str | Path = NATIONAL_TAKE_UP_FILE) -> list[str]:
     return [" ".join(text.split()) for text in _national_document(path)["caveats"]]
 
 
-def protect(table: pl.DataFrame, *, rules: DisclosureRules | None = None) -> ProtectedTable:
+def protect(
+    table: pl.DataFrame,
+    *,
+    rules: DisclosureRules | None = None,
+    also_hide: Collection[tuple[str, ...]] = (),
+) -> ProtectedTable:
     """Disclosure control for a table from `take_up`, `trend` or `funnel`, before it is shared.
 
     A take-up or trend table publishes ``eligible``, ``funded`` and ``rate`` by its first
@@ -362,6 +388,8 @@ def protect(table: pl.DataFrame, *, rules: DisclosureRules | None = None) -> Pro
     its first column and ``eligible``) publishes ``eligible`` alone. A funnel is published as
     where each child got to (``furthest_stage``), which adds up to the children on the list,
     so that no hidden count can be found by subtracting one stage from the next.
+    ``also_hide`` names more cells to hide, as for `workbench.stats.protect_table` (for the
+    funnel, by ``furthest_stage``).
 
     Examples
     --------
@@ -372,12 +400,18 @@ def protect(table: pl.DataFrame, *, rules: DisclosureRules | None = None) -> Pro
     """
     rules = rules or DisclosureRules()
     if {"stage", "count"} <= set(table.columns):
-        return _protect_funnel(table, rules)
+        return _protect_funnel(table, rules, also_hide)
     _require(table, ("eligible",), "the take-up table")
     rates = _TAKE_UP_RATE if "funded" in table.columns else None
     dimension = table.columns[0]
     protected = protect_table(
-        table, row=dimension, column=None, count="eligible", rates=rates, rules=rules
+        table,
+        row=dimension,
+        column=None,
+        count="eligible",
+        rates=rates,
+        rules=rules,
+        also_hide=also_hide,
     )
     overlap = {
         "criterion": "A child who meets several criteria is counted under each, so the Total "
@@ -554,7 +588,9 @@ def _standing_decisions(decisions: pl.DataFrame) -> pl.DataFrame:
     return standing.select("person_id", "decision")
 
 
-def _protect_funnel(table: pl.DataFrame, rules: DisclosureRules) -> ProtectedTable:
+def _protect_funnel(
+    table: pl.DataFrame, rules: DisclosureRules, also_hide: Collection[tuple[str, ...]]
+) -> ProtectedTable:
     counts = table.get_column("count").to_list()
     stopped = [a - b for a, b in itertools.pairwise(counts)] + counts[-1:]
     names = [str(stage) for stage in table.get_column("stage").to_list()]
@@ -564,7 +600,9 @@ def _protect_funnel(table: pl.DataFrame, rules: DisclosureRules) -> ProtectedTab
             "count": pl.Series(stopped, dtype=pl.Int64),
         }
     )
-    return protect_table(furthest, row="furthest_stage", column=None, rules=rules)
+    return protect_table(
+        furthest, row="furthest_stage", column=None, rules=rules, also_hide=also_hide
+    )
 
 
 def _national_document(path: str | Path) -> dict:

@@ -1,0 +1,280 @@
+"""Disclosure control across tables published together, audited as an attacker would."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workbench.errors import WorkbenchError
+from workbench.stats import DisclosureRules
+from workbench.stats.equality import equality_table
+from workbench.stats.linked import Interval, LinkedTables, audit, protect_linked
+from workbench.stats.report_publish import protect_stats_table
+from workbench.stats.table_links import possible_area_wards, protect_set, stats_model
+from workbench.stats.takeup import area_ward_pairs, funnel, take_up
+
+TERM = date(2026, 9, 1)
+
+
+def published_values(tables) -> dict:
+    """What a reader sees: each count cell's published number, None where it shows c."""
+    shown = {}
+    for name, table in tables.items():
+        counts = set(table.counts.get_column("measure").to_list())
+        for label, measure, value in table.table.select(table.row, "measure", "value").rows():
+            if measure in counts:
+                shown[(name, str(label), measure)] = None if value == "c" else int(value)
+    return shown
+
+
+def attack(tables, **links) -> dict:
+    """The attacker's intervals for every hidden count of the published tables."""
+    model, _ = stats_model(tables, **links)
+    return audit(model, published_values(tables))
+
+
+def protect_alone(raws, rules):
+    """Each table protected on its own, as `workbench stats` did before the audit."""
+    return {name: protect_stats_table(name, raw, rules) for name, raw in raws.items()}
+
+
+def protect_together(raws, rules, **links):
+    return protect_set(
+        raws,
+        lambda name, raw, also_hide: protect_stats_table(name, raw, rules, also_hide),
+        rules=rules,
+        **links,
+    )
+
+
+# --- the case that started it -------------------------------------------------------------------
+# District FQ1 has 17 eligible children: 15 in ward "FQ1 main" and 2 in "FQ1 small", a few
+# streets that form their own ward, as real wards do. FQ2's 41 are in Hilltop (11) and
+# Riverside (30).
+
+FQ1_RAWS = {
+    "take_up": pl.DataFrame({"group": ["all"], "eligible": [58]}),
+    "take_up_by_area": pl.DataFrame({"area": ["FQ1", "FQ2"], "eligible": [17, 41]}),
+    "take_up_by_ward": pl.DataFrame(
+        {"ward": ["FQ1 main", "FQ1 small", "Hilltop", "Riverside"], "eligible": [15, 2, 11, 30]}
+    ),
+}
+FQ1_PAIRS = {("FQ1", "FQ1 main"), ("FQ1", "FQ1 small"), ("FQ2", "Hilltop"), ("FQ2", "Riverside")}
+
+
+def test_tables_protected_one_by_one_give_away_a_hidden_ward():
+    tables = protect_alone(FQ1_RAWS, DisclosureRules())
+    # Each table alone is safe: the ward table hides FQ1 small's 2 and, with it, Hilltop's 11.
+    assert all(table.safe for table in tables.values())
+    assert published_values(tables)[("take_up_by_ward", "FQ1 small", "eligible")] is None
+    # But FQ1 (17) minus FQ1 main (15) gives it away.
+    intervals = attack(tables, area_wards=FQ1_PAIRS, uses_dwp_list=False)
+    assert intervals[("take_up_by_ward", "FQ1 small", "eligible")] == Interval(2, 2)
+
+
+def test_tables_protected_together_keep_every_hidden_ward_uncertain():
+    rules = DisclosureRules()
+    result = protect_together(FQ1_RAWS, rules, area_wards=FQ1_PAIRS, uses_dwp_list=False)
+    assert result.safe
+    intervals = attack(result.protected, area_wards=FQ1_PAIRS, uses_dwp_list=False)
+    assert intervals == result.intervals
+    assert min(interval.width for interval in intervals.values()) >= 10
+    assert ("take_up_by_ward", "FQ1 small", "eligible") in intervals
+    # The headline figure stays published.
+    assert published_values(result.protected)[("take_up", "all", "eligible")] == 58
+    # FQ1 main goes too (FQ1 main + FQ1 small = 17: each 1 to 16), and then Riverside, or
+    # FQ2's 41 less Riverside's 30 would give Hilltop's 11 (Hilltop + Riverside: 1 to 40).
+    assert result.added == (
+        ("take_up_by_ward", "FQ1 main", "eligible"),
+        ("take_up_by_ward", "Riverside", "eligible"),
+    )
+    assert {
+        row["row"]: row["interval_width"]
+        for row in result.widths()
+        if row["table"] == "take_up_by_ward"
+    } == {"FQ1 main": 15, "FQ1 small": 15, "Hilltop": 39, "Riverside": 39}
+
+
+def test_a_set_that_cannot_be_protected_without_hiding_the_headline_says_why():
+    # 11 children in two wards of 9 and 2: both are hidden, but knowing they add up to 11,
+    # each is 1 to 10, an interval of 9: only hiding the headline total would widen it.
+    raws = {
+        "take_up": pl.DataFrame({"group": ["all"], "eligible": [11]}),
+        "take_up_by_ward": pl.DataFrame({"ward": ["A", "B"], "eligible": [9, 2]}),
+    }
+    result = protect_together(raws, DisclosureRules(), uses_dwp_list=False)
+    assert not result.safe
+    assert result.reason == (
+        "A hidden count (take_up_by_ward, A, eligible) could be narrowed to between 1 and 10 "
+        "from the tables published together, and hiding more cells does not widen it."
+    )
+
+
+# --- the audit --------------------------------------------------------------------------------
+
+
+def test_the_audit_knows_a_hidden_count_is_at_least_one_unless_zeros_are_hidden():
+    model = LinkedTables()
+    a, b = model.variable("a"), model.variable("b")
+    model.cell("a", {a: 1})
+    model.cell("b", {b: 1})
+    model.cell("total", {a: 1, b: 1})
+    shown = {"a": None, "b": None, "total": 5}
+    assert audit(model, shown)["a"] == Interval(1, 4)
+    assert audit(model, shown, zeros_hidden=True)["a"] == Interval(0, 5)
+
+
+def test_the_audit_allows_for_rounding():
+    model = LinkedTables()
+    a, b = model.variable("a"), model.variable("b")
+    model.cell("a", {a: 1})
+    model.cell("b", {b: 1})
+    model.cell("total", {a: 1, b: 1})
+    # b published as 20 (18 to 22 round to it), total 25 (23 to 27): a is 1 to 9.
+    assert audit(model, {"a": None, "b": 20, "total": 25}, round_to=5)["a"] == Interval(1, 9)
+
+
+def test_an_unbounded_hidden_count_has_an_infinite_interval():
+    model = LinkedTables()
+    model.cell("a", {model.variable("a"): 1})
+    assert audit(model, {"a": None})["a"].width == float("inf")
+
+
+def test_published_figures_that_contradict_the_model_are_reported_as_a_fault():
+    model = LinkedTables()
+    a = model.variable("a")
+    model.cell("a", {a: 1})
+    model.cell("total", {a: 1})
+    with pytest.raises(WorkbenchError, match="contradict the model"):
+        audit(model, {"a": 3, "total": 4})
+    with pytest.raises(WorkbenchError, match="does not fit"):
+        protect_linked(model, {"a": 3, "total": 4}, set(), protection=1)
+
+
+def test_a_table_with_no_model_is_refused():
+    tables = protect_alone(
+        {"take_up_by_moon": pl.DataFrame({"moon": ["x"], "eligible": [20]})}, DisclosureRules()
+    )
+    with pytest.raises(WorkbenchError, match="No disclosure model for the table 'take_up_by_moon'"):
+        stats_model(tables)
+
+
+# --- random councils with cross-cutting ward lookups -------------------------------------------
+
+CRITERIA = ("dwp_list", "ehc_plan", "income_support")
+
+
+@st.composite
+def councils(draw):
+    """Children of a random council: sectors in districts, wards across districts."""
+    districts = [f"FQ{i}" for i in range(1, draw(st.integers(1, 3)) + 1)]
+    sectors = [f"{d} {s}" for d in districts for s in range(1, draw(st.integers(1, 3)) + 1)]
+    wards = [f"Ward {w}" for w in "ABCD"[: draw(st.integers(1, 4))]]
+    entries = {sector: draw(st.sampled_from(wards)) for sector in sectors if draw(st.booleans())}
+    for district in districts:  # some districts have a district-wide entry for the rest
+        if draw(st.booleans()):
+            entries[district] = draw(st.sampled_from(wards))
+    lookup = pl.DataFrame(
+        {
+            "postcode": list(entries),
+            "level": ["district" if " " not in p else "sector" for p in entries],
+            "ward": list(entries.values()),
+            "ward_code": [None] * len(entries),
+        },
+        schema_overrides={"ward_code": pl.String, "postcode": pl.String, "ward": pl.String},
+    )
+    n = draw(st.integers(1, 70))
+    candidates, people, links = [], [], []
+    for i in range(n):
+        record = draw(st.integers(0, 9)) > 0
+        criteria = (
+            sorted(draw(st.sets(st.sampled_from(CRITERIA), min_size=1))) if record else ["dwp_list"]
+        )
+        dwp = f"D{i}" if "dwp_list" in criteria else None
+        person = f"C{i}" if record else None
+        funded = record and draw(st.booleans())
+        candidates.append((person, "likely", criteria, funded, dwp))
+        if dwp is not None:
+            links.append(("dwp_list", dwp, person, "linked" if record else "not_linked"))
+        if record:
+            sector = draw(st.sampled_from([*sectors, None]))
+            postcode = None if sector is None else f"{sector}AB"
+            born = date(2024, draw(st.integers(1, 12)), 1)
+            sex = draw(st.sampled_from(["F", "M", None]))
+            people.append((person, postcode, born, sex))
+    candidates = pl.DataFrame(
+        candidates,
+        schema={
+            "person_id": pl.String,
+            "tier": pl.String,
+            "reason_codes": pl.List(pl.String),
+            "already_funded": pl.Boolean,
+            "dwp_record_id": pl.String,
+        },
+        orient="row",
+    )
+    people = pl.DataFrame(
+        people,
+        schema={
+            "person_id": pl.String,
+            "postcode": pl.String,
+            "date_of_birth": pl.Date,
+            "sex": pl.String,
+        },
+        orient="row",
+    )
+    links = pl.DataFrame(
+        links,
+        schema={
+            "source": pl.String,
+            "record_id": pl.String,
+            "person_id": pl.String,
+            "band": pl.String,
+        },
+        orient="row",
+    )
+    return candidates, people, links, lookup
+
+
+def raw_tables(candidates, people, links, lookup) -> dict[str, pl.DataFrame]:
+    raws = {
+        "take_up": take_up(candidates),
+        "take_up_by_area": take_up(candidates, people, by="area"),
+        "take_up_by_ward": take_up(candidates, people, by="ward", wards=lookup),
+        "take_up_by_criterion": take_up(candidates, by="criterion"),
+        "take_up_by_age_band": take_up(candidates, people, by="age_band", term_start=TERM),
+        "equality_by_sex": equality_table(candidates, people, "sex"),
+    }
+    if candidates.get_column("dwp_record_id").is_not_null().any():
+        raws["funnel"] = funnel(candidates, links)
+    return raws
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    council=councils(),
+    threshold=st.integers(2, 6),
+    protection=st.integers(1, 6),
+)
+def test_after_protection_no_hidden_count_is_narrower_than_the_protection_interval(
+    council, threshold, protection
+):
+    candidates, people, links, lookup = council
+    rules = DisclosureRules(threshold=threshold, protection=protection)
+    raws = raw_tables(candidates, people, links, lookup)
+    own = protect_alone(raws, rules)
+    raws = {name: raw for name, raw in raws.items() if own[name].safe}
+    if not raws:
+        return
+    pairs = possible_area_wards(lookup, area_ward_pairs(candidates, people, lookup))
+    links_known = {"term_start": TERM, "area_wards": pairs}
+    result = protect_together(raws, rules, **links_known)
+    if not result.safe:
+        return  # withheld whole, with the reason
+    intervals = attack(result.protected, **links_known)
+    assert intervals == result.intervals
+    assert all(interval.width >= protection for interval in intervals.values())

@@ -1,0 +1,556 @@
+"""How the `workbench stats` tables are linked, and their protection as one published set.
+
+Every take-up, equality and funnel table of one term counts the same children: those on the
+list in the ``likely`` tier. What a reader can work out from them together is written here
+as a `workbench.stats.linked.LinkedTables` model, and `protect_set` hides cells across the
+tables until the audit finds every hidden count keeps its protection interval.
+
+The model, in the reader's terms. Each child is *funded*, *not funded* or *without a council
+record* (a DWP-list child linked to no one: not funded, postcode, age and equality fields
+unknown, meeting the DWP-list criterion alone, and the funnel's ``on_dwp_list`` stage). The
+three totals are unknown; every one-way table splits each of them across its categories.
+Take-up by postcode district and by ward are one split of districts *and* wards, where a
+district and a ward can share children only where the ward lookup (or the data) puts a
+postcode of the district in the ward. Criteria overlap (a child meeting two counts twice):
+each criterion counts at most every child and together at least every child. The funnel's
+stages split the DWP-list criterion's children; the trend's row for this term repeats the
+overall take-up, and its other terms are other children. Age bands come from the date of
+birth every council record has, so only children without a record have an unknown age.
+
+`protect_set` checks the model fits the true counts before trusting it (a model claiming
+something false would make the audit wrong) and refuses a table it has no model for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from workbench.errors import WorkbenchError
+from workbench.stats.disclosure import TOTAL, DisclosureRules, ProtectedTable
+from workbench.stats.linked import Interval, LinkedTables, protect_linked
+from workbench.stats.takeup import UNKNOWN
+
+__all__ = [
+    "KINDS",
+    "SetProtection",
+    "possible_area_wards",
+    "protect_list_summary",
+    "protect_set",
+    "stats_model",
+]
+
+KINDS = {
+    "headline": "the children overall (one row, and its Total)",
+    "partition": "each child in one category (area, ward, age band, sex, tier, ...)",
+    "criteria": "each child under every criterion or reason it meets, at least one",
+    "funnel": "the DWP-list children by the furthest stage they reached",
+    "trend": "this term's children overall beside other terms' (other children)",
+}
+"""How a table splits the children, for `protect_set`'s ``kinds``."""
+
+
+_STATUSES = ("funded", "not_funded", "no_record")
+_RECORD_DIMENSIONS = ("area", "ward", "age_band", "sex", "ethnicity", "first_language")
+"""Dimensions read from the people table: a child with no council record is ``unknown``."""
+_DATE_OF_BIRTH_DIMENSIONS = ("age_band",)
+"""Dimensions every council record has (the date of birth is required)."""
+_PARTITIONS = ("take_up_by_age_band", "take_up_by_group", "take_up_by_area", "take_up_by_ward")
+_GEOGRAPHY = ("take_up_by_area", "take_up_by_ward")
+_HEADLINE = "take_up"
+
+_INFINITY = float("inf")
+Key = tuple[str, str, str]
+"""A cell: ``(table, row label, measure)``."""
+
+
+@dataclass(frozen=True)
+class SetProtection:
+    """The tables of a published set after disclosure control across them.
+
+    Attributes
+    ----------
+    protected
+        Each table protected, with the cells hidden across tables included.
+    intervals
+        Each hidden count's interval as the audit found it: ``{(table, row, measure):
+        Interval}`` (restricted: the bounds come from the true counts' neighbours).
+    added
+        The cells hidden because of the other tables, in the order chosen.
+    safe
+        Whether every hidden count keeps the protection interval; when False the whole set
+        must be withheld (``reason`` says why).
+    protection
+        The interval required.
+    """
+
+    protected: dict[str, ProtectedTable]
+    intervals: dict[Key, Interval]
+    added: tuple[Key, ...]
+    safe: bool
+    protection: int
+    reason: str | None = None
+
+    def widths(self) -> list[dict]:
+        """Each hidden count's table, row, measure and interval width (never its value)."""
+        rows = []
+        for (table, label, measure), interval in sorted(self.intervals.items()):
+            width = interval.width
+            rows.append(
+                {
+                    "table": table,
+                    "row": label,
+                    "measure": measure,
+                    "interval_width": None if width == float("inf") else int(width),
+                }
+            )
+        return rows
+
+
+def protect_set(
+    raws: Mapping[str, pl.DataFrame],
+    protect_one: Callable[[str, pl.DataFrame, Collection[tuple[str, ...]]], ProtectedTable],
+    *,
+    rules: DisclosureRules,
+    term_start: date | None = None,
+    area_wards: Iterable[tuple[str, str]] = (),
+    uses_dwp_list: bool = True,
+    kinds: Mapping[str, str] | None = None,
+    keep: Callable[[Key], bool] | None = None,
+) -> SetProtection:
+    """Protect tables published together so that none of them undoes another's suppression.
+
+    Parameters
+    ----------
+    raws
+        The tables to publish, by name (`workbench.stats.report.TABLES`), raw counts.
+    protect_one
+        ``protect_one(name, raw, also_hide)``: one table's own disclosure control, hiding
+        ``also_hide`` as well (`workbench.stats.protect` or
+        `workbench.stats.protect_equality`).
+    rules
+        The disclosure rules; ``rules.protection`` is the interval every hidden count keeps.
+    term_start
+        The term the tables describe (its row of the trend repeats the overall take-up).
+    area_wards
+        The (postcode district, ward) pairs a reader knows share postcodes, from the ward
+        lookup and the data (`possible_area_wards`).
+    uses_dwp_list
+        Whether the rules use the DWP list (otherwise every child has a council record).
+    kinds
+        How each table splits the children (`KINDS`), for tables not named as `write_stats`
+        names them.
+    keep
+        Which cells must stay published (by default the overall take-up, ``take_up``); a
+        cell repeating one of them stays too. A set that cannot be protected without hiding
+        them is not safe.
+    """
+    first = {name: protect_one(name, raw, ()) for name, raw in raws.items()}
+    model, values = stats_model(
+        first,
+        term_start=term_start,
+        area_wards=area_wards,
+        uses_dwp_list=uses_dwp_list,
+        kinds=kinds,
+    )
+    return _attempt(raws, protect_one, first, model, values, rules, keep or _headline)
+
+
+def _attempt(
+    raws: Mapping[str, pl.DataFrame],
+    protect_one: Callable[[str, pl.DataFrame, Collection[tuple[str, ...]]], ProtectedTable],
+    first: Mapping[str, ProtectedTable],
+    model: LinkedTables,
+    values: Mapping[Key, int],
+    rules: DisclosureRules,
+    keep: Callable[[Key], bool],
+) -> SetProtection:
+    cache: dict[tuple[str, frozenset], ProtectedTable] = {}
+
+    def protected_with(name: str, also_hide: frozenset) -> ProtectedTable:
+        if not also_hide:
+            return first[name]
+        if (name, also_hide) not in cache:
+            cache[(name, also_hide)] = protect_one(name, raws[name], sorted(also_hide))
+        return cache[(name, also_hide)]
+
+    def extra_of(cells: frozenset[Key]) -> dict[str, frozenset]:
+        return {name: frozenset((m, label) for t, label, m in cells if t == name) for name in first}
+
+    def spread(cells: frozenset[Key]) -> frozenset[Key]:
+        tables = {name: protected_with(name, hide) for name, hide in extra_of(cells).items()}
+        return frozenset(key for name, table in tables.items() for key in _hidden(name, table))
+
+    kept = [terms for key, terms in model.cells.items() if keep(key)]
+
+    def may_hide(key: Key) -> bool:
+        # The headline stays published, and so does a total that repeats it: a set whose
+        # protection would need them hidden is not published at all.
+        if keep(key) or model.cells[key] in kept:
+            return False
+        return rules.suppress_zeros or values[key] != 0
+
+    def cost(key: Key) -> tuple:
+        return (key[1] == TOTAL, values[key])
+
+    result = protect_linked(
+        model,
+        values,
+        spread(frozenset()),
+        protection=rules.protection_interval,
+        round_to=rules.round_to,
+        zeros_hidden=rules.suppress_zeros,
+        spread=spread,
+        may_hide=may_hide,
+        cost=cost,
+    )
+    extra = extra_of(frozenset(result.hidden))
+    return SetProtection(
+        protected={name: protected_with(name, hide) for name, hide in extra.items()},
+        intervals=result.intervals,
+        added=result.added,
+        safe=result.safe,
+        protection=rules.protection_interval,
+        reason=result.reason,
+    )
+
+
+def _headline(key: Key) -> bool:
+    return key[0] == _HEADLINE
+
+
+def protect_list_summary(
+    summary: Mapping[str, pl.DataFrame],
+    rules: DisclosureRules | None = None,
+    *,
+    uses_dwp_list: bool = True,
+) -> SetProtection:
+    """Protect a list's children by tier and by reason (`workbench.Assessment.summary`) together.
+
+    The tiers split the listed children; the reasons overlap (a child meeting two counts
+    under each), so each reason counts at most every child. The total by tier stays.
+
+    Examples
+    --------
+    >>> summary = {
+    ...     "tier": pl.DataFrame({"tier": ["likely"], "children": [54]}),
+    ...     "reason": pl.DataFrame({"reason_code": ["esa", "nrpf", "uc", "uc_low"],
+    ...         "children": [2, 1, 35, 16]}),
+    ... }
+    >>> protected = protect_list_summary(summary, uses_dwp_list=False).protected
+    >>> protected["reason"].wide("children").rows()
+    [('esa', 'c'), ('nrpf', 'c'), ('uc', '35'), ('uc_low', 'c'), ('Total', '54')]
+    """
+    from workbench.stats.disclosure import protect_table
+
+    rules = rules or DisclosureRules()
+    rows = {"tier": "tier", "reason": "reason_code"}
+
+    def protect_one(name: str, raw: pl.DataFrame, also_hide) -> ProtectedTable:
+        return protect_table(
+            raw, row=rows[name], column=None, count="children", rules=rules, also_hide=also_hide
+        )
+
+    return protect_set(
+        {name: summary[name] for name in rows},
+        protect_one,
+        rules=rules,
+        uses_dwp_list=uses_dwp_list,
+        kinds={"tier": "partition", "reason": "criteria"},
+        keep=lambda key: key == ("tier", TOTAL, "children"),
+    )
+
+
+def possible_area_wards(lookup: pl.DataFrame, observed: Iterable[tuple[str, str]]) -> set:
+    """The (district, ward) pairs a reader of the ward lookup knows may share children.
+
+    A lookup entry (full postcode, sector or district) puts its district in its ward; a
+    district with no district-wide entry may also have postcodes in no ward (``unknown``);
+    a child with no postcode is ``unknown`` in both. The pairs seen in the data are added,
+    so the model always fits it.
+    """
+    pairs = {(UNKNOWN, UNKNOWN), *observed}
+    entries = lookup.select("postcode", "level", "ward").rows()
+    covered = {postcode for postcode, level, _ in entries if level == "district"}
+    for postcode, _, ward in entries:
+        district = postcode.split(" ")[0]
+        pairs.add((district, ward))
+        if district not in covered:
+            pairs.add((district, UNKNOWN))
+    return pairs
+
+
+# --- the model ---------------------------------------------------------------------------------
+
+
+def stats_model(
+    tables: Mapping[str, ProtectedTable],
+    *,
+    term_start: date | None = None,
+    area_wards: Iterable[tuple[str, str]] = (),
+    uses_dwp_list: bool = True,
+    kinds: Mapping[str, str] | None = None,
+) -> tuple[LinkedTables, dict[Key, int]]:
+    """The reader's model of the stats tables, and every count cell's true value.
+
+    Raises
+    ------
+    WorkbenchError
+        A table with no model here (a new table must say how it links to the others).
+    """
+    builder = _Builder(uses_dwp_list)
+    values: dict[Key, int] = {}
+    kinds = {name: (kinds or {}).get(name) or _kind(name) for name in tables}
+    geography = [name for name in _GEOGRAPHY if name in tables]
+    for name, table in tables.items():
+        counts = _counts(name, table)
+        values.update(counts)
+        labels = _labels(counts)
+        kind = kinds[name]
+        if name in geography and len(geography) == 2:
+            continue  # both geographies at once, below
+        if kind == "headline":
+            builder.headline(name, labels)
+        elif kind == "partition":
+            builder.partition(name, table.row, labels)
+        elif kind == "criteria":
+            builder.criteria(name, labels)
+        elif kind == "funnel":
+            builder.funnel(name, labels)
+        elif kind == "trend":
+            builder.trend(name, labels, None if term_start is None else term_start.isoformat())
+        else:
+            raise WorkbenchError(
+                f"No disclosure model for the table {name!r}: say how it links to the others "
+                "(one of the KINDS in workbench.stats.table_links) before publishing it."
+            )
+    if len(geography) == 2:
+        builder.geography(
+            {name: _labels(_counts(name, tables[name])) for name in _GEOGRAPHY}, set(area_wards)
+        )
+    return builder.model, values
+
+
+def _kind(name: str) -> str | None:
+    """How a `write_stats` table splits the children, from its name."""
+    if name == _HEADLINE:
+        return "headline"
+    if name in _PARTITIONS or name.startswith("equality_by_"):
+        return "partition"
+    return {"take_up_by_criterion": "criteria", "funnel": "funnel", "trend": "trend"}.get(name)
+
+
+class _Builder:
+    """Adds each table's cells to one model over shared totals by status."""
+
+    def __init__(self, uses_dwp_list: bool) -> None:
+        self.model = LinkedTables()
+        self.totals = {status: self.model.variable(f"children {status}") for status in _STATUSES}
+        if not uses_dwp_list:
+            self.model.constrain({self.totals["no_record"]: 1}, 0, 0)
+        self._dwp: dict[str, int] | None = None
+
+    # cells by measure: eligible counts every status, funded the funded ones
+    def _cell(self, table: str, label: str, measures: Iterable[str], parts: Mapping[str, int]):
+        for measure in measures:
+            statuses = _statuses(measure)
+            terms: dict[int, int] = {}
+            for status in statuses:
+                if status in parts:
+                    terms[parts[status]] = terms.get(parts[status], 0) + 1
+            self.model.cell((table, label, measure), terms)
+
+    def _total_cells(self, table: str, labels: Mapping[str, list[str]]) -> None:
+        if TOTAL in labels:
+            self._cell(table, TOTAL, labels[TOTAL], self.totals)
+
+    def headline(self, table: str, labels: Mapping[str, list[str]]) -> None:
+        for label, measures in labels.items():
+            self._cell(table, label, measures, self.totals)
+
+    def _split(self, name: str, categories: Iterable[str], allowed: Callable[[str, str], bool]):
+        """Unknowns for each category and status, adding up to the totals."""
+        parts: dict[str, dict[str, int]] = {}
+        for category in categories:
+            parts[category] = {
+                status: self.model.variable(f"{name}={category} {status}")
+                for status in _STATUSES
+                if allowed(category, status)
+            }
+        for status in _STATUSES:
+            terms = {parts[c][status]: 1 for c in parts if status in parts[c]}
+            terms[self.totals[status]] = -1
+            self.model.constrain(terms, 0, 0)
+        return parts
+
+    def partition(self, table: str, dimension: str, labels: Mapping[str, list[str]]) -> None:
+        categories = [label for label in labels if label != TOTAL]
+        parts = self._split(table, categories, _allowed(dimension))
+        for label in categories:
+            self._cell(table, label, labels[label], parts[label])
+        self._total_cells(table, labels)
+
+    def geography(self, tables: Mapping[str, Mapping[str, list[str]]], pairs: set) -> None:
+        areas = [label for label in tables["take_up_by_area"] if label != TOTAL]
+        wards = [label for label in tables["take_up_by_ward"] if label != TOTAL]
+        unknown_area, unknown_ward = UNKNOWN in areas, UNKNOWN in wards
+        parts: dict[tuple[str, str], dict[str, int]] = {}
+        for area, ward in sorted(pairs):
+            if area not in areas or ward not in wards:
+                continue
+            no_record = area == UNKNOWN and ward == UNKNOWN
+            parts[(area, ward)] = {
+                status: self.model.variable(f"area={area} ward={ward} {status}")
+                for status in _STATUSES
+                if status != "no_record" or no_record
+            }
+        if not (unknown_area and unknown_ward):
+            self.model.constrain({self.totals["no_record"]: 1}, 0, 0)
+        for status in _STATUSES:
+            terms = {p[status]: 1 for p in parts.values() if status in p}
+            terms[self.totals[status]] = -1
+            self.model.constrain(terms, 0, 0)
+        for table, index in (("take_up_by_area", 0), ("take_up_by_ward", 1)):
+            labels = tables[table]
+            for label, measures in labels.items():
+                if label == TOTAL:
+                    continue
+                inside = [p for pair, p in parts.items() if pair[index] == label]
+                summed = {
+                    status: [p[status] for p in inside if status in p] for status in _STATUSES
+                }
+                for measure in measures:
+                    statuses = _statuses(measure)
+                    terms = {v: 1 for s in statuses for v in summed[s]}
+                    self.model.cell((table, label, measure), terms)
+            self._total_cells(table, labels)
+
+    def _dwp_parts(self) -> dict[str, int]:
+        """The DWP-list criterion's children by status (shared by criteria and funnel)."""
+        if self._dwp is None:
+            self._dwp = {
+                "funded": self.model.variable("dwp_list funded"),
+                "not_funded": self.model.variable("dwp_list not_funded"),
+                "no_record": self.totals["no_record"],
+            }
+            for status in ("funded", "not_funded"):
+                self.model.constrain({self._dwp[status]: 1, self.totals[status]: -1}, -_INFINITY, 0)
+        return self._dwp
+
+    def criteria(self, table: str, labels: Mapping[str, list[str]]) -> None:
+        criteria = [label for label in labels if label != TOTAL]
+        parts: dict[str, dict[str, int]] = {}
+        for criterion in criteria:
+            if criterion == "dwp_list":
+                parts[criterion] = self._dwp_parts()
+                continue
+            parts[criterion] = {
+                status: self.model.variable(f"{table}={criterion} {status}")
+                for status in ("funded", "not_funded")
+            }
+            for status, variable in parts[criterion].items():  # at most every child
+                self.model.constrain({variable: 1, self.totals[status]: -1}, -_INFINITY, 0)
+        if "dwp_list" not in parts:  # children without a record meet only the DWP criterion
+            self.model.constrain({self.totals["no_record"]: 1}, 0, 0)
+        for status in ("funded", "not_funded"):  # every child meets at least one criterion
+            terms = {p[status]: 1 for p in parts.values()}
+            terms[self.totals[status]] = -1
+            self.model.constrain(terms, 0)
+        for criterion in criteria:
+            self._cell(table, criterion, labels[criterion], parts[criterion])
+        if TOTAL in labels:
+            for measure in labels[TOTAL]:
+                statuses = _statuses(measure)
+                terms: dict[int, int] = {}
+                for p in parts.values():
+                    for status in statuses:
+                        if status in p:
+                            terms[p[status]] = terms.get(p[status], 0) + 1
+                self.model.cell((table, TOTAL, measure), terms)
+
+    def funnel(self, table: str, labels: Mapping[str, list[str]]) -> None:
+        dwp = self._dwp_parts()
+        stages = [label for label in labels if label != TOTAL]
+        if stages[:1] != ["on_dwp_list"] or stages[-1:] != ["funded"]:
+            raise WorkbenchError(f"No disclosure model for a funnel with stages {stages}.")
+        variables = {"on_dwp_list": dwp["no_record"]}
+        if stages == ["on_dwp_list", "linked", "funded"]:
+            variables["linked"] = dwp["not_funded"]
+            variables["funded"] = dwp["funded"]
+        else:  # review stages split the linked children; a funded child may stop before
+            for stage in stages[1:]:
+                variables[stage] = self.model.variable(f"funnel {stage}")
+            terms = {variables[stage]: 1 for stage in stages[1:]}
+            terms.update({dwp["funded"]: -1, dwp["not_funded"]: -1})
+            self.model.constrain(terms, 0, 0)
+            self.model.constrain({variables["funded"]: 1, dwp["funded"]: -1}, -_INFINITY, 0)
+        for stage in stages:
+            self.model.cell((table, stage, "count"), {variables[stage]: 1})
+        if TOTAL in labels:
+            self.model.cell((table, TOTAL, "count"), {v: 1 for v in variables.values()})
+
+    def trend(self, table: str, labels: Mapping[str, list[str]], this_term: str | None) -> None:
+        every: dict[str, dict[int, int]] = {"eligible": {}, "funded": {}}
+        for label, measures in labels.items():
+            if label == TOTAL:
+                continue
+            if label == this_term:
+                parts = self.totals
+            else:
+                parts = {
+                    status: self.model.variable(f"{table}={label} {status}")
+                    for status in ("funded", "not_funded")
+                }
+            self._cell(table, label, measures, parts)
+            for measure in ("eligible", "funded"):
+                statuses = _statuses(measure)
+                for status in statuses:
+                    if status in parts:
+                        every[measure][parts[status]] = every[measure].get(parts[status], 0) + 1
+        if TOTAL in labels:
+            for measure in labels[TOTAL]:
+                self.model.cell((table, TOTAL, measure), every[measure])
+
+
+def _statuses(measure: str) -> tuple[str, ...]:
+    """The children a count measure counts: the funded ones, or every child."""
+    return ("funded",) if measure == "funded" else _STATUSES
+
+
+def _allowed(dimension: str) -> Callable[[str, str], bool]:
+    """Which (category, status) pairs can hold children in a partition by ``dimension``."""
+
+    def allowed(category: str, status: str) -> bool:
+        if status == "no_record" and dimension in _RECORD_DIMENSIONS:
+            return category == UNKNOWN
+        if category == UNKNOWN and dimension in _DATE_OF_BIRTH_DIMENSIONS:
+            return status == "no_record"
+        return True
+
+    return allowed
+
+
+def _counts(name: str, table: ProtectedTable) -> dict[Key, int]:
+    if table.counts is None or table.column is not None:
+        raise WorkbenchError(f"No disclosure model for the table {name!r} (not one-way counts).")
+    return {
+        (name, str(label), measure): int(raw)
+        for label, measure, raw in table.counts.select(table.row, "measure", "raw").iter_rows()
+    }
+
+
+def _hidden(name: str, table: ProtectedTable) -> Iterable[Key]:
+    measures = [] if table.counts is None else table.counts.get_column("measure").unique()
+    cells = table.mask.filter(pl.col("suppressed") & pl.col("measure").is_in(list(measures)))
+    rows = cells.select(table.row, "measure").iter_rows()
+    return [(name, str(label), measure) for label, measure in rows]
+
+
+def _labels(counts: Mapping[Key, int]) -> dict[str, list[str]]:
+    labels: dict[str, list[str]] = {}
+    for _, label, measure in counts:
+        labels.setdefault(label, []).append(measure)
+    return labels
