@@ -226,3 +226,29 @@ def test_assess_makes_a_new_output_folder_owner_only(folder, tmp_path):
     assert workbench("assess", "--data", str(folder), *ARGS, "--out", str(out)).returncode == 0
     assert out.exists()
     assert stat.S_IMODE(os.stat(out.parent).st_mode) == 0o700
+
+
+SAMPLE = Path(__file__).parents[2] / "data_samples" / "council_small"
+STATS = ("stats", "--data", str(SAMPLE), "--initiative", "two_year_old")
+TERM_ARGS = ("--term-start", "2026-09-01", "--as-of", "2026-09-01")
+
+
+def test_stats_refuses_a_threshold_below_the_floor(tmp_path):
+    done = workbench(*STATS, *TERM_ARGS, "--out", str(tmp_path / "out"), "--threshold", "1")
+    assert done.returncode == 2
+    assert done.stderr == (
+        "error: The disclosure threshold must be at least 5 for figures that are published "
+        "(counts below it are hidden); got 1. The default is 10.\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_stats_warns_about_a_threshold_below_the_default(tmp_path):
+    done = workbench(*STATS, *TERM_ARGS, "--out", str(tmp_path / "out"), "--threshold", "7")
+    assert done.returncode == 0, done.stderr
+    assert (
+        "warning: The threshold 7 is below the default of 10: counts from 7 to 9 will be "
+        "published.\n"
+    ) in done.stderr
+    record = json.loads((tmp_path / "out" / "stats_manifest.json").read_text())
+    assert record["disclosure"]["threshold"] == 7

@@ -269,6 +269,15 @@ def choose_child(page, person_id: str) -> None:
     page.get_by_role("heading", name=f"{person_id}:").wait_for()
 
 
+def ready(page, text: str) -> None:
+    """Wait until the kernel holds the decision and reason a click would record.
+
+    A busy kernel makes the browser hold back a control's change while it sends a click at
+    once: wait on the line the kernel writes, never on the page's own controls.
+    """
+    page.get_by_text(f"To record: {text}").wait_for()
+
+
 def decision_cell(page, person_id: str):
     return page.locator("tr.wb-row", has_text=person_id).locator("td").last
 
@@ -283,7 +292,10 @@ def test_officer_filters_records_a_decision_and_finds_it_after_reload(served, br
 
     choose_child(page, "P005")
     page.get_by_role("combobox", name="Decision").select_option(label="not eligible")
-    page.get_by_role("textbox", name="Reason (required").fill("family moved out of the area")
+    reason = page.get_by_role("textbox", name="Reason (required")
+    reason.fill("family moved out of the area")
+    reason.press("Tab")  # the text reaches the kernel when the field is left
+    ready(page, "not eligible for P005, reason: \u201cfamily moved out of the area\u201d.")
     page.get_by_role("button", name="Record decision").click()
     page.get_by_text("Recorded not eligible for P005 by A. Officer.").wait_for()
 
@@ -404,6 +416,7 @@ def test_an_officer_can_sign_in_and_decide_with_the_keyboard_alone(served, brows
     tab_to(page, "Reason (required for not eligible and link rejected)")
     page.keyboard.type("the family has a place arranged")
     tab_to(page, "Record decision")
+    ready(page, "already in touch for P004, reason: \u201cthe family has a place arranged\u201d.")
     page.keyboard.press("Enter")
     page.get_by_text("Recorded already in touch for P004 by D. Officer.").wait_for()
     context.close()
@@ -441,3 +454,26 @@ def test_a_request_without_the_token_is_refused(served):
     assert status_of(base, Authorization="token wrong")[0] == 302
     assert server.token not in " ".join(server.process.args)  # not shown by `ps`
     assert (server.files.folder / "voila.json").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.browser
+def test_the_page_loads_nothing_from_outside_and_sends_no_referrer(served, browser):
+    server, _ = served
+    base = server.url.split("?")[0]
+    context = browser.new_context()
+    page = context.new_page()
+    answered: list[str] = []
+    failed: dict[str, str] = {}
+    page.on("response", lambda response: answered.append(response.url))
+    page.on("requestfailed", lambda request: failed.update({request.url: request.failure}))
+    response = page.goto(server.url)
+    sign_in(page, "F. Officer")
+    choose_child(page, "P001")
+    context.close()
+    assert answered and [url for url in answered if not url.startswith(base)] == []
+    assert response.headers["referrer-policy"] == "no-referrer"
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "https:" not in policy
+    # Voilà's template still links a CDN stylesheet; the policy stops the browser fetching it.
+    outside = {url: why for url, why in failed.items() if not url.startswith(base)}
+    assert outside and all("csp" in why for why in outside.values()), outside

@@ -150,6 +150,11 @@ def test_bad_parameters_are_refused_before_anything_is_written(tmp_path, paramet
         ),
         ("linkage=fuzzy", "'linkage' must be one of exact, probabilistic; got 'fuzzy'"),
         (
+            "threshold=2",
+            "'threshold' must be at least 5 (counts below it are hidden in published figures); "
+            "got 2",
+        ),
+        (
             "initiative=free_lunch",
             "'initiative' must be one of disability_access_fund, early_years_pupil_premium, "
             "free_school_meals, two_year_old or a rule file (.yaml); got 'free_lunch'",

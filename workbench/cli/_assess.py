@@ -73,7 +73,10 @@ def stats_command(
     ],
     threshold: Annotated[
         int,
-        typer.Option("--threshold", min=1, help="Counts below this are hidden (shown as c)."),
+        typer.Option(
+            "--threshold",
+            help="Counts below this are hidden (shown as c); at least 5, default 10.",
+        ),
     ] = 10,
     round_to: Annotated[
         int | None,
@@ -110,6 +113,9 @@ def stats_command(
     from workbench.stats import DisclosureRules
     from workbench.stats.report import parse_trend_terms, write_stats
 
+    rules = DisclosureRules.for_publication(threshold, round_to, protection)
+    for warning in rules.warnings():
+        typer.echo(f"warning: {warning}", err=True)
     record_access("stats", f"data {data}, initiative {initiative}, out {out}")
     result = write_stats(
         data,
@@ -117,7 +123,7 @@ def stats_command(
         term_start=parse_date(term_start, "--term-start"),
         as_of=parse_date(as_of, "--as-of"),
         out=out,
-        rules=DisclosureRules(threshold=threshold, round_to=round_to, protection=protection),
+        rules=rules,
         ward_lookup=ward_lookup,
         terms=parse_trend_terms(trend_terms) or None,
         linkage=linkage,

@@ -51,6 +51,7 @@ from workbench.review.store import ReviewStore
 
 __all__ = [
     "APP_NOTEBOOK",
+    "PAGE_HEADERS",
     "AppFiles",
     "ReviewServer",
     "prepare_review_app",
@@ -68,6 +69,25 @@ IDLE_KERNEL_SECONDS = 900  # a closed page's kernel (and its memory) is freed af
 STARTUP_SECONDS = 90  # Voilà imports jupyter_server and friends; slow disks take a while
 MIN_TOKEN_CHARS = 32  # 128 bits as hex; the default token is 48 hex characters (192 bits)
 STOP_SECONDS = 15
+PAGE_HEADERS = {
+    # Nothing is loaded from anywhere but the app itself: Voilà's page template links icon
+    # fonts on a public CDN, which would tell that CDN who opens the app and when.
+    "Content-Security-Policy": "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self' 'unsafe-inline' 'unsafe-eval'",  # Voilà's own inline scripts
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            "font-src 'self' data:",
+            "connect-src 'self'",  # the kernel's websocket, on this origin
+            "frame-ancestors 'self'",
+            "base-uri 'self'",
+            "form-action 'self'",
+        ]
+    ),
+    "Referrer-Policy": "no-referrer",  # the address (with its token) never leaves in a link
+}
+"""Headers on every response of the review app."""
 
 
 def _header_env(header: str) -> str:
@@ -267,12 +287,14 @@ class ReviewServer:
 
 def _write_voila_config(files: AppFiles, token: str) -> None:
     """Put the token in ``voila.json`` in the app's private folder (Voilà reads it from its
-    working directory), not on the command line where any local user's ``ps`` shows it."""
+    working directory), not on the command line where any local user's ``ps`` shows it; with
+    it, the headers every page is served with (`PAGE_HEADERS`)."""
     path = files.folder / VOILA_CONFIG
     path.unlink(missing_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    config = {"token": token, "tornado_settings": {"headers": PAGE_HEADERS}}
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump({"Voila": {"token": token}}, handle)
+        json.dump({"Voila": config}, handle)
 
 
 def _voila_command(files: AppFiles, host: str, port: int) -> list[str]:

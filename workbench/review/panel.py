@@ -341,6 +341,10 @@ class ReviewPanel:
         self.record_button = widgets.Button(
             description="Record decision", button_style="primary", tooltip="Record decision"
         )
+        # What a click will record, as the kernel holds it. The browser may hold back a
+        # control's change while an earlier message is unanswered (a busy kernel), but sends
+        # a click at once: this line shows the officer (and the tests) what the kernel has.
+        self.ready = widgets.HTML()
         self.error = widgets.HTML()
         self.status = widgets.HTML()
         self.progress_bar = widgets.IntProgress(min=0, max=1, description="Reviewed")
@@ -359,6 +363,7 @@ class ReviewPanel:
                 self.detail,
                 widgets.HBox([self.decision, self.reviewer]),
                 self.reason_text,
+                self.ready,
                 widgets.HBox([self.record_button, self.error]),
                 self.status,
                 widgets.HBox([self.progress_bar, self.progress_label]),
@@ -374,6 +379,21 @@ class ReviewPanel:
         self.next_button.on_click(lambda _: self.page(self._page + 1))
         self.record_button.on_click(
             lambda _: self.record(self.decision.value, self.reason_text.value)
+        )
+        self.decision.observe(lambda _: self._render_ready(), names="value")
+        self.reason_text.observe(lambda _: self._render_ready(), names="value")
+
+    def _render_ready(self) -> None:
+        """Say what 'Record decision' would record now."""
+        if self._selected is None:
+            self.ready.value = ""
+            return
+        reason = (self.reason_text.value or "").strip()
+        because = f", reason: \u201c{_escape(reason)}\u201d" if reason else ", no reason given"
+        self.ready.value = (
+            f'<p aria-live="polite">To record: <strong>'
+            f"{_escape(decision_label(self.decision.value))}</strong> for "
+            f"{_escape(self._row_name())}{because}.</p>"
         )
 
     def _reasons_source(
@@ -528,6 +548,7 @@ class ReviewPanel:
         return sentences
 
     def _render_detail(self) -> None:
+        self._render_ready()
         if self._selected is None:
             self.detail.value = "<p>Select a child to see why they are listed.</p>"
             return

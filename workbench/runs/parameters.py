@@ -210,6 +210,14 @@ def _choices(name: str) -> tuple[str, ...]:
 
 def _check_shared(name: str, value: object) -> None:
     """A shared parameter's value checked as the notebooks will use it."""
+    if name == "threshold" and isinstance(value, int):
+        from workbench.stats.disclosure import MINIMUM_THRESHOLD
+
+        if value < MINIMUM_THRESHOLD:  # the floor for published figures, before the run starts
+            raise UsageError(
+                f"Parameter 'threshold' must be at least {MINIMUM_THRESHOLD} (counts below it "
+                f"are hidden in published figures); got {value}."
+            )
     if not isinstance(value, str):
         return
     dates = [value] if name in DATE_PARAMETERS else []

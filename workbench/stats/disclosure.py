@@ -32,6 +32,8 @@ from workbench.errors import UsageError, WorkbenchError
 from workbench.spreadsheet import neutralised
 
 __all__ = [
+    "DEFAULT_THRESHOLD",
+    "MINIMUM_THRESHOLD",
     "NOT_APPLICABLE",
     "PRIMARY",
     "SECONDARY",
@@ -43,6 +45,10 @@ __all__ = [
     "write_protected",
 ]
 
+DEFAULT_THRESHOLD = 10
+"""Counts below 10 are hidden unless a person chooses otherwise (the ONS 10-5 rule)."""
+MINIMUM_THRESHOLD = 5
+"""The lowest threshold `DisclosureRules.for_publication` accepts."""
 TOTAL = "Total"
 """The row/column label of the margins."""
 NOT_APPLICABLE = "z"
@@ -117,6 +123,52 @@ class DisclosureRules:
     def protection_interval(self) -> int:
         """The interval every hidden count keeps: ``protection``, or else ``threshold``."""
         return self.threshold if self.protection is None else self.protection
+
+    @classmethod
+    def for_publication(
+        cls,
+        threshold: int = 10,
+        round_to: int | None = None,
+        protection: int | None = None,
+    ) -> DisclosureRules:
+        """Rules given by a person for figures that leave the council, with a floor.
+
+        A threshold below `MINIMUM_THRESHOLD` (5: no UK producer publishes counts under 5)
+        is refused; between it and the default of 10 it is allowed, and `warnings` says so.
+        The library's own `DisclosureRules` takes any threshold, for tests on tiny tables.
+
+        Examples
+        --------
+        >>> DisclosureRules.for_publication(threshold=7).warnings()
+        ['The threshold 7 is below the default of 10: counts from 7 to 9 will be published.']
+        >>> DisclosureRules.for_publication(threshold=1)
+        Traceback (most recent call last):
+        ...
+        workbench.errors.UsageError: The disclosure threshold must be at least 5 for figures ...
+        """
+        if _is_whole(threshold) and threshold < MINIMUM_THRESHOLD:
+            raise UsageError(
+                f"The disclosure threshold must be at least {MINIMUM_THRESHOLD} for figures "
+                f"that are published (counts below it are hidden); got {threshold}. The "
+                f"default is {DEFAULT_THRESHOLD}."
+            )
+        return cls(threshold=threshold, round_to=round_to, protection=protection)
+
+    def warnings(self) -> list[str]:
+        """What about these rules is weaker than the defaults, in words for the person."""
+        found = []
+        if self.threshold < DEFAULT_THRESHOLD:
+            found.append(
+                f"The threshold {self.threshold} is below the default of {DEFAULT_THRESHOLD}: "
+                f"counts from {self.threshold} to {DEFAULT_THRESHOLD - 1} will be published."
+            )
+        if self.protection is not None and self.protection < self.threshold:
+            found.append(
+                f"The protection interval {self.protection} is below the threshold "
+                f"{self.threshold}: a reader may narrow a hidden count to {self.protection + 1} "
+                "possible values."
+            )
+        return found
 
     def is_small(self, count: int) -> bool:
         """Whether a count must be hidden by primary suppression."""

@@ -254,14 +254,19 @@ def protect_linked(
     search = _Search(model, values, protection, round_to, zeros_hidden, spread, allowed, cost)
     current = spread(frozenset(hidden))
     added: list = []
+    # Hiding a cell only takes a constraint away, so an interval never narrows as more cells
+    # are hidden: a cell found wide enough need not be solved for again until the end.
+    wide: set = set()
     while True:
-        intervals = search.intervals(current)
+        intervals = search.intervals(current, skip=wide)
         weak = [key for key, interval in intervals.items() if interval.width < protection]
+        wide |= set(intervals) - set(weak)
         if not weak:
-            return LinkedProtection(current, tuple(added), intervals, safe=True)
+            return LinkedProtection(current, tuple(added), search.intervals(current), safe=True)
         target = weak[0]
         choice = search.widening_cell(current, target)
         if choice is None:
+            intervals = search.intervals(current)
             reason = (
                 f"A hidden count ({_describe(target)}) could be narrowed to between "
                 f"{intervals[target].low} and {intervals[target].high:g} from the tables "
@@ -293,9 +298,13 @@ class _Search:
         }
         return _System(self.model, shown, round_to=self.round_to, zeros_hidden=self.zeros_hidden)
 
-    def intervals(self, hidden: frozenset) -> dict[Key, Interval]:
+    def intervals(self, hidden: frozenset, skip: Set = frozenset()) -> dict[Key, Interval]:
         system = self.system(hidden)
-        return {key: system.interval(self.model.cells[key]) for key in sorted(hidden, key=repr)}
+        return {
+            key: system.interval(self.model.cells[key])
+            for key in sorted(hidden, key=repr)
+            if key not in skip
+        }
 
     def hopeless(self, hidden: frozenset) -> bool:
         """Whether a hidden cell repeats a cell that stays published (so it can never widen)."""
