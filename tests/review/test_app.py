@@ -179,7 +179,7 @@ def test_serve_refuses_a_token_shorter_than_128_bits(tmp_path: Path, token: str)
 
 def test_sigterm_stops_voila_and_frees_the_port(tmp_path: Path):
     listed, store = write_list(tmp_path), tmp_path / "review.sqlite"
-    ReviewStore(store).close()
+    ReviewStore(store, key=bytes.fromhex(KEY_HEX)).close()
     port = free_port()
     env = {**os.environ, "WORKBENCH_KEY": KEY_HEX, "WORKBENCH_REVIEW_TOKEN": "ab" * 16}
     command = [sys.executable, "-m", "workbench", "--quiet", "review", "serve"]
@@ -202,8 +202,8 @@ def test_prepare_refuses_a_key_other_than_the_lists(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     listed, store = write_list(tmp_path), tmp_path / "review.sqlite"
-    ReviewStore(store).close()
     monkeypatch.setenv("WORKBENCH_KEY", KEY_HEX)
+    ReviewStore(store).close()
     files = prepare_review_app(store, listed, folder=tmp_path / "app")
     config = json.loads(files.config.read_text(encoding="utf-8"))
     assert config == {
@@ -224,9 +224,9 @@ def test_prepare_refuses_a_key_other_than_the_lists(
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ReviewServer, Path]]:
     folder = tmp_path_factory.mktemp("review_app")
     listed, store = write_list(folder), folder / "review.sqlite"
-    ReviewStore(store).close()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("WORKBENCH_KEY", KEY_HEX)
+        ReviewStore(store).close()  # the store's chain is keyed with the app's key
         server = start_review_app(store, listed, port=free_port(), log=folder / "voila.log")
     try:
         yield server, store
@@ -336,7 +336,7 @@ def test_two_officers_deciding_at_once_lose_nothing(served, browser):
     assert decisions_about(store, "P002").select("decision", "reviewer").rows() == [
         ("contact", "C. Officer")
     ]
-    with ReviewStore(store) as opened:
+    with ReviewStore(store, key=bytes.fromhex(KEY_HEX)) as opened:
         assert opened.verify_chain().ok
 
 
@@ -477,3 +477,13 @@ def test_the_page_loads_nothing_from_outside_and_sends_no_referrer(served, brows
     # Voilà's template still links a CDN stylesheet; the policy stops the browser fetching it.
     outside = {url: why for url, why in failed.items() if not url.startswith(base)}
     assert outside and all("csp" in why for why in outside.values()), outside
+
+
+def test_serving_a_store_keyed_with_another_key_is_refused_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    listed, store = write_list(tmp_path), tmp_path / "review.sqlite"
+    ReviewStore(store, key=b"\x02" * 32).close()  # made with another pseudonym key
+    monkeypatch.setenv("WORKBENCH_KEY", KEY_HEX)
+    with pytest.raises(WorkbenchError, match="the decision chain is keyed with another key"):
+        prepare_review_app(store, listed, folder=tmp_path / "app")

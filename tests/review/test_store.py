@@ -4,6 +4,7 @@ real processes writing at once or killed mid-stream."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import multiprocessing
 import os
@@ -80,8 +81,16 @@ def raw(store: ReviewStore) -> sqlite3.Connection:
     return sqlite3.connect(store.path, isolation_level=None)
 
 
-def expected_hash(decision: Decision) -> str:
-    """The chain hash recomputed here, independently of the package."""
+def chain_key_here() -> bytes:
+    """The chain key, derived here from the tests' pseudonym key (WORKBENCH_KEY_FILE)."""
+    pseudonym_key = bytes.fromhex(Path(os.environ["WORKBENCH_KEY_FILE"]).read_text().strip())
+    return hmac.new(pseudonym_key, b"workbench decision chain v1", hashlib.sha256).digest()
+
+
+def expected_hash(decision: Decision, key: bytes | None = None) -> str:
+    """The chain hash recomputed here, independently of the package: HMAC-SHA256 under the
+    chain key (as anyone holding the pseudonym key could), or plain SHA-256 with
+    ``key=b""`` (as someone with only the database could)."""
     payload = {
         "decision_id": decision.decision_id,
         "list_id": decision.list_id,
@@ -93,7 +102,9 @@ def expected_hash(decision: Decision) -> str:
         "prev_hash": decision.prev_hash,
     }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    if key == b"":
+        return hashlib.sha256(text.encode()).hexdigest()
+    return hmac.new(key or chain_key_here(), text.encode(), hashlib.sha256).hexdigest()
 
 
 # --- the file --------------------------------------------------------------------------------
@@ -605,3 +616,53 @@ def test_a_dangling_link_at_the_store_path_is_refused_not_written_through(tmp_pa
     with pytest.raises(WorkbenchError, match=r"is a symbolic link to .*planted\.sqlite"):
         store_module.ReviewStore(link)
     assert not target.exists()
+
+
+# --- the keyed chain ----------------------------------------------------------------------------
+
+
+def test_a_decision_rehashed_by_someone_without_the_key_is_found(store, list_id):
+    record_five(store, list_id)
+    row = store.decisions().filter(pl.col("seq") == 5).row(0)
+    forged = Decision(*row[:6], "contact", None, *row[8:])
+    plain = expected_hash(forged, key=b"")  # all that the database alone allows
+    tamper(
+        store,
+        f"UPDATE decisions SET decision = 'contact', reason = NULL, hash = '{plain}' WHERE seq = 5",
+    )
+    report = store.verify_chain()
+    assert (report.ok, report.first_bad_seq) == (False, 5)
+    assert report.message == (
+        "seq 5: its fields do not match its keyed hash (it was edited after recording, or "
+        "rehashed by someone without the key)"
+    )
+
+
+def test_every_link_is_an_hmac_under_a_key_derived_from_the_pseudonym_key(store, list_id):
+    record_five(store, list_id)
+    for decision in [Decision(*row) for row in store.decisions().rows()]:
+        assert decision.hash == expected_hash(decision)
+        assert decision.hash != expected_hash(decision, key=b"")
+
+
+def test_a_store_opened_with_another_key_neither_verifies_nor_records(store, list_id):
+    record_five(store, list_id)
+    store.close()
+    with ReviewStore(store.path, key=b"\x01" * 32) as other:
+        report = other.verify_chain()
+        assert not report.ok
+        assert report.message.startswith("the decision chain is keyed with another key")
+        with pytest.raises(WorkbenchError, match="keyed with another key"):
+            other.record_decision(list_id, K1, "contact", "A. Officer")
+    with ReviewStore(store.path) as same:
+        assert same.verify_chain().ok
+
+
+def test_a_store_whose_keying_record_was_removed_fails(store, list_id):
+    record_five(store, list_id)
+    with raw(store) as conn:
+        conn.execute("DROP TRIGGER chain_key_no_delete")
+        conn.execute("DELETE FROM chain_key")
+    report = store.verify_chain()
+    assert not report.ok
+    assert report.message.startswith("the record of the decision chain's key")

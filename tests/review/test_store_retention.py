@@ -347,10 +347,14 @@ def test_a_store_of_schema_1_is_migrated_keeping_its_chain_and_counter(tmp_path,
         before = conn.execute("SELECT * FROM decisions ORDER BY seq").fetchall()
     monkeypatch.undo()
     with ReviewStore(path, clock=clock) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == 3
         assert store.decisions().rows() == before
         assert store.verify_chain().head == prev_hash
         assert store.verify_chain().ok
+        # The five plain links stay as they are; the chain is keyed after them.
+        assert store._conn.execute(
+            "SELECT since_seq, since_checkpoint FROM chain_key"
+        ).fetchone() == (5, 0)
         assert store._conn.execute(
             "SELECT seq FROM sqlite_sequence WHERE name = 'decisions'"
         ).fetchone() == (5,)

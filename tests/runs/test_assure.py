@@ -191,7 +191,8 @@ def test_a_decision_edited_directly_in_sqlite_fails_the_chain_check(run: Run):
     report = run.report()
     assert failed(report) == [CHAIN]
     assert report.check(CHAIN).detail == (
-        f"{run.store}: seq 4: its fields do not match its hash (it was edited after recording)"
+        f"{run.store}: seq 4: its fields do not match its keyed hash (it was edited after "
+        "recording, or rehashed by someone without the key)"
     )
 
 

@@ -231,15 +231,22 @@ def prepare_review_app(
     Raises
     ------
     WorkbenchError
-        When the store does not exist, the list or its manifest cannot be read, or the
-        pseudonym key is not the one the list was registered with.
+        When the store does not exist, the list or its manifest cannot be read, the
+        pseudonym key is not the one the list was registered with, or the store's decision
+        chain does not verify (e.g. it is keyed with another key).
     """
     store_path = _existing_store(Path(store).expanduser().resolve())
     list_path = Path(list_file).expanduser().resolve()
     key = load_key()
-    with ReviewStore(store_path) as opened:
+    with ReviewStore(store_path, key=key) as opened:
         list_id, listed = register_list_file(opened, list_path, key)
         _check_key_fits(opened, list_id, listed.candidates, key)
+        chain = opened.verify_chain()  # fail now, not when an officer records a decision
+        if not chain.ok:
+            raise WorkbenchError(
+                f"{store_path}: the decision chain does not verify ({chain.message}); no "
+                "decision can be recorded in it. Investigate with `workbench assure --store`"
+            )
     where = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="workbench-review-app-"))
     where.mkdir(mode=0o700, parents=True, exist_ok=True)
     config = where / APP_CONFIG

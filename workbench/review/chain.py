@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import sqlite3
 from collections.abc import Mapping
@@ -32,17 +33,22 @@ from workbench.review.schema import GENESIS_HASH
 __all__ = [
     "CHECKPOINT_COLUMNS",
     "DECISION_COLUMNS",
+    "PLAIN",
     "ChainReport",
     "Checkpoint",
     "Decision",
+    "Keying",
     "as_dict",
     "bridge",
     "broken_checkpoint",
     "chain_end",
     "chain_head",
+    "chain_key",
     "checkpoint_seal",
     "checkpoints",
     "decision_hash",
+    "key_fingerprint",
+    "sequence_counter",
     "verify_chain",
 ]
 
@@ -118,11 +124,57 @@ class Checkpoint:
 CHECKPOINT_COLUMNS = tuple(f.name for f in fields(Checkpoint))
 
 
-def checkpoint_seal(fields_: Mapping[str, Any], prev_seal: str) -> str:
-    """SHA-256 (hex) of the canonical JSON of a checkpoint's fields and the previous seal."""
+@dataclass(frozen=True)
+class Keying:
+    """Which links of the chain are keyed, and with what.
+
+    A store keyed from its start has ``since_seq`` and ``since_checkpoint`` 0; one written
+    before keying existed keeps its earlier links as plain SHA-256 and keys those after.
+    ``key`` is None when the store's chain is not keyed (nothing after is keyed either).
+    """
+
+    key: bytes | None = None
+    since_seq: int = 0
+    since_checkpoint: int = 0
+
+    def for_decision(self, seq: int) -> bytes | None:
+        return self.key if self.key is not None and seq > self.since_seq else None
+
+    def for_checkpoint(self, checkpoint: int) -> bytes | None:
+        if self.key is not None and checkpoint > self.since_checkpoint:
+            return self.key
+        return None
+
+
+PLAIN = Keying()
+"""A chain of plain SHA-256 links (a store written before keys, or a test of the format)."""
+_CHAIN_KEY_LABEL = b"workbench decision chain v1"
+
+
+def chain_key(pseudonym_key: bytes) -> bytes:
+    """The key the decision chain is keyed with, derived from the pseudonym key (so no second
+    secret needs keeping), and unlike it: knowing one does not give the other's outputs."""
+    return hmac.new(pseudonym_key, _CHAIN_KEY_LABEL, hashlib.sha256).digest()
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A name for a chain key that reveals nothing of it (16 hex digits)."""
+    return hmac.new(key, b"fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
+def _digest(canonical: str, key: bytes | None) -> str:
+    data = canonical.encode("utf-8")
+    if key is None:
+        return hashlib.sha256(data).hexdigest()
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
+def checkpoint_seal(fields_: Mapping[str, Any], prev_seal: str, key: bytes | None = None) -> str:
+    """SHA-256 (hex) of the canonical JSON of a checkpoint's fields and the previous seal;
+    HMAC-SHA256 under ``key`` when the chain is keyed."""
     payload = {name: fields_[name] for name in CHECKPOINT_COLUMNS[1:9]} | {"prev_seal": prev_seal}
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return _digest(canonical, key)
 
 
 def checkpoints(conn: sqlite3.Connection) -> list[Checkpoint]:
@@ -150,7 +202,7 @@ def bridge(
 
 
 def broken_checkpoint(
-    checkpoints_: list[Checkpoint], counter: int
+    checkpoints_: list[Checkpoint], counter: int, keying: Keying = PLAIN
 ) -> tuple[int | None, str] | None:
     """The first checkpoint edited, removed or inserted since it was sealed, as
     ``(first_bad_seq, message)`` for a failing chain report; None when all hold.
@@ -161,7 +213,10 @@ def broken_checkpoint(
         if found.prev_seal != prev_seal:
             problem = "its prev_seal is not the seal of the checkpoint before it "
             problem += "(a checkpoint was removed, inserted or reordered)"
-        elif checkpoint_seal(asdict(found), prev_seal) != found.seal:
+        elif (
+            checkpoint_seal(asdict(found), prev_seal, keying.for_checkpoint(found.checkpoint))
+            != found.seal
+        ):
             problem = "its fields do not match its seal (it was edited after retention)"
         if problem:
             message = f"checkpoint {found.checkpoint} (seq {found.seq_from}-{found.seq_upto}): "
@@ -172,11 +227,12 @@ def broken_checkpoint(
     return None
 
 
-def decision_hash(fields_: Mapping[str, Any], prev_hash: str) -> str:
-    """SHA-256 (hex) of the canonical JSON of a decision's fields and the previous hash."""
+def decision_hash(fields_: Mapping[str, Any], prev_hash: str, key: bytes | None = None) -> str:
+    """SHA-256 (hex) of the canonical JSON of a decision's fields and the previous hash;
+    HMAC-SHA256 under ``key`` when the chain is keyed."""
     payload = {name: fields_[name] for name in DECISION_COLUMNS[1:8]} | {"prev_hash": prev_hash}
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return _digest(canonical, key)
 
 
 def chain_end(conn: sqlite3.Connection) -> tuple[int, str]:
@@ -194,14 +250,16 @@ def chain_head(conn: sqlite3.Connection) -> str:
     return chain_end(conn)[1]
 
 
-def _sequence(conn: sqlite3.Connection, table: str) -> int:
+def sequence_counter(conn: sqlite3.Connection, table: str) -> int:
+    """The last number SQLite handed out for ``table``'s AUTOINCREMENT key (0 if none)."""
     counter = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,))
     found = counter.fetchone()
     return found[0] if found else 0
 
 
-def verify_chain(conn: sqlite3.Connection) -> ChainReport:
-    """The body of :meth:`ReviewStore.verify_chain` (see there), for the store behind ``conn``."""
+def verify_chain(conn: sqlite3.Connection, keying: Keying = PLAIN) -> ChainReport:
+    """The body of :meth:`ReviewStore.verify_chain` (see there), for the store behind ``conn``,
+    its links from ``keying``'s start checked with its key."""
     if conn.execute("SELECT count(*) FROM retention_window").fetchone()[0]:
         return ChainReport(
             False,
@@ -211,7 +269,7 @@ def verify_chain(conn: sqlite3.Connection) -> ChainReport:
             "writer DELETE decisions; only apply_retention opens one, inside its transaction",
         )
     checkpoints_ = checkpoints(conn)
-    broken = broken_checkpoint(checkpoints_, _sequence(conn, "chain_checkpoints"))
+    broken = broken_checkpoint(checkpoints_, sequence_counter(conn, "chain_checkpoints"), keying)
     if broken is not None:
         return ChainReport(False, 0, *broken)
     bridges = {c.from_hash: c for c in checkpoints_}
@@ -225,8 +283,15 @@ def verify_chain(conn: sqlite3.Connection) -> ChainReport:
         if stored.prev_hash != prev_hash:
             problem = "its prev_hash is not the hash of the decision before it "
             problem += "(a decision was removed, inserted or reordered)"
-        elif decision_hash(as_dict(stored), prev_hash) != stored.hash:
+        elif decision_hash(as_dict(stored), prev_hash, keying.for_decision(stored.seq)) != (
+            stored.hash
+        ):
             problem = "its fields do not match its hash (it was edited after recording)"
+            if keying.for_decision(stored.seq) is not None:
+                problem = (
+                    "its fields do not match its keyed hash (it was edited after recording, "
+                    "or rehashed by someone without the key)"
+                )
         elif stored.seq != last_seq + 1:
             # Numbers are never reused or skipped (a transaction rolled back gives its
             # numbers back): a gap no checkpoint bridges is decisions removed and the chain
@@ -244,7 +309,7 @@ def verify_chain(conn: sqlite3.Connection) -> ChainReport:
             return ChainReport(False, checked, stored.seq, f"seq {stored.seq}: {problem}")
         prev_hash, last_seq = stored.hash, stored.seq
     prev_hash, last_seq = bridge(bridges, prev_hash, last_seq, None)
-    counter = _sequence(conn, "decisions")
+    counter = sequence_counter(conn, "decisions")
     if counter > last_seq:
         return ChainReport(
             False,

@@ -28,7 +28,13 @@ from datetime import datetime
 from pathlib import Path
 
 from workbench.errors import WorkbenchError
-from workbench.review.chain import CHECKPOINT_COLUMNS, checkpoint_seal, verify_chain
+from workbench.review.chain import (
+    CHECKPOINT_COLUMNS,
+    PLAIN,
+    Keying,
+    checkpoint_seal,
+    verify_chain,
+)
 from workbench.review.schema import GENESIS_HASH, immediate, utc_text
 
 __all__ = ["RetentionResult", "apply_retention", "retention_due"]
@@ -81,6 +87,7 @@ def apply_retention(
     *,
     user: str,
     path: Path,
+    keying: Keying = PLAIN,
 ) -> RetentionResult:
     """The body of :meth:`ReviewStore.apply_retention` (see there), on the store behind
     ``conn`` (at ``path``, for messages), with the store's ``clock``."""
@@ -89,7 +96,7 @@ def apply_retention(
     lists_cut = _cut_off_text(before_lists, "before_lists")
     decisions_cut = _cut_off_text(before_decisions, "before_decisions")
     with immediate(conn):
-        report = verify_chain(conn)
+        report = verify_chain(conn, keying)
         if not report.ok:
             raise WorkbenchError(
                 f"{path}: the decision chain does not verify ({report.message}); "
@@ -105,7 +112,7 @@ def apply_retention(
             conn.execute(
                 "INSERT INTO list_item_removals VALUES (?, ?, ?, ?)", (list_id, now, count, user)
             )
-        _replace_by_checkpoints(conn, runs, decisions_cut, now, user)
+        _replace_by_checkpoints(conn, runs, decisions_cut, now, user, keying.key)
         conn.execute("DELETE FROM retention_window")
         result = _result(lists_cut, decisions_cut, due_lists, runs, now)
         conn.execute(
@@ -169,7 +176,12 @@ def _due_runs(conn: sqlite3.Connection, cut_off: str) -> list[Run]:
 
 
 def _replace_by_checkpoints(
-    conn: sqlite3.Connection, runs: list[Run], cut_off: str, now: str, user: str
+    conn: sqlite3.Connection,
+    runs: list[Run],
+    cut_off: str,
+    now: str,
+    user: str,
+    key: bytes | None,
 ) -> None:
     """Delete each run of decisions and append the sealed checkpoint that bridges it."""
     last = conn.execute("SELECT seal FROM chain_checkpoints ORDER BY checkpoint DESC")
@@ -184,7 +196,7 @@ def _replace_by_checkpoints(
                 strict=True,
             )
         )
-        seal = checkpoint_seal(row, prev_seal)
+        seal = checkpoint_seal(row, prev_seal, key)  # new checkpoints come after keying
         conn.execute(
             f"INSERT INTO chain_checkpoints ({', '.join(CHECKPOINT_COLUMNS[1:])}) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -7,7 +7,7 @@ store and its retention share (the chain's genesis hash, UTC timestamps as text)
 Examples
 --------
 >>> len(MIGRATIONS), DECISIONS[0]
-(2, 'contact')
+(3, 'contact')
 >>> [s.split()[2] for s in statements(MIGRATIONS[0])][:2]
 ['lists', 'list_items']
 """
@@ -26,6 +26,7 @@ __all__ = [
     "DECISIONS",
     "DECISION_MEANINGS",
     "GENESIS_HASH",
+    "KEYED_CHAIN_VERSION",
     "LINK_DECISIONS",
     "MIGRATIONS",
     "OUTCOME_DECISIONS",
@@ -84,6 +85,9 @@ def _refuse_delete_outside_retention(table: str) -> str:
         "correction as a new row (only ReviewStore.apply_retention removes expired rows)'); END;"
     )
 
+
+KEYED_CHAIN_VERSION = 3
+"""The migration from which a store's decision chain is keyed."""
 
 # Ordered migrations: the store records how many it has applied in `schema_version` and
 # applies the rest on open. Never edit a released script; append a new one.
@@ -201,6 +205,20 @@ MIGRATIONS: tuple[str, ...] = (
     {_refuse_delete_outside_retention("list_items")}
     {_append_only("list_item_removals")}
     {_append_only("chain_checkpoints")}
+    """,
+    # 3: a keyed chain. Decisions after `since_seq` and checkpoints after `since_checkpoint`
+    # are chained with HMAC-SHA256 under a key held outside the store (derived from the
+    # pseudonym key), so nobody with the database file alone can rehash them. `fingerprint`
+    # names the key without revealing it. One row, written when the migration is applied.
+    f"""
+    CREATE TABLE chain_key (
+        slot INTEGER PRIMARY KEY CHECK (slot = 1),
+        since_seq INTEGER NOT NULL,
+        since_checkpoint INTEGER NOT NULL,
+        fingerprint TEXT NOT NULL,
+        keyed_at TEXT NOT NULL
+    );
+    {_append_only("chain_key")}
     """,
 )
 

@@ -57,11 +57,13 @@ from workbench.review.chain import (
     decision_hash,
 )
 from workbench.review.inputs import checked_request, item_rows
+from workbench.review.keys import load_key
 from workbench.review.retention import RetentionResult
 from workbench.review.schema import (
     BUSY_TIMEOUT_MS,
     DECISIONS,
     GENESIS_HASH,
+    KEYED_CHAIN_VERSION,
     LINK_DECISIONS,
     MIGRATIONS,
     OUTCOME_DECISIONS,
@@ -129,9 +131,16 @@ class ReviewStore:
     0
     """
 
-    def __init__(self, path: str | Path, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        key: bytes | None = None,
+    ) -> None:
         self.path = Path(path)
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._key = chain.chain_key(key if key is not None else load_key())
         if not self.path.exists():
             _create_private_file(self.path)
         self._conn = sqlite3.connect(
@@ -166,6 +175,37 @@ class ReviewStore:
                 for statement in statements(MIGRATIONS[version - 1]):
                     conn.execute(statement)
                 conn.execute("INSERT INTO schema_version VALUES (?, ?)", (version, applied_at))
+                if version == KEYED_CHAIN_VERSION:  # key the chain from here on
+                    conn.execute(
+                        "INSERT INTO chain_key VALUES (1, ?, ?, ?, ?)",
+                        (
+                            chain.sequence_counter(conn, "decisions"),
+                            chain.sequence_counter(conn, "chain_checkpoints"),
+                            chain.key_fingerprint(self._key),
+                            applied_at,
+                        ),
+                    )
+
+    def _keying(self) -> chain.Keying:
+        """How this store's chain is keyed; refuses a key other than the one it was keyed
+        with, and a store whose record of its keying was removed."""
+        found = self._conn.execute(
+            "SELECT since_seq, since_checkpoint, fingerprint FROM chain_key"
+        ).fetchone()
+        if found is None:
+            raise WorkbenchError(
+                f"{self.path}: the record of the decision chain's key (table chain_key) was "
+                "removed; the chain cannot be trusted. Investigate with `workbench assure "
+                "--store`"
+            )
+        since_seq, since_checkpoint, fingerprint = found
+        if fingerprint != chain.key_fingerprint(self._key):
+            raise WorkbenchError(
+                f"{self.path}: the decision chain is keyed with another key (fingerprint "
+                f"{fingerprint}; this machine's key has {chain.key_fingerprint(self._key)}). "
+                "Use the pseudonym key the store was made with: set WORKBENCH_KEY_FILE to it"
+            )
+        return chain.Keying(self._key, since_seq, since_checkpoint)
 
     @property
     def schema_version(self) -> int:
@@ -301,12 +341,13 @@ class ReviewStore:
         """
         checked = [checked_request(i, r) for i, r in enumerate(requests, start=1)]
         recorded: list[Decision] = []
+        keying = self._keying()  # new decisions always come after the keying began
         with self._immediate() as conn:
             prev_hash = self._chain_head()
             for position, request in enumerate(checked, start=1):
                 self._require_item(position, request["list_id"], request["item_key"])
                 row = request | {"decision_id": "d-" + uuid.uuid4().hex, "decided_at": self._now()}
-                digest = decision_hash(row, prev_hash)
+                digest = decision_hash(row, prev_hash, keying.key)
                 values = [row[name] for name in DECISION_COLUMNS[1:8]] + [prev_hash, digest]
                 cursor = conn.execute(
                     f"INSERT INTO decisions ({', '.join(DECISION_COLUMNS[1:])}) "
@@ -394,9 +435,15 @@ class ReviewStore:
         ``head`` with a value saved earlier to catch removal from the end by someone who also
         rewound the counter. Decisions removed by :meth:`apply_retention` are bridged by their
         sealed checkpoints (``removed`` counts them); a checkpoint edited, removed or inserted
-        breaks the chain like a decision would.
+        breaks the chain like a decision would. Links are keyed (HMAC-SHA256 under a key
+        derived from the pseudonym key), so nobody with only the database can rehash them; a
+        store opened with another key, or whose keying record was removed, fails.
         """
-        return chain.verify_chain(self._conn)
+        try:
+            keying = self._keying()
+        except WorkbenchError as error:
+            return ChainReport(False, 0, None, str(error).split(": ", 1)[1])
+        return chain.verify_chain(self._conn, keying)
 
     # --- retention -------------------------------------------------------------------------
     def retention_due(self, before_lists: datetime, before_decisions: datetime) -> RetentionResult:
@@ -437,7 +484,13 @@ class ReviewStore:
         ((1, 1, 1), True)
         """
         result = retention.apply_retention(
-            self._conn, self._clock, before_lists, before_decisions, user=user, path=self.path
+            self._conn,
+            self._clock,
+            before_lists,
+            before_decisions,
+            user=user,
+            path=self.path,
+            keying=self._keying(),
         )
         self._log_head()
         return result

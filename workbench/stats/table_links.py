@@ -46,7 +46,8 @@ __all__ = [
 KINDS = {
     "headline": "the children overall (one row, and its Total)",
     "partition": "each child in one category (area, ward, age band, sex, tier, ...)",
-    "criteria": "each child under every criterion or reason it meets, at least one",
+    "criteria": "each child under every criterion it meets, at least one",
+    "reasons": "each child under every reason it meets; some meet none (tier possible)",
     "funnel": "the DWP-list children by the furthest stage they reached",
     "trend": "this term's children overall beside other terms' (other children)",
 }
@@ -231,7 +232,8 @@ def protect_list_summary(
     """Protect a list's children by tier and by reason (`workbench.Assessment.summary`) together.
 
     The tiers split the listed children; the reasons overlap (a child meeting two counts
-    under each), so each reason counts at most every child. The total by tier stays.
+    under each), so each reason counts at most every child, and a child with an income
+    missing (tier possible) may meet none. The total by tier stays.
 
     Examples
     --------
@@ -259,7 +261,7 @@ def protect_list_summary(
         protect_one,
         rules=rules,
         uses_dwp_list=uses_dwp_list,
-        kinds={"tier": "partition", "reason": "criteria"},
+        kinds={"tier": "partition", "reason": "reasons"},
         keep=lambda key: key == ("tier", TOTAL, "children"),
     )
 
@@ -316,8 +318,8 @@ def stats_model(
             builder.headline(name, labels)
         elif kind == "partition":
             builder.partition(name, table.row, labels)
-        elif kind == "criteria":
-            builder.criteria(name, labels)
+        elif kind in ("criteria", "reasons"):
+            builder.criteria(name, labels, at_least_one=kind == "criteria")
         elif kind == "funnel":
             builder.funnel(name, labels)
         elif kind == "trend":
@@ -440,7 +442,9 @@ class _Builder:
                 self.model.constrain({self._dwp[status]: 1, self.totals[status]: -1}, -_INFINITY, 0)
         return self._dwp
 
-    def criteria(self, table: str, labels: Mapping[str, list[str]]) -> None:
+    def criteria(
+        self, table: str, labels: Mapping[str, list[str]], *, at_least_one: bool = True
+    ) -> None:
         criteria = [label for label in labels if label != TOTAL]
         parts: dict[str, dict[str, int]] = {}
         for criterion in criteria:
@@ -455,8 +459,8 @@ class _Builder:
                 self.model.constrain({variable: 1, self.totals[status]: -1}, -_INFINITY, 0)
         if "dwp_list" not in parts:  # children without a record meet only the DWP criterion
             self.model.constrain({self.totals["no_record"]: 1}, 0, 0)
-        for status in ("funded", "not_funded"):  # every child meets at least one criterion
-            terms = {p[status]: 1 for p in parts.values()}
+        for status in ("funded", "not_funded") if at_least_one else ():
+            terms = {p[status]: 1 for p in parts.values()}  # every child meets one at least
             terms[self.totals[status]] = -1
             self.model.constrain(terms, 0)
         for criterion in criteria:
