@@ -30,6 +30,12 @@ COUNCIL_SEED = 20260901
 # Issue 4's targets, in the linked band at the default corruption.
 MIN_CHILD_PRECISION = 0.995
 MIN_CHILD_RECALL = 0.98
+# DWP-list rows whose parent NINO agrees with no carer go to clerical review unless the child
+# has the row's date of birth at the row's postcode (issue 16): a family that moved since DWP
+# took its address is decided by a person. On this council that is 3 of 168 true pairs, so
+# the DWP list's recall in the linked band alone is lower; with clerical review it is not.
+MIN_DWP_RECALL_LINKED = 0.97
+MIN_DWP_RECALL_WITH_CLERICAL = 0.99
 MAX_CLERICAL_SHARE = 0.03
 TERM = date(2026, 9, 1)
 
@@ -208,6 +214,11 @@ def quality_figures(evaluation, council) -> dict[str, Any]:
         return frame.filter((pl.col("level") == "child") & (pl.col("bands") == "linked"))
 
     overall = child_linked(evaluation.quality).row(0, named=True)
+    with_clerical = evaluation.quality_by_source.filter(
+        (pl.col("level") == "child")
+        & (pl.col("bands") == "linked+clerical_review")
+        & (pl.col("source") == "dwp_list")
+    ).row(0, named=True)
     by_source = {
         r["source"]: {k: r[k] for k in ("true", "predicted", "correct", "precision", "recall")}
         for r in child_linked(evaluation.quality_by_source).iter_rows(named=True)
@@ -225,12 +236,15 @@ def quality_figures(evaluation, council) -> dict[str, Any]:
         "child_recall": overall["recall"],
         "child_f1": overall["f1"],
         "by_source": by_source,
+        "dwp_recall_with_clerical": with_clerical["recall"],
         "dwp_clerical_rows": dwp["clerical_pairs"],
         "dwp_clerical_share": dwp["clerical_share"],
         "funded_places_clerical_share": bands["funded_places"]["clerical_share"],
         "targets": {
             "min_child_precision": MIN_CHILD_PRECISION,
             "min_child_recall": MIN_CHILD_RECALL,
+            "min_dwp_recall_linked": MIN_DWP_RECALL_LINKED,
+            "min_dwp_recall_with_clerical": MIN_DWP_RECALL_WITH_CLERICAL,
             "max_dwp_clerical_share": MAX_CLERICAL_SHARE,
         },
     }
@@ -244,8 +258,9 @@ def test_child_level_precision_in_the_linked_band_meets_the_target(measured):
 
 def test_child_level_recall_in_the_linked_band_meets_the_target(measured):
     assert measured["child_recall"] >= MIN_CHILD_RECALL
-    for source, figures in measured["by_source"].items():
-        assert figures["recall"] >= MIN_CHILD_RECALL, source
+    assert measured["by_source"]["funded_places"]["recall"] >= MIN_CHILD_RECALL
+    assert measured["by_source"]["dwp_list"]["recall"] >= MIN_DWP_RECALL_LINKED
+    assert measured["dwp_recall_with_clerical"] >= MIN_DWP_RECALL_WITH_CLERICAL
 
 
 def test_clerical_band_is_under_three_percent_of_dwp_rows(measured):

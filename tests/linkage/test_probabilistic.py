@@ -106,6 +106,21 @@ def test_nickname_with_day_and_month_swapped_still_links_to_the_right_child():
     assert weights["forename"] > 0 and weights["date_of_birth"] > 0
 
 
+def test_a_same_named_child_born_the_same_day_at_another_address_goes_to_a_person():
+    # Names, date of birth and parent's names agree, but the DWP has the family at another
+    # address and gives no NINO: in a town with common names this may be another family's
+    # child, so a person decides, whatever the model's probability.
+    row = dwp_row("D1", "Elizabeth", "Lee", ELIZABETH_DOB, postcode="FQ9 9ZZ")
+    links = link_probabilistic(tables(dwp=[row]), source="dwp_list")
+    assert outcome(links) == {"D1": ("P2", "clerical_review")}
+    assert links["match_probability"].item() >= 0.99  # the model alone would have linked it
+    # With the parent's NINO agreeing, it links.
+    row = dwp_row("D1", "Elizabeth", "Lee", ELIZABETH_DOB, postcode="FQ9 9ZZ",
+                  parent_nino="AB 12 34 56 C")  # fmt: skip
+    links = link_probabilistic(tables(dwp=[row]), source="dwp_list")
+    assert outcome(links) == {"D1": ("P2", "linked")}
+
+
 def test_a_same_named_child_of_another_age_and_family_is_not_linked():
     # The DWP's Elizabeth Lee is older, lives elsewhere, with another parent.
     row = dwp_row(

@@ -454,6 +454,8 @@ def test_a_request_without_the_token_is_refused(served):
     assert status_of(base, Authorization="token wrong")[0] == 302
     assert server.token not in " ".join(server.process.args)  # not shown by `ps`
     assert (server.files.folder / "voila.json").stat().st_mode & 0o777 == 0o600
+    assert server.log.stat().st_mode & 0o777 == 0o600  # Voilà's log is owner-only
+    assert server.token not in server.log.read_text(encoding="utf-8")
 
 
 @pytest.mark.browser

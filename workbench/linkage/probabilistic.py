@@ -10,11 +10,12 @@ carer of their household (the parent comparison), and the best carer counts. The
 - **bands** by the pair's probability: `linked` at or above the first threshold,
   `clerical_review` at or above the second, `not_linked` below (a person decides the middle
   band through the review store; nothing there is a match until then);
-- **a cap on the DWP list**: a pair whose child's date of birth is neither the same nor the
-  same with day and month swapped, and whose parent NINO agrees with no carer of the
-  child's household, is at most `clerical_review`, whatever its probability. (Same names, the
-  same postcode and a date one digit or a few days off outweigh a different parent in the
-  model; such a pair may be another family's child, and a person decides.)
+- **a cap on the DWP list**: a pair whose parent NINO agrees with no carer of the child's
+  household is at most `clerical_review`, whatever its probability, unless the child has the
+  row's date of birth (or it with day and month swapped) *and* lives at the row's postcode.
+  (Same names, the same postcode and a date one digit or a few days off outweigh a different
+  parent in the model; so do same names and date at another address. Either may be another
+  family's child, in a town with common names, and a person decides.)
 
 `link_all` runs the exact pass first and Splink on the rows it left `not_linked`.
 
@@ -371,8 +372,9 @@ def _capped(
     assigned: pl.DataFrame, records: pl.DataFrame, candidates: pl.DataFrame, source: str
 ) -> pl.DataFrame:
     """`assigned` with `_capped`: true for a DWP pair that may not be `linked` whatever its
-    probability, because the child's date of birth is neither equal nor equal with day and
-    month swapped, and the row's parent NINO (normalised) is no carer's of the household.
+    probability, because the row's parent NINO (normalised) is no carer's of the household
+    and the child is not at the row's postcode with the row's date of birth (equal, or equal
+    with day and month swapped).
 
     Both facts are read from the pair's data, not from the model's weights; a missing date
     or NINO is no agreement. Funded places are never capped.
@@ -381,22 +383,37 @@ def _capped(
         return assigned.with_columns(pl.lit(False).alias("_capped"))
     children = candidates.group_by("person_id").agg(
         pl.col("dob").first().alias("_child_dob"),
+        pl.col("postcode").first().alias("_child_postcode"),
         pl.col("parent_nino").drop_nulls().alias("_carer_ninos"),
     )
     rows = records.select(
         _ROW,
         pl.col("dob").alias("_row_dob"),
         pl.col("dob_swapped").alias("_row_dob_swapped"),
+        pl.col("postcode").alias("_row_postcode"),
         pl.col("parent_nino").alias("_row_nino"),
     )
     child_dob = pl.col("_child_dob")
     same_dob = (pl.col("_row_dob") == child_dob) | (pl.col("_row_dob_swapped") == child_dob)
+    same_address = pl.col("_row_postcode") == pl.col("_child_postcode")
     same_nino = pl.col("_carer_ninos").list.contains(pl.col("_row_nino"))
+    # Without a parent's NINO, only the same date of birth at the same address may link: a
+    # same-named child born the same day elsewhere may be another family's, in a town with
+    # common names.
+    by_child_alone = same_dob.fill_null(False) & same_address.fill_null(False)
     return (
         assigned.join(rows, on=_ROW, how="left")
         .join(children, on="person_id", how="left")
-        .with_columns(~(same_dob.fill_null(False) | same_nino.fill_null(False)).alias("_capped"))
-        .drop("_row_dob", "_row_dob_swapped", "_row_nino", "_child_dob", "_carer_ninos")
+        .with_columns(~(by_child_alone | same_nino.fill_null(False)).alias("_capped"))
+        .drop(
+            "_row_dob",
+            "_row_dob_swapped",
+            "_row_postcode",
+            "_row_nino",
+            "_child_dob",
+            "_child_postcode",
+            "_carer_ninos",
+        )
     )
 
 

@@ -441,7 +441,9 @@ def start_review_app(
     token = token or secrets.token_hex(24)
     _write_voila_config(files, token)
     log_path = Path(log) if log else None
-    output = log_path.open("ab") if log_path else None
+    output = None
+    if log_path:  # owner-only: the log holds the addresses pages asked for
+        output = os.fdopen(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
     process = subprocess.Popen(
         _voila_command(files, host, port),
         cwd=files.folder,

@@ -17,9 +17,12 @@ Where take-up has no meaning (free school meals: no funded places; the Early Yea
 Premium: only funded children are listed, so all are funded) the tables carry ``eligible``
 alone, with no funded count and no rate, and a caveat says why.
 
-Each table passes disclosure control (`workbench.stats.protect`) and is written to ``out``
-as CSV only when it is safe. ``stats_manifest.json`` beside them lists what was published
-(with its SHA-256 and notes) and what was withheld, with the reason. Nothing in ``out``
+Each table passes disclosure control (`workbench.stats.protect`), then the tables are
+protected together (`workbench.stats.table_links.protect_set`: a reader could subtract one
+from another), and each is written to ``out`` as CSV only when it is safe.
+``stats_manifest.json`` beside them lists what was published (with its SHA-256 and notes),
+what was withheld, with the reason, and the audit across the tables (each hidden count's
+interval width, never its value). Nothing in ``out``
 names a child: the list itself is never written here.
 
 Funded places and DWP-list rows are linked to the council's records by the exact pass then
@@ -131,7 +134,10 @@ def write_stats(
         table withheld (or not asked for) this time has any earlier CSV of the same name
         removed, so the folder never shows figures the manifest does not vouch for.
     rules
-        Disclosure control: threshold (default 10), rounding, zeros, symbol.
+        Disclosure control: threshold (default 10), rounding, zeros, symbol, and the
+        protection interval every hidden count keeps across the tables published together.
+        `workbench stats` and the take-up report build them with
+        `DisclosureRules.for_publication`, which refuses a threshold below 5.
     ward_lookup
         A ward lookup file (`workbench.stats.wards.load_ward_lookup`: CSV or xlsx with
         ``postcode`` and ``ward``); adds ``take_up_by_ward``.
