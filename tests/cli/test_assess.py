@@ -113,7 +113,18 @@ def test_assess_is_reproducible_byte_for_byte(folder, tmp_path):
         "initiative": "two_year_old",
         "term_start": "2026-09-01",
         "as_of": "2026-09-01",
+        "linkage": "probabilistic",  # the exact pass then Splink, by default
     }
+
+
+def test_assess_records_the_linkage_opted_out_to(folder, tmp_path):
+    out = tmp_path / "exact.csv"
+    done = workbench(
+        "assess", "--data", str(folder), *ARGS, "--out", str(out), "--linkage", "exact"
+    )
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((tmp_path / "exact.csv.manifest.json").read_text())
+    assert manifest["parameters"]["linkage"] == "exact"
 
 
 def test_assess_writes_parquet_by_suffix(folder, tmp_path):

@@ -37,7 +37,7 @@ def assess_command(
         Path | None,
         typer.Option("--rules", help="A rule file to use instead of the package's own."),
     ] = None,
-    linkage: Linkage = "exact",
+    linkage: Linkage = "probabilistic",
 ) -> None:
     """List children who look eligible, with reasons and evidence, for a person to review."""
     from workbench.eligibility.assess import assess, check_list_path
@@ -174,7 +174,7 @@ def explain_command(
         Path | None,
         typer.Option("--rules", help="A rule file to use instead of the package's own."),
     ] = None,
-    linkage: Linkage = "exact",
+    linkage: Linkage = "probabilistic",
 ) -> None:
     """Say why a person is or is not listed, criterion by criterion, in plain English."""
     from workbench.eligibility.assess import assess

@@ -63,18 +63,11 @@ Linkage = Annotated[
     str,
     typer.Option(
         "--linkage",
-        help="exact (default: only exact agreement links a DWP-list or funded-place row; a row "
-        "with a typo is missed) or probabilistic (then Splink; uncertain pairs are flagged for "
-        "a person to confirm, never used).",
+        help="probabilistic (default: the exact pass, then Splink, so that a row with a typo "
+        "still links; uncertain pairs are flagged for a person to confirm, never used) or "
+        "exact (only exact agreement links a DWP-list or funded-place row; a row with a typo "
+        "is missed).",
     ),
 ]
-StatsLinkage = Annotated[
-    str,
-    typer.Option(
-        "--linkage",
-        help="probabilistic (default: the exact pass, then Splink, so that a funded place "
-        "whose row has a typo still counts; uncertain pairs are not counted) or exact (only "
-        "exact agreement: take-up reads low when funded-place rows have typos).",
-    ),
-]
+StatsLinkage = Linkage
 DataDir = Annotated[Path, typer.Option("--data", help="The data folder (people.csv, ...).")]

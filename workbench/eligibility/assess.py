@@ -243,8 +243,7 @@ class Assessment:
             "term_start": self.term_start.isoformat(),
             "as_of": self.as_of.isoformat(),
         }
-        if self.linkage != "exact":
-            parameters["linkage"] = self.linkage
+        parameters["linkage"] = self.linkage  # every manifest says how rows were linked
         return parameters
 
     @cached_property
@@ -380,7 +379,7 @@ def assess(
     *,
     term_start: date | str,
     as_of: date | str,
-    linkage: str = "exact",
+    linkage: str = "probabilistic",
     rules: str | Path | None = None,
 ) -> Assessment:
     """Assess everyone in `data` for one initiative and term: who looks eligible, and why.
@@ -399,9 +398,10 @@ def assess(
     as_of
         The evidence date: awards and statuses must be active on it.
     linkage
-        ``exact`` (a DWP-list or funded-place row links only on exact agreement) or
-        ``probabilistic`` (the exact pass, then Splink; pairs in the clerical-review band are
-        never used: the DWP row is listed on its own with ``link_needs_review``).
+        ``probabilistic`` (the default: the exact pass, then Splink; pairs in the
+        clerical-review band are never used: the DWP row is listed on its own with
+        ``link_needs_review``) or ``exact`` (a DWP-list or funded-place row links only on
+        exact agreement).
     rules
         A rule file to use instead of the package's own for `initiative`.
 

@@ -26,9 +26,9 @@ interval width, never its value). Nothing in ``out``
 names a child: the list itself is never written here.
 
 Funded places and DWP-list rows are linked to the council's records by the exact pass then
-Splink (``linkage="probabilistic"``, the default: a published figure should count a funded
-child whose funded-place row has a typo; pairs in the clerical-review band are not counted)
-or by the exact pass only (``"exact"``, as `workbench assess` does by default: a row with a
+Splink (``linkage="probabilistic"``, the default, as for `workbench assess`: a published
+figure should count a funded child whose funded-place row has a typo; pairs in the
+clerical-review band are not counted) or by the exact pass only (``"exact"``: a row with a
 typo is not matched, so take-up reads low). The manifest records the linkage under
 ``parameters``.
 
