@@ -235,6 +235,10 @@ def contender_command(
             "--data",
             str(folder),
             *dates,
+            # The references implement the exact pass: compare like with like (the default,
+            # exact then Splink, is timed by the linkage benchmark).
+            "--linkage",
+            "exact",
             "--out",
             str(out),
         ],
