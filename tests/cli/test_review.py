@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import openpyxl
+import polars as pl
 
 from tests.command import workbench
 from workbench.synth import generate_council, write_council
@@ -46,6 +47,32 @@ def test_export_fill_in_and_import(tmp_path: Path):
     assert export.returncode == 0, export.stderr
     assert "Nothing has been decided" in export.stdout
 
+    # The DWP-list rows the list does not carry are on their own sheet, read-only, each with
+    # its reason, exactly as assess reported them beside the list.
+    not_listed = pl.read_csv(tmp_path / "list.dwp_not_listed.csv", infer_schema=False)
+    assert not_listed.height > 0
+    shown = openpyxl.load_workbook(book)["DWP rows not listed"]
+    assert shown.protection.sheet
+    assert shown.cell(1, 1).value.startswith(
+        f"{not_listed.height} row(s) of the DWP list are not on this list"
+    )
+    assert [c.value for c in shown[3]] == [
+        "record_id",
+        "child_date_of_birth",
+        "eligible_from",
+        "eligible_to",
+        "reason",
+    ]
+    rows = [tuple(c.value for c in row) for row in shown.iter_rows(min_row=4)]
+    assert (
+        rows
+        == not_listed.select(
+            "record_id", "child_date_of_birth", "eligible_from", "eligible_to", "reason"
+        )
+        .fill_null("")
+        .rows()
+    )
+
     workbook = openpyxl.load_workbook(book)
     sheet = workbook.worksheets[0]
     header = [cell.value for cell in sheet[1]]
@@ -70,3 +97,21 @@ def test_export_fill_in_and_import(tmp_path: Path):
         "review", "import", str(book), "--store", str(store), "--reviewer", "J Smith", env=env
     )
     assert "0 decision(s) recorded" in again.stdout and "2 already recorded" in again.stdout
+
+
+def test_a_list_whose_not_listed_rows_went_missing_is_refused(tmp_path: Path):
+    env = dict(os.environ, WORKBENCH_KEY_FILE=str(tmp_path / "keys" / "pseudonym.key"))
+    env.pop("WORKBENCH_KEY", None)
+    data = tmp_path / "data"
+    write_council(generate_council(1500, 3), data, "csv")
+    listed = tmp_path / "list.csv"
+    dates = ("--term-start", "2026-09-01", "--as-of", "2026-09-01")
+    args = ("--initiative", "two_year_old", "--data", str(data), *dates, "--out", str(listed))
+    assert workbench("assess", *args, env=env).returncode == 0
+    (tmp_path / "list.dwp_not_listed.csv").unlink()
+    export = workbench(
+        "review", "export", "--store", str(tmp_path / "review.sqlite"), "--list", str(listed),
+        "--out", str(tmp_path / "r.xlsx"), env=env,
+    )  # fmt: skip
+    assert export.returncode == 1
+    assert "list.dwp_not_listed.csv" in export.stderr and "is missing" in export.stderr

@@ -449,3 +449,33 @@ def test_an_unknown_list_is_shown_not_raised(store: ReviewStore, children: pl.Da
     assert table_rows(panel.table.value) == 25
     assert panel.record("contact") is None
     assert store.decisions().height == 0
+
+
+def test_dwp_list_rows_not_on_the_list_have_their_own_section(store, list_id, children):
+    not_listed = pl.DataFrame(
+        {
+            "record_id": ["D0090", "D0091"],
+            "child_date_of_birth": ["2024-09-05", "2022-01-02"],
+            "reason": [
+                "not yet in the age window by its date of birth on the list",
+                "past the age window by its date of birth on the list",
+            ],
+        }
+    )
+    shown = open_panel(store, list_id, children, not_listed=not_listed).not_listed.value
+    assert "<h4>DWP-list rows not on this list</h4>" in shown
+    assert "2 rows of the DWP list are not on this list, each with its reason" in shown
+    assert re.findall(r"<td>(D\d+)</td><td>([\d-]+)</td>", shown) == [
+        ("D0090", "2024-09-05"),
+        ("D0091", "2022-01-02"),
+    ]
+    assert open_panel(store, list_id, children).not_listed.value == ""  # no DWP list
+    empty = open_panel(store, list_id, children, not_listed=not_listed.clear())
+    assert "Every row of the DWP list is on this list." in empty.not_listed.value
+
+
+def test_a_long_not_listed_section_shows_the_first_rows_and_says_so(store, list_id, children):
+    many = pl.DataFrame({"record_id": [f"D{i:04d}" for i in range(250)], "reason": ["x"] * 250})
+    shown = open_panel(store, list_id, children, not_listed=many).not_listed.value
+    assert shown.count("<tr><td>") == 200
+    assert "The first 200 are shown; the review workbook has all 250." in shown

@@ -114,7 +114,12 @@ def _open_panel(config: Mapping[str, Any], reviewer: str) -> widgets.Widget:
     store = ReviewStore(_existing_store(Path(config["store"])))
     listed = read_list_file(config["list_file"])
     panel = ReviewPanel(
-        store, config["list_id"], listed.candidates, reviewer=reviewer, key=load_key()
+        store,
+        config["list_id"],
+        listed.candidates,
+        reviewer=reviewer,
+        key=load_key(),
+        not_listed=listed.not_listed,
     )
     return panel.widget  # the panel's text fields already sync only when left
 

@@ -240,6 +240,7 @@ def export_review_workbook(
     key: bytes,
     user: str | None = None,
     overwrite: bool = False,
+    not_listed: pl.DataFrame | None = None,
 ) -> Path:
     """Write the review workbook of a stored list, owner-only (mode 0600).
 
@@ -256,6 +257,10 @@ def export_review_workbook(
         The pseudonym key (:func:`workbench.review.load_key`); it also seals each row.
     user
         Who exported, for the store's access log (default: the login name).
+    not_listed
+        The DWP-list rows the list does not carry, with their reasons (`ListFile.not_listed`):
+        shown, read-only, on their own sheet so that a date of birth typed wrong on either
+        side is seen by a person.
 
     Returns
     -------
@@ -273,7 +278,8 @@ def export_review_workbook(
     seen = store.decisions(list_id)["seq"].max()
     decided_upto = 0 if seen is None else int(seen)
     write_private(
-        path, lambda temporary: _write_workbook(temporary, listed, rows, key, decided_upto)
+        path,
+        lambda temporary: _write_workbook(temporary, listed, rows, key, decided_upto, not_listed),
     )
     store.log_access(
         user or getpass.getuser(), "review export", f"list {list_id}: {len(rows)} rows"
@@ -282,12 +288,19 @@ def export_review_workbook(
 
 
 def _write_workbook(
-    path: Path, listed: dict[str, Any], rows: list[dict[str, str]], key: bytes, decided_upto: int
+    path: Path,
+    listed: dict[str, Any],
+    rows: list[dict[str, str]],
+    key: bytes,
+    decided_upto: int,
+    not_listed: pl.DataFrame | None = None,
 ):
     options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(str(path), options) as book:
         review = book.add_worksheet(REVIEW_SHEET)
         info = book.add_worksheet(ABOUT_SHEET)
+        if not_listed is not None:
+            _write_not_listed_sheet(book, book.add_worksheet(NOT_LISTED_SHEET), not_listed)
         meta = book.add_worksheet(META_SHEET)
         _write_review_sheet(book, review, listed["list_id"], rows, key)
         exported = datetime.now(UTC).date().isoformat()
@@ -355,6 +368,34 @@ def _write_review_sheet(book, sheet, list_id: str, rows: list[dict[str, str]], k
     )
 
 
+NOT_LISTED_SHEET = "DWP rows not listed"
+NOT_LISTED_COLUMNS = ("record_id", "child_date_of_birth", "eligible_from", "eligible_to", "reason")
+
+
+def _write_not_listed_sheet(book, sheet, not_listed: pl.DataFrame) -> None:
+    """The DWP-list rows not on the list, read-only: what a person should look at."""
+    heading = book.add_format({"bold": True})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    count = not_listed.height
+    sheet.write_string(
+        0,
+        0,
+        f"{count} row(s) of the DWP list are not on this list, each with its reason. Most are "
+        "children not yet (or no longer) in the age window by the date of birth the DWP gives; "
+        "where that date looks wrong, check it with the family. Nothing here is decided."
+        if count
+        else "Every row of the DWP list is on this list.",
+    )
+    columns = [c for c in NOT_LISTED_COLUMNS if c in not_listed.columns]
+    for number, name in enumerate(columns):
+        sheet.set_column(number, number, 70 if name == "reason" else 18)
+        sheet.write_string(2, number, name, heading)
+    for index, row in enumerate(not_listed.select(columns).iter_rows(), start=3):
+        for number, value in enumerate(row):
+            sheet.write_string(index, number, "" if value is None else str(value), wrap)
+    sheet.protect()
+
+
 def export_list_file(
     store: ReviewStore,
     list_file: str | Path,
@@ -371,6 +412,13 @@ def export_list_file(
     """
     list_id, listed = register_list_file(store, list_file, key)
     written = export_review_workbook(
-        store, list_id, listed.candidates, out, key=key, user=user, overwrite=overwrite
+        store,
+        list_id,
+        listed.candidates,
+        out,
+        key=key,
+        user=user,
+        overwrite=overwrite,
+        not_listed=listed.not_listed,
     )
     return list_id, written

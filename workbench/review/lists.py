@@ -33,7 +33,7 @@ from typing import Any
 
 import polars as pl
 
-from workbench.eligibility.assess import evidence_text
+from workbench.eligibility.assess import evidence_text, unlisted_path
 from workbench.errors import DataFileError, WorkbenchError
 from workbench.review.keys import pseudonym, pseudonym_expr
 from workbench.review.store import ReviewStore
@@ -289,6 +289,9 @@ class ListFile:
     run_id: str
     rule_set: str
     input_hashes: dict[str, str]
+    not_listed: pl.DataFrame | None = None
+    """The DWP-list rows the list does not carry, each with its reason (`assess` writes them
+    beside the list as ``<stem>.dwp_not_listed.csv``); None for a list without a DWP list."""
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:
@@ -337,7 +340,20 @@ def read_list_file(path: str | Path) -> ListFile:
                 "the list and manifest do not belong together",
                 column="run_id",
             )
-    return ListFile(path, candidates, record["run_id"], record["rule_set"], record["inputs"])
+    not_listed = None
+    if record.get("dwp_list_accounted") is not None:
+        beside = unlisted_path(path)
+        if record["dwp_list_accounted"].get("not_listed") and not beside.exists():
+            raise DataFileError(
+                beside,
+                "is missing: the list's manifest counts DWP-list rows not listed, reported "
+                "here; keep it beside the list",
+            )
+        if beside.exists():
+            not_listed = pl.read_csv(beside, infer_schema=False)
+    return ListFile(
+        path, candidates, record["run_id"], record["rule_set"], record["inputs"], not_listed
+    )
 
 
 def register_list_file(store: ReviewStore, path: str | Path, key: bytes) -> tuple[str, ListFile]:

@@ -46,6 +46,7 @@ __all__ = [
     "SORTS",
     "ReviewPanel",
     "filter_and_sort",
+    "not_listed_html",
     "page_table_html",
     "postcode_district",
 ]
@@ -144,6 +145,48 @@ def filter_and_sort(
     if undecided_only:
         keep &= ~pl.col("item_key").is_in(decided.implode())
     return frame.filter(keep).sort(_SORT_KEYS[sort], nulls_last=True)
+
+
+NOT_LISTED_SHOWN = 200
+"""At most this many DWP-list rows not listed are shown in the panel (the workbook has all)."""
+
+
+def not_listed_html(not_listed: pl.DataFrame | None) -> str:
+    """The DWP-list rows a list does not carry, with their reasons, for its own section.
+
+    Examples
+    --------
+    >>> rows = pl.DataFrame({"record_id": ["D7"], "child_date_of_birth": ["2024-09-05"],
+    ...     "reason": ["not yet in the age window"]})
+    >>> "1 row of the DWP list" in not_listed_html(rows)
+    True
+    >>> not_listed_html(None)
+    ''
+    """
+    if not_listed is None:
+        return ""
+    count = not_listed.height
+    heading = "<h4>DWP-list rows not on this list</h4>"
+    if count == 0:
+        return heading + "<p>Every row of the DWP list is on this list.</p>"
+    columns = [c for c in ("record_id", "child_date_of_birth", "reason") if c in not_listed.columns]
+    head = "".join(f"<th scope='col'>{_escape(c)}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_escape(str(v or ''))}</td>" for v in row) + "</tr>"
+        for row in not_listed.select(columns).head(NOT_LISTED_SHOWN).iter_rows()
+    )
+    more = (
+        f"<p>The first {NOT_LISTED_SHOWN} are shown; the review workbook has all {count}.</p>"
+        if count > NOT_LISTED_SHOWN
+        else ""
+    )
+    return (
+        f"{heading}<p>{count} row{'s' if count != 1 else ''} of the DWP list "
+        f"{'are' if count != 1 else 'is'} not on this list, each with its reason: most are "
+        "children not yet (or no longer) in the age window by the date of birth the DWP "
+        "gives. Where that date looks wrong, check it with the family.</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
+    )
 
 
 def _escape(value: Any) -> str:
@@ -256,11 +299,13 @@ class ReviewPanel:
         key: bytes,
         page_size: int = 25,
         as_of: date | None = None,
+        not_listed: pl.DataFrame | None = None,
     ) -> None:
         if page_size < 1:
             raise UsageError(f"page_size must be a positive number of rows; got {page_size}")
         self.store, self.list_id, self.page_size = store, list_id, page_size
         self._frame = _panel_frame(candidates, key)
+        self._not_listed = not_listed
         self._has_area = "postcode" in candidates.columns
         self._filters: dict[str, Any] = {"sort": "tier", "undecided_only": False}
         self._visible = self._frame
@@ -349,6 +394,7 @@ class ReviewPanel:
         self.status = widgets.HTML()
         self.progress_bar = widgets.IntProgress(min=0, max=1, description="Reviewed")
         self.progress_label = widgets.Label()
+        self.not_listed = widgets.HTML(not_listed_html(self._not_listed))
 
     def _layout(self) -> widgets.VBox:
         return widgets.VBox(
@@ -367,6 +413,7 @@ class ReviewPanel:
                 widgets.HBox([self.record_button, self.error]),
                 self.status,
                 widgets.HBox([self.progress_bar, self.progress_label]),
+                self.not_listed,
             ]
         )
 
