@@ -17,6 +17,7 @@ from workbench.stats.report_publish import protect_stats_table
 from workbench.stats.table_links import (
     possible_area_wards,
     protect_list_summary,
+    protect_published,
     protect_set,
     stats_model,
 )
@@ -304,3 +305,33 @@ def test_a_list_summary_may_have_children_who_meet_no_reason():
         ("reason", "ehc_plan", "children"): None,
         ("reason", "Total", "children"): 31,  # so each hidden reason is 1 to 30
     }
+
+
+def test_a_table_that_cannot_be_protected_is_withheld_and_the_rest_are_published():
+    # 60 eligible, 11 funded. By sex the funded are 9 and 2: both hidden, they add up to the
+    # published 11, so each is 1 to 10 (a range of 9, under the threshold of 10), and only
+    # hiding the overall take-up would widen it. The age bands publish their funded counts.
+    raws = {
+        "take_up": pl.DataFrame({"group": ["all"], "eligible": [60], "funded": [11]}),
+        "take_up_by_age_band": pl.DataFrame(
+            {"age_band": ["24-29", "30-35"], "eligible": [40, 20], "funded": [11, 0]}
+        ),
+        "equality_by_sex": pl.DataFrame(
+            {"sex": ["F", "M"], "eligible": [30, 30], "funded": [9, 2]}
+        ),
+    }
+    rules = DisclosureRules()
+    protected, linked, withheld = protect_published(
+        raws,
+        lambda name, raw, also_hide: protect_stats_table(name, raw, rules, also_hide),
+        rules=rules,
+        uses_dwp_list=False,
+    )
+    assert list(withheld) == ["equality_by_sex"]
+    assert withheld["equality_by_sex"].endswith(
+        "A hidden count (equality_by_sex, F, funded) could be narrowed to between 1 and 10 "
+        "from the tables published together, and hiding more cells does not widen it."
+    )
+    assert linked.safe and set(linked.protected) == {"take_up", "take_up_by_age_band"}
+    published = {name: protected[name] for name in linked.protected}
+    assert attack(published, uses_dwp_list=False) == linked.intervals

@@ -117,6 +117,17 @@ def _published(protected, name: str, shareable: Path) -> tuple[pl.DataFrame | No
     return shown, f"Counts from 1 to 9 are shown as c, and cells that would reveal them too. {note}"
 
 
+def _dwp_sentence(accounted: dict | None) -> str:
+    """Every DWP-list row accounted for, in words (rows of the file, not children)."""
+    if not accounted:
+        return ""
+    return (
+        f"DWP list: {accounted['read']} row(s) read = {accounted['listed']} listed + "
+        f"{accounted['not_listed']} not listed (each with its reason, in a restricted file "
+        f"beside the list) + {accounted['quarantined']} quarantined."
+    )
+
+
 def run_demo(
     reports: str | Path = "reports",
     *,
@@ -173,6 +184,7 @@ def run_demo(
         )
 
     lists: dict[str, Path] = {}
+    accounted: dict[str, dict | None] = {}
     results = {}
     for initiative in available_initiatives():
         result = assess(
@@ -184,7 +196,9 @@ def run_demo(
             linkage="probabilistic",
         )
         results[initiative] = result
-        lists[initiative] = result.write(restricted / f"{initiative}.csv").out  # owner-only
+        written = result.write(restricted / f"{initiative}.csv")  # owner-only
+        lists[initiative] = written.out
+        accounted[initiative] = written.dwp_list_accounted
         if initiative == "two_year_old":
             continue  # its figures come from the take-up tables below, protected as a set
         # By tier and by reason, protected together (a reader could use one on the other).
@@ -224,7 +238,8 @@ def run_demo(
             f"{two.candidates.height} candidates for the term starting "
             f"{reference_date.isoformat()}, all pending review: nothing has been decided. "
             "Likely-tier children by reason (a child can meet several, so the total counts "
-            "reasons), and those matched to a funded place.",
+            "reasons), and those matched to a funded place. "
+            + _dwp_sentence(accounted.get("two_year_old")),
         ),
         (
             "take_up_by_area",

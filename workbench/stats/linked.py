@@ -48,6 +48,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Set
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
@@ -143,6 +144,8 @@ class LinkedProtection:
     intervals: dict
     safe: bool
     reason: str | None = None
+    failed: Any = None
+    """The hidden cell that could not be protected (None when safe)."""
 
 
 def audit(
@@ -272,7 +275,9 @@ def protect_linked(
                 f"{intervals[target].low} and {intervals[target].high:g} from the tables "
                 "published together, and hiding more cells does not widen it."
             )
-            return LinkedProtection(current, tuple(added), intervals, safe=False, reason=reason)
+            return LinkedProtection(
+                current, tuple(added), intervals, safe=False, reason=reason, failed=target
+            )
         added.append(choice)
         current = spread(current | {choice})
 

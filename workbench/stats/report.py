@@ -61,7 +61,7 @@ from workbench.eligibility.assess import rule_set as rules_for
 from workbench.errors import UsageError
 from workbench.paths import project_path
 from workbench.rules import RuleSet
-from workbench.stats.disclosure import DisclosureRules, ProtectedTable
+from workbench.stats.disclosure import DisclosureRules
 from workbench.stats.equality import EQUALITY_FIELDS, equality_table
 from workbench.stats.report_charts import ChartFile, write_charts
 from workbench.stats.report_display import (
@@ -82,7 +82,7 @@ from workbench.stats.report_publish import (
     ward_record,
     write_manifest,
 )
-from workbench.stats.table_links import SetProtection, possible_area_wards, protect_set
+from workbench.stats.table_links import possible_area_wards, protect_published
 from workbench.stats.takeup import area_ward_pairs, funnel, national_comparison, take_up, trend
 from workbench.stats.wards import load_ward_lookup
 
@@ -244,9 +244,10 @@ def write_stats(
     pairs = None
     if wards is not None:
         pairs = possible_area_wards(wards, area_ward_pairs(candidates, monitoring, wards))
-    protected, linked, withheld = _protect_published_set(
+    protected, linked, withheld = protect_published(
         {n: raw[n] for n in names if n not in not_applicable and n != "national_comparison"},
-        rules,
+        lambda name, table, also_hide: protect_stats_table(name, table, rules, also_hide),
+        rules=rules,
         term_start=term_start,
         area_wards=pairs or (),
         uses_dwp_list="dwp_list" in rule_set.sources,
@@ -283,35 +284,6 @@ def write_stats(
     )
     write_manifest(result, loaded)
     return result
-
-
-def _protect_published_set(
-    raws: Mapping[str, pl.DataFrame],
-    rules: DisclosureRules,
-    **links,
-) -> tuple[dict[str, ProtectedTable], SetProtection | None, dict[str, str]]:
-    """Each table's own control, then control across the safe ones published together.
-
-    Returns the protected tables, the set's protection (None when fewer than one table is
-    safe on its own) and the reason each table is withheld because of the set.
-    """
-    own = {name: protect_stats_table(name, raw, rules) for name, raw in raws.items()}
-    publishable = {name: raws[name] for name, table in own.items() if table.safe}
-    if not publishable:
-        return own, None, {}
-    linked = protect_set(
-        publishable,
-        lambda name, raw, also_hide: protect_stats_table(name, raw, rules, also_hide),
-        rules=rules,
-        **links,
-    )
-    if not linked.safe:
-        reason = (
-            "Not safe to publish with the other tables: a hidden count could be worked out "
-            f"from them together, and hiding more cells does not prevent it. {linked.reason}"
-        )
-        return own, linked, dict.fromkeys(publishable, reason)
-    return {**own, **linked.protected}, linked, {}
 
 
 def parse_trend_terms(text: str | None, option: str = "--trend-terms") -> list[date]:

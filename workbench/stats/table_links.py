@@ -39,6 +39,7 @@ __all__ = [
     "SetProtection",
     "possible_area_wards",
     "protect_list_summary",
+    "protect_published",
     "protect_set",
     "stats_model",
 ]
@@ -94,6 +95,8 @@ class SetProtection:
     safe: bool
     protection: int
     reason: str | None = None
+    failed: Key | None = None
+    """The hidden cell that could not be protected (None when safe)."""
 
     def widths(self) -> list[dict]:
         """Each hidden count's table, row, measure and interval width (never its value)."""
@@ -216,7 +219,55 @@ def _attempt(
         safe=result.safe,
         protection=rules.protection_interval,
         reason=result.reason,
+        failed=result.failed,
     )
+
+
+def protect_published(
+    raws: Mapping[str, pl.DataFrame],
+    protect_one: Callable[[str, pl.DataFrame, Collection[tuple[str, ...]]], ProtectedTable],
+    *,
+    rules: DisclosureRules,
+    **links,
+) -> tuple[dict[str, ProtectedTable], SetProtection | None, dict[str, str]]:
+    """Each table's own control, then control across the safe ones published together.
+
+    When the set cannot be protected, the table holding the count that cannot be is withheld
+    and the rest are protected again without it; when that table is the overall take-up, the
+    set is withheld whole.
+
+    Parameters
+    ----------
+    raws, protect_one, rules
+        As for `protect_set`.
+    **links
+        `protect_set`'s ``term_start``, ``area_wards``, ``uses_dwp_list``, ``kinds``, ``keep``.
+
+    Returns
+    -------
+    tuple
+        Every table protected (withheld ones too, for the record), the protection of the set
+        published (None when no table is safe on its own), and why each table withheld
+        because of the others was withheld.
+    """
+    own = {name: protect_one(name, raw, ()) for name, raw in raws.items()}
+    publishable = {name: raws[name] for name, table in own.items() if table.safe}
+    withheld: dict[str, str] = {}
+    while publishable:
+        linked = protect_set(publishable, protect_one, rules=rules, **links)
+        if linked.safe:
+            return {**own, **linked.protected}, linked, withheld
+        culprit = linked.failed[0] if linked.failed else _HEADLINE
+        reason = (
+            "Not safe to publish with the other tables: a hidden count could be worked out "
+            f"from them together, and hiding more cells does not prevent it. {linked.reason}"
+        )
+        if culprit == _HEADLINE or culprit not in publishable:
+            withheld.update(dict.fromkeys(publishable, reason))
+            return own, linked, withheld
+        withheld[culprit] = reason
+        del publishable[culprit]
+    return own, None, withheld
 
 
 def _headline(key: Key) -> bool:
