@@ -15,7 +15,6 @@ from workbench.cli._common import (
     DataDir,
     Initiative,
     Linkage,
-    StatsLinkage,
     TermStart,
     parse_date,
 )
@@ -107,7 +106,7 @@ def stats_command(
             "(2026-01-01,2026-04-01); each term is assessed on its own first day.",
         ),
     ] = None,
-    linkage: StatsLinkage = "probabilistic",
+    linkage: Linkage = "probabilistic",
 ) -> None:
     """Write take-up, funnel and equality tables for a term as CSV, after disclosure control."""
     from workbench.stats import DisclosureRules

@@ -69,5 +69,4 @@ Linkage = Annotated[
         "is missed).",
     ),
 ]
-StatsLinkage = Linkage
 DataDir = Annotated[Path, typer.Option("--data", help="The data folder (people.csv, ...).")]

@@ -153,6 +153,32 @@ def protect_set(
         them is not safe.
     """
     first = {name: protect_one(name, raw, ()) for name, raw in raws.items()}
+    return _protect_from(
+        raws,
+        protect_one,
+        first,
+        rules=rules,
+        term_start=term_start,
+        area_wards=area_wards,
+        uses_dwp_list=uses_dwp_list,
+        kinds=kinds,
+        keep=keep,
+    )
+
+
+def _protect_from(
+    raws: Mapping[str, pl.DataFrame],
+    protect_one: Callable[[str, pl.DataFrame, Collection[tuple[str, ...]]], ProtectedTable],
+    first: Mapping[str, ProtectedTable],
+    *,
+    rules: DisclosureRules,
+    term_start: date | None = None,
+    area_wards: Iterable[tuple[str, str]] = (),
+    uses_dwp_list: bool = True,
+    kinds: Mapping[str, str] | None = None,
+    keep: Callable[[Key], bool] | None = None,
+) -> SetProtection:
+    """`protect_set` given each table's own protection already (``first``)."""
     model, values = stats_model(
         first,
         term_start=term_start,
@@ -254,7 +280,8 @@ def protect_published(
     publishable = {name: raws[name] for name, table in own.items() if table.safe}
     withheld: dict[str, str] = {}
     while publishable:
-        linked = protect_set(publishable, protect_one, rules=rules, **links)
+        first = {name: own[name] for name in publishable}
+        linked = _protect_from(publishable, protect_one, first, rules=rules, **links)
         if linked.safe:
             return {**own, **linked.protected}, linked, withheld
         culprit = linked.failed[0] if linked.failed else _HEADLINE
