@@ -435,12 +435,23 @@ class _Builder:
 
     # cells by measure: eligible counts every status, funded the funded ones
     def _cell(self, table: str, label: str, measures: Iterable[str], parts: Mapping[str, int]):
+        self._sum_cell(table, label, measures, [parts])
+
+    def _sum_cell(
+        self,
+        table: str,
+        label: str,
+        measures: Iterable[str],
+        parts_list: Iterable[Mapping[str, int]],
+    ) -> None:
+        """A cell counting the children of every one of ``parts_list`` (unknowns by status)."""
+        parts_list = list(parts_list)
         for measure in measures:
-            statuses = _statuses(measure)
             terms: dict[int, int] = {}
-            for status in statuses:
-                if status in parts:
-                    terms[parts[status]] = terms.get(parts[status], 0) + 1
+            for parts in parts_list:
+                for status in _statuses(measure):
+                    if status in parts:
+                        terms[parts[status]] = terms.get(parts[status], 0) + 1
             self.model.cell((table, label, measure), terms)
 
     def _total_cells(self, table: str, labels: Mapping[str, list[str]]) -> None:
@@ -499,13 +510,7 @@ class _Builder:
                 if label == TOTAL:
                     continue
                 inside = [p for pair, p in parts.items() if pair[index] == label]
-                summed = {
-                    status: [p[status] for p in inside if status in p] for status in _STATUSES
-                }
-                for measure in measures:
-                    statuses = _statuses(measure)
-                    terms = {v: 1 for s in statuses for v in summed[s]}
-                    self.model.cell((table, label, measure), terms)
+                self._sum_cell(table, label, measures, inside)
             self._total_cells(table, labels)
 
     def _dwp_parts(self) -> dict[str, int]:
@@ -544,14 +549,7 @@ class _Builder:
         for criterion in criteria:
             self._cell(table, criterion, labels[criterion], parts[criterion])
         if TOTAL in labels:
-            for measure in labels[TOTAL]:
-                statuses = _statuses(measure)
-                terms: dict[int, int] = {}
-                for p in parts.values():
-                    for status in statuses:
-                        if status in p:
-                            terms[p[status]] = terms.get(p[status], 0) + 1
-                self.model.cell((table, TOTAL, measure), terms)
+            self._sum_cell(table, TOTAL, labels[TOTAL], parts.values())
 
     def funnel(self, table: str, labels: Mapping[str, list[str]]) -> None:
         dwp = self._dwp_parts()
@@ -575,7 +573,7 @@ class _Builder:
             self.model.cell((table, TOTAL, "count"), {v: 1 for v in variables.values()})
 
     def trend(self, table: str, labels: Mapping[str, list[str]], this_term: str | None) -> None:
-        every: dict[str, dict[int, int]] = {"eligible": {}, "funded": {}}
+        terms_parts = []
         for label, measures in labels.items():
             if label == TOTAL:
                 continue
@@ -587,14 +585,9 @@ class _Builder:
                     for status in ("funded", "not_funded")
                 }
             self._cell(table, label, measures, parts)
-            for measure in ("eligible", "funded"):
-                statuses = _statuses(measure)
-                for status in statuses:
-                    if status in parts:
-                        every[measure][parts[status]] = every[measure].get(parts[status], 0) + 1
+            terms_parts.append(parts)
         if TOTAL in labels:
-            for measure in labels[TOTAL]:
-                self.model.cell((table, TOTAL, measure), every[measure])
+            self._sum_cell(table, TOTAL, labels[TOTAL], terms_parts)
 
 
 def _statuses(measure: str) -> tuple[str, ...]:
