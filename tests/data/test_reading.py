@@ -819,6 +819,101 @@ def test_validate_file_level_error_is_one_line_on_stderr(make_folder, monkeypatc
     assert err.startswith(f"error: {folder / 'people.csv'}, column 'date_of_birth': required")
 
 
+DWP_TWO_PROBLEMS = (
+    "record_id,child_forename,child_surname,child_date_of_birth,parent_forename,parent_surname\n"
+    "D1,,Smith,2023-13-45,Ann,Smith\n"
+    "D2,Ben,Smith,2023-05-06,Ann,Smith\n"
+    "D3,Cy,Smith,2023-05-06,,Smith\n"
+)
+
+
+def test_a_row_failing_two_columns_is_counted_under_both_but_once_as_a_row(make_folder):
+    folder = make_folder({"people.csv": PEOPLE, "dwp_list.csv": DWP_TWO_PROBLEMS})
+    result = validate(str(folder), "--for", "link")
+    assert result.exit_code == 0, result.output
+    assert "│ dwp_list │ dwp_list.csv │ csv    │    3 │        1 │           2 │" in result.stdout
+    assert "│ dwp_list │ child_forename      │ empty required field │    1 │         2 │" in (
+        result.stdout
+    )
+    assert "│ dwp_list │ child_date_of_birth │ impossible date      │    1 │         2 │" in (
+        result.stdout
+    )
+    assert "│ dwp_list │ parent_forename     │ empty required field │    1 │         4 │" in (
+        result.stdout
+    )
+    assert (
+        "Quarantined: 2 row(s). A row with several problems is counted under each." in result.stdout
+    )
+
+
+def test_quarantine_problems_gives_one_entry_per_failing_column_and_rows_count_once(make_folder):
+    from workbench.data.quarantine import quarantine_problems, quarantine_summary, quarantined_rows
+
+    data = load(make_folder, benefits=benefits_with("A1,P1,foo,2024-02-01,2024-01-01,x,"))
+    assert data.quarantine.height == data.reports["benefits"].quarantined == 1
+    problems = quarantine_problems(data.quarantine)
+    assert problems.select("row", "column", "reason").rows() == [
+        (2, "benefit", f"'foo' is not one of: {ALLOWED_BENEFITS}"),
+        (2, "end_date", "end_date 2024-01-01 is before start_date 2024-02-01"),
+        (2, "net_earned_income", "not a number (expected digits like 15400 or £15,400.50)"),
+    ]
+    assert quarantined_rows(problems) == quarantined_rows(data.quarantine) == 1
+    assert quarantine_summary(data.quarantine).select("column", "kind", "rows").rows() == [
+        ("benefit", "unknown value", 1),
+        ("end_date", "end before start", 1),
+        ("net_earned_income", "not a number", 1),
+    ]
+
+
+def test_a_value_holding_a_semicolon_stays_in_its_own_problem():
+    from workbench.data.quarantine import quarantine_problems
+
+    reason = (
+        "benefit: 'uc; child_tax_credit' is not one of: x; "
+        "end_date 2024-01-01 is before start_date 2024-02-01"
+    )
+    frame = pl.DataFrame(
+        {"table": ["benefits"], "file": ["benefits.csv"], "row": [2], "column": ["benefit"],
+         "value": ["uc; child_tax_credit"], "reason": [reason]}
+    )  # fmt: skip
+    assert quarantine_problems(frame).select("column", "reason").rows() == [
+        ("benefit", "'uc; child_tax_credit' is not one of: x"),
+        ("end_date", "end_date 2024-01-01 is before start_date 2024-02-01"),
+    ]
+
+
+def test_validate_for_link_passes_a_folder_without_benefits_that_plain_validate_refuses(
+    make_folder,
+):
+    folder = make_folder({"people.csv": PEOPLE, "dwp_list.csv": DWP_TWO_PROBLEMS})
+    plain = validate(str(folder))
+    assert plain.exit_code == 1
+    assert isinstance(plain.exception, DataFileError)
+    assert str(plain.exception) == (
+        f"{folder}: required table 'benefits' is missing: expected benefits.csv, "
+        "benefits.parquet or benefits.xlsx in this folder; `workbench link` does not need it: "
+        "to check only the tables link reads (people, dwp_list, funded_places), run "
+        f"`workbench validate {folder} --for link`"
+    )
+    for_link = validate(str(folder), "--for", "link")
+    assert for_link.exit_code == 0, for_link.output
+    assert "│ people   │ people.csv   │ csv    │    2 │        2 │           0 │" in for_link.stdout
+    assert "Not in the folder (optional for link): funded_places" in for_link.stdout
+    # Tables link does not read are not checked, even when present.
+    with_benefits = make_folder(
+        {"people.csv": PEOPLE, "benefits.csv": BAD_BENEFITS, "dwp_list.csv": DWP_TWO_PROBLEMS}
+    )
+    checked = validate(str(with_benefits), "--for", "link", "--strict")
+    assert checked.exit_code == 3 and "benefits" not in checked.stdout
+
+
+def test_validate_for_an_unknown_purpose_names_the_option(make_folder):
+    folder = make_folder({"people.csv": PEOPLE, "benefits.csv": BENEFITS_CSV})
+    result = validate(str(folder), "--for", "assess")
+    assert isinstance(result.exception, UsageError)  # exit 2 from the `workbench` command
+    assert result.exception.for_flag() == "--for must be one of link; got 'assess'"
+
+
 def test_loads_of_different_tables_combine_as_one_load_of_them_all():
     folder = Path(__file__).parents[2] / "data_samples" / "council_messy"
     tables = ["people", "benefits", "child_statuses", "funded_places"]

@@ -9,7 +9,13 @@ from typing import Annotated
 import typer
 
 from workbench.cli._common import EXIT_CHECKS_FAILED, parse_date
+from workbench.errors import DataFileError, UsageError
 from workbench.governance.access import record_access
+
+# `validate --for PURPOSE`: the tables a command reads, checked alone (people is required).
+PURPOSES: dict[str, tuple[str, ...]] = {
+    "link": ("people", "dwp_list", "funded_places"),
+}
 
 
 def schema_command() -> None:
@@ -42,19 +48,58 @@ def validate_command(
             "first_language), which are otherwise never read.",
         ),
     ] = False,
+    purpose: Annotated[
+        str | None,
+        typer.Option(
+            "--for",
+            metavar="COMMAND",
+            help="Check only the tables this command reads: link (people, dwp_list, "
+            "funded_places; no benefits file needed). Default: every table, people and "
+            "benefits required.",
+        ),
+    ] = None,
 ) -> None:
     """Check a data folder against the data contract and report the quarantine."""
+    from workbench.data.quarantine import quarantined_rows
     from workbench.data.reading import load_folder
     from workbench.runs.console import print_validation, write_quarantine
 
-    record_access("validate", f"data {data}")
-    loaded = load_folder(data, equality_monitoring=equality_monitoring)
+    if purpose is not None and purpose not in PURPOSES:
+        raise UsageError(f"must be one of {', '.join(PURPOSES)}; got {purpose!r}", parameter="for")
+    record_access("validate", f"data {data}" + (f", for {purpose}" if purpose else ""))
+    tables = PURPOSES[purpose] if purpose is not None else None
+    try:
+        loaded = load_folder(data, tables=tables, equality_monitoring=equality_monitoring)
+    except DataFileError as error:
+        raise _with_purpose_hint(error, data) if purpose is None else error from None
     print_validation(loaded)
+    if purpose is not None:
+        absent = [t for t in tables or () if t not in loaded.reports]
+        if absent:
+            typer.echo(f"Not in the folder (optional for {purpose}): {', '.join(absent)}")
     if quarantine_out is not None:
         written = write_quarantine(loaded.quarantine, quarantine_out)
         typer.echo(f"Quarantine written to {written}")
-    if strict and loaded.quarantine.height:
+    if strict and quarantined_rows(loaded.quarantine):
         raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
+def _with_purpose_hint(error: DataFileError, data: Path) -> DataFileError:
+    """A missing benefits file, when people is there: `link` does not need it, say how to
+    check for that alone."""
+    from workbench.data.reading import find_table_file
+
+    try:
+        hint = find_table_file(data, "benefits") is None and find_table_file(data, "people")
+    except DataFileError:
+        return error
+    if not hint or error.file != str(data):
+        return error
+    error.args = (
+        f"{error}; `workbench link` does not need it: to check only the tables link reads "
+        f"(people, dwp_list, funded_places), run `workbench validate {data} --for link`",
+    )
+    return error
 
 
 def demo_command(

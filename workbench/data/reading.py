@@ -8,7 +8,8 @@ it three ways:
 - accepted rows, typed (string -> `pl.String`, date -> `pl.Date`, decimal -> `pl.Float64`,
   enum -> `pl.String` holding one of the allowed values, lower-case);
 - the quarantine: one row per rejected input row, with the file, the row number, the column
-  and the raw value of its first problem, and a reason listing every problem;
+  and the raw value of its first problem, and a reason listing every problem
+  (`workbench.data.quarantine` splits it into one entry per failing column, for summaries);
 - warnings: accepted rows with a note that does not reject them (a postcode or NINO that is
   not in UK shape is kept as given, normalised).
 

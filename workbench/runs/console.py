@@ -6,17 +6,14 @@ them as rich tables on stdout.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from workbench.data.reading import LoadedData, quarantine_kind
-from workbench.errors import UsageError
-from workbench.private_files import write_private
-from workbench.spreadsheet import neutralised
+from workbench.data.quarantine import quarantine_summary, quarantined_rows, write_quarantine
+from workbench.data.reading import LoadedData
 
 if TYPE_CHECKING:
     from workbench.eligibility.assess import Assessment, WrittenList
@@ -56,49 +53,11 @@ def file_summary(data: LoadedData) -> pl.DataFrame:
     )
 
 
-def quarantine_summary(quarantine: pl.DataFrame) -> pl.DataFrame:
-    """Quarantined rows counted by table, column and kind of first problem, with the first row.
-
-    Groups come in the quarantine's order (tables as in the schema, then by first row).
-
-    Example
-    -------
-    >>> q = pl.DataFrame({"table": ["people"], "file": ["people.csv"], "row": [3],
-    ...                   "column": ["forename"], "value": [None],
-    ...                   "reason": ["required field is empty"]})
-    >>> quarantine_summary(q).row(0)
-    ('people', 'forename', 'empty required field', 1, 3)
-    """
-    return (
-        quarantine.lazy()
-        .group_by(
-            "table", "column", quarantine_kind(pl.col("reason")).alias("kind"), maintain_order=True
-        )
-        .agg(pl.len().cast(pl.Int64).alias("rows"), pl.col("row").min().alias("first_row"))
-        .collect()
-    )
-
-
 def warnings_summary(warnings: pl.DataFrame) -> pl.DataFrame:
     """Warnings counted by table, column and reason."""
     return warnings.group_by("table", "column", "reason", maintain_order=True).agg(
         pl.len().cast(pl.Int64).alias("rows")
     )
-
-
-def write_quarantine(quarantine: pl.DataFrame, path: str | Path) -> Path:
-    """Write the quarantine to `.csv` (or `.parquet`); it holds raw personal data as given."""
-    target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix not in {".csv", ".parquet"}:
-        raise UsageError(f"--quarantine-out must end in .csv or .parquet; got {target.name!r}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Owner-only and atomic like the lists: it holds raw values, ids and dates of birth.
-    if suffix == ".csv":
-        write_private(target, neutralised(quarantine).write_csv)
-    else:
-        write_private(target, quarantine.write_parquet)
-    return target
 
 
 def _rich_table(title: str, frame: pl.DataFrame) -> Table:
@@ -114,10 +73,18 @@ def print_validation(data: LoadedData, console: Console | None = None) -> None:
     """Print the per-file counts, the quarantine and warning summaries and ignored files."""
     out = console or Console()
     out.print(_rich_table(f"Data folder {data.folder}", file_summary(data)))
-    quarantined = data.quarantine.height
+    quarantined = quarantined_rows(data.quarantine)
     if quarantined:
-        out.print(_rich_table("Quarantined rows", quarantine_summary(data.quarantine)))
-    out.print(f"Quarantined: {quarantined} row(s).", highlight=False)
+        summary = quarantine_summary(data.quarantine)
+        out.print(_rich_table("Quarantined rows", summary))
+        several = (
+            " A row with several problems is counted under each."
+            if summary["rows"].sum() > quarantined
+            else ""
+        )
+        out.print(f"Quarantined: {quarantined} row(s).{several}", highlight=False)
+    else:
+        out.print(f"Quarantined: {quarantined} row(s).", highlight=False)
     if data.warnings.height:
         out.print(_rich_table("Warnings (rows kept)", warnings_summary(data.warnings)))
     out.print(f"Warnings: {data.warnings.height} row(s), kept.", highlight=False)
@@ -133,7 +100,7 @@ def print_assessment(
     tier and by reason, and where the list is. Counts only: no one is named."""
     out = console or Console()
     out.print(_rich_table(f"Data folder {found.data.folder}", file_summary(found.data)))
-    quarantined = found.data.quarantine.height
+    quarantined = quarantined_rows(found.data.quarantine)
     if quarantined:
         out.print(
             f"Quarantined: {quarantined} row(s), which count for nothing; see "

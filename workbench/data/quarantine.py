@@ -1,0 +1,138 @@
+"""The quarantine of a data folder: its rows, its problems (one per failing column), the
+summary `validate` prints, and the restricted file it is written to.
+
+`LoadedData.quarantine` (`workbench.data.reading`) holds one entry per rejected input row:
+its file, row number, the column and raw value of its first problem, and a reason listing
+every problem. `quarantine_problems` splits a row that fails several columns into one entry
+per failing column, so that every failing column is counted; `quarantined_rows` counts rows,
+as `accepted + quarantined = read` does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from workbench.data.reading import quarantine_kind
+from workbench.data.schema import TABLES
+from workbench.errors import UsageError
+from workbench.private_files import write_private
+from workbench.spreadsheet import neutralised
+
+__all__ = ["quarantine_problems", "quarantine_summary", "quarantined_rows", "write_quarantine"]
+
+
+def quarantine_problems(quarantine: pl.DataFrame) -> pl.DataFrame:
+    """The quarantine with one entry per problem: a row that fails several columns (a bad
+    date *and* an empty name) gives one entry per failing column, each with that column and
+    its own reason. Columns: table, file, row, column, reason. Count rows with
+    `quarantined_rows`, not entries: `accepted + quarantined = read` counts rows.
+
+    A row's reason lists its problems joined by "; ", each naming its column ("child_forename:
+    required field is empty; child_date_of_birth: no such date ..."); a part that does not
+    start with one of the table's columns belongs to the part before it (a value may hold
+    "; ").
+
+    Example
+    -------
+    >>> q = pl.DataFrame({"table": ["people"], "file": ["people.csv"], "row": [3],
+    ...     "column": ["forename"], "value": [None], "reason": ["forename: required field is "
+    ...     "empty; date_of_birth: not a date in this column's format (YYYY-MM-DD)"]})
+    >>> quarantine_problems(q).select("column", "reason").rows()  # doctest: +NORMALIZE_WHITESPACE
+    [('forename', 'required field is empty'),
+     ('date_of_birth', "not a date in this column's format (YYYY-MM-DD)")]
+    """
+    columns = ["table", "file", "row", "column", "reason"]
+    frame = quarantine.select(columns)
+    several = pl.col("reason").str.contains("; ", literal=True).fill_null(False)
+    single, multiple = frame.filter(~several), frame.filter(several)
+    if multiple.is_empty():
+        return frame
+    split = []
+    for table, file, row, column, reason in multiple.iter_rows():
+        names = set(TABLES[table].column_names) if table in TABLES else {column}
+        problems: list[list[str]] = []
+        for part in reason.split("; "):
+            named = _named_column(part, names)
+            if named is None and problems:
+                problems[-1].append(part)
+            else:
+                problems.append([part])
+        if len(problems) == 1:
+            split.append((table, file, row, column, reason))
+            continue
+        for parts in problems:
+            text = "; ".join(parts)
+            named = _named_column(text, names) or column
+            if text.startswith(f"{named}: "):
+                text = text[len(named) + 2 :]
+            split.append((table, file, row, named, text))
+    found = pl.DataFrame(split, schema=frame.schema, orient="row")
+    position = {name: i for i, name in enumerate(TABLES)}
+    return pl.concat([single, found]).sort(
+        pl.col("table").replace_strict(position, default=len(position), return_dtype=pl.Int32),
+        "row",
+        maintain_order=True,
+    )
+
+
+def _named_column(part: str, names: set[str]) -> str | None:
+    """The column a reason's part starts with ("benefit: ..." or "end_date 2024-01-01 is
+    before ..."), when it is one of `names`."""
+    head = part.split(" ", 1)[0]
+    head = head[:-1] if head.endswith(":") else head
+    return head if head in names else None
+
+
+def quarantined_rows(quarantine: pl.DataFrame) -> int:
+    """How many input rows a quarantine (or `quarantine_problems`) holds: each (table, row)
+    once, however many entries it has."""
+    if quarantine.is_empty():
+        return 0
+    return quarantine.select(pl.struct("table", "row").n_unique()).item()
+
+
+def quarantine_summary(quarantine: pl.DataFrame) -> pl.DataFrame:
+    """Quarantined rows counted by table, column and kind of problem, with the first row.
+
+    Every failing column of a row counts (`quarantine_problems`): a row with a bad date and
+    an empty name is counted under both, so the groups' rows may add up to more than the
+    rows quarantined (`quarantined_rows`). Groups come in the quarantine's order (tables as
+    in the schema, then by first row).
+
+    Example
+    -------
+    >>> q = pl.DataFrame({"table": ["people"], "file": ["people.csv"], "row": [3],
+    ...                   "column": ["forename"], "value": [None],
+    ...                   "reason": ["required field is empty"]})
+    >>> quarantine_summary(q).row(0)
+    ('people', 'forename', 'empty required field', 1, 3)
+    """
+    return (
+        quarantine_problems(quarantine)
+        .lazy()
+        .group_by(
+            "table", "column", quarantine_kind(pl.col("reason")).alias("kind"), maintain_order=True
+        )
+        .agg(
+            pl.col("row").n_unique().cast(pl.Int64).alias("rows"),
+            pl.col("row").min().alias("first_row"),
+        )
+        .collect()
+    )
+
+
+def write_quarantine(quarantine: pl.DataFrame, path: str | Path) -> Path:
+    """Write the quarantine to `.csv` (or `.parquet`); it holds raw personal data as given."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in {".csv", ".parquet"}:
+        raise UsageError(f"--quarantine-out must end in .csv or .parquet; got {target.name!r}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Owner-only and atomic like the lists: it holds raw values, ids and dates of birth.
+    if suffix == ".csv":
+        write_private(target, neutralised(quarantine).write_csv)
+    else:
+        write_private(target, quarantine.write_parquet)
+    return target
