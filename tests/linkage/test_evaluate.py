@@ -389,7 +389,7 @@ def test_link_folder_writes_owner_only_links_and_the_quality_tables(council, lin
     assert written.height == linked[0].height
     assert written["band"].to_list() == linked[0]["band"].to_list()
     assert run.evaluation is not None
-    assert len(run.quality_files) == 5
+    assert len(run.quality_files) == 6  # and linkage_truth_coverage
     quality = pl.read_csv(tmp_path / "quality" / "linkage_quality.csv")
     assert quality.filter(pl.col("level") == "child")["precision"].min() >= 0.99
 

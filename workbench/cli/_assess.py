@@ -220,7 +220,10 @@ def link_command(
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seeds Splink's sampling of u.")] = 0,
 ) -> None:
-    """Link DWP-list and funded-place rows to the council's children; with --truth, measure."""
+    """Link DWP-list and funded-place rows to the council's children; with --truth, measure.
+    Prints rows read, quarantined and in each band per source; the quarantined rows (in no
+    link) are written beside the links as FILE-STEM.quarantine.csv, owner-only. A list whose
+    every row is quarantined is refused (exit 1)."""
     from workbench.linkage.folder import link_folder
     from workbench.linkage.model import load_settings
 
@@ -233,10 +236,7 @@ def link_command(
         model=load_settings(model) if model is not None else None,
         seed=seed,
     )
-    counts = run.links.group_by("source", "band").len().sort("source", "band")
-    for source, band, rows in counts.iter_rows():
-        typer.echo(f"{source}: {rows} {band}")
-    typer.echo(f"links written to {run.out}")
+    typer.echo("\n".join(run.summary()))
     if run.evaluation is not None:
         typer.echo("\n".join(run.evaluation.summary()))
     if run.quality_files:

@@ -16,6 +16,13 @@ highest among its rows), plus a calibration table of the Fellegi-Sunter match pr
 and the size of the clerical band. Only rows present in `links` are counted. Every table is
 aggregate (no names, no ids): the caller applies disclosure control before sharing them.
 
+Given `passed_checks` (the ids of the rows that passed the data checks, as `workbench link`
+gives them), a truth-coverage table adds pair-level recall both over every true pair of the
+linked sources and over the pairs whose two rows (the source row and the child) passed the
+checks, with how many true pairs involve a quarantined row: a quarantined row is never
+linked, so recall over all pairs says what the data lost and recall over the checked pairs
+what the linkage did.
+
 `fit_clerical_classifier` fits a scikit-learn classifier on comparison vectors (the
 per-comparison `contributions`) that reviewers labelled through the review store, and keeps
 it only when stratified cross-validation shows it beats the Fellegi-Sunter probability
@@ -35,7 +42,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,6 +92,8 @@ def _require(frame: pl.DataFrame, name: str, columns: Sequence[str]) -> None:
 
 def _scores(in_truth: np.ndarray, in_links: np.ndarray) -> dict[str, float | int]:
     # No predicted unit: nothing was wrong (precision 1); no true unit: nothing was missed.
+    if in_truth.size == 0:  # no unit at all (nothing linked, nothing true): the same
+        return {"true": 0, "predicted": 0, "correct": 0, "precision": 1.0, "recall": 1.0, "f1": 1.0}
     precision, recall, f1, _ = precision_recall_fscore_support(
         in_truth, in_links, average="binary", zero_division=1.0
     )
@@ -246,6 +255,78 @@ def _bands(links: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _ratio(part: int, whole: int) -> float:
+    return part / whole if whole else 1.0  # nothing true: nothing was missed
+
+
+def _coverage(
+    links: pl.DataFrame, truth: pl.DataFrame, passed_checks: Mapping[str, Iterable[str]]
+) -> pl.DataFrame:
+    """Per source and overall (`source` = "all"), per band set: the true pairs of the linked
+    sources, how many involve a row that did not pass the checks (the source row or the
+    child quarantined, or not in the data), how many passed, the correct pairs, and recall
+    over all true pairs and over the pairs that passed."""
+    sources = links["source"].unique().sort().to_list()
+    true_pairs = (
+        truth.filter(pl.col("source").is_in(sources) & pl.col("person_id").is_not_null())
+        .select(_KEY)
+        .unique()
+    )
+    people = passed_checks.get("people")
+    person_passed = (
+        pl.col("person_id").is_in(pl.Series(list(people), dtype=pl.String).implode())
+        if people is not None
+        else pl.lit(True)
+    )
+    rows = [
+        frame.select(pl.lit(source).alias("source"), pl.col("record_id").cast(pl.String))
+        for source in sources
+        for frame in [
+            pl.DataFrame(
+                {"record_id": list(passed_checks[source])}, schema={"record_id": pl.String}
+            )
+            if source in passed_checks
+            else links.filter(pl.col("source") == source).select("record_id")
+        ]
+    ]
+    passed_rows = pl.concat(
+        [pl.DataFrame(schema={"source": pl.String, "record_id": pl.String}), *rows]
+    ).unique()
+    marked = true_pairs.join(
+        passed_rows.with_columns(row_passed=pl.lit(True)), on=["source", "record_id"], how="left"
+    ).with_columns(passed=pl.col("row_passed").fill_null(False) & person_passed)
+    records = []
+    for label, bands in EVALUATION_BANDS.items():
+        predicted = (
+            links.filter(pl.col("band").is_in(bands) & pl.col("person_id").is_not_null())
+            .select(_KEY)
+            .unique()
+            .with_columns(correct=pl.lit(True))
+        )
+        scored = marked.join(predicted, on=_KEY, how="left").with_columns(
+            pl.col("correct").fill_null(False)
+        )
+        for source in [*sources, "all"]:
+            group = scored if source == "all" else scored.filter(pl.col("source") == source)
+            true, passed = group.height, int(group["passed"].sum())
+            correct = int(group["correct"].sum())
+            records.append(
+                (source, label, true, true - passed, passed, correct, _ratio(correct, true),
+                 _ratio(correct, passed))
+            )  # fmt: skip
+    schema = {
+        "source": pl.String,
+        "bands": pl.String,
+        "true_pairs": pl.Int64,
+        "pairs_quarantined": pl.Int64,
+        "pairs_passed": pl.Int64,
+        "correct": pl.Int64,
+        "recall_all": pl.Float64,
+        "recall_passed": pl.Float64,
+    }
+    return pl.DataFrame(records, schema=schema, orient="row")
+
+
 @dataclass(frozen=True)
 class LinkageEvaluation:
     """Linkage quality against a ground truth; every table is aggregate.
@@ -262,6 +343,11 @@ class LinkageEvaluation:
     bands
         Per source: rows, linked, clerical_pairs, not_linked, clerical_pairs_true,
         clerical_share.
+    coverage
+        Only when `evaluate_linkage` was given `passed_checks`: per source and overall
+        (`all`), per band set, true_pairs, pairs_quarantined (a row of the pair did not pass
+        the data checks), pairs_passed, correct, recall_all (over every true pair) and
+        recall_passed (over the pairs that passed).
     """
 
     quality: pl.DataFrame
@@ -269,16 +355,21 @@ class LinkageEvaluation:
     quality_by_corruption: pl.DataFrame
     calibration: pl.DataFrame
     bands: pl.DataFrame
+    coverage: pl.DataFrame | None = None
 
     def to_tables(self) -> dict[str, pl.DataFrame]:
-        """The tables by file stem: `linkage_quality`, `linkage_quality_by_source`, ..."""
-        return {
+        """The tables by file stem: `linkage_quality`, `linkage_quality_by_source`, ...
+        (and `linkage_truth_coverage` when there is one)."""
+        tables = {
             "linkage_quality": self.quality,
             "linkage_quality_by_source": self.quality_by_source,
             "linkage_quality_by_corruption": self.quality_by_corruption,
             "linkage_calibration": self.calibration,
             "linkage_bands": self.bands,
         }
+        if self.coverage is not None:
+            tables["linkage_truth_coverage"] = self.coverage
+        return tables
 
     def write(self, folder: str | Path) -> list[Path]:
         """Write each table as `<stem>.csv` in `folder` (created when missing)."""
@@ -292,13 +383,31 @@ class LinkageEvaluation:
         return written
 
     def summary(self) -> list[str]:
-        """One line per level and band set, for a terminal."""
-        return [
+        """One line per level and band set, for a terminal; with a coverage table, then the
+        true pairs involving quarantined rows and recall over all pairs and over the pairs
+        that passed the checks, one line per band set."""
+        lines = [
             f"{r['level']} level, {r['bands']}: precision {r['precision']:.4f}, recall "
             f"{r['recall']:.4f}, F1 {r['f1']:.4f} ({r['correct']} of {r['true']} true, "
             f"{r['predicted']} predicted)"
             for r in self.quality.iter_rows(named=True)
         ]
+        if self.coverage is None:
+            return lines
+        overall = self.coverage.filter(pl.col("source") == "all")
+        first = overall.row(0, named=True)
+        lines.append(
+            f"truth pairs: {first['true_pairs']}; {first['pairs_quarantined']} involve a "
+            "quarantined row (or one not in the data), which no link can reach; "
+            f"{first['pairs_passed']} have both rows past the checks"
+        )
+        lines += [
+            f"pair level, {r['bands']}: recall {r['recall_all']:.4f} over all "
+            f"{r['true_pairs']} truth pairs, {r['recall_passed']:.4f} over the "
+            f"{r['pairs_passed']} whose rows passed the checks ({r['correct']} correct)"
+            for r in overall.iter_rows(named=True)
+        ]
+        return lines
 
 
 def evaluate_linkage(
@@ -307,6 +416,7 @@ def evaluate_linkage(
     *,
     scored_pairs: pl.DataFrame | None = None,
     n_bins: int = CALIBRATION_BINS,
+    passed_checks: Mapping[str, Iterable[str]] | None = None,
 ) -> LinkageEvaluation:
     """Measure `links` against `truth`.
 
@@ -322,9 +432,15 @@ def evaluate_linkage(
         them it uses the Splink rows of `links` that name a person (linked and clerical).
     n_bins
         Calibration bins.
+    passed_checks
+        The ids of the rows that passed the data checks, by table: ``people`` (person_id),
+        and per source (record_id; a source left out: its rows in `links`). Given, the
+        evaluation has a `coverage` table: recall over every true pair of the linked sources
+        and over the pairs whose two rows passed, and how many involve a row that did not.
     """
     _require(links, "links", [*_KEY, "band", "match_probability", "method"])
     _require(truth, "truth", [*_KEY, "corruption_level"])
+    coverage = None if passed_checks is None else _coverage(links, truth, passed_checks)
     present = links.select("source", "record_id").unique()
     truth = truth.join(present, on=["source", "record_id"], how="semi")
     if scored_pairs is None:
@@ -340,6 +456,7 @@ def evaluate_linkage(
         quality_by_corruption=_quality(links, truth, ["source", "corruption_level"]),
         calibration=_calibration(scored, truth, n_bins),
         bands=_bands(links, truth),
+        coverage=coverage,
     )
 
 

@@ -1,0 +1,231 @@
+"""`workbench link` on hand-made folders: every row read is in the links or in the quarantine
+beside them, a list whose every row is quarantined is refused in one line, and the truth's
+pairs that involve quarantined rows are counted apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from workbench.cli import app, main
+from workbench.errors import DataFileError
+from workbench.linkage.evaluate import evaluate_linkage
+from workbench.linkage.folder import link_folder, quarantine_path
+
+PEOPLE = """\
+person_id,household_id,forename,surname,date_of_birth,postcode,role
+A1,H1,Sara,Khan,1990-01-01,FQ1 1AA,parent_carer
+C1,H1,Amir,Khan,2024-03-02,FQ1 1AA,child
+C2,H2,Lily,Ward,2024-05-10,FQ1 2BB,child
+C3,H3,Omar,Ali,2024-07-20,FQ1 3CC,child
+C4,H4,,Jones,2024-02-02,FQ1 4DD,child
+"""
+DWP_HEADER = (
+    "record_id,child_forename,child_surname,child_date_of_birth,parent_forename,parent_surname,"
+    "postcode\n"
+)
+# D1 and D2 agree exactly with C1 and C2; D3 fails two columns; D4 is C4, whose people row is
+# quarantined (no forename), so nothing can link it.
+DWP = DWP_HEADER + (
+    "D1,Amir,Khan,2024-03-02,Sara,Khan,FQ1 1AA\n"
+    "D2,Lily,Ward,2024-05-10,Jo,Ward,FQ1 2BB\n"
+    "D3,,Ali,2024-13-45,Nadia,Ali,FQ1 3CC\n"
+    "D4,Eve,Jones,2024-02-02,Kay,Jones,FQ1 4DD\n"
+)
+BROKEN_DWP = DWP_HEADER + (
+    "D1,,Khan,2024-03-02,Sara,Khan,FQ1 1AA\n"
+    "D2,Lily,Ward,soon,Jo,Ward,FQ1 2BB\n"
+    "D3,Omar,Ali,2024-13-45,Nadia,Ali,FQ1 3CC\n"
+)
+TRUTH = """\
+source,record_id,person_id,corruption_level
+dwp_list,D1,C1,0
+dwp_list,D2,C2,0
+dwp_list,D3,C3,1
+dwp_list,D4,C4,0
+"""
+FUNDED_HEADER = (
+    "record_id,provider_id,term_start,child_forename,child_surname,child_date_of_birth,"
+    "postcode,funding_stream\n"
+)
+
+
+def folder(root: Path, dwp: str = DWP, **files: str) -> Path:
+    data = root / "data"
+    data.mkdir()
+    for name, text in {"people.csv": PEOPLE, "dwp_list.csv": dwp, **files}.items():
+        (data / name).write_text(text)
+    (root / "truth.csv").write_text(TRUTH)
+    return data
+
+
+def link(*args: str):
+    return CliRunner().invoke(app, ["--quiet", "link", *args])
+
+
+def test_link_reports_rows_read_quarantined_and_linked_and_writes_the_quarantine(tmp_path):
+    data = folder(tmp_path)
+    out = tmp_path / "links.csv"
+    result = link("--data", str(data), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    held = tmp_path / "links.quarantine.csv"
+    assert result.stdout == (
+        "people: 5 read = 4 to link to + 1 quarantined (never linked to)\n"
+        "dwp_list: 4 read = 3 in the links + 1 quarantined (not in the links)\n"
+        "dwp_list: 2 linked\n"
+        "dwp_list: 0 clerical_review\n"
+        "dwp_list: 1 not_linked\n"
+        f"links written to {out}\n"
+        f"quarantine (2 row(s), in no link) written to {held} (owner-only): each row with its "
+        "file, row number, column and reason\n"
+    )
+    assert held.stat().st_mode & 0o777 == 0o600
+    assert pl.read_csv(held, infer_schema=False).select("table", "row", "column").rows() == [
+        ("people", "6", "forename"),
+        ("dwp_list", "4", "child_forename"),
+    ]
+    written = pl.read_csv(out, infer_schema=False)
+    assert written.select("record_id", "person_id", "band").rows() == [
+        ("D1", "C1", "linked"),
+        ("D2", "C2", "linked"),
+        ("D4", None, "not_linked"),
+    ]
+
+
+def test_the_run_carries_the_quarantine_and_the_counts(tmp_path):
+    run = link_folder(folder(tmp_path), tmp_path / "links.parquet")
+    assert run.quarantine_file == quarantine_path(tmp_path / "links.parquet")
+    assert run.quarantine_file.name == "links.quarantine.csv"
+    assert run.quarantine.select("table", "row").rows() == [("people", 6), ("dwp_list", 4)]
+    assert run.counts().rows() == [("dwp_list", 4, 1, 3, 2, 0, 1)]
+    assert run.counts().columns == [
+        "source", "read", "quarantined", "in_links", "linked", "clerical_review", "not_linked"
+    ]  # fmt: skip
+
+
+def test_with_a_truth_recall_is_given_over_all_pairs_and_over_pairs_that_passed(tmp_path):
+    data = folder(tmp_path)
+    out, quality = tmp_path / "links.csv", tmp_path / "quality"
+    result = link(
+        "--data", str(data), "--out", str(out), "--truth", str(tmp_path / "truth.csv"),
+        "--quality-out", str(quality),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    # The existing lines are kept: pairs whose source row is in the links (D1, D2, D4).
+    assert lines[7] == (
+        "pair level, linked: precision 1.0000, recall 0.6667, F1 0.8000 (2 of 3 true, 2 predicted)"
+    )
+    assert lines[11:] == [
+        "truth pairs: 4; 2 involve a quarantined row (or one not in the data), which no link "
+        "can reach; 2 have both rows past the checks",
+        "pair level, linked: recall 0.5000 over all 4 truth pairs, 1.0000 over the 2 whose rows "
+        "passed the checks (2 correct)",
+        "pair level, linked+clerical_review: recall 0.5000 over all 4 truth pairs, 1.0000 over "
+        "the 2 whose rows passed the checks (2 correct)",
+        f"quality tables written to {quality}",
+    ]
+    coverage = pl.read_csv(quality / "linkage_truth_coverage.csv")
+    assert coverage.filter(pl.col("bands") == "linked").rows() == [
+        ("dwp_list", "linked", 4, 2, 2, 2, 0.5, 1.0),
+        ("all", "linked", 4, 2, 2, 2, 0.5, 1.0),
+    ]
+
+
+def test_evaluation_without_the_checks_has_no_coverage_and_with_them_counts_each_side():
+    links = pl.DataFrame(
+        {
+            "source": ["dwp_list", "dwp_list"],
+            "record_id": ["D1", "D2"],
+            "person_id": ["P1", None],
+            "band": ["linked", "not_linked"],
+            "match_probability": [1.0, None],
+            "method": ["splink", "splink"],
+        }
+    )
+    truth = pl.DataFrame(
+        {
+            "source": ["dwp_list"] * 4 + ["funded_places"],
+            "record_id": ["D1", "D2", "D3", "D4", "F1"],
+            "person_id": ["P1", "P2", "P3", None, "P1"],
+            "corruption_level": [0, 0, 0, 0, 0],
+        }
+    )
+    assert evaluate_linkage(links, truth).coverage is None
+    assert len(evaluate_linkage(links, truth).summary()) == 4
+    # D2's child P2 was quarantined; D3's row was; D4 is no one; F1's source was not linked.
+    evaluation = evaluate_linkage(
+        links, truth, passed_checks={"people": ["P1", "P3"], "dwp_list": ["D1", "D2"]}
+    )
+    assert evaluation.coverage is not None
+    assert evaluation.coverage.filter(pl.col("bands") == "linked").rows() == [
+        ("dwp_list", "linked", 3, 2, 1, 1, 1 / 3, 1.0),
+        ("all", "linked", 3, 2, 1, 1, 1 / 3, 1.0),
+    ]
+    assert "linkage_truth_coverage" in evaluation.to_tables()
+
+
+@pytest.mark.parametrize("truth", [False, True])
+def test_a_list_whose_every_row_is_quarantined_is_one_line_and_exit_1(tmp_path, truth):
+    data = folder(tmp_path, dwp=BROKEN_DWP)
+    out = tmp_path / "links.csv"
+    args = ["--data", str(data), "--out", str(out)]
+    if truth:
+        args += ["--truth", str(tmp_path / "truth.csv")]
+    result = link(*args)
+    assert result.exit_code == 1
+    assert isinstance(result.exception, DataFileError)
+    message = (
+        f"{data / 'dwp_list.csv'}: every one of its 3 row(s) was quarantined, so there is "
+        "nothing to link (commonest problem: child_date_of_birth on 2 of the 3 rows: bad date, "
+        "impossible date); each row and its reasons are in "
+        f"{tmp_path / 'links.quarantine.csv'}"
+    )
+    assert str(result.exception) == message
+    assert not out.exists()
+    held = pl.read_csv(tmp_path / "links.quarantine.csv", infer_schema=False)
+    assert held.filter(pl.col("table") == "dwp_list")["row"].to_list() == ["2", "3", "4"]
+
+
+@pytest.mark.parametrize("truth", [False, True])
+def test_the_wholly_quarantined_error_is_one_line_on_stderr_without_a_traceback(
+    tmp_path, monkeypatch, capsys, truth
+):
+    data = folder(tmp_path, dwp=BROKEN_DWP)
+    argv = ["workbench", "--quiet", "link", "--data", str(data), "--out", str(tmp_path / "l.csv")]
+    if truth:
+        argv += ["--truth", str(tmp_path / "truth.csv")]
+    monkeypatch.setattr("sys.argv", argv)
+    with pytest.raises(SystemExit) as caught:
+        main()
+    assert caught.value.code == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    assert captured.err.startswith(f"error: {data / 'dwp_list.csv'}: every one of its 3 row(s)")
+
+
+def test_a_wholly_quarantined_source_is_refused_even_when_the_other_has_rows(tmp_path):
+    # Linking the DWP list alone would hide that the funded places were all lost.
+    funded = FUNDED_HEADER + "F1,PR1,2026-09-01,Amir,Khan,2024-03-02,FQ1 1AA,free_for_all\n"
+    data = folder(tmp_path, **{"funded_places.csv": funded})
+    result = link("--data", str(data), "--out", str(tmp_path / "links.csv"))
+    assert result.exit_code == 1
+    assert str(result.exception).startswith(
+        f"{data / 'funded_places.csv'}: every one of its 1 row(s) was quarantined, so there is "
+        "nothing to link (commonest problem: funding_stream on 1 of the 1 rows: unknown value)"
+    )
+
+
+def test_people_whose_every_row_is_quarantined_leave_no_one_to_link_to(tmp_path):
+    people = "person_id,household_id,forename,surname,date_of_birth\nC1,H1,Amir,Khan,2024-02-30\n"
+    data = folder(tmp_path, **{"people.csv": people})
+    result = link("--data", str(data), "--out", str(tmp_path / "links.csv"))
+    assert result.exit_code == 1
+    assert str(result.exception).startswith(
+        f"{data / 'people.csv'}: every one of its 1 row(s) was quarantined, so there is no one "
+        "to link to (commonest problem: date_of_birth on 1 of the 1 rows: impossible date)"
+    )
