@@ -331,7 +331,7 @@ def test_settings_json_round_trip_gives_the_same_links(council, linked, tmp_path
     ]  # fmt: skip
     splink_dict = json.loads((folder / "dwp_list.json").read_text())
     names = [c["output_column_name"] for c in splink_dict["comparisons"]]
-    assert names == ["forename", "surname", "date_of_birth", "postcode", "parent"]
+    assert names == ["forename", "surname", "date_of_birth", "postcode", "address", "parent"]
     model = load_settings(folder)
     assert model.thresholds == (0.95, 0.5)
     assert link_all(council, model=model).equals(linked[0])

@@ -102,7 +102,9 @@ def test_nickname_with_day_and_month_swapped_still_links_to_the_right_child():
     links = link_probabilistic(tables(dwp=[row]), source="dwp_list")
     assert outcome(links) == {"D1": ("P2", "linked")}
     weights = json.loads(links["contributions"].item())
-    assert sorted(weights) == ["date_of_birth", "forename", "parent", "postcode", "surname"]
+    assert sorted(weights) == [
+        "address", "date_of_birth", "forename", "parent", "postcode", "surname"
+    ]  # fmt: skip
     assert weights["forename"] > 0 and weights["date_of_birth"] > 0
 
 
@@ -119,6 +121,44 @@ def test_a_same_named_child_born_the_same_day_at_another_address_goes_to_a_perso
                   parent_nino="AB 12 34 56 C")  # fmt: skip
     links = link_probabilistic(tables(dwp=[row]), source="dwp_list")
     assert outcome(links) == {"D1": ("P2", "linked")}
+
+
+def test_names_swapped_with_a_slip_still_link_and_both_name_comparisons_say_so():
+    # Issue 16: the date of birth and postcode agree, forename and surname are written the
+    # other way round and one is misspelt. Before, this scored 0.22 and was not linked.
+    row = dwp_row("D1", "Lee", "Elizabth", ELIZABETH_DOB)
+    links = link_probabilistic(tables(dwp=[row]), source="dwp_list")
+    assert outcome(links) == {"D1": ("P2", "linked")}
+    weights = json.loads(links["contributions"].item())
+    assert weights["forename"] > 5 and weights["surname"] > 5
+
+
+def test_the_same_first_address_line_keeps_a_mistyped_postcode_at_the_same_address():
+    # The postcode has a slip but the street address agrees: the child lives there, so the
+    # different-address cap does not hold the pair back.
+    people = [p | {"address_line_1": "12 Mill Lane"} for p in PEOPLE]
+    schema = PEOPLE_SCHEMA | {"address_line_1": pl.String}
+    moved = dwp_row("D1", "Elizabeth", "Lee", ELIZABETH_DOB, postcode="FQ9 9ZZ")
+    dwp_schema = DWP_SCHEMA | {"address_line_1": pl.String}
+    found = {"people": pl.DataFrame(people, schema=schema)}
+    for address, band in (("12, Mill lane", "linked"), ("7 Quay Street", "clerical_review")):
+        found["dwp_list"] = pl.DataFrame([moved | {"address_line_1": address}], schema=dwp_schema)
+        links = link_probabilistic(found, source="dwp_list")
+        assert outcome(links) == {"D1": ("P2", band)}, address
+        assert json.loads(links["contributions"].item())["address"] != 0
+
+
+def test_a_brother_or_sister_is_not_linked_on_the_family_alone():
+    # Elizabeth's household, parent and address agree; the DWP child is Oliver, born in
+    # June: another child of the family (one the council does not know yet), not Elizabeth.
+    # The model alone would link them.
+    people = [p | {"address_line_1": "12 Mill Lane"} for p in PEOPLE]
+    found = {"people": pl.DataFrame(people, schema=PEOPLE_SCHEMA | {"address_line_1": pl.String})}
+    row = dwp_row("D1", "Oliver", "Lee", date(2024, 6, 10), address_line_1="12 Mill Lane")
+    found["dwp_list"] = pl.DataFrame([row], schema=DWP_SCHEMA | {"address_line_1": pl.String})
+    links = link_probabilistic(found, source="dwp_list")
+    assert outcome(links) == {"D1": ("P2", "clerical_review")}
+    assert links["match_probability"].item() >= 0.95
 
 
 def test_a_same_named_child_of_another_age_and_family_is_not_linked():

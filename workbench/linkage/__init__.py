@@ -40,6 +40,7 @@ _LAZY = {
     "linkage_settings": "settings",
     "SCORED_PAIRS_SCHEMA": "probabilistic",
     "link_all_with_pairs": "probabilistic",
+    "trained_settings": "probabilistic",
     "ClericalModel": "evaluate",
     "LinkageEvaluation": "evaluate",
     "evaluate_linkage": "evaluate",
@@ -86,4 +87,5 @@ __all__ = [
     "load_settings",
     "quality_by_band",
     "save_settings",
+    "trained_settings",
 ]

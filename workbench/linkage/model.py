@@ -10,8 +10,9 @@ data folder).
   translate SQL held in a JSON file, so a file is written for the backend that will read it;
   `workbench.linkage.settings.linkage_settings` builds either from the same named comparisons.
 - `bands.json`: the workbench's own part: the `(linked, clerical_review)` thresholds, the SQL
-  dialect, whether u is re-estimated from each run's data (`estimate_u`), and the Splink
-  version that wrote the files.
+  dialect, whether u and m are re-estimated from each run's data (`estimate_u`,
+  `estimate_m`; a file without `estimate_m` follows `estimate_u`), and the Splink version
+  that wrote the files.
 
 The prior (`probability_two_random_records_match`) is set on every run to one in the number
 of candidate children, so the value in the files is a placeholder.
@@ -70,12 +71,16 @@ class LinkageModel:
     estimate_u
         Re-estimate u from each run's data by seeded random sampling (the default); when
         False the files' u probabilities are used as they are (a model trained elsewhere).
+    estimate_m
+        Train m on each run's data by expectation maximisation, starting from and pulled
+        towards the files' values (the default); when False they are used as they are.
     """
 
     thresholds: tuple[float, float] = DEFAULT_THRESHOLDS
     sources: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     sql_dialect: str = "duckdb"
     estimate_u: bool = True
+    estimate_m: bool = True
 
     def splink_settings(self, source: str, prior: float) -> dict[str, Any]:
         """The Splink settings dictionary for `source`, with the run's prior set."""
@@ -104,6 +109,7 @@ def save_settings(
     dialect: str = "duckdb",
     thresholds: tuple[float, float] = DEFAULT_THRESHOLDS,
     estimate_u: bool = True,
+    estimate_m: bool = True,
 ) -> Path:
     """Write the linkage model to `folder` as Splink JSON (one file per source) and
     `bands.json`; return the folder.
@@ -116,8 +122,8 @@ def save_settings(
         `duckdb` (what the workbench runs) or `spark` (for Splink's `SparkAPI`).
     thresholds
         `(linked, clerical_review)`, 0 < clerical_review <= linked <= 1.
-    estimate_u
-        Written to `bands.json`: whether a run re-estimates u from its data.
+    estimate_u, estimate_m
+        Written to `bands.json`: whether a run re-estimates u (and trains m) on its data.
     """
     if dialect not in DIALECTS:
         raise UsageError(f"dialect must be one of {', '.join(DIALECTS)}; got {dialect!r}")
@@ -132,6 +138,7 @@ def save_settings(
         "thresholds": {"linked": linked, "clerical_review": clerical},
         "sql_dialect": dialect,
         "estimate_u": estimate_u,
+        "estimate_m": estimate_m,
         "splink_version": splink.__version__,
         "sources": list(LINK_SOURCES),
     }
@@ -185,5 +192,9 @@ def load_settings(folder: str | Path) -> LinkageModel:
                 folder / f"{name}.json", "is not a Splink settings dictionary (no comparisons)"
             )
     return LinkageModel(
-        thresholds=thresholds, sources=sources, sql_dialect=dialect, estimate_u=bool(estimate_u)
+        thresholds=thresholds,
+        sources=sources,
+        sql_dialect=dialect,
+        estimate_u=bool(estimate_u),
+        estimate_m=bool(bands.get("estimate_m", estimate_u)),
     )

@@ -10,12 +10,18 @@ carer of their household (the parent comparison), and the best carer counts. The
 - **bands** by the pair's probability: `linked` at or above the first threshold,
   `clerical_review` at or above the second, `not_linked` below (a person decides the middle
   band through the review store; nothing there is a match until then);
-- **a cap on the DWP list**: a pair whose parent NINO agrees with no carer of the child's
-  household is at most `clerical_review`, whatever its probability, unless the child has the
-  row's date of birth (or it with day and month swapped) *and* lives at the row's postcode.
-  (Same names, the same postcode and a date one digit or a few days off outweigh a different
-  parent in the model; so do same names and date at another address. Either may be another
-  family's child, in a town with common names, and a person decides.)
+- **a cap on the DWP list** (`_capped`): unless the row's parent NINO agrees with a carer of
+  the child's household, a pair is at most `clerical_review`, whatever its probability, when
+  the child lives elsewhere (neither postcode nor first address line agrees) and the row
+  names another parent or the names are common enough in the council that a namesake is
+  plausible, or when the date of birth differs and the row names another parent or another
+  forename. (Same names and date at another address may be another family's child, in a
+  town with common names; a child at the address born a few days apart with another
+  parent may be a cousin, and one with another forename and birthday a brother or sister.)
+
+Before scoring, the model is trained on the source's rows (`trained_settings`): u by seeded
+random sampling, m by expectation maximisation pulled towards the priors of
+`workbench.linkage.settings`; with too few rows the priors stand.
 
 `link_all` runs the exact pass first and Splink on the rows it left `not_linked`.
 
@@ -24,27 +30,38 @@ comparison's share of it in bits (log2 of its Bayes factor, term-frequency adjus
 evidence a reviewer reads. For a `not_linked` row these describe its best candidate, whose
 person_id is not given.
 
-Determinism: the u probabilities are re-estimated by Splink's random sampling with `seed`;
-ties in probability are broken by row number and person_id.
+Determinism: u is re-estimated by Splink's random sampling with `seed`, and EM is
+deterministic on the same rows; ties in probability are broken by row number and person_id.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
+import math
 from collections.abc import Mapping
+from typing import Any
 
 import polars as pl
-from splink import DuckDBAPI, Linker, SettingsCreator
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.internals.exceptions import EMTrainingException  # not re-exported by Splink 5
 
 from workbench.data import clean
 from workbench.data.schema import TABLES
 from workbench.errors import UsageError
 from workbench.linkage.exact import BAND_LINKED, BAND_NOT_LINKED, LINK_SOURCES, link_exact
 from workbench.linkage.model import LinkageModel
-from workbench.linkage.settings import DEFAULT_THRESHOLDS, linkage_settings, nickname_aliases
+from workbench.linkage.settings import (
+    DEFAULT_THRESHOLDS,
+    EM_TRAINING_RULES,
+    linkage_settings,
+    nickname_aliases,
+    pulled_to_prior,
+)
 
-# Splink logs every SQL step at INFO: the workbench shows its own progress instead.
-logging.getLogger("splink").setLevel(logging.WARNING)
+# Splink logs every SQL step at INFO, and at WARNING each level that training could not
+# estimate (the priors stand for those): the workbench shows its own progress instead.
+logging.getLogger("splink").setLevel(logging.ERROR)
 
 __all__ = [
     "BAND_CLERICAL_REVIEW",
@@ -54,6 +71,7 @@ __all__ = [
     "link_all",
     "link_all_with_pairs",
     "link_probabilistic",
+    "trained_settings",
 ]
 
 BAND_CLERICAL_REVIEW = "clerical_review"
@@ -85,8 +103,23 @@ SCORED_PAIRS_SCHEMA = pl.Schema(
 # Below this many possible (row, child) pairs random sampling says little about u: the
 # settings' starting values are kept.
 MIN_PAIRS_FOR_U = 20_000
+# Below this many rows (or candidate children) expectation maximisation has too few matches
+# to learn from: the priors' m probabilities are kept.
+MIN_ROWS_FOR_M = 200
 _MAX_U_PAIRS = 2e6  # enough for u to two decimal places on a list of any size
 _PROBABILITY_FLOOR = 1e-9
+_SCORED_SCHEMA = pl.Schema(
+    {
+        "record_uid": pl.String,
+        "person_uid": pl.String,
+        "match_weight": pl.Float64,
+        "match_probability": pl.Float64,
+        "contributions": pl.String,
+        "_forename_level": pl.String,
+        "_address_level": pl.String,
+        "_parent_level": pl.String,
+    }
+)
 _RECORDS, _PEOPLE = "list_records", "people_index"
 _ROW, _UID = "_row", "unique_id"
 _MONTHS = 12
@@ -110,8 +143,21 @@ _COLUMNS = (
     "parent_surname",
     "parent_surname_parts",
     "parent_nino",
+    "address",
 )
-_COMPARISONS = ("forename", "surname", "date_of_birth", "postcode", "parent")
+_COMPARISONS = ("forename", "surname", "date_of_birth", "postcode", "address", "parent")
+# A DWP pair at another address (and no NINO agreement) is capped when at least this many
+# namesakes are expected (`_namesakes`; born the same day when the dates agree): one chance
+# in a thousand. With fewer candidate children than `MIN_CHILDREN_FOR_NAMES`, every such
+# pair is capped.
+NAMESAKE_RISK = 1e-3
+MIN_CHILDREN_FOR_NAMES = 1_000
+# The comparisons whose level the DWP cap reads (`_capped`).
+_CAP_COMPARISONS = ("forename", "address", "parent")
+_WEIGHT_DIGITS = 6
+_SAME_ADDRESS_LEVELS = ("exact", "close spelling")
+_OTHER_PARENT_LEVELS = ("same surname", "all other")
+_OTHER_FORENAME_LEVELS = ("similar", "all other")
 
 
 def _text(schema: pl.Schema, column: str) -> pl.Expr:
@@ -122,6 +168,12 @@ def _name_key(expr: pl.Expr) -> pl.Expr:
     """A name as compared: tidy spacing, lower case, accents dropped (Zoë is Zoe)."""
     plain = clean.name(expr).str.normalize("NFKD").str.replace_all(r"\p{M}", "")
     return plain.str.to_lowercase()
+
+
+def _address_key(expr: pl.Expr) -> pl.Expr:
+    """A first address line as compared: lower case, punctuation dropped, spacing tidied."""
+    plain = expr.str.to_lowercase().str.replace_all(r"[^a-z0-9]+", " ").str.strip_chars()
+    return pl.when(plain != "").then(plain)
 
 
 def _parts(expr: pl.Expr) -> pl.Expr:
@@ -177,6 +229,7 @@ def _source_records(frame: pl.LazyFrame, source: str) -> pl.LazyFrame:
         _name_key(_text(schema, "parent_forename")).alias("parent_forename"),
         _name_key(_text(schema, "parent_surname")).alias("parent_surname"),
         clean.nino(_text(schema, "parent_nino")).alias("parent_nino"),
+        _address_key(_text(schema, "address_line_1")).alias("address"),
     )
 
 
@@ -191,6 +244,7 @@ def _index_people(people: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("date_of_birth").alias("dob"),
         clean.postcode(_text(schema, "postcode")).alias("postcode"),
         clean.nino(_text(schema, "nino")).alias("nino"),
+        _address_key(_text(schema, "address_line_1")).alias("address"),
     )
 
 
@@ -269,39 +323,113 @@ def _check(tables: Mapping, source: str, thresholds: tuple[float, float]) -> Non
             )
 
 
-def _score(
+def _prior_settings(source: str, prior: float, model: LinkageModel | None) -> dict[str, Any]:
+    if model is None:
+        creator = linkage_settings(source, probability_two_random_records_match=prior)
+        return creator.get_settings("duckdb").as_dict()
+    return model.splink_settings(source, prior)
+
+
+def _trained_settings(
     records: pl.DataFrame,
     candidates: pl.DataFrame,
     n_children: int,
     source: str,
     seed: int,
-    model: LinkageModel | None = None,
-) -> pl.DataFrame:
-    """Splink's scored pairs: record uid, candidate uid, weight, probability, contributions.
-
-    The prior, that a row and a child drawn at random are one child, is one in `n_children`.
-    """
+    model: LinkageModel | None,
+) -> dict[str, Any]:
+    """The Splink settings trained on every row of the source (not only those the exact pass
+    left): u by seeded random sampling, m by expectation maximisation over the pairs of
+    `EM_TRAINING_RULES`, pulled towards the priors (`pulled_to_prior`). With too few rows
+    (`MIN_ROWS_FOR_M`, `MIN_PAIRS_FOR_U`) the priors stand. The settings' prior, that a row
+    and a child drawn at random are one child, is one in `n_children`."""
     prior = min(max(1.0 / n_children, _PROBABILITY_FLOOR), 0.5)
+    start = _prior_settings(source, prior, model)
+    estimate_u = model is None or model.estimate_u
+    estimate_m = model is None or model.estimate_m
+    rows = min(records.height, n_children)
+    train_u = estimate_u and records.height * n_children >= MIN_PAIRS_FOR_U
+    train_m = estimate_m and rows >= MIN_ROWS_FOR_M
+    if not (train_u or train_m):
+        return start
     db_api = DuckDBAPI()
     inputs = [
         db_api.register(records.to_arrow(), table_name=_RECORDS),
         db_api.register(candidates.to_arrow(), table_name=_PEOPLE),
     ]
-    if model is None:
-        settings = linkage_settings(source, probability_two_random_records_match=prior)
-    else:
-        settings = SettingsCreator.from_path_or_dict(model.splink_settings(source, prior))
-    linker = Linker(inputs, settings, log_level=None)
-    estimate_u = model is None or model.estimate_u
-    if estimate_u and records.height * n_children >= MIN_PAIRS_FOR_U:
+
+    def linker_for(settings: dict[str, Any]) -> Linker:
+        creator = SettingsCreator.from_path_or_dict(copy.deepcopy(settings))
+        return Linker(inputs, creator, log_level=None)
+
+    linker = linker_for(start)
+    if train_u:
         linker.training.estimate_u_using_random_sampling(max_pairs=_MAX_U_PAIRS, seed=seed)
+    trained_m = False
+    for rule in EM_TRAINING_RULES if train_m else ():
+        before = linker.misc.save_model_to_json()
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*rule), estimate_without_term_frequencies=True
+            )
+            trained_m = True
+        except EMTrainingException:
+            # No pair of the data agrees on this rule: nothing to learn from it. Splink has
+            # already cleared the levels it meant to train, so the model before it is kept.
+            linker = linker_for(before)
+    trained = linker.misc.save_model_to_json()
+    db_api.duckdb_con.close()
+    trained.pop("linker_uid", None)  # a random name Splink gives each linker
+    trained["probability_two_random_records_match"] = prior
+    return pulled_to_prior(trained, start, rows) if trained_m else trained
+
+
+def _score(
+    records: pl.DataFrame, candidates: pl.DataFrame, settings: dict[str, Any]
+) -> pl.DataFrame:
+    """Splink's scored pairs under `settings`: record uid, candidate uid, weight,
+    probability, contributions and the address and parent levels reached."""
+    db_api = DuckDBAPI()
+    inputs = [
+        db_api.register(records.to_arrow(), table_name=_RECORDS),
+        db_api.register(candidates.to_arrow(), table_name=_PEOPLE),
+    ]
+    linker = Linker(inputs, SettingsCreator.from_path_or_dict(settings), log_level=None)
     pairs = pl.DataFrame(linker.inference.predict().as_pyarrow_table())
     db_api.duckdb_con.close()
-    return _oriented(pairs)
+    return _oriented(pairs, settings)
 
 
-def _oriented(pairs: pl.DataFrame) -> pl.DataFrame:
+def _level_labels(settings: dict[str, Any], name: str) -> dict[float, str]:
+    """The match weight of each level of comparison `name` (log2 of m / u, rounded) -> the
+    level's label: how a scored pair's level is read back, since Splink's output keeps each
+    comparison's weight but not its level. Levels of equal weight share the first label."""
+    for comparison in settings["comparisons"]:
+        if comparison["output_column_name"] != name:
+            continue
+        labels: dict[float, str] = {}
+        for level in comparison["comparison_levels"]:
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if level.get("is_null_level") or not m or not u:
+                continue
+            labels.setdefault(round(math.log2(m / u), _WEIGHT_DIGITS), level["label_for_charts"])
+        return labels
+    return {}
+
+
+def _oriented(pairs: pl.DataFrame, settings: dict[str, Any]) -> pl.DataFrame:
     left_is_record = pl.col("source_dataset_l") == _RECORDS
+    levels = {
+        f"_{name}_level": (
+            pl.col(f"mw_{name}")
+            .round(_WEIGHT_DIGITS)
+            .replace_strict(labels, default=None, return_dtype=pl.String)
+            if f"mw_{name}" in pairs.columns
+            else pl.lit(None, pl.String)
+        )
+        for name in _CAP_COMPARISONS
+        for labels in [_level_labels(settings, name)]
+    }
     # Splink names each comparison's weight mw_<name>, and its term-frequency part
     # mw_tf_adj_<name>; their sum is what the comparison adds to the match weight.
     weights = {
@@ -322,6 +450,7 @@ def _oriented(pairs: pl.DataFrame) -> pl.DataFrame:
         "match_weight",
         "match_probability",
         pl.struct(**weights).struct.json_encode().alias("contributions"),
+        **levels,
     )
 
 
@@ -368,23 +497,61 @@ def _excluded(pairs: pl.DataFrame, exclude: pl.DataFrame | None, source: str) ->
     return pairs.join(exclude.select(keys).unique(), on=keys, how="anti", nulls_equal=True)
 
 
+def _namesakes(forename: pl.Expr, surname: pl.Expr, dob: pl.Expr) -> list[pl.Expr]:
+    """For each candidate child (one row each): `_namesakes`, how many other children of the
+    same forename and surname one would expect among the candidates by their own name
+    frequencies (n * share(forename) * share(surname)), and `_namesakes_that_day`, how many
+    of them born on the child's birthday (divided by the days in the candidates' birth
+    range). Both infinite (always common) when the candidates number fewer than
+    `MIN_CHILDREN_FOR_NAMES`: too few to say a name is rare."""
+    n = pl.len()
+    days = pl.max_horizontal((dob.max() - dob.min()).dt.total_days() + 1, 1)
+    expected = (n * (pl.len().over(forename) / n) * (pl.len().over(surname) / n)).cast(pl.Float64)
+    enough = n >= MIN_CHILDREN_FOR_NAMES
+    return [
+        pl.when(enough).then(expected).otherwise(float("inf")).alias("_namesakes"),
+        pl.when(enough).then(expected / days).otherwise(float("inf")).alias("_namesakes_that_day"),
+    ]
+
+
 def _capped(
     assigned: pl.DataFrame, records: pl.DataFrame, candidates: pl.DataFrame, source: str
 ) -> pl.DataFrame:
     """`assigned` with `_capped`: true for a DWP pair that may not be `linked` whatever its
-    probability, because the row's parent NINO (normalised) is no carer's of the household
-    and the child is not at the row's postcode with the row's date of birth (equal, or equal
-    with day and month swapped).
+    probability. Unless the row's parent NINO (normalised) is a carer's of the child's
+    household, a pair is capped when
 
-    Both facts are read from the pair's data, not from the model's weights; a missing date
-    or NINO is no agreement. Funded places are never capped.
+    - the child does not live at the row's address (neither the postcode nor the first
+      address line, exactly or but for a slip, agrees) and either the row names another
+      parent (the parent comparison found at most the same surname among the household's
+      carers) or the child's names are common enough here that another child of those
+      names is plausible (`_namesakes`: born that day when the dates of birth agree, born
+      any day of the candidates' range when they do not): in a town with common names, a
+      same-named child elsewhere may be another family's; or
+    - the child's date of birth is not the row's (nor it with day and month swapped) and
+      either the row names another parent or the forenames are no more than similar: a
+      same-named child at the address born a few days apart with another parent may be a
+      cousin, and one of another forename and birthday in the family a brother or sister.
+      (With the parent's NINO agreeing, the acceptance councils show such pairs are the
+      child with two errors far more often than a sibling.)
+
+    The postcode and dates are read from the pair's data, the address and parent levels from
+    the comparisons Splink made; a missing value is no agreement. Funded places are never
+    capped.
     """
     if source != "dwp_list":
         return assigned.with_columns(pl.lit(False).alias("_capped"))
-    children = candidates.group_by("person_id").agg(
-        pl.col("dob").first().alias("_child_dob"),
-        pl.col("postcode").first().alias("_child_postcode"),
-        pl.col("parent_nino").drop_nulls().alias("_carer_ninos"),
+    children = (
+        candidates.group_by("person_id")
+        .agg(
+            pl.col("dob").first().alias("_child_dob"),
+            pl.col("postcode").first().alias("_child_postcode"),
+            pl.col("parent_nino").drop_nulls().alias("_carer_ninos"),
+            pl.col("forename").first(),
+            pl.col("surname").first(),
+        )
+        .with_columns(_namesakes(pl.col("forename"), pl.col("surname"), pl.col("_child_dob")))
+        .drop("forename", "surname")
     )
     rows = records.select(
         _ROW,
@@ -395,16 +562,26 @@ def _capped(
     )
     child_dob = pl.col("_child_dob")
     same_dob = (pl.col("_row_dob") == child_dob) | (pl.col("_row_dob_swapped") == child_dob)
-    same_address = pl.col("_row_postcode") == pl.col("_child_postcode")
-    same_nino = pl.col("_carer_ninos").list.contains(pl.col("_row_nino"))
-    # Without a parent's NINO, only the same date of birth at the same address may link: a
-    # same-named child born the same day elsewhere may be another family's, in a town with
-    # common names.
-    by_child_alone = same_dob.fill_null(False) & same_address.fill_null(False)
+    same_address = (pl.col("_row_postcode") == pl.col("_child_postcode")).fill_null(False) | pl.col(
+        "_address_level"
+    ).is_in(_SAME_ADDRESS_LEVELS).fill_null(False)
+    same_nino = pl.col("_carer_ninos").list.contains(pl.col("_row_nino")).fill_null(False)
+    other_parent = pl.col("_parent_level").is_in(_OTHER_PARENT_LEVELS).fill_null(False)
+    other_forename = pl.col("_forename_level").is_in(_OTHER_FORENAME_LEVELS).fill_null(False)
+    # With the same date of birth the chance of a namesake is one born that day; without it,
+    # the pair rests on the names alone, and any namesake in the birth range will do.
+    namesakes = (
+        pl.when(same_dob.fill_null(False)).then("_namesakes_that_day").otherwise("_namesakes")
+    )
+    common = namesakes >= NAMESAKE_RISK
+    other_day = ~same_dob.fill_null(False)
+    risky = (~same_address & (common | other_parent)) | (
+        other_day & (other_parent | other_forename)
+    )
     return (
         assigned.join(rows, on=_ROW, how="left")
         .join(children, on="person_id", how="left")
-        .with_columns(~(by_child_alone | same_nino.fill_null(False)).alias("_capped"))
+        .with_columns((risky & ~same_nino).alias("_capped"))
         .drop(
             "_row_dob",
             "_row_dob_swapped",
@@ -413,6 +590,8 @@ def _capped(
             "_child_dob",
             "_child_postcode",
             "_carer_ninos",
+            "_namesakes",
+            "_namesakes_that_day",
         )
     )
 
@@ -486,6 +665,50 @@ def _scored_pairs(pairs: pl.DataFrame, records: pl.DataFrame, source: str) -> pl
     )
 
 
+def _prepared(
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame],
+    source: str,
+    training: pl.LazyFrame | None,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The rows to link and the rows to train on (`training`, default the same), each with
+    the compared fields, and the candidate children (one row per carer for the DWP list)."""
+    aliases = nickname_aliases()
+    raw = _source_records(tables[source].lazy(), source).collect()
+    learn = raw if training is None else _source_records(training, source).collect()
+    people = _index_people(tables["people"].lazy())
+    has_role = "role" in tables["people"].collect_schema()
+    candidates = _candidate_children(
+        people, learn.lazy(), with_carers=source == "dwp_list", has_role=has_role
+    )
+    records = _features(raw.lazy(), aliases).collect()
+    learned = records if training is None else _features(learn.lazy(), aliases).collect()
+    return records, learned, _features(candidates, aliases).collect()
+
+
+def trained_settings(
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame],
+    *,
+    source: str,
+    seed: int = 0,
+    model: LinkageModel | None = None,
+) -> dict[str, Any]:
+    """The Splink settings dictionary `link_probabilistic` scores `source` with: the priors
+    (the model's, else `workbench.linkage.settings`) trained on these tables, u by seeded
+    random sampling and m by expectation maximisation pulled towards the priors
+    (`workbench.linkage.settings.pulled_to_prior`), each only when the data are enough
+    (`MIN_PAIRS_FOR_U`, `MIN_ROWS_FOR_M`) and the model allows it. For reading the trained
+    m and u, or saving them as a model trained elsewhere (`estimate_u=False`)."""
+    _check(tables, source, DEFAULT_THRESHOLDS)
+    records, _, candidates = _prepared(tables, source, None)
+    n_children = max(candidates["person_id"].n_unique(), 1)
+    if records.is_empty() or candidates.is_empty():
+        prior = min(max(1.0 / n_children, _PROBABILITY_FLOOR), 0.5)
+        return _prior_settings(source, prior, model)
+    return _trained_settings(
+        records.select(_COLUMNS), candidates.select(_COLUMNS), n_children, source, seed, model
+    )
+
+
 def _link_source(
     tables: Mapping[str, pl.LazyFrame | pl.DataFrame],
     source: str,
@@ -493,38 +716,23 @@ def _link_source(
     thresholds: tuple[float, float],
     seed: int,
     model: LinkageModel | None,
+    training: pl.LazyFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`link_probabilistic`'s links, and every pair it scored (`SCORED_PAIRS_SCHEMA`)."""
+    """`link_probabilistic`'s links, and every pair it scored (`SCORED_PAIRS_SCHEMA`).
+
+    The model is trained on `training` (the whole source; default: the rows to link) and
+    scores the rows of `tables[source]`."""
     _check(tables, source, thresholds)
-    raw = _source_records(tables[source].lazy(), source).collect()
-    people = _index_people(tables["people"].lazy())
-    has_role = "role" in tables["people"].collect_schema()
-    aliases = nickname_aliases()
-    candidates = _candidate_children(
-        people, raw.lazy(), with_carers=source == "dwp_list", has_role=has_role
-    ).collect()
-    records = _features(raw.lazy(), aliases).collect()
-    people_side = _features(candidates.lazy(), aliases).collect()
+    records, learned, candidates = _prepared(tables, source, training)
     if records.is_empty() or candidates.is_empty():
-        scored = pl.DataFrame(
-            schema={
-                "record_uid": pl.String,
-                "person_uid": pl.String,
-                "match_weight": pl.Float64,
-                "match_probability": pl.Float64,
-                "contributions": pl.String,
-            }
-        )
+        scored = pl.DataFrame(schema=_SCORED_SCHEMA)
     else:
+        people_side = candidates.select(_COLUMNS)
         n_children = candidates["person_id"].n_unique()
-        scored = _score(
-            records.select(_COLUMNS),
-            people_side.select(_COLUMNS),
-            n_children,
-            source,
-            seed,
-            model,
+        settings = _trained_settings(
+            learned.select(_COLUMNS), people_side, n_children, source, seed, model
         )
+        scored = _score(records.select(_COLUMNS), people_side, settings)
     pairs = _excluded(_best_pairs(scored, records, candidates), exclude, source)
     _, clerical = thresholds
     child_key = ["person_id", "term_start"] if source == "funded_places" else ["person_id"]
@@ -570,9 +778,9 @@ def link_probabilistic(
         `person_id` (null when `not_linked`), `band`, the pair's `match_probability` and
         `match_weight`, `method` = `splink`, and `contributions`: a JSON object of each
         comparison's match weight in bits. A child has at most one linked or clerical row
-        (funded places: per `term_start`). A DWP row is `linked` only when the child's date
-        of birth agrees (exactly, or with day and month swapped) or the parent NINO agrees
-        with a carer of the child's household; otherwise at most `clerical_review`.
+        (funded places: per `term_start`). A DWP row is at most `clerical_review` when the
+        module's cap holds (another address under common names, or another date of birth
+        with another parent, and no parent NINO agreeing).
 
     Raises
     ------
@@ -614,7 +822,9 @@ def link_all_with_pairs(
         rest = rows.join(
             done.lazy().select("record_id"), on="record_id", how="anti", maintain_order="left"
         )
-        links, pairs = _link_source({**lazy, source: rest}, source, exclude, resolved, seed, model)
+        links, pairs = _link_source(
+            {**lazy, source: rest}, source, exclude, resolved, seed, model, training=rows
+        )
         results.append(links)
         scored.append(pairs)
     links = (
