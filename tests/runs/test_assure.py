@@ -17,12 +17,14 @@ import pytest
 from workbench.eligibility.assess import assess
 from workbench.errors import WorkbenchError
 from workbench.review import ReviewStore, register_list_file
+from workbench.review.lists import review_candidates
 from workbench.review.outreach import export_outreach
 from workbench.runs.assure import (
     CHAIN,
     LISTS_PENDING,
     MODES,
     OUTREACH_TRACED,
+    REVIEW_CHECKS,
     SHAREABLE,
     AssuranceReport,
     Check,
@@ -33,7 +35,7 @@ from workbench.synth import generate_council, write_council
 
 KEY = bytes(range(32))
 ON = date(2026, 9, 1)
-ALL_CHECKS = [LISTS_PENDING, OUTREACH_TRACED, CHAIN, MODES, SHAREABLE]
+ALL_CHECKS = [LISTS_PENDING, OUTREACH_TRACED, CHAIN, MODES, SHAREABLE, *REVIEW_CHECKS]
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class Run:
     shareable: Path
 
     def report(self, store: bool = True) -> AssuranceReport:
-        return assure([self.folder], store=self.store if store else None)
+        return assure([self.folder], store=self.store if store else None, key=KEY)
 
 
 def _lock(folder: Path) -> None:
@@ -70,8 +72,16 @@ def build_run(root: Path) -> Run:
     store_path = root / "store" / "review.sqlite"
     outreach = restricted / "outreach.csv"
     with ReviewStore(store_path) as store:
-        list_id, _ = register_list_file(store, result.out, KEY)
-        keys = store.items(list_id)["item_key"].to_list()
+        list_id, listed = register_list_file(store, result.out, KEY)
+        # Contacts only to children not already funded (the review-quality check would warn).
+        shaped = review_candidates(listed.candidates, KEY).sort(
+            "already_funded", maintain_order=True
+        )
+        keys = shaped["item_key"].to_list()
+        named = pl.coalesce("person_id", "dwp_record_id")
+        reviewers = ["A. Officer"] * 3 + ["B. Officer"]
+        for child, reviewer in zip(shaped.select(named)[:4].to_series(), reviewers, strict=True):
+            store.log_access(reviewer, "review view", f"list {list_id}, child {child}")
         store.record_decisions(
             {"list_id": list_id, "item_key": k, "decision": "contact", "reviewer": "A. Officer"}
             for k in keys[:3]
@@ -117,7 +127,8 @@ def test_a_clean_run_passes_every_check(run: Run):
     )
     assert report.check(CHAIN).detail.startswith("4 decisions, chain intact; head ")
     assert report.check(SHAREABLE).detail == ("2 shareable file(s) scanned, no personal data found")
-    assert format_report(report).splitlines()[-1] == "All 5 checks passed."
+    assert not [c.name for c in report.checks if c.warning]
+    assert format_report(report).splitlines()[-1] == "All 9 checks passed."
 
 
 def test_a_list_row_edited_to_contacted_fails_the_lists_check(run: Run):

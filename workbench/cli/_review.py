@@ -196,13 +196,28 @@ def assure_command(
         Path | None,
         typer.Option("--store", help="The review store (SQLite file) the run's decisions are in."),
     ] = None,
+    review_thresholds: Annotated[
+        Path | None,
+        typer.Option(
+            "--review-thresholds",
+            help="When the review-quality checks warn (YAML; default: the package's "
+            "workbench/governance/review_quality.yaml).",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="A review-quality warning fails its check (exit 3)."),
+    ] = False,
 ) -> None:
     """Check a run: lists claim no decision, every contact traces to a recorded decision, the
     decision chain is intact, restricted files are owner-only, shareable files hold no
-    personal data. Exits 3 when a check fails."""
+    personal data; with --store, how decisions were made (pace, runs of one decision, contacts
+    to funded children, decisions without a view), which warns. Exits 3 when a check fails."""
+    from workbench.governance.review_quality import load_review_thresholds
     from workbench.runs.assure import assure, format_report
 
-    report = assure(paths, store=store)
+    thresholds = load_review_thresholds(review_thresholds) if review_thresholds else None
+    report = assure(paths, store=store, review_thresholds=thresholds, strict=strict)
     typer.echo(format_report(report))
     if not report.ok:
         raise typer.Exit(EXIT_CHECKS_FAILED)

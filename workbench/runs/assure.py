@@ -18,6 +18,17 @@ given (run folders, lists, outreach exports) and, with ``store``, the review sto
    NINO, full postcode, pseudonymous key, person or record id of the lists found, nor a
    name from an outreach export. Findings name the file, line and kind, never the value.
 
+With ``store``, four checks of how the decisions were made follow, per list and reviewer
+(:mod:`workbench.governance.review_quality`); each passes or *warns* (``--strict``: fails)
+against thresholds the council can set:
+
+6. **review pace**: no more than 6 decisions a minute, sustained over 60 seconds;
+7. **no long runs of identical decisions**: fewer than 50 of one decision in a row;
+8. **no contact to already-funded children**: no ``contact`` decision about a child whose list
+   row (from the list files found under the paths) says ``already_funded``;
+9. **child's details seen before each decision**: a ``review view`` of the child on the list
+   by the reviewer (for a decision imported from a workbook, the workbook's export) came first.
+
 Example
 -------
 >>> import tempfile
@@ -40,6 +51,13 @@ import polars as pl
 
 from workbench.data.checks import QUARANTINE_SCHEMA
 from workbench.errors import WorkbenchError
+from workbench.governance.review_quality import (
+    ReviewQuality,
+    ReviewThresholds,
+    already_funded_items,
+    review_quality,
+)
+from workbench.review.keys import load_key
 from workbench.review.lists import MANIFEST_SUFFIX
 from workbench.review.outreach import SIDECAR_SUFFIX
 from workbench.review.store import GENESIS_HASH, LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
@@ -47,10 +65,15 @@ from workbench.spreadsheet import restored
 
 __all__ = [
     "CHAIN",
+    "FUNDED_CONTACTS",
+    "IDENTICAL_RUNS",
     "LISTS_PENDING",
     "MODES",
     "OUTREACH_TRACED",
+    "REVIEW_CHECKS",
+    "REVIEW_PACE",
     "SHAREABLE",
+    "VIEWED_FIRST",
     "AssuranceReport",
     "Check",
     "assure",
@@ -62,6 +85,11 @@ OUTREACH_TRACED = "outreach traced to decisions"
 CHAIN = "decision chain intact"
 MODES = "restricted files owner-only"
 SHAREABLE = "shareable outputs hold no personal data"
+REVIEW_PACE = "review pace"
+IDENTICAL_RUNS = "no long runs of identical decisions"
+FUNDED_CONTACTS = "no contact to already-funded children"
+VIEWED_FIRST = "child's details seen before each decision"
+REVIEW_CHECKS = (REVIEW_PACE, IDENTICAL_RUNS, FUNDED_CONTACTS, VIEWED_FIRST)
 
 PENDING = "pending_review"
 RESTRICTED_DIR, SHAREABLE_DIR = "restricted", "shareable"
@@ -82,11 +110,21 @@ _EVIDENCE_PERSON = re.compile(r"of parent/carer ([A-Za-z0-9_-]+)")
 
 @dataclass(frozen=True)
 class Check:
-    """One check's verdict and what it found (files, rows and kinds; never personal data)."""
+    """One check's verdict and what it found (files, rows and kinds; never personal data).
+
+    A check that passed with ``warning`` found something for the auditor to read (the review
+    quality checks), which does not fail the run.
+    """
 
     name: str
     ok: bool
     detail: str
+    warning: bool = False
+
+    @property
+    def result(self) -> str:
+        """``PASS``, ``WARN`` or ``FAIL``."""
+        return "FAIL" if not self.ok else "WARN" if self.warning else "PASS"
 
 
 @dataclass(frozen=True)
@@ -96,6 +134,8 @@ class AssuranceReport:
     checks: list[Check]
     paths: tuple[Path, ...] = ()
     store: Path | None = None
+    review: ReviewQuality | None = None
+    """How the store's decisions were made, per list and reviewer (with ``store`` only)."""
 
     @property
     def ok(self) -> bool:
@@ -459,8 +499,143 @@ def _check_shareable(run: _Run) -> Check:
     return Check(SHAREABLE, True, detail)
 
 
+# --- 6-9. review quality -------------------------------------------------------------------
+def _reviewer_lines(flagged: pl.DataFrame, say) -> list[str]:
+    return [
+        f"list {row['list_id']}, {row['reviewer']}: {say(row)}" for row in flagged.rows(named=True)
+    ]
+
+
+def _verdict(name: str, flagged: pl.DataFrame, summary: str, say, strict: bool) -> Check:
+    lines = _reviewer_lines(flagged, say)
+    warned = bool(lines)
+    return Check(name, not (warned and strict), _shown([summary, *lines]), warned and not strict)
+
+
+def _pace_check(quality: ReviewQuality, strict: bool) -> Check:
+    table, limits = quality.by_reviewer, quality.thresholds
+    window, rate = limits.window_seconds, f"{limits.decisions_per_minute:g}"
+    imported = int(table["imported"].sum())
+    untimed = f"; {imported} imported from workbooks, not timed" if imported else ""
+    flagged = table.filter(pl.col("pace_warning"))
+    if flagged.is_empty():
+        most = int(table["most_in_window"].max() or 0)
+        summary = (
+            f"{table.height} reviewer(s) on a list, at most {most} decision(s) in any {window} s "
+            f"(warns above {rate} a minute){untimed}"
+        )
+    else:
+        summary = (
+            f"{flagged.height} of {table.height} reviewer(s) on a list recorded more than {rate} "
+            f"decisions a minute, sustained over {window} s{untimed}:"
+        )
+    return _verdict(
+        REVIEW_PACE,
+        flagged,
+        summary,
+        lambda row: (
+            f"{row['most_in_window']} decisions within {window} s ({row['decisions']} on the list)"
+        ),
+        strict,
+    )
+
+
+def _runs_check(quality: ReviewQuality, strict: bool) -> Check:
+    table, at_least = quality.by_reviewer, quality.thresholds.identical_run
+    flagged = table.filter(pl.col("run_warning"))
+    if flagged.is_empty():
+        longest = int(table["longest_run"].max() or 0)
+        summary = f"longest run of one decision by a reviewer: {longest} (warns at {at_least})"
+    else:
+        summary = (
+            f"{flagged.height} of {table.height} reviewer(s) on a list recorded {at_least} or "
+            "more identical decisions in a row:"
+        )
+    return _verdict(
+        IDENTICAL_RUNS,
+        flagged,
+        summary,
+        lambda row: (
+            f"{row['longest_run_decision']} {row['longest_run']} times in a row "
+            f"({row['decisions']} on the list)"
+        ),
+        strict,
+    )
+
+
+def _funded_check(quality: ReviewQuality, strict: bool) -> Check:
+    table, at_least = quality.by_reviewer, quality.thresholds.contacts_to_funded
+    flagged = table.filter(pl.col("funded_warning"))
+    checked, unchecked = len(quality.lists_with_flags), len(quality.lists_without_flags)
+    missing = (
+        f"; not checked: {unchecked} list(s) whose list file is not under the paths given "
+        "(give the run folder)"
+        if unchecked
+        else ""
+    )
+    if flagged.is_empty():
+        contacts = int(table["contacts_to_funded"].fill_null(0).sum())
+        summary = (
+            f"{contacts} contact decision(s) about children already funded, on {checked} "
+            f"list(s) checked (warns at {at_least}){missing}"
+        )
+    else:
+        summary = (
+            f"{int(flagged['contacts_to_funded'].sum())} contact decision(s) about children "
+            f"whose list row says already_funded{missing}:"
+        )
+    return _verdict(
+        FUNDED_CONTACTS,
+        flagged,
+        summary,
+        lambda row: f"{row['contacts_to_funded']} contact decision(s) about funded children",
+        strict,
+    )
+
+
+def _viewed_check(quality: ReviewQuality, strict: bool) -> Check:
+    table, at_least = quality.by_reviewer, quality.thresholds.decisions_without_view
+    flagged = table.filter(pl.col("view_warning"))
+    total, unseen = int(table["decisions"].sum()), int(table["without_view"].sum())
+    if flagged.is_empty():
+        summary = (
+            f"{total - unseen} of {total} decision(s) made after the reviewer opened the child's "
+            f"details (warns at {at_least} without)"
+        )
+    else:
+        summary = (
+            f"{unseen} of {total} decision(s) made without the child's details opened first "
+            "(no `review view` of that child by the reviewer before deciding):"
+        )
+    return _verdict(
+        VIEWED_FIRST,
+        flagged,
+        summary,
+        lambda row: f"{row['without_view']} of {row['decisions']} decision(s)",
+        strict,
+    )
+
+
+def _review_checks(quality: ReviewQuality, strict: bool) -> list[Check]:
+    if quality.by_reviewer.is_empty():
+        return [Check(name, True, "no decisions in the store") for name in REVIEW_CHECKS]
+    return [
+        _pace_check(quality, strict),
+        _runs_check(quality, strict),
+        _funded_check(quality, strict),
+        _viewed_check(quality, strict),
+    ]
+
+
 # --- the report ----------------------------------------------------------------------------
-def assure(paths: list[Path], *, store: Path | None = None) -> AssuranceReport:
+def assure(
+    paths: list[Path],
+    *,
+    store: Path | None = None,
+    key: bytes | None = None,
+    review_thresholds: ReviewThresholds | None = None,
+    strict: bool = False,
+) -> AssuranceReport:
     """Run every check on the files under ``paths`` and, when given, the review store.
 
     Parameters
@@ -468,13 +643,22 @@ def assure(paths: list[Path], *, store: Path | None = None) -> AssuranceReport:
     paths
         Run folders, or files of one (lists, outreach exports, shareable tables).
     store
-        The review store (SQLite). Without it the decision chain is not checked and any
-        outreach export found fails, as it cannot be traced.
+        The review store (SQLite). Without it the decision chain and the review quality are
+        not checked and any outreach export found fails, as it cannot be traced.
+    key
+        The pseudonym key the lists were registered with (default: :func:`load_key`); used
+        only for the review-quality checks.
+    review_thresholds
+        When the review-quality checks warn (default: the package's
+        ``workbench/governance/review_quality.yaml``).
+    strict
+        A review-quality warning fails its check.
 
     Returns
     -------
     AssuranceReport
-        One :class:`Check` per check, in the order of the module's docstring.
+        One :class:`Check` per check, in the order of the module's docstring (the
+        review-quality checks only with ``store``), and the review-quality table.
 
     Raises
     ------
@@ -486,6 +670,7 @@ def assure(paths: list[Path], *, store: Path | None = None) -> AssuranceReport:
     if store is not None and not Path(store).exists():
         raise WorkbenchError(f"{store}: no review store there; give --store the store's file")
     opened = ReviewStore(store) if store is not None else None
+    quality = None
     try:
         checks = [
             _check_lists(run),
@@ -494,14 +679,23 @@ def assure(paths: list[Path], *, store: Path | None = None) -> AssuranceReport:
             _check_modes(run, Path(store) if store is not None else None),
             _check_shareable(run),
         ]
+        if opened is not None:
+            key = key if key is not None else load_key()
+            funded = already_funded_items(opened, run.lists, key)
+            quality = review_quality(
+                opened, key=key, already_funded=funded, thresholds=review_thresholds
+            )
+            checks += _review_checks(quality, strict)
     finally:
         if opened is not None:
             opened.close()
-    return AssuranceReport(checks, tuple(paths), Path(store) if store is not None else None)
+    return AssuranceReport(
+        checks, tuple(paths), Path(store) if store is not None else None, quality
+    )
 
 
 def format_report(report: AssuranceReport) -> str:
-    """The report as text: one line per check (PASS or FAIL), its findings indented below.
+    """The report as text: one line per check (PASS, WARN or FAIL), its findings indented below.
 
     Examples
     --------
@@ -514,11 +708,13 @@ def format_report(report: AssuranceReport) -> str:
     lines = [f"Assurance of: {where}" + (f" (store {report.store})" if report.store else "")]
     for check in report.checks:
         first, *rest = check.detail.splitlines() or [""]
-        lines.append(f"{'PASS' if check.ok else 'FAIL'}  {check.name}: {first}")
+        lines.append(f"{check.result}  {check.name}: {first}")
         lines += [f"      {line}" for line in rest]
     failed = sum(not c.ok for c in report.checks)
+    warned = sum(c.ok and c.warning for c in report.checks)
+    also = f" ({warned} with warnings for the auditor)" if warned else ""
     if failed:
-        lines.append(f"{failed} of {len(report.checks)} checks failed.")
+        lines.append(f"{failed} of {len(report.checks)} checks failed{also}.")
     else:
-        lines.append(f"All {len(report.checks)} checks passed.")
+        lines.append(f"All {len(report.checks)} checks passed{also}.")
     return "\n".join(lines)
