@@ -10,13 +10,17 @@ from typing import Annotated
 import typer
 
 from workbench.cli._common import (
+    EXIT_CHECKS_FAILED,
     EXIT_REPORT_FAILED,
     AsOf,
     DataDir,
     Initiative,
     Linkage,
+    ProfileFile,
+    Strict,
     TermStart,
     parse_date,
+    use_profile,
 )
 from workbench.governance.access import record_access
 
@@ -37,12 +41,15 @@ def assess_command(
         typer.Option("--rules", help="A rule file to use instead of the package's own."),
     ] = None,
     linkage: Linkage = "probabilistic",
+    profile: ProfileFile = None,
+    strict: Strict = False,
 ) -> None:
     """List children who look eligible, with reasons and evidence, for a person to review."""
     from workbench.eligibility.assess import assess, check_list_path
 
     record_access("assess", f"data {data}, initiative {initiative}, out {out}")
     check_list_path(out)  # before any data is read
+    use_profile(profile)
     found = assess(
         data,
         initiative,
@@ -55,6 +62,13 @@ def assess_command(
     from workbench.runs.console import print_assessment  # rich tables: only once there is a list
 
     print_assessment(found, written)
+    from workbench.runs.emptiness import silent_emptiness
+
+    said = silent_emptiness(found)
+    for sentence in said:
+        typer.echo(f"warning: {sentence}", err=True)
+    if strict and said:
+        raise typer.Exit(EXIT_CHECKS_FAILED)
 
 
 def stats_command(
@@ -107,6 +121,7 @@ def stats_command(
         ),
     ] = None,
     linkage: Linkage = "probabilistic",
+    profile: ProfileFile = None,
 ) -> None:
     """Write take-up, funnel and equality tables for a term as CSV, after disclosure control."""
     from workbench.stats import DisclosureRules
@@ -116,6 +131,7 @@ def stats_command(
     for warning in rules.warnings():
         typer.echo(f"warning: {warning}", err=True)
     record_access("stats", f"data {data}, initiative {initiative}, out {out}")
+    use_profile(profile)
     result = write_stats(
         data,
         initiative=initiative,
@@ -174,11 +190,13 @@ def explain_command(
         typer.Option("--rules", help="A rule file to use instead of the package's own."),
     ] = None,
     linkage: Linkage = "probabilistic",
+    profile: ProfileFile = None,
 ) -> None:
     """Say why a person is or is not listed, criterion by criterion, in plain English."""
     from workbench.eligibility.assess import assess
 
     record_access("explain", f"data {data}, initiative {initiative}, one person's record")
+    use_profile(profile)
     found = assess(
         data,
         initiative,
@@ -219,6 +237,7 @@ def link_command(
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seeds Splink's sampling of u.")] = 0,
+    profile: ProfileFile = None,
 ) -> None:
     """Link DWP-list and funded-place rows to the council's children; with --truth, measure.
     Prints rows read, quarantined and in each band per source; the quarantined rows (in no
@@ -228,6 +247,7 @@ def link_command(
     from workbench.linkage.model import load_settings
 
     record_access("link", f"data {data}, out {out}")
+    use_profile(profile)
     run = link_folder(
         data,
         out,
@@ -269,6 +289,7 @@ def report_command(
     kernel: Annotated[
         str, typer.Option("--kernel", help="The Jupyter kernel to run the notebook in.")
     ] = "python3",
+    profile: ProfileFile = None,
 ) -> None:
     """Run a notebook with papermill into reports/<date>-<notebook>-<run id>/: the executed
     notebook, report.html (code hidden, opens offline), manifest.json, and its shareable/ and
@@ -277,6 +298,7 @@ def report_command(
     from workbench.runs.report import ReportFailed, run_report
 
     record_access("report", f"notebook {notebook}, data {data}")
+    use_profile(profile)  # the notebook's kernel inherits it (WORKBENCH_PROFILE)
     try:
         run = run_report(
             notebook,

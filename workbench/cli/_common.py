@@ -7,6 +7,7 @@ The commands live in the sibling modules and are registered on `app` by the pack
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -70,3 +71,31 @@ Linkage = Annotated[
     ),
 ]
 DataDir = Annotated[Path, typer.Option("--data", help="The data folder (people.csv, ...).")]
+ProfileFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--profile",
+        help="A source profile (YAML): which file of the data folder each table comes from and "
+        "how its columns, dates and codes map onto the data contract (README: Bring your own "
+        "data). Its SHA-256 is recorded with the inputs.",
+    ),
+]
+Strict = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Exit 3 when most rows of a file are quarantined or the list is empty while the "
+        "data has children in the age window (for scheduled runs).",
+    ),
+]
+
+
+def use_profile(profile: Path | None) -> None:
+    """Read every data folder through `profile` for the rest of the command (nothing when
+    None; each command is its own process, and a notebook a `report` runs inherits it); a
+    profile that cannot work stops the command before any data is read."""
+    if profile is not None:
+        from workbench.data.profiles import PROFILE_ENV, load_profile
+
+        load_profile(profile)
+        os.environ[PROFILE_ENV] = str(profile.absolute())

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli._common import EXIT_CHECKS_FAILED, parse_date
+from workbench.cli._common import EXIT_CHECKS_FAILED, ProfileFile, parse_date, use_profile
 from workbench.errors import DataFileError, UsageError
 from workbench.governance.access import record_access
 
@@ -58,9 +58,10 @@ def validate_command(
             "benefits required.",
         ),
     ] = None,
+    profile: ProfileFile = None,
 ) -> None:
     """Check a data folder against the data contract and report the quarantine."""
-    from workbench.data.quarantine import quarantined_rows
+    from workbench.data.quarantine import mostly_quarantined, quarantined_rows
     from workbench.data.reading import load_folder
     from workbench.runs.console import print_validation, write_quarantine
 
@@ -68,11 +69,14 @@ def validate_command(
         raise UsageError(f"must be one of {', '.join(PURPOSES)}; got {purpose!r}", parameter="for")
     record_access("validate", f"data {data}" + (f", for {purpose}" if purpose else ""))
     tables = PURPOSES[purpose] if purpose is not None else None
+    use_profile(profile)
     try:
         loaded = load_folder(data, tables=tables, equality_monitoring=equality_monitoring)
     except DataFileError as error:
         raise _with_purpose_hint(error, data) if purpose is None else error from None
     print_validation(loaded)
+    for sentence in mostly_quarantined(loaded):
+        typer.echo(f"warning: {sentence}", err=True)
     if purpose is not None:
         absent = [t for t in tables or () if t not in loaded.reports]
         if absent:

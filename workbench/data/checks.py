@@ -39,7 +39,7 @@ the linkage does) may load without normalising, which skips postcodes and NINOs 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -132,7 +132,8 @@ def _value_name(column: str) -> str:
 
 
 def _candidate_name(column: str, fmt: DateFormat) -> str:
-    return f"__date_{DATE_FORMATS.index(fmt)}_{column}"
+    index = DATE_FORMATS.index(fmt) if fmt in DATE_FORMATS else "fixed"
+    return f"__date_{index}_{column}"
 
 
 def _cell_date_name(column: str) -> str:
@@ -306,17 +307,30 @@ def _read_as(written: pl.Expr, date_format: DateFormat) -> pl.Expr:
 
 
 def _read_dates(
-    frame: pl.DataFrame, dates: list[str]
+    frame: pl.DataFrame, dates: list[str], fixed: Mapping[str, DateFormat] | None = None
 ) -> tuple[pl.DataFrame, dict[str, DateFormat]]:
     """Choose each text date column's format, the one that reads most of its values (ties go
     to the first of `DATE_FORMATS`), and add the column read in it as `__date_<i>_<column>`.
+    A column `fixed` gives a format (a source profile's `date_format`) is read in that one.
 
     The formats' shapes exclude one another, so once a format reads at least as many values
     as are left unread, no later format can beat it and is not tried: a clean ISO column is
     parsed once.
     """
+    fixed = {n: f for n, f in (fixed or {}).items() if n in dates}
+    if fixed:
+        columns = set(frame.columns)
+        frame = (
+            frame.lazy()
+            .with_columns(
+                _read_as(_written(n, columns), f).alias(_candidate_name(n, f))
+                for n, f in fixed.items()
+            )
+            .collect()
+        )
+        dates = [n for n in dates if n not in fixed]
     if not dates:
-        return frame, {}
+        return frame, dict(fixed)
     columns = set(frame.columns)
     filled = frame.select(_written(n, columns).count().alias(n) for n in dates).row(0, named=True)
     best: dict[str, tuple[int, DateFormat]] = {}
@@ -341,7 +355,7 @@ def _read_dates(
             tried[name] += counts[name]
             if name not in best or counts[name] > best[name][0]:
                 best[name] = (counts[name], date_format)
-    return frame, {name: chosen for name, (_, chosen) in best.items()}
+    return frame, {**fixed, **{name: chosen for name, (_, chosen) in best.items()}}
 
 
 @dataclass(frozen=True)
@@ -720,10 +734,12 @@ def check_rows(
     normalise: bool = True,
     *,
     number_accepted: bool = False,
+    date_formats: Mapping[str, DateFormat] | None = None,
 ) -> CheckedRows:
     """Check `raw` (a file's wanted columns, as text or as a parquet file types them) against
     `table`'s schema in one vectorised pass; `file` names the file in the quarantine and
-    `fmt` is its format (``csv``, ``parquet`` or ``xlsx``).
+    `fmt` is its format (``csv``, ``parquet`` or ``xlsx``). `date_formats` fixes the format of
+    some date columns (a source profile's); the others' is chosen from their values.
 
     Example
     -------
@@ -738,7 +754,7 @@ def check_rows(
     present = [c for c in table.columns if c.name in raw.columns]
     frame, allowed = _cleaned(raw, present, fmt, normalise)
     dates = [c.name for c in present if c.dtype == "date" and _clean_name(c.name) in frame.columns]
-    frame, formats = _read_dates(frame, dates)
+    frame, formats = _read_dates(frame, dates, date_formats)
     columns = set(frame.columns)
     rules = _rules(table, present, frame, formats)
     notes = _warnings_for(present, columns) if normalise else []

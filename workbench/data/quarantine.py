@@ -14,13 +14,25 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.data.reading import quarantine_kind
+from workbench.data.reading import LoadedData, quarantine_kind
 from workbench.data.schema import TABLES
 from workbench.errors import UsageError
 from workbench.private_files import write_private
 from workbench.spreadsheet import neutralised
 
-__all__ = ["quarantine_problems", "quarantine_summary", "quarantined_rows", "write_quarantine"]
+__all__ = [
+    "MOSTLY_QUARANTINED",
+    "mostly_quarantined",
+    "quarantine_problems",
+    "quarantine_summary",
+    "quarantined_rows",
+    "write_quarantine",
+]
+
+# A file with more than this share of its rows quarantined has almost certainly been read the
+# wrong way (a column or value map that does not fit), not merely typed with a few slips: the
+# commands say so plainly instead of carrying on with what little was accepted.
+MOSTLY_QUARANTINED = 0.5
 
 
 def quarantine_problems(quarantine: pl.DataFrame) -> pl.DataFrame:
@@ -50,8 +62,13 @@ def quarantine_problems(quarantine: pl.DataFrame) -> pl.DataFrame:
     if multiple.is_empty():
         return frame
     split = []
+    # A table read through a source profile names its columns as the source does ("Post
+    # Code"): those seen as a row's first problem are known too.
+    seen = quarantine.group_by("table").agg(pl.col("column").unique()).rows()
+    labels = {table: set(columns) - {None} for table, columns in seen}
     for table, file, row, column, reason in multiple.iter_rows():
         names = set(TABLES[table].column_names) if table in TABLES else {column}
+        names |= labels.get(table, set())
         problems: list[list[str]] = []
         for part in reason.split("; "):
             named = _named_column(part, names)
@@ -82,7 +99,11 @@ def _named_column(part: str, names: set[str]) -> str | None:
     before ..."), when it is one of `names`."""
     head = part.split(" ", 1)[0]
     head = head[:-1] if head.endswith(":") else head
-    return head if head in names else None
+    if head in names:
+        return head
+    # A source's column name may hold spaces ("Post Code: ..."): the longest that fits.
+    named = [n for n in names if " " in n and part.startswith(f"{n}: ")]
+    return max(named, key=len) if named else None
 
 
 def quarantined_rows(quarantine: pl.DataFrame) -> int:
@@ -136,3 +157,36 @@ def write_quarantine(quarantine: pl.DataFrame, path: str | Path) -> Path:
     else:
         write_private(target, quarantine.write_parquet)
     return target
+
+
+def mostly_quarantined(data: LoadedData, share: float = MOSTLY_QUARANTINED) -> list[str]:
+    """One plain sentence per file with more than `share` of its rows quarantined: how many,
+    the commonest problem and its first row, and where to look (the quarantine, the profile).
+
+    Example
+    -------
+    >>> from workbench.data.reading import load_folder
+    >>> data = load_folder("data_samples/council_small")  # doctest: +SKIP
+    >>> mostly_quarantined(data)  # doctest: +SKIP
+    []
+    """
+    found = []
+    for report in data.reports.values():
+        if not report.read or report.quarantined <= share * report.read:
+            continue
+        rows = data.quarantine.filter(pl.col("table") == report.table)
+        commonest = quarantine_summary(rows).sort("rows", descending=True, maintain_order=True)
+        column, kind, first = commonest.select("column", "kind", "first_row").row(0)
+        look = (
+            f"; check how the profile {data.profile.name} maps table {report.table} "
+            f"(tables.{report.table})"
+            if data.profile is not None
+            else "; check the file's columns against `workbench schema`"
+        )
+        found.append(
+            f"{report.file.name}: {report.quarantined} of {report.read} rows "
+            f"({report.quarantined / report.read:.0%}) are quarantined and count for nothing; "
+            f"the commonest problem is {kind} in column '{column}' (first at row {first}). "
+            f"See `workbench validate --quarantine-out FILE` for every row{look}"
+        )
+    return found

@@ -57,6 +57,8 @@ from workbench.data.checks import (
 # Re-exported: these were defined here before workbench.data.checks held them.
 from workbench.data.checks import ISO_DATE as ISO_DATE
 from workbench.data.checks import UK_DATE as UK_DATE
+from workbench.data.profiles import Profile, TablePlan, active_profile, header_key, load_profile
+from workbench.data.profiles import relabelled as relabelled_by_profile
 from workbench.data.schema import TABLES, Column, Table
 from workbench.errors import DataFileError, UsageError, WorkbenchError
 
@@ -86,6 +88,7 @@ QUARANTINE_KINDS: tuple[tuple[str, str], ...] = (
     ("not a date", "bad date"),
     ("not a number", "not a number"),
     ("is not one of", "unknown value"),
+    ("is not in the profile's value map", "unknown value"),
     ("appears on", "duplicate id"),
     ("is before", "end before start"),
     ("is not true or false", "not true or false"),
@@ -112,7 +115,9 @@ class LoadedData:
 
     `quarantine` and `warnings` have the columns of `QUARANTINE_SCHEMA` (table, file, row,
     column, value, reason); `file` is the file's name, `value` the cell as the file wrote it.
-    `ignored` lists files in the folder that are not canonical tables.
+    `ignored` lists files in the folder that are not canonical tables. `profile` is the source
+    profile the folder was read through, if any (`workbench.data.profiles`): its file counts
+    as an input, so manifests record its SHA-256.
     """
 
     folder: Path
@@ -124,6 +129,7 @@ class LoadedData:
     # Row numbers of the accepted rows of tables that refer to another one (`Table.references`),
     # until the reference is checked.
     row_numbers: dict[str, pl.Series] = field(default_factory=dict)
+    profile: Path | None = None
 
     def lazy(self, table: str) -> pl.LazyFrame:
         """The accepted rows of `table` as a LazyFrame; a WorkbenchError if it was not loaded."""
@@ -137,8 +143,10 @@ class LoadedData:
         return self.tables[table].lazy()
 
     def files(self) -> list[Path]:
-        """The files actually read, sorted by name (for input hashes)."""
-        return sorted((r.file for r in self.reports.values()), key=lambda p: p.name)
+        """The files actually read, and the profile read through, sorted by name (for input
+        hashes)."""
+        read = [r.file for r in self.reports.values()]
+        return sorted([*read, *([self.profile] if self.profile else [])], key=lambda p: p.name)
 
 
 # --- finding the files ------------------------------------------------------------------------
@@ -173,14 +181,20 @@ def _one_file(table: str, paths: list[Path]) -> Path:
     return paths[0]
 
 
-def find_table_file(folder: str | Path, table: str) -> Path | None:
-    """The file holding `table` in `folder` (`.csv`, `.parquet` or `.xlsx`), or None.
+def find_table_file(
+    folder: str | Path, table: str, profile: Profile | str | Path | None = None
+) -> Path | None:
+    """The file holding `table` in `folder` (`.csv`, `.parquet` or `.xlsx`), or None; for a
+    table the source profile (default: the active one, `--profile`) maps, the file it names.
 
     Raises DataFileError when the table is given in two formats, UsageError for a table name
-    that is not canonical.
+    that is not canonical, ProfileError when the profile's file is not there.
     """
     if table not in TABLES:
         raise UsageError(f"unknown table '{table}': canonical tables are {', '.join(TABLES)}")
+    chosen = _profile(profile)
+    if chosen is not None and table in chosen.tables:
+        return chosen.file_for(table, Path(folder))
     found, _ = _scan_folder(Path(folder))
     return _one_file(table, found[table]) if table in found else None
 
@@ -229,11 +243,6 @@ def _columns_wanted(
 # --- reading one file as text -----------------------------------------------------------------
 
 
-def _header_key(header: str) -> str:
-    """How a header is matched to a column: case, surrounding space and `-`/space runs ignored."""
-    return "_".join(header.strip().lower().replace("-", " ").split())
-
-
 Reader = Callable[[list[str]], pl.DataFrame]
 
 
@@ -271,7 +280,7 @@ def _csv_header(path: Path) -> list[str]:
         headers = pl.read_csv(path, n_rows=0, infer_schema=False).columns  # polars says why
     seen: dict[str, int] = {}
     for number, header in enumerate(headers, start=1):
-        key = _header_key(header)
+        key = header_key(header)
         if key in seen:
             first = headers[seen[key] - 1]
             both = f"{first!r}" if first == header else f"{first!r} and {header!r}"
@@ -353,7 +362,7 @@ def _match_headers(
     is missing or two headers claim the same column."""
     by_key: dict[str, list[str]] = {}
     for header in headers:
-        by_key.setdefault(_header_key(header), []).append(header)
+        by_key.setdefault(header_key(header), []).append(header)
     matched: dict[str, str] = {}
     missing: list[str] = []
     for name in wanted:
@@ -375,7 +384,7 @@ def _match_headers(
 
 def _missing_columns(path: Path, missing: list[str], headers: list[str]) -> DataFileError:
     first = missing[0]
-    keys = {_header_key(h): h for h in headers}
+    keys = {header_key(h): h for h in headers}
     close = difflib.get_close_matches(first, list(keys), n=1, cutoff=0.6)
     hint = f"; found '{keys[close[0]]}': did you mean '{first}'?" if close else ""
     others = f" (also missing: {', '.join(missing[1:])})" if len(missing) > 1 else ""
@@ -405,13 +414,24 @@ def _as_loaded(column: Column, dtype: pl.DataType) -> pl.Expr:
     return expr if dtype == pl.String else expr.cast(pl.String)
 
 
-def _read_raw(path: Path, fmt: str, table: Table, wanted: tuple[str, ...]) -> pl.DataFrame:
+def _read_raw(
+    path: Path, fmt: str, table: Table, wanted: tuple[str, ...], profile: Profile | None = None
+) -> tuple[pl.DataFrame, TablePlan | None]:
     """The wanted columns of one file under their canonical names (a DWP list without row
-    ids numbered `dwp-row-<row>`)."""
+    ids numbered `dwp-row-<row>`), read through `profile` when it maps the table (then also
+    the profile's plan for it)."""
+    plan = None
     try:
         headers, read = _OPENERS[fmt](path)
-        matched = _match_headers(path, table, headers, wanted)
-        raw = read(list(matched.values())).rename({v: k for k, v in matched.items()})
+        if profile is not None and table.name in profile.tables:
+            plan = profile.plan(table, path, headers, wanted)
+            # Only the columns the plan needs are read, and turned into the contract's
+            # columns in one lazy select (a plain mapping is a rename: nothing is copied).
+            raw = read(plan.columns).lazy().select(plan.expressions).collect()
+            matched = dict.fromkeys(raw.columns)
+        else:
+            matched = _match_headers(path, table, headers, wanted)
+            raw = read(list(matched.values())).rename({v: k for k, v in matched.items()})
     except WorkbenchError:
         raise
     except Exception as error:  # polars, fastexcel and OS errors alike mean "cannot read"
@@ -421,7 +441,7 @@ def _read_raw(path: Path, fmt: str, table: Table, wanted: tuple[str, ...]) -> pl
     if table.id_column not in raw.columns:
         number = pl.int_range(FIRST_DATA_ROW, pl.len() + FIRST_DATA_ROW, dtype=pl.Int64)
         raw = raw.with_columns(pl.format("dwp-row-{}", number).alias(table.id_column))
-    return raw
+    return raw, plan
 
 
 # --- loading one table ------------------------------------------------------------------------
@@ -434,17 +454,28 @@ class _Loaded:
     warnings: pl.DataFrame
     report: FileReport
     row_numbers: pl.Series | None = None
+    plan: TablePlan | None = None
 
 
 def _load_table(
-    table: Table, path: Path, wanted: tuple[str, ...], normalise: bool = True
+    table: Table,
+    path: Path,
+    wanted: tuple[str, ...],
+    normalise: bool = True,
+    profile: Profile | None = None,
 ) -> _Loaded:
     """Read one file and split its rows into accepted, quarantined and warned."""
     fmt = FORMATS[path.suffix.lower()]
-    raw = _read_raw(path, fmt, table, wanted)
+    raw, plan = _read_raw(path, fmt, table, wanted, profile)
     # Small tables that refer to another keep their accepted rows' numbers for the check.
     checked = check_rows(
-        table, raw, path.name, fmt, normalise, number_accepted=bool(table.references)
+        table,
+        raw,
+        path.name,
+        fmt,
+        normalise,
+        number_accepted=bool(table.references),
+        date_formats=plan.date_formats if plan is not None else None,
     )
     report = FileReport(
         table.name, path, fmt, checked.read, checked.accepted.height, checked.quarantine.height
@@ -455,7 +486,7 @@ def _load_table(
             f"{report.quarantined} quarantined != {report.read} read"
         )
     return _Loaded(
-        checked.accepted, checked.quarantine, checked.warnings, report, checked.accepted_rows
+        checked.accepted, checked.quarantine, checked.warnings, report, checked.accepted_rows, plan
     )
 
 
@@ -469,22 +500,29 @@ def _missing_table(folder: Path, table: str, ignored: list[Path]) -> DataFileErr
     )
 
 
-def _load_one(name: str, path: Path, plan: tuple[str, ...], normalise: bool) -> _Loaded:
+def _load_one(
+    name: str, path: Path, plan: tuple[str, ...], normalise: bool, profile: Profile | None
+) -> _Loaded:
     with progress.step(f"reading {path.name}"):
-        return _load_table(TABLES[name], path, plan, normalise)
+        return _load_table(TABLES[name], path, plan, normalise, profile)
 
 
 def _load_tables(
-    files: dict[str, Path], plans: dict[str, tuple[str, ...]], normalise: bool
+    files: dict[str, Path],
+    plans: dict[str, tuple[str, ...]],
+    normalise: bool,
+    profile: Profile | None = None,
 ) -> dict[str, _Loaded]:
     """Load the files on two threads, largest first: polars releases the GIL, and the
     single-threaded stretches of one table's checks overlap another table's reading."""
     order = sorted(files, key=lambda name: files[name].stat().st_size, reverse=True)
     if len(order) < 2:
-        return {name: _load_one(name, files[name], plans[name], normalise) for name in order}
+        return {
+            name: _load_one(name, files[name], plans[name], normalise, profile) for name in order
+        }
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
-            name: pool.submit(_load_one, name, files[name], plans[name], normalise)
+            name: pool.submit(_load_one, name, files[name], plans[name], normalise, profile)
             for name in order
         }
         done = {name: future.result() for name, future in futures.items()}
@@ -498,6 +536,7 @@ def load_folder(
     columns: Mapping[str, Iterable[str]] | None = None,
     equality_monitoring: bool = False,
     normalise: bool = True,
+    profile: Profile | str | Path | None = None,
 ) -> LoadedData:
     """Load a data folder: accepted typed rows per table, the quarantine and warnings.
 
@@ -523,6 +562,12 @@ def load_folder(
         a caller that normalises the few values it compares (the linkage does), which saves
         a scan of every name, postcode and NINO in the file. The quarantine is the same
         either way.
+    profile
+        A source profile (`workbench.data.profiles`, a path or a loaded `Profile`) that says
+        which file of the folder each table comes from and how its columns, dates and codes
+        map onto the contract. Default: the one `--profile` names (the WORKBENCH_PROFILE
+        environment variable), if any. Tables it does not map are read as contract files.
+        The quarantine then names the source file and the source column.
 
     Returns
     -------
@@ -539,6 +584,7 @@ def load_folder(
         `equality_monitoring`.
     """
     root = Path(folder)
+    chosen = _profile(profile)
     found, ignored = _scan_folder(root)
     wanted = _tables_wanted(tables)
     asked = dict(columns or {})
@@ -553,12 +599,22 @@ def load_folder(
         for name in TABLES
         if name in wanted or name in asked
     }
+    profiled = {
+        name: chosen.file_for(name, root)
+        for name in wanted
+        if chosen is not None and name in chosen.tables
+    }
+    ignored = [p for p in ignored if p not in profiled.values()]
     for name in wanted:
-        if TABLES[name].required and name not in found:
+        if TABLES[name].required and name not in found and name not in profiled:
             raise _missing_table(root, name, ignored)
-    files = {name: _one_file(name, found[name]) for name in wanted if name in found}
+    files = {
+        name: profiled[name] if name in profiled else _one_file(name, found[name])
+        for name in wanted
+        if name in found or name in profiled
+    }
 
-    loaded = _load_tables(files, plans, normalise)
+    loaded = _load_tables(files, plans, normalise, chosen)
     people = loaded.get("people")
     if people is not None and people.report.read == 0:
         raise DataFileError(
@@ -568,7 +624,7 @@ def load_folder(
             row=2,
         )
     parts = list(loaded.values())
-    return check_references(
+    checked = check_references(
         LoadedData(
             folder=root,
             tables={name: part.accepted for name, part in loaded.items()},
@@ -585,7 +641,28 @@ def load_folder(
                 for name, part in loaded.items()
                 if part.row_numbers is not None
             },
+            profile=chosen.path if chosen is not None else None,
         )
+    )
+    return _in_source_terms(checked, loaded)
+
+
+def _profile(profile: Profile | str | Path | None) -> Profile | None:
+    if isinstance(profile, Profile):
+        return profile
+    return load_profile(profile) if profile is not None else active_profile()
+
+
+def _in_source_terms(data: LoadedData, loaded: Mapping[str, _Loaded]) -> LoadedData:
+    """The quarantine and warnings of tables read through a profile, naming the source's
+    columns (`DOB`, not date_of_birth) and the profile's value maps."""
+    plans = {name: part.plan for name, part in loaded.items() if part.plan is not None}
+    if not plans:
+        return data
+    return replace(
+        data,
+        quarantine=relabelled_by_profile(data.quarantine, plans),
+        warnings=relabelled_by_profile(data.warnings, plans),
     )
 
 
@@ -688,6 +765,7 @@ def combine_loaded(*parts: LoadedData) -> LoadedData:
             reports={name: owner[name].reports[name] for name in names},
             ignored=parts[0].ignored,
             row_numbers={k: v for part in parts for k, v in part.row_numbers.items()},
+            profile=next((part.profile for part in parts if part.profile), None),
         )
     )
 

@@ -22,6 +22,7 @@ import nbformat
 from papermill.translators import papermill_translators
 
 from workbench import __version__
+from workbench.data.profiles import active_profile
 from workbench.data.reading import find_table_file
 from workbench.data.schema import TABLES
 from workbench.errors import UsageError
@@ -262,9 +263,13 @@ def canonical_inputs(data: str | Path) -> dict[str, str]:
     """SHA-256 of the canonical table files in a data folder, by file name.
 
     Other files (READMEs, ground truth) do not count: they change nothing a notebook computes.
+    With a source profile (`--profile`), the tables are the files it names, and the profile
+    counts too.
     """
     files = [find_table_file(data, table) for table in TABLES]
-    return input_hashes(f for f in files if f is not None)
+    profile = active_profile()
+    read = [f for f in files if f is not None] + ([profile.path] if profile else [])
+    return input_hashes(read)
 
 
 def _named_path(value: object) -> Path | None:

@@ -1,0 +1,635 @@
+"""Source profiles: a council's own extract read onto the data contract, without editing it.
+
+A profile is a YAML file that says, for each contract table, which file it comes from and
+which of that file's columns (or which small derivation of them) gives each contract column,
+how its dates are written, and how its codes map onto the contract's values::
+
+    version: 1
+    date_format: "%d/%m/%Y"            # the default for every date column
+    tables:
+      people:
+        file: "Client Index*.csv"      # a name or a glob inside the data folder: one match
+        columns:
+          person_id: Client ID         # a column of the file (case and spaces ignored)
+          forename: First Name
+          date_of_birth: DOB
+          postcode: Post Code
+          address_line_1: {split: {column: Address, separator: ",", index: 0}}
+          role:
+            column: Relationship
+            values: {Parent/Carer: parent_carer, Mother: parent_carer, Child: child}
+      benefits:
+        file: benefits_extract.csv
+        columns:
+          benefit:
+            column: Benefit Type
+            values: {Universal Credit: universal_credit, UC: universal_credit,
+                     JSA(IB): jsa_income_based}
+
+A column entry is either a column name or one of: ``{column: NAME}``, ``{concat: [NAME or
+{text: "..."}, ...], separator: " "}``, ``{split: {column, separator, index}}`` (index 0 is
+the first part, -1 the last), ``{coalesce: [NAME, ...]}`` (the first non-empty) or ``{value:
+"..."}`` (the same on every row). Each may add ``values`` (a value map, for enum and
+true/false columns: the council's spelling, matched ignoring case and runs of space, to the
+contract's value) and, for a date column, ``date_format`` (strftime: ``%d``, ``%m``, ``%b``,
+``%B``, ``%Y`` and literal separators; two-digit years are refused as ambiguous). That is the
+whole expression language: a profile is data, never code, so reading one cannot run anything.
+
+A contract column the profile does not name is looked for under its own name, as without a
+profile; a table the profile does not name is read from its contract file (``people.csv``).
+Money may carry a pound sign and thousands commas (``£15,400.50``) with or without a profile.
+
+Nothing is guessed: a value the map does not hold is quarantined with the value shown, and
+the quarantine names the SOURCE file, its spreadsheet row and the SOURCE column (``DOB``, not
+date_of_birth), so that the council can find the cell.
+
+Planned (issue 19, part 3), refused for now with a clear message: a table entry naming
+``connection`` (the name of an environment variable or a file outside the repository holding
+a database URI, never the URI itself) and ``query`` (the SQL that returns the table) instead
+of ``file``.
+
+Example
+-------
+>>> profile = parse_profile({"version": 1, "tables": {"people": {"file": "clients.csv",
+...     "columns": {"forename": "First Name"}}}}, "example.yaml")
+>>> profile.tables["people"].file
+'clients.csv'
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from workbench.data.checks import BOOLEAN_WORDS, ISO_DATE, UK_DATE, DateFormat
+from workbench.data.schema import TABLES, Column, Table
+from workbench.errors import DataFileError, WorkbenchError
+
+__all__ = [
+    "EXAMPLE_PROFILES",
+    "PROFILE_ENV",
+    "ColumnSource",
+    "Profile",
+    "ProfileError",
+    "TablePlan",
+    "TableSource",
+    "active_profile",
+    "header_key",
+    "load_profile",
+    "parse_profile",
+    "using_profile",
+]
+
+# Where `--profile` puts the profile for the command's duration: every load of a data folder in
+# the process (and in a notebook a `report` runs) reads through it.
+PROFILE_ENV = "WORKBENCH_PROFILE"
+# Worked profiles shipped with the package, to copy and adapt.
+EXAMPLE_PROFILES = Path(__file__).parents[1] / "reference" / "profiles"
+_SOURCE_KINDS = ("column", "concat", "split", "coalesce", "value")
+_DATE_DIRECTIVES = {"d": r"\d{1,2}", "m": r"\d{1,2}", "Y": r"\d{4}", "b": "[A-Za-z]{3}"}
+_DATE_DIRECTIVES["B"] = "[A-Za-z]{3,9}"
+_FORMATS = (".csv", ".parquet", ".xlsx")
+
+
+class ProfileError(WorkbenchError):
+    """A profile that cannot work; the message names the profile file and the entry
+    (``tables.people.columns.date_of_birth``)."""
+
+    def __init__(self, profile: str | Path, where: str, message: str) -> None:
+        self.profile = str(profile)
+        self.where = where
+        super().__init__(f"profile {profile}: {where + ': ' if where else ''}{message}")
+
+
+def header_key(header: str) -> str:
+    """How a header is matched to a name: case, surrounding space and `-`/space runs ignored
+    ("Date of Birth" and "date_of_birth" match)."""
+    return "_".join(header.strip().lower().replace("-", " ").split())
+
+
+def _value_key(value: str) -> str:
+    """How a value is matched to a value map's spelling: case and runs of space ignored."""
+    return " ".join(value.lower().split())
+
+
+# --- the file's shape, checked with pydantic ----------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """A literal piece of a `concat`: ``{text: "-"}``."""
+
+    text: str
+
+
+class Split(_Strict):
+    """The `index`-th part of `column` cut at `separator` (0 the first, -1 the last)."""
+
+    column: str = Field(min_length=1)
+    separator: str = Field(min_length=1)
+    index: int
+
+
+class ColumnSource(_Strict):
+    """Where one contract column comes from: exactly one of the five sources, then
+    optionally a value map and a date format."""
+
+    column: str | None = Field(default=None, min_length=1)
+    concat: list[str | Text] | None = Field(default=None, min_length=1)
+    separator: str = " "
+    split: Split | None = None
+    coalesce: list[str] | None = Field(default=None, min_length=1)
+    value: str | None = None
+    values: dict[str, str | bool] | None = Field(default=None, min_length=1)
+    date_format: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ColumnSource:
+        given = [k for k in _SOURCE_KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            shown = ", ".join(given) if given else "none"
+            raise ValueError(f"give exactly one of {', '.join(_SOURCE_KINDS)}; got {shown}")
+        return self
+
+    def source_columns(self) -> list[str]:
+        """The file's columns this entry reads, in order."""
+        if self.column is not None:
+            return [self.column]
+        if self.concat is not None:
+            return [p for p in self.concat if isinstance(p, str)]
+        if self.split is not None:
+            return [self.split.column]
+        return list(self.coalesce or [])
+
+
+class TableSource(_Strict):
+    """One contract table: the file it comes from and its columns."""
+
+    file: str | None = Field(default=None, min_length=1)
+    # Planned (issue 19, part 3): a database connection's name and the query for the table.
+    connection: str | None = None
+    query: str | None = None
+    date_format: str | None = None
+    columns: dict[str, Any] = Field(default_factory=dict)
+
+
+class _ProfileFile(_Strict):
+    version: Literal[1]
+    description: str = ""
+    date_format: str | None = None
+    tables: dict[str, TableSource] = Field(min_length=1)
+
+
+# --- the profile, checked against the contract ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    """How one table is read through a profile, once the file's headers are known.
+
+    `columns` are the file's headers to read; `expressions` turn them into the contract's
+    columns (as text, or as a typed file holds a plainly mapped column); `labels` say how the
+    source names each contract column (for the quarantine); `date_formats` are the formats
+    the profile fixes; `mapped` names the profile entry of each value-mapped column.
+    """
+
+    path: Path
+    columns: list[str]
+    expressions: list[pl.Expr]
+    labels: dict[str, str]
+    date_formats: dict[str, DateFormat]
+    mapped: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A checked profile: its file, SHA-256 and one `TableSource` per table it maps."""
+
+    path: Path
+    sha256: str
+    tables: dict[str, TableSource]
+    columns: dict[str, dict[str, ColumnSource]]
+    date_format: str | None = None
+    description: str = ""
+    _formats: dict[tuple[str, str], DateFormat] = field(default_factory=dict, repr=False)
+
+    def error(self, where: str, message: str) -> ProfileError:
+        return ProfileError(self.path, where, message)
+
+    def file_for(self, table: str, folder: Path) -> Path:
+        """The one file in `folder` that the profile's `tables.<table>.file` names."""
+        pattern = self.tables[table].file or ""
+        matches = sorted(
+            p for p in folder.glob(pattern) if p.is_file() and not p.name.startswith(".")
+        )
+        where = f"tables.{table}.file"
+        if not matches:
+            present = sorted(p.name for p in folder.iterdir() if p.is_file())
+            near = difflib.get_close_matches(pattern, present, n=1, cutoff=0.5)
+            hint = f": did you mean '{near[0]}'?" if near else ""
+            raise self.error(where, f"no file matches '{pattern}' in {folder}{hint}")
+        if len(matches) > 1:
+            names = ", ".join(p.name for p in matches)
+            raise self.error(
+                where, f"'{pattern}' matches {len(matches)} files ({names}): name exactly one"
+            )
+        if matches[0].suffix.lower() not in _FORMATS:
+            raise self.error(
+                where,
+                f"{matches[0].name} is not a format the workbench reads (.csv, .parquet, .xlsx)",
+            )
+        return matches[0]
+
+    def plan(self, table: Table, path: Path, headers: list[str], wanted: tuple[str, ...]):
+        """The columns to read from `path` and how to turn them into `wanted` contract columns;
+        a ProfileError naming the entry whose column the file lacks."""
+        by_key: dict[str, str] = {}
+        for header in headers:
+            by_key.setdefault(header_key(header), header)
+        entries = self.columns.get(table.name, {})
+
+        def header(name: str, where: str) -> str:
+            if name in headers:
+                return name
+            if header_key(name) in by_key:
+                return by_key[header_key(name)]
+            near = difflib.get_close_matches(name, headers, n=1, cutoff=0.6)
+            hint = f": did you mean '{near[0]}'?" if near else ""
+            shown = ", ".join(headers) if headers else "none"
+            raise self.error(
+                where, f"column '{name}' is not in {path.name}{hint} (its columns: {shown})"
+            )
+
+        read: list[str] = []
+        expressions: list[pl.Expr] = []
+        labels: dict[str, str] = {}
+        formats: dict[str, DateFormat] = {}
+        mapped: dict[str, str] = {}
+        for name in wanted:
+            column = table.column(name)
+            where = f"tables.{table.name}.columns.{name}"
+            source = entries.get(name)
+            if source is None:
+                if header_key(name) not in by_key:
+                    if column.required and not _numbered_by_loader(table, name):
+                        raise self.error(
+                            where,
+                            f"required column '{name}' is not mapped and {path.name} has no "
+                            f"column of that name: map it to one of its columns",
+                        )
+                    continue
+                source = ColumnSource(column=by_key[header_key(name)])
+            found = [header(c, where) for c in source.source_columns()]
+            read += [c for c in found if c not in read]
+            expression, label = _derived(source, found, name)
+            if source.values is not None:
+                expression = _mapped(expression, _value_map(source.values))
+                mapped[name] = f"{where}.values"
+            expressions.append(expression.alias(name))
+            labels[name] = label
+            if (table.name, name) in self._formats:
+                formats[name] = self._formats[(table.name, name)]
+        return TablePlan(path, read, expressions, labels, formats, mapped)
+
+
+def _numbered_by_loader(table: Table, column: str) -> bool:
+    # The DWP sometimes sends its list without row ids (CONTRACT §1 dwp_list).
+    return table.name == "dwp_list" and column == table.id_column
+
+
+def _text(name: str) -> pl.Expr:
+    """A column as text, blank as null."""
+    return pl.col(name).cast(pl.String).str.strip_chars().replace("", None)
+
+
+def _derived(source: ColumnSource, found: list[str], name: str) -> tuple[pl.Expr, str]:
+    """A contract column's expression over the file's columns `found`, and its label."""
+    if source.column is not None:
+        # Plain: as the file holds it (a typed parquet column stays typed), for the checks.
+        expression = pl.col(found[0])
+        return (expression.cast(pl.String) if source.values else expression), found[0]
+    if source.concat is not None:
+        columns = iter(found)
+        parts = [
+            pl.lit(p.text) if isinstance(p, Text) else _text(next(columns)) for p in source.concat
+        ]
+        joined = pl.concat_str(parts, separator=source.separator, ignore_nulls=True)
+        return joined.str.strip_chars().replace("", None), " + ".join(found)
+    if source.split is not None:
+        part = _text(found[0]).str.split(source.split.separator)
+        picked = part.list.get(source.split.index, null_on_oob=True).str.strip_chars()
+        return picked.replace("", None), f"{found[0]} (part {source.split.index})"
+    if source.coalesce is not None:
+        return pl.coalesce([_text(c) for c in found]), " or ".join(found)
+    return pl.lit(source.value, dtype=pl.String), f"{name} (the profile's value)"
+
+
+def _value_map(values: Mapping[str, str | bool]) -> dict[str, str]:
+    return {_value_key(k): str(v).lower() if isinstance(v, bool) else v for k, v in values.items()}
+
+
+def _mapped(expression: pl.Expr, values: dict[str, str]) -> pl.Expr:
+    """The contract's value for each mapped spelling; any other value as written (so a
+    contract value passes, and anything else is quarantined showing what the file said)."""
+    key = expression.str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", " ")
+    return key.replace_strict(
+        list(values), list(values.values()), default=expression, return_dtype=pl.String
+    )
+
+
+# --- the quarantine in the source's terms ---------------------------------------------------
+
+
+def relabelled(quarantine: pl.DataFrame, plans: Mapping[str, TablePlan]) -> pl.DataFrame:
+    """A quarantine (or warnings) frame naming each problem's column as the source does
+    (`DOB` for date_of_birth, `First Name + Surname` for a concatenation), and saying which
+    value map lacked a value; for the tables in `plans`. Its `file` is the source file already.
+    """
+    if quarantine.is_empty():
+        return quarantine
+    column, reason = pl.col("column"), pl.col("reason")
+    for table, plan in plans.items():
+        ours = pl.col("table") == table
+        for name, label in plan.labels.items():
+            if name in plan.mapped:
+                # "'Carers' is not one of: a, b, ..." -> the map to add the spelling to.
+                unknown = pl.format(
+                    "'{}' is not in the profile's value map ({}): add it there",
+                    pl.col("value"),
+                    pl.lit(plan.mapped[name]),
+                )
+                reason = (
+                    pl.when(ours & (column == name) & reason.str.contains("is not one of: "))
+                    .then(pl.when(reason.str.starts_with("'")).then(unknown).otherwise(reason))
+                    .otherwise(reason)
+                )
+            if label == name:
+                continue
+            prefix = f"{name}: "
+            renamed = (
+                pl.when(reason.str.starts_with(prefix))
+                .then(pl.lit(f"{label}: ") + reason.str.slice(len(prefix)))
+                .otherwise(reason)
+                .str.replace_all(f"; {prefix}", f"; {label}: ", literal=True)
+            )
+            reason = pl.when(ours).then(renamed).otherwise(reason)
+        column = pl.when(ours).then(column.replace(dict(plan.labels))).otherwise(column)
+    return quarantine.with_columns(column.alias("column"), reason.alias("reason"))
+
+
+# --- loading and checking a profile -----------------------------------------------------------
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _first_problem(error: ValidationError, prefix: str = "") -> tuple[str, str]:
+    problem = error.errors()[0]
+    loc = tuple(
+        p for p in problem["loc"] if p not in ("str", "Text", "function-after[_one_source()]")
+    )
+    where = _location(loc)
+    if prefix:
+        where = f"{prefix}.{where}" if where else prefix
+    message = problem["msg"].removeprefix("Value error, ")
+    more = len(error.errors()) - 1
+    return where, message + (f" (and {more} more problem(s))" if more else "")
+
+
+def date_format_from(strftime: str) -> DateFormat:
+    """A `DateFormat` for a profile's strftime pattern; a ValueError saying what is allowed."""
+    if strftime == UK_DATE.strftime:
+        return UK_DATE
+    if strftime == ISO_DATE.strftime:
+        return ISO_DATE
+    shape, label, i = "", "", 0
+    while i < len(strftime):
+        char = strftime[i]
+        if char == "%":
+            directive = strftime[i + 1 : i + 2]
+            if directive == "y":
+                raise ValueError(
+                    f"'{strftime}': two-digit years (%y) are ambiguous (1925 or 2025?): "
+                    "export four-digit years and use %Y"
+                )
+            if directive not in _DATE_DIRECTIVES:
+                raise ValueError(
+                    f"'{strftime}': %{directive} is not allowed; use %d, %m, %b, %B and %Y "
+                    "with literal separators, like %d/%m/%Y or %d-%b-%Y"
+                )
+            shape += _DATE_DIRECTIVES[directive]
+            label += {"d": "dd", "m": "mm", "Y": "yyyy", "b": "Mon", "B": "Month"}[directive]
+            i += 2
+            continue
+        shape += re.escape(char)
+        label += char
+        i += 1
+    if not all(d in strftime for d in ("%d", "%Y")) or not any(
+        d in strftime for d in ("%m", "%b", "%B")
+    ):
+        raise ValueError(f"'{strftime}': a date format needs a day (%d), a month and a year (%Y)")
+    return DateFormat(label, strftime, f"^{shape}$")
+
+
+def parse_profile(document: object, path: str | Path, sha256: str | None = None) -> Profile:
+    """Check a profile's parsed YAML against the profile schema and the data contract
+    (`sha256`: of the file's bytes, as the manifest records it; default: of the document)."""
+    path = Path(path)
+    try:
+        parsed = _ProfileFile.model_validate(document)
+    except ValidationError as error:
+        raise ProfileError(path, *_first_problem(error)) from None
+    sha = sha256 or hashlib.sha256(yaml.safe_dump(document, sort_keys=True).encode()).hexdigest()
+    columns: dict[str, dict[str, ColumnSource]] = {}
+    formats: dict[tuple[str, str], DateFormat] = {}
+    for name, source in parsed.tables.items():
+        where = f"tables.{name}"
+        if name not in TABLES:
+            near = difflib.get_close_matches(name, list(TABLES), n=1)
+            hint = f": did you mean '{near[0]}'?" if near else ""
+            raise ProfileError(
+                path, where, f"not a contract table{hint} (tables: {', '.join(TABLES)})"
+            )
+        _check_source(path, where, source)
+        table = TABLES[name]
+        columns[name] = {}
+        for column_name, entry in source.columns.items():
+            column_where = f"{where}.columns.{column_name}"
+            column = _contract_column(path, column_where, table, column_name)
+            checked = _column_source(path, column_where, entry)
+            _check_column(path, column_where, column, checked)
+            columns[name][column_name] = checked
+        for column in table.columns:  # the column's own format, else the table's, else all
+            if column.dtype != "date":
+                continue
+            own = columns[name].get(column.name)
+            chosen = [
+                (f"{where}.columns.{column.name}.date_format", own.date_format if own else None),
+                (f"{where}.date_format", source.date_format),
+                ("date_format", parsed.date_format),
+            ]
+            origin, fmt = next(((o, f) for o, f in chosen if f is not None), ("", None))
+            if fmt is not None:
+                formats[(name, column.name)] = _date_format(path, origin, fmt)
+    if parsed.date_format is not None:
+        _date_format(path, "date_format", parsed.date_format)
+    return Profile(
+        path=path,
+        sha256=sha,
+        tables=dict(parsed.tables),
+        columns=columns,
+        date_format=parsed.date_format,
+        description=parsed.description,
+        _formats=formats,
+    )
+
+
+def _check_source(path: Path, where: str, source: TableSource) -> None:
+    if source.connection is not None or source.query is not None:
+        raise ProfileError(
+            path,
+            f"{where}.{'connection' if source.connection is not None else 'query'}",
+            "reading a table from a database (connection and query) is planned but not yet "
+            "supported: export the table to a CSV, parquet or xlsx file and name it with file:",
+        )
+    if source.file is None:
+        raise ProfileError(
+            path, f"{where}.file", "missing: name the file (or a glob like 'Clients*.csv')"
+        )
+    pattern = Path(source.file)
+    if pattern.is_absolute() or ".." in pattern.parts:
+        raise ProfileError(
+            path,
+            f"{where}.file",
+            f"'{source.file}' must be a name inside the data folder (no absolute path or ..)",
+        )
+
+
+def _contract_column(path: Path, where: str, table: Table, name: str) -> Column:
+    if name in table.column_names:
+        return table.column(name)
+    near = difflib.get_close_matches(name, table.column_names, n=1)
+    hint = f": did you mean '{near[0]}'?" if near else ""
+    raise ProfileError(
+        path,
+        where,
+        f"{table.name} has no column '{name}'{hint} (its columns: {', '.join(table.column_names)})",
+    )
+
+
+def _column_source(path: Path, where: str, entry: object) -> ColumnSource:
+    if isinstance(entry, str):
+        entry = {"column": entry}
+    if not isinstance(entry, dict):
+        raise ProfileError(
+            path, where, f"expected a column name or a mapping (column: ...); got {entry!r}"
+        )
+    try:
+        return ColumnSource.model_validate(entry)
+    except ValidationError as error:
+        raise ProfileError(path, *_first_problem(error, where)) from None
+
+
+def _check_column(path: Path, where: str, column: Column, source: ColumnSource) -> None:
+    if source.date_format is not None and column.dtype != "date":
+        raise ProfileError(
+            path, f"{where}.date_format", f"{column.name} is a {column.dtype}, not a date"
+        )
+    if source.values is None:
+        return
+    if column.dtype not in ("enum", "boolean"):
+        raise ProfileError(
+            path,
+            f"{where}.values",
+            f"a value map is for coded columns (enums and true/false); {column.name} is a "
+            f"{column.dtype}",
+        )
+    seen: dict[str, tuple[str, str]] = {}
+    for spelling, target in source.values.items():
+        shown = str(target).lower() if isinstance(target, bool) else target
+        if column.dtype == "enum" and shown not in (column.allowed or ()):
+            near = difflib.get_close_matches(shown, column.allowed or (), n=1)
+            hint = f": did you mean '{near[0]}'?" if near else ""
+            raise ProfileError(
+                path,
+                f"{where}.values.{spelling}",
+                f"'{shown}' is not a value of {column.name}{hint} "
+                f"(its values: {', '.join(column.allowed or ())})",
+            )
+        if column.dtype == "boolean" and shown.lower() not in BOOLEAN_WORDS:
+            raise ProfileError(
+                path, f"{where}.values.{spelling}", f"'{shown}' is not true or false"
+            )
+        key = _value_key(spelling)
+        if key in seen and seen[key][1] != shown:
+            raise ProfileError(
+                path,
+                f"{where}.values.{spelling}",
+                f"'{spelling}' and '{seen[key][0]}' are the same spelling (case and spaces "
+                f"are ignored) but map to '{shown}' and '{seen[key][1]}'",
+            )
+        seen[key] = (spelling, shown)
+
+
+def _date_format(path: Path, where: str, strftime: str) -> DateFormat:
+    try:
+        return date_format_from(strftime)
+    except ValueError as error:
+        raise ProfileError(path, where, str(error)) from None
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read and check a profile file; a ProfileError names the file and the entry."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(path, "no such profile file: give the path of a YAML profile")
+    written = path.read_bytes()
+    try:
+        document = yaml.safe_load(written.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ProfileError(path, "", f"is not valid YAML ({detail})") from None
+    return parse_profile(document, path, hashlib.sha256(written).hexdigest())
+
+
+def active_profile() -> Profile | None:
+    """The profile `--profile` (or the environment variable WORKBENCH_PROFILE) names."""
+    named = os.environ.get(PROFILE_ENV, "").strip()
+    return load_profile(named) if named else None
+
+
+@contextmanager
+def using_profile(path: str | Path | None) -> Iterator[Profile | None]:
+    """Read every data folder through the profile at `path` while the block runs (nothing
+    when None); the profile is checked first, so a bad one stops before any data is read."""
+    if path is None:
+        yield None
+        return
+    profile = load_profile(path)
+    before = os.environ.get(PROFILE_ENV)
+    os.environ[PROFILE_ENV] = str(Path(path).absolute())
+    try:
+        yield profile
+    finally:
+        if before is None:
+            os.environ.pop(PROFILE_ENV, None)
+        else:
+            os.environ[PROFILE_ENV] = before

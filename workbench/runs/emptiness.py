@@ -1,0 +1,54 @@
+"""No silent emptiness: what a run says when its result is empty for a reason worth knowing.
+
+A list that comes out empty while the people table holds children in the initiative's age
+window, or a file most of whose rows were quarantined, almost always means the data was read
+the wrong way (a misfitting extract or profile), not that no family is eligible. `assess`
+prints these sentences on stderr and, under `--strict`, exits 3 (as `validate --strict` does)
+so that a scheduled run does not pass an empty list off as a result.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from workbench.data.quarantine import mostly_quarantined
+from workbench.eligibility.terms import in_window
+
+if TYPE_CHECKING:
+    from workbench.eligibility.assess import Assessment
+
+__all__ = ["children_in_window", "silent_emptiness"]
+
+
+def children_in_window(found: Assessment) -> int:
+    """How many people (accepted rows) are in the rule set's age window on the term start."""
+    if "people" not in found.data.tables:
+        return 0
+    window = found.rule_set.population.window_on(found.term_start)
+    people = found.data.lazy("people")
+    inside = in_window(pl.col("date_of_birth"), window, found.term_start)
+    return people.select(inside.fill_null(False).sum()).collect().item()
+
+
+def silent_emptiness(found: Assessment) -> list[str]:
+    """Plain sentences for what would otherwise pass silently: files mostly quarantined, and
+    an empty list while the data holds children in the age window. Empty when all is well."""
+    said = mostly_quarantined(found.data)
+    if found.candidates.height == 0:
+        children = children_in_window(found)
+        if children:
+            profile = (
+                f"the profile {found.data.profile.name} (its value maps for benefits and statuses)"
+                if found.data.profile is not None
+                else "the benefits and statuses files"
+            )
+            said.append(
+                f"the list is empty, yet {children} child(ren) in the people table are in the "
+                f"{found.rule_set.id} age window for the term starting {found.term_start}: "
+                "no criterion was met by anyone, which usually means benefits or statuses "
+                f"were not read as expected. Check the quarantine (`workbench validate "
+                f"--quarantine-out FILE`) and {profile}"
+            )
+    return said
