@@ -4,12 +4,15 @@ reports, without failing itself, a run whose list claims a decision."""
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import nbformat
 import polars as pl
 import pytest
 
+from workbench.review import ReviewStore, load_key, register_list_file
+from workbench.review.lists import review_candidates
 from workbench.runs.report import run_report
 
 SAMPLE = Path(__file__).parents[2] / "data_samples" / "council_small"
@@ -53,3 +56,47 @@ def test_a_list_that_claims_a_decision_is_reported(clean, tmp_path):
     failed = checks.filter(pl.col("result") == "FAIL")["check"].to_list()
     assert failed == ["lists claim no decision"]
     assert "1 of 5 checks FAILED" in result.html.read_text()
+
+
+def test_the_review_quality_of_a_store_is_tabled_and_its_warnings_shown(clean, tmp_path):
+    """A store where one officer made 10 decisions in 30 s, contacted a funded child and opened
+    no child's details: the notebook warns, tables it per reviewer (restricted), and keeps
+    reviewers' names out of shareable/."""
+    run = tmp_path / "run"
+    shutil.copytree(clean.run_dir / "restricted", run / "restricted")
+    listed = run / "restricted" / "two_year_old_list.csv"
+    start = datetime(2026, 9, 14, 9, 0, tzinfo=UTC)
+    moments = iter(start + timedelta(seconds=3 * n) for n in range(100))  # a read every 3 s
+    key = load_key()
+    with ReviewStore(tmp_path / "review.sqlite", clock=lambda: next(moments)) as store:
+        list_id, found = register_list_file(store, listed, key)
+        shaped = review_candidates(found.candidates, key).sort("already_funded", descending=True)
+        assert shaped["already_funded"][0]
+        items = shaped["item_key"].to_list()
+        for n in range(10):  # the sample's list is short: some children are decided again
+            store.record_decision(list_id, items[n % len(items)], "contact", "A. Officer")
+    result = run_report(
+        "05_assurance",
+        data=SAMPLE,
+        parameters={"run": str(run), "store": str(tmp_path / "review.sqlite")},
+        reports=tmp_path / "reports",
+    )
+    _no_error_cells(result)
+    checks = pl.read_csv(result.run_dir / "shareable" / "assurance.csv")
+    assert checks.filter(pl.col("result") == "warn")["check"].to_list() == [
+        "review pace",
+        "no contact to already-funded children",
+        "child's details seen before each decision",
+    ]
+    assert checks.filter(pl.col("check") == "review pace")["what was found"].to_list() == [
+        "1 of 1 reviewer(s) on a list recorded more than 6 decisions a minute, sustained over 60 s:"
+    ]
+    assert "A. Officer" not in (result.run_dir / "shareable" / "assurance.csv").read_text()
+    quality = pl.read_csv(result.run_dir / "restricted" / "review_quality.csv")
+    assert quality.select("reviewer", "decisions", "most_in_window", "without_view").rows() == [
+        ("A. Officer", 10, 10, 10)
+    ]
+    assert quality["contacts_to_funded"][0] >= 1
+    html = result.html.read_text()
+    assert "All 9 checks passed (3 with warnings for the auditor: see below)." in html
+    assert "How the decisions were made" in html and "A. Officer" in html
