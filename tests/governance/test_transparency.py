@@ -178,3 +178,28 @@ def test_a_new_rule_file_appears_in_the_record_without_code_changes(tmp_path: Pa
     assert "- **Holiday food** (`holiday_food`, not in force until 2027-01-01)" in record
     data = record.split("### 4. Data")[1].replace("dwp_free_school_meals", "(policy entry)")
     assert "two_year_old" in record and "free_school_meals" not in data
+
+
+def test_the_record_says_what_the_officer_sees_and_how_the_review_is_checked():
+    from workbench.governance.review_quality import load_review_thresholds
+    from workbench.governance.transparency import SHOWN_TO_REVIEWER
+
+    record = transparency_record(date(2026, 9, 1))
+    seen = _section(record, "#### 3.1 What the officer sees when reviewing")
+    assert "never copied into the list or the review store" in seen
+    assert len(SHOWN_TO_REVIEWER) == 6
+    assert "| the child's name | `people.forename`, `people.surname` |" in seen
+    assert "| the address, postcode and postcode district | `people.address_line_1`" in seen
+    for _, named in SHOWN_TO_REVIEWER:
+        for source in named:
+            table, column = source.split(".")
+            assert table == "list" or column in TABLES[table].column_names
+    checked = _section(record, "#### 3.2 How the review itself is checked")
+    assert "more than 6 decisions a minute (sustained over 60 seconds), 50 or more" in checked
+    own = load_review_thresholds()
+    custom = transparency_record(
+        date(2026, 9, 1),
+        review_thresholds=type(own)(3, 120, 20, 1, 1, source="our_thresholds.yaml"),
+    )
+    assert "more than 3 decisions a minute (sustained over 120 seconds), 20 or more" in custom
+    assert "thresholds from our_thresholds.yaml" in custom

@@ -30,16 +30,56 @@ from workbench.data.schema import TABLES
 from workbench.eligibility.assess import OPTIONAL_COLUMNS_USED
 from workbench.errors import WorkbenchError
 from workbench.governance.retention import RetentionPolicy, load_policy
+from workbench.governance.review_quality import ReviewThresholds, load_review_thresholds
 from workbench.review.schema import OUTCOME_DECISIONS, decision_label
 from workbench.rules import RuleSet, available_initiatives, load_rule_set, rules_folder
 from workbench.rules.model import restricted_sources
 from workbench.stats.disclosure import DisclosureRules
 
-__all__ = ["ColumnUse", "column_uses", "transparency_record"]
+__all__ = ["SHOWN_TO_REVIEWER", "ColumnUse", "column_uses", "transparency_record"]
 
 ASSESSMENT = "assessment"
 EQUALITY = "equality monitoring only (aggregate)"
 VALIDATION = "checked by validate only"
+
+# What the review app, the review workbook and the notebook panel show an officer about each
+# child, and where it comes from (`table.column` of the data folder, or a column of the
+# candidate list). Read from the data folder the list was made from (its hashes must match the
+# list's manifest) when the child's details are opened; never copied into the list or the store.
+SHOWN_TO_REVIEWER: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("the child's name", ("people.forename", "people.surname")),
+    (
+        "the child's date of birth, and age on the first day of term",
+        ("people.date_of_birth",),
+    ),
+    (
+        "the parents' or carers' names",
+        ("people.forename", "people.surname", "people.role", "people.household_id"),
+    ),
+    ("the address, postcode and postcode district", ("people.address_line_1", "people.postcode")),
+    (
+        "what the council already knows: a funded place for the term, a working-parent place, "
+        "other children of the household on the list",
+        ("list.already_funded", "list.working_parent_place", "people.household_id"),
+    ),
+    (
+        "why the child is listed: the criteria met in plain English, the evidence and the rule "
+        "with its legal source",
+        ("list.reason_codes", "list.evidence", "list.rule_set"),
+    ),
+)
+LIST_COLUMNS = ("already_funded", "working_parent_place", "reason_codes", "evidence", "rule_set")
+
+
+def _shown_sources() -> list[str]:
+    """Every source named in SHOWN_TO_REVIEWER, checked against the schema and the list."""
+    sources = sorted({s for _, named in SHOWN_TO_REVIEWER for s in named})
+    for source in sources:
+        table, column = source.split(".", 1)
+        known = LIST_COLUMNS if table == "list" else TABLES[table].column_names
+        if column not in known:
+            raise WorkbenchError(f"the transparency record names {source}, which does not exist")
+    return sources
 
 
 @dataclass(frozen=True)
@@ -141,7 +181,45 @@ def _scope(rule_sets: list[RuleSet], on: date) -> list[str]:
     return lines
 
 
-def _oversight() -> list[str]:
+def _shown_to_reviewer() -> list[str]:
+    _shown_sources()
+    lines = [
+        "#### 3.1 What the officer sees when reviewing",
+        "",
+        "So that the review is a real one, the officer sees who the family is before deciding. "
+        "Everything below is read from the council's data folder the list was made from at the "
+        "moment the officer opens the child's details (a changed folder is refused) and is "
+        "never copied into the list or the review store. Each opening is recorded in the "
+        "store's access log (`review view`: who, which list, which child); exporting a review "
+        "workbook records one for every child it holds.",
+        "",
+        "| shown | from |",
+        "|---|---|",
+    ]
+    for shown, named in SHOWN_TO_REVIEWER:
+        lines.append(f"| {shown} | {', '.join(f'`{n}`' for n in named)} |")
+    return [*lines, ""]
+
+
+def _review_quality(thresholds: ReviewThresholds) -> list[str]:
+    return [
+        "#### 3.2 How the review itself is checked",
+        "",
+        "`workbench assure --store` reports, for each list and reviewer, how the decisions "
+        "were made, and warns the auditor when a reviewer recorded more than "
+        f"{thresholds.decisions_per_minute:g} decisions a minute (sustained over "
+        f"{thresholds.window_seconds} seconds), {thresholds.identical_run} or more identical "
+        f"decisions in a row, {thresholds.contacts_to_funded} or more `contact` decisions about "
+        "children already funded, or "
+        f"{thresholds.decisions_without_view} or more decisions without having opened the "
+        f"child's details first (thresholds from {thresholds.source}; the council sets its "
+        "own). Notebook 05 shows the same table. A warning is a question for the service, "
+        "not proof of careless review.",
+        "",
+    ]
+
+
+def _oversight(thresholds: ReviewThresholds) -> list[str]:
     return [
         "### 3. Decision-making process and human oversight",
         "",
@@ -158,8 +236,11 @@ def _oversight() -> list[str]:
         "never used as a match; it is flagged `link_needs_review` until an officer confirms it.",
         "- **UK GDPR Article 22 (Articles 22A-22D after the Data (Use and Access) Act 2025):** "
         "the tool makes no decision based solely on automated processing; the human review is "
-        "meaningful because the reviewer sees the evidence and the rule and can overrule it.",
+        "meaningful because the reviewer sees who the family is, the evidence and the rule, "
+        "and can overrule it (3.1), and how the decisions were made is checked (3.2).",
         "",
+        *_shown_to_reviewer(),
+        *_review_quality(thresholds),
     ]
 
 
@@ -336,6 +417,13 @@ RISKS = (
         "pseudonymous review store; access log.",
     ),
     (
+        "Review in name only (decisions recorded without looking at the family)",
+        "The officer sees the child, the family and what the council already knows before "
+        "deciding; every opening is logged; `workbench assure --store` warns about a pace too "
+        "fast to read, long runs of one decision, contacts to funded children and decisions "
+        "without a view.",
+    ),
+    (
         "Rules out of date",
         "Thresholds and dates are dated, cited values in rule files; this record lists the "
         "rules in force on its date and is regenerated, never edited.",
@@ -418,6 +506,7 @@ def transparency_record(
     rules: Path | None = None,
     policy: RetentionPolicy | None = None,
     disclosure: DisclosureRules | None = None,
+    review_thresholds: ReviewThresholds | None = None,
 ) -> str:
     """The ATRS record and DPIA helper as Markdown, for the rules in force on `on`.
 
@@ -431,6 +520,8 @@ def transparency_record(
         The retention policy (default: the package's).
     disclosure
         The disclosure-control settings (default: threshold 10).
+    review_thresholds
+        When `workbench assure` warns about review quality (default: the package's).
 
     Raises
     ------
@@ -455,7 +546,7 @@ def transparency_record(
         "",
         *_owner(),
         *_scope(rule_sets, on),
-        *_oversight(),
+        *_oversight(review_thresholds or load_review_thresholds()),
         *_data(rule_sets, rules),
         *_logic(rule_sets, on),
         *_publication(disclosure or DisclosureRules()),
