@@ -797,6 +797,6 @@ def test_take_up_report_shows_wards_and_the_trend_when_asked(tmp_path):
     ]
     html = run.html.read_text()
     assert "Take-up across terms" in html and "By ward" in html
-    assert 'aria-label="Take-up fell from 56% to 47% (1 Jan 2026 to 1 Sep 2026)"' in html
+    assert 'aria-label="Take-up fell from 56% to 49% (1 Jan 2026 to 1 Sep 2026)"' in html
     assert "England (DfE)" in html
     assert remote_resources(html) == []
