@@ -249,7 +249,13 @@ def test_export_and_sidecar_are_owner_only_and_the_sidecar_holds_no_personal_dat
     assert record["counts"] == {
         "listed": 5,
         "decided": 1,
-        "by_latest_outcome": {"contact": 1, "not_eligible": 0, "already_in_touch": 0, "defer": 0},
+        "by_latest_outcome": {
+            "contact": 1,
+            "check": 0,
+            "not_eligible": 0,
+            "already_in_touch": 0,
+            "defer": 0,
+        },
         "exported": 1,
         "held_back_unconfirmed_link": 0,
     }

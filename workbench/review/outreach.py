@@ -48,8 +48,13 @@ __all__ = [
     "OUTREACH_FORMAT",
     "SIDECAR_SUFFIX",
     "OutreachResult",
+    "check_inputs",
+    "check_same_items",
     "export_outreach",
+    "household_carers",
+    "list_manifest",
     "sidecar_path",
+    "stored_list_id",
 ]
 
 OUTREACH_FORMAT = "workbench-outreach-1"
@@ -109,7 +114,7 @@ def sidecar_path(out: str | Path) -> Path:
 
 
 # --- which rows ------------------------------------------------------------------------------
-def _stored_list_id(store: ReviewStore, listed: ListFile) -> str:
+def stored_list_id(store: ReviewStore, listed: ListFile) -> str:
     initiative = listed.rule_set.split("@", 1)[0]
     found = store.lists().filter(
         (pl.col("run_id") == listed.run_id) & (pl.col("initiative") == initiative)
@@ -123,7 +128,7 @@ def _stored_list_id(store: ReviewStore, listed: ListFile) -> str:
     return found["list_id"][0]
 
 
-def _check_same_items(store: ReviewStore, list_id: str, shaped: pl.DataFrame, path: Path) -> None:
+def check_same_items(store: ReviewStore, list_id: str, shaped: pl.DataFrame, path: Path) -> None:
     stored = set(store.items(list_id)["item_key"].to_list())
     if set(shaped["item_key"].to_list()) != stored or shaped.height != len(stored):
         raise WorkbenchError(
@@ -160,11 +165,11 @@ def contact_rows(store: ReviewStore, list_id: str, shaped: pl.DataFrame) -> pl.D
 
 
 # --- contact details -------------------------------------------------------------------------
-def _manifest(path: Path) -> dict[str, Any]:
+def list_manifest(path: Path) -> dict[str, Any]:
     return json.loads(path.with_name(path.name + MANIFEST_SUFFIX).read_text(encoding="utf-8"))
 
 
-def _check_inputs(data: Path, listed: ListFile, tables: list[str]) -> None:
+def check_inputs(data: Path, listed: ListFile, tables: list[str]) -> None:
     """The contact details must come from the very files the list was made from."""
     for table in tables:
         found = find_table_file(data, table)
@@ -189,26 +194,36 @@ def _missing(kind: str, wanted: pl.Series, found: pl.Series, source: str) -> Non
         )
 
 
-def _carers(people: pl.DataFrame, children: pl.DataFrame, initiative: str, as_of: date):
-    """Each child's parents and carers as one text, 'Forename Surname' joined by '; '."""
+def household_carers(
+    people: pl.DataFrame, children: pl.DataFrame, initiative: str, as_of: date
+) -> pl.DataFrame:
+    """Each child's parents and carers as the rule set defines them, one row per pair:
+    ``person_id`` (the child) and the carer's row of ``people`` with its columns prefixed
+    ``carer_`` (``carer_person_id``, ``carer_forename``, ...), sorted by child then carer."""
     rule = load_rule_set(initiative).parent_carers
     if "role" in people.columns:
         carers = people.filter(pl.col("role") == rule.role)
     else:
         adult = birthday(pl.col("date_of_birth"), 12 * rule.adult_age_without_role)
         carers = people.filter(adult <= as_of)
+    carers = carers.select(
+        pl.col("household_id"), pl.all().exclude("household_id").name.prefix("carer_")
+    )
     return (
         children.select("person_id", "household_id")
-        .join(
-            carers.select(
-                pl.col("person_id").alias("carer_id"),
-                "household_id",
-                pl.concat_str("forename", "surname", separator=" ").alias("carer_name"),
-            ),
-            on="household_id",
+        .join(carers, on="household_id")
+        .filter(pl.col("carer_person_id") != pl.col("person_id"))
+        .sort("person_id", "carer_person_id")
+    )
+
+
+def _carers(people: pl.DataFrame, children: pl.DataFrame, initiative: str, as_of: date):
+    """Each child's parents and carers as one text, 'Forename Surname' joined by '; '."""
+    return (
+        household_carers(people, children, initiative, as_of)
+        .with_columns(
+            pl.concat_str("carer_forename", "carer_surname", separator=" ").alias("carer_name")
         )
-        .filter(pl.col("carer_id") != pl.col("person_id"))
-        .sort("person_id", "carer_id")
         .group_by("person_id", maintain_order=True)
         .agg(pl.col("carer_name").str.join("; ").alias("parent_carers"))
     )
@@ -262,7 +277,7 @@ def _with_details(rows: pl.DataFrame, data: Path, listed: ListFile) -> pl.DataFr
         return rows.with_columns(
             pl.lit(None, dtype).alias(c) for c, dtype in _DETAIL_SCHEMA.items()
         )
-    _check_inputs(data, listed, tables)
+    check_inputs(data, listed, tables)
     loaded = load_folder(
         data,
         tables=tables,
@@ -273,7 +288,7 @@ def _with_details(rows: pl.DataFrame, data: Path, listed: ListFile) -> pl.DataFr
     )
     parts = []
     if people_ids.len():
-        parameters = _manifest(listed.path).get("parameters", {})
+        parameters = list_manifest(listed.path).get("parameters", {})
         as_of = date.fromisoformat(parameters.get("as_of", datetime.now(UTC).date().isoformat()))
         initiative = listed.rule_set.split("@", 1)[0]
         details = _person_details(loaded.tables["people"], people_ids, initiative, as_of)
@@ -370,9 +385,9 @@ def export_outreach(
     out, data = Path(out), Path(data)
     _check_destination(out, overwrite)
     listed = read_list_file(list_file)
-    list_id = _stored_list_id(store, listed)
+    list_id = stored_list_id(store, listed)
     shaped = review_candidates(listed.candidates, key)
-    _check_same_items(store, list_id, shaped, listed.path)
+    check_same_items(store, list_id, shaped, listed.path)
     if store.decisions(list_id).is_empty():
         raise WorkbenchError(
             f"{listed.path}: no decision has been recorded about any child of list {list_id}; "

@@ -34,10 +34,15 @@ from workbench.review.inputs import check_decision_names
 from workbench.review.schema import DECISIONS
 
 __all__ = [
+    "CHECK_RESULT_SCHEMA",
     "DECISION_SCHEMA",
     "ITEM_COLUMNS",
     "LIST_SCHEMA",
     "access_log",
+    "check_export_items",
+    "check_export_rows",
+    "check_exports",
+    "check_results",
     "decision_frame",
     "decisions",
     "earlier_decisions",
@@ -171,3 +176,98 @@ def access_log(conn: sqlite3.Connection) -> pl.DataFrame:
     schema = {"seq": pl.Int64, "at": pl.String, "user": pl.String}
     schema |= {"command": pl.String, "detail": pl.String}
     return pl.DataFrame(rows.fetchall(), schema=schema, orient="row")
+
+
+# --- checks through DfE's services -----------------------------------------------------------
+CHECK_EXPORT_SCHEMA = {
+    "export_id": pl.String,
+    "list_id": pl.String,
+    "template": pl.String,
+    "exported_at": pl.String,
+    "exported_by": pl.String,
+    "row_count": pl.Int64,
+    "file_count": pl.Int64,
+    "not_checkable": pl.Int64,
+}
+CHECK_RESULT_SCHEMA = {
+    "item_key": pl.String,
+    "outcome": pl.String,
+    "dfe_outcome": pl.String,
+    "tier": pl.String,
+    "eligible_until": pl.String,
+    "export_id": pl.String,
+    "row_number": pl.Int64,
+    "checked_at": pl.String,
+    "imported_by": pl.String,
+    "decision_id": pl.String,
+    "decision": pl.String,
+    "result_seq": pl.Int64,
+}
+
+
+def check_exports(conn: sqlite3.Connection, list_id: str | None) -> pl.DataFrame:
+    """Every check export, oldest first (see :meth:`ReviewStore.check_exports`)."""
+    where, params = ("WHERE list_id = ?", [list_id]) if list_id is not None else ("", [])
+    rows = conn.execute(f"SELECT * FROM check_exports {where} ORDER BY rowid", params)
+    return pl.DataFrame(rows.fetchall(), schema=CHECK_EXPORT_SCHEMA, orient="row")
+
+
+def check_export_rows(
+    conn: sqlite3.Connection, row_keys: Collection[str] | None = None
+) -> pl.DataFrame:
+    """Rows of check exports with their list (see :meth:`ReviewStore.check_export_rows`)."""
+    where, params = "", []
+    if row_keys is not None:
+        where = "WHERE r.row_key IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(list(row_keys)))
+    rows = conn.execute(
+        "SELECT r.export_id, e.list_id, r.row_number, r.part, r.row_key "
+        f"FROM check_export_rows r JOIN check_exports e USING (export_id) {where} "
+        "ORDER BY e.rowid, r.row_number",
+        params,
+    ).fetchall()
+    schema = {"export_id": pl.String, "list_id": pl.String, "row_number": pl.Int64}
+    schema |= {"part": pl.Int64, "row_key": pl.String}
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def check_export_items(conn: sqlite3.Connection, export_id: str) -> pl.DataFrame:
+    """The children and decisions each row of an export rests on, by row then item key."""
+    rows = conn.execute(
+        "SELECT row_number, item_key, decision_id, decision_seq FROM check_export_items "
+        "WHERE export_id = ? ORDER BY row_number, item_key",
+        (export_id,),
+    ).fetchall()
+    schema = {"row_number": pl.Int64, "item_key": pl.String}
+    schema |= {"decision_id": pl.String, "decision_seq": pl.Int64}
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def check_results(conn: sqlite3.Connection, list_id: str, *, latest: bool) -> pl.DataFrame:
+    """Check results per child of a list (see :meth:`ReviewStore.latest_check_results`)."""
+    joined = (
+        "FROM check_results c JOIN check_imports i USING (import_id) "
+        "JOIN check_exports e ON e.export_id = c.export_id "
+        "JOIN check_export_items x ON x.export_id = c.export_id "
+        "AND x.row_number = c.row_number "
+        "LEFT JOIN decisions d ON d.decision_id = x.decision_id "
+        "WHERE e.list_id = ?"
+    )
+    if latest:
+        keep = (
+            "AND c.result_seq = (SELECT max(c2.result_seq) FROM check_results c2 "
+            "JOIN check_export_items x2 ON x2.export_id = c2.export_id "
+            "AND x2.row_number = c2.row_number JOIN check_exports e2 "
+            "ON e2.export_id = c2.export_id WHERE e2.list_id = e.list_id "
+            "AND x2.item_key = x.item_key)"
+        )
+        order = "ORDER BY x.item_key"
+    else:
+        keep, order = "", "ORDER BY c.result_seq, x.item_key"
+    rows = conn.execute(
+        "SELECT x.item_key, c.outcome, c.dfe_outcome, c.tier, c.eligible_until, c.export_id, "
+        "c.row_number, i.imported_at, i.imported_by, x.decision_id, d.decision, c.result_seq "
+        f"{joined} {keep} {order}",
+        (list_id,),
+    ).fetchall()
+    return pl.DataFrame(rows, schema=CHECK_RESULT_SCHEMA, orient="row")

@@ -7,7 +7,7 @@ store and its retention share (the chain's genesis hash, UTC timestamps as text)
 Examples
 --------
 >>> len(MIGRATIONS), DECISIONS[0]
-(3, 'contact')
+(4, 'contact')
 >>> [s.split()[2] for s in statements(MIGRATIONS[0])][:2]
 ['lists', 'list_items']
 """
@@ -23,6 +23,7 @@ from workbench.errors import WorkbenchError
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "CHECK_OUTCOMES",
     "DECISIONS",
     "DECISION_MEANINGS",
     "GENESIS_HASH",
@@ -39,7 +40,7 @@ __all__ = [
     "utc_text",
 ]
 
-OUTCOME_DECISIONS = ("contact", "not_eligible", "already_in_touch", "defer")
+OUTCOME_DECISIONS = ("contact", "not_eligible", "already_in_touch", "defer", "check")
 LINK_DECISIONS = ("link_confirmed", "link_rejected")
 DECISIONS = OUTCOME_DECISIONS + LINK_DECISIONS
 REASON_REQUIRED = ("not_eligible", "link_rejected")
@@ -50,6 +51,7 @@ DECISION_MEANINGS = {
     "not_eligible": "the family is not eligible (say why in 'reason')",
     "already_in_touch": "the family is already in touch with us or has a place",
     "defer": "decide later, e.g. when more is known",
+    "check": "check eligibility with DfE's service first (`workbench check export`)",
     "link_confirmed": "the DWP-list row and the council's record are the same child",
     "link_rejected": "the DWP-list row and the council's record are not the same child (say why)",
 }
@@ -60,11 +62,30 @@ def decision_label(decision: str) -> str:
     return decision.replace("_", " ")
 
 
+# What DfE's checking services answered, in the store's words: `workbench.review.checks`
+# reads DfE's outcome strings into these. A check result is evidence, never a decision.
+CHECK_OUTCOMES = (
+    "eligible",
+    "may_not_be_eligible",
+    "information_does_not_match",
+    "technical_error",
+)
+
 GENESIS_HASH = "0" * 64
 BUSY_TIMEOUT_MS = 10_000
 
-_DECISION_LIST = ", ".join(f"'{d}'" for d in DECISIONS)
-_REASON_LIST = ", ".join(f"'{d}'" for d in REASON_REQUIRED)
+
+def _sql_names(names: tuple[str, ...]) -> str:
+    return ", ".join(f"'{name}'" for name in names)
+
+
+# Released migrations are never edited, so they keep the decision names they were released
+# with; migration 4 widens the table's CHECK to today's DECISIONS.
+_DECISION_LIST_V1 = _sql_names(
+    ("contact", "not_eligible", "already_in_touch", "defer", "link_confirmed", "link_rejected")
+)
+_DECISION_LIST = _sql_names(DECISIONS)
+_REASON_LIST = _sql_names(REASON_REQUIRED)
 
 
 def _append_only(table: str, actions: tuple[str, ...] = ("UPDATE", "DELETE")) -> str:
@@ -121,7 +142,7 @@ MIGRATIONS: tuple[str, ...] = (
         item_key TEXT NOT NULL,
         reviewer TEXT NOT NULL CHECK (length(trim(reviewer)) > 0),
         decided_at TEXT NOT NULL,
-        decision TEXT NOT NULL CHECK (decision IN ({_DECISION_LIST})),
+        decision TEXT NOT NULL CHECK (decision IN ({_DECISION_LIST_V1})),
         reason TEXT,
         prev_hash TEXT NOT NULL UNIQUE,
         hash TEXT NOT NULL UNIQUE,
@@ -184,7 +205,7 @@ MIGRATIONS: tuple[str, ...] = (
             CHECK (length(item_key) = 27 AND item_key GLOB 'pk_[0-9a-f]*'),
         reviewer TEXT NOT NULL CHECK (length(trim(reviewer)) > 0),
         decided_at TEXT NOT NULL,
-        decision TEXT NOT NULL CHECK (decision IN ({_DECISION_LIST})),
+        decision TEXT NOT NULL CHECK (decision IN ({_DECISION_LIST_V1})),
         reason TEXT,
         prev_hash TEXT NOT NULL UNIQUE,
         hash TEXT NOT NULL UNIQUE,
@@ -219,6 +240,100 @@ MIGRATIONS: tuple[str, ...] = (
         keyed_at TEXT NOT NULL
     );
     {_append_only("chain_key")}
+    """,
+    # 4: eligibility checks through DfE's services. The decision `check` is allowed (the
+    # decisions table is rebuilt as in migration 2, its sequence counter carried over, so the
+    # chain verifies as before). A check export (`workbench check export`) records which rows
+    # it sent and which decisions each rests on; `row_key` is a keyed pseudonym of the row's
+    # parent details (never the details). A check result (`workbench check import`) is DfE's
+    # answer for one exported row: evidence beside the decision, never a decision itself.
+    f"""
+    DROP TRIGGER decisions_no_update;
+    DROP TRIGGER decisions_no_delete;
+    DROP INDEX decisions_by_item;
+    DROP INDEX decisions_by_list;
+    DROP INDEX decisions_by_time;
+    CREATE TABLE decisions_v4 (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        decision_id TEXT NOT NULL UNIQUE,
+        list_id TEXT NOT NULL REFERENCES lists (list_id),
+        item_key TEXT NOT NULL
+            CHECK (length(item_key) = 27 AND item_key GLOB 'pk_[0-9a-f]*'),
+        reviewer TEXT NOT NULL CHECK (length(trim(reviewer)) > 0),
+        decided_at TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ({_DECISION_LIST})),
+        reason TEXT,
+        prev_hash TEXT NOT NULL UNIQUE,
+        hash TEXT NOT NULL UNIQUE,
+        CHECK (decision NOT IN ({_REASON_LIST}) OR length(trim(coalesce(reason, ''))) > 0)
+    );
+    INSERT INTO decisions_v4 SELECT * FROM decisions ORDER BY seq;
+    DELETE FROM sqlite_sequence WHERE name = 'decisions_v4';
+    INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'decisions_v4', seq FROM sqlite_sequence WHERE name = 'decisions';
+    DROP TABLE decisions;
+    ALTER TABLE decisions_v4 RENAME TO decisions;
+    CREATE INDEX decisions_by_item ON decisions (item_key, seq);
+    CREATE INDEX decisions_by_list ON decisions (list_id, item_key, seq);
+    CREATE INDEX decisions_by_time ON decisions (decided_at);
+    {_append_only("decisions", ("UPDATE",))}
+    {_refuse_delete_outside_retention("decisions")}
+    CREATE TABLE check_exports (
+        export_id TEXT PRIMARY KEY,
+        list_id TEXT NOT NULL REFERENCES lists (list_id),
+        template TEXT NOT NULL,
+        exported_at TEXT NOT NULL,
+        exported_by TEXT NOT NULL CHECK (length(trim(exported_by)) > 0),
+        row_count INTEGER NOT NULL CHECK (row_count >= 0),
+        file_count INTEGER NOT NULL CHECK (file_count >= 0),
+        not_checkable INTEGER NOT NULL CHECK (not_checkable >= 0)
+    );
+    CREATE TABLE check_export_rows (
+        export_id TEXT NOT NULL REFERENCES check_exports (export_id),
+        row_number INTEGER NOT NULL CHECK (row_number > 0),
+        part INTEGER NOT NULL CHECK (part > 0),
+        row_key TEXT NOT NULL CHECK (length(row_key) = 27 AND row_key GLOB 'pk_[0-9a-f]*'),
+        PRIMARY KEY (export_id, row_number),
+        UNIQUE (export_id, row_key)
+    );
+    CREATE INDEX check_export_rows_by_key ON check_export_rows (row_key);
+    CREATE TABLE check_export_items (
+        export_id TEXT NOT NULL,
+        row_number INTEGER NOT NULL,
+        item_key TEXT NOT NULL
+            CHECK (length(item_key) = 27 AND item_key GLOB 'pk_[0-9a-f]*'),
+        decision_id TEXT NOT NULL,
+        decision_seq INTEGER NOT NULL,
+        PRIMARY KEY (export_id, item_key),
+        FOREIGN KEY (export_id, row_number) REFERENCES check_export_rows (export_id, row_number)
+    );
+    CREATE TABLE check_imports (
+        import_id TEXT PRIMARY KEY,
+        export_id TEXT NOT NULL REFERENCES check_exports (export_id),
+        imported_at TEXT NOT NULL,
+        imported_by TEXT NOT NULL CHECK (length(trim(imported_by)) > 0),
+        file_name TEXT NOT NULL,
+        file_sha256 TEXT NOT NULL,
+        row_count INTEGER NOT NULL,
+        recorded INTEGER NOT NULL
+    );
+    CREATE TABLE check_results (
+        result_seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        import_id TEXT NOT NULL REFERENCES check_imports (import_id),
+        export_id TEXT NOT NULL,
+        row_number INTEGER NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ({_sql_names(CHECK_OUTCOMES)})),
+        dfe_outcome TEXT NOT NULL,
+        tier TEXT,
+        eligible_until TEXT,
+        FOREIGN KEY (export_id, row_number) REFERENCES check_export_rows (export_id, row_number)
+    );
+    CREATE INDEX check_results_by_row ON check_results (export_id, row_number, result_seq);
+    {_append_only("check_exports")}
+    {_append_only("check_export_rows")}
+    {_append_only("check_export_items")}
+    {_append_only("check_imports")}
+    {_append_only("check_results")}
     """,
 )
 

@@ -551,6 +551,149 @@ class ReviewStore:
                 )
         return problems
 
+    # --- checks through DfE's services ------------------------------------------------------
+    def record_check_export(self, export: Mapping[str, Any], *, user: str, detail: str) -> bool:
+        """Record a check export (`workbench.review.checks.export_checks`) and log the access,
+        in one transaction; False (nothing recorded but the access) when it is already stored.
+
+        ``export`` has ``export_id``, ``list_id``, ``template``, ``files``, ``not_checkable``
+        and ``rows``: each ``{"row_number", "part", "row_key", "items": [(item_key,
+        decision_id, decision_seq), ...]}``. Row keys are keyed pseudonyms of the parent's
+        details; the store never holds the details themselves.
+        """
+        self._require_list(export["list_id"])
+        rows = list(export["rows"])
+        with self._immediate() as conn:
+            found = conn.execute(
+                "SELECT 1 FROM check_exports WHERE export_id = ?", (export["export_id"],)
+            ).fetchone()
+            if found is None:
+                conn.execute(
+                    "INSERT INTO check_exports VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        export["export_id"],
+                        export["list_id"],
+                        export["template"],
+                        self._now(),
+                        user,
+                        len(rows),
+                        export["files"],
+                        export["not_checkable"],
+                    ),
+                )
+                conn.executemany(
+                    "INSERT INTO check_export_rows VALUES (?, ?, ?, ?)",
+                    [(export["export_id"], r["row_number"], r["part"], r["row_key"]) for r in rows],
+                )
+                conn.executemany(
+                    "INSERT INTO check_export_items VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (export["export_id"], r["row_number"], *item)
+                        for r in rows
+                        for item in r["items"]
+                    ],
+                )
+            append_access(conn, self._now(), user, "check export", detail)
+        return found is None
+
+    def record_check_results(
+        self,
+        export_id: str,
+        results: Iterable[Mapping[str, Any]],
+        *,
+        file_name: str,
+        file_sha256: str,
+        user: str,
+    ) -> tuple[str, int]:
+        """Record DfE's results for rows of one check export, all or nothing, and log it.
+
+        Each result has ``row_number``, ``outcome`` (one of `CHECK_OUTCOMES`),
+        ``dfe_outcome`` (DfE's words), ``tier`` and ``eligible_until`` (or None). A row
+        whose latest result already says the same is not recorded twice. Returns the import
+        id and how many results were recorded. Never records or changes a decision.
+        """
+        results = list(results)
+        import_id = "ci-" + uuid.uuid4().hex
+        fields = ("outcome", "dfe_outcome", "tier", "eligible_until")
+        with self._immediate() as conn:
+            latest = {
+                row[0]: row[1:]
+                for row in conn.execute(
+                    "SELECT row_number, outcome, dfe_outcome, tier, eligible_until "
+                    "FROM check_results WHERE result_seq IN (SELECT max(result_seq) FROM "
+                    "check_results WHERE export_id = ? GROUP BY row_number)",
+                    (export_id,),
+                )
+            }
+            new = [
+                r
+                for r in results
+                if latest.get(r["row_number"]) != tuple(r[name] for name in fields)
+            ]
+            conn.execute(
+                "INSERT INTO check_imports VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    import_id,
+                    export_id,
+                    self._now(),
+                    user,
+                    file_name,
+                    file_sha256,
+                    len(results),
+                    len(new),
+                ),
+            )
+            conn.executemany(
+                "INSERT INTO check_results (import_id, export_id, row_number, outcome, "
+                "dfe_outcome, tier, eligible_until) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (import_id, export_id, r["row_number"], *(r[name] for name in fields))
+                    for r in new
+                ],
+            )
+            append_access(
+                conn,
+                self._now(),
+                user,
+                "check import",
+                f"export {export_id}: {len(results)} result(s) read from {file_name}, "
+                f"{len(new)} recorded",
+            )
+        return import_id, len(new)
+
+    def check_exports(self, list_id: str | None = None) -> pl.DataFrame:
+        """Every check export (optionally of one list), oldest first."""
+        return queries.check_exports(self._conn, list_id)
+
+    def check_export_rows(self, row_keys: Collection[str] | None = None) -> pl.DataFrame:
+        """The rows of every check export (optionally only those with these row keys), with
+        each row's export and list: ``export_id``, ``list_id``, ``row_number``, ``part``,
+        ``row_key``."""
+        return queries.check_export_rows(self._conn, row_keys)
+
+    def check_export_items(self, export_id: str) -> pl.DataFrame:
+        """Which children (item keys) and decisions each row of a check export rests on."""
+        return queries.check_export_items(self._conn, export_id)
+
+    def check_results(self, list_id: str) -> pl.DataFrame:
+        """Every check result about the children of a list, one row per child and result,
+        in the order imported (see `latest_check_results` for the columns)."""
+        self._require_list(list_id)
+        return queries.check_results(self._conn, list_id, latest=False)
+
+    def latest_check_results(self, list_id: str) -> pl.DataFrame:
+        """The latest result of DfE's eligibility check per child of a list, by ``item_key``.
+
+        Evidence for the officer to see beside the child, never a decision: ``outcome`` (one
+        of `CHECK_OUTCOMES`), ``dfe_outcome`` (DfE's own words), ``tier`` and
+        ``eligible_until`` (free school meals, when DfE gives them), ``export_id``,
+        ``checked_at`` (when the result was imported), ``imported_by``, and the
+        ``decision_id`` and ``decision`` the exported row rested on. A child never checked
+        has no row.
+        """
+        self._require_list(list_id)
+        return queries.check_results(self._conn, list_id, latest=True)
+
     # --- access log ------------------------------------------------------------------------
     def log_access(self, user: str, command: str, detail: str = "") -> None:
         """Append who ran which command on the store, and on what (no personal data)."""
