@@ -361,22 +361,27 @@ def relabelled(quarantine: pl.DataFrame, plans: Mapping[str, TablePlan]) -> pl.D
     """
     if quarantine.is_empty():
         return quarantine
+    frame = quarantine.lazy()
     column, reason = pl.col("column"), pl.col("reason")
+    # One step per label, each over the last step's columns: nesting them in one expression
+    # would grow it exponentially.
     for table, plan in plans.items():
         ours = pl.col("table") == table
+        for name, where in plan.mapped.items():
+            # "'Carers' is not one of: a, b, ..." -> the map to add the spelling to.
+            unknown = pl.format(
+                "'{}' is not in the profile's value map ({}): add it there",
+                pl.col("value"),
+                pl.lit(where),
+            )
+            single = reason.str.starts_with("'") & reason.str.contains("is not one of: ")
+            frame = frame.with_columns(
+                pl.when(ours & (column == name) & single)
+                .then(unknown)
+                .otherwise(reason)
+                .alias("reason")
+            )
         for name, label in plan.labels.items():
-            if name in plan.mapped:
-                # "'Carers' is not one of: a, b, ..." -> the map to add the spelling to.
-                unknown = pl.format(
-                    "'{}' is not in the profile's value map ({}): add it there",
-                    pl.col("value"),
-                    pl.lit(plan.mapped[name]),
-                )
-                reason = (
-                    pl.when(ours & (column == name) & reason.str.contains("is not one of: "))
-                    .then(pl.when(reason.str.starts_with("'")).then(unknown).otherwise(reason))
-                    .otherwise(reason)
-                )
             if label == name:
                 continue
             prefix = f"{name}: "
@@ -386,9 +391,14 @@ def relabelled(quarantine: pl.DataFrame, plans: Mapping[str, TablePlan]) -> pl.D
                 .otherwise(reason)
                 .str.replace_all(f"; {prefix}", f"; {label}: ", literal=True)
             )
-            reason = pl.when(ours).then(renamed).otherwise(reason)
-        column = pl.when(ours).then(column.replace(dict(plan.labels))).otherwise(column)
-    return quarantine.with_columns(column.alias("column"), reason.alias("reason"))
+            frame = frame.with_columns(
+                pl.when(ours).then(renamed).otherwise(reason).alias("reason")
+            )
+        labels = dict(plan.labels)
+        frame = frame.with_columns(
+            pl.when(ours).then(column.replace(labels)).otherwise(column).alias("column")
+        )
+    return frame.collect()
 
 
 # --- loading and checking a profile -----------------------------------------------------------

@@ -63,12 +63,17 @@ def quarantine_problems(quarantine: pl.DataFrame) -> pl.DataFrame:
         return frame
     split = []
     # A table read through a source profile names its columns as the source does ("Post
-    # Code"): those seen as a row's first problem are known too.
+    # Code", "First Name + Surname"): its parts may start with any such name.
     seen = quarantine.group_by("table").agg(pl.col("column").unique()).rows()
-    labels = {table: set(columns) - {None} for table, columns in seen}
+    profiled = {
+        table
+        for table, columns in seen
+        if table in TABLES and set(columns) - {None} - set(TABLES[table].column_names)
+    }
     for table, file, row, column, reason in multiple.iter_rows():
         names = set(TABLES[table].column_names) if table in TABLES else {column}
-        names |= labels.get(table, set())
+        if table in profiled:
+            names |= {_source_label(part) for part in reason.split("; ")} - {None}
         problems: list[list[str]] = []
         for part in reason.split("; "):
             named = _named_column(part, names)
@@ -92,6 +97,13 @@ def quarantine_problems(quarantine: pl.DataFrame) -> pl.DataFrame:
         "row",
         maintain_order=True,
     )
+
+
+def _source_label(part: str) -> str | None:
+    """The source column a reason's part of a profiled table starts with ("Post Code: ..."):
+    text with no quote, colon or semicolon before the first ": " (a quoted value never is)."""
+    head, colon, _ = part.partition(": ")
+    return head if colon and head and not set(head) & set(":;'\"") else None
 
 
 def _named_column(part: str, names: set[str]) -> str | None:

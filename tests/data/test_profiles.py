@@ -1,0 +1,511 @@
+"""Source profiles: a council's own extract read onto the data contract (issue 19, parts 1, 4)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.command import workbench
+from tests.data.extracts import PROFILE, write_council_extract
+from workbench.data.profiles import EXAMPLE_PROFILES, ProfileError, load_profile, parse_profile
+from workbench.data.quarantine import mostly_quarantined, quarantine_summary
+from workbench.data.reading import find_table_file, load_folder
+from workbench.errors import DataFileError
+from workbench.synth import generate_council, write_council
+
+CLIENTS = """
+Client ID,Family,First Name,Last Name,DOB,Post Code,Relationship
+C1,F1,Ann,Smith,01/04/1990,SW1A 1AA,Parent/Carer
+C2,F1,Ben,Smith,06/05/2024,SW1A 1AA,CHILD
+C3,F1,Cy,Smith,31/02/2024,SW1A 1AA,Step-parent
+"""
+AWARDS = """
+Ref,Client,Benefit Type,From,To,Earnings
+A1,C1,Universal Credit,01/01/2024,,"£12,000.50"
+A2,C1,  jsa(ib) ,01/01/2024,,
+A3,C1,Carers Allowance,01/01/2024,,
+"""
+MINIMAL = {
+    "version": 1,
+    "date_format": "%d/%m/%Y",
+    "tables": {
+        "people": {
+            "file": "clients*.csv",
+            "columns": {
+                "person_id": "Client ID",
+                "household_id": "Family",
+                "forename": "First Name",
+                "surname": "last name",  # case and spaces ignored
+                "date_of_birth": "DOB",
+                "postcode": "Post Code",
+                "role": {
+                    "column": "Relationship",
+                    "values": {"Parent/Carer": "parent_carer", "Child": "child"},
+                },
+            },
+        },
+        "benefits": {
+            "file": "awards.csv",
+            "columns": {
+                "award_id": "Ref",
+                "person_id": "Client",
+                "benefit": {
+                    "column": "Benefit Type",
+                    "values": {
+                        "Universal Credit": "universal_credit",
+                        "JSA(IB)": "jsa_income_based",
+                    },
+                },
+                "start_date": "From",
+                "end_date": "To",
+                "net_earned_income": "Earnings",
+            },
+        },
+    },
+}
+
+
+def write_profile(folder: Path, document: object, name: str = "profile.yaml") -> Path:
+    path = folder / name
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def extract(make_folder, tmp_path) -> tuple[Path, Path]:
+    folder = make_folder({"clients 2026-08.csv": CLIENTS, "awards.csv": AWARDS}, name="extract")
+    return folder, write_profile(tmp_path, MINIMAL)
+
+
+def with_change(path: str, value: object) -> dict:
+    """MINIMAL with the entry at a dotted path set to `value` (None removes it)."""
+    document = json.loads(json.dumps(MINIMAL))
+    *parents, last = path.split(".")
+    entry = document
+    for part in parents:
+        entry = entry[part]
+    if value is None:
+        entry.pop(last)
+    else:
+        entry[last] = value
+    return document
+
+
+# --- reading through a profile ----------------------------------------------------------------
+
+
+def test_extract_read_through_profile_gives_contract_tables(extract):
+    folder, profile = extract
+    data = load_folder(folder, profile=profile)
+    people = data.tables["people"]
+    assert people.select("person_id", "household_id", "role").rows() == [
+        ("C1", "F1", "parent_carer"),
+        ("C2", "F1", "child"),
+    ]
+    assert people["date_of_birth"].cast(str).to_list() == ["1990-04-01", "2024-05-06"]
+    benefits = data.tables["benefits"]
+    assert benefits.select("award_id", "benefit", "net_earned_income").rows() == [
+        ("A1", "universal_credit", 12000.5),
+        ("A2", "jsa_income_based", None),
+    ]
+    assert [f.name for f in data.files()] == ["awards.csv", "clients 2026-08.csv", "profile.yaml"]
+
+
+def test_unmapped_values_are_quarantined_with_source_file_row_column_and_value(extract):
+    folder, profile = extract
+    data = load_folder(folder, profile=profile)
+    assert data.quarantine.rows() == [
+        (
+            "people",
+            "clients 2026-08.csv",
+            4,
+            "DOB",
+            "31/02/2024",
+            "DOB: no such date in the calendar (this column uses dd/mm/yyyy); Relationship: "
+            "'Step-parent' is not one of: parent_carer, child, other",
+        ),
+        (
+            "benefits",
+            "awards.csv",
+            4,
+            "Benefit Type",
+            "Carers Allowance",
+            "'Carers Allowance' is not in the profile's value map "
+            "(tables.benefits.columns.benefit.values): add it there",
+        ),
+    ]
+    # Summaries count every failing column, named as the source names it.
+    assert quarantine_summary(data.quarantine).rows() == [
+        ("people", "DOB", "impossible date", 1, 4),
+        ("people", "Relationship", "unknown value", 1, 4),
+        ("benefits", "Benefit Type", "unknown value", 1, 4),
+    ]
+
+
+def test_profile_date_format_is_the_only_one_read(make_folder, tmp_path):
+    clients = CLIENTS.replace("06/05/2024", "2024-05-06")
+    folder = make_folder({"clients.csv": clients, "awards.csv": AWARDS})
+    data = load_folder(folder, profile=write_profile(tmp_path, MINIMAL))
+    row = data.quarantine.filter(row=3).row(0)
+    assert row[3:] == (
+        "DOB",
+        "2024-05-06",
+        "date written as YYYY-MM-DD but this column uses dd/mm/yyyy in this file "
+        "(mixed date formats)",
+    )
+
+
+def test_derived_columns_concat_split_coalesce_and_a_constant(make_folder, tmp_path):
+    folder = make_folder(
+        {
+            "clients.csv": """
+            Id,Fam,Name,Address,Old Postcode,New Postcode,Born
+            7,12,"Lee, Ann","1 High St|Town",SW1A 1AA,,05-Jan-1990
+            8,12,"Lee, Bo","1 High St|Town",,SW1A 2AA,17-Mar-2024
+            """,
+            "benefits.csv": "award_id,person_id,benefit,start_date\n",
+        }
+    )
+    document = {
+        "version": 1,
+        "tables": {
+            "people": {
+                "file": "clients.csv",
+                "columns": {
+                    "person_id": {"concat": [{"text": "P"}, "Id"], "separator": ""},
+                    "household_id": {"concat": [{"text": "H"}, "Fam"], "separator": "-"},
+                    "surname": {"split": {"column": "Name", "separator": ",", "index": 0}},
+                    "forename": {"split": {"column": "Name", "separator": ",", "index": -1}},
+                    "address_line_1": {
+                        "split": {"column": "Address", "separator": "|", "index": 0}
+                    },
+                    "postcode": {"coalesce": ["New Postcode", "Old Postcode"]},
+                    "role": {"value": "other"},
+                    "date_of_birth": {"column": "Born", "date_format": "%d-%b-%Y"},
+                },
+            }
+        },
+    }
+    data = load_folder(folder, profile=write_profile(tmp_path, document))
+    assert data.tables["people"].select(
+        "person_id", "household_id", "forename", "surname", "address_line_1", "postcode", "role"
+    ).rows() == [
+        ("P7", "H-12", "Ann", "Lee", "1 High St", "SW1A 1AA", "other"),
+        ("P8", "H-12", "Bo", "Lee", "1 High St", "SW1A 2AA", "other"),
+    ]
+    assert data.tables["people"]["date_of_birth"].cast(str).to_list() == [
+        "1990-01-05",
+        "2024-03-17",
+    ]
+
+
+def test_tables_the_profile_does_not_map_are_read_from_contract_files(make_folder, tmp_path):
+    folder = make_folder(
+        {
+            "clients.csv": CLIENTS,
+            "benefits.csv": (
+                "award_id,person_id,benefit,start_date\nA9,C1,income_support,2024-01-01\n"
+            ),
+        }
+    )
+    only_people = {
+        "version": 1,
+        "date_format": "%d/%m/%Y",
+        "tables": {"people": MINIMAL["tables"]["people"]},
+    }
+    profile = write_profile(tmp_path, only_people)
+    data = load_folder(folder, profile=profile)
+    assert data.tables["benefits"]["award_id"].to_list() == ["A9"]
+    assert [r.file.name for r in data.reports.values()] == ["clients.csv", "benefits.csv"]
+    assert find_table_file(folder, "people", profile).name == "clients.csv"
+    assert find_table_file(folder, "benefits", profile).name == "benefits.csv"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    spelling=st.sampled_from(["Universal Credit", "JSA(IB)"]),
+    cases=st.lists(st.booleans(), min_size=16, max_size=16),
+    padding=st.tuples(st.sampled_from(["", " ", "  "]), st.sampled_from(["", " ", "\t"])),
+    inner=st.sampled_from([" ", "  ", " \t "]),
+)
+def test_value_maps_ignore_case_and_runs_of_space(
+    tmp_path_factory, spelling, cases, padding, inner
+):
+    written = "".join(
+        c.upper() if up else c.lower() for c, up in zip(spelling, cases, strict=False)
+    )
+    written = padding[0] + written.replace(" ", inner) + padding[1]
+    folder = tmp_path_factory.mktemp("maps")
+    (folder / "clients.csv").write_text(
+        "Client ID,Family,First Name,Last Name,DOB,Post Code,Relationship\nC1,F1,A,B,01/01/1990,,\n"
+    )
+    (folder / "awards.csv").write_text(
+        f'Ref,Client,Benefit Type,From,To,Earnings\nA1,C1,"{written}",01/01/2024,,\n'
+    )
+    data = load_folder(folder, profile=parse_profile(MINIMAL, folder / "p.yaml"))
+    expected = {"Universal Credit": "universal_credit", "JSA(IB)": "jsa_income_based"}[spelling]
+    assert data.tables["benefits"]["benefit"].to_list() == [expected]
+    assert data.quarantine.is_empty()
+
+
+# --- the same council in two shapes -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_shapes(tmp_path_factory) -> tuple[Path, Path]:
+    tables = generate_council(600, 19260901)
+    root = tmp_path_factory.mktemp("shapes")
+    write_council(tables, root / "contract")
+    write_council_extract(tables, root / "extract")
+    return root / "contract", root / "extract"
+
+
+def test_extract_through_profile_loads_the_same_tables_as_contract_files(two_shapes):
+    contract, extract = two_shapes
+    plain = load_folder(contract, equality_monitoring=True)
+    profiled = load_folder(extract, profile=PROFILE, equality_monitoring=True)
+    assert list(profiled.tables) == list(plain.tables)
+    for name, table in plain.tables.items():
+        assert profiled.tables[name].equals(table), name
+    assert profiled.quarantine.is_empty() and plain.quarantine.is_empty()
+
+
+def _rows(path: Path) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def test_assess_lists_are_identical_from_contract_files_and_from_an_extract(two_shapes, tmp_path):
+    contract, extract = two_shapes
+    dates = ["--term-start", "2026-09-01", "--as-of", "2026-08-01"]
+    lists = {}
+    for name, data, extra in (
+        ("contract", contract, []),
+        ("extract", extract, ["--profile", str(PROFILE)]),
+    ):
+        out = tmp_path / name / "two.csv"
+        done = workbench(
+            "assess", "--initiative", "two_year_old", "--data", str(data), *dates,
+            "--out", str(out), *extra,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "warning" not in done.stderr
+        lists[name] = out
+    contract_rows, extract_rows = _rows(lists["contract"]), _rows(lists["extract"])
+    assert len(contract_rows) > 5
+    # Byte for byte, but for the run id: the inputs (and so the run) differ by design.
+    assert contract_rows[0][-1] == "run_id"
+    assert [r[:-1] for r in extract_rows] == [r[:-1] for r in contract_rows]
+    unlisted = [p.parent / "two.dwp_not_listed.csv" for p in lists.values()]
+    assert unlisted[0].read_bytes() == unlisted[1].read_bytes()
+    manifest = json.loads((lists["extract"].parent / "two.csv.manifest.json").read_text())
+    assert (
+        manifest["inputs"]["council_extract.yaml"]
+        == hashlib.sha256(PROFILE.read_bytes()).hexdigest()
+    )
+    assert "Client Index.csv" in manifest["inputs"]
+
+
+# --- a profile that cannot work: one clear message naming the entry ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "value", "message"),
+    [
+        (
+            "tables.people.columns.date_of_brith",
+            "DOB",
+            "tables.people.columns.date_of_brith: people has no column 'date_of_brith': did "
+            "you mean 'date_of_birth'?",
+        ),
+        (
+            "tables.benefits.columns.benefit",
+            {"column": "Benefit Type", "values": {"UC": "universal_credits"}},
+            "tables.benefits.columns.benefit.values.UC: 'universal_credits' is not a value of "
+            "benefit: did you mean 'universal_credit'?",
+        ),
+        (
+            "tables.benefits.columns.net_earned_income",
+            {"column": "Earnings", "values": {"nil": "0"}},
+            "tables.benefits.columns.net_earned_income.values: a value map is for coded "
+            "columns (enums and true/false); net_earned_income is a decimal",
+        ),
+        (
+            "tables.benefits.columns.benefit",
+            {
+                "column": "Benefit Type",
+                "values": {"UC": "universal_credit", "uc ": "income_support"},
+            },
+            "tables.benefits.columns.benefit.values.uc : 'uc ' and 'UC' are the same spelling",
+        ),
+        (
+            "tables.people.columns.forename",
+            {"column": "First Name", "split": {"column": "X", "separator": " ", "index": 0}},
+            "tables.people.columns.forename: give exactly one of column, concat, split, "
+            "coalesce, value; got column, split",
+        ),
+        (
+            "tables.peeple",
+            {"file": "x.csv"},
+            "tables.peeple: not a contract table: did you mean 'people'?",
+        ),
+        (
+            "tables.people.connection",
+            "COUNCIL_DB",
+            "tables.people.connection: reading a table from a database (connection and query) "
+            "is planned but not yet supported",
+        ),
+        ("tables.people.file", None, "tables.people.file: missing: name the file"),
+        (
+            "tables.people.file",
+            "../elsewhere.csv",
+            "tables.people.file: '../elsewhere.csv' must be a name inside",
+        ),
+        ("date_format", "%d/%m/%y", "date_format: '%d/%m/%y': two-digit years (%y) are ambiguous"),
+        ("tables.people.sheet", "Sheet1", "tables.people.sheet: Extra inputs are not permitted"),
+        ("version", 2, "version: Input should be 1"),
+    ],
+)
+def test_a_bad_profile_is_refused_naming_the_entry(tmp_path, change, value, message):
+    path = write_profile(tmp_path, with_change(change, value))
+    with pytest.raises(ProfileError) as raised:
+        load_profile(path)
+    assert str(raised.value).startswith(f"profile {path}: {message}")
+
+
+def test_a_profile_column_the_file_lacks_is_named_with_a_hint(make_folder, tmp_path):
+    folder = make_folder({"clients.csv": CLIENTS, "awards.csv": AWARDS})
+    profile = write_profile(tmp_path, with_change("tables.people.columns.forename", "First Nmae"))
+    with pytest.raises(ProfileError) as raised:
+        load_folder(folder, profile=profile)
+    assert str(raised.value) == (
+        f"profile {profile}: tables.people.columns.forename: column 'First Nmae' is not in "
+        "clients.csv: did you mean 'First Name'? (its columns: Client ID, Family, First Name, "
+        "Last Name, DOB, Post Code, Relationship)"
+    )
+
+
+def test_a_file_the_profile_names_but_the_folder_lacks(make_folder, tmp_path):
+    folder = make_folder({"clients.csv": CLIENTS, "award.csv": AWARDS})
+    profile = write_profile(tmp_path, MINIMAL)
+    with pytest.raises(ProfileError) as raised:
+        load_folder(folder, profile=profile)
+    assert str(raised.value) == (
+        f"profile {profile}: tables.benefits.file: no file matches 'awards.csv' in {folder}: "
+        "did you mean 'award.csv'?"
+    )
+
+
+def test_a_glob_matching_two_files_is_refused(make_folder, tmp_path):
+    folder = make_folder({"clients 1.csv": CLIENTS, "clients 2.csv": CLIENTS, "awards.csv": AWARDS})
+    profile = write_profile(tmp_path, MINIMAL)
+    with pytest.raises(ProfileError, match=r"tables.people.file: 'clients\*.csv' matches 2 files"):
+        load_folder(folder, profile=profile)
+
+
+def test_a_missing_or_unreadable_profile_file(tmp_path):
+    with pytest.raises(DataFileError, match="no such profile file"):
+        load_profile(tmp_path / "nope.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("tables: [unclosed\n")
+    with pytest.raises(ProfileError, match=r"broken.yaml: is not valid YAML"):
+        load_profile(broken)
+
+
+def test_every_shipped_profile_is_valid():
+    shipped = sorted(EXAMPLE_PROFILES.glob("*.yaml"))
+    assert {p.stem for p in shipped} >= {
+        "council_extract",
+        "hb_ctr_extract",
+        "social_care_extract",
+        "dwp_two_year_old_list",
+        "provider_headcount",
+    }
+    for path in shipped:
+        assert load_profile(path).tables, path.name
+
+
+# --- no silent emptiness ----------------------------------------------------------------------
+
+
+def test_mostly_quarantined_file_is_said_plainly(make_folder, tmp_path):
+    awards = "Ref,Client,Benefit Type,From,To,Earnings\n" + "".join(
+        f"A{i},C1,Carers Allowance,01/01/2024,,\n" for i in range(3)
+    )
+    folder = make_folder({"clients.csv": CLIENTS, "awards.csv": awards})
+    profile = write_profile(tmp_path, MINIMAL)
+    data = load_folder(folder, profile=profile)
+    assert mostly_quarantined(data) == [
+        "awards.csv: 3 of 3 rows (100%) are quarantined and count for nothing; the commonest "
+        "problem is unknown value in column 'Benefit Type' (first at row 2). See `workbench "
+        "validate --quarantine-out FILE` for every row; check how the profile profile.yaml "
+        "maps table benefits (tables.benefits)"
+    ]
+
+
+def test_assess_on_a_misfit_extract_says_so_and_strict_exits_3(two_shapes, tmp_path):
+    _, extract = two_shapes
+    document = yaml.safe_load(PROFILE.read_text())
+    document["tables"]["benefits"]["columns"]["benefit"].pop("values")
+    misfit = write_profile(tmp_path, document, "misfit.yaml")
+    args = [
+        "assess", "--initiative", "two_year_old", "--data", str(extract), "--term-start",
+        "2026-09-01", "--as-of", "2026-08-01", "--linkage", "exact", "--profile", str(misfit),
+    ]  # fmt: skip
+    dwp = ["--out", str(tmp_path / "a.csv")]
+    done = workbench(*args, *dwp)
+    assert done.returncode == 0
+    assert "warning: Benefits Extract.csv: " in done.stderr
+    assert "(100%) are quarantined" in done.stderr
+    assert "check how the profile misfit.yaml maps table benefits" in done.stderr
+    strict = workbench(*args, "--out", str(tmp_path / "b.csv"), "--strict")
+    assert strict.returncode == 3, strict.stderr
+
+
+def test_an_empty_list_with_children_in_the_window_is_said(make_folder, tmp_path):
+    folder = make_folder(
+        {
+            "clients.csv": CLIENTS,
+            "awards.csv": AWARDS.replace("Universal Credit", "Carers Allowance").replace(
+                "jsa(ib)", "Carers Allowance"
+            ),
+        }
+    )
+    profile = write_profile(tmp_path, MINIMAL)
+    args = [
+        "assess", "--initiative", "two_year_old", "--data", str(folder), "--term-start",
+        "2026-09-01", "--as-of", "2026-08-01", "--linkage", "exact", "--profile", str(profile),
+        "--out", str(tmp_path / "list.csv"),
+    ]  # fmt: skip
+    done = workbench(*args)
+    assert done.returncode == 0, done.stderr
+    assert (
+        "warning: the list is empty, yet 1 child(ren) in the people table are in the "
+        "two_year_old age window for the term starting 2026-09-01"
+    ) in done.stderr
+    assert "the profile profile.yaml (its value maps for benefits and statuses)" in done.stderr
+    assert workbench(*args, "--strict").returncode == 3
+
+
+def test_validate_through_a_profile_and_a_bad_profile_on_the_command_line(extract):
+    folder, profile = extract
+    done = workbench("validate", str(folder), "--profile", str(profile))
+    assert done.returncode == 0, done.stderr
+    assert "clients 2026-08.csv" in done.stdout and "Benefit Type" in done.stdout
+    bad = profile.with_name("bad.yaml")
+    bad.write_text(profile.read_text().replace("date_of_birth: DOB", "date_of_brith: DOB"))
+    refused = workbench("validate", str(folder), "--profile", str(bad))
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
+        f"error: profile {bad}: tables.people.columns.date_of_brith: people has no column "
+        "'date_of_brith': did you mean 'date_of_birth'? (its columns: person_id, "
+        "household_id, forename, surname, date_of_birth, nino, address_line_1, postcode, "
+        "role, sex, ethnicity, first_language)"
+    ]
