@@ -6,8 +6,8 @@ column); 2 the command line itself is wrong; 3 the command ran but its checks fa
 failed (its run is kept as <folder>-failed/).
 
 Layout: `_common` holds `app`, the exit codes, shared option types and `parse_date`; `_data`,
-`_assess`, `_review` and `_governance` hold the commands, one function each with no logic of
-their own. They are registered below, in the order `workbench --help` lists them: add a new
+`_assess`, `_review`, `_check` and `_governance` hold the commands, one function each with no
+logic of their own. They are registered below, in the order `workbench --help` lists them: add a new
 command to its group's module and register it here.
 """
 
@@ -25,6 +25,7 @@ from workbench.cli._assess import (
     rules_command,
     stats_command,
 )
+from workbench.cli._check import check_app, check_export_command, check_import_command
 from workbench.cli._common import EXIT_BAD_INPUT, EXIT_USAGE, app, parse_date
 from workbench.cli._data import demo_command, schema_command, synth_command, validate_command
 from workbench.cli._governance import (
@@ -57,6 +58,9 @@ review_app.command("export")(review_export_command)
 review_app.command("import")(review_import_command)
 review_app.command("serve")(review_serve_command)
 review_app.command("outreach")(review_outreach_command)
+app.add_typer(check_app, name="check")
+check_app.command("export")(check_export_command)
+check_app.command("import")(check_import_command)
 app.command("assure")(assure_command)
 app.command("retention")(retention_command)
 app.command("subject-access")(subject_access_command)

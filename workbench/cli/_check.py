@@ -1,0 +1,130 @@
+"""Eligibility checks through DfE's services: the `check` sub-app (`export`, `import`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workbench.governance.access import record_access
+
+check_app = typer.Typer(
+    name="check",
+    help="Eligibility checks through DfE's services: the bulk-check CSV out, the results in.",
+    no_args_is_help=True,
+)
+
+StorePath = Annotated[
+    Path, typer.Option("--store", help="The review store (SQLite file) holding the decisions.")
+]
+_SHOWN_NOT_CHECKABLE = 20
+
+
+def check_export_command(
+    store: StorePath,
+    list_file: Annotated[
+        Path,
+        typer.Option("--list", help="A list written by `workbench assess` (with its manifest)."),
+    ],
+    data: Annotated[
+        Path,
+        typer.Option("--data", help="The data folder the list was made from (same files)."),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="NAME.csv: writes NAME-part1.csv, ... (DfE's template), NAME.check.json and "
+            "NAME.not_checkable.csv, owner-only.",
+        ),
+    ],
+    template: Annotated[
+        str,
+        typer.Option("--template", help="childcare (default), fsm or fsm-enhanced."),
+    ] = "childcare",
+    decision: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--decision",
+            help="Check the children whose latest decision is this (repeat it); default "
+            "contact and check.",
+        ),
+    ] = None,
+    rows_per_file: Annotated[
+        int | None,
+        typer.Option(
+            "--rows-per-file",
+            help="At most this many rows a file (default and maximum: DfE's limit, 250 for "
+            "childcare, 1000 for free school meals).",
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace the files of an earlier export.")
+    ] = False,
+) -> None:
+    """Write DfE's bulk-check CSV for the children decided `contact` or `check`."""
+    from workbench.review import ReviewStore, load_key
+    from workbench.review.checks import DEFAULT_CHOSEN, export_checks
+
+    record_access("check export", f"data {data}, list {list_file.name}, out {out.name}")
+    with ReviewStore(store) as review_store:
+        result = export_checks(
+            review_store,
+            list_file,
+            data,
+            out,
+            key=load_key(),
+            template=template,
+            chosen=decision or DEFAULT_CHOSEN,
+            rows_per_file=rows_per_file,
+            overwrite=overwrite,
+        )
+    files = ", ".join(path.name for path in result.files) or "no file (no row to check)"
+    typer.echo(
+        f"List {result.list_id}: {result.chosen} child(ren) chosen; {result.rows} row(s) for "
+        f"{result.children} child(ren) in {files} (DfE's {result.template} template, "
+        f"owner-only). Check export {result.export_id}"
+        + (" (already recorded)" if result.already_recorded else "")
+        + f"; its record: {result.sidecar}."
+    )
+    refused = result.not_checkable
+    if refused.height:
+        typer.echo(
+            f"{refused.height} child(ren) cannot be checked, listed with the reason in "
+            f"{result.not_checkable_file}:"
+        )
+        for row in refused.head(_SHOWN_NOT_CHECKABLE).iter_rows(named=True):
+            who = row["person_id"] or f"DWP row {row['dwp_record_id']}"
+            typer.echo(f"  - {who}: {row['reason']}")
+        if refused.height > _SHOWN_NOT_CHECKABLE:
+            typer.echo(f"  ... and {refused.height - _SHOWN_NOT_CHECKABLE} more (see the file)")
+
+
+def check_import_command(
+    results: Annotated[
+        Path, typer.Argument(metavar="RESULTS.csv", help="The results file DfE's service gave.")
+    ],
+    store: StorePath,
+    export: Annotated[
+        str | None,
+        typer.Option(
+            "--export",
+            help="The check export the results answer (default: the one its rows were sent in).",
+        ),
+    ] = None,
+) -> None:
+    """Read DfE's results into the store as check results: evidence, never a decision."""
+    from workbench.review import ReviewStore, load_key
+    from workbench.review.check_results import import_check_results
+
+    record_access("check import", f"results {results.name}")
+    with ReviewStore(store) as review_store:
+        result = import_check_results(review_store, results, key=load_key(), export_id=export)
+    counts = ", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in result.by_outcome)
+    typer.echo(
+        f"Check export {result.export_id} (list {result.list_id}): {result.rows} result(s) read "
+        f"({counts}), {result.recorded} recorded, {result.rows - result.recorded} already "
+        f"recorded; {result.exported_rows - result.answered_rows} exported row(s) still without "
+        "a result. No decision was changed: the officer decides what follows."
+    )

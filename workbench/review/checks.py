@@ -1,0 +1,637 @@
+"""Eligibility checks through DfE's services: the bulk-check CSV for the children chosen.
+
+The workbench never confirms eligibility; DfE's checking services do ("Manage eligibility for
+childcare support" for the two-year-old offer and EYPP, "Manage eligibility for free school
+meals"). :func:`export_checks` writes the file an officer uploads to DfE's bulk check, for the
+children whose **latest outcome decision** on a list is ``contact`` or ``check`` (or the
+decisions asked for), and records in the review store which decisions each row rests on.
+`workbench.review.check_results` reads DfE's results back.
+
+What DfE's services accept (their public repositories, read for this module; see
+``docs/dfe_checks.md`` for the files):
+
+- Exactly the template's headers, in order: ``Parent Last Name,Parent Date of Birth,Parent
+  National Insurance number`` (``BulkCheckTemplate.csv`` of both services; the parsers compare
+  the header row with these names). Free school meals' enhanced template adds the parent's
+  first name and the child's names, date of birth and school URN.
+- Dates as the template's example row writes them, ``DD/MM/YYYY`` (the services parse dates
+  in the en-GB culture; ``YYYY-MM-DD`` is accepted too and is what results come back in).
+- At most ``BulkEligibilityCheckLimit`` rows a file (250 for childcare; 1,000 for free school
+  meals by default here, as DfE's FSM bulk-check guide configures it) and under 10 MB.
+- A surname with no digits; a National Insurance number of two letters, six digits and an
+  optional letter A-D.
+
+One row is written per parent (a parent of two chosen children is checked once; the sidecar
+and the store tie the row to both children's decisions). A child who cannot be checked (no
+parent or carer, none with a National Insurance number, a child known only from the DWP list,
+whose rows give no parent's date of birth) is never dropped silently: each is written with
+the reason to ``<stem>.not_checkable.csv`` (owner-only) and counted in the command's output.
+
+Files (``--out checks.csv``): ``checks-part1.csv``, ``checks-part2.csv``, ... (DfE's
+template, owner-only), ``checks.not_checkable.csv`` and ``checks.check.json`` (the sidecar:
+the export id, the list, each row's file, line and the decisions it rests on, the counts,
+the decision chain's head; no personal data). The store records the export under the same
+id (rows by a keyed pseudonym of the parent's details, never the details) and the access.
+
+Example
+-------
+>>> TEMPLATES["childcare"].header_line()
+'Parent Last Name,Parent Date of Birth,Parent National Insurance number'
+>>> dfe_date(date(1990, 1, 31))
+'31/01/1990'
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import hashlib
+import io
+import json
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from workbench.data.reading import load_folder
+from workbench.errors import UsageError, WorkbenchError
+from workbench.private_files import write_private
+from workbench.review.keys import pseudonym
+from workbench.review.lists import read_list_file, review_candidates
+from workbench.review.outreach import (
+    check_inputs,
+    check_same_items,
+    household_carers,
+    list_manifest,
+    stored_list_id,
+)
+from workbench.review.schema import OUTCOME_DECISIONS
+from workbench.review.store import ReviewStore
+from workbench.spreadsheet import FORMULA_START
+
+__all__ = [
+    "CHECK_FORMAT",
+    "DATE_HEADERS",
+    "DEFAULT_CHOSEN",
+    "MAX_FILE_BYTES",
+    "NOT_CHECKABLE_COLUMNS",
+    "TEMPLATES",
+    "CheckExport",
+    "CheckTemplate",
+    "dfe_date",
+    "export_checks",
+    "export_paths",
+    "row_key",
+]
+
+CHECK_FORMAT = "workbench-dfe-check-1"
+DEFAULT_CHOSEN = ("contact", "check")
+MAX_FILE_BYTES = 10 * 1024 * 1024 - 1
+"""DfE's services refuse an upload of 10 MB (10 * 1024 * 1024 bytes) or more."""
+ROW_KEY_KIND = "dfe_check_row"
+PARENT_LAST_NAME = "Parent Last Name"
+PARENT_DOB = "Parent Date of Birth"
+PARENT_NINO = "Parent National Insurance number"
+PARENT_FIRST_NAME = "Parent First Name"
+CHILD_FIRST_NAME = "Child First Name"
+CHILD_LAST_NAME = "Child Last Name"
+CHILD_DOB = "Child Date of Birth"
+CHILD_URN = "Child School Urn"
+DATE_HEADERS = (PARENT_DOB, CHILD_DOB)
+"""The headers whose values are dates (written ``DD/MM/YYYY``)."""
+_NINO_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{6}[A-D]?$")
+_EVIDENCE_CARER = re.compile(r"of parent/carer ([^;]+?)(?:;|$)")
+
+
+@dataclass(frozen=True)
+class CheckTemplate:
+    """One of DfE's bulk-check templates: its headers, row limit and where it comes from."""
+
+    name: str
+    service: str
+    headers: tuple[str, ...]
+    row_limit: int
+    source: str
+    identifying: tuple[str, ...]
+    """The headers that identify a row (DfE returns them as sent; the URN is not one)."""
+
+    def header_line(self) -> str:
+        """The header row exactly as DfE's template file has it."""
+        return ",".join(self.headers)
+
+
+_BASIC = (PARENT_LAST_NAME, PARENT_DOB, PARENT_NINO)
+_ENHANCED = (
+    PARENT_FIRST_NAME,
+    PARENT_LAST_NAME,
+    PARENT_DOB,
+    PARENT_NINO,
+    CHILD_FIRST_NAME,
+    CHILD_LAST_NAME,
+    CHILD_DOB,
+    CHILD_URN,
+)
+TEMPLATES = {
+    "childcare": CheckTemplate(
+        "childcare",
+        "Manage eligibility for childcare support (two-year-olds, EYPP)",
+        _BASIC,
+        250,
+        "DFE-Digital/check-childcare-eligibility-admin: "
+        "CheckChildcareEligibility.Admin/wwwroot/documents/BulkCheckTemplate.csv, "
+        "Usecases/ParseBulkCheckFileUseCase.cs, appsettings.json (BulkEligibilityCheckLimit)",
+        _BASIC,
+    ),
+    "fsm": CheckTemplate(
+        "fsm",
+        "Manage eligibility for free school meals",
+        _BASIC,
+        1000,
+        "DFE-Digital/check-free-school-meals-eligibility-admin: "
+        "CheckYourEligibility.Admin/wwwroot/documents/BulkCheckTemplate.csv, "
+        "Domain/Constants/BulkCheck/BulkCheckConstants.cs, docs/FSM_BASIC_BULK_CHECK_README.md",
+        _BASIC,
+    ),
+    "fsm-enhanced": CheckTemplate(
+        "fsm-enhanced",
+        "Manage eligibility for free school meals (enhanced template)",
+        _ENHANCED,
+        1000,
+        "DFE-Digital/check-free-school-meals-eligibility-admin: "
+        "CheckYourEligibility.Admin/wwwroot/documents/BulkCheckTemplate_Enhanced.csv, "
+        "Domain/Constants/BulkCheck/BulkCheckConstants.cs (enhancedHeaders)",
+        _ENHANCED[:-1],
+    ),
+}
+"""DfE's bulk-check templates by the name ``--template`` takes."""
+
+NOT_CHECKABLE_COLUMNS = (
+    "list_id",
+    "item_key",
+    "person_id",
+    "dwp_record_id",
+    "decision",
+    "decision_id",
+    "reason",
+)
+
+
+@dataclass(frozen=True)
+class CheckExport:
+    """What a check export wrote and recorded.
+
+    ``rows`` counts the rows sent to DfE (one per parent); ``children`` the children they
+    cover; ``not_checkable`` holds each chosen child that could not be checked, with the
+    reason (no names: ``person_id`` or ``dwp_record_id``).
+    """
+
+    export_id: str
+    list_id: str
+    template: str
+    files: tuple[Path, ...]
+    sidecar: Path
+    not_checkable_file: Path
+    chosen: int
+    rows: int
+    children: int
+    not_checkable: pl.DataFrame
+    already_recorded: bool
+
+
+def dfe_date(day: date) -> str:
+    """A date as DfE's template writes it: ``DD/MM/YYYY``."""
+    return day.strftime("%d/%m/%Y")
+
+
+def row_key(fields: dict[str, str], template: CheckTemplate, key: bytes) -> str:
+    """The keyed pseudonym of a row's identifying fields, as exported or as DfE returns them.
+
+    Names compare without case or extra spaces, National Insurance numbers without spaces,
+    dates as dates (``fields`` holds them as ISO text), so a results row matches the row sent.
+    """
+    parts = []
+    for header in template.identifying:
+        value = " ".join(str(fields.get(header) or "").split())
+        value = value.replace(" ", "").upper() if header == PARENT_NINO else value.casefold()
+        parts.append(value)
+    return pseudonym(ROW_KEY_KIND, json.dumps(parts), key)
+
+
+def export_paths(out: str | Path) -> tuple[Path, Path]:
+    """The sidecar and the not-checkable file written beside a check export ``out``."""
+    out = Path(out)
+    return (
+        out.with_name(f"{out.stem}.check.json"),
+        out.with_name(f"{out.stem}.not_checkable.csv"),
+    )
+
+
+def _part_path(out: Path, part: int) -> Path:
+    return out.with_name(f"{out.stem}-part{part}{out.suffix}")
+
+
+# --- which children, and their parents -------------------------------------------------------
+def _chosen_rows(
+    store: ReviewStore, list_id: str, shaped: pl.DataFrame, chosen: Collection[str]
+) -> pl.DataFrame:
+    latest = store.latest_decisions(list_id, among=OUTCOME_DECISIONS).select(
+        "item_key", "decision", "decision_id", "seq"
+    )
+    return (
+        shaped.select("item_key", "person_id", "dwp_record_id", "evidence")
+        .join(latest, on="item_key", how="inner", maintain_order="left")
+        .filter(pl.col("decision").is_in(list(chosen)))
+    )
+
+
+def _parent_problem(carer: dict[str, Any]) -> str | None:
+    """Why DfE's service would refuse this parent's row, or None when it would take it."""
+    nino = "".join(str(carer.get("carer_nino") or "").split()).upper()
+    surname = str(carer.get("carer_surname") or "").strip()
+    if not nino:
+        return "no parent or carer in the household has a National Insurance number"
+    if not _NINO_SHAPE.match(nino):
+        return "the parent's National Insurance number is not in the form AB123456C"
+    if carer.get("carer_date_of_birth") is None:
+        return "the parent's date of birth is not known"
+    if not surname:
+        return "the parent's surname is not known"
+    if any(ch.isdigit() for ch in surname):
+        return "the parent's surname contains a digit, which DfE's service refuses"
+    if re.match(FORMULA_START, surname) or re.match(
+        FORMULA_START, str(carer.get("carer_forename") or "")
+    ):
+        return "the parent's name begins with =, +, - or @ (a spreadsheet would run it)"
+    return None
+
+
+def _pick_parent(carers: list[dict[str, Any]], evidence: str | None) -> tuple[dict | None, str]:
+    """The parent to check a child with: one whose award is the evidence first, then the
+    others by id; the first DfE would accept. Else None and the reason."""
+    named = _EVIDENCE_CARER.findall(evidence or "")
+    ordered = sorted(
+        carers, key=lambda c: (c["carer_person_id"] not in named, c["carer_person_id"])
+    )
+    if not ordered:
+        return None, "no parent or carer in the child's household"
+    problems = []
+    for carer in ordered:
+        problem = _parent_problem(carer)
+        if problem is None:
+            return carer, ""
+        problems.append(problem)
+    with_nino = [p for p in problems if not p.startswith("no parent or carer")]
+    return None, (with_nino or problems)[0]
+
+
+def _people(data: Path, listed) -> pl.DataFrame:
+    """The people table of the list's own data folder (its SHA-256 must match)."""
+    check_inputs(data, listed, ["people"])
+    people = load_folder(data, tables=["people"], columns={"people": ("nino", "role")})
+    return people.tables["people"]
+
+
+def _checkable(
+    rows: pl.DataFrame, data: Path, listed, template: CheckTemplate
+) -> tuple[list[dict], list[dict]]:
+    """Each chosen child with the fields of its DfE row, or with why it cannot be checked."""
+    person_ids = rows.filter(pl.col("person_id").is_not_null())["person_id"]
+    by_child: dict[str, list[dict]] = {}
+    child_rows: dict[str, dict] = {}
+    if person_ids.len():
+        people = _people(data, listed)
+        parameters = list_manifest(listed.path).get("parameters", {})
+        as_of = date.fromisoformat(parameters.get("as_of", datetime.now(UTC).date().isoformat()))
+        initiative = listed.rule_set.split("@", 1)[0]
+        children = people.filter(pl.col("person_id").is_in(person_ids.implode()))
+        child_rows = {r["person_id"]: r for r in children.iter_rows(named=True)}
+        for pair in household_carers(people, children, initiative, as_of).iter_rows(named=True):
+            by_child.setdefault(pair["person_id"], []).append(pair)
+    checkable, refused = [], []
+    for row in rows.iter_rows(named=True):
+        child = child_rows.get(row["person_id"]) if row["person_id"] else None
+        if row["person_id"] is None:
+            reason = (
+                "known only from the DWP list, which gives no parent's date of birth; "
+                "check by hand or once the child is linked to the council's records"
+            )
+            refused.append(row | {"reason": reason})
+            continue
+        if child is None:
+            refused.append(row | {"reason": "the child has no accepted row in people"})
+            continue
+        parent, reason = _pick_parent(by_child.get(row["person_id"], []), row["evidence"])
+        if parent is None:
+            refused.append(row | {"reason": reason})
+            continue
+        fields = {
+            PARENT_FIRST_NAME: str(parent["carer_forename"]).strip(),
+            PARENT_LAST_NAME: str(parent["carer_surname"]).strip(),
+            PARENT_DOB: parent["carer_date_of_birth"],
+            PARENT_NINO: "".join(str(parent["carer_nino"]).split()).upper(),
+            CHILD_FIRST_NAME: str(child["forename"]).strip(),
+            CHILD_LAST_NAME: str(child["surname"]).strip(),
+            CHILD_DOB: child["date_of_birth"],
+            CHILD_URN: "",
+        }
+        checkable.append(row | {"fields": {h: fields[h] for h in template.headers}})
+    return checkable, refused
+
+
+# --- the rows and files -------------------------------------------------------------------------
+def _dfe_rows(checkable: list[dict], template: CheckTemplate, key: bytes) -> list[dict]:
+    """One row per distinct identifying fields (a parent of two children is checked once),
+    in list order, with the children and decisions it rests on."""
+    rows: dict[str, dict] = {}
+    for child in checkable:
+        iso = {h: v.isoformat() if isinstance(v, date) else v for h, v in child["fields"].items()}
+        found = row_key(iso, template, key)
+        text = {h: dfe_date(v) if isinstance(v, date) else v for h, v in child["fields"].items()}
+        entry = rows.setdefault(found, {"row_key": found, "fields": text, "items": []})
+        entry["items"].append((child["item_key"], child["decision_id"], child["seq"]))
+    for number, entry in enumerate(rows.values(), start=1):
+        entry["row_number"] = number
+    return list(rows.values())
+
+
+def _csv_bytes(header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _parts(rows: list[dict], template: CheckTemplate, per_file: int) -> list[list[dict]]:
+    """The rows split into files of at most ``per_file`` rows and under DfE's 10 MB."""
+    parts: list[list[dict]] = []
+    size = 0
+    header = len(template.header_line().encode()) + 1
+    for row in rows:
+        line = len(_csv_bytes([], [list(row["fields"].values())]))
+        if not parts or len(parts[-1]) >= per_file or size + line > MAX_FILE_BYTES:
+            parts.append([])
+            size = header
+        parts[-1].append(row)
+        size += line
+    for number, part in enumerate(parts, start=1):
+        for line, row in enumerate(part, start=2):
+            row["part"], row["line"] = number, line
+    return parts
+
+
+def _check_destination(out: Path, overwrite: bool) -> None:
+    if out.suffix.lower() != ".csv":
+        raise UsageError(f"must end in .csv; got {out.name!r}", parameter="out")
+    if not out.parent.is_dir():
+        raise UsageError(f": the folder {out.parent} does not exist", parameter="out")
+    existing = [
+        p
+        for p in (*export_paths(out), *out.parent.glob(f"{out.stem}-part*{out.suffix}"))
+        if p.exists()
+    ]
+    if existing and not overwrite:
+        raise UsageError(
+            f"{existing[0]} already exists; choose another name, or pass --overwrite to "
+            "replace the files of an earlier check export"
+        )
+
+
+def _rows_per_file(template: CheckTemplate, rows_per_file: int | None) -> int:
+    if rows_per_file is None:
+        return template.row_limit
+    if isinstance(rows_per_file, bool) or not isinstance(rows_per_file, int):
+        raise UsageError(
+            f"must be a whole number; got {rows_per_file!r}", parameter="rows_per_file"
+        )
+    if not 1 <= rows_per_file <= template.row_limit:
+        raise UsageError(
+            f"must be between 1 and {template.row_limit} (DfE's limit for the {template.name} "
+            f"template); got {rows_per_file}",
+            parameter="rows_per_file",
+        )
+    return rows_per_file
+
+
+def _template(name: str) -> CheckTemplate:
+    if name not in TEMPLATES:
+        raise UsageError(
+            f"must be one of {', '.join(TEMPLATES)}; got {name!r}", parameter="template"
+        )
+    return TEMPLATES[name]
+
+
+def _chosen_names(chosen: Collection[str]) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(chosen))
+    unknown = [n for n in names if n not in OUTCOME_DECISIONS]
+    if unknown or not names:
+        raise UsageError(
+            f"must be outcome decisions ({', '.join(OUTCOME_DECISIONS)}); got "
+            f"{', '.join(map(repr, unknown)) or 'none'}",
+            parameter="decision",
+        )
+    return names
+
+
+def export_checks(
+    store: ReviewStore,
+    list_file: str | Path,
+    data: str | Path,
+    out: str | Path,
+    *,
+    key: bytes,
+    template: str = "childcare",
+    chosen: Collection[str] = DEFAULT_CHOSEN,
+    rows_per_file: int | None = None,
+    user: str | None = None,
+    overwrite: bool = False,
+) -> CheckExport:
+    """Write DfE's bulk-check CSV for the children whose latest outcome decision is chosen.
+
+    Parameters
+    ----------
+    store
+        The review store holding the list's decisions; the export is recorded in it.
+    list_file
+        The list written by `workbench assess` (with its manifest), registered for review.
+    data
+        The data folder the list was made from (its files' SHA-256 must match the manifest).
+    out
+        ``NAME.csv``: the files are ``NAME-part1.csv``, ... with ``NAME.check.json`` and
+        ``NAME.not_checkable.csv`` beside them, all owner-only.
+    key
+        The pseudonym key the list was registered with.
+    template
+        ``childcare`` (default), ``fsm`` or ``fsm-enhanced`` (`TEMPLATES`).
+    chosen
+        The latest outcome decisions to check (default ``contact`` and ``check``).
+    rows_per_file
+        At most this many rows a file (default and maximum: the template's DfE limit).
+    user
+        Who exports, for the store (default: the login name).
+    overwrite
+        Replace the files of an earlier export at ``out``.
+
+    Raises
+    ------
+    WorkbenchError
+        When the list is not in the store, no child's latest decision is chosen, the
+        decision chain does not verify, or the data folder is not the one the list was
+        made from.
+    """
+    out, data = Path(out), Path(data)
+    spec = _template(template)
+    per_file = _rows_per_file(spec, rows_per_file)
+    chosen = _chosen_names(chosen)
+    _check_destination(out, overwrite)
+    listed = read_list_file(list_file)
+    list_id = stored_list_id(store, listed)
+    shaped = review_candidates(listed.candidates, key)
+    check_same_items(store, list_id, shaped, listed.path)
+    rows = _chosen_rows(store, list_id, shaped, chosen)
+    if rows.is_empty():
+        raise WorkbenchError(
+            f"{listed.path}: no child of list {list_id} has {' or '.join(chosen)} as their "
+            "latest decision, so there is nothing to check; record `check` (or `contact`) "
+            "decisions first"
+        )
+    chain = store.verify_chain()
+    if not chain.ok:
+        raise WorkbenchError(
+            f"{store.path}: the decision chain does not verify ({chain.message}); no check "
+            "can rest on it. Run `workbench assure` and restore the store from a backup"
+        )
+    checkable, refused = _checkable(rows, data, listed, spec)
+    dfe_rows = _dfe_rows(checkable, spec, key)
+    parts = _parts(dfe_rows, spec, per_file)
+    user = user or getpass.getuser()
+    decision_ids = sorted(item[1] for row in dfe_rows for item in row["items"])
+    export_id = (
+        "cx-"
+        + hashlib.sha256(
+            json.dumps(
+                [list_id, spec.name, decision_ids, [r["row_key"] for r in dfe_rows]]
+            ).encode()
+        ).hexdigest()[:16]
+    )
+    files = []
+    for number, part in enumerate(parts, start=1):
+        path = _part_path(out, number)
+        body = _csv_bytes(spec.headers, [list(r["fields"].values()) for r in part])
+        write_private(path, lambda p, body=body: p.write_bytes(body))
+        files.append(path)
+    for stale in out.parent.glob(f"{out.stem}-part*{out.suffix}"):
+        if stale not in files and stale.stem.removeprefix(f"{out.stem}-part").isdigit():
+            stale.unlink()
+    sidecar, not_checkable_file = export_paths(out)
+    not_checkable = pl.DataFrame(
+        [
+            {
+                "list_id": list_id,
+                "item_key": r["item_key"],
+                "person_id": r["person_id"],
+                "dwp_record_id": r["dwp_record_id"],
+                "decision": r["decision"],
+                "decision_id": r["decision_id"],
+                "reason": r["reason"],
+            }
+            for r in refused
+        ],
+        schema=dict.fromkeys(NOT_CHECKABLE_COLUMNS, pl.String),
+    )
+    write_private(not_checkable_file, lambda p: not_checkable.write_csv(p))
+    record = _sidecar(export_id, listed, list_id, spec, files, dfe_rows, refused, chain, user)
+    write_private(sidecar, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))
+    children = sum(len(r["items"]) for r in dfe_rows)
+    new = store.record_check_export(
+        {
+            "export_id": export_id,
+            "list_id": list_id,
+            "template": spec.name,
+            "files": len(files),
+            "not_checkable": len(refused),
+            "rows": dfe_rows,
+        },
+        user=user,
+        detail=f"list {list_id}: export {export_id}, {len(dfe_rows)} row(s) for {children} "
+        f"child(ren) in {len(files)} file(s) ({out.stem}-part*.csv), {len(refused)} not "
+        "checkable",
+    )
+    return CheckExport(
+        export_id=export_id,
+        list_id=list_id,
+        template=spec.name,
+        files=tuple(files),
+        sidecar=sidecar,
+        not_checkable_file=not_checkable_file,
+        chosen=rows.height,
+        rows=len(dfe_rows),
+        children=children,
+        not_checkable=not_checkable,
+        already_recorded=not new,
+    )
+
+
+def _sidecar(
+    export_id: str,
+    listed,
+    list_id: str,
+    spec: CheckTemplate,
+    files: list[Path],
+    dfe_rows: list[dict],
+    refused: list[dict],
+    chain,
+    user: str,
+) -> dict[str, Any]:
+    reasons: dict[str, int] = {}
+    for row in refused:
+        reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
+    return {
+        "format": CHECK_FORMAT,
+        "command": "check export",
+        "export_id": export_id,
+        "list_id": list_id,
+        "run_id": listed.run_id,
+        "rule_set": listed.rule_set,
+        "list_file": listed.path.name,
+        "template": spec.name,
+        "service": spec.service,
+        "template_source": spec.source,
+        "headers": list(spec.headers),
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "exported_by": user,
+        "files": [
+            {"file": path.name, "rows": sum(1 for r in dfe_rows if r["part"] == n)}
+            for n, path in enumerate(files, start=1)
+        ],
+        "rows": [
+            {
+                "row": r["row_number"],
+                "file": files[r["part"] - 1].name,
+                "line": r["line"],
+                "row_key": r["row_key"],
+                "rests_on": [
+                    {"item_key": item, "decision_id": decision, "decision_seq": seq}
+                    for item, decision, seq in r["items"]
+                ],
+            }
+            for r in dfe_rows
+        ],
+        "not_checkable": [
+            {"item_key": r["item_key"], "decision_id": r["decision_id"], "reason": r["reason"]}
+            for r in refused
+        ],
+        "counts": {
+            "chosen": len(refused) + sum(len(r["items"]) for r in dfe_rows),
+            "rows": len(dfe_rows),
+            "children_in_rows": sum(len(r["items"]) for r in dfe_rows),
+            "not_checkable": len(refused),
+            "not_checkable_by_reason": dict(sorted(reasons.items())),
+        },
+        "chain_head": chain.head,
+        "chain_checked": chain.checked,
+    }
