@@ -22,6 +22,7 @@ from workbench.cli._common import (
     parse_date,
     use_profile,
 )
+from workbench.errors import UsageError
 from workbench.governance.access import record_access
 
 
@@ -122,6 +123,18 @@ def stats_command(
     ] = None,
     linkage: Linkage = "probabilistic",
     profile: ProfileFile = None,
+    outcome_list: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--outcome-list",
+            help="A list of an earlier term registered for review (repeat for a campaign of "
+            "several): adds outcome_funnel, what its outreach achieved. Needs --store.",
+        ),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="The review store holding the --outcome-list decisions."),
+    ] = None,
 ) -> None:
     """Write take-up, funnel and equality tables for a term as CSV, after disclosure control."""
     from workbench.stats import DisclosureRules
@@ -142,6 +155,7 @@ def stats_command(
         ward_lookup=ward_lookup,
         terms=parse_trend_terms(trend_terms) or None,
         linkage=linkage,
+        outcomes=_outcome_lists(outcome_list, store),
     )
     for path in result.published.values():
         typer.echo(f"published {path}")
@@ -156,6 +170,20 @@ def stats_command(
         f"{len(result.published)} table(s) published, {len(result.withheld)} withheld; "
         f"see {result.manifest}"
     )
+
+
+def _outcome_lists(lists: list[Path] | None, store: Path | None):
+    """The campaign whose outcomes `stats` counts, from --outcome-list and --store."""
+    if not lists and store is None:
+        return None
+    if not lists or store is None:
+        raise UsageError("--outcome-list and --store go together: give both, or neither")
+    if not store.is_file():
+        raise UsageError(f"--store {store}: no review store there")
+    from workbench.review import load_key
+    from workbench.stats.outcomes import OutcomeLists
+
+    return OutcomeLists(store=store, lists=tuple(lists), key=load_key())
 
 
 def rules_command(

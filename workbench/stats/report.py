@@ -10,8 +10,10 @@ same tables and columns, so the same list), then works out:
   and funded children and the rate by group. The special-category columns are read in a
   separate load of the people table, only here, and never reach the assessment;
 - when asked (`OPTIONAL_TABLES`): ``take_up_by_ward`` from a ward lookup file, ``trend``
-  (this term and earlier ones, each assessed on its own evidence date) and, for the
-  two-year-old offer, ``national_comparison`` (England's rate beside each term).
+  (this term and earlier ones, each assessed on its own evidence date), for the
+  two-year-old offer, ``national_comparison`` (England's rate beside each term), and the
+  ``outcome_funnel`` of a campaign's earlier lists from the review store (per list too:
+  ``outcome_funnel_by_list``).
 
 Where take-up has no meaning (free school meals: no funded places; the Early Years Pupil
 Premium: only funded children are listed, so all are funded) the tables carry ``eligible``
@@ -63,6 +65,13 @@ from workbench.paths import project_path
 from workbench.rules import RuleSet
 from workbench.stats.disclosure import DisclosureRules
 from workbench.stats.equality import EQUALITY_FIELDS, equality_table
+from workbench.stats.outcomes import (
+    OutcomeLists,
+    campaign_children,
+    funded_item_keys,
+    outcome_funnel,
+    outcome_funnel_by_list,
+)
 from workbench.stats.report_charts import ChartFile, write_charts
 from workbench.stats.report_display import (
     TWO_YEAR_OLD,
@@ -92,6 +101,7 @@ __all__ = [
     "OPTIONAL_TABLES",
     "TABLES",
     "ChartFile",
+    "OutcomeLists",
     "StatsResult",
     "StatsTable",
     "display_frame",
@@ -117,6 +127,7 @@ def write_stats(
     ward_lookup: str | Path | None = None,
     terms: Sequence[date] | Mapping[date, date] | None = None,
     linkage: str = "probabilistic",
+    outcomes: OutcomeLists | None = None,
 ) -> StatsResult:
     """Assess a data folder and write its take-up, funnel and equality tables, protected.
 
@@ -152,6 +163,11 @@ def write_stats(
         band are never used) or ``exact`` (a funded-place or DWP-list row links only on exact
         agreement), as for `workbench assess`. Every term of the trend is linked the same
         way, against that term's funded places.
+    outcomes
+        The lists of a campaign (earlier terms' lists, registered in a review store) whose
+        outcomes to count: adds ``outcome_funnel`` and, for two lists or more,
+        ``outcome_funnel_by_list`` (`workbench.stats.outcomes`); a child is funded when
+        matched to a place of the offer's own stream for ``term_start``.
 
     Returns
     -------
@@ -237,6 +253,8 @@ def write_stats(
                 "Not applicable: DfE publishes national take-up for the two-year-old offer only."
             )
     caveat = _not_measured(rule_set)
+    if outcomes is not None:
+        raw |= _outcome_tables(found, outcomes, term_start, measured=caveat is None)
     if caveat is not None:
         raw = {name: _counts_only(name, table) for name, table in raw.items()}
     out.mkdir(parents=True, exist_ok=True)
@@ -327,7 +345,28 @@ def _table_names(raw: Mapping[str, pl.DataFrame]) -> list[str]:
             names.append("take_up_by_ward")
         if name == "take_up_by_criterion" and "take_up_by_group" in raw:
             names.append("take_up_by_group")
-    return names + [name for name in ("trend", "national_comparison") if name in raw]
+    later = ("trend", "national_comparison", "outcome_funnel", "outcome_funnel_by_list")
+    return names + [name for name in later if name in raw]
+
+
+def _outcome_tables(
+    found, outcomes: OutcomeLists, term_start: date, *, measured: bool
+) -> dict[str, pl.DataFrame]:
+    """The outcome funnel of a campaign's lists, and list by list when there are several."""
+    from workbench.review.store import ReviewStore
+
+    with ReviewStore(outcomes.store, key=outcomes.key) as store:
+        children = campaign_children(
+            store,
+            outcomes.lists,
+            outcomes.key,
+            funded_item_keys(found, outcomes.key),
+            term_start,
+        )
+    tables = {"outcome_funnel": outcome_funnel(children, measured=measured)}
+    if len(outcomes.lists) > 1:
+        tables["outcome_funnel_by_list"] = outcome_funnel_by_list(children, measured=measured)
+    return tables
 
 
 def _earlier_terms(

@@ -21,7 +21,12 @@ import polars as pl
 from workbench import __version__
 from workbench.data.reading import LoadedData
 from workbench.provenance import file_sha256, input_hashes
-from workbench.stats.disclosure import DisclosureRules, ProtectedTable, write_protected
+from workbench.stats.disclosure import (
+    DisclosureRules,
+    ProtectedTable,
+    protect_table,
+    write_protected,
+)
 from workbench.stats.equality import EQUALITY_FIELDS, protect_equality
 from workbench.stats.table_links import SetProtection
 from workbench.stats.takeup import hide_suppressed, national_caveats, protect
@@ -64,9 +69,16 @@ OPTIONAL_TABLES = {
     "on its own evidence date.",
     "national_comparison": "England's take-up of the two-year-old offer (DfE, each January) "
     "beside each term of the trend: published national figures, not the council's data.",
+    "outcome_funnel": "What outreach achieved for a campaign (the earlier lists given): each "
+    "child listed counted once, at the furthest stage reached: listed, reviewed, checked "
+    "through DfE's service (by outcome), contacted, funded this term (the term after the "
+    "lists').",
+    "outcome_funnel_by_list": "The outcome funnel list by list (a child on two lists counts "
+    "in each): rows are '<list> (<term>): <furthest stage>'.",
 }
 """Tables `write_stats` considers only when asked: by ward (``ward_lookup``), across terms
-(``terms``). ``take_up_by_ward`` follows ``take_up_by_area``; the other two come last."""
+(``terms``), the outcomes of earlier lists (``outcomes``). ``take_up_by_ward`` follows
+``take_up_by_area``; the others come last."""
 COUNTS_ONLY_TABLES = {
     "take_up": "Children who look eligible (likely tier), overall; take-up is not measured "
     "for this initiative (see the caveats).",
@@ -139,7 +151,7 @@ class StatsTable:
         A row with any hidden measure is left out; counts are the published (possibly
         rounded) ones. Not for the funnel, whose published form is a different table.
         """
-        if not self.published or self.protected is None or self.name == "funnel":
+        if not self.published or self.protected is None or "funnel" in self.name:
             return None
         return hide_suppressed(self.raw, self.protected)
 
@@ -190,6 +202,8 @@ def protect_stats_table(
     also_hide: Collection[tuple[str, ...]] = (),
 ) -> ProtectedTable:
     """One table's own disclosure control (hiding ``also_hide`` as well)."""
+    if name.startswith("outcome_funnel"):
+        return protect_table(raw, row=raw.columns[0], column=None, rules=rules, also_hide=also_hide)
     equality = name.startswith("equality_") and "funded" in raw.columns
     return (protect_equality if equality else protect)(raw, rules=rules, also_hide=also_hide)
 

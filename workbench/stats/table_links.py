@@ -32,6 +32,7 @@ import polars as pl
 from workbench.errors import WorkbenchError
 from workbench.stats.disclosure import TOTAL, DisclosureRules, ProtectedTable
 from workbench.stats.linked import Interval, LinkedTables, protect_linked
+from workbench.stats.outcomes import LIST_STAGE_SEPARATOR
 from workbench.stats.takeup import UNKNOWN
 
 __all__ = [
@@ -51,6 +52,8 @@ KINDS = {
     "reasons": "each child under every reason it meets; some meet none (tier possible)",
     "funnel": "the DWP-list children by the furthest stage they reached",
     "trend": "this term's children overall beside other terms' (other children)",
+    "outcomes": "a campaign's listed children (earlier lists: other children) by furthest stage",
+    "outcomes_by_list": "each list's children of the campaign by furthest stage, list by list",
 }
 """How a table splits the children, for `protect_set`'s ``kinds``."""
 
@@ -385,7 +388,9 @@ def stats_model(
     values: dict[Key, int] = {}
     kinds = {name: (kinds or {}).get(name) or _kind(name) for name in tables}
     geography = [name for name in _GEOGRAPHY if name in tables]
-    for name, table in tables.items():
+    # A campaign's outcomes come before its lists' (they are constrained by the campaign's).
+    order = sorted(tables, key=lambda name: kinds[name] == "outcomes_by_list")
+    for name, table in ((name, tables[name]) for name in order):
         counts = _counts(name, table)
         values.update(counts)
         labels = _labels(counts)
@@ -402,6 +407,10 @@ def stats_model(
             builder.funnel(name, labels)
         elif kind == "trend":
             builder.trend(name, labels, None if term_start is None else term_start.isoformat())
+        elif kind == "outcomes":
+            builder.outcomes(name, labels)
+        elif kind == "outcomes_by_list":
+            builder.outcomes_by_list(name, labels, _disjoint_lists(values, kinds))
         else:
             raise WorkbenchError(
                 f"No disclosure model for the table {name!r}: say how it links to the others "
@@ -420,7 +429,23 @@ def _kind(name: str) -> str | None:
         return "headline"
     if name in _PARTITIONS or name.startswith("equality_by_"):
         return "partition"
-    return {"take_up_by_criterion": "criteria", "funnel": "funnel", "trend": "trend"}.get(name)
+    return {
+        "take_up_by_criterion": "criteria",
+        "funnel": "funnel",
+        "trend": "trend",
+        "outcome_funnel": "outcomes",
+        "outcome_funnel_by_list": "outcomes_by_list",
+    }.get(name)
+
+
+def _disjoint_lists(values: Mapping[Key, int], kinds: Mapping[str, str]) -> bool:
+    """Whether the campaign's lists share no child: its children are then the lists' added
+    up, stage by stage (a reader seeing the two totals agree knows it)."""
+    totals = {"outcomes": 0, "outcomes_by_list": 0}
+    for (table, label, _), value in values.items():
+        if kinds.get(table) in totals and label != TOTAL:
+            totals[kinds[table]] += value
+    return totals["outcomes"] == totals["outcomes_by_list"]
 
 
 class _Builder:
@@ -432,6 +457,7 @@ class _Builder:
         if not uses_dwp_list:
             self.model.constrain({self.totals["no_record"]: 1}, 0, 0)
         self._dwp: dict[str, int] | None = None
+        self._campaign: dict[str, int] = {}
 
     # cells by measure: eligible counts every status, funded the funded ones
     def _cell(self, table: str, label: str, measures: Iterable[str], parts: Mapping[str, int]):
@@ -588,6 +614,45 @@ class _Builder:
             terms_parts.append(parts)
         if TOTAL in labels:
             self._sum_cell(table, TOTAL, labels[TOTAL], terms_parts)
+
+    def outcomes(self, table: str, labels: Mapping[str, list[str]]) -> None:
+        """A campaign's children by furthest stage: children of earlier lists, so unknowns
+        of their own, tied to this term's tables by nothing a reader knows exactly."""
+        stages = [label for label in labels if label != TOTAL]
+        self._campaign = {stage: self.model.variable(f"{table}={stage}") for stage in stages}
+        for stage, variable in self._campaign.items():
+            self.model.cell((table, stage, "count"), {variable: 1})
+        if TOTAL in labels:
+            self.model.cell((table, TOTAL, "count"), dict.fromkeys(self._campaign.values(), 1))
+
+    def outcomes_by_list(self, table: str, labels: Mapping[str, list[str]], disjoint: bool):
+        """Each list's children by furthest stage (``"<list>: <stage>"``). With the campaign
+        published too: when the lists share no child, each stage of the campaign is the
+        lists' added up; otherwise the campaign counts no more children than the lists
+        together and no fewer than any one of them."""
+        rows = [label for label in labels if label != TOTAL]
+        variables = {row: self.model.variable(f"{table}={row}") for row in rows}
+        for row, variable in variables.items():
+            self.model.cell((table, row, "count"), {variable: 1})
+        if TOTAL in labels:
+            self.model.cell((table, TOTAL, "count"), dict.fromkeys(variables.values(), 1))
+        if not self._campaign:
+            return
+        stage_of = {row: row.rsplit(LIST_STAGE_SEPARATOR, 1)[-1] for row in rows}
+        if disjoint:
+            for stage, total in self._campaign.items():
+                terms = {v: 1 for row, v in variables.items() if stage_of[row] == stage}
+                self.model.constrain({**terms, total: -1}, 0, 0)
+            return
+        campaign = dict.fromkeys(self._campaign.values(), 1)
+        self.model.constrain(
+            {**dict.fromkeys(variables.values(), 1)} | {v: -1 for v in self._campaign.values()}, 0
+        )
+        lists: dict[str, dict[int, int]] = {}
+        for row, variable in variables.items():
+            lists.setdefault(row.rsplit(LIST_STAGE_SEPARATOR, 1)[0], {})[variable] = -1
+        for terms in lists.values():
+            self.model.constrain({**campaign, **terms}, 0)
 
 
 def _statuses(measure: str) -> tuple[str, ...]:

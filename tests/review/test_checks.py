@@ -1,0 +1,480 @@
+"""Eligibility checks through DfE: the bulk-check export, DfE's results back, the funnel.
+
+A round trip on a synthetic council: a list, decisions recorded through the store, the check
+export (its header line compared byte for byte with DfE's template), a results file made as
+DfE's service writes one, the import, and the outcome funnel's exact counts. Then bad results
+files: refused whole, every problem listed by row and column, nothing recorded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import stat
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import workbench as wb
+from workbench.errors import UsageError, WorkbenchError
+from workbench.review import ReviewStore, pseudonym, register_list_file
+from workbench.review.check_results import CheckImportError, import_check_results, outcome_of
+from workbench.review.checks import TEMPLATES, export_checks, export_paths
+from workbench.stats.outcomes import OutcomeLists
+from workbench.stats.report import write_stats
+from workbench.synth import generate_council, write_council
+
+KEY = bytes(range(32))
+TERM = date(2026, 4, 1)
+NEXT_TERM = date(2026, 9, 1)
+DFE = Path(__file__).parent / "dfe_templates"
+# DfE's results file: UTF-8 with a byte-order mark (CsvHelper's StreamWriter with
+# UTF8Encoding(true)), dates as the service stores them (yyyy-MM-dd), the columns sent plus
+# Outcome (BulkCheckController.WriteCsvToMemory, Models/BulkExport.cs).
+RESULT_HEADER = (*TEMPLATES["childcare"].headers, "Outcome")
+
+
+@pytest.fixture(scope="module")
+def council(tmp_path_factory):
+    """A synthetic council with no two-year-old place for the next term yet, and the
+    two-year-old list for the summer term (2026-04-01) assessed from it."""
+    folder = tmp_path_factory.mktemp("council")
+    tables = generate_council(8000, 7)
+    tables["funded_places"] = tables["funded_places"].filter(
+        ~((pl.col("term_start") == NEXT_TERM) & (pl.col("funding_stream") == "two_year_old"))
+    )
+    write_council(tables, folder / "data", "csv")
+    found = wb.assess(folder / "data", "two_year_old", term_start=TERM, as_of=TERM)
+    return folder / "data", found.write(folder / "run" / "two_year_old.csv").out
+
+
+def _children(data: Path, listed: Path) -> dict[str, list[str]]:
+    """Children of the list by what their household offers a check: a parent with a NINO
+    (each in its own household, still two on the first day of next term), or none."""
+    people = pl.read_csv(data / "people.csv", infer_schema=False)
+    candidates = pl.read_csv(listed, infer_schema=False)
+    carers = people.filter(pl.col("role") == "parent_carer")
+    with_nino = carers.filter(pl.col("nino").is_not_null())["household_id"].unique()
+    children = candidates.filter(pl.col("person_id").is_not_null()).join(
+        people.select("person_id", "household_id"), on="person_id"
+    )
+    checkable = (
+        children.filter(pl.col("household_id").is_in(with_nino.implode()))
+        .unique("household_id", keep="first", maintain_order=True)
+        .sort("person_id")
+    )
+    # Still two next term, with no place next term yet (a place of another stream would be
+    # the one the one-to-one linkage gives the child).
+    places = pl.read_csv(data / "funded_places.csv", infer_schema=False)
+    placed = (
+        places.filter(pl.col("term_start") == NEXT_TERM.isoformat())
+        .join(
+            people,
+            left_on=["child_forename", "child_surname", "child_date_of_birth"],
+            right_on=["forename", "surname", "date_of_birth"],
+        )
+        .get_column("person_id")
+    )
+    stays = (pl.col("eligible_to") > NEXT_TERM.isoformat()) & ~pl.col("person_id").is_in(
+        placed.implode()
+    )
+    households_with_carers = carers["household_id"].unique()
+    no_nino = children.filter(
+        ~pl.col("household_id").is_in(with_nino.implode())
+        & pl.col("household_id").is_in(households_with_carers.implode())
+    ).sort("person_id")
+    return {
+        "stays": checkable.filter(stays)["person_id"].to_list(),
+        "leaves": checkable.filter(~stays)["person_id"].to_list(),
+        "no_nino": no_nino["person_id"].to_list(),
+    }
+
+
+@pytest.fixture
+def reviewed(council, tmp_path):
+    """The list registered, and decisions recorded through the store."""
+    data, listed = council
+    picks = _children(data, listed)
+    assert len(picks["stays"]) >= 2 and len(picks["leaves"]) >= 5 and picks["no_nino"], picks
+    (a, h), (b, c, d, f, g) = picks["stays"][:2], picks["leaves"][:5]
+    e = picks["no_nino"][0]
+    (tmp_path / "out").mkdir()
+    store = ReviewStore(tmp_path / "store" / "review.sqlite", key=KEY)
+    list_id, _ = register_list_file(store, listed, KEY)
+    plan = {a: "check", b: "check", c: "check", d: "check", e: "check"}
+    plan |= {f: "contact", g: "contact", h: "not_eligible"}
+    store.record_decisions(
+        {
+            "list_id": list_id,
+            "item_key": pseudonym("person", who, KEY),
+            "decision": what,
+            "reviewer": "A. Officer",
+            "reason": "has a place elsewhere" if what == "not_eligible" else None,
+        }
+        for who, what in plan.items()
+    )
+    yield (
+        store,
+        list_id,
+        data,
+        listed,
+        dict(zip("abcdefgh", (a, b, c, d, e, f, g, h), strict=True)),
+        tmp_path,
+    )
+    store.close()
+
+
+def _export(reviewed, **options):
+    store, _, data, listed, _, folder = reviewed
+    return export_checks(
+        store, listed, data, folder / "out" / "checks.csv", key=KEY, user="A. Officer", **options
+    )
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text("utf-8"))))
+
+
+def _results(rows: list[dict[str, str]], outcomes: list[str], path: Path) -> Path:
+    """A results file as DfE's service writes one for the rows sent."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(RESULT_HEADER)
+    for row, outcome in zip(rows, outcomes, strict=True):
+        day, month, year = row["Parent Date of Birth"].split("/")
+        writer.writerow(
+            [
+                row["Parent Last Name"],
+                f"{year}-{month}-{day}",
+                row["Parent National Insurance number"],
+                outcome,
+            ]
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    return path
+
+
+def _row_of(store: ReviewStore, export_id: str, child: str) -> int:
+    items = store.check_export_items(export_id)
+    return items.filter(pl.col("item_key") == pseudonym("person", child, KEY))["row_number"][0]
+
+
+# --- the round trip ------------------------------------------------------------------------------
+def test_round_trip_export_results_import_and_funnel(reviewed):
+    store, list_id, data, listed, who, folder = reviewed
+    decisions_before = store.decisions().rows()
+    exported = _export(reviewed)
+
+    # DfE's template, byte for byte: the header line of every file is the template's.
+    template_header = (DFE / "BulkCheckTemplate.csv").read_bytes().split(b"\n")[0] + b"\n"
+    assert (
+        template_header
+        == b"Parent Last Name,Parent Date of Birth,Parent National Insurance number\n"
+    )
+    assert len(exported.files) == 1
+    body = exported.files[0].read_bytes()
+    assert body.startswith(template_header)
+    # Seven children decided `check` or `contact`; six with a parent to check, each their own
+    # parent: six rows. One cannot be checked, and says why. (h, decided not eligible, is not
+    # chosen.)
+    assert (exported.chosen, exported.rows, exported.children) == (7, 6, 6)
+    assert exported.not_checkable["person_id"].to_list() == [who["e"]]
+    assert "National Insurance number" in exported.not_checkable["reason"][0]
+    sent = _rows(exported.files[0])
+    assert all(
+        len(r["Parent Date of Birth"]) == 10 and r["Parent Date of Birth"][2] == "/" for r in sent
+    )
+    for path in (*exported.files, exported.sidecar, exported.not_checkable_file):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    sidecar = json.loads(exported.sidecar.read_text())
+    assert sidecar["export_id"] == exported.export_id and sidecar["counts"]["rows"] == 6
+    decided = store.latest_decisions(list_id).filter(pl.col("decision").is_in(["check", "contact"]))
+    rests_on = {d["decision_id"] for r in sidecar["rows"] for d in r["rests_on"]}
+    assert rests_on == set(decided["decision_id"]) - {
+        decided.filter(pl.col("item_key") == pseudonym("person", who["e"], KEY))["decision_id"][0]
+    }
+    for personal in (sent[0]["Parent Last Name"], sent[0]["Parent National Insurance number"]):
+        assert personal not in exported.sidecar.read_text()
+    assert store.check_exports(list_id)["row_count"].to_list() == [6]
+
+    # DfE's answer, one outcome per row in the words its services write.
+    words = {
+        "a": "Eligible",
+        "b": "May not be eligible",
+        "c": "Information does not match records",
+        "d": "Try again",
+        "f": "Eligible",
+        "g": "Eligible",
+    }
+    by_row = {_row_of(store, exported.export_id, who[k]): k for k in words}
+    outcomes = [words[by_row[n]] for n in range(1, 7)]
+    results = _results(sent, outcomes, folder / "dfe" / "two-year-offer-outcomes-20260415.csv")
+    imported = import_check_results(store, results, key=KEY, user="A. Officer")
+    assert (imported.export_id, imported.rows, imported.recorded) == (exported.export_id, 6, 6)
+
+    latest = store.latest_check_results(list_id)
+    outcome = dict(latest.select("item_key", "outcome").iter_rows())
+    assert outcome[pseudonym("person", who["b"], KEY)] == "may_not_be_eligible"
+    assert outcome[pseudonym("person", who["d"], KEY)] == "technical_error"
+    assert latest.filter(pl.col("dfe_outcome") == "Try again")["decision"].to_list() == ["check"]
+    # Evidence, never a decision: no decision was added or changed.
+    assert store.decisions().rows() == decisions_before
+    assert store.verify_chain().ok
+    # The same file again records nothing twice.
+    assert import_check_results(store, results, key=KEY, user="A. Officer").recorded == 0
+    assert store.check_results(list_id).height == 6
+    log = store.access_log()
+    assert {"check export", "check import"} <= set(log["command"])
+
+    # Next term: two of the children have a funded two-year-old place.
+    places = pl.read_csv(data / "funded_places.csv", infer_schema=False)
+    people = pl.read_csv(data / "people.csv", infer_schema=False)
+    funded = people.filter(pl.col("person_id").is_in([who["a"], who["h"]])).select(
+        pl.format("FNEXT{}", pl.col("person_id")).alias("record_id"),
+        pl.lit("PR1").alias("provider_id"),
+        pl.lit(NEXT_TERM.isoformat()).alias("term_start"),
+        pl.col("forename").alias("child_forename"),
+        pl.col("surname").alias("child_surname"),
+        pl.col("date_of_birth").alias("child_date_of_birth"),
+        "postcode",
+        pl.lit("two_year_old").alias("funding_stream"),
+    )
+    pl.concat([places, funded], how="diagonal").write_csv(data / "funded_places.csv")
+    try:
+        result = write_stats(
+            data,
+            initiative="two_year_old",
+            term_start=NEXT_TERM,
+            as_of=NEXT_TERM,
+            out=folder / "stats",
+            linkage="exact",
+            outcomes=OutcomeLists(store.path, (listed,), KEY),
+        )
+    finally:
+        places.write_csv(data / "funded_places.csv")
+    raw = dict(result.tables["outcome_funnel"].raw.iter_rows())
+    listed_total = store.items(list_id).height
+    assert raw == {
+        "listed": listed_total - 8,
+        "reviewed": 1,  # e: decided `check`, but no parent could be checked
+        "checked_eligible": 0,
+        "checked_may_not_be_eligible": 1,
+        "checked_information_does_not_match": 1,
+        "checked_technical_error": 1,
+        "contacted": 2,  # f, g: contact stands beyond an eligible check
+        "funded_next_term": 2,  # a (checked eligible) and h (decided not eligible)
+    }
+    # Published only after disclosure control, with its manifest entry like the other tables.
+    manifest = json.loads(result.manifest.read_text())
+    entry = [t for t in manifest["published"] if t["table"] == "outcome_funnel"]
+    assert entry and entry[0]["file"] == "outcome_funnel.csv"
+    published = pl.read_csv(folder / "stats" / "outcome_funnel.csv", infer_schema=False)
+    shown = published.filter(pl.col("value") != "c")
+    assert all(int(v) == 0 or int(v) >= 10 for v in shown["value"]), published
+    assert shown.filter(pl.col("furthest_stage") == "Total")["value"].to_list() == [
+        str(listed_total)
+    ]
+
+
+def test_a_parent_of_two_chosen_children_is_checked_once():
+    from workbench.review.checks import _dfe_rows
+
+    parent = {
+        "Parent Last Name": "Adams",
+        "Parent Date of Birth": date(1990, 1, 1),
+        "Parent National Insurance number": "AB123456C",
+    }
+    children = [
+        {"item_key": "pk_1", "decision_id": "d-1", "seq": 1, "fields": parent},
+        {"item_key": "pk_2", "decision_id": "d-2", "seq": 2, "fields": dict(parent)},
+        {"item_key": "pk_3", "decision_id": "d-3", "seq": 3,
+         "fields": parent | {"Parent Last Name": " ADAMS "}},
+    ]  # fmt: skip
+    rows = _dfe_rows(children, TEMPLATES["childcare"], KEY)
+    assert len(rows) == 1 and [item[0] for item in rows[0]["items"]] == ["pk_1", "pk_2", "pk_3"]
+    assert list(rows[0]["fields"].values()) == ["Adams", "01/01/1990", "AB123456C"]
+
+
+def test_files_are_split_within_the_row_limit_and_the_fsm_template_has_its_headers(reviewed):
+    exported = _export(reviewed, rows_per_file=3)
+    assert [len(_rows(p)) for p in exported.files] == [3, 3]
+    assert [p.name for p in exported.files] == ["checks-part1.csv", "checks-part2.csv"]
+    enhanced = _export(reviewed, template="fsm-enhanced", overwrite=True)
+    header = enhanced.files[0].read_bytes().split(b"\n")[0]
+    assert header == (DFE / "BulkCheckTemplate_Enhanced.csv").read_bytes().split(b"\n")[0].rstrip(
+        b"\r"
+    )
+    assert len(enhanced.files) == 1  # the stale parts of the earlier export are gone
+    with pytest.raises(UsageError, match="between 1 and 250"):
+        _export(reviewed, rows_per_file=251, overwrite=True)
+    with pytest.raises(UsageError, match="already exists"):
+        _export(reviewed)
+
+
+def test_nothing_chosen_is_refused_and_nothing_written(reviewed):
+    with pytest.raises(WorkbenchError, match="nothing to check"):
+        _export(reviewed, chosen=["defer"])
+    assert not (reviewed[5] / "out" / "checks-part1.csv").exists()
+
+
+def test_a_changed_data_folder_is_refused(reviewed, tmp_path):
+    store, _, data, listed, _, folder = reviewed
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    for path in data.iterdir():
+        changed.joinpath(path.name).write_bytes(path.read_bytes())
+    with changed.joinpath("people.csv").open("a") as handle:
+        handle.write("PX,HX,Zed,Zee,1990-01-01,,,,parent_carer\n")
+    with pytest.raises(WorkbenchError, match="is not the file the list"):
+        export_checks(store, listed, changed, folder / "out" / "checks.csv", key=KEY)
+
+
+# --- bad results files ---------------------------------------------------------------------------
+@pytest.fixture
+def exported(reviewed):
+    result = _export(reviewed)
+    return reviewed, result, _rows(result.files[0])
+
+
+def _refused(store: ReviewStore, path: Path, **options) -> list[str]:
+    before = (store.check_results(store.lists()["list_id"][0]).height, store.access_log().height)
+    with pytest.raises(CheckImportError) as raised:
+        import_check_results(store, path, key=KEY, **options)
+    after = (store.check_results(store.lists()["list_id"][0]).height, store.access_log().height)
+    assert after == before  # nothing recorded
+    return [str(p) for p in raised.value.problems]
+
+
+def test_every_problem_is_listed_by_row_and_column_and_nothing_recorded(exported):
+    (store, *_, folder), _, sent = exported
+    stranger = dict(sent[0]) | {"Parent National Insurance number": "AB123456C"}
+    rows = [sent[0], sent[1], sent[2], sent[1], stranger]
+    outcomes = ["Eligible", "Probably fine", "Eligible", "Eligible", "Eligible"]
+    path = _results(rows, outcomes, folder / "bad.csv")
+    problems = _refused(store, path)
+    assert problems == [
+        "row 3, column 'Outcome': unknown outcome 'Probably fine'; expected one of Eligible, "
+        "May not be eligible, Information does not match records, Technical error",
+        "row 5, column 'Parent Last Name, Parent Date of Birth, Parent National Insurance "
+        "number': the same row as row 3: DfE returns each row it was sent once",
+        "row 6, column 'Parent Last Name, Parent Date of Birth, Parent National Insurance "
+        "number': never exported for checking: no check export in the store sent this row",
+    ]
+
+
+def test_missing_headers_are_named(exported):
+    (store, *_, folder), _, _ = exported
+    path = folder / "headers.csv"
+    path.write_text("Parent Last Name,Parent DOB,Outcome\nSmith,1990-01-01,Eligible\n")
+    assert _refused(store, path) == [
+        "row 1, column 'Parent Date of Birth': missing header (DfE's results have the "
+        "template's columns and Outcome)",
+        "row 1, column 'Parent National Insurance number': missing header (DfE's results have "
+        "the template's columns and Outcome)",
+    ]
+
+
+def _another_list(listed: Path, folder: Path) -> Path:
+    """The same list as another run's (its run id changed), for a second list in the store."""
+    other = folder / "other"
+    other.mkdir()
+    beside = listed.with_name(listed.stem + ".dwp_not_listed.csv")
+    for path in (listed, listed.with_name(listed.name + ".manifest.json"), beside):
+        if not path.exists():
+            continue
+        run_id = json.loads(listed.with_name(listed.name + ".manifest.json").read_text())["run_id"]
+        copy = other / path.name
+        copy.write_text(path.read_text().replace(run_id, "r-another-run-0001"))
+        copy.chmod(0o600)
+    return other / listed.name
+
+
+def test_rows_of_another_export_or_another_list_are_refused(exported):
+    (store, list_id, data, listed, who, folder), first, sent = exported
+    (folder / "out2").mkdir()
+    second = export_checks(
+        store, listed, data, folder / "out2" / "c.csv", key=KEY, chosen=["contact"]
+    )
+    assert second.export_id != first.export_id and second.rows == 2
+    in_second = {tuple(r.values()) for r in _rows(second.files[0])}
+    check_only = [r for r in sent if tuple(r.values()) not in in_second]
+    path = _results(check_only[:1], ["Eligible"], folder / "other.csv")
+    assert _refused(store, path, export_id=second.export_id) == [
+        "row 2, column 'Parent Last Name, Parent Date of Birth, Parent National Insurance "
+        f"number': a row of another check export ({first.export_id}) of this list, not of "
+        f"export {second.export_id}: import each export's results on their own"
+    ]
+    # Another list, whose export sent one of the same parents.
+    other = _another_list(listed, folder)
+    other_id, _ = register_list_file(store, other, KEY)
+    store.record_decision(other_id, pseudonym("person", who["f"], KEY), "check", "B. Officer")
+    (folder / "out3").mkdir()
+    third = export_checks(store, other, data, folder / "out3" / "c.csv", key=KEY)
+    only_first = [r for r in check_only if tuple(r.values()) not in {
+        tuple(x.values()) for x in _rows(third.files[0])}]  # fmt: skip
+    path = _results(only_first[:1], ["Eligible"], folder / "another-list.csv")
+    assert _refused(store, path, export_id=third.export_id) == [
+        "row 2, column 'Parent Last Name, Parent Date of Birth, Parent National Insurance "
+        f"number': a row of another list's check export ({first.export_id} of list "
+        f"{list_id}), not of export {third.export_id} of list {other_id}"
+    ]
+
+
+def test_a_results_file_that_is_not_one_is_refused(exported):
+    (store, *_, folder), _, _ = exported
+    empty = folder / "empty.csv"
+    empty.write_bytes(b"")
+    assert _refused(store, empty) == ["row 1, column 'Outcome': the file is empty"]
+
+
+def test_a_store_of_schema_3_takes_the_check_decision_after_migrating(tmp_path):
+    import sqlite3
+
+    from workbench.review import schema
+    from workbench.review import store as store_module
+
+    path = tmp_path / "review.sqlite"
+    original = store_module.MIGRATIONS
+    store_module.MIGRATIONS = original[:3]
+    try:
+        with ReviewStore(path, key=KEY) as old:
+            items = pl.DataFrame(
+                {"item_key": [pseudonym("person", "P1", KEY)], "tier": ["likely"],
+                 "reason_codes": [["dwp_list"]]}
+            )  # fmt: skip
+            list_id = old.add_list("r-1", "two_year_old", "two_year_old@1", {}, items)
+            old.record_decision(list_id, items["item_key"][0], "contact", "A. Officer")
+            with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint"):
+                old.record_decision(list_id, items["item_key"][0], "check", "A. Officer")
+    finally:
+        store_module.MIGRATIONS = original
+    with ReviewStore(path, key=KEY) as store:
+        assert store.schema_version == len(schema.MIGRATIONS)
+        store.record_decision(list_id, items["item_key"][0], "check", "A. Officer")
+        assert store.verify_chain().ok
+        assert store.decisions()["decision"].to_list() == ["contact", "check"]
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("Eligible", ("eligible", None)),
+        ("Eligible targeted", ("eligible", "targeted")),
+        ("  may not   be eligible ", ("may_not_be_eligible", None)),
+        ("Not eligible", ("may_not_be_eligible", None)),
+        ("Technical error", ("technical_error", None)),
+        ("System error - try again later", ("technical_error", None)),
+        ("Code valid", None),
+    ],
+)
+def test_dfe_outcome_words(words, expected):
+    assert outcome_of(words) == expected
+
+
+def test_export_paths_sit_beside_the_out_file():
+    sidecar, refused = export_paths("/x/checks.csv")
+    assert (sidecar.name, refused.name) == ("checks.check.json", "checks.not_checkable.csv")
