@@ -59,6 +59,7 @@ Example
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import os
 import re
@@ -202,7 +203,8 @@ class TablePlan:
     """How one table is read through a profile, once the file's headers are known.
 
     `columns` are the file's headers to read; `expressions` turn them into the contract's
-    columns (as text, or as a typed file holds a plainly mapped column); `labels` say how the
+    columns (as text, or as a typed file holds a plainly mapped column), before the value
+    maps `values` (contract column -> spellings) are applied by `apply`; `labels` say how the
     source names each contract column (for the quarantine); `date_formats` are the formats
     the profile fixes; `mapped` names the profile entry of each value-mapped column.
     """
@@ -213,6 +215,27 @@ class TablePlan:
     labels: dict[str, str]
     date_formats: dict[str, DateFormat]
     mapped: dict[str, str]
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def apply(self, raw: pl.DataFrame) -> pl.DataFrame:
+        """The file's columns `raw` as the contract's columns, in one lazy select.
+
+        A value map is matched on the column's distinct values (a coded column has a few),
+        then applied as a plain replacement: matching every row ignoring case and space
+        would cost more than reading the file.
+        """
+        frame = raw.lazy().select(self.expressions)
+        if not self.values:
+            return frame.collect()
+        distinct = frame.select(pl.col(name).unique().implode() for name in self.values).collect()
+        replaced = []
+        for name, spellings in self.values.items():
+            written = [v for v in distinct[name][0] if v is not None]
+            found = {v: spellings[_value_key(v)] for v in written if _value_key(v) in spellings}
+            found = {v: to for v, to in found.items() if v != to}
+            if found:
+                replaced.append(pl.col(name).replace(found))
+        return frame.with_columns(replaced).collect() if replaced else frame.collect()
 
 
 @dataclass(frozen=True)
@@ -279,6 +302,7 @@ class Profile:
         labels: dict[str, str] = {}
         formats: dict[str, DateFormat] = {}
         mapped: dict[str, str] = {}
+        values: dict[str, dict[str, str]] = {}
         for name in wanted:
             column = table.column(name)
             where = f"tables.{table.name}.columns.{name}"
@@ -297,13 +321,13 @@ class Profile:
             read += [c for c in found if c not in read]
             expression, label = _derived(source, found, name)
             if source.values is not None:
-                expression = _mapped(expression, _value_map(source.values))
+                values[name] = _value_map(source.values)
                 mapped[name] = f"{where}.values"
             expressions.append(expression.alias(name))
             labels[name] = label
             if (table.name, name) in self._formats:
                 formats[name] = self._formats[(table.name, name)]
-        return TablePlan(path, read, expressions, labels, formats, mapped)
+        return TablePlan(path, read, expressions, labels, formats, mapped, values)
 
 
 def _numbered_by_loader(table: Table, column: str) -> bool:
@@ -312,8 +336,9 @@ def _numbered_by_loader(table: Table, column: str) -> bool:
 
 
 def _text(name: str) -> pl.Expr:
-    """A column as text, blank as null."""
-    return pl.col(name).cast(pl.String).str.strip_chars().replace("", None)
+    """A column as text (the checks strip it and read a blank as empty, as for any column;
+    an empty CSV cell is already null)."""
+    return pl.col(name).cast(pl.String)
 
 
 def _derived(source: ColumnSource, found: list[str], name: str) -> tuple[pl.Expr, str]:
@@ -328,11 +353,13 @@ def _derived(source: ColumnSource, found: list[str], name: str) -> tuple[pl.Expr
             pl.lit(p.text) if isinstance(p, Text) else _text(next(columns)) for p in source.concat
         ]
         joined = pl.concat_str(parts, separator=source.separator, ignore_nulls=True)
-        return joined.str.strip_chars().replace("", None), " + ".join(found)
+        # Empty when every column is: a constant piece alone is not a value.
+        filled = pl.any_horizontal(pl.col(c).is_not_null() for c in found)
+        return pl.when(filled).then(joined), " + ".join(found)
     if source.split is not None:
         part = _text(found[0]).str.split(source.split.separator)
         picked = part.list.get(source.split.index, null_on_oob=True).str.strip_chars()
-        return picked.replace("", None), f"{found[0]} (part {source.split.index})"
+        return pl.when(picked != "").then(picked), f"{found[0]} (part {source.split.index})"
     if source.coalesce is not None:
         return pl.coalesce([_text(c) for c in found]), " or ".join(found)
     return pl.lit(source.value, dtype=pl.String), f"{name} (the profile's value)"
@@ -340,15 +367,6 @@ def _derived(source: ColumnSource, found: list[str], name: str) -> tuple[pl.Expr
 
 def _value_map(values: Mapping[str, str | bool]) -> dict[str, str]:
     return {_value_key(k): str(v).lower() if isinstance(v, bool) else v for k, v in values.items()}
-
-
-def _mapped(expression: pl.Expr, values: dict[str, str]) -> pl.Expr:
-    """The contract's value for each mapped spelling; any other value as written (so a
-    contract value passes, and anything else is quarantined showing what the file said)."""
-    key = expression.str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", " ")
-    return key.replace_strict(
-        list(values), list(values.values()), default=expression, return_dtype=pl.String
-    )
 
 
 # --- the quarantine in the source's terms ---------------------------------------------------
@@ -623,7 +641,19 @@ def load_profile(path: str | Path) -> Profile:
 def active_profile() -> Profile | None:
     """The profile `--profile` (or the environment variable WORKBENCH_PROFILE) names."""
     named = os.environ.get(PROFILE_ENV, "").strip()
-    return load_profile(named) if named else None
+    if not named:
+        return None
+    path = Path(named)
+    if not path.is_file():
+        return load_profile(path)  # says so
+    stat = path.stat()
+    # A command loads its data folder more than once (assess: people, then the rest).
+    return _cached_profile(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_profile(path: Path, modified: int, size: int) -> Profile:
+    return load_profile(path)
 
 
 @contextmanager

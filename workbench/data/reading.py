@@ -426,8 +426,8 @@ def _read_raw(
         if profile is not None and table.name in profile.tables:
             plan = profile.plan(table, path, headers, wanted)
             # Only the columns the plan needs are read, and turned into the contract's
-            # columns in one lazy select (a plain mapping is a rename: nothing is copied).
-            raw = read(plan.columns).lazy().select(plan.expressions).collect()
+            # columns lazily (a plain mapping is a rename: nothing is copied).
+            raw = plan.apply(read(plan.columns))
             matched = dict.fromkeys(raw.columns)
         else:
             matched = _match_headers(path, table, headers, wanted)
