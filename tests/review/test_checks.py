@@ -478,3 +478,28 @@ def test_dfe_outcome_words(words, expected):
 def test_export_paths_sit_beside_the_out_file():
     sidecar, refused = export_paths("/x/checks.csv")
     assert (sidecar.name, refused.name) == ("checks.check.json", "checks.not_checkable.csv")
+
+
+def test_the_take_up_report_shows_the_outcome_funnel(reviewed, monkeypatch):
+    from workbench.runs.report import run_report
+
+    store, list_id, data, listed, _, folder = reviewed
+    monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())
+    run = run_report(
+        "04_take_up_report",
+        data=data,
+        parameters={
+            "term_start": NEXT_TERM.isoformat(),
+            "as_of": NEXT_TERM.isoformat(),
+            "linkage": "exact",
+            "outcome_lists": str(listed),
+            "outcome_store": str(store.path),
+        },
+        reports=folder / "reports",
+    )
+    folder_of_run = run.run_dir
+    report = (folder_of_run / "report.html").read_text("utf-8")
+    assert "What outreach achieved" in report
+    published = pl.read_csv(folder_of_run / "shareable" / "outcome_funnel.csv", infer_schema=False)
+    total = published.filter(pl.col("furthest_stage") == "Total")["value"].to_list()
+    assert total == [str(store.items(list_id).height)]
