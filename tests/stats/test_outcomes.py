@@ -82,3 +82,13 @@ def test_the_campaign_and_its_lists_are_protected_together(overlap):
     assert all(interval.width >= 10 for interval in protected.intervals.values())
     hidden = protected.protected["outcome_funnel_by_list"].mask.filter("suppressed")
     assert "A: contacted" in hidden["list_stage"].to_list()
+
+
+def test_published_funnels_list_the_stages_in_order_not_alphabetically():
+    stage_of = {"a0": "contacted", "a1": "checked_eligible", "b0": "reviewed"}
+    _, protected = _protected(children({"A": ["a0", "a1", "a2"], "B": ["b0"]}, stage_of))
+    published = protected.protected["outcome_funnel"].mask["furthest_stage"].to_list()
+    assert published == [*OUTCOME_STAGES, "Total"]
+    by_list = protected.protected["outcome_funnel_by_list"].mask["list_stage"].to_list()
+    expected = [f"{label}: {stage}" for label in ("A", "B") for stage in OUTCOME_STAGES]
+    assert by_list == [*expected, "Total"]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from workbench.governance.access import record_access
+from workbench.governance.access import current_user, record_access
 
 check_app = typer.Typer(
     name="check",
@@ -79,6 +79,7 @@ def check_export_command(
             chosen=decision or DEFAULT_CHOSEN,
             rows_per_file=rows_per_file,
             overwrite=overwrite,
+            user=current_user(),
         )
     files = ", ".join(path.name for path in result.files) or "no file (no row to check)"
     typer.echo(
@@ -120,7 +121,9 @@ def check_import_command(
 
     record_access("check import", f"results {results.name}")
     with ReviewStore(store) as review_store:
-        result = import_check_results(review_store, results, key=load_key(), export_id=export)
+        result = import_check_results(
+            review_store, results, key=load_key(), export_id=export, user=current_user()
+        )
     counts = ", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in result.by_outcome)
     typer.echo(
         f"Check export {result.export_id} (list {result.list_id}): {result.rows} result(s) read "

@@ -94,7 +94,11 @@ def _stage_expr(stages: Sequence[str]) -> pl.Expr:
 
 
 def _counts(frame: pl.DataFrame, stages: Sequence[str], by: list[str]) -> pl.DataFrame:
-    index = pl.DataFrame({"stage_index": range(len(stages)), "furthest_stage": list(stages)})
+    # An enum, so that published tables list the stages in order, not alphabetically.
+    index = pl.DataFrame(
+        {"stage_index": range(len(stages)), "furthest_stage": list(stages)},
+        schema={"stage_index": pl.Int64, "furthest_stage": pl.Enum(list(stages))},
+    )
     found = frame.group_by(*by, "stage_index").len("count")
     groups = frame.select(by).unique() if by else pl.DataFrame()
     grid = groups.join(index, how="cross") if by else index
@@ -132,12 +136,15 @@ def outcome_funnel_by_list(children: pl.DataFrame, *, measured: bool = True) -> 
     (``"<list>: <stage>"``), ``count``."""
     stages = OUTCOME_STAGES if measured else OUTCOME_STAGES[:-1]
     staged = _checked(children).with_columns(_stage_expr(stages))
-    return _counts(staged, stages, ["list_label"]).select(
-        pl.concat_str("list_label", "furthest_stage", separator=LIST_STAGE_SEPARATOR).alias(
-            "list_stage"
-        ),
+    counted = _counts(staged, stages, ["list_label"]).select(
+        pl.concat_str(
+            "list_label", pl.col("furthest_stage").cast(pl.String), separator=LIST_STAGE_SEPARATOR
+        ).alias("list_stage"),
         "count",
     )
+    # In list then stage order when published (an enum keeps its declared order).
+    order = pl.Enum(counted["list_stage"].to_list())
+    return counted.with_columns(pl.col("list_stage").cast(order))
 
 
 def funded_item_keys(found: Assessment, key: bytes) -> pl.Series:
