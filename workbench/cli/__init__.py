@@ -33,6 +33,7 @@ from workbench.cli._governance import (
     subject_access_command,
     transparency_command,
 )
+from workbench.cli._profile import profile_app, profile_suggest_command
 from workbench.cli._review import (
     assure_command,
     review_app,
@@ -45,6 +46,8 @@ from workbench.errors import UsageError, WorkbenchError
 
 app.command("schema")(schema_command)
 app.command("validate")(validate_command)
+app.add_typer(profile_app, name="profile")
+profile_app.command("suggest")(profile_suggest_command)
 app.command("assess")(assess_command)
 app.command("stats")(stats_command)
 app.command("rules")(rules_command)

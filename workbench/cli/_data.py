@@ -74,6 +74,8 @@ def validate_command(
         loaded = load_folder(data, tables=tables, equality_monitoring=equality_monitoring)
     except DataFileError as error:
         raise _with_purpose_hint(error, data) if purpose is None else error from None
+    if profile is not None:
+        _print_mapping(data, profile, tables, equality_monitoring)
     print_validation(loaded)
     for sentence in mostly_quarantined(loaded):
         typer.echo(f"warning: {sentence}", err=True)
@@ -86,6 +88,18 @@ def validate_command(
         typer.echo(f"Quarantine written to {written}")
     if strict and quarantined_rows(loaded.quarantine):
         raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
+def _print_mapping(
+    data: Path, profile: Path, tables: tuple[str, ...] | None, equality_monitoring: bool
+) -> None:
+    """What each mapping of the profile does, values masked: on the terminal only."""
+    from workbench.data.mapping import describe_mapping, mapping_lines
+
+    mapped = describe_mapping(data, profile, tables=tables, equality_monitoring=equality_monitoring)
+    typer.echo(f"What {profile.name} does (example values masked: A/a letters, 9 digits):")
+    for line in mapping_lines(mapped):
+        typer.echo(line)
 
 
 def _with_purpose_hint(error: DataFileError, data: Path) -> DataFileError:

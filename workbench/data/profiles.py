@@ -90,6 +90,7 @@ __all__ = [
     "load_profile",
     "parse_profile",
     "using_profile",
+    "value_key",
 ]
 
 # Where `--profile` puts the profile for the command's duration: every load of a data folder in
@@ -119,7 +120,7 @@ def header_key(header: str) -> str:
     return "_".join(header.strip().lower().replace("-", " ").split())
 
 
-def _value_key(value: str) -> str:
+def value_key(value: str) -> str:
     """How a value is matched to a value map's spelling: case and runs of space ignored."""
     return " ".join(value.lower().split())
 
@@ -231,7 +232,7 @@ class TablePlan:
         replaced = []
         for name, spellings in self.values.items():
             written = [v for v in distinct[name][0] if v is not None]
-            found = {v: spellings[_value_key(v)] for v in written if _value_key(v) in spellings}
+            found = {v: spellings[value_key(v)] for v in written if value_key(v) in spellings}
             found = {v: to for v, to in found.items() if v != to}
             if found:
                 replaced.append(pl.col(name).replace(found))
@@ -366,7 +367,7 @@ def _derived(source: ColumnSource, found: list[str], name: str) -> tuple[pl.Expr
 
 
 def _value_map(values: Mapping[str, str | bool]) -> dict[str, str]:
-    return {_value_key(k): str(v).lower() if isinstance(v, bool) else v for k, v in values.items()}
+    return {value_key(k): str(v).lower() if isinstance(v, bool) else v for k, v in values.items()}
 
 
 # --- the quarantine in the source's terms ---------------------------------------------------
@@ -606,7 +607,7 @@ def _check_column(path: Path, where: str, column: Column, source: ColumnSource) 
             raise ProfileError(
                 path, f"{where}.values.{spelling}", f"'{shown}' is not true or false"
             )
-        key = _value_key(spelling)
+        key = value_key(spelling)
         if key in seen and seen[key][1] != shown:
             raise ProfileError(
                 path,

@@ -75,6 +75,7 @@ __all__ = [
     "find_table_file",
     "load_folder",
     "quarantine_kind",
+    "read_as_text",
 ]
 
 FORMATS: dict[str, str] = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
@@ -343,6 +344,24 @@ _OPENERS: dict[str, Callable[[Path], tuple[list[str], Reader]]] = {
     "parquet": _open_parquet,
     "xlsx": _open_xlsx,
 }
+
+
+def read_as_text(path: str | Path) -> pl.DataFrame:
+    """Every column of one data file (`.csv`, `.parquet` or `.xlsx`) as text, under its own
+    headers: a council's extract looked at before it is mapped (`workbench profile suggest`,
+    the mapping view of `validate --profile`). A DataFileError when it cannot be read."""
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise DataFileError(path, "is not a format the workbench reads (.csv, .parquet, .xlsx)")
+    try:
+        headers, read = _OPENERS[fmt](path)
+        frame = read(headers)
+    except WorkbenchError:
+        raise
+    except Exception as error:  # polars, fastexcel and OS errors alike mean "cannot read"
+        raise _unreadable(path, fmt, error) from error
+    return frame.select(pl.all().cast(pl.String))
 
 
 def _unreadable(path: Path, fmt: str, error: Exception) -> DataFileError:

@@ -1,0 +1,197 @@
+"""What a source profile does to a council's extract, column by column (the mapping view of
+`workbench validate DIR --profile FILE`).
+
+For each table the profile maps: its file, and for each contract column the source column(s)
+it comes from, with a few example values before and after, MASKED (`value_shape`: `Hussain`
+shows as `Aa…`, `01/04/1990` as `99/99/9999`, so that a person sees a format change without
+seeing anyone's data); for a value map, every spelling in the file with its rows and the
+contract value it becomes, and the spellings the map lacks (their rows are quarantined).
+
+The view is for the terminal only: example values are personal data even masked in part, and
+nothing here writes a file.
+
+Example
+-------
+>>> value_shape("SW1A 1AA"), value_shape("Hussain"), value_shape("£12,277.01")
+('AA9A 9AA', 'Aa…', '£99,999.99')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from workbench.data.checks import FIRST_DATA_ROW, check_rows
+from workbench.data.profiles import Profile, header_key, load_profile, value_key
+from workbench.data.reading import FORMATS, read_as_text
+from workbench.data.schema import TABLES, Table
+
+__all__ = [
+    "ColumnMapping",
+    "TableMapping",
+    "describe_mapping",
+    "mapping_lines",
+    "value_shape",
+]
+
+_EXAMPLES = 3
+_SAMPLE_ROWS = 200  # rows checked to show values after: enough to find three filled in
+_SHOWN = 24  # a masked value is cut after this many characters
+
+
+def value_shape(value: object) -> str:
+    """A value masked to its shape: letters as `A`/`a` with a run of them as one letter and
+    `…`, digits as `9` (so dates, postcodes and money keep their format), other characters
+    kept; None as `(empty)`."""
+    if value is None or str(value) == "":
+        return "(empty)"
+    shape = re.sub(r"[A-Z]", "A", re.sub(r"[a-z]", "a", re.sub(r"\d", "9", str(value))))
+    shape = re.sub(r"A(a{2,})", "Aa…", shape)
+    shape = re.sub(r"(?<![Aa])a{2,}", "a…", shape)
+    shape = re.sub(r"A{3,}", "A…", shape)
+    return shape if len(shape) <= _SHOWN else shape[:_SHOWN] + "…"
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """One contract column as the profile reads it: its source (`DOB`, `First Name + Last
+    Name`), masked examples (before, after), and for a value map each spelling with the
+    contract value it becomes (None: not in the map) and its rows."""
+
+    column: str
+    source: str
+    date_format: str | None
+    examples: tuple[tuple[str, str], ...]
+    values: tuple[tuple[str, str | None, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class TableMapping:
+    """A table the profile maps: the file, its rows, the columns, and the file's headers
+    that no entry reads."""
+
+    table: str
+    file: str
+    rows: int
+    columns: tuple[ColumnMapping, ...]
+    unread: tuple[str, ...]
+
+
+def describe_mapping(
+    folder: str | Path,
+    profile: Profile | str | Path,
+    *,
+    tables: Iterable[str] | None = None,
+    equality_monitoring: bool = False,
+) -> list[TableMapping]:
+    """What `profile` does to the extract in `folder`, for each table it maps (of `tables`,
+    default all). Special-category columns only with `equality_monitoring`."""
+    profile = profile if isinstance(profile, Profile) else load_profile(profile)
+    folder = Path(folder)
+    mapped = []
+    for name in profile.tables:
+        if tables is not None and name not in tables:
+            continue
+        table = TABLES[name]
+        path = profile.file_for(name, folder)
+        mapped.append(_table_mapping(table, path, profile, equality_monitoring))
+    return mapped
+
+
+def _table_mapping(
+    table: Table, path: Path, profile: Profile, equality_monitoring: bool
+) -> TableMapping:
+    raw = read_as_text(path)
+    wanted = tuple(c.name for c in table.columns_for(equality_monitoring=equality_monitoring))
+    plan = profile.plan(table, path, raw.columns, wanted)
+    derived = plan.apply(raw.select(plan.columns))
+    after = _checked_sample(table, derived.head(_SAMPLE_ROWS), path, plan.date_formats)
+    columns = []
+    for name in derived.columns:
+        source = plan.labels[name]
+        read = _sources(profile, table.name, name, raw.columns)
+        values: tuple[tuple[str, str | None, int], ...] = ()
+        if name in plan.values and len(read) == 1:
+            # Codes: every spelling is listed with its rows, so no examples are needed.
+            values = _values(raw[read[0]], plan.values[name], table.column(name).allowed)
+            examples: tuple[tuple[str, str], ...] = ()
+        else:
+            examples = _examples(raw.head(_SAMPLE_ROWS), read, after, name)
+        fmt = plan.date_formats.get(name)
+        columns.append(ColumnMapping(name, source, fmt.label if fmt else None, examples, values))
+    unread = tuple(h for h in raw.columns if h not in plan.columns)
+    return TableMapping(table.name, path.name, raw.height, tuple(columns), unread)
+
+
+def _sources(profile: Profile, table: str, name: str, headers: list[str]) -> list[str]:
+    """The file's headers a contract column is read from."""
+    by_key = {header_key(h): h for h in reversed(headers)}
+    entry = profile.columns.get(table, {}).get(name)
+    named = entry.source_columns() if entry is not None else [name]
+    return [h if h in headers else by_key[header_key(h)] for h in named]
+
+
+def _checked_sample(table: Table, sample: pl.DataFrame, path: Path, formats) -> pl.DataFrame:
+    """The sample's rows as the loader accepts them, numbered by position (`__at`)."""
+    if table.id_column not in sample.columns:
+        sample = sample.with_columns(
+            pl.format("row-{}", pl.int_range(pl.len())).alias(table.id_column)
+        )
+    fmt = FORMATS[path.suffix.lower()]
+    checked = check_rows(table, sample, path.name, fmt, number_accepted=True, date_formats=formats)
+    rows = checked.accepted_rows
+    at = (rows - FIRST_DATA_ROW) if rows is not None else pl.int_range(0, 0, eager=True)
+    return checked.accepted.with_columns(at.alias("__at"))
+
+
+def _examples(
+    raw: pl.DataFrame, read: list[str], after: pl.DataFrame, name: str
+) -> tuple[tuple[str, str], ...]:
+    """Up to three (before, after) pairs, masked, from rows with the source filled in."""
+    if not read:
+        return ()
+    filled = raw.with_row_index("__at").filter(pl.any_horizontal(pl.col(read).is_not_null()))
+    joined = filled.join(after.select("__at", name), on="__at", how="left")
+    examples = []
+    for row in joined.head(_EXAMPLES).iter_rows(named=True):
+        before = " + ".join(value_shape(row[c]) for c in read)
+        value = row.get(name)
+        shown = value_shape(value.isoformat() if hasattr(value, "isoformat") else value)
+        examples.append((before, shown if row["__at"] in set(after["__at"]) else "(quarantined)"))
+    return tuple(examples)
+
+
+def _values(
+    source: pl.Series, spellings: dict[str, str], allowed: tuple[str, ...] | None
+) -> tuple[tuple[str, str | None, int], ...]:
+    """Each spelling in the file, the contract value it becomes, its rows (most first)."""
+    counts = source.drop_nulls().value_counts(sort=True)
+    found = []
+    for spelling, rows in counts.rows():
+        target = spellings.get(value_key(spelling))
+        if target is None and spelling.strip().lower() in (allowed or ("true", "false")):
+            target = spelling.strip().lower()  # already the contract's value
+        found.append((spelling, target, int(rows)))
+    return tuple(sorted(found, key=lambda v: (v[1] is None, -v[2], v[0])))
+
+
+def mapping_lines(mappings: list[TableMapping]) -> list[str]:
+    """The view as lines of text, for the terminal."""
+    lines = []
+    for t in mappings:
+        lines.append(f"{t.table} <- {t.file} ({t.rows} rows)")
+        for c in t.columns:
+            fmt = f" (dates {c.date_format})" if c.date_format else ""
+            shown = "; ".join(f"{b} -> {a}" for b, a in c.examples)
+            example = f"   e.g. {shown}" if shown else ("" if c.values else "   (empty)")
+            lines.append(f"  {c.source} -> {c.column}{fmt}{example}")
+            for spelling, target, rows in c.values:
+                becomes = target if target is not None else "NOT MAPPED: quarantined"
+                lines.append(f"      {spelling!r} -> {becomes}   {rows} rows")
+        if t.unread:
+            lines.append(f"  not read: {', '.join(t.unread)}")
+    return lines

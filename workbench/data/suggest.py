@@ -1,0 +1,835 @@
+"""A source profile proposed from a council's extract, for a person to check
+(`workbench profile suggest DIR`).
+
+Each file of the folder is matched to the contract table whose columns explain most of it;
+each of its columns to a contract column by its header (normalised, and through the known
+spellings in `workbench/reference/profile_suggest.yaml`: `DOB`, `NI Number`, `Post Code`) AND
+by what its values look like (dates and their format, NINOs, postcodes, money with `£`, yes/no
+flags, ids), one column per contract column (scipy's assignment solver picks the best set);
+a `Surname, Forename` column is split, two columns for one NINO are coalesced. The distinct
+values of a coded column are mapped onto the contract's values (`Universal Credit` ->
+universal_credit, `JSA(IB)` -> jsa_income_based, `Parent/Carer` -> parent_carer); a value it is
+unsure of is left out, with a comment, so that its rows are quarantined until a person decides.
+
+The profile is written as YAML with a comment on every entry saying how sure the suggestion is
+(*sure*, *likely*, *check*) and why. It holds headers and codes only: the values of names,
+dates, NINOs and the like are looked at to tell what a column holds, never written, and the
+special-category columns (sex, ethnicity, first language) are matched by their header alone.
+
+Example
+-------
+>>> suggestion = suggest_profile("data/extract")  # doctest: +SKIP
+>>> suggestion.write("profile.yaml")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+import yaml
+from scipy.optimize import linear_sum_assignment
+
+from workbench.data.checks import BOOLEAN_WORDS
+from workbench.data.profiles import EXAMPLE_PROFILES, parse_profile, value_key
+from workbench.data.reading import FORMATS, read_as_text
+from workbench.data.schema import TABLES, Column, Table
+from workbench.errors import DataFileError
+
+__all__ = [
+    "KNOWLEDGE",
+    "ColumnFacts",
+    "ColumnSuggestion",
+    "ProfileSuggestion",
+    "TableSuggestion",
+    "ValueSuggestion",
+    "describe_column",
+    "suggest_profile",
+    "suggest_value",
+]
+
+# Known spellings of headers and values, and the thresholds of a suggestion.
+KNOWLEDGE = EXAMPLE_PROFILES.parent / "profile_suggest.yaml"
+
+Certainty = Literal["sure", "likely", "check"]
+
+# What values look like, tried in order (a NINO is never taken for an id).
+_DATE_SHAPES: tuple[tuple[str, str], ...] = (
+    (r"^\d{4}-\d{1,2}-\d{1,2}$", "%Y-%m-%d"),
+    (r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?$", "%Y-%m-%d"),  # an Excel date cell
+    (r"^\d{1,2}/\d{1,2}/\d{4}$", "%d/%m/%Y"),
+    (r"^\d{1,2}-\d{1,2}-\d{4}$", "%d-%m-%Y"),
+    (r"^\d{1,2}\.\d{1,2}\.\d{4}$", "%d.%m.%Y"),
+    (r"^\d{1,2}-[A-Za-z]{3}-\d{4}$", "%d-%b-%Y"),
+    (r"^\d{1,2} [A-Za-z]{3} \d{4}$", "%d %b %Y"),
+    (r"^\d{1,2} [A-Za-z]{4,9} \d{4}$", "%d %B %Y"),
+)
+_SHAPES: tuple[tuple[str, str], ...] = (
+    ("nino", r"^[A-Za-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]$"),
+    ("postcode", r"^[A-Za-z]{1,2}\d[A-Za-z\d]? *\d[A-Za-z]{2}$"),
+    ("money", r"^-?£ ?-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"),
+    ("number", r"^-?\d+(?:\.\d+)?$"),
+    ("id", r"^[A-Za-z0-9][A-Za-z0-9_/.\-]*$"),
+    ("name", r"^[A-Za-z][A-Za-z'’ .\-]*$"),
+)
+# What each contract type accepts: a column whose values look otherwise is unlikely to be it.
+_FITS: dict[str, set[str]] = {
+    "date": {"date"},
+    "decimal": {"money", "number"},
+    "boolean": {"flag"},
+    "enum": {"code", "name", "text", "id", "flag", "number"},
+    "nino": {"nino"},
+    "postcode": {"postcode"},
+    "id": {"id", "number", "code"},
+    "name": {"name", "text", "code"},
+    "text": {"text", "name", "code", "id", "number"},
+}
+# Kinds that say what a column is by themselves, whatever its header.
+_TELLING = {"nino", "postcode"}
+_IDS = {"person_id", "household_id", "award_id", "status_id", "record_id", "provider_id"}
+_UNFIT = 0.3  # a header's score when the values do not fit the column
+
+
+@functools.cache
+def _knowledge() -> dict[str, Any]:
+    return yaml.safe_load(KNOWLEDGE.read_text(encoding="utf-8"))
+
+
+def _threshold(name: str) -> float:
+    return float(_knowledge()["thresholds"][name])
+
+
+def _words(text: str) -> str:
+    """Lower-case words and digits, one space apart ("Parent/Carer" -> "parent carer")."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _header_words(header: str) -> str:
+    """A header's words, without a trailing bracketed qualifier ("NINO (legacy)" -> "nino")."""
+    bare = re.sub(r"\s*\([^()]*\)\s*$", "", header)
+    return _words(bare) or _words(header)
+
+
+# --- what a column holds ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnFacts:
+    """What one column of a file holds, told from its values without keeping them: its kind
+    (`date`, `nino`, `postcode`, `money`, `number`, `flag`, `id`, `code`, `name`, `text`,
+    `empty`, or `unread` for a special-category column), a date column's format, the share of
+    values with a comma, and for a column of few distinct values (codes) each with its rows."""
+
+    header: str
+    rows: int
+    filled: int
+    distinct: int
+    kind: str
+    date_format: str | None = None
+    share: float = 0.0
+    comma_share: float = 0.0
+    values: dict[str, int] = field(default_factory=dict)
+
+    def described(self) -> str:
+        """The kind in words, for a comment ("dates written dd/mm/yyyy")."""
+        if self.kind == "date":
+            return f"dates written {_format_label(self.date_format)}"
+        return {
+            "nino": "NINOs",
+            "postcode": "postcodes",
+            "money": "amounts of money",
+            "number": "numbers",
+            "flag": "yes/no flags",
+            "id": "ids",
+            "code": f"{self.distinct} distinct values",
+            "name": "names or words",
+            "text": "text",
+            "empty": "empty in this extract",
+            "unread": "not read (special category)",
+        }[self.kind]
+
+
+def _format_label(strftime: str | None) -> str:
+    labels = {"%d": "dd", "%m": "mm", "%Y": "yyyy", "%b": "Mon", "%B": "Month"}
+    return re.sub(r"%[dmYbB]", lambda m: labels[m.group()], strftime or "")
+
+
+def describe_column(header: str, values: pl.Series, *, read: bool = True) -> ColumnFacts:
+    """What a column holds (`ColumnFacts`), from a sample of its values; `read=False` for a
+    column whose values must not be looked at (special category).
+
+    Example
+    -------
+    >>> facts = describe_column("DOB", pl.Series(["01/04/1990", "31/12/2001"]))
+    >>> facts.kind, facts.date_format
+    ('date', '%d/%m/%Y')
+    """
+    rows = values.len()
+    if not read:
+        return ColumnFacts(header, rows, 0, 0, "unread")
+    text = values.cast(pl.String).str.strip_chars()
+    text = text.filter(text.is_not_null() & (text != ""))
+    if text.is_empty():
+        return ColumnFacts(header, rows, 0, 0, "empty")
+    counts = text.value_counts(sort=True)
+    distinct = counts.height
+    codes = distinct <= _threshold("codes")
+    coded = {v: int(n) for v, n in counts.rows()} if codes else {}
+    sample = text.head(int(_threshold("sample")))
+    comma = float(sample.str.contains(",").mean() or 0.0)
+    kind, fmt, share = _kind(sample, distinct, text.len())
+    return ColumnFacts(header, rows, text.len(), distinct, kind, fmt, share, comma, coded)
+
+
+def _kind(sample: pl.Series, distinct: int, filled: int) -> tuple[str, str | None, float]:
+    enough = _threshold("shape")
+    lowered = set(sample.str.to_lowercase().unique().to_list())
+    if distinct <= 2 and lowered <= set(BOOLEAN_WORDS):
+        return "flag", None, 1.0
+    for pattern, strftime in _DATE_SHAPES:
+        share = float(sample.str.contains(pattern).mean() or 0.0)
+        if share >= enough:
+            return "date", _day_first(sample, strftime), share
+    for kind, pattern in _SHAPES:
+        share = float(sample.str.contains(pattern).mean() or 0.0)
+        if share < enough:
+            continue
+        if kind == "id" and not bool(sample.str.contains(r"\d").mean() >= enough):
+            continue  # single words without digits: codes or names, not ids
+        if kind == "name" and distinct <= _threshold("codes") and distinct * 2 <= filled:
+            return "code", None, share
+        return kind, None, share
+    if distinct <= _threshold("codes") and distinct * 2 <= filled:
+        return "code", None, 1.0
+    return "text", None, 1.0
+
+
+def _day_first(sample: pl.Series, strftime: str) -> str:
+    """dd/mm/yyyy unless the values show month first (a middle part above 12 and no first)."""
+    if not strftime.startswith("%d-%m") and not strftime.startswith("%d/%m"):
+        return strftime
+    separator = strftime[2]
+    parts = sample.str.split(separator)
+    first = parts.list.get(0, null_on_oob=True).cast(pl.Int64, strict=False)
+    second = parts.list.get(1, null_on_oob=True).cast(pl.Int64, strict=False)
+    if bool((second > 12).any()) and not bool((first > 12).any()):
+        return strftime.replace("%d", "%@").replace("%m", "%d").replace("%@", "%m")
+    return strftime
+
+
+# --- how a contract column is named and what it holds -----------------------------------------
+
+
+def _expected(table: Table, column: Column) -> str:
+    """What a contract column's values look like, as a `_FITS` key."""
+    if column.dtype != "string":
+        return column.dtype
+    if column.normalise in ("nino", "postcode"):
+        return column.normalise
+    if column.name in _IDS:
+        return "id"
+    return "name" if column.normalise == "name" and "address" not in column.name else "text"
+
+
+def _spellings(column: str) -> list[str]:
+    """Every known header for a contract column, as words."""
+    known = _knowledge()["columns"]
+    own = [_words(column.replace("_", " ")), *(_words(s) for s in known.get(column, []))]
+    for prefix in ("child", "parent"):
+        if column.startswith(prefix + "_"):
+            base = column.removeprefix(prefix + "_")
+            own += [f"{prefix} {s}" for s in _spellings(base)]
+    return list(dict.fromkeys(own))
+
+
+def _name_score(header: str, column: str) -> tuple[float, str]:
+    """How like one of the contract column's known headers `header` is (1 for a known one),
+    and that spelling."""
+    words = _header_words(header)
+    best, spelling = 0.0, ""
+    for known in _spellings(column):
+        if words == known:
+            return 1.0, known
+        ratio = max(
+            difflib.SequenceMatcher(None, words, known).ratio(),
+            difflib.SequenceMatcher(
+                None, " ".join(sorted(words.split())), " ".join(sorted(known.split()))
+            ).ratio(),
+        )
+        if 0.9 * ratio > best:
+            best, spelling = 0.9 * ratio, known
+    return best, spelling
+
+
+@dataclass(frozen=True)
+class _Score:
+    score: float
+    why: str
+    name: float = 0.0  # the header's score alone
+
+
+def _score(table: Table, column: Column, facts: ColumnFacts) -> _Score:
+    """How well a file's column fits a contract column, by header and by values."""
+    name, spelling = _name_score(facts.header, column.name)
+    expected = _expected(table, column)
+    fits = facts.kind in _FITS[expected]
+    said = (
+        f"header '{spelling}'"
+        if name >= 1
+        else (f"header close to '{spelling}'" if spelling else "no header like it")
+    )
+    if facts.kind in ("empty", "unread"):
+        known = name * (1.0 if facts.kind == "unread" else 0.9)
+        return _Score(known, f"{said}; {facts.described()}", name)
+    if fits:
+        by_values = 0.6 if facts.kind in _TELLING else 0.0
+        how = "" if name >= by_values else "matched by its values alone: "
+        return _Score(max(name, by_values), f"{said}; {how}{facts.described()}", name)
+    return _Score(name * _UNFIT, f"{said}, but its values are {facts.described()}", name)
+
+
+def _certainty(score: float, facts: ColumnFacts) -> Certainty:
+    if score >= _threshold("sure") and facts.kind not in ("empty",):
+        return "sure"
+    return "likely" if score >= _threshold("likely") else "check"
+
+
+# --- values -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValueSuggestion:
+    """One spelling of a coded column: the contract value proposed for it (None: unsure, left
+    out), how sure, why, and its rows in the extract (for the terminal, never the file)."""
+
+    spelling: str
+    target: str | bool | None
+    certainty: Certainty | None
+    why: str
+    rows: int = 0
+
+
+def suggest_value(spelling: str, column: Column) -> ValueSuggestion:
+    """The contract value a council's spelling most likely means, for an enum or true/false
+    column.
+
+    Example
+    -------
+    >>> from workbench.data.schema import TABLES
+    >>> suggest_value("JSA(IB)", TABLES["benefits"].column("benefit")).target
+    'jsa_income_based'
+    >>> suggest_value("Parent/Carer", TABLES["people"].column("role")).certainty
+    'sure'
+    """
+    words = _words(spelling)
+    if column.dtype == "boolean":
+        flag = BOOLEAN_WORDS.get(words)
+        if flag is None:
+            return ValueSuggestion(spelling, None, None, "not a yes/no word")
+        return ValueSuggestion(spelling, flag, "sure", "a yes/no word")
+    allowed = column.allowed or ()
+    for value in allowed:
+        if words == value.replace("_", " "):
+            return ValueSuggestion(spelling, value, "sure", "the contract value's words")
+    known = _knowledge()["values"].get(column.name, {})
+    for value, spellings in known.items():
+        if words in {_words(s) for s in spellings}:
+            return ValueSuggestion(spelling, value, "sure", "a known spelling of it")
+    for value in allowed:
+        if " " not in words and words == "".join(w[0] for w in value.split("_")):
+            return ValueSuggestion(spelling, value, "likely", "its initials")
+    tokens = set(words.split())
+    sharing = [v for v in allowed if tokens and (tokens <= set(v.split("_")))]
+    if len(sharing) == 1:
+        return ValueSuggestion(spelling, sharing[0], "likely", "its words are all in it")
+    candidates = {v.replace("_", " "): v for v in allowed}
+    candidates |= {_words(s): v for v, spellings in known.items() for s in spellings}
+    near = difflib.get_close_matches(words, list(candidates), n=2, cutoff=_threshold("value"))
+    targets = {candidates[n] for n in near}
+    if len(targets) == 1:
+        return ValueSuggestion(spelling, candidates[near[0]], "check", f"spelled like '{near[0]}'")
+    return ValueSuggestion(spelling, None, None, "no contract value is close enough to say")
+
+
+def _value_suggestions(facts: ColumnFacts, column: Column) -> tuple[ValueSuggestion, ...]:
+    """One suggestion per spelling of the column (spellings the loader reads as one, like
+    `Child` and `child `, folded into the commonest)."""
+    folded: dict[str, tuple[str, int]] = {}
+    for spelling, rows in facts.values.items():
+        key = value_key(spelling)
+        first, before = folded.get(key, (spelling, 0))
+        folded[key] = (first, before + rows)
+    found = [replace(suggest_value(s, column), rows=n) for s, n in folded.values()]
+    if column.dtype == "boolean":
+        found += _other_answers(found)
+    order = [*(column.allowed or ()), True, False]
+
+    def place(v: ValueSuggestion) -> tuple[int, str]:
+        return (order.index(v.target) if v.target in order else len(order), v.spelling)
+
+    return tuple(sorted(found, key=place))
+
+
+# The other answer of a yes/no spelling: an extract that holds only `N` still needs `Y`.
+_ANSWERS = {"y": "n", "yes": "no", "t": "f", "true": "false", "1": "0"}
+_ANSWERS |= {no: yes for yes, no in _ANSWERS.items()}
+
+
+def _other_answers(found: list[ValueSuggestion]) -> list[ValueSuggestion]:
+    seen = {value_key(v.spelling) for v in found}
+    added = []
+    for v in found:
+        other = _ANSWERS.get(value_key(v.spelling))
+        if v.target is None or other is None or other in seen:
+            continue
+        spelling = (
+            other.upper()
+            if v.spelling.isupper()
+            else (other.title() if v.spelling.istitle() else other)
+        )
+        why = f"not in this extract: the other answer to '{v.spelling}'"
+        added.append(ValueSuggestion(spelling, not v.target, "likely", why))
+        seen.add(other)
+    return added
+
+
+# --- the suggestion ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnSuggestion:
+    """Where one contract column comes from: the profile entry (a header, or a `coalesce` or
+    `split` mapping), how sure, why, a date column's format and a coded column's values."""
+
+    column: str
+    entry: str | dict[str, Any]
+    certainty: Certainty
+    why: str
+    date_format: str | None = None
+    values: tuple[ValueSuggestion, ...] = ()
+
+    def sources(self) -> list[str]:
+        """The file's headers this entry reads."""
+        if isinstance(self.entry, str):
+            return [self.entry]
+        if "coalesce" in self.entry:
+            return list(self.entry["coalesce"])
+        if "split" in self.entry:
+            return [self.entry["split"]["column"]]
+        return [self.entry["column"]]
+
+
+@dataclass(frozen=True)
+class TableSuggestion:
+    """One file matched to a contract table, with its columns; `missing` are required
+    columns nothing was found for, `unused` the file's headers no entry reads."""
+
+    table: str
+    file: str
+    certainty: Certainty
+    why: str
+    columns: tuple[ColumnSuggestion, ...]
+    missing: tuple[str, ...] = ()
+    unused: tuple[str, ...] = ()
+    date_format: str | None = None
+
+
+@dataclass(frozen=True)
+class ProfileSuggestion:
+    """A proposed profile: one `TableSuggestion` per file matched, the date format most date
+    columns use, and the files no table explains."""
+
+    folder: Path
+    tables: tuple[TableSuggestion, ...]
+    date_format: str | None = None
+    unmatched: tuple[str, ...] = ()
+
+    def document(self) -> dict[str, Any]:
+        """The profile as parsed YAML (`workbench.data.profiles.parse_profile` reads it)."""
+        tables = {}
+        for table in self.tables:
+            columns: dict[str, Any] = {}
+            for c in table.columns:
+                entry = c.entry
+                values = {v.spelling: v.target for v in c.values if v.target is not None}
+                own_format = (
+                    c.date_format
+                    if c.date_format not in (table.date_format or self.date_format, None)
+                    else None
+                )
+                if values or own_format:
+                    entry = {"column": entry} if isinstance(entry, str) else dict(entry)
+                    if own_format:
+                        entry["date_format"] = own_format
+                    if values:
+                        entry["values"] = values
+                columns[c.column] = entry
+            tables[table.table] = {"file": table.file, "columns": columns}
+            if table.date_format:
+                tables[table.table]["date_format"] = table.date_format
+        document: dict[str, Any] = {"version": 1, "description": self.description()}
+        if self.date_format:
+            document["date_format"] = self.date_format
+        document["tables"] = tables
+        return document
+
+    def description(self) -> str:
+        return f"Suggested from the files in {self.folder.name}: check every entry before use"
+
+    def to_yaml(self) -> str:
+        """The profile as YAML, every entry commented with how sure it is and what to check."""
+        return _ProfileWriter(self).text()
+
+    def write(self, path: str | Path) -> Path:
+        """Write `to_yaml()` to `path` (checked to load first); the path written."""
+        text = self.to_yaml()
+        parse_profile(yaml.safe_load(text), path)  # a suggestion that cannot load is a bug
+        path = Path(path)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def to_check(self) -> list[str]:
+        """What a person must look at, in sentences: entries not sure, values left out,
+        required columns not found, files not matched. Headers and codes only."""
+        notes = []
+        for t in self.tables:
+            for c in t.columns:
+                if c.certainty != "sure":
+                    notes.append(
+                        f"{t.table}.{c.column} <- {_shown(c.entry)}: {c.certainty} ({c.why})"
+                    )
+                for v in c.values:
+                    if v.target is None:
+                        notes.append(
+                            f"{t.table}.{c.column}: '{v.spelling}' ({v.rows} rows) is not mapped: "
+                            f"{v.why}; add it or its rows are quarantined"
+                        )
+                    elif v.certainty != "sure":
+                        notes.append(
+                            f"{t.table}.{c.column}: '{v.spelling}' -> {_scalar(v.target)}: "
+                            f"{v.certainty} ({v.why})"
+                        )
+            notes += [
+                f"{t.table}.{m}: required, and no column of {t.file} looks like it"
+                for m in t.missing
+            ]
+        notes += [f"{name}: matched to no table" for name in self.unmatched]
+        return notes
+
+
+def _shown(entry: str | dict[str, Any]) -> str:
+    if isinstance(entry, str):
+        return entry
+    if "coalesce" in entry:
+        return " or ".join(entry["coalesce"])
+    split = entry["split"]
+    return f"{split['column']} (part {split['index']})"
+
+
+def _read_folder(folder: Path) -> tuple[dict[str, list[ColumnFacts]], list[str]]:
+    """Facts about every column of every file the workbench reads in `folder`; the others."""
+    if not folder.is_dir():
+        raise DataFileError(folder, "is not a folder: give the folder holding the extract")
+    files: dict[str, list[ColumnFacts]] = {}
+    others: list[str] = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        if path.suffix.lower() not in FORMATS:
+            others.append(path.name)
+            continue
+        frame = read_as_text(path)
+        files[path.name] = [
+            describe_column(h, frame[h], read=not _special(h)) for h in frame.columns
+        ]
+    return files, others
+
+
+def _special(header: str) -> bool:
+    """A header named like a special-category column: its values are never read here."""
+    special = [c.name for t in TABLES.values() for c in t.columns if c.special_category]
+    return any(_name_score(header, name)[0] >= _threshold("likely") for name in special)
+
+
+@dataclass(frozen=True)
+class _Fit:
+    table: Table
+    file: str
+    share: float
+    columns: tuple[ColumnSuggestion, ...]
+    missing: tuple[str, ...]
+    unused: tuple[str, ...]
+
+
+def _split_names(table: Table, facts: list[ColumnFacts]) -> dict[str, ColumnSuggestion]:
+    """`Parent Name` written `Surname, Forename` (or `Forename Surname`) split into the two
+    contract columns a table has for it."""
+    found: dict[str, ColumnSuggestion] = {}
+    for prefix in ("", "child_", "parent_"):
+        forename, surname = f"{prefix}forename", f"{prefix}surname"
+        if forename not in table.column_names or surname not in table.column_names:
+            continue
+        said = prefix.replace("_", " ")
+        named = {f"{said}name", f"{said}full name", f"{said}names"}
+        for f in facts:
+            if _header_words(f.header) not in named or f.kind in ("empty", "unread"):
+                continue
+            if f.comma_share >= _threshold("shape"):
+                order = {surname: 0, forename: 1}
+                why = (
+                    f"'{f.header}' is written 'Surname, Forename' in {f.comma_share:.0%} of "
+                    "rows: the part before the comma is taken as the surname"
+                )
+                certainty: Certainty = "likely"
+            else:
+                order = {forename: 0, surname: -1}
+                why = (
+                    f"'{f.header}' is taken as 'Forename Surname': a middle name goes with "
+                    "neither, and a two-word surname is cut: check, or export two columns"
+                )
+                certainty = "check"
+            sep = "," if f.comma_share >= _threshold("shape") else " "
+            for name, index in order.items():
+                entry = {"split": {"column": f.header, "separator": sep, "index": index}}
+                found[name] = ColumnSuggestion(name, entry, certainty, why)
+    return found
+
+
+def _fit(table: Table, file: str, facts: list[ColumnFacts]) -> _Fit:
+    """The best columns of `file` for `table`: splits, then one column per contract column
+    by the assignment solver, then a second column for the same one coalesced."""
+    splits = _split_names(table, facts)
+    split_headers = {c.sources()[0] for c in splits.values()}
+    pool = [f for f in facts if f.header not in split_headers]
+    wanted = [c for c in table.columns if c.name not in splits]
+    scores = [[_score(table, c, f) for c in wanted] for f in pool]
+    matrix = np.array([[s.score for s in row] for row in scores]) if pool else np.zeros((0, 0))
+    chosen: dict[str, ColumnSuggestion] = dict(splits)
+    used: set[str] = set(split_headers)
+    if matrix.size:
+        for i, j in zip(*linear_sum_assignment(matrix, maximize=True), strict=True):
+            if matrix[i, j] < _threshold("map"):
+                continue
+            f, column = pool[i], wanted[j]
+            chosen[column.name] = _suggested(column, f, float(matrix[i, j]), scores[i][j].why)
+            used.add(f.header)
+    _coalesce_twins(chosen, pool, wanted, scores, used)
+    explained = sum(1 for f in facts if f.header in used)
+    missing = tuple(
+        c.name
+        for c in table.columns
+        if c.required
+        and c.name not in chosen
+        and not (table.name == "dwp_list" and c.name == table.id_column)
+    )
+    share = explained / max(len(facts), 1) * (0.5 if missing else 1.0)
+    ordered = tuple(chosen[c] for c in table.column_names if c in chosen)
+    unused = tuple(f.header for f in facts if f.header not in used)
+    return _Fit(table, file, share, ordered, missing, unused)
+
+
+def _suggested(column: Column, facts: ColumnFacts, score: float, why: str) -> ColumnSuggestion:
+    """A plain column entry, with the values of a coded column mapped."""
+    certainty = _certainty(score, facts)
+    values: tuple[ValueSuggestion, ...] = ()
+    if column.dtype in ("enum", "boolean"):
+        values = _value_suggestions(facts, column)
+        if not values and facts.kind not in ("empty", "unread"):
+            certainty = "check"
+            why += f"; {facts.distinct} distinct values, too many to map as codes"
+    date_format = facts.date_format if column.dtype == "date" else None
+    return ColumnSuggestion(column.name, facts.header, certainty, why, date_format, values)
+
+
+def _coalesce_twins(chosen, pool, wanted, scores, used) -> None:
+    """A second column named as surely for the same contract column (`NI Number` and
+    `NINO (legacy)`): read the first that is filled in, the fuller column first."""
+    by_header = {f.header: f for f in pool}
+    for i, f in enumerate(pool):
+        if f.header in used:
+            continue
+        for j, column in enumerate(wanted):
+            name, score = scores[i][j].name, scores[i][j].score
+            twin = name >= _threshold("sure") and score >= 0.9 * name  # values fit, or none
+            if not twin or column.name not in chosen:
+                continue
+            first = chosen[column.name]
+            if not isinstance(first.entry, str) or first.values:
+                continue
+            twins = sorted([by_header[first.entry], f], key=lambda x: -x.filled)
+            entry = {"coalesce": [t.header for t in twins]}
+            why = (
+                f"'{first.entry}' and '{f.header}' are both named like {column.name}: the "
+                "first filled in is read (the fuller column first); check the order"
+            )
+            chosen[column.name] = ColumnSuggestion(
+                column.name, entry, "likely", why, first.date_format
+            )
+            used.add(f.header)
+            break
+
+
+def _table_formats(columns: tuple[ColumnSuggestion, ...]) -> list[str]:
+    return [c.date_format for c in columns if c.date_format]
+
+
+def suggest_profile(folder: str | Path) -> ProfileSuggestion:
+    """Propose a profile for the extract in `folder`: each file matched to the contract
+    table that explains most of its columns (each table to one file), its columns and the
+    values of its coded columns mapped, every entry with how sure it is and why.
+
+    Nothing is written; `ProfileSuggestion.write` writes the YAML for a person to check.
+    """
+    folder = Path(folder)
+    files, others = _read_folder(folder)
+    fits = [_fit(table, name, facts) for name, facts in files.items() for table in TABLES.values()]
+    fits.sort(key=lambda f: (-f.share, list(TABLES).index(f.table.name), f.file))
+    taken_tables: set[str] = set()
+    taken_files: set[str] = set()
+    kept: list[_Fit] = []
+    for fit in fits:
+        if fit.share < _threshold("table") or fit.table.name in taken_tables:
+            continue
+        if fit.file in taken_files:
+            continue
+        kept.append(fit)
+        taken_tables.add(fit.table.name)
+        taken_files.add(fit.file)
+    formats = Counter(f for fit in kept for f in _table_formats(fit.columns))
+    overall = formats.most_common(1)[0][0] if formats else None
+    tables = []
+    for fit in sorted(kept, key=lambda f: list(TABLES).index(f.table.name)):
+        own = set(_table_formats(fit.columns))
+        table_format = own.pop() if len(own) == 1 and overall not in own | {None} else None
+        certainty: Certainty = (
+            "sure" if fit.share >= 0.9 else ("likely" if fit.share >= 0.7 else "check")
+        )
+        why = f"{len(fit.columns)} contract columns found in its {len(files[fit.file])} columns" + (
+            f"; {len(fit.unused)} not read" if fit.unused else ""
+        )
+        tables.append(
+            TableSuggestion(
+                fit.table.name,
+                fit.file,
+                certainty,
+                why,
+                fit.columns,
+                fit.missing,
+                fit.unused,
+                table_format,
+            )
+        )
+    unmatched = tuple(sorted(set(files) - taken_files) + others)
+    return ProfileSuggestion(folder, tuple(tables), overall, unmatched)
+
+
+# --- the YAML, with comments ------------------------------------------------------------------
+
+
+def _scalar(value: object) -> str:
+    """One YAML scalar, quoted when it must be."""
+    return (
+        yaml.safe_dump(value, default_flow_style=True, width=10**6).removesuffix("\n...\n").strip()
+    )
+
+
+def _flow(value: object) -> str:
+    """A mapping or list on one line (`{split: {column: Name, ...}}`, `[A, B]`)."""
+    dumped = yaml.safe_dump(value, default_flow_style=True, width=10**6, sort_keys=False)
+    return dumped.strip()
+
+
+_COMMENT_AT = 44
+
+
+class _ProfileWriter:
+    """Writes a `ProfileSuggestion` as commented YAML, one entry a line where it fits."""
+
+    def __init__(self, suggestion: ProfileSuggestion) -> None:
+        self.suggestion = suggestion
+        self.lines: list[str] = []
+
+    def line(self, text: str, comment: str = "") -> None:
+        if comment and not text.strip():
+            text = f"{text}# {comment}"
+        elif comment:
+            text = f"{text.ljust(_COMMENT_AT - 1)} # {comment}"
+        self.lines.append(text.rstrip())
+
+    def text(self) -> str:
+        s = self.suggestion
+        for note in (
+            f"A source profile suggested by `workbench profile suggest` from {s.folder.name}.",
+            "Check every entry before use: the comment on each says how sure the suggestion is",
+            "(sure: a known header and values that fit; likely: a close header or a known",
+            "pattern; check: a guess) and why. Values the suggestion was unsure of are left out,",
+            "so their rows are quarantined until you add them. Then see what each mapping does:",
+            f"  workbench validate {s.folder} --profile THIS_FILE",
+            "README: Bring your own data; the language: workbench/data/profiles.py.",
+        ):
+            self.line("", note)
+        self.line("version: 1")
+        self.line(f"description: {_scalar(s.description())}")
+        if s.date_format:
+            self.line(
+                f"date_format: {_scalar(s.date_format)}",
+                f"{_format_label(s.date_format)}, as most date columns are written",
+            )
+        self.line("tables:")
+        for table in s.tables:
+            self.table(table)
+        if s.unmatched:
+            self.line("", f"Not matched to any table: {', '.join(s.unmatched)}")
+        return "\n".join(self.lines) + "\n"
+
+    def table(self, t: TableSuggestion) -> None:
+        self.line(f"  {t.table}:")
+        self.line(f"    file: {_scalar(t.file)}", f"{t.certainty}: {t.why}")
+        if t.date_format:
+            self.line(f"    date_format: {_scalar(t.date_format)}", _format_label(t.date_format))
+        self.line("    columns:")
+        default = t.date_format or self.suggestion.date_format
+        for c in t.columns:
+            self.column(c, default)
+        for name in t.missing:
+            self.line("      ", f"{name}: ???   required, and no column looks like it: map it")
+        if t.unused:
+            self.line("      ", f"not read: {', '.join(t.unused)}")
+
+    def column(self, c: ColumnSuggestion, default: str | None) -> None:
+        comment = f"{c.certainty}: {c.why}"
+        own_format = c.date_format if c.date_format not in (default, None) else None
+        mapped = [v for v in c.values if v.target is not None]
+        if not mapped and not own_format and not any(v.target is None for v in c.values):
+            shown = _scalar(c.entry) if isinstance(c.entry, str) else _flow(c.entry)
+            self.line(f"      {c.column}: {shown}", comment)
+            return
+        self.line(f"      {c.column}:")
+        if isinstance(c.entry, str):
+            self.line(f"        column: {_scalar(c.entry)}", comment)
+        else:
+            key, value = next(iter(c.entry.items()))
+            self.line(f"        {key}: {_flow(value)}", comment)
+        if own_format:
+            self.line(f"        date_format: {_scalar(own_format)}", _format_label(own_format))
+        if not c.values:
+            return
+        self.line("        values:")
+        for v in mapped:
+            self.line(
+                f"          {_scalar(v.spelling)}: {_scalar(v.target)}", f"{v.certainty}: {v.why}"
+            )
+        for v in c.values:
+            if v.target is None:
+                self.line(
+                    "          ",
+                    f"{_scalar(v.spelling)}: ???   not mapped: {v.why}; add it, or its rows "
+                    "are quarantined",
+                )
