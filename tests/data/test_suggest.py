@@ -1,0 +1,294 @@
+"""A profile suggested from a council's extract, and what a profile does shown on the data
+(issue 19, part 2)."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+
+import polars as pl
+import pytest
+import yaml
+
+from tests.command import workbench
+from tests.data.extracts import PROFILE, write_council_extract
+from tests.data.test_profiles import _rows, two_shapes  # noqa: F401  (a shared fixture)
+from workbench.data.mapping import describe_mapping, value_shape
+from workbench.data.profiles import load_profile
+from workbench.data.schema import TABLES
+from workbench.data.suggest import describe_column, suggest_profile, suggest_value
+from workbench.synth import generate_council
+
+
+def sources(entry: object) -> list[str]:
+    """The file's columns a profile entry reads (a constant piece of a concat left out)."""
+    if isinstance(entry, str):
+        return [entry]
+    for key in ("coalesce", "concat"):
+        if key in entry:
+            return [p for p in entry[key] if isinstance(p, str)]
+    if "split" in entry:
+        return [entry["split"]["column"]]
+    return [entry["column"]]
+
+
+@pytest.fixture(scope="module")
+def extract(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("extract") / "Council Extract"
+    write_council_extract(generate_council(600, 19260901), folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def suggested(extract, tmp_path_factory):
+    path = tmp_path_factory.mktemp("profile") / "suggested.yaml"
+    return suggest_profile(extract).write(path)
+
+
+# --- the council-style extract, without help ------------------------------------------------
+
+
+def test_every_file_and_column_is_mapped_as_the_worked_profile_maps_it(suggested):
+    worked = yaml.safe_load(PROFILE.read_text())["tables"]
+    ours = yaml.safe_load(suggested.read_text())["tables"]
+    assert list(ours) == list(worked)
+    for table, source in worked.items():
+        assert fnmatch.fnmatch(ours[table]["file"], source["file"]), table
+        expected = {name: sources(entry) for name, entry in source["columns"].items()}
+        found = {name: sources(entry) for name, entry in ours[table]["columns"].items()}
+        assert found == expected, table
+
+
+def test_parent_name_is_split_at_the_comma_surname_first(suggested):
+    dwp = yaml.safe_load(suggested.read_text())["tables"]["dwp_list"]["columns"]
+    assert dwp["parent_surname"] == {
+        "split": {"column": "Parent Name", "separator": ",", "index": 0}
+    }
+    assert dwp["parent_forename"]["split"]["index"] == 1
+
+
+def test_every_value_in_the_extract_gets_the_worked_profiles_value(extract, suggested):
+    worked = yaml.safe_load(PROFILE.read_text())["tables"]
+    ours = yaml.safe_load(suggested.read_text())["tables"]
+    for table, source in worked.items():
+        for name, entry in source["columns"].items():
+            if not isinstance(entry, dict) or "values" not in entry:
+                continue
+            file = next(extract.glob(source["file"]))
+            seen = pl.read_csv(file, infer_schema=False)[entry["column"]].drop_nulls().unique()
+            proposed = ours[table]["columns"][name]["values"]
+            assert {v: proposed[v] for v in seen} == {v: entry["values"][v] for v in seen}
+
+
+def test_dates_formats_are_found_per_table(suggested):
+    document = yaml.safe_load(suggested.read_text())
+    assert document["date_format"] == "%d/%m/%Y"
+    assert document["tables"]["child_statuses"]["date_format"] == "%d-%b-%Y"
+
+
+def test_the_suggested_profile_gives_the_same_list_as_the_contract_files(
+    two_shapes,  # noqa: F811
+    tmp_path,
+):
+    contract, extract = two_shapes
+    profile = tmp_path / "suggested.yaml"
+    done = workbench("profile", "suggest", str(extract), "--out", str(profile))
+    assert done.returncode == 0, done.stderr
+    dates = ["--term-start", "2026-09-01", "--as-of", "2026-08-01"]
+    lists = {}
+    for name, data, extra in (
+        ("contract", contract, []),
+        ("extract", extract, ["--profile", str(profile)]),
+    ):
+        out = tmp_path / name / "two.csv"
+        done = workbench(
+            "assess", "--initiative", "two_year_old", "--data", str(data), *dates,
+            "--out", str(out), *extra,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "warning" not in done.stderr
+        lists[name] = out
+    contract_rows, extract_rows = _rows(lists["contract"]), _rows(lists["extract"])
+    assert len(contract_rows) > 5
+    assert [r[:-1] for r in extract_rows] == [r[:-1] for r in contract_rows]
+    unlisted = [p.parent / "two.dwp_not_listed.csv" for p in lists.values()]
+    assert unlisted[0].read_bytes() == unlisted[1].read_bytes()
+
+
+def test_the_suggested_profile_holds_headers_and_codes_never_personal_values(extract, suggested):
+    text = suggested.read_text()
+    people = pl.read_csv(extract / "Client Index.csv", infer_schema=False)
+    for column in ("First Name", "Last Name", "DOB", "NI Number", "Post Code", "Address 1"):
+        written = [
+            v
+            for v in people[column].drop_nulls().unique()
+            if re.search(rf"\b{re.escape(v)}\b", text)
+        ]
+        assert written == [], column
+    assert "Gender" in text and "Asian" not in text  # special category: the header only
+
+
+def test_every_entry_says_how_sure_it_is(suggested):
+    entries = [
+        line
+        for line in suggested.read_text().splitlines()
+        if re.match(r"^ {6}\w+: \S", line) or re.match(r"^ {8}column: ", line)
+    ]
+    assert entries
+    assert all(re.search(r"# (sure|likely|check): ", line) for line in entries)
+
+
+# --- single columns and values ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spelling", "column", "target", "certainty"),
+    [
+        ("Universal Credit", "benefit", "universal_credit", "sure"),
+        ("UC", "benefit", "universal_credit", "sure"),
+        ("JSA(IB)", "benefit", "jsa_income_based", "sure"),
+        ("  jsa (ib) ", "benefit", "jsa_income_based", "sure"),
+        ("Parent/Carer", "role", "parent_carer", "sure"),
+        ("SGO", "status", "special_guardianship_order", "sure"),
+        ("Special Guardianship", "status", "special_guardianship_order", "likely"),
+        ("Univeral Credit", "benefit", "universal_credit", "check"),
+        ("Carers Allowance", "benefit", None, None),
+    ],
+)
+def test_a_spelling_is_mapped_to_the_contract_value_it_means(spelling, column, target, certainty):
+    table = next(t for t in TABLES.values() if column in t.column_names)
+    found = suggest_value(spelling, table.column(column))
+    assert (found.target, found.certainty) == (target, certainty)
+
+
+def test_an_unsure_value_is_left_out_with_a_comment(make_folder, tmp_path):
+    folder = make_folder(
+        {
+            "people.csv": "person_id,household_id,forename,surname,date_of_birth\n"
+            "P1,H1,Ann,Lee,2020-01-01\n",
+            "awards.csv": "Award Ref,Client ID,Benefit Type,Start Date\n"
+            "A1,P1,Universal Credit,01/02/2024\nA2,P1,Carers Allowance,01/02/2024\n",
+        }
+    )
+    suggestion = suggest_profile(folder)
+    text = suggestion.to_yaml()
+    assert "Universal Credit: universal_credit" in text
+    assert "# Carers Allowance: ???   not mapped" in text
+    assert any("'Carers Allowance' (1 rows) is not mapped" in n for n in suggestion.to_check())
+    load_profile(suggestion.write(tmp_path / "p.yaml"))
+
+
+def test_a_column_is_told_by_its_values_when_its_header_says_nothing(make_folder):
+    folder = make_folder(
+        {
+            "clients.csv": "Client ID,Family Ref,First Name,Last Name,DOB,Field 7\n"
+            "C1,F1,Ann,Lee,05/01/1990,AB123456C\nC2,F1,Bo,Lee,17/03/2024,\n"
+            "C3,F2,Cy,Ray,28/02/1985,CE 12 34 56 D\n",
+            "benefits.csv": "award_id,person_id,benefit,start_date\n",
+        }
+    )
+    people = next(t for t in suggest_profile(folder).tables if t.table == "people")
+    nino = next(c for c in people.columns if c.column == "nino")
+    assert (nino.entry, nino.certainty) == ("Field 7", "check")
+    assert "matched by its values alone: NINOs" in nino.why
+
+
+@pytest.mark.parametrize(
+    ("values", "kind", "date_format"),
+    [
+        (["01/04/1990", "31/12/2001"], "date", "%d/%m/%Y"),
+        (["04/01/1990", "12/31/2001"], "date", "%m/%d/%Y"),
+        (["05-Jan-2024", "17-Mar-2024"], "date", "%d-%b-%Y"),
+        (["2024-01-05", "2024-03-17"], "date", "%Y-%m-%d"),
+        (["£12,277.01", "£0.00"], "money", None),
+        (["SW1A 1AA", "m1 1ae"], "postcode", None),
+        (["Y", "N", "N"], "flag", None),
+        (["P0001", "P0002"], "id", None),
+    ],
+)
+def test_what_a_column_holds_is_told_from_its_values(values, kind, date_format):
+    facts = describe_column("x", pl.Series(values))
+    assert (facts.kind, facts.date_format) == (kind, date_format)
+
+
+# --- the mapping view: validate --profile -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "shape"),
+    [
+        ("Hussain", "Aa…"),
+        ("O'Brien-Smith", "A'Aa…-Aa…"),
+        ("01/04/1990", "99/99/9999"),
+        ("AB123456C", "AA999999A"),
+        (None, "(empty)"),
+    ],
+)
+def test_values_are_shown_masked_to_their_shape(value, shape):
+    assert value_shape(value) == shape
+
+
+def test_the_mapping_view_lists_each_column_and_every_spelling_with_its_rows(make_folder):
+    folder = make_folder(
+        {
+            "clients.csv": "Client ID,Family,First Name,Last Name,DOB,Relationship\n"
+            "C1,F1,Ann,Smith,01/04/1990,Parent/Carer\nC2,F1,Ben,Smith,06/05/2024,Child\n"
+            "C3,F1,Cy,Smith,07/05/2024,child\nC4,F1,Di,Smith,01/01/1970,Step-parent\n",
+            "benefits.csv": "award_id,person_id,benefit,start_date\n",
+        }
+    )
+    profile = folder.parent / "p.yaml"
+    profile.write_text(
+        yaml.safe_dump(
+            {
+                "version": 1,
+                "date_format": "%d/%m/%Y",
+                "tables": {
+                    "people": {
+                        "file": "clients.csv",
+                        "columns": {
+                            "person_id": "Client ID",
+                            "household_id": "Family",
+                            "forename": "First Name",
+                            "surname": "Last Name",
+                            "date_of_birth": "DOB",
+                            "role": {
+                                "column": "Relationship",
+                                "values": {"Parent/Carer": "parent_carer", "Child": "child"},
+                            },
+                        },
+                    }
+                },
+            }
+        )
+    )
+    (people,) = describe_mapping(folder, profile)
+    by_column = {c.column: c for c in people.columns}
+    assert by_column["date_of_birth"].source == "DOB"
+    assert by_column["date_of_birth"].examples[0] == ("99/99/9999", "9999-99-99")
+    assert by_column["forename"].examples[0] == ("Aa…", "Aa…")
+    assert by_column["role"].values == (
+        ("Child", "child", 1),
+        ("Parent/Carer", "parent_carer", 1),
+        ("child", "child", 1),
+        ("Step-parent", None, 1),
+    )
+    done = workbench("validate", str(folder), "--profile", str(profile))
+    assert done.returncode == 0, done.stderr
+    assert (
+        "  DOB -> date_of_birth (dates dd/mm/yyyy)   e.g. 99/99/9999 -> 9999-99-99" in done.stdout
+    )
+    assert "'Step-parent' -> NOT MAPPED: quarantined   1 rows" in done.stdout
+    for personal in ("Ann", "Smith", "01/04/1990", "1990-04-01"):
+        assert personal not in done.stdout
+
+
+def test_profile_suggest_refuses_to_overwrite_and_says_what_to_check(extract, tmp_path):
+    out = tmp_path / "p.yaml"
+    done = workbench("profile", "suggest", str(extract), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "people <- Client Index.csv: 12 column(s), sure" in done.stdout
+    assert f"workbench validate {extract} --profile {out}" in done.stdout
+    again = workbench("profile", "suggest", str(extract), "--out", str(out))
+    assert again.returncode == 2
+    assert "exists" in again.stderr and "--overwrite" in again.stderr
