@@ -388,7 +388,8 @@ def test_the_nbstripout_hook_leaves_committed_notebooks_unchanged(path, tmp_path
 
 def test_every_notebook_is_covered_by_a_run_here():
     # 01 and 02 run here; 03 and 04 in test_notebook_03_04.py; 05 in test_notebook_05.py;
-    # 06 in test_notebook_06.py. A new notebook must add its run and its name here.
+    # 06 in test_notebook_06.py; 07 in test_notebook_07.py. A new notebook must add its run
+    # and its name here.
     assert [p.stem for p in COMMITTED] == [
         "01_explore_data",
         "02_eligibility_list",
@@ -396,4 +397,5 @@ def test_every_notebook_is_covered_by_a_run_here():
         "04_take_up_report",
         "05_assurance",
         "06_linkage_quality",
+        "07_bring_your_own_data",
     ]

@@ -495,9 +495,10 @@ class ProfileSuggestion:
         path.write_text(text, encoding="utf-8")
         return path
 
-    def to_check(self) -> list[str]:
-        """What a person must look at, in sentences: entries not sure, values left out,
-        required columns not found, files not matched. Headers and codes only."""
+    def to_check(self, *, rows: bool = True) -> list[str]:
+        """What a person must look at, in sentences: entries not sure, values left out (with
+        their rows unless `rows=False`, for a report), required columns not found, files not
+        matched. Headers and codes only."""
         notes = []
         for t in self.tables:
             for c in t.columns:
@@ -507,8 +508,9 @@ class ProfileSuggestion:
                     )
                 for v in c.values:
                     if v.target is None:
+                        counted = f" ({v.rows} rows)" if rows else ""
                         notes.append(
-                            f"{t.table}.{c.column}: '{v.spelling}' ({v.rows} rows) is not mapped: "
+                            f"{t.table}.{c.column}: '{v.spelling}'{counted} is not mapped: "
                             f"{v.why}; add it or its rows are quarantined"
                         )
                     elif v.certainty != "sure":
