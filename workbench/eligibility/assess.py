@@ -342,6 +342,9 @@ class Assessment:
             "command": "assess",
             "parameters": self.parameters,
             "rule_set": self.rule_set.ref,
+            # The folder read, so review can show who each child is from the same files
+            # (their SHA-256 above must still match).
+            "data": str(self.data.folder.resolve()),
             "inputs": self.inputs,
             "rows": {
                 name: {"read": r.read, "accepted": r.accepted, "quarantined": r.quarantined}

@@ -1,0 +1,210 @@
+"""Who the child is: read from the list's own data folder at review time, shown in the panel,
+logged as a view, and refused when the folder has changed since the list was made."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import workbench as wb
+from tests.council import Council
+from workbench.errors import WorkbenchError
+from workbench.review import ReviewStore, pseudonym
+from workbench.review.details import (
+    age_text,
+    evidence_lines,
+    list_title,
+    read_child_details,
+)
+from workbench.review.lists import read_list_file, register_list_file
+from workbench.review.panel import ReviewPanel
+from workbench.rules import load_rule_set
+
+KEY = bytes(range(32))
+TERM = date(2026, 9, 1)
+ADDRESSES = {"H1": "1 Mill Lane", "H2": "22 Quay Street"}
+
+
+def council_folder(folder: Path) -> Path:
+    """Two households and a DWP-list child the council does not know, as CSV files."""
+    council = Council()
+    council.person("Q1", "H1", date(1995, 1, 2), "parent_carer", "QQ123456A", "Jane", "Lee")
+    council.person("P1", "H1", date(2024, 5, 31), "child", forename="Amy", surname="Lee")
+    council.person("P2", "H1", date(2021, 3, 4), "child", forename="Ben", surname="Lee")
+    council.person("Q3", "H2", date(1990, 6, 7), "parent_carer", "QQ654321B", "Sam", "Khan",
+                   postcode="FQ2 3CD")  # fmt: skip
+    council.person("P3", "H2", date(2024, 2, 10), "child", forename="Ola", surname="Khan",
+                   postcode="FQ2 3CD")  # fmt: skip
+    council.award("A1", "Q1", "income_support", start=date(2025, 3, 3))
+    council.award("A3", "Q3", "universal_credit", start=date(2025, 4, 6), net=9000.0)
+    council.dwp("D9", "Zoe", date(2024, 4, 1), "QQ999999C")
+    folder.mkdir()
+    for name, frame in council.tables().items():
+        table = frame.collect()
+        if name == "people":
+            table = table.with_columns(
+                pl.col("household_id").replace_strict(ADDRESSES).alias("address_line_1")
+            )
+        if name == "dwp_list":
+            table = table.with_columns(
+                pl.lit("9 Harbour Row").alias("address_line_1"), pl.lit("FQ9 9ZZ").alias("postcode")
+            )
+        if table.height:
+            table.write_csv(folder / f"{name}.csv", date_format="%Y-%m-%d")
+    return folder
+
+
+@pytest.fixture
+def listed(tmp_path: Path) -> Path:
+    data = council_folder(tmp_path / "data")
+    found = wb.assess(data, "two_year_old", term_start=TERM, as_of="2026-08-01", linkage="exact")
+    return found.write(tmp_path / "list.csv").out
+
+
+def key_of(kind: str, value: str) -> str:
+    return pseudonym(kind, value, KEY)
+
+
+def test_the_list_is_named_by_initiative_and_term():
+    assert list_title("two_year_old", TERM) == "Two-year-old offer, term starting 1 September 2026"
+    assert list_title("free_school_meals", None) == "Free school meals"
+
+
+@pytest.mark.parametrize(
+    ("born", "age"),
+    [
+        (date(2024, 5, 31), "2 years 3 months"),
+        (date(2024, 9, 1), "2 years"),
+        (date(2024, 9, 2), "1 year 11 months"),
+        (date(2025, 8, 31), "1 year"),
+        (date(2025, 12, 1), "9 months"),
+    ],
+)
+def test_age_on_the_first_day_of_term_in_years_and_months(born: date, age: str):
+    assert age_text(born, TERM) == age
+
+
+def test_details_of_every_child_come_from_the_lists_data_folder(listed: Path):
+    details = read_child_details(read_list_file(listed), KEY)
+    assert details.title == "Two-year-old offer, term starting 1 September 2026"
+    assert details.frame.drop("item_key").rows() == [
+        ("Amy Lee", date(2024, 5, 31), "2 years 3 months", "Jane Lee", "1 Mill Lane", "FQ1 1AA",
+         "FQ1", "Ben Lee (5 years 5 months)", "the council's records"),
+        ("Ola Khan", date(2024, 2, 10), "2 years 6 months", "Sam Khan", "22 Quay Street",
+         "FQ2 3CD", "FQ2", "none recorded", "the council's records"),
+        ("Zoe Lee", date(2024, 4, 1), "2 years 5 months", "Pat Lee", "9 Harbour Row", "FQ9 9ZZ",
+         "FQ9", "not known: the child is known only from the DWP list", "the DWP list only"),
+    ]  # fmt: skip
+    assert details.frame["item_key"].to_list() == [
+        key_of("person", "P1"),
+        key_of("person", "P3"),
+        key_of("dwp", "D9"),
+    ]
+
+
+def test_evidence_in_words_names_the_benefit_the_parent_and_the_dates(listed: Path):
+    found = read_list_file(listed)
+    details = read_child_details(found, KEY)
+    rules = load_rule_set("two_year_old")
+    evidence = found.candidates["evidence"].to_list()
+    assert evidence_lines(evidence[0], rules, details) == [
+        f"{rules.criterion('income_support').label}: Income Support award A1 to Jane Lee "
+        "(parent or carer), in payment from 3 March 2025"
+    ]
+    assert evidence_lines(evidence[2], rules, details) == [
+        f"{rules.criterion('dwp_list').label}: row D9 of the DWP list"
+    ]
+    assert evidence_lines(evidence[0], rules) == [  # no data folder: the ids stand in
+        f"{rules.criterion('income_support').label}: award A1 to parent or carer Q1"
+    ]
+
+
+def test_a_changed_data_folder_is_refused(listed: Path, tmp_path: Path):
+    people = tmp_path / "data" / "people.csv"
+    people.write_text(people.read_text().replace("Amy", "Amie"))
+    with pytest.raises(WorkbenchError, match=r"people\.csv: is not the file the list list\.csv"):
+        read_child_details(read_list_file(listed), KEY)
+
+
+def test_a_manifest_without_a_data_folder_asks_for_one(listed: Path, tmp_path: Path):
+    manifest = listed.with_name(listed.name + ".manifest.json")
+    manifest.write_text(manifest.read_text().replace('"data":', '"data_was":'))
+    found = read_list_file(listed)
+    with pytest.raises(WorkbenchError, match="its manifest names no data folder"):
+        read_child_details(found, KEY)
+    assert read_child_details(found, KEY, data=tmp_path / "data").frame.height == 3
+
+
+def open_panel(listed: Path, store: ReviewStore, **options) -> ReviewPanel:
+    list_id, found = register_list_file(store, listed, KEY)
+    details = read_child_details(found, KEY)
+    return ReviewPanel(store, list_id, found.candidates, key=KEY, details=details, **options)
+
+
+def test_the_panel_shows_who_the_child_is_and_logs_each_view(listed: Path, tmp_path: Path):
+    with ReviewStore(tmp_path / "review.sqlite") as store:
+        panel = open_panel(listed, store, reviewer="A. Officer")
+        list_id = panel.list_id
+        assert panel.heading.value == (
+            "<h1 class='wb-title'>Two-year-old offer, term starting 1 September 2026</h1>"
+        )
+        assert [label for label, _ in panel.row_select.options] == [
+            "Ola Khan, 2 years 6 months \u00b7 likely \u00b7 Universal Credit, take-home pay "
+            "from work \u00a315,400 a year or less",
+            "Amy Lee, 2 years 3 months \u00b7 likely \u00b7 Income Support",
+            "Zoe Lee, 2 years 5 months \u00b7 likely \u00b7 on the DWP list of potentially "
+            "eligible two-year-olds",
+        ]
+        panel.select(key_of("person", "P1"))
+        detail = panel.detail.value
+        for term, value in [
+            ("Name", "Amy Lee"),
+            ("Date of birth", "31 May 2024"),
+            ("Age on 1 September 2026", "2 years 3 months"),
+            ("Parents or carers", "Jane Lee"),
+            ("Address", "1 Mill Lane"),
+            ("Postcode", "FQ1 1AA"),
+            ("Area (postcode district)", "FQ1"),
+            ("Other children in the household", "Ben Lee (5 years 5 months)"),
+            ("Already funded", "no"),
+            ("Working-parent place", "no"),
+        ]:
+            assert f"<dt>{term}</dt><dd>{value}</dd>" in detail
+        panel.select(key_of("dwp", "D9"))
+        assert "<dt>Parents or carers</dt><dd>Pat Lee</dd>" in panel.detail.value
+        panel.select(key_of("dwp", "D9"))  # the same child again: one view
+        views = store.access_log().filter(pl.col("command") == "review view")
+        assert views.select("user", "detail").rows() == [
+            ("A. Officer", f"list {list_id}, child P3"),  # the first child, shown on opening
+            ("A. Officer", f"list {list_id}, child P1"),
+            ("A. Officer", f"list {list_id}, child D9"),
+        ]
+
+
+def test_find_a_child_by_name_and_filter_by_area_and_funding(listed: Path, tmp_path: Path):
+    with ReviewStore(tmp_path / "review.sqlite") as store:
+        panel = open_panel(listed, store, reviewer="A. Officer")
+        assert panel.apply_filters(name="khan")["person_id"].to_list() == ["P3"]
+        assert panel.apply_filters(name="zoe lee")["dwp_record_id"].to_list() == ["D9"]
+        assert panel.apply_filters(area="FQ2")["person_id"].to_list() == ["P3"]
+        assert panel.apply_filters(funded="yes").height == 0
+        assert panel.apply_filters(funded="no").height == 3
+        panel.find.value = "Amy"  # the widget drives the same filter
+        assert panel.visible()["person_id"].to_list() == ["P1"]
+        assert [v for _, v in panel.area.options] == ["", "FQ1", "FQ2", "FQ9"]
+
+
+def test_without_a_name_the_details_wait_and_nothing_is_logged(listed: Path, tmp_path: Path):
+    with ReviewStore(tmp_path / "review.sqlite") as store:
+        panel = open_panel(listed, store)
+        assert "Enter your name in \u2018Your name\u2019 to see who the child is" in (
+            panel.detail.value
+        )
+        assert "Sam Khan" not in panel.detail.value
+        assert store.access_log().filter(pl.col("command") == "review view").height == 0
+        panel.reviewer.value = "B. Officer"
+        assert "<dt>Parents or carers</dt><dd>Sam Khan</dd>" in panel.detail.value
+        assert store.access_log().filter(pl.col("command") == "review view").height == 1

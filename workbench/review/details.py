@@ -1,0 +1,517 @@
+"""Who the child is: names, age, parents or carers, address and what the council already knows,
+read from the list's own data folder at review time.
+
+A candidate list carries ids, never names; the review store carries neither. An officer cannot
+decide about ``P0000191`` though: they need to know who the child is and whom to ring. This
+module reads that from the data folder the list was made from (its manifest names the folder,
+and each file's SHA-256 must still match: a changed folder is refused), once per panel or
+export, and gives one row per list row, keyed by the row's ``item_key``. Nothing read here is
+written into the list or the store; each view of a child's details is recorded in the store's
+access log by the panel or export that shows it (:data:`VIEW_COMMAND`).
+
+Also here: the list's name in words (:func:`list_title`) and the evidence in plain English
+(:meth:`ChildDetails.evidence_words`): rule-file labels, benefit names and dates.
+
+Example
+-------
+>>> list_title("two_year_old", date(2026, 9, 1))
+'Two-year-old offer, term starting 1 September 2026'
+>>> age_text(date(2024, 5, 31), date(2026, 9, 1))
+'2 years 3 months'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from workbench.data.reading import load_folder
+from workbench.eligibility.explain import BENEFIT_NAMES, STATUS_NAMES
+from workbench.eligibility.terms import birthday
+from workbench.errors import WorkbenchError
+from workbench.review.lists import ListFile, review_candidates
+from workbench.review.outreach import check_inputs, household_carers, list_manifest
+from workbench.rules import load_rule_set
+from workbench.rules.model import RuleSet
+
+__all__ = [
+    "DETAIL_COLUMNS",
+    "INITIATIVE_NAMES",
+    "VIEW_COMMAND",
+    "ChildDetails",
+    "age_text",
+    "evidence_lines",
+    "list_title",
+    "long_date",
+    "postcode_district",
+    "read_child_details",
+    "reason_lines",
+    "view_detail",
+]
+
+VIEW_COMMAND = "review view"
+"""The access-log command of a view of one child's details (`workbench assure` counts them)."""
+INITIATIVE_NAMES = {
+    "two_year_old": "Two-year-old offer",
+    "free_school_meals": "Free school meals",
+    "early_years_pupil_premium": "Early Years Pupil Premium",
+    "disability_access_fund": "Disability Access Fund",
+}
+"""The name officers use for each initiative; a rule file of a council's own uses its title."""
+DETAIL_COLUMNS = {
+    "item_key": pl.String,
+    "child_name": pl.String,
+    "date_of_birth": pl.Date,
+    "age": pl.String,
+    "parent_carers": pl.String,
+    "address": pl.String,
+    "postcode": pl.String,
+    "postcode_district": pl.String,
+    "household_children": pl.String,
+    "known_from": pl.String,
+}
+"""One row per list row: who the child is, as the panel, the app and the workbook show it."""
+_PEOPLE_COLUMNS = ("address_line_1", "postcode", "role")
+_DWP_COLUMNS = ("address_line_1", "address_line_2", "address_line_3", "address_line_4", "postcode")
+
+
+# --- words ---------------------------------------------------------------------------------
+def long_date(day: date | None) -> str:
+    """``1 September 2026``; empty for no date."""
+    return "" if day is None else f"{day.day} {day:%B %Y}"
+
+
+def list_title(initiative: str, term_start: date | None, rule_set: RuleSet | None = None) -> str:
+    """A list named as officers name it: initiative and term, never a run id."""
+    name = INITIATIVE_NAMES.get(initiative) or (rule_set.title if rule_set else initiative)
+    return f"{name}, term starting {long_date(term_start)}" if term_start else name
+
+
+def age_text(born: date | None, on: date | None) -> str:
+    """Age in whole years and months on a day: ``2 years 3 months``, ``11 months``."""
+    if born is None or on is None:
+        return ""
+    months = (on.year - born.year) * 12 + on.month - born.month - (on.day < born.day)
+    return _age_words(months)
+
+
+def _age_words(months: int | None) -> str:
+    if months is None:
+        return ""
+    if months < 0:
+        return "not yet born"
+    years, rest = divmod(months, 12)
+    parts = [f"{years} year{'s' if years != 1 else ''}"] if years else []
+    if rest or not years:
+        parts.append(f"{rest} month{'s' if rest != 1 else ''}")
+    return " ".join(parts)
+
+
+def _months_old(born: pl.Expr, on: date) -> pl.Expr:
+    """Whole months of age on ``on`` (Int32: ``dt.month()`` is Int8 and would overflow)."""
+    return (
+        (on.year - born.dt.year().cast(pl.Int32)) * 12
+        + on.month
+        - born.dt.month().cast(pl.Int32)
+        - (born.dt.day().cast(pl.Int32) > on.day).cast(pl.Int32)
+    )
+
+
+def postcode_district(postcode: pl.Expr) -> pl.Expr:
+    """The postcode district (outward code): ``"ZZ9 9ZZ"`` and ``"zz99zz"`` give ``"ZZ9"``.
+
+    Null for a missing postcode or one too short to hold an inward code.
+
+    Examples
+    --------
+    >>> frame = pl.DataFrame({"postcode": ["zz1 2ab", "ZZ12AB", None, "Z1"]})
+    >>> frame.select(postcode_district(pl.col("postcode")))["postcode"].to_list()
+    ['ZZ1', 'ZZ1', None, None]
+    """
+    packed = postcode.cast(pl.String).str.to_uppercase().str.replace_all(r"\s+", "")
+    length = packed.str.len_chars()
+    return pl.when(length >= 5).then(packed.str.slice(0, length - 3)).otherwise(None)
+
+
+def view_detail(list_id: str, row: Mapping[str, Any]) -> str:
+    """The access log's detail for a view of one child: ``list L, child P0001`` (the person
+    id, or the DWP record id of a child known only from the DWP list)."""
+    return f"list {list_id}, child {row.get('person_id') or row.get('dwp_record_id')}"
+
+
+# --- the data folder -----------------------------------------------------------------------
+def _parent_carers(
+    people: pl.DataFrame, children: pl.DataFrame, initiative: str, as_of: date
+) -> pl.DataFrame:
+    """Each child's parents and carers as one text, ``Forename Surname`` joined by ``; ``."""
+    return (
+        household_carers(people, children, initiative, as_of)
+        .with_columns(
+            pl.concat_str("carer_forename", "carer_surname", separator=" ").alias("carer_name")
+        )
+        .group_by("person_id", maintain_order=True)
+        .agg(pl.col("carer_name").str.join("; ").alias("parent_carers"))
+    )
+
+
+def _household_children(
+    people: pl.DataFrame, children: pl.DataFrame, rule_set: RuleSet, term_start: date, on_list
+) -> pl.DataFrame:
+    """The other children of each child's household, each with age and whether listed too."""
+    rule = rule_set.parent_carers
+    if "role" in people.columns:
+        young = people.filter(pl.col("role") == "child")
+    else:
+        adult = birthday(pl.col("date_of_birth"), 12 * rule.adult_age_without_role)
+        young = people.filter(adult > term_start)
+    others = (
+        children.select("person_id", "household_id")
+        .join(
+            young.select(
+                pl.col("person_id").alias("other_id"),
+                "household_id",
+                "forename",
+                "surname",
+                "date_of_birth",
+            ),
+            on="household_id",
+        )
+        .filter(pl.col("other_id") != pl.col("person_id"))
+        .sort("person_id", "date_of_birth", "other_id")
+    )
+    listed = pl.col("other_id").is_in(pl.Series(on_list, dtype=pl.String).implode())
+    ages = _months_old(pl.col("date_of_birth"), term_start)
+    return (
+        others.with_columns(ages.alias("_months"))
+        .with_columns(
+            pl.concat_str(
+                pl.col("forename"),
+                pl.lit(" "),
+                pl.col("surname"),
+                pl.lit(" ("),
+                pl.col("_months").map_elements(_age_words, return_dtype=pl.String),
+                pl.when(listed).then(pl.lit(", also on this list")).otherwise(pl.lit("")),
+                pl.lit(")"),
+            ).alias("other")
+        )
+        .group_by("person_id", maintain_order=True)
+        .agg(pl.col("other").str.join("; ").alias("household_children"))
+    )
+
+
+def _person_rows(
+    people: pl.DataFrame, rows: pl.DataFrame, rule_set: RuleSet, term_start: date, as_of: date
+) -> pl.DataFrame:
+    children = people.filter(pl.col("person_id").is_in(rows["person_id"].implode()))
+    optional = [
+        (pl.col(c) if c in people.columns else pl.lit(None, pl.String)).alias(c)
+        for c in ("address_line_1", "postcode")
+    ]
+    on_list = rows["person_id"].drop_nulls().to_list()
+    return (
+        rows.select("item_key", "person_id")
+        .join(
+            children.select(
+                "person_id",
+                pl.concat_str("forename", "surname", separator=" ").alias("child_name"),
+                "date_of_birth",
+                *optional,
+            ),
+            on="person_id",
+            how="left",
+        )
+        .join(_parent_carers(people, children, rule_set.id, as_of), on="person_id", how="left")
+        .join(
+            _household_children(people, children, rule_set, term_start, on_list),
+            on="person_id",
+            how="left",
+        )
+        .with_columns(
+            pl.col("address_line_1").alias("address"),
+            pl.col("household_children").fill_null("none recorded"),
+            pl.lit("the council's records").alias("known_from"),
+        )
+    )
+
+
+def _dwp_rows(dwp: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    lines = [pl.col(c) for c in _DWP_COLUMNS[:-1] if c in dwp.columns]
+    address = pl.concat_str(lines, separator=", ", ignore_nulls=True) if lines else pl.lit(None)
+    return rows.select("item_key", "dwp_record_id").join(
+        dwp.select(
+            pl.col("record_id").alias("dwp_record_id"),
+            pl.concat_str("child_forename", "child_surname", separator=" ").alias("child_name"),
+            pl.col("child_date_of_birth").alias("date_of_birth"),
+            pl.concat_str("parent_forename", "parent_surname", separator=" ").alias(
+                "parent_carers"
+            ),
+            address.cast(pl.String).alias("address"),
+            (pl.col("postcode") if "postcode" in dwp.columns else pl.lit(None, pl.String)).alias(
+                "postcode"
+            ),
+            pl.lit("not known: the child is known only from the DWP list").alias(
+                "household_children"
+            ),
+            pl.lit("the DWP list only").alias("known_from"),
+        ),
+        on="dwp_record_id",
+        how="left",
+    )
+
+
+# --- what is read, and how it is shown -----------------------------------------------------
+@dataclass(frozen=True)
+class ChildDetails:
+    """Who each child on a list is, read once from the list's data folder.
+
+    ``frame`` has :data:`DETAIL_COLUMNS`, one row per list row. ``awards`` and ``statuses``
+    hold the awards and statuses the list's evidence names (for :meth:`evidence_words`);
+    ``names`` the names of the people it names.
+    """
+
+    title: str
+    term_start: date | None
+    data: Path
+    frame: pl.DataFrame
+    awards: dict[str, dict[str, Any]] = field(default_factory=dict)
+    statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+
+    def row(self, item_key: str) -> dict[str, Any] | None:
+        """The details of one list row, or None when the row is not on the list."""
+        index = self.frame["item_key"].index_of(item_key)
+        return None if index is None else self.frame.row(index, named=True)
+
+    def award_words(self, award_id: str, whose: str | None) -> str:
+        """``Universal Credit award A12 to Jane Lee (parent or carer), in payment from
+        3 March 2025``; the ids only when the award is not in the data."""
+        award = self.awards.get(award_id)
+        who = (
+            "to the child"
+            if whose is None
+            else f"to {self.names.get(whose, whose)} (parent or carer)"
+        )
+        if award is None:
+            return f"award {award_id} {who}"
+        name = BENEFIT_NAMES.get(award["benefit"], ("", award["benefit"]))[1]
+        since = f"in payment from {long_date(award['start_date'])}"
+        until = f" to {long_date(award['end_date'])}" if award["end_date"] else ""
+        return f"{name} award {award_id} {who}, {since}{until}"
+
+    def status_words(self, status_id: str) -> str:
+        status = self.statuses.get(status_id)
+        if status is None:
+            return f"record {status_id}"
+        name = STATUS_NAMES.get(status["status"], status["status"].replace("_", " "))
+        until = f" to {long_date(status['end_date'])}" if status["end_date"] else ""
+        return f"{name} (record {status_id}), from {long_date(status['start_date'])}{until}"
+
+
+_SENTENCE = re.compile(
+    r"^(?P<code>[A-Za-z0-9_]+)(?P<note> \((?:income missing|no care record)\))?: (?P<proof>.+)$"
+)
+_AWARD = re.compile(r"^award (?P<award>\S+) of (?:parent/carer (?P<whose>\S+)|the child)$")
+_STATUS = re.compile(r"^status (?P<status>\S+)")
+_DWP_ROW = re.compile(r"^DWP list row (?P<id>\S+)$")
+_TABLE_ROW = re.compile(r"^(?P<table>[a-z_]+) row (?P<id>\S+)$")
+_TABLE_WORDS = {"funded_places": "a funded place", "households": "the household's record"}
+
+
+def _label(code: str, rule_set: RuleSet | None) -> str:
+    try:
+        return rule_set.criterion(code).label if rule_set else code
+    except WorkbenchError:
+        return code
+
+
+def reason_lines(codes: list[str], rule_set: RuleSet | None, on: date) -> list[str]:
+    """Each reason code as its rule-file label and sentence (thresholds of ``on``); the code
+    alone for a code the rule set does not know."""
+    lines = []
+    for code in codes:
+        try:
+            criterion = rule_set.criterion(code) if rule_set else None
+        except WorkbenchError:
+            criterion = None
+        lines.append(f"{criterion.label}: {criterion.sentence(on)}" if criterion else code)
+    return lines
+
+
+def _proof_words(proof: str, details: ChildDetails | None) -> str:
+    found = _AWARD.match(proof)
+    if found:
+        if details is None:
+            whose = found["whose"]
+            return f"award {found['award']} " + (
+                f"to parent or carer {whose}" if whose else "to the child"
+            )
+        return details.award_words(found["award"], found["whose"])
+    found = _STATUS.match(proof)
+    if found:
+        return details.status_words(found["status"]) if details else f"record {found['status']}"
+    found = _DWP_ROW.match(proof)
+    if found:
+        return f"row {found['id']} of the DWP list"
+    found = _TABLE_ROW.match(proof)
+    if found:
+        words = _TABLE_WORDS.get(found["table"], found["table"].replace("_", " "))
+        return f"{words} (record {found['id']})"
+    return proof
+
+
+def evidence_lines(
+    evidence: str | None, rule_set: RuleSet | None, details: ChildDetails | None = None
+) -> list[str]:
+    """The evidence, one proof a line, in words: the criterion's label, then the award (benefit
+    name, to whom, dates), status or list row that proves it. With no ``details`` (no data
+    folder) the ids stand in for names and dates.
+
+    Examples
+    --------
+    >>> evidence_lines("income_support: award A1 of parent/carer P0", None)
+    ['income_support: award A1 to parent or carer P0']
+    """
+    lines = []
+    for sentence in (evidence or "").split("; "):
+        if not sentence:
+            continue
+        found = _SENTENCE.match(sentence)
+        if found is None:
+            lines.append(sentence)
+            continue
+        note = (
+            " (income not recorded)" if "income" in (found["note"] or "") else (found["note"] or "")
+        )
+        label = _label(found["code"], rule_set)
+        lines.append(f"{label}{note}: {_proof_words(found['proof'], details)}")
+    return lines
+
+
+def _needed_tables(shaped: pl.DataFrame, evidence: str) -> list[str]:
+    tables = []
+    if shaped["person_id"].is_not_null().any():
+        tables.append("people")
+    if shaped["person_id"].is_null().any():
+        tables.append("dwp_list")
+    if " award " in f" {evidence}":
+        tables.append("benefits")
+    if " status " in f" {evidence}":
+        tables.append("child_statuses")
+    return tables
+
+
+def _ids_in(evidence: pl.Series, pattern: str) -> list[str]:
+    found = evidence.drop_nulls().str.extract_all(pattern).explode().drop_nulls()
+    return found.str.replace(pattern, "${id}").unique().to_list()
+
+
+def read_child_details(
+    listed: ListFile, key: bytes, data: str | Path | None = None
+) -> ChildDetails:
+    """Read who each child on the list is from the list's data folder (once).
+
+    Parameters
+    ----------
+    listed
+        The list as :func:`workbench.review.lists.read_list_file` read it.
+    key
+        The pseudonym key (each row's ``item_key`` is keyed with it).
+    data
+        The data folder; by default the one the list's manifest names.
+
+    Raises
+    ------
+    WorkbenchError
+        When no data folder is given or named by the manifest, or a file in it is not the one
+        the list was made from (SHA-256 against the manifest).
+    """
+    manifest = list_manifest(listed.path)
+    parameters = manifest.get("parameters", {})
+    initiative = listed.rule_set.split("@", 1)[0]
+    term_start = (
+        date.fromisoformat(parameters["term_start"]) if "term_start" in parameters else None
+    )
+    as_of = date.fromisoformat(parameters["as_of"]) if "as_of" in parameters else term_start
+    folder = data or manifest.get("data")
+    if not folder:
+        raise WorkbenchError(
+            f"{listed.path}: its manifest names no data folder (a list written before the "
+            "workbench recorded it); give the folder the list was made from with --data"
+        )
+    folder = Path(folder)
+    rule_set = load_rule_set(initiative)
+    shaped = review_candidates(listed.candidates, key)
+    evidence = shaped["evidence"].fill_null("")
+    tables = _needed_tables(shaped, " ".join(evidence.to_list()))
+    check_inputs(folder, listed, tables)
+    loaded = load_folder(
+        folder,
+        tables=tables,
+        columns={
+            "people": _PEOPLE_COLUMNS,
+            "dwp_list": _DWP_COLUMNS,
+            "benefits": ("end_date",),
+            "child_statuses": ("end_date",),
+        },
+        normalise=False,
+    ).tables
+    day = term_start or date.today()
+    parts = []
+    people_rows = shaped.filter(pl.col("person_id").is_not_null())
+    if people_rows.height:
+        parts.append(_person_rows(loaded["people"], people_rows, rule_set, day, as_of or day))
+    dwp_rows = shaped.filter(pl.col("person_id").is_null())
+    if dwp_rows.height:
+        parts.append(_dwp_rows(loaded["dwp_list"], dwp_rows))
+    frame = pl.concat(
+        [
+            p.select([pl.col(c).cast(t) for c, t in DETAIL_COLUMNS.items() if c in p.columns])
+            for p in parts
+        ],
+        how="diagonal_relaxed",
+    )
+    frame = (
+        shaped.select("item_key")
+        .join(frame, on="item_key", how="left", maintain_order="left")
+        .with_columns(
+            pl.col("date_of_birth")
+            .map_elements(lambda born: age_text(born, day), return_dtype=pl.String)
+            .alias("age"),
+            postcode_district(pl.col("postcode")).alias("postcode_district"),
+        )
+        .select(list(DETAIL_COLUMNS))
+    )
+    return ChildDetails(
+        title=list_title(initiative, term_start, rule_set),
+        term_start=term_start,
+        data=folder,
+        frame=frame,
+        awards=_records(loaded.get("benefits"), "award_id", _ids_in(evidence, r"award (?<id>\S+)")),
+        statuses=_records(
+            loaded.get("child_statuses"), "status_id", _ids_in(evidence, r"status (?<id>\S+)")
+        ),
+        names=_names(loaded.get("people"), _ids_in(evidence, r"parent/carer (?<id>\S+)")),
+    )
+
+
+def _records(table: pl.DataFrame | None, id_column: str, ids: list[str]) -> dict[str, dict]:
+    if table is None or not ids:
+        return {}
+    found = table.filter(pl.col(id_column).is_in(pl.Series(ids, dtype=pl.String).implode()))
+    return {row[id_column]: row for row in found.iter_rows(named=True)}
+
+
+def _names(people: pl.DataFrame | None, ids: list[str]) -> dict[str, str]:
+    if people is None or not ids:
+        return {}
+    found = people.filter(pl.col("person_id").is_in(pl.Series(ids, dtype=pl.String).implode()))
+    return {
+        row["person_id"]: f"{row['forename']} {row['surname']}"
+        for row in found.iter_rows(named=True)
+    }
