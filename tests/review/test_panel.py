@@ -118,7 +118,7 @@ def panel(store: ReviewStore, list_id: str, children: pl.DataFrame) -> ReviewPan
 
 
 def table_rows(html_text: str) -> int:
-    return len(re.findall(r'<tr class="wb-row"', html_text))
+    return len(re.findall(r'<tr class="wb-row[ "]', html_text))
 
 
 def all_widgets(root: widgets.Widget) -> Iterator[widgets.Widget]:
@@ -286,15 +286,32 @@ def test_not_eligible_without_a_reason_shows_the_error_and_writes_nothing(
     panel.decision.value = "not_eligible"
     panel.reason_text.value = "   "
     panel.record_button.click()
-    assert "A not eligible decision needs a reason" in panel.error.value
-    assert 'role="alert"' in panel.error.value
+    assert "Say why in Reason: a not eligible decision needs a reason." in panel.error.value
+    assert 'role="alert"' in panel.error.value and "There is a problem" in panel.error.value
     assert store.decisions(list_id).height == 0
     assert panel.progress_text() == "0 of 60 decided, 60 undecided"
     panel.reason_text.value = "Family moved out of the area"
     panel.record_button.click()
     assert panel.error.value == ""
     assert store.decisions(list_id)["reason"].to_list() == ["Family moved out of the area"]
-    assert panel.reason_text.value == ""
+    assert (panel.reason_text.value, panel.decision.value) == ("", None)  # ready for the next
+
+
+def test_no_decision_is_chosen_until_the_officer_chooses_one(
+    store: ReviewStore, list_id: str, panel: ReviewPanel
+) -> None:
+    assert panel.decision.value is None
+    panel.select(key_of("P03"))
+    assert "To record: no decision chosen yet for P03." in panel.ready.value
+    panel.record_button.click()
+    assert "Choose a decision: none is chosen until you choose one." in panel.error.value
+    assert store.decisions(list_id).height == 0
+    panel.decision.value = "contact"
+    panel.record_button.click()
+    assert panel.decision.value is None  # reset: the next child needs its own choice
+    panel.select(key_of("P05"))
+    panel.record_button.click()
+    assert store.decisions(list_id)["item_key"].to_list() == [key_of("P03")]
 
 
 def test_no_reviewer_name_shows_the_error_and_writes_nothing(
@@ -343,16 +360,18 @@ def test_detail_shows_plain_english_reasons_and_evidence(panel: ReviewPanel) -> 
     rules = load_rule_set("two_year_old")
     assert rules.criterion("income_support").sentence(date(2026, 9, 1)) in panel.detail.value
     assert "Income Support: A parent or carer gets Income Support." in panel.detail.value
-    assert "<li>ehc_plan: status S3</li>" in panel.detail.value
-    assert "<li>income_support: award A3 of parent/carer M3</li>" in panel.detail.value
+    ehc = rules.criterion("ehc_plan").label
+    assert f"<li>{ehc}: record S3</li>" in panel.detail.value
+    assert "<li>Income Support: award A3 to parent or carer M3</li>" in panel.detail.value
     assert "No record linkage" in panel.detail.value
+    assert "Reason codes: ehc_plan, income_support. person_id P03." in panel.detail.value
 
 
 def test_selecting_a_row_on_another_page_shows_that_page(panel: ReviewPanel) -> None:
     panel.select(key_of("P60"))
     assert panel.page_number.value == 3
     assert panel.row_select.value == key_of("P60")
-    assert 'data-item-key="' + key_of("P60") + '" aria-selected="true"' in panel.table.value
+    assert f'aria-current="true" data-item-key="{key_of("P60")}"' in panel.table.value
     with pytest.raises(UsageError, match="is not on this list"):
         panel.select(key_of("P99"))
 
@@ -394,7 +413,7 @@ def test_link_explanation_for_a_dwp_row_awaiting_review(store: ReviewStore) -> N
     assert "Matched because the child&#x27;s names and date of birth agree" in panel.detail.value
     panel.decision.value = "link_rejected"
     panel.record_button.click()
-    assert "A link rejected decision needs a reason" in panel.error.value
+    assert "a link rejected decision needs a reason" in panel.error.value
 
 
 # --- scale and accessibility ----------------------------------------------------------------
@@ -424,7 +443,7 @@ def test_twenty_thousand_rows_render_only_the_page(store: ReviewStore) -> None:
 def test_every_control_has_a_description(panel: ReviewPanel) -> None:
     display_only = (widgets.HTML, widgets.Label, widgets.Box)
     controls = [w for w in all_widgets(panel.widget) if not isinstance(w, display_only)]
-    assert len(controls) == 14
+    assert len(controls) == 16
     for control in controls:
         assert control.description.strip(), type(control).__name__
     buttons = [w for w in controls if isinstance(w, widgets.Button)]

@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import os
@@ -44,9 +45,10 @@ import ipywidgets as widgets
 import nbformat
 
 from workbench.errors import UsageError, WorkbenchError
+from workbench.review.details import read_child_details
 from workbench.review.keys import load_key
 from workbench.review.lists import read_list_file, register_list_file, review_candidates
-from workbench.review.panel import ReviewPanel
+from workbench.review.panel import PANEL_STYLE, ReviewPanel, error_summary
 from workbench.review.store import ReviewStore
 
 __all__ = [
@@ -69,6 +71,11 @@ IDLE_KERNEL_SECONDS = 900  # a closed page's kernel (and its memory) is freed af
 STARTUP_SECONDS = 90  # Voilà imports jupyter_server and friends; slow disks take a while
 MIN_TOKEN_CHARS = 32  # 128 bits as hex; the default token is 48 hex characters (192 bits)
 STOP_SECONDS = 15
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)  # both stop Voilà and wait for the port
+TEMPLATE = "workbench"
+TEMPLATE_ROOT = Path(__file__).with_name("jupyter")
+"""Holds ``voila/templates/workbench``: Voilà's lab page without its CDN links, in British
+English, moving the focus to an error summary when one appears."""
 PAGE_HEADERS = {
     # Nothing is loaded from anywhere but the app itself: Voilà's page template links icon
     # fonts on a public CDN, which would tell that CDN who opens the app and when.
@@ -107,19 +114,23 @@ def reviewer_from_login(environ: Mapping[str, str], user_header: str | None) -> 
 
 
 def _alert(message: str) -> str:
-    return f'<p role="alert" style="color:#b00020">{escape(message)}</p>'
+    return error_summary([message])
 
 
 def _open_panel(config: Mapping[str, Any], reviewer: str) -> widgets.Widget:
     store = ReviewStore(_existing_store(Path(config["store"])))
     listed = read_list_file(config["list_file"])
+    key = load_key()
+    # Read once for this page: who each child is, from the list's own (unchanged) data folder.
+    details = read_child_details(listed, key, config.get("data"))
     panel = ReviewPanel(
         store,
         config["list_id"],
         listed.candidates,
         reviewer=reviewer,
-        key=load_key(),
+        key=key,
         not_listed=listed.not_listed,
+        details=details,
     )
     return panel.widget  # the panel's text fields already sync only when left
 
@@ -141,8 +152,8 @@ def review_app(config_path: str | Path) -> widgets.Widget:
     Problems (a store that has gone, an unreadable list) are shown on the page, never raised.
     """
     config = json.loads(Path(config_path).read_text(encoding="utf-8"))
-    page = widgets.VBox([])
-    heading = widgets.HTML("<h2>Review a candidate list</h2>")
+    page = widgets.VBox([], layout=widgets.Layout(width="100%"))
+    heading = widgets.HTML("<h1 class='wb-title'>Review a candidate list</h1>")
 
     def show_panel(name: str) -> None:
         try:
@@ -151,7 +162,7 @@ def review_app(config_path: str | Path) -> widgets.Widget:
             message.value = _alert(str(error))
             return
         signed = widgets.HTML(f"<p>Signed in as <strong>{escape(name)}</strong>.</p>")
-        page.children = [heading, signed, panel]
+        page.children = [signed, panel]  # the panel's own heading names the list
 
     signed_in = reviewer_from_login(os.environ, config.get("user_header"))
     name = widgets.Text(
@@ -173,13 +184,15 @@ def review_app(config_path: str | Path) -> widgets.Widget:
     intro = widgets.HTML(
         "<p>Enter your name once: it is recorded with every decision you make on this page.</p>"
     )
-    page.children = [heading, intro, name, start, message]
+    style = widgets.HTML(PANEL_STYLE)
+    page.children = [style, heading, message, intro, name, start]
     if signed_in:
         show_panel(signed_in)
     elif config.get("user_header"):
         # Behind a sign-in the name comes from the request, never from the page: a request
         # without it is refused, not asked to type a name anyone could type.
         page.children = [
+            style,
             heading,
             widgets.HTML(
                 _alert(
@@ -210,6 +223,7 @@ class AppFiles:
     config: Path
     list_id: str
     temporary: bool = False  # made by serve for this run: removed when the server stops
+    title: str = ""  # the list as officers name it: initiative and term
 
 
 def _check_key_fits(store: ReviewStore, list_id: str, candidates: Any, key: bytes) -> None:
@@ -230,15 +244,21 @@ def prepare_review_app(
     *,
     user_header: str | None = None,
     folder: str | Path | None = None,
+    data: str | Path | None = None,
 ) -> AppFiles:
     """Check the store and list, register the list (once), write the app's notebook and config.
+
+    ``data`` is the data folder the list was made from (default: the one its manifest names);
+    its files must be the ones the list was made from, since each page reads who the children
+    are from it.
 
     Raises
     ------
     WorkbenchError
         When the store does not exist, the list or its manifest cannot be read, the
-        pseudonym key is not the one the list was registered with, or the store's decision
-        chain does not verify (e.g. it is keyed with another key).
+        pseudonym key is not the one the list was registered with, the store's decision
+        chain does not verify (e.g. it is keyed with another key), or the data folder is not
+        the one the list was made from.
     """
     store_path = _existing_store(Path(store).expanduser().resolve())
     list_path = Path(list_file).expanduser().resolve()
@@ -252,6 +272,8 @@ def prepare_review_app(
                 f"{store_path}: the decision chain does not verify ({chain.message}); no "
                 "decision can be recorded in it. Investigate with `workbench assure --store`"
             )
+    # Fail now, not on an officer's page, when the data folder is missing or has changed.
+    details = read_child_details(listed, key, data)
     where = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="workbench-review-app-"))
     where.mkdir(mode=0o700, parents=True, exist_ok=True)
     config = where / APP_CONFIG
@@ -260,6 +282,7 @@ def prepare_review_app(
         "list_file": str(list_path),
         "list_id": list_id,
         "user_header": user_header,
+        "data": str(details.data.resolve()),
     }
     config.write_text(json.dumps(record, indent=2), encoding="utf-8")
     notebook = where / APP_NOTEBOOK
@@ -268,10 +291,13 @@ def prepare_review_app(
     )
     book = nbformat.v4.new_notebook(
         cells=[cell],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3"},
+            "title": f"Review: {details.title} \u2013 Eligibility Workbench",  # the page title
+        },
     )
     nbformat.write(book, notebook)
-    return AppFiles(where, notebook, config, list_id, temporary=folder is None)
+    return AppFiles(where, notebook, config, list_id, temporary=folder is None, title=details.title)
 
 
 @dataclass
@@ -285,13 +311,15 @@ class ReviewServer:
     log: Path | None = field(default=None)
 
     def stop(self) -> None:
-        """Stop Voilà (it shuts its kernels down) and remove a temporary app folder."""
+        """Stop Voilà (SIGTERM: it shuts its kernels down; SIGKILL to its process group if it
+        has not gone within STOP_SECONDS) and remove a temporary app folder."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=STOP_SECONDS)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)  # its own session: see start
                 self.process.wait()
         if self.files.temporary:
             shutil.rmtree(self.files.folder, ignore_errors=True)
@@ -320,6 +348,7 @@ def _voila_command(files: AppFiles, host: str, port: int) -> list[str]:
         f"--port={port}",
         "--Voila.port_retries=0",  # a busy port is an error, never a silent move elsewhere
         "--VoilaConfiguration.show_tracebacks=False",
+        f"--template={TEMPLATE}",
         # Each page holds a kernel; one whose page has closed is shut down after a while.
         # A page still open is never culled (cull_connected stays False).
         f"--MappingKernelManager.cull_idle_timeout={IDLE_KERNEL_SECONDS}",
@@ -425,6 +454,7 @@ def start_review_app(
     user_header: str | None = None,
     log: str | Path | None = None,
     allow_remote: bool = False,
+    data: str | Path | None = None,
 ) -> ReviewServer:
     """Start Voilà serving the review app and return once it answers (see serve_review_app)."""
     if not 0 < port < 65536:
@@ -442,18 +472,23 @@ def start_review_app(
         )
     _check_host(host, allow_remote)
     _check_port_free(host, port)
-    files = prepare_review_app(store, list_file, user_header=user_header)
+    files = prepare_review_app(store, list_file, user_header=user_header, data=data)
     token = token or secrets.token_hex(24)
     _write_voila_config(files, token)
     log_path = Path(log) if log else None
     output = None
     if log_path:  # owner-only: the log holds the addresses pages asked for
         output = os.fdopen(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
+    found = [str(TEMPLATE_ROOT), os.environ.get("JUPYTER_PATH", "")]
     process = subprocess.Popen(
         _voila_command(files, host, port),
         cwd=files.folder,
         stdout=output,
         stderr=subprocess.STDOUT if output else None,
+        env={**os.environ, "JUPYTER_PATH": os.pathsep.join(p for p in found if p)},
+        # Its own session: a Ctrl-C at the terminal reaches `serve` alone, which stops Voilà
+        # itself (SIGTERM, then the whole group if need be) and waits for the port.
+        start_new_session=True,
     )
     if output:
         output.close()
@@ -461,7 +496,7 @@ def start_review_app(
     server = ReviewServer(process, f"{base}?token={token}", token, files, log_path)
     try:
         _wait_until_up(process, base, log_path)
-    except WorkbenchError:
+    except BaseException:  # a failure, or SIGTERM/Ctrl-C while starting: Voilà goes too
         server.stop()
         raise
     return server
@@ -477,6 +512,7 @@ def serve_review_app(
     open_browser: bool = False,
     user_header: str | None = None,
     allow_remote: bool = False,
+    data: str | Path | None = None,
 ) -> None:
     """Serve the review app until interrupted (Ctrl-C, SIGINT or SIGTERM), printing the address
     (with its token); returns once Voilà has stopped and the port is free.
@@ -499,32 +535,38 @@ def serve_review_app(
         value is taken as the reviewer's name.
     allow_remote
         Listen on an address other than localhost: only behind a proxy that terminates TLS.
+    data
+        The data folder the list was made from (default: the one its manifest names).
     """
-    server = start_review_app(
-        store,
-        list_file,
-        host=host,
-        port=port,
-        token=token,
-        user_header=user_header,
-        allow_remote=allow_remote,
-    )
-    previous = signal.signal(signal.SIGTERM, _interrupt)  # stop Voilà too, as Ctrl-C does
+    # SIGTERM stops Voilà as Ctrl-C does, from the start: a signal while Voilà is starting
+    # stops it too (start_review_app), never leaving it serving with the token.
+    previous = {number: signal.signal(number, _interrupt) for number in STOP_SIGNALS}
+    server = None
     try:
+        server = start_review_app(
+            store,
+            list_file,
+            host=host,
+            port=port,
+            token=token,
+            user_header=user_header,
+            allow_remote=allow_remote,
+            data=data,
+        )
         if not _is_loopback(host):
             print(
                 f"Listening on {host}:{port} over plain HTTP: only a TLS proxy may reach it.",
                 flush=True,
             )
         if token is None:
-            print(f"Review app for list {server.files.list_id}: {server.url}", flush=True)
+            print(f"Review app for {_named(server.files)}: {server.url}", flush=True)
             print(
                 "Keep the address private: its token is the key to the app. Ctrl-C stops.",
                 flush=True,
             )
         else:  # the caller has the token: it is not printed where logs would keep it
             address = server.url.split("?", 1)[0]
-            print(f"Review app for list {server.files.list_id}: {address}", flush=True)
+            print(f"Review app for {_named(server.files)}: {address}", flush=True)
             print("Open it with the token you gave (?token=...). Ctrl-C stops.", flush=True)
         if open_browser:
             webbrowser.open(server.url)
@@ -532,9 +574,18 @@ def serve_review_app(
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()
-        _wait_port_free(host, port)
-        signal.signal(signal.SIGTERM, previous)
+        for number in STOP_SIGNALS:  # a second signal must not cut the stopping short
+            signal.signal(number, signal.SIG_IGN)
+        if server is not None:
+            server.stop()
+            _wait_port_free(host, port)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _named(files: AppFiles) -> str:
+    """``Two-year-old offer, term starting 1 September 2026 (list l-...)``."""
+    return f"{files.title} (list {files.list_id})" if files.title else f"list {files.list_id}"
 
 
 def _interrupt(signum: int, frame: Any) -> None:

@@ -35,9 +35,19 @@ import ipywidgets as widgets
 import polars as pl
 
 from workbench.errors import UsageError, WorkbenchError
+from workbench.review.details import (
+    INITIATIVE_NAMES,
+    VIEW_COMMAND,
+    ChildDetails,
+    evidence_lines,
+    long_date,
+    postcode_district,
+    reason_lines,
+    view_detail,
+)
 from workbench.review.lists import review_candidates
-from workbench.review.schema import decision_label
-from workbench.review.store import DECISIONS, REASON_REQUIRED, Decision, ReviewStore
+from workbench.review.schema import DECISION_MEANINGS, DECISIONS, REASON_REQUIRED, decision_label
+from workbench.review.store import Decision, ReviewStore
 from workbench.rules import load_rule_set
 from workbench.rules.model import RuleSet
 
@@ -48,7 +58,6 @@ __all__ = [
     "filter_and_sort",
     "not_listed_html",
     "page_table_html",
-    "postcode_district",
 ]
 
 SORTS = ("tier", "eligible_from", "reason")
@@ -70,44 +79,49 @@ _SORT_KEYS = {
 _WIDE = {"description_width": "initial"}
 
 
-def postcode_district(postcode: pl.Expr) -> pl.Expr:
-    """The postcode district (outward code): ``"ZZ9 9ZZ"`` and ``"zz99zz"`` give ``"ZZ9"``.
-
-    Null for a missing postcode or one too short to hold an inward code.
-
-    Examples
-    --------
-    >>> frame = pl.DataFrame({"postcode": ["zz1 2ab", "ZZ12AB", None, "Z1"]})
-    >>> frame.select(postcode_district(pl.col("postcode")))["postcode"].to_list()
-    ['ZZ1', 'ZZ1', None, None]
-    """
-    packed = postcode.cast(pl.String).str.to_uppercase().str.replace_all(r"\s+", "")
-    length = packed.str.len_chars()
-    return pl.when(length >= 5).then(packed.str.slice(0, length - 3)).otherwise(None)
+def _optional(candidates: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Expr:
+    if name in candidates.columns:
+        return pl.col(name).cast(dtype)
+    return pl.lit(None, dtype=dtype).alias(name)
 
 
-def _panel_frame(candidates: pl.DataFrame, key: bytes) -> pl.DataFrame:
-    """The list in review's shape plus what the panel filters and sorts by, computed once."""
+def _panel_frame(
+    candidates: pl.DataFrame, key: bytes, details: ChildDetails | None
+) -> pl.DataFrame:
+    """The list in review's shape plus what the panel filters and sorts by, computed once:
+    with ``details``, who each child is (name, age, postcode district) beside each row."""
     shaped = review_candidates(candidates, key)
+    working = _optional(candidates, "working_parent_place", pl.String)
     extra = candidates.with_columns(
         (
             postcode_district(pl.col("postcode"))
             if "postcode" in candidates.columns
             else pl.lit(None, dtype=pl.String)
         ).alias("area"),
-        (
-            pl.col("link_method").cast(pl.String)
-            if "link_method" in candidates.columns
-            else pl.lit(None, dtype=pl.String)
-        ).alias("link_method"),
-    ).select("area", "link_method")
+        _optional(candidates, "link_method", pl.String),
+        working.str.to_lowercase()
+        .is_in(["true", "1", "yes"])
+        .fill_null(False)
+        .alias("working_parent_place"),
+    ).select("area", "link_method", "working_parent_place")
+    frame = pl.concat([shaped, extra], how="horizontal")
+    if details is not None:
+        who = details.frame.select("item_key", "child_name", "age", "postcode_district")
+        frame = frame.join(who, on="item_key", how="left", maintain_order="left").with_columns(
+            pl.coalesce("postcode_district", "area").alias("area")
+        )
+    else:
+        frame = frame.with_columns(
+            pl.lit(None, dtype=pl.String).alias(c)
+            for c in ("child_name", "age", "postcode_district")
+        )
     tier_rank = pl.col("tier").replace_strict(
         {tier: rank for rank, tier in enumerate(TIER_ORDER)},
         default=len(TIER_ORDER),
         return_dtype=pl.Int8,
     )
     return (
-        pl.concat([shaped, extra], how="horizontal")
+        frame.drop("postcode_district")
         .with_row_index("_row")
         .with_columns(
             tier_rank.alias("_tier_rank"),
@@ -115,8 +129,17 @@ def _panel_frame(candidates: pl.DataFrame, key: bytes) -> pl.DataFrame:
             pl.when(pl.col("reason_codes").list.len() > 0)
             .then(pl.col("reason_codes").list.join(";"))
             .alias("_reasons"),
+            # What "find a child" matches: the name, and the ids for analysts.
+            pl.concat_str(
+                "child_name", "person_id", "dwp_record_id", separator=" ", ignore_nulls=True
+            )
+            .str.to_lowercase()
+            .alias("_search"),
         )
     )
+
+
+FUNDED_CHOICES = {"yes": True, "no": False}
 
 
 def filter_and_sort(
@@ -127,11 +150,15 @@ def filter_and_sort(
     reason: str | None = None,
     area: str | None = None,
     undecided_only: bool = False,
+    funded: str | None = None,
+    name: str | None = None,
     sort: str = "tier",
 ) -> pl.DataFrame:
     """The rows of a panel frame that pass the filters, in the order ``sort`` names.
 
-    ``decided`` holds the item keys with a decision on this list. Ties keep the list's order.
+    ``decided`` holds the item keys with a decision on this list; ``funded`` is ``"yes"``
+    (already funded) or ``"no"``; ``name`` finds children whose name (or id) holds it,
+    whatever the capitals. Ties keep the list's order.
     """
     if sort not in SORTS:
         raise UsageError(f"sort must be one of {', '.join(SORTS)}; got {sort!r}")
@@ -144,6 +171,11 @@ def filter_and_sort(
         keep &= pl.col("area") == area
     if undecided_only:
         keep &= ~pl.col("item_key").is_in(decided.implode())
+    if funded:
+        keep &= pl.col("already_funded") == FUNDED_CHOICES[funded]
+    if name and name.strip():
+        for word in name.strip().lower().split():
+            keep &= pl.col("_search").str.contains(word, literal=True)
     return frame.filter(keep).sort(_SORT_KEYS[sort], nulls_last=True)
 
 
@@ -194,39 +226,57 @@ def _escape(value: Any) -> str:
 
 
 def _who(row: dict[str, Any]) -> str:
+    """The child as the officer knows them: the name when the data folder was read."""
+    if row.get("child_name"):
+        return str(row["child_name"])
     if row.get("person_id"):
         return str(row["person_id"])
     return f"DWP list row {row.get('dwp_record_id')}"
 
 
-def page_table_html(rows: pl.DataFrame, selected: str | None, show_area: bool) -> str:
-    """An HTML table of one page's rows (one ``<tr class="wb-row">`` per row)."""
-    headings = ["Child", "Tier", "Reasons", "Eligible from", "Funded already", "Link", "Decision"]
+def page_table_html(
+    rows: pl.DataFrame,
+    selected: str | None,
+    show_area: bool,
+    labels: dict[str, str] | None = None,
+) -> str:
+    """An HTML table of one page's rows (one ``<tr class="wb-row">`` per row): the child (by
+    name when known, with age), the tier, the reasons by their rule-file labels (``labels``:
+    code -> label), and what is known and decided."""
+    labels = labels or {}
+    named = rows["child_name"].is_not_null().any() if "child_name" in rows.columns else False
+    headings = ["Child", "Tier", "Reasons", "Eligible from", "Already funded", "Link", "Decision"]
+    if named:
+        headings.insert(1, "Age on the first day of term")
     if show_area:
-        headings.insert(4, "Area")
+        headings.insert(-3, "Area")
     head = "".join(f'<th scope="col">{h}</th>' for h in headings)
     body = []
     for row in rows.iter_rows(named=True):
+        reasons = [labels.get(code, code) for code in row["reason_codes"]]
         cells = [
             _who(row),
             row["tier"],
-            ", ".join(row["reason_codes"]) or "(income missing)",
-            row["eligible_from"],
+            "; ".join(reasons) or "(income missing)",
+            long_date(row["eligible_from"]),
             "yes" if row["already_funded"] else "no",
             "needs review" if row["link_needs_review"] else "",
-            decision_label(row["decision"] or "") or "undecided",
+            decision_label(row["decision"] or "") or "not yet decided",
         ]
+        if named:
+            cells.insert(1, row.get("age") or "")
         if show_area:
-            cells.insert(4, row["area"])
-        mark = (
-            ' aria-selected="true" style="font-weight:bold"' if row["item_key"] == selected else ""
+            cells.insert(-3, row["area"])
+        current = row["item_key"] == selected
+        attributes = (
+            ' class="wb-row wb-current" aria-current="true"' if current else ' class="wb-row"'
         )
         tds = "".join(f"<td>{_escape(c)}</td>" for c in cells)
-        body.append(f'<tr class="wb-row" data-item-key="{row["item_key"]}"{mark}>{tds}</tr>')
+        body.append(f'<tr{attributes} data-item-key="{row["item_key"]}">{tds}</tr>')
     if not body:
-        return "<p>No rows match these filters.</p>"
+        return "<p>No children match these filters.</p>"
     return (
-        '<table class="wb-review"><caption>Candidates on this page</caption>'
+        '<table class="wb-review"><caption>Children on this page</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
 
@@ -300,17 +350,20 @@ class ReviewPanel:
         page_size: int = 25,
         as_of: date | None = None,
         not_listed: pl.DataFrame | None = None,
+        details: ChildDetails | None = None,
     ) -> None:
         if page_size < 1:
             raise UsageError(f"page_size must be a positive number of rows; got {page_size}")
         self.store, self.list_id, self.page_size = store, list_id, page_size
-        self._frame = _panel_frame(candidates, key)
+        self._details = details
+        self._frame = _panel_frame(candidates, key, details)
         self._not_listed = not_listed
-        self._has_area = "postcode" in candidates.columns
+        self._has_area = "postcode" in candidates.columns or details is not None
         self._filters: dict[str, Any] = {"sort": "tier", "undecided_only": False}
         self._visible = self._frame
         self._page, self._selected, self._syncing = 1, None, False
         self._logged: set[str] = set()
+        self._viewing: tuple[str, str] | None = None  # (reviewer, item) last logged as viewed
         self._latest = pl.DataFrame(schema={"item_key": pl.String, "decision": pl.String})
         # The reviewer's name, held here, not read back from the page: a disabled field can
         # still be changed by a message sent over the page's websocket. Given (a sign-in),
@@ -318,6 +371,8 @@ class ReviewPanel:
         self._reviewer = reviewer.strip() if reviewer and reviewer.strip() else None
         self._build_widgets(reviewer)
         self._rule_set, self._as_of = self._reasons_source(rule_set, as_of)
+        self._labels = {c.code: c.label for c in self._rule_set.criteria} if self._rule_set else {}
+        self.heading.value = f"<h1 class='wb-title'>{_escape(self.title)}</h1>"
         if reviewer:
             self._log_open(reviewer)
         self._load_latest()
@@ -349,7 +404,19 @@ class ReviewPanel:
         )
         if not self._has_area:
             self.area.layout.display = "none"
-        self.undecided_only = widgets.Checkbox(description="Undecided only", indent=False)
+        self.undecided_only = widgets.Checkbox(description="Not yet decided only", indent=False)
+        self.funded = widgets.Dropdown(
+            options=[("all children", ALL), ("already funded", "yes"), ("not funded", "no")],
+            description="Already funded",
+            style=_WIDE,
+        )
+        # Sent when the field is left or Enter is pressed, not at every key.
+        self.find = widgets.Text(
+            description="Find a child by name",
+            placeholder="forename or surname",
+            style=_WIDE,
+            continuous_update=False,
+        )
         self.sort = widgets.Dropdown(
             options=[("tier", "tier"), ("eligible from", "eligible_from"), ("reason", "reason")],
             description="Sort by",
@@ -366,14 +433,23 @@ class ReviewPanel:
             description="Child", rows=min(self.page_size, 10), layout=widgets.Layout(width="auto")
         )
         self.detail = widgets.HTML()
-        self.decision = widgets.Dropdown(
-            options=[(decision_label(d), d) for d in DECISIONS], description="Decision"
+        # No decision is chosen until the officer chooses one, and none stays chosen after a
+        # save: a default would be recorded by anyone pressing the button without reading.
+        self.decision = widgets.RadioButtons(
+            options=[(decision_label(d).capitalize(), d) for d in DECISIONS],
+            value=None,
+            description="Decision",
+            layout=widgets.Layout(width="auto"),
         )
+        self.decision_hints = widgets.HTML(_decision_hints())
         # continuous_update=False: the text reaches the kernel when the field is left, never
         # after a button click that was sent first (typing fast then pressing Enter).
+        needed = " and ".join(decision_label(d) for d in REASON_REQUIRED)
         self.reason_text = widgets.Textarea(
-            description="Reason (required for not eligible and link rejected)",
+            description=f"Reason (required for {needed})",
             style=_WIDE,
+            rows=4,
+            layout=widgets.Layout(width="100%"),
             continuous_update=False,
         )
         self.reviewer = widgets.Text(
@@ -390,6 +466,7 @@ class ReviewPanel:
         # control's change while an earlier message is unanswered (a busy kernel), but sends
         # a click at once: this line shows the officer (and the tests) what the kernel has.
         self.ready = widgets.HTML()
+        self.heading = widgets.HTML()
         self.error = widgets.HTML()
         self.status = widgets.HTML()
         self.progress_bar = widgets.IntProgress(min=0, max=1, description="Reviewed")
@@ -397,29 +474,47 @@ class ReviewPanel:
         self.not_listed = widgets.HTML(not_listed_html(self._not_listed))
 
     def _layout(self) -> widgets.VBox:
+        filters = [self.find, self.tier, self.reason, self.area, self.funded]
         return widgets.VBox(
             [
-                widgets.HTML(f"<h3>Review list {_escape(self.list_id)}</h3>"),
-                widgets.HBox([self.tier, self.reason, self.area, self.undecided_only, self.sort]),
+                widgets.HTML(PANEL_STYLE),
+                self.heading,
+                self.error,
+                widgets.HTML("<h2>Find children</h2>"),
+                widgets.HBox(filters, layout=widgets.Layout(flex_flow="row wrap")),
+                widgets.HBox([self.undecided_only, self.sort]),
                 widgets.HBox(
                     [self.previous_button, self.page_number, self.next_button, self.page_label]
                 ),
                 self.table,
                 self.row_select,
                 self.detail,
-                widgets.HBox([self.decision, self.reviewer]),
+                widgets.HTML("<h2>Your decision</h2>"),
+                self.reviewer,
+                self.decision,
+                self.decision_hints,
                 self.reason_text,
                 self.ready,
-                widgets.HBox([self.record_button, self.error]),
+                self.record_button,
                 self.status,
                 widgets.HBox([self.progress_bar, self.progress_label]),
                 self.not_listed,
-            ]
+            ],
+            layout=widgets.Layout(width="100%"),
         )
 
     def _connect(self) -> None:
-        for control in (self.tier, self.reason, self.area, self.undecided_only, self.sort):
+        for control in (
+            self.tier,
+            self.reason,
+            self.area,
+            self.undecided_only,
+            self.funded,
+            self.find,
+            self.sort,
+        ):
             control.observe(self._on_filter_change, names="value")
+        self.reviewer.observe(lambda _: self._render_detail(), names="value")
         self.page_number.observe(self._on_page_number, names="value")
         self.row_select.observe(self._on_row_select, names="value")
         self.previous_button.on_click(lambda _: self.page(self._page - 1))
@@ -437,6 +532,12 @@ class ReviewPanel:
             return
         reason = (self.reason_text.value or "").strip()
         because = f", reason: \u201c{_escape(reason)}\u201d" if reason else ", no reason given"
+        if self.decision.value is None:
+            self.ready.value = (
+                f'<p aria-live="polite">To record: no decision chosen yet for '
+                f"{_escape(self._row_name())}.</p>"
+            )
+            return
         self.ready.value = (
             f'<p aria-live="polite">To record: <strong>'
             f"{_escape(decision_label(self.decision.value))}</strong> for "
@@ -448,10 +549,14 @@ class ReviewPanel:
     ) -> tuple[RuleSet | None, date]:
         """The rule set and date the reasons are worded from; the panel still works without."""
         day = as_of or date.today()
+        self.title = self._details.title if self._details else "Review a candidate list"
         try:
             stored = self.store.lists().filter(pl.col("list_id") == self.list_id)
             if stored.is_empty():
                 raise WorkbenchError(f"no list {self.list_id!r} in the review store")
+            if self._details is None:
+                initiative = stored["initiative"][0]
+                self.title = INITIATIVE_NAMES.get(initiative, initiative.replace("_", " "))
             if as_of is None:
                 day = date.fromisoformat(stored["created_at"][0][:10])
             if isinstance(rule_set, RuleSet):
@@ -478,19 +583,31 @@ class ReviewPanel:
         area: str | None = None,
         undecided_only: bool = False,
         sort: str = "tier",
+        funded: str | None = None,
+        name: str | None = None,
     ) -> pl.DataFrame:
-        """Filter and sort the list (None means no filter), go to page 1; return the rows."""
-        wanted = {"tier": tier, "reason": reason, "area": area, "sort": sort}
-        controls = {"tier": self.tier, "reason": self.reason, "area": self.area, "sort": self.sort}
-        for name, value in wanted.items():
-            allowed = [v for _, v in controls[name].options]
+        """Filter and sort the list (None means no filter), go to page 1; return the rows.
+
+        ``funded`` is ``"yes"`` (already funded) or ``"no"``; ``name`` finds a child by name.
+        """
+        wanted = {"tier": tier, "reason": reason, "area": area, "sort": sort, "funded": funded}
+        controls = {
+            "tier": self.tier,
+            "reason": self.reason,
+            "area": self.area,
+            "sort": self.sort,
+            "funded": self.funded,
+        }
+        for control, value in wanted.items():
+            allowed = [v for _, v in controls[control].options]
             if (value or ALL) not in allowed:
                 shown = ", ".join(repr(v) for v in allowed if v != ALL)
-                raise UsageError(f"{name} must be one of {shown} (or None); got {value!r}")
+                raise UsageError(f"{control} must be one of {shown} (or None); got {value!r}")
         with self._quietly():
-            for name, value in wanted.items():
-                controls[name].value = value or ALL
+            for control, value in wanted.items():
+                controls[control].value = value or ALL
             self.undecided_only.value = bool(undecided_only)
+            self.find.value = name or ""
         self._read_filters()
         self._page = 1
         self._refresh()
@@ -502,6 +619,8 @@ class ReviewPanel:
             "reason": self.reason.value or None,
             "area": self.area.value or None,
             "undecided_only": bool(self.undecided_only.value),
+            "funded": self.funded.value or None,
+            "name": self.find.value.strip() or None,
             "sort": self.sort.value,
         }
 
@@ -513,7 +632,7 @@ class ReviewPanel:
 
     def visible(self) -> pl.DataFrame:
         """Every row that passes the filters, in order (all pages), with its ``item_key``."""
-        return self._visible.drop("_row", "_tier_rank", "_reasons")
+        return self._visible.drop("_row", "_tier_rank", "_reasons", "_search")
 
     @property
     def page_count(self) -> int:
@@ -550,8 +669,7 @@ class ReviewPanel:
             self.page_number.max = self.page_count
             self.page_number.value = self._page
             self.row_select.options = [
-                (f"{_who(r)} · {r['tier']} · {', '.join(r['reason_codes'])}", r["item_key"])
-                for r in rows.iter_rows(named=True)
+                (_option_text(r, self._labels), r["item_key"]) for r in rows.iter_rows(named=True)
             ]
             self.row_select.value = self._selected
         self.previous_button.disabled = self._page <= 1
@@ -560,7 +678,7 @@ class ReviewPanel:
             f"Page {self._page} of {self.page_count} · {self._visible.height} rows shown "
             f"of {self._frame.height}"
         )
-        self.table.value = page_table_html(rows, self._selected, self._has_area)
+        self.table.value = page_table_html(rows, self._selected, self._has_area, self._labels)
         self._render_detail()
 
     # --- the selected row --------------------------------------------------------------------
@@ -580,38 +698,35 @@ class ReviewPanel:
     def _on_row_select(self, change: dict[str, Any]) -> None:
         if not self._syncing and change["new"] is not None:
             self._selected = change["new"]
-            self.table.value = page_table_html(self.page_rows(), self._selected, self._has_area)
+            self.table.value = page_table_html(
+                self.page_rows(), self._selected, self._has_area, self._labels
+            )
             self._render_detail()
-
-    def _reason_sentences(self, codes: list[str]) -> list[str]:
-        sentences = []
-        for code in codes:
-            try:
-                criterion = self._rule_set.criterion(code) if self._rule_set else None
-            except WorkbenchError:
-                criterion = None
-            text = f"{criterion.label}: {criterion.sentence(self._as_of)}" if criterion else code
-            sentences.append(text)
-        return sentences
 
     def _render_detail(self) -> None:
         self._render_ready()
         if self._selected is None:
-            self.detail.value = "<p>Select a child to see why they are listed.</p>"
+            self.detail.value = "<p>Select a child to see who they are and why they are listed.</p>"
             return
         row = self._frame.row(self._frame["item_key"].index_of(self._selected), named=True)
-        reasons = self._reason_sentences(row["reason_codes"]) or [
+        reasons = reason_lines(row["reason_codes"], self._rule_set, self._as_of) or [
             "No criterion is met outright: an income is missing (tier possible)."
         ]
-        proofs = [p for p in (row["evidence"] or "").split("; ") if p]
         parts = [
-            f"<h4>{_escape(_who(row))}: {_escape(row['tier'])}, eligible from "
-            f"{_escape(row['eligible_from'] or 'a date not recorded')}</h4>",
-            "<h4>Why listed</h4><ul>" + "".join(f"<li>{_escape(r)}</li>" for r in reasons),
-            "</ul><h4>Evidence</h4><ul>"
-            + ("".join(f"<li>{_escape(p)}</li>" for p in proofs) or "<li>none recorded</li>")
+            f"<h2 class='wb-child'>{_escape(_who(row))}</h2>",
+            self._who_html(row),
+            "<h3>Why listed</h3><ul>" + "".join(f"<li>{_escape(r)}</li>" for r in reasons),
+            "</ul><h3>Evidence</h3><ul>"
+            + (
+                "".join(
+                    f"<li>{_escape(p)}</li>"
+                    for p in evidence_lines(row["evidence"], self._rule_set, self._shown())
+                )
+                or "<li>none recorded</li>"
+            )
             + "</ul>",
-            f"<h4>Record link</h4><p>{_escape(_link_text(row))}</p>",
+            f"<h3>Record link</h3><p>{_escape(_link_text(row))}</p>",
+            _codes_html(row),
         ]
         try:
             here = self.store.decisions(self.list_id, [self._selected])
@@ -622,25 +737,83 @@ class ReviewPanel:
             self._show_error(str(error))
         self.detail.value = "".join(parts)
 
-    # --- decisions and progress --------------------------------------------------------------
-    def record(self, decision: str, reason: str | None = None) -> Decision | None:
-        """Record a decision about the selected row by the panel's reviewer.
+    def _shown(self) -> ChildDetails | None:
+        """The details, once the officer's name is known (each view is logged with it)."""
+        return self._details if self._reviewer or self.reviewer.value.strip() else None
 
-        Returns the stored decision, or None when nothing was recorded: the reason (no row
-        selected, no reviewer, a missing reason, the store refusing) is shown in the panel.
+    def _who_html(self, row: dict[str, Any]) -> str:
+        """Who the child is, as a summary list; each showing is recorded as a view."""
+        known = [
+            ("Tier", row["tier"]),
+            ("Eligible from", long_date(row["eligible_from"]) or "a date not recorded"),
+            ("Already funded", "yes, a funded place this term" if row["already_funded"] else "no"),
+            (
+                "Working-parent place",
+                "yes (still listed: the disadvantaged 15 hours come first)"
+                if row["working_parent_place"]
+                else "no",
+            ),
+        ]
+        if self._details is None:
+            return _summary_list(known)
+        name = self._reviewer or self.reviewer.value.strip()
+        if not name:
+            return (
+                "<p class='wb-inset'>Enter your name in ‘Your name’ to see who the "
+                "child is: every view of a child's details is recorded with your name.</p>"
+                + _summary_list(known)
+            )
+        details = self._details.row(row["item_key"]) or {}
+        self._log_view(name, row)
+        term = long_date(self._details.term_start)
+        who = [
+            ("Name", details.get("child_name")),
+            ("Date of birth", long_date(details.get("date_of_birth"))),
+            (f"Age on {term}" if term else "Age", details.get("age")),
+            ("Parents or carers", details.get("parent_carers") or "none recorded"),
+            ("Address", details.get("address")),
+            ("Postcode", details.get("postcode")),
+            ("Area (postcode district)", details.get("postcode_district")),
+            ("Other children in the household", details.get("household_children")),
+            ("Known from", details.get("known_from")),
+        ]
+        return _summary_list(who + known)
+
+    def _log_view(self, name: str, row: dict[str, Any]) -> None:
+        """Record a view of the child's details once each time the officer comes to them."""
+        if self._viewing == (name, row["item_key"]):
+            return
+        try:
+            self.store.log_access(name, VIEW_COMMAND, view_detail(self.list_id, row))
+            self._viewing = (name, row["item_key"])
+        except (WorkbenchError, sqlite3.Error) as error:
+            self._show_error(str(error))
+
+    # --- decisions and progress --------------------------------------------------------------
+    def record(self, decision: str | None, reason: str | None = None) -> Decision | None:
+        """Record a decision about the selected row by the panel's reviewer, then clear the
+        form (no decision chosen, no reason) for the next child.
+
+        Returns the stored decision, or None when nothing was recorded: every problem (no row
+        selected, no reviewer, no decision chosen, a missing reason, the store refusing) is
+        shown in the panel's error summary, never raised.
         """
         self.error.value = ""
         reason = (reason or "").strip() or None
         name = self._reviewer or self.reviewer.value.strip()
-        problem = None
+        problems = []
         if self._selected is None:
-            problem = "Select a child first: no row is selected."
-        elif not name:
-            problem = "Enter your name in 'Your name': every decision records who made it."
+            problems.append("Select a child first: no child is selected.")
+        if not name:
+            problems.append("Enter your name in ‘Your name’: every decision records who made it.")
+        if decision is None:
+            problems.append("Choose a decision: none is chosen until you choose one.")
         elif decision in REASON_REQUIRED and reason is None:
-            problem = f"A {decision_label(decision)} decision needs a reason: say why in Reason."
-        if problem:
-            self._show_error(problem)
+            problems.append(
+                f"Say why in Reason: a {decision_label(decision)} decision needs a reason."
+            )
+        if problems:
+            self._show_error(*problems)
             return None
         try:
             self._log_open(name)
@@ -652,10 +825,10 @@ class ReviewPanel:
             return None
         self._reviewer = name  # entered once per session: the page cannot change it now
         self.reviewer.value, self.reviewer.disabled = name, True
-        self.reason_text.value = ""
+        self.decision.value, self.reason_text.value = None, ""  # the next child starts blank
         self.status.value = (
-            f"<p>Recorded {_escape(decision_label(decision))} for {_escape(self._row_name())} "
-            f"by {_escape(name)}.</p>"
+            f'<p class="wb-success" role="status">Recorded {_escape(decision_label(decision))} '
+            f"for {_escape(self._row_name())} by {_escape(name)}.</p>"
         )
         self._load_latest()
         self._refresh()
@@ -697,8 +870,8 @@ class ReviewPanel:
             self.progress_bar.value = counts["decided"]
         self.progress_label.value = _progress_sentence(counts)
 
-    def _show_error(self, message: str) -> None:
-        self.error.value = f'<p role="alert" style="color:#b00020">{_escape(message)}</p>'
+    def _show_error(self, *messages: str) -> None:
+        self.error.value = error_summary(messages)
 
 
 def _progress_sentence(counts: dict[str, Any] | None) -> str:
@@ -706,3 +879,90 @@ def _progress_sentence(counts: dict[str, Any] | None) -> str:
         return "progress unknown (see the error above)"
     total = counts["decided"] + counts["undecided"]
     return f"{counts['decided']} of {total} decided, {counts['undecided']} undecided"
+
+
+PANEL_STYLE = """<style>
+.wb-title { font-size: 2rem; margin: 0 0 0.5em; }
+.wb-review { border-collapse: collapse; width: 100%; }
+.wb-review th, .wb-review td { border-bottom: 1px solid #b1b4b6; padding: 0.4em 0.6em;
+  text-align: left; vertical-align: top; }
+.wb-review caption { text-align: left; font-weight: bold; }
+.wb-current { background: #f3f2f1; font-weight: bold; }
+.wb-summary-list { display: grid; grid-template-columns: minmax(12em, 30%) 1fr; margin: 0 0 1em; }
+.wb-summary-list dt, .wb-summary-list dd { border-bottom: 1px solid #b1b4b6; margin: 0;
+  padding: 0.4em 0.6em 0.4em 0; }
+.wb-summary-list dt { font-weight: bold; }
+.wb-error-summary { border: 5px solid #d4351c; padding: 1em; margin: 0 0 1em; color: #0b0c0c; }
+.wb-error-summary h2 { margin-top: 0; font-size: 1.5rem; }
+.wb-error-summary li { color: #d4351c; font-weight: bold; }
+.wb-error-summary:focus { outline: 3px solid #ffdd00; outline-offset: 0; }
+.wb-success { border-left: 5px solid #00703c; padding-left: 0.6em; }
+.wb-inset { border-left: 5px solid #b1b4b6; padding-left: 0.6em; }
+.widget-radio-box label { font-size: 1.05rem; padding: 0.2em 0; }
+.wb-hints { margin: 0; color: #505a5f; }
+/* A visible focus (GOV.UK's yellow and black) on every control, by keyboard or mouse. */
+body :focus, #rendered_cells :focus, #rendered_cells input:focus, #rendered_cells textarea:focus {
+  outline: 3px solid #ffdd00 !important; outline-offset: 0;
+  box-shadow: 0 0 0 3px #ffdd00, 0 0 0 6px #0b0c0c !important; }
+</style>"""
+"""The panel's look (GOV.UK Design System colours and patterns), inline: nothing is fetched."""
+
+
+def error_summary(messages: tuple[str, ...] | list[str]) -> str:
+    """GOV.UK's error summary: a box headed "There is a problem", announced at once by screen
+    readers (``role="alert"``); the review app moves the focus to it.
+
+    Examples
+    --------
+    >>> "There is a problem" in error_summary(["Choose a decision"])
+    True
+    >>> error_summary([])
+    ''
+    """
+    if not messages:
+        return ""
+    items = "".join(f"<li>{_escape(m)}</li>" for m in messages)
+    return (
+        '<div class="wb-error-summary" role="alert" tabindex="-1" '
+        'aria-labelledby="wb-error-summary-title">'
+        '<h2 id="wb-error-summary-title">There is a problem</h2>'
+        f"<ul>{items}</ul></div>"
+    )
+
+
+def _decision_hints() -> str:
+    items = "".join(
+        f"<li><strong>{_escape(decision_label(d).capitalize())}</strong>: "
+        f"{_escape(DECISION_MEANINGS.get(d, ''))}</li>"
+        for d in DECISIONS
+    )
+    return f'<ul class="wb-hints" aria-label="What each decision means">{items}</ul>'
+
+
+def _summary_list(rows: list[tuple[str, Any]]) -> str:
+    """GOV.UK's summary list: a term and its value per row."""
+    items = "".join(
+        f"<dt>{_escape(term)}</dt><dd>{_escape(value) or 'not recorded'}</dd>"
+        for term, value in rows
+    )
+    return f'<dl class="wb-summary-list">{items}</dl>'
+
+
+def _codes_html(row: dict[str, Any]) -> str:
+    """The codes and ids behind the words, for analysts, folded away."""
+    codes = ", ".join(row["reason_codes"]) or "none"
+    ids = ", ".join(
+        f"{name} {row[name]}" for name in ("person_id", "dwp_record_id") if row.get(name)
+    )
+    return (
+        "<details><summary>Codes for analysts</summary>"
+        f"<p>Reason codes: {_escape(codes)}. {_escape(ids)}.</p>"
+        f"<p>Evidence as written: {_escape(row['evidence'] or 'none')}</p></details>"
+    )
+
+
+def _option_text(row: dict[str, Any], labels: dict[str, str]) -> str:
+    """A child in the Child list: name and age when known, else the id; tier and reasons."""
+    who = _who(row) + (f", {row['age']}" if row.get("age") else "")
+    reasons = "; ".join(labels.get(code, code) for code in row["reason_codes"])
+    return f"{who} \u00b7 {row['tier']}" + (f" \u00b7 {reasons}" if reasons else "")
