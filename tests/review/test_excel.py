@@ -14,14 +14,17 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from openpyxl.utils import get_column_letter
 
 from workbench.eligibility.assess import write_list
 from workbench.errors import DataFileError, UsageError, WorkbenchError
-from workbench.review import DECISIONS, ReviewStore, pseudonym
+from workbench.provenance import file_sha256
+from workbench.review import DECISIONS, REASON_REQUIRED, ReviewStore, pseudonym
 from workbench.review.excel import export_list_file, export_review_workbook
 from workbench.review.excel_import import ImportResult, ReviewImportError, import_review_workbook
 from workbench.review.lists import read_list_file, register_list, register_list_file
 from workbench.review.workbook import COLUMNS, LOCKED_COLUMNS, edited_columns, row_checksum
+from workbench.rules import load_rule_set
 
 KEY = bytes(range(32))
 RULE_SET = "two_year_old@2026.11.1"
@@ -168,20 +171,30 @@ def test_export_writes_one_row_per_child_with_plain_english_reasons(exported):
         "item_key": K1,
         "person_id": "P1",
         "dwp_record_id": None,
+        "child_name": "(not read: no data folder given)",
+        "date_of_birth": None,
+        "age_on_first_day_of_term": None,
+        "parent_carers": None,
+        "address": None,
+        "postcode": None,
+        "area": None,
+        "other_children_in_household": None,
         "tier": "likely",
-        "reasons": "income_support: A parent or carer gets Income Support.",
-        "evidence": "income_support: award A1 of parent/carer P0",
-        "eligible_from": "2026-09-01",
+        "reasons": "Income Support: A parent or carer gets Income Support.",
+        "evidence": "Income Support: award A1 to parent or carer P0",
+        "eligible_from": "1 September 2026",
         "already_funded": "no",
+        "working_parent_place": "no",
         "earlier_decisions": None,
+        "reason_codes": "income_support",
+        "evidence_as_written": "income_support: award A1 of parent/carer P0",
         "decision": None,
         "reviewer": None,
         "reason": None,
     }
     assert rows[1]["reasons"].startswith("No criterion met yet. The child is in the age window")
-    assert rows[1]["evidence"] == (
-        "universal_credit_low_income (income missing): award A2 of parent/carer P5"
-    )
+    label = load_rule_set("two_year_old").criterion("universal_credit_low_income").label
+    assert rows[1]["evidence"] == f"{label} (income not recorded): award A2 to parent or carer P5"
     assert (rows[2]["person_id"], rows[2]["dwp_record_id"]) == (None, "D9")
     assert (rows[3]["eligible_from"], rows[3]["already_funded"]) == (None, "yes")
 
@@ -197,16 +210,20 @@ def test_sheet_is_protected_with_only_the_three_decision_columns_editable(export
         if not sheet.cell(2, number).protection.locked
     }
     assert editable == {"decision", "reviewer", "reason"}
-    assert sheet.column_dimensions["M"].hidden  # the checksum
-    assert sheet.column_dimensions["E"].width > 40  # reasons are readable
+
+    def letter(name: str) -> str:
+        return get_column_letter(COLUMNS.index(name) + 1)
+
+    assert sheet.column_dimensions[letter("checksum")].hidden
+    assert sheet.column_dimensions[letter("reasons")].width > 40  # reasons are readable
     [validation] = sheet.data_validations.dataValidation
     assert validation.type == "list"
-    assert str(validation.sqref) == "J2:J5"
+    assert str(validation.sqref) == f"{letter('decision')}2:{letter('decision')}5"
     assert validation.formula1 == '"' + ",".join(DECISIONS) + '"'
     assert book.sheetnames[:2] == ["Review", "About"]
     about = "\n".join(str(c.value) for c in book["About"]["A"])
     assert "Nothing has been decided" in about
-    assert "not_eligible and link_rejected" in about
+    assert " and ".join(REASON_REQUIRED) in about
 
 
 def test_workbook_is_owner_only(exported):
@@ -524,10 +541,38 @@ def test_register_list_refuses_rows_without_any_id_and_another_initiative(store)
         register_list(store, candidate_list(), "r-1", "free_school_meals@1", {}, KEY)
 
 
+DATA = {
+    "people.csv": "person_id,household_id,forename,surname,date_of_birth,address_line_1,"
+    "postcode,role\n"
+    "P0,H1,Jane,Lee,1994-03-02,1 Mill Lane,FQ1 1AA,parent_carer\n"
+    "P1,H1,Amy,Lee,2024-05-31,1 Mill Lane,FQ1 1AA,child\n"
+    "P5,H2,Tom,Okafor,1990-01-20,22 Quay Street,FQ2 3CD,parent_carer\n"
+    "P2,H2,Ben,Okafor,2024-07-01,22 Quay Street,FQ2 3CD,child\n"
+    "P4,H4,Dev,Patel,2024-11-11,4 Elm Close,FQ2 9GH,child\n",
+    "benefits.csv": "award_id,person_id,benefit,start_date,end_date\n"
+    "A1,P0,income_support,2025-03-03,\nA2,P5,universal_credit,2025-02-01,\n",
+    "child_statuses.csv": "status_id,person_id,status,start_date,end_date\n"
+    "S4,P4,looked_after,2025-05-01,\n",
+    "dwp_list.csv": "record_id,child_forename,child_surname,child_date_of_birth,"
+    "parent_forename,parent_surname,address_line_1,postcode\n"
+    "D9,Finn,Walsh,2024-05-05,Kate,Walsh,7 Dock Road,FQ7 7AB\n",
+}
+
+
 def write_assessed(folder: Path, suffix: str) -> Path:
-    """A list and manifest as `workbench assess` writes them."""
+    """A list, its data folder and its manifest as `workbench assess` writes them."""
+    data = folder / "data"
+    data.mkdir()
+    for name, text in DATA.items():
+        (data / name).write_text(text)
     path = write_list(candidate_list(), folder / f"list{suffix}", "r-77")
-    manifest = {"run_id": "r-77", "rule_set": RULE_SET, "inputs": {"people.csv": "cd"}}
+    manifest = {
+        "run_id": "r-77",
+        "rule_set": RULE_SET,
+        "parameters": {"term_start": "2026-09-01", "as_of": "2026-08-01"},
+        "data": str(data),
+        "inputs": {name: file_sha256(data / name) for name in DATA},
+    }
     path.with_name(path.name + ".manifest.json").write_text(json.dumps(manifest))
     return path
 
@@ -536,12 +581,52 @@ def write_assessed(folder: Path, suffix: str) -> Path:
 def test_export_list_file_registers_the_list_from_its_manifest(store, tmp_path, suffix):
     written = write_assessed(tmp_path, suffix)
     list_id, book = export_list_file(store, written, tmp_path / "out.xlsx", key=KEY, user="t")
-    assert store.lists().select("run_id", "initiative", "rule_set", "input_hashes").rows() == [
-        ("r-77", "two_year_old", RULE_SET, '{"people.csv": "cd"}')
+    assert store.lists().select("run_id", "initiative", "rule_set").rows() == [
+        ("r-77", "two_year_old", RULE_SET)
     ]
-    assert [r["item_key"] for r in read_rows(book)] == [K1, K2, K_DWP, K4]
-    assert read_rows(book)[3]["already_funded"] == "yes"
+    rows = read_rows(book)
+    assert [r["item_key"] for r in rows] == [K1, K2, K_DWP, K4]
+    assert rows[3]["already_funded"] == "yes"
     assert register_list_file(store, written, KEY)[0] == list_id
+    who = [
+        "child_name",
+        "date_of_birth",
+        "age_on_first_day_of_term",
+        "parent_carers",
+        "address",
+        "postcode",
+        "area",
+        "other_children_in_household",
+    ]
+    assert [tuple(r[c] for c in who) for r in rows] == [
+        ("Amy Lee", "31 May 2024", "2 years 3 months", "Jane Lee", "1 Mill Lane", "FQ1 1AA",
+         "FQ1", "none recorded"),
+        ("Ben Okafor", "1 July 2024", "2 years 2 months", "Tom Okafor", "22 Quay Street",
+         "FQ2 3CD", "FQ2", "none recorded"),
+        ("Finn Walsh", "5 May 2024", "2 years 3 months", "Kate Walsh", "7 Dock Road", "FQ7 7AB",
+         "FQ7", "not known: the child is known only from the DWP list"),
+        ("Dev Patel", "11 November 2024", "1 year 9 months", "none recorded", "4 Elm Close",
+         "FQ2 9GH", "FQ2", "none recorded"),
+    ]  # fmt: skip
+    label = load_rule_set("two_year_old").criterion("income_support").label
+    assert rows[0]["evidence"] == (
+        f"{label}: Income Support award A1 to Jane Lee (parent or carer), in payment from "
+        "3 March 2025"
+    )
+    views = store.access_log().filter(pl.col("command") == "review view")
+    assert views.select("user", "detail").rows() == [  # the workbook shows every child
+        ("t", f"list {list_id}, child {child}") for child in ("P1", "P2", "D9", "P4")
+    ]
+
+
+def test_export_refuses_a_data_folder_that_has_changed(store, tmp_path):
+    written = write_assessed(tmp_path, ".csv")
+    people = tmp_path / "data" / "people.csv"
+    people.write_text(people.read_text().replace("Amy", "Amie"))
+    with pytest.raises(WorkbenchError, match=r"people\.csv: is not the file the list"):
+        export_list_file(store, written, tmp_path / "out.xlsx", key=KEY, user="t")
+    assert not (tmp_path / "out.xlsx").exists()
+    assert store.lists().height == 0
 
 
 def test_a_list_file_needs_its_manifest_and_the_same_run(tmp_path):

@@ -23,6 +23,14 @@ ListFile = Annotated[
         help="A list written by `workbench assess` (.csv or .parquet, with its manifest).",
     ),
 ]
+DataFolder = Annotated[
+    Path | None,
+    typer.Option(
+        "--data",
+        help="The data folder the list was made from, for who each child is (default: the "
+        "folder its manifest names; its files must be unchanged).",
+    ),
+]
 StorePath = Annotated[
     Path,
     typer.Option(
@@ -41,14 +49,16 @@ def review_export_command(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace a workbook already at --out.")
     ] = False,
+    data: DataFolder = None,
 ) -> None:
-    """Write a review workbook: one row per child, a drop-down for the decision."""
+    """Write a review workbook: one row per child (who they are, why listed), a drop-down for
+    the decision."""
     from workbench.review import ReviewStore, load_key
     from workbench.review.excel import export_list_file
 
     with ReviewStore(store) as review_store:
         list_id, written = export_list_file(
-            review_store, list_file, out, key=load_key(), overwrite=overwrite
+            review_store, list_file, out, key=load_key(), overwrite=overwrite, data=data
         )
     typer.echo(
         f"Review workbook for list {list_id} written to {written} (owner-only). "
@@ -128,12 +138,15 @@ def review_serve_command(
             "terminates TLS (the app itself speaks plain HTTP).",
         ),
     ] = False,
+    data: DataFolder = None,
 ) -> None:
     """Serve the review panel as a web page for officers (Voilà; token required; no code shown)."""
     from workbench.review.app import prepare_review_app, serve_review_app
 
     if write_app is not None:
-        files = prepare_review_app(store, list_file, user_header=user_header, folder=write_app)
+        files = prepare_review_app(
+            store, list_file, user_header=user_header, folder=write_app, data=data
+        )
         typer.echo(
             f"Review app for list {files.list_id} written to {files.notebook}; in JupyterHub "
             "set c.Spawner.default_url = '/voila/render/review_app.ipynb'."
@@ -148,6 +161,7 @@ def review_serve_command(
         open_browser=open_browser,
         user_header=user_header,
         allow_remote=allow_remote,
+        data=data,
     )
 
 

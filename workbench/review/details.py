@@ -53,6 +53,7 @@ __all__ = [
     "read_child_details",
     "reason_lines",
     "view_detail",
+    "working_parent_flags",
 ]
 
 VIEW_COMMAND = "review view"
@@ -137,6 +138,14 @@ def postcode_district(postcode: pl.Expr) -> pl.Expr:
     packed = postcode.cast(pl.String).str.to_uppercase().str.replace_all(r"\s+", "")
     length = packed.str.len_chars()
     return pl.when(length >= 5).then(packed.str.slice(0, length - 3)).otherwise(None)
+
+
+def working_parent_flags(candidates: pl.DataFrame) -> pl.Series:
+    """Each list row's ``working_parent_place`` as a boolean (false when the list has none)."""
+    if "working_parent_place" not in candidates.columns:
+        return pl.Series("working_parent_place", [False] * candidates.height, dtype=pl.Boolean)
+    flags = candidates["working_parent_place"].cast(pl.String).str.to_lowercase()
+    return flags.is_in(["true", "1", "yes"]).fill_null(False).alias("working_parent_place")
 
 
 def view_detail(list_id: str, row: Mapping[str, Any]) -> str:

@@ -42,7 +42,17 @@ import xlsxwriter
 
 from workbench.errors import UsageError, WorkbenchError
 from workbench.private_files import write_private
-from workbench.review.lists import register_list_file, review_candidates
+from workbench.review.details import (
+    VIEW_COMMAND,
+    ChildDetails,
+    evidence_lines,
+    long_date,
+    read_child_details,
+    reason_lines,
+    view_detail,
+    working_parent_flags,
+)
+from workbench.review.lists import read_list_file, register_list_file, review_candidates
 from workbench.review.schema import DECISION_MEANINGS
 from workbench.review.store import DECISIONS, REASON_REQUIRED, ReviewStore
 from workbench.review.workbook import (
@@ -59,6 +69,7 @@ from workbench.review.workbook import (
     row_checksum,
 )
 from workbench.rules import load_rule_set
+from workbench.rules.model import RuleSet
 
 __all__ = ["export_list_file", "export_review_workbook"]
 
@@ -67,35 +78,40 @@ __all__ = ["export_list_file", "export_review_workbook"]
 
 @dataclass(frozen=True)
 class _RuleWords:
-    sentences: dict[str, str]
+    rule_set: RuleSet | None
+    on: date
     tiers: dict[str, str]
 
 
 def _rule_words(initiative: str, on: date) -> _RuleWords:
-    """Each reason code's sentence (thresholds of ``on`` filled in) and each tier's meaning."""
+    """The rule set the reasons are worded from (thresholds of ``on``), and each tier's meaning."""
     try:
         rule_set = load_rule_set(initiative)
     except WorkbenchError:  # a list of an initiative this workbench has no rules for
-        return _RuleWords({}, {})
-    sentences = {c.code: c.sentence(on) for c in rule_set.criteria}
-    return _RuleWords(sentences, dict(rule_set.tiers))
+        return _RuleWords(None, on, {})
+    return _RuleWords(rule_set, on, dict(rule_set.tiers))
 
 
 def reasons_text(codes: list[str], words: _RuleWords, tier: str) -> str:
-    """One line per reason code with its plain-English sentence; the tier's meaning if none."""
+    """One line per reason: its rule-file label and sentence; the tier's meaning if none."""
     if not codes:
         return "No criterion met yet. " + words.tiers.get(tier, "")
-    return "\n".join(f"{code}: {words.sentences.get(code, '')}".rstrip(": ") for code in codes)
+    return "\n".join(reason_lines(codes, words.rule_set, words.on))
 
 
-def _about_lines(listed: dict[str, Any], rows: int, exported: str) -> list[tuple[str, bool]]:
+def _about_lines(
+    listed: dict[str, Any], rows: int, exported: str, title: str
+) -> list[tuple[str, bool]]:
     """The About sheet, line by line: (text, is_heading)."""
     reason_needed = " and ".join(REASON_REQUIRED)
     return [
-        (f"Review list: {listed['initiative']}, run {listed['run_id']}", True),
+        (f"Review list: {title}", True),
         (
-            f"{rows} children, found with the rules {listed['rule_set']}. Exported on "
-            f"{exported} from the workbench's review store (list {listed['list_id']}).",
+            f"{rows} children, found with the rules {listed['rule_set']} (run "
+            f"{listed['run_id']}). Exported on {exported} from the workbench's review store "
+            f"(list {listed['list_id']}). Who each child is comes from the data folder the "
+            "list was made from, read when this workbook was written; opening it counts as "
+            "viewing every child in it.",
             False,
         ),
         ("Nothing has been decided", True),
@@ -137,11 +153,13 @@ def _about_lines(listed: dict[str, Any], rows: int, exported: str) -> list[tuple
     ]
 
 
-def _write_about_sheet(book, sheet, listed: dict[str, Any], rows: int, exported: str) -> None:
+def _write_about_sheet(
+    book, sheet, listed: dict[str, Any], rows: int, exported: str, title: str
+) -> None:
     heading = book.add_format({"bold": True, "font_size": 12})
     body = book.add_format({"text_wrap": True, "valign": "top"})
     sheet.set_column(0, 0, 110)
-    for number, (text, is_heading) in enumerate(_about_lines(listed, rows, exported)):
+    for number, (text, is_heading) in enumerate(_about_lines(listed, rows, exported, title)):
         sheet.write_string(number, 0, text, heading if is_heading else body)
     sheet.protect()
 
@@ -185,24 +203,58 @@ def earlier_decisions_text(
     return {item: "\n".join(found) for item, found in lines.items()}
 
 
+_NO_DETAILS = "(not read: no data folder given)"
+
+
+def _who(details: ChildDetails | None, item_key: str) -> dict[str, str]:
+    """Who the child is, as the workbook's cells show it."""
+    found = details.row(item_key) if details else None
+    if found is None:
+        blank = _NO_DETAILS if details is None else "(not found in the data folder)"
+        return {"child_name": blank} | dict.fromkeys(
+            ("date_of_birth", "age_on_first_day_of_term", "parent_carers", "address",
+             "postcode", "area", "other_children_in_household"),
+            "",
+        )  # fmt: skip
+    return {
+        "child_name": found["child_name"] or "",
+        "date_of_birth": long_date(found["date_of_birth"]),
+        "age_on_first_day_of_term": found["age"] or "",
+        "parent_carers": found["parent_carers"] or "none recorded",
+        "address": found["address"] or "",
+        "postcode": found["postcode"] or "",
+        "area": found["postcode_district"] or "",
+        "other_children_in_household": found["household_children"] or "",
+    }
+
+
 def _sheet_rows(
-    store: ReviewStore, list_id: str, candidates: pl.DataFrame, words: _RuleWords
+    store: ReviewStore,
+    list_id: str,
+    candidates: pl.DataFrame,
+    words: _RuleWords,
+    details: ChildDetails | None = None,
 ) -> list[dict[str, str]]:
     """The locked values of every row, as the text the workbook shows."""
     earlier = earlier_decisions_text(store, list_id, candidates["item_key"].to_list())
     rows = []
     for row in candidates.iter_rows(named=True):
+        proofs = evidence_lines(row["evidence"], words.rule_set, details)
         rows.append(
             {
                 "item_key": row["item_key"],
                 "person_id": row["person_id"] or "",
                 "dwp_record_id": row["dwp_record_id"] or "",
+                **_who(details, row["item_key"]),
                 "tier": row["tier"],
                 "reasons": reasons_text(row["reason_codes"], words, row["tier"]),
-                "evidence": row["evidence"] or "",
-                "eligible_from": row["eligible_from"].isoformat() if row["eligible_from"] else "",
+                "evidence": "\n".join(proofs),
+                "eligible_from": long_date(row["eligible_from"]),
                 "already_funded": "yes" if row["already_funded"] else "no",
+                "working_parent_place": "yes" if row.get("working_parent_place") else "no",
                 "earlier_decisions": earlier.get(row["item_key"], ""),
+                "reason_codes": ";".join(row["reason_codes"]),
+                "evidence_as_written": row["evidence"] or "",
             }
         )
     return rows
@@ -241,6 +293,7 @@ def export_review_workbook(
     user: str | None = None,
     overwrite: bool = False,
     not_listed: pl.DataFrame | None = None,
+    details: ChildDetails | None = None,
 ) -> Path:
     """Write the review workbook of a stored list, owner-only (mode 0600).
 
@@ -261,6 +314,10 @@ def export_review_workbook(
         The DWP-list rows the list does not carry, with their reasons (`ListFile.not_listed`):
         shown, read-only, on their own sheet so that a date of birth typed wrong on either
         side is seen by a person.
+    details
+        Who each child is (:func:`workbench.review.details.read_child_details`); without it
+        those columns say they were not read. Writing them counts as a view of every child
+        (one ``review view`` line each in the store's access log).
 
     Returns
     -------
@@ -269,21 +326,26 @@ def export_review_workbook(
     """
     path = Path(path)
     _check_destination(path, overwrite)
-    shaped = review_candidates(candidates, key)
+    shaped = review_candidates(candidates, key).with_columns(working_parent_flags(candidates))
     _check_same_list(store, list_id, shaped)
     listed = store.lists().filter(pl.col("list_id") == list_id).row(0, named=True)
     # Thresholds as they stood when the list was stored (close to the run's evidence date).
     words = _rule_words(listed["initiative"], date.fromisoformat(listed["created_at"][:10]))
-    rows = _sheet_rows(store, list_id, shaped, words)
+    rows = _sheet_rows(store, list_id, shaped, words, details)
+    title = details.title if details else listed["initiative"].replace("_", " ")
     seen = store.decisions(list_id)["seq"].max()
     decided_upto = 0 if seen is None else int(seen)
     write_private(
         path,
-        lambda temporary: _write_workbook(temporary, listed, rows, key, decided_upto, not_listed),
+        lambda temporary: _write_workbook(
+            temporary, listed, rows, key, decided_upto, not_listed, title
+        ),
     )
-    store.log_access(
-        user or getpass.getuser(), "review export", f"list {list_id}: {len(rows)} rows"
-    )
+    user = user or getpass.getuser()
+    store.log_access(user, "review export", f"list {list_id}: {len(rows)} rows")
+    if details is not None:  # the workbook shows every child: each counts as viewed
+        for row in shaped.select("person_id", "dwp_record_id").iter_rows(named=True):
+            store.log_access(user, VIEW_COMMAND, view_detail(list_id, row))
     return path
 
 
@@ -294,6 +356,7 @@ def _write_workbook(
     key: bytes,
     decided_upto: int,
     not_listed: pl.DataFrame | None = None,
+    title: str = "",
 ):
     options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(str(path), options) as book:
@@ -304,7 +367,7 @@ def _write_workbook(
         meta = book.add_worksheet(META_SHEET)
         _write_review_sheet(book, review, listed["list_id"], rows, key)
         exported = datetime.now(UTC).date().isoformat()
-        _write_about_sheet(book, info, listed, len(rows), exported)
+        _write_about_sheet(book, info, listed, len(rows), exported, title)
         meta.write_string(0, 0, "format")
         meta.write_string(0, 1, FORMAT)
         meta.write_string(1, 0, "list_id")
@@ -404,12 +467,16 @@ def export_list_file(
     key: bytes,
     user: str | None = None,
     overwrite: bool = False,
+    data: str | Path | None = None,
 ) -> tuple[str, Path]:
     """What `workbench review export` does: register a list written by `assess` from its
-    manifest (when not registered yet) and write its review workbook.
+    manifest (when not registered yet) and write its review workbook, with who each child
+    is read from ``data`` (by default the data folder the manifest names; refused when its
+    files are not the ones the list was made from).
 
     Returns the ``list_id`` and the workbook's path.
     """
+    details = read_child_details(read_list_file(list_file), key, data)
     list_id, listed = register_list_file(store, list_file, key)
     written = export_review_workbook(
         store,
@@ -420,5 +487,6 @@ def export_list_file(
         user=user,
         overwrite=overwrite,
         not_listed=listed.not_listed,
+        details=details,
     )
     return list_id, written

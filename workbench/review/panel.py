@@ -44,6 +44,7 @@ from workbench.review.details import (
     postcode_district,
     reason_lines,
     view_detail,
+    working_parent_flags,
 )
 from workbench.review.lists import review_candidates
 from workbench.review.schema import DECISION_MEANINGS, DECISIONS, REASON_REQUIRED, decision_label
@@ -91,7 +92,6 @@ def _panel_frame(
     """The list in review's shape plus what the panel filters and sorts by, computed once:
     with ``details``, who each child is (name, age, postcode district) beside each row."""
     shaped = review_candidates(candidates, key)
-    working = _optional(candidates, "working_parent_place", pl.String)
     extra = candidates.with_columns(
         (
             postcode_district(pl.col("postcode"))
@@ -99,11 +99,7 @@ def _panel_frame(
             else pl.lit(None, dtype=pl.String)
         ).alias("area"),
         _optional(candidates, "link_method", pl.String),
-        working.str.to_lowercase()
-        .is_in(["true", "1", "yes"])
-        .fill_null(False)
-        .alias("working_parent_place"),
-    ).select("area", "link_method", "working_parent_place")
+    ).select("area", "link_method", working_parent_flags(candidates))
     frame = pl.concat([shaped, extra], how="horizontal")
     if details is not None:
         who = details.frame.select("item_key", "child_name", "age", "postcode_district")

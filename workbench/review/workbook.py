@@ -37,24 +37,45 @@ __all__ = [
 
 # 2: the hidden sheet records the last decision on the list at export (`decided_upto`), sealed
 # with the key, so an import can refuse a row a colleague decided on since.
-FORMAT = "workbench-review-2"
+# 3: who the child is (read from the list's data folder at export), the reasons and evidence in
+# words, the codes beside them for analysts.
+FORMAT = "workbench-review-3"
 REVIEW_SHEET, ABOUT_SHEET, META_SHEET = "Review", "About", "workbench"
 # Column name -> width in characters (readable without resizing; long text wraps).
 LOCKED_COLUMNS = {
     "item_key": 29,
     "person_id": 12,
     "dwp_record_id": 14,
+    "child_name": 20,
+    "date_of_birth": 14,
+    "age_on_first_day_of_term": 16,
+    "parent_carers": 24,
+    "address": 28,
+    "postcode": 10,
+    "area": 8,
+    "other_children_in_household": 30,
     "tier": 9,
     "reasons": 48,
     "evidence": 48,
-    "eligible_from": 13,
+    "eligible_from": 16,
     "already_funded": 9,
+    "working_parent_place": 10,
     "earlier_decisions": 42,
+    "reason_codes": 24,
+    "evidence_as_written": 40,
 }
 EDITABLE_COLUMNS = {"decision": 18, "reviewer": 18, "reason": 40}
 CHECKSUM_COLUMN = "checksum"
 COLUMNS = [*LOCKED_COLUMNS, *EDITABLE_COLUMNS, CHECKSUM_COLUMN]
-WRAPPED = ("reasons", "evidence", "earlier_decisions", "reason")
+WRAPPED = (
+    "reasons",
+    "evidence",
+    "earlier_decisions",
+    "reason",
+    "parent_carers",
+    "other_children_in_household",
+    "evidence_as_written",
+)
 TAG_HEX_DIGITS = 16
 
 
