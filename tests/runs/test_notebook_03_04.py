@@ -282,4 +282,8 @@ def test_review_notebook_opened_interactively_shows_the_panel(key_file, tmp_path
     assert len(widgets) == 1
     with ReviewStore(output_dir / "restricted" / "review.sqlite") as store:
         log = store.access_log()
-        assert log.select("user", "command").rows() == [("A. Officer", "review-panel")]
+        # Opening the panel shows the first child's details: a view, recorded with the name.
+        assert log.select("user", "command").rows() == [
+            ("A. Officer", "review-panel"),
+            ("A. Officer", "review view"),
+        ]
