@@ -468,7 +468,7 @@ def test_recording_without_a_decision_shows_an_error_summary_with_the_focus(serv
     assert outline == "rgb(255, 221, 0)", outline
     DOCS.mkdir(exist_ok=True)
     choose_child(page, "P002")
-    page.set_viewport_size({"width": 1280, "height": 2300})  # the whole page, for the docs
+    page.set_viewport_size({"width": 1280, "height": 2900})  # the whole page, for the docs
     page.screenshot(path=str(DOCS / "review_page.png"))
     page.context.close()
     assert decisions_about(store, "P003").height == 0

@@ -884,9 +884,10 @@ PANEL_STYLE = """<style>
   text-align: left; vertical-align: top; }
 .wb-review caption { text-align: left; font-weight: bold; }
 .wb-current { background: #f3f2f1; font-weight: bold; }
-.wb-summary-list { display: grid; grid-template-columns: minmax(12em, 30%) 1fr; margin: 0 0 1em; }
-.wb-summary-list dt, .wb-summary-list dd { border-bottom: 1px solid #b1b4b6; margin: 0;
-  padding: 0.4em 0.6em 0.4em 0; }
+dl.wb-summary-list { display: grid !important; grid-template-columns: minmax(12em, 30%) 1fr;
+  margin: 0 0 1em; max-width: 60em; }
+dl.wb-summary-list > dt, dl.wb-summary-list > dd { display: block !important; float: none;
+  width: auto; border-bottom: 1px solid #b1b4b6; margin: 0; padding: 0.4em 0.6em 0.4em 0; }
 .wb-summary-list dt { font-weight: bold; }
 .wb-error-summary { border: 5px solid #d4351c; padding: 1em; margin: 0 0 1em; color: #0b0c0c; }
 .wb-error-summary h2 { margin-top: 0; font-size: 1.5rem; }
