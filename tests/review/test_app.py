@@ -59,7 +59,6 @@ CONTROL_ROLES = {
     "slider",
     "radio",
 }
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 LIST_CSV = """
 person_id,dwp_record_id,initiative,tier,reason_codes,eligible_from,already_funded,review_status,eligible_to,evidence,link_needs_review,rule_set,run_id
@@ -466,10 +465,11 @@ def test_recording_without_a_decision_shows_an_error_summary_with_the_focus(serv
     page.keyboard.press("Tab")  # the focus is visible: GOV.UK's yellow outline
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
     assert outline == "rgb(255, 221, 0)", outline
-    DOCS.mkdir(exist_ok=True)
+    REPORTS.mkdir(exist_ok=True)
     choose_child(page, "P002")
-    page.set_viewport_size({"width": 1280, "height": 2900})  # the whole page, for the docs
-    page.screenshot(path=str(DOCS / "review_page.png"))
+    # The whole page; docs/review_page.png is a copy (the test does not rewrite the docs).
+    page.set_viewport_size({"width": 1280, "height": 2900})
+    page.screenshot(path=str(REPORTS / "review_page.png"))
     page.context.close()
     assert decisions_about(store, "P003").height == 0
 
