@@ -36,7 +36,7 @@ from workbench.eligibility.explain import BENEFIT_NAMES, STATUS_NAMES
 from workbench.eligibility.terms import birthday
 from workbench.errors import WorkbenchError
 from workbench.review.lists import ListFile, review_candidates
-from workbench.review.outreach import check_inputs, household_carers, list_manifest
+from workbench.review.outreach import carer_names, check_inputs, list_manifest
 from workbench.rules import load_rule_set
 from workbench.rules.model import RuleSet
 
@@ -155,20 +155,6 @@ def view_detail(list_id: str, row: Mapping[str, Any]) -> str:
 
 
 # --- the data folder -----------------------------------------------------------------------
-def _parent_carers(
-    people: pl.DataFrame, children: pl.DataFrame, initiative: str, as_of: date
-) -> pl.DataFrame:
-    """Each child's parents and carers as one text, ``Forename Surname`` joined by ``; ``."""
-    return (
-        household_carers(people, children, initiative, as_of)
-        .with_columns(
-            pl.concat_str("carer_forename", "carer_surname", separator=" ").alias("carer_name")
-        )
-        .group_by("person_id", maintain_order=True)
-        .agg(pl.col("carer_name").str.join("; ").alias("parent_carers"))
-    )
-
-
 def _household_children(
     people: pl.DataFrame, children: pl.DataFrame, rule_set: RuleSet, term_start: date, on_list
 ) -> pl.DataFrame:
@@ -235,7 +221,7 @@ def _person_rows(
             on="person_id",
             how="left",
         )
-        .join(_parent_carers(people, children, rule_set.id, as_of), on="person_id", how="left")
+        .join(carer_names(people, children, rule_set.id, as_of), on="person_id", how="left")
         .join(
             _household_children(people, children, rule_set, term_start, on_list),
             on="person_id",

@@ -48,6 +48,7 @@ __all__ = [
     "OUTREACH_FORMAT",
     "SIDECAR_SUFFIX",
     "OutreachResult",
+    "carer_names",
     "check_inputs",
     "check_same_items",
     "export_outreach",
@@ -217,8 +218,11 @@ def household_carers(
     )
 
 
-def _carers(people: pl.DataFrame, children: pl.DataFrame, initiative: str, as_of: date):
-    """Each child's parents and carers as one text, 'Forename Surname' joined by '; '."""
+def carer_names(
+    people: pl.DataFrame, children: pl.DataFrame, initiative: str, as_of: date
+) -> pl.DataFrame:
+    """Each child's parents and carers as one text (``parent_carers``), ``Forename Surname``
+    joined by ``; ``, one row per child with any (`household_carers`)."""
     return (
         household_carers(people, children, initiative, as_of)
         .with_columns(
@@ -246,7 +250,7 @@ def _person_details(
             pl.col("date_of_birth").alias("child_date_of_birth"),
             *optional,
         )
-        .join(_carers(people, children, initiative, as_of), on="person_id", how="left")
+        .join(carer_names(people, children, initiative, as_of), on="person_id", how="left")
         .select("person_id", *_DETAIL_COLUMNS)
     )
 
