@@ -277,6 +277,18 @@ def test_extract_through_profile_loads_the_same_tables_as_contract_files(two_sha
     assert profiled.quarantine.is_empty() and plain.quarantine.is_empty()
 
 
+def test_the_analysts_load_reads_an_extract_through_a_profile(two_shapes):
+    # workbench.load, the public API, takes the profile as the command line's --profile does.
+    from workbench import load
+
+    contract, extract = two_shapes
+    plain = load(contract, tables=["people", "benefits"])
+    profiled = load(extract, tables=["people", "benefits"], profile=PROFILE)
+    assert profiled.profile is not None and plain.profile is None
+    for name, table in plain.tables.items():
+        assert profiled.tables[name].equals(table), name
+
+
 def _rows(path: Path) -> list[list[str]]:
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.reader(handle))

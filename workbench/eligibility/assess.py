@@ -126,6 +126,7 @@ def load(
     *,
     tables: Iterable[str] | None = None,
     columns: Mapping[str, Iterable[str]] | None = None,
+    profile: str | Path | None = None,
 ) -> LoadedData:
     """Load a data folder for exploring: typed accepted rows, the quarantine and warnings.
 
@@ -140,12 +141,17 @@ def load(
     columns
         Optional columns to read, per table (default: every optional column except the
         special-category ones, which are read only for aggregate equality tables).
+    profile
+        A source profile (YAML, `workbench.data.profiles`) when the folder holds a council's
+        own extract rather than the contract's files; relative paths as for ``folder``.
+        Default: the one `--profile` or ``WORKBENCH_PROFILE`` names, else none.
 
     Returns
     -------
     LoadedData
         ``tables`` (polars DataFrames), ``quarantine``, ``warnings`` and a report per file;
-        for every file, ``accepted + quarantined == read``.
+        for every file, ``accepted + quarantined == read``; ``profile`` is the profile read
+        through.
 
     Examples
     --------
@@ -156,7 +162,8 @@ def load(
     >>> report.read == report.accepted + report.quarantined
     True
     """
-    return load_folder(project_path(folder), tables=tables, columns=columns)
+    chosen = project_path(profile) if profile is not None else None
+    return load_folder(project_path(folder), tables=tables, columns=columns, profile=chosen)
 
 
 def rule_set(initiative: str | Path, *, on: date | str | None = None) -> RuleSet:
