@@ -294,29 +294,35 @@ def _rows(path: Path) -> list[list[str]]:
         return list(csv.reader(handle))
 
 
-def test_assess_lists_are_identical_from_contract_files_and_from_an_extract(two_shapes, tmp_path):
-    contract, extract = two_shapes
+def assess_both_shapes(contract: Path, extract: Path, profile: Path, out: Path) -> dict[str, Path]:
+    """`workbench assess` on the contract files and on the extract read through `profile`;
+    checks both lists are the same row for row but for the run id (the inputs, and so the
+    run, differ by design) and their DWP not-listed files byte for byte; returns the lists."""
     dates = ["--term-start", "2026-09-01", "--as-of", "2026-08-01"]
     lists = {}
     for name, data, extra in (
         ("contract", contract, []),
-        ("extract", extract, ["--profile", str(PROFILE)]),
+        ("extract", extract, ["--profile", str(profile)]),
     ):
-        out = tmp_path / name / "two.csv"
+        written = out / name / "two.csv"
         done = workbench(
             "assess", "--initiative", "two_year_old", "--data", str(data), *dates,
-            "--out", str(out), *extra,
+            "--out", str(written), *extra,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
         assert "warning" not in done.stderr
-        lists[name] = out
+        lists[name] = written
     contract_rows, extract_rows = _rows(lists["contract"]), _rows(lists["extract"])
     assert len(contract_rows) > 5
-    # Byte for byte, but for the run id: the inputs (and so the run) differ by design.
     assert contract_rows[0][-1] == "run_id"
     assert [r[:-1] for r in extract_rows] == [r[:-1] for r in contract_rows]
     unlisted = [p.parent / "two.dwp_not_listed.csv" for p in lists.values()]
     assert unlisted[0].read_bytes() == unlisted[1].read_bytes()
+    return lists
+
+
+def test_assess_lists_are_identical_from_contract_files_and_from_an_extract(two_shapes, tmp_path):
+    lists = assess_both_shapes(*two_shapes, PROFILE, tmp_path)
     manifest = json.loads((lists["extract"].parent / "two.csv.manifest.json").read_text())
     assert (
         manifest["inputs"]["council_extract.yaml"]

@@ -12,7 +12,7 @@ import yaml
 
 from tests.command import workbench
 from tests.data.extracts import PROFILE, write_council_extract
-from tests.data.test_profiles import _rows, two_shapes  # noqa: F401  (a shared fixture)
+from tests.data.test_profiles import assess_both_shapes, two_shapes  # noqa: F401  (a shared fixture)
 from workbench.data.mapping import describe_mapping, value_shape
 from workbench.data.profiles import load_profile
 from workbench.data.schema import TABLES
@@ -94,25 +94,7 @@ def test_the_suggested_profile_gives_the_same_list_as_the_contract_files(
     profile = tmp_path / "suggested.yaml"
     done = workbench("profile", "suggest", str(extract), "--out", str(profile))
     assert done.returncode == 0, done.stderr
-    dates = ["--term-start", "2026-09-01", "--as-of", "2026-08-01"]
-    lists = {}
-    for name, data, extra in (
-        ("contract", contract, []),
-        ("extract", extract, ["--profile", str(profile)]),
-    ):
-        out = tmp_path / name / "two.csv"
-        done = workbench(
-            "assess", "--initiative", "two_year_old", "--data", str(data), *dates,
-            "--out", str(out), *extra,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
-        assert "warning" not in done.stderr
-        lists[name] = out
-    contract_rows, extract_rows = _rows(lists["contract"]), _rows(lists["extract"])
-    assert len(contract_rows) > 5
-    assert [r[:-1] for r in extract_rows] == [r[:-1] for r in contract_rows]
-    unlisted = [p.parent / "two.dwp_not_listed.csv" for p in lists.values()]
-    assert unlisted[0].read_bytes() == unlisted[1].read_bytes()
+    assess_both_shapes(contract, extract, profile, tmp_path)
 
 
 def test_the_suggested_profile_holds_headers_and_codes_never_personal_values(extract, suggested):
