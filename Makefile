@@ -53,6 +53,7 @@ format: $(VENV)/.dev-installed
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.profile_assess
 	$(BIN)/python -m benchmarks.linkage
 	$(BIN)/python -m benchmarks.linkage_external
 	$(BIN)/python -m benchmarks.review_store

@@ -1,15 +1,18 @@
 """`make bench`: time `workbench assess` and loading against floors and reference implementations.
 
-For each size (households) and format (csv, parquet) the harness builds a synthetic council
-with `workbench synth` (cached under benchmarks/.cache/), then runs each contender in a
-process of its own, so that each has its own wall-clock time and peak memory (the child's
-`ru_maxrss`, from `os.wait4`):
+For each size (households), format (csv, parquet) and council the harness builds the council
+(cached under benchmarks/.cache/): `synth`, the workbench's own (`workbench synth`: every
+table, every rule exercised), and `perf`, issue 20's (`benchmarks/perf_council.py`: people
+and benefits only). It then runs each contender in a process of its own, so that each has its
+own wall-clock time and peak memory (the child's `ru_maxrss`, from `os.wait4`):
 
 - `polars_read`: polars' bare `read_csv` / `read_parquet` of every input file (load floor);
 - `workbench_load`: `workbench.data.reading.load_folder`, which reads, types and validates;
 - `assess`: the full `workbench assess --initiative two_year_old` command;
 - `duckdb_reference`, `pandas_reference`: the same rules as one DuckDB query and as plain
   pandas (`reference_duckdb.py`, `reference_pandas.py`);
+- `duckdb_tuned`: the speed to beat (issue 20), a tuned DuckDB query of the rules the perf
+  council exercises (`reference_duckdb_tuned.py`); the target is assess / duckdb_tuned <= 1;
 - `io_floor`: read the inputs and write a list the size of assess's (assess floor).
 
 Before timing, the workbench's and the harness's own modules are byte-compiled: every
@@ -17,12 +20,15 @@ contender starts as a user's second run does, with Python's bytecode cache in pl
 spends its time compiling source (which it would on every run where writing the cache is off,
 as with PYTHONDONTWRITEBYTECODE).
 
-It checks that assess and the references give the same list, checks the targets, and writes
+It checks that assess and the references give the same list (with `duckdb_tuned`: the same
+person_id, tier, reason codes and eligible_from on the perf council; on the synth council the
+differences are counted and explained by the rules the tuned query leaves out), checks the
+targets, and writes
 `benchmarks/results/latest.json` and `latest.md` (`quick.*` with --quick) with the machine's
 details. A contender that fails or times out is recorded with its error; the run goes on.
 
-Run: ``python -m benchmarks.run`` (all sizes), ``--sizes 100000 --formats parquet``, or
-``--quick`` for a small smoke run.
+Run: ``python -m benchmarks.run`` (all sizes), ``--sizes 100000 --formats parquet
+--councils perf``, or ``--quick`` for a small smoke run.
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.compare import compare_lists
+from benchmarks.reference_duckdb_tuned import LIST_COLUMNS as TUNED_COLUMNS
+from benchmarks.reference_duckdb_tuned import differences_from
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
@@ -52,6 +60,8 @@ RESULTS = BENCH / "results"
 DEFAULT_SIZES = (100_000, 1_000_000, 5_000_000)
 QUICK_SIZES = (20_000,)
 DEFAULT_FORMATS = ("csv", "parquet")
+# synth: `workbench synth`'s council; perf: issue 20's (benchmarks/perf_council.py).
+COUNCILS = ("synth", "perf")
 DEFAULT_SEED = 20260901
 # The synthetic councils are extracts taken on 1 September 2026 (workbench synth's default).
 DEFAULT_TERM_START = date(2026, 9, 1)
@@ -77,10 +87,13 @@ CONTENDERS = (
     "workbench_load",
     "assess",
     "duckdb_reference",
+    "duckdb_tuned",
     "pandas_reference",
     "io_floor",
 )
-LISTS = ("assess", "duckdb_reference", "pandas_reference")
+LISTS = ("assess", "duckdb_reference", "pandas_reference", "duckdb_tuned")
+# The tuned query is compared with assess only, on the columns it writes.
+TUNED = "duckdb_tuned"
 
 
 @dataclass
@@ -96,6 +109,7 @@ class Measurement:
     error: str | None = None
     output: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    council: str = "synth"
 
 
 @dataclass
@@ -106,6 +120,7 @@ class TargetCheck:
     target: str
     value: str
     met: bool | None  # None: could not be checked (a contender failed or was skipped)
+    council: str = "synth"
 
 
 def log(message: str) -> None:
@@ -174,13 +189,18 @@ def _tail(text: str) -> str:
 # --- the councils -------------------------------------------------------------------------------
 
 
-def council_folder(households: int, seed: int, fmt: str) -> Path:
+def council_folder(households: int, seed: int, fmt: str, council: str = "synth") -> Path:
+    if council == "perf":  # seeded by its size
+        return CACHE / f"perf_{households}_{fmt}"
     return CACHE / f"council_{households}_seed{seed}_{fmt}"
 
 
-def ensure_council(households: int, seed: int, fmt: str, timeout: float) -> tuple[Path, float]:
-    """The cached synthetic council, generated with `workbench synth` the first time."""
-    folder = council_folder(households, seed, fmt)
+def ensure_council(
+    households: int, seed: int, fmt: str, timeout: float, council: str = "synth"
+) -> tuple[Path, float]:
+    """The cached council, generated the first time (`workbench synth`, or
+    `benchmarks.perf_council` for the perf council)."""
+    folder = council_folder(households, seed, fmt, council)
     done = folder / ".complete"
     if done.exists():
         return folder, 0.0
@@ -188,8 +208,8 @@ def ensure_council(households: int, seed: int, fmt: str, timeout: float) -> tupl
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     shutil.rmtree(folder, ignore_errors=True)
-    log(f"generating a council of {households:,} households ({fmt}) in {folder}")
-    command = [
+    log(f"generating a {council} council of {households:,} households ({fmt}) in {folder}")
+    synth = [
         workbench_command(),
         "--quiet",
         "synth",
@@ -202,9 +222,20 @@ def ensure_council(households: int, seed: int, fmt: str, timeout: float) -> tupl
         "--out",
         str(partial),
     ]
-    finished = run_measured(command, CACHE / "logs" / f"synth_{households}_{fmt}", timeout)
+    perf = [
+        sys.executable,
+        "-m",
+        "benchmarks.perf_council",
+        str(partial),
+        str(households),
+        "--format",
+        fmt,
+    ]
+    command = perf if council == "perf" else synth
+    logs = CACHE / "logs" / f"{council}_{households}_{fmt}"
+    finished = run_measured(command, logs, timeout)
     if finished.returncode != 0:
-        raise RuntimeError(f"workbench synth failed: {_tail(finished.stderr)}")
+        raise RuntimeError(f"{council} council generation failed: {_tail(finished.stderr)}")
     partial.rename(folder)
     done.write_text(" ".join(command[1:]) + "\n")
     return folder, finished.seconds
@@ -252,6 +283,16 @@ def contender_command(
             "--out",
             str(out),
         ],
+        "duckdb_tuned": [
+            python,
+            "-m",
+            "benchmarks.reference_duckdb_tuned",
+            "--data",
+            str(folder),
+            *dates,
+            "--out",
+            str(out),
+        ],
         "pandas_reference": [
             python,
             "-m",
@@ -287,23 +328,46 @@ def list_rows(path: Path) -> int:
     return read_list(path).height
 
 
-def run_council(households: int, fmt: str, args: argparse.Namespace) -> list[Measurement]:
+def run_council(
+    households: int, fmt: str, args: argparse.Namespace, council: str = "synth"
+) -> list[Measurement]:
     """Every contender on one council, each in its own process, `args.repeat` times (best
     time, largest peak kept)."""
+    results = _run_council(households, fmt, args, council)
+    for measurement in results:
+        measurement.council = council
+    return results
+
+
+def _run_council(
+    households: int, fmt: str, args: argparse.Namespace, council: str
+) -> list[Measurement]:
     try:
-        folder, generated = ensure_council(households, args.seed, fmt, args.timeout)
+        folder, generated = ensure_council(households, args.seed, fmt, args.timeout, council)
     except Exception as error:  # the whole council is lost, but not the run
         return [
             Measurement(households, fmt, name, "failed", error=f"no council: {error}")
             for name in CONTENDERS
         ]
-    work = CACHE / "runs" / f"{households}_{fmt}"
+    work = CACHE / "runs" / f"{council}_{households}_{fmt}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     results: list[Measurement] = []
     rows_listed = 0
     for name in CONTENDERS:
         if name not in args.contenders:
+            continue
+        if name == "pandas_reference" and council == "perf":
+            results.append(
+                Measurement(
+                    households,
+                    fmt,
+                    name,
+                    "skipped",
+                    error="skipped on the perf council: the pandas reference expects the "
+                    "optional columns (gross_income, ...) it does not write",
+                )
+            )
             continue
         if name == "pandas_reference" and households > args.pandas_max_households:
             results.append(
@@ -321,7 +385,7 @@ def run_council(households: int, fmt: str, args: argparse.Namespace) -> list[Mea
         command = contender_command(
             name, folder, out, args.term_start, args.as_of, max(rows_listed, 1)
         )
-        results.append(measure(households, fmt, name, command, out, work, args))
+        results.append(measure(households, fmt, name, command, out, work, args, council))
         latest = results[-1]
         if latest.status == "ok" and name in LISTS and not rows_listed:
             rows_listed = int(latest.detail.get("rows_listed", 0))
@@ -339,10 +403,11 @@ def measure(
     out: Path,
     work: Path,
     args: argparse.Namespace,
+    council: str = "synth",
 ) -> Measurement:
     best: Measurement | None = None
     for attempt in range(args.repeat):
-        log(f"{households:,} {fmt}: {name} (run {attempt + 1} of {args.repeat})")
+        log(f"{households:,} {fmt} {council}: {name} (run {attempt + 1} of {args.repeat})")
         finished = run_measured(command, work / "logs" / f"{name}_{attempt + 1}", args.timeout)
         if finished.returncode is None:
             return Measurement(
@@ -386,28 +451,44 @@ def measure(
 
 
 def compare_outputs(results: list[Measurement]) -> list[dict[str, Any]]:
-    """Do assess and the references give the same list? One entry per pair compared."""
+    """Do assess and the references give the same list? One entry per pair compared. The
+    tuned query is compared with assess only, on the columns it writes; on a council where
+    they differ, the differences are counted and explained (`differences_from`)."""
     lists = {m.contender: m for m in results if m.contender in LISTS and m.output}
     checks = []
     names = [name for name in LISTS if name in lists]
+    first = results[0]
     for i, left in enumerate(names):
         for right in names[i + 1 :]:
-            first = results[0]
+            if TUNED in (left, right) and left != "assess":
+                continue
+            columns = TUNED_COLUMNS if TUNED in (left, right) else None
+            explained = None
             try:
                 difference = compare_lists(
-                    Path(lists[left].output or ""), Path(lists[right].output or ""), (left, right)
+                    Path(lists[left].output or ""),
+                    Path(lists[right].output or ""),
+                    (left, right),
+                    *([columns] if columns else []),
                 )
                 same, summary = difference.same, difference.summary()
+                if columns and not same:
+                    explained = differences_from(
+                        Path(lists[left].output or ""), Path(lists[right].output or "")
+                    )
             except Exception as error:  # recorded: a broken list must not stop the run
                 same, summary = False, f"could not compare: {error}"
             checks.append(
                 {
                     "households": first.households,
                     "format": first.format,
+                    "council": first.council,
                     "left": left,
                     "right": right,
+                    "columns": list(columns) if columns else "all the contract's",
                     "same": same,
                     "summary": summary,
+                    "explained": explained,
                 }
             )
     return checks
@@ -452,6 +533,7 @@ def check_targets(results: list[Measurement]) -> list[TargetCheck]:
         ASSESS_MAX_RATIO_TO_IO_FLOOR,
     )
     ratio_check("assess", "assess no slower than DuckDB", "assess", "duckdb_reference", 1.0)
+    ratio_check("assess", "assess no slower than the tuned DuckDB query", "assess", TUNED, 1.0)
     # Shown as a speed-up (pandas seconds / assess seconds), which must reach the target.
     if "assess" in ok and "pandas_reference" in ok:
         speedup = (ok["pandas_reference"].seconds or 0.0) / max(ok["assess"].seconds or 0.0, 1e-9)
@@ -488,6 +570,8 @@ def check_targets(results: list[Measurement]) -> list[TargetCheck]:
             )
         else:
             checks.append(TargetCheck(households, fmt, "assess", target, "n/a", None))
+    for check in checks:
+        check.council = results[0].council
     return checks
 
 
@@ -534,6 +618,13 @@ def _git_commit() -> str | None:
         return None
 
 
+def _load_average() -> list[float] | None:
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def machine() -> dict[str, Any]:
     memory = _memory_bytes()
     return {
@@ -562,8 +653,13 @@ def _met(value: bool | None) -> str:
     return {True: "yes", False: "no", None: "n/a"}[value]
 
 
+def _council_of(row: dict[str, Any]) -> str:
+    return row.get("council", "synth")  # results written before there were two councils
+
+
 def markdown(report: dict[str, Any]) -> str:
     m = report["machine"]
+    load = report.get("load_average") or {}
     lines = [
         f"# Benchmark results{' (quick smoke run)' if report['quick'] else ''}",
         "",
@@ -573,53 +669,134 @@ def markdown(report: dict[str, Any]) -> str:
         + (f"; commit {m['git_commit']}" if m["git_commit"] else "")
         + ".",
         "",
-        f"Councils from `workbench synth --seed {report['seed']}`; assess for term start "
-        f"{report['term_start']}, as of {report['as_of']}. Seconds are wall-clock for the "
-        "whole process (interpreter start included), best of "
+        "Councils: `synth` from `workbench synth --seed "
+        f"{report['seed']}` (every table); `perf` from `benchmarks/perf_council.py` (issue "
+        "20's: people and benefits only, about 3.6 people a household against synth's 2.4). "
+        f"Assess for term start {report['term_start']}, as of {report['as_of']}. Seconds are "
+        "wall-clock for the whole process (interpreter start included), best of "
         f"{report['repeat']}; peak MiB is the process's maximum resident memory. The floor "
         "of workbench_load is polars_read; of assess and the references, io_floor.",
-        "",
-        "| households | format | contender | status | seconds | peak MiB | ratio to floor "
-        "| target met |",
-        "|---:|---|---|---|---:|---:|---:|---|",
     ]
-    targets: dict[tuple[int, str, str], list[bool | None]] = {}
+    if load:
+        lines += [
+            "",
+            f"Load average (1, 5, 15 min) at the start {load.get('start')}, at the end "
+            f"{load.get('end')}: the machine is shared, and timings are noisy.",
+        ]
+    by_key = {
+        (r["households"], r["format"], _council_of(r), r["contender"]): r
+        for r in report["measurements"]
+    }
+    tuned_rows = []
+    for (households, fmt, council, contender), r in by_key.items():
+        if contender != "assess":
+            continue
+        tuned = by_key.get((households, fmt, council, "duckdb_tuned"))
+        if tuned is None:
+            continue
+        ratio = ""
+        if r["status"] == "ok" and tuned["status"] == "ok" and r["seconds"] and tuned["seconds"]:
+            ratio = f"{r['seconds'] / tuned['seconds']:.2f}"
+        limit = memory_limit(households)
+        peak_met = ""
+        if limit is not None and r["peak_mib"] is not None:
+            peak_met = _met(r["peak_mib"] * _MIB < limit)
+        tuned_rows.append(
+            f"| {households:,} | {fmt} | {council} | {_cell(r['seconds'])} | "
+            f"{_cell(tuned['seconds'])} | {ratio} | "
+            f"{_met(bool(ratio) and float(ratio) <= 1.0) if ratio else 'n/a'} | "
+            f"{_cell(r['peak_mib'])} | {_cell(tuned['peak_mib'])} | {peak_met} |"
+        )
+    if tuned_rows:
+        lines += [
+            "",
+            "## assess against the tuned DuckDB query (issue 20)",
+            "",
+            "Target: assess seconds / duckdb_tuned seconds <= 1.0; assess peak under 2 GiB "
+            "at 1M households, 8 GiB at 5M.",
+            "",
+            "| households | format | council | assess s | duckdb_tuned s | ratio | ratio met "
+            "| assess peak MiB | duckdb_tuned peak MiB | peak met |",
+            "|---:|---|---|---:|---:|---:|---|---:|---:|---|",
+            *tuned_rows,
+        ]
+    lines += [
+        "",
+        "## Every contender",
+        "",
+        "| households | format | council | contender | status | seconds | peak MiB "
+        "| ratio to floor | target met |",
+        "|---:|---|---|---|---|---:|---:|---:|---|",
+    ]
+    targets: dict[tuple[int, str, str, str], list[bool | None]] = {}
     for check in report["targets"]:
-        key = (check["households"], check["format"], check["contender"])
+        key = (check["households"], check["format"], _council_of(check), check["contender"])
         targets.setdefault(key, []).append(check["met"])
     floors = {"workbench_load": "polars_read"} | {
-        name: "io_floor" for name in ("assess", "duckdb_reference", "pandas_reference")
+        name: "io_floor"
+        for name in ("assess", "duckdb_reference", "duckdb_tuned", "pandas_reference")
     }
-    by_key = {(r["households"], r["format"], r["contender"]): r for r in report["measurements"]}
     for r in report["measurements"]:
-        floor = by_key.get((r["households"], r["format"], floors.get(r["contender"], "")))
+        council = _council_of(r)
+        floor = by_key.get((r["households"], r["format"], council, floors.get(r["contender"], "")))
         ratio = ""
         if floor and floor["seconds"] and r["seconds"] and r["status"] == "ok":
             ratio = f"{r['seconds'] / floor['seconds']:.2f}x"
-        met = targets.get((r["households"], r["format"], r["contender"]))
+        met = targets.get((r["households"], r["format"], council, r["contender"]))
         met_text = "" if not met else _met(None if None in met else all(met))
         lines.append(
-            f"| {r['households']:,} | {r['format']} | {r['contender']} | {r['status']} | "
-            f"{_cell(r['seconds'])} | {_cell(r['peak_mib'])} | {ratio} | {met_text} |"
+            f"| {r['households']:,} | {r['format']} | {council} | {r['contender']} | "
+            f"{r['status']} | {_cell(r['seconds'])} | {_cell(r['peak_mib'])} | {ratio} | "
+            f"{met_text} |"
         )
-    lines += ["", "## Targets", "", "| households | format | target | value | met |"]
-    lines.append("|---:|---|---|---:|---|")
+    lines += ["", "## Targets", "", "| households | format | council | target | value | met |"]
+    lines.append("|---:|---|---|---|---:|---|")
     for c in report["targets"]:
         lines.append(
-            f"| {c['households']:,} | {c['format']} | {c['target']} | {c['value']} | "
-            f"{_met(c['met'])} |"
+            f"| {c['households']:,} | {c['format']} | {_council_of(c)} | {c['target']} | "
+            f"{c['value']} | {_met(c['met'])} |"
         )
-    lines += ["", "## Same list?", ""]
+    lines += [
+        "",
+        "## Same list?",
+        "",
+        "The tuned DuckDB query is compared with assess on person_id, tier, reason codes and "
+        "eligible_from (the columns it writes); the others on every column of the contract's "
+        "list.",
+        "",
+    ]
     for c in report["comparisons"]:
         lines.append(
-            f"- {c['households']:,} {c['format']}: {'yes' if c['same'] else 'NO'}: {c['summary']}"
+            f"- {c['households']:,} {c['format']} {_council_of(c)}: "
+            f"{'yes' if c['same'] else 'NO'}: {c['summary']}"
         )
+        explained = c.get("explained")
+        if explained:
+            codes = ", ".join(
+                f"{code} {count}"
+                for code, count in explained["explained_by_uncovered_reason"].items()
+            )
+            lines.append(
+                f"  - why: {explained['dwp_rows_matched_to_no_one']} of assess's rows are "
+                "DWP-list rows matched to no one (the tuned query reads no DWP list); "
+                f"{explained['children_listed_differently']} children are listed differently, "
+                "explained by a rule the tuned query leaves out (children per reason code: "
+                f"{codes or 'none'}); unexplained: {explained['unexplained']}"
+                + (
+                    f", e.g. {explained['unexplained_examples']}"
+                    if explained["unexplained"]
+                    else ""
+                )
+                + "."
+            )
     problems = [r for r in report["measurements"] if r["error"]]
     if problems:
         lines += ["", "## Failures and skips", ""]
         for r in problems:
             error = " ".join(r["error"].split())
-            lines.append(f"- {r['households']:,} {r['format']} {r['contender']}: {error}")
+            lines.append(
+                f"- {r['households']:,} {r['format']} {_council_of(r)} {r['contender']}: {error}"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -650,6 +827,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--formats", type=_names, default=DEFAULT_FORMATS, help="csv,parquet")
     parser.add_argument("--quick", action="store_true", help="a 20,000-household smoke run")
     parser.add_argument("--contenders", type=_names, default=CONTENDERS)
+    parser.add_argument("--councils", type=_names, default=COUNCILS, help="synth,perf")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--term-start", type=date.fromisoformat, default=DEFAULT_TERM_START)
     parser.add_argument("--as-of", type=date.fromisoformat, default=DEFAULT_AS_OF)
@@ -665,6 +843,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     unknown = sorted(set(args.contenders) - set(CONTENDERS))
     if unknown:
         parser.error(f"unknown contenders {unknown}: choose from {', '.join(CONTENDERS)}")
+    unknown = sorted(set(args.councils) - set(COUNCILS))
+    if unknown:
+        parser.error(f"unknown councils {unknown}: choose from {', '.join(COUNCILS)}")
     if args.name is None:
         args.name = "quick" if args.quick else "latest"
     return args
@@ -685,14 +866,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     measurements: list[Measurement] = []
     targets: list[TargetCheck] = []
     comparisons: list[dict[str, Any]] = []
+    load_before = _load_average()
     for households in args.sizes:
         for fmt in args.formats:
-            results = run_council(households, fmt, args)
-            if not results:
-                continue
-            measurements += results
-            targets += check_targets(results)
-            comparisons += compare_outputs(results)
+            for council in args.councils:
+                results = run_council(households, fmt, args, council)
+                if not results:
+                    continue
+                measurements += results
+                targets += check_targets(results)
+                comparisons += compare_outputs(results)
     report = {
         "quick": args.quick,
         "seed": args.seed,
@@ -700,6 +883,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "as_of": args.as_of.isoformat(),
         "repeat": args.repeat,
         "machine": machine(),
+        # Other work on the machine makes timings noisy: its load average (1, 5, 15 minutes)
+        # when the run started and ended.
+        "load_average": {"start": load_before, "end": _load_average()},
+        "councils": list(args.councils),
         "measurements": [asdict(m) for m in measurements],
         "targets": [asdict(t) for t in targets],
         "comparisons": comparisons,
