@@ -323,7 +323,13 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"Run {m['date']} on {m['cpu']}, {m['logical_cores']} logical cores, "
         f"{m['memory_gib']} GiB; Python {m['python']}; polars {m['versions']['polars']}; "
-        f"commit {m['git_commit']}. {report['households']:,} households; best of "
+        f"commit {m['git_commit']}"
+        + (
+            f" with uncommitted changes to {', '.join(m['uncommitted_code'])}"
+            if m.get("uncommitted_code")
+            else ""
+        )
+        + f". {report['households']:,} households; best of "
         f"{report['repeat']} per figure; load average (1, 5, 15 min) at the start "
         f"{report['load_average']['start']}, at the end {report['load_average']['end']} "
         "(a shared 2-core machine: timings are noisy).",

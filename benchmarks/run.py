@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import contextlib
 import json
 import os
 import platform
@@ -106,6 +107,7 @@ class Measurement:
     status: str  # ok, failed, timeout or skipped
     seconds: float | None = None
     peak_mib: float | None = None
+    cpu_seconds: float | None = None  # user + system, the least of the runs: less noisy
     error: str | None = None
     output: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
@@ -135,6 +137,7 @@ class Finished:
     returncode: int | None  # None: killed at the timeout
     seconds: float
     peak_bytes: int
+    cpu_seconds: float
     stdout: str
     stderr: str
 
@@ -165,6 +168,7 @@ def run_measured(command: list[str], logs: Path, timeout: float) -> Finished:
         returncode,
         seconds,
         peak,
+        usage.ru_utime + usage.ru_stime,
         out_path.read_text(errors="replace"),
         err_path.read_text(errors="replace"),
     )
@@ -352,98 +356,107 @@ def _run_council(
     work = CACHE / "runs" / f"{council}_{households}_{fmt}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    results: list[Measurement] = []
-    rows_listed = 0
-    for name in CONTENDERS:
-        if name not in args.contenders:
-            continue
+    skipped: dict[str, Measurement] = {}
+    names = [name for name in CONTENDERS if name in args.contenders]
+    for name in names:
+        reason = None
         if name == "pandas_reference" and council == "perf":
-            results.append(
-                Measurement(
-                    households,
-                    fmt,
-                    name,
-                    "skipped",
-                    error="skipped on the perf council: the pandas reference expects the "
-                    "optional columns (gross_income, ...) it does not write",
-                )
+            reason = (
+                "skipped on the perf council: the pandas reference expects the optional "
+                "columns (gross_income, ...) it does not write"
             )
-            continue
-        if name == "pandas_reference" and households > args.pandas_max_households:
-            results.append(
-                Measurement(
-                    households,
-                    fmt,
-                    name,
-                    "skipped",
-                    error=f"skipped above {args.pandas_max_households:,} households "
-                    "(--pandas-max-households): pandas would need too much memory and time",
-                )
+        elif name == "pandas_reference" and households > args.pandas_max_households:
+            reason = (
+                f"skipped above {args.pandas_max_households:,} households "
+                "(--pandas-max-households): pandas would need too much memory and time"
             )
-            continue
-        out = output_path(work, name, fmt)
-        command = contender_command(
-            name, folder, out, args.term_start, args.as_of, max(rows_listed, 1)
-        )
-        results.append(measure(households, fmt, name, command, out, work, args, council))
-        latest = results[-1]
-        if latest.status == "ok" and name in LISTS and not rows_listed:
-            rows_listed = int(latest.detail.get("rows_listed", 0))
+        if reason:
+            skipped[name] = Measurement(households, fmt, name, "skipped", error=reason)
+    # Round by round, each contender once a round: a change in the machine's load falls on
+    # every contender alike, rather than on all the runs of one.
+    best: dict[str, Measurement] = {}
+    rows_listed = 0
+    for attempt in range(args.repeat):
+        for name in names:
+            if name in skipped or best.get(name, _OK).status != "ok":
+                continue
+            log(f"{households:,} {fmt} {council}: {name} (run {attempt + 1} of {args.repeat})")
+            out = output_path(work, name, fmt)
+            command = contender_command(
+                name, folder, out, args.term_start, args.as_of, max(rows_listed, 1)
+            )
+            logs = work / "logs" / f"{name}_{attempt + 1}"
+            current = _measurement(households, fmt, name, out, logs, command, args.timeout)
+            best[name] = _better(best.get(name), current)
+            if current.status == "ok" and name in LISTS and not rows_listed and current.output:
+                # An unreadable list is recorded when the best run's list is read below.
+                with contextlib.suppress(Exception):
+                    rows_listed = list_rows(Path(current.output))
+    results = [skipped[name] if name in skipped else best[name] for name in names]
+    for measurement in results:
+        if measurement.status == "ok" and measurement.contender in LISTS and measurement.output:
+            try:
+                measurement.detail["rows_listed"] = list_rows(Path(measurement.output))
+            except Exception as error:  # an unreadable list is recorded, not fatal
+                measurement.status = "failed"
+                measurement.error = f"its list cannot be read: {error}"
+        if measurement.status != "skipped":
+            log(
+                f"  {council} {measurement.contender}: {measurement.status} "
+                f"{measurement.seconds} s, {measurement.peak_mib} MiB"
+            )
     if generated:
         for measurement in results:
             measurement.detail["council_generated_seconds"] = round(generated, 2)
     return results
 
 
-def measure(
+_OK = Measurement(0, "", "", "ok")
+
+
+def _measurement(
     households: int,
     fmt: str,
     name: str,
-    command: list[str],
     out: Path,
-    work: Path,
-    args: argparse.Namespace,
-    council: str = "synth",
+    logs: Path,
+    command: list[str],
+    timeout: float,
 ) -> Measurement:
-    best: Measurement | None = None
-    for attempt in range(args.repeat):
-        log(f"{households:,} {fmt} {council}: {name} (run {attempt + 1} of {args.repeat})")
-        finished = run_measured(command, work / "logs" / f"{name}_{attempt + 1}", args.timeout)
-        if finished.returncode is None:
-            return Measurement(
-                households, fmt, name, "timeout", error=f"killed after {args.timeout:.0f} s"
-            )
-        if finished.returncode != 0:
-            return Measurement(
-                households,
-                fmt,
-                name,
-                "failed",
-                seconds=round(finished.seconds, 3),
-                error=f"exit {finished.returncode}: {_tail(finished.stderr)}",
-            )
-        current = Measurement(
+    """One run of one contender."""
+    finished = run_measured(command, logs, timeout)
+    if finished.returncode is None:
+        return Measurement(households, fmt, name, "timeout", error=f"killed after {timeout:.0f} s")
+    if finished.returncode != 0:
+        return Measurement(
             households,
             fmt,
             name,
-            "ok",
+            "failed",
             seconds=round(finished.seconds, 3),
-            peak_mib=round(finished.peak_bytes / _MIB, 1),
-            output=str(out) if out.exists() else None,
-            detail=_last_json(finished.stdout),
+            error=f"exit {finished.returncode}: {_tail(finished.stderr)}",
         )
-        if best is None:
-            best = current
-        else:
-            best.peak_mib = max(best.peak_mib or 0.0, current.peak_mib or 0.0)
-            best.seconds = min(best.seconds or 0.0, current.seconds or 0.0)
-    assert best is not None
-    if name in LISTS and best.output:
-        try:
-            best.detail["rows_listed"] = list_rows(Path(best.output))
-        except Exception as error:  # an unreadable list is recorded, not fatal
-            best.status, best.error = "failed", f"its list cannot be read: {error}"
-    log(f"  {best.status} {best.seconds} s, {best.peak_mib} MiB")
+    return Measurement(
+        households,
+        fmt,
+        name,
+        "ok",
+        seconds=round(finished.seconds, 3),
+        peak_mib=round(finished.peak_bytes / _MIB, 1),
+        cpu_seconds=round(finished.cpu_seconds, 3),
+        output=str(out) if out.exists() else None,
+        detail=_last_json(finished.stdout),
+    )
+
+
+def _better(best: Measurement | None, current: Measurement) -> Measurement:
+    """The best time and least CPU time of the runs so far, the largest peak; a failure
+    ends the contender's runs."""
+    if best is None or current.status != "ok":
+        return current
+    best.seconds = min(best.seconds or 0.0, current.seconds or 0.0)
+    best.cpu_seconds = min(best.cpu_seconds or 0.0, current.cpu_seconds or 0.0)
+    best.peak_mib = max(best.peak_mib or 0.0, current.peak_mib or 0.0)
     return best
 
 
@@ -625,6 +638,21 @@ def _load_average() -> list[float] | None:
         return None
 
 
+def _uncommitted_code() -> list[str]:
+    """The package's files that differ from the commit (the run measures the working tree)."""
+    try:
+        found = subprocess.run(
+            ["git", "status", "--porcelain", "--", "workbench"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return [line[3:] for line in found.stdout.splitlines() if line.strip()]
+
+
 def machine() -> dict[str, Any]:
     memory = _memory_bytes()
     return {
@@ -639,6 +667,7 @@ def machine() -> dict[str, Any]:
             for name in ("eligibility-workbench", "polars", "duckdb", "pandas", "numpy")
         },
         "git_commit": _git_commit(),
+        "uncommitted_code": _uncommitted_code(),
     }
 
 
@@ -667,6 +696,11 @@ def markdown(report: dict[str, Any]) -> str:
         f"{m['memory_gib']} GiB memory; {m['os']}; Python {m['python']}; "
         + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
         + (f"; commit {m['git_commit']}" if m["git_commit"] else "")
+        + (
+            f" with uncommitted changes to {', '.join(m['uncommitted_code'])}"
+            if m.get("uncommitted_code")
+            else ""
+        )
         + ".",
         "",
         "Councils: `synth` from `workbench synth --seed "
@@ -674,8 +708,11 @@ def markdown(report: dict[str, Any]) -> str:
         "20's: people and benefits only, about 3.6 people a household against synth's 2.4). "
         f"Assess for term start {report['term_start']}, as of {report['as_of']}. Seconds are "
         "wall-clock for the whole process (interpreter start included), best of "
-        f"{report['repeat']}; peak MiB is the process's maximum resident memory. The floor "
-        "of workbench_load is polars_read; of assess and the references, io_floor.",
+        f"{report['repeat']}, the contenders taking turns (one run of each a round); CPU "
+        "s is the process's user + system time (least of the runs), less sensitive than "
+        "wall-clock to other work on the machine; peak MiB is the process's maximum resident "
+        "memory. The floor of workbench_load is polars_read; of assess and the references, "
+        "io_floor.",
     ]
     if load:
         lines += [
@@ -705,6 +742,7 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {households:,} | {fmt} | {council} | {_cell(r['seconds'])} | "
             f"{_cell(tuned['seconds'])} | {ratio} | "
             f"{_met(bool(ratio) and float(ratio) <= 1.0) if ratio else 'n/a'} | "
+            f"{_cell(r.get('cpu_seconds'))} | {_cell(tuned.get('cpu_seconds'))} | "
             f"{_cell(r['peak_mib'])} | {_cell(tuned['peak_mib'])} | {peak_met} |"
         )
     if tuned_rows:
@@ -716,17 +754,18 @@ def markdown(report: dict[str, Any]) -> str:
             "at 1M households, 8 GiB at 5M.",
             "",
             "| households | format | council | assess s | duckdb_tuned s | ratio | ratio met "
-            "| assess peak MiB | duckdb_tuned peak MiB | peak met |",
-            "|---:|---|---|---:|---:|---:|---|---:|---:|---|",
+            "| assess CPU s | duckdb_tuned CPU s | assess peak MiB | duckdb_tuned peak MiB "
+            "| peak met |",
+            "|---:|---|---|---:|---:|---:|---|---:|---:|---:|---:|---|",
             *tuned_rows,
         ]
     lines += [
         "",
         "## Every contender",
         "",
-        "| households | format | council | contender | status | seconds | peak MiB "
+        "| households | format | council | contender | status | seconds | CPU s | peak MiB "
         "| ratio to floor | target met |",
-        "|---:|---|---|---|---|---:|---:|---:|---|",
+        "|---:|---|---|---|---|---:|---:|---:|---:|---|",
     ]
     targets: dict[tuple[int, str, str, str], list[bool | None]] = {}
     for check in report["targets"]:
@@ -746,7 +785,8 @@ def markdown(report: dict[str, Any]) -> str:
         met_text = "" if not met else _met(None if None in met else all(met))
         lines.append(
             f"| {r['households']:,} | {r['format']} | {council} | {r['contender']} | "
-            f"{r['status']} | {_cell(r['seconds'])} | {_cell(r['peak_mib'])} | {ratio} | "
+            f"{r['status']} | {_cell(r['seconds'])} | {_cell(r.get('cpu_seconds'))} | "
+            f"{_cell(r['peak_mib'])} | {ratio} | "
             f"{met_text} |"
         )
     lines += ["", "## Targets", "", "| households | format | council | target | value | met |"]
