@@ -58,19 +58,23 @@ from workbench.data.schema import TABLES
 from workbench.eligibility.terms import birthday, opens, window_dob_range
 from workbench.errors import UsageError
 from workbench.linkage import link_exact
-from workbench.rules.model import Criterion, RuleSet
+from workbench.rules.model import Criterion, HouseholdLimits, RuleSet
 
 __all__ = [
     "CANDIDATE_SCHEMA",
+    "EVIDENCE_FIELDS",
     "EVIDENCE_SCHEMA",
-    "FINDINGS_SCHEMA",
     "LIST_COLUMNS",
+    "Compiler",
     "EngineResult",
     "active_on",
     "age_group_on",
     "assess",
     "assessment",
-    "findings",
+    "check_dates",
+    "household_tests",
+    "income_limit",
+    "income_passes",
     "link_sources",
     "rule_tables",
     "unlisted_list_rows",
@@ -104,7 +108,7 @@ EVIDENCE_SCHEMA = pl.Schema(
         "status": pl.String,
     }
 )
-_EVIDENCE_FIELDS = ("reason_code", "table", "record_id", "parent_carer_id", "status")
+EVIDENCE_FIELDS = ("reason_code", "table", "record_id", "parent_carer_id", "status")
 CANDIDATE_SCHEMA = pl.Schema(
     {
         "person_id": pl.String,
@@ -116,7 +120,7 @@ CANDIDATE_SCHEMA = pl.Schema(
         "already_funded": pl.Boolean,
         "review_status": pl.String,
         "eligible_to": pl.Date,
-        "evidence": pl.List(pl.Struct({f: pl.String for f in _EVIDENCE_FIELDS})),
+        "evidence": pl.List(pl.Struct({f: pl.String for f in EVIDENCE_FIELDS})),
         "link_needs_review": pl.Boolean,
         "age_group": pl.String,
         "rule_set": pl.String,
@@ -216,8 +220,12 @@ def _evidence(
     )
 
 
-class _Compiler:
-    """Builds the lazy frames of one assessment; one method per criterion kind."""
+class Compiler:
+    """Builds the lazy frames of one assessment; one method per criterion kind.
+
+    `assessment` runs it over the children in the age window; `workbench.eligibility.findings`
+    over the people asked about (`only`), in the window or not, and reads the same methods for
+    the records behind each verdict."""
 
     def __init__(
         self,
@@ -372,12 +380,8 @@ class _Compiler:
         evidence = {"table": "benefits", "record_id": "award_id", "carer": "parent_carer_id"}
         if criterion.kind == "active_award":
             return _evidence(held, code, **evidence, status=MET), None
-        limit = criterion.threshold_on(self.term_start)
         income = pl.col(criterion.income)
-        if limit is None:  # the threshold has ended: nobody meets the test
-            passes = pl.lit(False)
-        else:
-            passes = income <= limit if criterion.comparison == "at_most" else income < limit
+        passes = income_passes(criterion, self.term_start)
         found = _evidence(held.filter(passes), code, **evidence, status=MET)
         if criterion.missing_income != "possible":
             return found, None
@@ -478,32 +482,19 @@ class _Compiler:
             empty = flagged.filter(pl.lit(False))
             return _evidence(empty, code, **evidence, status=MET), None
         # The child assessed is one of the household's children, whatever its role says.
-        counted = flagged.join(
-            self.children_in_households(flagged), on="household_id", how="left"
-        ).with_columns(pl.max_horizontal(pl.col("household_children").fill_null(0), 1))
-        london = pl.col("in_london").fill_null(False)
-        two = pl.col("household_children") >= 2
-        area = {"london": limits.income.london, "outside": limits.income.outside_london}
-        income_limit = (
-            pl.when(london & two)
-            .then(area["london"].two_or_more_children)
-            .when(london)
-            .then(area["london"].one_child)
-            .when(two)
-            .then(area["outside"].two_or_more_children)
-            .otherwise(area["outside"].one_child)
-        )
-        within = pl.col("annual_income") <= income_limit
-        unknown = pl.col("annual_income").is_null()
-        if limits.savings is not None:
-            within = within & (pl.col("savings") <= limits.savings)
-            # Known to be over one limit rules the child out, whatever the other shows.
-            over = (pl.col("annual_income") > income_limit) | (pl.col("savings") > limits.savings)
-            unknown = (unknown | pl.col("savings").is_null()) & ~over.fill_null(False)
-        found = _evidence(counted.filter(within.fill_null(False)), code, **evidence, status=MET)
+        counted = self.with_household_children(flagged)
+        within, unknown = household_tests(limits)
+        found = _evidence(counted.filter(within), code, **evidence, status=MET)
         if criterion.missing_income != "possible":
             return found, None
         return found, _evidence(counted.filter(unknown), code, **evidence, status=INCOME_MISSING)
+
+    def with_household_children(self, households: pl.LazyFrame) -> pl.LazyFrame:
+        """`households` with `household_children`: the child assessed is one of the household's
+        children, whatever its role says, so never fewer than one."""
+        return households.join(
+            self.children_in_households(households), on="household_id", how="left"
+        ).with_columns(pl.max_horizontal(pl.col("household_children").fill_null(0), 1))
 
     def children_in_households(self, households: pl.LazyFrame) -> pl.LazyFrame:
         """`household_children` per household: its members recorded as children (or, when the
@@ -551,6 +542,49 @@ class _Compiler:
         return self.links.filter(pl.col("source") == source)
 
 
+def income_passes(criterion: Criterion, term_start: date) -> pl.Expr:
+    """An award's income (the criterion's `income` column) meets the criterion's limit in
+    force on `term_start`: at most, or under, the limit; never when the limit has ended; null
+    when the income is missing."""
+    limit = criterion.threshold_on(term_start)
+    if limit is None:  # the threshold has ended: nobody meets the test
+        return pl.lit(False)
+    income = pl.col(criterion.income)
+    return income <= limit if criterion.comparison == "at_most" else income < limit
+
+
+def income_limit(limits: HouseholdLimits) -> pl.Expr:
+    """The household income limit that applies to each household (`in_london`,
+    `household_children`)."""
+    london = pl.col("in_london").fill_null(False)
+    two = pl.col("household_children") >= 2
+    area = {"london": limits.income.london, "outside": limits.income.outside_london}
+    return (
+        pl.when(london & two)
+        .then(area["london"].two_or_more_children)
+        .when(london)
+        .then(area["london"].one_child)
+        .when(two)
+        .then(area["outside"].two_or_more_children)
+        .otherwise(area["outside"].one_child)
+    )
+
+
+def household_tests(limits: HouseholdLimits) -> tuple[pl.Expr, pl.Expr]:
+    """(within, unknown) for each household row: its income (and savings, where the limits
+    have a savings limit) within the limits, never null; and not known to be over a limit
+    with the income or savings missing (the possible tier)."""
+    limit = income_limit(limits)
+    within = pl.col("annual_income") <= limit
+    unknown = pl.col("annual_income").is_null()
+    if limits.savings is not None:
+        within = within & (pl.col("savings") <= limits.savings)
+        # Known to be over one limit rules the child out, whatever the other shows.
+        over = (pl.col("annual_income") > limit) | (pl.col("savings") > limits.savings)
+        unknown = (unknown | pl.col("savings").is_null()) & ~over.fill_null(False)
+    return within.fill_null(False), unknown
+
+
 def link_sources(
     tables: Mapping[str, pl.LazyFrame], rule_set: RuleSet, term_start: date
 ) -> dict[str, pl.LazyFrame]:
@@ -573,7 +607,8 @@ def link_sources(
     return wanted
 
 
-def _check_dates(term_start: object, as_of: object) -> None:
+def check_dates(term_start: object, as_of: object) -> None:
+    """Refuse a term start or evidence date that is not a date."""
     if not isinstance(term_start, date) or not isinstance(as_of, date):
         raise UsageError("term_start and as_of must be dates")
 
@@ -591,7 +626,7 @@ def _collected(*frames: pl.LazyFrame | None) -> list[pl.LazyFrame | None]:
 
 def _gather(evidence: pl.LazyFrame, key: str) -> pl.LazyFrame:
     """Per child (or DWP row): sorted reason codes and the sorted evidence behind them."""
-    fields = pl.struct(*_EVIDENCE_FIELDS)
+    fields = pl.struct(*EVIDENCE_FIELDS)
     return (
         evidence.sort("reason_code", "record_id", "parent_carer_id", nulls_last=True)
         .group_by(key)
@@ -629,9 +664,9 @@ def assessment(
         default the exact linkage pre-pass is run. Rows in the `clerical_review` band are never
         used as matches: a person must confirm them first.
     """
-    _check_dates(term_start, as_of)
+    check_dates(term_start, as_of)
     data = rule_tables(tables, rule_set)
-    compiler = _Compiler(data, rule_set, term_start, as_of)
+    compiler = Compiler(data, rule_set, term_start, as_of)
     if links is None:
         links = link_exact(compiler.link_tables())
     children, met, missing = compiler.build(links.lazy())
@@ -700,96 +735,6 @@ def assessment(
         rule_set=rule_set,
         term_start=term_start,
         as_of=as_of,
-    )
-
-
-NOT_MET = "not_met"
-NOT_IN_FORCE = "not_in_force"
-FINDINGS_SCHEMA = pl.Schema(
-    {
-        "person_id": pl.String,
-        "reason_code": pl.String,
-        # met, income_missing or care_history_missing (the possible tier), not_met, or
-        # not_in_force for the term
-        "status": pl.String,
-        "evidence": pl.List(pl.Struct({f: pl.String for f in _EVIDENCE_FIELDS})),
-    }
-)
-
-
-def findings(
-    tables: Mapping[str, pl.LazyFrame | pl.DataFrame],
-    rule_set: RuleSet,
-    *,
-    person_ids: Sequence[str],
-    term_start: date,
-    as_of: date,
-    links: pl.LazyFrame | pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """The engine's verdict on every criterion of the rule set for the people asked about,
-    in the age window or not: one row per person and criterion (`FINDINGS_SCHEMA`), in the
-    rule file's order, with the evidence of a criterion met or possible. The same compiled
-    criteria as `assessment`: a child in the window is listed exactly when some criterion is
-    ``met`` (tier likely) or, failing that, possible (tier possible).
-
-    Example
-    -------
-    >>> from workbench.rules import load_rule_set
-    >>> people = pl.LazyFrame({"person_id": ["P1", "P2"], "household_id": ["H1", "H1"],
-    ...     "forename": ["Ada", "Mo"], "surname": ["Lee", "Lee"],
-    ...     "date_of_birth": [date(1990, 5, 1), date(2024, 3, 2)]})
-    >>> benefits = pl.LazyFrame({"award_id": ["A1"], "person_id": ["P1"],
-    ...     "benefit": ["income_support"], "start_date": [date(2025, 1, 6)],
-    ...     "end_date": [None]}, schema_overrides={"end_date": pl.Date})
-    >>> found = findings({"people": people, "benefits": benefits},
-    ...     load_rule_set("two_year_old"), person_ids=["P2"],
-    ...     term_start=date(2026, 9, 1), as_of=date(2026, 8, 1))
-    >>> found.filter(pl.col("status") == "met")["reason_code"].to_list()
-    ['income_support']
-    """
-    _check_dates(term_start, as_of)
-    data = rule_tables(tables, rule_set)
-    compiler = _Compiler(data, rule_set, term_start, as_of, only=person_ids)
-    if links is None:
-        links = link_exact(compiler.link_tables())
-    _, met, missing = compiler.build(links.lazy())
-    met, missing = pl.collect_all([met, missing], engine=ENGINE)
-    proven = pl.concat([met, missing]).filter(pl.col("person_id").is_not_null())
-    by_code = (
-        proven.with_columns(pl.when(pl.col("status") == MET).then(0).otherwise(1).alias("rank"))
-        .group_by("person_id", "reason_code")
-        .agg(
-            pl.col("status").sort_by("rank").first(),
-            pl.struct(_EVIDENCE_FIELDS)
-            .filter(pl.col("rank") == pl.col("rank").min())
-            .sort_by("table", "record_id", "parent_carer_id")
-            .alias("evidence"),
-        )
-    )
-    in_force = {c.code for c in rule_set.criteria_in_force(term_start)}
-    grid = pl.DataFrame(
-        [
-            (person, c.code, NOT_MET if c.code in in_force else NOT_IN_FORCE, position)
-            for person in dict.fromkeys(person_ids)
-            for position, c in enumerate(rule_set.criteria)
-        ],
-        schema={
-            "person_id": pl.String,
-            "reason_code": pl.String,
-            "default": pl.String,
-            "position": pl.Int64,
-        },
-        orient="row",
-    )
-    return (
-        grid.join(by_code, on=["person_id", "reason_code"], how="left")
-        .with_columns(
-            pl.coalesce("status", "default").alias("status"),
-            pl.col("evidence").fill_null(pl.lit([], FINDINGS_SCHEMA["evidence"])),
-        )
-        .sort("person_id", "position", maintain_order=True)
-        .select(FINDINGS_SCHEMA.names())
-        .cast(dict(FINDINGS_SCHEMA))
     )
 
 
@@ -888,8 +833,8 @@ def window_links(
     places of two- to four-year-olds). Its `EngineResult.links` then holds only these rows: for
     the links of every row (`workbench explain`, the take-up funnel), leave `links` out.
     """
-    _check_dates(term_start, as_of)
-    compiler = _Compiler(rule_tables(tables, rule_set), rule_set, term_start, as_of)
+    check_dates(term_start, as_of)
+    compiler = Compiler(rule_tables(tables, rule_set), rule_set, term_start, as_of)
     return link_exact(compiler.link_tables(window_only=True))
 
 
@@ -945,7 +890,7 @@ def _age_group(dob: pl.Expr, rule_set: RuleSet, term_start: date) -> pl.Expr:
     return chained.otherwise(pl.lit(last.name)).alias("age_group")
 
 
-def _unmatched_list_rows(compiler: _Compiler, rule: Criterion) -> pl.LazyFrame:
+def _unmatched_list_rows(compiler: Compiler, rule: Criterion) -> pl.LazyFrame:
     """DWP-list rows matched to no one whose child is in the age window: listed on their own,
     `likely` with the list's reason code; flagged when a probable match awaits review."""
     source_links = compiler.links_of(rule.matched_list)
