@@ -527,3 +527,35 @@ def test_validate_through_a_profile_and_a_bad_profile_on_the_command_line(extrac
         "household_id, forename, surname, date_of_birth, nino, address_line_1, postcode, "
         "role, sex, ethnicity, first_language)"
     ]
+
+
+def test_the_review_workbook_and_subject_access_read_an_extract_through_its_profile(
+    two_shapes, tmp_path
+):
+    # A list made through a profile is reviewed, and a person found, through the same profile:
+    # every command that reads the data folder takes --profile.
+    lists = assess_both_shapes(*two_shapes, PROFILE, tmp_path)
+    listed, store = lists["extract"], str(tmp_path / "review.sqlite")
+    export = ("review", "export", "--store", store, "--list", str(listed))
+    without = workbench(*export, "--out", str(tmp_path / "without.xlsx"))
+    assert without.returncode != 0
+    assert "has no people file" in without.stderr and "Traceback" not in without.stderr
+    assert "through the source profile council_extract.yaml: give it with --profile" in (
+        without.stderr
+    )
+    done = workbench(*export, "--out", str(tmp_path / "review.xlsx"), "--profile", str(PROFILE))
+    assert done.returncode == 0, done.stderr
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "review.xlsx").worksheets[0]
+    headers = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    column = headers.index("child_name")
+    names = [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(names) > 5 and all(names)
+    child = _rows(listed)[1][0]
+    found = workbench(
+        "subject-access", "--data", str(two_shapes[1]), "--person", child,
+        "--list", str(listed), "--out", str(tmp_path / "sar.md"), "--profile", str(PROFILE),
+    )  # fmt: skip
+    assert found.returncode == 0, found.stderr
+    assert child in (tmp_path / "sar.md").read_text()

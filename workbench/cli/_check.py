@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from workbench.cli._common import ProfileFile, use_profile
 from workbench.governance.access import current_user, record_access
 
 check_app = typer.Typer(
@@ -62,8 +63,10 @@ def check_export_command(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace the files of an earlier export.")
     ] = False,
+    profile: ProfileFile = None,
 ) -> None:
     """Write DfE's bulk-check CSV for the children decided `contact` or `check`."""
+    use_profile(profile)
     from workbench.review import ReviewStore, load_key
     from workbench.review.checks import DEFAULT_CHOSEN, export_checks
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli._common import DataDir, parse_date
+from workbench.cli._common import DataDir, ProfileFile, parse_date, use_profile
 from workbench.errors import UsageError
 from workbench.governance.access import record_access
 
@@ -107,8 +107,10 @@ def subject_access_command(
     store: Annotated[
         Path | None, typer.Option("--store", help="The review store (SQLite file).")
     ] = None,
+    profile: ProfileFile = None,
 ) -> None:
     """Everything the workbench holds about one person, for the data protection team."""
+    use_profile(profile)
     from workbench.governance.subject_access import appendix_path, subject_access
     from workbench.review import load_key
 

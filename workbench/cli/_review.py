@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli._common import EXIT_CHECKS_FAILED
+from workbench.cli._common import EXIT_CHECKS_FAILED, ProfileFile, use_profile
 
 review_app = typer.Typer(
     name="review",
@@ -50,9 +50,11 @@ def review_export_command(
         bool, typer.Option("--overwrite", help="Replace a workbook already at --out.")
     ] = False,
     data: DataFolder = None,
+    profile: ProfileFile = None,
 ) -> None:
     """Write a review workbook: one row per child (who they are, why listed), a drop-down for
     the decision."""
+    use_profile(profile)
     from workbench.review import ReviewStore, load_key
     from workbench.review.excel import export_list_file
 
@@ -139,8 +141,10 @@ def review_serve_command(
         ),
     ] = False,
     data: DataFolder = None,
+    profile: ProfileFile = None,
 ) -> None:
     """Serve the review panel as a web page for officers (Voilà; token required; no code shown)."""
+    use_profile(profile)
     from workbench.review.app import prepare_review_app, serve_review_app
 
     if write_app is not None:
@@ -179,8 +183,10 @@ def review_outreach_command(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace a contact list already at --out.")
     ] = False,
+    profile: ProfileFile = None,
 ) -> None:
     """Write contact details for the children whose latest decision is `contact`, and only them."""
+    use_profile(profile)
     from workbench.review import ReviewStore, load_key
     from workbench.review.outreach import export_outreach
 

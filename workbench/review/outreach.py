@@ -33,6 +33,7 @@ from typing import Any
 
 import polars as pl
 
+from workbench.data.profiles import active_profile
 from workbench.data.reading import find_table_file, load_folder
 from workbench.eligibility.terms import birthday
 from workbench.errors import UsageError, WorkbenchError
@@ -172,12 +173,18 @@ def list_manifest(path: Path) -> dict[str, Any]:
 
 def check_inputs(data: Path, listed: ListFile, tables: list[str]) -> None:
     """The contact details must come from the very files the list was made from."""
+    profiles = sorted(n for n in listed.input_hashes if n.endswith((".yaml", ".yml")))
+    hint = (
+        f" (the list was read through the source profile {profiles[0]}: give it with --profile)"
+        if profiles and active_profile() is None
+        else ""
+    )
     for table in tables:
         found = find_table_file(data, table)
         if found is None:
             raise WorkbenchError(
                 f"{data}: has no {table} file; expected the data folder the list "
-                f"{listed.path.name} was made from"
+                f"{listed.path.name} was made from{hint}"
             )
         if listed.input_hashes.get(found.name) != file_sha256(found):
             raise WorkbenchError(
