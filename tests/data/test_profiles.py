@@ -469,7 +469,7 @@ def test_mostly_quarantined_file_is_said_plainly(make_folder, tmp_path):
 
 
 def test_assess_on_a_misfit_extract_says_so_and_strict_exits_3(two_shapes, tmp_path):
-    _, extract = two_shapes
+    contract, extract = two_shapes
     document = yaml.safe_load(PROFILE.read_text())
     document["tables"]["benefits"]["columns"]["benefit"].pop("values")
     misfit = write_profile(tmp_path, document, "misfit.yaml")
@@ -485,6 +485,18 @@ def test_assess_on_a_misfit_extract_says_so_and_strict_exits_3(two_shapes, tmp_p
     assert "check how the profile misfit.yaml maps table benefits" in done.stderr
     strict = workbench(*args, "--out", str(tmp_path / "b.csv"), "--strict")
     assert strict.returncode == 3, strict.stderr
+    # stats and explain, which read the same folder, say it too (on stderr, not published).
+    common = ["--initiative", "two_year_old", "--data", str(extract), "--profile", str(misfit)]
+    days = ["--term-start", "2026-09-01", "--as-of", "2026-08-01"]
+    stats = workbench("stats", *common, *days, "--out", str(tmp_path / "stats"))
+    person = _rows(contract / "people.csv")[1][0]
+    explained = workbench("explain", *common, *days, "--person", person)
+    assert explained.returncode == 0, explained.stderr
+    for done in (stats, explained):
+        assert "warning: Benefits Extract.csv: " in done.stderr, done.stderr
+        assert "check how the profile misfit.yaml maps table benefits" in done.stderr
+    published = "".join(p.read_text() for p in (tmp_path / "stats").iterdir() if p.is_file())
+    assert "quarantined" not in published
 
 
 def test_an_empty_list_with_children_in_the_window_is_said(make_folder, tmp_path):

@@ -163,6 +163,8 @@ def stats_command(
         typer.echo(f"withheld  {name}: {reason}")
     for caveat in result.caveats:
         typer.echo(f"note: {caveat}")
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     if result.ward_lookup is not None:
         unmatched = result.ward_lookup["people_postcodes"]["unmatched"]
         typer.echo(f"note: {unmatched} postcode(s) in the data matched no ward (ward unknown)")
@@ -234,6 +236,10 @@ def explain_command(
         rules=rules,
     )
     typer.echo(found.explain(person).to_text())
+    from workbench.data.quarantine import mostly_quarantined
+
+    for sentence in mostly_quarantined(found.data):
+        typer.echo(f"warning: {sentence}", err=True)
 
 
 def link_command(

@@ -57,6 +57,7 @@ from pathlib import Path
 
 import polars as pl
 
+from workbench.data.quarantine import mostly_quarantined
 from workbench.data.reading import load_folder
 from workbench.eligibility.assess import as_day, assess
 from workbench.eligibility.assess import rule_set as rules_for
@@ -294,6 +295,7 @@ def write_stats(
         rules=rules,
         tables=tables,
         caveats=() if caveat is None else (caveat,),
+        warnings=tuple(mostly_quarantined(loaded)),
         measured=caveat is None,
         trend_terms=trend_terms,
         ward_lookup=None if wards is None else ward_record(ward_lookup, wards, monitoring),

@@ -169,6 +169,8 @@ class StatsResult:
     rules: DisclosureRules
     tables: dict[str, StatsTable]
     caveats: tuple[str, ...] = ()
+    # Said on the terminal, not published: files of the data folder mostly quarantined.
+    warnings: tuple[str, ...] = ()
     measured: bool = True
     """Whether take-up (funded children and a rate) is measured for the initiative."""
     trend_terms: tuple[tuple[date, date], ...] = ()
