@@ -700,7 +700,19 @@ def check_references(data: LoadedData) -> LoadedData:
         unknown = pl.lit(False)
         reasons = []
         for column, other, other_column in checks:
-            known = tables[other].get_column(other_column).unique().implode()
+            # The values of the (small) referring column that the other table holds: the
+            # other (people, millions of rows) is probed against them, never made unique.
+            wanted = frame.get_column(column).drop_nulls().unique().implode()
+            known = (
+                tables[other]
+                .lazy()
+                .select(pl.col(other_column))
+                .filter(pl.col(other_column).is_in(wanted))
+                .unique()
+                .collect()
+                .to_series()
+                .implode()
+            )
             missing = ~pl.col(column).is_in(known)
             unknown = unknown | missing
             other_file = reports[other].file.name if other in reports else other
