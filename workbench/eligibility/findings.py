@@ -184,8 +184,8 @@ def findings(
     >>> found.filter(pl.col("status") == "met")["reason_code"].to_list()
     ['income_support']
     """
-    compiler, children = _compiled(tables, rule_set, person_ids, term_start, as_of, links)
-    return _verdicts(compiler, children, person_ids)
+    compiler, _ = _compiled(tables, rule_set, person_ids, term_start, as_of, links)
+    return _verdicts(compiler, person_ids)
 
 
 def findings_in_detail(
@@ -200,7 +200,7 @@ def findings_in_detail(
     """`findings`, with the people's age windows, parents and carers, linked places and the
     records behind every criterion in force (`Findings`); arguments as for `findings`."""
     compiler, children = _compiled(tables, rule_set, person_ids, term_start, as_of, links)
-    verdicts = _verdicts(compiler, children, person_ids)
+    verdicts = _verdicts(compiler, person_ids)
     records = _Records(compiler, children)
     frames = [records.of(c) for c in compiler.criteria]
     found = pl.concat([pl.LazyFrame(schema=RECORDS_SCHEMA), *frames])
@@ -244,9 +244,7 @@ def _compiled(
     return compiler, children
 
 
-def _verdicts(
-    compiler: Compiler, children: pl.LazyFrame, person_ids: Sequence[str]
-) -> pl.DataFrame:
+def _verdicts(compiler: Compiler, person_ids: Sequence[str]) -> pl.DataFrame:
     _, met, missing = compiler.build(compiler.links)
     met, missing = pl.collect_all([met, missing], engine=ENGINE)
     proven = pl.concat([met, missing]).filter(pl.col("person_id").is_not_null())
