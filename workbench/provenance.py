@@ -30,6 +30,9 @@ KEY_LIBRARIES = ("polars", "altair", "papermill", "scikit-learn", "typer", "ipyw
 def file_sha256(path: str | Path) -> str:
     """The SHA-256 of a file's bytes, as hex (read a megabyte at a time: not mapped into
     memory, which would count a whole extract against the process's resident memory)."""
+    known = getattr(path, "sha256", None)  # a table read by a query: the query's SHA-256
+    if isinstance(known, str):
+        return known
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(_CHUNK):
@@ -39,7 +42,8 @@ def file_sha256(path: str | Path) -> str:
 
 def input_hashes(files: Iterable[str | Path]) -> dict[str, str]:
     """SHA-256 of each input file, keyed by file name, sorted by name."""
-    return {Path(f).name: file_sha256(f) for f in sorted(files, key=lambda f: Path(f).name)}
+    named = {getattr(f, "name", None) if hasattr(f, "sha256") else Path(f).name: f for f in files}
+    return {name: file_sha256(named[name]) for name in sorted(named)}
 
 
 def run_id(

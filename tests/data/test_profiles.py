@@ -377,8 +377,7 @@ def test_assess_lists_are_identical_from_contract_files_and_from_an_extract(two_
         (
             "tables.people.connection",
             "COUNCIL_DB",
-            "tables.people.connection: reading a table from a database (connection and query) "
-            "is planned but not yet supported",
+            "tables.people.query: missing: a table read from a database needs the SQL",
         ),
         ("tables.people.file", None, "tables.people.file: missing: name the file"),
         (

@@ -43,10 +43,9 @@ Nothing is guessed: a value the map does not hold is quarantined with the value 
 the quarantine names the SOURCE file, its spreadsheet row and the SOURCE column (``DOB``, not
 date_of_birth), so that the council can find the cell.
 
-Planned (issue 19, part 3), refused for now with a clear message: a table entry naming
-``connection`` (the name of an environment variable or a file outside the repository holding
-a database URI, never the URI itself) and ``query`` (the SQL that returns the table) instead
-of ``file``.
+A table may instead come from a database: ``connection`` (the name of an environment variable
+or a file outside the repository holding a database URI, never the URI itself) and ``query``
+(the SQL that returns the table) instead of ``file`` (`workbench.data.database`).
 
 Example
 -------
@@ -67,7 +66,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 import yaml
@@ -76,6 +75,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from workbench.data.checks import BOOLEAN_WORDS, ISO_DATE, UK_DATE, DateFormat
 from workbench.data.schema import TABLES, Column, Table
 from workbench.errors import DataFileError, WorkbenchError
+
+if TYPE_CHECKING:
+    from workbench.data.database import DatabaseTable
 
 __all__ = [
     "EXAMPLE_PROFILES",
@@ -182,7 +184,7 @@ class TableSource(_Strict):
     """One contract table: the file it comes from and its columns."""
 
     file: str | None = Field(default=None, min_length=1)
-    # Planned (issue 19, part 3): a database connection's name and the query for the table.
+    # Or from a database (workbench.data.database): the connection's NAME and the SQL.
     connection: str | None = None
     query: str | None = None
     date_format: str | None = None
@@ -277,6 +279,15 @@ class Profile:
                 f"{matches[0].name} is not a format the workbench reads (.csv, .parquet, .xlsx)",
             )
         return matches[0]
+
+    def source_for(self, table: str, folder: Path) -> Path | DatabaseTable:
+        """Where `tables.<table>` comes from: the file in `folder` it names, or its query
+        (`workbench.data.database.DatabaseTable`)."""
+        if self.tables[table].query is not None:
+            from workbench.data.database import DatabaseTable
+
+            return DatabaseTable.of(self, table, folder)
+        return self.file_for(table, folder)
 
     def plan(self, table: Table, path: Path, headers: list[str], wanted: tuple[str, ...]):
         """The columns to read from `path` and how to turn them into `wanted` contract columns;
@@ -532,16 +543,17 @@ def parse_profile(document: object, path: str | Path, sha256: str | None = None)
 
 
 def _check_source(path: Path, where: str, source: TableSource) -> None:
-    if source.connection is not None or source.query is not None:
-        raise ProfileError(
-            path,
-            f"{where}.{'connection' if source.connection is not None else 'query'}",
-            "reading a table from a database (connection and query) is planned but not yet "
-            "supported: export the table to a CSV, parquet or xlsx file and name it with file:",
-        )
+    from workbench.data.database import check_table_source
+
+    check_table_source(path, where, source)
+    if source.query is not None:
+        return
     if source.file is None:
         raise ProfileError(
-            path, f"{where}.file", "missing: name the file (or a glob like 'Clients*.csv')"
+            path,
+            f"{where}.file",
+            "missing: name the file (or a glob like 'Clients*.csv'), or give a query and its "
+            "connection",
         )
     pattern = Path(source.file)
     if pattern.is_absolute() or ".." in pattern.parts:

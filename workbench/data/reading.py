@@ -45,6 +45,7 @@ from pathlib import Path
 import polars as pl
 
 from workbench import progress
+from workbench.data import database
 from workbench.data.checks import (
     DATE_FORMATS,
     FIRST_DATA_ROW,
@@ -195,7 +196,7 @@ def find_table_file(
         raise UsageError(f"unknown table '{table}': canonical tables are {', '.join(TABLES)}")
     chosen = _profile(profile)
     if chosen is not None and table in chosen.tables:
-        return chosen.file_for(table, Path(folder))
+        return chosen.source_for(table, Path(folder))  # type: ignore[return-value]
     found, _ = _scan_folder(Path(folder))
     return _one_file(table, found[table]) if table in found else None
 
@@ -339,10 +340,16 @@ def _open_xlsx(path: Path) -> tuple[list[str], Reader]:
     return sheet.columns, lambda names: sheet.select(names)
 
 
+def _open_database(source: database.DatabaseTable) -> tuple[list[str], Reader]:
+    result = database.open_query(source)  # reads its rows when called, then disconnects
+    return result.headers, result
+
+
 _OPENERS: dict[str, Callable[[Path], tuple[list[str], Reader]]] = {
     "csv": _open_csv,
     "parquet": _open_parquet,
     "xlsx": _open_xlsx,
+    "database": _open_database,  # type: ignore[dict-item]
 }
 
 
@@ -370,6 +377,7 @@ def _unreadable(path: Path, fmt: str, error: Exception) -> DataFileError:
         "csv": "expected comma-separated UTF-8 text with a header row (Excel: Save As CSV UTF-8)",
         "parquet": "expected a parquet file",
         "xlsx": "expected an Excel .xlsx workbook with a header row on its first sheet",
+        "database": "check the types the query returns",
     }[fmt]
     return DataFileError(path, f"cannot be read as {fmt} ({detail}): {advice}")
 
@@ -439,7 +447,7 @@ def _read_raw(
     """The wanted columns of one file under their canonical names (a DWP list without row
     ids numbered `dwp-row-<row>`), read through `profile` when it maps the table (then also
     the profile's plan for it)."""
-    plan = None
+    plan, read = None, None
     try:
         headers, read = _OPENERS[fmt](path)
         if profile is not None and table.name in profile.tables:
@@ -455,10 +463,13 @@ def _read_raw(
         raise
     except Exception as error:  # polars, fastexcel and OS errors alike mean "cannot read"
         raise _unreadable(path, fmt, error) from error
+    finally:
+        getattr(read, "close", lambda: None)()  # a query's connection, if still open
     present = [table.column(name) for name in wanted if name in matched]
     raw = raw.select(_as_loaded(c, raw.schema[c.name]) for c in present)
     if table.id_column not in raw.columns:
-        number = pl.int_range(FIRST_DATA_ROW, pl.len() + FIRST_DATA_ROW, dtype=pl.Int64)
+        first = 1 if fmt == "database" else FIRST_DATA_ROW
+        number = pl.int_range(first, pl.len() + first, dtype=pl.Int64)
         raw = raw.with_columns(pl.format("dwp-row-{}", number).alias(table.id_column))
     return raw, plan
 
@@ -484,7 +495,7 @@ def _load_table(
     profile: Profile | None = None,
 ) -> _Loaded:
     """Read one file and split its rows into accepted, quarantined and warned."""
-    fmt = FORMATS[path.suffix.lower()]
+    fmt = FORMATS[path.suffix.lower()] if isinstance(path, Path) else "database"
     raw, plan = _read_raw(path, fmt, table, wanted, profile)
     # Small tables that refer to another keep their accepted rows' numbers for the check.
     checked = check_rows(
@@ -496,6 +507,8 @@ def _load_table(
         number_accepted=bool(table.references),
         date_formats=plan.date_formats if plan is not None else None,
     )
+    if fmt == "database":  # numbered as the query's result: its first row is 1
+        checked = database.numbered_from_one(checked)
     report = FileReport(
         table.name, path, fmt, checked.read, checked.accepted.height, checked.quarantine.height
     )
@@ -526,6 +539,11 @@ def _load_one(
         return _load_table(TABLES[name], path, plan, normalise, profile)
 
 
+def _size(path: Path) -> float:
+    # A table read from a database (workbench.data.database) first: its size is unknown.
+    return path.stat().st_size if isinstance(path, Path) else float("inf")
+
+
 def _load_tables(
     files: dict[str, Path],
     plans: dict[str, tuple[str, ...]],
@@ -534,7 +552,7 @@ def _load_tables(
 ) -> dict[str, _Loaded]:
     """Load the files on two threads, largest first: polars releases the GIL, and the
     single-threaded stretches of one table's checks overlap another table's reading."""
-    order = sorted(files, key=lambda name: files[name].stat().st_size, reverse=True)
+    order = sorted(files, key=lambda name: _size(files[name]), reverse=True)
     if len(order) < 2:
         return {
             name: _load_one(name, files[name], plans[name], normalise, profile) for name in order
@@ -619,7 +637,7 @@ def load_folder(
         if name in wanted or name in asked
     }
     profiled = {
-        name: chosen.file_for(name, root)
+        name: chosen.source_for(name, root)
         for name in wanted
         if chosen is not None and name in chosen.tables
     }
