@@ -24,7 +24,9 @@ def _split(requirement: str) -> tuple[str, str]:
 
 def pip_requirements() -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    listed = project["dependencies"] + project["optional-dependencies"]["dev"]
+    listed = project["dependencies"] + [
+        r for extra in project["optional-dependencies"].values() for r in extra
+    ]
     pairs = [_split(r) for r in listed]
     return {CONDA_NAME.get(name, name): spec for name, spec in pairs}
 

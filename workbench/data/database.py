@@ -292,18 +292,24 @@ class QueryResult:
         self, error: BaseException, *, opening: bool = False, connecting: bool = False
     ) -> ProfileError:
         detail = _detail(error, self.uri)
-        if connecting or (opening and _is_connection_problem(detail)):
+        lowered = detail.lower()
+        if connecting or (opening and self.engine != "adbc" and _cannot_connect(lowered)):
             return self.source.error(
                 f"cannot connect to the database {self.source.connection} names ({detail}): "
                 "check the server is running and reachable, and the URI's host, port, user "
                 "and password",
                 "connection",
             )
+        if any(w in lowered for w in _LOST):
+            return self.source.error(
+                f"the connection was lost after {self.rows} row(s) of the result ({detail}); "
+                "nothing was written: run again when the database is back"
+            )
         if opening:
             return self.source.error(f"the query failed: {detail}")
         return self.source.error(
-            f"reading the query's result failed after {self.rows} row(s) ({detail}): the "
-            "connection was lost or the server ended the query; nothing was written, run again"
+            f"reading the query's result failed after {self.rows} row(s) ({detail}); nothing "
+            "was written"
         )
 
     def batches(self, columns: list[str] | None = None) -> Iterator[pl.DataFrame]:
@@ -354,9 +360,22 @@ def _missing(package: str) -> str:
     return f"reading from a database needs {package}: pip install 'eligibility-workbench[database]'"
 
 
-def _is_connection_problem(detail: str) -> bool:
-    words = ("connect", "connection refused", "authentication", "could not translate", "timeout")
-    return any(w in detail.lower() for w in words)
+# What a driver says when the server went away under a running query.
+_LOST = (
+    "terminating connection",
+    "server closed the connection",
+    "connection to server was lost",
+    "could not receive data",
+    "no connection to the server",
+    "connection reset",
+    "broken pipe",
+    "unexpected eof",
+)
+
+
+def _cannot_connect(detail: str) -> bool:
+    words = ("connect", "refused", "authentication", "could not translate", "timed out", "login")
+    return any(w in detail for w in words)
 
 
 def open_query(source: DatabaseTable, engine: str | None = None) -> QueryResult:

@@ -36,6 +36,7 @@ import polars as pl
 
 import workbench
 from workbench import progress
+from workbench.data.database import database_record
 from workbench.data.reading import LoadedData, combine_loaded, load_folder
 from workbench.errors import UsageError, WorkbenchError
 from workbench.paths import project_path
@@ -353,6 +354,8 @@ class Assessment:
             # (their SHA-256 above must still match).
             "data": str(self.data.folder.resolve()),
             "inputs": self.inputs,
+            # Tables read by a query: connection NAME, query SHA-256, rows (never the URI).
+            **({"database": db} if (db := database_record(self.data)) else {}),
             "rows": {
                 name: {"read": r.read, "accepted": r.accepted, "quarantined": r.quarantined}
                 for name, r in self.data.reports.items()

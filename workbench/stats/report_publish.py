@@ -19,6 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from workbench import __version__
+from workbench.data.database import database_record
 from workbench.data.reading import LoadedData
 from workbench.provenance import file_sha256, input_hashes
 from workbench.stats.disclosure import (
@@ -309,6 +310,7 @@ def write_manifest(result: StatsResult, loaded: LoadedData) -> Path:
         },
         "linked_tables": _linked_record(result.linked),
         "inputs": input_hashes(loaded.files()),
+        **({"database": db} if (db := database_record(loaded)) else {}),
         "package_version": __version__,
         "published": published,
         "withheld": withheld,
