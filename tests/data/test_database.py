@@ -460,3 +460,11 @@ def test_the_sql_server_path_connectorx_reads_postgres_the_same(council, server)
     assert by_connectorx.columns == by_adbc.columns
     for name in ("award_ref", "client_id", "benefit_type", "start_date", "end_date"):
         assert by_connectorx[name].to_list() == by_adbc[name].to_list(), name
+
+
+def test_validate_shows_what_the_profile_does_to_each_query(council):
+    root, _ = council
+    done = workbench("validate", str(root / "database"), "--profile", str(PROFILE))
+    assert done.returncode == 0, done.stderr
+    assert "people <- tables.people.query (" in done.stdout
+    assert "'Universal Credit' -> universal_credit" in done.stdout

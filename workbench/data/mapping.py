@@ -26,6 +26,7 @@ from pathlib import Path
 import polars as pl
 
 from workbench.data.checks import FIRST_DATA_ROW, check_rows
+from workbench.data.database import DatabaseTable, read_query
 from workbench.data.profiles import Profile, header_key, load_profile, value_key
 from workbench.data.reading import FORMATS, read_as_text
 from workbench.data.schema import TABLES, Table
@@ -97,7 +98,7 @@ def describe_mapping(
         if tables is not None and name not in tables:
             continue
         table = TABLES[name]
-        path = profile.file_for(name, folder)
+        path = profile.source_for(name, folder)
         mapped.append(_table_mapping(table, path, profile, equality_monitoring))
     return mapped
 
@@ -105,7 +106,7 @@ def describe_mapping(
 def _table_mapping(
     table: Table, path: Path, profile: Profile, equality_monitoring: bool
 ) -> TableMapping:
-    raw = read_as_text(path)
+    raw = read_as_text(path) if isinstance(path, Path) else _query_as_text(path)
     wanted = tuple(c.name for c in table.columns_for(equality_monitoring=equality_monitoring))
     plan = profile.plan(table, path, raw.columns, wanted)
     derived = plan.apply(raw.select(plan.columns))
@@ -127,6 +128,14 @@ def _table_mapping(
     return TableMapping(table.name, path.name, raw.height, tuple(columns), unread)
 
 
+def _query_as_text(source: DatabaseTable) -> pl.DataFrame:
+    """A query's result, every column as text but the dates (as the loader reads them)."""
+    raw = read_query(source)
+    return raw.with_columns(
+        pl.col(c).cast(pl.String) for c, t in raw.schema.items() if not t.is_temporal()
+    )
+
+
 def _sources(profile: Profile, table: str, name: str, headers: list[str]) -> list[str]:
     """The file's headers a contract column is read from."""
     by_key = {header_key(h): h for h in reversed(headers)}
@@ -141,7 +150,7 @@ def _checked_sample(table: Table, sample: pl.DataFrame, path: Path, formats) -> 
         sample = sample.with_columns(
             pl.format("row-{}", pl.int_range(pl.len())).alias(table.id_column)
         )
-    fmt = FORMATS[path.suffix.lower()]
+    fmt = FORMATS[path.suffix.lower()] if isinstance(path, Path) else "database"
     checked = check_rows(table, sample, path.name, fmt, number_accepted=True, date_formats=formats)
     rows = checked.accepted_rows
     at = (rows - FIRST_DATA_ROW) if rows is not None else pl.int_range(0, 0, eager=True)
