@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,database]'
 	@touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
@@ -57,6 +57,7 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks.linkage
 	$(BIN)/python -m benchmarks.linkage_external
 	$(BIN)/python -m benchmarks.review_store
+	$(BIN)/python -m benchmarks.database
 
 samples: $(VENV)/.installed
 	rm -rf data_samples/council_small data_samples/council_messy data_samples/council_medium
