@@ -227,18 +227,25 @@ class TablePlan:
         then applied as a plain replacement: matching every row ignoring case and space
         would cost more than reading the file.
         """
-        frame = raw.lazy().select(self.expressions)
         if not self.values:
-            return frame.collect()
-        distinct = frame.select(pl.col(name).unique().implode() for name in self.values).collect()
-        replaced = []
+            return raw.lazy().select(self.expressions).collect()
+        # The distinct values of the mapped columns first (one column each), so that the
+        # replacement is part of the one select that makes the table: no second pass over it.
+        by_name = {e.meta.output_name(): e for e in self.expressions}
+        mapped = [by_name[name].unique().implode() for name in self.values]
+        distinct = raw.lazy().select(mapped).collect()
+        replacements = {}
         for name, spellings in self.values.items():
             written = [v for v in distinct[name][0] if v is not None]
             found = {v: spellings[value_key(v)] for v in written if value_key(v) in spellings}
             found = {v: to for v, to in found.items() if v != to}
             if found:
-                replaced.append(pl.col(name).replace(found))
-        return frame.with_columns(replaced).collect() if replaced else frame.collect()
+                replacements[name] = found
+        expressions = [
+            e.replace(replacements[n]).alias(n) if n in replacements else e
+            for n, e in by_name.items()
+        ]
+        return raw.lazy().select(expressions).collect()
 
 
 @dataclass(frozen=True)
