@@ -256,13 +256,19 @@ def test_assess_from_postgres_gives_the_same_list_as_contract_files(council, tmp
     profile = load_profile(PROFILE)
     query = profile.tables["people"].query or ""
     assert manifest["inputs"]["council_postgres.yaml"] == profile.sha256
-    assert manifest["inputs"]["tables.people.query"] == hashlib.sha256(query.encode()).hexdigest()
-    assert manifest["database"]["people"] == {
+    query_sha = hashlib.sha256(query.encode()).hexdigest()
+    record = manifest["database"]["people"]
+    assert record == {
         "entry": "tables.people.query",
         "connection": CONNECTION,
-        "query_sha256": hashlib.sha256(query.encode()).hexdigest(),
+        "query_sha256": query_sha,
         "rows": manifest["rows"]["people"]["read"],
+        "rows_sha256": record["rows_sha256"],
     }
+    # The input's hash is of the query and the rows it returned: changed data, another run.
+    assert len(record["rows_sha256"]) == 64
+    both = hashlib.sha256(f"{query_sha}:{record['rows_sha256']}".encode()).hexdigest()
+    assert manifest["inputs"]["tables.people.query"] == both
     text = json.dumps(manifest)
     assert "postgresql://" not in text and "workbench:workbench" not in text
 
@@ -468,3 +474,41 @@ def test_validate_shows_what_the_profile_does_to_each_query(council):
     assert done.returncode == 0, done.stderr
     assert "people <- tables.people.query (" in done.stdout
     assert "'Universal Credit' -> universal_credit" in done.stdout
+
+
+def test_changed_rows_make_another_run_and_a_review_of_the_old_list_is_refused(server, tmp_path):
+    # Reproducibility: a table's input hash covers the rows the query returned, not only its
+    # text, so changed data is another run; a review reads who the children are from the
+    # database and refuses rows other than those the list was made from.
+    from adbc_driver_postgresql import dbapi
+
+    schema = f"wb_{uuid.uuid4().hex[:10]}"
+    uri = load_council(server, schema, postgres_council(generate_council(1000, 20261204)))
+    env = {CONNECTION: uri}
+    folder = tmp_path / "data"
+    folder.mkdir()
+    try:
+        first = tmp_path / "first" / "two.csv"
+        assert _assess(folder, PROFILE, first, env).returncode == 0
+        export = (
+            "review", "export", "--store", str(tmp_path / "r.sqlite"), "--list", str(first),
+            "--profile", str(PROFILE),
+        )  # fmt: skip
+        fine = workbench(*export, "--out", str(tmp_path / "a.xlsx"), env={**os.environ, **env})
+        assert fine.returncode == 0, fine.stderr
+        with dbapi.connect(server, autocommit=True) as connection, connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {schema}.client_index SET first_name = first_name || 'x' "
+                f"WHERE client_id = (SELECT min(client_id) FROM {schema}.client_index)"
+            )
+        refused = workbench(*export, "--out", str(tmp_path / "b.xlsx"), env={**os.environ, **env})
+        assert refused.returncode != 0
+        assert "tables.people.query: returns other rows than those the list" in refused.stderr
+        assert not (tmp_path / "b.xlsx").exists()
+        second = tmp_path / "second" / "two.csv"
+        assert _assess(folder, PROFILE, second, env).returncode == 0
+        runs = [json.loads(p.with_name("two.csv.manifest.json").read_text())["run_id"]
+                for p in (first, second)]  # fmt: skip
+        assert runs[0] != runs[1]
+    finally:
+        drop_schema(server, schema)

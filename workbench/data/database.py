@@ -42,7 +42,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -128,7 +128,9 @@ class DatabaseTable:
     the SQL, and the data folder the command was given (a connection file may not be in it).
 
     It stands where a table's file would: `name` (``tables.people.query``) names it in the
-    quarantine and the manifest's inputs, whose hash is the query's SHA-256.
+    quarantine and the manifest's inputs. Its hash there (`sha256`) is of the query's text
+    and, once the rows have been read, of the rows it returned (`rows_sha256`), so that a run
+    on changed data is another run, as with a changed file.
     """
 
     profile: Path
@@ -136,6 +138,8 @@ class DatabaseTable:
     connection: str
     query: str
     folder: Path | None = None
+    # Filled in by the read (`QueryResult`): {"sha256": the rows' digest}.
+    read: dict[str, str] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
     def of(cls, profile: Profile, table: str, folder: Path | None = None) -> DatabaseTable:
@@ -147,9 +151,24 @@ class DatabaseTable:
         return f"tables.{self.table}.query"
 
     @property
-    def sha256(self) -> str:
-        """The SHA-256 of the query's text (UTF-8), as the manifest records it."""
+    def query_sha256(self) -> str:
+        """The SHA-256 of the query's text (UTF-8)."""
         return hashlib.sha256(self.query.encode("utf-8")).hexdigest()
+
+    @property
+    def rows_sha256(self) -> str | None:
+        """The SHA-256 of the rows the query returned, every column, in order, written as
+        CSV without a header (the same whatever the batches); None before they are read."""
+        return self.read.get("sha256")
+
+    @property
+    def sha256(self) -> str:
+        """The input's hash for the manifest and the run id: of the query and, once read, of
+        its rows."""
+        rows = self.rows_sha256
+        if rows is None:
+            return self.query_sha256
+        return hashlib.sha256(f"{self.query_sha256}:{rows}".encode()).hexdigest()
 
     def __str__(self) -> str:
         return f"{self.profile}: {self.name}"
@@ -314,17 +333,22 @@ class QueryResult:
 
     def batches(self, columns: list[str] | None = None) -> Iterator[pl.DataFrame]:
         """The result's rows, one record batch at a time (only `columns`, if given)."""
+        digest = hashlib.sha256()
         try:
             for batch in self._reader:
-                kept = batch.select(columns) if columns is not None else batch
-                frame = pl.from_arrow(_plain(kept), rechunk=False)
-                assert isinstance(frame, pl.DataFrame)
+                whole = pl.from_arrow(_plain(batch), rechunk=False)
+                assert isinstance(whole, pl.DataFrame)
+                # Every column the query returns, so that the digest does not depend on the
+                # columns a command keeps (a review reads fewer than assess).
+                digest.update(whole.write_csv(include_header=False).encode("utf-8"))
+                frame = whole.select(columns) if columns is not None else whole
                 self.rows += frame.height
                 yield frame
         except ProfileError:
             raise
         except Exception as error:
             raise self._failed(error) from None
+        self.source.read["sha256"] = digest.hexdigest()
 
     def __call__(self, columns: list[str] | None = None) -> pl.DataFrame:
         """Every row of the result (only `columns`), then the connection is closed."""
@@ -413,8 +437,9 @@ def database_record(data: LoadedData) -> dict[str, dict[str, Any]]:
             record[name] = {
                 "entry": source.name,
                 "connection": source.connection,
-                "query_sha256": source.sha256,
+                "query_sha256": source.query_sha256,
                 "rows": report.read,
+                "rows_sha256": source.rows_sha256,
             }
     return record
 

@@ -64,6 +64,7 @@ from workbench.review.keys import pseudonym
 from workbench.review.lists import read_list_file, review_candidates
 from workbench.review.outreach import (
     check_inputs,
+    check_read_inputs,
     check_same_items,
     household_carers,
     list_manifest,
@@ -292,6 +293,7 @@ def _people(data: Path, listed) -> pl.DataFrame:
     """The people table of the list's own data folder (its SHA-256 must match)."""
     check_inputs(data, listed, ["people"])
     people = load_folder(data, tables=["people"], columns={"people": ("nino", "role")})
+    check_read_inputs(people, listed)
     return people.tables["people"]
 
 

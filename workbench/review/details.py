@@ -36,7 +36,7 @@ from workbench.eligibility.explain import BENEFIT_NAMES, STATUS_NAMES
 from workbench.eligibility.terms import birthday
 from workbench.errors import WorkbenchError
 from workbench.review.lists import ListFile, review_candidates
-from workbench.review.outreach import carer_names, check_inputs, list_manifest
+from workbench.review.outreach import carer_names, check_inputs, check_read_inputs, list_manifest
 from workbench.rules import load_rule_set
 from workbench.rules.model import RuleSet
 
@@ -445,7 +445,7 @@ def read_child_details(
     evidence = shaped["evidence"].fill_null("")
     tables = _needed_tables(shaped, " ".join(evidence.to_list()))
     check_inputs(folder, listed, tables)
-    loaded = load_folder(
+    read = load_folder(
         folder,
         tables=tables,
         columns={
@@ -455,7 +455,9 @@ def read_child_details(
             "child_statuses": ("end_date",),
         },
         normalise=False,
-    ).tables
+    )
+    check_read_inputs(read, listed)
+    loaded = read.tables
     day = term_start or date.today()
     parts = []
     people_rows = shaped.filter(pl.col("person_id").is_not_null())

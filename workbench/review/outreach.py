@@ -33,8 +33,9 @@ from typing import Any
 
 import polars as pl
 
+from workbench.data.database import DatabaseTable
 from workbench.data.profiles import active_profile
-from workbench.data.reading import find_table_file, load_folder
+from workbench.data.reading import LoadedData, find_table_file, load_folder
 from workbench.eligibility.terms import birthday
 from workbench.errors import UsageError, WorkbenchError
 from workbench.private_files import write_private
@@ -186,10 +187,27 @@ def check_inputs(data: Path, listed: ListFile, tables: list[str]) -> None:
                 f"{data}: has no {table} file; expected the data folder the list "
                 f"{listed.path.name} was made from{hint}"
             )
+        if isinstance(found, DatabaseTable):
+            continue  # its rows are known once read: `check_read_inputs`
         if listed.input_hashes.get(found.name) != file_sha256(found):
             raise WorkbenchError(
                 f"{found}: is not the file the list {listed.path.name} was made from (its "
                 "SHA-256 differs from the list's manifest); give --data the folder of that run"
+            )
+
+
+def check_read_inputs(loaded: LoadedData, listed: ListFile) -> None:
+    """The tables read from a database (a profile's queries) must have returned the very rows
+    the list was made from: their hash, of the query and its rows, against the manifest's."""
+    for report in loaded.reports.values():
+        source = report.file
+        if isinstance(source, DatabaseTable) and (
+            listed.input_hashes.get(source.name) != file_sha256(source)
+        ):
+            raise WorkbenchError(
+                f"{source}: returns other rows than those the list {listed.path.name} was made "
+                "from (their SHA-256 differs from the list's manifest): the database has "
+                "changed since; make the list again"
             )
 
 
@@ -297,6 +315,7 @@ def _with_details(rows: pl.DataFrame, data: Path, listed: ListFile) -> pl.DataFr
             "dwp_list": ("address_line_1", "postcode"),
         },
     )
+    check_read_inputs(loaded, listed)
     parts = []
     if people_ids.len():
         parameters = list_manifest(listed.path).get("parameters", {})
