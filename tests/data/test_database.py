@@ -31,7 +31,7 @@ from tests.data.postgres_council import (
     server_uri,
 )
 from tests.data.test_profiles import assess_both_shapes
-from workbench.data.database import DatabaseTable, looks_like_a_secret, read_query
+from workbench.data.database import ROWS_HASH, DatabaseTable, looks_like_a_secret, read_query
 from workbench.data.profiles import ProfileError, load_profile
 from workbench.data.reading import load_folder
 from workbench.synth import generate_council, write_council
@@ -264,6 +264,7 @@ def test_assess_from_postgres_gives_the_same_list_as_contract_files(council, tmp
         "query_sha256": query_sha,
         "rows": manifest["rows"]["people"]["read"],
         "rows_sha256": record["rows_sha256"],
+        "rows_hash": ROWS_HASH,
     }
     # The input's hash is of the query and the rows it returned: changed data, another run.
     assert len(record["rows_sha256"]) == 64

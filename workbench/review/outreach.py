@@ -33,7 +33,7 @@ from typing import Any
 
 import polars as pl
 
-from workbench.data.database import DatabaseTable
+from workbench.data.database import ROWS_HASH, DatabaseTable
 from workbench.data.profiles import active_profile
 from workbench.data.reading import LoadedData, find_table_file, load_folder
 from workbench.eligibility.terms import birthday
@@ -199,16 +199,23 @@ def check_inputs(data: Path, listed: ListFile, tables: list[str]) -> None:
 def check_read_inputs(loaded: LoadedData, listed: ListFile) -> None:
     """The tables read from a database (a profile's queries) must have returned the very rows
     the list was made from: their hash, of the query and its rows, against the manifest's."""
-    for report in loaded.reports.values():
+    for name, report in loaded.reports.items():
         source = report.file
-        if isinstance(source, DatabaseTable) and (
-            listed.input_hashes.get(source.name) != file_sha256(source)
-        ):
-            raise WorkbenchError(
-                f"{source}: returns other rows than those the list {listed.path.name} was made "
-                "from (their SHA-256 differs from the list's manifest): the database has "
-                "changed since; make the list again"
+        if not isinstance(source, DatabaseTable):
+            continue
+        if listed.input_hashes.get(source.name) == file_sha256(source):
+            continue
+        made = (list_manifest(listed.path).get("database") or {}).get(name) or {}
+        why = "the database has changed since"
+        if made.get("rows_hash") not in (None, ROWS_HASH):
+            why = (
+                f"or the workbench hashes rows otherwise since it was made ({made['rows_hash']} "
+                f"then, {ROWS_HASH} now)"
             )
+        raise WorkbenchError(
+            f"{source}: returns other rows than those the list {listed.path.name} was made "
+            f"from (their SHA-256 differs from the list's manifest): {why}; make the list again"
+        )
 
 
 def _missing(kind: str, wanted: pl.Series, found: pl.Series, source: str) -> None:
