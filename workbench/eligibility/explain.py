@@ -258,13 +258,11 @@ class _Facts:
     age_group: str | None
 
 
-def _person_row(people: pl.LazyFrame, person_id: str) -> None:
-    """Refuse a person_id that is not in the people table."""
-    if people.filter(pl.col("person_id") == person_id).head(1).collect().is_empty():
-        raise UsageError(
-            f"no person {person_id!r} in people: expected a person_id from the people table. "
-            "Check the id, and whether its row was quarantined (`workbench validate`)."
-        )
+def _unknown_person(person_id: str) -> UsageError:
+    return UsageError(
+        f"no person {person_id!r} in people: expected a person_id from the people table. "
+        "Check the id, and whether its row was quarantined (`workbench validate`)."
+    )
 
 
 # --- one finding per criterion, worded from the engine's records -----------------------------
@@ -509,7 +507,7 @@ def explain_assessed(
         links=found.links,
     )
     if detail.people.is_empty():
-        _person_row(pl.LazyFrame(schema={"person_id": pl.String}), person_id)
+        raise _unknown_person(person_id)
     person = detail.people.row(0, named=True)
     facts = _Facts(person_id, found.as_of, term_start, person["age_group"])
     verdicts = dict(zip(detail.verdicts["reason_code"], detail.verdicts["status"], strict=True))
@@ -595,6 +593,9 @@ def explain_person(
     UsageError
         The person is not in the people table, or a date is outside the rule set.
     """
-    _person_row(rule_tables(tables, rule_set)["people"], person_id)
+    people = rule_tables(tables, rule_set)["people"]
+    # Refused before the whole assessment runs.
+    if people.filter(pl.col("person_id") == person_id).head(1).collect().is_empty():
+        raise _unknown_person(person_id)
     found = assessment(tables, rule_set, term_start=term_start, as_of=as_of, links=links)
     return explain_assessed(found, tables, person_id=person_id)
