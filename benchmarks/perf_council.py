@@ -18,7 +18,10 @@ with the number of households.
 Unlike `workbench synth` it writes no households, child statuses, DWP list or funded places,
 no NINOs or postcodes, and nothing messy: it exercises only the rules the tuned query covers
 (parents' benefits, the universal credit income test, DLA, the age window), at the speed of
-numpy (a million households in a few seconds).
+numpy and polars (a million households in a few seconds). The random numbers are drawn by
+numpy, all at once, as `gen.py` drew them; the text (ids, names, roles, benefits) is made from
+them by polars, which keeps it compactly: at 16 million households (England, about 57 million
+people) the generator peaks near 8 GiB, where numpy's own text would have needed over 20.
 
 Run: ``python -m benchmarks.perf_council OUT_DIR HOUSEHOLDS [--format csv|parquet]``.
 """
@@ -35,7 +38,8 @@ REFERENCE_DAY = np.datetime64("2026-08-15")
 AWARDS_PER_HOUSEHOLD = 0.8
 DLA_SHARE_OF_CHILDREN = 0.02
 ONGOING_SHARE = 0.6
-# Drawn uniformly: five universal credit in twelve.
+# Drawn uniformly: five universal credit in twelve (the first five).
+UNIVERSAL_CREDIT_KINDS = 5
 AWARD_KINDS = np.array(
     ["universal_credit"] * 5
     + [
@@ -54,8 +58,12 @@ def _days(values: np.ndarray) -> np.ndarray:
     return values.astype("timedelta64[D]")
 
 
-def _ids(prefix: str, numbers: np.ndarray) -> np.ndarray:
-    return np.char.add(prefix, numbers.astype(str))
+def _ids(prefix: str, numbers: pl.Expr) -> pl.Expr:
+    return pl.lit(prefix) + numbers.cast(pl.String)
+
+
+def _either(condition: pl.Expr, yes: str, no: str) -> pl.Expr:
+    return pl.when(condition).then(pl.lit(yes)).otherwise(pl.lit(no))
 
 
 def council(households: int) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -69,21 +77,27 @@ def council(households: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     adult_birth = REFERENCE_DAY - _days(rng.integers(18 * 365, 70 * 365, adult_household.size))
     child_birth = REFERENCE_DAY - _days(rng.integers(0, 6 * 365, child_household.size))
     adults, children = adult_household.size, child_household.size
-    is_adult = np.arange(adults + children) < adults
+    # Text is made by polars from numbers (numpy's fixed-width text takes 4 bytes a character
+    # and its int-to-text more: about 20 GiB at 16M households, against polars' few GiB).
     people = pl.DataFrame(
         {
-            "person_id": _ids("P", np.arange(adults + children)),
-            "household_id": _ids("H", np.concatenate([adult_household, child_household])),
-            "forename": np.where(is_adult, "Alex", "Sam"),
-            "surname": "Example",
+            "number": np.arange(adults + children),
+            "household": np.concatenate([adult_household, child_household]),
             "date_of_birth": np.concatenate([adult_birth, child_birth]),
-            "role": np.where(is_adult, "parent_carer", "child"),
         }
+    ).select(
+        _ids("P", pl.col("number")).alias("person_id"),
+        _ids("H", pl.col("household")).alias("household_id"),
+        _either(pl.col("number") < adults, "Alex", "Sam").alias("forename"),
+        pl.lit("Example").alias("surname"),
+        "date_of_birth",
+        _either(pl.col("number") < adults, "parent_carer", "child").alias("role"),
     )
+    del adult_household, child_household, adult_birth, child_birth, numbers
 
     awards = int(households * AWARDS_PER_HOUSEHOLD)
     holder = rng.integers(0, adults, awards)
-    kind = AWARD_KINDS[rng.integers(0, AWARD_KINDS.size, awards)]
+    kind = rng.integers(0, AWARD_KINDS.size, awards)  # an index into AWARD_KINDS
     start = REFERENCE_DAY - _days(rng.integers(-30, 3 * 365, awards))
     end = start + _days(rng.integers(30, 4 * 365, awards))
     ongoing = rng.random(awards) < ONGOING_SHARE
@@ -93,22 +107,27 @@ def council(households: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     dla_start = REFERENCE_DAY - _days(rng.integers(0, 400, dla))
     # A DLA award's end date is a placeholder: every DLA award is ongoing (set null below).
     end_dates = np.concatenate([end, end[:dla] if dla <= awards else end[:0]])[: awards + dla]
+    benefit_names = pl.Series([*AWARD_KINDS, "disability_living_allowance"])
     benefits = pl.DataFrame(
         {
-            "award_id": _ids("B", np.arange(awards + dla)),
-            "person_id": _ids("P", np.concatenate([holder, dla_child])),
-            "benefit": np.concatenate([kind, np.full(dla, "disability_living_allowance")]),
+            "number": np.arange(awards + dla),
+            "person": np.concatenate([holder, dla_child]),
+            "benefit": np.concatenate([kind, np.full(dla, AWARD_KINDS.size)]),
             "start_date": np.concatenate([start, dla_start]),
             "end_date": pl.Series(end_dates),
             "net_earned_income": np.concatenate(
-                [np.where(kind == "universal_credit", income, np.nan), np.full(dla, np.nan)]
+                [np.where(kind < UNIVERSAL_CREDIT_KINDS, income, np.nan), np.full(dla, np.nan)]
             ),
+            "ongoing": np.concatenate([ongoing, np.ones(dla, bool)]),
         }
-    ).with_columns(
-        pl.when(pl.Series(np.concatenate([ongoing, np.ones(dla, bool)])))
-        .then(None)
-        .otherwise(pl.col("end_date"))
-        .alias("end_date"),
+    ).select(
+        _ids("B", pl.col("number")).alias("award_id"),
+        _ids("P", pl.col("person")).alias("person_id"),
+        pl.col("benefit").replace_strict(
+            list(range(benefit_names.len())), benefit_names, return_dtype=pl.String
+        ),
+        "start_date",
+        pl.when(pl.col("ongoing")).then(None).otherwise(pl.col("end_date")).alias("end_date"),
         pl.col("net_earned_income").fill_nan(None),
     )
     return people, benefits
