@@ -10,7 +10,7 @@ help:
 	@echo "make demo   - create .venv, install, build a synthetic council, run the pipeline, write a report"
 	@echo "make test   - install the dev tools, run ruff and the whole test suite"
 	@echo "make bench  - run the benchmarks, results in benchmarks/results/"
-	@echo "make bench-england - assess a 16M-household council (England) from CSV and parquet: too long for make bench (about half an hour), results in benchmarks/results/england.md"
+	@echo "make bench-england - assess a 16M-household council (England) from CSV and parquet: too long for make bench (5-10 minutes, 10 GiB of memory, 4.2 GB of disk), results in benchmarks/results/england.md"
 	@echo "make samples - regenerate data_samples/ from their fixed seeds"
 
 $(BIN)/python:
@@ -60,8 +60,8 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks.review_store
 	$(BIN)/python -m benchmarks.database
 
-# Not part of `make bench`: making the 16M-household council and assessing it takes about half
-# an hour and 5 GB of disk (cached in benchmarks/.cache/).
+# Not part of `make bench`: making the 16M-household council (4.2 GB of disk, cached in
+# benchmarks/.cache/) and assessing it takes 5-10 minutes and up to 10 GiB of memory.
 bench-england: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks.england
 

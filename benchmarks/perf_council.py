@@ -21,7 +21,7 @@ no NINOs or postcodes, and nothing messy: it exercises only the rules the tuned 
 numpy and polars (a million households in a few seconds). The random numbers are drawn by
 numpy, all at once, as `gen.py` drew them; the text (ids, names, roles, benefits) is made from
 them by polars, which keeps it compactly: at 16 million households (England, about 57 million
-people) the generator peaks near 8 GiB, where numpy's own text would have needed over 20.
+people) the generator peaks at 7.2 GiB, where numpy's own text would have needed over 20.
 
 Run: ``python -m benchmarks.perf_council OUT_DIR HOUSEHOLDS [--format csv|parquet]``.
 """
