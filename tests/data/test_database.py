@@ -327,6 +327,12 @@ def test_report_from_postgres_writes_the_same_list_as_contract_files(council, tm
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
         (runs[name],) = [p for p in reports.iterdir() if p.is_dir()]
+    # The run's manifest records the rows read, as the list's own manifest does.
+    run_manifest = json.loads((runs["database"] / "manifest.json").read_text())
+    (listed,) = runs["database"].rglob("*.manifest.json")
+    assert run_manifest["database"] == json.loads(listed.read_text())["database"]
+    assert run_manifest["database"]["people"]["rows_sha256"]
+    assert "database" not in json.loads((runs["contract"] / "manifest.json").read_text())
     written = sorted(
         p.relative_to(runs["contract"])
         for p in runs["contract"].rglob("*.csv")
@@ -475,6 +481,13 @@ def test_validate_shows_what_the_profile_does_to_each_query(council):
     assert done.returncode == 0, done.stderr
     assert "people <- tables.people.query (" in done.stdout
     assert "'Universal Credit' -> universal_credit" in done.stdout
+    # The database types its dates: no written format is claimed for them (the DWP list's
+    # query returns its dates as text, written dd/mm/yyyy).
+    lines = done.stdout.splitlines()
+    (birth,) = [line for line in lines if line.strip().startswith("dob -> date_of_birth")]
+    assert "(dates typed as dates by the source)" in birth, birth
+    dwp = [line for line in lines if "child_dob -> child_date_of_birth" in line]
+    assert ["dd/mm/yyyy" in line for line in dwp] == [True, False], dwp  # DWP list, headcount
 
 
 def test_changed_rows_make_another_run_and_a_review_of_the_old_list_is_refused(server, tmp_path):

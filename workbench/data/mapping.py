@@ -103,6 +103,9 @@ def describe_mapping(
     return mapped
 
 
+_TYPED_DATES = "typed as dates by the source"
+
+
 def _table_mapping(
     table: Table, path: Path, profile: Profile, equality_monitoring: bool
 ) -> TableMapping:
@@ -123,7 +126,9 @@ def _table_mapping(
         else:
             examples = _examples(raw.head(_SAMPLE_ROWS), read, after, name)
         fmt = plan.date_formats.get(name)
-        columns.append(ColumnMapping(name, source, fmt.label if fmt else None, examples, values))
+        # A database or parquet column already typed as a date has no written format.
+        label = _TYPED_DATES if derived.schema[name].is_temporal() else fmt and fmt.label
+        columns.append(ColumnMapping(name, source, label, examples, values))
     unread = tuple(h for h in raw.columns if h not in plan.columns)
     return TableMapping(table.name, path.name, raw.height, tuple(columns), unread)
 

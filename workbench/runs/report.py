@@ -7,6 +7,7 @@ holds its defaults) with the data folder and parameters given, and writes:
       notebook.ipynb   the executed notebook: the record, with the injected parameters
       report.html      the rendering for readers: code hidden, nothing loaded from the network
       manifest.json    inputs' SHA-256, parameters, rule set, versions, commit, times, status
+                       (and, for tables read from a database, the rows' SHA-256)
       shareable/       aggregates that passed disclosure control
       restricted/      anything about individuals (folder 0700, files 0600)
 
@@ -138,6 +139,24 @@ def _output_hashes(run_dir: Path) -> dict[str, str]:
         for path in sorted((run_dir / part).rglob("*"))
         if path.is_file()
     }
+
+
+def _databases_read(run_dir: Path) -> dict[str, object]:
+    """What the notebook read from a database, gathered from the manifests it wrote (a list's,
+    the stats'): per table, the connection's name, the query's and the rows' SHA-256. The run
+    id is made before the notebook runs, from the query text alone; this is the record of the
+    rows themselves. A table read twice with different rows lists both records."""
+    found: dict[str, list[object]] = {}
+    for path in sorted(run_dir.rglob("*manifest*.json")):
+        try:
+            block = json.loads(path.read_text(encoding="utf-8")).get("database")
+        except (OSError, ValueError, AttributeError):
+            continue
+        for table, read in (block or {}).items() if isinstance(block, dict) else ():
+            seen = found.setdefault(table, [])
+            if read not in seen:
+                seen.append(read)
+    return {table: reads[0] if len(reads) == 1 else reads for table, reads in found.items()}
 
 
 def _write_manifest(path: Path, record: Mapping[str, object]) -> Path:
@@ -299,6 +318,8 @@ def run_report(
         raise
     _lock_restricted(partial / RESTRICTED)
     record |= {"status": "ok", "outputs": _output_hashes(partial), "finished_at": _now()}
+    if databases := _databases_read(partial):
+        record["database"] = databases
     _write_manifest(partial / "manifest.json", record)
     _install(partial, final)
     return ReportRun(
