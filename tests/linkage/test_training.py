@@ -4,6 +4,7 @@ different-address cap calibrated on the council's own name frequencies."""
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 
 import polars as pl
@@ -11,6 +12,8 @@ import pytest
 
 from tests.council import SCHEMAS
 from workbench import progress
+from workbench.linkage import evaluate_linkage, link_all
+from workbench.linkage import probabilistic as stage
 from workbench.linkage.model import LinkageModel, load_settings, save_settings
 from workbench.linkage.probabilistic import (
     MIN_CHILDREN_FOR_NAMES,
@@ -89,6 +92,58 @@ def test_training_is_deterministic_and_a_model_can_forbid_it(council, tmp_path):
     assert (model.estimate_u, model.estimate_m) == (False, False)
     fixed = trained_settings(council, source="funded_places", model=model)
     assert m_values(fixed) == prior_m("funded_places")
+
+
+def u_bits(settings: dict) -> dict[tuple[str, str], float]:
+    return {
+        (c["output_column_name"], level["label_for_charts"]): math.log2(level["u_probability"])
+        for c in settings["comparisons"]
+        for level in c["comparison_levels"]
+        if not level.get("is_null_level")
+    }
+
+
+def test_u_from_the_sampled_pairs_hardly_depends_on_the_seed(council):
+    """u is estimated from `_MAX_U_PAIRS` random pairs: another seed draws other pairs, but
+    the common levels' weights move by a fraction of a bit (a rare level may move more)."""
+    first, second = (
+        u_bits(trained_settings(council, source="funded_places", seed=s)) for s in (1, 2)
+    )
+    for key in [("date_of_birth", "exact"), ("date_of_birth", "a day apart"),
+                ("postcode", "same district"), ("forename", "similar")]:  # fmt: skip
+        assert abs(first[key] - second[key]) < 0.5, key
+
+
+def linked_quality(council) -> dict[str, float]:
+    evaluation = evaluate_linkage(link_all(council, seed=3), council["ground_truth"])
+    row = evaluation.quality_by_source.filter(
+        (pl.col("level") == "child")
+        & (pl.col("bands") == "linked")
+        & (pl.col("source") == "funded_places")
+    ).row(0, named=True)
+    return {"precision": row["precision"], "recall": row["recall"]}
+
+
+def test_em_on_a_seeded_sample_of_a_long_list_links_as_well_as_on_every_row(council, monkeypatch):
+    """A list longer than `EM_MAX_ROWS` trains m on a seeded sample of its rows: the same
+    seed gives the same model, and the links are as good as training on every row."""
+    rows = council["funded_places"].height
+    monkeypatch.setattr(stage, "EM_MAX_ROWS", rows // 2)
+    sampled = trained_settings(council, source="funded_places", seed=3)
+    assert trained_settings(council, source="funded_places", seed=3) == sampled
+    # Learned, and pulled towards the prior as far as half the rows warrant (within the
+    # rescaling that keeps each comparison a distribution).
+    assert m_values(sampled) != prior_m("funded_places")
+    floor = PRIOR_STRENGTH / (rows // 2 + PRIOR_STRENGTH)
+    prior = prior_m("funded_places")
+    for key, value in m_values(sampled).items():
+        assert value >= 0.95 * floor * prior[key], key
+    on_a_sample = linked_quality(council)
+    monkeypatch.setattr(stage, "EM_MAX_ROWS", 0)
+    assert trained_settings(council, source="funded_places", seed=3) != sampled
+    on_every_row = linked_quality(council)
+    assert on_a_sample["precision"] >= 0.995
+    assert on_a_sample["recall"] >= on_every_row["recall"] - 0.005
 
 
 def test_a_model_file_without_estimate_m_follows_estimate_u(tmp_path):

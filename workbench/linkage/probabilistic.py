@@ -20,8 +20,9 @@ carer of their household (the parent comparison), and the best carer counts. The
   parent may be a cousin, and one with another forename and birthday a brother or sister.)
 
 Before scoring, the model is trained on the source's rows (`trained_settings`): u by seeded
-random sampling, m by expectation maximisation pulled towards the priors of
-`workbench.linkage.settings`; with too few rows the priors stand.
+random sampling, m by expectation maximisation (on a seeded sample of at most `EM_MAX_ROWS`
+rows) pulled towards the priors of `workbench.linkage.settings`; with too few rows the
+priors stand.
 
 `link_all` runs the exact pass first and Splink on the rows it left `not_linked`.
 
@@ -30,8 +31,9 @@ comparison's share of it in bits (log2 of its Bayes factor, term-frequency adjus
 evidence a reviewer reads. For a `not_linked` row these describe its best candidate, whose
 person_id is not given.
 
-Determinism: u is re-estimated by Splink's random sampling with `seed`, and EM is
-deterministic on the same rows; ties in probability are broken by row number and person_id.
+Determinism: u is re-estimated by Splink's random sampling with `seed`, EM's rows are drawn
+with `seed` and EM is deterministic on the same rows; ties in probability are broken by row
+number and person_id.
 """
 
 from __future__ import annotations
@@ -106,7 +108,19 @@ MIN_PAIRS_FOR_U = 20_000
 # Below this many rows (or candidate children) expectation maximisation has too few matches
 # to learn from: the priors' m probabilities are kept.
 MIN_ROWS_FOR_M = 200
-_MAX_U_PAIRS = 2e6  # enough for u to two decimal places on a list of any size
+# Random (row, child) pairs sampled for u. Measured on the 1M-household benchmark council
+# (three seeds each): at 5e5 every level's log2(u) varies by under 0.7 bits between seeds
+# (most by under 0.3), at 2e5 a level seen a few times (same parent NINO, full postcode) can
+# go unobserved and fall back to its prior, 8 bits off; 2e6 took four times as long for the
+# same links. One chunk: Splink's early stop needs 100 pairs at every level, which the rare
+# levels never reach, so its ten chunks and probe only repeated the work.
+_MAX_U_PAIRS = 5e5
+_U_CHUNKS = 1
+# Expectation maximisation learns m from a seeded sample of at most this many rows (its cost
+# grows with the rows times the children sharing a date of birth with each); the pull towards
+# the priors counts the rows it learned from. On the benchmark council 2,000 rows give the
+# same links as every row.
+EM_MAX_ROWS = 2_000
 _PROBABILITY_FLOOR = 1e-9
 _SCORED_SCHEMA = pl.Schema(
     {
@@ -293,6 +307,25 @@ def _candidate_children(
     )
 
 
+def _relevant_people(
+    people: pl.LazyFrame, records: pl.DataFrame, with_carers: bool, has_role: bool
+) -> pl.LazyFrame:
+    """The people `_candidate_children` can read, before their names are normalised: the
+    children born within a year of the source's dates of birth and, for the DWP list, everyone
+    in their households. (Normalising the whole index cost most of preparing it.)"""
+    year = pl.col("dob").dt.year()
+    first, last = records.select(year.min().alias("first"), year.max().alias("last")).row(0)
+    if first is None:
+        return people.head(0)
+    children = pl.col("date_of_birth").dt.year().is_between(first - 1, last + 1)
+    if has_role:
+        children = children & (pl.col("role").cast(pl.String) == "child")
+    if not with_carers:
+        return people.filter(children)
+    households = people.filter(children).select("household_id").unique()
+    return people.join(households, on="household_id", how="semi", maintain_order="left")
+
+
 def _check(tables: Mapping, source: str, thresholds: tuple[float, float]) -> None:
     if source not in LINK_SOURCES:
         raise UsageError(
@@ -340,31 +373,46 @@ def _trained_settings(
 ) -> dict[str, Any]:
     """The Splink settings trained on every row of the source (not only those the exact pass
     left): u by seeded random sampling, m by expectation maximisation over the pairs of
-    `EM_TRAINING_RULES`, pulled towards the priors (`pulled_to_prior`). With too few rows
+    `EM_TRAINING_RULES` of a seeded sample of at most `EM_MAX_ROWS` rows, pulled towards the
+    priors (`pulled_to_prior`) as far as that sample's size warrants. With too few rows
     (`MIN_ROWS_FOR_M`, `MIN_PAIRS_FOR_U`) the priors stand. The settings' prior, that a row
     and a child drawn at random are one child, is one in `n_children`."""
     prior = min(max(1.0 / n_children, _PROBABILITY_FLOOR), 0.5)
     start = _prior_settings(source, prior, model)
     estimate_u = model is None or model.estimate_u
     estimate_m = model is None or model.estimate_m
-    rows = min(records.height, n_children)
+    learning = (
+        records.sample(EM_MAX_ROWS, seed=seed)
+        if EM_MAX_ROWS and records.height > EM_MAX_ROWS
+        else records
+    )
+    rows = min(learning.height, n_children)
     train_u = estimate_u and records.height * n_children >= MIN_PAIRS_FOR_U
     train_m = estimate_m and rows >= MIN_ROWS_FOR_M
     if not (train_u or train_m):
         return start
     db_api = DuckDBAPI()
-    inputs = [
-        db_api.register(records.to_arrow(), table_name=_RECORDS),
-        db_api.register(candidates.to_arrow(), table_name=_PEOPLE),
-    ]
+    people = db_api.register(candidates.to_arrow(), table_name=_PEOPLE)
+    every_row = db_api.register(records.to_arrow(), table_name=_RECORDS)
+    sampled = (
+        every_row
+        if learning is records
+        else db_api.register(
+            learning.to_arrow(), table_name=f"{_RECORDS}_sample", dataset_display_name=_RECORDS
+        )
+    )
 
-    def linker_for(settings: dict[str, Any]) -> Linker:
+    def linker_for(settings: dict[str, Any], rows: Any) -> Linker:
         creator = SettingsCreator.from_path_or_dict(copy.deepcopy(settings))
-        return Linker(inputs, creator, log_level=None)
+        return Linker([rows, people], creator, log_level=None)
 
-    linker = linker_for(start)
+    linker = linker_for(start, every_row)
     if train_u:
-        linker.training.estimate_u_using_random_sampling(max_pairs=_MAX_U_PAIRS, seed=seed)
+        linker.training.estimate_u_using_random_sampling(
+            max_pairs=_MAX_U_PAIRS, seed=seed, num_chunks=_U_CHUNKS
+        )
+    if sampled is not every_row:
+        linker = linker_for(linker.misc.save_model_to_json(), sampled)
     trained_m = False
     for rule in EM_TRAINING_RULES if train_m else ():
         before = linker.misc.save_model_to_json()
@@ -376,7 +424,7 @@ def _trained_settings(
         except EMTrainingException:
             # No pair of the data agrees on this rule: nothing to learn from it. Splink has
             # already cleared the levels it meant to train, so the model before it is kept.
-            linker = linker_for(before)
+            linker = linker_for(before, sampled)
     trained = linker.misc.save_model_to_json()
     db_api.duckdb_con.close()
     trained.pop("linker_uid", None)  # a random name Splink gives each linker
@@ -675,8 +723,10 @@ def _prepared(
     aliases = nickname_aliases()
     raw = _source_records(tables[source].lazy(), source).collect()
     learn = raw if training is None else _source_records(training, source).collect()
-    people = _index_people(tables["people"].lazy())
     has_role = "role" in tables["people"].collect_schema()
+    people = _index_people(
+        _relevant_people(tables["people"].lazy(), learn, source == "dwp_list", has_role)
+    )
     candidates = _candidate_children(
         people, learn.lazy(), with_carers=source == "dwp_list", has_role=has_role
     )
