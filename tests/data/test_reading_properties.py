@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandera.polars as pa
 import polars as pl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from workbench.data import clean
@@ -319,3 +319,27 @@ def test_a_duplicated_id_is_quarantined_whatever_order_the_ids_come_in(numbers, 
     repeated = {i for i, id_ in enumerate(ids) if counts[id_] > 1}
     assert set(checked.quarantine["row"].to_list()) == {i + 2 for i in repeated}
     assert checked.accepted["person_id"].to_list() == [i for i in ids if counts[i] == 1]
+
+
+_EDGE_TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(" \t\n\r\x0b\x0c\x1f\x85\xa0\u1680\u2000\u200a\u2028\u202f\u3000é€ aZ9"),
+        st.characters(),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), _EDGE_TEXT), min_size=1, max_size=25))
+@example(values=["\xa0x", "x\xa0", "\x85x", "\u3000x", "x\u2000", " ", "", "é", "Zoë", None])
+def test_the_tidying_scan_strips_exactly_what_stripping_every_value_would(values):
+    # The scan judges a value by its first and last bytes only and strips the few it flags:
+    # the result must be every value stripped (blank -> empty), as polars strips them.
+    from workbench.data import checks
+
+    column = TABLES["people"].column("person_id")
+    raw = pl.DataFrame({"person_id": values}, schema={"person_id": pl.String})
+    frame, _ = checks._cleaned(raw, [column], "csv", normalise=False)
+    oracle = raw.select(pl.col("person_id").str.strip_chars().replace("", None))
+    assert frame[checks._clean_name("person_id")].to_list() == oracle.to_series().to_list()
