@@ -247,3 +247,14 @@ def test_a_list_with_nothing_in_common_with_the_index_keeps_the_priors_and_links
     assert m_values(trained_settings(tables, source="funded_places")) == prior_m("funded_places")
     links = link_probabilistic(tables, source="funded_places")
     assert links["band"].unique().to_list() == ["not_linked"]
+
+
+def test_the_people_table_in_another_row_order_gives_the_same_links_to_the_last_bit(council):
+    """The links do not depend on the order of the person index (the candidate children are
+    put in a fixed order before training sums over their pairs), and the DWP list and funded
+    places, linked side by side, give what each gives alone."""
+    shuffled = {**council, "people": council["people"].sample(fraction=1.0, shuffle=True, seed=5)}
+    first = link_all(council, seed=3)
+    assert link_all(shuffled, seed=3).equals(first)
+    alone = link_all({k: v for k, v in council.items() if k != "dwp_list"}, seed=3)
+    assert alone.equals(first.filter(pl.col("source") == "funded_places"))

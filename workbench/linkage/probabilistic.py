@@ -42,6 +42,7 @@ import copy
 import logging
 import math
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import polars as pl
@@ -392,6 +393,11 @@ def _trained_settings(
     if not (train_u or train_m):
         return start
     db_api = DuckDBAPI()
+    # One thread: EM sums match probabilities over the pairs, and a sum split among threads
+    # adds them in whatever order the threads finish, so the trained m (and every weight)
+    # could differ in the last bits from run to run. `link_all` trains the sources side by
+    # side instead.
+    db_api.duckdb_con.execute("SET threads TO 1")
     people = db_api.register(candidates.to_arrow(), table_name=_PEOPLE)
     every_row = db_api.register(records.to_arrow(), table_name=_RECORDS)
     sampled = (
@@ -732,7 +738,10 @@ def _prepared(
     )
     records = _features(raw.lazy(), aliases).collect()
     learned = records if training is None else _features(learn.lazy(), aliases).collect()
-    return records, learned, _features(candidates, aliases).collect()
+    # In a fixed order (joins may return their rows in any): training sums over the pairs in
+    # the candidates' order, and floating-point sums taken in another order can differ in the
+    # last bits, and with them every weight.
+    return records, learned, _features(candidates, aliases).collect().sort(_UID)
 
 
 def trained_settings(
@@ -857,9 +866,8 @@ def link_all_with_pairs(
     exact = link_exact(lazy).collect()
     results = [exact.filter(pl.col("band") == BAND_LINKED)]
     scored = [pl.DataFrame(schema=SCORED_PAIRS_SCHEMA)]
-    for source in LINK_SOURCES:
-        if source not in lazy:
-            continue
+
+    def linked(source: str) -> tuple[pl.DataFrame, pl.DataFrame]:
         done = exact.filter((pl.col("source") == source) & (pl.col("band") == BAND_LINKED))
         rows = lazy[source].with_columns(pl.col("record_id").cast(pl.String))
         exclude = done.select("person_id")
@@ -872,11 +880,17 @@ def link_all_with_pairs(
         rest = rows.join(
             done.lazy().select("record_id"), on="record_id", how="anti", maintain_order="left"
         )
-        links, pairs = _link_source(
+        return _link_source(
             {**lazy, source: rest}, source, exclude, resolved, seed, model, training=rows
         )
-        results.append(links)
-        scored.append(pairs)
+
+    # The sources are linked independently of each other (each to the children the exact pass
+    # left), so side by side: one's Python and SQL planning overlaps the other's queries.
+    sources = [source for source in LINK_SOURCES if source in lazy]
+    with ThreadPoolExecutor(max_workers=max(len(sources), 1)) as pool:
+        for links, pairs in pool.map(linked, sources):
+            results.append(links)
+            scored.append(pairs)
     links = (
         pl.concat(results, how="diagonal_relaxed")
         .select(LINKAGE_RESULT_SCHEMA.names())
