@@ -393,11 +393,6 @@ def _trained_settings(
     if not (train_u or train_m):
         return start
     db_api = DuckDBAPI()
-    # One thread: EM sums match probabilities over the pairs, and a sum split among threads
-    # adds them in whatever order the threads finish, so the trained m (and every weight)
-    # could differ in the last bits from run to run. `link_all` trains the sources side by
-    # side instead.
-    db_api.duckdb_con.execute("SET threads TO 1")
     people = db_api.register(candidates.to_arrow(), table_name=_PEOPLE)
     every_row = db_api.register(records.to_arrow(), table_name=_RECORDS)
     sampled = (
@@ -419,6 +414,11 @@ def _trained_settings(
         )
     if sampled is not every_row:
         linker = linker_for(linker.misc.save_model_to_json(), sampled)
+    # EM on one thread: it sums match probabilities over the pairs, and a sum split among
+    # threads adds them in whatever order the threads finish, so the trained m (and every
+    # weight) could differ in the last bits from run to run. (u's counts are whole numbers,
+    # exact in any order.) `link_all` trains the sources side by side instead.
+    db_api.duckdb_con.execute("SET threads TO 1")
     trained_m = False
     for rule in EM_TRAINING_RULES if train_m else ():
         before = linker.misc.save_model_to_json()
