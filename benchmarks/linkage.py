@@ -6,10 +6,13 @@ rows and funded places is drawn into a data folder of its own, beside the whole 
 and `workbench link` runs on that folder in a process of its own, so that its wall-clock time
 (interpreter start and loading included) and peak resident memory (`os.wait4`'s
 `ru_maxrss`) are its alone. The links are then measured against the council's ground truth
-(untimed) and everything is written to `benchmarks/results/linkage.json` and `linkage.md`
-with the machine's details.
+(untimed). The folder also holds the council's other tables (symlinked), so that `workbench
+assess` runs on it too: with the default linkage (the exact pass, then Splink) and with
+`--linkage exact`, alternating, each whole process timed and the best of three kept. Everything
+is written to `benchmarks/results/linkage.json` and `linkage.md` with the machine's details.
 
-Targets (issue 4): under 2 minutes and under 8 GiB on the project's 2-core machine.
+Targets: `workbench link` under 2 minutes and under 8 GiB on the project's 2-core machine
+(issue 4); `workbench assess` with the default linkage within 2x of exact-only (issue 20).
 
 Run: ``python -m benchmarks.linkage`` or ``--households 100000`` for a smaller index.
 """
@@ -28,7 +31,9 @@ import polars as pl
 
 from benchmarks.run import (
     CACHE,
+    DEFAULT_AS_OF,
     DEFAULT_SEED,
+    DEFAULT_TERM_START,
     DEFAULT_TIMEOUT_SECONDS,
     RESULTS,
     ROOT,
@@ -45,6 +50,12 @@ DEFAULT_FUNDED_PLACES = 20_000
 FORMAT = "parquet"
 TARGET_SECONDS = 120.0
 TARGET_PEAK_BYTES = 8 * 1024**3
+TARGET_ASSESS_RATIO = 2.0  # assess with exact then Splink, against exact-only (issue 20)
+ASSESS_REPEATS = 3
+ASSESS_INITIATIVE = "two_year_old"
+LINKAGES = ("probabilistic", "exact")
+# The council's tables beside the person index that `assess` reads (the sources are sampled).
+_OTHER_TABLES = ("benefits", "households", "child_statuses")
 _MIB = 1024**2
 SOURCES = {"dwp_list": "dwp_rows", "funded_places": "funded_places"}
 
@@ -62,6 +73,11 @@ def sample_folder(council: Path, args: argparse.Namespace) -> tuple[Path, dict[s
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     os.symlink(council / f"people.{FORMAT}", folder / f"people.{FORMAT}")
+    for name in _OTHER_TABLES:
+        if (council / f"{name}.{FORMAT}").exists():
+            os.symlink(council / f"{name}.{FORMAT}", folder / f"{name}.{FORMAT}")
+    if (council / "providers.csv").exists():
+        os.symlink(council / "providers.csv", folder / "providers.csv")
     wanted = {"dwp_list": args.dwp_rows, "funded_places": args.funded_places}
     taken = {}
     for name, rows in wanted.items():
@@ -89,6 +105,43 @@ def quality(links_path: Path, council: Path) -> dict[str, Any]:
             "source", "true", "predicted", "correct", "precision", "recall"
         ).to_dicts(),
         "bands": evaluation.bands.to_dicts(),
+    }
+
+
+def assess_command(folder: Path, out: Path, linkage: str) -> list[str]:
+    dates = ["--term-start", DEFAULT_TERM_START.isoformat(), "--as-of", DEFAULT_AS_OF.isoformat()]
+    return [
+        workbench_command(), "--quiet", "assess", "--initiative", ASSESS_INITIATIVE,
+        "--data", str(folder), *dates, "--linkage", linkage, "--out", str(out),
+    ]  # fmt: skip
+
+
+def measure_assess(folder: Path, work: Path, timeout: float) -> dict[str, Any]:
+    """`workbench assess` on the folder with each linkage, alternating, best of three: the
+    default (exact then Splink) against exact-only, as whole processes."""
+    runs: dict[str, list[float]] = {linkage: [] for linkage in LINKAGES}
+    failed: dict[str, str] = {}
+    commands = {}
+    for _ in range(ASSESS_REPEATS):
+        for linkage in LINKAGES:
+            out = work / f"assess_{linkage}.parquet"
+            command = assess_command(folder, out, linkage)
+            commands[linkage] = " ".join(["workbench", *(_relative(part) for part in command[1:])])
+            finished = run_measured(command, work / "logs" / f"assess_{linkage}", timeout)
+            if finished.returncode != 0:
+                failed[linkage] = finished.stderr.strip()[-600:]
+                continue
+            runs[linkage].append(round(finished.seconds, 2))
+    best = {linkage: min(seconds) if seconds else None for linkage, seconds in runs.items()}
+    ok = not failed and all(best.values())
+    ratio = round(best["probabilistic"] / best["exact"], 2) if ok else None
+    log(f"assess best of {ASSESS_REPEATS}: {best} (ratio {ratio})")
+    return {
+        "commands": commands,
+        "seconds": runs,
+        "best_seconds": best,
+        "ratio": ratio,
+        "error": failed or None,
     }
 
 
@@ -125,6 +178,14 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     }  # fmt: skip
     if ok:
         result["quality"] = quality(out, council)
+    assessed = measure_assess(folder, work, args.timeout)
+    result["assess"] = assessed
+    ratio = assessed["ratio"]
+    result["targets"].append(
+        {"target": f"assess, exact then Splink, within {TARGET_ASSESS_RATIO:.0f}x of exact-only",
+         "value": "failed" if ratio is None else f"{ratio}x",
+         "met": ratio is not None and ratio <= TARGET_ASSESS_RATIO}
+    )  # fmt: skip
     result["machine"] = machine()
     return result
 
@@ -151,6 +212,7 @@ def markdown(result: dict[str, Any]) -> str:
         "|---|---:|---:|",
         f"| {result['status']} | {result['seconds']} | {result['peak_mib']} |",
         "",
+        *_assess_lines(result.get("assess")),
         "## Targets",
         "",
         "| target | value | met |",
@@ -177,6 +239,29 @@ def markdown(result: dict[str, Any]) -> str:
     if result["error"]:
         lines += ["", "## Failure", "", "```", result["error"], "```"]
     return "\n".join(lines) + "\n"
+
+
+def _assess_lines(assessed: dict[str, Any] | None) -> list[str]:
+    if not assessed:
+        return []
+    best = assessed["best_seconds"]
+    lines = [
+        "## Assess: the default linkage against exact-only",
+        "",
+        f"`{assessed['commands'].get('probabilistic', '')}` against the same with `--linkage "
+        f"exact`, on the same folder (the council's other tables symlinked beside the "
+        f"sample). Whole processes, run alternately, best of {ASSESS_REPEATS}.",
+        "",
+        "| linkage | best seconds | runs |",
+        "|---|---:|---|",
+    ]
+    for linkage in LINKAGES:
+        runs = ", ".join(str(s) for s in assessed["seconds"][linkage])
+        lines.append(f"| {linkage} | {best[linkage]} | {runs} |")
+    lines += ["", f"Ratio (default / exact-only): {assessed['ratio']}", ""]
+    if assessed["error"]:
+        lines += ["```", json.dumps(assessed["error"], indent=2), "```", ""]
+    return lines
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
