@@ -260,18 +260,35 @@ def _needs_normalising(column: Column, kind: str | None) -> pl.Expr:
 
 def _edge_may_be_space(value: pl.Expr) -> pl.Expr:
     """True for a blank text and for every text that begins or ends with white space, as
-    `str.strip_chars` strips it (Unicode White_Space), and for some others: judged on the
-    first and last bytes only, which is twice as fast as stripping every value to compare.
+    `str.strip_chars` strips it (Unicode White_Space), and for a few others: judged on the
+    first two and the last bytes only, twice as fast as stripping every value to compare.
 
-    White space is a byte up to 0x20 or a character whose UTF-8 begins with 0xC2 or more
-    (U+0085, U+00A0, U+1680, U+2000-U+3000) and ends with a continuation byte (0x80 or
-    more); a text whose first byte is neither, and whose last byte is neither, has none at
-    its edges. The few others flagged (a name ending in "é") are stripped and left as they
-    were.
+    In UTF-8, white space begins with a byte up to 0x20, with 0xC2 then 0x85 or 0xA0
+    (U+0085, U+00A0), or with 0xE1, 0xE2 or 0xE3 (U+1680, U+2000-U+205F, U+3000); it ends
+    with a byte up to 0x20 or one of 0x80-0x8A, 0x9F, 0xA0, 0xA8, 0xA9, 0xAF. A text whose
+    edges are none of these has none at its edges. The few others flagged (a name ending in
+    "é", a dash at the start) are stripped and left as they were; a pound sign (0xC2 0xA3)
+    is not flagged, so money written "£1,200" costs nothing more.
     """
     raw = value.cast(pl.Binary)
-    first, last = raw.bin.get(0, null_on_oob=True), raw.bin.get(-1, null_on_oob=True)
-    return (first <= 0x20) | (first >= 0xC2) | (last <= 0x20) | (last >= 0x80) | (first.is_null())
+    first = raw.bin.get(0, null_on_oob=True)
+    second = raw.bin.get(1, null_on_oob=True)
+    last = raw.bin.get(-1, null_on_oob=True)
+    begins = (
+        (first <= 0x20)
+        | ((first >= 0xE1) & (first <= 0xE3))
+        | ((first == 0xC2) & ((second == 0x85) | (second == 0xA0)))
+    )
+    ends = (
+        (last <= 0x20)
+        | ((last >= 0x80) & (last <= 0x8A))
+        | (last == 0x9F)
+        | (last == 0xA0)
+        | (last == 0xA8)
+        | (last == 0xA9)
+        | (last == 0xAF)
+    )
+    return begins.fill_null(False) | ends.fill_null(False) | first.is_null()
 
 
 def _off_shape(
