@@ -219,6 +219,8 @@ class TablePlan:
     date_formats: dict[str, DateFormat]
     mapped: dict[str, str]
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The value maps as the profile writes them (contract column -> written -> contract value).
+    spellings: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def apply(self, raw: pl.DataFrame) -> pl.DataFrame:
         """The file's columns `raw` as the contract's columns, in one lazy select.
@@ -229,23 +231,31 @@ class TablePlan:
         """
         if not self.values:
             return raw.lazy().select(self.expressions).collect()
-        # The distinct values of the mapped columns first (one column each), so that the
-        # replacement is part of the one select that makes the table: no second pass over it.
+        # The spellings the profile writes are replaced in the one select that makes the table,
+        # and the mapped columns' distinct values are found beside it (a coded column has a
+        # few). Only when a value is written otherwise (another case, inner spaces) is the
+        # select made again with it in the map.
         by_name = {e.meta.output_name(): e for e in self.expressions}
         mapped = [by_name[name].unique().implode() for name in self.values]
-        distinct = raw.lazy().select(mapped).collect()
-        replacements = {}
+        written = {n: {k: v for k, v in self.spellings[n].items() if k != v} for n in self.values}
+        table, distinct = pl.collect_all(
+            [raw.lazy().select(self._replaced(by_name, written)), raw.lazy().select(mapped)]
+        )
+        found = {}
         for name, spellings in self.values.items():
-            written = [v for v in distinct[name][0] if v is not None]
-            found = {v: spellings[value_key(v)] for v in written if value_key(v) in spellings}
-            found = {v: to for v, to in found.items() if v != to}
-            if found:
-                replacements[name] = found
-        expressions = [
-            e.replace(replacements[n]).alias(n) if n in replacements else e
-            for n, e in by_name.items()
-        ]
-        return raw.lazy().select(expressions).collect()
+            seen = [v for v in distinct[name][0] if v is not None]
+            found[name] = {
+                v: spellings[value_key(v)]
+                for v in seen
+                if value_key(v) in spellings and v != spellings[value_key(v)]
+            }
+        if all(set(found[n]) <= set(written[n]) for n in self.values):
+            return table
+        return raw.lazy().select(self._replaced(by_name, found)).collect()
+
+    @staticmethod
+    def _replaced(by_name: dict[str, pl.Expr], maps: dict[str, dict[str, str]]) -> list[pl.Expr]:
+        return [e.replace(maps[n]).alias(n) if maps.get(n) else e for n, e in by_name.items()]
 
 
 @dataclass(frozen=True)
@@ -322,6 +332,7 @@ class Profile:
         formats: dict[str, DateFormat] = {}
         mapped: dict[str, str] = {}
         values: dict[str, dict[str, str]] = {}
+        spellings: dict[str, dict[str, str]] = {}
         for name in wanted:
             column = table.column(name)
             where = f"tables.{table.name}.columns.{name}"
@@ -341,12 +352,13 @@ class Profile:
             expression, label = _derived(source, found, name)
             if source.values is not None:
                 values[name] = _value_map(source.values)
+                spellings[name] = {str(k): _contract_value(v) for k, v in source.values.items()}
                 mapped[name] = f"{where}.values"
             expressions.append(expression.alias(name))
             labels[name] = label
             if (table.name, name) in self._formats:
                 formats[name] = self._formats[(table.name, name)]
-        return TablePlan(path, read, expressions, labels, formats, mapped, values)
+        return TablePlan(path, read, expressions, labels, formats, mapped, values, spellings)
 
 
 def _numbered_by_loader(table: Table, column: str) -> bool:
@@ -371,6 +383,8 @@ def _derived(source: ColumnSource, found: list[str], name: str) -> tuple[pl.Expr
         parts = [
             pl.lit(p.text) if isinstance(p, Text) else _text(next(columns)) for p in source.concat
         ]
+        if len(found) == 1:  # empty when its column is: a constant piece alone is no value
+            return pl.concat_str(parts, separator=source.separator), found[0]
         joined = pl.concat_str(parts, separator=source.separator, ignore_nulls=True)
         # Empty when every column is: a constant piece alone is not a value.
         filled = pl.any_horizontal(pl.col(c).is_not_null() for c in found)
@@ -384,8 +398,12 @@ def _derived(source: ColumnSource, found: list[str], name: str) -> tuple[pl.Expr
     return pl.lit(source.value, dtype=pl.String), f"{name} (the profile's value)"
 
 
+def _contract_value(value: str | bool) -> str:
+    return str(value).lower() if isinstance(value, bool) else value
+
+
 def _value_map(values: Mapping[str, str | bool]) -> dict[str, str]:
-    return {value_key(k): str(v).lower() if isinstance(v, bool) else v for k, v in values.items()}
+    return {value_key(k): _contract_value(v) for k, v in values.items()}
 
 
 # --- the quarantine in the source's terms ---------------------------------------------------
