@@ -54,6 +54,7 @@ from benchmarks.run import (
     list_rows,
     log,
     machine,
+    machine_sentence,
     output_path,
 )
 
@@ -171,16 +172,7 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [
         "# England in one run (issue 20)",
         "",
-        f"Run {m['date']} on {m['cpu']}, {m['logical_cores']} logical cores, "
-        f"{m['memory_gib']} GiB memory; {m['os']}; Python {m['python']}; "
-        + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
-        + (f"; commit {m['git_commit']}" if m["git_commit"] else "")
-        + (
-            f" with uncommitted changes to {', '.join(m['uncommitted_code'])}"
-            if m.get("uncommitted_code")
-            else ""
-        )
-        + ".",
+        machine_sentence(m),
         "",
         f"The perf council of `benchmarks/perf_council.py` at {report['households']:,} "
         f"households{england}; `workbench assess --initiative two_year_old --linkage "

@@ -40,6 +40,7 @@ from benchmarks.run import (
     ensure_council,
     log,
     machine,
+    machine_sentence,
     run_measured,
     workbench_command,
 )
@@ -195,11 +196,7 @@ def markdown(result: dict[str, Any]) -> str:
     lines = [
         "# Linkage benchmark",
         "",
-        f"Run {m['date']} on {m['cpu']}, {m['logical_cores']} logical cores, "
-        f"{m['memory_gib']} GiB memory; {m['os']}; Python {m['python']}; "
-        + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
-        + (f"; commit {m['git_commit']}" if m["git_commit"] else "")
-        + ".",
+        machine_sentence(m),
         "",
         f"`{result['command']}` on a seeded sample of {result['sample']['dwp_list']:,} DWP-list "
         f"rows and {result['sample']['funded_places']:,} funded places, against the person "

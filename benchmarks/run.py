@@ -686,22 +686,26 @@ def _council_of(row: dict[str, Any]) -> str:
     return row.get("council", "synth")  # results written before there were two councils
 
 
+def machine_sentence(m: dict[str, Any]) -> str:
+    """ "Run <date> on <cpu>, ...; commit <sha>." for a results file, from `machine()`."""
+    uncommitted = m.get("uncommitted_code")
+    return (
+        f"Run {m['date']} on {m['cpu']}, {m['logical_cores']} logical cores, "
+        f"{m['memory_gib']} GiB memory; {m['os']}; Python {m['python']}; "
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+        + (f"; commit {m['git_commit']}" if m["git_commit"] else "")
+        + (f" with uncommitted changes to {', '.join(uncommitted)}" if uncommitted else "")
+        + "."
+    )
+
+
 def markdown(report: dict[str, Any]) -> str:
     m = report["machine"]
     load = report.get("load_average") or {}
     lines = [
         f"# Benchmark results{' (quick smoke run)' if report['quick'] else ''}",
         "",
-        f"Run {m['date']} on {m['cpu']}, {m['logical_cores']} logical cores, "
-        f"{m['memory_gib']} GiB memory; {m['os']}; Python {m['python']}; "
-        + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
-        + (f"; commit {m['git_commit']}" if m["git_commit"] else "")
-        + (
-            f" with uncommitted changes to {', '.join(m['uncommitted_code'])}"
-            if m.get("uncommitted_code")
-            else ""
-        )
-        + ".",
+        machine_sentence(m),
         "",
         "Councils: `synth` from `workbench synth --seed "
         f"{report['seed']}` (every table); `perf` from `benchmarks/perf_council.py` (issue "
