@@ -70,11 +70,17 @@ def test_the_default_policy_says_how_long_each_kind_is_kept_and_asks_the_council
         "restricted_outputs": "1 year",
         "lists": "1 year",
         "outreach_exports": "6 months",
+        "check_exports": "3 months",
         "decisions": "6 years",
+        "check_results": "1 year",
     }
     assert {p.confirm for p in policy.periods.values()} == {"council-to-confirm"}
     assert policy.periods["lists"].from_ == "term_start"
     assert policy.periods["decisions"].from_ == "decided_at"
+    assert policy.periods["check_exports"].from_ == "exported_at"
+    assert policy.periods["check_results"].from_ == "imported_at"
+    assert "National Insurance numbers" in policy.periods["check_exports"].reason
+    assert "review store" in policy.periods["check_results"].reason
 
 
 @pytest.mark.parametrize(
@@ -105,8 +111,18 @@ periods:
     confirm: confirmed
     reason: "kept ten days"
     patterns: ["outreach*.csv"]
+  check_exports:
+    {keep: {days: 30}, from: exported_at, confirm: confirmed, reason: "kept thirty days"}
   decisions: {keep: {years: 6}, from: decided_at, confirm: confirmed, reason: "kept six years"}
+  check_results:
+    {keep: {months: 6}, from: imported_at, confirm: confirmed, reason: "kept six months"}
 """
+# A council's policy copied before check exports and results had periods of their own.
+POLICY_BEFORE_CHECKS = "\n".join(
+    line
+    for line in POLICY.splitlines()
+    if not line.startswith(("  check_", "    {keep: {days: 30}", "    {keep: {months: 6}"))
+)
 
 
 @pytest.mark.parametrize(
@@ -114,8 +130,17 @@ periods:
     [
         (
             lambda t: t.replace("  decisions:", "  old_decisions:"),
-            "periods: expected exactly the kinds run_folders, restricted_outputs, "
-            "lists, outreach_exports, decisions; missing decisions",
+            "periods: missing the kind(s) decisions (decisions: decisions in the review store, "
+            "from decided_at)",
+        ),
+        (
+            lambda t: (
+                t + "  letters: {keep: {years: 1}, from: run_date, confirm: confirmed, "
+                'reason: "kept one year"}\n'
+            ),
+            "periods: unknown kind(s) letters; expected exactly the kinds run_folders, "
+            "restricted_outputs, lists, outreach_exports, check_exports, decisions, "
+            "check_results",
         ),
         (
             lambda t: t.replace("{keep: {years: 2}", "{keep: {years: 0}"),
@@ -127,8 +152,8 @@ periods:
         ),
         (
             lambda t: t.replace("from: term_start", "from: list_date"),
-            "periods.lists.from: Input should be 'run_date', 'term_start', 'exported_at' or "
-            "'decided_at'",
+            "periods.lists.from: Input should be 'run_date', 'term_start', 'exported_at', "
+            "'decided_at' or 'imported_at'",
         ),
         (
             lambda t: t.replace('patterns: ["outreach*.csv"]', "patterns: []"),
@@ -141,6 +166,32 @@ def test_a_broken_policy_file_is_refused_naming_the_field(tmp_path, edit, messag
     with pytest.raises(DataFileError) as caught:
         load_policy(path)
     assert str(caught.value).startswith(f"{path}: {message}")
+
+
+def test_a_policy_copied_before_check_exports_is_refused_saying_what_to_add(tmp_path):
+    path = _write(tmp_path / "policy.yaml", POLICY_BEFORE_CHECKS)
+    assert "check_" not in path.read_text() and "decisions:" in path.read_text()
+    with pytest.raises(DataFileError) as caught:
+        load_policy(path)
+    assert str(caught.value) == (
+        f"{path}: periods: missing the kind(s) check_exports, check_results (check_exports: "
+        "the files `workbench check export` writes for DfE's eligibility checking service "
+        "(names, dates of birth, National Insurance numbers), from exported_at; "
+        "check_results: DfE's check results imported into the review store, from "
+        "imported_at). A policy names a period for every kind (run_folders, "
+        "restricted_outputs, lists, outreach_exports, check_exports, decisions, "
+        "check_results); a policy copied before the workbench knew these kinds lacks them: "
+        "add check_exports, check_results under `periods` with `keep`, `from`, `confirm` and "
+        "`reason`, as in workbench/governance/retention.yaml, with the period your council "
+        "agrees. See workbench/governance/retention.yaml for the expected shape"
+    )
+    # Adding the one kind still missing names only that one.
+    one_missing = POLICY_BEFORE_CHECKS + (
+        "\n  check_results: {keep: {months: 6}, from: imported_at, confirm: confirmed, "
+        'reason: "kept six months"}\n'
+    )
+    with pytest.raises(DataFileError, match=r"missing the kind\(s\) check_exports \(check_"):
+        load_policy(_write(tmp_path / "one.yaml", one_missing))
 
 
 def test_a_policy_that_is_not_a_mapping_or_missing_is_refused(tmp_path):
@@ -261,6 +312,7 @@ def test_apply_deletes_what_is_due_and_logs_counts_and_run_ids_only(tmp_path):
         "restricted_outputs": 1,
         "lists": 0,
         "outreach_exports": 0,
+        "check_exports": 0,
     }
     assert not old.exists()
     assert not (recent / "restricted").exists()
@@ -313,9 +365,11 @@ def test_the_plan_counts_store_items_and_decisions_past_their_period(tmp_path):
     plan = plan_retention(tmp_path, None, date(2026, 1, 1), store=path)
     assert plan.notes == [
         "review store: 1 items of 1 lists stored before 2025-01-02 (1 year from when the list "
-        "was stored) and 1 of 3 decisions recorded before 2020-01-02 (6 years from the "
-        "decision) are past their period. --apply removes them through the store, which keeps "
-        "each list's counts and bridges the decision chain with a sealed checkpoint."
+        "was stored), 1 of 3 decisions recorded before 2020-01-02 (6 years from the "
+        "decision), and 0 check results of 0 imports of DfE's results imported before "
+        "2025-01-02 (1 year from the import) are past their period. --apply removes them "
+        "through the store, which keeps the counts of each list and import and bridges the "
+        "decision chain with a sealed checkpoint."
     ]
     assert plan.store is not None
     assert (plan.store.due.lists, plan.store.due.list_items, plan.store.due.decisions) == (1, 1, 1)
@@ -382,3 +436,106 @@ def test_outreach_exports_are_found_by_their_sidecar_and_dated_by_their_export(t
     assert not contact.exists() and not sidecar.exists()
     entry = json.loads((tmp_path / "log.jsonl").read_text())
     assert entry["deleted"]["outreach_exports"] == 1 and entry["run_ids"] == [LIST_RUN]
+
+
+# --- check exports for DfE's checking service -----------------------------------------------------
+DFE_HEADER = "Parent Last Name,Parent Date of Birth,Parent National Insurance number"
+NOT_CHECKABLE_HEADER = "list_id,item_key,person_id,dwp_record_id,decision,decision_id,reason"
+
+
+def _check_export(folder: Path, name: str, exported_at: str | None, parts: int = 2) -> list[Path]:
+    """The files `workbench check export --out FOLDER/NAME.csv` writes, by hand: the parts,
+    the not-checkable file and the sidecar (last)."""
+    files = [
+        _write(folder / f"{name}-part{n}.csv", f"{DFE_HEADER}\nSmith,01/02/1990,AB12345{n}C\n")
+        for n in range(1, parts + 1)
+    ]
+    files.append(_write(folder / f"{name}.not_checkable.csv", f"{NOT_CHECKABLE_HEADER}\n"))
+    record = {
+        "format": "workbench-dfe-check-1",
+        "command": "check export",
+        "export_id": "cx-00000000000000aa",
+        "run_id": LIST_RUN,
+        "files": [{"file": f.name, "rows": 1} for f in files[:parts]],
+    }
+    if exported_at is not None:
+        record["exported_at"] = exported_at
+    files.append(_write(folder / f"{name}.check.json", json.dumps(record)))
+    return files
+
+
+def test_check_exports_are_dated_by_their_sidecar_and_deleted_with_all_their_files(tmp_path):
+    exports = tmp_path / "checks"
+    today = date(2026, 12, 4)
+    old = _check_export(exports, "autumn", (today - timedelta(days=400)).isoformat() + "T09:00:00Z")
+    new = _check_export(exports, "winter", (today - timedelta(days=10)).isoformat() + "T09:00:00Z")
+    plan = plan_retention(tmp_path / "reports", None, today, list_roots=[exports])
+    assert _rows(plan, exports) == [
+        ("check_exports", "autumn.check.json", "2025-10-30", "2026-01-30", True),
+        ("check_exports", "winter.check.json", "2026-11-24", "2027-02-24", False),
+    ]
+    assert [p.name for p in plan.items[0].also] == [
+        "autumn-part1.csv",
+        "autumn-part2.csv",
+        "autumn.not_checkable.csv",
+    ]
+    assert "three months" in plan.items[0].reason.casefold()
+    log = tmp_path / "log.jsonl"
+    deleted = apply_retention(plan, log)
+    assert deleted["check_exports"] == 1
+    assert [p.exists() for p in old] == [False] * 4
+    assert [p.exists() for p in new] == [True] * 4
+    entry = json.loads(log.read_text())
+    assert (entry["files_removed"], entry["run_ids"]) == (4, [LIST_RUN])
+    assert "autumn" not in log.read_text() and "AB12345" not in log.read_text()
+
+
+def test_check_files_without_a_sidecar_are_found_by_dfe_s_header_and_hold_their_folder(tmp_path):
+    reports = tmp_path / "reports"
+    folder = _run_folder(reports, date(2026, 1, 5), RUN_B)
+    restricted = folder / "restricted"
+    _check_export(restricted, "checks", "2026-11-24T10:00:00Z", parts=1)
+    lost = _write(restricted / "copy-part1.csv", f"{DFE_HEADER}\nJones,03/04/1991,CD123456A\n")
+    left = _write(restricted / "old.not_checkable.csv", f"{NOT_CHECKABLE_HEADER}\n")
+    _write(restricted / "other.csv", "Parent Last Name,Notes\nJones,none\n")  # not DfE's header
+    undated = _check_export(tmp_path / "elsewhere", "spring", None, parts=1)
+    stamp = datetime(2026, 3, 4, 12, tzinfo=UTC).timestamp()
+    os.utime(undated[-1], (stamp, stamp))
+    plan = plan_retention(reports, None, date(2026, 12, 4), list_roots=[tmp_path / "elsewhere"])
+    assert [row for row in _rows(plan, tmp_path) if row[0] != "run_folders"] == [
+        ("check_exports", "elsewhere/spring.check.json", "2026-03-04", "2026-06-04", True),
+        (
+            "restricted_outputs",
+            "reports/2026-01-05-demo-r-0000000000bb/restricted",
+            "2026-01-05",
+            "2027-02-24",
+            False,
+        ),
+        (
+            "check_exports",
+            "reports/2026-01-05-demo-r-0000000000bb/restricted/checks.check.json",
+            "2026-11-24",
+            "2027-02-24",
+            False,
+        ),
+        (
+            "check_exports",
+            "reports/2026-01-05-demo-r-0000000000bb/restricted/copy-part1.csv",
+            "2026-01-05",
+            "2026-04-05",
+            True,
+        ),
+        (
+            "check_exports",
+            "reports/2026-01-05-demo-r-0000000000bb/restricted/old.not_checkable.csv",
+            "2026-01-05",
+            "2026-04-05",
+            True,
+        ),
+    ]
+    [held] = [i for i in plan.items if i.path == restricted]
+    assert held.reason.endswith("Held until 2027-02-24 by a check_exports item inside.")
+    deleted = apply_retention(plan, tmp_path / "log.jsonl")
+    assert deleted["check_exports"] == 3
+    assert not lost.exists() and not left.exists() and not undated[0].exists()
+    assert (restricted / "checks-part1.csv").exists() and (restricted / "other.csv").exists()

@@ -452,8 +452,10 @@ def test_the_plan_gives_the_store_cut_offs_and_apply_removes_through_the_store(t
         "restricted_outputs": 0,
         "lists": 0,
         "outreach_exports": 0,
+        "check_exports": 0,
         "decisions": 2,
         "store_list_items": 3,
+        "check_results": 0,
     }
     entry = json.loads(log.read_text())
     assert entry["store"] == {
@@ -461,8 +463,11 @@ def test_the_plan_gives_the_store_cut_offs_and_apply_removes_through_the_store(t
         "list_items": 3,
         "decisions": 2,
         "checkpoints": 1,
+        "check_imports": 0,
+        "check_results": 0,
         "before_lists": "2025-01-02T00:00:00.000000Z",
         "before_decisions": "2020-01-02T00:00:00.000000Z",
+        "before_check_results": "2025-01-02T00:00:00.000000Z",
     }
     with ReviewStore(path) as store:
         assert store.decisions()["decision_id"].to_list() == ids[2:]
@@ -484,3 +489,192 @@ def test_a_store_whose_chain_is_broken_stops_the_whole_retention_run(tmp_path):
     with pytest.raises(WorkbenchError, match="chain does not verify"):
         apply_retention(plan, tmp_path / "log.jsonl", user="records.officer")
     assert folder.exists() and not (tmp_path / "log.jsonl").exists()
+
+
+# --- DfE's check results -------------------------------------------------------------------------
+ROW_KEYS = [pseudonym("dfe_check_row", f"parent {n}", KEY) for n in (1, 2)]
+
+
+def checked(store: ReviewStore, clock: Clock) -> tuple[str, list[str]]:
+    """A list whose children K1 and K2 were exported for checking on 2019-10-02, DfE's results
+    imported on 2019-11-01 (two) and 2025-03-01 (one, for K2's row): the import ids."""
+    list_id = add_list(store, clock, "2019-09-01", "r-1")
+    first, second = (decide(store, clock, list_id, "2019-10-01", key) for key in (K1, K2))
+    seqs = dict(store.decisions().select("decision_id", "seq").iter_rows())
+    clock.moment = at("2019-10-02")
+    store.record_check_export(
+        {
+            "export_id": "cx-0000000000000001",
+            "list_id": list_id,
+            "template": "childcare",
+            "files": 1,
+            "not_checkable": 0,
+            "rows": [
+                {"row_number": 1, "part": 1, "row_key": ROW_KEYS[0],
+                 "items": [(K1, first, seqs[first])]},
+                {"row_number": 2, "part": 1, "row_key": ROW_KEYS[1],
+                 "items": [(K2, second, seqs[second])]},
+            ],
+        },
+        user="A. Officer",
+        detail="export cx-0000000000000001",
+    )  # fmt: skip
+    imports = []
+    for day, results in (
+        ("2019-11-01", [(1, "eligible"), (2, "may_not_be_eligible")]),
+        ("2025-03-01", [(2, "eligible")]),
+    ):
+        clock.moment = at(day)
+        import_id, _ = store.record_check_results(
+            "cx-0000000000000001",
+            [
+                {
+                    "row_number": row,
+                    "outcome": outcome,
+                    "dfe_outcome": outcome.title(),
+                    "tier": None,
+                    "eligible_until": None,
+                }
+                for row, outcome in results
+            ],
+            file_name=f"results-{day}.csv",
+            file_sha256="0" * 64,
+            user="A. Officer",
+        )
+        imports.append(import_id)
+    return list_id, imports
+
+
+def test_check_results_imported_before_the_cut_off_go_and_the_import_keeps_its_counts(store, clock):
+    list_id, (old, new) = checked(store, clock)
+    due = store.retention_due(
+        at("2000-01-01"), at("2000-01-01"), before_check_results=at("2020-01-01")
+    )
+    assert (due.check_imports, due.check_results, due.removed_at) == (1, 2, None)
+    assert store.check_results(list_id).height == 3  # retention_due removed nothing
+    clock.moment = at("2026-01-01")
+    done = store.apply_retention(
+        at("2000-01-01"),
+        at("2000-01-01"),
+        user="records.officer",
+        before_check_results=at("2020-01-01"),
+    )
+    assert (done.check_imports, done.check_results, done.decisions, done.list_items) == (
+        1,
+        2,
+        0,
+        0,
+    )
+    assert done.before_check_results == "2020-01-01T00:00:00.000000Z"
+    # Only the 2025 result is left; the 2019 import's row and counts stay.
+    assert store.check_results(list_id).select("item_key", "outcome", "checked_at").rows() == [
+        (K2, "eligible", "2025-03-01T00:00:00.000000Z")
+    ]
+    with raw(store) as conn:
+        assert conn.execute(
+            "SELECT import_id, row_count, recorded FROM check_imports ORDER BY imported_at"
+        ).fetchall() == [(old, 2, 2), (new, 1, 1)]
+        assert conn.execute("SELECT * FROM check_result_removals").fetchall() == [
+            (old, "2026-01-01T00:00:00.000000Z", 2, "records.officer")
+        ]
+    assert store.access_log().filter(pl.col("command") == "retention")["detail"].to_list() == [
+        "removed 0 list items of 0 lists created before 2000-01-01T00:00:00.000000Z; 0 "
+        "decisions recorded before 2000-01-01T00:00:00.000000Z, bridged by 0 chain "
+        "checkpoints; 2 check results of 1 imports of DfE's results imported before "
+        "2020-01-01T00:00:00.000000Z"
+    ]
+    assert store.verify_chain().ok and store.decisions().height == 2
+    again = store.apply_retention(
+        at("2000-01-01"), at("2000-01-01"), user="records.officer",
+        before_check_results=at("2020-01-01"),
+    )  # fmt: skip
+    assert (again.check_imports, again.check_results) == (0, 0)
+
+
+def test_without_a_cut_off_for_them_no_check_result_goes(store, clock):
+    list_id, _ = checked(store, clock)
+    done = store.apply_retention(at("2030-01-01"), at("2000-01-01"), user="records.officer")
+    assert (done.check_imports, done.check_results, done.before_check_results) == (0, 0, None)
+    assert store.check_results(list_id).height == 3
+    assert "check results" not in done.summary()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "DELETE FROM check_results",
+        "DELETE FROM check_imports",
+        "DELETE FROM check_result_removals",
+        "UPDATE check_results SET outcome = 'eligible'",
+        "UPDATE check_result_removals SET result_count = 9",
+    ],
+)
+def test_check_results_leave_only_through_retention(store, clock, statement):
+    checked(store, clock)
+    store.apply_retention(
+        at("2000-01-01"), at("2000-01-01"), user="records.officer",
+        before_check_results=at("2020-01-01"),
+    )  # fmt: skip
+    before = "\n".join(raw(store).iterdump())
+    with raw(store) as conn, pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute(statement)
+    assert "\n".join(raw(store).iterdump()) == before
+
+
+def test_the_plan_removes_check_results_a_year_after_their_import(tmp_path):
+    clock = Clock()
+    path = tmp_path / "review.sqlite"
+    with ReviewStore(path, clock=clock) as store:
+        checked(store, clock)
+    plan = plan_retention(tmp_path / "reports", None, date(2026, 1, 1), store=path)
+    assert plan.store is not None
+    assert plan.store.before_check_results == datetime(2025, 1, 2, tzinfo=UTC)
+    assert (plan.store.due.check_imports, plan.store.due.check_results) == (1, 2)
+    assert plan.notes[-1] == (
+        "review store: 3 items of 1 lists stored before 2025-01-02 (1 year from when the list "
+        "was stored), 2 of 2 decisions recorded before 2020-01-02 (6 years from the decision), "
+        "and 2 check results of 1 imports of DfE's results imported before 2025-01-02 (1 year "
+        "from the import) are past their period. --apply removes them through the store, "
+        "which keeps the counts of each list and import and bridges the decision chain with a "
+        "sealed checkpoint."
+    )
+    log = tmp_path / "retention.jsonl"
+    deleted = apply_retention(plan, log, user="records.officer")
+    assert (deleted["check_results"], deleted["decisions"], deleted["store_list_items"]) == (
+        2,
+        2,
+        3,
+    )
+    entry = json.loads(log.read_text())
+    assert (entry["store"]["check_imports"], entry["store"]["check_results"]) == (1, 2)
+    assert entry["store"]["before_check_results"] == "2025-01-02T00:00:00.000000Z"
+    assert "cx-" not in log.read_text() and "ci-" not in log.read_text()
+    with ReviewStore(path) as store:
+        assert store.check_results(store.lists()["list_id"][0]).height == 1
+
+
+def test_a_store_of_schema_4_keeps_its_check_results_and_can_then_remove_them(
+    tmp_path, monkeypatch
+):
+    clock = Clock()
+    path = tmp_path / "review.sqlite"
+    original = store_module.MIGRATIONS
+    monkeypatch.setattr(store_module, "MIGRATIONS", original[:4])
+    with ReviewStore(path, clock=clock) as old:
+        list_id, _ = checked(old, clock)
+        conn = raw(old)
+        conn.execute("INSERT INTO retention_window VALUES (1, 'now')")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):  # even in a window
+            conn.execute("DELETE FROM check_results")
+        conn.execute("DELETE FROM retention_window")
+        conn.close()
+    monkeypatch.setattr(store_module, "MIGRATIONS", original)
+    with ReviewStore(path, clock=clock) as store:
+        assert store.schema_version == 5
+        assert store.check_results(list_id).height == 3
+        done = store.apply_retention(
+            at("2000-01-01"), at("2000-01-01"), user="records.officer",
+            before_check_results=at("2030-01-01"),
+        )  # fmt: skip
+        assert (done.check_imports, done.check_results) == (2, 3)
+        assert store.check_results(list_id).height == 0 and store.verify_chain().ok

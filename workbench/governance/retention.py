@@ -1,4 +1,5 @@
-"""Retention: delete run folders, restricted outputs, lists and outreach exports past their date.
+"""Retention: delete run folders, restricted outputs, lists, outreach and check exports past
+their date.
 
 The policy is data (`retention.yaml` beside this module, or a council's own file): for each kind
 of output how long it is kept, from which date, and why. `plan_retention` finds what is on disk
@@ -15,15 +16,21 @@ What is found:
 - **outreach exports**: every file with a ``.outreach.json`` sidecar (what `workbench review
   outreach` writes), dated by its ``exported_at``, and files in run folders matching the
   policy's ``patterns``. An export is deleted with its sidecar.
+- **check exports**: what `workbench check export` wrote: each ``NAME.check.json`` sidecar with
+  the files it names (``NAME-part1.csv``, ...) and ``NAME.not_checkable.csv``, dated by its
+  ``exported_at`` (else the run date or the file's date) and deleted together; and any CSV with
+  the header of DfE's bulk-check template (or of a not-checkable file) that no sidecar claims,
+  dated by the run date or the file's date.
 
 A folder is never deleted while something inside it is still within its period: its date is
 pushed back to the latest date inside it, and the reason says so.
 
 With a review store, the plan also gives its cut-offs: the items of lists *stored* before the
-``lists`` cut-off (the store dates a list by when it was registered) and the decisions
-*recorded* before the ``decisions`` cut-off are due. Applying the plan removes them only through
+``lists`` cut-off (the store dates a list by when it was registered), the decisions *recorded*
+before the ``decisions`` cut-off and DfE's check results *imported* before the
+``check_results`` cut-off are due. Applying the plan removes them only through
 :meth:`ReviewStore.apply_retention <workbench.review.store.ReviewStore.apply_retention>`: list
-rows and their counts stay, each removed run of decisions is replaced by a sealed chain
+rows, import rows and their counts stay, each removed run of decisions is replaced by a sealed chain
 checkpoint so the chain still verifies, and the store's access log records the counts. Decisions
 outlive the lists they were about only in pseudonymous form.
 
@@ -39,6 +46,7 @@ from __future__ import annotations
 
 import calendar
 import fnmatch
+import glob
 import json
 import os
 import re
@@ -79,7 +87,30 @@ __all__ = [
 ]
 
 DEFAULT_POLICY = Path(__file__).with_name("retention.yaml")
-KINDS = ("run_folders", "restricted_outputs", "lists", "outreach_exports", "decisions")
+KINDS = (
+    "run_folders",
+    "restricted_outputs",
+    "lists",
+    "outreach_exports",
+    "check_exports",
+    "decisions",
+    "check_results",
+)
+STORE_KINDS = ("decisions", "check_results")
+"""The kinds held in the review store (removed through it); the others are files."""
+# What each kind is, for a policy file that lacks one (a council's copy made before it existed).
+KIND_HINTS = {
+    "run_folders": "run folders, from run_date",
+    "restricted_outputs": "restricted/ folders, from run_date",
+    "lists": "candidate lists, from term_start",
+    "outreach_exports": "outreach exports, from exported_at, with patterns",
+    "check_exports": (
+        "the files `workbench check export` writes for DfE's eligibility checking service "
+        "(names, dates of birth, National Insurance numbers), from exported_at"
+    ),
+    "decisions": "decisions in the review store, from decided_at",
+    "check_results": "DfE's check results imported into the review store, from imported_at",
+}
 RUN_FOLDER = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})-(?P<name>.+)-(?P<run>r-[0-9a-f]+)(-failed)?$"
 )
@@ -87,6 +118,11 @@ LIST_SUFFIXES = (".csv", ".parquet")
 MANIFEST_SUFFIX = ".manifest.json"
 # `workbench review outreach` writes FILE.csv beside FILE.csv.outreach.json (its sidecar).
 OUTREACH_SUFFIX = ".outreach.json"
+# `workbench check export --out NAME.csv` writes NAME-part1.csv, ... beside NAME.check.json (its
+# sidecar, of this format) and NAME.not_checkable.csv (workbench.review.checks).
+CHECK_SUFFIX = ".check.json"
+CHECK_FORMAT = "workbench-dfe-check-1"
+NOT_CHECKABLE_SUFFIX = ".not_checkable.csv"
 RESTRICTED = "restricted"
 
 
@@ -153,7 +189,9 @@ class KindPolicy(_Strict):
     """How long one kind of output is kept, counted from which date, and why."""
 
     keep: Period
-    from_: Literal["run_date", "term_start", "exported_at", "decided_at"] = Field(alias="from")
+    from_: Literal["run_date", "term_start", "exported_at", "decided_at", "imported_at"] = Field(
+        alias="from"
+    )
     reason: str = Field(min_length=10)
     confirm: Literal["council-to-confirm", "confirmed"]
     patterns: list[str] = Field(default_factory=list)
@@ -171,10 +209,20 @@ class RetentionPolicy(_Strict):
     def _every_kind(cls, periods: dict[str, KindPolicy]) -> dict[str, KindPolicy]:
         missing = [k for k in KINDS if k not in periods]
         unknown = sorted(set(periods) - set(KINDS))
-        if missing or unknown:
+        if missing:
+            what = "; ".join(f"{k}: {KIND_HINTS[k]}" for k in missing)
             raise ValueError(
-                f"expected exactly the kinds {', '.join(KINDS)}; "
-                + (f"missing {', '.join(missing)}" if missing else f"unknown {', '.join(unknown)}")
+                f"missing the kind(s) {', '.join(missing)} ({what}). A policy names a period "
+                f"for every kind ({', '.join(KINDS)}); a policy copied before the workbench "
+                f"knew {'these kinds' if len(missing) > 1 else 'this kind'} lacks "
+                f"{'them' if len(missing) > 1 else 'it'}: add {', '.join(missing)} under "
+                "`periods` with `keep`, `from`, `confirm` and `reason`, as in "
+                "workbench/governance/retention.yaml, with the period your council agrees"
+            )
+        if unknown:
+            raise ValueError(
+                f"unknown kind(s) {', '.join(unknown)}; expected exactly the kinds "
+                f"{', '.join(KINDS)}"
             )
         if not periods["outreach_exports"].patterns:
             raise ValueError("outreach_exports needs `patterns` (file names such as outreach*.csv)")
@@ -228,6 +276,8 @@ class RetentionItem:
     expires: date
     reason: str
     run_id: str | None = None
+    also: tuple[Path, ...] = ()
+    """Files deleted with it (a check export's part files and not-checkable file)."""
 
     def due(self, today: date) -> bool:
         return self.expires <= today
@@ -237,26 +287,36 @@ class RetentionItem:
 class StoreRetention:
     """The review store's part of a plan: the cut-offs from the policy and what is due.
 
-    List items of lists stored before ``before_lists`` and decisions recorded before
-    ``before_decisions`` (both midnight UTC) are due; ``due`` holds the counts.
+    List items of lists stored before ``before_lists``, decisions recorded before
+    ``before_decisions`` and DfE's check results imported before ``before_check_results`` (all
+    midnight UTC) are due; ``due`` holds the counts.
     """
 
     path: Path
     before_lists: datetime
     before_decisions: datetime
     due: RetentionResult
+    before_check_results: datetime | None = None
 
     def note(self, policy: RetentionPolicy, decisions_held: int) -> str:
         """One line for the plan: counts and cut-off dates only."""
         lists_keep = policy.periods["lists"].keep
         decisions_keep = policy.periods["decisions"].keep
+        results_keep = policy.periods["check_results"].keep
+        results = ""
+        if self.before_check_results is not None:
+            results = (
+                f", and {self.due.check_results} check results of {self.due.check_imports} "
+                f"imports of DfE's results imported before {self.before_check_results.date()} "
+                f"({results_keep} from the import)"
+            )
         return (
             f"review store: {self.due.list_items} items of {self.due.lists} lists stored before "
-            f"{self.before_lists.date()} ({lists_keep} from when the list was stored) and "
+            f"{self.before_lists.date()} ({lists_keep} from when the list was stored), "
             f"{self.due.decisions} of {decisions_held} decisions recorded before "
-            f"{self.before_decisions.date()} ({decisions_keep} from the decision) are past "
-            "their period. --apply removes them through the store, which keeps each list's "
-            "counts and bridges the decision chain with a sealed checkpoint."
+            f"{self.before_decisions.date()} ({decisions_keep} from the decision){results} are "
+            "past their period. --apply removes them through the store, which keeps the counts "
+            "of each list and import and bridges the decision chain with a sealed checkpoint."
         )
 
 
@@ -351,13 +411,88 @@ def _beside(path: Path, suffix: str) -> bool:
     return path.with_name(path.name + suffix).is_file()
 
 
+def _check_record(path: Path) -> dict | None:
+    """The record in a check export's sidecar, or None when `path` is not one."""
+    if not path.name.endswith(CHECK_SUFFIX):
+        return None
+    try:
+        record = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("format") != CHECK_FORMAT:
+        return None
+    return record
+
+
+def _check_files(sidecar: Path, record: dict) -> tuple[Path, ...]:
+    """The files a check export's sidecar names, its parts by pattern and its not-checkable
+    file, as far as they exist (never the sidecar itself, never outside its folder)."""
+    stem = sidecar.name.removesuffix(CHECK_SUFFIX)
+    named = {
+        sidecar.with_name(Path(str(entry.get("file", ""))).name)
+        for entry in record.get("files") or []
+        if isinstance(entry, dict) and entry.get("file")
+    }
+    parts = {
+        p
+        for p in sidecar.parent.glob(f"{glob.escape(stem)}-part*.csv")
+        if p.name.removeprefix(f"{stem}-part").removesuffix(".csv").isdigit()
+    }
+    extra = {sidecar.with_name(stem + NOT_CHECKABLE_SUFFIX)}
+    found = {p for p in named | parts | extra if p.is_file() and not p.is_symlink()}
+    return tuple(sorted(found - {sidecar}))
+
+
+def _check_item(
+    sidecar: Path, record: dict, policy: RetentionPolicy, run_date, run_id
+) -> RetentionItem:
+    try:
+        created = date.fromisoformat(str(record.get("exported_at", ""))[:10])
+    except ValueError:
+        created = run_date or _file_date(sidecar)
+    run = record.get("run_id") if isinstance(record.get("run_id"), str) else run_id
+    item = _item(sidecar, "check_exports", created, policy, run)
+    return replace(item, also=_check_files(sidecar, record))
+
+
+def _check_headers() -> set[str]:
+    """The header lines of a file `workbench check export` writes: DfE's templates' and the
+    not-checkable file's."""
+    from workbench.review.checks import NOT_CHECKABLE_COLUMNS, TEMPLATES
+
+    return {t.header_line() for t in TEMPLATES.values()} | {",".join(NOT_CHECKABLE_COLUMNS)}
+
+
+def _first_line(path: Path) -> str:
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+            return handle.readline(4096).rstrip("\r\n")
+    except OSError:
+        return ""
+
+
 def _files_in(folder: Path, policy: RetentionPolicy, run_date: date | None, run_id: str | None):
     patterns = policy.periods["outreach_exports"].patterns
-    for path in _walk(folder):
+    paths = list(_walk(folder))
+    claimed: set[Path] = set()
+    for path in paths:
+        record = _check_record(path)
+        if record is not None:
+            item = _check_item(path, record, policy, run_date, run_id)
+            claimed |= {path, *item.also}
+            yield item
+    headers: set[str] | None = None
+    for path in paths:
+        if path in claimed:
+            continue
         if path.suffix.lower() in LIST_SUFFIXES and _beside(path, MANIFEST_SUFFIX):
             yield _list_item(path, policy, run_date)
         elif _beside(path, OUTREACH_SUFFIX) or any(fnmatch.fnmatch(path.name, p) for p in patterns):
             yield _outreach_item(path, policy, run_date, run_id)
+        elif path.suffix.lower() == ".csv" and not path.name.endswith(MANIFEST_SUFFIX):
+            headers = _check_headers() if headers is None else headers
+            if _first_line(path) in headers:  # a check export's file without its sidecar
+                yield _item(path, "check_exports", run_date or _file_date(path), policy, run_id)
 
 
 def _run_folders(root: Path, policy: RetentionPolicy) -> list[RetentionItem]:
@@ -401,8 +536,8 @@ def plan_retention(
     store: str | Path | None = None,
 ) -> RetentionPlan:
     """What the policy keeps and deletes on `today`: run folders under `root`, their
-    restricted outputs and outreach exports, and lists (with manifests) under `root` and
-    `list_roots`.
+    restricted outputs and outreach exports, and lists (with manifests), outreach exports
+    (with sidecars) and check exports under `root` and `list_roots`.
 
     Parameters
     ----------
@@ -413,9 +548,11 @@ def plan_retention(
     today
         The day to plan for (default: today, UTC).
     list_roots
-        Other folders to search for lists written by `workbench assess`.
+        Other folders to search for lists written by `workbench assess` (and outreach and
+        check exports).
     store
-        A review store: its list items and decisions past their period are counted in
+        A review store: its list items, decisions and DfE's check results past their period
+        are counted in
         ``store`` (and a line in ``notes``); :func:`apply_retention` removes them.
 
     Examples
@@ -442,7 +579,7 @@ def plan_retention(
             continue
         for item in _files_in(extra, policy, None, None):
             if item.path not in seen and (
-                item.kind == "lists" or _beside(item.path, OUTREACH_SUFFIX)
+                item.kind in ("lists", "check_exports") or _beside(item.path, OUTREACH_SUFFIX)
             ):
                 items.append(item)
                 seen.add(item.path)
@@ -468,10 +605,13 @@ def _store_retention(
         raise DataFileError(store, "no review store here; expected a file the workbench wrote")
     before_lists = _midnight(cut_off(policy.periods["lists"].keep, today))
     before_decisions = _midnight(cut_off(policy.periods["decisions"].keep, today))
+    before_results = _midnight(cut_off(policy.periods["check_results"].keep, today))
     with ReviewStore(store) as review:
-        due = review.retention_due(before_lists, before_decisions)
+        due = review.retention_due(
+            before_lists, before_decisions, before_check_results=before_results
+        )
         held = review.decisions().height
-    return StoreRetention(store, before_lists, before_decisions, due), held
+    return StoreRetention(store, before_lists, before_decisions, due, before_results), held
 
 
 def _apply_store(part: StoreRetention, user: str | None) -> dict:
@@ -485,15 +625,21 @@ def _apply_store(part: StoreRetention, user: str | None) -> dict:
         )
     with ReviewStore(part.path) as review:
         done = review.apply_retention(
-            part.before_lists, part.before_decisions, user=user or current_user()
+            part.before_lists,
+            part.before_decisions,
+            user=user or current_user(),
+            before_check_results=part.before_check_results,
         )
     return {
         "lists": done.lists,
         "list_items": done.list_items,
         "decisions": done.decisions,
         "checkpoints": done.checkpoints,
+        "check_imports": done.check_imports,
+        "check_results": done.check_results,
         "before_lists": done.before_lists,
         "before_decisions": done.before_decisions,
+        "before_check_results": done.before_check_results,
     }
 
 
@@ -509,7 +655,7 @@ def _delete(item: RetentionItem) -> int:
         return count
     removed = 0
     sidecars = (path.with_name(path.name + s) for s in (MANIFEST_SUFFIX, OUTREACH_SUFFIX))
-    for target in (path, *sidecars):
+    for target in (path, *item.also, *sidecars):
         if target.exists():
             target.unlink()
             removed += 1
@@ -521,7 +667,8 @@ def apply_retention(
 ) -> dict[str, int]:
     """Delete exactly `plan.due` and append one JSON line to `log_path`.
 
-    With a store in the plan, its due list items and decisions are removed first, through
+    With a store in the plan, its due list items, decisions and check results are removed
+    first, through
     :meth:`ReviewStore.apply_retention <workbench.review.store.ReviewStore.apply_retention>`
     with the plan's cut-offs, by ``user`` (default: `WORKBENCH_USER`, else the login name),
     which the store's access log records. The log line holds the time, the day planned for, the
@@ -531,8 +678,9 @@ def apply_retention(
     Returns
     -------
     dict
-        Items deleted per kind (every file kind present, 0 when none); with a store also
-        ``decisions`` and ``store_list_items``.
+        Items deleted per kind (every file kind present, 0 when none; a check export counts
+        once, with its files); with a store also ``decisions``, ``store_list_items`` and
+        ``check_results``.
 
     Raises
     ------
@@ -551,11 +699,12 @@ def apply_retention(
     store_counts = _apply_store(plan.store, user) if plan.store is not None else None
     files = sum(_delete(item) for item in due)
     counts = Counter(i.kind for i in due)
-    deleted = {kind: counts.get(kind, 0) for kind in KINDS if kind != "decisions"}
+    deleted = {kind: counts.get(kind, 0) for kind in KINDS if kind not in STORE_KINDS}
     if store_counts is not None:
         deleted |= {
             "decisions": store_counts["decisions"],
             "store_list_items": store_counts["list_items"],
+            "check_results": store_counts["check_results"],
         }
     entry = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),

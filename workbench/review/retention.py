@@ -1,13 +1,16 @@
 """Retention inside the review store: removing expired rows and bridging the decision chain.
 
-:meth:`ReviewStore.apply_retention <workbench.review.store.ReviewStore.apply_retention>` removes
-the items of lists stored before one cut-off and the decisions recorded before another, in one
-transaction that opens a *retention window* (a row the DELETE triggers check) and closes it
-before committing. Each removed run of decisions is replaced by a sealed :class:`Checkpoint`
-(``chain_checkpoints``): ``from_hash`` and ``head_hash`` bridge the gap in the chain, and each
-seal covers the checkpoint before it, so :meth:`ReviewStore.verify_chain` still proves the
-decisions kept (the checkpoints' format is :mod:`workbench.review.chain`'s). The functions
-here take the store's connection and clock; the store's methods are the public way in.
+:meth:`ReviewStore.apply_retention <workbench.review.store.ReviewStore.apply_retention>` removes the
+items of lists stored before one cut-off, the decisions recorded before another and, given a third,
+the results of DfE's checks imported before it, in one transaction that opens a *retention window*
+(a row the DELETE triggers check) and closes it before committing. Each removed run of decisions is
+replaced by a sealed :class:`Checkpoint` (``chain_checkpoints``): ``from_hash`` and ``head_hash``
+bridge the gap in the chain, and each seal covers the checkpoint before it, so
+:meth:`ReviewStore.verify_chain` still proves the decisions kept (the checkpoints' format is
+:mod:`workbench.review.chain`'s). An import whose check results go keeps its row and counts
+(``check_imports``) and gets a row in ``check_result_removals`` (when, how many, by whom), as a list
+whose items go keeps its row and gets one in ``list_item_removals``. The functions here take the
+store's connection and clock; the store's methods are the public way in.
 
 Examples
 --------
@@ -22,7 +25,7 @@ Examples
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -49,6 +52,9 @@ class RetentionResult:
     ``lists`` counts the lists whose items went (the list rows stay, with their counts),
     ``checkpoints`` the chain checkpoints that replace the removed runs of decisions.
     ``removed_at`` is None for :meth:`ReviewStore.retention_due`, which removes nothing.
+    ``check_imports`` counts the imports of DfE's check results whose results went (their rows
+    stay, with their counts) and ``check_results`` the results; ``before_check_results`` is
+    None when no cut-off was given for them (then none is removed).
     """
 
     before_lists: str
@@ -58,25 +64,39 @@ class RetentionResult:
     decisions: int
     checkpoints: int
     removed_at: str | None = None
+    before_check_results: str | None = None
+    check_imports: int = 0
+    check_results: int = 0
 
     def summary(self) -> str:
         """One line for the access log: counts and cut-offs, never an id."""
-        return (
+        line = (
             f"removed {self.list_items} list items of {self.lists} lists created before "
             f"{self.before_lists}; {self.decisions} decisions recorded before "
             f"{self.before_decisions}, bridged by {self.checkpoints} chain checkpoints"
         )
+        if self.before_check_results is not None:
+            line += (
+                f"; {self.check_results} check results of {self.check_imports} imports of "
+                f"DfE's results imported before {self.before_check_results}"
+            )
+        return line
 
 
 def retention_due(
-    conn: sqlite3.Connection, before_lists: datetime, before_decisions: datetime
+    conn: sqlite3.Connection,
+    before_lists: datetime,
+    before_decisions: datetime,
+    before_check_results: datetime | None = None,
 ) -> RetentionResult:
     """What :func:`apply_retention` with these cut-offs would remove now; removes nothing."""
     lists_cut = _cut_off_text(before_lists, "before_lists")
     decisions_cut = _cut_off_text(before_decisions, "before_decisions")
+    results_cut = _optional_cut_off(before_check_results)
     due_lists = _due_lists(conn, lists_cut)
     runs = _due_runs(conn, decisions_cut)
-    return _result(lists_cut, decisions_cut, due_lists, runs)
+    due_imports = _due_imports(conn, results_cut)
+    return _result(lists_cut, decisions_cut, due_lists, runs, None, results_cut, due_imports)
 
 
 def apply_retention(
@@ -88,6 +108,7 @@ def apply_retention(
     user: str,
     path: Path,
     keying: Keying = PLAIN,
+    before_check_results: datetime | None = None,
 ) -> RetentionResult:
     """The body of :meth:`ReviewStore.apply_retention` (see there), on the store behind
     ``conn`` (at ``path``, for messages), with the store's ``clock``."""
@@ -95,6 +116,7 @@ def apply_retention(
         raise WorkbenchError("apply_retention needs the user's name; got an empty user")
     lists_cut = _cut_off_text(before_lists, "before_lists")
     decisions_cut = _cut_off_text(before_decisions, "before_decisions")
+    results_cut = _optional_cut_off(before_check_results)
     with immediate(conn):
         report = verify_chain(conn, keying)
         if not report.ok:
@@ -106,15 +128,22 @@ def apply_retention(
         now = utc_text(clock())
         due_lists = _due_lists(conn, lists_cut)
         runs = _due_runs(conn, decisions_cut)
+        due_imports = _due_imports(conn, results_cut)
         conn.execute("INSERT INTO retention_window VALUES (1, ?)", (now,))
         for list_id, count in due_lists:
             conn.execute("DELETE FROM list_items WHERE list_id = ?", (list_id,))
             conn.execute(
                 "INSERT INTO list_item_removals VALUES (?, ?, ?, ?)", (list_id, now, count, user)
             )
+        for import_id, count in due_imports:
+            conn.execute("DELETE FROM check_results WHERE import_id = ?", (import_id,))
+            conn.execute(
+                "INSERT INTO check_result_removals VALUES (?, ?, ?, ?)",
+                (import_id, now, count, user),
+            )
         _replace_by_checkpoints(conn, runs, decisions_cut, now, user, keying.key)
         conn.execute("DELETE FROM retention_window")
-        result = _result(lists_cut, decisions_cut, due_lists, runs, now)
+        result = _result(lists_cut, decisions_cut, due_lists, runs, now, results_cut, due_imports)
         conn.execute(
             "INSERT INTO access_log (at, user, command, detail) VALUES (?, ?, ?, ?)",
             (now, user, "retention", result.summary()),
@@ -128,6 +157,8 @@ def _result(
     due_lists: list[tuple[str, int]],
     runs: list[Run],
     removed_at: str | None = None,
+    results_cut: str | None = None,
+    due_imports: Sequence[tuple[str, int]] = (),
 ) -> RetentionResult:
     return RetentionResult(
         lists_cut,
@@ -137,6 +168,9 @@ def _result(
         sum(len(run) for run in runs),
         len(runs),
         removed_at,
+        results_cut,
+        len(due_imports),
+        sum(count for _, count in due_imports),
     )
 
 
@@ -147,6 +181,22 @@ def _cut_off_text(moment: datetime, name: str) -> str:
             f"got {moment!r}"
         )
     return utc_text(moment)
+
+
+def _optional_cut_off(moment: datetime | None) -> str | None:
+    return None if moment is None else _cut_off_text(moment, "before_check_results")
+
+
+def _due_imports(conn: sqlite3.Connection, cut_off: str | None) -> list[tuple[str, int]]:
+    """Imports of DfE's results made before the cut-off that still hold results, with how
+    many (none without a cut-off)."""
+    if cut_off is None:
+        return []
+    return conn.execute(
+        "SELECT i.import_id, count(*) FROM check_imports i JOIN check_results r "
+        "USING (import_id) WHERE i.imported_at < ? GROUP BY i.import_id ORDER BY min(i.rowid)",
+        (cut_off,),
+    ).fetchall()
 
 
 def _due_lists(conn: sqlite3.Connection, cut_off: str) -> list[tuple[str, int]]:

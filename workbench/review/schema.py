@@ -7,7 +7,7 @@ store and its retention share (the chain's genesis hash, UTC timestamps as text)
 Examples
 --------
 >>> len(MIGRATIONS), DECISIONS[0]
-(4, 'contact')
+(5, 'contact')
 >>> [s.split()[2] for s in statements(MIGRATIONS[0])][:2]
 ['lists', 'list_items']
 """
@@ -334,6 +334,21 @@ MIGRATIONS: tuple[str, ...] = (
     {_append_only("check_export_items")}
     {_append_only("check_imports")}
     {_append_only("check_results")}
+    """,
+    # 5: retention of DfE's check results. The results of an import go when their period has run
+    # from when they were imported (ReviewStore.apply_retention, inside its retention window, as
+    # list items do); the import's row stays with its counts, and `check_result_removals` records
+    # when its results went, how many and by whom.
+    f"""
+    CREATE TABLE check_result_removals (
+        import_id TEXT PRIMARY KEY REFERENCES check_imports (import_id),
+        removed_at TEXT NOT NULL,
+        result_count INTEGER NOT NULL CHECK (result_count > 0),
+        user TEXT NOT NULL CHECK (length(trim(user)) > 0)
+    );
+    DROP TRIGGER check_results_no_delete;
+    {_refuse_delete_outside_retention("check_results")}
+    {_append_only("check_result_removals")}
     """,
 )
 

@@ -8,11 +8,11 @@ is a new decision, and each decision carries the SHA-256 of the one before it, s
 package's back. Every append runs in one ``BEGIN IMMEDIATE`` transaction that reads the chain's
 head inside it, so several reviewers (processes) recording at once never fork the chain.
 
-Rows leave the store only through :meth:`ReviewStore.apply_retention`: it removes the items of
-lists stored before one cut-off and the decisions recorded before another, in one transaction
-that opens a *retention window* (a row the DELETE triggers check) and closes it before
-committing, so a DELETE from anywhere else is still refused. Each removed run of decisions is
-replaced by a sealed checkpoint (``chain_checkpoints``) that bridges the gap, so
+Rows leave the store only through :meth:`ReviewStore.apply_retention`: it removes the items of lists
+stored before one cut-off, the decisions recorded before another and DfE's check results imported
+before a third, in one transaction that opens a *retention window* (a row the DELETE triggers check)
+and closes it before committing, so a DELETE from anywhere else is still refused. Each removed run
+of decisions is replaced by a sealed checkpoint (``chain_checkpoints``) that bridges the gap, so
 :meth:`ReviewStore.verify_chain` still proves the decisions kept and finds tampering after; the
 access log records the counts.
 
@@ -446,17 +446,33 @@ class ReviewStore:
         return chain.verify_chain(self._conn, keying)
 
     # --- retention -------------------------------------------------------------------------
-    def retention_due(self, before_lists: datetime, before_decisions: datetime) -> RetentionResult:
+    def retention_due(
+        self,
+        before_lists: datetime,
+        before_decisions: datetime,
+        *,
+        before_check_results: datetime | None = None,
+    ) -> RetentionResult:
         """What :meth:`apply_retention` with these cut-offs would remove now; removes nothing."""
-        return retention.retention_due(self._conn, before_lists, before_decisions)
+        return retention.retention_due(
+            self._conn, before_lists, before_decisions, before_check_results
+        )
 
     def apply_retention(
-        self, before_lists: datetime, before_decisions: datetime, *, user: str
+        self,
+        before_lists: datetime,
+        before_decisions: datetime,
+        *,
+        user: str,
+        before_check_results: datetime | None = None,
     ) -> RetentionResult:
-        """Remove the items of lists stored before ``before_lists`` and the decisions recorded
-        before ``before_decisions``, in one transaction, and log the counts.
+        """Remove the items of lists stored before ``before_lists``, the decisions recorded
+        before ``before_decisions`` and (when given) the results of DfE's checks imported
+        before ``before_check_results``, in one transaction, and log the counts.
 
-        The list rows stay (with ``item_count``) and are marked ``items_removed_at``. Each run
+        The list rows stay (with ``item_count``) and are marked ``items_removed_at``; an
+        import whose check results go keeps its row and counts, and its removal is recorded
+        in ``check_result_removals``. Each run
         of removed decisions is replaced by a sealed :class:`Checkpoint`, so
         :meth:`verify_chain` still proves the decisions kept and finds any tampering after.
         This is the only way rows leave the store: the DELETE triggers let them go only while
@@ -491,6 +507,7 @@ class ReviewStore:
             user=user,
             path=self.path,
             keying=self._keying(),
+            before_check_results=before_check_results,
         )
         self._log_head()
         return result
