@@ -503,3 +503,36 @@ def test_the_take_up_report_shows_the_outcome_funnel(reviewed, monkeypatch):
     published = pl.read_csv(folder_of_run / "shareable" / "outcome_funnel.csv", infer_schema=False)
     total = published.filter(pl.col("furthest_stage") == "Total")["value"].to_list()
     assert total == [str(store.items(list_id).height)]
+
+
+def test_a_check_export_falls_under_retention_and_assure_with_all_its_files(reviewed):
+    """What `check export` writes is what `retention` dates and deletes and `assure` traces."""
+    from datetime import UTC, datetime, timedelta
+
+    from workbench.governance import apply_retention, plan_retention
+    from workbench.governance.retention import CHECK_FORMAT as RETENTION_FORMAT
+    from workbench.review.checks import CHECK_FORMAT
+    from workbench.runs.assure import CHECKS_TRACED, assure
+
+    store, _, _, _, _, folder = reviewed
+    exported = _export(reviewed, chosen=("check",), rows_per_file=2)
+    assert RETENTION_FORMAT == CHECK_FORMAT
+    sidecar = json.loads(exported.sidecar.read_text())
+    assert sidecar["decisions_chosen"] == ["check"]
+    report = assure([folder / "out"], store=store.path, key=KEY)
+    assert report.check(CHECKS_TRACED).ok, report.check(CHECKS_TRACED).detail
+    assert report.check(CHECKS_TRACED).detail == (
+        f"1 export(s), {exported.rows} row(s) for {exported.children} child(ren), each on a "
+        "named reviewer's decision that allowed the check, the child's latest when exported"
+    )
+    written = datetime.now(UTC).date()
+    kept = plan_retention(folder / "reports", None, written, list_roots=[folder / "out"])
+    [item] = kept.items
+    assert (item.kind, item.path, item.created) == ("check_exports", exported.sidecar, written)
+    assert set(item.also) == {*exported.files, exported.not_checkable_file}
+    assert kept.due == []
+    later = plan_retention(
+        folder / "reports", None, written + timedelta(days=93), list_roots=[folder / "out"]
+    )
+    apply_retention(later, folder / "log.jsonl")
+    assert sorted(p.name for p in (folder / "out").iterdir()) == []

@@ -17,10 +17,12 @@ import pytest
 from workbench.eligibility.assess import assess
 from workbench.errors import WorkbenchError
 from workbench.review import ReviewStore, register_list_file
+from workbench.review.checks import CheckExport, export_checks
 from workbench.review.lists import review_candidates
 from workbench.review.outreach import export_outreach
 from workbench.runs.assure import (
     CHAIN,
+    CHECKS_TRACED,
     LISTS_PENDING,
     MODES,
     OUTREACH_TRACED,
@@ -35,7 +37,15 @@ from workbench.synth import generate_council, write_council
 
 KEY = bytes(range(32))
 ON = date(2026, 9, 1)
-ALL_CHECKS = [LISTS_PENDING, OUTREACH_TRACED, CHAIN, MODES, SHAREABLE, *REVIEW_CHECKS]
+ALL_CHECKS = [
+    LISTS_PENDING,
+    OUTREACH_TRACED,
+    CHECKS_TRACED,
+    CHAIN,
+    MODES,
+    SHAREABLE,
+    *REVIEW_CHECKS,
+]
 
 
 @dataclass(frozen=True)
@@ -128,7 +138,8 @@ def test_a_clean_run_passes_every_check(run: Run):
     assert report.check(CHAIN).detail.startswith("4 decisions, chain intact; head ")
     assert report.check(SHAREABLE).detail == ("2 shareable file(s) scanned, no personal data found")
     assert not [c.name for c in report.checks if c.warning]
-    assert format_report(report).splitlines()[-1] == "All 9 checks passed."
+    assert report.check(CHECKS_TRACED).detail == "no check export found: no family sent to DfE"
+    assert format_report(report).splitlines()[-1] == "All 10 checks passed."
 
 
 def test_a_list_row_edited_to_contacted_fails_the_lists_check(run: Run):
@@ -366,3 +377,145 @@ def test_a_take_up_report_run_without_a_list_is_not_a_failure(tmp_path: Path):
         "not applicable: the report run(s) found (04_take_up_report) wrote no candidate list"
     )
     assert failed(report) == []
+
+
+# --- check exports for DfE's checking service -----------------------------------------------------
+@dataclass(frozen=True)
+class Checked:
+    run: Run
+    export: CheckExport
+    part: Path
+
+
+def check_export(run: Run, more: int = 25) -> Checked:
+    """`check` decided for ``more`` children not yet decided (each viewed first), then the check
+    export written into the run's restricted/ folder: the children decided contact or check."""
+    restricted = run.folder / "restricted"
+    with ReviewStore(run.store) as store:
+        list_id = store.lists()["list_id"][0]
+        decided = set(store.decisions()["item_key"])
+        keys = [k for k in store.items(list_id)["item_key"] if k not in decided][:more]
+        store.record_decisions(
+            {"list_id": list_id, "item_key": k, "decision": "check", "reviewer": "A. Officer"}
+            for k in keys
+        )
+        export = export_checks(
+            store, run.listed, restricted / "data", restricted / "checks.csv", key=KEY, user="A"
+        )
+    assert export.rows >= 2, export
+    return Checked(run, export, export.files[0])
+
+
+@pytest.fixture
+def checked(run: Run) -> Checked:
+    return check_export(run)
+
+
+def test_a_check_export_whose_every_row_rests_on_a_decision_passes(checked: Checked):
+    report = checked.run.report()
+    assert failed(report) == []
+    assert report.check(CHECKS_TRACED).detail == (
+        f"1 export(s), {checked.export.rows} row(s) for {checked.export.children} child(ren), "
+        "each on a named reviewer's decision that allowed the check, the child's latest when "
+        "exported"
+    )
+    # A later decision does not undo a check already sent: the export stays traced.
+    sidecar = json.loads(checked.export.sidecar.read_text())
+    child = sidecar["rows"][0]["rests_on"][0]["item_key"]
+    with ReviewStore(checked.run.store) as store:
+        store.record_decision(checked.export.list_id, child, "defer", "B. Officer")
+    assert checked.run.report().check(CHECKS_TRACED).ok
+
+
+def test_a_row_added_to_a_check_export_by_hand_has_no_decision_and_fails(checked: Checked):
+    with checked.part.open("a") as part:
+        part.write("Smith,01/02/1990,AB123456C\n")
+    line = checked.export.rows + 2  # the header is line 1
+    report = checked.run.report()
+    assert failed(report) == [CHECKS_TRACED]
+    assert report.check(CHECKS_TRACED).detail == (
+        f"{checked.part} row {line}: checks.check.json records no child's decision for this "
+        "row, so it cannot be traced to a person's decision"
+    )
+    assert "Smith" not in format_report(report) and "AB123456C" not in format_report(report)
+
+
+def _edit_sidecar(checked: Checked, edit) -> dict:
+    record = json.loads(checked.export.sidecar.read_text())
+    edit(record)
+    checked.export.sidecar.write_text(json.dumps(record))
+    return record
+
+
+def test_a_check_export_row_resting_on_a_decision_not_in_the_store_fails(checked: Checked):
+    def forge(record: dict) -> None:
+        record["rows"][1]["rests_on"][0]["decision_id"] = "d-" + "0" * 32
+
+    record = _edit_sidecar(checked, forge)
+    report = checked.run.report()
+    assert failed(report) == [CHECKS_TRACED]
+    assert report.check(CHECKS_TRACED).detail == (
+        f"{checked.part} row {record['rows'][1]['line']}: decision_id 'd-{'0' * 32}' is not in "
+        "the store"
+    )
+
+
+def test_a_check_export_row_resting_on_a_decision_that_allows_no_check_fails(checked: Checked):
+    with ReviewStore(checked.run.store) as store:
+        deferred = store.decisions().filter(pl.col("decision") == "defer").row(0, named=True)
+
+    def swap(record: dict) -> None:
+        record["rows"][0]["rests_on"] = [
+            {
+                "item_key": deferred["item_key"],
+                "decision_id": deferred["decision_id"],
+                "decision_seq": deferred["seq"],
+            }
+        ]
+
+    record = _edit_sidecar(checked, swap)
+    where = f"{checked.part} row {record['rows'][0]['line']}"
+    report = checked.run.report()
+    assert failed(report) == [CHECKS_TRACED]
+    assert report.check(CHECKS_TRACED).detail.splitlines() == [
+        f"{where}: decision {deferred['decision_id']} is defer, which does not allow a check "
+        "(the export sends children whose latest decision is contact or check)",
+        f"{where}: the store's record of the export does not list decision "
+        f"{deferred['decision_id']} for this row",
+    ]
+
+
+def test_check_files_without_their_sidecar_or_store_record_cannot_be_traced(checked: Checked):
+    checked.export.sidecar.unlink()
+    report = checked.run.report()
+    assert failed(report) == [CHECKS_TRACED]
+    assert report.check(CHECKS_TRACED).detail.splitlines() == [
+        f"{p}: a file for DfE's checking service with no .check.json sidecar claiming it: its "
+        f"{len(pl.read_csv(p, infer_schema=False))} row(s) cannot be traced to a person's "
+        "decision"
+        for p in checked.export.files
+    ]
+
+
+def test_a_check_export_found_without_a_store_fails_as_untraceable(checked: Checked):
+    report = checked.run.report(store=False)
+    assert failed(report) == [OUTREACH_TRACED, CHECKS_TRACED]
+    assert report.check(CHECKS_TRACED).detail == (
+        "1 check export(s) found but no store given: pass --store so each row can be traced to "
+        "its decisions"
+    )
+
+
+@pytest.mark.parametrize("which", ["part", "sidecar", "not_checkable"])
+def test_a_check_export_file_readable_by_others_fails_the_modes_check(checked: Checked, which):
+    target = {
+        "part": checked.part,
+        "sidecar": checked.export.sidecar,
+        "not_checkable": checked.export.not_checkable_file,
+    }[which]
+    target.chmod(0o644)
+    report = checked.run.report()
+    assert failed(report) == [MODES]
+    assert report.check(MODES).detail == (
+        f"{target}: mode 0644; expected 0600 (owner only). Run `chmod 600 {target}`"
+    )

@@ -29,9 +29,10 @@ the reason to ``<stem>.not_checkable.csv`` (owner-only) and counted in the comma
 
 Files (``--out checks.csv``): ``checks-part1.csv``, ``checks-part2.csv``, ... (DfE's
 template, owner-only), ``checks.not_checkable.csv`` and ``checks.check.json`` (the sidecar:
-the export id, the list, each row's file, line and the decisions it rests on, the counts,
-the decision chain's head; no personal data). The store records the export under the same
-id (rows by a keyed pseudonym of the parent's details, never the details) and the access.
+the export id, the list, the decisions chosen, each row's file, line and the decisions it
+rests on, the counts, the decision chain's head; no personal data). The store records the
+export under the same id (rows by a keyed pseudonym of the parent's details, never the details)
+and the access.
 
 Example
 -------
@@ -546,7 +547,9 @@ def export_checks(
         schema=dict.fromkeys(NOT_CHECKABLE_COLUMNS, pl.String),
     )
     write_private(not_checkable_file, lambda p: not_checkable.write_csv(p))
-    record = _sidecar(export_id, listed, list_id, spec, files, dfe_rows, refused, chain, user)
+    record = _sidecar(
+        export_id, listed, list_id, spec, files, dfe_rows, refused, chain, user, chosen
+    )
     write_private(sidecar, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))
     children = sum(len(r["items"]) for r in dfe_rows)
     new = store.record_check_export(
@@ -588,6 +591,7 @@ def _sidecar(
     refused: list[dict],
     chain,
     user: str,
+    chosen: Sequence[str] = DEFAULT_CHOSEN,
 ) -> dict[str, Any]:
     reasons: dict[str, int] = {}
     for row in refused:
@@ -606,6 +610,7 @@ def _sidecar(
         "headers": list(spec.headers),
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "exported_by": user,
+        "decisions_chosen": list(chosen),
         "files": [
             {"file": path.name, "rows": sum(1 for r in dfe_rows if r["part"] == n)}
             for n, path in enumerate(files, start=1)

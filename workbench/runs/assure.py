@@ -1,7 +1,7 @@
 """The checks an auditor runs on a run folder and the decision store: `workbench assure`.
 
 The workbench proposes; people decide. :func:`assure` proves it for the files under the paths
-given (run folders, lists, outreach exports) and, with ``store``, the review store:
+given (run folders, lists, outreach and check exports) and, with ``store``, the review store:
 
 1. **lists claim no decision**: every candidate list (a file beside a ``.manifest.json`` whose
    command is ``assess``) says ``review_status = pending_review`` on every row.
@@ -9,12 +9,21 @@ given (run folders, lists, outreach exports) and, with ``store``, the review sto
    ``.outreach.json``) rests on a decision in the store that is ``contact``, about that child
    on that list, still the child's latest outcome decision, by the named reviewer; a link it
    relies on is the child's latest link decision and ``link_confirmed``.
-3. **decision chain intact**: the store's hash chain verifies, and the chain head each outreach
-   export recorded is still in the chain (no decision removed since), or is the head of a run
-   of decisions removed under retention (a checkpoint's ``head_hash``; noted in the detail).
-4. **restricted files owner-only**: lists, manifests, outreach exports, workbooks and anything
-   under a ``restricted/`` folder have no group or other permissions (0600; folders 0700).
-5. **shareable outputs hold no personal data**: files under a ``shareable/`` folder hold no
+3. **check exports traced to decisions**: every row of every file written for DfE's
+   eligibility checking service (`workbench check export`: ``NAME-part1.csv``, ... beside
+   ``NAME.check.json``) rests on at least one child's decision in the store, as the export
+   required: about that child on that list, one of the decisions the export chose (``contact``
+   or ``check`` unless ``--decision`` said otherwise), the child's latest outcome decision when
+   the export was recorded, by a named reviewer, and listed in the store's record of the
+   export. A file with DfE's template header and no sidecar cannot be traced and fails.
+4. **decision chain intact**: the store's hash chain verifies, and the chain head each outreach
+   or check export recorded is still in the chain (no decision removed since), or is the head
+   of a run of decisions removed under retention (a checkpoint's ``head_hash``; noted in the
+   detail).
+5. **restricted files owner-only**: lists, manifests, outreach and check exports, workbooks and
+   anything under a ``restricted/`` folder have no group or other permissions (0600; folders
+   0700).
+6. **shareable outputs hold no personal data**: files under a ``shareable/`` folder hold no
    NINO, full postcode, pseudonymous key, person or record id of the lists found, nor a
    name from an outreach export. Findings name the file, line and kind, never the value.
 
@@ -22,12 +31,12 @@ With ``store``, four checks of how the decisions were made follow, per list and 
 (:mod:`workbench.governance.review_quality`); each passes or *warns* (``--strict``: fails)
 against thresholds the council can set:
 
-6. **review pace**: no more than 6 decisions a minute, sustained over 60 seconds;
-7. **no long runs of identical decisions**: fewer than 50 of one decision in a row;
-8. **no contact to already-funded children**: no ``contact`` decision about a child whose list
+7. **review pace**: no more than 6 decisions a minute, sustained over 60 seconds;
+8. **no long runs of identical decisions**: fewer than 50 of one decision in a row;
+9. **no contact to already-funded children**: no ``contact`` decision about a child whose list
    row (from the list files found under the paths) says ``already_funded``;
-9. **child's details seen before each decision**: a ``review view`` of the child on the list
-   by the reviewer (for a decision imported from a workbook, the workbook's export) came first.
+10. **child's details seen before each decision**: a ``review view`` of the child on the list
+    by the reviewer (for a decision imported from a workbook, the workbook's export) came first.
 
 Example
 -------
@@ -57,6 +66,13 @@ from workbench.governance.review_quality import (
     already_funded_items,
     review_quality,
 )
+from workbench.review.checks import (
+    CHECK_FORMAT,
+    DEFAULT_CHOSEN,
+    NOT_CHECKABLE_COLUMNS,
+    TEMPLATES,
+    export_paths,
+)
 from workbench.review.keys import load_key
 from workbench.review.lists import MANIFEST_SUFFIX
 from workbench.review.outreach import SIDECAR_SUFFIX
@@ -65,6 +81,7 @@ from workbench.spreadsheet import restored
 
 __all__ = [
     "CHAIN",
+    "CHECKS_TRACED",
     "FUNDED_CONTACTS",
     "IDENTICAL_RUNS",
     "LISTS_PENDING",
@@ -82,6 +99,7 @@ __all__ = [
 
 LISTS_PENDING = "lists claim no decision"
 OUTREACH_TRACED = "outreach traced to decisions"
+CHECKS_TRACED = "check exports traced to decisions"
 CHAIN = "decision chain intact"
 MODES = "restricted files owner-only"
 SHAREABLE = "shareable outputs hold no personal data"
@@ -106,6 +124,10 @@ _POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})\
 _PSEUDONYM = re.compile(r"\bpk_[0-9a-f]{24}\b")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 _EVIDENCE_PERSON = re.compile(r"of parent/carer ([A-Za-z0-9_-]+)")
+CHECK_SUFFIX = ".check.json"
+_CHECK_PART = re.compile(r"^(?P<stem>.+)-part(?P<part>[0-9]+)\.csv$")
+_CHECK_HEADERS = {t.header_line() for t in TEMPLATES.values()}
+_NOT_CHECKABLE_HEADER = ",".join(NOT_CHECKABLE_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -157,6 +179,9 @@ class _Run:
     outreach: list[Path] = field(default_factory=list)
     sidecars: list[Path] = field(default_factory=list)
     notebooks: list[str] = field(default_factory=list)  # of the report runs found
+    check_sidecars: list[Path] = field(default_factory=list)
+    check_files: list[Path] = field(default_factory=list)  # parts and not-checkable files
+    check_orphans: list[Path] = field(default_factory=list)  # DfE's header, no sidecar
 
 
 # --- finding the files -----------------------------------------------------------------------
@@ -171,6 +196,11 @@ def _walk(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
             # A list or an export given by itself brings its manifest or record along.
             for suffix in (MANIFEST_SUFFIX, SIDECAR_SUFFIX):
                 companion = path.with_name(path.name + suffix)
+                if companion.exists():
+                    files.add(companion)
+            part = _CHECK_PART.match(path.name)
+            if part:  # a check export's file brings its sidecar
+                companion = path.with_name(part["stem"] + CHECK_SUFFIX)
                 if companion.exists():
                     files.add(companion)
             continue
@@ -207,7 +237,49 @@ def _find(paths: Iterable[Path]) -> _Run:
             exported = path.with_name(path.name.removesuffix(SIDECAR_SUFFIX))
             if exported.exists():
                 run.outreach.append(exported)
+        elif path.name.endswith(CHECK_SUFFIX):
+            record = _read_json(path) or {}
+            if record.get("format") == CHECK_FORMAT:
+                run.check_sidecars.append(path)
+    _find_check_files(run)
     return run
+
+
+def _first_line(path: Path) -> str:
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+            return handle.readline(4096).rstrip("\r\n")
+    except OSError:
+        return ""
+
+
+def _find_check_files(run: _Run) -> None:
+    """The files of each check export found, and files with DfE's template header (or a
+    not-checkable file's) that no check export's sidecar claims."""
+    claimed: set[Path] = set()
+    for sidecar in run.check_sidecars:
+        stem = sidecar.name.removesuffix(CHECK_SUFFIX)
+        for path in (*_part_files(sidecar), export_paths(sidecar.with_name(f"{stem}.csv"))[1]):
+            if path.is_file():
+                claimed.add(path)
+    run.check_files = sorted(claimed)
+    run.check_orphans = [
+        p
+        for p in run.files
+        if p.suffix.lower() == ".csv"
+        and p not in claimed
+        and p not in run.lists
+        and p not in run.outreach
+        and _first_line(p) in (*_CHECK_HEADERS, _NOT_CHECKABLE_HEADER)
+    ]
+
+
+def _part_files(sidecar: Path) -> list[Path]:
+    """The files a check export's sidecar names, in its folder."""
+    record = _read_json(sidecar) or {}
+    entries = record.get("files") if isinstance(record.get("files"), list) else []
+    names = [str(e.get("file")) for e in entries if isinstance(e, dict) and e.get("file")]
+    return [sidecar.with_name(Path(name).name) for name in names]
 
 
 def _shown(problems: list[str]) -> str:
@@ -351,7 +423,170 @@ def _check_outreach(run: _Run, store: ReviewStore | None) -> Check:
     )
 
 
-# --- 3. chain ------------------------------------------------------------------------------
+# --- 3. check exports ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Trace:
+    """What the store says about decisions, for tracing a check export's rows."""
+
+    by_id: dict[str, dict[str, Any]]
+    outcomes: dict[tuple[str, str], list[dict[str, Any]]]  # each child's, in the chain's order
+
+    @classmethod
+    def of(cls, decisions: pl.DataFrame) -> _Trace:
+        by_id = {row["decision_id"]: row for row in decisions.iter_rows(named=True)}
+        outcomes: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for row in decisions.sort("seq").iter_rows(named=True):
+            if row["decision"] in OUTCOME_DECISIONS:
+                outcomes.setdefault((row["list_id"], row["item_key"]), []).append(row)
+        return cls(by_id, outcomes)
+
+
+@dataclass(frozen=True)
+class _Export:
+    """One check export's sidecar and the store's record of it."""
+
+    list_id: str
+    chosen: tuple[str, ...]
+    exported_at: str | None  # as the store recorded it; None when it did not
+    recorded: set[tuple[Any, str, str]] | None  # (row, item_key, decision_id) in the store
+
+
+def _rests_on_problems(
+    where: str, entry: Any, row_number: Any, export: _Export, trace: _Trace
+) -> Iterator[str]:
+    """Why one child's decision a check export's row rests on does not allow the check."""
+    if not isinstance(entry, dict):
+        yield f"{where}: a decision it rests on is not recorded in the sidecar's form"
+        return
+    decision_id, item_key = str(entry.get("decision_id") or ""), str(entry.get("item_key") or "")
+    stored = trace.by_id.get(decision_id)
+    if stored is None:
+        yield f"{where}: decision_id {decision_id!r} is not in the store"
+        return
+    if (stored["list_id"], stored["item_key"]) != (export.list_id, item_key):
+        yield f"{where}: decision {decision_id} is about another child or list"
+        return
+    if stored["decision"] not in export.chosen:
+        yield (
+            f"{where}: decision {decision_id} is {stored['decision']}, which does not allow a "
+            f"check (the export sends children whose latest decision is "
+            f"{' or '.join(export.chosen)})"
+        )
+    if not str(stored["reviewer"] or "").strip():
+        yield f"{where}: decision {decision_id} names no reviewer"
+    if entry.get("decision_seq") != stored["seq"]:
+        yield (
+            f"{where}: the sidecar records decision {decision_id} at seq "
+            f"{entry.get('decision_seq')!r}, the store at seq {stored['seq']}"
+        )
+    later = [
+        d
+        for d in trace.outcomes.get((export.list_id, item_key), [])
+        if d["seq"] > stored["seq"]
+        and (export.exported_at is None or d["decided_at"] <= export.exported_at)
+    ]
+    if later:
+        yield (
+            f"{where}: decision {decision_id} was not the child's latest outcome decision when "
+            f"the export was made (a later one says {later[-1]['decision']})"
+        )
+    if export.recorded is not None and (row_number, item_key, decision_id) not in export.recorded:
+        yield (
+            f"{where}: the store's record of the export does not list decision {decision_id} "
+            "for this row"
+        )
+
+
+def _csv_rows(path: Path) -> int | None:
+    """The number of data rows in a CSV file, or None when it cannot be read."""
+    try:
+        return pl.read_csv(path, infer_schema=False).height
+    except (OSError, pl.exceptions.PolarsError):
+        return None
+
+
+def _export_of(sidecar: Path, record: dict[str, Any], store: ReviewStore) -> tuple[_Export, str]:
+    """The export a sidecar records, with the store's record of it (and a problem, if none)."""
+    export_id = str(record.get("export_id") or "")
+    asked = record.get("decisions_chosen")
+    names = asked if isinstance(asked, list) and asked else DEFAULT_CHOSEN
+    chosen = tuple(d for d in names if d in OUTCOME_DECISIONS)
+    stored = store.check_exports().filter(pl.col("export_id") == export_id)
+    list_id = str(record.get("list_id") or "")
+    if stored.is_empty():
+        problem = f"{sidecar}: check export {export_id or '(no id)'} is not recorded in the store"
+        return _Export(list_id, chosen, None, None), problem
+    items = store.check_export_items(export_id)
+    recorded = set(items.select("row_number", "item_key", "decision_id").iter_rows())
+    return _Export(list_id, chosen, stored["exported_at"][0], recorded), ""
+
+
+def _check_export_problems(
+    sidecar: Path, store: ReviewStore, trace: _Trace
+) -> tuple[list[str], int, int]:
+    """Every row of one check export traced to its decisions: the problems, rows and children."""
+    record = _read_json(sidecar) or {}
+    export, problem = _export_of(sidecar, record, store)
+    problems = [problem] if problem else []
+    by_line: dict[tuple[str, Any], dict[str, Any]] = {}
+    for row in record.get("rows") or []:
+        if isinstance(row, dict):
+            by_line[(Path(str(row.get("file", ""))).name, row.get("line"))] = row
+    rows = children = 0
+    for path in _part_files(sidecar):
+        count = _csv_rows(path) if path.is_file() else 0
+        if count is None:
+            problems.append(f"{path}: cannot be read as CSV")
+            continue
+        for line in range(2, count + 2):
+            where, row = f"{path} row {line}", by_line.get((path.name, line)) or {}
+            rests_on = row.get("rests_on") or []
+            rows += 1
+            if not rests_on:
+                problems.append(
+                    f"{where}: {sidecar.name} records no child's decision for this row, so it "
+                    "cannot be traced to a person's decision"
+                )
+                continue
+            children += len(rests_on)
+            for entry in rests_on:
+                problems += _rests_on_problems(where, entry, row.get("row"), export, trace)
+    return problems, rows, children
+
+
+def _check_check_exports(run: _Run, store: ReviewStore | None) -> Check:
+    sent = [p for p in run.check_orphans if _first_line(p) in _CHECK_HEADERS]
+    if not run.check_sidecars and not sent:
+        return Check(CHECKS_TRACED, True, "no check export found: no family sent to DfE")
+    if store is None:
+        return Check(
+            CHECKS_TRACED,
+            False,
+            f"{len(run.check_sidecars) + len(sent)} check export(s) found but no store given: "
+            "pass --store so each row can be traced to its decisions",
+        )
+    trace = _Trace.of(store.decisions())
+    problems = [
+        f"{path}: a file for DfE's checking service with no .check.json sidecar claiming it: "
+        f"its {_csv_rows(path) or 0} row(s) cannot be traced to a person's decision"
+        for path in sent
+    ]
+    rows = children = 0
+    for sidecar in run.check_sidecars:
+        found, more_rows, more_children = _check_export_problems(sidecar, store, trace)
+        problems += found
+        rows, children = rows + more_rows, children + more_children
+    if problems:
+        return Check(CHECKS_TRACED, False, _shown(problems))
+    return Check(
+        CHECKS_TRACED,
+        True,
+        f"{len(run.check_sidecars)} export(s), {rows} row(s) for {children} child(ren), each "
+        "on a named reviewer's decision that allowed the check, the child's latest when exported",
+    )
+
+
+# --- 4. chain ------------------------------------------------------------------------------
 def _check_chain(run: _Run, store: ReviewStore | None) -> Check:
     if store is None:
         return Check(CHAIN, True, "not checked: no store given")
@@ -362,7 +597,7 @@ def _check_chain(run: _Run, store: ReviewStore | None) -> Check:
     retained = {c.head_hash: c.checkpoint for c in store.checkpoints()}
     # The head log beside the store, then the heads recorded by outreach exports.
     problems, notes = store.verify_head_log(), []
-    for sidecar in run.sidecars:
+    for sidecar in [*run.sidecars, *run.check_sidecars]:
         head = (_read_json(sidecar) or {}).get("chain_head")
         if head is None or head in hashes:
             continue
@@ -381,7 +616,7 @@ def _check_chain(run: _Run, store: ReviewStore | None) -> Check:
     return Check(CHAIN, True, _shown([f"{report.message}; head {report.head[:12]}", *notes]))
 
 
-# --- 4. modes ------------------------------------------------------------------------------
+# --- 5. modes ------------------------------------------------------------------------------
 def _is_quarantine(path: Path) -> bool:
     """A quarantine file (`workbench validate --quarantine-out`), wherever it was written: it
     holds ids, dates of birth and raw values as given."""
@@ -404,6 +639,9 @@ def _is_restricted(path: Path, run: _Run, store_path: Path | None) -> bool:
         or path in run.manifests
         or path in run.outreach
         or path in run.sidecars
+        or path in run.check_sidecars
+        or path in run.check_files
+        or path in run.check_orphans
         or path.suffix.lower() == ".xlsx"
         or (store_path is not None and path.resolve() == store_path.resolve())
     )
@@ -427,7 +665,7 @@ def _check_modes(run: _Run, store_path: Path | None) -> Check:
     return Check(MODES, True, f"{len(files)} file(s) and {len(dirs)} folder(s) owner-only")
 
 
-# --- 5. shareable --------------------------------------------------------------------------
+# --- 6. shareable --------------------------------------------------------------------------
 def _known_ids(run: _Run) -> set[str]:
     """Person and record ids of every list (and outreach export) found."""
     ids: set[str] = set()
@@ -499,7 +737,7 @@ def _check_shareable(run: _Run) -> Check:
     return Check(SHAREABLE, True, detail)
 
 
-# --- 6-9. review quality -------------------------------------------------------------------
+# --- 7-10. review quality -------------------------------------------------------------------
 def _reviewer_lines(flagged: pl.DataFrame, say) -> list[str]:
     return [
         f"list {row['list_id']}, {row['reviewer']}: {say(row)}" for row in flagged.rows(named=True)
@@ -641,10 +879,10 @@ def assure(
     Parameters
     ----------
     paths
-        Run folders, or files of one (lists, outreach exports, shareable tables).
+        Run folders, or files of one (lists, outreach and check exports, shareable tables).
     store
         The review store (SQLite). Without it the decision chain and the review quality are
-        not checked and any outreach export found fails, as it cannot be traced.
+        not checked and any outreach or check export found fails, as it cannot be traced.
     key
         The pseudonym key the lists were registered with (default: :func:`load_key`); used
         only for the review-quality checks.
@@ -675,6 +913,7 @@ def assure(
         checks = [
             _check_lists(run),
             _check_outreach(run, opened),
+            _check_check_exports(run, opened),
             _check_chain(run, opened),
             _check_modes(run, Path(store) if store is not None else None),
             _check_shareable(run),
