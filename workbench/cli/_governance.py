@@ -31,14 +31,18 @@ def retention_command(
     ] = None,
     lists: Annotated[
         list[Path] | None,
-        typer.Option("--lists", help="Another folder to search for candidate lists (repeat)."),
+        typer.Option(
+            "--lists",
+            help="Another folder to search for candidate lists, outreach exports and check "
+            "exports (repeat).",
+        ),
     ] = None,
     store: Annotated[
         Path | None,
         typer.Option(
             "--store",
-            help="A review store: remove its list items and decisions past their period "
-            "(through the store, logged).",
+            help="A review store: remove its list items, decisions and DfE check results past "
+            "their period (through the store, logged).",
         ),
     ] = None,
     log: Annotated[
@@ -49,7 +53,8 @@ def retention_command(
         str | None, typer.Option("--today", help="Plan as on this day (ISO date).")
     ] = None,
 ) -> None:
-    """Delete run folders, restricted outputs, lists and outreach exports past their date."""
+    """Delete run folders, restricted outputs, lists, outreach and check exports past their
+    date."""
     from datetime import UTC, datetime
 
     from workbench.governance import apply_retention, load_policy, plan_retention

@@ -474,8 +474,9 @@ def _dpia(rule_sets: list[RuleSet], policy: RetentionPolicy) -> list[str]:
         )
     lines += [
         "",
-        "List items and decisions in the review store are removed only by `workbench "
-        "retention --apply --store`, through the store itself: list rows keep their counts, "
+        "List items, decisions and DfE's check results in the review store are removed only "
+        "by `workbench retention --apply --store`, through the store itself: list and import "
+        "rows keep their counts, "
         "removed decisions are replaced by a sealed checkpoint so the decision chain still "
         "verifies, and the store's access log records the counts.",
         "",
