@@ -519,3 +519,55 @@ def test_a_check_export_file_readable_by_others_fails_the_modes_check(checked: C
     assert report.check(MODES).detail == (
         f"{target}: mode 0644; expected 0600 (owner only). Run `chmod 600 {target}`"
     )
+
+
+def test_only_the_decisions_the_export_chose_allow_its_rows(checked: Checked):
+    record = json.loads(checked.export.sidecar.read_text())
+    assert record["decisions_chosen"] == ["contact", "check"]
+    with ReviewStore(checked.run.store) as store:
+        kinds = dict(store.decisions().select("decision_id", "decision").iter_rows())
+    contacted = [
+        (row["line"], entry["decision_id"])
+        for row in record["rows"]
+        for entry in row["rests_on"]
+        if kinds[entry["decision_id"]] == "contact"
+    ]
+    assert contacted  # the three children decided `contact` in the run
+    _edit_sidecar(checked, lambda r: r.update(decisions_chosen=["check"]))
+    report = checked.run.report()
+    assert failed(report) == [CHECKS_TRACED]
+    assert report.check(CHECKS_TRACED).detail.splitlines() == [
+        f"{checked.export.files[0].parent / name} row {line}: decision {decision} is contact, "
+        "which does not allow a check (the export sends children whose latest decision is "
+        "check)"
+        for name, line, decision in sorted(
+            (row["file"], row["line"], entry["decision_id"])
+            for row in record["rows"]
+            for entry in row["rests_on"]
+            if kinds[entry["decision_id"]] == "contact"
+        )
+    ]
+
+
+def test_a_later_decision_recorded_as_before_the_export_fails_it(checked: Checked):
+    with ReviewStore(checked.run.store) as store:
+        exported_at = store.check_exports()["exported_at"][0]
+        kinds = dict(store.decisions().select("decision_id", "decision").iter_rows())
+    record = json.loads(checked.export.sidecar.read_text())
+    # A child decided `check` (a `contact` child's outreach export would fail too).
+    row, entry = next(
+        (r, e) for r in record["rows"] for e in r["rests_on"] if kinds[e["decision_id"]] == "check"
+    )
+    moment = datetime.fromisoformat(exported_at.replace("Z", "+00:00")) - timedelta(seconds=1)
+    with ReviewStore(checked.run.store, clock=lambda: moment) as store:
+        store.record_decision(
+            checked.export.list_id, entry["item_key"], "not_eligible", "B. Officer", "moved away"
+        )
+        assert store.verify_chain().ok
+    report = checked.run.report()
+    assert failed(report) == [CHECKS_TRACED]
+    assert report.check(CHECKS_TRACED).detail == (
+        f"{checked.part.parent / row['file']} row {row['line']}: decision "
+        f"{entry['decision_id']} was not the child's latest outcome decision when the export "
+        "was made (a later one says not_eligible)"
+    )
