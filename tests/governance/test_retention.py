@@ -35,6 +35,17 @@ def _plus_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def _plus_months(day: date, months: int) -> date:
+    """An independent oracle for 'n months later' (31 August + 3 months -> 30 November)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    for last in (31, 30, 29, 28):
+        try:
+            return date(day.year + year, month + 1, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError(day)
+
+
 def _write(path: Path, text: str = "x") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
@@ -385,9 +396,10 @@ dates = st.dates(min_value=date(2015, 1, 1), max_value=date(2030, 12, 31))
 @given(
     runs=st.lists(st.tuples(dates, st.none() | dates), min_size=1, max_size=5),
     loose=st.lists(dates, max_size=3),
+    checks=st.lists(dates, max_size=2),
     data=st.data(),
 )
-def test_retention_deletes_exactly_what_is_past_its_date(runs, loose, data):
+def test_retention_deletes_exactly_what_is_past_its_date(runs, loose, checks, data):
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         reports, elsewhere = root / "reports", root / "lists"
@@ -402,6 +414,10 @@ def test_retention_deletes_exactly_what_is_past_its_date(runs, loose, data):
                 ends[folder / "restricted" / "two_year_old.csv"] = list_end
         for number, term in enumerate(loose):
             ends[_list(elsewhere / f"list{number}.csv", term.isoformat())] = _plus_years(term, 1)
+        lists = set(ends)
+        for number, exported in enumerate(checks):  # every file of an export ends together
+            for path in _check_export(elsewhere, f"check{number}", f"{exported}T09:00:00Z"):
+                ends[path] = _plus_months(exported, 3)
         bystander = _write(reports / "README.txt")
         # Often plan on the very day something expires, or the day before: the boundary.
         boundary = [d + timedelta(days=shift) for d in ends.values() for shift in (-1, 0)]
@@ -414,7 +430,7 @@ def test_retention_deletes_exactly_what_is_past_its_date(runs, loose, data):
         assert sorted(p for p, end in ends.items() if end > today and not p.exists()) == []
         assert bystander.exists()
         for path, end in ends.items():
-            if path.name.endswith("csv") and path.parent.name != "data":
+            if path in lists and path.name.endswith("csv") and path.parent.name != "data":
                 assert path.with_name(path.name + ".manifest.json").exists() == (end > today)
         entry = json.loads((root / "log.jsonl").read_text())
         assert sum(entry["deleted"].values()) == len(plan.due)
