@@ -56,3 +56,5 @@ def _access_log_in_a_temporary_store(tmp_path_factory) -> None:
     folder = tmp_path_factory.mktemp("workbench-store")
     os.environ.setdefault("WORKBENCH_STORE", str(folder / "review.sqlite"))
     os.environ.setdefault("WORKBENCH_KEY_FILE", str(folder / "keys" / "pseudonym.key"))
+    # Every test trains its linkage model (the cache of trained models has its own tests).
+    os.environ.setdefault("WORKBENCH_LINKAGE_CACHE", "off")

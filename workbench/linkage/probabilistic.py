@@ -61,6 +61,7 @@ from workbench.linkage.settings import (
     nickname_aliases,
     pulled_to_prior,
 )
+from workbench.linkage.trained import remembered
 
 # Splink logs every SQL step at INFO, and at WARNING each level that training could not
 # estimate (the priors stand for those): the workbench shows its own progress instead.
@@ -392,6 +393,39 @@ def _trained_settings(
     train_m = estimate_m and rows >= MIN_ROWS_FOR_M
     if not (train_u or train_m):
         return start
+    # Deterministic, so kept by what decides it (`workbench.linkage.trained`): linking the
+    # same folder again reads the model instead of training it.
+    decided_by = {
+        "start": start,
+        "seed": seed,
+        "n_children": n_children,
+        "train_u": train_u,
+        "train_m": train_m,
+        "em_max_rows": EM_MAX_ROWS,
+        "em_rules": [list(rule) for rule in EM_TRAINING_RULES],
+        "u_pairs": _MAX_U_PAIRS,
+        "u_chunks": _U_CHUNKS,
+    }
+    return remembered(
+        source,
+        [records, candidates],
+        decided_by,
+        lambda: _train(records, candidates, learning, start, prior, rows, train_u, train_m, seed),
+    )
+
+
+def _train(
+    records: pl.DataFrame,
+    candidates: pl.DataFrame,
+    learning: pl.DataFrame,
+    start: dict[str, Any],
+    prior: float,
+    rows: int,
+    train_u: bool,
+    train_m: bool,
+    seed: int,
+) -> dict[str, Any]:
+    """`_trained_settings`'s training itself, in Splink."""
     db_api = DuckDBAPI()
     people = db_api.register(candidates.to_arrow(), table_name=_PEOPLE)
     every_row = db_api.register(records.to_arrow(), table_name=_RECORDS)

@@ -1,0 +1,81 @@
+"""Trained linkage models kept by what they were trained on (`workbench.linkage.trained`):
+linking the same data again reads the model instead of training it, with the same links;
+any change to the data trains again; a cache that cannot be written is no error."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from workbench import progress
+from workbench.linkage import link_all
+from workbench.linkage import probabilistic as stage
+from workbench.linkage.trained import CACHE_ENV
+from workbench.synth import generate_council
+
+progress.set_enabled(False)
+
+
+@pytest.fixture(scope="module")
+def council() -> dict[str, pl.DataFrame]:
+    return generate_council(households=3_000, seed=11)
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """How many times Splink is trained."""
+    calls = []
+    train = stage._train
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(stage, "_train", counting)
+    return calls
+
+
+def test_linking_the_same_data_again_reads_the_model_and_links_the_same(
+    council, counted, monkeypatch, tmp_path
+):
+    monkeypatch.setenv(CACHE_ENV, "off")
+    trained_each_time = link_all(council)
+    trainings = len(counted)
+    assert trainings >= 1
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    first = link_all(council)
+    assert len(counted) == 2 * trainings
+    assert len(list(tmp_path.glob("*.json"))) == trainings
+    again = link_all(council)
+    assert len(counted) == 2 * trainings  # read, not trained
+    assert first.equals(trained_each_time)
+    assert again.equals(trained_each_time)
+
+
+def test_a_changed_row_trains_that_source_again(council, counted, monkeypatch, tmp_path):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    link_all(council)
+    trainings = len(counted)
+    assert len(list(tmp_path.glob("funded_places-*.json"))) == 1
+    places = council["funded_places"]
+    renamed = places.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit("Zebedee"))
+        .otherwise(pl.col("child_forename"))
+        .alias("child_forename")
+    )
+    link_all({**council, "funded_places": renamed})
+    assert len(counted) == trainings + 1  # the funded places again; any other source read
+    assert len(list(tmp_path.glob("funded_places-*.json"))) == 2
+    assert len(list(tmp_path.glob("*.json"))) == trainings + 1
+
+
+def test_a_cache_that_cannot_be_written_is_no_error(council, counted, monkeypatch, tmp_path):
+    blocked = tmp_path / "a file, not a folder"
+    blocked.write_text("")
+    monkeypatch.setenv(CACHE_ENV, str(blocked))
+    links = link_all(council)
+    assert len(counted) >= 1
+    assert links.height > 0
+    assert blocked.read_text() == ""
+    assert list(tmp_path.glob("*.partial")) == []

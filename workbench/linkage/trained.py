@@ -1,0 +1,122 @@
+"""Trained linkage models remembered by what they were trained on.
+
+Training Splink (u by sampling, m by expectation maximisation) is most of the time a
+probabilistic linkage takes, and it is deterministic: the same rows, seed, priors and
+versions give the same m and u to the last bit. `assess`, `stats`, `explain` and the
+notebooks link the same folder again and again, so the trained settings are kept in a cache
+folder, one JSON file per training, named by the SHA-256 of everything that decides it:
+
+- the rows trained on and the candidate children (every column, polars' row hash with a
+  fixed seed), and the number of children;
+- the source, the seed, the priors (the starting settings, with any saved model's values),
+  the sampling and EM limits;
+- the versions of the workbench, Splink, DuckDB and polars.
+
+A changed row, rule or version is another name, so a stale model is never read. The files
+hold Splink settings with m and u probabilities (aggregates over the whole person index):
+no person's data. The folder is ``$WORKBENCH_LINKAGE_CACHE``, else
+``$XDG_CACHE_HOME/workbench/linkage`` (``~/.cache/workbench/linkage``); set the variable to
+``off`` to train every time. A folder that cannot be written is not an error: the model is
+trained, and not kept.
+
+Example
+-------
+>>> import tempfile, os
+>>> before = os.environ.get("WORKBENCH_LINKAGE_CACHE")
+>>> os.environ["WORKBENCH_LINKAGE_CACHE"] = tempfile.mkdtemp()
+>>> frame = pl.DataFrame({"a": [1, 2]})
+>>> calls = []
+>>> train = lambda: calls.append(1) or {"m": 0.5}
+>>> remembered("dwp_list", [frame], {"seed": 0}, train)
+{'m': 0.5}
+>>> remembered("dwp_list", [frame], {"seed": 0}, train), len(calls)
+({'m': 0.5}, 1)
+>>> if before is None: del os.environ["WORKBENCH_LINKAGE_CACHE"]
+... else: os.environ["WORKBENCH_LINKAGE_CACHE"] = before
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+import workbench
+
+__all__ = ["CACHE_ENV", "cache_folder", "remembered", "training_key"]
+
+CACHE_ENV = "WORKBENCH_LINKAGE_CACHE"
+_OFF = "off"
+
+
+def cache_folder() -> Path | None:
+    """Where trained models are kept; None when the cache is off."""
+    chosen = os.environ.get(CACHE_ENV, "").strip()
+    if chosen.lower() == _OFF:
+        return None
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
+    return Path(base) / "workbench" / "linkage"
+
+
+def _frame_digest(frame: pl.DataFrame) -> str:
+    digest = hashlib.sha256(json.dumps([[n, str(t)] for n, t in frame.schema.items()]).encode())
+    digest.update(frame.hash_rows(seed=0).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def training_key(source: str, frames: Sequence[pl.DataFrame], parameters: dict[str, Any]) -> str:
+    """The SHA-256 naming one training: `frames` (in order), `parameters` (JSON-able) and the
+    versions of the libraries that train."""
+    versions = {name: version(name) for name in ("splink", "duckdb", "polars")} | {
+        "workbench": workbench.__version__
+    }
+    described = {
+        "source": source,
+        "frames": [_frame_digest(f) for f in frames],
+        "parameters": parameters,
+        "versions": versions,
+    }
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
+
+
+def remembered(
+    source: str,
+    frames: Sequence[pl.DataFrame],
+    parameters: dict[str, Any],
+    train: Callable[[], dict[str, Any]],
+) -> dict[str, Any]:
+    """The settings `train()` gives for these inputs: read from the cache when this training
+    was done before, else trained and kept."""
+    folder = cache_folder()
+    if folder is None:
+        return train()
+    path = folder / f"{source}-{training_key(source, frames, parameters)}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    # As JSON holds it (lists, not tuples), so a model trained now and one read back are
+    # the same value.
+    text = json.dumps(train())
+    partial = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=folder, suffix=".partial", delete=False
+        ) as handle:
+            partial = Path(handle.name)
+            handle.write(text)
+        os.replace(partial, path)
+    except OSError:  # an unwritable cache: trained, not kept
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+    return json.loads(text)
