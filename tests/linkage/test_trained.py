@@ -1,6 +1,7 @@
 """Trained linkage models kept by what they were trained on (`workbench.linkage.trained`):
 linking the same data again reads the model instead of training it, with the same links;
-any change to the data trains again; a cache that cannot be written is no error."""
+any change to the data trains again; a cache that cannot be written is no error. And the
+DuckDB that Splink runs in shows no progress bar."""
 
 from __future__ import annotations
 
@@ -79,3 +80,12 @@ def test_a_cache_that_cannot_be_written_is_no_error(council, counted, monkeypatc
     assert links.height > 0
     assert blocked.read_text() == ""
     assert list(tmp_path.glob("*.partial")) == []
+
+
+def test_splinks_duckdb_shows_no_progress_bar():
+    # In a notebook DuckDB shows a query over two seconds as a progress widget, and the
+    # report's HTML then carries the widget's <script> (seen in the take-up report on a busy
+    # machine); the connections Splink trains and scores in have the bar off.
+    connection = stage._duckdb().duckdb_con
+    setting = "select current_setting('enable_progress_bar')"
+    assert connection.execute(setting).fetchone() == (False,)

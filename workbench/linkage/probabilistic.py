@@ -365,6 +365,14 @@ def _prior_settings(source: str, prior: float, model: LinkageModel | None) -> di
     return model.splink_settings(source, prior)
 
 
+def _duckdb() -> DuckDBAPI:
+    """Splink's DuckDB, without DuckDB's progress bar: in a notebook a query over two seconds
+    would show it as a widget, and a report's HTML would then carry the widget's script."""
+    db_api = DuckDBAPI()
+    db_api.duckdb_con.execute("SET enable_progress_bar = false")
+    return db_api
+
+
 def _trained_settings(
     records: pl.DataFrame,
     candidates: pl.DataFrame,
@@ -426,7 +434,7 @@ def _train(
     seed: int,
 ) -> dict[str, Any]:
     """`_trained_settings`'s training itself, in Splink."""
-    db_api = DuckDBAPI()
+    db_api = _duckdb()
     people = db_api.register(candidates.to_arrow(), table_name=_PEOPLE)
     every_row = db_api.register(records.to_arrow(), table_name=_RECORDS)
     sampled = (
@@ -477,7 +485,7 @@ def _score(
 ) -> pl.DataFrame:
     """Splink's scored pairs under `settings`: record uid, candidate uid, weight,
     probability, contributions and the address and parent levels reached."""
-    db_api = DuckDBAPI()
+    db_api = _duckdb()
     inputs = [
         db_api.register(records.to_arrow(), table_name=_RECORDS),
         db_api.register(candidates.to_arrow(), table_name=_PEOPLE),
