@@ -463,15 +463,9 @@ def _check_headers() -> set[str]:
     return {t.header_line() for t in TEMPLATES.values()} | {",".join(NOT_CHECKABLE_COLUMNS)}
 
 
-def _first_line(path: Path) -> str:
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as handle:
-            return handle.readline(4096).rstrip("\r\n")
-    except OSError:
-        return ""
-
-
 def _files_in(folder: Path, policy: RetentionPolicy, run_date: date | None, run_id: str | None):
+    from workbench.review.checks import header_line_of
+
     patterns = policy.periods["outreach_exports"].patterns
     paths = list(_walk(folder))
     claimed: set[Path] = set()
@@ -491,7 +485,7 @@ def _files_in(folder: Path, policy: RetentionPolicy, run_date: date | None, run_
             yield _outreach_item(path, policy, run_date, run_id)
         elif path.suffix.lower() == ".csv" and not path.name.endswith(MANIFEST_SUFFIX):
             headers = _check_headers() if headers is None else headers
-            if _first_line(path) in headers:  # a check export's file without its sidecar
+            if header_line_of(path) in headers:  # a check export's file without its sidecar
                 yield _item(path, "check_exports", run_date or _file_date(path), policy, run_id)
 
 

@@ -87,6 +87,7 @@ __all__ = [
     "dfe_date",
     "export_checks",
     "export_paths",
+    "header_line_of",
     "row_key",
 ]
 
@@ -221,6 +222,16 @@ def row_key(fields: dict[str, str], template: CheckTemplate, key: bytes) -> str:
         value = value.replace(" ", "").upper() if header == PARENT_NINO else value.casefold()
         parts.append(value)
     return pseudonym(ROW_KEY_KIND, json.dumps(parts), key)
+
+
+def header_line_of(path: Path) -> str:
+    """A file's first line, as a check export's header is compared (retention and `assure`
+    find an export's files by it); empty when the file cannot be read."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+            return handle.readline(4096).rstrip("\r\n")
+    except OSError:
+        return ""
 
 
 def export_paths(out: str | Path) -> tuple[Path, Path]:

@@ -72,6 +72,7 @@ from workbench.review.checks import (
     NOT_CHECKABLE_COLUMNS,
     TEMPLATES,
     export_paths,
+    header_line_of,
 )
 from workbench.review.keys import load_key
 from workbench.review.lists import MANIFEST_SUFFIX
@@ -245,14 +246,6 @@ def _find(paths: Iterable[Path]) -> _Run:
     return run
 
 
-def _first_line(path: Path) -> str:
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as handle:
-            return handle.readline(4096).rstrip("\r\n")
-    except OSError:
-        return ""
-
-
 def _find_check_files(run: _Run) -> None:
     """The files of each check export found, and files with DfE's template header (or a
     not-checkable file's) that no check export's sidecar claims."""
@@ -270,7 +263,7 @@ def _find_check_files(run: _Run) -> None:
         and p not in claimed
         and p not in run.lists
         and p not in run.outreach
-        and _first_line(p) in (*_CHECK_HEADERS, _NOT_CHECKABLE_HEADER)
+        and header_line_of(p) in (*_CHECK_HEADERS, _NOT_CHECKABLE_HEADER)
     ]
 
 
@@ -555,7 +548,7 @@ def _check_export_problems(
 
 
 def _check_check_exports(run: _Run, store: ReviewStore | None) -> Check:
-    sent = [p for p in run.check_orphans if _first_line(p) in _CHECK_HEADERS]
+    sent = [p for p in run.check_orphans if header_line_of(p) in _CHECK_HEADERS]
     if not run.check_sidecars and not sent:
         return Check(CHECKS_TRACED, True, "no check export found: no family sent to DfE")
     if store is None:
