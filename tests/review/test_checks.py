@@ -510,13 +510,10 @@ def test_a_check_export_falls_under_retention_and_assure_with_all_its_files(revi
     from datetime import UTC, datetime, timedelta
 
     from workbench.governance import apply_retention, plan_retention
-    from workbench.governance.retention import CHECK_FORMAT as RETENTION_FORMAT
-    from workbench.review.checks import CHECK_FORMAT
     from workbench.runs.assure import CHECKS_TRACED, assure
 
     store, _, _, _, _, folder = reviewed
     exported = _export(reviewed, chosen=("check",), rows_per_file=2)
-    assert RETENTION_FORMAT == CHECK_FORMAT
     sidecar = json.loads(exported.sidecar.read_text())
     assert sidecar["decisions_chosen"] == ["check"]
     report = assure([folder / "out"], store=store.path, key=KEY)

@@ -118,11 +118,6 @@ LIST_SUFFIXES = (".csv", ".parquet")
 MANIFEST_SUFFIX = ".manifest.json"
 # `workbench review outreach` writes FILE.csv beside FILE.csv.outreach.json (its sidecar).
 OUTREACH_SUFFIX = ".outreach.json"
-# `workbench check export --out NAME.csv` writes NAME-part1.csv, ... beside NAME.check.json (its
-# sidecar, of this format) and NAME.not_checkable.csv (workbench.review.checks).
-CHECK_SUFFIX = ".check.json"
-CHECK_FORMAT = "workbench-dfe-check-1"
-NOT_CHECKABLE_SUFFIX = ".not_checkable.csv"
 RESTRICTED = "restricted"
 
 
@@ -412,7 +407,13 @@ def _beside(path: Path, suffix: str) -> bool:
 
 
 def _check_record(path: Path) -> dict | None:
-    """The record in a check export's sidecar, or None when `path` is not one."""
+    """The record in a check export's sidecar, or None when `path` is not one.
+
+    `workbench check export --out NAME.csv` writes NAME-part1.csv, ... beside NAME.check.json
+    (its sidecar) and NAME.not_checkable.csv (`workbench.review.checks`, imported only when
+    retention runs: it brings the loader along)."""
+    from workbench.review.checks import CHECK_FORMAT, CHECK_SUFFIX
+
     if not path.name.endswith(CHECK_SUFFIX):
         return None
     try:
@@ -427,12 +428,10 @@ def _check_record(path: Path) -> dict | None:
 def _check_files(sidecar: Path, record: dict) -> tuple[Path, ...]:
     """The files a check export's sidecar names, its parts by pattern and its not-checkable
     file, as far as they exist (never the sidecar itself, never outside its folder)."""
+    from workbench.review.checks import CHECK_SUFFIX, NOT_CHECKABLE_SUFFIX, named_files
+
     stem = sidecar.name.removesuffix(CHECK_SUFFIX)
-    named = {
-        sidecar.with_name(Path(str(entry.get("file", ""))).name)
-        for entry in record.get("files") or []
-        if isinstance(entry, dict) and entry.get("file")
-    }
+    named = set(named_files(sidecar, record))
     parts = {
         p
         for p in sidecar.parent.glob(f"{glob.escape(stem)}-part*.csv")
@@ -455,16 +454,8 @@ def _check_item(
     return replace(item, also=_check_files(sidecar, record))
 
 
-def _check_headers() -> set[str]:
-    """The header lines of a file `workbench check export` writes: DfE's templates' and the
-    not-checkable file's."""
-    from workbench.review.checks import NOT_CHECKABLE_COLUMNS, TEMPLATES
-
-    return {t.header_line() for t in TEMPLATES.values()} | {",".join(NOT_CHECKABLE_COLUMNS)}
-
-
 def _files_in(folder: Path, policy: RetentionPolicy, run_date: date | None, run_id: str | None):
-    from workbench.review.checks import header_line_of
+    from workbench.review.checks import export_headers, header_line_of
 
     patterns = policy.periods["outreach_exports"].patterns
     paths = list(_walk(folder))
@@ -475,7 +466,7 @@ def _files_in(folder: Path, policy: RetentionPolicy, run_date: date | None, run_
             item = _check_item(path, record, policy, run_date, run_id)
             claimed |= {path, *item.also}
             yield item
-    headers: set[str] | None = None
+    headers: frozenset[str] | None = None
     for path in paths:
         if path in claimed:
             continue
@@ -484,7 +475,7 @@ def _files_in(folder: Path, policy: RetentionPolicy, run_date: date | None, run_
         elif _beside(path, OUTREACH_SUFFIX) or any(fnmatch.fnmatch(path.name, p) for p in patterns):
             yield _outreach_item(path, policy, run_date, run_id)
         elif path.suffix.lower() == ".csv" and not path.name.endswith(MANIFEST_SUFFIX):
-            headers = _check_headers() if headers is None else headers
+            headers = export_headers() if headers is None else headers
             if header_line_of(path) in headers:  # a check export's file without its sidecar
                 yield _item(path, "check_exports", run_date or _file_date(path), policy, run_id)
 

@@ -77,21 +77,27 @@ from workbench.spreadsheet import FORMULA_START
 
 __all__ = [
     "CHECK_FORMAT",
+    "CHECK_SUFFIX",
     "DATE_HEADERS",
     "DEFAULT_CHOSEN",
     "MAX_FILE_BYTES",
     "NOT_CHECKABLE_COLUMNS",
+    "NOT_CHECKABLE_SUFFIX",
     "TEMPLATES",
     "CheckExport",
     "CheckTemplate",
     "dfe_date",
     "export_checks",
+    "export_headers",
     "export_paths",
     "header_line_of",
+    "named_files",
     "row_key",
 ]
 
 CHECK_FORMAT = "workbench-dfe-check-1"
+CHECK_SUFFIX = ".check.json"  # NAME.check.json: the sidecar of an export written as NAME.csv
+NOT_CHECKABLE_SUFFIX = ".not_checkable.csv"
 DEFAULT_CHOSEN = ("contact", "check")
 MAX_FILE_BYTES = 10 * 1024 * 1024 - 1
 """DfE's services refuse an upload of 10 MB (10 * 1024 * 1024 bytes) or more."""
@@ -238,9 +244,25 @@ def export_paths(out: str | Path) -> tuple[Path, Path]:
     """The sidecar and the not-checkable file written beside a check export ``out``."""
     out = Path(out)
     return (
-        out.with_name(f"{out.stem}.check.json"),
-        out.with_name(f"{out.stem}.not_checkable.csv"),
+        out.with_name(f"{out.stem}{CHECK_SUFFIX}"),
+        out.with_name(f"{out.stem}{NOT_CHECKABLE_SUFFIX}"),
     )
+
+
+def export_headers() -> frozenset[str]:
+    """The header lines of the CSV files `export_checks` writes: DfE's templates' and the
+    not-checkable file's (retention and `assure` find an export's files by them)."""
+    return frozenset({t.header_line() for t in TEMPLATES.values()}) | {
+        ",".join(NOT_CHECKABLE_COLUMNS)
+    }
+
+
+def named_files(sidecar: Path, record: dict[str, Any]) -> list[Path]:
+    """The files a check export's sidecar `record` names, in the sidecar's folder (a name
+    with a folder in it is taken by its last part: never outside)."""
+    entries = record.get("files") if isinstance(record.get("files"), list) else []
+    names = [str(e.get("file")) for e in entries if isinstance(e, dict) and e.get("file")]
+    return [sidecar.with_name(Path(name).name) for name in names]
 
 
 def _part_path(out: Path, part: int) -> Path:

@@ -68,11 +68,13 @@ from workbench.governance.review_quality import (
 )
 from workbench.review.checks import (
     CHECK_FORMAT,
+    CHECK_SUFFIX,
     DEFAULT_CHOSEN,
-    NOT_CHECKABLE_COLUMNS,
     TEMPLATES,
+    export_headers,
     export_paths,
     header_line_of,
+    named_files,
 )
 from workbench.review.keys import load_key
 from workbench.review.lists import MANIFEST_SUFFIX
@@ -125,10 +127,8 @@ _POSTCODE = re.compile(r"\b(?:GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})\
 _PSEUDONYM = re.compile(r"\bpk_[0-9a-f]{24}\b")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 _EVIDENCE_PERSON = re.compile(r"of parent/carer ([A-Za-z0-9_-]+)")
-CHECK_SUFFIX = ".check.json"
 _CHECK_PART = re.compile(r"^(?P<stem>.+)-part(?P<part>[0-9]+)\.csv$")
 _CHECK_HEADERS = {t.header_line() for t in TEMPLATES.values()}
-_NOT_CHECKABLE_HEADER = ",".join(NOT_CHECKABLE_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -256,6 +256,7 @@ def _find_check_files(run: _Run) -> None:
             if path.is_file():
                 claimed.add(path)
     run.check_files = sorted(claimed)
+    headers = export_headers()
     run.check_orphans = [
         p
         for p in run.files
@@ -263,16 +264,13 @@ def _find_check_files(run: _Run) -> None:
         and p not in claimed
         and p not in run.lists
         and p not in run.outreach
-        and header_line_of(p) in (*_CHECK_HEADERS, _NOT_CHECKABLE_HEADER)
+        and header_line_of(p) in headers
     ]
 
 
 def _part_files(sidecar: Path) -> list[Path]:
     """The files a check export's sidecar names, in its folder."""
-    record = _read_json(sidecar) or {}
-    entries = record.get("files") if isinstance(record.get("files"), list) else []
-    names = [str(e.get("file")) for e in entries if isinstance(e, dict) and e.get("file")]
-    return [sidecar.with_name(Path(name).name) for name in names]
+    return named_files(sidecar, _read_json(sidecar) or {})
 
 
 def _shown(problems: list[str]) -> str:
