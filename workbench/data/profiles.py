@@ -207,9 +207,10 @@ class TablePlan:
 
     `columns` are the file's headers to read; `expressions` turn them into the contract's
     columns (as text, or as a typed file holds a plainly mapped column), before the value
-    maps `values` (contract column -> spellings) are applied by `apply`; `labels` say how the
-    source names each contract column (for the quarantine); `date_formats` are the formats
-    the profile fixes; `mapped` names the profile entry of each value-mapped column.
+    maps `spellings` (contract column -> as the profile writes it -> contract value) are
+    applied by `apply`; `labels` say how the source names each contract column (for the
+    quarantine); `date_formats` are the formats the profile fixes; `mapped` names the profile
+    entry of each value-mapped column.
     """
 
     path: Path
@@ -218,38 +219,41 @@ class TablePlan:
     labels: dict[str, str]
     date_formats: dict[str, DateFormat]
     mapped: dict[str, str]
-    values: dict[str, dict[str, str]] = field(default_factory=dict)
-    # The value maps as the profile writes them (contract column -> written -> contract value).
     spellings: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def values(self) -> dict[str, dict[str, str]]:
+        """The value maps keyed as values are matched: ignoring case and runs of space."""
+        return {n: {value_key(k): v for k, v in m.items()} for n, m in self.spellings.items()}
 
     def apply(self, raw: pl.DataFrame) -> pl.DataFrame:
         """The file's columns `raw` as the contract's columns, in one lazy select.
 
-        A value map is matched on the column's distinct values (a coded column has a few),
-        then applied as a plain replacement: matching every row ignoring case and space
-        would cost more than reading the file.
+        The spellings the profile writes are replaced in that select, and the mapped columns'
+        distinct values are found beside it (a coded column has a few): matching every row
+        ignoring case and space would cost more than reading the file. Only when a value is
+        written otherwise (another case, inner spaces) is the select made again with it in the
+        map.
         """
-        if not self.values:
+        if not self.spellings:
             return raw.lazy().select(self.expressions).collect()
-        # The spellings the profile writes are replaced in the one select that makes the table,
-        # and the mapped columns' distinct values are found beside it (a coded column has a
-        # few). Only when a value is written otherwise (another case, inner spaces) is the
-        # select made again with it in the map.
         by_name = {e.meta.output_name(): e for e in self.expressions}
-        mapped = [by_name[name].unique().implode() for name in self.values]
-        written = {n: {k: v for k, v in self.spellings[n].items() if k != v} for n in self.values}
+        written = {n: {k: v for k, v in m.items() if k != v} for n, m in self.spellings.items()}
         table, distinct = pl.collect_all(
-            [raw.lazy().select(self._replaced(by_name, written)), raw.lazy().select(mapped)]
+            [
+                raw.lazy().select(self._replaced(by_name, written)),
+                raw.lazy().select(by_name[n].unique().implode() for n in self.spellings),
+            ]
         )
         found = {}
-        for name, spellings in self.values.items():
+        for name, keyed in self.values.items():
             seen = [v for v in distinct[name][0] if v is not None]
             found[name] = {
-                v: spellings[value_key(v)]
+                v: keyed[value_key(v)]
                 for v in seen
-                if value_key(v) in spellings and v != spellings[value_key(v)]
+                if value_key(v) in keyed and v != keyed[value_key(v)]
             }
-        if all(set(found[n]) <= set(written[n]) for n in self.values):
+        if all(set(found[n]) <= set(written[n]) for n in self.spellings):
             return table
         return raw.lazy().select(self._replaced(by_name, found)).collect()
 
@@ -331,7 +335,6 @@ class Profile:
         labels: dict[str, str] = {}
         formats: dict[str, DateFormat] = {}
         mapped: dict[str, str] = {}
-        values: dict[str, dict[str, str]] = {}
         spellings: dict[str, dict[str, str]] = {}
         for name in wanted:
             column = table.column(name)
@@ -351,14 +354,13 @@ class Profile:
             read += [c for c in found if c not in read]
             expression, label = _derived(source, found, name)
             if source.values is not None:
-                values[name] = _value_map(source.values)
                 spellings[name] = {str(k): _contract_value(v) for k, v in source.values.items()}
                 mapped[name] = f"{where}.values"
             expressions.append(expression.alias(name))
             labels[name] = label
             if (table.name, name) in self._formats:
                 formats[name] = self._formats[(table.name, name)]
-        return TablePlan(path, read, expressions, labels, formats, mapped, values, spellings)
+        return TablePlan(path, read, expressions, labels, formats, mapped, spellings)
 
 
 def _numbered_by_loader(table: Table, column: str) -> bool:
@@ -400,10 +402,6 @@ def _derived(source: ColumnSource, found: list[str], name: str) -> tuple[pl.Expr
 
 def _contract_value(value: str | bool) -> str:
     return str(value).lower() if isinstance(value, bool) else value
-
-
-def _value_map(values: Mapping[str, str | bool]) -> dict[str, str]:
-    return {value_key(k): _contract_value(v) for k, v in values.items()}
 
 
 # --- the quarantine in the source's terms ---------------------------------------------------
