@@ -258,3 +258,19 @@ def test_the_people_table_in_another_row_order_gives_the_same_links_to_the_last_
     assert link_all(shuffled, seed=3).equals(first)
     alone = link_all({k: v for k, v in council.items() if k != "dwp_list"}, seed=3)
     assert alone.equals(first.filter(pl.col("source") == "funded_places"))
+
+
+def test_em_with_each_side_named_trains_the_model_splinks_own_rule_does(council, monkeypatch):
+    # The rule names the source's rows as the left side and the candidates as the right,
+    # which lets DuckDB join one to the other rather than the candidates with themselves:
+    # the pairs, and so every trained m, must be exactly those of Splink's `block_on`. (This
+    # council's DWP list is too short to train on; the rule is the same for both sources.)
+    from splink import block_on
+
+    source = "funded_places"
+
+    monkeypatch.setenv("WORKBENCH_LINKAGE_CACHE", "off")
+    named = trained_settings(council, source=source)
+    monkeypatch.setattr(stage, "_em_rule", lambda columns: block_on(*columns))
+    assert m_values(trained_settings(council, source=source)) == m_values(named)
+    assert m_values(named) != prior_m(source)

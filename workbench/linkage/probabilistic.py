@@ -46,7 +46,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import polars as pl
-from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.internals.exceptions import EMTrainingException  # not re-exported by Splink 5
 
 from workbench.data import clean
@@ -422,6 +422,18 @@ def _trained_settings(
     )
 
 
+def _em_rule(columns: tuple[str, ...]) -> str:
+    """The SQL of an EM training rule: the columns agree, and the left row is the source's and
+    the right a candidate child. (Splink's EM pairs a link-only model's two tables by joining
+    their concatenation with itself and only then dropping the pairs within one table; on
+    the candidate side alone that is every two children born the same day, tens of millions
+    at 1M households. Naming each side lets DuckDB join the source's rows to the candidates
+    only. The pairs are the same: Splink keeps a link-only pair with its source-ordered left
+    side, and "list_records" sorts before "people_index".)"""
+    agree = " and ".join(f'l."{column}" = r."{column}"' for column in columns)
+    return f"{agree} and l.source_dataset = '{_RECORDS}' and r.source_dataset = '{_PEOPLE}'"
+
+
 def _train(
     records: pl.DataFrame,
     candidates: pl.DataFrame,
@@ -466,7 +478,7 @@ def _train(
         before = linker.misc.save_model_to_json()
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on(*rule), estimate_without_term_frequencies=True
+                _em_rule(rule), estimate_without_term_frequencies=True
             )
             trained_m = True
         except EMTrainingException:
