@@ -5,11 +5,14 @@ DuckDB that Splink runs in shows no progress bar."""
 
 from __future__ import annotations
 
+import json
+import os
+
 import polars as pl
 import pytest
 
 from workbench import progress
-from workbench.linkage import link_all
+from workbench.linkage import link_all, trained
 from workbench.linkage import probabilistic as stage
 from workbench.linkage.trained import CACHE_ENV
 from workbench.synth import generate_council
@@ -89,3 +92,34 @@ def test_splinks_duckdb_shows_no_progress_bar():
     connection = stage._duckdb().duckdb_con
     setting = "select current_setting('enable_progress_bar')"
     assert connection.execute(setting).fetchone() == (False,)
+
+
+def test_the_cache_keeps_the_models_used_last_and_clears_what_a_stopped_run_left(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    monkeypatch.setattr(trained, "KEEP_MODELS", 2)
+    abandoned = tmp_path / "tmp1.partial"
+    abandoned.write_text("{")
+    os.utime(abandoned, (1, 1))  # left by a run that stopped long ago
+    writing = tmp_path / "tmp2.partial"
+    writing.write_text("{")  # another run writing now
+    trainings = []
+
+    def keep(n: int, when: int) -> None:
+        frame = pl.DataFrame({"row": [n]})
+        trained.remembered("dwp_list", [frame], {}, lambda: trainings.append(n) or {"n": n})
+        for path in tmp_path.glob("*.json"):  # the clock moves on between runs
+            if path.stat().st_mtime > 1e9:
+                os.utime(path, (when, when))
+
+    keep(1, 100)
+    keep(2, 200)
+    keep(1, 300)  # read again: used last
+    assert trainings == [1, 2]
+    keep(3, 400)  # a third: the one used longest ago goes
+    kept = {json.loads(p.read_text())["n"] for p in tmp_path.glob("*.json")}
+    assert kept == {1, 3}
+    assert not abandoned.exists() and writing.exists()
+    keep(2, 500)
+    assert trainings == [1, 2, 3, 2]  # trained again, since it was removed

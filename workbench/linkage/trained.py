@@ -17,7 +17,8 @@ hold Splink settings with m and u probabilities (aggregates over the whole perso
 no person's data. The folder is ``$WORKBENCH_LINKAGE_CACHE``, else
 ``$XDG_CACHE_HOME/workbench/linkage`` (``~/.cache/workbench/linkage``); set the variable to
 ``off`` to train every time. A folder that cannot be written is not an error: the model is
-trained, and not kept.
+trained, and not kept. The folder keeps the `KEEP_MODELS` models used last (a model read is
+used again); older ones are removed when a new one is kept, so it never grows without end.
 
 Example
 -------
@@ -37,10 +38,12 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from pathlib import Path
@@ -50,10 +53,13 @@ import polars as pl
 
 import workbench
 
-__all__ = ["CACHE_ENV", "cache_folder", "remembered", "training_key"]
+__all__ = ["CACHE_ENV", "KEEP_MODELS", "cache_folder", "remembered", "training_key"]
 
 CACHE_ENV = "WORKBENCH_LINKAGE_CACHE"
+KEEP_MODELS = 100  # about 10 KB each: a council's sources over a couple of years of runs
 _OFF = "off"
+_PARTIAL = ".partial"
+_ABANDONED_SECONDS = 3600  # a partial file this old was left by a run that stopped
 
 
 def cache_folder() -> Path | None:
@@ -101,7 +107,10 @@ def remembered(
         return train()
     path = folder / f"{source}-{training_key(source, frames, parameters)}.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used now: among the last to be removed
+        return kept
     except (OSError, ValueError):
         pass
     # As JSON holds it (lists, not tuples), so a model trained now and one read back are
@@ -119,4 +128,24 @@ def remembered(
     except OSError:  # an unwritable cache: trained, not kept
         if partial is not None:
             partial.unlink(missing_ok=True)
+    else:
+        _prune(folder)
     return json.loads(text)
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the `KEEP_MODELS` models used last, and partial files a stopped run left.
+    Another run removing the same file at the same time is no error."""
+    now = time.time()
+    models = []
+    for entry in folder.iterdir():
+        with contextlib.suppress(OSError):
+            used = entry.stat().st_mtime
+            if entry.suffix == _PARTIAL and now - used > _ABANDONED_SECONDS:
+                entry.unlink(missing_ok=True)
+            elif entry.suffix == ".json":
+                models.append((used, entry.name, entry))
+    models.sort(reverse=True)
+    for _, _, entry in models[KEEP_MODELS:]:
+        with contextlib.suppress(OSError):
+            entry.unlink(missing_ok=True)
