@@ -665,3 +665,17 @@ def test_serving_a_store_keyed_with_another_key_is_refused_at_once(
     monkeypatch.setenv("WORKBENCH_KEY", KEY_HEX)
     with pytest.raises(WorkbenchError, match="the decision chain is keyed with another key"):
         prepare_review_app(store, listed, folder=tmp_path / "app")
+
+
+@pytest.mark.browser
+def test_the_decision_radios_are_a_group_named_decision(served, browser):
+    # A screen reader announces the group's name before the choices (WCAG 1.3.1); ipywidgets
+    # leaves the description "Decision" beside the radios, connected to nothing.
+    server, _ = served
+    page = signed_in_page(browser, server.url, "F. Officer")
+    group = page.get_by_role("radiogroup", name="Decision", exact=True)
+    radios = group.get_by_role("radio").all()
+    assert [r.evaluate("e => e.labels[0].innerText.trim()") for r in radios] == [
+        d.replace("_", " ").capitalize() for d in DECISIONS
+    ]
+    page.context.close()
