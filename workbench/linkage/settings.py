@@ -141,6 +141,20 @@ def surname_comparison() -> cl.CustomComparison:
     )
 
 
+# The ISO dates' Damerau-Levenshtein distance is at most 1. Between texts of one length that is
+# a Hamming distance of at most 1, or of 2 with the two characters swapped: so the costly
+# distance is computed only where exactly two characters differ: on the random pairs u is
+# estimated on, the level takes a sixth of the time of computing the distance for every pair.
+_ONE_CHARACTER_OFF = """CASE
+    WHEN length("dob_text_l") != length("dob_text_r")
+        THEN damerau_levenshtein("dob_text_l", "dob_text_r") <= 1
+    WHEN hamming("dob_text_l", "dob_text_r") <= 1 THEN true
+    WHEN hamming("dob_text_l", "dob_text_r") = 2
+        THEN damerau_levenshtein("dob_text_l", "dob_text_r") <= 1
+    ELSE false
+END"""
+
+
 def date_of_birth_comparison() -> cl.CustomComparison:
     """Child's date of birth: exact, day and month swapped (3 April for 4 March), a day
     apart, one character of the ISO date different. Weighs heavily: a same-named child of
@@ -165,7 +179,12 @@ def date_of_birth_comparison() -> cl.CustomComparison:
                 0.02,
                 4e-3,
             ),
-            _level(cll.DamerauLevenshteinLevel("dob_text", 1), "one character off", 0.01, 0.01),
+            _level(
+                cll.CustomLevel(_ONE_CHARACTER_OFF, base_dialect_str="duckdb"),
+                "one character off",
+                0.01,
+                0.01,
+            ),
             _else(0.01, 0.98),
         ],
     )

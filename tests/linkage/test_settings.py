@@ -1,0 +1,46 @@
+"""The comparison levels of `workbench.linkage.settings` written for speed say exactly what
+the plainer SQL they stand for says."""
+
+from __future__ import annotations
+
+import duckdb
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from workbench.linkage.settings import _ONE_CHARACTER_OFF
+
+# ISO dates and near misses: digits and dashes, mostly ten characters, sometimes fewer or more.
+DATE_TEXT = st.text(alphabet="0123456789-", min_size=8, max_size=11)
+
+
+def _iso_like(draw_from: st.DrawFn) -> tuple[str, str]:
+    first = draw_from(DATE_TEXT)
+    edits = draw_from(st.lists(st.tuples(st.integers(0, 11), st.sampled_from("0123456789-"))))
+    second = list(first)
+    for where, character in edits:
+        if second:
+            second[where % len(second)] = character
+    if draw_from(st.booleans()) and len(second) > 1:  # an adjacent swap
+        i = draw_from(st.integers(0, len(second) - 2))
+        second[i], second[i + 1] = second[i + 1], second[i]
+    return first, "".join(second)
+
+
+PAIRS = st.one_of(st.composite(_iso_like)(), st.tuples(DATE_TEXT, DATE_TEXT))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PAIRS, min_size=1, max_size=50))
+@example([("2024-03-14", "2024-03-14")])
+@example([("2024-03-14", "2024-03-41"), ("2024-03-14", "2024-03-15"), ("2024-03-14", "2024-30-41")])
+@example([("2024-03-14", "2024-3-14"), ("2024-03-14", "12024-03-14"), ("2024-03-14", "2042-03-14")])
+def test_one_character_off_is_a_damerau_levenshtein_distance_of_at_most_one(pairs):
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE pairs (dob_text_l VARCHAR, dob_text_r VARCHAR)")
+    connection.executemany("INSERT INTO pairs VALUES (?, ?)", pairs)
+    found = connection.execute(
+        f"SELECT dob_text_l, dob_text_r, ({_ONE_CHARACTER_OFF}) AS fast, "
+        "damerau_levenshtein(dob_text_l, dob_text_r) <= 1 AS plain FROM pairs"
+    ).fetchall()
+    assert [row[:2] for row in found if row[2] != row[3]] == []
+    assert len(found) == len(pairs)
