@@ -533,3 +533,40 @@ def test_a_check_export_falls_under_retention_and_assure_with_all_its_files(revi
     )
     apply_retention(later, folder / "log.jsonl")
     assert sorted(p.name for p in (folder / "out").iterdir()) == []
+
+
+def test_the_results_file_is_removed_once_imported_when_asked_and_kept_on_any_problem(
+    reviewed,
+):
+    # DfE's results file holds the parents' details; once its outcomes are in the store the
+    # officer can have it removed. A file that cannot be imported stays where it is.
+    import os
+
+    from tests.command import workbench as run
+
+    store, list_id, _, _, _, folder = reviewed
+    exported = _export(reviewed)
+    sent = _rows(exported.files[0])
+    env = {**os.environ, "WORKBENCH_KEY": KEY.hex(), "WORKBENCH_STORE": str(store.path),
+           "WORKBENCH_USER": "A. Officer", "XDG_DATA_HOME": str(folder / "home")}  # fmt: skip
+    broken = _results(sent, ["Perhaps"] * len(sent), folder / "dfe" / "broken.csv")
+    refused = run("check", "import", str(broken), "--store", str(store.path), "--remove-file",
+                  env=env)  # fmt: skip
+    assert refused.returncode != 0 and "Perhaps" in refused.stderr
+    assert broken.exists()
+
+    kept = _results(sent, ["Eligible"] * len(sent), folder / "dfe" / "outcomes.csv")
+    reminded = run("check", "import", str(kept), "--store", str(store.path), env=env)
+    assert reminded.returncode == 0, reminded.stderr
+    assert "still holds parents' names" in reminded.stdout and kept.exists()
+
+    again = _results(sent, ["May not be eligible"] * len(sent), folder / "dfe" / "later.csv")
+    removed = run("check", "import", str(again), "--store", str(store.path), "--remove-file",
+                  env=env)  # fmt: skip
+    assert removed.returncode == 0, removed.stderr
+    assert not again.exists() and "removed: its results are in the store" in removed.stdout
+    assert set(store.latest_check_results(list_id)["outcome"].drop_nulls()) == {
+        "may_not_be_eligible"
+    }
+    log = store.access_log().filter(pl.col("command") == "check results file removed")
+    assert log["detail"].to_list() == ["results later.csv (imported)"]

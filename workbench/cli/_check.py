@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from workbench.cli._common import ProfileFile, use_profile
+from workbench.errors import WorkbenchError
 from workbench.governance.access import current_user, record_access
 
 check_app = typer.Typer(
@@ -117,6 +118,15 @@ def check_import_command(
             help="The check export the results answer (default: the one its rows were sent in).",
         ),
     ] = None,
+    remove_file: Annotated[
+        bool,
+        typer.Option(
+            "--remove-file",
+            help="Delete RESULTS.csv once its results are in the store (it holds parents' "
+            "names, dates of birth and National Insurance numbers; the store keeps its "
+            "SHA-256 and the outcomes).",
+        ),
+    ] = False,
 ) -> None:
     """Read DfE's results into the store as check results: evidence, never a decision."""
     from workbench.review import ReviewStore, load_key
@@ -134,3 +144,19 @@ def check_import_command(
         f"recorded; {result.exported_rows - result.answered_rows} exported row(s) still without "
         "a result. No decision was changed: the officer decides what follows."
     )
+    if remove_file:
+        try:
+            results.unlink()
+        except OSError as error:
+            raise WorkbenchError(
+                f"{results}: its results are in the store, but the file could not be removed "
+                f"({error.strerror}): delete it by hand"
+            ) from error
+        record_access("check results file removed", f"results {results.name} (imported)")
+        typer.echo(f"{results} removed: its results are in the store.")
+    else:
+        typer.echo(
+            f"{results} still holds parents' names, dates of birth and National Insurance "
+            "numbers: delete it now its results are in the store (--remove-file does), or keep "
+            "it where your council keeps DfE's results, for its retention period."
+        )
