@@ -274,3 +274,31 @@ def test_em_with_each_side_named_trains_the_model_splinks_own_rule_does(council,
     monkeypatch.setattr(stage, "_em_rule", lambda columns: block_on(*columns))
     assert m_values(trained_settings(council, source=source)) == m_values(named)
     assert m_values(named) != prior_m(source)
+
+
+def test_em_compares_pairs_on_every_thread_and_sums_on_one_over_sorted_patterns(
+    council, monkeypatch
+):
+    # EM's sums must not depend on thread timing (the trained weights would differ in the
+    # last bits run to run); its pairs and comparison vectors, whole numbers, may use every
+    # thread. Seen through the training connection's own hook, as Splink calls it.
+    monkeypatch.setenv("WORKBENCH_LINKAGE_CACHE", "off")
+    seen = []
+    setup = stage._TrainingDuckDB._setup_for_execute_sql
+
+    def spying(self, sql, physical_name):
+        made = setup(self, sql, physical_name)
+        threads = self.duckdb_con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+        seen.append((self.em, physical_name.rsplit("_", 1)[0], threads, made))
+        return made
+
+    monkeypatch.setattr(stage._TrainingDuckDB, "_setup_for_execute_sql", spying)
+    trained_settings(council, source="funded_places")
+    em = [(name, threads, made) for during_em, name, threads, made in seen if during_em]
+    every = stage.DuckDBAPI().duckdb_con.execute("SELECT current_setting('threads')").fetchall()[0]
+    pairs = [t for name, t, _ in em if name.startswith(stage._EM_PAIR_TABLES)]
+    assert pairs and set(pairs) == {every[0]}
+    sums = [t for name, t, _ in em if name == "__splink__m_u_counts"]
+    assert len(sums) > 2 and set(sums) == {1}
+    patterns = [made for name, _, made in em if name == stage._EM_PATTERNS]
+    assert patterns and all("ORDER BY ALL" in made for made in patterns)

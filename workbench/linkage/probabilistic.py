@@ -32,8 +32,9 @@ evidence a reviewer reads. For a `not_linked` row these describe its best candid
 person_id is not given.
 
 Determinism: u is re-estimated by Splink's random sampling with `seed`, EM's rows are drawn
-with `seed` and EM is deterministic on the same rows; ties in probability are broken by row
-number and person_id.
+with `seed` and EM is deterministic on the same rows (its sums on one thread, over agreement
+patterns in a fixed order: `_TrainingDuckDB`); ties in probability are broken by row number
+and person_id.
 """
 
 from __future__ import annotations
@@ -365,12 +366,47 @@ def _prior_settings(source: str, prior: float, model: LinkageModel | None) -> di
     return model.splink_settings(source, prior)
 
 
-def _duckdb() -> DuckDBAPI:
+def _duckdb(api: type[DuckDBAPI] = DuckDBAPI) -> DuckDBAPI:
     """Splink's DuckDB, without DuckDB's progress bar: in a notebook a query over two seconds
     would show it as a widget, and a report's HTML would then carry the widget's script."""
-    db_api = DuckDBAPI()
+    db_api = api()
     db_api.duckdb_con.execute("SET enable_progress_bar = false")
     return db_api
+
+
+# The tables of EM's pairs and their comparison vectors: whole numbers of agreements, the same
+# in any order, so computed on every thread.
+_EM_PAIR_TABLES = ("__splink__blocked_id_pairs", "__splink__df_comparison_vectors")
+_EM_PATTERNS = "__splink__agreement_pattern_counts"
+
+
+class _TrainingDuckDB(DuckDBAPI):
+    """Splink's DuckDB for training, deterministic to the last bit with EM's pairs compared on
+    every thread.
+
+    EM's iterations sum match probabilities, and floating-point sums taken in another order
+    can differ in the last bits (and with them every weight). Once `em` is set, the queries
+    run on one thread, except those making the pairs and their comparison vectors (whole
+    numbers, the same in any order: most of EM's time); and the agreement patterns the
+    iterations sum over, counted from the vectors in whatever order threads leave them, are
+    stored sorted. (A Splink that stopped calling this hook would run EM on one thread
+    throughout, as `em` starts it: slower, never different.)"""
+
+    em = False
+
+    def _setup_for_execute_sql(self, sql: str, physical_name: str) -> str:
+        if self.em:
+            pairs = physical_name.startswith(_EM_PAIR_TABLES)
+            self.duckdb_con.execute(f"SET threads TO {self.threads if pairs else 1}")
+            if physical_name.startswith(_EM_PATTERNS):
+                sql = f"SELECT * FROM ({sql}) ORDER BY ALL"
+        return super()._setup_for_execute_sql(sql, physical_name)
+
+    def start_em(self) -> None:
+        """From now on EM's rules: one thread but for its pairs (see the class)."""
+        self.threads = self.duckdb_con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+        self.duckdb_con.execute("SET threads TO 1")
+        self.em = True
 
 
 def _trained_settings(
@@ -446,7 +482,7 @@ def _train(
     seed: int,
 ) -> dict[str, Any]:
     """`_trained_settings`'s training itself, in Splink."""
-    db_api = _duckdb()
+    db_api = _duckdb(_TrainingDuckDB)
     people = db_api.register(candidates.to_arrow(), table_name=_PEOPLE)
     every_row = db_api.register(records.to_arrow(), table_name=_RECORDS)
     sampled = (
@@ -468,11 +504,10 @@ def _train(
         )
     if sampled is not every_row:
         linker = linker_for(linker.misc.save_model_to_json(), sampled)
-    # EM on one thread: it sums match probabilities over the pairs, and a sum split among
-    # threads adds them in whatever order the threads finish, so the trained m (and every
-    # weight) could differ in the last bits from run to run. (u's counts are whole numbers,
-    # exact in any order.) `link_all` trains the sources side by side instead.
-    db_api.duckdb_con.execute("SET threads TO 1")
+    # EM's sums on one thread, over its agreement patterns in a fixed order (`_TrainingDuckDB`):
+    # a sum split among threads adds in whatever order they finish. (u's counts are whole
+    # numbers, exact in any order.)
+    db_api.start_em()
     trained_m = False
     for rule in EM_TRAINING_RULES if train_m else ():
         before = linker.misc.save_model_to_json()
