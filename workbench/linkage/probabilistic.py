@@ -392,7 +392,8 @@ class _TrainingDuckDB(DuckDBAPI):
     stored sorted. (A Splink that stopped calling this hook would run EM on one thread
     throughout, as `em` starts it: slower, never different.)"""
 
-    em = False
+    em = False  # set by `start_em`, with `threads`: the connection's own count, for the pairs
+    threads = 1
 
     def _setup_for_execute_sql(self, sql: str, physical_name: str) -> str:
         if self.em:

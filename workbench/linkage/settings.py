@@ -142,9 +142,9 @@ def surname_comparison() -> cl.CustomComparison:
 
 
 # The ISO dates' Damerau-Levenshtein distance is at most 1. Between texts of one length that is
-# a Hamming distance of at most 1, or of 2 with the two characters swapped: so the costly
-# distance is computed only where exactly two characters differ: on the random pairs u is
-# estimated on, the level takes a sixth of the time of computing the distance for every pair.
+# a Hamming distance of at most 1, or of 2 with the two characters swapped, so the costly
+# distance is computed only where exactly two characters differ (on the random pairs u is
+# estimated on, a sixth of the time of computing it for every pair).
 _ONE_CHARACTER_OFF = """CASE
     WHEN length("dob_text_l") != length("dob_text_r")
         THEN damerau_levenshtein("dob_text_l", "dob_text_r") <= 1
