@@ -40,6 +40,32 @@ def test_a_usage_error_keeps_its_status_and_message():
 
 
 @pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["assess", "--initiative", "two_year_old"], "Missing option '--data'."),
+        (["assess", "--bogus"], "No such option: --bogus"),
+        (["nosuch"], "No such command 'nosuch'."),
+        (["synth", "--households", "x"], "Invalid value for '--households'"),
+    ],
+)
+def test_a_wrong_command_line_is_one_line_naming_what_is_wrong(args, says):
+    done = run_entry(*args)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), done.stderr
+    assert says in done.stderr
+    command = " ".join(["workbench", *args[:1]]) if args[0] != "nosuch" else "workbench"
+    assert done.stderr.endswith(f"(see '{command} --help')\n")
+
+
+def test_the_bare_command_still_prints_its_help():
+    done = run_entry()
+    assert done.returncode == 2
+    assert "Usage: workbench [OPTIONS] COMMAND" in done.stdout
+    assert "List children who look eligible" in done.stdout
+
+
+@pytest.mark.parametrize(
     ("code", "status", "printed"), [(None, 0, ""), (3, 3, ""), ("no", 1, "no\n")]
 )
 def test_exit_status_is_the_interpreters(code, status, printed, capsys):

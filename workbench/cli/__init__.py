@@ -17,6 +17,10 @@ import sys
 
 import typer
 
+# typer 0.28 carries its own copy of click (pinned <0.29 in pyproject.toml): its errors, not
+# the separately installed click's, are what a command line raises.
+from typer._click import exceptions as click
+
 from workbench.cli._assess import (
     assess_command,
     explain_command,
@@ -71,16 +75,40 @@ app.command("transparency")(transparency_command)
 
 
 def main() -> None:
-    """Entry point: a WorkbenchError becomes one line on stderr and exit code 1 (bad input)
-    or 2 (a command-line value that cannot work, such as a malformed date)."""
+    """Entry point: every error is one line on stderr. Exit code 2 for a command line that
+    cannot work (a missing or unknown option, a malformed date), 1 for bad input (a
+    WorkbenchError naming file, row and column); `workbench` or a command group on its own
+    prints its help."""
     try:
-        app()
+        status = app(standalone_mode=False)
+    except click.NoArgsIsHelpError as error:  # typer printed the help as it built the error
+        sys.exit(error.exit_code)
+    except click.UsageError as error:
+        typer.echo(f"error: {_one_line(error.format_message())}{_help_hint(error)}", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as error:
+        typer.echo(f"error: {_one_line(error.format_message())}", err=True)
+        sys.exit(error.exit_code)
     except UsageError as error:
         typer.echo(f"error: {error.for_flag()}", err=True)
         sys.exit(EXIT_USAGE)
     except WorkbenchError as error:
         typer.echo(f"error: {error}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    # Outside click's standalone mode a command's `typer.Exit(code)` comes back as its code.
+    sys.exit(status if isinstance(status, int) else 0)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _help_hint(error: click.UsageError) -> str:
+    """Where to look next, as click's own usage message says it: "(see 'workbench assess
+    --help')"."""
+    if error.ctx is None:
+        return ""
+    return f" (see '{error.ctx.command_path} --help')"
 
 
 __all__ = ["app", "main", "parse_date"]
