@@ -413,6 +413,22 @@ def test_missing_required_column_names_file_and_column_with_a_hint(make_folder):
     assert "found 'date_of_brith': did you mean 'date_of_birth'?" in str(error)
 
 
+def test_another_contract_column_is_never_offered_as_the_missing_one(make_folder):
+    # 'provider_id' is close to 'record_id' in spelling, but it is funded_places' own column.
+    header = "provider_id,term_start,child_forename,child_surname,child_date_of_birth,postcode"
+    places = f"{header},funding_stream\nEY1,2026-09-01,Ann,Smith,2024-05-01,AB1 2CD,two_year_old\n"
+    with pytest.raises(DataFileError) as caught:
+        load_folder(
+            make_folder(
+                {"people.csv": PEOPLE, "benefits.csv": BENEFITS_CSV, "funded_places.csv": places}
+            )
+        )
+    message = str(caught.value)
+    assert caught.value.column == "record_id"
+    assert "required column 'record_id' is missing; columns in the file: provider_id, " in message
+    assert "did you mean" not in message
+
+
 def test_binary_garbage_is_an_unreadable_file(make_folder):
     folder = make_folder({"people.csv": bytes(range(256)) * 4, "benefits.csv": BENEFITS_CSV})
     with pytest.raises(DataFileError, match=r"people\.csv: is not a CSV text file") as caught:

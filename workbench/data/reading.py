@@ -405,20 +405,24 @@ def _match_headers(
         elif table.column(name).required and not _numbered_by_loader(table, name):
             missing.append(name)
     if missing:
-        raise _missing_columns(path, missing, headers)
+        raise _missing_columns(path, table, missing, headers)
     return matched
 
 
-def _missing_columns(path: Path, missing: list[str], headers: list[str]) -> DataFileError:
+def _missing_columns(
+    path: Path, table: Table, missing: list[str], headers: list[str]
+) -> DataFileError:
+    """The first missing column, with a header that may be it misspelt: never a header that
+    is already another of the table's columns (`provider_id` is not a misspelt `record_id`)."""
     first = missing[0]
-    keys = {header_key(h): h for h in headers}
+    keys = {header_key(h): h for h in headers if header_key(h) not in table.column_names}
     close = difflib.get_close_matches(first, list(keys), n=1, cutoff=0.6)
     hint = f"; found '{keys[close[0]]}': did you mean '{first}'?" if close else ""
     others = f" (also missing: {', '.join(missing[1:])})" if len(missing) > 1 else ""
     shown = ", ".join(headers) if headers else "none"
     return DataFileError(
         path,
-        f"required column '{first}' is missing{hint}{others}. Columns in the file: {shown}. "
+        f"required column '{first}' is missing{hint}{others}; columns in the file: {shown}. "
         "Add or rename the column and run again",
         column=first,
     )
