@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from tests.council import Council, rows
+from workbench.eligibility.assess import evidence_text
 from workbench.eligibility.engine import assess, assessment
 from workbench.rules import load_rule_set
 
@@ -194,6 +195,13 @@ def test_left_care_needs_a_care_history_before_the_order():
         ("C3", "S3", "met"),
         ("C4", "P4", "met"),
         ("C4", "S4", "met"),
+    ]
+    # C2 has a care record, but only from the order on: the list must not say it has none.
+    assert found.candidates.select(evidence_text()).to_series().to_list() == [
+        "left_care (no care before the order): status S1",
+        "left_care (no care before the order): status S2",
+        "left_care: status L3; left_care: status S3",
+        "left_care: status P4; left_care: status S4",
     ]
 
 

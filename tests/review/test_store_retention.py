@@ -82,7 +82,8 @@ EVIDENCE_TEXT = (
     "disability_living_allowance: award A7 of the child; ehc_plan: status S4; "
     "tax_credits_low_income (income missing): award A13 of parent/carer P3; "
     "dwp_list: DWP list row D9; already_funded: funded_places row F1; "
-    "left_care (no care record): status S5; no_recourse_to_public_funds: households row H1"
+    "left_care (no care before the order): status S5; "
+    "no_recourse_to_public_funds: households row H1"
 )
 
 
@@ -97,7 +98,7 @@ EXPECTED_EVIDENCE = (
     f"tax_credits_low_income (income missing): award {p('award', 'A13')} of parent/carer "
     f"{p('person', 'P3')}; dwp_list: DWP list row {p('dwp', 'D9')}; "
     f"already_funded: funded_places row {p('funded_places', 'F1')}; "
-    f"left_care (no care record): status {p('status', 'S5')}; "
+    f"left_care (no care before the order): status {p('status', 'S5')}; "
     f"no_recourse_to_public_funds: households row {p('households', 'H1')}"
 )
 
@@ -105,6 +106,11 @@ EXPECTED_EVIDENCE = (
 def test_evidence_keeps_codes_and_tables_and_pseudonymises_every_id():
     assert pseudonymous_evidence(EVIDENCE_TEXT, KEY) == EXPECTED_EVIDENCE
     assert pseudonymous_evidence(None, KEY) is None
+
+
+def test_a_list_written_before_the_order_wording_changed_still_reads():
+    text = pseudonymous_evidence("left_care (no care record): status S5", KEY)
+    assert text == f"left_care (no care record): status {p('status', 'S5')}"
 
 
 def test_a_proof_in_an_unknown_shape_is_withheld_whole():

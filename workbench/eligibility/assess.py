@@ -594,6 +594,12 @@ def _probabilistic_links(
 # --- the list file -----------------------------------------------------------------------------
 
 
+# The notes `evidence_text` puts after a reason code met only in part (the possible tier), and
+# the one lists written before 2026-12 carried for an order ("no care record"): what readers of
+# a list file accept.
+EVIDENCE_NOTES: tuple[str, ...] = ("income missing", "no care before the order", "no care record")
+
+
 def evidence_text() -> pl.Expr:
     """The evidence list as one readable string per row, e.g.
     `income_support: award A12 of parent/carer P3; dwp_list: DWP list row D9`."""
@@ -617,7 +623,7 @@ def evidence_text() -> pl.Expr:
         pl.when(field_("status") == "income_missing")
         .then(field_("reason_code") + pl.lit(" (income missing): ") + proof)
         .when(field_("status") == "care_history_missing")
-        .then(field_("reason_code") + pl.lit(" (no care record): ") + proof)
+        .then(field_("reason_code") + pl.lit(" (no care before the order): ") + proof)
         .otherwise(field_("reason_code") + pl.lit(": ") + proof)
     )
     return pl.col("evidence").list.eval(sentence).list.join("; ")

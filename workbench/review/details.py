@@ -32,6 +32,7 @@ from typing import Any
 import polars as pl
 
 from workbench.data.reading import load_folder
+from workbench.eligibility.assess import EVIDENCE_NOTES
 from workbench.eligibility.explain import BENEFIT_NAMES, STATUS_NAMES
 from workbench.eligibility.terms import birthday
 from workbench.errors import WorkbenchError
@@ -309,7 +310,7 @@ class ChildDetails:
 
 
 _SENTENCE = re.compile(
-    r"^(?P<code>[A-Za-z0-9_]+)(?P<note> \((?:income missing|no care record)\))?: (?P<proof>.+)$"
+    rf"^(?P<code>[A-Za-z0-9_]+)(?P<note> \((?:{'|'.join(EVIDENCE_NOTES)})\))?: (?P<proof>.+)$"
 )
 _AWARD = re.compile(r"^award (?P<award>\S+) of (?:parent/carer (?P<whose>\S+)|the child)$")
 _STATUS = re.compile(r"^status (?P<status>\S+)")

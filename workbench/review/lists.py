@@ -33,7 +33,7 @@ from typing import Any
 
 import polars as pl
 
-from workbench.eligibility.assess import evidence_text, unlisted_path
+from workbench.eligibility.assess import EVIDENCE_NOTES, evidence_text, unlisted_path
 from workbench.errors import DataFileError, WorkbenchError
 from workbench.review.keys import pseudonym, pseudonym_expr
 from workbench.review.store import ReviewStore
@@ -118,10 +118,10 @@ def _as_date(frame: pl.DataFrame, name: str) -> pl.Expr:
 
 
 # One proof sentence as `evidence_text` writes it (workbench.eligibility.assess): "code: proof" or
-# "code (income missing): proof" or "code (no care record): proof". Each proof shape names the
-# pseudonym kind of its id.
+# "code (income missing): proof" or "code (no care before the order): proof" (EVIDENCE_NOTES).
+# Each proof shape names the pseudonym kind of its id.
 _SENTENCE = re.compile(
-    r"^(?P<code>[A-Za-z0-9_]+(?: \((?:income missing|no care record)\))?): (?P<proof>.+)$"
+    rf"^(?P<code>[A-Za-z0-9_]+(?: \((?:{'|'.join(EVIDENCE_NOTES)})\))?): (?P<proof>.+)$"
 )
 _PROOFS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
