@@ -66,6 +66,8 @@ def test_assess_writes_the_contract_list_as_csv(folder, tmp_path):
         "rule_set",
         "working_parent_place",
         "eligibility_group",
+        "probable_person_id",
+        "match_probability",
         "run_id",
     ]
     assert listed.select(CONTRACT_COLUMNS).rows() == [

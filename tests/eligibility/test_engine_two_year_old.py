@@ -11,6 +11,7 @@ import pytest
 from tests.council import Council, rows
 from workbench.eligibility.assess import evidence_text
 from workbench.eligibility.engine import assess, assessment
+from workbench.linkage import LINKS_SCHEMA
 from workbench.rules import load_rule_set
 
 RULES = load_rule_set("two_year_old")
@@ -349,3 +350,27 @@ def test_rule_set_before_it_starts_is_refused():
 
     with pytest.raises(UsageError, match="starts on 2018-04-01"):
         assess(Council().tables(), RULES, term_start=date(2017, 9, 1), as_of=date(2017, 9, 1))
+
+
+def test_a_dwp_row_awaiting_link_review_carries_its_proposed_match_and_nothing_else_does():
+    c = Council()
+    family(c, "1")  # C1: the DWP row D1 may be this child; the link awaits a person
+    c.award("B1", "A1", "income_support")
+    c.dwp("D1", "NameC1", IN_WINDOW, None)
+    c.dwp("D2", "Zed", IN_WINDOW, None)  # matched to no one
+    links = pl.DataFrame(
+        [
+            ("dwp_list", "D1", "C1", "clerical_review", 0.9731, "splink"),
+            ("dwp_list", "D2", None, "not_linked", 0.02, "splink"),
+        ],
+        schema=LINKS_SCHEMA,
+        orient="row",
+    )
+    found = assessment(c.tables(), RULES, term_start=TERM, as_of=TERM, links=links).candidates
+    assert found.select(
+        "person_id", "dwp_record_id", "link_needs_review", "probable_person_id", "match_probability"
+    ).rows() == [
+        ("C1", None, False, None, None),  # its own row: the proposal is not a match
+        (None, "D1", True, "C1", 0.9731),
+        (None, "D2", False, None, None),
+    ]

@@ -18,6 +18,7 @@ from workbench.review.details import (
     evidence_lines,
     list_title,
     read_child_details,
+    record_link_text,
 )
 from workbench.review.lists import read_list_file, register_list_file
 from workbench.review.panel import ReviewPanel
@@ -92,17 +93,47 @@ def test_details_of_every_child_come_from_the_lists_data_folder(listed: Path):
     assert details.title == "Two-year-old offer, term starting 1 September 2026"
     assert details.frame.drop("item_key").rows() == [
         ("Amy Lee", date(2024, 5, 31), "2 years 3 months", "Jane Lee", "1 Mill Lane", "FQ1 1AA",
-         "FQ1", "Ben Lee (5 years 5 months)", "the council's records"),
+         "FQ1", "Ben Lee (5 years 5 months)", "the council's records", None),
         ("Ola Khan", date(2024, 2, 10), "2 years 6 months", "Sam Khan", "22 Quay Street",
-         "FQ2 3CD", "FQ2", "none recorded", "the council's records"),
+         "FQ2 3CD", "FQ2", "none recorded", "the council's records", None),
         ("Zoe Lee", date(2024, 4, 1), "2 years 5 months", "Pat Lee", "9 Harbour Row", "FQ9 9ZZ",
-         "FQ9", "not known: the child is known only from the DWP list", "the DWP list only"),
+         "FQ9", "not known: the child is known only from the DWP list", "the DWP list only",
+         None),
     ]  # fmt: skip
     assert details.frame["item_key"].to_list() == [
         key_of("person", "P1"),
         key_of("person", "P3"),
         key_of("dwp", "D9"),
     ]
+
+
+def awaiting_link_review(listed: Path, person: str) -> Path:
+    """The list as `assess` writes it when the DWP row D9's link awaits review, `person`
+    proposed as its match."""
+    frame = pl.read_csv(listed, infer_schema=False)
+    d9 = pl.col("dwp_record_id") == "D9"
+    frame.with_columns(
+        pl.when(d9).then(pl.lit("true")).otherwise("link_needs_review").alias("link_needs_review"),
+        pl.when(d9).then(pl.lit(person)).alias("probable_person_id"),
+        pl.when(d9).then(pl.lit("0.9731")).alias("match_probability"),
+    ).write_csv(listed)
+    return listed
+
+
+def test_a_dwp_row_awaiting_link_review_shows_the_proposed_match(listed: Path):
+    found = read_list_file(awaiting_link_review(listed, "P3"))
+    details = read_child_details(found, KEY)
+    proposed = "Ola Khan, born 10 February 2024, 22 Quay Street, FQ2 3CD; parents or carers: "
+    assert details.frame["probable_match"].to_list() == [
+        None,
+        None,
+        f"{proposed}Sam Khan (council record P3)",
+    ]
+    row = {"link_needs_review": True, "probable_person_id": "P3", "match_probability": 0.9731}
+    assert record_link_text(row, details.row(key_of("dwp", "D9"))["probable_match"]).endswith(
+        f"Proposed match: {proposed}Sam Khan (council record P3) (match probability 97.31%). "
+        "Compare it with the DWP-list row before deciding."
+    )
 
 
 def test_evidence_in_words_names_the_benefit_the_parent_and_the_dates(listed: Path):
@@ -208,3 +239,20 @@ def test_without_a_name_the_details_wait_and_nothing_is_logged(listed: Path, tmp
         panel.reviewer.value = "B. Officer"
         assert "<dt>Parents or carers</dt><dd>Sam Khan</dd>" in panel.detail.value
         assert store.access_log().filter(pl.col("command") == "review view").height == 1
+
+
+def test_the_panel_names_the_proposed_match_only_once_the_officer_is_named(
+    listed: Path, tmp_path: Path
+):
+    with ReviewStore(tmp_path / "review.sqlite") as store:
+        panel = open_panel(awaiting_link_review(listed, "P3"), store)
+        panel.select(key_of("dwp", "D9"))
+        assert "Proposed match: council record P3 (match probability 97.31%)" in (
+            panel.detail.value
+        )
+        assert "Ola Khan" not in panel.detail.value
+        panel.reviewer.value = "B. Officer"
+        assert (
+            "Proposed match: Ola Khan, born 10 February 2024, 22 Quay Street, FQ2 3CD; parents "
+            "or carers: Sam Khan (council record P3) (match probability 97.31%)"
+        ) in panel.detail.value

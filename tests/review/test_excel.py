@@ -23,7 +23,13 @@ from workbench.review import DECISIONS, REASON_REQUIRED, ReviewStore, pseudonym
 from workbench.review.excel import export_list_file, export_review_workbook
 from workbench.review.excel_import import ImportResult, ReviewImportError, import_review_workbook
 from workbench.review.lists import read_list_file, register_list, register_list_file
-from workbench.review.workbook import COLUMNS, LOCKED_COLUMNS, edited_columns, row_checksum
+from workbench.review.workbook import (
+    COLUMNS,
+    IMPORTABLE_FORMATS,
+    LOCKED_COLUMNS,
+    edited_columns,
+    row_checksum,
+)
 from workbench.rules import load_rule_set
 
 KEY = bytes(range(32))
@@ -72,6 +78,8 @@ def candidate_list(*person_ids: str | None) -> pl.DataFrame:
             ],
             "link_needs_review": [False, False, True, False],
             "rule_set": [RULE_SET] * 4,
+            "probable_person_id": [None, None, "P7", None],
+            "match_probability": [None, None, 0.97, None],
         },
         schema_overrides={"evidence": EVIDENCE},
     )  # fmt: skip
@@ -162,6 +170,50 @@ def test_round_trip_records_exactly_the_officers_decisions(store, exported):
     assert store.verify_chain().ok
 
 
+def as_format_3(path: Path) -> Path:
+    """The workbook as the workbench wrote it before `record_link` (format 3): without that
+    column, each row's checksum over format 3's locked columns."""
+    book = openpyxl.load_workbook(path)
+    sheet, meta = book["Review"], book["workbench"]
+    header = [cell.value for cell in sheet[1]]
+    list_id = next(row[1].value for row in meta.iter_rows() if row[0].value == "list_id")
+    sheet.delete_cols(header.index("record_link") + 1)
+    header.remove("record_link")
+    for row in sheet.iter_rows(min_row=2):
+        cells = zip(header, row, strict=True)
+        values = {name: "" if c.value is None else str(c.value) for name, c in cells}
+        locked = IMPORTABLE_FORMATS["workbench-review-3"]
+        row[header.index("checksum")].value = row_checksum(KEY, list_id, values, locked)
+    for row in meta.iter_rows():
+        if row[0].value == "format":
+            row[1].value = "workbench-review-3"
+    book.save(path)
+    return path
+
+
+def type_by_header(path: Path, edits: dict[int, dict[str, object]]) -> None:
+    """`fill` for a workbook of any format: columns found by the header row."""
+    book = openpyxl.load_workbook(path)
+    sheet = book["Review"]
+    header = [cell.value for cell in sheet[1]]
+    for row, values in edits.items():
+        for column, value in values.items():
+            sheet.cell(row=row, column=header.index(column) + 1).value = value
+    book.save(path)
+
+
+def test_a_workbook_exported_before_the_record_link_column_still_imports(store, exported):
+    list_id, book = exported
+    old = as_format_3(book)
+    assert "record_link" not in read_rows(old)[0]
+    type_by_header(old, {ROW["P1"]: {"decision": "contact"}, ROW["P4"]: {"tier": "possible"}})
+    assert problems_of(store, old) == [(ROW["P4"], "tier")]  # a changed cell is still named
+    type_by_header(old, {ROW["P4"]: {"tier": "likely"}})
+    result = import_review_workbook(store, old, reviewer="J Smith", key=KEY)
+    assert result == ImportResult(list_id, recorded=1, skipped_blank=3, already_recorded=0)
+    assert recorded(store, list_id) == [(K1, "contact", "J Smith", None)]
+
+
 def test_export_writes_one_row_per_child_with_plain_english_reasons(exported):
     rows = read_rows(exported[1])
     assert list(rows[0]) == COLUMNS
@@ -185,6 +237,7 @@ def test_export_writes_one_row_per_child_with_plain_english_reasons(exported):
         "eligible_from": "1 September 2026",
         "already_funded": "no",
         "working_parent_place": "no",
+        "record_link": "No record linkage: found from the council's own records.",
         "earlier_decisions": None,
         "reason_codes": "income_support",
         "evidence_as_written": "income_support: award A1 of parent/carer P0",
@@ -196,6 +249,12 @@ def test_export_writes_one_row_per_child_with_plain_english_reasons(exported):
     label = load_rule_set("two_year_old").criterion("universal_credit_low_income").label
     assert rows[1]["evidence"] == f"{label} (income not recorded): award A2 to parent or carer P5"
     assert (rows[2]["person_id"], rows[2]["dwp_record_id"]) == (None, "D9")
+    assert rows[2]["record_link"] == (
+        "A probable match with a child in the council's records awaits review: this DWP-list "
+        "row is listed on its own until someone records link confirmed or link rejected. "
+        "Proposed match: council record P7 (match probability 97%). Compare it with the "
+        "DWP-list row before deciding."
+    )
     assert (rows[3]["eligible_from"], rows[3]["already_funded"]) == (None, "yes")
 
 

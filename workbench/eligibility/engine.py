@@ -130,6 +130,12 @@ CANDIDATE_SCHEMA = pl.Schema(
         # The rule set's group of the child's reason codes (free school meals: targeted or
         # expanded); null when the rule set has none, or for the possible tier.
         "eligibility_group": pl.String,
+        # For a DWP-list row whose link awaits review (`link_needs_review`): the council's
+        # child the linkage scored as its probable match, and that pair's match probability.
+        # A proposal for the officer to confirm or reject, never a match: `person_id` stays
+        # empty until a person records `link_confirmed`. Null on every other row.
+        "probable_person_id": pl.String,
+        "match_probability": pl.Float64,
     }
 )
 _POLARS_TYPES = {
@@ -707,6 +713,8 @@ def assessment(
             # Any place for the term, whatever its stream (funded_place_required).
             pl.col("own").is_not_null().alias("has_place"),
             pl.lit(False).alias("link_needs_review"),
+            pl.lit(None, pl.String).alias("probable_person_id"),
+            pl.lit(None, pl.Float64).alias("match_probability"),
         )
     )
     frames = [listed]
@@ -851,6 +859,8 @@ _OUTPUT_BEFORE_CONSTANTS = (
     "age_group",
     "working_parent_place",
     "has_place",
+    "probable_person_id",
+    "match_probability",
 )
 
 
@@ -892,35 +902,49 @@ def _age_group(dob: pl.Expr, rule_set: RuleSet, term_start: date) -> pl.Expr:
 
 def _unmatched_list_rows(compiler: Compiler, rule: Criterion) -> pl.LazyFrame:
     """DWP-list rows matched to no one whose child is in the age window: listed on their own,
-    `likely` with the list's reason code; flagged when a probable match awaits review."""
+    `likely` with the list's reason code; flagged when a probable match awaits review, with
+    that match beside it (`probable_person_id`, `match_probability`) for the officer."""
     source_links = compiler.links_of(rule.matched_list)
     matched = source_links.filter(pl.col("band") == LINKED).select("record_id")
-    clerical = source_links.filter(pl.col("band") == CLERICAL).select("record_id")
+    clerical = (
+        source_links.filter(pl.col("band") == CLERICAL)
+        .select(
+            "record_id",
+            pl.col("person_id").alias("probable_person_id"),
+            "match_probability",
+            pl.lit(True).alias("link_needs_review"),
+        )
+        .unique("record_id", keep="first", maintain_order=True)
+    )
     rows = compiler.tables[rule.matched_list].join(matched, on="record_id", how="anti")
     in_window = compiler.window_dates(rows, "child_date_of_birth")
-    return rows.join(in_window, left_on="child_date_of_birth", right_on="date_of_birth").select(
-        pl.lit(None, pl.String).alias("person_id"),
-        pl.col("record_id").alias("dwp_record_id"),
-        pl.lit("likely").alias("tier"),
-        pl.lit([rule.code], pl.List(pl.String)).alias("reason_codes"),
-        pl.col("eligible_from"),
-        pl.lit(False).alias("already_funded"),
-        pl.col("eligible_to"),
-        pl.concat_list(
-            pl.struct(
-                pl.lit(rule.code).alias("reason_code"),
-                pl.lit(rule.matched_list).alias("table"),
-                pl.col("record_id"),
-                pl.lit(None, pl.String).alias("parent_carer_id"),
-                pl.lit("met").alias("status"),
-            )
-        ).alias("evidence"),
-        pl.col("record_id")
-        .is_in(clerical.collect(engine=ENGINE).to_series().implode())
-        .alias("link_needs_review"),
-        pl.col("age_group"),
-        pl.lit(False).alias("working_parent_place"),
-        pl.lit(False).alias("has_place"),
+    return (
+        rows.join(in_window, left_on="child_date_of_birth", right_on="date_of_birth")
+        .join(clerical, on="record_id", how="left")
+        .select(
+            pl.lit(None, pl.String).alias("person_id"),
+            pl.col("record_id").alias("dwp_record_id"),
+            pl.lit("likely").alias("tier"),
+            pl.lit([rule.code], pl.List(pl.String)).alias("reason_codes"),
+            pl.col("eligible_from"),
+            pl.lit(False).alias("already_funded"),
+            pl.col("eligible_to"),
+            pl.concat_list(
+                pl.struct(
+                    pl.lit(rule.code).alias("reason_code"),
+                    pl.lit(rule.matched_list).alias("table"),
+                    pl.col("record_id"),
+                    pl.lit(None, pl.String).alias("parent_carer_id"),
+                    pl.lit("met").alias("status"),
+                )
+            ).alias("evidence"),
+            pl.col("link_needs_review").fill_null(False),
+            pl.col("age_group"),
+            pl.lit(False).alias("working_parent_place"),
+            pl.lit(False).alias("has_place"),
+            pl.col("probable_person_id"),
+            pl.col("match_probability"),
+        )
     )
 
 

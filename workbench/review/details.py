@@ -44,6 +44,7 @@ from workbench.rules.model import RuleSet
 __all__ = [
     "DETAIL_COLUMNS",
     "INITIATIVE_NAMES",
+    "LINK_METHOD_TEXT",
     "VIEW_COMMAND",
     "ChildDetails",
     "age_text",
@@ -53,6 +54,8 @@ __all__ = [
     "postcode_district",
     "read_child_details",
     "reason_lines",
+    "record_link_columns",
+    "record_link_text",
     "view_detail",
     "working_parent_flags",
 ]
@@ -77,8 +80,20 @@ DETAIL_COLUMNS = {
     "postcode_district": pl.String,
     "household_children": pl.String,
     "known_from": pl.String,
+    "probable_match": pl.String,
 }
-"""One row per list row: who the child is, as the panel, the app and the workbook show it."""
+"""One row per list row: who the child is, as the panel, the app and the workbook show it.
+``probable_match``: for a DWP-list row whose link awaits review, the council's child proposed
+as its match, in words, for the officer to compare (`probable_match_text`)."""
+LINK_METHOD_TEXT = {
+    "parent_nino_and_child_dob": (
+        "the parent's National Insurance number and the child's date of birth agree"
+    ),
+    "child_name_dob_postcode": "the child's names, date of birth and postcode agree",
+    "child_name_dob": "the child's names and date of birth agree",
+    "splink": "a probabilistic match (Splink) scored the two records as the same child",
+}
+"""How an exact or probabilistic link was made (the links' `method`), in words."""
 _PEOPLE_COLUMNS = ("address_line_1", "postcode", "role")
 _DWP_COLUMNS = ("address_line_1", "address_line_2", "address_line_3", "address_line_4", "postcode")
 
@@ -147,6 +162,25 @@ def working_parent_flags(candidates: pl.DataFrame) -> pl.Series:
         return pl.Series("working_parent_place", [False] * candidates.height, dtype=pl.Boolean)
     flags = candidates["working_parent_place"].cast(pl.String).str.to_lowercase()
     return flags.is_in(["true", "1", "yes"]).fill_null(False).alias("working_parent_place")
+
+
+# The list's columns about its record links, with their types (CSV reads them as text).
+_LINK_COLUMNS = {
+    "link_method": pl.String,
+    "probable_person_id": pl.String,
+    "match_probability": pl.Float64,
+}
+
+
+def record_link_columns(candidates: pl.DataFrame) -> list[pl.Series]:
+    """Each list row's ``link_method``, ``probable_person_id`` and ``match_probability``
+    (null when the list has no such column), for `record_link_text`."""
+    return [
+        candidates[name].cast(dtype)
+        if name in candidates.columns
+        else pl.Series(name, [None] * candidates.height, dtype=dtype)
+        for name, dtype in _LINK_COLUMNS.items()
+    ]
 
 
 def view_detail(list_id: str, row: Mapping[str, Any]) -> str:
@@ -389,9 +423,9 @@ def evidence_lines(
     return lines
 
 
-def _needed_tables(shaped: pl.DataFrame, evidence: str) -> list[str]:
+def _needed_tables(shaped: pl.DataFrame, evidence: str, probable: pl.Series) -> list[str]:
     tables = []
-    if shaped["person_id"].is_not_null().any():
+    if shaped["person_id"].is_not_null().any() or probable.is_not_null().any():
         tables.append("people")
     if shaped["person_id"].is_null().any():
         tables.append("dwp_list")
@@ -444,7 +478,8 @@ def read_child_details(
     rule_set = load_rule_set(initiative)
     shaped = review_candidates(listed.candidates, key)
     evidence = shaped["evidence"].fill_null("")
-    tables = _needed_tables(shaped, " ".join(evidence.to_list()))
+    probable = _probable_ids(listed.candidates)
+    tables = _needed_tables(shaped, " ".join(evidence.to_list()), probable)
     check_inputs(folder, listed, tables)
     read = load_folder(
         folder,
@@ -466,11 +501,28 @@ def read_child_details(
         parts.append(_person_rows(loaded["people"], people_rows, rule_set, day, as_of or day))
     dwp_rows = shaped.filter(pl.col("person_id").is_null())
     if dwp_rows.height:
-        parts.append(_dwp_rows(loaded["dwp_list"], dwp_rows))
+        dwp_part = _dwp_rows(loaded["dwp_list"], dwp_rows)
+        proposed = shaped.select("item_key", probable.alias("person_id")).filter(
+            pl.col("person_id").is_not_null()
+        )
+        if proposed.height:
+            matches = _person_rows(loaded["people"], proposed, rule_set, day, as_of or day)
+            dwp_part = dwp_part.join(
+                matches.select("item_key", probable_match_text().alias("probable_match")),
+                on="item_key",
+                how="left",
+            )
+        parts.append(dwp_part)
+    # Every column, even where no part has it (no row awaits a link review: `probable_match`).
+    computed = ("age", "postcode_district")
+    empty = pl.DataFrame(schema={c: t for c, t in DETAIL_COLUMNS.items() if c not in computed})
     frame = pl.concat(
         [
-            p.select([pl.col(c).cast(t) for c, t in DETAIL_COLUMNS.items() if c in p.columns])
-            for p in parts
+            empty,
+            *(
+                p.select([pl.col(c).cast(t) for c, t in DETAIL_COLUMNS.items() if c in p.columns])
+                for p in parts
+            ),
         ],
         how="diagonal_relaxed",
     )
@@ -496,6 +548,70 @@ def read_child_details(
         ),
         names=_names(loaded.get("people"), _ids_in(evidence, r"parent/carer (?<id>\S+)")),
     )
+
+
+def _probable_ids(candidates: pl.DataFrame) -> pl.Series:
+    """Each list row's proposed match (`probable_person_id`), null where none or for a list
+    written before the column existed."""
+    if "probable_person_id" not in candidates.columns:
+        return pl.Series("probable_person_id", [None] * candidates.height, dtype=pl.String)
+    return candidates["probable_person_id"].cast(pl.String)
+
+
+def probable_match_text() -> pl.Expr:
+    """The proposed match in words, from `_person_rows`' columns: "Amelia Smyth, born 3 May
+    2024, 12 High Street, AB1 2CD; parents or carers: Jane Smyth (council record P0075909)"."""
+    born = pl.col("date_of_birth").map_elements(long_date, return_dtype=pl.String)
+    where = pl.concat_str("address_line_1", "postcode", separator=", ", ignore_nulls=True)
+    return pl.concat_str(
+        pl.col("child_name").fill_null("name not recorded"),
+        pl.lit(", born "),
+        born.fill_null("date of birth not recorded"),
+        pl.when(where != "").then(pl.lit(", ") + where).otherwise(pl.lit("")),
+        pl.lit("; parents or carers: "),
+        pl.col("parent_carers").fill_null("none recorded"),
+        pl.lit(" (council record "),
+        pl.col("person_id"),
+        pl.lit(")"),
+    )
+
+
+def record_link_text(row: dict[str, Any], probable_match: str | None = None) -> str:
+    """The record link of a list row in words, as the panel and the workbook show it: whether
+    one awaits review (with the proposed match, named by `probable_match`, the row's details'
+    column, when the officer may see them), and how the child was matched (`link_method`)."""
+    method = LINK_METHOD_TEXT.get(row.get("link_method") or "", row.get("link_method"))
+    how = f" Matched because {method}." if method else ""
+    if row["link_needs_review"]:
+        return (
+            "A probable match with a child in the council's records awaits review: this DWP-list "
+            "row is listed on its own until someone records link confirmed or link rejected."
+            + _probable_text(row, probable_match)
+            + how
+        )
+    if not row.get("person_id"):
+        return "A DWP-list row matched to no child in the council's records." + how
+    if "dwp_list" in row["reason_codes"]:
+        return "Matched to a row of the DWP list." + (how or " (method not recorded)")
+    return "No record linkage: found from the council's own records."
+
+
+def _probable_text(row: dict[str, Any], probable_match: str | None) -> str:
+    """The proposed match, to compare with the DWP-list row: who (its details, else its
+    record id) and how sure the linkage was."""
+    person = row.get("probable_person_id")
+    if not person:
+        return ""
+    who = probable_match or f"council record {person}"
+    chance = row.get("match_probability")
+    sure = "" if chance is None else f" (match probability {_percent(chance)})"
+    return f" Proposed match: {who}{sure}. Compare it with the DWP-list row before deciding."
+
+
+def _percent(probability: float) -> str:
+    """0.999994 -> '99.9994%': enough figures that a near-certain pair never reads 100%."""
+    text = f"{probability * 100:.4f}".rstrip("0").rstrip(".")
+    return f"{'99.9999+' if text == '100' and probability < 1 else text}%"
 
 
 def _records(table: pl.DataFrame | None, id_column: str, ids: list[str]) -> dict[str, dict]:

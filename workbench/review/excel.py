@@ -49,6 +49,8 @@ from workbench.review.details import (
     long_date,
     read_child_details,
     reason_lines,
+    record_link_columns,
+    record_link_text,
     view_detail,
     working_parent_flags,
 )
@@ -228,6 +230,11 @@ def _who(details: ChildDetails | None, item_key: str) -> dict[str, str]:
     }
 
 
+def _probable_match(details: ChildDetails | None, item_key: str) -> str | None:
+    found = details.row(item_key) if details else None
+    return (found or {}).get("probable_match")
+
+
 def _sheet_rows(
     store: ReviewStore,
     list_id: str,
@@ -252,6 +259,7 @@ def _sheet_rows(
                 "eligible_from": long_date(row["eligible_from"]),
                 "already_funded": "yes" if row["already_funded"] else "no",
                 "working_parent_place": "yes" if row.get("working_parent_place") else "no",
+                "record_link": record_link_text(row, _probable_match(details, row["item_key"])),
                 "earlier_decisions": earlier.get(row["item_key"], ""),
                 "reason_codes": ";".join(row["reason_codes"]),
                 "evidence_as_written": row["evidence"] or "",
@@ -326,7 +334,9 @@ def export_review_workbook(
     """
     path = Path(path)
     _check_destination(path, overwrite)
-    shaped = review_candidates(candidates, key).with_columns(working_parent_flags(candidates))
+    shaped = review_candidates(candidates, key).with_columns(
+        working_parent_flags(candidates), *record_link_columns(candidates)
+    )
     _check_same_list(store, list_id, shaped)
     listed = store.lists().filter(pl.col("list_id") == list_id).row(0, named=True)
     # Thresholds as they stood when the list was stored (close to the run's evidence date).

@@ -44,6 +44,7 @@ from workbench.review.workbook import (
     COLUMNS,
     EDITABLE_COLUMNS,
     FORMAT,
+    IMPORTABLE_FORMATS,
     META_SHEET,
     REVIEW_SHEET,
     edited_columns,
@@ -129,6 +130,7 @@ class _Exported:
     list_id: str
     decided_upto: int
     seal: str
+    locked: tuple[str, ...]  # the locked columns of the workbook's format
 
 
 def _read_workbook(path: Path) -> tuple[_Exported, list[_Row]]:
@@ -156,7 +158,8 @@ def _read_workbook(path: Path) -> tuple[_Exported, list[_Row]]:
             for row in book[META_SHEET].iter_rows(max_col=2, values_only=True)
         }
         upto = meta.get("decided_upto", "")
-        if meta.get("format") != FORMAT or not meta.get("list_id") or not upto.isdigit():
+        locked = IMPORTABLE_FORMATS.get(meta.get("format", ""))
+        if locked is None or not meta.get("list_id") or not upto.isdigit():
             raise WorkbenchError(
                 f"{path}: its hidden details were changed or come from another version "
                 f"(expected format {FORMAT}); export the list afresh"
@@ -170,14 +173,15 @@ def _read_workbook(path: Path) -> tuple[_Exported, list[_Row]]:
         ]
     finally:
         book.close()
-    missing = [name for name in COLUMNS if name not in header]
+    columns = [*locked, *EDITABLE_COLUMNS, CHECKSUM_COLUMN]
+    missing = [name for name in columns if name not in header]
     if missing:
         raise WorkbenchError(
             f"{path}: sheet '{REVIEW_SHEET}' row 1 lacks column(s) {', '.join(missing)}; "
-            f"expected the header {', '.join(COLUMNS)}"
+            f"expected the header {', '.join(columns)}"
         )
-    where = {name: header.index(name) for name in COLUMNS}
-    exported = _Exported(meta["list_id"], int(upto), meta.get("seal", ""))
+    where = {name: header.index(name) for name in columns}
+    exported = _Exported(meta["list_id"], int(upto), meta.get("seal", ""), locked)
     formulas = _formula_cells(path, {name: where[name] for name in EDITABLE_COLUMNS})
     return exported, [
         _Row(
@@ -226,7 +230,14 @@ def _formula_cells(path: Path, columns: dict[str, int]) -> dict[int, tuple[str, 
         book.close()
 
 
-def _locked_problems(row: _Row, list_id: str, items: set[str], seen: dict[str, int], key: bytes):
+def _locked_problems(
+    row: _Row,
+    list_id: str,
+    items: set[str],
+    seen: dict[str, int],
+    key: bytes,
+    locked: tuple[str, ...],
+):
     item_key = row.values["item_key"]
     if not item_key:
         yield RowProblem(
@@ -249,7 +260,8 @@ def _locked_problems(row: _Row, list_id: str, items: set[str], seen: dict[str, i
             f"the same child as row {seen[item_key]}; each child may appear once: delete one",
         )
     else:
-        for column in edited_columns(key, list_id, row.values, row.values[CHECKSUM_COLUMN]):
+        checksum = row.values[CHECKSUM_COLUMN]
+        for column in edited_columns(key, list_id, row.values, checksum, locked):
             what = (
                 "is missing or damaged"
                 if column == CHECKSUM_COLUMN
@@ -299,14 +311,15 @@ def _decision_problems(row: _Row, reviewer: str):
 
 
 def _row_problems(
-    store: ReviewStore, list_id: str, rows: list[_Row], reviewer: str, key: bytes
+    store: ReviewStore, exported: _Exported, rows: list[_Row], reviewer: str, key: bytes
 ) -> list[RowProblem]:
     """Every problem in every row, in sheet order (row, then column)."""
+    list_id = exported.list_id
     items = set(store.items(list_id)["item_key"].to_list())
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
     for row in rows:
-        problems += _locked_problems(row, list_id, items, seen, key)
+        problems += _locked_problems(row, list_id, items, seen, key, exported.locked)
         problems += _decision_problems(row, reviewer)
         seen.setdefault(row.values["item_key"], row.number)
     order = {name: number for number, name in enumerate(COLUMNS)}
@@ -415,7 +428,7 @@ def import_review_workbook(
     exported, rows = _read_workbook(path)
     list_id = exported.list_id
     store.items(list_id)  # refuses a list this store does not hold
-    problems = _row_problems(store, list_id, rows, reviewer, key)
+    problems = _row_problems(store, exported, rows, reviewer, key)
     if problems:
         raise ReviewImportError(path, problems)
     decided = [row for row in rows if row.decision]

@@ -43,6 +43,8 @@ from workbench.review.details import (
     long_date,
     postcode_district,
     reason_lines,
+    record_link_columns,
+    record_link_text,
     view_detail,
     working_parent_flags,
 )
@@ -53,7 +55,6 @@ from workbench.rules import load_rule_set
 from workbench.rules.model import RuleSet
 
 __all__ = [
-    "LINK_METHOD_TEXT",
     "SORTS",
     "ReviewPanel",
     "filter_and_sort",
@@ -64,26 +65,12 @@ __all__ = [
 SORTS = ("tier", "eligible_from", "reason")
 TIER_ORDER = ("likely", "possible")
 ALL = ""  # the filter value meaning "no filter" (a Dropdown cannot hold None as an option)
-LINK_METHOD_TEXT = {
-    "parent_nino_and_child_dob": (
-        "the parent's National Insurance number and the child's date of birth agree"
-    ),
-    "child_name_dob_postcode": "the child's names, date of birth and postcode agree",
-    "child_name_dob": "the child's names and date of birth agree",
-    "splink": "a probabilistic match (Splink) scored the two records as the same child",
-}
 _SORT_KEYS = {
     "tier": ["_tier_rank", "eligible_from", "_row"],
     "eligible_from": ["eligible_from", "_tier_rank", "_row"],
     "reason": ["_reasons", "_tier_rank", "_row"],
 }
 _WIDE = {"description_width": "initial"}
-
-
-def _optional(candidates: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Expr:
-    if name in candidates.columns:
-        return pl.col(name).cast(dtype)
-    return pl.lit(None, dtype=dtype).alias(name)
 
 
 def _panel_frame(
@@ -98,8 +85,7 @@ def _panel_frame(
             if "postcode" in candidates.columns
             else pl.lit(None, dtype=pl.String)
         ).alias("area"),
-        _optional(candidates, "link_method", pl.String),
-    ).select("area", "link_method", working_parent_flags(candidates))
+    ).select("area", *record_link_columns(candidates), working_parent_flags(candidates))
     frame = pl.concat([shaped, extra], how="horizontal")
     if details is not None:
         who = details.frame.select("item_key", "child_name", "age", "postcode_district")
@@ -275,22 +261,6 @@ def page_table_html(
         '<table class="wb-review"><caption>Children on this page</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
-
-
-def _link_text(row: dict[str, Any]) -> str:
-    """The record link in words: whether one awaits review, and how the child was matched."""
-    method = LINK_METHOD_TEXT.get(row.get("link_method") or "", row.get("link_method"))
-    how = f" Matched because {method}." if method else ""
-    if row["link_needs_review"]:
-        return (
-            "A probable match with a child in the council's records awaits review: this DWP-list "
-            "row is listed on its own until someone records link confirmed or link rejected." + how
-        )
-    if not row.get("person_id"):
-        return "A DWP-list row matched to no child in the council's records." + how
-    if "dwp_list" in row["reason_codes"]:
-        return "Matched to a row of the DWP list." + (how or " (method not recorded)")
-    return "No record linkage: found from the council's own records."
 
 
 def _decisions_html(title: str, frame: pl.DataFrame, with_list: bool) -> str:
@@ -721,7 +691,8 @@ class ReviewPanel:
                 or "<li>none recorded</li>"
             )
             + "</ul>",
-            f"<h3>Record link</h3><p>{_escape(_link_text(row))}</p>",
+            "<h3>Record link</h3>"
+            f"<p>{_escape(record_link_text(row, self._probable_match(row)))}</p>",
             _codes_html(row),
         ]
         try:
@@ -732,6 +703,13 @@ class ReviewPanel:
         except (WorkbenchError, sqlite3.Error) as error:
             self._show_error(str(error))
         self.detail.value = "".join(parts)
+
+    def _probable_match(self, row: dict[str, Any]) -> str | None:
+        """The proposed match in words, once the officer's name is known (the view of the
+        row's details, logged by `_who_html`, covers it)."""
+        shown = self._shown()
+        found = shown.row(row["item_key"]) if shown is not None else None
+        return (found or {}).get("probable_match")
 
     def _shown(self) -> ChildDetails | None:
         """The details, once the officer's name is known (each view is logged with it)."""

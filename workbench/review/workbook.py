@@ -25,6 +25,7 @@ __all__ = [
     "COLUMNS",
     "EDITABLE_COLUMNS",
     "FORMAT",
+    "IMPORTABLE_FORMATS",
     "LOCKED_COLUMNS",
     "META_SHEET",
     "REVIEW_SHEET",
@@ -39,7 +40,9 @@ __all__ = [
 # with the key, so an import can refuse a row a colleague decided on since.
 # 3: who the child is (read from the list's data folder at export), the reasons and evidence in
 # words, the codes beside them for analysts.
-FORMAT = "workbench-review-3"
+# 4: the record link in words (`record_link`): for a DWP-list row whose link awaits review,
+# the council's child proposed as its match, to confirm or reject.
+FORMAT = "workbench-review-4"
 REVIEW_SHEET, ABOUT_SHEET, META_SHEET = "Review", "About", "workbench"
 # Column name -> width in characters (readable without resizing; long text wraps).
 LOCKED_COLUMNS = {
@@ -60,6 +63,7 @@ LOCKED_COLUMNS = {
     "eligible_from": 16,
     "already_funded": 9,
     "working_parent_place": 10,
+    "record_link": 40,
     "earlier_decisions": 42,
     "reason_codes": 24,
     "evidence_as_written": 40,
@@ -67,6 +71,12 @@ LOCKED_COLUMNS = {
 EDITABLE_COLUMNS = {"decision": 18, "reviewer": 18, "reason": 40}
 CHECKSUM_COLUMN = "checksum"
 COLUMNS = [*LOCKED_COLUMNS, *EDITABLE_COLUMNS, CHECKSUM_COLUMN]
+# The locked columns of each format the import reads: a workbook exported before an upgrade
+# (format 3, without `record_link`) still comes back.
+IMPORTABLE_FORMATS: dict[str, tuple[str, ...]] = {
+    FORMAT: tuple(LOCKED_COLUMNS),
+    "workbench-review-3": tuple(c for c in LOCKED_COLUMNS if c != "record_link"),
+}
 WRAPPED = (
     "reasons",
     "evidence",
@@ -75,6 +85,7 @@ WRAPPED = (
     "parent_carers",
     "other_children_in_household",
     "evidence_as_written",
+    "record_link",
 )
 TAG_HEX_DIGITS = 16
 
@@ -91,18 +102,30 @@ def export_seal(key: bytes, list_id: str, decided_upto: int) -> str:
     return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def row_checksum(key: bytes, list_id: str, values: dict[str, str]) -> str:
-    """One tag per locked column, joined with '.'; each binds the list, the child and the value."""
+def row_checksum(
+    key: bytes,
+    list_id: str,
+    values: dict[str, str],
+    locked: tuple[str, ...] = IMPORTABLE_FORMATS[FORMAT],
+) -> str:
+    """One tag per locked column (of the workbook's format: `locked`), joined with '.'; each
+    binds the list, the child and the value."""
     item_key = values["item_key"]
-    return ".".join(_tag(key, list_id, item_key, c, values[c]) for c in LOCKED_COLUMNS)
+    return ".".join(_tag(key, list_id, item_key, c, values[c]) for c in locked)
 
 
-def edited_columns(key: bytes, list_id: str, values: dict[str, str], checksum: str) -> list[str]:
+def edited_columns(
+    key: bytes,
+    list_id: str,
+    values: dict[str, str],
+    checksum: str,
+    locked: tuple[str, ...] = IMPORTABLE_FORMATS[FORMAT],
+) -> list[str]:
     """The locked columns whose value no longer matches its tag (["checksum"] if garbled)."""
     tags = checksum.split(".")
-    if len(tags) != len(LOCKED_COLUMNS):
+    if len(tags) != len(locked):
         return [CHECKSUM_COLUMN]
-    expected = row_checksum(key, list_id, values).split(".")
-    wrong = [c for c, got, want in zip(LOCKED_COLUMNS, tags, expected, strict=True) if got != want]
+    expected = row_checksum(key, list_id, values, locked).split(".")
+    wrong = [c for c, got, want in zip(locked, tags, expected, strict=True) if got != want]
     # A changed item_key changes every tag: name the cause, not every column.
     return ["item_key"] if "item_key" in wrong else wrong
