@@ -466,3 +466,32 @@ def test_the_markdown_export_carries_no_html_from_names(make_folder, tmp_path):
     text = out.read_text()
     assert "<img" not in text and "<b>" not in text
     assert "&lt;img src=x onerror=alert(1)&gt;" in text
+
+
+def test_a_proposed_link_is_shown_to_the_child_proposed_without_the_dwp_row(dwp_council, tmp_path):
+    data, listed, _ = dwp_council
+    # The list as `assess` writes it when Ezra's DWP row (D-303) awaits review with Yolanda
+    # proposed as its match.
+    frame = pl.read_csv(listed, infer_schema=False)
+    d303 = pl.col("dwp_record_id") == "D-303"
+    frame.with_columns(
+        pl.when(d303)
+        .then(pl.lit("true"))
+        .otherwise("link_needs_review")
+        .alias("link_needs_review"),
+        pl.when(d303).then(pl.lit("C-YOLANDA")).alias("probable_person_id"),
+        pl.when(d303).then(pl.lit("0.91")).alias("match_probability"),
+    ).write_csv(listed)
+    out = subject_access("C-YOLANDA", data=data, lists=[listed], key=KEY, out=tmp_path / "y.md")
+    assert [(field, value) for _, field, value in _facts(out, "lists")[-4:]] == [
+        ("run id", frame["run_id"][0]),
+        ("what", "the record linkage proposed this person as possibly the child of a DWP-list "
+         "row; it is not used as a match unless a person confirms it"),
+        ("match probability", "0.91"),
+        ("DWP-list row", "withheld (it may be another child's)"),
+    ]  # fmt: skip
+    for leak in QUILLONS:
+        assert leak not in _texts(out), leak
+    # Nobody else is told of the proposal.
+    tobias = subject_access("C-TOBIAS", data=data, lists=[listed], key=KEY, out=tmp_path / "t.md")
+    assert "proposed as the match" not in _texts(tobias)

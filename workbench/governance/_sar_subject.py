@@ -22,6 +22,7 @@ from workbench.data.reading import LoadedData, load_folder
 from workbench.eligibility.assess import columns_needed
 from workbench.errors import UsageError
 from workbench.linkage.exact import BAND_LINKED, link_exact
+from workbench.review.details import record_link_columns
 from workbench.review.keys import pseudonym
 from workbench.review.lists import (
     DWP_KIND,
@@ -159,7 +160,9 @@ def read_lists(lists: Sequence[Path], key: bytes) -> list[Listed]:
     for path in lists:
         listed = read_list_file(path)
         name = f"{path.name} ({listed.rule_set}, run {listed.run_id})"
-        rows = review_candidates(listed.candidates, key)
+        rows = review_candidates(listed.candidates, key).with_columns(
+            *record_link_columns(listed.candidates)
+        )
         out.append(Listed(name, listed.rule_set, listed.run_id, _manifest_parameters(path), rows))
     return out
 

@@ -248,10 +248,16 @@ def _list_sections(doc: SarDocument, listed: Sequence[Listed], subject: Subject)
     theirs = pl.col("person_id").is_null() & pl.col("dwp_record_id").is_in(list(subject.as_child))
     if subject.person_id is not None:
         theirs = theirs | (pl.col("person_id") == subject.person_id)
+    proposed = pl.lit(False)
+    if subject.person_id is not None:
+        proposed = (pl.col("probable_person_id") == subject.person_id).fill_null(False)
     for entry in listed:
         for row in entry.rows.filter(theirs).iter_rows(named=True):
             appeared += 1
             _list_row(doc, entry.name, entry.rule_set, entry.run_id, entry.parameters, row)
+        for row in entry.rows.filter(proposed & ~theirs.fill_null(False)).iter_rows(named=True):
+            appeared += 1
+            _proposed_row(doc, entry.name, entry.run_id, row)
         used = [
             proof
             for ev in entry.rows["evidence"].to_list()
@@ -268,6 +274,21 @@ def _list_sections(doc: SarDocument, listed: Sequence[Listed], subject: Subject)
         doc.heading(3, name)
         doc.bullets(used)
         doc.facts += [("evidence about others", name, "proof", u) for u in used]
+
+
+def _proposed_row(doc, name, run, row) -> None:
+    """A DWP-list row the linkage proposed as possibly this person, its link awaiting review:
+    the proposal is about them, the row's content may be another child's and is withheld."""
+    doc.heading(3, f"{name}: proposed as the match of a DWP-list row")
+    values = {
+        "list file": name,
+        "run id": run,
+        "what": "the record linkage proposed this person as possibly the child of a DWP-list "
+        "row; it is not used as a match unless a person confirms it",
+        "match probability": row["match_probability"],
+        "DWP-list row": "withheld (it may be another child's)",
+    }
+    doc.fields("lists", name, values)
 
 
 def _list_row(doc, name, rule_ref, run, parameters, row) -> None:
