@@ -78,7 +78,7 @@ def candidate_list(*person_ids: str | None) -> pl.DataFrame:
             ],
             "link_needs_review": [False, False, True, False],
             "rule_set": [RULE_SET] * 4,
-            "probable_person_id": [None, None, "P7", None],
+            "probable_person_id": [None, None, "P2", None],
             "match_probability": [None, None, 0.97, None],
         },
         schema_overrides={"evidence": EVIDENCE},
@@ -252,8 +252,12 @@ def test_export_writes_one_row_per_child_with_plain_english_reasons(exported):
     assert rows[2]["record_link"] == (
         "A probable match with a child in the council's records awaits review: this DWP-list "
         "row is listed on its own until someone records link confirmed or link rejected. "
-        "Proposed match: council record P7 (match probability 97%). Compare it with the "
+        "Proposed match: council record P2 (match probability 97%). Compare it with the "
         "DWP-list row before deciding."
+    )
+    assert rows[1]["record_link"] == (
+        "No record linkage: found from the council's own records. DWP-list row D9 on this "
+        "list may be this child: the link awaits review, so decide them together."
     )
     assert (rows[3]["eligible_from"], rows[3]["already_funded"]) == (None, "yes")
 

@@ -174,13 +174,31 @@ _LINK_COLUMNS = {
 
 def record_link_columns(candidates: pl.DataFrame) -> list[pl.Series]:
     """Each list row's ``link_method``, ``probable_person_id`` and ``match_probability``
-    (null when the list has no such column), for `record_link_text`."""
-    return [
+    (null when the list has no such column), and ``proposed_by``: for a council child, the
+    DWP-list rows of the list that await a link decision with this child proposed (", "-
+    joined), for `record_link_text`."""
+    columns = [
         candidates[name].cast(dtype)
         if name in candidates.columns
         else pl.Series(name, [None] * candidates.height, dtype=dtype)
         for name, dtype in _LINK_COLUMNS.items()
     ]
+    proposals = pl.DataFrame(columns[1:]).with_columns(
+        candidates["dwp_record_id"].cast(pl.String)
+        if "dwp_record_id" in candidates.columns
+        else pl.lit(None, pl.String).alias("dwp_record_id")
+    )
+    by_person = (
+        proposals.filter(pl.col("probable_person_id").is_not_null())
+        .group_by("probable_person_id")
+        .agg(pl.col("dwp_record_id").sort().str.join(", ").alias("proposed_by"))
+    )
+    proposed_by = (
+        candidates.select(pl.col("person_id").cast(pl.String))
+        .join(by_person, left_on="person_id", right_on="probable_person_id", how="left")
+        .get_column("proposed_by")
+    )
+    return [*columns, proposed_by]
 
 
 def view_detail(list_id: str, row: Mapping[str, Any]) -> str:
@@ -591,9 +609,16 @@ def record_link_text(row: dict[str, Any], probable_match: str | None = None) -> 
         )
     if not row.get("person_id"):
         return "A DWP-list row matched to no child in the council's records." + how
+    rows = row.get("proposed_by")
+    also = (
+        f" DWP-list row{'s' if ', ' in rows else ''} {rows} on this list may be this child: "
+        "the link awaits review, so decide them together."
+        if rows
+        else ""
+    )
     if "dwp_list" in row["reason_codes"]:
-        return "Matched to a row of the DWP list." + (how or " (method not recorded)")
-    return "No record linkage: found from the council's own records."
+        return "Matched to a row of the DWP list." + (how or " (method not recorded)") + also
+    return "No record linkage: found from the council's own records." + also
 
 
 def _probable_text(row: dict[str, Any], probable_match: str | None) -> str:
