@@ -81,6 +81,7 @@ def council_extract(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFram
             pl.col("address_line_1").alias("Address 1"),
             pl.col("postcode").alias("Post Code"),
             _spelled("role", ROLE_NAMES).alias("Relationship"),
+            pl.col("school_urn").alias("School URN"),
             pl.col("sex").alias("Gender"),
             pl.col("ethnicity").alias("Ethnic Origin"),
             pl.col("first_language").alias("Main Language"),

@@ -536,7 +536,7 @@ def test_validate_through_a_profile_and_a_bad_profile_on_the_command_line(extrac
         f"error: profile {bad}: tables.people.columns.date_of_brith: people has no column "
         "'date_of_brith': did you mean 'date_of_birth'? (its columns: person_id, "
         "household_id, forename, surname, date_of_birth, nino, address_line_1, postcode, "
-        "role, sex, ethnicity, first_language)"
+        "role, school_urn, sex, ethnicity, first_language)"
     ]
 
 

@@ -195,6 +195,28 @@ def test_postcode_or_nino_not_in_uk_shape_is_kept_with_a_warning(make_folder):
     ]
 
 
+def test_a_school_urn_is_compacted_and_one_not_of_six_digits_kept_with_a_warning(make_folder):
+    people = (
+        "person_id,household_id,forename,surname,date_of_birth,school_urn\n"
+        "P1,H1,Ann,Smith,2016-04-01, 100 002 \n"
+        "P2,H1,Ben,Smith,2017-04-01,12345\n"
+        "P3,H1,Cy,Smith,1990-04-01,\n"
+    )
+    data = load(make_folder, people=people)
+    assert data.tables["people"]["school_urn"].to_list() == ["100002", "12345", None]
+    assert data.quarantine.is_empty()
+    assert data.warnings.rows() == [
+        (
+            "people",
+            "people.csv",
+            3,
+            "school_urn",
+            "12345",
+            "school URN not six digits (like 100001): kept as given, normalised",
+        ),
+    ]
+
+
 def test_extra_columns_are_ignored(make_folder):
     people = (
         people_with("P1,H1,Ann,Smith,1990-04-01")

@@ -20,7 +20,12 @@ from workbench.data import clean
 from workbench.data.reading import load_folder
 from workbench.data.schema import BENEFITS, TABLES, Table
 
-NORMALISERS = {"name": clean.name, "postcode": clean.postcode, "nino": clean.nino}
+NORMALISERS = {
+    "name": clean.name,
+    "postcode": clean.postcode,
+    "nino": clean.nino,
+    "urn": clean.urn,
+}
 PANDERA_DTYPES = {"string": pl.String, "date": pl.Date, "decimal": pl.Float64, "enum": pl.String}
 WRITE = {"iso": "%Y-%m-%d", "uk": "%d/%m/%Y"}
 SHAPE = {"iso": r"^\d{4}-\d{1,2}-\d{1,2}$", "uk": r"^\d{1,2}/\d{1,2}/\d{4}$"}

@@ -269,7 +269,7 @@ def test_profile_suggest_refuses_to_overwrite_and_says_what_to_check(extract, tm
     out = tmp_path / "p.yaml"
     done = workbench("profile", "suggest", str(extract), "--out", str(out))
     assert done.returncode == 0, done.stderr
-    assert "people <- Client Index.csv: 12 column(s), sure" in done.stdout
+    assert "people <- Client Index.csv: 13 column(s), sure" in done.stdout
     assert f"workbench validate {extract} --profile {out}" in done.stdout
     again = workbench("profile", "suggest", str(extract), "--out", str(out))
     assert again.returncode == 2

@@ -46,6 +46,13 @@ def council(tmp_path_factory):
     tables["funded_places"] = tables["funded_places"].filter(
         ~((pl.col("term_start") == NEXT_TERM) & (pl.col("funding_stream") == "two_year_old"))
     )
+    # Each child's school, as a council's pupil data gives it (some spaced, as typed).
+    urn = pl.lit("1") + pl.col("person_id").str.slice(-5)
+    tables["people"] = tables["people"].with_columns(
+        pl.when(pl.col("role") == "child")
+        .then(pl.when(pl.col("person_id").str.ends_with("7")).then(" " + urn).otherwise(urn))
+        .alias("school_urn")
+    )
     write_council(tables, folder / "data", "csv")
     found = wb.assess(folder / "data", "two_year_old", term_start=TERM, as_of=TERM)
     return folder / "data", found.write(folder / "run" / "two_year_old.csv").out
@@ -309,6 +316,20 @@ def test_files_are_split_within_the_row_limit_and_the_fsm_template_has_its_heade
         b"\r"
     )
     assert len(enhanced.files) == 1  # the stale parts of the earlier export are gone
+    # The child's school URN, normalised, from the people table.
+    people = pl.read_csv(reviewed[2] / "people.csv", infer_schema=False)
+    sent = pl.read_csv(enhanced.files[0], infer_schema=False)
+    schools = sent.join(
+        people.with_columns(
+            pl.col("date_of_birth").str.to_date().dt.strftime("%d/%m/%Y"),
+            pl.col("school_urn").str.strip_chars(),
+        ),
+        left_on=["Child First Name", "Child Last Name", "Child Date of Birth"],
+        right_on=["forename", "surname", "date_of_birth"],
+    )
+    assert schools.height == sent.height > 0
+    assert schools["Child School Urn"].to_list() == schools["school_urn"].to_list()
+    assert schools["Child School Urn"].str.contains(r"^1[0-9]{5}$").all()
     with pytest.raises(UsageError, match="between 1 and 250"):
         _export(reviewed, rows_per_file=251, overwrite=True)
     with pytest.raises(UsageError, match="already exists"):

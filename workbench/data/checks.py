@@ -144,6 +144,7 @@ _NORMALISERS: dict[str, Callable[[pl.Expr], pl.Expr]] = {
     "postcode": clean.postcode,
     "nino": clean.nino,
     "name": clean.name,
+    "urn": clean.urn,
 }
 # A value in one of these shapes matches `clean.ALREADY_NORMAL` for its normaliser too (UK
 # postcodes and NINOs are upper-case, single-spaced): `_normalised` relies on it.
@@ -155,6 +156,10 @@ _SHAPES: dict[str, tuple[Callable[[pl.Expr], pl.Expr], str]] = {
     "nino": (
         clean.is_nino,
         "NINO not in UK shape (like AB123456C): kept as given, normalised",
+    ),
+    "urn": (
+        clean.is_urn,
+        "school URN not six digits (like 100001): kept as given, normalised",
     ),
 }
 

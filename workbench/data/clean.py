@@ -27,11 +27,14 @@ __all__ = [
     "NINO_PATTERN",
     "NINO_UNALLOCATED_PREFIXES",
     "POSTCODE_PATTERN",
+    "URN_PATTERN",
     "is_nino",
     "is_uk_postcode",
+    "is_urn",
     "name",
     "nino",
     "postcode",
+    "urn",
 ]
 
 # The shape of a normalised UK postcode: outward code (area letters, district digit, optional
@@ -43,6 +46,10 @@ POSTCODE_PATTERN = r"^(?:GIR 0AA|[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2})$"
 # HMRC National Insurance Manual NIM39110: two prefix letters (D, F, I, Q, U, V never used; O
 # never second), six digits, a suffix A to D.
 NINO_PATTERN = r"^[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]$"
+
+# A school's Unique Reference Number as Get Information about Schools gives it: six digits,
+# 100000 to 999999 (DfE's FSM enhanced bulk check takes the child's school URN).
+URN_PATTERN = r"^[1-9][0-9]{5}$"
 # NIM39110: prefixes that are never allocated (administrative or temporary numbers).
 NINO_UNALLOCATED_PREFIXES: tuple[str, ...] = ("BG", "GB", "KN", "NK", "NT", "TN", "ZZ")
 
@@ -77,6 +84,7 @@ ALREADY_NORMAL: dict[str, str] = {
     "name": r"^\S+(?: \S+)*$",
     "postcode": r"^[A-Z0-9]{1,3}$|^[A-Z0-9]+ [A-Z0-9]{3}$",
     "nino": r"^[A-Z0-9]+$",
+    "urn": r"^\S+$",
 }
 
 
@@ -117,6 +125,17 @@ def nino(expr: pl.Expr) -> pl.Expr:
     return _blank_to_null(expr.str.to_uppercase().str.replace_all(_WHITESPACE, ""))
 
 
+def urn(expr: pl.Expr) -> pl.Expr:
+    """A school URN with all whitespace removed (a spreadsheet may have padded it).
+
+    Example
+    -------
+    >>> pl.select(urn(pl.lit(" 100 001 "))).item()
+    '100001'
+    """
+    return _blank_to_null(expr.str.replace_all(_WHITESPACE, ""))
+
+
 def name(expr: pl.Expr) -> pl.Expr:
     """A name or address line stripped, with runs of whitespace collapsed to one space.
 
@@ -151,3 +170,14 @@ def is_nino(expr: pl.Expr) -> pl.Expr:
     [True, False, False]
     """
     return expr.str.contains(_NINO_ALLOCATABLE)
+
+
+def is_urn(expr: pl.Expr) -> pl.Expr:
+    """True where a normalised school URN (see `urn`) has six digits; null stays null.
+
+    Example
+    -------
+    >>> pl.select(is_urn(pl.Series(["100001", "12345", "A00001"]))).to_series().to_list()
+    [True, False, False]
+    """
+    return expr.str.contains(URN_PATTERN)

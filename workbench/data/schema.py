@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 DType = Literal["string", "date", "decimal", "enum", "boolean"]
-Normaliser = Literal["postcode", "nino", "name"]
+Normaliser = Literal["postcode", "nino", "name", "urn"]
 
 BENEFITS: tuple[str, ...] = (
     "universal_credit",
@@ -183,6 +183,13 @@ PEOPLE = Table(
         _s("address_line_1", False, "First line of the address.", "name"),
         _s("postcode", False, "UK postcode, upper-cased with one space.", "postcode"),
         _e("role", ROLES, False, "parent_carer, child or other: whose awards count for a child."),
+        _s(
+            "school_urn",
+            False,
+            "A pupil's school, its six-digit URN (Get Information about Schools): DfE's enhanced "
+            "free-school-meals check asks for it.",
+            "urn",
+        ),
         _equality("sex", "Equality monitoring only, reported in aggregate."),
         _equality("ethnicity", "Equality monitoring only, reported in aggregate."),
         _equality("first_language", "Equality monitoring only, reported in aggregate."),

@@ -13,7 +13,8 @@ What DfE's services accept (their public repositories, read for this module; see
 - Exactly the template's headers, in order: ``Parent Last Name,Parent Date of Birth,Parent
   National Insurance number`` (``BulkCheckTemplate.csv`` of both services; the parsers compare
   the header row with these names). Free school meals' enhanced template adds the parent's
-  first name and the child's names, date of birth and school URN.
+  first name and the child's names, date of birth and school URN (from `people.school_urn`,
+  empty where the council's data gives none).
 - Dates as the template's example row writes them, ``DD/MM/YYYY`` (the services parse dates
   in the en-GB culture; ``YYYY-MM-DD`` is accepted too and is what results come back in).
 - At most ``BulkEligibilityCheckLimit`` rows a file (250 for childcare; 1,000 for free school
@@ -326,7 +327,9 @@ def _pick_parent(carers: list[dict[str, Any]], evidence: str | None) -> tuple[di
 def _people(data: Path, listed) -> pl.DataFrame:
     """The people table of the list's own data folder (its SHA-256 must match)."""
     check_inputs(data, listed, ["people"])
-    people = load_folder(data, tables=["people"], columns={"people": ("nino", "role")})
+    people = load_folder(
+        data, tables=["people"], columns={"people": ("nino", "role", "school_urn")}
+    )
     check_read_inputs(people, listed)
     return people.tables["people"]
 
@@ -372,7 +375,7 @@ def _checkable(
             CHILD_FIRST_NAME: str(child["forename"]).strip(),
             CHILD_LAST_NAME: str(child["surname"]).strip(),
             CHILD_DOB: child["date_of_birth"],
-            CHILD_URN: "",
+            CHILD_URN: child.get("school_urn") or "",
         }
         checkable.append(row | {"fields": {h: fields[h] for h in template.headers}})
     return checkable, refused

@@ -96,6 +96,7 @@ def _canonical(
             "address_line_1",
             "postcode",
             "role",
+            "school_urn",
             "sex",
             "ethnicity",
             "first_language",

@@ -532,6 +532,7 @@ def build_population(
         how="left",
         maintain_order="left",
     )
+    people = people.with_columns(_school_urn())
     homes = pl.DataFrame(
         {
             "hh": np.arange(households, dtype=np.int32),
@@ -542,3 +543,17 @@ def build_population(
         }
     ).join(area.addresses, on="hh", how="left", maintain_order="left")
     return Population(households=homes, people=people, spare_ninos=spare, origins=pools.origins)
+
+
+# School age (Reception to Year 11), and the age secondary school starts.
+_SCHOOL_AGES, _SECONDARY_FROM = (4, 16), 11
+
+
+def _school_urn() -> pl.Expr:
+    """A pupil's school: the primary or secondary school of their postcode district, with a
+    made-up URN (100000 + 2 x district, + 1 for the secondary school). Drawn from no random
+    stream, so every other column is as it was before schools were added."""
+    age = pl.col("age")
+    pupil = (pl.col("member") == "child") & age.is_between(*_SCHOOL_AGES, closed="left")
+    urn = 100_000 + 2 * pl.col("district").cast(pl.Int64) + (age >= _SECONDARY_FROM).cast(pl.Int64)
+    return pl.when(pupil).then(urn.cast(pl.String)).alias("school_urn")
