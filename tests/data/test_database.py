@@ -358,9 +358,9 @@ def test_a_row_the_checks_refuse_is_quarantined_by_query_row_and_source_column(c
     query = (
         "SELECT * FROM (SELECT * FROM client_index ORDER BY client_id LIMIT 5) AS p "
         "UNION ALL SELECT 'X1', '1', 'Ann', 'Lee', NULL, NULL, NULL, NULL, 'FQ1 1AA', "
-        "'Child', NULL, NULL, NULL "
+        "'Child', NULL, NULL, NULL, NULL "
         "UNION ALL SELECT 'X2', '1', 'Bo', 'Lee', DATE '2024-05-06', NULL, NULL, NULL, "
-        "'FQ1 1AA', 'Step-parent', NULL, NULL, NULL"
+        "'FQ1 1AA', 'Step-parent', NULL, NULL, NULL, NULL"
     )
     profile = _profile(tmp_path, {"people": _people(query)})
     data = load_folder(root / "database", profile=profile, tables=["people"])
