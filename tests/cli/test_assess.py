@@ -265,3 +265,42 @@ def test_stats_warns_about_a_threshold_below_the_default(tmp_path):
     ) in done.stderr
     record = json.loads((tmp_path / "out" / "stats_manifest.json").read_text())
     assert record["disclosure"]["threshold"] == 7
+
+
+def test_assess_warns_when_an_unrecorded_london_status_alone_keeps_children_off(tmp_path):
+    c = Council()
+    # Each NRPF household has one child in the window; income £30,000 is over the one-child
+    # limit outside London (£26,500) and within the London one (£34,500).
+    for n, london, income in [
+        ("1", None, 30000.0),  # not recorded: held to the limits outside London, warned
+        ("2", False, 30000.0),  # outside London: rightly not listed, no warning
+        ("3", True, 30000.0),  # London: listed
+        ("4", None, 40000.0),  # over both limits: nothing to warn about
+        ("5", None, 20000.0),  # within both: listed
+    ]:
+        c.person(f"A{n}", f"H{n}", date(1990, 1, 1), role="parent_carer")
+        c.person(f"C{n}", f"H{n}", date(2024, 3, 2), role="child")
+        c.household(f"H{n}", nrpf=True, income=income, savings=0.0, london=london)
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, frame in c.tables().items():
+        frame.collect().write_csv(data / f"{name}.csv", date_format="%Y-%m-%d")
+    out = tmp_path / "list.csv"
+    done = workbench("assess", "--data", str(data), *ARGS, "--out", str(out), "--strict")
+    assert done.returncode == 0, done.stderr  # a warning, not a failed check
+    assert pl.read_csv(out)["person_id"].to_list() == ["C3", "C5"]
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: 1 child(ren) in the age window are not listed under no_recourse_to_public_funds "
+        "only because their household's in_london is not recorded: its income is over the limit "
+        "outside London but within the London one, and a household not recorded as in London is "
+        "held to the limits outside London. If the council is a London borough, record "
+        "in_london (the households file, or its profile) and run again"
+    ]
+    # A households file without the column at all: every household is unrecorded.
+    households = pl.read_csv(data / "households.csv").drop("in_london")
+    households.write_csv(data / "households.csv")
+    again = workbench("assess", "--data", str(data), *ARGS, "--out", str(tmp_path / "b.csv"))
+    assert again.returncode == 0, again.stderr
+    assert pl.read_csv(tmp_path / "b.csv")["person_id"].to_list() == ["C5"]
+    assert "warning: 3 child(ren) in the age window are not listed" in again.stderr

@@ -579,6 +579,17 @@ def test_no_recourse_to_public_funds_names_the_limit_that_applies():
     )
 
 
+def test_an_unrecorded_london_status_is_said_to_hold_the_family_to_the_outside_limits():
+    c = _family()
+    c.household("H1", nrpf=True, income=30000.0, savings=0.0, london=None)
+    assert _council_line(c, "no_recourse_to_public_funds") == (
+        "✗ no_recourse_to_public_funds: the family has no recourse to public funds; household "
+        "income £30,000 is above the £26,500 limit for a household outside London with "
+        "one child; savings of £0 are within the £16,000 limit; whether it is in London is "
+        "not recorded, so the limits outside London apply."
+    )
+
+
 def test_a_working_parent_place_is_said_not_to_be_this_offer():
     c = _family()
     c.award("B1", "A1", "income_support")

@@ -453,6 +453,8 @@ def _household_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) ->
             parts.append(
                 f"savings of {_money(savings)} are {within} the {_money(savings_limit)} limit"
             )
+    if row["in_london"] is None:
+        parts.append("whether it is in London is not recorded, so the limits outside London apply")
     text = "the family has no recourse to public funds; " + "; ".join(parts)
     return text + ": ask the family" if row["outcome"] == INCOME_MISSING else text
 

@@ -5,6 +5,9 @@ window, or a file most of whose rows were quarantined, almost always means the d
 the wrong way (a misfitting extract or profile), not that no family is eligible. `assess`
 prints these sentences on stderr and, under `--strict`, exits 3 (as `validate --strict` does)
 so that a scheduled run does not pass an empty list off as a result.
+
+Also here, printed as warnings without failing `--strict`: children left off the list only
+because a fact that decides it is not recorded (`london_not_recorded`).
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from workbench.data.quarantine import mostly_quarantined
+from workbench.eligibility.engine import Compiler, household_tests, rule_tables
 from workbench.eligibility.terms import in_window
 
 if TYPE_CHECKING:
     from workbench.eligibility.assess import Assessment
 
-__all__ = ["children_in_window", "silent_emptiness"]
+__all__ = ["children_in_window", "london_not_recorded", "silent_emptiness"]
 
 
 def children_in_window(found: Assessment) -> int:
@@ -50,5 +54,55 @@ def silent_emptiness(found: Assessment) -> list[str]:
                 "no criterion was met by anyone, which usually means benefits or statuses "
                 f"were not read as expected. Check the quarantine (`workbench validate "
                 f"--quarantine-out FILE`) and {profile}"
+            )
+    return said
+
+
+def london_not_recorded(found: Assessment) -> list[str]:
+    """A sentence per household-limits criterion (no recourse to public funds) under which
+    children in the age window are left off only because their household's `in_london` is
+    not recorded: the income is over the limit outside London, which a household not recorded
+    as in London is held to, but within the London one. A London borough that leaves the
+    column out would otherwise lose these families without a word."""
+    criteria = [
+        c
+        for c in found.rule_set.criteria_in_force(found.term_start)
+        if c.kind == "household_limits"
+    ]
+    if not criteria or "households" not in found.data.tables:
+        return []
+    tables = rule_tables({n: found.data.lazy(n) for n in found.data.tables}, found.rule_set)
+    compiler = Compiler(tables, found.rule_set, found.term_start, found.as_of)
+    said = []
+    for criterion in criteria:
+        limits = criterion.limits_on(found.term_start)
+        if limits is None or limits.income is None:
+            continue
+        unrecorded = tables["households"].filter(
+            pl.col(criterion.flag).fill_null(False) & pl.col("in_london").is_null()
+        )
+        children = compiler.children().select("person_id", "household_id")
+        counted = compiler.with_household_children(children.join(unrecorded, on="household_id"))
+        within, _ = household_tests(limits)
+        as_london = within.alias("as_london")
+        as_outside = within.alias("as_outside")
+        missed = (
+            counted.with_columns(pl.lit(True).alias("in_london"))
+            .with_columns(as_london)
+            .with_columns(pl.lit(False).alias("in_london"))
+            .with_columns(as_outside)
+            .filter(pl.col("as_london") & ~pl.col("as_outside"))
+            .select(pl.col("person_id").n_unique())
+            .collect()
+            .item()
+        )
+        if missed:
+            said.append(
+                f"{missed} child(ren) in the age window are not listed under {criterion.code} "
+                "only because their household's in_london is not recorded: its income is over "
+                "the limit outside London but within the London one, and a household not "
+                "recorded as in London is held to the limits outside London. If the council "
+                "is a London borough, record in_london (the households file, or its profile) "
+                "and run again"
             )
     return said
