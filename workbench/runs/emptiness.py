@@ -78,9 +78,14 @@ def london_not_recorded(found: Assessment) -> list[str]:
         limits = criterion.limits_on(found.term_start)
         if limits is None or limits.income is None:
             continue
-        unrecorded = tables["households"].filter(
-            pl.col(criterion.flag).fill_null(False) & pl.col("in_london").is_null()
+        unrecorded = (
+            tables["households"]
+            .filter(pl.col(criterion.flag).fill_null(False) & pl.col("in_london").is_null())
+            .collect()
         )
+        if unrecorded.is_empty():  # the usual case: a few milliseconds, not the age window's
+            continue
+        unrecorded = unrecorded.lazy()
         children = compiler.children().select("person_id", "household_id")
         counted = compiler.with_household_children(children.join(unrecorded, on="household_id"))
         within, _ = household_tests(limits)
