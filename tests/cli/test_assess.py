@@ -68,6 +68,7 @@ def test_assess_writes_the_contract_list_as_csv(folder, tmp_path):
         "eligibility_group",
         "probable_person_id",
         "match_probability",
+        "funded_place_to_review",
         "run_id",
     ]
     assert listed.select(CONTRACT_COLUMNS).rows() == [

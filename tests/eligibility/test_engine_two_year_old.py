@@ -374,3 +374,28 @@ def test_a_dwp_row_awaiting_link_review_carries_its_proposed_match_and_nothing_e
         (None, "D1", True, "C1", 0.9731),
         (None, "D2", False, None, None),
     ]
+
+
+def test_a_funded_place_awaiting_link_review_is_named_on_the_childs_row():
+    c = Council()
+    for n in "123":
+        family(c, n)
+        c.award(f"B{n}", f"A{n}", "income_support")
+    c.funded("F1", "NameC1", IN_WINDOW, TERM, "two_year_old")  # this term: named
+    c.funded("F2", "NameC1", IN_WINDOW, TERM, "two_year_old")  # a second: both named
+    c.funded("F3", "NameC2", IN_WINDOW, date(2026, 4, 1), "two_year_old")  # an earlier term
+    c.funded("F4", "NameC3", IN_WINDOW, TERM, "working_parent")  # not this offer's stream
+    links = pl.DataFrame(
+        [
+            ("funded_places", f"F{n}", f"C{child}", "clerical_review", 0.8, "splink")
+            for n, child in [(1, 1), (2, 1), (3, 2), (4, 3)]
+        ],
+        schema=LINKS_SCHEMA,
+        orient="row",
+    )
+    found = assessment(c.tables(), RULES, term_start=TERM, as_of=TERM, links=links).candidates
+    assert found.select("person_id", "already_funded", "funded_place_to_review").rows() == [
+        ("C1", False, "F1;F2"),  # not funded until a person confirms the link
+        ("C2", False, None),
+        ("C3", False, None),
+    ]

@@ -80,6 +80,7 @@ def candidate_list(*person_ids: str | None) -> pl.DataFrame:
             "rule_set": [RULE_SET] * 4,
             "probable_person_id": [None, None, "P2", None],
             "match_probability": [None, None, 0.97, None],
+            "funded_place_to_review": [None, "F8;F9", None, None],
         },
         schema_overrides={"evidence": EVIDENCE},
     )  # fmt: skip
@@ -257,7 +258,9 @@ def test_export_writes_one_row_per_child_with_plain_english_reasons(exported):
     )
     assert rows[1]["record_link"] == (
         "No record linkage: found from the council's own records. DWP-list row D9 on this "
-        "list may be this child: the link awaits review, so decide them together."
+        "list may be this child: the link awaits review, so decide them together. A funded "
+        "place for this term may already be this child's (row F8, F9): its link awaits "
+        "review, so check with the provider before contacting the family."
     )
     assert (rows[3]["eligible_from"], rows[3]["already_funded"]) == (None, "yes")
 

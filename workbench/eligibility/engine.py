@@ -136,6 +136,10 @@ CANDIDATE_SCHEMA = pl.Schema(
         # empty until a person records `link_confirmed`. Null on every other row.
         "probable_person_id": pl.String,
         "match_probability": pl.Float64,
+        # For a council child: the funded places of the term's own streams whose link to this
+        # child awaits review (record ids, sorted, ";"-joined). Not `already_funded` until a
+        # person confirms one, but worth checking before contacting the family.
+        "funded_place_to_review": pl.String,
     }
 )
 _POLARS_TYPES = {
@@ -690,6 +694,20 @@ def assessment(
         pl.col("funding_stream").is_in(population.already_funded_streams).any().alias("own"),
         pl.col("funding_stream").eq(WORKING_PARENT).any().alias("working_parent_place"),
     )
+    to_review = (
+        compiler.links_of("funded_places")
+        .filter(pl.col("band") == CLERICAL)
+        .select("person_id", "record_id")
+        .join(
+            compiler.tables.get("funded_places", _empty("funded_places")).filter(
+                (pl.col("term_start") == term_start)
+                & pl.col("funding_stream").is_in(population.already_funded_streams)
+            ),
+            on="record_id",
+        )
+        .group_by("person_id")
+        .agg(pl.col("record_id").sort().str.join(";").alias("funded_place_to_review"))
+    )
     dwp = compiler.links_of("dwp_list").filter(pl.col("band") == LINKED)
     listed = (
         children.join(likely, on="person_id", how="left")
@@ -701,6 +719,7 @@ def assessment(
             how="left",
         )
         .join(place_streams, on="person_id", how="left")
+        .join(to_review, on="person_id", how="left")
         .with_columns(
             pl.when(pl.col("reason_codes").is_not_null())
             .then(pl.lit("likely"))
@@ -861,6 +880,7 @@ _OUTPUT_BEFORE_CONSTANTS = (
     "has_place",
     "probable_person_id",
     "match_probability",
+    "funded_place_to_review",
 )
 
 
@@ -944,6 +964,7 @@ def _unmatched_list_rows(compiler: Compiler, rule: Criterion) -> pl.LazyFrame:
             pl.lit(False).alias("has_place"),
             pl.col("probable_person_id"),
             pl.col("match_probability"),
+            pl.lit(None, pl.String).alias("funded_place_to_review"),
         )
     )
 

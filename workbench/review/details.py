@@ -169,21 +169,22 @@ _LINK_COLUMNS = {
     "link_method": pl.String,
     "probable_person_id": pl.String,
     "match_probability": pl.Float64,
+    "funded_place_to_review": pl.String,
 }
 
 
 def record_link_columns(candidates: pl.DataFrame) -> list[pl.Series]:
-    """Each list row's ``link_method``, ``probable_person_id`` and ``match_probability``
-    (null when the list has no such column), and ``proposed_by``: for a council child, the
-    DWP-list rows of the list that await a link decision with this child proposed (", "-
-    joined), for `record_link_text`."""
+    """Each list row's ``link_method``, ``probable_person_id``, ``match_probability`` and
+    ``funded_place_to_review`` (null when the list has no such column), and ``proposed_by``:
+    for a council child, the DWP-list rows of the list that await a link decision with this
+    child proposed (", "-joined), for `record_link_text`."""
     columns = [
         candidates[name].cast(dtype)
         if name in candidates.columns
         else pl.Series(name, [None] * candidates.height, dtype=dtype)
         for name, dtype in _LINK_COLUMNS.items()
     ]
-    proposals = pl.DataFrame(columns[1:]).with_columns(
+    proposals = pl.DataFrame(columns[1:3]).with_columns(
         candidates["dwp_record_id"].cast(pl.String)
         if "dwp_record_id" in candidates.columns
         else pl.lit(None, pl.String).alias("dwp_record_id")
@@ -616,6 +617,13 @@ def record_link_text(row: dict[str, Any], probable_match: str | None = None) -> 
         if rows
         else ""
     )
+    places = row.get("funded_place_to_review")
+    if places:
+        also += (
+            f" A funded place for this term may already be this child's (row "
+            f"{places.replace(';', ', ')}): its link awaits review, so check with the provider "
+            "before contacting the family."
+        )
     if "dwp_list" in row["reason_codes"]:
         return "Matched to a row of the DWP list." + (how or " (method not recorded)") + also
     return "No record linkage: found from the council's own records." + also
