@@ -545,8 +545,9 @@ def build_population(
     return Population(households=homes, people=people, spare_ninos=spare, origins=pools.origins)
 
 
-# School age (Reception to Year 11), and the age secondary school starts.
-_SCHOOL_AGES, _SECONDARY_FROM = (4, 16), 11
+# At school or in its sixth form (Reception to Year 13: free school meals reach the sixth
+# form), and the age secondary school starts.
+_SCHOOL_AGES, _SECONDARY_FROM = (4, 19), 11
 
 
 def _school_urn() -> pl.Expr:
