@@ -305,3 +305,44 @@ def test_assess_warns_when_an_unrecorded_london_status_alone_keeps_children_off(
     assert again.returncode == 0, again.stderr
     assert pl.read_csv(tmp_path / "b.csv")["person_id"].to_list() == ["C5"]
     assert "warning: 3 child(ren) in the age window are not listed" in again.stderr
+
+
+def test_assess_without_roles_warns_of_children_listed_on_a_young_members_award(tmp_path):
+    c = Council()
+    c.person("A1", "H1", date(1990, 1, 1), role="parent_carer")
+    c.person("S1", "H1", date(2010, 5, 1), role="other")  # 16: a carer only for want of roles
+    c.person("C1", "H1", date(2024, 3, 2), role="child")
+    c.award("B1", "S1", "income_support")
+    c.person("A2", "H2", date(1990, 1, 1), role="parent_carer")
+    c.person("C2", "H2", date(2024, 3, 2), role="child")
+    c.award("B2", "A2", "income_support")
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, frame in c.tables().items():
+        table = frame.collect()
+        table = table.drop("role") if name == "people" else table
+        table.write_csv(data / f"{name}.csv", date_format="%Y-%m-%d")
+    out = tmp_path / "list.csv"
+    done = workbench("assess", "--data", str(data), *ARGS, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert pl.read_csv(out)["person_id"].to_list() == ["C1", "C2"]
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: 1 listed child(ren) rest on an award of a household member under 18: the "
+        "people table has no role column, so everyone 16 or over counts as a parent or carer, "
+        "and an older brother or sister's own benefit lists a younger child. Check them, or add "
+        "the role column (parent_carer, child, other) if your system records it"
+    ]
+    # With roles recorded, nothing to warn about.
+    with_roles = workbench(
+        "assess", "--data", str(folder_with_roles(c, tmp_path)), *ARGS, "--out", str(out)
+    )
+    assert "warning:" not in with_roles.stderr
+
+
+def folder_with_roles(council: Council, tmp_path: Path) -> Path:
+    data = tmp_path / "with_roles"
+    data.mkdir()
+    for name, frame in council.tables().items():
+        frame.collect().write_csv(data / f"{name}.csv", date_format="%Y-%m-%d")
+    return data

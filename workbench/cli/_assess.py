@@ -63,10 +63,14 @@ def assess_command(
     from workbench.runs.console import print_assessment  # rich tables: only once there is a list
 
     print_assessment(found, written)
-    from workbench.runs.emptiness import london_not_recorded, silent_emptiness
+    from workbench.runs.emptiness import (
+        london_not_recorded,
+        roles_not_recorded,
+        silent_emptiness,
+    )
 
     said = silent_emptiness(found)
-    for sentence in [*said, *london_not_recorded(found)]:
+    for sentence in [*said, *london_not_recorded(found), *roles_not_recorded(found)]:
         typer.echo(f"warning: {sentence}", err=True)
     if strict and said:
         raise typer.Exit(EXIT_CHECKS_FAILED)

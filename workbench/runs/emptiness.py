@@ -7,7 +7,8 @@ prints these sentences on stderr and, under `--strict`, exits 3 (as `validate --
 so that a scheduled run does not pass an empty list off as a result.
 
 Also here, printed as warnings without failing `--strict`: children left off the list only
-because a fact that decides it is not recorded (`london_not_recorded`).
+because a fact that decides it is not recorded (`london_not_recorded`), and children listed
+on the strength of a household member whose role is not recorded (`roles_not_recorded`).
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ import polars as pl
 
 from workbench.data.quarantine import mostly_quarantined
 from workbench.eligibility.engine import Compiler, household_tests, rule_tables
-from workbench.eligibility.terms import in_window
+from workbench.eligibility.terms import birthday, in_window
 
 if TYPE_CHECKING:
     from workbench.eligibility.assess import Assessment
 
-__all__ = ["children_in_window", "london_not_recorded", "silent_emptiness"]
+__all__ = ["children_in_window", "london_not_recorded", "roles_not_recorded", "silent_emptiness"]
 
 
 def children_in_window(found: Assessment) -> int:
@@ -111,3 +112,36 @@ def london_not_recorded(found: Assessment) -> list[str]:
                 "and run again"
             )
     return said
+
+
+# Under this age a household member counted as a parent or carer only for want of roles may
+# be an older brother or sister.
+_SIBLING_BEFORE = 18
+
+
+def roles_not_recorded(found: Assessment) -> list[str]:
+    """A sentence when the people table has no `role` and some listed child rests on an award
+    of a household member under 18: without roles everyone of the rule set's adult age (16)
+    or over counts as a parent or carer (CONTRACT section 2, rule 3), so an older sibling's own
+    benefit can list a younger child."""
+    if "people" not in found.data.tables or "role" in found.data.tables["people"].columns:
+        return []
+    carers = found.evidence.filter(pl.col("parent_carer_id").is_not_null())
+    if carers.is_empty():
+        return []
+    young = birthday(pl.col("date_of_birth"), 12 * _SIBLING_BEFORE) > found.as_of
+    under_18 = (
+        found.data.tables["people"]
+        .filter(young)
+        .select(pl.col("person_id").alias("parent_carer_id"))
+    )
+    children = carers.join(under_18, on="parent_carer_id", how="semi")["person_id"].n_unique()
+    if not children:
+        return []
+    return [
+        f"{children} listed child(ren) rest on an award of a household member under "
+        f"{_SIBLING_BEFORE}: the people table has no role column, so everyone "
+        f"{found.rule_set.parent_carers.adult_age_without_role} or over counts as a parent or "
+        "carer, and an older brother or sister's own benefit lists a younger child. Check "
+        "them, or add the role column (parent_carer, child, other) if your system records it"
+    ]
