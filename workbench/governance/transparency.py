@@ -233,7 +233,9 @@ def _oversight(thresholds: ReviewThresholds) -> list[str]:
         "where triggers refuse changes and each decision carries the hash of the one before, "
         "so any edit shows; a correction is a new decision.",
         "- **Uncertain matches go to a person.** A record link in the clerical-review band is "
-        "never used as a match; it is flagged `link_needs_review` until an officer confirms it.",
+        "never used as a match; it is flagged `link_needs_review` until an officer confirms it, "
+        "shown the two records side by side (the DWP-list row and the council's child proposed "
+        "as its match) with the match probability.",
         "- **UK GDPR Article 22 (Articles 22A-22D after the Data (Use and Access) Act 2025):** "
         "the tool makes no decision based solely on automated processing; the human review is "
         "meaningful because the reviewer sees who the family is, the evidence and the rule, "
@@ -386,8 +388,10 @@ def _publication(rules: DisclosureRules) -> list[str]:
 RISKS = (
     (
         "Wrong record match (a family linked to another's benefits or DWP row)",
-        "Exact matching by default; probabilistic pairs in the clerical-review band are never "
-        "used and are flagged `link_needs_review` for an officer; link decisions recorded.",
+        "An exact pass first (parent's NINO and child's date of birth, or the child's names, "
+        "date of birth and postcode), then a probabilistic model for the rest; pairs in its "
+        "clerical-review band are never used and are flagged `link_needs_review` for an "
+        "officer, who sees the proposed match; link decisions recorded.",
     ),
     (
         "Stale data (an award ended since the extract)",
