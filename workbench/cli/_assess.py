@@ -64,13 +64,15 @@ def assess_command(
 
     print_assessment(found, written)
     from workbench.runs.emptiness import (
+        earlier_places_to_review,
         london_not_recorded,
         roles_not_recorded,
         silent_emptiness,
     )
 
     said = silent_emptiness(found)
-    for sentence in [*said, *london_not_recorded(found), *roles_not_recorded(found)]:
+    noted = [london_not_recorded, roles_not_recorded, earlier_places_to_review]
+    for sentence in [*said, *(line for note in noted for line in note(found))]:
         typer.echo(f"warning: {sentence}", err=True)
     if strict and said:
         raise typer.Exit(EXIT_CHECKS_FAILED)

@@ -8,7 +8,9 @@ so that a scheduled run does not pass an empty list off as a result.
 
 Also here, printed as warnings without failing `--strict`: children left off the list only
 because a fact that decides it is not recorded (`london_not_recorded`), and children listed
-on the strength of a household member whose role is not recorded (`roles_not_recorded`).
+on the strength of a household member whose role is not recorded (`roles_not_recorded`), and
+children not listed whom an earlier funded place awaiting link review may keep entitled
+(`earlier_places_to_review`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,13 @@ from workbench.eligibility.terms import birthday, in_window
 if TYPE_CHECKING:
     from workbench.eligibility.assess import Assessment
 
-__all__ = ["children_in_window", "london_not_recorded", "roles_not_recorded", "silent_emptiness"]
+__all__ = [
+    "children_in_window",
+    "earlier_places_to_review",
+    "london_not_recorded",
+    "roles_not_recorded",
+    "silent_emptiness",
+]
 
 
 def children_in_window(found: Assessment) -> int:
@@ -144,4 +152,48 @@ def roles_not_recorded(found: Assessment) -> list[str]:
         f"{found.rule_set.parent_carers.adult_age_without_role} or over counts as a parent or "
         "carer, and an older brother or sister's own benefit lists a younger child. Check "
         "them, or add the role column (parent_carer, child, other) if your system records it"
+    ]
+
+
+def earlier_places_to_review(found: Assessment) -> list[str]:
+    """A sentence when children in the age window are not listed, yet a funded place of an
+    earlier term that a continued-entitlement criterion reads awaits link review with one of
+    them proposed: confirmed, the place would keep the child entitled."""
+    criteria = [
+        c
+        for c in found.rule_set.criteria_in_force(found.term_start)
+        if c.kind == "earlier_funded_place"
+    ]
+    if not criteria or "funded_places" not in found.data.tables:
+        return []
+    streams = sorted({s for c in criteria for s in c.funding_streams})
+    earlier = found.data.lazy("funded_places").filter(
+        (pl.col("term_start") < found.term_start) & pl.col("funding_stream").is_in(streams)
+    )
+    waiting = (
+        found.result.links.lazy()
+        .filter((pl.col("source") == "funded_places") & (pl.col("band") == "clerical_review"))
+        .join(earlier.select(pl.col("record_id").cast(pl.String)), on="record_id", how="semi")
+        .select("person_id")
+    )
+    if waiting.collect().is_empty():  # the usual case: no window to work out
+        return []
+    tables = rule_tables({n: found.data.lazy(n) for n in found.data.tables}, found.rule_set)
+    children = Compiler(tables, found.rule_set, found.term_start, found.as_of).children()
+    listed = found.candidates.lazy().select("person_id").drop_nulls()
+    missed = (
+        children.select("person_id")
+        .join(waiting, on="person_id", how="semi")
+        .join(listed, on="person_id", how="anti")
+        .select(pl.len())
+        .collect()
+        .item()
+    )
+    if not missed:
+        return []
+    codes = ", ".join(c.code for c in criteria)
+    return [
+        f"{missed} child(ren) in the age window are not listed, yet a funded place of an "
+        f"earlier term awaits link review with each proposed as its child: confirmed, it would "
+        f"meet {codes}. Review those links (`workbench link` lists the clerical_review rows)"
     ]
