@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import polars as pl
 import pytest
 
 from tests.council import Council, rows
+from workbench.eligibility.assess import evidence_text
 from workbench.eligibility.engine import assess
 from workbench.rules import load_rule_set
 
@@ -57,6 +59,15 @@ def test_free_school_meals_universal_credit_before_and_on_the_change():
         "expanded",
         "targeted",
     ]
+    # C3's earnings are not recorded: expanded for sure, targeted unknown, and its evidence
+    # says so (the targeted group still brings pupil premium).
+    assert autumn.filter(pl.col("person_id") == "C3").select(evidence_text()).item() == (
+        "universal_credit: award B3 of parent/carer A3; "
+        "universal_credit_low_income (income missing): award B3 of parent/carer A3"
+    )
+    assert autumn.filter(pl.col("person_id") == "C2").select(evidence_text()).item() == (
+        "universal_credit: award B2 of parent/carer A2"
+    )
 
 
 def test_free_school_meals_sixth_form_pupils_in_their_own_right():

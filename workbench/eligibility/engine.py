@@ -635,13 +635,18 @@ def _collected(*frames: pl.LazyFrame | None) -> list[pl.LazyFrame | None]:
 
 
 def _gather(evidence: pl.LazyFrame, key: str) -> pl.LazyFrame:
-    """Per child (or DWP row): sorted reason codes and the sorted evidence behind them."""
+    """Per child (or DWP row): the sorted reason codes met, and the sorted evidence behind
+    them and behind any criterion that could not be applied (status other than met)."""
     fields = pl.struct(*EVIDENCE_FIELDS)
     return (
-        evidence.sort("reason_code", "record_id", "parent_carer_id", nulls_last=True)
+        evidence.sort("reason_code", "record_id", "parent_carer_id", "status", nulls_last=True)
         .group_by(key)
         .agg(
-            pl.col("reason_code").unique().sort().alias("reason_codes"),
+            pl.col("reason_code")
+            .filter(pl.col("status") == MET)
+            .unique()
+            .sort()
+            .alias("reason_codes"),
             fields.alias("evidence"),
         )
     )
@@ -682,11 +687,13 @@ def assessment(
     children, met, missing = compiler.build(links.lazy())
     met, missing = pl.collect_all([met, missing], engine=ENGINE)
 
-    likely = _gather(met.lazy(), "person_id")
-    possible = (
-        _gather(missing.lazy(), "person_id")
-        .join(likely.select("person_id"), on="person_id", how="anti")
-        .select("person_id", pl.col("evidence").alias("possible_evidence"))
+    # A likely child's evidence also names the criteria that could not be applied for want of
+    # an income (or a care record): with Universal Credit's earnings missing, free school
+    # meals' expanded group is met and the targeted one unknown, which the officer should see.
+    gathered = _gather(pl.concat([met.lazy(), missing.lazy()]), "person_id")
+    likely = gathered.filter(pl.col("reason_codes").list.len() > 0)
+    possible = gathered.filter(pl.col("reason_codes").list.len() == 0).select(
+        "person_id", pl.col("evidence").alias("possible_evidence")
     )
     population = rule_set.population
     places = compiler.funded_links().filter(pl.col("term_start") == term_start)
