@@ -63,16 +63,11 @@ def assess_command(
     from workbench.runs.console import print_assessment  # rich tables: only once there is a list
 
     print_assessment(found, written)
-    from workbench.runs.emptiness import (
-        earlier_places_to_review,
-        london_not_recorded,
-        roles_not_recorded,
-        silent_emptiness,
-    )
+    from workbench.runs.emptiness import silent_emptiness
+    from workbench.runs.unrecorded import unrecorded_facts
 
     said = silent_emptiness(found)
-    noted = [london_not_recorded, roles_not_recorded, earlier_places_to_review]
-    for sentence in [*said, *(line for note in noted for line in note(found))]:
+    for sentence in [*said, *unrecorded_facts(found)]:
         typer.echo(f"warning: {sentence}", err=True)
     if strict and said:
         raise typer.Exit(EXIT_CHECKS_FAILED)

@@ -14,7 +14,7 @@ from workbench.eligibility.assess import Assessment
 from workbench.eligibility.engine import assessment
 from workbench.linkage import LINKS_SCHEMA
 from workbench.rules import load_rule_set
-from workbench.runs.emptiness import earlier_places_to_review
+from workbench.runs.unrecorded import earlier_places_to_review
 
 RULES = load_rule_set("two_year_old")
 TERM = date(2026, 9, 1)

@@ -1,0 +1,175 @@
+"""What `assess` warns about beside a list that rests on something the data does not record or
+a person has not yet reviewed: children left off, or listed, for that reason alone.
+
+Each function returns plain sentences (none when all is well); `assess` prints them on stderr
+as warnings. Unlike `workbench.runs.emptiness` they do not fail `--strict`: the list is right
+by the rules as written, and the sentence says what to record or review to be sure.
+
+- `london_not_recorded`: no recourse to public funds, an income over the limit outside London
+  but within the London one, and the household's `in_london` not recorded;
+- `roles_not_recorded`: no `role` column, and a listed child resting on an award of a household
+  member under 18 (an older brother or sister, perhaps);
+- `earlier_places_to_review`: a child in the window not listed, while an earlier term's funded
+  place awaiting link review is proposed as theirs (continued entitlement, if confirmed).
+
+Each costs a few milliseconds when it has nothing to say (it looks at the age window only
+when the data make the warning possible).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from workbench.eligibility.engine import Compiler, household_tests, rule_tables
+from workbench.eligibility.terms import birthday
+
+if TYPE_CHECKING:
+    from workbench.eligibility.assess import Assessment
+
+__all__ = [
+    "earlier_places_to_review",
+    "london_not_recorded",
+    "roles_not_recorded",
+    "unrecorded_facts",
+]
+
+
+def unrecorded_facts(found: Assessment) -> list[str]:
+    """Every warning of this module about `found`, in the order above."""
+    notes = (london_not_recorded, roles_not_recorded, earlier_places_to_review)
+    return [sentence for note in notes for sentence in note(found)]
+
+
+def london_not_recorded(found: Assessment) -> list[str]:
+    """A sentence per household-limits criterion (no recourse to public funds) under which
+    children in the age window are left off only because their household's `in_london` is
+    not recorded: the income is over the limit outside London, which a household not recorded
+    as in London is held to, but within the London one. A London borough that leaves the
+    column out would otherwise lose these families without a word."""
+    criteria = [
+        c
+        for c in found.rule_set.criteria_in_force(found.term_start)
+        if c.kind == "household_limits"
+    ]
+    if not criteria or "households" not in found.data.tables:
+        return []
+    tables = rule_tables({n: found.data.lazy(n) for n in found.data.tables}, found.rule_set)
+    compiler = Compiler(tables, found.rule_set, found.term_start, found.as_of)
+    said = []
+    for criterion in criteria:
+        limits = criterion.limits_on(found.term_start)
+        if limits is None or limits.income is None:
+            continue
+        unrecorded = (
+            tables["households"]
+            .filter(pl.col(criterion.flag).fill_null(False) & pl.col("in_london").is_null())
+            .collect()
+        )
+        if unrecorded.is_empty():  # the usual case: a few milliseconds, not the age window's
+            continue
+        unrecorded = unrecorded.lazy()
+        children = compiler.children().select("person_id", "household_id")
+        counted = compiler.with_household_children(children.join(unrecorded, on="household_id"))
+        # The engine's own test, once as if the household were in London and once as if not.
+        within, _ = household_tests(limits)
+        as_london = within.alias("as_london")
+        as_outside = within.alias("as_outside")
+        missed = (
+            counted.with_columns(pl.lit(True).alias("in_london"))
+            .with_columns(as_london)
+            .with_columns(pl.lit(False).alias("in_london"))
+            .with_columns(as_outside)
+            .filter(pl.col("as_london") & ~pl.col("as_outside"))
+            .select(pl.col("person_id").n_unique())
+            .collect()
+            .item()
+        )
+        if missed:
+            said.append(
+                f"{missed} child(ren) in the age window are not listed under {criterion.code} "
+                "only because their household's in_london is not recorded: its income is over "
+                "the limit outside London but within the London one, and a household not "
+                "recorded as in London is held to the limits outside London. If the council "
+                "is a London borough, record in_london (the households file, or its profile) "
+                "and run again"
+            )
+    return said
+
+
+# Under this age a household member counted as a parent or carer only for want of roles may
+# be an older brother or sister.
+_SIBLING_BEFORE = 18
+
+
+def roles_not_recorded(found: Assessment) -> list[str]:
+    """A sentence when the people table has no `role` and some listed child rests on an award
+    of a household member under 18: without roles everyone of the rule set's adult age (16)
+    or over counts as a parent or carer (CONTRACT section 2, rule 3), so an older sibling's own
+    benefit can list a younger child."""
+    if "people" not in found.data.tables or "role" in found.data.tables["people"].columns:
+        return []
+    carers = found.evidence.filter(pl.col("parent_carer_id").is_not_null())
+    if carers.is_empty():
+        return []
+    young = birthday(pl.col("date_of_birth"), 12 * _SIBLING_BEFORE) > found.as_of
+    under_18 = (
+        found.data.tables["people"]
+        .filter(young)
+        .select(pl.col("person_id").alias("parent_carer_id"))
+    )
+    children = carers.join(under_18, on="parent_carer_id", how="semi")["person_id"].n_unique()
+    if not children:
+        return []
+    return [
+        f"{children} listed child(ren) rest on an award of a household member under "
+        f"{_SIBLING_BEFORE}: the people table has no role column, so everyone "
+        f"{found.rule_set.parent_carers.adult_age_without_role} or over counts as a parent or "
+        "carer, and an older brother or sister's own benefit lists a younger child. Check "
+        "them, or add the role column (parent_carer, child, other) if your system records it"
+    ]
+
+
+def earlier_places_to_review(found: Assessment) -> list[str]:
+    """A sentence when children in the age window are not listed, yet a funded place of an
+    earlier term that a continued-entitlement criterion reads awaits link review with one of
+    them proposed: confirmed, the place would keep the child entitled."""
+    criteria = [
+        c
+        for c in found.rule_set.criteria_in_force(found.term_start)
+        if c.kind == "earlier_funded_place"
+    ]
+    if not criteria or "funded_places" not in found.data.tables:
+        return []
+    streams = sorted({s for c in criteria for s in c.funding_streams})
+    earlier = found.data.lazy("funded_places").filter(
+        (pl.col("term_start") < found.term_start) & pl.col("funding_stream").is_in(streams)
+    )
+    waiting = (
+        found.result.links.lazy()
+        .filter((pl.col("source") == "funded_places") & (pl.col("band") == "clerical_review"))
+        .join(earlier.select(pl.col("record_id").cast(pl.String)), on="record_id", how="semi")
+        .select("person_id")
+    )
+    if waiting.collect().is_empty():  # the usual case: no window to work out
+        return []
+    tables = rule_tables({n: found.data.lazy(n) for n in found.data.tables}, found.rule_set)
+    children = Compiler(tables, found.rule_set, found.term_start, found.as_of).children()
+    listed = found.candidates.lazy().select("person_id").drop_nulls()
+    missed = (
+        children.select("person_id")
+        .join(waiting, on="person_id", how="semi")
+        .join(listed, on="person_id", how="anti")
+        .select(pl.len())
+        .collect()
+        .item()
+    )
+    if not missed:
+        return []
+    codes = ", ".join(c.code for c in criteria)
+    return [
+        f"{missed} child(ren) in the age window are not listed, yet a funded place of an "
+        f"earlier term awaits link review with each proposed as its child: confirmed, it would "
+        f"meet {codes}. Review those links (`workbench link` lists the clerical_review rows)"
+    ]
