@@ -259,7 +259,7 @@ def test_export_writes_one_row_per_child_with_plain_english_reasons(exported):
     assert rows[1]["record_link"] == (
         "No record linkage: found from the council's own records. DWP-list row D9 on this "
         "list may be this child: the link awaits review, so decide them together. A funded "
-        "place for this term may already be this child's (row F8, F9): its link awaits "
+        "place for this term may already be this child's (rows F8, F9): its link awaits "
         "review, so check with the provider before contacting the family."
     )
     assert (rows[3]["eligible_from"], rows[3]["already_funded"]) == (None, "yes")

@@ -84,7 +84,7 @@ DETAIL_COLUMNS = {
 }
 """One row per list row: who the child is, as the panel, the app and the workbook show it.
 ``probable_match``: for a DWP-list row whose link awaits review, the council's child proposed
-as its match, in words, for the officer to compare (`probable_match_text`)."""
+as its match, in words, for the officer to compare (`_probable_match_text`)."""
 LINK_METHOD_TEXT = {
     "parent_nino_and_child_dob": (
         "the parent's National Insurance number and the child's date of birth agree"
@@ -527,7 +527,7 @@ def read_child_details(
         if proposed.height:
             matches = _person_rows(loaded["people"], proposed, rule_set, day, as_of or day)
             dwp_part = dwp_part.join(
-                matches.select("item_key", probable_match_text().alias("probable_match")),
+                matches.select("item_key", _probable_match_text().alias("probable_match")),
                 on="item_key",
                 how="left",
             )
@@ -577,7 +577,7 @@ def _probable_ids(candidates: pl.DataFrame) -> pl.Series:
     return candidates["probable_person_id"].cast(pl.String)
 
 
-def probable_match_text() -> pl.Expr:
+def _probable_match_text() -> pl.Expr:
     """The proposed match in words, from `_person_rows`' columns: "Amelia Smyth, born 3 May
     2024, 12 High Street, AB1 2CD; parents or carers: Jane Smyth (council record P0075909)"."""
     born = pl.col("date_of_birth").map_elements(long_date, return_dtype=pl.String)
@@ -610,23 +610,26 @@ def record_link_text(row: dict[str, Any], probable_match: str | None = None) -> 
         )
     if not row.get("person_id"):
         return "A DWP-list row matched to no child in the council's records." + how
-    rows = row.get("proposed_by")
-    also = (
-        f" DWP-list row{'s' if ', ' in rows else ''} {rows} on this list may be this child: "
-        "the link awaits review, so decide them together."
-        if rows
-        else ""
-    )
-    places = row.get("funded_place_to_review")
-    if places:
+    also = ""
+    if dwp_rows := row.get("proposed_by"):
         also += (
-            f" A funded place for this term may already be this child's (row "
-            f"{places.replace(';', ', ')}): its link awaits review, so check with the provider "
+            f" DWP-list {_rows(dwp_rows.split(', '))} on this list may be this child: the link "
+            "awaits review, so decide them together."
+        )
+    if places := row.get("funded_place_to_review"):
+        also += (
+            f" A funded place for this term may already be this child's "
+            f"({_rows(places.split(';'))}): its link awaits review, so check with the provider "
             "before contacting the family."
         )
     if "dwp_list" in row["reason_codes"]:
         return "Matched to a row of the DWP list." + (how or " (method not recorded)") + also
     return "No record linkage: found from the council's own records." + also
+
+
+def _rows(ids: list[str]) -> str:
+    """The ids as the sentence names them: 'row D1' or 'rows D1, D2'."""
+    return f"row{'s' if len(ids) > 1 else ''} {', '.join(ids)}"
 
 
 def _probable_text(row: dict[str, Any], probable_match: str | None) -> str:
