@@ -287,6 +287,31 @@ def test_round_trip_export_results_import_and_funnel(reviewed):
     ]
 
 
+def test_the_parent_checked_is_the_one_whose_award_meets_a_criterion():
+    from workbench.review.checks import _pick_parent
+
+    def carer(person_id: str, nino: str = "AB123456C") -> dict:
+        return {
+            "carer_person_id": person_id,
+            "carer_forename": "Jo",
+            "carer_surname": "Lee",
+            "carer_date_of_birth": date(1990, 1, 1),
+            "carer_nino": nino,
+        }
+
+    evidence = (
+        "income_support: award B2 of parent/carer A2; "
+        "universal_credit_low_income (income missing): award B1 of parent/carer A1"
+    )
+    carers = [carer("A0"), carer("A1"), carer("A2")]
+    # A2's award meets the criterion; A1's could not be tested; A0 is named by nothing.
+    assert _pick_parent(carers, evidence)[0]["carer_person_id"] == "A2"
+    assert _pick_parent([carer("A0"), carer("A1")], evidence)[0]["carer_person_id"] == "A1"
+    # The one DfE would refuse (no NINO) is passed over.
+    refused = [carer("A2", nino=""), *carers[:2]]
+    assert _pick_parent(refused, evidence)[0]["carer_person_id"] == "A1"
+
+
 def test_a_parent_of_two_chosen_children_is_checked_once():
     from workbench.review.checks import _dfe_rows
 

@@ -60,6 +60,7 @@ from typing import Any
 import polars as pl
 
 from workbench.data.reading import load_folder
+from workbench.eligibility.assess import EVIDENCE_NOTES
 from workbench.errors import UsageError, WorkbenchError
 from workbench.private_files import write_private
 from workbench.review.keys import pseudonym
@@ -306,12 +307,19 @@ def _parent_problem(carer: dict[str, Any]) -> str | None:
 
 
 def _pick_parent(carers: list[dict[str, Any]], evidence: str | None) -> tuple[dict | None, str]:
-    """The parent to check a child with: one whose award is the evidence first, then the
-    others by id; the first DfE would accept. Else None and the reason."""
-    named = _EVIDENCE_CARER.findall(evidence or "")
-    ordered = sorted(
-        carers, key=lambda c: (c["carer_person_id"] not in named, c["carer_person_id"])
-    )
+    """The parent to check a child with: one whose award meets a criterion first, then one
+    whose award could not be tested (its income missing), then the others, each by id; the
+    first DfE would accept. Else None and the reason."""
+    met, untested = set(), set()
+    for sentence in (evidence or "").split("; "):
+        noted = any(f" ({note}): " in sentence for note in EVIDENCE_NOTES)
+        (untested if noted else met).update(_EVIDENCE_CARER.findall(sentence))
+
+    def rank(carer: dict[str, Any]) -> tuple[int, str]:
+        who = carer["carer_person_id"]
+        return (0 if who in met else 1 if who in untested else 2), who
+
+    ordered = sorted(carers, key=rank)
     if not ordered:
         return None, "no parent or carer in the child's household"
     problems = []
