@@ -246,10 +246,9 @@ def _list_sections(doc: SarDocument, listed: Sequence[Listed], subject: Subject)
     as_carer: list[tuple[str, list[str]]] = []
     appeared = 0
     theirs = pl.col("person_id").is_null() & pl.col("dwp_record_id").is_in(list(subject.as_child))
+    proposed = pl.lit(False)  # a DWP row awaiting review with this person as its match
     if subject.person_id is not None:
         theirs = theirs | (pl.col("person_id") == subject.person_id)
-    proposed = pl.lit(False)
-    if subject.person_id is not None:
         proposed = (pl.col("probable_person_id") == subject.person_id).fill_null(False)
     for entry in listed:
         for row in entry.rows.filter(theirs).iter_rows(named=True):

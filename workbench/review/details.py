@@ -173,21 +173,21 @@ _LINK_COLUMNS = {
 }
 
 
+def _column_or_null(frame: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Series:
+    """`frame[name]` as `dtype`, or nulls for a list written before the column existed."""
+    if name in frame.columns:
+        return frame[name].cast(dtype)
+    return pl.Series(name, [None] * frame.height, dtype=dtype)
+
+
 def record_link_columns(candidates: pl.DataFrame) -> list[pl.Series]:
     """Each list row's ``link_method``, ``probable_person_id``, ``match_probability`` and
     ``funded_place_to_review`` (null when the list has no such column), and ``proposed_by``:
     for a council child, the DWP-list rows of the list that await a link decision with this
     child proposed (", "-joined), for `record_link_text`."""
-    columns = [
-        candidates[name].cast(dtype)
-        if name in candidates.columns
-        else pl.Series(name, [None] * candidates.height, dtype=dtype)
-        for name, dtype in _LINK_COLUMNS.items()
-    ]
-    proposals = pl.DataFrame(columns[1:3]).with_columns(
-        candidates["dwp_record_id"].cast(pl.String)
-        if "dwp_record_id" in candidates.columns
-        else pl.lit(None, pl.String).alias("dwp_record_id")
+    columns = {n: _column_or_null(candidates, n, t) for n, t in _LINK_COLUMNS.items()}
+    proposals = pl.DataFrame(
+        [columns["probable_person_id"], _column_or_null(candidates, "dwp_record_id", pl.String)]
     )
     by_person = (
         proposals.filter(pl.col("probable_person_id").is_not_null())
@@ -199,7 +199,7 @@ def record_link_columns(candidates: pl.DataFrame) -> list[pl.Series]:
         .join(by_person, left_on="person_id", right_on="probable_person_id", how="left")
         .get_column("proposed_by")
     )
-    return [*columns, proposed_by]
+    return [*columns.values(), proposed_by]
 
 
 def view_detail(list_id: str, row: Mapping[str, Any]) -> str:
@@ -336,6 +336,10 @@ class ChildDetails:
         """The details of one list row, or None when the row is not on the list."""
         index = self.frame["item_key"].index_of(item_key)
         return None if index is None else self.frame.row(index, named=True)
+
+    def probable_match(self, item_key: str) -> str | None:
+        """For a DWP-list row whose link awaits review, the proposed child in words."""
+        return (self.row(item_key) or {}).get("probable_match")
 
     def award_words(self, award_id: str, whose: str | None) -> str:
         """``Universal Credit award A12 to Jane Lee (parent or carer), in payment from
@@ -497,7 +501,7 @@ def read_child_details(
     rule_set = load_rule_set(initiative)
     shaped = review_candidates(listed.candidates, key)
     evidence = shaped["evidence"].fill_null("")
-    probable = _probable_ids(listed.candidates)
+    probable = _column_or_null(listed.candidates, "probable_person_id", pl.String)
     tables = _needed_tables(shaped, " ".join(evidence.to_list()), probable)
     check_inputs(folder, listed, tables)
     read = load_folder(
@@ -567,14 +571,6 @@ def read_child_details(
         ),
         names=_names(loaded.get("people"), _ids_in(evidence, r"parent/carer (?<id>\S+)")),
     )
-
-
-def _probable_ids(candidates: pl.DataFrame) -> pl.Series:
-    """Each list row's proposed match (`probable_person_id`), null where none or for a list
-    written before the column existed."""
-    if "probable_person_id" not in candidates.columns:
-        return pl.Series("probable_person_id", [None] * candidates.height, dtype=pl.String)
-    return candidates["probable_person_id"].cast(pl.String)
 
 
 def _probable_match_text() -> pl.Expr:

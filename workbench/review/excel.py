@@ -230,11 +230,6 @@ def _who(details: ChildDetails | None, item_key: str) -> dict[str, str]:
     }
 
 
-def _probable_match(details: ChildDetails | None, item_key: str) -> str | None:
-    found = details.row(item_key) if details else None
-    return (found or {}).get("probable_match")
-
-
 def _sheet_rows(
     store: ReviewStore,
     list_id: str,
@@ -259,7 +254,9 @@ def _sheet_rows(
                 "eligible_from": long_date(row["eligible_from"]),
                 "already_funded": "yes" if row["already_funded"] else "no",
                 "working_parent_place": "yes" if row.get("working_parent_place") else "no",
-                "record_link": record_link_text(row, _probable_match(details, row["item_key"])),
+                "record_link": record_link_text(
+                    row, details.probable_match(row["item_key"]) if details else None
+                ),
                 "earlier_decisions": earlier.get(row["item_key"], ""),
                 "reason_codes": ";".join(row["reason_codes"]),
                 "evidence_as_written": row["evidence"] or "",

@@ -708,8 +708,7 @@ class ReviewPanel:
         """The proposed match in words, once the officer's name is known (the view of the
         row's details, logged by `_who_html`, covers it)."""
         shown = self._shown()
-        found = shown.row(row["item_key"]) if shown is not None else None
-        return (found or {}).get("probable_match")
+        return shown.probable_match(row["item_key"]) if shown is not None else None
 
     def _shown(self) -> ChildDetails | None:
         """The details, once the officer's name is known (each view is logged with it)."""

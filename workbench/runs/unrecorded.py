@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from workbench.eligibility.engine import Compiler, household_tests, rule_tables
+from workbench.eligibility.engine import CLERICAL, Compiler, household_tests, rule_tables
 from workbench.eligibility.terms import birthday
 
 if TYPE_CHECKING:
@@ -42,28 +42,34 @@ def unrecorded_facts(found: Assessment) -> list[str]:
     return [sentence for note in notes for sentence in note(found)]
 
 
+def _criteria(found: Assessment, kind: str) -> list:
+    """The criteria of `kind` in force for the term assessed."""
+    return [c for c in found.rule_set.criteria_in_force(found.term_start) if c.kind == kind]
+
+
+def _compiler(found: Assessment) -> Compiler:
+    """The engine's compiler over the run's tables, for its age window and household counts."""
+    tables = rule_tables({n: found.data.lazy(n) for n in found.data.tables}, found.rule_set)
+    return Compiler(tables, found.rule_set, found.term_start, found.as_of)
+
+
 def london_not_recorded(found: Assessment) -> list[str]:
     """A sentence per household-limits criterion (no recourse to public funds) under which
     children in the age window are left off only because their household's `in_london` is
     not recorded: the income is over the limit outside London, which a household not recorded
     as in London is held to, but within the London one. A London borough that leaves the
     column out would otherwise lose these families without a word."""
-    criteria = [
-        c
-        for c in found.rule_set.criteria_in_force(found.term_start)
-        if c.kind == "household_limits"
-    ]
+    criteria = _criteria(found, "household_limits")
     if not criteria or "households" not in found.data.tables:
         return []
-    tables = rule_tables({n: found.data.lazy(n) for n in found.data.tables}, found.rule_set)
-    compiler = Compiler(tables, found.rule_set, found.term_start, found.as_of)
+    compiler = _compiler(found)
     said = []
     for criterion in criteria:
         limits = criterion.limits_on(found.term_start)
         if limits is None or limits.income is None:
             continue
         unrecorded = (
-            tables["households"]
+            compiler.tables["households"]
             .filter(pl.col(criterion.flag).fill_null(False) & pl.col("in_london").is_null())
             .collect()
         )
@@ -135,11 +141,7 @@ def earlier_places_to_review(found: Assessment) -> list[str]:
     """A sentence when children in the age window are not listed, yet a funded place of an
     earlier term that a continued-entitlement criterion reads awaits link review with one of
     them proposed: confirmed, the place would keep the child entitled."""
-    criteria = [
-        c
-        for c in found.rule_set.criteria_in_force(found.term_start)
-        if c.kind == "earlier_funded_place"
-    ]
+    criteria = _criteria(found, "earlier_funded_place")
     if not criteria or "funded_places" not in found.data.tables:
         return []
     streams = sorted({s for c in criteria for s in c.funding_streams})
@@ -148,14 +150,13 @@ def earlier_places_to_review(found: Assessment) -> list[str]:
     )
     waiting = (
         found.result.links.lazy()
-        .filter((pl.col("source") == "funded_places") & (pl.col("band") == "clerical_review"))
+        .filter((pl.col("source") == "funded_places") & (pl.col("band") == CLERICAL))
         .join(earlier.select(pl.col("record_id").cast(pl.String)), on="record_id", how="semi")
         .select("person_id")
     )
     if waiting.collect().is_empty():  # the usual case: no window to work out
         return []
-    tables = rule_tables({n: found.data.lazy(n) for n in found.data.tables}, found.rule_set)
-    children = Compiler(tables, found.rule_set, found.term_start, found.as_of).children()
+    children = _compiler(found).children()
     listed = found.candidates.lazy().select("person_id").drop_nulls()
     missed = (
         children.select("person_id")
