@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from workbench.errors import DataFileError, UsageError, WorkbenchError
 from workbench.provenance import file_sha256
 from workbench.review import DECISIONS, REASON_REQUIRED, ReviewStore, pseudonym
 from workbench.review.app import (
+    PAGE_HEADERS,
     ReviewServer,
     prepare_review_app,
     review_app,
@@ -316,6 +318,77 @@ def test_prepare_refuses_a_key_other_than_the_lists(
     monkeypatch.setenv("WORKBENCH_KEY", "22" * 32)
     with pytest.raises(WorkbenchError, match="pseudonym key differs"):
         prepare_review_app(store, listed, folder=tmp_path / "app2")
+
+
+def test_a_written_app_served_by_jupyterhub_loads_nothing_from_outside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # `--write-app` is for JupyterHub, whose single-user server is a Jupyter server running
+    # Voilà as an extension: with only the environment the written lines set, the page is the
+    # app's own template (no CDN links) with the app's headers, as `review serve` gives it.
+    listed, store = write_list(tmp_path), tmp_path / "review.sqlite"
+    monkeypatch.setenv("WORKBENCH_KEY", KEY_HEX)
+    monkeypatch.delenv("JUPYTER_PATH", raising=False)
+    monkeypatch.delenv("JUPYTER_CONFIG_PATH", raising=False)
+    ReviewStore(store).close()
+    environment = dict(os.environ)
+    folder = tmp_path / "app"
+    written = subprocess.run(
+        [sys.executable, "-m", "workbench", "review", "serve", "--store", str(store),
+         "--list", str(listed), "--write-app", str(folder)],
+        env=environment, capture_output=True, text=True,
+    )  # fmt: skip
+    assert written.returncode == 0, written.stderr
+    lines = (folder / "jupyterhub_config_lines.py").read_text(encoding="utf-8")
+    assert lines in written.stdout
+    hub: dict = {}
+    exec(lines, {"c": _Config(hub)})  # what JupyterHub would do with them
+    assert hub["default_url"] == "/voila/render/review_app.ipynb"
+    assert hub["notebook_dir"] == str(folder)
+    assert hub["environment"]["WORKBENCH_KEY"] == "<the pseudonym key, hex>"
+    metadata = json.loads((folder / "review_app.ipynb").read_text(encoding="utf-8"))["metadata"]
+    assert metadata["voila"] == {"template": "workbench"}
+    token, port = "ab" * 24, free_port()
+    served = {**environment, **hub["environment"], "WORKBENCH_KEY": KEY_HEX}
+    command = [
+        sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={port}",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}",
+    ]  # fmt: skip
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen(command, cwd=folder, env=served, stdout=log, stderr=log)
+    try:
+        url = f"http://127.0.0.1:{port}/voila/render/review_app.ipynb?token={token}"
+        for _ in range(240):
+            try:
+                with urllib.request.urlopen(url, timeout=60) as response:
+                    headers, page = response.headers, response.read().decode()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None, (tmp_path / "server.log").read_text()
+                time.sleep(0.25)
+        else:
+            pytest.fail(
+                "the Jupyter server did not answer: " + (tmp_path / "server.log").read_text()
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    assert headers["Content-Security-Policy"] == PAGE_HEADERS["Content-Security-Policy"]
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert "/voila/templates/workbench/static/" in page
+    assert "cdn.jsdelivr.net" not in page and "font-awesome" not in page.lower()
+
+
+class _Config:
+    """A stand-in for JupyterHub's config object: `c.Spawner.<name> = value` lands in `seen`."""
+
+    def __init__(self, seen: dict) -> None:
+        self.Spawner = type(
+            "Spawner", (), {"__setattr__": lambda _, k, v: seen.__setitem__(k, v)}
+        )()
 
 
 # --- in a browser -------------------------------------------------------------------------

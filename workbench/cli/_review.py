@@ -145,15 +145,17 @@ def review_serve_command(
 ) -> None:
     """Serve the review panel as a web page for officers (Voilà; token required; no code shown)."""
     use_profile(profile)
-    from workbench.review.app import prepare_review_app, serve_review_app
+    from workbench.review.app import JUPYTERHUB_LINES, prepare_review_app, serve_review_app
 
     if write_app is not None:
         files = prepare_review_app(
             store, list_file, user_header=user_header, folder=write_app, data=data
         )
+        lines = files.folder / JUPYTERHUB_LINES
         typer.echo(
-            f"Review app for list {files.list_id} written to {files.notebook}; in JupyterHub "
-            "set c.Spawner.default_url = '/voila/render/review_app.ipynb'."
+            f"Review app for list {files.list_id} written to {files.notebook}. To serve it "
+            f"from JupyterHub, add these lines (also in {lines}) to jupyterhub_config.py:\n"
+            + files.jupyterhub_lines()
         )
         return
     serve_review_app(

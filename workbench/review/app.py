@@ -53,7 +53,9 @@ from workbench.review.store import ReviewStore
 
 __all__ = [
     "APP_NOTEBOOK",
+    "JUPYTERHUB_LINES",
     "PAGE_HEADERS",
+    "SERVER_CONFIG_FOLDER",
     "AppFiles",
     "ReviewServer",
     "prepare_review_app",
@@ -66,6 +68,11 @@ __all__ = [
 APP_NOTEBOOK = "review_app.ipynb"
 APP_CONFIG = "review_app.json"
 VOILA_CONFIG = "voila.json"
+SERVER_CONFIG_FOLDER = "jupyter_config"
+"""Inside an app folder: ``jupyter_server_config.json`` for a Jupyter server that serves the
+app through Voilà's server extension (JupyterHub's single-user servers): the page headers
+(`PAGE_HEADERS`) and the app's template, read when ``JUPYTER_CONFIG_PATH`` names the folder."""
+JUPYTERHUB_LINES = "jupyterhub_config_lines.py"
 HUB_USER_ENV = "JUPYTERHUB_USER"  # set by JupyterHub in each signed-in user's server
 IDLE_KERNEL_SECONDS = 900  # a closed page's kernel (and its memory) is freed after 15 minutes
 STARTUP_SECONDS = 90  # Voilà imports jupyter_server and friends; slow disks take a while
@@ -225,6 +232,30 @@ class AppFiles:
     temporary: bool = False  # made by serve for this run: removed when the server stops
     title: str = ""  # the list as officers name it: initiative and term
 
+    @property
+    def server_environment(self) -> dict[str, str]:
+        """What a Jupyter server serving this app through Voilà's server extension needs in its
+        environment (JupyterHub: ``c.Spawner.environment``): where the app's template is, and
+        the folder of its server configuration (`SERVER_CONFIG_FOLDER`)."""
+        return {
+            "JUPYTER_PATH": str(TEMPLATE_ROOT),
+            "JUPYTER_CONFIG_PATH": str(self.folder / SERVER_CONFIG_FOLDER),
+        }
+
+    def jupyterhub_lines(self) -> str:
+        """The lines of ``jupyterhub_config.py`` that serve this app to signed-in officers
+        (the pseudonym key is added by whoever runs the hub, from a secret store)."""
+        environment = {**self.server_environment, "WORKBENCH_KEY": "<the pseudonym key, hex>"}
+        return "\n".join(
+            [
+                "# The review app, written by `workbench review serve --write-app`.",
+                f"c.Spawner.default_url = '/voila/render/{APP_NOTEBOOK}'",
+                f"c.Spawner.notebook_dir = {str(self.folder)!r}",
+                f"c.Spawner.environment = {environment!r}",
+                "",
+            ]
+        )
+
 
 def _check_key_fits(store: ReviewStore, list_id: str, candidates: Any, key: bytes) -> None:
     """Refuse a pseudonym key other than the one the list was registered with."""
@@ -294,10 +325,33 @@ def prepare_review_app(
         metadata={
             "kernelspec": {"name": "python3", "display_name": "Python 3"},
             "title": f"Review: {details.title} \u2013 Eligibility Workbench",  # the page title
+            # Served by any Voilà, the page is the app's own template (no CDN links), and
+            # fails rather than fall back to Voilà's when that template cannot be found.
+            "voila": {"template": TEMPLATE},
         },
     )
     nbformat.write(book, notebook)
-    return AppFiles(where, notebook, config, list_id, temporary=folder is None, title=details.title)
+    files = AppFiles(
+        where, notebook, config, list_id, temporary=folder is None, title=details.title
+    )
+    _write_server_config(files)
+    return files
+
+
+def _write_server_config(files: AppFiles) -> None:
+    """The app's settings for a Jupyter server that serves it through Voilà's server extension
+    (JupyterHub): the headers of every page, the template and no tracebacks on the page; and,
+    beside them, the JupyterHub lines that point a single-user server at them."""
+    folder = files.folder / SERVER_CONFIG_FOLDER
+    folder.mkdir(mode=0o700, exist_ok=True)
+    settings = {
+        "ServerApp": {"tornado_settings": {"headers": PAGE_HEADERS}},
+        "VoilaConfiguration": {"template": TEMPLATE, "show_tracebacks": False},
+    }
+    (folder / "jupyter_server_config.json").write_text(
+        json.dumps(settings, indent=2) + "\n", encoding="utf-8"
+    )
+    (files.folder / JUPYTERHUB_LINES).write_text(files.jupyterhub_lines(), encoding="utf-8")
 
 
 @dataclass
