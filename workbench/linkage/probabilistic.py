@@ -820,11 +820,13 @@ def _prepared(
     raw = _source_records(tables[source].lazy(), source).collect()
     learn = raw if training is None else _source_records(training, source).collect()
     has_role = "role" in tables["people"].collect_schema()
+    # Collected once: the candidates read it twice (the children, and their carers), and a
+    # lazy plan would normalise every name twice.
     people = _index_people(
         _relevant_people(tables["people"].lazy(), learn, source == "dwp_list", has_role)
-    )
+    ).collect()
     candidates = _candidate_children(
-        people, learn.lazy(), with_carers=source == "dwp_list", has_role=has_role
+        people.lazy(), learn.lazy(), with_carers=source == "dwp_list", has_role=has_role
     )
     records = _features(raw.lazy(), aliases).collect()
     learned = records if training is None else _features(learn.lazy(), aliases).collect()
