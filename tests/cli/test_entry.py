@@ -65,6 +65,26 @@ def test_the_bare_command_still_prints_its_help():
     assert "List children who look eligible" in done.stdout
 
 
+def test_help_lists_each_command_by_its_summary_with_the_docstrings_breaks_undone():
+    # The docstrings are wrapped at 100 characters; help shows each paragraph as one, reflowed
+    # to the terminal, and the command list shows the first paragraph only.
+    runner = CliRunner()
+    listed = runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).output
+    assert "│ assure          Check a run's lists, contacts, decision chain and files; exit 3 " in (
+        listed
+    )
+    assert "Lists claim no decision" not in listed  # the second paragraph is assure's own help
+    own = runner.invoke(app, ["assure", "--help"], env={"COLUMNS": "200"}).output
+    assert (
+        " Lists claim no decision, every contact traces to a recorded decision, the decision "
+        "chain is intact, restricted files are owner-only, shareable files hold no personal "
+    ) in own
+    grouped = runner.invoke(app, ["review", "--help"], env={"COLUMNS": "200"}).output
+    assert "Write a review workbook: one row per child (who they are, why listed), a drop-down" in (
+        grouped
+    )
+
+
 @pytest.mark.parametrize(
     ("code", "status", "printed"), [(None, 0, ""), (3, 3, ""), ("no", 1, "no\n")]
 )

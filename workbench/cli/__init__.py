@@ -13,6 +13,7 @@ command to its group's module and register it here.
 
 from __future__ import annotations
 
+import inspect
 import sys
 
 import typer
@@ -48,30 +49,38 @@ from workbench.cli._review import (
 )
 from workbench.errors import UsageError, WorkbenchError
 
-app.command("schema")(schema_command)
-app.command("validate")(validate_command)
+
+def _register(group: typer.Typer, name: str, command) -> None:
+    """Add `command` to `group` as `name`, its help its docstring with each paragraph on one
+    line (typer would keep the docstring's own line breaks), listed in `--help` by the first."""
+    paragraphs = [" ".join(p.split()) for p in inspect.getdoc(command).split("\n\n")]
+    group.command(name, help="\n\n".join(paragraphs), short_help=paragraphs[0])(command)
+
+
+_register(app, "schema", schema_command)
+_register(app, "validate", validate_command)
 app.add_typer(profile_app, name="profile")
-profile_app.command("suggest")(profile_suggest_command)
-app.command("assess")(assess_command)
-app.command("stats")(stats_command)
-app.command("rules")(rules_command)
-app.command("demo")(demo_command)
-app.command("explain")(explain_command)
-app.command("synth")(synth_command)
-app.command("link")(link_command)
-app.command("report")(report_command)
+_register(profile_app, "suggest", profile_suggest_command)
+_register(app, "assess", assess_command)
+_register(app, "stats", stats_command)
+_register(app, "rules", rules_command)
+_register(app, "demo", demo_command)
+_register(app, "explain", explain_command)
+_register(app, "synth", synth_command)
+_register(app, "link", link_command)
+_register(app, "report", report_command)
 app.add_typer(review_app, name="review")
-review_app.command("export")(review_export_command)
-review_app.command("import")(review_import_command)
-review_app.command("serve")(review_serve_command)
-review_app.command("outreach")(review_outreach_command)
+_register(review_app, "export", review_export_command)
+_register(review_app, "import", review_import_command)
+_register(review_app, "serve", review_serve_command)
+_register(review_app, "outreach", review_outreach_command)
 app.add_typer(check_app, name="check")
-check_app.command("export")(check_export_command)
-check_app.command("import")(check_import_command)
-app.command("assure")(assure_command)
-app.command("retention")(retention_command)
-app.command("subject-access")(subject_access_command)
-app.command("transparency")(transparency_command)
+_register(check_app, "export", check_export_command)
+_register(check_app, "import", check_import_command)
+_register(app, "assure", assure_command)
+_register(app, "retention", retention_command)
+_register(app, "subject-access", subject_access_command)
+_register(app, "transparency", transparency_command)
 
 
 def main() -> None:

@@ -275,6 +275,7 @@ def link_command(
     profile: ProfileFile = None,
 ) -> None:
     """Link DWP-list and funded-place rows to the council's children; with --truth, measure.
+
     Prints rows read, quarantined and in each band per source; the quarantined rows (in no
     link) are written beside the links as FILE-STEM.quarantine.csv, owner-only. A list whose
     every row is quarantined is refused (exit 1)."""
@@ -326,9 +327,11 @@ def report_command(
     ] = "python3",
     profile: ProfileFile = None,
 ) -> None:
-    """Run a notebook with papermill into reports/<date>-<notebook>-<run id>/: the executed
-    notebook, report.html (code hidden, opens offline), manifest.json, and its shareable/ and
-    restricted/ outputs. Exit 4 when the notebook fails (kept as <folder>-failed/)."""
+    """Run a notebook with papermill into a report folder under reports/.
+
+    The folder, reports/<date>-<notebook>-<run id>/, holds the executed notebook, report.html
+    (code hidden, opens offline), manifest.json, and its shareable/ and restricted/ outputs.
+    Exit 4 when the notebook fails (kept as <folder>-failed/)."""
     from workbench.runs.parameters import parse_parameters
     from workbench.runs.report import ReportFailed, run_report
 

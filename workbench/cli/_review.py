@@ -231,10 +231,12 @@ def assure_command(
         typer.Option("--strict", help="A review-quality warning fails its check (exit 3)."),
     ] = False,
 ) -> None:
-    """Check a run: lists claim no decision, every contact traces to a recorded decision, the
-    decision chain is intact, restricted files are owner-only, shareable files hold no
-    personal data; with --store, how decisions were made (pace, runs of one decision, contacts
-    to funded children, decisions without a view), which warns. Exits 3 when a check fails."""
+    """Check a run's lists, contacts, decision chain and files; exit 3 when a check fails.
+
+    Lists claim no decision, every contact traces to a recorded decision, the decision chain is
+    intact, restricted files are owner-only, shareable files hold no personal data; with
+    --store, how decisions were made (pace, runs of one decision, contacts to funded children,
+    decisions without a view), which warns."""
     from workbench.governance.review_quality import load_review_thresholds
     from workbench.runs.assure import assure, format_report
 
