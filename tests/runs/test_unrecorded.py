@@ -14,7 +14,8 @@ from workbench.eligibility.assess import Assessment
 from workbench.eligibility.engine import assessment
 from workbench.linkage import LINKS_SCHEMA
 from workbench.rules import load_rule_set
-from workbench.runs.unrecorded import earlier_places_to_review
+from workbench.runs.emptiness import silent_emptiness
+from workbench.runs.unrecorded import earlier_places_to_review, places_not_for_the_term
 
 RULES = load_rule_set("two_year_old")
 TERM = date(2026, 9, 1)
@@ -61,3 +62,57 @@ def test_a_confirmed_earlier_place_lists_the_child_and_needs_no_warning(tmp_path
     found = found_with([("funded_places", "F1", "C1", "linked", 1.0, "child_name_dob")], tmp_path)
     assert found.candidates["person_id"].to_list() == ["C1", "C3"]
     assert earlier_places_to_review(found) == []
+
+
+def test_a_headcount_without_the_terms_places_is_said_and_nearest_terms_named(tmp_path):
+    # The fixture's places are all for the summer term: the autumn list shows no child as
+    # funded, and the warning says which terms the headcount holds.
+    found = found_with([("funded_places", "F3", "C3", "linked", 1.0, "child_name_dob")], tmp_path)
+    assert found.candidates["already_funded"].to_list() == [False]
+    assert places_not_for_the_term(found) == [
+        "No place in funded_places is for the term starting 2026-09-01: its places are for the "
+        "terms starting 2026-04-01. Is the term's start written another way in the providers' "
+        "headcount (then give that date as --term-start), or has its headcount not come in yet? "
+        "Until the term's places are read, no child on the list shows as already funded this "
+        "term (`already_funded` is false on every row)."
+    ]
+
+
+def eypp_found(terms: list[date], tmp_path: Path, term: date = TERM) -> Assessment:
+    """A four-year-old on income support with a universal place in each of `terms`, assessed
+    for early years pupil premium in `term`."""
+    c = Council()
+    c.person("A1", "H1", date(1990, 1, 1), role="parent_carer")
+    c.person("C1", "H1", date(2022, 10, 1), role="child")
+    c.award("B1", "A1", "income_support")
+    for n, start in enumerate(terms):
+        c.funded(f"F{n}", "NameC1", date(2022, 10, 1), start, "universal_three_four")
+    for name, frame in c.tables().items():
+        frame.collect().write_csv(tmp_path / f"{name}.csv", date_format="%Y-%m-%d")
+    loaded = load_folder(tmp_path)
+    rules = load_rule_set("early_years_pupil_premium")
+    result = assessment(loaded.tables, rules, term_start=term, as_of=term)
+    return Assessment(result=result, data=loaded, linkage="exact")
+
+
+def test_an_empty_list_for_want_of_the_terms_headcount_says_so_not_benefits(tmp_path):
+    terms = [date(2025, 9, 1), date(2026, 1, 1), date(2026, 4, 1), date(2026, 1, 5)]
+    terms += [date(2024, 9, 1)]
+    found = eypp_found(terms, tmp_path, term=date(2027, 1, 4))
+    assert found.candidates.is_empty()
+    assert silent_emptiness(found) == [
+        "the list is empty, yet 1 child(ren) in the people table are in the "
+        "early_years_pupil_premium age window for the term starting 2027-01-04: it lists only "
+        "children with a funded place for the term, and no place in funded_places is for the "
+        "term starting 2027-01-04: its places are for the terms starting 2025-09-01, "
+        "2026-01-01, 2026-01-05 and 2026-04-01 (the nearest 4 of 5). Is the term's start "
+        "written another way in the providers' headcount (then give that date as "
+        "--term-start), or has its headcount not come in yet?"
+    ]
+    assert places_not_for_the_term(found) == []  # said once, as the reason the list is empty
+
+
+def test_with_the_terms_headcount_the_list_is_made_and_nothing_is_said(tmp_path):
+    found = eypp_found([date(2026, 4, 1), TERM], tmp_path)
+    assert found.candidates["person_id"].to_list() == ["C1"]
+    assert silent_emptiness(found) == [] and places_not_for_the_term(found) == []

@@ -22,7 +22,9 @@ from workbench.eligibility.terms import in_window
 if TYPE_CHECKING:
     from workbench.eligibility.assess import Assessment
 
-__all__ = ["children_in_window", "silent_emptiness"]
+__all__ = ["children_in_window", "no_places_for_the_term", "silent_emptiness"]
+
+_TERMS_SHOWN = 4
 
 
 def children_in_window(found: Assessment) -> int:
@@ -35,13 +37,48 @@ def children_in_window(found: Assessment) -> int:
     return people.select(inside.fill_null(False).sum()).collect().item()
 
 
+def no_places_for_the_term(found: Assessment) -> str | None:
+    """A sentence when the rule set reads the providers' headcount (`funded_places`) and the
+    data holds one, but not one place in it is for the term assessed: most often the term's
+    start is written another way there (1 January against the first day of school), or the
+    term's headcount has not come in yet. None otherwise."""
+    if "funded_places" not in found.rule_set.sources or "funded_places" not in found.data.tables:
+        return None
+    terms = (
+        found.data.lazy("funded_places")
+        .select(pl.col("term_start").drop_nulls().unique().sort())
+        .collect()["term_start"]
+        .to_list()
+    )
+    if not terms or found.term_start in terms:
+        return None
+    nearest = sorted(terms, key=lambda term: (abs((term - found.term_start).days), term))
+    shown = sorted(nearest[:_TERMS_SHOWN])
+    listed = ", ".join(str(t) for t in shown[:-1]) + (" and " if len(shown) > 1 else "")
+    listed += str(shown[-1])
+    of = f" (the nearest {len(shown)} of {len(terms)})" if len(terms) > len(shown) else ""
+    return (
+        f"no place in funded_places is for the term starting {found.term_start}: its places are "
+        f"for the terms starting {listed}{of}. Is the term's start written another way in the "
+        f"providers' headcount (then give that date as --term-start), or has its headcount not "
+        "come in yet?"
+    )
+
+
 def silent_emptiness(found: Assessment) -> list[str]:
     """Plain sentences for what would otherwise pass silently: files mostly quarantined, and
     an empty list while the data holds children in the age window. Empty when all is well."""
     said = mostly_quarantined(found.data)
     if found.candidates.height == 0:
         children = children_in_window(found)
-        if children:
+        no_places = no_places_for_the_term(found)
+        if children and no_places and found.rule_set.population.funded_place_required:
+            said.append(
+                f"the list is empty, yet {children} child(ren) in the people table are in the "
+                f"{found.rule_set.id} age window for the term starting {found.term_start}: "
+                f"it lists only children with a funded place for the term, and {no_places}"
+            )
+        elif children:
             profile = (
                 f"the profile {found.data.profile.name} (its value maps for benefits and statuses)"
                 if found.data.profile is not None

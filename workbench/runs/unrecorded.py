@@ -10,7 +10,10 @@ by the rules as written, and the sentence says what to record or review to be su
 - `roles_not_recorded`: no `role` column, and a listed child resting on an award of a household
   member under 18 (an older brother or sister, perhaps);
 - `earlier_places_to_review`: a child in the window not listed, while an earlier term's funded
-  place awaiting link review is proposed as theirs (continued entitlement, if confirmed).
+  place awaiting link review is proposed as theirs (continued entitlement, if confirmed);
+- `places_not_for_the_term`: the providers' headcount holds no place for the term assessed, so
+  no listed child shows as already funded (a rule set that lists only children with a place
+  says so through `workbench.runs.emptiness`, which fails `--strict`).
 
 Each costs a few milliseconds when it has nothing to say (it looks at the age window only
 when the data make the warning possible).
@@ -24,6 +27,7 @@ import polars as pl
 
 from workbench.eligibility.engine import CLERICAL, Compiler, household_tests, rule_tables
 from workbench.eligibility.terms import birthday
+from workbench.runs.emptiness import no_places_for_the_term
 
 if TYPE_CHECKING:
     from workbench.eligibility.assess import Assessment
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "earlier_places_to_review",
     "london_not_recorded",
+    "places_not_for_the_term",
     "roles_not_recorded",
     "unrecorded_facts",
 ]
@@ -38,7 +43,12 @@ __all__ = [
 
 def unrecorded_facts(found: Assessment) -> list[str]:
     """Every warning of this module about `found`, in the order above."""
-    notes = (london_not_recorded, roles_not_recorded, earlier_places_to_review)
+    notes = (
+        london_not_recorded,
+        roles_not_recorded,
+        earlier_places_to_review,
+        places_not_for_the_term,
+    )
     return [sentence for note in notes for sentence in note(found)]
 
 
@@ -173,4 +183,18 @@ def earlier_places_to_review(found: Assessment) -> list[str]:
         f"{missed} child(ren) in the age window are not listed, yet a funded place of an "
         f"earlier term awaits link review with each proposed as its child: confirmed, it would "
         f"meet {codes}. Review those links (`workbench link` lists the clerical_review rows)"
+    ]
+
+
+def places_not_for_the_term(found: Assessment) -> list[str]:
+    """A sentence when the rule set does not need a funded place to list a child but reads the
+    headcount, and no place in it is for the term assessed: no child shows as already funded."""
+    if found.rule_set.population.funded_place_required:
+        return []  # an empty list, said by workbench.runs.emptiness
+    sentence = no_places_for_the_term(found)
+    if sentence is None:
+        return []
+    return [
+        f"{sentence[0].upper()}{sentence[1:]} Until the term's places are read, no child on the list shows as "
+        "already funded this term (`already_funded` is false on every row)."
     ]
