@@ -72,7 +72,7 @@ def test_a_headcount_without_the_terms_places_is_said_and_nearest_terms_named(tm
     assert places_not_for_the_term(found) == [
         "No place in funded_places is for the term starting 2026-09-01: its places are for the "
         "terms starting 2026-04-01. Is the term's start written another way in the providers' "
-        "headcount (then give that date as --term-start), or has its headcount not come in yet? "
+        "headcount (then give that date as the term start), or has its headcount not come in yet? "
         "Until the term's places are read, no child on the list shows as already funded this "
         "term (`already_funded` is false on every row)."
     ]
@@ -106,8 +106,8 @@ def test_an_empty_list_for_want_of_the_terms_headcount_says_so_not_benefits(tmp_
         "children with a funded place for the term, and no place in funded_places is for the "
         "term starting 2027-01-04: its places are for the terms starting 2025-09-01, "
         "2026-01-01, 2026-01-05 and 2026-04-01 (the nearest 4 of 5). Is the term's start "
-        "written another way in the providers' headcount (then give that date as "
-        "--term-start), or has its headcount not come in yet?"
+        "written another way in the providers' headcount (then give that date as the term "
+        "start), or has its headcount not come in yet?"
     ]
     assert places_not_for_the_term(found) == []  # said once, as the reason the list is empty
 

@@ -800,3 +800,22 @@ def test_take_up_report_shows_wards_and_the_trend_when_asked(tmp_path):
     assert 'aria-label="Take-up fell from 56% to 49% (1 Jan 2026 to 1 Sep 2026)"' in html
     assert "England (DfE)" in html
     assert remote_resources(html) == []
+
+
+def test_a_term_the_headcount_does_not_hold_is_a_published_caveat(data, tmp_path):
+    # The fixture's places are all for September: April's figures would show no child funded.
+    result = write_stats(
+        data, initiative="two_year_old", term_start=APRIL, as_of=APRIL, out=tmp_path, rules=SMALL
+    )
+    sentence = (
+        "No place in funded_places is for the term starting 2026-04-01: its places are for the "
+        "terms starting 2026-09-01. Is the term's start written another way in the providers' "
+        "headcount (then give that date as the term start), or has its headcount not come in "
+        "yet? Until the term's places are read, no child counts as funded this term, so "
+        "take-up reads as none."
+    )
+    assert result.caveats == (sentence,)
+    assert f"- {sentence}" in headline_markdown(result).splitlines()
+    assert json.loads(result.manifest.read_text())["caveats"] == [sentence]
+    september = stats(data, tmp_path / "september")
+    assert september.caveats == ()

@@ -60,7 +60,7 @@ def no_places_for_the_term(found: Assessment) -> str | None:
     return (
         f"no place in funded_places is for the term starting {found.term_start}: its places are "
         f"for the terms starting {listed}{of}. Is the term's start written another way in the "
-        f"providers' headcount (then give that date as --term-start), or has its headcount not "
+        f"providers' headcount (then give that date as the term start), or has its headcount not "
         "come in yet?"
     )
 

@@ -59,11 +59,12 @@ import polars as pl
 
 from workbench.data.quarantine import mostly_quarantined
 from workbench.data.reading import load_folder
-from workbench.eligibility.assess import as_day, assess
+from workbench.eligibility.assess import Assessment, as_day, assess
 from workbench.eligibility.assess import rule_set as rules_for
 from workbench.errors import UsageError
 from workbench.paths import project_path
 from workbench.rules import RuleSet
+from workbench.runs.emptiness import no_places_for_the_term
 from workbench.stats.disclosure import DisclosureRules
 from workbench.stats.equality import EQUALITY_FIELDS, equality_table
 from workbench.stats.outcomes import (
@@ -294,7 +295,7 @@ def write_stats(
         as_of=as_of,
         rules=rules,
         tables=tables,
-        caveats=() if caveat is None else (caveat,),
+        caveats=tuple(c for c in (caveat, _no_headcount(found)) if c is not None),
         warnings=tuple(mostly_quarantined(loaded)),
         measured=caveat is None,
         trend_terms=trend_terms,
@@ -398,6 +399,20 @@ def _earlier_terms(
             rule_set.check_date(term)
             earlier[term] = evidence
     return earlier
+
+
+def _no_headcount(found: Assessment) -> str | None:
+    """Why no child counts as funded, when the providers' headcount holds no place for the
+    term (`workbench.runs.emptiness.no_places_for_the_term`); None when it holds some."""
+    sentence = no_places_for_the_term(found)
+    if sentence is None:
+        return None
+    consequence = (
+        "no child can be counted: only children with a funded place for the term are listed."
+        if found.rule_set.population.funded_place_required
+        else "no child counts as funded this term, so take-up reads as none."
+    )
+    return f"{sentence[0].upper()}{sentence[1:]} Until the term's places are read, {consequence}"
 
 
 def _not_measured(rule_set: RuleSet) -> str | None:
