@@ -340,3 +340,26 @@ def written(council: Council, data: Path, without_roles: bool = False) -> Path:
             table = table.drop("role")
         table.write_csv(data / f"{name}.csv", date_format="%Y-%m-%d")
     return data
+
+
+def test_assess_and_explain_say_the_headcount_holds_no_place_for_the_term(folder, tmp_path):
+    # The council's one place is for September; the spring term's list shows no child funded.
+    spring = ("--initiative", "two_year_old", "--term-start", "2027-01-04", "--as-of", "2026-12-01")
+    out = tmp_path / "spring.csv"
+    done = workbench("assess", "--data", str(folder), *spring, "--out", str(out), "--strict")
+    assert done.returncode == 0, done.stderr  # a warning: the list is right by the data given
+    said = (
+        "No place in funded_places is for the term starting 2027-01-04: its places are for the "
+        "terms starting 2026-09-01. Is the term's start written another way in the providers' "
+        "headcount (then give that date as the term start), or has its headcount not come in yet?"
+    )
+    assert f"warning: {said} Until the term's places are read, no child on the list" in (
+        done.stderr
+    )
+    assert not pl.read_csv(out)["already_funded"].any()
+    explained = workbench("explain", "--data", str(folder), *spring, "--person", "C1")
+    assert explained.returncode == 0, explained.stderr
+    assert "Funded place: none matched for the term starting 4 January 2027." in explained.stdout
+    assert f"warning: {said[0].lower()}{said[1:]}" in explained.stderr
+    autumn = workbench("explain", "--data", str(folder), *ARGS, "--person", "C1")
+    assert "funded_places" not in autumn.stderr

@@ -238,8 +238,10 @@ def explain_command(
     )
     typer.echo(found.explain(person).to_text())
     from workbench.data.quarantine import mostly_quarantined
+    from workbench.runs.emptiness import no_places_for_the_term
 
-    for sentence in mostly_quarantined(found.data):
+    no_places = no_places_for_the_term(found)
+    for sentence in [*mostly_quarantined(found.data), *([no_places] if no_places else [])]:
         typer.echo(f"warning: {sentence}", err=True)
 
 
