@@ -69,6 +69,7 @@ def test_assess_writes_the_contract_list_as_csv(folder, tmp_path):
         "probable_person_id",
         "match_probability",
         "funded_place_to_review",
+        "link_method",
         "run_id",
     ]
     assert listed.select(CONTRACT_COLUMNS).rows() == [
@@ -85,6 +86,8 @@ def test_assess_writes_the_contract_list_as_csv(folder, tmp_path):
         ("C2", None, "two_year_old", "possible", None, "2026-09-01", "false", "pending_review"),
         (None, "D2", "two_year_old", "likely", "dwp_list", "2026-04-01", "false", "pending_review"),
     ]
+    # C1's DWP row was linked on the parent's NINO and the child's date of birth.
+    assert listed["link_method"].to_list() == ["parent_nino_and_child_dob", None, None]
     assert listed["evidence"].to_list() == [
         "dwp_list: DWP list row D1; universal_credit_low_income: award B1 of parent/carer A1",
         "universal_credit_low_income (income missing): award B2 of parent/carer A2",

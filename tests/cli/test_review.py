@@ -77,6 +77,16 @@ def test_export_fill_in_and_import(tmp_path: Path):
     sheet = workbook.worksheets[0]
     header = [cell.value for cell in sheet[1]]
     decision, reason = header.index("decision") + 1, header.index("reason") + 1
+    # A council child on the DWP list says how its DWP row was linked (the list's link_method).
+    columns = [header.index(n) for n in ("person_id", "dwp_record_id", "record_link")]
+    links = [
+        row[columns[2]]
+        for row in sheet.iter_rows(min_row=2, values_only=True)
+        if row[columns[0]] and row[columns[1]]
+    ]
+    assert links and all(text.startswith("Matched to a row of the DWP list. Matched because ")
+                         for text in links), links  # fmt: skip
+    assert any("National Insurance number" in text for text in links)
     sheet.cell(row=2, column=decision, value="contact")
     sheet.cell(row=3, column=decision, value="not_eligible")  # no reason: refused
     workbook.save(book)

@@ -140,6 +140,11 @@ CANDIDATE_SCHEMA = pl.Schema(
         # child awaits review (record ids, sorted, ";"-joined). Not `already_funded` until a
         # person confirms one, but worth checking before contacting the family.
         "funded_place_to_review": pl.String,
+        # How a council child's DWP-list row (`dwp_record_id`) was linked to them: the exact
+        # pass's method (`parent_nino_and_child_dob`, `child_name_dob_postcode`) or `splink`
+        # (probable enough to link). Null without such a row, and on a DWP-list row matched to
+        # no one (its link, if any, awaits review).
+        "link_method": pl.String,
     }
 )
 _POLARS_TYPES = {
@@ -721,7 +726,11 @@ def assessment(
         .join(possible, on="person_id", how="left")
         .filter(pl.col("reason_codes").is_not_null() | pl.col("possible_evidence").is_not_null())
         .join(
-            dwp.select("person_id", pl.col("record_id").alias("dwp_record_id")),
+            dwp.select(
+                "person_id",
+                pl.col("record_id").alias("dwp_record_id"),
+                pl.col("method").alias("link_method"),
+            ),
             on="person_id",
             how="left",
         )
@@ -888,6 +897,7 @@ _OUTPUT_BEFORE_CONSTANTS = (
     "probable_person_id",
     "match_probability",
     "funded_place_to_review",
+    "link_method",
 )
 
 
@@ -972,6 +982,7 @@ def _unmatched_list_rows(compiler: Compiler, rule: Criterion) -> pl.LazyFrame:
             pl.col("probable_person_id"),
             pl.col("match_probability"),
             pl.lit(None, pl.String).alias("funded_place_to_review"),
+            pl.lit(None, pl.String).alias("link_method"),
         )
     )
 
