@@ -84,7 +84,7 @@ def test_export_fill_in_and_import(tmp_path: Path):
         for row in sheet.iter_rows(min_row=2, values_only=True)
         if row[columns[0]] and row[columns[1]]
     ]
-    assert links and all(text.startswith("Matched to a row of the DWP list. Matched because ")
+    assert links and all(text.startswith("Matched to a row of the DWP list because ")
                          for text in links), links  # fmt: skip
     assert any("National Insurance number" in text for text in links)
     sheet.cell(row=2, column=decision, value="contact")

@@ -619,7 +619,8 @@ def record_link_text(row: dict[str, Any], probable_match: str | None = None) -> 
             "before contacting the family."
         )
     if "dwp_list" in row["reason_codes"]:
-        return "Matched to a row of the DWP list." + (how or " (method not recorded)") + also
+        because = f" because {method}." if method else " (method not recorded)."
+        return "Matched to a row of the DWP list" + because + also
     return "No record linkage: found from the council's own records." + also
 
 
