@@ -284,6 +284,21 @@ def test_data_that_is_not_the_lists_own_is_refused(run):
         export(run)
 
 
+def test_without_a_data_folder_the_one_the_lists_manifest_names_is_read(run):
+    store, list_id, data, listed, out = run
+    decide(store, list_id, ("P1", "contact", None))
+    # A manifest naming no folder (a list written before manifests did): say to give one.
+    with pytest.raises(WorkbenchError, match=r"its manifest names no data folder.*--data"):
+        export_outreach(store, listed, None, out, key=KEY, user="A. Officer")
+    assert not out.exists()
+    manifest = listed.with_name(listed.name + ".manifest.json")
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "data": str(data)}))
+    named = export_outreach(store, listed, None, out, key=KEY, user="A. Officer")
+    given = export(run, overwrite=True)
+    assert named.exported == given.exported == 1
+    assert pl.read_csv(out)["address_line_1"].to_list() == ["1 Oak Road"]
+
+
 def test_an_existing_export_is_not_overwritten_unless_asked(run):
     store, list_id, *_, out = run
     decide(store, list_id, ("P1", "contact", None))

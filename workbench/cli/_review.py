@@ -174,14 +174,11 @@ def review_serve_command(
 def review_outreach_command(
     store: StorePath,
     list_file: ListFile,
-    data: Annotated[
-        Path,
-        typer.Option("--data", help="The data folder the list was made from (same files)."),
-    ],
     out: Annotated[
         Path,
         typer.Option("--out", help="The contact list to write (.csv). Personal data: owner-only."),
     ],
+    data: DataFolder = None,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace a contact list already at --out.")
     ] = False,

@@ -37,7 +37,13 @@ from workbench.eligibility.explain import BENEFIT_NAMES, STATUS_NAMES
 from workbench.eligibility.terms import birthday
 from workbench.errors import WorkbenchError
 from workbench.review.lists import ListFile, review_candidates
-from workbench.review.outreach import carer_names, check_inputs, check_read_inputs, list_manifest
+from workbench.review.outreach import (
+    carer_names,
+    check_inputs,
+    check_read_inputs,
+    list_data_folder,
+    list_manifest,
+)
 from workbench.rules import load_rule_set
 from workbench.rules.model import RuleSet
 
@@ -491,13 +497,7 @@ def read_child_details(
         date.fromisoformat(parameters["term_start"]) if "term_start" in parameters else None
     )
     as_of = date.fromisoformat(parameters["as_of"]) if "as_of" in parameters else term_start
-    folder = data or manifest.get("data")
-    if not folder:
-        raise WorkbenchError(
-            f"{listed.path}: its manifest names no data folder (a list written before the "
-            "workbench recorded it); give the folder the list was made from with --data"
-        )
-    folder = Path(folder)
+    folder = list_data_folder(listed, data)
     rule_set = load_rule_set(initiative)
     shaped = review_candidates(listed.candidates, key)
     evidence = shaped["evidence"].fill_null("")

@@ -55,6 +55,7 @@ __all__ = [
     "check_same_items",
     "export_outreach",
     "household_carers",
+    "list_data_folder",
     "list_manifest",
     "sidecar_path",
     "stored_list_id",
@@ -168,6 +169,18 @@ def contact_rows(store: ReviewStore, list_id: str, shaped: pl.DataFrame) -> pl.D
 
 
 # --- contact details -------------------------------------------------------------------------
+def list_data_folder(listed: ListFile, data: str | Path | None = None) -> Path:
+    """The data folder a list was made from: `data` when given, else the one its manifest
+    names; a WorkbenchError saying to give it (--data) when the manifest names none."""
+    folder = data or list_manifest(listed.path).get("data")
+    if not folder:
+        raise WorkbenchError(
+            f"{listed.path}: its manifest names no data folder (a list written before the "
+            "workbench recorded it); give the folder the list was made from with --data"
+        )
+    return Path(folder)
+
+
 def list_manifest(path: Path) -> dict[str, Any]:
     return json.loads(path.with_name(path.name + MANIFEST_SUFFIX).read_text(encoding="utf-8"))
 
@@ -381,7 +394,7 @@ def _sidecar(
 def export_outreach(
     store: ReviewStore,
     list_file: str | Path,
-    data: str | Path,
+    data: str | Path | None,
     out: str | Path,
     *,
     key: bytes,
@@ -397,7 +410,8 @@ def export_outreach(
     list_file
         The list written by `workbench assess` (with its manifest), registered for review.
     data
-        The data folder the list was made from (its files' SHA-256 must match the manifest).
+        The data folder the list was made from (its files' SHA-256 must match the manifest);
+        None for the one the list's manifest names.
     out
         The ``.csv`` to write (owner-only); ``out.outreach.json`` is written beside it.
     key
@@ -419,9 +433,10 @@ def export_outreach(
         When the list is not in the store or has no decisions at all, the store's decision
         chain does not verify, or the data folder is not the one the list was made from.
     """
-    out, data = Path(out), Path(data)
+    out = Path(out)
     _check_destination(out, overwrite)
     listed = read_list_file(list_file)
+    data = list_data_folder(listed, data)
     list_id = stored_list_id(store, listed)
     shaped = review_candidates(listed.candidates, key)
     check_same_items(store, list_id, shaped, listed.path)
