@@ -379,6 +379,13 @@ def test_a_changed_data_folder_is_refused(reviewed, tmp_path):
         export_checks(store, listed, changed, folder / "out" / "checks.csv", key=KEY)
 
 
+def test_without_a_data_folder_the_one_the_lists_manifest_names_is_read(reviewed):
+    store, _, _, listed, _, folder = reviewed
+    named = export_checks(store, listed, None, folder / "out" / "named.csv", key=KEY)
+    given = _export(reviewed)
+    assert [p.read_bytes() for p in named.files] == [p.read_bytes() for p in given.files]
+
+
 # --- bad results files ---------------------------------------------------------------------------
 @pytest.fixture
 def exported(reviewed):

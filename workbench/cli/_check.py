@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from workbench.cli._common import ProfileFile, use_profile
+from workbench.cli._review import DataFolder
 from workbench.errors import WorkbenchError
 from workbench.governance.access import current_user, record_access
 
@@ -29,10 +30,6 @@ def check_export_command(
         Path,
         typer.Option("--list", help="A list written by `workbench assess` (with its manifest)."),
     ],
-    data: Annotated[
-        Path,
-        typer.Option("--data", help="The data folder the list was made from (same files)."),
-    ],
     out: Annotated[
         Path,
         typer.Option(
@@ -41,6 +38,7 @@ def check_export_command(
             "NAME.not_checkable.csv, owner-only.",
         ),
     ],
+    data: DataFolder = None,
     template: Annotated[
         str,
         typer.Option("--template", help="childcare (default), fsm or fsm-enhanced."),

@@ -70,6 +70,7 @@ from workbench.review.outreach import (
     check_read_inputs,
     check_same_items,
     household_carers,
+    list_data_folder,
     list_manifest,
     stored_list_id,
 )
@@ -487,7 +488,7 @@ def _chosen_names(chosen: Collection[str]) -> tuple[str, ...]:
 def export_checks(
     store: ReviewStore,
     list_file: str | Path,
-    data: str | Path,
+    data: str | Path | None,
     out: str | Path,
     *,
     key: bytes,
@@ -506,7 +507,8 @@ def export_checks(
     list_file
         The list written by `workbench assess` (with its manifest), registered for review.
     data
-        The data folder the list was made from (its files' SHA-256 must match the manifest).
+        The data folder the list was made from (its files' SHA-256 must match the manifest);
+        None for the one the list's manifest names.
     out
         ``NAME.csv``: the files are ``NAME-part1.csv``, ... with ``NAME.check.json`` and
         ``NAME.not_checkable.csv`` beside them, all owner-only.
@@ -530,12 +532,13 @@ def export_checks(
         decision chain does not verify, or the data folder is not the one the list was
         made from.
     """
-    out, data = Path(out), Path(data)
+    out = Path(out)
     spec = _template(template)
     per_file = _rows_per_file(spec, rows_per_file)
     chosen = _chosen_names(chosen)
     _check_destination(out, overwrite)
     listed = read_list_file(list_file)
+    data = list_data_folder(listed, data)
     list_id = stored_list_id(store, listed)
     shaped = review_candidates(listed.candidates, key)
     check_same_items(store, list_id, shaped, listed.path)
