@@ -343,7 +343,8 @@ def _write_server_config(files: AppFiles) -> None:
     (JupyterHub): the headers of every page, the template and no tracebacks on the page; and,
     beside them, the JupyterHub lines that point a single-user server at them."""
     folder = files.folder / SERVER_CONFIG_FOLDER
-    folder.mkdir(mode=0o700, exist_ok=True)
+    # Read by every officer's own server, like the notebook beside it: no personal data in it.
+    folder.mkdir(exist_ok=True)
     settings = {
         "ServerApp": {"tornado_settings": {"headers": PAGE_HEADERS}},
         "VoilaConfiguration": {"template": TEMPLATE, "show_tracebacks": False},
