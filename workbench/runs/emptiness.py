@@ -58,7 +58,7 @@ def no_places_for_the_term(found: Assessment) -> str | None:
     listed += str(shown[-1])
     of = f" (the nearest {len(shown)} of {len(terms)})" if len(terms) > len(shown) else ""
     return (
-        f"no place in funded_places is for the term starting {found.term_start}: its places are "
+        f"No place in funded_places is for the term starting {found.term_start}: its places are "
         f"for the terms starting {listed}{of}. Is the term's start written another way in the "
         f"providers' headcount (then give that date as the term start), or has its headcount not "
         "come in yet?"
@@ -76,7 +76,8 @@ def silent_emptiness(found: Assessment) -> list[str]:
             said.append(
                 f"the list is empty, yet {children} child(ren) in the people table are in the "
                 f"{found.rule_set.id} age window for the term starting {found.term_start}: "
-                f"it lists only children with a funded place for the term, and {no_places}"
+                "it lists only children with a funded place for the term, and "
+                f"{no_places[0].lower()}{no_places[1:]}"
             )
         elif children:
             profile = (

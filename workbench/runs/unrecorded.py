@@ -195,6 +195,6 @@ def places_not_for_the_term(found: Assessment) -> list[str]:
     if sentence is None:
         return []
     return [
-        f"{sentence[0].upper()}{sentence[1:]} Until the term's places are read, no child on "
+        f"{sentence} Until the term's places are read, no child on "
         "the list shows as already funded this term (`already_funded` is false on every row)."
     ]

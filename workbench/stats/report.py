@@ -412,7 +412,7 @@ def _no_headcount(found: Assessment) -> str | None:
         if found.rule_set.population.funded_place_required
         else "no child counts as funded this term, so take-up reads as none."
     )
-    return f"{sentence[0].upper()}{sentence[1:]} Until the term's places are read, {consequence}"
+    return f"{sentence} Until the term's places are read, {consequence}"
 
 
 def _not_measured(rule_set: RuleSet) -> str | None:
