@@ -142,6 +142,14 @@ def test_the_export_holds_every_decision_about_the_child_and_nothing_about_anyon
         "withheld) |" in out.read_text()
     )
     assert "Other people appear only as “a parent/carer (id withheld)”" in text
+    # How the linkage tied the DWP row to the child: the logic of the automated matching.
+    assert (
+        "| how it was matched | the parent's National Insurance number and the child's date of "
+        "birth agree |" in out.read_text()
+    )
+    yolanda = subject_access("C-YOLANDA", data=data, lists=[listed], key=KEY, out=tmp_path / "y.md")
+    assert "DWP record matched" in yolanda.read_text()  # empty: no DWP row, and no method
+    assert "how it was matched" not in yolanda.read_text()
 
 
 def test_the_appendix_has_one_row_per_fact(council, tmp_path):

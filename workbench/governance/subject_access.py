@@ -72,6 +72,7 @@ from workbench.governance._sar_subject import (
     resolve,
 )
 from workbench.private_files import write_private
+from workbench.review.details import LINK_METHOD_TEXT
 from workbench.review.store import ReviewStore
 from workbench.rules import load_rule_set
 from workbench.spreadsheet import neutralised
@@ -290,6 +291,14 @@ def _proposed_row(doc, name, run, row) -> None:
     doc.fields("lists", name, values)
 
 
+def _how_matched(row: dict) -> str:
+    """How the DWP-list row of a listed child was linked to them, in words."""
+    method = row.get("link_method")
+    if method:
+        return LINK_METHOD_TEXT.get(method, method)
+    return "not recorded (a list written before lists said)"
+
+
 def _list_row(doc, name, rule_ref, run, parameters, row) -> None:
     doc.heading(3, name)
     reasons = _reasons(rule_ref, row["reason_codes"], parameters.get("as_of"))
@@ -305,6 +314,8 @@ def _list_row(doc, name, rule_ref, run, parameters, row) -> None:
         "eligible from": row["eligible_from"],
         "already funded": row["already_funded"],
         "DWP record matched": row["dwp_record_id"],
+        # How the record linkage tied the DWP row to them (UK GDPR Art. 15(1)(h): the logic).
+        **({"how it was matched": _how_matched(row)} if row["dwp_record_id"] else {}),
         "link needs review": row["link_needs_review"],
         "review status": "pending_review (only a recorded decision changes it)",
     }
