@@ -868,8 +868,10 @@ def _link_source(
     seed: int,
     model: LinkageModel | None,
     training: pl.LazyFrame | None = None,
+    with_pairs: bool = True,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`link_probabilistic`'s links, and every pair it scored (`SCORED_PAIRS_SCHEMA`).
+    """`link_probabilistic`'s links, and every pair it scored (`SCORED_PAIRS_SCHEMA`; with
+    `with_pairs` false, none: `assess` needs the links only).
 
     The model is trained on `training` (the whole source; default: the rows to link) and
     scores the rows of `tables[source]`."""
@@ -890,6 +892,8 @@ def _link_source(
     assigned = _one_to_one(pairs.filter(pl.col("match_probability") >= clerical), child_key)
     assigned = _capped(assigned, records, candidates, source)
     links = _banded(records, pairs, assigned, source, thresholds)
+    if not with_pairs:
+        return links, pl.DataFrame(schema=SCORED_PAIRS_SCHEMA)
     return links, _scored_pairs(pairs, records, source)
 
 
@@ -953,6 +957,18 @@ def link_all_with_pairs(
     """`link_all`'s links, and every (row, child) pair Splink scored (`SCORED_PAIRS_SCHEMA`,
     sorted by source, record_id, then match weight, highest first): the comparison vectors
     for calibration and the clerical classifier. Rows the exact pass linked have no pairs."""
+    return _linked(tables, thresholds, seed, model, with_pairs=True)
+
+
+def _linked(
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame],
+    thresholds: tuple[float, float] | None,
+    seed: int,
+    model: LinkageModel | None,
+    with_pairs: bool,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`link_all_with_pairs`, the pairs only `with_pairs` (none for `link_all`: sorting some
+    hundred thousand pairs nobody reads costs a tenth of a second)."""
     resolved = _resolved(thresholds, model)
     lazy = {name: frame.lazy() for name, frame in tables.items()}
     exact = link_exact(lazy).collect()
@@ -973,7 +989,14 @@ def link_all_with_pairs(
             done.lazy().select("record_id"), on="record_id", how="anti", maintain_order="left"
         )
         return _link_source(
-            {**lazy, source: rest}, source, exclude, resolved, seed, model, training=rows
+            {**lazy, source: rest},
+            source,
+            exclude,
+            resolved,
+            seed,
+            model,
+            training=rows,
+            with_pairs=with_pairs,
         )
 
     # The sources are linked independently of each other (each to the children the exact pass
@@ -1005,4 +1028,4 @@ def link_all(
     source then record_id; exact links keep their method and probability 1.0, with null
     `match_weight` and `contributions`. `thresholds` and `model` as for `link_probabilistic`.
     """
-    return link_all_with_pairs(tables, thresholds=thresholds, seed=seed, model=model)[0]
+    return _linked(tables, thresholds, seed, model, with_pairs=False)[0]
