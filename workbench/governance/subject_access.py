@@ -72,7 +72,7 @@ from workbench.governance._sar_subject import (
     resolve,
 )
 from workbench.private_files import write_private
-from workbench.review.details import LINK_METHOD_TEXT
+from workbench.review.details import link_method_text
 from workbench.review.store import ReviewStore
 from workbench.rules import load_rule_set
 from workbench.spreadsheet import neutralised
@@ -293,10 +293,9 @@ def _proposed_row(doc, name, run, row) -> None:
 
 def _how_matched(row: dict) -> str:
     """How the DWP-list row of a listed child was linked to them, in words."""
-    method = row.get("link_method")
-    if method:
-        return LINK_METHOD_TEXT.get(method, method)
-    return "not recorded (a list written before lists said)"
+    return link_method_text(row.get("link_method")) or (
+        "not recorded (a list written before lists said)"
+    )
 
 
 def _list_row(doc, name, rule_ref, run, parameters, row) -> None:

@@ -944,7 +944,7 @@ def link_probabilistic(
         in another SQL dialect.
     """
     resolved = _resolved(thresholds, model)
-    return _link_source(tables, source, exclude, resolved, seed, model)[0]
+    return _link_source(tables, source, exclude, resolved, seed, model, with_pairs=False)[0]
 
 
 def link_all_with_pairs(

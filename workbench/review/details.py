@@ -55,6 +55,7 @@ __all__ = [
     "ChildDetails",
     "age_text",
     "evidence_lines",
+    "link_method_text",
     "list_title",
     "long_date",
     "postcode_district",
@@ -591,11 +592,17 @@ def _probable_match_text() -> pl.Expr:
     )
 
 
+def link_method_text(method: str | None) -> str | None:
+    """How a record was linked, in words (`LINK_METHOD_TEXT`; an unknown method as written;
+    None for none)."""
+    return LINK_METHOD_TEXT.get(method, method) if method else None
+
+
 def record_link_text(row: dict[str, Any], probable_match: str | None = None) -> str:
     """The record link of a list row in words, as the panel and the workbook show it: whether
     one awaits review (with the proposed match, named by `probable_match`, the row's details'
     column, when the officer may see them), and how the child was matched (`link_method`)."""
-    method = LINK_METHOD_TEXT.get(row.get("link_method") or "", row.get("link_method"))
+    method = link_method_text(row.get("link_method"))
     how = f" Matched because {method}." if method else ""
     if row["link_needs_review"]:
         return (
