@@ -22,10 +22,28 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["PRIVATE_FILE_MODE", "SHAREABLE_FILE_MODE", "write_private", "write_replacing"]
+__all__ = [
+    "PRIVATE_FILE_MODE",
+    "PRIVATE_FOLDER_MODE",
+    "SHAREABLE_FILE_MODE",
+    "private_folder_for",
+    "write_private",
+    "write_replacing",
+]
 
 PRIVATE_FILE_MODE = 0o600
+PRIVATE_FOLDER_MODE = 0o700
 SHAREABLE_FILE_MODE = 0o644
+
+
+def private_folder_for(path: str | Path) -> None:
+    """Make the folder `path` is to be written in, owner-only (0700), with any folders above
+    it, when it does not exist yet: a new folder for files about individuals is nobody
+    else's to read. An existing folder is left as it is."""
+    folder = Path(path).parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=PRIVATE_FOLDER_MODE)
+        folder.chmod(PRIVATE_FOLDER_MODE)  # mkdir's mode is filtered by the umask
 
 
 def write_private(path: str | Path, write: Callable[[Path], object]) -> None:

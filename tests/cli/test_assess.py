@@ -366,3 +366,28 @@ def test_assess_and_explain_say_the_headcount_holds_no_place_for_the_term(folder
     assert f"warning: {said}" in explained.stderr
     autumn = workbench("explain", "--data", str(folder), *ARGS, "--person", "C1")
     assert "funded_places" not in autumn.stderr
+
+
+@pytest.mark.parametrize(
+    ("as_of", "warned"),
+    [
+        ("2025-01-01", "608 days before the term start (2026-09-01)"),  # a mistyped year
+        ("2026-03-02", "183 days before the term start (2026-09-01)"),
+        ("2026-03-03", None),  # a list prepared six months ahead: no warning
+        ("2026-09-01", None),
+        ("2027-03-03", "183 days after the term start (2026-09-01)"),
+    ],
+)
+def test_an_evidence_date_half_a_year_from_the_term_start_is_warned_of(
+    folder, tmp_path, as_of, warned
+):
+    dates = ("--initiative", "two_year_old", "--term-start", "2026-09-01", "--as-of", as_of)
+    done = workbench("assess", "--data", str(folder), *dates, "--out", str(tmp_path / "l.csv"))
+    assert done.returncode == 0, done.stderr
+    sentence = f"warning: the evidence date (--as-of {as_of}) is {warned}: awards and statuses"
+    if warned is None:
+        assert "the evidence date" not in done.stderr
+    else:
+        assert sentence in done.stderr
+        explained = workbench("explain", "--data", str(folder), *dates, "--person", "C1")
+        assert sentence in explained.stderr

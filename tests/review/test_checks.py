@@ -623,3 +623,14 @@ def test_the_results_file_is_removed_once_imported_when_asked_and_kept_on_any_pr
     }
     log = store.access_log().filter(pl.col("command") == "check results file removed")
     assert log["detail"].to_list() == ["results later.csv (imported)"]
+
+
+def test_an_export_into_a_new_folder_makes_it_owner_only(reviewed):
+    store, _, data, listed, _, folder = reviewed
+    out = folder / "new" / "checks" / "checks.csv"
+    result = export_checks(store, listed, data, out, key=KEY, user="A. Officer")
+    assert result.rows > 0 and all(path.parent == out.parent for path in result.files)
+    assert stat.S_IMODE(out.parent.stat().st_mode) == 0o700
+    (folder / "a-file").write_text("")
+    with pytest.raises(UsageError, match="a-file is a file, not a folder"):
+        export_checks(store, listed, data, folder / "a-file" / "c.csv", key=KEY)

@@ -359,3 +359,12 @@ def test_exported_children_are_exactly_those_a_person_last_decided_to_contact(st
     assert result.held_back_unconfirmed_link == int(
         latest.get("D8") == "contact" and "D8" not in confirmed
     )
+
+
+def test_an_export_into_a_new_folder_makes_it_owner_only(run):
+    store, list_id, data, listed, out = run
+    decide(store, list_id, ("P1", "contact", None))
+    into = out.parent / "new" / "outreach.csv"
+    result = export_outreach(store, listed, data, into, key=KEY, user="A. Officer")
+    assert result.exported == 1 and into.exists()
+    assert stat.S_IMODE(into.parent.stat().st_mode) == 0o700

@@ -198,8 +198,16 @@ def test_bad_list_items_are_refused_naming_the_row(store, change, message):
 def test_a_name_written_straight_into_list_items_is_refused_by_the_schema(store, list_id):
     with raw(store) as conn, pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         conn.execute(
-            "INSERT INTO list_items VALUES (?, 'Jane Smith', 'likely', '', NULL, NULL, 0)",
+            "INSERT INTO list_items VALUES (?, 'Jane Smith', 'likely', '', NULL, NULL, 0, NULL)",
             (list_id,),
+        )
+
+
+def test_a_name_written_straight_into_the_proposed_match_is_refused_by_the_schema(store, list_id):
+    with raw(store) as conn, pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        conn.execute(
+            "INSERT INTO list_items VALUES (?, ?, 'likely', '', NULL, NULL, 1, 'Jane Smith')",
+            (list_id, "pk_" + "e" * 24),
         )
 
 

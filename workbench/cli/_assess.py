@@ -20,6 +20,7 @@ from workbench.cli._common import (
     Strict,
     TermStart,
     parse_date,
+    parse_term_dates,
     use_profile,
 )
 from workbench.errors import UsageError
@@ -44,6 +45,15 @@ def assess_command(
     linkage: Linkage = "probabilistic",
     profile: ProfileFile = None,
     strict: Strict = False,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="A review store: apply the link decisions reviewers recorded there. A DWP-list "
+            "row confirmed (link_confirmed) as the council child proposed is listed as that "
+            "child; a rejected match (link_rejected) is not proposed again.",
+        ),
+    ] = None,
 ) -> None:
     """List children who look eligible, with reasons and evidence, for a person to review."""
     from workbench.eligibility.assess import assess, check_list_path
@@ -51,18 +61,23 @@ def assess_command(
     record_access("assess", f"data {data}, initiative {initiative}, out {out}")
     check_list_path(out)  # before any data is read
     use_profile(profile)
+    term, evidence = parse_term_dates(term_start, as_of)
     found = assess(
         data,
         initiative,
-        term_start=parse_date(term_start, "--term-start"),
-        as_of=parse_date(as_of, "--as-of"),
+        term_start=term,
+        as_of=evidence,
         linkage=linkage,
         rules=rules,
+        store=store,
     )
     written = found.write(out)
     from workbench.runs.console import print_assessment  # rich tables: only once there is a list
 
     print_assessment(found, written)
+    if found.link_decisions is not None:
+        for sentence in found.link_decisions.sentences():
+            typer.echo(f"note: {sentence}")
     from workbench.runs.emptiness import silent_emptiness
     from workbench.runs.unrecorded import unrecorded_facts
 
@@ -146,11 +161,12 @@ def stats_command(
         typer.echo(f"warning: {warning}", err=True)
     record_access("stats", f"data {data}, initiative {initiative}, out {out}")
     use_profile(profile)
+    term, evidence = parse_term_dates(term_start, as_of)
     result = write_stats(
         data,
         initiative=initiative,
-        term_start=parse_date(term_start, "--term-start"),
-        as_of=parse_date(as_of, "--as-of"),
+        term_start=term,
+        as_of=evidence,
         out=out,
         rules=rules,
         ward_lookup=ward_lookup,
@@ -228,11 +244,12 @@ def explain_command(
 
     record_access("explain", f"data {data}, initiative {initiative}, one person's record")
     use_profile(profile)
+    term, evidence = parse_term_dates(term_start, as_of)
     found = assess(
         data,
         initiative,
-        term_start=parse_date(term_start, "--term-start"),
-        as_of=parse_date(as_of, "--as-of"),
+        term_start=term,
+        as_of=evidence,
         linkage=linkage,
         rules=rules,
     )

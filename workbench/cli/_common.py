@@ -41,6 +41,17 @@ def parse_date(value: str, option: str) -> date:
         raise UsageError(f"{option} must be an ISO date like 2026-09-01; got {value!r}") from None
 
 
+def parse_term_dates(term_start: str, as_of: str) -> tuple[date, date]:
+    """--term-start and --as-of as dates, warning (on stderr) when they are half a year or
+    more apart (`workbench.eligibility.terms.evidence_date_far`)."""
+    from workbench.eligibility.terms import evidence_date_far
+
+    term, evidence = parse_date(term_start, "--term-start"), parse_date(as_of, "--as-of")
+    if far := evidence_date_far(term, evidence):
+        typer.echo(f"warning: {far}", err=True)
+    return term, evidence
+
+
 @app.callback()
 def _root(quiet: Quiet = False) -> None:
     progress.set_enabled(not quiet)

@@ -40,13 +40,14 @@ from workbench.data.database import database_record
 from workbench.data.reading import LoadedData, combine_loaded, load_folder
 from workbench.errors import UsageError, WorkbenchError
 from workbench.paths import project_path
-from workbench.private_files import write_private
+from workbench.private_files import private_folder_for, write_private
 from workbench.provenance import environment, git_commit, input_hashes, run_id
 from workbench.spreadsheet import neutralised
 
 if TYPE_CHECKING:
     from workbench.eligibility.engine import EngineResult
     from workbench.eligibility.explain import Explanation
+    from workbench.review.link_decisions import AppliedLinkDecisions
     from workbench.rules.model import RuleSet
 
 __all__ = [
@@ -206,11 +207,15 @@ class Assessment:
         The data the assessment read (only the tables and columns its rule set reads).
     linkage
         ``exact`` or ``probabilistic``.
+    link_decisions
+        The reviewers' link decisions applied to the links (`assess(..., store=...)`), or
+        None when no review store was given.
     """
 
     result: EngineResult
     data: LoadedData
     linkage: str
+    link_decisions: AppliedLinkDecisions | None = None
     _provenance: tuple[dict[str, str], str, str | None, dict[str, Any]] | None = field(
         default=None, repr=False
     )
@@ -252,6 +257,8 @@ class Assessment:
             "as_of": self.as_of.isoformat(),
         }
         parameters["linkage"] = self.linkage  # every manifest says how rows were linked
+        if self.link_decisions is not None:  # they change the list: part of the run's identity
+            parameters["link_decisions"] = self.link_decisions.digest()
         return parameters
 
     @cached_property
@@ -362,6 +369,11 @@ class Assessment:
             },
             "candidates": self.candidates.height,
             **({} if accounted is None else {"dwp_list_accounted": accounted}),
+            **(
+                {}
+                if self.link_decisions is None
+                else {"link_decisions": self.link_decisions.manifest()}
+            ),
             "code_version": code_version,
             "git_commit": commit,
             "environment": env,
@@ -394,6 +406,7 @@ def assess(
     as_of: date | str,
     linkage: str = "probabilistic",
     rules: str | Path | None = None,
+    store: str | Path | None = None,
 ) -> Assessment:
     """Assess everyone in `data` for one initiative and term: who looks eligible, and why.
 
@@ -417,6 +430,10 @@ def assess(
         exact agreement).
     rules
         A rule file to use instead of the package's own for `initiative`.
+    store
+        A review store: the reviewers' latest `link_confirmed` and `link_rejected` decisions
+        recorded there are applied to the same DWP-list pairs when this run proposes them for
+        review again (`workbench.review.link_decisions`). Probabilistic linkage only.
 
     Returns
     -------
@@ -447,11 +464,12 @@ def assess(
     term_start = as_day(term_start, "term_start")
     as_of = as_day(as_of, "as_of")
     _check_linkage(linkage)
+    decisions = _link_decisions(store, linkage)
     if isinstance(data, LoadedData):
         rule_set = _rule_set(initiative, rules, term_start)
         loaded = _given(data, rule_set)
-        found = _engine(loaded, rule_set, term_start, as_of, linkage)
-        return Assessment(result=found, data=loaded, linkage=linkage)
+        found, applied = _engine(loaded, rule_set, term_start, as_of, linkage, decisions)
+        return Assessment(result=found, data=loaded, linkage=linkage, link_decisions=applied)
     if not isinstance(data, str | Path):
         raise UsageError(
             f"must be a data folder or data from workbench.load; got {type(data).__name__}",
@@ -471,9 +489,15 @@ def assess(
         # not): the files' SHA-256 (hashlib runs without the GIL), the code and environment.
         hashing = pool.submit(input_hashes, loaded.files())
         context = pool.submit(_code_context)
-        found = _engine(loaded, rule_set, term_start, as_of, linkage)
+        found, applied = _engine(loaded, rule_set, term_start, as_of, linkage, decisions)
         provenance = (hashing.result(), *context.result())
-    return Assessment(result=found, data=loaded, linkage=linkage, _provenance=provenance)
+    return Assessment(
+        result=found,
+        data=loaded,
+        linkage=linkage,
+        link_decisions=applied,
+        _provenance=provenance,
+    )
 
 
 def link(
@@ -562,18 +586,52 @@ def _given(data: LoadedData, rule_set: RuleSet) -> LoadedData:
     )
 
 
+def _link_decisions(
+    store: str | Path | None, linkage: str
+) -> tuple[pl.DataFrame, str, bytes] | None:
+    """The review store's link decisions (read before any data: a store that cannot be used
+    fails at once), the chain head they were read at, and the pseudonym key."""
+    if store is None:
+        return None
+    if linkage != "probabilistic":
+        raise UsageError(
+            "link decisions apply to the matches Splink proposes for review, which exact-only "
+            "linkage never makes: use linkage 'probabilistic' (the default) with a store",
+            parameter="store",
+        )
+    from workbench.review.keys import load_key
+    from workbench.review.link_decisions import read_link_decisions
+
+    key = load_key()
+    decisions, head = read_link_decisions(project_path(store), key)
+    return decisions, head, key
+
+
 def _engine(
-    loaded: LoadedData, rule_set: RuleSet, term_start: date, as_of: date, linkage: str
-) -> EngineResult:
+    loaded: LoadedData,
+    rule_set: RuleSet,
+    term_start: date,
+    as_of: date,
+    linkage: str,
+    decisions: tuple[pl.DataFrame, str, bytes] | None = None,
+) -> tuple[EngineResult, AppliedLinkDecisions | None]:
     from workbench.eligibility.engine import assessment, window_links
 
+    applied = None
     with progress.step(f"Assessing {rule_set.id} for the term starting {term_start}"):
         tables = {name: loaded.lazy(name) for name in loaded.tables}
         if linkage == "probabilistic":
             links = _probabilistic_links(tables, rule_set, term_start)
+            if decisions is not None and links is not None:
+                from workbench.review.link_decisions import apply_link_decisions
+
+                frame, head, key = decisions
+                applied = apply_link_decisions(links, frame, key, chain_head=head)
+                links = applied.links
         else:  # only the rows a child in the window could be linked to: the same list
             links = window_links(tables, rule_set, term_start=term_start, as_of=as_of)
-        return assessment(tables, rule_set, term_start=term_start, as_of=as_of, links=links)
+        found = assessment(tables, rule_set, term_start=term_start, as_of=as_of, links=links)
+        return found, applied
 
 
 def _probabilistic_links(
@@ -632,9 +690,7 @@ def evidence_text() -> pl.Expr:
 def write_list(candidates: pl.DataFrame, out: str | Path, run: str) -> Path:
     """Write a candidate list to `.csv` or `.parquet` (by suffix), owner-only, with `run_id`."""
     out = check_list_path(out)
-    if not out.parent.exists():
-        # A new folder for a list of individuals is made owner-only.
-        out.parent.mkdir(parents=True, mode=0o700)
+    private_folder_for(out)  # a new folder for a list of individuals is made owner-only
     table = candidates.with_columns(pl.lit(run).alias("run_id"))
     if out.suffix.lower() == ".csv":
         table = table.with_columns(

@@ -141,9 +141,10 @@ CANDIDATE_SCHEMA = pl.Schema(
         # person confirms one, but worth checking before contacting the family.
         "funded_place_to_review": pl.String,
         # How a council child's DWP-list row (`dwp_record_id`) was linked to them: the exact
-        # pass's method (`parent_nino_and_child_dob`, `child_name_dob_postcode`) or `splink`
-        # (probable enough to link). Null without such a row, and on a DWP-list row matched to
-        # no one (its link, if any, awaits review).
+        # pass's method (`parent_nino_and_child_dob`, `child_name_dob_postcode`), `splink`
+        # (probable enough to link) or `reviewer_confirmed` (a person's recorded link_confirmed,
+        # applied by `assess --store`). Null without such a row, and on a DWP-list row matched
+        # to no one (its link, if any, awaits review).
         "link_method": pl.String,
     }
 )

@@ -24,7 +24,19 @@ import polars as pl
 
 from workbench.rules.model import AgeWindow, Birthday
 
-__all__ = ["birthday", "in_window", "latest_term_start", "opens", "window_dob_range"]
+__all__ = [
+    "EVIDENCE_DISTANCE_DAYS",
+    "birthday",
+    "evidence_date_far",
+    "in_window",
+    "latest_term_start",
+    "opens",
+    "window_dob_range",
+]
+
+# An evidence date this many days or more from the term start is most likely a mistyped year:
+# lists are prepared in the months before a term (or during it), not a year away.
+EVIDENCE_DISTANCE_DAYS = 183
 
 
 def birthday(date_of_birth: pl.Expr, months: int) -> pl.Expr:
@@ -93,4 +105,27 @@ def in_window(date_of_birth: pl.Expr, window: AgeWindow, term_start: date) -> pl
     term = pl.lit(term_start)
     return (opens(date_of_birth, window.starts) <= term) & (
         term < opens(date_of_birth, window.ends)
+    )
+
+
+def evidence_date_far(term_start: date, as_of: date) -> str | None:
+    """A warning when the evidence date is half a year or more from the term start (most
+    often a mistyped year: awards active then may have ended, or not begun, by the term);
+    None otherwise.
+
+    Example
+    -------
+    >>> evidence_date_far(date(2026, 9, 1), date(2026, 8, 1)) is None
+    True
+    >>> evidence_date_far(date(2026, 9, 1), date(2025, 1, 1))[:85]
+    'the evidence date (--as-of 2025-01-01) is 608 days before the term start (2026-09-01)'
+    """
+    days = (term_start - as_of).days
+    if abs(days) < EVIDENCE_DISTANCE_DAYS:
+        return None
+    side = "before" if days > 0 else "after"
+    return (
+        f"the evidence date (--as-of {as_of}) is {abs(days)} days {side} the term start "
+        f"({term_start}): awards and statuses are tested on that day, not the term's; check "
+        "the year"
     )

@@ -235,7 +235,8 @@ def _oversight(thresholds: ReviewThresholds) -> list[str]:
         "- **Uncertain matches go to a person.** A record link in the clerical-review band is "
         "never used as a match; it is flagged `link_needs_review` until an officer confirms it, "
         "shown the two records side by side (the DWP-list row and the council's child proposed "
-        "as its match) with the match probability.",
+        "as its match) with the match probability. Only that officer's recorded decision, "
+        "applied by the next run to the same pair (`assess --store`), links the two records.",
         "- **UK GDPR Article 22 (Articles 22A-22D after the Data (Use and Access) Act 2025):** "
         "the tool makes no decision based solely on automated processing; the human review is "
         "meaningful because the reviewer sees who the family is, the evidence and the rule, "

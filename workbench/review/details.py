@@ -99,8 +99,13 @@ LINK_METHOD_TEXT = {
     "child_name_dob_postcode": "the child's names, date of birth and postcode agree",
     "child_name_dob": "the child's names and date of birth agree",
     "splink": "a probabilistic match (Splink) scored the two records as the same child",
+    "reviewer_confirmed": (
+        "a reviewer confirmed that they are the same child (a recorded link_confirmed "
+        "decision; the list's manifest names it)"
+    ),
 }
-"""How an exact or probabilistic link was made (the links' `method`), in words."""
+"""How an exact, probabilistic or reviewer-confirmed link was made (the links' `method`), in
+words."""
 _PEOPLE_COLUMNS = ("address_line_1", "postcode", "role")
 _DWP_COLUMNS = ("address_line_1", "address_line_2", "address_line_3", "address_line_4", "postcode")
 

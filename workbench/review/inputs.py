@@ -77,7 +77,8 @@ def item_rows(items: pl.DataFrame) -> list[tuple[Any, ...]]:
     if missing:
         raise WorkbenchError(
             f"list items are missing column(s) {', '.join(missing)}; expected item_key, tier, "
-            "reason_codes and optionally evidence, eligible_from, link_needs_review"
+            "reason_codes and optionally evidence, eligible_from, link_needs_review, "
+            "proposed_key"
         )
     frame = items.select(
         pl.col("item_key").cast(pl.String),
@@ -90,13 +91,34 @@ def item_rows(items: pl.DataFrame) -> list[tuple[Any, ...]]:
             if "link_needs_review" in items.columns
             else pl.lit(0, dtype=pl.Int64).alias("link_needs_review")
         ),
+        _optional_text(items, "proposed_key"),
     )
     rows = frame.rows()
     seen: set[str] = set()
-    for number, (key, tier, reasons, _, eligible_from, _) in enumerate(rows, start=1):
+    for number, (key, tier, reasons, _, eligible_from, review, proposed) in enumerate(
+        rows, start=1
+    ):
         _check_item(number, key, tier, reasons, eligible_from, seen)
+        _check_proposed(number, proposed, review)
         seen.add(key)
     return rows
+
+
+def _check_proposed(number: int, proposed: Any, link_needs_review: int) -> None:
+    """The proposed match of an item: a pseudonym, and only where a link awaits review."""
+    if proposed is None:
+        return
+    where = f"list items, row {number}"
+    if not PSEUDONYM_PATTERN.match(proposed):
+        raise WorkbenchError(
+            f"{where}: proposed_key must be a pseudonymous key ('pk_' and 24 hex digits); got "
+            "something else. Never store names or ids"
+        )
+    if not link_needs_review:
+        raise WorkbenchError(
+            f"{where}: proposed_key names a proposed match, but the item's link does not await "
+            "review (link_needs_review is false); give it only with link_needs_review"
+        )
 
 
 def _joined_reasons(items: pl.DataFrame) -> pl.Expr:

@@ -44,6 +44,7 @@ __all__ = [
     "PERSON_KIND",
     "ListFile",
     "item_key_expr",
+    "proposed_keys",
     "pseudonymous_evidence",
     "read_list_file",
     "register_list",
@@ -276,8 +277,23 @@ def register_list(
         input_hashes,
         items.select(
             "item_key", "tier", "reason_codes", "eligible_from", "link_needs_review"
-        ).with_columns(pl.Series("evidence", stored_evidence, dtype=pl.String)),
+        ).with_columns(
+            pl.Series("evidence", stored_evidence, dtype=pl.String),
+            proposed_keys(candidates, items["link_needs_review"], key),
+        ),
     )
+
+
+def proposed_keys(candidates: pl.DataFrame, link_needs_review: pl.Series, key: bytes) -> pl.Series:
+    """For each row whose record link awaits review, the pseudonymous key of the council
+    child proposed as its match (``probable_person_id``), else null: the ``proposed_key`` the
+    store keeps, so that a reviewer's link decision is applied to that pair only."""
+    if "probable_person_id" not in candidates.columns:
+        return pl.repeat(None, candidates.height, dtype=pl.String, eager=True).alias("proposed_key")
+    keyed = candidates.select(
+        pseudonym_expr("probable_person_id", PERSON_KIND, key)  # a CSV list reads it back as text
+    ).to_series()
+    return pl.select(pl.when(link_needs_review).then(keyed)).to_series().alias("proposed_key")
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from workbench.data.profiles import active_profile
 from workbench.data.reading import LoadedData, find_table_file, load_folder
 from workbench.eligibility.terms import birthday
 from workbench.errors import UsageError, WorkbenchError
-from workbench.private_files import write_private
+from workbench.private_files import private_folder_for, write_private
 from workbench.provenance import file_sha256
 from workbench.review.lists import MANIFEST_SUFFIX, ListFile, read_list_file, review_candidates
 from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
@@ -354,8 +354,8 @@ def _with_details(rows: pl.DataFrame, data: Path, listed: ListFile) -> pl.DataFr
 def _check_destination(out: Path, overwrite: bool) -> None:
     if out.suffix.lower() != ".csv":
         raise UsageError(f"must end in .csv; got {out.name!r}", parameter="out")
-    if not out.parent.is_dir():
-        raise UsageError(f": the folder {out.parent} does not exist", parameter="out")
+    if out.parent.exists() and not out.parent.is_dir():
+        raise UsageError(f": {out.parent} is a file, not a folder", parameter="out")
     if out.exists() and not overwrite:
         raise UsageError(
             f"{out} already exists; choose another name, or pass --overwrite to replace it"
@@ -459,6 +459,7 @@ def export_outreach(
     user = user or getpass.getuser()
     sidecar = sidecar_path(out)
     safe = neutralised(exported)  # names and addresses that would run as formulas
+    private_folder_for(out)  # a new folder for contact details is made owner-only
     write_private(out, lambda p: safe.write_csv(p, date_format="%Y-%m-%d"))
     record = _sidecar(listed, list_id, rows, exported, chain, user)
     write_private(sidecar, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))

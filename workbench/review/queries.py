@@ -3,10 +3,10 @@ polars frames.
 
 These are the bodies of the store's read methods (:meth:`ReviewStore.lists
 <workbench.review.store.ReviewStore.lists>`, ``items``, ``decisions``, ``latest_decisions``,
-``earlier_decisions``, ``progress``, ``access_log``); the store itself keeps the connection,
-the migrations and every write. Each function takes the store's connection (the store checks
-that a list exists before asking about it); the store's methods are the public way in and
-carry the documentation.
+``earlier_decisions``, ``link_decisions``, ``progress``, ``access_log``); the store itself
+keeps the connection, the migrations and every write. Each function takes the store's
+connection (the store checks that a list exists before asking about it); the store's methods
+are the public way in and carry the documentation.
 
 Examples
 --------
@@ -31,12 +31,13 @@ import polars as pl
 
 from workbench.review.chain import DECISION_COLUMNS
 from workbench.review.inputs import check_decision_names
-from workbench.review.schema import DECISIONS
+from workbench.review.schema import DECISIONS, LINK_DECISIONS
 
 __all__ = [
     "CHECK_RESULT_SCHEMA",
     "DECISION_SCHEMA",
     "ITEM_COLUMNS",
+    "LINK_DECISION_SCHEMA",
     "LIST_SCHEMA",
     "access_log",
     "check_export_items",
@@ -48,6 +49,7 @@ __all__ = [
     "earlier_decisions",
     "items",
     "latest_decisions",
+    "link_decisions",
     "lists",
     "progress",
 ]
@@ -150,6 +152,33 @@ def earlier_decisions(
         "list_created_at": pl.String,
     }
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+LINK_DECISION_SCHEMA = {
+    "item_key": pl.String,
+    "proposed_key": pl.String,
+    "decision": pl.String,
+    "decision_id": pl.String,
+    "reviewer": pl.String,
+    "decided_at": pl.String,
+    "list_id": pl.String,
+}
+
+
+def link_decisions(conn: sqlite3.Connection) -> pl.DataFrame:
+    """The latest link decision per item and proposed match (see
+    :meth:`ReviewStore.link_decisions`)."""
+    rows = conn.execute(
+        "SELECT item_key, proposed_key, decision, decision_id, reviewer, decided_at, list_id "
+        "FROM (SELECT d.item_key, i.proposed_key, d.decision, d.decision_id, d.reviewer, "
+        "d.decided_at, d.list_id, row_number() OVER "
+        "(PARTITION BY d.item_key, i.proposed_key ORDER BY d.seq DESC) AS latest "
+        "FROM decisions d JOIN list_items i USING (list_id, item_key) "
+        "WHERE d.decision IN (SELECT value FROM json_each(?)) AND i.proposed_key IS NOT NULL) "
+        "WHERE latest = 1 ORDER BY item_key, proposed_key",
+        [json.dumps(list(LINK_DECISIONS))],
+    ).fetchall()
+    return pl.DataFrame(rows, schema=LINK_DECISION_SCHEMA, orient="row")
 
 
 def progress(conn: sqlite3.Connection, list_id: str) -> dict[str, Any]:

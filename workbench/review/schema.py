@@ -7,7 +7,7 @@ store and its retention share (the chain's genesis hash, UTC timestamps as text)
 Examples
 --------
 >>> len(MIGRATIONS), DECISIONS[0]
-(5, 'contact')
+(6, 'contact')
 >>> [s.split()[2] for s in statements(MIGRATIONS[0])][:2]
 ['lists', 'list_items']
 """
@@ -349,6 +349,15 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TRIGGER check_results_no_delete;
     {_refuse_delete_outside_retention("check_results")}
     {_append_only("check_result_removals")}
+    """,
+    # 6: the match a link decision is about. For an item whose record link awaits review, the
+    # pseudonym of the council child proposed as its match (`proposed_key`), so that a later
+    # `assess --store` applies a reviewer's `link_confirmed` or `link_rejected` to that same
+    # pair, and to no other. Null on every other item, and on items stored before version 6.
+    """
+    ALTER TABLE list_items ADD COLUMN proposed_key TEXT
+        CHECK (proposed_key IS NULL
+               OR (length(proposed_key) = 27 AND proposed_key GLOB 'pk_[0-9a-f]*'));
     """,
 )
 

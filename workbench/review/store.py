@@ -113,6 +113,27 @@ def _create_private_file(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
 
 
+_ITEM_COLUMNS = (
+    "list_id",
+    "item_key",
+    "tier",
+    "reason_codes",
+    "evidence",
+    "eligible_from",
+    "link_needs_review",
+    "proposed_key",
+)
+
+
+def _insert_items(rows: list[tuple[Any, ...]]) -> tuple[str, int]:
+    """The INSERT of a list's items and how many values a row gives it: `proposed_key` is
+    named only when an item has one (so a list without a link awaiting review is stored the
+    same way in a store of any version)."""
+    columns = _ITEM_COLUMNS if any(row[-1] is not None for row in rows) else _ITEM_COLUMNS[:-1]
+    marks = ", ".join("?" * len(columns))
+    return f"INSERT INTO list_items ({', '.join(columns)}) VALUES ({marks})", len(columns)
+
+
 class ReviewStore:
     """The review decision store in one SQLite file, created (owner-only) when missing.
 
@@ -247,8 +268,10 @@ class ReviewStore:
 
         ``items`` has columns ``item_key`` (a pseudonymous key, unique), ``tier`` and
         ``reason_codes`` (list of str, or str joined with ';'), and optionally ``evidence``
-        (str), ``eligible_from`` (date or ISO text) and ``link_needs_review`` (bool, default
-        false). Adding the same ``run_id`` and ``initiative`` again returns the existing list.
+        (str), ``eligible_from`` (date or ISO text), ``link_needs_review`` (bool, default
+        false) and ``proposed_key`` (the pseudonymous key of the child proposed as the match of
+        an item whose link awaits review; what `link_decisions` reads). Adding the same
+        ``run_id`` and ``initiative`` again returns the existing list.
         """
         rows = item_rows(items)
         list_id = "l-" + hashlib.sha256(json.dumps([run_id, initiative]).encode()).hexdigest()[:16]
@@ -277,10 +300,8 @@ class ReviewStore:
                     len(rows),
                 ),
             )
-            conn.executemany(
-                "INSERT INTO list_items VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(list_id, *row) for row in rows],
-            )
+            statement, width = _insert_items(rows)
+            conn.executemany(statement, [(list_id, *row)[:width] for row in rows])
         return list_id
 
     def lists(self) -> pl.DataFrame:
@@ -395,6 +416,18 @@ class ReviewStore:
         """
         self._require_list(list_id)
         return queries.latest_decisions(self._conn, list_id, among)
+
+    def link_decisions(self) -> pl.DataFrame:
+        """What reviewers decided about proposed record links: for each item whose link
+        awaited review and each child proposed as its match (``item_key``, ``proposed_key``),
+        the latest ``link_confirmed`` or ``link_rejected`` on any list, with its
+        ``decision_id``, ``reviewer``, ``decided_at`` and ``list_id``; sorted by key.
+
+        A later `assess --store` applies each to the same pair only
+        (`workbench.linkage.apply_link_decisions`). Items stored before the store knew the
+        proposed match (schema version 6), or removed under retention, have none.
+        """
+        return queries.link_decisions(self._conn)
 
     def earlier_decisions(
         self, item_keys: Collection[str], before_list_id: str | None = None
