@@ -7,13 +7,16 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import openpyxl
 import polars as pl
 import pytest
 
 from tests.command import workbench
 from workbench.errors import UsageError, WorkbenchError
 from workbench.review import ReviewStore, load_key, pseudonym, register_list_file
+from workbench.review.excel import export_list_file
 from workbench.review.link_decisions import apply_link_decisions
+from workbench.review.panel import ReviewPanel
 
 # Amy Adams (P1) has a funded place this term and no benefit of her own on the council's
 # records; the DWP list names her (D8) with her mother, at another address and without a NINO:
@@ -130,6 +133,40 @@ def test_a_confirmed_link_lists_the_dwp_row_as_the_child_with_the_childs_place(
     again = tmp_path / "again.csv"
     assert assess(data, again, "--store", str(opened.path))[0].returncode == 0
     assert again.read_bytes() == out.read_bytes()
+
+
+def test_the_next_lists_workbook_shows_the_link_decision_on_the_childs_row(
+    proposed, store, tmp_path
+):
+    data, _ = proposed
+    opened, decide = store
+    decide("link_confirmed")
+    out = tmp_path / "second.csv"
+    assert assess(data, out, "--store", str(opened.path))[0].returncode == 0
+    _, book = export_list_file(opened, out, tmp_path / "review.xlsx", key=load_key())
+    sheet = openpyxl.load_workbook(book)["Review"]
+    header = [cell.value for cell in sheet[1]]
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(2)]
+    amy = next(row for row in rows if row["person_id"] == "P1")
+    assert amy["dwp_record_id"] == "D8"
+    assert amy["earlier_decisions"].startswith("as the DWP-list row: link_confirmed by A. Officer")
+    assert "a reviewer confirmed that they are the same child" in amy["record_link"]
+
+
+def test_the_panel_shows_the_dwp_rows_decisions_with_the_child(proposed, store, tmp_path):
+    data, _ = proposed
+    opened, decide = store
+    decide("link_confirmed")
+    out = tmp_path / "second.csv"
+    assert assess(data, out, "--store", str(opened.path))[0].returncode == 0
+    list_id, listed = register_list_file(opened, out, load_key())
+    panel = ReviewPanel(opened, list_id, listed.candidates, key=load_key(), reviewer="B. Officer")
+    panel.select(pseudonym("person", "P1", load_key()))
+    shown = panel.detail.value
+    assert "Earlier decisions about its DWP-list row (listed on its own then)" in shown
+    assert "link confirmed" in shown.split("its DWP-list row")[1]
+    panel.select(pseudonym("person", "P4", load_key()))
+    assert "its DWP-list row" not in panel.detail.value
 
 
 def test_a_rejected_link_lists_the_row_on_its_own_and_proposes_no_one(proposed, store, tmp_path):
@@ -322,3 +359,25 @@ def test_link_decisions_on_items_without_a_proposed_match_are_not_offered(tmp_pa
         list_id = opened.add_list("r-1", "two_year_old", "two_year_old@1", {}, items)
         opened.record_decision(list_id, item, "link_confirmed", "A. Officer")
         assert opened.link_decisions().height == 0
+
+
+def test_explain_and_stats_apply_the_same_decisions_as_the_list(proposed, store, tmp_path):
+    data, _ = proposed
+    opened, decide = store
+    decide("link_confirmed")
+    asked = ("--data", str(data), *ARGS)
+    explained = workbench("explain", *asked, "--person", "P1", "--store", str(opened.path))
+    assert explained.returncode == 0, explained.stderr
+    assert "Child P1 (born 10 March 2024) is listed" in explained.stdout
+    assert "✓ dwp_list: the child is matched to row D8 of the DWP list" in explained.stdout
+    without = workbench("explain", *asked, "--person", "P1")
+    assert "Child P1 (born 10 March 2024) is not listed" in without.stdout
+    out = tmp_path / "list.csv"
+    assert assess(data, out, "--store", str(opened.path))[0].returncode == 0
+    listed = json.loads(out.with_name(out.name + ".manifest.json").read_text())
+    done = workbench("stats", *asked, "--out", str(tmp_path / "stats"), "--store", str(opened.path))
+    assert done.returncode == 0, done.stderr
+    published = json.loads((tmp_path / "stats" / "stats_manifest.json").read_text())
+    digest = listed["parameters"]["link_decisions"]
+    assert published["parameters"] == {"linkage": "probabilistic", "link_decisions": digest}
+    assert "pk_" not in json.dumps(published)  # no pseudonym in a shareable manifest

@@ -149,7 +149,12 @@ def stats_command(
     ] = None,
     store: Annotated[
         Path | None,
-        typer.Option("--store", help="The review store holding the --outcome-list decisions."),
+        typer.Option(
+            "--store",
+            help="The review store: its link decisions are applied, as by `assess --store`, "
+            "so the figures count the children the list shows; with --outcome-list, the "
+            "store holding those lists' decisions.",
+        ),
     ] = None,
 ) -> None:
     """Write take-up, funnel and equality tables for a term as CSV, after disclosure control."""
@@ -173,6 +178,7 @@ def stats_command(
         terms=parse_trend_terms(trend_terms) or None,
         linkage=linkage,
         outcomes=_outcome_lists(outcome_list, store),
+        link_decisions=store,
     )
     for path in result.published.values():
         typer.echo(f"published {path}")
@@ -193,10 +199,10 @@ def stats_command(
 
 def _outcome_lists(lists: list[Path] | None, store: Path | None):
     """The campaign whose outcomes `stats` counts, from --outcome-list and --store."""
-    if not lists and store is None:
-        return None
-    if not lists or store is None:
-        raise UsageError("--outcome-list and --store go together: give both, or neither")
+    if not lists:
+        return None  # a store alone: its link decisions only
+    if store is None:
+        raise UsageError("--outcome-list needs --store: the review store holding its decisions")
     if not store.is_file():
         raise UsageError(f"--store {store}: no review store there")
     from workbench.review import load_key
@@ -238,6 +244,14 @@ def explain_command(
     ] = None,
     linkage: Linkage = "probabilistic",
     profile: ProfileFile = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="A review store: apply the link decisions recorded there, as `assess --store` "
+            "does, to explain the list made with them.",
+        ),
+    ] = None,
 ) -> None:
     """Say why a person is or is not listed, criterion by criterion, in plain English."""
     from workbench.eligibility.assess import assess
@@ -252,6 +266,7 @@ def explain_command(
         as_of=evidence,
         linkage=linkage,
         rules=rules,
+        store=store,
     )
     typer.echo(found.explain(person).to_text())
     from workbench.data.quarantine import mostly_quarantined

@@ -32,6 +32,7 @@ The round trip back is the example of `workbench.review.excel_import`.
 from __future__ import annotations
 
 import getpass
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -54,7 +55,12 @@ from workbench.review.details import (
     view_detail,
     working_parent_flags,
 )
-from workbench.review.lists import read_list_file, register_list_file, review_candidates
+from workbench.review.lists import (
+    dwp_row_keys,
+    read_list_file,
+    register_list_file,
+    review_candidates,
+)
 from workbench.review.schema import DECISION_MEANINGS
 from workbench.review.store import DECISIONS, REASON_REQUIRED, ReviewStore
 from workbench.review.workbook import (
@@ -188,20 +194,31 @@ def _decision_line(row: dict[str, Any], list_id: str) -> str:
 
 
 def earlier_decisions_text(
-    store: ReviewStore, list_id: str, item_keys: list[str]
+    store: ReviewStore,
+    list_id: str,
+    item_keys: list[str],
+    dwp_keys: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Every decision about these children so far, latest first, one line each.
 
     Decisions on earlier lists (last term's) and on this list itself are both shown.
+    `dwp_keys` gives, for an item that is a council child with a DWP-list row, the key the
+    row had while it was listed on its own: the decisions about it then (a `link_confirmed`
+    above all, which made the two one row) are shown too, marked as the DWP-list row's.
     """
-    earlier = store.earlier_decisions(item_keys, before_list_id=list_id)
-    here = store.decisions(list_id, item_keys).join(
+    aliases = {dwp: item for item, dwp in (dwp_keys or {}).items() if dwp != item}
+    asked = [*item_keys, *aliases]
+    earlier = store.earlier_decisions(asked, before_list_id=list_id)
+    here = store.decisions(list_id, asked).join(
         store.lists().select("list_id", "run_id", "initiative", "created_at"), on="list_id"
     )
     here = here.rename({"created_at": "list_created_at"}).select(earlier.columns)
     lines: dict[str, list[str]] = {}
     for row in pl.concat([earlier, here]).sort("seq", descending=True).iter_rows(named=True):
-        lines.setdefault(row["item_key"], []).append(_decision_line(row, list_id))
+        line = _decision_line(row, list_id)
+        if row["item_key"] in aliases:
+            line = f"as the DWP-list row: {line}"
+        lines.setdefault(aliases.get(row["item_key"], row["item_key"]), []).append(line)
     return {item: "\n".join(found) for item, found in lines.items()}
 
 
@@ -235,10 +252,13 @@ def _sheet_rows(
     list_id: str,
     candidates: pl.DataFrame,
     words: _RuleWords,
+    key: bytes,
     details: ChildDetails | None = None,
 ) -> list[dict[str, str]]:
     """The locked values of every row, as the text the workbook shows."""
-    earlier = earlier_decisions_text(store, list_id, candidates["item_key"].to_list())
+    earlier = earlier_decisions_text(
+        store, list_id, candidates["item_key"].to_list(), dwp_row_keys(candidates, key)
+    )
     rows = []
     for row in candidates.iter_rows(named=True):
         proofs = evidence_lines(row["evidence"], words.rule_set, details)
@@ -338,7 +358,7 @@ def export_review_workbook(
     listed = store.lists().filter(pl.col("list_id") == list_id).row(0, named=True)
     # Thresholds as they stood when the list was stored (close to the run's evidence date).
     words = _rule_words(listed["initiative"], date.fromisoformat(listed["created_at"][:10]))
-    rows = _sheet_rows(store, list_id, shaped, words, details)
+    rows = _sheet_rows(store, list_id, shaped, words, key, details)
     title = details.title if details else listed["initiative"].replace("_", " ")
     seen = store.decisions(list_id)["seq"].max()
     decided_upto = 0 if seen is None else int(seen)

@@ -43,6 +43,7 @@ __all__ = [
     "DWP_KIND",
     "PERSON_KIND",
     "ListFile",
+    "dwp_row_keys",
     "item_key_expr",
     "proposed_keys",
     "pseudonymous_evidence",
@@ -282,6 +283,16 @@ def register_list(
             proposed_keys(candidates, items["link_needs_review"], key),
         ),
     )
+
+
+def dwp_row_keys(candidates: pl.DataFrame, key: bytes) -> dict[str, str]:
+    """For each council child of the list with a DWP-list row, their item key -> the key
+    the DWP-list row has when listed on its own (`earlier_decisions_text`)."""
+    both = candidates.filter(
+        pl.col("person_id").is_not_null() & pl.col("dwp_record_id").is_not_null()
+    )
+    keyed = both.select("item_key", pseudonym_expr("dwp_record_id", DWP_KIND, key))
+    return dict(keyed.iter_rows())
 
 
 def proposed_keys(candidates: pl.DataFrame, link_needs_review: pl.Series, key: bytes) -> pl.Series:

@@ -48,7 +48,7 @@ from workbench.review.details import (
     view_detail,
     working_parent_flags,
 )
-from workbench.review.lists import review_candidates
+from workbench.review.lists import dwp_row_keys, review_candidates
 from workbench.review.schema import DECISION_MEANINGS, DECISIONS, REASON_REQUIRED, decision_label
 from workbench.review.store import Decision, ReviewStore
 from workbench.rules import load_rule_set
@@ -323,6 +323,9 @@ class ReviewPanel:
         self.store, self.list_id, self.page_size = store, list_id, page_size
         self._details = details
         self._frame = _panel_frame(candidates, key, details)
+        # A council child with a DWP-list row: the row's key while it was listed on its own,
+        # whose decisions (a link confirmed, above all) are shown with the child's.
+        self._dwp_keys = dwp_row_keys(self._frame, key)
         self._not_listed = not_listed
         self._has_area = "postcode" in candidates.columns or details is not None
         self._filters: dict[str, Any] = {"sort": "tier", "undecided_only": False}
@@ -700,6 +703,11 @@ class ReviewPanel:
             earlier = self.store.earlier_decisions([self._selected], before_list_id=self.list_id)
             parts.append(_decisions_html("Decisions on this list", here, with_list=False))
             parts.append(_decisions_html("Earlier decisions (earlier lists)", earlier, True))
+            if dwp := self._dwp_keys.get(self._selected):
+                as_row = self.store.earlier_decisions([dwp], before_list_id=self.list_id)
+                if not as_row.is_empty():
+                    title = "Earlier decisions about its DWP-list row (listed on its own then)"
+                    parts.append(_decisions_html(title, as_row, True))
         except (WorkbenchError, sqlite3.Error) as error:
             self._show_error(str(error))
         self.detail.value = "".join(parts)

@@ -130,6 +130,7 @@ def write_stats(
     terms: Sequence[date] | Mapping[date, date] | None = None,
     linkage: str = "probabilistic",
     outcomes: OutcomeLists | None = None,
+    link_decisions: str | Path | None = None,
 ) -> StatsResult:
     """Assess a data folder and write its take-up, funnel and equality tables, protected.
 
@@ -170,6 +171,10 @@ def write_stats(
         outcomes to count: adds ``outcome_funnel`` and, for two lists or more,
         ``outcome_funnel_by_list`` (`workbench.stats.outcomes`); a child is funded when
         matched to a place of the offer's own stream for ``term_start``.
+    link_decisions
+        A review store whose link decisions are applied, as `workbench assess --store`
+        applies them, so the figures count the children the list shows (every term of the
+        trend too). The manifest records their digest.
 
     Returns
     -------
@@ -202,7 +207,14 @@ def write_stats(
     rule_set = rules_for(initiative, on=term_start)
     earlier = _earlier_terms(terms, term_start, rule_set)
     wards = None if ward_lookup is None else load_ward_lookup(ward_lookup)
-    found = assess(data, rule_set, term_start=term_start, as_of=as_of, linkage=linkage)
+    found = assess(
+        data,
+        rule_set,
+        term_start=term_start,
+        as_of=as_of,
+        linkage=linkage,
+        store=link_decisions,
+    )
     loaded = found.data
     # Special-category fields: a separate load, used for the equality tables and nothing else.
     monitoring = load_folder(
@@ -244,7 +256,12 @@ def write_stats(
             term: candidates
             if term == term_start
             else assess(
-                loaded, rule_set, term_start=term, as_of=evidence, linkage=linkage
+                loaded,
+                rule_set,
+                term_start=term,
+                as_of=evidence,
+                linkage=linkage,
+                store=link_decisions,
             ).candidates
             for term, evidence in trend_terms
         }
@@ -302,6 +319,7 @@ def write_stats(
         ward_lookup=None if wards is None else ward_record(ward_lookup, wards, monitoring),
         linkage=linkage,
         linked=linked,
+        link_decisions=None if found.link_decisions is None else found.link_decisions.digest(),
     )
     write_manifest(result, loaded)
     return result

@@ -182,6 +182,9 @@ class StatsResult:
     linkage: str = "probabilistic"
     """How funded places and DWP-list rows were linked: ``exact`` or ``probabilistic``."""
     linked: SetProtection | None = None
+    link_decisions: str | None = None
+    """The digest of the reviewers' link decisions applied (`assess(..., store=...)`), or
+    None when none were asked for."""
     """Disclosure control across the tables published together, and its audit."""
 
     @property
@@ -293,7 +296,10 @@ def write_manifest(result: StatsResult, loaded: LoadedData) -> Path:
         "rule_set": result.rule_set,
         "term_start": result.term_start.isoformat(),
         "as_of": result.as_of.isoformat(),
-        "parameters": {"linkage": result.linkage},
+        "parameters": {
+            "linkage": result.linkage,
+            **({} if result.link_decisions is None else {"link_decisions": result.link_decisions}),
+        },
         "caveats": list(result.caveats),
         "measures": list(_RATE_MEASURES if result.measured else _RATE_MEASURES[:1]),
         "trend_terms": [
