@@ -381,3 +381,26 @@ def test_explain_and_stats_apply_the_same_decisions_as_the_list(proposed, store,
     digest = listed["parameters"]["link_decisions"]
     assert published["parameters"] == {"linkage": "probabilistic", "link_decisions": digest}
     assert "pk_" not in json.dumps(published)  # no pseudonym in a shareable manifest
+
+
+def test_the_list_report_applies_the_decisions_of_its_review_store(proposed, store, tmp_path):
+    from workbench.runs.report import run_report
+
+    data, _ = proposed
+    opened, decide = store
+    decide("link_confirmed")
+    run = run_report(
+        "02_eligibility_list",
+        data=data,
+        parameters={
+            "term_start": "2026-09-01",
+            "as_of": "2026-09-01",
+            "review_store": str(opened.path),
+        },
+        reports=tmp_path / "reports",
+    )
+    listed = pl.read_csv(run.run_dir / "restricted" / "two_year_old_list.csv", infer_schema=False)
+    assert listed.select(SHOWN).rows() == [
+        ("P1", "D8", "true", "false", None, "reviewer_confirmed"),
+        ("P4", None, "false", "false", None, None),
+    ]

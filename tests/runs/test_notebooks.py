@@ -202,7 +202,7 @@ def test_eligibility_manifest_records_what_decided_the_run(fsm_runs):
     record = manifest(fsm_runs[0].run_dir)
     assert set(record) == MANIFEST_KEYS
     assert record["status"] == "ok"
-    assert record["parameters"] == FSM
+    assert record["parameters"] == FSM | {"review_store": ""}
     assert record["rule_set"] == load_rule_set("free_school_meals").ref
     assert record["package_version"] == __version__
     assert record["notebook"] == {
