@@ -404,3 +404,54 @@ def test_the_list_report_applies_the_decisions_of_its_review_store(proposed, sto
         ("P1", "D8", "true", "false", None, "reviewer_confirmed"),
         ("P4", None, "false", "false", None, None),
     ]
+
+
+def test_assure_traces_each_link_made_by_a_decision_and_fails_one_that_is_not(
+    proposed, store, tmp_path
+):
+    from workbench.runs.assure import LINKS_TRACED, assure
+
+    data, _ = proposed
+    opened, decide = store
+    decision = decide("link_confirmed")
+    run = tmp_path / "run"
+    out = run / "second.csv"
+    assert assess(data, out, "--store", str(opened.path))[0].returncode == 0
+    key = load_key()
+    check = assure([run], store=opened.path, key=key).check(LINKS_TRACED)
+    assert (check.ok, check.detail) == (
+        True,
+        "1 list(s), 1 link decision(s) applied, each a named reviewer's decision in the store "
+        "about that row and child",
+    )
+    assert not assure([run], store=None, key=key).check(LINKS_TRACED).ok
+    # A manifest naming no decision for the row: the link cannot be traced.
+    manifest = out.with_name(out.name + ".manifest.json")
+    record = json.loads(manifest.read_text())
+    record["link_decisions"]["applied"] = []
+    manifest.write_text(json.dumps(record))
+    check = assure([run], store=opened.path, key=key).check(LINKS_TRACED)
+    assert not check.ok
+    assert "the row of DWP record D8 says reviewer_confirmed, but its manifest names no" in (
+        check.detail
+    )
+    # A decision id that the store does not hold as that row's confirmation.
+    record["link_decisions"]["applied"] = [
+        {"item_key": pseudonym("dwp", "D8", key), "decision": "link_confirmed",
+         "decision_id": "d-" + "0" * 32}
+    ]  # fmt: skip
+    manifest.write_text(json.dumps(record))
+    check = assure([run], store=opened.path, key=key).check(LINKS_TRACED)
+    assert f"decision d-{'0' * 32}, applied to DWP record D8, is not a link_confirmed" in (
+        check.detail
+    )
+    assert decision.decision_id not in check.detail
+    # The right decision, but the list names another child than the one it confirmed.
+    record["link_decisions"]["applied"][0]["decision_id"] = decision.decision_id
+    manifest.write_text(json.dumps(record))
+    assert assure([run], store=opened.path, key=key).check(LINKS_TRACED).ok
+    out.write_text(out.read_text().replace("P1,D8,", "P4,D8,"))
+    check = assure([run], store=opened.path, key=key).check(LINKS_TRACED)
+    assert f"decision {decision.decision_id} confirmed DWP record D8 as another child than P4" in (
+        check.detail
+    )

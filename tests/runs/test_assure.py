@@ -23,6 +23,7 @@ from workbench.review.outreach import export_outreach
 from workbench.runs.assure import (
     CHAIN,
     CHECKS_TRACED,
+    LINKS_TRACED,
     LISTS_PENDING,
     MODES,
     OUTREACH_TRACED,
@@ -44,6 +45,7 @@ ALL_CHECKS = [
     CHAIN,
     MODES,
     SHAREABLE,
+    LINKS_TRACED,
     *REVIEW_CHECKS,
 ]
 
@@ -139,7 +141,7 @@ def test_a_clean_run_passes_every_check(run: Run):
     assert report.check(SHAREABLE).detail == ("2 shareable file(s) scanned, no personal data found")
     assert not [c.name for c in report.checks if c.warning]
     assert report.check(CHECKS_TRACED).detail == "no check export found: no family sent to DfE"
-    assert format_report(report).splitlines()[-1] == "All 10 checks passed."
+    assert format_report(report).splitlines()[-1] == "All 11 checks passed."
 
 
 def test_a_list_row_edited_to_contacted_fails_the_lists_check(run: Run):

@@ -429,6 +429,15 @@ class ReviewStore:
         """
         return queries.link_decisions(self._conn)
 
+    def proposed_match(self, list_id: str, item_key: str) -> str | None:
+        """The pseudonymous key of the child proposed as the match of an item whose link
+        awaited review (``proposed_key``); None when the item had none, or is not held."""
+        found = self._conn.execute(
+            "SELECT proposed_key FROM list_items WHERE list_id = ? AND item_key = ?",
+            (list_id, item_key),
+        ).fetchone()
+        return None if found is None else found[0]
+
     def earlier_decisions(
         self, item_keys: Collection[str], before_list_id: str | None = None
     ) -> pl.DataFrame:

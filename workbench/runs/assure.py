@@ -26,16 +26,21 @@ given (run folders, lists, outreach and check exports) and, with ``store``, the 
 6. **shareable outputs hold no personal data**: files under a ``shareable/`` folder hold no
    NINO, full postcode, pseudonymous key, person or record id of the lists found, nor a
    name from an outreach export. Findings name the file, line and kind, never the value.
+7. **record links traced to decisions**: every list row linked by a reviewer's decision
+   (``link_method`` ``reviewer_confirmed``, applied by ``assess --store``) is named among the
+   decisions its manifest says were applied, and each of those is in the store: a
+   ``link_confirmed`` or ``link_rejected`` by a named reviewer, about that DWP-list row, whose
+   item proposed that child (for a confirmation).
 
 With ``store``, four checks of how the decisions were made follow, per list and reviewer
 (:mod:`workbench.governance.review_quality`); each passes or *warns* (``--strict``: fails)
 against thresholds the council can set:
 
-7. **review pace**: no more than 6 decisions a minute, sustained over 60 seconds;
-8. **no long runs of identical decisions**: fewer than 50 of one decision in a row;
-9. **no contact to already-funded children**: no ``contact`` decision about a child whose list
-   row (from the list files found under the paths) says ``already_funded``;
-10. **child's details seen before each decision**: a ``review view`` of the child on the list
+8. **review pace**: no more than 6 decisions a minute, sustained over 60 seconds;
+9. **no long runs of identical decisions**: fewer than 50 of one decision in a row;
+10. **no contact to already-funded children**: no ``contact`` decision about a child whose list
+    row (from the list files found under the paths) says ``already_funded``;
+11. **child's details seen before each decision**: a ``review view`` of the child on the list
     by the reviewer (for a decision imported from a workbook, the workbook's export) came first.
 
 Example
@@ -76,8 +81,9 @@ from workbench.review.checks import (
     header_line_of,
     named_files,
 )
-from workbench.review.keys import load_key
-from workbench.review.lists import MANIFEST_SUFFIX
+from workbench.review.keys import load_key, pseudonym
+from workbench.review.link_decisions import METHOD_REVIEWER_CONFIRMED
+from workbench.review.lists import DWP_KIND, MANIFEST_SUFFIX, PERSON_KIND
 from workbench.review.outreach import SIDECAR_SUFFIX
 from workbench.review.store import GENESIS_HASH, LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
 from workbench.spreadsheet import restored
@@ -87,6 +93,7 @@ __all__ = [
     "CHECKS_TRACED",
     "FUNDED_CONTACTS",
     "IDENTICAL_RUNS",
+    "LINKS_TRACED",
     "LISTS_PENDING",
     "MODES",
     "OUTREACH_TRACED",
@@ -106,6 +113,7 @@ CHECKS_TRACED = "check exports traced to decisions"
 CHAIN = "decision chain intact"
 MODES = "restricted files owner-only"
 SHAREABLE = "shareable outputs hold no personal data"
+LINKS_TRACED = "record links traced to decisions"
 REVIEW_PACE = "review pace"
 IDENTICAL_RUNS = "no long runs of identical decisions"
 FUNDED_CONTACTS = "no contact to already-funded children"
@@ -876,7 +884,8 @@ def assure(
         not checked and any outreach or check export found fails, as it cannot be traced.
     key
         The pseudonym key the lists were registered with (default: :func:`load_key`); used
-        only for the review-quality checks.
+        for the review-quality checks and to trace record links made by reviewers'
+        decisions.
     review_thresholds
         When the review-quality checks warn (default: the package's
         ``workbench/governance/review_quality.yaml``).
@@ -908,6 +917,7 @@ def assure(
             _check_chain(run, opened),
             _check_modes(run, Path(store) if store is not None else None),
             _check_shareable(run),
+            _check_links(run, opened, key),
         ]
         if opened is not None:
             key = key if key is not None else load_key()
@@ -921,6 +931,96 @@ def assure(
             opened.close()
     return AssuranceReport(
         checks, tuple(paths), Path(store) if store is not None else None, quality
+    )
+
+
+# --- 7. record links made by a reviewer's decision ---------------------------------------
+def _applied_links(listed: Path) -> list[dict[str, Any]] | None:
+    """The link decisions a list's manifest says were applied; None when none were asked."""
+    record = _read_json(listed.with_name(listed.name + MANIFEST_SUFFIX)) or {}
+    applied = (record.get("link_decisions") or {}).get("applied")
+    return applied if isinstance(applied, list) else None
+
+
+def _confirmed_rows(listed: Path) -> pl.DataFrame:
+    """The list's rows linked by a reviewer's decision (person and DWP record ids)."""
+    frame = _read_table(listed)
+    if "link_method" not in frame.columns:
+        return pl.DataFrame(schema={"person_id": pl.String, "dwp_record_id": pl.String})
+    return frame.filter(pl.col("link_method").cast(pl.String) == METHOD_REVIEWER_CONFIRMED).select(
+        pl.col("person_id").cast(pl.String), pl.col("dwp_record_id").cast(pl.String)
+    )
+
+
+def _link_problems(
+    listed: Path, store: ReviewStore, by_id: dict[str, dict[str, Any]], key: bytes
+) -> list[str]:
+    applied = _applied_links(listed) or []
+    problems = []
+    named = {(a.get("item_key"), a.get("decision")): a.get("decision_id") for a in applied}
+    for person, record in _confirmed_rows(listed).iter_rows():
+        item = pseudonym(DWP_KIND, record or "", key)
+        decision_id = named.get((item, "link_confirmed"))
+        if decision_id is None:
+            problems.append(
+                f"{listed}: the row of DWP record {record} says reviewer_confirmed, but its "
+                "manifest names no link_confirmed decision about that row"
+            )
+            continue
+        stored = by_id.get(decision_id)
+        if stored is None or stored["item_key"] != item or stored["decision"] != "link_confirmed":
+            problems.append(
+                f"{listed}: decision {decision_id}, applied to DWP record {record}, is not a "
+                "link_confirmed about that row in the store"
+            )
+        elif store.proposed_match(stored["list_id"], item) != pseudonym(PERSON_KIND, person, key):
+            problems.append(
+                f"{listed}: decision {decision_id} confirmed DWP record {record} as another "
+                f"child than {person} (the item's proposed match differs)"
+            )
+    for entry in applied:
+        stored = by_id.get(entry.get("decision_id"))
+        if stored is None or stored["decision"] not in LINK_DECISIONS:
+            problems.append(
+                f"{listed}: the manifest's applied decision {entry.get('decision_id')} is not a "
+                "link decision in the store"
+            )
+        elif stored["item_key"] != entry.get("item_key") or stored["decision"] != entry.get(
+            "decision"
+        ):
+            problems.append(
+                f"{listed}: the manifest's applied decision {entry['decision_id']} is about "
+                "another row, or is another decision, in the store"
+            )
+    return problems
+
+
+def _check_links(run: _Run, store: ReviewStore | None, key: bytes | None) -> Check:
+    made = [
+        listed
+        for listed in run.lists
+        if _applied_links(listed) or not _confirmed_rows(listed).is_empty()
+    ]
+    if not made:
+        return Check(LINKS_TRACED, True, "no record link made by a reviewer's decision")
+    if store is None:
+        return Check(
+            LINKS_TRACED,
+            False,
+            f"{len(made)} list(s) applied reviewers' link decisions but no store was given: "
+            "pass --store so each can be traced to its decision",
+        )
+    key = key if key is not None else load_key()
+    by_id = {row["decision_id"]: row for row in store.decisions().iter_rows(named=True)}
+    problems = [p for listed in made for p in _link_problems(listed, store, by_id, key)]
+    if problems:
+        return Check(LINKS_TRACED, False, _shown(problems))
+    decisions = sum(len(_applied_links(listed) or []) for listed in made)
+    return Check(
+        LINKS_TRACED,
+        True,
+        f"{len(made)} list(s), {decisions} link decision(s) applied, each a named reviewer's "
+        "decision in the store about that row and child",
     )
 
 
