@@ -23,6 +23,7 @@ from workbench.errors import UsageError, WorkbenchError
 from workbench.review import ReviewStore, pseudonym, register_list_file
 from workbench.review.check_results import CheckImportError, import_check_results, outcome_of
 from workbench.review.checks import TEMPLATES, export_checks, export_paths
+from workbench.review.store import CheckResultsReport
 from workbench.stats.outcomes import OutcomeLists
 from workbench.stats.report import write_stats
 from workbench.synth import generate_council, write_council
@@ -634,3 +635,68 @@ def test_an_export_into_a_new_folder_makes_it_owner_only(reviewed):
     (folder / "a-file").write_text("")
     with pytest.raises(UsageError, match="a-file is a file, not a folder"):
         export_checks(store, listed, data, folder / "a-file" / "c.csv", key=KEY)
+
+
+def _tampered(store: ReviewStore, *statements: str) -> None:
+    """Change the store behind the package's back: its append-only triggers dropped first."""
+    import sqlite3
+
+    conn = sqlite3.connect(store.path)
+    for table in ("check_results", "check_imports"):
+        for trigger in ("no_update", "no_delete"):
+            conn.execute(f"DROP TRIGGER IF EXISTS {table}_{trigger}")
+    for statement in statements:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    ("statement", "found"),
+    [
+        ("UPDATE check_results SET outcome = 'eligible' WHERE row_number = 2", "results"),
+        ("DELETE FROM check_results WHERE row_number = 1", "results"),
+        ("UPDATE check_imports SET imported_by = 'someone else'", "record"),
+        ("UPDATE check_imports SET results_digest = NULL", "record"),
+    ],
+)
+def test_check_results_changed_behind_the_stores_back_are_found(
+    exported, statement, found, monkeypatch
+):
+    from workbench.runs.assure import CHAIN, assure
+
+    monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())  # assure opens the store with the key
+
+    (store, *_, folder), _, sent = exported
+    path = _results(sent[:3], ["Eligible", "May not be eligible", "Eligible"], folder / "r.csv")
+    imported = import_check_results(store, path, key=KEY, user="A. Officer")
+    assert store.verify_check_results() == CheckResultsReport(True, 1, 0)
+    before = assure([folder / "out"], store=store.path, key=KEY).check(CHAIN)
+    assert before.ok and "DfE's check results: 1 import(s) sealed and intact" in before.detail
+    _tampered(store, statement)
+    said = {
+        "results": f"check import {imported.import_id}: its results were changed or removed "
+        "since they were imported (outside retention)",
+        "record": f"check import {imported.import_id}: its record was changed since it was "
+        "imported (the seal does not match)",
+    }[found]
+    assert store.verify_check_results() == CheckResultsReport(False, 1, 0, (said,))
+    after = assure([folder / "out"], store=store.path, key=KEY).check(CHAIN)
+    assert not after.ok and said in after.detail
+
+
+def test_an_imports_record_is_still_proved_once_retention_removed_its_results(exported):
+    from datetime import UTC, datetime, timedelta
+
+    (store, list_id, *_, folder), _, sent = exported
+    path = _results(sent[:2], ["Eligible", "Eligible"], folder / "r.csv")
+    import_check_results(store, path, key=KEY, user="A. Officer")
+    now = datetime.now(UTC)
+    done = store.apply_retention(
+        now - timedelta(days=3650), now - timedelta(days=3650), user="records.officer",
+        before_check_results=now + timedelta(days=1),
+    )  # fmt: skip
+    assert done.check_results == 2 and store.check_results(list_id).height == 0
+    assert store.verify_check_results() == CheckResultsReport(True, 1, 0)
+    _tampered(store, "UPDATE check_imports SET recorded = 1")
+    assert not store.verify_check_results().ok

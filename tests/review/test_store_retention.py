@@ -678,6 +678,9 @@ def test_a_store_of_schema_4_keeps_its_check_results_and_can_then_remove_them(
     with ReviewStore(path, clock=clock) as store:
         assert store.schema_version == len(store_module.MIGRATIONS)
         assert store.check_results(list_id).height == 3
+        # Imported before results were sealed: counted, not checked (and not failed).
+        found = store.verify_check_results()
+        assert (found.ok, found.sealed, found.unsealed) == (True, 0, 2)
         done = store.apply_retention(
             at("2000-01-01"), at("2000-01-01"), user="records.officer",
             before_check_results=at("2030-01-01"),

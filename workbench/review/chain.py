@@ -24,7 +24,7 @@ import hashlib
 import hmac
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, astuple, dataclass, fields
 from typing import Any
 
@@ -32,6 +32,7 @@ from workbench.review.schema import GENESIS_HASH
 
 __all__ = [
     "CHECKPOINT_COLUMNS",
+    "CHECK_IMPORT_FIELDS",
     "DECISION_COLUMNS",
     "PLAIN",
     "ChainReport",
@@ -44,12 +45,15 @@ __all__ = [
     "chain_end",
     "chain_head",
     "chain_key",
+    "check_import_seal",
+    "check_results_digest",
     "checkpoint_seal",
     "checkpoints",
     "decision_hash",
     "key_fingerprint",
     "sequence_counter",
     "verify_chain",
+    "verify_check_imports",
 ]
 
 DECISION_COLUMNS = (
@@ -175,6 +179,75 @@ def checkpoint_seal(fields_: Mapping[str, Any], prev_seal: str, key: bytes | Non
     payload = {name: fields_[name] for name in CHECKPOINT_COLUMNS[1:9]} | {"prev_seal": prev_seal}
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return _digest(canonical, key)
+
+
+# The fields of a check import its seal covers, in the table's order (`check_imports`).
+CHECK_IMPORT_FIELDS = (
+    "import_id",
+    "export_id",
+    "imported_at",
+    "imported_by",
+    "file_name",
+    "file_sha256",
+    "row_count",
+    "recorded",
+)
+
+
+def check_results_digest(results: Iterable[Sequence[Any]]) -> str:
+    """SHA-256 (hex) of one import's results as recorded, in order: each (row_number,
+    outcome, dfe_outcome, tier, eligible_until)."""
+    canonical = json.dumps([list(r) for r in results], separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def check_import_seal(fields_: Mapping[str, Any], results_digest: str, key: bytes) -> str:
+    """HMAC-SHA256 (hex) under the chain's ``key`` of a check import's fields
+    (`CHECK_IMPORT_FIELDS`) and its results' digest: what proves an import's record and
+    results unchanged."""
+    payload = {name: fields_[name] for name in CHECK_IMPORT_FIELDS}
+    payload["results_digest"] = results_digest
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _digest(canonical, key)
+
+
+def verify_check_imports(conn: sqlite3.Connection, key: bytes) -> tuple[int, int, list[str]]:
+    """Check every sealed check import of the store behind ``conn``: its record against its
+    seal and, unless retention removed them, its results against their digest. Returns how
+    many imports were sealed, how many were recorded before sealing (not checkable), and the
+    problems found (naming the import, never a result)."""
+    removed = {row[0] for row in conn.execute("SELECT import_id FROM check_result_removals")}
+    columns = ", ".join(CHECK_IMPORT_FIELDS)
+    imports = conn.execute(
+        f"SELECT {columns}, results_digest, seal FROM check_imports ORDER BY rowid"
+    ).fetchall()
+    sealed, unsealed, problems = 0, 0, []
+    for *values, digest, seal in imports:
+        fields_ = dict(zip(CHECK_IMPORT_FIELDS, values, strict=True))
+        if seal is None:
+            unsealed += 1
+            continue
+        sealed += 1
+        name = fields_["import_id"]
+        if digest is None or not hmac.compare_digest(check_import_seal(fields_, digest, key), seal):
+            problems.append(
+                f"check import {name}: its record was changed since it was imported (the seal "
+                "does not match)"
+            )
+            continue
+        if name in removed:
+            continue
+        results = conn.execute(
+            "SELECT row_number, outcome, dfe_outcome, tier, eligible_until FROM check_results "
+            "WHERE import_id = ? ORDER BY result_seq",
+            (name,),
+        )
+        if check_results_digest(results.fetchall()) != digest:
+            problems.append(
+                f"check import {name}: its results were changed or removed since they were "
+                "imported (outside retention)"
+            )
+    return sealed, unsealed, problems
 
 
 def checkpoints(conn: sqlite3.Connection) -> list[Checkpoint]:

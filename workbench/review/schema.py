@@ -7,7 +7,7 @@ store and its retention share (the chain's genesis hash, UTC timestamps as text)
 Examples
 --------
 >>> len(MIGRATIONS), DECISIONS[0]
-(6, 'contact')
+(7, 'contact')
 >>> [s.split()[2] for s in statements(MIGRATIONS[0])][:2]
 ['lists', 'list_items']
 """
@@ -358,6 +358,16 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE list_items ADD COLUMN proposed_key TEXT
         CHECK (proposed_key IS NULL
                OR (length(proposed_key) = 27 AND proposed_key GLOB 'pk_[0-9a-f]*'));
+    """,
+    # 7: DfE's check results sealed. Each import keeps the SHA-256 of its results as recorded
+    # (`results_digest`) and a seal: an HMAC under the chain's key over the import's own fields
+    # and that digest (`workbench.review.chain.check_import_seal`). So a result edited or
+    # removed outside retention, or an import's record changed, shows when the store is
+    # verified, as an edited decision does; after retention removes an import's results, its
+    # record is still proved. Null for imports recorded before version 7.
+    """
+    ALTER TABLE check_imports ADD COLUMN results_digest TEXT;
+    ALTER TABLE check_imports ADD COLUMN seal TEXT;
     """,
 )
 

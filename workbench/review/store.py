@@ -39,6 +39,7 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -90,6 +91,7 @@ __all__ = [
     "OUTCOME_DECISIONS",
     "REASON_REQUIRED",
     "ChainReport",
+    "CheckResultsReport",
     "Checkpoint",
     "Decision",
     "RetentionResult",
@@ -132,6 +134,17 @@ def _insert_items(rows: list[tuple[Any, ...]]) -> tuple[str, int]:
     columns = _ITEM_COLUMNS if any(row[-1] is not None for row in rows) else _ITEM_COLUMNS[:-1]
     marks = ", ".join("?" * len(columns))
     return f"INSERT INTO list_items ({', '.join(columns)}) VALUES ({marks})", len(columns)
+
+
+@dataclass(frozen=True)
+class CheckResultsReport:
+    """What :meth:`ReviewStore.verify_check_results` found: ``sealed`` imports checked,
+    ``unsealed`` ones recorded before sealing, and each ``problem`` (naming the import)."""
+
+    ok: bool
+    sealed: int
+    unsealed: int
+    problems: tuple[str, ...] = ()
 
 
 class ReviewStore:
@@ -689,26 +702,33 @@ class ReviewStore:
                 for r in results
                 if latest.get(r["row_number"]) != tuple(r[name] for name in fields)
             ]
-            conn.execute(
-                "INSERT INTO check_imports VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    import_id,
-                    export_id,
-                    self._now(),
-                    user,
-                    file_name,
-                    file_sha256,
-                    len(results),
-                    len(new),
-                ),
+            record = (
+                import_id,
+                export_id,
+                self._now(),
+                user,
+                file_name,
+                file_sha256,
+                len(results),
+                len(new),
             )
+            recorded = [(r["row_number"], *(r[name] for name in fields)) for r in new]
+            if self._seals_imports(conn):
+                digest = chain.check_results_digest(recorded)
+                seal = chain.check_import_seal(
+                    dict(zip(chain.CHECK_IMPORT_FIELDS, record, strict=True)), digest, self._key
+                )
+                conn.execute(
+                    f"INSERT INTO check_imports ({', '.join(chain.CHECK_IMPORT_FIELDS)}, "
+                    "results_digest, seal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*record, digest, seal),
+                )
+            else:  # a store not migrated to version 7 (only ever in tests of migration)
+                conn.execute("INSERT INTO check_imports VALUES (?, ?, ?, ?, ?, ?, ?, ?)", record)
             conn.executemany(
                 "INSERT INTO check_results (import_id, export_id, row_number, outcome, "
                 "dfe_outcome, tier, eligible_until) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (import_id, export_id, r["row_number"], *(r[name] for name in fields))
-                    for r in new
-                ],
+                [(import_id, export_id, *row) for row in recorded],
             )
             append_access(
                 conn,
@@ -719,6 +739,19 @@ class ReviewStore:
                 f"{len(new)} recorded",
             )
         return import_id, len(new)
+
+    @staticmethod
+    def _seals_imports(conn: sqlite3.Connection) -> bool:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(check_imports)")}
+        return "seal" in columns
+
+    def verify_check_results(self) -> CheckResultsReport:
+        """Prove DfE's check results as imported: each import's record against its seal, and
+        its results (unless retention removed them) against the digest sealed with it. An
+        import recorded before the store sealed them (schema version 7) is counted, not
+        checked."""
+        sealed, unsealed, problems = chain.verify_check_imports(self._conn, self._key)
+        return CheckResultsReport(not problems, sealed, unsealed, tuple(problems))
 
     def check_exports(self, list_id: str | None = None) -> pl.DataFrame:
         """Every check export (optionally of one list), oldest first."""

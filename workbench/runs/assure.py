@@ -19,7 +19,8 @@ given (run folders, lists, outreach and check exports) and, with ``store``, the 
 4. **decision chain intact**: the store's hash chain verifies, and the chain head each outreach
    or check export recorded is still in the chain (no decision removed since), or is the head
    of a run of decisions removed under retention (a checkpoint's ``head_hash``; noted in the
-   detail).
+   detail); and each import of DfE's check results matches its seal (its record, and its
+   results unless retention removed them: `ReviewStore.verify_check_results`).
 5. **restricted files owner-only**: lists, manifests, outreach and check exports, workbooks and
    anything under a ``restricted/`` folder have no group or other permissions (0600; folders
    0700).
@@ -610,6 +611,17 @@ def _check_chain(run: _Run, store: ReviewStore | None) -> Check:
                 f"{sidecar}: the chain head recorded at export is no longer in the store's "
                 "chain (decisions were removed since)"
             )
+    results = store.verify_check_results()
+    problems += results.problems
+    if results.sealed or results.unsealed:
+        notes.append(
+            f"DfE's check results: {results.sealed} import(s) sealed and intact"
+            + (
+                f"; {results.unsealed} recorded before the store sealed them (not checked)"
+                if results.unsealed
+                else ""
+            )
+        )
     if problems:
         return Check(CHAIN, False, _shown(problems))
     return Check(CHAIN, True, _shown([f"{report.message}; head {report.head[:12]}", *notes]))
