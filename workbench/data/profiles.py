@@ -201,6 +201,11 @@ class _ProfileFile(_Strict):
 # --- the profile, checked against the contract ------------------------------------------------
 
 
+# The mapping works on a table already in memory: polars' in-memory engine does it about a
+# third faster than the default (streaming) one (`benchmarks/profile_read.py`, 1M households).
+_ENGINE = "in-memory"
+
+
 @dataclass(frozen=True)
 class TablePlan:
     """How one table is read through a profile, once the file's headers are known.
@@ -229,21 +234,42 @@ class TablePlan:
     def apply(self, raw: pl.DataFrame) -> pl.DataFrame:
         """The file's columns `raw` as the contract's columns, in one lazy select.
 
-        The spellings the profile writes are replaced in that select, and the mapped columns'
-        distinct values are found beside it (a coded column has a few): matching every row
-        ignoring case and space would cost more than reading the file. Only when a value is
-        written otherwise (another case, inner spaces) is the select made again with it in the
-        map.
+        The spellings the profile writes are replaced in that select. When a mapped column
+        then holds a value the profile does not write exactly, the mapped columns' distinct
+        values are found (a coded column has a few): matching every row ignoring case and
+        space would cost more than reading the file. Only when a value is written otherwise
+        (another case, inner spaces) is the select made again with it in the map; a value
+        the profile does not map stays as written, for the checks to quarantine.
         """
         if not self.spellings:
-            return raw.lazy().select(self.expressions).collect()
+            return raw.lazy().select(self.expressions).collect(engine=_ENGINE)
         by_name = {e.meta.output_name(): e for e in self.expressions}
+        # Most often every value is written as the profile writes it: mapped strictly, each
+        # mapped column then has no more empty values than its source, and nothing else is
+        # needed (finding the distinct values costs a fifth of the mapping again).
+        exact = (
+            raw.lazy()
+            .select(
+                e.replace_strict(self.spellings[n], default=None, return_dtype=pl.String).alias(n)
+                if n in self.spellings
+                else e
+                for n, e in by_name.items()
+            )
+            .collect(engine=_ENGINE)
+        )
+        if all(
+            exact.get_column(n).null_count()
+            == raw.get_column(by_name[n].meta.root_names()[0]).null_count()
+            for n in self.spellings
+        ):
+            return exact
         written = {n: {k: v for k, v in m.items() if k != v} for n, m in self.spellings.items()}
         table, distinct = pl.collect_all(
             [
                 raw.lazy().select(self._replaced(by_name, written)),
                 raw.lazy().select(by_name[n].unique().implode() for n in self.spellings),
-            ]
+            ],
+            engine=_ENGINE,
         )
         found = {}
         for name, keyed in self.values.items():
@@ -255,7 +281,7 @@ class TablePlan:
             }
         if all(set(found[n]) <= set(written[n]) for n in self.spellings):
             return table
-        return raw.lazy().select(self._replaced(by_name, found)).collect()
+        return raw.lazy().select(self._replaced(by_name, found)).collect(engine=_ENGINE)
 
     @staticmethod
     def _replaced(by_name: dict[str, pl.Expr], maps: dict[str, dict[str, str]]) -> list[pl.Expr]:
@@ -386,7 +412,9 @@ def _derived(source: ColumnSource, found: list[str], name: str) -> tuple[pl.Expr
             pl.lit(p.text) if isinstance(p, Text) else _text(next(columns)) for p in source.concat
         ]
         if len(found) == 1:  # empty when its column is: a constant piece alone is no value
-            return pl.concat_str(parts, separator=source.separator), found[0]
+            # pl.format is null when a part is, as concat_str is, and a third faster.
+            escaped = source.separator.replace("{", "{{").replace("}", "}}")
+            return pl.format(escaped.join(["{}"] * len(parts)), *parts), found[0]
         joined = pl.concat_str(parts, separator=source.separator, ignore_nulls=True)
         # Empty when every column is: a constant piece alone is not a value.
         filled = pl.any_horizontal(pl.col(c).is_not_null() for c in found)
