@@ -40,6 +40,7 @@ and person_id.
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import math
 from collections.abc import Mapping
@@ -1002,6 +1003,7 @@ def _linked(
     # The sources are linked independently of each other (each to the children the exact pass
     # left), so side by side: one's Python and SQL planning overlaps the other's queries.
     sources = [source for source in LINK_SOURCES if source in lazy]
+    _sql_made_once()
     with ThreadPoolExecutor(max_workers=max(len(sources), 1)) as pool:
         for links, pairs in pool.map(linked, sources):
             results.append(links)
@@ -1013,6 +1015,16 @@ def _linked(
         .sort("source", "record_id", maintain_order=True)
     )
     return links, pl.concat(scored)
+
+
+@functools.cache
+def _sql_made_once() -> None:
+    """Make the settings' SQL once in this thread before the sources' threads do: Splink
+    writes some levels through sqlglot, which loads a dialect on first use, and once (CI, a
+    stats run) a level came out in sqlglot's generic SQL, which DuckDB does not know
+    (`TIME_TO_UNIX`), as if a thread had found the DuckDB dialect half loaded."""
+    for source in LINK_SOURCES:
+        linkage_settings(source, probability_two_random_records_match=0.5).get_settings("duckdb")
 
 
 def link_all(
