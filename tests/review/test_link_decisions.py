@@ -369,7 +369,10 @@ def test_explain_and_stats_apply_the_same_decisions_as_the_list(proposed, store,
     explained = workbench("explain", *asked, "--person", "P1", "--store", str(opened.path))
     assert explained.returncode == 0, explained.stderr
     assert "Child P1 (born 10 March 2024) is listed" in explained.stdout
-    assert "✓ dwp_list: the child is matched to row D8 of the DWP list" in explained.stdout
+    assert (
+        "✓ dwp_list: the child is matched to row D8 of the DWP list (a reviewer confirmed the "
+        "match: a recorded link_confirmed decision)."
+    ) in explained.stdout
     without = workbench("explain", *asked, "--person", "P1")
     assert "Child P1 (born 10 March 2024) is not listed" in without.stdout
     out = tmp_path / "list.csv"

@@ -360,6 +360,20 @@ def _status_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) -> st
     )
 
 
+def _confirmed_by_reviewer(links: pl.DataFrame, criterion: Criterion, rows: pl.DataFrame) -> str:
+    """Words to add when the list row was matched to the child by a reviewer's recorded
+    decision (`assess --store`), not by the linkage alone."""
+    matched = rows.filter(pl.col("outcome") == MET)["record_id"].to_list()
+    confirmed = links.filter(
+        (pl.col("source") == criterion.matched_list)
+        & pl.col("record_id").is_in(matched)
+        & (pl.col("method") == "reviewer_confirmed")
+    )
+    if confirmed.is_empty():
+        return ""
+    return " (a reviewer confirmed the match: a recorded link_confirmed decision)"
+
+
 def _list_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) -> str:
     name = LIST_NAMES.get(criterion.matched_list, f"the {criterion.matched_list} table")
     linked = rows.filter(pl.col("outcome") == MET)["record_id"].to_list()
@@ -517,13 +531,11 @@ def explain_assessed(
     for criterion in rule_set.criteria:
         records = detail.records.filter(pl.col("reason_code") == criterion.code)
         verdict = verdicts[criterion.code]
+        text = _words(criterion, records, facts)
+        if criterion.kind == "list_match" and verdict == MET:
+            text += _confirmed_by_reviewer(found.links, criterion, records)
         worded.append(
-            Finding(
-                criterion.code,
-                verdict == MET,
-                _words(criterion, records, facts),
-                possible=verdict in POSSIBLE_STATUSES,
-            )
+            Finding(criterion.code, verdict == MET, text, possible=verdict in POSSIBLE_STATUSES)
         )
     row = found.candidates.filter(pl.col("person_id") == person_id)
     listed = not row.is_empty()
