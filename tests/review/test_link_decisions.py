@@ -86,6 +86,17 @@ def store(proposed, tmp_path):
         yield opened, decide
 
 
+def confirmed_then_assessed(proposed, store, out: Path):
+    """Amy's link confirmed, then the list made again with the store into `out`: the
+    decision recorded."""
+    data, _ = proposed
+    opened, decide = store
+    decision = decide("link_confirmed")
+    result, _ = assess(data, out, "--store", str(opened.path))
+    assert result.returncode == 0, result.stderr
+    return decision
+
+
 def test_the_store_keeps_the_child_proposed_with_the_item_awaiting_review(store):
     opened, _ = store
     key = load_key()
@@ -138,11 +149,9 @@ def test_a_confirmed_link_lists_the_dwp_row_as_the_child_with_the_childs_place(
 def test_the_next_lists_workbook_shows_the_link_decision_on_the_childs_row(
     proposed, store, tmp_path
 ):
-    data, _ = proposed
-    opened, decide = store
-    decide("link_confirmed")
+    opened, _ = store
     out = tmp_path / "second.csv"
-    assert assess(data, out, "--store", str(opened.path))[0].returncode == 0
+    confirmed_then_assessed(proposed, store, out)
     _, book = export_list_file(opened, out, tmp_path / "review.xlsx", key=load_key())
     sheet = openpyxl.load_workbook(book)["Review"]
     header = [cell.value for cell in sheet[1]]
@@ -154,11 +163,9 @@ def test_the_next_lists_workbook_shows_the_link_decision_on_the_childs_row(
 
 
 def test_the_panel_shows_the_dwp_rows_decisions_with_the_child(proposed, store, tmp_path):
-    data, _ = proposed
-    opened, decide = store
-    decide("link_confirmed")
+    opened, _ = store
     out = tmp_path / "second.csv"
-    assert assess(data, out, "--store", str(opened.path))[0].returncode == 0
+    confirmed_then_assessed(proposed, store, out)
     list_id, listed = register_list_file(opened, out, load_key())
     panel = ReviewPanel(opened, list_id, listed.candidates, key=load_key(), reviewer="B. Officer")
     panel.select(pseudonym("person", "P1", load_key()))
@@ -414,12 +421,10 @@ def test_assure_traces_each_link_made_by_a_decision_and_fails_one_that_is_not(
 ):
     from workbench.runs.assure import LINKS_TRACED, assure
 
-    data, _ = proposed
-    opened, decide = store
-    decision = decide("link_confirmed")
+    opened, _ = store
     run = tmp_path / "run"
     out = run / "second.csv"
-    assert assess(data, out, "--store", str(opened.path))[0].returncode == 0
+    decision = confirmed_then_assessed(proposed, store, out)
     key = load_key()
     check = assure([run], store=opened.path, key=key).check(LINKS_TRACED)
     assert (check.ok, check.detail) == (
