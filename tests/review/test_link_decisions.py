@@ -357,15 +357,36 @@ def test_a_proposed_key_must_be_a_pseudonym_and_only_on_an_item_awaiting_review(
         assert opened.lists().height == 0
 
 
-def test_link_decisions_on_items_without_a_proposed_match_are_not_offered(tmp_path):
+def test_link_decisions_on_items_without_a_proposed_match_are_counted_not_applied(tmp_path):
     """A list stored before the store kept the proposed match (or registered without one):
-    its link decisions cannot say which pair they were about, so none applies."""
+    its link decisions cannot say which pair they were about, so none applies, and the run
+    says so until the row is decided again on a list that names the match."""
     with ReviewStore(tmp_path / "review.sqlite", key=KEY) as opened:
         item = pseudonym("dwp", "D1", KEY)
         items = pl.DataFrame({"item_key": [item], **ITEM, "link_needs_review": [True]})
         list_id = opened.add_list("r-1", "two_year_old", "two_year_old@1", {}, items)
         opened.record_decision(list_id, item, "link_confirmed", "A. Officer")
-        assert opened.link_decisions().height == 0
+        found = opened.link_decisions()
+        assert found.select("item_key", "proposed_key", "decision").rows() == [
+            (item, None, "link_confirmed")
+        ]
+        given = links(("dwp_list", "D1", "P1", "clerical_review"))
+        applied = apply_link_decisions(given, found, KEY)
+        assert applied.links.equals(given)
+        assert (applied.applied.height, applied.no_proposed_match, applied.not_proposed) == (
+            0,
+            1,
+            0,
+        )
+        assert "recorded on a list stored before the review store kept the child proposed" in (
+            " ".join(applied.sentences())
+        )
+        # Decided again on a list that names the match: applied, and no longer counted.
+        again = items.with_columns(pl.lit(pseudonym("person", "P1", KEY)).alias("proposed_key"))
+        second = opened.add_list("r-2", "two_year_old", "two_year_old@1", {}, again)
+        opened.record_decision(second, item, "link_confirmed", "A. Officer")
+        applied = apply_link_decisions(given, opened.link_decisions(), KEY)
+        assert (applied.confirmed, applied.no_proposed_match) == (1, 0)
 
 
 def test_explain_and_stats_apply_the_same_decisions_as_the_list(proposed, store, tmp_path):

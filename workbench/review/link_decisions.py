@@ -85,6 +85,9 @@ class AppliedLinkDecisions:
     not_proposed: int
     already_linked: int
     chain_head: str | None = field(default=None)
+    no_proposed_match: int = 0
+    """Link decisions about this run's DWP-list rows recorded on lists stored before the
+    store kept the child proposed (schema version 6): never applied."""
 
     @property
     def confirmed(self) -> int:
@@ -108,6 +111,7 @@ class AppliedLinkDecisions:
             "rejected": self.rejected,
             "not_proposed": self.not_proposed,
             "already_linked": self.already_linked,
+            "no_proposed_match": self.no_proposed_match,
             "chain_head": self.chain_head,
             "applied": self.applied.select("item_key", "decision", "decision_id")
             .sort("item_key")
@@ -127,6 +131,14 @@ class AppliedLinkDecisions:
                 f"{self.not_proposed} link decision(s) in the store are about pairs this run "
                 "does not propose for review (now linked another way, or another child "
                 "proposed): not applied"
+            )
+        if self.no_proposed_match:
+            said.append(
+                f"{self.no_proposed_match} link decision(s) about this run's DWP-list rows were "
+                "recorded on a list stored before the review store kept the child proposed as "
+                "the match: they cannot say which pair they were about, so they were not "
+                "applied. Record them again on this run's list (`review export`, then `review "
+                "import`, or the panel)"
             )
         if self.already_linked:
             said.append(
@@ -198,11 +210,19 @@ def apply_link_decisions(
         "item_key",
         pseudonym_expr("person_id", PERSON_KIND, key).alias("proposed_key"),
     )
+    keyed = decisions.filter(pl.col("proposed_key").is_not_null())
     decided = proposed.join(
-        decisions.select(LINK_DECISION_SCHEMA.keys()), on=["item_key", "proposed_key"]
+        keyed.select(LINK_DECISION_SCHEMA.keys()), on=["item_key", "proposed_key"]
     )
     # Decisions about this run's DWP-list rows (not earlier lists' rows) that it does not apply.
-    about_these_rows = decisions.join(rows.select("item_key"), on="item_key", how="semi").height
+    about_these_rows = keyed.join(rows.select("item_key"), on="item_key", how="semi").height
+    # Recorded before the store kept the proposed match, and not decided again since.
+    unkeyed = (
+        decisions.filter(pl.col("proposed_key").is_null())
+        .join(rows.select("item_key"), on="item_key", how="semi")
+        .join(keyed.select("item_key"), on="item_key", how="anti")
+        .height
+    )
     taken = links.filter(
         (pl.col("source") == LINK_DECISION_SOURCE) & (pl.col("band") == _LINKED)
     ).select("person_id")
@@ -245,4 +265,5 @@ def apply_link_decisions(
         not_proposed=about_these_rows - decided.height - already_linked,
         already_linked=already_linked,
         chain_head=chain_head,
+        no_proposed_match=unkeyed,
     )

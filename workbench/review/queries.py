@@ -174,7 +174,7 @@ def link_decisions(conn: sqlite3.Connection) -> pl.DataFrame:
         "d.decided_at, d.list_id, row_number() OVER "
         "(PARTITION BY d.item_key, i.proposed_key ORDER BY d.seq DESC) AS latest "
         "FROM decisions d JOIN list_items i USING (list_id, item_key) "
-        "WHERE d.decision IN (SELECT value FROM json_each(?)) AND i.proposed_key IS NOT NULL) "
+        "WHERE d.decision IN (SELECT value FROM json_each(?))) "
         "WHERE latest = 1 ORDER BY item_key, proposed_key",
         [json.dumps(list(LINK_DECISIONS))],
     ).fetchall()

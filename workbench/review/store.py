@@ -437,8 +437,10 @@ class ReviewStore:
         ``decision_id``, ``reviewer``, ``decided_at`` and ``list_id``; sorted by key.
 
         A later `assess --store` applies each to the same pair only
-        (`workbench.linkage.apply_link_decisions`). Items stored before the store knew the
-        proposed match (schema version 6), or removed under retention, have none.
+        (`workbench.review.link_decisions.apply_link_decisions`). On an item stored before
+        the store kept the proposed match (schema version 6), ``proposed_key`` is null: such
+        a decision cannot say which pair it was about, and is never applied. Items removed
+        under retention take their decisions out of this view.
         """
         return queries.link_decisions(self._conn)
 
