@@ -678,11 +678,34 @@ def test_check_results_changed_behind_the_stores_back_are_found(
         "results": f"check import {imported.import_id}: its results were changed or removed "
         "since they were imported (outside retention)",
         "record": f"check import {imported.import_id}: its record was changed since it was "
-        "imported (the seal does not match)",
+        "imported, or an import sealed before it was removed (the seal does not match)",
     }[found]
     assert store.verify_check_results() == CheckResultsReport(False, 1, 0, (said,))
     after = assure([folder / "out"], store=store.path, key=KEY).check(CHAIN)
     assert not after.ok and said in after.detail
+
+
+def test_a_sealed_import_removed_whole_before_the_last_is_found(exported):
+    (store, *_, folder), _, sent = exported
+    ids = []
+    for n, outcome in enumerate(["Eligible", "May not be eligible", "Eligible"]):
+        path = _results(sent[n : n + 1], [outcome], folder / f"r{n}.csv")
+        ids.append(import_check_results(store, path, key=KEY, user="A. Officer").import_id)
+    assert store.verify_check_results() == CheckResultsReport(True, 3, 0)
+    _tampered(
+        store,
+        f"DELETE FROM check_results WHERE import_id = '{ids[1]}'",
+        f"DELETE FROM check_imports WHERE import_id = '{ids[1]}'",
+    )
+    assert store.verify_check_results() == CheckResultsReport(
+        False,
+        2,
+        0,
+        (
+            f"check import {ids[2]}: its record was changed since it was imported, or an import "
+            "sealed before it was removed (the seal does not match)",
+        ),
+    )
 
 
 def test_an_imports_record_is_still_proved_once_retention_removed_its_results(exported):

@@ -51,6 +51,7 @@ __all__ = [
     "checkpoints",
     "decision_hash",
     "key_fingerprint",
+    "last_import_seal",
     "sequence_counter",
     "verify_chain",
     "verify_check_imports",
@@ -201,14 +202,27 @@ def check_results_digest(results: Iterable[Sequence[Any]]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def check_import_seal(fields_: Mapping[str, Any], results_digest: str, key: bytes) -> str:
+def check_import_seal(
+    fields_: Mapping[str, Any], results_digest: str, prev_seal: str, key: bytes
+) -> str:
     """HMAC-SHA256 (hex) under the chain's ``key`` of a check import's fields
-    (`CHECK_IMPORT_FIELDS`) and its results' digest: what proves an import's record and
-    results unchanged."""
+    (`CHECK_IMPORT_FIELDS`), its results' digest and the seal of the import sealed before it
+    (`GENESIS_HASH` for the first): what proves an import's record and results unchanged, and
+    that no sealed import before it was removed."""
     payload = {name: fields_[name] for name in CHECK_IMPORT_FIELDS}
     payload["results_digest"] = results_digest
+    payload["prev_seal"] = prev_seal
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return _digest(canonical, key)
+
+
+def last_import_seal(conn: sqlite3.Connection) -> str:
+    """The seal the next check import chains from: the last sealed import's, or
+    `GENESIS_HASH`."""
+    found = conn.execute(
+        "SELECT seal FROM check_imports WHERE seal IS NOT NULL ORDER BY rowid DESC LIMIT 1"
+    ).fetchone()
+    return GENESIS_HASH if found is None else found[0]
 
 
 def verify_check_imports(conn: sqlite3.Connection, key: bytes) -> tuple[int, int, list[str]]:
@@ -221,7 +235,7 @@ def verify_check_imports(conn: sqlite3.Connection, key: bytes) -> tuple[int, int
     imports = conn.execute(
         f"SELECT {columns}, results_digest, seal FROM check_imports ORDER BY rowid"
     ).fetchall()
-    sealed, unsealed, problems = 0, 0, []
+    sealed, unsealed, problems, prev = 0, 0, [], GENESIS_HASH
     for *values, digest, seal in imports:
         fields_ = dict(zip(CHECK_IMPORT_FIELDS, values, strict=True))
         if seal is None:
@@ -229,10 +243,12 @@ def verify_check_imports(conn: sqlite3.Connection, key: bytes) -> tuple[int, int
             continue
         sealed += 1
         name = fields_["import_id"]
-        if digest is None or not hmac.compare_digest(check_import_seal(fields_, digest, key), seal):
+        expected = None if digest is None else check_import_seal(fields_, digest, prev, key)
+        prev = seal
+        if expected is None or not hmac.compare_digest(expected, seal):
             problems.append(
-                f"check import {name}: its record was changed since it was imported (the seal "
-                "does not match)"
+                f"check import {name}: its record was changed since it was imported, or an "
+                "import sealed before it was removed (the seal does not match)"
             )
             continue
         if name in removed:

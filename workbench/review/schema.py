@@ -360,11 +360,12 @@ MIGRATIONS: tuple[str, ...] = (
                OR (length(proposed_key) = 27 AND proposed_key GLOB 'pk_[0-9a-f]*'));
     """,
     # 7: DfE's check results sealed. Each import keeps the SHA-256 of its results as recorded
-    # (`results_digest`) and a seal: an HMAC under the chain's key over the import's own fields
-    # and that digest (`workbench.review.chain.check_import_seal`). So a result edited or
-    # removed outside retention, or an import's record changed, shows when the store is
-    # verified, as an edited decision does; after retention removes an import's results, its
-    # record is still proved. Null for imports recorded before version 7.
+    # (`results_digest`) and a seal: an HMAC under the chain's key over the import's own fields,
+    # that digest and the previous import's seal (`workbench.review.chain.check_import_seal`).
+    # So a result edited or removed outside retention, an import's record changed, or a sealed
+    # import removed before the last, shows when the store is verified, as an edited decision
+    # does; after retention removes an import's results, its record is still proved (retention
+    # never removes an import's record). Null for imports recorded before version 7.
     """
     ALTER TABLE check_imports ADD COLUMN results_digest TEXT;
     ALTER TABLE check_imports ADD COLUMN seal TEXT;

@@ -718,7 +718,10 @@ class ReviewStore:
             if self._seals_imports(conn):
                 digest = chain.check_results_digest(recorded)
                 seal = chain.check_import_seal(
-                    dict(zip(chain.CHECK_IMPORT_FIELDS, record, strict=True)), digest, self._key
+                    dict(zip(chain.CHECK_IMPORT_FIELDS, record, strict=True)),
+                    digest,
+                    chain.last_import_seal(conn),  # read inside the write transaction
+                    self._key,
                 )
                 conn.execute(
                     f"INSERT INTO check_imports ({', '.join(chain.CHECK_IMPORT_FIELDS)}, "
