@@ -697,14 +697,36 @@ def test_a_sealed_import_removed_whole_before_the_last_is_found(exported):
         f"DELETE FROM check_results WHERE import_id = '{ids[1]}'",
         f"DELETE FROM check_imports WHERE import_id = '{ids[1]}'",
     )
-    assert store.verify_check_results() == CheckResultsReport(
-        False,
-        2,
-        0,
-        (
-            f"check import {ids[2]}: its record was changed since it was imported, or an import "
-            "sealed before it was removed (the seal does not match)",
-        ),
+    found = store.verify_check_results()
+    assert (found.ok, found.sealed) == (False, 2)
+    assert found.problems[0] == (
+        f"check import {ids[2]}: its record was changed since it was imported, or an import "
+        "sealed before it was removed (the seal does not match)"
+    )
+    # ... and the log beside the store names the one removed.
+    assert f".imports line 2: check import {ids[1]}, imported on " in found.problems[1]
+    assert len(found.problems) == 2
+
+
+def test_the_last_import_removed_whole_is_found_by_the_log_beside_the_store(exported):
+    (store, *_, folder), _, sent = exported
+    ids = []
+    for n in range(2):
+        path = _results(sent[n : n + 1], ["Eligible"], folder / f"r{n}.csv")
+        ids.append(import_check_results(store, path, key=KEY, user="A. Officer").import_id)
+    log = store.import_log
+    assert log.name == "review.sqlite.imports" and stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert [line.split("\t")[0] for line in log.read_text().splitlines()] == ids
+    _tampered(
+        store,
+        f"DELETE FROM check_results WHERE import_id = '{ids[1]}'",
+        f"DELETE FROM check_imports WHERE import_id = '{ids[1]}'",
+    )
+    found = store.verify_check_results()  # the chained seals hold: it was the last
+    assert (found.ok, found.sealed) == (False, 1)
+    assert found.problems == (
+        f"{log} line 2: check import {ids[1]}, imported on {log.read_text()[-28:-18]}, is no "
+        "longer in the store with the seal it was given (removed, or changed)",
     )
 
 

@@ -82,11 +82,14 @@ from workbench.review.schema import (
 # workbench.review.queries'; each takes this store's connection (and clock). This module keeps
 # the connection, the migrations and every write, and is the public way in.
 HEAD_LOG_SUFFIX = ".heads"
+# Beside it, the seal of each check import as it was recorded (`verify_check_results`).
+IMPORT_LOG_SUFFIX = ".imports"
 
 __all__ = [
     "DECISIONS",
     "GENESIS_HASH",
     "HEAD_LOG_SUFFIX",
+    "IMPORT_LOG_SUFFIX",
     "LINK_DECISIONS",
     "OUTCOME_DECISIONS",
     "REASON_REQUIRED",
@@ -585,12 +588,16 @@ class ReviewStore:
         copy of where the chain ended, kept outside the database, that a rewrite of the
         database cannot change with it (`verify_head_log`)."""
         seq, digest = self.head()
-        line = f"{seq}\t{digest}\t{self._now()}\n".encode("ascii")
-        # Not fsynced: a line lost in a crash only leaves that head unchecked (only logged
-        # heads are compared), and an fsync per decision would double the cost of recording.
-        descriptor = os.open(self.head_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._append_line(self.head_log, f"{seq}\t{digest}\t{self._now()}\n")
+
+    @staticmethod
+    def _append_line(path: Path, line: str) -> None:
+        """Append one line to a log beside the store, owner-only, never rewriting it."""
+        # Not fsynced: a line lost in a crash only leaves that entry unchecked (only logged
+        # entries are compared), and an fsync per decision would double the cost of recording.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
-            os.write(descriptor, line)
+            os.write(descriptor, line.encode("ascii"))
         finally:
             os.close(descriptor)
 
@@ -715,6 +722,7 @@ class ReviewStore:
                 len(new),
             )
             recorded = [(r["row_number"], *(r[name] for name in fields)) for r in new]
+            seal = None
             if self._seals_imports(conn):
                 digest = chain.check_results_digest(recorded)
                 seal = chain.check_import_seal(
@@ -743,6 +751,8 @@ class ReviewStore:
                 f"export {export_id}: {len(results)} result(s) read from {file_name}, "
                 f"{len(new)} recorded",
             )
+        if seal is not None:
+            self._append_line(self.import_log, f"{import_id}\t{seal}\t{self._now()}\n")
         return import_id, len(new)
 
     @staticmethod
@@ -756,7 +766,33 @@ class ReviewStore:
         import recorded before the store sealed them (schema version 7) is counted, not
         checked."""
         sealed, unsealed, problems = chain.verify_check_imports(self._conn, self._key)
+        problems += self._verify_import_log()
         return CheckResultsReport(not problems, sealed, unsealed, tuple(problems))
+
+    @property
+    def import_log(self) -> Path:
+        """The append-only log of each check import's seal, beside the store:
+        `<store>.imports`."""
+        return self.path.with_name(self.path.name + IMPORT_LOG_SUFFIX)
+
+    def _verify_import_log(self) -> list[str]:
+        """The imports logged that the store no longer holds with the seal logged: one
+        removed whole (the last one too, which the chained seals cannot show) or resealed."""
+        if not self.import_log.is_file():
+            return []
+        held = dict(self._conn.execute("SELECT import_id, seal FROM check_imports").fetchall())
+        problems = []
+        for number, text in enumerate(self.import_log.read_text("ascii").splitlines(), start=1):
+            fields = text.split("\t")
+            if len(fields) != 3:
+                problems.append(f"{self.import_log} line {number}: not a logged check import")
+            elif held.get(fields[0]) != fields[1]:
+                problems.append(
+                    f"{self.import_log} line {number}: check import {fields[0]}, imported on "
+                    f"{fields[2][:10]}, is no longer in the store with the seal it was given "
+                    "(removed, or changed)"
+                )
+        return problems
 
     def check_exports(self, list_id: str | None = None) -> pl.DataFrame:
         """Every check export (optionally of one list), oldest first."""
