@@ -406,8 +406,14 @@ def test_explain_and_stats_apply_the_same_decisions_as_the_list(proposed, store,
     out = tmp_path / "list.csv"
     assert assess(data, out, "--store", str(opened.path))[0].returncode == 0
     listed = json.loads(out.with_name(out.name + ".manifest.json").read_text())
-    done = workbench("stats", *asked, "--out", str(tmp_path / "stats"), "--store", str(opened.path))
+    reads = opened.access_log()["detail"].str.starts_with("read ").sum()
+    trend = ("--trend-terms", "2026-01-01,2026-04-01")  # three terms assessed
+    done = workbench(
+        "stats", *asked, *trend, "--out", str(tmp_path / "stats"), "--store", str(opened.path)
+    )
     assert done.returncode == 0, done.stderr
+    # The store is read (and its chain verified) once for every term of the trend.
+    assert opened.access_log()["detail"].str.starts_with("read ").sum() == reads + 1
     published = json.loads((tmp_path / "stats" / "stats_manifest.json").read_text())
     digest = listed["parameters"]["link_decisions"]
     assert published["parameters"] == {"linkage": "probabilistic", "link_decisions": digest}

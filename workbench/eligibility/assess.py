@@ -47,7 +47,7 @@ from workbench.spreadsheet import neutralised
 if TYPE_CHECKING:
     from workbench.eligibility.engine import EngineResult
     from workbench.eligibility.explain import Explanation
-    from workbench.review.link_decisions import AppliedLinkDecisions
+    from workbench.review.link_decisions import AppliedLinkDecisions, StoredLinkDecisions
     from workbench.rules.model import RuleSet
 
 __all__ = [
@@ -406,7 +406,7 @@ def assess(
     as_of: date | str,
     linkage: str = "probabilistic",
     rules: str | Path | None = None,
-    store: str | Path | None = None,
+    store: str | Path | StoredLinkDecisions | None = None,
 ) -> Assessment:
     """Assess everyone in `data` for one initiative and term: who looks eligible, and why.
 
@@ -433,7 +433,8 @@ def assess(
     store
         A review store: the reviewers' latest `link_confirmed` and `link_rejected` decisions
         recorded there are applied to the same DWP-list pairs when this run proposes them for
-        review again (`workbench.review.link_decisions`). Probabilistic linkage only.
+        review again (`workbench.review.link_decisions`); or those decisions as already
+        read (`read_link_decisions`). Probabilistic linkage only.
 
     Returns
     -------
@@ -587,10 +588,10 @@ def _given(data: LoadedData, rule_set: RuleSet) -> LoadedData:
 
 
 def _link_decisions(
-    store: str | Path | None, linkage: str
-) -> tuple[pl.DataFrame, str, bytes] | None:
-    """The review store's link decisions (read before any data: a store that cannot be used
-    fails at once), the chain head they were read at, and the pseudonym key."""
+    store: str | Path | StoredLinkDecisions | None, linkage: str
+) -> StoredLinkDecisions | None:
+    """The review store's link decisions, read before any data (a store that cannot be used
+    fails at once), or as already read (`workbench.review.link_decisions.read_link_decisions`)."""
     if store is None:
         return None
     if linkage != "probabilistic":
@@ -600,11 +601,11 @@ def _link_decisions(
             parameter="store",
         )
     from workbench.review.keys import load_key
-    from workbench.review.link_decisions import read_link_decisions
+    from workbench.review.link_decisions import StoredLinkDecisions, read_link_decisions
 
-    key = load_key()
-    decisions, head = read_link_decisions(project_path(store), key)
-    return decisions, head, key
+    if isinstance(store, StoredLinkDecisions):
+        return store
+    return read_link_decisions(project_path(store), load_key())
 
 
 def _engine(
@@ -613,7 +614,7 @@ def _engine(
     term_start: date,
     as_of: date,
     linkage: str,
-    decisions: tuple[pl.DataFrame, str, bytes] | None = None,
+    decisions: StoredLinkDecisions | None = None,
 ) -> tuple[EngineResult, AppliedLinkDecisions | None]:
     from workbench.eligibility.engine import assessment, window_links
 
@@ -623,10 +624,7 @@ def _engine(
         if linkage == "probabilistic":
             links = _probabilistic_links(tables, rule_set, term_start)
             if decisions is not None and links is not None:
-                from workbench.review.link_decisions import apply_link_decisions
-
-                frame, head, key = decisions
-                applied = apply_link_decisions(links, frame, key, chain_head=head)
+                applied = decisions.apply(links)
                 links = applied.links
         else:  # only the rows a child in the window could be linked to: the same list
             links = window_links(tables, rule_set, term_start=term_start, as_of=as_of)

@@ -363,11 +363,13 @@ def _status_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) -> st
 def _confirmed_by_reviewer(links: pl.DataFrame, criterion: Criterion, rows: pl.DataFrame) -> str:
     """Words to add when the list row was matched to the child by a reviewer's recorded
     decision (`assess --store`), not by the linkage alone."""
+    from workbench.review.link_decisions import METHOD_REVIEWER_CONFIRMED
+
     matched = rows.filter(pl.col("outcome") == MET)["record_id"].to_list()
     confirmed = links.filter(
         (pl.col("source") == criterion.matched_list)
         & pl.col("record_id").is_in(matched)
-        & (pl.col("method") == "reviewer_confirmed")
+        & (pl.col("method") == METHOD_REVIEWER_CONFIRMED)
     )
     if confirmed.is_empty():
         return ""

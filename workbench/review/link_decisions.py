@@ -46,6 +46,8 @@ from typing import Any
 import polars as pl
 
 from workbench.errors import UsageError, WorkbenchError
+from workbench.governance.access import current_user
+from workbench.linkage.exact import BAND_LINKED, BAND_NOT_LINKED
 from workbench.review.keys import pseudonym_expr
 from workbench.review.lists import DWP_KIND, PERSON_KIND
 from workbench.review.queries import LINK_DECISION_SCHEMA
@@ -54,13 +56,14 @@ __all__ = [
     "LINK_DECISION_SOURCE",
     "METHOD_REVIEWER_CONFIRMED",
     "AppliedLinkDecisions",
+    "StoredLinkDecisions",
     "apply_link_decisions",
     "read_link_decisions",
 ]
 
-# The linkage's band and method names (`workbench.linkage`), written here so that reading a
-# store does not import Splink.
-_LINKED, _CLERICAL, _NOT_LINKED = "linked", "clerical_review", "not_linked"
+# The clerical band's name (`workbench.linkage.BAND_CLERICAL_REVIEW`), written here so that
+# reading a store does not import Splink.
+_CLERICAL = "clerical_review"
 METHOD_REVIEWER_CONFIRMED = "reviewer_confirmed"
 # The one source whose links officers decide: a funded place awaiting review is checked with
 # the provider instead (`funded_place_to_review`).
@@ -148,10 +151,26 @@ class AppliedLinkDecisions:
         return said
 
 
-def read_link_decisions(store: str | Path, key: bytes | None = None) -> tuple[pl.DataFrame, str]:
+@dataclass(frozen=True)
+class StoredLinkDecisions:
+    """The review store's link decisions as read for a run (`read_link_decisions`): the latest
+    per item and proposed match, the chain head they were read at, and the pseudonym key that
+    keys this run's rows as the store keys its items. Read once, applied to each assessment
+    (`apply`): a take-up trend assesses several terms with the same decisions."""
+
+    decisions: pl.DataFrame
+    chain_head: str
+    key: bytes = field(repr=False)
+
+    def apply(self, links: pl.DataFrame) -> AppliedLinkDecisions:
+        """`apply_link_decisions` of these decisions to `links`."""
+        return apply_link_decisions(links, self.decisions, self.key, self.chain_head)
+
+
+def read_link_decisions(store: str | Path, key: bytes) -> StoredLinkDecisions:
     """The latest link decision per item and proposed match in the review store at `store`
-    (`ReviewStore.link_decisions`), and the chain head they were read at; the store's
-    decision chain is verified first, and the reading is recorded in its access log.
+    (`ReviewStore.link_decisions`), read once its decision chain is verified; the reading is
+    recorded in the store's access log.
 
     Raises
     ------
@@ -174,18 +193,9 @@ def read_link_decisions(store: str | Path, key: bytes | None = None) -> tuple[pl
             )
         decisions = opened.link_decisions()
         opened.log_access(
-            _user(), "assess", f"read {decisions.height} link decision(s) to apply to links"
+            current_user(), "assess", f"read {decisions.height} link decision(s) to apply to links"
         )
-    return decisions, report.head
-
-
-def _user() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name (some containers)
-        return "unknown"
+    return StoredLinkDecisions(decisions, report.head, key)
 
 
 def apply_link_decisions(
@@ -224,7 +234,7 @@ def apply_link_decisions(
         .height
     )
     taken = links.filter(
-        (pl.col("source") == LINK_DECISION_SOURCE) & (pl.col("band") == _LINKED)
+        (pl.col("source") == LINK_DECISION_SOURCE) & (pl.col("band") == BAND_LINKED)
     ).select("person_id")
     clash = (pl.col("decision") == _CONFIRMED) & pl.col("person_id").is_in(
         taken["person_id"].implode()
@@ -235,27 +245,24 @@ def apply_link_decisions(
         pl.lit(LINK_DECISION_SOURCE).alias("source"),
         "record_id",
         pl.when(pl.col("decision") == _CONFIRMED)
-        .then(pl.lit(_LINKED))
-        .otherwise(pl.lit(_NOT_LINKED))
+        .then(pl.lit(BAND_LINKED))
+        .otherwise(pl.lit(BAND_NOT_LINKED))
         .alias("_band"),
         pl.when(pl.col("decision") == _CONFIRMED).then(pl.col("person_id")).alias("_person"),
         pl.when(pl.col("decision") == _CONFIRMED)
         .then(pl.lit(METHOD_REVIEWER_CONFIRMED))
         .alias("_method"),
     )
-    changed = pl.col("_band").is_not_null()
     updated = (
         links.join(changes, on=["source", "record_id"], how="left", maintain_order="left")
         .with_columns(
-            pl.when(changed).then(pl.col("_band")).otherwise(pl.col("band")).alias("band"),
-            pl.when(changed)
+            pl.coalesce("_band", "band").alias("band"),
+            # A rejected pair is linked to no one: its person is cleared, not kept.
+            pl.when(pl.col("_band").is_not_null())
             .then(pl.col("_person"))
             .otherwise(pl.col("person_id"))
             .alias("person_id"),
-            pl.when(changed)
-            .then(pl.coalesce("_method", "method"))
-            .otherwise(pl.col("method"))
-            .alias("method"),
+            pl.coalesce("_method", "method").alias("method"),
         )
         .select(links.columns)
     )

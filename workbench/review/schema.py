@@ -31,7 +31,9 @@ __all__ = [
     "LINK_DECISIONS",
     "MIGRATIONS",
     "OUTCOME_DECISIONS",
+    "PROPOSED_MATCH_VERSION",
     "REASON_REQUIRED",
+    "SEALED_IMPORTS_VERSION",
     "append_access",
     "configure",
     "decision_label",
@@ -109,6 +111,10 @@ def _refuse_delete_outside_retention(table: str) -> str:
 
 KEYED_CHAIN_VERSION = 3
 """The migration from which a store's decision chain is keyed."""
+PROPOSED_MATCH_VERSION = 6
+"""The migration from which list items keep the child proposed as their match."""
+SEALED_IMPORTS_VERSION = 7
+"""The migration from which check imports are sealed."""
 
 # Ordered migrations: the store records how many it has applied in `schema_version` and
 # applies the rest on open. Never edit a released script; append a new one.

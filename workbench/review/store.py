@@ -68,7 +68,9 @@ from workbench.review.schema import (
     LINK_DECISIONS,
     MIGRATIONS,
     OUTCOME_DECISIONS,
+    PROPOSED_MATCH_VERSION,
     REASON_REQUIRED,
+    SEALED_IMPORTS_VERSION,
     append_access,
     configure,
     immediate,
@@ -130,11 +132,10 @@ _ITEM_COLUMNS = (
 )
 
 
-def _insert_items(rows: list[tuple[Any, ...]]) -> tuple[str, int]:
-    """The INSERT of a list's items and how many values a row gives it: `proposed_key` is
-    named only when an item has one (so a list without a link awaiting review is stored the
-    same way in a store of any version)."""
-    columns = _ITEM_COLUMNS if any(row[-1] is not None for row in rows) else _ITEM_COLUMNS[:-1]
+def _insert_items(version: int) -> tuple[str, int]:
+    """The INSERT of a list's items into a store of schema `version`, and how many values
+    of a row it takes (`proposed_key` from `PROPOSED_MATCH_VERSION` on)."""
+    columns = _ITEM_COLUMNS if version >= PROPOSED_MATCH_VERSION else _ITEM_COLUMNS[:-1]
     marks = ", ".join("?" * len(columns))
     return f"INSERT INTO list_items ({', '.join(columns)}) VALUES ({marks})", len(columns)
 
@@ -316,7 +317,7 @@ class ReviewStore:
                     len(rows),
                 ),
             )
-            statement, width = _insert_items(rows)
+            statement, width = _insert_items(self.schema_version)
             conn.executemany(statement, [(list_id, *row)[:width] for row in rows])
         return list_id
 
@@ -723,7 +724,7 @@ class ReviewStore:
             )
             recorded = [(r["row_number"], *(r[name] for name in fields)) for r in new]
             seal = None
-            if self._seals_imports(conn):
+            if self.schema_version >= SEALED_IMPORTS_VERSION:
                 digest = chain.check_results_digest(recorded)
                 seal = chain.check_import_seal(
                     dict(zip(chain.CHECK_IMPORT_FIELDS, record, strict=True)),
@@ -736,7 +737,7 @@ class ReviewStore:
                     "results_digest, seal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (*record, digest, seal),
                 )
-            else:  # a store not migrated to version 7 (only ever in tests of migration)
+            else:  # a store of an earlier schema (only ever in tests of migration)
                 conn.execute("INSERT INTO check_imports VALUES (?, ?, ?, ?, ?, ?, ?, ?)", record)
             conn.executemany(
                 "INSERT INTO check_results (import_id, export_id, row_number, outcome, "
@@ -754,11 +755,6 @@ class ReviewStore:
         if seal is not None:
             self._append_line(self.import_log, f"{import_id}\t{seal}\t{self._now()}\n")
         return import_id, len(new)
-
-    @staticmethod
-    def _seals_imports(conn: sqlite3.Connection) -> bool:
-        columns = {row[1] for row in conn.execute("PRAGMA table_info(check_imports)")}
-        return "seal" in columns
 
     def verify_check_results(self) -> CheckResultsReport:
         """Prove DfE's check results as imported: each import's record against its seal, and

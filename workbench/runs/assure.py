@@ -965,12 +965,16 @@ def _confirmed_rows(listed: Path) -> pl.DataFrame:
 
 
 def _link_problems(
-    listed: Path, store: ReviewStore, by_id: dict[str, dict[str, Any]], key: bytes
+    listed: Path,
+    applied: list[dict[str, Any]],
+    confirmed: pl.DataFrame,
+    store: ReviewStore,
+    by_id: dict[str, dict[str, Any]],
+    key: bytes,
 ) -> list[str]:
-    applied = _applied_links(listed) or []
     problems = []
     named = {(a.get("item_key"), a.get("decision")): a.get("decision_id") for a in applied}
-    for person, record in _confirmed_rows(listed).iter_rows():
+    for person, record in confirmed.iter_rows():
         item = pseudonym(DWP_KIND, record or "", key)
         decision_id = named.get((item, "link_confirmed"))
         if decision_id is None:
@@ -1008,11 +1012,9 @@ def _link_problems(
 
 
 def _check_links(run: _Run, store: ReviewStore | None, key: bytes | None) -> Check:
-    made = [
-        listed
-        for listed in run.lists
-        if _applied_links(listed) or not _confirmed_rows(listed).is_empty()
-    ]
+    # Each list and its manifest read once: (list, decisions applied, rows they linked).
+    found = [(at, _applied_links(at) or [], _confirmed_rows(at)) for at in run.lists]
+    made = [(listed, applied, rows) for listed, applied, rows in found if applied or len(rows)]
     if not made:
         return Check(LINKS_TRACED, True, "no record link made by a reviewer's decision")
     if store is None:
@@ -1024,10 +1026,10 @@ def _check_links(run: _Run, store: ReviewStore | None, key: bytes | None) -> Che
         )
     key = key if key is not None else load_key()
     by_id = {row["decision_id"]: row for row in store.decisions().iter_rows(named=True)}
-    problems = [p for listed in made for p in _link_problems(listed, store, by_id, key)]
+    problems = [p for entry in made for p in _link_problems(*entry, store, by_id, key)]
     if problems:
         return Check(LINKS_TRACED, False, _shown(problems))
-    decisions = sum(len(_applied_links(listed) or []) for listed in made)
+    decisions = sum(len(applied) for _, applied, _ in made)
     return Check(
         LINKS_TRACED,
         True,

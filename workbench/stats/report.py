@@ -207,6 +207,12 @@ def write_stats(
     rule_set = rules_for(initiative, on=term_start)
     earlier = _earlier_terms(terms, term_start, rule_set)
     wards = None if ward_lookup is None else load_ward_lookup(ward_lookup)
+    if link_decisions is not None and linkage == "probabilistic":
+        # Read (and the store's chain verified) once, for this term and every trend term.
+        from workbench.review.keys import load_key
+        from workbench.review.link_decisions import read_link_decisions
+
+        link_decisions = read_link_decisions(project_path(link_decisions), load_key())
     found = assess(
         data,
         rule_set,
