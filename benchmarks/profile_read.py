@@ -162,7 +162,7 @@ def markdown(result: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=DEFAULT_HOUSEHOLDS)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--name", default="profile_read", help="results file name")
     arguments = parser.parse_args(argv)
     result = run_benchmark(arguments.households, arguments.repeat)

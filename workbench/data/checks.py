@@ -39,7 +39,7 @@ the linkage does) may load without normalising, which skips postcodes and NINOs 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -312,10 +312,14 @@ def _off_shape(
 
 
 def _cleaned(
-    raw: pl.DataFrame, columns: list[Column], fmt: str, normalise: bool = True
+    raw: pl.DataFrame,
+    columns: list[Column],
+    fmt: str,
+    normalise: bool = True,
+    mapped: Collection[str] = (),
 ) -> tuple[pl.DataFrame, dict[str, bool]]:
     """Every text cell stripped (blank -> null) and, if `normalise`, normalised; Excel date
-    cells as dates.
+    cells as dates. The `mapped` columns are left as they are (see `check_rows`).
 
     Adds `__clean_<column>` for each text column and, for xlsx, `__cell_<column>` holding the
     date of each cell Excel itself stores as a date. Also returns what the tidying scan found
@@ -326,7 +330,7 @@ def _cleaned(
         for c in columns
         if c.dtype == "date" and fmt == "xlsx" and raw.schema[c.name] == pl.String
     ]
-    tidied, allowed = _normalised(raw, columns, normalise)
+    tidied, allowed = _normalised(raw, [c for c in columns if c.name not in mapped], normalise)
     frame = raw.hstack(tidied)  # new columns, already computed: no engine needed
     return (frame.lazy().with_columns(cells).collect() if cells else frame), allowed
 
@@ -788,11 +792,15 @@ def check_rows(
     *,
     number_accepted: bool = False,
     date_formats: Mapping[str, DateFormat] | None = None,
+    mapped: Collection[str] = (),
 ) -> CheckedRows:
     """Check `raw` (a file's wanted columns, as text or as a parquet file types them) against
     `table`'s schema in one vectorised pass; `file` names the file in the quarantine and
     `fmt` is its format (``csv``, ``parquet`` or ``xlsx``). `date_formats` fixes the format of
-    some date columns (a source profile's); the others' is chosen from their values.
+    some date columns (a source profile's); the others' is chosen from their values. `mapped`
+    names enum columns a source profile's value map wrote every value of (each one of the
+    column's values, or empty): they are not tidied or tested against their values again,
+    only for being filled in when required.
 
     Example
     -------
@@ -805,7 +813,8 @@ def check_rows(
     (2, 0, [2, 3])
     """
     present = [c for c in table.columns if c.name in raw.columns]
-    frame, allowed = _cleaned(raw, present, fmt, normalise)
+    written = {c.name for c in present if c.name in mapped and c.dtype == "enum"}
+    frame, allowed = _cleaned(raw, present, fmt, normalise, written)
     dates = [c.name for c in present if c.dtype == "date" and _clean_name(c.name) in frame.columns]
     frame, formats = _read_dates(frame, dates, date_formats)
     columns = set(frame.columns)

@@ -232,7 +232,13 @@ class TablePlan:
         return {n: {value_key(k): v for k, v in m.items()} for n, m in self.spellings.items()}
 
     def apply(self, raw: pl.DataFrame) -> pl.DataFrame:
-        """The file's columns `raw` as the contract's columns, in one lazy select.
+        """The file's columns `raw` as the contract's columns (`mapped`'s table)."""
+        return self.mapped_values(raw)[0]
+
+    def mapped_values(self, raw: pl.DataFrame) -> tuple[pl.DataFrame, frozenset[str]]:
+        """The file's columns `raw` as the contract's columns, in one lazy select, and the
+        value-mapped columns whose every value the map wrote (each one of the contract's
+        values, or empty: the checks need not test them again).
 
         The spellings the profile writes are replaced in that select. When a mapped column
         then holds a value the profile does not write exactly, the mapped columns' distinct
@@ -242,7 +248,7 @@ class TablePlan:
         the profile does not map stays as written, for the checks to quarantine.
         """
         if not self.spellings:
-            return raw.lazy().select(self.expressions).collect(engine=_ENGINE)
+            return raw.lazy().select(self.expressions).collect(engine=_ENGINE), frozenset()
         by_name = {e.meta.output_name(): e for e in self.expressions}
         # Most often every value is written as the profile writes it: mapped strictly, each
         # mapped column then has no more empty values than its source, and nothing else is
@@ -262,7 +268,7 @@ class TablePlan:
             == raw.get_column(by_name[n].meta.root_names()[0]).null_count()
             for n in self.spellings
         ):
-            return exact
+            return exact, frozenset(self.spellings)
         written = {n: {k: v for k, v in m.items() if k != v} for n, m in self.spellings.items()}
         table, distinct = pl.collect_all(
             [
@@ -280,8 +286,9 @@ class TablePlan:
                 if value_key(v) in keyed and v != keyed[value_key(v)]
             }
         if all(set(found[n]) <= set(written[n]) for n in self.spellings):
-            return table
-        return raw.lazy().select(self._replaced(by_name, found)).collect(engine=_ENGINE)
+            return table, frozenset()
+        remapped = raw.lazy().select(self._replaced(by_name, found)).collect(engine=_ENGINE)
+        return remapped, frozenset()
 
     @staticmethod
     def _replaced(by_name: dict[str, pl.Expr], maps: dict[str, dict[str, str]]) -> list[pl.Expr]:

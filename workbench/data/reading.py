@@ -447,18 +447,18 @@ def _as_loaded(column: Column, dtype: pl.DataType) -> pl.Expr:
 
 def _read_raw(
     path: Path, fmt: str, table: Table, wanted: tuple[str, ...], profile: Profile | None = None
-) -> tuple[pl.DataFrame, TablePlan | None]:
+) -> tuple[pl.DataFrame, TablePlan | None, frozenset[str]]:
     """The wanted columns of one file under their canonical names (a DWP list without row
     ids numbered `dwp-row-<row>`), read through `profile` when it maps the table (then also
-    the profile's plan for it)."""
-    plan, read = None, None
+    the profile's plan for it, and the columns its value maps wrote every value of)."""
+    plan, read, mapped = None, None, frozenset()
     try:
         headers, read = _OPENERS[fmt](path)
         if profile is not None and table.name in profile.tables:
             plan = profile.plan(table, path, headers, wanted)
             # Only the columns the plan needs are read, and turned into the contract's
             # columns lazily (a plain mapping is a rename: nothing is copied).
-            raw = plan.apply(read(plan.columns))
+            raw, mapped = plan.mapped_values(read(plan.columns))
             matched = dict.fromkeys(raw.columns)
         else:
             matched = _match_headers(path, table, headers, wanted)
@@ -477,7 +477,7 @@ def _read_raw(
         first = 1 if fmt == "database" else FIRST_DATA_ROW
         number = pl.int_range(first, pl.len() + first, dtype=pl.Int64)
         raw = raw.with_columns(pl.format("dwp-row-{}", number).alias(table.id_column))
-    return raw, plan
+    return raw, plan, mapped
 
 
 # --- loading one table ------------------------------------------------------------------------
@@ -502,7 +502,7 @@ def _load_table(
 ) -> _Loaded:
     """Read one file and split its rows into accepted, quarantined and warned."""
     fmt = FORMATS[path.suffix.lower()] if isinstance(path, Path) else "database"
-    raw, plan = _read_raw(path, fmt, table, wanted, profile)
+    raw, plan, mapped = _read_raw(path, fmt, table, wanted, profile)
     # Small tables that refer to another keep their accepted rows' numbers for the check.
     checked = check_rows(
         table,
@@ -512,6 +512,7 @@ def _load_table(
         normalise,
         number_accepted=bool(table.references),
         date_formats=plan.date_formats if plan is not None else None,
+        mapped=mapped,
     )
     if fmt == "database":  # numbered as the query's result: its first row is 1
         checked = database.numbered_from_one(checked)
