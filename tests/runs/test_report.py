@@ -478,3 +478,39 @@ def test_a_parameter_naming_a_huge_folder_is_refused_not_hashed(tmp_path, monkey
         (tmp_path / f"f{number}.txt").write_text("x")
     with pytest.raises(UsageError, match=r"^Parameter 'ward_lookup' names the folder .* more"):
         parameter_inputs({"ward_lookup": str(tmp_path)})
+
+
+def test_a_review_store_gives_the_same_run_id_until_a_decision_is_recorded(tmp_path):
+    # Reading a store logs the reading in it: its bytes change on every run, its decision
+    # chain only when someone decides.
+    from workbench.review.store import ReviewStore
+
+    store = tmp_path / "review.sqlite"
+    key = "pk_" + "0" * 24
+    items = pl.DataFrame({"item_key": [key], "tier": ["likely"], "reason_codes": ["A"]})
+    with ReviewStore(store) as opened:
+        list_id = opened.add_list("r-1", "two_year_old", "two_year_old@1", {}, items)
+    parameters = {"ward_lookup": "", "review_store": str(store)}
+    first = identify(TAKE_UP, SAMPLE, parameters)
+    with ReviewStore(store) as opened:
+        opened.log_access("An Analyst", "report", "read the store")
+    read_again = identify(TAKE_UP, SAMPLE, parameters)
+    with ReviewStore(store) as opened:
+        opened.record_decision(list_id, key, "contact", "A Reviewer")
+        seq, head = opened.head()
+    decided = identify(TAKE_UP, SAMPLE, parameters)
+
+    assert read_again.run_id == first.run_id
+    assert decided.run_id != first.run_id
+    assert decided.inputs["parameter:review_store"] == f"review-store-chain:{seq}:{head}"
+    assert first.inputs["parameter:review_store"] != decided.inputs["parameter:review_store"]
+
+
+def test_a_parameter_file_that_is_not_a_review_store_is_hashed_by_its_bytes(tmp_path):
+    import sqlite3
+
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    assert parameter_inputs({"review_store": str(other)}) == {
+        "parameter:review_store": hashlib.sha256(other.read_bytes()).hexdigest()
+    }

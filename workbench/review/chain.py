@@ -26,9 +26,12 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, astuple, dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from workbench.review.schema import GENESIS_HASH
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 __all__ = [
     "CHECKPOINT_COLUMNS",
@@ -332,6 +335,26 @@ def chain_end(conn: sqlite3.Connection) -> tuple[int, str]:
     )
     heads = [row for row in (last.fetchone(), removed.fetchone()) if row is not None]
     return tuple(max(heads)) if heads else (0, GENESIS_HASH)  # type: ignore[return-value]
+
+
+def stored_chain_end(path: str | Path) -> tuple[int, str] | None:
+    """`chain_end` of the review store at `path`, read without changing it (a read-only
+    connection: no migration, no access-log line), or None when `path` is not a review store
+    (not SQLite, or without a decision chain)."""
+    file = Path(path)
+    with open(file, "rb") as handle:
+        if handle.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
+            return None
+    try:
+        conn = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        return chain_end(conn)
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
 
 
 def chain_head(conn: sqlite3.Connection) -> str:

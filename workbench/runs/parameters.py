@@ -27,6 +27,7 @@ from workbench.data.reading import find_table_file
 from workbench.data.schema import TABLES
 from workbench.errors import UsageError
 from workbench.provenance import file_sha256, input_hashes, run_id
+from workbench.review.chain import stored_chain_end
 
 __all__ = [
     "DATE_LIST_PARAMETERS",
@@ -307,12 +308,18 @@ def parameter_inputs(parameters: Mapping[str, object]) -> dict[str, str]:
 
     A path alone does not decide a run: a ward lookup edited in place keeps its name, so its
     bytes must go into the run id as the data folder's do. Text that names no existing file
-    (a date, an initiative's name, `""`) adds nothing.
+    (a date, an initiative's name, `""`) adds nothing. A review store (`review_store`) is
+    identified by where its decision chain ends instead of by its bytes: reading it writes a
+    line to its access log, which would give the same run a new id each time; a new decision
+    moves the chain's end.
     """
     hashes: dict[str, str] = {}
     for name, path in parameter_files(parameters).items():
         if path.is_file():
-            hashes[f"parameter:{name}"] = file_sha256(path)
+            end = stored_chain_end(path)
+            hashes[f"parameter:{name}"] = (
+                file_sha256(path) if end is None else f"review-store-chain:{end[0]}:{end[1]}"
+            )
             continue
         for inner in _folder_files(name, path):
             hashes[f"parameter:{name}/{inner.relative_to(path).as_posix()}"] = file_sha256(inner)
