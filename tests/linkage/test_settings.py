@@ -3,11 +3,14 @@ the plainer SQL they stand for says."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import duckdb
+import polars as pl
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from workbench.linkage.settings import _ONE_CHARACTER_OFF
+from workbench.linkage.settings import _A_DAY_APART, _ONE_CHARACTER_OFF
 
 # ISO dates and near misses: digits and dashes, mostly ten characters, sometimes fewer or more.
 DATE_TEXT = st.text(alphabet="0123456789-", min_size=8, max_size=11)
@@ -44,3 +47,31 @@ def test_one_character_off_is_a_damerau_levenshtein_distance_of_at_most_one(pair
     ).fetchall()
     assert [row[:2] for row in found if row[2] != row[3]] == []
     assert len(found) == len(pairs)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.dates(date(1900, 1, 1), date(2099, 12, 28)), st.integers(-3, 3)),
+        min_size=1,
+        max_size=50,
+    ).map(lambda pairs: [(d, d + timedelta(days=k)) for d, k in pairs])
+)
+@example([(date(2024, 2, 28), date(2024, 3, 1)), (date(2023, 12, 31), date(2024, 1, 1))])
+def test_a_day_apart_on_days_since_1970_is_a_date_difference_of_at_most_a_day(pairs):
+    # The level reads `dob_day`, the date as polars stores it (days since 1970-01-01).
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE pairs (dob_l DATE, dob_r DATE)")
+    connection.executemany("INSERT INTO pairs VALUES (?, ?)", pairs)
+    found = connection.execute(
+        "SELECT dob_l, dob_r, (" + _A_DAY_APART + ") AS fast, "
+        "abs(datediff('day', dob_l, dob_r)) <= 1 AS plain FROM ("
+        "SELECT *, (dob_l - DATE '1970-01-01') AS dob_day_l, "
+        "(dob_r - DATE '1970-01-01') AS dob_day_r FROM pairs)"
+    ).fetchall()
+    assert [row[:2] for row in found if row[2] != row[3]] == []
+
+
+def test_dob_day_is_the_days_since_1970_that_the_level_reads():
+    days = pl.Series([date(1970, 1, 1), date(2024, 2, 29), date(1969, 12, 31)]).cast(pl.Int32)
+    assert days.to_list() == [0, 19782, -1]

@@ -153,6 +153,7 @@ _COLUMNS = (
     "dob_swapped",
     "dob_unordered",
     "dob_text",
+    "dob_day",
     "postcode",
     "postcode_sector",
     "postcode_district",
@@ -223,6 +224,7 @@ def _features(frame: pl.LazyFrame, aliases: pl.LazyFrame) -> pl.LazyFrame:
         .alias("dob_swapped"),
         (dob.dt.year().cast(pl.Int32) * 10_000 + low * 100 + high).alias("dob_unordered"),
         dob.dt.to_string("%Y-%m-%d").alias("dob_text"),
+        dob.cast(pl.Int32).alias("dob_day"),  # days since 1 January 1970
         pl.when(has_space)
         .then(postcode.str.slice(0, postcode.str.len_chars() - 2))
         .alias("postcode_sector"),
