@@ -1024,7 +1024,9 @@ def _sql_made_once() -> None:
     """Make the settings' SQL once in this thread before the sources' threads do: Splink
     writes some levels through sqlglot, which loads a dialect on first use, and once (CI, a
     stats run) a level came out in sqlglot's generic SQL, which DuckDB does not know
-    (`TIME_TO_UNIX`), as if a thread had found the DuckDB dialect half loaded."""
+    (`TIME_TO_UNIX`), as if a thread had found the DuckDB dialect half loaded. (That level,
+    a day apart, is now plain arithmetic: `settings._A_DAY_APART`; the others still pass
+    through sqlglot.)"""
     for source in LINK_SOURCES:
         linkage_settings(source, probability_two_random_records_match=0.5).get_settings("duckdb")
 
