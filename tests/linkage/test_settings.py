@@ -9,8 +9,11 @@ import duckdb
 import polars as pl
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from splink import comparison_level_library as cll
+from splink.internals.dialects import DuckDBDialect
 
 from workbench.linkage.settings import _A_DAY_APART, _ONE_CHARACTER_OFF
+from workbench.linkage.settings import _SharedElement as SharedElement
 
 # ISO dates and near misses: digits and dashes, mostly ten characters, sometimes fewer or more.
 DATE_TEXT = st.text(alphabet="0123456789-", min_size=8, max_size=11)
@@ -75,3 +78,32 @@ def test_a_day_apart_on_days_since_1970_is_a_date_difference_of_at_most_a_day(pa
 def test_dob_day_is_the_days_since_1970_that_the_level_reads():
     days = pl.Series([date(1970, 1, 1), date(2024, 2, 29), date(1969, 12, 31)]).cast(pl.Int32)
     assert days.to_list() == [0, 19782, -1]
+
+
+NAME_LISTS = st.one_of(
+    st.none(), st.lists(st.one_of(st.none(), st.sampled_from(["", "liz", "beth", "o"])), max_size=3)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(NAME_LISTS, NAME_LISTS, st.booleans()), min_size=1, max_size=40))
+@example([([], None, False), ([None], [None], True), (["liz"], ["liz", None], False)])
+def test_a_shared_element_level_holds_for_the_pairs_splinks_array_intersection_does(rows):
+    # As a level's condition (CASE WHEN), alone and inside the parent comparison's AND/OR.
+    fast = SharedElement("aliases").create_sql(DuckDBDialect())
+    plain = cll.ArrayIntersectLevel("aliases", 1).create_sql(DuckDBDialect())
+    assert fast != plain and "list_has_any" in fast
+    connection = duckdb.connect()
+    connection.execute(
+        "CREATE TABLE pairs (aliases_l VARCHAR[], aliases_r VARCHAR[], same BOOLEAN)"
+    )
+    connection.executemany("INSERT INTO pairs VALUES (?, ?, ?)", rows)
+
+    def levels(condition: str) -> list[tuple]:
+        composite = f"(same OR ({condition})) AND (NOT same OR ({condition}))"
+        return connection.execute(
+            f"SELECT CASE WHEN {condition} THEN 1 ELSE 0 END, "
+            f"CASE WHEN {composite} THEN 1 ELSE 0 END FROM pairs ORDER BY rowid"
+        ).fetchall()
+
+    assert levels(fast) == levels(plain)

@@ -74,6 +74,24 @@ _CLOSE = 0.92
 _SIMILAR = 0.8
 
 
+class _SharedElement(cll.ArrayIntersectLevel):
+    """Splink's `ArrayIntersectLevel(column, 1)` (the two lists share an element), written for
+    DuckDB as `list_has_any` instead of the size of `list_intersect`: the same pairs reach the
+    level (where the sizes' test is false the other is false or null, which a level's
+    condition reads alike: the conditions hold no NOT), without building each intersection,
+    a tenth of training's time on the DWP list. Other dialects get Splink's own SQL."""
+
+    def __init__(self, column: str) -> None:
+        super().__init__(column, 1)
+
+    def create_sql(self, sql_dialect) -> str:
+        if sql_dialect.sql_dialect_str != "duckdb":
+            return super().create_sql(sql_dialect)
+        column = self.col_expression
+        column.sql_dialect = sql_dialect
+        return f"list_has_any({column.name_l}, {column.name_r})"
+
+
 def _level(level: cll.ComparisonLevelCreator, label: str, m: float, u: float):
     return level.configure(label_for_charts=label, m_probability=m, u_probability=u)
 
@@ -109,7 +127,7 @@ def forename_comparison() -> cl.CustomComparison:
             cll.ExactMatchLevel("forename", term_frequency_adjustments=True).configure(
                 label_for_charts="exact", m_probability=0.85, u_probability=0.01
             ),
-            _level(cll.ArrayIntersectLevel("forename_aliases", 1), "nickname or alias", 0.06, 2e-3),
+            _level(_SharedElement("forename_aliases"), "nickname or alias", 0.06, 2e-3),
             _level(cll.JaroWinklerLevel("forename", _CLOSE), "close spelling", 0.04, 5e-3),
             _swapped(),
             _level(cll.JaroWinklerLevel("forename", _SIMILAR), "similar", 0.02, 0.03),
@@ -132,7 +150,7 @@ def surname_comparison() -> cl.CustomComparison:
                 label_for_charts="exact", m_probability=0.85, u_probability=0.01
             ),
             _level(cll.ExactMatchLevel("surname_letters"), "hyphen or space changed", 0.03, 5e-4),
-            _level(cll.ArrayIntersectLevel("surname_parts", 1), "one part of the name", 0.04, 2e-3),
+            _level(_SharedElement("surname_parts"), "one part of the name", 0.04, 2e-3),
             _level(cll.JaroWinklerLevel("surname", _CLOSE), "close spelling", 0.04, 5e-3),
             _swapped(),
             _level(cll.JaroWinklerLevel("surname", _SIMILAR), "similar", 0.02, 0.03),
@@ -233,10 +251,10 @@ def parent_comparison() -> cl.CustomComparison:
     forename (or alias) and surname, surname only. Null when the child has no carer on the
     index: absence is no evidence either way."""
     same_forename = cll.Or(
-        cll.ExactMatchLevel("parent_forename"), cll.ArrayIntersectLevel("parent_aliases", 1)
+        cll.ExactMatchLevel("parent_forename"), _SharedElement("parent_aliases")
     )
     same_surname = cll.Or(
-        cll.ExactMatchLevel("parent_surname"), cll.ArrayIntersectLevel("parent_surname_parts", 1)
+        cll.ExactMatchLevel("parent_surname"), _SharedElement("parent_surname_parts")
     )
     return cl.CustomComparison(
         output_column_name="parent",
