@@ -66,7 +66,10 @@ from workbench.linkage.settings import (
 from workbench.linkage.trained import remembered
 
 # Splink logs every SQL step at INFO, and at WARNING each level that training could not
-# estimate (the priors stand for those): the workbench shows its own progress instead.
+# estimate (the priors stand for those): the workbench shows its own progress instead. For
+# the same reason each linker is made without Splink's settings validation
+# (`validate_settings=False`), whose findings are only such warnings: parsing every level's
+# SQL for them took a twentieth of a second per linker, four linkers per source.
 logging.getLogger("splink").setLevel(logging.ERROR)
 
 __all__ = [
@@ -499,7 +502,7 @@ def _train(
 
     def linker_for(settings: dict[str, Any], rows: Any) -> Linker:
         creator = SettingsCreator.from_path_or_dict(copy.deepcopy(settings))
-        return Linker([rows, people], creator, log_level=None)
+        return Linker([rows, people], creator, log_level=None, validate_settings=False)
 
     linker = linker_for(start, every_row)
     if train_u:
@@ -541,7 +544,9 @@ def _score(
         db_api.register(records.to_arrow(), table_name=_RECORDS),
         db_api.register(candidates.to_arrow(), table_name=_PEOPLE),
     ]
-    linker = Linker(inputs, SettingsCreator.from_path_or_dict(settings), log_level=None)
+    linker = Linker(
+        inputs, SettingsCreator.from_path_or_dict(settings), log_level=None, validate_settings=False
+    )
     pairs = pl.DataFrame(linker.inference.predict().as_pyarrow_table())
     db_api.duckdb_con.close()
     return _oriented(pairs, settings)

@@ -250,9 +250,7 @@ def parent_comparison() -> cl.CustomComparison:
     """The DWP parent against one parent or carer of the candidate child's household: NINO,
     forename (or alias) and surname, surname only. Null when the child has no carer on the
     index: absence is no evidence either way."""
-    same_forename = cll.Or(
-        cll.ExactMatchLevel("parent_forename"), _SharedElement("parent_aliases")
-    )
+    same_forename = cll.Or(cll.ExactMatchLevel("parent_forename"), _SharedElement("parent_aliases"))
     same_surname = cll.Or(
         cll.ExactMatchLevel("parent_surname"), _SharedElement("parent_surname_parts")
     )
