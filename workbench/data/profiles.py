@@ -232,7 +232,7 @@ class TablePlan:
         return {n: {value_key(k): v for k, v in m.items()} for n, m in self.spellings.items()}
 
     def apply(self, raw: pl.DataFrame) -> pl.DataFrame:
-        """The file's columns `raw` as the contract's columns (`mapped`'s table)."""
+        """The file's columns `raw` as the contract's columns: `mapped_values`' table."""
         return self.mapped_values(raw)[0]
 
     def mapped_values(self, raw: pl.DataFrame) -> tuple[pl.DataFrame, frozenset[str]]:
