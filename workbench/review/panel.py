@@ -29,6 +29,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
@@ -279,8 +280,21 @@ def _decisions_html(title: str, frame: pl.DataFrame, with_list: bool) -> str:
     return f"<h4>{title}</h4><ul>{''.join(items)}</ul>"
 
 
+# What makes the widgets usable with a screen reader (their radio buttons a named group), for
+# the review app's page and for JupyterLab alike: ipywidgets offers no way to say it.
+ACCESSIBLE_WIDGETS_JS = (
+    Path(__file__)
+    .with_name("jupyter")
+    .joinpath("voila", "templates", "workbench", "accessible_widgets.js")
+)
+
+
 class ReviewPanel:
     """Review one stored list: filter, sort, page, read the evidence, record decisions.
+
+    In a notebook, ``display(panel)`` shows it with the script of `ACCESSIBLE_WIDGETS_JS`
+    (JupyterLab runs it: the decision radios become a group a screen reader names);
+    ``panel.widget`` is the panel alone, as the review app, whose page has the script, shows it.
 
     Parameters
     ----------
@@ -346,6 +360,12 @@ class ReviewPanel:
             self._log_open(reviewer)
         self._load_latest()
         self._refresh()
+
+    def _ipython_display_(self) -> None:
+        """``display(panel)``: the accessibility script, then the panel."""
+        from IPython.display import Javascript, display
+
+        display(Javascript(ACCESSIBLE_WIDGETS_JS.read_text(encoding="utf-8")), self.widget)
 
     # --- setup -------------------------------------------------------------------------------
     def _build_widgets(self, reviewer: str | None) -> None:
