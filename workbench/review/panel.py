@@ -56,6 +56,7 @@ from workbench.rules import load_rule_set
 from workbench.rules.model import RuleSet
 
 __all__ = [
+    "ACCESSIBLE_WIDGETS_JS",
     "SORTS",
     "ReviewPanel",
     "filter_and_sort",
