@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from workbench._lazy import lazy_exports
 from workbench.linkage.exact import (
+    BAND_CLERICAL_REVIEW,
     BAND_LINKED,
     BAND_NOT_LINKED,
     LINK_SOURCES,
@@ -29,7 +30,6 @@ from workbench.linkage.exact import (
 # The probabilistic stage imports Splink (slow to import): loaded on first use only, so that
 # `workbench assess` and the exact pass start quickly.
 _LAZY = {
-    "BAND_CLERICAL_REVIEW": "probabilistic",
     "LINKAGE_RESULT_SCHEMA": "probabilistic",
     "METHOD_SPLINK": "probabilistic",
     "link_all": "probabilistic",

@@ -62,6 +62,7 @@ from workbench.data.schema import TABLES
 from workbench.errors import UsageError
 
 __all__ = [
+    "BAND_CLERICAL_REVIEW",
     "BAND_LINKED",
     "BAND_NOT_LINKED",
     "LINKS_SCHEMA",
@@ -75,6 +76,9 @@ __all__ = [
 LINK_SOURCES: tuple[str, ...] = ("dwp_list", "funded_places")
 BAND_LINKED = "linked"
 BAND_NOT_LINKED = "not_linked"
+# The probabilistic stage's middle band (`workbench.linkage.probabilistic`): named here, with
+# the others, so that code reading links need not import Splink to know it.
+BAND_CLERICAL_REVIEW = "clerical_review"
 METHOD_PARENT_NINO_AND_CHILD_DOB = "parent_nino_and_child_dob"
 METHOD_CHILD_NAME_DOB_POSTCODE = "child_name_dob_postcode"
 METHOD_CHILD_NAME_DOB = "child_name_dob"

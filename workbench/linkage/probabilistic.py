@@ -54,7 +54,13 @@ from splink.internals.exceptions import EMTrainingException  # not re-exported b
 from workbench.data import clean
 from workbench.data.schema import TABLES
 from workbench.errors import UsageError
-from workbench.linkage.exact import BAND_LINKED, BAND_NOT_LINKED, LINK_SOURCES, link_exact
+from workbench.linkage.exact import (
+    BAND_CLERICAL_REVIEW,
+    BAND_LINKED,
+    BAND_NOT_LINKED,
+    LINK_SOURCES,
+    link_exact,
+)
 from workbench.linkage.model import LinkageModel
 from workbench.linkage.settings import (
     DEFAULT_THRESHOLDS,
@@ -83,7 +89,6 @@ __all__ = [
     "trained_settings",
 ]
 
-BAND_CLERICAL_REVIEW = "clerical_review"
 METHOD_SPLINK = "splink"
 LINKAGE_RESULT_SCHEMA = pl.Schema(
     {

@@ -47,7 +47,7 @@ import polars as pl
 
 from workbench.errors import UsageError, WorkbenchError
 from workbench.governance.access import current_user
-from workbench.linkage.exact import BAND_LINKED, BAND_NOT_LINKED
+from workbench.linkage.exact import BAND_CLERICAL_REVIEW, BAND_LINKED, BAND_NOT_LINKED
 from workbench.review.keys import pseudonym_expr
 from workbench.review.lists import DWP_KIND, PERSON_KIND
 from workbench.review.queries import LINK_DECISION_SCHEMA
@@ -61,9 +61,6 @@ __all__ = [
     "read_link_decisions",
 ]
 
-# The clerical band's name (`workbench.linkage.BAND_CLERICAL_REVIEW`), written here so that
-# reading a store does not import Splink.
-_CLERICAL = "clerical_review"
 METHOD_REVIEWER_CONFIRMED = "reviewer_confirmed"
 # The one source whose links officers decide: a funded place awaiting review is checked with
 # the provider instead (`funded_place_to_review`).
@@ -214,7 +211,7 @@ def apply_link_decisions(
     rows = links.filter(pl.col("source") == LINK_DECISION_SOURCE).with_columns(
         pseudonym_expr("record_id", DWP_KIND, key).alias("item_key")
     )
-    proposed = rows.filter(pl.col("band") == _CLERICAL).select(
+    proposed = rows.filter(pl.col("band") == BAND_CLERICAL_REVIEW).select(
         "record_id",
         "person_id",
         "item_key",
