@@ -23,21 +23,18 @@ from pathlib import Path
 
 __all__ = ["environment", "file_sha256", "git_commit", "input_hashes", "run_id"]
 
-_CHUNK = 1 << 20
 KEY_LIBRARIES = ("polars", "altair", "papermill", "scikit-learn", "typer", "ipywidgets")
 
 
 def file_sha256(path: str | Path) -> str:
-    """The SHA-256 of a file's bytes, as hex (read a megabyte at a time: not mapped into
-    memory, which would count a whole extract against the process's resident memory)."""
+    """The SHA-256 of a file's bytes, as hex (`hashlib.file_digest`: read through one small
+    buffer that stays in the CPU's cache, not mapped into memory, which would count a whole
+    extract against the process's resident memory)."""
     known = getattr(path, "sha256", None)  # a table read by a query: the query's SHA-256
     if isinstance(known, str):
         return known
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def input_hashes(files: Iterable[str | Path]) -> dict[str, str]:
