@@ -98,6 +98,24 @@ def test_export_fill_in_and_import(tmp_path: Path):
 
     sheet.cell(row=3, column=reason, value="family moved away")
     workbook.save(book)
+    # Under another pseudonym key (the officer's session lacks the council's key file) the
+    # store says so at once, in one line, and nothing is recorded; every command that opens
+    # the store does the same, before it could blame the list or a locked cell.
+    other = dict(env, WORKBENCH_KEY_FILE=str(tmp_path / "other" / "pseudonym.key"))
+    for args in (
+        ("review", "import", str(book), "--store", str(store), "--reviewer", "J Smith"),
+        ("review", "export", "--store", str(store), "--list", str(listed), "--out", str(book)),
+        ("check", "export", "--store", str(store), "--list", str(listed), "--out", "c.csv"),
+    ):
+        wrong = workbench(*args, env=other)
+        assert wrong.returncode == 1, args
+        assert wrong.stderr.startswith(
+            f"error: {store}: the decision chain is keyed with another key (fingerprint "
+        ), wrong.stderr
+        assert wrong.stderr.strip().endswith(
+            "Use the pseudonym key the store was made with: set WORKBENCH_KEY_FILE to it"
+        )
+        assert len(wrong.stderr.strip().splitlines()) == 1
     done = workbench(
         "review", "import", str(book), "--store", str(store), "--reviewer", "J Smith", env=env
     )

@@ -140,7 +140,7 @@ def item_of(person_id: str) -> str:
 
 
 def decisions_about(store_path: Path, person_id: str) -> pl.DataFrame:
-    with ReviewStore(store_path) as store:
+    with ReviewStore(store_path, key=bytes.fromhex(KEY_HEX)) as store:
         list_id = store.lists()["list_id"][0]
         return store.decisions(list_id, [item_of(person_id)])
 
@@ -316,7 +316,7 @@ def test_prepare_refuses_a_key_other_than_the_lists(
         f"Review: {TITLE} \u2013 Eligibility Workbench" in json.loads(notebook)["metadata"]["title"]
     )
     monkeypatch.setenv("WORKBENCH_KEY", "22" * 32)
-    with pytest.raises(WorkbenchError, match="pseudonym key differs"):
+    with pytest.raises(WorkbenchError, match="the decision chain is keyed with another key"):
         prepare_review_app(store, listed, folder=tmp_path / "app2")
 
 
@@ -519,7 +519,7 @@ def test_officer_finds_a_child_by_name_sees_who_they_are_and_decides(served, bro
     assert stored.select("decision", "reviewer", "reason").rows() == [
         ("not_eligible", "A. Officer", "family moved out of the area")
     ]
-    with ReviewStore(store) as opened:
+    with ReviewStore(store, key=bytes.fromhex(KEY_HEX)) as opened:
         views = opened.access_log().filter(pl.col("command") == "review view")["detail"]
     assert any(v.endswith(", child P005") for v in views.to_list())
 

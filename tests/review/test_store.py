@@ -31,8 +31,10 @@ from workbench.review import (
     ChainReport,
     Decision,
     ReviewStore,
+    chain,
     pseudonym,
 )
+from workbench.review.keys import load_key
 
 KEY = bytes(range(32))
 K1, K2, K3 = (pseudonym("person", f"P{i}", KEY) for i in (1, 2, 3))
@@ -653,10 +655,25 @@ def test_every_link_is_an_hmac_under_a_key_derived_from_the_pseudonym_key(store,
         assert decision.hash != expected_hash(decision, key=b"")
 
 
+def test_a_store_keyed_with_another_key_is_refused_when_opened(store, list_id):
+    record_five(store, list_id)
+    store.close()
+    other = chain.key_fingerprint(chain.chain_key(b"\x01" * 32))
+    with pytest.raises(WorkbenchError) as raised:
+        ReviewStore(store.path, key=b"\x01" * 32)
+    assert str(raised.value) == (
+        f"{store.path}: the decision chain is keyed with another key (fingerprint "
+        f"{chain.key_fingerprint(chain.chain_key(load_key()))}; this machine's key has {other}). "
+        "Use the pseudonym key the store was made with: set WORKBENCH_KEY_FILE to it"
+    )
+    with ReviewStore(store.path) as same:
+        assert same.verify_chain().ok
+
+
 def test_a_store_opened_with_another_key_neither_verifies_nor_records(store, list_id):
     record_five(store, list_id)
     store.close()
-    with ReviewStore(store.path, key=b"\x01" * 32) as other:
+    with ReviewStore(store.path, key=b"\x01" * 32, key_must_match=False) as other:
         report = other.verify_chain()
         assert not report.ok
         assert report.message.startswith("the decision chain is keyed with another key")

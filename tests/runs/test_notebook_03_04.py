@@ -192,7 +192,7 @@ def test_take_up_report_on_a_small_council_publishes_nothing_and_says_why(take_u
 # --- 03_review ------------------------------------------------------------------------------------
 
 
-def test_review_report_registers_the_list_and_shows_counts_only(review_run, tmp_path):
+def test_review_report_registers_the_list_and_shows_counts_only(review_run, key_file, tmp_path):
     assert review_run.ok
     restricted = review_run.run_dir / "restricted"
     files = sorted(restricted.iterdir())
@@ -207,7 +207,7 @@ def test_review_report_registers_the_list_and_shows_counts_only(review_run, tmp_
     assert sorted((review_run.run_dir / "shareable").iterdir()) == []
     copy = tmp_path / "review.sqlite"
     shutil.copy(restricted / "review.sqlite", copy)
-    with ReviewStore(copy) as store:
+    with ReviewStore(copy, key=load_key(key_file)) as store:
         lists = store.lists()
         assert lists.get_column("item_count").to_list() == [4]
         assert lists.get_column("initiative").to_list() == ["two_year_old"]
@@ -234,7 +234,7 @@ def test_review_report_takes_a_written_list_and_an_existing_store(key_file, tmp_
     listed = assess(SAMPLE, "two_year_old", term_start=TERM, as_of=TERM).write(tmp_path / "l.csv")
     key = load_key(key_file)
     store_path = tmp_path / "review.sqlite"
-    with ReviewStore(store_path) as store:
+    with ReviewStore(store_path, key=key) as store:
         list_id, _ = register_list_file(store, listed.out, key)
         item = store.items(list_id).get_column("item_key")[0]
         store.record_decision(list_id, item, "contact", "A. Officer")
@@ -253,7 +253,7 @@ def test_review_report_takes_a_written_list_and_an_existing_store(key_file, tmp_
     assert "4 children listed, <strong>1 decided, 3 undecided</strong>" in html
     assert "<li>contact: 1</li>" in html
     assert sorted((run.run_dir / "restricted").iterdir()) == []
-    with ReviewStore(store_path) as store:
+    with ReviewStore(store_path, key=key) as store:
         assert store.lists().height == 1  # registered once, not again
 
 
@@ -280,7 +280,7 @@ def test_review_notebook_opened_interactively_shows_the_panel(key_file, tmp_path
     assert [o for o in found if o.output_type == "error"] == []
     widgets = [o for o in found if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert len(widgets) == 1
-    with ReviewStore(output_dir / "restricted" / "review.sqlite") as store:
+    with ReviewStore(output_dir / "restricted" / "review.sqlite", key=load_key(key_file)) as store:
         log = store.access_log()
         # Opening the panel shows the first child's details: a view, recorded with the name.
         assert log.select("user", "command").rows() == [

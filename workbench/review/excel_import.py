@@ -326,25 +326,30 @@ def _row_problems(
     return sorted(problems, key=lambda p: (p.row, order.get(p.column, len(order))))
 
 
+def _check_seal(exported: _Exported, key: bytes, path: Path) -> None:
+    """Refuse a workbook whose hidden details do not hold under `key`: changed, or exported
+    with another pseudonym key. Checked first: under another key every row's checksum fails
+    too, and a locked cell would be blamed on every row."""
+    if not hmac.compare_digest(
+        exported.seal, export_seal(key, exported.list_id, exported.decided_upto)
+    ):
+        raise WorkbenchError(
+            f"{path}: it was exported with another pseudonym key, or its hidden details were "
+            "changed. Import it with the key it was exported with (WORKBENCH_KEY or "
+            "WORKBENCH_KEY_FILE), or export the list afresh"
+        )
+
+
 def _decided_since(
     store: ReviewStore,
     exported: _Exported,
     new: list[_Row],
     reviewer: str,
-    path: Path,
-    key: bytes,
 ) -> list[RowProblem]:
     """The rows about a child on whom someone else recorded a decision after the workbook
     was exported: importing them would override a colleague's decision unseen. (The
     reviewer's own later decisions, from an earlier import of this workbook, may be
     corrected by importing it again.)"""
-    if not hmac.compare_digest(
-        exported.seal, export_seal(key, exported.list_id, exported.decided_upto)
-    ):
-        raise WorkbenchError(
-            f"{path}: its hidden details were changed (or it was exported with another key); "
-            "export the list afresh"
-        )
     keys = [row.values["item_key"] for row in new]
     later = store.decisions(exported.list_id, item_keys=keys).filter(
         pl.col("seq") > exported.decided_upto
@@ -426,6 +431,7 @@ def import_review_workbook(
             "must name the person who made the decisions; got nothing", parameter="reviewer"
         )
     exported, rows = _read_workbook(path)
+    _check_seal(exported, key, path)
     list_id = exported.list_id
     store.items(list_id)  # refuses a list this store does not hold
     problems = _row_problems(store, exported, rows, reviewer, key)
@@ -433,7 +439,7 @@ def import_review_workbook(
         raise ReviewImportError(path, problems)
     decided = [row for row in rows if row.decision]
     new = _not_yet_recorded(store, list_id, decided, reviewer)
-    stale = _decided_since(store, exported, new, reviewer, path, key)
+    stale = _decided_since(store, exported, new, reviewer)
     if stale:
         raise ReviewImportError(path, stale)
     if new:

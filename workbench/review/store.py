@@ -160,6 +160,14 @@ class ReviewStore:
         The SQLite file. Its folder is created with mode 0700 when it does not exist.
     clock
         Returns the current time (timezone-aware); tests pass a fixed clock.
+    key
+        The pseudonym key (default: `workbench.review.keys.load_key`); the decision chain is
+        keyed with a key derived from it.
+    key_must_match
+        Refuse (WorkbenchError) a store whose chain is keyed with another key, or whose record
+        of its keying was removed, at once, with a message saying so (the default). False
+        opens it anyway, for a caller that reports on the store (`verify_chain` then says
+        what is wrong) or only appends to its access log.
 
     Examples
     --------
@@ -175,6 +183,7 @@ class ReviewStore:
         *,
         clock: Callable[[], datetime] | None = None,
         key: bytes | None = None,
+        key_must_match: bool = True,
     ) -> None:
         self.path = Path(path)
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -187,12 +196,20 @@ class ReviewStore:
         try:
             configure(self._conn)
             self._migrate()
+            if key_must_match and self.schema_version >= KEYED_CHAIN_VERSION:
+                # Refused here, before anything else: under another key every child's item
+                # key is another pseudonym, and each later check would blame the list, the
+                # workbook or a locked cell instead.
+                self._keying()
         except sqlite3.DatabaseError as error:
             self._conn.close()
             raise WorkbenchError(
                 f"{self.path}: cannot be used as a review store ({error}); expected a store "
                 "written by the workbench, or a path where a new one can be created"
             ) from None
+        except WorkbenchError:
+            self._conn.close()
+            raise
 
     # --- connection and schema ---------------------------------------------------------------
     def _migrate(self) -> None:

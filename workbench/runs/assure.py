@@ -919,7 +919,8 @@ def assure(
     run = _find(paths)
     if store is not None and not Path(store).exists():
         raise WorkbenchError(f"{store}: no review store there; give --store the store's file")
-    opened = ReviewStore(store) if store is not None else None
+    # Opened whatever its key: the chain check says so, beside every other finding.
+    opened = ReviewStore(store, key_must_match=False) if store is not None else None
     quality = None
     try:
         checks = [
