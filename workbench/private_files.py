@@ -26,6 +26,7 @@ __all__ = [
     "PRIVATE_FILE_MODE",
     "PRIVATE_FOLDER_MODE",
     "SHAREABLE_FILE_MODE",
+    "check_folder_for",
     "private_folder_for",
     "write_private",
     "write_replacing",
@@ -34,6 +35,31 @@ __all__ = [
 PRIVATE_FILE_MODE = 0o600
 PRIVATE_FOLDER_MODE = 0o700
 SHAREABLE_FILE_MODE = 0o644
+
+
+def check_folder_for(path: str | Path, parameter: str = "out") -> None:
+    """Refuse (UsageError about `parameter`) a file to be written where a folder cannot be:
+    below a file. A folder that does not exist yet is fine: `private_folder_for` makes it
+    when the file is written. Checked before the work, so a long run does not end in an
+    error at the last step.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> (folder / "notes.txt").write_text("x")
+    1
+    >>> check_folder_for(folder / "new" / "list.csv")
+    >>> check_folder_for(folder / "notes.txt" / "list.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    workbench.errors.UsageError: out: .../notes.txt is a file, not a folder
+    """
+    from workbench.errors import UsageError
+
+    for folder in Path(path).parents:
+        if folder.exists():
+            if not folder.is_dir():
+                raise UsageError(f": {folder} is a file, not a folder", parameter=parameter)
+            return
 
 
 def private_folder_for(path: str | Path) -> None:

@@ -245,6 +245,15 @@ def test_assess_makes_a_new_output_folder_owner_only(folder, tmp_path):
     assert stat.S_IMODE(os.stat(out.parent).st_mode) == 0o700
 
 
+def test_assess_refuses_a_list_below_a_file_before_reading_anything(folder, tmp_path):
+    (tmp_path / "notes.txt").write_text("")
+    out = tmp_path / "notes.txt" / "lists" / "list.csv"
+    done = workbench("assess", "--data", str(folder), *ARGS, "--out", str(out))
+    assert done.returncode == 2
+    assert done.stderr == f"error: --out: {tmp_path / 'notes.txt'} is a file, not a folder\n"
+    assert not list(tmp_path.glob("notes.txt*/**"))
+
+
 SAMPLE = Path(__file__).parents[2] / "data_samples" / "council_small"
 STATS = ("stats", "--data", str(SAMPLE), "--initiative", "two_year_old")
 TERM_ARGS = ("--term-start", "2026-09-01", "--as-of", "2026-09-01")

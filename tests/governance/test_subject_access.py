@@ -218,6 +218,19 @@ def test_outputs_are_owner_only_and_the_store_records_the_access(council, tmp_pa
     ]
 
 
+def test_an_export_into_a_new_folder_makes_it_owner_only(council, tmp_path):
+    data, listed, _, _ = council
+    out = tmp_path / "new" / "sar" / "tobias.md"
+    subject_access("C-TOBIAS", data=data, lists=[listed], key=KEY, out=out)
+    assert oct(out.parent.stat().st_mode & 0o777) == "0o700"
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(UsageError, match="a-file is a file, not a folder"):
+        subject_access(
+            "C-TOBIAS", data=data, lists=[listed], key=KEY, out=tmp_path / "a-file" / "t.md"
+        )
+
+
 def test_without_a_store_the_export_says_decisions_were_not_searched(council, tmp_path):
     data, listed, _, _ = council
     out = subject_access("C-YOLANDA", data=data, lists=[listed], key=KEY, out=tmp_path / "y.md")

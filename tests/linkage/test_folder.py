@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from workbench.cli import app, main
-from workbench.errors import DataFileError
+from workbench.errors import DataFileError, UsageError
 from workbench.linkage.evaluate import evaluate_linkage
 from workbench.linkage.folder import link_folder, quarantine_path
 
@@ -93,6 +93,16 @@ def test_link_reports_rows_read_quarantined_and_linked_and_writes_the_quarantine
         ("D2", "C2", "linked"),
         ("D4", None, "not_linked"),
     ]
+
+
+def test_links_into_a_new_folder_make_it_owner_only(tmp_path):
+    data, out = folder(tmp_path), tmp_path / "new" / "links" / "links.parquet"
+    run = link_folder(data, out)
+    assert out.exists() and run.quarantine_file.parent == out.parent
+    assert out.parent.stat().st_mode & 0o777 == 0o700
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(UsageError, match="a-file is a file, not a folder"):
+        link_folder(data, tmp_path / "a-file" / "links.parquet")
 
 
 def test_the_run_carries_the_quarantine_and_the_counts(tmp_path):

@@ -304,6 +304,18 @@ def test_export_refuses_to_overwrite_a_workbook_unless_asked(store, exported):
     assert stat.S_IMODE(book.stat().st_mode) == 0o600
 
 
+def test_an_export_into_a_new_folder_makes_it_owner_only(store, exported, tmp_path):
+    book = tmp_path / "new" / "workbooks" / "review.xlsx"
+    export_review_workbook(store, exported[0], candidate_list(), book, key=KEY)
+    assert stat.S_IMODE(book.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(book.stat().st_mode) == 0o600
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(UsageError, match="a-file is a file, not a folder"):
+        export_review_workbook(
+            store, exported[0], candidate_list(), tmp_path / "a-file" / "r.xlsx", key=KEY
+        )
+
+
 def test_export_refuses_candidates_that_are_not_the_registered_list(store, exported, tmp_path):
     with pytest.raises(WorkbenchError, match="holds 4 children, 1 of them not in the rows"):
         export_review_workbook(

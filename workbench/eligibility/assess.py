@@ -40,7 +40,7 @@ from workbench.data.database import database_record
 from workbench.data.reading import LoadedData, combine_loaded, load_folder
 from workbench.errors import UsageError, WorkbenchError
 from workbench.paths import project_path
-from workbench.private_files import private_folder_for, write_private
+from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.provenance import environment, git_commit, input_hashes, run_id
 from workbench.spreadsheet import neutralised
 
@@ -105,6 +105,7 @@ def check_list_path(out: str | Path) -> Path:
     out = Path(out)
     if out.suffix.lower() not in LIST_SUFFIXES:
         raise UsageError(f"must end in .csv or .parquet; got {out.name!r}", parameter="out")
+    check_folder_for(out)
     return out
 
 

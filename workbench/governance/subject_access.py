@@ -71,7 +71,7 @@ from workbench.governance._sar_subject import (
     read_lists,
     resolve,
 )
-from workbench.private_files import write_private
+from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.review.details import link_method_text
 from workbench.review.store import ReviewStore
 from workbench.rules import load_rule_set
@@ -442,8 +442,7 @@ def subject_access(
     out = Path(out)
     if out.suffix.lower() not in OUT_SUFFIXES:
         raise UsageError(f"must end in .md or .html; got {out.name!r}", parameter="out")
-    if not out.parent.is_dir():
-        raise UsageError(f": the folder {out.parent} does not exist", parameter="out")
+    check_folder_for(out)
     today = today or datetime.now(UTC).date()
     listed = read_lists([Path(p) for p in lists], key)
     subject = resolve(Path(data), person_id, dwp_records, nino, listed)
@@ -462,6 +461,7 @@ def subject_access(
         doc.heading(2, "4. The review store: items and decisions about this person")
         doc.para("No review store was searched: decisions, if any, are not in this export.")
     text = sar_html(doc) if out.suffix.lower() == ".html" else sar_markdown(doc)
+    private_folder_for(out)  # a new folder for a person's records is made owner-only
     write_private(out, lambda p: p.write_text(text, encoding="utf-8", newline=""))
     appendix = neutralised(
         pl.DataFrame(doc.facts, schema=["section", "record", "field", "value"], orient="row")

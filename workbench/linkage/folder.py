@@ -21,7 +21,7 @@ from workbench.data.quarantine import quarantine_problems, write_quarantine
 from workbench.data.reading import quarantine_kind
 from workbench.errors import DataFileError, UsageError
 from workbench.linkage.exact import LINK_SOURCES
-from workbench.private_files import write_private
+from workbench.private_files import check_folder_for, private_folder_for, write_private
 
 if TYPE_CHECKING:
     from workbench.data.reading import FileReport, LoadedData
@@ -156,11 +156,11 @@ def link_folder(
     out = Path(out)
     if out.suffix.lower() not in LINK_SUFFIXES:
         raise UsageError(f"must end in .csv or .parquet; got {out.name!r}", parameter="out")
-    if not out.parent.exists():
-        raise UsageError(f": the folder {out.parent} does not exist", parameter="out")
+    check_folder_for(out)
     if quality_out is not None and truth is None:
         raise UsageError("--quality-out needs --truth: quality is measured against a truth")
     loaded = load_folder(data, tables=["people", *LINK_SOURCES])
+    private_folder_for(out)  # a new folder for links about children is made owner-only
     held = write_quarantine(loaded.quarantine, quarantine_path(out))
     _refuse_wholly_quarantined(loaded, held)
     links, pairs = link_all_with_pairs(loaded.tables, seed=seed, model=model)

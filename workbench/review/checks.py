@@ -62,7 +62,7 @@ import polars as pl
 from workbench.data.reading import load_folder
 from workbench.eligibility.assess import EVIDENCE_NOTES
 from workbench.errors import UsageError, WorkbenchError
-from workbench.private_files import private_folder_for, write_private
+from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.review.keys import pseudonym
 from workbench.review.lists import read_list_file, review_candidates
 from workbench.review.outreach import (
@@ -435,8 +435,7 @@ def _parts(rows: list[dict], template: CheckTemplate, per_file: int) -> list[lis
 def _check_destination(out: Path, overwrite: bool) -> None:
     if out.suffix.lower() != ".csv":
         raise UsageError(f"must end in .csv; got {out.name!r}", parameter="out")
-    if out.parent.exists() and not out.parent.is_dir():
-        raise UsageError(f": {out.parent} is a file, not a folder", parameter="out")
+    check_folder_for(out)
     existing = [
         p
         for p in (*export_paths(out), *out.parent.glob(f"{out.stem}-part*{out.suffix}"))

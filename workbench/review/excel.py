@@ -42,7 +42,7 @@ import polars as pl
 import xlsxwriter
 
 from workbench.errors import UsageError, WorkbenchError
-from workbench.private_files import write_private
+from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.review.details import (
     VIEW_COMMAND,
     ChildDetails,
@@ -299,8 +299,7 @@ def _check_same_list(store: ReviewStore, list_id: str, candidates: pl.DataFrame)
 def _check_destination(path: Path, overwrite: bool) -> None:
     if path.suffix.lower() != ".xlsx":
         raise UsageError(f"--out must end in .xlsx; got {path.name!r}")
-    if not path.parent.is_dir():
-        raise UsageError(f"--out: the folder {path.parent} does not exist")
+    check_folder_for(path)
     if path.exists() and not overwrite:
         raise UsageError(
             f"{path} already exists and may hold an officer's decisions; choose another name, "
@@ -362,6 +361,7 @@ def export_review_workbook(
     title = details.title if details else listed["initiative"].replace("_", " ")
     seen = store.decisions(list_id)["seq"].max()
     decided_upto = 0 if seen is None else int(seen)
+    private_folder_for(path)  # a new folder for a workbook naming children is made owner-only
     write_private(
         path,
         lambda temporary: _write_workbook(

@@ -38,7 +38,7 @@ from workbench.data.profiles import active_profile
 from workbench.data.reading import LoadedData, find_table_file, load_folder
 from workbench.eligibility.terms import birthday
 from workbench.errors import UsageError, WorkbenchError
-from workbench.private_files import private_folder_for, write_private
+from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.provenance import file_sha256
 from workbench.review.lists import MANIFEST_SUFFIX, ListFile, read_list_file, review_candidates
 from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
@@ -354,8 +354,7 @@ def _with_details(rows: pl.DataFrame, data: Path, listed: ListFile) -> pl.DataFr
 def _check_destination(out: Path, overwrite: bool) -> None:
     if out.suffix.lower() != ".csv":
         raise UsageError(f"must end in .csv; got {out.name!r}", parameter="out")
-    if out.parent.exists() and not out.parent.is_dir():
-        raise UsageError(f": {out.parent} is a file, not a folder", parameter="out")
+    check_folder_for(out)
     if out.exists() and not overwrite:
         raise UsageError(
             f"{out} already exists; choose another name, or pass --overwrite to replace it"
