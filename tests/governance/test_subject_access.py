@@ -17,6 +17,8 @@ from workbench.governance.subject_access import (
     subject_access,
 )
 from workbench.review import ReviewStore, pseudonym, register_list_file
+from workbench.review.check_results import import_check_results
+from workbench.review.checks import export_checks
 
 KEY = bytes(range(32))
 TERM = date(2026, 9, 1)
@@ -77,7 +79,7 @@ def council(tmp_path: Path, make_folder):
     listed = tmp_path / "two_year_old.csv"
     assess(data, "two_year_old", term_start=TERM, as_of=TERM).write(listed)
     store = tmp_path / "review.sqlite"
-    with ReviewStore(store, clock=Clock()) as review:
+    with ReviewStore(store, clock=Clock(), key=KEY) as review:
         list_id, _ = register_list_file(review, listed, KEY)
         tobias, yolanda = (
             pseudonym("person", "C-TOBIAS", KEY),
@@ -209,12 +211,16 @@ def test_outputs_are_owner_only_and_the_store_records_the_access(council, tmp_pa
     )
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     assert oct(appendix_path(out).stat().st_mode & 0o777) == "0o600"
-    with ReviewStore(store) as review:
+    with ReviewStore(store, key=KEY) as review:
         log = review.access_log()
     # Tobias is searched by his person id and by his DWP-list row (D-101, linked to him).
     person, row = pseudonym("person", "C-TOBIAS", KEY), pseudonym("dwp", "D-101", KEY)
     assert log.select("user", "command", "detail").rows() == [
-        ("dp.officer", "subject-access", f"items {person}, {row}: 1 items, 2 decisions")
+        (
+            "dp.officer",
+            "subject-access",
+            f"items {person}, {row}: 1 items, 2 decisions, 0 DfE check rows",
+        )
     ]
 
 
@@ -229,6 +235,53 @@ def test_an_export_into_a_new_folder_makes_it_owner_only(council, tmp_path):
         subject_access(
             "C-TOBIAS", data=data, lists=[listed], key=KEY, out=tmp_path / "a-file" / "t.md"
         )
+
+
+def test_dfe_checks_are_shown_to_the_child_and_to_the_parent_checked_and_no_one_else(
+    council, tmp_path
+):
+    # Yolanda's latest decision is `contact`: her father Orson's details go to DfE's check,
+    # and DfE answers. The store holds that row as a pseudonym, with the answer: it is about
+    # Yolanda (the check rests on her item) and about Orson (his own details), so each one's
+    # export shows it, without naming the other; Tobias's and Marigold's show none.
+    data, listed, store, _ = council
+    with ReviewStore(store, clock=Clock(), key=KEY) as review:
+        sent = export_checks(review, listed, data, tmp_path / "checks" / "c.csv", key=KEY)
+        assert (sent.rows, sent.children) == (1, 1)
+        results = tmp_path / "dfe" / "outcomes.csv"
+        results.parent.mkdir()
+        results.write_bytes(
+            b"\xef\xbb\xbf" + b"Parent Last Name,Parent Date of Birth,Parent National "
+            b"Insurance number,Outcome\r\nPell,1990-01-15,QQ654321B,Eligible\r\n"
+        )
+        import_check_results(review, results, key=KEY, user="A. Officer")
+        exported_at = review.check_exports()["exported_at"][0]
+        read_at = review.check_results(review.lists()["list_id"][0])["checked_at"][0]
+    header = (
+        "| about them as | sent on | export | template | row | DfE's answer | outcome | tier | "
+        "eligible until | answer read on |"
+    )
+    row = f"| {sent.export_id} | childcare | 1 | Eligible | eligible |  |  | {read_at} |"
+    for person, role in (("C-YOLANDA", "the child"), ("P-ORSON", "the parent")):
+        out = subject_access(person, data=data, store=store, key=KEY, out=tmp_path / "s.md")
+        text = out.read_text()
+        assert header in text and f"| {role} | {exported_at} {row}" in text, person
+        assert "Marigold" not in text and "QQ123456A" not in text
+        if person == "C-YOLANDA":  # her father is checked, and not named
+            assert "Pell" not in _texts(out) and "QQ654321B" not in _texts(out)
+    for person in ("C-TOBIAS", "P-MARIGOLD"):
+        out = subject_access(person, data=data, store=store, key=KEY, out=tmp_path / "t.md")
+        assert "No eligibility check about this person is recorded." in out.read_text()
+        assert sent.export_id not in _texts(out)
+    with ReviewStore(store, key=KEY) as review:
+        details = review.access_log().filter(pl.col("command") == "subject-access")["detail"]
+    assert details.to_list()[-4:] == [
+        f"item {pseudonym('person', 'C-YOLANDA', KEY)}: 1 items, 1 decisions, 1 DfE check rows",
+        f"item {pseudonym('person', 'P-ORSON', KEY)}: 0 items, 0 decisions, 1 DfE check rows",
+        f"items {pseudonym('person', 'C-TOBIAS', KEY)}, {pseudonym('dwp', 'D-101', KEY)}: "
+        "1 items, 2 decisions, 0 DfE check rows",
+        f"item {pseudonym('person', 'P-MARIGOLD', KEY)}: 0 items, 0 decisions, 0 DfE check rows",
+    ]
 
 
 def test_without_a_store_the_export_says_decisions_were_not_searched(council, tmp_path):
@@ -295,7 +348,7 @@ def dwp_council(tmp_path: Path, make_folder):
     listed = tmp_path / "two_year_old.csv"
     assess(data, "two_year_old", term_start=TERM, as_of=TERM).write(listed)
     store = tmp_path / "review.sqlite"
-    with ReviewStore(store, clock=Clock()) as review:
+    with ReviewStore(store, clock=Clock(), key=KEY) as review:
         list_id, _ = register_list_file(review, listed, KEY)
         review.record_decision(
             list_id, pseudonym("person", "C-TOBIAS", KEY), "contact", "A. Officer"
@@ -372,10 +425,10 @@ def test_a_dwp_only_childs_export_holds_their_rows_lists_and_decisions_only(dwp_
     text = _texts(out)
     for leak in ("Juniper", "QQ111111C", "qq 11", *QUILLONS, *COUNCIL_FAMILIES):
         assert leak not in text, leak
-    with ReviewStore(store) as review:
+    with ReviewStore(store, key=KEY) as review:
         detail = review.access_log()["detail"].to_list()
     keys = f"{pseudonym('dwp', 'D-202', KEY)}, {pseudonym('dwp', 'D-204', KEY)}"
-    assert detail == [f"items {keys}: 2 items, 1 decisions"]
+    assert detail == [f"items {keys}: 2 items, 1 decisions, 0 DfE check rows"]
 
 
 def test_a_dwp_only_parent_is_found_by_nino_with_the_child_withheld(dwp_council, tmp_path):

@@ -22,7 +22,11 @@ For the subject it gathers:
    were used as evidence about a child in their household (the child is not named);
 4. from the review store (found by the pseudonymous keys of their person id and of their
    DWP-list rows as the child): the items held about them and every decision, with the
-   reviewer and the time.
+   reviewer and the time; and each row of a DfE eligibility check about them (resting on
+   their item as the child, or holding their own details as the parent, found by the keyed
+   pseudonym a check export gives a parent's surname, date of birth and NINO), with DfE's
+   answer. The enhanced free-school-meals template keys the child's details with the
+   parent's, so such a row is found from the child's side only.
 
 The DWP list is restricted to early years purposes (Childcare Act 2006, s. 13B); answering a
 subject access request about its rows is a legal duty, so it is read here, but only the
@@ -72,6 +76,13 @@ from workbench.governance._sar_subject import (
     resolve,
 )
 from workbench.private_files import check_folder_for, private_folder_for, write_private
+from workbench.review.checks import (
+    PARENT_DOB,
+    PARENT_LAST_NAME,
+    PARENT_NINO,
+    TEMPLATES,
+    row_key,
+)
 from workbench.review.details import link_method_text
 from workbench.review.store import ReviewStore
 from workbench.rules import load_rule_set
@@ -330,7 +341,7 @@ def _store_section(doc: SarDocument, store: Path, subject: Subject, key: bytes, 
     keys = subject.item_keys(key)
     named = f"{'item' if len(keys) == 1 else 'items'} {', '.join(keys) or '(none)'}"
     doc.heading(2, "4. The review store: items and decisions about this person")
-    with ReviewStore(store) as review:
+    with ReviewStore(store, key=key) as review:
         lists = review.lists()
         held = []
         for entry in lists.iter_rows(named=True):
@@ -339,8 +350,12 @@ def _store_section(doc: SarDocument, store: Path, subject: Subject, key: bytes, 
         decisions = review.decisions(item_keys=keys).join(
             lists.select("list_id", "run_id", "initiative"), on="list_id", how="left"
         )
+        checks = _dfe_checks(review, keys, _parent_row_keys(subject, key))
         review.log_access(
-            user, "subject-access", f"{named}: {len(held)} items, {decisions.height} decisions"
+            user,
+            "subject-access",
+            f"{named}: {len(held)} items, {decisions.height} decisions, "
+            f"{checks.height} DfE check rows",
         )
     if keys:
         whose = f"for this person, {named} (of their person id, and of each DWP-list row about "
@@ -382,6 +397,96 @@ def _store_section(doc: SarDocument, store: Path, subject: Subject, key: bytes, 
                 "decision_id",
             ),
         )
+    doc.heading(3, "Eligibility checks through DfE's services")
+    doc.para(
+        "A check sends a parent's surname, date of birth and National Insurance number to DfE "
+        "(`workbench check export`); the store keeps each row sent only as a keyed pseudonym, "
+        "and DfE's answer as evidence, never a decision. A check of the person's own details "
+        "is shown as about them as the parent; a check of a parent's details for them as the "
+        "child names no parent."
+    )
+    if checks.height == 0:
+        doc.para("No eligibility check about this person is recorded.")
+    else:
+        doc.table("dfe checks", "check", checks)
+
+
+_CHECK_COLUMNS = {
+    "about them as": pl.String,
+    "sent on": pl.String,
+    "export": pl.String,
+    "template": pl.String,
+    "row": pl.Int64,
+    "DfE's answer": pl.String,
+    "outcome": pl.String,
+    "tier": pl.String,
+    "eligible until": pl.String,
+    "answer read on": pl.String,
+}
+
+
+def _parent_row_keys(subject: Subject, key: bytes) -> list[str]:
+    """The keyed pseudonyms a check export gives the subject's own details as the parent
+    (surname, date of birth and NINO: the childcare and basic free-school-meals templates;
+    the enhanced one keys the child's details too, so it is found from the child's side)."""
+    if subject.person_id is None:
+        return []
+    people = subject.loaded.tables["people"]
+    if "nino" not in people.columns:
+        return []
+    rows = people.filter(pl.col("person_id") == subject.person_id).rows(named=True)
+    return [
+        row_key(
+            {
+                PARENT_LAST_NAME: row["surname"],
+                PARENT_DOB: row["date_of_birth"].isoformat(),
+                PARENT_NINO: row["nino"],
+            },
+            TEMPLATES["childcare"],
+            key,
+        )
+        for row in rows
+        if row["nino"] and row["date_of_birth"] is not None
+    ]
+
+
+def _dfe_checks(review: ReviewStore, item_keys: list[str], parent_keys: list[str]) -> pl.DataFrame:
+    """Every row of a check export about the subject (as the child: a row resting on one of
+    their items; as the parent: a row of their own details), with each answer DfE gave."""
+    exports = review.check_exports()
+    sent = []
+    for export in exports.iter_rows(named=True):
+        items = review.check_export_items(export["export_id"])
+        for number in items.filter(pl.col("item_key").is_in(item_keys))["row_number"].unique():
+            sent.append(("the child", export, number))
+    if parent_keys:
+        by_id = {e["export_id"]: e for e in exports.iter_rows(named=True)}
+        for row in review.check_export_rows(row_keys=parent_keys).iter_rows(named=True):
+            sent.append(("the parent", by_id[row["export_id"]], row["row_number"]))
+    answers: dict[tuple[str, int], list[dict]] = {}
+    for list_id in sorted({export["list_id"] for _, export, _ in sent}):
+        results = review.check_results(list_id).unique("result_seq").sort("result_seq")
+        for result in results.iter_rows(named=True):
+            answers.setdefault((result["export_id"], result["row_number"]), []).append(result)
+    rows = []
+    for role, export, number in sent:
+        found = answers.get((export["export_id"], number)) or [{}]
+        for answer in found:
+            rows.append(
+                (
+                    role,
+                    export["exported_at"],
+                    export["export_id"],
+                    export["template"],
+                    number,
+                    answer.get("dfe_outcome") or "no answer read yet",
+                    answer.get("outcome"),
+                    answer.get("tier"),
+                    answer.get("eligible_until"),
+                    answer.get("checked_at"),
+                )
+            )
+    return pl.DataFrame(rows, schema=_CHECK_COLUMNS, orient="row")
 
 
 # --- the export ---------------------------------------------------------------------------------
