@@ -125,6 +125,35 @@ def run(built: Run, tmp_path: Path) -> Iterator[Run]:
     )
 
 
+def test_exports_kept_elsewhere_are_named_from_the_store_not_reported_as_none(run: Run, tmp_path):
+    # The auditor names only the list: its outreach export and a check export written to
+    # another folder are not among the files, but the store knows of both, so assure says
+    # so instead of "no family contacted" or "no family sent to DfE".
+    data = run.folder / "restricted" / "data"
+    with ReviewStore(run.store) as store:
+        sent = export_checks(store, run.listed, data, tmp_path / "elsewhere" / "c.csv", key=KEY)
+        at = store.access_log().filter(pl.col("command") == "review outreach")["at"][0]
+    report = assure([run.listed], store=run.store, key=KEY)
+    assert report.ok, format_report(report)
+    assert report.check(OUTREACH_TRACED).detail == (
+        "no outreach export given or found here; the store's access log records 1 of these "
+        f"lists ({at[:19]}Z: 3 exported to outreach.csv, 0 held back (unconfirmed link)): name "
+        "their files too to trace each row to its decision"
+    )
+    assert report.check(CHECKS_TRACED).detail == (
+        "no check export file given or found here; the store records 1 export(s) of these "
+        f"lists ({sent.export_id}): name their files or folder too to trace each row to its "
+        "decision"
+    )
+    named = assure([run.listed, run.outreach, *sent.files], store=run.store, key=KEY)
+    assert named.check(OUTREACH_TRACED).detail.startswith("1 export(s), 3 row(s)")
+    assert named.check(CHECKS_TRACED).detail.startswith(f"1 export(s), {sent.rows} row(s)")
+    without_store = assure([run.listed], key=KEY)
+    assert without_store.check(OUTREACH_TRACED).detail == (
+        "no outreach export found: no family contacted"
+    )
+
+
 def failed(report: AssuranceReport) -> list[str]:
     return [check.name for check in report.checks if not check.ok]
 

@@ -402,6 +402,15 @@ def _outreach_problems(path: Path, decisions: pl.DataFrame) -> list[str]:
 
 def _check_outreach(run: _Run, store: ReviewStore | None) -> Check:
     if not run.outreach:
+        recorded = _recorded_outreach(run, store)
+        if recorded:
+            return Check(
+                OUTREACH_TRACED,
+                True,
+                "no outreach export given or found here; the store's access log records "
+                f"{len(recorded)} of these lists ({'; '.join(recorded)}): name their files "
+                "too to trace each row to its decision",
+            )
         return Check(OUTREACH_TRACED, True, "no outreach export found: no family contacted")
     if store is None:
         return Check(
@@ -557,6 +566,15 @@ def _check_export_problems(
 def _check_check_exports(run: _Run, store: ReviewStore | None) -> Check:
     sent = [p for p in run.check_orphans if header_line_of(p) in _CHECK_HEADERS]
     if not run.check_sidecars and not sent:
+        recorded = _recorded_check_exports(run, store)
+        if recorded:
+            return Check(
+                CHECKS_TRACED,
+                True,
+                "no check export file given or found here; the store records "
+                f"{len(recorded)} export(s) of these lists ({', '.join(recorded)}): name "
+                "their files or folder too to trace each row to its decision",
+            )
         return Check(CHECKS_TRACED, True, "no check export found: no family sent to DfE")
     if store is None:
         return Check(
@@ -584,6 +602,37 @@ def _check_check_exports(run: _Run, store: ReviewStore | None) -> Check:
         f"{len(run.check_sidecars)} export(s), {rows} row(s) for {children} child(ren), each "
         "on a named reviewer's decision that allowed the check, the child's latest when exported",
     )
+
+
+def _stored_list_ids(run: _Run, store: ReviewStore) -> list[str]:
+    """The store's ids of the lists found (by their manifests' run ids)."""
+    run_ids = {(_read_json(manifest) or {}).get("run_id") for manifest in run.manifests}
+    lists = store.lists().filter(pl.col("run_id").is_in(sorted(run_ids - {None})))
+    return lists["list_id"].to_list()
+
+
+def _recorded_outreach(run: _Run, store: ReviewStore | None) -> list[str]:
+    """The outreach exports of the lists found that the store's access log records (when,
+    and the file's name), so that none is reported as "no family contacted" because its
+    file was kept elsewhere."""
+    if store is None:
+        return []
+    prefixes = tuple(f"list {list_id}: " for list_id in _stored_list_ids(run, store))
+    log = store.access_log().filter(pl.col("command") == "review outreach")
+    return [
+        f"{row['at'][:19]}Z: {row['detail'].split(': ', 1)[1]}"
+        for row in log.iter_rows(named=True)
+        if prefixes and row["detail"].startswith(prefixes)
+    ]
+
+
+def _recorded_check_exports(run: _Run, store: ReviewStore | None) -> list[str]:
+    """The store's check exports of the lists found, so that none is reported as "no family
+    sent to DfE" because its files were kept elsewhere."""
+    if store is None:
+        return []
+    lists = _stored_list_ids(run, store)
+    return store.check_exports().filter(pl.col("list_id").is_in(lists))["export_id"].to_list()
 
 
 # --- 4. chain ------------------------------------------------------------------------------
