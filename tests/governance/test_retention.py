@@ -82,6 +82,7 @@ def test_the_default_policy_says_how_long_each_kind_is_kept_and_asks_the_council
         "lists": "1 year",
         "outreach_exports": "6 months",
         "check_exports": "3 months",
+        "review_workbooks": "3 months",
         "decisions": "6 years",
         "check_results": "1 year",
     }
@@ -90,6 +91,7 @@ def test_the_default_policy_says_how_long_each_kind_is_kept_and_asks_the_council
     assert policy.periods["decisions"].from_ == "decided_at"
     assert policy.periods["check_exports"].from_ == "exported_at"
     assert policy.periods["check_results"].from_ == "imported_at"
+    assert policy.periods["review_workbooks"].from_ == "exported_at"
     assert "National Insurance numbers" in policy.periods["check_exports"].reason
     assert "review store" in policy.periods["check_results"].reason
 
@@ -124,15 +126,25 @@ periods:
     patterns: ["outreach*.csv"]
   check_exports:
     {keep: {days: 30}, from: exported_at, confirm: confirmed, reason: "kept thirty days"}
+  review_workbooks:
+    {keep: {days: 20}, from: exported_at, confirm: confirmed, reason: "kept twenty days"}
   decisions: {keep: {years: 6}, from: decided_at, confirm: confirmed, reason: "kept six years"}
   check_results:
     {keep: {months: 6}, from: imported_at, confirm: confirmed, reason: "kept six months"}
 """
-# A council's policy copied before check exports and results had periods of their own.
+# A council's policy copied before check exports, results and workbooks had periods of their own.
 POLICY_BEFORE_CHECKS = "\n".join(
     line
     for line in POLICY.splitlines()
-    if not line.startswith(("  check_", "    {keep: {days: 30}", "    {keep: {months: 6}"))
+    if not line.startswith(
+        (
+            "  check_",
+            "  review_workbooks",
+            "    {keep: {days: 30}",
+            "    {keep: {days: 20}",
+            "    {keep: {months: 6}",
+        )
+    )
 )
 
 
@@ -150,8 +162,8 @@ POLICY_BEFORE_CHECKS = "\n".join(
                 'reason: "kept one year"}\n'
             ),
             "periods: unknown kind(s) letters; expected exactly the kinds run_folders, "
-            "restricted_outputs, lists, outreach_exports, check_exports, decisions, "
-            "check_results",
+            "restricted_outputs, lists, outreach_exports, check_exports, review_workbooks, "
+            "decisions, check_results",
         ),
         (
             lambda t: t.replace("{keep: {years: 2}", "{keep: {years: 0}"),
@@ -182,27 +194,33 @@ def test_a_broken_policy_file_is_refused_naming_the_field(tmp_path, edit, messag
 def test_a_policy_copied_before_check_exports_is_refused_saying_what_to_add(tmp_path):
     path = _write(tmp_path / "policy.yaml", POLICY_BEFORE_CHECKS)
     assert "check_" not in path.read_text() and "decisions:" in path.read_text()
+    assert "review_workbooks" not in path.read_text()
     with pytest.raises(DataFileError) as caught:
         load_policy(path)
     assert str(caught.value) == (
-        f"{path}: periods: missing the kind(s) check_exports, check_results (check_exports: "
-        "the files `workbench check export` writes for DfE's eligibility checking service "
-        "(names, dates of birth, National Insurance numbers), from exported_at; "
-        "check_results: DfE's check results imported into the review store, from "
-        "imported_at). A policy names a period for every kind (run_folders, "
-        "restricted_outputs, lists, outreach_exports, check_exports, decisions, "
-        "check_results); a policy copied before the workbench knew these kinds lacks them: "
-        "add check_exports, check_results under `periods` with `keep`, `from`, `confirm` and "
-        "`reason`, as in workbench/governance/retention.yaml, with the period your council "
-        "agrees. See workbench/governance/retention.yaml for the expected shape"
+        f"{path}: periods: missing the kind(s) check_exports, review_workbooks, check_results "
+        "(check_exports: the files `workbench check export` writes for DfE's eligibility "
+        "checking service (names, dates of birth, National Insurance numbers), from "
+        "exported_at; review_workbooks: the workbooks `workbench review export` writes for "
+        "officers (children's names, dates of birth, addresses and parents), from "
+        "exported_at; check_results: DfE's check results imported into the review store, "
+        "from imported_at). A policy names a period for every kind (run_folders, "
+        "restricted_outputs, lists, outreach_exports, check_exports, review_workbooks, "
+        "decisions, check_results); a policy copied before the workbench knew these kinds "
+        "lacks them: add check_exports, review_workbooks, check_results under `periods` with "
+        "`keep`, `from`, `confirm` and `reason`, as in workbench/governance/retention.yaml, "
+        "with the period your council agrees. See workbench/governance/retention.yaml for the "
+        "expected shape"
     )
-    # Adding the one kind still missing names only that one.
-    one_missing = POLICY_BEFORE_CHECKS + (
+    # Adding one kind names only those still missing.
+    two_missing = POLICY_BEFORE_CHECKS + (
         "\n  check_results: {keep: {months: 6}, from: imported_at, confirm: confirmed, "
         'reason: "kept six months"}\n'
     )
-    with pytest.raises(DataFileError, match=r"missing the kind\(s\) check_exports \(check_"):
-        load_policy(_write(tmp_path / "one.yaml", one_missing))
+    with pytest.raises(
+        DataFileError, match=r"missing the kind\(s\) check_exports, review_workbooks \(check_"
+    ):
+        load_policy(_write(tmp_path / "two.yaml", two_missing))
 
 
 def test_a_policy_that_is_not_a_mapping_or_missing_is_refused(tmp_path):
@@ -324,6 +342,7 @@ def test_apply_deletes_what_is_due_and_logs_counts_and_run_ids_only(tmp_path):
         "lists": 0,
         "outreach_exports": 0,
         "check_exports": 0,
+        "review_workbooks": 0,
     }
     assert not old.exists()
     assert not (recent / "restricted").exists()
@@ -504,6 +523,55 @@ def test_check_exports_are_dated_by_their_sidecar_and_deleted_with_all_their_fil
     entry = json.loads(log.read_text())
     assert (entry["files_removed"], entry["run_ids"]) == (4, [LIST_RUN])
     assert "autumn" not in log.read_text() and "AB12345" not in log.read_text()
+
+
+def _workbook(path: Path, exported_at: str | None, sheets=("Review", "About", "workbench")):
+    """A workbook shaped as `workbench review export` writes one (its hidden sheet's keys)."""
+    import xlsxwriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with xlsxwriter.Workbook(str(path)) as book:
+        for name in sheets:
+            sheet = book.add_worksheet(name)
+            if name == "Review":
+                sheet.write_row(0, 0, ["item_key", "child_name", "decision"])
+                sheet.write_row(1, 0, ["pk_0", "Ann Example", ""])
+            if name == "workbench":
+                meta = [("format", "workbench-review-4"), ("list_id", "l-1")]
+                meta += [("exported_at", exported_at)] if exported_at else []
+                for row, pair in enumerate(meta):
+                    sheet.write_row(row, 0, pair)
+    return path
+
+
+def test_review_workbooks_are_dated_by_their_export_and_other_workbooks_left_alone(tmp_path):
+    today = date(2026, 12, 4)
+    reports, elsewhere = tmp_path / "reports", tmp_path / "officers"
+    folder = _run_folder(reports, date(2026, 11, 20), RUN_A)
+    _workbook(folder / "restricted" / "review.xlsx", "2026-08-01")  # past 20 days
+    _workbook(elsewhere / "autumn.xlsx", "2026-11-01")  # past
+    _workbook(elsewhere / "winter.xlsx", "2026-11-30")  # kept
+    undated = _workbook(elsewhere / "older.xlsx", None)  # written before the date was kept
+    os.utime(undated, (datetime(2026, 11, 25, tzinfo=UTC).timestamp(),) * 2)
+    _workbook(elsewhere / "budget.xlsx", None, sheets=("Sheet1",))  # not the workbench's
+    policy = load_policy(_write(tmp_path / "policy.yaml", POLICY))
+    plan = plan_retention(reports, policy, today, list_roots=[elsewhere])
+    books = [i for i in plan.items if i.kind == "review_workbooks"]
+    assert [(i.path.name, i.created.isoformat(), i.expires.isoformat(), i.due(today))
+            for i in books] == [
+        ("autumn.xlsx", "2026-11-01", "2026-11-21", True),
+        ("older.xlsx", "2026-11-25", "2026-12-15", False),
+        ("winter.xlsx", "2026-11-30", "2026-12-20", False),
+        ("review.xlsx", "2026-08-01", "2026-08-21", True),
+    ]  # fmt: skip
+    assert books[-1].run_id == RUN_A and "twenty days" in books[0].reason
+    apply_retention(plan, tmp_path / "log.jsonl")
+    assert sorted(p.name for p in elsewhere.iterdir()) == [
+        "budget.xlsx",
+        "older.xlsx",
+        "winter.xlsx",
+    ]
+    assert not (folder / "restricted" / "review.xlsx").exists()
 
 
 def test_check_files_without_a_sidecar_are_found_by_dfe_s_header_and_hold_their_folder(tmp_path):

@@ -28,6 +28,7 @@ from workbench.review.workbook import (
     IMPORTABLE_FORMATS,
     LOCKED_COLUMNS,
     edited_columns,
+    exported_on,
     row_checksum,
 )
 from workbench.rules import load_rule_set
@@ -302,6 +303,16 @@ def test_export_refuses_to_overwrite_a_workbook_unless_asked(store, exported):
         export_review_workbook(store, list_id, candidate_list(), book, key=KEY)
     export_review_workbook(store, list_id, candidate_list(), book, key=KEY, overwrite=True)
     assert stat.S_IMODE(book.stat().st_mode) == 0o600
+
+
+def test_the_hidden_sheet_records_the_export_day_for_retention(exported, tmp_path):
+    assert exported_on(exported[1]) == (True, datetime.now(UTC).date())
+    assert exported_on(_write_text(tmp_path / "notes.xlsx", "not a zip")) == (False, None)
+
+
+def _write_text(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
 
 
 def test_an_export_into_a_new_folder_makes_it_owner_only(store, exported, tmp_path):

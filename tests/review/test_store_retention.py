@@ -459,6 +459,7 @@ def test_the_plan_gives_the_store_cut_offs_and_apply_removes_through_the_store(t
         "lists": 0,
         "outreach_exports": 0,
         "check_exports": 0,
+        "review_workbooks": 0,
         "decisions": 2,
         "store_list_items": 3,
         "check_results": 0,

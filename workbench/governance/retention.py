@@ -93,6 +93,7 @@ KINDS = (
     "lists",
     "outreach_exports",
     "check_exports",
+    "review_workbooks",
     "decisions",
     "check_results",
 )
@@ -107,6 +108,10 @@ KIND_HINTS = {
     "check_exports": (
         "the files `workbench check export` writes for DfE's eligibility checking service "
         "(names, dates of birth, National Insurance numbers), from exported_at"
+    ),
+    "review_workbooks": (
+        "the workbooks `workbench review export` writes for officers (children's names, dates "
+        "of birth, addresses and parents), from exported_at"
     ),
     "decisions": "decisions in the review store, from decided_at",
     "check_results": "DfE's check results imported into the review store, from imported_at",
@@ -402,6 +407,13 @@ def _outreach_item(path: Path, policy: RetentionPolicy, run_date, run_id) -> Ret
     return _item(path, "outreach_exports", created, policy, run)
 
 
+def _workbook_item(
+    path: Path, exported: date | None, policy: RetentionPolicy, run_date, run_id
+) -> RetentionItem:
+    created = exported or run_date or _file_date(path)
+    return _item(path, "review_workbooks", created, policy, run_id)
+
+
 def _beside(path: Path, suffix: str) -> bool:
     return path.with_name(path.name + suffix).is_file()
 
@@ -456,6 +468,7 @@ def _check_item(
 
 def _files_in(folder: Path, policy: RetentionPolicy, run_date: date | None, run_id: str | None):
     from workbench.review.checks import export_headers, header_line_of
+    from workbench.review.workbook import exported_on
 
     patterns = policy.periods["outreach_exports"].patterns
     paths = list(_walk(folder))
@@ -474,6 +487,8 @@ def _files_in(folder: Path, policy: RetentionPolicy, run_date: date | None, run_
             yield _list_item(path, policy, run_date)
         elif _beside(path, OUTREACH_SUFFIX) or any(fnmatch.fnmatch(path.name, p) for p in patterns):
             yield _outreach_item(path, policy, run_date, run_id)
+        elif path.suffix.lower() == ".xlsx" and (workbook := exported_on(path))[0]:
+            yield _workbook_item(path, workbook[1], policy, run_date, run_id)
         elif path.suffix.lower() == ".csv" and not path.name.endswith(MANIFEST_SUFFIX):
             headers = export_headers() if headers is None else headers
             if header_line_of(path) in headers:  # a check export's file without its sidecar
@@ -564,7 +579,8 @@ def plan_retention(
             continue
         for item in _files_in(extra, policy, None, None):
             if item.path not in seen and (
-                item.kind in ("lists", "check_exports") or _beside(item.path, OUTREACH_SUFFIX)
+                item.kind in ("lists", "check_exports", "review_workbooks")
+                or _beside(item.path, OUTREACH_SUFFIX)
             ):
                 items.append(item)
                 seen.add(item.path)

@@ -403,6 +403,8 @@ def _write_workbook(
         meta.write_string(2, 1, str(decided_upto))
         meta.write_string(3, 0, "seal")
         meta.write_string(3, 1, export_seal(key, listed["list_id"], decided_upto))
+        meta.write_string(4, 0, "exported_at")  # for retention (`review_workbooks`)
+        meta.write_string(4, 1, exported)
         meta.protect()
         meta.very_hidden()
         review.activate()

@@ -18,6 +18,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import zipfile
+from datetime import date
+from pathlib import Path
 
 __all__ = [
     "ABOUT_SHEET",
@@ -33,6 +36,7 @@ __all__ = [
     "WRAPPED",
     "edited_columns",
     "export_seal",
+    "exported_on",
     "row_checksum",
 ]
 
@@ -129,3 +133,35 @@ def edited_columns(
     wrong = [c for c, got, want in zip(locked, tags, expected, strict=True) if got != want]
     # A changed item_key changes every tag: name the cause, not every column.
     return ["item_key"] if "item_key" in wrong else wrong
+
+
+def exported_on(path: str | Path) -> tuple[bool, date | None]:
+    """Whether `path` is a review workbook (an .xlsx with the hidden ``workbench`` sheet), and
+    the day it was exported, as its hidden sheet records it (``exported_at``; None in a
+    workbook written before it was recorded, or unreadable). For retention: only the sheet
+    list and the hidden sheet are read, never the children's rows."""
+    try:
+        with zipfile.ZipFile(path) as packed:
+            listing = packed.read("xl/workbook.xml").decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False, None
+    if f'name="{META_SHEET}"' not in listing or f'name="{REVIEW_SHEET}"' not in listing:
+        return False, None
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged file
+        return True, None
+    try:
+        meta = {
+            str(row[0]): row[1]
+            for row in book[META_SHEET].iter_rows(max_col=2, values_only=True)
+            if row and row[0] is not None
+        }
+    finally:
+        book.close()
+    try:
+        return True, date.fromisoformat(str(meta.get("exported_at"))[:10])
+    except ValueError:
+        return True, None
