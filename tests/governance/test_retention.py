@@ -356,7 +356,7 @@ def test_apply_deletes_what_is_due_and_logs_counts_and_run_ids_only(tmp_path):
     assert entry == {
         "command": "retention",
         "today": "2026-09-01",
-        "policy": "workbench/governance/retention.yaml@2026.11.1",
+        "policy": "workbench/governance/retention.yaml@2026.12.1",
         "deleted": deleted,
         "files_removed": 8,  # 5 in the old folder, 3 in the recent restricted/
         "run_ids": [RUN_A, RUN_B],
