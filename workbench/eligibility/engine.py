@@ -309,24 +309,26 @@ class Compiler:
         """(child person_id, parent_carer_id) for every child in the window."""
         people = self.tables["people"]
         rule = self.rule_set.parent_carers
-        households = children.select("household_id").unique().collect(engine=ENGINE)
-        # One filter, the household test included: only the carers of these children are
-        # copied out of the index, not every parent or carer first.
-        of_children = pl.col("household_id").is_in(households.to_series().implode())
-        if "role" in people.collect_schema():
-            carers = people.filter((pl.col("role") == rule.role) & of_children)
-        else:
-            adult = birthday(pl.col("date_of_birth"), 12 * rule.adult_age_without_role)
-            carers = people.filter(of_children).filter(adult <= self.as_of)
-        return (
+        has_roles = "role" in people.collect_schema()
+        # Joined on the household straight away: the join keeps only the carers of these
+        # children (about twice as fast as picking their households out of the index first).
+        carers = people.filter(pl.col("role") == rule.role) if has_roles else people
+        pairs = (
             children.select("person_id", "household_id")
             .join(
-                carers.select(pl.col("person_id").alias("parent_carer_id"), "household_id"),
+                carers.select(
+                    pl.col("person_id").alias("parent_carer_id"),
+                    "household_id",
+                    *([] if has_roles else ["date_of_birth"]),
+                ),
                 on="household_id",
             )
             .filter(pl.col("parent_carer_id") != pl.col("person_id"))
-            .select("person_id", "parent_carer_id")
         )
+        if not has_roles:
+            adult = birthday(pl.col("date_of_birth"), 12 * rule.adult_age_without_role)
+            pairs = pairs.filter(adult <= self.as_of)
+        return pairs.select("person_id", "parent_carer_id")
 
     # -- what -----------------------------------------------------------------------------------
     def awards(self) -> pl.LazyFrame:
@@ -352,14 +354,20 @@ class Compiler:
         children = self.children().collect(engine=ENGINE).lazy()
         uses_benefits = any(c.table == "benefits" for c in self.criteria)
         awards = self.awards() if uses_benefits else None
-        carer_awards = None
+        carers = None
         if any(c.applies_to == "parent_carer" for c in self.criteria):
-            carer_awards = self.child_carers(children).join(
+            carers = self.child_carers(children)
+        # The carers and the awards are computed before they are joined: left to itself, the
+        # optimiser joins every parent or carer to the awards first (half as fast again).
+        self.links, awards, carers = _collected(links, awards, carers)
+        carer_awards = None
+        if carers is not None:
+            carer_awards = carers.join(
                 awards.rename({"person_id": "parent_carer_id"}), on="parent_carer_id"
             )
         if awards is not None and any(c.applies_to != "parent_carer" for c in self.criteria):
             awards = awards.join(children.select("person_id"), on="person_id", how="semi")
-        self.links, awards, carer_awards = _collected(links, awards, carer_awards)
+        awards, carer_awards = _collected(awards, carer_awards)
         child_awards = None
         if awards is not None:
             child_awards = awards.with_columns(pl.lit(None, pl.String).alias("parent_carer_id"))
@@ -642,16 +650,18 @@ def _collected(*frames: pl.LazyFrame | None) -> list[pl.LazyFrame | None]:
 
 def _gather(evidence: pl.LazyFrame, key: str) -> pl.LazyFrame:
     """Per child (or DWP row): the sorted reason codes met, and the sorted evidence behind
-    them and behind any criterion that could not be applied (status other than met)."""
+    them and behind any criterion that could not be applied (status other than met).
+
+    Sorted by the key first, so that each group's rows are already in order: the codes are
+    then unique in the order met, which is sorted (a sort per group is three times slower)."""
     fields = pl.struct(*EVIDENCE_FIELDS)
     return (
-        evidence.sort("reason_code", "record_id", "parent_carer_id", "status", nulls_last=True)
-        .group_by(key)
+        evidence.sort(key, "reason_code", "record_id", "parent_carer_id", "status", nulls_last=True)
+        .group_by(key, maintain_order=True)
         .agg(
             pl.col("reason_code")
             .filter(pl.col("status") == MET)
-            .unique()
-            .sort()
+            .unique(maintain_order=True)
             .alias("reason_codes"),
             fields.alias("evidence"),
         )
@@ -696,11 +706,8 @@ def assessment(
     # A likely child's evidence also names the criteria that could not be applied for want of
     # an income (or a care record): with Universal Credit's earnings missing, free school
     # meals' expanded group is met and the targeted one unknown, which the officer should see.
+    # A child with evidence but no code met is `possible`.
     gathered = _gather(pl.concat([met.lazy(), missing.lazy()]), "person_id")
-    likely = gathered.filter(pl.col("reason_codes").list.len() > 0)
-    possible = gathered.filter(pl.col("reason_codes").list.len() == 0).select(
-        "person_id", pl.col("evidence").alias("possible_evidence")
-    )
     population = rule_set.population
     places = compiler.funded_links().filter(pl.col("term_start") == term_start)
     place_streams = places.group_by("person_id").agg(
@@ -723,9 +730,7 @@ def assessment(
     )
     dwp = compiler.links_of("dwp_list").filter(pl.col("band") == LINKED)
     listed = (
-        children.join(likely, on="person_id", how="left")
-        .join(possible, on="person_id", how="left")
-        .filter(pl.col("reason_codes").is_not_null() | pl.col("possible_evidence").is_not_null())
+        gathered.join(children, on="person_id")
         .join(
             dwp.select(
                 "person_id",
@@ -738,12 +743,10 @@ def assessment(
         .join(place_streams, on="person_id", how="left")
         .join(to_review, on="person_id", how="left")
         .with_columns(
-            pl.when(pl.col("reason_codes").is_not_null())
+            pl.when(pl.col("reason_codes").list.len() > 0)
             .then(pl.lit("likely"))
             .otherwise(pl.lit("possible"))
             .alias("tier"),
-            pl.col("reason_codes").fill_null(pl.lit([], pl.List(pl.String))),
-            pl.coalesce("evidence", "possible_evidence").alias("evidence"),
             pl.col("own").fill_null(False).alias("already_funded"),
             pl.col("working_parent_place").fill_null(False),
             # Any place for the term, whatever its stream (funded_place_required).
