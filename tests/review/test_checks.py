@@ -288,6 +288,113 @@ def test_round_trip_export_results_import_and_funnel(reviewed):
     ]
 
 
+def test_a_technical_error_is_sent_again_alone_and_its_answer_becomes_the_latest(
+    reviewed, monkeypatch
+):
+    store, list_id, data, listed, who, folder = reviewed
+    first = _export(reviewed)
+    sent = _rows(first.files[0])
+    d_row = _row_of(store, first.export_id, who["d"])
+    d_key = pseudonym("person", who["d"], KEY)
+
+    def outcome_of_d() -> tuple[str, str]:
+        latest = store.latest_check_results(list_id).filter(pl.col("item_key") == d_key)
+        return latest["outcome"][0], latest["export_id"][0]
+
+    outcomes = ["Try again" if n == d_row else "Eligible" for n in range(1, len(sent) + 1)]
+    import_check_results(
+        store, _results(sent, outcomes, folder / "dfe" / "first.csv"), key=KEY, user="A. Officer"
+    )
+    assert outcome_of_d() == ("technical_error", first.export_id)
+
+    def try_again(name: str):
+        out = folder / "out" / f"{name}.csv"
+        return export_checks(store, listed, data, out, key=KEY, user="A. Officer", try_again=True)
+
+    # Only d's parent's row, exactly as first sent, in a new export that names the first.
+    again = try_again("again")
+    assert (again.rows, again.children, again.try_again_of) == (1, 1, (first.export_id,))
+    assert again.export_id != first.export_id and not again.already_recorded
+    assert _rows(again.files[0]) == [sent[d_row - 1]]
+    assert json.loads(again.sidecar.read_text())["try_again_of"] == [first.export_id]
+    assert "sent again" in store.access_log()["detail"][-1]
+
+    # DfE says "Try again" once more: the file's one row was sent in both exports, and the
+    # results go to the one still awaiting an answer, without --export.
+    retry = _results([sent[d_row - 1]], ["Try again"], folder / "dfe" / "again.csv")
+    imported = import_check_results(store, retry, key=KEY, user="A. Officer")
+    assert (imported.export_id, imported.recorded) == (again.export_id, 1)
+    # Sent again a second time: a new export (the results it answers are part of its id),
+    # and the same bytes back from DfE are that export's answer.
+    third = try_again("third")
+    assert third.export_id not in (first.export_id, again.export_id)
+    assert third.try_again_of == (again.export_id,)
+    imported = import_check_results(store, retry, key=KEY, user="A. Officer")
+    assert (imported.export_id, imported.recorded) == (third.export_id, 1)
+    # The same file imported once more records nothing, and is not refused as ambiguous.
+    imported = import_check_results(store, retry, key=KEY, user="A. Officer")
+    assert (imported.export_id, imported.recorded) == (third.export_id, 0)
+    assert outcome_of_d() == ("technical_error", third.export_id)
+
+    fourth = try_again("fourth")
+    answered = _results([sent[d_row - 1]], ["Eligible"], folder / "dfe" / "answered.csv")
+    imported = import_check_results(store, answered, key=KEY, user="A. Officer")
+    assert (imported.export_id, imported.recorded) == (fourth.export_id, 1)
+    assert outcome_of_d() == ("eligible", fourth.export_id)
+    # Every exported row still rests on the decisions it was sent for; nothing was decided.
+    assert store.verify_chain().ok
+    latest = store.latest_decisions(list_id).filter(pl.col("item_key") == d_key)
+    assert latest["decision"].to_list() == ["check"]
+
+    # Nothing left to send again; and a technical error of another template is named.
+    with pytest.raises(WorkbenchError, match=r"no child of list .* technical error"):
+        try_again("fifth")
+    out = folder / "out" / "fsm.csv"
+    fsm = export_checks(store, listed, data, out, key=KEY, user="A. Officer", template="fsm")
+    fsm_results = _fsm_results(_rows(fsm.files[0]), "Error", folder / "dfe" / "fsm.csv")
+    import_check_results(store, fsm_results, key=KEY, user="A. Officer")
+    with pytest.raises(WorkbenchError, match="--template fsm"):
+        try_again("sixth")
+
+
+def test_the_command_sends_a_technical_error_again(reviewed, monkeypatch):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    store, _, data, listed, who, folder = reviewed
+    first = _export(reviewed)
+    sent = _rows(first.files[0])
+    d_row = _row_of(store, first.export_id, who["d"])
+    outcomes = ["Try again" if n == d_row else "Eligible" for n in range(1, len(sent) + 1)]
+    import_check_results(
+        store, _results(sent, outcomes, folder / "dfe" / "first.csv"), key=KEY, user="A. Officer"
+    )
+    monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())
+    monkeypatch.chdir(folder)
+    args = ["check", "export", "--store", str(store.path), "--list", str(listed)]
+    args += ["--data", str(data), "--out", "out/again.csv", "--try-again"]
+    done = CliRunner().invoke(app, ["--quiet", *args])
+    assert done.exit_code == 0, done.output
+    assert "1 row(s) for 1 child(ren)" in done.output
+    assert f"sending again the technical errors of {first.export_id}" in done.output
+    assert _rows(folder / "out" / "again-part1.csv") == [sent[d_row - 1]]
+
+
+def _fsm_results(rows: list[dict[str, str]], outcome: str, path: Path) -> Path:
+    """A results file as DfE's free school meals service writes one: every row `outcome`."""
+    header = (*TEMPLATES["fsm"].headers, "Outcome")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        day, month, year = row["Parent Date of Birth"].split("/")
+        values = {**row, "Parent Date of Birth": f"{year}-{month}-{day}", "Outcome": outcome}
+        writer.writerow([values[h] for h in header])
+    path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    return path
+
+
 def test_the_parent_checked_is_the_one_whose_award_meets_a_criterion():
     from workbench.review.checks import _pick_parent
 

@@ -62,6 +62,14 @@ def check_export_command(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace the files of an earlier export.")
     ] = False,
+    try_again: Annotated[
+        bool,
+        typer.Option(
+            "--try-again",
+            help="Only the children whose latest DfE result is a technical error ('Try "
+            "again', 'Error'): a new export of just those rows, to send again.",
+        ),
+    ] = False,
     profile: ProfileFile = None,
 ) -> None:
     """Write DfE's bulk-check CSV for the children decided `contact` or `check`."""
@@ -69,7 +77,11 @@ def check_export_command(
     from workbench.review import ReviewStore, load_key
     from workbench.review.checks import DEFAULT_CHOSEN, export_checks
 
-    record_access("check export", f"data {data}, list {list_file.name}, out {out.name}")
+    record_access(
+        "check export",
+        f"data {data}, list {list_file.name}, out {out.name}"
+        + (", try again" if try_again else ""),
+    )
     with ReviewStore(store) as review_store:
         result = export_checks(
             review_store,
@@ -82,6 +94,7 @@ def check_export_command(
             rows_per_file=rows_per_file,
             overwrite=overwrite,
             user=current_user(),
+            try_again=try_again,
         )
     files = ", ".join(path.name for path in result.files) or "no file (no row to check)"
     typer.echo(
@@ -89,6 +102,11 @@ def check_export_command(
         f"{result.children} child(ren) in {files} (DfE's {result.template} template, "
         f"owner-only). Check export {result.export_id}"
         + (" (already recorded)" if result.already_recorded else "")
+        + (
+            f", sending again the technical errors of {', '.join(result.try_again_of)}"
+            if result.try_again_of
+            else ""
+        )
         + f"; its record: {result.sidecar}."
     )
     refused = result.not_checkable

@@ -256,20 +256,41 @@ def _parse_row(row: _Parsed, template: CheckTemplate, key: bytes) -> list[Result
     return problems
 
 
-def _target_export(parsed: list[_Parsed], rows: pl.DataFrame, export_id: str | None) -> str:
+def _target_export(
+    store: ReviewStore, rows: pl.DataFrame, export_id: str | None, sha256: str
+) -> str:
+    """The export the results answer: the one that sent the most of their rows. When several
+    sent them all (a technical error sent again is in its first export and in the new one):
+    the one whose rows await an answer, if only one does; or else, the same file imported
+    again, the latest that recorded it (nothing is recorded twice)."""
     if export_id is not None:
         return export_id
     matched = rows.group_by("export_id").agg(pl.col("row_key").n_unique().alias("n"))
     if matched.is_empty():
         return ""
-    best = matched.sort("n", "export_id", descending=[True, False])
-    if best.height > 1 and best["n"][0] == best["n"][1]:
-        tied = ", ".join(sorted(best.filter(pl.col("n") == best["n"][0])["export_id"]))
-        raise WorkbenchError(
-            f"the results' rows were sent in more than one check export ({tied}); say which "
-            "one they answer with --export"
-        )
-    return best["export_id"][0]
+    top = matched["n"].max()
+    tied = set(matched.filter(pl.col("n") == top)["export_id"])
+    if len(tied) == 1:
+        return tied.pop()
+    ordered = [e for e in store.check_exports()["export_id"] if e in tied]  # oldest first
+    waiting = [e for e in ordered if not _answered(store, rows, e)]
+    if len(waiting) == 1:
+        return waiting[0]
+    same_file = store.check_imports().filter(pl.col("file_sha256") == sha256)["export_id"]
+    imported = [e for e in ordered if e in set(same_file)]
+    if not waiting and imported:
+        return imported[-1]
+    raise WorkbenchError(
+        f"the results' rows were sent in more than one check export ({', '.join(ordered)}); "
+        "say which one they answer with --export"
+    )
+
+
+def _answered(store: ReviewStore, rows: pl.DataFrame, export_id: str) -> bool:
+    """Whether any of the file's rows in this export has a result already."""
+    mine = rows.filter(pl.col("export_id") == export_id)
+    results = store.check_results(mine["list_id"][0]).filter(pl.col("export_id") == export_id)
+    return bool(results["row_number"].is_in(mine["row_number"].implode()).any())
 
 
 def _match_problems(
@@ -352,7 +373,8 @@ def import_check_results(
     template, parsed, problems = _read(path, store, export_id, key)
     keys = [row.key for row in parsed if row.key is not None]
     rows = store.check_export_rows(keys)
-    target = _target_export(parsed, rows, export_id)
+    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    target = _target_export(store, rows, export_id, sha256)
     if not target:
         problems.append(
             ResultProblem(
@@ -397,7 +419,7 @@ def import_check_results(
             for row in parsed
         ],
         file_name=path.name,
-        file_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        file_sha256=sha256,
         user=user or getpass.getuser(),
     )
     counts = {name: sum(1 for row in parsed if row.outcome == name) for name in CHECK_OUTCOMES}

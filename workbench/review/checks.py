@@ -86,6 +86,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "NOT_CHECKABLE_COLUMNS",
     "NOT_CHECKABLE_SUFFIX",
+    "TECHNICAL_ERROR",
     "TEMPLATES",
     "CheckExport",
     "CheckTemplate",
@@ -102,6 +103,8 @@ CHECK_FORMAT = "workbench-dfe-check-1"
 CHECK_SUFFIX = ".check.json"  # NAME.check.json: the sidecar of an export written as NAME.csv
 NOT_CHECKABLE_SUFFIX = ".not_checkable.csv"
 DEFAULT_CHOSEN = ("contact", "check")
+TECHNICAL_ERROR = "technical_error"
+"""DfE could not check the row ("Try again", "Error"): `export_checks(try_again=True)`."""
 MAX_FILE_BYTES = 10 * 1024 * 1024 - 1
 """DfE's services refuse an upload of 10 MB (10 * 1024 * 1024 bytes) or more."""
 ROW_KEY_KIND = "dfe_check_row"
@@ -212,6 +215,8 @@ class CheckExport:
     children: int
     not_checkable: pl.DataFrame
     already_recorded: bool
+    try_again_of: tuple[str, ...] = ()
+    """With ``try_again``: the exports whose technical errors this one sends again."""
 
 
 def dfe_date(day: date) -> str:
@@ -284,6 +289,38 @@ def _chosen_rows(
         .join(latest, on="item_key", how="inner", maintain_order="left")
         .filter(pl.col("decision").is_in(list(chosen)))
     )
+
+
+def _technical_errors(
+    store: ReviewStore, list_id: str, rows: pl.DataFrame, spec: CheckTemplate
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The chosen children whose latest DfE result is a technical error ("Try again",
+    "Error") from an export of this template, and those results (`try_again`)."""
+    latest = store.latest_check_results(list_id)
+    templates = dict(store.check_exports(list_id).select("export_id", "template").iter_rows())
+    errors = latest.filter(pl.col("outcome") == TECHNICAL_ERROR).with_columns(
+        pl.col("export_id").replace_strict(templates, return_dtype=pl.String).alias("template")
+    )
+    if errors.is_empty():
+        raise WorkbenchError(
+            f"no child of list {list_id} has a technical error (DfE's 'Try again' or "
+            "'Error') as their latest check result, so there is nothing to send again"
+        )
+    same = errors.filter(pl.col("template") == spec.name)
+    if same.is_empty():
+        used = " or ".join(sorted(set(errors["template"])))
+        raise WorkbenchError(
+            f"the technical errors of list {list_id} came from checks with DfE's {used} "
+            f"template, not {spec.name}: send them again with --template {used}"
+        )
+    kept = rows.join(same.select("item_key"), on="item_key", how="semi", maintain_order="left")
+    if kept.is_empty():
+        raise WorkbenchError(
+            f"the {same.height} child(ren) of list {list_id} whose latest check result is a "
+            "technical error no longer have a chosen decision as their latest (a later "
+            "decision was recorded), so there is nothing to send again"
+        )
+    return kept, same.join(kept.select("item_key"), on="item_key", how="semi")
 
 
 def _parent_problem(carer: dict[str, Any]) -> str | None:
@@ -496,6 +533,7 @@ def export_checks(
     rows_per_file: int | None = None,
     user: str | None = None,
     overwrite: bool = False,
+    try_again: bool = False,
 ) -> CheckExport:
     """Write DfE's bulk-check CSV for the children whose latest outcome decision is chosen.
 
@@ -523,12 +561,17 @@ def export_checks(
         Who exports, for the store (default: the login name).
     overwrite
         Replace the files of an earlier export at ``out``.
+    try_again
+        Only the chosen children whose latest DfE result is a technical error ("Try again",
+        "Error") from an export of this template: a new export of just those rows, to send
+        again. Its results, imported, become those children's latest.
 
     Raises
     ------
     WorkbenchError
-        When the list is not in the store, no child's latest decision is chosen, the
-        decision chain does not verify, or the data folder is not the one the list was
+        When the list is not in the store, no child's latest decision is chosen (with
+        ``try_again``: none has a technical error of this template as their latest result),
+        the decision chain does not verify, or the data folder is not the one the list was
         made from.
     """
     out = Path(out)
@@ -548,6 +591,9 @@ def export_checks(
             "latest decision, so there is nothing to check; record `check` (or `contact`) "
             "decisions first"
         )
+    retried = None
+    if try_again:
+        rows, retried = _technical_errors(store, list_id, rows, spec)
     chain = store.verify_chain()
     if not chain.ok:
         raise WorkbenchError(
@@ -559,14 +605,12 @@ def export_checks(
     parts = _parts(dfe_rows, spec, per_file)
     user = user or getpass.getuser()
     decision_ids = sorted(item[1] for row in dfe_rows for item in row["items"])
-    export_id = (
-        "cx-"
-        + hashlib.sha256(
-            json.dumps(
-                [list_id, spec.name, decision_ids, [r["row_key"] for r in dfe_rows]]
-            ).encode()
-        ).hexdigest()[:16]
-    )
+    identity: list[Any] = [list_id, spec.name, decision_ids, [r["row_key"] for r in dfe_rows]]
+    if retried is not None:
+        # Each sending again is its own export: the results it answers are part of its id.
+        identity.append(sorted(retried["result_seq"].to_list()))
+    export_id = "cx-" + hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:16]
+    try_again_of = () if retried is None else tuple(sorted(set(retried["export_id"])))
     files = []
     private_folder_for(out)  # a new folder for files about families is made owner-only
     for number, part in enumerate(parts, start=1):
@@ -597,6 +641,8 @@ def export_checks(
     record = _sidecar(
         export_id, listed, list_id, spec, files, dfe_rows, refused, chain, user, chosen
     )
+    if retried is not None:
+        record["try_again_of"] = list(try_again_of)
     write_private(sidecar, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))
     children = sum(len(r["items"]) for r in dfe_rows)
     new = store.record_check_export(
@@ -611,7 +657,8 @@ def export_checks(
         user=user,
         detail=f"list {list_id}: export {export_id}, {len(dfe_rows)} row(s) for {children} "
         f"child(ren) in {len(files)} file(s) ({out.stem}-part*.csv), {len(refused)} not "
-        "checkable",
+        "checkable"
+        + (f", technical errors of {', '.join(try_again_of)} sent again" if try_again_of else ""),
     )
     return CheckExport(
         export_id=export_id,
@@ -625,6 +672,7 @@ def export_checks(
         children=children,
         not_checkable=not_checkable,
         already_recorded=not new,
+        try_again_of=try_again_of,
     )
 
 

@@ -34,6 +34,7 @@ from workbench.review.inputs import check_decision_names
 from workbench.review.schema import DECISIONS, LINK_DECISIONS
 
 __all__ = [
+    "CHECK_IMPORT_SCHEMA",
     "CHECK_RESULT_SCHEMA",
     "DECISION_SCHEMA",
     "ITEM_COLUMNS",
@@ -43,6 +44,7 @@ __all__ = [
     "check_export_items",
     "check_export_rows",
     "check_exports",
+    "check_imports",
     "check_results",
     "decision_frame",
     "decisions",
@@ -218,6 +220,16 @@ CHECK_EXPORT_SCHEMA = {
     "file_count": pl.Int64,
     "not_checkable": pl.Int64,
 }
+CHECK_IMPORT_SCHEMA = {
+    "import_id": pl.String,
+    "export_id": pl.String,
+    "imported_at": pl.String,
+    "imported_by": pl.String,
+    "file_name": pl.String,
+    "file_sha256": pl.String,
+    "row_count": pl.Int64,
+    "recorded": pl.Int64,
+}
 CHECK_RESULT_SCHEMA = {
     "item_key": pl.String,
     "outcome": pl.String,
@@ -258,6 +270,15 @@ def check_export_rows(
     schema = {"export_id": pl.String, "list_id": pl.String, "row_number": pl.Int64}
     schema |= {"part": pl.Int64, "row_key": pl.String}
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def check_imports(conn: sqlite3.Connection) -> pl.DataFrame:
+    """Every import of check results, oldest first (see :meth:`ReviewStore.check_imports`)."""
+    rows = conn.execute(
+        "SELECT import_id, export_id, imported_at, imported_by, file_name, file_sha256, "
+        "row_count, recorded FROM check_imports ORDER BY rowid"
+    ).fetchall()
+    return pl.DataFrame(rows, schema=CHECK_IMPORT_SCHEMA, orient="row")
 
 
 def check_export_items(conn: sqlite3.Connection, export_id: str) -> pl.DataFrame:

@@ -817,6 +817,12 @@ class ReviewStore:
         ``row_key``."""
         return queries.check_export_rows(self._conn, row_keys)
 
+    def check_imports(self) -> pl.DataFrame:
+        """Every import of DfE's check results, oldest first: ``import_id``, ``export_id``,
+        ``imported_at``, ``imported_by``, ``file_name``, ``file_sha256``, ``row_count`` and
+        ``recorded`` (the results new to the store)."""
+        return queries.check_imports(self._conn)
+
     def check_export_items(self, export_id: str) -> pl.DataFrame:
         """Which children (item keys) and decisions each row of a check export rests on."""
         return queries.check_export_items(self._conn, export_id)
