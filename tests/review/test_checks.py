@@ -357,6 +357,79 @@ def test_a_technical_error_is_sent_again_alone_and_its_answer_becomes_the_latest
         try_again("sixth")
 
 
+def test_the_review_panel_shows_dfes_checks_beside_the_child(reviewed):
+    from workbench.review.lists import read_list_file
+    from workbench.review.panel import ReviewPanel
+
+    store, list_id, _, listed, who, folder = reviewed
+    first = _export(reviewed)
+    sent = _rows(first.files[0])
+    d_row = _row_of(store, first.export_id, who["d"])
+    a_row = _row_of(store, first.export_id, who["a"])
+    words = {d_row: "Try again", a_row: "Eligible"}
+    outcomes = [words.get(n, "Information does not match records") for n in range(1, 7)]
+    results = _results(sent, outcomes, folder / "dfe" / "first.csv")
+    import_check_results(store, results, key=KEY, user="B. Officer")
+    candidates = read_list_file(listed).candidates
+    panel = ReviewPanel(store, list_id, candidates, reviewer="A. Officer", key=KEY)
+
+    def shown(child: str) -> str:
+        panel.select(pseudonym("person", child, KEY))
+        return panel.detail.value
+
+    day = date.fromisoformat(store.check_results(list_id)["checked_at"][0][:10])
+    read_on = f"read on {day.day} {day:%B %Y} by B. Officer, check export {first.export_id}"
+    d = shown(who["d"])
+    assert "<h3>DfE eligibility checks</h3>" in d
+    assert "send it again with `workbench check export --try-again`" in d
+    assert (
+        f"<li>Not checked: a technical error (DfE&#x27;s words: ‘Try again’); {read_on}</li>" in d
+    )
+    assert "found the parent eligible" in shown(who["a"])
+    assert "surname, date of birth and National Insurance number" in shown(who["b"])
+    # A child never checked (decided not eligible) has no such section.
+    assert "DfE eligibility checks" not in shown(who["h"])
+
+    # The review workbook shows the same beside each child (column dfe_checks).
+    import openpyxl
+
+    from workbench.review.excel import export_review_workbook
+
+    book = export_review_workbook(
+        store, list_id, candidates, folder / "review.xlsx", key=KEY, user="A. Officer"
+    )
+    sheet = openpyxl.load_workbook(book)["Review"]
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    cells = {r[header.index("person_id")]: r[header.index("dfe_checks")] for r in rows}
+    assert cells[who["d"]].split("\n") == [
+        f"Not checked: a technical error (DfE's words: ‘Try again’); {read_on}",
+        "DfE's service could not check this row: send it again with `workbench check export "
+        "--try-again`.",
+    ]
+    assert cells[who["a"]].startswith("Eligible (DfE's words: ‘Eligible’)")
+    assert cells[who["h"]] is None
+
+    # Sent again and answered: the newest first, and what it means is the newest's.
+    again = export_checks(
+        store, listed, None, folder / "out" / "again.csv", key=KEY, user="A.", try_again=True
+    )
+    answer = _results(_rows(again.files[0]), ["Eligible"], folder / "dfe" / "again.csv")
+    import_check_results(store, answer, key=KEY, user="B. Officer")
+    d = shown(who["d"])
+    assert d.index("<li>Eligible (") < d.index("<li>Not checked: a technical error (")
+    assert "found the parent eligible" in d and "--try-again" not in d
+    book = export_review_workbook(
+        store, list_id, candidates, folder / "review2.xlsx", key=KEY, user="A. Officer"
+    )
+    sheet = openpyxl.load_workbook(book)["Review"]
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    cell = next(
+        r[header.index("dfe_checks")] for r in rows if r[header.index("person_id")] == who["d"]
+    ).split("\n")
+    assert cell[0].startswith("Eligible (") and cell[1].startswith("DfE's service found")
+    assert cell[2].startswith("Before: Not checked: a technical error (")
+
+
 def test_the_command_sends_a_technical_error_again(reviewed, monkeypatch):
     from typer.testing import CliRunner
 

@@ -172,23 +172,25 @@ def test_round_trip_records_exactly_the_officers_decisions(store, exported):
     assert store.verify_chain().ok
 
 
-def as_format_3(path: Path) -> Path:
-    """The workbook as the workbench wrote it before `record_link` (format 3): without that
-    column, each row's checksum over format 3's locked columns."""
+def as_format(path: Path, version: int) -> Path:
+    """The workbook as the workbench wrote it in an earlier format: format 4 without
+    `dfe_checks`, format 3 without `record_link` too; each row's checksum over that format's
+    locked columns."""
     book = openpyxl.load_workbook(path)
     sheet, meta = book["Review"], book["workbench"]
     header = [cell.value for cell in sheet[1]]
     list_id = next(row[1].value for row in meta.iter_rows() if row[0].value == "list_id")
-    sheet.delete_cols(header.index("record_link") + 1)
-    header.remove("record_link")
+    for column in ("dfe_checks", "record_link")[: 5 - version]:
+        sheet.delete_cols(header.index(column) + 1)
+        header.remove(column)
+    locked = IMPORTABLE_FORMATS[f"workbench-review-{version}"]
     for row in sheet.iter_rows(min_row=2):
         cells = zip(header, row, strict=True)
         values = {name: "" if c.value is None else str(c.value) for name, c in cells}
-        locked = IMPORTABLE_FORMATS["workbench-review-3"]
         row[header.index("checksum")].value = row_checksum(KEY, list_id, values, locked)
     for row in meta.iter_rows():
         if row[0].value == "format":
-            row[1].value = "workbench-review-3"
+            row[1].value = f"workbench-review-{version}"
     book.save(path)
     return path
 
@@ -204,10 +206,12 @@ def type_by_header(path: Path, edits: dict[int, dict[str, object]]) -> None:
     book.save(path)
 
 
-def test_a_workbook_exported_before_the_record_link_column_still_imports(store, exported):
+@pytest.mark.parametrize("version", [3, 4])
+def test_a_workbook_exported_in_an_earlier_format_still_imports(store, exported, version):
     list_id, book = exported
-    old = as_format_3(book)
-    assert "record_link" not in read_rows(old)[0]
+    old = as_format(book, version)
+    assert "dfe_checks" not in read_rows(old)[0]
+    assert ("record_link" in read_rows(old)[0]) == (version == 4)
     type_by_header(old, {ROW["P1"]: {"decision": "contact"}, ROW["P4"]: {"tier": "possible"}})
     assert problems_of(store, old) == [(ROW["P4"], "tier")]  # a changed cell is still named
     type_by_header(old, {ROW["P4"]: {"tier": "likely"}})
@@ -241,6 +245,7 @@ def test_export_writes_one_row_per_child_with_plain_english_reasons(exported):
         "working_parent_place": "no",
         "record_link": "No record linkage: found from the council's own records.",
         "earlier_decisions": None,
+        "dfe_checks": None,
         "reason_codes": "income_support",
         "evidence_as_written": "income_support: award A1 of parent/carer P0",
         "decision": None,

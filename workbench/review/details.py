@@ -48,12 +48,14 @@ from workbench.rules import load_rule_set
 from workbench.rules.model import RuleSet
 
 __all__ = [
+    "CHECK_OUTCOME_TEXT",
     "DETAIL_COLUMNS",
     "INITIATIVE_NAMES",
     "LINK_METHOD_TEXT",
     "VIEW_COMMAND",
     "ChildDetails",
     "age_text",
+    "check_result_lines",
     "evidence_lines",
     "link_method_text",
     "list_title",
@@ -114,6 +116,53 @@ _DWP_COLUMNS = ("address_line_1", "address_line_2", "address_line_3", "address_l
 def long_date(day: date | None) -> str:
     """``1 September 2026``; empty for no date."""
     return "" if day is None else f"{day.day} {day:%B %Y}"
+
+
+CHECK_OUTCOME_TEXT = {
+    "eligible": (
+        "Eligible",
+        "DfE's service found the parent eligible: evidence for your decision, not a decision.",
+    ),
+    "may_not_be_eligible": (
+        "May not be eligible",
+        "DfE's service did not confirm the parent's eligibility. It checks the parent's "
+        "benefits only: a criterion it does not check (see the reasons) may still apply.",
+    ),
+    "information_does_not_match": (
+        "Information does not match DfE's records",
+        "Check the parent's surname, date of birth and National Insurance number with the "
+        "family before checking again.",
+    ),
+    "technical_error": (
+        "Not checked: a technical error",
+        "DfE's service could not check this row: send it again with `workbench check export "
+        "--try-again`.",
+    ),
+}
+"""Each check outcome (`workbench.review.schema.CHECK_OUTCOMES`) in words, and what it means
+for the officer."""
+
+
+def check_result_lines(results: pl.DataFrame) -> tuple[list[str], str | None]:
+    """DfE's check results about one child (rows of `ReviewStore.check_results`), newest
+    first, each in words; and what the newest means for the officer (None without any)."""
+    lines = []
+    for row in results.sort("result_seq", descending=True).iter_rows(named=True):
+        label = CHECK_OUTCOME_TEXT.get(row["outcome"], (row["outcome"], ""))[0]
+        extra = [f"tier {row['tier']}"] if row["tier"] else []
+        if row["eligible_until"]:
+            until = date.fromisoformat(row["eligible_until"])
+            extra.append(f"eligible until {long_date(until)}")
+        said = ", ".join([f"DfE's words: ‘{row['dfe_outcome']}’", *extra])
+        read = long_date(date.fromisoformat(row["checked_at"][:10]))
+        lines.append(
+            f"{label} ({said}); read on {read} by {row['imported_by']}, check export "
+            f"{row['export_id']}"
+        )
+    if results.is_empty():
+        return lines, None
+    newest = results.sort("result_seq")["outcome"][-1]
+    return lines, CHECK_OUTCOME_TEXT.get(newest, ("", None))[1]
 
 
 def list_title(initiative: str, term_start: date | None, rule_set: RuleSet | None = None) -> str:

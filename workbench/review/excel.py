@@ -46,6 +46,7 @@ from workbench.private_files import check_folder_for, private_folder_for, write_
 from workbench.review.details import (
     VIEW_COMMAND,
     ChildDetails,
+    check_result_lines,
     evidence_lines,
     long_date,
     read_child_details,
@@ -131,7 +132,11 @@ def _about_lines(
             False,
         ),
         ("What to do", True),
-        ("1. Read each row: tier, reasons, evidence and any earlier decisions.", False),
+        (
+            "1. Read each row: tier, reasons, evidence, any earlier decisions and any answer "
+            "from DfE's eligibility checking service ('dfe_checks': evidence, not a decision).",
+            False,
+        ),
         ("2. Choose a decision from the drop-down in the yellow 'decision' column.", False),
         (
             "3. Type your name in 'reviewer' (or leave it empty): the name you import with.",
@@ -247,6 +252,16 @@ def _who(details: ChildDetails | None, item_key: str) -> dict[str, str]:
     }
 
 
+def _dfe_checks_text(results: pl.DataFrame) -> dict[str, str]:
+    """Per child (item key), DfE's checks as the workbook shows them: the newest result, what
+    it means for the officer, then the earlier results (`ReviewStore.check_results` rows)."""
+    text = {}
+    for (item_key,), rows in results.partition_by("item_key", as_dict=True).items():
+        (newest, *earlier), advice = check_result_lines(rows)
+        text[item_key] = "\n".join([newest, advice or "", *(f"Before: {e}" for e in earlier)])
+    return text
+
+
 def _sheet_rows(
     store: ReviewStore,
     list_id: str,
@@ -259,6 +274,7 @@ def _sheet_rows(
     earlier = earlier_decisions_text(
         store, list_id, candidates["item_key"].to_list(), dwp_row_keys(candidates, key)
     )
+    checks = _dfe_checks_text(store.check_results(list_id))
     rows = []
     for row in candidates.iter_rows(named=True):
         proofs = evidence_lines(row["evidence"], words.rule_set, details)
@@ -278,6 +294,7 @@ def _sheet_rows(
                     row, details.probable_match(row["item_key"]) if details else None
                 ),
                 "earlier_decisions": earlier.get(row["item_key"], ""),
+                "dfe_checks": checks.get(row["item_key"], ""),
                 "reason_codes": ";".join(row["reason_codes"]),
                 "evidence_as_written": row["evidence"] or "",
             }

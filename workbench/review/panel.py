@@ -40,6 +40,7 @@ from workbench.review.details import (
     INITIATIVE_NAMES,
     VIEW_COMMAND,
     ChildDetails,
+    check_result_lines,
     evidence_lines,
     long_date,
     postcode_district,
@@ -279,6 +280,18 @@ def _decisions_html(title: str, frame: pl.DataFrame, with_list: bool) -> str:
             f"{_escape(row['reviewer'])} on {_escape(row['decided_at'][:10])}{where}</li>"
         )
     return f"<h4>{title}</h4><ul>{''.join(items)}</ul>"
+
+
+def _checks_html(results: pl.DataFrame) -> str:
+    """DfE's eligibility checks of the child's parent, newest first, with what the newest
+    means for the officer; nothing when the child was never checked."""
+    lines, advice = check_result_lines(results)
+    if not lines:
+        return ""
+    items = "".join(f"<li>{_escape(line)}</li>" for line in lines)
+    return (
+        f"<h3>DfE eligibility checks</h3><p class='wb-inset'>{_escape(advice)}</p><ul>{items}</ul>"
+    )
 
 
 # What makes the widgets usable with a screen reader (their radio buttons a named group), for
@@ -729,6 +742,7 @@ class ReviewPanel:
                 if not as_row.is_empty():
                     title = "Earlier decisions about its DWP-list row (listed on its own then)"
                     parts.append(_decisions_html(title, as_row, True))
+            parts.append(_checks_html(self.store.check_results(self.list_id, [self._selected])))
         except (WorkbenchError, sqlite3.Error) as error:
             self._show_error(str(error))
         self.detail.value = "".join(parts)

@@ -293,15 +293,27 @@ def check_export_items(conn: sqlite3.Connection, export_id: str) -> pl.DataFrame
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def check_results(conn: sqlite3.Connection, list_id: str, *, latest: bool) -> pl.DataFrame:
-    """Check results per child of a list (see :meth:`ReviewStore.latest_check_results`)."""
+def check_results(
+    conn: sqlite3.Connection,
+    list_id: str,
+    *,
+    latest: bool,
+    item_keys: Collection[str] | None = None,
+) -> pl.DataFrame:
+    """Check results per child of a list (see :meth:`ReviewStore.latest_check_results`),
+    optionally of some children only."""
+    params: list[str] = [list_id]
+    only = ""
+    if item_keys is not None:
+        only = " AND x.item_key IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(list(item_keys)))
     joined = (
         "FROM check_results c JOIN check_imports i USING (import_id) "
         "JOIN check_exports e ON e.export_id = c.export_id "
         "JOIN check_export_items x ON x.export_id = c.export_id "
         "AND x.row_number = c.row_number "
         "LEFT JOIN decisions d ON d.decision_id = x.decision_id "
-        "WHERE e.list_id = ?"
+        f"WHERE e.list_id = ?{only}"
     )
     if latest:
         keep = (
@@ -318,6 +330,6 @@ def check_results(conn: sqlite3.Connection, list_id: str, *, latest: bool) -> pl
         "SELECT x.item_key, c.outcome, c.dfe_outcome, c.tier, c.eligible_until, c.export_id, "
         "c.row_number, i.imported_at, i.imported_by, x.decision_id, d.decision, c.result_seq "
         f"{joined} {keep} {order}",
-        (list_id,),
+        params,
     ).fetchall()
     return pl.DataFrame(rows, schema=CHECK_RESULT_SCHEMA, orient="row")

@@ -827,11 +827,12 @@ class ReviewStore:
         """Which children (item keys) and decisions each row of a check export rests on."""
         return queries.check_export_items(self._conn, export_id)
 
-    def check_results(self, list_id: str) -> pl.DataFrame:
-        """Every check result about the children of a list, one row per child and result,
-        in the order imported (see `latest_check_results` for the columns)."""
+    def check_results(self, list_id: str, item_keys: Collection[str] | None = None) -> pl.DataFrame:
+        """Every check result about the children of a list (or only those with these item
+        keys), one row per child and result, in the order imported (see
+        `latest_check_results` for the columns)."""
         self._require_list(list_id)
-        return queries.check_results(self._conn, list_id, latest=False)
+        return queries.check_results(self._conn, list_id, latest=False, item_keys=item_keys)
 
     def latest_check_results(self, list_id: str) -> pl.DataFrame:
         """The latest result of DfE's eligibility check per child of a list, by ``item_key``.

@@ -46,7 +46,9 @@ __all__ = [
 # words, the codes beside them for analysts.
 # 4: the record link in words (`record_link`): for a DWP-list row whose link awaits review,
 # the council's child proposed as its match, to confirm or reject.
-FORMAT = "workbench-review-4"
+# 5: DfE's eligibility checks of the child's parent (`dfe_checks`): the newest result, what it
+# means for the officer, then the earlier ones.
+FORMAT = "workbench-review-5"
 REVIEW_SHEET, ABOUT_SHEET, META_SHEET = "Review", "About", "workbench"
 # Column name -> width in characters (readable without resizing; long text wraps).
 LOCKED_COLUMNS = {
@@ -69,6 +71,7 @@ LOCKED_COLUMNS = {
     "working_parent_place": 10,
     "record_link": 40,
     "earlier_decisions": 42,
+    "dfe_checks": 44,
     "reason_codes": 24,
     "evidence_as_written": 40,
 }
@@ -76,10 +79,13 @@ EDITABLE_COLUMNS = {"decision": 18, "reviewer": 18, "reason": 40}
 CHECKSUM_COLUMN = "checksum"
 COLUMNS = [*LOCKED_COLUMNS, *EDITABLE_COLUMNS, CHECKSUM_COLUMN]
 # The locked columns of each format the import reads: a workbook exported before an upgrade
-# (format 3, without `record_link`) still comes back.
+# (format 4, without `dfe_checks`; format 3, without `record_link` either) still comes back.
 IMPORTABLE_FORMATS: dict[str, tuple[str, ...]] = {
     FORMAT: tuple(LOCKED_COLUMNS),
-    "workbench-review-3": tuple(c for c in LOCKED_COLUMNS if c != "record_link"),
+    "workbench-review-4": tuple(c for c in LOCKED_COLUMNS if c != "dfe_checks"),
+    "workbench-review-3": tuple(
+        c for c in LOCKED_COLUMNS if c not in ("record_link", "dfe_checks")
+    ),
 }
 WRAPPED = (
     "reasons",
@@ -90,6 +96,7 @@ WRAPPED = (
     "other_children_in_household",
     "evidence_as_written",
     "record_link",
+    "dfe_checks",
 )
 TAG_HEX_DIGITS = 16
 
