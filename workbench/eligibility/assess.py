@@ -23,6 +23,7 @@ Example
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -480,10 +481,15 @@ def assess(
     folder = project_path(data)
     if isinstance(initiative, str):
         _refuse_missing_rule_file(initiative, rules)
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=3) as pool:
         # Every rule set reads the people table (the rule-file schema requires it), the
         # largest: it is read while the rule file is checked.
         people = pool.submit(_load_sources, folder, ["people"])
+        if linkage == "probabilistic":
+            # Splink and DuckDB take about 0.2 s to import: done while the tables are read
+            # (polars reads without holding the GIL), not after. An import that fails here
+            # fails again, with its message, where the linkage needs it.
+            pool.submit(importlib.import_module, "workbench.linkage.probabilistic")
         rule_set = _rule_set(initiative, rules, term_start)
         others = _load_sources(folder, [t for t in rule_set.sources if t != "people"])
         loaded = combine_loaded(people.result(), others)
