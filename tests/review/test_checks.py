@@ -430,6 +430,14 @@ def test_the_review_panel_shows_dfes_checks_beside_the_child(reviewed):
     assert cell[2].startswith("Before: Not checked: a technical error (")
 
 
+def test_every_check_outcome_has_words_for_the_officer():
+    from workbench.review.checks import TECHNICAL_ERROR
+    from workbench.review.details import CHECK_OUTCOME_TEXT
+    from workbench.review.schema import CHECK_OUTCOMES
+
+    assert set(CHECK_OUTCOME_TEXT) == set(CHECK_OUTCOMES) and TECHNICAL_ERROR in CHECK_OUTCOMES
+
+
 def test_the_command_sends_a_technical_error_again(reviewed, monkeypatch):
     from typer.testing import CliRunner
 

@@ -146,8 +146,9 @@ for the officer."""
 def check_result_lines(results: pl.DataFrame) -> tuple[list[str], str | None]:
     """DfE's check results about one child (rows of `ReviewStore.check_results`), newest
     first, each in words; and what the newest means for the officer (None without any)."""
+    newest_first = results.sort("result_seq", descending=True)
     lines = []
-    for row in results.sort("result_seq", descending=True).iter_rows(named=True):
+    for row in newest_first.iter_rows(named=True):
         label = CHECK_OUTCOME_TEXT.get(row["outcome"], (row["outcome"], ""))[0]
         extra = [f"tier {row['tier']}"] if row["tier"] else []
         if row["eligible_until"]:
@@ -161,8 +162,7 @@ def check_result_lines(results: pl.DataFrame) -> tuple[list[str], str | None]:
         )
     if results.is_empty():
         return lines, None
-    newest = results.sort("result_seq")["outcome"][-1]
-    return lines, CHECK_OUTCOME_TEXT.get(newest, ("", None))[1]
+    return lines, CHECK_OUTCOME_TEXT.get(newest_first["outcome"][0], ("", None))[1]
 
 
 def list_title(initiative: str, term_start: date | None, rule_set: RuleSet | None = None) -> str:
