@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from datetime import date
 from pathlib import Path
@@ -264,6 +265,46 @@ def test_ninos_and_postcodes_have_the_uk_shape_in_one_fictional_area(people):
     assert people["postcode"].str.extract(r"^(FQ\d+) ").n_unique() >= 4
     assert people["nino"].is_null().any()
     assert people.filter(pl.col("age") < 16)["nino"].is_null().all()
+
+
+def _many_districts_rates(areas: list[str] | None = None) -> dict:
+    """The default rates with one household a street, twelve streets a sector and one
+    sector a district: a postcode district per twelve households, so that a small council
+    fills several areas."""
+    rates = copy.deepcopy(load_rates())
+    places = rates["places"]
+    places["households_per_street"]["mean"] = 1
+    places["streets_per_sector"]["value"] = 12
+    places["sectors_per_district"]["value"] = 1
+    if areas is not None:
+        places["further_postcode_areas"]["values"] = areas
+    return rates
+
+
+def test_a_council_past_99_districts_goes_on_into_further_fictional_areas(tmp_path):
+    # A large council (more than about 1.4 million households at the default rates) once
+    # numbered its districts on past FQ99 (FQ134 4FP), out of the UK shape.
+    tables = generate_council(households=3000, seed=3, rates=_many_districts_rates())
+    postcodes = tables["people"].select(
+        pl.col("postcode"), outward=pl.col("postcode").str.extract(r"^(\S+) ")
+    )
+    assert postcodes.select(clean.is_uk_postcode(pl.col("postcode")).all()).item()
+    districts = postcodes["outward"].unique()
+    assert districts.len() == 250  # each district its own outward code
+    areas = districts.str.extract(r"^([A-Z]+)").value_counts().sort("outward")
+    assert dict(areas.iter_rows()) == {"FA": 99, "FB": 52, "FQ": 99}
+    assert set(districts.str.extract(r"(\d+)$").cast(pl.Int64)) == set(range(1, 100))
+    write_council(tables, tmp_path / "big")
+    assert "postcode areas FQ, FA, FB do not exist." in (tmp_path / "big" / "README.md").read_text()
+
+
+def test_a_council_too_big_for_the_fictional_areas_is_refused_with_what_to_do():
+    with pytest.raises(
+        RuntimeError,
+        match=r"150 postcode districts do not fit in the 1 .*"
+        r"further_postcode_areas",
+    ):
+        generate_council(households=1800, seed=3, rates=_many_districts_rates(areas=[]))
 
 
 # --- the DWP list, funded places and the ground truth -----------------------------------------

@@ -255,6 +255,18 @@ def _excel(frame: pl.DataFrame, path: Path) -> None:
         frame.write_excel(workbook=workbook, worksheet=path.stem, autofit=False)
 
 
+def _areas_sentence(tables: Mapping[str, pl.DataFrame]) -> str:
+    """The postcode areas used, which do not exist (a council past about 1.4 million
+    households goes on from FQ into further made-up areas)."""
+    outward = tables["people"].select(
+        pl.col("postcode").str.extract(r"^([A-Z]+)\d", 1).drop_nulls().unique().sort()
+    )
+    areas = [area for area in outward.to_series().to_list() if area != "FQ"]
+    if not areas:
+        return 'postcode area "FQ" does not exist.'
+    return f"postcode areas FQ, {', '.join(areas)} do not exist."
+
+
 def _readme(tables: Mapping[str, pl.DataFrame], fmt: str, made_with: str | None) -> str:
     messy = "messy_manifest" in tables
     counts = "\n".join(f"| {name} | {frame.height} |" for name, frame in tables.items())
@@ -264,7 +276,7 @@ def _readme(tables: Mapping[str, pl.DataFrame], fmt: str, made_with: str | None)
         "",
         "Every person, household, address, award and list row here was made up by",
         f"`workbench synth` (eligibility-workbench {__version__}). No real data was used; the",
-        'postcode area "FQ" does not exist. Rates and their sources: `workbench/synth/rates.yaml`.',
+        f"{_areas_sentence(tables)} Rates and their sources: `workbench/synth/rates.yaml`.",
         *how,
         "",
         f"Canonical tables are {fmt.upper()} files (`workbench schema` describes them);",

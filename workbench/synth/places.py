@@ -3,7 +3,10 @@
 The postcode area (rates.yaml `places.postcode_area`, "FQ") does not exist in the UK but has
 the UK shape. Districts (FQ1, FQ2, ...) hold sectors (FQ1 3), sectors hold streets, and each
 run of about 15 consecutive addresses on a street shares a postcode unit (FQ1 3AB), as Royal
-Mail units do. Unit letters avoid C, I, K, M, O and V, as real inward codes do.
+Mail units do. Unit letters avoid C, I, K, M, O and V, as real inward codes do. An area has
+at most 99 districts (a district number has one or two digits), about 1.4 million households
+at the default rates; a larger council continues in further fictional areas
+(`places.further_postcode_areas`: FA1, FA2, ...), so every postcode keeps the UK shape.
 
 Example
 -------
@@ -30,6 +33,8 @@ __all__ = ["Area", "build_area", "build_providers"]
 
 # Royal Mail: the letters of an inward code's unit never include C, I, K, M, O or V.
 UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+# A district's number in its area has one or two digits (FQ1 to FQ99).
+DISTRICTS_PER_AREA = 99
 _UNITS_PER_SECTOR = len(UNIT_LETTERS) ** 2
 _SECTOR_DIGITS = 10
 
@@ -88,6 +93,20 @@ def _street_table(rng: np.random.Generator, n_streets: int, places: dict[str, An
     )
 
 
+def _outward_code(n_districts: int, places: dict[str, Any]) -> pl.Expr:
+    """Each district's outward code (FQ1 ... FQ99, then FA1 ...), from its number (1, 2, ...)."""
+    areas = [places["postcode_area"]["value"], *places["further_postcode_areas"]["values"]]
+    if n_districts > DISTRICTS_PER_AREA * len(areas):
+        raise RuntimeError(
+            f"{n_districts} postcode districts do not fit in the {len(areas)} fictional postcode "
+            f"areas of {DISTRICTS_PER_AREA} districts each: add to "
+            "places.further_postcode_areas in rates.yaml"
+        )
+    index = pl.col("district") - 1
+    area = _lookup(pl.Series(areas), index // DISTRICTS_PER_AREA)
+    return pl.concat_str(area, (index % DISTRICTS_PER_AREA + 1).cast(pl.String))
+
+
 def build_area(rng: np.random.Generator, households: int, rates: dict[str, Any]) -> Area:
     """Streets for `households` households and each household's address and postcode."""
     places = rates["places"]
@@ -123,15 +142,14 @@ def build_area(rng: np.random.Generator, households: int, rates: dict[str, Any])
     )
     if units.height and int(units["unit_rank"].max()) >= _UNITS_PER_SECTOR:  # type: ignore[arg-type]
         raise RuntimeError("a postcode sector ran out of unit codes: lower streets_per_sector")
-    area_code = places["postcode_area"]["value"]
+    outward = _outward_code(n_districts, places)
     addresses = (
         homes.join(units, on=["sector_index", "street", "unit_in_street"], how="left")
         .with_columns(
             street_name=pl.concat_str("stem", pl.lit(" "), "street_type"),
             locality=_lookup(localities, (pl.col("district") - 1) % localities.len()),
             postcode=pl.concat_str(
-                pl.lit(area_code),
-                pl.col("district").cast(pl.String),
+                outward,
                 pl.lit(" "),
                 pl.col("sector_digit").cast(pl.String),
                 _lookup(letters, pl.col("unit_rank")),
