@@ -299,12 +299,27 @@ def test_a_council_past_99_districts_goes_on_into_further_fictional_areas(tmp_pa
 
 
 def test_a_council_too_big_for_the_fictional_areas_is_refused_with_what_to_do():
-    with pytest.raises(
-        RuntimeError,
-        match=r"150 postcode districts do not fit in the 1 .*"
-        r"further_postcode_areas",
-    ):
+    with pytest.raises(UsageError) as refused:
         generate_council(households=1800, seed=3, rates=_many_districts_rates(areas=[]))
+    assert refused.value.parameter == "households"
+    assert str(refused.value) == (
+        "households is too many: 1,800 households need 150 postcode districts, more than the "
+        "1 fictional postcode areas hold (99 districts each). Ask for fewer, or add areas to "
+        "places.further_postcode_areas in workbench/synth/rates.yaml"
+    )
+
+
+def test_the_command_line_refuses_a_council_too_big_for_the_fictional_areas_at_once(tmp_path):
+    # 19 areas of 99 districts of 14,400 households (the default rates) hold 27 million.
+    result = CliRunner().invoke(
+        app, ["synth", "--households", "30000000", "--out", str(tmp_path / "big")]
+    )
+    assert result.exit_code != 0
+    assert isinstance(result.exception, UsageError)
+    assert result.exception.for_flag().startswith(
+        "--households is too many: 30,000,000 households need 2084 postcode districts"
+    )
+    assert not (tmp_path / "big").exists()
 
 
 # --- the DWP list, funded places and the ground truth -----------------------------------------

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from workbench.errors import UsageError
 from workbench.synth.names import DATA_DIR
 from workbench.synth.rates import choose
 
@@ -93,14 +94,17 @@ def _street_table(rng: np.random.Generator, n_streets: int, places: dict[str, An
     )
 
 
-def _outward_code(n_districts: int, places: dict[str, Any]) -> pl.Expr:
-    """Each district's outward code (FQ1 ... FQ99, then FA1 ...), from its number (1, 2, ...)."""
+def _outward_code(n_districts: int, households: int, places: dict[str, Any]) -> pl.Expr:
+    """Each district's outward code (FQ1 ... FQ99, then FA1 ...), from its number (1, 2, ...);
+    refused before any address is made when the fictional areas cannot hold them all."""
     areas = [places["postcode_area"]["value"], *places["further_postcode_areas"]["values"]]
     if n_districts > DISTRICTS_PER_AREA * len(areas):
-        raise RuntimeError(
-            f"{n_districts} postcode districts do not fit in the {len(areas)} fictional postcode "
-            f"areas of {DISTRICTS_PER_AREA} districts each: add to "
-            "places.further_postcode_areas in rates.yaml"
+        raise UsageError(
+            f"is too many: {households:,} households need {n_districts} postcode districts, "
+            f"more than the {len(areas)} fictional postcode areas hold ({DISTRICTS_PER_AREA} "
+            "districts each). Ask for fewer, or add areas to places.further_postcode_areas in "
+            "workbench/synth/rates.yaml",
+            parameter="households",
         )
     index = pl.col("district") - 1
     area = _lookup(pl.Series(areas), index // DISTRICTS_PER_AREA)
@@ -116,6 +120,7 @@ def build_area(rng: np.random.Generator, households: int, rates: dict[str, Any])
     )
     streets = _street_table(rng, n_streets, places)
     n_districts = int(streets["district"].max() or 1)
+    outward = _outward_code(n_districts, households, places)
     localities = pl.read_csv(DATA_DIR / "localities.csv")["locality"]
     per_unit = places["households_per_unit"]["value"]
     # Codes within a sector are handed out in a scrambled order, so neighbours differ.
@@ -142,7 +147,6 @@ def build_area(rng: np.random.Generator, households: int, rates: dict[str, Any])
     )
     if units.height and int(units["unit_rank"].max()) >= _UNITS_PER_SECTOR:  # type: ignore[arg-type]
         raise RuntimeError("a postcode sector ran out of unit codes: lower streets_per_sector")
-    outward = _outward_code(n_districts, places)
     addresses = (
         homes.join(units, on=["sector_index", "street", "unit_in_street"], how="left")
         .with_columns(
