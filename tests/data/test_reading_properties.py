@@ -353,3 +353,57 @@ def test_the_tidying_scan_strips_exactly_what_stripping_every_value_would(values
     frame, _ = checks._cleaned(raw, [column], "csv", normalise=False)
     oracle = raw.select(pl.col("person_id").str.strip_chars().replace("", None))
     assert frame[checks._clean_name("person_id")].to_list() == oracle.to_series().to_list()
+
+
+# Each written NINO and the person it names (None: no one's, a placeholder or out of shape).
+_NINOS = {
+    "AB123456C": "AB123456C",
+    "ab 12 34 56 c": "AB123456C",
+    "CE654321A": "CE654321A",
+    "JH000001D": "JH000001D",
+    "NOT KNOWN": None,
+    "QQ123456C": None,
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.one_of(st.none(), st.sampled_from(sorted(_NINOS))), st.booleans()),
+        min_size=1,
+        max_size=30,
+    ),
+    colliding=st.booleans(),
+)
+@example(rows=[("AB123456C", True), ("ab 12 34 56 c", True), ("AB123456C", False)], colliding=False)
+@example(rows=[("NOT KNOWN", True), ("NOT KNOWN", True), ("CE654321A", True)], colliding=False)
+@example(rows=[("CE654321A", True), ("JH000001D", True), ("AB123456C", True)], colliding=True)
+def test_a_nino_is_noted_as_shared_exactly_when_another_accepted_row_has_it(rows, colliding):
+    # Oracle: counted in Python, over the rows kept (a row without a date of birth is
+    # quarantined and counts for nothing), by the person each written NINO names. The
+    # check finds repeated NINOs by their hashes first: `colliding` gives every NINO the
+    # same hash, so that the exact count after it must tell them apart.
+    import contextlib
+    from collections import Counter
+    from unittest import mock
+
+    from workbench.data import checks
+    from workbench.data.checks import SHARED_NINO, check_rows
+
+    raw = pl.DataFrame(
+        {
+            "person_id": [f"P{i}" for i in range(len(rows))],
+            "household_id": ["H1"] * len(rows),
+            "date_of_birth": ["1990-01-31" if kept else None for _, kept in rows],
+            "nino": [nino for nino, _ in rows],
+        }
+    )
+    same_hash = mock.patch.object(checks, "_hash", lambda value: value.str.len_bytes())
+    with same_hash if colliding else contextlib.nullcontext():
+        checked = check_rows(TABLES["people"], raw, "people.csv", "csv")
+    named = [_NINOS[nino] if nino is not None and kept else None for nino, kept in rows]
+    counts = Counter(n for n in named if n is not None)
+    expected = [i + 2 for i, n in enumerate(named) if n is not None and counts[n] > 1]
+    shared = checked.warnings.filter(pl.col("reason") == SHARED_NINO)
+    assert shared["row"].to_list() == expected
+    assert set(shared["column"]) <= {"nino"}
