@@ -664,7 +664,8 @@ def _warnings_for(present: list[Column], columns: set[str]) -> list[_Warning]:
 
 
 def _notes_shared_ninos(present: list[Column], columns: set[str]) -> bool:
-    return any(c.name == "nino" for c in present) and _clean_name("nino") in columns
+    found = {_clean_name("nino"), _shape_note_name("nino")}
+    return any(c.name == "nino" for c in present) and found <= columns
 
 
 def _hash(value: pl.Expr) -> pl.Expr:
@@ -682,7 +683,8 @@ def _shared_ninos(frame: pl.DataFrame) -> pl.Expr:
     drops any two NINOs whose hashes merely collide.
     """
     value = pl.col(_value_name("nino"))
-    counted = value.is_not_null() & clean.is_nino(value) & ~pl.col(_BAD)
+    # `_normalised` found the NINOs out of shape already.
+    counted = value.is_not_null() & ~pl.col(_shape_note_name("nino")) & ~pl.col(_BAD)
     hashes = frame.lazy().select(pl.when(counted).then(_hash(value))).collect().to_series()
     ordered = hashes.drop_nulls().sort()
     repeated = ordered.filter(ordered == ordered.shift(1)).unique()
