@@ -417,6 +417,11 @@ def test_assess_lists_are_identical_from_contract_files_and_from_an_extract(two_
         ("date_format", "%d/%m/%y", "date_format: '%d/%m/%y': two-digit years (%y) are ambiguous"),
         ("tables.people.sheet", "Sheet1", "tables.people.sheet: Extra inputs are not permitted"),
         ("version", 2, "version: Input should be 1"),
+        (
+            "tables.people.encoding",
+            "latin-1",
+            "tables.people.encoding: Input should be 'utf-8' or 'windows-1252'",
+        ),
     ],
 )
 def test_a_bad_profile_is_refused_naming_the_entry(tmp_path, change, value, message):
@@ -599,3 +604,103 @@ def test_the_review_workbook_and_subject_access_read_an_extract_through_its_prof
     )  # fmt: skip
     assert found.returncode == 0, found.stderr
     assert child in (tmp_path / "sar.md").read_text()
+
+
+# --- a CSV file not in UTF-8 --------------------------------------------------------------------
+
+# Written by Excel's "CSV (Comma delimited)" or an older system: Windows-1252, not UTF-8.
+CLIENTS_1252 = CLIENTS.lstrip("\n").replace("Ann,Smith", "Zoë,Sméth").encode("cp1252")
+AWARDS_1252 = AWARDS.lstrip("\n").replace("Carers Allowance", "Carer’s Allowance").encode("cp1252")
+
+
+def test_a_csv_file_in_windows_1252_is_read_through_a_profile_that_says_so(make_folder, tmp_path):
+    folder = make_folder({"clients.csv": CLIENTS_1252, "awards.csv": AWARDS_1252})
+    document = with_change("tables.people.encoding", "windows-1252")
+    document["tables"]["benefits"]["encoding"] = "windows-1252"
+    data = load_folder(folder, profile=write_profile(tmp_path, document))
+    people = data.tables["people"]
+    assert people.select("person_id", "forename", "surname").rows() == [
+        ("C1", "Zoë", "Sméth"),
+        ("C2", "Ben", "Smith"),
+    ]
+    # A value the map does not hold is quarantined as written, decoded: Carer’s, not Carer\x92s.
+    unmapped = data.quarantine.filter(pl.col("file") == "awards.csv")
+    assert unmapped.select("row", "column", "value").rows() == [
+        (4, "Benefit Type", "Carer’s Allowance")
+    ]
+
+
+def test_a_csv_file_not_in_utf_8_stops_the_load_naming_its_row_and_column(make_folder, tmp_path):
+    folder = make_folder({"clients.csv": CLIENTS_1252, "awards.csv": AWARDS})
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder, profile=write_profile(tmp_path, MINIMAL))
+    assert str(raised.value) == (
+        f"{folder / 'clients.csv'}, row 2, column 'First Name': is not UTF-8 text: a character "
+        'here is written in another encoding (Excel\'s "CSV (Comma delimited)" writes '
+        'Windows-1252). Save the file as "CSV UTF-8", or read it through a source profile '
+        "that says encoding: windows-1252 beside its file"
+    )
+    assert "Zo" not in str(raised.value)  # the value itself is never quoted
+    # A contract file too, and a header in another encoding is row 1.
+    contract = make_folder({"people.csv": "person_id,household_id,fore\xf1ame\nP1,H1,A\n"})
+    (contract / "people.csv").write_bytes((contract / "people.csv").read_text().encode("cp1252"))
+    with pytest.raises(DataFileError, match=r"people.csv, row 1: is not UTF-8 text"):
+        load_folder(contract, tables=["people"])
+    # The way out the message gives: a profile naming only the file and its encoding.
+    people = "person_id,household_id,forename,surname,date_of_birth\nP1,H1,José,Ruíz,1990-04-01\n"
+    contract = make_folder({"people.csv": people.encode("cp1252")})
+    only = {"version": 1, "tables": {"people": {"file": "people.csv", "encoding": "windows-1252"}}}
+    data = load_folder(contract, tables=["people"], profile=write_profile(tmp_path, only, "e.yaml"))
+    assert data.tables["people"].select("forename", "surname").rows() == [("José", "Ruíz")]
+
+
+def test_a_quoting_fault_in_a_windows_1252_file_is_found_on_its_row(make_folder, tmp_path):
+    broken = CLIENTS_1252.replace(b"C2,F1,Ben", b'C2,F1,"Ben')
+    folder = make_folder({"clients.csv": broken, "awards.csv": AWARDS})
+    document = with_change("tables.people.encoding", "windows-1252")
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder, profile=write_profile(tmp_path, document))
+    assert str(raised.value).startswith(f'{folder / "clients.csv"}, row 3: a quote (")')
+
+
+def test_an_encoding_is_refused_for_a_file_that_is_not_csv_or_a_query(make_folder, tmp_path):
+    clients = pl.read_csv(CLIENTS.lstrip("\n").encode(), infer_schema=False)
+    folder = make_folder({"clients.xlsx": clients, "awards.csv": AWARDS})
+    document = with_change("tables.people.encoding", "windows-1252")
+    document["tables"]["people"]["file"] = "clients.xlsx"
+    profile = write_profile(tmp_path, document)
+    with pytest.raises(ProfileError) as raised:
+        load_folder(folder, profile=profile)
+    assert str(raised.value) == (
+        f"profile {profile}: tables.people.encoding: clients.xlsx is not a CSV file: an "
+        "encoding is for CSV text only (parquet and Excel files say their own); remove it"
+    )
+    document = with_change("tables.people.encoding", "windows-1252")
+    document["tables"]["people"] = {
+        "connection": "COUNCIL_DB",
+        "query": "SELECT * FROM clients",
+        "encoding": "windows-1252",
+    }
+    with pytest.raises(ProfileError) as raised:
+        load_profile(write_profile(tmp_path, document, "query.yaml"))
+    assert str(raised.value).endswith(
+        "tables.people.encoding: is for a CSV file; a query's rows come from the database as "
+        "text: remove it"
+    )
+
+
+def test_suggest_reads_a_file_not_in_utf_8_as_windows_1252_and_says_to_check_it(make_folder):
+    from workbench.data.suggest import suggest_profile
+
+    awards = "Award ID,Client ID,Benefit Type,Start Date\nA1,C1,Universal Credit,01/01/2024\n"
+    folder = make_folder({"clients.csv": CLIENTS_1252, "awards.csv": awards})
+    suggestion = suggest_profile(folder)
+    encodings = {t.table: t.encoding for t in suggestion.tables}
+    assert encodings == {"people": "windows-1252", "benefits": None}
+    assert suggestion.document()["tables"]["people"]["encoding"] == "windows-1252"
+    assert "encoding" not in suggestion.document()["tables"]["benefits"]
+    assert any(n.startswith("people: clients.csv is not UTF-8 text") for n in suggestion.to_check())
+    profile = suggestion.write(folder.parent / "suggested.yaml")
+    assert "    encoding: windows-1252" in profile.read_text()
+    people = load_folder(folder, profile=profile).tables["people"]
+    assert people["forename"].to_list()[0] == "Zoë"

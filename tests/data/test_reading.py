@@ -461,8 +461,12 @@ def test_binary_garbage_is_an_unreadable_file(make_folder):
 def test_a_file_that_is_not_utf8_is_unreadable_with_advice(make_folder):
     latin1 = people_with("P1,H1,Jos\xe9,Smith,1990-04-01").encode("latin-1")
     folder = make_folder({"people.csv": latin1, "benefits.csv": BENEFITS_CSV})
-    with pytest.raises(DataFileError, match=r"people\.csv: cannot be read as csv .*CSV UTF-8"):
+    with pytest.raises(DataFileError) as caught:
         load_folder(folder)
+    # The row and column of the first character in another encoding, never the value.
+    assert (caught.value.row, caught.value.column) == (2, "forename")
+    assert "is not UTF-8 text" in str(caught.value) and '"CSV UTF-8"' in str(caught.value)
+    assert "encoding: windows-1252" in str(caught.value) and "Jos" not in str(caught.value)
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".xlsx"])

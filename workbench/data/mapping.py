@@ -44,13 +44,22 @@ _SAMPLE_ROWS = 200  # rows checked to show values after: enough to find three fi
 _SHOWN = 24  # a masked value is cut after this many characters
 
 
+def _masked(character: str) -> str:
+    """Any letter (Zoë's ë, Łukasz's Ł too) as `A` or `a`, any digit as `9`; others kept."""
+    if character.isdigit():
+        return "9"
+    if character.isalpha():
+        return "A" if character.isupper() else "a"
+    return character
+
+
 def value_shape(value: object) -> str:
     """A value masked to its shape: letters as `A`/`a` with a run of them as one letter and
     `…`, digits as `9` (so dates, postcodes and money keep their format), other characters
     kept; None as `(empty)`."""
     if value is None or str(value) == "":
         return "(empty)"
-    shape = re.sub(r"[A-Z]", "A", re.sub(r"[a-z]", "a", re.sub(r"\d", "9", str(value))))
+    shape = "".join(map(_masked, str(value)))
     shape = re.sub(r"A(a{2,})", "Aa…", shape)
     shape = re.sub(r"(?<![Aa])a{2,}", "a…", shape)
     shape = re.sub(r"A{3,}", "A…", shape)
@@ -109,7 +118,10 @@ _TYPED_DATES = "typed as dates by the source"
 def _table_mapping(
     table: Table, path: Path, profile: Profile, equality_monitoring: bool
 ) -> TableMapping:
-    raw = read_as_text(path) if isinstance(path, Path) else _query_as_text(path)
+    if isinstance(path, Path):
+        raw = read_as_text(path, profile.encoding_for(table.name))
+    else:
+        raw = _query_as_text(path)
     wanted = tuple(c.name for c in table.columns_for(equality_monitoring=equality_monitoring))
     plan = profile.plan(table, path, raw.columns, wanted)
     derived = plan.apply(raw.select(plan.columns))

@@ -47,6 +47,11 @@ A table may instead come from a database: ``connection`` (the name of an environ
 or a file outside the repository holding a database URI, never the URI itself) and ``query``
 (the SQL that returns the table) instead of ``file`` (`workbench.data.database`).
 
+A CSV file is read as UTF-8 (with or without a byte-order mark). One written in Windows-1252,
+as Excel's "CSV (Comma delimited)" and many older case-management systems write it, is read
+with ``encoding: windows-1252`` beside its ``file``; without it, the first character in
+another encoding stops the load, naming its row and column. Nothing guesses the encoding.
+
 Example
 -------
 >>> profile = parse_profile({"version": 1, "tables": {"people": {"file": "clients.csv",
@@ -184,6 +189,9 @@ class TableSource(_Strict):
     """One contract table: the file it comes from and its columns."""
 
     file: str | None = Field(default=None, min_length=1)
+    # A CSV file's text encoding: UTF-8 (the default, with or without a byte-order mark) or
+    # Windows-1252, what Excel's "CSV (Comma delimited)" and many older systems write.
+    encoding: Literal["utf-8", "windows-1252"] | None = None
     # Or from a database (workbench.data.database): the connection's NAME and the SQL.
     connection: str | None = None
     query: str | None = None
@@ -332,7 +340,18 @@ class Profile:
                 where,
                 f"{matches[0].name} is not a format the workbench reads (.csv, .parquet, .xlsx)",
             )
+        if self.tables[table].encoding is not None and matches[0].suffix.lower() != ".csv":
+            raise self.error(
+                f"tables.{table}.encoding",
+                f"{matches[0].name} is not a CSV file: an encoding is for CSV text only "
+                "(parquet and Excel files say their own); remove it",
+            )
         return matches[0]
+
+    def encoding_for(self, table: str) -> str:
+        """The text encoding of `table`'s CSV file: ``utf-8`` unless the profile says."""
+        source = self.tables.get(table)
+        return source.encoding if source is not None and source.encoding else "utf-8"
 
     def source_for(self, table: str, folder: Path) -> Path | DatabaseTable:
         """Where `tables.<table>` comes from: the file in `folder` it names, or its query
@@ -605,6 +624,12 @@ def _check_source(path: Path, where: str, source: TableSource) -> None:
 
     check_table_source(path, where, source)
     if source.query is not None:
+        if source.encoding is not None:
+            raise ProfileError(
+                path,
+                f"{where}.encoding",
+                "is for a CSV file; a query's rows come from the database as text: remove it",
+            )
         return
     if source.file is None:
         raise ProfileError(

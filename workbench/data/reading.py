@@ -35,6 +35,7 @@ Date
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 from collections.abc import Callable, Iterable, Mapping
@@ -74,6 +75,7 @@ __all__ = [
     "check_references",
     "combine_loaded",
     "find_table_file",
+    "is_utf8",
     "load_folder",
     "quarantine_kind",
     "read_as_text",
@@ -248,19 +250,26 @@ def _columns_wanted(
 Reader = Callable[[list[str]], pl.DataFrame]
 
 
-def _open_csv(path: Path) -> tuple[list[str], Reader]:
+# A CSV file's encodings (a source profile's `encoding`): polars' name and Python's for each.
+# Undecodable bytes are kept as surrogates on the Python side, so that a check can find them.
+_ENCODINGS = {"utf-8": ("utf8", "utf-8-sig"), "windows-1252": ("windows-1252", "cp1252")}
+
+
+def _open_csv(path: Path, encoding: str = "utf-8") -> tuple[list[str], Reader]:
     with open(path, "rb") as handle:
         if b"\x00" in handle.read(_BINARY_SNIFF_BYTES):
             raise DataFileError(
                 path, "is not a CSV text file (it holds binary data): save it as CSV UTF-8"
             )
-    headers = _csv_header(path)
+    headers = _csv_header(path, encoding)
 
     def read(names: list[str]) -> pl.DataFrame:
         try:
-            return pl.read_csv(path, columns=names, infer_schema=False)
+            return pl.read_csv(
+                path, columns=names, infer_schema=False, encoding=_ENCODINGS[encoding][0]
+            )
         except Exception as error:  # polars' message may quote a row: find the row instead
-            problem = _csv_problem(path, len(headers))
+            problem = _csv_problem(path, headers, encoding)
             if problem is not None:
                 raise problem from None
             raise _unreadable(path, "csv", error) from error
@@ -272,14 +281,40 @@ def _csv_reader(handle) -> Iterable[list[str]]:
     return csv.reader(handle, strict=True)
 
 
-def _csv_header(path: Path) -> list[str]:
+def _text_handle(path: Path, encoding: str):
+    return open(path, encoding=_ENCODINGS[encoding][1], errors="surrogateescape", newline="")
+
+
+def _undecoded(value: str) -> bool:
+    """Whether `value` holds a byte its encoding could not decode (kept as a surrogate)."""
+    return any("\udc80" <= character <= "\udcff" for character in value)
+
+
+def _undecodable(path: Path, encoding: str, row: int, column: str | None) -> DataFileError:
+    if encoding != "utf-8":
+        return DataFileError(
+            path, f"holds a byte that is not {encoding} text", row=row, column=column
+        )
+    return DataFileError(
+        path,
+        "is not UTF-8 text: a character here is written in another encoding (Excel's \"CSV "
+        '(Comma delimited)" writes Windows-1252). Save the file as "CSV UTF-8", or read it '
+        "through a source profile that says encoding: windows-1252 beside its file",
+        row=row,
+        column=column,
+    )
+
+
+def _csv_header(path: Path, encoding: str = "utf-8") -> list[str]:
     """The header row as written; two columns under one name stop the load, naming both
     (polars would rename the second and the first would be used silently)."""
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
+        with _text_handle(path, encoding) as handle:
             headers = next(iter(_csv_reader(handle)), [])
-    except (UnicodeDecodeError, csv.Error):
+    except csv.Error:
         headers = pl.read_csv(path, n_rows=0, infer_schema=False).columns  # polars says why
+    if any(_undecoded(header) for header in headers):
+        raise _undecodable(path, encoding, 1, None)
     seen: dict[str, int] = {}
     for number, header in enumerate(headers, start=1):
         key = header_key(header)
@@ -297,12 +332,14 @@ def _csv_header(path: Path) -> list[str]:
     return headers
 
 
-def _csv_problem(path: Path, width: int) -> DataFileError | None:
+def _csv_problem(path: Path, headers: list[str], encoding: str) -> DataFileError | None:
     """The first row polars could not read, found again with Python's csv module: a row with
-    more fields than the header, or a quote never closed. The message names the row (as a
-    spreadsheet numbers it: the header is row 1) and never quotes the row's contents."""
+    more fields than the header, a quote never closed, or a value not in the file's encoding.
+    The message names the row (as a spreadsheet numbers it: the header is row 1) and, for a
+    value, its column, and never quotes the row's contents."""
+    width = len(headers)
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
+        with _text_handle(path, encoding) as handle:
             rows = _csv_reader(handle)
             number = 1
             for number, row in enumerate(rows, start=1):
@@ -313,6 +350,9 @@ def _csv_problem(path: Path, width: int) -> DataFileError | None:
                         "unquoted comma, or the row has a column the header does not name",
                         row=number,
                     )
+                undecoded = [i for i, value in enumerate(row) if _undecoded(value)]
+                if undecoded:
+                    return _undecodable(path, encoding, number, headers[undecoded[0]])
     except csv.Error:
         return DataFileError(
             path,
@@ -320,8 +360,6 @@ def _csv_problem(path: Path, width: int) -> DataFileError | None:
             "quote; fix the quoting from this row on",
             row=number + 1,
         )
-    except UnicodeDecodeError:
-        return None
     return None
 
 
@@ -353,16 +391,34 @@ _OPENERS: dict[str, Callable[[Path], tuple[list[str], Reader]]] = {
 }
 
 
-def read_as_text(path: str | Path) -> pl.DataFrame:
+def is_utf8(path: str | Path) -> bool:
+    """Whether a file's bytes are all UTF-8 text (read a megabyte at a time)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _open(path: Path, fmt: str, encoding: str = "utf-8") -> tuple[list[str], Reader]:
+    return _open_csv(path, encoding) if fmt == "csv" else _OPENERS[fmt](path)
+
+
+def read_as_text(path: str | Path, encoding: str = "utf-8") -> pl.DataFrame:
     """Every column of one data file (`.csv`, `.parquet` or `.xlsx`) as text, under its own
     headers: a council's extract looked at before it is mapped (`workbench profile suggest`,
-    the mapping view of `validate --profile`). A DataFileError when it cannot be read."""
+    the mapping view of `validate --profile`); `encoding` is a CSV file's (``utf-8`` or
+    ``windows-1252``). A DataFileError when it cannot be read."""
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise DataFileError(path, "is not a format the workbench reads (.csv, .parquet, .xlsx)")
     try:
-        headers, read = _OPENERS[fmt](path)
+        headers, read = _open(path, fmt, encoding)
         frame = read(headers)
     except WorkbenchError:
         raise
@@ -452,9 +508,11 @@ def _read_raw(
     ids numbered `dwp-row-<row>`), read through `profile` when it maps the table (then also
     the profile's plan for it, and the columns its value maps wrote every value of)."""
     plan, read, mapped = None, None, frozenset()
+    mapping = profile is not None and table.name in profile.tables
+    encoding = profile.encoding_for(table.name) if profile is not None else "utf-8"
     try:
-        headers, read = _OPENERS[fmt](path)
-        if profile is not None and table.name in profile.tables:
+        headers, read = _open(path, fmt, encoding)
+        if mapping:
             plan = profile.plan(table, path, headers, wanted)
             # Only the columns the plan needs are read, and turned into the contract's
             # columns lazily (a plain mapping is a rename: nothing is copied).

@@ -39,7 +39,7 @@ from scipy.optimize import linear_sum_assignment
 
 from workbench.data.checks import BOOLEAN_WORDS
 from workbench.data.profiles import EXAMPLE_PROFILES, parse_profile, value_key
-from workbench.data.reading import FORMATS, read_as_text
+from workbench.data.reading import FORMATS, is_utf8, read_as_text
 from workbench.data.schema import TABLES, Column, Table
 from workbench.errors import DataFileError
 
@@ -439,6 +439,7 @@ class TableSuggestion:
     missing: tuple[str, ...] = ()
     unused: tuple[str, ...] = ()
     date_format: str | None = None
+    encoding: str | None = None  # a CSV file not in UTF-8: read as Windows-1252
 
 
 @dataclass(frozen=True)
@@ -471,7 +472,10 @@ class ProfileSuggestion:
                     if values:
                         entry["values"] = values
                 columns[c.column] = entry
-            tables[table.table] = {"file": table.file, "columns": columns}
+            tables[table.table] = {"file": table.file}
+            if table.encoding:
+                tables[table.table]["encoding"] = table.encoding
+            tables[table.table]["columns"] = columns
             if table.date_format:
                 tables[table.table]["date_format"] = table.date_format
         document: dict[str, Any] = {"version": 1, "description": self.description()}
@@ -522,6 +526,8 @@ class ProfileSuggestion:
                 f"{t.table}.{m}: required, and no column of {t.file} looks like it"
                 for m in t.missing
             ]
+            if t.encoding:
+                notes.append(f"{t.table}: {_ENCODING_NOTE.format(file=t.file)}")
         notes += [f"{name}: matched to no table" for name in self.unmatched]
         return notes
 
@@ -535,23 +541,36 @@ def _shown(entry: str | dict[str, Any]) -> str:
     return f"{split['column']} (part {split['index']})"
 
 
-def _read_folder(folder: Path) -> tuple[dict[str, list[ColumnFacts]], list[str]]:
-    """Facts about every column of every file the workbench reads in `folder`; the others."""
+_ENCODING_NOTE = (
+    "{file} is not UTF-8 text, so it is read as Windows-1252, what Excel's \"CSV (Comma "
+    'delimited)" and many older systems write: if the export is made in another encoding, '
+    "accented letters in names will read wrong, so ask whoever makes it"
+)
+
+
+def _read_folder(
+    folder: Path,
+) -> tuple[dict[str, list[ColumnFacts]], list[str], dict[str, str]]:
+    """Facts about every column of every file the workbench reads in `folder`; the others;
+    the encoding of each CSV file not in UTF-8 (taken as Windows-1252)."""
     if not folder.is_dir():
         raise DataFileError(folder, "is not a folder: give the folder holding the extract")
     files: dict[str, list[ColumnFacts]] = {}
     others: list[str] = []
+    encodings: dict[str, str] = {}
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not path.is_file():
             continue
         if path.suffix.lower() not in FORMATS:
             others.append(path.name)
             continue
-        frame = read_as_text(path)
+        if FORMATS[path.suffix.lower()] == "csv" and not is_utf8(path):
+            encodings[path.name] = "windows-1252"
+        frame = read_as_text(path, encodings.get(path.name, "utf-8"))
         files[path.name] = [
             describe_column(h, frame[h], read=not _special(h)) for h in frame.columns
         ]
-    return files, others
+    return files, others, encodings
 
 
 def _special(header: str) -> bool:
@@ -690,7 +709,7 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
     Nothing is written; `ProfileSuggestion.write` writes the YAML for a person to check.
     """
     folder = Path(folder)
-    files, others = _read_folder(folder)
+    files, others, encodings = _read_folder(folder)
     fits = [_fit(table, name, facts) for name, facts in files.items() for table in TABLES.values()]
     fits.sort(key=lambda f: (-f.share, list(TABLES).index(f.table.name), f.file))
     taken_tables: set[str] = set()
@@ -726,6 +745,7 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
                 fit.missing,
                 fit.unused,
                 table_format,
+                encodings.get(fit.file),
             )
         )
     unmatched = tuple(sorted(set(files) - taken_files) + others)
@@ -794,6 +814,11 @@ class _ProfileWriter:
     def table(self, t: TableSuggestion) -> None:
         self.line(f"  {t.table}:")
         self.line(f"    file: {_scalar(t.file)}", f"{t.certainty}: {t.why}")
+        if t.encoding:
+            self.line(
+                f"    encoding: {_scalar(t.encoding)}",
+                "check: not UTF-8, so read as Windows-1252 (Excel's CSV (Comma delimited))",
+            )
         if t.date_format:
             self.line(f"    date_format: {_scalar(t.date_format)}", _format_label(t.date_format))
         self.line("    columns:")
