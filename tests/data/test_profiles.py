@@ -654,6 +654,23 @@ def test_a_csv_file_not_in_utf_8_stops_the_load_naming_its_row_and_column(make_f
     assert data.tables["people"].select("forename", "surname").rows() == [("José", "Ruíz")]
 
 
+def test_a_utf_8_file_declared_windows_1252_is_refused(make_folder, tmp_path):
+    # Read as Windows-1252, José would come out as JosÃ©: wrong for every accented letter.
+    folder = make_folder({"clients.csv": CLIENTS.replace("Ann", "José"), "awards.csv": AWARDS})
+    document = with_change("tables.people.encoding", "windows-1252")
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder, profile=write_profile(tmp_path, document))
+    assert str(raised.value) == (
+        f"{folder / 'clients.csv'}: is UTF-8 text, though the source profile says encoding: "
+        "windows-1252: remove that line (read as another encoding, every accented letter would "
+        "be wrong)"
+    )
+    # A file of plain ASCII reads the same either way, and is read.
+    folder = make_folder({"clients.csv": CLIENTS, "awards.csv": AWARDS})
+    data = load_folder(folder, profile=write_profile(tmp_path, document, "ascii.yaml"))
+    assert data.tables["people"]["forename"].to_list() == ["Ann", "Ben"]
+
+
 def test_a_quoting_fault_in_a_windows_1252_file_is_found_on_its_row(make_folder, tmp_path):
     broken = CLIENTS_1252.replace(b"C2,F1,Ben", b'C2,F1,"Ben')
     folder = make_folder({"clients.csv": broken, "awards.csv": AWARDS})

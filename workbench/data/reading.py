@@ -38,6 +38,7 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import io
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -250,9 +251,9 @@ def _columns_wanted(
 Reader = Callable[[list[str]], pl.DataFrame]
 
 
-# A CSV file's encodings (a source profile's `encoding`): polars' name and Python's for each.
-# Undecodable bytes are kept as surrogates on the Python side, so that a check can find them.
-_ENCODINGS = {"utf-8": ("utf8", "utf-8-sig"), "windows-1252": ("windows-1252", "cp1252")}
+# A CSV file's encodings (a source profile's `encoding`): Python's codec for the header and
+# for the checks, which keep an undecodable byte as a surrogate to find its row and column.
+_ENCODINGS = {"utf-8": "utf-8-sig", "windows-1252": "cp1252"}
 
 
 def _open_csv(path: Path, encoding: str = "utf-8") -> tuple[list[str], Reader]:
@@ -265,9 +266,10 @@ def _open_csv(path: Path, encoding: str = "utf-8") -> tuple[list[str], Reader]:
 
     def read(names: list[str]) -> pl.DataFrame:
         try:
-            return pl.read_csv(
-                path, columns=names, infer_schema=False, encoding=_ENCODINGS[encoding][0]
-            )
+            source = path if encoding == "utf-8" else _as_utf8(path, encoding)
+            return pl.read_csv(source, columns=names, infer_schema=False)
+        except WorkbenchError:
+            raise
         except Exception as error:  # polars' message may quote a row: find the row instead
             problem = _csv_problem(path, headers, encoding)
             if problem is not None:
@@ -277,12 +279,40 @@ def _open_csv(path: Path, encoding: str = "utf-8") -> tuple[list[str], Reader]:
     return headers, read
 
 
+def _as_utf8(path: Path, encoding: str) -> io.BytesIO:
+    """A CSV file in another encoding, as UTF-8 in memory, a few megabytes at a time (polars
+    would hold the file, its text and the text encoded again: three copies). A UTF-8 file with
+    letters outside ASCII, declared another encoding, is refused: read as Windows-1252 every
+    accented letter would come out as two wrong ones (é as Ã©)."""
+    out = io.BytesIO()
+    decoder = codecs.getincrementaldecoder(_ENCODINGS[encoding])()
+    plain = True
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 22):
+                plain = plain and chunk.isascii()
+                out.write(decoder.decode(chunk).encode("utf-8"))
+            out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except UnicodeDecodeError:
+        plain = False
+        if not is_utf8(path):
+            raise  # the caller finds the row and column
+    if not plain and is_utf8(path):
+        raise DataFileError(
+            path,
+            f"is UTF-8 text, though the source profile says encoding: {encoding}: remove that "
+            "line (read as another encoding, every accented letter would be wrong)",
+        )
+    out.seek(0)
+    return out
+
+
 def _csv_reader(handle) -> Iterable[list[str]]:
     return csv.reader(handle, strict=True)
 
 
 def _text_handle(path: Path, encoding: str):
-    return open(path, encoding=_ENCODINGS[encoding][1], errors="surrogateescape", newline="")
+    return open(path, encoding=_ENCODINGS[encoding], errors="surrogateescape", newline="")
 
 
 def _undecoded(value: str) -> bool:
