@@ -689,8 +689,8 @@ def test_an_encoding_is_refused_for_a_file_that_is_not_csv_or_a_query(make_folde
     with pytest.raises(ProfileError) as raised:
         load_folder(folder, profile=profile)
     assert str(raised.value) == (
-        f"profile {profile}: tables.people.encoding: clients.xlsx is not a CSV file: an "
-        "encoding is for CSV text only (parquet and Excel files say their own); remove it"
+        f"profile {profile}: tables.people.encoding: clients.xlsx is not a CSV file: "
+        "encoding is for delimited text only (parquet and Excel files say their own); remove it"
     )
     document = with_change("tables.people.encoding", "windows-1252")
     document["tables"]["people"] = {
@@ -701,8 +701,8 @@ def test_an_encoding_is_refused_for_a_file_that_is_not_csv_or_a_query(make_folde
     with pytest.raises(ProfileError) as raised:
         load_profile(write_profile(tmp_path, document, "query.yaml"))
     assert str(raised.value).endswith(
-        "tables.people.encoding: is for a CSV file; a query's rows come from the database as "
-        "text: remove it"
+        "tables.people.encoding: is for a CSV file; a query's rows come from the database: "
+        "remove it"
     )
 
 
@@ -721,3 +721,101 @@ def test_suggest_reads_a_file_not_in_utf_8_as_windows_1252_and_says_to_check_it(
     assert "    encoding: windows-1252" in profile.read_text()
     people = load_folder(folder, profile=profile).tables["people"]
     assert people["forename"].to_list()[0] == "Zoë"
+
+
+# --- delimited text with another separator, or under another name ------------------------------
+
+
+def test_a_pipe_separated_txt_file_and_a_tab_separated_tsv_file_are_read(make_folder, tmp_path):
+    clients = CLIENTS.lstrip("\n").replace(",", "|")
+    awards = AWARDS.lstrip("\n").replace('"£12,000.50"', "12000.50").replace(",", "\t")
+    folder = make_folder({"clients.txt": clients, "awards.tsv": awards})
+    document = with_change("tables.people.separator", "|")
+    document["tables"]["people"]["file"] = "clients.txt"
+    document["tables"]["benefits"]["file"] = "awards.tsv"  # a tab, as its name says
+    data = load_folder(folder, profile=write_profile(tmp_path, document))
+    assert data.tables["people"].select("person_id", "forename").rows() == [
+        ("C1", "Ann"),
+        ("C2", "Ben"),
+    ]
+    assert data.tables["benefits"].select("award_id", "net_earned_income").rows() == [
+        ("A1", 12000.5),
+        ("A2", None),
+    ]
+    # Rows are numbered as before: C3's date of 31/02 is quarantined on row 4 of clients.txt.
+    bad = data.quarantine.filter(pl.col("file") == "clients.txt")
+    assert bad.select("row", "column").rows()[0] == (4, "DOB")
+    assert [f.name for f in data.files()] == ["awards.tsv", "clients.txt", "profile.yaml"]
+
+
+def test_a_file_separated_otherwise_is_said_with_the_setting_to_use(make_folder, tmp_path):
+    people = "person_id;household_id;forename;surname;date_of_birth\nP1;H1;Ann;Lee;1990-04-01\n"
+    benefits = "award_id,person_id,benefit,start_date\nA1,P1,income_support,2024-01-01\n"
+    folder = make_folder({"people.csv": people, "benefits.csv": benefits})
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder)
+    assert str(raised.value) == (
+        f"{folder / 'people.csv'}, row 1: has one column, whose header holds a semicolon: the "
+        "file looks separated by semicolons, not commas. Read it through a source profile that "
+        'says separator: ";" beside its file'
+    )
+    only = {"version": 1, "tables": {"people": {"file": "people.csv", "separator": ";"}}}
+    data = load_folder(folder, profile=write_profile(tmp_path, only))
+    assert data.tables["people"].select("person_id", "surname").rows() == [("P1", "Lee")]
+
+
+def test_a_quoting_fault_in_a_pipe_separated_file_is_found_on_its_row(make_folder, tmp_path):
+    clients = CLIENTS.lstrip("\n").replace(",", "|").replace("C2|F1|Ben", 'C2|F1|"Ben')
+    folder = make_folder({"clients.txt": clients, "awards.csv": AWARDS})
+    document = with_change("tables.people.separator", "|")
+    document["tables"]["people"]["file"] = "clients.txt"
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder, profile=write_profile(tmp_path, document))
+    assert str(raised.value).startswith(f'{folder / "clients.txt"}, row 3: a quote (")')
+
+
+@pytest.mark.parametrize(
+    ("change", "value", "message"),
+    [
+        (
+            "tables.people.separator",
+            ":",
+            "tables.people.separator: Input should be ',', ';', '\\t' or '|'",
+        ),
+        (
+            "tables.people.file",
+            "clients.dat",
+            "tables.people.file: clients.dat is not a format the workbench reads (.csv, .txt or "
+            ".tsv delimited text, .parquet, .xlsx)",
+        ),
+    ],
+)
+def test_a_bad_separator_or_file_is_refused(make_folder, tmp_path, change, value, message):
+    folder = make_folder({"clients.dat": CLIENTS, "awards.csv": AWARDS})
+    path = write_profile(tmp_path, with_change(change, value))
+    with pytest.raises(ProfileError) as raised:
+        load_folder(folder, profile=path)
+    assert str(raised.value).startswith(f"profile {path}: {message}")
+
+
+def test_suggest_tells_a_text_files_separator_and_leaves_notes_alone(make_folder):
+    from workbench.data.suggest import suggest_profile
+
+    clients = CLIENTS.lstrip("\n").replace(",", "|")
+    awards = "Award ID;Client ID;Benefit Type;Start Date\nA1;C1;Universal Credit;01/01/2024\n"
+    notes = "Extract of 1 September\nrun by the data team\n"
+    folder = make_folder({"clients.txt": clients, "awards.csv": awards, "notes.txt": notes})
+    suggestion = suggest_profile(folder)
+    assert {t.table: (t.file, t.separator) for t in suggestion.tables} == {
+        "people": ("clients.txt", "|"),
+        "benefits": ("awards.csv", ";"),
+    }
+    assert suggestion.unmatched == ("notes.txt",)
+    assert "people: clients.txt is read as separated by pipes (|): check it" in (
+        suggestion.to_check()
+    )
+    profile = suggestion.write(folder.parent / "suggested.yaml")
+    assert '    separator: "|"' in profile.read_text()
+    data = load_folder(folder, profile=profile)
+    assert data.tables["people"]["person_id"].to_list() == ["C1", "C2"]
+    assert data.tables["benefits"]["benefit"].to_list() == ["universal_credit"]

@@ -28,7 +28,7 @@ import polars as pl
 from workbench.data.checks import FIRST_DATA_ROW, check_rows
 from workbench.data.database import DatabaseTable, read_query
 from workbench.data.profiles import Profile, header_key, load_profile, value_key
-from workbench.data.reading import FORMATS, read_as_text
+from workbench.data.reading import format_of, read_as_text
 from workbench.data.schema import TABLES, Table
 
 __all__ = [
@@ -119,7 +119,8 @@ def _table_mapping(
     table: Table, path: Path, profile: Profile, equality_monitoring: bool
 ) -> TableMapping:
     if isinstance(path, Path):
-        raw = read_as_text(path, profile.encoding_for(table.name))
+        separator = profile.separator_for(table.name, path)
+        raw = read_as_text(path, profile.encoding_for(table.name), separator)
     else:
         raw = _query_as_text(path)
     wanted = tuple(c.name for c in table.columns_for(equality_monitoring=equality_monitoring))
@@ -167,7 +168,7 @@ def _checked_sample(table: Table, sample: pl.DataFrame, path: Path, formats) -> 
         sample = sample.with_columns(
             pl.format("row-{}", pl.int_range(pl.len())).alias(table.id_column)
         )
-    fmt = FORMATS[path.suffix.lower()] if isinstance(path, Path) else "database"
+    fmt = format_of(path) if isinstance(path, Path) else "database"
     checked = check_rows(table, sample, path.name, fmt, number_accepted=True, date_formats=formats)
     rows = checked.accepted_rows
     at = (rows - FIRST_DATA_ROW) if rows is not None else pl.int_range(0, 0, eager=True)

@@ -51,6 +51,9 @@ A CSV file is read as UTF-8 (with or without a byte-order mark). One written in 
 as Excel's "CSV (Comma delimited)" and many older case-management systems write it, is read
 with ``encoding: windows-1252`` beside its ``file``; without it, the first character in
 another encoding stops the load, naming its row and column. Nothing guesses the encoding.
+A profile may also name delimited text with another separator or name: ``separator: ";"``
+(or a tab, ``"\t"``, or a pipe, ``"|"``) for a file separated so, and a ``.txt`` or ``.tsv``
+file (a tab by default) is read as such text.
 
 Example
 -------
@@ -109,6 +112,10 @@ _SOURCE_KINDS = ("column", "concat", "split", "coalesce", "value")
 _DATE_DIRECTIVES = {"d": r"\d{1,2}", "m": r"\d{1,2}", "Y": r"\d{4}", "b": "[A-Za-z]{3}"}
 _DATE_DIRECTIVES["B"] = "[A-Za-z]{3,9}"
 _FORMATS = (".csv", ".parquet", ".xlsx")
+# Delimited text under another name, read like a CSV file when a profile names it.
+TEXT_SUFFIXES = (".txt", ".tsv")
+_DELIMITED = (".csv", *TEXT_SUFFIXES)
+_TEXT_KEYS = ("encoding", "separator")  # what only delimited text may say
 
 
 class ProfileError(WorkbenchError):
@@ -192,6 +199,9 @@ class TableSource(_Strict):
     # A CSV file's text encoding: UTF-8 (the default, with or without a byte-order mark) or
     # Windows-1252, what Excel's "CSV (Comma delimited)" and many older systems write.
     encoding: Literal["utf-8", "windows-1252"] | None = None
+    # The character between values: a comma (the default; a tab for a .tsv file), a
+    # semicolon, a tab or a pipe, as some systems export.
+    separator: Literal[",", ";", "\t", "|"] | None = None
     # Or from a database (workbench.data.database): the connection's NAME and the SQL.
     connection: str | None = None
     query: str | None = None
@@ -335,23 +345,34 @@ class Profile:
             raise self.error(
                 where, f"'{pattern}' matches {len(matches)} files ({names}): name exactly one"
             )
-        if matches[0].suffix.lower() not in _FORMATS:
+        suffix = matches[0].suffix.lower()
+        if suffix not in _FORMATS + TEXT_SUFFIXES:
             raise self.error(
                 where,
-                f"{matches[0].name} is not a format the workbench reads (.csv, .parquet, .xlsx)",
+                f"{matches[0].name} is not a format the workbench reads (.csv, .txt or .tsv "
+                "delimited text, .parquet, .xlsx)",
             )
-        if self.tables[table].encoding is not None and matches[0].suffix.lower() != ".csv":
-            raise self.error(
-                f"tables.{table}.encoding",
-                f"{matches[0].name} is not a CSV file: an encoding is for CSV text only "
-                "(parquet and Excel files say their own); remove it",
-            )
+        for key in _TEXT_KEYS:
+            if getattr(self.tables[table], key) is not None and suffix not in _DELIMITED:
+                raise self.error(
+                    f"tables.{table}.{key}",
+                    f"{matches[0].name} is not a CSV file: {key} is for delimited text only "
+                    "(parquet and Excel files say their own); remove it",
+                )
         return matches[0]
 
     def encoding_for(self, table: str) -> str:
         """The text encoding of `table`'s CSV file: ``utf-8`` unless the profile says."""
         source = self.tables.get(table)
         return source.encoding if source is not None and source.encoding else "utf-8"
+
+    def separator_for(self, table: str, path: Path) -> str:
+        """The separator of `table`'s delimited text file `path`: the profile's, else a tab
+        for a .tsv file and a comma for any other."""
+        source = self.tables.get(table)
+        if source is not None and source.separator:
+            return source.separator
+        return default_separator(path)
 
     def source_for(self, table: str, folder: Path) -> Path | DatabaseTable:
         """Where `tables.<table>` comes from: the file in `folder` it names, or its query
@@ -413,6 +434,11 @@ class Profile:
             if (table.name, name) in self._formats:
                 formats[name] = self._formats[(table.name, name)]
         return TablePlan(path, read, expressions, labels, formats, mapped, spellings)
+
+
+def default_separator(path: Path) -> str:
+    """A tab for a .tsv file, a comma for any other delimited text."""
+    return "\t" if path.suffix.lower() == ".tsv" else ","
 
 
 def _numbered_by_loader(table: Table, column: str) -> bool:
@@ -624,12 +650,13 @@ def _check_source(path: Path, where: str, source: TableSource) -> None:
 
     check_table_source(path, where, source)
     if source.query is not None:
-        if source.encoding is not None:
-            raise ProfileError(
-                path,
-                f"{where}.encoding",
-                "is for a CSV file; a query's rows come from the database as text: remove it",
-            )
+        for key in _TEXT_KEYS:
+            if getattr(source, key) is not None:
+                raise ProfileError(
+                    path,
+                    f"{where}.{key}",
+                    "is for a CSV file; a query's rows come from the database: remove it",
+                )
         return
     if source.file is None:
         raise ProfileError(

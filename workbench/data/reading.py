@@ -60,7 +60,15 @@ from workbench.data.checks import (
 # Re-exported: these were defined here before workbench.data.checks held them.
 from workbench.data.checks import ISO_DATE as ISO_DATE
 from workbench.data.checks import UK_DATE as UK_DATE
-from workbench.data.profiles import Profile, TablePlan, active_profile, header_key, load_profile
+from workbench.data.profiles import (
+    TEXT_SUFFIXES,
+    Profile,
+    TablePlan,
+    active_profile,
+    default_separator,
+    header_key,
+    load_profile,
+)
 from workbench.data.profiles import relabelled as relabelled_by_profile
 from workbench.data.schema import TABLES, Column, Table
 from workbench.errors import DataFileError, UsageError, WorkbenchError
@@ -76,6 +84,7 @@ __all__ = [
     "check_references",
     "combine_loaded",
     "find_table_file",
+    "format_of",
     "is_utf8",
     "load_folder",
     "quarantine_kind",
@@ -256,22 +265,24 @@ Reader = Callable[[list[str]], pl.DataFrame]
 _ENCODINGS = {"utf-8": "utf-8-sig", "windows-1252": "cp1252"}
 
 
-def _open_csv(path: Path, encoding: str = "utf-8") -> tuple[list[str], Reader]:
+def _open_csv(
+    path: Path, encoding: str = "utf-8", separator: str = ","
+) -> tuple[list[str], Reader]:
     with open(path, "rb") as handle:
         if b"\x00" in handle.read(_BINARY_SNIFF_BYTES):
             raise DataFileError(
                 path, "is not a CSV text file (it holds binary data): save it as CSV UTF-8"
             )
-    headers = _csv_header(path, encoding)
+    headers = _csv_header(path, encoding, separator)
 
     def read(names: list[str]) -> pl.DataFrame:
         try:
             source = path if encoding == "utf-8" else _as_utf8(path, encoding)
-            return pl.read_csv(source, columns=names, infer_schema=False)
+            return pl.read_csv(source, columns=names, infer_schema=False, separator=separator)
         except WorkbenchError:
             raise
         except Exception as error:  # polars' message may quote a row: find the row instead
-            problem = _csv_problem(path, headers, encoding)
+            problem = _csv_problem(path, headers, encoding, separator)
             if problem is not None:
                 raise problem from None
             raise _unreadable(path, "csv", error) from error
@@ -307,8 +318,8 @@ def _as_utf8(path: Path, encoding: str) -> io.BytesIO:
     return out
 
 
-def _csv_reader(handle) -> Iterable[list[str]]:
-    return csv.reader(handle, strict=True)
+def _csv_reader(handle, separator: str = ",") -> Iterable[list[str]]:
+    return csv.reader(handle, delimiter=separator, strict=True)
 
 
 def _text_handle(path: Path, encoding: str):
@@ -335,16 +346,44 @@ def _undecodable(path: Path, encoding: str, row: int, column: str | None) -> Dat
     )
 
 
-def _csv_header(path: Path, encoding: str = "utf-8") -> list[str]:
+_SEPARATOR_NAMES = {
+    ",": ("a comma", "commas"),
+    ";": ("a semicolon", "semicolons"),
+    "\t": ("a tab", "tabs"),
+    "|": ("a pipe (|)", "pipes (|)"),
+}
+_SEPARATOR_YAML = {",": '","', ";": '";"', "\t": '"\\t"', "|": '"|"'}
+
+
+def _refuse_another_separator(path: Path, header: str, separator: str) -> None:
+    """A header of one column holding another separator: the file is separated by it."""
+    found = [s for s in _SEPARATOR_NAMES if s != separator and s in header]
+    if found:
+        (one, many), (_, expected) = _SEPARATOR_NAMES[found[0]], _SEPARATOR_NAMES[separator]
+        raise DataFileError(
+            path,
+            f"has one column, whose header holds {one}: the file looks separated by {many}, "
+            f"not {expected}. Read it through a source profile that says separator: "
+            f"{_SEPARATOR_YAML[found[0]]} beside its file",
+            row=1,
+        )
+
+
+def _csv_header(path: Path, encoding: str = "utf-8", separator: str = ",") -> list[str]:
     """The header row as written; two columns under one name stop the load, naming both
-    (polars would rename the second and the first would be used silently)."""
+    (polars would rename the second and the first would be used silently). A header of one
+    column holding another separator is a file separated by it: said, with the setting."""
     try:
         with _text_handle(path, encoding) as handle:
-            headers = next(iter(_csv_reader(handle)), [])
+            headers = next(iter(_csv_reader(handle, separator)), [])
     except csv.Error:
-        headers = pl.read_csv(path, n_rows=0, infer_schema=False).columns  # polars says why
+        headers = pl.read_csv(  # polars says why
+            path, n_rows=0, infer_schema=False, separator=separator
+        ).columns
     if any(_undecoded(header) for header in headers):
         raise _undecodable(path, encoding, 1, None)
+    if len(headers) == 1:
+        _refuse_another_separator(path, headers[0], separator)
     seen: dict[str, int] = {}
     for number, header in enumerate(headers, start=1):
         key = header_key(header)
@@ -362,7 +401,9 @@ def _csv_header(path: Path, encoding: str = "utf-8") -> list[str]:
     return headers
 
 
-def _csv_problem(path: Path, headers: list[str], encoding: str) -> DataFileError | None:
+def _csv_problem(
+    path: Path, headers: list[str], encoding: str, separator: str = ","
+) -> DataFileError | None:
     """The first row polars could not read, found again with Python's csv module: a row with
     more fields than the header, a quote never closed, or a value not in the file's encoding.
     The message names the row (as a spreadsheet numbers it: the header is row 1) and, for a
@@ -370,7 +411,7 @@ def _csv_problem(path: Path, headers: list[str], encoding: str) -> DataFileError
     width = len(headers)
     try:
         with _text_handle(path, encoding) as handle:
-            rows = _csv_reader(handle)
+            rows = _csv_reader(handle, separator)
             number = 1
             for number, row in enumerate(rows, start=1):
                 if number > 1 and len(row) > width:
@@ -434,21 +475,35 @@ def is_utf8(path: str | Path) -> bool:
     return True
 
 
-def _open(path: Path, fmt: str, encoding: str = "utf-8") -> tuple[list[str], Reader]:
-    return _open_csv(path, encoding) if fmt == "csv" else _OPENERS[fmt](path)
+def _open(
+    path: Path, fmt: str, encoding: str = "utf-8", separator: str | None = None
+) -> tuple[list[str], Reader]:
+    if fmt != "csv":
+        return _OPENERS[fmt](path)
+    return _open_csv(path, encoding, separator or default_separator(path))
 
 
-def read_as_text(path: str | Path, encoding: str = "utf-8") -> pl.DataFrame:
-    """Every column of one data file (`.csv`, `.parquet` or `.xlsx`) as text, under its own
-    headers: a council's extract looked at before it is mapped (`workbench profile suggest`,
-    the mapping view of `validate --profile`); `encoding` is a CSV file's (``utf-8`` or
-    ``windows-1252``). A DataFileError when it cannot be read."""
+def format_of(path: Path) -> str | None:
+    """How a file is read: ``csv`` (delimited text: .csv, and .txt or .tsv, which only a source
+    profile names), ``parquet`` or ``xlsx``; None for any other file."""
+    suffix = path.suffix.lower()
+    return FORMATS.get(suffix) or ("csv" if suffix in TEXT_SUFFIXES else None)
+
+
+def read_as_text(
+    path: str | Path, encoding: str = "utf-8", separator: str | None = None
+) -> pl.DataFrame:
+    """Every column of one data file (`.csv`, `.parquet` or `.xlsx`; `.txt` or `.tsv` text) as
+    text, under its own headers: a council's extract looked at before it is mapped
+    (`workbench profile suggest`, the mapping view of `validate --profile`); `encoding` and
+    `separator` are a text file's (default UTF-8, and a comma, or a tab for .tsv). A
+    DataFileError when it cannot be read."""
     path = Path(path)
-    fmt = FORMATS.get(path.suffix.lower())
+    fmt = format_of(path)
     if fmt is None:
         raise DataFileError(path, "is not a format the workbench reads (.csv, .parquet, .xlsx)")
     try:
-        headers, read = _open(path, fmt, encoding)
+        headers, read = _open(path, fmt, encoding, separator)
         frame = read(headers)
     except WorkbenchError:
         raise
@@ -539,9 +594,12 @@ def _read_raw(
     the profile's plan for it, and the columns its value maps wrote every value of)."""
     plan, read, mapped = None, None, frozenset()
     mapping = profile is not None and table.name in profile.tables
-    encoding = profile.encoding_for(table.name) if profile is not None else "utf-8"
+    encoding, separator = "utf-8", None
+    if mapping and fmt == "csv":
+        encoding = profile.encoding_for(table.name)
+        separator = profile.separator_for(table.name, path)
     try:
-        headers, read = _open(path, fmt, encoding)
+        headers, read = _open(path, fmt, encoding, separator)
         if mapping:
             plan = profile.plan(table, path, headers, wanted)
             # Only the columns the plan needs are read, and turned into the contract's
@@ -589,7 +647,7 @@ def _load_table(
     profile: Profile | None = None,
 ) -> _Loaded:
     """Read one file and split its rows into accepted, quarantined and warned."""
-    fmt = FORMATS[path.suffix.lower()] if isinstance(path, Path) else "database"
+    fmt = format_of(path) if isinstance(path, Path) else "database"
     raw, plan, mapped = _read_raw(path, fmt, table, wanted, profile)
     # Small tables that refer to another keep their accepted rows' numbers for the check.
     checked = check_rows(

@@ -24,6 +24,7 @@ Example
 
 from __future__ import annotations
 
+import csv
 import difflib
 import functools
 import re
@@ -38,8 +39,14 @@ import yaml
 from scipy.optimize import linear_sum_assignment
 
 from workbench.data.checks import BOOLEAN_WORDS
-from workbench.data.profiles import EXAMPLE_PROFILES, parse_profile, value_key
-from workbench.data.reading import FORMATS, is_utf8, read_as_text
+from workbench.data.profiles import (
+    EXAMPLE_PROFILES,
+    TEXT_SUFFIXES,
+    default_separator,
+    parse_profile,
+    value_key,
+)
+from workbench.data.reading import format_of, is_utf8, read_as_text
 from workbench.data.schema import TABLES, Column, Table
 from workbench.errors import DataFileError
 
@@ -440,6 +447,7 @@ class TableSuggestion:
     unused: tuple[str, ...] = ()
     date_format: str | None = None
     encoding: str | None = None  # a CSV file not in UTF-8: read as Windows-1252
+    separator: str | None = None  # a text file separated otherwise than its name says
 
 
 @dataclass(frozen=True)
@@ -475,6 +483,8 @@ class ProfileSuggestion:
             tables[table.table] = {"file": table.file}
             if table.encoding:
                 tables[table.table]["encoding"] = table.encoding
+            if table.separator:
+                tables[table.table]["separator"] = table.separator
             tables[table.table]["columns"] = columns
             if table.date_format:
                 tables[table.table]["date_format"] = table.date_format
@@ -528,6 +538,9 @@ class ProfileSuggestion:
             ]
             if t.encoding:
                 notes.append(f"{t.table}: {_ENCODING_NOTE.format(file=t.file)}")
+            if t.separator:
+                named = _SEPARATOR_WORDS[t.separator]
+                notes.append(f"{t.table}: {t.file} is read as separated by {named}: check it")
         notes += [f"{name}: matched to no table" for name in self.unmatched]
         return notes
 
@@ -541,6 +554,8 @@ def _shown(entry: str | dict[str, Any]) -> str:
     return f"{split['column']} (part {split['index']})"
 
 
+_SEPARATOR_WORDS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes (|)"}
+_SEPARATOR_YAML = {",": '","', ";": '";"', "\t": '"\\t"', "|": '"|"'}
 _ENCODING_NOTE = (
     "{file} is not UTF-8 text, so it is read as Windows-1252, what Excel's \"CSV (Comma "
     'delimited)" and many older systems write: if the export is made in another encoding, '
@@ -548,29 +563,72 @@ _ENCODING_NOTE = (
 )
 
 
+_SNIFF_CHARACTERS = 65_536  # of a text file, to tell its separator
+
+
+@dataclass(frozen=True)
+class _TextFile:
+    """How a delimited text file is read: its encoding and separator, each None when it is
+    the default (UTF-8; a comma, or a tab for .tsv)."""
+
+    encoding: str | None = None
+    separator: str | None = None
+
+
+def _text_file(path: Path) -> _TextFile | None:
+    """How to read a delimited text file, told from its bytes: not UTF-8 is taken as
+    Windows-1252; the separator is the default (a comma, or a tab for .tsv) when it splits
+    the header, else the one of ; tab | , that splits the first lines alike. None for a .txt
+    or .tsv file that is no table (notes, a log)."""
+    encoding = "utf-8" if is_utf8(path) else "windows-1252"
+    python = "utf-8-sig" if encoding == "utf-8" else "cp1252"
+    with open(path, encoding=python, errors="replace", newline="") as handle:
+        sample = handle.read(_SNIFF_CHARACTERS)
+    separator = default = default_separator(path)
+    header = next(csv.reader(sample.splitlines()[:1], delimiter=default), [])
+    if len(header) < 2:
+        try:
+            separator = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        except csv.Error:
+            if path.suffix.lower() in TEXT_SUFFIXES:
+                return None
+    return _TextFile(
+        encoding if encoding != "utf-8" else None, separator if separator != default else None
+    )
+
+
 def _read_folder(
     folder: Path,
-) -> tuple[dict[str, list[ColumnFacts]], list[str], dict[str, str]]:
-    """Facts about every column of every file the workbench reads in `folder`; the others;
-    the encoding of each CSV file not in UTF-8 (taken as Windows-1252)."""
+) -> tuple[dict[str, list[ColumnFacts]], list[str], dict[str, _TextFile]]:
+    """Facts about every column of every file the workbench reads in `folder` (a .txt or .tsv
+    file too, when it is delimited text); the others; how each text file not read the
+    default way is read."""
     if not folder.is_dir():
         raise DataFileError(folder, "is not a folder: give the folder holding the extract")
     files: dict[str, list[ColumnFacts]] = {}
     others: list[str] = []
-    encodings: dict[str, str] = {}
+    texts: dict[str, _TextFile] = {}
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not path.is_file():
             continue
-        if path.suffix.lower() not in FORMATS:
+        fmt = format_of(path)
+        text = _text_file(path) if fmt == "csv" else _TextFile()
+        if fmt is None or text is None:
             others.append(path.name)
             continue
-        if FORMATS[path.suffix.lower()] == "csv" and not is_utf8(path):
-            encodings[path.name] = "windows-1252"
-        frame = read_as_text(path, encodings.get(path.name, "utf-8"))
+        if text != _TextFile():
+            texts[path.name] = text
+        try:
+            frame = read_as_text(path, text.encoding or "utf-8", text.separator)
+        except DataFileError:
+            if path.suffix.lower() not in TEXT_SUFFIXES:
+                raise
+            others.append(path.name)  # a .txt file that is not a table after all
+            continue
         files[path.name] = [
             describe_column(h, frame[h], read=not _special(h)) for h in frame.columns
         ]
-    return files, others, encodings
+    return files, others, texts
 
 
 def _special(header: str) -> bool:
@@ -709,7 +767,7 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
     Nothing is written; `ProfileSuggestion.write` writes the YAML for a person to check.
     """
     folder = Path(folder)
-    files, others, encodings = _read_folder(folder)
+    files, others, texts = _read_folder(folder)
     fits = [_fit(table, name, facts) for name, facts in files.items() for table in TABLES.values()]
     fits.sort(key=lambda f: (-f.share, list(TABLES).index(f.table.name), f.file))
     taken_tables: set[str] = set()
@@ -745,7 +803,8 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
                 fit.missing,
                 fit.unused,
                 table_format,
-                encodings.get(fit.file),
+                texts.get(fit.file, _TextFile()).encoding,
+                texts.get(fit.file, _TextFile()).separator,
             )
         )
     unmatched = tuple(sorted(set(files) - taken_files) + others)
@@ -818,6 +877,11 @@ class _ProfileWriter:
             self.line(
                 f"    encoding: {_scalar(t.encoding)}",
                 "check: not UTF-8, so read as Windows-1252 (Excel's CSV (Comma delimited))",
+            )
+        if t.separator:
+            self.line(
+                f"    separator: {_SEPARATOR_YAML[t.separator]}",
+                f"check: its lines split alike on {_SEPARATOR_WORDS[t.separator]}",
             )
         if t.date_format:
             self.line(f"    date_format: {_scalar(t.date_format)}", _format_label(t.date_format))
