@@ -78,6 +78,8 @@ __all__ = [
     "FORMATS",
     "QUARANTINE_KINDS",
     "QUARANTINE_SCHEMA",
+    "SEPARATOR_WORDS",
+    "SEPARATOR_YAML",
     "DateFormat",
     "FileReport",
     "LoadedData",
@@ -346,25 +348,26 @@ def _undecodable(path: Path, encoding: str, row: int, column: str | None) -> Dat
     )
 
 
-_SEPARATOR_NAMES = {
+# Each separator a source profile may give: in words (one, many), and as written in YAML.
+SEPARATOR_WORDS = {
     ",": ("a comma", "commas"),
     ";": ("a semicolon", "semicolons"),
     "\t": ("a tab", "tabs"),
     "|": ("a pipe (|)", "pipes (|)"),
 }
-_SEPARATOR_YAML = {",": '","', ";": '";"', "\t": '"\\t"', "|": '"|"'}
+SEPARATOR_YAML = {",": '","', ";": '";"', "\t": '"\\t"', "|": '"|"'}
 
 
 def _refuse_another_separator(path: Path, header: str, separator: str) -> None:
     """A header of one column holding another separator: the file is separated by it."""
-    found = [s for s in _SEPARATOR_NAMES if s != separator and s in header]
+    found = [s for s in SEPARATOR_WORDS if s != separator and s in header]
     if found:
-        (one, many), (_, expected) = _SEPARATOR_NAMES[found[0]], _SEPARATOR_NAMES[separator]
+        (one, many), (_, expected) = SEPARATOR_WORDS[found[0]], SEPARATOR_WORDS[separator]
         raise DataFileError(
             path,
             f"has one column, whose header holds {one}: the file looks separated by {many}, "
             f"not {expected}. Read it through a source profile that says separator: "
-            f"{_SEPARATOR_YAML[found[0]]} beside its file",
+            f"{SEPARATOR_YAML[found[0]]} beside its file",
             row=1,
         )
 

@@ -46,7 +46,13 @@ from workbench.data.profiles import (
     parse_profile,
     value_key,
 )
-from workbench.data.reading import format_of, is_utf8, read_as_text
+from workbench.data.reading import (
+    SEPARATOR_WORDS,
+    SEPARATOR_YAML,
+    format_of,
+    is_utf8,
+    read_as_text,
+)
 from workbench.data.schema import TABLES, Column, Table
 from workbench.errors import DataFileError
 
@@ -539,7 +545,7 @@ class ProfileSuggestion:
             if t.encoding:
                 notes.append(f"{t.table}: {_ENCODING_NOTE.format(file=t.file)}")
             if t.separator:
-                named = _SEPARATOR_WORDS[t.separator]
+                named = SEPARATOR_WORDS[t.separator][1]
                 notes.append(f"{t.table}: {t.file} is read as separated by {named}: check it")
         notes += [f"{name}: matched to no table" for name in self.unmatched]
         return notes
@@ -554,8 +560,6 @@ def _shown(entry: str | dict[str, Any]) -> str:
     return f"{split['column']} (part {split['index']})"
 
 
-_SEPARATOR_WORDS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes (|)"}
-_SEPARATOR_YAML = {",": '","', ";": '";"', "\t": '"\\t"', "|": '"|"'}
 _ENCODING_NOTE = (
     "{file} is not UTF-8 text, so it is read as Windows-1252, what Excel's \"CSV (Comma "
     'delimited)" and many older systems write: if the export is made in another encoding, '
@@ -880,8 +884,8 @@ class _ProfileWriter:
             )
         if t.separator:
             self.line(
-                f"    separator: {_SEPARATOR_YAML[t.separator]}",
-                f"check: its lines split alike on {_SEPARATOR_WORDS[t.separator]}",
+                f"    separator: {SEPARATOR_YAML[t.separator]}",
+                f"check: its lines split alike on {SEPARATOR_WORDS[t.separator][1]}",
             )
         if t.date_format:
             self.line(f"    date_format: {_scalar(t.date_format)}", _format_label(t.date_format))
