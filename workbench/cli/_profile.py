@@ -31,9 +31,9 @@ def profile_suggest_command(
     ] = False,
 ) -> None:
     """Propose a profile for an extract: its files matched to tables, columns by header and by
-    what their values look like, codes to the contract's values; every entry commented with
-    how sure it is. Headers and codes only are written; check it, then run `workbench
-    validate DIR --profile FILE`."""
+    what their values look like, codes to the contract's values, a text file's encoding and
+    separator; every entry commented with how sure it is. Headers and codes only are written;
+    check it, then run `workbench validate DIR --profile FILE`."""
     from workbench.data.suggest import suggest_profile
 
     if out.exists() and not overwrite:
