@@ -642,8 +642,9 @@ def test_a_csv_file_not_in_utf_8_stops_the_load_naming_its_row_and_column(make_f
     )
     assert "Zo" not in str(raised.value)  # the value itself is never quoted
     # A contract file too, and a header in another encoding is row 1.
-    contract = make_folder({"people.csv": "person_id,household_id,fore\xf1ame\nP1,H1,A\n"})
-    (contract / "people.csv").write_bytes((contract / "people.csv").read_text().encode("cp1252"))
+    contract = make_folder(
+        {"people.csv": "person_id,household_id,foreñame\nP1,H1,A\n".encode("cp1252")}
+    )
     with pytest.raises(DataFileError, match=r"people.csv, row 1: is not UTF-8 text"):
         load_folder(contract, tables=["people"])
     # The way out the message gives: a profile naming only the file and its encoding.
@@ -669,6 +670,18 @@ def test_a_utf_8_file_declared_windows_1252_is_refused(make_folder, tmp_path):
     folder = make_folder({"clients.csv": CLIENTS, "awards.csv": AWARDS})
     data = load_folder(folder, profile=write_profile(tmp_path, document, "ascii.yaml"))
     assert data.tables["people"]["forename"].to_list() == ["Ann", "Ben"]
+
+
+def test_a_byte_windows_1252_does_not_define_is_named_by_row_and_column(make_folder, tmp_path):
+    broken = CLIENTS_1252.replace(b"C2,F1,Ben", b"C2,F1,B\x81en")  # 0x81: no character
+    folder = make_folder({"clients.csv": broken, "awards.csv": AWARDS})
+    document = with_change("tables.people.encoding", "windows-1252")
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder, profile=write_profile(tmp_path, document))
+    assert str(raised.value) == (
+        f"{folder / 'clients.csv'}, row 3, column 'First Name': holds a byte that is not "
+        "windows-1252 text"
+    )
 
 
 def test_a_quoting_fault_in_a_windows_1252_file_is_found_on_its_row(make_folder, tmp_path):

@@ -89,6 +89,7 @@ __all__ = [
     "format_of",
     "is_utf8",
     "load_folder",
+    "open_text",
     "quarantine_kind",
     "read_as_text",
 ]
@@ -299,23 +300,23 @@ def _as_utf8(path: Path, encoding: str) -> io.BytesIO:
     accented letter would come out as two wrong ones (é as Ã©)."""
     out = io.BytesIO()
     decoder = codecs.getincrementaldecoder(_ENCODINGS[encoding])()
-    plain = True
+    plain, undecodable = True, None
     try:
         with open(path, "rb") as handle:
             while chunk := handle.read(1 << 22):
                 plain = plain and chunk.isascii()
                 out.write(decoder.decode(chunk).encode("utf-8"))
             out.write(decoder.decode(b"", final=True).encode("utf-8"))
-    except UnicodeDecodeError:
-        plain = False
-        if not is_utf8(path):
-            raise  # the caller finds the row and column
+    except UnicodeDecodeError as error:
+        plain, undecodable = False, error
     if not plain and is_utf8(path):
         raise DataFileError(
             path,
             f"is UTF-8 text, though the source profile says encoding: {encoding}: remove that "
             "line (read as another encoding, every accented letter would be wrong)",
         )
+    if undecodable is not None:
+        raise undecodable  # the caller finds the row and column
     out.seek(0)
     return out
 
@@ -324,7 +325,9 @@ def _csv_reader(handle, separator: str = ",") -> Iterable[list[str]]:
     return csv.reader(handle, delimiter=separator, strict=True)
 
 
-def _text_handle(path: Path, encoding: str):
+def open_text(path: Path, encoding: str = "utf-8"):
+    """A delimited text file opened as text in `encoding` (``utf-8``, a byte-order mark
+    skipped, or ``windows-1252``); a byte it cannot decode is kept as a surrogate."""
     return open(path, encoding=_ENCODINGS[encoding], errors="surrogateescape", newline="")
 
 
@@ -377,7 +380,7 @@ def _csv_header(path: Path, encoding: str = "utf-8", separator: str = ",") -> li
     (polars would rename the second and the first would be used silently). A header of one
     column holding another separator is a file separated by it: said, with the setting."""
     try:
-        with _text_handle(path, encoding) as handle:
+        with open_text(path, encoding) as handle:
             headers = next(iter(_csv_reader(handle, separator)), [])
     except csv.Error:
         headers = pl.read_csv(  # polars says why
@@ -413,7 +416,7 @@ def _csv_problem(
     value, its column, and never quotes the row's contents."""
     width = len(headers)
     try:
-        with _text_handle(path, encoding) as handle:
+        with open_text(path, encoding) as handle:
             rows = _csv_reader(handle, separator)
             number = 1
             for number, row in enumerate(rows, start=1):
@@ -504,7 +507,11 @@ def read_as_text(
     path = Path(path)
     fmt = format_of(path)
     if fmt is None:
-        raise DataFileError(path, "is not a format the workbench reads (.csv, .parquet, .xlsx)")
+        raise DataFileError(
+            path,
+            "is not a format the workbench reads (.csv, .txt or .tsv delimited text, .parquet, "
+            ".xlsx)",
+        )
     try:
         headers, read = _open(path, fmt, encoding, separator)
         frame = read(headers)

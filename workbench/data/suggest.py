@@ -51,6 +51,7 @@ from workbench.data.reading import (
     SEPARATOR_YAML,
     format_of,
     is_utf8,
+    open_text,
     read_as_text,
 )
 from workbench.data.schema import TABLES, Column, Table
@@ -585,8 +586,7 @@ def _text_file(path: Path) -> _TextFile | None:
     the header, else the one of ; tab | , that splits the first lines alike. None for a .txt
     or .tsv file that is no table (notes, a log)."""
     encoding = "utf-8" if is_utf8(path) else "windows-1252"
-    python = "utf-8-sig" if encoding == "utf-8" else "cp1252"
-    with open(path, encoding=python, errors="replace", newline="") as handle:
+    with open_text(path, encoding) as handle:
         sample = handle.read(_SNIFF_CHARACTERS)
     separator = default = default_separator(path)
     header = next(csv.reader(sample.splitlines()[:1], delimiter=default), [])
