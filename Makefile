@@ -8,7 +8,7 @@ SAMPLE_SEED ?= 20260901
 
 help:
 	@echo "make demo   - create .venv, install, build a synthetic council, run the pipeline, write a report"
-	@echo "make test   - install the dev tools, run ruff and the whole test suite"
+	@echo "make test   - install the dev tools, run ruff, mypy and the whole test suite"
 	@echo "make bench  - run the benchmarks, results in benchmarks/results/"
 	@echo "make bench-england - assess a 16M-household council (England) from CSV and parquet: too long for make bench (5-10 minutes, 10 GiB of memory, 4.2 GB of disk), results in benchmarks/results/england.md"
 	@echo "make samples - regenerate data_samples/ from their fixed seeds"
@@ -33,6 +33,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.dev-installed browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	@$(BIN)/python -m pytest -n 2 --dist loadfile; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as a failure"; exit 1; fi; \
 	  exit $$rc
@@ -47,6 +48,7 @@ browser:
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .

@@ -75,7 +75,12 @@ _PNG_SCALE = 2  # twice the pixels: sharp when printed or zoomed
 @alt.theme.register(THEME_NAME, enable=True)
 def house_theme() -> alt.theme.ThemeConfig:
     """The house style: Okabe-Ito colours, readable sizes, local fonts, white background."""
-    axis = {"labelFontSize": 13, "titleFontSize": 14, "labelColor": _INK, "titleColor": _INK}
+    axis: alt.theme.AxisConfigKwds = {
+        "labelFontSize": 13,
+        "titleFontSize": 14,
+        "labelColor": _INK,
+        "titleColor": _INK,
+    }
     return {
         "background": "white",
         "width": 480,
@@ -103,7 +108,9 @@ def house_theme() -> alt.theme.ThemeConfig:
     }
 
 
-def take_up_by_area(table: pl.DataFrame, dimension: str | None = None) -> alt.LayerChart:
+def take_up_by_area(
+    table: pl.DataFrame, dimension: str | None = None
+) -> alt.LayerChart | alt.FacetChart:
     """Take-up rate by area (or any group) as bars sorted from highest to lowest.
 
     Parameters
@@ -123,7 +130,7 @@ def take_up_by_area(table: pl.DataFrame, dimension: str | None = None) -> alt.La
         raise UsageError("The take-up table has no group with eligible children to chart.")
     known = data.filter(pl.col(dimension) != "unknown") if data.height > 1 else data
     lowest = known.sort(["rate", dimension]).row(0, named=True)
-    overall = data.get_column("funded").sum() / data.get_column("eligible").sum()
+    overall = float(data.get_column("funded").sum()) / float(data.get_column("eligible").sum())
     title = alt.TitleParams(
         f"Take-up is lowest in {lowest[dimension]} ({_percent(lowest['rate'])})",
         subtitle=f"Dashed line: all {_plural(dimension)} together ({_percent(overall)}).",
@@ -145,7 +152,7 @@ def take_up_by_area(table: pl.DataFrame, dimension: str | None = None) -> alt.La
     return alt.layer(bars, line, title=title)
 
 
-def funnel_chart(table: pl.DataFrame) -> alt.Chart:
+def funnel_chart(table: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
     """The outreach funnel as horizontal bars in stage order, each labelled with its count.
 
     Parameters
@@ -170,7 +177,9 @@ def funnel_chart(table: pl.DataFrame) -> alt.Chart:
     return alt.layer(base.mark_bar(), text, title=title)
 
 
-def trend_chart(table: pl.DataFrame, national: pl.DataFrame | None = None) -> alt.LayerChart:
+def trend_chart(
+    table: pl.DataFrame, national: pl.DataFrame | None = None
+) -> alt.LayerChart | alt.FacetChart:
     """Take-up term by term, with England's rate when given.
 
     Parameters
@@ -218,7 +227,7 @@ def trend_chart(table: pl.DataFrame, national: pl.DataFrame | None = None) -> al
     return alt.layer(line, points, title=title)
 
 
-def equality_gaps(table: pl.DataFrame) -> alt.LayerChart:
+def equality_gaps(table: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
     """Each group's take-up with its interval, against the reference group's rate (parity).
 
     Parameters

@@ -20,26 +20,37 @@ import sys
 from collections.abc import Iterable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Protocol
 
 __all__ = ["environment", "file_sha256", "git_commit", "input_hashes", "run_id"]
 
 KEY_LIBRARIES = ("polars", "altair", "papermill", "scikit-learn", "typer", "ipywidgets")
 
 
-def file_sha256(path: str | Path) -> str:
+class Hashed(Protocol):
+    """An input that is no file and knows its own hash: a table read by a query
+    (`workbench.data.database.DatabaseTable`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+
+def file_sha256(path: str | Path | Hashed) -> str:
     """The SHA-256 of a file's bytes, as hex (`hashlib.file_digest`: read through one small
     buffer that stays in the CPU's cache, not mapped into memory, which would count a whole
     extract against the process's resident memory)."""
-    known = getattr(path, "sha256", None)  # a table read by a query: the query's SHA-256
-    if isinstance(known, str):
-        return known
+    if not isinstance(path, str | Path):  # a table read by a query: the query's SHA-256
+        return path.sha256
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def input_hashes(files: Iterable[str | Path]) -> dict[str, str]:
+def input_hashes(files: Iterable[str | Path | Hashed]) -> dict[str, str]:
     """SHA-256 of each input file, keyed by file name, sorted by name."""
-    named = {getattr(f, "name", None) if hasattr(f, "sha256") else Path(f).name: f for f in files}
+    named = {Path(f).name if isinstance(f, str | Path) else f.name: f for f in files}
     return {name: file_sha256(named[name]) for name in sorted(named)}
 
 

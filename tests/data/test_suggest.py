@@ -277,3 +277,39 @@ def test_profile_suggest_refuses_to_overwrite_and_says_what_to_check(extract, tm
     again = workbench("profile", "suggest", str(extract), "--out", str(out))
     assert again.returncode == 2
     assert "exists" in again.stderr and "--overwrite" in again.stderr
+
+
+def test_the_mapping_view_shows_the_checked_value_of_a_column_read_under_its_own_name(
+    make_folder,
+):
+    # A file header that is the contract's own name: the example after is still the value as
+    # the loader keeps it (the postcode tidied), not the file's.
+    folder = make_folder(
+        {
+            "clients.csv": "Client ID,Family,First Name,Last Name,DOB,postcode\n"
+            "C1,F1,Ann,Smith,01/04/1990,ab1  2cd\n",
+            "benefits.csv": "award_id,person_id,benefit,start_date\n",
+        }
+    )
+    profile = folder.parent / "p.yaml"
+    columns = {
+        "person_id": "Client ID",
+        "household_id": "Family",
+        "forename": "First Name",
+        "surname": "Last Name",
+        "date_of_birth": "DOB",
+        "postcode": "postcode",
+    }
+    profile.write_text(
+        yaml.safe_dump(
+            {
+                "version": 1,
+                "date_format": "%d/%m/%Y",
+                "tables": {"people": {"file": "clients.csv", "columns": columns}},
+            }
+        )
+    )
+    (people,) = describe_mapping(folder, profile)
+    by_column = {c.column: c for c in people.columns}
+    assert by_column["postcode"].examples == (("a…9  9a…", "AA9 9AA"),)
+    assert by_column["forename"].examples == (("Aa…", "Aa…"),)

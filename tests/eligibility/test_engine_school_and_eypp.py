@@ -11,7 +11,7 @@ import pytest
 
 from tests.council import Council, rows
 from workbench.eligibility.assess import evidence_text
-from workbench.eligibility.engine import assess
+from workbench.eligibility.engine import age_group_on, assess
 from workbench.rules import load_rule_set
 
 FSM = load_rule_set("free_school_meals")
@@ -252,3 +252,14 @@ def test_free_school_meals_shows_infants_separately(born: date, group: str):
 def test_initiatives_without_age_groups_leave_the_column_empty():
     found = assess(eypp_council().tables(), EYPP, term_start=TERM, as_of=TERM)
     assert found["age_group"].null_count() == found.height > 0
+
+
+def test_a_rule_set_of_one_age_group_puts_every_child_in_it():
+    # The rule file's check allows a single group (no `ends`): every child is in it.
+    groups = FSM.population.age_groups
+    one = FSM.model_copy(
+        update={"population": FSM.population.model_copy(update={"age_groups": groups[-1:]})}
+    )
+    for born in (date(2022, 8, 31), date(2015, 5, 5), date(2009, 1, 1)):
+        assert age_group_on(one, born, TERM) == groups[-1].name
+    assert age_group_on(FSM, date(2022, 8, 31), TERM) == "infant"

@@ -485,6 +485,17 @@ def test_assure_traces_each_link_made_by_a_decision_and_fails_one_that_is_not(
     record["link_decisions"]["applied"][0]["decision_id"] = decision.decision_id
     manifest.write_text(json.dumps(record))
     assert assure([run], store=opened.path, key=key).check(LINKS_TRACED).ok
+    # An entry edited into something that is no decision record is reported, not a crash.
+    record["link_decisions"]["applied"].append("d-1")
+    manifest.write_text(json.dumps(record))
+    check = assure([run], store=opened.path, key=key).check(LINKS_TRACED)
+    assert not check.ok
+    assert (
+        "entry 2 of the manifest's applied link decisions is not a decision record (a JSON string)"
+        in (check.detail)
+    )
+    record["link_decisions"]["applied"].pop()
+    manifest.write_text(json.dumps(record))
     out.write_text(out.read_text().replace("P1,D8,", "P4,D8,"))
     check = assure([run], store=opened.path, key=key).check(LINKS_TRACED)
     assert f"decision {decision.decision_id} confirmed DWP record D8 as another child than P4" in (

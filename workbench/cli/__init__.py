@@ -53,7 +53,9 @@ from workbench.errors import UsageError, WorkbenchError
 def _register(group: typer.Typer, name: str, command) -> None:
     """Add `command` to `group` as `name`, its help its docstring with each paragraph on one
     line (typer would keep the docstring's own line breaks), listed in `--help` by the first."""
-    paragraphs = [" ".join(p.split()) for p in inspect.getdoc(command).split("\n\n")]
+    doc = inspect.getdoc(command)
+    assert doc is not None  # every command has one: it is its help
+    paragraphs = [" ".join(p.split()) for p in doc.split("\n\n")]
     group.command(name, help="\n\n".join(paragraphs), short_help=paragraphs[0])(command)
 
 

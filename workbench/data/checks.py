@@ -41,11 +41,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from workbench.data import clean
 from workbench.data.schema import Column, Table
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 __all__ = [
     "BOOLEAN_WORDS",
@@ -211,8 +215,8 @@ def _normalised(
                 values = values.clone().scatter(where, stripped.gather(changed))
         elif where.len():
             normaliser = _NORMALISERS[kind] if kind else _stripped
-            gathered = values.gather(where).to_frame().lazy()
-            fixed = gathered.select(normaliser(pl.col(column.name))).collect()
+            untidied = values.gather(where).to_frame().lazy()
+            fixed = untidied.select(normaliser(pl.col(column.name))).collect()
             values = values.clone().scatter(where, fixed.to_series())
         result.append(values.alias(_clean_name(column.name)))
         if kind in _SHAPES:
@@ -306,6 +310,7 @@ def _off_shape(
     )
     if fixed is None:
         return notes
+    assert column.normalise is not None  # asked only of a column with a UK shape
     value = pl.col(column.name)
     off = fixed.select(value.is_not_null() & ~_SHAPES[column.normalise][0](value)).fill_null(False)
     return notes.scatter(where, off.to_series())
@@ -518,7 +523,7 @@ def _fits(column: Column) -> pl.Expr:
 
 def _date_reason(name: str, chosen: DateFormat, columns: set[str]) -> pl.Expr:
     written = _written(name, columns)
-    reason = pl.when(written.str.contains(chosen.shape)).then(
+    reason: Then | ChainedThen = pl.when(written.str.contains(chosen.shape)).then(
         pl.lit(f"no such date in the calendar (this column uses {chosen.label})")
     )
     for other in DATE_FORMATS:
@@ -693,7 +698,7 @@ def _shared_ninos(frame: pl.DataFrame) -> pl.Expr:
     positions = hashes.is_in(repeated.implode()).arg_true()
     candidates = frame.select(_value_name("nino"))[positions]
     shared = positions.filter(candidates.select(pl.len().over(_value_name("nino")) > 1).to_series())
-    return pl.int_range(pl.len(), dtype=positions.dtype).is_in(shared.implode())
+    return pl.int_range(pl.len(), dtype=pl.get_index_type()).is_in(shared.implode())
 
 
 def _flag(index: int) -> str:
@@ -704,10 +709,10 @@ def _note(index: int) -> str:
     return f"__warn_{index}"
 
 
-def first_match(pairs: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
+def first_match(pairs: list[tuple[pl.Expr, pl.Expr]]) -> Then | ChainedThen:
     """The value paired with the first true condition, row by row."""
     (condition, value), *rest = pairs
-    chained = pl.when(condition).then(value)
+    chained: Then | ChainedThen = pl.when(condition).then(value)
     for condition, value in rest:
         chained = chained.when(condition).then(value)
     return chained

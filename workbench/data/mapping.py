@@ -116,7 +116,7 @@ _TYPED_DATES = "typed as dates by the source"
 
 
 def _table_mapping(
-    table: Table, path: Path, profile: Profile, equality_monitoring: bool
+    table: Table, path: Path | DatabaseTable, profile: Profile, equality_monitoring: bool
 ) -> TableMapping:
     if isinstance(path, Path):
         separator = profile.separator_for(table.name, path)
@@ -140,7 +140,7 @@ def _table_mapping(
             examples = _examples(raw.head(_SAMPLE_ROWS), read, after, name)
         fmt = plan.date_formats.get(name)
         # A database or parquet column already typed as a date has no written format.
-        label = _TYPED_DATES if derived.schema[name].is_temporal() else fmt and fmt.label
+        label = _TYPED_DATES if derived.schema[name].is_temporal() else fmt.label if fmt else None
         columns.append(ColumnMapping(name, source, label, examples, values))
     unread = tuple(h for h in raw.columns if h not in plan.columns)
     return TableMapping(table.name, path.name, raw.height, tuple(columns), unread)
@@ -162,13 +162,16 @@ def _sources(profile: Profile, table: str, name: str, headers: list[str]) -> lis
     return [h if h in headers else by_key[header_key(h)] for h in named]
 
 
-def _checked_sample(table: Table, sample: pl.DataFrame, path: Path, formats) -> pl.DataFrame:
+def _checked_sample(
+    table: Table, sample: pl.DataFrame, path: Path | DatabaseTable, formats
+) -> pl.DataFrame:
     """The sample's rows as the loader accepts them, numbered by position (`__at`)."""
     if table.id_column not in sample.columns:
         sample = sample.with_columns(
             pl.format("row-{}", pl.int_range(pl.len())).alias(table.id_column)
         )
     fmt = format_of(path) if isinstance(path, Path) else "database"
+    assert fmt is not None  # the profile names only files of a format read
     checked = check_rows(table, sample, path.name, fmt, number_accepted=True, date_formats=formats)
     rows = checked.accepted_rows
     at = (rows - FIRST_DATA_ROW) if rows is not None else pl.int_range(0, 0, eager=True)
@@ -182,12 +185,16 @@ def _examples(
     if not read:
         return ()
     filled = raw.with_row_index("__at").filter(pl.any_horizontal(pl.col(read).is_not_null()))
-    joined = filled.join(after.select("__at", name), on="__at", how="left")
+    # Under a name of its own: a file header may be the contract's name too.
+    checked = after.select("__at", pl.col(name).alias("__after"))
+    joined = filled.join(checked, on="__at", how="left")
     examples = []
     for row in joined.head(_EXAMPLES).iter_rows(named=True):
         before = " + ".join(value_shape(row[c]) for c in read)
-        value = row.get(name)
-        shown = value_shape(value.isoformat() if hasattr(value, "isoformat") else value)
+        value = row["__after"]
+        if value is not None and hasattr(value, "isoformat"):
+            value = value.isoformat()
+        shown = value_shape(value)
         examples.append((before, shown if row["__at"] in set(after["__at"]) else "(quarantined)"))
     return tuple(examples)
 

@@ -74,7 +74,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import polars as pl
 import yaml
@@ -221,7 +221,7 @@ class _ProfileFile(_Strict):
 
 # The mapping works on a table already in memory: polars' in-memory engine does it about a
 # third faster than the default (streaming) one (`benchmarks/profile_read.py`, 1M households).
-_ENGINE = "in-memory"
+_ENGINE: Final = "in-memory"
 
 
 @dataclass(frozen=True)
@@ -236,7 +236,7 @@ class TablePlan:
     entry of each value-mapped column.
     """
 
-    path: Path
+    path: Path | DatabaseTable
     columns: list[str]
     expressions: list[pl.Expr]
     labels: dict[str, str]
@@ -383,12 +383,14 @@ class Profile:
             return DatabaseTable.of(self, table, folder)
         return self.file_for(table, folder)
 
-    def plan(self, table: Table, path: Path, headers: list[str], wanted: tuple[str, ...]):
+    def plan(
+        self, table: Table, path: Path | DatabaseTable, headers: list[str], wanted: tuple[str, ...]
+    ) -> TablePlan:
         """The columns to read from `path` and how to turn them into `wanted` contract columns;
         a ProfileError naming the entry whose column the file lacks."""
         by_key: dict[str, str] = {}
-        for header in headers:
-            by_key.setdefault(header_key(header), header)
+        for written in headers:
+            by_key.setdefault(header_key(written), written)
         entries = self.columns.get(table.name, {})
 
         def header(name: str, where: str) -> str:

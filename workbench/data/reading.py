@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -72,6 +73,9 @@ from workbench.data.profiles import (
 from workbench.data.profiles import relabelled as relabelled_by_profile
 from workbench.data.schema import TABLES, Column, Table
 from workbench.errors import DataFileError, UsageError, WorkbenchError
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 __all__ = [
     "DATE_FORMATS",
@@ -119,7 +123,7 @@ class FileReport:
     """What happened to one input file: rows read, accepted and quarantined."""
 
     table: str
-    file: Path
+    file: Path | database.DatabaseTable  # or the query a profile reads the table with
     format: str
     read: int
     accepted: int
@@ -159,7 +163,7 @@ class LoadedData:
             )
         return self.tables[table].lazy()
 
-    def files(self) -> list[Path]:
+    def files(self) -> list[Path | database.DatabaseTable]:
         """The files actually read, and the profile read through, sorted by name (for input
         hashes)."""
         read = [r.file for r in self.reports.values()]
@@ -200,9 +204,10 @@ def _one_file(table: str, paths: list[Path]) -> Path:
 
 def find_table_file(
     folder: str | Path, table: str, profile: Profile | str | Path | None = None
-) -> Path | None:
+) -> Path | database.DatabaseTable | None:
     """The file holding `table` in `folder` (`.csv`, `.parquet` or `.xlsx`), or None; for a
-    table the source profile (default: the active one, `--profile`) maps, the file it names.
+    table the source profile (default: the active one, `--profile`) maps, the file it names
+    (or its query).
 
     Raises DataFileError when the table is given in two formats, UsageError for a table name
     that is not canonical, ProfileError when the profile's file is not there.
@@ -211,7 +216,7 @@ def find_table_file(
         raise UsageError(f"unknown table '{table}': canonical tables are {', '.join(TABLES)}")
     chosen = _profile(profile)
     if chosen is not None and table in chosen.tables:
-        return chosen.source_for(table, Path(folder))  # type: ignore[return-value]
+        return chosen.source_for(table, Path(folder))
     found, _ = _scan_folder(Path(folder))
     return _one_file(table, found[table]) if table in found else None
 
@@ -464,7 +469,6 @@ _OPENERS: dict[str, Callable[[Path], tuple[list[str], Reader]]] = {
     "csv": _open_csv,
     "parquet": _open_parquet,
     "xlsx": _open_xlsx,
-    "database": _open_database,  # type: ignore[dict-item]
 }
 
 
@@ -482,8 +486,13 @@ def is_utf8(path: str | Path) -> bool:
 
 
 def _open(
-    path: Path, fmt: str, encoding: str = "utf-8", separator: str | None = None
+    path: Path | database.DatabaseTable,
+    fmt: str,
+    encoding: str = "utf-8",
+    separator: str | None = None,
 ) -> tuple[list[str], Reader]:
+    if isinstance(path, database.DatabaseTable):  # a profile's query (fmt "database")
+        return _open_database(path)
     if fmt != "csv":
         return _OPENERS[fmt](path)
     return _open_csv(path, encoding, separator or default_separator(path))
@@ -522,7 +531,7 @@ def read_as_text(
     return frame.select(pl.all().cast(pl.String))
 
 
-def _unreadable(path: Path, fmt: str, error: Exception) -> DataFileError:
+def _unreadable(path: Path | database.DatabaseTable, fmt: str, error: Exception) -> DataFileError:
     detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     advice = {
         "csv": "expected comma-separated UTF-8 text with a header row (Excel: Save As CSV UTF-8)",
@@ -530,7 +539,7 @@ def _unreadable(path: Path, fmt: str, error: Exception) -> DataFileError:
         "xlsx": "expected an Excel .xlsx workbook with a header row on its first sheet",
         "database": "check the types the query returns",
     }[fmt]
-    return DataFileError(path, f"cannot be read as {fmt} ({detail}): {advice}")
+    return DataFileError(str(path), f"cannot be read as {fmt} ({detail}): {advice}")
 
 
 def _match_headers(
@@ -597,26 +606,36 @@ def _as_loaded(column: Column, dtype: pl.DataType) -> pl.Expr:
 
 
 def _read_raw(
-    path: Path, fmt: str, table: Table, wanted: tuple[str, ...], profile: Profile | None = None
+    path: Path | database.DatabaseTable,
+    fmt: str,
+    table: Table,
+    wanted: tuple[str, ...],
+    profile: Profile | None = None,
 ) -> tuple[pl.DataFrame, TablePlan | None, frozenset[str]]:
     """The wanted columns of one file under their canonical names (a DWP list without row
     ids numbered `dwp-row-<row>`), read through `profile` when it maps the table (then also
     the profile's plan for it, and the columns its value maps wrote every value of)."""
-    plan, read, mapped = None, None, frozenset()
-    mapping = profile is not None and table.name in profile.tables
+    plan: TablePlan | None = None
+    read: Reader | None = None
+    mapped: frozenset[str] = frozenset()
+    through = profile if profile is not None and table.name in profile.tables else None
     encoding, separator = "utf-8", None
-    if mapping and fmt == "csv":
-        encoding = profile.encoding_for(table.name)
-        separator = profile.separator_for(table.name, path)
+    if through is not None and fmt == "csv":
+        assert isinstance(path, Path)  # a query's format is "database"
+        encoding = through.encoding_for(table.name)
+        separator = through.separator_for(table.name, path)
+    # Each wanted column's header in the file; None for a profile's, read under its own name.
+    matched: dict[str, str] | dict[str, None]
     try:
         headers, read = _open(path, fmt, encoding, separator)
-        if mapping:
-            plan = profile.plan(table, path, headers, wanted)
+        if through is not None:
+            plan = through.plan(table, path, headers, wanted)
             # Only the columns the plan needs are read, and turned into the contract's
             # columns lazily (a plain mapping is a rename: nothing is copied).
             raw, mapped = plan.mapped_values(read(plan.columns))
             matched = dict.fromkeys(raw.columns)
         else:
+            assert isinstance(path, Path)  # only a table a profile maps is read by a query
             matched = _match_headers(path, table, headers, wanted)
             raw = read(list(matched.values())).rename({v: k for k, v in matched.items()})
     except WorkbenchError:
@@ -651,13 +670,14 @@ class _Loaded:
 
 def _load_table(
     table: Table,
-    path: Path,
+    path: Path | database.DatabaseTable,
     wanted: tuple[str, ...],
     normalise: bool = True,
     profile: Profile | None = None,
 ) -> _Loaded:
     """Read one file and split its rows into accepted, quarantined and warned."""
     fmt = format_of(path) if isinstance(path, Path) else "database"
+    assert fmt is not None  # the folder's scan and the profile take only files of a format read
     raw, plan, mapped = _read_raw(path, fmt, table, wanted, profile)
     # Small tables that refer to another keep their accepted rows' numbers for the check.
     checked = check_rows(
@@ -696,19 +716,23 @@ def _missing_table(folder: Path, table: str, ignored: list[Path]) -> DataFileErr
 
 
 def _load_one(
-    name: str, path: Path, plan: tuple[str, ...], normalise: bool, profile: Profile | None
+    name: str,
+    path: Path | database.DatabaseTable,
+    plan: tuple[str, ...],
+    normalise: bool,
+    profile: Profile | None,
 ) -> _Loaded:
     with progress.step(f"reading {path.name}"):
         return _load_table(TABLES[name], path, plan, normalise, profile)
 
 
-def _size(path: Path) -> float:
+def _size(path: Path | database.DatabaseTable) -> float:
     # A table read from a database (workbench.data.database) first: its size is unknown.
     return path.stat().st_size if isinstance(path, Path) else float("inf")
 
 
 def _load_tables(
-    files: dict[str, Path],
+    files: dict[str, Path | database.DatabaseTable],
     plans: dict[str, tuple[str, ...]],
     normalise: bool,
     profile: Profile | None = None,
@@ -818,7 +842,7 @@ def load_folder(
     people = loaded.get("people")
     if people is not None and people.report.read == 0:
         raise DataFileError(
-            people.report.file,
+            str(people.report.file),
             "has a header but no rows: with no people no child can be assessed or listed; "
             "check that the extract ran",
             row=2,
@@ -909,9 +933,11 @@ def check_references(data: LoadedData) -> LoadedData:
         bad = frame.filter(unknown)
         if bad.is_empty():
             continue
-        first = pl.when(reasons[0][0]).then(pl.lit(reasons[0][1]))
-        reason = pl.when(reasons[0][0]).then(reasons[0][2])
-        value = pl.when(reasons[0][0]).then(pl.col(reasons[0][1]).cast(pl.String))
+        first: Then | ChainedThen = pl.when(reasons[0][0]).then(pl.lit(reasons[0][1]))
+        reason: Then | ChainedThen = pl.when(reasons[0][0]).then(reasons[0][2])
+        value: Then | ChainedThen = pl.when(reasons[0][0]).then(
+            pl.col(reasons[0][1]).cast(pl.String)
+        )
         for missing, column, text in reasons[1:]:
             first, reason = (
                 first.when(missing).then(pl.lit(column)),

@@ -31,7 +31,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import polars as pl
@@ -197,9 +197,16 @@ def describe_column(header: str, values: pl.Series, *, read: bool = True) -> Col
     codes = distinct <= _threshold("codes")
     coded = {v: int(n) for v, n in counts.rows()} if codes else {}
     sample = text.head(int(_threshold("sample")))
-    comma = float(sample.str.contains(",").mean() or 0.0)
+    comma = _share(sample.str.contains(","))
     kind, fmt, share = _kind(sample, distinct, text.len())
     return ColumnFacts(header, rows, text.len(), distinct, kind, fmt, share, comma, coded)
+
+
+def _share(found: pl.Series) -> float:
+    """The share of true values in `found` (0 when it is empty)."""
+    # The mean of booleans is a float, or None when there are none: polars types a mean as any
+    # value a series may hold.
+    return float(cast("float | None", found.mean()) or 0.0)
 
 
 def _kind(sample: pl.Series, distinct: int, filled: int) -> tuple[str, str | None, float]:
@@ -208,14 +215,14 @@ def _kind(sample: pl.Series, distinct: int, filled: int) -> tuple[str, str | Non
     if distinct <= 2 and lowered <= set(BOOLEAN_WORDS):
         return "flag", None, 1.0
     for pattern, strftime in _DATE_SHAPES:
-        share = float(sample.str.contains(pattern).mean() or 0.0)
+        share = _share(sample.str.contains(pattern))
         if share >= enough:
             return "date", _day_first(sample, strftime), share
     for kind, pattern in _SHAPES:
-        share = float(sample.str.contains(pattern).mean() or 0.0)
+        share = _share(sample.str.contains(pattern))
         if share < enough:
             continue
-        if kind == "id" and not bool(sample.str.contains(r"\d").mean() >= enough):
+        if kind == "id" and _share(sample.str.contains(r"\d")) < enough:
             continue  # single words without digits: codes or names, not ids
         if kind == "name" and distinct <= _threshold("codes") and distinct * 2 <= filled:
             return "code", None, share
@@ -469,7 +476,7 @@ class ProfileSuggestion:
 
     def document(self) -> dict[str, Any]:
         """The profile as parsed YAML (`workbench.data.profiles.parse_profile` reads it)."""
-        tables = {}
+        tables: dict[str, dict[str, Any]] = {}
         for table in self.tables:
             columns: dict[str, Any] = {}
             for c in table.columns:

@@ -628,6 +628,7 @@ def _engine(
     applied = None
     with progress.step(f"Assessing {rule_set.id} for the term starting {term_start}"):
         tables = {name: loaded.lazy(name) for name in loaded.tables}
+        links: pl.LazyFrame | pl.DataFrame | None
         if linkage == "probabilistic":
             links = _probabilistic_links(tables, rule_set, term_start)
             if decisions is not None and links is not None:

@@ -51,6 +51,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
@@ -59,6 +60,10 @@ from workbench.eligibility.terms import birthday, opens, window_dob_range
 from workbench.errors import UsageError
 from workbench.linkage import link_exact
 from workbench.rules.model import Criterion, HouseholdLimits, RuleSet
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+    from polars.expr.whenthen import ChainedThen, Then
 
 __all__ = [
     "CANDIDATE_SCHEMA",
@@ -109,45 +114,44 @@ EVIDENCE_SCHEMA = pl.Schema(
     }
 )
 EVIDENCE_FIELDS = ("reason_code", "table", "record_id", "parent_carer_id", "status")
-CANDIDATE_SCHEMA = pl.Schema(
-    {
-        "person_id": pl.String,
-        "dwp_record_id": pl.String,
-        "initiative": pl.String,
-        "tier": pl.String,
-        "reason_codes": pl.List(pl.String),
-        "eligible_from": pl.Date,
-        "already_funded": pl.Boolean,
-        "review_status": pl.String,
-        "eligible_to": pl.Date,
-        "evidence": pl.List(pl.Struct({f: pl.String for f in EVIDENCE_FIELDS})),
-        "link_needs_review": pl.Boolean,
-        "age_group": pl.String,
-        "rule_set": pl.String,
-        # Matched to a working-parent place for the term (the two-year-old offer lists such a
-        # child: the disadvantaged 15 hours come first).
-        "working_parent_place": pl.Boolean,
-        # The rule set's group of the child's reason codes (free school meals: targeted or
-        # expanded); null when the rule set has none, or for the possible tier.
-        "eligibility_group": pl.String,
-        # For a DWP-list row whose link awaits review (`link_needs_review`): the council's
-        # child the linkage scored as its probable match, and that pair's match probability.
-        # A proposal for the officer to confirm or reject, never a match: `person_id` stays
-        # empty until a person records `link_confirmed`. Null on every other row.
-        "probable_person_id": pl.String,
-        "match_probability": pl.Float64,
-        # For a council child: the funded places of the term's own streams whose link to this
-        # child awaits review (record ids, sorted, ";"-joined). Not `already_funded` until a
-        # person confirms one, but worth checking before contacting the family.
-        "funded_place_to_review": pl.String,
-        # How a council child's DWP-list row (`dwp_record_id`) was linked to them: the exact
-        # pass's method (`parent_nino_and_child_dob`, `child_name_dob_postcode`), `splink`
-        # (probable enough to link) or `reviewer_confirmed` (a person's recorded link_confirmed,
-        # applied by `assess --store`). Null without such a row, and on a DWP-list row matched
-        # to no one (its link, if any, awaits review).
-        "link_method": pl.String,
-    }
-)
+_CANDIDATE_COLUMNS: dict[str, PolarsDataType] = {
+    "person_id": pl.String,
+    "dwp_record_id": pl.String,
+    "initiative": pl.String,
+    "tier": pl.String,
+    "reason_codes": pl.List(pl.String),
+    "eligible_from": pl.Date,
+    "already_funded": pl.Boolean,
+    "review_status": pl.String,
+    "eligible_to": pl.Date,
+    "evidence": pl.List(pl.Struct({f: pl.String for f in EVIDENCE_FIELDS})),
+    "link_needs_review": pl.Boolean,
+    "age_group": pl.String,
+    "rule_set": pl.String,
+    # Matched to a working-parent place for the term (the two-year-old offer lists such a
+    # child: the disadvantaged 15 hours come first).
+    "working_parent_place": pl.Boolean,
+    # The rule set's group of the child's reason codes (free school meals: targeted or
+    # expanded); null when the rule set has none, or for the possible tier.
+    "eligibility_group": pl.String,
+    # For a DWP-list row whose link awaits review (`link_needs_review`): the council's
+    # child the linkage scored as its probable match, and that pair's match probability.
+    # A proposal for the officer to confirm or reject, never a match: `person_id` stays
+    # empty until a person records `link_confirmed`. Null on every other row.
+    "probable_person_id": pl.String,
+    "match_probability": pl.Float64,
+    # For a council child: the funded places of the term's own streams whose link to this
+    # child awaits review (record ids, sorted, ";"-joined). Not `already_funded` until a
+    # person confirms one, but worth checking before contacting the family.
+    "funded_place_to_review": pl.String,
+    # How a council child's DWP-list row (`dwp_record_id`) was linked to them: the exact
+    # pass's method (`parent_nino_and_child_dob`, `child_name_dob_postcode`), `splink`
+    # (probable enough to link) or `reviewer_confirmed` (a person's recorded link_confirmed,
+    # applied by `assess --store`). Null without such a row, and on a DWP-list row matched
+    # to no one (its link, if any, awaits review).
+    "link_method": pl.String,
+}
+CANDIDATE_SCHEMA = pl.Schema(_CANDIDATE_COLUMNS)
 _POLARS_TYPES = {
     "string": pl.String,
     "enum": pl.String,
@@ -162,7 +166,7 @@ WORKING_PARENT = "working_parent"
 # The engine's frames are small next to the tables they come from (children in a window, their
 # carers' awards): polars' in-memory engine runs such queries about a fifth faster than its
 # default streaming engine (benchmarks/, 1M households).
-ENGINE = "in-memory"
+ENGINE: Final = "in-memory"
 
 
 @dataclass(frozen=True)
@@ -242,6 +246,10 @@ class Compiler:
     `assessment` runs it over the children in the age window; `workbench.eligibility.findings`
     over the people asked about (`only`), in the window or not, and reads the same methods for
     the records behind each verdict."""
+
+    # The links of the list and the places to the people, computed: set by `build` (or by
+    # `findings`, before it asks anything of them).
+    links: pl.LazyFrame
 
     def __init__(
         self,
@@ -359,9 +367,14 @@ class Compiler:
             carers = self.child_carers(children)
         # The carers and the awards are computed before they are joined: left to itself, the
         # optimiser joins every parent or carer to the awards first (half as fast again).
-        self.links, awards, carers = _collected(links, awards, carers)
+        computed_links, awards, carers = _collected(links, awards, carers)
+        assert computed_links is not None  # a frame given comes back computed
+        self.links = computed_links
         carer_awards = None
         if carers is not None:
+            # Only awards apply to the parents and carers (the rule file's kinds): with
+            # carers to look at, the awards were read.
+            assert awards is not None
             carer_awards = carers.join(
                 awards.rename({"person_id": "parent_carer_id"}), on="parent_carer_id"
             )
@@ -375,15 +388,15 @@ class Compiler:
         for criterion in self.criteria:
             if criterion.table == "benefits":
                 holders = carer_awards if criterion.applies_to == "parent_carer" else child_awards
+                assert holders is not None  # read above for every award criterion in force
                 found, unknown = self.award_criterion(criterion, holders)
             else:
                 found, unknown = self.child_criterion(criterion, children)
             if criterion.age_groups:
                 in_groups = children.filter(pl.col("age_group").is_in(criterion.age_groups))
-                found, unknown = (
-                    None if f is None else f.join(in_groups, on="person_id", how="semi")
-                    for f in (found, unknown)
-                )
+                found = found.join(in_groups, on="person_id", how="semi")
+                if unknown is not None:
+                    unknown = unknown.join(in_groups, on="person_id", how="semi")
             met.append(found)
             if unknown is not None:
                 missing.append(unknown)
@@ -404,6 +417,8 @@ class Compiler:
         evidence = {"table": "benefits", "record_id": "award_id", "carer": "parent_carer_id"}
         if criterion.kind == "active_award":
             return _evidence(held, code, **evidence, status=MET), None
+        # An award_with_income_test names its income (checked when the rule file is loaded).
+        assert criterion.income is not None
         income = pl.col(criterion.income)
         passes = income_passes(criterion, self.term_start)
         found = _evidence(held.filter(passes), code, **evidence, status=MET)
@@ -440,6 +455,7 @@ class Compiler:
         if criterion.kind == "household_limits":
             return self.household_limits(criterion, children)
         # list_match: children linked to a row of the list
+        assert criterion.matched_list is not None  # checked when the rule file is loaded
         links = self.links_of(criterion.matched_list).filter(pl.col("band") == LINKED)
         found = ids.join(links.select("person_id", "record_id"), on="person_id")
         return _evidence(found, code, criterion.matched_list, "record_id", None, MET), None
@@ -499,19 +515,21 @@ class Compiler:
         in London and by the number of children; a missing income or savings is `possible`."""
         code = criterion.code
         limits = criterion.limits_on(self.term_start)
+        assert criterion.flag is not None  # checked when the rule file is loaded
         households = self.tables["households"].filter(pl.col(criterion.flag).fill_null(False))
         flagged = children.select("person_id", "household_id").join(households, on="household_id")
-        evidence = {"table": "households", "record_id": "household_id", "carer": None}
         if limits is None:
             empty = flagged.filter(pl.lit(False))
-            return _evidence(empty, code, **evidence, status=MET), None
+            return _evidence(empty, code, "households", "household_id", None, MET), None
         # The child assessed is one of the household's children, whatever its role says.
         counted = self.with_household_children(flagged)
         within, unknown = household_tests(limits)
-        found = _evidence(counted.filter(within), code, **evidence, status=MET)
+        found = _evidence(counted.filter(within), code, "households", "household_id", None, MET)
         if criterion.missing_income != "possible":
             return found, None
-        return found, _evidence(counted.filter(unknown), code, **evidence, status=INCOME_MISSING)
+        return found, _evidence(
+            counted.filter(unknown), code, "households", "household_id", None, INCOME_MISSING
+        )
 
     def with_household_children(self, households: pl.LazyFrame) -> pl.LazyFrame:
         """`households` with `household_children`: the child assessed is one of the household's
@@ -573,6 +591,8 @@ def income_passes(criterion: Criterion, term_start: date) -> pl.Expr:
     limit = criterion.threshold_on(term_start)
     if limit is None:  # the threshold has ended: nobody meets the test
         return pl.lit(False)
+    # An income test names its income (checked when the rule file is loaded).
+    assert criterion.income is not None
     income = pl.col(criterion.income)
     return income <= limit if criterion.comparison == "at_most" else income < limit
 
@@ -582,6 +602,8 @@ def income_limit(limits: HouseholdLimits) -> pl.Expr:
     `household_children`)."""
     london = pl.col("in_london").fill_null(False)
     two = pl.col("household_children") >= 2
+    # Limits in force have an income (`Criterion.limits_on`; an entry without one ends them).
+    assert limits.income is not None
     area = {"london": limits.income.london, "outside": limits.income.outside_london}
     return (
         pl.when(london & two)
@@ -700,8 +722,8 @@ def assessment(
     compiler = Compiler(data, rule_set, term_start, as_of)
     if links is None:
         links = link_exact(compiler.link_tables())
-    children, met, missing = compiler.build(links.lazy())
-    met, missing = pl.collect_all([met, missing], engine=ENGINE)
+    children, *evidence = compiler.build(links.lazy())
+    met, missing = pl.collect_all(evidence, engine=ENGINE)
 
     # A likely child's evidence also names the criteria that could not be applied for want of
     # an income (or a care record): with Universal Credit's earnings missing, free school
@@ -760,11 +782,11 @@ def assessment(
     list_rule = compiler.list_criterion()
     if list_rule is not None:
         frames.append(_unmatched_list_rows(compiler, list_rule))
-    candidates = pl.concat([f.select(_OUTPUT_BEFORE_CONSTANTS) for f in frames])
+    rows = pl.concat([f.select(_OUTPUT_BEFORE_CONSTANTS) for f in frames])
     if population.funded_place_required:
-        candidates = candidates.filter(pl.col("has_place"))
+        rows = rows.filter(pl.col("has_place"))
     candidates = (
-        candidates.with_columns(
+        rows.with_columns(
             pl.lit(rule_set.id).alias("initiative"),
             pl.lit(PENDING).alias("review_status"),
             pl.lit(rule_set.ref).alias("rule_set"),
@@ -773,7 +795,7 @@ def assessment(
         .select(CANDIDATE_SCHEMA.names())
         .sort("person_id", "dwp_record_id", nulls_last=True)
         .collect(engine=ENGINE)
-        .cast(dict(CANDIDATE_SCHEMA))
+        .cast(CANDIDATE_SCHEMA)
     )
     return EngineResult(
         candidates=candidates,
@@ -814,6 +836,7 @@ def unlisted_list_rows(
     )
     if rule is None or rule.matched_list not in tables:
         return pl.DataFrame(schema=UNLISTED_SCHEMA)
+    assert rule.matched_list is not None  # checked when the rule file is loaded
     rows = tables[rule.matched_list].lazy().select("record_id", "child_date_of_birth")
     listed = found.candidates["dwp_record_id"].drop_nulls().implode()
     window = found.rule_set.population.window_on(found.term_start)
@@ -859,7 +882,7 @@ def unlisted_list_rows(
         .select(UNLISTED_SCHEMA.names())
         .sort("record_id")
         .collect(engine=ENGINE)
-        .cast(dict(UNLISTED_SCHEMA))
+        .cast(UNLISTED_SCHEMA)
     )
 
 
@@ -911,9 +934,9 @@ def _group(rule_set: RuleSet) -> pl.Expr:
         return pl.lit(None, pl.String).alias("eligibility_group")
     codes = pl.col("reason_codes")
     first, *rest = rule_set.groups
-    chained = pl.when(codes.list.set_intersection(first.codes).list.len() > 0).then(
-        pl.lit(first.name)
-    )
+    chained: Then | ChainedThen = pl.when(
+        codes.list.set_intersection(first.codes).list.len() > 0
+    ).then(pl.lit(first.name))
     for group in rest:
         chained = chained.when(codes.list.set_intersection(group.codes).list.len() > 0).then(
             pl.lit(group.name)
@@ -935,16 +958,23 @@ def _age_group(dob: pl.Expr, rule_set: RuleSet, term_start: date) -> pl.Expr:
         return pl.lit(None, pl.String).alias("age_group")
     term = pl.lit(term_start)
     *bounded, last = groups
-    chained = pl.when(opens(dob, bounded[0].ends) > term).then(pl.lit(bounded[0].name))
-    for group in bounded[1:]:
-        chained = chained.when(opens(dob, group.ends) > term).then(pl.lit(group.name))
-    return chained.otherwise(pl.lit(last.name)).alias("age_group")
+    # The first group whose `ends` the child has not reached; the last when none (a rule set
+    # of one group puts every child in it). Every group but the last has `ends` (checked
+    # when the rule file is loaded).
+    age_group: pl.Expr = pl.lit(last.name)
+    for group in reversed(bounded):
+        assert group.ends is not None
+        age_group = (
+            pl.when(opens(dob, group.ends) > term).then(pl.lit(group.name)).otherwise(age_group)
+        )
+    return age_group.alias("age_group")
 
 
 def _unmatched_list_rows(compiler: Compiler, rule: Criterion) -> pl.LazyFrame:
     """DWP-list rows matched to no one whose child is in the age window: listed on their own,
     `likely` with the list's reason code; flagged when a probable match awaits review, with
     that match beside it (`probable_person_id`, `match_probability`) for the officer."""
+    assert rule.matched_list is not None  # checked when the rule file is loaded
     source_links = compiler.links_of(rule.matched_list)
     matched = source_links.filter(pl.col("band") == LINKED).select("record_id")
     clerical = (

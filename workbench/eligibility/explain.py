@@ -304,6 +304,7 @@ def _no_award(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) -> str:
 
 def _income_words(criterion: Criterion, row: dict[str, Any], facts: _Facts) -> str:
     """One award under an income test, as the engine found it."""
+    assert criterion.income is not None  # checked when the rule file is loaded
     income, value, limit = INCOME_NAMES[criterion.income], row["amount"], row["limit"]
     gets = _gets(row, facts)
     outcome = row["outcome"]
@@ -377,6 +378,7 @@ def _confirmed_by_reviewer(links: pl.DataFrame, criterion: Criterion, rows: pl.D
 
 
 def _list_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) -> str:
+    assert criterion.matched_list is not None  # checked when the rule file is loaded
     name = LIST_NAMES.get(criterion.matched_list, f"the {criterion.matched_list} table")
     linked = rows.filter(pl.col("outcome") == MET)["record_id"].to_list()
     if linked:
@@ -479,6 +481,7 @@ def _words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) -> str:
     """What the engine found of one criterion, in a sentence."""
     if not criterion.in_force_on(facts.term_start):
         span = criterion.in_force
+        assert span is not None  # only a criterion with dates can be out of force
         until = f" to {_day(span.to)}" if span.to else ""
         return (
             f"not in force for the term starting {_day(facts.term_start)} (it applies from "

@@ -45,6 +45,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -66,6 +67,9 @@ from workbench.eligibility.terms import birthday
 from workbench.linkage import link_exact
 from workbench.rules.model import Criterion, RuleSet
 
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+
 __all__ = [
     "FINDINGS_SCHEMA",
     "NOT_IN_FORCE",
@@ -79,16 +83,15 @@ __all__ = [
 
 NOT_MET = "not_met"
 NOT_IN_FORCE = "not_in_force"
-FINDINGS_SCHEMA = pl.Schema(
-    {
-        "person_id": pl.String,
-        "reason_code": pl.String,
-        # met, income_missing or care_history_missing (the possible tier), not_met, or
-        # not_in_force for the term
-        "status": pl.String,
-        "evidence": pl.List(pl.Struct({f: pl.String for f in EVIDENCE_FIELDS})),
-    }
-)
+_FINDINGS_COLUMNS: dict[str, PolarsDataType] = {
+    "person_id": pl.String,
+    "reason_code": pl.String,
+    # met, income_missing or care_history_missing (the possible tier), not_met, or
+    # not_in_force for the term
+    "status": pl.String,
+    "evidence": pl.List(pl.Struct({f: pl.String for f in EVIDENCE_FIELDS})),
+}
+FINDINGS_SCHEMA = pl.Schema(_FINDINGS_COLUMNS)
 # What a record's `outcome` says of it.
 OUTCOMES = {
     "met": "counts for the criterion",
@@ -245,8 +248,8 @@ def _compiled(
 
 
 def _verdicts(compiler: Compiler, person_ids: Sequence[str]) -> pl.DataFrame:
-    _, met, missing = compiler.build(compiler.links)
-    met, missing = pl.collect_all([met, missing], engine=ENGINE)
+    _, *evidence = compiler.build(compiler.links)
+    met, missing = pl.collect_all(evidence, engine=ENGINE)
     proven = pl.concat([met, missing]).filter(pl.col("person_id").is_not_null())
     # Sorted first: within a group the rows keep this order (a met criterion's evidence is its
     # met rows only, so the possible ones are filtered out after sorting).
@@ -285,7 +288,7 @@ def _verdicts(compiler: Compiler, person_ids: Sequence[str]) -> pl.DataFrame:
         )
         .sort("person_id", "position", maintain_order=True)
         .select(FINDINGS_SCHEMA.names())
-        .cast(dict(FINDINGS_SCHEMA))
+        .cast(FINDINGS_SCHEMA)
     )
 
 
@@ -306,7 +309,7 @@ def _people(compiler: Compiler, children: pl.LazyFrame) -> pl.LazyFrame:
             (birthday(pl.col("date_of_birth"), 12 * adult_age) <= compiler.as_of).alias("adult"),
         )
         .select(PEOPLE_SCHEMA.names())
-        .cast(dict(PEOPLE_SCHEMA))
+        .cast(PEOPLE_SCHEMA)
         .sort("person_id")
     )
 
@@ -380,7 +383,7 @@ class _Records:
             on="person_id",
             how="left",
         )
-        outcome = (
+        ruled_out = (
             pl.when(pl.col("start_date") > self.as_of)
             .then(pl.lit("not_started"))
             .when(~pl.col("active"))
@@ -390,11 +393,11 @@ class _Records:
         )
         limit = None
         if criterion.kind == "active_award":
-            outcome = outcome.otherwise(pl.lit(MET))
+            outcome = ruled_out.otherwise(pl.lit(MET))
         else:
             limit = criterion.threshold_on(self.term_start)
             outcome = (
-                outcome.when(pl.col("income").is_null())
+                ruled_out.when(pl.col("income").is_null())
                 .then(pl.lit("income_missing"))
                 .when(pl.lit(limit is None))
                 .then(pl.lit("limit_ended"))
@@ -491,6 +494,7 @@ class _Records:
 
     def list_links(self, criterion: Criterion) -> pl.LazyFrame:
         """The child's links to rows of the list: matched, or awaiting review."""
+        assert criterion.matched_list is not None  # checked when the rule file is loaded
         links = self.compiler.links_of(criterion.matched_list).filter(
             pl.col("band").is_in([LINKED, CLERICAL])
         )
@@ -527,6 +531,7 @@ class _Records:
         households = self.compiler.tables["households"]
         rows = self.children.select("person_id", "household_id").join(households, on="household_id")
         limits = criterion.limits_on(self.term_start)
+        assert criterion.flag is not None  # checked when the rule file is loaded
         flagged = pl.col(criterion.flag).fill_null(False)
         columns = {
             "record_id": pl.col("household_id"),

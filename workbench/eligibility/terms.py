@@ -58,7 +58,7 @@ def birthday(date_of_birth: pl.Expr, months: int) -> pl.Expr:
 def _first_after(day: pl.Expr, month_days: tuple[tuple[int, int], ...]) -> pl.Expr:
     """The first (month, day) of `month_days` strictly after `day`."""
     year = day.dt.year().cast(pl.Int32)
-    candidates = [
+    candidates: list[pl.Expr] = [
         pl.when(pl.date(year, m, d) > day).then(pl.date(year, m, d)) for m, d in month_days
     ]
     first_m, first_d = month_days[0]

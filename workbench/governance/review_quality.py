@@ -112,6 +112,12 @@ def _threshold(raw: dict, name: str, path: Path) -> float | int:
     return value
 
 
+def _whole_threshold(raw: dict, name: str, path: Path) -> int:
+    value = _threshold(raw, name, path)
+    assert isinstance(value, int)  # `_threshold` refuses anything else for a name in _WHOLE
+    return value
+
+
 def load_review_thresholds(path: str | Path | None = None) -> ReviewThresholds:
     """The review-quality thresholds from ``path`` (default: the package's file).
 
@@ -135,10 +141,16 @@ def load_review_thresholds(path: str | Path | None = None) -> ReviewThresholds:
         raise DataFileError(
             path, "expected a mapping with `thresholds:` (see review_quality.yaml beside it)"
         )
-    names = ("decisions_per_minute", *_WHOLE)
-    values = {name: _threshold(raw["thresholds"], name, path) for name in names}
+    thresholds = raw["thresholds"]
     source = "workbench/governance/review_quality.yaml" if path == DEFAULT_THRESHOLDS else str(path)
-    return ReviewThresholds(**values, source=source)
+    return ReviewThresholds(
+        decisions_per_minute=_threshold(thresholds, "decisions_per_minute", path),
+        window_seconds=_whole_threshold(thresholds, "window_seconds", path),
+        identical_run=_whole_threshold(thresholds, "identical_run", path),
+        contacts_to_funded=_whole_threshold(thresholds, "contacts_to_funded", path),
+        decisions_without_view=_whole_threshold(thresholds, "decisions_without_view", path),
+        source=source,
+    )
 
 
 @dataclass(frozen=True)

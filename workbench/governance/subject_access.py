@@ -225,7 +225,8 @@ def _reasons(rule_ref: str, codes: list[str], as_of: str | None) -> list[str]:
 
 def _tier_text(rule_ref: str, tier: str) -> str:
     try:
-        return f"{tier}: {load_rule_set(rule_ref.partition('@')[0]).tiers[tier].strip()}"
+        tiers = load_rule_set(rule_ref.partition("@")[0]).tiers
+        return f"{tier}: {tiers[tier].strip()}" if tier in tiers else tier
     except (WorkbenchError, KeyError):
         return tier
 

@@ -105,6 +105,7 @@ def column_uses(rule_sets: list[RuleSet]) -> list[ColumnUse]:
     monitoring; any other column is only checked by `workbench validate`.
     """
     uses = []
+    by: tuple[str, ...]
     for table in TABLES.values():
         readers = tuple(rs.id for rs in rule_sets if table.name in rs.sources)
         needed = set(table.required_columns()) | set(OPTIONAL_COLUMNS_USED.get(table.name, ()))

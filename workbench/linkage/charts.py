@@ -150,7 +150,7 @@ def match_weight_histogram(
     *,
     thresholds: tuple[float, float] = DEFAULT_THRESHOLDS,
     width: float = WEIGHT_BIN_BITS,
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.FacetChart:
     """Scored pairs by match weight, with the clerical-review and linked thresholds marked.
 
     Parameters
@@ -298,7 +298,7 @@ def waterfall_steps(
 
 def waterfall(
     pair_row: Mapping[str, Any] | pl.DataFrame, *, levels: Mapping[str, str] | None = None
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.FacetChart:
     """One pair's match weight built up comparison by comparison, as Splink's waterfall.
 
     Parameters
@@ -354,7 +354,7 @@ def _waterfall_finding(steps: pl.DataFrame, probability: float | None) -> str:
     return f"{head}: {name} weighs most ({strongest['bits']:+.1f} bits)"
 
 
-def calibration_chart(calibration: pl.DataFrame) -> alt.LayerChart:
+def calibration_chart(calibration: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
     """Observed share of true pairs against the mean match probability, bin by bin.
 
     Parameters

@@ -184,7 +184,7 @@ def _quality(links: pl.DataFrame, truth: pl.DataFrame, by: list[str]) -> pl.Data
             ("child", _child_units(truth, predicted)),
         ):
             rows += _grouped(units, by, {"level": level, "bands": label})
-    schema = {
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
         **{c: truth.schema[c] for c in by},
         "level": pl.String,
         "bands": pl.String,

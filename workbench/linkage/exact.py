@@ -54,6 +54,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Final
 
 import polars as pl
 
@@ -83,7 +84,7 @@ METHOD_PARENT_NINO_AND_CHILD_DOB = "parent_nino_and_child_dob"
 METHOD_CHILD_NAME_DOB_POSTCODE = "child_name_dob_postcode"
 METHOD_CHILD_NAME_DOB = "child_name_dob"
 # Small frames (the people born on a source row's day): the in-memory engine is faster on them.
-_ENGINE = "in-memory"
+_ENGINE: Final = "in-memory"
 # An exact link is certain by construction; the probabilistic stage scores the rest.
 _EXACT_PROBABILITY = 1.0
 _PARENT_CARER = "parent_carer"
@@ -349,4 +350,4 @@ def link_exact(tables: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
     }
     return pl.concat(
         [_banded(name, keys, linkers[name](keys)) for name, keys in sources.items()]
-    ).cast(dict(LINKS_SCHEMA))
+    ).cast(LINKS_SCHEMA)

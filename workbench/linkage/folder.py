@@ -202,7 +202,7 @@ def _refuse_wholly_quarantined(loaded: LoadedData, held: Path) -> None:
     others = "".join(f"; so was every row of {loaded.reports[n].file.name}" for n in empty[1:])
     nothing = "no one to link to" if report.table == "people" else "nothing to link"
     raise DataFileError(
-        report.file,
+        str(report.file),
         f"every one of its {report.read} row(s) was quarantined, so there is {nothing} "
         f"(commonest problem: {_commonest(loaded.quarantine, report.table, report.read)})"
         f"{others}; each row and its reasons are in {held}",

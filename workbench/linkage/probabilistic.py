@@ -45,7 +45,7 @@ import logging
 import math
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import polars as pl
 from splink import DuckDBAPI, Linker, SettingsCreator
@@ -377,6 +377,13 @@ def _prior_settings(source: str, prior: float, model: LinkageModel | None) -> di
     return model.splink_settings(source, prior)
 
 
+_API = TypeVar("_API", bound=DuckDBAPI)
+
+
+@overload
+def _duckdb() -> DuckDBAPI: ...
+@overload
+def _duckdb(api: type[_API]) -> _API: ...
 def _duckdb(api: type[DuckDBAPI] = DuckDBAPI) -> DuckDBAPI:
     """Splink's DuckDB, without DuckDB's progress bar: in a notebook a query over two seconds
     would show it as a widget, and a report's HTML would then carry the widget's script."""
@@ -589,24 +596,26 @@ def _oriented(pairs: pl.DataFrame, settings: dict[str, Any]) -> pl.DataFrame:
     }
     # Splink names each comparison's weight mw_<name>, and its term-frequency part
     # mw_tf_adj_<name>; their sum is what the comparison adds to the match weight.
-    weights = {
-        c: (
+    weights = [
+        (
             pl.col(f"mw_{c}")
             + (
                 pl.col(f"mw_tf_adj_{c}").fill_null(0.0)
                 if f"mw_tf_adj_{c}" in pairs.columns
                 else 0.0
             )
-        ).round(3)
+        )
+        .round(3)
+        .alias(c)
         for c in _COMPARISONS
         if f"mw_{c}" in pairs.columns
-    }
+    ]
     return pairs.select(
         pl.when(left_is_record).then("unique_id_l").otherwise("unique_id_r").alias("record_uid"),
         pl.when(left_is_record).then("unique_id_r").otherwise("unique_id_l").alias("person_uid"),
         "match_weight",
         "match_probability",
-        pl.struct(**weights).struct.json_encode().alias("contributions"),
+        pl.struct(weights).struct.json_encode().alias("contributions"),
         **levels,
     )
 
@@ -787,7 +796,7 @@ def _banded(
             pl.lit(METHOD_SPLINK).alias("method"),
             "contributions",
         )
-        .cast(dict(LINKAGE_RESULT_SCHEMA))
+        .cast(LINKAGE_RESULT_SCHEMA)
     )
 
 
@@ -818,7 +827,7 @@ def _scored_pairs(pairs: pl.DataFrame, records: pl.DataFrame, source: str) -> pl
             "match_weight",
             "contributions",
         )
-        .cast(dict(SCORED_PAIRS_SCHEMA))
+        .cast(SCORED_PAIRS_SCHEMA)
     )
 
 
@@ -1023,7 +1032,7 @@ def _linked(
     links = (
         pl.concat(results, how="diagonal_relaxed")
         .select(LINKAGE_RESULT_SCHEMA.names())
-        .cast(dict(LINKAGE_RESULT_SCHEMA))
+        .cast(LINKAGE_RESULT_SCHEMA)
         .sort("source", "record_id", maintain_order=True)
     )
     return links, pl.concat(scored)

@@ -126,7 +126,10 @@ def linkage_quality(
         {**dict(zip(by, key, strict=True)), "bands": label, **_scores(group)}
         for key, group in sorted(groups.items(), key=lambda item: str(item[0]))
     ]
-    schema = {**{c: truth.schema[c] for c in by}, **QUALITY_SCHEMA}
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
+        **{c: truth.schema[c] for c in by},
+        **QUALITY_SCHEMA,
+    }
     return pl.DataFrame(result, schema=schema) if result else pl.DataFrame(schema=schema)
 
 

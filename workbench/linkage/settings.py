@@ -33,6 +33,10 @@ import polars as pl
 from splink import SettingsCreator, block_on
 from splink import comparison_level_library as cll
 from splink import comparison_library as cl
+from splink.internals.comparison_creator import ComparisonCreator  # not re-exported by Splink 5
+from splink.internals.comparison_level_creator import (  # not re-exported by Splink 5
+    ComparisonLevelCreator,
+)
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
@@ -92,15 +96,15 @@ class _SharedElement(cll.ArrayIntersectLevel):
         return f"list_has_any({column.name_l}, {column.name_r})"
 
 
-def _level(level: cll.ComparisonLevelCreator, label: str, m: float, u: float):
+def _level(level: ComparisonLevelCreator, label: str, m: float, u: float):
     return level.configure(label_for_charts=label, m_probability=m, u_probability=u)
 
 
-def _else(m: float, u: float) -> cll.ComparisonLevelCreator:
+def _else(m: float, u: float) -> ComparisonLevelCreator:
     return cll.ElseLevel().configure(label_for_charts="all other", m_probability=m, u_probability=u)
 
 
-def _swapped() -> cll.ComparisonLevelCreator:
+def _swapped() -> ComparisonLevelCreator:
     """Forename and surname written the other way round, each allowing a slip of spelling
     (Jaro-Winkler at least `_CLOSE` both ways): the level both name comparisons share."""
     crossed = " AND ".join(
@@ -284,7 +288,7 @@ def linkage_settings(
     The address and parent comparisons are used for the DWP list only: providers send
     neither.
     """
-    comparisons = [
+    comparisons: list[ComparisonCreator | dict[str, Any]] = [
         forename_comparison(),
         surname_comparison(),
         date_of_birth_comparison(),

@@ -334,7 +334,7 @@ def chain_end(conn: sqlite3.Connection) -> tuple[int, str]:
         "SELECT seq_upto, head_hash FROM chain_checkpoints ORDER BY seq_upto DESC LIMIT 1"
     )
     heads = [row for row in (last.fetchone(), removed.fetchone()) if row is not None]
-    return tuple(max(heads)) if heads else (0, GENESIS_HASH)  # type: ignore[return-value]
+    return tuple(max(heads)) if heads else (0, GENESIS_HASH)
 
 
 def stored_chain_end(path: str | Path) -> tuple[int, str] | None:

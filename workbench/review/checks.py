@@ -46,6 +46,7 @@ Example
 from __future__ import annotations
 
 import csv
+import functools
 import getpass
 import hashlib
 import io
@@ -268,7 +269,8 @@ def export_headers() -> frozenset[str]:
 def named_files(sidecar: Path, record: dict[str, Any]) -> list[Path]:
     """The files a check export's sidecar `record` names, in the sidecar's folder (a name
     with a folder in it is taken by its last part: never outside)."""
-    entries = record.get("files") if isinstance(record.get("files"), list) else []
+    files = record.get("files")
+    entries = files if isinstance(files, list) else []
     names = [str(e.get("file")) for e in entries if isinstance(e, dict) and e.get("file")]
     return [sidecar.with_name(Path(name).name) for name in names]
 
@@ -348,7 +350,8 @@ def _pick_parent(carers: list[dict[str, Any]], evidence: str | None) -> tuple[di
     """The parent to check a child with: one whose award meets a criterion first, then one
     whose award could not be tested (its income missing), then the others, each by id; the
     first DfE would accept. Else None and the reason."""
-    met, untested = set(), set()
+    met: set[str] = set()
+    untested: set[str] = set()
     for sentence in (evidence or "").split("; "):
         noted = any(f" ({note}): " in sentence for note in EVIDENCE_NOTES)
         (untested if noted else met).update(_EVIDENCE_CARER.findall(sentence))
@@ -616,7 +619,7 @@ def export_checks(
     for number, part in enumerate(parts, start=1):
         path = _part_path(out, number)
         body = _csv_bytes(spec.headers, [list(r["fields"].values()) for r in part])
-        write_private(path, lambda p, body=body: p.write_bytes(body))
+        write_private(path, functools.partial(Path.write_bytes, data=body))
         files.append(path)
     for stale in out.parent.glob(f"{out.stem}-part*{out.suffix}"):
         if stale not in files and stale.stem.removeprefix(f"{out.stem}-part").isdigit():

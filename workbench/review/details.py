@@ -234,7 +234,9 @@ _LINK_COLUMNS = {
 }
 
 
-def _column_or_null(frame: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Series:
+def _column_or_null(
+    frame: pl.DataFrame, name: str, dtype: pl.DataType | type[pl.DataType]
+) -> pl.Series:
     """`frame[name]` as `dtype`, or nulls for a list written before the column existed."""
     if name in frame.columns:
         return frame[name].cast(dtype)

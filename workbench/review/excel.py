@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 import xlsxwriter
@@ -98,7 +98,7 @@ def _rule_words(initiative: str, on: date) -> _RuleWords:
         rule_set = load_rule_set(initiative)
     except WorkbenchError:  # a list of an initiative this workbench has no rules for
         return _RuleWords(None, on, {})
-    return _RuleWords(rule_set, on, dict(rule_set.tiers))
+    return _RuleWords(rule_set, on, {tier: meaning for tier, meaning in rule_set.tiers.items()})
 
 
 def reasons_text(codes: list[str], words: _RuleWords, tier: str) -> str:
@@ -376,7 +376,7 @@ def export_review_workbook(
     words = _rule_words(listed["initiative"], date.fromisoformat(listed["created_at"][:10]))
     rows = _sheet_rows(store, list_id, shaped, words, key, details)
     title = details.title if details else listed["initiative"].replace("_", " ")
-    seen = store.decisions(list_id)["seq"].max()
+    seen = cast("int | None", store.decisions(list_id)["seq"].max())  # an integer column
     decided_upto = 0 if seen is None else int(seen)
     private_folder_for(path)  # a new folder for a workbook naming children is made owner-only
     write_private(

@@ -358,7 +358,8 @@ class ReviewPanel:
         self._has_area = "postcode" in candidates.columns or details is not None
         self._filters: dict[str, Any] = {"sort": "tier", "undecided_only": False}
         self._visible = self._frame
-        self._page, self._selected, self._syncing = 1, None, False
+        self._page, self._syncing = 1, False
+        self._selected: str | None = None
         self._logged: set[str] = set()
         self._viewing: tuple[str, str] | None = None  # (reviewer, item) last logged as viewed
         self._latest = pl.DataFrame(schema={"item_key": pl.String, "decision": pl.String})
@@ -831,6 +832,7 @@ class ReviewPanel:
         if problems:
             self._show_error(*problems)
             return None
+        assert self._selected is not None and decision is not None  # else a problem above
         try:
             self._log_open(name)
             recorded = self.store.record_decision(

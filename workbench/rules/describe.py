@@ -50,8 +50,10 @@ def describe_rule_set(rule_set: RuleSet, on: date) -> str:
     if rule_set.population.funded_place_required:
         lines.append("- Only children matched to a funded place for the term are listed.")
     if rule_set.population.age_groups:
-        groups = "; ".join(f"`{g.name}` ({_wrap(g.label)})" for g in rule_set.population.age_groups)
-        lines.append(f"- Shown separately, in the list's `age_group` column: {groups}.")
+        age_groups = "; ".join(
+            f"`{g.name}` ({_wrap(g.label)})" for g in rule_set.population.age_groups
+        )
+        lines.append(f"- Shown separately, in the list's `age_group` column: {age_groups}.")
     lines.append(f"- Data read: {', '.join(rule_set.sources)}.")
     lines += ["", "## Criteria (a child meets any one)"]
     for criterion in rule_set.criteria_in_force(on):
@@ -71,7 +73,8 @@ def describe_rule_set(rule_set: RuleSet, on: date) -> str:
         lines += ["", "## Not in force for this term"]
         for criterion in ended:
             span = criterion.in_force
-            to = f" to {span.to}" if span and span.to else " onwards"
+            assert span is not None  # only a criterion with dates can be out of force
+            to = f" to {span.to}" if span.to else " onwards"
             lines.append(
                 f"- `{criterion.code}` ({criterion.label}): in force from {span.from_}{to}."
             )

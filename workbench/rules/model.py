@@ -12,13 +12,16 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from workbench.data.schema import BENEFITS, CHILD_STATUSES, FUNDING_STREAMS, TABLES
 from workbench.errors import RuleFileError, UsageError
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 __all__ = [
     "AgeGroup",
@@ -283,7 +286,11 @@ class Criterion(_Strict):
 
     @property
     def table(self) -> str:
-        return self.matched_list if self.kind == "list_match" else NEEDS_TABLE[self.kind]
+        if self.kind == "list_match":
+            # A list_match criterion names its list (`_complete`).
+            assert self.matched_list is not None
+            return self.matched_list
+        return NEEDS_TABLE[self.kind]
 
     def sentence(self, day: date) -> str:
         """The plain-English text with the threshold (or limits) of `day` filled in."""
@@ -303,6 +310,8 @@ def _limits_text(limits: HouseholdLimits | None) -> str:
     if limits is None:
         return "(no limits in force)"
     income = limits.income
+    # `limits_on` gives only limits with an income (an entry without one ends them).
+    assert income is not None
     text = (
         f"income of no more than {_pounds(income.outside_london.one_child)} outside London with "
         f"one child ({_pounds(income.outside_london.two_or_more_children)} with two or more), "
@@ -481,6 +490,7 @@ def restricted_sources(folder: Path | None = None) -> Policy:
     `folder` (beside a council's rule files) may only record `commenced: {entry: DATE}` for
     entries the package marks `switchable`; anything else in it is refused."""
     raw = _yaml((RULES_FOLDER / RESTRICTED_SOURCES_FILE).read_text(encoding="utf-8"))
+    assert isinstance(raw, dict)  # the package's own policy file, a mapping
     policy = Policy(
         purposes=raw["purposes"], sources={k: dict(v) for k, v in raw["sources"].items()}
     )
@@ -508,7 +518,7 @@ def _yaml(text: str) -> object:
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-def _where(error: dict) -> str:
+def _where(error: ErrorDetails) -> str:
     return ".".join(str(part) for part in error["loc"]) or "(top level)"
 
 

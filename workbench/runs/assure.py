@@ -60,7 +60,7 @@ import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -394,7 +394,7 @@ def _outreach_problems(path: Path, decisions: pl.DataFrame) -> list[str]:
     by_id = {row["decision_id"]: row for row in decisions.iter_rows(named=True)}
     latest = _latest_ids(decisions, OUTCOME_DECISIONS)
     link = _latest_ids(decisions, LINK_DECISIONS)
-    problems = []
+    problems: list[str] = []
     for number, row in enumerate(frame.iter_rows(named=True), start=2):
         problems += _row_problems(f"{path} row {number}", row, by_id, latest, link)
     return problems + _sidecar_problems(path, frame)
@@ -685,7 +685,7 @@ def _is_quarantine(path: Path) -> bool:
             with open(path, encoding="utf-8", errors="replace") as handle:
                 return handle.readline().rstrip("\r\n") == QUARANTINE_HEADER
         if path.suffix.lower() == ".parquet":
-            return pl.read_parquet_schema(path).names() == QUARANTINE_SCHEMA.names()
+            return list(pl.read_parquet_schema(path)) == QUARANTINE_SCHEMA.names()
     except (OSError, pl.exceptions.PolarsError):
         return False
     return False
@@ -817,7 +817,7 @@ def _pace_check(quality: ReviewQuality, strict: bool) -> Check:
     untimed = f"; {imported} imported from workbooks, not timed" if imported else ""
     flagged = table.filter(pl.col("pace_warning"))
     if flagged.is_empty():
-        most = int(table["most_in_window"].max() or 0)
+        most = int(cast("int | None", table["most_in_window"].max()) or 0)
         summary = (
             f"{table.height} reviewer(s) on a list, at most {most} decision(s) in any {window} s "
             f"(warns above {rate} a minute){untimed}"
@@ -842,7 +842,7 @@ def _runs_check(quality: ReviewQuality, strict: bool) -> Check:
     table, at_least = quality.by_reviewer, quality.thresholds.identical_run
     flagged = table.filter(pl.col("run_warning"))
     if flagged.is_empty():
-        longest = int(table["longest_run"].max() or 0)
+        longest = int(cast("int | None", table["longest_run"].max()) or 0)
         summary = f"longest run of one decision by a reviewer: {longest} (warns at {at_least})"
     else:
         summary = (
@@ -997,8 +997,19 @@ def assure(
 
 
 # --- 7. record links made by a reviewer's decision ---------------------------------------
-def _applied_links(listed: Path) -> list[dict[str, Any]] | None:
-    """The link decisions a list's manifest says were applied; None when none were asked."""
+_JSON_KINDS = {
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    list: "array",
+    type(None): "null",
+}
+
+
+def _applied_links(listed: Path) -> list[Any] | None:
+    """The link decisions a list's manifest says were applied (each a record, unless the
+    manifest was edited by hand); None when none were asked."""
     record = _read_json(listed.with_name(listed.name + MANIFEST_SUFFIX)) or {}
     applied = (record.get("link_decisions") or {}).get("applied")
     return applied if isinstance(applied, list) else None
@@ -1016,13 +1027,20 @@ def _confirmed_rows(listed: Path) -> pl.DataFrame:
 
 def _link_problems(
     listed: Path,
-    applied: list[dict[str, Any]],
+    entries: list[Any],
     confirmed: pl.DataFrame,
     store: ReviewStore,
     by_id: dict[str, dict[str, Any]],
     key: bytes,
 ) -> list[str]:
-    problems = []
+    # A hand-edited manifest may hold anything: what is not a decision record is a problem.
+    problems = [
+        f"{listed}: entry {n} of the manifest's applied link decisions is not a decision "
+        f"record (a JSON {_JSON_KINDS.get(type(entry), 'value')})"
+        for n, entry in enumerate(entries, start=1)
+        if not isinstance(entry, dict)
+    ]
+    applied = [entry for entry in entries if isinstance(entry, dict)]
     named = {(a.get("item_key"), a.get("decision")): a.get("decision_id") for a in applied}
     for person, record in confirmed.iter_rows():
         item = pseudonym(DWP_KIND, record or "", key)
@@ -1045,10 +1063,11 @@ def _link_problems(
                 f"child than {person} (the item's proposed match differs)"
             )
     for entry in applied:
-        stored = by_id.get(entry.get("decision_id"))
+        decision_id = entry.get("decision_id")
+        stored = None if decision_id is None else by_id.get(decision_id)
         if stored is None or stored["decision"] not in LINK_DECISIONS:
             problems.append(
-                f"{listed}: the manifest's applied decision {entry.get('decision_id')} is not a "
+                f"{listed}: the manifest's applied decision {decision_id} is not a "
                 "link decision in the store"
             )
         elif stored["item_key"] != entry.get("item_key") or stored["decision"] != entry.get(

@@ -207,6 +207,7 @@ def run_demo(
         )
         protected = together.protected["reason"]
         if not together.safe:
+            assert together.reason is not None  # an unsafe set says why
             protected = dataclasses.replace(protected, safe=False, notes=[together.reason])
         shown, note = _published(protected, f"{initiative}_by_reason.csv", shareable)
         sections.append(
@@ -252,6 +253,7 @@ def run_demo(
         image = None
         if table.published:
             shown = display_frame(table)
+            assert table.protected is not None  # a published take-up table is protected
             note = " ".join(table.protected.notes) or "No cell needed hiding."
             published = table.shown_rows()
             if name == "take_up_by_area" and published is not None and published.height:

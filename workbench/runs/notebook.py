@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
@@ -51,8 +51,8 @@ def data_profile(data: LoadedData) -> pl.DataFrame:
                     "type": str(dtype),
                     "rows": frame.height,
                     "empty": series.null_count(),
-                    "first_month": _month(series.min()) if is_date else None,
-                    "last_month": _month(series.max()) if is_date else None,
+                    "first_month": _month(cast("date | None", series.min())) if is_date else None,
+                    "last_month": _month(cast("date | None", series.max())) if is_date else None,
                 }
             )
     schema = {

@@ -85,9 +85,10 @@ def london_not_recorded(found: Assessment) -> list[str]:
         )
         if unrecorded.is_empty():  # the usual case: a few milliseconds, not the age window's
             continue
-        unrecorded = unrecorded.lazy()
         children = compiler.children().select("person_id", "household_id")
-        counted = compiler.with_household_children(children.join(unrecorded, on="household_id"))
+        counted = compiler.with_household_children(
+            children.join(unrecorded.lazy(), on="household_id")
+        )
         # The engine's own test, once as if the household were in London and once as if not.
         within, _ = household_tests(limits)
         as_london = within.alias("as_london")

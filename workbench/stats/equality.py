@@ -27,6 +27,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import cast
 
 import polars as pl
 
@@ -217,7 +218,8 @@ def _reference(counted: pl.DataFrame, field: str, reference: str | None) -> str 
         return reference
     if known.is_empty():
         return None
-    return known.sort(["eligible", field], descending=[True, False]).get_column(field).first()
+    largest = known.sort(["eligible", field], descending=[True, False]).get_column(field).first()
+    return cast("str | None", largest)  # the groups are strings (`_groups`)
 
 
 def _share(part: pl.Expr, whole: pl.Expr) -> pl.Expr:

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Set
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
@@ -63,8 +63,8 @@ __all__ = [
     "protect_linked",
 ]
 
-Key = Hashable
-"""A cell's key, e.g. ``(table, label, measure)``."""
+Key = TypeVar("Key", bound=Hashable)
+"""A cell's key, e.g. ``(table, label, measure)``: one type for every cell of a model."""
 Terms = Mapping[int, int]
 """A linear expression over the model's unknowns: ``{variable index: coefficient}``."""
 
@@ -85,7 +85,7 @@ class Interval:
 
 
 @dataclass
-class LinkedTables:
+class LinkedTables(Generic[Key]):
     """What an attacker knows about a set of published tables, as a linear model.
 
     Unknowns are whole numbers of at least zero (`variable`); each cell of every table is a
@@ -149,7 +149,7 @@ class LinkedProtection:
 
 
 def audit(
-    model: LinkedTables,
+    model: LinkedTables[Key],
     shown: Mapping[Key, int | None],
     *,
     round_to: int | None = None,
@@ -190,7 +190,7 @@ def audit(
 
 
 def protect_linked(
-    model: LinkedTables,
+    model: LinkedTables[Key],
     values: Mapping[Key, int],
     hidden: Set,
     *,
@@ -286,8 +286,8 @@ def protect_linked(
 
 
 @dataclass
-class _Search:
-    model: LinkedTables
+class _Search(Generic[Key]):
+    model: LinkedTables[Key]
     values: Mapping[Key, int]
     protection: int
     round_to: int | None
@@ -296,7 +296,7 @@ class _Search:
     allowed: Callable[[Key], bool]
     cost: Callable[[Key], object]
 
-    def system(self, hidden: frozenset) -> _System:
+    def system(self, hidden: frozenset) -> _System[Key]:
         shown = {
             key: (None if key in hidden else _rounded(value, self.round_to))
             for key, value in self.values.items()
@@ -366,12 +366,12 @@ def _describe(key: Key) -> str:
 # --- the integer programs ----------------------------------------------------------------------
 
 
-class _System:
+class _System(Generic[Key]):
     """The constraints for one pattern of shown and hidden cells, ready to solve."""
 
     def __init__(
         self,
-        model: LinkedTables,
+        model: LinkedTables[Key],
         shown: Mapping[Key, int | None],
         *,
         round_to: int | None = None,

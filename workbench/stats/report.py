@@ -54,6 +54,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -96,6 +97,9 @@ from workbench.stats.report_publish import (
 from workbench.stats.table_links import possible_area_wards, protect_published
 from workbench.stats.takeup import area_ward_pairs, funnel, national_comparison, take_up, trend
 from workbench.stats.wards import load_ward_lookup
+
+if TYPE_CHECKING:
+    from workbench.review.link_decisions import StoredLinkDecisions
 
 __all__ = [
     "DEFAULT_RULES",
@@ -207,19 +211,20 @@ def write_stats(
     rule_set = rules_for(initiative, on=term_start)
     earlier = _earlier_terms(terms, term_start, rule_set)
     wards = None if ward_lookup is None else load_ward_lookup(ward_lookup)
+    store: str | Path | StoredLinkDecisions | None = link_decisions
     if link_decisions is not None and linkage == "probabilistic":
         # Read (and the store's chain verified) once, for this term and every trend term.
         from workbench.review.keys import load_key
         from workbench.review.link_decisions import read_link_decisions
 
-        link_decisions = read_link_decisions(project_path(link_decisions), load_key())
+        store = read_link_decisions(project_path(link_decisions), load_key())
     found = assess(
         data,
         rule_set,
         term_start=term_start,
         as_of=as_of,
         linkage=linkage,
-        store=link_decisions,
+        store=store,
     )
     loaded = found.data
     # Special-category fields: a separate load, used for the equality tables and nothing else.
@@ -255,7 +260,7 @@ def write_stats(
         else:
             raw[name] = pl.DataFrame()
             not_applicable[name] = f"Not available: the people table has no {field!r} column."
-    trend_terms = ()
+    trend_terms: tuple[tuple[date, date], ...] = ()
     if earlier:
         trend_terms = tuple(sorted({**earlier, term_start: as_of}.items()))
         runs = {
@@ -267,7 +272,7 @@ def write_stats(
                 term_start=term,
                 as_of=evidence,
                 linkage=linkage,
-                store=link_decisions,
+                store=store,
             ).candidates
             for term, evidence in trend_terms
         }
@@ -322,7 +327,11 @@ def write_stats(
         warnings=tuple(mostly_quarantined(loaded)),
         measured=caveat is None,
         trend_terms=trend_terms,
-        ward_lookup=None if wards is None else ward_record(ward_lookup, wards, monitoring),
+        ward_lookup=(
+            None
+            if ward_lookup is None or wards is None
+            else ward_record(ward_lookup, wards, monitoring)
+        ),
         linkage=linkage,
         linked=linked,
         link_decisions=None if found.link_decisions is None else found.link_decisions.digest(),

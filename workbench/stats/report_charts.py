@@ -27,7 +27,17 @@ from workbench.stats.equality import EQUALITY_FIELDS, UNKNOWN
 from workbench.stats.takeup import national_take_up
 
 if TYPE_CHECKING:  # only for annotations: report imports this module
+    from collections.abc import Callable
+
+    import altair as alt
+
     from workbench.stats.report_publish import StatsResult, StatsTable
+
+    # A chart: what draws it, and what gives its rows (or says why there are none).
+    _Chart = tuple[
+        Callable[[pl.DataFrame], alt.TopLevelMixin],
+        Callable[[StatsTable], tuple[pl.DataFrame | None, str | None]],
+    ]
 
 __all__ = ["ChartFile", "write_charts"]
 
@@ -85,7 +95,7 @@ def write_charts(
     drawn: dict[str, ChartFile] = {}
     skipped: dict[str, str] = {}
     england = _england_for_chart(result)
-    builders = {
+    builders: dict[str, _Chart] = {
         "take_up_by_area": (take_up_by_area, _area_rows),
         "take_up_by_ward": (take_up_by_area, _area_rows),
         "funnel": (funnel_chart, _funnel_rows),
@@ -144,7 +154,9 @@ def _england_for_chart(result: StatsResult) -> pl.DataFrame | None:
 
 def _funnel_rows(table: StatsTable) -> tuple[pl.DataFrame | None, str | None]:
     """The funnel's stages rebuilt from the published furthest-stage counts (as rounded)."""
-    cells = table.protected.table.filter(pl.col(table.protected.row) != TOTAL)
+    protected = table.protected
+    assert protected is not None  # a published funnel went through disclosure control
+    cells = protected.table.filter(pl.col(protected.row) != TOTAL)
     if cells.get_column("suppressed").any():
         return None, "Some stages of the funnel have too few children to show."
     stopped = [int(v) for v in cells.get_column("value")]

@@ -232,13 +232,12 @@ def publish_table(
     if reason is None:
         if protected is None:
             protected = protect_stats_table(name, raw, rules)
-        if not protected.safe:
-            reason = _unsafe_reason(protected)
-    if reason is not None:
-        path.unlink(missing_ok=True)
-        return StatsTable(name, raw, protected=protected, path=None, reason=reason, shows=shows)
-    write_protected(protected, path)
-    return StatsTable(name, raw, protected=protected, path=path, reason=None, shows=shows)
+        if protected.safe:
+            write_protected(protected, path)
+            return StatsTable(name, raw, protected=protected, path=path, reason=None, shows=shows)
+        reason = _unsafe_reason(protected)
+    path.unlink(missing_ok=True)
+    return StatsTable(name, raw, protected=protected, path=None, reason=reason, shows=shows)
 
 
 def _shows(name: str, measured: bool) -> str:

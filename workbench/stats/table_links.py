@@ -196,7 +196,7 @@ def _attempt(
     raws: Mapping[str, pl.DataFrame],
     protect_one: Callable[[str, pl.DataFrame, Collection[tuple[str, ...]]], ProtectedTable],
     first: Mapping[str, ProtectedTable],
-    model: LinkedTables,
+    model: LinkedTables[Key],
     values: Mapping[Key, int],
     rules: DisclosureRules,
     keep: Callable[[Key], bool],
@@ -376,7 +376,7 @@ def stats_model(
     area_wards: Iterable[tuple[str, str]] = (),
     uses_dwp_list: bool = True,
     kinds: Mapping[str, str] | None = None,
-) -> tuple[LinkedTables, dict[Key, int]]:
+) -> tuple[LinkedTables[Key], dict[Key, int]]:
     """The reader's model of the stats tables, and every count cell's true value.
 
     Raises
@@ -386,15 +386,15 @@ def stats_model(
     """
     builder = _Builder(uses_dwp_list)
     values: dict[Key, int] = {}
-    kinds = {name: (kinds or {}).get(name) or _kind(name) for name in tables}
+    kind_of = {name: (kinds or {}).get(name) or _kind(name) for name in tables}
     geography = [name for name in _GEOGRAPHY if name in tables]
     # A campaign's outcomes come before its lists' (they are constrained by the campaign's).
-    order = sorted(tables, key=lambda name: kinds[name] == "outcomes_by_list")
+    order = sorted(tables, key=lambda name: kind_of[name] == "outcomes_by_list")
     for name, table in ((name, tables[name]) for name in order):
         counts = _counts(name, table)
         values.update(counts)
         labels = _labels(counts)
-        kind = kinds[name]
+        kind = kind_of[name]
         if name in geography and len(geography) == 2:
             continue  # both geographies at once, below
         if kind == "headline":
@@ -410,7 +410,7 @@ def stats_model(
         elif kind == "outcomes":
             builder.outcomes(name, labels)
         elif kind == "outcomes_by_list":
-            builder.outcomes_by_list(name, labels, _disjoint_lists(values, kinds))
+            builder.outcomes_by_list(name, labels, _disjoint_lists(values, kind_of))
         else:
             raise WorkbenchError(
                 f"No disclosure model for the table {name!r}: say how it links to the others "
@@ -438,13 +438,14 @@ def _kind(name: str) -> str | None:
     }.get(name)
 
 
-def _disjoint_lists(values: Mapping[Key, int], kinds: Mapping[str, str]) -> bool:
+def _disjoint_lists(values: Mapping[Key, int], kinds: Mapping[str, str | None]) -> bool:
     """Whether the campaign's lists share no child: its children are then the lists' added
     up, stage by stage (a reader seeing the two totals agree knows it)."""
     totals = {"outcomes": 0, "outcomes_by_list": 0}
     for (table, label, _), value in values.items():
-        if kinds.get(table) in totals and label != TOTAL:
-            totals[kinds[table]] += value
+        kind = kinds.get(table)
+        if kind in totals and label != TOTAL:
+            totals[kind] += value
     return totals["outcomes"] == totals["outcomes_by_list"]
 
 
@@ -452,7 +453,7 @@ class _Builder:
     """Adds each table's cells to one model over shared totals by status."""
 
     def __init__(self, uses_dwp_list: bool) -> None:
-        self.model = LinkedTables()
+        self.model: LinkedTables[Key] = LinkedTables()
         self.totals = {status: self.model.variable(f"children {status}") for status in _STATUSES}
         if not uses_dwp_list:
             self.model.constrain({self.totals["no_record"]: 1}, 0, 0)
@@ -683,7 +684,9 @@ def _counts(name: str, table: ProtectedTable) -> dict[Key, int]:
 
 
 def _hidden(name: str, table: ProtectedTable) -> Iterable[Key]:
-    measures = [] if table.counts is None else table.counts.get_column("measure").unique()
+    measures: list[str] | pl.Series = (
+        [] if table.counts is None else table.counts.get_column("measure").unique()
+    )
     cells = table.mask.filter(pl.col("suppressed") & pl.col("measure").is_in(list(measures)))
     rows = cells.select(table.row, "measure").iter_rows()
     return [(name, str(label), measure) for label, measure in rows]

@@ -27,6 +27,7 @@ import re
 from pathlib import Path
 
 import polars as pl
+import polars.selectors as cs
 
 from workbench.errors import DataFileError, UsageError
 
@@ -164,7 +165,7 @@ def match_wards(
             for level in LEVELS
         ).alias("ward_code"),
         matched_by.alias("ward_matched_by"),
-    ).drop(pl.col("^_(key|ward|code)_.*$"))
+    ).drop(cs.matches("^_(key|ward|code)_.*$"))
 
 
 def match_summary(postcodes: pl.Series, lookup: pl.DataFrame) -> dict[str, int]:

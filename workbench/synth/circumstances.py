@@ -26,7 +26,9 @@ from workbench.synth.population import Population
 
 __all__ = ["care_histories", "households_table", "transitional_protection"]
 
-_STATUS_SCHEMA = {"pid": pl.Int64, "status": pl.String, "start_date": pl.Date, "end_date": pl.Date}
+_STATUS_SCHEMA = pl.Schema(
+    {"pid": pl.Int64, "status": pl.String, "start_date": pl.Date, "end_date": pl.Date}
+)
 
 
 def care_histories(

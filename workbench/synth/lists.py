@@ -547,5 +547,5 @@ def build_lists(
     places, places_truth = _funded_places(
         rng_places, population, awards, area, pools, providers, reference_date, rates, width
     )
-    truth = pl.concat([dwp_truth, places_truth]).cast(GROUND_TRUTH_SCHEMA)  # type: ignore[arg-type]
+    truth = pl.concat([dwp_truth, places_truth]).cast(GROUND_TRUTH_SCHEMA)
     return Lists(dwp_list=dwp, funded_places=places, providers=providers, ground_truth=truth)

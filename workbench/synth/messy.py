@@ -17,11 +17,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import polars as pl
 
 from workbench.data.schema import TABLES, Table
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 __all__ = ["MANIFEST_SCHEMA", "Messy", "make_messy"]
 
@@ -133,7 +137,8 @@ def _fresh_ids(frame: pl.DataFrame, id_column: str, count: int) -> list[str]:
     prefix = first.rstrip("0123456789")
     width = len(first) - len(prefix)
     # After the highest in use: a table holding some ids only (households) has gaps.
-    highest = frame[id_column].str.strip_prefix(prefix).cast(pl.Int64, strict=False).max()
+    numbers = frame[id_column].str.strip_prefix(prefix).cast(pl.Int64, strict=False)
+    highest = cast("int | None", numbers.max())  # polars types a max as any value it may hold
     start = max(frame.height, highest or 0) + 1
     return [f"{prefix}{str(start + i).zfill(width)}" for i in range(count)]
 
@@ -176,7 +181,12 @@ def _bad_copies(
             copy[_KEY] = int(rng.integers(0, frame.height)) + _BETWEEN + len(copies) * _STEP
             entries.append((copy[_KEY], column, kind))
             copies.append(copy)
-    schema = {**frame.schema, _SOURCE: pl.String, _KIND: pl.String, _KEY: pl.Float64}
+    schema: dict[str, PolarsDataType] = {
+        **frame.schema,
+        _SOURCE: pl.String,
+        _KIND: pl.String,
+        _KEY: pl.Float64,
+    }
     return pl.DataFrame(copies, schema=schema, orient="row"), entries
 
 

@@ -77,7 +77,7 @@ class NamePools:
             np.asarray([KINDS.index(kind)]) if isinstance(kind, str) else _kind_codes(kind),
             origin.shape,
         )
-        u = rng.random(origin.shape[0])
+        u = rng.random(len(origin))
         codes = np.empty(origin.shape[0], dtype=np.int64)
         for o in range(len(self.origins)):
             for k in range(len(KINDS)):

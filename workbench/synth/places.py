@@ -21,7 +21,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -119,7 +119,8 @@ def build_area(rng: np.random.Generator, households: int, rates: dict[str, Any])
         places["minimum_streets"]["value"],
     )
     streets = _street_table(rng, n_streets, places)
-    n_districts = int(streets["district"].max() or 1)
+    # An Int32 column's max: polars types a max as any value it may hold.
+    n_districts = int(cast("int | None", streets["district"].max()) or 1)
     outward = _outward_code(n_districts, households, places)
     localities = pl.read_csv(DATA_DIR / "localities.csv")["locality"]
     per_unit = places["households_per_unit"]["value"]
