@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+from collections.abc import Callable
 
 import typer
 
@@ -50,7 +51,7 @@ from workbench.cli._review import (
 from workbench.errors import UsageError, WorkbenchError
 
 
-def _register(group: typer.Typer, name: str, command) -> None:
+def _register(group: typer.Typer, name: str, command: Callable[..., object]) -> None:
     """Add `command` to `group` as `name`, its help its docstring with each paragraph on one
     line (typer would keep the docstring's own line breaks), listed in `--help` by the first."""
     doc = inspect.getdoc(command)

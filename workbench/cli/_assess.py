@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -25,6 +25,9 @@ from workbench.cli._common import (
 )
 from workbench.errors import UsageError
 from workbench.governance.access import record_access
+
+if TYPE_CHECKING:
+    from workbench.stats.outcomes import OutcomeLists
 
 
 def assess_command(
@@ -197,7 +200,7 @@ def stats_command(
     )
 
 
-def _outcome_lists(lists: list[Path] | None, store: Path | None):
+def _outcome_lists(lists: list[Path] | None, store: Path | None) -> OutcomeLists | None:
     """The campaign whose outcomes `stats` counts, from --outcome-list and --store."""
     if not lists:
         return None  # a store alone: its link decisions only

@@ -19,13 +19,13 @@ Example
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from workbench.data.checks import FIRST_DATA_ROW, check_rows
+from workbench.data.checks import FIRST_DATA_ROW, DateFormat, check_rows
 from workbench.data.database import DatabaseTable, read_query
 from workbench.data.profiles import Profile, header_key, load_profile, value_key
 from workbench.data.reading import format_of, read_as_text
@@ -163,7 +163,10 @@ def _sources(profile: Profile, table: str, name: str, headers: list[str]) -> lis
 
 
 def _checked_sample(
-    table: Table, sample: pl.DataFrame, path: Path | DatabaseTable, formats
+    table: Table,
+    sample: pl.DataFrame,
+    path: Path | DatabaseTable,
+    formats: Mapping[str, DateFormat],
 ) -> pl.DataFrame:
     """The sample's rows as the loader accepts them, numbered by position (`__at`)."""
     if table.id_column not in sample.columns:

@@ -326,11 +326,11 @@ def _as_utf8(path: Path, encoding: str) -> io.BytesIO:
     return out
 
 
-def _csv_reader(handle, separator: str = ",") -> Iterable[list[str]]:
+def _csv_reader(handle: Iterable[str], separator: str = ",") -> Iterable[list[str]]:
     return csv.reader(handle, delimiter=separator, strict=True)
 
 
-def open_text(path: Path, encoding: str = "utf-8"):
+def open_text(path: Path, encoding: str = "utf-8") -> io.TextIOWrapper:
     """A delimited text file opened as text in `encoding` (``utf-8``, a byte-order mark
     skipped, or ``windows-1252``); a byte it cannot decode is kept as a surrogate."""
     return open(path, encoding=_ENCODINGS[encoding], errors="surrogateescape", newline="")

@@ -738,7 +738,13 @@ def _suggested(column: Column, facts: ColumnFacts, score: float, why: str) -> Co
     return ColumnSuggestion(column.name, facts.header, certainty, why, date_format, values)
 
 
-def _coalesce_twins(chosen, pool, wanted, scores, used) -> None:
+def _coalesce_twins(
+    chosen: dict[str, ColumnSuggestion],
+    pool: list[ColumnFacts],
+    wanted: list[Column],
+    scores: list[list[_Score]],
+    used: set[str],
+) -> None:
     """A second column named as surely for the same contract column (`NI Number` and
     `NINO (legacy)`): read the first that is filled in, the fuller column first."""
     by_header = {f.header: f for f in pool}

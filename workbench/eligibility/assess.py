@@ -552,7 +552,9 @@ def _refuse_missing_rule_file(initiative: str, rules_path: str | Path | None) ->
         load_rule_set(rules_path or initiative)  # raises the usual error, naming the file
 
 
-def _rule_set(initiative: str | RuleSet, rules_path: str | Path | None, term_start: date):
+def _rule_set(
+    initiative: str | RuleSet, rules_path: str | Path | None, term_start: date
+) -> RuleSet:
     """The rule set to assess with, checked against the parameters (rules are chosen by the
     term being targeted)."""
     from workbench.rules import load_rule_set

@@ -13,6 +13,8 @@ True
 
 from __future__ import annotations
 
+from typing import Any
+
 from workbench._lazy import lazy_exports
 
 # Loaded on first use, so that importing `workbench.governance.access` (which every command
@@ -45,7 +47,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     return _lazy(name)
 
 

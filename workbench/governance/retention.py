@@ -52,6 +52,7 @@ import os
 import re
 import shutil
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -371,7 +372,7 @@ def _file_date(path: Path) -> date:
     return datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
 
 
-def _walk(folder: Path):
+def _walk(folder: Path) -> Iterator[Path]:
     """Every file under `folder`, never following symbolic links."""
     for here, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -379,7 +380,9 @@ def _walk(folder: Path):
             yield Path(here) / name
 
 
-def _item(path, kind, created, policy, run_id=None) -> RetentionItem:
+def _item(
+    path: Path, kind: str, created: date, policy: RetentionPolicy, run_id: str | None = None
+) -> RetentionItem:
     rule = policy.periods[kind]
     reason = f"{rule.reason.strip()} ({rule.keep} from the {rule.from_.replace('_', ' ')}; "
     reason += f"{rule.confirm})"
@@ -397,7 +400,9 @@ def _list_item(path: Path, policy: RetentionPolicy, run_date: date | None) -> Re
     return _item(path, "lists", created, policy, run)
 
 
-def _outreach_item(path: Path, policy: RetentionPolicy, run_date, run_id) -> RetentionItem:
+def _outreach_item(
+    path: Path, policy: RetentionPolicy, run_date: date | None, run_id: str | None
+) -> RetentionItem:
     record = _manifest(path, OUTREACH_SUFFIX)
     try:
         created = date.fromisoformat(str(record.get("exported_at", ""))[:10])
@@ -408,7 +413,11 @@ def _outreach_item(path: Path, policy: RetentionPolicy, run_date, run_id) -> Ret
 
 
 def _workbook_item(
-    path: Path, exported: date | None, policy: RetentionPolicy, run_date, run_id
+    path: Path,
+    exported: date | None,
+    policy: RetentionPolicy,
+    run_date: date | None,
+    run_id: str | None,
 ) -> RetentionItem:
     created = exported or run_date or _file_date(path)
     return _item(path, "review_workbooks", created, policy, run_id)
@@ -455,7 +464,11 @@ def _check_files(sidecar: Path, record: dict) -> tuple[Path, ...]:
 
 
 def _check_item(
-    sidecar: Path, record: dict, policy: RetentionPolicy, run_date, run_id
+    sidecar: Path,
+    record: dict,
+    policy: RetentionPolicy,
+    run_date: date | None,
+    run_id: str | None,
 ) -> RetentionItem:
     try:
         created = date.fromisoformat(str(record.get("exported_at", ""))[:10])
@@ -466,7 +479,9 @@ def _check_item(
     return replace(item, also=_check_files(sidecar, record))
 
 
-def _files_in(folder: Path, policy: RetentionPolicy, run_date: date | None, run_id: str | None):
+def _files_in(
+    folder: Path, policy: RetentionPolicy, run_date: date | None, run_id: str | None
+) -> Iterator[RetentionItem]:
     from workbench.review.checks import export_headers, header_line_of
     from workbench.review.workbook import exported_on
 

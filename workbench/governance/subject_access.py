@@ -55,9 +55,10 @@ from __future__ import annotations
 
 import getpass
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -288,7 +289,7 @@ def _list_sections(doc: SarDocument, listed: Sequence[Listed], subject: Subject)
         doc.facts += [("evidence about others", name, "proof", u) for u in used]
 
 
-def _proposed_row(doc, name, run, row) -> None:
+def _proposed_row(doc: SarDocument, name: str, run: str, row: dict[str, Any]) -> None:
     """A DWP-list row the linkage proposed as possibly this person, its link awaiting review:
     the proposal is about them, the row's content may be another child's and is withheld."""
     doc.heading(3, f"{name}: proposed as the match of a DWP-list row")
@@ -310,7 +311,14 @@ def _how_matched(row: dict) -> str:
     )
 
 
-def _list_row(doc, name, rule_ref, run, parameters, row) -> None:
+def _list_row(
+    doc: SarDocument,
+    name: str,
+    rule_ref: str,
+    run: str,
+    parameters: Mapping[str, str],
+    row: dict[str, Any],
+) -> None:
     doc.heading(3, name)
     reasons = _reasons(rule_ref, row["reason_codes"], parameters.get("as_of"))
     values = {

@@ -14,6 +14,8 @@ Example
 
 from __future__ import annotations
 
+from typing import Any
+
 from workbench._lazy import lazy_exports
 from workbench.linkage.exact import (
     BAND_CLERICAL_REVIEW,
@@ -52,7 +54,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     return _lazy(name)
 
 

@@ -32,16 +32,13 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import splink
 
 from workbench.errors import DataFileError, UsageError
 from workbench.linkage.exact import LINK_SOURCES
 from workbench.linkage.settings import DEFAULT_THRESHOLDS, linkage_settings
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "BANDS_FILE",

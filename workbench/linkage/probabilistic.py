@@ -620,7 +620,9 @@ def _oriented(pairs: pl.DataFrame, settings: dict[str, Any]) -> pl.DataFrame:
     )
 
 
-def _best_pairs(scored: pl.DataFrame, records: pl.DataFrame, candidates: pl.DataFrame):
+def _best_pairs(
+    scored: pl.DataFrame, records: pl.DataFrame, candidates: pl.DataFrame
+) -> pl.DataFrame:
     """One pair per (row, child): the best carer's, with the row's number and term."""
     return (
         scored.join(
@@ -763,7 +765,11 @@ def _capped(
 
 
 def _banded(
-    records: pl.DataFrame, pairs: pl.DataFrame, assigned: pl.DataFrame, source: str, thresholds
+    records: pl.DataFrame,
+    pairs: pl.DataFrame,
+    assigned: pl.DataFrame,
+    source: str,
+    thresholds: tuple[float, float],
 ) -> pl.DataFrame:
     """One row per source row: its assigned pair (`assigned`, with `_capped`) banded by
     probability, else its best pair as `not_linked` with no person_id."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from splink import SettingsCreator, block_on
@@ -37,6 +37,9 @@ from splink.internals.comparison_creator import ComparisonCreator  # not re-expo
 from splink.internals.comparison_level_creator import (  # not re-exported by Splink 5
     ComparisonLevelCreator,
 )
+
+if TYPE_CHECKING:
+    from splink.internals.dialects import SplinkDialect
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
@@ -88,7 +91,7 @@ class _SharedElement(cll.ArrayIntersectLevel):
     def __init__(self, column: str) -> None:
         super().__init__(column, 1)
 
-    def create_sql(self, sql_dialect) -> str:
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
         if sql_dialect.sql_dialect_str != "duckdb":
             return super().create_sql(sql_dialect)
         column = self.col_expression
@@ -96,7 +99,7 @@ class _SharedElement(cll.ArrayIntersectLevel):
         return f"list_has_any({column.name_l}, {column.name_r})"
 
 
-def _level(level: ComparisonLevelCreator, label: str, m: float, u: float):
+def _level(level: ComparisonLevelCreator, label: str, m: float, u: float) -> ComparisonLevelCreator:
     return level.configure(label_for_charts=label, m_probability=m, u_probability=u)
 
 

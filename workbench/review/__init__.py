@@ -13,6 +13,8 @@ Example
 
 from __future__ import annotations
 
+from typing import Any
+
 from workbench._lazy import lazy_exports
 from workbench.review.keys import (
     KEY_ENV,
@@ -55,7 +57,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     return _lazy(name)
 
 

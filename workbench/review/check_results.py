@@ -182,7 +182,9 @@ def _template_for(headers: list[str], store: ReviewStore, export_id: str | None)
     return TEMPLATES["fsm-enhanced" if enhanced & set(headers) else "childcare"]
 
 
-def _read(path: Path, store: ReviewStore, export_id: str | None, key: bytes):
+def _read(
+    path: Path, store: ReviewStore, export_id: str | None, key: bytes
+) -> tuple[CheckTemplate, list[_Parsed], list[ResultProblem]]:
     """Every row of the file parsed and keyed, and every problem found in it alone."""
     if not path.is_file():
         raise WorkbenchError(f"{path}: does not exist; expected the results file DfE gave")

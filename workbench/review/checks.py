@@ -56,7 +56,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -65,7 +65,7 @@ from workbench.eligibility.assess import EVIDENCE_NOTES
 from workbench.errors import UsageError, WorkbenchError
 from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.review.keys import pseudonym
-from workbench.review.lists import read_list_file, review_candidates
+from workbench.review.lists import ListFile, read_list_file, review_candidates
 from workbench.review.outreach import (
     check_inputs,
     check_read_inputs,
@@ -78,6 +78,9 @@ from workbench.review.outreach import (
 from workbench.review.schema import OUTCOME_DECISIONS
 from workbench.review.store import ReviewStore
 from workbench.spreadsheet import FORMULA_START
+
+if TYPE_CHECKING:
+    from workbench.review.chain import ChainReport
 
 __all__ = [
     "CHECK_FORMAT",
@@ -373,7 +376,7 @@ def _pick_parent(carers: list[dict[str, Any]], evidence: str | None) -> tuple[di
     return None, (with_nino or problems)[0]
 
 
-def _people(data: Path, listed) -> pl.DataFrame:
+def _people(data: Path, listed: ListFile) -> pl.DataFrame:
     """The people table of the list's own data folder (its SHA-256 must match)."""
     check_inputs(data, listed, ["people"])
     people = load_folder(
@@ -384,7 +387,7 @@ def _people(data: Path, listed) -> pl.DataFrame:
 
 
 def _checkable(
-    rows: pl.DataFrame, data: Path, listed, template: CheckTemplate
+    rows: pl.DataFrame, data: Path, listed: ListFile, template: CheckTemplate
 ) -> tuple[list[dict], list[dict]]:
     """Each chosen child with the fields of its DfE row, or with why it cannot be checked."""
     person_ids = rows.filter(pl.col("person_id").is_not_null())["person_id"]
@@ -681,13 +684,13 @@ def export_checks(
 
 def _sidecar(
     export_id: str,
-    listed,
+    listed: ListFile,
     list_id: str,
     spec: CheckTemplate,
     files: list[Path],
     dfe_rows: list[dict],
     refused: list[dict],
-    chain,
+    chain: ChainReport,
     user: str,
     chosen: Sequence[str] = DEFAULT_CHOSEN,
 ) -> dict[str, Any]:

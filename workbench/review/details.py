@@ -273,7 +273,11 @@ def view_detail(list_id: str, row: Mapping[str, Any]) -> str:
 
 # --- the data folder -----------------------------------------------------------------------
 def _household_children(
-    people: pl.DataFrame, children: pl.DataFrame, rule_set: RuleSet, term_start: date, on_list
+    people: pl.DataFrame,
+    children: pl.DataFrame,
+    rule_set: RuleSet,
+    term_start: date,
+    on_list: list[str],
 ) -> pl.DataFrame:
     """The other children of each child's household, each with age and whether listed too."""
     rule = rule_set.parent_carers

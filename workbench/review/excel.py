@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 import xlsxwriter
@@ -79,6 +79,9 @@ from workbench.review.workbook import (
 )
 from workbench.rules import load_rule_set
 from workbench.rules.model import RuleSet
+
+if TYPE_CHECKING:
+    from xlsxwriter.worksheet import Worksheet
 
 __all__ = ["export_list_file", "export_review_workbook"]
 
@@ -167,7 +170,12 @@ def _about_lines(
 
 
 def _write_about_sheet(
-    book, sheet, listed: dict[str, Any], rows: int, exported: str, title: str
+    book: xlsxwriter.Workbook,
+    sheet: Worksheet,
+    listed: dict[str, Any],
+    rows: int,
+    exported: str,
+    title: str,
 ) -> None:
     heading = book.add_format({"bold": True, "font_size": 12})
     body = book.add_format({"text_wrap": True, "valign": "top"})
@@ -401,7 +409,7 @@ def _write_workbook(
     decided_upto: int,
     not_listed: pl.DataFrame | None = None,
     title: str = "",
-):
+) -> None:
     options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(str(path), options) as book:
         review = book.add_worksheet(REVIEW_SHEET)
@@ -427,7 +435,13 @@ def _write_workbook(
         review.activate()
 
 
-def _write_review_sheet(book, sheet, list_id: str, rows: list[dict[str, str]], key: bytes) -> None:
+def _write_review_sheet(
+    book: xlsxwriter.Workbook,
+    sheet: Worksheet,
+    list_id: str,
+    rows: list[dict[str, str]],
+    key: bytes,
+) -> None:
     header = book.add_format({"bold": True, "bg_color": "#D9D9D9", "border": 1, "text_wrap": True})
     header_edit = book.add_format({"bold": True, "bg_color": "#FFE699", "border": 1})
     locked = book.add_format({"valign": "top", "font_color": "#404040"})
@@ -481,7 +495,9 @@ NOT_LISTED_SHEET = "DWP rows not listed"
 NOT_LISTED_COLUMNS = ("record_id", "child_date_of_birth", "eligible_from", "eligible_to", "reason")
 
 
-def _write_not_listed_sheet(book, sheet, not_listed: pl.DataFrame) -> None:
+def _write_not_listed_sheet(
+    book: xlsxwriter.Workbook, sheet: Worksheet, not_listed: pl.DataFrame
+) -> None:
     """The DWP-list rows not on the list, read-only: what a person should look at."""
     heading = book.add_format({"bold": True})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})

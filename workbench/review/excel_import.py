@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hmac
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -237,7 +238,7 @@ def _locked_problems(
     seen: dict[str, int],
     key: bytes,
     locked: tuple[str, ...],
-):
+) -> Iterator[RowProblem]:
     item_key = row.values["item_key"]
     if not item_key:
         yield RowProblem(
@@ -272,7 +273,7 @@ def _locked_problems(
             )
 
 
-def _decision_problems(row: _Row, reviewer: str):
+def _decision_problems(row: _Row, reviewer: str) -> Iterator[RowProblem]:
     for name in row.formulas:
         yield RowProblem(
             row.number,

@@ -29,7 +29,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -44,6 +44,9 @@ from workbench.review.lists import MANIFEST_SUFFIX, ListFile, read_list_file, re
 from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
 from workbench.rules import load_rule_set
 from workbench.spreadsheet import neutralised
+
+if TYPE_CHECKING:
+    from workbench.review.chain import ChainReport
 
 __all__ = [
     "OUTREACH_COLUMNS",
@@ -362,7 +365,12 @@ def _check_destination(out: Path, overwrite: bool) -> None:
 
 
 def _sidecar(
-    listed: ListFile, list_id: str, rows: pl.DataFrame, exported: pl.DataFrame, chain, user: str
+    listed: ListFile,
+    list_id: str,
+    rows: pl.DataFrame,
+    exported: pl.DataFrame,
+    chain: ChainReport,
+    user: str,
 ) -> dict[str, Any]:
     outcomes = rows["decision"].drop_nulls().value_counts()
     return {

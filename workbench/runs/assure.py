@@ -57,7 +57,7 @@ from __future__ import annotations
 import json
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -798,13 +798,19 @@ def _check_shareable(run: _Run) -> Check:
 
 
 # --- 7-10. review quality -------------------------------------------------------------------
-def _reviewer_lines(flagged: pl.DataFrame, say) -> list[str]:
+def _reviewer_lines(flagged: pl.DataFrame, say: Callable[[dict[str, Any]], str]) -> list[str]:
     return [
         f"list {row['list_id']}, {row['reviewer']}: {say(row)}" for row in flagged.rows(named=True)
     ]
 
 
-def _verdict(name: str, flagged: pl.DataFrame, summary: str, say, strict: bool) -> Check:
+def _verdict(
+    name: str,
+    flagged: pl.DataFrame,
+    summary: str,
+    say: Callable[[dict[str, Any]], str],
+    strict: bool,
+) -> Check:
     lines = _reviewer_lines(flagged, say)
     warned = bool(lines)
     return Check(name, not (warned and strict), _shown([summary, *lines]), warned and not strict)

@@ -28,7 +28,7 @@ from workbench import __version__
 from workbench.data.reading import load_folder
 from workbench.provenance import run_id
 from workbench.runs.console import file_summary, quarantine_summary
-from workbench.stats import write_protected
+from workbench.stats import ProtectedTable, write_protected
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -104,7 +104,9 @@ def _write_summary(run_dir: Path, sections: list[Section]) -> Path:
     return target
 
 
-def _published(protected, name: str, shareable: Path) -> tuple[pl.DataFrame | None, str]:
+def _published(
+    protected: ProtectedTable, name: str, shareable: Path
+) -> tuple[pl.DataFrame | None, str]:
     """Write a protected table to shareable/ if it is safe; the table to show and a note."""
     if not protected.safe:
         return None, "Not published: " + " ".join(protected.notes)

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, linprog, milp
 
 from workbench.errors import WorkbenchError
 
@@ -411,7 +411,7 @@ class _System(Generic[Key]):
     def _constraint(self) -> LinearConstraint:
         return LinearConstraint(self.matrix, self.low, self.high)
 
-    def _solve(self, objective: np.ndarray):
+    def _solve(self, objective: np.ndarray) -> OptimizeResult:
         return milp(
             objective,
             constraints=self._constraint(),

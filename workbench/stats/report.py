@@ -386,7 +386,7 @@ def _table_names(raw: Mapping[str, pl.DataFrame]) -> list[str]:
 
 
 def _outcome_tables(
-    found, outcomes: OutcomeLists, term_start: date, *, measured: bool
+    found: Assessment, outcomes: OutcomeLists, term_start: date, *, measured: bool
 ) -> dict[str, pl.DataFrame]:
     """The outcome funnel of a campaign's lists, and list by list when there are several."""
     from workbench.review.store import ReviewStore

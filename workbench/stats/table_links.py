@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -70,6 +71,18 @@ _HEADLINE = "take_up"
 _INFINITY = float("inf")
 Key = tuple[str, str, str]
 """A cell: ``(table, row label, measure)``."""
+
+if TYPE_CHECKING:
+    from typing import TypedDict, Unpack
+
+    class _Links(TypedDict, total=False):
+        """`protect_set`'s keywords that `protect_published` passes on."""
+
+        term_start: date | None
+        area_wards: Iterable[tuple[str, str]]
+        uses_dwp_list: bool
+        kinds: Mapping[str, str] | None
+        keep: Callable[[Key], bool] | None
 
 
 @dataclass(frozen=True)
@@ -257,7 +270,7 @@ def protect_published(
     protect_one: Callable[[str, pl.DataFrame, Collection[tuple[str, ...]]], ProtectedTable],
     *,
     rules: DisclosureRules,
-    **links,
+    **links: Unpack[_Links],
 ) -> tuple[dict[str, ProtectedTable], SetProtection | None, dict[str, str]]:
     """Each table's own control, then control across the safe ones published together.
 
@@ -332,7 +345,9 @@ def protect_list_summary(
     rules = rules or DisclosureRules()
     rows = {"tier": "tier", "reason": "reason_code"}
 
-    def protect_one(name: str, raw: pl.DataFrame, also_hide) -> ProtectedTable:
+    def protect_one(
+        name: str, raw: pl.DataFrame, also_hide: Collection[tuple[str, ...]]
+    ) -> ProtectedTable:
         return protect_table(
             raw, row=rows[name], column=None, count="children", rules=rules, also_hide=also_hide
         )
@@ -461,7 +476,9 @@ class _Builder:
         self._campaign: dict[str, int] = {}
 
     # cells by measure: eligible counts every status, funded the funded ones
-    def _cell(self, table: str, label: str, measures: Iterable[str], parts: Mapping[str, int]):
+    def _cell(
+        self, table: str, label: str, measures: Iterable[str], parts: Mapping[str, int]
+    ) -> None:
         self._sum_cell(table, label, measures, [parts])
 
     def _sum_cell(
@@ -489,7 +506,9 @@ class _Builder:
         for label, measures in labels.items():
             self._cell(table, label, measures, self.totals)
 
-    def _split(self, name: str, categories: Iterable[str], allowed: Callable[[str, str], bool]):
+    def _split(
+        self, name: str, categories: Iterable[str], allowed: Callable[[str, str], bool]
+    ) -> dict[str, dict[str, int]]:
         """Unknowns for each category and status, adding up to the totals."""
         parts: dict[str, dict[str, int]] = {}
         for category in categories:
@@ -626,7 +645,7 @@ class _Builder:
         if TOTAL in labels:
             self.model.cell((table, TOTAL, "count"), dict.fromkeys(self._campaign.values(), 1))
 
-    def outcomes_by_list(self, table: str, labels: Mapping[str, list[str]], disjoint: bool):
+    def outcomes_by_list(self, table: str, labels: Mapping[str, list[str]], disjoint: bool) -> None:
         """Each list's children by furthest stage (``"<list>: <stage>"``). With the campaign
         published too: when the lists share no child, each stage of the campaign is the
         lists' added up; otherwise the campaign counts no more children than the lists
