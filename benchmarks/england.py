@@ -122,9 +122,9 @@ def check_targets(
 
 def run_format(households: int, fmt: str, args: argparse.Namespace) -> dict[str, Any]:
     """Make or reuse the council in `fmt`, run the contenders on it, compare their lists."""
-    folder, generated = ensure_council(households, DEFAULT_SEED, fmt, args.timeout, COUNCIL)
-    cached = not generated
-    generated = remembered_generation(folder, generated)
+    folder, seconds = ensure_council(households, DEFAULT_SEED, fmt, args.timeout, COUNCIL)
+    cached = not seconds
+    generated = remembered_generation(folder, seconds)
     work = CACHE / "runs" / f"{NAME}_{households}_{fmt}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)

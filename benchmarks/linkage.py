@@ -147,8 +147,9 @@ def measure_assess(folder: Path, work: Path, timeout: float) -> dict[str, Any]:
     best = {linkage: min(seconds) if seconds else None for linkage, seconds in runs.items()}
     ok = not failed and all(best.values())
     ok = ok and all(best[linkage] for linkage in LINKAGES)
-    ratio = round(best["probabilistic"] / best["exact"], 2) if ok else None
-    kept_ratio = round(best[KEPT] / best["exact"], 2) if ok and best[KEPT] else None
+    probabilistic, exact, kept_best = best["probabilistic"], best["exact"], best[KEPT]
+    ratio = round(probabilistic / exact, 2) if ok and probabilistic and exact else None
+    kept_ratio = round(kept_best / exact, 2) if ok and kept_best and exact else None
     log(f"assess best of {ASSESS_REPEATS}: {best} (ratio {ratio})")
     return {
         "commands": commands,
