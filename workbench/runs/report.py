@@ -230,9 +230,9 @@ def _failure_message(name: str, error: PapermillExecutionError, failed: Path) ->
 def run_report(
     notebook: str | Path,
     *,
-    data: Path,
+    data: str | Path,
     parameters: Mapping[str, object],
-    reports: Path = Path("reports"),
+    reports: str | Path = Path("reports"),
     kernel: str = "python3",
 ) -> ReportRun:
     """Run a notebook with papermill into `reports/<date>-<notebook>-<run id>/`.

@@ -126,9 +126,9 @@ def write_stats(
     data: str | Path,
     *,
     initiative: str,
-    term_start: date,
-    as_of: date,
-    out: Path,
+    term_start: date | str,
+    as_of: date | str,
+    out: str | Path,
     rules: DisclosureRules = DEFAULT_RULES,
     ward_lookup: str | Path | None = None,
     terms: Sequence[date] | Mapping[date, date] | None = None,
@@ -146,7 +146,8 @@ def write_stats(
         ``two_year_old``, ``free_school_meals``, ``early_years_pupil_premium`` or
         ``disability_access_fund``.
     term_start, as_of
-        The first day of the term, and the evidence date (as for `workbench assess`).
+        The first day of the term, and the evidence date (as for `workbench assess`): dates,
+        or ISO text like ``2026-09-01``.
     out
         The folder for the CSV files and ``stats_manifest.json`` (created if missing). A
         table withheld (or not asked for) this time has any earlier CSV of the same name
