@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import cast
 
 import openpyxl
 import polars as pl
@@ -53,7 +54,7 @@ def test_export_fill_in_and_import(tmp_path: Path):
     assert not_listed.height > 0
     shown = openpyxl.load_workbook(book)["DWP rows not listed"]
     assert shown.protection.sheet
-    assert shown.cell(1, 1).value.startswith(
+    assert cast(str, shown.cell(1, 1).value).startswith(
         f"{not_listed.height} row(s) of the DWP list are not on this list"
     )
     assert [c.value for c in shown[3]] == [
@@ -80,7 +81,7 @@ def test_export_fill_in_and_import(tmp_path: Path):
     # A council child on the DWP list says how its DWP row was linked (the list's link_method).
     columns = [header.index(n) for n in ("person_id", "dwp_record_id", "record_link")]
     links = [
-        row[columns[2]]
+        cast(str, row[columns[2]])
         for row in sheet.iter_rows(min_row=2, values_only=True)
         if row[columns[0]] and row[columns[1]]
     ]

@@ -54,7 +54,7 @@ def _money(column: str) -> pl.Expr:
 def postgres_council(tables: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """The database tables (by table name) for a synthetic council's contract tables."""
     files = council_extract(tables)
-    typed: dict[str, dict[str, pl.Expr]] = {
+    typed: dict[str, dict[str, pl.Series | pl.DataFrame]] = {
         "Client Index.csv": {"DOB": tables["people"]["date_of_birth"]},
         "Benefits Extract.csv": {
             "Start Date": tables["benefits"]["start_date"],

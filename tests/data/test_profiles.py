@@ -6,6 +6,7 @@ import csv
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -33,7 +34,8 @@ A1,C1,Universal Credit,01/01/2024,,"£12,000.50"
 A2,C1,  jsa(ib) ,01/01/2024,,
 A3,C1,Carers Allowance,01/01/2024,,
 """
-MINIMAL = {
+# A parsed YAML document: nested dicts of whatever YAML holds.
+MINIMAL: dict[str, Any] = {
     "version": 1,
     "date_format": "%d/%m/%Y",
     "tables": {
@@ -253,8 +255,10 @@ def test_tables_the_profile_does_not_map_are_read_from_contract_files(make_folde
     data = load_folder(folder, profile=profile)
     assert data.tables["benefits"]["award_id"].to_list() == ["A9"]
     assert [r.file.name for r in data.reports.values()] == ["clients.csv", "benefits.csv"]
-    assert find_table_file(folder, "people", profile).name == "clients.csv"
-    assert find_table_file(folder, "benefits", profile).name == "benefits.csv"
+    people_file = find_table_file(folder, "people", profile)
+    benefits_file = find_table_file(folder, "benefits", profile)
+    assert people_file is not None and people_file.name == "clients.csv"
+    assert benefits_file is not None and benefits_file.name == "benefits.csv"
 
 
 @settings(max_examples=40, deadline=None)
@@ -351,7 +355,8 @@ def assess_both_shapes(contract: Path, extract: Path, profile: Path, out: Path) 
 
 
 def test_assess_lists_are_identical_from_contract_files_and_from_an_extract(two_shapes, tmp_path):
-    lists = assess_both_shapes(*two_shapes, PROFILE, tmp_path)
+    contract, extract = two_shapes
+    lists = assess_both_shapes(contract, extract, PROFILE, tmp_path)
     manifest = json.loads((lists["extract"].parent / "two.csv.manifest.json").read_text())
     assert (
         manifest["inputs"]["council_extract.yaml"]
@@ -579,7 +584,8 @@ def test_the_review_workbook_and_subject_access_read_an_extract_through_its_prof
 ):
     # A list made through a profile is reviewed, and a person found, through the same profile:
     # every command that reads the data folder takes --profile.
-    lists = assess_both_shapes(*two_shapes, PROFILE, tmp_path)
+    contract, extract = two_shapes
+    lists = assess_both_shapes(contract, extract, PROFILE, tmp_path)
     listed, store = lists["extract"], str(tmp_path / "review.sqlite")
     export = ("review", "export", "--store", store, "--list", str(listed))
     without = workbench(*export, "--out", str(tmp_path / "without.xlsx"))

@@ -288,6 +288,7 @@ def test_the_tidying_scan_settles_enum_columns_as_a_fresh_check_would(values):
     fresh = checks._already_allowed(frame, [role])
     assert checks._already_allowed(frame, [role], found) == fresh
     tidied = [None if v is None or not v.strip() else v.strip() for v in values]
+    assert role.allowed is not None
     every_allowed = all(v is None or v in role.allowed for v in tidied)
     assert fresh == ({"role"} if every_allowed else set())
 
@@ -332,7 +333,7 @@ _EDGE_TEXT = st.text(
             " \t\n\r\x0b\x0c\x1f\x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000"
             "\u180e\u200b\u2060\ufeffé€£–ÿ aZ9"
         ),
-        st.characters(exclude_categories=("Cs",)),
+        st.characters(exclude_categories=["Cs"]),
     ),
     max_size=6,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from typing import Any
 
 import polars as pl
 import pytest
@@ -20,7 +21,7 @@ from workbench.data.suggest import describe_column, suggest_profile, suggest_val
 from workbench.synth import generate_council
 
 
-def sources(entry: object) -> list[str]:
+def sources(entry: str | dict[str, Any]) -> list[str]:
     """The file's columns a profile entry reads (a constant piece of a concat left out)."""
     if isinstance(entry, str):
         return [entry]

@@ -8,6 +8,7 @@ unlisted ones, and that its findings account for the reason codes.
 from __future__ import annotations
 
 from datetime import date
+from typing import TypedDict
 
 import polars as pl
 import pytest
@@ -220,7 +221,16 @@ def test_child_past_the_window_says_when_it_closed() -> None:
 
 CTC_CHILD = ("P2", "H1", "Mo", "Lee", date(2023, 3, 2), "child")
 OTHER_PARENT = ("P3", "H1", "Sam", "Lee", date(1989, 1, 1), "parent_carer")
-TAX_CREDIT_DAYS = {"term_start": date(2025, 4, 1), "as_of": date(2025, 3, 1)}
+
+
+class Days(TypedDict):
+    """A term start and evidence date, given as keyword arguments."""
+
+    term_start: date
+    as_of: date
+
+
+TAX_CREDIT_DAYS: Days = {"term_start": date(2025, 4, 1), "as_of": date(2025, 3, 1)}
 
 
 def test_child_tax_credit_is_barred_by_working_tax_credit() -> None:

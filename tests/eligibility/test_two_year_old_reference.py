@@ -338,7 +338,7 @@ def pandas_tables(records: Records) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def agree(records: Records, term_start: date, as_of: date) -> list[tuple[Any, ...]]:
+def agree(records: Records, term_start: date, as_of: date) -> pd.DataFrame:
     """Both references' lists, checked equal; returns the rows."""
     by_pandas = reference_pandas.two_year_old(pandas_tables(records), term_start, as_of)
     by_duckdb = reference_duckdb.two_year_old(pandas_tables(records), term_start, as_of)

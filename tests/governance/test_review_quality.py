@@ -14,7 +14,7 @@ import pytest
 
 from tests.command import workbench
 from workbench.errors import DataFileError
-from workbench.governance.review_quality import load_review_thresholds
+from workbench.governance.review_quality import ReviewQuality, load_review_thresholds
 from workbench.review import ReviewStore, load_key, pseudonym, register_list_file
 from workbench.review.excel import export_review_workbook
 from workbench.review.excel_import import import_review_workbook
@@ -103,6 +103,12 @@ def review(tmp_path: Path):
     opened.store.close()
 
 
+def quality(report: AssuranceReport) -> ReviewQuality:
+    """The report's review quality, which `assure --store` always gives."""
+    assert report.review is not None
+    return report.review
+
+
 def shown(report: AssuranceReport, name: str) -> str:
     check = report.check(name)
     return f"{check.result} {check.detail}"
@@ -119,7 +125,7 @@ def test_ten_decisions_in_30_seconds_warn_on_pace(review: Review):
         f"over 60 s:\nlist {review.list_id}, A. Officer: 10 decisions within 60 s "
         "(10 on the list)"
     )
-    table = report.review.by_reviewer
+    table = quality(report).by_reviewer
     # 10 decisions from the first to the last over 27 s: 10 / 0.45 minutes on average
     assert table.select("decisions", "most_in_window").row(0) == (10, 10)
     assert table["per_minute"][0] == pytest.approx(10 / 0.45)
@@ -131,7 +137,7 @@ def test_a_seventh_decision_within_a_minute_warns_and_one_a_minute_later_does_no
     for n, child in enumerate(CHILDREN[20:27]):  # 0, 9, ..., 54 s: 7 within 60 s
         review.decide(child, "contact", "B. Officer", at=1000 + 9 * n)
     report = review.report()
-    assert report.review.by_reviewer.select(
+    assert quality(report).by_reviewer.select(
         "reviewer", "most_in_window", "pace_warning"
     ).rows() == [
         ("A. Officer", 6, False),
@@ -186,7 +192,7 @@ def test_runs_are_counted_per_reviewer_in_the_order_recorded(review: Review):
         ]
     ):
         review.decide(child, decision, who, at=20 * n)
-    table = review.report().review.by_reviewer
+    table = quality(review.report()).by_reviewer
     assert table.select("reviewer", "longest_run", "longest_run_decision").rows() == [
         ("A", 1, "contact"),
         ("B", 3, "defer"),
@@ -202,7 +208,7 @@ def test_a_contact_to_an_already_funded_child_warns(review: Review):
         "WARN 1 contact decision(s) about children whose list row says already_funded:\n"
         f"list {review.list_id}, A. Officer: 1 contact decision(s) about funded children"
     )
-    marked = report.review.decisions
+    marked = quality(report).decisions
     assert marked["funded_contact"].to_list() == [True, False]
 
 
@@ -227,7 +233,7 @@ def test_without_the_list_file_the_funded_check_says_it_was_not_done(review: Rev
         "(warns at 1); not checked: 1 list(s) whose list file is not under the paths given "
         "(give the run folder)"
     )
-    assert report.review.by_reviewer["contacts_to_funded"].to_list() == [None]
+    assert quality(report).by_reviewer["contacts_to_funded"].to_list() == [None]
 
 
 # --- decisions without a view -------------------------------------------------------------
@@ -240,7 +246,7 @@ def test_a_decision_without_a_view_warns_and_one_with_a_view_does_not(review: Re
         "view` of that child by the reviewer before deciding):\n"
         f"list {review.list_id}, A. Officer: 1 of 2 decision(s)"
     )
-    assert report.review.decisions["viewed"].to_list() == [True, False]
+    assert quality(report).decisions["viewed"].to_list() == [True, False]
 
 
 def test_a_view_after_the_decision_by_another_reviewer_or_of_another_child_does_not_count(
@@ -255,7 +261,7 @@ def test_a_view_after_the_decision_by_another_reviewer_or_of_another_child_does_
     review.view("P007", "a.  officer", at=160)  # the same name written differently counts
     review.decide("P007", "contact", "A. Officer", at=180, view=False)
     report = review.report()
-    assert report.review.decisions["viewed"].to_list() == [False, False, False, True]
+    assert quality(report).decisions["viewed"].to_list() == [False, False, False, True]
     assert shown(report, VIEWED_FIRST).splitlines()[1:] == [
         f"list {review.list_id}, A. Officer: 3 of 4 decision(s)"
     ]
@@ -300,7 +306,7 @@ def _round_trip(review: Review, exported_views: bool, filled: int) -> None:
 def test_imported_decisions_are_not_timed_but_their_runs_and_views_are_checked(review: Review):
     _round_trip(review, exported_views=True, filled=55)
     report = review.report()
-    row = report.review.by_reviewer.row(0, named=True)
+    row = quality(report).by_reviewer.row(0, named=True)
     assert (row["decisions"], row["imported"], row["most_in_window"]) == (55, 55, 0)
     assert shown(report, REVIEW_PACE) == (
         "PASS 1 reviewer(s) on a list, at most 0 decision(s) in any 60 s (warns above 6 a "
@@ -324,7 +330,7 @@ def test_web_decisions_after_an_import_are_timed(review: Review):
     _round_trip(review, exported_views=True, filled=2)
     for n, child in enumerate(CHILDREN[40:47]):
         review.decide(child, "defer", "A. Officer", at=4000 + 5 * n)
-    row = review.report().review.by_reviewer.row(0, named=True)
+    row = quality(review.report()).by_reviewer.row(0, named=True)
     assert (row["decisions"], row["imported"], row["most_in_window"]) == (9, 2, 7)
 
 

@@ -88,7 +88,7 @@ LEVEL_CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
 ]  # fmt: skip
 
 
-def level_weights(source: str) -> dict[str, dict[float, str]]:
+def level_weights(source: str) -> dict[str, dict[float | None, str]]:
     """Per comparison, each level's starting weight log2(m/u) (rounded) -> its label; the
     null level (weight 0, no evidence) under the key None."""
     settings = linkage_settings(source, probability_two_random_records_match=0.01)
@@ -185,10 +185,11 @@ def test_scored_pairs_carry_the_level_weight_of_each_comparison():
     _, pairs = link_all_with_pairs(tables)
     contributions = json.loads(pairs.filter(pl.col("person_id") == "P2")["contributions"].item())
     weights = {label: w for w, label in level_weights("dwp_list")["date_of_birth"].items()}
-    assert contributions["date_of_birth"] == round(weights["day and month swapped"], 3)
-    assert contributions["parent"] == round(
-        {label: w for w, label in level_weights("dwp_list")["parent"].items()}["same names"], 3
-    )
+    parent = {label: w for w, label in level_weights("dwp_list")["parent"].items()}
+    swapped, same_names = weights["day and month swapped"], parent["same names"]
+    assert swapped is not None and same_names is not None  # neither is the null level
+    assert contributions["date_of_birth"] == round(swapped, 3)
+    assert contributions["parent"] == round(same_names, 3)
 
 
 # --- quality on a seeded synthetic council ---------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -174,7 +175,7 @@ def test_calibration_has_ten_quantile_bins_with_rising_edges():
     assert calibration["pairs"].to_list() == [20] * 10
     assert calibration["observed_share"].to_list() == [0.0] * 5 + [1.0] * 5
     for column in ("probability_from", "probability_to", "mean_probability"):
-        assert calibration[column].diff().drop_nulls().min() > 0
+        assert cast(float, calibration[column].diff().drop_nulls().min()) > 0
     assert (calibration["probability_from"] <= calibration["mean_probability"]).all()
     assert (calibration["mean_probability"] <= calibration["probability_to"]).all()
 
@@ -305,7 +306,7 @@ def test_on_a_synthetic_council_truth_labels_do_not_justify_a_classifier(council
     assert model.reason.startswith("not kept: does not beat the Fellegi-Sunter model by 0.02")
     means = model.cross_validation.group_by("model").agg(pl.col("f1").mean()).sort("model")
     assert means["model"].to_list() == ["classifier", "fellegi_sunter"]
-    assert means["f1"].min() >= 0.95
+    assert cast(float, means["f1"].min()) >= 0.95
 
 
 def test_synthetic_council_quality_in_the_linked_band(council, linked):
@@ -391,7 +392,7 @@ def test_link_folder_writes_owner_only_links_and_the_quality_tables(council, lin
     assert run.evaluation is not None
     assert len(run.quality_files) == 6  # and linkage_truth_coverage
     quality = pl.read_csv(tmp_path / "quality" / "linkage_quality.csv")
-    assert quality.filter(pl.col("level") == "child")["precision"].min() >= 0.99
+    assert cast(float, quality.filter(pl.col("level") == "child")["precision"].min()) >= 0.99
 
 
 def test_link_folder_refuses_a_quality_folder_without_a_truth(tmp_path):

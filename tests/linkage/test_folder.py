@@ -98,6 +98,7 @@ def test_link_reports_rows_read_quarantined_and_linked_and_writes_the_quarantine
 def test_links_into_a_new_folder_make_it_owner_only(tmp_path):
     data, out = folder(tmp_path), tmp_path / "new" / "links" / "links.parquet"
     run = link_folder(data, out)
+    assert run.quarantine_file is not None
     assert out.exists() and run.quarantine_file.parent == out.parent
     assert out.parent.stat().st_mode & 0o777 == 0o700
     (tmp_path / "a-file").write_text("")

@@ -104,11 +104,16 @@ def test_the_cache_keeps_the_models_used_last_and_clears_what_a_stopped_run_left
     os.utime(abandoned, (1, 1))  # left by a run that stopped long ago
     writing = tmp_path / "tmp2.partial"
     writing.write_text("{")  # another run writing now
-    trainings = []
+    trainings: list[int] = []
 
     def keep(n: int, when: int) -> None:
         frame = pl.DataFrame({"row": [n]})
-        trained.remembered("dwp_list", [frame], {}, lambda: trainings.append(n) or {"n": n})
+
+        def train() -> dict[str, int]:
+            trainings.append(n)
+            return {"n": n}
+
+        trained.remembered("dwp_list", [frame], {}, train)
         for path in tmp_path.glob("*.json"):  # the clock moves on between runs
             if path.stat().st_mtime > 1e9:
                 os.utime(path, (when, when))

@@ -265,6 +265,7 @@ def test_a_signal_stops_voila_and_serve_exits_once_the_port_is_free(tmp_path: Pa
     command += ["--store", str(store), "--list", str(listed), "--port", str(port)]
     serving = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     try:
+        assert serving.stdout is not None
         first = serving.stdout.readline()
         assert first.startswith(f"Review app for {TITLE} (list l-") and first.endswith(
             f"http://127.0.0.1:{port}/\n"

@@ -14,6 +14,7 @@ import json
 import stat
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 import pytest
@@ -401,12 +402,12 @@ def test_the_review_panel_shows_dfes_checks_beside_the_child(reviewed):
     sheet = openpyxl.load_workbook(book)["Review"]
     header, *rows = list(sheet.iter_rows(values_only=True))
     cells = {r[header.index("person_id")]: r[header.index("dfe_checks")] for r in rows}
-    assert cells[who["d"]].split("\n") == [
+    assert cast(str, cells[who["d"]]).split("\n") == [
         f"Not checked: a technical error (DfE's words: ‘Try again’); {read_on}",
         "DfE's service could not check this row: send it again with `workbench check export "
         "--try-again`.",
     ]
-    assert cells[who["a"]].startswith("Eligible (DfE's words: ‘Eligible’)")
+    assert cast(str, cells[who["a"]]).startswith("Eligible (DfE's words: ‘Eligible’)")
     assert cells[who["h"]] is None
 
     # Sent again and answered: the newest first, and what it means is the newest's.
@@ -423,8 +424,11 @@ def test_the_review_panel_shows_dfes_checks_beside_the_child(reviewed):
     )
     sheet = openpyxl.load_workbook(book)["Review"]
     header, *rows = list(sheet.iter_rows(values_only=True))
-    cell = next(
-        r[header.index("dfe_checks")] for r in rows if r[header.index("person_id")] == who["d"]
+    cell = cast(
+        str,
+        next(
+            r[header.index("dfe_checks")] for r in rows if r[header.index("person_id")] == who["d"]
+        ),
     ).split("\n")
     assert cell[0].startswith("Eligible (") and cell[1].startswith("DfE's service found")
     assert cell[2].startswith("Before: Not checked: a technical error (")
@@ -494,11 +498,14 @@ def test_the_parent_checked_is_the_one_whose_award_meets_a_criterion():
     )
     carers = [carer("A0"), carer("A1"), carer("A2")]
     # A2's award meets the criterion; A1's could not be tested; A0 is named by nothing.
-    assert _pick_parent(carers, evidence)[0]["carer_person_id"] == "A2"
-    assert _pick_parent([carer("A0"), carer("A1")], evidence)[0]["carer_person_id"] == "A1"
+    picked, _ = _pick_parent(carers, evidence)
+    assert picked is not None and picked["carer_person_id"] == "A2"
+    picked, _ = _pick_parent([carer("A0"), carer("A1")], evidence)
+    assert picked is not None and picked["carer_person_id"] == "A1"
     # The one DfE would refuse (no NINO) is passed over.
     refused = [carer("A2", nino=""), *carers[:2]]
-    assert _pick_parent(refused, evidence)[0]["carer_person_id"] == "A1"
+    picked, _ = _pick_parent(refused, evidence)
+    assert picked is not None and picked["carer_person_id"] == "A1"
 
 
 def test_a_parent_of_two_chosen_children_is_checked_once():

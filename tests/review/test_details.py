@@ -130,7 +130,9 @@ def test_a_dwp_row_awaiting_link_review_shows_the_proposed_match(listed: Path):
         f"{proposed}Sam Khan (council record P3)",
     ]
     row = {"link_needs_review": True, "probable_person_id": "P3", "match_probability": 0.9731}
-    assert record_link_text(row, details.row(key_of("dwp", "D9"))["probable_match"]).endswith(
+    dwp_row = details.row(key_of("dwp", "D9"))
+    assert dwp_row is not None
+    assert record_link_text(row, dwp_row["probable_match"]).endswith(
         f"Proposed match: {proposed}Sam Khan (council record P3) (match probability 97.31%). "
         "Compare it with the DWP-list row before deciding."
     )

@@ -8,6 +8,7 @@ import stat
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import openpyxl
 import polars as pl
@@ -32,6 +33,9 @@ from workbench.review.workbook import (
     row_checksum,
 )
 from workbench.rules import load_rule_set
+
+# A cell's value as openpyxl reads or writes it (its stubs' own name for it is private).
+CellValue = Any
 
 KEY = bytes(range(32))
 RULE_SET = "two_year_old@2026.11.1"
@@ -122,7 +126,7 @@ def exported(store: ReviewStore, tmp_path: Path) -> tuple[str, Path]:
     return list_id, book
 
 
-def fill(path: Path, edits: dict[int, dict[str, object]], out: Path | None = None) -> Path:
+def fill(path: Path, edits: dict[int, dict[str, CellValue]], out: Path | None = None) -> Path:
     """Type values into the Review sheet as an officer would: {sheet row: {column: value}}."""
     book = openpyxl.load_workbook(path)
     sheet = book["Review"]
@@ -134,10 +138,11 @@ def fill(path: Path, edits: dict[int, dict[str, object]], out: Path | None = Non
     return out
 
 
-def read_rows(path: Path) -> list[dict[str, object]]:
+def read_rows(path: Path) -> list[dict[str, CellValue]]:
     sheet = openpyxl.load_workbook(path)["Review"]
     rows = list(sheet.iter_rows(values_only=True))
-    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    header = cast(tuple[str, ...], rows[0])
+    return [dict(zip(header, row, strict=True)) for row in rows[1:]]
 
 
 def recorded(store: ReviewStore, list_id: str) -> list[tuple[str, str, str, str | None]]:
@@ -178,8 +183,8 @@ def as_format(path: Path, version: int) -> Path:
     locked columns."""
     book = openpyxl.load_workbook(path)
     sheet, meta = book["Review"], book["workbench"]
-    header = [cell.value for cell in sheet[1]]
-    list_id = next(row[1].value for row in meta.iter_rows() if row[0].value == "list_id")
+    header = [cast(str, cell.value) for cell in sheet[1]]
+    list_id = cast(str, next(row[1].value for row in meta.iter_rows() if row[0].value == "list_id"))
     for column in ("dfe_checks", "record_link")[: 5 - version]:
         sheet.delete_cols(header.index(column) + 1)
         header.remove(column)
@@ -195,7 +200,7 @@ def as_format(path: Path, version: int) -> Path:
     return path
 
 
-def type_by_header(path: Path, edits: dict[int, dict[str, object]]) -> None:
+def type_by_header(path: Path, edits: dict[int, dict[str, CellValue]]) -> None:
     """`fill` for a workbook of any format: columns found by the header row."""
     book = openpyxl.load_workbook(path)
     sheet = book["Review"]
@@ -252,7 +257,9 @@ def test_export_writes_one_row_per_child_with_plain_english_reasons(exported):
         "reviewer": None,
         "reason": None,
     }
-    assert rows[1]["reasons"].startswith("No criterion met yet. The child is in the age window")
+    assert cast(str, rows[1]["reasons"]).startswith(
+        "No criterion met yet. The child is in the age window"
+    )
     label = load_rule_set("two_year_old").criterion("universal_credit_low_income").label
     assert rows[1]["evidence"] == f"{label} (income not recorded): award A2 to parent or carer P5"
     assert (rows[2]["person_id"], rows[2]["dwp_record_id"]) == (None, "D9")

@@ -6,6 +6,7 @@ import json
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import cast
 
 import openpyxl
 import polars as pl
@@ -44,6 +45,7 @@ F1,EY1,2026-09-01,Amy,Adams,2024-03-10,FQ1 1AA,two_year_old
 """,
 }
 ARGS = ("--initiative", "two_year_old", "--term-start", "2026-09-01", "--as-of", "2026-09-01")
+SHOWN: tuple[str, ...]
 SHOWN = ("person_id", "dwp_record_id", "already_funded", "link_needs_review", "probable_person_id")
 SHOWN += ("link_method",)
 
@@ -158,8 +160,10 @@ def test_the_next_lists_workbook_shows_the_link_decision_on_the_childs_row(
     rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(2)]
     amy = next(row for row in rows if row["person_id"] == "P1")
     assert amy["dwp_record_id"] == "D8"
-    assert amy["earlier_decisions"].startswith("as the DWP-list row: link_confirmed by A. Officer")
-    assert "a reviewer confirmed that they are the same child" in amy["record_link"]
+    assert cast(str, amy["earlier_decisions"]).startswith(
+        "as the DWP-list row: link_confirmed by A. Officer"
+    )
+    assert "a reviewer confirmed that they are the same child" in cast(str, amy["record_link"])
 
 
 def test_the_panel_shows_the_dwp_rows_decisions_with_the_child(proposed, store, tmp_path):

@@ -336,6 +336,7 @@ def test_undecided_only_drops_rows_as_they_are_decided(panel: ReviewPanel) -> No
     panel.apply_filters(reason="dwp_list", undecided_only=True)
     panel.select(key_of("P25"))
     decision = panel.record("defer")
+    assert decision is not None
     assert (decision.item_key, decision.decision) == (key_of("P25"), "defer")
     assert panel.visible()["person_id"].to_list() == ids(10, 55, 5, 35, 50, 15, 30, 45)
     assert panel.progress_text() == "1 of 60 decided, 59 undecided"

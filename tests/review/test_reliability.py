@@ -137,6 +137,7 @@ def kill_when_paused(target, args: tuple) -> int:
     sender.close()
     assert receiver.poll(300), "the child never reached the pause point"
     where = receiver.recv()
+    assert child.pid is not None
     os.kill(child.pid, signal.SIGKILL)
     child.join(timeout=60)
     assert child.exitcode == -signal.SIGKILL
@@ -223,6 +224,7 @@ def test_batches_killed_at_an_arbitrary_moment_are_each_whole_or_absent(tmp_path
     child.start()
     sender.close()
     reported = sum(1 for _ in range(5) if receiver.recv() == "committed")
+    assert child.pid is not None
     os.kill(child.pid, signal.SIGKILL)
     child.join(timeout=60)
     while receiver.poll(1):

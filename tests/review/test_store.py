@@ -566,6 +566,7 @@ def test_a_process_killed_mid_stream_keeps_every_decision_it_reported(store, lis
     child.start()
     sender.close()  # so the parent sees end-of-file once the child is gone
     reported = [receiver.recv() for _ in range(40)]
+    assert child.pid is not None
     os.kill(child.pid, signal.SIGKILL)
     child.join(timeout=30)
     assert child.exitcode == -signal.SIGKILL

@@ -248,6 +248,7 @@ def test_review_report_takes_a_written_list_and_an_existing_store(key_file, tmp_
         },
         reports=tmp_path / "reports",
     )
+    assert run.html is not None
     html = run.html.read_text()
     assert f"List <code>{list_id}</code> from run <code>{listed.run_id}</code>" in html
     assert "4 children listed, <strong>1 decided, 3 undecided</strong>" in html

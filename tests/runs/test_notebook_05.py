@@ -55,6 +55,7 @@ def test_a_list_that_claims_a_decision_is_reported(clean, tmp_path):
     checks = pl.read_csv(result.run_dir / "shareable" / "assurance.csv")
     failed = checks.filter(pl.col("result") == "FAIL")["check"].to_list()
     assert failed == ["lists claim no decision"]
+    assert result.html is not None
     assert "1 of 7 checks FAILED" in result.html.read_text()
 
 
@@ -97,6 +98,7 @@ def test_the_review_quality_of_a_store_is_tabled_and_its_warnings_shown(clean, t
         ("A. Officer", 10, 10, 10)
     ]
     assert quality["contacts_to_funded"][0] >= 1
+    assert result.html is not None
     html = result.html.read_text()
     assert "All 11 checks passed (3 with warnings for the auditor: see below)." in html
     assert "How the decisions were made" in html and "A. Officer" in html

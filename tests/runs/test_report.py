@@ -9,6 +9,7 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
+from typing import cast
 
 import nbformat
 import polars as pl
@@ -291,7 +292,7 @@ def test_without_a_file_parameter_the_run_id_is_made_as_before(
     source = resolve_notebook(notebook)
     identity = identify(source, SAMPLE, parameters)
     rule_set = (
-        load_rule_set(identity.parameters["initiative"]).ref
+        load_rule_set(cast(str, identity.parameters["initiative"])).ref
         if "initiative" in identity.parameters
         else ""
     )

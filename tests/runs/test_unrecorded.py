@@ -35,8 +35,8 @@ def found_with(links: list[tuple], tmp_path: Path) -> Assessment:
     for name, frame in c.tables().items():
         frame.collect().write_csv(tmp_path / f"{name}.csv", date_format="%Y-%m-%d")
     loaded = load_folder(tmp_path)
-    frame = pl.DataFrame(links, schema=LINKS_SCHEMA, orient="row")
-    result = assessment(loaded.tables, RULES, term_start=TERM, as_of=TERM, links=frame)
+    linked = pl.DataFrame(links, schema=LINKS_SCHEMA, orient="row")
+    result = assessment(loaded.tables, RULES, term_start=TERM, as_of=TERM, links=linked)
     return Assessment(result=result, data=loaded, linkage="probabilistic")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from typing import TypedDict
 
 import polars as pl
 import pytest
@@ -33,7 +34,9 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 def population(groups: list[tuple[str | None, int, int]]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Candidates and people from (group, eligible, funded) triples, plus one `possible` child."""
-    ids, values, funded = [], [], []
+    ids: list[str] = []
+    values: list[str | None] = []
+    funded: list[bool] = []
     for group, eligible, paid in groups:
         for i in range(eligible):
             ids.append(f"C{len(ids):03d}")
@@ -175,6 +178,13 @@ def test_protect_equality_hides_small_groups(monitored) -> None:
 ENGINE_TABLES = ("people", "benefits", "child_statuses", "dwp_list", "funded_places")
 
 
+class Days(TypedDict):
+    """A term start and evidence date, given as keyword arguments."""
+
+    term_start: date
+    as_of: date
+
+
 def scrambled(people: pl.DataFrame) -> pl.DataFrame:
     """Every special-category value changed: reversed, blanked, or replaced."""
     return people.with_columns(
@@ -189,7 +199,7 @@ def test_changing_special_category_fields_changes_no_list() -> None:
     assert set(EQUALITY_FIELDS) <= set(tables["people"].columns)
     rule_set = load_rule_set("two_year_old")
     inputs = {name: tables[name] for name in ENGINE_TABLES}
-    kwargs = {"term_start": date(2026, 9, 1), "as_of": date(2026, 8, 1)}
+    kwargs: Days = {"term_start": date(2026, 9, 1), "as_of": date(2026, 8, 1)}
     original = assessment(inputs, rule_set, **kwargs)
     changed = assessment({**inputs, "people": scrambled(tables["people"])}, rule_set, **kwargs)
     assert original.candidates.height > 10  # a list worth comparing

@@ -124,7 +124,7 @@ def test_a_set_that_cannot_be_protected_without_hiding_the_headline_says_why():
 
 
 def test_the_audit_knows_a_hidden_count_is_at_least_one_unless_zeros_are_hidden():
-    model = LinkedTables()
+    model: LinkedTables[str] = LinkedTables()
     a, b = model.variable("a"), model.variable("b")
     model.cell("a", {a: 1})
     model.cell("b", {b: 1})
@@ -135,7 +135,7 @@ def test_the_audit_knows_a_hidden_count_is_at_least_one_unless_zeros_are_hidden(
 
 
 def test_the_audit_allows_for_rounding():
-    model = LinkedTables()
+    model: LinkedTables[str] = LinkedTables()
     a, b = model.variable("a"), model.variable("b")
     model.cell("a", {a: 1})
     model.cell("b", {b: 1})
@@ -145,13 +145,13 @@ def test_the_audit_allows_for_rounding():
 
 
 def test_an_unbounded_hidden_count_has_an_infinite_interval():
-    model = LinkedTables()
+    model: LinkedTables[str] = LinkedTables()
     model.cell("a", {model.variable("a"): 1})
     assert audit(model, {"a": None})["a"].width == float("inf")
 
 
 def test_published_figures_that_contradict_the_model_are_reported_as_a_fault():
-    model = LinkedTables()
+    model: LinkedTables[str] = LinkedTables()
     a = model.variable("a")
     model.cell("a", {a: 1})
     model.cell("total", {a: 1})
@@ -194,7 +194,7 @@ def councils(draw):
         schema_overrides={"ward_code": pl.String, "postcode": pl.String, "ward": pl.String},
     )
     n = draw(st.integers(1, 70))
-    candidates, people, links = [], [], []
+    candidate_rows, people_rows, link_rows = [], [], []
     for i in range(n):
         record = draw(st.integers(0, 9)) > 0
         criteria = (
@@ -203,17 +203,17 @@ def councils(draw):
         dwp = f"D{i}" if "dwp_list" in criteria else None
         person = f"C{i}" if record else None
         funded = record and draw(st.booleans())
-        candidates.append((person, "likely", criteria, funded, dwp))
+        candidate_rows.append((person, "likely", criteria, funded, dwp))
         if dwp is not None:
-            links.append(("dwp_list", dwp, person, "linked" if record else "not_linked"))
+            link_rows.append(("dwp_list", dwp, person, "linked" if record else "not_linked"))
         if record:
             sector = draw(st.sampled_from([*sectors, None]))
             postcode = None if sector is None else f"{sector}AB"
             born = date(2024, draw(st.integers(1, 12)), 1)
             sex = draw(st.sampled_from(["F", "M", None]))
-            people.append((person, postcode, born, sex))
+            people_rows.append((person, postcode, born, sex))
     candidates = pl.DataFrame(
-        candidates,
+        candidate_rows,
         schema={
             "person_id": pl.String,
             "tier": pl.String,
@@ -224,7 +224,7 @@ def councils(draw):
         orient="row",
     )
     people = pl.DataFrame(
-        people,
+        people_rows,
         schema={
             "person_id": pl.String,
             "postcode": pl.String,
@@ -234,7 +234,7 @@ def councils(draw):
         orient="row",
     )
     links = pl.DataFrame(
-        links,
+        link_rows,
         schema={
             "source": pl.String,
             "record_id": pl.String,
@@ -332,6 +332,7 @@ def test_a_table_that_cannot_be_protected_is_withheld_and_the_rest_are_published
         "A hidden count (equality_by_sex, F, funded) could be narrowed to between 1 and 10 "
         "from the tables published together, and hiding more cells does not widen it."
     )
+    assert linked is not None
     assert linked.safe and set(linked.protected) == {"take_up", "take_up_by_age_band"}
     published = {name: protected[name] for name in linked.protected}
     assert attack(published, uses_dwp_list=False) == linked.intervals

@@ -272,7 +272,9 @@ def test_free_school_meals_tables_show_eligible_counts_without_a_rate(tmp_path):
         "- **4** children look eligible (likely tier) for the term starting 1 September 2026."
     )
     assert "No national figure is compared" in text
-    assert display_frame(result.tables["take_up"]).rows() == [("all", "4"), ("Total", "4")]
+    take_up = display_frame(result.tables["take_up"])
+    assert take_up is not None
+    assert take_up.rows() == [("all", "4"), ("Total", "4")]
     record = json.loads(result.manifest.read_text())
     assert record["caveats"] == list(result.caveats)
     assert record["measures"] == ["eligible"]
@@ -406,7 +408,9 @@ def test_the_national_comparison_sits_beside_each_term(full):
     record = json.loads(full.manifest.read_text())
     entry = next(e for e in record["published"] if e["table"] == "national_comparison")
     assert entry["notes"][0].startswith("England's figures are DfE's published statistics")
-    assert display_frame(full.tables["national_comparison"]).row(0)[:3] == (
+    national_display = display_frame(full.tables["national_comparison"])
+    assert national_display is not None
+    assert national_display.row(0)[:3] == (
         "2026-01-01",
         "2026",
         "71.6",
@@ -685,13 +689,15 @@ def test_headline_and_display_frame_read_the_published_figures(small):
         "(January 2026). Comparable with 2025, not with the years before it"
     )
     assert "*How far the two compare:* DfE's denominator comes from DWP data" in text
-    assert display_frame(small.tables["take_up_by_area"]).rows() == [
+    by_area = display_frame(small.tables["take_up_by_area"])
+    assert by_area is not None
+    assert by_area.rows() == [
         ("FQ1", "4", "3", "75.0"),
         ("FQ2", "c", "0", "c"),
         ("unknown", "c", "0", "c"),
         ("Total", "8", "3", "37.5"),
     ]
-    assert display_frame(small.tables["take_up_by_area"]).columns == [
+    assert by_area.columns == [
         "area",
         "eligible",
         "funded",
@@ -754,7 +760,13 @@ def test_dates_must_be_dates_or_iso_text(data, tmp_path):
             data, initiative="two_year_old", term_start="1 Sept 2026", as_of=TERM, out=tmp_path
         )
     with pytest.raises(UsageError, match=r"^as_of must be an ISO date like 2026-09-01"):
-        write_stats(data, initiative="two_year_old", term_start=TERM, as_of=None, out=tmp_path)
+        write_stats(
+            data,
+            initiative="two_year_old",
+            term_start=TERM,
+            as_of=None,  # type: ignore[arg-type]  # deliberately wrong: the check is what is tested
+            out=tmp_path,
+        )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -795,6 +807,7 @@ def test_take_up_report_shows_wards_and_the_trend_when_asked(tmp_path):
         "2026-09-01",
         "Total",
     ]
+    assert run.html is not None
     html = run.html.read_text()
     assert "Take-up across terms" in html and "By ward" in html
     assert 'aria-label="Take-up fell from 56% to 49% (1 Jan 2026 to 1 Sep 2026)"' in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
@@ -26,8 +27,11 @@ from workbench.stats.takeup import (
 )
 from workbench.stats.wards import load_ward_lookup
 
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
+
 TERM = date(2026, 9, 1)
-CANDIDATE_SCHEMA = {
+CANDIDATE_SCHEMA: dict[str, PolarsDataType] = {
     "person_id": pl.String,
     "dwp_record_id": pl.String,
     "tier": pl.String,
@@ -299,7 +303,7 @@ def test_trend_needs_terms_keyed_by_date(candidates: pl.DataFrame) -> None:
     with pytest.raises(UsageError, match="at least one"):
         trend({})
     with pytest.raises(UsageError, match="keyed by term start dates"):
-        trend({"2026-09-01": candidates})
+        trend({"2026-09-01": candidates})  # type: ignore[dict-item]  # deliberately wrong: the check is what is tested
 
 
 def test_national_take_up_comes_from_the_packaged_file() -> None:
@@ -350,7 +354,7 @@ def test_national_comparison_puts_the_latest_january_on_or_before_each_term() ->
 
 def test_national_comparison_needs_dates() -> None:
     with pytest.raises(UsageError, match="needs term start dates"):
-        national_comparison(["2026-09-01"])
+        national_comparison(["2026-09-01"])  # type: ignore[list-item]  # deliberately wrong: the check is what is tested
 
 
 def test_national_take_up_reads_a_given_file(tmp_path: Path) -> None:
