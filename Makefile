@@ -78,4 +78,4 @@ docs: $(VENV)/.installed
 	$(BIN)/python -m workbench.docs README.md
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
