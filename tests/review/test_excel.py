@@ -601,6 +601,39 @@ def test_a_formula_in_a_decision_cell_is_refused_not_read_by_its_result(store, e
     assert store.decisions(list_id).is_empty()
 
 
+def test_cells_are_searched_for_formulas_only_when_a_part_of_the_workbook_holds_one(
+    exported, tmp_path
+):
+    from workbench.review.excel_import import _may_hold_formulas
+
+    _, book = exported
+    assert not _may_hold_formulas(book)  # as exported: a drop-down's list is no formula
+    typed = fill(book, {ROW["P1"]: {"decision": "contact"}}, tmp_path / "typed.xlsx")
+    assert not _may_hold_formulas(typed)
+    formula = fill(book, {ROW["P1"]: {"reason": "=A1"}}, tmp_path / "formula.xlsx")
+    assert _may_hold_formulas(formula)
+
+
+@pytest.mark.parametrize(
+    ("xml", "formula"),
+    [
+        (b'<c r="W2"><f>IF(1=1,"contact","defer")</f><v>contact</v></c>', True),
+        (b'<c r="W3"><f t="shared" ref="W3:W9" si="0"/><v>contact</v></c>', True),
+        (b'<x:c r="W2"><x:f>A1</x:f><x:v>contact</x:v></x:c>', True),  # a prefixed namespace
+        (
+            b'<dataValidation type="list"><formula1>"contact,defer"</formula1></dataValidation>',
+            False,
+        ),
+        (b'<autoFilter ref="A1:Z9"><filterColumn colId="0"/></autoFilter>', False),
+        (b'<c r="W2" t="inlineStr"><is><t>&lt;f&gt;=A1</t></is></c>', False),  # text, escaped
+    ],
+)
+def test_what_counts_as_a_formula_in_a_parts_xml(xml: bytes, formula: bool):
+    from workbench.review.excel_import import _FORMULA_ELEMENT
+
+    assert bool(_FORMULA_ELEMENT.search(xml)) is formula
+
+
 def test_a_workbook_that_would_unpack_too_large_is_not_opened(store, exported, monkeypatch):
     import workbench.review.excel_import as excel_import
 

@@ -494,6 +494,22 @@ def test_access_log_keeps_who_ran_what(store):
         store.log_access(" ", "review export")
 
 
+def test_several_accesses_are_logged_at_once_or_not_at_all(store):
+    store.log_accesses("A. Officer", [("review export", "list l-1: 2 rows"), ("view", "P1")])
+    assert store.access_log().rows() == [
+        (1, "2026-09-01T09:00:02.000000Z", "A. Officer", "review export", "list l-1: 2 rows"),
+        (2, "2026-09-01T09:00:02.000000Z", "A. Officer", "view", "P1"),
+    ]
+
+    def stopped_halfway():
+        yield ("view", "P2")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        store.log_accesses("A. Officer", stopped_halfway())
+    assert store.access_log().height == 2  # P2's row went with the transaction
+
+
 @settings(max_examples=15, deadline=None)
 @given(
     steps=st.lists(

@@ -22,6 +22,7 @@ Example
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -401,8 +402,17 @@ class ChildDetails:
 
     def row(self, item_key: str) -> dict[str, Any] | None:
         """The details of one list row, or None when the row is not on the list."""
-        index = self.frame["item_key"].index_of(item_key)
+        index = self._row_of.get(item_key)
         return None if index is None else self.frame.row(index, named=True)
+
+    @functools.cached_property
+    def _row_of(self) -> dict[str, int]:
+        """Each item key's row in `frame` (the first, if one were there twice): an export asks
+        for every row, and a search of the column for each took seconds on a long list."""
+        found: dict[str, int] = {}
+        for index, key in enumerate(self.frame["item_key"].to_list()):
+            found.setdefault(key, index)
+        return found
 
     def probable_match(self, item_key: str) -> str | None:
         """For a DWP-list row whose link awaits review, the proposed child in words."""

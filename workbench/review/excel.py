@@ -394,10 +394,11 @@ def export_review_workbook(
         ),
     )
     user = user or getpass.getuser()
-    store.log_access(user, "review export", f"list {list_id}: {len(rows)} rows")
+    logged = [("review export", f"list {list_id}: {len(rows)} rows")]
     if details is not None:  # the workbook shows every child: each counts as viewed
         for row in shaped.select("person_id", "dwp_record_id").iter_rows(named=True):
-            store.log_access(user, VIEW_COMMAND, view_detail(list_id, row))
+            logged.append((VIEW_COMMAND, view_detail(list_id, row)))
+    store.log_accesses(user, logged)
     return path
 
 

@@ -850,8 +850,15 @@ class ReviewStore:
     # --- access log ------------------------------------------------------------------------
     def log_access(self, user: str, command: str, detail: str = "") -> None:
         """Append who ran which command on the store, and on what (no personal data)."""
+        self.log_accesses(user, [(command, detail)])
+
+    def log_accesses(self, user: str, entries: Iterable[tuple[str, str]]) -> None:
+        """Append several (command, detail) rows for one user at once, all or none: one write
+        transaction, not one per row (an export of thousands of children views each)."""
         with self._immediate() as conn:
-            append_access(conn, self._now(), user, command, detail)
+            at = self._now()
+            for command, detail in entries:
+                append_access(conn, at, user, command, detail)
 
     def access_log(self) -> pl.DataFrame:
         """The access log, oldest first."""
