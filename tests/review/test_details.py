@@ -11,7 +11,7 @@ import pytest
 
 import workbench as wb
 from tests.council import Council
-from workbench.errors import WorkbenchError
+from workbench.errors import DataFileError, WorkbenchError
 from workbench.review import ReviewStore, pseudonym
 from workbench.review.details import (
     age_text,
@@ -258,3 +258,24 @@ def test_the_panel_names_the_proposed_match_only_once_the_officer_is_named(
             "Proposed match: Ola Khan, born 10 February 2024, 22 Quay Street, FQ2 3CD; parents "
             "or carers: Sam Khan (council record P3) (match probability 97.31%)"
         ) in panel.detail.value
+
+
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        ("{", "cannot be read as JSON"),
+        ('["run_id", "rule_set", "inputs"]', r"is not an assess manifest \(a JSON object\)"),
+        ('{"run_id": "r-1", "rule_set": "two_year_old@1"}', "lacks inputs; expected an assess"),
+        (
+            '{"run_id": "r-1", "rule_set": "two_year_old@1", "inputs": ["people.csv"]}',
+            "inputs: expected each input file's name and SHA-256",
+        ),
+    ],
+)
+def test_a_list_whose_manifest_was_edited_out_of_shape_is_refused_naming_it(
+    listed: Path, manifest: str, message: str
+):
+    written = listed.with_name(listed.name + ".manifest.json")
+    written.write_text(manifest, encoding="utf-8")
+    with pytest.raises(DataFileError, match=rf"list\.csv\.manifest\.json.*{message}"):
+        read_list_file(listed)

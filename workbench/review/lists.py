@@ -333,9 +333,17 @@ def _read_manifest(path: Path) -> dict[str, Any]:
         record = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise DataFileError(manifest, f"cannot be read as JSON ({error})") from None
+    if not isinstance(record, dict):
+        raise DataFileError(
+            manifest,
+            "is not an assess manifest (a JSON object); run `workbench assess` again to write "
+            "the list and its manifest",
+        )
     missing = [k for k in ("run_id", "rule_set", "inputs") if k not in record]
     if missing:
         raise DataFileError(manifest, f"lacks {', '.join(missing)}; expected an assess manifest")
+    if not isinstance(record["inputs"], dict):
+        raise DataFileError(manifest, "inputs: expected each input file's name and SHA-256")
     return record
 
 
