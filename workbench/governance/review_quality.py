@@ -93,13 +93,10 @@ class ReviewThresholds:
         return self.decisions_per_minute * self.window_seconds / SECONDS_A_MINUTE
 
 
-_WHOLE = ("window_seconds", "identical_run", "contacts_to_funded", "decisions_without_view")
-
-
-def _threshold(raw: dict, name: str, path: Path) -> float | int:
+def _threshold(raw: dict, name: str, path: Path, whole: bool = False) -> float:
+    """A positive threshold (`whole`: a positive whole number)."""
     entry = raw.get(name)
     value = entry.get("value") if isinstance(entry, dict) else None
-    whole = name in _WHOLE
     if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
         kind = "a whole number" if whole else "a number"
         raise DataFileError(
@@ -113,8 +110,8 @@ def _threshold(raw: dict, name: str, path: Path) -> float | int:
 
 
 def _whole_threshold(raw: dict, name: str, path: Path) -> int:
-    value = _threshold(raw, name, path)
-    assert isinstance(value, int)  # `_threshold` refuses anything else for a name in _WHOLE
+    value = _threshold(raw, name, path, whole=True)
+    assert isinstance(value, int)  # `_threshold` refuses anything else when whole
     return value
 
 
