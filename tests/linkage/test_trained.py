@@ -128,3 +128,21 @@ def test_the_cache_keeps_the_models_used_last_and_clears_what_a_stopped_run_left
     assert not abandoned.exists() and writing.exists()
     keep(2, 500)
     assert trainings == [1, 2, 3, 2]  # trained again, since it was removed
+
+
+@pytest.mark.parametrize("kept", ["[1, 2]", '"settings"', '{"comparisons": "none"}', "{"])
+def test_a_kept_model_out_of_shape_is_trained_again_and_replaced(
+    council, counted, monkeypatch, tmp_path, kept
+):
+    # Only the workbench writes the cache, atomically; but a file edited or damaged by hand
+    # must be trained again, never reach Splink as its settings.
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    first = link_all(council)
+    trainings = len(counted)
+    for path in tmp_path.glob("*.json"):
+        path.write_text(kept)
+    again = link_all(council)
+    assert len(counted) == 2 * trainings
+    assert again.equals(first)
+    for path in tmp_path.glob("*.json"):
+        assert isinstance(json.loads(path.read_text())["comparisons"], list)

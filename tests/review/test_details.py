@@ -270,6 +270,33 @@ def test_the_panel_names_the_proposed_match_only_once_the_officer_is_named(
             '{"run_id": "r-1", "rule_set": "two_year_old@1", "inputs": ["people.csv"]}',
             "inputs: expected each input file's name and SHA-256",
         ),
+        (
+            '{"run_id": "r-1", "rule_set": "two_year_old@1", "inputs": {}, "parameters": []}',
+            "parameters: expected the parameters assess was run with",
+        ),
+        (
+            '{"run_id": "r-1", "rule_set": "two_year_old@1", "inputs": {}, "data": 7}',
+            "data: expected the data folder the list was made from",
+        ),
+        (
+            '{"run_id": "r-1", "rule_set": "two_year_old@1", "inputs": {}, "database": "x"}',
+            "database: expected each table read by a query",
+        ),
+        (
+            '{"run_id": "r-1", "rule_set": "two_year_old@1", "inputs": {}, '
+            '"dwp_list_accounted": 3}',
+            "dwp_list_accounted: expected the DWP list's rows, counted",
+        ),
+        (
+            '{"run_id": "r-1", "rule_set": "two_year_old@1", "inputs": {}, '
+            '"parameters": {"as_of": "1 Sept 2026"}}',
+            "parameters: as_of '1 Sept 2026' is not a date",
+        ),
+        (
+            '{"run_id": "r-1", "rule_set": "two_year_old@1", "inputs": {}, '
+            '"parameters": {"term_start": 20260901}}',
+            "parameters: term_start 20260901 is not a date",
+        ),
     ],
 )
 def test_a_list_whose_manifest_was_edited_out_of_shape_is_refused_naming_it(
@@ -279,3 +306,11 @@ def test_a_list_whose_manifest_was_edited_out_of_shape_is_refused_naming_it(
     written.write_text(manifest, encoding="utf-8")
     with pytest.raises(DataFileError, match=rf"list\.csv\.manifest\.json.*{message}"):
         read_list_file(listed)
+
+
+def test_a_list_read_back_carries_its_manifest_s_term_evidence_date_and_folder(listed: Path):
+    written = read_list_file(listed)
+    assert written.term_start == date(2026, 9, 1)
+    assert written.as_of == date(2026, 8, 1)
+    assert written.data_folder == (listed.parent / "data").resolve()
+    assert written.manifest["run_id"] == written.run_id

@@ -474,6 +474,21 @@ def _trained_settings(
         [records, candidates],
         decided_by,
         lambda: _train(records, candidates, learning, start, prior, rows, train_u, train_m, seed),
+        fits=_are_settings,
+    )
+
+
+def _are_settings(kept: dict[str, Any]) -> bool:
+    """Whether a kept model has the shape Splink's settings take: comparisons, each a list of
+    comparison levels (what a trained model always has)."""
+    comparisons = kept.get("comparisons")
+    return (
+        isinstance(comparisons, list)
+        and bool(comparisons)
+        and all(
+            isinstance(c, dict) and isinstance(c.get("comparison_levels"), list)
+            for c in comparisons
+        )
     )
 
 

@@ -99,20 +99,26 @@ def remembered(
     frames: Sequence[pl.DataFrame],
     parameters: dict[str, Any],
     train: Callable[[], dict[str, Any]],
+    fits: Callable[[dict[str, Any]], bool] = lambda kept: True,
 ) -> dict[str, Any]:
     """The settings `train()` gives for these inputs: read from the cache when this training
-    was done before, else trained and kept."""
+    was done before, else trained and kept.
+
+    A kept file that is not a JSON object, or whose object `fits` refuses (the caller's check
+    that it has the shape `train()` gives), is trained again and replaced, as is one that
+    cannot be read: the cache is never trusted further than that."""
     folder = cache_folder()
     if folder is None:
         return train()
     path = folder / f"{source}-{training_key(source, frames, parameters)}.json"
     try:
         kept = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        kept = None
+    if isinstance(kept, dict) and fits(kept):
         with contextlib.suppress(OSError):
             os.utime(path)  # used now: among the last to be removed
         return kept
-    except (OSError, ValueError):
-        pass
     # As JSON holds it (lists, not tuples), so a model trained now and one read back are
     # the same value.
     text = json.dumps(train())

@@ -72,7 +72,6 @@ from workbench.review.outreach import (
     check_same_items,
     household_carers,
     list_data_folder,
-    list_manifest,
     stored_list_id,
 )
 from workbench.review.schema import OUTCOME_DECISIONS
@@ -395,8 +394,7 @@ def _checkable(
     child_rows: dict[str, dict] = {}
     if person_ids.len():
         people = _people(data, listed)
-        parameters = list_manifest(listed.path).get("parameters", {})
-        as_of = date.fromisoformat(parameters.get("as_of", datetime.now(UTC).date().isoformat()))
+        as_of = listed.as_of or datetime.now(UTC).date()
         initiative = listed.rule_set.split("@", 1)[0]
         children = people.filter(pl.col("person_id").is_in(person_ids.implode()))
         child_rows = {r["person_id"]: r for r in children.iter_rows(named=True)}

@@ -43,7 +43,6 @@ from workbench.review.outreach import (
     check_inputs,
     check_read_inputs,
     list_data_folder,
-    list_manifest,
 )
 from workbench.rules import load_rule_set
 from workbench.rules.model import RuleSet
@@ -561,13 +560,9 @@ def read_child_details(
         When no data folder is given or named by the manifest, or a file in it is not the one
         the list was made from (SHA-256 against the manifest).
     """
-    manifest = list_manifest(listed.path)
-    parameters = manifest.get("parameters", {})
     initiative = listed.rule_set.split("@", 1)[0]
-    term_start = (
-        date.fromisoformat(parameters["term_start"]) if "term_start" in parameters else None
-    )
-    as_of = date.fromisoformat(parameters["as_of"]) if "as_of" in parameters else term_start
+    term_start = listed.term_start
+    as_of = listed.as_of or term_start
     folder = list_data_folder(listed, data)
     rule_set = load_rule_set(initiative)
     shaped = review_candidates(listed.candidates, key)

@@ -27,7 +27,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -319,6 +320,42 @@ class ListFile:
     not_listed: pl.DataFrame | None = None
     """The DWP-list rows the list does not carry, each with its reason (`assess` writes them
     beside the list as ``<stem>.dwp_not_listed.csv``); None for a list without a DWP list."""
+    manifest: Mapping[str, Any] = field(default_factory=dict)
+    """The manifest as read beside the list, its shape checked (:func:`read_list_file`)."""
+
+    @property
+    def parameters(self) -> Mapping[str, str]:
+        """The parameters `assess` was run with (each as text), empty when not recorded."""
+        return self.manifest.get("parameters") or {}
+
+    @property
+    def term_start(self) -> date | None:
+        """The term the list was made for, None when its manifest does not say."""
+        return _manifest_day(self.parameters.get("term_start"))
+
+    @property
+    def as_of(self) -> date | None:
+        """The evidence date the list was made as of, None when its manifest does not say."""
+        return _manifest_day(self.parameters.get("as_of"))
+
+    @property
+    def data_folder(self) -> Path | None:
+        """The data folder the list was made from, None when its manifest does not name one."""
+        folder = self.manifest.get("data")
+        return Path(folder) if folder else None
+
+
+def _manifest_day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+# The manifest's optional parts and the JSON type each must have, when present.
+_MANIFEST_PARTS: dict[str, tuple[type, str]] = {
+    "parameters": (dict, "the parameters assess was run with, each as text"),
+    "data": (str, "the data folder the list was made from"),
+    "database": (dict, "each table read by a query, with its connection and hashes"),
+    "dwp_list_accounted": (dict, "the DWP list's rows, counted"),
+}
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:
@@ -344,6 +381,20 @@ def _read_manifest(path: Path) -> dict[str, Any]:
         raise DataFileError(manifest, f"lacks {', '.join(missing)}; expected an assess manifest")
     if not isinstance(record["inputs"], dict):
         raise DataFileError(manifest, "inputs: expected each input file's name and SHA-256")
+    for part, (kind, what) in _MANIFEST_PARTS.items():
+        if record.get(part) is not None and not isinstance(record[part], kind):
+            raise DataFileError(manifest, f"{part}: expected {what}")
+    parameters = record.get("parameters") or {}
+    for name in ("term_start", "as_of"):
+        value = parameters.get(name)
+        if value is None:
+            continue
+        try:
+            date.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise DataFileError(
+                manifest, f"parameters: {name} {value!r} is not a date (YYYY-MM-DD)"
+            ) from None
     return record
 
 
@@ -387,7 +438,13 @@ def read_list_file(path: str | Path) -> ListFile:
         if beside.exists():
             not_listed = pl.read_csv(beside, infer_schema=False)
     return ListFile(
-        path, candidates, record["run_id"], record["rule_set"], record["inputs"], not_listed
+        path,
+        candidates,
+        record["run_id"],
+        record["rule_set"],
+        record["inputs"],
+        not_listed,
+        record,
     )
 
 

@@ -40,7 +40,7 @@ from workbench.eligibility.terms import birthday
 from workbench.errors import UsageError, WorkbenchError
 from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.provenance import file_sha256
-from workbench.review.lists import MANIFEST_SUFFIX, ListFile, read_list_file, review_candidates
+from workbench.review.lists import ListFile, read_list_file, review_candidates
 from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
 from workbench.rules import load_rule_set
 from workbench.spreadsheet import neutralised
@@ -59,7 +59,6 @@ __all__ = [
     "export_outreach",
     "household_carers",
     "list_data_folder",
-    "list_manifest",
     "sidecar_path",
     "stored_list_id",
 ]
@@ -175,17 +174,13 @@ def contact_rows(store: ReviewStore, list_id: str, shaped: pl.DataFrame) -> pl.D
 def list_data_folder(listed: ListFile, data: str | Path | None = None) -> Path:
     """The data folder a list was made from: `data` when given, else the one its manifest
     names; a WorkbenchError saying to give it (--data) when the manifest names none."""
-    folder = data or list_manifest(listed.path).get("data")
+    folder = data or listed.data_folder
     if not folder:
         raise WorkbenchError(
             f"{listed.path}: its manifest names no data folder (a list written before the "
             "workbench recorded it); give the folder the list was made from with --data"
         )
     return Path(folder)
-
-
-def list_manifest(path: Path) -> dict[str, Any]:
-    return json.loads(path.with_name(path.name + MANIFEST_SUFFIX).read_text(encoding="utf-8"))
 
 
 def check_inputs(data: Path, listed: ListFile, tables: list[str]) -> None:
@@ -221,7 +216,7 @@ def check_read_inputs(loaded: LoadedData, listed: ListFile) -> None:
             continue
         if listed.input_hashes.get(source.name) == file_sha256(source):
             continue
-        made = (list_manifest(listed.path).get("database") or {}).get(name) or {}
+        made = (listed.manifest.get("database") or {}).get(name) or {}
         why = "the database has changed since"
         if made.get("rows_hash") not in (None, ROWS_HASH):
             why = (
@@ -341,8 +336,7 @@ def _with_details(rows: pl.DataFrame, data: Path, listed: ListFile) -> pl.DataFr
     check_read_inputs(loaded, listed)
     parts = []
     if people_ids.len():
-        parameters = list_manifest(listed.path).get("parameters", {})
-        as_of = date.fromisoformat(parameters.get("as_of", datetime.now(UTC).date().isoformat()))
+        as_of = listed.as_of or datetime.now(UTC).date()
         initiative = listed.rule_set.split("@", 1)[0]
         details = _person_details(loaded.tables["people"], people_ids, initiative, as_of)
         parts.append(rows.filter(pl.col("person_id").is_not_null()).join(details, on="person_id"))

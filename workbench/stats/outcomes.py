@@ -186,14 +186,14 @@ def campaign_children(
         next term's funded places are not in the data yet).
     """
     from workbench.review.lists import read_list_file
-    from workbench.review.outreach import list_manifest, stored_list_id
+    from workbench.review.outreach import stored_list_id
 
     frames = []
     for path in lists:
         listed = read_list_file(path)
         list_id = stored_list_id(store, listed)
-        listed_term = list_manifest(listed.path).get("parameters", {}).get("term_start")
-        if listed_term is None or date.fromisoformat(listed_term) >= term:
+        listed_term = listed.term_start
+        if listed_term is None or listed_term >= term:
             raise WorkbenchError(
                 f"{listed.path}: its term ({listed_term}) is not before the term of the report "
                 f"({term}); count a campaign's outcomes in the stats of the term after its lists"
