@@ -9,7 +9,6 @@ NINO). The lists searched are read here too, as they can name a child's DWP row.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +25,6 @@ from workbench.review.details import record_link_columns
 from workbench.review.keys import pseudonym
 from workbench.review.lists import (
     DWP_KIND,
-    MANIFEST_SUFFIX,
     PERSON_KIND,
     read_list_file,
     review_candidates,
@@ -163,16 +161,9 @@ def read_lists(lists: Sequence[Path], key: bytes) -> list[Listed]:
         rows = review_candidates(listed.candidates, key).with_columns(
             *record_link_columns(listed.candidates)
         )
-        out.append(Listed(name, listed.rule_set, listed.run_id, _manifest_parameters(path), rows))
+        parameters = dict(listed.parameters)
+        out.append(Listed(name, listed.rule_set, listed.run_id, parameters, rows))
     return out
-
-
-def _manifest_parameters(path: Path) -> dict[str, str]:
-    try:
-        record = json.loads(path.with_name(path.name + MANIFEST_SUFFIX).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return record.get("parameters") or {}
 
 
 def _load(data: Path) -> LoadedData:
