@@ -1,5 +1,10 @@
+import re
 from pathlib import Path
+from typing import Any
 
+import typer
+
+from workbench.cli import app
 from workbench.docs import CONTRACT_END, CONTRACT_START, readme_with_contract
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -14,3 +19,62 @@ def test_readme_contract_section_names_every_required_column():
     section = README.read_text().split(CONTRACT_START)[1].split(CONTRACT_END)[0]
     for column in ("person_id", "household_id", "award_id", "benefit", "child_date_of_birth"):
         assert f"| {column} |" in section
+
+
+def _code_in(text: str) -> list[str]:
+    """The command lines a reader copies: each line of a fenced block (a line ending in a
+    backslash joined to the next) and each inline code span outside the blocks."""
+    lines = []
+    for block in re.findall(r"```[^\n]*\n(.*?)```", text, re.S):
+        lines += re.sub(r"\\\n\s*", " ", block).splitlines()
+    return lines + re.findall(r"`([^`\n]+)`", re.sub(r"```.*?```", "", text, flags=re.S))
+
+
+def _documented_calls(text: str) -> list[tuple[list[str], str]]:
+    """(the command's words, the rest of the line) for each `workbench COMMAND ...` shown."""
+    calls = []
+    for line in _code_in(text):
+        for found in re.finditer(r"(?:^|[\s/])workbench((?:\s+[a-z][a-z-]*)+)", line):
+            calls.append((found.group(1).split(), line[found.start(1) :]))
+    return calls
+
+
+def _unknown_options(root: Any, words: list[str], rest: str) -> list[str]:
+    """The options on a documented line that its command does not have, or that the line
+    names a group without its command; [] when all are real or the words name no command."""
+    command, path = root, list[str]()
+    for word in words:
+        if word not in getattr(command, "commands", {}):
+            break
+        command, path = command.commands[word], [*path, word]
+    if not path:
+        return []
+    if hasattr(command, "commands"):
+        return [f"`workbench {' '.join(path)}` names a group, not a command"]
+    options = {"--help"}
+    for parameter in command.params:
+        options.update(parameter.opts, parameter.secondary_opts)
+    shown = re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", rest)
+    return [f"workbench {' '.join(path)} {o}" for o in shown if o not in options]
+
+
+def test_every_command_and_option_the_docs_show_is_one_the_cli_has():
+    root = typer.main.get_command(app)
+    unknown, checked = [], 0
+    for page in [README, *sorted((README.parent / "docs").glob("*.md"))]:
+        for words, rest in _documented_calls(page.read_text(encoding="utf-8")):
+            checked += words[0] in getattr(root, "commands", {})
+            unknown += [f"{page.name}: {u}" for u in _unknown_options(root, words, rest)]
+    assert unknown == []
+    assert checked >= 60  # the README and docs show about 64 calls: the search finds them
+
+
+def test_the_docs_check_finds_an_option_the_cli_lacks():
+    root = typer.main.get_command(app)
+    text = "```\nworkbench assess --initiative two_year_old \\\n  --data DIR --fast\n```\n"
+    [(words, rest)] = _documented_calls(text)
+    assert _unknown_options(root, words, rest) == ["workbench assess --fast"]
+    [(words, rest)] = _documented_calls("run `workbench review --list x`")
+    assert _unknown_options(root, words, rest) == [
+        "`workbench review` names a group, not a command"
+    ]
