@@ -464,8 +464,10 @@ def test_tables_not_asked_for_this_time_are_removed(full, data, tmp_path):
     [
         ([date(2027, 1, 1)], r"earlier terms than the one reported \(2026-09-01\); got 2027-01-01"),
         ([APRIL, APRIL], "Trend term 2026-04-01 is given twice"),
-        (["2026-04-01"], "must be dates"),
-        ("2026-04-01", "must be a list of term start dates"),
+        (["1/4/2026"], r"terms must be an ISO date like 2026-09-01; got '1/4/2026'"),
+        ({APRIL: "April"}, r"terms must be an ISO date like 2026-09-01; got 'April'"),
+        ("2026-04-01,1/4/2026", r"terms takes term start dates .* got '1/4/2026'"),
+        (date(2026, 4, 1), "must be a list of term start dates"),
         ([date(2010, 1, 1)], "rule set starts on"),
     ],
 )
@@ -473,6 +475,20 @@ def test_bad_trend_terms_are_refused_before_anything_is_written(data, tmp_path, 
     with pytest.raises(UsageError, match=message):
         stats(data, tmp_path / "out", terms=terms)
     assert not (tmp_path / "out").exists()
+
+
+def test_trend_terms_given_as_iso_text_count_as_the_same_dates(data, tmp_path):
+    as_dates = stats(data, tmp_path / "dates", terms=[JANUARY, APRIL]).tables["trend"].raw
+    for i, text in enumerate(
+        [
+            "2026-01-01,2026-04-01",
+            ["2026-01-01", "2026-04-01"],
+            {"2026-01-01": JANUARY, APRIL: "2026-04-01"},
+        ]
+    ):
+        trend = stats(data, tmp_path / f"text{i}", terms=text).tables["trend"].raw
+        assert trend.equals(as_dates)
+    assert [row[0] for row in as_dates.rows()] == [JANUARY, APRIL, TERM]
 
 
 def test_the_reported_term_in_the_trend_terms_is_not_counted_twice(data, tmp_path):

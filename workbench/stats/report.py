@@ -131,7 +131,7 @@ def write_stats(
     out: str | Path,
     rules: DisclosureRules = DEFAULT_RULES,
     ward_lookup: str | Path | None = None,
-    terms: Sequence[date] | Mapping[date, date] | None = None,
+    terms: str | Sequence[date | str] | Mapping[date | str, date | str] | None = None,
     linkage: str = "probabilistic",
     outcomes: OutcomeLists | None = None,
     link_decisions: str | Path | None = None,
@@ -165,7 +165,9 @@ def write_stats(
         assessed with its own start as the evidence date, or, given a mapping
         ``{term_start: as_of}``, with the date given. For the two-year-old offer the trend
         comes with ``national_comparison``. A term later than ``term_start`` is refused; the
-        reported term itself, if listed, is ignored.
+        reported term itself, if listed, is ignored. Dates, or ISO text as for
+        ``term_start``: each date as text, or all of them in one text separated by commas
+        (``"2026-01-01,2026-04-01"``, as `parse_trend_terms` reads it).
     linkage
         ``probabilistic`` (default: the exact pass, then Splink; pairs in the clerical-review
         band are never used) or ``exact`` (a funded-place or DWP-list row links only on exact
@@ -407,21 +409,24 @@ def _outcome_tables(
 
 
 def _earlier_terms(
-    terms: Sequence[date] | Mapping[date, date] | None, term_start: date, rule_set: RuleSet
+    terms: str | Sequence[date | str] | Mapping[date | str, date | str] | None,
+    term_start: date,
+    rule_set: RuleSet,
 ) -> dict[date, date]:
     """The trend's earlier terms, each with its evidence date, checked against the rules."""
     if terms is None:
         return {}
-    if isinstance(terms, str) or not isinstance(terms, Sequence | Mapping):
+    if isinstance(terms, str):
+        terms = parse_trend_terms(terms, option="terms")
+    if not isinstance(terms, Sequence | Mapping):
         raise UsageError(
             "terms must be a list of term start dates (or a mapping of term start to evidence "
-            f"date); got {terms!r}. From text, use parse_trend_terms."
+            f"date); got {terms!r}."
         )
     pairs = terms.items() if isinstance(terms, Mapping) else [(term, term) for term in terms]
     earlier: dict[date, date] = {}
-    for term, evidence in pairs:
-        if not isinstance(term, date) or not isinstance(evidence, date):
-            raise UsageError(f"Trend terms and evidence dates must be dates; got {term!r}.")
+    for given, given_evidence in pairs:
+        term, evidence = as_day(given, "terms"), as_day(given_evidence, "terms")
         if term > term_start:
             raise UsageError(
                 f"Trend terms are earlier terms than the one reported ({term_start}); got "
