@@ -22,7 +22,13 @@ import pytest
 import workbench as wb
 from workbench.errors import UsageError, WorkbenchError
 from workbench.review import ReviewStore, pseudonym, register_list_file
-from workbench.review.check_results import CheckImportError, import_check_results, outcome_of
+from workbench.review.check_results import (
+    END_DATE,
+    TIER,
+    CheckImportError,
+    import_check_results,
+    outcome_of,
+)
 from workbench.review.checks import TEMPLATES, export_checks, export_paths
 from workbench.review.store import CheckResultsReport
 from workbench.stats.outcomes import OutcomeLists
@@ -940,3 +946,59 @@ def test_an_imports_record_is_still_proved_once_retention_removed_its_results(ex
     assert store.verify_check_results() == CheckResultsReport(True, 1, 0)
     _tampered(store, "UPDATE check_imports SET recorded = 1")
     assert not store.verify_check_results().ok
+
+
+def _enhanced_results(rows: list[dict[str, str]], extra: list[dict[str, str]], path: Path) -> Path:
+    """A results file as DfE's free school meals service writes one for the enhanced
+    template: the columns sent, Outcome, and its Tier and Eligibility End Date."""
+    header = (*TEMPLATES["fsm-enhanced"].headers, "Outcome", TIER, END_DATE)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row, more in zip(rows, extra, strict=True):
+        writer.writerow([{**row, **more}.get(h, "") for h in header])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    return path
+
+
+def test_fsm_results_keep_dfes_tier_and_eligibility_end_date(exported):
+    reviewed, _, _ = exported
+    store, list_id, *_, folder = reviewed
+    enhanced = _export(reviewed, template="fsm-enhanced", overwrite=True)
+    sent = _rows(enhanced.files[0])
+    assert len(sent) >= 3
+    answers = [
+        {"Outcome": "Eligible", TIER: "Targeted", END_DATE: "31/08/2027"},
+        {"Outcome": "eligible  EXPANDED", TIER: "", END_DATE: "2027-07-31T00:00:00"},
+    ] + [{"Outcome": "May not be eligible", TIER: "", END_DATE: ""}] * (len(sent) - 2)
+    path = _enhanced_results(sent, answers, folder / "dfe" / "fsm-enhanced.csv")
+    imported = import_check_results(store, path, key=KEY, user="A. Officer")
+    assert (imported.export_id, imported.recorded) == (enhanced.export_id, len(sent))
+    results = (
+        store.check_results(list_id)
+        .filter(pl.col("export_id") == enhanced.export_id)
+        .sort("row_number")
+        .select("row_number", "outcome", "dfe_outcome", "tier", "eligible_until")
+    )
+    assert results.rows()[:3] == [
+        (1, "eligible", "Eligible", "targeted", "2027-08-31"),
+        (2, "eligible", "eligible  EXPANDED", "expanded", "2027-07-31"),
+        (3, "may_not_be_eligible", "May not be eligible", None, None),
+    ]
+
+
+def test_fsm_results_with_a_tier_or_end_date_dfe_never_gives_are_refused(exported):
+    reviewed, _, _ = exported
+    store, *_, folder = reviewed
+    enhanced = _export(reviewed, template="fsm-enhanced", overwrite=True)
+    sent = _rows(enhanced.files[0])
+    answers = [
+        {"Outcome": "Eligible", TIER: "Universal", END_DATE: "31/08/2027"},
+        {"Outcome": "Eligible", TIER: "targeted", END_DATE: "end of August"},
+    ] + [{"Outcome": "Eligible", TIER: "", END_DATE: ""}] * (len(sent) - 2)
+    path = _enhanced_results(sent, answers, folder / "dfe" / "odd.csv")
+    assert _refused(store, path) == [
+        "row 2, column 'Tier': unknown tier 'Universal'; expected targeted or expanded",
+        "row 3, column 'Eligibility End Date': not a date",
+    ]
