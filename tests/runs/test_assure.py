@@ -218,6 +218,57 @@ def test_a_later_correction_makes_an_earlier_outreach_export_fail(run: Run):
     )
 
 
+def _edit_outreach(run: Run, column: str, value: str, row: int = 0) -> None:
+    frame = pl.read_csv(run.outreach, infer_schema=False)
+    edited = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == row)
+        .then(pl.lit(value))
+        .otherwise(pl.col(column) if column in frame.columns else None)
+        .alias(column)
+    )
+    edited.write_csv(run.outreach)
+
+
+def test_an_outreach_row_that_does_not_rest_on_its_own_contact_decision_fails(run: Run):
+    with ReviewStore(run.store) as store:
+        decisions = store.decisions()
+    deferred = decisions.filter(pl.col("decision") == "defer")["decision_id"][0]
+    rows = pl.read_csv(run.outreach, infer_schema=False)
+    others = rows["decision_id"].to_list()
+    _edit_outreach(run, "decision_id", others[1], row=0)  # the second child's decision
+    _edit_outreach(run, "decision_id", deferred, row=2)  # a decision not to contact
+    _edit_outreach(run, "reviewer", "Someone Else", row=1)
+    _edit_outreach(run, "link_decision_id", "d-" + "1" * 32, row=1)
+    report = run.report()
+    assert failed(report) == [OUTREACH_TRACED]
+    assert report.check(OUTREACH_TRACED).detail.splitlines() == [
+        f"{run.outreach} row 2: decision {others[1]} is about another child or list",
+        f"{run.outreach} row 2: decision {others[1]} is no longer the child's latest outcome "
+        "decision (a later one says contact); do not contact from this file",
+        f"{run.outreach} row 3: the reviewer named does not match the store's decision",
+        f"{run.outreach} row 3: link decision 'd-{'1' * 32}' is not the child's latest "
+        "link_confirmed",
+        f"{run.outreach} row 4: decision {deferred} is about another child or list",
+        f"{run.outreach} row 4: decision {deferred} is defer, not contact",
+        f"{run.outreach} row 4: decision {deferred} is no longer the child's latest outcome "
+        "decision (a later one says contact); do not contact from this file",
+        f"{run.outreach} row 4: the reviewer named does not match the store's decision",
+        f"{run.outreach}.outreach.json: its decision ids are not those of the rows of outreach.csv",
+    ]
+
+
+def test_an_outreach_export_out_of_shape_or_without_its_sidecar_fails(run: Run):
+    sidecar = run.outreach.with_name(run.outreach.name + ".outreach.json")
+    sidecar.write_text("{", encoding="utf-8")
+    assert run.report().check(OUTREACH_TRACED).detail == f"{sidecar}: cannot be read as JSON"
+    pl.read_csv(run.outreach, infer_schema=False).drop("reviewer").write_csv(run.outreach)
+    report = run.report()
+    assert failed(report) == [OUTREACH_TRACED]
+    assert report.check(OUTREACH_TRACED).detail == (
+        f"{run.outreach}: lacks column(s) reviewer; not an outreach export"
+    )
+
+
 def test_outreach_found_without_a_store_fails_as_untraceable(run: Run):
     report = run.report(store=False)
     assert failed(report) == [OUTREACH_TRACED]
