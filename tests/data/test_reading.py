@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from datetime import date
+from datetime import UTC, date, datetime
 from io import StringIO
 from pathlib import Path
 
@@ -716,6 +716,34 @@ def test_parquet_with_typed_dates_and_numbers_is_taken_as_is(make_folder):
             "end_date 2024-01-01 is before start_date 2024-02-01",
         ),
     ]
+
+
+def test_parquet_datetimes_are_read_as_their_dates(make_folder):
+    # pandas writes dates as datetime64[ns]; a system in England may write local midnight
+    # with its zone, which in summer is 23:00 the day before in UTC.
+    born = [datetime(1990, 4, 1), datetime(2024, 6, 1)]
+    people = pl.DataFrame(
+        {
+            "person_id": ["1", "2"],
+            "household_id": ["H1", "H1"],
+            "forename": ["Ann", "Ben"],
+            "surname": ["Smith", "Smith"],
+            "date_of_birth": pl.Series(born, dtype=pl.Datetime("ns")),
+        }
+    )
+    london = people.with_columns(
+        pl.col("date_of_birth").dt.replace_time_zone("Europe/London").dt.cast_time_unit("us")
+    )
+    assert london["date_of_birth"].dt.convert_time_zone("UTC")[1] == datetime(
+        2024, 5, 31, 23, tzinfo=UTC
+    )
+    for frame in (people, london):
+        data = load_folder(make_folder({"people.parquet": frame}), tables=["people"])
+        assert data.tables["people"]["date_of_birth"].to_list() == [
+            date(1990, 4, 1),
+            date(2024, 6, 1),
+        ]
+        assert quarantined(data) == []
 
 
 def test_excel_date_cells_are_dates_whatever_the_text_dates_use(make_folder, tmp_path):
