@@ -62,6 +62,7 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks.review_store
 	$(BIN)/python -m benchmarks.database
 	$(BIN)/python -m benchmarks.profile_read
+	$(BIN)/python -m benchmarks.commands
 
 # Not part of `make bench`: making the 16M-household council (4.2 GB of disk, cached in
 # benchmarks/.cache/) and assessing it takes 5-10 minutes and up to 10 GiB of memory.

@@ -192,14 +192,17 @@ def _groups(
             f"Equality monitoring by {field!r} needs the people table's 'person_id' and "
             f"{field!r} columns; it has {names}. Load it with equality_monitoring=True."
         )
-    # Only the id and the one field are read: data minimisation.
+    likely = candidates.filter(pl.col("tier") == _LIKELY).select(*_CANDIDATE_COLUMNS)
+    # Only the id and the one field are read (data minimisation), and only the likely
+    # children's rows are cleaned and deduplicated, not the council's whole population.
     values = (
         people.lazy()
+        .select("person_id", field)
+        .filter(pl.col("person_id").is_in(likely.get_column("person_id").implode()))
         .select("person_id", pl.col(field).cast(pl.String).str.strip_chars())
         .unique("person_id", keep="first")
         .collect()
     )
-    likely = candidates.filter(pl.col("tier") == _LIKELY).select(*_CANDIDATE_COLUMNS)
     group = (
         pl.when(pl.col(field).str.len_chars() > 0).then(pl.col(field)).otherwise(pl.lit(UNKNOWN))
     )

@@ -514,7 +514,11 @@ def _share(part: pl.Expr, whole: pl.Expr) -> pl.Expr:
     return pl.when(whole > 0).then(part.cast(pl.Float64) / whole)
 
 
-def _people(people: pl.DataFrame | pl.LazyFrame | None, column: str, by: str) -> pl.DataFrame:
+def _people(
+    people: pl.DataFrame | pl.LazyFrame | None, column: str, by: str, likely: pl.DataFrame
+) -> pl.DataFrame:
+    """The people table's `column` for the `likely` children only (each person once): a
+    council's whole population need not be deduplicated for a few thousand children."""
     if people is None:
         raise UsageError(f"take_up by {by!r} needs the people table (its {column!r} column).")
     frame = people.lazy()
@@ -524,12 +528,17 @@ def _people(people: pl.DataFrame | pl.LazyFrame | None, column: str, by: str) ->
             f"take_up by {by!r} needs the people table's 'person_id' and {column!r} columns; "
             f"it has {names}."
         )
-    return frame.select("person_id", column).unique("person_id", keep="first").collect()
+    return (
+        frame.select("person_id", column)
+        .filter(pl.col("person_id").is_in(likely.get_column("person_id").implode()))
+        .unique("person_id", keep="first")
+        .collect()
+    )
 
 
 def _with_area(likely: pl.DataFrame, people: pl.DataFrame | pl.LazyFrame | None) -> pl.DataFrame:
     """Postcode district: the outward code, the postcode less its three-character inward code."""
-    postcodes = _people(people, "postcode", "area")
+    postcodes = _people(people, "postcode", "area", likely)
     compact = pl.col("postcode").str.to_uppercase().str.replace_all(r"\s", "")
     outward = compact.str.head(compact.str.len_chars().cast(pl.Int64) - 3)
     district = pl.when(compact.str.len_chars() > 3).then(outward)
@@ -549,7 +558,7 @@ def _with_ward(
             "take_up by 'ward' needs the ward lookup: wards=load_ward_lookup(FILE) "
             "(workbench.stats.wards)."
         )
-    postcodes = _people(people, "postcode", "ward")
+    postcodes = _people(people, "postcode", "ward", likely)
     return match_wards(likely.join(postcodes, on="person_id", how="left"), wards)
 
 
@@ -563,7 +572,7 @@ def _with_age_band(
         raise UsageError(f"take_up by 'age_band' needs term_start as a date; got {term_start!r}.")
     if isinstance(band_months, bool) or not isinstance(band_months, int) or band_months < 1:
         raise UsageError(f"band_months must be a whole number of months; got {band_months!r}.")
-    births = _people(people, "date_of_birth", "age_band")
+    births = _people(people, "date_of_birth", "age_band", likely)
     dob = pl.col("date_of_birth")
     # dt.month() and dt.day() are Int8: cast before arithmetic.
     months = (term_start.year - dob.dt.year().cast(pl.Int32)) * 12 + (
