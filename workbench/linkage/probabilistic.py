@@ -630,23 +630,48 @@ def _oriented(pairs: pl.DataFrame, settings: dict[str, Any]) -> pl.DataFrame:
         pl.when(left_is_record).then("unique_id_r").otherwise("unique_id_l").alias("person_uid"),
         "match_weight",
         "match_probability",
-        pl.struct(weights).struct.json_encode().alias("contributions"),
+        # Encoded as JSON only for the pairs kept (`_best_pairs`): most pairs scored are not.
+        pl.struct(weights).alias("contributions"),
         **levels,
     )
 
 
 def _best_pairs(
-    scored: pl.DataFrame, records: pl.DataFrame, candidates: pl.DataFrame
+    scored: pl.DataFrame,
+    records: pl.DataFrame,
+    candidates: pl.DataFrame,
+    exclude: pl.DataFrame | None,
+    source: str,
+    *,
+    kept_from: float | None = None,
 ) -> pl.DataFrame:
-    """One pair per (row, child): the best carer's, with the row's number and term."""
-    return (
+    """One pair per (row, child) whose child `exclude` does not hold (`_excluded`): the best
+    carer's, with the row's number and term, numbered by `_order` (best first).
+
+    With `kept_from`, only the pairs a link can come from: those of that probability or more,
+    and each row's best (a row left unlinked shows its best pair). Their order is the order
+    they have among all the pairs, so the links are the same; sorting the rest, most of the
+    pairs scored, is what is saved."""
+    pairs = (
         scored.join(
             records.select(pl.col(_UID).alias("record_uid"), _ROW, "term_start"), on="record_uid"
         )
         .join(candidates.select(pl.col(_UID).alias("person_uid"), "person_id"), on="person_uid")
-        .sort("match_weight", _ROW, "person_uid", descending=[True, False, False])
+        .pipe(_excluded, exclude, source)
+    )
+    if kept_from is not None:
+        pairs = pairs.filter(
+            (pl.col("match_probability") >= kept_from)
+            | (pl.col("match_weight") == pl.col("match_weight").max().over(_ROW))
+        )
+    contributions = pl.col("contributions")
+    if isinstance(pairs.schema["contributions"], pl.Struct):
+        contributions = contributions.struct.json_encode()
+    return (
+        pairs.sort("match_weight", _ROW, "person_uid", descending=[True, False, False])
         .unique([_ROW, "person_id"], keep="first", maintain_order=True)
         .drop("record_uid", "person_uid")
+        .with_columns(contributions)
         .with_row_index("_order")
     )
 
@@ -929,8 +954,9 @@ def _link_source(
             learned.select(_COLUMNS), people_side, n_children, source, seed, model
         )
         scored = _score(records.select(_COLUMNS), people_side, settings)
-    pairs = _excluded(_best_pairs(scored, records, candidates), exclude, source)
     _, clerical = thresholds
+    kept_from = None if with_pairs else clerical
+    pairs = _best_pairs(scored, records, candidates, exclude, source, kept_from=kept_from)
     child_key = ["person_id", "term_start"] if source == "funded_places" else ["person_id"]
     assigned = _one_to_one(pairs.filter(pl.col("match_probability") >= clerical), child_key)
     assigned = _capped(assigned, records, candidates, source)
