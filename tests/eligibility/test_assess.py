@@ -5,6 +5,7 @@ caller's parameter, and each linkage mode."""
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import workbench as wb
 from tests.command import workbench
 from tests.council import Council
 from workbench import progress
+from workbench.eligibility.assess import assess, load
 from workbench.errors import RuleFileError, UsageError, WorkbenchError
 from workbench.synth import generate_council, write_council
 
@@ -301,3 +303,40 @@ def test_a_manifest_that_cannot_be_written_takes_the_list_with_it(small, tmp_pat
     assert done.returncode == 1
     assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
     assert done.stderr.count("\n") == 1
+
+
+def test_a_row_validate_quarantines_for_a_column_assess_does_not_use_counts_for_nothing(
+    small, tmp_path
+):
+    # CONTRACT section 1: a quarantined row counts for nothing. The DWP list's list_date and a
+    # place's hours_per_week are read only to be checked, so `assess` quarantines what
+    # `workbench validate` does, and no list rests on such a row.
+    folder = tmp_path / "data"
+    shutil.copytree(small, folder)
+    dwp = pl.read_csv(folder / "dwp_list.csv", infer_schema=False)
+    dwp.with_columns(
+        pl.when(pl.col("record_id") == "D1").then(pl.lit("2026-02-30")).alias("list_date")
+    ).write_csv(folder / "dwp_list.csv")
+    places = pl.DataFrame(
+        {
+            "record_id": ["F1", "F2"],
+            "provider_id": ["EY1", "EY1"],
+            "term_start": ["2026-09-01", "2026-09-01"],
+            "child_forename": ["NameC1", "NameC2"],
+            "child_surname": ["Lee", "Lee"],
+            "child_date_of_birth": ["2024-03-02", "2024-06-02"],
+            "funding_stream": ["two_year_old", "two_year_old"],
+            "hours_per_week": ["fifteen", "15"],
+        }
+    )
+    places.write_csv(folder / "funded_places.csv")
+    found = assess(folder, "two_year_old", term_start=TERM, as_of=AS_OF, linkage="exact")
+    quarantined = found.data.quarantine.select("table", "row", "column").rows()
+    assert sorted(quarantined) == [
+        ("dwp_list", 2, "list_date"),
+        ("funded_places", 2, "hours_per_week"),
+    ]
+    listed = found.candidates.select("person_id", "dwp_record_id", "already_funded").rows()
+    assert listed == [("C1", None, False), ("C2", None, True), (None, "D2", False)]
+    checked = load(folder, tables=["dwp_list", "funded_places"]).quarantine
+    assert sorted(checked.select("table", "row", "column").rows()) == sorted(quarantined)

@@ -82,7 +82,9 @@ def test_every_column_the_code_reads_is_listed_with_its_use():
         for table, optional in columns_needed(sorted(sources)).items()
         for column in (*TABLES[table].required_columns(), *optional)
     }
-    assert {c for c, use in by_column.items() if use == "assessment"} == read
+    checked = {"dwp_list.list_date", "funded_places.hours_per_week"}  # read, never used
+    assert {c for c, use in by_column.items() if use == "assessment"} == read - checked
+    assert {c for c, use in by_column.items() if use.startswith("checked when")} == checked
     special = {
         f"{t.name}.{c.name}" for t in TABLES.values() for c in t.columns if c.special_category
     }
@@ -98,7 +100,8 @@ def test_columns_follow_what_assess_loads_not_a_copy(monkeypatch):
     monkeypatch.setitem(OPTIONAL_COLUMNS_USED, "funded_places", ("postcode", "hours_per_week"))
     rows = {u.table + "." + u.column: u.use for u in column_uses([load_rule_set("two_year_old")])}
     assert rows["funded_places.hours_per_week"] == "assessment"
-    assert rows["dwp_list.list_date"] == "checked by validate only"
+    assert rows["dwp_list.list_date"] == "checked when assessing, never used"
+    assert rows["dwp_list.address_line_2"] == "checked by validate only"
 
 
 def test_the_dwp_list_restriction_is_stated_from_the_restricted_sources_file():

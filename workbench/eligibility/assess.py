@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LINKAGE_MODES",
     "LIST_SUFFIXES",
+    "OPTIONAL_COLUMNS_CHECKED",
     "OPTIONAL_COLUMNS_USED",
     "Assessment",
     "WrittenList",
@@ -81,6 +82,14 @@ OPTIONAL_COLUMNS_USED = {
     "dwp_list": ("parent_nino", "postcode"),
     "funded_places": ("postcode",),
     "households": ("no_recourse_to_public_funds", "annual_income", "savings", "in_london"),
+}
+# Optional columns read only to be checked, never used: the ones of the tables read that a
+# value can break (a date, a number), so that a row `workbench validate` quarantines is
+# quarantined by `assess` too and counts for nothing (CONTRACT section 1), rather than a list
+# resting on it. None holds personal data beyond the row's own.
+OPTIONAL_COLUMNS_CHECKED = {
+    "dwp_list": ("list_date",),
+    "funded_places": ("hours_per_week",),
 }
 REVIEW_STATUS = "every row pending_review: no decision has been made"
 
@@ -118,8 +127,12 @@ def _check_linkage(linkage: str) -> None:
 
 
 def columns_needed(tables: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """The optional columns to load for an assessment reading `tables`."""
-    return {name: OPTIONAL_COLUMNS_USED.get(name, ()) for name in tables}
+    """The optional columns to load for an assessment reading `tables`: those it uses, and
+    those it only checks (`OPTIONAL_COLUMNS_CHECKED`)."""
+    return {
+        name: OPTIONAL_COLUMNS_USED.get(name, ()) + OPTIONAL_COLUMNS_CHECKED.get(name, ())
+        for name in tables
+    }
 
 
 # --- the public steps --------------------------------------------------------------------------

@@ -123,7 +123,8 @@ CHECK_NOTES = (
     "The DWP list may be used only for early years purposes (Childcare Act 2006, s. 13B): it "
     "was read here to answer this request, and shows only the person's own side of each row "
     "(a child's names and date of birth, or a parent's names and NINO) and its postcode. The "
-    "DWP extract also holds address lines and the list date, which the workbench does not read.",
+    "DWP extract also holds address lines, which the workbench does not read, and the list "
+    "date, which it reads only to check the row.",
     "A DWP-list row is found as a child's when the exact linkage ties it to them, when a list "
     "searched named it with them, or when it was asked for by record id (a child matched to no "
     "council record); as a parent's when its parent NINO is theirs. A row about the person "

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from workbench import __version__
 from workbench.data.schema import TABLES
-from workbench.eligibility.assess import OPTIONAL_COLUMNS_USED
+from workbench.eligibility.assess import OPTIONAL_COLUMNS_CHECKED, OPTIONAL_COLUMNS_USED
 from workbench.errors import WorkbenchError
 from workbench.governance.retention import RetentionPolicy, load_policy
 from workbench.governance.review_quality import ReviewThresholds, load_review_thresholds
@@ -41,6 +41,7 @@ __all__ = ["SHOWN_TO_REVIEWER", "ColumnUse", "column_uses", "transparency_record
 ASSESSMENT = "assessment"
 EQUALITY = "equality monitoring only (aggregate)"
 VALIDATION = "checked by validate only"
+CHECKED = "checked when assessing, never used"
 
 # What the review app, the review workbook and the notebook panel show an officer about each
 # child, and where it comes from (`table.column` of the data folder, or a column of the
@@ -101,8 +102,10 @@ def column_uses(rule_sets: list[RuleSet]) -> list[ColumnUse]:
     """Every column of every canonical table, with what reads it.
 
     A column is read for ``assessment`` when a rule set declares its table and it is required
-    or in `OPTIONAL_COLUMNS_USED`; a special-category column only for aggregate equality
-    monitoring; any other column is only checked by `workbench validate`.
+    or in `OPTIONAL_COLUMNS_USED`; read only to be checked (its row quarantined when the value
+    breaks the contract) when in `OPTIONAL_COLUMNS_CHECKED`; a special-category column only
+    for aggregate equality monitoring; any other column is only checked by `workbench
+    validate`.
     """
     uses = []
     by: tuple[str, ...]
@@ -114,6 +117,8 @@ def column_uses(rule_sets: list[RuleSet]) -> list[ColumnUse]:
                 use, by = EQUALITY, ()
             elif readers and column.name in needed:
                 use, by = ASSESSMENT, readers
+            elif readers and column.name in OPTIONAL_COLUMNS_CHECKED.get(table.name, ()):
+                use, by = CHECKED, readers
             else:
                 use, by = VALIDATION, ()
             uses.append(ColumnUse(table.name, column.name, use, by, column.meaning))
