@@ -149,11 +149,13 @@ class Council:
             }
         )
 
-    def funded(self, record_id: str, child: str, born: date, term: date, stream: str) -> None:
+    def funded(
+        self, record_id: str, child: str, born: date, term: date, stream: str, provider: str = "EY1"
+    ) -> None:
         self.rows["funded_places"].append(
             {
                 "record_id": record_id,
-                "provider_id": "EY1",
+                "provider_id": provider,
                 "term_start": term,
                 "child_forename": child,
                 "child_surname": "Lee",

@@ -194,6 +194,24 @@ def test_early_years_pupil_premium_needs_a_funded_place():
     ]
 
 
+def test_early_years_pupil_premium_counts_a_place_split_between_providers_or_streams():
+    c = Council()
+    three = date(2023, 5, 1)
+    family(c, "1", three)  # universal hours at two providers this term
+    c.award("B1", "A1", "income_support")
+    c.funded("F1a", "NameC1", three, TERM, "universal_three_four", provider="EY1")
+    c.funded("F1b", "NameC1", three, TERM, "universal_three_four", provider="EY2")
+    family(c, "2", three)  # universal hours with working-parent hours on top
+    c.award("B2", "A2", "income_support")
+    c.funded("F2a", "NameC2", three, TERM, "universal_three_four")
+    c.funded("F2b", "NameC2", three, TERM, "working_parent")
+    found = rows(assess(c.tables(), EYPP, term_start=TERM, as_of=TERM))
+    assert found == [
+        ("C1", None, "likely", "income_support", date(2024, 4, 1), True),
+        ("C2", None, "likely", "income_support", date(2024, 4, 1), True),
+    ]
+
+
 def test_the_disability_access_fund_is_its_own_initiative():
     found = rows(assess(eypp_council().tables(), DAF, term_start=TERM, as_of=TERM))
     assert found == [

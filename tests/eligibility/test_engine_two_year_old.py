@@ -240,6 +240,27 @@ def test_a_working_parent_place_does_not_count_as_already_funded():
     assert found["working_parent_place"].to_list() == [True]
 
 
+def test_a_child_with_two_places_in_a_term_is_funded_by_either():
+    # DfE's census guidance: the disadvantaged 15 hours first, working-parent hours on top;
+    # and a place may be split between two providers. Each row is one of the child's places.
+    c = Council()
+    family(c, "1")  # 15 hours and working-parent hours at one provider this term
+    c.award("B1", "A1", "income_support")
+    c.funded("F1a", "NameC1", IN_WINDOW, TERM, "two_year_old")
+    c.funded("F1b", "NameC1", IN_WINDOW, TERM, "working_parent")
+    family(c, "2")  # last term's two-year-old hours split between two providers
+    c.funded("F2a", "NameC2", IN_WINDOW, date(2026, 4, 1), "two_year_old", provider="EY1")
+    c.funded("F2b", "NameC2", IN_WINDOW, date(2026, 4, 1), "two_year_old", provider="EY2")
+    found = assessment(c.tables(), RULES, term_start=TERM, as_of=TERM)  # the exact pass
+    assert rows(found.candidates) == [
+        ("C1", None, "likely", "income_support", date(2026, 4, 1), True),
+        ("C2", None, "likely", "continued_entitlement", date(2026, 4, 1), False),
+    ]
+    assert found.candidates["working_parent_place"].to_list() == [True, False]
+    evidence = found.evidence.filter(pl.col("person_id") == "C2")
+    assert sorted(evidence["record_id"].to_list()) == ["F2a", "F2b"]
+
+
 @pytest.mark.parametrize(
     ("income", "savings", "london", "children", "expected"),
     [

@@ -21,6 +21,7 @@ PEOPLE_SCHEMA = SCHEMAS["people"]
 DWP_SCHEMA = SCHEMAS["dwp_list"]
 FUNDED_SCHEMA = {
     "record_id": pl.String,
+    "provider_id": pl.String,
     "child_forename": pl.String,
     "child_surname": pl.String,
     "child_date_of_birth": pl.Date,
@@ -66,6 +67,7 @@ def dwp_row(record_id: str, forename: str, **fields: Any) -> dict[str, Any]:
 def funded_row(record_id: str, forename: str, **fields: Any) -> dict[str, Any]:
     row = {
         "record_id": record_id,
+        "provider_id": "EY1",
         "child_forename": forename,
         "child_surname": "Lee",
         "child_date_of_birth": CHILD_DOB,
@@ -225,7 +227,9 @@ def test_funded_place_with_candidates_its_postcode_does_not_separate_is_not_link
     assert outcome(links) == {"F1": (None, None)}
 
 
-def test_one_funded_place_per_child_per_term():
+def test_one_funded_row_per_child_per_term_provider_and_stream():
+    # Two rows of one place (term, provider, stream) claiming one child: a question for a
+    # person (a namesake, or the row entered twice); neither links.
     funded = [
         funded_row("F1", "Mo"),
         funded_row("F2", "Mo", postcode=None),
@@ -235,6 +239,23 @@ def test_one_funded_place_per_child_per_term():
         "F1": (None, None),
         "F2": (None, None),
         "F3": ("P2", "child_name_dob_postcode"),
+    }
+
+
+def test_a_child_holds_two_places_of_one_term_in_two_streams_or_at_two_providers():
+    # The disadvantaged 15 hours with working-parent hours on top, and hours split between two
+    # providers, are each one child's places (DfE's census guidance): every row links.
+    funded = [
+        funded_row("F1", "Mo"),
+        funded_row("F2", "Mo", funding_stream="working_parent"),
+        funded_row("F3", "Mo", term_start=NEXT_TERM),
+        funded_row("F4", "Mo", term_start=NEXT_TERM, provider_id="EY2"),
+    ]
+    assert outcome(link(FAMILY, funded=funded)) == {
+        "F1": ("P2", "child_name_dob_postcode"),
+        "F2": ("P2", "child_name_dob_postcode"),
+        "F3": ("P2", "child_name_dob_postcode"),
+        "F4": ("P2", "child_name_dob_postcode"),
     }
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from tests.council import SCHEMAS
 from workbench.errors import UsageError
+from workbench.linkage.exact import PLACE_KEY
 from workbench.linkage.probabilistic import LINKAGE_RESULT_SCHEMA, link_all, link_probabilistic
 from workbench.linkage.quality import linkage_quality, quality_by_band
 from workbench.linkage.settings import nickname_aliases
@@ -29,6 +30,8 @@ FUNDED_SCHEMA = {
     "child_date_of_birth": pl.Date,
     "postcode": pl.String,
     "term_start": pl.Date,
+    "provider_id": pl.String,
+    "funding_stream": pl.String,
 }
 
 
@@ -215,6 +218,35 @@ def test_a_funded_place_links_once_per_term_for_each_child():
     assert outcome(links) == {"F1": ("P2", "linked"), "F2": ("P2", "linked")}
 
 
+def test_a_child_s_two_places_of_one_term_both_link_and_one_place_twice_links_once():
+    def place(record_id: str, provider: str, stream: str) -> dict:
+        return {"record_id": record_id, "child_forename": "Elisabeth", "child_surname": "Lee",
+                "child_date_of_birth": ELIZABETH_DOB, "postcode": "FQ1 1AA",
+                "term_start": TERM, "provider_id": provider, "funding_stream": stream}  # fmt: skip
+
+    # The 15 hours and working-parent hours on top, and hours at a second provider.
+    places = [
+        place("F1", "EY1", "two_year_old"),
+        place("F2", "EY1", "working_parent"),
+        place("F3", "EY2", "two_year_old"),
+    ]
+    links = link_probabilistic(tables(funded=places), source="funded_places")
+    assert outcome(links) == {f: ("P2", "linked") for f in ("F1", "F2", "F3")}
+    # One place (term, provider, stream) given twice: one row links, as one-to-one keeps it.
+    places = [place("F1", "EY1", "two_year_old"), place("F2", "EY1", "two_year_old")]
+    links = link_probabilistic(tables(funded=places), source="funded_places")
+    bands = sorted(outcome(links).values(), key=lambda linked: linked[1])
+    assert bands == [("P2", "linked"), (None, "not_linked")]
+    # A place the exact pass linked is not offered again; the child's other place is.
+    exclude = pl.DataFrame(
+        {"person_id": ["P2"], "term_start": [TERM], "provider_id": ["EY1"],
+         "funding_stream": ["two_year_old"]}
+    )  # fmt: skip
+    places = [place("F1", "EY1", "two_year_old"), place("F2", "EY1", "working_parent")]
+    links = link_probabilistic(tables(funded=places), source="funded_places", exclude=exclude)
+    assert outcome(links) == {"F1": (None, "not_linked"), "F2": ("P2", "linked")}
+
+
 def test_a_probability_between_the_thresholds_goes_to_clerical_review():
     row = dwp_row("D1", "Liz", "Lee", date(2024, 4, 3))
     probability = link_probabilistic(tables(dwp=[row]), source="dwp_list")[
@@ -311,9 +343,9 @@ def test_synthetic_council_links_are_one_to_one(council, linked_council):
     assert matched.select("source", "record_id").is_unique().all()
     dwp = matched.filter(pl.col("source") == "dwp_list")
     assert dwp["person_id"].is_unique().all()
-    terms = council["funded_places"].select("record_id", "term_start")
-    funded = matched.filter(pl.col("source") == "funded_places").join(terms, on="record_id")
-    assert funded.select("person_id", "term_start").is_unique().all()
+    places = council["funded_places"].select("record_id", *PLACE_KEY)
+    funded = matched.filter(pl.col("source") == "funded_places").join(places, on="record_id")
+    assert funded.select("person_id", *PLACE_KEY).is_unique().all()
 
 
 def test_synthetic_council_every_row_is_reported_once(council, linked_council):

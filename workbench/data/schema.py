@@ -253,7 +253,11 @@ DWP_LIST = Table(
 FUNDED_PLACES = Table(
     name="funded_places",
     required=False,
-    meaning="Providers' headcount of funded children, one row per child per term.",
+    meaning=(
+        "Providers' headcount of funded children, one row per child per term, provider and "
+        "funding stream (a child may hold two in a term: the two-year-old hours with "
+        "working-parent hours on top, or hours split between two providers)."
+    ),
     id_column="record_id",
     columns=(
         _s("record_id", True, "Unique within the file."),

@@ -21,8 +21,10 @@ The rules, in the council's words:
 - **Funded places** (`funded_places`). A row links to the child with its forename, surname and
   date of birth; when several agree, the one at the row's postcode, if there is exactly one
   (method `child_name_dob_postcode` when the postcode agrees, else `child_name_dob`). A child
-  has at most one linked row per `term_start`: when two rows of one term claim the same
-  child, neither links.
+  may hold several places in one term (`PLACE_KEY`): the disadvantaged 15 hours with
+  working-parent hours on top, or hours split between two providers. So a child has at most
+  one linked row per term, provider and funding stream: when two rows of one term, provider
+  and stream claim the same child, neither links.
 
 Names are compared ignoring case, surrounding space and repeated spaces; postcodes and NINOs
 after `workbench.data.clean` normalises them. Dates of birth must be equal.
@@ -71,10 +73,15 @@ __all__ = [
     "METHOD_CHILD_NAME_DOB",
     "METHOD_CHILD_NAME_DOB_POSTCODE",
     "METHOD_PARENT_NINO_AND_CHILD_DOB",
+    "PLACE_KEY",
     "link_exact",
 ]
 
 LINK_SOURCES: tuple[str, ...] = ("dwp_list", "funded_places")
+PLACE_KEY: tuple[str, ...] = ("term_start", "provider_id", "funding_stream")
+"""What one funded place of a child is: a child has at most one per term, provider and
+funding stream, but may hold several in a term (DfE's census guidance: the disadvantaged
+15 hours first and working-parent hours on top; a place split between two providers)."""
 BAND_LINKED = "linked"
 BAND_NOT_LINKED = "not_linked"
 # The probabilistic stage's middle band (`workbench.linkage.probabilistic`): named here, with
@@ -144,7 +151,10 @@ def _source_keys(frame: pl.LazyFrame, name: str) -> pl.LazyFrame:
     _check_columns(name, schema, (*needed, "term_start") if name == "funded_places" else needed)
     extra = {
         "dwp_list": [clean.nino(_optional(schema, "parent_nino")).alias(_NINO)],
-        "funded_places": [pl.col("term_start")],
+        "funded_places": [
+            pl.col("term_start"),
+            *(_optional(schema, c).alias(c) for c in PLACE_KEY[1:]),
+        ],
     }[name]
     return frame.with_row_index(_ROW).select(
         _ROW,
@@ -270,13 +280,14 @@ def _link_funded(funded: pl.LazyFrame, children: pl.LazyFrame) -> pl.LazyFrame:
     """The linked funded-place rows: row number, person_id, method."""
     pairs = (
         funded.join(children, on=[_DOB, _FORENAME, _SURNAME], suffix="_person")
-        .select(_ROW, "term_start", "person_id", _agree(_POSTCODE).alias(_POSTCODE_AGREE))
+        .select(_ROW, *PLACE_KEY, "person_id", _agree(_POSTCODE).alias(_POSTCODE_AGREE))
         .unique([_ROW, "person_id"], keep="any")
     )
     return (
         _only_one(pairs, (_POSTCODE_AGREE,))
-        # A child has one funded place per term: two rows of one term is a question for a person.
-        .filter(pl.len().over("term_start", "person_id") == 1)
+        # One place per term, provider and stream: two rows of one place claiming one child
+        # is a question for a person (a namesake, or a row entered twice).
+        .filter(pl.len().over(*PLACE_KEY, "person_id") == 1)
         .select(
             _ROW,
             "person_id",
@@ -326,7 +337,8 @@ def link_exact(tables: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
         `funded_places`), `record_id`, `person_id` (null when not linked), `band` (`linked`
         or `not_linked`), `match_probability` (1.0 when linked, else null) and `method` (the
         rule that linked it, else null). Sorted by source, then record_id. A person is linked
-        to at most one DWP row, and to at most one funded-place row per `term_start`.
+        to at most one DWP row, and to at most one funded-place row per term, provider and
+        funding stream (`PLACE_KEY`).
 
     Raises
     ------

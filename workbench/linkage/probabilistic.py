@@ -6,7 +6,8 @@ an in-memory DuckDB. For the DWP list each candidate child is compared once per 
 carer of their household (the parent comparison), and the best carer counts. Then:
 
 - **one-to-one**, greedily by probability: a source row links to at most one child, and a
-  child to at most one DWP row (to at most one funded-place row per `term_start`);
+  child to at most one DWP row (to at most one funded-place row per term, provider and
+  funding stream: `workbench.linkage.exact.PLACE_KEY`);
 - **bands** by the pair's probability: `linked` at or above the first threshold,
   `clerical_review` at or above the second, `not_linked` below (a person decides the middle
   band through the review store; nothing there is a match until then);
@@ -59,6 +60,7 @@ from workbench.linkage.exact import (
     BAND_LINKED,
     BAND_NOT_LINKED,
     LINK_SOURCES,
+    PLACE_KEY,
     link_exact,
 )
 from workbench.linkage.model import LinkageModel
@@ -250,6 +252,7 @@ def _source_records(frame: pl.LazyFrame, source: str) -> pl.LazyFrame:
         (pl.col("term_start") if source == "funded_places" else pl.lit(None, pl.Date)).alias(
             "term_start"
         ),
+        *(_text(schema, c).alias(c) for c in PLACE_KEY[1:]),  # null for the DWP list
         _name_key(_text(schema, "child_forename")).alias("forename"),
         _name_key(_text(schema, "child_surname")).alias("surname"),
         pl.col("child_date_of_birth").alias("dob"),
@@ -654,7 +657,7 @@ def _best_pairs(
     pairs scored, is what is saved."""
     pairs = (
         scored.join(
-            records.select(pl.col(_UID).alias("record_uid"), _ROW, "term_start"), on="record_uid"
+            records.select(pl.col(_UID).alias("record_uid"), _ROW, *PLACE_KEY), on="record_uid"
         )
         .join(candidates.select(pl.col(_UID).alias("person_uid"), "person_id"), on="person_uid")
         .pipe(_excluded, exclude, source)
@@ -695,13 +698,13 @@ def _one_to_one(pairs: pl.DataFrame, child_key: list[str]) -> pl.DataFrame:
 
 
 def _excluded(pairs: pl.DataFrame, exclude: pl.DataFrame | None, source: str) -> pl.DataFrame:
-    """Pairs whose child the exclusion already holds (for funded places, in that term when
-    `exclude` has `term_start`)."""
+    """Pairs whose child the exclusion already holds (for funded places, in that place: the
+    term, provider and stream of `PLACE_KEY` that `exclude` has)."""
     if exclude is None or exclude.is_empty():
         return pairs
     keys = ["person_id"]
-    if source == "funded_places" and "term_start" in exclude.columns:
-        keys.append("term_start")
+    if source == "funded_places":
+        keys += [c for c in PLACE_KEY if c in exclude.columns]
     return pairs.join(exclude.select(keys).unique(), on=keys, how="anti", nulls_equal=True)
 
 
@@ -957,7 +960,7 @@ def _link_source(
     _, clerical = thresholds
     kept_from = None if with_pairs else clerical
     pairs = _best_pairs(scored, records, candidates, exclude, source, kept_from=kept_from)
-    child_key = ["person_id", "term_start"] if source == "funded_places" else ["person_id"]
+    child_key = ["person_id", *PLACE_KEY] if source == "funded_places" else ["person_id"]
     assigned = _one_to_one(pairs.filter(pl.col("match_probability") >= clerical), child_key)
     assigned = _capped(assigned, records, candidates, source)
     links = _banded(records, pairs, assigned, source, thresholds)
@@ -984,8 +987,9 @@ def link_probabilistic(
     source
         `dwp_list` or `funded_places`.
     exclude
-        Children already linked (column `person_id`, and for funded places optionally
-        `term_start`): they are not offered again, so the result stays one-to-one.
+        Children already linked (column `person_id`, and for funded places optionally the
+        place's `term_start`, `provider_id` and `funding_stream`): they are not offered again
+        for that place, so the result stays one-to-one.
     thresholds
         `(linked, clerical_review)` probabilities, with 0 < clerical_review <= linked <= 1;
         default: the model's, else `DEFAULT_THRESHOLDS`.
@@ -1002,7 +1006,8 @@ def link_probabilistic(
         `person_id` (null when `not_linked`), `band`, the pair's `match_probability` and
         `match_weight`, `method` = `splink`, and `contributions`: a JSON object of each
         comparison's match weight in bits. A child has at most one linked or clerical row
-        (funded places: per `term_start`). A DWP row is at most `clerical_review` when the
+        (funded places: per term, provider and stream). A DWP row is at most `clerical_review`
+        when the
         module's cap holds (another address under common names, or another date of birth
         with another parent, and no parent NINO agreeing).
 
@@ -1049,9 +1054,10 @@ def _linked(
         rows = lazy[source].with_columns(pl.col("record_id").cast(pl.String))
         exclude = done.select("person_id")
         if source == "funded_places":
-            exclude = done.join(
-                rows.select("record_id", "term_start").collect(), on="record_id"
-            ).select("person_id", "term_start")
+            held = [c for c in PLACE_KEY if c in rows.collect_schema()]
+            exclude = done.join(rows.select("record_id", *held).collect(), on="record_id").select(
+                "person_id", *held
+            )
         # In the source's own order: row numbers break ties between equal pairs, so they must
         # not depend on how a join happens to order its output.
         rest = rows.join(
