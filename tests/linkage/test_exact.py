@@ -259,6 +259,20 @@ def test_a_child_holds_two_places_of_one_term_in_two_streams_or_at_two_providers
     }
 
 
+def test_of_a_child_s_several_places_in_a_term_only_rows_at_the_child_s_postcode_link():
+    # Another child's row, its names mistyped into this child's, is not a second place.
+    funded = [
+        funded_row("F1", "Mo"),
+        funded_row("F2", "Mo", funding_stream="working_parent", postcode="FQ9 9ZZ"),
+        funded_row("F3", "Mo", term_start=NEXT_TERM, postcode="FQ9 9ZZ"),  # alone: it links
+    ]
+    assert outcome(link(FAMILY, funded=funded)) == {
+        "F1": ("P2", "child_name_dob_postcode"),
+        "F2": (None, None),
+        "F3": ("P2", "child_name_dob"),
+    }
+
+
 # --- shape of the result ------------------------------------------------------------------------
 
 

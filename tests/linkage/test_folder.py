@@ -240,3 +240,29 @@ def test_people_whose_every_row_is_quarantined_leave_no_one_to_link_to(tmp_path)
         f"{data / 'people.csv'}: every one of its 1 row(s) was quarantined, so there is no one "
         "to link to (commonest problem: date_of_birth on 1 of the 1 rows: impossible date)"
     )
+
+
+def test_a_folder_with_nothing_to_link_is_refused_before_anything_is_written(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "people.csv").write_text(PEOPLE)
+    result = link("--data", str(data), "--out", str(tmp_path / "out" / "links.csv"))
+    assert result.exit_code == 1
+    assert str(result.exception) == (
+        f"{data}: holds neither dwp_list nor funded_places: `workbench link` links their rows "
+        "to people, so there is nothing to link; add the DWP list or the providers' headcount"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_linking_people_alone_gives_no_links_with_every_column():
+    from workbench.linkage.probabilistic import (
+        LINKAGE_RESULT_SCHEMA,
+        SCORED_PAIRS_SCHEMA,
+        link_all_with_pairs,
+    )
+
+    people = pl.read_csv(PEOPLE.encode(), try_parse_dates=True)
+    links, pairs = link_all_with_pairs({"people": people})
+    assert links.schema == LINKAGE_RESULT_SCHEMA and links.is_empty()
+    assert pairs.schema == SCORED_PAIRS_SCHEMA and pairs.is_empty()

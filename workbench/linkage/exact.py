@@ -24,7 +24,9 @@ The rules, in the council's words:
   may hold several places in one term (`PLACE_KEY`): the disadvantaged 15 hours with
   working-parent hours on top, or hours split between two providers. So a child has at most
   one linked row per term, provider and funding stream: when two rows of one term, provider
-  and stream claim the same child, neither links.
+  and stream claim the same child, neither links. When rows of several places of one term
+  claim the child, those whose postcode is the child's link, and the others do not (another
+  child's row whose names were mistyped into this child's is not taken for a second place).
 
 Names are compared ignoring case, surrounding space and repeated spaces; postcodes and NINOs
 after `workbench.data.clean` normalises them. Dates of birth must be equal.
@@ -288,6 +290,8 @@ def _link_funded(funded: pl.LazyFrame, children: pl.LazyFrame) -> pl.LazyFrame:
         # One place per term, provider and stream: two rows of one place claiming one child
         # is a question for a person (a namesake, or a row entered twice).
         .filter(pl.len().over(*PLACE_KEY, "person_id") == 1)
+        # Several places of one term: only the rows at the child's own postcode.
+        .filter((pl.len().over("term_start", "person_id") == 1) | pl.col(_POSTCODE_AGREE))
         .select(
             _ROW,
             "person_id",

@@ -160,6 +160,12 @@ def link_folder(
     if quality_out is not None and truth is None:
         raise UsageError("--quality-out needs --truth: quality is measured against a truth")
     loaded = load_folder(data, tables=["people", *LINK_SOURCES])
+    if not any(source in loaded.tables for source in LINK_SOURCES):
+        raise DataFileError(
+            loaded.folder,
+            "holds neither dwp_list nor funded_places: `workbench link` links their rows to "
+            "people, so there is nothing to link; add the DWP list or the providers' headcount",
+        )
     private_folder_for(out)  # a new folder for links about children is made owner-only
     held = write_quarantine(loaded.quarantine, quarantine_path(out))
     _refuse_wholly_quarantined(loaded, held)

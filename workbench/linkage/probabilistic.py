@@ -6,8 +6,9 @@ an in-memory DuckDB. For the DWP list each candidate child is compared once per 
 carer of their household (the parent comparison), and the best carer counts. Then:
 
 - **one-to-one**, greedily by probability: a source row links to at most one child, and a
-  child to at most one DWP row (to at most one funded-place row per term, provider and
-  funding stream: `workbench.linkage.exact.PLACE_KEY`);
+  child to at most one DWP row, and to at most one funded-place row per term (the exact pass
+  alone links a child's further places of a term, from rows that agree with the child
+  exactly: `workbench.linkage.exact`; here, twins whose rows are alike are each given one);
 - **bands** by the pair's probability: `linked` at or above the first threshold,
   `clerical_review` at or above the second, `not_linked` below (a person decides the middle
   band through the review store; nothing there is a match until then);
@@ -60,7 +61,6 @@ from workbench.linkage.exact import (
     BAND_LINKED,
     BAND_NOT_LINKED,
     LINK_SOURCES,
-    PLACE_KEY,
     link_exact,
 )
 from workbench.linkage.model import LinkageModel
@@ -252,7 +252,6 @@ def _source_records(frame: pl.LazyFrame, source: str) -> pl.LazyFrame:
         (pl.col("term_start") if source == "funded_places" else pl.lit(None, pl.Date)).alias(
             "term_start"
         ),
-        *(_text(schema, c).alias(c) for c in PLACE_KEY[1:]),  # null for the DWP list
         _name_key(_text(schema, "child_forename")).alias("forename"),
         _name_key(_text(schema, "child_surname")).alias("surname"),
         pl.col("child_date_of_birth").alias("dob"),
@@ -657,7 +656,7 @@ def _best_pairs(
     pairs scored, is what is saved."""
     pairs = (
         scored.join(
-            records.select(pl.col(_UID).alias("record_uid"), _ROW, *PLACE_KEY), on="record_uid"
+            records.select(pl.col(_UID).alias("record_uid"), _ROW, "term_start"), on="record_uid"
         )
         .join(candidates.select(pl.col(_UID).alias("person_uid"), "person_id"), on="person_uid")
         .pipe(_excluded, exclude, source)
@@ -698,13 +697,13 @@ def _one_to_one(pairs: pl.DataFrame, child_key: list[str]) -> pl.DataFrame:
 
 
 def _excluded(pairs: pl.DataFrame, exclude: pl.DataFrame | None, source: str) -> pl.DataFrame:
-    """Pairs whose child the exclusion already holds (for funded places, in that place: the
-    term, provider and stream of `PLACE_KEY` that `exclude` has)."""
+    """Pairs whose child the exclusion already holds (for funded places, in that term when
+    `exclude` has `term_start`)."""
     if exclude is None or exclude.is_empty():
         return pairs
     keys = ["person_id"]
-    if source == "funded_places":
-        keys += [c for c in PLACE_KEY if c in exclude.columns]
+    if source == "funded_places" and "term_start" in exclude.columns:
+        keys.append("term_start")
     return pairs.join(exclude.select(keys).unique(), on=keys, how="anti", nulls_equal=True)
 
 
@@ -960,7 +959,7 @@ def _link_source(
     _, clerical = thresholds
     kept_from = None if with_pairs else clerical
     pairs = _best_pairs(scored, records, candidates, exclude, source, kept_from=kept_from)
-    child_key = ["person_id", *PLACE_KEY] if source == "funded_places" else ["person_id"]
+    child_key = ["person_id", "term_start"] if source == "funded_places" else ["person_id"]
     assigned = _one_to_one(pairs.filter(pl.col("match_probability") >= clerical), child_key)
     assigned = _capped(assigned, records, candidates, source)
     links = _banded(records, pairs, assigned, source, thresholds)
@@ -987,9 +986,8 @@ def link_probabilistic(
     source
         `dwp_list` or `funded_places`.
     exclude
-        Children already linked (column `person_id`, and for funded places optionally the
-        place's `term_start`, `provider_id` and `funding_stream`): they are not offered again
-        for that place, so the result stays one-to-one.
+        Children already linked (column `person_id`, and for funded places optionally
+        `term_start`): they are not offered again, so the result stays one-to-one.
     thresholds
         `(linked, clerical_review)` probabilities, with 0 < clerical_review <= linked <= 1;
         default: the model's, else `DEFAULT_THRESHOLDS`.
@@ -1006,8 +1004,7 @@ def link_probabilistic(
         `person_id` (null when `not_linked`), `band`, the pair's `match_probability` and
         `match_weight`, `method` = `splink`, and `contributions`: a JSON object of each
         comparison's match weight in bits. A child has at most one linked or clerical row
-        (funded places: per term, provider and stream). A DWP row is at most `clerical_review`
-        when the
+        (funded places: per `term_start`). A DWP row is at most `clerical_review` when the
         module's cap holds (another address under common names, or another date of birth
         with another parent, and no parent NINO agreeing).
 
@@ -1046,7 +1043,11 @@ def _linked(
     resolved = _resolved(thresholds, model)
     lazy = {name: frame.lazy() for name, frame in tables.items()}
     exact = link_exact(lazy).collect()
-    results = [exact.filter(pl.col("band") == BAND_LINKED)]
+    # The empty frame first: with no source to link, the result still has every column.
+    results = [
+        pl.DataFrame(schema=LINKAGE_RESULT_SCHEMA),
+        exact.filter(pl.col("band") == BAND_LINKED),
+    ]
     scored = [pl.DataFrame(schema=SCORED_PAIRS_SCHEMA)]
 
     def linked(source: str) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -1054,10 +1055,9 @@ def _linked(
         rows = lazy[source].with_columns(pl.col("record_id").cast(pl.String))
         exclude = done.select("person_id")
         if source == "funded_places":
-            held = [c for c in PLACE_KEY if c in rows.collect_schema()]
-            exclude = done.join(rows.select("record_id", *held).collect(), on="record_id").select(
-                "person_id", *held
-            )
+            exclude = done.join(
+                rows.select("record_id", "term_start").collect(), on="record_id"
+            ).select("person_id", "term_start")
         # In the source's own order: row numbers break ties between equal pairs, so they must
         # not depend on how a join happens to order its output.
         rest = rows.join(
