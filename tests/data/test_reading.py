@@ -458,6 +458,18 @@ def test_binary_garbage_is_an_unreadable_file(make_folder):
     assert caught.value.file.endswith("people.csv")
 
 
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be"])
+def test_a_utf16_file_is_named_as_such_with_advice(make_folder, codec):
+    # Excel's "Unicode Text" and some exports write UTF-16, whose bytes hold zeros.
+    text = people_with("P1,H1,Jos\xe9,Smith,1990-04-01")
+    encoded = text.encode(codec) if codec == "utf-16" else b"\xfe\xff" + text.encode(codec)
+    folder = make_folder({"people.csv": encoded, "benefits.csv": BENEFITS_CSV})
+    with pytest.raises(
+        DataFileError, match=r"people\.csv: is UTF-16 text, .* save it as CSV UTF-8"
+    ):
+        load_folder(folder)
+
+
 def test_a_file_that_is_not_utf8_is_unreadable_with_advice(make_folder):
     latin1 = people_with("P1,H1,Jos\xe9,Smith,1990-04-01").encode("latin-1")
     folder = make_folder({"people.csv": latin1, "benefits.csv": BENEFITS_CSV})

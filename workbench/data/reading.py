@@ -277,10 +277,15 @@ def _open_csv(
     path: Path, encoding: str = "utf-8", separator: str = ","
 ) -> tuple[list[str], Reader]:
     with open(path, "rb") as handle:
-        if b"\x00" in handle.read(_BINARY_SNIFF_BYTES):
-            raise DataFileError(
-                path, "is not a CSV text file (it holds binary data): save it as CSV UTF-8"
-            )
+        start = handle.read(_BINARY_SNIFF_BYTES)
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text", for one
+        raise DataFileError(
+            path, "is UTF-16 text, which the workbench does not read: save it as CSV UTF-8"
+        )
+    if b"\x00" in start:
+        raise DataFileError(
+            path, "is not a CSV text file (it holds binary data): save it as CSV UTF-8"
+        )
     headers = _csv_header(path, encoding, separator)
 
     def read(names: list[str]) -> pl.DataFrame:
