@@ -15,7 +15,7 @@ import pytest
 
 from workbench.data.schema import TABLES
 from workbench.eligibility.assess import assess
-from workbench.eligibility.engine import EngineResult, assessment
+from workbench.eligibility.engine import EngineResult, assessment, window_links
 from workbench.eligibility.explain import Explanation, explain_assessed, explain_person
 from workbench.eligibility.terms import in_window
 from workbench.errors import UsageError, WorkbenchError
@@ -355,6 +355,30 @@ def _funded_place(forename: str) -> pl.LazyFrame:
             "child_date_of_birth": [date(2024, 3, 2)],
             "funding_stream": ["two_year_old"],
         }
+    )
+
+
+def test_a_place_of_a_child_outside_the_window_is_not_said_to_be_missing() -> None:
+    # Only the window's children are matched to the headcount: a two-year-old's place in
+    # 2023-24, before EYPP reached two-year-olds, was not looked for, not found missing.
+    autumn = date(2023, 9, 1)
+    tables = {
+        "people": people(PARENT, (*CHILD[:4], date(2021, 5, 5), *CHILD[5:])),
+        "benefits": awards(award("A1", "P1", "income_support", start=date(2022, 1, 1))),
+        "funded_places": _funded_place("Mo").with_columns(
+            term_start=pl.lit(autumn), child_date_of_birth=pl.lit(date(2021, 5, 5))
+        ),
+    }
+    links = window_links(tables, EYPP, term_start=autumn, as_of=autumn)  # as `assess` links
+    found = assessment(tables, EYPP, term_start=autumn, as_of=autumn, links=links)
+    lines = explain_assessed(found, tables, person_id="P2").to_text().splitlines()
+    assert lines[0] == (
+        "Child P2 (born 5 May 2021) is not listed for the term starting 1 September 2023: "
+        "outside the age window."
+    )
+    assert lines[4] == (
+        "Funded place: not looked for, as the child is outside the age window (only children in "
+        "it are matched to the providers' headcount for the term starting 1 September 2023)."
     )
 
 

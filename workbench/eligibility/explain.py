@@ -175,7 +175,7 @@ class Explanation:
             reasons.append("outside the age window")
         if not any(f.met or f.possible for f in self.findings):
             reasons.append("no criterion is met")
-        if self.funded_place_required and self.funded_place is None:
+        if self.funded_place_required and self.funded_place is None and self.in_window:
             reasons.append("no funded place for the term")
         return reasons or ["no criterion is met"]
 
@@ -240,6 +240,12 @@ class Explanation:
             )
         if self.funded_place is not None:
             return f"Funded place: matched to funded-place row {self.funded_place} for {term}."
+        if not self.in_window:
+            # Only the window's children are matched to the headcount (`window_links`).
+            return (
+                f"Funded place: not looked for, as the child is outside the age window (only "
+                f"children in it are matched to the providers' headcount for {term})."
+            )
         if self.funded_place_required:
             return (
                 f"Funded place: none matched for {term}; this initiative lists only children "
