@@ -67,9 +67,15 @@ def private_folder_for(path: str | Path) -> None:
     it, when it does not exist yet: a new folder for files about individuals is nobody
     else's to read. An existing folder is left as it is."""
     folder = Path(path).parent
-    if not folder.exists():
-        folder.mkdir(parents=True, mode=PRIVATE_FOLDER_MODE)
-        folder.chmod(PRIVATE_FOLDER_MODE)  # mkdir's mode is filtered by the umask
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    # One by one, outermost first: mkdir(parents=True) gives the folders above the default
+    # mode, and mkdir's mode is filtered by the umask.
+    for new in reversed(missing):
+        new.mkdir(mode=PRIVATE_FOLDER_MODE, exist_ok=True)
+        new.chmod(PRIVATE_FOLDER_MODE)
 
 
 def write_private(path: str | Path, write: Callable[[Path], object]) -> None:
