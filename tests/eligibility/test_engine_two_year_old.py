@@ -12,6 +12,7 @@ from tests.council import Council, rows
 from workbench.eligibility.assess import evidence_text
 from workbench.eligibility.engine import assess, assessment
 from workbench.linkage import LINKS_SCHEMA
+from workbench.linkage.probabilistic import link_all
 from workbench.rules import load_rule_set
 
 RULES = load_rule_set("two_year_old")
@@ -259,6 +260,28 @@ def test_a_child_with_two_places_in_a_term_is_funded_by_either():
     assert found.candidates["working_parent_place"].to_list() == [True, False]
     evidence = found.evidence.filter(pl.col("person_id") == "C2")
     assert sorted(evidence["record_id"].to_list()) == ["F2a", "F2b"]
+
+
+def test_a_child_with_two_mistyped_places_in_a_term_is_funded_with_splink():
+    # Both of the child's rows of this term carry a slip in the forename, so the exact pass
+    # leaves them and Splink links them: it too gives the child both places, whichever it
+    # scores first, so the child is already funded and holds working-parent hours on top.
+    c = Council()
+    family(c, "1")
+    c.award("B1", "A1", "income_support")
+    c.funded("F1a", "NameC1", IN_WINDOW, TERM, "working_parent")
+    c.funded("F1b", "NameC1", IN_WINDOW, TERM, "two_year_old")
+    tables = c.tables()
+    mistyped = tables["funded_places"].with_columns(child_forename=pl.lit("NmaeC1"))
+    tables = {**tables, "funded_places": mistyped}
+    links = link_all(tables)
+    assert links.select("record_id", "person_id", "method").rows() == [
+        ("F1a", "C1", "splink"),
+        ("F1b", "C1", "splink"),
+    ]
+    found = assessment(tables, RULES, term_start=TERM, as_of=TERM, links=links).candidates
+    assert rows(found) == [("C1", None, "likely", "income_support", date(2026, 4, 1), True)]
+    assert found["working_parent_place"].to_list() == [True]
 
 
 @pytest.mark.parametrize(

@@ -218,22 +218,79 @@ def test_a_funded_place_links_once_per_term_for_each_child():
     assert outcome(links) == {"F1": ("P2", "linked"), "F2": ("P2", "linked")}
 
 
-def test_splink_gives_a_child_one_place_a_term_so_alike_twins_each_get_one():
-    # Further places of a child in a term come from the exact pass alone (rows agreeing with
-    # the child exactly); Splink gives a child one row a term, so that another child's
-    # mistyped row is not taken for a second place, and twins whose rows are alike each get
-    # one. A child the exact pass linked in a term is not offered again for it.
-    def place(record_id: str, stream: str) -> dict:
-        return {"record_id": record_id, "child_forename": "Elisabeth", "child_surname": "Lee",
-                "child_date_of_birth": ELIZABETH_DOB, "postcode": "FQ1 1AA",
-                "term_start": TERM, "provider_id": "EY1", "funding_stream": stream}  # fmt: skip
+def place(record_id: str, stream: str, forename: str = "Elisabeth", **fields: Any) -> dict:
+    """A funded place of this term at provider EY1, names mistyped (the exact pass leaves it)."""
+    row = {"record_id": record_id, "child_forename": forename, "child_surname": "Lee",
+           "child_date_of_birth": ELIZABETH_DOB, "postcode": "FQ1 1AA", "term_start": TERM,
+           "provider_id": "EY1", "funding_stream": stream}  # fmt: skip
+    return row | fields
 
+
+def test_a_child_takes_a_further_place_in_a_term_only_at_its_own_postcode_and_birthday():
+    # The disadvantaged 15 hours with working-parent hours on top, both rows mistyped: both
+    # link, as the exact pass links both when they agree exactly.
     places = [place("F1", "two_year_old"), place("F2", "working_parent")]
     links = link_probabilistic(tables(funded=places), source="funded_places")
+    assert outcome(links) == {"F1": ("P2", "linked"), "F2": ("P2", "linked")}
+    # Hours split between two providers, the same.
+    split = [place("F1", "two_year_old"), place("F2", "two_year_old", provider_id="EY2")]
+    links = link_probabilistic(tables(funded=split), source="funded_places")
+    assert outcome(links) == {"F1": ("P2", "linked"), "F2": ("P2", "linked")}
+    # A second row at another postcode may be another child's, names mistyped: not taken.
+    elsewhere = [place("F1", "two_year_old"), place("F2", "working_parent", postcode="FQ9 9ZZ")]
+    links = link_probabilistic(tables(funded=elsewhere), source="funded_places")
     assert outcome(links) == {"F1": ("P2", "linked"), "F2": (None, "not_linked")}
+    # So may one at the address born weeks apart: a namesake (common names), not taken.
+    born_apart = [
+        place("F1", "two_year_old", forename="Elizabeth"),
+        place("F2", "working_parent", forename="Elizabeth", child_date_of_birth=date(2024, 4, 20)),
+    ]
+    links = link_probabilistic(tables(funded=born_apart), source="funded_places")
+    assert outcome(links) == {"F1": ("P2", "linked"), "F2": (None, "not_linked")}
+    # Day and month swapped is the child's date of birth with a slip: taken.
+    swapped = [
+        place("F1", "two_year_old"),
+        place("F2", "working_parent", child_date_of_birth=date(2024, 4, 3)),
+    ]
+    links = link_probabilistic(tables(funded=swapped), source="funded_places")
+    assert outcome(links) == {"F1": ("P2", "linked"), "F2": ("P2", "linked")}
+
+
+def test_one_place_of_a_child_links_once_in_a_term():
+    # The same place (term, provider, stream) twice: one row links, the other is left.
+    places = [place("F1", "two_year_old"), place("F2", "two_year_old", forename="Elizabth")]
+    links = link_probabilistic(tables(funded=places), source="funded_places")
+    assert outcome(links) == {"F1": ("P2", "linked"), "F2": (None, "not_linked")}
+
+
+def test_a_child_the_exact_pass_linked_in_a_term_takes_only_another_place():
+    places = [place("F1", "two_year_old"), place("F2", "working_parent")]
+    # The exact pass linked the child's disadvantaged place (exclude names it): the
+    # working-parent row may still link, the same place again may not.
+    held = {"person_id": "P2", "term_start": TERM, "provider_id": "EY1"}
+    exclude = pl.DataFrame([held | {"funding_stream": "two_year_old"}])
+    links = link_probabilistic(tables(funded=places), source="funded_places", exclude=exclude)
+    assert outcome(links) == {"F1": (None, "not_linked"), "F2": ("P2", "linked")}
+    # Without the place it holds, the child is not offered again that term.
     exclude = pl.DataFrame({"person_id": ["P2"], "term_start": [TERM]})
     links = link_probabilistic(tables(funded=places), source="funded_places", exclude=exclude)
     assert outcome(links) == {"F1": (None, "not_linked"), "F2": (None, "not_linked")}
+
+
+def test_twins_whose_rows_are_alike_each_get_one_place():
+    twins = [
+        *PEOPLE,
+        person("P5", "H1", "Ava", "Lee", date_of_birth=date(2024, 5, 5)),
+        person("P6", "H1", "Eva", "Lee", date_of_birth=date(2024, 5, 5)),
+    ]
+    rows = [
+        place("F1", "two_year_old", forename="Ava", child_surname="Lea",
+              child_date_of_birth=date(2024, 5, 5)),
+        place("F2", "working_parent", forename="Eva", child_surname="Lea",
+              child_date_of_birth=date(2024, 5, 5)),
+    ]  # fmt: skip
+    links = link_probabilistic(tables(funded=rows, people=twins), source="funded_places")
+    assert outcome(links) == {"F1": ("P5", "linked"), "F2": ("P6", "linked")}
 
 
 def test_a_probability_between_the_thresholds_goes_to_clerical_review():
@@ -334,9 +391,7 @@ def test_synthetic_council_links_are_one_to_one(council, linked_council):
     assert dwp["person_id"].is_unique().all()
     places = council["funded_places"].select("record_id", *PLACE_KEY)
     funded = matched.filter(pl.col("source") == "funded_places").join(places, on="record_id")
-    # Splink's links a child one row a term; the exact pass one a term and stream (or provider).
-    splink = funded.filter(pl.col("method") == "splink")
-    assert splink.select("person_id", "term_start").is_unique().all()
+    # A child has one linked row per term, provider and stream.
     assert funded.select("person_id", *PLACE_KEY).is_unique().all()
 
 

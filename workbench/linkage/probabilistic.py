@@ -6,9 +6,12 @@ an in-memory DuckDB. For the DWP list each candidate child is compared once per 
 carer of their household (the parent comparison), and the best carer counts. Then:
 
 - **one-to-one**, greedily by probability: a source row links to at most one child, and a
-  child to at most one DWP row, and to at most one funded-place row per term (the exact pass
-  alone links a child's further places of a term, from rows that agree with the child
-  exactly: `workbench.linkage.exact`; here, twins whose rows are alike are each given one);
+  child to at most one DWP row, and first to one funded-place row per term (so twins whose
+  rows are alike are each given one); then (`_further_places`) a child holding a place in a
+  term may take the rows of its other places that term (another provider or stream,
+  `PLACE_KEY`), only those at its own postcode with its date of birth, as the exact pass does
+  (`workbench.linkage.exact`): another child's row with names mistyped into this child's is
+  not taken for a second place;
 - **bands** by the pair's probability: `linked` at or above the first threshold,
   `clerical_review` at or above the second, `not_linked` below (a person decides the middle
   band through the review store; nothing there is a match until then);
@@ -61,6 +64,7 @@ from workbench.linkage.exact import (
     BAND_LINKED,
     BAND_NOT_LINKED,
     LINK_SOURCES,
+    PLACE_KEY,
     link_exact,
 )
 from workbench.linkage.model import LinkageModel
@@ -152,6 +156,8 @@ _RECORDS, _PEOPLE = "list_records", "people_index"
 _ROW, _UID = "_row", "unique_id"
 _MONTHS = 12
 _ADULT_YEARS = 16  # without a role column, household members this much older are carers
+# A funded place's provider and stream, beside its term (`PLACE_KEY`): `_further_places`.
+_PLACE_COLUMNS = tuple(c for c in PLACE_KEY if c != "term_start")
 _COLUMNS = (
     _UID,
     "forename",
@@ -252,6 +258,7 @@ def _source_records(frame: pl.LazyFrame, source: str) -> pl.LazyFrame:
         (pl.col("term_start") if source == "funded_places" else pl.lit(None, pl.Date)).alias(
             "term_start"
         ),
+        *(_text(schema, column).alias(column) for column in _PLACE_COLUMNS),
         _name_key(_text(schema, "child_forename")).alias("forename"),
         _name_key(_text(schema, "child_surname")).alias("surname"),
         pl.col("child_date_of_birth").alias("dob"),
@@ -696,6 +703,63 @@ def _one_to_one(pairs: pl.DataFrame, child_key: list[str]) -> pl.DataFrame:
     return pl.concat(taken) if taken else pairs.head(0)
 
 
+def _further_places(
+    scored: pl.DataFrame,
+    records: pl.DataFrame,
+    candidates: pl.DataFrame,
+    exclude: pl.DataFrame | None,
+    assigned: pl.DataFrame,
+    clerical: float,
+) -> pl.DataFrame:
+    """The funded-place pairs that give a child a further place in a term, much as the exact
+    pass would (`workbench.linkage.exact`): a row left unassigned, at the child's own postcode
+    and with the child's date of birth (or it with day and month swapped), for a child who
+    holds a place that term (linked exactly, in `exclude` with its provider and stream, or
+    `assigned`), of another provider or stream than any place the child holds; greedily
+    one-to-one per row and per (child, place). Only the names may carry slips. Any other row
+    is never taken for a second place: it may be another child's, its names mistyped into this
+    child's, or a namesake's at the same address (common names, born weeks apart)."""
+    place = ["person_id", *PLACE_KEY]
+    rows = records.select(
+        _ROW,
+        *PLACE_KEY,
+        pl.col("postcode").alias("_row_postcode"),
+        pl.col("dob").alias("_row_dob"),
+        pl.col("dob_swapped").alias("_row_dob_swapped"),
+    )
+    held = assigned.select(_ROW, "person_id").join(rows.select(_ROW, *PLACE_KEY), on=_ROW)
+    if exclude is not None and set(place) <= set(exclude.columns):
+        held = pl.concat([held.select(place), exclude.select(place)])
+    held = held.select(place).filter(pl.all_horizontal(pl.col(place).is_not_null()))
+    if held.is_empty():
+        return assigned.head(0)
+    children = candidates.select(
+        "person_id", pl.col("postcode").alias("_child_postcode"), pl.col("dob").alias("_child_dob")
+    )
+    open_pairs = (
+        _best_pairs(
+            scored.filter(pl.col("match_probability") >= clerical),
+            records,
+            candidates,
+            None,
+            "funded_places",
+        )
+        .join(assigned.select(_ROW), on=_ROW, how="anti")
+        .join(rows.drop("term_start"), on=_ROW)
+        .join(children.unique("person_id"), on="person_id")
+        .filter(
+            (pl.col("_row_postcode") == pl.col("_child_postcode"))
+            & (
+                (pl.col("_child_dob") == pl.col("_row_dob"))
+                | (pl.col("_child_dob") == pl.col("_row_dob_swapped")).fill_null(False)
+            )
+        )
+        .join(held.select("person_id", "term_start").unique(), on=["person_id", "term_start"])
+        .join(held, on=place, how="anti")
+    )
+    return _one_to_one(open_pairs, place).select(assigned.columns)
+
+
 def _excluded(pairs: pl.DataFrame, exclude: pl.DataFrame | None, source: str) -> pl.DataFrame:
     """Pairs whose child the exclusion already holds (for funded places, in that term when
     `exclude` has `term_start`)."""
@@ -961,6 +1025,9 @@ def _link_source(
     pairs = _best_pairs(scored, records, candidates, exclude, source, kept_from=kept_from)
     child_key = ["person_id", "term_start"] if source == "funded_places" else ["person_id"]
     assigned = _one_to_one(pairs.filter(pl.col("match_probability") >= clerical), child_key)
+    if source == "funded_places":
+        further = _further_places(scored, records, candidates, exclude, assigned, clerical)
+        assigned = pl.concat([assigned, further])
     assigned = _capped(assigned, records, candidates, source)
     links = _banded(records, pairs, assigned, source, thresholds)
     if not with_pairs:
@@ -987,7 +1054,9 @@ def link_probabilistic(
         `dwp_list` or `funded_places`.
     exclude
         Children already linked (column `person_id`, and for funded places optionally
-        `term_start`): they are not offered again, so the result stays one-to-one.
+        `term_start`): they are not offered again, so the result stays one-to-one. For
+        funded places, with `provider_id` and `funding_stream` too (the place each holds),
+        a child may still take a further place of that term (`_further_places`).
     thresholds
         `(linked, clerical_review)` probabilities, with 0 < clerical_review <= linked <= 1;
         default: the model's, else `DEFAULT_THRESHOLDS`.
@@ -1004,9 +1073,11 @@ def link_probabilistic(
         `person_id` (null when `not_linked`), `band`, the pair's `match_probability` and
         `match_weight`, `method` = `splink`, and `contributions`: a JSON object of each
         comparison's match weight in bits. A child has at most one linked or clerical row
-        (funded places: per `term_start`). A DWP row is at most `clerical_review` when the
-        module's cap holds (another address under common names, or another date of birth
-        with another parent, and no parent NINO agreeing).
+        (funded places: per term, provider and funding stream, `PLACE_KEY`, the second and
+        later places of a term only from rows at the child's postcode and date of birth). A
+        DWP row is at most `clerical_review` when the module's cap holds (another address
+        under common names, or another date of birth with another parent, and no parent NINO
+        agreeing).
 
     Raises
     ------
@@ -1056,8 +1127,8 @@ def _linked(
         exclude = done.select("person_id")
         if source == "funded_places":
             exclude = done.join(
-                rows.select("record_id", "term_start").collect(), on="record_id"
-            ).select("person_id", "term_start")
+                rows.select("record_id", *PLACE_KEY).collect(), on="record_id"
+            ).select("person_id", *PLACE_KEY)
         # In the source's own order: row numbers break ties between equal pairs, so they must
         # not depend on how a join happens to order its output.
         rest = rows.join(
