@@ -142,6 +142,30 @@ def reviewed(council, tmp_path):
     store.close()
 
 
+@pytest.fixture
+def fsm_reviewed(council, tmp_path):
+    """The free school meals list of the same council, registered, with `check` recorded for
+    its first eight children: checked through DfE's free school meals service."""
+    data, _ = council
+    found = wb.assess(data, "free_school_meals", term_start=NEXT_TERM, as_of=NEXT_TERM)
+    listed = found.write(tmp_path / "run" / "free_school_meals.csv").out
+    (tmp_path / "out").mkdir()
+    store = ReviewStore(tmp_path / "store" / "review.sqlite", key=KEY)
+    list_id, _ = register_list_file(store, listed, KEY)
+    children = sorted(found.candidates["person_id"].drop_nulls())[:8]
+    store.record_decisions(
+        {
+            "list_id": list_id,
+            "item_key": pseudonym("person", who, KEY),
+            "decision": "check",
+            "reviewer": "A. Officer",
+        }
+        for who in children
+    )
+    yield store, list_id, data, listed, {}, tmp_path
+    store.close()
+
+
 def _export(reviewed, **options):
     store, _, data, listed, _, folder = reviewed
     return export_checks(
@@ -353,15 +377,58 @@ def test_a_technical_error_is_sent_again_alone_and_its_answer_becomes_the_latest
     latest = store.latest_decisions(list_id).filter(pl.col("item_key") == d_key)
     assert latest["decision"].to_list() == ["check"]
 
-    # Nothing left to send again; and a technical error of another template is named.
+    # Nothing left to send again.
     with pytest.raises(WorkbenchError, match=r"no child of list .* technical error"):
         try_again("fifth")
-    out = folder / "out" / "fsm.csv"
-    fsm = export_checks(store, listed, data, out, key=KEY, user="A. Officer", template="fsm")
+
+
+def test_a_technical_error_of_another_template_is_named(fsm_reviewed):
+    store, *_, folder = fsm_reviewed
+    fsm = _export(fsm_reviewed)  # the free school meals list: DfE's fsm template by default
+    assert fsm.template == "fsm"
+    (folder / "dfe").mkdir()
     fsm_results = _fsm_results(_rows(fsm.files[0]), "Error", folder / "dfe" / "fsm.csv")
     import_check_results(store, fsm_results, key=KEY, user="A. Officer")
     with pytest.raises(WorkbenchError, match="--template fsm"):
-        try_again("sixth")
+        _export(fsm_reviewed, template="fsm-enhanced", try_again=True, overwrite=True)
+
+
+@pytest.mark.parametrize("template", ["fsm", "fsm-enhanced"])
+def test_a_two_year_old_list_goes_only_to_the_childcare_service(reviewed, template):
+    # Its families go to the childcare service, never to free school meals' (whose enhanced
+    # template would send the child's names too).
+    with pytest.raises(UsageError, match="two_year_old list, checked with DfE's childcare"):
+        _export(reviewed, template=template)
+    assert not list((reviewed[5] / "out").iterdir())
+
+
+def test_a_free_school_meals_list_goes_only_to_its_service(fsm_reviewed):
+    with pytest.raises(UsageError, match="free_school_meals list, checked with DfE's fsm or"):
+        _export(fsm_reviewed, template="childcare")
+    assert not list((fsm_reviewed[5] / "out").iterdir())
+
+
+def test_a_disability_access_fund_list_is_not_sent_to_dfe(council, tmp_path):
+    data, _ = council
+    found = wb.assess(data, "disability_access_fund", term_start=NEXT_TERM, as_of=NEXT_TERM)
+    listed = found.write(tmp_path / "run" / "daf.csv").out
+    with ReviewStore(tmp_path / "review.sqlite", key=KEY) as store:
+        list_id, _ = register_list_file(store, listed, KEY)
+        child = found.candidates["person_id"].drop_nulls()[0]
+        store.record_decisions(
+            [{"list_id": list_id, "item_key": pseudonym("person", child, KEY),
+              "decision": "check", "reviewer": "A. Officer"}]
+        )  # fmt: skip
+        with pytest.raises(WorkbenchError, match="disability_access_fund list is not checked"):
+            export_checks(store, listed, data, tmp_path / "out" / "c.csv", key=KEY, user="A")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("decision", ["not_eligible", "defer", "already_in_touch"])
+def test_a_family_decided_otherwise_is_never_sent_to_dfe(reviewed, decision):
+    with pytest.raises(UsageError, match=r"one that allows a check \(contact or check\); got"):
+        _export(reviewed, chosen=[decision])
+    assert not list((reviewed[5] / "out").iterdir())
 
 
 def test_the_review_panel_shows_dfes_checks_beside_the_child(reviewed):
@@ -533,18 +600,28 @@ def test_a_parent_of_two_chosen_children_is_checked_once():
     assert list(rows[0]["fields"].values()) == ["Adams", "01/01/1990", "AB123456C"]
 
 
-def test_files_are_split_within_the_row_limit_and_the_fsm_template_has_its_headers(reviewed):
+def test_files_are_split_within_the_row_limit(reviewed):
     exported = _export(reviewed, rows_per_file=3)
     assert [len(_rows(p)) for p in exported.files] == [3, 3]
     assert [p.name for p in exported.files] == ["checks-part1.csv", "checks-part2.csv"]
-    enhanced = _export(reviewed, template="fsm-enhanced", overwrite=True)
+    again = _export(reviewed, overwrite=True)
+    assert len(again.files) == 1  # the stale parts of the earlier export are gone
+    with pytest.raises(UsageError, match="between 1 and 250"):
+        _export(reviewed, rows_per_file=251, overwrite=True)
+    with pytest.raises(UsageError, match="already exists"):
+        _export(reviewed)
+
+
+def test_the_fsm_enhanced_template_has_its_headers_and_the_childs_school(fsm_reviewed):
+    _export(fsm_reviewed, rows_per_file=3)
+    enhanced = _export(fsm_reviewed, template="fsm-enhanced", overwrite=True)
     header = enhanced.files[0].read_bytes().split(b"\n")[0]
     assert header == (DFE / "BulkCheckTemplate_Enhanced.csv").read_bytes().split(b"\n")[0].rstrip(
         b"\r"
     )
     assert len(enhanced.files) == 1  # the stale parts of the earlier export are gone
     # The child's school URN, normalised, from the people table.
-    people = pl.read_csv(reviewed[2] / "people.csv", infer_schema=False)
+    people = pl.read_csv(fsm_reviewed[2] / "people.csv", infer_schema=False)
     sent = pl.read_csv(enhanced.files[0], infer_schema=False)
     schools = sent.join(
         people.with_columns(
@@ -557,16 +634,12 @@ def test_files_are_split_within_the_row_limit_and_the_fsm_template_has_its_heade
     assert schools.height == sent.height > 0
     assert schools["Child School Urn"].to_list() == schools["school_urn"].to_list()
     assert schools["Child School Urn"].str.contains(r"^1[0-9]{5}$").all()
-    with pytest.raises(UsageError, match="between 1 and 250"):
-        _export(reviewed, rows_per_file=251, overwrite=True)
-    with pytest.raises(UsageError, match="already exists"):
-        _export(reviewed)
 
 
-def test_nothing_chosen_is_refused_and_nothing_written(reviewed):
+def test_nothing_chosen_is_refused_and_nothing_written(fsm_reviewed):
     with pytest.raises(WorkbenchError, match="nothing to check"):
-        _export(reviewed, chosen=["defer"])
-    assert not (reviewed[5] / "out" / "checks-part1.csv").exists()
+        _export(fsm_reviewed, chosen=["contact"])  # every decision there is `check`
+    assert not list((fsm_reviewed[5] / "out").iterdir())
 
 
 def test_a_changed_data_folder_is_refused(reviewed, tmp_path):
@@ -618,6 +691,19 @@ def test_every_problem_is_listed_by_row_and_column_and_nothing_recorded(exported
         "number': the same row as row 3: DfE returns each row it was sent once",
         "row 6, column 'Parent Last Name, Parent Date of Birth, Parent National Insurance "
         "number': never exported for checking: no check export in the store sent this row",
+    ]
+
+
+def test_problems_are_numbered_by_the_spreadsheets_rows_blank_ones_counted(exported):
+    (store, *_, folder), _, sent = exported
+    path = _results(sent[:3], ["Eligible", "Eligible", "Maybe"], folder / "blank.csv")
+    lines = path.read_bytes().split(b"\r\n")
+    # A blank row after the header and one of empty cells before the last row: "Maybe" is
+    # on the spreadsheet's row 6 (header row 1, blank 2, rows 3 and 4, empty cells 5).
+    path.write_bytes(b"\r\n".join([lines[0], b"", lines[1], lines[2], b",,,", *lines[3:]]))
+    assert _refused(store, path) == [
+        "row 6, column 'Outcome': unknown outcome 'Maybe'; expected one of Eligible, May not be "
+        "eligible, Information does not match records, Technical error"
     ]
 
 
@@ -962,10 +1048,10 @@ def _enhanced_results(rows: list[dict[str, str]], extra: list[dict[str, str]], p
     return path
 
 
-def test_fsm_results_keep_dfes_tier_and_eligibility_end_date(exported):
-    reviewed, _, _ = exported
+def test_fsm_results_keep_dfes_tier_and_eligibility_end_date(fsm_reviewed):
+    reviewed = fsm_reviewed
     store, list_id, *_, folder = reviewed
-    enhanced = _export(reviewed, template="fsm-enhanced", overwrite=True)
+    enhanced = _export(reviewed, template="fsm-enhanced")
     sent = _rows(enhanced.files[0])
     assert len(sent) >= 3
     answers = [
@@ -988,10 +1074,10 @@ def test_fsm_results_keep_dfes_tier_and_eligibility_end_date(exported):
     ]
 
 
-def test_fsm_results_with_a_tier_or_end_date_dfe_never_gives_are_refused(exported):
-    reviewed, _, _ = exported
+def test_fsm_results_with_a_tier_or_end_date_dfe_never_gives_are_refused(fsm_reviewed):
+    reviewed = fsm_reviewed
     store, *_, folder = reviewed
-    enhanced = _export(reviewed, template="fsm-enhanced", overwrite=True)
+    enhanced = _export(reviewed, template="fsm-enhanced")
     sent = _rows(enhanced.files[0])
     answers = [
         {"Outcome": "Eligible", TIER: "Universal", END_DATE: "31/08/2027"},
@@ -1002,3 +1088,21 @@ def test_fsm_results_with_a_tier_or_end_date_dfe_never_gives_are_refused(exporte
         "row 2, column 'Tier': unknown tier 'Universal'; expected targeted or expanded",
         "row 3, column 'Eligibility End Date': not a date",
     ]
+
+
+@pytest.mark.parametrize(
+    ("nino", "problem"),
+    [
+        ("AB123456C", None),
+        ("ab 12 34 56 c", None),
+        ("AB123456", "not in the form AB123456C"),  # DfE's service wants the last letter
+        ("AB123456E", "not in the form AB123456C"),
+        ("", "no parent or carer in the household has a National Insurance number"),
+    ],
+)
+def test_a_parent_is_checkable_only_with_a_whole_national_insurance_number(nino, problem):
+    from workbench.review.checks import _parent_problem
+
+    carer = {"carer_nino": nino, "carer_surname": "Lee", "carer_date_of_birth": date(1990, 1, 1)}
+    found = _parent_problem(carer)
+    assert found == problem if problem is None else problem in str(found)

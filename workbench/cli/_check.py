@@ -40,15 +40,19 @@ def check_export_command(
     ],
     data: DataFolder = None,
     template: Annotated[
-        str,
-        typer.Option("--template", help="childcare (default), fsm or fsm-enhanced."),
-    ] = "childcare",
+        str | None,
+        typer.Option(
+            "--template",
+            help="childcare, fsm or fsm-enhanced; default: the list's service's (childcare "
+            "for two-year-olds and EYPP, fsm for free school meals).",
+        ),
+    ] = None,
     decision: Annotated[
         list[str] | None,
         typer.Option(
             "--decision",
-            help="Check the children whose latest decision is this (repeat it); default "
-            "contact and check.",
+            help="Check the children whose latest decision is this: contact or check (repeat "
+            "it); default both.",
         ),
     ] = None,
     rows_per_file: Annotated[

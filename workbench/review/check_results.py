@@ -189,24 +189,32 @@ def _read(
     if not path.is_file():
         raise WorkbenchError(f"{path}: does not exist; expected the results file DfE gave")
     reader = csv.reader(io.StringIO(_decoded(path), newline=""))
-    table = [row for row in reader if any(cell.strip() for cell in row)]
+    # Numbered as a spreadsheet shows the rows (the header is row 1), blank rows counted.
+    table = [
+        (number, row)
+        for number, row in enumerate(reader, start=1)
+        if any(cell.strip() for cell in row)
+    ]
     if not table:
         raise CheckImportError(path, [ResultProblem(1, OUTCOME, "the file is empty")])
-    headers = [h.strip() for h in table[0]]
+    header_row, header_cells = table[0]
+    headers = [h.strip() for h in header_cells]
     template = _template_for(headers, store, export_id)
     missing = [h for h in (*template.headers, OUTCOME) if h not in headers]
     problems = [
         ResultProblem(
-            1, h, "missing header (DfE's results have the template's columns and Outcome)"
+            header_row,
+            h,
+            "missing header (DfE's results have the template's columns and Outcome)",
         )
         for h in missing
     ]
     duplicated = sorted({h for h in headers if h and headers.count(h) > 1})
-    problems += [ResultProblem(1, h, "the same header twice") for h in duplicated]
+    problems += [ResultProblem(header_row, h, "the same header twice") for h in duplicated]
     if problems:
         raise CheckImportError(path, problems)
     parsed = []
-    for number, cells in enumerate(table[1:], start=2):
+    for number, cells in table[1:]:
         fields = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(headers)}
         row = _Parsed(number, fields)
         problems += _parse_row(row, template, key)

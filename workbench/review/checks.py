@@ -19,8 +19,8 @@ What DfE's services accept (their public repositories, read for this module; see
   in the en-GB culture; ``YYYY-MM-DD`` is accepted too and is what results come back in).
 - At most ``BulkEligibilityCheckLimit`` rows a file (250 for childcare; 1,000 for free school
   meals by default here, as DfE's FSM bulk-check guide configures it) and under 10 MB.
-- A surname with no digits; a National Insurance number of two letters, six digits and an
-  optional letter A-D.
+- A surname with no digits; a National Insurance number of two letters, six digits and a
+  letter A-D (``DataValidation.BeAValidNi``; one without its last letter is not checkable).
 
 One row is written per parent (a parent of two chosen children is checked once; the sidecar
 and the store tie the row to both children's decisions). A child who cannot be checked (no
@@ -82,6 +82,7 @@ if TYPE_CHECKING:
     from workbench.review.chain import ChainReport
 
 __all__ = [
+    "CHECK_DECISIONS",
     "CHECK_FORMAT",
     "CHECK_SUFFIX",
     "DATE_HEADERS",
@@ -89,6 +90,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "NOT_CHECKABLE_COLUMNS",
     "NOT_CHECKABLE_SUFFIX",
+    "SERVICE_TEMPLATES",
     "TECHNICAL_ERROR",
     "TEMPLATES",
     "CheckExport",
@@ -105,7 +107,19 @@ __all__ = [
 CHECK_FORMAT = "workbench-dfe-check-1"
 CHECK_SUFFIX = ".check.json"  # NAME.check.json: the sidecar of an export written as NAME.csv
 NOT_CHECKABLE_SUFFIX = ".not_checkable.csv"
-DEFAULT_CHOSEN = ("contact", "check")
+CHECK_DECISIONS = ("contact", "check")
+"""The outcome decisions that allow a family's parent to be sent to DfE's check: a family
+decided ``not_eligible``, ``defer`` or ``already_in_touch`` is not sent."""
+DEFAULT_CHOSEN = CHECK_DECISIONS
+SERVICE_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "two_year_old": ("childcare",),
+    "early_years_pupil_premium": ("childcare",),
+    "free_school_meals": ("fsm", "fsm-enhanced"),
+}
+"""Which of DfE's templates (`TEMPLATES`) may check a list of each initiative, the first by
+default: the childcare service checks two-year-olds and EYPP, the free school meals service
+free school meals. No service checks the Disability Access Fund (it rests on the child's
+Disability Living Allowance, which the provider sees)."""
 TECHNICAL_ERROR = "technical_error"
 """DfE could not check the row ("Try again", "Error"): `export_checks(try_again=True)`."""
 MAX_FILE_BYTES = 10 * 1024 * 1024 - 1
@@ -121,7 +135,7 @@ CHILD_DOB = "Child Date of Birth"
 CHILD_URN = "Child School Urn"
 DATE_HEADERS = (PARENT_DOB, CHILD_DOB)
 """The headers whose values are dates (written ``DD/MM/YYYY``)."""
-_NINO_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{6}[A-D]?$")
+_NINO_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{6}[A-D]$")
 _EVIDENCE_CARER = re.compile(r"of parent/carer ([^;]+?)(?:;|$)")
 
 
@@ -505,21 +519,42 @@ def _rows_per_file(template: CheckTemplate, rows_per_file: int | None) -> int:
     return rows_per_file
 
 
-def _template(name: str) -> CheckTemplate:
-    if name not in TEMPLATES:
+def _known_template(name: str | None) -> None:
+    if name is not None and name not in TEMPLATES:
         raise UsageError(
             f"must be one of {', '.join(TEMPLATES)}; got {name!r}", parameter="template"
         )
-    return TEMPLATES[name]
+
+
+def _template(name: str | None, listed: ListFile) -> CheckTemplate:
+    """The template `name`, or the list's service's default; refused when it is not one the
+    list's initiative is checked with (`SERVICE_TEMPLATES`)."""
+    _known_template(name)
+    initiative = listed.rule_set.split("@", 1)[0]
+    allowed = SERVICE_TEMPLATES.get(initiative, ())
+    if not allowed:
+        raise WorkbenchError(
+            f"{listed.path}: a {initiative} list is not checked through DfE's services (they "
+            f"check {', '.join(sorted(SERVICE_TEMPLATES))}); no family is sent"
+        )
+    if name is not None and name not in allowed:
+        raise UsageError(
+            f"{listed.path} is a {initiative} list, checked with DfE's "
+            f"{' or '.join(allowed)} template, not {name}: its families' details go to the "
+            f"service for their initiative only; give --template {allowed[0]} or leave it out",
+            parameter="template",
+        )
+    return TEMPLATES[name or allowed[0]]
 
 
 def _chosen_names(chosen: Collection[str]) -> tuple[str, ...]:
     names = tuple(dict.fromkeys(chosen))
-    unknown = [n for n in names if n not in OUTCOME_DECISIONS]
+    unknown = [n for n in names if n not in CHECK_DECISIONS]
     if unknown or not names:
         raise UsageError(
-            f"must be outcome decisions ({', '.join(OUTCOME_DECISIONS)}); got "
-            f"{', '.join(map(repr, unknown)) or 'none'}",
+            f"must be one that allows a check ({' or '.join(CHECK_DECISIONS)}); got "
+            f"{', '.join(map(repr, unknown)) or 'none'}: a family decided otherwise is not "
+            "sent to DfE",
             parameter="decision",
         )
     return names
@@ -532,7 +567,7 @@ def export_checks(
     out: str | Path,
     *,
     key: bytes,
-    template: str = "childcare",
+    template: str | None = None,
     chosen: Collection[str] = DEFAULT_CHOSEN,
     rows_per_file: int | None = None,
     user: str | None = None,
@@ -556,9 +591,11 @@ def export_checks(
     key
         The pseudonym key the list was registered with.
     template
-        ``childcare`` (default), ``fsm`` or ``fsm-enhanced`` (`TEMPLATES`).
+        ``childcare``, ``fsm`` or ``fsm-enhanced`` (`TEMPLATES`): one the list's initiative
+        is checked with (`SERVICE_TEMPLATES`); default: its service's first.
     chosen
-        The latest outcome decisions to check (default ``contact`` and ``check``).
+        The latest outcome decisions to check, among `CHECK_DECISIONS` (default both:
+        ``contact`` and ``check``).
     rows_per_file
         At most this many rows a file (default and maximum: the template's DfE limit).
     user
@@ -579,11 +616,12 @@ def export_checks(
         made from.
     """
     out = Path(out)
-    spec = _template(template)
-    per_file = _rows_per_file(spec, rows_per_file)
     chosen = _chosen_names(chosen)
+    _known_template(template)
     _check_destination(out, overwrite)
     listed = read_list_file(list_file)
+    spec = _template(template, listed)
+    per_file = _rows_per_file(spec, rows_per_file)
     data = list_data_folder(listed, data)
     list_id = stored_list_id(store, listed)
     shaped = review_candidates(listed.candidates, key)

@@ -73,6 +73,7 @@ from workbench.governance.review_quality import (
     review_quality,
 )
 from workbench.review.checks import (
+    CHECK_DECISIONS,
     CHECK_FORMAT,
     CHECK_SUFFIX,
     DEFAULT_CHOSEN,
@@ -475,10 +476,15 @@ def _rests_on_problems(
     if (stored["list_id"], stored["item_key"]) != (export.list_id, item_key):
         yield f"{where}: decision {decision_id} is about another child or list"
         return
-    if stored["decision"] not in export.chosen:
+    if stored["decision"] not in CHECK_DECISIONS:
         yield (
             f"{where}: decision {decision_id} is {stored['decision']}, which does not allow a "
-            f"check (the export sends children whose latest decision is "
+            f"check (only {' or '.join(CHECK_DECISIONS)} does)"
+        )
+    elif stored["decision"] not in export.chosen:
+        yield (
+            f"{where}: decision {decision_id} is {stored['decision']}, which the export did "
+            f"not choose (it sends children whose latest decision is "
             f"{' or '.join(export.chosen)})"
         )
     if not str(stored["reviewer"] or "").strip():
