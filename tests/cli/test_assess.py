@@ -227,7 +227,20 @@ def test_demo_writes_a_report_with_restricted_and_shareable_parts(tmp_path):
     assert {"validation.csv", "free_school_meals_by_reason.csv", "linkage_quality.csv"} <= shared
     # 300 households give too few two-year-olds for a safe table: it is not published.
     assert "two_year_old_by_reason.csv" not in shared
-    assert "Not published" in (run_dir / "summary.md").read_text()
+    summary = (run_dir / "summary.md").read_text()
+    assert "Not published" in summary
+    # The summary is shareable: no count outside disclosure control (the number of
+    # candidates, DWP-list rows listed, or rows of a band a few would differ by).
+    assert "candidates for the term" not in summary and "row(s) read =" not in summary
+    bands = summary.split("## Links by band", 1)[1].split("\n## ", 1)[0]
+    cells = [
+        cell.strip()
+        for line in bands.splitlines()
+        if line.startswith("| ") and not line.startswith("| band")
+        for cell in line.strip("|").split("|")[1:]
+    ]
+    assert cells or "Not published" in bands
+    assert all(cell == "c" or int(cell) == 0 or int(cell) >= 10 for cell in cells), cells
     published = pl.read_csv(run_dir / "shareable" / "free_school_meals_by_reason.csv")
     counts = published.filter(pl.col("value") != "c")["value"].cast(pl.Int64)
     assert cast(int, counts.min()) >= 10

@@ -28,7 +28,7 @@ from workbench import __version__
 from workbench.data.reading import load_folder
 from workbench.provenance import run_id
 from workbench.runs.console import file_summary, quarantine_summary
-from workbench.stats import ProtectedTable, write_protected
+from workbench.stats import ProtectedTable, protect_table, write_protected
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -119,15 +119,27 @@ def _published(
     return shown, f"Counts from 1 to 9 are shown as c, and cells that would reveal them too. {note}"
 
 
-def _dwp_sentence(accounted: dict | None) -> str:
-    """Every DWP-list row accounted for, in words (rows of the file, not children)."""
+def _dwp_sentence(accounted: dict | None, listed: Path) -> str:
+    """Where every DWP-list row is accounted for. Not the counts: the rows listed are the
+    list's DWP-list children, which a published table may hide (counts only in restricted/)."""
     if not accounted:
         return ""
     return (
-        f"DWP list: {accounted['read']} row(s) read = {accounted['listed']} listed + "
-        f"{accounted['not_listed']} not listed (each with its reason, in a restricted file "
-        f"beside the list) + {accounted['quarantined']} quarantined."
+        "Every DWP-list row is accounted for (rows read = listed + not listed + quarantined): "
+        f"the counts are in the list's manifest, restricted/{listed.name}.manifest.json, and "
+        "each row not listed is in a restricted file beside the list with its reason."
     )
+
+
+def _links_by_band(links: pl.DataFrame) -> tuple[pl.DataFrame | None, str]:
+    """Rows per source and band under disclosure control (a band of a few DWP-list rows,
+    differenced from the rows read, would count children on it)."""
+    counts = links.group_by("band", "source").len("count")
+    protected = protect_table(counts, row="band", column="source")
+    if not protected.safe:
+        return None, "Not published: " + " ".join(protected.notes)
+    note = " ".join(protected.notes) or "No cell needed hiding."
+    return protected.wide("count"), f"Counts from 1 to 9 are shown as c. {note}"
 
 
 def run_demo(
@@ -187,7 +199,6 @@ def run_demo(
 
     lists: dict[str, Path] = {}
     accounted: dict[str, dict | None] = {}
-    results = {}
     for initiative in available_initiatives():
         result = assess(
             data_dir,
@@ -197,7 +208,6 @@ def run_demo(
             # As the take-up report links them: a funded place whose row has a typo counts.
             linkage="probabilistic",
         )
-        results[initiative] = result
         written = result.write(restricted / f"{initiative}.csv")  # owner-only
         lists[initiative] = written.out
         accounted[initiative] = written.dwp_list_accounted
@@ -215,10 +225,10 @@ def run_demo(
         sections.append(
             (
                 f"Candidates: {initiative}",
-                f"{result.candidates.height} candidates for the term starting "
-                f"{reference_date.isoformat()}, all pending review: nothing has been decided. "
-                f"Children by reason (a child can meet several, so the total counts reasons). "
-                f"{note}",
+                f"The candidate list for the term starting {reference_date.isoformat()} "
+                f"(restricted/{written.out.name}) is all pending review: nothing has been "
+                "decided. Children by reason (a child can meet several, so the total counts "
+                f"reasons). {note}",
                 shown,
                 None,
             )
@@ -233,16 +243,15 @@ def run_demo(
         as_of=reference_date,
         out=shareable / "two_year_old_take_up",
     )
-    two = results["two_year_old"]
     for name, title, words in (
         (
             "take_up_by_criterion",
             "Candidates: two_year_old",
-            f"{two.candidates.height} candidates for the term starting "
-            f"{reference_date.isoformat()}, all pending review: nothing has been decided. "
-            "Likely-tier children by reason (a child can meet several, so the total counts "
-            "reasons), and those matched to a funded place. "
-            + _dwp_sentence(accounted.get("two_year_old")),
+            f"The candidate list for the term starting {reference_date.isoformat()} "
+            f"(restricted/{lists['two_year_old'].name}) is all pending review: nothing has "
+            "been decided. Likely-tier children by reason (a child can meet several, so the "
+            "total counts reasons), and those matched to a funded place. "
+            + _dwp_sentence(accounted.get("two_year_old"), lists["two_year_old"]),
         ),
         (
             "take_up_by_area",
@@ -277,7 +286,7 @@ def run_demo(
         *(pl.col(c).round(3) for c in ("precision", "recall", "f1")),
     )
     quality.write_csv(shareable / "linkage_quality.csv")
-    bands = links.group_by("source", "band").len("rows").sort("source", "band")
+    bands, bands_note = _links_by_band(links)
     sections.append(
         (
             "Linkage quality",
@@ -288,7 +297,7 @@ def run_demo(
             None,
         )
     )
-    sections.append(("Links by band", "Rows per source and band.", bands, None))
+    sections.append(("Links by band", f"Rows per band and source. {bands_note}", bands, None))
     _lock(restricted)
     summary = _write_summary(run_dir, sections)
     os.chmod(summary, 0o644)
