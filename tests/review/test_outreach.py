@@ -221,6 +221,26 @@ def test_a_clerical_dwp_row_without_a_standing_link_confirmed_is_never_exported(
     assert (counts["exported"], counts["held_back_unconfirmed_link"]) == (0, 1)
 
 
+@pytest.mark.parametrize(
+    ("before", "after", "column"),
+    [
+        ("dwp_list: DWP list row D8,true", "dwp_list: DWP list row D8,false", "link_needs_review"),
+        ("P4,,two_year_old,possible,", "P4,,two_year_old,likely,", "tier"),
+    ],
+)
+def test_a_list_file_changed_since_it_was_registered_is_refused(run, before, after, column):
+    # The same children, but the uncertain link marked certain in the file (or a tier
+    # changed): the store's record is what a person reviewed, so nothing is exported.
+    store, list_id, _, listed, out = run
+    decide(store, list_id, ("D8", "contact", None), ("P4", "contact", None))
+    text = listed.read_text()
+    assert before in text
+    listed.write_text(text.replace(before, after))
+    with pytest.raises(WorkbenchError, match=rf"1 of its rows differ .* \({column}\)"):
+        export(run)
+    assert not out.exists()
+
+
 def test_a_clerical_dwp_row_with_link_confirmed_is_exported_with_both_decisions(run):
     store, list_id, *_ = run
     recorded = decide(store, list_id, ("D8", "link_confirmed", None))

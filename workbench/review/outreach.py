@@ -134,12 +134,43 @@ def stored_list_id(store: ReviewStore, listed: ListFile) -> str:
     return found["list_id"][0]
 
 
+_REGISTERED = ("item_key", "tier", "reason_codes", "link_needs_review")
+"""What the store holds of each child of a list that outreach and checks act on: a list file
+whose rows say otherwise (edited since it was registered) is refused."""
+
+
 def check_same_items(store: ReviewStore, list_id: str, shaped: pl.DataFrame, path: Path) -> None:
-    stored = set(store.items(list_id)["item_key"].to_list())
+    """Refuse a list file that is not the one registered as `list_id`: other children, or the
+    same children with another tier, reasons or link flag (a link marked certain in the file
+    but uncertain in the store would let an unconfirmed link be contacted or checked)."""
+    stored_items = store.items(list_id)
+    stored = set(stored_items["item_key"].to_list())
     if set(shaped["item_key"].to_list()) != stored or shaped.height != len(stored):
         raise WorkbenchError(
             f"{path}: its {shaped.height} rows are not the {len(stored)} children of list "
             f"{list_id} in the store; expected the list file that was registered for review"
+        )
+
+    def registered(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.select(
+            "item_key",
+            pl.col("tier").cast(pl.String),
+            pl.col("reason_codes").list.sort(),
+            pl.col("link_needs_review").cast(pl.Boolean).fill_null(False),
+        ).sort("item_key")
+
+    mine, theirs = registered(shaped), registered(stored_items)
+    changed = mine.join(theirs, on=list(_REGISTERED), how="anti", nulls_equal=True)
+    if changed.height:
+        columns = [
+            column
+            for column in _REGISTERED[1:]
+            if not mine.get_column(column).equals(theirs.get_column(column))
+        ]
+        raise WorkbenchError(
+            f"{path}: {changed.height} of its rows differ from list {list_id} as registered "
+            f"in the store ({', '.join(columns)}); the file was changed since it was "
+            "registered: use the list file `workbench assess` wrote"
         )
 
 
