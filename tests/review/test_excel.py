@@ -4,6 +4,7 @@ and decisions back in, all or nothing, with every bad edit named by sheet row an
 from __future__ import annotations
 
 import json
+import sqlite3
 import stat
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -17,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
+import workbench.review.excel_import as excel_import
 from workbench.eligibility.assess import write_list
 from workbench.errors import DataFileError, UsageError, WorkbenchError
 from workbench.provenance import file_sha256
@@ -494,11 +496,37 @@ def test_reimporting_the_same_file_records_nothing_twice(store, exported):
     again = import_review_workbook(store, book, reviewer="J Smith", key=KEY)
     assert (first.recorded, first.already_recorded) == (2, 0)
     assert again == ImportResult(list_id, recorded=0, skipped_blank=2, already_recorded=2)
-    fill(book, {ROW["P4"]: {"decision": "defer", "reason": None}})
-    corrected = import_review_workbook(store, book, reviewer="J Smith", key=KEY)
-    assert (corrected.recorded, corrected.already_recorded) == (1, 1)
     assert recorded(store, list_id) == [
         (K1, "contact", "J Smith", None),
+        (K4, "not_eligible", "J Smith", "moved away"),
+    ]
+
+
+def test_a_decision_is_corrected_from_a_fresh_export_not_by_editing_the_old_workbook(
+    store, exported, tmp_path, clock
+):
+    """The store cannot tell a decision imported from this workbook from one made since in
+    another, so a changed row of an already imported workbook is refused like any stale row;
+    a fresh export, which shows the decision, corrects it."""
+    list_id, book = exported
+    fill(book, {ROW["P4"]: {"decision": "not_eligible", "reason": "moved away"}})
+    import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    fill(
+        book,
+        {ROW["P1"]: {"decision": "contact"}, ROW["P4"]: {"decision": "defer", "reason": None}},
+    )
+    assert [str(p) for p in problems_and_messages(store, book)] == [
+        f"row {ROW['P4']}, column 'decision': J Smith (the reviewer of this import) recorded "
+        "not eligible for this child on 2026-09-01, after this workbook was exported; export "
+        "the list again to see it before deciding"
+    ]
+    fresh = export_review_workbook(
+        store, list_id, candidate_list(), tmp_path / "fresh.xlsx", key=KEY
+    )
+    fill(fresh, {ROW["P4"]: {"decision": "defer"}})
+    corrected = import_review_workbook(store, fresh, reviewer="J Smith", key=KEY)
+    assert (corrected.recorded, corrected.already_recorded) == (1, 0)
+    assert recorded(store, list_id) == [
         (K4, "not_eligible", "J Smith", "moved away"),
         (K4, "defer", "J Smith", None),
     ]
@@ -579,6 +607,149 @@ def test_a_stale_workbook_cannot_override_a_colleagues_later_decision(store, exp
     assert import_review_workbook(store, fresh, reviewer="J Smith", key=KEY).recorded == 1
 
 
+def problems_and_messages(store: ReviewStore, path: Path) -> list[Any]:
+    """The problems an import as J Smith is refused with (it must be refused)."""
+    with pytest.raises(ReviewImportError) as raised:
+        import_review_workbook(store, path, reviewer="J Smith", key=KEY)
+    return list(raised.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("first", "later", "label"),
+    [
+        ({"decision": "contact"}, {"decision": "not_eligible", "reason": "moved"}, "not eligible"),
+        (
+            {"decision": "link_confirmed"},
+            {"decision": "link_rejected", "reason": "another child"},
+            "link rejected",
+        ),
+    ],
+    ids=["outcome", "record link"],
+)
+def test_reimporting_an_old_workbook_never_overrides_the_reviewers_own_later_decision(
+    store, exported, tmp_path, clock, first, later, label
+):
+    """J Smith imports workbook a, decides otherwise from a later export b, then imports a
+    again: a's row is older than b's decision, so it is refused and nothing is recorded
+    (it used to be recorded again, on top, as if decided last)."""
+    list_id, book = exported
+    old = fill(book, {ROW["D9"]: first}, out=tmp_path / "a.xlsx")
+    assert import_review_workbook(store, old, reviewer="J Smith", key=KEY).recorded == 1
+    clock.day = "2026-09-05"
+    b = export_review_workbook(store, list_id, candidate_list(), tmp_path / "b.xlsx", key=KEY)
+    fill(b, {ROW["D9"]: later})
+    assert import_review_workbook(store, b, reviewer="J Smith", key=KEY).recorded == 1
+    clock.day = "2026-09-09"
+    assert [str(p) for p in problems_and_messages(store, old)] == [
+        f"row {ROW['D9']}, column 'decision': J Smith (the reviewer of this import) recorded "
+        f"{label} for this child on 2026-09-05, after this workbook was exported; export the "
+        "list again to see it before deciding"
+    ]
+    assert recorded(store, list_id) == [
+        (K_DWP, first["decision"], "J Smith", None),
+        (K_DWP, later["decision"], "J Smith", later["reason"]),
+    ]
+    # What stands is b's decision, not a's.
+    latest = store.latest_decisions(list_id)
+    assert latest.select("item_key", "decision").rows() == [(K_DWP, later["decision"])]
+
+
+def test_reimporting_records_nothing_twice_whatever_was_decided_since_of_another_kind(
+    store, exported, tmp_path, clock
+):
+    """Already recorded means the child's latest decision of the row's kind (an outcome, or
+    the record link), not of any kind: a link decision since does not make workbook a's
+    contact new again."""
+    list_id, book = exported
+    old = fill(book, {ROW["D9"]: {"decision": "contact"}}, out=tmp_path / "a.xlsx")
+    import_review_workbook(store, old, reviewer="J Smith", key=KEY)
+    b = export_review_workbook(store, list_id, candidate_list(), tmp_path / "b.xlsx", key=KEY)
+    fill(b, {ROW["D9"]: {"decision": "link_confirmed"}})
+    import_review_workbook(store, b, reviewer="J Smith", key=KEY)
+    again = import_review_workbook(store, old, reviewer="J Smith", key=KEY)
+    assert again == ImportResult(list_id, recorded=0, skipped_blank=3, already_recorded=1)
+    assert recorded(store, list_id) == [
+        (K_DWP, "contact", "J Smith", None),
+        (K_DWP, "link_confirmed", "J Smith", None),
+    ]
+
+
+def test_a_reviewers_later_decision_of_another_kind_does_not_make_a_row_stale(
+    store, exported, tmp_path
+):
+    """A link decision recorded since the export, by the importing reviewer, leaves the
+    row's outcome (never decided) free to import: only decisions of the row's kind, or any
+    colleague's, make it stale."""
+    list_id, book = exported
+    fresh = export_review_workbook(store, list_id, candidate_list(), tmp_path / "b.xlsx", key=KEY)
+    fill(fresh, {ROW["D9"]: {"decision": "link_confirmed"}})
+    import_review_workbook(store, fresh, reviewer="J Smith", key=KEY)
+    fill(book, {ROW["D9"]: {"decision": "contact"}})
+    assert import_review_workbook(store, book, reviewer="J Smith", key=KEY).recorded == 1
+    store.record_decision(list_id, K1, "link_confirmed", "A Jones")  # a colleague, since
+    fill(book, {ROW["P1"]: {"decision": "contact"}})
+    assert [(p.row, p.column) for p in problems_and_messages(store, book)] == [
+        (ROW["P1"], "decision")
+    ]
+
+
+def test_a_colleagues_decision_cannot_slip_in_between_the_check_and_the_write(
+    store, exported, monkeypatch
+):
+    """The stale check and the writes are one write transaction: a colleague recording
+    while an import is between them waits until it commits, so the colleague's decision
+    (made later) stands. Before, the colleague's decision landed in between and the old
+    workbook's row was written on top of it, unchecked."""
+    list_id, book = exported
+    fill(book, {ROW["P1"]: {"decision": "contact"}})
+    waited: list[str] = []
+    real_record = store.record_decisions
+    colleague = ReviewStore(store.path)  # another officer's process
+    colleague._conn.execute("PRAGMA busy_timeout = 0")  # refused at once, not after 10 s
+
+    def record_after_a_colleague(requests: Any) -> Any:
+        try:  # the colleague records now, between the import's check and its write
+            colleague.record_decision(list_id, K1, "not_eligible", "A Jones", "moved")
+        except sqlite3.OperationalError as error:
+            assert "locked" in str(error)
+            waited.append("A Jones")
+        return real_record(requests)
+
+    monkeypatch.setattr(store, "record_decisions", record_after_a_colleague)
+    with colleague:
+        result = import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+        assert (result.recorded, waited) == (1, ["A Jones"])
+        # The colleague records once the import has committed: theirs is the later decision.
+        colleague.record_decision(list_id, K1, "not_eligible", "A Jones", "moved")
+    assert recorded(store, list_id) == [
+        (K1, "contact", "J Smith", None),
+        (K1, "not_eligible", "A Jones", "moved"),
+    ]
+    assert store.verify_chain().ok and store.verify_head_log() == []
+
+
+def test_a_decision_recorded_just_before_the_import_writes_makes_it_stale(
+    store, exported, monkeypatch
+):
+    """A colleague's decision that lands after the workbook was read and checked, before
+    the import's write transaction, is seen inside it: the row is refused."""
+    list_id, book = exported
+    fill(book, {ROW["P1"]: {"decision": "contact"}, ROW["P2"]: {"decision": "defer"}})
+    real_problems = excel_import._row_problems
+
+    def problems_then_a_colleague(*args: Any) -> Any:
+        found = real_problems(*args)
+        with ReviewStore(store.path) as colleague:
+            colleague.record_decision(list_id, K1, "already_in_touch", "A Jones")
+        return found
+
+    monkeypatch.setattr(excel_import, "_row_problems", problems_then_a_colleague)
+    assert [(p.row, p.column) for p in problems_and_messages(store, book)] == [
+        (ROW["P1"], "decision")
+    ]
+    assert recorded(store, list_id) == [(K1, "already_in_touch", "A Jones", None)]
+
+
 def test_the_export_s_hidden_details_cannot_be_edited_to_look_fresh(store, exported):
     list_id, book = exported
     store.record_decision(list_id, K1, "already_in_touch", "A Jones")
@@ -635,8 +806,6 @@ def test_what_counts_as_a_formula_in_a_parts_xml(xml: bytes, formula: bool):
 
 
 def test_a_workbook_that_would_unpack_too_large_is_not_opened(store, exported, monkeypatch):
-    import workbench.review.excel_import as excel_import
-
     monkeypatch.setattr(excel_import, "MAX_UNPACKED_BYTES", 1024)  # the real limit is 512 MiB
     with pytest.raises(WorkbenchError, match=r"would unpack to .* MiB, more than the 0 MiB"):
         import_review_workbook(store, exported[1], reviewer="J Smith", key=KEY)

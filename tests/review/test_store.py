@@ -445,6 +445,34 @@ def logged_heads(store: ReviewStore) -> list[tuple[int, str]]:
     return [(int(line.split("\t")[0]), line.split("\t")[1]) for line in lines]
 
 
+def test_writes_in_a_write_transaction_commit_together_and_log_the_head_after(store, list_id):
+    """What `write_transaction` holds (an import's check, its decisions, its access-log line)
+    commits together or not at all, and the head is logged only once committed: a head
+    logged for a decision rolled back would later look like a decision removed."""
+    with store.write_transaction():
+        assert store.latest_decisions(list_id).height == 0  # a check, under the write lock
+        store.record_decision(list_id, K1, "contact", "A. Officer")
+        store.log_access("A. Officer", "review import", "one")
+        assert not store.head_log.exists()  # not committed yet
+        with raw(store) as other:  # another connection cannot write meanwhile
+            other.execute("PRAGMA busy_timeout = 0")
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+    assert [seq for seq, _ in logged_heads(store)] == [1]
+    with pytest.raises(WorkbenchError, match="refused"), store.write_transaction():
+        store.record_decision(list_id, K2, "defer", "A. Officer")
+        store.log_access("A. Officer", "review import", "two")
+        raise WorkbenchError("refused: stale")
+    assert store.decisions()["item_key"].to_list() == [K1]
+    assert store.access_log()["detail"].to_list() == ["one"]
+    assert [seq for seq, _ in logged_heads(store)] == [1]
+    store.record_decision(list_id, K3, "defer", "A. Officer")  # seq 2: the rollback freed it
+    assert store.verify_head_log() == [] and store.verify_chain().ok
+    opened = store.write_transaction()
+    with pytest.raises(WorkbenchError, match="already open"), opened, store.write_transaction():
+        pass
+
+
 def test_every_write_logs_the_chain_head_outside_the_store(store, list_id):
     record_five(store, list_id)
     hashes = store.decisions()["hash"].to_list()

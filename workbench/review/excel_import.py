@@ -3,8 +3,9 @@
 :func:`import_review_workbook` reads a workbook written by
 :func:`workbench.review.excel.export_review_workbook` and filled in by an officer. It checks
 every row (locked cells against their checksum, decisions, reasons, the reviewer's name)
-before recording anything, and records all decisions in one transaction, or none. Every name
-here is also importable from `workbench.review.excel`.
+before recording anything, then, in one write transaction, refuses a row decided on since
+the workbook was exported and records all decisions, or none. Every name here is also
+importable from `workbench.review.excel`.
 
 Example
 -------
@@ -40,7 +41,13 @@ import polars as pl
 
 from workbench.errors import UsageError, WorkbenchError
 from workbench.review.schema import decision_label
-from workbench.review.store import DECISIONS, REASON_REQUIRED, ReviewStore
+from workbench.review.store import (
+    DECISIONS,
+    LINK_DECISIONS,
+    OUTCOME_DECISIONS,
+    REASON_REQUIRED,
+    ReviewStore,
+)
 from workbench.review.workbook import (
     CHECKSUM_COLUMN,
     COLUMNS,
@@ -365,36 +372,50 @@ def _check_seal(exported: _Exported, key: bytes, path: Path) -> None:
         )
 
 
+def _kind(decision: str) -> tuple[str, ...]:
+    """The decisions of the same kind as `decision`: a link decision, or an outcome."""
+    return LINK_DECISIONS if decision in LINK_DECISIONS else OUTCOME_DECISIONS
+
+
 def _decided_since(
     store: ReviewStore,
     exported: _Exported,
     new: list[_Row],
     reviewer: str,
 ) -> list[RowProblem]:
-    """The rows about a child on whom someone else recorded a decision after the workbook
-    was exported: importing them would override a colleague's decision unseen. (The
-    reviewer's own later decisions, from an earlier import of this workbook, may be
-    corrected by importing it again.)"""
+    """The rows about a child on whom a decision the row would override was recorded after
+    the workbook was exported: one of the row's kind (an outcome, or the record link) by
+    anyone, the importing reviewer too, or any decision by a colleague. The store cannot
+    tell a decision imported from this workbook from one made since from a later export, so
+    the reviewer's own count: an old workbook never overrides a later decision, and a
+    correction is made from a fresh export, which shows the decision it corrects."""
     keys = [row.values["item_key"] for row in new]
     later = store.decisions(exported.list_id, item_keys=keys).filter(
         pl.col("seq") > exported.decided_upto
     )
-    latest = {  # recording order: the last by someone else wins
-        d["item_key"]: d
-        for d in later.iter_rows(named=True)
-        if not _same_name(d["reviewer"], reviewer)
-    }
+    since: dict[str, list[dict[str, Any]]] = {}
+    for found in later.iter_rows(named=True):  # recording order
+        since.setdefault(found["item_key"], []).append(found)
     problems = []
     for row in new:
-        found = latest.get(row.values["item_key"])
-        if found is not None:
+        kind = _kind(row.decision)
+        overridden = [
+            found
+            for found in since.get(row.values["item_key"], [])
+            if found["decision"] in kind or not _same_name(found["reviewer"], reviewer)
+        ]
+        if overridden:
+            found = overridden[-1]  # the last such decision, what the officer must see
+            who = found["reviewer"]
+            if _same_name(who, reviewer):
+                who += " (the reviewer of this import)"
             problems.append(
                 RowProblem(
                     row.number,
                     "decision",
-                    f"{found['reviewer']} recorded {decision_label(found['decision'])} for "
-                    f"this child on {found['decided_at'][:10]}, after this workbook was "
-                    "exported; export the list again to see it before deciding",
+                    f"{who} recorded {decision_label(found['decision'])} for this child on "
+                    f"{found['decided_at'][:10]}, after this workbook was exported; export the "
+                    "list again to see it before deciding",
                 )
             )
     return problems
@@ -403,12 +424,19 @@ def _decided_since(
 def _not_yet_recorded(
     store: ReviewStore, list_id: str, decided: list[_Row], reviewer: str
 ) -> list[_Row]:
-    """The rows whose decision is not already the child's latest, by this reviewer, for this
-    reason: importing a file twice records nothing twice."""
-    latest = {d["item_key"]: d for d in store.latest_decisions(list_id).iter_rows(named=True)}
+    """The rows whose decision is not already the child's latest of its kind (an outcome, or
+    the record link), by this reviewer, for this reason: importing a file twice records
+    nothing twice, whatever was decided since of the other kind."""
+    latest: dict[tuple[str, ...], dict[str, dict[str, Any]]] = {
+        kind: {
+            d["item_key"]: d
+            for d in store.latest_decisions(list_id, among=kind).iter_rows(named=True)
+        }
+        for kind in (OUTCOME_DECISIONS, LINK_DECISIONS)
+    }
 
     def recorded(row: _Row) -> bool:
-        found = latest.get(row.values["item_key"])
+        found = latest[_kind(row.decision)].get(row.values["item_key"])
         return found is not None and (
             (found["decision"], found["reason"]) == (row.decision, row.reason)
             and _same_name(found["reviewer"], reviewer)
@@ -438,8 +466,9 @@ def import_review_workbook(
     -------
     ImportResult
         Decisions recorded; rows skipped because ``decision`` is empty; rows whose decision
-        is already the child's latest on this list, by this reviewer with this reason
-        (importing the same file again records nothing twice).
+        is already the child's latest of its kind (an outcome, or the record link) on this
+        list, by this reviewer with this reason (importing the same file again records
+        nothing twice).
 
     Raises
     ------
@@ -447,7 +476,11 @@ def import_review_workbook(
         Listing every problem (the first 20 in its message, all in ``problems``) by sheet
         row (the header is row 1) and column: an unknown decision, a missing reason, a
         changed locked cell, a row not on the list, a child twice, another reviewer's name,
-        a reason without a decision. Nothing is recorded.
+        a reason without a decision; or, checked in the transaction that would record them,
+        each row not already recorded about a child on whom a decision of its kind (by
+        anyone, this reviewer too) or any colleague's decision was recorded after the
+        workbook was exported, so an old workbook never overrides a later decision.
+        Nothing is recorded.
     """
     path = Path(path)
     reviewer = reviewer.strip()
@@ -463,26 +496,29 @@ def import_review_workbook(
     if problems:
         raise ReviewImportError(path, problems)
     decided = [row for row in rows if row.decision]
-    new = _not_yet_recorded(store, list_id, decided, reviewer)
-    stale = _decided_since(store, exported, new, reviewer)
-    if stale:
-        raise ReviewImportError(path, stale)
-    if new:
-        store.record_decisions(
-            {
-                "list_id": list_id,
-                "item_key": row.values["item_key"],
-                "decision": row.decision,
-                "reviewer": reviewer,
-                "reason": row.reason,
-            }
-            for row in new
+    # Checked and recorded in one write transaction: no decision can land between the
+    # check against the store and the writes it allows (another import, the review app).
+    with store.write_transaction():
+        new = _not_yet_recorded(store, list_id, decided, reviewer)
+        stale = _decided_since(store, exported, new, reviewer)
+        if stale:
+            raise ReviewImportError(path, stale)
+        if new:
+            store.record_decisions(
+                {
+                    "list_id": list_id,
+                    "item_key": row.values["item_key"],
+                    "decision": row.decision,
+                    "reviewer": reviewer,
+                    "reason": row.reason,
+                }
+                for row in new
+            )
+        result = ImportResult(list_id, len(new), len(rows) - len(decided), len(decided) - len(new))
+        store.log_access(
+            reviewer,
+            "review import",
+            f"list {list_id}: {result.recorded} recorded, {result.already_recorded} already "
+            f"recorded, {result.skipped_blank} without a decision",
         )
-    result = ImportResult(list_id, len(new), len(rows) - len(decided), len(decided) - len(new))
-    store.log_access(
-        reviewer,
-        "review import",
-        f"list {list_id}: {result.recorded} recorded, {result.already_recorded} already "
-        f"recorded, {result.skipped_blank} without a decision",
-    )
     return result

@@ -37,7 +37,7 @@ import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -188,6 +188,8 @@ class ReviewStore:
         self.path = Path(path)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._key = chain.chain_key(key if key is not None else load_key())
+        self._joined = False  # inside `write_transaction`: the store's writes join it
+        self._head_due = False  # a decision was appended in it: log the head at commit
         if not self.path.exists():
             _create_private_file(self.path)
         self._conn = sqlite3.connect(
@@ -268,8 +270,29 @@ class ReviewStore:
         return self._conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
 
     def _immediate(self) -> AbstractContextManager[sqlite3.Connection]:
-        """One write transaction, holding the write lock from its first statement."""
+        """One write transaction, holding the write lock from its first statement; inside
+        `write_transaction`, that one."""
+        if self._joined:
+            return contextlib.nullcontext(self._conn)
         return immediate(self._conn)
+
+    @contextlib.contextmanager
+    def write_transaction(self) -> Iterator[None]:
+        """One write transaction (``BEGIN IMMEDIATE``) that the decisions and access-log lines
+        recorded inside it join: what is read in it cannot change before they commit, all or
+        nothing, so a check made in it still holds when they land (an import refusing a row
+        decided on since its workbook was exported). Rolled back on any error. Not nested."""
+        if self._joined:
+            raise WorkbenchError("write_transaction is already open on this store")
+        self._joined, self._head_due = True, False
+        try:
+            with immediate(self._conn):
+                yield
+            head_due = self._head_due
+        finally:
+            self._joined = self._head_due = False
+        if head_due:  # only once the decisions are committed
+            self._log_head()
 
     def _now(self) -> str:
         return utc_text(self._clock())
@@ -605,6 +628,9 @@ class ReviewStore:
         """Append the chain's head after a write, owner-only, never rewriting the file: a
         copy of where the chain ended, kept outside the database, that a rewrite of the
         database cannot change with it (`verify_head_log`)."""
+        if self._joined:  # not committed yet: `write_transaction` logs it at commit
+            self._head_due = True
+            return
         seq, digest = self.head()
         self._append_line(self.head_log, f"{seq}\t{digest}\t{self._now()}\n")
 
