@@ -120,6 +120,11 @@ def test_explore_report_shows_headline_profile_and_ignored_files_without_code(ex
     html = explore.html.read_text()
     assert "<strong>967 rows</strong> read from 6 files" in html
     assert "<td>date_of_birth</td>" in html
+    # Only months of at least 10 rows: not the oldest person's birth month (March 1927), nor
+    # the months the few children's care ended (March 2020 to December 2022).
+    assert "<td>2025-09</td><td>2026-04</td>" in html  # funded places' terms
+    for month in ("1927-03", "2020-03", "2022-12"):
+        assert month not in html
     assert "<code>ground_truth.csv</code>, <code>providers.csv</code>" in html
     assert "load_folder(" not in html
     assert "<script" not in html

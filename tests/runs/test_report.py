@@ -452,14 +452,38 @@ def test_the_profile_gives_rows_empty_cells_and_months_per_column(make_folder):
         ("people", "household_id", "String", 2, 0, None, None),
         ("people", "forename", "String", 2, 0, None, None),
         ("people", "surname", "String", 2, 0, None, None),
-        ("people", "date_of_birth", "Date", 2, 0, "1990-11", "2024-03"),
+        # No month holds 10 rows (the disclosure threshold): a month of one row is one person's.
+        ("people", "date_of_birth", "Date", 2, 0, None, None),
         ("people", "postcode", "String", 2, 1, None, None),
         ("benefits", "award_id", "String", 1, 0, None, None),
         ("benefits", "person_id", "String", 1, 0, None, None),
         ("benefits", "benefit", "String", 1, 0, None, None),
-        ("benefits", "start_date", "Date", 1, 0, "2025-01", "2025-01"),
+        ("benefits", "start_date", "Date", 1, 0, None, None),
         ("benefits", "end_date", "Date", 1, 1, None, None),
     ]
+    # With a threshold of 1, every month with a row may be shown.
+    profile = data_profile(loaded, threshold=1).filter(pl.col("column") == "date_of_birth")
+    assert profile.select("first_month", "last_month").row(0) == ("1990-11", "2024-03")
+
+
+def test_the_profile_shows_no_month_that_fewer_than_the_threshold_share(make_folder):
+    # The oldest person (born October 1929) and the youngest (June 2025) are alone in their
+    # months: the first and last months shown are those of at least 10 people.
+    born = (
+        ["1929-10-03"]
+        + [f"1990-01-{day:02d}" for day in range(1, 11)]
+        + [f"2024-03-{day:02d}" for day in range(1, 13)]
+        + ["2025-06-30"]
+    )
+    people = "person_id,household_id,forename,surname,date_of_birth,postcode\n" + "".join(
+        f"P{i},H{i},Ann,Lee,{day},FQ1 1AA\n" for i, day in enumerate(born)
+    )
+    loaded = load_folder(make_folder({"people.csv": people, "benefits.csv": BENEFITS}))
+    profile = data_profile(loaded).filter(pl.col("column") == "date_of_birth")
+    assert profile.select("rows", "first_month", "last_month").row(0) == (24, "1990-01", "2024-03")
+    # A month needs the threshold itself: with 11, only March 2024 has enough.
+    eleven = data_profile(loaded, threshold=11).filter(pl.col("column") == "date_of_birth")
+    assert eleven.select("first_month", "last_month").row(0) == ("2024-03", "2024-03")
 
 
 def test_a_readable_table_escapes_text_blanks_gaps_and_right_aligns_numbers():

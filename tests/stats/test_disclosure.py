@@ -267,7 +267,7 @@ def test_missing_pairs_count_as_zero():
 # --- rates ----------------------------------------------------------------------------------
 
 
-def test_rates_are_percentages_from_unrounded_counts_hidden_where_either_count_is():
+def test_rates_are_percentages_from_the_published_counts_hidden_where_either_count_is():
     frame = pl.DataFrame(
         {
             "area": ["A", "B", "C", "D"],
@@ -299,13 +299,14 @@ def test_rates_are_percentages_from_unrounded_counts_hidden_where_either_count_i
         ("D", "c"),
         ("Total", "30"),
     ]
-    # 29 of 230 is 12.6%, from the unrounded counts; C has no one eligible: z.
+    # The total funded, 29, is published as 30: the rate is 30 of 230, 13.0%, as published
+    # (29 of 230, 12.6%, would tell a reader the total is 29). C has no one eligible: z.
     assert published(protected, "take_up") == [
         ("A", "c"),
         ("B", "37.5"),
         ("C", "z"),
         ("D", "c"),
-        ("Total", "12.6"),
+        ("Total", "13.0"),
     ]
     assert kinds(protected, "take_up") == [
         ("A", "s"),
@@ -319,6 +320,26 @@ def test_rates_are_percentages_from_unrounded_counts_hidden_where_either_count_i
         "funded",
         "take_up",
     ]
+
+
+def test_a_rate_beside_rounded_counts_does_not_give_the_exact_counts_away():
+    # 12 of 23 eligible are funded. Rounded, the counts show 10 of 25; a rate of 52.2% (from
+    # the unrounded counts) would leave only 12 of 23 among the counts that round so.
+    frame = pl.DataFrame({"area": ["A", "B"], "eligible": [23, 41], "funded": [12, 30]})
+
+    protected = protect_table(
+        frame,
+        row="area",
+        column=None,
+        count="eligible",
+        rates={"rate": ("funded", "eligible")},
+        rules=DisclosureRules(round_to=5),
+    )
+
+    assert published(protected, "eligible") == [("A", "25"), ("B", "40"), ("Total", "65")]
+    assert published(protected, "funded") == [("A", "10"), ("B", "30"), ("Total", "40")]
+    assert published(protected, "rate") == [("A", "40.0"), ("B", "75.0"), ("Total", "61.5")]
+    assert any("rates are worked out from the rounded counts" in n for n in protected.notes)
 
 
 def test_a_rate_exactly_half_way_rounds_away_from_zero():
@@ -538,6 +559,53 @@ def test_a_one_way_table_never_hides_exactly_one_cell(values, threshold):
     assert all(v == "c" for n, v in zip(values, shown, strict=False) if rules.is_small(n))
     if shown[-1] != "c":
         assert shown[-1] == str(sum(values))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(counts_strategy, counts_strategy), min_size=1, max_size=6),
+    st.sampled_from([None, 3, 5, 10]),
+    st.integers(2, 12),
+)
+def test_every_published_rate_is_the_published_numerator_over_the_published_denominator(
+    pairs, round_to, threshold
+):
+    # So that a rate never says more than the counts beside it: with rounding, a rate from
+    # unrounded counts would pin them down exactly.
+    frame = pl.DataFrame(
+        {
+            "area": [f"R{i}" for i in range(len(pairs))],
+            "eligible": [max(a, b) for a, b in pairs],
+            "funded": [min(a, b) for a, b in pairs],
+        }
+    )
+    rules = DisclosureRules(threshold=threshold, round_to=round_to)
+
+    protected = protect_table(
+        frame,
+        row="area",
+        column=None,
+        count="eligible",
+        rates={"rate": ("funded", "eligible")},
+        rules=rules,
+    )
+
+    rows = zip(
+        published(protected, "eligible"),
+        published(protected, "funded"),
+        published(protected, "rate"),
+        strict=True,
+    )
+    for (_, eligible), (_, funded), (_, rate) in rows:
+        if rate == "c":
+            assert "c" in (eligible, funded)
+            continue
+        assert "c" not in (eligible, funded)
+        if int(eligible) == 0:
+            assert rate == "z"
+            continue
+        tenths = int(int(funded) * 1000 / int(eligible) + 0.5)  # half away from zero
+        assert rate == f"{tenths // 10}.{tenths % 10}"
 
 
 @settings(max_examples=200, deadline=None)

@@ -115,9 +115,39 @@ def test_a_set_that_cannot_be_protected_without_hiding_the_headline_says_why():
     result = protect_together(raws, DisclosureRules(), uses_dwp_list=False)
     assert not result.safe
     assert result.reason == (
-        "A hidden count (take_up_by_ward, A, eligible) could be narrowed to between 1 and 10 "
-        "from the tables published together, and hiding more cells does not widen it."
+        "A hidden count (take_up_by_ward, A, eligible) could be narrowed below the protection "
+        "interval of 10 from the tables published together, and hiding more cells does not "
+        "prevent it."
     )
+    # The bounds stay for the workbench's own use (never published).
+    assert result.intervals[("take_up_by_ward", "A", "eligible")] == Interval(1, 10)
+
+
+def test_the_reason_a_set_is_not_safe_never_gives_the_hidden_counts_bounds():
+    # North is hidden, but south and the total must stay published: north = 43 - 40 = 3
+    # exactly. The reason is published (on the terminal, in the manifest and in the report),
+    # so it names the cell and the interval it needed, and nothing from which its bounds (or
+    # their width) follow; the bounds stay in `intervals` for the workbench's own use.
+    model: LinkedTables[str] = LinkedTables()
+    north, south = model.variable("north"), model.variable("south")
+    model.cell("north", {north: 1})
+    model.cell("south", {south: 1})
+    model.cell("total", {north: 1, south: 1})
+    result = protect_linked(
+        model,
+        {"north": 3, "south": 40, "total": 43},
+        {"north"},
+        protection=10,
+        may_hide=lambda key: key == "north",
+    )
+    assert not result.safe and result.failed == "north"
+    assert result.intervals["north"] == Interval(3, 3)
+    assert result.reason == (
+        "A hidden count ('north') could be narrowed below the protection interval of 10 from "
+        "the tables published together, and hiding more cells does not prevent it."
+    )
+    assert not set(result.reason) & set("0123456789") - {"1", "0"}
+    assert "between" not in result.reason
 
 
 # --- the audit --------------------------------------------------------------------------------
@@ -328,9 +358,10 @@ def test_a_table_that_cannot_be_protected_is_withheld_and_the_rest_are_published
         uses_dwp_list=False,
     )
     assert list(withheld) == ["equality_by_sex"]
-    assert withheld["equality_by_sex"].endswith(
-        "A hidden count (equality_by_sex, F, funded) could be narrowed to between 1 and 10 "
-        "from the tables published together, and hiding more cells does not widen it."
+    assert withheld["equality_by_sex"] == (
+        "Not safe to publish with the other tables. A hidden count (equality_by_sex, F, "
+        "funded) could be narrowed below the protection interval of 10 from the tables "
+        "published together, and hiding more cells does not prevent it."
     )
     assert linked is not None
     assert linked.safe and set(linked.protected) == {"take_up", "take_up_by_age_band"}

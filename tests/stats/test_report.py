@@ -667,6 +667,62 @@ def test_manifest_lists_published_and_withheld_tables_with_hashes(small, data):
     ]
 
 
+def test_a_table_withheld_because_of_the_others_says_so_without_the_hidden_counts_range(
+    tmp_path,
+):
+    # The audit's case: on this synthetic council, with the default rules, hidden counts of
+    # several tables (one of them, Punjabi speakers, exactly) could be narrowed from the tables
+    # published together. What is published about them (the reasons on the terminal and in
+    # the report, and the manifest) names the count and the interval it needed, never how
+    # far it could be narrowed.
+    from workbench.synth import generate_council, write_council
+
+    write_council(generate_council(2500, 2), tmp_path / "data")
+    result = write_stats(
+        tmp_path / "data",
+        initiative="two_year_old",
+        term_start=TERM,
+        as_of=date(2026, 8, 1),
+        out=tmp_path / "out",
+        terms=[APRIL],
+    )
+    linked = [r for r in result.withheld.values() if "with the other tables" in r]
+    assert linked
+    for reason in linked:
+        assert reason.startswith("Not safe to publish with the other tables. A hidden count (")
+        assert reason.endswith(
+            ") could be narrowed below the protection interval of 10 from the tables published "
+            "together, and hiding more cells does not prevent it."
+        )
+    manifest = result.manifest.read_text()
+    assert "narrowed below the protection interval" in manifest
+    assert "between" not in manifest
+
+
+def test_the_manifest_records_no_interval_width_for_a_set_that_could_not_be_protected():
+    # 11 children in two wards of 9 and 2: each hidden count is 1 to 10, narrower than the
+    # threshold, and only hiding the headline would widen it. A width would say how closely.
+    from workbench.stats.report_publish import _linked_record, protect_stats_table
+    from workbench.stats.table_links import protect_set
+
+    raws = {
+        "take_up": pl.DataFrame({"group": ["all"], "eligible": [11]}),
+        "take_up_by_ward": pl.DataFrame({"ward": ["A", "B"], "eligible": [9, 2]}),
+    }
+    rules = DisclosureRules()
+    linked = protect_set(
+        raws,
+        lambda name, raw, also_hide: protect_stats_table(name, raw, rules, also_hide),
+        rules=rules,
+        uses_dwp_list=False,
+    )
+    assert not linked.safe
+    record = _linked_record(linked)
+    assert record is not None
+    assert record["hidden_cells"] == []
+    assert "between" not in json.dumps(record)
+
+
 def test_the_same_inputs_give_byte_identical_files(small, data, tmp_path):
     again = stats(data, tmp_path / "again")
     first = {p.name: p.read_bytes() for p in sorted(small.out.glob("*.csv"))}
@@ -689,7 +745,20 @@ def test_equality_fields_change_only_the_equality_tables(small, tmp_path):
 
 def test_rounding_applies_to_published_counts(data, tmp_path):
     result = stats(data, tmp_path / "out", rules=DisclosureRules(threshold=3, round_to=5))
-    assert headline(result) == {"eligible": "10", "funded": "5", "rate": "37.5"}
+    # 3 of 8 are published as 5 of 10, and the rate is theirs: 37.5% would give 3 of 8 away.
+    assert headline(result) == {"eligible": "10", "funded": "5", "rate": "50.0"}
+    for table in result.tables.values():
+        if table.protected is None or "rate" not in table.protected.table["measure"]:
+            continue
+        for eligible, funded, rate in zip(
+            *(table.protected.wide(m).to_series(1) for m in ("eligible", "funded", "rate")),
+            strict=True,
+        ):
+            if rate not in ("c", "z"):
+                exact = int(funded) / int(eligible) * 100
+                assert abs(float(rate) - exact) <= 0.05, table.name
+    drawn, _ = write_charts(result, tmp_path / "charts")
+    assert drawn["take_up_by_area"].title == "Take-up is lowest in FQ1 (100%)"  # 5 of 5
 
 
 # --- reading and charts --------------------------------------------------------------------------

@@ -10,12 +10,14 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from workbench.errors import DataFileError, UsageError
-from workbench.stats.disclosure import DisclosureRules
+from workbench.stats.disclosure import DisclosureRules, wilson_interval
 from workbench.stats.equality import equality_table, protect_equality
 from workbench.stats.takeup import (
     FUNNEL_STAGES,
+    area_ward_pairs,
     funnel,
     hide_suppressed,
     national_caveats,
@@ -89,6 +91,43 @@ def test_take_up_by_area_uses_the_postcode_district_and_unknown_last(
         ("FQ3", 1, 0, 0.0),
         ("unknown", 2, 1, 0.5),  # C4 has no postcode; D9 is on no one's record
     ]
+
+
+def test_only_a_postcode_shaped_like_a_uk_one_gives_an_area(candidates: pl.DataFrame) -> None:
+    # Free text typed into the postcode field must never become a published row label: the
+    # audit's case would have published area "C/ONADIAHUSSAIN12ELMROADFQ2".
+    people = pl.DataFrame(
+        {
+            "person_id": ["C1", "C2", "C3", "C4"],
+            "postcode": [
+                "C/O Nadia Hussain 12 Elm Road FQ2 1UJ",  # an address: unknown
+                " fq2  1uj ",  # cleaned as the data contract cleans it: FQ2
+                "FQ1 2",  # a sector alone is not a postcode: unknown
+                "FQ1",  # nor is a district alone
+            ],
+        }
+    )
+    table = take_up(candidates, people, by="area")
+    assert table.rows() == [("FQ2", 1, 0, 0.0), ("unknown", 4, 2, 0.5)]
+
+
+def test_a_free_text_postcode_is_in_the_unknown_area_and_ward_together(
+    candidates: pl.DataFrame, wards: pl.DataFrame
+) -> None:
+    people = pl.DataFrame(
+        {"person_id": ["C1", "C2"], "postcode": ["Flat 2, 1 High St FQ1 1AA", "FQ1 1AA"]}
+    )
+    assert take_up(candidates, people, by="ward", wards=wards).select(
+        "ward", "eligible"
+    ).rows() == [
+        ("Ashcombe", 1),
+        ("unknown", 4),
+    ]
+    # The (district, ward) pairs the audit across tables is told of agree with both tables.
+    assert area_ward_pairs(candidates, people, wards) == {
+        ("FQ1", "Ashcombe"),
+        ("unknown", "unknown"),
+    }
 
 
 def test_take_up_by_criterion_counts_a_child_under_each_criterion_met(
@@ -453,9 +492,41 @@ def test_hide_suppressed_keeps_published_rows_with_published_counts() -> None:
     )
     protected = protect(table, rules=DisclosureRules(threshold=10, round_to=5))
     assert hide_suppressed(table, protected).rows() == [
-        ("FQ1", 40, 35, 33 / 41),  # counts as published (rounded); the rate from raw counts
-        ("FQ4", 50, 40, 38 / 52),
+        ("FQ1", 40, 35, 35 / 40),  # counts as published (rounded), and the rate from them
+        ("FQ4", 50, 40, 40 / 50),
     ]
+
+
+def test_hide_suppressed_works_an_equality_table_out_again_from_the_published_counts():
+    # A chart drawn from unrounded rates and intervals beside rounded counts would give the
+    # exact counts away: everything drawn comes from the published counts.
+    ids = [f"C{i}" for i in range(81)]
+    funded = [i % 3 > 0 for i in range(81)]
+    candidates = pl.DataFrame({"person_id": ids, "tier": ["likely"] * 81, "already_funded": funded})
+    people = pl.DataFrame({"person_id": ids, "sex": ["F"] * 43 + ["M"] * 38})
+    table = equality_table(candidates, people, "sex")
+    assert table.select("sex", "eligible", "funded").rows() == [("F", 43, 28), ("M", 38, 26)]
+
+    shown = hide_suppressed(table, protect_equality(table, rules=DisclosureRules(round_to=5)))
+
+    # Published: F 30 of 45, M 25 of 40; totals 55 of 80.
+    published = pl.DataFrame({"sex": ["F", "M"], "eligible": [45, 40], "funded": [30, 25]})
+    lower, upper = wilson_interval("funded", "eligible")
+    expected = published.select(
+        "sex",
+        "eligible",
+        "funded",
+        (pl.col("funded") / pl.col("eligible")).alias("rate"),
+        lower,
+        upper,
+        (pl.col("eligible") / 80).alias("eligible_share"),
+        (pl.col("funded") / 55).alias("funded_share"),
+    )
+    assert_frame_equal(shown.select(expected.columns), expected)
+    reference = 30 / 45
+    assert shown.get_column("disparity").to_list() == [1.0, (25 / 40) / reference]
+    gap = not (expected["ci_lower"][1] <= reference <= expected["ci_upper"][1])
+    assert shown.get_column("gap_flagged").to_list() == [False, gap]
 
 
 def test_hide_suppressed_of_a_fully_hidden_table_is_empty() -> None:

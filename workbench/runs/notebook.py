@@ -17,7 +17,12 @@ import polars as pl
 
 from workbench.data.reading import LoadedData
 from workbench.paths import project_path
-from workbench.stats.disclosure import ProtectedTable, protect_table, write_protected
+from workbench.stats.disclosure import (
+    DEFAULT_THRESHOLD,
+    ProtectedTable,
+    protect_table,
+    write_protected,
+)
 
 if TYPE_CHECKING:
     from workbench.linkage.evaluate import LinkageEvaluation
@@ -35,15 +40,20 @@ __all__ = [
 ]
 
 
-def data_profile(data: LoadedData) -> pl.DataFrame:
+def data_profile(data: LoadedData, *, threshold: int = DEFAULT_THRESHOLD) -> pl.DataFrame:
     """One row per column of every table loaded: type, rows, empty cells, and for dates the
-    first and last month (months, not days: a single earliest birth date would point to one
-    person)."""
+    first and last month that each hold at least ``threshold`` rows (the disclosure threshold,
+    `workbench.stats.disclosure.DEFAULT_THRESHOLD`).
+
+    The earliest or latest date of a column is one person's (the oldest person's birth
+    month, the month one child's care ended), even as a month, so a month with fewer rows is
+    never shown: ``first_month`` and ``last_month`` are empty when no month holds that many.
+    """
     rows = []
     for table, frame in data.tables.items():
         for column, dtype in frame.schema.items():
             series = frame.get_column(column)
-            is_date = dtype == pl.Date
+            first, last = _busy_months(series, threshold) if dtype == pl.Date else (None, None)
             rows.append(
                 {
                     "table": table,
@@ -51,8 +61,8 @@ def data_profile(data: LoadedData) -> pl.DataFrame:
                     "type": str(dtype),
                     "rows": frame.height,
                     "empty": series.null_count(),
-                    "first_month": _month(cast("date | None", series.min())) if is_date else None,
-                    "last_month": _month(cast("date | None", series.max())) if is_date else None,
+                    "first_month": first,
+                    "last_month": last,
                 }
             )
     schema = {
@@ -96,6 +106,13 @@ def _cell(value: object, numeric: bool) -> str:
 def readable(frame: pl.DataFrame) -> ReadableTable:
     """Wrap a frame so a notebook shows it as a plain table (the last line of a cell)."""
     return ReadableTable(frame)
+
+
+def _busy_months(dates: pl.Series, threshold: int) -> tuple[str | None, str | None]:
+    """The first and last month (``YYYY-MM``) holding at least ``threshold`` of the dates."""
+    months = dates.drop_nulls().dt.truncate("1mo").value_counts(name="rows")
+    busy = months.filter(pl.col("rows") >= threshold).get_column(dates.name)
+    return _month(cast("date | None", busy.min())), _month(cast("date | None", busy.max()))
 
 
 def _month(day: date | None) -> str | None:

@@ -6,10 +6,11 @@ Then, so that no hidden count can be recovered by one subtraction from a publish
 every row and column (the margins included) that hides exactly one cell has a second cell
 hidden (*secondary* suppression): the smallest non-zero cell, preferring one that also covers
 another such line; a line's total only when nothing else is left; the grand total last.
-Totals and rates are worked out from unrounded counts; rounding, when asked for, is applied
-last to the published counts. A hidden cell shows ``c``; a rate with a zero denominator shows
-``z`` (not applicable). A table whose grand total is itself small cannot be made safe, and
-`write_protected` refuses to write it.
+Totals are worked out from unrounded counts; rounding, when asked for, is applied last to the
+published counts, and rates are then worked out from the counts as published, so that a rate
+never tells a reader more than the rounded counts it is built on. A hidden cell shows ``c``;
+a rate with a zero denominator shows ``z`` (not applicable). A table whose grand total is
+itself small cannot be made safe, and `write_protected` refuses to write it.
 
 Example
 -------
@@ -78,7 +79,9 @@ class DisclosureRules:
         ``suppress_zeros``.
     round_to
         When given (e.g. 5), published counts are rounded to the nearest multiple, half up,
-        after suppression; totals are summed from unrounded counts and then rounded.
+        after suppression; totals are summed from unrounded counts and then rounded, and
+        rates are worked out from the rounded counts (a rate from unrounded ones, beside
+        them, would give the exact counts away).
     suppress_zeros
         Also hide zero counts (for tables where a zero reveals something about a group).
     symbol
@@ -253,9 +256,10 @@ def protect_table(
     count
         The count column to protect and publish.
     rates
-        ``{name: (numerator, denominator)}``: percentages to one decimal place from unrounded
-        counts. The numerator and denominator are count columns of ``frame``; each is
-        protected and published like ``count``, and the rate is hidden wherever either is.
+        ``{name: (numerator, denominator)}``: percentages to one decimal place from the counts
+        as published (rounded, when ``rules.round_to`` asks). The numerator and denominator
+        are count columns of ``frame``; each is protected and published like ``count``, and
+        the rate is hidden wherever either is.
     rules
         Threshold, rounding, zeros and symbol.
     also_hide
@@ -283,12 +287,13 @@ def protect_table(
     working, notes, safe = _protect_counts(data, row, column, counts, rules, also_hide)
     parts = [_finish(working[name], name, _published_count(rules), rules) for name in counts]
     for name, (numerator, denominator) in rates.items():
-        cells = _rate_cells(working[numerator], working[denominator])
+        cells = _rate_cells(working[numerator], working[denominator], rules)
         parts.append(_finish(cells, name, _percent_text(), rules))
     if rules.round_to is not None:
         notes.append(
-            f"Counts are rounded to the nearest {rules.round_to}; totals and rates are worked "
-            "out from unrounded counts, so rounded cells may not add up to the totals."
+            f"Counts are rounded to the nearest {rules.round_to}; totals are worked out from "
+            "unrounded counts, so rounded cells may not add up to the totals; rates are worked "
+            "out from the rounded counts as published."
         )
     table = pl.concat(parts, how="vertical")
     keys = [row] if column is None else [row, column]
@@ -648,22 +653,31 @@ def _cells(keys: pl.DataFrame, values: dict[Cell, int], kinds: dict[Cell, str]) 
     )
 
 
+def _rounded(count: pl.Expr, rules: DisclosureRules) -> pl.Expr:
+    """A count as published: rounded half up to ``round_to`` when asked."""
+    if rules.round_to is None:
+        return count
+    return (count + rules.round_to // 2) // rules.round_to * rules.round_to
+
+
 def _published_count(rules: DisclosureRules) -> pl.Expr:
     """A shown count as text, rounded half up to ``round_to`` when asked."""
-    shown = pl.col("raw")
-    if rules.round_to is not None:
-        shown = (shown + rules.round_to // 2) // rules.round_to * rules.round_to
-    return shown.cast(pl.String)
+    return _rounded(pl.col("raw"), rules).cast(pl.String)
 
 
-def _rate_cells(numerator: pl.DataFrame, denominator: pl.DataFrame) -> pl.DataFrame:
-    """Numerator over denominator cell by cell; hidden where either is (primary wins)."""
+def _rate_cells(
+    numerator: pl.DataFrame, denominator: pl.DataFrame, rules: DisclosureRules
+) -> pl.DataFrame:
+    """Numerator over denominator cell by cell, both as published (rounded when the rules
+    round); hidden where either is (primary wins). A rate from unrounded counts beside the
+    rounded counts would narrow them back to the exact ones."""
     kind_num = numerator.get_column("suppression")
     kind_den = denominator.get_column("suppression")
     either_primary = (kind_num == PRIMARY).fill_null(False) | (kind_den == PRIMARY).fill_null(False)
     either_hidden = kind_num.is_not_null() | kind_den.is_not_null()
     return numerator.with_columns(
-        denominator.get_column("raw").alias("denominator"),
+        _rounded(pl.col("raw"), rules),
+        _rounded(pl.lit(denominator.get_column("raw")), rules).alias("denominator"),
         suppression=pl.when(either_primary)
         .then(pl.lit(PRIMARY))
         .when(either_hidden)

@@ -132,11 +132,13 @@ class LinkedProtection:
     added
         The cells hidden here, across tables, in the order they were chosen.
     intervals
-        The audit of the final pattern: each hidden cell's interval.
+        The audit of the final pattern: each hidden cell's interval (restricted: never
+        published, since the bounds come close to the true counts).
     safe
         Whether every hidden cell keeps an interval of at least ``protection``.
     reason
-        Why the set is not safe (None when it is).
+        Why the set is not safe (None when it is), in words that may be published: the
+        hidden cell that could be narrowed below ``protection``, never its bounds.
     """
 
     hidden: frozenset
@@ -270,13 +272,13 @@ def protect_linked(
         choice = search.widening_cell(current, target)
         if choice is None:
             intervals = search.intervals(current)
-            reason = (
-                f"A hidden count ({_describe(target)}) could be narrowed to between "
-                f"{intervals[target].low} and {intervals[target].high:g} from the tables "
-                "published together, and hiding more cells does not widen it."
-            )
             return LinkedProtection(
-                current, tuple(added), intervals, safe=False, reason=reason, failed=target
+                current,
+                tuple(added),
+                intervals,
+                safe=False,
+                reason=_unprotected_reason(target, protection),
+                failed=target,
             )
         added.append(choice)
         current = spread(current | {choice})
@@ -357,7 +359,21 @@ class _Search(Generic[Key]):
         return next((k for k in order if not self.hopeless(self.spread(hidden | {k}))), None)
 
 
-def _describe(key: Key) -> str:
+def _unprotected_reason(key: Hashable, protection: int) -> str:
+    """Why a set of tables is not safe, in words that may be published.
+
+    It names the hidden count and the protection interval it needed, never how far it could
+    be narrowed: the bounds (or their width) would tell a reader the count itself, or nearly.
+    The bounds stay in `LinkedProtection.intervals`, which is never published.
+    """
+    return (
+        f"A hidden count ({_describe(key)}) could be narrowed below the protection interval "
+        f"of {protection} from the tables published together, and hiding more cells does not "
+        "prevent it."
+    )
+
+
+def _describe(key: Hashable) -> str:
     if isinstance(key, tuple):
         return ", ".join(str(part) for part in key)
     return repr(key)

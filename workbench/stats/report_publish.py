@@ -326,7 +326,11 @@ def write_manifest(result: StatsResult, loaded: LoadedData) -> Path:
 
 
 def _linked_record(linked: SetProtection | None) -> dict | None:
-    """The audit across the published tables: each hidden count's interval width, no value."""
+    """The audit across the published tables: each hidden count's interval width, no value.
+
+    When the set could not be protected, no width is recorded: a width below the protection
+    interval would say how closely the count named in the reason can be narrowed.
+    """
     if linked is None:
         return None
     return {
@@ -337,5 +341,5 @@ def _linked_record(linked: SetProtection | None) -> dict | None:
             {"table": table, "row": label, "measure": measure}
             for table, label, measure in linked.added
         ],
-        "hidden_cells": linked.widths(),
+        "hidden_cells": linked.widths() if linked.safe else [],
     }

@@ -103,6 +103,9 @@ class SetProtection:
         must be withheld (``reason`` says why).
     protection
         The interval required.
+    reason
+        Why the set is not safe (None when it is): the hidden count that could be narrowed
+        below ``protection``, never its bounds, so it may be published.
     """
 
     protected: dict[str, ProtectedTable]
@@ -301,10 +304,8 @@ def protect_published(
         if linked.safe:
             return {**own, **linked.protected}, linked, withheld
         culprit = linked.failed[0] if linked.failed else _HEADLINE
-        reason = (
-            "Not safe to publish with the other tables: a hidden count could be worked out "
-            f"from them together, and hiding more cells does not prevent it. {linked.reason}"
-        )
+        # The reason names the count and the interval it needed, never its bounds.
+        reason = f"Not safe to publish with the other tables. {linked.reason}"
         if culprit == _HEADLINE or culprit not in publishable:
             withheld.update(dict.fromkeys(publishable, reason))
             return own, linked, withheld

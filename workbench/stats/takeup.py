@@ -39,9 +39,16 @@ from typing import TYPE_CHECKING
 import polars as pl
 import yaml
 
+from workbench.data import clean
 from workbench.errors import DataFileError, UsageError
 from workbench.review import OUTCOME_DECISIONS
-from workbench.stats.disclosure import TOTAL, DisclosureRules, ProtectedTable, protect_table
+from workbench.stats.disclosure import (
+    TOTAL,
+    DisclosureRules,
+    ProtectedTable,
+    protect_table,
+    wilson_interval,
+)
 from workbench.stats.wards import match_wards
 
 if TYPE_CHECKING:
@@ -98,14 +105,15 @@ def take_up(
         ``date_of_birth`` for ``by="age_band"``. Not needed otherwise; given an assessment,
         the people table it read is used.
     by
-        None (one row, group ``all``), ``"area"`` (postcode district, the outward code),
+        None (one row, group ``all``), ``"area"`` (postcode district, the outward code of a
+        postcode shaped like a UK one; any other value is ``unknown``),
         ``"ward"`` (from ``wards``: full postcode first, then sector, then district),
         ``"criterion"`` (a child meeting several criteria counts under each, so rows add up
         to more than the children), ``"age_band"`` (months of age on ``term_start``, in bands
         of ``band_months``, e.g. ``24-29``) or ``"group"`` (the list's ``eligibility_group``:
         free school meals' targeted and expanded groups). A child the people table cannot
-        place (a DWP-list child matched to no one, a missing postcode) is in group
-        ``unknown``.
+        place (a DWP-list child matched to no one, a missing postcode or one not shaped
+        like a postcode) is in group ``unknown``.
     term_start
         The first day of the term; required for ``by="age_band"``.
     band_months
@@ -423,12 +431,16 @@ def protect(
     return dataclasses.replace(protected, notes=[*protected.notes, overlap])
 
 
-def hide_suppressed(table: pl.DataFrame, protected: ProtectedTable) -> pl.DataFrame:
+def hide_suppressed(
+    table: pl.DataFrame, protected: ProtectedTable, *, z: float = 1.96
+) -> pl.DataFrame:
     """The rows of a raw table that its protected version publishes in full, for shared charts.
 
     A row any of whose published measures is hidden is dropped; counts become the published
-    (possibly rounded) values. Rates, intervals and other columns are kept as they are: like
-    the published rates, they are worked out from unrounded counts.
+    (possibly rounded) values, and what is worked out from them is worked out again from the
+    published counts, like the published rates: ``rate`` (funded over eligible) and, for an
+    equality table, its interval, shares (of the published totals), disparity and gap flag.
+    A chart drawn from unrounded rates beside rounded counts would give the exact counts away.
 
     Parameters
     ----------
@@ -437,6 +449,9 @@ def hide_suppressed(table: pl.DataFrame, protected: ProtectedTable) -> pl.DataFr
         `take_up`, `trend` or `workbench.stats.equality_table`).
     protected
         ``protect(table)`` (or `protect_equality`) with the rules for publication.
+    z
+        For an equality table, the normal quantile its interval was made with
+        (`workbench.stats.equality_table`'s ``z``).
 
     Examples
     --------
@@ -446,6 +461,13 @@ def hide_suppressed(table: pl.DataFrame, protected: ProtectedTable) -> pl.DataFr
     [('FQ1', 40, 30, 0.75), ('FQ2', 3, 0, 0.0), ('FQ3', 25, 20, 0.8)]
     >>> hide_suppressed(table, protect(table)).get_column("area").to_list()
     ['FQ1']
+
+    Rounded counts give the rate as published (35 of 40, not 33 of 41):
+
+    >>> table = pl.DataFrame({"area": ["FQ1", "FQ2"], "eligible": [41, 27], "funded": [33, 19],
+    ...     "rate": [33 / 41, 19 / 27]})
+    >>> hide_suppressed(table, protect(table, rules=DisclosureRules(round_to=5))).rows()
+    [('FQ1', 40, 35, 0.875), ('FQ2', 25, 20, 0.8)]
     """
     if protected.column is not None or not table.columns or table.columns[0] != protected.row:
         raise UsageError(
@@ -466,15 +488,39 @@ def hide_suppressed(table: pl.DataFrame, protected: ProtectedTable) -> pl.DataFr
     shown = table.with_columns(pl.col(row).cast(pl.String).alias("_label")).filter(
         ~pl.col("_label").is_in(hidden)
     )
-    return (
-        shown.drop(counts)
-        .join(
-            published.select(pl.col(row).alias("_label"), pl.col(counts).cast(pl.Int64)),
-            on="_label",
-            how="left",
-        )
-        .select(table.columns)
+    rows = shown.drop(counts).join(
+        published.select(pl.col(row).alias("_label"), pl.col(counts).cast(pl.Int64)),
+        on="_label",
+        how="left",
     )
+    return _worked_out_again(rows, protected, z).select(table.columns)
+
+
+def _worked_out_again(rows: pl.DataFrame, protected: ProtectedTable, z: float) -> pl.DataFrame:
+    """`hide_suppressed`'s rows with what derives from the counts worked out from the
+    published counts (the columns of `take_up` and `workbench.stats.equality_table`)."""
+    if not {"eligible", "funded", _RATE} <= set(rows.columns):
+        return rows
+    eligible, funded = pl.col("eligible"), pl.col("funded")
+    rows = rows.with_columns(_share(funded, eligible).alias(_RATE))
+    if {"ci_lower", "ci_upper"} <= set(rows.columns):
+        rows = rows.with_columns(*wilson_interval(funded, eligible, z=z))
+    totals = protected.table.filter(
+        (pl.col(protected.row) == TOTAL) & ~pl.col("suppressed")
+    ).select("measure", "value")
+    total = dict(totals.iter_rows())
+    for share, count in (("eligible_share", "eligible"), ("funded_share", "funded")):
+        if share in rows.columns:
+            whole = pl.lit(int(total[count]) if count in total else None, pl.Int64)
+            rows = rows.with_columns(_share(pl.col(count), whole).alias(share))
+    if {"is_reference", "disparity", "gap_flagged"} <= set(rows.columns):
+        reference = pl.col(_RATE).filter("is_reference").first()
+        outside = (reference < pl.col("ci_lower")) | (reference > pl.col("ci_upper"))
+        rows = rows.with_columns(
+            _share(pl.col(_RATE), reference).alias("disparity"),
+            (~pl.col("is_reference") & outside).fill_null(False).alias("gap_flagged"),
+        )
+    return rows
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -537,11 +583,17 @@ def _people(
 
 
 def _with_area(likely: pl.DataFrame, people: pl.DataFrame | pl.LazyFrame | None) -> pl.DataFrame:
-    """Postcode district: the outward code, the postcode less its three-character inward code."""
+    """Postcode district: the outward code of a postcode shaped like a UK one.
+
+    The postcode is cleaned as the data contract cleans it (`workbench.data.clean.postcode`)
+    and kept only when it has the UK shape (`workbench.data.clean.is_uk_postcode`). Anything
+    else (an address or a name typed into the field, a district alone, a typo) is in area
+    ``unknown``, like a missing postcode: text from the field never becomes a published label.
+    """
     postcodes = _people(people, "postcode", "area", likely)
-    compact = pl.col("postcode").str.to_uppercase().str.replace_all(r"\s", "")
-    outward = compact.str.head(compact.str.len_chars().cast(pl.Int64) - 3)
-    district = pl.when(compact.str.len_chars() > 3).then(outward)
+    cleaned = clean.postcode(pl.col("postcode").cast(pl.String))
+    outward = cleaned.str.split(" ").list.first()
+    district = pl.when(clean.is_uk_postcode(cleaned)).then(outward)
     return likely.join(postcodes, on="person_id", how="left").with_columns(
         district.fill_null(UNKNOWN).alias("area")
     )
