@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import textwrap
 from datetime import UTC, date, datetime
 from io import StringIO
@@ -662,7 +663,7 @@ def test_unknown_column_asked_for_is_a_usage_error_with_a_hint(make_folder):
         load(make_folder, columns={"people": ["postcod"]})
 
 
-def test_dwp_list_without_record_ids_is_numbered_by_spreadsheet_row(make_folder):
+def test_dwp_list_without_record_ids_is_numbered_by_spreadsheet_row_and_child(make_folder):
     dwp = (
         "child_forename,child_surname,child_date_of_birth,parent_forename,parent_surname\n"
         "Ava,Li,2023-05-06,May,Li\n"
@@ -670,7 +671,16 @@ def test_dwp_list_without_record_ids_is_numbered_by_spreadsheet_row(make_folder)
     )
     folder = make_folder({"people.csv": PEOPLE, "benefits.csv": BENEFITS_CSV, "dwp_list.csv": dwp})
     frame = load_folder(folder).tables["dwp_list"]
-    assert frame["record_id"].to_list() == ["dwp-row-2", "dwp-row-3"]
+    # The row as a spreadsheet shows it, and the SHA-256 of the child's names and birth date.
+    assert frame["record_id"].to_list() == ["dwp-row-2-9ce7a3", "dwp-row-3-59dec4"]
+    assert hashlib.sha256(b"Ava\x1fLi\x1f2023-05-06").hexdigest()[:6] == "9ce7a3"
+    # The next release of the list with another child on row 2: another id, so a decision
+    # recorded about Ava's row is never shown against this child.
+    (folder / "dwp_list.csv").write_text(dwp.replace("Ava,Li,2023-05-06", "Cy,Ng,2023-08-09"))
+    again = load_folder(folder).tables["dwp_list"]
+    assert again["record_id"].str.starts_with("dwp-row-").all()
+    assert again["record_id"][0] not in frame["record_id"].to_list()
+    assert again["record_id"][1] == frame["record_id"][1]  # Bo's row, unchanged
 
 
 # --- other formats --------------------------------------------------------------------------

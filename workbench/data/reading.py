@@ -38,6 +38,7 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import hashlib
 import io
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -618,8 +619,9 @@ def _read_raw(
     profile: Profile | None = None,
 ) -> tuple[pl.DataFrame, TablePlan | None, frozenset[str]]:
     """The wanted columns of one file under their canonical names (a DWP list without row
-    ids numbered `dwp-row-<row>`), read through `profile` when it maps the table (then also
-    the profile's plan for it, and the columns its value maps wrote every value of)."""
+    ids numbered `dwp-row-<row>-<fingerprint>`: `_numbered_ids`), read through `profile`
+    when it maps the table (then also the profile's plan for it, and the columns its value
+    maps wrote every value of)."""
     plan: TablePlan | None = None
     read: Reader | None = None
     mapped: frozenset[str] = frozenset()
@@ -654,10 +656,31 @@ def _read_raw(
     # select would first copy every column into one chunk (a quarter second at 1M people).
     raw = raw.lazy().select(_as_loaded(c, raw.schema[c.name]) for c in present).collect()
     if table.id_column not in raw.columns:
-        first = 1 if fmt == "database" else FIRST_DATA_ROW
-        number = pl.int_range(first, pl.len() + first, dtype=pl.Int64)
-        raw = raw.with_columns(pl.format("dwp-row-{}", number).alias(table.id_column))
+        numbered = _numbered_ids(raw, 1 if fmt == "database" else FIRST_DATA_ROW)
+        raw = raw.with_columns(numbered.alias(table.id_column))
     return raw, plan, mapped
+
+
+# The columns a numbered DWP-list row's id is fingerprinted from (`_numbered_ids`).
+_FINGERPRINTED = ("child_forename", "child_surname", "child_date_of_birth")
+
+
+def _numbered_ids(raw: pl.DataFrame, first: int) -> pl.Series:
+    """Ids for a DWP list that gives none: ``dwp-row-<row>-<fingerprint>``, the row as a
+    spreadsheet shows it, and six hex digits of the SHA-256 of the child's names and date
+    of birth as written. The row alone would name another child in the next release of the
+    list, and a decision recorded about this row (kept under its id) would be shown against
+    that child; with the fingerprint, a row of another child has another id."""
+    parts = [
+        raw.get_column(c).cast(pl.String).fill_null("").to_list() if c in raw.columns else None
+        for c in _FINGERPRINTED
+    ]
+    texts = zip(*(p if p is not None else [""] * raw.height for p in parts), strict=True)
+    ids = [
+        f"dwp-row-{first + n}-{hashlib.sha256(chr(31).join(t).encode()).hexdigest()[:6]}"
+        for n, t in enumerate(texts)
+    ]
+    return pl.Series(ids, dtype=pl.String)
 
 
 # --- loading one table ------------------------------------------------------------------------

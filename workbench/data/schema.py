@@ -234,7 +234,14 @@ DWP_LIST = Table(
     meaning="The DWP's list of potentially eligible two-year-olds (Childcare Act 2006 s13A).",
     id_column="record_id",
     columns=(
-        _s("record_id", True, "Row id (numbered by the loader when the supplier gives none)."),
+        _s(
+            "record_id",
+            True,
+            "Row id; when the supplier gives none, the loader makes `dwp-row-<row>-<6 hex "
+            "digits>`: the row as a spreadsheet shows it and a fingerprint (SHA-256) of the "
+            "child's names and date of birth, so that the same row of the next release, naming "
+            "another child, is another row to the review store.",
+        ),
         _s("child_forename", True, "Child's forename.", "name"),
         _s("child_surname", True, "Child's surname.", "name"),
         _d("child_date_of_birth", True, "Child's date of birth."),
