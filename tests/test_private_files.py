@@ -27,3 +27,26 @@ def test_every_folder_made_for_a_private_file_is_owner_only_and_others_are_left(
     assert _mode(existing) == 0o755  # an existing folder is left as it is
     private_folder_for(existing / "a" / "list.csv")  # all there: nothing changes
     assert _mode(existing / "a") == PRIVATE_FOLDER_MODE
+
+
+def test_a_new_store_key_or_quarantine_is_made_in_owner_only_folders_at_every_level(
+    tmp_path, monkeypatch
+):
+    import polars as pl
+
+    from workbench.data.quarantine import write_quarantine
+    from workbench.review import ReviewStore
+    from workbench.review.keys import load_key
+
+    before = os.umask(0o022)
+    try:
+        with ReviewStore(tmp_path / "s1" / "s2" / "review.sqlite"):
+            pass
+        monkeypatch.delenv("WORKBENCH_KEY", raising=False)
+        load_key(tmp_path / "k1" / "k2" / "review.key")
+        write_quarantine(pl.DataFrame({"table": ["people"]}), tmp_path / "q1" / "q2" / "q.csv")
+    finally:
+        os.umask(before)
+    for top in ("s1", "k1", "q1"):
+        made = [tmp_path / top, tmp_path / top / top.replace("1", "2")]
+        assert [_mode(folder) for folder in made] == [PRIVATE_FOLDER_MODE] * 2, top

@@ -8,6 +8,7 @@ from typing import cast
 
 import openpyxl
 import polars as pl
+import pytest
 
 from tests.command import workbench
 from workbench.synth import generate_council, write_council
@@ -144,3 +145,25 @@ def test_a_list_whose_not_listed_rows_went_missing_is_refused(tmp_path: Path):
     )  # fmt: skip
     assert export.returncode == 1
     assert "list.dwp_not_listed.csv" in export.stderr and "is missing" in export.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("review", "import", "FILE", "--reviewer", "A. Officer"),
+        ("review", "outreach", "--list", "list.csv", "--out", "contacts.csv"),
+        ("check", "export", "--list", "list.csv", "--out", "checks.csv"),
+        ("check", "import", "FILE"),
+    ],
+)
+def test_a_command_acting_on_decisions_refuses_a_missing_store_and_makes_none(tmp_path, command):
+    # A mistyped --store used to make an empty store there, and the command then found no
+    # list and no decision in it; only `review export` (registering a list) makes a store.
+    env = dict(os.environ, WORKBENCH_KEY="ab" * 32)
+    (tmp_path / "FILE").write_text("")
+    store = tmp_path / "reveiw" / "review.sqlite"
+    args = [str(tmp_path / a) if a in ("FILE", "list.csv") else a for a in command]
+    done = workbench(*args, "--store", str(store), cwd=tmp_path, env=env)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith(f"error: {store}: no review store there;")
+    assert not store.parent.exists()

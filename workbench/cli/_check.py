@@ -19,7 +19,12 @@ check_app = typer.Typer(
 )
 
 StorePath = Annotated[
-    Path, typer.Option("--store", help="The review store (SQLite file) holding the decisions.")
+    Path,
+    typer.Option(
+        "--store",
+        help="The review store (SQLite file) holding the decisions; must exist (`review "
+        "export` creates it).",
+    ),
 ]
 _SHOWN_NOT_CHECKABLE = 20
 
@@ -80,13 +85,14 @@ def check_export_command(
     use_profile(profile)
     from workbench.review import ReviewStore, load_key
     from workbench.review.checks import DEFAULT_CHOSEN, export_checks
+    from workbench.review.store import existing_store
 
     record_access(
         "check export",
         f"data {data}, list {list_file.name}, out {out.name}"
         + (", try again" if try_again else ""),
     )
-    with ReviewStore(store) as review_store:
+    with ReviewStore(existing_store(store)) as review_store:
         result = export_checks(
             review_store,
             list_file,
@@ -151,9 +157,10 @@ def check_import_command(
     """Read DfE's results into the store as check results: evidence, never a decision."""
     from workbench.review import ReviewStore, load_key
     from workbench.review.check_results import import_check_results
+    from workbench.review.store import existing_store
 
     record_access("check import", f"results {results.name}")
-    with ReviewStore(store) as review_store:
+    with ReviewStore(existing_store(store)) as review_store:
         result = import_check_results(
             review_store, results, key=load_key(), export_id=export, user=current_user()
         )

@@ -37,6 +37,14 @@ StorePath = Annotated[
         "--store", help="The review store (SQLite file); created owner-only when missing."
     ),
 ]
+ExistingStore = Annotated[
+    Path,
+    typer.Option(
+        "--store",
+        help="The review store (SQLite file) the list was registered in; must exist "
+        "(`review export` creates it).",
+    ),
+]
 
 
 def review_export_command(
@@ -70,7 +78,7 @@ def review_export_command(
 
 def review_import_command(
     workbook: Annotated[Path, typer.Argument(metavar="FILE", help="A review workbook, filled in.")],
-    store: StorePath,
+    store: ExistingStore,
     reviewer: Annotated[
         str, typer.Option("--reviewer", help="The name of the person who made the decisions.")
     ],
@@ -78,8 +86,9 @@ def review_import_command(
     """Check every row of a filled-in review workbook, then record its decisions, all or none."""
     from workbench.review import ReviewStore, load_key
     from workbench.review.excel_import import import_review_workbook
+    from workbench.review.store import existing_store
 
-    with ReviewStore(store) as review_store:
+    with ReviewStore(existing_store(store)) as review_store:
         result = import_review_workbook(review_store, workbook, reviewer=reviewer, key=load_key())
         seq, head = review_store.head()
         log = review_store.head_log
@@ -172,7 +181,7 @@ def review_serve_command(
 
 
 def review_outreach_command(
-    store: StorePath,
+    store: ExistingStore,
     list_file: ListFile,
     out: Annotated[
         Path,
@@ -188,8 +197,9 @@ def review_outreach_command(
     use_profile(profile)
     from workbench.review import ReviewStore, load_key
     from workbench.review.outreach import export_outreach
+    from workbench.review.store import existing_store
 
-    with ReviewStore(store) as review_store:
+    with ReviewStore(existing_store(store)) as review_store:
         result = export_outreach(
             review_store, list_file, data, out, key=load_key(), overwrite=overwrite
         )

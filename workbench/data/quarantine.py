@@ -17,7 +17,7 @@ import polars as pl
 from workbench.data.reading import LoadedData, quarantine_kind
 from workbench.data.schema import TABLES
 from workbench.errors import UsageError
-from workbench.private_files import write_private
+from workbench.private_files import private_folder_for, write_private
 from workbench.spreadsheet import neutralised
 
 __all__ = [
@@ -162,7 +162,7 @@ def write_quarantine(quarantine: pl.DataFrame, path: str | Path) -> Path:
     suffix = target.suffix.lower()
     if suffix not in {".csv", ".parquet"}:
         raise UsageError(f"--quarantine-out must end in .csv or .parquet; got {target.name!r}")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder_for(target)  # a new folder for it is owner-only, as the file
     # Owner-only and atomic like the lists: it holds raw values, ids and dates of birth.
     if suffix == ".csv":
         write_private(target, neutralised(quarantine).write_csv)

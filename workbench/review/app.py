@@ -49,7 +49,7 @@ from workbench.review.details import read_child_details
 from workbench.review.keys import load_key
 from workbench.review.lists import read_list_file, register_list_file, review_candidates
 from workbench.review.panel import PANEL_STYLE, ReviewPanel, error_summary
-from workbench.review.store import ReviewStore
+from workbench.review.store import ReviewStore, existing_store
 
 __all__ = [
     "APP_NOTEBOOK",
@@ -125,7 +125,7 @@ def _alert(message: str) -> str:
 
 
 def _open_panel(config: Mapping[str, Any], reviewer: str) -> widgets.Widget:
-    store = ReviewStore(_existing_store(Path(config["store"])))
+    store = ReviewStore(existing_store(Path(config["store"])))
     listed = read_list_file(config["list_file"])
     key = load_key()
     # Read once for this page: who each child is, from the list's own (unchanged) data folder.
@@ -212,15 +212,6 @@ def review_app(config_path: str | Path) -> widgets.Widget:
     return page
 
 
-def _existing_store(path: Path) -> Path:
-    if not path.is_file():
-        raise WorkbenchError(
-            f"{path}: no review store there; expected the store the list was exported with "
-            "(create one with `workbench review export --store ... --list ...`)"
-        )
-    return path
-
-
 @dataclass(frozen=True)
 class AppFiles:
     """The notebook and configuration Voilà serves, in a private folder."""
@@ -291,7 +282,7 @@ def prepare_review_app(
         chain does not verify (e.g. it is keyed with another key), or the data folder is not
         the one the list was made from.
     """
-    store_path = _existing_store(Path(store).expanduser().resolve())
+    store_path = existing_store(Path(store).expanduser().resolve())
     list_path = Path(list_file).expanduser().resolve()
     key = load_key()
     with ReviewStore(store_path, key=key) as opened:

@@ -30,6 +30,7 @@ from pathlib import Path
 import polars as pl
 
 from workbench.errors import WorkbenchError
+from workbench.private_files import private_folder_for
 
 __all__ = [
     "KEY_ENV",
@@ -123,9 +124,7 @@ def _create_key_file(path: Path) -> None:
     second process creating the same file at the same moment never reads a half-written key:
     whichever link lands first wins and the other process reads it.
     """
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700)
-        path.parent.chmod(0o700)  # mkdir's mode is filtered by the umask
+    private_folder_for(path)  # every new folder above it owner-only, not only the innermost
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:

@@ -48,6 +48,7 @@ from typing import Any
 import polars as pl
 
 from workbench.errors import WorkbenchError
+from workbench.private_files import private_folder_for
 from workbench.review import chain, queries, retention
 from workbench.review.chain import (
     DECISION_COLUMNS,
@@ -103,7 +104,21 @@ __all__ = [
     "ReviewStore",
     "checkpoint_seal",
     "decision_hash",
+    "existing_store",
 ]
+
+
+def existing_store(path: str | Path) -> Path:
+    """`path`, refused when no review store is there: only registering a list (`review
+    export`) makes a store; a command acting on decisions (import, outreach, checks, the
+    app) given a mistyped path would otherwise make an empty one and find nothing."""
+    path = Path(path)
+    if not path.is_file():
+        raise WorkbenchError(
+            f"{path}: no review store there; expected the store the list was registered in "
+            "(a store is made by `workbench review export --store ... --list ...`)"
+        )
+    return path
 
 
 def _create_private_file(path: Path) -> None:
@@ -113,9 +128,7 @@ def _create_private_file(path: Path) -> None:
             f"{path}: is a symbolic link to {os.readlink(path)}, which does not exist; "
             "give the store's real path (a new store is never created through a link)"
         )
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700)
-        path.parent.chmod(0o700)  # mkdir's mode is filtered by the umask
+    private_folder_for(path)  # every new folder above it owner-only, not only the innermost
     with contextlib.suppress(FileExistsError):  # another process created it a moment ago
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
 

@@ -392,9 +392,9 @@ def _outcome_tables(
     found: Assessment, outcomes: OutcomeLists, term_start: date, *, measured: bool
 ) -> dict[str, pl.DataFrame]:
     """The outcome funnel of a campaign's lists, and list by list when there are several."""
-    from workbench.review.store import ReviewStore
+    from workbench.review.store import ReviewStore, existing_store
 
-    with ReviewStore(outcomes.store, key=outcomes.key) as store:
+    with ReviewStore(existing_store(outcomes.store), key=outcomes.key) as store:
         children = campaign_children(
             store,
             outcomes.lists,
