@@ -1106,3 +1106,25 @@ def test_a_parent_is_checkable_only_with_a_whole_national_insurance_number(nino,
     carer = {"carer_nino": nino, "carer_surname": "Lee", "carer_date_of_birth": date(1990, 1, 1)}
     found = _parent_problem(carer)
     assert found == problem if problem is None else problem in str(found)
+
+
+def test_an_export_is_recorded_before_any_file_for_dfe_is_written(reviewed, monkeypatch):
+    # Stopped while writing (here: the first file cannot be written), no file is left that
+    # the store does not know; the store's record is completed by writing the export again.
+    import workbench.review.checks as checks
+
+    store, list_id, *_, folder = reviewed
+
+    def stopped(path, write):
+        raise OSError("the disk is full")
+
+    monkeypatch.setattr(checks, "write_private", stopped)
+    with pytest.raises(OSError, match="disk is full"):
+        _export(reviewed)
+    assert not list((folder / "out").glob("checks-part*.csv"))
+    recorded = store.check_exports().filter(pl.col("list_id") == list_id)
+    assert recorded.height == 1
+    monkeypatch.undo()
+    again = _export(reviewed, overwrite=True)
+    assert again.already_recorded and again.export_id == recorded["export_id"][0]
+    assert [p.name for p in again.files] == ["checks-part1.csv"] and again.sidecar.exists()

@@ -653,13 +653,31 @@ def export_checks(
         identity.append(sorted(retried["result_seq"].to_list()))
     export_id = "cx-" + hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:16]
     try_again_of = () if retried is None else tuple(sorted(set(retried["export_id"])))
-    files = []
+    files = [_part_path(out, number) for number in range(1, len(parts) + 1)]
+    children = sum(len(r["items"]) for r in dfe_rows)
+    # Recorded before any file is written: a file for DfE's service that the store does not
+    # know (the process stopped in between) would be one no import or audit could trace.
+    # Stopped after recording instead, the same export written again (--overwrite) has the
+    # same id and writes the files.
+    new = store.record_check_export(
+        {
+            "export_id": export_id,
+            "list_id": list_id,
+            "template": spec.name,
+            "files": len(files),
+            "not_checkable": len(refused),
+            "rows": dfe_rows,
+        },
+        user=user,
+        detail=f"list {list_id}: export {export_id}, {len(dfe_rows)} row(s) for {children} "
+        f"child(ren) in {len(files)} file(s) ({out.stem}-part*.csv), {len(refused)} not "
+        "checkable"
+        + (f", technical errors of {', '.join(try_again_of)} sent again" if try_again_of else ""),
+    )
     private_folder_for(out)  # a new folder for files about families is made owner-only
-    for number, part in enumerate(parts, start=1):
-        path = _part_path(out, number)
+    for path, part in zip(files, parts, strict=True):
         body = _csv_bytes(spec.headers, [list(r["fields"].values()) for r in part])
         write_private(path, functools.partial(Path.write_bytes, data=body))
-        files.append(path)
     for stale in out.parent.glob(f"{out.stem}-part*{out.suffix}"):
         if stale not in files and stale.stem.removeprefix(f"{out.stem}-part").isdigit():
             stale.unlink()
@@ -686,22 +704,6 @@ def export_checks(
     if retried is not None:
         record["try_again_of"] = list(try_again_of)
     write_private(sidecar, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))
-    children = sum(len(r["items"]) for r in dfe_rows)
-    new = store.record_check_export(
-        {
-            "export_id": export_id,
-            "list_id": list_id,
-            "template": spec.name,
-            "files": len(files),
-            "not_checkable": len(refused),
-            "rows": dfe_rows,
-        },
-        user=user,
-        detail=f"list {list_id}: export {export_id}, {len(dfe_rows)} row(s) for {children} "
-        f"child(ren) in {len(files)} file(s) ({out.stem}-part*.csv), {len(refused)} not "
-        "checkable"
-        + (f", technical errors of {', '.join(try_again_of)} sent again" if try_again_of else ""),
-    )
     return CheckExport(
         export_id=export_id,
         list_id=list_id,
