@@ -158,7 +158,7 @@ def phases(folder: Path, out: Path, term_start: date, as_of: date) -> dict[str, 
     start = timed("rules", start)
 
     found, _ = reading._scan_folder(folder)
-    wanted_columns = assess_module.columns_needed(rule_set.sources)
+    wanted_columns = assess_module.columns_needed(rule_set)
     for name in rule_set.sources:
         if name not in found:
             continue
@@ -193,11 +193,13 @@ def phases(folder: Path, out: Path, term_start: date, as_of: date) -> dict[str, 
         del raw
 
     start = time.perf_counter()
-    people = assess_module._load_sources(folder, ["people"])
+    people = assess_module._load_sources(folder, ["people"], rule_set)
     start = timed("load: people", start)
-    others = assess_module._load_sources(folder, [t for t in rule_set.sources if t != "people"])
+    others = assess_module._load_sources(
+        folder, [t for t in rule_set.sources if t != "people"], rule_set
+    )
     start = timed("load: the other tables", start)
-    loaded = reading.combine_loaded(people, others)
+    loaded = assess_module._narrowed(reading.combine_loaded(people, others), rule_set)
     start = timed("load: reference checks", start)
 
     tables = {name: loaded.lazy(name) for name in loaded.tables}

@@ -72,8 +72,9 @@ def run_benchmark(households: int, repeat: int) -> dict[str, Any]:
     contract, _ = ensure_council(households, SEED, "csv", timeout=3600)
     extract = extract_folder(households)
     profile = load_profile(PROFILE)
-    tables = list(load_rule_set(RULE_SET).sources)
-    columns = columns_needed(tables)
+    rules = load_rule_set(RULE_SET)
+    tables = list(rules.sources)
+    columns = columns_needed(rules, tables)
     ways = {"contract": (contract, None), "profile": (extract, profile)}
 
     def load(way: str, names: list[str]):

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from workbench.data.schema import TABLES
-from workbench.eligibility.assess import OPTIONAL_COLUMNS_USED, columns_needed
+from workbench.eligibility.assess import columns_needed, columns_used
 from workbench.governance import load_policy
 from workbench.governance.transparency import column_uses, transparency_record
 from workbench.rules import available_initiatives, load_rule_set, rules_folder
@@ -76,13 +76,20 @@ def test_every_column_the_code_reads_is_listed_with_its_use():
     rows = _rows(_section(record, "#### 4.2 Every column, and what reads it"))
     assert len(rows) == sum(len(t.columns) for t in TABLES.values())
     by_column = {row.split(" | ")[0].strip("| `"): row.split(" | ")[1] for row in rows}
-    sources = {t for name in available_initiatives() for t in load_rule_set(name).sources}
+    rule_sets = [load_rule_set(name) for name in available_initiatives()]
     read = {
         f"{table}.{column}"
-        for table, optional in columns_needed(sorted(sources)).items()
+        for table, optional in columns_needed(rule_sets).items()
+        for column in (*TABLES[table].required_columns(), *optional)
+    }
+    used = {
+        f"{table}.{column}"
+        for rules in rule_sets
+        for table, optional in columns_used(rules).items()
         for column in (*TABLES[table].required_columns(), *optional)
     }
     checked = {"dwp_list.list_date", "funded_places.hours_per_week"}  # read, never used
+    assert read - used == checked
     assert {c for c, use in by_column.items() if use == "assessment"} == read - checked
     assert {c for c, use in by_column.items() if use.startswith("checked when")} == checked
     special = {
@@ -97,11 +104,40 @@ def test_every_column_the_code_reads_is_listed_with_its_use():
 
 
 def test_columns_follow_what_assess_loads_not_a_copy(monkeypatch):
-    monkeypatch.setitem(OPTIONAL_COLUMNS_USED, "funded_places", ("postcode", "hours_per_week"))
+    from workbench.governance import transparency
+
+    def with_hours(rules):
+        found = columns_used(rules)
+        return {**found, "funded_places": ("postcode", "hours_per_week")}
+
+    monkeypatch.setattr(transparency, "columns_used", with_hours)
     rows = {u.table + "." + u.column: u.use for u in column_uses([load_rule_set("two_year_old")])}
     assert rows["funded_places.hours_per_week"] == "assessment"
     assert rows["dwp_list.list_date"] == "checked when assessing, never used"
     assert rows["dwp_list.address_line_2"] == "checked by validate only"
+
+
+def test_columns_are_stated_rule_set_by_rule_set():
+    # A NINO only for the DWP list, a postcode only to link a record, an income only for an
+    # income test: the record names the initiatives that use each, and those only checking.
+    uses = {
+        f"{u.table}.{u.column}": u
+        for u in column_uses([load_rule_set(name) for name in available_initiatives()])
+    }
+    assert uses["people.nino"].initiatives == ("two_year_old",)
+    assert "free_school_meals" not in uses["people.postcode"].initiatives
+    assert uses["people.role"].initiatives == tuple(sorted(available_initiatives()))
+    income = uses["benefits.net_earned_income"]
+    assert "disability_access_fund" not in income.initiatives
+    assert income.checked_by == ("disability_access_fund",)
+    assert uses["households.savings"].initiatives == ("two_year_old",)
+    assert uses["households.savings"].checked_by == ("free_school_meals",)
+    record = transparency_record(date(2026, 9, 1))
+    assert "| `people.nino` | assessment | two_year_old | National Insurance number" in record
+    assert (
+        "| `benefits.gross_income` | assessment | early_years_pupil_premium, free_school_meals, "
+        "two_year_old; checked when assessing, never used: disability_access_fund |" in record
+    )
 
 
 def test_the_dwp_list_restriction_is_stated_from_the_restricted_sources_file():

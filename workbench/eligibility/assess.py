@@ -27,7 +27,7 @@ import importlib
 import json
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -39,6 +39,7 @@ import workbench
 from workbench import progress
 from workbench.data.database import database_record
 from workbench.data.reading import LoadedData, combine_loaded, load_folder
+from workbench.data.schema import TABLES
 from workbench.errors import UsageError, WorkbenchError
 from workbench.paths import project_path
 from workbench.private_files import check_folder_for, private_folder_for, write_private
@@ -55,13 +56,13 @@ __all__ = [
     "LINKAGE_MODES",
     "LIST_SUFFIXES",
     "OPTIONAL_COLUMNS_CHECKED",
-    "OPTIONAL_COLUMNS_USED",
     "Assessment",
     "WrittenList",
     "as_day",
     "assess",
     "check_list_path",
     "columns_needed",
+    "columns_used",
     "evidence_text",
     "link",
     "list_summary",
@@ -73,23 +74,22 @@ __all__ = [
 
 LIST_SUFFIXES = (".csv", ".parquet")
 LINKAGE_MODES = ("exact", "probabilistic")
-# The optional columns assessing and linking read (data minimisation: nothing else is loaded;
-# names, addresses beyond the postcode and special-category fields are never read here).
-OPTIONAL_COLUMNS_USED = {
-    "people": ("nino", "postcode", "role"),
-    "benefits": ("end_date", "net_earned_income", "gross_income"),
-    "child_statuses": ("end_date",),
-    "dwp_list": ("parent_nino", "postcode"),
-    "funded_places": ("postcode",),
-    "households": ("no_recourse_to_public_funds", "annual_income", "savings", "in_london"),
-}
-# Optional columns read only to be checked, never used: the ones of the tables read that a
-# value can break (a date, a number), so that a row `workbench validate` quarantines is
-# quarantined by `assess` too and counts for nothing (CONTRACT section 1), rather than a list
-# resting on it. None holds personal data beyond the row's own.
-OPTIONAL_COLUMNS_CHECKED = {
-    "dwp_list": ("list_date",),
-    "funded_places": ("hours_per_week",),
+# Optional columns a value can break (a date, a number, a value from a list, true or false),
+# per table: read from every table an assessment reads, whether or not its rule set uses them,
+# so that a row `workbench validate` quarantines is quarantined by `assess` too and counts for
+# nothing (CONTRACT section 1), rather than a list resting on it. Those the rule set does not
+# use (`columns_used`) are dropped once checked: the assessment never holds them. Text columns
+# (names, NINOs, postcodes, addresses) break no row and are read only where used. None is
+# special category.
+OPTIONAL_COLUMNS_CHECKED: dict[str, tuple[str, ...]] = {
+    name: tuple(
+        c.name
+        for c in table.columns
+        if not c.required
+        and not c.special_category
+        and c.dtype in ("date", "decimal", "enum", "boolean")
+    )
+    for name, table in TABLES.items()
 }
 REVIEW_STATUS = "every row pending_review: no decision has been made"
 
@@ -126,13 +126,89 @@ def _check_linkage(linkage: str) -> None:
         )
 
 
-def columns_needed(tables: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """The optional columns to load for an assessment reading `tables`: those it uses, and
-    those it only checks (`OPTIONAL_COLUMNS_CHECKED`)."""
-    return {
-        name: OPTIONAL_COLUMNS_USED.get(name, ()) + OPTIONAL_COLUMNS_CHECKED.get(name, ())
-        for name in tables
+def columns_used(rule_set: RuleSet) -> dict[str, tuple[str, ...]]:
+    """The optional columns `rule_set` uses, per table it reads (data minimisation: nothing
+    else is kept), worked out from its rules over every date, not from a list kept by hand.
+
+    - ``people.nino``: only to link the DWP list (a parent's NINO and the child's date of
+      birth), when a criterion matches children to it;
+    - ``people.postcode``, and the DWP list's ``parent_nino`` and ``postcode`` and the funded
+      places' ``postcode``: only to link those rows to children, when it reads them;
+    - ``people.role``: to find the parents and carers (a parent's or carer's criterion), to
+      count a household's children (household limits), and to link (the linkage takes only a
+      ``child`` as a row's child, and only a ``parent_carer``'s NINO as vouching for one);
+    - ``benefits.end_date`` when a criterion reads awards (active on the evidence date), and
+      the incomes its income tests name; ``child_statuses.end_date`` for an active status;
+    - the households' flag, income and London columns for household limits, and savings when
+      a limit has a savings limit.
+
+    Examples
+    --------
+    >>> columns_used(rule_set("disability_access_fund"))["people"]
+    ('postcode', 'role')
+    >>> columns_used(rule_set("free_school_meals"))["people"]
+    ('role',)
+    """
+    criteria = rule_set.criteria
+    kinds = {c.kind for c in criteria}
+    sources = set(rule_set.sources)
+    links_dwp = "dwp_list" in sources and any(
+        c.kind == "list_match" and c.matched_list == "dwp_list" for c in criteria
+    )
+    links = links_dwp or "funded_places" in sources
+    limits = [c for c in criteria if c.kind == "household_limits"]
+    wanted: dict[str, set[str]] = {
+        "people": {
+            *(["nino"] if links_dwp else []),
+            *(["postcode"] if links else []),
+            *(
+                ["role"]
+                if links or limits or any(c.applies_to == "parent_carer" for c in criteria)
+                else []
+            ),
+        },
+        "benefits": {
+            *(["end_date"] if any(c.table == "benefits" for c in criteria) else []),
+            *(c.income for c in criteria if c.income is not None),
+        },
+        "child_statuses": {"end_date"} if "active_status" in kinds else set(),
+        "households": {
+            *(c.flag for c in limits if c.flag is not None),
+            *(["annual_income", "in_london"] if limits else []),
+            *(["savings"] if any(e.savings is not None for c in limits for e in c.limits) else []),
+        },
+        "dwp_list": {"parent_nino", "postcode"} if links_dwp else set(),
+        "funded_places": {"postcode"},
     }
+    return {
+        name: tuple(c for c in TABLES[name].column_names if c in wanted.get(name, ()))
+        for name in rule_set.sources
+    }
+
+
+def columns_needed(
+    rules: RuleSet | Iterable[RuleSet], tables: Iterable[str] | None = None
+) -> dict[str, tuple[str, ...]]:
+    """The optional columns to load for assessing with `rules` (one rule set, or several: the
+    columns any of them needs), per table of `tables` (default: the tables they read): those
+    used (`columns_used`), and those only checked (`OPTIONAL_COLUMNS_CHECKED`).
+
+    Examples
+    --------
+    >>> columns_needed(rule_set("disability_access_fund"))["benefits"]
+    ('end_date', 'net_earned_income', 'gross_income')
+    """
+    from workbench.rules.model import RuleSet  # a pydantic model: iterable itself
+
+    chosen = [rules] if isinstance(rules, RuleSet) else list(rules)
+    used = [columns_used(r) for r in chosen]
+    names = list(dict.fromkeys(t for r in chosen for t in r.sources)) if tables is None else tables
+    needed = {}
+    for name in names:
+        wanted = {c for u in used for c in u.get(name, ())}
+        wanted |= set(OPTIONAL_COLUMNS_CHECKED.get(name, ()))
+        needed[name] = tuple(c for c in TABLES[name].column_names if c in wanted)
+    return needed
 
 
 # --- the public steps --------------------------------------------------------------------------
@@ -495,17 +571,18 @@ def assess(
     if isinstance(initiative, str):
         _refuse_missing_rule_file(initiative, rules)
     with ThreadPoolExecutor(max_workers=3) as pool:
-        # Every rule set reads the people table (the rule-file schema requires it), the
-        # largest: it is read while the rule file is checked.
-        people = pool.submit(_load_sources, folder, ["people"])
         if linkage == "probabilistic":
             # Splink and DuckDB take about 0.2 s to import: done while the tables are read
             # (polars reads without holding the GIL), not after. An import that fails here
             # fails again, with its message, where the linkage needs it.
             pool.submit(importlib.import_module, "workbench.linkage.probabilistic")
+        # The rule set first (milliseconds): its rules say which columns to read.
         rule_set = _rule_set(initiative, rules, term_start)
-        others = _load_sources(folder, [t for t in rule_set.sources if t != "people"])
-        loaded = combine_loaded(people.result(), others)
+        # Every rule set reads the people table (the rule-file schema requires it), the
+        # largest: it is read while the others are.
+        people = pool.submit(_load_sources, folder, ["people"], rule_set)
+        others = _load_sources(folder, [t for t in rule_set.sources if t != "people"], rule_set)
+        loaded = _narrowed(combine_loaded(people.result(), others), rule_set)
         # While the engine runs, which leaves a core free much of the time (loading does
         # not): the files' SHA-256 (hashlib runs without the GIL), the code and environment.
         hashing = pool.submit(input_hashes, loaded.files())
@@ -584,13 +661,27 @@ def _rule_set(
     return rule_set
 
 
-def _load_sources(folder: Path, tables: list[str]) -> LoadedData:
-    # Names, postcodes and NINOs as written: the linkage normalises the few it compares.
-    return load_folder(folder, tables=tables, columns=columns_needed(tables), normalise=False)
+def _load_sources(folder: Path, tables: list[str], rule_set: RuleSet) -> LoadedData:
+    """`tables` with the optional columns `rule_set` uses or only checks (`columns_needed`);
+    names, postcodes and NINOs as written: the linkage normalises the few it compares."""
+    columns = columns_needed(rule_set, tables)
+    return load_folder(folder, tables=tables, columns=columns, normalise=False)
+
+
+def _narrowed(data: LoadedData, rule_set: RuleSet) -> LoadedData:
+    """`data` with only the columns `rule_set` uses: the required ones and `columns_used`.
+    The columns read only to be checked have done their work (their rows are quarantined)."""
+    used = columns_used(rule_set)
+    tables = {}
+    for name, frame in data.tables.items():
+        keep = {*TABLES[name].required_columns(), *used.get(name, ())}
+        tables[name] = frame.select([c for c in frame.columns if c in keep])
+    return replace(data, tables=tables)
 
 
 def _given(data: LoadedData, rule_set: RuleSet) -> LoadedData:
-    """Loaded data narrowed to the tables the rule set reads (purpose limitation)."""
+    """Loaded data narrowed to the tables the rule set reads and the columns it uses (purpose
+    limitation)."""
     for required in ("people", "benefits"):
         if required in rule_set.sources and required not in data.tables:
             raise UsageError(
@@ -599,7 +690,7 @@ def _given(data: LoadedData, rule_set: RuleSet) -> LoadedData:
                 parameter="data",
             )
     keep = [name for name in data.tables if name in rule_set.sources]
-    return LoadedData(
+    given = LoadedData(
         folder=data.folder,
         tables={name: data.tables[name] for name in keep},
         quarantine=data.quarantine.filter(pl.col("table").is_in(keep)),
@@ -607,6 +698,7 @@ def _given(data: LoadedData, rule_set: RuleSet) -> LoadedData:
         reports={name: data.reports[name] for name in keep if name in data.reports},
         ignored=data.ignored,
     )
+    return _narrowed(given, rule_set)
 
 
 def _link_decisions(

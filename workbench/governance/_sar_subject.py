@@ -29,6 +29,7 @@ from workbench.review.lists import (
     read_list_file,
     review_candidates,
 )
+from workbench.rules import available_initiatives, load_rule_set
 
 SUBJECT_TABLES = ("people", "benefits", "child_statuses")
 DWP_TABLE = "dwp_list"
@@ -84,7 +85,7 @@ def find_dwp_child(
     ['D-202']
     """
     loaded = load_folder(
-        data, tables=["people", DWP_TABLE], columns=columns_needed(["people", DWP_TABLE])
+        data, tables=["people", DWP_TABLE], columns=_columns(["people", DWP_TABLE])
     )
     dwp = loaded.tables.get(DWP_TABLE)
     if dwp is None:
@@ -166,10 +167,17 @@ def read_lists(lists: Sequence[Path], key: bytes) -> list[Listed]:
     return out
 
 
+def _columns(tables: list[str]) -> dict[str, tuple[str, ...]]:
+    """The optional columns of `tables` that assessing reads for some initiative (used, or
+    read only to be checked): rule set by rule set, what the subject's data is read for."""
+    rule_sets = [load_rule_set(name) for name in available_initiatives()]
+    return columns_needed(rule_sets, tables)
+
+
 def _load(data: Path) -> LoadedData:
     """The subject's tables and the DWP list, with only the columns assessing reads."""
     tables = [*SUBJECT_TABLES, DWP_TABLE]
-    return load_folder(data, tables=tables, columns=columns_needed(tables))
+    return load_folder(data, tables=tables, columns=_columns(tables))
 
 
 def _linkable(loaded: LoadedData) -> dict[str, pl.LazyFrame]:

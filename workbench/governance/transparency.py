@@ -4,10 +4,11 @@
 Recording Standard (ATRS): Tier 1 (a plain summary) and Tier 2 (owner, scope, the decision
 process and human oversight, data, logic, publication and disclosure control, risks), then a
 DPIA helper. Its facts are generated, never typed: the tables and columns from the schema and
-the columns assessing reads (`workbench.eligibility.assess.OPTIONAL_COLUMNS_USED`), the criteria in
-force from every rule file, the restricted sources from `_restricted_sources.yaml`, the disclosure
-threshold from `workbench.stats.disclosure`, and retention from the retention policy. So it
-cannot drift from what the code does; the council fills in the placeholders in [brackets].
+the columns each rule set reads (`workbench.eligibility.assess.columns_used`, worked out from
+its rules), the criteria in force from every rule file, the restricted sources from
+`_restricted_sources.yaml`, the disclosure threshold from `workbench.stats.disclosure`, and
+retention from the retention policy. So it cannot drift from what the code does; the council
+fills in the placeholders in [brackets].
 
 Example
 -------
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from workbench import __version__
 from workbench.data.schema import TABLES
-from workbench.eligibility.assess import OPTIONAL_COLUMNS_CHECKED, OPTIONAL_COLUMNS_USED
+from workbench.eligibility.assess import OPTIONAL_COLUMNS_CHECKED, columns_used
 from workbench.errors import WorkbenchError
 from workbench.governance.retention import RetentionPolicy, load_policy
 from workbench.governance.review_quality import ReviewThresholds, load_review_thresholds
@@ -85,13 +86,16 @@ def _shown_sources() -> list[str]:
 
 @dataclass(frozen=True)
 class ColumnUse:
-    """One input column and what the workbench reads it for."""
+    """One input column and what the workbench reads it for: `initiatives` read it for `use`;
+    `checked_by` read it only to check it (a column some rule sets use and others only
+    check)."""
 
     table: str
     column: str
     use: str
     initiatives: tuple[str, ...]
     meaning: str
+    checked_by: tuple[str, ...] = ()
 
 
 def _rule_sets(folder: Path | None) -> list[RuleSet]:
@@ -99,29 +103,37 @@ def _rule_sets(folder: Path | None) -> list[RuleSet]:
 
 
 def column_uses(rule_sets: list[RuleSet]) -> list[ColumnUse]:
-    """Every column of every canonical table, with what reads it.
+    """Every column of every canonical table, with what reads it, rule set by rule set.
 
-    A column is read for ``assessment`` when a rule set declares its table and it is required
-    or in `OPTIONAL_COLUMNS_USED`; read only to be checked (its row quarantined when the value
-    breaks the contract) when in `OPTIONAL_COLUMNS_CHECKED`; a special-category column only
-    for aggregate equality monitoring; any other column is only checked by `workbench
+    A column is read for ``assessment`` by the rule sets that declare its table and use it:
+    every required column, and the optional ones `columns_used` finds in their rules. A rule
+    set that reads the table without using the column reads it only to be checked (its row
+    quarantined when the value breaks the contract, then the column dropped) when it is in
+    `OPTIONAL_COLUMNS_CHECKED`, and otherwise not at all. A special-category column is read
+    only for aggregate equality monitoring; any other column is only checked by `workbench
     validate`.
     """
     uses = []
+    used = {rs.id: columns_used(rs) for rs in rule_sets}
     by: tuple[str, ...]
     for table in TABLES.values():
-        readers = tuple(rs.id for rs in rule_sets if table.name in rs.sources)
-        needed = set(table.required_columns()) | set(OPTIONAL_COLUMNS_USED.get(table.name, ()))
+        readers = [rs.id for rs in rule_sets if table.name in rs.sources]
+        checkable = OPTIONAL_COLUMNS_CHECKED.get(table.name, ())
         for column in table.columns:
+            users = tuple(
+                r for r in readers if column.required or column.name in used[r][table.name]
+            )
+            checkers = tuple(r for r in readers if r not in users and column.name in checkable)
+            checked_by: tuple[str, ...] = ()
             if column.special_category:
                 use, by = EQUALITY, ()
-            elif readers and column.name in needed:
-                use, by = ASSESSMENT, readers
-            elif readers and column.name in OPTIONAL_COLUMNS_CHECKED.get(table.name, ()):
-                use, by = CHECKED, readers
+            elif users:
+                use, by, checked_by = ASSESSMENT, users, checkers
+            elif checkers:
+                use, by = CHECKED, checkers
             else:
                 use, by = VALIDATION, ()
-            uses.append(ColumnUse(table.name, column.name, use, by, column.meaning))
+            uses.append(ColumnUse(table.name, column.name, use, by, column.meaning, checked_by))
     return uses
 
 
@@ -271,8 +283,11 @@ def _data(rule_sets: list[RuleSet], folder: Path | None) -> list[str]:
         "",
         "#### 4.2 Every column, and what reads it",
         "",
-        f"`{ASSESSMENT}`: read to assess and link (names, dates of birth, NINOs and postcodes "
-        "only to match records). "
+        f"`{ASSESSMENT}`: read to assess and link, by the initiatives named (names, dates of "
+        "birth, NINOs and postcodes only to match records; an initiative that links no record "
+        "reads no NINO or postcode). "
+        f"`{CHECKED}`: read only so that a row with a value that breaks the data contract is "
+        "set aside as `workbench validate` sets it aside, then dropped: never used. "
         f"`{EQUALITY}`: special category data, read only with `--equality-monitoring`, reported "
         f"only in aggregate and never used to select anyone. `{VALIDATION}`: checked for "
         "quality by `workbench validate`, not used to assess anyone.",
@@ -281,9 +296,11 @@ def _data(rule_sets: list[RuleSet], folder: Path | None) -> list[str]:
         "|---|---|---|---|",
     ]
     for use in column_uses(rule_sets):
+        who = ", ".join(use.initiatives) or "-"
+        if use.checked_by:
+            who += f"; {CHECKED}: {', '.join(use.checked_by)}"
         lines.append(
-            f"| `{use.table}.{use.column}` | {use.use} | {', '.join(use.initiatives) or '-'} | "
-            f"{_one_line(use.meaning)} |"
+            f"| `{use.table}.{use.column}` | {use.use} | {who} | {_one_line(use.meaning)} |"
         )
     lines += ["", "#### 4.3 Sources restricted by law", ""]
     policy = restricted_sources(folder)

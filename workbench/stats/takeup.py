@@ -143,7 +143,7 @@ def take_up(
     """
     if not isinstance(candidates, pl.DataFrame):  # an Assessment
         if people is None:
-            people = candidates.data.tables["people"]
+            people = _assessed_people(candidates, by)
         if term_start is None:
             term_start = candidates.term_start
         candidates = candidates.candidates
@@ -580,6 +580,24 @@ def _people(
         .unique("person_id", keep="first")
         .collect()
     )
+
+
+# The people table's column each split reads.
+_PEOPLE_COLUMN = {"area": "postcode", "ward": "postcode", "age_band": "date_of_birth"}
+
+
+def _assessed_people(found: Assessment, by: str | None) -> pl.DataFrame:
+    """The people table an assessment read, or, when it did not read the column `by` needs
+    (free school meals links no record, so reads no postcode), that column alone read for
+    this table from the assessment's folder."""
+    people = found.data.tables["people"]
+    column = _PEOPLE_COLUMN.get(by or "")
+    if column is None or column in people.columns:
+        return people
+    from workbench.data.reading import load_folder
+
+    columns = {"people": (column,)}
+    return load_folder(found.data.folder, tables=["people"], columns=columns).tables["people"]
 
 
 def _with_area(likely: pl.DataFrame, people: pl.DataFrame | pl.LazyFrame | None) -> pl.DataFrame:
