@@ -302,6 +302,7 @@ def write_stats(
         term_start=term_start,
         area_wards=pairs or (),
         uses_dwp_list="dwp_list" in rule_set.sources,
+        groups=rule_set,  # how its groups and criteria relate (free school meals)
     )
     tables = {
         name: publish_table(

@@ -17,6 +17,14 @@ stages split the DWP-list criterion's children; the trend's row for this term re
 overall take-up, and its other terms are other children. Age bands come from the date of
 birth every council record has, so only children without a record have an unknown age.
 
+The rule set's groups (free school meals' *targeted*, *no recourse to public funds* and
+*expanded*) are tied to the criteria as the rules say: a child is in the first group, in
+file order, any of whose reason codes it meets (`workbench.eligibility.engine`), so it meets
+one at least of its group's codes and none of an earlier group's; a child in no group
+(``unknown``) meets only codes of no group. A reader of the rules knows too that some
+criteria imply others (Universal Credit with low earnings is Universal Credit): `GroupLinks`.
+Without the link, published group and criterion counts let a reader pin a hidden group.
+
 `protect_set` checks the model fits the true counts before trusting it (a model claiming
 something false would make the audit wrong) and refuses a table it has no model for.
 """
@@ -24,7 +32,7 @@ something false would make the audit wrong) and refuses a table it has no model 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -38,7 +46,9 @@ from workbench.stats.takeup import UNKNOWN
 
 __all__ = [
     "KINDS",
+    "GroupLinks",
     "SetProtection",
+    "group_links",
     "possible_area_wards",
     "protect_list_summary",
     "protect_published",
@@ -67,6 +77,10 @@ _DATE_OF_BIRTH_DIMENSIONS = ("age_band",)
 _PARTITIONS = ("take_up_by_age_band", "take_up_by_group", "take_up_by_area", "take_up_by_ward")
 _GEOGRAPHY = ("take_up_by_area", "take_up_by_ward")
 _HEADLINE = "take_up"
+_GROUPS = "take_up_by_group"
+_CRITERIA = "take_up_by_criterion"
+_DWP_LIST = "dwp_list"
+_IMPLYING_KINDS = ("active_award", "award_with_income_test")
 
 _INFINITY = float("inf")
 Key = tuple[str, str, str]
@@ -74,6 +88,8 @@ Key = tuple[str, str, str]
 
 if TYPE_CHECKING:
     from typing import TypedDict, Unpack
+
+    from workbench.rules.model import RuleSet
 
     class _Links(TypedDict, total=False):
         """`protect_set`'s keywords that `protect_published` passes on."""
@@ -83,6 +99,84 @@ if TYPE_CHECKING:
         uses_dwp_list: bool
         kinds: Mapping[str, str] | None
         keep: Callable[[Key], bool] | None
+        groups: GroupLinks | RuleSet | None
+
+
+@dataclass(frozen=True)
+class GroupLinks:
+    """How a rule set's groups (``take_up_by_group``) and criteria (``take_up_by_criterion``)
+    relate, as anyone reading the rules knows.
+
+    Attributes
+    ----------
+    groups
+        ``(group name, its reason codes)`` in the rule file's order: a child is in the first
+        group any of whose codes it meets.
+    implies
+        ``(a, b)``: every child meeting criterion ``a`` meets ``b`` too, whenever both are in
+        force (both are counted in the criterion table).
+    """
+
+    groups: tuple[tuple[str, frozenset[str]], ...]
+    implies: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+
+    def allowed(self, group: str, codes: Iterable[str]) -> tuple[list[str], list[str]]:
+        """Of ``codes``, those a child of ``group`` may meet and those it meets one of at least.
+
+        A group the rules do not name (``unknown``: in no group) meets only codes of no group.
+        """
+        earlier: set[str] = set()
+        for name, own in self.groups:
+            if name == group:
+                allowed = [code for code in codes if code not in earlier]
+                return allowed, [code for code in allowed if code in own]
+            earlier |= own
+        allowed = [code for code in codes if code not in earlier]
+        return allowed, allowed
+
+    def names(self) -> set[str]:
+        return {name for name, _ in self.groups}
+
+    def codes(self) -> set[str]:
+        return {code for _, own in self.groups for code in own}
+
+
+def group_links(rule_set: RuleSet) -> GroupLinks:
+    """A rule set's `GroupLinks`: its groups, and the criteria that imply others.
+
+    Criterion ``a`` implies ``b`` when ``b`` is an active award of benefits that include
+    all of ``a``'s, for the same person, with no bar, in every age group ``a`` covers, and
+    ``a`` is an award (with or without an income test) of them: Universal Credit with
+    earnings of £7,400 or less is Universal Credit.
+
+    Examples
+    --------
+    >>> from workbench.rules import load_rule_set
+    >>> links = group_links(load_rule_set("free_school_meals"))
+    >>> [name for name, _ in links.groups]
+    ['targeted', 'no_recourse_to_public_funds', 'expanded']
+    >>> for a, b in sorted(links.implies):
+    ...     print(a, "->", b)
+    pupil_universal_credit_low_income -> pupil_universal_credit
+    universal_credit_low_income -> universal_credit
+    """
+    implies = set()
+    for a in rule_set.criteria:
+        for b in rule_set.criteria:
+            if (
+                a.code != b.code
+                and b.kind == "active_award"
+                and not b.unless_parent_carer_has
+                and a.kind in _IMPLYING_KINDS
+                and a.applies_to == b.applies_to
+                and set(a.benefits) <= set(b.benefits)
+                and (not b.age_groups or (a.age_groups and set(a.age_groups) <= set(b.age_groups)))
+            ):
+                implies.add((a.code, b.code))
+    return GroupLinks(
+        groups=tuple((group.name, frozenset(group.codes)) for group in rule_set.groups),
+        implies=frozenset(implies),
+    )
 
 
 @dataclass(frozen=True)
@@ -143,6 +237,7 @@ def protect_set(
     uses_dwp_list: bool = True,
     kinds: Mapping[str, str] | None = None,
     keep: Callable[[Key], bool] | None = None,
+    groups: GroupLinks | RuleSet | None = None,
 ) -> SetProtection:
     """Protect tables published together so that none of them undoes another's suppression.
 
@@ -170,6 +265,10 @@ def protect_set(
         Which cells must stay published (by default the overall take-up, ``take_up``); a
         cell repeating one of them stays too. A set that cannot be protected without hiding
         them is not safe.
+    groups
+        The rule set (or its `group_links`) whose groups ``take_up_by_group`` counts: how its
+        groups relate to the criteria. By default the packaged rule set whose groups and
+        criteria the tables name (`stats_model`).
     """
     first = {name: protect_one(name, raw, ()) for name, raw in raws.items()}
     return _protect_from(
@@ -182,6 +281,7 @@ def protect_set(
         uses_dwp_list=uses_dwp_list,
         kinds=kinds,
         keep=keep,
+        groups=groups,
     )
 
 
@@ -196,6 +296,7 @@ def _protect_from(
     uses_dwp_list: bool = True,
     kinds: Mapping[str, str] | None = None,
     keep: Callable[[Key], bool] | None = None,
+    groups: GroupLinks | RuleSet | None = None,
 ) -> SetProtection:
     """`protect_set` given each table's own protection already (``first``)."""
     model, values = stats_model(
@@ -204,6 +305,7 @@ def _protect_from(
         area_wards=area_wards,
         uses_dwp_list=uses_dwp_list,
         kinds=kinds,
+        groups=groups,
     )
     return _attempt(raws, protect_one, first, model, values, rules, keep or _headline)
 
@@ -286,7 +388,9 @@ def protect_published(
     raws, protect_one, rules
         As for `protect_set`.
     **links
-        `protect_set`'s ``term_start``, ``area_wards``, ``uses_dwp_list``, ``kinds``, ``keep``.
+        `protect_set`'s ``term_start``, ``area_wards``, ``uses_dwp_list``, ``kinds``, ``keep``,
+        ``groups``. A ``take_up_by_group`` whose groups no rule set describes (none given,
+        and no packaged one fits) is withheld: how it links to the criteria is not known.
 
     Returns
     -------
@@ -298,6 +402,16 @@ def protect_published(
     own = {name: protect_one(name, raw, ()) for name, raw in raws.items()}
     publishable = {name: raws[name] for name, table in own.items() if table.safe}
     withheld: dict[str, str] = {}
+    if _GROUPS in publishable and links.get("groups") is None:
+        found = _packaged_groups({name: own[name] for name in publishable})
+        if found is None:
+            withheld[_GROUPS] = (
+                "Not safe to publish with the other tables: no rule set describes its groups, "
+                "so how they relate to the criteria published beside them is not known."
+            )
+            del publishable[_GROUPS]
+        else:
+            links = {**links, "groups": found}
     while publishable:
         first = {name: own[name] for name in publishable}
         linked = _protect_from(publishable, protect_one, first, rules=rules, **links)
@@ -392,17 +506,24 @@ def stats_model(
     area_wards: Iterable[tuple[str, str]] = (),
     uses_dwp_list: bool = True,
     kinds: Mapping[str, str] | None = None,
+    groups: GroupLinks | RuleSet | None = None,
 ) -> tuple[LinkedTables[Key], dict[Key, int]]:
     """The reader's model of the stats tables, and every count cell's true value.
+
+    ``groups`` says how ``take_up_by_group``'s groups relate to the criteria (a rule set or
+    its `group_links`); by default, the packaged rule set whose groups and criteria the
+    tables name.
 
     Raises
     ------
     WorkbenchError
-        A table with no model here (a new table must say how it links to the others).
+        A table with no model here (a new table must say how it links to the others), or a
+        ``take_up_by_group`` whose groups no rule set describes.
     """
     builder = _Builder(uses_dwp_list)
     values: dict[Key, int] = {}
     kind_of = {name: (kinds or {}).get(name) or _kind(name) for name in tables}
+    links = _group_links(tables, kind_of, groups)
     geography = [name for name in _GEOGRAPHY if name in tables]
     # A campaign's outcomes come before its lists' (they are constrained by the campaign's).
     order = sorted(tables, key=lambda name: kind_of[name] == "outcomes_by_list")
@@ -413,7 +534,9 @@ def stats_model(
         kind = kind_of[name]
         if name in geography and len(geography) == 2:
             continue  # both geographies at once, below
-        if kind == "headline":
+        if name == _GROUPS and links is not None:
+            builder.groups(name, labels, links)
+        elif kind == "headline":
             builder.headline(name, labels)
         elif kind == "partition":
             builder.partition(name, table.row, labels)
@@ -436,7 +559,51 @@ def stats_model(
         builder.geography(
             {name: _labels(_counts(name, tables[name])) for name in _GEOGRAPHY}, set(area_wards)
         )
+    if links is not None and kind_of.get(_CRITERIA) == "criteria":
+        builder.link_groups(_GROUPS, _CRITERIA, links)
     return builder.model, values
+
+
+def _group_links(
+    tables: Mapping[str, ProtectedTable],
+    kind_of: Mapping[str, str | None],
+    groups: GroupLinks | RuleSet | None,
+) -> GroupLinks | None:
+    """How ``take_up_by_group`` links to the criteria (None when it is not published)."""
+    if kind_of.get(_GROUPS) != "partition":
+        return None
+    if groups is None:
+        found = _packaged_groups(tables)
+        if found is None:
+            raise WorkbenchError(
+                f"No disclosure model for the table {_GROUPS!r}: no packaged rule set has its "
+                "groups and criteria; pass the rule set as groups= (how its groups relate to "
+                "the criteria)."
+            )
+        return found
+    return groups if isinstance(groups, GroupLinks) else group_links(groups)
+
+
+def _packaged_groups(tables: Mapping[str, ProtectedTable]) -> GroupLinks | None:
+    """The `group_links` of the one packaged rule set whose groups include every group of
+    ``take_up_by_group`` and whose criteria every criterion of ``take_up_by_criterion``
+    (None when none, or several differing ones, do)."""
+    from workbench.rules.model import available_initiatives, load_rule_set
+
+    def named(table: str) -> set[str]:
+        if table not in tables:
+            return set()
+        return set(_labels(_counts(table, tables[table]))) - {TOTAL, UNKNOWN}
+
+    group_names, criteria = named(_GROUPS), named(_CRITERIA)
+    found = set()
+    for initiative in available_initiatives():
+        rule_set = load_rule_set(initiative)
+        codes = {criterion.code for criterion in rule_set.criteria}
+        names = {group.name for group in rule_set.groups}
+        if rule_set.groups and group_names <= names and criteria <= codes:
+            found.add(group_links(rule_set))
+    return found.pop() if len(found) == 1 else None
 
 
 def _kind(name: str) -> str | None:
@@ -475,6 +642,8 @@ class _Builder:
             self.model.constrain({self.totals["no_record"]: 1}, 0, 0)
         self._dwp: dict[str, int] | None = None
         self._campaign: dict[str, int] = {}
+        self._parts: dict[str, dict[str, dict[str, int]]] = {}
+        """Each partition's and criterion table's unknowns, by label and status."""
 
     # cells by measure: eligible counts every status, funded the funded ones
     def _cell(
@@ -524,12 +693,68 @@ class _Builder:
             self.model.constrain(terms, 0, 0)
         return parts
 
-    def partition(self, table: str, dimension: str, labels: Mapping[str, list[str]]) -> None:
+    def partition(
+        self,
+        table: str,
+        dimension: str,
+        labels: Mapping[str, list[str]],
+        allowed: Callable[[str, str], bool] | None = None,
+    ) -> None:
         categories = [label for label in labels if label != TOTAL]
-        parts = self._split(table, categories, _allowed(dimension))
+        parts = self._split(table, categories, allowed or _allowed(dimension))
+        self._parts[table] = parts
         for label in categories:
             self._cell(table, label, labels[label], parts[label])
         self._total_cells(table, labels)
+
+    def groups(self, table: str, labels: Mapping[str, list[str]], links: GroupLinks) -> None:
+        """The rule set's groups: a partition where a child without a council record (it
+        meets the DWP-list criterion alone) can only be in the first group of that code."""
+        unnamed = sorted(set(labels) - links.names() - {TOTAL, UNKNOWN})
+        if unnamed:
+            raise WorkbenchError(
+                f"No disclosure model for the table {table!r}: the rules given have no group "
+                f"{unnamed[0]!r}."
+            )
+        home = next((name for name, codes in links.groups if _DWP_LIST in codes), UNKNOWN)
+
+        def allowed(group: str, status: str) -> bool:
+            return status != "no_record" or group == home
+
+        self.partition(table, "group", labels, allowed)
+
+    def link_groups(self, groups: str, criteria: str, links: GroupLinks) -> None:
+        """Tie each group's children to the criteria they can meet, as the rules say.
+
+        For each group and status, how many of its children meet each criterion (unknowns
+        adding up, across groups, to the criterion's count): none for a criterion of an
+        earlier group (that child would be in the earlier group), at most every child of the
+        group, and together at least every child for the group's own criteria; a criterion
+        implying another is met by no more of the group's children than the other. Children
+        without a record meet the DWP-list criterion alone (`groups`).
+        """
+        group_parts, criterion_parts = self._parts[groups], self._parts[criteria]
+        codes = list(criterion_parts)
+        for status in ("funded", "not_funded"):
+            by_criterion: dict[str, dict[int, int]] = {code: {} for code in codes}
+            for group, parts in group_parts.items():
+                children = parts[status]
+                allowed, own = links.allowed(group, codes)
+                meet = {
+                    code: self.model.variable(f"{group} meeting {code} {status}")
+                    for code in allowed
+                }
+                for code, variable in meet.items():
+                    by_criterion[code][variable] = 1
+                    self.model.constrain({variable: 1, children: -1}, -_INFINITY, 0)
+                self.model.constrain({**{meet[code]: 1 for code in own}, children: -1}, 0)
+                for a, b in links.implies:
+                    if a in meet and b in meet:
+                        self.model.constrain({meet[a]: 1, meet[b]: -1}, -_INFINITY, 0)
+                    elif a in meet and b in codes:  # b is an earlier group's: none meets a
+                        self.model.constrain({meet[a]: 1}, 0, 0)
+            for code, terms in by_criterion.items():
+                self.model.constrain({**terms, criterion_parts[code][status]: -1}, 0, 0)
 
     def geography(self, tables: Mapping[str, Mapping[str, list[str]]], pairs: set) -> None:
         areas = [label for label in tables["take_up_by_area"] if label != TOTAL]
@@ -593,6 +818,7 @@ class _Builder:
             terms = {p[status]: 1 for p in parts.values()}  # every child meets one at least
             terms[self.totals[status]] = -1
             self.model.constrain(terms, 0)
+        self._parts[table] = parts
         for criterion in criteria:
             self._cell(table, criterion, labels[criterion], parts[criterion])
         if TOTAL in labels:
