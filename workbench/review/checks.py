@@ -539,9 +539,9 @@ def _template(name: str | None, listed: ListFile) -> CheckTemplate:
         )
     if name is not None and name not in allowed:
         raise UsageError(
-            f"{listed.path} is a {initiative} list, checked with DfE's "
-            f"{' or '.join(allowed)} template, not {name}: its families' details go to the "
-            f"service for their initiative only; give --template {allowed[0]} or leave it out",
+            f"{name} does not check {listed.path}, a {initiative} list (DfE's "
+            f"{' or '.join(allowed)} template does): its families' details go only to the "
+            f"service for their initiative; give --template {allowed[0]} or leave it out",
             parameter="template",
         )
     return TEMPLATES[name or allowed[0]]
