@@ -607,6 +607,29 @@ def test_a_stale_workbook_cannot_override_a_colleagues_later_decision(store, exp
     assert import_review_workbook(store, fresh, reviewer="J Smith", key=KEY).recorded == 1
 
 
+def test_a_decision_recorded_while_the_workbook_is_written_makes_its_row_stale(
+    store, tmp_path, clock, monkeypatch
+):
+    # A colleague records a decision while the export builds the rows: the workbook neither
+    # shows it nor may override it unseen (the last decision seen is read before the rows).
+    import workbench.review.excel as excel
+
+    candidates = candidate_list()
+    list_id = register_list(store, candidates, "r-1", RULE_SET, {"people.csv": "ab"}, KEY)
+    building = excel._sheet_rows
+
+    def meanwhile(*args, **kwargs):
+        rows = building(*args, **kwargs)
+        store.record_decision(list_id, K1, "already_in_touch", "A Jones")
+        return rows
+
+    monkeypatch.setattr(excel, "_sheet_rows", meanwhile)
+    book = export_review_workbook(store, list_id, candidates, tmp_path / "r.xlsx", key=KEY)
+    fill(book, {ROW["P1"]: {"decision": "contact"}})
+    assert [p.row for p in problems_and_messages(store, book)] == [ROW["P1"]]
+    assert recorded(store, list_id) == [(K1, "already_in_touch", "A Jones", None)]
+
+
 def problems_and_messages(store: ReviewStore, path: Path) -> list[Any]:
     """The problems an import as J Smith is refused with (it must be refused)."""
     with pytest.raises(ReviewImportError) as raised:

@@ -382,10 +382,13 @@ def export_review_workbook(
     listed = store.lists().filter(pl.col("list_id") == list_id).row(0, named=True)
     # Thresholds as they stood when the list was stored (close to the run's evidence date).
     words = _rule_words(listed["initiative"], date.fromisoformat(listed["created_at"][:10]))
-    rows = _sheet_rows(store, list_id, shaped, words, key, details)
-    title = details.title if details else listed["initiative"].replace("_", " ")
+    # The last decision seen, read before the rows show the decisions: one recorded while
+    # they are built comes after it, so a row about that child is stale when imported
+    # (read after, it would be neither shown nor stale, and the workbook could override it).
     seen = cast("int | None", store.decisions(list_id)["seq"].max())  # an integer column
     decided_upto = 0 if seen is None else int(seen)
+    rows = _sheet_rows(store, list_id, shaped, words, key, details)
+    title = details.title if details else listed["initiative"].replace("_", " ")
     private_folder_for(path)  # a new folder for a workbook naming children is made owner-only
     write_private(
         path,
