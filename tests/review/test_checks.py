@@ -604,8 +604,9 @@ def test_files_are_split_within_the_row_limit(reviewed):
     exported = _export(reviewed, rows_per_file=3)
     assert [len(_rows(p)) for p in exported.files] == [3, 3]
     assert [p.name for p in exported.files] == ["checks-part1.csv", "checks-part2.csv"]
-    again = _export(reviewed, overwrite=True)
-    assert len(again.files) == 1  # the stale parts of the earlier export are gone
+    other = _export(reviewed, chosen=["contact"], overwrite=True)  # another export, 1 file
+    assert [p.name for p in other.files] == ["checks-part1.csv"]
+    assert not (reviewed[5] / "out" / "checks-part2.csv").exists()  # the earlier one's part
     with pytest.raises(UsageError, match="between 1 and 250"):
         _export(reviewed, rows_per_file=251, overwrite=True)
     with pytest.raises(UsageError, match="already exists"):
@@ -1128,3 +1129,17 @@ def test_an_export_is_recorded_before_any_file_for_dfe_is_written(reviewed, monk
     again = _export(reviewed, overwrite=True)
     assert again.already_recorded and again.export_id == recorded["export_id"][0]
     assert [p.name for p in again.files] == ["checks-part1.csv"] and again.sidecar.exists()
+
+
+def test_the_same_export_written_again_keeps_the_files_it_recorded(reviewed):
+    # Asked again with another --rows-per-file, the same children and decisions are the
+    # same export: its files are those the store recorded, so store, sidecar and files agree.
+    store, *_ = reviewed
+    first = _export(reviewed, rows_per_file=3)
+    again = _export(reviewed, overwrite=True)
+    assert again.export_id == first.export_id and again.already_recorded
+    assert [p.name for p in again.files] == ["checks-part1.csv", "checks-part2.csv"]
+    assert [_rows(p) for p in again.files] == [_rows(p) for p in first.files]
+    recorded = store.check_exports().filter(pl.col("export_id") == first.export_id)
+    sidecar = json.loads(again.sidecar.read_text())
+    assert recorded["file_count"].to_list() == [2] == [len(sidecar["files"])]

@@ -487,6 +487,17 @@ def _parts(rows: list[dict], template: CheckTemplate, per_file: int) -> list[lis
     return parts
 
 
+def _recorded_parts(rows: list[dict], part_of: dict[str, int]) -> list[list[dict]]:
+    """The rows in the files an export recorded (``part_of``: each row key's part)."""
+    parts: list[list[dict]] = [[] for _ in range(max(part_of.values(), default=0))]
+    for row in rows:
+        parts[part_of[row["row_key"]] - 1].append(row)
+    for number, part in enumerate(parts, start=1):
+        for line, row in enumerate(part, start=2):
+            row["part"], row["line"] = number, line
+    return parts
+
+
 def _check_destination(out: Path, overwrite: bool) -> None:
     if out.suffix.lower() != ".csv":
         raise UsageError(f"must end in .csv; got {out.name!r}", parameter="out")
@@ -653,6 +664,11 @@ def export_checks(
         identity.append(sorted(retried["result_seq"].to_list()))
     export_id = "cx-" + hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:16]
     try_again_of = () if retried is None else tuple(sorted(set(retried["export_id"])))
+    recorded = store.check_export_rows().filter(pl.col("export_id") == export_id)
+    if recorded.height:
+        # The same export written again: in the files the store recorded, whatever
+        # --rows-per-file says now, so that the store, the sidecar and the files agree.
+        parts = _recorded_parts(dfe_rows, dict(recorded.select("row_key", "part").iter_rows()))
     files = [_part_path(out, number) for number in range(1, len(parts) + 1)]
     children = sum(len(r["items"]) for r in dfe_rows)
     # Recorded before any file is written: a file for DfE's service that the store does not
