@@ -342,6 +342,21 @@ def test_undecided_only_drops_rows_as_they_are_decided(panel: ReviewPanel) -> No
     assert panel.progress_text() == "1 of 60 decided, 59 undecided"
 
 
+def test_a_link_decision_alone_leaves_the_child_undecided(
+    store: ReviewStore, list_id: str, panel: ReviewPanel
+) -> None:
+    # Whether the DWP-list row is the child says nothing about what happens next: the child
+    # stays in "undecided only", shows no decision, and is not counted decided.
+    panel.apply_filters(reason="dwp_list", undecided_only=True)
+    before = panel.visible()["person_id"].to_list()
+    store.record_decision(list_id, key_of("P25"), "link_confirmed", "A. Officer")
+    panel.apply_filters(reason="dwp_list", undecided_only=True)
+    assert panel.visible()["person_id"].to_list() == before
+    shown = panel.page_rows().filter(pl.col("item_key") == key_of("P25"))
+    assert shown["decision"].to_list() == [None]
+    assert panel.progress_text() == "0 of 60 decided, 60 undecided"
+
+
 def test_a_correction_is_a_second_decision_and_progress_counts_the_item_once(
     store: ReviewStore, list_id: str, panel: ReviewPanel
 ) -> None:

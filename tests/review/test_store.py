@@ -315,6 +315,15 @@ def test_progress_counts_items_by_their_latest_decision(store, list_id):
         "undecided": 1,
         "by_decision": dict.fromkeys(DECISIONS, 0) | {"contact": 1, "not_eligible": 1},
     }
+    # A link decision decides nothing about what happens next, and leaves the outcome counted.
+    store.record_decision(list_id, K2, "link_confirmed", "A")
+    store.record_decision(list_id, K3, "link_confirmed", "A")
+    assert store.progress(list_id) == {
+        "decided": 2,
+        "undecided": 1,
+        "by_decision": dict.fromkeys(DECISIONS, 0)
+        | {"contact": 1, "not_eligible": 1, "link_confirmed": 2},
+    }
 
 
 def test_earlier_decisions_follow_a_child_from_last_term_to_this_term(store, list_id):
@@ -556,7 +565,8 @@ def test_any_run_of_decisions_chains_and_latest_is_the_last_per_item(steps):
         last = {key: decision for key, decision in steps}
         latest = store.latest_decisions(list_id).select("item_key", "decision").rows()
         assert latest == sorted(last.items())
-        assert store.progress(list_id)["decided"] == len(last)
+        outcome = {key for key, decision in steps if decision in OUTCOME_DECISIONS}
+        assert store.progress(list_id)["decided"] == len(outcome)
 
 
 # --- real processes --------------------------------------------------------------------------

@@ -51,7 +51,13 @@ from workbench.review.details import (
     working_parent_flags,
 )
 from workbench.review.lists import dwp_row_keys, review_candidates
-from workbench.review.schema import DECISION_MEANINGS, DECISIONS, REASON_REQUIRED, decision_label
+from workbench.review.schema import (
+    DECISION_MEANINGS,
+    DECISIONS,
+    OUTCOME_DECISIONS,
+    REASON_REQUIRED,
+    decision_label,
+)
 from workbench.review.store import Decision, ReviewStore
 from workbench.rules import load_rule_set
 from workbench.rules.model import RuleSet
@@ -865,7 +871,9 @@ class ReviewPanel:
 
     def _load_latest(self) -> None:
         try:
-            latest = self.store.latest_decisions(self.list_id)
+            # The outcome: a child whose only decision is about its DWP-list link is still
+            # undecided (and shown as such, and kept by "undecided only").
+            latest = self.store.latest_decisions(self.list_id, among=OUTCOME_DECISIONS)
             self._latest = latest.select("item_key", "decision")
         except (WorkbenchError, sqlite3.Error) as error:
             self._show_error(str(error))

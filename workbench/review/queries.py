@@ -31,7 +31,7 @@ import polars as pl
 
 from workbench.review.chain import DECISION_COLUMNS
 from workbench.review.inputs import check_decision_names
-from workbench.review.schema import DECISIONS, LINK_DECISIONS
+from workbench.review.schema import DECISIONS, LINK_DECISIONS, OUTCOME_DECISIONS
 
 __all__ = [
     "CHECK_IMPORT_SCHEMA",
@@ -185,12 +185,17 @@ def link_decisions(conn: sqlite3.Connection) -> pl.DataFrame:
 
 def progress(conn: sqlite3.Connection, list_id: str) -> dict[str, Any]:
     """How far review of a list has got (see :meth:`ReviewStore.progress`)."""
-    latest = latest_decisions(conn, list_id)
+    # An item is decided by an outcome decision; a link decision alone settles only whether
+    # the DWP-list row is the child, not what happens next. Each kind is counted by the
+    # item's latest decision of that kind (a child decided `contact` whose link was then
+    # confirmed counts under both).
+    outcome = latest_decisions(conn, list_id, OUTCOME_DECISIONS)
+    link = latest_decisions(conn, list_id, LINK_DECISIONS)
     total = conn.execute("SELECT item_count FROM lists WHERE list_id = ?", (list_id,)).fetchone()[0]
-    counts = dict(latest.group_by("decision").len().iter_rows())
+    counts = dict(pl.concat([outcome, link]).group_by("decision").len().iter_rows())
     return {
-        "decided": latest.height,
-        "undecided": total - latest.height,
+        "decided": outcome.height,
+        "undecided": total - outcome.height,
         "by_decision": {name: counts.get(name, 0) for name in DECISIONS},
     }
 

@@ -526,8 +526,10 @@ class ReviewStore:
         """How far review of a list has got.
 
         Returns ``{"decided": n, "undecided": n, "by_decision": {decision: n, ...}}``: an item
-        is decided when any decision has been recorded about it, and ``by_decision`` counts the
-        items by their latest decision (every decision name is present, 0 when unused).
+        is decided when an outcome decision has been recorded about it (a link decision alone
+        does not decide what happens next), and ``by_decision`` counts the items by their
+        latest outcome decision and by their latest link decision (every decision name is
+        present, 0 when unused).
         """
         self._require_list(list_id)
         return queries.progress(self._conn, list_id)
