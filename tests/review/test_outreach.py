@@ -388,3 +388,21 @@ def test_an_export_into_a_new_folder_makes_it_owner_only(run):
     result = export_outreach(store, listed, data, into, key=KEY, user="A. Officer")
     assert result.exported == 1 and into.exists()
     assert stat.S_IMODE(into.parent.stat().st_mode) == 0o700
+
+
+def test_a_list_file_with_a_status_typed_into_it_is_not_registered(tmp_path: Path):
+    # A status other than pending_review in the file would read as a decision nobody
+    # recorded: the list is refused before anything is stored.
+    _, listed = write_run(tmp_path / "run")
+    text = listed.read_text().replace(
+        "P4,,two_year_old,possible,,2026-09-01,false,pending_review",
+        "P4,,two_year_old,possible,,2026-09-01,false,approved",
+    )
+    listed.write_text(text)
+    with (
+        ReviewStore(tmp_path / "review.sqlite") as store,
+        pytest.raises(WorkbenchError, match=r"row 3, column 'review_status': 'approved', not"),
+    ):
+        register_list_file(store, listed, KEY)
+    with ReviewStore(tmp_path / "review.sqlite") as store:
+        assert store.lists().height == 0

@@ -454,7 +454,29 @@ def register_list_file(store: ReviewStore, path: str | Path, key: bytes) -> tupl
     Returns the ``list_id`` and the list as read.
     """
     listed = read_list_file(path)
+    _check_pending(listed)
     list_id = register_list(
         store, listed.candidates, listed.run_id, listed.rule_set, listed.input_hashes, key
     )
     return list_id, listed
+
+
+_PENDING = "pending_review"
+
+
+def _check_pending(listed: ListFile) -> None:
+    """Refuse a list file with a row whose ``review_status`` is not ``pending_review``: `assess`
+    writes every row pending, and a decision lives in the store, never in the list (a status
+    typed into the file would read as a decision nobody recorded)."""
+    if "review_status" not in listed.candidates.columns:
+        return
+    status = listed.candidates.get_column("review_status").cast(pl.String)
+    other = (status.fill_null("") != _PENDING).arg_true()
+    if other.len():
+        row = int(other[0])
+        raise WorkbenchError(
+            f"{listed.path}, row {row + 2}, column 'review_status': {status[row]!r}, not "
+            f"{_PENDING!r}; every row of a list `workbench assess` writes is pending review, and "
+            "decisions are recorded in the review store, never in the list: use the list file "
+            "assess wrote"
+        )
