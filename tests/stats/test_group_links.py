@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.stats.test_linked import published_values
 from workbench.errors import WorkbenchError
 from workbench.rules import load_rule_set
 from workbench.stats import DisclosureRules
@@ -53,17 +54,6 @@ RAWS = {
     ),
 }
 NRPF_GROUP = ("take_up_by_group", NRPF, "eligible")
-
-
-def published_values(tables) -> dict:
-    """What a reader sees: each count cell's published number, None where it shows c."""
-    shown = {}
-    for name, table in tables.items():
-        counts = set(table.counts.get_column("measure").to_list())
-        for label, measure, value in table.table.select(table.row, "measure", "value").rows():
-            if measure in counts:
-                shown[(name, str(label), measure)] = None if value == "c" else int(value)
-    return shown
 
 
 def attack_by_kind(shown: dict, implies=((UC_LOW, UC),)) -> dict:

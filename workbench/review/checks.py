@@ -481,6 +481,11 @@ def _parts(rows: list[dict], template: CheckTemplate, per_file: int) -> list[lis
             size = header
         parts[-1].append(row)
         size += line
+    return _numbered(parts)
+
+
+def _numbered(parts: list[list[dict]]) -> list[list[dict]]:
+    """Each row given its file (``part``, from 1) and line (from 2, below the header)."""
     for number, part in enumerate(parts, start=1):
         for line, row in enumerate(part, start=2):
             row["part"], row["line"] = number, line
@@ -492,10 +497,7 @@ def _recorded_parts(rows: list[dict], part_of: dict[str, int]) -> list[list[dict
     parts: list[list[dict]] = [[] for _ in range(max(part_of.values(), default=0))]
     for row in rows:
         parts[part_of[row["row_key"]] - 1].append(row)
-    for number, part in enumerate(parts, start=1):
-        for line, row in enumerate(part, start=2):
-            row["part"], row["line"] = number, line
-    return parts
+    return _numbered(parts)
 
 
 def _check_destination(out: Path, overwrite: bool) -> None:
