@@ -153,8 +153,10 @@ def test_equality_table_explains_bad_arguments(field, people, reference, message
         equality_table(candidates, people, field, reference=reference)
 
 
-def test_protect_equality_hides_small_groups(monitored) -> None:
-    candidates, people = monitored
+def test_protect_equality_hides_small_groups() -> None:
+    candidates, people = population(
+        [("Group A", 20, 10), ("Group B", 10, 2), ("Group C", 1, 1), (None, 1, 0), ("  ", 1, 0)]
+    )
     protected = protect_equality(equality_table(candidates, people, "ethnicity"))
     assert protected.safe
     assert protected.wide("eligible").rows() == [
@@ -165,12 +167,30 @@ def test_protect_equality_hides_small_groups(monitored) -> None:
         ("Total", "33"),
     ]
     assert protected.wide("rate").rows() == [
-        ("Group A", "80.0"),
+        ("Group A", "50.0"),
         ("Group B", "c"),  # 2 funded: too few to show, and so is the rate built on it
         ("Group C", "c"),
         ("unknown", "c"),
-        ("Total", "57.6"),
+        ("Total", "39.4"),
     ]
+
+
+def test_protect_equality_hides_a_group_whose_children_not_funded_are_few(monitored) -> None:
+    # Group A: 16 of 20 funded, so 20 - 16 = 4 children of the group are not funded, a count
+    # under the threshold found by one subtraction: its funded count is hidden, and its rate.
+    candidates, people = monitored
+    protected = protect_equality(equality_table(candidates, people, "ethnicity"))
+    assert protected.safe
+    eligible = protected.wide("eligible").get_column("eligible").to_list()
+    assert eligible == ["20", "10", "c", "c", "33"]
+    assert protected.wide("funded").rows() == [
+        ("Group A", "c"),
+        ("Group B", "c"),
+        ("Group C", "c"),
+        ("unknown", "0"),
+        ("Total", "19"),
+    ]
+    assert protected.wide("rate").get_column("rate").to_list() == ["c", "c", "c", "c", "57.6"]
 
 
 # --- the engine never reads the special-category fields ----------------------------------------
@@ -251,3 +271,36 @@ def test_rates_lie_in_their_intervals_and_the_reference_is_at_parity(rows) -> No
     assert reference.height <= 1
     if reference.height and reference.get_column("rate").item() > 0:
         assert reference.select("disparity", "gap_flagged").row(0) == (1.0, False)
+
+
+@pytest.mark.parametrize(
+    ("groups", "measure"),
+    [
+        # every eligible child with a recorded group is in Group A (the unknown ones aside)
+        ([("Group A", 30, 20), (None, 12, 3)], "eligible"),
+        # every funded child is in Group A: knowing a child is funded tells its group
+        ([("Group A", 30, 20), ("Group B", 25, 0)], "funded"),
+        # every child not funded is in Group B: knowing a child is not funded tells its group
+        ([("Group A", 30, 30), ("Group B", 25, 10)], "not_funded"),
+    ],
+)
+def test_a_table_where_one_group_holds_all_is_not_safe(groups, measure) -> None:
+    candidates, people = population(groups)
+    protected = protect_equality(equality_table(candidates, people, "ethnicity"))
+    assert not protected.safe
+    reason = protected.notes[-1]
+    assert reason.startswith(f"{measure}: every {measure.replace('_', ' ')} child whose ethnicity")
+    assert "cannot be made safe" in reason
+    assert "Group" not in reason  # naming the group would tell what the table hides
+
+
+def test_groups_sharing_each_count_are_safe() -> None:
+    candidates, people = population([("Group A", 30, 20), ("Group B", 25, 10), (None, 12, 0)])
+    assert protect_equality(equality_table(candidates, people, "ethnicity")).safe
+
+
+def test_a_counts_only_equality_table_with_one_group_is_not_safe() -> None:
+    table = pl.DataFrame({"sex": ["F", "unknown"], "eligible": [40, 12]})
+    protected = protect_equality(table)
+    assert protected.table.get_column("measure").unique().to_list() == ["eligible"]
+    assert not protected.safe

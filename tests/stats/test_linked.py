@@ -15,6 +15,7 @@ from workbench.stats.equality import equality_table
 from workbench.stats.linked import Interval, LinkedTables, audit, protect_linked
 from workbench.stats.report_publish import protect_stats_table
 from workbench.stats.table_links import (
+    NOT_FUNDED,
     possible_area_wards,
     protect_list_summary,
     protect_published,
@@ -37,10 +38,15 @@ def published_values(tables) -> dict:
     return shown
 
 
-def attack(tables, **links) -> dict:
-    """The attacker's intervals for every hidden count of the published tables."""
-    model, _ = stats_model(tables, **links)
-    return audit(model, published_values(tables))
+def attack(tables, rules=None, **links) -> dict:
+    """The attacker's intervals for every hidden count of the published tables, and (given
+    the rules) for every small number of children not funded, which must be as safe."""
+    model, values = stats_model(tables, **links)
+    shown = published_values(tables)
+    if rules is not None:
+        small = (k for k, v in values.items() if k[2] == NOT_FUNDED and rules.is_small(v))
+        shown.update(dict.fromkeys(small))
+    return audit(model, shown)
 
 
 def protect_alone(raws, rules):
@@ -242,6 +248,13 @@ def councils(draw):
             born = date(2024, draw(st.integers(1, 12)), 1)
             sex = draw(st.sampled_from(["F", "M", None]))
             people_rows.append((person, postcode, born, sex))
+    return (*council_frames(candidate_rows, people_rows, link_rows), lookup)
+
+
+def council_frames(
+    candidate_rows: list[tuple], people_rows: list[tuple], link_rows: list[tuple]
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Candidates, people and DWP-list links from rows, as `councils` draws them."""
     candidates = pl.DataFrame(
         candidate_rows,
         schema={
@@ -273,7 +286,7 @@ def councils(draw):
         },
         orient="row",
     )
-    return candidates, people, links, lookup
+    return candidates, people, links
 
 
 def raw_tables(candidates, people, links, lookup) -> dict[str, pl.DataFrame]:
@@ -311,9 +324,36 @@ def test_after_protection_no_hidden_count_is_narrower_than_the_protection_interv
     result = protect_together(raws, rules, **links_known)
     if not result.safe:
         return  # withheld whole, with the reason
-    intervals = attack(result.protected, **links_known)
-    assert intervals == result.intervals
+    intervals = attack(result.protected, rules, **links_known)
     assert all(interval.width >= protection for interval in intervals.values())
+    assert intervals == result.intervals
+
+
+def test_a_small_number_of_children_not_funded_is_not_pinned_down_across_tables():
+    # Two children, both on the DWP list with an EHC plan, one of them funded (threshold 2):
+    # 1 child not funded, overall and under each criterion. Each table hides what it must on
+    # its own; together, without auditing the children not funded, a reader could still work
+    # out that 1 child under a criterion is not funded.
+    both = ["dwp_list", "ehc_plan"]
+    candidates, people, links = council_frames(
+        [("C0", "likely", both, False, "D0"), ("C1", "likely", both, True, "D1")],
+        [(child, "FQ1 1AB", date(2024, 1, 1), "F") for child in ("C0", "C1")],
+        [("dwp_list", "D0", "C0", "linked"), ("dwp_list", "D1", "C1", "linked")],
+    )
+    columns = ("postcode", "level", "ward", "ward_code")
+    lookup = pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
+    rules = DisclosureRules(threshold=2, protection=1)
+    raws = raw_tables(candidates, people, links, lookup)
+    own = protect_alone(raws, rules)
+    raws = {name: raw for name, raw in raws.items() if own[name].safe}
+    links_known = {"term_start": TERM, "area_wards": possible_area_wards(lookup, set())}
+    result = protect_together(raws, rules, **links_known)
+    assert result.safe
+    intervals = attack(result.protected, rules, **links_known)
+    not_funded = {key: interval for key, interval in intervals.items() if key[2] == NOT_FUNDED}
+    assert ("take_up_by_criterion", "ehc_plan", NOT_FUNDED) in not_funded
+    assert all(interval.width >= 1 for interval in not_funded.values())
+    assert intervals == result.intervals
 
 
 def test_a_list_summary_may_have_children_who_meet_no_reason():

@@ -3,19 +3,20 @@
 The council below is small enough to work out by hand. Term starting 1 September 2026; every
 child's parent gets Income Support, so every child in the age window is *likely*.
 
-- FQ1 (postcode FQ1 1AA): children C1-C4, born 15 March 2024 (29 months on the first day of
-  term), girls, White: Irish. C1, C2 and C3 have a funded place; C1, C2 and C4 are on the DWP
-  list, matched through their parent's NINO.
-- FQ2 (FQ2 2BB): children C5-C7, born 10 November 2023 (33 months), boys, White: Irish; none
-  funded, none on the DWP list.
-- DWP row D9: a child matched to no one (area, age band and sex unknown).
+- FQ1 (postcode FQ1 1AA): children C1-C4, C8 and C9, born 15 March 2024 (29 months on the
+  first day of term), girls, White: Irish. C1, C2 and C3 have a funded place; C1, C2 and C4
+  are on the DWP list, matched through their parent's NINO.
+- FQ2 (FQ2 2BB): children C5-C7 and C10-C13, born 10 November 2023 (33 months), boys, Indian.
+  C10-C13 have a funded place; none is on the DWP list.
+- DWP row D9: a child matched to no one (area, age band, sex and ethnicity unknown).
 
-So: 8 eligible, 3 funded (37.5%); by area FQ1 4/3, FQ2 3/0, unknown 1/0; the funnel has 4 on
-the list, 3 linked, 2 funded. The people file has no ``first_language`` column.
+So: 14 eligible, 7 funded (50.0%); by area FQ1 6/3, FQ2 7/4, unknown 1/0 (every area's
+children not funded, 3, 3 and 1, are at least the threshold of 3 or hidden with the area); the
+funnel has 4 on the list, 3 linked, 2 funded. The people file has no ``first_language`` column.
 
 Earlier terms: on 1 January 2026 only the FQ2 children (second birthday 10 November 2025) are in
-the age window: 3 eligible, none funded; on 1 April 2026 all eight are: 8 eligible, none funded
-(the funded places are all for September).
+the age window: 7 eligible, none funded; on 1 April 2026 all fourteen are: 14 eligible, none
+funded (the funded places are all for September).
 
 With ``pupils=True`` the council also has school-age children for free school meals: P1-P3 in
 FQ1 and P4 in FQ2, born 1 May 2019, whose parents get Universal Credit (every UC household
@@ -56,6 +57,11 @@ SMALL = DisclosureRules(threshold=3, protection=1)
 FQ1_BORN, FQ2_BORN = date(2024, 3, 15), date(2023, 11, 10)
 JANUARY, APRIL = date(2026, 1, 1), date(2026, 4, 1)
 WARDS = "postcode,ward,ward_code\nFQ1 1AA,Ashcombe,W1\nFQ1,Dunmere,W3\n"
+FQ1_CHILDREN = (1, 2, 3, 4, 8, 9)
+CHILDREN = range(1, 14)
+FUNDED = (1, 2, 3, 10, 11, 12, 13)
+ON_DWP_LIST = (1, 2, 4)
+ETHNICITY = {"FQ1 1AA": "White: Irish", "FQ2 2BB": "Asian or Asian British: Indian"}
 
 
 def write_fixture(folder: Path, *, sex: dict[str, str] | None = None, pupils: bool = False) -> Path:
@@ -66,23 +72,25 @@ def write_fixture(folder: Path, *, sex: dict[str, str] | None = None, pupils: bo
             council.person(f"Q{i}", f"S{i}", date(1988, 1, 1), "parent_carer", postcode=postcode)
             council.person(f"P{i}", f"S{i}", date(2019, 5, 1), "child", postcode=postcode)
             council.award(f"U{i}", f"Q{i}", "universal_credit", net=20000.0)
-    for i in range(1, 8):
-        postcode = "FQ1 1AA" if i <= 4 else "FQ2 2BB"
-        born = FQ1_BORN if i <= 4 else FQ2_BORN
-        nino = f"AA00000{i}A"
+    for i in CHILDREN:
+        postcode = "FQ1 1AA" if i in FQ1_CHILDREN else "FQ2 2BB"
+        born = FQ1_BORN if i in FQ1_CHILDREN else FQ2_BORN
+        nino = f"AA{i:06d}A"
         council.person(f"A{i}", f"H{i}", date(1990, 1, 1), "parent_carer", nino, postcode=postcode)
         council.person(f"C{i}", f"H{i}", born, "child", forename=f"Kid{i}", postcode=postcode)
         council.award(f"B{i}", f"A{i}", "income_support")
-        if i in (1, 2, 4):
+        if i in ON_DWP_LIST:
             council.dwp(f"D{i}", f"Kid{i}", born, nino)
-        if i in (1, 2, 3):
+        if i in FUNDED:
             council.funded(f"F{i}", f"Kid{i}", born, TERM, "two_year_old")
     council.dwp("D9", "Zed", FQ1_BORN, None)
     tables = {name: frame.collect() for name, frame in council.tables().items()}
-    sexes = sex or {f"C{i}": "F" if i <= 4 else "M" for i in range(1, 8)}
+    sexes = sex or {f"C{i}": "F" if i in FQ1_CHILDREN else "M" for i in CHILDREN}
     tables["people"] = tables["people"].with_columns(
         pl.col("person_id").replace_strict(sexes, default=None).alias("sex"),
-        pl.when(pl.col("role") == "child").then(pl.lit("White: Irish")).alias("ethnicity"),
+        pl.when(pl.col("role") == "child")
+        .then(pl.col("postcode").replace_strict(ETHNICITY, default=None))
+        .alias("ethnicity"),
     )
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
@@ -128,56 +136,57 @@ def small(data, tmp_path_factory):
 def test_take_up_overall_and_by_area_are_written_exactly(small):
     assert (small.out / "take_up.csv").read_text() == (
         "group,measure,value,suppressed\n"
-        "all,eligible,8,false\n"
-        "Total,eligible,8,false\n"
-        "all,funded,3,false\n"
-        "Total,funded,3,false\n"
-        "all,rate,37.5,false\n"
-        "Total,rate,37.5,false\n"
+        "all,eligible,14,false\n"
+        "Total,eligible,14,false\n"
+        "all,funded,7,false\n"
+        "Total,funded,7,false\n"
+        "all,rate,50.0,false\n"
+        "Total,rate,50.0,false\n"
     )
-    # unknown's 1 is hidden, and FQ2's 3 with it, or 8 - 4 - 3 would give it away.
+    # unknown's 1 is hidden, and FQ1's 6 with it (the smaller), or 14 - 7 - 6 would give it
+    # away. FQ1 and FQ2 each have 3 children not funded: not below the threshold, so shown.
     assert (small.out / "take_up_by_area.csv").read_text() == (
         "area,measure,value,suppressed\n"
-        "FQ1,eligible,4,false\n"
-        "FQ2,eligible,c,true\n"
+        "FQ1,eligible,c,true\n"
+        "FQ2,eligible,7,false\n"
         "unknown,eligible,c,true\n"
-        "Total,eligible,8,false\n"
+        "Total,eligible,14,false\n"
         "FQ1,funded,3,false\n"
-        "FQ2,funded,0,false\n"
+        "FQ2,funded,4,false\n"
         "unknown,funded,0,false\n"
-        "Total,funded,3,false\n"
-        "FQ1,rate,75.0,false\n"
-        "FQ2,rate,c,true\n"
+        "Total,funded,7,false\n"
+        "FQ1,rate,c,true\n"
+        "FQ2,rate,57.1,false\n"
         "unknown,rate,c,true\n"
-        "Total,rate,37.5,false\n"
+        "Total,rate,50.0,false\n"
     )
 
 
 def test_criterion_age_band_and_sex_tables(small):
     criterion = pl.read_csv(small.out / "take_up_by_criterion.csv", infer_schema=False)
     assert criterion.filter(pl.col("measure") != "rate").select("criterion", "value").rows() == [
-        # 4 and 7: published alone they would be safe, but with the funnel and the age
-        # bands a reader could pin down the hidden funded counts (the audit across tables).
+        # 4 and 13: published alone they would be safe, but with the other tables a reader
+        # could pin down the hidden counts (the audit across tables).
         ("dwp_list", "c"),
         ("income_support", "c"),
-        ("Total", "11"),
-        ("dwp_list", "c"),  # 2 funded
-        ("income_support", "c"),  # 3, hidden as the total would give the 2 away
-        ("Total", "c"),  # 5: with take-up's 3 funded children, it pins the 2 and the 3
+        ("Total", "17"),
+        ("dwp_list", "c"),  # 2 funded (and 4 - 2 = 2 not funded)
+        ("income_support", "c"),  # 7, hidden as the total would give the 2 away
+        ("Total", "c"),  # 9: with take-up's 7 funded children, it narrows the others
     ]
     age = pl.read_csv(small.out / "take_up_by_age_band.csv", infer_schema=False)
     assert age.filter(pl.col("measure") == "eligible").select("age_band", "value").rows() == [
-        ("24-29", "4"),
-        ("30-35", "c"),
+        ("24-29", "c"),
+        ("30-35", "7"),
         ("unknown", "c"),
-        ("Total", "8"),
+        ("Total", "14"),
     ]
     sex = pl.read_csv(small.out / "equality_by_sex.csv", infer_schema=False)
     assert sex.filter(pl.col("measure") == "funded").select("sex", "value").rows() == [
         ("F", "3"),
-        ("M", "0"),
+        ("M", "4"),
         ("unknown", "0"),
-        ("Total", "3"),
+        ("Total", "7"),
     ]
 
 
@@ -194,7 +203,7 @@ def test_funnel_is_published_as_the_furthest_stage_each_child_reached(small):
 
 def test_raw_tables_stay_in_memory_only(small):
     area = small.tables["take_up_by_area"].raw
-    assert area.rows() == [("FQ1", 4, 3, 0.75), ("FQ2", 3, 0, 0.0), ("unknown", 1, 0, 0.0)]
+    assert area.rows() == [("FQ1", 6, 3, 0.5), ("FQ2", 7, 4, 4 / 7), ("unknown", 1, 0, 0.0)]
     assert small.tables["funnel"].raw.select("stage", "count").rows() == [
         ("on_dwp_list", 4),
         ("linked", 3),
@@ -223,7 +232,7 @@ def test_with_the_default_threshold_nothing_is_safe_and_nothing_is_written(data,
     result = stats(data, out, rules=DisclosureRules())
     assert result.published == {}
     assert result.withheld["take_up"] == (
-        "Not safe to publish: eligible: the grand total is below the threshold of 10, so the "
+        "Not safe to publish: funded: the grand total is below the threshold of 10, so the "
         "table cannot be made safe and must not be published; combine categories or report a "
         "larger area or period."
     )
@@ -290,17 +299,19 @@ def test_free_school_meals_tables_show_eligible_counts_without_a_rate(tmp_path):
 def test_early_years_pupil_premium_reports_counts_by_reason_not_a_rate(data, tmp_path):
     result = stats(data, tmp_path / "eypp", initiative="early_years_pupil_premium")
     assert not result.measured
-    # Only the three children with a funded place (C1-C3) are listed, all through Income Support.
-    assert result.tables["take_up_by_criterion"].raw.rows() == [("income_support", 3)]
+    # Only the seven children with a funded place (C1-C3 and C10-C13) are listed, all through
+    # Income Support.
+    assert result.tables["take_up_by_criterion"].raw.rows() == [("income_support", 7)]
     criterion = pl.read_csv(result.out / "take_up_by_criterion.csv", infer_schema=False)
     assert criterion.select("criterion", "measure", "value").rows() == [
-        ("income_support", "eligible", "3"),
-        ("Total", "eligible", "3"),
+        ("income_support", "eligible", "7"),
+        ("Total", "eligible", "7"),
     ]
     sex = pl.read_csv(result.out / "equality_by_sex.csv", infer_schema=False)
     assert sex.select("sex", "measure", "value").rows() == [
         ("F", "eligible", "3"),
-        ("Total", "eligible", "3"),
+        ("M", "eligible", "4"),
+        ("Total", "eligible", "7"),
     ]
     assert result.caveats[0].startswith(
         "Take-up is not measured for early_years_pupil_premium: only children with a funded "
@@ -320,20 +331,21 @@ def test_take_up_by_ward_follows_the_area_table(full):
         "trend",
         "national_comparison",
     ]
-    # C1-C4 (FQ1 1AA) are Ashcombe by their own entry; C5-C7 (FQ2) and D9 are unknown.
-    # Alone the table would be safe to show in full; published beside the area table, the age
-    # bands and the funnel, 4 and 4 would pin down D9's hidden 1, so both are hidden.
+    # The FQ1 children (FQ1 1AA) are Ashcombe by their own entry; FQ2's and D9 are unknown.
+    # Alone the table would be safe to show in full; published beside the area table and the
+    # others, the audit across tables hides both wards' counts (the unknown ward's 8 less
+    # FQ2's 7 would otherwise pin down D9's hidden 1).
     assert (full.out / "take_up_by_ward.csv").read_text() == (
         "ward,measure,value,suppressed\n"
         "Ashcombe,eligible,c,true\n"
         "unknown,eligible,c,true\n"
-        "Total,eligible,8,false\n"
-        "Ashcombe,funded,3,false\n"
-        "unknown,funded,0,false\n"
-        "Total,funded,3,false\n"
+        "Total,eligible,14,false\n"
+        "Ashcombe,funded,c,true\n"
+        "unknown,funded,c,true\n"
+        "Total,funded,7,false\n"
         "Ashcombe,rate,c,true\n"
         "unknown,rate,c,true\n"
-        "Total,rate,37.5,false\n"
+        "Total,rate,50.0,false\n"
     )
     assert full.tables["take_up_by_ward"].shows == OPTIONAL_TABLES["take_up_by_ward"]
 
@@ -358,24 +370,24 @@ def test_the_manifest_records_the_ward_lookup_and_unmatched_postcodes(full, ward
 def test_trend_assesses_each_term_on_its_own_start(full):
     assert full.trend_terms == ((JANUARY, JANUARY), (APRIL, APRIL), (TERM, TERM))
     assert full.tables["trend"].raw.rows() == [
-        (JANUARY, 3, 0, 0.0),
-        (APRIL, 8, 0, 0.0),
-        (TERM, 8, 3, 0.375),
+        (JANUARY, 7, 0, 0.0),
+        (APRIL, 14, 0, 0.0),
+        (TERM, 14, 7, 0.5),
     ]
     assert (full.out / "trend.csv").read_text() == (
         "term_start,measure,value,suppressed\n"
-        "2026-01-01,eligible,3,false\n"
-        "2026-04-01,eligible,8,false\n"
-        "2026-09-01,eligible,8,false\n"
-        "Total,eligible,19,false\n"
+        "2026-01-01,eligible,7,false\n"
+        "2026-04-01,eligible,14,false\n"
+        "2026-09-01,eligible,14,false\n"
+        "Total,eligible,35,false\n"
         "2026-01-01,funded,0,false\n"
         "2026-04-01,funded,0,false\n"
-        "2026-09-01,funded,3,false\n"
-        "Total,funded,3,false\n"
+        "2026-09-01,funded,7,false\n"
+        "Total,funded,7,false\n"
         "2026-01-01,rate,0.0,false\n"
         "2026-04-01,rate,0.0,false\n"
-        "2026-09-01,rate,37.5,false\n"
-        "Total,rate,15.8,false\n"
+        "2026-09-01,rate,50.0,false\n"
+        "Total,rate,20.0,false\n"
     )
     record = json.loads(full.manifest.read_text())
     assert record["trend_terms"] == [
@@ -422,14 +434,14 @@ def test_an_evidence_date_can_be_given_per_term(data, tmp_path):
     # only the four DWP-list children (C1, C2, C4 and D9) are likely for April.
     result = stats(data, tmp_path / "out", terms={APRIL: date(2024, 12, 31)})
     assert result.trend_terms == ((APRIL, date(2024, 12, 31)), (TERM, TERM))
-    assert result.tables["trend"].raw.rows() == [(APRIL, 4, 0, 0.0), (TERM, 8, 3, 0.375)]
+    assert result.tables["trend"].raw.rows() == [(APRIL, 4, 0, 0.0), (TERM, 14, 7, 0.5)]
     record = json.loads(result.manifest.read_text())
     assert record["trend_terms"][0] == {"term_start": "2026-04-01", "as_of": "2024-12-31"}
 
 
 def test_the_trend_of_an_initiative_without_a_rate_has_no_national_comparison(data, tmp_path):
     result = stats(data, tmp_path / "eypp", initiative="early_years_pupil_premium", terms=[APRIL])
-    assert result.tables["trend"].raw.rows() == [(APRIL, 0), (TERM, 3)]
+    assert result.tables["trend"].raw.rows() == [(APRIL, 0), (TERM, 7)]
     assert result.withheld["national_comparison"] == (
         "Not applicable: DfE publishes national take-up for the two-year-old offer only."
     )
@@ -440,7 +452,7 @@ def test_charts_include_the_ward_and_the_trend_with_england(full, tmp_path):
     drawn, skipped = write_charts(full, tmp_path)
     # Every ward's eligible count is hidden (see above): no ward chart.
     assert skipped["take_up_by_ward"] == "Every ward has too few eligible children to show."
-    assert drawn["trend"].title == "Take-up rose from 0% to 38% (1 Jan 2026 to 1 Sep 2026)"
+    assert drawn["trend"].title == "Take-up rose from 0% to 50% (1 Jan 2026 to 1 Sep 2026)"
     svg = (tmp_path / "trend.svg").read_text()
     assert "England (DfE)" in svg and "This council" in svg
 
@@ -533,11 +545,11 @@ def test_a_funded_place_with_a_typo_counts_by_default_and_is_missed_by_exact_lin
     data = with_funded_forename_typo(tmp_path / "data")
     exact = stats(data, tmp_path / "exact", linkage="exact")
     probabilistic = stats(data, tmp_path / "probabilistic")
-    assert exact.tables["take_up"].raw.rows() == [("all", 8, 2, 0.25)]
-    assert probabilistic.tables["take_up"].raw.rows() == [("all", 8, 3, 0.375)]
+    assert exact.tables["take_up"].raw.rows() == [("all", 14, 6, 6 / 14)]
+    assert probabilistic.tables["take_up"].raw.rows() == [("all", 14, 7, 0.5)]
     assert probabilistic.tables["take_up_by_area"].raw.rows() == [
-        ("FQ1", 4, 3, 0.75),
-        ("FQ2", 3, 0, 0.0),
+        ("FQ1", 6, 3, 0.5),
+        ("FQ2", 7, 4, 4 / 7),
         ("unknown", 1, 0, 0.0),
     ]
     assert (exact.linkage, probabilistic.linkage) == ("exact", "probabilistic")
@@ -667,6 +679,25 @@ def test_manifest_lists_published_and_withheld_tables_with_hashes(small, data):
     ]
 
 
+def test_an_equality_table_where_every_child_is_in_one_group_is_withheld(tmp_path):
+    # Every child of the council is White: Irish. However its cells were hidden, the table
+    # would tell a reader the ethnicity of each eligible child; the reason does not name it.
+    data = write_fixture(tmp_path / "data")
+    people = pl.read_csv(data / "people.csv", infer_schema=False)
+    people.with_columns(
+        pl.when(pl.col("role") == "child").then(pl.lit("White: Irish")).alias("ethnicity")
+    ).write_csv(data / "people.csv")
+    result = stats(data, tmp_path / "out")
+    assert result.withheld["equality_by_ethnicity"] == (
+        "Not safe to publish: eligible: every eligible child whose ethnicity is recorded is in "
+        "one group, so the table cannot be made safe: it would tell a reader the ethnicity of "
+        "each."
+    )
+    assert not (result.out / "equality_by_ethnicity.csv").exists()
+    assert "equality_by_sex" in result.published
+    assert "Irish" not in result.manifest.read_text()
+
+
 def test_a_table_withheld_because_of_the_others_says_so_without_the_hidden_counts_range(
     tmp_path,
 ):
@@ -732,21 +763,21 @@ def test_the_same_inputs_give_byte_identical_files(small, data, tmp_path):
 
 
 def test_equality_fields_change_only_the_equality_tables(small, tmp_path):
-    swapped = {f"C{i}": "M" if i <= 4 else "F" for i in range(1, 8)}
+    swapped = {f"C{i}": "M" if i in FQ1_CHILDREN else "F" for i in CHILDREN}
     result = stats(write_fixture(tmp_path / "data", sex=swapped), tmp_path / "out")
     for name in ("take_up", "take_up_by_area", "take_up_by_criterion", "funnel"):
         assert (result.out / f"{name}.csv").read_bytes() == (small.out / f"{name}.csv").read_bytes()
     sex = pl.read_csv(result.out / "equality_by_sex.csv", infer_schema=False)
     assert sex.filter(pl.col("measure") == "funded").select("sex", "value").rows()[:2] == [
-        ("F", "0"),
+        ("F", "4"),
         ("M", "3"),
     ]
 
 
 def test_rounding_applies_to_published_counts(data, tmp_path):
     result = stats(data, tmp_path / "out", rules=DisclosureRules(threshold=3, round_to=5))
-    # 3 of 8 are published as 5 of 10, and the rate is theirs: 37.5% would give 3 of 8 away.
-    assert headline(result) == {"eligible": "10", "funded": "5", "rate": "50.0"}
+    # 7 of 14 are published as 5 of 15, and the rate is theirs: 50.0% would give 7 of 14 away.
+    assert headline(result) == {"eligible": "15", "funded": "5", "rate": "33.3"}
     for table in result.tables.values():
         if table.protected is None or "rate" not in table.protected.table["measure"]:
             continue
@@ -758,18 +789,19 @@ def test_rounding_applies_to_published_counts(data, tmp_path):
                 exact = int(funded) / int(eligible) * 100
                 assert abs(float(rate) - exact) <= 0.05, table.name
     drawn, _ = write_charts(result, tmp_path / "charts")
-    assert drawn["take_up_by_area"].title == "Take-up is lowest in FQ1 (100%)"  # 5 of 5
+    # FQ2's 4 of 7 published as 5 of 5 (FQ1 is hidden, so not drawn)
+    assert drawn["take_up_by_area"].title == "Take-up is lowest in FQ2 (100%)"
 
 
 # --- reading and charts --------------------------------------------------------------------------
 
 
 def test_headline_and_display_frame_read_the_published_figures(small):
-    assert headline(small) == {"eligible": "8", "funded": "3", "rate": "37.5"}
+    assert headline(small) == {"eligible": "14", "funded": "7", "rate": "50.0"}
     text = headline_markdown(small)
     assert text.startswith(
-        "- **8** children look eligible (likely tier) for the term starting 1 September 2026.\n"
-        "- **3** of them have a funded place this term: take-up **37.5%**.\n"
+        "- **14** children look eligible (likely tier) for the term starting 1 September 2026.\n"
+        "- **7** of them have a funded place this term: take-up **50.0%**.\n"
         "- England: **71.6%** (DfE, January 2026). 85,629 of 119,598 eligible two-year-olds "
         "(January 2026). Comparable with 2025, not with the years before it"
     )
@@ -777,10 +809,10 @@ def test_headline_and_display_frame_read_the_published_figures(small):
     by_area = display_frame(small.tables["take_up_by_area"])
     assert by_area is not None
     assert by_area.rows() == [
-        ("FQ1", "4", "3", "75.0"),
-        ("FQ2", "c", "0", "c"),
+        ("FQ1", "c", "3", "c"),
+        ("FQ2", "7", "4", "57.1"),
         ("unknown", "c", "0", "c"),
-        ("Total", "8", "3", "37.5"),
+        ("Total", "14", "7", "50.0"),
     ]
     assert by_area.columns == [
         "area",
@@ -794,7 +826,7 @@ def test_headline_and_display_frame_read_the_published_figures(small):
 def test_charts_show_only_what_the_tables_publish_in_full(small, tmp_path):
     drawn, skipped = write_charts(small, tmp_path)
     assert sorted(drawn) == ["take_up_by_area"]
-    assert drawn["take_up_by_area"].title == "Take-up is lowest in FQ1 (75%)"
+    assert drawn["take_up_by_area"].title == "Take-up is lowest in FQ2 (57%)"
     assert skipped == {
         "funnel": "Some stages of the funnel have too few children to show.",
         "equality_by_sex": "Too few groups are large enough to compare.",
@@ -805,9 +837,9 @@ def test_charts_show_only_what_the_tables_publish_in_full(small, tmp_path):
     }
     svg = (tmp_path / "take_up_by_area.svg").read_text()
     assert svg.startswith("<svg")
-    assert "FQ2" not in svg  # hidden in the table, so not drawn
+    assert "FQ1" not in svg  # hidden in the table, so not drawn
     figure = drawn["take_up_by_area"]._repr_html_()
-    assert figure.startswith('<figure role="img" aria-label="Take-up is lowest in FQ1 (75%)"')
+    assert figure.startswith('<figure role="img" aria-label="Take-up is lowest in FQ2 (57%)"')
     assert "<svg" in figure
 
 

@@ -6,6 +6,10 @@ Then, so that no hidden count can be recovered by one subtraction from a publish
 every row and column (the margins included) that hides exactly one cell has a second cell
 hidden (*secondary* suppression): the smallest non-zero cell, preferring one that also covers
 another such line; a line's total only when nothing else is left; the grand total last.
+A rate's numerator is part of its denominator (funded children of the eligible): where what is
+left (eligible but not funded) is small, one subtraction would publish it, so the numerator is
+hidden there too before secondary suppression (zero left, "all funded", only when the rules
+hide zeros).
 Totals are worked out from unrounded counts; rounding, when asked for, is applied last to the
 published counts, and rates are then worked out from the counts as published, so that a rate
 never tells a reader more than the rounded counts it is built on. A hidden cell shows ``c``;
@@ -259,7 +263,9 @@ def protect_table(
         ``{name: (numerator, denominator)}``: percentages to one decimal place from the counts
         as published (rounded, when ``rules.round_to`` asks). The numerator and denominator
         are count columns of ``frame``; each is protected and published like ``count``, and
-        the rate is hidden wherever either is.
+        the rate is hidden wherever either is. The numerator counts part of the denominator
+        (it is never larger): where the rest (denominator less numerator) would be small, the
+        numerator is hidden too, or a subtraction would publish the rest.
     rules
         Threshold, rounding, zeros and symbol.
     also_hide
@@ -284,7 +290,8 @@ def protect_table(
     rates = dict(rates or {})
     counts = _count_measures(count, rates)
     data = _validated(frame, row, column, counts)
-    working, notes, safe = _protect_counts(data, row, column, counts, rules, also_hide)
+    parts_of = [(numerator, denominator) for numerator, denominator in rates.values()]
+    working, notes, safe = _protect_counts(data, row, column, counts, rules, also_hide, parts_of)
     parts = [_finish(working[name], name, _published_count(rules), rules) for name in counts]
     for name, (numerator, denominator) in rates.items():
         cells = _rate_cells(working[numerator], working[denominator], rules)
@@ -379,26 +386,37 @@ def _protect_counts(
     counts: list[str],
     rules: DisclosureRules,
     also_hide: Collection[tuple[str, ...]],
+    parts_of: Sequence[tuple[str, str]] = (),
 ) -> tuple[dict[str, pl.DataFrame], list[str], bool]:
-    """Each count measure's cells with margins and suppression kinds, the notes, and safety."""
+    """Each count measure's cells with margins and suppression kinds, the notes, and safety.
+
+    ``parts_of`` pairs a count with the count it is part of (a rate's numerator and
+    denominator): where what is left (the denominator less the numerator, e.g. children
+    eligible but not funded) is small, one of the two is hidden too, or one subtraction would
+    publish it (`_hide_small_remainders`).
+    """
     row_labels = _labels(data, row)
     column_labels = _labels(data, column) if column is not None else []
     extra = _extra_cells(also_hide, counts, row_labels, column_labels, two_way=column is not None)
     lines = _lines(len(row_labels), len(column_labels), two_way=column is not None)
     grid_keys = _grid_keys(row_labels, column_labels, row, column)
     grand_total = (len(row_labels), len(column_labels))
+    values = {name: _grid(data, row, column, name, row_labels, column_labels) for name in counts}
+    kinds = {name: _primary(values[name], rules, extra.get(name, set())) for name in counts}
+    _hide_small_remainders(values, kinds, parts_of, rules)
     working: dict[str, pl.DataFrame] = {}
     notes: list[str] = []
     safe = True
     for name in counts:
-        values = _grid(data, row, column, name, row_labels, column_labels)
-        kinds = _suppress(values, lines, rules, extra.get(name, set()))
-        working[name] = _cells(grid_keys, values, kinds)
-        notes.extend(_count_notes(name, kinds, rules))
-        problem = _unsafe_reason(name, values[grand_total], kinds, lines, rules)
+        _secondary(values[name], lines, kinds[name])
+        working[name] = _cells(grid_keys, values[name], kinds[name])
+        notes.extend(_count_notes(name, kinds[name], rules))
+        problem = _unsafe_reason(name, values[name][grand_total], kinds[name], lines, rules)
         if problem is not None:
             safe = False
             notes.append(problem)
+    if parts_of:
+        notes.append(_remainder_note(rules))
     return working, notes, safe
 
 
@@ -421,18 +439,47 @@ def _lines(n_rows: int, n_columns: int, *, two_way: bool) -> list[_Line]:
     return rows + columns
 
 
-def _suppress(
-    values: dict[Cell, int], lines: list[_Line], rules: DisclosureRules, extra: set[Cell]
-) -> dict[Cell, str]:
-    """Primary then secondary suppression: ``{cell: 'primary' | 'secondary'}``."""
+def _primary(values: dict[Cell, int], rules: DisclosureRules, extra: set[Cell]) -> dict[Cell, str]:
+    """The small cells (``primary``) and ``extra`` (``secondary``): ``{cell: kind}``."""
     kinds = {cell: PRIMARY for cell, value in values.items() if rules.is_small(value)}
     kinds.update({cell: SECONDARY for cell in extra if cell not in kinds})
+    return kinds
+
+
+def _hide_small_remainders(
+    values: Mapping[str, dict[Cell, int]],
+    kinds: Mapping[str, dict[Cell, str]],
+    parts_of: Sequence[tuple[str, str]],
+    rules: DisclosureRules,
+) -> None:
+    """Hide a part (or, when it is none, its whole) where whole less part is small.
+
+    A table publishing 12 eligible and 10 funded in a row publishes that 2 children there
+    are not funded: a count below the threshold, found by one subtraction. Where both are
+    shown and the difference is small (zero only when the rules hide zeros: "all funded"),
+    the part is hidden, as a secondary cell; secondary suppression then protects it like any
+    other.
+    """
+    for part, whole in parts_of:
+        for cell, total in values[whole].items():
+            left = total - values[part][cell]
+            if left < 0:
+                raise UsageError(
+                    f"{part!r} counts part of {whole!r}, so it cannot be larger; a cell has "
+                    f"{values[part][cell]} {part} of {total}."
+                )
+            if cell in kinds[part] or cell in kinds[whole] or not rules.is_small(left):
+                continue
+            kinds[part if values[part][cell] > 0 else whole][cell] = SECONDARY
+
+
+def _secondary(values: dict[Cell, int], lines: list[_Line], kinds: dict[Cell, str]) -> None:
+    """Secondary suppression, in place: hide more until no line hides exactly one cell."""
     while (line := _exposed(lines, kinds)) is not None:
         complement = _complement(line, values, kinds, lines)
         if complement is None:
             break  # nothing left to hide in this line; the caller marks the table unsafe
         kinds[complement] = SECONDARY
-    return kinds
 
 
 def _extra_cells(
@@ -724,6 +771,17 @@ def _count_notes(name: str, kinds: dict[Cell, str], rules: DisclosureRules) -> l
         f"{rules.threshold - 1}, and other cells where needed so that no hidden count can be "
         "worked out from what is published."
     ]
+
+
+def _remainder_note(rules: DisclosureRules) -> str:
+    """Said of every table with a rate, whether or not a cell was hidden so: saying it only
+    when one was would tell a reader that some row's difference is small."""
+    smallest = "0" if rules.suppress_zeros else "1"
+    return (
+        "Where a count less the count it is part of (e.g. children eligible but not funded) "
+        f"would be from {smallest} to {rules.threshold - 1}, one of the two is hidden too, so "
+        "that it cannot be worked out by subtraction."
+    )
 
 
 def _as_expr(value: str | pl.Expr) -> pl.Expr:

@@ -26,6 +26,7 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
 from typing import cast
 
@@ -148,27 +149,61 @@ def protect_equality(
 ) -> ProtectedTable:
     """Disclosure control for an `equality_table` before it is shared.
 
-    Publishes ``eligible``, ``funded`` and the take-up ``rate`` by group; intervals and
-    disparity ratios of a small group would reveal its counts, so they stay restricted.
+    Publishes ``eligible``, ``funded`` and the take-up ``rate`` by group (``eligible`` alone
+    for a table without ``funded``: an initiative whose take-up is not measured); intervals
+    and disparity ratios of a small group would reveal its counts, so they stay restricted.
     ``also_hide`` names more cells to hide, as for `workbench.stats.protect_table`.
+
+    A table where one recorded group holds every eligible child, every funded child or every
+    child not funded ("all or nothing") cannot be made safe, however its cells are hidden: it
+    tells a reader that group for each such child (the other groups show none, or are not
+    listed at all). Children whose field is not recorded (``unknown``) are left aside.
 
     Examples
     --------
     >>> table = pl.DataFrame({"sex": ["F", "M"], "eligible": [40, 35], "funded": [30, 20]})
     >>> protect_equality(table).wide("funded").rows()
     [('F', '30'), ('M', '20'), ('Total', '50')]
+    >>> everyone_funded_is_f = table.with_columns(funded=pl.Series([30, 0]))
+    >>> protect_equality(everyone_funded_is_f).safe
+    False
     """
     if not isinstance(table, pl.DataFrame) or not table.columns:
         raise UsageError("protect_equality expects the DataFrame equality_table returned.")
-    return protect_table(
+    field = table.columns[0]
+    protected = protect_table(
         table,
-        row=table.columns[0],
+        row=field,
         column=None,
         count="eligible",
-        rates={"rate": ("funded", "eligible")},
+        rates={"rate": ("funded", "eligible")} if "funded" in table.columns else None,
         rules=rules or DisclosureRules(),
         also_hide=also_hide,
     )
+    whole = _all_in_one_group(table)
+    if whole is None:
+        return protected
+    note = (
+        f"{whole}: every {whole.replace('_', ' ')} child whose {field} is recorded is in one "
+        f"group, so the table cannot be made safe: it would tell a reader the {field} of each."
+    )
+    return dataclasses.replace(protected, safe=False, notes=[*protected.notes, note])
+
+
+def _all_in_one_group(table: pl.DataFrame) -> str | None:
+    """The first of eligible, funded and not funded whose children with a recorded group are
+    all in one group (None when none is)."""
+    field = table.columns[0]
+    known = table.filter(pl.col(field).cast(pl.String) != UNKNOWN)
+    measures = [pl.col("eligible")]
+    if "funded" in table.columns:
+        measures += [pl.col("funded"), (pl.col("eligible") - pl.col("funded")).alias("not_funded")]
+    counts = known.select(measures)
+    for name in counts.columns:
+        column = counts.get_column(name)
+        if column.sum() > 0 and (column > 0).sum() == 1:
+            return name
+    return None
 
 
 def _groups(

@@ -112,12 +112,14 @@ class LinkedTables(Generic[Key]):
         self.constraints.append(({int(v): int(c) for v, c in terms.items() if c}, low, high))
 
     def fits(self, values: Mapping[Key, int]) -> bool:
-        """Whether some whole-number assignment gives every cell its true value.
+        """Whether some whole-number assignment gives every cell in ``values`` its value.
 
         A model that does not fit the data claims something false about it: `protect_linked`
-        refuses to go on, since its audit would be wrong.
+        refuses to go on, since its audit would be wrong. Cells of the model not in
+        ``values`` (e.g. differences nobody publishes) are left free.
         """
-        system = _System(self, {key: values[key] for key in self.cells}, zeros_hidden=True)
+        given = {key: values[key] for key in self.cells if key in values}
+        system = _System(self, given, zeros_hidden=True)
         return system.feasible()
 
 

@@ -210,7 +210,7 @@ def protect_stats_table(
     """One table's own disclosure control (hiding ``also_hide`` as well)."""
     if name.startswith("outcome_funnel"):
         return protect_table(raw, row=raw.columns[0], column=None, rules=rules, also_hide=also_hide)
-    equality = name.startswith("equality_") and "funded" in raw.columns
+    equality = name.startswith("equality_")
     return (protect_equality if equality else protect)(raw, rules=rules, also_hide=also_hide)
 
 

@@ -46,6 +46,7 @@ from workbench.stats.takeup import UNKNOWN
 
 __all__ = [
     "KINDS",
+    "NOT_FUNDED",
     "GroupLinks",
     "SetProtection",
     "group_links",
@@ -70,6 +71,9 @@ KINDS = {
 
 
 _STATUSES = ("funded", "not_funded", "no_record")
+NOT_FUNDED = "not_funded"
+"""The measure nobody publishes but anyone can work out: ``eligible`` less ``funded``. The
+model has a cell of it wherever a table has both; a small one is audited like a hidden cell."""
 _RECORD_DIMENSIONS = ("area", "ward", "age_band", "sex", "ethnicity", "first_language")
 """Dimensions read from the people table: a child with no council record is ``unknown``."""
 _DATE_OF_BIRTH_DIMENSIONS = ("age_band",)
@@ -319,6 +323,15 @@ def _attempt(
     rules: DisclosureRules,
     keep: Callable[[Key], bool],
 ) -> SetProtection:
+    # What is left of a row (eligible less funded) is published by subtraction where both
+    # are shown: a small one must keep the protection interval like a hidden cell, and can
+    # never be published, only covered by hiding the counts it is worked out from.
+    remainders = frozenset(
+        key for key, value in values.items() if key[2] == NOT_FUNDED and rules.is_small(value)
+    )
+    values = {
+        key: value for key, value in values.items() if key[2] != NOT_FUNDED or key in remainders
+    }
     cache: dict[tuple[str, frozenset], ProtectedTable] = {}
 
     def protected_with(name: str, also_hide: frozenset) -> ProtectedTable:
@@ -329,18 +342,22 @@ def _attempt(
         return cache[(name, also_hide)]
 
     def extra_of(cells: frozenset[Key]) -> dict[str, frozenset]:
-        return {name: frozenset((m, label) for t, label, m in cells if t == name) for name in first}
+        return {
+            name: frozenset((m, label) for t, label, m in cells if t == name and m != NOT_FUNDED)
+            for name in first
+        }
 
     def spread(cells: frozenset[Key]) -> frozenset[Key]:
         tables = {name: protected_with(name, hide) for name, hide in extra_of(cells).items()}
-        return frozenset(key for name, table in tables.items() for key in _hidden(name, table))
+        hidden = (key for name, table in tables.items() for key in _hidden(name, table))
+        return frozenset(hidden) | remainders
 
     kept = [terms for key, terms in model.cells.items() if keep(key)]
 
     def may_hide(key: Key) -> bool:
         # The headline stays published, and so does a total that repeats it: a set whose
         # protection would need them hidden is not published at all.
-        if keep(key) or model.cells[key] in kept:
+        if keep(key) or model.cells[key] in kept or key in remainders:
             return False
         return rules.suppress_zeros or values[key] != 0
 
@@ -903,7 +920,10 @@ class _Builder:
 
 
 def _statuses(measure: str) -> tuple[str, ...]:
-    """The children a count measure counts: the funded ones, or every child."""
+    """The children a count measure counts: the funded ones, those not funded (with or
+    without a council record), or every child."""
+    if measure == NOT_FUNDED:
+        return ("not_funded", "no_record")
     return ("funded",) if measure == "funded" else _STATUSES
 
 
@@ -921,12 +941,18 @@ def _allowed(dimension: str) -> Callable[[str, str], bool]:
 
 
 def _counts(name: str, table: ProtectedTable) -> dict[Key, int]:
+    """A table's count cells' true values, with ``not_funded`` (eligible less funded) in each
+    row that has both."""
     if table.counts is None or table.column is not None:
         raise WorkbenchError(f"No disclosure model for the table {name!r} (not one-way counts).")
-    return {
+    counts = {
         (name, str(label), measure): int(raw)
         for label, measure, raw in table.counts.select(table.row, "measure", "raw").iter_rows()
     }
+    for (_, label, measure), funded in list(counts.items()):
+        if measure == "funded" and (name, label, "eligible") in counts:
+            counts[(name, label, NOT_FUNDED)] = counts[(name, label, "eligible")] - funded
+    return counts
 
 
 def _hidden(name: str, table: ProtectedTable) -> Iterable[Key]:

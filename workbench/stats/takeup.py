@@ -456,18 +456,18 @@ def hide_suppressed(
     Examples
     --------
     >>> table = pl.DataFrame({"area": ["FQ1", "FQ2", "FQ3"], "eligible": [40, 3, 25],
-    ...     "funded": [30, 0, 20], "rate": [0.75, 0.0, 0.8]})
+    ...     "funded": [30, 0, 15], "rate": [0.75, 0.0, 0.6]})
     >>> hide_suppressed(table, protect(table, rules=DisclosureRules(threshold=3))).rows()
-    [('FQ1', 40, 30, 0.75), ('FQ2', 3, 0, 0.0), ('FQ3', 25, 20, 0.8)]
+    [('FQ1', 40, 30, 0.75), ('FQ2', 3, 0, 0.0), ('FQ3', 25, 15, 0.6)]
     >>> hide_suppressed(table, protect(table)).get_column("area").to_list()
     ['FQ1']
 
-    Rounded counts give the rate as published (35 of 40, not 33 of 41):
+    Rounded counts give the rate as published (30 of 40, not 29 of 41):
 
-    >>> table = pl.DataFrame({"area": ["FQ1", "FQ2"], "eligible": [41, 27], "funded": [33, 19],
-    ...     "rate": [33 / 41, 19 / 27]})
+    >>> table = pl.DataFrame({"area": ["FQ1", "FQ2"], "eligible": [41, 27], "funded": [29, 17],
+    ...     "rate": [29 / 41, 17 / 27]})
     >>> hide_suppressed(table, protect(table, rules=DisclosureRules(round_to=5))).rows()
-    [('FQ1', 40, 35, 0.875), ('FQ2', 25, 20, 0.8)]
+    [('FQ1', 40, 30, 0.75), ('FQ2', 25, 15, 0.6)]
     """
     if protected.column is not None or not table.columns or table.columns[0] != protected.row:
         raise UsageError(
