@@ -641,6 +641,33 @@ def test_special_category_columns_are_not_read_without_equality_monitoring(make_
     assert monitored.select("sex", "ethnicity").row(0) == ("F", "WBRI")
 
 
+def test_keep_checks_every_row_then_returns_only_the_columns_kept(make_folder):
+    # P2 has no surname: quarantined as in any load, though the surname is not kept.
+    people = (
+        people_with("P1,H1,Ann,Smith,1990-04-01", "P2,H1,Bob,,1991-05-02")
+        .replace("date_of_birth", "date_of_birth,ethnicity")
+        .replace("1990-04-01", "1990-04-01,WBRI")
+        .replace("1991-05-02", "1991-05-02,WIRI")
+    )
+    data = load(
+        make_folder,
+        people=people,
+        tables=["people"],
+        equality_monitoring=True,
+        keep={"people": ["person_id", "ethnicity"]},
+    )
+    assert data.tables["people"].rows() == [("P1", "WBRI")]
+    assert data.quarantine.select("row", "column").rows() == [(3, "surname")]
+    assert data.reports["people"].accepted + data.reports["people"].quarantined == 2
+
+
+def test_keep_names_only_columns_read(make_folder):
+    with pytest.raises(UsageError, match="keep names columns not read from table people: sex"):
+        load(make_folder, tables=["people"], keep={"people": ["person_id", "sex"]})
+    with pytest.raises(UsageError, match="keep names columns not read from table benefits"):
+        load(make_folder, tables=["people"], keep={"benefits": ["person_id"]})
+
+
 def test_asking_for_a_special_category_column_without_the_flag_says_why(make_folder):
     with pytest.raises(UsageError, match=r"special category data \(UK GDPR Art\. 9\)"):
         load(make_folder, columns={"people": ["sex"]})

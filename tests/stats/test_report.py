@@ -222,6 +222,23 @@ def test_a_missing_equality_column_is_reported_not_guessed(small):
     assert not (small.out / "equality_by_first_language.csv").exists()
 
 
+def test_special_category_fields_are_never_held_beside_names(data, tmp_path, monkeypatch):
+    import workbench.stats.report as report
+
+    seen = []
+    original = report.load_folder
+
+    def spy(*args, **kwargs):
+        loaded = original(*args, **kwargs)
+        if kwargs.get("equality_monitoring"):
+            seen.append(loaded.tables["people"].columns)
+        return loaded
+
+    monkeypatch.setattr(report, "load_folder", spy)
+    stats(data, tmp_path / "out")
+    assert seen == [["person_id", "date_of_birth", "postcode", "sex", "ethnicity"]]
+
+
 # --- what is withheld ----------------------------------------------------------------------------
 
 

@@ -789,6 +789,7 @@ def load_folder(
     equality_monitoring: bool = False,
     normalise: bool = True,
     profile: Profile | str | Path | None = None,
+    keep: Mapping[str, Iterable[str]] | None = None,
 ) -> LoadedData:
     """Load a data folder: accepted typed rows per table, the quarantine and warnings.
 
@@ -820,6 +821,11 @@ def load_folder(
         map onto the contract. Default: the one `--profile` names (the WORKBENCH_PROFILE
         environment variable), if any. Tables it does not map are read as contract files.
         The quarantine then names the source file and the source column.
+    keep
+        Per table, the only columns its accepted rows keep: the others (required ones too)
+        are read to check each row, so the same rows are accepted as in any other load, then
+        dropped before the frame is returned. For a purpose that must not hold them beside
+        what it reads, e.g. names beside special-category fields (`workbench.stats`).
 
     Returns
     -------
@@ -840,6 +846,7 @@ def load_folder(
     found, ignored = _scan_folder(root)
     wanted = _tables_wanted(tables)
     asked = dict(columns or {})
+    kept = {name: tuple(names) for name, names in (keep or {}).items()}
     unknown = sorted(set(asked) - set(TABLES))
     if unknown:
         raise UsageError(
@@ -851,6 +858,12 @@ def load_folder(
         for name in TABLES
         if name in wanted or name in asked
     }
+    for name, names in kept.items():
+        extra = sorted(set(names) - set(plans.get(name, ())))
+        if name not in wanted or extra:
+            raise UsageError(
+                f"keep names columns not read from table {name}: {', '.join(extra) or name}"
+            )
     profiled = {
         name: chosen.source_for(name, root)
         for name in wanted
@@ -896,6 +909,14 @@ def load_folder(
             profile=chosen.path if chosen is not None else None,
         )
     )
+    if kept:
+        tables = {
+            name: frame.select(c for c in frame.columns if c in kept[name])
+            if name in kept
+            else frame
+            for name, frame in checked.tables.items()
+        }
+        checked = replace(checked, tables=tables)
     return _in_source_terms(checked, loaded)
 
 

@@ -119,6 +119,8 @@ __all__ = [
 ]
 
 DEFAULT_RULES = DisclosureRules()
+_MONITORING_COLUMNS = ("person_id", "postcode", "date_of_birth", *EQUALITY_FIELDS)
+"""What the equality, area, ward and age-band tables read of the people table."""
 """Threshold 10, no rounding: UK official statistics practice (frozen, so safe to share)."""
 
 
@@ -231,11 +233,14 @@ def write_stats(
     )
     loaded = found.data
     # Special-category fields: a separate load, used for the equality tables and nothing else.
+    # Names and the other required columns are read only to accept the same rows as the
+    # assessment's load, and dropped there: never held beside the special-category fields.
     monitoring = load_folder(
         project_path(data),
         tables=["people"],
         columns={"people": ("postcode", *EQUALITY_FIELDS)},
         equality_monitoring=True,
+        keep={"people": _MONITORING_COLUMNS},
     ).tables["people"]
     candidates = found.candidates
     raw = {
