@@ -391,6 +391,9 @@ def test_link_folder_writes_owner_only_links_and_the_quality_tables(council, lin
     assert written["band"].to_list() == linked[0]["band"].to_list()
     assert run.evaluation is not None
     assert len(run.quality_files) == 6  # and linkage_truth_coverage
+    # Small counts of pairs from the council's truth, with no disclosure control: owner-only.
+    assert (tmp_path / "quality").stat().st_mode & 0o777 == 0o700
+    assert {path.stat().st_mode & 0o777 for path in run.quality_files} == {0o600}
     quality = pl.read_csv(tmp_path / "quality" / "linkage_quality.csv")
     assert cast(float, quality.filter(pl.col("level") == "child")["precision"].min()) >= 0.99
 

@@ -58,6 +58,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from workbench.errors import UsageError
+from workbench.private_files import private_folder_for, write_private
 from workbench.spreadsheet import neutralised
 
 __all__ = [
@@ -372,13 +373,18 @@ class LinkageEvaluation:
         return tables
 
     def write(self, folder: str | Path) -> list[Path]:
-        """Write each table as `<stem>.csv` in `folder` (created when missing)."""
+        """Write each table as `<stem>.csv` in `folder` (created owner-only when missing).
+
+        The files are owner-only (0600), like the links: their counts of pairs come from a
+        ground truth (a clerical sample of the council's own records) and are small, with no
+        disclosure control, so they are not for sharing as they are.
+        """
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
         written = []
         for stem, table in self.to_tables().items():
             path = folder / f"{stem}.csv"
-            neutralised(table).write_csv(path)
+            private_folder_for(path)
+            write_private(path, neutralised(table).write_csv)
             written.append(path)
         return written
 
