@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from tests.council import Council, rows
-from workbench.eligibility.assess import evidence_text
+from workbench.eligibility.assess import evidence_text, partly_met
 from workbench.eligibility.engine import assess, assessment
 from workbench.linkage import LINKS_SCHEMA
 from workbench.linkage.probabilistic import link_all
@@ -314,6 +314,18 @@ def test_no_recourse_to_public_funds_limits(income, savings, london, children, e
     assert tiers.get("C1") == expected and "C2" not in tiers
     if expected == "likely":
         assert found["reason_codes"].to_list() == [["no_recourse_to_public_funds"]]
+
+
+@pytest.mark.parametrize(("income", "savings"), [(None, 0.0), (20000.0, None)])
+def test_an_nrpf_household_with_income_or_savings_missing_says_so(income, savings):
+    # The list says what to ask the family: not "income missing" when the savings are.
+    c = Council()
+    family(c, "1")
+    c.household("H1", nrpf=True, income=income, savings=savings, london=False)
+    found = assess(c.tables(), RULES, term_start=TERM, as_of=TERM)
+    texts = found.select(evidence_text()).to_series().to_list()
+    assert texts == ["no_recourse_to_public_funds (income or savings missing): households row H1"]
+    assert partly_met(texts[0]) == [("no_recourse_to_public_funds", "income or savings missing")]
 
 
 def test_no_recourse_to_public_funds_starts_with_the_term_of_september_2022():

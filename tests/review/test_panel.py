@@ -371,6 +371,33 @@ def test_a_correction_is_a_second_decision_and_progress_counts_the_item_once(
 # --- the selected row -----------------------------------------------------------------------
 
 
+def test_a_possible_child_shows_what_it_meets_in_part_and_what_is_missing(
+    store: ReviewStore,
+) -> None:
+    # P04 is possible through its household's income or savings (no recourse to public
+    # funds); the table says so, not "(income missing)" as for every possible child before.
+    nrpf = {"reason_code": "no_recourse_to_public_funds", "table": "households"}
+    children = sixty_children().with_columns(
+        pl.when(pl.col("person_id") == "P04")
+        .then(
+            pl.lit(
+                [nrpf | {"record_id": "H4", "parent_carer_id": None, "status": "income_missing"}],
+                dtype=EVIDENCE,
+            )
+        )
+        .otherwise(pl.col("evidence"))
+        .alias("evidence")
+    )
+    listed = register_list(store, children, "r-2026-09", "two_year_old@2026.1", {}, KEY)
+    panel = open_panel(store, listed, children, reviewer="A. Officer")
+    panel.select(key_of("P04"))
+    label = load_rule_set("two_year_old").criterion("no_recourse_to_public_funds").label
+    cells = re.findall(r"<td>([^<]*)</td>", panel.table.value)
+    assert f"{label} (income or savings missing)" in cells
+    assert "none" in cells  # P08: possible, with nothing met even in part
+    assert "(income missing)" not in panel.table.value
+
+
 def test_detail_shows_plain_english_reasons_and_evidence(panel: ReviewPanel) -> None:
     panel.select(key_of("P03"))
     rules = load_rule_set("two_year_old")

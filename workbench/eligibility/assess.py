@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -67,6 +68,7 @@ __all__ = [
     "link",
     "list_summary",
     "load",
+    "partly_met",
     "rule_set",
     "unlisted_path",
     "write_list",
@@ -768,7 +770,28 @@ def _probabilistic_links(
 # The notes `evidence_text` puts after a reason code met only in part (the possible tier), and
 # the one lists written before 2026-12 carried for an order ("no care record"): what readers of
 # a list file accept.
-EVIDENCE_NOTES: tuple[str, ...] = ("income missing", "no care before the order", "no care record")
+EVIDENCE_NOTES: tuple[str, ...] = (
+    "income missing",
+    "income or savings missing",
+    "no care before the order",
+    "no care record",
+)
+_PARTLY_MET = re.compile(rf"(?:^|; )([A-Za-z0-9_]+) \(({'|'.join(EVIDENCE_NOTES)})\): ")
+
+
+def partly_met(evidence: str | None) -> list[tuple[str, str]]:
+    """The reason codes a `possible` child meets in part, with what is missing, read from its
+    evidence text (`evidence_text`), each once, in order.
+
+    Examples
+    --------
+    >>> partly_met("no_recourse_to_public_funds (income or savings missing): households row H3")
+    [('no_recourse_to_public_funds', 'income or savings missing')]
+    >>> partly_met("income_support: award A1 of parent/carer P1")
+    []
+    """
+    found = _PARTLY_MET.findall(evidence or "")
+    return list(dict.fromkeys((code, note) for code, note in found))
 
 
 def evidence_text() -> pl.Expr:
@@ -791,7 +814,9 @@ def evidence_text() -> pl.Expr:
         .otherwise(field_("table") + pl.lit(" row ") + field_("record_id"))
     )
     sentence = (
-        pl.when(field_("status") == "income_missing")
+        pl.when((field_("status") == "income_missing") & (field_("table") == "households"))
+        .then(field_("reason_code") + pl.lit(" (income or savings missing): ") + proof)
+        .when(field_("status") == "income_missing")
         .then(field_("reason_code") + pl.lit(" (income missing): ") + proof)
         .when(field_("status") == "care_history_missing")
         .then(field_("reason_code") + pl.lit(" (no care before the order): ") + proof)

@@ -63,6 +63,7 @@ from typing import Any
 import polars as pl
 
 from workbench.data.reading import LoadedData
+from workbench.eligibility.assess import partly_met
 from workbench.errors import DataFileError, UsageError, WorkbenchError
 from workbench.governance._sar_document import SarDocument, appendix_path, sar_html, sar_markdown
 from workbench.governance._sar_subject import (
@@ -233,6 +234,18 @@ def _tier_text(rule_ref: str, tier: str) -> str:
         return tier
 
 
+def _partly_met_text(evidence: str | None) -> str:
+    """For a child meeting no reason in full: what it meets in part, and what is missing.
+
+    >>> _partly_met_text("no_care_leaver (no care before the order): status S1")
+    'none in full (in part: no_care_leaver (no care before the order))'
+    >>> _partly_met_text(None)
+    'none'
+    """
+    partly = [f"{code} ({note})" for code, note in partly_met(evidence)]
+    return f"none in full (in part: {'; '.join(partly)})" if partly else "none"
+
+
 def _own_evidence(evidence: str | None) -> str:
     """The evidence with other people's award and person ids withheld."""
     return _CARER_AWARD.sub(f"an award of {WITHHELD_CARER}", evidence or "")
@@ -329,7 +342,7 @@ def _list_row(
         "term start": parameters.get("term_start"),
         "evidence date (as of)": parameters.get("as_of"),
         "tier": _tier_text(rule_ref, row["tier"]),
-        "reasons": " | ".join(reasons) or "none (possible: income missing)",
+        "reasons": " | ".join(reasons) or _partly_met_text(row["evidence"]),
         "evidence shown": _own_evidence(row["evidence"]),
         "eligible from": row["eligible_from"],
         "already funded": row["already_funded"],

@@ -494,6 +494,12 @@ def _proof_words(proof: str, details: ChildDetails | None) -> str:
     return proof
 
 
+_NOTE_WORDS = {
+    " (income missing)": " (income not recorded)",
+    " (income or savings missing)": " (income or savings not recorded)",
+}
+
+
 def evidence_lines(
     evidence: str | None, rule_set: RuleSet | None, details: ChildDetails | None = None
 ) -> list[str]:
@@ -505,6 +511,8 @@ def evidence_lines(
     --------
     >>> evidence_lines("income_support: award A1 of parent/carer P0", None)
     ['income_support: award A1 to parent or carer P0']
+    >>> evidence_lines("nrpf (income or savings missing): households row H3", None)
+    ["nrpf (income or savings not recorded): the household's record (record H3)"]
     """
     lines = []
     for sentence in (evidence or "").split("; "):
@@ -514,9 +522,7 @@ def evidence_lines(
         if found is None:
             lines.append(sentence)
             continue
-        note = (
-            " (income not recorded)" if "income" in (found["note"] or "") else (found["note"] or "")
-        )
+        note = _NOTE_WORDS.get(found["note"] or "", found["note"] or "")
         label = _label(found["code"], rule_set)
         lines.append(f"{label}{note}: {_proof_words(found['proof'], details)}")
     return lines

@@ -35,6 +35,7 @@ from typing import Any
 import ipywidgets as widgets
 import polars as pl
 
+from workbench.eligibility.assess import partly_met
 from workbench.errors import UsageError, WorkbenchError
 from workbench.review.details import (
     INITIATIVE_NAMES,
@@ -245,10 +246,11 @@ def page_table_html(
     body = []
     for row in rows.iter_rows(named=True):
         reasons = [labels.get(code, code) for code in row["reason_codes"]]
+        partly = [f"{labels.get(c, c)} ({note})" for c, note in partly_met(row["evidence"])]
         cells = [
             _who(row),
             row["tier"],
-            "; ".join(reasons) or "(income missing)",
+            "; ".join(reasons) or "; ".join(partly) or "none",
             long_date(row["eligible_from"]),
             "yes" if row["already_funded"] else "no",
             "needs review" if row["link_needs_review"] else "",
