@@ -293,6 +293,38 @@ def test_twins_whose_rows_are_alike_each_get_one_place():
     assert outcome(links) == {"F1": ("P5", "linked"), "F2": ("P6", "linked")}
 
 
+TWINS = [
+    *PEOPLE,
+    person("P5", "H1", "Ava", "Lee", date_of_birth=date(2024, 5, 5)),
+    person("P6", "H1", "Eva", "Lee", date_of_birth=date(2024, 5, 5)),
+]
+
+
+@pytest.mark.parametrize("forename", ["Zoe", "Aveline"])
+def test_a_row_that_cannot_tell_twins_apart_goes_to_a_person(forename):
+    # Ada's twins, born the same day: a row naming neither scores both exactly alike. Linking
+    # it would rest on which twin's id sorts first.
+    row = dwp_row("D1", forename, "Lee", date(2024, 5, 5), parent_nino="AB123456C")
+    links = link_probabilistic(tables(dwp=[row], people=TWINS), source="dwp_list")
+    assert outcome(links) == {"D1": ("P5", "clerical_review")}
+    place_row = place("F1", "two_year_old", forename=forename, child_date_of_birth=date(2024, 5, 5))
+    links = link_probabilistic(tables(funded=[place_row], people=TWINS), source="funded_places")
+    assert outcome(links) == {"F1": ("P5", "clerical_review")}
+
+
+def test_a_row_naming_one_twin_and_rows_for_both_twins_link():
+    named = dwp_row("D1", "Eva", "Lee", date(2024, 5, 5), parent_nino="AB123456C")
+    links = link_probabilistic(tables(dwp=[named], people=TWINS), source="dwp_list")
+    assert outcome(links) == {"D1": ("P6", "linked")}
+    # Two rows alike, one for each twin: whichever way round, each twin is on the list.
+    both = [
+        dwp_row(record, "Zoe", "Lee", date(2024, 5, 5), parent_nino="AB123456C")
+        for record in ("D1", "D2")
+    ]
+    links = link_probabilistic(tables(dwp=both, people=TWINS), source="dwp_list")
+    assert outcome(links) == {"D1": ("P5", "linked"), "D2": ("P6", "linked")}
+
+
 def test_a_probability_between_the_thresholds_goes_to_clerical_review():
     row = dwp_row("D1", "Liz", "Lee", date(2024, 4, 3))
     probability = link_probabilistic(tables(dwp=[row]), source="dwp_list")[

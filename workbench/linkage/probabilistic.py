@@ -870,6 +870,28 @@ def _capped(
     )
 
 
+def _tied(assigned: pl.DataFrame, pairs: pl.DataFrame, child_key: list[str]) -> pl.DataFrame:
+    """`assigned` with `_capped` true, too, for a pair whose row scores another child exactly
+    as high, that child linked to no other row (`child_key`): twins the row cannot tell apart
+    (born the same day, in the same household, the row's forename like neither). The pair
+    would rest on which twin's id sorts first, so a person decides, for funded places too.
+    Twins both on the list are each linked: the other twin is taken by the other row.
+    """
+    chosen = assigned.select(
+        _ROW, pl.col("person_id").alias("_chosen"), pl.col("match_weight").alias("_weight")
+    )
+    rivals = (
+        pairs.join(chosen, on=_ROW)
+        .filter(
+            (pl.col("person_id") != pl.col("_chosen"))
+            & (pl.col("match_weight") == pl.col("_weight"))
+        )
+        .join(assigned.select(child_key), on=child_key, how="anti", nulls_equal=True)
+    )
+    tied = pl.col(_ROW).is_in(rivals.get_column(_ROW).implode())
+    return assigned.with_columns(pl.col("_capped").fill_null(False) | tied)
+
+
 def _banded(
     records: pl.DataFrame,
     pairs: pl.DataFrame,
@@ -1028,7 +1050,7 @@ def _link_source(
     if source == "funded_places":
         further = _further_places(scored, records, candidates, exclude, assigned, clerical)
         assigned = pl.concat([assigned, further])
-    assigned = _capped(assigned, records, candidates, source)
+    assigned = _tied(_capped(assigned, records, candidates, source), pairs, child_key)
     links = _banded(records, pairs, assigned, source, thresholds)
     if not with_pairs:
         return links, pl.DataFrame(schema=SCORED_PAIRS_SCHEMA)
