@@ -569,3 +569,38 @@ def test_a_proposed_link_is_shown_to_the_child_proposed_without_the_dwp_row(dwp_
     # Nobody else is told of the proposal.
     tobias = subject_access("C-TOBIAS", data=data, lists=[listed], key=KEY, out=tmp_path / "t.md")
     assert "proposed as the match" not in _texts(tobias)
+
+
+def test_a_decision_on_a_proposed_link_is_shown_to_the_child_proposed(dwp_council, tmp_path):
+    data, listed, _ = dwp_council
+    frame = pl.read_csv(listed, infer_schema=False)
+    d303 = pl.col("dwp_record_id") == "D-303"
+    frame.with_columns(
+        pl.when(d303)
+        .then(pl.lit("true"))
+        .otherwise("link_needs_review")
+        .alias("link_needs_review"),
+        pl.when(d303).then(pl.lit("C-YOLANDA")).alias("probable_person_id"),
+        pl.when(d303).then(pl.lit("0.91")).alias("match_probability"),
+    ).write_csv(listed)
+    store = tmp_path / "proposals.sqlite"
+    with ReviewStore(store, clock=Clock(), key=KEY) as review:
+        list_id, _ = register_list_file(review, listed, KEY)
+        row = pseudonym("dwp", "D-303", KEY)
+        review.record_decision(list_id, row, "link_rejected", "F. Officer", "another mother")
+    out = subject_access(
+        "C-YOLANDA", data=data, lists=[listed], store=store, key=KEY, out=tmp_path / "y.md"
+    )
+    decided = [(field, value) for _, field, value in _facts(out, "proposed match decisions")]
+    assert ("reviewer", "F. Officer") in decided
+    assert ("decision", "link_rejected") in decided
+    assert ("reason", "another mother") in decided
+    for leak in [*QUILLONS, row]:
+        assert leak not in _texts(out), leak
+    with ReviewStore(store, key=KEY) as review:
+        assert "1 on them as a proposed match" in review.access_log()["detail"][-1]
+    tobias = subject_access(
+        "C-TOBIAS", data=data, lists=[listed], store=store, key=KEY, out=tmp_path / "t.md"
+    )
+    assert "F. Officer" not in _texts(tobias)
+    assert "No DWP-list row was decided on with this person" in _texts(tobias)

@@ -373,12 +373,20 @@ def _store_section(doc: SarDocument, store: Path, subject: Subject, key: bytes, 
         decisions = review.decisions(item_keys=keys).join(
             lists.select("list_id", "run_id", "initiative"), on="list_id", how="left"
         )
+        # A DWP-list row proposed as this child (perhaps another child's row, so the row
+        # itself is withheld): what reviewers decided about the proposal is about them too.
+        proposals = (
+            review.proposal_decisions(keys)
+            .filter(~pl.col("item_key").is_in(keys))
+            .join(lists.select("list_id", "run_id", "initiative"), on="list_id", how="left")
+        )
         checks = _dfe_checks(review, keys, _parent_row_keys(subject, key))
         review.log_access(
             user,
             "subject-access",
             f"{named}: {len(held)} items, {decisions.height} decisions, "
-            f"{checks.height} DfE check rows",
+            + (f"{proposals.height} on them as a proposed match, " if proposals.height else "")
+            + f"{checks.height} DfE check rows",
         )
     if keys:
         whose = f"for this person, {named} (of their person id, and of each DWP-list row about "
@@ -411,6 +419,29 @@ def _store_section(doc: SarDocument, store: Path, subject: Subject, key: bytes, 
             "decisions",
             "decision",
             decisions.select(
+                "decided_at",
+                "reviewer",
+                "decision",
+                "reason",
+                "initiative",
+                "run_id",
+                "decision_id",
+            ),
+        )
+    doc.heading(3, "Decisions on them as the proposed match of a DWP-list row")
+    if proposals.height == 0:
+        doc.para("No DWP-list row was decided on with this person as its proposed match.")
+    else:
+        doc.para(
+            "The linkage proposed this person as the child of a DWP-list row that it could "
+            "not link for certain, and a reviewer decided whether the row is them "
+            "(`link_confirmed`) or not (`link_rejected`). The row is withheld: when it is "
+            "not them, it is about another child."
+        )
+        doc.table(
+            "proposed match decisions",
+            "decision",
+            proposals.select(
                 "decided_at",
                 "reviewer",
                 "decision",

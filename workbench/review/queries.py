@@ -183,6 +183,18 @@ def link_decisions(conn: sqlite3.Connection) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=LINK_DECISION_SCHEMA, orient="row")
 
 
+def proposal_decisions(conn: sqlite3.Connection, proposed_keys: Collection[str]) -> pl.DataFrame:
+    """Every link decision on an item whose proposed match is one of ``proposed_keys`` (see
+    :meth:`ReviewStore.proposal_decisions`)."""
+    return decision_frame(
+        conn,
+        "SELECT d.* FROM decisions d JOIN list_items i USING (list_id, item_key) "
+        "WHERE i.proposed_key IN (SELECT value FROM json_each(?)) "
+        "AND d.decision IN (SELECT value FROM json_each(?)) ORDER BY d.seq",
+        [json.dumps(list(proposed_keys)), json.dumps(list(LINK_DECISIONS))],
+    )
+
+
 def progress(conn: sqlite3.Connection, list_id: str) -> dict[str, Any]:
     """How far review of a list has got (see :meth:`ReviewStore.progress`)."""
     # An item is decided by an outcome decision; a link decision alone settles only whether

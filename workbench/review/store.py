@@ -501,6 +501,13 @@ class ReviewStore:
         """
         return queries.link_decisions(self._conn)
 
+    def proposal_decisions(self, proposed_keys: Collection[str]) -> pl.DataFrame:
+        """Every ``link_confirmed`` or ``link_rejected`` recorded on an item whose proposed
+        match (``proposed_key``) is one of ``proposed_keys``, in recording order: what
+        reviewers decided about a person proposed as the child of a DWP-list row, the row
+        perhaps another child's (subject access)."""
+        return queries.proposal_decisions(self._conn, proposed_keys)
+
     def proposed_match(self, list_id: str, item_key: str) -> str | None:
         """The pseudonymous key of the child proposed as the match of an item whose link
         awaited review (``proposed_key``); None when the item had none, or is not held."""
