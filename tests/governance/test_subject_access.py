@@ -542,10 +542,9 @@ def test_the_markdown_export_carries_no_html_from_names(make_folder, tmp_path):
     assert "&lt;img src=x onerror=alert(1)&gt;" in text
 
 
-def test_a_proposed_link_is_shown_to_the_child_proposed_without_the_dwp_row(dwp_council, tmp_path):
-    data, listed, _ = dwp_council
-    # The list as `assess` writes it when Ezra's DWP row (D-303) awaits review with Yolanda
-    # proposed as its match.
+def propose_yolanda_for_d303(listed: Path) -> pl.DataFrame:
+    """The list as `assess` writes it when Ezra's DWP row (D-303) awaits review with Yolanda
+    proposed as its match (the list read before the change is returned)."""
     frame = pl.read_csv(listed, infer_schema=False)
     d303 = pl.col("dwp_record_id") == "D-303"
     frame.with_columns(
@@ -556,6 +555,12 @@ def test_a_proposed_link_is_shown_to_the_child_proposed_without_the_dwp_row(dwp_
         pl.when(d303).then(pl.lit("C-YOLANDA")).alias("probable_person_id"),
         pl.when(d303).then(pl.lit("0.91")).alias("match_probability"),
     ).write_csv(listed)
+    return frame
+
+
+def test_a_proposed_link_is_shown_to_the_child_proposed_without_the_dwp_row(dwp_council, tmp_path):
+    data, listed, _ = dwp_council
+    frame = propose_yolanda_for_d303(listed)
     out = subject_access("C-YOLANDA", data=data, lists=[listed], key=KEY, out=tmp_path / "y.md")
     assert [(field, value) for _, field, value in _facts(out, "lists")[-4:]] == [
         ("run id", frame["run_id"][0]),
@@ -573,16 +578,7 @@ def test_a_proposed_link_is_shown_to_the_child_proposed_without_the_dwp_row(dwp_
 
 def test_a_decision_on_a_proposed_link_is_shown_to_the_child_proposed(dwp_council, tmp_path):
     data, listed, _ = dwp_council
-    frame = pl.read_csv(listed, infer_schema=False)
-    d303 = pl.col("dwp_record_id") == "D-303"
-    frame.with_columns(
-        pl.when(d303)
-        .then(pl.lit("true"))
-        .otherwise("link_needs_review")
-        .alias("link_needs_review"),
-        pl.when(d303).then(pl.lit("C-YOLANDA")).alias("probable_person_id"),
-        pl.when(d303).then(pl.lit("0.91")).alias("match_probability"),
-    ).write_csv(listed)
+    propose_yolanda_for_d303(listed)
     store = tmp_path / "proposals.sqlite"
     with ReviewStore(store, clock=Clock(), key=KEY) as review:
         list_id, _ = register_list_file(review, listed, KEY)

@@ -358,6 +358,18 @@ def _list_row(
 # --- the review store ---------------------------------------------------------------------------
 
 
+_DECISION_COLUMNS = (
+    "decided_at",
+    "reviewer",
+    "decision",
+    "reason",
+    "initiative",
+    "run_id",
+    "decision_id",
+)
+"""What a decision shows: who decided what, when and why, on which list."""
+
+
 def _store_section(doc: SarDocument, store: Path, subject: Subject, key: bytes, user: str) -> None:
     if not store.is_file():
         raise DataFileError(store, "no review store here; expected a store the workbench wrote")
@@ -418,15 +430,7 @@ def _store_section(doc: SarDocument, store: Path, subject: Subject, key: bytes, 
         doc.table(
             "decisions",
             "decision",
-            decisions.select(
-                "decided_at",
-                "reviewer",
-                "decision",
-                "reason",
-                "initiative",
-                "run_id",
-                "decision_id",
-            ),
+            decisions.select(_DECISION_COLUMNS),
         )
     doc.heading(3, "Decisions on them as the proposed match of a DWP-list row")
     if proposals.height == 0:
@@ -441,15 +445,7 @@ def _store_section(doc: SarDocument, store: Path, subject: Subject, key: bytes, 
         doc.table(
             "proposed match decisions",
             "decision",
-            proposals.select(
-                "decided_at",
-                "reviewer",
-                "decision",
-                "reason",
-                "initiative",
-                "run_id",
-                "decision_id",
-            ),
+            proposals.select(_DECISION_COLUMNS),
         )
     doc.heading(3, "Eligibility checks through DfE's services")
     doc.para(
