@@ -356,6 +356,36 @@ def test_a_small_number_of_children_not_funded_is_not_pinned_down_across_tables(
     assert intervals == result.intervals
 
 
+def test_what_is_published_of_the_audit_never_points_at_a_small_number_not_funded(monkeypatch):
+    # Only a small number not funded is audited: naming its row, in the reason a set is
+    # withheld or among the widths the manifest lists, would say that row has few.
+    import workbench.stats.table_links as table_links
+    from workbench.stats.linked import LinkedProtection
+
+    failed = ("take_up_by_area", "FQ1", NOT_FUNDED)
+    intervals = {failed: Interval(1, 4), ("take_up_by_area", "FQ1", "funded"): Interval(1, 12)}
+
+    def narrowed(*args, **kwargs):
+        return LinkedProtection(
+            frozenset(intervals), (), intervals, safe=False, reason="names FQ1", failed=failed
+        )
+
+    monkeypatch.setattr(table_links, "protect_linked", narrowed)
+    raws = {
+        "take_up": pl.DataFrame({"group": ["all"], "eligible": [40], "funded": [30]}),
+        "take_up_by_area": pl.DataFrame(
+            {"area": ["FQ1", "FQ2"], "eligible": [12, 28], "funded": [10, 20]}
+        ),
+    }
+    rules = DisclosureRules(threshold=3)
+    result = protect_together(raws, rules, uses_dwp_list=False)
+    assert result.reason == (
+        "A hidden count (take_up_by_area) could be narrowed below the protection interval of 3 "
+        "from the tables published together, and hiding more cells does not prevent it."
+    )
+    assert [row["measure"] for row in result.widths()] == ["funded"]
+
+
 def test_a_list_summary_may_have_children_who_meet_no_reason():
     # 30 children: 25 likely (each meeting income support, 6 also an EHC plan) and 5 possible
     # (an income missing: no reason met). The reasons add up to 31, more than the 25 with one.

@@ -715,6 +715,14 @@ def test_an_equality_table_where_every_child_is_in_one_group_is_withheld(tmp_pat
     assert "Irish" not in result.manifest.read_text()
 
 
+def test_the_manifest_lists_no_audited_number_not_funded(small):
+    # D9, unknown area, 1 child not funded: audited with the hidden counts, never listed.
+    assert ("take_up_by_area", "unknown", "not_funded") in small.linked.intervals
+    record = json.loads(small.manifest.read_text())["linked_tables"]
+    assert record["hidden_cells"]
+    assert "not_funded" not in json.dumps(record)
+
+
 def test_a_table_withheld_because_of_the_others_says_so_without_the_hidden_counts_range(
     tmp_path,
 ):

@@ -216,9 +216,15 @@ class SetProtection:
     """The hidden cell that could not be protected (None when safe)."""
 
     def widths(self) -> list[dict]:
-        """Each hidden count's table, row, measure and interval width (never its value)."""
+        """Each hidden count's table, row, measure and interval width (never its value).
+
+        The numbers not funded audited with them are left out: only small ones are audited,
+        so listing one would say that its row has few children not funded.
+        """
         rows = []
         for (table, label, measure), interval in sorted(self.intervals.items()):
+            if measure == NOT_FUNDED:
+                continue
             width = interval.width
             rows.append(
                 {
@@ -376,13 +382,21 @@ def _attempt(
         cost=cost,
     )
     extra = extra_of(frozenset(result.hidden))
+    reason = result.reason
+    if result.failed is not None and result.failed[2] == NOT_FUNDED:
+        # Only a small number not funded is audited, so naming its row would say it is small.
+        reason = (
+            f"A hidden count ({result.failed[0]}) could be narrowed below the protection "
+            f"interval of {rules.protection_interval} from the tables published together, "
+            "and hiding more cells does not prevent it."
+        )
     return SetProtection(
         protected={name: protected_with(name, hide) for name, hide in extra.items()},
         intervals=result.intervals,
         added=result.added,
         safe=result.safe,
         protection=rules.protection_interval,
-        reason=result.reason,
+        reason=reason,
         failed=result.failed,
     )
 
