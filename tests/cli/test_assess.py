@@ -106,7 +106,7 @@ def test_assess_is_reproducible_byte_for_byte(folder, tmp_path):
         assert workbench("assess", "--data", str(folder), *ARGS, "--out", str(out)).returncode == 0
     assert first.read_bytes() == second.read_bytes()
     manifest = json.loads((tmp_path / "a.csv.manifest.json").read_text())
-    assert manifest["rule_set"] == "two_year_old@2026.12.2"
+    assert manifest["rule_set"] == "two_year_old@2026.12.3"
     assert set(manifest["inputs"]) == {
         "people.csv",
         "benefits.csv",

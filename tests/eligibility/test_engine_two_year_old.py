@@ -229,6 +229,41 @@ def test_continued_entitlement_keeps_a_child_whose_parent_award_ended():
     assert found.evidence.filter(pl.col("person_id") == "C4")["record_id"].to_list() == ["F4a"]
 
 
+def test_an_earlier_place_awaiting_link_review_makes_the_child_possible():
+    # C1's benefits have ended; its place of last term awaits a person's review of the link.
+    # Confirmed, it continues the entitlement: the child is listed `possible`, not left off.
+    c = Council()
+    family(c, "1")
+    c.award("B1", "A1", "income_support", end=date(2026, 5, 31))
+    c.funded("F1", "NameC1", IN_WINDOW, date(2026, 4, 1), "two_year_old")
+    family(c, "2")  # a linked earlier place as well: likely, no note about the other
+    c.funded("F2a", "NameC2", IN_WINDOW, date(2026, 4, 1), "two_year_old")
+    c.funded("F2b", "NameC2", IN_WINDOW, date(2026, 1, 1), "two_year_old")
+    family(c, "3")  # a working-parent place awaiting review continues nothing
+    c.funded("F3", "NameC3", IN_WINDOW, date(2026, 4, 1), "working_parent")
+    links = pl.DataFrame(
+        [
+            ("funded_places", "F1", "C1", "clerical_review", 0.8, "splink"),
+            ("funded_places", "F2a", "C2", "linked", 1.0, "child_name_dob"),
+            ("funded_places", "F2b", "C2", "clerical_review", 0.8, "splink"),
+            ("funded_places", "F3", "C3", "clerical_review", 0.8, "splink"),
+        ],
+        schema=LINKS_SCHEMA,
+        orient="row",
+    )
+    found = assessment(c.tables(), RULES, term_start=TERM, as_of=TERM, links=links).candidates
+    assert rows(found) == [
+        ("C1", None, "possible", "", date(2026, 4, 1), False),
+        ("C2", None, "likely", "continued_entitlement", date(2026, 4, 1), False),
+    ]
+    texts = found.select(evidence_text()).to_series().to_list()
+    assert texts == [
+        "continued_entitlement (link awaiting review): funded_places row F1",
+        "continued_entitlement: funded_places row F2a",
+    ]
+    assert partly_met(texts[0]) == [("continued_entitlement", "link awaiting review")]
+
+
 def test_a_working_parent_place_does_not_count_as_already_funded():
     c = Council()
     family(c, "1")

@@ -96,7 +96,7 @@ def test_likely_child_via_universal_credit_low_income_reads_in_full() -> None:
         "Child P2 (born 2 March 2024) is listed for the term starting 1 September 2026: "
         "tier likely.",
         "Rules in force for the term starting 1 September 2026 (rule set "
-        "two_year_old@2026.12.2); evidence as on 1 August 2026.",
+        "two_year_old@2026.12.3); evidence as on 1 August 2026.",
         "Age: in the window from 1 April 2026 to 1 April 2027.",
         "Parents and carers in the household: P1.",
         "Funded place: none matched for the term starting 1 September 2026.",
@@ -599,6 +599,26 @@ def test_continued_entitlement_names_the_earlier_place():
     assert _council_line(c, "continued_entitlement", as_of=date(2026, 8, 15)) == (
         "✓ continued_entitlement: the child had a funded two-year-old place for the term "
         "starting 1 April 2026 (row F1): the entitlement continues."
+    )
+
+
+def test_an_earlier_place_awaiting_link_review_is_possible_and_says_so():
+    c = _family()
+    c.funded("F1", "NameC1", date(2024, 3, 2), date(2026, 4, 1), "two_year_old")
+    links = pl.DataFrame(
+        [("funded_places", "F1", "C1", "clerical_review", 0.8, "splink")],
+        schema=LINKS_SCHEMA,
+        orient="row",
+    )
+    found = explain_person(
+        c.tables(), load_rule_set("two_year_old"), person_id="C1", term_start=TERM, as_of=TERM,
+        links=links,
+    )  # fmt: skip
+    assert found.tier == "possible"
+    assert line(found, "continued_entitlement") == (
+        "? continued_entitlement: a funded two-year-old place for the term starting 1 April "
+        "2026 (row F1) may be the child's: its link awaits a person's review, and confirmed it "
+        "would continue the entitlement."
     )
 
 

@@ -15,7 +15,7 @@ from workbench.eligibility.engine import assessment
 from workbench.linkage import LINKS_SCHEMA
 from workbench.rules import load_rule_set
 from workbench.runs.emptiness import silent_emptiness
-from workbench.runs.unrecorded import earlier_places_to_review, places_not_for_the_term
+from workbench.runs.unrecorded import places_not_for_the_term, unrecorded_facts
 
 RULES = load_rule_set("two_year_old")
 TERM = date(2026, 9, 1)
@@ -40,28 +40,30 @@ def found_with(links: list[tuple], tmp_path: Path) -> Assessment:
     return Assessment(result=result, data=loaded, linkage="probabilistic")
 
 
-def test_a_child_an_earlier_place_awaiting_review_may_keep_entitled_is_pointed_out(tmp_path):
+def test_a_child_an_earlier_place_awaiting_review_may_keep_entitled_is_listed_possible(tmp_path):
+    # It was left off with a warning; now it is on the list, `possible`, for the link's review.
     found = found_with(
         [
-            ("funded_places", "F1", "C1", "clerical_review", 0.9, "splink"),  # pointed out
+            ("funded_places", "F1", "C1", "clerical_review", 0.9, "splink"),  # possible
             ("funded_places", "F2", "C2", "clerical_review", 0.9, "splink"),  # another stream
             ("funded_places", "F3", "C3", "clerical_review", 0.9, "splink"),  # listed anyway
         ],
         tmp_path,
     )
-    assert found.candidates["person_id"].to_list() == ["C3"]
-    assert earlier_places_to_review(found) == [
-        "1 child(ren) in the age window are not listed, yet a funded place of an earlier term "
-        "awaits link review with each proposed as its child: confirmed, it would meet "
-        "continued_entitlement. Review those links (`workbench link` lists the clerical_review "
-        "rows)"
+    assert found.candidates.select("person_id", "tier").rows() == [
+        ("C1", "possible"),
+        ("C3", "likely"),
     ]
+    # Nothing to warn of about it (the headcount of the term is another matter, below).
+    assert not any("link review" in sentence for sentence in unrecorded_facts(found))
 
 
-def test_a_confirmed_earlier_place_lists_the_child_and_needs_no_warning(tmp_path):
+def test_a_confirmed_earlier_place_lists_the_child_likely(tmp_path):
     found = found_with([("funded_places", "F1", "C1", "linked", 1.0, "child_name_dob")], tmp_path)
-    assert found.candidates["person_id"].to_list() == ["C1", "C3"]
-    assert earlier_places_to_review(found) == []
+    assert found.candidates.select("person_id", "tier").rows() == [
+        ("C1", "likely"),
+        ("C3", "likely"),
+    ]
 
 
 def test_a_headcount_without_the_terms_places_is_said_and_nearest_terms_named(tmp_path):

@@ -775,6 +775,7 @@ EVIDENCE_NOTES: tuple[str, ...] = (
     "income or savings missing",
     "no care before the order",
     "no care record",
+    "link awaiting review",
 )
 _PARTLY_MET = re.compile(rf"(?:^|; )([A-Za-z0-9_]+) \(({'|'.join(EVIDENCE_NOTES)})\): ")
 
@@ -820,6 +821,8 @@ def evidence_text() -> pl.Expr:
         .then(field_("reason_code") + pl.lit(" (income missing): ") + proof)
         .when(field_("status") == "care_history_missing")
         .then(field_("reason_code") + pl.lit(" (no care before the order): ") + proof)
+        .when(field_("status") == "place_to_review")
+        .then(field_("reason_code") + pl.lit(" (link awaiting review): ") + proof)
         .otherwise(field_("reason_code") + pl.lit(": ") + proof)
     )
     return pl.col("evidence").list.eval(sentence).list.join("; ")

@@ -109,7 +109,8 @@ EVIDENCE_SCHEMA = pl.Schema(
         "record_id": pl.String,  # award_id, status_id or DWP record_id
         "parent_carer_id": pl.String,  # whose award it is, when a parent's or carer's
         # "met"; for the possible tier "income_missing" (an income test, or a household's
-        # income or savings, cannot be applied) or "care_history_missing" (an order, no care)
+        # income or savings, cannot be applied), "care_history_missing" (an order, no care)
+        # or "place_to_review" (an earlier term's place whose link awaits review)
         "status": pl.String,
     }
 )
@@ -162,6 +163,8 @@ _POLARS_TYPES = {
 MET = "met"
 INCOME_MISSING = "income_missing"
 CARE_HISTORY_MISSING = "care_history_missing"
+PLACE_TO_REVIEW = "place_to_review"
+"""A continued-entitlement place of an earlier term whose link awaits a person's review."""
 WORKING_PARENT = "working_parent"
 # The engine's frames are small next to the tables they come from (children in a window, their
 # carers' awards): polars' in-memory engine runs such queries about a fifth faster than its
@@ -446,12 +449,7 @@ class Compiler:
         if criterion.kind == "left_care":
             return self.left_care(criterion, ids)
         if criterion.kind == "earlier_funded_place":
-            places = self.funded_links().filter(
-                (pl.col("term_start") < self.term_start)
-                & pl.col("funding_stream").is_in(criterion.funding_streams)
-            )
-            found = ids.join(places, on="person_id")
-            return _evidence(found, code, "funded_places", "record_id", None, MET), None
+            return self.earlier_places(criterion, ids)
         if criterion.kind == "household_limits":
             return self.household_limits(criterion, children)
         # list_match: children linked to a row of the list
@@ -459,6 +457,26 @@ class Compiler:
         links = self.links_of(criterion.matched_list).filter(pl.col("band") == LINKED)
         found = ids.join(links.select("person_id", "record_id"), on="person_id")
         return _evidence(found, code, criterion.matched_list, "record_id", None, MET), None
+
+    def earlier_places(
+        self, criterion: Criterion, ids: pl.LazyFrame
+    ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+        """A place of the criterion's streams in an earlier term, linked to the child; and, for
+        a child with none, a place whose link to the child awaits a person's review
+        (`PLACE_TO_REVIEW`, the possible tier): confirmed, it would continue the entitlement,
+        so the child is not left off the list while the link waits."""
+        code = criterion.code
+        earlier = (pl.col("term_start") < self.term_start) & pl.col("funding_stream").is_in(
+            criterion.funding_streams
+        )
+        found = ids.join(self.funded_links().filter(earlier), on="person_id")
+        waiting = ids.join(self.funded_links(CLERICAL).filter(earlier), on="person_id").join(
+            found.select("person_id"), on="person_id", how="anti"
+        )
+        return (
+            _evidence(found, code, "funded_places", "record_id", None, MET),
+            _evidence(waiting, code, "funded_places", "record_id", None, PLACE_TO_REVIEW),
+        )
 
     def statuses(self, names: list[str]) -> pl.LazyFrame:
         return self.tables["child_statuses"].filter(pl.col("status").is_in(names))
@@ -569,10 +587,10 @@ class Compiler:
             wanted = {k: v if k == "people" else v.filter(born) for k, v in wanted.items()}
         return wanted
 
-    def funded_links(self) -> pl.LazyFrame:
-        """The funded places linked to a child: `person_id`, `record_id`, `term_start` and
-        `funding_stream`."""
-        linked = self.links_of("funded_places").filter(pl.col("band") == LINKED)
+    def funded_links(self, band: str = LINKED) -> pl.LazyFrame:
+        """The funded places linked to a child (or, with `band` clerical_review, proposed as
+        the child's): `person_id`, `record_id`, `term_start` and `funding_stream`."""
+        linked = self.links_of("funded_places").filter(pl.col("band") == band)
         places = self.tables.get("funded_places", _empty("funded_places"))
         places = places.select("record_id", "term_start", "funding_stream")
         return linked.select("person_id", "record_id").join(places, on="record_id")

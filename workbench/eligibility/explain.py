@@ -48,6 +48,7 @@ from workbench.eligibility.engine import (
     CLERICAL,
     INCOME_MISSING,
     MET,
+    PLACE_TO_REVIEW,
     WORKING_PARENT,
     EngineResult,
     assessment,
@@ -439,13 +440,22 @@ def _left_care_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) ->
 
 def _earlier_place_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) -> str:
     streams = " or ".join(STREAM_NAMES.get(s, s) for s in criterion.funding_streams)
-    if rows.is_empty():
-        return f"the child had no funded {streams} place in an earlier term"
-    found = "; ".join(
-        f"the term starting {_day(row['start_date'])} (row {row['record_id']})"
-        for row in rows.sort("start_date", "record_id").iter_rows(named=True)
-    )
-    return f"the child had a funded {streams} place for {found}: the entitlement continues"
+
+    def terms(outcome: str) -> str:
+        chosen = rows.filter(pl.col("outcome") == outcome).sort("start_date", "record_id")
+        return "; ".join(
+            f"the term starting {_day(row['start_date'])} (row {row['record_id']})"
+            for row in chosen.iter_rows(named=True)
+        )
+
+    if found := terms(MET):
+        return f"the child had a funded {streams} place for {found}: the entitlement continues"
+    if waiting := terms(CLERICAL):
+        return (
+            f"a funded {streams} place for {waiting} may be the child's: its link awaits a "
+            "person's review, and confirmed it would continue the entitlement"
+        )
+    return f"the child had no funded {streams} place in an earlier term"
 
 
 def _household_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) -> str:
@@ -513,7 +523,7 @@ def _words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) -> str:
 
 
 INACTIVE = ("not_started", "ended")
-POSSIBLE_STATUSES = (INCOME_MISSING, CARE_HISTORY_MISSING)
+POSSIBLE_STATUSES = (INCOME_MISSING, CARE_HISTORY_MISSING, PLACE_TO_REVIEW)
 
 
 def explain_assessed(

@@ -2,7 +2,8 @@
 behind it, met or not and why.
 
 `findings` gives the verdicts: one row per person and criterion of the rule set, ``met``,
-possible (``income_missing``, ``care_history_missing``), ``not_met`` or ``not_in_force``, with
+possible (``income_missing``, ``care_history_missing``, ``place_to_review``), ``not_met`` or
+``not_in_force``, with
 the evidence of a criterion met or possible. `findings_in_detail` adds everything
 `workbench explain` puts into words, so that explaining never judges anything itself:
 
@@ -86,8 +87,8 @@ NOT_IN_FORCE = "not_in_force"
 _FINDINGS_COLUMNS: dict[str, PolarsDataType] = {
     "person_id": pl.String,
     "reason_code": pl.String,
-    # met, income_missing or care_history_missing (the possible tier), not_met, or
-    # not_in_force for the term
+    # met, income_missing, care_history_missing or place_to_review (the possible tier),
+    # not_met, or not_in_force for the term
     "status": pl.String,
     "evidence": pl.List(pl.Struct({f: pl.String for f in EVIDENCE_FIELDS})),
 }
@@ -509,20 +510,25 @@ class _Records:
         )
 
     def earlier_places(self, criterion: Criterion) -> pl.LazyFrame:
-        """The child's funded places of the streams named, in terms before this one."""
-        places = self.compiler.funded_links().filter(
-            (pl.col("term_start") < self.term_start)
-            & pl.col("funding_stream").is_in(criterion.funding_streams)
+        """The child's funded places of the streams named, in terms before this one: linked
+        (met), or proposed as the child's and awaiting a person's review (clerical_review)."""
+        earlier = (pl.col("term_start") < self.term_start) & pl.col("funding_stream").is_in(
+            criterion.funding_streams
         )
-        rows = self.ids.join(places, on="person_id")
+        frames = [
+            self.ids.join(
+                self.compiler.funded_links(band).filter(earlier), on="person_id"
+            ).with_columns(pl.lit(band == LINKED).alias("_met"))
+            for band in (LINKED, CLERICAL)
+        ]
         return _shaped(
-            rows,
+            pl.concat(frames),
             criterion.code,
             "funded_places",
             record_id=pl.col("record_id"),
             item=pl.col("funding_stream"),
             start_date=pl.col("term_start"),
-            outcome=pl.lit(MET),
+            outcome=pl.when("_met").then(pl.lit(MET)).otherwise(pl.lit(CLERICAL)),
         )
 
     def household(self, criterion: Criterion) -> pl.LazyFrame:

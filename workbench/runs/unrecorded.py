@@ -9,8 +9,6 @@ by the rules as written, and the sentence says what to record or review to be su
   but within the London one, and the household's `in_london` not recorded;
 - `roles_not_recorded`: no `role` column, and a listed child resting on an award of a household
   member under 18 (an older brother or sister, perhaps);
-- `earlier_places_to_review`: a child in the window not listed, while an earlier term's funded
-  place awaiting link review is proposed as theirs (continued entitlement, if confirmed);
 - `places_not_for_the_term`: the providers' headcount holds no place for the term assessed, so
   no listed child shows as already funded (a rule set that lists only children with a place
   says so through `workbench.runs.emptiness`, which fails `--strict`).
@@ -25,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from workbench.eligibility.engine import CLERICAL, Compiler, household_tests, rule_tables
+from workbench.eligibility.engine import Compiler, household_tests, rule_tables
 from workbench.eligibility.terms import birthday
 from workbench.runs.emptiness import no_places_for_the_term
 
@@ -33,7 +31,6 @@ if TYPE_CHECKING:
     from workbench.eligibility.assess import Assessment
 
 __all__ = [
-    "earlier_places_to_review",
     "london_not_recorded",
     "places_not_for_the_term",
     "roles_not_recorded",
@@ -46,7 +43,6 @@ def unrecorded_facts(found: Assessment) -> list[str]:
     notes = (
         london_not_recorded,
         roles_not_recorded,
-        earlier_places_to_review,
         places_not_for_the_term,
     )
     return [sentence for note in notes for sentence in note(found)]
@@ -145,45 +141,6 @@ def roles_not_recorded(found: Assessment) -> list[str]:
         f"{found.rule_set.parent_carers.adult_age_without_role} or over counts as a parent or "
         "carer, and an older brother or sister's own benefit lists a younger child. Check "
         "them, or add the role column (parent_carer, child, other) if your system records it"
-    ]
-
-
-def earlier_places_to_review(found: Assessment) -> list[str]:
-    """A sentence when children in the age window are not listed, yet a funded place of an
-    earlier term that a continued-entitlement criterion reads awaits link review with one of
-    them proposed: confirmed, the place would keep the child entitled."""
-    criteria = _criteria(found, "earlier_funded_place")
-    if not criteria or "funded_places" not in found.data.tables:
-        return []
-    streams = sorted({s for c in criteria for s in c.funding_streams})
-    earlier = found.data.lazy("funded_places").filter(
-        (pl.col("term_start") < found.term_start) & pl.col("funding_stream").is_in(streams)
-    )
-    waiting = (
-        found.result.links.lazy()
-        .filter((pl.col("source") == "funded_places") & (pl.col("band") == CLERICAL))
-        .join(earlier.select(pl.col("record_id").cast(pl.String)), on="record_id", how="semi")
-        .select("person_id")
-    )
-    if waiting.collect().is_empty():  # the usual case: no window to work out
-        return []
-    children = _compiler(found).children()
-    listed = found.candidates.lazy().select("person_id").drop_nulls()
-    missed = (
-        children.select("person_id")
-        .join(waiting, on="person_id", how="semi")
-        .join(listed, on="person_id", how="anti")
-        .select(pl.len())
-        .collect()
-        .item()
-    )
-    if not missed:
-        return []
-    codes = ", ".join(c.code for c in criteria)
-    return [
-        f"{missed} child(ren) in the age window are not listed, yet a funded place of an "
-        f"earlier term awaits link review with each proposed as its child: confirmed, it would "
-        f"meet {codes}. Review those links (`workbench link` lists the clerical_review rows)"
     ]
 
 
