@@ -708,6 +708,21 @@ def test_problems_are_numbered_by_the_spreadsheets_rows_blank_ones_counted(expor
     ]
 
 
+def test_headers_spelt_with_other_case_or_spaces_are_read(exported):
+    # DfE's files have spelt the NINO header "Parent National Insurance Number" too.
+    (store, *_, folder), result, sent = exported
+    path = _results(sent, ["Eligible"] * len(sent), folder / "capitals.csv")
+    text = (
+        path.read_bytes()
+        .decode("utf-8-sig")
+        .replace("Parent National Insurance number", "Parent National  Insurance Number")
+        .replace("Outcome", "OUTCOME ")
+    )
+    path.write_bytes(text.encode("utf-8"))
+    imported = import_check_results(store, path, key=KEY, user="A. Officer")
+    assert (imported.export_id, imported.recorded) == (result.export_id, len(sent))
+
+
 def test_missing_headers_are_named(exported):
     (store, *_, folder), _, _ = exported
     path = folder / "headers.csv"

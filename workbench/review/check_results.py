@@ -169,6 +169,15 @@ class _Parsed:
     eligible_until: str | None = None
 
 
+def _canonical_headers(cells: list[str]) -> list[str]:
+    """The header row with each known header as the templates spell it, compared without case
+    or extra spaces: DfE's files have spelt ``Parent National Insurance Number`` with a
+    capital N as well as the template's ``number``. Others are kept, stripped."""
+    known = {h for template in TEMPLATES.values() for h in template.headers} | {OUTCOME}
+    spelling = {" ".join(h.split()).casefold(): h for h in known}
+    return [spelling.get(" ".join(c.split()).casefold(), c.strip()) for c in cells]
+
+
 def _template_for(headers: list[str], store: ReviewStore, export_id: str | None) -> CheckTemplate:
     if export_id is not None:
         found = store.check_exports().filter(pl.col("export_id") == export_id)
@@ -198,7 +207,7 @@ def _read(
     if not table:
         raise CheckImportError(path, [ResultProblem(1, OUTCOME, "the file is empty")])
     header_row, header_cells = table[0]
-    headers = [h.strip() for h in header_cells]
+    headers = _canonical_headers(header_cells)
     template = _template_for(headers, store, export_id)
     missing = [h for h in (*template.headers, OUTCOME) if h not in headers]
     problems = [
