@@ -267,6 +267,20 @@ def test_missing_pairs_count_as_zero():
 # --- rates ----------------------------------------------------------------------------------
 
 
+def with_take_up(
+    frame: pl.DataFrame, rules: DisclosureRules | None = None, rate: str = "rate"
+) -> ProtectedTable:
+    """Eligible and funded children by area, protected with the take-up rate (``rate``)."""
+    return protect_table(
+        frame,
+        row="area",
+        column=None,
+        count="eligible",
+        rates={rate: ("funded", "eligible")},
+        rules=rules or DisclosureRules(),
+    )
+
+
 def test_rates_are_percentages_from_the_published_counts_hidden_where_either_count_is():
     frame = pl.DataFrame(
         {
@@ -276,14 +290,7 @@ def test_rates_are_percentages_from_the_published_counts_hidden_where_either_cou
         }
     )
 
-    protected = protect_table(
-        frame,
-        row="area",
-        column=None,
-        count="eligible",
-        rates={"take_up": ("funded", "eligible")},
-        rules=DisclosureRules(round_to=5),
-    )
+    protected = with_take_up(frame, DisclosureRules(round_to=5), rate="take_up")
 
     assert published(protected, "eligible") == [
         ("A", "160"),
@@ -327,14 +334,7 @@ def test_a_rate_beside_rounded_counts_does_not_give_the_exact_counts_away():
     # the unrounded counts) would leave only 12 of 23 among the counts that round so.
     frame = pl.DataFrame({"area": ["A", "B"], "eligible": [23, 41], "funded": [12, 30]})
 
-    protected = protect_table(
-        frame,
-        row="area",
-        column=None,
-        count="eligible",
-        rates={"rate": ("funded", "eligible")},
-        rules=DisclosureRules(round_to=5),
-    )
+    protected = with_take_up(frame, DisclosureRules(round_to=5))
 
     assert published(protected, "eligible") == [("A", "25"), ("B", "40"), ("Total", "65")]
     assert published(protected, "funded") == [("A", "10"), ("B", "30"), ("Total", "40")]
@@ -345,9 +345,7 @@ def test_a_rate_beside_rounded_counts_does_not_give_the_exact_counts_away():
 def test_a_rate_exactly_half_way_rounds_away_from_zero():
     frame = pl.DataFrame({"area": ["A", "B"], "eligible": [160, 400], "funded": [10, 25]})
 
-    protected = protect_table(
-        frame, row="area", column=None, count="eligible", rates={"rate": ("funded", "eligible")}
-    )
+    protected = with_take_up(frame)
 
     # 10/160 = 6.25% and 25/400 = 6.25%: both 6.3; 35/560 = 6.25% too.
     assert published(protected, "rate") == [("A", "6.3"), ("B", "6.3"), ("Total", "6.3")]
@@ -581,14 +579,7 @@ def test_every_published_rate_is_the_published_numerator_over_the_published_deno
     )
     rules = DisclosureRules(threshold=threshold, round_to=round_to)
 
-    protected = protect_table(
-        frame,
-        row="area",
-        column=None,
-        count="eligible",
-        rates={"rate": ("funded", "eligible")},
-        rules=rules,
-    )
+    protected = with_take_up(frame, rules)
 
     rows = zip(
         published(protected, "eligible"),

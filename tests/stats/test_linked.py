@@ -38,6 +38,16 @@ def published_values(tables) -> dict:
     return shown
 
 
+def two_parts_and_total(first: str, second: str) -> LinkedTables[str]:
+    """Two counts (cells named as the unknowns) and their total, ``"total"``."""
+    model: LinkedTables[str] = LinkedTables()
+    one, other = model.variable(first), model.variable(second)
+    model.cell(first, {one: 1})
+    model.cell(second, {other: 1})
+    model.cell("total", {one: 1, other: 1})
+    return model
+
+
 def attack(tables, rules=None, **links) -> dict:
     """The attacker's intervals for every hidden count of the published tables, and (given
     the rules) for every small number of children not funded, which must be as safe."""
@@ -134,11 +144,7 @@ def test_the_reason_a_set_is_not_safe_never_gives_the_hidden_counts_bounds():
     # exactly. The reason is published (on the terminal, in the manifest and in the report),
     # so it names the cell and the interval it needed, and nothing from which its bounds (or
     # their width) follow; the bounds stay in `intervals` for the workbench's own use.
-    model: LinkedTables[str] = LinkedTables()
-    north, south = model.variable("north"), model.variable("south")
-    model.cell("north", {north: 1})
-    model.cell("south", {south: 1})
-    model.cell("total", {north: 1, south: 1})
+    model = two_parts_and_total("north", "south")
     result = protect_linked(
         model,
         {"north": 3, "south": 40, "total": 43},
@@ -160,22 +166,14 @@ def test_the_reason_a_set_is_not_safe_never_gives_the_hidden_counts_bounds():
 
 
 def test_the_audit_knows_a_hidden_count_is_at_least_one_unless_zeros_are_hidden():
-    model: LinkedTables[str] = LinkedTables()
-    a, b = model.variable("a"), model.variable("b")
-    model.cell("a", {a: 1})
-    model.cell("b", {b: 1})
-    model.cell("total", {a: 1, b: 1})
+    model = two_parts_and_total("a", "b")
     shown = {"a": None, "b": None, "total": 5}
     assert audit(model, shown)["a"] == Interval(1, 4)
     assert audit(model, shown, zeros_hidden=True)["a"] == Interval(0, 5)
 
 
 def test_the_audit_allows_for_rounding():
-    model: LinkedTables[str] = LinkedTables()
-    a, b = model.variable("a"), model.variable("b")
-    model.cell("a", {a: 1})
-    model.cell("b", {b: 1})
-    model.cell("total", {a: 1, b: 1})
+    model = two_parts_and_total("a", "b")
     # b published as 20 (18 to 22 round to it), total 25 (23 to 27): a is 1 to 9.
     assert audit(model, {"a": None, "b": 20, "total": 25}, round_to=5)["a"] == Interval(1, 9)
 
