@@ -940,6 +940,12 @@ def test_an_export_into_a_new_folder_makes_it_owner_only(reviewed):
         export_checks(store, listed, data, folder / "a-file" / "c.csv", key=KEY)
 
 
+UNACCOUNTED = (
+    "the store has numbered {numbered} check result(s) but the imports it holds recorded "
+    "{claimed}: an import was removed (the last one too), or the store's counter was changed"
+)
+
+
 def _tampered(store: ReviewStore, *statements: str) -> None:
     """Change the store behind the package's back: its append-only triggers dropped first."""
     import sqlite3
@@ -1006,9 +1012,11 @@ def test_a_sealed_import_removed_whole_before_the_last_is_found(exported):
         f"check import {ids[2]}: its record was changed since it was imported, or an import "
         "sealed before it was removed (the seal does not match)"
     )
+    # ... the results numbered no longer add up to those the imports recorded ...
+    assert found.problems[1] == UNACCOUNTED.format(numbered=3, claimed=2)
     # ... and the log beside the store names the one removed.
-    assert f".imports line 2: check import {ids[1]}, imported on " in found.problems[1]
-    assert len(found.problems) == 2
+    assert f".imports line 2: check import {ids[1]}, imported on " in found.problems[2]
+    assert len(found.problems) == 3
 
 
 def test_the_last_import_removed_whole_is_found_by_the_log_beside_the_store(exported):
@@ -1028,8 +1036,31 @@ def test_the_last_import_removed_whole_is_found_by_the_log_beside_the_store(expo
     found = store.verify_check_results()  # the chained seals hold: it was the last
     assert (found.ok, found.sealed) == (False, 1)
     assert found.problems == (
+        UNACCOUNTED.format(numbered=2, claimed=1),
         f"{log} line 2: check import {ids[1]}, imported on {log.read_text()[-28:-18]}, is no "
         "longer in the store with the seal it was given (removed, or changed)",
+    )
+
+
+@pytest.mark.parametrize("keep_results", [False, True])
+def test_the_last_import_removed_with_its_log_line_is_still_found(exported, keep_results):
+    """Removed with its line of the log beside the store, the last import leaves the store's
+    count of the results it numbered: it no longer adds up to those its imports recorded
+    (its results left behind, or not)."""
+    (store, *_, folder), _, sent = exported
+    ids = []
+    for n in range(2):
+        path = _results(sent[2 * n : 2 * n + 2], ["Eligible"] * 2, folder / f"r{n}.csv")
+        ids.append(import_check_results(store, path, key=KEY, user="A. Officer").import_id)
+    assert store.verify_check_results() == CheckResultsReport(True, 2, 0)
+    gone = [f"DELETE FROM check_imports WHERE import_id = '{ids[1]}'"]
+    if not keep_results:
+        gone.insert(0, f"DELETE FROM check_results WHERE import_id = '{ids[1]}'")
+    _tampered(store, "PRAGMA foreign_keys = OFF", *gone)
+    log = store.import_log
+    log.write_text(log.read_text().splitlines(keepends=True)[0])
+    assert store.verify_check_results() == CheckResultsReport(
+        False, 1, 0, (UNACCOUNTED.format(numbered=4, claimed=2),)
     )
 
 

@@ -823,9 +823,10 @@ class ReviewStore:
 
     def verify_check_results(self) -> CheckResultsReport:
         """Prove DfE's check results as imported: each import's record against its seal, and
-        its results (unless retention removed them) against the digest sealed with it. An
-        import recorded before the store sealed them (schema version 7) is counted, not
-        checked."""
+        its results (unless retention removed them) against the digest sealed with it; that
+        the results the store ever numbered are those its imports recorded (an import removed
+        whole, the last one too); and the log of imports beside the store. An import recorded
+        before the store sealed them (schema version 7) is counted, not checked."""
         sealed, unsealed, problems = chain.verify_check_imports(self._conn, self._key)
         problems += self._verify_import_log()
         return CheckResultsReport(not problems, sealed, unsealed, tuple(problems))
