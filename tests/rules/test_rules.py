@@ -37,6 +37,24 @@ def test_thresholds_are_dated_values():
     assert fourth.threshold_on(date(2026, 4, 1)) == 21000.0
 
 
+@pytest.mark.parametrize(
+    ("day", "rate"),
+    [
+        (date(2022, 4, 1), 0.60),
+        (date(2023, 3, 31), 0.60),
+        (date(2023, 4, 1), 0.62),  # DfE's 2023-24 operational guide, section 8.5
+        (date(2024, 3, 31), 0.62),
+        (date(2024, 4, 1), 0.68),
+        (date(2025, 4, 1), 1.00),
+        (date(2026, 4, 1), 1.15),
+    ],
+)
+def test_the_eypp_hourly_rate_of_each_financial_year(day, rate):
+    hourly = load_rule_set("early_years_pupil_premium").funding[0]
+    assert hourly.name.startswith("EYPP hourly rate")
+    assert hourly.value_on(day) == rate
+
+
 def test_criteria_in_force_change_on_their_dates():
     fsm = load_rule_set("free_school_meals")
     codes = lambda day: [c.code for c in fsm.criteria_in_force(day)]  # noqa: E731
