@@ -896,6 +896,21 @@ def test_validate_prints_each_file_and_exits_0(make_folder):
     assert "Ignored (not a canonical table): notes.txt" in result.stdout
 
 
+def test_validate_takes_the_folder_as_data_too_as_every_other_command_does(make_folder, tmp_path):
+    folder = make_folder({"people.csv": PEOPLE, "benefits.csv": BAD_BENEFITS})
+    as_argument = validate(str(folder))
+    assert validate("--data", str(folder)).stdout == as_argument.stdout
+    assert validate(str(folder), "--data", str(folder)).stdout == as_argument.stdout
+    assert "Quarantined: 3 row(s)." in as_argument.stdout
+    other = tmp_path / "other"
+    two = validate(str(folder), "--data", str(other))  # the command line exits 2 on these
+    assert isinstance(two.exception, UsageError)
+    assert str(two.exception) == f"two folders given, {folder} and --data {other}: give one of them"
+    none = validate()
+    assert isinstance(none.exception, UsageError)
+    assert str(none.exception) == "give the data folder: `workbench validate DIR` (or --data DIR)"
+
+
 def test_validate_strict_exits_3_when_any_row_is_quarantined(make_folder):
     bad = make_folder({"people.csv": PEOPLE, "benefits.csv": BAD_BENEFITS})
     good = make_folder({"people.csv": PEOPLE, "benefits.csv": BENEFITS_CSV})

@@ -278,6 +278,11 @@ def test_profile_suggest_refuses_to_overwrite_and_says_what_to_check(extract, tm
     again = workbench("profile", "suggest", str(extract), "--out", str(out))
     assert again.returncode == 2
     assert "exists" in again.stderr and "--overwrite" in again.stderr
+    # The folder as --data, as the other commands take it, gives the same profile.
+    other = tmp_path / "q.yaml"
+    as_option = workbench("profile", "suggest", "--data", str(extract), "--out", str(other))
+    assert as_option.returncode == 0, as_option.stderr
+    assert other.read_text() == out.read_text()
 
 
 def test_the_mapping_view_shows_the_checked_value_of_a_column_read_under_its_own_name(

@@ -82,6 +82,25 @@ Linkage = Annotated[
     ),
 ]
 DataDir = Annotated[Path, typer.Option("--data", help="The data folder (people.csv, ...).")]
+# For a command whose folder is its argument (`validate DIR`), the same folder as --data, the
+# way every other command takes it: either spelling works.
+DataOption = Annotated[
+    Path | None, typer.Option("--data", help="The folder, as the other commands take it.")
+]
+
+
+def folder_given(positional: Path | None, option: Path | None, command: str) -> Path:
+    """The folder a command was given as its argument or as `--data`: one of them, or both
+    naming the same folder."""
+    if positional is None and option is None:
+        raise UsageError(f"give the data folder: `workbench {command} DIR` (or --data DIR)")
+    if positional is not None and option is not None and positional != option:
+        raise UsageError(f"two folders given, {positional} and --data {option}: give one of them")
+    folder = positional if positional is not None else option
+    assert folder is not None  # one of them, checked above
+    return folder
+
+
 ProfileFile = Annotated[
     Path | None,
     typer.Option(

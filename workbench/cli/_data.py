@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli._common import EXIT_CHECKS_FAILED, ProfileFile, parse_date, use_profile
+from workbench.cli._common import (
+    EXIT_CHECKS_FAILED,
+    DataOption,
+    ProfileFile,
+    folder_given,
+    parse_date,
+    use_profile,
+)
 from workbench.errors import DataFileError, UsageError
 from workbench.governance.access import record_access
 
@@ -26,9 +33,13 @@ def schema_command() -> None:
 
 
 def validate_command(
-    data: Annotated[
-        Path, typer.Argument(metavar="DIR", help="The data folder to check (people.csv, ...).")
-    ],
+    folder: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="DIR", help="The data folder to check (people.csv, ...); or give --data."
+        ),
+    ] = None,
+    data_option: DataOption = None,
     quarantine_out: Annotated[
         Path | None,
         typer.Option(
@@ -65,6 +76,7 @@ def validate_command(
     from workbench.data.reading import load_folder
     from workbench.runs.console import print_validation, write_quarantine
 
+    data = folder_given(folder, data_option, "validate")
     if purpose is not None and purpose not in PURPOSES:
         raise UsageError(f"must be one of {', '.join(PURPOSES)}; got {purpose!r}", parameter="for")
     record_access("validate", f"data {data}" + (f", for {purpose}" if purpose else ""))

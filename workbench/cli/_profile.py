@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from workbench.cli._common import DataOption, folder_given
 from workbench.errors import UsageError
 from workbench.governance.access import record_access
 
@@ -19,9 +20,13 @@ profile_app = typer.Typer(
 
 
 def profile_suggest_command(
-    data: Annotated[
-        Path, typer.Argument(metavar="DIR", help="The folder holding the council's extract.")
-    ],
+    folder: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="DIR", help="The folder holding the council's extract; or give --data."
+        ),
+    ] = None,
+    data_option: DataOption = None,
     out: Annotated[
         Path,
         typer.Option("--out", help="Where to write the suggested profile (YAML)."),
@@ -36,6 +41,7 @@ def profile_suggest_command(
     check it, then run `workbench validate DIR --profile FILE`."""
     from workbench.data.suggest import suggest_profile
 
+    data = folder_given(folder, data_option, "profile suggest")
     if out.exists() and not overwrite:
         raise UsageError(f"--out {out} exists: give another path, or --overwrite to replace it")
     record_access("profile suggest", f"data {data}")
