@@ -3,6 +3,7 @@ the plainer SQL they stand for says."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 
 import duckdb
@@ -35,15 +36,29 @@ def _iso_like(draw_from: st.DrawFn) -> tuple[str, str]:
 PAIRS = st.one_of(st.composite(_iso_like)(), st.tuples(DATE_TEXT, DATE_TEXT))
 
 
+@functools.cache
+def _duckdb() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB for every example (connecting anew took most of their time)."""
+    return duckdb.connect()
+
+
+def _pairs_table(rows: list[tuple], schema: dict[str, pl.DataType]) -> duckdb.DuckDBPyConnection:
+    """The DuckDB of `_duckdb`, `rows` replacing its table `pairs`, in order (read from a polars
+    frame, not inserted one by one)."""
+    connection = _duckdb()
+    connection.register("given", pl.DataFrame(rows, schema=schema, orient="row"))
+    connection.execute("CREATE OR REPLACE TABLE pairs AS SELECT * FROM given")
+    connection.unregister("given")
+    return connection
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(PAIRS, min_size=1, max_size=50))
 @example([("2024-03-14", "2024-03-14")])
 @example([("2024-03-14", "2024-03-41"), ("2024-03-14", "2024-03-15"), ("2024-03-14", "2024-30-41")])
 @example([("2024-03-14", "2024-3-14"), ("2024-03-14", "12024-03-14"), ("2024-03-14", "2042-03-14")])
 def test_one_character_off_is_a_damerau_levenshtein_distance_of_at_most_one(pairs):
-    connection = duckdb.connect()
-    connection.execute("CREATE TABLE pairs (dob_text_l VARCHAR, dob_text_r VARCHAR)")
-    connection.executemany("INSERT INTO pairs VALUES (?, ?)", pairs)
+    connection = _pairs_table(pairs, {"dob_text_l": pl.String(), "dob_text_r": pl.String()})
     found = connection.execute(
         f"SELECT dob_text_l, dob_text_r, ({_ONE_CHARACTER_OFF}) AS fast, "
         "damerau_levenshtein(dob_text_l, dob_text_r) <= 1 AS plain FROM pairs"
@@ -63,9 +78,7 @@ def test_one_character_off_is_a_damerau_levenshtein_distance_of_at_most_one(pair
 @example([(date(2024, 2, 28), date(2024, 3, 1)), (date(2023, 12, 31), date(2024, 1, 1))])
 def test_a_day_apart_on_days_since_1970_is_a_date_difference_of_at_most_a_day(pairs):
     # The level reads `dob_day`, the date as polars stores it (days since 1970-01-01).
-    connection = duckdb.connect()
-    connection.execute("CREATE TABLE pairs (dob_l DATE, dob_r DATE)")
-    connection.executemany("INSERT INTO pairs VALUES (?, ?)", pairs)
+    connection = _pairs_table(pairs, {"dob_l": pl.Date(), "dob_r": pl.Date()})
     found = connection.execute(
         "SELECT dob_l, dob_r, (" + _A_DAY_APART + ") AS fast, "
         "abs(datediff('day', dob_l, dob_r)) <= 1 AS plain FROM ("
@@ -93,11 +106,8 @@ def test_a_shared_element_level_holds_for_the_pairs_splinks_array_intersection_d
     fast = SharedElement("aliases").create_sql(DuckDBDialect())
     plain = cll.ArrayIntersectLevel("aliases", 1).create_sql(DuckDBDialect())
     assert fast != plain and "list_has_any" in fast
-    connection = duckdb.connect()
-    connection.execute(
-        "CREATE TABLE pairs (aliases_l VARCHAR[], aliases_r VARCHAR[], same BOOLEAN)"
-    )
-    connection.executemany("INSERT INTO pairs VALUES (?, ?, ?)", rows)
+    names = pl.List(pl.String())
+    connection = _pairs_table(rows, {"aliases_l": names, "aliases_r": names, "same": pl.Boolean()})
 
     def levels(condition: str) -> list[tuple]:
         composite = f"(same OR ({condition})) AND (NOT same OR ({condition}))"
