@@ -1005,9 +1005,9 @@ def _prepared(
     raw = _source_records(tables[source].lazy(), source).collect()
     learn = raw if training is None else _source_records(training, source).collect()
     has_role = "role" in tables["people"].collect_schema()
-    # Collected once: the candidates read it twice (the children, and their carers), and a
-    # lazy plan would normalise every name twice.
-    # The relevant people collected first: `_index_people` reads them three times more.
+    # Collected once, and the relevant people before it: the candidates read the index twice
+    # (the children, and their carers), and the index reads the relevant people once per
+    # normalised column; a lazy plan would compute them again for each reading.
     relevant = _relevant_people(tables["people"].lazy(), learn, source == "dwp_list", has_role)
     people = _index_people(relevant.collect().lazy()).collect()
     candidates = _candidate_children(

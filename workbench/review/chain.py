@@ -273,7 +273,7 @@ def verify_check_imports(conn: sqlite3.Connection, key: bytes) -> tuple[int, int
 def _unaccounted_results(conn: sqlite3.Connection) -> list[str]:
     """A problem if the results the store has ever numbered are not those its imports say
     they recorded: an import removed whole (the last one too, which no later seal covers;
-    an import recorded nothing is not seen) or the store's counter changed. Retention keeps
+    one that recorded nothing is not seen) or the store's counter changed. Retention keeps
     an import's record and its count, so results it removed still add up."""
     numbered = sequence_counter(conn, "check_results")
     claimed = conn.execute("SELECT coalesce(sum(recorded), 0) FROM check_imports").fetchone()[0]
