@@ -289,6 +289,36 @@ def test_the_type_stub_declares_every_public_name():
     assert imported == set(wb.__all__) - {"__version__"}
 
 
+@pytest.mark.parametrize("package", ["linkage", "review", "governance"])
+def test_a_packages_lazy_names_are_typed_where_they_are_defined(package):
+    """Each name a subpackage loads on first use (`_LAZY`) is imported for type checkers
+    (`if TYPE_CHECKING:`) from the module it is loaded from, and from nowhere else."""
+    import ast
+    import importlib
+
+    module = importlib.import_module(f"workbench.{package}")
+    tree = ast.parse(Path(module.__file__ or "").read_text())
+    guarded = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If)
+        and isinstance(node.test, ast.Name)
+        and node.test.id == "TYPE_CHECKING"
+    )
+    typed = {
+        alias.name: (node.module or "").rsplit(".", 1)[-1]
+        for node in guarded.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert typed == module._LAZY
+    for name, home in typed.items():
+        assert getattr(module, name) is getattr(
+            importlib.import_module(f"workbench.{package}.{home}"), name
+        )
+        assert name in module.__all__
+
+
 def test_a_manifest_that_cannot_be_written_takes_the_list_with_it(small, tmp_path):
     out = tmp_path / "list.csv"
     (tmp_path / "list.csv.manifest.json").mkdir()  # the manifest cannot be written there

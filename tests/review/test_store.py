@@ -13,6 +13,7 @@ import sqlite3
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -407,7 +408,7 @@ def test_tampering_with_triggers_dropped_is_found_at_the_right_seq(
 def test_an_edit_that_recomputes_its_own_hash_still_breaks_the_next_link(store, list_id):
     record_five(store, list_id)
     row = store.decisions().filter(pl.col("seq") == 2).row(0)
-    forged = Decision(*row[:6], "contact", *row[7:])
+    forged = replace(Decision(*row), decision="contact")
     tamper(
         store,
         f"UPDATE decisions SET decision = 'contact', hash = '{expected_hash(forged)}' "
@@ -428,7 +429,7 @@ def test_decisions_removed_and_the_chain_rehashed_over_them_leave_a_gap_that_is_
         conn.execute("DELETE FROM decisions WHERE seq = 2")
         prev = rows[0][-1]  # seq 1's hash
         for row in rows[1:]:  # rehash 3, 4, 5 as if 2 had never been
-            digest = expected_hash(Decision(*row[:8], prev, ""))
+            digest = expected_hash(replace(Decision(*row), prev_hash=prev, hash=""))
             conn.execute(
                 "UPDATE decisions SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, digest, row[0])
             )
@@ -509,7 +510,7 @@ def test_decisions_cut_from_the_end_with_the_sequence_rewound_are_found_by_the_h
 def test_the_last_decision_edited_and_rehashed_is_found_by_the_head_log(store, list_id):
     record_five(store, list_id)
     row = store.decisions().filter(pl.col("seq") == 5).row(0)
-    forged = Decision(*row[:6], "contact", None, *row[8:])
+    forged = replace(Decision(*row), decision="contact", reason=None)
     tamper(
         store,
         f"UPDATE decisions SET decision = 'contact', reason = NULL, hash = "
@@ -689,7 +690,7 @@ def test_a_dangling_link_at_the_store_path_is_refused_not_written_through(tmp_pa
 def test_a_decision_rehashed_by_someone_without_the_key_is_found(store, list_id):
     record_five(store, list_id)
     row = store.decisions().filter(pl.col("seq") == 5).row(0)
-    forged = Decision(*row[:6], "contact", None, *row[8:])
+    forged = replace(Decision(*row), decision="contact", reason=None)
     plain = expected_hash(forged, key=b"")  # all that the database alone allows
     tamper(
         store,

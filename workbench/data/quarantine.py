@@ -123,7 +123,7 @@ def quarantined_rows(quarantine: pl.DataFrame) -> int:
     once, however many entries it has."""
     if quarantine.is_empty():
         return 0
-    return quarantine.select(pl.struct("table", "row").n_unique()).item()
+    return int(quarantine.select(pl.struct("table", "row").n_unique()).item())
 
 
 def quarantine_summary(quarantine: pl.DataFrame) -> pl.DataFrame:

@@ -113,7 +113,7 @@ _UNFIT = 0.3  # a header's score when the values do not fit the column
 
 @functools.cache
 def _knowledge() -> dict[str, Any]:
-    return yaml.safe_load(KNOWLEDGE.read_text(encoding="utf-8"))
+    return cast(dict[str, Any], yaml.safe_load(KNOWLEDGE.read_text(encoding="utf-8")))
 
 
 def _threshold(name: str) -> float:

@@ -51,7 +51,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
 import polars as pl
 
@@ -966,7 +966,7 @@ def age_group_on(rule_set: RuleSet, date_of_birth: date, term_start: date) -> st
     """The rule set's age group of a child born on `date_of_birth`, on `term_start` (None
     when the rule set has none), as the list's `age_group` column says it."""
     dob = pl.lit(date_of_birth, pl.Date)
-    return pl.select(_age_group(dob, rule_set, term_start)).item()
+    return cast(str | None, pl.select(_age_group(dob, rule_set, term_start)).item())
 
 
 def _age_group(dob: pl.Expr, rule_set: RuleSet, term_start: date) -> pl.Expr:

@@ -13,7 +13,7 @@ True
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench._lazy import lazy_exports
 
@@ -45,6 +45,43 @@ _LAZY = {
     "default_store": "access",
     "record_access": "access",
 }
+
+
+if TYPE_CHECKING:  # the lazy names' own types, for type checkers and editors
+    from workbench.governance.access import (
+        current_user,
+        default_store,
+        record_access,
+    )
+    from workbench.governance.retention import (
+        DEFAULT_POLICY,
+        KINDS,
+        Period,
+        RetentionItem,
+        RetentionPlan,
+        RetentionPolicy,
+        apply_retention,
+        load_policy,
+        plan_retention,
+    )
+    from workbench.governance.review_quality import (
+        ReviewQuality,
+        ReviewThresholds,
+        already_funded_items,
+        load_review_thresholds,
+        review_quality,
+    )
+    from workbench.governance.subject_access import (
+        appendix_path,
+        find_dwp_child,
+        find_person,
+        subject_access,
+    )
+    from workbench.governance.transparency import (
+        ColumnUse,
+        column_uses,
+        transparency_record,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 
@@ -195,7 +196,7 @@ def _exact_links(loaded: LoadedData) -> pl.DataFrame:
 
 
 def _nino(value: str | None) -> str | None:
-    return pl.select(clean.nino(pl.lit(value, dtype=pl.String))).item()
+    return cast(str | None, pl.select(clean.nino(pl.lit(value, dtype=pl.String))).item())
 
 
 def _name_key(expr: pl.Expr) -> pl.Expr:

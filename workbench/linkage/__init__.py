@@ -14,7 +14,7 @@ Example
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench._lazy import lazy_exports
 from workbench.linkage.exact import (
@@ -52,6 +52,38 @@ _LAZY = {
     "load_settings": "model",
     "save_settings": "model",
 }
+
+
+if TYPE_CHECKING:  # the lazy names' own types, for type checkers and editors
+    from workbench.linkage.evaluate import (
+        ClericalModel,
+        LinkageEvaluation,
+        evaluate_linkage,
+        fit_clerical_classifier,
+    )
+    from workbench.linkage.folder import link_folder
+    from workbench.linkage.model import (
+        LinkageModel,
+        load_settings,
+        save_settings,
+    )
+    from workbench.linkage.probabilistic import (
+        LINKAGE_RESULT_SCHEMA,
+        METHOD_SPLINK,
+        SCORED_PAIRS_SCHEMA,
+        link_all,
+        link_all_with_pairs,
+        link_probabilistic,
+        trained_settings,
+    )
+    from workbench.linkage.quality import (
+        linkage_quality,
+        quality_by_band,
+    )
+    from workbench.linkage.settings import (
+        DEFAULT_THRESHOLDS,
+        linkage_settings,
+    )
 
 
 def __getattr__(name: str) -> Any:

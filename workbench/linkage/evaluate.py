@@ -45,7 +45,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -573,7 +573,7 @@ class ClericalModel:
         matrix = found.select(
             pl.col(n) if n in found.columns else pl.lit(0.0).alias(n) for n in self.features
         ).to_numpy()
-        return self.estimator.predict_proba(matrix)[:, 1]
+        return cast(np.ndarray, self.estimator.predict_proba(matrix)[:, 1])
 
 
 def _refusal(y: np.ndarray, min_labels: int, min_per_class: int) -> str | None:

@@ -50,7 +50,7 @@ import logging
 import math
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 
 import polars as pl
 from splink import DuckDBAPI, Linker, SettingsCreator
@@ -411,7 +411,7 @@ def _check(tables: Mapping, source: str, thresholds: tuple[float, float]) -> Non
 def _prior_settings(source: str, prior: float, model: LinkageModel | None) -> dict[str, Any]:
     if model is None:
         creator = linkage_settings(source, probability_two_random_records_match=prior)
-        return creator.get_settings("duckdb").as_dict()
+        return cast(dict[str, Any], creator.get_settings("duckdb").as_dict())
     return model.splink_settings(source, prior)
 
 

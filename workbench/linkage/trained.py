@@ -47,7 +47,7 @@ import time
 from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -136,7 +136,7 @@ def remembered(
             partial.unlink(missing_ok=True)
     else:
         _prune(folder)
-    return json.loads(text)
+    return cast(dict[str, Any], json.loads(text))
 
 
 def _prune(folder: Path) -> None:

@@ -13,7 +13,7 @@ Example
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench._lazy import lazy_exports
 from workbench.review.keys import (
@@ -55,6 +55,36 @@ _LAZY = {
     "export_outreach": "outreach",
     "ReviewPanel": "panel",
 }
+
+
+if TYPE_CHECKING:  # the lazy names' own types, for type checkers and editors
+    from workbench.review.excel import (
+        export_list_file,
+        export_review_workbook,
+    )
+    from workbench.review.excel_import import (
+        ImportResult,
+        ReviewImportError,
+        RowProblem,
+        import_review_workbook,
+    )
+    from workbench.review.lists import (
+        item_key_expr,
+        read_list_file,
+        register_list,
+        register_list_file,
+    )
+    from workbench.review.outreach import (
+        OutreachResult,
+        export_outreach,
+    )
+    from workbench.review.panel import ReviewPanel
+    from workbench.review.store import (
+        ChainReport,
+        Decision,
+        ReviewStore,
+        decision_hash,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -290,15 +290,15 @@ def _target_export(
     top = matched["n"].max()
     tied = set(matched.filter(pl.col("n") == top)["export_id"])
     if len(tied) == 1:
-        return tied.pop()
+        return str(tied.pop())
     ordered = [e for e in store.check_exports()["export_id"] if e in tied]  # oldest first
     waiting = [e for e in ordered if not _answered(store, rows, e)]
     if len(waiting) == 1:
-        return waiting[0]
+        return str(waiting[0])
     same_file = store.check_imports().filter(pl.col("file_sha256") == sha256)["export_id"]
     imported = [e for e in ordered if e in set(same_file)]
     if not waiting and imported:
-        return imported[-1]
+        return str(imported[-1])
     raise WorkbenchError(
         f"the results' rows were sent in more than one check export ({', '.join(ordered)}); "
         "say which one they answer with --export"

@@ -131,7 +131,7 @@ def stored_list_id(store: ReviewStore, listed: ListFile) -> str:
             f"{store.path}, so no one has reviewed it; export it for review "
             "(`workbench review export`) and record decisions first"
         )
-    return found["list_id"][0]
+    return str(found["list_id"][0])
 
 
 _REGISTERED = ("item_key", "tier", "reason_codes", "link_needs_review")

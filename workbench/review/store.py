@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -280,7 +280,9 @@ class ReviewStore:
     @property
     def schema_version(self) -> int:
         """The number of migrations applied to this store."""
-        return self._conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+        return cast(
+            int, self._conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+        )
 
     def _immediate(self) -> AbstractContextManager[sqlite3.Connection]:
         """One write transaction, holding the write lock from its first statement; inside
@@ -357,7 +359,7 @@ class ReviewStore:
                         f"got {len(rows)} items for it. A run's list cannot change: re-run "
                         "assess to get a new run id"
                     )
-                return existing[0]
+                return str(existing[0])
             conn.execute(
                 "INSERT INTO lists VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (

@@ -34,7 +34,7 @@ def children_in_window(found: Assessment) -> int:
     window = found.rule_set.population.window_on(found.term_start)
     people = found.data.lazy("people")
     inside = in_window(pl.col("date_of_birth"), window, found.term_start)
-    return people.select(inside.fill_null(False).sum()).collect().item()
+    return int(people.select(inside.fill_null(False).sum()).collect().item())
 
 
 def no_places_for_the_term(found: Assessment) -> str | None:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 import nbformat
 from papermill.translators import papermill_translators
@@ -120,7 +121,7 @@ def notebook_language(notebook: nbformat.NotebookNode) -> str:
 
 
 def _tags(cell: nbformat.NotebookNode) -> list[str]:
-    return cell.get("metadata", {}).get("tags", [])
+    return cast(list[str], cell.get("metadata", {}).get("tags", []))
 
 
 def _declared(path: Path, kernel: str) -> dict[str, dict[str, str]]:

@@ -440,7 +440,7 @@ class _System(Generic[Key]):
     def feasible(self) -> bool:
         if self.size == 0:
             return bool(np.all(self.low <= 0) and np.all(self.high >= 0))
-        return self._solve(np.zeros(self.size)).status == 0
+        return bool(self._solve(np.zeros(self.size)).status == 0)
 
     def interval(self, terms: Terms) -> Interval:
         objective = np.zeros(self.size)
@@ -461,7 +461,7 @@ class _System(Generic[Key]):
         """Whether the linear relaxation is unbounded (the integer program's status may only
         say "infeasible or unbounded", and the system is known to be feasible)."""
         a_ub, b_ub, _ = self._inequalities()
-        return linprog(objective, A_ub=a_ub, b_ub=b_ub, bounds=(0, None)).status == 3
+        return bool(linprog(objective, A_ub=a_ub, b_ub=b_ub, bounds=(0, None)).status == 3)
 
     def _inequalities(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The constraints as ``A x <= b`` for `linprog`, with each row's original index."""

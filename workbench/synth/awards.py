@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -54,7 +54,9 @@ class _Block:
 def _between(rng: np.random.Generator, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """A whole day uniformly in [low, high] (high is raised to low where it is below)."""
     high = np.maximum(high, low)
-    return low + np.floor(rng.random(low.shape[0]) * (high - low + 1)).astype(np.int64)
+    return cast(
+        np.ndarray, low + np.floor(rng.random(low.shape[0]) * (high - low + 1)).astype(np.int64)
+    )
 
 
 def _churn(
@@ -141,12 +143,15 @@ def _frame(population: Population) -> _Frame:
 
 
 def _adult_from(f: _Frame, pids: np.ndarray, years: float) -> np.ndarray:
-    return f.dob[pids] + int(years * DAYS_PER_YEAR)
+    return cast(np.ndarray, f.dob[pids] + int(years * DAYS_PER_YEAR))
 
 
 def _claim_floor(f: _Frame, pids: np.ndarray, earliest: int, rates: dict[str, Any]) -> np.ndarray:
     """The earliest day these people could have claimed: `earliest`, or their 18th birthday."""
-    return np.maximum(earliest, _adult_from(f, pids, rates["ages"]["working_age"]["minimum"]))
+    return cast(
+        np.ndarray,
+        np.maximum(earliest, _adult_from(f, pids, rates["ages"]["working_age"]["minimum"])),
+    )
 
 
 def _universal_credit(

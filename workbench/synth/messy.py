@@ -119,7 +119,7 @@ def _bad_value(
     if kind == "empty required field":
         return None
     if kind == "duplicate id":
-        return row[column]
+        return cast(str | None, row[column])
     if kind == "not true or false":
         return _pick(rng, NOT_BOOLEANS)
     if kind == "unknown household":  # an id no row of the other table has
