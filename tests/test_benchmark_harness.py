@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import asdict
 from pathlib import Path
 
 from benchmarks import run
@@ -25,3 +26,30 @@ def test_the_harness_byte_compiles_the_contenders_code_even_when_told_not_to_wri
     for source, cache in zip(sources, caches, strict=True):
         assert cache.exists(), cache
         assert cache.stat().st_mtime >= source.stat().st_mtime
+
+
+def test_the_issue_20_table_gives_the_wall_clock_and_the_cpu_ratios_to_the_tuned_query():
+    def measured(contender: str, seconds: float, cpu: float, peak: float) -> dict:
+        return asdict(
+            run.Measurement(1_000_000, "csv", contender, "ok", seconds, peak, cpu, council="perf")
+        )
+
+    report = {
+        "machine": run.machine(),
+        "quick": False,
+        "seed": 1,
+        "term_start": "2026-09-01",
+        "as_of": "2026-09-01",
+        "repeat": 3,
+        "measurements": [
+            measured("assess", 1.5, 3.0, 800.0),
+            measured("duckdb_tuned", 1.2, 2.0, 500.0),
+        ],
+        "targets": [],
+        "comparisons": [],
+    }
+    text = run.markdown(report)
+    assert (
+        "| 1,000,000 | csv | perf | 1.5 | 1.2 | 1.25 | no | 3.0 | 2.0 | 1.50 | 800.0 | 500.0 "
+        "| yes |"
+    ) in text
