@@ -83,7 +83,14 @@ Linkage = Annotated[
 ]
 DataDir = Annotated[Path, typer.Option("--data", help="The data folder (people.csv, ...).")]
 # For a command whose folder is its argument (`validate DIR`), the same folder as --data, the
-# way every other command takes it: either spelling works.
+# way every other command takes it: either spelling works (`folder_given`).
+FolderArgument = Annotated[
+    Path | None,
+    typer.Argument(
+        metavar="DIR",
+        help="The folder of data files (the contract's, or a council's extract); or give --data.",
+    ),
+]
 DataOption = Annotated[
     Path | None, typer.Option("--data", help="The folder, as the other commands take it.")
 ]

@@ -11,6 +11,7 @@ import typer
 from workbench.cli._common import (
     EXIT_CHECKS_FAILED,
     DataOption,
+    FolderArgument,
     ProfileFile,
     folder_given,
     parse_date,
@@ -33,12 +34,7 @@ def schema_command() -> None:
 
 
 def validate_command(
-    folder: Annotated[
-        Path | None,
-        typer.Argument(
-            metavar="DIR", help="The data folder to check (people.csv, ...); or give --data."
-        ),
-    ] = None,
+    folder: FolderArgument = None,
     data_option: DataOption = None,
     quarantine_out: Annotated[
         Path | None,

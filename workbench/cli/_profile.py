@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli._common import DataOption, folder_given
+from workbench.cli._common import DataOption, FolderArgument, folder_given
 from workbench.errors import UsageError
 from workbench.governance.access import record_access
 
@@ -20,12 +20,7 @@ profile_app = typer.Typer(
 
 
 def profile_suggest_command(
-    folder: Annotated[
-        Path | None,
-        typer.Argument(
-            metavar="DIR", help="The folder holding the council's extract; or give --data."
-        ),
-    ] = None,
+    folder: FolderArgument = None,
     data_option: DataOption = None,
     out: Annotated[
         Path,
