@@ -130,6 +130,38 @@ def test_explain_says_what_the_command_line_says(small):
     assert found.explain("C3").listed is False
 
 
+def test_explain_given_a_dwp_row_says_what_became_of_it(small, tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(small, folder)
+    with open(folder / "dwp_list.csv", "a", encoding="utf-8") as handle:
+        handle.write("D3,NameC3,Lee,2021-01-01,Ann,Lee,,ZZ1 1ZZ\n")  # a child too old
+    found = wb.assess(folder, "two_year_old", term_start=TERM, as_of=AS_OF)
+    not_listed = found.not_listed()
+    assert not_listed is not None and not_listed["record_id"].to_list() == ["D3"]
+    said = {}
+    for record_id in ("D1", "D2", "D3", "D9"):
+        with pytest.raises(UsageError) as raised:
+            found.explain(record_id)
+        said[record_id] = str(raised.value)
+    row = "is a row of the DWP list, not a person"
+    assert said == {
+        "D1": f"'D1' {row}: it is listed with child C1, likely; to see why, explain the child: "
+        "--person C1",
+        "D2": f"'D2' {row}: it is listed on its own, likely (no child in the council's data "
+        "matched it)",
+        "D3": f"'D3' {row}: it is not listed: "
+        + not_listed["reason"][0],
+        "D9": "no person 'D9' in people: expected a person_id from the people table. Check "
+        "the id, and whether its row was quarantined (`workbench validate`).",
+    }
+    assert "past the age window" in said["D3"]
+    done = workbench(
+        "explain", "--initiative", "two_year_old", "--data", str(folder), "--person", "D3",
+        "--term-start", "2026-09-01", "--as-of", "2026-08-01",
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (2, f"error: {said['D3']}\n")
+
+
 def test_take_up_reads_the_assessment_and_its_people(small):
     found = wb.assess(small, "two_year_old", term_start=TERM, as_of=AS_OF)
     assert wb.take_up(found).rows() == [("all", 2, 0, 0.0)]

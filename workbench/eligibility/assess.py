@@ -381,11 +381,42 @@ class Assessment:
 
     def explain(self, person_id: str) -> Explanation:
         """Why `person_id` is or is not listed, criterion by criterion (`print` it, or
-        `.to_text()`)."""
+        `.to_text()`). Given the id of a DWP-list row instead, the UsageError says what
+        became of the row (listed, with which child, or not listed and why)."""
         from workbench.eligibility.explain import explain_assessed
 
         tables = {name: self.data.lazy(name) for name in self.data.tables}
-        return explain_assessed(self.result, tables, person_id=person_id)
+        try:
+            return explain_assessed(self.result, tables, person_id=person_id)
+        except UsageError:
+            row = self._dwp_row(person_id)
+            if row is None:
+                raise
+            raise UsageError(row) from None
+
+    def _dwp_row(self, record_id: str) -> str | None:
+        """What became of the DWP-list row `record_id`, in a sentence; None when the list has
+        no such row (or the rule set reads none)."""
+        unlisted = self.not_listed()
+        if unlisted is None:
+            return None
+        row = f"{record_id!r} is a row of the DWP list, not a person"
+        on_list = self.candidates.filter(pl.col("dwp_record_id") == record_id)
+        if not on_list.is_empty():
+            child, tier = on_list["person_id"][0], on_list["tier"][0]
+            if child is None:
+                return (
+                    f"{row}: it is listed on its own, {tier} (no child in the council's data "
+                    "matched it)"
+                )
+            return (
+                f"{row}: it is listed with child {child}, {tier}; to see why, explain the "
+                f"child: --person {child}"
+            )
+        not_listed = unlisted.filter(pl.col("record_id") == record_id)
+        if not_listed.is_empty():
+            return None
+        return f"{row}: it is not listed: {not_listed['reason'][0]}"
 
     def not_listed(self) -> pl.DataFrame | None:
         """The DWP-list rows not on the list, each with its reason (None when the rule set
