@@ -149,8 +149,7 @@ def test_explain_given_a_dwp_row_says_what_became_of_it(small, tmp_path):
         "--person C1",
         "D2": f"'D2' {row}: it is listed on its own, likely (no child in the council's data "
         "matched it)",
-        "D3": f"'D3' {row}: it is not listed: "
-        + not_listed["reason"][0],
+        "D3": f"'D3' {row}: it is not listed: " + not_listed["reason"][0],
         "D9": "no person 'D9' in people: expected a person_id from the people table. Check "
         "the id, and whether its row was quarantined (`workbench validate`).",
     }
