@@ -466,11 +466,8 @@ class Compiler:
         (`PLACE_TO_REVIEW`, the possible tier): confirmed, it would continue the entitlement,
         so the child is not left off the list while the link waits."""
         code = criterion.code
-        earlier = (pl.col("term_start") < self.term_start) & pl.col("funding_stream").is_in(
-            criterion.funding_streams
-        )
-        found = ids.join(self.funded_links().filter(earlier), on="person_id")
-        waiting = ids.join(self.funded_links(CLERICAL).filter(earlier), on="person_id").join(
+        found = ids.join(self.earlier_funded(criterion), on="person_id")
+        waiting = ids.join(self.earlier_funded(criterion, CLERICAL), on="person_id").join(
             found.select("person_id"), on="person_id", how="anti"
         )
         return (
@@ -586,6 +583,13 @@ class Compiler:
             born = pl.col("child_date_of_birth").is_between(low, high)
             wanted = {k: v if k == "people" else v.filter(born) for k, v in wanted.items()}
         return wanted
+
+    def earlier_funded(self, criterion: Criterion, band: str = LINKED) -> pl.LazyFrame:
+        """`funded_links` of the criterion's funding streams in terms before this one."""
+        return self.funded_links(band).filter(
+            (pl.col("term_start") < self.term_start)
+            & pl.col("funding_stream").is_in(criterion.funding_streams)
+        )
 
     def funded_links(self, band: str = LINKED) -> pl.LazyFrame:
         """The funded places linked to a child (or, with `band` clerical_review, proposed as

@@ -512,12 +512,9 @@ class _Records:
     def earlier_places(self, criterion: Criterion) -> pl.LazyFrame:
         """The child's funded places of the streams named, in terms before this one: linked
         (met), or proposed as the child's and awaiting a person's review (clerical_review)."""
-        earlier = (pl.col("term_start") < self.term_start) & pl.col("funding_stream").is_in(
-            criterion.funding_streams
-        )
         frames = [
             self.ids.join(
-                self.compiler.funded_links(band).filter(earlier), on="person_id"
+                self.compiler.earlier_funded(criterion, band), on="person_id"
             ).with_columns(pl.lit(band == LINKED).alias("_met"))
             for band in (LINKED, CLERICAL)
         ]
