@@ -106,7 +106,7 @@ def test_assess_is_reproducible_byte_for_byte(folder, tmp_path):
         assert workbench("assess", "--data", str(folder), *ARGS, "--out", str(out)).returncode == 0
     assert first.read_bytes() == second.read_bytes()
     manifest = json.loads((tmp_path / "a.csv.manifest.json").read_text())
-    assert manifest["rule_set"] == "two_year_old@2026.12.3"
+    assert manifest["rule_set"] == "two_year_old@2026.12.4"
     assert set(manifest["inputs"]) == {
         "people.csv",
         "benefits.csv",
@@ -414,3 +414,51 @@ def test_an_evidence_date_half_a_year_from_the_term_start_is_warned_of(
         assert sentence in done.stderr
         explained = workbench("explain", "--data", str(folder), *dates, "--person", "C1")
         assert sentence in explained.stderr
+
+
+def test_a_term_later_than_the_rules_were_checked_for_is_warned_and_fails_strict(tmp_path):
+    c = Council()
+    c.person("A1", "H1", date(1990, 1, 1), role="parent_carer")
+    c.person("C1", "H1", date(2025, 3, 2), role="child")  # in the window from April 2027
+    c.award("B1", "A1", "income_support", start=date(2025, 1, 1))
+    data = written(c, tmp_path / "data")
+    warning = (
+        "warning: two_year_old@2026.12.4 was checked against published sources for terms "
+        "starting up to 31 August 2027; the term starting 1 September 2027 is later, so a "
+        "criterion, threshold or rate may have changed since. Check DfE's current guidance "
+        "and, if anything has changed, use an updated rule file (--rules) or a newer workbench."
+    )
+
+    def run(term: str, *more: str) -> tuple[int, list[str], dict]:
+        out = tmp_path / f"{term}{''.join(more)}.csv"
+        terms = ("--term-start", term, "--as-of", term)
+        done = workbench(
+            "assess", "--data", str(data), "--initiative", "two_year_old", *terms, "--out",
+            str(out), *more,
+        )  # fmt: skip
+        assert pl.read_csv(out)["person_id"].to_list() == ["C1"], done.stderr
+        manifest = json.loads(Path(f"{out}.manifest.json").read_text())
+        warned = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+        return done.returncode, warned, manifest
+
+    code, warned, manifest = run("2027-04-01", "--strict")
+    assert (code, warned) == (0, [])
+    assert manifest["rules_checked_through"] == "2027-08-31"
+    # The list is still written: the warning asks a person to check the rules, and --strict
+    # (a scheduled run) fails so that someone does.
+    assert run("2027-09-01")[:2] == (0, [warning])
+    assert run("2027-09-01", "--strict")[:2] == (3, [warning])
+    explained = workbench(
+        "explain", "--data", str(data), "--initiative", "two_year_old", "--person", "C1",
+        "--term-start", "2027-09-01", "--as-of", "2027-09-01", "--linkage", "exact",
+    )  # fmt: skip
+    assert explained.returncode == 0, explained.stderr
+    assert explained.stderr.splitlines() == [warning]
+    stats = workbench(
+        "stats", "--data", str(data), "--initiative", "two_year_old", "--term-start",
+        "2027-09-01", "--as-of", "2027-09-01", "--out", str(tmp_path / "stats"),
+    )  # fmt: skip
+    assert stats.returncode == 0, stats.stderr
+    assert f"note: {warning.removeprefix('warning: ')}" in stats.stdout.splitlines()
+    record = json.loads((tmp_path / "stats" / "stats_manifest.json").read_text())
+    assert warning.removeprefix("warning: ") in record["caveats"]

@@ -96,7 +96,7 @@ def test_likely_child_via_universal_credit_low_income_reads_in_full() -> None:
         "Child P2 (born 2 March 2024) is listed for the term starting 1 September 2026: "
         "tier likely.",
         "Rules in force for the term starting 1 September 2026 (rule set "
-        "two_year_old@2026.12.3); evidence as on 1 August 2026.",
+        "two_year_old@2026.12.4); evidence as on 1 August 2026.",
         "Age: in the window from 1 April 2026 to 1 April 2027.",
         "Parents and carers in the household: P1.",
         "Funded place: none matched for the term starting 1 September 2026.",

@@ -55,6 +55,19 @@ def test_every_criterion_in_force_is_listed_under_its_rule_set_with_its_sentence
             assert "Not in force for the term starting" not in section
 
 
+def test_the_record_says_how_far_each_rule_file_was_checked_and_warns_past_it():
+    checked = transparency_record(date(2027, 4, 1))
+    later = transparency_record(date(2027, 9, 1))
+    for initiative in available_initiatives():
+        rules = load_rule_set(initiative)
+        heading = f"#### {rules.title} (`{rules.id}`, version {rules.version})"
+        line = "- **Checked against published sources:** for terms starting up to 2027-08-31"
+        assert line in _section(checked, heading).splitlines()
+        assert "Not checked for this term" not in _section(checked, heading)
+        note = rules.beyond_checked(date(2027, 9, 1))
+        assert _section(later, heading).split("\n\n")[1] == f"**Not checked for this term:** {note}"
+
+
 def test_the_tax_credit_criteria_are_in_force_before_april_2025_and_not_after():
     before = _section(transparency_record(date(2024, 9, 1)), "#### Free early education")
     after = _section(transparency_record(date(2026, 9, 1)), "#### Free early education")

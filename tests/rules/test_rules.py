@@ -98,6 +98,45 @@ def test_the_rules_are_described_in_plain_english_with_sources():
     assert "nothing here decides" in text
 
 
+# The first day of each term of the 2026-27 school year, the year the package's rule files
+# were checked for (DOMAIN: the 2026-27 rules), and of the next.
+TERMS_2026_27 = [date(2026, 9, 1), date(2027, 1, 1), date(2027, 4, 1)]
+
+
+@pytest.mark.parametrize("initiative", available_initiatives())
+def test_each_package_rule_file_says_how_far_it_was_checked(initiative):
+    rule_set = load_rule_set(initiative)
+    assert rule_set.checked_through == date(2027, 8, 31)
+    assert [rule_set.beyond_checked(term) for term in TERMS_2026_27] == [None] * 3
+    assert rule_set.beyond_checked(date(2027, 8, 31)) is None
+    assert rule_set.beyond_checked(date(2027, 9, 1)) == (
+        f"{rule_set.ref} was checked against published sources for terms starting up to "
+        "31 August 2027; the term starting 1 September 2027 is later, so a criterion, "
+        "threshold or rate may have changed since. Check DfE's current guidance and, if "
+        "anything has changed, use an updated rule file (--rules) or a newer workbench."
+    )
+
+
+def test_a_rule_file_need_not_say_how_far_it_was_checked():
+    rule_set = load_rule_set(FOURTH)
+    assert rule_set.checked_through is None
+    assert rule_set.beyond_checked(date(2099, 9, 1)) is None
+    assert "Not checked for this term" not in describe_rule_set(rule_set, date(2099, 9, 1))
+
+
+def test_the_description_of_a_later_term_says_the_rules_were_not_checked_for_it():
+    rule_set = load_rule_set("early_years_pupil_premium")
+    later = date(2027, 9, 1)
+    note = rule_set.beyond_checked(later)
+    assert note is not None
+    text = describe_rule_set(rule_set, later).splitlines()
+    assert text[3] == f"**Not checked for this term:** {note}"
+    assert "Not checked for this term" not in describe_rule_set(rule_set, date(2027, 4, 1))
+    # The note is all that is added: checked further, the same term reads as before.
+    checked = rule_set.model_copy(update={"checked_through": later})
+    assert text[:3] + text[5:] == describe_rule_set(checked, later).splitlines()
+
+
 def _broken(tmp_path: Path, change) -> Path:
     raw = yaml.safe_load(FOURTH.read_text())
     change(raw)
@@ -118,6 +157,10 @@ def _broken(tmp_path: Path, change) -> Path:
         (lambda r: r["criteria"][0].update(benefits=["child_benefit"]), "unknown benefit"),
         (lambda r: r["criteria"][1].update(code="housing_benefit"), "reason code(s) used twice"),
         (lambda r: r.update(id="something_else"), "must match the file name"),
+        (
+            lambda r: r.update(checked_through="2020-01-01"),
+            "checked_through 2020-01-01 is before valid_from 2021-04-01",
+        ),
         (
             lambda r: r["population"]["age_windows"][0]["starts"].update(term_starts=["13-01"]),
             "is not a day of the year",

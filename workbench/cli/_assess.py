@@ -84,7 +84,8 @@ def assess_command(
     from workbench.runs.emptiness import silent_emptiness
     from workbench.runs.unrecorded import unrecorded_facts
 
-    said = silent_emptiness(found)
+    unchecked = found.rule_set.beyond_checked(found.term_start)
+    said = [*([unchecked] if unchecked else []), *silent_emptiness(found)]
     for sentence in [*said, *unrecorded_facts(found)]:
         typer.echo(f"warning: {sentence}", err=True)
     if strict and said:
@@ -275,9 +276,14 @@ def explain_command(
     from workbench.data.quarantine import mostly_quarantined
     from workbench.runs.emptiness import no_places_for_the_term
 
-    no_places = no_places_for_the_term(found)
-    for sentence in [*mostly_quarantined(found.data), *([no_places] if no_places else [])]:
-        typer.echo(f"warning: {sentence}", err=True)
+    said = [
+        found.rule_set.beyond_checked(found.term_start),
+        *mostly_quarantined(found.data),
+        no_places_for_the_term(found),
+    ]
+    for sentence in said:
+        if sentence:
+            typer.echo(f"warning: {sentence}", err=True)
 
 
 def link_command(

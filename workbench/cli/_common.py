@@ -121,8 +121,9 @@ Strict = Annotated[
     bool,
     typer.Option(
         "--strict",
-        help="Exit 3 when most rows of a file are quarantined or the list is empty while the "
-        "data has children in the age window (for scheduled runs).",
+        help="Exit 3 when most rows of a file are quarantined, the list is empty while the "
+        "data has children in the age window, or the term is later than the rule file was "
+        "checked for (for scheduled runs).",
     ),
 ]
 

@@ -481,6 +481,11 @@ class Assessment:
             "command": "assess",
             "parameters": self.parameters,
             "rule_set": self.rule_set.ref,
+            # The last term start the rule file was checked for (None: it does not say); a
+            # later term_start is warned about.
+            "rules_checked_through": (
+                None if (through := self.rule_set.checked_through) is None else str(through)
+            ),
             # The folder read, so review can show who each child is from the same files
             # (their SHA-256 above must still match).
             "data": str(self.data.folder.resolve()),

@@ -370,10 +370,20 @@ def _logic(rule_sets: list[RuleSet], on: date) -> list[str]:
             ]
             continue
         window = rs.population.window_on(on)
+        unchecked = rs.beyond_checked(on)
         lines += [
+            *([f"**Not checked for this term:** {unchecked}", ""] if unchecked else []),
             f"- **Legal basis:** {rs.legal_basis.title} ({rs.legal_basis.url})",
             f"- **Age window:** {_one_line(window.text)} ({window.reference})",
             f"- **Parents and carers:** {_one_line(rs.parent_carers.text)}",
+            *(
+                [
+                    f"- **Checked against published sources:** for terms starting up to "
+                    f"{rs.checked_through}"
+                ]
+                if rs.checked_through
+                else []
+            ),
             "",
             *_criteria_table(rs, on),
             "",

@@ -10,7 +10,7 @@ Example
 >>> from datetime import date
 >>> rules = load_rule_set("two_year_old")
 >>> rules.ref
-'two_year_old@2026.12.3'
+'two_year_old@2026.12.4'
 >>> [c.code for c in rules.criteria_in_force(date(2026, 9, 1))][:3]
 ['income_support', 'jsa_income_based', 'esa_income_related']
 >>> rules.criterion("universal_credit_low_income").threshold_on(date(2026, 9, 1))

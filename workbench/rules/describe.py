@@ -35,6 +35,11 @@ def describe_rule_set(rule_set: RuleSet, on: date) -> str:
         f"# {rule_set.title}",
         f"Rule set {rule_set.ref}, as in force for the term starting {on:%-d %B %Y}.",
         "",
+    ]
+    unchecked = rule_set.beyond_checked(on)
+    if unchecked:
+        lines += [f"**Not checked for this term:** {unchecked}", ""]
+    lines += [
         "Which date decides what: the criteria, thresholds and age window are those in force on",
         "the first day of the term targeted (`--term-start`), even when the list is prepared",
         "before it; awards and statuses must be active on the evidence date (`--as-of`).",

@@ -356,6 +356,10 @@ class RuleSet(_Strict):
     summary: str
     purpose: str
     valid_from: date
+    # The last term start whose rules (and funding) this file was checked against published
+    # sources for; a list for a later term warns (`beyond_checked`). Optional: a council's
+    # own rule file may leave it out.
+    checked_through: date | None = None
     legal_basis: Reference
     references: list[Reference] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
@@ -387,6 +391,10 @@ class RuleSet(_Strict):
                     f"criterion {criterion.code!r} reads {criterion.table!r}, "
                     f"which is not in this rule set's sources {self.sources}"
                 )
+        if self.checked_through is not None and self.checked_through < self.valid_from:
+            raise ValueError(
+                f"checked_through {self.checked_through} is before valid_from {self.valid_from}"
+            )
         if self.population.funded_place_required and "funded_places" not in self.sources:
             raise ValueError("population.funded_place_required needs 'funded_places' in sources")
         group_names = {g.name for g in self.population.age_groups}
@@ -416,6 +424,21 @@ class RuleSet(_Strict):
                 f"the {self.id} rule set starts on {self.valid_from}; got a term starting "
                 f"{day}. Earlier rules are not in this rule file."
             )
+
+    def beyond_checked(self, day: date) -> str | None:
+        """A sentence when the term starting `day` is later than the last one this rule file
+        was checked for (`checked_through`): the law, a threshold or a rate may have changed
+        since, and the list would not show it. None when the file covers the term, or does
+        not say how far it was checked."""
+        if self.checked_through is None or day <= self.checked_through:
+            return None
+        return (
+            f"{self.ref} was checked against published sources for terms starting up to "
+            f"{self.checked_through:%-d %B %Y}; the term starting {day:%-d %B %Y} is later, "
+            "so a criterion, threshold or rate may have changed since. Check DfE's current "
+            "guidance and, if anything has changed, use an updated rule file (--rules) or a "
+            "newer workbench."
+        )
 
     def criteria_in_force(self, day: date) -> list[Criterion]:
         self.check_date(day)

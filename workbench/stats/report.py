@@ -332,7 +332,11 @@ def write_stats(
         as_of=as_of,
         rules=rules,
         tables=tables,
-        caveats=tuple(c for c in (caveat, _no_headcount(found)) if c is not None),
+        caveats=tuple(
+            c
+            for c in (rule_set.beyond_checked(term_start), caveat, _no_headcount(found))
+            if c is not None
+        ),
         warnings=tuple(mostly_quarantined(loaded)),
         measured=caveat is None,
         trend_terms=trend_terms,
