@@ -137,6 +137,29 @@ def test_the_description_of_a_later_term_says_the_rules_were_not_checked_for_it(
     assert text[:3] + text[5:] == describe_rule_set(checked, later).splitlines()
 
 
+def test_a_funding_amount_of_a_year_not_yet_checked_is_not_shown_as_known():
+    rule_set = load_rule_set("disability_access_fund")
+    (fund,) = rule_set.funding
+    assert fund.checked_through == date(2027, 3, 31)
+    assert (fund.known_on(date(2027, 1, 1)), fund.known_on(date(2027, 4, 1))) == (True, False)
+    spring = describe_rule_set(rule_set, date(2027, 1, 1)).splitlines()
+    summer = describe_rule_set(rule_set, date(2027, 4, 1)).splitlines()
+    name = "- Disability Access Fund (a year, to one provider): "
+    history = (
+        " (history: £615 from 2017-04-01; £800 from 2022-04-01; £828 from 2023-04-01; £910 from "
+        "2024-04-01; £938 from 2025-04-01; £975 from 2026-04-01)."
+    )
+    assert name + "£975 (pounds per year)" + history in spring
+    assert (
+        name + "not yet in the rule file for this term (amounts checked up to 31 March 2027; "
+        "the last known: £975, pounds per year)" + history
+    ) in summer
+    # The list's rules were checked for the whole school year: only the amount is unknown.
+    assert "Not checked for this term" not in "\n".join(summer)
+    eypp = load_rule_set("early_years_pupil_premium")
+    assert [f.checked_through for f in eypp.funding] == [date(2027, 3, 31)] * 2
+
+
 def _broken(tmp_path: Path, change) -> Path:
     raw = yaml.safe_load(FOURTH.read_text())
     change(raw)

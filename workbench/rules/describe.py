@@ -94,6 +94,12 @@ def describe_rule_set(rule_set: RuleSet, on: date) -> str:
         for funding in rule_set.funding:
             value = funding.value_on(on)
             shown = "none in force" if value is None else f"{_amount(value)} ({funding.unit})"
+            if value is not None and not funding.known_on(on):
+                shown = (
+                    f"not yet in the rule file for this term (amounts checked up to "
+                    f"{funding.checked_through:%-d %B %Y}; the last known: {_amount(value)}, "
+                    f"{funding.unit})"
+                )
             history = "; ".join(f"{_amount(v.value)} from {v.from_}" for v in funding.values)
             lines.append(f"- {funding.name}: {shown} (history: {history}).")
             source = next((v.reference for v in reversed(funding.values) if v.from_ <= on), None)

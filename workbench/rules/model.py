@@ -341,10 +341,18 @@ class Funding(_Strict):
     unit: str
     values: list[DatedValue] = Field(min_length=1)
     note: str | None = None
+    # The last day the amounts were checked for: amounts are set for a financial year (from 1
+    # April), so a term in a later year may have another, not yet in the file. Optional.
+    checked_through: date | None = None
 
     def value_on(self, day: date) -> float | None:
         started = [v for v in self.values if v.from_ <= day]
         return started[-1].value if started else None
+
+    def known_on(self, day: date) -> bool:
+        """Whether the amount on `day` is one the file was checked for (True when the file
+        does not say how far it was checked)."""
+        return self.checked_through is None or day <= self.checked_through
 
 
 class RuleSet(_Strict):
