@@ -462,3 +462,19 @@ def test_a_term_later_than_the_rules_were_checked_for_is_warned_and_fails_strict
     assert f"note: {warning.removeprefix('warning: ')}" in stats.stdout.splitlines()
     record = json.loads((tmp_path / "stats" / "stats_manifest.json").read_text())
     assert warning.removeprefix("warning: ") in record["caveats"]
+
+
+def test_version_names_the_package_and_each_rule_file_with_how_far_it_was_checked():
+    import workbench as package
+    from workbench.rules import available_initiatives, load_rule_set
+
+    done = workbench("--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        f"workbench {package.__version__}",
+        "rule files:",
+        *(
+            f"  {load_rule_set(name).ref} (checked for terms starting up to 2027-08-31)"
+            for name in available_initiatives()
+        ),
+    ]

@@ -52,8 +52,40 @@ def parse_term_dates(term_start: str, as_of: str) -> tuple[date, date]:
     return term, evidence
 
 
+def version_text() -> str:
+    """The package's version and each of its rule files' (with the last term it was checked
+    for): what support, an auditor or a DPIA asks first, and what every manifest records."""
+    import workbench
+    from workbench.rules import available_initiatives, load_rule_set
+
+    lines = [f"workbench {workbench.__version__}", "rule files:"]
+    for name in available_initiatives():
+        rule_set = load_rule_set(name)
+        through = rule_set.checked_through
+        checked = f" (checked for terms starting up to {through})" if through else ""
+        lines.append(f"  {rule_set.ref}{checked}")
+    return "\n".join(lines)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(version_text())
+        raise typer.Exit()
+
+
 @app.callback()
-def _root(quiet: Quiet = False) -> None:
+def _root(
+    quiet: Quiet = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_show_version,
+            help="Print the version and the rule files' versions, and exit.",
+        ),
+    ] = False,
+) -> None:
     progress.set_enabled(not quiet)
 
 
