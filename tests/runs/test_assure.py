@@ -28,6 +28,7 @@ from workbench.runs.assure import (
     MODES,
     OUTREACH_TRACED,
     REVIEW_CHECKS,
+    RULES_CHECKED,
     SHAREABLE,
     AssuranceReport,
     Check,
@@ -46,6 +47,7 @@ ALL_CHECKS = [
     MODES,
     SHAREABLE,
     LINKS_TRACED,
+    RULES_CHECKED,
     *REVIEW_CHECKS,
 ]
 
@@ -170,7 +172,8 @@ def test_a_clean_run_passes_every_check(run: Run):
     assert report.check(SHAREABLE).detail == ("2 shareable file(s) scanned, no personal data found")
     assert not [c.name for c in report.checks if c.warning]
     assert report.check(CHECKS_TRACED).detail == "no check export found: no family sent to DfE"
-    assert format_report(report).splitlines()[-1] == "All 11 checks passed."
+    assert report.check(RULES_CHECKED).detail == "1 list(s) made with rules checked for its term"
+    assert format_report(report).splitlines()[-1] == "All 12 checks passed."
 
 
 def test_a_list_row_edited_to_contacted_fails_the_lists_check(run: Run):
@@ -654,4 +657,36 @@ def test_a_later_decision_recorded_as_before_the_export_fails_it(checked: Checke
         f"{checked.part.parent / row['file']} row {row['line']}: decision "
         f"{entry['decision_id']} was not the child's latest outcome decision when the export "
         "was made (a later one says not_eligible)"
+    )
+
+
+def test_a_list_for_a_term_later_than_its_rules_were_checked_for_warns(run: Run):
+    restricted = run.folder / "restricted"
+    later = date(2027, 9, 1)
+    found = assess(restricted / "data", "two_year_old", term_start=later, as_of=later)
+    written = found.write(restricted / "next_year.csv").out
+    _lock(restricted)
+    warned = run.report()
+    assert warned.ok, format_report(warned)
+    check = warned.check(RULES_CHECKED)
+    assert (check.result, check.detail.splitlines()) == (
+        "WARN",
+        [
+            "1 of 2 list(s) made for a term later than its rules were checked for: check the "
+            "rules against DfE's current guidance before acting on the list:",
+            f"{written}: the term starting 2027-09-01, with {found.rule_set.ref}, checked for "
+            "terms starting up to 2027-08-31",
+        ],
+    )
+    strict = assure([run.folder], store=run.store, key=KEY, strict=True)
+    assert failed(strict) == [RULES_CHECKED]
+    # A manifest from before the rule files said how far they were checked: not counted.
+    manifest = written.with_name(written.name + ".manifest.json")
+    record = json.loads(manifest.read_text())
+    del record["rules_checked_through"]
+    manifest.write_text(json.dumps(record))
+    assert run.report().check(RULES_CHECKED).detail == (
+        "1 list(s) made with rules checked for its term; 1 list(s) whose manifest does not say "
+        "how far its rules were checked (made before the rule files said, or with a rule file "
+        "of the council's that does not)"
     )

@@ -235,7 +235,11 @@ def assure_command(
     ] = None,
     strict: Annotated[
         bool,
-        typer.Option("--strict", help="A review-quality warning fails its check (exit 3)."),
+        typer.Option(
+            "--strict",
+            help="A warning (review quality, a list made for a term later than its rules were "
+            "checked for) fails its check (exit 3).",
+        ),
     ] = False,
 ) -> None:
     """Check a run's lists, contacts, decision chain and files; exit 3 when a check fails.

@@ -33,15 +33,20 @@ given (run folders, lists, outreach and check exports) and, with ``store``, the 
    ``link_confirmed`` or ``link_rejected`` by a named reviewer, about that DWP-list row, whose
    item proposed that child (for a confirmation).
 
+8. **rules checked for each list's term**: the rule file each list was made with had been
+   checked against published sources for the term the list targets (its manifest's
+   ``rules_checked_through``, on or after its ``term_start``); otherwise it *warns*
+   (``--strict``: fails): a criterion, threshold or rate may have changed since.
+
 With ``store``, four checks of how the decisions were made follow, per list and reviewer
 (:mod:`workbench.governance.review_quality`); each passes or *warns* (``--strict``: fails)
 against thresholds the council can set:
 
-8. **review pace**: no more than 6 decisions a minute, sustained over 60 seconds;
-9. **no long runs of identical decisions**: fewer than 50 of one decision in a row;
-10. **no contact to already-funded children**: no ``contact`` decision about a child whose list
+9. **review pace**: no more than 6 decisions a minute, sustained over 60 seconds;
+10. **no long runs of identical decisions**: fewer than 50 of one decision in a row;
+11. **no contact to already-funded children**: no ``contact`` decision about a child whose list
     row (from the list files found under the paths) says ``already_funded``;
-11. **child's details seen before each decision**: a ``review view`` of the child on the list
+12. **child's details seen before each decision**: a ``review view`` of the child on the list
     by the reviewer (for a decision imported from a workbook, the workbook's export) came first.
 
 Example
@@ -101,6 +106,7 @@ __all__ = [
     "OUTREACH_TRACED",
     "REVIEW_CHECKS",
     "REVIEW_PACE",
+    "RULES_CHECKED",
     "SHAREABLE",
     "VIEWED_FIRST",
     "AssuranceReport",
@@ -116,6 +122,7 @@ CHAIN = "decision chain intact"
 MODES = "restricted files owner-only"
 SHAREABLE = "shareable outputs hold no personal data"
 LINKS_TRACED = "record links traced to decisions"
+RULES_CHECKED = "rules checked for each list's term"
 REVIEW_PACE = "review pace"
 IDENTICAL_RUNS = "no long runs of identical decisions"
 FUNDED_CONTACTS = "no contact to already-funded children"
@@ -803,7 +810,43 @@ def _check_shareable(run: _Run) -> Check:
     return Check(SHAREABLE, True, detail)
 
 
-# --- 7-10. review quality -------------------------------------------------------------------
+# --- 8. the rules each list was made with --------------------------------------------------
+def _check_rules(run: _Run, strict: bool) -> Check:
+    """Each list's rule file was checked for the list's term (its manifest says how far)."""
+    if not run.lists:
+        return Check(RULES_CHECKED, True, "not applicable: no candidate list found")
+    beyond, unsaid = [], 0
+    for listed in run.lists:
+        record = _read_json(listed.with_name(listed.name + MANIFEST_SUFFIX)) or {}
+        through = record.get("rules_checked_through")
+        term = (record.get("parameters") or {}).get("term_start")
+        if not (isinstance(through, str) and isinstance(term, str)):
+            unsaid += 1
+        elif term > through:  # ISO dates: in order as text
+            beyond.append(
+                f"{listed}: the term starting {term}, with {record.get('rule_set')}, checked for "
+                f"terms starting up to {through}"
+            )
+    not_said = (
+        f"; {unsaid} list(s) whose manifest does not say how far its rules were checked "
+        "(made before the rule files said, or with a rule file of the council's that does not)"
+        if unsaid
+        else ""
+    )
+    if not beyond:
+        checked = len(run.lists) - unsaid
+        return Check(
+            RULES_CHECKED, True, f"{checked} list(s) made with rules checked for its term{not_said}"
+        )
+    summary = (
+        f"{len(beyond)} of {len(run.lists)} list(s) made for a term later than its rules were "
+        "checked for: check the rules against DfE's current guidance before acting on the "
+        f"list{not_said}:"
+    )
+    return Check(RULES_CHECKED, not strict, _shown([summary, *beyond]), warning=not strict)
+
+
+# --- 9-12. review quality ------------------------------------------------------------------
 def _reviewer_lines(flagged: pl.DataFrame, say: Callable[[dict[str, Any]], str]) -> list[str]:
     return [
         f"list {row['list_id']}, {row['reviewer']}: {say(row)}" for row in flagged.rows(named=True)
@@ -963,7 +1006,7 @@ def assure(
         When the review-quality checks warn (default: the package's
         ``workbench/governance/review_quality.yaml``).
     strict
-        A review-quality warning fails its check.
+        A warning (review quality, a list's rules not checked for its term) fails its check.
 
     Returns
     -------
@@ -992,6 +1035,7 @@ def assure(
             _check_modes(run, Path(store) if store is not None else None),
             _check_shareable(run),
             _check_links(run, opened, key),
+            _check_rules(run, strict),
         ]
         if opened is not None:
             key = key if key is not None else load_key()
