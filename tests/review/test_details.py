@@ -314,3 +314,54 @@ def test_a_list_read_back_carries_its_manifest_s_term_evidence_date_and_folder(l
     assert written.as_of == date(2026, 8, 1)
     assert written.data_folder == (listed.parent / "data").resolve()
     assert written.manifest["run_id"] == written.run_id
+
+
+def test_a_list_for_a_term_later_than_its_rules_were_checked_for_is_flagged_to_the_officer(
+    listed: Path, tmp_path: Path
+):
+    import json
+
+    from openpyxl import load_workbook
+
+    from workbench.review.details import rules_caution
+    from workbench.review.excel import ABOUT_SHEET, export_review_workbook
+
+    assert read_list_file(listed).rules_checked_through == date(2027, 8, 31)
+    assert rules_caution(read_list_file(listed)) is None
+    # As if made with a rule file checked only up to the summer before the list's term.
+    manifest = listed.with_name(listed.name + ".manifest.json")
+    record = json.loads(manifest.read_text())
+    record["rules_checked_through"] = "2026-08-31"
+    manifest.write_text(json.dumps(record))
+    caution = (
+        "The rules this list was made with were checked against the published guidance for "
+        "terms starting up to 31 August 2026, and this list is for the term starting 1 September "
+        "2026. Before contacting a family, ask the person who made the list whether the rules "
+        "have changed since."
+    )
+    found = read_list_file(listed)
+    assert rules_caution(found) == caution
+    with ReviewStore(tmp_path / "review.sqlite") as store:
+        panel = open_panel(listed, store, reviewer="A. Officer")
+        assert panel.heading.value == (
+            "<h1 class='wb-title'>Two-year-old offer, term starting 1 September 2026</h1>"
+            f"<p class='wb-caution' role='alert'>{caution}</p>"
+        )
+        book = export_review_workbook(
+            store,
+            panel.list_id,
+            found.candidates,
+            tmp_path / "review.xlsx",
+            key=KEY,
+            details=read_child_details(found, KEY),
+        )
+    opened = load_workbook(book)
+    about = [row[0] for row in opened[ABOUT_SHEET].iter_rows(values_only=True)]
+    assert about[2:4] == ["Check the rules first", caution]
+    active = opened.active
+    assert active is not None and active.title == ABOUT_SHEET  # read before any child
+    # A manifest whose date is not a date is refused, naming the field.
+    record["rules_checked_through"] = "next year"
+    manifest.write_text(json.dumps(record))
+    with pytest.raises(DataFileError, match="rules_checked_through 'next year' is not a date"):
+        read_list_file(listed)

@@ -65,6 +65,7 @@ __all__ = [
     "reason_lines",
     "record_link_columns",
     "record_link_text",
+    "rules_caution",
     "view_detail",
     "working_parent_flags",
 ]
@@ -163,6 +164,21 @@ def check_result_lines(results: pl.DataFrame) -> tuple[list[str], str | None]:
     if results.is_empty():
         return lines, None
     return lines, CHECK_OUTCOME_TEXT.get(newest_first["outcome"][0], ("", None))[1]
+
+
+def rules_caution(listed: ListFile) -> str | None:
+    """For a list made for a term later than its rules were checked for (its manifest says
+    how far), the sentence an officer reads before the children: the law or a threshold may
+    have changed since. None otherwise."""
+    through, term = listed.rules_checked_through, listed.term_start
+    if through is None or term is None or term <= through:
+        return None
+    return (
+        f"The rules this list was made with were checked against the published guidance for "
+        f"terms starting up to {long_date(through)}, and this list is for the term starting "
+        f"{long_date(term)}. Before contacting a family, ask the person who made the list "
+        "whether the rules have changed since."
+    )
 
 
 def list_title(initiative: str, term_start: date | None, rule_set: RuleSet | None = None) -> str:
@@ -398,6 +414,8 @@ class ChildDetails:
     awards: dict[str, dict[str, Any]] = field(default_factory=dict)
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
+    caution: str | None = None
+    """What the officer should know about the whole list first (`rules_caution`), or None."""
 
     def row(self, item_key: str) -> dict[str, Any] | None:
         """The details of one list row, or None when the row is not on the list."""
@@ -642,6 +660,7 @@ def read_child_details(
             loaded.get("child_statuses"), "status_id", _ids_in(evidence, r"status (?<id>\S+)")
         ),
         names=_names(loaded.get("people"), _ids_in(evidence, r"parent/carer (?<id>\S+)")),
+        caution=rules_caution(listed),
     )
 
 

@@ -112,7 +112,7 @@ def reasons_text(codes: list[str], words: _RuleWords, tier: str) -> str:
 
 
 def _about_lines(
-    listed: dict[str, Any], rows: int, exported: str, title: str
+    listed: dict[str, Any], rows: int, exported: str, title: str, caution: str | None = None
 ) -> list[tuple[str, bool]]:
     """The About sheet, line by line: (text, is_heading)."""
     reason_needed = " and ".join(REASON_REQUIRED)
@@ -126,6 +126,7 @@ def _about_lines(
             "viewing every child in it.",
             False,
         ),
+        *([("Check the rules first", True), (caution, False)] if caution else []),
         ("Nothing has been decided", True),
         (
             "Every row is a child the workbench thinks may be eligible, with the reasons and "
@@ -176,11 +177,13 @@ def _write_about_sheet(
     rows: int,
     exported: str,
     title: str,
+    caution: str | None = None,
 ) -> None:
     heading = book.add_format({"bold": True, "font_size": 12})
     body = book.add_format({"text_wrap": True, "valign": "top"})
     sheet.set_column(0, 0, 110)
-    for number, (text, is_heading) in enumerate(_about_lines(listed, rows, exported, title)):
+    lines = _about_lines(listed, rows, exported, title, caution)
+    for number, (text, is_heading) in enumerate(lines):
         sheet.write_string(number, 0, text, heading if is_heading else body)
     sheet.protect()
 
@@ -393,7 +396,14 @@ def export_review_workbook(
     write_private(
         path,
         lambda temporary: _write_workbook(
-            temporary, listed, rows, key, decided_upto, not_listed, title
+            temporary,
+            listed,
+            rows,
+            key,
+            decided_upto,
+            not_listed,
+            title,
+            details.caution if details else None,
         ),
     )
     user = user or getpass.getuser()
@@ -413,6 +423,7 @@ def _write_workbook(
     decided_upto: int,
     not_listed: pl.DataFrame | None = None,
     title: str = "",
+    caution: str | None = None,
 ) -> None:
     options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(str(path), options) as book:
@@ -423,7 +434,7 @@ def _write_workbook(
         meta = book.add_worksheet(META_SHEET)
         _write_review_sheet(book, review, listed["list_id"], rows, key)
         exported = datetime.now(UTC).date().isoformat()
-        _write_about_sheet(book, info, listed, len(rows), exported, title)
+        _write_about_sheet(book, info, listed, len(rows), exported, title, caution)
         meta.write_string(0, 0, "format")
         meta.write_string(0, 1, FORMAT)
         meta.write_string(1, 0, "list_id")
@@ -436,7 +447,8 @@ def _write_workbook(
         meta.write_string(4, 1, exported)
         meta.protect()
         meta.very_hidden()
-        review.activate()
+        # Opened at the About sheet when the whole list needs a word first (`rules_caution`).
+        (info if caution else review).activate()
 
 
 def _write_review_sheet(

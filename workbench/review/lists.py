@@ -339,6 +339,12 @@ class ListFile:
         return _manifest_day(self.parameters.get("as_of"))
 
     @property
+    def rules_checked_through(self) -> date | None:
+        """The last term start the list's rule file was checked for, None when its manifest
+        does not say (a list made before rule files said, or with a council's own)."""
+        return _manifest_day(self.manifest.get("rules_checked_through"))
+
+    @property
     def data_folder(self) -> Path | None:
         """The data folder the list was made from, None when its manifest does not name one."""
         folder = self.manifest.get("data")
@@ -355,6 +361,7 @@ _MANIFEST_PARTS: dict[str, tuple[type, str]] = {
     "data": (str, "the data folder the list was made from"),
     "database": (dict, "each table read by a query, with its connection and hashes"),
     "dwp_list_accounted": (dict, "the DWP list's rows, counted"),
+    "rules_checked_through": (str, "the last term start the rule file was checked for"),
 }
 
 
@@ -385,16 +392,14 @@ def _read_manifest(path: Path) -> dict[str, Any]:
         if record.get(part) is not None and not isinstance(record[part], kind):
             raise DataFileError(manifest, f"{part}: expected {what}")
     parameters = record.get("parameters") or {}
-    for name in ("term_start", "as_of"):
-        value = parameters.get(name)
+    days = [(f"parameters: {n}", parameters.get(n)) for n in ("term_start", "as_of")]
+    for where, value in [*days, ("rules_checked_through", record.get("rules_checked_through"))]:
         if value is None:
             continue
         try:
             date.fromisoformat(value)
         except (TypeError, ValueError):
-            raise DataFileError(
-                manifest, f"parameters: {name} {value!r} is not a date (YYYY-MM-DD)"
-            ) from None
+            raise DataFileError(manifest, f"{where} {value!r} is not a date (YYYY-MM-DD)") from None
     return record
 
 

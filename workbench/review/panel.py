@@ -378,7 +378,10 @@ class ReviewPanel:
         self._build_widgets(reviewer)
         self._rule_set, self._as_of = self._reasons_source(rule_set, as_of)
         self._labels = {c.code: c.label for c in self._rule_set.criteria} if self._rule_set else {}
-        self.heading.value = f"<h1 class='wb-title'>{_escape(self.title)}</h1>"
+        caution = self._details.caution if self._details else None
+        self.heading.value = f"<h1 class='wb-title'>{_escape(self.title)}</h1>" + (
+            f"<p class='wb-caution' role='alert'>{_escape(caution)}</p>" if caution else ""
+        )
         if reviewer:
             self._log_open(reviewer)
         self._load_latest()
@@ -927,6 +930,9 @@ dl.wb-summary-list > dt, dl.wb-summary-list > dd { display: block !important; fl
 .wb-error-summary:focus { outline: 3px solid #ffdd00; outline-offset: 0; }
 .wb-success { border-left: 5px solid #00703c; padding-left: 0.6em; }
 .wb-inset { border-left: 5px solid #b1b4b6; padding-left: 0.6em; }
+/* GOV.UK's warning text: the rules the whole list rests on, read before any child. */
+.wb-caution { border-left: 5px solid #0b0c0c; padding: 0.4em 0.6em; font-weight: bold;
+  max-width: 60em; color: #0b0c0c; }
 .widget-radio-box label { font-size: 1.05rem; padding: 0.2em 0; }
 .wb-hints { margin: 0; color: #505a5f; }
 /* A visible focus (GOV.UK's yellow and black) on every control, by keyboard or mouse. */
