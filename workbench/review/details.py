@@ -33,6 +33,7 @@ from typing import Any
 import polars as pl
 
 from workbench.data.reading import load_folder
+from workbench.dates import long_date
 from workbench.eligibility.assess import EVIDENCE_NOTES
 from workbench.eligibility.explain import BENEFIT_NAMES, STATUS_NAMES
 from workbench.eligibility.terms import birthday
@@ -59,7 +60,6 @@ __all__ = [
     "evidence_lines",
     "link_method_text",
     "list_title",
-    "long_date",
     "postcode_district",
     "read_child_details",
     "reason_lines",
@@ -114,11 +114,6 @@ _DWP_COLUMNS = ("address_line_1", "address_line_2", "address_line_3", "address_l
 
 
 # --- words ---------------------------------------------------------------------------------
-def long_date(day: date | None) -> str:
-    """``1 September 2026``; empty for no date."""
-    return "" if day is None else f"{day.day} {day:%B %Y}"
-
-
 CHECK_OUTCOME_TEXT = {
     "eligible": (
         "Eligible",

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, cast
 import polars as pl
 import xlsxwriter
 
+from workbench.dates import long_date
 from workbench.errors import UsageError, WorkbenchError
 from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.review.details import (
@@ -48,7 +49,6 @@ from workbench.review.details import (
     ChildDetails,
     check_result_lines,
     evidence_lines,
-    long_date,
     read_child_details,
     reason_lines,
     record_link_columns,

@@ -35,6 +35,7 @@ from typing import Any
 import ipywidgets as widgets
 import polars as pl
 
+from workbench.dates import long_date
 from workbench.eligibility.assess import partly_met
 from workbench.errors import UsageError, WorkbenchError
 from workbench.review.details import (
@@ -43,7 +44,6 @@ from workbench.review.details import (
     ChildDetails,
     check_result_lines,
     evidence_lines,
-    long_date,
     postcode_district,
     reason_lines,
     record_link_columns,

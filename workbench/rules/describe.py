@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from workbench.dates import long_date
 from workbench.rules.model import RuleSet
 
 __all__ = ["describe_rule_set"]
@@ -33,7 +34,7 @@ def describe_rule_set(rule_set: RuleSet, on: date) -> str:
     window = rule_set.population.window_on(on)
     lines = [
         f"# {rule_set.title}",
-        f"Rule set {rule_set.ref}, as in force for the term starting {on:%-d %B %Y}.",
+        f"Rule set {rule_set.ref}, as in force for the term starting {long_date(on)}.",
         "",
     ]
     unchecked = rule_set.beyond_checked(on)
@@ -97,7 +98,7 @@ def describe_rule_set(rule_set: RuleSet, on: date) -> str:
             if value is not None and not funding.known_on(on):
                 shown = (
                     f"not yet in the rule file for this term (amounts checked up to "
-                    f"{funding.checked_through:%-d %B %Y}; the last known: {_amount(value)}, "
+                    f"{long_date(funding.checked_through)}; the last known: {_amount(value)}, "
                     f"{funding.unit})"
                 )
             history = "; ".join(f"{_amount(v.value)} from {v.from_}" for v in funding.values)

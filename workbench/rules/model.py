@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from workbench.data.schema import BENEFITS, CHILD_STATUSES, FUNDING_STREAMS, TABLES
+from workbench.dates import long_date
 from workbench.errors import RuleFileError, UsageError
 
 if TYPE_CHECKING:
@@ -442,7 +443,7 @@ class RuleSet(_Strict):
             return None
         return (
             f"{self.ref} was checked against published sources for terms starting up to "
-            f"{self.checked_through:%-d %B %Y}; the term starting {day:%-d %B %Y} is later, "
+            f"{long_date(self.checked_through)}; the term starting {long_date(day)} is later, "
             "so a criterion, threshold or rate may have changed since. Check DfE's current "
             "guidance and, if anything has changed, use an updated rule file (--rules) or a "
             "newer workbench."

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from workbench.dates import long_date
 from workbench.stats.disclosure import TOTAL
 from workbench.stats.report_publish import StatsResult, StatsTable, national_csv
 from workbench.stats.takeup import national_caveats, national_take_up
@@ -61,7 +62,7 @@ def headline_markdown(result: StatsResult, national: pl.DataFrame | None = None)
     ...
     """
     figures = headline(result)
-    term = f"{result.term_start:%-d %B %Y}"
+    term = long_date(result.term_start)
     if figures["eligible"] is None:
         reason = result.withheld.get("take_up", "")
         return f"**Too few children to publish figures** for the term starting {term}: {reason}"
