@@ -276,14 +276,9 @@ def explain_command(
     from workbench.data.quarantine import mostly_quarantined
     from workbench.runs.emptiness import no_places_for_the_term
 
-    said = [
-        found.rule_set.beyond_checked(found.term_start),
-        *mostly_quarantined(found.data),
-        no_places_for_the_term(found),
-    ]
-    for sentence in said:
-        if sentence:
-            typer.echo(f"warning: {sentence}", err=True)
+    no_places = no_places_for_the_term(found)
+    for sentence in [*mostly_quarantined(found.data), *([no_places] if no_places else [])]:
+        typer.echo(f"warning: {sentence}", err=True)
 
 
 def link_command(

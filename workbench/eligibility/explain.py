@@ -43,6 +43,7 @@ from typing import Any
 
 import polars as pl
 
+from workbench.dates import long_date
 from workbench.eligibility.engine import (
     CARE_HISTORY_MISSING,
     CLERICAL,
@@ -92,11 +93,6 @@ STREAM_NAMES = {
     "working_parent": "working-parent",
 }
 MARKS = {"met": "✓", "income_missing": "?", "not_met": "✗"}
-
-
-def _day(value: date) -> str:
-    """`1 September 2026`."""
-    return f"{value.day} {value:%B %Y}"
 
 
 def _money(value: float) -> str:
@@ -166,6 +162,8 @@ class Explanation:
     eligibility_group: str | None = None
     working_parent_place: bool = False
     already_funded: bool = False
+    rules_note: str | None = None
+    """Said when the term is later than the rule file was checked for (`beyond_checked`)."""
 
     def why_not_listed(self) -> list[str]:
         """The reasons a person is not listed (empty when listed)."""
@@ -184,8 +182,9 @@ class Explanation:
         """The explanation in plain English, one statement a line."""
         lines = [
             self._headline(),
-            f"Rules in force for the term starting {_day(self.term_start)} (rule set "
-            f"{self.rule_set}); evidence as on {_day(self.as_of)}.",
+            f"Rules in force for the term starting {long_date(self.term_start)} (rule set "
+            f"{self.rule_set}); evidence as on {long_date(self.as_of)}.",
+            *([f"Not checked for this term: {self.rules_note}"] if self.rules_note else []),
         ]
         lines += [self._age_line(), self._carers_line()]
         if self.funded_places_read:
@@ -198,8 +197,9 @@ class Explanation:
     def _headline(self) -> str:
         who = "Child" if self.is_child else "Person"
         start = (
-            f"{who} {self.person_id} (born {_day(self.date_of_birth)}) is "
-            f"{'' if self.listed else 'not '}listed for the term starting {_day(self.term_start)}"
+            f"{who} {self.person_id} (born {long_date(self.date_of_birth)}) is "
+            f"{'' if self.listed else 'not '}listed for the term starting "
+            f"{long_date(self.term_start)}"
         )
         if self.listed:
             return f"{start}: tier {self.tier}."
@@ -209,17 +209,17 @@ class Explanation:
         if self.in_window:
             group = f" (age group {self.age_group})" if self.age_group else ""
             return (
-                f"Age: in the window from {_day(self.eligible_from)} to "
-                f"{_day(self.eligible_to)}{group}."
+                f"Age: in the window from {long_date(self.eligible_from)} to "
+                f"{long_date(self.eligible_to)}{group}."
             )
         if self.eligible_from > self.term_start:
             return (
-                f"Age: not yet in the window on {_day(self.term_start)}; "
-                f"it opens on {_day(self.eligible_from)}."
+                f"Age: not yet in the window on {long_date(self.term_start)}; "
+                f"it opens on {long_date(self.eligible_from)}."
             )
         return (
-            f"Age: past the window on {_day(self.term_start)}; "
-            f"it closed on {_day(self.eligible_to)}."
+            f"Age: past the window on {long_date(self.term_start)}; "
+            f"it closed on {long_date(self.eligible_to)}."
         )
 
     def _carers_line(self) -> str:
@@ -232,7 +232,7 @@ class Explanation:
         )
 
     def _funded_line(self) -> str:
-        term = f"the term starting {_day(self.term_start)}"
+        term = f"the term starting {long_date(self.term_start)}"
         if self.working_parent_place and not self.already_funded:
             return (
                 f"Funded place: on a working-parent place (row {self.funded_place}) for {term}; "
@@ -294,9 +294,11 @@ def _inactive(rows: pl.DataFrame, facts: _Facts) -> str:
         whose = f" of {_whose(row['holder_id'], facts)}" if is_award else ""
         kind = "award" if is_award else "record"
         if row["outcome"] == "not_started":
-            notes.append(f"{kind} {row['record_id']}{whose} starts on {_day(row['start_date'])}")
+            starts = long_date(row["start_date"])
+            notes.append(f"{kind} {row['record_id']}{whose} starts on {starts}")
         else:
-            notes.append(f"{kind} {row['record_id']}{whose} ended on {_day(row['end_date'])}")
+            ended = long_date(row["end_date"])
+            notes.append(f"{kind} {row['record_id']}{whose} ended on {ended}")
     return ": " + "; ".join(notes) if notes else ""
 
 
@@ -306,7 +308,7 @@ def _no_award(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) -> str:
     names = _or([_benefit(b)[1] for b in criterion.benefits])
     child = criterion.applies_to == "child"
     who = "the child has no" if child else f"no parent or carer has {article}"
-    return f"{who} {names} award active on {_day(facts.as_of)}" + _inactive(rows, facts)
+    return f"{who} {names} award active on {long_date(facts.as_of)}" + _inactive(rows, facts)
 
 
 def _income_words(criterion: Criterion, row: dict[str, Any], facts: _Facts) -> str:
@@ -356,14 +358,14 @@ def _status_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) -> st
     if counted.is_empty():
         names = _or([STATUS_NAMES.get(s, s) for s in criterion.statuses])
         when = (
-            f"active on {_day(facts.as_of)}"
+            f"active on {long_date(facts.as_of)}"
             if criterion.kind == "active_status"
-            else f"that started on or before {_day(facts.as_of)}"
+            else f"that started on or before {long_date(facts.as_of)}"
         )
         return f"the child has no record of {names} {when}" + _inactive(rows, facts)
     return "; ".join(
         f"the child has a record of {STATUS_NAMES.get(row['item'], row['item'])} "
-        f"(record {row['record_id']}, from {_day(row['start_date'])})"
+        f"(record {row['record_id']}, from {long_date(row['start_date'])})"
         for row in counted.iter_rows(named=True)
     )
 
@@ -402,7 +404,7 @@ def _list_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) -> str:
 def _record(row: dict[str, Any]) -> str:
     """`an adoption order (record S4, from 3 March 2025)`."""
     name = STATUS_NAMES.get(row["item"], row["item"].replace("_", " "))
-    return f"{name} (record {row['record_id']}, from {_day(row['start_date'])})"
+    return f"{name} (record {row['record_id']}, from {long_date(row['start_date'])})"
 
 
 def _left_care_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) -> str:
@@ -412,7 +414,8 @@ def _left_care_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) ->
         names = _or([STATUS_NAMES.get(s, s) for s in criterion.statuses])
         return (
             f"the child has no record of {names} that started on or before "
-            f"{_day(facts.as_of)}" + _inactive(rows.filter(pl.col("related_id").is_null()), facts)
+            f"{long_date(facts.as_of)}"
+            + _inactive(rows.filter(pl.col("related_id").is_null()), facts)
         )
     met, missing = [], []
     for order in orders.iter_rows(named=True):
@@ -427,7 +430,7 @@ def _left_care_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) ->
             continue
         after = of_order.filter(pl.col("outcome") == "care_after_order")
         note = (
-            f" (a care episode began on {_day(after['start_date'][0])}, not before the order)"
+            f" (a care episode began on {long_date(after['start_date'][0])}, not before the order)"
             if after.height
             else ""
         )
@@ -444,7 +447,7 @@ def _earlier_place_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts
     def terms(outcome: str) -> str:
         chosen = rows.filter(pl.col("outcome") == outcome).sort("start_date", "record_id")
         return "; ".join(
-            f"the term starting {_day(row['start_date'])} (row {row['record_id']})"
+            f"the term starting {long_date(row['start_date'])} (row {row['record_id']})"
             for row in chosen.iter_rows(named=True)
         )
 
@@ -498,10 +501,10 @@ def _words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) -> str:
     if not criterion.in_force_on(facts.term_start):
         span = criterion.in_force
         assert span is not None  # only a criterion with dates can be out of force
-        until = f" to {_day(span.to)}" if span.to else ""
+        until = f" to {long_date(span.to)}" if span.to else ""
         return (
-            f"not in force for the term starting {_day(facts.term_start)} (it applies from "
-            f"{_day(span.from_)}{until})"
+            f"not in force for the term starting {long_date(facts.term_start)} (it applies from "
+            f"{long_date(span.from_)}{until})"
         )
     if criterion.age_groups and facts.age_group not in criterion.age_groups:
         return (
@@ -590,6 +593,7 @@ def explain_assessed(
         eligibility_group=row["eligibility_group"][0] if listed else None,
         working_parent_place=WORKING_PARENT in streams,
         already_funded=bool(own),
+        rules_note=rule_set.beyond_checked(term_start),
     )
 
 
