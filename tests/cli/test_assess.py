@@ -482,3 +482,29 @@ def test_version_names_the_package_and_each_rule_file_with_how_far_it_was_checke
             for name in available_initiatives()
         ),
     ]
+
+
+def test_a_place_given_twice_counts_once_and_is_warned_about(tmp_path):
+    c = Council()
+    c.person("A1", "H1", date(1990, 1, 1), role="parent_carer")
+    c.person("C1", "H1", date(2024, 3, 2), role="child", forename="NameC1")
+    c.award("B1", "A1", "income_support")
+    for record in ("F1", "F2"):  # the same place, entered twice by the provider
+        c.funded(record, "NameC1", date(2024, 3, 2), date(2026, 9, 1), "two_year_old")
+    data = written(c, tmp_path / "data")
+    for linkage in ("exact", "probabilistic"):
+        out = tmp_path / f"{linkage}.csv"
+        done = workbench(
+            "assess", "--data", str(data), *ARGS, "--linkage", linkage, "--out", str(out),
+            "--strict",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr  # a warning, not a failed check
+        listed = pl.read_csv(out)
+        # Before, the exact pass left both rows unlinked: the child read as not funded.
+        assert listed.select("person_id", "already_funded").rows() == [("C1", True)]
+        assert [line for line in done.stderr.splitlines() if line.startswith("warning:")] == [
+            "warning: 1 row(s) of funded_places repeat another row's place (the same child's "
+            "names, date of birth and postcode, provider, term and funding stream): a child "
+            "holds one place per term, provider and stream, so each is counted once. Ask the "
+            "provider whether the child was claimed for twice (record_id F2)"
+        ]

@@ -11,6 +11,7 @@ import pytest
 from tests.council import SCHEMAS
 from workbench.errors import UsageError
 from workbench.linkage import LINKS_SCHEMA, link_exact
+from workbench.linkage.exact import repeated_places
 
 CHILD_DOB = date(2024, 3, 2)
 PARENT_DOB = date(1990, 5, 1)
@@ -228,18 +229,27 @@ def test_funded_place_with_candidates_its_postcode_does_not_separate_is_not_link
 
 
 def test_one_funded_row_per_child_per_term_provider_and_stream():
-    # Two rows of one place (term, provider, stream) claiming one child: a question for a
-    # person (a namesake, or the row entered twice); neither links.
+    # Rows of one place (term, provider, stream) claiming one child: the first at the child's
+    # postcode links, the others repeat it (a row entered twice) and do not; the next term's
+    # place is another place.
     funded = [
-        funded_row("F1", "Mo"),
-        funded_row("F2", "Mo", postcode=None),
-        funded_row("F3", "Mo", term_start=NEXT_TERM),
+        funded_row("F1", "Mo", postcode=None),
+        funded_row("F2", "Mo"),
+        funded_row("F3", "Mo"),
+        funded_row("F4", "Mo", term_start=NEXT_TERM),
     ]
     assert outcome(link(FAMILY, funded=funded)) == {
         "F1": (None, None),
-        "F2": (None, None),
-        "F3": ("P2", "child_name_dob_postcode"),
+        "F2": ("P2", "child_name_dob_postcode"),
+        "F3": (None, None),
+        "F4": ("P2", "child_name_dob_postcode"),
     }
+
+
+def test_rows_of_one_place_none_at_the_childs_postcode_are_a_question_for_a_person():
+    # Neither row is at the child's postcode: one may be a namesake elsewhere; neither links.
+    funded = [funded_row("F1", "Mo", postcode="FQ9 9ZZ"), funded_row("F2", "Mo", postcode=None)]
+    assert outcome(link(FAMILY, funded=funded)) == {"F1": (None, None), "F2": (None, None)}
 
 
 def test_a_child_holds_two_places_of_one_term_in_two_streams_or_at_two_providers():
@@ -316,3 +326,20 @@ def test_a_source_lacking_a_required_column_is_a_usage_error_naming_it():
     people = pl.LazyFrame(FAMILY, schema=PEOPLE_SCHEMA)
     with pytest.raises(UsageError, match=r"dwp_list.*child_date_of_birth"):
         link_exact({"people": people, "dwp_list": dwp})
+
+
+def test_repeated_places_are_the_later_rows_of_one_place_for_one_child():
+    funded = [
+        funded_row("F1", "Mo"),
+        funded_row("F2", " MO "),  # the same child's names as the exact pass compares them
+        funded_row("F3", "Mo", provider_id="EY2"),  # another provider: another place
+        funded_row("F4", "Mo", funding_stream="working_parent"),  # another stream
+        funded_row("F5", "Mo", term_start=NEXT_TERM),  # another term
+        funded_row("F6", "Mo", postcode="FQ9 9ZZ"),  # another postcode: perhaps a namesake
+        funded_row("F7", "Mo"),
+    ]
+    repeats = repeated_places(pl.LazyFrame(funded))
+    assert repeats.rows() == [("F2", TERM), ("F7", TERM)]
+    # The exact pass links the first row of the place and neither repeat.
+    linked = outcome(link(FAMILY, funded=funded))
+    assert [r for r, (person, _) in linked.items() if person is None] == ["F2", "F6", "F7"]

@@ -23,10 +23,13 @@ The rules, in the council's words:
   (method `child_name_dob_postcode` when the postcode agrees, else `child_name_dob`). A child
   may hold several places in one term (`PLACE_KEY`): the disadvantaged 15 hours with
   working-parent hours on top, or hours split between two providers. So a child has at most
-  one linked row per term, provider and funding stream: when two rows of one term, provider
-  and stream claim the same child, neither links. When rows of several places of one term
-  claim the child, those whose postcode is the child's link, and the others do not (another
-  child's row whose names were mistyped into this child's is not taken for a second place).
+  one linked row per term, provider and funding stream: when several rows of one term,
+  provider and stream claim the same child, the first of them at the child's postcode links
+  (the others repeat it: the row was entered twice, `repeated_places` finds them), and when
+  none is at the child's postcode, none links (a namesake elsewhere is as likely). When rows
+  of several places of one term claim the child, those whose postcode is the child's link,
+  and the others do not (another child's row whose names were mistyped into this child's is
+  not taken for a second place).
 
 Names are compared ignoring case, surrounding space and repeated spaces; postcodes and NINOs
 after `workbench.data.clean` normalises them. Dates of birth must be equal.
@@ -77,6 +80,7 @@ __all__ = [
     "METHOD_PARENT_NINO_AND_CHILD_DOB",
     "PLACE_KEY",
     "link_exact",
+    "repeated_places",
 ]
 
 LINK_SOURCES: tuple[str, ...] = ("dwp_list", "funded_places")
@@ -285,11 +289,15 @@ def _link_funded(funded: pl.LazyFrame, children: pl.LazyFrame) -> pl.LazyFrame:
         .select(_ROW, *PLACE_KEY, "person_id", _agree(_POSTCODE).alias(_POSTCODE_AGREE))
         .unique([_ROW, "person_id"], keep="any")
     )
+    place = [*PLACE_KEY, "person_id"]
+    at_postcode = pl.col(_POSTCODE_AGREE)
+    first_at_postcode = at_postcode & (pl.col(_ROW) == pl.col(_ROW).filter(at_postcode).min())
     return (
         _only_one(pairs, (_POSTCODE_AGREE,))
-        # One place per term, provider and stream: two rows of one place claiming one child
-        # is a question for a person (a namesake, or a row entered twice).
-        .filter(pl.len().over(*PLACE_KEY, "person_id") == 1)
+        # One place per term, provider and stream: of several rows of one place claiming one
+        # child, the first at the child's postcode (the others repeat it); with none there, a
+        # namesake elsewhere is as likely, a question for a person.
+        .filter((pl.len().over(place) == 1) | first_at_postcode.over(place))
         # Several places of one term: only the rows at the child's own postcode.
         .filter((pl.len().over("term_start", "person_id") == 1) | pl.col(_POSTCODE_AGREE))
         .select(
@@ -367,3 +375,19 @@ def link_exact(tables: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
     return pl.concat(
         [_banded(name, keys, linkers[name](keys)) for name, keys in sources.items()]
     ).cast(LINKS_SCHEMA)
+
+
+def repeated_places(funded: pl.LazyFrame) -> pl.DataFrame:
+    """The funded-place rows that repeat an earlier row's place for the same child: the same
+    child's names (compared as the exact pass compares them), date of birth and postcode, and
+    the same term, provider and funding stream (`PLACE_KEY`). The first row of each place is
+    the one the exact pass links; these are not. Their `record_id` and `term_start`, in the
+    file's order."""
+    keys = _source_keys(funded, "funded_places")
+    child = [_FORENAME, _SURNAME, _DOB, _POSTCODE, *PLACE_KEY]
+    return (
+        keys.filter(pl.int_range(pl.len()).over(child) > 0)
+        .sort(_ROW)
+        .select("record_id", "term_start")
+        .collect(engine=_ENGINE)
+    )

@@ -11,7 +11,9 @@ by the rules as written, and the sentence says what to record or review to be su
   member under 18 (an older brother or sister, perhaps);
 - `places_not_for_the_term`: the providers' headcount holds no place for the term assessed, so
   no listed child shows as already funded (a rule set that lists only children with a place
-  says so through `workbench.runs.emptiness`, which fails `--strict`).
+  says so through `workbench.runs.emptiness`, which fails `--strict`);
+- `places_given_twice`: rows of the headcount that repeat another row's place for the same
+  child (`workbench.linkage.exact.repeated_places`): one place, perhaps claimed for twice.
 
 Each costs a few milliseconds when it has nothing to say (it looks at the age window only
 when the data make the warning possible).
@@ -25,6 +27,7 @@ import polars as pl
 
 from workbench.eligibility.engine import Compiler, household_tests, rule_tables
 from workbench.eligibility.terms import birthday
+from workbench.linkage.exact import repeated_places
 from workbench.runs.emptiness import no_places_for_the_term
 
 if TYPE_CHECKING:
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "london_not_recorded",
+    "places_given_twice",
     "places_not_for_the_term",
     "roles_not_recorded",
     "unrecorded_facts",
@@ -44,6 +48,7 @@ def unrecorded_facts(found: Assessment) -> list[str]:
         london_not_recorded,
         roles_not_recorded,
         places_not_for_the_term,
+        places_given_twice,
     )
     return [sentence for note in notes for sentence in note(found)]
 
@@ -155,4 +160,27 @@ def places_not_for_the_term(found: Assessment) -> list[str]:
     return [
         f"{sentence} Until the term's places are read, no child on "
         "the list shows as already funded this term (`already_funded` is false on every row)."
+    ]
+
+
+# A warning names this many of the rows it counts, for the analyst to find in the file.
+_RECORDS_SHOWN = 5
+
+
+def places_given_twice(found: Assessment) -> list[str]:
+    """A sentence when rows of the providers' headcount repeat another row's place for the
+    same child: a child holds one place per term, provider and stream, so the repeat counts
+    for nothing; but a headcount that gives a place twice may claim its funding twice."""
+    if "funded_places" not in found.rule_set.sources or "funded_places" not in found.data.tables:
+        return []
+    repeats = repeated_places(found.data.lazy("funded_places"))
+    if repeats.is_empty():
+        return []
+    ids = repeats["record_id"].to_list()
+    shown = ", ".join(ids[:_RECORDS_SHOWN]) + (", ..." if len(ids) > _RECORDS_SHOWN else "")
+    return [
+        f"{len(ids)} row(s) of funded_places repeat another row's place (the same child's names, "
+        "date of birth and postcode, provider, term and funding stream): a child holds one "
+        "place per term, provider and stream, so each is counted once. Ask the provider "
+        f"whether the child was claimed for twice (record_id {shown})"
     ]
