@@ -383,7 +383,12 @@ def repeated_places(funded: pl.LazyFrame) -> pl.DataFrame:
     the same term, provider and funding stream (`PLACE_KEY`). The first row of each place is
     the one the exact pass links; these are not. Their `record_id` and `term_start`, in the
     file's order."""
-    keys = _source_keys(funded, "funded_places")
+    # Only rows sharing a date of birth and a place can repeat one another (a few): their names
+    # and postcodes are compared as the exact pass compares them, the others' never built.
+    schema = funded.collect_schema()
+    place = [_optional(schema, c) if c in PLACE_KEY[1:] else pl.col(c) for c in PLACE_KEY]
+    shared = funded.filter(pl.len().over(pl.col("child_date_of_birth"), *place) > 1)
+    keys = _source_keys(shared, "funded_places")
     child = [_FORENAME, _SURNAME, _DOB, _POSTCODE, *PLACE_KEY]
     return (
         keys.filter(pl.int_range(pl.len()).over(child) > 0)
