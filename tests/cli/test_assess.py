@@ -508,3 +508,37 @@ def test_a_place_given_twice_counts_once_and_is_warned_about(tmp_path):
             "holds one place per term, provider and stream, so each is counted once. Ask the "
             "provider whether the child was claimed for twice (record_id F2)"
         ]
+
+
+def test_a_dwp_list_row_given_again_lists_its_child_once(tmp_path):
+    c = Council()
+    c.person("A1", "H1", date(1990, 1, 1), role="parent_carer", nino="AB123456C")
+    c.person("C1", "H1", date(2024, 3, 2), role="child", forename="NameC1")
+    c.dwp("D1", "NameC1", date(2024, 3, 2), "AB123456C")
+    c.dwp("D2", "Zed", date(2024, 1, 9), None)  # a child the council does not know
+    c.dwp("D3", "NameC1", date(2024, 3, 2), "AB123456C")  # D1 again
+    c.dwp("D4", "Zed", date(2024, 1, 9), None)  # D2 again
+    data = written(c, tmp_path / "data")
+    repeat = (
+        "repeats row {} of the list (the same child's names, date of birth and postcode, and "
+        "parent's NINO): the child is counted once, by that row"
+    )
+    for linkage in ("exact", "probabilistic"):
+        out = tmp_path / f"{linkage}.csv"
+        done = workbench(
+            "assess", "--data", str(data), *ARGS, "--linkage", linkage, "--out", str(out)
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        # Before, with the exact pass, C1 was listed three times: C1, D1 and D3 on their own.
+        assert pl.read_csv(out).select("person_id", "dwp_record_id").rows() == [
+            ("C1", "D1"),
+            (None, "D2"),
+        ]
+        unlisted = pl.read_csv(tmp_path / f"{linkage}.dwp_not_listed.csv")
+        assert unlisted.select("record_id", "reason").rows() == [
+            ("D3", repeat.format("D1")),
+            ("D4", repeat.format("D2")),
+        ]
+        assert "DWP list: 4 row(s) read = 2 listed + 2 not listed + 0 quarantined" in " ".join(
+            done.stdout.split()
+        )

@@ -11,7 +11,7 @@ import pytest
 from tests.council import SCHEMAS
 from workbench.errors import UsageError
 from workbench.linkage import LINKS_SCHEMA, link_exact
-from workbench.linkage.exact import repeated_places
+from workbench.linkage.exact import repeated_list_rows, repeated_places
 
 CHILD_DOB = date(2024, 3, 2)
 PARENT_DOB = date(1990, 5, 1)
@@ -172,6 +172,26 @@ def test_two_dwp_rows_claiming_one_child_are_neither_linked():
     dwp = [dwp_row("D1", "Mo", parent_nino="AB123456C"), dwp_row("D2", "Mo")]
     links = link(FAMILY, dwp=dwp)
     assert outcome(links) == {"D1": (None, None), "D2": (None, None)}
+
+
+def test_a_dwp_row_given_again_does_not_stop_the_first_linking():
+    # D2 and D3 repeat D1 (the same child and parent; " mo " is "Mo" as compared): D1 links as
+    # if alone. D4 differs (no parent NINO), so it claims the child beside D1: neither links.
+    dwp = [
+        dwp_row("D1", "Mo", parent_nino="AB123456C"),
+        dwp_row("D2", " mo ", parent_nino="AB 12 34 56 C"),
+        dwp_row("D3", "Mo", parent_nino="AB123456C"),
+    ]
+    assert outcome(link(FAMILY, dwp=dwp)) == {
+        "D1": ("P2", "parent_nino_and_child_dob"),
+        "D2": (None, None),
+        "D3": (None, None),
+    }
+    assert repeated_list_rows(pl.LazyFrame(dwp)).rows() == [("D2", "D1"), ("D3", "D1")]
+    differing = [*dwp, dwp_row("D4", "Mo")]
+    assert outcome(link(FAMILY, dwp=differing)) == dict.fromkeys(
+        ("D1", "D2", "D3", "D4"), (None, None)
+    )
 
 
 def test_child_not_in_the_index_is_not_linked():

@@ -59,6 +59,7 @@ from workbench.data.schema import TABLES
 from workbench.eligibility.terms import birthday, opens, window_dob_range
 from workbench.errors import UsageError
 from workbench.linkage import link_exact
+from workbench.linkage.exact import repeated_list_rows
 from workbench.rules.model import Criterion, HouseholdLimits, RuleSet
 
 if TYPE_CHECKING:
@@ -847,9 +848,10 @@ def unlisted_list_rows(
     """The accepted DWP-list rows that are not on `found`'s list, each with the reason, so that
     every row of the list the department sent ends somewhere a person sees.
 
-    A row is not listed when its child is not yet in the age window by the list's own date of
-    birth (a later term's child), past it (most often a typo on one side), or linked to a
-    council child who is not listed (outside the window by the council's date of birth).
+    A row is not listed when it repeats an earlier row (the same child and parent: its child is
+    listed, or not, by that row), when its child is not yet in the age window by the list's own
+    date of birth (a later term's child), past it (most often a typo on one side), or linked
+    to a council child who is not listed (outside the window by the council's date of birth).
     Empty when the rule set reads no DWP list.
     """
     rule = next(
@@ -875,8 +877,19 @@ def unlisted_list_rows(
             opens(dob, window.ends).alias("eligible_to"),
         )
         .join(linked.select("record_id", "person_id"), on="record_id", how="left")
+        .join(
+            repeated_list_rows(tables[rule.matched_list].lazy()).lazy(), on="record_id", how="left"
+        )
         .with_columns(
-            pl.when(pl.col("eligible_from") > term)
+            pl.when(pl.col("first_record_id").is_not_null())
+            .then(
+                pl.format(
+                    "repeats row {} of the list (the same child's names, date of birth and "
+                    "postcode, and parent's NINO): the child is counted once, by that row",
+                    "first_record_id",
+                )
+            )
+            .when(pl.col("eligible_from") > term)
             .then(
                 pl.format(
                     "not yet in the age window by its date of birth on the list: in it from {} "
@@ -1009,7 +1022,12 @@ def _unmatched_list_rows(compiler: Compiler, rule: Criterion) -> pl.LazyFrame:
         )
         .unique("record_id", keep="first", maintain_order=True)
     )
-    rows = compiler.tables[rule.matched_list].join(matched, on="record_id", how="anti")
+    listed = compiler.tables[rule.matched_list]
+    # A row repeating an earlier one is its child again: accounted for as not listed.
+    repeats = repeated_list_rows(listed).lazy().select("record_id")
+    rows = listed.join(matched, on="record_id", how="anti").join(
+        repeats, on="record_id", how="anti"
+    )
     in_window = compiler.window_dates(rows, "child_date_of_birth")
     return (
         rows.join(in_window, left_on="child_date_of_birth", right_on="date_of_birth")

@@ -17,7 +17,11 @@ The rules, in the council's words:
   (twins with one date of birth), the one whose names agree too is taken, if there is exactly
   one and no other candidate has evidence it lacks (a NINO pointing one way and names another
   is a conflict for a person). At most one DWP row links to a child: when two would, neither
-  does.
+  does. A row that repeats an earlier row (the same child's names, date of birth and postcode,
+  and the same parent NINO: the row given again, or two releases of the list put together)
+  does not claim the child beside it: the earlier row links as if alone, and
+  `repeated_list_rows` names the repeats (`assess` lists the child once and accounts for each
+  repeat as not listed).
 - **Funded places** (`funded_places`). A row links to the child with its forename, surname and
   date of birth; when several agree, the one at the row's postcode, if there is exactly one
   (method `child_name_dob_postcode` when the postcode agrees, else `child_name_dob`). A child
@@ -80,6 +84,7 @@ __all__ = [
     "METHOD_PARENT_NINO_AND_CHILD_DOB",
     "PLACE_KEY",
     "link_exact",
+    "repeated_list_rows",
     "repeated_places",
 ]
 
@@ -265,10 +270,18 @@ def _only_one(pairs: pl.LazyFrame, evidence: tuple[str, ...]) -> pl.LazyFrame:
     )
 
 
+# What makes a DWP-list row the repeat of an earlier one: the same child and parent.
+_DWP_ROW_KEY = (_FORENAME, _SURNAME, _DOB, _POSTCODE, _NINO)
+
+
 def _link_dwp(dwp: pl.LazyFrame, people: pl.LazyFrame, children: pl.LazyFrame) -> pl.LazyFrame:
-    """The linked DWP rows: row number, person_id, method."""
+    """The linked DWP rows: row number, person_id, method. A repeated row (`_DWP_ROW_KEY`)
+    claims nothing: its first row links as if alone."""
+    first = dwp.filter(pl.int_range(pl.len()).over(_DWP_ROW_KEY) == 0)
     return (
-        _only_one(_dwp_pairs(dwp, people, children), (_VIA_NINO, _VIA_NAME_POSTCODE, _NAMES_AGREE))
+        _only_one(
+            _dwp_pairs(first, people, children), (_VIA_NINO, _VIA_NAME_POSTCODE, _NAMES_AGREE)
+        )
         # At most one DWP row per child: two rows claiming one child is a question for a person.
         .filter(pl.len().over("person_id") == 1)
         .select(
@@ -394,5 +407,20 @@ def repeated_places(funded: pl.LazyFrame) -> pl.DataFrame:
         keys.filter(pl.int_range(pl.len()).over(child) > 0)
         .sort(_ROW)
         .select("record_id", "term_start")
+        .collect(engine=_ENGINE)
+    )
+
+
+def repeated_list_rows(dwp: pl.LazyFrame) -> pl.DataFrame:
+    """The DWP-list rows that repeat an earlier row: the same child's names (compared as the
+    exact pass compares them), date of birth and postcode, and the same parent NINO. Their
+    `record_id` and the earlier row's (`first_record_id`), in the file's order. The exact pass
+    links only the first; `assess` lists the child once and accounts for each repeat."""
+    keys = _source_keys(dwp, "dwp_list")
+    return (
+        keys.with_columns(pl.col("record_id").first().over(_DWP_ROW_KEY).alias("first_record_id"))
+        .filter(pl.int_range(pl.len()).over(_DWP_ROW_KEY) > 0)
+        .sort(_ROW)
+        .select("record_id", "first_record_id")
         .collect(engine=_ENGINE)
     )
