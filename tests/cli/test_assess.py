@@ -542,3 +542,9 @@ def test_a_dwp_list_row_given_again_lists_its_child_once(tmp_path):
         assert "DWP list: 4 row(s) read = 2 listed + 2 not listed + 0 quarantined" in " ".join(
             done.stdout.split()
         )
+        assert [line for line in done.stderr.splitlines() if line.startswith("warning:")] == [
+            "warning: 2 row(s) of the DWP list repeat an earlier row (the same child's names, "
+            "date of birth and postcode, and parent's NINO): each child is listed once, and the "
+            "repeats are in the rows not listed. Is the file two releases of the list put "
+            "together? (record_id D3, D4)"
+        ]

@@ -13,7 +13,10 @@ by the rules as written, and the sentence says what to record or review to be su
   no listed child shows as already funded (a rule set that lists only children with a place
   says so through `workbench.runs.emptiness`, which fails `--strict`);
 - `places_given_twice`: rows of the headcount that repeat another row's place for the same
-  child (`workbench.linkage.exact.repeated_places`): one place, perhaps claimed for twice.
+  child (`workbench.linkage.exact.repeated_places`): one place, perhaps claimed for twice;
+- `list_rows_given_twice`: rows of the DWP list that repeat an earlier row
+  (`workbench.linkage.exact.repeated_list_rows`): the child counted once, but the file may be
+  two releases put together.
 
 Each costs a few milliseconds when it has nothing to say (it looks at the age window only
 when the data make the warning possible).
@@ -27,13 +30,14 @@ import polars as pl
 
 from workbench.eligibility.engine import Compiler, household_tests, rule_tables
 from workbench.eligibility.terms import birthday
-from workbench.linkage.exact import repeated_places
+from workbench.linkage.exact import repeated_list_rows, repeated_places
 from workbench.runs.emptiness import no_places_for_the_term
 
 if TYPE_CHECKING:
     from workbench.eligibility.assess import Assessment
 
 __all__ = [
+    "list_rows_given_twice",
     "london_not_recorded",
     "places_given_twice",
     "places_not_for_the_term",
@@ -49,6 +53,7 @@ def unrecorded_facts(found: Assessment) -> list[str]:
         roles_not_recorded,
         places_not_for_the_term,
         places_given_twice,
+        list_rows_given_twice,
     )
     return [sentence for note in notes for sentence in note(found)]
 
@@ -177,10 +182,31 @@ def places_given_twice(found: Assessment) -> list[str]:
     if repeats.is_empty():
         return []
     ids = repeats["record_id"].to_list()
-    shown = ", ".join(ids[:_RECORDS_SHOWN]) + (", ..." if len(ids) > _RECORDS_SHOWN else "")
     return [
         f"{len(ids)} row(s) of funded_places repeat another row's place (the same child's names, "
         "date of birth and postcode, provider, term and funding stream): a child holds one "
         "place per term, provider and stream, so each is counted once. Ask the provider "
-        f"whether the child was claimed for twice (record_id {shown})"
+        f"whether the child was claimed for twice (record_id {_shown(ids)})"
     ]
+
+
+def list_rows_given_twice(found: Assessment) -> list[str]:
+    """A sentence when rows of the DWP list repeat an earlier row (the same child and parent):
+    each child is listed once and each repeat accounted for as not listed, but many repeats
+    most often mean two releases of the list were put together in one file."""
+    if "dwp_list" not in found.rule_set.sources or "dwp_list" not in found.data.tables:
+        return []
+    ids = repeated_list_rows(found.data.lazy("dwp_list"))["record_id"].to_list()
+    if not ids:
+        return []
+    return [
+        f"{len(ids)} row(s) of the DWP list repeat an earlier row (the same child's names, date "
+        "of birth and postcode, and parent's NINO): each child is listed once, and the repeats "
+        "are in the rows not listed. Is the file two releases of the list put together? "
+        f"(record_id {_shown(ids)})"
+    ]
+
+
+def _shown(ids: list[str]) -> str:
+    """The first few ids a warning names, for the analyst to find in the file."""
+    return ", ".join(ids[:_RECORDS_SHOWN]) + (", ..." if len(ids) > _RECORDS_SHOWN else "")
