@@ -435,3 +435,16 @@ def test_synthetic_council_every_row_is_reported_once(council, linked_council):
 
 def test_same_inputs_and_seed_give_the_same_links(council, linked_council):
     assert link_all(council).equals(linked_council)
+
+
+def test_a_dwp_list_given_twice_links_as_the_list_given_once(council, linked_council):
+    # Two releases of the list put together: every row again under another id. Each repeat
+    # stays not linked, and competes with and trains on nothing: the first rows link as before.
+    dwp = council["dwp_list"]
+    again = dwp.with_columns(("R2-" + pl.col("record_id")).alias("record_id"))
+    twice = link_all({**council, "dwp_list": pl.concat([dwp, again])})
+    repeats = twice.filter(pl.col("record_id").str.starts_with("R2-"))
+    assert repeats.height == dwp.height
+    assert repeats["band"].unique().to_list() == ["not_linked"]
+    assert repeats["person_id"].null_count() == dwp.height
+    assert twice.filter(~pl.col("record_id").str.starts_with("R2-")).equals(linked_council)

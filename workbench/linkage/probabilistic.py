@@ -66,6 +66,7 @@ from workbench.linkage.exact import (
     LINK_SOURCES,
     PLACE_KEY,
     link_exact,
+    repeated_list_rows,
 )
 from workbench.linkage.model import LinkageModel
 from workbench.linkage.settings import (
@@ -1185,16 +1186,27 @@ def _linked(
         rest = rows.join(
             done.lazy().select("record_id"), on="record_id", how="anti", maintain_order="left"
         )
-        return _link_source(
+        # A DWP-list row repeating an earlier one (`repeated_list_rows`) does not compete with
+        # it for a child here either, nor count twice in training: it stays as the exact pass
+        # left it, not linked (a list given twice is linked as the list given once).
+        repeats = pl.DataFrame(schema={"record_id": pl.String})
+        training = rows
+        if source == "dwp_list":
+            repeats = repeated_list_rows(rows).select("record_id")
+            training = rows.join(repeats.lazy(), on="record_id", how="anti", maintain_order="left")
+            rest = rest.join(repeats.lazy(), on="record_id", how="anti", maintain_order="left")
+        links, pairs = _link_source(
             {**lazy, source: rest},
             source,
             exclude,
             resolved,
             seed,
             model,
-            training=rows,
+            training=training,
             with_pairs=with_pairs,
         )
+        left = exact.filter(pl.col("source") == source).join(repeats, on="record_id", how="semi")
+        return pl.concat([links, left], how="diagonal_relaxed"), pairs
 
     # The sources are linked independently of each other (each to the children the exact pass
     # left), so side by side: one's Python and SQL planning overlaps the other's queries.
