@@ -393,9 +393,9 @@ def link_exact(tables: Mapping[str, pl.LazyFrame]) -> pl.LazyFrame:
 def repeated_places(funded: pl.LazyFrame) -> pl.DataFrame:
     """The funded-place rows that repeat an earlier row's place for the same child: the same
     child's names (compared as the exact pass compares them), date of birth and postcode, and
-    the same term, provider and funding stream (`PLACE_KEY`). The first row of each place is
-    the one the exact pass links; these are not. Their `record_id` and `term_start`, in the
-    file's order."""
+    the same term, provider and funding stream (`PLACE_KEY`). The exact pass links none of
+    these (at most the first row of the place, at the child's postcode). Their `record_id` and
+    `term_start`, in the file's order."""
     # Only rows sharing a date of birth and a place can repeat one another (a few): their names
     # and postcodes are compared as the exact pass compares them, the others' never built.
     schema = funded.collect_schema()
