@@ -67,6 +67,7 @@ from workbench.linkage.exact import (
     PLACE_KEY,
     link_exact,
     repeated_list_rows,
+    repeated_places,
 )
 from workbench.linkage.model import LinkageModel
 from workbench.linkage.settings import (
@@ -1186,15 +1187,14 @@ def _linked(
         rest = rows.join(
             done.lazy().select("record_id"), on="record_id", how="anti", maintain_order="left"
         )
-        # A DWP-list row repeating an earlier one (`repeated_list_rows`) does not compete with
-        # it for a child here either, nor count twice in training: it stays as the exact pass
-        # left it, not linked (a list given twice is linked as the list given once).
-        repeats = pl.DataFrame(schema={"record_id": pl.String})
-        training = rows
-        if source == "dwp_list":
-            repeats = repeated_list_rows(rows).select("record_id")
-            training = rows.join(repeats.lazy(), on="record_id", how="anti", maintain_order="left")
-            rest = rest.join(repeats.lazy(), on="record_id", how="anti", maintain_order="left")
+        # A row repeating an earlier one (a DWP-list row given again, `repeated_list_rows`; a
+        # place given twice, `repeated_places`) does not compete with it for a child here
+        # either, nor count twice in training: it stays as the exact pass left it, not linked
+        # (a list given twice is linked as the list given once).
+        repeated = repeated_list_rows if source == "dwp_list" else repeated_places
+        repeats = repeated(rows).select("record_id")
+        training = rows.join(repeats.lazy(), on="record_id", how="anti", maintain_order="left")
+        rest = rest.join(repeats.lazy(), on="record_id", how="anti", maintain_order="left")
         links, pairs = _link_source(
             {**lazy, source: rest},
             source,
