@@ -270,6 +270,16 @@ def test_rows_of_one_place_none_at_the_childs_postcode_are_a_question_for_a_pers
     # Neither row is at the child's postcode: one may be a namesake elsewhere; neither links.
     funded = [funded_row("F1", "Mo", postcode="FQ9 9ZZ"), funded_row("F2", "Mo", postcode=None)]
     assert outcome(link(FAMILY, funded=funded)) == {"F1": (None, None), "F2": (None, None)}
+    # The same row twice (the family moved since): the repeat adds no doubt, the first links
+    # as a single row there does.
+    funded = [
+        funded_row("F1", "Mo", postcode="FQ9 9ZZ"),
+        funded_row("F2", "Mo", postcode="FQ9 9ZZ"),
+    ]
+    assert outcome(link(FAMILY, funded=funded)) == {
+        "F1": ("P2", "child_name_dob"),
+        "F2": (None, None),
+    }
 
 
 def test_a_child_holds_two_places_of_one_term_in_two_streams_or_at_two_providers():

@@ -27,10 +27,11 @@ The rules, in the council's words:
   (method `child_name_dob_postcode` when the postcode agrees, else `child_name_dob`). A child
   may hold several places in one term (`PLACE_KEY`): the disadvantaged 15 hours with
   working-parent hours on top, or hours split between two providers. So a child has at most
-  one linked row per term, provider and funding stream: when several rows of one term,
-  provider and stream claim the same child, the first of them at the child's postcode links
-  (the others repeat it: the row was entered twice, `repeated_places` finds them), and when
-  none is at the child's postcode, none links (a namesake elsewhere is as likely). When rows
+  one linked row per term, provider and funding stream. A row repeating an earlier row of the
+  place (the same child's names, date of birth and postcode: the row entered twice,
+  `repeated_places` finds them) claims nothing: the earlier links as if alone. When rows of one
+  place at different postcodes claim the same child, the one at the child's postcode links,
+  and with none there, none does (a namesake elsewhere is as likely). When rows
   of several places of one term claim the child, those whose postcode is the child's link,
   and the others do not (another child's row whose names were mistyped into this child's is
   not taken for a second place).
@@ -295,22 +296,26 @@ def _link_dwp(dwp: pl.LazyFrame, people: pl.LazyFrame, children: pl.LazyFrame) -
     )
 
 
+# What makes a funded-place row the repeat of an earlier one: the same child and place.
+_PLACE_ROW_KEY = (_FORENAME, _SURNAME, _DOB, _POSTCODE, *PLACE_KEY)
+
+
 def _link_funded(funded: pl.LazyFrame, children: pl.LazyFrame) -> pl.LazyFrame:
-    """The linked funded-place rows: row number, person_id, method."""
+    """The linked funded-place rows: row number, person_id, method. A repeated row
+    (`_PLACE_ROW_KEY`) claims nothing: its first row links as if alone."""
+    first = funded.filter(pl.int_range(pl.len()).over(_PLACE_ROW_KEY) == 0)
     pairs = (
-        funded.join(children, on=[_DOB, _FORENAME, _SURNAME], suffix="_person")
+        first.join(children, on=[_DOB, _FORENAME, _SURNAME], suffix="_person")
         .select(_ROW, *PLACE_KEY, "person_id", _agree(_POSTCODE).alias(_POSTCODE_AGREE))
         .unique([_ROW, "person_id"], keep="any")
     )
     place = [*PLACE_KEY, "person_id"]
-    at_postcode = pl.col(_POSTCODE_AGREE)
-    first_at_postcode = at_postcode & (pl.col(_ROW) == pl.col(_ROW).filter(at_postcode).min())
     return (
         _only_one(pairs, (_POSTCODE_AGREE,))
-        # One place per term, provider and stream: of several rows of one place claiming one
-        # child, the first at the child's postcode (the others repeat it); with none there, a
-        # namesake elsewhere is as likely, a question for a person.
-        .filter((pl.len().over(place) == 1) | first_at_postcode.over(place))
+        # One place per term, provider and stream: of rows of one place claiming one child at
+        # different postcodes (repeats are gone), the one at the child's postcode; with none
+        # there, a namesake elsewhere is as likely, a question for a person.
+        .filter((pl.len().over(place) == 1) | pl.col(_POSTCODE_AGREE))
         # Several places of one term: only the rows at the child's own postcode.
         .filter((pl.len().over("term_start", "person_id") == 1) | pl.col(_POSTCODE_AGREE))
         .select(
@@ -394,17 +399,16 @@ def repeated_places(funded: pl.LazyFrame) -> pl.DataFrame:
     """The funded-place rows that repeat an earlier row's place for the same child: the same
     child's names (compared as the exact pass compares them), date of birth and postcode, and
     the same term, provider and funding stream (`PLACE_KEY`). The exact pass links none of
-    these (at most the first row of the place, at the child's postcode). Their `record_id` and
-    `term_start`, in the file's order."""
+    these: the first row of each links as if alone. Their `record_id` and `term_start`, in the
+    file's order."""
     # Only rows sharing a date of birth and a place can repeat one another (a few): their names
     # and postcodes are compared as the exact pass compares them, the others' never built.
     schema = funded.collect_schema()
     place = [_optional(schema, c) if c in PLACE_KEY[1:] else pl.col(c) for c in PLACE_KEY]
     shared = funded.filter(pl.len().over(pl.col("child_date_of_birth"), *place) > 1)
     keys = _source_keys(shared, "funded_places")
-    child = [_FORENAME, _SURNAME, _DOB, _POSTCODE, *PLACE_KEY]
     return (
-        keys.filter(pl.int_range(pl.len()).over(child) > 0)
+        keys.filter(pl.int_range(pl.len()).over(_PLACE_ROW_KEY) > 0)
         .sort(_ROW)
         .select("record_id", "term_start")
         .collect(engine=_ENGINE)
