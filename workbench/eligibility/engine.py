@@ -49,7 +49,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Final, cast
 
@@ -173,6 +173,10 @@ WORKING_PARENT = "working_parent"
 ENGINE: Final = "in-memory"
 
 
+# No DWP-list row repeats another (`EngineResult.list_repeats`).
+_NO_REPEATS = pl.DataFrame(schema={"record_id": pl.String, "first_record_id": pl.String})
+
+
 @dataclass(frozen=True)
 class EngineResult:
     """What the engine (`assessment`) found: the candidates, the evidence rows behind them and
@@ -185,6 +189,9 @@ class EngineResult:
     rule_set: RuleSet
     term_start: date
     as_of: date
+    # The DWP-list rows repeating an earlier row (`repeated_list_rows`: record_id,
+    # first_record_id), found once: not listed, each accounted for by `unlisted_list_rows`.
+    list_repeats: pl.DataFrame = field(default_factory=lambda: _NO_REPEATS)
 
 
 def _empty(table: str) -> pl.LazyFrame:
@@ -803,8 +810,11 @@ def assessment(
     )
     frames = [listed]
     list_rule = compiler.list_criterion()
+    repeats = _NO_REPEATS
     if list_rule is not None:
-        frames.append(_unmatched_list_rows(compiler, list_rule))
+        assert list_rule.matched_list is not None  # checked when the rule file is loaded
+        repeats = repeated_list_rows(compiler.tables[list_rule.matched_list])
+        frames.append(_unmatched_list_rows(compiler, list_rule, repeats))
     rows = pl.concat([f.select(_OUTPUT_BEFORE_CONSTANTS) for f in frames])
     if population.funded_place_required:
         rows = rows.filter(pl.col("has_place"))
@@ -827,6 +837,7 @@ def assessment(
         rule_set=rule_set,
         term_start=term_start,
         as_of=as_of,
+        list_repeats=repeats,
     )
 
 
@@ -877,9 +888,7 @@ def unlisted_list_rows(
             opens(dob, window.ends).alias("eligible_to"),
         )
         .join(linked.select("record_id", "person_id"), on="record_id", how="left")
-        .join(
-            repeated_list_rows(tables[rule.matched_list].lazy()).lazy(), on="record_id", how="left"
-        )
+        .join(found.list_repeats.lazy(), on="record_id", how="left")
         .with_columns(
             pl.when(pl.col("first_record_id").is_not_null())
             .then(
@@ -1005,7 +1014,9 @@ def _age_group(dob: pl.Expr, rule_set: RuleSet, term_start: date) -> pl.Expr:
     return age_group.alias("age_group")
 
 
-def _unmatched_list_rows(compiler: Compiler, rule: Criterion) -> pl.LazyFrame:
+def _unmatched_list_rows(
+    compiler: Compiler, rule: Criterion, repeats: pl.DataFrame
+) -> pl.LazyFrame:
     """DWP-list rows matched to no one whose child is in the age window: listed on their own,
     `likely` with the list's reason code; flagged when a probable match awaits review, with
     that match beside it (`probable_person_id`, `match_probability`) for the officer."""
@@ -1022,11 +1033,12 @@ def _unmatched_list_rows(compiler: Compiler, rule: Criterion) -> pl.LazyFrame:
         )
         .unique("record_id", keep="first", maintain_order=True)
     )
-    listed = compiler.tables[rule.matched_list]
-    # A row repeating an earlier one is its child again: accounted for as not listed.
-    repeats = repeated_list_rows(listed).lazy().select("record_id")
-    rows = listed.join(matched, on="record_id", how="anti").join(
-        repeats, on="record_id", how="anti"
+    # A row repeating an earlier one (`repeats`) is its child again: accounted for as not
+    # listed.
+    rows = (
+        compiler.tables[rule.matched_list]
+        .join(matched, on="record_id", how="anti")
+        .join(repeats.lazy().select("record_id"), on="record_id", how="anti")
     )
     in_window = compiler.window_dates(rows, "child_date_of_birth")
     return (

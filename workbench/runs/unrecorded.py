@@ -14,9 +14,9 @@ by the rules as written, and the sentence says what to record or review to be su
   says so through `workbench.runs.emptiness`, which fails `--strict`);
 - `places_given_twice`: rows of the headcount that repeat another row's place for the same
   child (`workbench.linkage.exact.repeated_places`): one place, perhaps claimed for twice;
-- `list_rows_given_twice`: rows of the DWP list that repeat an earlier row
-  (`workbench.linkage.exact.repeated_list_rows`): the child counted once, but the file may be
-  two releases put together.
+- `list_rows_given_twice`: rows of the DWP list that repeat an earlier row (the engine's
+  `list_repeats`, from `workbench.linkage.exact.repeated_list_rows`): the child counted once,
+  but the file may be two releases put together.
 
 Each costs a few milliseconds when it has nothing to say (it looks at the age window only
 when the data make the warning possible).
@@ -30,7 +30,7 @@ import polars as pl
 
 from workbench.eligibility.engine import Compiler, household_tests, rule_tables
 from workbench.eligibility.terms import birthday
-from workbench.linkage.exact import repeated_list_rows, repeated_places
+from workbench.linkage.exact import repeated_places
 from workbench.runs.emptiness import no_places_for_the_term
 
 if TYPE_CHECKING:
@@ -194,9 +194,7 @@ def list_rows_given_twice(found: Assessment) -> list[str]:
     """A sentence when rows of the DWP list repeat an earlier row (the same child and parent):
     each child is listed once and each repeat accounted for as not listed, but many repeats
     most often mean two releases of the list were put together in one file."""
-    if "dwp_list" not in found.rule_set.sources or "dwp_list" not in found.data.tables:
-        return []
-    ids = repeated_list_rows(found.data.lazy("dwp_list"))["record_id"].to_list()
+    ids = found.result.list_repeats["record_id"].to_list()  # found once, by the engine
     if not ids:
         return []
     return [
