@@ -83,6 +83,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "child_date_of_birth": "DATE",
         "postcode": "VARCHAR",
         "term_start": "DATE",
+        "provider_id": "VARCHAR",
         "funding_stream": "VARCHAR",
     },
     "households": {
@@ -99,10 +100,12 @@ WITH
 people_in AS NOT MATERIALIZED (SELECT * FROM people),
 benefits_in AS NOT MATERIALIZED (SELECT * FROM benefits),
 statuses_in AS NOT MATERIALIZED (SELECT * FROM child_statuses),
-dwp_in AS NOT MATERIALIZED (SELECT * FROM dwp_list),
-funded_in AS NOT MATERIALIZED (
+-- Each row numbered in the file's order: a row repeating an earlier one (the same child, and
+-- parent or place) claims nothing, and a repeated DWP-list row is not listed on its own.
+dwp_in AS MATERIALIZED (SELECT *, row_number() OVER () AS file_row FROM dwp_list),
+funded_in AS MATERIALIZED (
     -- The term's places, and the two-year-old places of earlier terms (continued entitlement).
-    SELECT * FROM funded_places
+    SELECT * FROM (SELECT *, row_number() OVER () AS file_row FROM funded_places)
     WHERE term_start = {term} OR (term_start < {term} AND funding_stream = 'two_year_old')
 ),
 households_in AS NOT MATERIALIZED (SELECT * FROM households),
@@ -168,12 +171,18 @@ nino_holders AS (
     SELECT person_id AS carer_id, household_id, {nino_key_people} AS nino
     FROM people_in WHERE nino IS NOT NULL {holder_condition}
 ),
-dwp_keys AS (
-    SELECT record_id, child_date_of_birth AS dob,
-        {name_key_child_forename} AS forename, {name_key_child_surname} AS surname,
-        {postcode_key_source} AS postcode, {nino_key_dwp} AS nino
-    FROM dwp_in
+dwp_keys_all AS (
+    SELECT *, row_number() OVER (
+        PARTITION BY forename, surname, dob, postcode, nino ORDER BY file_row) AS copy
+    FROM (
+        SELECT record_id, file_row, child_date_of_birth AS dob,
+            {name_key_child_forename} AS forename, {name_key_child_surname} AS surname,
+            {postcode_key_source} AS postcode, {nino_key_dwp} AS nino
+        FROM dwp_in
+    )
 ),
+dwp_keys AS (SELECT * FROM dwp_keys_all WHERE copy = 1),
+dwp_repeats AS (SELECT record_id FROM dwp_keys_all WHERE copy > 1),
 dwp_pairs AS (
     SELECT d.record_id, c.person_id, TRUE AS via_nino, FALSE AS via_name_postcode,
         coalesce(c.forename = d.forename AND c.surname = d.surname, FALSE) AS names_agree
@@ -209,10 +218,15 @@ dwp_links AS (
     QUALIFY count(*) OVER (PARTITION BY person_id) = 1
 ),
 funded_keys AS (
-    SELECT record_id, child_date_of_birth AS dob,
-        {name_key_child_forename} AS forename, {name_key_child_surname} AS surname,
-        {postcode_key_source} AS postcode
-    FROM funded_in
+    SELECT * FROM (
+        SELECT record_id, child_date_of_birth AS dob,
+            {name_key_child_forename} AS forename, {name_key_child_surname} AS surname,
+            {postcode_key_source} AS postcode, term_start, provider_id, funding_stream, file_row
+        FROM funded_in
+    )
+    QUALIFY row_number() OVER (
+        PARTITION BY forename, surname, dob, postcode, term_start, provider_id, funding_stream
+        ORDER BY file_row) = 1
 ),
 funded_candidates AS (
     SELECT f.record_id, c.person_id, bool_or(coalesce(c.postcode = f.postcode, FALSE))
@@ -352,6 +366,7 @@ dwp_only AS (
             make_date(year(child_date_of_birth) + 3, month(child_date_of_birth), 1)
                 + (day(child_date_of_birth) - 1)::INTEGER AS third_birthday
         FROM dwp_in WHERE record_id NOT IN (SELECT record_id FROM dwp_links)
+            AND record_id NOT IN (SELECT record_id FROM dwp_repeats)
     ) AS unmatched,
     LATERAL (SELECT {first_term_after_second} AS eligible_from,
                     {first_term_after_third} AS eligible_to)

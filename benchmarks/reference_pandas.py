@@ -80,7 +80,7 @@ FLAG_WORDS |= {"t": True, "f": False, "1": True, "0": False}
 OPTIONAL_TEXT = {
     "people": ["nino", "postcode"],
     "dwp_list": ["parent_nino", "postcode"],
-    "funded_places": ["postcode"],
+    "funded_places": ["postcode", "provider_id"],
 }
 EMPTY_TABLES = {
     "child_statuses": ["person_id", "status", "start_date", "end_date"],
@@ -214,6 +214,18 @@ def source_keys(source: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+# A row repeating an earlier one (the same child, and parent or place) claims nothing.
+DWP_ROW_KEY = ["forename", "surname", "dob", "postcode", "nino"]
+PLACE_ROW_KEY = ["forename", "surname", "dob", "postcode", "term_start", "provider_id",
+                 "funding_stream"]  # fmt: skip
+
+
+def dwp_keys(dwp: pd.DataFrame) -> pd.DataFrame:
+    keys = source_keys(dwp)
+    keys["nino"] = nino_key(dwp["parent_nino"])
+    return keys
+
+
 def only_one(pairs: pd.DataFrame, evidence: list[str]) -> pd.DataFrame:
     """Per record, its single candidate, or the single candidate that meets every kind of
     evidence any candidate of the record meets."""
@@ -228,8 +240,8 @@ def only_one(pairs: pd.DataFrame, evidence: list[str]) -> pd.DataFrame:
 
 def dwp_links(people: pd.DataFrame, dwp: pd.DataFrame, has_role: bool) -> pd.DataFrame:
     """record_id -> person_id for DWP rows matched to exactly one child."""
-    keys = source_keys(dwp)
-    keys["nino"] = nino_key(dwp["parent_nino"])
+    keys = dwp_keys(dwp)
+    keys = keys[~keys.duplicated(subset=DWP_ROW_KEY)]
     kids = people[people["date_of_birth"].isin(keys["dob"])]
     kids = pd.DataFrame(
         {
@@ -290,7 +302,9 @@ def dwp_links(people: pd.DataFrame, dwp: pd.DataFrame, has_role: bool) -> pd.Dat
 
 def funded_links(people: pd.DataFrame, funded: pd.DataFrame) -> pd.DataFrame:
     """record_id, person_id of the funded-place rows (of one term) matched to one child."""
-    keys = source_keys(funded).dropna(subset=["forename", "surname"])
+    keys = source_keys(funded)
+    keys[PLACE_ROW_KEY[4:]] = funded[PLACE_ROW_KEY[4:]]
+    keys = keys[~keys.duplicated(subset=PLACE_ROW_KEY)].dropna(subset=["forename", "surname"])
     kids = people[people["date_of_birth"].isin(keys["dob"])]
     kids = pd.DataFrame(
         {
@@ -476,7 +490,8 @@ def two_year_old(tables: Mapping[str, pd.DataFrame], term_start: date, as_of: da
     listed["already_funded"] = listed["person_id"].isin(funded_now)
 
     # DWP rows matched to no one, whose child is in the window, are listed on their own.
-    unmatched = dwp[~dwp["record_id"].isin(links["record_id"])]
+    repeated = dwp_keys(dwp).duplicated(subset=DWP_ROW_KEY)
+    unmatched = dwp[~dwp["record_id"].isin(links["record_id"]) & ~repeated]
     unmatched_from = first_term_day_after(birthday(unmatched["child_date_of_birth"], 2))
     unmatched_to = first_term_day_after(birthday(unmatched["child_date_of_birth"], 3))
     unmatched_in = (unmatched_from <= term) & (term < unmatched_to)

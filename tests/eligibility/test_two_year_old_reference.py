@@ -601,6 +601,48 @@ def test_dwp_list_child_matched_is_listed_with_its_row_and_unmatched_child_on_it
     ]
 
 
+def test_rows_given_again_claim_nothing_and_are_not_listed_on_their_own():
+    # D1 and F1 given twice (the repeats spelt as a supplier might write them again): the
+    # first of each links as if alone; a repeated DWP row is not listed on its own.
+    council = family()
+    d1 = {
+        "record_id": "D1",
+        "child_forename": "Mo",
+        "child_surname": "Lee",
+        "child_date_of_birth": date(2024, 3, 2),
+        "parent_forename": "Ada",
+        "parent_surname": "Lee",
+        "parent_nino": "AB123456C",
+        "postcode": "FQ1 1AA",
+    }
+    zed = d1 | {"record_id": "D2", "child_forename": "Zed", "parent_nino": None}
+    council["dwp_list"] = [
+        d1,
+        zed,
+        d1 | {"record_id": "D3", "child_forename": " MO ", "parent_nino": "ab 12 34 56 c"},
+        zed | {"record_id": "D4"},
+    ]
+    f1 = {
+        "record_id": "F1",
+        "provider_id": "EY1",
+        "term_start": date(2026, 9, 1),
+        "child_forename": "Mo",
+        "child_surname": "Lee",
+        "child_date_of_birth": date(2024, 3, 2),
+        "postcode": "FQ9 9ZZ",  # the family has moved since
+        "funding_stream": "two_year_old",
+    }
+    council["funded_places"] = [f1, f1 | {"record_id": "F2"}]
+    rows = agree(council, date(2026, 9, 1), date(2026, 9, 1))
+    assert [tuple(r) for r in rows.itertuples(index=False)] == [
+        ("P2", "D1", "two_year_old", "likely", "dwp_list", date(2026, 4, 1), True),
+        (None, "D2", "two_year_old", "likely", "dwp_list", date(2026, 4, 1), False),
+    ]
+    engine = engine_list(council, date(2026, 9, 1), date(2026, 9, 1))
+    difference = compare_lists(engine, rows, ("engine", "references"))
+    assert difference.same, difference.summary()
+
+
 # --- the engine agrees with both -----------------------------------------------------------------
 
 
