@@ -117,6 +117,26 @@ def test_the_run_carries_the_quarantine_and_the_counts(tmp_path):
     ]  # fmt: skip
 
 
+def test_without_a_truth_the_scored_pairs_are_not_kept_and_the_links_are_the_same(
+    tmp_path, monkeypatch
+):
+    # The pairs serve only the evaluation: at a million households over every term they ran
+    # to gigabytes, held for nothing when no truth is given.
+    from workbench.linkage import probabilistic
+
+    data = folder(tmp_path)
+    with_truth = link_folder(data, tmp_path / "a.parquet", truth=tmp_path / "truth.csv")
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the scored pairs were computed without a truth")
+
+    monkeypatch.setattr(probabilistic, "link_all_with_pairs", refused)
+    without = link_folder(data, tmp_path / "b.parquet")
+    assert without.evaluation is None
+    assert without.links.equals(with_truth.links)
+    assert pl.read_parquet(tmp_path / "b.parquet").equals(pl.read_parquet(tmp_path / "a.parquet"))
+
+
 def test_with_a_truth_recall_is_given_over_all_pairs_and_over_pairs_that_passed(tmp_path):
     data = folder(tmp_path)
     out, quality = tmp_path / "links.csv", tmp_path / "quality"

@@ -151,7 +151,7 @@ def link_folder(
     """
     from workbench.data.reading import load_folder
     from workbench.linkage.evaluate import evaluate_linkage
-    from workbench.linkage.probabilistic import link_all_with_pairs
+    from workbench.linkage.probabilistic import link_all, link_all_with_pairs
 
     out = Path(out)
     if out.suffix.lower() not in LINK_SUFFIXES:
@@ -169,7 +169,12 @@ def link_folder(
     private_folder_for(out)  # a new folder for links about children is made owner-only
     held = write_quarantine(loaded.quarantine, quarantine_path(out))
     _refuse_wholly_quarantined(loaded, held)
-    links, pairs = link_all_with_pairs(loaded.tables, seed=seed, model=model)
+    # Every pair Splink scored is kept only for the evaluation: at a million households over
+    # every term they run to gigabytes, which a run without `truth` does not need.
+    if truth is None:
+        links, pairs = link_all(loaded.tables, seed=seed, model=model), None
+    else:
+        links, pairs = link_all_with_pairs(loaded.tables, seed=seed, model=model)
     _write_links(links, out)
     run = LinkRun(
         out=out,

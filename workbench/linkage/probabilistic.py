@@ -614,7 +614,18 @@ def _score(
     linker = Linker(
         inputs, SettingsCreator.from_path_or_dict(settings), log_level=None, validate_settings=False
     )
-    pairs = pl.DataFrame(linker.inference.predict().as_pyarrow_table())
+    predictions = linker.inference.predict().physical_name
+    # Only what is read back, each pair oriented row -> child: Splink's output also carries
+    # both sides' dataset names, term frequencies and blocking keys, which at a million
+    # households (five million pairs over every term) cost gigabytes to copy out.
+    record = f"source_dataset_l = '{_RECORDS}'"
+    pairs = pl.DataFrame(
+        db_api.duckdb_con.sql(
+            f"SELECT CASE WHEN {record} THEN unique_id_l ELSE unique_id_r END AS record_uid,"
+            f" CASE WHEN {record} THEN unique_id_r ELSE unique_id_l END AS person_uid,"
+            f" match_weight, match_probability, COLUMNS('^mw_') FROM {predictions}"
+        ).to_arrow_table()
+    )
     db_api.duckdb_con.close()
     return _oriented(pairs, settings)
 
@@ -637,7 +648,9 @@ def _level_labels(settings: dict[str, Any], name: str) -> dict[float, str]:
 
 
 def _oriented(pairs: pl.DataFrame, settings: dict[str, Any]) -> pl.DataFrame:
-    left_is_record = pl.col("source_dataset_l") == _RECORDS
+    """Splink's scored pairs (`record_uid`, `person_uid`, the weights and each comparison's
+    parts) as the links read them: each comparison's weight in bits (`contributions`) and the
+    levels the module's cap reads."""
     levels = {
         f"_{name}_level": (
             pl.col(f"mw_{name}")
@@ -666,8 +679,8 @@ def _oriented(pairs: pl.DataFrame, settings: dict[str, Any]) -> pl.DataFrame:
         if f"mw_{c}" in pairs.columns
     ]
     return pairs.select(
-        pl.when(left_is_record).then("unique_id_l").otherwise("unique_id_r").alias("record_uid"),
-        pl.when(left_is_record).then("unique_id_r").otherwise("unique_id_l").alias("person_uid"),
+        "record_uid",
+        "person_uid",
         "match_weight",
         "match_probability",
         # Encoded as JSON only for the pairs kept (`_best_pairs`): most pairs scored are not.
