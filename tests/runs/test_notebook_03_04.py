@@ -253,9 +253,32 @@ def test_review_report_takes_a_written_list_and_an_existing_store(key_file, tmp_
     assert f"List <code>{list_id}</code> from run <code>{listed.run_id}</code>" in html
     assert "4 children listed, <strong>1 decided, 3 undecided</strong>" in html
     assert "<li>contact: 1</li>" in html
+    assert "The rules this list was made with" not in html  # checked for its term
     assert sorted((run.run_dir / "restricted").iterdir()) == []
     with ReviewStore(store_path, key=key) as store:
         assert store.lists().height == 1  # registered once, not again
+
+
+def test_review_report_of_a_list_beyond_its_rules_says_so_under_the_counts(key_file, tmp_path):
+    """A list for a term later than its rules were checked for: the report (which shows no
+    panel, where an officer would read it) says so; the 2026 list's report above does not."""
+    later = date(2027, 9, 1)
+    listed = assess(SAMPLE, "two_year_old", term_start=later, as_of=later).write(tmp_path / "l.csv")
+    run = run_report(
+        "03_review",
+        data=SAMPLE,
+        parameters={"list_file": str(listed.out), "key_file": str(key_file)},
+        reports=tmp_path / "reports",
+    )
+    assert run.ok and run.html is not None
+    text = re.sub(r"\s+", " ", run.html.read_text())
+    assert "1 children listed, <strong>0 decided, 1 undecided</strong>" in text
+    assert (
+        "<strong>The rules this list was made with were checked against the published guidance "
+        "for terms starting up to 31 August 2027, and this list is for the term starting "
+        "1 September 2027. Before contacting a family, ask the person who made the list "
+        "whether the rules have changed since.</strong>"
+    ) in text
 
 
 def test_review_notebook_opened_interactively_shows_the_panel(key_file, tmp_path):
