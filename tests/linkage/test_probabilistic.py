@@ -11,10 +11,16 @@ import pytest
 
 from tests.council import SCHEMAS
 from workbench.errors import UsageError
+from workbench.linkage import probabilistic
 from workbench.linkage.exact import PLACE_KEY
-from workbench.linkage.probabilistic import LINKAGE_RESULT_SCHEMA, link_all, link_probabilistic
+from workbench.linkage.probabilistic import (
+    LINKAGE_RESULT_SCHEMA,
+    link_all,
+    link_all_with_pairs,
+    link_probabilistic,
+)
 from workbench.linkage.quality import linkage_quality, quality_by_band
-from workbench.linkage.settings import nickname_aliases
+from workbench.linkage.settings import linkage_settings, nickname_aliases
 from workbench.synth import generate_council
 
 ELIZABETH_DOB = date(2024, 3, 4)
@@ -435,6 +441,80 @@ def test_synthetic_council_every_row_is_reported_once(council, linked_council):
 
 def test_same_inputs_and_seed_give_the_same_links(council, linked_council):
     assert link_all(council).equals(linked_council)
+
+
+def counting_chunks(monkeypatch, pairs: int) -> list[int]:
+    """Chunks of about `pairs` pairs; the list returned gets how many each scoring made."""
+    made: list[int] = []
+    chunks = probabilistic._chunks
+
+    def counted(records: pl.DataFrame, candidates: pl.DataFrame) -> list[pl.DataFrame]:
+        made.append(len(found := chunks(records, candidates)))
+        return found
+
+    monkeypatch.setattr(probabilistic, "PAIRS_PER_CHUNK", pairs)
+    monkeypatch.setattr(probabilistic, "_chunks", counted)
+    return made
+
+
+@pytest.mark.parametrize("reachable", [True, False], ids=["reachable children", "every child"])
+def test_rows_scored_in_chunks_link_and_score_as_in_one_piece(council, monkeypatch, reachable):
+    # At England's size the pairs of every row at once do not fit in memory, so the rows are
+    # scored a chunk at a time: against the children they can be blocked with (or every child,
+    # when a blocking rule is not columns agreeing), with the whole input's term frequencies.
+    whole_links, whole_pairs = link_all_with_pairs(council)
+    made = counting_chunks(monkeypatch, 30)
+    if not reachable:
+        monkeypatch.setattr(probabilistic, "_blocking_keys", lambda settings: None)
+    links, pairs = link_all_with_pairs(council)
+    assert made[1] >= 5  # the funded places left by the exact pass (106 rows, 309 pairs)
+    assert links.equals(whole_links)
+    assert pairs.equals(whole_pairs)
+    assert link_all(council).equals(whole_links)  # keeping of each chunk only what links
+
+
+def test_the_dwp_list_scored_in_chunks_links_as_in_one_piece(council, monkeypatch):
+    whole = link_probabilistic(council, source="dwp_list")
+    made = counting_chunks(monkeypatch, 3)
+    assert link_probabilistic(council, source="dwp_list").equals(whole)
+    assert made == [9]  # its 12 rows in nine chunks
+
+
+def test_chunks_keep_each_row_whole_in_birthday_order(monkeypatch):
+    records = pl.DataFrame(
+        {"unique_id": ["r1", "r2", "r3", "r4"], "dob_unordered": ["b", "a", "a", None]}
+    )
+    candidates = pl.DataFrame({"dob_unordered": ["a", "a", "b", "b", "b", None]})
+    # Each row's pairs, estimated as the children sharing its birthday, and one: r1 4, r2 and
+    # r3 3 each, r4 1 (no birthday); 11 in all.
+    monkeypatch.setattr(probabilistic, "PAIRS_PER_CHUNK", 11)
+    assert probabilistic._chunks(records, candidates) == [records]
+    monkeypatch.setattr(probabilistic, "PAIRS_PER_CHUNK", 4)
+    chunks = probabilistic._chunks(records, candidates)
+    assert [chunk["unique_id"].to_list() for chunk in chunks] == [["r2"], ["r3"], ["r1", "r4"]]
+    assert all(chunk.columns == records.columns for chunk in chunks)
+
+
+@pytest.mark.parametrize("source", ["dwp_list", "funded_places"])
+def test_the_blocking_rules_are_read_as_the_columns_that_must_agree(source):
+    settings = linkage_settings(source, probability_two_random_records_match=0.01)
+    keys = [["dob_unordered"], ["postcode"], ["forename", "surname"]]
+    keys += [["parent_nino"]] if source == "dwp_list" else []
+    assert probabilistic._blocking_keys(settings.get_settings("duckdb").as_dict()) == keys
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        'l."postcode" = r."address"',
+        'substr(l."postcode", 1, 3) = substr(r."postcode", 1, 3)',
+        'l."forename" = r."forename" OR l."surname" = r."surname"',
+        'l."dob" = r."dob" AND l."postcode" != r."postcode"',
+    ],
+)
+def test_a_blocking_rule_other_than_columns_agreeing_is_not_read(rule):
+    rules = [{"blocking_rule": 'l."postcode" = r."postcode"'}, {"blocking_rule": rule}]
+    assert probabilistic._blocking_keys({"blocking_rules_to_generate_predictions": rules}) is None
 
 
 @pytest.mark.parametrize("source", ["dwp_list", "funded_places"])

@@ -48,7 +48,8 @@ import copy
 import functools
 import logging
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar, cast, overload
 
@@ -602,19 +603,70 @@ def _train(
 
 
 def _score(
-    records: pl.DataFrame, candidates: pl.DataFrame, settings: dict[str, Any]
+    records: pl.DataFrame,
+    candidates: pl.DataFrame,
+    settings: dict[str, Any],
+    kept: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
     """Splink's scored pairs under `settings`: record uid, candidate uid, weight,
-    probability, contributions and the address and parent levels reached."""
+    probability, contributions and the address and parent levels reached (`_oriented`).
+
+    The rows are scored in chunks of about `PAIRS_PER_CHUNK` pairs (`_chunks`), each passed
+    through `kept` (default: every pair kept) before the next is scored: the pairs grow as
+    the rows times the children born on their birthdays, so at five million households the
+    pairs of every row at once took 18 GB. A chunk is scored against the children its rows
+    can be blocked with (`_reachable`), reading the term frequencies of the whole input
+    (Splink's own tables, made once), so every pair scores as it would in one piece."""
     db_api = _duckdb()
-    inputs = [
+    whole = [
         db_api.register(records.to_arrow(), table_name=_RECORDS),
         db_api.register(candidates.to_arrow(), table_name=_PEOPLE),
     ]
-    linker = Linker(
-        inputs, SettingsCreator.from_path_or_dict(settings), log_level=None, validate_settings=False
-    )
-    predictions = linker.inference.predict().physical_name
+    chunks = _chunks(records, candidates)
+    if len(chunks) == 1:
+        scored = [_predicted(db_api, _linker(whole, settings), settings, kept)]
+    else:
+        linker = _linker(whole, settings)
+        # (Splink keeps them for the connection, where each chunk's linker would find them
+        # anyway; registered, each is named as the one to read.)
+        frequencies = {
+            column: linker.table_management.compute_tf_table(column)
+            for column in _frequency_columns(settings)
+        }
+        rules = _blocking_keys(settings)
+        scored = []
+        for number, chunk in enumerate(chunks):
+            reachable = candidates if rules is None else _reachable(candidates, chunk, rules)
+            inputs = [
+                db_api.register(
+                    chunk.to_arrow(),
+                    table_name=f"{_RECORDS}_{number}",
+                    dataset_display_name=_RECORDS,
+                ),
+                db_api.register(
+                    reachable.to_arrow(),
+                    table_name=f"{_PEOPLE}_{number}",
+                    dataset_display_name=_PEOPLE,
+                ),
+            ]
+            linker = _linker(inputs, settings)
+            for column, table in frequencies.items():
+                linker.table_management.register_term_frequency_lookup(table, column)
+            scored.append(_predicted(db_api, linker, settings, kept))
+            for table in inputs:
+                table.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
+    db_api.duckdb_con.close()
+    return pl.concat(scored)
+
+
+def _predicted(
+    db_api: DuckDBAPI,
+    linker: Linker,
+    settings: dict[str, Any],
+    kept: Callable[[pl.DataFrame], pl.DataFrame] | None,
+) -> pl.DataFrame:
+    """The linker's scored pairs (`_oriented`), passed through `kept`."""
+    predictions = linker.inference.predict()
     # Only what is read back, each pair oriented row -> child: Splink's output also carries
     # both sides' dataset names, term frequencies and blocking keys, which at a million
     # households (five million pairs over every term) cost gigabytes to copy out.
@@ -623,11 +675,96 @@ def _score(
         db_api.duckdb_con.sql(
             f"SELECT CASE WHEN {record} THEN unique_id_l ELSE unique_id_r END AS record_uid,"
             f" CASE WHEN {record} THEN unique_id_r ELSE unique_id_l END AS person_uid,"
-            f" match_weight, match_probability, COLUMNS('^mw_') FROM {predictions}"
+            f" match_weight, match_probability, COLUMNS('^mw_') FROM {predictions.physical_name}"
         ).to_arrow_table()
     )
-    db_api.duckdb_con.close()
-    return _oriented(pairs, settings)
+    predictions.drop_table_from_database_and_remove_from_cache()
+    oriented = _oriented(pairs, settings)
+    return oriented if kept is None else kept(oriented)
+
+
+# About how many pairs Splink scores at once (`_chunks`): a few hundred megabytes in DuckDB.
+# A council's rows left by the exact pass are one chunk (1.4 million pairs for the funded
+# places of the synthetic 1M-household council); England's are a few hundred.
+PAIRS_PER_CHUNK = 2_000_000
+
+
+def _chunks(records: pl.DataFrame, candidates: pl.DataFrame) -> list[pl.DataFrame]:
+    """`records` in chunks of about `PAIRS_PER_CHUNK` pairs, each row's pairs estimated by the
+    children who share its birthday (`dob_unordered`, the blocking rule that makes nearly all
+    of them); a row is never split. In order of birthday, so that each chunk's rows can be
+    blocked with few of the children (`_reachable`). (The rows' order changes nothing: the
+    pairs are ordered by weight, row number and child.)"""
+    born = candidates.group_by("dob_unordered").len("_pairs").drop_nulls("dob_unordered")
+    estimate = (
+        records.select("dob_unordered")
+        .join(born, on="dob_unordered", how="left", maintain_order="left")["_pairs"]
+        .fill_null(0)
+    )
+    if records.is_empty() or int(estimate.sum()) + records.height <= PAIRS_PER_CHUNK:
+        return [records]
+    ordered = records.with_columns(estimate.alias("_pairs") + 1).sort(
+        "dob_unordered", _UID, nulls_last=True
+    )
+    chunk = (pl.col("_pairs").cum_sum() - 1) // PAIRS_PER_CHUNK
+    return (
+        ordered.with_columns(chunk.alias("_chunk"))
+        .drop("_pairs")
+        .partition_by("_chunk", maintain_order=True, include_key=False)
+    )
+
+
+_AGREES = re.compile(r'^\(?\s*l\."(\w+)"\s*=\s*r\."(\w+)"\s*\)?$')
+
+
+def _blocking_keys(settings: dict[str, Any]) -> list[list[str]] | None:
+    """Each blocking rule's columns when every rule is columns agreeing (``l."x" = r."x"``,
+    joined by AND); None when one is anything else (then a chunk is scored against every
+    child)."""
+    keys = []
+    for rule in settings["blocking_rules_to_generate_predictions"]:
+        text = rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
+        columns = []
+        for part in re.split(r"\s+AND\s+", text.strip(), flags=re.IGNORECASE):
+            agrees = _AGREES.match(part.strip())
+            if agrees is None or agrees.group(1) != agrees.group(2):
+                return None
+            columns.append(agrees.group(1))
+        keys.append(columns)
+    return keys
+
+
+def _reachable(
+    candidates: pl.DataFrame, records: pl.DataFrame, rules: list[list[str]]
+) -> pl.DataFrame:
+    """The candidates some blocking rule pairs with one of `records` (agreeing on each of its
+    columns, none null), in their own order."""
+    reached = pl.concat(
+        [
+            candidates.join(
+                records.select(columns).drop_nulls().unique(), on=columns, how="semi"
+            ).select(_UID)
+            for columns in rules
+        ]
+    )
+    return candidates.filter(pl.col(_UID).is_in(reached[_UID].implode()))
+
+
+def _frequency_columns(settings: dict[str, Any]) -> list[str]:
+    """The columns whose term frequencies adjust a level's weight, in the settings' order."""
+    columns = [
+        level["tf_adjustment_column"]
+        for comparison in settings["comparisons"]
+        for level in comparison["comparison_levels"]
+        if level.get("tf_adjustment_column")
+    ]
+    return list(dict.fromkeys(columns))
+
+
+def _linker(inputs: list[Any], settings: dict[str, Any]) -> Linker:
+    return Linker(
+        inputs, SettingsCreator.from_path_or_dict(settings), log_level=None, validate_settings=False
+    )
 
 
 def _level_labels(settings: dict[str, Any], name: str) -> dict[float, str]:
@@ -705,13 +842,7 @@ def _best_pairs(
     and each row's best (a row left unlinked shows its best pair). Their order is the order
     they have among all the pairs, so the links are the same; sorting the rest, most of the
     pairs scored, is what is saved."""
-    pairs = (
-        scored.join(
-            records.select(pl.col(_UID).alias("record_uid"), _ROW, "term_start"), on="record_uid"
-        )
-        .join(candidates.select(pl.col(_UID).alias("person_uid"), "person_id"), on="person_uid")
-        .pipe(_excluded, exclude, source)
-    )
+    pairs = _open_pairs(scored, records, candidates, exclude, source)
     if kept_from is not None:
         pairs = pairs.filter(
             (pl.col("match_probability") >= kept_from)
@@ -727,6 +858,53 @@ def _best_pairs(
         .with_columns(contributions)
         .with_row_index("_order")
     )
+
+
+def _open_pairs(
+    scored: pl.DataFrame,
+    records: pl.DataFrame,
+    candidates: pl.DataFrame,
+    exclude: pl.DataFrame | None,
+    source: str,
+) -> pl.DataFrame:
+    """The scored pairs with the row's number and term and the child's person id, but those
+    whose child `exclude` holds (`_excluded`)."""
+    return (
+        scored.join(
+            records.select(pl.col(_UID).alias("record_uid"), _ROW, "term_start"), on="record_uid"
+        )
+        .join(candidates.select(pl.col(_UID).alias("person_uid"), "person_id"), on="person_uid")
+        .pipe(_excluded, exclude, source)
+    )
+
+
+def _linkable_pairs(
+    records: pl.DataFrame,
+    candidates: pl.DataFrame,
+    exclude: pl.DataFrame | None,
+    source: str,
+    clerical: float,
+) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    """What `_score` keeps of each chunk when only the links are wanted: the pairs a link can
+    come from, those of `clerical` probability or more (a first or further place), and each
+    row's best pair whose child is still open (a row left unlinked shows it). `_best_pairs`
+    then finds in them exactly what it would find in every pair: the rest are most of the
+    pairs scored, and at England's size would not fit in memory."""
+
+    def kept(scored: pl.DataFrame) -> pl.DataFrame:
+        weight = pl.col("match_weight")
+        best = (
+            _open_pairs(scored, records, candidates, exclude, source)
+            .filter(weight == weight.max().over(_ROW))
+            .select("record_uid", "person_uid", pl.lit(True).alias("_best"))
+        )
+        return (
+            scored.join(best, on=["record_uid", "person_uid"], how="left", maintain_order="left")
+            .filter((pl.col("match_probability") >= clerical) | pl.col("_best").fill_null(False))
+            .drop("_best")
+        )
+
+    return kept
 
 
 def _one_to_one(pairs: pl.DataFrame, child_key: list[str]) -> pl.DataFrame:
@@ -1077,6 +1255,7 @@ def _link_source(
     scores the rows of `tables[source]`."""
     _check(tables, source, thresholds)
     records, learned, candidates = _prepared(tables, source, training)
+    _, clerical = thresholds
     if records.is_empty() or candidates.is_empty():
         scored = pl.DataFrame(schema=_SCORED_SCHEMA)
     else:
@@ -1085,8 +1264,10 @@ def _link_source(
         settings = _trained_settings(
             learned.select(_COLUMNS), people_side, n_children, source, seed, model
         )
-        scored = _score(records.select(_COLUMNS), people_side, settings)
-    _, clerical = thresholds
+        kept = (
+            None if with_pairs else _linkable_pairs(records, candidates, exclude, source, clerical)
+        )
+        scored = _score(records.select(_COLUMNS), people_side, settings, kept)
     kept_from = None if with_pairs else clerical
     pairs = _best_pairs(scored, records, candidates, exclude, source, kept_from=kept_from)
     child_key = ["person_id", "term_start"] if source == "funded_places" else ["person_id"]
