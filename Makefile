@@ -4,13 +4,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SAMPLE_SEED ?= 20260901
 
-.PHONY: demo test lint format bench bench-england samples docs clean help browser
+.PHONY: demo test lint format bench bench-england bench-linkage-scale samples docs clean help browser
 
 help:
 	@echo "make demo   - create .venv, install, build a synthetic council, run the pipeline, write a report"
 	@echo "make test   - install the dev tools, run ruff, mypy and the whole test suite"
 	@echo "make bench  - run the benchmarks, results in benchmarks/results/"
 	@echo "make bench-england - assess a 16M-household council (England) from CSV and parquet: too long for make bench (5-10 minutes, 10 GiB of memory, 4.2 GB of disk), results in benchmarks/results/england.md"
+	@echo "make bench-linkage-scale - assess a 5M-household council with the default linkage against exact-only: too long for make bench (about 5 minutes, 8 GiB of memory), results in benchmarks/results/linkage_scale.md"
 	@echo "make samples - regenerate data_samples/ from their fixed seeds"
 
 $(BIN)/python:
@@ -68,6 +69,11 @@ bench: $(VENV)/.dev-installed
 # benchmarks/.cache/) and assessing it takes 5-10 minutes and up to 10 GiB of memory.
 bench-england: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks.england
+
+# Not part of `make bench` either: the default linkage on a 5M-household council (about 400
+# MB of parquet, cached in benchmarks/.cache/) takes about 5 minutes and up to 8 GiB.
+bench-linkage-scale: $(VENV)/.dev-installed
+	$(BIN)/python -m benchmarks.linkage_scale
 
 samples: $(VENV)/.installed
 	rm -rf data_samples/council_small data_samples/council_messy data_samples/council_medium

@@ -57,6 +57,7 @@ class Command:
     name: str
     arguments: tuple[str, ...]
     writes: bool  # its outputs are compared run to run
+    into_folder: bool = False  # `{out}` is a folder made for it (the command writes files in it)
 
 
 COMMANDS = (
@@ -90,13 +91,17 @@ def same_outputs(first: Path, again: Path) -> bool:
     return not mismatch and not errors
 
 
-def measure(data: Path, work: Path, repeat: int) -> list[dict[str, Any]]:
+def measure(
+    data: Path, work: Path, repeat: int, commands: tuple[Command, ...] = COMMANDS
+) -> list[dict[str, Any]]:
     """Every command's best run on one council folder (the commands taking turns)."""
     best: dict[str, Finished] = {}
     firsts: dict[str, Path] = {}
     for round_number in range(repeat + 1):  # round 0 warms the caches and trains the model
-        for command in COMMANDS:
+        for command in commands:
             out = work / f"{command.name.replace(' ', '_')}-{round_number}"
+            if command.into_folder:
+                out.mkdir(parents=True)
             finished = run_measured(
                 command_line(command, data, out), work / "logs" / out.name, DEFAULT_TIMEOUT_SECONDS
             )
@@ -123,7 +128,7 @@ def measure(data: Path, work: Path, repeat: int) -> list[dict[str, Any]]:
             "cpu_seconds": round(best[command.name].cpu_seconds, 3),
             "peak_mib": round(best[command.name].peak_bytes / 2**20, 1),
         }
-        for command in COMMANDS
+        for command in commands
     ]
 
 
