@@ -683,10 +683,12 @@ def _predicted(
     return oriented if kept is None else kept(oriented)
 
 
-# About how many pairs Splink scores at once (`_chunks`): a few hundred megabytes in DuckDB.
-# A council's rows left by the exact pass are one chunk (1.4 million pairs for the funded
-# places of the synthetic 1M-household council); England's are a few hundred.
-PAIRS_PER_CHUNK = 2_000_000
+# About how many pairs Splink scores at once (`_chunks`): each million takes about 0.7 GB while
+# DuckDB scores it. A council's rows left by the exact pass are one chunk or two (1.4 million
+# pairs for the funded places of the synthetic 1M-household council); 5M households' are 45.
+# (At 2M households, chunks of 2 million pairs peaked at 4.5 GB, of 1 million at 2.9 GB, of
+# half a million at 2.7 GB, taking 12.8, 13.1 and 14.2 s.)
+PAIRS_PER_CHUNK = 1_000_000
 
 
 def _chunks(records: pl.DataFrame, candidates: pl.DataFrame) -> list[pl.DataFrame]:
