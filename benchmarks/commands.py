@@ -160,15 +160,23 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--households", type=int, default=DEFAULT_HOUSEHOLDS)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--formats", default="parquet,csv")
+def parsed(
+    parser: argparse.ArgumentParser, argv: list[str] | None, households: int, repeat: int
+) -> argparse.Namespace:
+    """`parser`'s arguments with the council's size, the repeats and the results folder."""
+    parser.add_argument("--households", type=int, default=households)
+    parser.add_argument("--repeat", type=int, default=repeat)
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if args.households < 1 or args.repeat < 1:
         parser.error("--households and --repeat must each be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--formats", default="parquet,csv")
+    args = parsed(parser, argv, DEFAULT_HOUSEHOLDS, 3)
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     result: dict[str, Any] = {
         "benchmark": "commands",

@@ -24,12 +24,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.commands import Command, measure
+from benchmarks.commands import Command, measure, parsed
 from benchmarks.run import (
     DEFAULT_SEED,
     DEFAULT_TERM_START,
     DEFAULT_TIMEOUT_SECONDS,
-    RESULTS,
     ensure_council,
     machine,
     machine_sentence,
@@ -78,12 +77,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--households", type=int, default=DEFAULT_HOUSEHOLDS)
-    parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--results", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
-    if args.households < 1 or args.repeat < 1:
-        parser.error("--households and --repeat must each be at least 1")
+    args = parsed(parser, argv, DEFAULT_HOUSEHOLDS, 2)
     result: dict[str, Any] = {
         "benchmark": "linkage_scale",
         "households": args.households,
