@@ -473,6 +473,18 @@ def test_rows_scored_in_chunks_link_and_score_as_in_one_piece(council, monkeypat
     assert link_all(council).equals(whole_links)  # keeping of each chunk only what links
 
 
+def test_keeping_of_each_chunk_only_what_links_and_calibrates_changes_nothing(council, monkeypatch):
+    # Of each chunk only the pairs a link can come from are kept (with the pairs: each open
+    # child's best for the row), not the other carers' nor the children already linked.
+    kept_links, kept_pairs = link_all_with_pairs(council)
+    kept = link_all(council)
+    monkeypatch.setattr(probabilistic, "_linkable_pairs", lambda *args, **kwargs: None)
+    links, pairs = link_all_with_pairs(council)
+    assert kept_links.equals(links)
+    assert kept_pairs.equals(pairs)
+    assert kept.equals(link_all(council))
+
+
 def test_the_dwp_list_scored_in_chunks_links_as_in_one_piece(council, monkeypatch):
     whole = link_probabilistic(council, source="dwp_list")
     made = counting_chunks(monkeypatch, 3)

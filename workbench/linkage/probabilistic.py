@@ -886,20 +886,28 @@ def _linkable_pairs(
     exclude: pl.DataFrame | None,
     source: str,
     clerical: float,
+    *,
+    every_child: bool = False,
 ) -> Callable[[pl.DataFrame], pl.DataFrame]:
-    """What `_score` keeps of each chunk when only the links are wanted: the pairs a link can
-    come from, those of `clerical` probability or more (a first or further place), and each
-    row's best pair whose child is still open (a row left unlinked shows it). `_best_pairs`
-    then finds in them exactly what it would find in every pair: the rest are most of the
-    pairs scored, and at England's size would not fit in memory."""
+    """What `_score` keeps of each chunk: the pairs a link can come from, those of `clerical`
+    probability or more (a first or further place), and each row's best pair whose child is
+    still open (a row left unlinked shows it); with `every_child`, each open child's best pair
+    for the row instead (its best carer's: the pairs `_best_pairs` gives for calibration).
+    `_best_pairs` then finds in them exactly what it would find in every pair: the rest are
+    most of the pairs scored (a child's other carers, the children already linked), and at
+    England's size would not fit in memory."""
 
     def kept(scored: pl.DataFrame) -> pl.DataFrame:
         weight = pl.col("match_weight")
+        open_pairs = _open_pairs(scored, records, candidates, exclude, source)
         best = (
-            _open_pairs(scored, records, candidates, exclude, source)
-            .filter(weight == weight.max().over(_ROW))
-            .select("record_uid", "person_uid", pl.lit(True).alias("_best"))
-        )
+            # As `_best_pairs` orders them: the highest weight, then the first child's uid.
+            open_pairs.sort(
+                "match_weight", _ROW, "person_uid", descending=[True, False, False]
+            ).unique([_ROW, "person_id"], keep="first", maintain_order=True)
+            if every_child
+            else open_pairs.filter(weight == weight.max().over(_ROW))
+        ).select("record_uid", "person_uid", pl.lit(True).alias("_best"))
         return (
             scored.join(best, on=["record_uid", "person_uid"], how="left", maintain_order="left")
             .filter((pl.col("match_probability") >= clerical) | pl.col("_best").fill_null(False))
@@ -1266,8 +1274,8 @@ def _link_source(
         settings = _trained_settings(
             learned.select(_COLUMNS), people_side, n_children, source, seed, model
         )
-        kept = (
-            None if with_pairs else _linkable_pairs(records, candidates, exclude, source, clerical)
+        kept = _linkable_pairs(
+            records, candidates, exclude, source, clerical, every_child=with_pairs
         )
         scored = _score(records.select(_COLUMNS), people_side, settings, kept)
     kept_from = None if with_pairs else clerical
