@@ -569,8 +569,7 @@ def _train(
     )
 
     def linker_for(settings: dict[str, Any], rows: Any) -> Linker:
-        creator = SettingsCreator.from_path_or_dict(copy.deepcopy(settings))
-        return Linker([rows, people], creator, log_level=None, validate_settings=False)
+        return _linker([rows, people], settings)
 
     linker = linker_for(start, every_row)
     if train_u:
@@ -764,9 +763,9 @@ def _frequency_columns(settings: dict[str, Any]) -> list[str]:
 
 
 def _linker(inputs: list[Any], settings: dict[str, Any]) -> Linker:
-    return Linker(
-        inputs, SettingsCreator.from_path_or_dict(settings), log_level=None, validate_settings=False
-    )
+    """Splink's linker of `inputs` under a copy of `settings` (training changes its own)."""
+    creator = SettingsCreator.from_path_or_dict(copy.deepcopy(settings))
+    return Linker(inputs, creator, log_level=None, validate_settings=False)
 
 
 def _level_labels(settings: dict[str, Any], name: str) -> dict[float, str]:
