@@ -317,6 +317,26 @@ def test_lists_elsewhere_are_found_by_their_manifest_and_dated_by_term_or_file(t
     assert plan.notes == [f"{tmp_path / 'reports'} does not exist: no run folders to plan for"]
 
 
+def test_a_lists_dwp_rows_not_listed_go_with_it_and_one_left_alone_is_found(tmp_path):
+    elsewhere = tmp_path / "lists"
+    listed = _list(elsewhere / "run1" / "two.csv", "2025-01-06")
+    beside = _write(elsewhere / "run1" / "two.dwp_not_listed.csv", "record_id\nD1\n")
+    # Left by a version that deleted the list without it: found on its own.
+    left = _write(elsewhere / "run0" / "two.dwp_not_listed.csv", "record_id\nD2\n")
+    stamp = datetime(2025, 3, 4, 12, tzinfo=UTC).timestamp()
+    os.utime(left, (stamp, stamp))
+    plan = plan_retention(tmp_path / "reports", None, date(2026, 3, 4), list_roots=[elsewhere])
+    assert _rows(plan, elsewhere) == [
+        ("lists", "run0/two.dwp_not_listed.csv", "2025-03-04", "2026-03-04", True),
+        ("lists", "run1/two.csv", "2025-01-06", "2026-01-06", True),
+    ]
+    assert plan.items[1].also == (beside,)
+    deleted = apply_retention(plan, tmp_path / "retention.jsonl")
+    assert deleted["lists"] == 2
+    assert not any(p.is_file() for p in elsewhere.rglob("*")), list(elsewhere.rglob("*"))
+    assert not listed.exists()
+
+
 def test_a_symbolic_link_that_looks_like_a_run_folder_is_not_followed(tmp_path):
     outside = _run_folder(tmp_path / "elsewhere", date(2010, 1, 1), RUN_A)
     reports = tmp_path / "reports"

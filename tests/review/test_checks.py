@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import stat
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import cast
 
@@ -429,6 +429,29 @@ def test_a_family_decided_otherwise_is_never_sent_to_dfe(reviewed, decision):
     with pytest.raises(UsageError, match=r"one that allows a check \(contact or check\); got"):
         _export(reviewed, chosen=[decision])
     assert not list((reviewed[5] / "out").iterdir())
+
+
+def test_a_family_decided_otherwise_on_a_rerun_list_is_not_sent_from_the_earlier(reviewed):
+    store, list_id, data, _, who, folder = reviewed
+    rerun = wb.assess(data, "two_year_old", term_start=TERM, as_of=TERM + timedelta(days=1))
+    rerun_id, _ = register_list_file(store, rerun.write(folder / "rerun" / "two.csv").out, KEY)
+    store.record_decision(
+        rerun_id, pseudonym("person", who["a"], KEY), "not_eligible", "B. Officer", "moved away"
+    )
+    exported = _export(reviewed)
+    sent = {e["item_key"] for r in json.loads(exported.sidecar.read_text())["rows"]
+            for e in r["rests_on"]}  # fmt: skip
+    assert pseudonym("person", who["a"], KEY) not in sent
+    assert pseudonym("person", who["b"], KEY) in sent
+    refused = exported.not_checkable.filter(pl.col("person_id") == who["a"])
+    assert refused.select("decision", "reason").rows() == [
+        (
+            "check",
+            f"decided again since (not_eligible on list {rerun_id}): that later decision "
+            "stands, so the child is not checked from this list",
+        )
+    ]
+    assert list_id != rerun_id
 
 
 def test_the_review_panel_shows_dfes_checks_beside_the_child(reviewed):

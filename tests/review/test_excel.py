@@ -847,6 +847,13 @@ def test_export_and_import_are_in_the_access_log(store, exported):
     ]
 
 
+def test_an_export_without_a_named_user_logs_workbench_user(store, exported, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_USER", "officer1")
+    book = exported[1].with_name("again.xlsx")
+    export_review_workbook(store, exported[0], candidate_list(), book, key=KEY)
+    assert store.access_log().select("user", "command").rows()[-1] == ("officer1", "review export")
+
+
 # --- lists into the store -----------------------------------------------------------------
 def test_item_keys_are_the_person_key_or_else_the_dwp_record_key(store):
     list_id = register_list(store, candidate_list(), "r-1", RULE_SET, {}, KEY)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import stat
 import tempfile
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.command import workbench
 from workbench.errors import UsageError, WorkbenchError
 from workbench.provenance import input_hashes
 from workbench.review import ReviewStore, pseudonym, register_list_file
@@ -59,18 +61,18 @@ LIST_ROWS = [
 ]
 
 
-def write_run(folder: Path) -> tuple[Path, Path]:
+def write_run(folder: Path, run_id: str = RUN) -> tuple[Path, Path]:
     """A data folder and the list (with its manifest) `assess` would have written from it."""
     data = folder / "data"
     data.mkdir(parents=True)
     for name, text in {"people": PEOPLE, "benefits": BENEFITS, "dwp_list": DWP_LIST}.items():
         (data / f"{name}.csv").write_text(text)
     listed = folder / "two_year_old.csv"
-    rows = [f"{row},{RULE_SET},{RUN}" for row in LIST_ROWS]
+    rows = [f"{row},{RULE_SET},{run_id}" for row in LIST_ROWS]
     listed.write_text("\n".join([LIST_HEADER, *rows]) + "\n")
     listed.chmod(0o600)
     manifest = {
-        "run_id": RUN,
+        "run_id": run_id,
         "command": "assess",
         "rule_set": RULE_SET,
         "parameters": {"initiative": "two_year_old", "as_of": "2026-09-01"},
@@ -196,6 +198,78 @@ def test_a_later_defer_correction_removes_the_row(run):
     assert written["item_key"].to_list() == [K["D9"]]
 
 
+def test_a_later_decision_on_a_rerun_list_holds_the_family_back(run, tmp_path: Path):
+    store, list_id, *_ = run
+    rerun_data, rerun = write_run(tmp_path / "rerun", run_id="r-outreach0002")
+    rerun_id, _ = register_list_file(store, rerun, KEY)
+    decide(store, list_id, ("P1", "contact", None), ("P6", "contact", None))
+    decide(store, list_id, ("D9", "contact", None))
+    decide(store, rerun_id, ("P1", "not_eligible", "moved out of the area"))
+    decide(store, rerun_id, ("P6", "contact", None))  # decided again: the later list stands
+    result = export(run)
+    written = pl.read_csv(result.out, infer_schema=False)
+    assert written["item_key"].to_list() == [K["D9"]]
+    assert (result.exported, result.held_back_later_decision) == (1, 2)
+    assert result.superseded_by == (rerun_id,)
+    sidecar = json.loads(result.sidecar.read_text())
+    assert sidecar["counts"]["held_back_later_decision"] == 2
+    assert sidecar["superseded_by"] == [rerun_id]
+    # From the later list, its own decisions stand.
+    again = export_outreach(store, rerun, rerun_data, tmp_path / "o2.csv", key=KEY, user="A")
+    assert pl.read_csv(again.out, infer_schema=False)["item_key"].to_list() == [K["P6"]]
+    assert again.held_back_later_decision == 0
+
+
+def test_the_command_says_who_was_held_back_for_a_later_decision_and_where(tmp_path: Path):
+    data, listed = write_run(tmp_path / "run")
+    _, rerun = write_run(tmp_path / "rerun", run_id="r-outreach0002")
+    store_path = tmp_path / "store" / "review.sqlite"
+    with ReviewStore(store_path, key=KEY) as store:
+        list_id, _ = register_list_file(store, listed, KEY)
+        rerun_id, _ = register_list_file(store, rerun, KEY)
+        decide(store, list_id, ("P1", "contact", None), ("D9", "contact", None))
+        decide(store, rerun_id, ("P1", "not_eligible", "moved out of the area"))
+    env = dict(os.environ, WORKBENCH_KEY=KEY.hex(), WORKBENCH_USER="A. Officer")
+    command = ("review", "outreach", "--store", str(store_path), "--list", str(listed))
+    said = workbench(*command, "--data", str(data), "--out", str(tmp_path / "o.csv"), env=env)
+    assert said.returncode == 0, said.stderr
+    assert " ".join(said.stdout.split()).startswith(
+        f"List {list_id}: 1 of 5 children to contact, written to {tmp_path / 'o.csv'} "
+        "(owner-only), each with the decision it rests on; 1 decided `contact` here held back: "
+        f"decided again since on list(s) {rerun_id} of this initiative, and the later decision "
+        "stands (export from that list if it says `contact`). Record of the export:"
+    )
+
+
+def test_a_later_decision_on_another_initiatives_list_does_not_hold_back(run, tmp_path: Path):
+    store, list_id, *_ = run
+    _, other = write_run(tmp_path / "other", run_id="r-outreach0003")
+    text = other.read_text().replace("two_year_old", "early_years_pupil_premium")
+    other.write_text(text)
+    manifest = other.with_name(other.name + ".manifest.json")
+    document = json.loads(manifest.read_text())
+    document["rule_set"] = RULE_SET.replace("two_year_old", "early_years_pupil_premium")
+    document["parameters"]["initiative"] = "early_years_pupil_premium"
+    manifest.write_text(json.dumps(document))
+    other_id, _ = register_list_file(store, other, KEY)
+    decide(store, list_id, ("P1", "contact", None))
+    decide(store, other_id, ("P1", "not_eligible", "not in a funded place"))
+    result = export(run)
+    assert (result.exported, result.held_back_later_decision) == (1, 0)
+
+
+def test_an_export_without_a_named_user_logs_workbench_user(run, monkeypatch):
+    store, list_id, data, listed, out = run
+    decide(store, list_id, ("P1", "contact", None))
+    monkeypatch.setenv("WORKBENCH_USER", "officer1")
+    result = export_outreach(store, listed, data, out, key=KEY)
+    assert store.access_log().select("user", "command").rows()[-1] == (
+        "officer1",
+        "review outreach",
+    )
+    assert json.loads(result.sidecar.read_text())["exported_by"] == "officer1"
+
+
 def test_a_link_decision_does_not_undo_a_contact_decision(run):
     store, list_id, *_ = run
     decide(store, list_id, ("P1", "contact", None), ("P1", "link_confirmed", None))
@@ -278,6 +352,7 @@ def test_export_and_sidecar_are_owner_only_and_the_sidecar_holds_no_personal_dat
         },
         "exported": 1,
         "held_back_unconfirmed_link": 0,
+        "held_back_later_decision": 0,
     }
     assert record["chain_head"] == store.verify_chain().head
     assert not list(result.out.parent.glob(".*partial"))

@@ -221,6 +221,33 @@ def test_a_later_correction_makes_an_earlier_outreach_export_fail(run: Run):
     )
 
 
+def rerun_list(run: Run, folder: Path) -> str:
+    """The run's council assessed again (a day's later evidence) and its list registered in the
+    run's store, outside the run folder: a re-run's list of the same children and offer."""
+    data = run.folder / "restricted" / "data"
+    found = assess(data, "two_year_old", term_start=ON, as_of=ON + timedelta(days=1))
+    written = found.write(folder / "two_year_old.csv")
+    with ReviewStore(run.store) as store:
+        list_id, _ = register_list_file(store, written.out, KEY)
+    return list_id
+
+
+def test_a_later_decision_on_a_rerun_list_makes_an_earlier_outreach_export_fail(
+    run: Run, tmp_path: Path
+):
+    contacted = pl.read_csv(run.outreach, infer_schema=False).row(0, named=True)
+    rerun = rerun_list(run, tmp_path / "rerun")
+    with ReviewStore(run.store) as store:
+        store.record_decision(rerun, contacted["item_key"], "not_eligible", "B. Officer", "moved")
+    report = run.report()
+    assert failed(report) == [OUTREACH_TRACED]
+    assert report.check(OUTREACH_TRACED).detail == (
+        f"{run.outreach} row 2: decision {contacted['decision_id']} no longer stands: the child "
+        f"was decided again since on list {rerun} (it says not_eligible); do not contact from "
+        "this file"
+    )
+
+
 def _edit_outreach(run: Run, column: str, value: str, row: int = 0) -> None:
     frame = pl.read_csv(run.outreach, infer_schema=False)
     edited = frame.with_columns(
@@ -636,7 +663,12 @@ def test_only_the_decisions_the_export_chose_allow_its_rows(checked: Checked):
     ]
 
 
-def test_a_later_decision_recorded_as_before_the_export_fails_it(checked: Checked):
+@pytest.mark.parametrize("on_rerun", [False, True], ids=["same_list", "rerun_list"])
+def test_a_later_decision_recorded_as_before_the_export_fails_it(
+    checked: Checked, tmp_path: Path, on_rerun: bool
+):
+    # On the export's list, or on a re-run's list of the same offer: the later one stands.
+    list_id = rerun_list(checked.run, tmp_path / "rerun") if on_rerun else checked.export.list_id
     with ReviewStore(checked.run.store) as store:
         exported_at = store.check_exports()["exported_at"][0]
         kinds = dict(store.decisions().select("decision_id", "decision").iter_rows())
@@ -647,16 +679,15 @@ def test_a_later_decision_recorded_as_before_the_export_fails_it(checked: Checke
     )
     moment = datetime.fromisoformat(exported_at.replace("Z", "+00:00")) - timedelta(seconds=1)
     with ReviewStore(checked.run.store, clock=lambda: moment) as store:
-        store.record_decision(
-            checked.export.list_id, entry["item_key"], "not_eligible", "B. Officer", "moved away"
-        )
+        store.record_decision(list_id, entry["item_key"], "not_eligible", "B. Officer", "moved")
         assert store.verify_chain().ok
     report = checked.run.report()
     assert failed(report) == [CHECKS_TRACED]
+    where = f" on list {list_id}" if on_rerun else ""
     assert report.check(CHECKS_TRACED).detail == (
         f"{checked.part.parent / row['file']} row {row['line']}: decision "
         f"{entry['decision_id']} was not the child's latest outcome decision when the export "
-        "was made (a later one says not_eligible)"
+        f"was made (a later one{where} says not_eligible)"
     )
 
 

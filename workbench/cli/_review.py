@@ -209,6 +209,12 @@ def review_outreach_command(
         if result.held_back_unconfirmed_link
         else ""
     )
+    if result.held_back_later_decision:
+        held += (
+            f"; {result.held_back_later_decision} decided `contact` here held back: decided "
+            f"again since on list(s) {', '.join(result.superseded_by)} of this initiative, "
+            "and the later decision stands (export from that list if it says `contact`)"
+        )
     typer.echo(
         f"List {result.list_id}: {result.exported} of {result.listed} children to contact, "
         f"written to {result.out} (owner-only), each with the decision it rests on{held}. "

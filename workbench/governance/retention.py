@@ -12,7 +12,9 @@ What is found:
   their name; inside each, ``restricted/`` (restricted outputs) and outreach exports;
 - **lists**: every ``.csv`` / ``.parquet`` with a ``.manifest.json`` beside it, under the
   reports folder and any other roots given; dated by the manifest's ``term_start``, else the
-  run date, else the file's modification date. A list is deleted with its manifest.
+  run date, else the file's modification date. A list is deleted with its manifest and the
+  report of the DWP-list rows it does not carry (``NAME.dwp_not_listed.csv``); such a report
+  left without its list is dated by its run, else its file.
 - **outreach exports**: every file with a ``.outreach.json`` sidecar (what `workbench review
   outreach` writes), dated by its ``exported_at``, and files in run folders matching the
   policy's ``patterns``. An export is deleted with its sidecar.
@@ -397,7 +399,19 @@ def _list_item(path: Path, policy: RetentionPolicy, run_date: date | None) -> Re
     except (TypeError, ValueError):
         created = run_date or _file_date(path)
     run = record.get("run_id") if isinstance(record.get("run_id"), str) else None
-    return _item(path, "lists", created, policy, run)
+    unlisted = _unlisted(path)
+    also = (unlisted,) if unlisted.exists() else ()
+    return replace(_item(path, "lists", created, policy, run), also=also)
+
+
+def _unlisted(listed: Path) -> Path:
+    """The DWP-list rows not on a list, reported beside it (`assess`): they go with it."""
+    from workbench.eligibility.assess import unlisted_path
+
+    return unlisted_path(listed)
+
+
+_UNLISTED_SUFFIX = ".dwp_not_listed.csv"
 
 
 def _outreach_item(
@@ -496,10 +510,16 @@ def _files_in(
             yield item
     headers: frozenset[str] | None = None
     for path in paths:
+        if path.suffix.lower() in LIST_SUFFIXES and _beside(path, MANIFEST_SUFFIX):
+            item = _list_item(path, policy, run_date)
+            claimed |= {path, *item.also}
+            yield item
+    for path in paths:
         if path in claimed:
             continue
-        if path.suffix.lower() in LIST_SUFFIXES and _beside(path, MANIFEST_SUFFIX):
-            yield _list_item(path, policy, run_date)
+        if path.name.endswith(_UNLISTED_SUFFIX):
+            # A list's DWP rows left behind by a version that deleted the list alone.
+            yield _item(path, "lists", run_date or _file_date(path), policy, run_id)
         elif _beside(path, OUTREACH_SUFFIX) or any(fnmatch.fnmatch(path.name, p) for p in patterns):
             yield _outreach_item(path, policy, run_date, run_id)
         elif path.suffix.lower() == ".xlsx" and (workbook := exported_on(path))[0]:

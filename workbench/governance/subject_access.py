@@ -53,7 +53,6 @@ PosixPath('sar.md')
 
 from __future__ import annotations
 
-import getpass
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -77,6 +76,7 @@ from workbench.governance._sar_subject import (
     read_lists,
     resolve,
 )
+from workbench.governance.access import current_user
 from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.review.checks import (
     PARENT_DOB,
@@ -611,7 +611,7 @@ def subject_access(
     _council_records(doc, Path(data), subject)
     _list_sections(doc, listed, subject)
     if store is not None:
-        _store_section(doc, Path(store), subject, key, user or getpass.getuser())
+        _store_section(doc, Path(store), subject, key, user or current_user())
     else:
         doc.heading(2, "4. The review store: items and decisions about this person")
         doc.para("No review store was searched: decisions, if any, are not in this export.")

@@ -37,7 +37,6 @@ Example
 from __future__ import annotations
 
 import csv
-import getpass
 import hashlib
 import io
 import re
@@ -48,6 +47,7 @@ from pathlib import Path
 import polars as pl
 
 from workbench.errors import WorkbenchError
+from workbench.governance.access import current_user
 from workbench.review.checks import DATE_HEADERS, TEMPLATES, CheckTemplate, row_key
 from workbench.review.schema import CHECK_OUTCOMES
 from workbench.review.store import ReviewStore
@@ -378,7 +378,7 @@ def import_check_results(
     export_id
         The check export the results answer; by default the one their rows were sent in.
     user
-        Who imports, for the store's access log (default: the login name).
+        Who imports, for the store's access log (default: `WORKBENCH_USER`, else the login name).
 
     Raises
     ------
@@ -439,7 +439,7 @@ def import_check_results(
         ],
         file_name=path.name,
         file_sha256=sha256,
-        user=user or getpass.getuser(),
+        user=user or current_user(),
     )
     counts = {name: sum(1 for row in parsed if row.outcome == name) for name in CHECK_OUTCOMES}
     exported = store.check_export_rows().filter(pl.col("export_id") == target).height

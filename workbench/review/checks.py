@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import getpass
 import hashlib
 import io
 import json
@@ -63,6 +62,7 @@ import polars as pl
 from workbench.data.reading import load_folder
 from workbench.eligibility.assess import EVIDENCE_NOTES
 from workbench.errors import UsageError, WorkbenchError
+from workbench.governance.access import current_user
 from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.review.keys import pseudonym
 from workbench.review.lists import ListFile, read_list_file, review_candidates
@@ -299,13 +299,28 @@ def _part_path(out: Path, part: int) -> Path:
 def _chosen_rows(
     store: ReviewStore, list_id: str, shaped: pl.DataFrame, chosen: Collection[str]
 ) -> pl.DataFrame:
-    latest = store.latest_decisions(list_id, among=OUTCOME_DECISIONS).select(
+    """The list's children whose latest outcome decision on it is chosen, with ``superseded``:
+    the list of the initiative on which the child was decided again since, when so (that
+    later decision stands: the child is not checkable from this list)."""
+    latest = store.latest_outcomes_for_initiative(list_id).select(
+        "item_key",
+        pl.col("list_id").alias("standing_list_id"),
+        pl.col("decision").alias("standing_decision"),
+    )
+    here = store.latest_decisions(list_id, among=OUTCOME_DECISIONS).select(
         "item_key", "decision", "decision_id", "seq"
     )
     return (
         shaped.select("item_key", "person_id", "dwp_record_id", "evidence")
-        .join(latest, on="item_key", how="inner", maintain_order="left")
+        .join(here, on="item_key", how="inner", maintain_order="left")
         .filter(pl.col("decision").is_in(list(chosen)))
+        .join(latest, on="item_key", how="left", maintain_order="left")
+        .with_columns(
+            pl.when(pl.col("standing_list_id") != list_id)
+            .then(pl.format("{} on list {}", "standing_decision", "standing_list_id"))
+            .alias("superseded")
+        )
+        .drop("standing_list_id", "standing_decision")
     )
 
 
@@ -415,7 +430,16 @@ def _checkable(
         for pair in household_carers(people, children, initiative, as_of).iter_rows(named=True):
             by_child.setdefault(pair["person_id"], []).append(pair)
     checkable, refused = [], []
-    for row in rows.iter_rows(named=True):
+    for found in rows.iter_rows(named=True):
+        later = found.pop("superseded", None)
+        row = found
+        if later is not None:
+            reason = (
+                f"decided again since ({later}): that later decision stands, so the child is "
+                "not checked from this list"
+            )
+            refused.append(row | {"reason": reason})
+            continue
         child = child_rows.get(row["person_id"]) if row["person_id"] else None
         if row["person_id"] is None:
             reason = (
@@ -612,7 +636,7 @@ def export_checks(
     rows_per_file
         At most this many rows a file (default and maximum: the template's DfE limit).
     user
-        Who exports, for the store (default: the login name).
+        Who exports, for the store (default: `WORKBENCH_USER`, else the login name).
     overwrite
         Replace the files of an earlier export at ``out``.
     try_again
@@ -658,7 +682,7 @@ def export_checks(
     checkable, refused = _checkable(rows, data, listed, spec)
     dfe_rows = _dfe_rows(checkable, spec, key)
     parts = _parts(dfe_rows, spec, per_file)
-    user = user or getpass.getuser()
+    user = user or current_user()
     decision_ids = sorted(item[1] for row in dfe_rows for item in row["items"])
     identity: list[Any] = [list_id, spec.name, decision_ids, [r["row_key"] for r in dfe_rows]]
     if retried is not None:

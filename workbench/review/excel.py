@@ -31,7 +31,6 @@ The round trip back is the example of `workbench.review.excel_import`.
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -43,6 +42,7 @@ import xlsxwriter
 
 from workbench.dates import long_date
 from workbench.errors import UsageError, WorkbenchError
+from workbench.governance.access import current_user
 from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.review.details import (
     VIEW_COMMAND,
@@ -361,7 +361,7 @@ def export_review_workbook(
     key
         The pseudonym key (:func:`workbench.review.load_key`); it also seals each row.
     user
-        Who exported, for the store's access log (default: the login name).
+        Who exported, for the store's access log (default: `WORKBENCH_USER`, else the login name).
     not_listed
         The DWP-list rows the list does not carry, with their reasons (`ListFile.not_listed`):
         shown, read-only, on their own sheet so that a date of birth typed wrong on either
@@ -406,7 +406,7 @@ def export_review_workbook(
             details.caution if details else None,
         ),
     )
-    user = user or getpass.getuser()
+    user = user or current_user()
     logged = [("review export", f"list {list_id}: {len(rows)} rows")]
     if details is not None:  # the workbook shows every child: each counts as viewed
         for row in shaped.select("person_id", "dwp_record_id").iter_rows(named=True):

@@ -6,6 +6,9 @@ Each row carries the ``decision_id``, ``reviewer`` and ``decided_at`` it rests o
 ``workbench assure`` can trace every family contacted to a named person's recorded decision.
 
 - A list with no decisions at all is refused: nothing has been reviewed.
+- A child decided ``contact`` here and decided again since on another list of the same
+  initiative (a re-run's, next term's) is held back and counted: the later decision stands
+  (`ReviewStore.latest_outcomes_for_initiative`).
 - A child whose link to the DWP list is uncertain (``link_needs_review``) is exported only when
   the latest link decision is ``link_confirmed``; otherwise it is held back and counted.
 - Contact details come from the same data folder the list was made from (the files' SHA-256
@@ -24,7 +27,6 @@ Example
 
 from __future__ import annotations
 
-import getpass
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -38,6 +40,7 @@ from workbench.data.profiles import active_profile
 from workbench.data.reading import LoadedData, find_table_file, load_folder
 from workbench.eligibility.terms import birthday
 from workbench.errors import UsageError, WorkbenchError
+from workbench.governance.access import current_user
 from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.provenance import file_sha256
 from workbench.review.lists import ListFile, read_list_file, review_candidates
@@ -100,7 +103,10 @@ class OutreachResult:
     """What an outreach export did.
 
     ``held_back_unconfirmed_link`` counts children decided ``contact`` but not exported because
-    their uncertain record link has not been confirmed by a ``link_confirmed`` decision.
+    their uncertain record link has not been confirmed by a ``link_confirmed`` decision;
+    ``held_back_later_decision`` those decided ``contact`` on this list and decided again
+    since on another list of the initiative (``superseded_by`` names those lists): the later
+    decision stands, so contact comes, if at all, from the later list.
     """
 
     list_id: str
@@ -111,6 +117,8 @@ class OutreachResult:
     exported: int
     held_back_unconfirmed_link: int
     decision_ids: tuple[str, ...]
+    held_back_later_decision: int = 0
+    superseded_by: tuple[str, ...] = ()
 
 
 def sidecar_path(out: str | Path) -> Path:
@@ -186,19 +194,35 @@ def _latest(store: ReviewStore, list_id: str, among: tuple[str, ...], prefix: st
 
 def contact_rows(store: ReviewStore, list_id: str, shaped: pl.DataFrame) -> pl.DataFrame:
     """The list's rows (in list order) with their latest outcome and link decisions, and
-    ``exportable``: latest outcome ``contact`` and, for an uncertain link, ``link_confirmed``."""
+    ``exportable``: latest outcome ``contact``, still standing (no later outcome decision
+    about the child on another list of the initiative: ``superseded`` names that list) and,
+    for an uncertain link, ``link_confirmed``. ``held_back`` is decided ``contact`` but
+    waiting for the link's confirmation; ``held_back_later`` decided ``contact`` here but
+    decided again on another list since."""
     outcome = _latest(store, list_id, OUTCOME_DECISIONS, "")
     link = _latest(store, list_id, LINK_DECISIONS, "link_")
-    rows = shaped.join(outcome, on="item_key", how="left", maintain_order="left").join(
-        link, on="item_key", how="left", maintain_order="left"
+    standing = store.latest_outcomes_for_initiative(list_id).select(
+        "item_key",
+        pl.col("decision_id").alias("standing_decision_id"),
+        pl.col("list_id").alias("standing_list_id"),
+        pl.col("decision").alias("standing_decision"),
     )
-    link_ok = ~pl.col("link_needs_review") | (pl.col("link_decision") == LINK_CONFIRMED)
+    rows = (
+        shaped.join(outcome, on="item_key", how="left", maintain_order="left")
+        .join(link, on="item_key", how="left", maintain_order="left")
+        .join(standing, on="item_key", how="left", maintain_order="left")
+    )
+    confirmed = pl.col("link_decision") == LINK_CONFIRMED
+    link_ok = (~pl.col("link_needs_review") | confirmed).fill_null(False)
     contact = (pl.col("decision") == CONTACT).fill_null(False)
+    later = (pl.col("standing_decision_id") != pl.col("decision_id")).fill_null(False)
     return rows.with_columns(
-        (contact & link_ok.fill_null(False)).alias("exportable"),
-        (contact & ~link_ok.fill_null(False)).alias("held_back"),
+        (contact & ~later & link_ok).alias("exportable"),
+        (contact & ~later & ~link_ok).alias("held_back"),
+        (contact & later).alias("held_back_later"),
+        pl.when(later).then(pl.col("standing_list_id")).alias("superseded"),
         pl.when(pl.col("link_needs_review")).then(pl.col("link_decision_id")),
-    )
+    ).drop("standing_decision_id", "standing_list_id")
 
 
 # --- contact details -------------------------------------------------------------------------
@@ -417,7 +441,9 @@ def _sidecar(
             },
             "exported": exported.height,
             "held_back_unconfirmed_link": int(rows["held_back"].sum()),
+            "held_back_later_decision": int(rows["held_back_later"].sum()),
         },
+        "superseded_by": sorted(rows["superseded"].drop_nulls().unique().to_list()),
         "chain_head": chain.head,
         "chain_checked": chain.checked,
     }
@@ -449,7 +475,7 @@ def export_outreach(
     key
         The pseudonym key the list was registered with.
     user
-        Who exports, for the store's access log (default: the login name).
+        Who exports, for the store's access log (default: `WORKBENCH_USER`, else the login name).
     overwrite
         Replace an existing ``out``.
 
@@ -488,7 +514,7 @@ def export_outreach(
     exported = _with_details(exportable, data, listed).select(
         pl.lit(list_id).alias("list_id"), *OUTREACH_COLUMNS[1:]
     )
-    user = user or getpass.getuser()
+    user = user or current_user()
     sidecar = sidecar_path(out)
     safe = neutralised(exported)  # names and addresses that would run as formulas
     private_folder_for(out)  # a new folder for contact details is made owner-only
@@ -511,4 +537,6 @@ def export_outreach(
         exported=exported.height,
         held_back_unconfirmed_link=held,
         decision_ids=tuple(record["decision_ids"]),
+        held_back_later_decision=record["counts"]["held_back_later_decision"],
+        superseded_by=tuple(record["superseded_by"]),
     )

@@ -51,6 +51,7 @@ __all__ = [
     "earlier_decisions",
     "items",
     "latest_decisions",
+    "latest_outcomes_for_initiative",
     "link_decisions",
     "lists",
     "progress",
@@ -130,6 +131,21 @@ def latest_decisions(
         "WHERE list_id = ? AND decision IN (SELECT value FROM json_each(?)) "
         "GROUP BY item_key) ORDER BY item_key",
         [list_id, json.dumps(kinds)],
+    )
+
+
+def latest_outcomes_for_initiative(conn: sqlite3.Connection, list_id: str) -> pl.DataFrame:
+    """The latest outcome decision about each item of a list on any list of its initiative
+    (see :meth:`ReviewStore.latest_outcomes_for_initiative`)."""
+    return decision_frame(
+        conn,
+        "SELECT * FROM decisions WHERE seq IN (SELECT max(d.seq) FROM decisions d "
+        "JOIN lists l USING (list_id) "
+        "WHERE l.initiative = (SELECT initiative FROM lists WHERE list_id = ?) "
+        "AND d.decision IN (SELECT value FROM json_each(?)) "
+        "AND d.item_key IN (SELECT item_key FROM list_items WHERE list_id = ?) "
+        "GROUP BY d.item_key) ORDER BY item_key",
+        [list_id, json.dumps(list(OUTCOME_DECISIONS)), list_id],
     )
 
 

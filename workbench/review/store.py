@@ -489,6 +489,19 @@ class ReviewStore:
         self._require_list(list_id)
         return queries.latest_decisions(self._conn, list_id, among)
 
+    def latest_outcomes_for_initiative(self, list_id: str) -> pl.DataFrame:
+        """The outcome decision that stands for each item of a list: the latest about the same
+        child on any list of the list's initiative (this one, an earlier run's or a re-run's),
+        sorted by ``item_key``; its ``list_id`` says which.
+
+        A family decided ``contact`` on one list and ``not_eligible`` on a later list of the
+        same offer is not to be contacted from the first: outreach and DfE check exports act
+        only on a decision that still stands here (`workbench.review.outreach`), and
+        ``workbench assure`` fails an export that does not.
+        """
+        self._require_list(list_id)
+        return queries.latest_outcomes_for_initiative(self._conn, list_id)
+
     def link_decisions(self) -> pl.DataFrame:
         """What reviewers decided about proposed record links: for each item whose link
         awaited review and each child proposed as its match (``item_key``, ``proposed_key``),

@@ -354,7 +354,12 @@ def _latest_ids(decisions: pl.DataFrame, among: tuple[str, ...]) -> dict[tuple[s
 
 
 def _row_problems(
-    where: str, row: dict[str, Any], by_id: dict[str, dict[str, Any]], latest: dict, link: dict
+    where: str,
+    row: dict[str, Any],
+    by_id: dict[str, dict[str, Any]],
+    latest: dict,
+    link: dict,
+    trace: _Trace,
 ) -> Iterator[str]:
     child = (row.get("list_id") or "", row.get("item_key") or "")
     stored = by_id.get(row.get("decision_id") or "")
@@ -371,6 +376,14 @@ def _row_problems(
             f"{where}: decision {stored['decision_id']} is no longer the child's latest "
             f"outcome decision (a later one says {newer}); do not contact from this file"
         )
+    else:
+        later = trace.later_outcomes(stored["list_id"], stored["item_key"], stored["seq"])
+        if later:
+            yield (
+                f"{where}: decision {stored['decision_id']} no longer stands: the child was "
+                f"decided again since{_on_list(later[-1], stored['list_id'])} (it says "
+                f"{later[-1]['decision']}); do not contact from this file"
+            )
     if not stored["reviewer"].strip() or (row.get("reviewer") or "") != stored["reviewer"]:
         yield f"{where}: the reviewer named does not match the store's decision"
     link_id = row.get("link_decision_id")
@@ -402,9 +415,10 @@ def _outreach_problems(path: Path, decisions: pl.DataFrame) -> list[str]:
     by_id = {row["decision_id"]: row for row in decisions.iter_rows(named=True)}
     latest = _latest_ids(decisions, OUTCOME_DECISIONS)
     link = _latest_ids(decisions, LINK_DECISIONS)
+    trace = _Trace.of(decisions)
     problems: list[str] = []
     for number, row in enumerate(frame.iter_rows(named=True), start=2):
-        problems += _row_problems(f"{path} row {number}", row, by_id, latest, link)
+        problems += _row_problems(f"{path} row {number}", row, by_id, latest, link, trace)
     return problems + _sidecar_problems(path, frame)
 
 
@@ -427,7 +441,7 @@ def _check_outreach(run: _Run, store: ReviewStore | None) -> Check:
             f"{len(run.outreach)} outreach export(s) found but no store given: pass --store "
             "so each row can be traced to its decision",
         )
-    decisions = store.decisions()
+    decisions = _decisions(store)
     problems = [p for path in run.outreach for p in _outreach_problems(path, decisions)]
     if problems:
         return Check(OUTREACH_TRACED, False, _shown(problems))
@@ -446,16 +460,37 @@ class _Trace:
     """What the store says about decisions, for tracing a check export's rows."""
 
     by_id: dict[str, dict[str, Any]]
-    outcomes: dict[tuple[str, str], list[dict[str, Any]]]  # each child's, in the chain's order
+    # Each child's outcome decisions on every list of an initiative, in the chain's order:
+    # a later decision on another list of the same offer (a re-run's) stands over an earlier.
+    outcomes: dict[tuple[str, str], list[dict[str, Any]]]
+    initiatives: dict[str, str]  # list_id -> initiative
 
     @classmethod
     def of(cls, decisions: pl.DataFrame) -> _Trace:
         by_id = {row["decision_id"]: row for row in decisions.iter_rows(named=True)}
         outcomes: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        initiatives = dict(decisions.select("list_id", "initiative").unique().iter_rows())
         for row in decisions.sort("seq").iter_rows(named=True):
             if row["decision"] in OUTCOME_DECISIONS:
-                outcomes.setdefault((row["list_id"], row["item_key"]), []).append(row)
-        return cls(by_id, outcomes)
+                outcomes.setdefault((row["initiative"], row["item_key"]), []).append(row)
+        return cls(by_id, outcomes, initiatives)
+
+    def later_outcomes(self, list_id: str, item_key: str, seq: int) -> list[dict[str, Any]]:
+        """The child's outcome decisions recorded after `seq` on any list of the initiative
+        of `list_id`, in the chain's order."""
+        child = (self.initiatives.get(list_id, ""), item_key)
+        return [d for d in self.outcomes.get(child, []) if d["seq"] > seq]
+
+
+def _decisions(store: ReviewStore) -> pl.DataFrame:
+    """Every decision in the store, with its list's initiative."""
+    initiatives = store.lists().select("list_id", "initiative")
+    return store.decisions().join(initiatives, on="list_id", how="left", maintain_order="left")
+
+
+def _on_list(decision: dict[str, Any], list_id: str) -> str:
+    """' on list L' when a decision was recorded on another list than `list_id`, else ''."""
+    return "" if decision["list_id"] == list_id else f" on list {decision['list_id']}"
 
 
 @dataclass(frozen=True)
@@ -503,14 +538,14 @@ def _rests_on_problems(
         )
     later = [
         d
-        for d in trace.outcomes.get((export.list_id, item_key), [])
-        if d["seq"] > stored["seq"]
-        and (export.exported_at is None or d["decided_at"] <= export.exported_at)
+        for d in trace.later_outcomes(export.list_id, item_key, stored["seq"])
+        if export.exported_at is None or d["decided_at"] <= export.exported_at
     ]
     if later:
         yield (
             f"{where}: decision {decision_id} was not the child's latest outcome decision when "
-            f"the export was made (a later one says {later[-1]['decision']})"
+            f"the export was made (a later one{_on_list(later[-1], export.list_id)} says "
+            f"{later[-1]['decision']})"
         )
     if export.recorded is not None and (row_number, item_key, decision_id) not in export.recorded:
         yield (
@@ -596,7 +631,7 @@ def _check_check_exports(run: _Run, store: ReviewStore | None) -> Check:
             f"{len(run.check_sidecars) + len(sent)} check export(s) found but no store given: "
             "pass --store so each row can be traced to its decisions",
         )
-    trace = _Trace.of(store.decisions())
+    trace = _Trace.of(_decisions(store))
     problems = [
         f"{path}: a file for DfE's checking service with no .check.json sidecar claiming it: "
         f"its {_csv_rows(path) or 0} row(s) cannot be traced to a person's decision"
