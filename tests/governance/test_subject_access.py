@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.lists import rewritten
 from workbench.eligibility.assess import assess
 from workbench.errors import DataFileError, UsageError
 from workbench.governance.subject_access import (
@@ -552,6 +553,7 @@ def propose_yolanda_for_d303(listed: Path) -> pl.DataFrame:
         pl.when(d303).then(pl.lit("C-YOLANDA")).alias("probable_person_id"),
         pl.when(d303).then(pl.lit("0.91")).alias("match_probability"),
     ).write_csv(listed)
+    rewritten(listed)
     return frame
 
 

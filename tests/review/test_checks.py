@@ -20,6 +20,7 @@ import polars as pl
 import pytest
 
 import workbench as wb
+from tests.lists import rewritten
 from workbench.errors import UsageError, WorkbenchError
 from workbench.review import ReviewStore, pseudonym, register_list_file
 from workbench.review.check_results import (
@@ -770,7 +771,7 @@ def _another_list(listed: Path, folder: Path) -> Path:
         copy = other / path.name
         copy.write_text(path.read_text().replace(run_id, "r-another-run-0001"))
         copy.chmod(0o600)
-    return other / listed.name
+    return rewritten(other / listed.name)
 
 
 def test_rows_of_another_export_or_another_list_are_refused(exported):

@@ -11,6 +11,7 @@ import pytest
 
 import workbench as wb
 from tests.council import Council
+from tests.lists import rewritten
 from workbench.errors import DataFileError, WorkbenchError
 from workbench.review import ReviewStore, pseudonym
 from workbench.review.details import (
@@ -117,7 +118,7 @@ def awaiting_link_review(listed: Path, person: str) -> Path:
         pl.when(d9).then(pl.lit(person)).alias("probable_person_id"),
         pl.when(d9).then(pl.lit("0.9731")).alias("match_probability"),
     ).write_csv(listed)
-    return listed
+    return rewritten(listed)
 
 
 def test_a_dwp_row_awaiting_link_review_shows_the_proposed_match(listed: Path):

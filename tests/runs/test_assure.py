@@ -164,7 +164,9 @@ def test_a_clean_run_passes_every_check(run: Run):
     report = run.report()
     assert [c.name for c in report.checks] == ALL_CHECKS
     assert report.ok, format_report(report)
-    assert report.check(LISTS_PENDING).detail == "1 list(s), every row pending_review"
+    assert report.check(LISTS_PENDING).detail == (
+        "1 list(s), every row pending_review, each as assess wrote it"
+    )
     assert report.check(OUTREACH_TRACED).detail == (
         "1 export(s), 3 row(s), each on a named reviewer's latest contact decision"
     )
@@ -187,9 +189,48 @@ def test_a_list_row_edited_to_contacted_fails_the_lists_check(run: Run):
     edited.write_csv(run.listed)
     report = run.report()
     assert failed(report) == [LISTS_PENDING]
-    assert report.check(LISTS_PENDING).detail == (
+    assert report.check(LISTS_PENDING).detail.splitlines() == [
         f"{run.listed} row 3: review_status is 'contacted'; a list never records a decision "
-        "(only the review store does), so every row must be pending_review"
+        "(only the review store does), so every row must be pending_review",
+        f"{run.listed}: changed since `workbench assess` wrote it (its SHA-256 is not the one "
+        "its list's manifest records); use the file assess wrote, or run assess again",
+    ]
+
+
+def test_a_list_edited_by_hand_fails_the_lists_check_and_is_refused_for_review(run: Run):
+    frame = pl.read_csv(run.listed, infer_schema=False)
+    # A row's reasons changed, another deleted: every row still pending_review.
+    edited = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit("income_support"))
+        .otherwise(pl.col("reason_codes"))
+        .alias("reason_codes")
+    ).slice(0, frame.height - 1)
+    edited.write_csv(run.listed)
+    report = run.report()
+    assert failed(report) == [LISTS_PENDING]
+    changed = (
+        "changed since `workbench assess` wrote it (its SHA-256 is not the one its list's "
+        "manifest records); use the file assess wrote, or run assess again"
+    )
+    assert report.check(LISTS_PENDING).detail.splitlines() == [
+        f"{run.listed}: has {frame.height - 1} row(s) where its manifest counts {frame.height} "
+        "candidates; the list was changed since assess wrote it",
+        f"{run.listed}: {changed}",
+    ]
+    with ReviewStore(run.store) as store, pytest.raises(WorkbenchError) as refused:
+        export_outreach(store, run.listed, None, run.folder / "again.csv", key=KEY, user="A")
+    assert str(refused.value) == f"{run.listed}: {changed}"
+
+
+def test_a_lists_dwp_rows_not_listed_edited_by_hand_fail_the_lists_check(run: Run):
+    beside = run.listed.with_name(run.listed.stem + ".dwp_not_listed.csv")
+    beside.write_text(beside.read_text().replace("\n", "\r\n"))  # as a spreadsheet saves it
+    report = run.report()
+    assert failed(report) == [LISTS_PENDING]
+    assert report.check(LISTS_PENDING).detail == (
+        f"{beside}: changed since `workbench assess` wrote it (its SHA-256 is not the one its "
+        "list's manifest records); use the file assess wrote, or run assess again"
     )
 
 

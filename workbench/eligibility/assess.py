@@ -44,7 +44,7 @@ from workbench.data.schema import TABLES
 from workbench.errors import UsageError, WorkbenchError
 from workbench.paths import project_path
 from workbench.private_files import check_folder_for, private_folder_for, write_private
-from workbench.provenance import environment, git_commit, input_hashes, run_id
+from workbench.provenance import environment, file_sha256, git_commit, input_hashes, run_id
 from workbench.spreadsheet import neutralised
 
 if TYPE_CHECKING:
@@ -436,6 +436,15 @@ class Assessment:
         accounted = self._write_unlisted(out)
         manifest = out.with_name(out.name + ".manifest.json")
         record = self._manifest(run, accounted)
+        # What was written, so that a list (or its DWP rows not listed) changed afterwards is
+        # refused by review and failed by `workbench assure`.
+        record["outputs"] = {"list": {"file": out.name, "sha256": file_sha256(out)}}
+        if accounted is not None:
+            unlisted = unlisted_path(out)
+            record["outputs"]["dwp_not_listed"] = {
+                "file": unlisted.name,
+                "sha256": file_sha256(unlisted),
+            }
         try:
             write_private(
                 manifest, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True))

@@ -158,7 +158,7 @@ class Listed:
 def read_lists(lists: Sequence[Path], key: bytes) -> list[Listed]:
     out = []
     for path in lists:
-        listed = read_list_file(path)
+        listed = read_list_file(path, as_written=False)  # everything held, as it is
         name = f"{path.name} ({listed.rule_set}, run {listed.run_id})"
         rows = review_candidates(listed.candidates, key).with_columns(
             *record_link_columns(listed.candidates)

@@ -185,7 +185,7 @@ def already_funded_items(
     stored = store.lists()
     funded: dict[str, set[str]] = {}
     for path in list_files:
-        listed = read_list_file(path)
+        listed = read_list_file(path, as_written=False)  # assure reports a changed list
         initiative = listed.rule_set.split("@", 1)[0]
         found = stored.filter(
             (pl.col("run_id") == listed.run_id) & (pl.col("initiative") == initiative)

@@ -36,6 +36,7 @@ import polars as pl
 
 from workbench.eligibility.assess import EVIDENCE_NOTES, evidence_text, unlisted_path
 from workbench.errors import DataFileError, WorkbenchError
+from workbench.provenance import file_sha256
 from workbench.review.keys import pseudonym, pseudonym_expr
 from workbench.review.store import ReviewStore
 from workbench.spreadsheet import restored
@@ -44,6 +45,7 @@ __all__ = [
     "DWP_KIND",
     "PERSON_KIND",
     "ListFile",
+    "changed_since_written",
     "dwp_row_keys",
     "item_key_expr",
     "proposed_keys",
@@ -403,11 +405,36 @@ def _read_manifest(path: Path) -> dict[str, Any]:
     return record
 
 
-def read_list_file(path: str | Path) -> ListFile:
+def changed_since_written(path: Path, manifest: Mapping[str, Any]) -> list[str]:
+    """Which of the files `assess` wrote (the list at `path`, the DWP-list rows it does not
+    carry beside it) are not as its manifest's ``outputs`` recorded them: one sentence each,
+    starting with the file. A list written before manifests recorded their outputs has
+    nothing to compare."""
+    outputs = manifest.get("outputs")
+    if not isinstance(outputs, Mapping):
+        return []
+    files = {"list": path, "dwp_not_listed": unlisted_path(path)}
+    changed = []
+    for role, written in files.items():
+        recorded = outputs.get(role)
+        if not isinstance(recorded, Mapping) or not written.is_file():
+            continue
+        if file_sha256(written) != recorded.get("sha256"):
+            changed.append(
+                f"{written}: changed since `workbench assess` wrote it (its SHA-256 is not the "
+                "one its list's manifest records); use the file assess wrote, or run assess again"
+            )
+    return changed
+
+
+def read_list_file(path: str | Path, *, as_written: bool = True) -> ListFile:
     """Read a candidate list (``.csv`` or ``.parquet``) and the manifest `assess` wrote beside it.
 
     CSV is read as text (so an id like ``007`` stays ``007``), then shaped by
-    :func:`review_candidates` when registered or exported.
+    :func:`review_candidates` when registered or exported. With `as_written` (the default,
+    for everything that acts on a list: review, outreach, checks), a list or DWP-rows file
+    changed since assess wrote it is refused (:func:`changed_since_written`); a reader that
+    must see every list as it is (subject access, an audit) passes False.
     """
     path = Path(path)
     if path.suffix.lower() not in LIST_SUFFIXES:
@@ -415,6 +442,10 @@ def read_list_file(path: str | Path) -> ListFile:
     if not path.exists():
         raise DataFileError(path, "does not exist; expected a list written by `workbench assess`")
     record = _read_manifest(path)
+    changed = changed_since_written(path, record) if as_written else []
+    if changed:
+        file, message = changed[0].split(": ", 1)
+        raise DataFileError(file, message)
     try:
         if path.suffix.lower() == ".csv":
             candidates = restored(pl.read_csv(path, infer_schema=False))

@@ -4,11 +4,14 @@ The workbench proposes; people decide. :func:`assure` proves it for the files un
 given (run folders, lists, outreach and check exports) and, with ``store``, the review store:
 
 1. **lists claim no decision**: every candidate list (a file beside a ``.manifest.json`` whose
-   command is ``assess``) says ``review_status = pending_review`` on every row.
+   command is ``assess``) says ``review_status = pending_review`` on every row, and is as
+   assess wrote it: its rows as many as the manifest's ``candidates``, it and its DWP rows not
+   listed with the SHA-256 the manifest's ``outputs`` records (a list edited by hand fails).
 2. **outreach traced to decisions**: every row of every outreach export (a file beside an
    ``.outreach.json``) rests on a decision in the store that is ``contact``, about that child
-   on that list, still the child's latest outcome decision, by the named reviewer; a link it
-   relies on is the child's latest link decision and ``link_confirmed``.
+   on that list, still the child's latest outcome decision on any list of its initiative, by
+   the named reviewer; a link it relies on is the child's latest link decision and
+   ``link_confirmed``.
 3. **check exports traced to decisions**: every row of every file written for DfE's
    eligibility checking service (`workbench check export`: ``NAME-part1.csv``, ... beside
    ``NAME.check.json``) rests on at least one child's decision in the store, as the export
@@ -90,7 +93,7 @@ from workbench.review.checks import (
 )
 from workbench.review.keys import load_key, pseudonym
 from workbench.review.link_decisions import METHOD_REVIEWER_CONFIRMED
-from workbench.review.lists import DWP_KIND, MANIFEST_SUFFIX, PERSON_KIND
+from workbench.review.lists import DWP_KIND, MANIFEST_SUFFIX, PERSON_KIND, changed_since_written
 from workbench.review.outreach import SIDECAR_SUFFIX
 from workbench.review.store import GENESIS_HASH, LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
 from workbench.spreadsheet import restored
@@ -314,11 +317,19 @@ def _list_problems(path: Path) -> list[str]:
     wrong = frame.with_row_index("row", offset=2).filter(
         pl.col("review_status").cast(pl.String).fill_null("") != PENDING
     )
-    return [
+    problems = [
         f"{path} row {row}: review_status is {status!r}; a list never records a decision "
         "(only the review store does), so every row must be pending_review"
         for row, status in wrong.select("row", "review_status").iter_rows()
     ]
+    manifest = _read_json(path.with_name(path.name + MANIFEST_SUFFIX)) or {}
+    counted = manifest.get("candidates")
+    if isinstance(counted, int) and counted != frame.height:
+        problems.append(
+            f"{path}: has {frame.height} row(s) where its manifest counts {counted} candidates; "
+            "the list was changed since assess wrote it"
+        )
+    return problems + changed_since_written(path, manifest)
 
 
 def _check_lists(run: _Run) -> Check:
@@ -339,7 +350,8 @@ def _check_lists(run: _Run) -> Check:
     problems = [p for path in run.lists for p in _list_problems(path)]
     if problems:
         return Check(LISTS_PENDING, False, _shown(problems))
-    return Check(LISTS_PENDING, True, f"{len(run.lists)} list(s), every row pending_review")
+    passed = f"{len(run.lists)} list(s), every row pending_review, each as assess wrote it"
+    return Check(LISTS_PENDING, True, passed)
 
 
 # --- 2. outreach ---------------------------------------------------------------------------
