@@ -289,6 +289,30 @@ def test_a_later_decision_on_a_rerun_list_makes_an_earlier_outreach_export_fail(
     )
 
 
+def test_an_outreach_row_changed_to_another_child_fails(run: Run):
+    frame = pl.read_csv(run.outreach, infer_schema=False)
+    with ReviewStore(run.store) as store:
+        listed = store.items(frame["list_id"][0])["item_key"].to_list()
+    # Another child of the list, never decided about, under the decided child's item key.
+    other = next(
+        p
+        for p in pl.read_csv(run.listed, infer_schema=False)["person_id"].drop_nulls()
+        if p not in frame["person_id"].to_list()
+    )
+    assert len(listed) > frame.height
+    frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(other)).otherwise("person_id")
+        .alias("person_id")
+    ).write_csv(run.outreach)  # fmt: skip
+    report = run.report()
+    assert failed(report) == [OUTREACH_TRACED]
+    assert report.check(OUTREACH_TRACED).detail == (
+        f"{run.outreach} row 2: its person_id / dwp_record_id is not the child its item_key "
+        "(the child decided about) names; the row was changed since the export: do not contact "
+        "from this file"
+    )
+
+
 def _edit_outreach(run: Run, column: str, value: str, row: int = 0) -> None:
     frame = pl.read_csv(run.outreach, infer_schema=False)
     edited = frame.with_columns(
@@ -591,6 +615,22 @@ def test_a_row_added_to_a_check_export_by_hand_has_no_decision_and_fails(checked
         "row, so it cannot be traced to a person's decision"
     )
     assert "Smith" not in format_report(report) and "AB123456C" not in format_report(report)
+
+
+@pytest.mark.parametrize("column", [0, 1, 2], ids=["surname", "date_of_birth", "nino"])
+def test_a_row_of_a_check_export_changed_by_hand_fails(checked: Checked, column: int):
+    lines = checked.part.read_text(encoding="utf-8-sig").splitlines()
+    cells = lines[1].split(",")
+    cells[column] = ["Zyzzyva", "01/01/1901", "GR412727A"][column]
+    lines[1] = ",".join(cells)
+    checked.part.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = checked.run.report()
+    assert failed(report) == [CHECKS_TRACED]
+    assert report.check(CHECKS_TRACED).detail == (
+        f"{checked.part} row 2: the details in it are not those the export sent for this row "
+        "(the row was changed since): do not send this file"
+    )
+    assert "Zyzzyva" not in format_report(report) and "GR412727A" not in format_report(report)
 
 
 def _edit_sidecar(checked: Checked, edit) -> dict:

@@ -51,7 +51,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -102,6 +102,7 @@ __all__ = [
     "header_line_of",
     "named_files",
     "row_key",
+    "sent_row_key",
 ]
 
 CHECK_FORMAT = "workbench-dfe-check-1"
@@ -253,6 +254,21 @@ def row_key(fields: dict[str, str], template: CheckTemplate, key: bytes) -> str:
         value = value.replace(" ", "").upper() if header == PARENT_NINO else value.casefold()
         parts.append(value)
     return pseudonym(ROW_KEY_KIND, json.dumps(parts), key)
+
+
+def sent_row_key(fields: Mapping[str, str], template: CheckTemplate, key: bytes) -> str | None:
+    """The keyed pseudonym of a row as a check export's file holds it (dates ``DD/MM/YYYY``):
+    `workbench assure` compares it with the one the export recorded, so a row whose parent's
+    details were changed in the file is found. None when a date is not one."""
+    iso = dict(fields)
+    for header in DATE_HEADERS:
+        if header in template.identifying:
+            try:
+                day = datetime.strptime(fields.get(header) or "", "%d/%m/%Y").date()
+            except ValueError:
+                return None
+            iso[header] = day.isoformat()
+    return row_key(iso, template, key)
 
 
 def header_line_of(path: Path) -> str:

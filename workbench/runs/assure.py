@@ -10,15 +10,18 @@ given (run folders, lists, outreach and check exports) and, with ``store``, the 
 2. **outreach traced to decisions**: every row of every outreach export (a file beside an
    ``.outreach.json``) rests on a decision in the store that is ``contact``, about that child
    on that list, still the child's latest outcome decision on any list of its initiative, by
-   the named reviewer; a link it relies on is the child's latest link decision and
-   ``link_confirmed``.
+   the named reviewer, and names the child its item key (the keyed pseudonym of the child
+   decided about: a row changed to another child fails); a link it relies on is the child's
+   latest link decision and ``link_confirmed``.
 3. **check exports traced to decisions**: every row of every file written for DfE's
    eligibility checking service (`workbench check export`: ``NAME-part1.csv``, ... beside
    ``NAME.check.json``) rests on at least one child's decision in the store, as the export
    required: about that child on that list, one of the decisions the export chose (``contact``
    or ``check`` unless ``--decision`` said otherwise), the child's latest outcome decision when
-   the export was recorded, by a named reviewer, and listed in the store's record of the
-   export. A file with DfE's template header and no sidecar cannot be traced and fails.
+   the export was recorded (on any list of the initiative), by a named reviewer, and listed in
+   the store's record of the export; and the row's details are those sent (their keyed
+   pseudonym, the store's ``row_key``: a parent's name, date of birth or NINO changed in the
+   file fails). A file with DfE's template header and no sidecar cannot be traced and fails.
 4. **decision chain intact**: the store's hash chain verifies, and the chain head each outreach
    or check export recorded is still in the chain (no decision removed since), or is the head
    of a run of decisions removed under retention (a checkpoint's ``head_hash``; noted in the
@@ -86,10 +89,12 @@ from workbench.review.checks import (
     CHECK_SUFFIX,
     DEFAULT_CHOSEN,
     TEMPLATES,
+    CheckTemplate,
     export_headers,
     export_paths,
     header_line_of,
     named_files,
+    sent_row_key,
 )
 from workbench.review.keys import load_key, pseudonym
 from workbench.review.link_decisions import METHOD_REVIEWER_CONFIRMED
@@ -415,7 +420,22 @@ def _sidecar_problems(exported: Path, frame: pl.DataFrame) -> list[str]:
     return []
 
 
-def _outreach_problems(path: Path, decisions: pl.DataFrame) -> list[str]:
+def _identity_problem(where: str, row: dict[str, Any], key: bytes) -> str | None:
+    """Why an outreach row's child is not the one its item key names (a row edited to another
+    child keeps the key of the child decided about), else None."""
+    person, record = row.get("person_id"), row.get("dwp_record_id")
+    named = pseudonym(PERSON_KIND, person, key) if person else None
+    if named is None and record:
+        named = pseudonym(DWP_KIND, record, key)
+    if named == row.get("item_key"):
+        return None
+    return (
+        f"{where}: its person_id / dwp_record_id is not the child its item_key (the child "
+        "decided about) names; the row was changed since the export: do not contact from this file"
+    )
+
+
+def _outreach_problems(path: Path, decisions: pl.DataFrame, key: bytes) -> list[str]:
     try:
         frame = restored(pl.read_csv(path, infer_schema=False))
     except (OSError, pl.exceptions.PolarsError) as error:
@@ -430,11 +450,14 @@ def _outreach_problems(path: Path, decisions: pl.DataFrame) -> list[str]:
     trace = _Trace.of(decisions)
     problems: list[str] = []
     for number, row in enumerate(frame.iter_rows(named=True), start=2):
-        problems += _row_problems(f"{path} row {number}", row, by_id, latest, link, trace)
+        where = f"{path} row {number}"
+        problems += _row_problems(where, row, by_id, latest, link, trace)
+        if (identity := _identity_problem(where, row, key)) is not None:
+            problems.append(identity)
     return problems + _sidecar_problems(path, frame)
 
 
-def _check_outreach(run: _Run, store: ReviewStore | None) -> Check:
+def _check_outreach(run: _Run, store: ReviewStore | None, key: bytes | None) -> Check:
     if not run.outreach:
         recorded = _recorded_outreach(run, store)
         if recorded:
@@ -454,7 +477,8 @@ def _check_outreach(run: _Run, store: ReviewStore | None) -> Check:
             "so each row can be traced to its decision",
         )
     decisions = _decisions(store)
-    problems = [p for path in run.outreach for p in _outreach_problems(path, decisions)]
+    assert key is not None  # loaded with the store
+    problems = [p for path in run.outreach for p in _outreach_problems(path, decisions, key)]
     if problems:
         return Check(OUTREACH_TRACED, False, _shown(problems))
     rows = sum(pl.read_csv(p, infer_schema=False).height for p in run.outreach)
@@ -513,6 +537,8 @@ class _Export:
     chosen: tuple[str, ...]
     exported_at: str | None  # as the store recorded it; None when it did not
     recorded: set[tuple[Any, str, str]] | None  # (row, item_key, decision_id) in the store
+    row_keys: dict[Any, str] | None = None  # row -> the keyed pseudonym of the parent's details
+    template: CheckTemplate | None = None
 
 
 def _rests_on_problems(
@@ -587,11 +613,40 @@ def _export_of(sidecar: Path, record: dict[str, Any], store: ReviewStore) -> tup
         return _Export(list_id, chosen, None, None), problem
     items = store.check_export_items(export_id)
     recorded = set(items.select("row_number", "item_key", "decision_id").iter_rows())
-    return _Export(list_id, chosen, stored["exported_at"][0], recorded), ""
+    rows = store.check_export_rows().filter(pl.col("export_id") == export_id)
+    row_keys = dict(rows.select("row_number", "row_key").iter_rows())
+    template = TEMPLATES.get(stored["template"][0])
+    exported = _Export(list_id, chosen, stored["exported_at"][0], recorded, row_keys, template)
+    return exported, ""
+
+
+def _sent_rows(path: Path) -> list[dict[str, str]] | None:
+    """A check export file's rows as text, or None when it cannot be read as CSV."""
+    try:
+        return pl.read_csv(path, infer_schema=False, encoding="utf8-lossy").rows(named=True)
+    except (OSError, pl.exceptions.PolarsError):
+        return None
+
+
+def _changed_row(
+    where: str, fields: dict[str, Any], row: Any, export: _Export, key: bytes
+) -> str | None:
+    """Why a check export file's row is not the one the store recorded as sent (its parent's or
+    child's details changed in the file), else None."""
+    recorded = (export.row_keys or {}).get(row)
+    if recorded is None or export.template is None:
+        return None
+    text = {name: value or "" for name, value in fields.items()}
+    if sent_row_key(text, export.template, key) == recorded:
+        return None
+    return (
+        f"{where}: the details in it are not those the export sent for this row (the row was "
+        "changed since): do not send this file"
+    )
 
 
 def _check_export_problems(
-    sidecar: Path, store: ReviewStore, trace: _Trace
+    sidecar: Path, store: ReviewStore, trace: _Trace, key: bytes
 ) -> tuple[list[str], int, int]:
     """Every row of one check export traced to its decisions: the problems, rows and children."""
     record = _read_json(sidecar) or {}
@@ -603,14 +658,16 @@ def _check_export_problems(
             by_line[(Path(str(row.get("file", ""))).name, row.get("line"))] = row
     rows = children = 0
     for path in _part_files(sidecar):
-        count = _csv_rows(path) if path.is_file() else 0
-        if count is None:
+        sent = _sent_rows(path) if path.is_file() else []
+        if sent is None:
             problems.append(f"{path}: cannot be read as CSV")
             continue
-        for line in range(2, count + 2):
+        for line, fields in enumerate(sent, start=2):
             where, row = f"{path} row {line}", by_line.get((path.name, line)) or {}
             rests_on = row.get("rests_on") or []
             rows += 1
+            if (changed := _changed_row(where, fields, row.get("row"), export, key)) is not None:
+                problems.append(changed)
             if not rests_on:
                 problems.append(
                     f"{where}: {sidecar.name} records no child's decision for this row, so it "
@@ -623,7 +680,7 @@ def _check_export_problems(
     return problems, rows, children
 
 
-def _check_check_exports(run: _Run, store: ReviewStore | None) -> Check:
+def _check_check_exports(run: _Run, store: ReviewStore | None, key: bytes | None) -> Check:
     sent = [p for p in run.check_orphans if header_line_of(p) in _CHECK_HEADERS]
     if not run.check_sidecars and not sent:
         recorded = _recorded_check_exports(run, store)
@@ -651,7 +708,8 @@ def _check_check_exports(run: _Run, store: ReviewStore | None) -> Check:
     ]
     rows = children = 0
     for sidecar in run.check_sidecars:
-        found, more_rows, more_children = _check_export_problems(sidecar, store, trace)
+        assert key is not None  # loaded with the store
+        found, more_rows, more_children = _check_export_problems(sidecar, store, trace, key)
         problems += found
         rows, children = rows + more_rows, children + more_children
     if problems:
@@ -1073,11 +1131,13 @@ def assure(
     # Opened whatever its key: the chain check says so, beside every other finding.
     opened = ReviewStore(store, key_must_match=False) if store is not None else None
     quality = None
+    if opened is not None and key is None:
+        key = load_key()
     try:
         checks = [
             _check_lists(run),
-            _check_outreach(run, opened),
-            _check_check_exports(run, opened),
+            _check_outreach(run, opened, key),
+            _check_check_exports(run, opened, key),
             _check_chain(run, opened),
             _check_modes(run, Path(store) if store is not None else None),
             _check_shareable(run),
@@ -1085,7 +1145,7 @@ def assure(
             _check_rules(run, strict),
         ]
         if opened is not None:
-            key = key if key is not None else load_key()
+            assert key is not None
             funded = already_funded_items(opened, run.lists, key)
             quality = review_quality(
                 opened, key=key, already_funded=funded, thresholds=review_thresholds
