@@ -507,6 +507,17 @@ def test_decisions_cut_from_the_end_with_the_sequence_rewound_are_found_by_the_h
     ]
 
 
+def test_a_head_log_deleted_from_beside_a_store_with_decisions_is_found(store, list_id):
+    assert store.verify_head_log() == []  # nothing recorded, nothing to log
+    record_five(store, list_id)
+    store.head_log.unlink()
+    assert store.verify_head_log() == [
+        f"{store.head_log}: missing, while the store holds 5 decision(s); every write appends "
+        "the chain's head to it, so without it decisions cut from the end cannot be found. "
+        "Restore it from the same backup as the store (a store copied without it: copy it too)"
+    ]
+
+
 def test_the_last_decision_edited_and_rehashed_is_found_by_the_head_log(store, list_id):
     record_five(store, list_id)
     row = store.decisions().filter(pl.col("seq") == 5).row(0)

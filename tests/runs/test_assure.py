@@ -412,6 +412,10 @@ def test_decisions_removed_from_the_end_with_the_counter_rewound_fail_the_chain_
         f"{run.outreach}.outreach.json: the chain head recorded at export is no longer in the "
         "store's chain (decisions were removed since)"
     )
+    # The head log deleted too, to hide the cut: its absence is found.
+    Path(f"{run.store}.heads").unlink()
+    missing = run.report().check(CHAIN).detail.splitlines()[0]
+    assert missing.startswith(f"{run.store}.heads: missing, while the store holds 3 decision(s)")
 
 
 def test_an_exported_head_removed_under_store_retention_still_passes_the_chain_check(run: Run):

@@ -685,11 +685,21 @@ class ReviewStore:
     def verify_head_log(self) -> list[str]:
         """The heads logged that the chain no longer holds: a logged (seq, hash) whose
         decision now has another hash (edited and rehashed) or is gone (removed from the
-        end, the sequence rewound) when no retention checkpoint removed it. Empty: the log
-        agrees (a store written before the log existed, or with no log, has nothing to say).
+        end, the sequence rewound) when no retention checkpoint removed it; or, for a store
+        holding decisions, no log at all (every write since the log existed appends to it, so
+        a missing one was deleted or left behind when the store was copied). Empty: the log
+        agrees, or there is nothing to log.
         """
         if not self.head_log.is_file():
-            return []
+            held = self._conn.execute("SELECT count(*) FROM decisions").fetchone()[0]
+            if not held:
+                return []
+            return [
+                f"{self.head_log}: missing, while the store holds {held} decision(s); every "
+                "write appends the chain's head to it, so without it decisions cut from the end "
+                "cannot be found. Restore it from the same backup as the store (a store copied "
+                "without it: copy it too)"
+            ]
         kept = dict(self._conn.execute("SELECT seq, hash FROM decisions").fetchall())
         removed = [(c.seq_from, c.seq_upto) for c in self.checkpoints()]
         problems = []
