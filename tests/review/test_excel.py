@@ -607,6 +607,23 @@ def test_a_stale_workbook_cannot_override_a_colleagues_later_decision(store, exp
     assert import_review_workbook(store, fresh, reviewer="J Smith", key=KEY).recorded == 1
 
 
+def test_a_stale_workbook_cannot_override_a_later_decision_on_a_rerun_list(store, exported, clock):
+    list_id, book = exported
+    clock.day = "2026-09-04"
+    rerun = register_list(store, candidate_list(), "r-2", RULE_SET, {"people.csv": "ab"}, KEY)
+    store.record_decision(rerun, K1, "not_eligible", "A Jones", "moved away")
+    store.record_decision(rerun, K2, "link_confirmed", "A Jones")  # another kind: not stale
+    fill(book, {ROW["P1"]: {"decision": "contact"}, ROW["P2"]: {"decision": "defer"}})
+    with pytest.raises(ReviewImportError) as raised:
+        import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    assert [str(p) for p in raised.value.problems] == [
+        f"row {ROW['P1']}, column 'decision': A Jones recorded not eligible for this child on "
+        f"2026-09-04 on another list of this offer ({rerun}), after this workbook was exported; "
+        "export the list again to see it before deciding"
+    ]
+    assert recorded(store, list_id) == []
+
+
 def test_a_decision_recorded_while_the_workbook_is_written_makes_its_row_stale(
     store, tmp_path, clock, monkeypatch
 ):

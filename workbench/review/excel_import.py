@@ -390,8 +390,20 @@ def _decided_since(
     the reviewer's own count: an old workbook never overrides a later decision, and a
     correction is made from a fresh export, which shows the decision it corrects."""
     keys = [row.values["item_key"] for row in new]
-    later = store.decisions(exported.list_id, item_keys=keys).filter(
-        pl.col("seq") > exported.decided_upto
+    # On this list; and, since the latest outcome on any list of the initiative is the one
+    # that stands (a re-run's list), an outcome recorded on another of its lists.
+    lists = store.lists()
+    initiative = lists.filter(pl.col("list_id") == exported.list_id)["initiative"]
+    siblings = lists.filter(pl.col("initiative").is_in(initiative.implode()))["list_id"]
+    later = store.decisions(item_keys=keys).filter(
+        (pl.col("seq") > exported.decided_upto)
+        & (
+            (pl.col("list_id") == exported.list_id)
+            | (
+                pl.col("list_id").is_in(siblings.implode())
+                & pl.col("decision").is_in(list(OUTCOME_DECISIONS))
+            )
+        )
     )
     since: dict[str, list[dict[str, Any]]] = {}
     for found in later.iter_rows(named=True):  # recording order
@@ -409,13 +421,18 @@ def _decided_since(
             who = found["reviewer"]
             if _same_name(who, reviewer):
                 who += " (the reviewer of this import)"
+            where = (
+                ""
+                if found["list_id"] == exported.list_id
+                else f" on another list of this offer ({found['list_id']})"
+            )
             problems.append(
                 RowProblem(
                     row.number,
                     "decision",
                     f"{who} recorded {decision_label(found['decision'])} for this child on "
-                    f"{found['decided_at'][:10]}, after this workbook was exported; export the "
-                    "list again to see it before deciding",
+                    f"{found['decided_at'][:10]}{where}, after this workbook was exported; "
+                    "export the list again to see it before deciding",
                 )
             )
     return problems
