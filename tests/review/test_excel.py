@@ -585,6 +585,19 @@ def test_earlier_decisions_show_on_next_terms_list_latest_first(store, exported,
     assert recorded(store, next_id) == [(K2, "already_in_touch", "A Jones", None)]
 
 
+def test_a_later_lists_decision_shows_on_the_earlier_lists_workbook(store, exported, clock):
+    list_id, book = exported
+    clock.day = "2026-09-04"
+    rerun = register_list(store, candidate_list(), "r-2", RULE_SET, {"people.csv": "ab"}, KEY)
+    store.record_decision(rerun, K1, "not_eligible", "A Jones", "moved away")
+    again = export_review_workbook(
+        store, list_id, candidate_list(), book.with_name("again.xlsx"), key=KEY
+    )
+    assert read_rows(again)[0]["earlier_decisions"] == (
+        "not_eligible by A Jones on 2026-09-04: moved away (two_year_old list of 2026-09-04)"
+    )
+
+
 def test_a_stale_workbook_cannot_override_a_colleagues_later_decision(store, exported, clock):
     list_id, book = exported
     clock.day = "2026-09-04"

@@ -427,12 +427,26 @@ def test_earlier_decisions_from_a_previous_list_are_shown(
     autumn = register_list(store, children, "r-2026-09", "two_year_old@2026.1", {}, KEY)
     panel = open_panel(store, autumn, children, reviewer="A. Officer")
     panel.select(key_of("P02"))
-    earlier = panel.detail.value.split("Earlier decisions")[1]
+    earlier = panel.detail.value.split("Decisions on other lists")[1]
     assert "not eligible: Moved to Leeds by C. Officer on 2026-09-01 (run r-2026-04" in earlier
     assert "<h4>Decisions on this list</h4><p>None.</p>" in panel.detail.value
     assert panel.progress_text() == "0 of 60 decided, 60 undecided"
     panel.select(key_of("P01"))
     assert "Moved to Leeds" not in panel.detail.value
+
+
+def test_a_later_lists_decision_is_shown_on_the_earlier_list(
+    store: ReviewStore, children: pl.DataFrame
+) -> None:
+    # A re-run's list decided first: its outcome stands over one recorded on the earlier list
+    # now, so the officer reviewing the earlier list sees it.
+    earlier = register_list(store, children, "r-2026-09a", "two_year_old@2026.1", {}, KEY)
+    rerun = register_list(store, children, "r-2026-09b", "two_year_old@2026.1", {}, KEY)
+    store.record_decision(rerun, key_of("P02"), "not_eligible", "C. Officer", "Moved to Leeds")
+    panel = open_panel(store, earlier, children, reviewer="A. Officer")
+    panel.select(key_of("P02"))
+    others = panel.detail.value.split("Decisions on other lists")[1]
+    assert "not eligible: Moved to Leeds by C. Officer on 2026-09-01 (run r-2026-09b" in others
 
 
 def test_link_explanation_for_a_dwp_row_awaiting_review(store: ReviewStore) -> None:

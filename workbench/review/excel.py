@@ -217,14 +217,15 @@ def earlier_decisions_text(
 ) -> dict[str, str]:
     """Every decision about these children so far, latest first, one line each.
 
-    Decisions on earlier lists (last term's) and on this list itself are both shown.
+    Decisions on other lists (last term's, and a re-run's made since, whose outcome would
+    stand over one recorded here) and on this list itself are all shown.
     `dwp_keys` gives, for an item that is a council child with a DWP-list row, the key the
     row had while it was listed on its own: the decisions about it then (a `link_confirmed`
     above all, which made the two one row) are shown too, marked as the DWP-list row's.
     """
     aliases = {dwp: item for item, dwp in (dwp_keys or {}).items() if dwp != item}
     asked = [*item_keys, *aliases]
-    earlier = store.earlier_decisions(asked, before_list_id=list_id)
+    earlier = store.earlier_decisions(asked).filter(pl.col("list_id") != list_id)
     here = store.decisions(list_id, asked).join(
         store.lists().select("list_id", "run_id", "initiative", "created_at"), on="list_id"
     )

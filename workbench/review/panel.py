@@ -746,9 +746,11 @@ class ReviewPanel:
         ]
         try:
             here = self.store.decisions(self.list_id, [self._selected])
-            earlier = self.store.earlier_decisions([self._selected], before_list_id=self.list_id)
+            # Other lists' too, a later one's (a re-run's) as well: its outcome would stand.
+            others = self.store.earlier_decisions([self._selected])
+            others = others.filter(pl.col("list_id") != self.list_id)
             parts.append(_decisions_html("Decisions on this list", here, with_list=False))
-            parts.append(_decisions_html("Earlier decisions (earlier lists)", earlier, True))
+            parts.append(_decisions_html("Decisions on other lists", others, True))
             if dwp := self._dwp_keys.get(self._selected):
                 as_row = self.store.earlier_decisions([dwp], before_list_id=self.list_id)
                 if not as_row.is_empty():

@@ -535,10 +535,10 @@ class ReviewStore:
     def earlier_decisions(
         self, item_keys: Collection[str], before_list_id: str | None = None
     ) -> pl.DataFrame:
-        """Decisions about these keys on other lists, with each list's run, initiative and date.
-
-        With ``before_list_id``, only lists stored before that one count (next term's list
-        shows what was decided last term). Sorted by ``item_key``, then recording order.
+        """Decisions about these keys, with each list's run, initiative and date: on every
+        list, or with ``before_list_id`` only on lists stored before that one. Sorted by
+        ``item_key``, then recording order. (The workbook and the panel show a child's
+        decisions on every other list, a later re-run's too: its outcome would stand.)
         """
         if before_list_id is not None:
             self._require_list(before_list_id)
