@@ -549,8 +549,13 @@ def test_import_needs_a_reviewer_and_a_review_workbook(store, exported, tmp_path
     with pytest.raises(WorkbenchError, match="is not a review workbook"):
         import_review_workbook(store, other, reviewer="J Smith", key=KEY)
     (tmp_path / "text.xlsx").write_text("not a workbook")
-    with pytest.raises(WorkbenchError, match="cannot be read as an Excel workbook"):
+    with pytest.raises(WorkbenchError) as unreadable:
         import_review_workbook(store, tmp_path / "text.xlsx", reviewer="J Smith", key=KEY)
+    assert str(unreadable.value) == (
+        f"{tmp_path / 'text.xlsx'}: cannot be read as an Excel workbook (it is not a .xlsx file, "
+        "or it is damaged: saved in another format, or not copied whole); expected the .xlsx "
+        "written by `workbench review export`, saved by Excel as .xlsx"
+    )
 
 
 def test_import_refuses_a_workbook_of_a_list_the_store_does_not_hold(exported, tmp_path):

@@ -151,10 +151,11 @@ def _read_workbook(path: Path) -> tuple[_Exported, list[_Row]]:
     _check_unpacked_size(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
+    except Exception:  # openpyxl raises many kinds for a file that is not xlsx
         raise WorkbenchError(
-            f"{path}: cannot be read as an Excel workbook ({type(error).__name__}); expected "
-            "a .xlsx written by `workbench review export`"
+            f"{path}: cannot be read as an Excel workbook (it is not a .xlsx file, or it is "
+            "damaged: saved in another format, or not copied whole); expected the .xlsx "
+            "written by `workbench review export`, saved by Excel as .xlsx"
         ) from None
     try:
         if META_SHEET not in book.sheetnames or REVIEW_SHEET not in book.sheetnames:
