@@ -127,6 +127,18 @@ def test_export_fill_in_and_import(tmp_path: Path):
         "review", "import", str(book), "--store", str(store), "--reviewer", "J Smith", env=env
     )
     assert "0 decision(s) recorded" in again.stdout and "2 already recorded" in again.stdout
+    assert "no row in the workbook" not in done.stdout + again.stdout
+    # A row deleted in the workbook: the child is named as counted, not passed over.
+    sheet.delete_rows(sheet.max_row)
+    workbook.save(book)
+    fewer = workbench(
+        "review", "import", str(book), "--store", str(store), "--reviewer", "J Smith", env=env
+    )
+    assert fewer.returncode == 0, fewer.stderr
+    assert (
+        "1 child(ren) of the list have no row in the workbook (rows deleted?): nothing was "
+        "recorded for them, and they stay undecided. Export the list again to review them."
+    ) in " ".join(fewer.stdout.split())
 
 
 def test_a_list_whose_not_listed_rows_went_missing_is_refused(tmp_path: Path):

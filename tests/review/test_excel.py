@@ -869,6 +869,19 @@ def test_a_workbook_that_would_unpack_too_large_is_not_opened(store, exported, m
         import_review_workbook(store, exported[1], reviewer="J Smith", key=KEY)
 
 
+def test_rows_deleted_from_the_workbook_are_counted_and_logged(store, exported):
+    fill(exported[1], {ROW["P1"]: {"decision": "contact"}})
+    book = openpyxl.load_workbook(exported[1])
+    book["Review"].delete_rows(ROW["P4"])
+    book.save(exported[1])
+    result = import_review_workbook(store, exported[1], reviewer="J Smith", key=KEY)
+    assert (result.recorded, result.skipped_blank, result.not_in_workbook) == (1, 2, 1)
+    assert store.access_log()["detail"][-1] == (
+        f"list {exported[0]}: 1 recorded, 0 already recorded, 2 without a decision, 1 not in "
+        "the workbook"
+    )
+
+
 def test_export_and_import_are_in_the_access_log(store, exported):
     fill(exported[1], {ROW["P1"]: {"decision": "contact"}})
     import_review_workbook(store, exported[1], reviewer="J Smith", key=KEY)

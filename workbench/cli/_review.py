@@ -97,6 +97,12 @@ def review_import_command(
         f"{result.already_recorded} already recorded, {result.skipped_blank} row(s) without a "
         "decision left undecided."
     )
+    if result.not_in_workbook:
+        typer.echo(
+            f"{result.not_in_workbook} child(ren) of the list have no row in the workbook "
+            "(rows deleted?): nothing was recorded for them, and they stay undecided. Export "
+            "the list again to review them."
+        )
     typer.echo(f"Decision chain head: seq {seq}, {head[:16]} (logged in {log.name}).")
 
 

@@ -75,6 +75,8 @@ class ImportResult:
     recorded: int
     skipped_blank: int
     already_recorded: int
+    not_in_workbook: int = 0
+    """Children of the list with no row in the workbook (rows deleted): nothing recorded."""
 
 
 @dataclass(frozen=True)
@@ -509,7 +511,9 @@ def import_review_workbook(
     exported, rows = _read_workbook(path)
     _check_seal(exported, key, path)
     list_id = exported.list_id
-    store.items(list_id)  # refuses a list this store does not hold
+    items = store.items(list_id)  # refuses a list this store does not hold
+    present = {row.values.get("item_key") for row in rows}
+    missing = sum(1 for key_ in items["item_key"] if key_ not in present)
     problems = _row_problems(store, exported, rows, reviewer, key)
     if problems:
         raise ReviewImportError(path, problems)
@@ -532,11 +536,14 @@ def import_review_workbook(
                 }
                 for row in new
             )
-        result = ImportResult(list_id, len(new), len(rows) - len(decided), len(decided) - len(new))
+        result = ImportResult(
+            list_id, len(new), len(rows) - len(decided), len(decided) - len(new), missing
+        )
         store.log_access(
             reviewer,
             "review import",
             f"list {list_id}: {result.recorded} recorded, {result.already_recorded} already "
-            f"recorded, {result.skipped_blank} without a decision",
+            f"recorded, {result.skipped_blank} without a decision"
+            + (f", {missing} not in the workbook" if missing else ""),
         )
     return result
