@@ -869,6 +869,18 @@ def test_a_workbook_that_would_unpack_too_large_is_not_opened(store, exported, m
         import_review_workbook(store, exported[1], reviewer="J Smith", key=KEY)
 
 
+def test_a_link_decision_on_a_row_without_a_link_awaiting_review_is_refused(store, exported):
+    fill(exported[1], {ROW["P1"]: {"decision": "link_confirmed"}})
+    with pytest.raises(ReviewImportError) as raised:
+        import_review_workbook(store, exported[1], reviewer="J Smith", key=KEY)
+    assert [str(p) for p in raised.value.problems] == [
+        f"row {ROW['P1']}, column 'decision': link_confirmed is for a DWP-list row whose record "
+        "link awaits review (its record_link says so); this row has none to confirm or reject: "
+        "choose an outcome"
+    ]
+    assert recorded(store, exported[0]) == []
+
+
 def test_rows_deleted_from_the_workbook_are_counted_and_logged(store, exported):
     fill(exported[1], {ROW["P1"]: {"decision": "contact"}})
     book = openpyxl.load_workbook(exported[1])

@@ -279,6 +279,18 @@ def test_a_name_changed_behind_the_disabled_field_is_not_recorded(
     ]
 
 
+def test_a_link_decision_on_a_child_without_a_link_awaiting_review_is_refused(
+    store: ReviewStore, list_id: str, panel: ReviewPanel
+) -> None:
+    panel.select(key_of("P03"))
+    assert panel.record("link_confirmed") is None
+    assert (
+        "Choose an outcome: link confirmed is for a DWP-list row whose record link awaits "
+        "review, and this child&#x27;s has none to confirm or reject."
+    ) in panel.error.value
+    assert store.decisions(list_id).height == 0
+
+
 def test_not_eligible_without_a_reason_shows_the_error_and_writes_nothing(
     store: ReviewStore, list_id: str, panel: ReviewPanel
 ) -> None:

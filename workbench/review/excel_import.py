@@ -350,12 +350,24 @@ def _row_problems(
 ) -> list[RowProblem]:
     """Every problem in every row, in sheet order (row, then column)."""
     list_id = exported.list_id
-    items = set(store.items(list_id)["item_key"].to_list())
+    stored = store.items(list_id)
+    items = set(stored["item_key"].to_list())
+    awaiting = set(stored.filter("link_needs_review")["item_key"].to_list())
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
     for row in rows:
         problems += _locked_problems(row, list_id, items, seen, key, exported.locked)
         problems += _decision_problems(row, reviewer)
+        if row.decision in LINK_DECISIONS and row.values["item_key"] not in awaiting:
+            problems.append(
+                RowProblem(
+                    row.number,
+                    "decision",
+                    f"{row.decision} is for a DWP-list row whose record link awaits review "
+                    "(its record_link says so); this row has none to confirm or reject: choose "
+                    "an outcome",
+                )
+            )
         seen.setdefault(row.values["item_key"], row.number)
     order = {name: number for number, name in enumerate(COLUMNS)}
     return sorted(problems, key=lambda p: (p.row, order.get(p.column, len(order))))

@@ -55,6 +55,7 @@ from workbench.review.lists import dwp_row_keys, review_candidates
 from workbench.review.schema import (
     DECISION_MEANINGS,
     DECISIONS,
+    LINK_DECISIONS,
     OUTCOME_DECISIONS,
     REASON_REQUIRED,
     decision_label,
@@ -842,6 +843,13 @@ class ReviewPanel:
             problems.append(
                 f"Say why in Reason: a {decision_label(decision)} decision needs a reason."
             )
+        if decision in LINK_DECISIONS and self._selected is not None:
+            row = self._frame.row(self._frame["item_key"].index_of(self._selected), named=True)
+            if not row["link_needs_review"]:
+                problems.append(
+                    f"Choose an outcome: {decision_label(decision)} is for a DWP-list row whose "
+                    "record link awaits review, and this child's has none to confirm or reject."
+                )
         if problems:
             self._show_error(*problems)
             return None
