@@ -548,3 +548,41 @@ def test_a_dwp_list_row_given_again_lists_its_child_once(tmp_path):
             "repeats are in the rows not listed. Is the file two releases of the list put "
             "together? (record_id D3, D4)"
         ]
+
+
+def test_explain_answers_a_dwp_list_row_by_its_id(folder):
+    # README: given a DWP-list row's id, explain says in one line what became of the row.
+    row = "is a row of the DWP list, not a person"
+    with_child = workbench("explain", "--data", str(folder), *ARGS, "--person", "D1")
+    assert (with_child.returncode, with_child.stderr) == (0, "")
+    assert with_child.stdout == (
+        f"'D1' {row}: it is listed with child C1, likely; to see why, explain the child: "
+        "--person C1\n"
+    )
+    alone = workbench("explain", "--data", str(folder), *ARGS, "--person", "D2")
+    assert (alone.returncode, alone.stderr) == (0, "")
+    assert alone.stdout == (
+        f"'D2' {row}: it is listed on its own, likely (no child in the council's data matched it)\n"
+    )
+    unknown = workbench("explain", "--data", str(folder), *ARGS, "--person", "D7")
+    assert unknown.returncode == 2
+    assert unknown.stderr.startswith("error: no person 'D7' in people")
+
+
+def test_explain_says_an_adult_is_not_a_child_in_the_age_window(folder):
+    done = workbench("explain", "--data", str(folder), *ARGS, "--person", "A1")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == (
+        "Person A1 (born 1 January 1990) is not listed for the term starting 1 September 2026: "
+        "not a child in the age window.\n"
+        "Rules in force for the term starting 1 September 2026 (rule set "
+        "two_year_old@2026.12.4); evidence as on 1 September 2026.\n"
+        "Age: 36 on 1 September 2026. The list is for children in the age window, which for "
+        "someone born on 1 January 1990 closed on 1 April 1993.\n"
+        "No criterion was assessed: each is met by a child in the age window, through the "
+        "child's own records or those of the child's parents and carers.\n"
+    )
+    # A child is still explained criterion by criterion.
+    child = workbench("explain", "--data", str(folder), *ARGS, "--person", "C2")
+    assert child.stdout.startswith("Child C2 (born 2 June 2024) is listed")
+    assert "✗ ehc_plan:" in child.stdout

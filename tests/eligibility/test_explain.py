@@ -406,10 +406,17 @@ def test_pupil_premium_needs_a_funded_place() -> None:
 
 def test_an_adult_is_called_a_person() -> None:
     found = explain(awards(), person_id="P1")
-    assert found.to_text().splitlines()[0] == (
+    lines = found.to_text().splitlines()
+    assert lines[0] == (
         "Person P1 (born 1 May 1990) is not listed for the term starting 1 September 2026: "
-        "outside the age window and no criterion is met."
+        "not a child in the age window."
     )
+    # No criterion was weighed for an adult: the explanation says so rather than list them.
+    assert lines[-1] == (
+        "No criterion was assessed: each is met by a child in the age window, through the "
+        "child's own records or those of the child's parents and carers."
+    )
+    assert found.why_not_listed() == ["not a child in the age window"]
 
 
 def test_unknown_person_is_a_usage_error_naming_the_id() -> None:

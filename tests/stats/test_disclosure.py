@@ -396,6 +396,98 @@ def test_writing_to_a_path_that_is_not_csv_is_refused(tmp_path: Path):
         write_protected(protected, tmp_path / "by_area.xlsx")
 
 
+# --- rows that do not add up, and counts not counted ----------------------------------------
+
+
+def test_rows_that_overlap_publish_no_total_and_hide_nothing_to_protect_one():
+    # Criteria met: a child meeting two counts under each, so 3 + 40 + 52 is not a count of
+    # children. Without a Total, nothing is subtracted from: only the 3 is hidden.
+    protected = protect_table(
+        one_way({"ehc_plan": 3, "income_support": 40, "universal_credit": 52}, "criterion"),
+        row="criterion",
+        column=None,
+        margins=False,
+    )
+    assert published(protected) == [
+        ("ehc_plan", "c"),
+        ("income_support", "40"),
+        ("universal_credit", "52"),
+    ]
+    assert kinds(protected) == [
+        ("ehc_plan", "p"),
+        ("income_support", "."),
+        ("universal_credit", "."),
+    ]
+    assert protected.counts is not None
+    assert protected.counts.get_column("criterion").to_list() == [
+        "ehc_plan",
+        "income_support",
+        "universal_credit",
+    ]
+    assert protected.notes == [
+        "count: 1 cell(s) hidden ('c'): counts from 1 to 9, and other cells where needed so "
+        "that no hidden count can be worked out from what is published.",
+    ]
+    with pytest.raises(UsageError, match="one-way tables"):
+        protect_table(two_way({"A": {"F": 20}}), row="area", column="sex", margins=False)
+
+
+def test_a_numerator_not_counted_is_published_blank_not_zero(tmp_path: Path):
+    terms = pl.DataFrame(
+        {"term": ["2026-01-01", "2026-09-01"], "eligible": [30, 50], "funded": [None, 20]},
+        schema_overrides={"funded": pl.Int64},
+    )
+    protected = protect_table(
+        terms,
+        row="term",
+        column=None,
+        count="eligible",
+        rates={"rate": ("funded", "eligible")},
+        margins=False,
+    )
+    assert protected.wide("funded").rows() == [("2026-01-01", None), ("2026-09-01", "20")]
+    assert protected.wide("rate").rows() == [("2026-01-01", None), ("2026-09-01", "40.0")]
+    assert protected.safe
+    # The blank cell is not a count for the audit across tables.
+    assert protected.counts is not None
+    assert protected.counts.rows() == [
+        ("2026-01-01", "eligible", 30),
+        ("2026-09-01", "eligible", 50),
+        ("2026-09-01", "funded", 20),
+    ]
+    write_protected(protected, tmp_path / "trend.csv")
+    assert (tmp_path / "trend.csv").read_text() == (
+        "term,measure,value,suppressed\n"
+        "2026-01-01,eligible,30,false\n"
+        "2026-09-01,eligible,50,false\n"
+        "2026-01-01,funded,,false\n"
+        "2026-09-01,funded,20,false\n"
+        "2026-01-01,rate,,false\n"
+        "2026-09-01,rate,40.0,false\n"
+    )
+
+
+def test_a_total_of_a_numerator_not_counted_everywhere_is_blank_too():
+    # With zeros hidden too, the blank cells are neither hidden nor published as 0.
+    frame = pl.DataFrame(
+        {"area": ["FQ1", "FQ2"], "eligible": [30, 50], "funded": [None, None]},
+        schema_overrides={"funded": pl.Int64},
+    )
+    protected = protect_table(
+        frame,
+        row="area",
+        column=None,
+        count="eligible",
+        rates={"rate": ("funded", "eligible")},
+        rules=DisclosureRules(suppress_zeros=True),
+    )
+    assert published(protected, "eligible") == [("FQ1", "30"), ("FQ2", "50"), ("Total", "80")]
+    assert protected.wide("funded").rows() == [("FQ1", None), ("FQ2", None), ("Total", None)]
+    assert protected.wide("rate").rows() == [("FQ1", None), ("FQ2", None), ("Total", None)]
+    assert not protected.mask.get_column("suppressed").any()
+    assert protected.safe
+
+
 # --- bad input ------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ import pytest
 from tests.stats.test_linked import published_values
 from workbench.errors import WorkbenchError
 from workbench.rules import load_rule_set
-from workbench.stats import DisclosureRules
+from workbench.stats import DisclosureRules, protect_table
 from workbench.stats.linked import Interval, LinkedTables, audit
 from workbench.stats.report_publish import protect_stats_table
 from workbench.stats.table_links import (
@@ -59,8 +59,9 @@ NRPF_GROUP = ("take_up_by_group", NRPF, "eligible")
 def attack_by_kind(shown: dict, implies=((UC_LOW, UC),)) -> dict:
     """The intervals of the hidden cells of the headline, group and criterion tables (count
     ``eligible``), from one unknown per set of criteria a child can meet."""
-    criteria = sorted({label for table, label, _ in shown if table == "take_up_by_criterion"})
-    criteria.remove("Total")
+    criteria = sorted(
+        {label for table, label, _ in shown if table == "take_up_by_criterion"} - {"Total"}
+    )
     groups = [(group.name, set(group.codes)) for group in FSM.groups]
     model: LinkedTables = LinkedTables()
     kinds: dict[frozenset, tuple[int, str]] = {}
@@ -95,12 +96,22 @@ def attack_by_kind(shown: dict, implies=((UC_LOW, UC),)) -> dict:
 
 def old_pattern() -> dict:
     """The tables as published before the groups were tied to the criteria: the group
-    table hid expanded and NRPF, the criterion table everything but Universal Credit."""
-    also = {"take_up_by_criterion": [("eligible", UC_LOW)]}
-    return {
-        name: protect_stats_table(name, raw, RULES, also.get(name, ()))
+    table hid expanded and NRPF, the criterion table everything but Universal Credit (and
+    it had a Total row then, the criteria met added up)."""
+    tables = {
+        name: protect_stats_table(name, raw, RULES)
         for name, raw in RAWS.items()
+        if name != "take_up_by_criterion"
     }
+    tables["take_up_by_criterion"] = protect_table(
+        RAWS["take_up_by_criterion"],
+        row="criterion",
+        column=None,
+        count="eligible",
+        rules=RULES,
+        also_hide=[("eligible", UC_LOW)],
+    )
+    return tables
 
 
 def test_the_published_pattern_of_the_report_gave_away_the_nrpf_group():
@@ -131,7 +142,10 @@ def test_groups_and_criteria_protected_together_keep_every_hidden_count_uncertai
     assert linked.safe
     shown = published_values(linked.protected)
     assert shown[NRPF_GROUP] is None
-    assert shown[("take_up_by_group", "targeted", "eligible")] is None
+    # With no criterion Total (it added up criteria met, not children), the targeted group
+    # stays published: the independent attack below still finds NRPF's 1 uncertain.
+    assert shown[("take_up_by_group", "targeted", "eligible")] == 43
+    assert ("take_up_by_criterion", "Total", "eligible") not in shown
     for key, interval in attack_by_kind(shown).items():
         assert interval.width >= RULES.protection_interval, key
 

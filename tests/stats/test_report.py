@@ -164,15 +164,14 @@ def test_take_up_overall_and_by_area_are_written_exactly(small):
 
 def test_criterion_age_band_and_sex_tables(small):
     criterion = pl.read_csv(small.out / "take_up_by_criterion.csv", infer_schema=False)
+    # No Total row: the criteria met add up to 17 for 14 children (take_up counts them once).
     assert criterion.filter(pl.col("measure") != "rate").select("criterion", "value").rows() == [
-        # 4 and 13: published alone they would be safe, but with the other tables a reader
-        # could pin down the hidden counts (the audit across tables).
-        ("dwp_list", "c"),
+        ("dwp_list", "4"),
+        # 13: published alone it would be safe, but with the other tables a reader could pin
+        # it down (the audit across tables).
         ("income_support", "c"),
-        ("Total", "17"),
         ("dwp_list", "c"),  # 2 funded (and 4 - 2 = 2 not funded)
-        ("income_support", "c"),  # 7, hidden as the total would give the 2 away
-        ("Total", "c"),  # 9: with take-up's 7 funded children, it narrows the others
+        ("income_support", "7"),
     ]
     age = pl.read_csv(small.out / "take_up_by_age_band.csv", infer_schema=False)
     assert age.filter(pl.col("measure") == "eligible").select("age_band", "value").rows() == [
@@ -197,7 +196,7 @@ def test_funnel_is_published_as_the_furthest_stage_each_child_reached(small):
         "on_dwp_list,count,c,true\n"
         "linked,count,c,true\n"
         "funded,count,c,true\n"
-        "Total,count,c,true\n"  # 4: the DWP-list criterion's count, hidden there too
+        "Total,count,4,false\n"  # 4: the DWP-list criterion's count, published there too
     )
 
 
@@ -284,7 +283,6 @@ def test_free_school_meals_tables_show_eligible_counts_without_a_rate(tmp_path):
     criterion = pl.read_csv(result.out / "take_up_by_criterion.csv", infer_schema=False)
     assert criterion.select("criterion", "measure", "value").rows() == [
         ("universal_credit", "eligible", "4"),
-        ("Total", "eligible", "4"),
     ]
     assert result.caveats == (
         "Take-up is not measured for free_school_meals: its rules read no funded places, so "
@@ -322,7 +320,6 @@ def test_early_years_pupil_premium_reports_counts_by_reason_not_a_rate(data, tmp
     criterion = pl.read_csv(result.out / "take_up_by_criterion.csv", infer_schema=False)
     assert criterion.select("criterion", "measure", "value").rows() == [
         ("income_support", "eligible", "7"),
-        ("Total", "eligible", "7"),
     ]
     sex = pl.read_csv(result.out / "equality_by_sex.csv", infer_schema=False)
     assert sex.select("sex", "measure", "value").rows() == [
@@ -350,15 +347,15 @@ def test_take_up_by_ward_follows_the_area_table(full):
     ]
     # The FQ1 children (FQ1 1AA) are Ashcombe by their own entry; FQ2's and D9 are unknown.
     # Alone the table would be safe to show in full; published beside the area table and the
-    # others, the audit across tables hides both wards' counts (the unknown ward's 8 less
-    # FQ2's 7 would otherwise pin down D9's hidden 1).
+    # others, the audit across tables hides both wards' eligible counts (the unknown ward's 8
+    # less FQ2's 7 would otherwise pin down D9's hidden 1), and FQ2's 7 in the area table.
     assert (full.out / "take_up_by_ward.csv").read_text() == (
         "ward,measure,value,suppressed\n"
         "Ashcombe,eligible,c,true\n"
         "unknown,eligible,c,true\n"
         "Total,eligible,14,false\n"
-        "Ashcombe,funded,c,true\n"
-        "unknown,funded,c,true\n"
+        "Ashcombe,funded,3,false\n"
+        "unknown,funded,4,false\n"
         "Total,funded,7,false\n"
         "Ashcombe,rate,c,true\n"
         "unknown,rate,c,true\n"
@@ -386,25 +383,25 @@ def test_the_manifest_records_the_ward_lookup_and_unmatched_postcodes(full, ward
 
 def test_trend_assesses_each_term_on_its_own_start(full):
     assert full.trend_terms == ((JANUARY, JANUARY), (APRIL, APRIL), (TERM, TERM))
+    # The funded places are all for September: January and April have no headcount, so
+    # their funded count and rate are not known (blank), not 0.
     assert full.tables["trend"].raw.rows() == [
-        (JANUARY, 7, 0, 0.0),
-        (APRIL, 14, 0, 0.0),
+        (JANUARY, 7, None, None),
+        (APRIL, 14, None, None),
         (TERM, 14, 7, 0.5),
     ]
+    # No Total row: the September children are the April ones again.
     assert (full.out / "trend.csv").read_text() == (
         "term_start,measure,value,suppressed\n"
         "2026-01-01,eligible,7,false\n"
         "2026-04-01,eligible,14,false\n"
         "2026-09-01,eligible,14,false\n"
-        "Total,eligible,35,false\n"
-        "2026-01-01,funded,0,false\n"
-        "2026-04-01,funded,0,false\n"
+        "2026-01-01,funded,,false\n"
+        "2026-04-01,funded,,false\n"
         "2026-09-01,funded,7,false\n"
-        "Total,funded,7,false\n"
-        "2026-01-01,rate,0.0,false\n"
-        "2026-04-01,rate,0.0,false\n"
+        "2026-01-01,rate,,false\n"
+        "2026-04-01,rate,,false\n"
         "2026-09-01,rate,50.0,false\n"
-        "Total,rate,20.0,false\n"
     )
     record = json.loads(full.manifest.read_text())
     assert record["trend_terms"] == [
@@ -413,9 +410,18 @@ def test_trend_assesses_each_term_on_its_own_start(full):
         {"term_start": "2026-09-01", "as_of": "2026-09-01"},
     ]
     notes = {e["table"]: e["notes"] for e in record["published"]}
-    assert notes["trend"][-1] == (
-        "The Total adds up terms: a child funded in two terms counts twice."
-    )
+    assert notes["trend"][-2:] == [
+        "No Total row: each term counts its own children, and a child eligible or funded in "
+        "two terms would count twice in a sum, so the terms are not added up; each term's rate "
+        "is its own.",
+        "Funded and the rate are blank for the term(s) starting 2026-01-01, 2026-04-01: the "
+        "providers' headcount (funded_places) holds no place for them, so no child could be "
+        "counted as funded. A blank is not a zero (a rate of 0.0 would read as no child "
+        "funded).",
+    ]
+    # This term's headcount was read: no caveat, and the other tables carry no such note.
+    assert record["caveats"] == []
+    assert not any("blank" in note for note in notes["take_up"])
 
 
 def test_the_national_comparison_sits_beside_each_term(full):
@@ -451,7 +457,7 @@ def test_an_evidence_date_can_be_given_per_term(data, tmp_path):
     # only the four DWP-list children (C1, C2, C4 and D9) are likely for April.
     result = stats(data, tmp_path / "out", terms={APRIL: date(2024, 12, 31)})
     assert result.trend_terms == ((APRIL, date(2024, 12, 31)), (TERM, TERM))
-    assert result.tables["trend"].raw.rows() == [(APRIL, 4, 0, 0.0), (TERM, 14, 7, 0.5)]
+    assert result.tables["trend"].raw.rows() == [(APRIL, 4, None, None), (TERM, 14, 7, 0.5)]
     record = json.loads(result.manifest.read_text())
     assert record["trend_terms"][0] == {"term_start": "2026-04-01", "as_of": "2024-12-31"}
 
@@ -469,7 +475,8 @@ def test_charts_include_the_ward_and_the_trend_with_england(full, tmp_path):
     drawn, skipped = write_charts(full, tmp_path)
     # Every ward's eligible count is hidden (see above): no ward chart.
     assert skipped["take_up_by_ward"] == "Every ward has too few eligible children to show."
-    assert drawn["trend"].title == "Take-up rose from 0% to 50% (1 Jan 2026 to 1 Sep 2026)"
+    # January and April have no headcount (no rate): only September is drawn.
+    assert drawn["trend"].title == "Take-up was 50% in the term from 1 Sep 2026"
     svg = (tmp_path / "trend.svg").read_text()
     assert "England (DfE)" in svg and "This council" in svg
 
@@ -947,7 +954,6 @@ def test_take_up_report_shows_wards_and_the_trend_when_asked(tmp_path):
         "2026-01-01",
         "2026-04-01",
         "2026-09-01",
-        "Total",
     ]
     assert run.html is not None
     html = run.html.read_text()
@@ -958,19 +964,98 @@ def test_take_up_report_shows_wards_and_the_trend_when_asked(tmp_path):
 
 
 def test_a_term_the_headcount_does_not_hold_is_a_published_caveat(data, tmp_path):
-    # The fixture's places are all for September: April's figures would show no child funded.
+    # The fixture's places are all for September: in April no child can be counted as funded.
     result = write_stats(
         data, initiative="two_year_old", term_start=APRIL, as_of=APRIL, out=tmp_path, rules=SMALL
     )
-    sentence = (
+    found = (
         "No place in funded_places is for the term starting 2026-04-01: its places are for the "
         "terms starting 2026-09-01. Is the term's start written another way in the providers' "
         "headcount (then give that date as the term start), or has its headcount not come in "
-        "yet? Until the term's places are read, no child counts as funded this term, so "
-        "take-up reads as none."
+        "yet?"
+    )
+    sentence = (
+        f"{found} Until the term's places are read, funded children and the take-up rate are "
+        "left blank (not 0) in every table for the term."
     )
     assert result.caveats == (sentence,)
     assert f"- {sentence}" in headline_markdown(result).splitlines()
     assert json.loads(result.manifest.read_text())["caveats"] == [sentence]
     september = stats(data, tmp_path / "september")
     assert september.caveats == ()
+
+
+def test_a_rate_with_no_headcount_is_blank_with_the_reason_in_the_tables_notes(data, tmp_path):
+    # April: 14 children look eligible, and the headcount holds no place for the term. A rate
+    # of 0.0 would say none of them is funded; not known is published blank.
+    april = write_stats(
+        data, initiative="two_year_old", term_start=APRIL, as_of=APRIL, out=tmp_path, rules=SMALL
+    )
+    assert (april.out / "take_up.csv").read_text() == (
+        "group,measure,value,suppressed\n"
+        "all,eligible,14,false\n"
+        "Total,eligible,14,false\n"
+        "all,funded,,false\n"
+        "Total,funded,,false\n"
+        "all,rate,,false\n"
+        "Total,rate,,false\n"
+    )
+    area = pl.read_csv(april.out / "take_up_by_area.csv", infer_schema=False)
+    assert area.filter(pl.col("measure") == "rate").select("area", "value").rows() == [
+        ("FQ1", None),
+        ("FQ2", None),
+        ("unknown", None),
+        ("Total", None),
+    ]
+    assert april.tables["take_up"].raw.rows() == [("all", 14, None, None)]
+    assert headline(april) == {"eligible": "14", "funded": None, "rate": None}
+    assert headline_markdown(april).splitlines()[1] == (
+        "- How many of them have a funded place is not known yet: see below."
+    )
+    notes = {e["table"]: e["notes"] for e in json.loads(april.manifest.read_text())["published"]}
+    because = (
+        "No place in funded_places is for the term starting 2026-04-01: its places are for the "
+        "terms starting 2026-09-01. Is the term's start written another way in the providers' "
+        "headcount (then give that date as the term start), or has its headcount not come in "
+        "yet?"
+    )
+    blank = (
+        f"{because} So funded and the rate are left blank: a blank is not a zero (a rate of 0.0 "
+        "would read as no child funded)."
+    )
+    for name in ("take_up", "take_up_by_area", "take_up_by_criterion", "take_up_by_age_band"):
+        assert notes[name][-1] == blank, name
+    assert notes["equality_by_sex"][-1] == blank
+    assert notes["funnel"][-1] == (
+        f"{because} So no child can reach the funded stage until the term's places are read."
+    )
+    drawn, skipped = write_charts(april, tmp_path / "charts")
+    assert "take_up_by_area" not in drawn
+    assert skipped["take_up_by_area"] == (
+        "No funded place was read for the term (see the caveats): funded and the rate are "
+        "blank, so there is no rate to draw."
+    )
+
+
+def test_a_data_folder_without_a_headcount_publishes_no_rate(data, tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for path in data.iterdir():
+        if path.name != "funded_places.csv":
+            (folder / path.name).write_bytes(path.read_bytes())
+    result = stats(folder, tmp_path / "out")
+    assert result.caveats == (
+        "The data folder has no funded_places file (the providers' headcount), so no child can "
+        "be counted as funded for the term starting 2026-09-01. Until the term's places are "
+        "read, funded children and the take-up rate are left blank (not 0) in every table for "
+        "the term.",
+    )
+    rates = pl.read_csv(result.out / "take_up.csv", infer_schema=False)
+    assert rates.select("group", "measure", "value").rows() == [
+        ("all", "eligible", "14"),
+        ("Total", "eligible", "14"),
+        ("all", "funded", None),
+        ("Total", "funded", None),
+        ("all", "rate", None),
+        ("Total", "rate", None),
+    ]

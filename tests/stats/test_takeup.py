@@ -335,7 +335,7 @@ def test_a_term_with_no_eligible_child_is_a_row_of_zeros(candidates: pl.DataFram
     table = trend({TERM: candidates, date(2026, 4, 1): nobody})
     assert table.rows() == [(date(2026, 4, 1), 0, 0, None), (TERM, 5, 2, 0.4)]
     rates = protect(table, rules=DisclosureRules(threshold=1)).wide("rate").rows()
-    assert rates == [("2026-04-01", "z"), ("2026-09-01", "40.0"), ("Total", "40.0")]
+    assert rates == [("2026-04-01", "z"), ("2026-09-01", "40.0")]  # terms are not added up
 
 
 def test_trend_needs_terms_keyed_by_date(candidates: pl.DataFrame) -> None:
@@ -479,21 +479,56 @@ def test_a_funded_count_larger_than_the_eligible_count_is_refused() -> None:
         protect(table.with_columns(rate=pl.col("funded") / pl.col("eligible")))
 
 
+def test_age_bands_are_published_in_order_of_age_not_as_text() -> None:
+    # School-age bands: "102-107" sorts before "48-53" as text.
+    table = pl.DataFrame(
+        {
+            "age_band": ["48-53", "54-59", "102-107", "unknown"],
+            "eligible": [20, 30, 40, 12],
+            "funded": [10, 12, 20, 5],
+        }
+    )
+    protected = protect(table, rules=DisclosureRules(threshold=3))
+    assert protected.wide("eligible").rows() == [
+        ("48-53", "20"),
+        ("54-59", "30"),
+        ("102-107", "40"),
+        ("unknown", "12"),
+        ("Total", "102"),
+    ]
+
+
+def test_take_up_by_age_band_counts_school_ages_youngest_first() -> None:
+    candidates = candidate_list(
+        [
+            ("C1", None, "likely", ["income_support"], True),
+            ("C2", None, "likely", ["income_support"], False),
+        ]
+    )
+    people = pl.DataFrame(
+        {"person_id": ["C1", "C2"], "date_of_birth": [date(2018, 3, 1), date(2022, 9, 1)]}
+    )
+    table = take_up(candidates, people, by="age_band", term_start=TERM)
+    assert table.rows() == [("48-53", 1, 0, 0.0), ("102-107", 1, 1, 1.0)]
+    shown = protect(table, rules=DisclosureRules(threshold=1)).wide("eligible").rows()
+    assert shown == [("48-53", "1"), ("102-107", "1"), ("Total", "2")]
+
+
 def test_protect_publishes_eligible_alone_when_take_up_is_not_measured() -> None:
     table = pl.DataFrame({"criterion": ["ehc_plan", "income_support"], "eligible": [4, 30]})
     protected = protect(table)
     assert protected.table.get_column("measure").unique().to_list() == ["eligible"]
-    assert protected.wide("eligible").rows() == [
-        ("ehc_plan", "c"),
-        ("income_support", "c"),
-        ("Total", "34"),
-    ]
-    assert protected.notes[-1].startswith("A child who meets several criteria")
+    # No Total (criteria overlap), so nothing to subtract the 4 from: 30 stays published.
+    assert protected.wide("eligible").rows() == [("ehc_plan", "c"), ("income_support", "30")]
+    assert protected.notes[-1].startswith("No Total row: a child who meets several criteria")
 
 
 def test_protect_notes_that_criteria_overlap(candidates: pl.DataFrame) -> None:
     notes = protect(take_up(candidates, by="criterion")).notes
-    assert notes[-1].startswith("A child who meets several criteria is counted under each")
+    assert notes[-1] == (
+        "No Total row: a child who meets several criteria is counted under each, so the rows "
+        "add up to more than the children. The children, each counted once, are in take_up."
+    )
 
 
 def test_protect_publishes_the_funnel_as_where_each_child_got_to() -> None:

@@ -23,10 +23,21 @@ from workbench.cli._common import (
     parse_term_dates,
     use_profile,
 )
+from workbench.cli._outputs import (
+    data_folder_inputs,
+    file_inputs,
+    folder_inputs,
+    list_inputs,
+    output_file,
+    output_folder,
+    refuse_writing_over_inputs,
+    store_inputs,
+)
 from workbench.errors import UsageError
 from workbench.governance.access import record_access
 
 if TYPE_CHECKING:
+    from workbench.eligibility.assess import Assessment
     from workbench.stats.outcomes import OutcomeLists
 
 
@@ -59,8 +70,24 @@ def assess_command(
     ] = None,
 ) -> None:
     """List children who look eligible, with reasons and evidence, for a person to review."""
-    from workbench.eligibility.assess import assess, check_list_path
+    from workbench.eligibility.assess import assess, check_list_path, unlisted_path
 
+    refuse_writing_over_inputs(
+        [
+            output_file(
+                "--out",
+                out,
+                "the list",
+                (out.with_name(out.name + ".manifest.json"), "its manifest"),
+                (unlisted_path(out), "the DWP-list rows not listed"),
+            )
+        ],
+        [
+            *data_folder_inputs(data, profile),
+            *file_inputs(rules, "the rule file (--rules)"),
+            *store_inputs(store),
+        ],
+    )
     record_access("assess", f"data {data}, initiative {initiative}, out {out}")
     check_list_path(out)  # before any data is read
     use_profile(profile)
@@ -163,8 +190,28 @@ def stats_command(
 ) -> None:
     """Write take-up, funnel and equality tables for a term as CSV, after disclosure control."""
     from workbench.stats import DisclosureRules
-    from workbench.stats.report import parse_trend_terms, write_stats
+    from workbench.stats.report import (
+        MANIFEST_NAME,
+        OPTIONAL_TABLES,
+        TABLES,
+        parse_trend_terms,
+        write_stats,
+    )
 
+    names = [f"{name}.csv" for name in [*TABLES, *OPTIONAL_TABLES]] + [MANIFEST_NAME]
+    refuse_writing_over_inputs(
+        [output_folder("--out", out, "the tables", names)],
+        [
+            *data_folder_inputs(data, profile),
+            *file_inputs(ward_lookup, "the ward lookup (--ward-lookup)"),
+            *store_inputs(store),
+            *(
+                entry
+                for path in outcome_list or []
+                for entry in list_inputs(path, "--outcome-list")
+            ),
+        ],
+    )
     rules = DisclosureRules.for_publication(threshold, round_to, protection)
     for warning in rules.warnings():
         typer.echo(f"warning: {warning}", err=True)
@@ -238,7 +285,12 @@ def explain_command(
     initiative: Initiative,
     data: DataDir,
     person: Annotated[
-        str, typer.Option("--person", help="The person_id to explain (from people).")
+        str,
+        typer.Option(
+            "--person",
+            help="The person_id to explain (from people), or a DWP-list row's record_id: "
+            "what became of that row.",
+        ),
     ],
     term_start: TermStart,
     as_of: AsOf,
@@ -272,13 +324,25 @@ def explain_command(
         rules=rules,
         store=store,
     )
-    typer.echo(found.explain(person).to_text())
+    typer.echo(_explained(found, person))
     from workbench.data.quarantine import mostly_quarantined
     from workbench.runs.emptiness import no_places_for_the_term
 
     no_places = no_places_for_the_term(found)
     for sentence in [*mostly_quarantined(found.data), *([no_places] if no_places else [])]:
         typer.echo(f"warning: {sentence}", err=True)
+
+
+def _explained(found: Assessment, person: str) -> str:
+    """`explain`'s answer: why a person is or is not listed; for a DWP-list row's id, what
+    became of the row, in one line (README: an officer holding DWP's letter asks by it)."""
+    try:
+        return found.explain(person).to_text()
+    except UsageError as error:
+        dwp_list = found.data.tables.get("dwp_list")
+        if dwp_list is None or person not in dwp_list.get_column("record_id").to_list():
+            raise
+        return str(error)  # the row's fate, which `Assessment.explain` gives for a row's id
 
 
 def link_command(
@@ -318,9 +382,22 @@ def link_command(
     Prints rows read, quarantined and in each band per source; the quarantined rows (in no
     link) are written beside the links as FILE-STEM.quarantine.csv, owner-only. A list whose
     every row is quarantined is refused (exit 1)."""
-    from workbench.linkage.folder import link_folder
+    from workbench.linkage.folder import link_folder, quarantine_path
     from workbench.linkage.model import load_settings
 
+    outputs = [output_file("--out", out, "the links", (quarantine_path(out), "the quarantine"))]
+    if quality_out is not None:
+        outputs.append(
+            output_folder("--quality-out", quality_out, "the quality tables", ["linkage_*.csv"])
+        )
+    refuse_writing_over_inputs(
+        outputs,
+        [
+            *data_folder_inputs(data, profile),
+            *file_inputs(truth, "the ground truth (--truth)"),
+            *folder_inputs(model, "the linkage model (--model)"),
+        ],
+    )
     record_access("link", f"data {data}, out {out}")
     use_profile(profile)
     run = link_folder(

@@ -8,6 +8,13 @@ from typing import Annotated
 import typer
 
 from workbench.cli._common import ProfileFile, use_profile
+from workbench.cli._outputs import (
+    Output,
+    data_folder_inputs,
+    list_inputs,
+    refuse_writing_over_inputs,
+    store_inputs,
+)
 from workbench.cli._review import DataFolder
 from workbench.errors import WorkbenchError
 from workbench.governance.access import current_user, record_access
@@ -82,6 +89,24 @@ def check_export_command(
     profile: ProfileFile = None,
 ) -> None:
     """Write DfE's bulk-check CSV for the children decided `contact` or `check`."""
+    from workbench.review.checks import export_paths
+
+    sidecar, not_checkable = export_paths(out)
+    refuse_writing_over_inputs(
+        [
+            Output(
+                "--out",
+                out,
+                "the check files",
+                (
+                    (out.with_name(f"{out.stem}-part*{out.suffix}"), "DfE's check files"),
+                    (sidecar, "the record of the export"),
+                    (not_checkable, "the children who cannot be checked"),
+                ),
+            )
+        ],
+        [*store_inputs(store), *list_inputs(list_file), *data_folder_inputs(data, profile)],
+    )
     use_profile(profile)
     from workbench.review import ReviewStore, load_key
     from workbench.review.checks import DEFAULT_CHOSEN, export_checks

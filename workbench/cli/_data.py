@@ -17,6 +17,7 @@ from workbench.cli._common import (
     parse_date,
     use_profile,
 )
+from workbench.cli._outputs import data_folder_inputs, output_file, refuse_writing_over_inputs
 from workbench.errors import DataFileError, UsageError
 from workbench.governance.access import record_access
 
@@ -75,6 +76,11 @@ def validate_command(
     data = folder_given(folder, data_option, "validate")
     if purpose is not None and purpose not in PURPOSES:
         raise UsageError(f"must be one of {', '.join(PURPOSES)}; got {purpose!r}", parameter="for")
+    if quarantine_out is not None:
+        refuse_writing_over_inputs(
+            [output_file("--quarantine-out", quarantine_out, "the quarantine")],
+            data_folder_inputs(data, profile),
+        )
     record_access("validate", f"data {data}" + (f", for {purpose}" if purpose else ""))
     tables = PURPOSES[purpose] if purpose is not None else None
     use_profile(profile)

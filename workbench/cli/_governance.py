@@ -9,6 +9,14 @@ from typing import Annotated
 import typer
 
 from workbench.cli._common import DataDir, ProfileFile, parse_date, use_profile
+from workbench.cli._outputs import (
+    data_folder_inputs,
+    file_inputs,
+    list_inputs,
+    output_file,
+    refuse_writing_over_inputs,
+    store_inputs,
+)
 from workbench.errors import UsageError
 from workbench.governance.access import record_access
 
@@ -60,6 +68,12 @@ def retention_command(
     from workbench.governance import apply_retention, load_policy, plan_retention
 
     day = parse_date(today, "--today") if today else datetime.now(UTC).date()
+    log_file = log or Path(reports) / "retention-log.jsonl"
+    if apply:
+        refuse_writing_over_inputs(
+            [output_file("--log", log_file, "the deletion log")],
+            [*file_inputs(policy, "the retention policy (--policy)"), *store_inputs(store)],
+        )
     plan = plan_retention(reports, load_policy(policy), day, list_roots=lists or [], store=store)
     for action, kind, path, _created, expires in plan.table():
         typer.echo(f"{action:6} {kind:18} {expires}  {path}")
@@ -71,7 +85,7 @@ def retention_command(
             "Nothing deleted; run with --apply to delete."
         )
         return
-    deleted = apply_retention(plan, log or Path(reports) / "retention-log.jsonl")
+    deleted = apply_retention(plan, log_file)
     counts = ", ".join(f"{n} {kind}" for kind, n in deleted.items())
     typer.echo(f"Deleted {counts} (a folder counts once, with all inside it). Logged.")
 
@@ -115,8 +129,17 @@ def subject_access_command(
     profile: ProfileFile = None,
 ) -> None:
     """Everything the workbench holds about one person, for the data protection team."""
-    use_profile(profile)
     from workbench.governance.subject_access import appendix_path, subject_access
+
+    refuse_writing_over_inputs(
+        [output_file("--out", out, "the export", (appendix_path(out), "its CSV appendix"))],
+        [
+            *data_folder_inputs(data, profile),
+            *(entry for path in list_files or [] for entry in list_inputs(path)),
+            *store_inputs(store),
+        ],
+    )
+    use_profile(profile)
     from workbench.review import load_key
 
     named = [person is not None, any((forename, surname, dob)), nino is not None]

@@ -9,6 +9,12 @@ from typing import Annotated
 import typer
 
 from workbench.cli._common import DataOption, FolderArgument, folder_given
+from workbench.cli._outputs import (
+    data_folder_inputs,
+    folder_inputs,
+    output_file,
+    refuse_writing_over_inputs,
+)
 from workbench.errors import UsageError
 from workbench.governance.access import record_access
 
@@ -37,6 +43,10 @@ def profile_suggest_command(
     from workbench.data.suggest import suggest_profile
 
     data = folder_given(folder, data_option, "profile suggest")
+    refuse_writing_over_inputs(
+        [output_file("--out", out, "the suggested profile")],
+        [*folder_inputs(data, "a file of the extract"), *data_folder_inputs(data)],
+    )
     if out.exists() and not overwrite:
         raise UsageError(f"--out {out} exists: give another path, or --overwrite to replace it")
     record_access("profile suggest", f"data {data}")

@@ -9,6 +9,14 @@ from typing import Annotated
 import typer
 
 from workbench.cli._common import EXIT_CHECKS_FAILED, ProfileFile, use_profile
+from workbench.cli._outputs import (
+    data_folder_inputs,
+    list_inputs,
+    output_file,
+    output_folder,
+    refuse_writing_over_inputs,
+    store_inputs,
+)
 
 review_app = typer.Typer(
     name="review",
@@ -62,6 +70,10 @@ def review_export_command(
 ) -> None:
     """Write a review workbook: one row per child (who they are, why listed), a drop-down for
     the decision."""
+    refuse_writing_over_inputs(
+        [output_file("--out", out, "the workbook")],
+        [*store_inputs(store), *list_inputs(list_file), *data_folder_inputs(data, profile)],
+    )
     use_profile(profile)
     from workbench.review import ReviewStore, load_key
     from workbench.review.excel import export_list_file
@@ -159,6 +171,19 @@ def review_serve_command(
     profile: ProfileFile = None,
 ) -> None:
     """Serve the review panel as a web page for officers (Voilà; token required; no code shown)."""
+    from workbench.review import app
+
+    if write_app is not None:
+        # What the app folder holds (`workbench.review.app.prepare_review_app`).
+        written = [app.APP_NOTEBOOK, app.APP_CONFIG, app.VOILA_CONFIG, app.JUPYTERHUB_LINES]
+        refuse_writing_over_inputs(
+            [
+                output_folder(
+                    "--write-app", write_app, "the app", [*written, f"{app.SERVER_CONFIG_FOLDER}/*"]
+                )
+            ],
+            [*store_inputs(store), *list_inputs(list_file), *data_folder_inputs(data, profile)],
+        )
     use_profile(profile)
     from workbench.review.app import JUPYTERHUB_LINES, prepare_review_app, serve_review_app
 
@@ -200,6 +225,12 @@ def review_outreach_command(
     profile: ProfileFile = None,
 ) -> None:
     """Write contact details for the children whose latest decision is `contact`, and only them."""
+    from workbench.review.outreach import sidecar_path
+
+    refuse_writing_over_inputs(
+        [output_file("--out", out, "the contact list", (sidecar_path(out), "its record"))],
+        [*store_inputs(store), *list_inputs(list_file), *data_folder_inputs(data, profile)],
+    )
     use_profile(profile)
     from workbench.review import ReviewStore, load_key
     from workbench.review.outreach import export_outreach

@@ -169,6 +169,8 @@ class Explanation:
         """The reasons a person is not listed (empty when listed)."""
         if self.listed:
             return []
+        if not self.is_child:
+            return ["not a child in the age window"]
         reasons = []
         if not self.in_window:
             reasons.append("outside the age window")
@@ -186,6 +188,9 @@ class Explanation:
             f"{self.rule_set}); evidence as on {long_date(self.as_of)}.",
             *([f"Not checked for this term: {self.rules_note}"] if self.rules_note else []),
         ]
+        if not self.is_child:
+            # An adult: the criteria are about children in the window; none was weighed.
+            return "\n".join([*lines, *self._not_a_child_lines()])
         lines += [self._age_line(), self._carers_line()]
         if self.funded_places_read:
             lines.append(self._funded_line())
@@ -204,6 +209,17 @@ class Explanation:
         if self.listed:
             return f"{start}: tier {self.tier}."
         return f"{start}: {' and '.join(self.why_not_listed())}."
+
+    def _not_a_child_lines(self) -> list[str]:
+        term, born = self.term_start, self.date_of_birth
+        age = term.year - born.year - ((term.month, term.day) < (born.month, born.day))
+        return [
+            f"Age: {age} on {long_date(term)}. The list is for children in the age window, "
+            f"which for someone born on {long_date(born)} closed on "
+            f"{long_date(self.eligible_to)}.",
+            "No criterion was assessed: each is met by a child in the age window, through the "
+            "child's own records or those of the child's parents and carers.",
+        ]
 
     def _age_line(self) -> str:
         if self.in_window:

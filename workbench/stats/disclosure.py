@@ -62,7 +62,7 @@ PRIMARY = "primary"
 SECONDARY = "secondary"
 
 _OUTPUT_COLUMNS = ("measure", "value", "suppressed", "suppression")
-_WORKING_COLUMNS = ("raw", "denominator", "suppression")
+_WORKING_COLUMNS = ("raw", "denominator", "suppression", "blank")
 _RATE_SCALE = 1000  # a percentage to one decimal place is a whole number of tenths of a percent
 
 Cell = tuple[int, int]
@@ -247,6 +247,7 @@ def protect_table(
     rates: Mapping[str, tuple[str, str]] | None = None,
     rules: DisclosureRules = DisclosureRules(),  # frozen, so sharing one default is safe
     also_hide: Collection[tuple[str, ...]] = (),
+    margins: bool = True,
 ) -> ProtectedTable:
     """Add margins to a table of counts and hide what could identify a family.
 
@@ -266,18 +267,27 @@ def protect_table(
         the rate is hidden wherever either is. The numerator counts part of the denominator
         (it is never larger): where the rest (denominator less numerator) would be small, the
         numerator is hidden too, or a subtraction would publish the rest.
+        In a one-way table a numerator may be empty (null) in a row where it was not
+        counted (take-up in a term whose funded places were not read): that row's
+        numerator and rate are published blank, never as 0, and so is the numerator's
+        ``Total`` (the measured rows alone do not add up to one).
     rules
         Threshold, rounding, zeros and symbol.
     also_hide
         Cells to hide as well, before secondary suppression, as ``(count measure, row
         label)`` or ``(count measure, row label, column label)`` (``"Total"`` for a margin):
         what disclosure control across linked tables (`workbench.stats.linked`) adds.
+    margins
+        False for a one-way table whose rows do not add up to a total (a child counted in
+        several rows: criteria met, terms): no ``Total`` row is published, and so no cell
+        is hidden to protect one from it (the audit across tables, `workbench.stats.linked`,
+        still bounds every hidden count from everything published).
 
     Returns
     -------
     ProtectedTable
-        Cells ordered row by row (categories sorted, ``Total`` last), measures in the order
-        ``count``, the other counts, then the rates.
+        Cells ordered row by row (categories sorted, ``Total`` last unless ``margins`` is
+        False), measures in the order ``count``, the other counts, then the rates.
 
     Examples
     --------
@@ -289,9 +299,14 @@ def protect_table(
     """
     rates = dict(rates or {})
     counts = _count_measures(count, rates)
+    if not margins and column is not None:
+        raise UsageError("margins=False is for one-way tables (column=None) only.")
+    frame, uncounted = _uncounted(frame, row, column, rates)
     data = _validated(frame, row, column, counts)
     parts_of = [(numerator, denominator) for numerator, denominator in rates.values()]
-    working, notes, safe = _protect_counts(data, row, column, counts, rules, also_hide, parts_of)
+    working, notes, safe = _protect_counts(
+        data, row, column, counts, rules, also_hide, parts_of, uncounted, margins=margins
+    )
     parts = [_finish(working[name], name, _published_count(rules), rules) for name in counts]
     for name, (numerator, denominator) in rates.items():
         cells = _rate_cells(working[numerator], working[denominator], rules)
@@ -304,10 +319,17 @@ def protect_table(
         )
     table = pl.concat(parts, how="vertical")
     keys = [row] if column is None else [row, column]
-    mask = table.select(*keys, "measure", "suppressed", "suppression")
     raw = pl.concat(
-        [working[name].select(*keys, pl.lit(name).alias("measure"), "raw") for name in counts]
+        [
+            working[name]
+            .filter(~pl.col("blank"))
+            .select(*keys, pl.lit(name).alias("measure"), "raw")
+            for name in counts
+        ]
     )
+    if not margins:
+        table, raw = table.filter(pl.col(row) != TOTAL), raw.filter(pl.col(row) != TOTAL)
+    mask = table.select(*keys, "measure", "suppressed", "suppression")
     return ProtectedTable(
         table=table, mask=mask, safe=safe, notes=notes, row=row, column=column, counts=raw
     )
@@ -387,30 +409,47 @@ def _protect_counts(
     rules: DisclosureRules,
     also_hide: Collection[tuple[str, ...]],
     parts_of: Sequence[tuple[str, str]] = (),
+    uncounted: Mapping[str, Collection[str]] | None = None,
+    *,
+    margins: bool = True,
 ) -> tuple[dict[str, pl.DataFrame], list[str], bool]:
     """Each count measure's cells with margins and suppression kinds, the notes, and safety.
 
     ``parts_of`` pairs a count with the count it is part of (a rate's numerator and
     denominator): where what is left (the denominator less the numerator, e.g. children
     eligible but not funded) is small, one of the two is hidden too, or one subtraction would
-    publish it (`_hide_small_remainders`).
+    publish it (`_hide_small_remainders`). ``uncounted`` names, per count, the row labels
+    where it was not counted: those cells (and the count's margin) are blank, never hidden
+    nor published. Without ``margins`` no line must hide two cells: its total is not
+    published.
     """
     row_labels = _labels(data, row)
     column_labels = _labels(data, column) if column is not None else []
     extra = _extra_cells(also_hide, counts, row_labels, column_labels, two_way=column is not None)
-    lines = _lines(len(row_labels), len(column_labels), two_way=column is not None)
+    two_way = column is not None
+    lines = _lines(len(row_labels), len(column_labels), two_way=two_way) if margins else []
     grid_keys = _grid_keys(row_labels, column_labels, row, column)
     grand_total = (len(row_labels), len(column_labels))
     values = {name: _grid(data, row, column, name, row_labels, column_labels) for name in counts}
+    blank = {
+        name: {(row_labels.index(label), 0) for label in labels} | {grand_total}
+        for name, labels in (uncounted or {}).items()
+        if labels
+    }
     kinds = {name: _primary(values[name], rules, extra.get(name, set())) for name in counts}
-    _hide_small_remainders(values, kinds, parts_of, rules)
+    _hide_small_remainders(values, kinds, parts_of, rules, blank)
     working: dict[str, pl.DataFrame] = {}
     notes: list[str] = []
     safe = True
     for name in counts:
         _secondary(values[name], lines, kinds[name])
-        working[name] = _cells(grid_keys, values[name], kinds[name])
-        notes.extend(_count_notes(name, kinds[name], rules))
+        # Cells not published (blank, or a margin not printed) are neither hidden nor shown.
+        unpublished = blank.get(name, set()) | (set() if margins else {grand_total})
+        shown = {cell: kind for cell, kind in kinds[name].items() if cell not in unpublished}
+        working[name] = _cells(grid_keys, values[name], shown, blank.get(name, set()))
+        notes.extend(_count_notes(name, shown, rules))
+        if grand_total in blank.get(name, set()):
+            continue  # no total of it is published: no line to subtract from
         problem = _unsafe_reason(name, values[name][grand_total], kinds[name], lines, rules)
         if problem is not None:
             safe = False
@@ -451,6 +490,7 @@ def _hide_small_remainders(
     kinds: Mapping[str, dict[Cell, str]],
     parts_of: Sequence[tuple[str, str]],
     rules: DisclosureRules,
+    blank: Mapping[str, Collection[Cell]] | None = None,
 ) -> None:
     """Hide a part (or, when it is none, its whole) where whole less part is small.
 
@@ -458,10 +498,12 @@ def _hide_small_remainders(
     are not funded: a count below the threshold, found by one subtraction. Where both are
     shown and the difference is small (zero only when the rules hide zeros: "all funded"),
     the part is hidden, as a secondary cell; secondary suppression then protects it like any
-    other.
+    other. A part left blank (not counted) publishes no difference.
     """
     for part, whole in parts_of:
         for cell, total in values[whole].items():
+            if cell in (blank or {}).get(part, ()):
+                continue
             left = total - values[part][cell]
             if left < 0:
                 raise UsageError(
@@ -605,6 +647,30 @@ def _validated(
     return data
 
 
+def _uncounted(
+    frame: pl.DataFrame | pl.LazyFrame,
+    row: str,
+    column: str | None,
+    rates: Mapping[str, tuple[str, str]],
+) -> tuple[pl.DataFrame | pl.LazyFrame, dict[str, set[str]]]:
+    """The rows of a one-way table where a rate's numerator is empty (not counted), by
+    numerator, and the table with those cells as 0 for the suppression to work on (they are
+    published blank). A two-way table, or a column that is not there, is left to
+    `_validated` to refuse."""
+    if isinstance(frame, pl.LazyFrame):
+        frame = frame.collect()
+    if column is not None or not isinstance(frame, pl.DataFrame) or row not in frame.columns:
+        return frame, {}
+    uncounted: dict[str, set[str]] = {}
+    for numerator, _ in rates.values():
+        if numerator not in frame.columns or not frame.get_column(numerator).null_count():
+            continue
+        empty = frame.filter(pl.col(numerator).is_null()).get_column(row).cast(pl.String)
+        uncounted[numerator] = set(empty.to_list())
+        frame = frame.with_columns(pl.col(numerator).fill_null(0))
+    return frame, uncounted
+
+
 def _check_counts(data: pl.DataFrame, name: str) -> None:
     series = data.get_column(name)
     if not series.dtype.is_integer():
@@ -691,12 +757,19 @@ def _unsafe_reason(
     return None
 
 
-def _cells(keys: pl.DataFrame, values: dict[Cell, int], kinds: dict[Cell, str]) -> pl.DataFrame:
-    """The cell labels with their unrounded count (``raw``) and ``suppression``, grid order."""
+def _cells(
+    keys: pl.DataFrame,
+    values: dict[Cell, int],
+    kinds: dict[Cell, str],
+    blank: Collection[Cell] = (),
+) -> pl.DataFrame:
+    """The cell labels with their unrounded count (``raw``), ``suppression`` and whether the
+    cell is left ``blank`` (not counted), in grid order."""
     cells = sorted(values)
     return keys.with_columns(
         pl.Series("raw", [values[cell] for cell in cells], dtype=pl.Int64),
         pl.Series("suppression", [kinds.get(cell) for cell in cells], dtype=pl.String),
+        pl.Series("blank", [cell in blank for cell in cells], dtype=pl.Boolean),
     )
 
 
@@ -748,10 +821,19 @@ def _percent_text() -> pl.Expr:
 
 def _finish(frame: pl.DataFrame, name: str, shown: pl.Expr, rules: DisclosureRules) -> pl.DataFrame:
     """Attach measure, published value and the suppressed flag; drop working columns."""
+    blank = pl.col("blank")
+    frame = frame.with_columns(
+        suppression=pl.when(blank).then(pl.lit(None, dtype=pl.String)).otherwise("suppression")
+    )
     hidden = pl.col("suppression").is_not_null()
     return frame.with_columns(
         measure=pl.lit(name, dtype=pl.String),
-        value=pl.when(hidden).then(pl.lit(rules.symbol)).otherwise(shown),
+        # A blank cell (not counted) is empty: never the symbol, never a 0 that reads as none.
+        value=pl.when(blank)
+        .then(pl.lit(None, dtype=pl.String))
+        .when(hidden)
+        .then(pl.lit(rules.symbol))
+        .otherwise(shown),
         suppressed=hidden,
     ).select(*[c for c in frame.columns if c not in _WORKING_COLUMNS], *_OUTPUT_COLUMNS)
 

@@ -51,6 +51,7 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -66,7 +67,7 @@ from workbench.errors import UsageError
 from workbench.paths import project_path
 from workbench.rules import RuleSet
 from workbench.runs.emptiness import no_places_for_the_term
-from workbench.stats.disclosure import DisclosureRules
+from workbench.stats.disclosure import DisclosureRules, ProtectedTable
 from workbench.stats.equality import EQUALITY_FIELDS, equality_table
 from workbench.stats.outcomes import (
     OutcomeLists,
@@ -95,7 +96,14 @@ from workbench.stats.report_publish import (
     write_manifest,
 )
 from workbench.stats.table_links import possible_area_wards, protect_published
-from workbench.stats.takeup import area_ward_pairs, funnel, national_comparison, take_up, trend
+from workbench.stats.takeup import (
+    area_ward_pairs,
+    funnel,
+    national_comparison,
+    take_up,
+    trend,
+    without_funded,
+)
 from workbench.stats.wards import load_ward_lookup
 
 if TYPE_CHECKING:
@@ -268,11 +276,17 @@ def write_stats(
         else:
             raw[name] = pl.DataFrame()
             not_applicable[name] = f"Not available: the people table has no {field!r} column."
+    caveat = _not_measured(rule_set)
+    # Take-up in a term whose funded places were not read is not measured: blank, not 0.
+    uncounted: dict[date, str] = {}
+    if caveat is None and (missing := _no_headcount(found)) is not None:
+        uncounted[term_start] = missing
+        raw = {name: _funded_blank(name, table) for name, table in raw.items()}
     trend_terms: tuple[tuple[date, date], ...] = ()
     if earlier:
         trend_terms = tuple(sorted({**earlier, term_start: as_of}.items()))
-        runs = {
-            term: candidates
+        assessed = {
+            term: found
             if term == term_start
             else assess(
                 loaded,
@@ -281,16 +295,20 @@ def write_stats(
                 as_of=evidence,
                 linkage=linkage,
                 store=store,
-            ).candidates
+            )
             for term, evidence in trend_terms
         }
-        raw["trend"] = trend(runs)
+        if caveat is None:
+            for term, term_found in assessed.items():
+                if term != term_start and (missing := _no_headcount(term_found)) is not None:
+                    uncounted[term] = missing
+        runs = {term: term_found.candidates for term, term_found in assessed.items()}
+        raw["trend"] = trend(runs, uncounted=uncounted)
         raw["national_comparison"] = national_comparison(list(runs))
         if rule_set.id != TWO_YEAR_OLD:
             not_applicable["national_comparison"] = (
                 "Not applicable: DfE publishes national take-up for the two-year-old offer only."
             )
-    caveat = _not_measured(rule_set)
     if outcomes is not None:
         raw |= _outcome_tables(found, outcomes, term_start, measured=caveat is None)
     if caveat is not None:
@@ -309,6 +327,11 @@ def write_stats(
         uses_dwp_list="dwp_list" in rule_set.sources,
         groups=rule_set,  # how its groups and criteria relate (free school meals)
     )
+    if uncounted:  # why funded and the rate are blank, said in the tables' own notes
+        protected = {
+            name: _with_note(table, _uncounted_note(name, uncounted, term_start))
+            for name, table in protected.items()
+        }
     tables = {
         name: publish_table(
             name,
@@ -334,7 +357,11 @@ def write_stats(
         tables=tables,
         caveats=tuple(
             c
-            for c in (rule_set.beyond_checked(term_start), caveat, _no_headcount(found))
+            for c in (
+                rule_set.beyond_checked(term_start),
+                caveat,
+                _uncounted_caveat(uncounted.get(term_start), found),
+            )
             if c is not None
         ),
         warnings=tuple(mostly_quarantined(loaded)),
@@ -451,17 +478,81 @@ def _earlier_terms(
 
 
 def _no_headcount(found: Assessment) -> str | None:
-    """Why no child counts as funded, when the providers' headcount holds no place for the
-    term (`workbench.runs.emptiness.no_places_for_the_term`); None when it holds some."""
-    sentence = no_places_for_the_term(found)
-    if sentence is None:
+    """Why no child can be counted as funded in the term assessed, when the rules read the
+    providers' headcount (``funded_places``) but it holds no place for the term: there is no
+    such file, it has no place at all, or its places are for other terms
+    (`workbench.runs.emptiness.no_places_for_the_term`). None when it holds some."""
+    rule_set = found.rule_set
+    if "funded_places" not in rule_set.sources:
         return None
-    consequence = (
-        "no child can be counted: only children with a funded place for the term are listed."
-        if found.rule_set.population.funded_place_required
-        else "no child counts as funded this term, so take-up reads as none."
+    places = found.data.tables.get("funded_places")
+    if places is None:
+        return (
+            f"The data folder has no funded_places file (the providers' headcount), so no "
+            f"child can be counted as funded for the term starting {found.term_start}."
+        )
+    if places.is_empty():
+        return (
+            "The providers' headcount (funded_places) holds no place (none given, or every "
+            f"row quarantined), so no child can be counted as funded for the term starting "
+            f"{found.term_start}."
+        )
+    return no_places_for_the_term(found)
+
+
+def _uncounted_caveat(sentence: str | None, found: Assessment) -> str | None:
+    """The caveat for a term whose headcount holds no place, with what it means for the
+    tables; None when the headcount was read."""
+    if sentence is None:
+        if found.rule_set.population.funded_place_required:
+            sentence = _no_headcount(found)  # the list itself is empty for want of places
+            if sentence is not None:
+                return (
+                    f"{sentence} Until the term's places are read, no child can be counted: "
+                    "only children with a funded place for the term are listed."
+                )
+        return None
+    return (
+        f"{sentence} Until the term's places are read, funded children and the take-up rate "
+        "are left blank (not 0) in every table for the term."
     )
-    return f"{sentence} Until the term's places are read, {consequence}"
+
+
+def _funded_blank(name: str, table: pl.DataFrame) -> pl.DataFrame:
+    """A take-up or equality table of a term whose funded places were not read, with the
+    funded count and what is worked out from it empty (published blank). Other tables (the
+    funnel, the outcomes of earlier lists) are as counted."""
+    if name in COUNTS_ONLY_TABLES and name != "trend" and "funded" in table.columns:
+        return without_funded(table)
+    return table
+
+
+def _uncounted_note(name: str, uncounted: Mapping[date, str], term_start: date) -> str | None:
+    """What a table's reader must know of the terms whose funded places were not read."""
+    if name == "trend":
+        terms = ", ".join(str(term) for term in sorted(uncounted))
+        return (
+            f"Funded and the rate are blank for the term(s) starting {terms}: the providers' "
+            "headcount (funded_places) holds no place for them, so no child could be counted "
+            "as funded. A blank is not a zero (a rate of 0.0 would read as no child funded)."
+        )
+    if term_start not in uncounted:
+        return None
+    if name in COUNTS_ONLY_TABLES:
+        return (
+            f"{uncounted[term_start]} So funded and the rate are left blank: a blank is not a "
+            "zero (a rate of 0.0 would read as no child funded)."
+        )
+    if name == "funnel" or name.startswith("outcome_funnel"):
+        return (
+            f"{uncounted[term_start]} So no child can reach the funded stage until the term's "
+            "places are read."
+        )
+    return None
+
+
+def _with_note(table: ProtectedTable, note: str | None) -> ProtectedTable:
+    return table if note is None else dataclasses.replace(table, notes=[*table.notes, note])
 
 
 def _not_measured(rule_set: RuleSet) -> str | None:

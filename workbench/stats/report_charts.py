@@ -112,6 +112,8 @@ def write_charts(
             rows, why = None, table.reason
         elif not result.measured and name != "funnel":
             rows, why = None, "Take-up is not measured for this initiative: no rate to draw."
+        elif _not_counted(table):
+            rows, why = None, _NOT_COUNTED
         else:
             rows, why = rows_of(table)
         if rows is None:
@@ -126,6 +128,18 @@ def write_charts(
 
 
 # --- chart rows ---------------------------------------------------------------------------------
+
+_NOT_COUNTED = (
+    "No funded place was read for the term (see the caveats): funded and the rate are blank, "
+    "so there is no rate to draw."
+)
+
+
+def _not_counted(table: StatsTable) -> bool:
+    """A take-up or equality table whose funded count is blank throughout: its term's funded
+    places were not read (`workbench.stats.takeup.without_funded`)."""
+    raw = table.raw
+    return "funded" in raw.columns and raw.height > 0 and raw["funded"].null_count() == raw.height
 
 
 def _area_rows(table: StatsTable) -> tuple[pl.DataFrame | None, str | None]:

@@ -33,7 +33,8 @@ def headline(result: StatsResult) -> dict[str, str | None]:
     """The overall figures as published: ``eligible``, ``funded`` and ``rate`` (a percentage).
 
     All three are None when the overall table was withheld; a hidden value shows the
-    suppression symbol.
+    suppression symbol; ``funded`` and ``rate`` are None (blank) when the term's funded
+    places were not read.
 
     Examples
     --------
@@ -70,7 +71,10 @@ def headline_markdown(result: StatsResult, national: pl.DataFrame | None = None)
         f"- **{figures['eligible']}** children look eligible (likely tier) for the term "
         f"starting {term}."
     ]
-    if result.measured:
+    if result.measured and figures["funded"] is None:
+        # Blank: the term's funded places were not read (the caveats below say why).
+        lines.append("- How many of them have a funded place is not known yet: see below.")
+    elif result.measured:
         lines.append(
             f"- **{figures['funded']}** of them have a funded place this term: take-up "
             f"**{_percent_text(figures['rate'])}**."

@@ -51,8 +51,10 @@ MANIFEST_NAME = "stats_manifest.json"
 TABLES = {
     "take_up": "Eligible (likely tier) and funded children and the take-up rate, overall.",
     "take_up_by_area": "Take-up by postcode district (unknown: no postcode or no record).",
-    "take_up_by_criterion": "Take-up by criterion met; a child meeting several counts in each.",
-    "take_up_by_age_band": "Take-up by age in whole months on the first day of term.",
+    "take_up_by_criterion": "Take-up by criterion met; a child meeting several counts in each, "
+    "so there is no Total row (take_up counts each child once).",
+    "take_up_by_age_band": "Take-up by age in whole months on the first day of term, youngest "
+    "first.",
     "funnel": "Where each DWP-list child got to: on the list, linked to our records, funded.",
     **{
         f"equality_by_{field}": f"Eligible and funded children and take-up by {field}, "
@@ -67,7 +69,7 @@ OPTIONAL_TABLES = {
     "take_up_by_ward": "Take-up by ward, from the council's ward lookup (unknown: no postcode, "
     "no record, or a postcode the lookup does not cover).",
     "trend": "Take-up term by term: this term and the earlier terms asked for, each assessed "
-    "on its own evidence date.",
+    "on its own evidence date; no Total row (the terms are not added up).",
     "national_comparison": "England's take-up of the two-year-old offer (DfE, each January) "
     "beside each term of the trend: published national figures, not the council's data.",
     "outcome_funnel": "What outreach achieved for a campaign (the earlier lists given): each "
@@ -87,14 +89,15 @@ COUNTS_ONLY_TABLES = {
     "or no record).",
     "take_up_by_ward": "Children who look eligible by ward, from the council's ward lookup.",
     "take_up_by_criterion": "Children who look eligible by reason (criterion met); a child "
-    "meeting several counts in each.",
+    "meeting several counts in each, so there is no Total row (take_up counts each child "
+    "once).",
     "take_up_by_group": "Children who look eligible by eligibility group (free school meals: "
     "targeted, which still brings pupil premium and holiday activities, and expanded, meals "
     "only); a child in both is counted in the targeted group.",
     "take_up_by_age_band": "Children who look eligible by age in whole months on the first "
     "day of term.",
     "trend": "Children who look eligible term by term, each term assessed on its own evidence "
-    "date.",
+    "date; no Total row (the terms are not added up).",
     **{
         f"equality_by_{field}": f"Children who look eligible by {field}, for equality "
         "monitoring (aggregate only)."

@@ -68,6 +68,7 @@ __all__ = [
     "protect",
     "take_up",
     "trend",
+    "without_funded",
 ]
 
 NATIONAL_TAKE_UP_FILE = Path(__file__).with_name("national_take_up.yaml")
@@ -262,15 +263,20 @@ def area_ward_pairs(
     return set(placed.select("area", "ward").unique().iter_rows())
 
 
-def trend(runs: Mapping[date, pl.DataFrame]) -> pl.DataFrame:
+def trend(runs: Mapping[date, pl.DataFrame], uncounted: Collection[date] = ()) -> pl.DataFrame:
     """Take-up term by term: ``term_start``, ``eligible``, ``funded``, ``rate``, oldest first.
 
     A term with no eligible child has a row of zeros and no rate, so every term is shown.
+    The terms are other children (or the same ones again), so the rows are not added up.
 
     Parameters
     ----------
     runs
         One candidate list per term, keyed by the term's first day.
+    uncounted
+        Terms whose funded places were not read (the providers' headcount holds none for
+        them): their ``funded`` and ``rate`` are empty, not 0, since no child could be
+        counted as funded.
 
     Examples
     --------
@@ -279,6 +285,8 @@ def trend(runs: Mapping[date, pl.DataFrame]) -> pl.DataFrame:
     ...     "reason_codes": [["ehc_plan"]], "already_funded": [True]})
     >>> trend({date(2026, 9, 1): term}).rows()
     [(datetime.date(2026, 9, 1), 1, 1, 1.0)]
+    >>> trend({date(2026, 9, 1): term}, uncounted=[date(2026, 9, 1)]).rows()
+    [(datetime.date(2026, 9, 1), 1, None, None)]
     """
     if not runs:
         raise UsageError("trend needs at least one term's candidate list; got none.")
@@ -292,8 +300,32 @@ def trend(runs: Mapping[date, pl.DataFrame]) -> pl.DataFrame:
                 {"eligible": [0], "funded": [0], _RATE: [None]},
                 schema={"eligible": pl.Int64, "funded": pl.Int64, _RATE: pl.Float64},
             )
+        if term_start in uncounted:
+            overall = without_funded(overall)
         rows.append(overall.select(pl.lit(term_start).alias("term_start"), pl.all()))
     return pl.concat(rows).sort("term_start")
+
+
+_FROM_FUNDED = ("funded", _RATE, "ci_lower", "ci_upper", "funded_share", "disparity")
+"""The columns of a take-up or equality table that are worked out from the funded count."""
+
+
+def without_funded(table: pl.DataFrame) -> pl.DataFrame:
+    """``table`` with ``funded`` and what is worked out from it (the rate, an equality
+    table's interval, share of the funded and disparity) emptied: for a term whose funded
+    places were not read, where 0 would read as "no child funded". Published blank.
+
+    Examples
+    --------
+    >>> table = pl.DataFrame({"area": ["FQ1"], "eligible": [40], "funded": [0], "rate": [0.0]})
+    >>> without_funded(table).rows()
+    [('FQ1', 40, None, None)]
+    """
+    return table.with_columns(
+        pl.lit(None, dtype=table.schema[name]).alias(name)
+        for name in _FROM_FUNDED
+        if name in table.columns
+    )
 
 
 def national_take_up(path: str | Path = NATIONAL_TAKE_UP_FILE) -> pl.DataFrame:
@@ -412,23 +444,49 @@ def protect(
     _require(table, ("eligible",), "the take-up table")
     rates = _TAKE_UP_RATE if "funded" in table.columns else None
     dimension = table.columns[0]
+    overlap = _NO_TOTAL.get(dimension)
     protected = protect_table(
-        table,
+        _in_order(table),
         row=dimension,
         column=None,
         count="eligible",
         rates=rates,
         rules=rules,
         also_hide=also_hide,
+        margins=overlap is None,
     )
-    overlap = {
-        "criterion": "A child who meets several criteria is counted under each, so the Total "
-        "counts criteria met, not children.",
-        "term_start": "The Total adds up terms: a child funded in two terms counts twice.",
-    }.get(dimension)
     if overlap is None:
         return protected
     return dataclasses.replace(protected, notes=[*protected.notes, overlap])
+
+
+_NO_TOTAL = {
+    "criterion": "No Total row: a child who meets several criteria is counted under each, so "
+    "the rows add up to more than the children. The children, each counted once, are in "
+    "take_up.",
+    "term_start": "No Total row: each term counts its own children, and a child eligible or "
+    "funded in two terms would count twice in a sum, so the terms are not added up; each "
+    "term's rate is its own.",
+}
+"""The one-way tables whose rows overlap, so a Total would count a child more than once: why
+none is published."""
+
+
+def _in_order(table: pl.DataFrame) -> pl.DataFrame:
+    """An age-band table with its bands in the order `take_up` gives them (by the band's
+    first month, ``unknown`` last), which disclosure control keeps: sorted as text, "102-107"
+    would come before "48-53"."""
+    if table.columns[0] != "age_band" or table.schema["age_band"] != pl.String:
+        return table
+    bands = table.get_column("age_band").unique(maintain_order=True)
+    ordered = sorted(bands.to_list(), key=_band_start)
+    return table.with_columns(pl.col("age_band").cast(pl.Enum(ordered)))
+
+
+def _band_start(label: str) -> tuple[bool, int, str]:
+    """How an age band sorts: by its first month (``24-29``: 24), anything else last."""
+    start = label.split("-", 1)[0]
+    return (not start.isdigit(), int(start) if start.isdigit() else 0, label)
 
 
 def hide_suppressed(
