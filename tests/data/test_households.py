@@ -133,14 +133,14 @@ def test_implausible_dates_and_money_are_quarantined_with_the_range(tmp_path):
     loaded = load_folder(tmp_path)
     dates = "is outside the plausible range (1900-01-01 to 2099-12-31)"
     assert loaded.quarantine.select("table", "row", "column", "reason").rows() == [
-        ("people", 2, "date_of_birth", f"9999-01-01 {dates}"),
-        ("people", 3, "date_of_birth", f"1899-12-31 {dates}"),
+        ("people", 2, "date_of_birth", f"date_of_birth 9999-01-01 {dates}"),
+        ("people", 3, "date_of_birth", f"date_of_birth 1899-12-31 {dates}"),
         (
             "benefits",
             2,
             "net_earned_income",
-            "-0.01 is outside the plausible range (0 to 10,000,000)",
+            "net_earned_income -0.01 is outside the plausible range (0 to 10,000,000)",
         ),
-        ("benefits", 4, "start_date", f"9999-12-31 {dates}"),
+        ("benefits", 4, "start_date", f"start_date 9999-12-31 {dates}"),
     ]
     assert loaded.tables["people"]["person_id"].to_list() == ["P3"]

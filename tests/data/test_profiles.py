@@ -121,6 +121,18 @@ def test_extract_read_through_profile_gives_contract_tables(extract):
     assert [f.name for f in data.files()] == ["awards.csv", "clients 2026-08.csv", "profile.yaml"]
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_file_whose_name_holds_brackets_is_read_as_named(make_folder, tmp_path, suffix):
+    # Polars would take "[Aug]" for a pattern of file names, and find no file.
+    clients = pl.read_csv(CLIENTS.strip().encode(), infer_schema=False)
+    name = f"clients [Aug]{suffix}"
+    folder = make_folder({name: clients, "awards.csv": AWARDS})
+    profile = write_profile(tmp_path, with_change("tables.people.file", f"clients*{suffix}"))
+    data = load_folder(folder, profile=profile)
+    assert data.tables["people"]["person_id"].to_list() == ["C1", "C2"]
+    assert data.reports["people"].file.name == name
+
+
 def test_unmapped_values_are_quarantined_with_source_file_row_column_and_value(extract):
     folder, profile = extract
     data = load_folder(folder, profile=profile)

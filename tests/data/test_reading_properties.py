@@ -222,12 +222,18 @@ def test_loading_splits_every_row_exactly_into_accepted_and_quarantined(tmp_path
     folder = tmp_path_factory.mktemp("council")
     expected: dict[str, set[int]] = {}
     written: dict[str, int] = {}
+    people: set[str] = set()  # the person_ids of people's accepted rows
     for table in ("people", "benefits"):
         cells = render(rows[table], formats[table])
         corrupted = corrupt(table, rows[table], cells, formats[table], plan[table])
         write_csv(folder / f"{table}.csv", cells)
+        broken = corrupted | rows_sharing_an_id(table, cells)
+        if table == "people":
+            people = {row["person_id"].strip() for i, row in enumerate(cells) if i not in broken}
+        else:  # an award of a person not accepted from people counts for nothing
+            broken |= {i for i, row in enumerate(cells) if row["person_id"].strip() not in people}
         # Spreadsheet numbering: the header is row 1.
-        expected[table] = {i + 2 for i in corrupted | rows_sharing_an_id(table, cells)}
+        expected[table] = {i + 2 for i in broken}
         written[table] = len(cells)
 
     data = load_folder(folder)
@@ -244,6 +250,7 @@ def test_loading_splits_every_row_exactly_into_accepted_and_quarantined(tmp_path
         assert quarantined.height == report.quarantined
         assert set(quarantined["row"].to_list()) == expected[table]
         assert quarantined["row"].is_duplicated().sum() == 0
+    assert set(data.tables["benefits"]["person_id"]) <= set(data.tables["people"]["person_id"])
 
 
 @settings(max_examples=40, deadline=None)

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -116,6 +117,10 @@ UK_DATE = DateFormat("dd/mm/yyyy", "%d/%m/%Y", r"^\d{1,2}/\d{1,2}/\d{4}$")
 DATE_FORMATS: tuple[DateFormat, ...] = (ISO_DATE, UK_DATE)
 # calamine renders an Excel date cell as text like "2026-09-01 00:00:00".
 _EXCEL_DATE_CELL = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?$"
+# A date cell Excel wrote as a number: its serial, days since 1899-12-30 (five digits: 1927
+# to 2173; four could be a year), a time of day as a fraction.
+_EXCEL_SERIAL = r"^\d{5}(?:\.\d+)?$"
+_EXCEL_EPOCH = date(1899, 12, 30)
 _MONEY = r"^-?£?(?:\d{1,3}(?:,\d{3})+|\d+|\d{1,3}(?:,\d{3})+\.\d+|\d*\.\d+)$"
 _MONEY_NOISE = r"[£,]"
 # A duplicated id's reason lists this many of its rows, then says how many there are.
@@ -534,6 +539,20 @@ def _date_reason(name: str, chosen: DateFormat, columns: set[str]) -> pl.Expr:
                     "in this file (mixed date formats)"
                 )
             )
+    # Excel writes a date cell formatted as a number (General) as its serial: days since
+    # 1899-12-30. Named as such, with the date it would be, but never taken as that date.
+    serial = written.str.contains(_EXCEL_SERIAL)
+    would_be = pl.lit(_EXCEL_EPOCH) + pl.duration(
+        days=written.str.extract(r"^(\d+)").cast(pl.Int64, strict=False)
+    )
+    reason = reason.when(serial).then(
+        pl.format(
+            "{} is an Excel date number (it would be {}), not a date in this column's format "
+            f"({chosen.label}): format the column as dates in the spreadsheet before saving it",
+            written,
+            would_be.dt.strftime(chosen.strftime),
+        )
+    )
     return reason.otherwise(pl.lit(f"not a date in this column's format ({chosen.label})"))
 
 
@@ -553,7 +572,7 @@ def _column_rules(column: Column, columns: set[str], chosen: DateFormat | None) 
         if column.dtype == "decimal":
             bad = value.is_nan() | value.is_infinite()
             rules.append(_Rule(name, bad, pl.lit("not a number (NaN or infinite)")))
-        return rules + _plausible_rule(column)
+        return rules + _plausible_rule(column, columns)
     if column.dtype == "enum":
         allowed = ", ".join(column.allowed or ())
         reason = pl.format("'{}' is not one of: " + allowed, pl.col(_clean_name(name)))
@@ -568,11 +587,16 @@ def _column_rules(column: Column, columns: set[str], chosen: DateFormat | None) 
     else:
         reason = pl.lit("not a number (expected digits like 15400 or £15,400.50)")
     rules.append(_Rule(name, filled & ~_fits(column), reason))
-    return rules + _plausible_rule(column)
+    return rules + _plausible_rule(column, columns)
 
 
-def _plausible_rule(column: Column) -> list[_Rule]:
-    """A typed date or number outside the column's plausible range (schema)."""
+def _plausible_rule(column: Column, columns: set[str]) -> list[_Rule]:
+    """A typed date or number outside the column's plausible range (schema).
+
+    The reason begins with the column's name, then the value: a number as the file wrote it
+    (`-5`, not `-5.0`), a date as a date. A reason that began with the value would begin
+    with `-` for a negative amount, which a spreadsheet takes for a formula: the quarantine
+    file would escape it, and show `'-5.0`."""
     bounds = column.plausible_range
     if bounds is None:
         return []
@@ -582,10 +606,11 @@ def _plausible_rule(column: Column) -> list[_Rule]:
     typed = value.is_finite() if column.dtype == "decimal" else value.is_not_null()
     broken = typed.fill_null(False) & ~value.is_between(pl.lit(low), pl.lit(high))
     shown = [f"{b:,.0f}" if isinstance(b, float) else str(b) for b in bounds]
+    written = _text(columns, column.name) if column.dtype == "decimal" else value.cast(pl.String)
     reason = pl.format(
-        f"{{}} is outside the plausible range ({shown[0]} to {shown[1]})", value.cast(pl.String)
+        f"{column.name} {{}} is outside the plausible range ({shown[0]} to {shown[1]})", written
     )
-    return [_Rule(column.name, broken, reason)]
+    return [_Rule(column.name, broken, reason, names_column=True)]
 
 
 def _duplicate_rule(name: str, frame: pl.DataFrame) -> _Rule:
@@ -666,6 +691,39 @@ def _warnings_for(present: list[Column], columns: set[str]) -> list[_Warning]:
         # list's rows (and subject access) that find people by it cannot tell them apart.
         notes.append(_Warning("nino", pl.col(_SHARED), SHARED_NINO))
     return notes
+
+
+# A warning names this many of the people it counts, for the analyst to find in the file.
+_IDS_SHOWN = 5
+
+
+def _unset_roles(
+    table: Table, present: list[Column], frame: pl.DataFrame, columns: set[str]
+) -> list[_Warning]:
+    """A note on each accepted person whose role is empty, when the file has a role column
+    (with none, every household member of the adult age counts as a parent or carer). Such a
+    person is neither a parent or carer nor one of the household's children: silently, their
+    awards would count for no child. The reason counts them and names the first few."""
+    if table.name != "people" or "role" not in {c.name for c in present}:
+        return []
+    unset = pl.col(_value_name("role")).is_null() & ~pl.col(_BAD)
+    ident = _text(columns, table.id_column)
+    count, first = (
+        frame.lazy()
+        .select(unset.sum(), ident.filter(unset).head(_IDS_SHOWN + 1).implode())
+        .collect()
+        .row(0)
+    )
+    if not count:
+        return []
+    shown = ", ".join(first[:_IDS_SHOWN]) + (", ..." if len(first) > _IDS_SHOWN else "")
+    people = "1 person" if count == 1 else f"{count} people"
+    reason = (
+        f"role is empty for {people} ({table.id_column} {shown}): a person without a role is "
+        "neither a parent or carer nor a child of their household, so their awards count for "
+        "no other child; record parent_carer, child or other"
+    )
+    return [_Warning("role", unset, reason)]
 
 
 def _notes_shared_ninos(present: list[Column], columns: set[str]) -> bool:
@@ -865,6 +923,7 @@ def check_rows(
         .with_columns(pl.any_horizontal(_flag(i) for i in range(len(rules))).alias(_BAD))
         .collect()
     )
+    notes += _unset_roles(table, present, frame, columns)
     # Notes after the verdict: a note may count only the rows accepted (a shared NINO).
     # (Lazily: an eager select on the collected frame, in many chunks, would first copy every
     # column of it into one chunk: 23 s and 4.6 GiB more at 12 million people.)

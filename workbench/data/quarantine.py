@@ -34,6 +34,10 @@ __all__ = [
 # commands say so plainly instead of carrying on with what little was accepted.
 MOSTLY_QUARANTINED = 0.5
 
+# The kinds of problem (`quarantine_kind`) of a row naming what another table lacks, and
+# what it names.
+_REFERENCES = {"unknown person": "person_id", "unknown household": "household_id"}
+
 
 def quarantine_problems(quarantine: pl.DataFrame) -> pl.DataFrame:
     """The quarantine with one entry per problem: a row that fails several columns (a bad
@@ -195,6 +199,18 @@ def mostly_quarantined(data: LoadedData, share: float = MOSTLY_QUARANTINED) -> l
             if data.profile is not None
             else "; check the file's columns against `workbench schema`"
         )
+        referred = _REFERENCES.get(kind)
+        if referred is not None:
+            # Rows naming people (or households) the person index does not have: most often
+            # two extracts that do not go together, not a file read the wrong way.
+            other = data.reports.get("people")
+            index = other.file.name if other is not None else "the people file"
+            look = (
+                f"; check that {report.file.name} and {index} come from the same system and "
+                f"the same extract: each {referred} of {report.file.name} should be one in "
+                f"{index}"
+                + (look.replace("; check", " (and check", 1) + ")" if data.profile else "")
+            )
         found.append(
             f"{report.file.name}: {report.quarantined} of {report.read} rows "
             f"({report.quarantined / report.read:.0%}) are quarantined and count for nothing; "

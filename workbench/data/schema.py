@@ -202,6 +202,7 @@ BENEFITS_TABLE = Table(
     meaning="Benefit awards, one row per award.",
     id_column="award_id",
     date_order=(("start_date", "end_date"),),
+    references=(("person_id", "people", "person_id"),),
     columns=(
         _s("award_id", True, "Unique within the file."),
         _s("person_id", True, "The claimant; for disability_living_allowance, the child."),
@@ -219,6 +220,7 @@ CHILD_STATUSES_TABLE = Table(
     meaning="Social care and SEND status episodes, one row per episode.",
     id_column="status_id",
     date_order=(("start_date", "end_date"),),
+    references=(("person_id", "people", "person_id"),),
     columns=(
         _s("status_id", True, "Unique within the file."),
         _s("person_id", True, "The child."),

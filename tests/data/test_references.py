@@ -1,0 +1,252 @@
+"""An award or a status names a person of the people table: a row naming one that people does
+not hold (or quarantined) is quarantined with its file, row, column and reason, and counts for
+nothing, whether the tables are loaded at once or apart (`combine_loaded`, as `assess` loads
+people on one thread and the rest on another). A person whose role is empty is a warning."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+import yaml
+
+from workbench.data.checks import check_rows
+from workbench.data.quarantine import mostly_quarantined, quarantine_summary
+from workbench.data.reading import _absent, combine_loaded, load_folder
+from workbench.data.schema import TABLES
+
+PEOPLE = (
+    "person_id,household_id,forename,surname,date_of_birth\n"
+    "P1,H1,Ann,Lee,1990-01-01\n"
+    "P2,H1,Bo,Lee,2024-03-01\n"
+    "P3,H2,Cy,Ray,1985-05-05\n"
+)
+BENEFITS = (
+    "award_id,person_id,benefit,start_date\n"
+    "A1,P1,universal_credit,2025-01-01\n"  # row 2
+    "A2,Q7,income_support,2025-01-01\n"  # row 3: no such person
+    "A3,P3,income_support,2025-01-01\n"  # row 4
+    "A4,p1,income_support,2025-01-01\n"  # row 5: ids are compared exactly, case and all
+)
+STATUSES = (
+    "status_id,person_id,status,start_date\n"
+    "S1,P2,looked_after,2025-01-01\n"  # row 2
+    "S2,C9,ehc_plan,2025-01-01\n"  # row 3: no such person
+)
+
+
+def unknown(value: str) -> str:
+    return f"person_id {value} is not a person_id in people.csv"
+
+
+EXPECTED = [
+    ("benefits", "benefits.csv", 3, "person_id", "Q7", unknown("Q7")),
+    ("benefits", "benefits.csv", 5, "person_id", "p1", unknown("p1")),
+    ("child_statuses", "child_statuses.csv", 3, "person_id", "C9", unknown("C9")),
+]
+
+
+def quarantined(data) -> list[tuple]:
+    return data.quarantine.select("table", "file", "row", "column", "value", "reason").rows()
+
+
+@pytest.fixture
+def folder(make_folder):
+    return make_folder(
+        {"people.csv": PEOPLE, "benefits.csv": BENEFITS, "child_statuses.csv": STATUSES}
+    )
+
+
+def test_awards_and_statuses_of_unknown_people_are_quarantined(folder):
+    data = load_folder(folder)
+    assert quarantined(data) == EXPECTED
+    assert data.tables["benefits"]["award_id"].to_list() == ["A1", "A3"]
+    assert data.tables["child_statuses"]["status_id"].to_list() == ["S1"]
+    counts = {n: (r.read, r.accepted, r.quarantined) for n, r in data.reports.items()}
+    assert counts == {"people": (3, 3, 0), "benefits": (4, 2, 2), "child_statuses": (2, 1, 1)}
+    summary = quarantine_summary(data.quarantine)
+    assert summary.rows() == [
+        ("benefits", "person_id", "unknown person", 2, 3),
+        ("child_statuses", "person_id", "unknown person", 1, 3),
+    ]
+
+
+def test_an_award_of_a_person_whose_row_is_quarantined_says_it_may_be(make_folder):
+    people = PEOPLE.replace("P3,H2,Cy,Ray,1985-05-05", "P3,H2,Cy,Ray,1985-02-30")
+    data = load_folder(make_folder({"people.csv": people, "benefits.csv": BENEFITS}))
+    assert quarantined(data)[1] == (
+        "benefits", "benefits.csv", 3, "person_id", "Q7",
+        "person_id Q7 is not a person_id in people.csv, or is only on rows quarantined there",
+    )  # fmt: skip
+    assert quarantined(data)[2][2:5] == (4, "person_id", "P3")
+    assert data.tables["benefits"]["award_id"].to_list() == ["A1"]
+
+
+def test_the_check_holds_when_people_is_loaded_apart_as_assess_loads_it(folder):
+    whole = load_folder(folder)
+    people = load_folder(folder, tables=["people"])
+    rest = load_folder(folder, tables=["benefits", "child_statuses"])
+    # Without people, an award cannot be checked yet: it waits ...
+    assert rest.tables["benefits"]["award_id"].to_list() == ["A1", "A2", "A3", "A4"]
+    assert rest.quarantine.is_empty()
+    # ... and once combined it is quarantined exactly as one load does.
+    for combined in (combine_loaded(people, rest), combine_loaded(rest, people)):
+        assert quarantined(combined) == EXPECTED
+        assert combined.quarantine.equals(whole.quarantine)
+        assert combined.reports == whole.reports
+        for table in ("benefits", "child_statuses"):
+            assert combined.tables[table].equals(whole.tables[table])
+
+
+@pytest.mark.parametrize("people_order", ["in order", "reversed"])
+@pytest.mark.parametrize("awards_order", ["in order", "reversed"])
+def test_the_check_is_the_same_whatever_order_the_files_are_in(
+    make_folder, people_order, awards_order
+):
+    # People in order of their ids are merged with the awards; out of order, looked up.
+    people_rows = PEOPLE.splitlines()
+    awards_rows = BENEFITS.splitlines()
+    if people_order == "reversed":
+        people_rows = people_rows[:1] + people_rows[:0:-1]
+    if awards_order == "reversed":
+        awards_rows = awards_rows[:1] + awards_rows[:0:-1]
+    files = {"people.csv": "\n".join(people_rows), "benefits.csv": "\n".join(awards_rows)}
+    data = load_folder(make_folder(files))
+    rows = {"in order": [3, 5], "reversed": [4, 2]}[awards_order]
+    assert data.quarantine.select("row", "value").rows() == sorted(
+        zip(rows, ["Q7", "p1"], strict=True)
+    )
+    assert sorted(data.tables["benefits"]["award_id"]) == ["A1", "A3"]
+
+
+def test_awards_of_people_the_index_lacks_are_said_plainly_when_most_are(make_folder):
+    # A benefits extract whose claimants are in another system's ids: most awards vanish
+    # from the list, and the run says why and where to look.
+    awards = "award_id,person_id,benefit,start_date\n" + "".join(
+        f"A{i},X{i},income_support,2025-01-01\n" for i in range(3)
+    )
+    folder = make_folder({"people.csv": PEOPLE, "benefits.csv": awards})
+    assert mostly_quarantined(load_folder(folder)) == [
+        "benefits.csv: 3 of 3 rows (100%) are quarantined and count for nothing; the commonest "
+        "problem is unknown person in column 'person_id' (first at row 2). See `workbench "
+        "validate --quarantine-out FILE` for every row; check that benefits.csv and people.csv "
+        "come from the same system and the same extract: each person_id of benefits.csv "
+        "should be one in people.csv"
+    ]
+
+
+def test_through_a_profile_the_unknown_person_is_named_by_the_source_column(make_folder, tmp_path):
+    profile = tmp_path / "profile.yaml"
+    document = {
+        "version": 1,
+        "tables": {
+            "benefits": {
+                "file": "awards.csv",
+                "columns": {"award_id": "Ref", "person_id": "Client"},
+            }
+        },
+    }
+    profile.write_text(yaml.safe_dump(document), encoding="utf-8")
+    awards = BENEFITS.replace("award_id,person_id", "Ref,Client")
+    folder = make_folder({"people.csv": PEOPLE, "awards.csv": awards})
+    whole = load_folder(folder, profile=profile)
+    apart = combine_loaded(
+        load_folder(folder, tables=["people"], profile=profile),
+        load_folder(folder, tables=["benefits"], profile=profile),
+    )
+    for data in (whole, apart):
+        assert quarantined(data) == [
+            ("benefits", "awards.csv", 3, "Client", "Q7", unknown("Q7")),
+            ("benefits", "awards.csv", 5, "Client", "p1", unknown("p1")),
+        ]
+
+
+# --- people whose role is empty ---------------------------------------------------------------
+
+ROLES = (
+    "person_id,household_id,forename,surname,date_of_birth,role\n"
+    "P1,H1,Ann,Lee,1990-01-01,parent_carer\n"  # row 2
+    "P2,H1,Bo,Lee,2024-03-01,child\n"  # row 3
+    "P3,H2,Cy,Ray,1985-05-05,\n"  # row 4: empty
+    "P4,H2,Di,Ray,2024-06-01,  \n"  # row 5: blank
+    "P5,H2,Ed,Ray,1985-02-30,\n"  # row 6: quarantined, so not warned of
+)
+UNSET = (
+    "a person without a role is neither a parent or carer nor a child of their household, so "
+    "their awards count for no other child; record parent_carer, child or other"
+)
+
+
+def test_people_with_an_empty_role_are_a_warning_counting_and_naming_them(make_folder):
+    folder = make_folder({"people.csv": ROLES, "benefits.csv": BENEFITS})
+    for normalise in (True, False):  # assess loads without normalising: warned all the same
+        data = load_folder(folder, tables=["people"], normalise=normalise)
+        reason = f"role is empty for 2 people (person_id P3, P4): {UNSET}"
+        assert data.warnings.select("table", "file", "row", "column", "value", "reason").rows() == [
+            ("people", "people.csv", 4, "role", None, reason),
+            ("people", "people.csv", 5, "role", "  ", reason),
+        ]
+        assert data.tables["people"]["role"].to_list() == ["parent_carer", "child", None, None]
+
+
+def test_an_empty_role_warning_names_the_first_five_people():
+    ids = [f"P{i}" for i in range(1, 8)]
+    raw = pl.DataFrame(
+        {
+            "person_id": ids,
+            "household_id": ["H1"] * 7,
+            "forename": ["Ann"] * 7,
+            "surname": ["Lee"] * 7,
+            "date_of_birth": ["1990-01-01"] * 7,
+            "role": [None] * 7,
+        }
+    )
+    checked = check_rows(TABLES["people"], raw, "people.csv", "csv")
+    assert checked.warnings["row"].to_list() == [2, 3, 4, 5, 6, 7, 8]
+    assert set(checked.warnings["reason"]) == {
+        f"role is empty for 7 people (person_id P1, P2, P3, P4, P5, ...): {UNSET}"
+    }
+
+
+def test_no_role_warning_without_a_role_column_or_with_every_role_given(make_folder):
+    given = ROLES.replace("1985-05-05,\n", "1985-05-05,other\n").replace(",  \n", ",child\n")
+    for people in (PEOPLE, given):
+        data = load_folder(make_folder({"people.csv": people, "benefits.csv": BENEFITS}))
+        assert data.warnings.filter(pl.col("column") == "role").is_empty()
+
+
+@pytest.mark.parametrize("people_in_order", [True, False])
+@pytest.mark.parametrize("awards", [4, 60])  # few are looked up one by one, many merged
+@pytest.mark.parametrize("awards_in_order", [True, False])
+def test_an_unknown_person_is_found_exactly_whichever_way_it_is_looked_for(
+    people_in_order, awards, awards_in_order
+):
+    people = pl.Series([f"P{i:03}" for i in range(0, 200, 2)])  # P000, P002, ..., P198
+    if not people_in_order:
+        people = people.shuffle(seed=3)
+    # Before the first, after the last, between two, in another case, and known.
+    odd = ["A1", "Z9", "P0505", "p002", "P003", "P198", "P000", "P100"]
+    named = pl.Series((odd * 8)[:awards])
+    if awards_in_order:
+        named = named.sort()
+    found = _absent(named, people)
+    assert found.to_list() == [name not in set(people) for name in named]
+    assert found.sum() == sum(name in {"A1", "Z9", "P0505", "p002", "P003"} for name in named)
+
+
+def test_people_held_in_large_pieces_are_merged_piece_by_piece_with_the_same_answer():
+    # Three pieces of 40,000 ids (as polars holds a large table), household-like repeats
+    # across the boundaries; asked about ids before, between, on and after the pieces.
+    ids = [f"H{i // 2:06}" for i in range(120_000)]  # H000000 twice, H000001 twice, ...
+    pieces = [pl.Series(ids[i : i + 40_000]) for i in range(0, 120_000, 40_000)]
+    people = pl.concat(pieces, rechunk=False)
+    assert people.n_chunks() == 3
+    expected = {  # absent?
+        "A": True, "H000000": False, "H019999": False, "H020000": False, "H020000x": True,
+        "H039999": False, "H040000": False, "H059999": False, "H060000": True, "Z": True,
+        "h000001": True,
+    }  # fmt: skip
+    asked = sorted(expected)
+    found = _absent(pl.Series(asked), people)
+    assert dict(zip(asked, found.to_list(), strict=True)) == expected
+    many = pl.Series([f"H{i:06}" for i in range(0, 70_000, 7)])  # merged, piece by piece
+    assert _absent(many, people).to_list() == [i >= 60_000 for i in range(0, 70_000, 7)]
