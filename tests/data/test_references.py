@@ -233,6 +233,14 @@ def test_an_unknown_person_is_found_exactly_whichever_way_it_is_looked_for(
     assert found.sum() == sum(name in {"A1", "Z9", "P0505", "p002", "P003"} for name in named)
 
 
+def test_an_empty_person_id_is_never_called_unknown_on_any_path():
+    people = pl.Series([f"P{i}" for i in range(100)])  # P10 sorts before P2: not in order
+    many = pl.Series(["P7", None, "Q1", *[f"P{i}" for i in range(60)]])  # anti-joined
+    assert _absent(many, people).to_list() == [False, False, True, *[False] * 60]
+    few = pl.Series([None, "Q1"])  # probed
+    assert _absent(few, people).to_list() == [False, True]
+
+
 def test_people_held_in_large_pieces_are_merged_piece_by_piece_with_the_same_answer():
     # Three pieces of 40,000 ids (as polars holds a large table), household-like repeats
     # across the boundaries; asked about ids before, between, on and after the pieces.
