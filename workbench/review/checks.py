@@ -446,9 +446,8 @@ def _checkable(
         for pair in household_carers(people, children, initiative, as_of).iter_rows(named=True):
             by_child.setdefault(pair["person_id"], []).append(pair)
     checkable, refused = [], []
-    for found in rows.iter_rows(named=True):
-        later = found.pop("superseded", None)
-        row = found
+    for row in rows.iter_rows(named=True):
+        later = row.pop("superseded", None)
         if later is not None:
             reason = (
                 f"decided again since ({later}): that later decision stands, so the child is "
