@@ -42,6 +42,7 @@ from workbench.review.store import ReviewStore
 from workbench.spreadsheet import restored
 
 __all__ = [
+    "CHANGED_SINCE_WRITTEN",
     "DWP_KIND",
     "PERSON_KIND",
     "ListFile",
@@ -405,11 +406,17 @@ def _read_manifest(path: Path) -> dict[str, Any]:
     return record
 
 
-def changed_since_written(path: Path, manifest: Mapping[str, Any]) -> list[str]:
+CHANGED_SINCE_WRITTEN = (
+    "changed since `workbench assess` wrote it (its SHA-256 is not the one its list's manifest "
+    "records); use the file assess wrote, or run assess again"
+)
+
+
+def changed_since_written(path: Path, manifest: Mapping[str, Any]) -> list[Path]:
     """Which of the files `assess` wrote (the list at `path`, the DWP-list rows it does not
-    carry beside it) are not as its manifest's ``outputs`` recorded them: one sentence each,
-    starting with the file. A list written before manifests recorded their outputs has
-    nothing to compare."""
+    carry beside it) are not as its manifest's ``outputs`` recorded them
+    (`CHANGED_SINCE_WRITTEN` says so). A list written before manifests recorded their
+    outputs has nothing to compare."""
     outputs = manifest.get("outputs")
     if not isinstance(outputs, Mapping):
         return []
@@ -420,10 +427,7 @@ def changed_since_written(path: Path, manifest: Mapping[str, Any]) -> list[str]:
         if not isinstance(recorded, Mapping) or not written.is_file():
             continue
         if file_sha256(written) != recorded.get("sha256"):
-            changed.append(
-                f"{written}: changed since `workbench assess` wrote it (its SHA-256 is not the "
-                "one its list's manifest records); use the file assess wrote, or run assess again"
-            )
+            changed.append(written)
     return changed
 
 
@@ -444,8 +448,7 @@ def read_list_file(path: str | Path, *, as_written: bool = True) -> ListFile:
     record = _read_manifest(path)
     changed = changed_since_written(path, record) if as_written else []
     if changed:
-        file, message = changed[0].split(": ", 1)
-        raise DataFileError(file, message)
+        raise DataFileError(changed[0], CHANGED_SINCE_WRITTEN)
     try:
         if path.suffix.lower() == ".csv":
             candidates = restored(pl.read_csv(path, infer_schema=False))

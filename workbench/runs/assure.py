@@ -98,7 +98,13 @@ from workbench.review.checks import (
 )
 from workbench.review.keys import load_key, pseudonym
 from workbench.review.link_decisions import METHOD_REVIEWER_CONFIRMED
-from workbench.review.lists import DWP_KIND, MANIFEST_SUFFIX, PERSON_KIND, changed_since_written
+from workbench.review.lists import (
+    CHANGED_SINCE_WRITTEN,
+    DWP_KIND,
+    MANIFEST_SUFFIX,
+    PERSON_KIND,
+    changed_since_written,
+)
 from workbench.review.outreach import SIDECAR_SUFFIX
 from workbench.review.store import GENESIS_HASH, LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
 from workbench.spreadsheet import restored
@@ -334,7 +340,9 @@ def _list_problems(path: Path) -> list[str]:
             f"{path}: has {frame.height} row(s) where its manifest counts {counted} candidates; "
             "the list was changed since assess wrote it"
         )
-    return problems + changed_since_written(path, manifest)
+    return problems + [
+        f"{p}: {CHANGED_SINCE_WRITTEN}" for p in changed_since_written(path, manifest)
+    ]
 
 
 def _check_lists(run: _Run) -> Check:
