@@ -185,7 +185,7 @@ def phases(folder: Path, out: Path, term_start: date, as_of: date) -> dict[str, 
         clock = step(
             seconds, tables_read[name], "polars read (needed columns)", "polars read", clock
         )
-        raw, _, _ = reading._read_raw(path, fmt, table, wanted)
+        raw, *_ = reading._read_raw(path, fmt, table, wanted)
         clock = step(seconds, tables_read[name], "read", "read", clock)
         check_rows(table, raw, path.name, fmt, False, number_accepted=bool(table.references))
         step(seconds, tables_read[name], "validate", "validate", clock)

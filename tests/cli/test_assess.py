@@ -100,6 +100,22 @@ def test_assess_writes_the_contract_list_as_csv(folder, tmp_path):
     assert "pending_review" in result.stdout
 
 
+def test_assess_says_how_many_rows_were_kept_with_a_warning(folder, tmp_path):
+    out = tmp_path / "list.csv"
+    result = workbench("assess", "--data", str(folder), *ARGS, "--out", str(out))
+    assert "Warnings:" not in result.stdout
+    # A person with no role given: kept, with a warning that `validate` lists.
+    warned = tmp_path / "warned"
+    warned.mkdir()
+    for path in folder.iterdir():
+        (warned / path.name).write_bytes(path.read_bytes())
+    with open(warned / "people.csv", "a") as handle:
+        handle.write("A3,H3,NameA3,Lee,1990-01-01,,FQ1 1AA,\n")
+    result = workbench("assess", "--data", str(warned), *ARGS, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Warnings: 1 row(s), kept; see `workbench validate`." in result.stdout
+
+
 def test_assess_is_reproducible_byte_for_byte(folder, tmp_path):
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     for out in (first, second):

@@ -14,7 +14,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from workbench.data import clean
-from workbench.data.checks import SHARED_NINO
+from workbench.data.checks import BLANK_ROW, SHARED_NINO
 from workbench.data.quarantine import quarantine_summary
 from workbench.data.reading import combine_loaded, find_table_file, load_folder
 from workbench.data.schema import BENEFITS, TABLES
@@ -341,6 +341,57 @@ def test_empty_required_field_is_quarantined(make_folder):
     assert quarantined(data)[0] == (
         "people", "people.csv", 2, "forename", "   ", "required field is empty"
     )  # fmt: skip
+
+
+def test_blank_lines_and_rows_of_commas_are_quarantined_as_blank_rows(make_folder):
+    # A spreadsheet's empty rows saved as commas, a blank line within, blank lines at the end.
+    people = people_with("P1,H1,Ann,Smith,1990-04-01", "", ",,,,", "P2,H1,Bo,Smith,2023-05-06", "")
+    data = load(make_folder, people=people)
+    # One reason each, not "required field is empty" once per column.
+    assert quarantined(data) == [
+        ("people", "people.csv", row, "person_id", None, BLANK_ROW) for row in (3, 4, 6)
+    ]
+    assert data.tables["people"]["person_id"].to_list() == ["P1", "P2"]
+    assert (data.reports["people"].read, data.reports["people"].quarantined) == (5, 3)
+    assert quarantine_summary(data.quarantine).rows() == [
+        ("people", "person_id", "blank row", 3, 3)
+    ]
+
+
+def test_a_row_with_one_column_filled_is_not_blank(make_folder):
+    data = load(make_folder, people=people_with("P1,H1,Ann,Smith,1990-04-01", ",,Ann,,"))
+    assert [r[2:] for r in quarantined(data)] == [
+        (
+            3,
+            "person_id",
+            None,
+            "person_id: required field is empty; household_id: required field is empty; "
+            "surname: required field is empty; date_of_birth: required field is empty",
+        )
+    ]
+
+
+def test_a_dwp_list_row_blank_but_for_its_numbered_id_is_blank(make_folder):
+    dwp = (
+        "child_forename,child_surname,child_date_of_birth,parent_forename,parent_surname\n"
+        "Ava,Li,2023-05-06,May,Li\n"
+        ",,,,\n"
+    )
+    folder = make_folder({"people.csv": PEOPLE, "benefits.csv": BENEFITS_CSV, "dwp_list.csv": dwp})
+    data = load_folder(folder)
+    assert [(r[2], r[5]) for r in quarantined(data)] == [(3, BLANK_ROW)]
+    assert data.tables["dwp_list"]["child_forename"].to_list() == ["Ava"]
+
+
+def test_validate_strict_counts_blank_rows_but_does_not_fail_for_them(make_folder):
+    folder = make_folder(
+        {"people.csv": PEOPLE.lstrip("\n") + ",,,,,,,\n\n", "benefits.csv": BENEFITS_CSV}
+    )
+    done = validate(str(folder), "--strict")
+    assert done.exit_code == 0, done.output
+    assert "Quarantined: 2 row(s), 2 of them blank (nothing in any column read)." in done.output
+    (folder / "people.csv").write_text(PEOPLE.lstrip("\n") + "P3,H1,,Smith,1990-04-01\n\n")
+    assert validate(str(folder), "--strict").exit_code == 3
 
 
 def test_every_row_carrying_a_duplicated_id_is_quarantined(make_folder):

@@ -40,7 +40,7 @@ the linkage does) may load without normalising, which skips postcodes and NINOs 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from polars.expr.whenthen import ChainedThen, Then
 
 __all__ = [
+    "BLANK_ROW",
     "BOOLEAN_WORDS",
     "DATE_FORMATS",
     "DTYPES",
@@ -613,6 +614,26 @@ def _plausible_rule(column: Column, columns: set[str]) -> list[_Rule]:
     return [_Rule(column.name, broken, reason, names_column=True)]
 
 
+# The reason of a row with nothing in any column read: a blank line, or a spreadsheet's empty
+# row saved as commas (`,,,,`). Such a row is given this reason alone, not one "required
+# field is empty" per column, and `--strict` does not fail for it (`blank_rows`).
+BLANK_ROW = "blank row (every column read is empty)"
+
+
+def _blank_rule(
+    table: Table, present: list[Column], columns: set[str], filled_in: Collection[str]
+) -> _Rule | None:
+    """A row with no column read filled in (the ones the loader filled in not counted), when
+    at least two are read: with one, an empty cell is that column's problem."""
+    read = [c.name for c in present if c.name not in filled_in]
+    if len(read) < 2:
+        return None
+    cells = [pl.col(_clean_name(n) if _clean_name(n) in columns else n) for n in read]
+    filled = [cell.is_not_null() for cell in cells]
+    shown = table.id_column if table.id_column in {c.name for c in present} else read[0]
+    return _Rule(shown, ~pl.any_horizontal(filled), pl.lit(BLANK_ROW), names_column=True)
+
+
 def _duplicate_rule(name: str, frame: pl.DataFrame) -> _Rule:
     ident = _text(set(frame.columns), name)
     listed = (
@@ -885,6 +906,7 @@ def check_rows(
     number_accepted: bool = False,
     date_formats: Mapping[str, DateFormat] | None = None,
     mapped: Collection[str] = (),
+    filled_in: Collection[str] = (),
 ) -> CheckedRows:
     """Check `raw` (a file's wanted columns, as text or as a parquet file types them) against
     `table`'s schema in one vectorised pass; `file` names the file in the quarantine and
@@ -892,7 +914,8 @@ def check_rows(
     some date columns (a source profile's); the others' is chosen from their values. `mapped`
     names enum columns a source profile's value map wrote every value of (each one of the
     column's values, or empty): they are not tidied or tested against their values again,
-    only for being filled in when required.
+    only for being filled in when required. `filled_in` names columns the loader filled in
+    rather than read (a DWP list's numbered ids): a row with nothing in the others is blank.
 
     Example
     -------
@@ -911,6 +934,10 @@ def check_rows(
     frame, formats = _read_dates(frame, dates, date_formats)
     columns = set(frame.columns)
     rules = _rules(table, present, frame, formats)
+    blank = _blank_rule(table, present, columns, filled_in)
+    if blank is not None:  # a blank row has that one problem, not one per required column
+        # (flags are set in order, so each later rule reads the blank rule's flag)
+        rules = [blank, *(replace(r, broken=r.broken & ~pl.col(_flag(0))) for r in rules)]
     notes = _warnings_for(present, columns) if normalise else []
     lower = _already_allowed(frame, present, allowed)
     frame = (
@@ -919,7 +946,12 @@ def check_rows(
             _typed(c, columns, formats.get(c.name), lower).alias(_value_name(c.name))
             for c in present
         )
-        .with_columns(rule.broken.fill_null(False).alias(_flag(i)) for i, rule in enumerate(rules))
+        .with_columns(
+            rule.broken.fill_null(False).alias(_flag(i)) for i, rule in enumerate(rules[:1])
+        )
+        .with_columns(
+            rule.broken.fill_null(False).alias(_flag(i)) for i, rule in enumerate(rules) if i
+        )
         .with_columns(pl.any_horizontal(_flag(i) for i in range(len(rules))).alias(_BAD))
         .collect()
     )

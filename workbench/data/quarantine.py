@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from workbench.data.checks import BLANK_ROW
 from workbench.data.reading import LoadedData, quarantine_kind
 from workbench.data.schema import TABLES
 from workbench.errors import UsageError
@@ -22,6 +23,7 @@ from workbench.spreadsheet import neutralised
 
 __all__ = [
     "MOSTLY_QUARANTINED",
+    "blank_rows",
     "mostly_quarantined",
     "quarantine_problems",
     "quarantine_summary",
@@ -128,6 +130,14 @@ def quarantined_rows(quarantine: pl.DataFrame) -> int:
     if quarantine.is_empty():
         return 0
     return int(quarantine.select(pl.struct("table", "row").n_unique()).item())
+
+
+def blank_rows(quarantine: pl.DataFrame) -> int:
+    """How many of a quarantine's rows are blank (`BLANK_ROW`: nothing in any column read),
+    which hold no one: `validate --strict` counts them but does not fail for them."""
+    if quarantine.is_empty():
+        return 0
+    return quarantine.filter(pl.col("reason") == BLANK_ROW).height
 
 
 def quarantine_summary(quarantine: pl.DataFrame) -> pl.DataFrame:

@@ -55,6 +55,7 @@ import polars as pl
 from workbench import progress
 from workbench.data import database
 from workbench.data.checks import (
+    BLANK_ROW,
     DATE_FORMATS,
     FIRST_DATA_ROW,
     QUARANTINE_SCHEMA,
@@ -105,6 +106,7 @@ _BINARY_SNIFF_BYTES = 8192
 
 # Reason kinds for summaries, matched against the first problem of a reason, in order.
 QUARANTINE_KINDS: tuple[tuple[str, str], ...] = (
+    (BLANK_ROW, "blank row"),
     ("required field is empty", "empty required field"),
     ("mixed date formats", "mixed date formats"),
     ("no such date", "impossible date"),
@@ -719,11 +721,12 @@ def _read_raw(
     table: Table,
     wanted: tuple[str, ...],
     profile: Profile | None = None,
-) -> tuple[pl.DataFrame, TablePlan | None, frozenset[str]]:
+) -> tuple[pl.DataFrame, TablePlan | None, frozenset[str], frozenset[str]]:
     """The wanted columns of one file under their canonical names (a DWP list without row
     ids numbered `dwp-row-<row>-<fingerprint>`: `_numbered_ids`), read through `profile`
     when it maps the table (then also the profile's plan for it, and the columns its value
-    maps wrote every value of)."""
+    maps wrote every value of), and the columns filled in here rather than read (the
+    numbered ids)."""
     plan: TablePlan | None = None
     read: Reader | None = None
     mapped: frozenset[str] = frozenset()
@@ -757,10 +760,12 @@ def _read_raw(
     # Lazy: a profile's derived columns come out chunked unlike the read ones, and an eager
     # select would first copy every column into one chunk (a quarter second at 1M people).
     raw = raw.lazy().select(_as_loaded(c, raw.schema[c.name]) for c in present).collect()
+    filled_in: frozenset[str] = frozenset()
     if table.id_column not in raw.columns:
         numbered = _numbered_ids(raw, 1 if fmt == "database" else FIRST_DATA_ROW)
         raw = raw.with_columns(numbered.alias(table.id_column))
-    return raw, plan, mapped
+        filled_in = frozenset({table.id_column})
+    return raw, plan, mapped, filled_in
 
 
 # The columns a numbered DWP-list row's id is fingerprinted from (`_numbered_ids`).
@@ -808,7 +813,7 @@ def _load_table(
     """Read one file and split its rows into accepted, quarantined and warned."""
     fmt = format_of(path) if isinstance(path, Path) else "database"
     assert fmt is not None  # the folder's scan and the profile take only files of a format read
-    raw, plan, mapped = _read_raw(path, fmt, table, wanted, profile)
+    raw, plan, mapped, filled_in = _read_raw(path, fmt, table, wanted, profile)
     # Small tables that refer to another keep their accepted rows' numbers for the check.
     checked = check_rows(
         table,
@@ -819,6 +824,7 @@ def _load_table(
         number_accepted=bool(table.references),
         date_formats=plan.date_formats if plan is not None else None,
         mapped=mapped,
+        filled_in=filled_in,
     )
     if fmt == "database":  # numbered as the query's result: its first row is 1
         checked = database.numbered_from_one(checked)

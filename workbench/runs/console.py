@@ -12,7 +12,12 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from workbench.data.quarantine import quarantine_summary, quarantined_rows, write_quarantine
+from workbench.data.quarantine import (
+    blank_rows,
+    quarantine_summary,
+    quarantined_rows,
+    write_quarantine,
+)
 from workbench.data.reading import LoadedData
 
 if TYPE_CHECKING:
@@ -82,7 +87,9 @@ def print_validation(data: LoadedData, console: Console | None = None) -> None:
             if summary["rows"].sum() > quarantined
             else ""
         )
-        out.print(f"Quarantined: {quarantined} row(s).{several}", highlight=False)
+        blank = blank_rows(data.quarantine)
+        of_them = f", {blank} of them blank (nothing in any column read)" if blank else ""
+        out.print(f"Quarantined: {quarantined} row(s){of_them}.{several}", highlight=False)
     else:
         out.print(f"Quarantined: {quarantined} row(s).", highlight=False)
     if data.warnings.height:
@@ -105,6 +112,11 @@ def print_assessment(
         out.print(
             f"Quarantined: {quarantined} row(s), which count for nothing; see "
             "`workbench validate --quarantine-out FILE`.",
+            highlight=False,
+        )
+    if found.data.warnings.height:
+        out.print(
+            f"Warnings: {found.data.warnings.height} row(s), kept; see `workbench validate`.",
             highlight=False,
         )
     summary = found.summary()
