@@ -63,5 +63,9 @@ def _access_log_in_a_temporary_store(tmp_path_factory) -> None:
     folder = tmp_path_factory.mktemp("workbench-store")
     os.environ.setdefault("WORKBENCH_STORE", str(folder / "review.sqlite"))
     os.environ.setdefault("WORKBENCH_KEY_FILE", str(folder / "keys" / "pseudonym.key"))
+    # Made now, so that no command's stderr in a test carries the note of a new key.
+    from workbench.review.keys import load_key
+
+    load_key()
     # Every test trains its linkage model (the cache of trained models has its own tests).
     os.environ.setdefault("WORKBENCH_LINKAGE_CACHE", "off")

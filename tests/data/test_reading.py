@@ -322,6 +322,31 @@ def test_impossible_dates_are_quarantined(make_folder, good, impossible, label):
     ]
 
 
+def test_dates_written_month_first_stop_the_run_naming_the_first_such_row(make_folder):
+    # 05/06/2023 would be read as 5 June, unseen, were the column taken day first.
+    people = people_with(
+        "P1,H1,Ann,Smith,05/06/2023", "P2,H1,Ben,Smith,12/25/1990", "P3,H1,Cy,Smith,01/31/1991"
+    )
+    with pytest.raises(DataFileError) as raised:
+        load(make_folder, people=people)
+    error = raised.value
+    assert (error.file, error.row, error.column) == ("people.csv", 3, "date_of_birth")
+    assert str(error).startswith(
+        "people.csv, row 3, column 'date_of_birth': the dates look written month first "
+        "(mm/dd/yyyy, as in the US): 2 exist only that way round"
+    )
+    assert "date_format: '%m/%d/%Y'" in str(error)
+    assert "12/25" not in str(error)  # no value of the file quoted
+
+
+def test_a_day_first_column_with_a_slip_is_quarantined_not_taken_for_month_first(make_folder):
+    # One date exists only month first (a slip), but another only day first: day first it is.
+    people = people_with("P1,H1,Ann,Smith,25/06/2023", "P2,H1,Ben,Smith,12/25/1990")
+    assert [(r[2], r[5]) for r in quarantined(load(make_folder, people=people))] == [
+        (3, "no such date in the calendar (this column uses dd/mm/yyyy)")
+    ]
+
+
 def test_unknown_enum_value_is_quarantined_listing_the_allowed_values(make_folder):
     data = load(make_folder, benefits=benefits_with("A1,P1,free_money,2024-01-01,,,"))
     assert quarantined(data) == [

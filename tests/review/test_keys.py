@@ -52,6 +52,21 @@ def test_second_load_reads_the_same_key(tmp_path: Path):
     assert load_key(key_file) == load_key(key_file)
 
 
+def test_a_new_key_is_said_on_stderr_naming_its_file_and_an_existing_one_is_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    # A mistyped WORKBENCH_KEY_FILE makes a new key: the user is told where, and how to
+    # point at the key they meant.
+    key_file = tmp_path / "pseudonym.kye"
+    monkeypatch.setenv(KEY_FILE_ENV, str(key_file))
+    load_key()
+    said = capsys.readouterr().err
+    assert said.startswith(f"note: made a new pseudonym key at {key_file} (there was none);")
+    assert "set WORKBENCH_KEY_FILE to it (or WORKBENCH_KEY)" in said
+    load_key()
+    assert capsys.readouterr().err == ""
+
+
 def test_two_new_key_files_hold_different_keys(tmp_path: Path):
     assert load_key(tmp_path / "one.key") != load_key(tmp_path / "two.key")
 

@@ -386,7 +386,8 @@ def test_what_is_published_of_the_audit_never_points_at_a_small_number_not_funde
 
 def test_a_list_summary_may_have_children_who_meet_no_reason():
     # 30 children: 25 likely (each meeting income support, 6 also an EHC plan) and 5 possible
-    # (an income missing: no reason met). The reasons add up to 31, more than the 25 with one.
+    # (an income missing: no reason met). The reasons add up to 31, more than the 25 with one:
+    # no Total of reasons is published (it would count reasons, not children).
     summary = {
         "tier": pl.DataFrame({"tier": ["likely", "possible"], "children": [25, 5]}),
         "reason": pl.DataFrame(
@@ -399,10 +400,23 @@ def test_a_list_summary_may_have_children_who_meet_no_reason():
         ("tier", "likely", "children"): None,  # 25, or 30 - 25 would give the possible 5
         ("tier", "possible", "children"): None,
         ("tier", "Total", "children"): 30,
-        ("reason", "income_support", "children"): None,  # 25: with 31, it would give the 6
+        # 25 is safe without a Total: any of the 30 listed may meet a reason, or none.
+        ("reason", "income_support", "children"): 25,
         ("reason", "ehc_plan", "children"): None,
-        ("reason", "Total", "children"): 31,  # so each hidden reason is 1 to 30
     }
+
+
+def test_a_list_of_no_one_gives_a_tier_total_of_zero_and_no_reasons():
+    summary = {
+        "tier": pl.DataFrame(schema={"tier": pl.String, "children": pl.Int64}),
+        "reason": pl.DataFrame(schema={"reason_code": pl.String, "children": pl.Int64}),
+    }
+    together = protect_list_summary(summary, uses_dwp_list=False)
+    assert together.safe
+    assert together.protected["tier"].wide("children").rows() == [("Total", "0")]
+    # As notebook 02 shows it: the reasons' columns, and no row.
+    shown = together.protected["reason"].wide("children")
+    assert (shown.columns, shown.height) == (["reason_code", "children"], 0)
 
 
 def test_a_table_that_cannot_be_protected_is_withheld_and_the_rest_are_published():

@@ -48,6 +48,7 @@ import polars as pl
 
 from workbench.data import clean
 from workbench.data.schema import Column, Table
+from workbench.errors import DataFileError
 
 if TYPE_CHECKING:
     from polars.expr.whenthen import ChainedThen, Then
@@ -116,6 +117,9 @@ ISO_DATE = DateFormat("YYYY-MM-DD", "%Y-%m-%d", r"^\d{4}-\d{1,2}-\d{1,2}$")
 UK_DATE = DateFormat("dd/mm/yyyy", "%d/%m/%Y", r"^\d{1,2}/\d{1,2}/\d{4}$")
 # In order of preference: a tie in a column goes to the first.
 DATE_FORMATS: tuple[DateFormat, ...] = (ISO_DATE, UK_DATE)
+# Never chosen for a column (a profile's date_format may fix it): only to tell a column whose
+# dates are written month first, which read day first would be silently wrong (`_month_first`).
+_US_DATE = DateFormat("mm/dd/yyyy", "%m/%d/%Y", UK_DATE.shape)
 # calamine renders an Excel date cell as text like "2026-09-01 00:00:00".
 _EXCEL_DATE_CELL = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?$"
 # A date cell Excel wrote as a number: its serial, days since 1899-12-30 (five digits: 1927
@@ -417,6 +421,44 @@ def _read_dates(
             if name not in best or counts[name] > best[name][0]:
                 best[name] = (counts[name], date_format)
     return frame, {**fixed, **{name: chosen for name, (_, chosen) in best.items()}}
+
+
+def _month_first(
+    frame: pl.DataFrame, formats: Mapping[str, DateFormat], fixed: Collection[str], file: str
+) -> None:
+    """Stop when a column read day first (dd/mm/yyyy, chosen from its values) looks written
+    month first: some of its dates exist only month first (``12/25/2025``) and none only day
+    first (``25/12/2025``). Read day first, its dates with a day up to 12 would be taken with
+    day and month swapped, unseen, and only the others quarantined."""
+    columns = set(frame.columns)
+    chosen = [n for n, f in formats.items() if f == UK_DATE and n not in fixed]
+    if not chosen:
+        return
+    uk = {n: pl.col(_candidate_name(n, UK_DATE)) for n in chosen}
+    us = {n: _read_as(_written(n, columns), _US_DATE) for n in chosen}
+    counts = (
+        frame.lazy()
+        .select(
+            *((uk[n].is_null() & us[n].is_not_null()).sum().alias(f"us {n}") for n in chosen),
+            *((uk[n].is_not_null() & us[n].is_null()).sum().alias(f"uk {n}") for n in chosen),
+        )
+        .collect()
+        .row(0, named=True)
+    )
+    for name in chosen:
+        if counts[f"us {name}"] and not counts[f"uk {name}"]:
+            first = frame.select((uk[name].is_null() & us[name].is_not_null()).arg_true().first())
+            raise DataFileError(
+                file,
+                f"the dates look written month first (mm/dd/yyyy, as in the US): "
+                f"{counts[f'us {name}']} exist only that way round (this row's is the "
+                "first) and none only day first, so those with a day up to 12 would be read "
+                "with day and month "
+                "swapped. Save the dates as YYYY-MM-DD, or read the file through a source "
+                "profile with date_format: '%m/%d/%Y'",
+                row=int(first.item()) + FIRST_DATA_ROW,
+                column=name,
+            )
 
 
 @dataclass(frozen=True)
@@ -932,6 +974,7 @@ def check_rows(
     frame, allowed = _cleaned(raw, present, fmt, normalise, written)
     dates = [c.name for c in present if c.dtype == "date" and _clean_name(c.name) in frame.columns]
     frame, formats = _read_dates(frame, dates, date_formats)
+    _month_first(frame, formats, date_formats or {}, file)
     columns = set(frame.columns)
     rules = _rules(table, present, frame, formats)
     blank = _blank_rule(table, present, columns, filled_in)

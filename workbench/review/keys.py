@@ -18,13 +18,13 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import os
 import re
 import secrets
 import stat
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -118,7 +118,10 @@ def _safe_folders(path: Path) -> None:
 
 
 def _create_key_file(path: Path) -> None:
-    """Write a new random key to ``path`` with mode 0600, atomically and without overwriting.
+    """Write a new random key to ``path`` with mode 0600, atomically and without overwriting,
+    and say so on stderr: a key made because ``WORKBENCH_KEY_FILE`` was mistyped would give
+    every child other pseudonyms (a review store made with the right key refuses it, but a
+    new one would not know), so the user is told where the new key is.
 
     The key is written to a private temporary file that is then hard-linked into place, so a
     second process creating the same file at the same moment never reads a half-written key:
@@ -132,10 +135,18 @@ def _create_key_file(path: Path) -> None:
             handle.write(secrets.token_hex(NEW_KEY_BYTES) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
-        with contextlib.suppress(FileExistsError):
+        try:
             os.link(temporary, path)
+        except FileExistsError:
+            return  # another process made it first: that key is the one used, and not new
     finally:
         temporary.unlink(missing_ok=True)
+    print(
+        f"note: made a new pseudonym key at {path} (there was none); keep it, with backups: "
+        "lists, review stores and workbooks are keyed with it. If you meant an existing key, "
+        f"set {KEY_FILE_ENV} to it (or {KEY_ENV}) and delete this one.",
+        file=sys.stderr,
+    )
 
 
 def load_key(path: Path | None = None) -> bytes:

@@ -112,6 +112,8 @@ def _published(
         return None, "Not published: " + " ".join(protected.notes)
     write_protected(protected, shareable / name)
     measures = protected.table["measure"].unique(maintain_order=True).to_list()
+    if not measures:  # a table without margins, of no one
+        return None, "No child is listed, so there is nothing to count."
     shown = protected.wide(measures[0])
     for measure in measures[1:]:
         shown = shown.join(protected.wide(measure), on=shown.columns[0], how="left")
@@ -227,8 +229,8 @@ def run_demo(
                 f"Candidates: {initiative}",
                 f"The candidate list for the term starting {reference_date.isoformat()} "
                 f"(restricted/{written.out.name}) is all pending review: nothing has been "
-                "decided. Children by reason (a child can meet several, so the total counts "
-                f"reasons). {note}",
+                "decided. Children by reason (a child can meet several, so no total is "
+                f"given: the rows add up to reasons met, not children). {note}",
                 shown,
                 None,
             )

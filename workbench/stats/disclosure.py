@@ -222,6 +222,8 @@ class ProtectedTable:
         ['age', 'count']
         """
         cells = self.table.filter(pl.col("measure") == measure)
+        if self.table.is_empty() and self.column is None:  # nothing counted, no margin
+            return pl.DataFrame(schema={self.row: pl.String, measure: pl.String})
         if cells.is_empty():
             known = self.table.get_column("measure").unique(maintain_order=True).to_list()
             raise UsageError(f"No measure {measure!r} in this table; it has {known}.")

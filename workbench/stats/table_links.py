@@ -473,7 +473,8 @@ def protect_list_summary(
 
     The tiers split the listed children; the reasons overlap (a child meeting two counts
     under each), so each reason counts at most every child, and a child with an income
-    missing (tier possible) may meet none. The total by tier stays.
+    missing (tier possible) may meet none. The tiers have a ``Total`` (the children listed);
+    the reasons have none, since reasons added up count a child once per reason met.
 
     Examples
     --------
@@ -484,7 +485,7 @@ def protect_list_summary(
     ... }
     >>> protected = protect_list_summary(summary, uses_dwp_list=False).protected
     >>> protected["reason"].wide("children").rows()
-    [('esa', 'c'), ('nrpf', 'c'), ('uc', '35'), ('uc_low', 'c'), ('Total', '54')]
+    [('esa', 'c'), ('nrpf', 'c'), ('uc', '35'), ('uc_low', '16')]
     """
     from workbench.stats.disclosure import protect_table
 
@@ -495,7 +496,13 @@ def protect_list_summary(
         name: str, raw: pl.DataFrame, also_hide: Collection[tuple[str, ...]]
     ) -> ProtectedTable:
         return protect_table(
-            raw, row=rows[name], column=None, count="children", rules=rules, also_hide=also_hide
+            raw,
+            row=rows[name],
+            column=None,
+            count="children",
+            rules=rules,
+            also_hide=also_hide,
+            margins=name == "tier",
         )
 
     return protect_set(
