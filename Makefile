@@ -10,7 +10,7 @@ help:
 	@echo "make demo   - create .venv, install, build a synthetic council, run the pipeline, write a report"
 	@echo "make test   - install the dev tools, run ruff, mypy and the whole test suite"
 	@echo "make bench  - run the benchmarks, results in benchmarks/results/"
-	@echo "make bench-england - assess a 16M-household council (England) from CSV and parquet: too long for make bench (5-10 minutes, 10 GiB of memory, 4.2 GB of disk), results in benchmarks/results/england.md"
+	@echo "make bench-england - assess a 16M-household council (England) from CSV and parquet: too long for make bench (5-10 minutes, about 10 GiB of memory, 4.2 GB of disk), results in benchmarks/results/england.md"
 	@echo "make bench-linkage-scale - assess a 5M-household council with the default linkage against exact-only: too long for make bench (about 5 minutes, 8 GiB of memory), results in benchmarks/results/linkage_scale.md"
 	@echo "make samples - regenerate data_samples/ from their fixed seeds"
 
