@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["PROJECT_ROOT", "project_path"]
+__all__ = ["PROJECT_ROOT", "looked_for", "project_path"]
 
 
 def _project_root() -> Path | None:
@@ -34,3 +34,20 @@ def project_path(path: str | Path) -> Path:
     if path.is_absolute() or path.exists() or PROJECT_ROOT is None:
         return path
     return PROJECT_ROOT / path
+
+
+def looked_for(path: str | Path) -> str:
+    """Where `project_path` looked for `path`, for a message saying it is not there: the
+    relative path as given with both folders tried, or else the path itself.
+
+    Example
+    -------
+    >>> looked_for("/tmp/no-such-store.sqlite")
+    '/tmp/no-such-store.sqlite'
+    """
+    path = Path(path)
+    if path.is_absolute() or PROJECT_ROOT is None or Path.cwd() == PROJECT_ROOT:
+        return str(path)
+    return (
+        f"{path} (looked in the working folder {Path.cwd()} and the project folder {PROJECT_ROOT})"
+    )

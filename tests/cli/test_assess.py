@@ -324,6 +324,9 @@ def test_assess_warns_when_an_unrecorded_london_status_alone_keeps_children_off(
         c.person(f"A{n}", f"H{n}", date(1990, 1, 1), role="parent_carer")
         c.person(f"C{n}", f"H{n}", date(2024, 3, 2), role="child")
         c.household(f"H{n}", nrpf=True, income=income, savings=0.0, london=london)
+    # An award of a household with no young child: the benefits file is not empty.
+    c.person("A9", "H9", date(1960, 1, 1), role="parent_carer")
+    c.award("B9", "A9", "income_support")
     data = written(c, tmp_path / "data")
     out = tmp_path / "list.csv"
     done = workbench("assess", "--data", str(data), *ARGS, "--out", str(out), "--strict")
@@ -534,6 +537,8 @@ def test_a_dwp_list_row_given_again_lists_its_child_once(tmp_path):
     c.dwp("D2", "Zed", date(2024, 1, 9), None)  # a child the council does not know
     c.dwp("D3", "NameC1", date(2024, 3, 2), "AB123456C")  # D1 again
     c.dwp("D4", "Zed", date(2024, 1, 9), None)  # D2 again
+    c.person("A9", "H9", date(1960, 1, 1), role="parent_carer")  # the benefits file not empty
+    c.award("B9", "A9", "income_support")
     data = written(c, tmp_path / "data")
     repeat = (
         "repeats row {} of the list (the same child's names, date of birth and postcode, and "

@@ -75,10 +75,12 @@ class Review:
             path.chmod(0o600)
         self.list_id, _ = register_list_file(self.store, self.list_path, self.key)
 
-    def view(self, child: str, reviewer: str, at: float) -> None:
-        """What the review app logs when an officer opens a child's details."""
+    def view(self, child: str, reviewer: str, at: float, by_id: bool = False) -> None:
+        """What the review app logs when an officer opens a child's details: the child by
+        its item key (`by_id`: by person id, as logs written before 6 December 2026 did)."""
         self.clock.at(at)
-        self.store.log_access(reviewer, "review view", f"list {self.list_id}, child {child}")
+        named = child if by_id else pseudonym("person", child, self.key)
+        self.store.log_access(reviewer, "review view", f"list {self.list_id}, child {named}")
 
     def decide(self, child: str, decision: str, reviewer: str, at: float, view: bool = True):
         if view:
@@ -265,6 +267,14 @@ def test_a_view_after_the_decision_by_another_reviewer_or_of_another_child_does_
     assert shown(report, VIEWED_FIRST).splitlines()[1:] == [
         f"list {review.list_id}, A. Officer: 3 of 4 decision(s)"
     ]
+
+
+def test_a_view_logged_by_person_id_as_older_logs_did_counts(review: Review):
+    review.view("P003", "A. Officer", at=0, by_id=True)
+    review.decide("P003", "contact", "A. Officer", at=30, view=False)
+    review.view("P004", "A. Officer", at=60, by_id=True)  # another child's view
+    review.decide("P005", "contact", "A. Officer", at=90, view=False)
+    assert quality(review.report()).decisions["viewed"].to_list() == [True, False]
 
 
 def test_every_decision_viewed_first_passes(review: Review):

@@ -526,7 +526,7 @@ def test_officer_finds_a_child_by_name_sees_who_they_are_and_decides(served, bro
     ]
     with ReviewStore(store, key=bytes.fromhex(KEY_HEX)) as opened:
         views = opened.access_log().filter(pl.col("command") == "review view")["detail"]
-    assert any(v.endswith(", child P005") for v in views.to_list())
+    assert any(v.endswith(f", child {item_of('P005')}") for v in views.to_list())
 
 
 @pytest.mark.browser

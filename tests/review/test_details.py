@@ -212,9 +212,10 @@ def test_the_panel_shows_who_the_child_is_and_logs_each_view(listed: Path, tmp_p
         panel.select(key_of("dwp", "D9"))  # the same child again: one view
         views = store.access_log().filter(pl.col("command") == "review view")
         assert views.select("user", "detail").rows() == [
-            ("A. Officer", f"list {list_id}, child P3"),  # the first child, shown on opening
-            ("A. Officer", f"list {list_id}, child P1"),
-            ("A. Officer", f"list {list_id}, child D9"),
+            # The first child, shown on opening; each by its key, never by the council's id.
+            ("A. Officer", f"list {list_id}, child {key_of('person', 'P3')}"),
+            ("A. Officer", f"list {list_id}, child {key_of('person', 'P1')}"),
+            ("A. Officer", f"list {list_id}, child {key_of('dwp', 'D9')}"),
         ]
 
 

@@ -582,8 +582,8 @@ def test_earlier_decisions_show_on_next_terms_list_latest_first(store, exported,
     later = export_review_workbook(store, next_id, next_term, tmp_path / "next.xlsx", key=KEY)
     rows = read_rows(later)
     assert rows[0]["earlier_decisions"] == (
-        "not_eligible by A Jones on 2026-09-10: moved (two_year_old list of 2026-09-01)\n"
-        "defer by J Smith on 2026-09-03 (two_year_old list of 2026-09-01)"
+        "not_eligible by A Jones on 2026-09-10: moved (two_year_old list of 2026-09-01, run r-1)\n"
+        "defer by J Smith on 2026-09-03 (two_year_old list of 2026-09-01, run r-1)"
     )
     assert rows[1]["earlier_decisions"] == "already_in_touch by A Jones on 2027-01-04 (this list)"
     # Showing them decides nothing: the new list has only the decision recorded on it.
@@ -599,7 +599,8 @@ def test_a_later_lists_decision_shows_on_the_earlier_lists_workbook(store, expor
         store, list_id, candidate_list(), book.with_name("again.xlsx"), key=KEY
     )
     assert read_rows(again)[0]["earlier_decisions"] == (
-        "not_eligible by A Jones on 2026-09-04: moved away (two_year_old list of 2026-09-04)"
+        "not_eligible by A Jones on 2026-09-04: moved away "
+        "(two_year_old list of 2026-09-04, run r-2)"
     )
 
 
@@ -1011,7 +1012,7 @@ def test_export_list_file_registers_the_list_from_its_manifest(store, tmp_path, 
     )
     views = store.access_log().filter(pl.col("command") == "review view")
     assert views.select("user", "detail").rows() == [  # the workbook shows every child
-        ("t", f"list {list_id}, child {child}") for child in ("P1", "P2", "D9", "P4")
+        ("t", f"list {list_id}, child {child}") for child in (K1, K2, K_DWP, K4)
     ]
 
 

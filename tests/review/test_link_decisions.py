@@ -14,6 +14,7 @@ import pytest
 
 from tests.command import workbench
 from workbench.errors import UsageError, WorkbenchError
+from workbench.paths import PROJECT_ROOT
 from workbench.review import ReviewStore, load_key, pseudonym, register_list_file
 from workbench.review.excel import export_list_file
 from workbench.review.link_decisions import apply_link_decisions
@@ -243,6 +244,14 @@ def test_a_store_is_refused_with_exact_only_linkage_and_a_missing_store_is_named
     result, _ = assess(data, tmp_path / "b.csv", "--store", str(missing))
     assert result.returncode != 0 and f"no review store at {missing}" in result.stderr
     assert not missing.exists()  # not created by asking
+    # A relative path is looked for in the working folder, then the project's: both named.
+    relative = ["--data", str(data), *ARGS, "--out", str(tmp_path / "c.csv")]
+    result = workbench("assess", *relative, "--store", "none.sqlite", cwd=tmp_path)
+    assert result.returncode == 2
+    assert (
+        f"no review store at none.sqlite (looked in the working folder {tmp_path} and the "
+        f"project folder {PROJECT_ROOT})"
+    ) in result.stderr
 
 
 # --- apply_link_decisions on hand-made links ----------------------------------------------------

@@ -14,7 +14,7 @@ from workbench.eligibility.assess import Assessment
 from workbench.eligibility.engine import assessment
 from workbench.linkage import LINKS_SCHEMA
 from workbench.rules import load_rule_set
-from workbench.runs.emptiness import silent_emptiness
+from workbench.runs.emptiness import empty_required_tables, silent_emptiness
 from workbench.runs.unrecorded import places_not_for_the_term, unrecorded_facts
 
 RULES = load_rule_set("two_year_old")
@@ -118,3 +118,26 @@ def test_with_the_terms_headcount_the_list_is_made_and_nothing_is_said(tmp_path)
     found = eypp_found([date(2026, 4, 1), TERM], tmp_path)
     assert found.candidates["person_id"].to_list() == ["C1"]
     assert silent_emptiness(found) == [] and places_not_for_the_term(found) == []
+
+
+def test_a_file_the_rules_read_with_only_its_header_is_said(tmp_path):
+    # The statuses list a child; the awards file came with its header only. (The empty
+    # optional tables, households and the others, are not said: a council may have none.)
+    c = Council()
+    c.person("A1", "H1", date(1990, 1, 1), role="parent_carer")
+    c.person("C1", "H1", IN_WINDOW, role="child")
+    c.award("B1", "A1", "income_support")
+    c.status("S1", "C1", "looked_after")
+    for name, frame in c.tables().items():
+        frame.collect().write_csv(tmp_path / f"{name}.csv", date_format="%Y-%m-%d")
+    header = (tmp_path / "benefits.csv").read_text().splitlines()[0]
+    (tmp_path / "benefits.csv").write_text(header + "\n")
+    loaded = load_folder(tmp_path)
+    result = assessment(loaded.tables, RULES, term_start=TERM, as_of=TERM)
+    found = Assessment(result=result, data=loaded, linkage="exact")
+    assert found.candidates["person_id"].to_list() == ["C1"]
+    assert empty_required_tables(found) == [
+        "benefits.csv has no rows (only its header): nothing in it counts for anyone, and the "
+        "rules read it (benefits). Is it the right file, or was the extract cut short?"
+    ]
+    assert silent_emptiness(found) == []  # a warning that does not fail --strict

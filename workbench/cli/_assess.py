@@ -108,12 +108,12 @@ def assess_command(
     if found.link_decisions is not None:
         for sentence in found.link_decisions.sentences():
             typer.echo(f"note: {sentence}")
-    from workbench.runs.emptiness import silent_emptiness
+    from workbench.runs.emptiness import empty_required_tables, silent_emptiness
     from workbench.runs.unrecorded import unrecorded_facts
 
     unchecked = found.rule_set.beyond_checked(found.term_start)
     said = [*([unchecked] if unchecked else []), *silent_emptiness(found)]
-    for sentence in [*said, *unrecorded_facts(found)]:
+    for sentence in [*said, *empty_required_tables(found), *unrecorded_facts(found)]:
         typer.echo(f"warning: {sentence}", err=True)
     if strict and said:
         raise typer.Exit(EXIT_CHECKS_FAILED)

@@ -766,7 +766,7 @@ def _link_decisions(
 
     if isinstance(store, StoredLinkDecisions):
         return store
-    return read_link_decisions(project_path(store), load_key())
+    return read_link_decisions(store, load_key())
 
 
 def _engine(

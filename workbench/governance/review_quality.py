@@ -2,7 +2,9 @@
 
 Human review is meaningful only when the officer looks at the child and decides. The store
 records who decided what and when, and its access log records who opened which child's details
-(``review view``: ``list <list_id>, child <id>``, logged by the review app, the notebook panel
+(``review view``: ``list <list_id>, child <item key>``, the child by its keyed pseudonym, or
+by person id or DWP record id in logs written before 6 December 2026; logged by the review
+app, the notebook panel
 and, once per child, by a workbook export). :func:`review_quality` reads both, and the lists'
 ``already_funded`` flags, and gives one row per list and reviewer:
 

@@ -208,7 +208,8 @@ def _shown_to_reviewer() -> list[str]:
         "Everything below is read from the council's data folder the list was made from at the "
         "moment the officer opens the child's details (a changed folder is refused) and is "
         "never copied into the list or the review store. Each opening is recorded in the "
-        "store's access log (`review view`: who, which list, which child); exporting a review "
+        "store's access log (`review view`: who, which list, and which child by its "
+        "pseudonymous key, never by name or id); exporting a review "
         "workbook records one for every child it holds.",
         "",
         "| shown | from |",

@@ -277,9 +277,12 @@ def record_link_columns(candidates: pl.DataFrame) -> list[pl.Series]:
 
 
 def view_detail(list_id: str, row: Mapping[str, Any]) -> str:
-    """The access log's detail for a view of one child: ``list L, child P0001`` (the person
-    id, or the DWP record id of a child known only from the DWP list)."""
-    return f"list {list_id}, child {row.get('person_id') or row.get('dwp_record_id')}"
+    """The access log's detail for a view of one child: ``list L, child pk_...``, the child
+    by its list row's item key (a keyed pseudonym), never by an id of the council's or the
+    DWP's: the log is kept as long as the store, and is read by people who need to know who
+    looked, not who was looked at. (Logs written before named the person id or the DWP
+    record id; `workbench assure` reads both.)"""
+    return f"list {list_id}, child {row['item_key']}"
 
 
 # --- the data folder -----------------------------------------------------------------------

@@ -206,7 +206,9 @@ def _decision_line(row: dict[str, Any], list_id: str) -> str:
         text += f": {row['reason']}"
     if row["list_id"] == list_id:
         return text + " (this list)"
-    return text + f" ({row['initiative']} list of {row['list_created_at'][:10]})"
+    # The run names the list: two lists of one day (a re-run) are told apart by it.
+    made = row["list_created_at"][:10]
+    return text + f" ({row['initiative']} list of {made}, run {row['run_id']})"
 
 
 def earlier_decisions_text(
@@ -410,7 +412,7 @@ def export_review_workbook(
     user = user or current_user()
     logged = [("review export", f"list {list_id}: {len(rows)} rows")]
     if details is not None:  # the workbook shows every child: each counts as viewed
-        for row in shaped.select("person_id", "dwp_record_id").iter_rows(named=True):
+        for row in shaped.select("item_key").iter_rows(named=True):
             logged.append((VIEW_COMMAND, view_detail(list_id, row)))
     store.log_accesses(user, logged)
     return path

@@ -48,6 +48,7 @@ import polars as pl
 from workbench.errors import UsageError, WorkbenchError
 from workbench.governance.access import current_user
 from workbench.linkage.exact import BAND_CLERICAL_REVIEW, BAND_LINKED, BAND_NOT_LINKED
+from workbench.paths import looked_for, project_path
 from workbench.review.keys import pseudonym_expr
 from workbench.review.lists import DWP_KIND, PERSON_KIND
 from workbench.review.queries import LINK_DECISION_SCHEMA
@@ -166,7 +167,8 @@ class StoredLinkDecisions:
 
 def read_link_decisions(store: str | Path, key: bytes) -> StoredLinkDecisions:
     """The latest link decision per item and proposed match in the review store at `store`
-    (`ReviewStore.link_decisions`), read once its decision chain is verified; the reading is
+    (a relative path found as `workbench.paths.project_path` finds it;
+    `ReviewStore.link_decisions`), read once its decision chain is verified; the reading is
     recorded in the store's access log.
 
     Raises
@@ -178,9 +180,9 @@ def read_link_decisions(store: str | Path, key: bytes) -> StoredLinkDecisions:
     """
     from workbench.review.store import ReviewStore  # sqlite and the chain: only when asked
 
-    path = Path(store)
+    path = project_path(store)
     if not path.is_file():
-        raise UsageError(f"no review store at {path}", parameter="store")
+        raise UsageError(f"no review store at {looked_for(store)}", parameter="store")
     with ReviewStore(path, key=key) as opened:
         report = opened.verify_chain()
         if not report.ok:

@@ -17,12 +17,18 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from workbench.data.quarantine import mostly_quarantined
+from workbench.data.schema import TABLES
 from workbench.eligibility.terms import in_window
 
 if TYPE_CHECKING:
     from workbench.eligibility.assess import Assessment
 
-__all__ = ["children_in_window", "no_places_for_the_term", "silent_emptiness"]
+__all__ = [
+    "children_in_window",
+    "empty_required_tables",
+    "no_places_for_the_term",
+    "silent_emptiness",
+]
 
 _TERMS_SHOWN = 4
 
@@ -63,6 +69,20 @@ def no_places_for_the_term(found: Assessment) -> str | None:
         f"providers' headcount (then give that date as the term start), or has its headcount not "
         "come in yet?"
     )
+
+
+def empty_required_tables(found: Assessment) -> list[str]:
+    """A sentence for each required table the rules read whose file holds no rows (its
+    header only: `benefits`), which is most often an extract cut short. `assess` warns of it
+    without failing `--strict`: a list may rightly rest on the other tables alone."""
+    return [
+        f"{report.file.name} has no rows (only its header): nothing in it counts for anyone, "
+        f"and the rules read it ({report.table}). Is it the right file, or was the extract "
+        "cut short?"
+        for name, report in found.data.reports.items()
+        # An optional table may well be empty (no statuses recorded); a required one not.
+        if name in found.rule_set.sources and TABLES[name].required and report.read == 0
+    ]
 
 
 def silent_emptiness(found: Assessment) -> list[str]:
