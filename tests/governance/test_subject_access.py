@@ -220,9 +220,32 @@ def test_outputs_are_owner_only_and_the_store_records_the_access(council, tmp_pa
         (
             "dp.officer",
             "subject-access",
-            f"items {person}, {row}: 1 items, 2 decisions, 0 DfE check rows",
+            f"items {person}, {row}: 1 items, 2 decisions, 0 DfE check rows, "
+            "0 views of their details",
         )
     ]
+
+
+def test_the_export_says_who_opened_the_childs_details_and_no_one_elses(council, tmp_path):
+    data, listed, store, _ = council
+    tobias, yolanda = pseudonym("person", "C-TOBIAS", KEY), pseudonym("person", "C-YOLANDA", KEY)
+    with ReviewStore(store, clock=Clock(), key=KEY) as review:
+        list_id = review.lists()["list_id"][0]
+        review.log_access("A. Officer", "review view", f"list {list_id}, child {tobias}")
+        review.log_access("C. Officer", "review view", f"list {list_id}, child {yolanda}")
+        # As a view was logged before 6 December 2026: by person id.
+        review.log_access("B. Officer", "review view", f"list {list_id}, child C-TOBIAS")
+        log = review.access_log()
+    out = subject_access(
+        "C-TOBIAS", data=data, lists=[listed], store=store, key=KEY, out=tmp_path / "sar.md"
+    )
+    at = log.filter(pl.col("user") != "C. Officer")["at"].to_list()
+    text = out.read_text()
+    assert f"| {at[0]} | A. Officer | two_year_old |" in text
+    assert f"| {at[1]} | B. Officer | two_year_old |" in text
+    assert "C. Officer" not in _texts(out)  # Yolanda's view is not Tobias's
+    orson = subject_access("P-ORSON", data=data, store=store, key=KEY, out=tmp_path / "o.md")
+    assert "No one has opened this person's details in review." in orson.read_text()
 
 
 def test_an_export_into_a_new_folder_makes_it_owner_only(council, tmp_path):
@@ -276,12 +299,16 @@ def test_dfe_checks_are_shown_to_the_child_and_to_the_parent_checked_and_no_one_
         assert sent.export_id not in _texts(out)
     with ReviewStore(store, key=KEY) as review:
         details = review.access_log().filter(pl.col("command") == "subject-access")["detail"]
+    views = ", 0 views of their details"
     assert details.to_list()[-4:] == [
-        f"item {pseudonym('person', 'C-YOLANDA', KEY)}: 1 items, 1 decisions, 1 DfE check rows",
-        f"item {pseudonym('person', 'P-ORSON', KEY)}: 0 items, 0 decisions, 1 DfE check rows",
+        f"item {pseudonym('person', 'C-YOLANDA', KEY)}: 1 items, 1 decisions, 1 DfE check rows"
+        + views,
+        f"item {pseudonym('person', 'P-ORSON', KEY)}: 0 items, 0 decisions, 1 DfE check rows"
+        + views,
         f"items {pseudonym('person', 'C-TOBIAS', KEY)}, {pseudonym('dwp', 'D-101', KEY)}: "
-        "1 items, 2 decisions, 0 DfE check rows",
-        f"item {pseudonym('person', 'P-MARIGOLD', KEY)}: 0 items, 0 decisions, 0 DfE check rows",
+        "1 items, 2 decisions, 0 DfE check rows" + views,
+        f"item {pseudonym('person', 'P-MARIGOLD', KEY)}: 0 items, 0 decisions, 0 DfE check rows"
+        + views,
     ]
 
 
@@ -427,7 +454,9 @@ def test_a_dwp_only_childs_export_holds_their_rows_lists_and_decisions_only(dwp_
         detail = review.access_log()["detail"].to_list()
     keys = f"{pseudonym('dwp', 'D-202', KEY)}, {pseudonym('dwp', 'D-204', KEY)}"
     # Both ids are looked up; the list holds one item (D-204 repeats D-202).
-    assert detail == [f"items {keys}: 1 items, 1 decisions, 0 DfE check rows"]
+    assert detail == [
+        f"items {keys}: 1 items, 1 decisions, 0 DfE check rows, 0 views of their details"
+    ]
 
 
 def test_a_dwp_only_parent_is_found_by_nino_with_the_child_withheld(dwp_council, tmp_path):

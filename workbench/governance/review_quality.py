@@ -50,6 +50,7 @@ import polars as pl
 import yaml
 
 from workbench.errors import DataFileError, WorkbenchError
+from workbench.review.details import VIEW_COMMAND, VIEW_DETAIL
 from workbench.review.keys import pseudonym_expr
 from workbench.review.lists import DWP_KIND, PERSON_KIND, read_list_file, review_candidates
 from workbench.review.store import ReviewStore
@@ -66,10 +67,8 @@ __all__ = [
 ]
 
 DEFAULT_THRESHOLDS = Path(__file__).with_name("review_quality.yaml")
-VIEW_COMMAND = "review view"
 IMPORT_COMMAND = "review import"
 CONTACT = "contact"
-_VIEW_DETAIL = r"^list (?<list_id>\S+), child (?<child>\S+)$"
 _IMPORT_DETAIL = re.compile(r"^list (?P<list_id>\S+): (?P<recorded>\d+) recorded")
 _STORED_TIME = "%Y-%m-%dT%H:%M:%S%.fZ"
 SECONDS_A_MINUTE = 60
@@ -228,7 +227,7 @@ def _views(log: pl.DataFrame, key: bytes) -> pl.DataFrame:
     match a decision."""
     views = (
         log.filter(pl.col("command") == VIEW_COMMAND)
-        .with_columns(pl.col("detail").str.extract_groups(_VIEW_DETAIL).alias("named"))
+        .with_columns(pl.col("detail").str.extract_groups(VIEW_DETAIL).alias("named"))
         .unnest("named")
         .filter(pl.col("child").is_not_null())
         .select("list_id", "child", _person("user").alias("viewer"), pl.col("at").alias("seen_at"))

@@ -85,7 +85,7 @@ from workbench.review.checks import (
     TEMPLATES,
     row_key,
 )
-from workbench.review.details import link_method_text
+from workbench.review.details import VIEW_COMMAND, VIEW_DETAIL, link_method_text
 from workbench.review.store import ReviewStore
 from workbench.rules import load_rule_set
 from workbench.spreadsheet import neutralised
@@ -393,12 +393,13 @@ def _store_section(doc: SarDocument, store: Path, subject: Subject, key: bytes, 
             .join(lists.select("list_id", "run_id", "initiative"), on="list_id", how="left")
         )
         checks = _dfe_checks(review, keys, _parent_row_keys(subject, key))
+        views = _views(review.access_log(), lists, subject, keys)
         review.log_access(
             user,
             "subject-access",
             f"{named}: {len(held)} items, {decisions.height} decisions, "
             + (f"{proposals.height} on them as a proposed match, " if proposals.height else "")
-            + f"{checks.height} DfE check rows",
+            + f"{checks.height} DfE check rows, {views.height} views of their details",
         )
     if keys:
         whose = f"for this person, {named} (of their person id, and of each DWP-list row about "
@@ -447,6 +448,16 @@ def _store_section(doc: SarDocument, store: Path, subject: Subject, key: bytes, 
             "decision",
             proposals.select(_DECISION_COLUMNS),
         )
+    doc.heading(3, "Who opened their details in review")
+    doc.para(
+        "Each time an officer opens a listed child's details to review them (in the review "
+        "page, the notebook panel, or an exported workbook, which shows every child), the "
+        "store's access log records who, when and on which list."
+    )
+    if views.height == 0:
+        doc.para("No one has opened this person's details in review.")
+    else:
+        doc.table("views", "view", views)
     doc.heading(3, "Eligibility checks through DfE's services")
     doc.para(
         "A check sends a parent's surname, date of birth and National Insurance number to DfE "
@@ -473,6 +484,28 @@ _CHECK_COLUMNS = {
     "eligible until": pl.String,
     "answer read on": pl.String,
 }
+
+
+def _views(
+    log: pl.DataFrame, lists: pl.DataFrame, subject: Subject, keys: list[str]
+) -> pl.DataFrame:
+    """The access log's views of the subject's details in review, oldest first. A view names
+    the child by item key; one logged before 6 December 2026 by person id or DWP record id."""
+    named = [*keys, *([subject.person_id] if subject.person_id else []), *subject.as_child]
+    return (
+        log.filter(pl.col("command") == VIEW_COMMAND)
+        .with_columns(pl.col("detail").str.extract_groups(VIEW_DETAIL).alias("view"))
+        .unnest("view")
+        .filter(pl.col("child").is_in(named))
+        .join(lists.select("list_id", "run_id", "initiative"), on="list_id", how="left")
+        .sort("seq")
+        .select(
+            pl.col("at").alias("opened at"),
+            pl.col("user").alias("opened by"),
+            "initiative",
+            pl.col("run_id").alias("list of run"),
+        )
+    )
 
 
 def _parent_row_keys(subject: Subject, key: bytes) -> list[str]:

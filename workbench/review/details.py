@@ -54,6 +54,7 @@ __all__ = [
     "INITIATIVE_NAMES",
     "LINK_METHOD_TEXT",
     "VIEW_COMMAND",
+    "VIEW_DETAIL",
     "ChildDetails",
     "age_text",
     "check_result_lines",
@@ -72,6 +73,8 @@ __all__ = [
 
 VIEW_COMMAND = "review view"
 """The access-log command of a view of one child's details (`workbench assure` counts them)."""
+VIEW_DETAIL = r"^list (?<list_id>\S+), child (?<child>\S+)$"
+"""The pattern of a view's detail (`view_detail`): the list, and the child named."""
 INITIATIVE_NAMES = {
     "two_year_old": "Two-year-old offer",
     "free_school_meals": "Free school meals",
