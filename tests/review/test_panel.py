@@ -380,6 +380,38 @@ def test_a_correction_is_a_second_decision_and_progress_counts_the_item_once(
     assert "already in touch by A. Officer" in panel.detail.value
 
 
+def test_a_colleagues_decision_since_the_child_was_shown_is_not_overridden_unseen(
+    store: ReviewStore, list_id: str, panel: ReviewPanel
+) -> None:
+    # Two officers on one child: B decides while A has the child's details open.
+    panel.select(key_of("P01"))
+    store.record_decision(list_id, key_of("P01"), "not_eligible", "B. Officer", "Moved away")
+    assert panel.record("contact") is None
+    assert store.decisions(list_id)["decision"].to_list() == ["not_eligible"]  # nothing more
+    assert "B. Officer recorded not eligible for this child at 09:00 on 2026-09-01" in (
+        panel.error.value
+    )
+    assert "nothing was recorded" in panel.error.value
+    assert "not eligible: Moved away by B. Officer" in panel.detail.value  # now shown
+    # Having seen it, A may decide: a correction is a new decision.
+    assert panel.record("contact") is not None
+    assert store.decisions(list_id)["reviewer"].to_list() == ["B. Officer", "A. Officer"]
+
+
+def test_a_colleagues_outcome_on_a_rerun_list_since_shown_is_not_overridden_unseen(
+    store: ReviewStore, list_id: str, panel: ReviewPanel, children: pl.DataFrame
+) -> None:
+    panel.select(key_of("P01"))
+    rerun = register_list(store, children, "r-2026-09b", "two_year_old@2026.1", {}, KEY)
+    store.record_decision(rerun, key_of("P01"), "defer", "B. Officer")
+    assert panel.record("contact") is None
+    assert "on another list of this offer" in panel.error.value
+    # One's own decision made here does not stop one's own correction.
+    panel.select(key_of("P02"))
+    panel.record("defer")
+    assert panel.record("contact") is not None  # one's own correction
+
+
 # --- the selected row -----------------------------------------------------------------------
 
 

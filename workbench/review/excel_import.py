@@ -37,10 +37,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 from workbench.errors import UsageError, WorkbenchError
-from workbench.review.schema import decision_label
+from workbench.review.schema import decision_kind, decision_label, same_reviewer
 from workbench.review.store import (
     DECISIONS,
     LINK_DECISIONS,
@@ -113,10 +111,6 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
     return value if isinstance(value, str) else str(value)
-
-
-def _same_name(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 @dataclass(frozen=True)
@@ -336,7 +330,7 @@ def _decision_problems(row: _Row, reviewer: str) -> Iterator[RowProblem]:
     elif decision in REASON_REQUIRED and reason is None:
         yield RowProblem(row.number, "reason", f"a {decision} decision needs a reason; got none")
     named = row.values["reviewer"].strip()
-    if named and not _same_name(named, reviewer):
+    if named and not same_reviewer(named, reviewer):
         yield RowProblem(
             row.number,
             "reviewer",
@@ -387,11 +381,6 @@ def _check_seal(exported: _Exported, key: bytes, path: Path) -> None:
         )
 
 
-def _kind(decision: str) -> tuple[str, ...]:
-    """The decisions of the same kind as `decision`: a link decision, or an outcome."""
-    return LINK_DECISIONS if decision in LINK_DECISIONS else OUTCOME_DECISIONS
-
-
 def _decided_since(
     store: ReviewStore,
     exported: _Exported,
@@ -407,34 +396,22 @@ def _decided_since(
     keys = [row.values["item_key"] for row in new]
     # On this list; and, since the latest outcome on any list of the initiative is the one
     # that stands (a re-run's list), an outcome recorded on another of its lists.
-    lists = store.lists()
-    initiative = lists.filter(pl.col("list_id") == exported.list_id)["initiative"]
-    siblings = lists.filter(pl.col("initiative").is_in(initiative.implode()))["list_id"]
-    later = store.decisions(item_keys=keys).filter(
-        (pl.col("seq") > exported.decided_upto)
-        & (
-            (pl.col("list_id") == exported.list_id)
-            | (
-                pl.col("list_id").is_in(siblings.implode())
-                & pl.col("decision").is_in(list(OUTCOME_DECISIONS))
-            )
-        )
-    )
+    later = store.decided_since(exported.list_id, keys, exported.decided_upto)
     since: dict[str, list[dict[str, Any]]] = {}
     for found in later.iter_rows(named=True):  # recording order
         since.setdefault(found["item_key"], []).append(found)
     problems = []
     for row in new:
-        kind = _kind(row.decision)
+        kind = decision_kind(row.decision)
         overridden = [
             found
             for found in since.get(row.values["item_key"], [])
-            if found["decision"] in kind or not _same_name(found["reviewer"], reviewer)
+            if found["decision"] in kind or not same_reviewer(found["reviewer"], reviewer)
         ]
         if overridden:
             found = overridden[-1]  # the last such decision, what the officer must see
             who = found["reviewer"]
-            if _same_name(who, reviewer):
+            if same_reviewer(who, reviewer):
                 who += " (the reviewer of this import)"
             where = (
                 ""
@@ -468,10 +445,10 @@ def _not_yet_recorded(
     }
 
     def recorded(row: _Row) -> bool:
-        found = latest[_kind(row.decision)].get(row.values["item_key"])
+        found = latest[decision_kind(row.decision)].get(row.values["item_key"])
         return found is not None and (
             (found["decision"], found["reason"]) == (row.decision, row.reason)
-            and _same_name(found["reviewer"], reviewer)
+            and same_reviewer(found["reviewer"], reviewer)
         )
 
     return [row for row in decided if not recorded(row)]

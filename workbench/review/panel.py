@@ -58,7 +58,9 @@ from workbench.review.schema import (
     LINK_DECISIONS,
     OUTCOME_DECISIONS,
     REASON_REQUIRED,
+    decision_kind,
     decision_label,
+    same_reviewer,
 )
 from workbench.review.store import Decision, ReviewStore
 from workbench.rules import load_rule_set
@@ -371,6 +373,9 @@ class ReviewPanel:
         self._selected: str | None = None
         self._logged: set[str] = set()
         self._viewing: tuple[str, str] | None = None  # (reviewer, item) last logged as viewed
+        # The store's latest decision when the selected child's details were last shown: a
+        # colleague's decision about the child since then is not overridden unseen (`record`).
+        self._shown_upto = 0
         self._latest = pl.DataFrame(schema={"item_key": pl.String, "decision": pl.String})
         # The reviewer's name, held here, not read back from the page: a disabled field can
         # still be changed by a message sent over the page's websocket. Given (a sign-in),
@@ -746,6 +751,7 @@ class ReviewPanel:
             _codes_html(row),
         ]
         try:
+            self._shown_upto = self.store.last_seq()  # before the decisions shown are read
             here = self.store.decisions(self.list_id, [self._selected])
             # Other lists' too, a later one's (a re-run's) as well: its outcome would stand.
             others = self.store.earlier_decisions([self._selected])
@@ -854,13 +860,31 @@ class ReviewPanel:
             self._show_error(*problems)
             return None
         assert self._selected is not None and decision is not None  # else a problem above
+        overridden: dict[str, Any] | None = None
         try:
-            self._log_open(name)
-            recorded = self.store.record_decision(
-                self.list_id, self._selected, decision, name, reason
-            )
+            # Checked and recorded in one write transaction, as a workbook's import is: no
+            # decision can land between the check and the write it allows.
+            with self.store.write_transaction():
+                overridden = self._decided_since_shown(decision, name)
+                if overridden is None:
+                    self._log_open(name)
+                    recorded = self.store.record_decision(
+                        self.list_id, self._selected, decision, name, reason
+                    )
         except (WorkbenchError, sqlite3.Error) as error:
             self._show_error(str(error))
+            return None
+        if overridden is not None:
+            self._render_detail()  # shows the decision, and counts it as seen from now on
+            elsewhere = overridden["list_id"] != self.list_id
+            where = " on another list of this offer" if elsewhere else ""
+            self._show_error(
+                f"{overridden['reviewer']} recorded {decision_label(overridden['decision'])} "
+                f"for this child at {overridden['decided_at'][11:16]} on "
+                f"{overridden['decided_at'][:10]}{where}, after their details were shown here; "
+                "nothing was recorded. Read it below, then choose again if you still want "
+                "to record a decision."
+            )
             return None
         self._reviewer = name  # entered once per session: the page cannot change it now
         self.reviewer.value, self.reviewer.disabled = name, True
@@ -872,6 +896,20 @@ class ReviewPanel:
         self._load_latest()
         self._refresh()
         return recorded
+
+    def _decided_since_shown(self, decision: str, reviewer: str) -> dict[str, Any] | None:
+        """The last decision about the selected child, recorded since its details were shown,
+        that `decision` by `reviewer` would silently override: one of its kind (an outcome, or
+        the record link) by anyone, or any by someone else; None when there is none."""
+        assert self._selected is not None
+        since = self.store.decided_since(self.list_id, [self._selected], self._shown_upto)
+        kind = decision_kind(decision)
+        found = [
+            row
+            for row in since.iter_rows(named=True)
+            if row["decision"] in kind or not same_reviewer(row["reviewer"], reviewer)
+        ]
+        return found[-1] if found else None
 
     def _row_name(self) -> str:
         return _who(self._frame.row(self._frame["item_key"].index_of(self._selected), named=True))

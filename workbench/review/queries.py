@@ -46,10 +46,12 @@ __all__ = [
     "check_exports",
     "check_imports",
     "check_results",
+    "decided_since",
     "decision_frame",
     "decisions",
     "earlier_decisions",
     "items",
+    "last_seq",
     "latest_decisions",
     "latest_outcomes_for_initiative",
     "link_decisions",
@@ -147,6 +149,27 @@ def latest_outcomes_for_initiative(conn: sqlite3.Connection, list_id: str) -> pl
         "GROUP BY d.item_key) ORDER BY item_key",
         [list_id, json.dumps(list(OUTCOME_DECISIONS)), list_id],
     )
+
+
+def decided_since(
+    conn: sqlite3.Connection, list_id: str, item_keys: Collection[str], after_seq: int
+) -> pl.DataFrame:
+    """Decisions about these keys recorded after `after_seq` that a decision on this list
+    would have to reckon with (see :meth:`ReviewStore.decided_since`)."""
+    return decision_frame(
+        conn,
+        "SELECT d.* FROM decisions d JOIN lists l USING (list_id) "
+        "WHERE d.seq > ? AND d.item_key IN (SELECT value FROM json_each(?)) "
+        "AND (d.list_id = ? OR (l.initiative = (SELECT initiative FROM lists WHERE list_id = ?) "
+        "AND d.decision IN (SELECT value FROM json_each(?)))) ORDER BY d.seq",
+        [after_seq, json.dumps(list(item_keys)), list_id, list_id,
+         json.dumps(list(OUTCOME_DECISIONS))],
+    )  # fmt: skip
+
+
+def last_seq(conn: sqlite3.Connection) -> int:
+    """The number of the latest decision recorded, 0 for none."""
+    return int(conn.execute("SELECT coalesce(max(seq), 0) FROM decisions").fetchone()[0])
 
 
 def earlier_decisions(

@@ -36,8 +36,10 @@ __all__ = [
     "SEALED_IMPORTS_VERSION",
     "append_access",
     "configure",
+    "decision_kind",
     "decision_label",
     "immediate",
+    "same_reviewer",
     "statements",
     "utc_text",
 ]
@@ -57,6 +59,25 @@ DECISION_MEANINGS = {
     "link_confirmed": "the DWP-list row and the council's record are the same child",
     "link_rejected": "the DWP-list row and the council's record are not the same child (say why)",
 }
+
+
+def decision_kind(decision: str) -> tuple[str, ...]:
+    """The decisions of the same kind as `decision`: the link decisions, or the outcomes.
+
+    >>> decision_kind("defer") == OUTCOME_DECISIONS
+    True
+    """
+    return LINK_DECISIONS if decision in LINK_DECISIONS else OUTCOME_DECISIONS
+
+
+def same_reviewer(a: str, b: str) -> bool:
+    """Whether two reviewer names are one person's, as people write names: spaces and case
+    aside.
+
+    >>> same_reviewer("A.  Officer", "a. officer")
+    True
+    """
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def decision_label(decision: str) -> str:

@@ -479,6 +479,23 @@ class ReviewStore:
         """Every decision (optionally of one list and/or some items), in recording order."""
         return queries.decisions(self._conn, list_id, item_keys)
 
+    def decided_since(
+        self, list_id: str, item_keys: Collection[str], after_seq: int
+    ) -> pl.DataFrame:
+        """The decisions about these items recorded after decision number `after_seq` that
+        one recorded now on `list_id` would override: any on this list, and an outcome on
+        any list of its initiative (whose latest outcome stands), in recording order. A
+        workbook's import and the review panel refuse a decision a colleague's since would
+        be silently overridden by (the workbook from its export, the panel from when the
+        child's details were shown)."""
+        self._require_list(list_id)
+        return queries.decided_since(self._conn, list_id, item_keys, after_seq)
+
+    def last_seq(self) -> int:
+        """The number of the latest decision recorded (0 for none): what a decision made
+        after reading the store can be checked against with `decided_since`."""
+        return queries.last_seq(self._conn)
+
     def latest_decisions(self, list_id: str, among: Collection[str] | None = None) -> pl.DataFrame:
         """The latest decision per item of a list, sorted by ``item_key``.
 
