@@ -177,6 +177,25 @@ def test_profile_date_format_is_the_only_one_read(make_folder, tmp_path):
     )
 
 
+def test_a_profile_date_format_the_dates_contradict_stops_the_run(make_folder, tmp_path):
+    # The profile says day first; the file's dates are month first (12/25 exists only so).
+    clients = CLIENTS.replace("01/04/1990", "12/25/1990").replace("31/02/2024", "02/01/2024")
+    folder = make_folder({"clients.csv": clients, "awards.csv": AWARDS})
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder, profile=write_profile(tmp_path, MINIMAL))
+    assert (raised.value.row, raised.value.column) == (2, "date_of_birth")
+    assert (
+        "the dates look written the other way round from the profile's date_format "
+        "'%d/%m/%Y': 1 exist only as '%m/%d/%Y' (this row's is the first) and none only as "
+        "'%d/%m/%Y', so those with a day up to 12 would be read with day and month swapped. "
+        "Check the profile's date_format (is it '%m/%d/%Y'?)"
+    ) in str(raised.value)
+    # With the right date_format, the file is read.
+    fixed = with_change("date_format", "%m/%d/%Y")
+    people = load_folder(folder, profile=write_profile(tmp_path, fixed)).tables["people"]
+    assert people["date_of_birth"].cast(str).to_list()[:2] == ["1990-12-25", "2024-06-05"]
+
+
 def test_derived_columns_concat_split_coalesce_and_a_constant(make_folder, tmp_path):
     folder = make_folder(
         {
@@ -219,6 +238,40 @@ def test_derived_columns_concat_split_coalesce_and_a_constant(make_folder, tmp_p
         "1990-01-05",
         "2024-03-17",
     ]
+
+
+def test_coalesce_passes_over_a_cell_of_spaces_to_the_next_column(make_folder, tmp_path):
+    # A cell of spaces is empty: taken as the first filled-in, it would be blanked by the
+    # checks and the NINO in the next column lost.
+    folder = make_folder(
+        {
+            "clients.csv": (
+                "Id,Fam,Surname,Born,NI Number,NINO (legacy)\n"
+                "1,12,Lee,01/02/1990, ,AB123456C\n"
+                "2,12,Lee,01/02/1991,CD123456A,AB654321C\n"
+                "3,12,Lee,01/02/1992,   ,\n"
+            ),
+            "benefits.csv": "award_id,person_id,benefit,start_date\n",
+        }
+    )
+    document = {
+        "version": 1,
+        "tables": {
+            "people": {
+                "file": "clients.csv",
+                "columns": {
+                    "person_id": "Id",
+                    "household_id": "Fam",
+                    "forename": {"value": "X"},
+                    "surname": "Surname",
+                    "date_of_birth": {"column": "Born", "date_format": "%d/%m/%Y"},
+                    "nino": {"coalesce": ["NI Number", "NINO (legacy)"]},
+                },
+            }
+        },
+    }
+    data = load_folder(folder, profile=write_profile(tmp_path, document))
+    assert data.tables["people"]["nino"].to_list() == ["AB123456C", "CD123456A", None]
 
 
 @pytest.mark.parametrize(
@@ -446,6 +499,26 @@ def test_a_bad_profile_is_refused_naming_the_entry(tmp_path, change, value, mess
     with pytest.raises(ProfileError) as raised:
         load_profile(path)
     assert str(raised.value).startswith(f"profile {path}: {message}")
+
+
+@pytest.mark.parametrize(
+    ("codes", "read_as"),
+    [("{Yes: true, No: false}", "true or false"), ("{1: x, 2: y}", "a number")],
+)
+def test_a_value_map_code_yaml_reads_as_a_flag_or_number_says_to_quote_it(tmp_path, codes, read_as):
+    path = tmp_path / "profile.yaml"
+    path.write_text(
+        "version: 1\ntables:\n  households:\n    file: hh.csv\n    columns:\n"
+        "      household_id: Ref\n      no_recourse_to_public_funds:\n"
+        f"        column: NRPF\n        values: {codes}\n"
+    )
+    with pytest.raises(ProfileError) as raised:
+        load_profile(path)
+    assert str(raised.value).startswith(
+        f"profile {path}: tables.households.columns.no_recourse_to_public_funds.values: a code "
+        f"YAML reads as {read_as}, not as text (Yes, No, On, Off, 1, 2...): write every code "
+        "in quotes, as 'Yes': true or '1': parent_carer"
+    )
 
 
 def test_a_profile_column_the_file_lacks_is_named_with_a_hint(make_folder, tmp_path):

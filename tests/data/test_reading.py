@@ -1030,6 +1030,51 @@ def test_excel_date_cells_are_dates_whatever_the_text_dates_use(make_folder, tmp
     assert quarantined(data)[0][2:4] == (4, "date_of_birth")
 
 
+@pytest.mark.parametrize("above", [0, 2])
+def test_xlsx_rows_are_numbered_as_the_spreadsheet_shows_them_empty_rows_included(
+    make_folder, tmp_path, above
+):
+    import xlsxwriter
+
+    path = tmp_path / "people.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet()
+    header = ["person_id", "household_id", "forename", "surname", "date_of_birth"]
+    sheet.write_row(above, 0, header)  # below `above` empty rows
+    sheet.write_row(above + 1, 0, ["P1", "H1", "Ann", "Smith", "1990-04-01"])
+    # above + 2: an empty row, in the middle of the data
+    sheet.write_row(above + 3, 0, ["P2", "H1", "Ben", "Smith", "2019-02-31"])
+    book.close()
+    folder = make_folder({"people.xlsx": path.read_bytes(), "benefits.csv": BENEFITS_CSV})
+    data = load_folder(folder)
+    # The spreadsheet's rows: the header on row above + 1, the bad date on row above + 4.
+    assert [(r[2], r[3], r[5][:12]) for r in quarantined(data)] == [
+        (above + 3, "person_id", BLANK_ROW[:12]),
+        (above + 4, "date_of_birth", "no such date"),
+    ]
+    assert (data.reports["people"].read, data.reports["people"].accepted) == (3, 1)
+
+
+def test_a_workbook_whose_table_is_not_on_its_first_sheet_says_which_sheet_is_read(
+    make_folder, tmp_path
+):
+    import xlsxwriter
+
+    path = tmp_path / "people.xlsx"
+    book = xlsxwriter.Workbook(path)
+    book.add_worksheet("Read me").write_row(0, 0, ["Client index extract"])
+    book.add_worksheet("Data").write_row(0, 0, ["person_id", "household_id"])
+    book.close()
+    folder = make_folder({"people.xlsx": path.read_bytes(), "benefits.csv": BENEFITS_CSV})
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder)
+    assert (
+        "columns in the file: Client index extract (only the workbook's first sheet, "
+        "'Read me', is read; it also has 'Data': put the table on the first sheet, or save "
+        "that sheet as CSV)"
+    ) in str(raised.value)
+
+
 # --- clean.py ---------------------------------------------------------------------------------
 
 

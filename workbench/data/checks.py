@@ -66,6 +66,7 @@ __all__ = [
     "DateFormat",
     "check_rows",
     "first_match",
+    "renumbered",
 ]
 
 # The polars type of each schema dtype, as accepted rows carry it.
@@ -117,9 +118,6 @@ ISO_DATE = DateFormat("YYYY-MM-DD", "%Y-%m-%d", r"^\d{4}-\d{1,2}-\d{1,2}$")
 UK_DATE = DateFormat("dd/mm/yyyy", "%d/%m/%Y", r"^\d{1,2}/\d{1,2}/\d{4}$")
 # In order of preference: a tie in a column goes to the first.
 DATE_FORMATS: tuple[DateFormat, ...] = (ISO_DATE, UK_DATE)
-# Never chosen for a column (a profile's date_format may fix it): only to tell a column whose
-# dates are written month first, which read day first would be silently wrong (`_month_first`).
-_US_DATE = DateFormat("mm/dd/yyyy", "%m/%d/%Y", UK_DATE.shape)
 # calamine renders an Excel date cell as text like "2026-09-01 00:00:00".
 _EXCEL_DATE_CELL = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?$"
 # A date cell Excel wrote as a number: its serial, days since 1899-12-30 (five digits: 1927
@@ -423,42 +421,71 @@ def _read_dates(
     return frame, {**fixed, **{name: chosen for name, (_, chosen) in best.items()}}
 
 
+def _swapped(date_format: DateFormat) -> DateFormat | None:
+    """The format with day and month the other way round, for a numeric one written day or
+    month first (dd/mm/yyyy, mm/dd/yyyy; not an ISO date, whose order is never in doubt)."""
+    strftime = date_format.strftime
+    if "%d" not in strftime or "%m" not in strftime or strftime.startswith("%Y"):
+        return None
+    swapped = strftime.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+    return DateFormat(swapped, swapped, date_format.shape)
+
+
 def _month_first(
     frame: pl.DataFrame, formats: Mapping[str, DateFormat], fixed: Collection[str], file: str
 ) -> None:
-    """Stop when a column read day first (dd/mm/yyyy, chosen from its values) looks written
-    month first: some of its dates exist only month first (``12/25/2025``) and none only day
-    first (``25/12/2025``). Read day first, its dates with a day up to 12 would be taken with
-    day and month swapped, unseen, and only the others quarantined."""
+    """Stop when a column read day first looks written month first, or the other way round:
+    some of its dates exist only the other way round (``12/25/2025`` read day first) and
+    none only the way it is read. Its dates with a day up to 12 would be taken with day and
+    month swapped, unseen, and only the others quarantined. A column read day first because
+    its values chose it (dd/mm/yyyy) and one a profile's date_format fixes are checked
+    alike."""
     columns = set(frame.columns)
-    chosen = [n for n, f in formats.items() if f == UK_DATE and n not in fixed]
-    if not chosen:
+    checked = {n: (f, o) for n, f in formats.items() if (o := _swapped(f)) is not None}
+    if not checked:
         return
-    uk = {n: pl.col(_candidate_name(n, UK_DATE)) for n in chosen}
-    us = {n: _read_as(_written(n, columns), _US_DATE) for n in chosen}
+    read = {n: pl.col(_candidate_name(n, f)) for n, (f, _) in checked.items()}
+    other = {n: _read_as(_written(n, columns), o) for n, (_, o) in checked.items()}
+    only_other = {n: read[n].is_null() & other[n].is_not_null() for n in checked}
+    only_read = {n: read[n].is_not_null() & other[n].is_null() for n in checked}
     counts = (
         frame.lazy()
         .select(
-            *((uk[n].is_null() & us[n].is_not_null()).sum().alias(f"us {n}") for n in chosen),
-            *((uk[n].is_not_null() & us[n].is_null()).sum().alias(f"uk {n}") for n in chosen),
+            *(only_other[n].sum().alias(f"other {n}") for n in checked),
+            *(only_read[n].sum().alias(f"read {n}") for n in checked),
         )
         .collect()
         .row(0, named=True)
     )
-    for name in chosen:
-        if counts[f"us {name}"] and not counts[f"uk {name}"]:
-            first = frame.select((uk[name].is_null() & us[name].is_not_null()).arg_true().first())
-            raise DataFileError(
-                file,
-                f"the dates look written month first (mm/dd/yyyy, as in the US): "
-                f"{counts[f'us {name}']} exist only that way round (this row's is the "
-                "first) and none only day first, so those with a day up to 12 would be read "
-                "with day and month "
-                "swapped. Save the dates as YYYY-MM-DD, or read the file through a source "
-                "profile with date_format: '%m/%d/%Y'",
-                row=int(first.item()) + FIRST_DATA_ROW,
-                column=name,
+    for name, (used, swapped) in checked.items():
+        if not counts[f"other {name}"] or counts[f"read {name}"]:
+            continue
+        first = frame.select(only_other[name].arg_true().first()).item()
+        if name in fixed:
+            looks = (
+                f"the dates look written the other way round from the profile's date_format "
+                f"'{used.strftime}': {counts[f'other {name}']} exist only as "
+                f"'{swapped.strftime}' (this row's is the first) and none only as "
+                f"'{used.strftime}'"
             )
+            advice = f"Check the profile's date_format (is it '{swapped.strftime}'?)"
+        else:
+            looks = (
+                f"the dates look written month first (mm/dd/yyyy, as in the US): "
+                f"{counts[f'other {name}']} exist only that way round (this row's is the "
+                "first) and none only day first"
+            )
+            advice = (
+                "Save the dates as YYYY-MM-DD, or read the file through a source profile with "
+                "date_format: '%m/%d/%Y'"
+            )
+        raise DataFileError(
+            file,
+            f"{looks}, so those with a day up to 12 would be read with day and month swapped. "
+            f"{advice}",
+            row=int(first) + FIRST_DATA_ROW,
+            column=name,
+        )
 
 
 @dataclass(frozen=True)
@@ -936,6 +963,19 @@ class CheckedRows:
     warnings: pl.DataFrame
     read: int
     accepted_rows: pl.Series | None = None
+
+
+def renumbered(checked: CheckedRows, by: int) -> CheckedRows:
+    """Checked rows numbered `by` further on (back, when negative): a query's result, whose
+    first row is 1, not 2; a sheet whose header is below empty rows."""
+    shift = pl.col("row") + by
+    rows = checked.accepted_rows
+    return replace(
+        checked,
+        quarantine=checked.quarantine.with_columns(shift),
+        warnings=checked.warnings.with_columns(shift),
+        accepted_rows=rows + by if rows is not None else None,
+    )
 
 
 def check_rows(

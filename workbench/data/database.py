@@ -42,7 +42,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -52,7 +52,6 @@ import polars as pl
 from workbench.data.profiles import ProfileError
 
 if TYPE_CHECKING:
-    from workbench.data.checks import CheckedRows
     from workbench.data.profiles import Profile, TableSource
     from workbench.data.reading import LoadedData
 
@@ -66,7 +65,6 @@ __all__ = [
     "connection_uri",
     "database_record",
     "looks_like_a_secret",
-    "numbered_from_one",
     "open_query",
     "read_query",
 ]
@@ -443,19 +441,6 @@ def open_query(source: DatabaseTable, engine: str | None = None) -> QueryResult:
 def read_query(source: DatabaseTable, engine: str | None = None) -> pl.DataFrame:
     """Every row and column of `source`'s query result, typed as the database types them."""
     return open_query(source, engine)()
-
-
-def numbered_from_one(checked: CheckedRows) -> CheckedRows:
-    """Checked rows numbered as the query's result (the first row is 1), not as a
-    spreadsheet (whose header is row 1)."""
-    shift = pl.col("row") - 1
-    rows = checked.accepted_rows
-    return replace(
-        checked,
-        quarantine=checked.quarantine.with_columns(shift),
-        warnings=checked.warnings.with_columns(shift),
-        accepted_rows=rows - 1 if rows is not None else None,
-    )
 
 
 def database_record(data: LoadedData) -> dict[str, dict[str, Any]]:

@@ -478,7 +478,12 @@ def _derived(source: ColumnSource, found: list[str], name: str) -> tuple[pl.Expr
         picked = part.list.get(source.split.index, null_on_oob=True).str.strip_chars()
         return pl.when(picked != "").then(picked), f"{found[0]} (part {source.split.index})"
     if source.coalesce is not None:
-        return pl.coalesce([_text(c) for c in found]), " or ".join(found)
+        # The first filled-in: a cell of spaces is empty here as everywhere (it would be
+        # taken, then blanked by the checks, and the next column's value lost).
+        texts = [_text(c) for c in found]
+        return pl.coalesce([pl.when(t.str.strip_chars() != "").then(t) for t in texts]), (
+            " or ".join(found)
+        )
     return pl.lit(source.value, dtype=pl.String), f"{name} (the profile's value)"
 
 
@@ -551,10 +556,19 @@ def _first_problem(error: ValidationError, prefix: str = "") -> tuple[str, str]:
     loc = tuple(
         p for p in problem["loc"] if p not in ("str", "Text", "function-after[_one_source()]")
     )
+    message = problem["msg"].removeprefix("Value error, ")
+    if "[key]" in loc and isinstance(problem.get("input"), bool | int | float):
+        # A value map's code that YAML read as a flag or a number (Yes, No, 1, 2): what it
+        # became is no use to the reader, who wrote something else.
+        loc = loc[: loc.index("[key]") - 1]
+        read_as = "true or false" if isinstance(problem["input"], bool) else "a number"
+        message = (
+            f"a code YAML reads as {read_as}, not as text (Yes, No, On, Off, 1, 2...): "
+            "write every code in quotes, as 'Yes': true or '1': parent_carer"
+        )
     where = _location(loc)
     if prefix:
         where = f"{prefix}.{where}" if where else prefix
-    message = problem["msg"].removeprefix("Value error, ")
     more = len(error.errors()) - 1
     return where, message + (f" (and {more} more problem(s))" if more else "")
 

@@ -62,6 +62,7 @@ from workbench.data.checks import (
     DateFormat,
     check_rows,
     first_match,
+    renumbered,
 )
 
 # Re-exported: these were defined here before workbench.data.checks held them.
@@ -559,9 +560,45 @@ def _open_parquet(path: Path) -> tuple[list[str], Reader]:
 
 
 def _open_xlsx(path: Path) -> tuple[list[str], Reader]:
-    # infer_schema_length=0: every cell as text, so ids like 007 keep their zeros.
-    sheet = pl.read_excel(path, engine="calamine", infer_schema_length=0)
+    # infer_schema_length=0: every cell as text, so ids like 007 keep their zeros; empty rows
+    # kept, each a row as the spreadsheet numbers them (a blank row is quarantined as one).
+    sheet = pl.read_excel(path, engine="calamine", infer_schema_length=0, drop_empty_rows=False)
     return sheet.columns, lambda names: sheet.select(names)
+
+
+_SHEET_XML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELATIONS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def xlsx_header_row(path: Path) -> int:
+    """The row of the first sheet that holds its header, as the spreadsheet numbers it: 1,
+    unless empty rows come first, which the reader passes over (the quarantine's row numbers
+    are counted from it). Read from the sheet's XML up to that row, not the whole workbook."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    with zipfile.ZipFile(path) as book:
+        workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+        first = workbook.find(f"{_SHEET_XML}sheets/{_SHEET_XML}sheet")
+        relations = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+        if first is None:
+            return 1
+        target = next(
+            (r.get("Target", "") for r in relations if r.get("Id") == first.get(_RELATIONS)), ""
+        )
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        with book.open(target) as sheet:
+            for _, element in ElementTree.iterparse(sheet):
+                if element.tag == f"{_SHEET_XML}row":
+                    filled = any(
+                        (v.text or "").strip()
+                        for v in element.iter()
+                        if v.tag in (f"{_SHEET_XML}v", f"{_SHEET_XML}t")
+                    )
+                    if filled:
+                        return int(element.get("r", "1"))
+                    element.clear()
+    return 1
 
 
 def _open_database(source: database.DatabaseTable) -> tuple[list[str], Reader]:
@@ -692,9 +729,28 @@ def _missing_columns(
     shown = ", ".join(headers) if headers else "none"
     return DataFileError(
         path,
-        f"required column '{first}' is missing{hint}{others}; columns in the file: {shown}. "
-        "Add or rename the column and run again",
+        f"required column '{first}' is missing{hint}{others}; columns in the file: {shown}"
+        f"{_other_sheets(path)}. Add or rename the column and run again",
         column=first,
+    )
+
+
+def _other_sheets(path: Path) -> str:
+    """For a workbook of several sheets: that only the first is read, and the others' names."""
+    if format_of(path) != "xlsx":
+        return ""
+    try:
+        import fastexcel
+
+        names = fastexcel.read_excel(path).sheet_names
+    except Exception:  # the file was read a moment ago: this is only a hint
+        return ""
+    if len(names) < 2:
+        return ""
+    others = ", ".join(f"'{n}'" for n in names[1:])
+    return (
+        f" (only the workbook's first sheet, '{names[0]}', is read; it also has {others}: "
+        "put the table on the first sheet, or save that sheet as CSV)"
     )
 
 
@@ -827,7 +883,9 @@ def _load_table(
         filled_in=filled_in,
     )
     if fmt == "database":  # numbered as the query's result: its first row is 1
-        checked = database.numbered_from_one(checked)
+        checked = renumbered(checked, -1)
+    elif fmt == "xlsx" and isinstance(path, Path) and (header := xlsx_header_row(path)) > 1:
+        checked = renumbered(checked, header - 1)  # empty rows above the header
     report = FileReport(
         table.name, path, fmt, checked.read, checked.accepted.height, checked.quarantine.height
     )
