@@ -176,6 +176,23 @@ def test_a_column_is_told_by_its_values_when_its_header_says_nothing(make_folder
     assert "matched by its values alone: NINOs" in nino.why
 
 
+def test_a_second_file_of_a_table_is_said_to_be_one_not_just_unmatched(make_folder):
+    header = "Client ID,Family Ref,First Name,Last Name,DOB\n"
+    folder = make_folder(
+        {
+            "people_adults.csv": header + "C1,F1,Ann,Lee,05/01/1990\nC3,F2,Cy,Ray,28/02/1985\n",
+            "people_children.csv": header + "C2,F1,Bo,Lee,17/03/2024\n",
+            "benefits.csv": "award_id,person_id,benefit,start_date\n",
+        }
+    )
+    suggestion = suggest_profile(folder)
+    assert suggestion.alike == (("people_children.csv", "people", "people_adults.csv"),)
+    assert (
+        "people_children.csv: looks like a second people file (people_adults.csv is read for "
+        "people); a table is read from one file only: put the two together in one file first"
+    ) in suggestion.to_check()
+
+
 @pytest.mark.parametrize(
     ("values", "kind", "date_format"),
     [

@@ -473,6 +473,9 @@ class ProfileSuggestion:
     tables: tuple[TableSuggestion, ...]
     date_format: str | None = None
     unmatched: tuple[str, ...] = ()
+    # (file, table, the file read for it): an unmatched file that fits a table another file
+    # was matched to (people split in two files): only one file per table is read.
+    alike: tuple[tuple[str, str, str], ...] = ()
 
     def document(self) -> dict[str, Any]:
         """The profile as parsed YAML (`workbench.data.profiles.parse_profile` reads it)."""
@@ -555,7 +558,15 @@ class ProfileSuggestion:
             if t.separator:
                 named = SEPARATOR_WORDS[t.separator][1]
                 notes.append(f"{t.table}: {t.file} is read as separated by {named}: check it")
-        notes += [f"{name}: matched to no table" for name in self.unmatched]
+        seconds = {file: (table, read) for file, table, read in self.alike}
+        notes += [
+            f"{name}: looks like a second {seconds[name][0]} file ({seconds[name][1]} is read "
+            f"for {seconds[name][0]}); a table is read from one file only: put the two "
+            "together in one file first"
+            if name in seconds
+            else f"{name}: matched to no table"
+            for name in self.unmatched
+        ]
         return notes
 
 
@@ -825,7 +836,17 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
             )
         )
     unmatched = tuple(sorted(set(files) - taken_files) + others)
-    return ProfileSuggestion(folder, tuple(tables), overall, unmatched)
+    read_for = {fit.table.name: fit.file for fit in kept}
+    alike: dict[str, tuple[str, str, str]] = {}
+    for fit in fits:  # best first: each unmatched file's best fit to a table already read
+        if (
+            fit.file in unmatched
+            and fit.file not in alike
+            and fit.table.name in read_for
+            and fit.share >= _threshold("table")
+        ):
+            alike[fit.file] = (fit.file, fit.table.name, read_for[fit.table.name])
+    return ProfileSuggestion(folder, tuple(tables), overall, unmatched, tuple(alike.values()))
 
 
 # --- the YAML, with comments ------------------------------------------------------------------
@@ -885,6 +906,8 @@ class _ProfileWriter:
             self.table(table)
         if s.unmatched:
             self.line("", f"Not matched to any table: {', '.join(s.unmatched)}")
+        for file, table, read in s.alike:
+            self.line("", f"{file} looks like a second {table} file ({read} is read for it)")
         return "\n".join(self.lines) + "\n"
 
     def table(self, t: TableSuggestion) -> None:
