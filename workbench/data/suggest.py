@@ -906,8 +906,8 @@ class _ProfileWriter:
             self.table(table)
         if s.unmatched:
             self.line("", f"Not matched to any table: {', '.join(s.unmatched)}")
-        for file, table, read in s.alike:
-            self.line("", f"{file} looks like a second {table} file ({read} is read for it)")
+        for file, alike, read in s.alike:
+            self.line("", f"{file} looks like a second {alike} file ({read} is read for it)")
         return "\n".join(self.lines) + "\n"
 
     def table(self, t: TableSuggestion) -> None:
