@@ -196,6 +196,57 @@ def test_a_profile_date_format_the_dates_contradict_stops_the_run(make_folder, t
     assert people["date_of_birth"].cast(str).to_list()[:2] == ["1990-12-25", "2024-06-05"]
 
 
+def test_an_award_code_mapped_to_nothing_is_set_aside_counted_and_does_not_fail_strict(
+    make_folder, tmp_path, monkeypatch
+):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    # `--profile` sets WORKBENCH_PROFILE for the process: restored after the test.
+    monkeypatch.setenv("WORKBENCH_PROFILE", "")
+
+    folder = make_folder({"clients.csv": CLIENTS, "awards.csv": AWARDS})
+    values = MINIMAL["tables"]["benefits"]["columns"]["benefit"]["values"]
+    document = with_change(
+        "tables.benefits.columns.benefit.values", values | {"Carers Allowance": None}
+    )
+    profile = write_profile(tmp_path, document)
+    data = load_folder(folder, profile=profile)
+    awards = data.quarantine.filter(pl.col("file") == "awards.csv")
+    assert awards.select("row", "column", "value", "reason").rows() == [
+        (
+            4,
+            "Benefit Type",
+            "Carers Allowance",
+            "'Carers Allowance' is out of the rules' scope: the profile maps it to nothing "
+            "(tables.benefits.columns.benefit.values), so the row counts for nothing",
+        )
+    ]
+    assert quarantine_summary(awards).select("kind", "rows").rows() == [("out of scope", 1)]
+    assert (data.reports["benefits"].read, data.reports["benefits"].quarantined) == (3, 1)
+    # The people file's real slips (an impossible date, an unmapped role) still fail --strict;
+    # with them mended, the award out of scope does not.
+    args = ["--quiet", "validate", str(folder), "--profile", str(profile), "--strict"]
+    assert CliRunner().invoke(app, args).exit_code == 3
+    (folder / "clients.csv").write_text(
+        CLIENTS.lstrip("\n").replace("31/02/2024", "29/02/2024").replace("Step-parent", "Child")
+    )
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, done.output
+    assert "1 of them set aside" in done.output
+    assert "'Carers Allowance' -> (nothing: out of scope, set aside)   1 rows" in done.output
+
+
+def test_only_an_award_or_status_code_may_be_mapped_to_nothing(tmp_path):
+    values = MINIMAL["tables"]["people"]["columns"]["role"]["values"]
+    document = with_change("tables.people.columns.role.values", values | {"Child": None})
+    with pytest.raises(ProfileError) as raised:
+        load_profile(write_profile(tmp_path, document))
+    assert "only a code of an award (benefits.benefit) or a status" in str(raised.value)
+    assert "role needs a value for every code" in str(raised.value)
+
+
 def test_derived_columns_concat_split_coalesce_and_a_constant(make_folder, tmp_path):
     folder = make_folder(
         {

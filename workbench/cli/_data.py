@@ -50,7 +50,8 @@ def validate_command(
         typer.Option(
             "--strict",
             help="Exit 3 when any row is quarantined (blank rows, with nothing in any column "
-            "read, are counted in the quarantine but do not fail it).",
+            "read, and awards or statuses whose code the profile maps to nothing are counted "
+            "in the quarantine but do not fail it).",
         ),
     ] = False,
     equality_monitoring: Annotated[
@@ -74,7 +75,7 @@ def validate_command(
     profile: ProfileFile = None,
 ) -> None:
     """Check a data folder against the data contract and report the quarantine."""
-    from workbench.data.quarantine import blank_rows, mostly_quarantined, quarantined_rows
+    from workbench.data.quarantine import mostly_quarantined, quarantined_rows, set_aside_rows
     from workbench.data.reading import load_folder
     from workbench.runs.console import print_validation, write_quarantine
 
@@ -105,7 +106,7 @@ def validate_command(
     if quarantine_out is not None:
         written = write_quarantine(loaded.quarantine, quarantine_out)
         typer.echo(f"Quarantine written to {written}")
-    if strict and quarantined_rows(loaded.quarantine) > blank_rows(loaded.quarantine):
+    if strict and quarantined_rows(loaded.quarantine) > set_aside_rows(loaded.quarantine):
         raise typer.Exit(EXIT_CHECKS_FAILED)
 
 

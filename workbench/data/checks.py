@@ -685,7 +685,7 @@ def _plausible_rule(column: Column, columns: set[str]) -> list[_Rule]:
 
 # The reason of a row with nothing in any column read: a blank line, or a spreadsheet's empty
 # row saved as commas (`,,,,`). Such a row is given this reason alone, not one "required
-# field is empty" per column, and `--strict` does not fail for it (`blank_rows`).
+# field is empty" per column, and `--strict` does not fail for it (`set_aside_rows`).
 BLANK_ROW = "blank row (every column read is empty)"
 
 

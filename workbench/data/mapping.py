@@ -134,7 +134,12 @@ def _table_mapping(
         values: tuple[tuple[str, str | None, int], ...] = ()
         if name in plan.values and len(read) == 1:
             # Codes: every spelling is listed with its rows, so no examples are needed.
-            values = _values(raw[read[0]], plan.values[name], table.column(name).allowed)
+            values = _values(
+                raw[read[0]],
+                plan.values[name],
+                table.column(name).allowed,
+                plan.out_of_scope.get(name, frozenset()),
+            )
             examples: tuple[tuple[str, str], ...] = ()
         else:
             examples = _examples(raw.head(_SAMPLE_ROWS), read, after, name)
@@ -203,17 +208,26 @@ def _examples(
 
 
 def _values(
-    source: pl.Series, spellings: dict[str, str], allowed: tuple[str, ...] | None
+    source: pl.Series,
+    spellings: dict[str, str],
+    allowed: tuple[str, ...] | None,
+    out_of_scope: frozenset[str] = frozenset(),
 ) -> tuple[tuple[str, str | None, int], ...]:
-    """Each spelling in the file, the contract value it becomes, its rows (most first)."""
+    """Each spelling in the file, the contract value it becomes (`OUT_OF_SCOPE` for a code
+    the map maps to nothing), its rows (most first)."""
     counts = source.drop_nulls().value_counts(sort=True)
     found = []
     for spelling, rows in counts.rows():
-        target = spellings.get(value_key(spelling))
+        target = OUT_OF_SCOPE if value_key(spelling) in out_of_scope else None
+        target = target or spellings.get(value_key(spelling))
         if target is None and spelling.strip().lower() in (allowed or ("true", "false")):
             target = spelling.strip().lower()  # already the contract's value
         found.append((spelling, target, int(rows)))
     return tuple(sorted(found, key=lambda v: (v[1] is None, -v[2], v[0])))
+
+
+OUT_OF_SCOPE = "(nothing: out of scope, set aside)"
+"""What a code a value map maps to nothing becomes, in the mapping view."""
 
 
 def mapping_lines(mappings: list[TableMapping]) -> list[str]:

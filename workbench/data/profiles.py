@@ -134,6 +134,17 @@ def header_key(header: str) -> str:
     return "_".join(header.strip().lower().replace("-", " ").split())
 
 
+# The coded columns whose codes a value map may map to nothing (`~`): an award or a status
+# the rules never read (Carer's Allowance, PIP), which the extract holds anyway. Their rows are
+# quarantined as out of scope, counted, and do not fail `validate --strict`; a person, a
+# household or a place is never set aside so.
+OUT_OF_SCOPE_COLUMNS = frozenset({("benefits", "benefit"), ("child_statuses", "status")})
+OUT_OF_SCOPE_REASON = (
+    "'{}' is out of the rules' scope: the profile maps it to nothing ({}), so the row counts "
+    "for nothing"
+)
+
+
 def value_key(value: str) -> str:
     """How a value is matched to a value map's spelling: case and runs of space ignored."""
     return " ".join(value.lower().split())
@@ -170,7 +181,7 @@ class ColumnSource(_Strict):
     split: Split | None = None
     coalesce: list[str] | None = Field(default=None, min_length=1)
     value: str | None = None
-    values: dict[str, str | bool] | None = Field(default=None, min_length=1)
+    values: dict[str, str | bool | None] | None = Field(default=None, min_length=1)
     date_format: str | None = None
 
     @model_validator(mode="after")
@@ -243,6 +254,9 @@ class TablePlan:
     date_formats: dict[str, DateFormat]
     mapped: dict[str, str]
     spellings: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The codes a value map maps to nothing (`~`), keyed as values are matched: awards or
+    # statuses out of the rules' scope, quarantined as such (`relabelled`), not as slips.
+    out_of_scope: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def values(self) -> dict[str, dict[str, str]]:
@@ -411,6 +425,7 @@ class Profile:
         formats: dict[str, DateFormat] = {}
         mapped: dict[str, str] = {}
         spellings: dict[str, dict[str, str]] = {}
+        out_of_scope: dict[str, frozenset[str]] = {}
         for name in wanted:
             column = table.column(name)
             where = f"tables.{table.name}.columns.{name}"
@@ -429,13 +444,18 @@ class Profile:
             read += [c for c in found if c not in read]
             expression, label = _derived(source, found, name)
             if source.values is not None:
-                spellings[name] = {str(k): _contract_value(v) for k, v in source.values.items()}
+                spellings[name] = {
+                    str(k): _contract_value(v) for k, v in source.values.items() if v is not None
+                }
+                nothing = {value_key(str(k)) for k, v in source.values.items() if v is None}
+                if nothing:
+                    out_of_scope[name] = frozenset(nothing)
                 mapped[name] = f"{where}.values"
             expressions.append(expression.alias(name))
             labels[name] = label
             if (table.name, name) in self._formats:
                 formats[name] = self._formats[(table.name, name)]
-        return TablePlan(path, read, expressions, labels, formats, mapped, spellings)
+        return TablePlan(path, read, expressions, labels, formats, mapped, spellings, out_of_scope)
 
 
 def default_separator(path: Path) -> str:
@@ -515,8 +535,15 @@ def relabelled(quarantine: pl.DataFrame, plans: Mapping[str, TablePlan]) -> pl.D
                 pl.lit(where),
             )
             single = reason.str.starts_with("'") & reason.str.contains("is not one of: ")
+            # A code the map maps to nothing: out of the rules' scope, not a slip to fix.
+            nothing = list(plan.out_of_scope.get(name, ()))
+            keyed = pl.col("value").str.to_lowercase().str.replace_all(r"\s+", " ")
+            out = keyed.str.strip_chars().is_in(nothing) if nothing else pl.lit(False)
+            unplaced = pl.format(OUT_OF_SCOPE_REASON, pl.col("value"), pl.lit(where))
             frame = frame.with_columns(
-                pl.when(ours & (column == name) & single)
+                pl.when(ours & (column == name) & single & out)
+                .then(unplaced)
+                .when(ours & (column == name) & single)
                 .then(unknown)
                 .otherwise(reason)
                 .alias("reason")
@@ -634,7 +661,7 @@ def parse_profile(document: object, path: str | Path, sha256: str | None = None)
             column_where = f"{where}.columns.{column_name}"
             column = _contract_column(path, column_where, table, column_name)
             checked = _column_source(path, column_where, entry)
-            _check_column(path, column_where, column, checked)
+            _check_column(path, column_where, column, checked, name)
             columns[name][column_name] = checked
         for column in table.columns:  # the column's own format, else the table's, else all
             if column.dtype != "date":
@@ -715,7 +742,7 @@ def _column_source(path: Path, where: str, entry: object) -> ColumnSource:
         raise ProfileError(path, *_first_problem(error, where)) from None
 
 
-def _check_column(path: Path, where: str, column: Column, source: ColumnSource) -> None:
+def _check_column(path: Path, where: str, column: Column, source: ColumnSource, table: str) -> None:
     if source.date_format is not None and column.dtype != "date":
         raise ProfileError(
             path, f"{where}.date_format", f"{column.name} is a {column.dtype}, not a date"
@@ -731,8 +758,18 @@ def _check_column(path: Path, where: str, column: Column, source: ColumnSource) 
         )
     seen: dict[str, tuple[str, str]] = {}
     for spelling, target in source.values.items():
-        shown = str(target).lower() if isinstance(target, bool) else target
-        if column.dtype == "enum" and shown not in (column.allowed or ()):
+        if target is None and (table, column.name) not in OUT_OF_SCOPE_COLUMNS:
+            raise ProfileError(
+                path,
+                f"{where}.values.{spelling}",
+                "only a code of an award (benefits.benefit) or a status (child_statuses.status) "
+                "may be mapped to nothing (~), as out of the rules' scope; "
+                f"{column.name} needs a value for every code",
+            )
+        shown = (
+            "~" if target is None else str(target).lower() if isinstance(target, bool) else target
+        )
+        if target is not None and column.dtype == "enum" and shown not in (column.allowed or ()):
             near = difflib.get_close_matches(shown, column.allowed or (), n=1)
             hint = f": did you mean '{near[0]}'?" if near else ""
             raise ProfileError(

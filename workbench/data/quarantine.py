@@ -14,7 +14,6 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.data.checks import BLANK_ROW
 from workbench.data.reading import LoadedData, quarantine_kind
 from workbench.data.schema import TABLES
 from workbench.errors import UsageError
@@ -23,11 +22,12 @@ from workbench.spreadsheet import neutralised
 
 __all__ = [
     "MOSTLY_QUARANTINED",
-    "blank_rows",
+    "SET_ASIDE_KINDS",
     "mostly_quarantined",
     "quarantine_problems",
     "quarantine_summary",
     "quarantined_rows",
+    "set_aside_rows",
     "write_quarantine",
 ]
 
@@ -132,12 +132,22 @@ def quarantined_rows(quarantine: pl.DataFrame) -> int:
     return int(quarantine.select(pl.struct("table", "row").n_unique()).item())
 
 
-def blank_rows(quarantine: pl.DataFrame) -> int:
-    """How many of a quarantine's rows are blank (`BLANK_ROW`: nothing in any column read),
-    which hold no one: `validate --strict` counts them but does not fail for them."""
+SET_ASIDE_KINDS = ("blank row", "out of scope")
+"""The kinds of quarantined row that are no slip to fix: a blank row
+(`workbench.data.checks.BLANK_ROW`), and an award or status whose code the profile maps to
+nothing (out of the rules' scope)."""
+
+
+def set_aside_rows(quarantine: pl.DataFrame) -> int:
+    """How many of a quarantine's rows are set aside rather than wrong (`SET_ASIDE_KINDS`,
+    with no other problem): `validate --strict` counts them but does not fail for them, and
+    a file is not called mostly quarantined for them."""
     if quarantine.is_empty():
         return 0
-    return quarantine.filter(pl.col("reason") == BLANK_ROW).height
+    aside = quarantine_kind(pl.col("reason")).is_in(SET_ASIDE_KINDS)
+    alone = ~pl.col("reason").str.contains("; ", literal=True)
+    rows = quarantine.filter(aside & alone).select(pl.struct("table", "row").n_unique())
+    return int(rows.item())
 
 
 def quarantine_summary(quarantine: pl.DataFrame) -> pl.DataFrame:
@@ -201,6 +211,8 @@ def mostly_quarantined(data: LoadedData, share: float = MOSTLY_QUARANTINED) -> l
         if not report.read or report.quarantined <= share * report.read:
             continue
         rows = data.quarantine.filter(pl.col("table") == report.table)
+        if report.quarantined - set_aside_rows(rows) <= share * report.read:
+            continue  # mostly blank rows or codes out of scope: read as meant
         commonest = quarantine_summary(rows).sort("rows", descending=True, maintain_order=True)
         column, kind, first = commonest.select("column", "kind", "first_row").row(0)
         look = (

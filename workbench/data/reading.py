@@ -115,6 +115,7 @@ QUARANTINE_KINDS: tuple[tuple[str, str], ...] = (
     ("not a date", "bad date"),
     ("not a number", "not a number"),
     ("is not one of", "unknown value"),
+    ("is out of the rules' scope: the profile maps it to nothing", "out of scope"),
     ("is not in the profile's value map", "unknown value"),
     ("appears on", "duplicate id"),
     ("is before", "end before start"),

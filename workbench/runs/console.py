@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 from workbench.data.quarantine import (
-    blank_rows,
     quarantine_summary,
     quarantined_rows,
+    set_aside_rows,
     write_quarantine,
 )
 from workbench.data.reading import LoadedData
@@ -87,8 +87,12 @@ def print_validation(data: LoadedData, console: Console | None = None) -> None:
             if summary["rows"].sum() > quarantined
             else ""
         )
-        blank = blank_rows(data.quarantine)
-        of_them = f", {blank} of them blank (nothing in any column read)" if blank else ""
+        aside = set_aside_rows(data.quarantine)
+        of_them = (
+            f", {aside} of them set aside (blank rows, or codes the profile maps to nothing)"
+            if aside
+            else ""
+        )
         out.print(f"Quarantined: {quarantined} row(s){of_them}.{several}", highlight=False)
     else:
         out.print(f"Quarantined: {quarantined} row(s).", highlight=False)
