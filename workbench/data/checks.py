@@ -431,7 +431,7 @@ def _swapped(date_format: DateFormat) -> DateFormat | None:
     return DateFormat(swapped, swapped, date_format.shape)
 
 
-def _month_first(
+def _refuse_swapped_dates(
     frame: pl.DataFrame, formats: Mapping[str, DateFormat], fixed: Collection[str], file: str
 ) -> None:
     """Stop when a column read day first looks written month first, or the other way round:
@@ -1014,7 +1014,7 @@ def check_rows(
     frame, allowed = _cleaned(raw, present, fmt, normalise, written)
     dates = [c.name for c in present if c.dtype == "date" and _clean_name(c.name) in frame.columns]
     frame, formats = _read_dates(frame, dates, date_formats)
-    _month_first(frame, formats, date_formats or {}, file)
+    _refuse_swapped_dates(frame, formats, date_formats or {}, file)
     columns = set(frame.columns)
     rules = _rules(table, present, frame, formats)
     blank = _blank_rule(table, present, columns, filled_in)

@@ -218,8 +218,8 @@ def _values(
     counts = source.drop_nulls().value_counts(sort=True)
     found = []
     for spelling, rows in counts.rows():
-        target = OUT_OF_SCOPE if value_key(spelling) in out_of_scope else None
-        target = target or spellings.get(value_key(spelling))
+        key = value_key(spelling)
+        target = OUT_OF_SCOPE if key in out_of_scope else spellings.get(key)
         if target is None and spelling.strip().lower() in (allowed or ("true", "false")):
             target = spelling.strip().lower()  # already the contract's value
         found.append((spelling, target, int(rows)))

@@ -45,10 +45,12 @@ import csv
 import difflib
 import hashlib
 import io
+import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from xml.etree import ElementTree
 
 import polars as pl
 
@@ -571,13 +573,19 @@ _SHEET_XML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELATIONS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
-def xlsx_header_row(path: Path) -> int:
+def _xlsx_header_row(path: Path) -> int:
     """The row of the first sheet that holds its header, as the spreadsheet numbers it: 1,
     unless empty rows come first, which the reader passes over (the quarantine's row numbers
-    are counted from it). Read from the sheet's XML up to that row, not the whole workbook."""
-    import zipfile
-    from xml.etree import ElementTree
+    are counted from it). Read from the sheet's XML up to that row, not the whole workbook;
+    1 for a workbook laid out otherwise than Excel lays it out (the rows are then numbered
+    from the header, as before)."""
+    try:
+        return _first_filled_row(path)
+    except (KeyError, ValueError, OSError, ElementTree.ParseError, zipfile.BadZipFile):
+        return 1
 
+
+def _first_filled_row(path: Path) -> int:
     with zipfile.ZipFile(path) as book:
         workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
         first = workbook.find(f"{_SHEET_XML}sheets/{_SHEET_XML}sheet")
@@ -885,7 +893,7 @@ def _load_table(
     )
     if fmt == "database":  # numbered as the query's result: its first row is 1
         checked = renumbered(checked, -1)
-    elif fmt == "xlsx" and isinstance(path, Path) and (header := xlsx_header_row(path)) > 1:
+    elif fmt == "xlsx" and isinstance(path, Path) and (header := _xlsx_header_row(path)) > 1:
         checked = renumbered(checked, header - 1)  # empty rows above the header
     report = FileReport(
         table.name, path, fmt, checked.read, checked.accepted.height, checked.quarantine.height
