@@ -24,7 +24,23 @@ from typing import Protocol
 
 __all__ = ["environment", "file_sha256", "git_commit", "input_hashes", "run_id"]
 
-KEY_LIBRARIES = ("polars", "altair", "papermill", "scikit-learn", "typer", "ipywidgets")
+# The libraries whose version can change a run's tables: the data work, the default linkage
+# (splink on duckdb), disclosure control's solver (scipy), the arrays and files under them,
+# and the notebooks' execution and rendering.
+KEY_LIBRARIES = (
+    "polars",
+    "pyarrow",
+    "numpy",
+    "splink",
+    "duckdb",
+    "scikit-learn",
+    "scipy",
+    "altair",
+    "papermill",
+    "nbconvert",
+    "ipywidgets",
+    "typer",
+)
 
 
 class Hashed(Protocol):

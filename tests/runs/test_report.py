@@ -539,3 +539,23 @@ def test_a_parameter_file_that_is_not_a_review_store_is_hashed_by_its_bytes(tmp_
     assert parameter_inputs({"review_store": str(other)}) == {
         "parameter:review_store": hashlib.sha256(other.read_bytes()).hexdigest()
     }
+
+
+def test_a_data_folder_changed_while_the_notebook_ran_fails_the_run(make_folder, tmp_path):
+    from workbench.runs.report import ReportFailed
+
+    data = make_folder({"people.csv": PEOPLE, "benefits.csv": BENEFITS})
+    # A new extract lands in the folder while the notebook runs.
+    notebook = write_notebook(
+        tmp_path / "slow.ipynb",
+        "data = ''\noutput_dir = ''",
+        "from pathlib import Path\n"
+        "people = Path(data) / 'people.csv'\n"
+        "people.write_text(people.read_text() + 'P3,H1,Cy,Lee,2024-01-01,\\n')",
+    )
+    reports = tmp_path / "r"
+    with pytest.raises(ReportFailed) as caught:
+        run_report(notebook, data=data, parameters={}, reports=reports)
+    assert f"{data}: changed while the notebook ran" in str(caught.value)
+    assert caught.value.run.run_dir.name.endswith("-failed")
+    assert [p.name.endswith("-failed") for p in reports.iterdir()] == [True]  # no report

@@ -50,7 +50,7 @@ from papermill.exceptions import PapermillExecutionError
 from traitlets import default
 
 from workbench import __version__, progress
-from workbench.errors import WorkbenchError
+from workbench.errors import DataFileError, WorkbenchError
 from workbench.provenance import environment, file_sha256, git_commit
 from workbench.runs.html import render_html
 from workbench.runs.parameters import (
@@ -307,6 +307,13 @@ def run_report(
                 progress_bar=False,
                 log_output=False,
                 kernel_manager_class=LocalKernelManager,
+            )
+        if identify(source, data, parameters, kernel).inputs != identity.inputs:
+            raise DataFileError(
+                data,
+                "changed while the notebook ran (a file's SHA-256 differs from the run's "
+                "start), so the report could not say which data it came from; run it again "
+                "once the extract is in place",
             )
         render_html(executed, partial / "report.html")
     except Exception as error:
