@@ -13,15 +13,18 @@ import shutil
 import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import nbformat
 import polars as pl
 import pytest
+from filelock import FileLock
 from nbformat.v4 import new_code_cell, new_notebook
 from papermill.translators import papermill_translators
 
 from workbench import __version__
+from workbench.errors import UsageError, WorkbenchError
 from workbench.rules import load_rule_set
 from workbench.runs.html import remote_resources
 from workbench.runs.parameters import NOTEBOOKS
@@ -358,6 +361,73 @@ def test_a_failed_run_is_kept_aside_and_the_last_good_report_is_untouched(tmp_pa
     assert sorted(p.name for p in reports.iterdir()) == sorted(
         [good.run_dir.name, failed.run_dir.name]
     )
+
+
+def test_a_kernel_killed_mid_run_fails_the_run_instead_of_hanging(tmp_path, monkeypatch):
+    # The out-of-memory killer's SIGKILL, sent by the kernel to itself after writing its files.
+    notebook = flaky_notebook(tmp_path / "killed.ipynb")
+    cells = nbformat.read(notebook, as_version=4)
+    cells.cells[-1] = new_code_cell("import signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    nbformat.write(cells, notebook)
+    reports = tmp_path / "reports"
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            run_report(notebook, data=SAMPLE, parameters={}, reports=reports)
+        except BaseException as error:  # handed to the test's thread
+            outcome.append(error)
+
+    # A hang (the blocking kernel manager) would stop the suite: wait in a thread instead.
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive(), "the run hung after its kernel died"
+
+    [error] = outcome
+    assert isinstance(error, ReportFailed)
+    assert str(error).startswith("Notebook killed stopped: its kernel died (killed from outside")
+    assert f"Partial output kept in {error.run.run_dir};" in str(error)
+    assert error.run.run_dir.name.endswith("-failed")
+    assert [p.name for p in reports.iterdir()] == [error.run.run_dir.name]
+    record = manifest(error.run.run_dir)
+    assert record["status"] == "failed"
+    assert record["error"]["ename"] == "DeadKernelError"
+    assert (error.run.run_dir / "shareable" / "counts.csv").read_text() == "n\n12\n"
+    assert mode(error.run.run_dir / "restricted" / "names.csv") == 0o600
+
+
+def test_a_second_identical_run_while_the_first_is_writing_stops_and_changes_nothing(tmp_path):
+    notebook = flaky_notebook(tmp_path / "flaky.ipynb")
+    reports = tmp_path / "reports"
+    good = run_report(notebook, data=SAMPLE, parameters={}, reports=reports)
+    before = snapshot(good.run_dir)
+    assert sorted(p.name for p in reports.iterdir()) == [good.run_dir.name]  # no lock file left
+
+    # The first run of the pair holds the folder name's lock (as run_report does) ...
+    with FileLock(reports / f".{good.run_dir.name}.lock"):
+        (reports / f".{good.run_dir.name}.partial").mkdir()
+        with pytest.raises(UsageError) as caught:
+            run_report(notebook, data=SAMPLE, parameters={}, reports=reports)
+        # ... and its half-written folder is not cleared by the second.
+        assert (reports / f".{good.run_dir.name}.partial").is_dir()
+    assert str(caught.value) == (
+        f"{good.run_dir} is being written now by another run of exactly these inputs (the same "
+        "notebook, data and parameters, today); this run stopped and changed nothing. Its "
+        "report will be there when that run ends."
+    )
+    assert snapshot(good.run_dir) == before
+
+
+def test_a_reports_folder_that_cannot_be_made_is_one_line_naming_it(tmp_path):
+    notebook = flaky_notebook(tmp_path / "flaky.ipynb")
+    (tmp_path / "a_file").write_text("not a folder")
+    with pytest.raises(WorkbenchError) as caught:
+        run_report(notebook, data=SAMPLE, parameters={}, reports=tmp_path / "a_file" / "reports")
+    assert str(caught.value).startswith(
+        f"{tmp_path / 'a_file' / 'reports'}: cannot write the report there (Not a directory: "
+    )
+    assert str(caught.value).endswith("the last good report is untouched")
 
 
 # --- notebooks as committed ----------------------------------------------------------------------

@@ -38,22 +38,26 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
 import papermill
-from jupyter_client.manager import KernelManager
+from filelock import FileLock, Timeout
+from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import DeadKernelError
 from papermill.exceptions import PapermillExecutionError
 from traitlets import default
 
 from workbench import __version__, progress
-from workbench.errors import DataFileError, WorkbenchError
+from workbench.errors import DataFileError, UsageError, WorkbenchError
 from workbench.provenance import environment, file_sha256, git_commit
 from workbench.runs.html import render_html
 from workbench.runs.parameters import (
+    RunIdentity,
     check_kernel,
     identify,
     notebook_language,
@@ -96,14 +100,52 @@ class ReportFailed(WorkbenchError):
 # --- the run folder ----------------------------------------------------------------------------
 
 
-class LocalKernelManager(KernelManager):
+class LocalKernelManager(AsyncKernelManager):
     """The notebook's kernel reached over local sockets in Jupyter's owner-only runtime folder
     (IPC), not TCP: nothing listens on the network, and ipykernel has no unencrypted-transport
-    warning to print into a scheduled run's log."""
+    warning to print into a scheduled run's log.
+
+    Asynchronous, as nbclient's own default is: with the blocking manager, nbclient's wait for
+    output blocks its event loop, so its once-a-second check that the kernel is alive never
+    runs and a kernel killed mid-run (out of memory, SIGKILL) hangs the run for ever."""
 
     @default("transport")
     def _transport_default(self) -> str:
         return "ipc"
+
+
+@contextmanager
+def _only_run(final: Path) -> Iterator[None]:
+    """Hold the lock on one report folder name for the run, or stop: a second run of exactly
+    the same inputs (a scheduled run overlapping a manual one) would clear the first one's
+    half-written `.partial` folder. The operating system drops the lock of a killed process,
+    so a crashed run leaves nothing stale; the lock file is removed at the end."""
+    path = final.with_name(f".{final.name}.lock")
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(path, timeout=0)
+        lock.acquire()
+    except Timeout:
+        raise UsageError(
+            f"{final} is being written now by another run of exactly these inputs (the same "
+            "notebook, data and parameters, today); this run stopped and changed nothing. Its "
+            "report will be there when that run ends."
+        ) from None
+    except OSError as error:
+        raise _unwritable(final.parent, error) from None
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        lock.release()
+
+
+def _unwritable(reports: Path, error: OSError) -> WorkbenchError:
+    """A one-line error for a reports folder that cannot be written (no permission, no space)."""
+    return WorkbenchError(
+        f"{reports}: cannot write the report there ({error.strerror or error}"
+        f"{f': {error.filename}' if error.filename else ''}); the last good report is untouched"
+    )
 
 
 def _now() -> str:
@@ -227,6 +269,14 @@ def _failure_message(name: str, error: PapermillExecutionError, failed: Path) ->
     )
 
 
+def _dead_kernel_message(name: str, failed: Path) -> str:
+    return (
+        f"Notebook {name} stopped: its kernel died (killed from outside the run, most "
+        "often by the system for want of memory; the machine's log says which). "
+        f"Partial output kept in {failed}; the last good report is untouched."
+    )
+
+
 def run_report(
     notebook: str | Path,
     *,
@@ -272,8 +322,26 @@ def run_report(
     rid = identity.run_id
     folder_name = f"{datetime.now(UTC).date().isoformat()}-{name}-{rid}"
     final = Path(reports) / folder_name
-    partial = _fresh(final.with_name(f".{folder_name}.partial"))
-    _prepare(partial)
+    with _only_run(final):
+        return _run(source, data, parameters, kernel, identity, final, started_at)
+
+
+def _run(
+    source: Path,
+    data: str | Path,
+    parameters: Mapping[str, object],
+    kernel: str,
+    identity: RunIdentity,
+    final: Path,
+    started_at: str,
+) -> ReportRun:
+    """The run itself, holding the lock on `final`: notebook into `.partial`, then into place."""
+    name, rid = source.stem, identity.run_id
+    try:
+        partial = _fresh(final.with_name(f".{final.name}.partial"))
+        _prepare(partial)
+    except OSError as error:
+        raise _unwritable(final.parent, error) from None
     record: dict[str, object] = {
         "run_id": rid,
         "notebook": {"name": name, "sha256": identity.notebook_sha256},
@@ -317,18 +385,29 @@ def run_report(
             )
         render_html(executed, partial / "report.html")
     except Exception as error:
-        failed = _keep_failed(partial, final.with_name(f"{folder_name}-failed"), record, error)
+        try:
+            failed = _keep_failed(partial, final.with_name(f"{final.name}-failed"), record, error)
+        except OSError as unwritten:
+            raise _unwritable(final.parent, unwritten) from None
         if isinstance(error, PapermillExecutionError):
             raise ReportFailed(_failure_message(name, error, failed.run_dir), failed) from None
+        if isinstance(error, DeadKernelError):
+            raise ReportFailed(_dead_kernel_message(name, failed.run_dir), failed) from None
         if isinstance(error, WorkbenchError):
             raise ReportFailed(f"{error} The run is kept in {failed.run_dir}.", failed) from None
+        if isinstance(error, OSError):
+            message = f"{_unwritable(final.parent, error)}. The run is kept in {failed.run_dir}."
+            raise ReportFailed(message, failed) from None
         raise
-    _lock_restricted(partial / RESTRICTED)
-    record |= {"status": "ok", "outputs": _output_hashes(partial), "finished_at": _now()}
-    if databases := _databases_read(partial):
-        record["database"] = databases
-    _write_manifest(partial / "manifest.json", record)
-    _install(partial, final)
+    try:
+        _lock_restricted(partial / RESTRICTED)
+        record |= {"status": "ok", "outputs": _output_hashes(partial), "finished_at": _now()}
+        if databases := _databases_read(partial):
+            record["database"] = databases
+        _write_manifest(partial / "manifest.json", record)
+        _install(partial, final)
+    except OSError as error:
+        raise _unwritable(final.parent, error) from None
     return ReportRun(
         run_dir=final, html=final / "report.html", manifest=final / "manifest.json", ok=True
     )
