@@ -36,6 +36,50 @@ def test_retention_dry_run_deletes_nothing_and_a_bad_policy_is_refused(tmp_path:
     assert refused.returncode == 1 and "policy.yaml" in refused.stderr
 
 
+def test_retention_lists_and_deletes_a_stopped_runs_hidden_folders_but_not_a_running_one(
+    tmp_path: Path,
+):
+    from filelock import FileLock
+
+    reports = tmp_path / "reports"
+    partial = reports / ".2018-09-01-demo-r-0123456789ab.partial"
+    previous = reports / ".2019-01-01-demo-r-0123456789cd.previous"
+    running = reports / ".2019-06-01-demo-r-0123456789ef.partial"
+    for folder in (partial, previous, running):
+        (folder / "restricted").mkdir(parents=True)
+        (folder / "restricted" / "list.csv").write_text("person_id\nP1\n")
+    args = ("retention", "--reports", str(reports), "--today", "2026-11-26")
+    lock = FileLock(reports / ".2019-06-01-demo-r-0123456789ef.lock")
+    lock.acquire()  # a report run writing `running` now
+    try:
+        dry = workbench(*args)
+        assert (partial / "restricted" / "list.csv").exists() and previous.exists()
+        applied = workbench(*args, "--apply")
+    finally:
+        lock.release()
+    assert dry.returncode == 0, dry.stderr
+    listed = [
+        f"delete run_folders        2025-09-01  {partial}",
+        f"delete restricted_outputs 2019-09-01  {partial / 'restricted'}",
+        f"delete run_folders        2026-01-01  {previous}",
+        f"delete restricted_outputs 2020-01-01  {previous / 'restricted'}",
+        f"{running} is in progress (a report run holds its lock "
+        ".2019-06-01-demo-r-0123456789ef.lock): left alone",
+    ]
+    assert dry.stdout.splitlines() == [
+        *listed,
+        "Dry run: 2 item(s) past their date, 0 kept. Nothing deleted; run with --apply to delete.",
+    ]
+    assert applied.returncode == 0, applied.stderr
+    assert applied.stdout.splitlines() == [
+        *listed,
+        "Deleted 2 run_folders, 0 restricted_outputs, 0 lists, 0 outreach_exports, "
+        "0 check_exports, 0 review_workbooks (a folder counts once, with all inside it). Logged.",
+    ]
+    assert not partial.exists() and not previous.exists()
+    assert (running / "restricted" / "list.csv").exists()
+
+
 def test_subject_access_by_person_id(tmp_path: Path):
     env = dict(os.environ, WORKBENCH_KEY_FILE=str(tmp_path / "k" / "pseudonym.key"))
     env.pop("WORKBENCH_KEY", None)

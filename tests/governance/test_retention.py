@@ -426,6 +426,236 @@ def test_the_plan_counts_store_items_and_decisions_past_their_period(tmp_path):
     assert plan.store.before_decisions == datetime(2020, 1, 2, tzinfo=UTC)
 
 
+# --- hidden run folders a stopped report run left ----------------------------------------------
+
+RUN_C = "r-0000000000cc"
+RUN_D = "r-0000000000dd"
+RUN_E = "r-0000000000ee"
+
+
+def _unfinished(reports: Path, day: date, run: str, state: str, term: date | None = None) -> Path:
+    """What `workbench report` leaves when its run stops part-way: the run folder, hidden as
+    `.<folder>.partial` (or `.previous`, the run it was replacing, moved aside)."""
+    folder = _run_folder(reports, day, run, term)
+    return folder.rename(folder.with_name(f".{folder.name}.{state}"))
+
+
+def _lock(reports: Path, day: date, run: str) -> Path:
+    """The lock `workbench report` holds on a run folder's name while it writes it."""
+    return reports / f".{day.isoformat()}-demo-{run}.lock"
+
+
+def test_a_stopped_runs_hidden_folders_are_dated_by_their_name_and_deleted_when_due(tmp_path):
+    reports = tmp_path / "reports"
+    old = _unfinished(reports, date(2018, 9, 1), RUN_A, "partial", term=date(2018, 9, 1))
+    stray = _lock(reports, date(2018, 9, 1), RUN_A)
+    stray.touch()  # left by the killed run: nobody holds it
+    replaced = _unfinished(reports, date(2019, 1, 1), RUN_C, "previous")
+    middle = _unfinished(reports, date(2024, 6, 1), RUN_D, "partial")
+    recent = _unfinished(reports, date(2026, 8, 30), RUN_E, "partial")
+    done = _run_folder(reports, date(2026, 3, 1), RUN_B)
+    plan = plan_retention(reports, None, date(2026, 9, 1))
+    assert _rows(plan, reports) == [
+        (
+            "run_folders",
+            ".2018-09-01-demo-r-0000000000aa.partial",
+            "2018-09-01",
+            "2025-09-01",
+            True,
+        ),
+        (
+            "restricted_outputs",
+            ".2018-09-01-demo-r-0000000000aa.partial/restricted",
+            "2018-09-01",
+            "2019-09-01",
+            True,
+        ),
+        (
+            "lists",
+            ".2018-09-01-demo-r-0000000000aa.partial/restricted/two_year_old.csv",
+            "2018-09-01",
+            "2019-09-01",
+            True,
+        ),
+        (
+            "run_folders",
+            ".2019-01-01-demo-r-0000000000cc.previous",
+            "2019-01-01",
+            "2026-01-01",
+            True,
+        ),
+        (
+            "restricted_outputs",
+            ".2019-01-01-demo-r-0000000000cc.previous/restricted",
+            "2019-01-01",
+            "2020-01-01",
+            True,
+        ),
+        (
+            "run_folders",
+            ".2024-06-01-demo-r-0000000000dd.partial",
+            "2024-06-01",
+            "2031-06-01",
+            False,
+        ),
+        # a stopped run's restricted/ is as restricted as a finished run's
+        (
+            "restricted_outputs",
+            ".2024-06-01-demo-r-0000000000dd.partial/restricted",
+            "2024-06-01",
+            "2025-06-01",
+            True,
+        ),
+        (
+            "run_folders",
+            ".2026-08-30-demo-r-0000000000ee.partial",
+            "2026-08-30",
+            "2033-08-30",
+            False,
+        ),
+        (
+            "restricted_outputs",
+            ".2026-08-30-demo-r-0000000000ee.partial/restricted",
+            "2026-08-30",
+            "2027-08-30",
+            False,
+        ),
+        ("run_folders", "2026-03-01-demo-r-0000000000bb", "2026-03-01", "2033-03-01", False),
+        (
+            "restricted_outputs",
+            "2026-03-01-demo-r-0000000000bb/restricted",
+            "2026-03-01",
+            "2027-03-01",
+            False,
+        ),
+    ]
+    assert [i.path for i in plan.due] == [old, replaced, middle / "restricted"]
+    assert [i.run_id for i in plan.due] == [RUN_A, RUN_C, RUN_D]
+    assert [i.lock for i in plan.due] == [
+        stray,
+        _lock(reports, date(2019, 1, 1), RUN_C),
+        _lock(reports, date(2024, 6, 1), RUN_D),
+    ]
+    assert {i.lock for i in plan.items if done in (i.path, *i.path.parents)} == {None}
+    assert plan.notes == [] and plan.in_progress == []
+    log = tmp_path / "retention.jsonl"
+    deleted = apply_retention(plan, log)
+    assert (deleted["run_folders"], deleted["restricted_outputs"], deleted["lists"]) == (2, 1, 0)
+    # The stray lock file stays (zero bytes, nothing in it; deleting a lock file a run holds
+    # would let a second run in), and no lock file is made for the others.
+    assert sorted(p.name for p in reports.iterdir()) == [
+        ".2018-09-01-demo-r-0000000000aa.lock",
+        ".2024-06-01-demo-r-0000000000dd.partial",
+        ".2026-08-30-demo-r-0000000000ee.partial",
+        "2026-03-01-demo-r-0000000000bb",
+    ]
+    assert stray.stat().st_size == 0
+    assert (recent / "restricted" / "data" / "people.csv").exists()
+    assert sorted(p.relative_to(middle).as_posix() for p in middle.rglob("*")) == [
+        "shareable",
+        "shareable/two_year_old_by_reason.csv",
+        "summary.md",
+    ]
+    entry = json.loads(log.read_text())
+    assert entry.pop("at")
+    assert entry == {
+        "command": "retention",
+        "today": "2026-09-01",
+        "policy": "workbench/governance/retention.yaml@2026.12.1",
+        "deleted": deleted,
+        "files_removed": 9,  # 5 in the old partial, 3 in the previous, 1 in the restricted/
+        "run_ids": [RUN_A, RUN_C, RUN_D],
+        "unfinished_runs": {"deleted": 3, "in_progress": 0},
+    }
+    assert "demo" not in log.read_text() and "partial" not in log.read_text()
+
+
+def test_a_hidden_run_folder_a_report_run_is_writing_is_left_alone_and_said_so(tmp_path):
+    from filelock import FileLock
+
+    reports = tmp_path / "reports"
+    day = date(2018, 9, 1)
+    partial = _unfinished(reports, day, RUN_A, "partial", term=day)
+    # While it replaces a run of the same inputs, the run moves that one aside as `.previous`.
+    previous = _unfinished(tmp_path / "aside", day, RUN_A, "previous")
+    previous = previous.rename(reports / previous.name)
+    stopped = _unfinished(reports, date(2019, 1, 1), RUN_C, "partial")
+    files = sorted(p for p in reports.rglob("*") if "r-0000000000aa" in str(p))
+    lock = _lock(reports, day, RUN_A)
+    running = FileLock(lock)  # what `workbench report` holds for the whole run
+    running.acquire()
+    try:
+        plan = plan_retention(reports, None, date(2026, 9, 1))
+        assert _rows(plan, reports) == [
+            ("run_folders", stopped.name, "2019-01-01", "2026-01-01", True),
+            ("restricted_outputs", f"{stopped.name}/restricted", "2019-01-01", "2020-01-01", True),
+        ]
+        assert plan.in_progress == [partial, previous]
+        assert plan.notes == [
+            f"{partial} is in progress (a report run holds its lock "
+            ".2018-09-01-demo-r-0000000000aa.lock): left alone",
+            f"{previous} is in progress (a report run holds its lock "
+            ".2018-09-01-demo-r-0000000000aa.lock): left alone",
+        ]
+        log = tmp_path / "retention.jsonl"
+        deleted = apply_retention(plan, log)
+        assert running.is_locked  # tested, never taken from the run
+    finally:
+        running.release()
+    assert deleted["run_folders"] == 1 and not stopped.exists()
+    assert sorted(p for p in reports.rglob("*") if "r-0000000000aa" in str(p)) == sorted(
+        [*files, lock]
+    )
+    entry = json.loads(log.read_text())
+    assert entry["unfinished_runs"] == {"deleted": 1, "in_progress": 2}
+    assert entry["run_ids"] == [RUN_C]
+    # Once the run has ended (or was killed: the system drops its lock), it is planned for.
+    after = plan_retention(reports, None, date(2026, 9, 1))
+    assert [i.path for i in after.due] == [partial, previous]
+    assert after.in_progress == [] and after.notes == []
+
+
+def test_a_plan_made_before_a_report_run_took_the_lock_is_stale(tmp_path):
+    from filelock import FileLock
+
+    reports = tmp_path / "reports"
+    day = date(2018, 9, 1)
+    partial = _unfinished(reports, day, RUN_A, "partial")
+    plan = plan_retention(reports, None, date(2026, 9, 1))
+    assert [i.path for i in plan.due] == [partial]
+    running = FileLock(_lock(reports, day, RUN_A))
+    running.acquire()
+    try:
+        with pytest.raises(WorkbenchError) as caught:
+            apply_retention(plan, tmp_path / "log.jsonl")
+    finally:
+        running.release()
+    assert str(caught.value) == (
+        "1 item(s) of the retention plan are in a hidden run folder a report run is writing now "
+        "(first: a run_folders item); the plan is stale: plan again and apply the new plan"
+    )
+    assert (partial / "restricted" / "data" / "people.csv").exists()
+    assert not (tmp_path / "log.jsonl").exists()
+
+
+def test_a_hidden_folder_not_named_as_a_run_leaves_one_is_left_alone_and_said_so(tmp_path):
+    reports = tmp_path / "reports"
+    odd = _write(reports / ".notes.partial" / "restricted" / "people.csv", "person_id\nP1\n")
+    no_day = _write(reports / ".2019-02-30-demo-r-0000000000aa.previous" / "summary.md")
+    other = _write(reports / ".ipynb_checkpoints" / "x.ipynb")  # not a run's: nothing said
+    plan = plan_retention(reports, None, date(2030, 1, 1))
+    assert plan.items == [] and plan.in_progress == []
+    assert plan.notes == [
+        f"{reports / '.2019-02-30-demo-r-0000000000aa.previous'} is not named as a report run "
+        "leaves one (.<YYYY-MM-DD>-<notebook>-<run id>.partial or .previous): left alone",
+        f"{reports / '.notes.partial'} is not named as a report run leaves one "
+        "(.<YYYY-MM-DD>-<notebook>-<run id>.partial or .previous): left alone",
+    ]
+    apply_retention(plan, tmp_path / "log.jsonl")
+    assert odd.exists() and no_day.exists() and other.exists()
+    assert "unfinished_runs" not in json.loads((tmp_path / "log.jsonl").read_text())
+
+
 # --- the invariant ------------------------------------------------------------------------------
 
 dates = st.dates(min_value=date(2015, 1, 1), max_value=date(2030, 12, 31))

@@ -3,29 +3,36 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import nbformat
 import polars as pl
 import pytest
+from nbformat.v4 import new_code_cell, new_notebook
 
 from workbench.eligibility.assess import assess
 from workbench.errors import WorkbenchError
+from workbench.provenance import file_sha256
 from workbench.review import ReviewStore, register_list_file
 from workbench.review.checks import CheckExport, export_checks
 from workbench.review.lists import review_candidates
 from workbench.review.outreach import export_outreach
+from workbench.runs import assure as assure_module
+from workbench.runs import report as report_module
 from workbench.runs.assure import (
     CHAIN,
     CHECKS_TRACED,
     LINKS_TRACED,
     LISTS_PENDING,
     MODES,
+    OUTPUTS,
     OUTREACH_TRACED,
     REVIEW_CHECKS,
     RULES_CHECKED,
@@ -35,6 +42,7 @@ from workbench.runs.assure import (
     assure,
     format_report,
 )
+from workbench.runs.report import ReportFailed, run_report
 from workbench.synth import generate_council, write_council
 
 KEY = bytes(range(32))
@@ -48,6 +56,7 @@ ALL_CHECKS = [
     SHAREABLE,
     LINKS_TRACED,
     RULES_CHECKED,
+    OUTPUTS,
     *REVIEW_CHECKS,
 ]
 
@@ -175,7 +184,11 @@ def test_a_clean_run_passes_every_check(run: Run):
     assert not [c.name for c in report.checks if c.warning]
     assert report.check(CHECKS_TRACED).detail == "no check export found: no family sent to DfE"
     assert report.check(RULES_CHECKED).detail == "1 list(s) made with rules checked for its term"
-    assert format_report(report).splitlines()[-1] == "All 12 checks passed."
+    assert report.check(OUTPUTS).detail == (
+        "not applicable: no report run (a manifest.json written by `workbench report`) found "
+        "under the paths given"
+    )
+    assert format_report(report).splitlines()[-1] == "All 13 checks passed."
 
 
 def test_a_list_row_edited_to_contacted_fails_the_lists_check(run: Run):
@@ -548,10 +561,11 @@ def test_a_take_up_report_run_without_a_list_is_not_a_failure(tmp_path: Path):
     folder = tmp_path / "2026-12-04-04_take_up_report-r-0123456789ab"
     (folder / "shareable").mkdir(parents=True)
     (folder / "restricted").mkdir(mode=0o700)
-    (folder / "manifest.json").write_text(
-        json.dumps({"notebook": {"name": "04_take_up_report", "sha256": "ab"}})
-    )
     (folder / "shareable" / "take_up.csv").write_text("group,eligible\nall,41\n")
+    outputs = {"shareable/take_up.csv": file_sha256(folder / "shareable" / "take_up.csv")}
+    (folder / "manifest.json").write_text(
+        json.dumps({"notebook": {"name": "04_take_up_report", "sha256": "ab"}, "outputs": outputs})
+    )
     report = assure([folder])
     assert report.check(LISTS_PENDING).ok
     assert report.check(LISTS_PENDING).detail == (
@@ -805,4 +819,275 @@ def test_a_list_for_a_term_later_than_its_rules_were_checked_for_warns(run: Run)
         "1 list(s) made with rules checked for its term; 1 list(s) whose manifest does not say "
         "how far its rules were checked (made before the rule files said, or with a rule file "
         "of the council's that does not)"
+    )
+
+
+# --- a report run's files, as its manifest records them --------------------------------------
+@dataclass(frozen=True)
+class ReportRuns:
+    """Two run folders written by `workbench report`: notebook 02 run to the end, and a
+    notebook that wrote a table and a file about individuals, then stopped (`-failed`)."""
+
+    ok: Path
+    failed: Path
+
+
+STOPS = """\
+from pathlib import Path
+out = Path(output_dir)
+(out / "shareable" / "partial.csv").write_text("tier,children\\nlikely,12\\n")
+(out / "restricted" / "notes.csv").write_text("note\\nhalf way\\n")
+raise RuntimeError("stopped half way")
+"""
+
+
+@pytest.fixture(scope="module")
+def report_runs(tmp_path_factory: pytest.TempPathFactory) -> ReportRuns:
+    root = tmp_path_factory.mktemp("report_runs")
+    data = root / "council"
+    write_council(generate_council(5000, 11, ON), data, "csv")
+    dates = {"term_start": ON.isoformat(), "as_of": ON.isoformat()}
+    ok = run_report("02_eligibility_list", data=data, parameters=dates, reports=root / "r")
+    notebook = root / "stops.ipynb"
+    parameters = new_code_cell("data = ''\noutput_dir = ''")
+    parameters.metadata["tags"] = ["parameters"]
+    nbformat.write(new_notebook(cells=[parameters, new_code_cell(STOPS)]), notebook)
+    with pytest.raises(ReportFailed) as stopped:
+        run_report(notebook, data=data, parameters={}, reports=root / "r")
+    return ReportRuns(ok.run_dir, stopped.value.run.run_dir)
+
+
+def copied(folder: Path, tmp_path: Path) -> Path:
+    """A copy of a report run folder (modes kept) for a test to break."""
+    return Path(shutil.copytree(folder, tmp_path / folder.name))
+
+
+@pytest.fixture
+def report_run(report_runs: ReportRuns, tmp_path: Path) -> Path:
+    return copied(report_runs.ok, tmp_path)
+
+
+def outputs_of(folder: Path) -> dict[str, str]:
+    return json.loads((folder / "manifest.json").read_text())["outputs"]
+
+
+CHANGED = (
+    "changed since the run wrote it (its SHA-256 is not the one the run's manifest.json "
+    "records: the file, or the manifest, was edited since); do not rely on it or share it: run "
+    "the report again"
+)
+
+
+def test_a_report_runs_files_as_it_wrote_them_pass(report_run: Path):
+    # The manifest lists the executed notebook, its HTML and every file under shareable/ and
+    # restricted/, those the tests below break among them; it cannot hash itself.
+    outputs = outputs_of(report_run)
+    on_disk = sorted(
+        p.relative_to(report_run).as_posix()
+        for part in ("shareable", "restricted")
+        for p in (report_run / part).rglob("*")
+        if p.is_file()
+    )
+    assert sorted(outputs) == ["notebook.ipynb", "report.html", *on_disk]
+    assert {
+        "restricted/two_year_old_list.csv",
+        "restricted/two_year_old_list.dwp_not_listed.csv",
+        "shareable/by_reason.csv",
+        "shareable/by_tier.csv",
+    } <= set(outputs)
+    assert "manifest.json" not in outputs
+    report = assure([report_run])
+    assert [c.name for c in report.checks] == ALL_CHECKS[: -len(REVIEW_CHECKS)]
+    assert report.ok, format_report(report)
+    assert report.check(OUTPUTS).detail == (
+        f"1 report run(s), {len(outputs)} file(s) (the executed notebook, its HTML and what is "
+        "under shareable/ and restricted/), each with the SHA-256 its manifest records, none "
+        "missing or added"
+    )
+    assert format_report(report).splitlines()[-1] == "All 9 checks passed."
+
+
+def _person_id(folder: Path) -> str:
+    listed = folder / "restricted" / "two_year_old_list.csv"
+    return pl.read_csv(listed, infer_schema=False)["person_id"].drop_nulls()[0]
+
+
+def _count_plus_one(text: str) -> str:
+    return re.sub(r",([0-9]+),false", lambda m: f",{int(m[1]) + 1},false", text, count=1)
+
+
+@pytest.mark.parametrize(
+    ("edit", "also_failed"),
+    [
+        (lambda text, run: text.replace(",c,true", ",3,false", 1), []),
+        (lambda text, run: _count_plus_one(text), []),
+        (lambda text, run: text + "Ann Lee,children,1,false\n", []),
+        (lambda text, run: text + "2024-03-15,children,1,false\n", []),
+        (lambda text, run: text + "FQ1 1AA,children,1,false\n", [SHAREABLE]),
+        (lambda text, run: text + f"{_person_id(run)},children,1,false\n", [SHAREABLE]),
+    ],
+    ids=["hidden_count_shown", "count_changed", "name", "date_of_birth", "postcode", "person_id"],
+)
+def test_a_shareable_table_edited_since_the_run_fails_the_outputs_check(
+    report_run: Path, edit: Callable[[str, Path], str], also_failed: list[str]
+):
+    table = report_run / "shareable" / "by_reason.csv"
+    before = table.read_text()
+    table.write_text(edit(before, report_run))
+    assert table.read_text() != before
+    report = assure([report_run])
+    # A name or a date of birth is nothing the personal-data scan can tell from a label: only
+    # the file's SHA-256 against the manifest's finds it.
+    assert failed(report) == [*also_failed, OUTPUTS]
+    assert report.check(OUTPUTS).detail == f"{table}: {CHANGED}"
+
+
+def test_a_file_added_to_shareable_since_the_run_fails_the_outputs_check(report_run: Path):
+    added = report_run / "shareable" / "by_ward.csv"
+    added.write_text("ward,children\nNorth,12\n")
+    report = assure([report_run])
+    assert failed(report) == [OUTPUTS]
+    assert report.check(OUTPUTS).detail == (
+        f"{added}: not written by the run (the run's manifest.json does not list it): added "
+        "since the run"
+    )
+
+
+def test_a_restricted_list_copied_into_shareable_is_named_as_a_copy(report_run: Path):
+    copy = report_run / "shareable" / "extra.csv"
+    shutil.copyfile(report_run / "restricted" / "two_year_old_list.csv", copy)
+    report = assure([report_run])
+    assert failed(report) == [SHAREABLE, OUTPUTS]
+    assert report.check(OUTPUTS).detail == (
+        f"{copy}: not written by the run (the run's manifest.json does not list it): added "
+        "since the run; it is a copy of restricted/two_year_old_list.csv"
+    )
+
+
+def test_a_restricted_file_deleted_since_the_run_fails_the_outputs_check(report_run: Path):
+    gone = report_run / "restricted" / "two_year_old_list.dwp_not_listed.csv"
+    gone.unlink()
+    report = assure([report_run])
+    # The list's own check compares the files that are there: only this one finds the gap.
+    assert failed(report) == [OUTPUTS]
+    assert report.check(OUTPUTS).detail == (
+        f"{gone}: missing; the run's manifest.json lists it among the files the run wrote "
+        "(deleted or moved since the run)"
+    )
+
+
+def _edit_manifest(folder: Path, edit: Callable[[dict], object]) -> None:
+    manifest = folder / "manifest.json"
+    record = json.loads(manifest.read_text())
+    edit(record)
+    manifest.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+
+
+def test_a_manifest_whose_output_hash_was_edited_fails_the_outputs_check(report_run: Path):
+    # The manifest cannot record its own SHA-256; an edited hash no longer matches its file.
+    _edit_manifest(report_run, lambda r: r["outputs"].update({"shareable/by_tier.csv": "0" * 64}))
+    report = assure([report_run])
+    assert failed(report) == [OUTPUTS]
+    assert report.check(OUTPUTS).detail == f"{report_run / 'shareable' / 'by_tier.csv'}: {CHANGED}"
+
+
+def test_a_manifest_edited_to_record_no_outputs_or_past_reading_fails(report_run: Path):
+    # Every run `workbench report` writes records its outputs: one without cannot be checked,
+    # and deleting them must not make a tampered run pass.
+    manifest = report_run / "manifest.json"
+    _edit_manifest(report_run, lambda r: r.pop("outputs"))
+    (report_run / "shareable" / "by_tier.csv").write_text("tier,children\nlikely,3\n")
+    report = assure([report_run])
+    assert failed(report) == [OUTPUTS]
+    assert report.check(OUTPUTS).detail == (
+        f"{manifest}: records no SHA-256 of the files the run wrote (no outputs), so its "
+        "shareable/ and restricted/ files cannot be checked; every manifest `workbench report` "
+        "writes records them, so this one was edited since or was not written by it"
+    )
+    manifest.write_text("{")
+    unread = assure([report_run])
+    assert failed(unread) == [OUTPUTS]
+    assert unread.check(OUTPUTS).detail == (
+        f"{manifest}: cannot be read as JSON, so the files the run wrote cannot be checked "
+        "against it"
+    )
+
+
+def test_a_failed_runs_partial_output_is_checked_the_same(report_runs: ReportRuns, tmp_path):
+    run = copied(report_runs.failed, tmp_path)
+    assert run.name.endswith("-failed")
+    assert json.loads((run / "manifest.json").read_text())["status"] == "failed"
+    assert sorted(outputs_of(run)) == [
+        "notebook.ipynb",
+        "report.html",
+        "restricted/notes.csv",
+        "shareable/partial.csv",
+    ]
+    report = assure([run])
+    assert failed(report) == [], format_report(report)
+    assert report.check(OUTPUTS).detail == (
+        "1 report run(s) (1 of them failed: their output is partial), 4 file(s) (the "
+        "executed notebook, its HTML and what is under shareable/ and restricted/), each with "
+        "the SHA-256 its manifest records, none missing or added"
+    )
+    table = run / "shareable" / "partial.csv"
+    table.write_text("tier,children\nlikely,13\n")
+    (run / "restricted" / "notes.csv").unlink()
+    report = assure([run])
+    assert failed(report) == [OUTPUTS]
+    assert report.check(OUTPUTS).detail.splitlines() == [
+        f"{run / 'restricted' / 'notes.csv'}: missing; the run's manifest.json lists it among "
+        "the files the run wrote (deleted or moved since the run)",
+        f"{table}: {CHANGED}",
+    ]
+
+
+def test_assure_hashes_what_the_runner_renders():
+    assert assure_module.RENDERED == report_module.RENDERED
+
+
+def test_an_edited_report_or_executed_notebook_fails_the_outputs_check(report_run: Path):
+    html, notebook = report_run / "report.html", report_run / "notebook.ipynb"
+    html.write_text(html.read_text().replace("Headline", "Headlines"))
+    notebook.write_text(notebook.read_text().replace("pending", "approved"))
+    report = assure([report_run])
+    assert failed(report) == [OUTPUTS]
+    assert report.check(OUTPUTS).detail.splitlines() == [
+        f"{notebook}: {CHANGED}",
+        f"{html}: {CHANGED}",
+    ]
+
+
+def test_a_run_that_hashed_no_notebook_or_html_is_checked_for_the_rest(report_run: Path):
+    # A manifest written before the runner hashed them: they are not taken for added files.
+    _edit_manifest(
+        report_run,
+        lambda r: [r["outputs"].pop(name) for name in ("notebook.ipynb", "report.html")],
+    )
+    report = assure([report_run])
+    assert failed(report) == [], format_report(report)
+    (report_run / "report.html").write_text("edited")
+    assert assure([report_run]).ok
+    (report_run / "shareable" / "by_tier.csv").write_text("tier,children\nlikely,99\n")
+    assert failed(assure([report_run])) == [OUTPUTS]
+
+
+def test_every_report_run_under_the_paths_is_checked_against_its_own_manifest(
+    report_runs: ReportRuns, tmp_path
+):
+    # A reports/ folder given whole: each run's outputs are keyed from its own folder.
+    ok, stopped = copied(report_runs.ok, tmp_path), copied(report_runs.failed, tmp_path)
+    files = len(outputs_of(ok)) + len(outputs_of(stopped))
+    assert assure([tmp_path]).check(OUTPUTS).detail == (
+        f"2 report run(s) (1 of them failed: their output is partial), {files} file(s) (the "
+        "executed notebook, its HTML and what is under shareable/ and restricted/), each with "
+        "the SHA-256 its manifest records, none missing or added"
+    )
+    (stopped / "shareable" / "by_tier.csv").write_bytes(
+        (ok / "shareable" / "by_tier.csv").read_bytes()
+    )
+    report = assure([tmp_path])
+    assert report.check(OUTPUTS).detail == (
+        f"{stopped / 'shareable' / 'by_tier.csv'}: not written by the run (the run's "
+        "manifest.json does not list it): added since the run"
     )

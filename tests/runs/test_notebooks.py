@@ -23,12 +23,13 @@ from filelock import FileLock
 from nbformat.v4 import new_code_cell, new_notebook
 from papermill.translators import papermill_translators
 
+from tests.command import workbench
 from workbench import __version__
 from workbench.errors import UsageError, WorkbenchError
 from workbench.rules import load_rule_set
 from workbench.runs.html import remote_resources
 from workbench.runs.parameters import NOTEBOOKS
-from workbench.runs.report import ReportFailed, run_report
+from workbench.runs.report import RENDERED, ReportFailed, run_report
 
 SAMPLE = Path(__file__).parents[2] / "data_samples" / "council_small"
 # council_small on 1 September 2026: 38 children are listed for free school meals: 35 in
@@ -154,9 +155,8 @@ def test_explore_manifest_records_inputs_and_no_rule_set(explore):
         )
     }
     assert record["outputs"] == {
-        "shareable/validation.csv": hashlib.sha256(
-            (explore.run_dir / "shareable" / "validation.csv").read_bytes()
-        ).hexdigest()
+        name: hashlib.sha256((explore.run_dir / name).read_bytes()).hexdigest()
+        for name in ("notebook.ipynb", "report.html", "shareable/validation.csv")
     }
 
 
@@ -208,7 +208,8 @@ def test_eligibility_list_is_restricted_and_pending_review(fsm_runs):
 
 def test_eligibility_manifest_records_what_decided_the_run(fsm_runs):
     record = manifest(fsm_runs[0].run_dir)
-    assert set(record) == MANIFEST_KEYS
+    assert set(record) == MANIFEST_KEYS | {"warnings"}
+    assert record["warnings"] == {"serious": [], "notes": 0}
     assert record["status"] == "ok"
     assert record["parameters"] == FSM | {"review_store": ""}
     assert record["rule_set"] == load_rule_set("free_school_meals").ref
@@ -221,6 +222,8 @@ def test_eligibility_manifest_records_what_decided_the_run(fsm_runs):
     }
     assert set(record["environment"]) == {"python", "platform", "libraries"}
     assert sorted(record["outputs"]) == [
+        "notebook.ipynb",
+        "report.html",
         "restricted/free_school_meals_list.csv",
         "restricted/free_school_meals_list.csv.manifest.json",
         "shareable/by_reason.csv",
@@ -256,6 +259,32 @@ def test_eligibility_report_reads_for_an_officer_offline(fsm_runs):
     assert len(html) < 100_000
 
 
+def test_an_empty_list_for_a_reason_worth_knowing_is_said_and_fails_strict(tmp_path):
+    # The early years pupil premium lists only children with a funded place for the term, and
+    # the sample's headcount has none for January 2027: the list is empty, for that reason.
+    args = ["-p", "initiative=early_years_pupil_premium", "-p", "term_start=2027-01-04"]
+    args += ["-p", "as_of=2027-01-04", "--data", str(SAMPLE), "--reports", str(tmp_path)]
+    done = workbench("report", "02", *args, "--strict")
+    assert done.returncode == 3, done.stderr
+    [warning] = done.stderr.splitlines()
+    assert warning.startswith(
+        "warning: the list is empty, yet 28 child(ren) in the people table are in the "
+        "early_years_pupil_premium age window for the term starting 2027-01-04: it lists only "
+        "children with a funded place for the term, and no place in funded_places is for the "
+        "term starting 2027-01-04"
+    )
+    [run_dir] = tmp_path.iterdir()
+    record = manifest(run_dir)
+    assert record["status"] == "ok"  # the report is written all the same
+    assert record["warnings"] == {"serious": [warning.removeprefix("warning: ")], "notes": 0}
+    assert "warnings.json" not in [p.name for p in run_dir.rglob("*")]
+    assert "the list is empty, yet 28 child(ren)" in (run_dir / "report.html").read_text()
+
+    again = workbench("report", "02", *args)  # without --strict: said, exit 0
+    assert again.returncode == 0
+    assert again.stderr == done.stderr
+
+
 def test_a_table_too_small_to_publish_is_not_written(two_year_old):
     assert sorted((two_year_old.run_dir / "shareable").iterdir()) == []
     html = two_year_old.html.read_text()
@@ -282,6 +311,10 @@ def test_the_same_inputs_give_byte_identical_tables_and_manifest(fsm_runs):
     listed = "restricted/free_school_meals_list.csv"
     assert (first.run_dir / listed).read_bytes() == (second.run_dir / listed).read_bytes()
     one, two = manifest(first.run_dir), manifest(second.run_dir)
+    # The executed notebook records when each cell ran, so its hash (and its HTML's) differ.
+    for record in (one, two):
+        for name in RENDERED:
+            record["outputs"].pop(name)
     assert {k: v for k, v in one.items() if k not in TIMES} == {
         k: v for k, v in two.items() if k not in TIMES
     }

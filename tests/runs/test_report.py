@@ -75,6 +75,14 @@ def test_parameters_from_the_command_line_are_name_value_text():
     assert parse_parameters(None) == {}
 
 
+def test_a_parameter_given_twice_is_refused_naming_both_values():
+    with pytest.raises(UsageError) as caught:
+        parse_parameters(["term_start=2026-09-01", "as_of=2026-08-01", "term_start=2027-01-04"])
+    assert str(caught.value) == (
+        "-p term_start is given twice ('2026-09-01' and '2027-01-04'); give each parameter once."
+    )
+
+
 @pytest.mark.parametrize("pair", ["term_start", "=2026-09-01", " =x"])
 def test_a_parameter_without_a_name_and_value_is_refused(pair):
     with pytest.raises(UsageError, match="-p expects NAME=VALUE"):
@@ -156,6 +164,22 @@ def test_bad_parameters_are_refused_before_anything_is_written(tmp_path, paramet
             "got 2",
         ),
         (
+            "round_to=-5",
+            "'round_to' must be 0 (no rounding) or the multiple to round published counts to, "
+            "e.g. 5; got -5",
+        ),
+        (
+            "ward_lookup=no_such_wards.csv",
+            "'ward_lookup' names 'no_such_wards.csv', which does not exist (looked for "
+            f'{Path("no_such_wards.csv").absolute()}); give an existing file, or "" for none',
+        ),
+        (
+            "review_store=missing/review.sqlite",
+            "'review_store' names 'missing/review.sqlite', which does not exist (looked for "
+            f'{Path("missing/review.sqlite").absolute()}); give an existing file, or "" for '
+            "none",
+        ),
+        (
             "initiative=free_lunch",
             "'initiative' must be one of disability_access_fund, early_years_pupil_premium, "
             "free_school_meals, two_year_old or a rule file (.yaml); got 'free_lunch'",
@@ -183,7 +207,7 @@ def test_command_line_text_is_typed_by_the_parameters_cell(tmp_path):
         tmp_path / "typed.ipynb",
         "data: str = 'x'\noutput_dir: str = 'y'\nthreshold: int = 10  # smallest count shown",
     )
-    with pytest.raises(UsageError, match="Parameter 'threshold' must be a int; got 'ten'"):
+    with pytest.raises(UsageError, match="Parameter 'threshold' must be a whole number; got 'ten'"):
         run_report(notebook, data=SAMPLE, parameters={"threshold": "ten"}, reports=tmp_path / "r")
     assert not (tmp_path / "r").exists()
 

@@ -108,14 +108,12 @@ def assess_command(
     if found.link_decisions is not None:
         for sentence in found.link_decisions.sentences():
             typer.echo(f"note: {sentence}")
-    from workbench.runs.emptiness import empty_required_tables, silent_emptiness
-    from workbench.runs.unrecorded import unrecorded_facts
+    from workbench.runs.list_warnings import list_warnings
 
-    unchecked = found.rule_set.beyond_checked(found.term_start)
-    said = [*([unchecked] if unchecked else []), *silent_emptiness(found)]
-    for sentence in [*said, *empty_required_tables(found), *unrecorded_facts(found)]:
+    said = list_warnings(found)
+    for sentence in said.sentences:
         typer.echo(f"warning: {sentence}", err=True)
-    if strict and said:
+    if strict and said.serious:
         raise typer.Exit(EXIT_CHECKS_FAILED)
 
 
@@ -442,12 +440,23 @@ def report_command(
         str, typer.Option("--kernel", help="The Jupyter kernel to run the notebook in.")
     ] = "python3",
     profile: ProfileFile = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Exit 3 when the notebook's list has a warning assess --strict fails on "
+            "(an empty list while the data has children in the age window, files mostly "
+            "quarantined, a term later than the rule file was checked for); the report is "
+            "written all the same.",
+        ),
+    ] = False,
 ) -> None:
     """Run a notebook with papermill into a report folder under reports/.
 
     The folder, reports/<date>-<notebook>-<run id>/, holds the executed notebook, report.html
     (code hidden, opens offline), manifest.json, and its shareable/ and restricted/ outputs.
-    Exit 4 when the notebook fails (kept as <folder>-failed/)."""
+    A notebook that makes a list (02) warns on stderr as assess does. Exit 4 when the notebook
+    fails (kept as <folder>-failed/)."""
     from workbench.runs.parameters import parse_parameters
     from workbench.runs.report import ReportFailed, run_report
 
@@ -466,3 +475,7 @@ def report_command(
         raise typer.Exit(EXIT_REPORT_FAILED) from None
     typer.echo(f"Report: {run.html}")
     typer.echo(f"Manifest: {run.manifest}")
+    for sentence in run.warnings.sentences if run.warnings else ():
+        typer.echo(f"warning: {sentence}", err=True)
+    if strict and run.warnings and run.warnings.serious:
+        raise typer.Exit(EXIT_CHECKS_FAILED)

@@ -288,7 +288,8 @@ def assure_command(
     """Check a run's lists, contacts, decision chain and files; exit 3 when a check fails.
 
     Lists claim no decision, every contact traces to a recorded decision, the decision chain is
-    intact, restricted files are owner-only, shareable files hold no personal data; with
+    intact, restricted files are owner-only, shareable files hold no personal data, a report
+    run's files are as its manifest records them (none edited, added or missing); with
     --store, how decisions were made (pace, runs of one decision, contacts to funded children,
     decisions without a view), which warns."""
     from workbench.governance.review_quality import load_review_thresholds

@@ -9,7 +9,12 @@ to a JSON-lines log with counts and run ids, never a path, a name or an id of a 
 What is found:
 
 - **run folders** ``reports/<YYYY-MM-DD>-<name>-<run id>/`` (also ``...-failed/``), dated by
-  their name; inside each, ``restricted/`` (restricted outputs) and outreach exports;
+  their name; inside each, ``restricted/`` (restricted outputs) and outreach exports. The hidden
+  ``reports/.<run folder>.partial/`` (and ``.previous/``) a report run that stopped part-way
+  leaves behind is dated and deleted the same way, except while a run holds its lock
+  ``reports/.<run folder>.lock``: then it is left alone and a note says it is in progress. A
+  hidden ``.partial`` / ``.previous`` folder named otherwise is left alone with a note, and the
+  zero-byte lock files are never deleted (removing one a run holds would let a second run in);
 - **lists**: every ``.csv`` / ``.parquet`` with a ``.manifest.json`` beside it, under the
   reports folder and any other roots given; dated by the manifest's ``term_start``, else the
   run date, else the file's modification date. A list is deleted with its manifest and the
@@ -61,6 +66,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Self
 
 import yaml
+from filelock import FileLock, Timeout
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -122,6 +128,10 @@ KIND_HINTS = {
 RUN_FOLDER = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})-(?P<name>.+)-(?P<run>r-[0-9a-f]+)(-failed)?$"
 )
+# What `workbench report` writes a run into (`.partial`) and moves the run it replaces aside to
+# (`.previous`) while its lock `.<run folder>.lock` is held; a run that stopped part-way leaves
+# them behind.
+UNFINISHED_RUN = re.compile(r"^\.(?P<folder>.+)\.(?P<state>partial|previous)$")
 LIST_SUFFIXES = (".csv", ".parquet")
 MANIFEST_SUFFIX = ".manifest.json"
 # `workbench review outreach` writes FILE.csv beside FILE.csv.outreach.json (its sidecar).
@@ -281,6 +291,9 @@ class RetentionItem:
     run_id: str | None = None
     also: tuple[Path, ...] = ()
     """Files deleted with it (a check export's part files and not-checkable file)."""
+    lock: Path | None = None
+    """For a hidden run folder a stopped run left (``.partial``, ``.previous``) and anything in
+    it, the lock a report run holds while writing it: checked again before deleting."""
 
     def due(self, today: date) -> bool:
         return self.expires <= today
@@ -327,7 +340,8 @@ class StoreRetention:
 class RetentionPlan:
     """Everything found, sorted by path; `due` is what `apply_retention` deletes.
 
-    ``store`` is the review store's part (None when no store was given).
+    ``store`` is the review store's part (None when no store was given); ``in_progress`` the
+    hidden run folders left alone because a report run is writing them now.
     """
 
     root: Path
@@ -336,6 +350,7 @@ class RetentionPlan:
     items: list[RetentionItem]
     notes: list[str] = field(default_factory=list)
     store: StoreRetention | None = None
+    in_progress: list[Path] = field(default_factory=list)
 
     @property
     def due(self) -> list[RetentionItem]:
@@ -530,23 +545,77 @@ def _files_in(
                 yield _item(path, "check_exports", run_date or _file_date(path), policy, run_id)
 
 
-def _run_folders(root: Path, policy: RetentionPolicy) -> list[RetentionItem]:
+def _run_name(name: str) -> tuple[date, str] | None:
+    """The run date and run id in a run folder's name, or None when it is not one."""
+    found = RUN_FOLDER.match(name)
+    if not found:
+        return None
+    try:
+        return date.fromisoformat(found["date"]), found["run"]
+    except ValueError:
+        return None
+
+
+def _run_items(
+    folder: Path, policy: RetentionPolicy, run_date: date, run: str
+) -> list[RetentionItem]:
+    """A run folder, its restricted/ folder and what is in it."""
+    items = [_item(folder, "run_folders", run_date, policy, run)]
+    restricted = folder / RESTRICTED
+    if restricted.is_dir() and not restricted.is_symlink():
+        items.append(_item(restricted, "restricted_outputs", run_date, policy, run))
+    items.extend(_files_in(folder, policy, run_date, run))
+    return items
+
+
+def _in_progress(lock: Path) -> str | None:
+    """Why a hidden run folder must be left alone now: a report run holds its `lock` (or the
+    lock cannot be tested); None when no run holds it. The lock is taken only to test it and
+    released at once; a lock file that is not there is not made (no run holds it)."""
+    if not (lock.exists() or lock.is_symlink()):
+        return None
+    test = FileLock(lock, timeout=0)
+    try:
+        test.acquire()
+    except Timeout:
+        return f"a report run holds its lock {lock.name}"
+    except OSError as error:
+        return f"its lock {lock.name} cannot be tested ({error.strerror or error})"
+    test.release()
+    return None
+
+
+def _run_folders(
+    root: Path, policy: RetentionPolicy
+) -> tuple[list[RetentionItem], list[Path], list[str]]:
+    """Run folders under `root` and what is in them, with the hidden ones a report run that
+    stopped part-way left (``.<run folder>.partial``, ``.<run folder>.previous``), dated by the
+    same name. A hidden one a run is writing now is left out: the items, those folders and a
+    note for each of them and for each hidden one named otherwise."""
     items: list[RetentionItem] = []
+    in_progress: list[Path] = []
+    notes: list[str] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
-        found = RUN_FOLDER.match(folder.name)
+        unfinished = UNFINISHED_RUN.match(folder.name)
+        found = _run_name(unfinished["folder"] if unfinished else folder.name)
+        if unfinished and not found:
+            notes.append(
+                f"{folder} is not named as a report run leaves one "
+                "(.<YYYY-MM-DD>-<notebook>-<run id>.partial or .previous): left alone"
+            )
         if not found:
             continue
-        try:
-            run_date = date.fromisoformat(found["date"])
-        except ValueError:
+        run_date, run = found
+        if not unfinished:
+            items.extend(_run_items(folder, policy, run_date, run))
             continue
-        run = found["run"]
-        items.append(_item(folder, "run_folders", run_date, policy, run))
-        restricted = folder / RESTRICTED
-        if restricted.is_dir() and not restricted.is_symlink():
-            items.append(_item(restricted, "restricted_outputs", run_date, policy, run))
-        items.extend(_files_in(folder, policy, run_date, run))
-    return items
+        lock = root / f".{unfinished['folder']}.lock"
+        if (busy := _in_progress(lock)) is not None:
+            in_progress.append(folder)
+            notes.append(f"{folder} is in progress ({busy}): left alone")
+            continue
+        items.extend(replace(i, lock=lock) for i in _run_items(folder, policy, run_date, run))
+    return items, in_progress, notes
 
 
 def _held_back(items: list[RetentionItem]) -> list[RetentionItem]:
@@ -578,6 +647,8 @@ def plan_retention(
     ----------
     root
         The reports folder (``reports/``). A folder that does not exist gives an empty plan.
+        Hidden run folders a stopped run left there (``.partial``, ``.previous``) are planned
+        for as run folders, except one a report run is writing now (``in_progress``, noted).
     policy
         From :func:`load_policy`; the package default when None.
     today
@@ -604,8 +675,9 @@ def plan_retention(
     today = today or datetime.now(UTC).date()
     items: list[RetentionItem] = []
     notes: list[str] = []
+    in_progress: list[Path] = []
     if root.is_dir():
-        items += _run_folders(root, policy)
+        items, in_progress, notes = _run_folders(root, policy)
     else:
         notes.append(f"{root} does not exist: no run folders to plan for")
     seen = {i.path for i in items}
@@ -624,7 +696,7 @@ def plan_retention(
     if store is not None:
         store_part, held = _store_retention(Path(store), policy, today)
         notes.append(store_part.note(policy, held))
-    return RetentionPlan(root, today, policy, items, notes, store_part)
+    return RetentionPlan(root, today, policy, items, notes, store_part, in_progress)
 
 
 def _midnight(day: date) -> datetime:
@@ -709,7 +781,9 @@ def apply_retention(
     with the plan's cut-offs, by ``user`` (default: `WORKBENCH_USER`, else the login name),
     which the store's access log records. The log line holds the time, the day planned for, the
     policy's source and version, the counts deleted per kind, the files removed, the run ids
-    touched and, with a store, its counts and cut-offs (``store``): no paths, no names.
+    touched, with a store its counts and cut-offs (``store``) and, when the plan found hidden
+    run folders of stopped runs, how many of the items deleted were in them and how many such
+    folders were left alone in progress (``unfinished_runs``): no paths, no names.
 
     Returns
     -------
@@ -721,8 +795,9 @@ def apply_retention(
     Raises
     ------
     WorkbenchError
-        When a due item is no longer where the plan found it (plan again, then apply), or the
-        store's decision chain does not verify (then nothing at all is deleted).
+        When a due item is no longer where the plan found it, or a report run has started
+        writing a hidden run folder since the plan (plan again, then apply), or the store's
+        decision chain does not verify (then nothing at all is deleted).
     """
     due = plan.due
     gone = [i for i in due if not i.path.exists() and not i.path.is_symlink()]
@@ -730,6 +805,13 @@ def apply_retention(
         raise WorkbenchError(
             f"{len(gone)} item(s) of the retention plan are no longer on disk (first: a "
             f"{gone[0].kind} item); the plan is stale: plan again and apply the new plan"
+        )
+    held = {lock for lock in {i.lock for i in due} if lock and _in_progress(lock) is not None}
+    if busy := [i for i in due if i.lock in held]:
+        raise WorkbenchError(
+            f"{len(busy)} item(s) of the retention plan are in a hidden run folder a report run "
+            f"is writing now (first: a {busy[0].kind} item); the plan is stale: plan again and "
+            "apply the new plan"
         )
     # The store goes first: if its chain does not verify, nothing is deleted anywhere.
     store_counts = _apply_store(plan.store, user) if plan.store is not None else None
@@ -753,6 +835,9 @@ def apply_retention(
     }
     if store_counts is not None:
         entry["store"] = store_counts
+    unfinished = sum(1 for i in due if i.lock is not None)
+    if unfinished or plan.in_progress:
+        entry["unfinished_runs"] = {"deleted": unfinished, "in_progress": len(plan.in_progress)}
     log_path = Path(log_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

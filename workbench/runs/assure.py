@@ -43,16 +43,23 @@ given (run folders, lists, outreach and check exports) and, with ``store``, the 
    checked against published sources for the term the list targets (its manifest's
    ``rules_checked_through``, on or after its ``term_start``); otherwise it *warns*
    (``--strict``: fails): a criterion, threshold or rate may have changed since.
+9. **report outputs as the run wrote them**: in each report run found (a ``manifest.json``
+   written by `workbench report`, a failed run's too), every file its manifest's ``outputs``
+   lists is there with the SHA-256 recorded, and nothing under ``shareable/`` or
+   ``restricted/`` is there that the manifest does not list (a table edited, a file added,
+   moved or deleted since the run fails; so does a manifest whose hashes were edited, or that
+   records none). The manifest itself, ``notebook.ipynb`` and ``report.html`` are not hashed
+   by the run, so this check cannot vouch for them.
 
 With ``store``, four checks of how the decisions were made follow, per list and reviewer
 (:mod:`workbench.governance.review_quality`); each passes or *warns* (``--strict``: fails)
 against thresholds the council can set:
 
-9. **review pace**: no more than 6 decisions a minute, sustained over 60 seconds;
-10. **no long runs of identical decisions**: fewer than 50 of one decision in a row;
-11. **no contact to already-funded children**: no ``contact`` decision about a child whose list
+10. **review pace**: no more than 6 decisions a minute, sustained over 60 seconds;
+11. **no long runs of identical decisions**: fewer than 50 of one decision in a row;
+12. **no contact to already-funded children**: no ``contact`` decision about a child whose list
     row (from the list files found under the paths) says ``already_funded``;
-12. **child's details seen before each decision**: a ``review view`` of the child on the list
+13. **child's details seen before each decision**: a ``review view`` of the child on the list
     by the reviewer (for a decision imported from a workbook, the workbook's export) came first.
 
 Example
@@ -70,7 +77,7 @@ import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, cast
 
 import polars as pl
@@ -83,6 +90,7 @@ from workbench.governance.review_quality import (
     already_funded_items,
     review_quality,
 )
+from workbench.provenance import file_sha256
 from workbench.review.checks import (
     CHECK_DECISIONS,
     CHECK_FORMAT,
@@ -117,6 +125,7 @@ __all__ = [
     "LINKS_TRACED",
     "LISTS_PENDING",
     "MODES",
+    "OUTPUTS",
     "OUTREACH_TRACED",
     "REVIEW_CHECKS",
     "REVIEW_PACE",
@@ -137,6 +146,7 @@ MODES = "restricted files owner-only"
 SHAREABLE = "shareable outputs hold no personal data"
 LINKS_TRACED = "record links traced to decisions"
 RULES_CHECKED = "rules checked for each list's term"
+OUTPUTS = "report outputs as the run wrote them"
 REVIEW_PACE = "review pace"
 IDENTICAL_RUNS = "no long runs of identical decisions"
 FUNDED_CONTACTS = "no contact to already-funded children"
@@ -145,6 +155,9 @@ REVIEW_CHECKS = (REVIEW_PACE, IDENTICAL_RUNS, FUNDED_CONTACTS, VIEWED_FIRST)
 
 PENDING = "pending_review"
 RESTRICTED_DIR, SHAREABLE_DIR = "restricted", "shareable"
+# The executed notebook and its HTML, beside them in a report run (`workbench.runs.report`).
+RENDERED = ("notebook.ipynb", "report.html")
+REPORT_MANIFEST = "manifest.json"  # a report run's (`workbench report`), in the run folder
 QUARANTINE_HEADER = ",".join(QUARANTINE_SCHEMA.names())
 GROUP_OTHER_BITS = 0o077
 MAX_SHOWN = 10
@@ -211,6 +224,7 @@ class _Run:
     outreach: list[Path] = field(default_factory=list)
     sidecars: list[Path] = field(default_factory=list)
     notebooks: list[str] = field(default_factory=list)  # of the report runs found
+    reports: list[Path] = field(default_factory=list)  # the report runs' manifest.json
     check_sidecars: list[Path] = field(default_factory=list)
     check_files: list[Path] = field(default_factory=list)  # parts and not-checkable files
     check_orphans: list[Path] = field(default_factory=list)  # DfE's header, no sidecar
@@ -260,10 +274,15 @@ def _find(paths: Iterable[Path]) -> _Run:
             listed = path.with_name(path.name.removesuffix(MANIFEST_SUFFIX))
             if record.get("command") == "assess" and listed.exists():
                 run.lists.append(listed)
-        elif path.name == "manifest.json":  # a report run's (`workbench report`)
+        elif path.name == REPORT_MANIFEST:  # a report run's (`workbench report`)
             notebook = (_read_json(path) or {}).get("notebook")
             if isinstance(notebook, dict) and isinstance(notebook.get("name"), str):
                 run.notebooks.append(notebook["name"])
+            # One edited past reading (or past naming its notebook) is still a run's manifest
+            # when it sits beside the run's output folders: checked, not passed over.
+            beside = any((path.parent / d).is_dir() for d in (SHAREABLE_DIR, RESTRICTED_DIR))
+            if isinstance(notebook, dict) or beside:
+                run.reports.append(path)
         elif path.name.endswith(SIDECAR_SUFFIX):
             run.sidecars.append(path)
             exported = path.with_name(path.name.removesuffix(SIDECAR_SUFFIX))
@@ -959,7 +978,140 @@ def _check_rules(run: _Run, strict: bool) -> Check:
     return Check(RULES_CHECKED, not strict, _shown([summary, *beyond]), warning=not strict)
 
 
-# --- 9-12. review quality ------------------------------------------------------------------
+# --- 9. report outputs ---------------------------------------------------------------------
+def _output_files(folder: Path) -> dict[str, Path]:
+    """The files under a report run's shareable/ and restricted/ now, by path inside the run
+    folder (as `workbench report` keys its manifest's ``outputs``)."""
+    rendered = [folder / name for name in RENDERED]
+    written = [
+        path
+        for part in (SHAREABLE_DIR, RESTRICTED_DIR)
+        for path in sorted((folder / part).rglob("*"))
+    ]
+    return {
+        path.relative_to(folder).as_posix(): path
+        for path in [*rendered, *written]
+        if path.is_file()
+    }
+
+
+def _is_output_name(name: str) -> bool:
+    """Whether a manifest's ``outputs`` entry names a file a run writes: under shareable/ or
+    restricted/ of the run folder, never outside it."""
+    if name in RENDERED:
+        return True
+    parts = PurePosixPath(name).parts
+    return len(parts) > 1 and parts[0] in (SHAREABLE_DIR, RESTRICTED_DIR) and ".." not in parts
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return file_sha256(path)
+    except OSError:
+        return None
+
+
+def _outputs_problems(manifest: Path) -> tuple[list[str], int]:
+    """Each file one report run's manifest lists, and each under its shareable/ and
+    restricted/ and its executed notebook and HTML, compared: the problems, and the number of
+    files as the run wrote them."""
+    record = _read_json(manifest)
+    if record is None:
+        return [
+            f"{manifest}: cannot be read as JSON, so the files the run wrote cannot be checked "
+            "against it"
+        ], 0
+    outputs = record.get("outputs")
+    if outputs is None:
+        return [
+            f"{manifest}: records no SHA-256 of the files the run wrote (no outputs), so its "
+            "shareable/ and restricted/ files cannot be checked; every manifest `workbench "
+            "report` writes records them, so this one was edited since or was not written by it"
+        ], 0
+    if not isinstance(outputs, dict):
+        return [
+            f"{manifest}: its outputs are not the run's files with their SHA-256 (the manifest "
+            "was edited), so the files the run wrote cannot be checked against it"
+        ], 0
+    folder, found = manifest.parent, _output_files(manifest.parent)
+    hashes = {name: _sha256(path) for name, path in found.items()}
+    problems: list[tuple[str, str]] = []  # (where, finding), to be shown in order of path
+    intact = 0
+    for name, recorded in outputs.items():
+        if not _is_output_name(name):
+            problems.append(
+                (
+                    name,
+                    f"{manifest}: lists {name!r} among the files the run wrote, but a run "
+                    "writes only under shareable/ and restricted/ (the manifest was edited)",
+                )
+            )
+        elif name not in found:
+            problems.append(
+                (
+                    name,
+                    f"{folder / name}: missing; the run's manifest.json lists it among the "
+                    "files the run wrote (deleted or moved since the run)",
+                )
+            )
+        elif hashes[name] is None:
+            problems.append((name, f"{found[name]}: cannot be read, so it cannot be checked"))
+        elif hashes[name] != recorded:
+            problems.append(
+                (
+                    name,
+                    f"{found[name]}: changed since the run wrote it (its SHA-256 is not the one "
+                    "the run's manifest.json records: the file, or the manifest, was edited "
+                    "since); do not rely on it or share it: run the report again",
+                )
+            )
+        else:
+            intact += 1
+    # A run made before the runner hashed its notebook and HTML vouches for neither.
+    unrecorded = set(RENDERED) if set(RENDERED).isdisjoint(outputs) else set()
+    for name in sorted(set(found) - set(outputs) - unrecorded):
+        copies = sorted(
+            o for o, h in outputs.items() if hashes[name] is not None and h == hashes[name]
+        )
+        copy = f"; it is a copy of {' or '.join(copies)}" if copies else ""
+        problems.append(
+            (
+                name,
+                f"{found[name]}: not written by the run (the run's manifest.json does not list "
+                f"it): added since the run{copy}",
+            )
+        )
+    return [finding for _, finding in sorted(problems)], intact
+
+
+def _check_outputs(run: _Run) -> Check:
+    if not run.reports:
+        return Check(
+            OUTPUTS,
+            True,
+            "not applicable: no report run (a manifest.json written by `workbench report`) "
+            "found under the paths given",
+        )
+    problems: list[str] = []
+    files = 0
+    for manifest in run.reports:
+        found, intact = _outputs_problems(manifest)
+        problems += found
+        files += intact
+    if problems:
+        return Check(OUTPUTS, False, _shown(problems))
+    failed = sum((_read_json(m) or {}).get("status") == "failed" for m in run.reports)
+    of_failed = f" ({failed} of them failed: their output is partial)" if failed else ""
+    return Check(
+        OUTPUTS,
+        True,
+        f"{len(run.reports)} report run(s){of_failed}, {files} file(s) (the executed notebook, "
+        "its HTML and what is under shareable/ and restricted/), each with the SHA-256 its "
+        "manifest records, none missing or added",
+    )
+
+
+# --- 10-13. review quality -----------------------------------------------------------------
 def _reviewer_lines(flagged: pl.DataFrame, say: Callable[[dict[str, Any]], str]) -> list[str]:
     return [
         f"list {row['list_id']}, {row['reviewer']}: {say(row)}" for row in flagged.rows(named=True)
@@ -1151,6 +1303,7 @@ def assure(
             _check_shareable(run),
             _check_links(run, opened, key),
             _check_rules(run, strict),
+            _check_outputs(run),
         ]
         if opened is not None:
             assert key is not None

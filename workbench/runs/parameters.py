@@ -106,6 +106,11 @@ def parse_parameters(pairs: Iterable[str] | None) -> dict[str, str]:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             raise UsageError(f"-p expects NAME=VALUE, e.g. -p term_start=2026-09-01; got {pair!r}.")
+        if name.strip() in parameters:
+            raise UsageError(
+                f"-p {name.strip()} is given twice ({parameters[name.strip()]!r} and "
+                f"{value!r}); give each parameter once."
+            )
         parameters[name.strip()] = value
     return parameters
 
@@ -161,7 +166,10 @@ def _coerced(name: str, value: object, type_name: str) -> object:
             return int(value) if type_name == "int" else float(value)
         except ValueError:
             pass
-    raise UsageError(f"Parameter {name!r} must be a {type_name}; got {value!r}.")
+    raise UsageError(f"Parameter {name!r} must be {_TYPE_WORDS[type_name]}; got {value!r}.")
+
+
+_TYPE_WORDS = {"int": "a whole number", "float": "a number", "bool": "true or false"}
 
 
 def _checked_parameters(
@@ -197,6 +205,16 @@ def _checked_parameters(
 # work stops the run with exit code 2 and one line, rather than a failed notebook (exit 4).
 DATE_PARAMETERS = ("term_start", "as_of")
 DATE_LIST_PARAMETERS = ("trend_terms",)
+# Parameters naming a file or folder that must exist when given ("" is how a notebook says
+# "none"); a review store a notebook may create (03's `store`) is not among them.
+EXISTING_PATH_PARAMETERS = (
+    "ward_lookup",
+    "review_store",
+    "outcome_store",
+    "list_file",
+    "run",
+    "review_thresholds",
+)
 
 
 def _choices(name: str) -> tuple[str, ...]:
@@ -221,8 +239,18 @@ def _check_shared(name: str, value: object) -> None:
                 f"Parameter 'threshold' must be at least {MINIMUM_THRESHOLD} (counts below it "
                 f"are hidden in published figures); got {value}."
             )
+    if name == "round_to" and isinstance(value, int) and value < 0:
+        raise UsageError(
+            "Parameter 'round_to' must be 0 (no rounding) or the multiple to round published "
+            f"counts to, e.g. 5; got {value}."
+        )
     if not isinstance(value, str):
         return
+    if name in EXISTING_PATH_PARAMETERS and value.strip() and not Path(value).exists():
+        raise UsageError(
+            f"Parameter {name!r} names {value!r}, which does not exist (looked for "
+            f'{Path(value).absolute()}); give an existing file, or "" for none.'
+        )
     dates = [value] if name in DATE_PARAMETERS else []
     if name in DATE_LIST_PARAMETERS:
         dates = [part.strip() for part in value.split(",") if part.strip()]

@@ -6,8 +6,12 @@ holds its defaults) with the data folder and parameters given, and writes:
     reports/<YYYY-MM-DD>-<notebook>-<run id>/
       notebook.ipynb   the executed notebook: the record, with the injected parameters
       report.html      the rendering for readers: code hidden, nothing loaded from the network
-      manifest.json    inputs' SHA-256, parameters, rule set, versions, commit, times, status
-                       (and, for tables read from a database, the rows' SHA-256)
+      manifest.json    inputs' SHA-256, parameters, rule set, versions, commit, times, status,
+                       the SHA-256 of every file above and below (`outputs`)
+                       (and, for tables read from a database, the rows' SHA-256; for a
+                       notebook that makes a list, the warnings `assess --strict` fails
+                       on, and how many notes beside: these may name records, so they are
+                       printed on stderr only)
       shareable/       aggregates that passed disclosure control
       restricted/      anything about individuals (folder 0700, files 0600)
 
@@ -16,7 +20,8 @@ The notebook is given `data` and `output_dir` as parameters and writes into
 output (the data folder's canonical files, the notebook, the parameters and the bytes of any
 file they name, such as a ward lookup, the rule set and the package version), so the same
 inputs give the same folder name, byte-identical tables and a manifest that differs only in
-its times.
+its times and the SHA-256 of the executed notebook and its HTML (the notebook records when
+each cell ran).
 
 A run is written into a hidden `.<name>.partial` folder and renamed into place only when the
 notebook ran to the end. A failed run becomes `<name>-failed/` with its partial output kept
@@ -56,6 +61,7 @@ from workbench import __version__, progress
 from workbench.errors import DataFileError, UsageError, WorkbenchError
 from workbench.provenance import environment, file_sha256, git_commit
 from workbench.runs.html import render_html
+from workbench.runs.list_warnings import ListWarnings, take_over
 from workbench.runs.parameters import (
     RunIdentity,
     check_kernel,
@@ -65,6 +71,7 @@ from workbench.runs.parameters import (
 )
 
 __all__ = [
+    "RENDERED",
     "RESTRICTED",
     "SHAREABLE",
     "LocalKernelManager",
@@ -75,6 +82,8 @@ __all__ = [
 
 SHAREABLE = "shareable"
 RESTRICTED = "restricted"
+# What the runner writes beside them, hashed with them in the manifest's `outputs`.
+RENDERED = ("notebook.ipynb", "report.html")
 _PRIVATE_DIR = 0o700
 _PRIVATE_FILE = 0o600
 
@@ -87,6 +96,7 @@ class ReportRun:
     html: Path | None
     manifest: Path
     ok: bool
+    warnings: ListWarnings | None = None
 
 
 class ReportFailed(WorkbenchError):
@@ -174,11 +184,15 @@ def _lock_restricted(folder: Path) -> None:
 
 
 def _output_hashes(run_dir: Path) -> dict[str, str]:
-    """SHA-256 of every file the notebook wrote, by path inside the run folder."""
+    """SHA-256 of every file the notebook wrote and of the executed notebook and its HTML, by
+    path inside the run folder (`workbench assure` compares them with the files)."""
+    rendered = [run_dir / name for name in RENDERED]
+    written = [
+        path for part in (SHAREABLE, RESTRICTED) for path in sorted((run_dir / part).rglob("*"))
+    ]
     return {
         path.relative_to(run_dir).as_posix(): file_sha256(path)
-        for part in (SHAREABLE, RESTRICTED)
-        for path in sorted((run_dir / part).rglob("*"))
+        for path in [*rendered, *written]
         if path.is_file()
     }
 
@@ -223,6 +237,7 @@ def _keep_failed(
     """Mark a stopped run failed and move it aside as `<name>-failed/`, output kept as it was."""
     _fresh(failed)
     _lock_restricted(partial / RESTRICTED)
+    html = _failed_html(partial)
     index = getattr(error, "cell_index", None)
     record |= {
         "status": "failed",
@@ -237,7 +252,6 @@ def _keep_failed(
         "finished_at": _now(),
     }
     _write_manifest(partial / "manifest.json", record)
-    html = _failed_html(partial)
     partial.rename(failed)
     return ReportRun(
         run_dir=failed,
@@ -401,6 +415,8 @@ def _run(
         raise
     try:
         _lock_restricted(partial / RESTRICTED)
+        if (warnings := take_over(partial)) is not None:
+            record["warnings"] = {"serious": warnings.serious, "notes": len(warnings.notes)}
         record |= {"status": "ok", "outputs": _output_hashes(partial), "finished_at": _now()}
         if databases := _databases_read(partial):
             record["database"] = databases
@@ -409,5 +425,9 @@ def _run(
     except OSError as error:
         raise _unwritable(final.parent, error) from None
     return ReportRun(
-        run_dir=final, html=final / "report.html", manifest=final / "manifest.json", ok=True
+        run_dir=final,
+        html=final / "report.html",
+        manifest=final / "manifest.json",
+        ok=True,
+        warnings=warnings,
     )

@@ -1,0 +1,99 @@
+"""What a run says beside a list, in one place for `assess` and the report notebooks, and how
+a notebook hands it to `workbench report`.
+
+`serious` sentences fail `--strict` (`assess --strict`, `report --strict`: exit 3): the rule
+file was not checked for the term (`RuleSet.beyond_checked`), or the list is empty or the data
+mostly quarantined for a reason worth knowing (`workbench.runs.emptiness.silent_emptiness`).
+`notes` do not: a required file with no rows (`empty_required_tables`) and what the list rests
+on that the data does not record (`workbench.runs.unrecorded`).
+
+A notebook cannot print on the runner's stderr, so it writes its warnings to
+``restricted/warnings.json`` (owner-only: a note may name records) in its run folder
+(`hand_over`); the runner takes them from there, prints them as `assess` does, records the
+serious ones and the number of notes in the run's manifest, and removes the file
+(`take_over`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbench.runs.emptiness import empty_required_tables, silent_emptiness
+from workbench.runs.unrecorded import unrecorded_facts
+
+if TYPE_CHECKING:
+    from workbench.eligibility.assess import Assessment
+
+__all__ = ["WARNINGS_FILE", "ListWarnings", "hand_over", "list_warnings", "take_over"]
+
+WARNINGS_FILE = "warnings.json"
+
+
+@dataclass(frozen=True)
+class ListWarnings:
+    """The sentences a run says beside its list: `serious` ones fail `--strict`."""
+
+    serious: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def sentences(self) -> tuple[str, ...]:
+        """Every sentence, the serious ones first."""
+        return self.serious + self.notes
+
+    def markdown(self) -> str:
+        """The serious sentences as a Markdown list for a report, and how many notes there
+        are: a note may name records (the DWP list's record ids) or count a handful of
+        children, so it is said only where the list itself may be seen (the runner's stderr,
+        as `assess` says it), never in a report that may be shared.
+
+        >>> said = ListWarnings(serious=("The list is empty.",), notes=("2 rows repeat.",))
+        >>> print(said.markdown())
+        - The list is empty.
+        <BLANKLINE>
+        1 note beside, printed where the run was started (it may name records).
+        >>> ListWarnings().markdown()
+        'Nothing to warn of.'
+        """
+        if not self.sentences:
+            return "Nothing to warn of."
+        lines = [f"- {sentence}" for sentence in self.serious]
+        if self.notes:
+            count = f"{len(self.notes)} note{'s' if len(self.notes) > 1 else ''}"
+            said = "printed where the run was started (it may name records)"
+            lines += ["", f"{count} beside, {said}." if lines else f"{count}, {said}."]
+        return "\n".join(lines)
+
+
+def list_warnings(found: Assessment) -> ListWarnings:
+    """What `assess` warns of beside `found`'s list."""
+    unchecked = found.rule_set.beyond_checked(found.term_start)
+    return ListWarnings(
+        serious=(*([unchecked] if unchecked else []), *silent_emptiness(found)),
+        notes=(*empty_required_tables(found), *unrecorded_facts(found)),
+    )
+
+
+def hand_over(warnings: ListWarnings, run_dir: str | Path) -> ListWarnings:
+    """Write `warnings` to the run folder for `workbench report` to take over; returns them,
+    for the notebook to show (`ListWarnings.markdown`)."""
+    record = {"serious": list(warnings.serious), "notes": list(warnings.notes)}
+    path = Path(run_dir) / "restricted" / WARNINGS_FILE
+    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return warnings
+
+
+def take_over(run_dir: Path) -> ListWarnings | None:
+    """The warnings a notebook handed over in `run_dir`, removing their file; None when it
+    handed none over (a notebook that makes no list)."""
+    path = run_dir / "restricted" / WARNINGS_FILE
+    if not path.is_file():
+        return None
+    record = json.loads(path.read_text(encoding="utf-8"))
+    path.unlink()
+    return ListWarnings(
+        serious=tuple(record.get("serious", ())), notes=tuple(record.get("notes", ()))
+    )
