@@ -109,7 +109,7 @@ def house_theme() -> alt.theme.ThemeConfig:
 
 
 def take_up_by_area(
-    table: pl.DataFrame, dimension: str | None = None
+    table: pl.DataFrame, dimension: str | None = None, *, overall: float | None = None
 ) -> alt.LayerChart | alt.FacetChart:
     """Take-up rate by area (or any group) as bars sorted from highest to lowest.
 
@@ -119,6 +119,9 @@ def take_up_by_area(
         From `workbench.stats.take_up`: the group column, ``eligible``, ``funded``, ``rate``.
     dimension
         The group column; by default the first column.
+    overall
+        The rate over all areas, when `table` does not hold them all (a published table's
+        Total, its small areas hidden); by default worked out from `table`'s rows.
 
     The title names the area with the lowest rate (``unknown`` aside); a dashed line marks
     the rate over all areas.
@@ -130,7 +133,8 @@ def take_up_by_area(
         raise UsageError("The take-up table has no group with eligible children to chart.")
     known = data.filter(pl.col(dimension) != "unknown") if data.height > 1 else data
     lowest = known.sort(["rate", dimension]).row(0, named=True)
-    overall = float(data.get_column("funded").sum()) / float(data.get_column("eligible").sum())
+    if overall is None:
+        overall = float(data["funded"].sum()) / float(data["eligible"].sum())
     title = alt.TitleParams(
         f"Take-up is lowest in {lowest[dimension]} ({_percent(lowest['rate'])})",
         subtitle=f"Dashed line: all {_plural(dimension)} together ({_percent(overall)}).",

@@ -870,6 +870,8 @@ def test_charts_show_only_what_the_tables_publish_in_full(small, tmp_path):
     svg = (tmp_path / "take_up_by_area.svg").read_text()
     assert svg.startswith("<svg")
     assert "FQ1" not in svg  # hidden in the table, so not drawn
+    # The dashed line is the published Total's 7 of 14, not the areas drawn (FQ2's 57%).
+    assert "Dashed line: all areas together (50%)." in svg
     figure = drawn["take_up_by_area"]._repr_html_()
     assert figure.startswith('<figure role="img" aria-label="Take-up is lowest in FQ2 (57%)"')
     assert "<svg" in figure

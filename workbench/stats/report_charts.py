@@ -33,9 +33,10 @@ if TYPE_CHECKING:  # only for annotations: report imports this module
 
     from workbench.stats.report_publish import StatsResult, StatsTable
 
-    # A chart: what draws it, and what gives its rows (or says why there are none).
+    # A chart: what draws it (from its rows and its table), and what gives its rows (or says
+    # why there are none).
     _Chart = tuple[
-        Callable[[pl.DataFrame], alt.TopLevelMixin],
+        Callable[[pl.DataFrame, StatsTable], alt.TopLevelMixin],
         Callable[[StatsTable], tuple[pl.DataFrame | None, str | None]],
     ]
 
@@ -95,12 +96,19 @@ def write_charts(
     drawn: dict[str, ChartFile] = {}
     skipped: dict[str, str] = {}
     england = _england_for_chart(result)
+
+    def by_area(rows: pl.DataFrame, table: StatsTable) -> alt.TopLevelMixin:
+        return take_up_by_area(rows, overall=_published_total_rate(table))
+
     builders: dict[str, _Chart] = {
-        "take_up_by_area": (take_up_by_area, _area_rows),
-        "take_up_by_ward": (take_up_by_area, _area_rows),
-        "funnel": (funnel_chart, _funnel_rows),
-        **{f"equality_by_{field}": (equality_gaps, _equality_rows) for field in EQUALITY_FIELDS},
-        "trend": (lambda rows: trend_chart(rows, national=england), _trend_rows),
+        "take_up_by_area": (by_area, _area_rows),
+        "take_up_by_ward": (by_area, _area_rows),
+        "funnel": (lambda rows, _: funnel_chart(rows), _funnel_rows),
+        **{
+            f"equality_by_{field}": (lambda rows, _: equality_gaps(rows), _equality_rows)
+            for field in EQUALITY_FIELDS
+        },
+        "trend": (lambda rows, _: trend_chart(rows, national=england), _trend_rows),
     }
     for name, (build, rows_of) in builders.items():
         path = folder / f"{name}.svg"
@@ -120,7 +128,7 @@ def write_charts(
             path.unlink(missing_ok=True)
             skipped[name] = why or "Nothing to draw."
             continue
-        chart = build(rows)
+        chart = build(rows, table)
         title = chart_spec(chart).get("title", {})
         text = title.get("text", "") if isinstance(title, dict) else str(title)
         drawn[name] = ChartFile(path=save_chart(chart, path), title=text)
@@ -147,6 +155,24 @@ def _area_rows(table: StatsTable) -> tuple[pl.DataFrame | None, str | None]:
     if rows is None or rows.filter(pl.col("rate").is_not_null()).is_empty():
         return None, f"Every {table.raw.columns[0]} has too few eligible children to show."
     return rows, None
+
+
+def _published_total_rate(table: StatsTable) -> float | None:
+    """The rate over all areas as the table publishes it (its Total row: funded over eligible,
+    rounded as published), or None when the Total is hidden. The areas a chart shows are only
+    those published in full, so their sum is not all areas."""
+    protected = table.protected
+    if protected is None:
+        return None
+    total = dict(
+        protected.table.filter((pl.col(protected.row) == TOTAL) & ~pl.col("suppressed"))
+        .select("measure", "value")
+        .iter_rows()
+    )
+    eligible, funded = total.get("eligible"), total.get("funded")
+    if not eligible or funded is None:
+        return None
+    return float(funded) / float(eligible)
 
 
 def _trend_rows(table: StatsTable) -> tuple[pl.DataFrame | None, str | None]:
