@@ -17,7 +17,11 @@ import nbformat
 import polars as pl
 import pytest
 
+from workbench.runs.notebook import LINKAGE_TABLES
 from workbench.runs.report import run_report
+from workbench.stats.disclosure import ProtectedTable
+from workbench.stats.linked import Interval, audit
+from workbench.stats.table_links import stats_model
 from workbench.synth import generate_council, write_council
 
 NOTEBOOK = "06_linkage_quality"
@@ -104,6 +108,75 @@ def test_shared_quality_table_is_child_level_with_totals(with_truth):
         "Total",
     ]
     assert set(table["measure"]) == {"true", "predicted", "correct", "precision", "recall"}
+
+
+def published_linkage(shareable: Path) -> dict[tuple[str, str, str], int | None]:
+    """The linkage tables' count cells as a reader has them: ``(table, source, band)`` for the
+    bands, ``(table, source, measure)`` for the quality tables; None where hidden."""
+    shown: dict[tuple[str, str, str], int | None] = {}
+    for name in LINKAGE_TABLES:
+        frame = pl.read_csv(shareable / f"{name}.csv", infer_schema=False)
+        label = "band" if "band" in frame.columns else "measure"
+        counts = frame.filter(pl.col("measure").is_in(["rows", "true", "predicted", "correct"]))
+        for source, column, value, hidden in counts.select(
+            "source", label, "value", "suppressed"
+        ).rows():
+            shown[(name, source, column)] = None if hidden == "true" else int(value)
+    return shown
+
+
+def attack_linkage(shown: dict[tuple[str, str, str], int | None]) -> dict:
+    """Each hidden count's interval from the published linkage tables together, as
+    `workbench.stats.table_links` models what a reader knows of them (`LINKAGE_TABLES`)."""
+    tables = {}
+    for name in LINKAGE_TABLES:
+        column = "band" if name == "linkage_bands" else None
+        cells = [(source, label) for table, source, label in shown if table == name]
+        counts = pl.DataFrame(cells, schema=["source", column or "measure"], orient="row")
+        if column is not None:
+            counts = counts.with_columns(measure=pl.lit("rows"))
+        counts = counts.with_columns(raw=pl.lit(0))  # the model needs the cells, not values
+        tables[name] = ProtectedTable(
+            table=counts, mask=counts, safe=True, notes=[], row="source", column=column,
+            counts=counts,
+        )  # fmt: skip
+    model, _ = stats_model(tables, kinds=LINKAGE_TABLES)
+    return audit(model, shown)
+
+
+def test_the_linkage_tables_published_together_give_no_hidden_count_away(with_truth):
+    """The bands and the quality tables are protected as one set: the DWP children predicted
+    are the DWP rows linked (one row per child), so publishing them where the bands hide the
+    linked rows gave the hidden not-linked rows away by subtraction from the row's Total."""
+    shown = published_linkage(with_truth.run_dir / "shareable")
+    bands = {(s, b): v for (t, s, b), v in shown.items() if t == "linkage_bands"}
+    # 22 of the 23 DWP rows are linked and 632 of the 636 funded places: the 1 and the 4 not
+    # linked are hidden, and with them the rows linked (there is no clerical band).
+    assert bands == {
+        ("dwp_list", "linked"): None,
+        ("dwp_list", "not_linked"): None,
+        ("dwp_list", "Total"): 23,
+        ("funded_places", "linked"): None,
+        ("funded_places", "not_linked"): None,
+        ("funded_places", "Total"): 636,
+        ("Total", "linked"): None,
+        ("Total", "not_linked"): None,
+        ("Total", "Total"): 659,
+    }
+    # Every child was found right (248 of 248: precision and recall 100%), so a source's
+    # true, predicted and correct children are one number, and the DWP list's is its rows
+    # linked (22, which the protected tables published alone gave away, and with it the 1
+    # not linked, 23 - 22): only the Totals are published.
+    for table in ("linkage_quality_linked", "linkage_quality_linked_and_clerical"):
+        quality = {(s, m): v for (t, s, m), v in shown.items() if t == table}
+        assert quality == {
+            **{(source, measure): None for source in ("dwp_list", "funded_places")
+               for measure in ("true", "predicted", "correct")},
+            **{("Total", measure): 248 for measure in ("true", "predicted", "correct")},
+        }  # fmt: skip
+    intervals = attack_linkage(shown)
+    assert intervals[("linkage_bands", "dwp_list", "not_linked")] == Interval(1, 22)
+    assert {cell: i for cell, i in intervals.items() if i.width < 10} == {}
 
 
 def embedded_svgs(html: str) -> list[str]:

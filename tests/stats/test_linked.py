@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from workbench.errors import WorkbenchError
 from workbench.stats import DisclosureRules
+from workbench.stats.disclosure import protect_table
 from workbench.stats.equality import equality_table
 from workbench.stats.linked import Interval, LinkedTables, audit, protect_linked
 from workbench.stats.report_publish import protect_stats_table
@@ -449,3 +450,182 @@ def test_a_table_that_cannot_be_protected_is_withheld_and_the_rest_are_published
     assert linked.safe and set(linked.protected) == {"take_up", "take_up_by_age_band"}
     published = {name: protected[name] for name in linked.protected}
     assert attack(published, uses_dwp_list=False) == linked.intervals
+
+
+# --- the linkage report's tables ---------------------------------------------------------------
+# Notebook 06 publishes each source's rows by band and, against a ground truth, each source's
+# children true, predicted (given a row in the bands counted as matches) and correct. A child is
+# given at most one DWP row, so the DWP children predicted are the DWP rows in those bands.
+
+LINKAGE_KINDS = {
+    "bands": "linkage_bands",
+    "linked": "linkage_quality",
+    "with_clerical": "linkage_quality_with_clerical",
+}
+LINKAGE_COUNTS = ("rows", "true", "predicted", "correct")
+SOURCES = ["dwp_list", "funded_places"]
+BANDS = ["linked", "clerical_review", "not_linked"]
+
+
+def linkage_raws(dwp_rows, funded_rows, linked, with_clerical) -> dict[str, pl.DataFrame]:
+    """Rows by band (``BANDS`` order) per source; (true, predicted, correct) per source."""
+
+    def quality(counts):
+        return pl.DataFrame(
+            [(source, *row) for source, row in zip(SOURCES, counts, strict=True)],
+            schema=["source", "true", "predicted", "correct"],
+            orient="row",
+        )
+
+    return {
+        "bands": pl.DataFrame(
+            {
+                "source": [source for source in SOURCES for _ in BANDS],
+                "band": BANDS * 2,
+                "rows": [*dwp_rows, *funded_rows],
+            }
+        ),
+        "linked": quality(linked),
+        "with_clerical": quality(with_clerical),
+    }
+
+
+def protect_linkage_table(name, raw, rules, also_hide=()):
+    """As notebook 06 protects each table (`workbench.runs.notebook.linkage_tables`)."""
+    if name == "bands":
+        return protect_table(
+            raw, row="source", column="band", count="rows", rules=rules, also_hide=also_hide
+        )
+    return protect_table(
+        raw,
+        row="source",
+        column=None,
+        count="true",
+        rates={"precision": ("correct", "predicted"), "recall": ("correct", "true")},
+        rules=rules,
+        also_hide=also_hide,
+    )
+
+
+def protect_linkage_together(raws, rules):
+    return protect_set(
+        raws,
+        lambda name, raw, also_hide: protect_linkage_table(name, raw, rules, also_hide),
+        rules=rules,
+        kinds=LINKAGE_KINDS,
+        keep=lambda key: key[0] == "bands" and key[2] == "Total",
+    )
+
+
+def published_linkage(tables) -> dict:
+    """What a reader sees of the linkage tables: ``(table, source, band or measure)``, None
+    where it shows c."""
+    shown = {}
+    for name, table in tables.items():
+        labels = [table.row, table.column] if table.column else [table.row]
+        for *label, measure, value in table.table.select(*labels, "measure", "value").rows():
+            if measure in LINKAGE_COUNTS:
+                shown[(name, label[0], label[-1] if table.column else measure)] = (
+                    None if value == "c" else int(value)
+                )
+    return shown
+
+
+def attack_linkage(tables) -> dict:
+    model, _ = stats_model(tables, kinds=LINKAGE_KINDS)
+    return audit(model, published_linkage(tables))
+
+
+# The case a tester found: 216 DWP rows, 207 linked and 9 not; 522 funded places, 480 linked,
+# 15 for clerical review and 27 not linked.
+TESTER_RAWS = linkage_raws(
+    dwp_rows=[207, 0, 9],
+    funded_rows=[480, 15, 27],
+    linked=[(212, 207, 190), (260, 250, 230)],
+    with_clerical=[(212, 207, 190), (260, 260, 240)],
+)
+
+
+def test_linkage_tables_protected_one_by_one_give_away_the_rows_not_linked():
+    rules = DisclosureRules()
+    tables = {name: protect_linkage_table(name, raw, rules) for name, raw in TESTER_RAWS.items()}
+    assert all(table.safe for table in tables.values())
+    # The bands hide the 9 DWP rows not linked and, with no clerical row, the 207 linked...
+    assert tables["bands"].wide("rows").rows() == [
+        ("dwp_list", "0", "c", "c", "216"),
+        ("funded_places", "15", "c", "c", "522"),
+        ("Total", "15", "687", "36", "738"),
+    ]
+    # ...which the quality tables publish as the DWP children predicted: 216 - 0 - 207 gives
+    # the 9, and 36 - 9 the funded places' 27.
+    assert published_linkage(tables)[("linked", "dwp_list", "predicted")] == 207
+    intervals = attack_linkage(tables)
+    assert intervals[("bands", "dwp_list", "not_linked")] == Interval(9, 9)
+    assert intervals[("bands", "funded_places", "not_linked")] == Interval(27, 27)
+
+
+def test_linkage_tables_protected_together_keep_every_hidden_count_uncertain():
+    together = protect_linkage_together(TESTER_RAWS, DisclosureRules())
+    assert together.safe
+    assert together.added == (
+        ("linked", "dwp_list", "predicted"),
+        ("with_clerical", "dwp_list", "predicted"),
+    )
+    shown = published_linkage(together.protected)
+    assert shown[("linked", "dwp_list", "predicted")] is None
+    assert shown[("linked", "funded_places", "predicted")] is None  # or the Total gives it
+    intervals = attack_linkage(together.protected)
+    assert intervals == together.intervals
+    assert intervals[("bands", "dwp_list", "not_linked")] == Interval(1, 26)
+    assert min(interval.width for interval in intervals.values()) >= 10
+
+
+def test_a_small_number_of_children_not_found_right_is_not_pinned_down_across_tables():
+    # 1,523 funded-place children: 1,518 linked right, 5 more with the 11 clerical rows. The
+    # linked table hides its correct 1,518 (5 missed would follow from 1,523); but a child
+    # right with the clerical band and not without it has a clerical row, so the 11 rows
+    # published bound it to 1,512 - 1,518.
+    raws = linkage_raws(
+        dwp_rows=[168, 0, 12],
+        funded_rows=[4280, 11, 39],
+        linked=[(168, 168, 168), (1523, 1518, 1518)],
+        with_clerical=[(168, 168, 168), (1523, 1523, 1523)],
+    )
+    rules = DisclosureRules()
+    alone = {name: protect_linkage_table(name, raw, rules) for name, raw in raws.items()}
+    assert published_linkage(alone)[("bands", "funded_places", "clerical_review")] == 11
+    correct = ("linked", "funded_places", "correct")
+    assert attack_linkage(alone)[correct] == Interval(1512, 1518)
+    together = protect_linkage_together(raws, rules)
+    assert together.safe
+    assert together.added == (("bands", "funded_places", "clerical_review"),)
+    assert attack_linkage(together.protected)[correct].width >= 10
+    # The 5 missed, audited though never a cell, keep the interval too; and are never listed.
+    missed = ("linked", "funded_places", "true_not_correct")
+    assert together.intervals[missed].width >= 10
+    assert all(row["measure"] != "true_not_correct" for row in together.widths())
+
+
+def test_the_linkage_model_holds_dwp_children_to_their_rows_and_places_to_at_most_theirs():
+    # A funded-place child may hold several places: 250 children of 480 rows fits...
+    rules = DisclosureRules()
+    assert protect_linkage_together(TESTER_RAWS, rules).safe
+    # ...but a DWP child has one row: 206 children predicted of 207 rows linked cannot be.
+    wrong = linkage_raws(
+        dwp_rows=[207, 0, 9],
+        funded_rows=[480, 15, 27],
+        linked=[(212, 206, 190), (260, 250, 230)],
+        with_clerical=[(212, 206, 190), (260, 260, 240)],
+    )
+    with pytest.raises(WorkbenchError, match="does not fit"):
+        protect_linkage_together(wrong, rules)
+
+
+def test_a_linkage_quality_measure_with_no_model_is_refused():
+    raws = {"linked": TESTER_RAWS["linked"].rename({"correct": "f1"})}
+    tables = {
+        "linked": protect_table(raws["linked"], row="source", column=None, count="true",
+                                rates={"recall": ("f1", "true")})
+    }  # fmt: skip
+    with pytest.raises(WorkbenchError, match="No disclosure model for the measure 'f1'"):
+        stats_model(tables, kinds=LINKAGE_KINDS)

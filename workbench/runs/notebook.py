@@ -7,7 +7,7 @@ from here and keep to the story.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,6 +19,8 @@ from workbench.data.reading import LoadedData
 from workbench.paths import project_path
 from workbench.stats.disclosure import (
     DEFAULT_THRESHOLD,
+    TOTAL,
+    DisclosureRules,
     ProtectedTable,
     protect_table,
     write_protected,
@@ -29,11 +31,13 @@ if TYPE_CHECKING:
     from workbench.stats.table_links import SetProtection
 
 __all__ = [
+    "LINKAGE_TABLES",
     "Publisher",
     "ReadableTable",
     "RunFolders",
     "data_profile",
     "linkage_quality_table",
+    "linkage_tables",
     "readable",
     "run_folders",
     "svg_chart",
@@ -210,17 +214,100 @@ def svg_chart(chart: Any, path: str | Path) -> Any:
     return SVG(filename=str(save_chart(chart, path)))
 
 
-def linkage_quality_table(evaluation: LinkageEvaluation, bands: str) -> ProtectedTable:
+LINKAGE_TABLES = {
+    "linkage_bands": "linkage_bands",
+    "linkage_quality_linked": "linkage_quality",
+    "linkage_quality_linked_and_clerical": "linkage_quality_with_clerical",
+}
+"""The linkage report's tables (each published as ``<name>.csv``) and how each links to the
+others, as `workbench.stats.table_links.KINDS` names it."""
+_QUALITY_BANDS = {
+    "linkage_quality_linked": "linked",
+    "linkage_quality_linked_and_clerical": "linked+clerical_review",
+}
+
+
+def linkage_quality_table(
+    evaluation: LinkageEvaluation,
+    bands: str,
+    *,
+    rules: DisclosureRules | None = None,
+    also_hide: Collection[tuple[str, ...]] = (),
+) -> ProtectedTable:
     """Child-level precision and recall by source for the bands counted as matches
-    (``linked`` or ``linked+clerical_review``), protected: rates come from the counts, and a
-    small count hides its rates with it."""
+    (``linked`` or ``linked+clerical_review``), protected on its own: rates come from the
+    counts, and a small count hides its rates with it. Published beside the bands, it must be
+    protected with them (`linkage_tables`): its DWP-list children predicted are the DWP rows
+    in those bands."""
+    return _protect_quality(
+        _quality_counts(evaluation, bands), rules or DisclosureRules(), also_hide
+    )
+
+
+def linkage_tables(
+    links: pl.DataFrame,
+    evaluation: LinkageEvaluation | None = None,
+    *,
+    rules: DisclosureRules | None = None,
+) -> SetProtection:
+    """The linkage report's tables protected together (`LINKAGE_TABLES`), so that none gives
+    away a count another hides: the rows of each source by band and, with an evaluation
+    against a ground truth, child-level quality counting the linked band, and the linked and
+    clerical-review bands, as matches (`linkage_quality_table`).
+
+    A child is given at most one DWP row, so a quality table's DWP children predicted are
+    the DWP rows in the bands it counts, and the rows of a band hidden in one table would
+    follow by subtraction from the others; how each table links to the others is in
+    `workbench.stats.table_links` (its ``linkage_*`` kinds). The rows of each source (the
+    bands' ``Total`` column) stay published: the rows accepted from each file are published
+    anyway (``validation.csv`` of the ``01_explore_data`` report). When protecting the set
+    would need them hidden, the set is not safe (``reason`` says why) and none of it may be
+    published.
+    """
+    from workbench.stats.table_links import protect_set
+
+    rules = rules or DisclosureRules()
+    raws = {
+        "linkage_bands": links.group_by("source", "band").agg(pl.len().cast(pl.Int64).alias("rows"))
+    }
+    if evaluation is not None:
+        raws |= {name: _quality_counts(evaluation, bands) for name, bands in _QUALITY_BANDS.items()}
+
+    def protect_one(
+        name: str, raw: pl.DataFrame, also_hide: Collection[tuple[str, ...]]
+    ) -> ProtectedTable:
+        if name != "linkage_bands":
+            return _protect_quality(raw, rules, also_hide)
+        return protect_table(
+            raw, row="source", column="band", count="rows", rules=rules, also_hide=also_hide
+        )
+
+    return protect_set(
+        raws,
+        protect_one,
+        rules=rules,
+        kinds={name: LINKAGE_TABLES[name] for name in raws},
+        keep=lambda key: key[0] == "linkage_bands" and key[2] == TOTAL,
+    )
+
+
+def _quality_counts(evaluation: LinkageEvaluation, bands: str) -> pl.DataFrame:
+    """Child-level counts by source (true, predicted, correct) for ``bands`` as matches."""
     child = evaluation.quality_by_source.filter(
         (pl.col("level") == "child") & (pl.col("bands") == bands)
     )
+    return child.select("source", "true", "predicted", "correct")
+
+
+def _protect_quality(
+    counts: pl.DataFrame, rules: DisclosureRules, also_hide: Collection[tuple[str, ...]]
+) -> ProtectedTable:
     return protect_table(
-        child.select("source", "true", "predicted", "correct"),
+        counts,
         row="source",
         column=None,
         count="true",
         rates={"precision": ("correct", "predicted"), "recall": ("correct", "true")},
+        rules=rules,
+        also_hide=also_hide,
     )

@@ -25,6 +25,18 @@ one at least of its group's codes and none of an earlier group's; a child in no 
 criteria imply others (Universal Credit with low earnings is Universal Credit): `GroupLinks`.
 Without the link, published group and criterion counts let a reader pin a hidden group.
 
+The linkage report's tables (`KINDS` ``linkage_*``) are another population: the rows of
+each source (``dwp_list``, ``funded_places``) by band, and, against a ground truth, the
+children of each source who truly have a row (``true``), are given one (``predicted``) and are
+given exactly their own rows (``correct``), counting the ``linked`` band alone as matches or
+the ``linked`` and ``clerical_review`` bands together (`workbench.linkage.evaluate`, child
+level). A child is given at most one DWP row, in whichever band (`workbench.linkage`), so
+the DWP children predicted are the DWP rows in the bands counted, exactly; a child may hold
+several funded places, so the funded-place children predicted are at most the rows. The rest
+follows from the definitions: each child true has a row, each child correct is predicted and
+true, and a child predicted, or correct, with the clerical band and not without it (or the
+other way round) has a clerical-review row of their own.
+
 `protect_set` checks the model fits the true counts before trusting it (a model claiming
 something false would make the audit wrong) and refuses a table it has no model for.
 """
@@ -47,6 +59,9 @@ from workbench.stats.takeup import UNKNOWN
 __all__ = [
     "KINDS",
     "NOT_FUNDED",
+    "PREDICTED_NOT_CORRECT",
+    "REMAINDERS",
+    "TRUE_NOT_CORRECT",
     "GroupLinks",
     "SetProtection",
     "group_links",
@@ -66,6 +81,9 @@ KINDS = {
     "trend": "this term's children overall beside other terms' (other children)",
     "outcomes": "a campaign's listed children (earlier lists: other children) by furthest stage",
     "outcomes_by_list": "each list's children of the campaign by furthest stage, list by list",
+    "linkage_bands": "each linkage source's rows by band (a two-way table: source by band)",
+    "linkage_quality": "each source's children true, predicted, correct: the linked band",
+    "linkage_quality_with_clerical": "the same with the clerical-review band counted too",
 }
 """How a table splits the children, for `protect_set`'s ``kinds``."""
 
@@ -74,6 +92,16 @@ _STATUSES = ("funded", "not_funded", "no_record")
 NOT_FUNDED = "not_funded"
 """The measure nobody publishes but anyone can work out: ``eligible`` less ``funded``. The
 model has a cell of it wherever a table has both; a small one is audited like a hidden cell."""
+PREDICTED_NOT_CORRECT = "predicted_not_correct"
+TRUE_NOT_CORRECT = "true_not_correct"
+REMAINDERS = {
+    NOT_FUNDED: ("eligible", "funded"),
+    PREDICTED_NOT_CORRECT: ("predicted", "correct"),
+    TRUE_NOT_CORRECT: ("true", "correct"),
+}
+"""Each number anyone can work out by one subtraction where a row publishes both counts
+(``eligible - funded``; in the linkage quality tables, the children given wrong rows and the
+children not found right): audited, when small, like a hidden cell, never published."""
 _RECORD_DIMENSIONS = ("area", "ward", "age_band", "sex", "ethnicity", "first_language")
 """Dimensions read from the people table: a child with no council record is ``unknown``."""
 _DATE_OF_BIRTH_DIMENSIONS = ("age_band",)
@@ -85,6 +113,21 @@ _GROUPS = "take_up_by_group"
 _CRITERIA = "take_up_by_criterion"
 _DWP_LIST = "dwp_list"
 _IMPLYING_KINDS = ("active_award", "award_with_income_test")
+_LINKAGE_BANDS = "linkage_bands"
+_LINKED, _CLERICAL = "linked", "clerical_review"
+_LINKAGE_QUALITY = {
+    "linkage_quality": (_LINKED,),
+    "linkage_quality_with_clerical": (_LINKED, _CLERICAL),
+}
+"""The linkage quality kinds, and the bands each counts as matches."""
+_QUALITY_MEASURES = {
+    "true": {"true": 1},
+    "predicted": {"predicted": 1},
+    "correct": {"correct": 1},
+    PREDICTED_NOT_CORRECT: {"predicted": 1, "correct": -1},
+    TRUE_NOT_CORRECT: {"true": 1, "correct": -1},
+}
+"""A linkage quality table's cells, as its counts by source."""
 
 _INFINITY = float("inf")
 Key = tuple[str, str, str]
@@ -218,12 +261,13 @@ class SetProtection:
     def widths(self) -> list[dict]:
         """Each hidden count's table, row, measure and interval width (never its value).
 
-        The numbers not funded audited with them are left out: only small ones are audited,
-        so listing one would say that its row has few children not funded.
+        The numbers worked out by subtraction audited with them (`REMAINDERS`: children not
+        funded, ...) are left out: only small ones are audited, so listing one would say that
+        its row has few children not funded.
         """
         rows = []
         for (table, label, measure), interval in sorted(self.intervals.items()):
-            if measure == NOT_FUNDED:
+            if measure in REMAINDERS:
                 continue
             width = interval.width
             rows.append(
@@ -270,7 +314,8 @@ def protect_set(
         Whether the rules use the DWP list (otherwise every child has a council record).
     kinds
         How each table splits the children (`KINDS`), for tables not named as `write_stats`
-        names them.
+        names them. A ``linkage_bands`` table is two-way (source by band); its cells are
+        ``(table, source, band)``.
     keep
         Which cells must stay published (by default the overall take-up, ``take_up``); a
         cell repeating one of them stays too. A set that cannot be protected without hiding
@@ -329,14 +374,15 @@ def _attempt(
     rules: DisclosureRules,
     keep: Callable[[Key], bool],
 ) -> SetProtection:
-    # What is left of a row (eligible less funded) is published by subtraction where both
-    # are shown: a small one must keep the protection interval like a hidden cell, and can
-    # never be published, only covered by hiding the counts it is worked out from.
+    # What is left of a row (eligible less funded, `REMAINDERS`) is published by subtraction
+    # where both are shown: a small one must keep the protection interval like a hidden
+    # cell, and can never be published, only covered by hiding the counts it is worked out
+    # from.
     remainders = frozenset(
-        key for key, value in values.items() if key[2] == NOT_FUNDED and rules.is_small(value)
+        key for key, value in values.items() if key[2] in REMAINDERS and rules.is_small(value)
     )
     values = {
-        key: value for key, value in values.items() if key[2] != NOT_FUNDED or key in remainders
+        key: value for key, value in values.items() if key[2] not in REMAINDERS or key in remainders
     }
     cache: dict[tuple[str, frozenset], ProtectedTable] = {}
 
@@ -349,8 +395,12 @@ def _attempt(
 
     def extra_of(cells: frozenset[Key]) -> dict[str, frozenset]:
         return {
-            name: frozenset((m, label) for t, label, m in cells if t == name and m != NOT_FUNDED)
-            for name in first
+            name: frozenset(
+                _also_hide(table, label, m)
+                for t, label, m in cells
+                if t == name and m not in REMAINDERS
+            )
+            for name, table in first.items()
         }
 
     def spread(cells: frozenset[Key]) -> frozenset[Key]:
@@ -368,7 +418,7 @@ def _attempt(
         return rules.suppress_zeros or values[key] != 0
 
     def cost(key: Key) -> tuple:
-        return (key[1] == TOTAL, values[key])
+        return (TOTAL in key[1:], values[key])  # a two-way table's margins: either label
 
     result = protect_linked(
         model,
@@ -383,8 +433,8 @@ def _attempt(
     )
     extra = extra_of(frozenset(result.hidden))
     reason = result.reason
-    if result.failed is not None and result.failed[2] == NOT_FUNDED:
-        # Only a small number not funded is audited, so naming its row would say it is small.
+    if result.failed is not None and result.failed[2] in REMAINDERS:
+        # Only a small remainder (not funded, ...) is audited: naming its row would say so.
         reason = (
             f"A hidden count ({result.failed[0]}) could be narrowed below the protection "
             f"interval of {rules.protection_interval} from the tables published together, "
@@ -546,7 +596,8 @@ def stats_model(
     kinds: Mapping[str, str] | None = None,
     groups: GroupLinks | RuleSet | None = None,
 ) -> tuple[LinkedTables[Key], dict[Key, int]]:
-    """The reader's model of the stats tables, and every count cell's true value.
+    """The reader's model of the stats tables (and the linkage report's, `KINDS`), and every
+    count cell's true value.
 
     ``groups`` says how ``take_up_by_group``'s groups relate to the criteria (a rule set or
     its `group_links`); by default, the packaged rule set whose groups and criteria the
@@ -566,10 +617,10 @@ def stats_model(
     # A campaign's outcomes come before its lists' (they are constrained by the campaign's).
     order = sorted(tables, key=lambda name: kind_of[name] == "outcomes_by_list")
     for name, table in ((name, tables[name]) for name in order):
-        counts = _counts(name, table)
+        kind = kind_of[name]
+        counts = _counts(name, table, two_way=kind == _LINKAGE_BANDS)
         values.update(counts)
         labels = _labels(counts)
-        kind = kind_of[name]
         if name in geography and len(geography) == 2:
             continue  # both geographies at once, below
         if name == _GROUPS and links is not None:
@@ -588,6 +639,10 @@ def stats_model(
             builder.outcomes(name, labels)
         elif kind == "outcomes_by_list":
             builder.outcomes_by_list(name, labels, _disjoint_lists(values, kind_of))
+        elif kind == _LINKAGE_BANDS:
+            builder.linkage_bands(name, labels)
+        elif kind in _LINKAGE_QUALITY:
+            builder.linkage_quality(name, labels, _LINKAGE_QUALITY[kind])
         else:
             raise WorkbenchError(
                 f"No disclosure model for the table {name!r}: say how it links to the others "
@@ -599,6 +654,7 @@ def stats_model(
         )
     if links is not None and kind_of.get(_CRITERIA) == "criteria":
         builder.link_groups(_GROUPS, _CRITERIA, links)
+    builder.link_linkage()
     return builder.model, values
 
 
@@ -682,6 +738,12 @@ class _Builder:
         self._campaign: dict[str, int] = {}
         self._parts: dict[str, dict[str, dict[str, int]]] = {}
         """Each partition's and criterion table's unknowns, by label and status."""
+        self._bands: dict[str, dict[str, int]] | None = None
+        """The linkage bands' unknowns: rows by source and band."""
+        self._quality: dict[tuple[str, ...], dict[str, dict[str, int]]] = {}
+        """Each linkage quality table's unknowns by source and count, by the bands counted."""
+        self._true: dict[str, int] = {}
+        """Each source's children who truly have a row (the same in every quality table)."""
 
     # cells by measure: eligible counts every status, funded the funded ones
     def _cell(
@@ -939,6 +1001,107 @@ class _Builder:
         for terms in lists.values():
             self.model.constrain({**campaign, **terms}, 0)
 
+    # --- the linkage report's tables ----------------------------------------------------------
+
+    def linkage_bands(self, table: str, labels: Mapping[str, list[str]]) -> None:
+        """Each source's rows by band: a two-way table with its margins (see `_counts`)."""
+        if self._bands is not None:
+            raise WorkbenchError(f"No disclosure model for a second table of bands ({table!r}).")
+        sources = [label for label in labels if label != TOTAL]
+        bands = sorted({band for label in sources for band in labels[label]} - {TOTAL})
+        rows = {
+            source: {band: self.model.variable(f"{table} {source} {band}") for band in bands}
+            for source in sources
+        }
+        self._bands = rows
+        for label, columns in labels.items():
+            for column in columns:
+                self.model.cell(
+                    (table, label, column),
+                    {
+                        rows[source][band]: 1
+                        for source in (sources if label == TOTAL else [label])
+                        for band in (bands if column == TOTAL else [column])
+                    },
+                )
+
+    def linkage_quality(
+        self, table: str, labels: Mapping[str, list[str]], matches: tuple[str, ...]
+    ) -> None:
+        """Children by source, true, predicted and correct with ``matches`` the bands counted
+        (`workbench.linkage.evaluate`, child level): a correct child is predicted and true.
+        The children true are the same in every quality table."""
+        if matches in self._quality:
+            raise WorkbenchError(
+                f"No disclosure model for a second quality table of the bands {matches} "
+                f"({table!r})."
+            )
+        sources = [label for label in labels if label != TOTAL]
+        counts: dict[str, dict[str, int]] = {}
+        for source in sources:
+            if source not in self._true:
+                self._true[source] = self.model.variable(f"{source} true")
+            counts[source] = {
+                "true": self._true[source],
+                "predicted": self.model.variable(f"{table} {source} predicted"),
+                "correct": self.model.variable(f"{table} {source} correct"),
+            }
+            for whole in ("predicted", "true"):
+                self.model.constrain({counts[source][whole]: 1, counts[source]["correct"]: -1}, 0)
+        self._quality[matches] = counts
+        for label, measures in labels.items():
+            for measure in measures:
+                if measure not in _QUALITY_MEASURES:
+                    raise WorkbenchError(
+                        f"No disclosure model for the measure {measure!r} of the table {table!r}."
+                    )
+                terms: dict[int, int] = {}
+                for source in sources if label == TOTAL else [label]:
+                    for part, sign in _QUALITY_MEASURES[measure].items():
+                        terms[counts[source][part]] = sign
+                self.model.cell((table, label, measure), terms)
+
+    def link_linkage(self) -> None:
+        """Tie the linkage quality tables to the bands and to each other (the module's
+        docstring says why each holds)."""
+        bands = self._bands
+        if bands is not None and self._quality:
+            for source in sorted(set(bands).union(*self._quality.values())):
+                self._link_to_bands(source, bands.get(source, {}))
+        linked, both = self._quality.get((_LINKED,)), self._quality.get((_LINKED, _CLERICAL))
+        if linked is None or both is None:
+            return
+        for source in sorted(set(linked) & set(both)):
+            one, two = linked[source], both[source]
+            self.model.constrain({two["predicted"]: 1, one["predicted"]: -1}, 0)
+            if bands is not None:
+                # A child predicted, or correct, with the clerical band and not without it, or
+                # correct without it and not with it, has a clerical-review row of their own.
+                row = bands.get(source, {})
+                clerical = {row[_CLERICAL]: 1} if _CLERICAL in row else {}
+                for measure, sign in (("predicted", 1), ("correct", 1), ("correct", -1)):
+                    terms = {two[measure]: -sign, one[measure]: sign}
+                    self.model.constrain({**clerical, **terms}, 0)
+            if source == _DWP_LIST:
+                # A DWP child's one row is in one band: right (or wrong) without the clerical
+                # band, they are right (or wrong) with it.
+                self.model.constrain({two["correct"]: 1, one["correct"]: -1}, 0)
+                wrong = {two["predicted"]: 1, two["correct"]: -1}
+                self.model.constrain({**wrong, one["predicted"]: -1, one["correct"]: 1}, 0)
+
+    def _link_to_bands(self, source: str, row: Mapping[str, int]) -> None:
+        """A source's children in the quality tables against its rows by band (``row``)."""
+        if source in self._true:  # each child true has a row of their own
+            self.model.constrain({**dict.fromkeys(row.values(), 1), self._true[source]: -1}, 0)
+        for matches, quality in self._quality.items():
+            counted = {row[band]: 1 for band in matches if band in row}
+            if source not in quality:  # no child predicted: no row in the bands counted
+                self.model.constrain(counted, 0, 0)
+                continue
+            # A child is given at most one DWP row, and may hold several funded places.
+            high = 0 if source == _DWP_LIST else _INFINITY
+            self.model.constrain({**counted, quality[source]["predicted"]: -1}, 0, high)
+
 
 def _statuses(measure: str) -> tuple[str, ...]:
     """The children a count measure counts: the funded ones, those not funded (with or
@@ -961,28 +1124,51 @@ def _allowed(dimension: str) -> Callable[[str, str], bool]:
     return allowed
 
 
-def _counts(name: str, table: ProtectedTable) -> dict[Key, int]:
-    """A table's count cells' true values, with ``not_funded`` (eligible less funded) in each
-    row that has both."""
-    if table.counts is None or table.column is not None:
+def _counts(name: str, table: ProtectedTable, *, two_way: bool = False) -> dict[Key, int]:
+    """A table's count cells' true values, with each of `REMAINDERS` (``not_funded``:
+    eligible less funded, ...) in each row that has both its counts.
+
+    With ``two_way``, a two-way table of one count: a cell is ``(table, row label, column
+    label)``, the column label in place of the measure.
+    """
+    if table.counts is None or (table.column is not None and not two_way):
         raise WorkbenchError(f"No disclosure model for the table {name!r} (not one-way counts).")
+    if table.column is not None:
+        if table.counts.get_column("measure").n_unique() > 1:
+            raise WorkbenchError(
+                f"No disclosure model for the table {name!r} (a two-way table of several counts)."
+            )
+        columns = table.counts.select(table.row, table.column, "raw").iter_rows()
+        return {(name, str(label), str(column)): int(raw) for label, column, raw in columns}
     counts = {
         (name, str(label), measure): int(raw)
         for label, measure, raw in table.counts.select(table.row, "measure", "raw").iter_rows()
     }
-    for (_, label, measure), funded in list(counts.items()):
-        if measure == "funded" and (name, label, "eligible") in counts:
-            counts[(name, label, NOT_FUNDED)] = counts[(name, label, "eligible")] - funded
+    for remainder, (whole, part) in REMAINDERS.items():
+        for (_, label, measure), value in list(counts.items()):
+            if measure == part and (name, label, whole) in counts:
+                counts[(name, label, remainder)] = counts[(name, label, whole)] - value
     return counts
 
 
 def _hidden(name: str, table: ProtectedTable) -> Iterable[Key]:
+    """The table's hidden count cells as the model names them (see `_counts`)."""
     measures: list[str] | pl.Series = (
         [] if table.counts is None else table.counts.get_column("measure").unique()
     )
     cells = table.mask.filter(pl.col("suppressed") & pl.col("measure").is_in(list(measures)))
+    if table.column is not None:
+        rows = cells.select(table.row, table.column).iter_rows()
+        return [(name, str(label), str(column)) for label, column in rows]
     rows = cells.select(table.row, "measure").iter_rows()
     return [(name, str(label), measure) for label, measure in rows]
+
+
+def _also_hide(table: ProtectedTable, label: str, measure: str) -> tuple[str, ...]:
+    """A cell of the model (see `_counts`) as `protect_table`'s ``also_hide`` names it."""
+    if table.column is None or table.counts is None:
+        return (measure, label)
+    return (table.counts.get_column("measure")[0], label, measure)
 
 
 def _labels(counts: Mapping[Key, int]) -> dict[str, list[str]]:
