@@ -20,8 +20,7 @@ The notebook is given `data` and `output_dir` as parameters and writes into
 output (the data folder's canonical files, the notebook, the parameters and the bytes of any
 file they name, such as a ward lookup, the rule set and the package version), so the same
 inputs give the same folder name, byte-identical tables and a manifest that differs only in
-its times and the SHA-256 of the executed notebook and its HTML (the notebook records when
-each cell ran).
+its times and the SHA-256 of the executed notebook (which records when each cell ran).
 
 A run is written into a hidden `.<name>.partial` folder and renamed into place only when the
 notebook ran to the end. A failed run becomes `<name>-failed/` with its partial output kept
@@ -283,6 +282,16 @@ def _failure_message(name: str, error: PapermillExecutionError, failed: Path) ->
     )
 
 
+def _steady_injected_id(executed: Path) -> None:
+    """Give the cell papermill injects the parameters in a fixed id in place of its random
+    one, so that the same inputs render a byte-identical report.html."""
+    notebook = nbformat.read(executed, as_version=4)
+    for cell in notebook.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
+    nbformat.write(notebook, executed)
+
+
 def _dead_kernel_message(name: str, failed: Path) -> str:
     return (
         f"Notebook {name} stopped: its kernel died (killed from outside the run, most "
@@ -390,6 +399,7 @@ def _run(
                 log_output=False,
                 kernel_manager_class=LocalKernelManager,
             )
+        _steady_injected_id(executed)
         if identify(source, data, parameters, kernel).inputs != identity.inputs:
             raise DataFileError(
                 data,
