@@ -6,6 +6,7 @@ Kernel start-up is slow, so each run is made once per module and shared between 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import re
@@ -27,6 +28,7 @@ from tests.command import workbench
 from workbench import __version__
 from workbench.errors import UsageError, WorkbenchError
 from workbench.rules import load_rule_set
+from workbench.runs import report as report_module
 from workbench.runs.html import remote_resources
 from workbench.runs.parameters import NOTEBOOKS
 from workbench.runs.report import ReportFailed, run_report
@@ -449,6 +451,30 @@ def test_a_second_identical_run_while_the_first_is_writing_stops_and_changes_not
         "notebook, data and parameters, today); this run stopped and changed nothing. Its "
         "report will be there when that run ends."
     )
+    assert snapshot(good.run_dir) == before
+
+
+def test_a_full_disk_removes_the_half_written_run_and_keeps_the_last_good_one(
+    tmp_path, monkeypatch
+):
+    notebook = flaky_notebook(tmp_path / "flaky.ipynb")
+    reports = tmp_path / "reports"
+    good = run_report(notebook, data=SAMPLE, parameters={}, reports=reports)
+    before = snapshot(good.run_dir)
+
+    def full(path: Path, record: object) -> Path:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(report_module, "_write_manifest", full)
+    with pytest.raises(WorkbenchError) as caught:
+        run_report(notebook, data=SAMPLE, parameters={}, reports=reports)
+    partial = reports / f".{good.run_dir.name}.partial"
+    assert str(caught.value) == (
+        f"{reports}: cannot write the report there (No space left on device: "
+        f"{partial / 'manifest.json'}); the half-written run was removed; the last good report "
+        "is untouched"
+    )
+    assert [p.name for p in reports.iterdir()] == [good.run_dir.name]
     assert snapshot(good.run_dir) == before
 
 

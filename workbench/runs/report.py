@@ -149,11 +149,18 @@ def _only_run(final: Path) -> Iterator[None]:
         lock.release()
 
 
-def _unwritable(reports: Path, error: OSError) -> WorkbenchError:
-    """A one-line error for a reports folder that cannot be written (no permission, no space)."""
+def _unwritable(reports: Path, error: OSError, partial: Path | None = None) -> WorkbenchError:
+    """A one-line error for a reports folder that cannot be written (no permission, no space).
+    A half-written run folder is removed (`partial`): it could not be kept as a failed run,
+    and it may hold lists about children no one would look for in a hidden folder."""
+    removed = ""
+    if partial is not None and partial.exists():
+        shutil.rmtree(partial, ignore_errors=True)
+        removed = "; the half-written run was removed"
     return WorkbenchError(
         f"{reports}: cannot write the report there ({error.strerror or error}"
-        f"{f': {error.filename}' if error.filename else ''}); the last good report is untouched"
+        f"{f': {error.filename}' if error.filename else ''}){removed}; the last good report "
+        "is untouched"
     )
 
 
@@ -412,7 +419,7 @@ def _run(
         try:
             failed = _keep_failed(partial, final.with_name(f"{final.name}-failed"), record, error)
         except OSError as unwritten:
-            raise _unwritable(final.parent, unwritten) from None
+            raise _unwritable(final.parent, unwritten, partial) from None
         if isinstance(error, PapermillExecutionError):
             raise ReportFailed(_failure_message(name, error, failed.run_dir), failed) from None
         if isinstance(error, DeadKernelError):
@@ -433,7 +440,7 @@ def _run(
         _write_manifest(partial / "manifest.json", record)
         _install(partial, final)
     except OSError as error:
-        raise _unwritable(final.parent, error) from None
+        raise _unwritable(final.parent, error, partial) from None
     return ReportRun(
         run_dir=final,
         html=final / "report.html",
