@@ -21,6 +21,7 @@ import papermill
 import polars as pl
 import pytest
 
+from tests.command import workbench
 from workbench.eligibility.assess import assess
 from workbench.review import ReviewStore, load_key, register_list_file
 from workbench.runs.html import remote_resources
@@ -126,6 +127,22 @@ def test_take_up_report_writes_protected_tables_charts_and_manifest(take_up_runs
     assert (
         overall.get_column("measure").to_list() == ["eligible"] * 2 + ["funded"] * 2 + ["rate"] * 2
     )
+
+
+def test_take_up_report_on_mostly_quarantined_data_warns_and_fails_strict(tmp_path):
+    data = Path(shutil.copytree(SAMPLE, tmp_path / "data"))
+    benefits = pl.read_csv(data / "benefits.csv", infer_schema=False)
+    benefits.with_columns(pl.lit("someday").alias("start_date")).write_csv(data / "benefits.csv")
+    args = ["--data", str(data), "--reports", str(tmp_path / "r"), "-p", "threshold=5"]
+    done = workbench("report", "04", *args, "--strict")
+    assert done.returncode == 3, done.stderr
+    [warning] = done.stderr.splitlines()
+    assert warning.startswith("warning: benefits.csv: 186 of 186 rows (100%) are quarantined")
+    [run_dir] = (tmp_path / "r").iterdir()
+    record = json.loads((run_dir / "manifest.json").read_text())
+    assert record["status"] == "ok"
+    assert record["warnings"] == {"serious": [warning.removeprefix("warning: ")], "notes": 0}
+    assert "Warnings" in (run_dir / "report.html").read_text()
 
 
 def test_take_up_report_html_has_headline_first_and_the_charts_inline(take_up_runs):
