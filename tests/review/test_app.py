@@ -287,6 +287,40 @@ def test_a_signal_stops_voila_and_serve_exits_once_the_port_is_free(tmp_path: Pa
         again.bind(("127.0.0.1", port))
 
 
+def not_ended(pid: int) -> bool:
+    """Running, an orphan's exit not yet collected by whoever adopted it counting as ended."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG)")
+def test_voila_and_its_kernels_go_when_serve_is_killed(tmp_path: Path):
+    listed, store = write_list(tmp_path), tmp_path / "review.sqlite"
+    ReviewStore(store, key=bytes.fromhex(KEY_HEX)).close()
+    port = free_port()
+    env = {**os.environ, "WORKBENCH_KEY": KEY_HEX, "WORKBENCH_REVIEW_TOKEN": "ab" * 16}
+    command = [sys.executable, "-m", "workbench", "--quiet", "review", "serve"]
+    command += ["--store", str(store), "--list", str(listed), "--port", str(port)]
+    serving = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert serving.stdout is not None
+        assert serving.stdout.readline().startswith(f"Review app for {TITLE}")
+        [voila] = children_of(serving.pid)
+        serving.kill()  # SIGKILL: `serve` can do nothing itself
+        serving.wait()
+        deadline = time.monotonic() + 2 * STOP_SECONDS + 15
+        while not_ended(voila) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not not_ended(voila)  # and with it the token and the children's details
+    finally:
+        serving.kill()
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
 def test_serve_refuses_a_data_folder_that_has_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

@@ -35,7 +35,7 @@ import time
 import urllib.error
 import urllib.request
 import webbrowser
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -406,6 +406,28 @@ def _voila_command(files: AppFiles, host: str, port: int) -> list[str]:
     return command
 
 
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
+
+
+def _stop_with_parent(parent: int) -> Callable[[], None] | None:
+    """What Voilà's process runs before it starts (Linux): ask the kernel to send it SIGTERM
+    when `serve` dies, however it dies (SIGKILL, out of memory), so that a server holding
+    children's details and a valid token never outlives the command the officer stopped.
+    SIGTERM stops Voilà as `ReviewServer.stop` does: its kernels are shut down with it.
+    None elsewhere (no such call)."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def ask() -> None:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # `serve` died before the request was made
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return ask
+
+
 def _wait_until_up(process: subprocess.Popen, base: str, log: Path | None) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
@@ -535,6 +557,7 @@ def start_review_app(
         # Its own session: a Ctrl-C at the terminal reaches `serve` alone, which stops Voilà
         # itself (SIGTERM, then the whole group if need be) and waits for the port.
         start_new_session=True,
+        preexec_fn=_stop_with_parent(os.getpid()),
     )
     if output:
         output.close()
