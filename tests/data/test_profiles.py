@@ -164,6 +164,26 @@ def test_unmapped_values_are_quarantined_with_source_file_row_column_and_value(e
     ]
 
 
+def test_a_negative_amount_with_a_pound_sign_has_one_reason_naming_the_source(
+    make_folder, tmp_path
+):
+    # `£-50` was "not a number" and "outside the plausible range" at once: it is minus fifty
+    # pounds, below the range, and the quarantine says that alone, on the file's column.
+    awards = AWARDS + 'A4,C1,Universal Credit,01/01/2024,,"£-50"\n'
+    folder = make_folder({"clients.csv": CLIENTS, "awards.csv": awards})
+    data = load_folder(folder, profile=write_profile(tmp_path, MINIMAL))
+    rows = data.quarantine.filter(pl.col("file") == "awards.csv", pl.col("row") == 5)
+    assert rows.select("column", "value", "reason").rows() == [
+        (
+            "Earnings",
+            "£-50",
+            "net_earned_income £-50 is outside the plausible range (0 to 10,000,000)",
+        )
+    ]
+    summary = quarantine_summary(rows).select("column", "kind", "rows").rows()
+    assert summary == [("Earnings", "implausible value", 1)]
+
+
 def test_profile_date_format_is_the_only_one_read(make_folder, tmp_path):
     clients = CLIENTS.replace("06/05/2024", "2024-05-06")
     folder = make_folder({"clients.csv": clients, "awards.csv": AWARDS})
@@ -174,6 +194,67 @@ def test_profile_date_format_is_the_only_one_read(make_folder, tmp_path):
         "2024-05-06",
         "date written as YYYY-MM-DD but this column uses dd/mm/yyyy in this file "
         "(mixed date formats)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("date_format", "written", "label"),
+    [
+        ("%d/%m/%Y %H:%M", ["05/03/2024 00:00", "06/05/2024 14:30"], "dd/mm/yyyy hh:mm"),
+        (
+            "%Y-%m-%d %H:%M:%S%.f",
+            ["2024-03-05 00:00:00.000", "2024-05-06 14:30:00"],
+            "yyyy-mm-dd hh:mm:ss.fff",
+        ),
+        (
+            "%d/%m/%Y %I:%M %p",
+            ["05/03/2024 12:00 AM", "06/05/2024 2:30 pm"],
+            "dd/mm/yyyy hh:mm am/pm",
+        ),
+    ],
+)
+def test_a_date_format_with_a_time_keeps_the_date(
+    make_folder, tmp_path, date_format, written, label
+):
+    # Database and spreadsheet exports write dates with a time of day: the date is kept, the
+    # time (real, or it is no date) dropped.
+    first, second = written
+    clients = CLIENTS.replace("01/04/1990", first).replace("06/05/2024", second)
+    # A date without its time, in a column of dates with one, is in another format.
+    clients = clients.replace("31/02/2024", "07/05/2024").replace("Step-parent", "Child")
+    folder = make_folder({"clients.csv": clients, "awards.csv": AWARDS})
+    document = with_change(
+        "tables.people.columns.date_of_birth", {"column": "DOB", "date_format": date_format}
+    )
+    data = load_folder(folder, profile=write_profile(tmp_path, document))
+    people = data.tables["people"]
+    assert people["date_of_birth"].cast(str).to_list() == ["2024-03-05", "2024-05-06"]
+    assert data.quarantine.filter(row=4).select("column", "value", "reason").row(0) == (
+        "DOB",
+        "07/05/2024",
+        f"date written as dd/mm/yyyy but this column uses {label} in this file (mixed date "
+        "formats)",
+    )
+
+
+def test_a_date_with_an_impossible_time_is_quarantined_as_such(make_folder, tmp_path):
+    clients = CLIENTS.replace("01/04/1990", "01/04/1990 25:00").replace(
+        "06/05/2024", "06/05/2024 00:00"
+    )
+    folder = make_folder({"clients.csv": clients, "awards.csv": AWARDS})
+    document = with_change("date_format", "%d/%m/%Y %H:%M")
+    data = load_folder(folder, profile=write_profile(tmp_path, document))
+    assert data.quarantine.filter(row=2).select("column", "value", "reason").row(0) == (
+        "DOB",
+        "01/04/1990 25:00",
+        "no such date in the calendar, or no such time of day (this column uses dd/mm/yyyy hh:mm)",
+    )
+    # Without the time in the format, the reason says which format would read them.
+    data = load_folder(folder, profile=write_profile(tmp_path, MINIMAL))
+    assert data.quarantine.filter(row=3).select("column", "reason").row(0) == (
+        "DOB",
+        "not a date in this column's format (dd/mm/yyyy): it has a time after the date, which "
+        "date_format '%d/%m/%Y %H:%M' in a source profile reads (keeping the date)",
     )
 
 
@@ -323,6 +404,135 @@ def test_coalesce_passes_over_a_cell_of_spaces_to_the_next_column(make_folder, t
     }
     data = load_folder(folder, profile=write_profile(tmp_path, document))
     assert data.tables["people"]["nino"].to_list() == ["AB123456C", "CD123456A", None]
+
+
+@pytest.mark.parametrize(
+    "placeholder", ["N/A", "n/a", "NULL", "-", "none", "unknown", ".", " #N/A ", "Not Known"]
+)
+def test_coalesce_passes_over_a_placeholder_to_the_next_column(make_folder, tmp_path, placeholder):
+    # A placeholder says nothing is known: taken as the first filled-in, it would hide the
+    # NINO in the next column (and be warned of as a NINO out of shape).
+    folder = make_folder(
+        {
+            "clients.csv": (
+                "Id,Fam,Surname,Born,NI Number,NINO (legacy)\n"
+                f"1,12,Lee,01/02/1990,{placeholder},AB123456C\n"
+                "2,12,Lee,01/02/1991,CE123456A,AB654321C\n"
+                f"3,12,Lee,01/02/1992,{placeholder},\n"
+                f"4,12,Lee,01/02/1993,{placeholder},{placeholder}\n"
+            ),
+            "benefits.csv": "award_id,person_id,benefit,start_date\n",
+        }
+    )
+    document = with_change(
+        "tables",
+        {
+            "people": {
+                "file": "clients.csv",
+                "columns": {
+                    "person_id": "Id",
+                    "household_id": "Fam",
+                    "forename": {"value": "X"},
+                    "surname": "Surname",
+                    "date_of_birth": "Born",
+                    "nino": {"coalesce": ["NI Number", "NINO (legacy)"]},
+                },
+            }
+        },
+    )
+    data = load_folder(folder, profile=write_profile(tmp_path, document))
+    assert data.tables["people"]["nino"].to_list() == ["AB123456C", "CE123456A", None, None]
+    assert data.warnings.is_empty() and data.quarantine.is_empty()
+
+
+def test_a_required_column_coalesced_from_placeholders_is_quarantined_showing_them(
+    make_folder, tmp_path
+):
+    # Placeholders are empty to a coalesce, but never silently: a required column left empty
+    # is quarantined as such, the cells it came from shown.
+    folder = make_folder(
+        {
+            "clients.csv": (
+                "Id,Old Id,Fam,Surname,Born\n"
+                "1,,12,Lee,01/02/1990\n"
+                "N/A,C7,12,Lee,01/02/1991\n"
+                "N/A,-,12,Lee,01/02/1992\n"
+            ),
+            "benefits.csv": "award_id,person_id,benefit,start_date\n",
+        }
+    )
+    document = with_change(
+        "tables",
+        {
+            "people": {
+                "file": "clients.csv",
+                "columns": {
+                    "person_id": {"coalesce": ["Id", "Old Id"]},
+                    "household_id": "Fam",
+                    "forename": {"value": "X"},
+                    "surname": "Surname",
+                    "date_of_birth": "Born",
+                },
+            }
+        },
+    )
+    data = load_folder(folder, profile=write_profile(tmp_path, document))
+    assert data.tables["people"]["person_id"].to_list() == ["1", "C7"]
+    assert data.quarantine.select("file", "row", "column", "value", "reason").rows() == [
+        ("clients.csv", 4, "Id or Old Id", "N/A or -", "required field is empty")
+    ]
+
+
+def test_a_row_quarantined_for_a_derived_column_shows_the_cells_it_came_from(make_folder, tmp_path):
+    # The derived value is empty (a split finding no comma) or not what the file holds (a
+    # date put together): the analyst needs the cells as the file holds them.
+    folder = make_folder(
+        {
+            "clients.csv": (
+                "Id,Name,Day,Month,Year,Details\n"
+                '1,"Lee, Ann",1,2,1990,F1|White British\n'
+                "2,Bo Lee,1,2,1991,F1|White British\n"
+                '3,"Lee, Cy",3,x,2020,F1|White British\n'
+                '4,"Lee, Di",4,5,,F1|White British\n'
+                '5,"Lee, Ed",5,6,2021,|Mixed: White and Asian\n'
+            ),
+            "benefits.csv": "award_id,person_id,benefit,start_date\n",
+        }
+    )
+    document = with_change(
+        "tables",
+        {
+            "people": {
+                "file": "clients.csv",
+                "columns": {
+                    "person_id": "Id",
+                    "household_id": {"split": {"column": "Details", "separator": "|", "index": 0}},
+                    "ethnicity": {"split": {"column": "Details", "separator": "|", "index": 1}},
+                    "surname": {"split": {"column": "Name", "separator": ",", "index": 0}},
+                    "forename": {"split": {"column": "Name", "separator": ",", "index": 1}},
+                    "date_of_birth": {"concat": ["Day", "Month", "Year"], "separator": "/"},
+                },
+            }
+        },
+    )
+    data = load_folder(folder, profile=write_profile(tmp_path, document))
+    assert data.quarantine.select("row", "column", "value", "reason").rows() == [
+        (3, "Name (part 1)", "Bo Lee", "required field is empty"),
+        (
+            4,
+            "Day + Month + Year",
+            "3 + x + 2020",
+            "not a date in this column's format (dd/mm/yyyy)",
+        ),
+        (
+            5,
+            "Day + Month + Year",
+            "4 + 5 + (empty)",
+            "not a date in this column's format (dd/mm/yyyy)",
+        ),
+        # A column also read for a special-category column (ethnicity) is never quoted.
+        (6, "Details (part 0)", "(special category: not shown)", "required field is empty"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -536,6 +746,24 @@ def test_assess_lists_are_identical_from_contract_files_and_from_an_extract(two_
             "tables.people.file: '../elsewhere.csv' must be a name inside",
         ),
         ("date_format", "%d/%m/%y", "date_format: '%d/%m/%y': two-digit years (%y) are ambiguous"),
+        (
+            "date_format",
+            "%d/%m/%Y %H",
+            "date_format: '%d/%m/%Y %H': a time needs an hour and minutes: %H:%M (or %H:%M:%S), "
+            "or %I:%M %p for a 12-hour clock with am/pm",
+        ),
+        (
+            "date_format",
+            "%d/%m/%Y %I:%M",
+            "date_format: '%d/%m/%Y %I:%M': a 12-hour clock (%I) needs am/pm (%p)",
+        ),
+        (
+            "date_format",
+            "%d/%m/%Y %H:%M %Z",
+            "date_format: '%d/%m/%Y %H:%M %Z': %Z is not allowed; use %d, %m, %b, %B and %Y "
+            "with literal separators, like %d/%m/%Y or %d-%b-%Y, then optionally a time, like "
+            "%d/%m/%Y %H:%M or %d/%m/%Y %H:%M:%S",
+        ),
         ("tables.people.sheet", "Sheet1", "tables.people.sheet: Extra inputs are not permitted"),
         ("version", 2, "version: Input should be 1"),
         (

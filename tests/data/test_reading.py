@@ -776,6 +776,31 @@ def test_a_negative_amount_is_shown_plainly_in_the_quarantine_file(make_folder, 
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        # A minus sign after the pound sign is still minus fifty pounds: below the range.
+        ("£-50", "net_earned_income £-50 is outside the plausible range (0 to 10,000,000)"),
+        ("-£50", "net_earned_income -£50 is outside the plausible range (0 to 10,000,000)"),
+        (
+            "£-1,200.50",
+            "net_earned_income £-1,200.50 is outside the plausible range (0 to 10,000,000)",
+        ),
+        # Not a number: that reason alone, not a range it cannot be outside of too.
+        ("-15,40", "not a number (expected digits like 15400 or £15,400.50)"),
+        ("-1e5", "not a number (expected digits like 15400 or £15,400.50)"),
+        ("£--5", "not a number (expected digits like 15400 or £15,400.50)"),
+    ],
+)
+def test_a_negative_or_unreadable_amount_gets_one_reason(make_folder, written, reason):
+    benefits = benefits_with(f'A1,P1,universal_credit,2024-01-01,,"{written}",')
+    data = load(make_folder, benefits=benefits)
+    assert quarantined(data) == [
+        ("benefits", "benefits.csv", 2, "net_earned_income", written, reason)
+    ]
+    assert quarantine_summary(data.quarantine)["rows"].to_list() == [1]
+
+
 def test_a_people_file_with_only_a_header_stops_the_run(make_folder):
     with pytest.raises(DataFileError, match=r"people.csv, row 2: has a header but no rows"):
         load(make_folder, people=people_with())

@@ -204,11 +204,73 @@ def test_a_second_file_of_a_table_is_said_to_be_one_not_just_unmatched(make_fold
         (["SW1A 1AA", "m1 1ae"], "postcode", None),
         (["Y", "N", "N"], "flag", None),
         (["P0001", "P0002"], "id", None),
+        # Dates with a time of day, as database exports write them: read with the time.
+        (["05/03/2024 00:00", "17/03/2024 10:30"], "date", "%d/%m/%Y %H:%M"),
+        (["2024-03-05 00:00:00", "2024-03-17 10:30:00"], "date", "%Y-%m-%d %H:%M:%S"),
+        (["2024-03-05T00:00:00.000", "2024-03-17T10:30:00.000"], "date", "%Y-%m-%dT%H:%M:%S%.f"),
+        # Placeholders say nothing of what a column holds.
+        (["AB123456C", "N/A", "CE123456A", "-", "NULL", "unknown", "JK123456D"], "nino", None),
+        (["01/04/1990", "N/A", "n/a", "31/12/2001"], "date", "%d/%m/%Y"),
     ],
 )
 def test_what_a_column_holds_is_told_from_its_values(values, kind, date_format):
     facts = describe_column("x", pl.Series(values))
     assert (facts.kind, facts.date_format) == (kind, date_format)
+
+
+def test_an_excel_date_cell_is_a_date_without_its_time():
+    # The loader takes an Excel date cell (read as text `2024-03-05 00:00:00`) as a date
+    # whatever the format: the date alone is the column's format.
+    cells = pl.Series(["2024-03-05 00:00:00", "2024-03-17 00:00:00"])
+    assert describe_column("x", cells, excel=True).date_format == "%Y-%m-%d"
+
+
+def test_a_coded_columns_placeholder_is_among_its_codes_to_map():
+    facts = describe_column("Relationship", pl.Series(["Mother", "Child", "Child", "N/A"] * 3))
+    assert (facts.kind, facts.values) == ("code", {"Child": 6, "Mother": 3, "N/A": 3})
+
+
+@pytest.mark.parametrize(
+    ("legacy", "why"),
+    [
+        (
+            False,
+            "7 contract columns from its 6 columns: forename and surname both from Full Name",
+        ),
+        (
+            True,
+            "7 contract columns from its 7 columns: forename and surname both from Full Name, "
+            "nino from NINO (legacy) or NI Number",  # the fuller first: N/A is not filled in
+        ),
+    ],
+)
+def test_the_table_comment_counts_a_split_column_and_a_coalesce_plainly(
+    make_folder, tmp_path, legacy, why
+):
+    # "7 contract columns found in its 6 columns" read as nonsense: one column split in two
+    # gives two contract columns (and two coalesced give one).
+    rows = [
+        f"C{i},F{i // 3},Ann Lee,0{1 + i % 9}/04/2019,SW1A {i % 9}AA,"
+        + (f"AB{100000 + i}C" if i % 2 else "N/A")
+        + ("," + (f"CE{200000 + i}A" if i % 3 else "") if legacy else "")
+        for i in range(30)
+    ]
+    header = "Client ID,Family,Full Name,DOB,Post Code,NI Number" + (
+        ",NINO (legacy)" if legacy else ""
+    )
+    folder = make_folder({"Client Index.csv": header + "\n" + "\n".join(rows) + "\n"})
+    out = suggest_profile(folder).write(tmp_path / "p.yaml")
+    (line,) = [line for line in out.read_text().splitlines() if "file: Client Index.csv" in line]
+    assert line.endswith(why), line
+    # Without a split or a coalesce, each contract column is one of the file's columns.
+    plain = make_folder(
+        {
+            "people.csv": "person_id,household_id,forename,surname,date_of_birth,Notes\n"
+            + "".join(f"P{i},H{i},Ann,Lee,2019-04-0{1 + i % 9},\n" for i in range(10))
+        }
+    )
+    (people,) = suggest_profile(plain).tables
+    assert people.why == "5 contract columns found in its 6 columns; 1 not read"
 
 
 # --- the mapping view: validate --profile -----------------------------------------------------

@@ -19,8 +19,9 @@ unknown literal is silently false (no typo protection), and String columns join 
 with frames built elsewhere without dtype mismatches.
 
 Decimals accept plain numbers (`15400`, `-12.5`, `.5`) and money as people type it (`£15,400.50`:
-one leading pound sign, commas only in thousands groups); anything else, including `1e5`,
-`NaN` and `15,40`, is "not a number".
+one leading pound sign, a minus sign before or after it, `-£50` or `£-50`, commas only in
+thousands groups); anything else, including `1e5`, `NaN` and `15,40`, is "not a number", and
+only that: a range is judged of numbers alone (`£-50` is a number, below the plausible range).
 
 Booleans (`households`' flags) accept, ignoring case and surrounding space, `true`/`false`,
 `yes`/`no`, `y`/`n`, `t`/`f` and `1`/`0`; a parquet Boolean or 0/1 integer column is read as
@@ -61,6 +62,7 @@ __all__ = [
     "FIRST_DATA_ROW",
     "ISO_DATE",
     "QUARANTINE_SCHEMA",
+    "TIMES_OF_DAY",
     "UK_DATE",
     "CheckedRows",
     "DateFormat",
@@ -124,8 +126,16 @@ _EXCEL_DATE_CELL = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?$"
 # to 2173; four could be a year), a time of day as a fraction.
 _EXCEL_SERIAL = r"^\d{5}(?:\.\d+)?$"
 _EXCEL_EPOCH = date(1899, 12, 30)
-_MONEY = r"^-?£?(?:\d{1,3}(?:,\d{3})+|\d+|\d{1,3}(?:,\d{3})+\.\d+|\d*\.\d+)$"
+# A minus sign before or after the pound sign: `-£50` and `£-50` are both minus fifty pounds.
+_MONEY = r"^(?:£-|-?£?)(?:\d{1,3}(?:,\d{3})+|\d+|\d{1,3}(?:,\d{3})+\.\d+|\d*\.\d+)$"
 _MONEY_NOISE = r"[£,]"
+# A time of day after a date (its shape, and the strftime that reads it), for the reason of a
+# date so written: `05/03/2024 00:00`, `2024-03-05T10:30:00`, `2024-03-05 00:00:00.000`.
+TIMES_OF_DAY: tuple[tuple[str, str], ...] = tuple(
+    (rf"{sep}\d{{1,2}}:\d{{2}}{seconds}$", f"{sep}%H:%M{directive}")
+    for sep in (" ", "T")
+    for seconds, directive in (("", ""), (r":\d{2}", ":%S"), (r":\d{2}\.\d+", ":%S%.f"))
+)
 # A duplicated id's reason lists this many of its rows, then says how many there are.
 _ROWS_LISTED = 10
 
@@ -598,8 +608,11 @@ def _fits(column: Column) -> pl.Expr:
 
 def _date_reason(name: str, chosen: DateFormat, columns: set[str]) -> pl.Expr:
     written = _written(name, columns)
+    # A profile's format may read a time of day after the date (`%d/%m/%Y %H:%M`).
+    timed = any(d in chosen.strftime for d in ("%H", "%I"))
+    impossible = "no such date in the calendar" + (", or no such time of day" if timed else "")
     reason: Then | ChainedThen = pl.when(written.str.contains(chosen.shape)).then(
-        pl.lit(f"no such date in the calendar (this column uses {chosen.label})")
+        pl.lit(f"{impossible} (this column uses {chosen.label})")
     )
     for other in DATE_FORMATS:
         if other != chosen:
@@ -623,6 +636,16 @@ def _date_reason(name: str, chosen: DateFormat, columns: set[str]) -> pl.Expr:
             would_be.dt.strftime(chosen.strftime),
         )
     )
+    if not timed:  # a date then a time of day, as database exports write dates: say how to read it
+        date_shape = chosen.shape.removesuffix("$")
+        for shape, time in TIMES_OF_DAY:
+            reason = reason.when(written.str.contains(date_shape + shape)).then(
+                pl.lit(
+                    f"not a date in this column's format ({chosen.label}): it has a time after "
+                    f"the date, which date_format '{chosen.strftime}{time}' in a source profile "
+                    "reads (keeping the date)"
+                )
+            )
     return reason.otherwise(pl.lit(f"not a date in this column's format ({chosen.label})"))
 
 
@@ -672,8 +695,13 @@ def _plausible_rule(column: Column, columns: set[str]) -> list[_Rule]:
         return []
     low, high = bounds
     value = pl.col(_value_name(column.name))
-    # Only a value of the right type is judged (NaN and text are "not a number" already).
+    # Only a value of the right type is judged (NaN and text are "not a number" already):
+    # written text is judged only when it is a number as `_fits` reads one, so that a value
+    # that is not (`-15,40`, `-1e5`) gets that one reason, not a range it cannot be said to
+    # be outside of too.
     typed = value.is_finite() if column.dtype == "decimal" else value.is_not_null()
+    if column.dtype == "decimal" and _clean_name(column.name) in columns:
+        typed = typed & _fits(column)
     broken = typed.fill_null(False) & ~value.is_between(pl.lit(low), pl.lit(high))
     shown = [f"{b:,.0f}" if isinstance(b, float) else str(b) for b in bounds]
     written = _text(columns, column.name) if column.dtype == "decimal" else value.cast(pl.String)

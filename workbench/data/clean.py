@@ -26,9 +26,11 @@ __all__ = [
     "ALREADY_NORMAL",
     "NINO_PATTERN",
     "NINO_UNALLOCATED_PREFIXES",
+    "PLACEHOLDERS",
     "POSTCODE_PATTERN",
     "URN_PATTERN",
     "is_nino",
+    "is_nothing",
     "is_uk_postcode",
     "is_urn",
     "name",
@@ -69,6 +71,23 @@ def _allocatable_nino_pattern() -> str:
 
 
 _NINO_ALLOCATABLE = _allocatable_nino_pattern()
+
+# What a system or a person writes in a cell for "nothing known" (compared ignoring case and
+# surrounding space): `N/A` and Excel's `#N/A`, a database's `NULL`, `none`, `unknown`,
+# `not known`, and a lone dash or full stop. Such a cell is no value of any column, but it is
+# not taken for empty everywhere: in a contract file it is kept as written and checked like
+# any value (a NINO `N/A` is warned of as out of shape, a date `unknown` is quarantined), so
+# that nothing is made to disappear. Where several cells could give a value (a source
+# profile's `coalesce`) it is not filled in: a real value in a later cell is read, and with
+# none the value is empty (a required one quarantined, the cells shown). Words that could be
+# someone's data ("nil" may be an amount of nothing; "NA" a surname) are not in the list.
+PLACEHOLDERS: tuple[str, ...] = ("n/a", "#n/a", "null", "none", "unknown", "not known", "-", ".")
+# A cell holding nothing: blank (white space only) or a placeholder.
+_NOTHING = (
+    r"(?i)^\s*(?:"
+    + "|".join(r"\s+".join(map(re.escape, p.split())) for p in PLACEHOLDERS)
+    + r")?\s*$"
+)
 
 _WHITESPACE = r"\s+"
 # The same result as replacing every whitespace run by one space, twice as fast on names that
@@ -147,6 +166,19 @@ def name(expr: pl.Expr) -> pl.Expr:
     'Mary Ann'
     """
     return _blank_to_null(expr.str.replace_all(_UNTIDY_WHITESPACE, " ").str.strip_chars())
+
+
+def is_nothing(expr: pl.Expr) -> pl.Expr:
+    """True where a text cell holds nothing: it is blank (white space only) or one of the
+    `PLACEHOLDERS`, ignoring case and surrounding space; null stays null.
+
+    Example
+    -------
+    >>> cells = pl.Series(["N/A", " null ", "-", "  ", "AB123456C", "Nadia"])
+    >>> pl.select(is_nothing(pl.lit(cells))).to_series().to_list()
+    [True, True, True, True, False, False]
+    """
+    return expr.str.contains(_NOTHING)
 
 
 def is_uk_postcode(expr: pl.Expr) -> pl.Expr:

@@ -28,20 +28,26 @@ how its dates are written, and how its codes map onto the contract's values::
 
 A column entry is either a column name or one of: ``{column: NAME}``, ``{concat: [NAME or
 {text: "..."}, ...], separator: " "}``, ``{split: {column, separator, index}}`` (index 0 is
-the first part, -1 the last), ``{coalesce: [NAME, ...]}`` (the first non-empty) or ``{value:
-"..."}`` (the same on every row). Each may add ``values`` (a value map, for enum and
+the first part, -1 the last), ``{coalesce: [NAME, ...]}`` (the first filled in: a cell of
+spaces or a placeholder such as ``N/A``, ``NULL`` or ``-``, `clean.PLACEHOLDERS`, is not) or
+``{value: "..."}`` (the same on every row). Each may add ``values`` (a value map, for enum and
 true/false columns: the council's spelling, matched ignoring case and runs of space, to the
 contract's value) and, for a date column, ``date_format`` (strftime: ``%d``, ``%m``, ``%b``,
-``%B``, ``%Y`` and literal separators; two-digit years are refused as ambiguous). That is the
-whole expression language: a profile is data, never code, so reading one cannot run anything.
+``%B``, ``%Y`` and literal separators, then optionally a time of day, ``%H:%M``,
+``%H:%M:%S``, ``%H:%M:%S%.f`` or ``%I:%M %p``, which must be a real time and is dropped, the
+date kept; two-digit years are refused as ambiguous). That is the whole expression language:
+a profile is data, never code, so reading one cannot run anything.
 
 A contract column the profile does not name is looked for under its own name, as without a
 profile; a table the profile does not name is read from its contract file (``people.csv``).
-Money may carry a pound sign and thousands commas (``£15,400.50``) with or without a profile.
+Money may carry a pound sign and thousands commas (``£15,400.50``, ``£-50``) with or without a
+profile.
 
 Nothing is guessed: a value the map does not hold is quarantined with the value shown, and
 the quarantine names the SOURCE file, its spreadsheet row and the SOURCE column (``DOB``, not
-date_of_birth), so that the council can find the cell.
+date_of_birth), so that the council can find the cell. A row quarantined for a derived column
+shows the source cells it was made from (``3 + x + 2020`` for ``Day + Month + Year``), never
+quoting a column also read for a special-category one (`with_source_values`).
 
 A table may instead come from a database: ``connection`` (the name of an environment variable
 or a file outside the repository holding a database URI, never the URI itself) and ``query``
@@ -80,7 +86,15 @@ import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from workbench.data.checks import BOOLEAN_WORDS, ISO_DATE, UK_DATE, DateFormat
+from workbench.data import clean
+from workbench.data.checks import (
+    BOOLEAN_WORDS,
+    FIRST_DATA_ROW,
+    ISO_DATE,
+    UK_DATE,
+    DateFormat,
+    first_match,
+)
 from workbench.data.schema import TABLES, Column, Table
 from workbench.errors import DataFileError, WorkbenchError
 
@@ -101,6 +115,7 @@ __all__ = [
     "parse_profile",
     "using_profile",
     "value_key",
+    "with_source_values",
 ]
 
 # Where `--profile` puts the profile for the command's duration: every load of a data folder in
@@ -109,8 +124,25 @@ PROFILE_ENV = "WORKBENCH_PROFILE"
 # Worked profiles shipped with the package, to copy and adapt.
 EXAMPLE_PROFILES = Path(__file__).parents[1] / "reference" / "profiles"
 _SOURCE_KINDS = ("column", "concat", "split", "coalesce", "value")
-_DATE_DIRECTIVES = {"d": r"\d{1,2}", "m": r"\d{1,2}", "Y": r"\d{4}", "b": "[A-Za-z]{3}"}
-_DATE_DIRECTIVES["B"] = "[A-Za-z]{3,9}"
+# A date format's directives: (the shape of what each reads, its label for people).
+_DATE_DIRECTIVES = {
+    "d": (r"\d{1,2}", "dd"),
+    "m": (r"\d{1,2}", "mm"),
+    "Y": (r"\d{4}", "yyyy"),
+    "b": ("[A-Za-z]{3}", "Mon"),
+    "B": ("[A-Za-z]{3,9}", "Month"),
+}
+# A time of day after the date, as database and spreadsheet exports write a date
+# (`05/03/2024 00:00`): read to check it is a time, then dropped, the date kept (`%.f`: any
+# fraction of a second, or none, as `00:00:00.000`).
+_TIME_DIRECTIVES = {
+    "H": (r"\d{1,2}", "hh"),
+    "I": (r"\d{1,2}", "hh"),
+    "M": (r"\d{2}", "mm"),
+    "S": (r"\d{2}", "ss"),
+    "p": ("(?i:am|pm)", "am/pm"),
+    ".f": (r"(?:\.\d+)?", ".fff"),
+}
 _FORMATS = (".csv", ".parquet", ".xlsx")
 # Delimited text under another name, read like a CSV file when a profile names it.
 TEXT_SUFFIXES = (".txt", ".tsv")
@@ -244,7 +276,8 @@ class TablePlan:
     maps `spellings` (contract column -> as the profile writes it -> contract value) are
     applied by `apply`; `labels` say how the source names each contract column (for the
     quarantine); `date_formats` are the formats the profile fixes; `mapped` names the profile
-    entry of each value-mapped column.
+    entry of each value-mapped column; `shown` how a derived column's source cells are shown
+    in the quarantine.
     """
 
     path: Path | DatabaseTable
@@ -257,6 +290,14 @@ class TablePlan:
     # The codes a value map maps to nothing (`~`), keyed as values are matched: awards or
     # statuses out of the rules' scope, quarantined as such (`relabelled`), not as slips.
     out_of_scope: dict[str, frozenset[str]] = field(default_factory=dict)
+    # For each derived column (concat, split, coalesce), its source cells as the quarantine
+    # shows them (`with_source_values`), over the file's columns `shown_columns`.
+    shown: dict[str, pl.Expr] = field(default_factory=dict)
+
+    @property
+    def shown_columns(self) -> list[str]:
+        """The file's columns the derived columns' source cells are shown from."""
+        return sorted({c for e in self.shown.values() for c in e.meta.root_names()})
 
     @property
     def values(self) -> dict[str, dict[str, str]]:
@@ -426,6 +467,15 @@ class Profile:
         mapped: dict[str, str] = {}
         spellings: dict[str, dict[str, str]] = {}
         out_of_scope: dict[str, frozenset[str]] = {}
+        shown: dict[str, pl.Expr] = {}
+        # A column read for a special-category contract column is never quoted.
+        hidden = {
+            c if c in headers else by_key[header_key(c)]
+            for n, entry in entries.items()
+            if table.column(n).special_category
+            for c in entry.source_columns()
+            if c in headers or header_key(c) in by_key
+        }
         for name in wanted:
             column = table.column(name)
             where = f"tables.{table.name}.columns.{name}"
@@ -453,9 +503,14 @@ class Profile:
                 mapped[name] = f"{where}.values"
             expressions.append(expression.alias(name))
             labels[name] = label
+            if source.column is None and source.value is None:
+                joiner = " or " if source.coalesce is not None else " + "
+                shown[name] = _source_cells(found, joiner, hidden)
             if (table.name, name) in self._formats:
                 formats[name] = self._formats[(table.name, name)]
-        return TablePlan(path, read, expressions, labels, formats, mapped, spellings, out_of_scope)
+        return TablePlan(
+            path, read, expressions, labels, formats, mapped, spellings, out_of_scope, shown
+        )
 
 
 def default_separator(path: Path) -> str:
@@ -499,9 +554,12 @@ def _derived(source: ColumnSource, found: list[str], name: str) -> tuple[pl.Expr
         return pl.when(picked != "").then(picked), f"{found[0]} (part {source.split.index})"
     if source.coalesce is not None:
         # The first filled-in: a cell of spaces is empty here as everywhere (it would be
-        # taken, then blanked by the checks, and the next column's value lost).
+        # taken, then blanked by the checks, and the next column's value lost), and so is a
+        # placeholder (`N/A`, `NULL`, `-`: `clean.PLACEHOLDERS`), which would hide a real
+        # value in a later column. With nothing else in any column the contract column is
+        # empty: a required one is quarantined as such, its cells shown (`TablePlan.shown`).
         texts = [_text(c) for c in found]
-        return pl.coalesce([pl.when(t.str.strip_chars() != "").then(t) for t in texts]), (
+        return pl.coalesce([pl.when(~clean.is_nothing(t)).then(t) for t in texts]), (
             " or ".join(found)
         )
     return pl.lit(source.value, dtype=pl.String), f"{name} (the profile's value)"
@@ -509,6 +567,59 @@ def _derived(source: ColumnSource, found: list[str], name: str) -> tuple[pl.Expr
 
 def _contract_value(value: str | bool) -> str:
     return str(value).lower() if isinstance(value, bool) else value
+
+
+# How the quarantine shows a source cell it must not quote, and an empty one beside others.
+NOT_QUOTED = "(special category: not shown)"
+EMPTY_CELL = "(empty)"
+
+
+def _source_cells(found: list[str], joiner: str, hidden: set[str]) -> pl.Expr:
+    """A derived column's source cells as the quarantine shows them: one cell as written
+    (`Surname, Forename` for a split); several joined as the label joins their columns
+    (`3 + x + 2020` for `Day + Month + Year`, `N/A or (empty)` for `NI Number or NINO
+    (legacy)`), an empty cell as `(empty)`; empty when every cell is. A column `hidden`
+    (read for a special-category column) is never quoted."""
+    cells = [
+        pl.when(pl.col(c).is_not_null()).then(pl.lit(NOT_QUOTED)) if c in hidden else _text(c)
+        for c in found
+    ]
+    if len(cells) == 1:
+        return cells[0]
+    filled = [cell.str.strip_chars() != "" for cell in cells]
+    parts = [
+        pl.when(f).then(cell).otherwise(pl.lit(EMPTY_CELL))
+        for f, cell in zip(filled, cells, strict=True)
+    ]
+    return pl.when(pl.any_horizontal(filled)).then(pl.concat_str(parts, separator=joiner))
+
+
+def with_source_values(
+    quarantine: pl.DataFrame, plan: TablePlan, sources: pl.DataFrame
+) -> pl.DataFrame:
+    """The quarantine of one file read through `plan` (rows numbered from the file's first
+    row, as `check_rows` numbers them), each row quarantined for a derived column showing as
+    its value the source cells the column was made from (`TablePlan.shown`), not the derived
+    value: a split that found no part, or a coalesce of placeholders, is empty, and the
+    analyst must see what the file holds. `sources` holds the file's `shown_columns`."""
+    if quarantine.is_empty() or not plan.shown:
+        return quarantine
+    derived = quarantine.get_column("column").is_in(list(plan.shown))
+    if not derived.any():
+        return quarantine
+    positions = quarantine.get_column("row") - FIRST_DATA_ROW
+    cells = sources.select(plan.shown_columns)[positions]
+    column, value = "\0column", "\0value"
+    shown = first_match([(pl.col(column) == n, e) for n, e in plan.shown.items()])
+    values = (
+        cells.with_columns(
+            quarantine.get_column("column").alias(column),
+            quarantine.get_column("value").alias(value),
+        )
+        .select(shown.otherwise(pl.col(value)).cast(pl.String))
+        .to_series()
+    )
+    return quarantine.with_columns(values.alias("value"))
 
 
 # --- the quarantine in the source's terms ---------------------------------------------------
@@ -601,38 +712,66 @@ def _first_problem(error: ValidationError, prefix: str = "") -> tuple[str, str]:
 
 
 def date_format_from(strftime: str) -> DateFormat:
-    """A `DateFormat` for a profile's strftime pattern; a ValueError saying what is allowed."""
+    """A `DateFormat` for a profile's strftime pattern; a ValueError saying what is allowed.
+
+    The date may be followed by a time of day (`%d/%m/%Y %H:%M`, `%Y-%m-%d %H:%M:%S%.f`,
+    `%d/%m/%Y %I:%M %p`), as exports from databases and spreadsheets write dates: a value
+    must hold a real time to be read (`25:00` is not a date in the format), and the date is
+    kept, the time dropped (the contract's dates are days: a date of birth, an award's
+    start or end)."""
     if strftime == UK_DATE.strftime:
         return UK_DATE
     if strftime == ISO_DATE.strftime:
         return ISO_DATE
     shape, label, i = "", "", 0
+    used: set[str] = set()
     while i < len(strftime):
         char = strftime[i]
         if char == "%":
-            directive = strftime[i + 1 : i + 2]
+            directive = strftime[i + 1 : i + 3 if strftime[i + 1 : i + 2] == "." else i + 2]
             if directive == "y":
                 raise ValueError(
                     f"'{strftime}': two-digit years (%y) are ambiguous (1925 or 2025?): "
                     "export four-digit years and use %Y"
                 )
-            if directive not in _DATE_DIRECTIVES:
+            found = _DATE_DIRECTIVES.get(directive) or _TIME_DIRECTIVES.get(directive)
+            if found is None:
                 raise ValueError(
                     f"'{strftime}': %{directive} is not allowed; use %d, %m, %b, %B and %Y "
-                    "with literal separators, like %d/%m/%Y or %d-%b-%Y"
+                    "with literal separators, like %d/%m/%Y or %d-%b-%Y, then optionally a "
+                    "time, like %d/%m/%Y %H:%M or %d/%m/%Y %H:%M:%S"
                 )
-            shape += _DATE_DIRECTIVES[directive]
-            label += {"d": "dd", "m": "mm", "Y": "yyyy", "b": "Mon", "B": "Month"}[directive]
-            i += 2
+            shape += found[0]
+            label += found[1]
+            used.add(directive)
+            i += 1 + len(directive)
             continue
         shape += re.escape(char)
         label += char
         i += 1
-    if not all(d in strftime for d in ("%d", "%Y")) or not any(
-        d in strftime for d in ("%m", "%b", "%B")
-    ):
+    if not {"d", "Y"} <= used or not used & {"m", "b", "B"}:
         raise ValueError(f"'{strftime}': a date format needs a day (%d), a month and a year (%Y)")
+    _check_time(strftime, used & set(_TIME_DIRECTIVES))
     return DateFormat(label, strftime, f"^{shape}$")
+
+
+def _check_time(strftime: str, used: set[str]) -> None:
+    """A time in a date format is an hour and minutes (and maybe seconds), on a 24-hour clock
+    or a 12-hour one with am/pm: what polars can read."""
+    if not used:
+        return
+    if len(used & {"H", "I"}) != 1 or "M" not in used:
+        raise ValueError(
+            f"'{strftime}': a time needs an hour and minutes: %H:%M (or %H:%M:%S), or %I:%M %p "
+            "for a 12-hour clock with am/pm"
+        )
+    if ("I" in used) != ("p" in used):
+        raise ValueError(
+            f"'{strftime}': a 12-hour clock (%I) needs am/pm (%p), and am/pm a 12-hour clock: "
+            "use %I:%M %p, or %H:%M for a 24-hour clock"
+        )
+    if ".f" in used and "S" not in used:
+        raise ValueError(f"'{strftime}': a fraction of a second (%.f) needs the seconds (%S)")
 
 
 def parse_profile(document: object, path: str | Path, sha256: str | None = None) -> Profile:

@@ -78,6 +78,7 @@ from workbench.data.profiles import (
     default_separator,
     header_key,
     load_profile,
+    with_source_values,
 )
 from workbench.data.profiles import relabelled as relabelled_by_profile
 from workbench.data.schema import TABLES, Column, Table
@@ -786,15 +787,17 @@ def _read_raw(
     table: Table,
     wanted: tuple[str, ...],
     profile: Profile | None = None,
-) -> tuple[pl.DataFrame, TablePlan | None, frozenset[str], frozenset[str]]:
+) -> tuple[pl.DataFrame, TablePlan | None, frozenset[str], frozenset[str], pl.DataFrame]:
     """The wanted columns of one file under their canonical names (a DWP list without row
     ids numbered `dwp-row-<row>-<fingerprint>`: `_numbered_ids`), read through `profile`
     when it maps the table (then also the profile's plan for it, and the columns its value
-    maps wrote every value of), and the columns filled in here rather than read (the
-    numbered ids)."""
+    maps wrote every value of), the columns filled in here rather than read (the numbered
+    ids), and the file's columns the profile's derived columns come from, as read (for the
+    quarantine to show: `with_source_values`; none without a profile)."""
     plan: TablePlan | None = None
     read: Reader | None = None
     mapped: frozenset[str] = frozenset()
+    sources = pl.DataFrame()
     through = profile if profile is not None and table.name in profile.tables else None
     encoding, separator = "utf-8", None
     if through is not None and fmt == "csv":
@@ -809,7 +812,9 @@ def _read_raw(
             plan = through.plan(table, path, headers, wanted)
             # Only the columns the plan needs are read, and turned into the contract's
             # columns lazily (a plain mapping is a rename: nothing is copied).
-            raw, mapped = plan.mapped_values(read(plan.columns))
+            source = read(plan.columns)
+            raw, mapped = plan.mapped_values(source)
+            sources = source.select(plan.shown_columns)  # no copy: the same columns
             matched = dict.fromkeys(raw.columns)
         else:
             assert isinstance(path, Path)  # only a table a profile maps is read by a query
@@ -830,7 +835,7 @@ def _read_raw(
         numbered = _numbered_ids(raw, 1 if fmt == "database" else FIRST_DATA_ROW)
         raw = raw.with_columns(numbered.alias(table.id_column))
         filled_in = frozenset({table.id_column})
-    return raw, plan, mapped, filled_in
+    return raw, plan, mapped, filled_in, sources
 
 
 # The columns a numbered DWP-list row's id is fingerprinted from (`_numbered_ids`).
@@ -878,7 +883,7 @@ def _load_table(
     """Read one file and split its rows into accepted, quarantined and warned."""
     fmt = format_of(path) if isinstance(path, Path) else "database"
     assert fmt is not None  # the folder's scan and the profile take only files of a format read
-    raw, plan, mapped, filled_in = _read_raw(path, fmt, table, wanted, profile)
+    raw, plan, mapped, filled_in, sources = _read_raw(path, fmt, table, wanted, profile)
     # Small tables that refer to another keep their accepted rows' numbers for the check.
     checked = check_rows(
         table,
@@ -891,6 +896,10 @@ def _load_table(
         mapped=mapped,
         filled_in=filled_in,
     )
+    if plan is not None:  # before renumbering: the rows are numbered as check_rows did
+        quarantine = with_source_values(checked.quarantine, plan, sources)
+        checked = replace(checked, quarantine=quarantine)
+    del sources
     if fmt == "database":  # numbered as the query's result: its first row is 1
         checked = renumbered(checked, -1)
     elif fmt == "xlsx" and isinstance(path, Path) and (header := _xlsx_header_row(path)) > 1:

@@ -38,10 +38,12 @@ import polars as pl
 import yaml
 from scipy.optimize import linear_sum_assignment
 
-from workbench.data.checks import BOOLEAN_WORDS
+from workbench.data import clean
+from workbench.data.checks import BOOLEAN_WORDS, TIMES_OF_DAY
 from workbench.data.profiles import (
     EXAMPLE_PROFILES,
     TEXT_SUFFIXES,
+    date_format_from,
     default_separator,
     parse_profile,
     value_key,
@@ -75,15 +77,24 @@ KNOWLEDGE = EXAMPLE_PROFILES.parent / "profile_suggest.yaml"
 Certainty = Literal["sure", "likely", "check"]
 
 # What values look like, tried in order (a NINO is never taken for an id).
-_DATE_SHAPES: tuple[tuple[str, str], ...] = (
+_DATES: tuple[tuple[str, str], ...] = (
     (r"^\d{4}-\d{1,2}-\d{1,2}$", "%Y-%m-%d"),
-    (r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?$", "%Y-%m-%d"),  # an Excel date cell
     (r"^\d{1,2}/\d{1,2}/\d{4}$", "%d/%m/%Y"),
     (r"^\d{1,2}-\d{1,2}-\d{4}$", "%d-%m-%Y"),
     (r"^\d{1,2}\.\d{1,2}\.\d{4}$", "%d.%m.%Y"),
     (r"^\d{1,2}-[A-Za-z]{3}-\d{4}$", "%d-%b-%Y"),
     (r"^\d{1,2} [A-Za-z]{3} \d{4}$", "%d %b %Y"),
     (r"^\d{1,2} [A-Za-z]{4,9} \d{4}$", "%d %B %Y"),
+)
+# A date cell of an Excel file, as its text reads: the loader takes it as a date whatever the
+# column's format (`workbench.data.checks`), so the date alone is the format.
+_EXCEL_DATE_CELL = (r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?$", "%Y-%m-%d")
+# Each date followed by a time of day, as database exports write dates (`05/03/2024 00:00`):
+# a profile's date_format reads the time and keeps the date.
+_DATE_SHAPES: tuple[tuple[str, str], ...] = _DATES + tuple(
+    (pattern.removesuffix("$") + time_shape, strftime + time)
+    for pattern, strftime in _DATES
+    for time_shape, time in TIMES_OF_DAY
 )
 _SHAPES: tuple[tuple[str, str], ...] = (
     ("nino", r"^[A-Za-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]$"),
@@ -171,35 +182,43 @@ class ColumnFacts:
 
 
 def _format_label(strftime: str | None) -> str:
-    labels = {"%d": "dd", "%m": "mm", "%Y": "yyyy", "%b": "Mon", "%B": "Month"}
-    return re.sub(r"%[dmYbB]", lambda m: labels[m.group()], strftime or "")
+    """A date format as people read it (`dd/mm/yyyy hh:mm`), as the quarantine labels it."""
+    return date_format_from(strftime).label if strftime else ""
 
 
-def describe_column(header: str, values: pl.Series, *, read: bool = True) -> ColumnFacts:
+def describe_column(
+    header: str, values: pl.Series, *, read: bool = True, excel: bool = False
+) -> ColumnFacts:
     """What a column holds (`ColumnFacts`), from a sample of its values; `read=False` for a
-    column whose values must not be looked at (special category).
+    column whose values must not be looked at (special category), `excel` for a column of
+    an Excel file (whose date cells read as `2024-03-05 00:00:00`, and are dates whatever
+    the format). A placeholder (`N/A`, `NULL`, `-`: `clean.PLACEHOLDERS`) says nothing of
+    what the column holds: it is left out of the values that tell its kind and of the cells
+    counted filled in, but a coded column's placeholder is among its codes (to be mapped, or
+    its rows are quarantined).
 
     Example
     -------
-    >>> facts = describe_column("DOB", pl.Series(["01/04/1990", "31/12/2001"]))
-    >>> facts.kind, facts.date_format
-    ('date', '%d/%m/%Y')
+    >>> facts = describe_column("DOB", pl.Series(["01/04/1990", "N/A", "31/12/2001"]))
+    >>> facts.kind, facts.date_format, facts.filled
+    ('date', '%d/%m/%Y', 2)
     """
     rows = values.len()
     if not read:
         return ColumnFacts(header, rows, 0, 0, "unread")
     text = values.cast(pl.String).str.strip_chars()
     text = text.filter(text.is_not_null() & (text != ""))
-    if text.is_empty():
+    real = text.filter(~text.to_frame().select(clean.is_nothing(pl.first())).to_series())
+    if real.is_empty():
         return ColumnFacts(header, rows, 0, 0, "empty")
     counts = text.value_counts(sort=True)
     distinct = counts.height
     codes = distinct <= _threshold("codes")
     coded = {v: int(n) for v, n in counts.rows()} if codes else {}
-    sample = text.head(int(_threshold("sample")))
+    sample = real.head(int(_threshold("sample")))
     comma = _share(sample.str.contains(","))
-    kind, fmt, share = _kind(sample, distinct, text.len())
-    return ColumnFacts(header, rows, text.len(), distinct, kind, fmt, share, comma, coded)
+    kind, fmt, share = _kind(sample, distinct, real.len(), excel)
+    return ColumnFacts(header, rows, real.len(), distinct, kind, fmt, share, comma, coded)
 
 
 def _share(found: pl.Series) -> float:
@@ -209,12 +228,14 @@ def _share(found: pl.Series) -> float:
     return float(cast("float | None", found.mean()) or 0.0)
 
 
-def _kind(sample: pl.Series, distinct: int, filled: int) -> tuple[str, str | None, float]:
+def _kind(
+    sample: pl.Series, distinct: int, filled: int, excel: bool = False
+) -> tuple[str, str | None, float]:
     enough = _threshold("shape")
     lowered = set(sample.str.to_lowercase().unique().to_list())
     if distinct <= 2 and lowered <= set(BOOLEAN_WORDS):
         return "flag", None, 1.0
-    for pattern, strftime in _DATE_SHAPES:
+    for pattern, strftime in ((_EXCEL_DATE_CELL,) if excel else ()) + _DATE_SHAPES:
         share = _share(sample.str.contains(pattern))
         if share >= enough:
             return "date", _day_first(sample, strftime), share
@@ -648,7 +669,8 @@ def _read_folder(
             others.append(path.name)  # a .txt file that is not a table after all
             continue
         files[path.name] = [
-            describe_column(h, frame[h], read=not _special(h)) for h in frame.columns
+            describe_column(h, frame[h], read=not _special(h), excel=fmt == "xlsx")
+            for h in frame.columns
         ]
     return files, others, texts
 
@@ -783,6 +805,32 @@ def _coalesce_twins(
             break
 
 
+def _table_why(fit: _Fit, headers: int) -> str:
+    """How a file's columns give the table's: counted apart, since one column split gives
+    two contract columns and two coalesced give one ("13 contract columns from its 12
+    columns: forename and surname both from Full Name")."""
+    found = len(fit.columns)
+    split: dict[str, list[str]] = {}
+    shared = []
+    for c in fit.columns:
+        if isinstance(c.entry, dict) and "split" in c.entry:
+            split.setdefault(c.entry["split"]["column"], []).append(c.column)
+        elif isinstance(c.entry, dict) and "coalesce" in c.entry:
+            shared.append(f"{c.column} from {_shown(c.entry)}")
+    notes = [
+        f"{' and '.join(names)} {'both ' if len(names) == 2 else ''}from {header}"
+        for header, names in split.items()
+        if len(names) > 1
+    ] + shared
+    if not notes:
+        return f"{found} contract columns found in its {headers} columns" + (
+            f"; {len(fit.unused)} not read" if fit.unused else ""
+        )
+    read = headers - len(fit.unused)
+    some = f"{read} of its {headers}" if read < headers else f"its {headers}"
+    return f"{found} contract columns from {some} columns: {', '.join(notes)}"
+
+
 def _table_formats(columns: tuple[ColumnSuggestion, ...]) -> list[str]:
     return [c.date_format for c in columns if c.date_format]
 
@@ -818,9 +866,7 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
         certainty: Certainty = (
             "sure" if fit.share >= 0.9 else ("likely" if fit.share >= 0.7 else "check")
         )
-        why = f"{len(fit.columns)} contract columns found in its {len(files[fit.file])} columns" + (
-            f"; {len(fit.unused)} not read" if fit.unused else ""
-        )
+        why = _table_why(fit, len(files[fit.file]))
         tables.append(
             TableSuggestion(
                 fit.table.name,
