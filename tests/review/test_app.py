@@ -255,15 +255,20 @@ def is_running(pid: int) -> bool:
     return True
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_a_signal_stops_voila_and_serve_exits_once_the_port_is_free(tmp_path: Path, stop: int):
+def serve_in_a_process(tmp_path: Path, port: int) -> subprocess.Popen:
+    """`workbench review serve` on a new list and store, as an officer's machine runs it."""
     listed, store = write_list(tmp_path), tmp_path / "review.sqlite"
     ReviewStore(store, key=bytes.fromhex(KEY_HEX)).close()
-    port = free_port()
     env = {**os.environ, "WORKBENCH_KEY": KEY_HEX, "WORKBENCH_REVIEW_TOKEN": "ab" * 16}
     command = [sys.executable, "-m", "workbench", "--quiet", "review", "serve"]
     command += ["--store", str(store), "--list", str(listed), "--port", str(port)]
-    serving = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_voila_and_serve_exits_once_the_port_is_free(tmp_path: Path, stop: int):
+    port = free_port()
+    serving = serve_in_a_process(tmp_path, port)
     try:
         assert serving.stdout is not None
         first = serving.stdout.readline()
@@ -298,13 +303,8 @@ def not_ended(pid: int) -> bool:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG)")
 def test_voila_and_its_kernels_go_when_serve_is_killed(tmp_path: Path):
-    listed, store = write_list(tmp_path), tmp_path / "review.sqlite"
-    ReviewStore(store, key=bytes.fromhex(KEY_HEX)).close()
     port = free_port()
-    env = {**os.environ, "WORKBENCH_KEY": KEY_HEX, "WORKBENCH_REVIEW_TOKEN": "ab" * 16}
-    command = [sys.executable, "-m", "workbench", "--quiet", "review", "serve"]
-    command += ["--store", str(store), "--list", str(listed), "--port", str(port)]
-    serving = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    serving = serve_in_a_process(tmp_path, port)
     try:
         assert serving.stdout is not None
         assert serving.stdout.readline().startswith(f"Review app for {TITLE}")
