@@ -25,6 +25,7 @@ from tests.command import workbench
 from workbench.eligibility.assess import assess
 from workbench.review import ReviewStore, load_key, register_list_file
 from workbench.runs.html import remote_resources
+from workbench.runs.list_warnings import list_warnings
 from workbench.runs.parameters import NOTEBOOKS
 from workbench.runs.report import run_report
 from workbench.stats.report import MANIFEST_NAME, TABLES
@@ -222,6 +223,12 @@ def test_review_report_registers_the_list_and_shows_counts_only(review_run, key_
     ]
     assert mode(restricted) == 0o700 and all(mode(p) == 0o600 for p in files)
     assert sorted((review_run.run_dir / "shareable").iterdir()) == []
+    # The list it made is warned of as `assess` warns (the runner prints the notes).
+    record = json.loads((review_run.run_dir / "manifest.json").read_text())
+    assert record["warnings"] == {"serious": [], "notes": len(review_run.warnings.notes)}
+    assert review_run.warnings == list_warnings(
+        assess(SAMPLE, "two_year_old", term_start=TERM, as_of=TERM)
+    )
     copy = tmp_path / "review.sqlite"
     shutil.copy(restricted / "review.sqlite", copy)
     with ReviewStore(copy, key=load_key(key_file)) as store:
