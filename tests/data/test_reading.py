@@ -131,10 +131,11 @@ def test_money_with_pound_sign_and_thousands_commas_is_a_number(make_folder):
         'A1,P1,universal_credit,2024-01-01,,"£15,400.50",',
         "A2,P1,child_tax_credit,2024-01-01,,,12",
         "A3,P1,child_tax_credit,2024-01-01,,.5,",
+        'A4,P1,child_tax_credit,2024-01-01,,"£ 1,200.00", £ 7 ',  # Excel's accounting format
     )
     frame = load(make_folder, benefits=benefits).tables["benefits"]
-    assert frame["net_earned_income"].to_list() == [15400.5, None, 0.5]
-    assert frame["gross_income"].to_list() == [None, 12.0, None]
+    assert frame["net_earned_income"].to_list() == [15400.5, None, 0.5, 1200.0]
+    assert frame["gross_income"].to_list() == [None, 12.0, None, 7.0]
 
 
 def test_postcode_and_nino_are_normalised(make_folder):
@@ -782,6 +783,9 @@ def test_a_negative_amount_is_shown_plainly_in_the_quarantine_file(make_folder, 
         # A minus sign after the pound sign is still minus fifty pounds: below the range.
         ("£-50", "net_earned_income £-50 is outside the plausible range (0 to 10,000,000)"),
         ("-£50", "net_earned_income -£50 is outside the plausible range (0 to 10,000,000)"),
+        # Excel's accounting format puts a space after the pound sign.
+        ("£ -50", "net_earned_income £ -50 is outside the plausible range (0 to 10,000,000)"),
+        ("-£ 50", "net_earned_income -£ 50 is outside the plausible range (0 to 10,000,000)"),
         (
             "£-1,200.50",
             "net_earned_income £-1,200.50 is outside the plausible range (0 to 10,000,000)",
@@ -790,6 +794,9 @@ def test_a_negative_amount_is_shown_plainly_in_the_quarantine_file(make_folder, 
         ("-15,40", "not a number (expected digits like 15400 or £15,400.50)"),
         ("-1e5", "not a number (expected digits like 15400 or £15,400.50)"),
         ("£--5", "not a number (expected digits like 15400 or £15,400.50)"),
+        ("£  50", "not a number (expected digits like 15400 or £15,400.50)"),
+        ("- 50", "not a number (expected digits like 15400 or £15,400.50)"),
+        ("1 200", "not a number (expected digits like 15400 or £15,400.50)"),
     ],
 )
 def test_a_negative_or_unreadable_amount_gets_one_reason(make_folder, written, reason):

@@ -161,6 +161,21 @@ def test_an_unsure_value_is_left_out_with_a_comment(make_folder, tmp_path):
     load_profile(suggestion.write(tmp_path / "p.yaml"))
 
 
+def test_a_bare_ref_header_is_a_benefit_files_award_id(make_folder):
+    # A benefits extract whose award id is headed just "Ref" was matched to no table at all.
+    folder = make_folder(
+        {
+            "people.csv": "person_id,household_id,forename,surname,date_of_birth\n"
+            "P1,H1,Ann,Lee,2020-01-01\n",
+            "awards.csv": "Ref,Client ID,Benefit Type,Start Date\n"
+            "A1,P1,Universal Credit,01/02/2024\n",
+        }
+    )
+    [benefits] = [t for t in suggest_profile(folder).tables if t.table == "benefits"]
+    assert benefits.file == "awards.csv"
+    assert {c.column: c.sources() for c in benefits.columns}["award_id"] == ["Ref"]
+
+
 def test_a_column_is_told_by_its_values_when_its_header_says_nothing(make_folder):
     folder = make_folder(
         {

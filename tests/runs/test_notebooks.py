@@ -398,7 +398,7 @@ def test_a_failed_run_is_kept_aside_and_the_last_good_report_is_untouched(tmp_pa
     )
 
 
-def test_a_kernel_killed_mid_run_fails_the_run_instead_of_hanging(tmp_path, monkeypatch):
+def test_a_kernel_killed_mid_run_fails_the_run_instead_of_hanging(tmp_path, caplog):
     # The out-of-memory killer's SIGKILL, sent by the kernel to itself after writing its files.
     notebook = flaky_notebook(tmp_path / "killed.ipynb")
     cells = nbformat.read(notebook, as_version=4)
@@ -430,6 +430,8 @@ def test_a_kernel_killed_mid_run_fails_the_run_instead_of_hanging(tmp_path, monk
     assert record["error"]["ename"] == "DeadKernelError"
     assert (error.run.run_dir / "shareable" / "counts.csv").read_text() == "n\n12\n"
     assert mode(error.run.run_dir / "restricted" / "names.csv") == 0o600
+    # The one-line failure says it: nbclient's own log line through papermill's is not printed.
+    assert [r.getMessage() for r in caplog.records if "died" in r.getMessage()] == []
 
 
 def test_a_second_identical_run_while_the_first_is_writing_stops_and_changes_nothing(tmp_path):

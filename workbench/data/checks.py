@@ -19,9 +19,10 @@ unknown literal is silently false (no typo protection), and String columns join 
 with frames built elsewhere without dtype mismatches.
 
 Decimals accept plain numbers (`15400`, `-12.5`, `.5`) and money as people type it (`£15,400.50`:
-one leading pound sign, a minus sign before or after it, `-£50` or `£-50`, commas only in
-thousands groups); anything else, including `1e5`, `NaN` and `15,40`, is "not a number", and
-only that: a range is judged of numbers alone (`£-50` is a number, below the plausible range).
+one leading pound sign, perhaps with a space after it, a minus sign before or after it,
+`-£50`, `£-50` or `£ -50`, commas only in thousands groups); anything else, including `1e5`,
+`NaN` and `15,40`, is "not a number", and only that: a range is judged of numbers alone (`£-50`
+is a number, below the plausible range).
 
 Booleans (`households`' flags) accept, ignoring case and surrounding space, `true`/`false`,
 `yes`/`no`, `y`/`n`, `t`/`f` and `1`/`0`; a parquet Boolean or 0/1 integer column is read as
@@ -126,9 +127,10 @@ _EXCEL_DATE_CELL = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?$"
 # to 2173; four could be a year), a time of day as a fraction.
 _EXCEL_SERIAL = r"^\d{5}(?:\.\d+)?$"
 _EXCEL_EPOCH = date(1899, 12, 30)
-# A minus sign before or after the pound sign: `-£50` and `£-50` are both minus fifty pounds.
-_MONEY = r"^(?:£-|-?£?)(?:\d{1,3}(?:,\d{3})+|\d+|\d{1,3}(?:,\d{3})+\.\d+|\d*\.\d+)$"
-_MONEY_NOISE = r"[£,]"
+# A minus sign before or after the pound sign: `-£50` and `£-50` are both minus fifty pounds;
+# one space may follow the pound sign, as Excel's accounting format writes it (`£ 1,200.00`).
+_MONEY = r"^(?:£ ?-|-?(?:£ ?)?)(?:\d{1,3}(?:,\d{3})+|\d+|\d{1,3}(?:,\d{3})+\.\d+|\d*\.\d+)$"
+_MONEY_NOISE = r"[£, ]"
 # A time of day after a date (its shape, and the strftime that reads it), for the reason of a
 # date so written: `05/03/2024 00:00`, `2024-03-05T10:30:00`, `2024-03-05 00:00:00.000`.
 TIMES_OF_DAY: tuple[tuple[str, str], ...] = tuple(

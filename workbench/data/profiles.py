@@ -40,8 +40,8 @@ a profile is data, never code, so reading one cannot run anything.
 
 A contract column the profile does not name is looked for under its own name, as without a
 profile; a table the profile does not name is read from its contract file (``people.csv``).
-Money may carry a pound sign and thousands commas (``£15,400.50``, ``£-50``) with or without a
-profile.
+Money may carry a pound sign and thousands commas (``£15,400.50``, ``£-50``, ``£ 1,200.00``)
+with or without a profile.
 
 Nothing is guessed: a value the map does not hold is quarantined with the value shown, and
 the quarantine names the SOURCE file, its spreadsheet row and the SOURCE column (``DOB``, not

@@ -41,6 +41,7 @@ PosixPath('reports/2026-09-01-02_eligibility_list-r-0123456789ab/report.html')
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -121,6 +122,15 @@ class LocalKernelManager(AsyncKernelManager):
     @default("transport")
     def _transport_default(self) -> str:
         return "ipc"
+
+
+def _without_kernel_died(record: logging.LogRecord) -> bool:
+    """nbclient logs a dead kernel through papermill's logger before raising; the run's own
+    one-line failure says it (and where the run is kept), so the log line is not printed too."""
+    return not record.getMessage().startswith("Kernel died")
+
+
+logging.getLogger("papermill").addFilter(_without_kernel_died)
 
 
 @contextmanager
