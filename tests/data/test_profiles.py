@@ -177,7 +177,7 @@ def test_a_negative_amount_with_a_pound_sign_has_one_reason_naming_the_source(
         (
             "Earnings",
             "£-50",
-            "net_earned_income £-50 is outside the plausible range (0 to 10,000,000)",
+            "Earnings £-50 is outside the plausible range (0 to 10,000,000)",
         )
     ]
     summary = quarantine_summary(rows).select("column", "kind", "rows").rows()

@@ -154,10 +154,35 @@ def test_through_a_profile_the_unknown_person_is_named_by_the_source_column(make
         load_folder(folder, tables=["benefits"], profile=profile),
     )
     for data in (whole, apart):
+        named = "Client {} is not a person_id in people.csv"
         assert quarantined(data) == [
-            ("benefits", "awards.csv", 3, "Client", "Q7", unknown("Q7")),
-            ("benefits", "awards.csv", 5, "Client", "p1", unknown("p1")),
+            ("benefits", "awards.csv", 3, "Client", "Q7", named.format("Q7")),
+            ("benefits", "awards.csv", 5, "Client", "p1", named.format("p1")),
         ]
+
+
+def test_through_a_profile_both_files_are_named_as_the_council_names_them(make_folder, tmp_path):
+    profile = tmp_path / "profile.yaml"
+    document = {
+        "version": 1,
+        "tables": {
+            "people": {
+                "file": "clients.csv",
+                "columns": {"person_id": "Client ID", "household_id": "Family"},
+            },
+            "benefits": {
+                "file": "awards.csv",
+                "columns": {"award_id": "Ref", "person_id": "Client"},
+            },
+        },
+    }
+    profile.write_text(yaml.safe_dump(document), encoding="utf-8")
+    clients = PEOPLE.replace("person_id,household_id", "Client ID,Family")
+    awards = BENEFITS.replace("award_id,person_id", "Ref,Client")
+    folder = make_folder({"clients.csv": clients, "awards.csv": awards})
+    assert quarantined(load_folder(folder, profile=profile))[0] == (
+        "benefits", "awards.csv", 3, "Client", "Q7", "Client Q7 is not a Client ID in clients.csv"
+    )  # fmt: skip
 
 
 # --- people whose role is empty ---------------------------------------------------------------

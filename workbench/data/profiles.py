@@ -663,9 +663,15 @@ def relabelled(quarantine: pl.DataFrame, plans: Mapping[str, TablePlan]) -> pl.D
             if label == name:
                 continue
             prefix = f"{name}: "
+            # A reason about the row's own column may begin with its name and the value
+            # ("net_earned_income £-50 is outside ...", "person_id C1 appears on rows ..."):
+            # it names the source's column too.
+            own = f"{name} "
             renamed = (
                 pl.when(reason.str.starts_with(prefix))
                 .then(pl.lit(f"{label}: ") + reason.str.slice(len(prefix)))
+                .when((column == name) & reason.str.starts_with(own))
+                .then(pl.lit(f"{label} ") + reason.str.slice(len(own)))
                 .otherwise(reason)
                 .str.replace_all(f"; {prefix}", f"; {label}: ", literal=True)
             )

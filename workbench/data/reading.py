@@ -1092,6 +1092,7 @@ def load_folder(
                 if part.row_numbers is not None
             },
             profile=chosen.path if chosen is not None else None,
+            source_columns={n: dict(p.plan.labels) for n, p in loaded.items() if p.plan},
         )
     )
     if kept:
@@ -1166,8 +1167,11 @@ def check_references(data: LoadedData) -> LoadedData:
                 if other in reports and reports[other].quarantined
                 else ""
             )
-            text = f"{column} {{}} is not a {other_column} in {other_file}{or_quarantined}"
-            reasons.append((pl.col(f"__absent_{i}"), labels.get(column, column), column, text))
+            # Named as the files name them: under a profile, `Client ID` in clients.csv.
+            other_label = data.source_columns.get(other, {}).get(other_column, other_column)
+            label = labels.get(column, column)
+            text = f"{label} {{}} is not a {other_label} in {other_file}{or_quarantined}"
+            reasons.append((pl.col(f"__absent_{i}"), label, column, text))
         unknown = pl.any_horizontal(flag for flag, *_ in reasons)
         pairs = [(flag, pl.lit(label)) for flag, label, _, _ in reasons]
         texts = [(flag, pl.format(text, pl.col(c))) for flag, _, c, text in reasons]
