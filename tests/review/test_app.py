@@ -619,6 +619,36 @@ def test_two_officers_deciding_at_once_lose_nothing(served, browser):
 
 
 @pytest.mark.browser
+def test_a_page_whose_kernel_died_says_so_and_records_nothing(served, browser):
+    # Voilà restarts a killed kernel, but the page's widgets were the dead one's: a click
+    # would record nothing and say nothing. The page says so, and nothing on it can be used.
+    server, store = served
+    page = signed_in_page(browser, server.url, "K. Officer")
+    choose_child(page, "P003")
+    page.get_by_role("radio", name="Contact").check()
+    ready(page, "contact for Cara Smith, no reason given.")
+    kernel = json.loads(page.locator("#jupyter-config-data").inner_text())["kernelId"]
+    [pid] = [
+        int(p)
+        for p in subprocess.run(
+            ["pgrep", "-f", kernel], capture_output=True, text=True, check=True
+        ).stdout.split()
+    ]
+    os.kill(pid, signal.SIGKILL)  # the out-of-memory killer
+
+    alert = page.get_by_role("alert").filter(has_text="This page has stopped working")
+    alert.wait_for(timeout=30_000)
+    assert "would not be recorded" in alert.inner_text()
+    assert "Reload the page" in alert.inner_text()
+    page.wait_for_function("document.activeElement.classList.contains('wb-kernel-lost')")
+    # Everything but the message is inert: a click never reaches the button.
+    with pytest.raises(Exception, match="Timeout"):
+        page.get_by_role("button", name="Record decision").click(timeout=2_000)
+    page.context.close()
+    assert decisions_about(store, "P003").height == 0
+
+
+@pytest.mark.browser
 def test_every_control_has_an_accessible_name(served, browser):
     server, _ = served
     context = browser.new_context()
