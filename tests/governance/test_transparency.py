@@ -13,7 +13,12 @@ import yaml
 from workbench.data.schema import TABLES
 from workbench.eligibility.assess import columns_needed, columns_used
 from workbench.governance import load_policy
-from workbench.governance.transparency import column_uses, transparency_record
+from workbench.governance.transparency import (
+    OTHER_USES,
+    REVIEW_ONLY,
+    column_uses,
+    transparency_record,
+)
 from workbench.rules import available_initiatives, load_rule_set, rules_folder
 from workbench.stats.disclosure import DisclosureRules
 
@@ -111,9 +116,30 @@ def test_every_column_the_code_reads_is_listed_with_its_use():
     assert special == {"people.sex", "people.ethnicity", "people.first_language"}
     assert {c for c, use in by_column.items() if use.startswith("equality")} == special
     for column in set(by_column) - read - special:
-        assert by_column[column] == "checked by validate only"
+        expected = REVIEW_ONLY if column in OTHER_USES else "checked by validate only"
+        assert by_column[column] == expected, column
     # Nothing special-category is ever read for assessment.
     assert not {c.split(".")[1] for c in read} & {c.split(".")[1] for c in special}
+
+
+def test_what_review_outreach_and_dfe_checks_read_is_stated():
+    # The auditor found people.address_line_1 "checked by validate only" though officers see
+    # it and the contact file holds it, and people.school_urn though DfE's check is sent it.
+    from workbench.review import details
+
+    read = {f"people.{c}" for c in details._PEOPLE_COLUMNS}
+    read |= {f"dwp_list.{c}" for c in details._DWP_COLUMNS}
+    read |= {"people.nino", "people.school_urn"}  # check export's people columns
+    assert read <= set(OTHER_USES), read - set(OTHER_USES)
+    for name in OTHER_USES:
+        table, column = name.split(".")
+        assert column in TABLES[table].column_names, name
+    record = transparency_record(date(2026, 9, 1))
+    assert (
+        "| `people.address_line_1` | review, contact and DfE checks only | - | shown to the "
+        "officer reviewing the child; in `review outreach`'s contact file | First line"
+    ) in record
+    assert "`people.school_urn`, `dwp_list.address_line_1`" in _section(record, "## DPIA helper")
 
 
 def test_columns_follow_what_assess_loads_not_a_copy(monkeypatch):
@@ -127,7 +153,8 @@ def test_columns_follow_what_assess_loads_not_a_copy(monkeypatch):
     rows = {u.table + "." + u.column: u.use for u in column_uses([load_rule_set("two_year_old")])}
     assert rows["funded_places.hours_per_week"] == "assessment"
     assert rows["dwp_list.list_date"] == "checked when assessing, never used"
-    assert rows["dwp_list.address_line_2"] == "checked by validate only"
+    assert rows["dwp_list.address_line_2"] == REVIEW_ONLY  # shown to the officer
+    assert rows["people.school_urn"] == REVIEW_ONLY  # sent to DfE's enhanced FSM check
 
 
 def test_columns_are_stated_rule_set_by_rule_set():
@@ -146,7 +173,10 @@ def test_columns_are_stated_rule_set_by_rule_set():
     assert uses["households.savings"].initiatives == ("two_year_old",)
     assert uses["households.savings"].checked_by == ("free_school_meals",)
     record = transparency_record(date(2026, 9, 1))
-    assert "| `people.nino` | assessment | two_year_old | National Insurance number" in record
+    assert (
+        "| `people.nino` | assessment | two_year_old | a parent's, sent to DfE's childcare "
+        "check | National Insurance number"
+    ) in record
     assert (
         "| `benefits.gross_income` | assessment | early_years_pupil_premium, free_school_meals, "
         "two_year_old; checked when assessing, never used: disability_access_fund |" in record

@@ -72,6 +72,37 @@ SHOWN_TO_REVIEWER: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 LIST_COLUMNS = ("already_funded", "working_parent_place", "reason_codes", "evidence", "rule_set")
 
+# What reads a column besides the rules: the officer's view of a child (SHOWN_TO_REVIEWER and
+# its DWP-list twin), the contact file `review outreach` writes for the families an officer
+# decided to contact, and the files `check export` sends to DfE. A column no rule set uses but
+# one of these reads is `REVIEW_ONLY`, never "checked by validate only".
+REVIEW_ONLY = "review, contact and DfE checks only"
+_SHOWN = "shown to the officer reviewing the child"
+_CONTACT = "in `review outreach`'s contact file"
+OTHER_USES: dict[str, tuple[str, ...]] = {
+    "people.forename": (_SHOWN, _CONTACT, "sent to DfE's checks"),
+    "people.surname": (_SHOWN, _CONTACT, "sent to DfE's checks"),
+    "people.date_of_birth": (_SHOWN, _CONTACT, "sent to DfE's checks"),
+    "people.address_line_1": (_SHOWN, _CONTACT),
+    "people.postcode": (_SHOWN, _CONTACT),
+    "people.role": (_SHOWN, _CONTACT, "to choose whose details DfE's childcare check is sent"),
+    "people.nino": ("a parent's, sent to DfE's childcare check",),
+    "people.school_urn": ("sent to DfE's enhanced free school meals check",),
+    **{
+        f"dwp_list.{column}": (_SHOWN, _CONTACT)
+        for column in (
+            "child_forename",
+            "child_surname",
+            "child_date_of_birth",
+            "parent_forename",
+            "parent_surname",
+            "address_line_1",
+            "postcode",
+        )
+    },
+    **{f"dwp_list.address_line_{n}": (_SHOWN,) for n in (2, 3, 4)},
+}
+
 
 def _shown_sources() -> list[str]:
     """Every source named in SHOWN_TO_REVIEWER, checked against the schema and the list."""
@@ -96,6 +127,7 @@ class ColumnUse:
     initiatives: tuple[str, ...]
     meaning: str
     checked_by: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()  # OTHER_USES
 
 
 def _rule_sets(folder: Path | None) -> list[RuleSet]:
@@ -110,8 +142,10 @@ def column_uses(rule_sets: list[RuleSet]) -> list[ColumnUse]:
     set that reads the table without using the column reads it only to be checked (its row
     quarantined when the value breaks the contract, then the column dropped) when it is in
     `OPTIONAL_COLUMNS_CHECKED`, and otherwise not at all. A special-category column is read
-    only for aggregate equality monitoring; any other column is only checked by `workbench
-    validate`.
+    only for aggregate equality monitoring. A column the rules do not use but the officer's
+    view, the contact file or DfE's checks read is `REVIEW_ONLY`; any other column is only
+    checked by `workbench validate`. Each column's `also` says what else reads it
+    (`OTHER_USES`).
     """
     uses = []
     used = {rs.id: columns_used(rs) for rs in rule_sets}
@@ -129,11 +163,16 @@ def column_uses(rule_sets: list[RuleSet]) -> list[ColumnUse]:
                 use, by = EQUALITY, ()
             elif users:
                 use, by, checked_by = ASSESSMENT, users, checkers
+            elif f"{table.name}.{column.name}" in OTHER_USES:
+                use, by = REVIEW_ONLY, ()
             elif checkers:
                 use, by = CHECKED, checkers
             else:
                 use, by = VALIDATION, ()
-            uses.append(ColumnUse(table.name, column.name, use, by, column.meaning, checked_by))
+            also = OTHER_USES.get(f"{table.name}.{column.name}", ())
+            uses.append(
+                ColumnUse(table.name, column.name, use, by, column.meaning, checked_by, also)
+            )
     return uses
 
 
@@ -290,18 +329,23 @@ def _data(rule_sets: list[RuleSet], folder: Path | None) -> list[str]:
         f"`{CHECKED}`: read only so that a row with a value that breaks the data contract is "
         "set aside as `workbench validate` sets it aside, then dropped: never used. "
         f"`{EQUALITY}`: special category data, read only with `--equality-monitoring`, reported "
-        f"only in aggregate and never used to select anyone. `{VALIDATION}`: checked for "
-        "quality by `workbench validate`, not used to assess anyone.",
+        f"only in aggregate and never used to select anyone. `{REVIEW_ONLY}`: not used to "
+        "assess anyone, but read to show the officer who the family is, to write the contact "
+        f"file, or to send to DfE's checks. `{VALIDATION}`: checked for "
+        "quality by `workbench validate`, not used to assess anyone. *Also* says what else "
+        "reads a column once a list is made.",
         "",
-        "| column | read for | initiatives | meaning |",
-        "|---|---|---|---|",
+        "| column | read for | initiatives | also | meaning |",
+        "|---|---|---|---|---|",
     ]
     for use in column_uses(rule_sets):
         who = ", ".join(use.initiatives) or "-"
         if use.checked_by:
             who += f"; {CHECKED}: {', '.join(use.checked_by)}"
+        also = "; ".join(use.also) or "-"
         lines.append(
-            f"| `{use.table}.{use.column}` | {use.use} | {who} | {_one_line(use.meaning)} |"
+            f"| `{use.table}.{use.column}` | {use.use} | {who} | {also} | "
+            f"{_one_line(use.meaning)} |"
         )
     lines += ["", "#### 4.3 Sources restricted by law", ""]
     policy = restricted_sources(folder)
@@ -411,9 +455,15 @@ def _publication(rules: DisclosureRules) -> list[str]:
         "equality monitoring tables. Never a row about a person.",
         f"- Disclosure control: counts from 1 to {rules.threshold - 1} are suppressed (threshold "
         f"{rules.threshold}) and shown as `{rules.symbol}`; rates built on them too; secondary "
-        "suppression across rows and columns so that no hidden count can be recovered by "
-        f"subtraction; totals from unrounded counts; counts are {rounding} by default. A table "
+        "suppression across rows and columns, and across the tables of one report that share "
+        "a total, so that no hidden count can be recovered by subtraction within a report; "
+        f"totals from unrounded counts; counts are {rounding} by default. A table "
         "whose total is itself small is not published.",
+        "- Limits: suppression protects each report on its own. Two reports that count the same "
+        "children differently (all tiers in one, the likely tier in another), or two runs whose "
+        "data differ by one family, can be subtracted from each other: publish rounded counts "
+        "(`--round-to 5`, `-p round_to=5`) wherever more than one report, or more than one "
+        "run, of the same children is published.",
         "- Personal data stays in `restricted/` folders (0700, files 0600) on the council's "
         "systems; retention is in the DPIA helper below.",
         "",
@@ -490,6 +540,9 @@ def _dpia(rule_sets: list[RuleSet], policy: RetentionPolicy) -> list[str]:
         "",
         f"- Personal data read to assess: {named(ASSESSMENT)}.",
         f"- Special category data (aggregate equality monitoring only): {named(EQUALITY)}.",
+        "- Personal data read only to show officers who a family is, to write the contact file "
+        f"of the families they decided to contact, or to send to DfE's checks: "
+        f"{named(REVIEW_ONLY)}.",
         "- Data subjects: children in the age windows of the initiatives, their parents and "
         "carers, other adults in their households (when the data has no roles).",
         "",
