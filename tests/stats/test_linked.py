@@ -398,13 +398,40 @@ def test_a_list_summary_may_have_children_who_meet_no_reason():
     together = protect_list_summary(summary, uses_dwp_list=False)
     assert together.safe
     assert published_values(together.protected) == {
-        ("tier", "likely", "children"): None,  # 25, or 30 - 25 would give the possible 5
+        # The likely 25 is public (the take-up report's eligible children): the Total is
+        # hidden instead, or 30 - 25 would give the possible 5.
+        ("tier", "likely", "children"): 25,
         ("tier", "possible", "children"): None,
-        ("tier", "Total", "children"): 30,
+        ("tier", "Total", "children"): None,
         # 25 is safe without a Total: any of the 30 listed may meet a reason, or none.
         ("reason", "income_support", "children"): 25,
         ("reason", "ehc_plan", "children"): None,
     }
+
+
+def test_a_small_possible_tier_is_not_given_away_by_the_take_up_reports_eligible_count():
+    # The auditor's subtraction: report 02 hid both tiers and showed Total 230, and report 04
+    # published the term's eligible children (the likely tier) as 225: possible = 5. The
+    # likely tier is now shown as 04 shows it, and the Total hidden with the possible tier.
+    summary = {
+        "tier": pl.DataFrame({"tier": ["likely", "possible"], "children": [225, 5]}),
+        "reason": pl.DataFrame({"reason_code": ["income_support"], "children": [225]}),
+    }
+    together = protect_list_summary(summary, uses_dwp_list=False)
+    assert together.safe
+    assert together.protected["tier"].wide("children").rows() == [
+        ("likely", "225"),
+        ("possible", "c"),
+        ("Total", "c"),
+    ]
+    # A possible tier of 10 or more needs no cover: everything is shown.
+    summary["tier"] = pl.DataFrame({"tier": ["likely", "possible"], "children": [225, 10]})
+    shown = protect_list_summary(summary, uses_dwp_list=False).protected["tier"]
+    assert shown.wide("children").rows() == [
+        ("likely", "225"),
+        ("possible", "10"),
+        ("Total", "235"),
+    ]
 
 
 def test_a_list_of_no_one_gives_a_tier_total_of_zero_and_no_reasons():

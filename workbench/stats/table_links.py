@@ -526,6 +526,11 @@ def protect_list_summary(
     missing (tier possible) may meet none. The tiers have a ``Total`` (the children listed);
     the reasons have none, since reasons added up count a child once per reason met.
 
+    The likely tier is never hidden: it is the take-up report's eligible children, published
+    there whatever this table shows. A possible tier from 1 to the threshold less one would be
+    the ``Total`` less it, so the ``Total`` is hidden with it (a set that could only be
+    protected by hiding the likely tier is not published).
+
     Examples
     --------
     >>> summary = {
@@ -541,6 +546,10 @@ def protect_list_summary(
 
     rules = rules or DisclosureRules()
     rows = {"tier": "tier", "reason": "reason_code"}
+    tiers = summary["tier"]
+    possible = tiers.filter(pl.col("tier") == "possible").get_column("children").sum()
+    # The likely tier is public (see above): a small possible tier is covered by the Total.
+    cover = [("children", TOTAL)] if rules.is_small(int(possible)) else []
 
     def protect_one(
         name: str, raw: pl.DataFrame, also_hide: Collection[tuple[str, ...]]
@@ -551,7 +560,7 @@ def protect_list_summary(
             column=None,
             count="children",
             rules=rules,
-            also_hide=also_hide,
+            also_hide=[*also_hide, *cover] if name == "tier" else also_hide,
             margins=name == "tier",
         )
 
@@ -561,7 +570,9 @@ def protect_list_summary(
         rules=rules,
         uses_dwp_list=uses_dwp_list,
         kinds={"tier": "partition", "reason": "reasons"},
-        keep=lambda key: key == ("tier", TOTAL, "children"),
+        # The likely tier's count is public whatever this table shows: the take-up report
+        # (`stats`, notebook 04) publishes it as the term's eligible children.
+        keep=lambda key: key == ("tier", "likely", "children"),
     )
 
 
