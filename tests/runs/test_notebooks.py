@@ -110,14 +110,24 @@ def two_year_old(tmp_path_factory):
 
 def test_explore_writes_the_file_counts_to_shareable(explore):
     assert explore.ok
+
+    # Disclosure control, file by file: a DWP list of 2 rows is 2 families on it, 9 statuses
+    # 9 children in care or with a plan (the report's page shows the exact counts).
+    def rows(file: str, accepted: str, read: str) -> str:
+        hidden = "true" if accepted == "c" else "false"
+        return (
+            f"{file},accepted,rows,{accepted},{hidden}\n{file},quarantined,rows,0,false\n"
+            f"{file},Total,rows,{read},{hidden}\n"
+        )
+
     assert (explore.run_dir / "shareable" / "validation.csv").read_text() == (
-        "table,file,format,read,accepted,quarantined\n"
-        "people,people.csv,csv,712,712,0\n"
-        "benefits,benefits.csv,csv,186,186,0\n"
-        "child_statuses,child_statuses.csv,csv,9,9,0\n"
-        "households,households.csv,csv,6,6,0\n"
-        "dwp_list,dwp_list.csv,csv,2,2,0\n"
-        "funded_places,funded_places.csv,csv,52,52,0\n"
+        "file,of,measure,value,suppressed\n"
+        + rows("people.csv", "712", "712")
+        + rows("benefits.csv", "186", "186")
+        + rows("child_statuses.csv", "c", "c")
+        + rows("households.csv", "c", "c")
+        + rows("dwp_list.csv", "c", "c")
+        + rows("funded_places.csv", "52", "52")
     )
     assert sorted(p.name for p in (explore.run_dir / "restricted").iterdir()) == []
 

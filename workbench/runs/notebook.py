@@ -38,6 +38,7 @@ __all__ = [
     "data_profile",
     "linkage_quality_table",
     "linkage_tables",
+    "published_file_summary",
     "readable",
     "run_folders",
     "svg_chart",
@@ -204,6 +205,82 @@ class Publisher:
         )
 
 
+def published_file_summary(
+    files: pl.DataFrame, rules: DisclosureRules | None = None
+) -> ProtectedTable:
+    """The rows read from each file (`workbench.runs.console.file_summary`) as they may be
+    published: accepted and quarantined rows by file, ``Total`` the rows read, after the
+    disclosure control every shareable table has.
+
+    The rows of a file count records about people: a DWP list of 2 families, 4 households'
+    circumstances or 3 children's social-care statuses are small counts of families with a
+    characteristic, so they are hidden like any other (the report itself shows the exact
+    counts to the council's analysts; `workbench validate` prints them). Each file is its own
+    table (accepted + quarantined = read): no total over files, which would count different
+    things together, is published, so none is protected.
+
+    Examples
+    --------
+    >>> files = pl.DataFrame({"file": ["people.csv", "dwp_list.csv"], "read": [712, 2],
+    ...                       "accepted": [709, 2], "quarantined": [3, 0]})
+    >>> published_file_summary(files).wide("rows").rows()  # doctest: +NORMALIZE_WHITESPACE
+    [('people.csv', 'c', 'c', '712'), ('dwp_list.csv', 'c', '0', 'c')]
+    """
+    rules = rules or DisclosureRules()
+    parts = []
+    for name in files.get_column("file"):
+        counts = files.filter(pl.col("file") == name).unpivot(
+            on=["accepted", "quarantined"], variable_name="of", value_name="rows"
+        )
+        table = protect_table(counts, row="of", column=None, count="rows", rules=rules)
+        if not table.safe:  # fewer rows than the threshold: every count of the file hidden
+            table = _all_hidden(table, rules, f"fewer than {rules.threshold} rows")
+        parts.append((name, table))
+    if not parts:
+        raise ValueError("published_file_summary: no file was read")
+
+    def together(frames: list[pl.DataFrame]) -> pl.DataFrame:
+        named = zip(parts, frames, strict=True)
+        return pl.concat([f.select(pl.lit(n).alias("file"), pl.all()) for (n, _), f in named])
+
+    notes = [f"{name}: {note}" for name, table in parts for note in table.notes]
+    return ProtectedTable(
+        table=together([t.table for _, t in parts]),
+        mask=together([t.mask for _, t in parts]),
+        safe=all(t.safe for _, t in parts),
+        notes=notes,
+        row="file",
+        column="of",
+    )
+
+
+def _all_hidden(table: ProtectedTable, rules: DisclosureRules, why: str) -> ProtectedTable:
+    """`table` with every count hidden (a zero too when zeros are), published as that."""
+    hidden = pl.col("value") != "0" if not rules.suppress_zeros else pl.lit(True)
+
+    def hide(frame: pl.DataFrame) -> pl.DataFrame:
+        marked = frame.with_columns(
+            hidden.alias("suppressed"),
+            pl.when(hidden).then(pl.lit("primary")).alias("suppression"),
+        )
+        if "value" in frame.columns:
+            marked = marked.with_columns(
+                pl.when(hidden).then(pl.lit(rules.symbol)).otherwise("value").alias("value")
+            )
+        return marked
+
+    masked = hide(table.table)
+    note = f"{why}, so every count is hidden ('{rules.symbol}')."
+    return ProtectedTable(
+        table=masked,
+        mask=masked.drop("value"),
+        safe=True,
+        notes=[note],
+        row=table.row,
+        column=table.column,
+    )
+
+
 def svg_chart(chart: Any, path: str | Path) -> Any:
     """Save an altair chart as SVG at `path` (offline, `workbench.charts.save_chart`) and
     return it for the notebook to show."""
@@ -259,10 +336,10 @@ def linkage_tables(
     the DWP rows in the bands it counts, and the rows of a band hidden in one table would
     follow by subtraction from the others; how each table links to the others is in
     `workbench.stats.table_links` (its ``linkage_*`` kinds). The rows of each source (the
-    bands' ``Total`` column) stay published: the rows accepted from each file are published
-    anyway (``validation.csv`` of the ``01_explore_data`` report). When protecting the set
-    would need them hidden, the set is not safe (``reason`` says why) and none of it may be
-    published.
+    bands' ``Total`` column) stay published, as the ``01_explore_data`` report's
+    ``validation.csv`` publishes the rows accepted from each file (`published_file_summary`:
+    hidden there too when under the threshold). When protecting the set would need them
+    hidden, the set is not safe (``reason`` says why) and none of it may be published.
     """
     from workbench.stats.table_links import protect_set
 
