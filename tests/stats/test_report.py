@@ -1029,8 +1029,12 @@ def test_a_rate_with_no_headcount_is_blank_with_the_reason_in_the_tables_notes(d
         assert notes[name][-1] == blank, name
     assert notes["equality_by_sex"][-1] == blank
     assert notes["funnel"][-1] == (
-        f"{because} So no child can reach the funded stage until the term's places are read."
+        f"{because} So the funded stage is left out until the term's places are read (a 0 "
+        "would read as no child funded)."
     )
+    # The funnel had a funded stage of 0, the only 0 beside the blanks of every other table.
+    funnel = pl.read_csv(april.out / "funnel.csv", infer_schema=False)
+    assert funnel["furthest_stage"].to_list() == ["on_dwp_list", "linked", "Total"]
     drawn, skipped = write_charts(april, tmp_path / "charts")
     assert "take_up_by_area" not in drawn
     assert skipped["take_up_by_area"] == (

@@ -310,7 +310,8 @@ def write_stats(
                 "Not applicable: DfE publishes national take-up for the two-year-old offer only."
             )
     if outcomes is not None:
-        raw |= _outcome_tables(found, outcomes, term_start, measured=caveat is None)
+        measured = caveat is None and term_start not in uncounted
+        raw |= _outcome_tables(found, outcomes, term_start, measured=measured)
     if caveat is not None:
         raw = {name: _counts_only(name, table) for name, table in raw.items()}
     out.mkdir(parents=True, exist_ok=True)
@@ -520,10 +521,14 @@ def _uncounted_caveat(sentence: str | None, found: Assessment) -> str | None:
 
 def _funded_blank(name: str, table: pl.DataFrame) -> pl.DataFrame:
     """A take-up or equality table of a term whose funded places were not read, with the
-    funded count and what is worked out from it empty (published blank). Other tables (the
-    funnel, the outcomes of earlier lists) are as counted."""
+    funded count and what is worked out from it empty (published blank); the DWP-list funnel
+    without its funded stage (a 0 there would read as no child funded, and the funnel's
+    stages are rows, so a blank row is no clearer than none). The outcomes of earlier lists
+    leave it out too (`_outcome_tables`, ``measured``)."""
     if name in COUNTS_ONLY_TABLES and name != "trend" and "funded" in table.columns:
         return without_funded(table)
+    if name == "funnel" and "stage" in table.columns:
+        return table.filter(pl.col("stage").cast(pl.String) != "funded")
     return table
 
 
@@ -545,8 +550,8 @@ def _uncounted_note(name: str, uncounted: Mapping[date, str], term_start: date) 
         )
     if name == "funnel" or name.startswith("outcome_funnel"):
         return (
-            f"{uncounted[term_start]} So no child can reach the funded stage until the term's "
-            "places are read."
+            f"{uncounted[term_start]} So the funded stage is left out until the term's places "
+            "are read (a 0 would read as no child funded)."
         )
     return None
 

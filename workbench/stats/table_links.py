@@ -938,19 +938,23 @@ class _Builder:
     def funnel(self, table: str, labels: Mapping[str, list[str]]) -> None:
         dwp = self._dwp_parts()
         stages = [label for label in labels if label != TOTAL]
-        if stages[:1] != ["on_dwp_list"] or stages[-1:] != ["funded"]:
+        if stages[:1] != ["on_dwp_list"] or len(stages) < 2:
             raise WorkbenchError(f"No disclosure model for a funnel with stages {stages}.")
         variables = {"on_dwp_list": dwp["no_record"]}
         if stages == ["on_dwp_list", "linked", "funded"]:
             variables["linked"] = dwp["not_funded"]
             variables["funded"] = dwp["funded"]
-        else:  # review stages split the linked children; a funded child may stop before
+        else:
+            # Review stages split the linked children, and a funded child may stop before;
+            # without a funded stage (a term whose places were not read) the stages after the
+            # first split every linked child, funded or not.
             for stage in stages[1:]:
                 variables[stage] = self.model.variable(f"funnel {stage}")
             terms = {variables[stage]: 1 for stage in stages[1:]}
             terms.update({dwp["funded"]: -1, dwp["not_funded"]: -1})
             self.model.constrain(terms, 0, 0)
-            self.model.constrain({variables["funded"]: 1, dwp["funded"]: -1}, -_INFINITY, 0)
+            if "funded" in variables:
+                self.model.constrain({variables["funded"]: 1, dwp["funded"]: -1}, -_INFINITY, 0)
         for stage in stages:
             self.model.cell((table, stage, "count"), {variables[stage]: 1})
         if TOTAL in labels:
