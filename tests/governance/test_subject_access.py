@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from tests.command import workbench
 from tests.lists import rewritten
 from workbench.eligibility.assess import assess
 from workbench.errors import DataFileError, UsageError
@@ -20,6 +22,7 @@ from workbench.governance.subject_access import (
 from workbench.review import ReviewStore, pseudonym, register_list_file
 from workbench.review.check_results import import_check_results
 from workbench.review.checks import export_checks
+from workbench.review.outreach import export_outreach, sidecar_path
 
 KEY = bytes(range(32))
 TERM = date(2026, 9, 1)
@@ -244,8 +247,25 @@ def test_the_export_says_who_opened_the_childs_details_and_no_one_elses(council,
     assert f"| {at[0]} | A. Officer | two_year_old |" in text
     assert f"| {at[1]} | B. Officer | two_year_old |" in text
     assert "C. Officer" not in _texts(out)  # Yolanda's view is not Tobias's
+    # Orson is not listed, but Yolanda's details show him as her parent: C. Officer's view of
+    # them showed his name and address (Yolanda is not named).
     orson = subject_access("P-ORSON", data=data, store=store, key=KEY, out=tmp_path / "o.md")
-    assert "No one has opened this person's details in review." in orson.read_text()
+    text = orson.read_text()
+    assert "No one has opened this person's details in review as a listed child." in text
+    at = log.filter(pl.col("user") == "C. Officer")["at"][0]
+    assert (
+        f"| {at} | C. Officer | two_year_old | {log_run(store)} | their name, as a parent or "
+        "carer, and the address, with a child in their household (id withheld) |" in text
+    )
+    assert "A. Officer" not in text and "B. Officer" not in text  # Tobias is not his child
+    for leak in ("Yolanda", "Ferris", "C-YOLANDA", yolanda):
+        assert leak not in _texts(orson), leak
+
+
+def log_run(store: Path) -> str:
+    """The run id of the one list in the store."""
+    with ReviewStore(store, key=KEY) as review:
+        return str(review.lists()["run_id"][0])
 
 
 def test_an_export_into_a_new_folder_makes_it_owner_only(council, tmp_path):
@@ -628,3 +648,233 @@ def test_a_decision_on_a_proposed_link_is_shown_to_the_child_proposed(dwp_counci
     )
     assert "F. Officer" not in _texts(tobias)
     assert "No DWP-list row was decided on with this person" in _texts(tobias)
+
+
+# --- households, funded places, outreach --------------------------------------------------------
+
+# Household H1 again, now with its address, and household H3: Pippa Larkspur and her mother
+# Saffron Vane, with no recourse to public funds (the households file). Tobias has two funded
+# places (an earlier term's two-year-old place, and working-parent hours this term); Pippa one
+# of her own, which must not show in his export.
+PEOPLE_WITH_ADDRESSES = """\
+person_id,household_id,forename,surname,date_of_birth,nino,address_line_1,postcode,role,ethnicity
+C-TOBIAS,H1,Tobias,Ashdown,2024-03-10,,4 Quarry Lane,ZZ9 1AA,child,White British
+P-MARIGOLD,H1,Marigold,Quenby,1994-06-02,QQ123456A,4 Quarry Lane,ZZ9 1AA,parent_carer,White Irish
+C-PIPPA,H3,Pippa,Larkspur,2024-05-05,,7 Heron Row,ZZ9 5EE,child,Mixed
+P-SAFFRON,H3,Saffron,Vane,1992-02-02,QQ333333E,7 Heron Row,ZZ9 5EE,parent_carer,Asian
+"""
+HOUSEHOLDS = """\
+household_id,no_recourse_to_public_funds,annual_income,savings,in_london
+H3,true,12000,1000,false
+"""
+PLACES = """\
+record_id,provider_id,term_start,child_forename,child_surname,child_date_of_birth,postcode,funding_stream,hours_per_week
+FP-OLD,PRV-7,2026-04-13,Tobias,Ashdown,2024-03-10,ZZ9 1AA,two_year_old,15
+FP-WP,PRV-8,2026-09-01,Tobias,Ashdown,2024-03-10,ZZ9 8XX,working_parent,15
+FP-PIPPA,PRV-8,2026-09-01,Pippa,Larkspur,2024-05-05,ZZ9 5EE,working_parent,15
+"""
+H3_FAMILY = ["C-PIPPA", "Pippa", "Larkspur", "P-SAFFRON", "Saffron", "Vane", "QQ333333E"]
+
+
+@pytest.fixture
+def household_council(tmp_path: Path, make_folder):
+    data = make_folder(
+        {
+            "people.csv": PEOPLE_WITH_ADDRESSES,
+            "benefits.csv": BENEFITS,
+            "child_statuses.csv": STATUSES,
+            "dwp_list.csv": DWP,
+            "households.csv": HOUSEHOLDS,
+            "funded_places.csv": PLACES,
+        }
+    )
+    listed = tmp_path / "lists" / "two_year_old.csv"
+    listed.parent.mkdir()
+    assess(data, "two_year_old", term_start=TERM, as_of=TERM).write(listed)
+    return data, listed
+
+
+def test_the_household_fixture_lists_what_it_says(household_council):
+    rows = pl.read_csv(household_council[1], infer_schema=False)
+    assert rows.select("person_id", "reason_codes", "evidence").rows() == [
+        (
+            "C-PIPPA",
+            "no_recourse_to_public_funds",
+            "no_recourse_to_public_funds: households row H3",
+        ),
+        (
+            "C-TOBIAS",
+            "continued_entitlement;disability_living_allowance;dwp_list;ehc_plan;"
+            "universal_credit_low_income",
+            "continued_entitlement: funded_places row FP-OLD; disability_living_allowance: "
+            "award AW-TA1 of the child; dwp_list: DWP list row D-101; ehc_plan: status ST-TA1; "
+            "universal_credit_low_income: award AW-MQ1 of parent/carer P-MARIGOLD",
+        ),
+    ]
+
+
+def test_a_childs_export_holds_their_funded_places_and_every_people_column(
+    household_council, tmp_path
+):
+    data, listed = household_council
+    out = subject_access("C-TOBIAS", data=data, lists=[listed], key=KEY, out=tmp_path / "t.md")
+    places = [(record, field, value) for record, field, value in _facts(out, "funded_places")]
+    assert [v for _, f, v in places if f == "record_id"] == ["FP-OLD", "FP-WP"]
+    assert ("funded place 2", "funding_stream", "working_parent") in places
+    assert ("funded place 2", "provider_id", "PRV-8") in places
+    assert (
+        "funded place 2",
+        "how found",
+        "linked to them because the child's names and date of birth agree",
+    ) in places
+    assert ("working-parent place this term", "True") in [
+        (f, v) for _, f, v in _facts(out, "lists")
+    ]
+    # Every column of their people row the workbench holds: the address too (the review page,
+    # the workbook and outreach show it), but not the special-category ones.
+    people = dict((f, v) for _, f, v in _facts(out, "people"))
+    assert people["address_line_1"] == "4 Quarry Lane"
+    assert "ethnicity" not in people
+    text = _texts(out)
+    for leak in ["FP-PIPPA", *H3_FAMILY, "7 Heron Row", "White", "Mixed", "Asian", "H3"]:
+        assert leak not in text, leak
+    # Their household has no row of the households file; Pippa's has, and it is in hers.
+    assert "No row of the households file is about their household H1." in text
+    pippa = subject_access("C-PIPPA", data=data, lists=[listed], key=KEY, out=tmp_path / "p.md")
+    assert [(f, v) for _, f, v in _facts(pippa, "households")] == [
+        ("household_id", "H3"),
+        ("no_recourse_to_public_funds", "True"),
+        ("annual_income", "12000.0"),
+        ("savings", "1000.0"),
+        ("in_london", "False"),
+    ]
+    assert [v for _, f, v in _facts(pippa, "funded_places") if f == "record_id"] == ["FP-PIPPA"]
+
+
+def test_a_parents_export_shows_their_household_used_as_evidence_for_their_child(
+    household_council, tmp_path
+):
+    data, listed = household_council
+    out = subject_access("P-SAFFRON", data=data, lists=[listed], key=KEY, out=tmp_path / "s.md")
+    assert [(f, v) for _, f, v in _facts(out, "households")][:2] == [
+        ("household_id", "H3"),
+        ("no_recourse_to_public_funds", "True"),
+    ]
+    assert [v for _, _, v in _facts(out, "evidence about others")] == [
+        "no_recourse_to_public_funds: their household's circumstances (households row H3), "
+        "for a child in their household (id withheld)"
+    ]
+    text = _texts(out)
+    assert "None of the 1 list(s) searched used" not in text
+    for leak in ("C-PIPPA", "Pippa", "Larkspur", "2024-05-05", "FP-PIPPA"):
+        assert leak not in text, leak
+    # Marigold's household is not H3: its circumstances are not hers.
+    marigold = subject_access(
+        "P-MARIGOLD", data=data, lists=[listed], key=KEY, out=tmp_path / "m.md"
+    )
+    assert [v for _, _, v in _facts(marigold, "evidence about others")] == [
+        "dwp_list: the DWP list row D-101 naming them as the parent, for a child in their "
+        "household (id withheld)",
+        "universal_credit_low_income: their award AW-MQ1, for a child in their household "
+        "(id withheld)",
+    ]
+    assert "H3" not in _texts(marigold)
+
+
+def test_outreach_exports_naming_the_child_or_the_parent_are_in_the_export(
+    household_council, tmp_path
+):
+    # Pippa is decided `contact` and exported for outreach (the file kept away from the list);
+    # Tobias is decided `not_eligible` and is not. Afterwards Pippa is decided `defer`: the
+    # export was made on the decision that stood then.
+    data, listed = household_council
+    store = tmp_path / "review.sqlite"
+    pippa, tobias = pseudonym("person", "C-PIPPA", KEY), pseudonym("person", "C-TOBIAS", KEY)
+    with ReviewStore(store, clock=Clock(), key=KEY) as review:
+        list_id, _ = register_list_file(review, listed, KEY)
+        contact = review.record_decision(list_id, pippa, "contact", "A. Officer")
+        review.record_decision(list_id, tobias, "not_eligible", "B. Officer", "no longer two")
+        sent = export_outreach(
+            review, listed, data, tmp_path / "outreach" / "contacts.csv", key=KEY, user="O. Fficer"
+        )
+        assert sent.exported == 1
+        review.record_decision(list_id, pippa, "defer", "A. Officer", "family moved")
+        exported_at = review.access_log().filter(pl.col("command") == "review outreach")["at"][0]
+        run = review.lists()["run_id"][0]
+    head = f"| {exported_at} | O. Fficer | contacts.csv | two_year_old | {run} |"
+    decision = f"| {contact.decision_id} | A. Officer | {contact.decided_at} |"
+    # From the store alone: the export is worked out from the decisions it held then.
+    child = subject_access("C-PIPPA", data=data, store=store, key=KEY, out=tmp_path / "c.md")
+    assert (
+        f"{head} the child: their names, date of birth and address {decision} the store's "
+        "decisions when it was made (the export file was not given) |" in child.read_text()
+    )
+    # From the file given: her mother is named in the row, as a parent or carer.
+    mother = subject_access(
+        "P-SAFFRON",
+        data=data,
+        store=store,
+        key=KEY,
+        outreach=[sent.out],
+        out=tmp_path / "m.md",
+    )
+    assert (
+        f"{head} a parent or carer of a child in their household (id withheld): their name, "
+        f"and the address {decision} the export file contacts.csv |" in mother.read_text()
+    )
+    for leak in ("C-PIPPA", "Pippa", "Larkspur", pippa):
+        assert leak not in _texts(mother), leak
+    # The file alone (no store), found by its sidecar given.
+    alone = subject_access(
+        "P-SAFFRON", data=data, key=KEY, outreach=[sidecar_path(sent.out)], out=tmp_path / "a.md"
+    )
+    assert (
+        "the export file contacts.csv (the review store not searched)"
+        in _facts(alone, "outreach exports")[-1]
+    )
+    # Tobias and his mother are in no export.
+    for person in ("C-TOBIAS", "P-MARIGOLD"):
+        out = subject_access(
+            person, data=data, store=store, key=KEY, outreach=[sent.out], out=tmp_path / "t.md"
+        )
+        assert "No outreach export searched named this person." in out.read_text(), person
+        assert "O. Fficer" not in _texts(out)
+    with ReviewStore(store, key=KEY) as review:
+        details = review.access_log().filter(pl.col("command") == "subject-access")["detail"]
+    assert details[0].endswith(", 1 outreach export rows naming them")
+    # The command takes the file too (`--outreach`), as the data protection team runs it.
+    env = dict(os.environ, WORKBENCH_KEY=KEY.hex(), WORKBENCH_STORE=str(tmp_path / "log.sqlite"))
+    given = workbench(
+        "subject-access", "--person", "P-SAFFRON", "--data", str(data), "--store", str(store),
+        "--outreach", str(sent.out), "--out", str(tmp_path / "cli.md"), env=env,
+    )  # fmt: skip
+    assert given.returncode == 0, given.stderr
+    assert "the export file contacts.csv |" in (tmp_path / "cli.md").read_text()
+
+
+def test_an_outreach_export_beside_a_list_searched_is_found(household_council, tmp_path):
+    data, listed = household_council
+    store = tmp_path / "review.sqlite"
+    with ReviewStore(store, clock=Clock(), key=KEY) as review:
+        list_id, _ = register_list_file(review, listed, KEY)
+        review.record_decision(
+            list_id, pseudonym("person", "C-PIPPA", KEY), "contact", "A. Officer"
+        )
+        export_outreach(review, listed, data, listed.with_name("contacts.csv"), key=KEY)
+    out = subject_access("C-PIPPA", data=data, lists=[listed], key=KEY, out=tmp_path / "p.md")
+    facts = dict((f, v) for _, f, v in _facts(out, "outreach exports"))
+    assert facts["export file"] == "contacts.csv"
+    assert facts["decided by"] == "A. Officer"
+    assert facts["known from"] == "the export file contacts.csv (the review store not searched)"
+
+
+def test_a_dwp_only_childs_listing_says_it_was_linked_to_no_council_record(dwp_council, tmp_path):
+    data, listed, _ = dwp_council
+    out = subject_access(
+        data=data, dwp_records=["D-202"], lists=[listed], key=KEY, out=tmp_path / "w.md"
+    )
+    assert (
+        "how it was matched",
+        "not linked to a council record: the child is known only from the DWP list",
+    ) in [(f, v) for _, f, v in _facts(out, "lists")]
+    assert "a list written before lists said" not in _texts(out)

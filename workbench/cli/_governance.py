@@ -126,6 +126,14 @@ def subject_access_command(
     store: Annotated[
         Path | None, typer.Option("--store", help="The review store (SQLite file).")
     ] = None,
+    outreach_files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--outreach",
+            help="An outreach export (`workbench review outreach`) to search too (repeat for "
+            "each); those beside the lists are found without it.",
+        ),
+    ] = None,
     profile: ProfileFile = None,
 ) -> None:
     """Everything the workbench holds about one person, for the data protection team."""
@@ -136,6 +144,7 @@ def subject_access_command(
         [
             *data_folder_inputs(data, profile),
             *(entry for path in list_files or [] for entry in list_inputs(path)),
+            *(i for path in outreach_files or [] for i in file_inputs(path, "an outreach export")),
             *store_inputs(store),
         ],
     )
@@ -161,6 +170,7 @@ def subject_access_command(
         out=out,
         dwp_records=dwp_records,
         nino=nino,
+        outreach=outreach_files or [],
     )
     typer.echo(
         f"Subject access export written to {written} and {appendix_path(written)} "

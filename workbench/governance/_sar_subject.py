@@ -4,13 +4,21 @@ Kept apart from :mod:`workbench.governance.subject_access` (which writes the exp
 finding the subject is a question of its own: checking that the request names one person in
 exactly one way, finding their person id or DWP record ids by name and date of birth, and
 collecting the DWP-list rows about them (by the exact linkage, the lists searched, or their
-NINO). The lists searched are read here too, as they can name a child's DWP row.
+NINO), their funded places (by the exact linkage, or named as evidence about them on a list
+searched) and their household. The lists searched are read here too, as they can name a
+child's DWP row or funded place.
+
+Also here: the other members of the subject's household whose details, when review or an
+outreach export shows them, show the subject's too (:meth:`Subject.shown_with`): a parent or
+carer is named beside each child of the household, and review lists a child's brothers and
+sisters.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import cast
@@ -20,9 +28,10 @@ import polars as pl
 from workbench.data import clean
 from workbench.data.reading import LoadedData, load_folder
 from workbench.eligibility.assess import columns_needed
-from workbench.errors import UsageError
+from workbench.eligibility.terms import birthday
+from workbench.errors import UsageError, WorkbenchError
 from workbench.linkage.exact import BAND_LINKED, link_exact
-from workbench.review.details import record_link_columns
+from workbench.review.details import record_link_columns, working_parent_flags
 from workbench.review.keys import pseudonym
 from workbench.review.lists import (
     DWP_KIND,
@@ -32,10 +41,29 @@ from workbench.review.lists import (
 )
 from workbench.rules import available_initiatives, load_rule_set
 
-SUBJECT_TABLES = ("people", "benefits", "child_statuses")
+SUBJECT_TABLES = ("people", "benefits", "child_statuses", "households", "funded_places")
 DWP_TABLE = "dwp_list"
+PLACES_TABLE = "funded_places"
+# The DWP list's address lines: review shows a child known only from the list at them, and an
+# outreach export writes the first (`workbench.review.details`, `workbench.review.outreach`).
+DWP_ADDRESS = ("address_line_1", "address_line_2", "address_line_3", "address_line_4")
+AS_CARER = "a parent or carer"
+AS_SIBLING = "another child of the household"
+AS_DWP_PARENT = "the parent named on a DWP-list row"
+# A funded place named as evidence that a child meets a criterion (no note: not a place whose
+# link awaits review), as `workbench.eligibility.assess.evidence_text` writes it.
+_PLACE_PROOF = re.compile(r"(?:^|; )[A-Za-z0-9_]+: funded_places row ([^;]+)")
+# Who counts as a parent or carer when the rule set cannot be read (a list of a rule file no
+# longer held): the default role, and the age a National Insurance number is issued at.
+_DEFAULT_CARER_ROLE = "parent_carer"
+_DEFAULT_ADULT_AGE = 16
 
 __all__ = [
+    "AS_CARER",
+    "AS_DWP_PARENT",
+    "AS_SIBLING",
+    "DWP_ADDRESS",
+    "PLACES_TABLE",
     "Listed",
     "Subject",
     "checked_request",
@@ -121,10 +149,13 @@ def checked_request(
 
 @dataclass(frozen=True)
 class Subject:
-    """Who a request is about, and which rows of the DWP list are theirs.
+    """Who a request is about, and which rows of the DWP list and funded places are theirs.
 
     `as_child` are the DWP rows whose child is the subject, `as_parent` those whose parent is;
-    `loaded` is the data folder as read (the DWP list among it when the folder has one).
+    `places` their funded places, each record id with the exact linkage's method (None for a
+    place a list searched named as evidence about them); `household_id` their household in the
+    people file (None when they are not in it); `loaded` is the data folder as read (the DWP
+    list, households and funded places among it when the folder has them).
     """
 
     label: str
@@ -132,6 +163,8 @@ class Subject:
     as_child: tuple[str, ...]
     as_parent: tuple[str, ...]
     loaded: LoadedData
+    household_id: str | None = None
+    places: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def dwp(self) -> pl.DataFrame | None:
@@ -142,6 +175,78 @@ class Subject:
         the child (a list names a child matched to no one by the row's record id)."""
         keys = [pseudonym(PERSON_KIND, self.person_id, key)] if self.person_id else []
         return keys + [pseudonym(DWP_KIND, record, key) for record in self.as_child]
+
+    def shown_with(self, key: bytes, initiative: str | None, on: date) -> dict[str, str]:
+        """The children whose details, shown in review (or, for a parent or carer, written to
+        an outreach export) on a list of `initiative` on day `on`, show the subject's too:
+        each child's store key (and, for access logs written before 6 December 2026, its
+        person id or DWP record id) -> how the subject is shown with them: `AS_CARER` (named
+        among the child's parents or carers, with the address), `AS_SIBLING` (review names the
+        household's other children, with their ages) or `AS_DWP_PARENT` (a child known only
+        from a DWP-list row naming the subject as the parent: its names and address shown).
+
+        Parents and carers are those the rule set defines, as review and outreach name them
+        (`workbench.review.outreach.household_carers`); the household's children as review
+        counts them (role `child`, or, without roles, under the rule set's adult age)."""
+        shown = dict.fromkeys(self._dwp_children(key), AS_DWP_PARENT)
+        household = self._household()
+        me = (
+            household.filter(pl.col("person_id") == self.person_id)
+            if household.height
+            else household
+        )
+        if me.height == 0:
+            return shown
+        role, age = _carer_rule(initiative)
+        if "role" in household.columns:
+            carer, young = pl.col("role") == role, pl.col("role") == "child"
+        else:
+            adult = birthday(pl.col("date_of_birth"), 12 * age) <= on
+            carer, young = adult, ~adult
+        if me.filter(carer.fill_null(False)).height:
+            how = AS_CARER
+        elif me.filter(young.fill_null(False)).height:
+            how = AS_SIBLING
+        else:
+            return shown
+        return shown | dict.fromkeys(self._household_children(key), how)
+
+    def near_keys(self, key: bytes) -> set[str]:
+        """Every key `shown_with` may return, whatever the rule set: of the other members of
+        the subject's household and of the DWP-list rows naming them as the parent."""
+        return {*self._dwp_children(key), *self._household_children(key)}
+
+    def _household(self) -> pl.DataFrame:
+        """The rows of the people file of the subject's household (none without one)."""
+        people = self.loaded.tables["people"]
+        if self.person_id is None or self.household_id is None:
+            return people.clear()
+        return people.filter(pl.col("household_id") == self.household_id)
+
+    def _household_children(self, key: bytes) -> list[str]:
+        """The store keys and ids of the other members of the subject's household."""
+        household = self._household()
+        if household.is_empty():
+            return []
+        others = household.filter(pl.col("person_id") != self.person_id)["person_id"]
+        return [name for o in others.to_list() for name in (pseudonym(PERSON_KIND, o, key), o)]
+
+    def _dwp_children(self, key: bytes) -> list[str]:
+        """The store keys and record ids of the DWP-list rows naming the subject as the
+        parent (a list names the child of a row linked to no one by the row)."""
+        return [name for r in self.as_parent for name in (pseudonym(DWP_KIND, r, key), r)]
+
+
+def _carer_rule(initiative: str | None) -> tuple[str, int]:
+    """Who is a parent or carer under the initiative's rule set: the role, and the adult age
+    when the people file has no roles (the defaults when the rule set cannot be read)."""
+    try:
+        if initiative is not None:
+            rule = load_rule_set(initiative).parent_carers
+            return rule.role, rule.adult_age_without_role
+    except WorkbenchError:
+        pass
+    return _DEFAULT_CARER_ROLE, _DEFAULT_ADULT_AGE
 
 
 @dataclass(frozen=True)
@@ -160,8 +265,13 @@ def read_lists(lists: Sequence[Path], key: bytes) -> list[Listed]:
     for path in lists:
         listed = read_list_file(path, as_written=False)  # everything held, as it is
         name = f"{path.name} ({listed.rule_set}, run {listed.run_id})"
+        working_parent = (
+            working_parent_flags(listed.candidates)
+            if "working_parent_place" in listed.candidates.columns
+            else pl.lit(None, pl.Boolean).alias("working_parent_place")
+        )
         rows = review_candidates(listed.candidates, key).with_columns(
-            *record_link_columns(listed.candidates)
+            *record_link_columns(listed.candidates), working_parent
         )
         parameters = dict(listed.parameters)
         out.append(Listed(name, listed.rule_set, listed.run_id, parameters, rows))
@@ -176,21 +286,23 @@ def _columns(tables: list[str]) -> dict[str, tuple[str, ...]]:
 
 
 def _load(data: Path) -> LoadedData:
-    """The subject's tables and the DWP list, with only the columns assessing reads."""
-    tables = [*SUBJECT_TABLES, DWP_TABLE]
-    return load_folder(data, tables=tables, columns=_columns(tables))
+    """The subject's tables with every column the workbench holds about a person (all but the
+    special-category ones, which are never read about one person), and the DWP list with the
+    columns the workbench reads of it: those assessing reads, and the address lines review and
+    outreach show."""
+    dwp = (*_columns([DWP_TABLE])[DWP_TABLE], *DWP_ADDRESS)
+    return load_folder(data, tables=[*SUBJECT_TABLES, DWP_TABLE], columns={DWP_TABLE: dwp})
 
 
-def _linkable(loaded: LoadedData) -> dict[str, pl.LazyFrame]:
-    return {name: loaded.tables[name].lazy() for name in ("people", DWP_TABLE)}
-
-
-def _exact_links(loaded: LoadedData) -> pl.DataFrame:
-    """DWP record id -> person id, for the rows the exact linkage ties to one person."""
+def _exact_links(loaded: LoadedData, source: str = DWP_TABLE) -> pl.DataFrame:
+    """Record id -> person id, and the rule that linked them (`method`), for the rows of
+    `source` (the DWP list or the funded places) the exact linkage ties to one person; none
+    when the data folder has no such file."""
+    tables = {n: loaded.tables[n].lazy() for n in ("people", source) if n in loaded.tables}
     return (
-        link_exact(_linkable(loaded))
+        link_exact(tables)
         .filter(pl.col("band") == BAND_LINKED)
-        .select("record_id", "person_id")
+        .select("record_id", "person_id", "method")
         .collect()
     )
 
@@ -213,6 +325,31 @@ def _records_named(listed: Sequence[Listed], person_id: str) -> set[str]:
     return found
 
 
+def _places_named(listed: Sequence[Listed], person_id: str) -> set[str]:
+    """The funded places that lists searched named as evidence about this person (linked to
+    them by any linkage; not a place whose link awaits review)."""
+    found: set[str] = set()
+    for entry in listed:
+        rows = entry.rows.filter(pl.col("person_id") == person_id)
+        for evidence in rows["evidence"].drop_nulls().to_list():
+            found |= {record.strip() for record in _PLACE_PROOF.findall(evidence)}
+    return found
+
+
+def _places_of(
+    loaded: LoadedData, listed: Sequence[Listed], person_id: str
+) -> dict[str, str | None]:
+    """The person's funded places: those the exact linkage ties to them (with its method),
+    then those a list searched named as evidence about them (None: no exact rule ties them)."""
+    if PLACES_TABLE not in loaded.tables:
+        return {}
+    links = _exact_links(loaded, PLACES_TABLE).filter(pl.col("person_id") == person_id)
+    found: dict[str, str | None] = dict(zip(links["record_id"], links["method"], strict=True))
+    for record in sorted(_places_named(listed, person_id)):
+        found.setdefault(record, None)
+    return found
+
+
 def resolve(
     data: Path,
     person_id: str | None,
@@ -223,17 +360,18 @@ def resolve(
     loaded = _load(data)
     dwp = loaded.tables.get(DWP_TABLE)
     people = loaded.tables["people"]
-    links = (
-        _exact_links(loaded)
-        if dwp is not None
-        else pl.DataFrame(schema={"record_id": pl.String, "person_id": pl.String})
-    )
+    links = _exact_links(loaded)
+    household_id: str | None = None
+    places: dict[str, str | None] = {}
     if person_id is not None:
         as_child = set(links.filter(pl.col("person_id") == person_id)["record_id"].to_list())
         as_child |= _records_named(listed, person_id)
         parent_ninos = _ninos_of(people, person_id)
         _refuse_shared_nino(people, person_id, parent_ninos)
         label = person_id
+        households = people.filter(pl.col("person_id") == person_id)["household_id"]
+        household_id = next(iter(households.drop_nulls().to_list()), None)
+        places = _places_of(loaded, listed, person_id)
     elif dwp_records:
         _refuse_linked(links, dwp_records)
         as_child, parent_ninos = set(dwp_records), []
@@ -245,7 +383,15 @@ def resolve(
     as_parent: list[str] = []
     if dwp is not None and parent_ninos and "parent_nino" in dwp.columns:
         as_parent = dwp.filter(pl.col("parent_nino").is_in(parent_ninos))["record_id"].to_list()
-    return Subject(label, person_id, tuple(sorted(as_child)), tuple(sorted(as_parent)), loaded)
+    return Subject(
+        label,
+        person_id,
+        tuple(sorted(as_child)),
+        tuple(sorted(as_parent)),
+        loaded,
+        household_id=household_id,
+        places=places,
+    )
 
 
 def _ninos_of(people: pl.DataFrame, person_id: str) -> list[str]:
@@ -276,7 +422,7 @@ def _refuse_shared_nino(people: pl.DataFrame, person_id: str, ninos: list[str]) 
 def _refuse_linked(links: pl.DataFrame, records: Sequence[str]) -> None:
     linked = links.filter(pl.col("record_id").is_in(list(records))).sort("record_id")
     if linked.height:
-        record, person = linked.row(0)
+        record, person = linked.row(0)[:2]
         raise UsageError(
             f"DWP record {record} is linked to person {person} in the people file: ask by "
             f"that person id, which finds this record too"

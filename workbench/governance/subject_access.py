@@ -14,19 +14,28 @@
 For the subject it gathers:
 
 1. their own rows of the council's data that the workbench reads (`people`, `benefits`,
-   `child_statuses`, and the DWP list), loaded as assessing loads them: only the columns the
-   workbench uses, never the special-category ones;
+   `child_statuses`, their household's row of `households`, their funded places, and the DWP
+   list): every column the workbench holds about a person, never the special-category ones
+   (read only in aggregate, for equality monitoring); of the DWP list, the columns it reads;
 2. every candidate list they appeared on (from the list files and their manifests): the
    tier, the reasons in plain English from the rule file, the evidence, the flags;
-3. the lists where their own records (awards, or a DWP-list row naming them as the parent)
-   were used as evidence about a child in their household (the child is not named);
+3. the lists where their own records (awards, a DWP-list row naming them as the parent, or
+   their household's circumstances) were used as evidence about a child in their household
+   (the child is not named);
 4. from the review store (found by the pseudonymous keys of their person id and of their
    DWP-list rows as the child): the items held about them and every decision, with the
-   reviewer and the time; and each row of a DfE eligibility check about them (resting on
-   their item as the child, or holding their own details as the parent, found by the keyed
-   pseudonym a check export gives a parent's surname, date of birth and NINO), with DfE's
-   answer. The enhanced free-school-meals template keys the child's details with the
-   parent's, so such a row is found from the child's side only.
+   reviewer and the time; who opened their details in review, and who opened another child's
+   details that showed theirs (a parent's or carer's name and address beside each child of the
+   household; a child's name and age beside a brother's or sister's); and each row of a DfE
+   eligibility check about them (resting on their item as the child, or holding their own
+   details as the parent, found by the keyed pseudonym a check export gives a parent's
+   surname, date of birth and NINO), with DfE's answer. The enhanced free-school-meals
+   template keys the child's details with the parent's, so such a row is found from the
+   child's side only;
+5. every outreach export that named them, as the child or as a parent or carer of a child in
+   it: which file, when, by whom, on which decision. From the export files given (or found
+   beside the lists searched) and, from the store's access log, the exports it records, worked
+   out from the decisions the store held when each was made when its file is not given.
 
 The DWP list is restricted to early years purposes (Childcare Act 2006, s. 13B); answering a
 subject access request about its rows is a legal duty, so it is read here, but only the
@@ -53,8 +62,10 @@ PosixPath('sar.md')
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -66,7 +77,12 @@ from workbench.eligibility.assess import partly_met
 from workbench.errors import DataFileError, UsageError, WorkbenchError
 from workbench.governance._sar_document import SarDocument, appendix_path, sar_html, sar_markdown
 from workbench.governance._sar_subject import (
+    AS_CARER,
+    AS_DWP_PARENT,
+    AS_SIBLING,
+    DWP_ADDRESS,
     DWP_TABLE,
+    PLACES_TABLE,
     SUBJECT_TABLES,
     Listed,
     Subject,
@@ -86,9 +102,16 @@ from workbench.review.checks import (
     row_key,
 )
 from workbench.review.details import VIEW_COMMAND, VIEW_DETAIL, link_method_text
-from workbench.review.store import ReviewStore
+from workbench.review.outreach import (
+    CONTACT,
+    LINK_CONFIRMED,
+    OUTREACH_FORMAT,
+    SIDECAR_SUFFIX,
+    sidecar_path,
+)
+from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
 from workbench.rules import load_rule_set
-from workbench.spreadsheet import neutralised
+from workbench.spreadsheet import neutralised, restored
 
 __all__ = [
     "SUBJECT_TABLES",
@@ -106,6 +129,7 @@ WITHHELD_CARER = "a parent/carer (id withheld)"
 WITHHELD_CHILD = "a child in their household (id withheld)"
 _CARER_AWARD = re.compile(r"award (\S+) of parent/carer (\S+)")
 _DWP_PROOF = re.compile(r"^([^:]+): DWP list row (.+)$")
+_HOUSEHOLD_PROOF = re.compile(r"^([^:]+): households row (.+)$")
 THIRD_PARTY_NOTE = (
     "Other people appear only as “a parent/carer (id withheld)” or “a child in their household "
     "(id withheld)”: their ids, names and records are not in this export. If the data "
@@ -123,14 +147,22 @@ CHECK_NOTES = (
     "source system holds them.",
     "The DWP list may be used only for early years purposes (Childcare Act 2006, s. 13B): it "
     "was read here to answer this request, and shows only the person's own side of each row "
-    "(a child's names and date of birth, or a parent's names and NINO) and its postcode. The "
-    "DWP extract also holds address lines, which the workbench does not read, and the list "
-    "date, which it reads only to check the row.",
+    "(a child's names and date of birth, or a parent's names and NINO) and its address lines "
+    "and postcode (review shows the address of a child known only from the list, and an "
+    "outreach export its first line). The DWP extract also holds the list date, which the "
+    "workbench reads only to check the row.",
     "A DWP-list row is found as a child's when the exact linkage ties it to them, when a list "
     "searched named it with them, or when it was asked for by record id (a child matched to no "
     "council record); as a parent's when its parent NINO is theirs. A row about the person "
     "that no exact rule ties to them (a misspelt name, a missing NINO) is not found: search the "
     "DWP list by name and date of birth too.",
+    "A funded place (the providers' headcount) is found as a child's when the exact linkage "
+    "ties it to them (names and date of birth, and the postcode when several children agree) "
+    "or a list searched named it as evidence about them. A place that no exact rule ties to "
+    "them (a misspelt name) is not found: search the headcount by name and date of birth too.",
+    "Their household's row of the households file (no recourse to public funds, income, "
+    "savings) is about everyone in the household: decide whether releasing it tells the "
+    "requester something about another member that they do not already know.",
     "Rows of the data folder that failed validation (quarantined) are not read about anyone.",
 )
 
@@ -142,20 +174,22 @@ def _council_records(doc: SarDocument, data: Path, subject: Subject) -> None:
     loaded = subject.loaded
     doc.heading(2, "1. The council's records that the workbench reads")
     doc.para(
-        f"From the data folder {data} (only the columns the workbench uses; files read: "
-        + ", ".join(f.name for f in loaded.files())
-        + ")."
+        f"From the data folder {data} (every column the workbench holds about a person, but "
+        "never the special-category ones; of the DWP list, the columns the workbench reads; "
+        "files read: " + ", ".join(f.name for f in loaded.files()) + ")."
     )
     doc.heading(3, "people")
     if subject.person_id is None:
         doc.para(
             "This person was asked for as someone known only from the DWP list, not by a "
-            "person id: the workbench's other records (people, benefits, child statuses) are "
-            "keyed by person id and were not searched. Ask by person id if they are in the "
-            "people file."
+            "person id: the workbench's other records (people, benefits, child statuses, "
+            "households, funded places) are keyed by person id, or linked to one, and were not "
+            "searched. Ask by person id if they are in the people file."
         )
     else:
         _person_records(doc, loaded, subject.person_id)
+        _household_record(doc, subject)
+        _place_records(doc, subject)
     _dwp_records(doc, subject)
 
 
@@ -179,6 +213,64 @@ def _person_records(doc: SarDocument, loaded: LoadedData, person_id: str) -> Non
             doc.table(table, noun, own)
 
 
+def _household_record(doc: SarDocument, subject: Subject) -> None:
+    """The row of the households file of the subject's household: its circumstances, read
+    about each child of the household when assessing."""
+    doc.heading(3, "households")
+    households = subject.loaded.tables.get("households")
+    if households is None:
+        doc.para("The data folder has no households file.")
+        return
+    if subject.household_id is None:
+        doc.para("This person has no household in the people file.")
+        return
+    own = households.filter(pl.col("household_id") == subject.household_id)
+    if own.height == 0:
+        doc.para(f"No row of the households file is about their household {subject.household_id}.")
+        return
+    doc.para(
+        f"The circumstances recorded for their household {subject.household_id}, of which "
+        "they are a member: assessing reads them about each child of the household (no "
+        "recourse to public funds, within the income and savings limits)."
+    )
+    for row in own.iter_rows(named=True):
+        doc.fields("households", "household row", row)
+
+
+def _place_records(doc: SarDocument, subject: Subject) -> None:
+    """The subject's funded places (the providers' headcount), with how each was found."""
+    doc.heading(3, PLACES_TABLE)
+    places = subject.loaded.tables.get(PLACES_TABLE)
+    if places is None:
+        doc.para(f"The data folder has no {PLACES_TABLE} file.")
+        return
+    own = places.filter(pl.col("record_id").is_in(list(subject.places))).sort(
+        "term_start", "record_id"
+    )
+    if own.height == 0:
+        doc.para(
+            "No funded place was found for this person (none is linked to them by the exact "
+            "linkage, and no list searched named one as evidence about them)."
+        )
+    else:
+        how = [_how_place_found(subject.places[r]) for r in own["record_id"].to_list()]
+        doc.para(f"{own.height} funded place(s) recorded for this person by providers.")
+        doc.table(PLACES_TABLE, "funded place", own.with_columns(pl.Series("how found", how)))
+    missing = sorted(set(subject.places) - set(places["record_id"].to_list()))
+    if missing:
+        doc.para(
+            f"A list searched named funded place(s) {', '.join(missing)} as evidence about "
+            f"them, but no row of the {PLACES_TABLE} file has that record id now."
+        )
+
+
+def _how_place_found(method: str | None) -> str:
+    """How a funded place was tied to the child, in words."""
+    if method is None:
+        return "named as evidence about them on a list searched (linked when the list was made)"
+    return f"linked to them because {link_method_text(method)}"
+
+
 def _dwp_records(doc: SarDocument, subject: Subject) -> None:
     """The subject's rows of the DWP list: their own side of each row, the other withheld."""
     doc.heading(3, DWP_TABLE)
@@ -194,7 +286,7 @@ def _dwp_records(doc: SarDocument, subject: Subject) -> None:
         if rows.height == 0:
             continue
         doc.para(f"{rows.height} row(s) of the DWP list about this person {side}.")
-        shown = [c for c in (*columns, "postcode") if c in rows.columns]
+        shown = [c for c in (*columns, *DWP_ADDRESS, "postcode") if c in rows.columns]
         doc.table(DWP_TABLE, f"DWP row {side}", rows.select(*shown, pl.lit(withheld).alias(other)))
     if not (subject.as_child or subject.as_parent):
         doc.para("No row of the DWP list was found about this person.")
@@ -251,20 +343,26 @@ def _own_evidence(evidence: str | None) -> str:
     return _CARER_AWARD.sub(f"an award of {WITHHELD_CARER}", evidence or "")
 
 
-def _as_carer(evidence: str | None, person_id: str | None, parent_rows: Sequence[str]) -> list[str]:
-    """The proofs in a child's evidence that are this person's awards or DWP-list rows naming
-    them as the parent, the child withheld."""
+def _as_household_member(evidence: str | None, subject: Subject) -> list[str]:
+    """The proofs in another child's evidence that are this person's: their awards, DWP-list
+    rows naming them as the parent, and their household's circumstances; the child withheld."""
     out = []
     for proof in (evidence or "").split("; "):
         found = _CARER_AWARD.search(proof)
-        if found and person_id is not None and found.group(2) == person_id:
+        if found and subject.person_id is not None and found.group(2) == subject.person_id:
             code = proof.split(":", 1)[0]
             out.append(f"{code}: their award {found.group(1)}, for {WITHHELD_CHILD}")
         row = _DWP_PROOF.match(proof)
-        if row and row.group(2) in parent_rows:
+        if row and row.group(2) in subject.as_parent:
             out.append(
                 f"{row.group(1)}: the DWP list row {row.group(2)} naming them as the parent, "
                 f"for {WITHHELD_CHILD}"
+            )
+        home = _HOUSEHOLD_PROOF.match(proof)
+        if home and subject.household_id is not None and home.group(2) == subject.household_id:
+            out.append(
+                f"{home.group(1)}: their household's circumstances (households row "
+                f"{home.group(2)}), for {WITHHELD_CHILD}"
             )
     return out
 
@@ -285,18 +383,34 @@ def _list_sections(doc: SarDocument, listed: Sequence[Listed], subject: Subject)
         for row in entry.rows.filter(proposed & ~theirs.fill_null(False)).iter_rows(named=True):
             appeared += 1
             _proposed_row(doc, entry.name, entry.run_id, row)
+        # Their records in the evidence about someone else: not in their own rows' evidence,
+        # shown above (their household's circumstances are evidence about them too).
+        others = entry.rows.filter(~theirs.fill_null(False))
         used = [
             proof
-            for ev in entry.rows["evidence"].to_list()
-            for proof in _as_carer(ev, subject.person_id, subject.as_parent)
+            for ev in others["evidence"].to_list()
+            for proof in _as_household_member(ev, subject)
         ]
         if used:
             as_carer.append((entry.name, used))
     if not appeared:
         doc.para(f"This person is on none of the {len(listed)} list(s) searched.")
-    doc.heading(2, "3. Lists where this person's records were evidence about someone else")
+    doc.heading(
+        2,
+        "3. Lists where this person's records, or their household's, were evidence about "
+        "someone else",
+    )
+    doc.para(
+        "A child's evidence can rest on the records of others in the household: a parent's or "
+        "carer's award, a DWP-list row naming a parent, the household's circumstances "
+        "(households file). Those that are this person's or their household's are shown here; "
+        "the child is not named."
+    )
     if not as_carer:
-        doc.para("None of the lists searched used this person's records as evidence.")
+        doc.para(
+            f"None of the {len(listed)} list(s) searched used this person's records, or their "
+            "household's circumstances, as evidence about anyone else."
+        )
     for name, used in as_carer:
         doc.heading(3, name)
         doc.bullets(used)
@@ -319,9 +433,29 @@ def _proposed_row(doc: SarDocument, name: str, run: str, row: dict[str, Any]) ->
 
 
 def _how_matched(row: dict) -> str:
-    """How the DWP-list row of a listed child was linked to them, in words."""
-    return link_method_text(row.get("link_method")) or (
-        "not recorded (a list written before lists said)"
+    """How the DWP-list row of a listed child was linked to them, in words: a row listed on
+    its own (no person id) was linked to no council record."""
+    method = link_method_text(row.get("link_method"))
+    if method:
+        return method
+    if not row.get("person_id"):
+        waiting = (
+            "; a possible match in the council's records awaits a reviewer's decision"
+            if row.get("link_needs_review")
+            else ""
+        )
+        return "not linked to a council record: the child is known only from the DWP list" + waiting
+    return "not recorded (a list written before lists said)"
+
+
+def _place_to_review(places: str) -> str:
+    """A listed child's funded places of the term whose link awaits review, in words; the
+    places withheld, as they may be another child's."""
+    count = len([p for p in places.split(";") if p.strip()])
+    return (
+        f"{count} funded place(s) of the term may be theirs; the record linkage could not "
+        "link them for certain, and a reviewer checks with the provider (the place is "
+        "withheld: it may be another child's)"
     )
 
 
@@ -346,10 +480,22 @@ def _list_row(
         "evidence shown": _own_evidence(row["evidence"]),
         "eligible from": row["eligible_from"],
         "already funded": row["already_funded"],
+        # Lists written before they said so have no working_parent_place.
+        **(
+            {"working-parent place this term": row["working_parent_place"]}
+            if row["working_parent_place"] is not None
+            else {}
+        ),
         "DWP record matched": row["dwp_record_id"],
         # How the record linkage tied the DWP row to them (UK GDPR Art. 15(1)(h): the logic).
         **({"how it was matched": _how_matched(row)} if row["dwp_record_id"] else {}),
         "link needs review": row["link_needs_review"],
+        # A place of the term whose link to them awaits review: it may be another child's.
+        **(
+            {"funded place awaiting a link review": _place_to_review(row["funded_place_to_review"])}
+            if row.get("funded_place_to_review")
+            else {}
+        ),
         "review status": "pending_review (only a recorded decision changes it)",
     }
     doc.fields("lists", name, values)
@@ -370,7 +516,16 @@ _DECISION_COLUMNS = (
 """What a decision shows: who decided what, when and why, on which list."""
 
 
-def _store_section(doc: SarDocument, store: Path, subject: Subject, key: bytes, user: str) -> None:
+def _store_section(
+    doc: SarDocument,
+    store: Path,
+    subject: Subject,
+    key: bytes,
+    user: str,
+    files: Sequence[OutreachFile],
+) -> pl.DataFrame:
+    """Write section 4 and return the outreach exports that named the subject (section 5):
+    those the store's access log records, and the files given that it does not."""
     if not store.is_file():
         raise DataFileError(store, "no review store here; expected a store the workbench wrote")
     keys = subject.item_keys(key)
@@ -393,13 +548,22 @@ def _store_section(doc: SarDocument, store: Path, subject: Subject, key: bytes, 
             .join(lists.select("list_id", "run_id", "initiative"), on="list_id", how="left")
         )
         checks = _dfe_checks(review, keys, _parent_row_keys(subject, key))
-        views = _views(review.access_log(), lists, subject, keys)
+        log = review.access_log()
+        views = _views(log, lists, subject, keys)
+        others = _household_views(log, lists, subject, key)
+        outreach = _outreach(subject, key, files, review, lists)
         review.log_access(
             user,
             "subject-access",
             f"{named}: {len(held)} items, {decisions.height} decisions, "
             + (f"{proposals.height} on them as a proposed match, " if proposals.height else "")
-            + f"{checks.height} DfE check rows, {views.height} views of their details",
+            + f"{checks.height} DfE check rows, {views.height} views of their details"
+            + (
+                f", {others.height} views of others' details showing theirs"
+                if others.height
+                else ""
+            )
+            + (f", {outreach.height} outreach export rows naming them" if outreach.height else ""),
         )
     if keys:
         whose = f"for this person, {named} (of their person id, and of each DWP-list row about "
@@ -455,9 +619,23 @@ def _store_section(doc: SarDocument, store: Path, subject: Subject, key: bytes, 
         "store's access log records who, when and on which list."
     )
     if views.height == 0:
-        doc.para("No one has opened this person's details in review.")
+        doc.para("No one has opened this person's details in review as a listed child.")
     else:
         doc.table("views", "view", views)
+    doc.heading(3, "Who opened another child's details that showed theirs")
+    doc.para(
+        "A child's details in review show their parents' or carers' names and the address, "
+        "and the names and ages of the other children of the household; those of a child "
+        "known only from the DWP list, the parent named on its row and the row's address. "
+        "Each such view showed this person's details too; the child is not named."
+    )
+    if others.height == 0:
+        doc.para(
+            "No one has opened the details of another child that showed this person's "
+            "(as a parent or carer, or another child of the household)."
+        )
+    else:
+        doc.table("views as a household member", "view", others)
     doc.heading(3, "Eligibility checks through DfE's services")
     doc.para(
         "A check sends a parent's surname, date of birth and National Insurance number to DfE "
@@ -470,6 +648,7 @@ def _store_section(doc: SarDocument, store: Path, subject: Subject, key: bytes, 
         doc.para("No eligibility check about this person is recorded.")
     else:
         doc.table("dfe checks", "check", checks)
+    return outreach
 
 
 _CHECK_COLUMNS = {
@@ -506,6 +685,52 @@ def _views(
             pl.col("run_id").alias("list of run"),
         )
     )
+
+
+_SHOWN_AS = {
+    AS_CARER: f"their name, as a parent or carer, and the address, with {WITHHELD_CHILD}",
+    AS_SIBLING: f"their name and age, as another child of the household, with {WITHHELD_CHILD}",
+    AS_DWP_PARENT: (
+        "their name, as the parent named on a DWP-list row, and the row's address, with the "
+        "child of that row (id withheld)"
+    ),
+}
+"""What another child's details show of the subject (`Subject.shown_with`), in words."""
+
+
+def _on_day(at: str | None) -> date:
+    """The day of a store or sidecar time (ISO 8601, UTC); today for none."""
+    return date.fromisoformat(at[:10]) if at else datetime.now(UTC).date()
+
+
+def _household_views(
+    log: pl.DataFrame, lists: pl.DataFrame, subject: Subject, key: bytes
+) -> pl.DataFrame:
+    """The access log's views of another child's details that showed the subject's too
+    (`Subject.shown_with`: as a parent or carer, another child of the household, or the
+    parent named on a DWP-list row), oldest first; the child withheld."""
+    near = subject.near_keys(key) - {*subject.item_keys(key), subject.person_id}
+    views = (
+        log.filter(pl.col("command") == VIEW_COMMAND)
+        .with_columns(pl.col("detail").str.extract_groups(VIEW_DETAIL).alias("view"))
+        .unnest("view")
+        .filter(pl.col("child").is_in(list(near)))
+        .join(lists.select("list_id", "run_id", "initiative"), on="list_id", how="left")
+        .sort("seq")
+    )
+    shown: dict[tuple[str | None, date], dict[str, str]] = {}
+    rows = []
+    for view in views.iter_rows(named=True):
+        when = (view["initiative"], _on_day(view["at"]))
+        if when not in shown:
+            shown[when] = subject.shown_with(key, *when)
+        how = shown[when].get(view["child"])
+        if how is not None:
+            rows.append(
+                (view["at"], view["user"], view["initiative"], view["run_id"], _SHOWN_AS[how])
+            )
+    schema = ["opened at", "opened by", "initiative", "list of run", "what it showed of them"]
+    return pl.DataFrame(rows, schema=dict.fromkeys(schema, pl.String), orient="row")
 
 
 def _parent_row_keys(subject: Subject, key: bytes) -> list[str]:
@@ -572,6 +797,250 @@ def _dfe_checks(review: ReviewStore, item_keys: list[str], parent_keys: list[str
     return pl.DataFrame(rows, schema=_CHECK_COLUMNS, orient="row")
 
 
+# --- outreach exports ---------------------------------------------------------------------------
+
+OUTREACH_COMMAND = "review outreach"
+# The access log's detail of an outreach export (`workbench.review.outreach.export_outreach`).
+_OUTREACH_DETAIL = re.compile(
+    r"^list (?P<list_id>\S+): \d+ exported to (?P<file>.+), \d+ held back \(unconfirmed link\)$"
+)
+_OUTREACH_NEEDS = ("list_id", "item_key", "decision_id", "reviewer", "decided_at")
+_OUTREACH_COLUMNS = dict.fromkeys(
+    (
+        "exported at",
+        "exported by",
+        "export file",
+        "initiative",
+        "list of run",
+        "about them as",
+        "contact decision",
+        "decided by",
+        "decided at",
+        "known from",
+    ),
+    pl.String,
+)
+AS_CHILD = "the child"
+_IN_OUTREACH_AS = {
+    AS_CHILD: "the child: their names, date of birth and address",
+    AS_CARER: f"a parent or carer of {WITHHELD_CHILD}: their name, and the address",
+    AS_DWP_PARENT: (
+        "the parent named on a DWP-list row: their name, and the row's address, with the "
+        "child of that row (id withheld)"
+    ),
+}
+"""How an outreach export's row names the subject, in words: a row holds the child's names,
+date of birth and address, and the names of the parents or carers."""
+
+
+@dataclass(frozen=True)
+class OutreachFile:
+    """An outreach export given (or found beside a list searched): its rows, and what its
+    sidecar (``FILE.outreach.json``, when beside it) records: list, time, who exported."""
+
+    path: Path
+    record: dict[str, Any]
+    rows: pl.DataFrame
+
+    @property
+    def list_id(self) -> str | None:
+        ids = self.rows["list_id"].drop_nulls().unique().to_list()
+        return self.record.get("list_id") or (ids[0] if len(ids) == 1 else None)
+
+    @property
+    def initiative(self) -> str | None:
+        return str(self.record.get("rule_set") or "").split("@", 1)[0] or None
+
+
+def _outreach_files(given: Sequence[Path], lists: Sequence[Path]) -> list[OutreachFile]:
+    """The outreach exports given (each its CSV or its sidecar) and those found beside the
+    lists searched (a sidecar with its CSV beside it), each read once."""
+    wanted: dict[Path, Path] = {}
+    for path in given:
+        csv = path.with_name(path.name.removesuffix(SIDECAR_SUFFIX))
+        wanted.setdefault(csv.resolve(), csv)
+    for listed in lists:
+        for sidecar in sorted(listed.parent.glob(f"*{SIDECAR_SUFFIX}")):
+            csv = sidecar.with_name(sidecar.name.removesuffix(SIDECAR_SUFFIX))
+            if csv.is_file():
+                wanted.setdefault(csv.resolve(), csv)
+    return [_read_outreach(csv) for csv in wanted.values()]
+
+
+def _read_outreach(csv: Path) -> OutreachFile:
+    if not csv.is_file():
+        raise DataFileError(
+            csv, "no outreach export here; expected a CSV `workbench review outreach` wrote"
+        )
+    try:
+        rows = restored(pl.read_csv(csv, infer_schema=False))
+    except (OSError, pl.exceptions.PolarsError) as error:
+        raise DataFileError(csv, f"cannot be read as CSV ({type(error).__name__})") from None
+    missing = [c for c in _OUTREACH_NEEDS if c not in rows.columns]
+    if missing:
+        raise DataFileError(
+            csv,
+            f"lacks column(s) {', '.join(missing)}; expected an outreach export written by "
+            "`workbench review outreach`",
+        )
+    sidecar = sidecar_path(csv)
+    record: object = {}
+    if sidecar.is_file():
+        try:
+            record = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            record = None
+        if not isinstance(record, dict) or record.get("format") != OUTREACH_FORMAT:
+            raise DataFileError(
+                sidecar, "cannot be read as the sidecar `workbench review outreach` writes"
+            )
+    assert isinstance(record, dict)
+    return OutreachFile(csv, record, rows)
+
+
+def _outreach_roles(
+    subject: Subject, key: bytes, initiative: str | None, at: str | None
+) -> dict[str, str]:
+    """The store keys an outreach export of `initiative` made at `at` names the subject by:
+    their own (as the child), and those of the children it names them beside (as a parent or
+    carer, or the parent named on a DWP-list row)."""
+    shown = subject.shown_with(key, initiative, _on_day(at))
+    roles = {k: how for k, how in shown.items() if how in (AS_CARER, AS_DWP_PARENT)}
+    return roles | dict.fromkeys(subject.item_keys(key), AS_CHILD)
+
+
+def _file_rows(found: OutreachFile, roles: dict[str, str]) -> list[tuple[str, dict[str, Any]]]:
+    """The rows of an outreach export that name the subject, each with how."""
+    rows = found.rows.filter(pl.col("item_key").is_in(list(roles)))
+    return [(roles[row["item_key"]], row) for row in rows.iter_rows(named=True)]
+
+
+def _inferred_rows(
+    decisions: pl.DataFrame,
+    items: pl.DataFrame,
+    export: tuple[str, str | None, str],
+    roles: dict[str, str],
+) -> list[tuple[str, dict[str, Any]]]:
+    """The rows an outreach export (`export`: its list id, the list's initiative and when it
+    was made) held about the subject, its file not given: the children the subject is, or is
+    named beside, whose latest outcome decision on the list then was `contact`, still standing
+    on the lists of the initiative, and, for an uncertain link, with `link_confirmed` the
+    latest link decision, as `workbench.review.outreach.contact_rows` chooses them, from the
+    decisions the store holds (`decisions`: in recording order, with each list's
+    `initiative`)."""
+    list_id, initiative, at = export
+    flags = dict(zip(items["item_key"], items["link_needs_review"], strict=True))
+    before = decisions.filter(pl.col("decided_at") <= at)
+    of_list = before.filter(pl.col("list_id") == list_id)
+    out = []
+    for item_key, role in roles.items():
+        if item_key not in flags:
+            continue
+        mine = before.filter(pl.col("item_key") == item_key)
+        outcome = of_list.filter(
+            pl.col("item_key") == item_key, pl.col("decision").is_in(OUTCOME_DECISIONS)
+        )
+        if outcome.is_empty() or outcome["decision"][-1] != CONTACT:
+            continue
+        standing = mine.filter(
+            pl.col("initiative") == initiative, pl.col("decision").is_in(OUTCOME_DECISIONS)
+        )
+        if standing["decision_id"][-1] != outcome["decision_id"][-1]:
+            continue  # decided again since on another list: held back
+        link = of_list.filter(
+            pl.col("item_key") == item_key, pl.col("decision").is_in(LINK_DECISIONS)
+        )
+        if flags[item_key] and (link.is_empty() or link["decision"][-1] != LINK_CONFIRMED):
+            continue  # an uncertain link not confirmed: held back
+        out.append((role, outcome.row(-1, named=True)))
+    return out
+
+
+def _outreach(
+    subject: Subject,
+    key: bytes,
+    files: Sequence[OutreachFile],
+    review: ReviewStore | None,
+    lists: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """Every row of an outreach export that named the subject, as the child or as a parent or
+    carer: from the store's access log (each export it records: from its file, when given,
+    else worked out from the decisions it held then) and from the files given that it does
+    not record. A file given is taken for the last export the log records under its list and
+    name: an export written again under the same name replaced it."""
+    rows: list[tuple] = []
+    matched: set[Path] = set()
+    if review is not None and lists is not None:
+        log = review.access_log().filter(pl.col("command") == OUTREACH_COMMAND).sort("seq")
+        entries = [
+            (entry, found)
+            for entry in log.iter_rows(named=True)
+            if (found := _OUTREACH_DETAIL.match(entry["detail"]))
+        ]
+        last = {(found["list_id"], found["file"]): entry["seq"] for entry, found in entries}
+        by_name = {(f.list_id, f.path.name): f for f in files}
+        about = {row["list_id"]: row for row in lists.iter_rows(named=True)}
+        wanted = sorted({*subject.item_keys(key), *subject.near_keys(key)})
+        decisions = review.decisions(item_keys=wanted).join(
+            lists.select("list_id", "initiative"), on="list_id", how="left"
+        )
+        items: dict[str, pl.DataFrame] = {}
+        for entry, found in entries:
+            list_id, name = found["list_id"], found["file"]
+            listed = about.get(list_id, {})
+            initiative, run = listed.get("initiative"), listed.get("run_id")
+            roles = _outreach_roles(subject, key, initiative, entry["at"])
+            given = by_name.get((list_id, name))
+            if given is not None and last[list_id, name] == entry["seq"]:
+                matched.add(given.path)
+                named = _file_rows(given, roles)
+                known = f"the export file {given.path.name}"
+            elif list_id in about:
+                if list_id not in items:
+                    items[list_id] = review.items(list_id)
+                made = (list_id, initiative, entry["at"])
+                named = _inferred_rows(decisions, items[list_id], made, roles)
+                known = "the store's decisions when it was made (the export file was not given)"
+            else:
+                continue
+            export = (entry["at"], entry["user"], name, initiative, run)
+            rows += [_outreach_row(export, role, row, known) for role, row in named]
+    for given in files:
+        if given.path in matched:
+            continue
+        record = given.record
+        roles = _outreach_roles(subject, key, given.initiative, record.get("exported_at"))
+        where = "not searched" if review is None else "does not record this export"
+        known = f"the export file {given.path.name} (the review store {where})"
+        at, by, run = record.get("exported_at"), record.get("exported_by"), record.get("run_id")
+        export = (at, by, given.path.name, given.initiative, run)
+        rows += [_outreach_row(export, role, row, known) for role, row in _file_rows(given, roles)]
+    return pl.DataFrame(rows, schema=_OUTREACH_COLUMNS, orient="row")
+
+
+def _outreach_row(export: tuple, role: str, row: dict[str, Any], known: str) -> tuple:
+    """One row of the section: the export (when, by whom, file, initiative, run), how it named
+    the subject, the decision it rests on, and where that is known from."""
+    decision = (row["decision_id"], row["reviewer"], row["decided_at"])
+    return (*export, _IN_OUTREACH_AS[role], *decision, known)
+
+
+def _outreach_section(doc: SarDocument, outreach: pl.DataFrame, searched: str) -> None:
+    doc.heading(2, "5. Outreach exports that named this person")
+    doc.para(
+        "An outreach export (`workbench review outreach`) gives officers the contact details "
+        "of each child decided `contact`: the child's names, date of birth and address, and "
+        "the names of their parents or carers. Each row rests on a reviewer's decision. An "
+        "export whose file is not given is worked out from the decisions the store still "
+        "holds (one resting on decisions removed under retention cannot be). "
+        f"Searched: {searched}."
+    )
+    if outreach.height == 0:
+        doc.para("No outreach export searched named this person.")
+    else:
+        doc.table("outreach exports", "outreach row", outreach)
+
+
 # --- the export ---------------------------------------------------------------------------------
 
 
@@ -587,6 +1056,7 @@ def subject_access(
     today: date | None = None,
     dwp_records: Sequence[str] = (),
     nino: str | None = None,
+    outreach: Sequence[str | Path] = (),
 ) -> Path:
     """Write everything the workbench holds about one person, for the DP team; return `out`.
 
@@ -616,6 +1086,10 @@ def subject_access(
     nino
         Instead of a person id: a parent's or carer's NINO, for a parent known only from the
         DWP list; the rows of the DWP list with this parent NINO are theirs.
+    outreach
+        Outreach exports written by `workbench review outreach` (each the CSV or its
+        ``.outreach.json``); those beside the lists searched are found too. Without them, the
+        exports the store's access log records are worked out from its decisions.
 
     Raises
     ------
@@ -624,7 +1098,7 @@ def subject_access(
         ``.md`` / ``.html``, DWP records the exact linkage ties to a person, or a NINO that a
         person in the people file holds (ask by their person id instead: it finds more).
     DataFileError
-        For a data folder, list or store that cannot be read.
+        For a data folder, list, outreach export or store that cannot be read.
     """
     person_id, dwp_records = checked_request(person_id, dwp_records, nino)
     out = Path(out)
@@ -633,6 +1107,7 @@ def subject_access(
     check_folder_for(out)
     today = today or datetime.now(UTC).date()
     listed = read_lists([Path(p) for p in lists], key)
+    files = _outreach_files([Path(p) for p in outreach], [Path(p) for p in lists])
     subject = resolve(Path(data), person_id, dwp_records, nino, listed)
     doc = SarDocument()
     doc.heading(1, f"Subject access: what the Eligibility Workbench holds about {subject.label}")
@@ -643,11 +1118,21 @@ def subject_access(
     doc.bullets([THIRD_PARTY_NOTE, *CHECK_NOTES])
     _council_records(doc, Path(data), subject)
     _list_sections(doc, listed, subject)
+    named = ", ".join(f.path.name for f in files) or "none"
     if store is not None:
-        _store_section(doc, Path(store), subject, key, user or current_user())
+        exports = _store_section(doc, Path(store), subject, key, user or current_user(), files)
+        searched = (
+            f"the exports the store's access log records; export files given or found: {named}"
+        )
     else:
         doc.heading(2, "4. The review store: items and decisions about this person")
         doc.para("No review store was searched: decisions, if any, are not in this export.")
+        exports = _outreach(subject, key, files, None, None)
+        searched = (
+            f"export files given or found: {named} (no review store was searched, so an "
+            "export whose file was not given is not in this export)"
+        )
+    _outreach_section(doc, exports, searched)
     text = sar_html(doc) if out.suffix.lower() == ".html" else sar_markdown(doc)
     private_folder_for(out)  # a new folder for a person's records is made owner-only
     write_private(out, lambda p: p.write_text(text, encoding="utf-8", newline=""))
