@@ -310,6 +310,30 @@ def test_stats_warns_about_a_threshold_below_the_default(tmp_path):
     assert record["disclosure"]["threshold"] == 7
 
 
+def test_stats_hides_zero_counts_when_asked(tmp_path):
+    # A group where no child is funded tells each family in it that their child is not: the
+    # README said zeros could be hidden, and no option did it.
+    medium = ("--data", str(SAMPLE.with_name("council_medium")), "--initiative", "two_year_old")
+
+    def zeros(out: Path) -> list[str]:
+        return [
+            f"{path.name}: {line}"
+            for path in sorted(out.glob("*.csv"))
+            for line in path.read_text().splitlines()
+            if line.endswith(",0,false")
+        ]
+
+    shown = workbench("stats", *medium, *TERM_ARGS, "--out", str(tmp_path / "shown"))
+    hidden = workbench(
+        "stats", *medium, *TERM_ARGS, "--out", str(tmp_path / "hidden"), "--hide-zeros"
+    )
+    assert shown.returncode == hidden.returncode == 0, hidden.stderr
+    assert zeros(tmp_path / "shown")  # e.g. an ethnic group with none funded
+    assert zeros(tmp_path / "hidden") == []
+    record = json.loads((tmp_path / "hidden" / "stats_manifest.json").read_text())
+    assert record["disclosure"]["suppress_zeros"] is True
+
+
 def test_assess_warns_when_an_unrecorded_london_status_alone_keeps_children_off(tmp_path):
     c = Council()
     # Each NRPF household has one child in the window; income £30,000 is over the one-child

@@ -150,6 +150,14 @@ def stats_command(
             "hidden count to from all the tables together; default: the threshold.",
         ),
     ] = None,
+    hide_zeros: Annotated[
+        bool,
+        typer.Option(
+            "--hide-zeros",
+            help="Hide zero counts too, as small ones: a group with no child funded tells "
+            "every family in it that theirs is not.",
+        ),
+    ] = False,
     ward_lookup: Annotated[
         Path | None,
         typer.Option(
@@ -210,7 +218,7 @@ def stats_command(
             ),
         ],
     )
-    rules = DisclosureRules.for_publication(threshold, round_to, protection)
+    rules = DisclosureRules.for_publication(threshold, round_to, protection, hide_zeros)
     for warning in rules.warnings():
         typer.echo(f"warning: {warning}", err=True)
     record_access("stats", f"data {data}, initiative {initiative}, out {out}")

@@ -137,8 +137,12 @@ class DisclosureRules:
         threshold: int = 10,
         round_to: int | None = None,
         protection: int | None = None,
+        hide_zeros: bool = False,
     ) -> DisclosureRules:
         """Rules given by a person for figures that leave the council, with a floor.
+
+        ``hide_zeros`` hides zero counts as small ones (a group where no child is funded tells
+        each child's family that their child is not; see `DisclosureRules.suppress_zeros`).
 
         A threshold below `MINIMUM_THRESHOLD` (5: no UK producer publishes counts under 5)
         is refused; between it and the default of 10 it is allowed, and `warnings` says so.
@@ -159,7 +163,12 @@ class DisclosureRules:
                 f"that are published (counts below it are hidden); got {threshold}. The "
                 f"default is {DEFAULT_THRESHOLD}."
             )
-        return cls(threshold=threshold, round_to=round_to, protection=protection)
+        return cls(
+            threshold=threshold,
+            round_to=round_to,
+            protection=protection,
+            suppress_zeros=hide_zeros,
+        )
 
     def warnings(self) -> list[str]:
         """What about these rules is weaker than the defaults, in words for the person."""
