@@ -709,9 +709,12 @@ def test_every_problem_is_listed_by_row_and_column_and_nothing_recorded(exported
     outcomes = ["Eligible", "Probably fine", "Eligible", "Eligible", "Eligible"]
     path = _results(rows, outcomes, folder / "bad.csv")
     problems = _refused(store, path)
+    export_id = store.check_exports()["export_id"][0]
     assert problems == [
         "row 3, column 'Outcome': unknown outcome 'Probably fine'; expected one of Eligible, "
-        "May not be eligible, Information does not match records, Technical error",
+        "May not be eligible, Information does not match records, Try again (DfE's childcare "
+        "service's words: this file's rows were matched to check export "
+        f"{export_id}, sent with DfE's childcare template)",
         "row 5, column 'Parent Last Name, Parent Date of Birth, Parent National Insurance "
         "number': the same row as row 3: DfE returns each row it was sent once",
         "row 6, column 'Parent Last Name, Parent Date of Birth, Parent National Insurance "
@@ -728,7 +731,9 @@ def test_problems_are_numbered_by_the_spreadsheets_rows_blank_ones_counted(expor
     path.write_bytes(b"\r\n".join([lines[0], b"", lines[1], lines[2], b",,,", *lines[3:]]))
     assert _refused(store, path) == [
         "row 6, column 'Outcome': unknown outcome 'Maybe'; expected one of Eligible, May not be "
-        "eligible, Information does not match records, Technical error"
+        "eligible, Information does not match records, Try again (DfE's childcare service's "
+        "words: this file's rows were matched to check export "
+        f"{store.check_exports()['export_id'][0]}, sent with DfE's childcare template)"
     ]
 
 
@@ -847,13 +852,38 @@ def test_a_store_of_schema_3_takes_the_check_decision_after_migrating(tmp_path):
         ("Eligible targeted", ("eligible", "targeted")),
         ("  may not   be eligible ", ("may_not_be_eligible", None)),
         ("Not eligible", ("may_not_be_eligible", None)),
-        ("Technical error", ("technical_error", None)),
-        ("System error - try again later", ("technical_error", None)),
+        ("Try again", ("technical_error", None)),
+        ("Error", ("technical_error", None)),
+        # Free school meals' guidance's name for its `Error`, never in a results file.
+        ("Technical error", None),
+        # The childcare service's answer to an eligibility-code check, not a bulk check's.
+        ("System error - try again later", None),
         ("Code valid", None),
     ],
 )
 def test_dfe_outcome_words(words, expected):
     assert outcome_of(words) == expected
+
+
+def test_each_template_takes_only_its_own_services_outcome_words():
+    from workbench.review.checks import CHILDCARE_OUTCOMES, FSM_OUTCOMES
+
+    childcare, fsm, enhanced = (TEMPLATES[n] for n in ("childcare", "fsm", "fsm-enhanced"))
+    # As docs/dfe_checks.md records DfE's words, and the two services' headers are alike.
+    assert childcare.headers == fsm.headers
+    assert childcare.outcomes == CHILDCARE_OUTCOMES == (
+        "Eligible", "May not be eligible", "Information does not match records", "Try again"
+    )  # fmt: skip
+    assert fsm.outcomes == enhanced.outcomes == FSM_OUTCOMES == (
+        "Eligible", "Eligible targeted", "Eligible expanded", "Not eligible",
+        "Information does not match records", "Error",
+    )  # fmt: skip
+    for words in ("Not eligible", "Eligible expanded", "eligible TARGETED", "Error"):
+        assert outcome_of(words, childcare) is None and outcome_of(words, fsm) is not None
+    for words in ("May not be eligible", "Try again"):
+        assert outcome_of(words, fsm) is None and outcome_of(words, childcare) is not None
+    for words in ("Eligible", " information does not  match records"):
+        assert outcome_of(words, fsm) == outcome_of(words, childcare) is not None
 
 
 def test_export_paths_sit_beside_the_out_file():
@@ -1128,7 +1158,7 @@ def test_fsm_results_keep_dfes_tier_and_eligibility_end_date(fsm_reviewed):
     answers = [
         {"Outcome": "Eligible", TIER: "Targeted", END_DATE: "31/08/2027"},
         {"Outcome": "eligible  EXPANDED", TIER: "", END_DATE: "2027-07-31T00:00:00"},
-    ] + [{"Outcome": "May not be eligible", TIER: "", END_DATE: ""}] * (len(sent) - 2)
+    ] + [{"Outcome": "Not eligible", TIER: "", END_DATE: ""}] * (len(sent) - 2)
     path = _enhanced_results(sent, answers, folder / "dfe" / "fsm-enhanced.csv")
     imported = import_check_results(store, path, key=KEY, user="A. Officer")
     assert (imported.export_id, imported.recorded) == (enhanced.export_id, len(sent))
@@ -1141,7 +1171,7 @@ def test_fsm_results_keep_dfes_tier_and_eligibility_end_date(fsm_reviewed):
     assert results.rows()[:3] == [
         (1, "eligible", "Eligible", "targeted", "2027-08-31"),
         (2, "eligible", "eligible  EXPANDED", "expanded", "2027-07-31"),
-        (3, "may_not_be_eligible", "May not be eligible", None, None),
+        (3, "may_not_be_eligible", "Not eligible", None, None),
     ]
 
 

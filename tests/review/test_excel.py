@@ -643,6 +643,54 @@ def test_a_stale_workbook_cannot_override_a_later_decision_on_a_rerun_list(store
     assert recorded(store, list_id) == []
 
 
+def meta_of(path: Path) -> dict[str, str]:
+    """The workbook's hidden details (format, list, decided_upto, seal, exported_at)."""
+    sheet = openpyxl.load_workbook(path)["workbench"]
+    return {str(row[0]): str(row[1]) for row in sheet.iter_rows(values_only=True)}
+
+
+def test_a_rerun_lists_workbook_decides_a_child_already_decided_on_the_first_list(
+    store, exported, clock
+):
+    """A child decided on list 1 shows on the re-run's list 2 (earlier_decisions), and the
+    officer's decision there imports: the workbook has seen every decision in the store when
+    exported, not only its own list's (it sealed 0 for a list with none, and the import then
+    refused every such child, however often the list was exported again). A colleague's
+    decision on list 1 after the export still makes a row stale."""
+    first, _ = exported
+    store.record_decision(first, K1, "contact", "A Jones")
+    store.record_decision(first, K4, "defer", "A Jones")
+    clock.day = "2026-09-04"
+    rerun = register_list(store, candidate_list(), "r-2", RULE_SET, {"people.csv": "ab"}, KEY)
+    book = export_review_workbook(
+        store, rerun, candidate_list(), exported[1].with_name("rerun.xlsx"), key=KEY
+    )
+    assert meta_of(book)["decided_upto"] == str(store.last_seq()) == "2"
+    assert read_rows(book)[0]["earlier_decisions"] == (
+        "contact by A Jones on 2026-09-01 (two_year_old list of 2026-09-01, run r-1)"
+    )
+    clock.day = "2026-09-05"
+    store.record_decision(first, K2, "defer", "A Jones")  # after the export: not seen
+    fill(
+        book,
+        {
+            ROW["P1"]: {"decision": "not_eligible", "reason": "moved away"},
+            ROW["P2"]: {"decision": "contact"},
+        },
+    )
+    assert [str(p) for p in problems_and_messages(store, book)] == [
+        f"row {ROW['P2']}, column 'decision': A Jones recorded defer for this child on "
+        f"2026-09-05 on another list of this offer ({first}), after this workbook was exported; "
+        "export the list again to see it before deciding"
+    ]
+    fill(book, {ROW["P2"]: {"decision": None}})
+    result = import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    assert (result.recorded, result.skipped_blank) == (1, 3)
+    assert recorded(store, rerun) == [(K1, "not_eligible", "J Smith", "moved away")]
+    latest = store.latest_outcomes_for_initiative(rerun).select("item_key", "decision")
+    assert dict(latest.iter_rows())[K1] == "not_eligible"
+
+
 def test_a_decision_recorded_while_the_workbook_is_written_makes_its_row_stale(
     store, tmp_path, clock, monkeypatch
 ):
@@ -893,6 +941,64 @@ def test_rows_deleted_from_the_workbook_are_counted_and_logged(store, exported):
         f"list {exported[0]}: 1 recorded, 0 already recorded, 2 without a decision, 1 not in "
         "the workbook"
     )
+
+
+def test_rows_left_blank_about_a_child_already_decided_are_counted_apart(store, exported):
+    list_id, book = exported
+    store.record_decision(list_id, K2, "defer", "A Jones")  # a colleague, before the export
+    store.record_decision(list_id, K4, "link_confirmed", "A Jones")  # a link: not decided
+    fresh = export_review_workbook(
+        store, list_id, candidate_list(), book.with_name("fresh.xlsx"), key=KEY
+    )
+    store.record_decision(list_id, K_DWP, "contact", "A Jones")  # and one since
+    fill(fresh, {ROW["P1"]: {"decision": "contact"}})
+    result = import_review_workbook(store, fresh, reviewer="J Smith", key=KEY)
+    assert result == ImportResult(
+        list_id, recorded=1, skipped_blank=3, already_recorded=0, already_decided=2
+    )
+    assert result.left_undecided == 1  # P4 only
+    assert store.access_log()["detail"][-1] == (
+        f"list {list_id}: 1 recorded, 0 already recorded, 3 without a decision (2 of them "
+        "already decided)"
+    )
+
+
+def test_the_about_sheet_and_the_commands_say_how_many_children_are_decided(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())
+    written = write_assessed(tmp_path, ".csv")
+    path = tmp_path / "review.sqlite"
+    with ReviewStore(path, key=KEY) as opened:
+        list_id, _ = register_list_file(opened, written, KEY)
+        opened.record_decision(list_id, K2, "defer", "A Jones")
+        opened.record_decision(list_id, K4, "not_eligible", "A Jones", "moved away")
+    book = tmp_path / "review.xlsx"
+    runner = CliRunner()
+    args = ["--quiet", "review", "export", "--store", str(path), "--list", str(written)]
+    done = runner.invoke(app, [*args, "--out", str(book)])
+    assert done.exit_code == 0, done.output
+    said = " ".join(done.output.split())
+    assert "Nothing has been decided" not in said
+    assert (
+        "2 of the 4 children already have a decision on this list (shown in its "
+        "earlier_decisions column): import it once filled in" in said
+    )
+    about = "\n".join(str(c.value) for c in openpyxl.load_workbook(book)["About"]["A"])
+    assert "Nothing has been decided" not in about
+    assert "2 of the 4 children have a decision\nWhen this workbook was written, 2 of" in about
+
+    fill(book, {ROW["P1"]: {"decision": "contact"}})
+    args = ["--quiet", "review", "import", str(book), "--store", str(path)]
+    done = runner.invoke(app, [*args, "--reviewer", "J Smith"])
+    assert done.exit_code == 0, done.output
+    assert (
+        f"List {list_id}: 1 decision(s) recorded for J Smith, 0 already recorded, 1 row(s) "
+        "without a decision left undecided, 2 row(s) without a decision about a child already "
+        "decided on this list (that decision stands)."
+    ) in " ".join(done.output.split())
 
 
 def test_export_and_import_are_in_the_access_log(store, exported):

@@ -520,6 +520,47 @@ def test_link_explanation_for_a_dwp_row_awaiting_review(store: ReviewStore) -> N
     assert "a link rejected decision needs a reason" in panel.error.value
 
 
+def test_a_rerun_lists_panel_shows_dfes_checks_of_the_same_child_from_the_first_list(
+    store: ReviewStore, list_id: str, children: pl.DataFrame
+) -> None:
+    """DfE's answer about P01's parent, checked from the first list, is shown on the re-run's
+    list too, saying which list it came from (as the decisions on other lists are)."""
+    decided = store.record_decision(list_id, key_of("P01"), "check", "A. Officer")
+    store.record_check_export(
+        {"export_id": "cx-0000000000000001", "list_id": list_id, "template": "childcare",
+         "files": 1, "not_checkable": 0,
+         "rows": [{"row_number": 1, "part": 1, "row_key": pseudonym("dfe_check_row", "1", KEY),
+                   "items": [(key_of("P01"), decided.decision_id, decided.seq)]}]},
+        user="A. Officer",
+        detail="export cx-0000000000000001",
+    )  # fmt: skip
+    store.record_check_results(
+        "cx-0000000000000001",
+        [{"row_number": 1, "outcome": "eligible", "dfe_outcome": "Eligible", "tier": None,
+          "eligible_until": None}],
+        file_name="results.csv",
+        file_sha256="0" * 64,
+        user="B. Officer",
+    )  # fmt: skip
+    rerun = register_list(store, children, "r-2026-09b", "two_year_old@2026.1", {}, KEY)
+    panel = open_panel(store, rerun, children, reviewer="A. Officer")
+    panel.select(key_of("P01"))
+    shown = panel.detail.value
+    assert "<h3>DfE eligibility checks</h3>" in shown
+    assert "found the parent eligible" in shown
+    assert (
+        "check export cx-0000000000000001, from another list of this offer (two_year_old list "
+        "of 2026-09-01, run r-2026-09)</li>"
+    ) in shown
+    panel.select(key_of("P02"))  # never checked
+    assert "DfE eligibility checks" not in panel.detail.value
+    # On the first list itself, no other list is named.
+    first = open_panel(store, list_id, children, reviewer="A. Officer")
+    first.select(key_of("P01"))
+    assert "found the parent eligible" in first.detail.value
+    assert "another list" not in first.detail.value
+
+
 # --- scale and accessibility ----------------------------------------------------------------
 
 

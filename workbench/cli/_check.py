@@ -190,12 +190,21 @@ def check_import_command(
             review_store, results, key=load_key(), export_id=export, user=current_user()
         )
     counts = ", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in result.by_outcome)
-    typer.echo(
-        f"Check export {result.export_id} (list {result.list_id}): {result.rows} result(s) read "
-        f"({counts}), {result.recorded} recorded, {result.rows - result.recorded} already "
-        f"recorded; {result.exported_rows - result.answered_rows} exported row(s) still without "
-        "a result. No decision was changed: the officer decides what follows."
-    )
+    waiting = result.exported_rows - result.answered_rows
+    if result.already_imported_at is not None:
+        typer.echo(
+            f"{results.name} was already imported on {result.already_imported_at[:10]} by "
+            f"{result.already_imported_by} into check export {result.export_id} (list "
+            f"{result.list_id}; import {result.import_id}, the same SHA-256): nothing recorded. "
+            f"{waiting} exported row(s) still without a result."
+        )
+    else:
+        typer.echo(
+            f"Check export {result.export_id} (list {result.list_id}): {result.rows} result(s) "
+            f"read ({counts}), {result.recorded} recorded, {result.rows - result.recorded} "
+            f"already recorded; {waiting} exported row(s) still without a result. No decision "
+            "was changed: the officer decides what follows."
+        )
     if remove_file:
         try:
             results.unlink()

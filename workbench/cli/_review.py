@@ -82,9 +82,17 @@ def review_export_command(
         list_id, written = export_list_file(
             review_store, list_file, out, key=load_key(), overwrite=overwrite, data=data
         )
+        progress = review_store.progress(list_id)
+    decided = progress["decided"]
+    so_far = (
+        f"{decided} of the {decided + progress['undecided']} children already have a decision "
+        "on this list (shown in its earlier_decisions column)"
+        if decided
+        else "Nothing has been decided"
+    )
     typer.echo(
-        f"Review workbook for list {list_id} written to {written} (owner-only). "
-        "Nothing has been decided: import it once filled in with `workbench review import`."
+        f"Review workbook for list {list_id} written to {written} (owner-only). {so_far}: "
+        "import it once filled in with `workbench review import`."
     )
 
 
@@ -104,10 +112,16 @@ def review_import_command(
         result = import_review_workbook(review_store, workbook, reviewer=reviewer, key=load_key())
         seq, head = review_store.head()
         log = review_store.head_log
+    decided_before = (
+        f", {result.already_decided} row(s) without a decision about a child already decided "
+        "on this list (that decision stands)"
+        if result.already_decided
+        else ""
+    )
     typer.echo(
         f"List {result.list_id}: {result.recorded} decision(s) recorded for {reviewer}, "
-        f"{result.already_recorded} already recorded, {result.skipped_blank} row(s) without a "
-        "decision left undecided."
+        f"{result.already_recorded} already recorded, {result.left_undecided} row(s) without a "
+        f"decision left undecided{decided_before}."
     )
     if result.not_in_workbook:
         typer.echo(

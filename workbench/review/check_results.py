@@ -8,23 +8,37 @@ then recorded as a check result tied to that export.
 
 All or nothing: every row is checked first, and if anything is wrong nothing is recorded and
 every problem is listed by row (as a spreadsheet numbers them: the header is row 1) and
-column: a missing header, an outcome DfE does not give, a date that is not one, a row never
-exported, a row of another export or of another list's export, a row given twice. Importing
-the same file again records nothing twice. A result never changes a decision: the officer
-sees it beside the child (`ReviewStore.latest_check_results`) and decides what follows.
+column: a missing header, an outcome DfE does not give, an outcome of the other service (the
+childcare and basic free school meals templates have the same headers: only the words tell
+the files apart, so each export's results must use its own service's words), a date that is
+not one, a row never exported, a row of another export or of another list's export, a row
+given twice, or a row whose answer is older than one a later import recorded (see below). A
+result never changes a decision: the officer sees it beside the child
+(`ReviewStore.latest_check_results`) and decides what follows.
 
-DfE's words, as their services write them into the results file (see ``docs/dfe_checks.md``):
+The same file (by its SHA-256) imported again into the same export is recognised: nothing is
+recorded, and the result says when and by whom it was imported
+(`CheckImported.already_imported_at`). A file giving a row an answer that an earlier import
+recorded for it, while a later import recorded another answer for that row, is older than
+that later import: it is refused, naming the row and the later import's file, date and
+importer, so an old file never becomes the latest answer. A new answer for a row (one no
+import recorded for it, as a technical error checked again) is recorded beside the earlier
+ones and becomes the latest.
 
-========================================  =================================
-DfE's outcome                               stored as
-========================================  =================================
-Eligible                                  ``eligible``
-Eligible targeted / Eligible expanded     ``eligible`` (tier ``targeted`` / ``expanded``)
-May not be eligible / Not eligible        ``may_not_be_eligible``
-Information does not match records        ``information_does_not_match``
-Technical error / Try again / Error /     ``technical_error``
-System error - try again later
-========================================  =================================
+DfE's words, as their services write them into the results file (see ``docs/dfe_checks.md``;
+each template accepts only its own service's, `workbench.review.checks.TEMPLATES`):
+
+==================================  =================  ===================================
+DfE's outcome                       service            stored as
+==================================  =================  ===================================
+Eligible                            both               ``eligible``
+Eligible targeted / expanded        free school meals  ``eligible`` (tier in the words)
+May not be eligible                 childcare          ``may_not_be_eligible``
+Not eligible                        free school meals  ``may_not_be_eligible``
+Information does not match records  both               ``information_does_not_match``
+Try again                           childcare          ``technical_error``
+Error                               free school meals  ``technical_error``
+==================================  =================  ===================================
 
 Example
 -------
@@ -32,6 +46,8 @@ Example
 ('eligible', 'expanded')
 >>> outcome_of("information does not match records")
 ('information_does_not_match', None)
+>>> outcome_of("Not eligible", TEMPLATES["childcare"]) is None  # a free school meals word
+True
 """
 
 from __future__ import annotations
@@ -48,9 +64,16 @@ import polars as pl
 
 from workbench.errors import WorkbenchError
 from workbench.governance.access import current_user
-from workbench.review.checks import DATE_HEADERS, TEMPLATES, CheckTemplate, row_key
+from workbench.review.checks import (
+    CHILDCARE_OUTCOMES,
+    DATE_HEADERS,
+    FSM_OUTCOMES,
+    TEMPLATES,
+    CheckTemplate,
+    row_key,
+)
 from workbench.review.schema import CHECK_OUTCOMES
-from workbench.review.store import ReviewStore
+from workbench.review.store import ReviewStore, StaleCheckResults
 
 __all__ = [
     "DFE_OUTCOMES",
@@ -73,12 +96,13 @@ DFE_OUTCOMES = {
     "may not be eligible": "may_not_be_eligible",
     "not eligible": "may_not_be_eligible",
     "information does not match records": "information_does_not_match",
-    "technical error": "technical_error",
     "try again": "technical_error",
     "error": "technical_error",
-    "system error - try again later": "technical_error",
 }
-"""DfE's outcome strings (case and spacing aside) and what the store calls them."""
+"""DfE's outcome strings (case and spacing aside) and what the store calls them: the words of
+both services (`CHILDCARE_OUTCOMES`, `FSM_OUTCOMES`), the tiered ``Eligible targeted`` /
+``Eligible expanded`` aside (`outcome_of`). *Technical error* is free school meals'
+guidance's name for its ``Error``, never written in a results file."""
 MAX_LISTED_PROBLEMS = 50
 _IDENTIFYING = ", ".join(TEMPLATES["childcare"].identifying)
 
@@ -122,17 +146,34 @@ class CheckImported:
     by_outcome: tuple[tuple[str, int], ...]
     exported_rows: int
     answered_rows: int
+    already_imported_at: str | None = None
+    """When the same file (by its SHA-256) was imported into this export before: nothing was
+    recorded now (``import_id`` is that import's)."""
+    already_imported_by: str | None = None
+    """Who imported it then."""
 
 
-def outcome_of(text: str) -> tuple[str, str | None] | None:
-    """DfE's outcome words as (stored outcome, tier or None); None for words DfE never uses."""
-    words = " ".join(text.split()).casefold()
+def _words(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def outcome_of(text: str, template: CheckTemplate | None = None) -> tuple[str, str | None] | None:
+    """DfE's outcome words as (stored outcome, tier or None); None for words DfE never uses,
+    or, given the ``template`` a row was sent with, words its service never writes."""
+    words = _words(text)
+    if template is not None and words not in {_words(w) for w in template.outcomes}:
+        return None
     if words in DFE_OUTCOMES:
         return DFE_OUTCOMES[words], None
     for tier in TIERS:
         if words == f"eligible {tier}":
             return "eligible", tier
     return None
+
+
+def _service_of(text: str) -> CheckTemplate | None:
+    """The first template whose service writes these outcome words (None: neither does)."""
+    return next((t for t in TEMPLATES.values() if outcome_of(text, t) is not None), None)
 
 
 def _day(text: str) -> date | None:
@@ -243,16 +284,9 @@ def _parse_row(row: _Parsed, template: CheckTemplate, key: bytes) -> list[Result
                 )
             else:
                 iso[header] = day.isoformat()
+    # The outcome is read once the export is known: only its service's words are accepted
+    # (`_outcome_problems`).
     row.dfe_outcome = row.fields[OUTCOME]
-    found = outcome_of(row.dfe_outcome)
-    if found is None:
-        expected = "Eligible, May not be eligible, Information does not match records, " + (
-            "Technical error"
-        )
-        what = f"unknown outcome {row.dfe_outcome!r}" if row.dfe_outcome else "no outcome"
-        problems.append(ResultProblem(row.number, OUTCOME, f"{what}; expected one of {expected}"))
-    else:
-        row.outcome, row.tier = found
     tier = row.fields.get(TIER, "")
     if tier:
         if tier.casefold() not in TIERS:
@@ -272,6 +306,88 @@ def _parse_row(row: _Parsed, template: CheckTemplate, key: bytes) -> list[Result
             row.eligible_until = day.isoformat()
     if not any(p.column in DATE_HEADERS for p in problems):
         row.key = row_key(iso, template, key)
+    return problems
+
+
+_SERVICE_NAMES = {
+    "childcare": "DfE's childcare service",
+    "fsm": "DfE's free school meals service",
+    "fsm-enhanced": "DfE's free school meals service",
+}
+
+
+def _any_service_words() -> str:
+    return (
+        f"{', '.join(CHILDCARE_OUTCOMES)} ({_SERVICE_NAMES['childcare']}) or "
+        f"{', '.join(FSM_OUTCOMES)} ({_SERVICE_NAMES['fsm']})"
+    )
+
+
+def _unknown(row: _Parsed) -> str:
+    return f"unknown outcome {row.dfe_outcome!r}" if row.dfe_outcome else "no outcome"
+
+
+def _gives_tiers(template: CheckTemplate) -> bool:
+    """Whether the template's service gives a tier (in its words) and an end date."""
+    return any((found := outcome_of(w)) is not None and found[1] for w in template.outcomes)
+
+
+def _outcome_problems(
+    parsed: list[_Parsed], template: CheckTemplate | None, export_id: str | None
+) -> list[ResultProblem]:
+    """Each row's outcome read with the words of the service of the export it answers
+    (`template`; None when no export was found: any service's words). An outcome of the
+    other service is named as such: the childcare and basic free school meals templates have
+    the same headers, so a results file of one matched to an export of the other is told by
+    its words alone. A tier or an end date is refused from a service that gives none."""
+    if template is None:
+        expected = _any_service_words()
+        return [
+            ResultProblem(row.number, OUTCOME, f"{_unknown(row)}; expected one of {expected}")
+            for row in parsed
+            if outcome_of(row.dfe_outcome) is None
+        ]
+    service = _SERVICE_NAMES[template.name]
+    words = ", ".join(template.outcomes)
+    matched = f"check export {export_id}, sent with DfE's {template.name} template"
+    problems = []
+    for row in parsed:
+        found = outcome_of(row.dfe_outcome, template)
+        other = _service_of(row.dfe_outcome) if found is None else None
+        if found is not None:
+            row.outcome = found[0]
+            row.tier = row.tier or found[1]
+        elif other is not None:
+            problems.append(
+                ResultProblem(
+                    row.number,
+                    OUTCOME,
+                    f"{row.dfe_outcome!r} is an outcome of {_SERVICE_NAMES[other.name]}, never "
+                    f"of {service}: this file's rows were matched to {matched}, whose results "
+                    f"say one of {words}. Import {service}'s results file for that export",
+                )
+            )
+        else:
+            problems.append(
+                ResultProblem(
+                    row.number,
+                    OUTCOME,
+                    f"{_unknown(row)}; expected one of {words} ({service}'s words: this file's "
+                    f"rows were matched to {matched})",
+                )
+            )
+        if _gives_tiers(template):
+            continue
+        for column in (TIER, END_DATE):
+            if value := row.fields.get(column, ""):
+                problems.append(
+                    ResultProblem(
+                        row.number,
+                        column,
+                        f"{value!r}, but {service} gives no {column.lower()}: this file's rows "
+                        f"were matched to {matched}",
+                    )
+                )
     return problems
 
 
@@ -380,10 +496,20 @@ def import_check_results(
     user
         Who imports, for the store's access log (default: `WORKBENCH_USER`, else the login name).
 
+    Returns
+    -------
+    CheckImported
+        What was read and recorded. For a file imported into the same export before (the
+        same SHA-256), nothing is recorded: ``already_imported_at`` and
+        ``already_imported_by`` say when and by whom, ``import_id`` is that import's.
+
     Raises
     ------
     CheckImportError
-        Listing every problem by row and column; nothing was recorded.
+        Listing every problem by row and column; nothing was recorded. Among them: an
+        outcome the export's service never writes (the other service's words named as
+        such), and a row answered as an earlier import answered it when a later import has
+        answered it otherwise since (the file is older than that import).
     WorkbenchError
         For a file that does not exist, an unknown ``export_id``, or rows sent in several
         exports equally (say which with ``export_id``).
@@ -395,6 +521,7 @@ def import_check_results(
     sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
     target = _target_export(store, rows, export_id, sha256)
     if not target:
+        problems += _outcome_problems(parsed, None, None)
         problems.append(
             ResultProblem(
                 2 if parsed else 1,
@@ -402,7 +529,7 @@ def import_check_results(
                 "no row of the file was ever exported for checking from this store",
             )
         )
-        raise CheckImportError(path, problems)
+        raise CheckImportError(path, sorted(problems, key=lambda p: (p.row, p.column)))
     export = store.check_exports().filter(pl.col("export_id") == target)
     list_id, exported_template = export["list_id"][0], export["template"][0]
     if TEMPLATES[exported_template].headers != template.headers:
@@ -417,40 +544,80 @@ def import_check_results(
             ]
             or [ResultProblem(1, OUTCOME, f"export {target} used another template")],
         )
+    # Each export's results in its own service's words (the templates' headers alike).
+    problems += _outcome_problems(parsed, TEMPLATES[exported_template], target)
     problems += _match_problems(parsed, rows, target, list_id)
     if not parsed:
         problems.append(ResultProblem(1, OUTCOME, "the file has headers but no rows"))
     if problems:
         raise CheckImportError(path, sorted(problems, key=lambda p: (p.row, p.column)))
+    user = user or current_user()
+    before = store.check_imports().filter(
+        (pl.col("export_id") == target) & (pl.col("file_sha256") == sha256)
+    )
+    if not before.is_empty():
+        return _already_imported(store, path, before.row(0, named=True), list_id, parsed, user)
     numbers = dict(
         rows.filter(pl.col("export_id") == target).select("row_key", "row_number").iter_rows()
     )
-    import_id, recorded = store.record_check_results(
-        target,
-        [
-            {
-                "row_number": numbers[row.key],
-                "outcome": row.outcome,
-                "dfe_outcome": row.dfe_outcome,
-                "tier": row.tier,
-                "eligible_until": row.eligible_until,
-            }
-            for row in parsed
-        ],
-        file_name=path.name,
-        file_sha256=sha256,
-        user=user or current_user(),
-    )
+    try:
+        import_id, recorded = store.record_check_results(
+            target,
+            [
+                {
+                    "row_number": numbers[row.key],
+                    "outcome": row.outcome,
+                    "dfe_outcome": row.dfe_outcome,
+                    "tier": row.tier,
+                    "eligible_until": row.eligible_until,
+                }
+                for row in parsed
+            ],
+            file_name=path.name,
+            file_sha256=sha256,
+            user=user,
+        )
+    except StaleCheckResults as refused:
+        at = {numbers[row.key]: row.number for row in parsed if row.key is not None}
+        raise CheckImportError(
+            path,
+            [
+                ResultProblem(
+                    at[found["row_number"]],
+                    OUTCOME,
+                    f"{found['given']!r} is the answer an earlier import recorded for this row "
+                    f"of check export {target}, and a later import recorded "
+                    f"{found['dfe_outcome']!r} since ({found['file_name']}, imported on "
+                    f"{found['imported_at'][:10]} by {found['imported_by']}): this file is "
+                    "older than that one, and its answer would replace the newer. Import DfE's "
+                    "latest results file; a row checked again is sent in a new export "
+                    "(`workbench check export --try-again` for a technical error)",
+                )
+                for found in sorted(refused.rows, key=lambda r: at[r["row_number"]])
+            ],
+        ) from None
+    return _imported(store, target, list_id, import_id, parsed, recorded)
+
+
+def _imported(
+    store: ReviewStore,
+    export_id: str,
+    list_id: str,
+    import_id: str,
+    parsed: list[_Parsed],
+    recorded: int,
+    earlier: dict[str, str] | None = None,
+) -> CheckImported:
     counts = {name: sum(1 for row in parsed if row.outcome == name) for name in CHECK_OUTCOMES}
-    exported = store.check_export_rows().filter(pl.col("export_id") == target).height
+    exported = store.check_export_rows().filter(pl.col("export_id") == export_id).height
     answered = (
         store.check_results(list_id)
-        .filter(pl.col("export_id") == target)
+        .filter(pl.col("export_id") == export_id)
         .get_column("row_number")
         .n_unique()
     )
     return CheckImported(
-        export_id=target,
+        export_id=export_id,
         list_id=list_id,
         import_id=import_id,
         rows=len(parsed),
@@ -458,4 +625,26 @@ def import_check_results(
         by_outcome=tuple((name, n) for name, n in counts.items() if n),
         exported_rows=exported,
         answered_rows=answered,
+        already_imported_at=earlier["imported_at"] if earlier else None,
+        already_imported_by=earlier["imported_by"] if earlier else None,
     )
+
+
+def _already_imported(
+    store: ReviewStore,
+    path: Path,
+    earlier: dict[str, str],
+    list_id: str,
+    parsed: list[_Parsed],
+    user: str,
+) -> CheckImported:
+    """The same file (its SHA-256) imported into the same export before: nothing recorded,
+    the reading logged, and when and by whom it was imported said."""
+    store.log_access(
+        user,
+        "check import",
+        f"export {earlier['export_id']}: {path.name} already imported on "
+        f"{earlier['imported_at'][:10]} by {earlier['imported_by']} (import "
+        f"{earlier['import_id']}, the same SHA-256), nothing recorded",
+    )
+    return _imported(store, earlier["export_id"], list_id, earlier["import_id"], parsed, 0, earlier)

@@ -85,8 +85,10 @@ __all__ = [
     "CHECK_DECISIONS",
     "CHECK_FORMAT",
     "CHECK_SUFFIX",
+    "CHILDCARE_OUTCOMES",
     "DATE_HEADERS",
     "DEFAULT_CHOSEN",
+    "FSM_OUTCOMES",
     "MAX_FILE_BYTES",
     "NOT_CHECKABLE_COLUMNS",
     "NOT_CHECKABLE_SUFFIX",
@@ -151,6 +153,10 @@ class CheckTemplate:
     source: str
     identifying: tuple[str, ...]
     """The headers that identify a row (DfE returns them as sent; the URN is not one)."""
+    outcomes: tuple[str, ...] = ()
+    """The ``Outcome`` words the template's service writes into its results file, and no
+    others (`CHILDCARE_OUTCOMES`, `FSM_OUTCOMES`): the two services' templates have the same
+    headers, so a results file is told apart only by its words."""
 
     def header_line(self) -> str:
         """The header row exactly as DfE's template file has it."""
@@ -168,6 +174,27 @@ _ENHANCED = (
     CHILD_DOB,
     CHILD_URN,
 )
+CHILDCARE_OUTCOMES = (
+    "Eligible",
+    "May not be eligible",
+    "Information does not match records",
+    "Try again",
+)
+"""The outcomes DfE's childcare service writes into a bulk check's results file
+(check-childcare-eligibility-admin: ``Boundary/Responses/CheckEligibilityBulkResponse.cs``,
+``GetStatusDescription``): no tier, no end date."""
+FSM_OUTCOMES = (
+    "Eligible",
+    "Eligible targeted",
+    "Eligible expanded",
+    "Not eligible",
+    "Information does not match records",
+    "Error",
+)
+"""The outcomes DfE's free school meals service writes (check-free-school-meals-eligibility-admin:
+``Models/Extensions.cs``, ``GetFsmStatusDescriptionBulkCheck``): ``Eligible``, with the tier in
+the words under the expanded criteria (``Eligible targeted`` / ``Eligible expanded``); its
+guidance calls ``Error`` a *technical error*, but the file says ``Error``."""
 TEMPLATES = {
     "childcare": CheckTemplate(
         "childcare",
@@ -178,6 +205,7 @@ TEMPLATES = {
         "CheckChildcareEligibility.Admin/wwwroot/documents/BulkCheckTemplate.csv, "
         "Usecases/ParseBulkCheckFileUseCase.cs, appsettings.json (BulkEligibilityCheckLimit)",
         _BASIC,
+        CHILDCARE_OUTCOMES,
     ),
     "fsm": CheckTemplate(
         "fsm",
@@ -188,6 +216,7 @@ TEMPLATES = {
         "CheckYourEligibility.Admin/wwwroot/documents/BulkCheckTemplate.csv, "
         "Domain/Constants/BulkCheck/BulkCheckConstants.cs, docs/FSM_BASIC_BULK_CHECK_README.md",
         _BASIC,
+        FSM_OUTCOMES,
     ),
     "fsm-enhanced": CheckTemplate(
         "fsm-enhanced",
@@ -198,6 +227,7 @@ TEMPLATES = {
         "CheckYourEligibility.Admin/wwwroot/documents/BulkCheckTemplate_Enhanced.csv, "
         "Domain/Constants/BulkCheck/BulkCheckConstants.cs (enhancedHeaders)",
         _ENHANCED[:-1],
+        FSM_OUTCOMES,
     ),
 }
 """DfE's bulk-check templates by the name ``--template`` takes."""

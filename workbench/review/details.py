@@ -142,12 +142,24 @@ CHECK_OUTCOME_TEXT = {
 for the officer."""
 
 
-def check_result_lines(results: pl.DataFrame) -> tuple[list[str], str | None]:
-    """DfE's check results about one child (rows of `ReviewStore.check_results`), newest
-    first, each in words; and what the newest means for the officer (None without any)."""
+def check_result_lines(
+    results: pl.DataFrame, list_id: str | None = None
+) -> tuple[list[str], str | None]:
+    """DfE's check results about one child (rows of `ReviewStore.check_results`, or of
+    `ReviewStore.initiative_check_results`), newest first, each in words; and what the
+    newest means for the officer (None without any). A result from the check export of a
+    list other than ``list_id`` (an earlier run's or a re-run's, about the same child) says
+    which list it came from."""
     newest_first = results.sort("result_seq", descending=True)
     lines = []
     for row in newest_first.iter_rows(named=True):
+        where = ""
+        if list_id is not None and row.get("list_id", list_id) != list_id:
+            made = row["list_created_at"][:10]
+            where = (
+                f", from another list of this offer ({row['initiative']} list of {made}, "
+                f"run {row['run_id']})"
+            )
         label = CHECK_OUTCOME_TEXT.get(row["outcome"], (row["outcome"], ""))[0]
         extra = [f"tier {row['tier']}"] if row["tier"] else []
         if row["eligible_until"]:
@@ -157,7 +169,7 @@ def check_result_lines(results: pl.DataFrame) -> tuple[list[str], str | None]:
         read = long_date(date.fromisoformat(row["checked_at"][:10]))
         lines.append(
             f"{label} ({said}); read on {read} by {row['imported_by']}, check export "
-            f"{row['export_id']}"
+            f"{row['export_id']}{where}"
         )
     if results.is_empty():
         return lines, None

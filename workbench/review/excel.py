@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import xlsxwriter
@@ -111,11 +111,31 @@ def reasons_text(codes: list[str], words: _RuleWords, tier: str) -> str:
     return "\n".join(reason_lines(codes, words.rule_set, words.on))
 
 
+def decided_text(decided: int, children: int) -> tuple[str, str | None]:
+    """How many children of a list have an outcome decision on it (`ReviewStore.progress`),
+    as the About sheet's heading and sentence (None when nothing has been decided)."""
+    if not decided:
+        return "Nothing has been decided", None
+    return (
+        f"{decided} of the {children} children have a decision",
+        f"When this workbook was written, {decided} of the {children} children on this list "
+        "had a decision recorded on it (shown in 'earlier_decisions', with any on other lists "
+        f"of this offer); {children - decided} had none yet. A decision you record for a "
+        "child already decided is a new one, and stands over the earlier.",
+    )
+
+
 def _about_lines(
-    listed: dict[str, Any], rows: int, exported: str, title: str, caution: str | None = None
+    listed: dict[str, Any],
+    rows: int,
+    exported: str,
+    title: str,
+    caution: str | None = None,
+    decided: int = 0,
 ) -> list[tuple[str, bool]]:
     """The About sheet, line by line: (text, is_heading)."""
     reason_needed = " and ".join(REASON_REQUIRED)
+    heading, so_far = decided_text(decided, rows)
     return [
         (f"Review list: {title}", True),
         (
@@ -127,7 +147,8 @@ def _about_lines(
             False,
         ),
         *([("Check the rules first", True), (caution, False)] if caution else []),
-        ("Nothing has been decided", True),
+        (heading, True),
+        *([(so_far, False)] if so_far else []),
         (
             "Every row is a child the workbench thinks may be eligible, with the reasons and "
             "the evidence it found. That is a suggestion, not a decision: only the decision you "
@@ -178,11 +199,12 @@ def _write_about_sheet(
     exported: str,
     title: str,
     caution: str | None = None,
+    decided: int = 0,
 ) -> None:
     heading = book.add_format({"bold": True, "font_size": 12})
     body = book.add_format({"text_wrap": True, "valign": "top"})
     sheet.set_column(0, 0, 110)
-    lines = _about_lines(listed, rows, exported, title, caution)
+    lines = _about_lines(listed, rows, exported, title, caution, decided)
     for number, (text, is_heading) in enumerate(lines):
         sheet.write_string(number, 0, text, heading if is_heading else body)
     sheet.protect()
@@ -266,12 +288,13 @@ def _who(details: ChildDetails | None, item_key: str) -> dict[str, str]:
     }
 
 
-def _dfe_checks_text(results: pl.DataFrame) -> dict[str, str]:
+def _dfe_checks_text(results: pl.DataFrame, list_id: str) -> dict[str, str]:
     """Per child (item key), DfE's checks as the workbook shows them: the newest result, what
-    it means for the officer, then the earlier results (`ReviewStore.check_results` rows)."""
+    it means for the officer, then the earlier results (`ReviewStore.initiative_check_results`
+    rows: a result from another list's export of the offer says which list)."""
     text = {}
     for (item_key,), rows in results.partition_by("item_key", as_dict=True).items():
-        (newest, *earlier), advice = check_result_lines(rows)
+        (newest, *earlier), advice = check_result_lines(rows, list_id)
         text[item_key] = "\n".join([newest, advice or "", *(f"Before: {e}" for e in earlier)])
     return text
 
@@ -288,7 +311,9 @@ def _sheet_rows(
     earlier = earlier_decisions_text(
         store, list_id, candidates["item_key"].to_list(), dwp_row_keys(candidates, key)
     )
-    checks = _dfe_checks_text(store.check_results(list_id))
+    # DfE's answers about the same children from other lists of the offer too (a re-run's
+    # list shows the checks made from the first), as `earlier_decisions` shows decisions.
+    checks = _dfe_checks_text(store.initiative_check_results(list_id), list_id)
     rows = []
     for row in candidates.iter_rows(named=True):
         proofs = evidence_lines(row["evidence"], words.rule_set, details)
@@ -391,8 +416,11 @@ def export_review_workbook(
     # The last decision seen, read before the rows show the decisions: one recorded while
     # they are built comes after it, so a row about that child is stale when imported
     # (read after, it would be neither shown nor stale, and the workbook could override it).
-    seen = cast("int | None", store.decisions(list_id)["seq"].max())  # an integer column
-    decided_upto = 0 if seen is None else int(seen)
+    # The store's last, not this list's: the import also counts a decision on another list
+    # of the offer after it (`ReviewStore.decided_since`), and the workbook shows those
+    # recorded before it in `earlier_decisions`, as the review panel does.
+    decided_upto = store.last_seq()
+    decided = store.progress(list_id)["decided"]
     rows = _sheet_rows(store, list_id, shaped, words, key, details)
     title = details.title if details else listed["initiative"].replace("_", " ")
     private_folder_for(path)  # a new folder for a workbook naming children is made owner-only
@@ -407,6 +435,7 @@ def export_review_workbook(
             not_listed,
             title,
             details.caution if details else None,
+            decided,
         ),
     )
     user = user or current_user()
@@ -427,6 +456,7 @@ def _write_workbook(
     not_listed: pl.DataFrame | None = None,
     title: str = "",
     caution: str | None = None,
+    decided: int = 0,
 ) -> None:
     options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(str(path), options) as book:
@@ -437,7 +467,7 @@ def _write_workbook(
         meta = book.add_worksheet(META_SHEET)
         _write_review_sheet(book, review, listed["list_id"], rows, key)
         exported = datetime.now(UTC).date().isoformat()
-        _write_about_sheet(book, info, listed, len(rows), exported, title, caution)
+        _write_about_sheet(book, info, listed, len(rows), exported, title, caution, decided)
         meta.write_string(0, 0, "format")
         meta.write_string(0, 1, FORMAT)
         meta.write_string(1, 0, "list_id")

@@ -75,6 +75,15 @@ class ImportResult:
     already_recorded: int
     not_in_workbook: int = 0
     """Children of the list with no row in the workbook (rows deleted): nothing recorded."""
+    already_decided: int = 0
+    """Of the rows without a decision (``skipped_blank``), those whose child already had an
+    outcome decision on this list when imported (a colleague's, or an earlier one of the
+    reviewer's): decided, not left undecided."""
+
+    @property
+    def left_undecided(self) -> int:
+        """Rows without a decision whose child has no outcome decision on this list."""
+        return self.skipped_blank - self.already_decided
 
 
 @dataclass(frozen=True)
@@ -474,10 +483,11 @@ def import_review_workbook(
     Returns
     -------
     ImportResult
-        Decisions recorded; rows skipped because ``decision`` is empty; rows whose decision
-        is already the child's latest of its kind (an outcome, or the record link) on this
-        list, by this reviewer with this reason (importing the same file again records
-        nothing twice).
+        Decisions recorded; rows skipped because ``decision`` is empty, and how many of
+        them are about a child already decided on this list (``already_decided``); rows
+        whose decision is already the child's latest of its kind (an outcome, or the record
+        link) on this list, by this reviewer with this reason (importing the same file again
+        records nothing twice).
 
     Raises
     ------
@@ -525,14 +535,29 @@ def import_review_workbook(
                 }
                 for row in new
             )
+        # A row left blank about a child already decided (by a colleague, in the app or
+        # another workbook) is not left undecided: counted apart.
+        outcomes = store.latest_decisions(list_id, among=OUTCOME_DECISIONS)
+        settled = set(outcomes["item_key"].to_list())
+        blank = [row for row in rows if not row.decision]
         result = ImportResult(
-            list_id, len(new), len(rows) - len(decided), len(decided) - len(new), missing
+            list_id,
+            len(new),
+            len(blank),
+            len(decided) - len(new),
+            missing,
+            sum(1 for row in blank if row.values["item_key"] in settled),
         )
         store.log_access(
             reviewer,
             "review import",
             f"list {list_id}: {result.recorded} recorded, {result.already_recorded} already "
             f"recorded, {result.skipped_blank} without a decision"
+            + (
+                f" ({result.already_decided} of them already decided)"
+                if result.already_decided
+                else ""
+            )
             + (f", {missing} not in the workbook" if missing else ""),
         )
     return result

@@ -293,10 +293,11 @@ def _decisions_html(title: str, frame: pl.DataFrame, with_list: bool) -> str:
     return f"<h4>{title}</h4><ul>{''.join(items)}</ul>"
 
 
-def _checks_html(results: pl.DataFrame) -> str:
+def _checks_html(results: pl.DataFrame, list_id: str | None = None) -> str:
     """DfE's eligibility checks of the child's parent, newest first, with what the newest
-    means for the officer; nothing when the child was never checked."""
-    lines, advice = check_result_lines(results)
+    means for the officer (a check from another list of the offer says which); nothing when
+    the child was never checked."""
+    lines, advice = check_result_lines(results, list_id)
     if not lines:
         return ""
     items = "".join(f"<li>{_escape(line)}</li>" for line in lines)
@@ -763,7 +764,10 @@ class ReviewPanel:
                 if not as_row.is_empty():
                     title = "Earlier decisions about its DWP-list row (listed on its own then)"
                     parts.append(_decisions_html(title, as_row, True))
-            parts.append(_checks_html(self.store.check_results(self.list_id, [self._selected])))
+            # From every list of the offer, as the decisions: a re-run's list shows the
+            # checks made from the first.
+            checks = self.store.initiative_check_results(self.list_id, [self._selected])
+            parts.append(_checks_html(checks, self.list_id))
         except (WorkbenchError, sqlite3.Error) as error:
             self._show_error(str(error))
         self.detail.value = "".join(parts)

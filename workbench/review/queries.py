@@ -37,6 +37,7 @@ __all__ = [
     "CHECK_IMPORT_SCHEMA",
     "CHECK_RESULT_SCHEMA",
     "DECISION_SCHEMA",
+    "INITIATIVE_CHECK_RESULT_SCHEMA",
     "ITEM_COLUMNS",
     "LINK_DECISION_SCHEMA",
     "LIST_SCHEMA",
@@ -50,6 +51,7 @@ __all__ = [
     "decision_frame",
     "decisions",
     "earlier_decisions",
+    "initiative_check_results",
     "items",
     "last_seq",
     "latest_decisions",
@@ -389,3 +391,38 @@ def check_results(
         params,
     ).fetchall()
     return pl.DataFrame(rows, schema=CHECK_RESULT_SCHEMA, orient="row")
+
+
+INITIATIVE_CHECK_RESULT_SCHEMA = CHECK_RESULT_SCHEMA | {
+    "list_id": pl.String,
+    "run_id": pl.String,
+    "initiative": pl.String,
+    "list_created_at": pl.String,
+}
+
+
+def initiative_check_results(
+    conn: sqlite3.Connection, list_id: str, item_keys: Collection[str] | None = None
+) -> pl.DataFrame:
+    """Check results about the children of a list (or these of them) from the exports of
+    every list of its initiative (see :meth:`ReviewStore.initiative_check_results`)."""
+    params: list[str] = [list_id]
+    children = "SELECT item_key FROM list_items WHERE list_id = ?"
+    if item_keys is not None:
+        children = "SELECT value FROM json_each(?)"
+        params = [json.dumps(list(item_keys))]
+    rows = conn.execute(
+        "SELECT x.item_key, c.outcome, c.dfe_outcome, c.tier, c.eligible_until, c.export_id, "
+        "c.row_number, i.imported_at, i.imported_by, x.decision_id, d.decision, c.result_seq, "
+        "l.list_id, l.run_id, l.initiative, l.created_at "
+        "FROM check_results c JOIN check_imports i USING (import_id) "
+        "JOIN check_exports e ON e.export_id = c.export_id "
+        "JOIN lists l ON l.list_id = e.list_id "
+        "JOIN check_export_items x ON x.export_id = c.export_id "
+        "AND x.row_number = c.row_number "
+        "LEFT JOIN decisions d ON d.decision_id = x.decision_id "
+        "WHERE l.initiative = (SELECT initiative FROM lists WHERE list_id = ?) "
+        f"AND x.item_key IN ({children}) ORDER BY c.result_seq, x.item_key",
+        [list_id, *params],
+    ).fetchall()
+    return pl.DataFrame(rows, schema=INITIATIVE_CHECK_RESULT_SCHEMA, orient="row")

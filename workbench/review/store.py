@@ -102,6 +102,7 @@ __all__ = [
     "Decision",
     "RetentionResult",
     "ReviewStore",
+    "StaleCheckResults",
     "checkpoint_seal",
     "decision_hash",
     "existing_store",
@@ -151,6 +152,24 @@ def _insert_items(version: int) -> tuple[str, int]:
     columns = _ITEM_COLUMNS if version >= PROPOSED_MATCH_VERSION else _ITEM_COLUMNS[:-1]
     marks = ", ".join("?" * len(columns))
     return f"INSERT INTO list_items ({', '.join(columns)}) VALUES ({marks})", len(columns)
+
+
+class StaleCheckResults(WorkbenchError):
+    """Results refused by :meth:`ReviewStore.record_check_results`, nothing recorded: for each
+    row in ``rows`` (``row_number``, the answer ``given``, and the later import's
+    ``dfe_outcome``, ``import_id``, ``file_name``, ``imported_at``, ``imported_by``), the
+    answer given was recorded by an earlier import, and a later import recorded another."""
+
+    def __init__(self, export_id: str, rows: list[dict[str, Any]]) -> None:
+        self.export_id = export_id
+        self.rows = rows
+        first = rows[0]
+        super().__init__(
+            f"check export {export_id}: {len(rows)} row(s) answered as an earlier import "
+            f"answered them, since answered otherwise (row {first['row_number']}: "
+            f"{first['dfe_outcome']!r} from {first['file_name']}, imported on "
+            f"{first['imported_at'][:10]} by {first['imported_by']}); nothing was recorded"
+        )
 
 
 @dataclass(frozen=True)
@@ -800,25 +819,49 @@ class ReviewStore:
         ``dfe_outcome`` (DfE's words), ``tier`` and ``eligible_until`` (or None). A row
         whose latest result already says the same is not recorded twice. Returns the import
         id and how many results were recorded. Never records or changes a decision.
+
+        Raises
+        ------
+        StaleCheckResults
+            Nothing recorded: for a row, the result given is one an earlier import recorded,
+            and a later import recorded another since (the file is older than that import;
+            recorded, it would become the latest). Checked in the write transaction.
         """
         results = list(results)
         import_id = "ci-" + uuid.uuid4().hex
         fields = ("outcome", "dfe_outcome", "tier", "eligible_until")
         with self._immediate() as conn:
-            latest = {
-                row[0]: row[1:]
-                for row in conn.execute(
-                    "SELECT row_number, outcome, dfe_outcome, tier, eligible_until "
-                    "FROM check_results WHERE result_seq IN (SELECT max(result_seq) FROM "
-                    "check_results WHERE export_id = ? GROUP BY row_number)",
-                    (export_id,),
-                )
-            }
-            new = [
-                r
-                for r in results
-                if latest.get(r["row_number"]) != tuple(r[name] for name in fields)
-            ]
+            history: dict[int, list[tuple[Any, ...]]] = {}
+            for found in conn.execute(
+                "SELECT c.row_number, c.outcome, c.dfe_outcome, c.tier, c.eligible_until, "
+                "c.import_id, i.file_name, i.imported_at, i.imported_by FROM check_results c "
+                "JOIN check_imports i USING (import_id) WHERE c.export_id = ? "
+                "AND c.row_number IN (SELECT value FROM json_each(?)) ORDER BY c.result_seq",
+                (export_id, json.dumps(sorted({r["row_number"] for r in results}))),
+            ):
+                history.setdefault(found[0], []).append(found[1:])
+            new, stale = [], []
+            for r in results:
+                given = tuple(r[name] for name in fields)
+                earlier = history.get(r["row_number"], [])
+                if earlier and earlier[-1][:4] == given:
+                    continue  # already the row's latest result
+                if any(e[:4] == given for e in earlier):
+                    later = earlier[-1]
+                    stale.append(
+                        {"row_number": r["row_number"], "given": r["dfe_outcome"]}
+                        | dict(
+                            zip(
+                                ("dfe_outcome", "import_id", "file_name", "imported_at",
+                                 "imported_by"),
+                                later[1:2] + later[4:],
+                                strict=True,
+                            )
+                        )
+                    )  # fmt: skip
+                new.append(r)
+            if stale:
+                raise StaleCheckResults(export_id, stale)
             record = (
                 import_id,
                 export_id,
@@ -924,6 +967,22 @@ class ReviewStore:
         `latest_check_results` for the columns)."""
         self._require_list(list_id)
         return queries.check_results(self._conn, list_id, latest=False, item_keys=item_keys)
+
+    def initiative_check_results(
+        self, list_id: str, item_keys: Collection[str] | None = None
+    ) -> pl.DataFrame:
+        """Every check result about the children of a list (or only those with these item
+        keys) from the check exports of any list of its initiative: this one's, and those of
+        an earlier run's or a re-run's list about the same children (same item key), in the
+        order imported. The columns of `check_results`, and the ``list_id``, ``run_id``,
+        ``initiative`` and ``list_created_at`` of the list whose export the result answers.
+
+        What the officer sees beside the child (the review workbook, panel and app): DfE's
+        answer about a parent checked from list 1 still holds when a re-run's list 2 is
+        reviewed. `check_results` and `latest_check_results` stay the list's own (the
+        funnel, `--try-again`)."""
+        self._require_list(list_id)
+        return queries.initiative_check_results(self._conn, list_id, item_keys)
 
     def latest_check_results(self, list_id: str) -> pl.DataFrame:
         """The latest result of DfE's eligibility check per child of a list, by ``item_key``.

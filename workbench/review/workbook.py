@@ -40,8 +40,11 @@ __all__ = [
     "row_checksum",
 ]
 
-# 2: the hidden sheet records the last decision on the list at export (`decided_upto`), sealed
-# with the key, so an import can refuse a row a colleague decided on since.
+# 2: the hidden sheet records the last decision at export (`decided_upto`), sealed with the
+# key, so an import can refuse a row a colleague decided on since. It is the store's last
+# decision, on any list: the import also counts an outcome on another list of the offer after
+# it. (Workbooks exported before recorded the list's own last decision: an import of one may
+# refuse a child decided on another list before it was exported; a fresh export imports.)
 # 3: who the child is (read from the list's data folder at export), the reasons and evidence in
 # words, the codes beside them for analysts.
 # 4: the record link in words (`record_link`): for a DWP-list row whose link awaits review,

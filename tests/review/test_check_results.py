@@ -1,0 +1,366 @@
+"""DfE's results files read back on a hand-made store: a list of three children, each decided
+`check`, one check export of their three parents (recorded as `workbench check export` records
+one), and results files typed here as DfE's services write them.
+
+What is checked: the same file imported again is recognised and records nothing; an older
+file never replaces a later answer; each export's results are read in its own service's
+words only; a re-run's list shows DfE's answers about the same children from the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from workbench.review import ReviewStore, pseudonym
+from workbench.review.check_results import CheckImportError, import_check_results
+from workbench.review.checks import TEMPLATES, row_key
+from workbench.review.excel import export_review_workbook
+from workbench.review.lists import register_list
+
+KEY = bytes(range(32))
+HEADER = "Parent Last Name,Parent Date of Birth,Parent National Insurance number,Outcome"
+# Each child's parent as sent to DfE (row 1, 2, 3 of the export), dates as DfE returns them.
+PARENTS = {
+    "P1": ("Bloggs", "1990-01-31", "AB123456C"),
+    "P2": ("Khan", "1988-07-04", "CD654321A"),
+    "P3": ("O'Neill", "1995-12-25", "EF112233B"),
+}
+CHILDREN = list(PARENTS)
+
+
+def key_of(child: str) -> str:
+    return pseudonym("person", child, KEY)
+
+
+class Clock:
+    """The store's clock: ``clock.day = "2026-04-20"``."""
+
+    def __init__(self) -> None:
+        self.day = "2026-04-01"
+
+    def __call__(self) -> datetime:
+        return datetime.fromisoformat(f"{self.day}T10:00:00").replace(tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: Clock) -> Iterator[ReviewStore]:
+    with ReviewStore(tmp_path / "review.sqlite", clock=clock, key=KEY) as opened:
+        yield opened
+
+
+def candidates(initiative: str = "two_year_old") -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "person_id": CHILDREN,
+            "initiative": [initiative] * 3,
+            "tier": ["likely"] * 3,
+            "reason_codes": [["income_support"]] * 3,
+        }
+    )
+
+
+def listed(store: ReviewStore, run_id: str, initiative: str = "two_year_old") -> str:
+    return register_list(store, candidates(initiative), run_id, f"{initiative}@1", {}, KEY)
+
+
+def exported(store: ReviewStore, list_id: str, template: str = "childcare", n: int = 1) -> str:
+    """Each child of the list decided `check`, and their parents sent in one check export
+    (rows 1-3 in `PARENTS` order): the export id."""
+    decided = store.record_decisions(
+        {"list_id": list_id, "item_key": key_of(child), "decision": "check", "reviewer": "A"}
+        for child in CHILDREN
+    )
+    spec = TEMPLATES[template]
+    rows = []
+    for number, (child, decision) in enumerate(zip(CHILDREN, decided, strict=True), start=1):
+        surname, born, nino = PARENTS[child]
+        fields = {
+            "Parent Last Name": surname,
+            "Parent Date of Birth": born,
+            "Parent National Insurance number": nino,
+        }
+        rows.append(
+            {
+                "row_number": number,
+                "part": 1,
+                "row_key": row_key(fields, spec, KEY),
+                "items": [(key_of(child), decision.decision_id, decision.seq)],
+            }
+        )
+    export_id = f"cx-{n:016d}"
+    store.record_check_export(
+        {"export_id": export_id, "list_id": list_id, "template": template, "files": 1,
+         "not_checkable": 0, "rows": rows},
+        user="A. Officer",
+        detail=f"export {export_id}",
+    )  # fmt: skip
+    return export_id
+
+
+def results(path: Path, outcomes: list[str], header: str = HEADER, extra: str = "") -> Path:
+    """DfE's results file: UTF-8 with a byte-order mark, CRLF, one row per parent in order
+    (`extra` cells appended to each row, for columns added to `header`)."""
+    lines = [header]
+    for child, outcome in zip(CHILDREN, outcomes, strict=True):
+        surname, born, nino = PARENTS[child]
+        lines.append(f"{surname},{born},{nino},{outcome}{extra}")
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join([*lines, ""]).encode("utf-8"))
+    return path
+
+
+def latest(store: ReviewStore, list_id: str) -> dict[str, str]:
+    found = store.latest_check_results(list_id).select("item_key", "dfe_outcome")
+    return dict(found.iter_rows())
+
+
+def refused(store: ReviewStore, path: Path, **options: str) -> list[str]:
+    """The problems an import is refused with; nothing recorded, nothing logged."""
+    before = (store.check_imports().height, store.access_log().height)
+    with pytest.raises(CheckImportError) as raised:
+        import_check_results(store, path, key=KEY, user="B. Officer", **options)
+    assert (store.check_imports().height, store.access_log().height) == before
+    assert str(path) in str(raised.value)  # the file is named
+    return [str(problem) for problem in raised.value.problems]
+
+
+# --- the same file again, and an older one ----------------------------------------------------
+def test_a_results_file_imported_again_is_recognised_and_records_nothing(store, clock, tmp_path):
+    list_id = listed(store, "r-1")
+    export_id = exported(store, list_id)
+    good = results(tmp_path / "good.csv", ["Eligible", "Eligible", "Try again"])
+    changed = results(
+        tmp_path / "changed.csv", ["Information does not match records", "Eligible", "Try again"]
+    )
+    first = import_check_results(store, good, key=KEY, user="A. Officer")
+    assert (first.recorded, first.already_imported_at) == (3, None)
+    clock.day = "2026-04-15"
+    assert import_check_results(store, changed, key=KEY, user="B. Officer").recorded == 1
+    clock.day = "2026-04-20"
+    again = import_check_results(store, good, key=KEY, user="C. Officer")
+    # It was imported on 1 April by A. Officer: nothing is recorded, and it says so.
+    assert (again.export_id, again.recorded, again.import_id) == (export_id, 0, first.import_id)
+    assert again.already_imported_at is not None
+    assert (again.already_imported_at[:10], again.already_imported_by) == (
+        "2026-04-01",
+        "A. Officer",
+    )
+    # The newer answer stands: P1's information does not match (it went back to Eligible).
+    assert latest(store, list_id)[key_of("P1")] == "Information does not match records"
+    assert store.check_imports().height == 2  # no import recorded for it
+    assert store.access_log().select("user", "detail").row(-1) == (
+        "C. Officer",
+        f"export {export_id}: good.csv already imported on 2026-04-01 by A. Officer (import "
+        f"{first.import_id}, the same SHA-256), nothing recorded",
+    )
+    assert store.verify_check_results().ok
+
+
+def test_the_command_says_a_results_file_was_already_imported(store, clock, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    list_id = listed(store, "r-1")
+    export_id = exported(store, list_id)
+    good = results(tmp_path / "good.csv", ["Eligible", "Eligible", "Try again"])
+    import_check_results(store, good, key=KEY, user="A. Officer")
+    monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())
+    done = CliRunner().invoke(
+        app, ["--quiet", "check", "import", str(good), "--store", str(store.path)]
+    )
+    assert done.exit_code == 0, done.output
+    first = store.check_imports()["import_id"][0]
+    assert (
+        f"good.csv was already imported on 2026-04-01 by A. Officer into check export "
+        f"{export_id} (list {list_id}; import {first}, the same SHA-256): nothing recorded."
+    ) in " ".join(done.output.split())
+
+
+def test_an_older_results_file_never_replaces_a_later_answer(store, clock, tmp_path):
+    list_id = listed(store, "r-1")
+    export_id = exported(store, list_id)
+    good = results(tmp_path / "good.csv", ["Eligible", "Eligible", "Try again"])
+    import_check_results(store, good, key=KEY, user="A. Officer")
+    clock.day = "2026-04-15"
+    changed = results(
+        tmp_path / "changed.csv", ["Information does not match records", "Eligible", "Eligible"]
+    )
+    import_check_results(store, changed, key=KEY, user="B. Officer")
+    # The first file again, saved anew (other bytes: its SHA-256 is not the one imported).
+    copy = tmp_path / "good-copy.csv"
+    copy.write_bytes(good.read_bytes().replace(b"\xef\xbb\xbf", b"").replace(b"\r\n", b"\n"))
+    clock.day = "2026-04-20"
+    said_later = (
+        "a later import recorded {!r} since (changed.csv, imported on 2026-04-15 by "
+        "B. Officer): this file is older than that one, and its answer would replace the "
+        "newer. Import DfE's latest results file; a row checked again is sent in a new "
+        "export (`workbench check export --try-again` for a technical error)"
+    )
+    assert refused(store, copy) == [
+        f"row 2, column 'Outcome': 'Eligible' is the answer an earlier import recorded for "
+        f"this row of check export {export_id}, and "
+        + said_later.format("Information does not match records"),
+        f"row 4, column 'Outcome': 'Try again' is the answer an earlier import recorded for "
+        f"this row of check export {export_id}, and " + said_later.format("Eligible"),
+    ]
+    assert latest(store, list_id) == {
+        key_of("P1"): "Information does not match records",
+        key_of("P2"): "Eligible",
+        key_of("P3"): "Eligible",
+    }
+
+
+def test_a_new_answer_for_a_row_is_recorded_and_becomes_the_latest(store, clock, tmp_path):
+    list_id = listed(store, "r-1")
+    exported(store, list_id)
+    first = results(tmp_path / "first.csv", ["Try again", "Eligible", "Eligible"])
+    import_check_results(store, first, key=KEY, user="A. Officer")
+    clock.day = "2026-04-15"
+    answered = results(tmp_path / "answered.csv", ["May not be eligible", "Eligible", "Eligible"])
+    imported = import_check_results(store, answered, key=KEY, user="A. Officer")
+    assert imported.recorded == 1 and imported.already_imported_at is None
+    assert latest(store, list_id)[key_of("P1")] == "May not be eligible"
+
+
+# --- each service's own words -----------------------------------------------------------------
+def test_free_school_meals_words_are_refused_for_a_childcare_export(store, tmp_path):
+    list_id = listed(store, "r-1")
+    export_id = exported(store, list_id)
+    # The free school meals service's file: the same headers, its own words.
+    fsm = results(tmp_path / "fsm.csv", ["Not eligible", "Eligible expanded", "Eligible"])
+    words = "Eligible, May not be eligible, Information does not match records, Try again"
+    matched = f"check export {export_id}, sent with DfE's childcare template"
+    assert refused(store, fsm) == [
+        f"row {row}, column 'Outcome': '{said}' is an outcome of DfE's free school meals "
+        f"service, never of DfE's childcare service: this file's rows were matched to "
+        f"{matched}, whose results say one of {words}. Import DfE's childcare service's "
+        "results file for that export"
+        for row, said in ((2, "Not eligible"), (3, "Eligible expanded"))
+    ]
+    assert store.check_results(list_id).is_empty()
+    # Nor does the childcare service give a tier or an end date.
+    dated = results(
+        tmp_path / "dated.csv",
+        ["Eligible", "Eligible", "Eligible"],
+        header=HEADER + ",Eligibility End Date",
+        extra=",2027-08-31",
+    )
+    assert refused(store, dated) == [
+        f"row {row}, column 'Eligibility End Date': '2027-08-31', but DfE's childcare service "
+        f"gives no eligibility end date: this file's rows were matched to {matched}"
+        for row in (2, 3, 4)
+    ]
+
+
+def test_childcare_words_are_refused_for_a_free_school_meals_export(store, tmp_path):
+    list_id = listed(store, "r-1", "free_school_meals")
+    export_id = exported(store, list_id, template="fsm")
+    childcare = results(tmp_path / "cc.csv", ["May not be eligible", "Try again", "Error"])
+    words = (
+        "Eligible, Eligible targeted, Eligible expanded, Not eligible, Information does not "
+        "match records, Error"
+    )
+    assert refused(store, childcare) == [
+        f"row {row}, column 'Outcome': '{said}' is an outcome of DfE's childcare service, "
+        "never of DfE's free school meals service: this file's rows were matched to check "
+        f"export {export_id}, sent with DfE's fsm template, whose results say one of {words}. "
+        "Import DfE's free school meals service's results file for that export"
+        for row, said in ((2, "May not be eligible"), (3, "Try again"))
+    ]
+    # Its own words are read, the tier with them.
+    own = results(tmp_path / "fsm.csv", ["Not eligible", "Eligible targeted", "Error"])
+    assert import_check_results(store, own, key=KEY, user="A. Officer").recorded == 3
+    found = store.latest_check_results(list_id).sort("row_number")
+    assert found.select("outcome", "tier").rows() == [
+        ("may_not_be_eligible", None),
+        ("eligible", "targeted"),
+        ("technical_error", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("template", "initiative", "words"),
+    [
+        (
+            "childcare",
+            "two_year_old",
+            "Eligible, May not be eligible, Information does not match records, Try again "
+            "(DfE's childcare service's words",
+        ),
+        (
+            "fsm",
+            "free_school_meals",
+            "Eligible, Eligible targeted, Eligible expanded, Not eligible, Information does not "
+            "match records, Error (DfE's free school meals service's words",
+        ),
+    ],
+)
+def test_an_unknown_outcome_lists_the_words_of_the_exports_service(
+    store, tmp_path, template, initiative, words
+):
+    list_id = listed(store, "r-1", initiative)
+    export_id = exported(store, list_id, template=template)
+    odd = results(tmp_path / "odd.csv", ["Eligible", "Technical error", ""])
+    matched = f"this file's rows were matched to check export {export_id}, sent with DfE's"
+    assert refused(store, odd) == [
+        f"row 3, column 'Outcome': unknown outcome 'Technical error'; expected one of {words}: "
+        f"{matched} {template} template)",
+        f"row 4, column 'Outcome': no outcome; expected one of {words}: {matched} {template} "
+        "template)",
+    ]
+
+
+# --- a re-run's list shows DfE's answers from the first ---------------------------------------
+def test_a_rerun_lists_workbook_shows_dfes_answers_about_the_same_children(store, clock, tmp_path):
+    first = listed(store, "r-1")
+    export_id = exported(store, first)
+    answers = results(tmp_path / "r.csv", ["Eligible", "May not be eligible", "Try again"])
+    import_check_results(store, answers, key=KEY, user="A. Officer")
+    # Another offer's list of the same children: its checks are not this offer's.
+    other = listed(store, "r-1", "free_school_meals")
+    exported(store, other, template="fsm", n=2)
+    fsm = results(tmp_path / "fsm.csv", ["Not eligible", "Not eligible", "Not eligible"])
+    import_check_results(store, fsm, key=KEY, user="A. Officer")
+    clock.day = "2026-04-02"
+    rerun = listed(store, "r-2")
+
+    assert store.latest_check_results(rerun).is_empty()  # the re-run's own: none
+    shown = store.initiative_check_results(rerun)
+    assert shown.select("item_key", "dfe_outcome", "list_id", "run_id").rows() == [
+        (key_of("P1"), "Eligible", first, "r-1"),
+        (key_of("P2"), "May not be eligible", first, "r-1"),
+        (key_of("P3"), "Try again", first, "r-1"),
+    ]
+    assert store.initiative_check_results(rerun, [key_of("P2")]).height == 1
+
+    book = export_review_workbook(
+        store, rerun, candidates(), tmp_path / "rerun.xlsx", key=KEY, user="A. Officer"
+    )
+    sheet = openpyxl.load_workbook(book)["Review"]
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    cells = {r[header.index("person_id")]: r[header.index("dfe_checks")] for r in rows}
+    where = "from another list of this offer (two_year_old list of 2026-04-01, run r-1)"
+    assert cells["P1"] == (
+        "Eligible (DfE's words: ‘Eligible’); read on 1 April 2026 by A. Officer, check export "
+        f"{export_id}, {where}\n"
+        "DfE's service found the parent eligible: evidence for your decision, not a decision."
+    )
+    assert all(f", {where}\n" in str(cells[child]) for child in CHILDREN)
+    # The first list's own workbook says nothing of another list.
+    book = export_review_workbook(
+        store, first, candidates(), tmp_path / "first.xlsx", key=KEY, user="A. Officer"
+    )
+    sheet = openpyxl.load_workbook(book)["Review"]
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    assert all("another list" not in str(r[header.index("dfe_checks")]) for r in rows)
