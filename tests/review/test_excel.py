@@ -938,8 +938,8 @@ def test_rows_deleted_from_the_workbook_are_counted_and_logged(store, exported):
     result = import_review_workbook(store, exported[1], reviewer="J Smith", key=KEY)
     assert (result.recorded, result.skipped_blank, result.not_in_workbook) == (1, 2, 1)
     assert store.access_log()["detail"][-1] == (
-        f"list {exported[0]}: 1 recorded, 0 already recorded, 2 without a decision, 1 not in "
-        "the workbook"
+        f"list {exported[0]}, reviewer J Smith: 1 recorded, 0 already recorded, 2 without a "
+        "decision, 1 not in the workbook"
     )
 
 
@@ -958,8 +958,8 @@ def test_rows_left_blank_about_a_child_already_decided_are_counted_apart(store, 
     )
     assert result.left_undecided == 1  # P4 only
     assert store.access_log()["detail"][-1] == (
-        f"list {list_id}: 1 recorded, 0 already recorded, 3 without a decision (2 of them "
-        "already decided)"
+        f"list {list_id}, reviewer J Smith: 1 recorded, 0 already recorded, 3 without a "
+        "decision (2 of them already decided)"
     )
 
 
@@ -1001,15 +1001,20 @@ def test_the_about_sheet_and_the_commands_say_how_many_children_are_decided(tmp_
     ) in " ".join(done.output.split())
 
 
-def test_export_and_import_are_in_the_access_log(store, exported):
+def test_export_and_import_are_in_the_access_log(store, exported, monkeypatch):
+    # The line is the account's that ran the import (WORKBENCH_USER), not the reviewer's name
+    # typed with it, which may be anyone's: the auditor's tester imported as alice "for Bob
+    # Jones" and the log said Bob Jones alone.
+    monkeypatch.setenv("WORKBENCH_USER", "alice")
     fill(exported[1], {ROW["P1"]: {"decision": "contact"}})
     import_review_workbook(store, exported[1], reviewer="J Smith", key=KEY)
     assert store.access_log().select("user", "command", "detail").rows() == [
         ("tester", "review export", f"list {exported[0]}: 4 rows"),
         (
-            "J Smith",
+            "alice",
             "review import",
-            f"list {exported[0]}: 1 recorded, 0 already recorded, 3 without a decision",
+            f"list {exported[0]}, reviewer J Smith: 1 recorded, 0 already recorded, 3 without "
+            "a decision",
         ),
     ]
 

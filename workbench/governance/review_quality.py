@@ -69,7 +69,11 @@ __all__ = [
 DEFAULT_THRESHOLDS = Path(__file__).with_name("review_quality.yaml")
 IMPORT_COMMAND = "review import"
 CONTACT = "contact"
-_IMPORT_DETAIL = re.compile(r"^list (?P<list_id>\S+): (?P<recorded>\d+) recorded")
+# `list L, reviewer R: N recorded, ...`; before 7 December 2026 `list L: N recorded, ...`,
+# logged under the reviewer's name rather than the account that ran the import.
+_IMPORT_DETAIL = re.compile(
+    r"^list (?P<list_id>\S+?)(?:, reviewer (?P<reviewer>.+?))?: (?P<recorded>\d+) recorded"
+)
 _STORED_TIME = "%Y-%m-%dT%H:%M:%S%.fZ"
 SECONDS_A_MINUTE = 60
 
@@ -209,7 +213,7 @@ def _imported_seqs(decisions: pl.DataFrame, log: pl.DataFrame) -> list[int]:
             continue
         batch = decisions.filter(
             (pl.col("list_id") == found["list_id"])
-            & (pl.col("reviewer") == user)
+            & (pl.col("reviewer") == (found["reviewer"] or user))
             & (pl.col("decided_at") <= at)
         )
         seqs += batch.sort("seq").tail(int(found["recorded"]))["seq"].to_list()

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import UsageError, WorkbenchError
+from workbench.governance.access import current_user
 from workbench.review.schema import decision_kind, decision_label, same_reviewer
 from workbench.review.store import (
     DECISIONS,
@@ -464,7 +465,12 @@ def _not_yet_recorded(
 
 
 def import_review_workbook(
-    store: ReviewStore, path: str | Path, *, reviewer: str, key: bytes
+    store: ReviewStore,
+    path: str | Path,
+    *,
+    reviewer: str,
+    key: bytes,
+    user: str | None = None,
 ) -> ImportResult:
     """Check every row of a returned workbook, then record its decisions all or nothing.
 
@@ -479,6 +485,9 @@ def import_review_workbook(
         (spaces and capitals aside); the decisions are recorded under this name.
     key
         The pseudonym key the workbook was exported with.
+    user
+        Who ran the import, for the access log (default `WORKBENCH_USER`, else the login
+        name); the log line names the reviewer beside it, since a typed name may be anyone's.
 
     Returns
     -------
@@ -548,11 +557,14 @@ def import_review_workbook(
             missing,
             sum(1 for row in blank if row.values["item_key"] in settled),
         )
+        # The account that ran the import, as every line of the log (the reviewer's name is
+        # typed, and may be anyone's); the reviewer the decisions are recorded under beside it.
         store.log_access(
-            reviewer,
+            user or current_user(),
             "review import",
-            f"list {list_id}: {result.recorded} recorded, {result.already_recorded} already "
-            f"recorded, {result.skipped_blank} without a decision"
+            f"list {list_id}, reviewer {reviewer}: {result.recorded} recorded, "
+            f"{result.already_recorded} already recorded, {result.skipped_blank} without a "
+            "decision"
             + (
                 f" ({result.already_decided} of them already decided)"
                 if result.already_decided
