@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
 import stat
+import sys
 import tempfile
 from pathlib import Path
 
@@ -18,7 +20,14 @@ from tests.command import workbench
 from workbench.errors import UsageError, WorkbenchError
 from workbench.provenance import input_hashes
 from workbench.review import ReviewStore, pseudonym, register_list_file
-from workbench.review.outreach import OUTREACH_COLUMNS, export_outreach
+from workbench.review.outreach import (
+    OUTREACH_COLUMNS,
+    OUTREACH_FORMAT,
+    export_outreach,
+    looks_like_outreach,
+    row_digests,
+)
+from workbench.runs import assure
 
 KEY = bytes(range(32))
 RUN = "r-outreach0001"
@@ -356,6 +365,38 @@ def test_export_and_sidecar_are_owner_only_and_the_sidecar_holds_no_personal_dat
     }
     assert record["chain_head"] == store.verify_chain().head
     assert not list(result.out.parent.glob(".*partial"))
+
+
+def test_the_sidecar_records_a_keyed_digest_of_each_row_as_written(tmp_path, monkeypatch):
+    # A name written neutralised (a leading "="), a child with no parent or carer (an empty
+    # cell): each digest is of the row as the file holds it, and `assure` finds it so.
+    monkeypatch.setattr(sys.modules[__name__], "PEOPLE", PEOPLE.replace("Amy,", "=Amy,"))
+    data, listed = write_run(tmp_path / "run")
+    with ReviewStore(tmp_path / "review.sqlite") as store:
+        list_id, _ = register_list_file(store, listed, KEY)
+        decide(store, list_id, ("P1", "contact", None), ("P6", "contact", None))
+        result = export_outreach(
+            store, listed, data, tmp_path / "o.csv", key=KEY, user="A. Officer"
+        )
+        decisions = assure._decisions(store)
+    written = pl.read_csv(result.out, infer_schema=False)
+    assert written.select("child_forename", "parent_carers").rows() == [
+        ("'=Amy", "Beth Adams; Carl Adams"),
+        ("Finn", None),
+    ]
+    record = json.loads(result.sidecar.read_text())
+    # The same format as before it recorded digests (a field added): its readers read it still.
+    assert record["format"] == OUTREACH_FORMAT == "workbench-outreach-1"
+    assert record["row_digests"] == row_digests(written, KEY)
+    assert len(set(record["row_digests"])) == 2
+    # Keyed: another key gives other digests, and none is a plain hash of the row's text.
+    assert set(row_digests(written, bytes(32))).isdisjoint(record["row_digests"])
+    lines = result.out.read_text().splitlines()[1:]
+    assert {hashlib.sha256(line.encode()).hexdigest() for line in lines}.isdisjoint(
+        record["row_digests"]
+    )
+    assert looks_like_outreach(written.columns)
+    assert assure._outreach_problems(result.out, decisions, KEY) == ([], [])
 
 
 def test_the_export_is_logged_without_personal_data(run):

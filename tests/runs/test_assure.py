@@ -177,7 +177,8 @@ def test_a_clean_run_passes_every_check(run: Run):
         "1 list(s), every row pending_review, each as assess wrote it"
     )
     assert report.check(OUTREACH_TRACED).detail == (
-        "1 export(s), 3 row(s), each on a named reviewer's latest contact decision"
+        "1 export(s), 3 row(s), each on a named reviewer's latest contact decision, as the "
+        "export wrote it"
     )
     assert report.check(CHAIN).detail.startswith("4 decisions, chain intact; head ")
     assert report.check(SHAREABLE).detail == ("2 shareable file(s) scanned, no personal data found")
@@ -260,8 +261,16 @@ def test_a_forged_decision_id_in_an_outreach_export_fails_the_outreach_check(run
     assert failed(report) == [OUTREACH_TRACED]
     assert report.check(OUTREACH_TRACED).detail.splitlines() == [
         f"{run.outreach} row 2: decision_id 'd-{'0' * 32}' is not in the store",
+        changed_row(run, 2),
         f"{run.outreach}.outreach.json: its decision ids are not those of the rows of outreach.csv",
     ]
+
+
+def changed_row(run: Run, number: int) -> str:
+    return (
+        f"{run.outreach} row {number}: the details in it are not those the export wrote for "
+        "this row (changed since): do not contact from this file"
+    )
 
 
 def test_a_later_correction_makes_an_earlier_outreach_export_fail(run: Run):
@@ -319,11 +328,12 @@ def test_an_outreach_row_changed_to_another_child_fails(run: Run):
     ).write_csv(run.outreach)  # fmt: skip
     report = run.report()
     assert failed(report) == [OUTREACH_TRACED]
-    assert report.check(OUTREACH_TRACED).detail == (
+    assert report.check(OUTREACH_TRACED).detail.splitlines() == [
         f"{run.outreach} row 2: its person_id / dwp_record_id is not the child its item_key "
         "(the child decided about) names; the row was changed since the export: do not contact "
-        "from this file"
-    )
+        "from this file",
+        changed_row(run, 2),
+    ]
 
 
 def _edit_outreach(run: Run, column: str, value: str, row: int = 0) -> None:
@@ -349,20 +359,28 @@ def test_an_outreach_row_that_does_not_rest_on_its_own_contact_decision_fails(ru
     _edit_outreach(run, "link_decision_id", "d-" + "1" * 32, row=1)
     report = run.report()
     assert failed(report) == [OUTREACH_TRACED]
-    assert report.check(OUTREACH_TRACED).detail.splitlines() == [
+    found = [
         f"{run.outreach} row 2: decision {others[1]} is about another child or list",
         f"{run.outreach} row 2: decision {others[1]} is no longer the child's latest outcome "
         "decision (a later one says contact); do not contact from this file",
+        changed_row(run, 2),
         f"{run.outreach} row 3: the reviewer named does not match the store's decision",
         f"{run.outreach} row 3: link decision 'd-{'1' * 32}' is not the child's latest "
         "link_confirmed",
+        changed_row(run, 3),
         f"{run.outreach} row 4: decision {deferred} is about another child or list",
         f"{run.outreach} row 4: decision {deferred} is defer, not contact",
         f"{run.outreach} row 4: decision {deferred} is no longer the child's latest outcome "
         "decision (a later one says contact); do not contact from this file",
         f"{run.outreach} row 4: the reviewer named does not match the store's decision",
+        changed_row(run, 4),
         f"{run.outreach}.outreach.json: its decision ids are not those of the rows of outreach.csv",
     ]
+    shown = report.check(OUTREACH_TRACED).detail.splitlines()
+    assert shown == [*found[:10], f"... and {len(found) - 10} more"]
+    with ReviewStore(run.store) as store:
+        decided = assure_module._decisions(store)
+    assert assure_module._outreach_problems(run.outreach, decided, KEY) == (found, [])
 
 
 def test_an_outreach_export_out_of_shape_or_without_its_sidecar_fails(run: Run):
@@ -381,6 +399,140 @@ def test_outreach_found_without_a_store_fails_as_untraceable(run: Run):
     report = run.report(store=False)
     assert failed(report) == [OUTREACH_TRACED]
     assert report.check(CHAIN).detail == "not checked: no store given"
+
+
+DETAILS = (
+    "child_forename",
+    "child_surname",
+    "child_date_of_birth",
+    "parent_carers",
+    "address_line_1",
+    "postcode",
+)
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [DETAILS, ("child_surname",), ("address_line_1", "postcode"), ("parent_carers",)],
+    ids=["another_family", "surname", "address", "parents"],
+)
+def test_an_outreach_row_rewritten_to_name_or_address_another_family_fails(
+    run: Run, changed: tuple[str, ...]
+):
+    # The ids, item key and decision of a contact decision kept, the family's details
+    # replaced by another's (the next row's): the decision is the right one, the family not.
+    frame = pl.read_csv(run.outreach, infer_schema=False)
+    other = frame.row(1, named=True)
+    frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(other[c])).otherwise(c).alias(c)
+        for c in changed
+    ).write_csv(run.outreach)
+    edited = pl.read_csv(run.outreach, infer_schema=False).row(0, named=True)
+    assert edited != frame.row(0, named=True)
+    report = run.report()
+    assert failed(report) == [OUTREACH_TRACED]
+    assert report.check(OUTREACH_TRACED).detail == changed_row(run, 2)
+
+
+def test_outreach_rows_added_removed_or_reordered_fail(run: Run):
+    frame = pl.read_csv(run.outreach, infer_schema=False)
+    sidecar = f"{run.outreach}.outreach.json"
+    decision_ids = f"{sidecar}: its decision ids are not those of the rows of {run.outreach.name}"
+    pl.concat([frame, frame.head(1)]).write_csv(run.outreach)
+    assert run.report().check(OUTREACH_TRACED).detail.splitlines() == [
+        f"{run.outreach} row 5: the export wrote no such row ({run.outreach.name}.outreach.json "
+        "records 3 row(s)): it was added since: do not contact from this file",
+        decision_ids,
+    ]
+    frame.head(2).write_csv(run.outreach)
+    assert run.report().check(OUTREACH_TRACED).detail.splitlines() == [
+        f"{run.outreach}: has 2 row(s) where the export wrote 3 ({run.outreach.name}"
+        ".outreach.json): rows were removed since",
+        decision_ids,
+    ]
+    frame.reverse().write_csv(run.outreach)  # every row as written, the first and last swapped
+    report = run.report()
+    assert failed(report) == [OUTREACH_TRACED]
+    assert report.check(OUTREACH_TRACED).detail.splitlines() == [
+        f"{run.outreach} row {here}: the details in it are those the export wrote for row "
+        f"{there}, not this row (rows were reordered, added or removed since): do not contact "
+        "from this file"
+        for here, there in ((2, 4), (4, 2))
+    ]
+    frame.write_csv(run.outreach)  # put back as written, by another program: still passes
+    assert run.report().ok
+
+
+def _edit_sidecar_record(run: Run, edit: Callable[[dict], None]) -> Path:
+    sidecar = run.outreach.with_name(run.outreach.name + ".outreach.json")
+    record = json.loads(sidecar.read_text())
+    edit(record)
+    sidecar.write_text(json.dumps(record))
+    return sidecar
+
+
+def test_an_older_outreach_sidecar_without_row_digests_warns_and_fails_under_strict(run: Run):
+    # As `review outreach` wrote its sidecar before it recorded each row's digest.
+    sidecar = _edit_sidecar_record(run, lambda record: record.pop("row_digests"))
+    report = run.report()
+    assert report.ok and report.check(OUTREACH_TRACED).warning
+    note = (
+        f"{sidecar}: written before outreach exports recorded a keyed digest of each row, so "
+        "the details in the 3 row(s) of outreach.csv cannot be verified as those the export "
+        "wrote (names, date of birth, parents, address); export the list again to have them "
+        "verified"
+    )
+    assert report.check(OUTREACH_TRACED).detail.splitlines() == [
+        "1 export(s), 3 row(s), each on a named reviewer's latest contact decision; but the "
+        "details of some cannot be verified:",
+        note,
+    ]
+    strict = assure([run.folder], store=run.store, key=KEY, strict=True)
+    assert failed(strict) == [OUTREACH_TRACED]
+    # Its rows still traced to their decisions: a failure there is listed before the note.
+    _edit_outreach(run, "reviewer", "Someone Else", row=0)
+    assert run.report().check(OUTREACH_TRACED).detail.splitlines() == [
+        f"{run.outreach} row 2: the reviewer named does not match the store's decision",
+        note,
+    ]
+
+
+def test_an_outreach_sidecars_row_digests_edited_into_something_else_fail(run: Run):
+    sidecar = _edit_sidecar_record(run, lambda record: record.update(row_digests="all fine"))
+    report = run.report()
+    assert failed(report) == [OUTREACH_TRACED]
+    assert report.check(OUTREACH_TRACED).detail == (
+        f"{sidecar}: its row_digests are not the digests an export writes (it was changed "
+        "since), so the details in the 3 row(s) of outreach.csv cannot be verified: do not "
+        "contact from this file"
+    )
+
+
+def test_an_outreach_export_whose_sidecar_was_deleted_fails_as_untraceable(
+    run: Run, tmp_path: Path
+):
+    Path(f"{run.outreach}.outreach.json").unlink()
+    untraced = (
+        f"{run.outreach}: has no outreach.csv.outreach.json beside it, so its rows cannot be "
+        "traced to decisions: do not contact from this file"
+    )
+    report = run.report()
+    assert failed(report) == [OUTREACH_TRACED]
+    assert report.check(OUTREACH_TRACED).detail == untraced
+    assert run.report(store=False).check(OUTREACH_TRACED).detail == untraced
+    alone = assure([run.outreach], store=run.store, key=KEY)
+    assert alone.check(OUTREACH_TRACED).detail == untraced
+    # Found by its header wherever it is kept and whatever it is called, and restricted.
+    moved = tmp_path / "elsewhere" / "contacts.csv"
+    moved.parent.mkdir()
+    run.outreach.rename(moved)
+    moved.chmod(0o644)
+    report = assure([run.folder, moved.parent], store=run.store, key=KEY)
+    assert failed(report) == [OUTREACH_TRACED, MODES]
+    assert report.check(OUTREACH_TRACED).detail == (
+        f"{moved}: has no contacts.csv.outreach.json beside it, so its rows cannot be traced "
+        "to decisions: do not contact from this file"
+    )
 
 
 def edit_behind_the_stores_back(path: Path, statement: str) -> None:

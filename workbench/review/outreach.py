@@ -15,8 +15,11 @@ Each row carries the ``decision_id``, ``reviewer`` and ``decided_at`` it rests o
   must match the list's manifest): a matched child's from ``people`` (the parents and carers
   as the rule set defines them), a DWP-only child's from the ``dwp_list`` row.
 - The CSV is written owner-only (0600) and atomically, beside ``FILE.outreach.json`` (the list,
-  the decision ids, the counts and the decision chain's head; no personal data). The store's
-  access log records who exported what.
+  the decision ids, the counts, the decision chain's head and, in row order, each row's keyed
+  digest: `row_digests`; no personal data). The store's access log records who exported what.
+- ``workbench assure`` recomputes each row's digest, so a row rewritten to name or address
+  another family (its ids and decision kept) is found, as are rows added or removed; and a
+  file with an outreach export's header but no sidecar beside it fails as untraceable.
 
 Example
 -------
@@ -27,6 +30,8 @@ Example
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -62,11 +67,17 @@ __all__ = [
     "export_outreach",
     "household_carers",
     "list_data_folder",
+    "looks_like_outreach",
+    "row_digests",
     "sidecar_path",
     "stored_list_id",
 ]
 
 OUTREACH_FORMAT = "workbench-outreach-1"
+"""The sidecar's format. ``row_digests`` (each row's keyed digest) was added to it without a
+new version: an added field leaves every reader of the format reading it as before (subject
+access accepts exactly this format), and a sidecar without it is one written before, whose
+rows' details `workbench assure` cannot verify."""
 SIDECAR_SUFFIX = ".outreach.json"
 CONTACT = "contact"
 LINK_CONFIRMED = "link_confirmed"
@@ -88,6 +99,12 @@ OUTREACH_COLUMNS = (
     "link_decision_id",
 )
 _DETAIL_COLUMNS = OUTREACH_COLUMNS[4:10]
+_ROW_DIGEST_LABEL = "workbench outreach row v1"
+# The columns that make a CSV an outreach export, with or without its sidecar: the family's
+# names and the decision and list its row rests on (no other file the workbench writes has them).
+_OUTREACH_SIGNATURE = frozenset(
+    ("list_id", "item_key", "child_forename", "child_surname", "decision_id")
+)
 _DETAIL_SCHEMA = {
     "child_forename": pl.String,
     "child_surname": pl.String,
@@ -125,6 +142,45 @@ def sidecar_path(out: str | Path) -> Path:
     """The ``.outreach.json`` written beside an outreach export."""
     out = Path(out)
     return out.with_name(out.name + SIDECAR_SUFFIX)
+
+
+def row_digests(rows: pl.DataFrame, key: bytes) -> list[str]:
+    """The keyed digest of each row of an outreach export as its CSV holds it, in row order.
+
+    ``rows`` is the file read as text (``pl.read_csv(path, infer_schema=False)``: every column
+    by name, its cell as written, an empty cell as ``""``); each digest is HMAC-SHA256 under
+    the review key (the one the store and the pseudonyms use), in hex. The export records them
+    in its sidecar and `workbench assure` recomputes them, so a row whose names, date of birth,
+    parents or address were changed in the file is found. Keyed, so that no one without the key
+    can check a digest against a guessed family's details.
+
+    Examples
+    --------
+    >>> rows = pl.DataFrame({"child_forename": ["Amy", "Amy"], "postcode": ["FQ1 1AA", None]})
+    >>> first, second = row_digests(rows, b"k" * 32)
+    >>> len(first), first == second, first == row_digests(rows, b"j" * 32)[0]
+    (64, False, False)
+    """
+    columns = rows.columns
+    digests = []
+    for values in rows.select(pl.all().cast(pl.String)).iter_rows():
+        cells = [[name, value or ""] for name, value in zip(columns, values, strict=True)]
+        message = json.dumps([_ROW_DIGEST_LABEL, cells], ensure_ascii=False)
+        digests.append(hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest())
+    return digests
+
+
+def looks_like_outreach(columns: list[str]) -> bool:
+    """Whether a CSV file's header is an outreach export's: it names the family and the list,
+    item and decision its row rests on (in any order, with or without other columns), as
+    `export_outreach` writes them.
+
+    Examples
+    --------
+    >>> looks_like_outreach(list(OUTREACH_COLUMNS)), looks_like_outreach(["person_id", "tier"])
+    (True, False)
+    """
+    return set(columns) >= _OUTREACH_SIGNATURE
 
 
 # --- which rows ------------------------------------------------------------------------------
@@ -420,6 +476,7 @@ def _sidecar(
     exported: pl.DataFrame,
     chain: ChainReport,
     user: str,
+    digests: list[str],
 ) -> dict[str, Any]:
     outcomes = rows["decision"].drop_nulls().value_counts()
     return {
@@ -446,6 +503,7 @@ def _sidecar(
         "superseded_by": sorted(rows["superseded"].drop_nulls().unique().to_list()),
         "chain_head": chain.head,
         "chain_checked": chain.checked,
+        "row_digests": digests,
     }
 
 
@@ -473,7 +531,8 @@ def export_outreach(
     out
         The ``.csv`` to write (owner-only); ``out.outreach.json`` is written beside it.
     key
-        The pseudonym key the list was registered with.
+        The pseudonym key the list was registered with; each row's digest in the sidecar is
+        keyed with it too (`row_digests`).
     user
         Who exports, for the store's access log (default: `WORKBENCH_USER`, else the login name).
     overwrite
@@ -517,9 +576,12 @@ def export_outreach(
     user = user or current_user()
     sidecar = sidecar_path(out)
     safe = neutralised(exported)  # names and addresses that would run as formulas
+    text = safe.write_csv(date_format="%Y-%m-%d")
+    # Each row's digest as the file holds it, read back as `workbench assure` will read it.
+    digests = row_digests(pl.read_csv(text.encode("utf-8"), infer_schema=False), key)
     private_folder_for(out)  # a new folder for contact details is made owner-only
-    write_private(out, lambda p: safe.write_csv(p, date_format="%Y-%m-%d"))
-    record = _sidecar(listed, list_id, rows, exported, chain, user)
+    write_private(out, lambda p: p.write_bytes(text.encode("utf-8")))
+    record = _sidecar(listed, list_id, rows, exported, chain, user, digests)
     write_private(sidecar, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))
     held = record["counts"]["held_back_unconfirmed_link"]
     store.log_access(

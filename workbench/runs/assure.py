@@ -12,7 +12,11 @@ given (run folders, lists, outreach and check exports) and, with ``store``, the 
    on that list, still the child's latest outcome decision on any list of its initiative, by
    the named reviewer, and names the child its item key (the keyed pseudonym of the child
    decided about: a row changed to another child fails); a link it relies on is the child's
-   latest link decision and ``link_confirmed``.
+   latest link decision and ``link_confirmed``; and the row is as the export wrote it (its
+   keyed digest, recorded in the sidecar: a name, date of birth, parent or address changed in
+   the file fails, as does a row added or removed). An export whose sidecar predates the
+   digests *warns* (``--strict``: fails): its rows' details cannot be verified. A CSV with an
+   outreach export's header and no sidecar beside it cannot be traced and fails.
 3. **check exports traced to decisions**: every row of every file written for DfE's
    eligibility checking service (`workbench check export`: ``NAME-part1.csv``, ... beside
    ``NAME.check.json``) rests on at least one child's decision in the store, as the export
@@ -72,6 +76,7 @@ Example
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import stat
@@ -113,7 +118,12 @@ from workbench.review.lists import (
     PERSON_KIND,
     changed_since_written,
 )
-from workbench.review.outreach import SIDECAR_SUFFIX
+from workbench.review.outreach import (
+    SIDECAR_SUFFIX,
+    looks_like_outreach,
+    row_digests,
+    sidecar_path,
+)
 from workbench.review.store import GENESIS_HASH, LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
 from workbench.spreadsheet import restored
 
@@ -221,7 +231,7 @@ class _Run:
     dirs: list[Path] = field(default_factory=list)
     lists: list[Path] = field(default_factory=list)
     manifests: list[Path] = field(default_factory=list)
-    outreach: list[Path] = field(default_factory=list)
+    outreach: list[Path] = field(default_factory=list)  # beside a sidecar, or with its header
     sidecars: list[Path] = field(default_factory=list)
     notebooks: list[str] = field(default_factory=list)  # of the report runs found
     reports: list[Path] = field(default_factory=list)  # the report runs' manifest.json
@@ -292,8 +302,24 @@ def _find(paths: Iterable[Path]) -> _Run:
             record = _read_json(path) or {}
             if record.get("format") == CHECK_FORMAT:
                 run.check_sidecars.append(path)
+    # An outreach export whose sidecar was deleted still holds names and addresses: found by
+    # its header, so that it fails as untraceable instead of passing as "no family contacted".
+    run.outreach += [
+        p
+        for p in run.files
+        if p.suffix.lower() == ".csv"
+        and p not in run.outreach
+        and p not in run.lists
+        and looks_like_outreach(_header_columns(p))
+    ]
+    run.outreach.sort()
     _find_check_files(run)
     return run
+
+
+def _header_columns(path: Path) -> list[str]:
+    """The column names a CSV file's first line gives (none when it cannot be read)."""
+    return next(csv.reader([header_line_of(path)]), [])
 
 
 def _find_check_files(run: _Run) -> None:
@@ -437,14 +463,91 @@ def _row_problems(
             yield f"{where}: link decision {link_id!r} is not the child's latest link_confirmed"
 
 
-def _sidecar_problems(exported: Path, frame: pl.DataFrame) -> list[str]:
-    sidecar = exported.with_name(exported.name + SIDECAR_SUFFIX)
-    record = _read_json(sidecar)
+def _sidecar_problems(
+    exported: Path, record: dict[str, Any] | None, frame: pl.DataFrame
+) -> list[str]:
+    sidecar = sidecar_path(exported)
     if record is None:
         return [f"{sidecar}: cannot be read as JSON"]
     if sorted(record.get("decision_ids", [])) != sorted(frame["decision_id"].to_list()):
         return [f"{sidecar}: its decision ids are not those of the rows of {exported.name}"]
     return []
+
+
+@dataclass(frozen=True)
+class _Written:
+    """An outreach export's rows compared with the digests its sidecar recorded of them."""
+
+    by_row: dict[int, str]  # row number (as `where` counts: header line 1) -> why it differs
+    problems: list[str]  # of the file: rows removed, digests missing or not digests
+    notes: list[str]  # an older sidecar, with no digests: the rows' details unverified
+
+
+def _written_problems(
+    exported: Path, record: dict[str, Any] | None, written: pl.DataFrame, key: bytes
+) -> _Written:
+    """Each row of an outreach export compared with the keyed digest its sidecar records of the
+    row as written (`row_digests`): a row whose details differ, a row added, rows removed."""
+    sidecar = sidecar_path(exported)
+    if record is None:
+        return _Written({}, [], [])  # said by `_sidecar_problems`
+    recorded = record.get("row_digests")
+    unverified = (
+        f"so the details in the {written.height} row(s) of {exported.name} cannot be verified"
+    )
+    if recorded is None:
+        # Written before exports recorded row digests. Not a failure by itself (the export was
+        # sound when made, and failing it would fail every earlier run, which the rules and
+        # report-output checks do not do for what their older records lack), but a warning, as
+        # for rules not checked for a list's term (`--strict` fails it): the sidecar is not
+        # sealed, so one stripped of its digests looks just like an older one, and passing it
+        # silently would let through the very edit these digests exist to find.
+        return _Written(
+            {},
+            [],
+            [
+                f"{sidecar}: written before outreach exports recorded a keyed digest of each "
+                f"row, {unverified} as those the export wrote (names, date of birth, parents, "
+                "address); export the list again to have them verified"
+            ],
+        )
+    if not (isinstance(recorded, list) and all(isinstance(d, str) for d in recorded)):
+        return _Written(
+            {},
+            [
+                f"{sidecar}: its row_digests are not the digests an export writes (it was "
+                f"changed since), {unverified}: do not contact from this file"
+            ],
+            [],
+        )
+    by_row: dict[int, str] = {}
+    # Where each digest was written (its first row), to say where a moved row came from.
+    rows_written = {d: n for n, d in reversed(list(enumerate(recorded, start=2)))}
+    for index, digest in enumerate(row_digests(written, key)):
+        where = f"{exported} row {index + 2}"
+        if index >= len(recorded):
+            by_row[index + 2] = (
+                f"{where}: the export wrote no such row ({sidecar.name} records "
+                f"{len(recorded)} row(s)): it was added since: do not contact from this file"
+            )
+        elif digest != recorded[index]:
+            by_row[index + 2] = (
+                f"{where}: the details in it are those the export wrote for row "
+                f"{rows_written[digest]}, not this row (rows were reordered, added or removed "
+                "since): do not contact from this file"
+                if digest in rows_written
+                else f"{where}: the details in it are not those the export wrote for this row "
+                "(changed since): do not contact from this file"
+            )
+    removed = (
+        [
+            f"{exported}: has {written.height} row(s) where the export wrote {len(recorded)} "
+            f"({sidecar.name}): rows were removed since"
+        ]
+        if len(recorded) > written.height
+        else []
+    )
+    return _Written(by_row, removed, [])
 
 
 def _identity_problem(where: str, row: dict[str, Any], key: bytes) -> str | None:
@@ -462,15 +565,22 @@ def _identity_problem(where: str, row: dict[str, Any], key: bytes) -> str | None
     )
 
 
-def _outreach_problems(path: Path, decisions: pl.DataFrame, key: bytes) -> list[str]:
+def _outreach_problems(
+    path: Path, decisions: pl.DataFrame, key: bytes
+) -> tuple[list[str], list[str]]:
+    """One outreach export's rows traced to their decisions and compared with what the export
+    wrote: the problems, and notes (an older sidecar's rows whose details cannot be verified)."""
     try:
-        frame = restored(pl.read_csv(path, infer_schema=False))
+        written = pl.read_csv(path, infer_schema=False)  # as the file holds it
     except (OSError, pl.exceptions.PolarsError) as error:
-        return [f"{path}: cannot be read as CSV ({type(error).__name__})"]
+        return [f"{path}: cannot be read as CSV ({type(error).__name__})"], []
+    frame = restored(written)
     needed = ["list_id", "item_key", "decision_id", "reviewer"]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        return [f"{path}: lacks column(s) {', '.join(missing)}; not an outreach export"]
+        return [f"{path}: lacks column(s) {', '.join(missing)}; not an outreach export"], []
+    record = _read_json(sidecar_path(path))
+    compared = _written_problems(path, record, written, key)
     by_id = {row["decision_id"]: row for row in decisions.iter_rows(named=True)}
     latest = _latest_ids(decisions, OUTCOME_DECISIONS)
     link = _latest_ids(decisions, LINK_DECISIONS)
@@ -481,10 +591,15 @@ def _outreach_problems(path: Path, decisions: pl.DataFrame, key: bytes) -> list[
         problems += _row_problems(where, row, by_id, latest, link, trace)
         if (identity := _identity_problem(where, row, key)) is not None:
             problems.append(identity)
-    return problems + _sidecar_problems(path, frame)
+        if number in compared.by_row:
+            problems.append(compared.by_row[number])
+    problems += compared.problems + _sidecar_problems(path, record, frame)
+    return problems, compared.notes
 
 
-def _check_outreach(run: _Run, store: ReviewStore | None, key: bytes | None) -> Check:
+def _check_outreach(
+    run: _Run, store: ReviewStore | None, key: bytes | None, strict: bool = False
+) -> Check:
     if not run.outreach:
         recorded = _recorded_outreach(run, store)
         if recorded:
@@ -496,25 +611,40 @@ def _check_outreach(run: _Run, store: ReviewStore | None, key: bytes | None) -> 
                 "too to trace each row to its decision",
             )
         return Check(OUTREACH_TRACED, True, "no outreach export found: no family contacted")
+    # A file found by its header alone has no sidecar naming the decisions it rests on.
+    traced = [p for p in run.outreach if sidecar_path(p).is_file()]
+    problems = [
+        f"{p}: has no {sidecar_path(p).name} beside it, so its rows cannot be traced to "
+        "decisions: do not contact from this file"
+        for p in run.outreach
+        if p not in traced
+    ]
     if store is None:
-        return Check(
-            OUTREACH_TRACED,
-            False,
-            f"{len(run.outreach)} outreach export(s) found but no store given: pass --store "
-            "so each row can be traced to its decision",
-        )
+        if traced:
+            problems.append(
+                f"{len(traced)} outreach export(s) found but no store given: pass --store "
+                "so each row can be traced to its decision"
+            )
+        return Check(OUTREACH_TRACED, False, _shown(problems))
     decisions = _decisions(store)
     assert key is not None  # loaded with the store
-    problems = [p for path in run.outreach for p in _outreach_problems(path, decisions, key)]
+    notes: list[str] = []
+    for path in traced:
+        found, noted = _outreach_problems(path, decisions, key)
+        problems += found
+        notes += noted
     if problems:
-        return Check(OUTREACH_TRACED, False, _shown(problems))
-    rows = sum(pl.read_csv(p, infer_schema=False).height for p in run.outreach)
-    return Check(
-        OUTREACH_TRACED,
-        True,
-        f"{len(run.outreach)} export(s), {rows} row(s), each on a named reviewer's latest "
-        "contact decision",
+        return Check(OUTREACH_TRACED, False, _shown(problems + notes))
+    rows = sum(pl.read_csv(p, infer_schema=False).height for p in traced)
+    summary = (
+        f"{len(traced)} export(s), {rows} row(s), each on a named reviewer's latest contact "
+        "decision"
     )
+    if not notes:
+        return Check(OUTREACH_TRACED, True, f"{summary}, as the export wrote it")
+    # An older sidecar's rows: a warning (`--strict`: a failure); see `_written_problems`.
+    lines = [f"{summary}; but the details of some cannot be verified:", *notes]
+    return Check(OUTREACH_TRACED, not strict, _shown(lines), warning=not strict)
 
 
 # --- 3. check exports ----------------------------------------------------------------------
@@ -1271,7 +1401,8 @@ def assure(
         When the review-quality checks warn (default: the package's
         ``workbench/governance/review_quality.yaml``).
     strict
-        A warning (review quality, a list's rules not checked for its term) fails its check.
+        A warning (review quality, a list's rules not checked for its term, an outreach
+        export whose rows' details cannot be verified) fails its check.
 
     Returns
     -------
@@ -1296,7 +1427,7 @@ def assure(
     try:
         checks = [
             _check_lists(run),
-            _check_outreach(run, opened, key),
+            _check_outreach(run, opened, key, strict),
             _check_check_exports(run, opened, key),
             _check_chain(run, opened),
             _check_modes(run, Path(store) if store is not None else None),
