@@ -1128,6 +1128,59 @@ def test_a_restricted_file_deleted_since_the_run_fails_the_outputs_check(report_
     )
 
 
+def test_files_added_to_the_run_folders_top_or_a_new_folder_fail(report_run: Path):
+    # The auditor's tester put a copy of the list (and the whole people file) at the run
+    # folder's world-readable top and in a new subfolder: all 9 checks passed.
+    top = report_run / "two_year_old_list copy.csv"
+    shutil.copyfile(report_run / "restricted" / "two_year_old_list.csv", top)
+    (report_run / "extract").mkdir()
+    people = report_run / "extract" / "people.csv"
+    people.write_text("person_id,forename,ethnicity\nP1,Ann,White British\n")
+    report = assure([report_run])
+    assert failed(report) == [OUTPUTS]
+    assert report.check(OUTPUTS).detail.splitlines() == [
+        f"{people}: not written by the run (the run's manifest.json does not list it): added "
+        "since the run",
+        f"{top}: not written by the run (the run's manifest.json does not list it): added "
+        "since the run; it is a copy of restricted/two_year_old_list.csv",
+    ]
+
+
+def test_a_shareable_table_of_people_row_by_row_fails_the_scan(report_run: Path):
+    # Names, dates of birth and ethnicity, one child a row: nothing the line scan knew.
+    table = report_run / "shareable" / "children.csv"
+    table.write_text("Forename,Surname,Date of birth,Ethnicity\nAnn,Lee,2024-03-15,White British\n")
+    report = assure([report_run])
+    assert failed(report) == [SHAREABLE, OUTPUTS]
+    assert report.check(SHAREABLE).detail == (
+        f"{table} line 1: column(s) Forename, Surname, Date of birth: a table of people, row "
+        "by row, not of counts"
+    )
+
+
+def test_restricted_outputs_deleted_by_retention_are_not_missing(report_run: Path):
+    # Run folders are kept 7 years, restricted/ 1: for 6 years every run failed as tampered.
+    from workbench.governance.retention import apply_retention, load_policy, plan_retention
+
+    run_date = date.fromisoformat(report_run.name[:10])
+    reports = report_run.parent
+    plan = plan_retention(reports, load_policy(), run_date + timedelta(days=400))
+    assert {i.kind for i in plan.due} >= {"restricted_outputs"}
+    assert report_run not in {i.path for i in plan.due}
+    log = reports / "retention-log.jsonl"
+    apply_retention(plan, log)
+    assert not (report_run / "restricted").exists()
+    report = assure([report_run])
+    assert failed(report) == [], format_report(report)
+    assert report.check(OUTPUTS).detail.endswith(
+        "none missing or added; restricted/ deleted when its retention period ended "
+        f"(retention-log.jsonl): {report_run.name} on {run_date + timedelta(days=400)}"
+    )
+    # Without the deletion log's word for it, the folder is missing, as before.
+    log.unlink()
+    assert failed(assure([report_run])) == [OUTPUTS]
+
+
 def _edit_manifest(folder: Path, edit: Callable[[dict], object]) -> None:
     manifest = folder / "manifest.json"
     record = json.loads(manifest.read_text())

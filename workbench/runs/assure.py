@@ -1052,6 +1052,28 @@ def _line_findings(line: str, ids: set[str], names: set[str]) -> list[str]:
     return kinds
 
 
+# A column of a row-level file about people: a published table counts groups, and has none
+# of these (its rows are areas, tiers, ethnic groups...). Compared as a header is normalised:
+# lower case, any run of other characters than letters and digits one underscore.
+_PERSONAL_COLUMNS = frozenset(
+    {
+        "forename", "surname", "first_name", "last_name", "full_name", "name",
+        "child_forename", "child_surname", "parent_forename", "parent_surname",
+        "date_of_birth", "dob", "child_date_of_birth", "birth_date",
+        "nino", "parent_nino", "ni_number", "national_insurance_number",
+        "address", "address_line_1", "address_line_2", "address_line_3", "address_line_4",
+        "person_id", "dwp_record_id", "item_key",
+    }
+)  # fmt: skip
+
+
+def _personal_columns(header: str) -> list[str]:
+    """The columns of a CSV header line that hold personal data row by row."""
+    cells = next(csv.reader([header]), [])
+    keys = [re.sub(r"[^0-9a-z]+", "_", cell.strip().lower()).strip("_") for cell in cells]
+    return [cell for cell, key in zip(cells, keys, strict=True) if key in _PERSONAL_COLUMNS]
+
+
 def _check_shareable(run: _Run) -> Check:
     files = [p for p in run.files if SHAREABLE_DIR in p.resolve().parts]
     ids, names = _known_ids(run), _known_names(run)
@@ -1061,6 +1083,12 @@ def _check_shareable(run: _Run) -> Check:
         if text is None:
             unscanned.append(path.name)
             continue
+        header = text.split("\n", 1)[0]
+        if path.suffix.lower() in (".csv", ".parquet") and (found := _personal_columns(header)):
+            problems.append(
+                f"{path} line 1: column(s) {', '.join(found)}: a table of people, row by row, "
+                "not of counts"
+            )
         for number, line in enumerate(text.splitlines(), start=1):
             for kind in _line_findings(line, ids, names):
                 problems.append(f"{path} line {number}: {kind}")
@@ -1110,19 +1138,45 @@ def _check_rules(run: _Run, strict: bool) -> Check:
 
 # --- 9. report outputs ---------------------------------------------------------------------
 def _output_files(folder: Path) -> dict[str, Path]:
-    """The files under a report run's shareable/ and restricted/ now, by path inside the run
-    folder (as `workbench report` keys its manifest's ``outputs``)."""
-    rendered = [folder / name for name in RENDERED]
-    written = [
-        path
-        for part in (SHAREABLE_DIR, RESTRICTED_DIR)
-        for path in sorted((folder / part).rglob("*"))
-    ]
+    """Every file in a report run's folder now but its manifest, by path inside the folder (as
+    `workbench report` keys its manifest's ``outputs``): the run writes only its notebook, its
+    HTML and what is under shareable/ and restricted/, so any other file (a list copied to the
+    folder's world-readable top, a new subfolder) was added since."""
     return {
         path.relative_to(folder).as_posix(): path
-        for path in [*rendered, *written]
-        if path.is_file()
+        for path in sorted(folder.rglob("*"))
+        if (path.is_file() or path.is_symlink()) and path != folder / REPORT_MANIFEST
     }
+
+
+RETENTION_LOG = "retention-log.jsonl"  # `workbench retention --apply`'s, in the reports folder
+
+
+def _retained(manifest: Path, record: dict[str, Any]) -> str | None:
+    """When `workbench retention` deleted the run's restricted/ folder (its whole folder gone,
+    and a line of the reports folder's deletion log naming the run among those whose
+    restricted outputs it deleted), the day it did; else None."""
+    folder, run_id = manifest.parent, record.get("run_id")
+    log = folder.parent / RETENTION_LOG
+    if (folder / RESTRICTED_DIR).exists() or not isinstance(run_id, str) or not log.is_file():
+        return None
+    try:
+        lines = log.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        deleted = entry.get("deleted") if isinstance(entry, dict) else None
+        if (
+            isinstance(deleted, dict)
+            and deleted.get("restricted_outputs")
+            and run_id in (entry.get("run_ids") or [])
+        ):
+            return str(entry.get("today") or entry.get("at") or "")[:10]
+    return None
 
 
 def _is_output_name(name: str) -> bool:
@@ -1167,7 +1221,10 @@ def _outputs_problems(manifest: Path) -> tuple[list[str], int]:
     hashes = {name: _sha256(path) for name, path in found.items()}
     problems: list[tuple[str, str]] = []  # (where, finding), to be shown in order of path
     intact = 0
+    retained = _retained(manifest, record)
     for name, recorded in outputs.items():
+        if retained and PurePosixPath(name).parts[0] == RESTRICTED_DIR and name not in found:
+            continue  # deleted with restricted/ when its retention period ended
         if not _is_output_name(name):
             problems.append(
                 (
@@ -1232,12 +1289,23 @@ def _check_outputs(run: _Run) -> Check:
         return Check(OUTPUTS, False, _shown(problems))
     failed = sum((_read_json(m) or {}).get("status") == "failed" for m in run.reports)
     of_failed = f" ({failed} of them failed: their output is partial)" if failed else ""
+    retained = [
+        f"{m.parent.name} on {day}"
+        for m in run.reports
+        if (day := _retained(m, _read_json(m) or {})) is not None
+    ]
+    deleted = (
+        f"; restricted/ deleted when its retention period ended ({RETENTION_LOG}): "
+        + ", ".join(retained)
+        if retained
+        else ""
+    )
     return Check(
         OUTPUTS,
         True,
         f"{len(run.reports)} report run(s){of_failed}, {files} file(s) (the executed notebook, "
         "its HTML and what is under shareable/ and restricted/), each with the SHA-256 its "
-        "manifest records, none missing or added",
+        f"manifest records, none missing or added{deleted}",
     )
 
 
