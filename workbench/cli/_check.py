@@ -114,7 +114,7 @@ def check_export_command(
 
     record_access(
         "check export",
-        f"data {data}, list {list_file.name}, out {out.name}"
+        f"data {data or 'named by the list manifest'}, list {list_file.name}, out {out.name}"
         + (", try again" if try_again else ""),
     )
     with ReviewStore(existing_store(store)) as review_store:

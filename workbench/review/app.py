@@ -473,8 +473,8 @@ def _check_host(host: str, allow_remote: bool) -> None:
         raise UsageError(
             f"{host!r} would serve the app on {where} over plain HTTP; it listens on "
             "localhost only, behind a sign-in proxy that terminates TLS (docs/review_app.md). "
-            "If such a proxy reaches it over the network, say so with allow_remote "
-            "(--allow-remote)",
+            "If such a proxy reaches it over the network, say so with --allow-remote "
+            "(allow_remote=True from Python)",
             parameter="host",
         )
 

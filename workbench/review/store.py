@@ -412,8 +412,9 @@ class ReviewStore:
         found = self._conn.execute("SELECT 1 FROM lists WHERE list_id = ?", (list_id,))
         if found.fetchone() is None:
             raise WorkbenchError(
-                f"no list {list_id!r} in the review store {self.path}; "
-                "`lists()` shows the lists it holds"
+                f"no list {list_id!r} in the review store {self.path}: a list is registered "
+                "in a store when `workbench review export` or `review serve` is first run on "
+                "its file (ReviewStore.lists() shows those it holds)"
             )
 
     # --- decisions -------------------------------------------------------------------------
