@@ -251,6 +251,9 @@ def test_injected_parameters_are_recorded_in_the_executed_notebook(fsm_runs):
     assert len(injected) == 1
     assert 'initiative = "free_school_meals"' in injected[0].source
     assert f'data = "{SAMPLE.resolve()}"' in injected[0].source
+    # The folder the run is kept in, not the hidden `.partial` one it ran in (gone since).
+    assert f'output_dir = "{run.run_dir.resolve()}"' in injected[0].source
+    assert ".partial" not in (run.run_dir / "notebook.ipynb").read_text()
     code = [c for c in cells if c.cell_type == "code"]
     assert all(c.execution_count is not None for c in code)
     assert not [o for c in code for o in c.outputs if o.output_type == "error"]

@@ -299,14 +299,20 @@ def _failure_message(name: str, error: PapermillExecutionError, failed: Path) ->
     )
 
 
-def _steady_injected_id(executed: Path) -> None:
+def _steady_injected_id(executed: Path, partial: Path, final: Path) -> None:
     """Give the cell papermill injects the parameters in a fixed id in place of its random
-    one, so that the same inputs render a byte-identical report.html."""
+    one, so that the same inputs render a byte-identical report.html; and name the run folder
+    the run is kept in where the notebook was given (or printed) the hidden `.partial` folder
+    it ran in, which is gone once the run is in place."""
     notebook = nbformat.read(executed, as_version=4)
     for cell in notebook.cells:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             cell["id"] = "injected-parameters"
     nbformat.write(notebook, executed)
+    text = executed.read_text(encoding="utf-8")
+    ran_in, kept_in = str(partial.resolve()), str(final.resolve())
+    if ran_in in text:
+        executed.write_text(text.replace(ran_in, kept_in), encoding="utf-8")
 
 
 def _dead_kernel_message(name: str, failed: Path) -> str:
@@ -416,7 +422,7 @@ def _run(
                 log_output=False,
                 kernel_manager_class=LocalKernelManager,
             )
-        _steady_injected_id(executed)
+        _steady_injected_id(executed, partial, final)
         if identify(source, data, parameters, kernel).inputs != identity.inputs:
             raise DataFileError(
                 data,
