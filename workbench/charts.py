@@ -109,7 +109,11 @@ def house_theme() -> alt.theme.ThemeConfig:
 
 
 def take_up_by_area(
-    table: pl.DataFrame, dimension: str | None = None, *, overall: float | None = None
+    table: pl.DataFrame,
+    dimension: str | None = None,
+    *,
+    overall: float | None = None,
+    hidden: int = 0,
 ) -> alt.LayerChart | alt.FacetChart:
     """Take-up rate by area (or any group) as bars sorted from highest to lowest.
 
@@ -122,6 +126,9 @@ def take_up_by_area(
     overall
         The rate over all areas, when `table` does not hold them all (a published table's
         Total, its small areas hidden); by default worked out from `table`'s rows.
+    hidden
+        How many areas are not drawn (their counts hidden): the lowest rate is then the
+        lowest of those shown, and the title says so.
 
     The title names the area with the lowest rate (``unknown`` aside); a dashed line marks
     the rate over all areas.
@@ -135,9 +142,17 @@ def take_up_by_area(
     lowest = known.sort(["rate", dimension]).row(0, named=True)
     if overall is None:
         overall = float(data["funded"].sum()) / float(data["eligible"].sum())
+    shown = f" of the {_plural(dimension)} shown" if hidden else ""
+    not_shown = (
+        f" {hidden} {_plural(dimension) if hidden > 1 else dimension} with few children not shown."
+        if hidden
+        else ""
+    )
     title = alt.TitleParams(
-        f"Take-up is lowest in {lowest[dimension]} ({_percent(lowest['rate'])})",
-        subtitle=f"Dashed line: all {_plural(dimension)} together ({_percent(overall)}).",
+        f"Take-up is lowest in {lowest[dimension]} ({_percent(lowest['rate'])}){shown}",
+        subtitle=(
+            f"Dashed line: all {_plural(dimension)} together ({_percent(overall)}).{not_shown}"
+        ),
     )
     bars = (
         alt.Chart(data)

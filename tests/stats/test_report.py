@@ -822,7 +822,7 @@ def test_rounding_applies_to_published_counts(data, tmp_path):
                 assert abs(float(rate) - exact) <= 0.05, table.name
     drawn, _ = write_charts(result, tmp_path / "charts")
     # FQ2's 4 of 7 published as 5 of 5 (FQ1 is hidden, so not drawn)
-    assert drawn["take_up_by_area"].title == "Take-up is lowest in FQ2 (100%)"
+    assert drawn["take_up_by_area"].title == "Take-up is lowest in FQ2 (100%) of the areas shown"
 
 
 # --- reading and charts --------------------------------------------------------------------------
@@ -858,7 +858,8 @@ def test_headline_and_display_frame_read_the_published_figures(small):
 def test_charts_show_only_what_the_tables_publish_in_full(small, tmp_path):
     drawn, skipped = write_charts(small, tmp_path)
     assert sorted(drawn) == ["take_up_by_area"]
-    assert drawn["take_up_by_area"].title == "Take-up is lowest in FQ2 (57%)"
+    # FQ1 and unknown are hidden: FQ2 is the lowest of the areas shown, not of all.
+    assert drawn["take_up_by_area"].title == "Take-up is lowest in FQ2 (57%) of the areas shown"
     assert skipped == {
         "funnel": "Some stages of the funnel have too few children to show.",
         "equality_by_sex": "Too few groups are large enough to compare.",
@@ -871,9 +872,11 @@ def test_charts_show_only_what_the_tables_publish_in_full(small, tmp_path):
     assert svg.startswith("<svg")
     assert "FQ1" not in svg  # hidden in the table, so not drawn
     # The dashed line is the published Total's 7 of 14, not the areas drawn (FQ2's 57%).
-    assert "Dashed line: all areas together (50%)." in svg
+    assert "Dashed line: all areas together (50%). 2 areas with few children not shown." in svg
     figure = drawn["take_up_by_area"]._repr_html_()
-    assert figure.startswith('<figure role="img" aria-label="Take-up is lowest in FQ2 (57%)"')
+    assert figure.startswith(
+        '<figure role="img" aria-label="Take-up is lowest in FQ2 (57%) of the areas shown"'
+    )
     assert "<svg" in figure
 
 

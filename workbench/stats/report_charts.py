@@ -98,7 +98,10 @@ def write_charts(
     england = _england_for_chart(result)
 
     def by_area(rows: pl.DataFrame, table: StatsTable) -> alt.TopLevelMixin:
-        return take_up_by_area(rows, overall=_published_total_rate(table))
+        areas = table.raw.get_column(table.raw.columns[0]).drop_nulls().n_unique()
+        drawn = rows.filter(pl.col("rate").is_not_null()).height
+        hidden = max(areas - drawn, 0)
+        return take_up_by_area(rows, overall=_published_total_rate(table), hidden=hidden)
 
     builders: dict[str, _Chart] = {
         "take_up_by_area": (by_area, _area_rows),
