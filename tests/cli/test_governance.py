@@ -74,7 +74,9 @@ def test_retention_lists_and_deletes_a_stopped_runs_hidden_folders_but_not_a_run
     assert applied.stdout.splitlines() == [
         *listed,
         "Deleted 2 run_folders, 0 restricted_outputs, 0 lists, 0 outreach_exports, "
-        "0 check_exports, 0 review_workbooks (a folder counts once, with all inside it). Logged.",
+        "0 check_exports, 0 review_workbooks, 0 dfe_results, 0 quarantine_files, "
+        "0 link_outputs, 0 subject_access_exports (a folder counts once, with all inside it). "
+        "Logged.",
     ]
     assert not partial.exists() and not previous.exists()
     assert (running / "restricted" / "list.csv").exists()

@@ -83,10 +83,15 @@ def test_the_default_policy_says_how_long_each_kind_is_kept_and_asks_the_council
         "outreach_exports": "6 months",
         "check_exports": "3 months",
         "review_workbooks": "3 months",
+        "dfe_results": "3 months",
+        "quarantine_files": "1 year",
+        "link_outputs": "1 year",
+        "subject_access_exports": "1 year",
         "decisions": "6 years",
         "check_results": "1 year",
     }
     assert {p.confirm for p in policy.periods.values()} == {"council-to-confirm"}
+    assert policy.defaulted == ()
     assert policy.periods["lists"].from_ == "term_start"
     assert policy.periods["decisions"].from_ == "decided_at"
     assert policy.periods["check_exports"].from_ == "exported_at"
@@ -94,6 +99,12 @@ def test_the_default_policy_says_how_long_each_kind_is_kept_and_asks_the_council
     assert policy.periods["review_workbooks"].from_ == "exported_at"
     assert "National Insurance numbers" in policy.periods["check_exports"].reason
     assert "review store" in policy.periods["check_results"].reason
+    assert policy.periods["dfe_results"].from_ == "imported_at"
+    assert policy.periods["quarantine_files"].from_ == "written_at"
+    assert policy.periods["link_outputs"].from_ == "written_at"
+    assert policy.periods["subject_access_exports"].from_ == "exported_at"
+    assert "National Insurance numbers" in policy.periods["dfe_results"].reason
+    assert "ICO" in policy.periods["subject_access_exports"].reason
 
 
 @pytest.mark.parametrize(
@@ -163,7 +174,8 @@ POLICY_BEFORE_CHECKS = "\n".join(
             ),
             "periods: unknown kind(s) letters; expected exactly the kinds run_folders, "
             "restricted_outputs, lists, outreach_exports, check_exports, review_workbooks, "
-            "decisions, check_results",
+            "dfe_results, quarantine_files, link_outputs, subject_access_exports, decisions, "
+            "check_results",
         ),
         (
             lambda t: t.replace("{keep: {years: 2}", "{keep: {years: 0}"),
@@ -176,7 +188,7 @@ POLICY_BEFORE_CHECKS = "\n".join(
         (
             lambda t: t.replace("from: term_start", "from: list_date"),
             "periods.lists.from: Input should be 'run_date', 'term_start', 'exported_at', "
-            "'decided_at' or 'imported_at'",
+            "'decided_at', 'imported_at' or 'written_at'",
         ),
         (
             lambda t: t.replace('patterns: ["outreach*.csv"]', "patterns: []"),
@@ -206,7 +218,9 @@ def test_a_policy_copied_before_check_exports_is_refused_saying_what_to_add(tmp_
         "exported_at; check_results: DfE's check results imported into the review store, "
         "from imported_at). A policy names a period for every kind (run_folders, "
         "restricted_outputs, lists, outreach_exports, check_exports, review_workbooks, "
-        "decisions, check_results); a policy copied before the workbench knew these kinds "
+        "decisions, check_results; those added since, dfe_results, quarantine_files, "
+        "link_outputs, subject_access_exports, take the package default's when missing); a "
+        "policy copied before the workbench knew these kinds "
         "lacks them: add check_exports, review_workbooks, check_results under `periods` with "
         "`keep`, `from`, `confirm` and `reason`, as in workbench/governance/retention.yaml, "
         "with the period your council agrees. See workbench/governance/retention.yaml for the "
@@ -363,6 +377,10 @@ def test_apply_deletes_what_is_due_and_logs_counts_and_run_ids_only(tmp_path):
         "outreach_exports": 0,
         "check_exports": 0,
         "review_workbooks": 0,
+        "dfe_results": 0,
+        "quarantine_files": 0,
+        "link_outputs": 0,
+        "subject_access_exports": 0,
     }
     assert not old.exists()
     assert not (recent / "restricted").exists()
@@ -376,7 +394,7 @@ def test_apply_deletes_what_is_due_and_logs_counts_and_run_ids_only(tmp_path):
     assert entry == {
         "command": "retention",
         "today": "2026-09-01",
-        "policy": "workbench/governance/retention.yaml@2026.12.1",
+        "policy": "workbench/governance/retention.yaml@2026.12.2",
         "deleted": deleted,
         "files_removed": 8,  # 5 in the old folder, 3 in the recent restricted/
         "run_ids": [RUN_A, RUN_B],
@@ -561,7 +579,7 @@ def test_a_stopped_runs_hidden_folders_are_dated_by_their_name_and_deleted_when_
     assert entry == {
         "command": "retention",
         "today": "2026-09-01",
-        "policy": "workbench/governance/retention.yaml@2026.12.1",
+        "policy": "workbench/governance/retention.yaml@2026.12.2",
         "deleted": deleted,
         "files_removed": 9,  # 5 in the old partial, 3 in the previous, 1 in the restricted/
         "run_ids": [RUN_A, RUN_C, RUN_D],
@@ -661,14 +679,43 @@ def test_a_hidden_folder_not_named_as_a_run_leaves_one_is_left_alone_and_said_so
 dates = st.dates(min_value=date(2015, 1, 1), max_value=date(2030, 12, 31))
 
 
+def _newer_kind(folder: Path, kind: str, number: int, day: date) -> list[Path]:
+    """A file of one of the newest kinds, by hand, written (or prepared) on `day`."""
+    if kind == "subject_access_exports":
+        export = _write(
+            folder / f"sar{number}.md",
+            "# Subject access: what the Eligibility Workbench holds about person P1\n\n"
+            f"Prepared on {day.isoformat()} for the council's data protection team.\n",
+        )
+        return [
+            export,
+            _write(folder / f"sar{number}-appendix.csv", "section,record,field,value\n"),
+        ]
+    header = {
+        "dfe_results": RESULTS_HEADER,
+        "quarantine_files": "table,file,row,column,value,reason",
+        "link_outputs": "source,record_id,person_id,band,match_probability,method",
+    }[kind]
+    return [_aged(_write(folder / f"{kind}{number}.csv", f"{header}\n"), day)]
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     runs=st.lists(st.tuples(dates, st.none() | dates), min_size=1, max_size=5),
     loose=st.lists(dates, max_size=3),
     checks=st.lists(dates, max_size=2),
+    others=st.lists(
+        st.tuples(
+            st.sampled_from(
+                ("dfe_results", "quarantine_files", "link_outputs", "subject_access_exports")
+            ),
+            dates,
+        ),
+        max_size=3,
+    ),
     data=st.data(),
 )
-def test_retention_deletes_exactly_what_is_past_its_date(runs, loose, checks, data):
+def test_retention_deletes_exactly_what_is_past_its_date(runs, loose, checks, others, data):
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         reports, elsewhere = root / "reports", root / "lists"
@@ -687,6 +734,9 @@ def test_retention_deletes_exactly_what_is_past_its_date(runs, loose, checks, da
         for number, exported in enumerate(checks):  # every file of an export ends together
             for path in _check_export(elsewhere, f"check{number}", f"{exported}T09:00:00Z"):
                 ends[path] = _plus_months(exported, 3)
+        for number, (kind, day) in enumerate(others):
+            for path in _newer_kind(elsewhere / "other", kind, number, day):
+                ends[path] = _plus_months(day, 3) if kind == "dfe_results" else _plus_years(day, 1)
         bystander = _write(reports / "README.txt")
         # Often plan on the very day something expires, or the day before: the boundary.
         boundary = [d + timedelta(days=shift) for d in ends.values() for shift in (-1, 0)]
@@ -873,3 +923,417 @@ def test_check_files_without_a_sidecar_are_found_by_dfe_s_header_and_hold_their_
     assert deleted["check_exports"] == 3
     assert not lost.exists() and not left.exists() and not undated[0].exists()
     assert (restricted / "checks-part1.csv").exists() and (restricted / "other.csv").exists()
+
+
+# --- a council's policy copied before the newest kinds ------------------------------------------
+
+NEW_KINDS = ("dfe_results", "quarantine_files", "link_outputs", "subject_access_exports")
+
+
+def test_a_policy_copied_before_the_newest_kinds_loads_with_the_package_default_said_so(tmp_path):
+    # POLICY names the kinds up to check_results: a council's copy made before DfE's results
+    # files, quarantine files, link outputs and subject-access exports had periods.
+    assert not any(kind in POLICY for kind in NEW_KINDS)
+    policy = load_policy(_write(tmp_path / "policy.yaml", POLICY))
+    package = load_policy()
+    assert policy.defaulted == NEW_KINDS
+    assert {k: policy.periods[k] for k in NEW_KINDS} == {k: package.periods[k] for k in NEW_KINDS}
+    assert str(policy.periods["lists"].keep) == "3 months"  # the council's own periods stay
+    stamp = datetime(2025, 1, 2, 12, tzinfo=UTC).timestamp()
+    held = _write(tmp_path / "out" / "q.csv", "table,file,row,column,value,reason\n")
+    os.utime(held, (stamp, stamp))
+    plan = plan_retention(tmp_path / "none", policy, date(2026, 1, 2), list_roots=[held.parent])
+    assert plan.notes[0] == (
+        f"the retention policy {tmp_path / 'policy.yaml'} (version 1) names no period for "
+        "dfe_results, quarantine_files, link_outputs, subject_access_exports: the package "
+        "default's are used (dfe_results: 3 months from the imported at, council-to-confirm; "
+        "quarantine_files: 1 year from the written at, council-to-confirm; link_outputs: 1 year "
+        "from the written at, council-to-confirm; subject_access_exports: 1 year from the "
+        "exported at, council-to-confirm). Add them under `periods` with the period your "
+        "council agrees, as in workbench/governance/retention.yaml."
+    )
+    assert [(i.kind, i.expires, i.due(plan.today)) for i in plan.items] == [
+        ("quarantine_files", date(2026, 1, 2), True)
+    ]
+    apply_retention(plan, tmp_path / "log.jsonl")
+    entry = json.loads((tmp_path / "log.jsonl").read_text())
+    assert entry["policy_defaults"] == list(NEW_KINDS) and entry["policy"] == f"{policy.source}@1"
+    assert not held.exists()
+
+    # A policy naming one of them keeps its own period; only those it lacks are defaulted,
+    # and `defaulted` is worked out, never read from the file.
+    def named(*kinds: str) -> str:
+        return "".join(
+            f"  {k}: {{keep: {{days: 5}}, from: written_at, confirm: confirmed, "
+            f'reason: "kept five days"}}\n'
+            for k in kinds
+        )
+
+    own = "defaulted: []\n" + POLICY + named("link_outputs")
+    policy = load_policy(_write(tmp_path / "own.yaml", own))
+    assert policy.defaulted == ("dfe_results", "quarantine_files", "subject_access_exports")
+    assert str(policy.periods["link_outputs"].keep) == "5 days"
+    every = "defaulted: [lists]\n" + POLICY + named(*NEW_KINDS)
+    policy = load_policy(_write(tmp_path / "every.yaml", every))
+    assert policy.defaulted == ()
+    assert "names no period" not in " ".join(plan_retention(tmp_path, policy, date.today()).notes)
+
+
+# --- DfE's results files, quarantine files, link outputs, subject-access exports ----------------
+
+RESULTS_HEADER = f"{DFE_HEADER},Outcome"
+
+
+def _aged(path: Path, day: date) -> Path:
+    stamp = datetime.combine(day, datetime.min.time(), UTC).timestamp() + 12 * 3600
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def test_dfe_results_files_are_found_by_their_header_and_dated_by_their_run_or_file(tmp_path):
+    reports, downloads = tmp_path / "reports", tmp_path / "downloads"
+    folder = _run_folder(reports, date(2026, 1, 5), RUN_B)
+    in_run = _write(
+        folder / "restricted" / "outcomes.csv",
+        f"{RESULTS_HEADER}\nSmith,1990-02-01,AB123456C,Eligible\n",
+    )
+    # As DfE gives them: a byte-order mark, `\r\n`, a header spelt with a capital N; the
+    # enhanced template's results with an end date and a tier.
+    bom = downloads / "two-year-offer-outcomes.csv"
+    bom.parent.mkdir()
+    bom.write_bytes(
+        b"\xef\xbb\xbfParent Last Name,Parent Date of Birth,Parent National Insurance Number,"
+        b"Outcome\r\nPell,1990-01-15,QQ654321B,Eligible\r\n"
+    )
+    from workbench.review.checks import TEMPLATES
+
+    enhanced = _write(
+        downloads / "fsm.csv",
+        f"{TEMPLATES['fsm-enhanced'].header_line()},Outcome,Eligibility End Date,Tier\n",
+    )
+    sent = _write(downloads / "sent-part1.csv", f"{DFE_HEADER}\nSmith,01/02/1990,AB123456C\n")
+    other = _write(downloads / "survey.csv", "Parent Last Name,Outcome\nSmith,Happy\n")
+    for path in (bom, enhanced, sent, other):
+        _aged(path, date(2026, 3, 1))
+    plan = plan_retention(reports, None, date(2026, 6, 1), list_roots=[downloads])
+    found = [row for row in _rows(plan, tmp_path) if row[0] not in ("run_folders",)]
+    assert found == [
+        ("dfe_results", "downloads/fsm.csv", "2026-03-01", "2026-06-01", True),
+        ("check_exports", "downloads/sent-part1.csv", "2026-03-01", "2026-06-01", True),
+        (
+            "dfe_results",
+            "downloads/two-year-offer-outcomes.csv",
+            "2026-03-01",
+            "2026-06-01",
+            True,
+        ),
+        (
+            "restricted_outputs",
+            "reports/2026-01-05-demo-r-0000000000bb/restricted",
+            "2026-01-05",
+            "2027-01-05",
+            False,
+        ),
+        (
+            "dfe_results",
+            "reports/2026-01-05-demo-r-0000000000bb/restricted/outcomes.csv",
+            "2026-01-05",
+            "2026-04-05",
+            True,
+        ),
+    ]
+    assert plan.items[0].reason.endswith(
+        "Dated by its run or its file: no review store given records importing it."
+    )
+    log = tmp_path / "log.jsonl"
+    deleted = apply_retention(plan, log)
+    assert deleted["dfe_results"] == 3 and deleted["check_exports"] == 1
+    assert not in_run.exists() and not bom.exists() and not enhanced.exists()
+    assert other.exists()
+    assert "outcomes" not in log.read_text() and "Pell" not in log.read_text()
+
+
+# The family of tests/governance/test_subject_access.py, cut down: Yolanda's father Orson is
+# checked with DfE.
+SAR_PEOPLE = """\
+person_id,household_id,forename,surname,date_of_birth,nino,postcode,role
+C-YOLANDA,H2,Yolanda,Ferris,2024-05-01,,ZZ9 2BB,child
+P-ORSON,H2,Orson,Pell,1990-01-15,QQ654321B,ZZ9 2BB,parent_carer
+"""
+SAR_BENEFITS = """\
+award_id,person_id,benefit,start_date,end_date,net_earned_income,gross_income
+AW-OP1,P-ORSON,income_support,2024-01-01,,,
+"""
+SAR_STATUSES = """\
+status_id,person_id,status,start_date,end_date
+ST-YF1,C-YOLANDA,looked_after,2025-06-01,
+"""
+
+
+@pytest.fixture
+def checked(tmp_path, make_folder):
+    """A list, a check export of it and DfE's results imported on 2026-09-10 (the store's
+    clock), with the results file, and a copy of it saved again (not the same bytes)."""
+    from workbench.eligibility.assess import assess
+    from workbench.review import ReviewStore, pseudonym, register_list_file
+    from workbench.review.check_results import import_check_results
+    from workbench.review.checks import export_checks
+    from workbench.review.keys import load_key
+
+    key = load_key()  # the machine's, as `workbench retention --store` opens the store with
+    data = make_folder(
+        {"people.csv": SAR_PEOPLE, "benefits.csv": SAR_BENEFITS, "child_statuses.csv": SAR_STATUSES}
+    )
+    term = date(2026, 9, 1)
+    listed = tmp_path / "lists" / "two_year_old.csv"
+    listed.parent.mkdir()
+    assess(data, "two_year_old", term_start=term, as_of=term).write(listed)
+    store = tmp_path / "review.sqlite"
+    imported = datetime(2026, 9, 10, 9, 0, tzinfo=UTC)
+    with ReviewStore(store, clock=lambda: imported, key=key) as review:
+        list_id, _ = register_list_file(review, listed, key)
+        review.record_decision(list_id, pseudonym("person", "C-YOLANDA", key), "contact", "A. O")
+        export_checks(review, listed, data, tmp_path / "checks" / "c.csv", key=key)
+        results = tmp_path / "downloads" / "outcomes.csv"
+        results.parent.mkdir()
+        results.write_bytes(
+            b"\xef\xbb\xbfParent Last Name,Parent Date of Birth,Parent National "
+            b"Insurance number,Outcome\r\nPell,1990-01-15,QQ654321B,Eligible\r\n"
+        )
+        import_check_results(review, results, key=key, user="A. Officer")
+    resaved = _write(
+        results.with_name("outcomes (1).csv"),
+        f"{RESULTS_HEADER}\nPell,1990-01-15,QQ654321B,Eligible\n",
+    )
+    for path in (results, resaved):
+        _aged(path, date(2026, 11, 1))
+    return data, store, results, resaved
+
+
+def test_a_dfe_results_file_the_store_imported_is_dated_by_its_import(checked, tmp_path):
+    _, store, results, resaved = checked
+    roots = [results.parent]
+    without = plan_retention(tmp_path / "reports", None, date(2026, 12, 10), list_roots=roots)
+    assert [(i.path.name, i.created) for i in without.items if i.kind == "dfe_results"] == [
+        ("outcomes (1).csv", date(2026, 11, 1)),
+        ("outcomes.csv", date(2026, 11, 1)),
+    ]
+    plan = plan_retention(
+        tmp_path / "reports", None, date(2026, 12, 10), list_roots=roots, store=store
+    )
+    assert [
+        (i.path.name, i.created.isoformat(), i.expires.isoformat(), i.due(plan.today))
+        for i in plan.items
+        if i.kind == "dfe_results"
+    ] == [
+        # saved again: not the file imported (another SHA-256), so dated by the file
+        ("outcomes (1).csv", "2026-11-01", "2027-02-01", False),
+        ("outcomes.csv", "2026-09-10", "2026-12-10", True),
+    ]
+    assert plan.items[1].reason.endswith("Dated by its import into the review store.")
+    deleted = apply_retention(plan, tmp_path / "log.jsonl")
+    assert deleted["dfe_results"] == 1
+    assert not results.exists() and resaved.exists()
+
+
+def test_quarantine_files_and_link_outputs_are_found_by_their_columns(tmp_path):
+    from tests.linkage.test_folder import folder as link_data
+    from workbench.data.quarantine import write_quarantine
+    from workbench.data.reading import load_folder
+    from workbench.linkage.folder import link_folder, quarantine_path
+
+    data = link_data(tmp_path)
+    out = tmp_path / "out"
+    links_csv = link_folder(data, out / "links.csv").out  # and links.quarantine.csv beside it
+    links_parquet = link_folder(data, out / "parquet" / "links.parquet").out
+    loaded = load_folder(data, tables=["people", "dwp_list"])
+    assert loaded.quarantine.height > 0
+    validated = write_quarantine(loaded.quarantine, out / "validate" / "held.csv")
+    validated_parquet = write_quarantine(loaded.quarantine, out / "validate" / "held.parquet")
+    reports = tmp_path / "reports"
+    run = _run_folder(reports, date(2026, 1, 5), RUN_B)
+    kept_links = run / "restricted" / "links.parquet"  # as notebook 06 keeps them
+    shutil.copy(links_parquet, kept_links)
+    lookalikes = [
+        _write(out / "not-links.csv", "source,record_id,person_id,band,notes\n"),
+        _write(out / "not-held.csv", "table,file,row,column,value,reason,extra\n"),
+        _write(out / "broken.parquet", "not parquet"),
+    ]
+    written = [
+        links_csv,
+        quarantine_path(links_csv),
+        links_parquet,
+        quarantine_path(links_parquet),
+        validated,
+        validated_parquet,
+        *lookalikes,
+    ]
+    for path in written:
+        _aged(path, date(2025, 3, 4))
+    plan = plan_retention(reports, None, date(2026, 3, 4), list_roots=[out])
+    assert [row for row in _rows(plan, tmp_path) if row[0] != "run_folders"] == [
+        ("link_outputs", "out/links.csv", "2025-03-04", "2026-03-04", True),
+        ("quarantine_files", "out/links.quarantine.csv", "2025-03-04", "2026-03-04", True),
+        ("link_outputs", "out/parquet/links.parquet", "2025-03-04", "2026-03-04", True),
+        (
+            "quarantine_files",
+            "out/parquet/links.quarantine.csv",
+            "2025-03-04",
+            "2026-03-04",
+            True,
+        ),
+        ("quarantine_files", "out/validate/held.csv", "2025-03-04", "2026-03-04", True),
+        ("quarantine_files", "out/validate/held.parquet", "2025-03-04", "2026-03-04", True),
+        (
+            "restricted_outputs",
+            "reports/2026-01-05-demo-r-0000000000bb/restricted",
+            "2026-01-05",
+            "2027-01-05",
+            False,
+        ),
+        (
+            "link_outputs",
+            "reports/2026-01-05-demo-r-0000000000bb/restricted/links.parquet",
+            "2026-01-05",
+            "2027-01-05",
+            False,
+        ),
+    ]
+    assert plan.items[-1].run_id == RUN_B
+    log = tmp_path / "log.jsonl"
+    deleted = apply_retention(plan, log)
+    assert (deleted["link_outputs"], deleted["quarantine_files"]) == (2, 4)
+    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == sorted(
+        p.name for p in lookalikes
+    )
+    assert kept_links.exists()
+    assert "links" not in log.read_text() and "Khan" not in log.read_text()
+
+
+def test_the_columns_of_every_links_frame_the_workbench_writes_are_recognised(tmp_path):
+    from workbench.governance.retention import _header_cells, _is_links
+    from workbench.linkage.exact import LINKS_SCHEMA
+    from workbench.linkage.probabilistic import LINKAGE_RESULT_SCHEMA
+
+    for schema in (LINKS_SCHEMA, LINKAGE_RESULT_SCHEMA):
+        import polars as pl
+
+        path = tmp_path / "links.parquet"
+        pl.DataFrame(schema=schema).write_parquet(path)
+        assert _is_links(_header_cells(path)), list(schema)
+
+
+KEY = bytes(range(32))
+
+
+def _sar(folder: Path, name: str, today: date, make_folder) -> Path:
+    from workbench.governance.subject_access import subject_access
+
+    data = make_folder({"people.csv": SAR_PEOPLE, "benefits.csv": SAR_BENEFITS})
+    return subject_access("C-YOLANDA", data=data, key=KEY, out=folder / name, today=today)
+
+
+def test_subject_access_exports_are_dated_by_their_day_and_go_with_their_appendix(
+    tmp_path, make_folder
+):
+    from workbench.governance.subject_access import appendix_path
+
+    dp = tmp_path / "dp"
+    old_md = _sar(dp, "ferris.md", date(2025, 1, 10), make_folder)
+    old_html = _sar(dp, "ferris.html", date(2025, 1, 11), make_folder)
+    new_md = _sar(dp / "2026", "request-7.md", date(2026, 1, 10), make_folder)
+    assert old_html.read_text().startswith("<!doctype html>")
+    _aged(old_md, date(2025, 1, 10))  # written the day before the html (and its appendix)
+    _aged(old_html, date(2025, 1, 11))
+    orphan = _sar(dp / "gone", "old.md", date(2024, 6, 1), make_folder)
+    orphan.unlink()  # the export deleted by hand, its appendix left
+    _aged(appendix_path(orphan), date(2024, 6, 1))
+    notes = _write(dp / "notes.md", "# Subject access: how we answer requests\n")
+    other = _write(dp / "budget-appendix.csv", "section,amount\nA,1\n")
+    plan = plan_retention(tmp_path / "reports", None, date(2026, 1, 10), list_roots=[dp])
+    assert _rows(plan, dp) == [
+        ("subject_access_exports", "2026/request-7.md", "2026-01-10", "2027-01-10", False),
+        ("subject_access_exports", "ferris.html", "2025-01-11", "2026-01-11", False),
+        ("subject_access_exports", "ferris.md", "2025-01-10", "2026-01-10", True),
+        ("subject_access_exports", "gone/old-appendix.csv", "2024-06-01", "2025-06-01", True),
+    ]
+    # ferris.md and ferris.html share ferris-appendix.csv: the later export's (the html) keeps it.
+    assert appendix_path(old_md) == appendix_path(old_html)
+    assert [i.also for i in plan.items] == [
+        (appendix_path(new_md),),
+        (appendix_path(old_html),),
+        (),
+        (),
+    ]
+    log = tmp_path / "log.jsonl"
+    deleted = apply_retention(plan, log)
+    assert deleted["subject_access_exports"] == 2
+    assert json.loads(log.read_text())["files_removed"] == 2
+    assert not old_md.exists() and not appendix_path(orphan).exists()
+    for kept in (old_html, appendix_path(old_html), new_md, appendix_path(new_md), notes, other):
+        assert kept.exists(), kept
+    # A day later the html goes, with the appendix.
+    apply_retention(plan_retention(tmp_path / "r", None, date(2026, 1, 11), list_roots=[dp]), log)
+    assert not old_html.exists() and not appendix_path(old_html).exists()
+    assert "ferris" not in log.read_text() and "Yolanda" not in log.read_text()
+
+
+def test_a_newer_kind_inside_restricted_holds_the_folder_back(tmp_path, make_folder):
+    reports = tmp_path / "reports"
+    run = _run_folder(reports, date(2025, 1, 5), RUN_A)
+    export = _sar(run / "restricted", "sar.md", date(2025, 11, 1), make_folder)
+    policy = load_policy(_write(tmp_path / "policy.yaml", POLICY))  # restricted/: 3 months
+    plan = plan_retention(reports, policy, date(2026, 9, 1))
+    assert _rows(plan, reports) == [
+        ("run_folders", run.name, "2025-01-05", "2027-01-05", False),
+        ("restricted_outputs", f"{run.name}/restricted", "2025-01-05", "2026-11-01", False),
+        (
+            "subject_access_exports",
+            f"{run.name}/restricted/sar.md",
+            "2025-11-01",
+            "2026-11-01",
+            False,
+        ),
+    ]
+    assert plan.items[1].reason.endswith(
+        "Held until 2026-11-01 by a subject_access_exports item inside."
+    )
+    assert plan.items[2].run_id == RUN_A
+    apply_retention(plan, tmp_path / "log.jsonl")
+    assert export.exists()
+    later = plan_retention(reports, policy, date(2026, 11, 1))
+    assert [i.path for i in later.due] == [run / "restricted"]
+    apply_retention(later, tmp_path / "log.jsonl")
+    assert not (run / "restricted").exists() and (run / "summary.md").exists()
+
+
+def test_the_command_lists_the_newest_kinds_and_says_which_periods_were_defaulted(tmp_path):
+    from tests.command import workbench
+
+    out = tmp_path / "out"
+    held = _aged(_write(out / "held.csv", "table,file,row,column,value,reason\n"), date(2025, 1, 2))
+    export = _newer_kind(out, "subject_access_exports", 1, date(2026, 1, 5))[0]
+    policy = _write(tmp_path / "policy.yaml", POLICY)
+    args = ("retention", "--reports", str(tmp_path / "reports"), "--lists", str(out))
+    dry = workbench(*args, "--policy", str(policy), "--today", "2026-01-02")
+    assert dry.returncode == 0, dry.stderr
+    lines = dry.stdout.splitlines()
+    assert lines[:2] == [
+        f"delete quarantine_files       2026-01-02  {held}",
+        f"keep   subject_access_exports 2027-01-05  {export}",
+    ]
+    assert lines[2].startswith(
+        f"the retention policy {policy} (version 1) names no period for dfe_results, "
+        "quarantine_files, link_outputs, subject_access_exports: the package default's are used"
+    )
+    log = tmp_path / "log.jsonl"
+    applied = workbench(*args, "--today", "2027-01-05", "--apply", "--log", str(log))
+    assert applied.returncode == 0, applied.stderr
+    assert applied.stdout.splitlines()[-1] == (
+        "Deleted 0 run_folders, 0 restricted_outputs, 0 lists, 0 outreach_exports, "
+        "0 check_exports, 0 review_workbooks, 0 dfe_results, 1 quarantine_files, "
+        "0 link_outputs, 1 subject_access_exports (a folder counts once, with all inside it). "
+        "Logged."
+    )
+    assert sorted(p.name for p in out.iterdir()) == []
+    assert "held" not in log.read_text() and "sar1" not in log.read_text()

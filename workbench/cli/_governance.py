@@ -41,8 +41,9 @@ def retention_command(
         list[Path] | None,
         typer.Option(
             "--lists",
-            help="Another folder to search for candidate lists, outreach exports and check "
-            "exports (repeat).",
+            help="Another folder to search for candidate lists, outreach, check and "
+            "subject-access exports, review workbooks, DfE's results files, quarantine files "
+            "and link outputs (repeat).",
         ),
     ] = None,
     store: Annotated[
@@ -50,7 +51,8 @@ def retention_command(
         typer.Option(
             "--store",
             help="A review store: remove its list items, decisions and DfE check results past "
-            "their period (through the store, logged).",
+            "their period (through the store, logged); DfE's results files it records as "
+            "imported are dated by their import.",
         ),
     ] = None,
     log: Annotated[
@@ -61,8 +63,8 @@ def retention_command(
         str | None, typer.Option("--today", help="Plan as on this day (ISO date).")
     ] = None,
 ) -> None:
-    """Delete run folders, restricted outputs, lists, outreach and check exports past their
-    date."""
+    """Delete run folders, restricted outputs, lists, outreach and check exports, DfE's
+    results files, quarantine files, link outputs and subject-access exports past their date."""
     from datetime import UTC, datetime
 
     from workbench.governance import apply_retention, load_policy, plan_retention
@@ -75,8 +77,10 @@ def retention_command(
             [*file_inputs(policy, "the retention policy (--policy)"), *store_inputs(store)],
         )
     plan = plan_retention(reports, load_policy(policy), day, list_roots=lists or [], store=store)
-    for action, kind, path, _created, expires in plan.table():
-        typer.echo(f"{action:6} {kind:18} {expires}  {path}")
+    rows = plan.table()
+    width = max([18, *(len(row[1]) for row in rows)])  # subject_access_exports is longer
+    for action, kind, path, _created, expires in rows:
+        typer.echo(f"{action:6} {kind:{width}} {expires}  {path}")
     for note in plan.notes:
         typer.echo(note)
     if not apply:

@@ -1,5 +1,5 @@
-"""Retention: delete run folders, restricted outputs, lists, outreach and check exports past
-their date.
+"""Retention: delete run folders, restricted outputs, lists, outreach and check exports, DfE's
+results files, quarantine files, link outputs and subject-access exports past their date.
 
 The policy is data (`retention.yaml` beside this module, or a council's own file): for each kind
 of output how long it is kept, from which date, and why. `plan_retention` finds what is on disk
@@ -28,6 +28,29 @@ What is found:
   ``exported_at`` (else the run date or the file's date) and deleted together; and any CSV with
   the header of DfE's bulk-check template (or of a not-checkable file) that no sidecar claims,
   dated by the run date or the file's date.
+- **DfE's results files** (``dfe_results``): the CSVs DfE's checking services give back, which
+  `workbench check import` reads (parents' names, dates of birth and National Insurance
+  numbers): any CSV whose header holds one of DfE's templates' columns and ``Outcome``
+  (compared without case or extra spaces, as the import reads them). With a review store, one
+  the store records as imported (by its SHA-256) is dated by that import's day (the latest, if
+  imported more than once); else by the run date or the file's date.
+- **quarantine files** (``quarantine_files``): what `workbench validate --quarantine-out`
+  writes and `workbench link` writes beside its links (``<stem>.quarantine.csv``): a CSV whose
+  header is the quarantine's columns ``table,file,row,column,value,reason`` (or a parquet file
+  with those columns), dated by the run date or the file's date.
+- **link outputs** (``link_outputs``): what `workbench link --out` writes (and the links a
+  report run keeps in ``restricted/``): a CSV or parquet file with the links' columns
+  (``source``, ``record_id``, ``person_id``, ``band``, ``match_probability``, ``method``, with
+  or without ``match_weight`` and ``contributions``), dated by the run date or the file's date.
+- **subject-access exports** (``subject_access_exports``): what `workbench subject-access
+  --out FILE.md|FILE.html` writes: a ``.md`` whose first line, or an ``.html`` whose title and
+  first heading, is the export's ("Subject access: what the Eligibility Workbench holds
+  about ..."), dated by the "Prepared on" day it states (else the run date or the file's
+  date) and deleted with its appendix ``FILE-appendix.csv``; an appendix (that name, header
+  ``section,record,field,value``) left without its export is found and dated on its own.
+
+Each is recognised by what is in it (its header, its heading), never by its name alone; a
+file that merely shares a name is never touched.
 
 A folder is never deleted while something inside it is still within its period: its date is
 pushed back to the latest date inside it, and the reason says so.
@@ -41,6 +64,12 @@ rows, import rows and their counts stay, each removed run of decisions is replac
 checkpoint so the chain still verifies, and the store's access log records the counts. Decisions
 outlive the lists they were about only in pseudonymous form.
 
+A council's policy file names a period for every kind, except that one copied before the
+kinds ``dfe_results``, ``quarantine_files``, ``link_outputs`` and ``subject_access_exports``
+existed still loads: each of those it lacks takes the package default's period
+(`RetentionPolicy.defaulted` names them), and the plan says so in a note, and the log line
+names them (kinds only), so that the council adds its own.
+
 Example
 -------
 >>> from datetime import date
@@ -52,14 +81,17 @@ datetime.date(2027, 9, 1)
 from __future__ import annotations
 
 import calendar
+import csv
 import fnmatch
+import functools
 import glob
+import hashlib
 import json
 import os
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -103,9 +135,16 @@ KINDS = (
     "outreach_exports",
     "check_exports",
     "review_workbooks",
+    "dfe_results",
+    "quarantine_files",
+    "link_outputs",
+    "subject_access_exports",
     "decisions",
     "check_results",
 )
+DEFAULTED_KINDS = ("dfe_results", "quarantine_files", "link_outputs", "subject_access_exports")
+"""The kinds a council's policy may lack (one copied before they existed): the package
+default's period is used for each, and the plan says so. Every other kind must be named."""
 STORE_KINDS = ("decisions", "check_results")
 """The kinds held in the review store (removed through it); the others are files."""
 # What each kind is, for a policy file that lacks one (a council's copy made before it existed).
@@ -121,6 +160,22 @@ KIND_HINTS = {
     "review_workbooks": (
         "the workbooks `workbench review export` writes for officers (children's names, dates "
         "of birth, addresses and parents), from exported_at"
+    ),
+    "dfe_results": (
+        "the results files DfE's checking services give back, which `workbench check import` "
+        "reads (parents' names, dates of birth, National Insurance numbers), from imported_at"
+    ),
+    "quarantine_files": (
+        "the quarantined rows `workbench validate --quarantine-out` and `workbench link` "
+        "write (raw personal data as given), from written_at"
+    ),
+    "link_outputs": (
+        "the links `workbench link` writes (each DWP-list or funded-place row with the child it "
+        "links to), from written_at"
+    ),
+    "subject_access_exports": (
+        "the exports `workbench subject-access` writes (everything held about one person) with "
+        "their CSV appendix, from exported_at"
     ),
     "decisions": "decisions in the review store, from decided_at",
     "check_results": "DfE's check results imported into the review store, from imported_at",
@@ -202,20 +257,48 @@ class KindPolicy(_Strict):
     """How long one kind of output is kept, counted from which date, and why."""
 
     keep: Period
-    from_: Literal["run_date", "term_start", "exported_at", "decided_at", "imported_at"] = Field(
-        alias="from"
-    )
+    from_: Literal[
+        "run_date", "term_start", "exported_at", "decided_at", "imported_at", "written_at"
+    ] = Field(alias="from")
     reason: str = Field(min_length=10)
     confirm: Literal["council-to-confirm", "confirmed"]
     patterns: list[str] = Field(default_factory=list)
 
 
+@functools.cache
+def _default_periods() -> dict:
+    """The package default's `periods` as written (not validated): what a council's policy
+    lacking one of `DEFAULTED_KINDS` takes."""
+    try:
+        raw = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    periods = raw.get("periods") if isinstance(raw, dict) else None
+    return periods if isinstance(periods, dict) else {}
+
+
 class RetentionPolicy(_Strict):
-    """The retention policy: one `KindPolicy` for each of `KINDS`."""
+    """The retention policy: one `KindPolicy` for each of `KINDS`.
+
+    ``defaulted`` names the kinds of `DEFAULTED_KINDS` the policy file lacked, whose periods
+    are the package default's (worked out when the policy is read: never taken from the
+    file)."""
 
     version: str
     periods: dict[str, KindPolicy]
     source: str = "workbench/governance/retention.yaml"
+    defaulted: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_new_kinds(cls, data: object) -> object:
+        if not isinstance(data, dict) or not isinstance(data.get("periods"), dict):
+            return data
+        periods = dict(data["periods"])
+        package = _default_periods()
+        missing = [k for k in DEFAULTED_KINDS if k not in periods and k in package]
+        periods |= {k: package[k] for k in missing}
+        return data | {"periods": periods, "defaulted": tuple(missing)}
 
     @field_validator("periods")
     @classmethod
@@ -224,9 +307,12 @@ class RetentionPolicy(_Strict):
         unknown = sorted(set(periods) - set(KINDS))
         if missing:
             what = "; ".join(f"{k}: {KIND_HINTS[k]}" for k in missing)
+            named = [k for k in KINDS if k not in DEFAULTED_KINDS]
             raise ValueError(
                 f"missing the kind(s) {', '.join(missing)} ({what}). A policy names a period "
-                f"for every kind ({', '.join(KINDS)}); a policy copied before the workbench "
+                f"for every kind ({', '.join(named)}; those added since, "
+                f"{', '.join(DEFAULTED_KINDS)}, take the package default's when missing); a "
+                "policy copied before the workbench "
                 f"knew {'these kinds' if len(missing) > 1 else 'this kind'} lacks "
                 f"{'them' if len(missing) > 1 else 'it'}: add {', '.join(missing)} under "
                 "`periods` with `keep`, `from`, `confirm` and `reason`, as in "
@@ -508,12 +594,191 @@ def _check_item(
     return replace(item, also=_check_files(sidecar, record))
 
 
-def _files_in(
-    folder: Path, policy: RetentionPolicy, run_date: date | None, run_id: str | None
+# What `workbench subject-access` writes (`workbench.governance.subject_access`): its first
+# heading, the day it states, and its appendix's header and name (`appendix_path`).
+SAR_HEADING = "Subject access: what the Eligibility Workbench holds about "
+SAR_HTML_TITLE = "<title>Subject access</title>"
+SAR_PREPARED = re.compile(r"Prepared on (\d{4}-\d{2}-\d{2}) for the council")
+SAR_APPENDIX_SUFFIX = "-appendix.csv"
+SAR_APPENDIX_HEADER = ("section", "record", "field", "value")
+SAR_SUFFIXES = (".md", ".html")
+# `workbench link` writes `link_all`'s columns: `LINKS_SCHEMA`'s and these (named here, not
+# imported: `workbench.linkage.probabilistic` brings Splink along).
+LINK_EXTRA_COLUMNS = ("match_weight", "contributions")
+_SAR_HEAD_BYTES = 65536
+
+
+def _header_cells(path: Path) -> tuple[str, ...]:
+    """The columns of a CSV's header row (a byte-order mark dropped), or of a parquet file's
+    schema; empty when the file cannot be read as one."""
+    if path.suffix.lower() == ".parquet":
+        import polars as pl
+
+        try:
+            return tuple(pl.read_parquet_schema(path))
+        except (OSError, pl.exceptions.PolarsError):
+            return ()
+    from workbench.review.checks import header_line_of
+
+    line = header_line_of(path)
+    return tuple(next(csv.reader([line]), [])) if line else ()
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _is_dfe_results(cells: tuple[str, ...]) -> bool:
+    """Whether a header row is that of DfE's results for a bulk check: one of the templates'
+    columns and ``Outcome``, compared without case or extra spaces (as `workbench check
+    import` reads them; DfE's files have spelt a header with another capital)."""
+    from workbench.review.check_results import OUTCOME
+    from workbench.review.checks import TEMPLATES
+
+    found = {_words(c) for c in cells}
+    return any({_words(h) for h in (*t.headers, OUTCOME)} <= found for t in TEMPLATES.values())
+
+
+def _is_quarantine(cells: tuple[str, ...]) -> bool:
+    from workbench.data.checks import QUARANTINE_SCHEMA
+
+    return cells == tuple(QUARANTINE_SCHEMA)
+
+
+def _is_links(cells: tuple[str, ...]) -> bool:
+    """Whether the columns are those of `workbench link`'s links: every column of
+    `LINKS_SCHEMA`, and nothing but them and `LINK_EXTRA_COLUMNS`."""
+    from workbench.linkage.exact import LINKS_SCHEMA
+
+    return set(LINKS_SCHEMA) <= set(cells) <= {*LINKS_SCHEMA, *LINK_EXTRA_COLUMNS}
+
+
+def _sar_export(path: Path) -> tuple[bool, date | None]:
+    """Whether `path` is an export `workbench subject-access` wrote (its first heading), and
+    the day it says it was prepared on (None when it says none)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            head = handle.read(_SAR_HEAD_BYTES)
+    except OSError:
+        return False, None
+    if path.suffix.lower() == ".md":
+        found = head.startswith(f"# {SAR_HEADING}")
+    else:
+        found = SAR_HTML_TITLE in head and f"<h1>{SAR_HEADING}" in head
+    if not found:
+        return False, None
+    prepared = SAR_PREPARED.search(head)
+    try:
+        return True, date.fromisoformat(prepared[1]) if prepared else None
+    except ValueError:
+        return True, None
+
+
+def _sar_appendix(path: Path) -> bool:
+    """Whether `path` is a subject-access export's CSV appendix: its name and its header."""
+    return path.name.endswith(SAR_APPENDIX_SUFFIX) and _header_cells(path) == SAR_APPENDIX_HEADER
+
+
+def _sar_items(
+    paths: list[Path], policy: RetentionPolicy, run_date: date | None, run_id: str | None
 ) -> Iterator[RetentionItem]:
-    from workbench.review.checks import export_headers, header_line_of
+    """The subject-access exports among `paths`, each with its appendix beside it (deleted
+    together). ``NAME.md`` and ``NAME.html`` share ``NAME-appendix.csv``: the export written
+    last (its appendix replaced the other's) takes it; the other goes alone."""
+    found = []
+    for path in paths:
+        if path.suffix.lower() in SAR_SUFFIXES:
+            is_export, prepared = _sar_export(path)
+            if is_export:
+                found.append((path, prepared))
+    owner: dict[Path, Path] = {}
+    for path, _ in sorted(found, key=lambda f: (f[0].stat().st_mtime, str(f[0]))):
+        owner[path.with_name(f"{path.stem}{SAR_APPENDIX_SUFFIX}")] = path  # the last wins
+    for path, prepared in found:
+        created = prepared or run_date or _file_date(path)
+        appendix = path.with_name(f"{path.stem}{SAR_APPENDIX_SUFFIX}")
+        mine = owner.get(appendix) == path and appendix.is_file() and _sar_appendix(appendix)
+        item = _item(path, "subject_access_exports", created, policy, run_id)
+        yield replace(item, also=(appendix,) if mine else ())
+
+
+def _sha256(path: Path) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _results_item(
+    path: Path,
+    policy: RetentionPolicy,
+    run_date: date | None,
+    run_id: str | None,
+    imports: Mapping[str, date],
+) -> RetentionItem:
+    """One of DfE's results files: dated by the day the review store recorded importing it
+    (by its SHA-256), else by its run or its file."""
+    imported = imports.get(_sha256(path) or "") if imports else None
+    item = _item(path, "dfe_results", imported or run_date or _file_date(path), policy, run_id)
+    how = (
+        "Dated by its import into the review store."
+        if imported
+        else "Dated by its run or its file: no review store given records importing it."
+    )
+    return replace(item, reason=f"{item.reason} {how}")
+
+
+def _recognised(
+    path: Path,
+    policy: RetentionPolicy,
+    run_date: date | None,
+    run_id: str | None,
+    imports: Mapping[str, date],
+) -> RetentionItem | None:
+    """The item for a CSV or parquet file that no sidecar or manifest claims, by its header:
+    a check export's file, DfE's results, a quarantine, links or a subject-access appendix
+    left alone; None for any other file."""
+    from workbench.review.checks import export_headers
+
+    suffix = path.suffix.lower()
+    if suffix not in LIST_SUFFIXES or path.name.endswith(MANIFEST_SUFFIX):
+        return None
+    cells = _header_cells(path)
+    if not cells:
+        return None
+    created = run_date or _file_date(path)
+    if suffix == ".csv" and ",".join(cells) in export_headers():
+        # A check export's file without its sidecar.
+        return _item(path, "check_exports", created, policy, run_id)
+    if suffix == ".csv" and _is_dfe_results(cells):
+        return _results_item(path, policy, run_date, run_id, imports)
+    if _is_quarantine(cells):
+        return _item(path, "quarantine_files", created, policy, run_id)
+    if _is_links(cells):
+        return _item(path, "link_outputs", created, policy, run_id)
+    if suffix == ".csv" and _sar_appendix(path):
+        # An appendix whose export is gone.
+        return _item(path, "subject_access_exports", created, policy, run_id)
+    return None
+
+
+def _files_in(
+    folder: Path,
+    policy: RetentionPolicy,
+    run_date: date | None,
+    run_id: str | None,
+    imports: Mapping[str, date] | None = None,
+) -> Iterator[RetentionItem]:
+    """What the policy covers under `folder` (its run's date and id, when it is in one).
+    `imports` maps the SHA-256 of each results file the review store records as imported to
+    the day it was (last) imported."""
     from workbench.review.workbook import exported_on
 
+    imports = imports or {}
     patterns = policy.periods["outreach_exports"].patterns
     paths = list(_walk(folder))
     claimed: set[Path] = set()
@@ -523,12 +788,14 @@ def _files_in(
             item = _check_item(path, record, policy, run_date, run_id)
             claimed |= {path, *item.also}
             yield item
-    headers: frozenset[str] | None = None
     for path in paths:
         if path.suffix.lower() in LIST_SUFFIXES and _beside(path, MANIFEST_SUFFIX):
             item = _list_item(path, policy, run_date)
             claimed |= {path, *item.also}
             yield item
+    for item in _sar_items([p for p in paths if p not in claimed], policy, run_date, run_id):
+        claimed |= {item.path, *item.also}
+        yield item
     for path in paths:
         if path in claimed:
             continue
@@ -539,10 +806,8 @@ def _files_in(
             yield _outreach_item(path, policy, run_date, run_id)
         elif path.suffix.lower() == ".xlsx" and (workbook := exported_on(path))[0]:
             yield _workbook_item(path, workbook[1], policy, run_date, run_id)
-        elif path.suffix.lower() == ".csv" and not path.name.endswith(MANIFEST_SUFFIX):
-            headers = export_headers() if headers is None else headers
-            if header_line_of(path) in headers:  # a check export's file without its sidecar
-                yield _item(path, "check_exports", run_date or _file_date(path), policy, run_id)
+        elif (found := _recognised(path, policy, run_date, run_id, imports)) is not None:
+            yield found
 
 
 def _run_name(name: str) -> tuple[date, str] | None:
@@ -557,14 +822,18 @@ def _run_name(name: str) -> tuple[date, str] | None:
 
 
 def _run_items(
-    folder: Path, policy: RetentionPolicy, run_date: date, run: str
+    folder: Path,
+    policy: RetentionPolicy,
+    run_date: date,
+    run: str,
+    imports: Mapping[str, date],
 ) -> list[RetentionItem]:
     """A run folder, its restricted/ folder and what is in it."""
     items = [_item(folder, "run_folders", run_date, policy, run)]
     restricted = folder / RESTRICTED
     if restricted.is_dir() and not restricted.is_symlink():
         items.append(_item(restricted, "restricted_outputs", run_date, policy, run))
-    items.extend(_files_in(folder, policy, run_date, run))
+    items.extend(_files_in(folder, policy, run_date, run, imports))
     return items
 
 
@@ -586,7 +855,7 @@ def _in_progress(lock: Path) -> str | None:
 
 
 def _run_folders(
-    root: Path, policy: RetentionPolicy
+    root: Path, policy: RetentionPolicy, imports: Mapping[str, date]
 ) -> tuple[list[RetentionItem], list[Path], list[str]]:
     """Run folders under `root` and what is in them, with the hidden ones a report run that
     stopped part-way left (``.<run folder>.partial``, ``.<run folder>.previous``), dated by the
@@ -607,14 +876,15 @@ def _run_folders(
             continue
         run_date, run = found
         if not unfinished:
-            items.extend(_run_items(folder, policy, run_date, run))
+            items.extend(_run_items(folder, policy, run_date, run, imports))
             continue
         lock = root / f".{unfinished['folder']}.lock"
         if (busy := _in_progress(lock)) is not None:
             in_progress.append(folder)
             notes.append(f"{folder} is in progress ({busy}): left alone")
             continue
-        items.extend(replace(i, lock=lock) for i in _run_items(folder, policy, run_date, run))
+        found_items = _run_items(folder, policy, run_date, run, imports)
+        items.extend(replace(i, lock=lock) for i in found_items)
     return items, in_progress, notes
 
 
@@ -641,7 +911,11 @@ def plan_retention(
 ) -> RetentionPlan:
     """What the policy keeps and deletes on `today`: run folders under `root`, their
     restricted outputs and outreach exports, and lists (with manifests), outreach exports
-    (with sidecars) and check exports under `root` and `list_roots`.
+    (with sidecars), check exports, review workbooks, DfE's results files, quarantine files,
+    link outputs and subject-access exports under `root` and `list_roots`.
+
+    When the policy lacks kinds of `DEFAULTED_KINDS` (a council's copy made before they
+    existed), the first note says which take the package default's period.
 
     Parameters
     ----------
@@ -654,12 +928,13 @@ def plan_retention(
     today
         The day to plan for (default: today, UTC).
     list_roots
-        Other folders to search for lists written by `workbench assess` (and outreach and
-        check exports).
+        Other folders to search for lists written by `workbench assess` (and the other files
+        above).
     store
         A review store: its list items, decisions and DfE's check results past their period
         are counted in
-        ``store`` (and a line in ``notes``); :func:`apply_retention` removes them.
+        ``store`` (and a line in ``notes``); :func:`apply_retention` removes them. DfE's
+        results files it records as imported (by their SHA-256) are dated by that import.
 
     Examples
     --------
@@ -674,29 +949,60 @@ def plan_retention(
     policy = policy or load_policy()
     today = today or datetime.now(UTC).date()
     items: list[RetentionItem] = []
-    notes: list[str] = []
+    notes: list[str] = [_defaulted_note(policy)] if policy.defaulted else []
     in_progress: list[Path] = []
+    store_part: StoreRetention | None = None
+    imports: dict[str, date] = {}
+    held = 0
+    if store is not None:  # read first: DfE's results files are dated by their import
+        store_part, held, imports = _store_retention(Path(store), policy, today)
     if root.is_dir():
-        items, in_progress, notes = _run_folders(root, policy)
+        items, in_progress, found_notes = _run_folders(root, policy, imports)
+        notes += found_notes
     else:
         notes.append(f"{root} does not exist: no run folders to plan for")
     seen = {i.path for i in items}
     for extra in [root, *map(Path, list_roots)]:
         if not extra.is_dir():
             continue
-        for item in _files_in(extra, policy, None, None):
+        for item in _files_in(extra, policy, None, None, imports):
             if item.path not in seen and (
-                item.kind in ("lists", "check_exports", "review_workbooks")
-                or _beside(item.path, OUTREACH_SUFFIX)
+                item.kind in _FOUND_ANYWHERE or _beside(item.path, OUTREACH_SUFFIX)
             ):
                 items.append(item)
                 seen.add(item.path)
     items = sorted(_held_back(items), key=lambda i: str(i.path))
-    store_part = None
-    if store is not None:
-        store_part, held = _store_retention(Path(store), policy, today)
+    if store_part is not None:
         notes.append(store_part.note(policy, held))
     return RetentionPlan(root, today, policy, items, notes, store_part, in_progress)
+
+
+# The kinds found outside run folders too (outreach exports only by their sidecar there).
+_FOUND_ANYWHERE = (
+    "lists",
+    "check_exports",
+    "review_workbooks",
+    "dfe_results",
+    "quarantine_files",
+    "link_outputs",
+    "subject_access_exports",
+)
+
+
+def _defaulted_note(policy: RetentionPolicy) -> str:
+    """The plan's note that the policy lacked kinds and which periods were used instead."""
+    used = "; ".join(
+        f"{kind}: {rule.keep} from the {rule.from_.replace('_', ' ')}, {rule.confirm}"
+        for kind, rule in ((k, policy.periods[k]) for k in policy.defaulted)
+    )
+    one = len(policy.defaulted) == 1
+    return (
+        f"the retention policy {policy.source} (version {policy.version}) names no period for "
+        f"{', '.join(policy.defaulted)}: the package default's "
+        f"{'is' if one else 'are'} used ({used}). Add "
+        f"{'it' if one else 'them'} under `periods` with the period your council agrees, as in "
+        "workbench/governance/retention.yaml."
+    )
 
 
 def _midnight(day: date) -> datetime:
@@ -705,8 +1011,9 @@ def _midnight(day: date) -> datetime:
 
 def _store_retention(
     store: Path, policy: RetentionPolicy, today: date
-) -> tuple[StoreRetention, int]:
-    """The store's cut-offs on `today` and what is due, with the number of decisions held."""
+) -> tuple[StoreRetention, int, dict[str, date]]:
+    """The store's cut-offs on `today` and what is due, with the number of decisions held
+    and, by SHA-256, the day each results file of DfE's was last imported."""
     from workbench.review.store import ReviewStore
 
     if not store.is_file():
@@ -719,7 +1026,16 @@ def _store_retention(
             before_lists, before_decisions, before_check_results=before_results
         )
         held = review.decisions().height
-    return StoreRetention(store, before_lists, before_decisions, due, before_results), held
+        imported = review.check_imports().select("file_sha256", "imported_at").rows()
+    imports: dict[str, date] = {}
+    for sha256, at in imported:
+        try:
+            day = date.fromisoformat(str(at)[:10])
+        except ValueError:
+            continue
+        imports[str(sha256)] = max(day, imports.get(str(sha256), day))
+    part = StoreRetention(store, before_lists, before_decisions, due, before_results)
+    return part, held, imports
 
 
 def _apply_store(part: StoreRetention, user: str | None) -> dict:
@@ -783,14 +1099,16 @@ def apply_retention(
     policy's source and version, the counts deleted per kind, the files removed, the run ids
     touched, with a store its counts and cut-offs (``store``) and, when the plan found hidden
     run folders of stopped runs, how many of the items deleted were in them and how many such
-    folders were left alone in progress (``unfinished_runs``): no paths, no names.
+    folders were left alone in progress (``unfinished_runs``), and, when the policy lacked
+    kinds whose package default was used, those kinds (``policy_defaults``): no paths, no
+    names.
 
     Returns
     -------
     dict
         Items deleted per kind (every file kind present, 0 when none; a check export counts
-        once, with its files); with a store also ``decisions``, ``store_list_items`` and
-        ``check_results``.
+        once, with its files, and a subject-access export once, with its appendix); with a
+        store also ``decisions``, ``store_list_items`` and ``check_results``.
 
     Raises
     ------
@@ -835,6 +1153,8 @@ def apply_retention(
     }
     if store_counts is not None:
         entry["store"] = store_counts
+    if plan.policy.defaulted:
+        entry["policy_defaults"] = list(plan.policy.defaulted)
     unfinished = sum(1 for i in due if i.lock is not None)
     if unfinished or plan.in_progress:
         entry["unfinished_runs"] = {"deleted": unfinished, "in_progress": len(plan.in_progress)}
