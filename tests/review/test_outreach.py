@@ -21,6 +21,7 @@ from workbench.errors import UsageError, WorkbenchError
 from workbench.provenance import input_hashes
 from workbench.review import ReviewStore, pseudonym, register_list_file
 from workbench.review.outreach import (
+    CAUTION_FUNDED_PLACE,
     OUTREACH_COLUMNS,
     OUTREACH_FORMAT,
     export_outreach,
@@ -167,6 +168,7 @@ def test_only_rows_whose_latest_decision_is_contact_are_exported_with_their_deci
             "A. Officer",
             one.decided_at,
             None,
+            None,
         ),
         (
             list_id,
@@ -183,6 +185,7 @@ def test_only_rows_whose_latest_decision_is_contact_are_exported_with_their_deci
             nine.decision_id,
             "A. Officer",
             nine.decided_at,
+            None,
             None,
         ),
     ]
@@ -362,6 +365,8 @@ def test_export_and_sidecar_are_owner_only_and_the_sidecar_holds_no_personal_dat
         "exported": 1,
         "held_back_unconfirmed_link": 0,
         "held_back_later_decision": 0,
+        "caution_funded_place": 0,
+        "caution_confirmed_record_differs": 0,
     }
     assert record["chain_head"] == store.verify_chain().head
     assert not list(result.out.parent.glob(".*partial"))
@@ -522,3 +527,210 @@ def test_a_list_file_with_a_status_typed_into_it_is_not_registered(tmp_path: Pat
         register_list_file(store, listed, KEY)
     with ReviewStore(tmp_path / "review.sqlite") as store:
         assert store.lists().height == 0
+
+
+# --- cautions: what to check before contacting the family -------------------------------------
+def with_list_columns(listed: Path, columns: dict[str, dict[str, str]]) -> None:
+    """Give the list file columns `assess` writes (`probable_person_id`,
+    `funded_place_to_review`), each valued by the row's person_id or DWP record id."""
+    frame = pl.read_csv(listed, infer_schema=False)
+    who = pl.coalesce("person_id", "dwp_record_id")
+    frame = frame.with_columns(
+        who.replace_strict(values, default=None, return_dtype=pl.String).alias(name)
+        for name, values in columns.items()
+    )
+    listed.write_text(frame.write_csv())
+
+
+# The council's record of D8's child (Hana Irwin of the DWP list: born 2 February 2024, 8 Fir
+# Close, FQ8 8HH), in another household, as the linkage proposed it.
+def council_child(born: str, address: str, postcode: str) -> str:
+    return (
+        f"P8,H8,Hana,Irwin,{born},,{address},{postcode},child\n"
+        f"P9,H8,Ida,Irwin,1992-07-07,,{address},{postcode},parent_carer\n"
+    )
+
+
+@pytest.fixture
+def linked(tmp_path: Path, monkeypatch):
+    """A run whose list proposes council child P8 as D8's match, registered; the council
+    record's date of birth, address and postcode as the test gives them."""
+
+    def make(council: str, columns: dict[str, dict[str, str]], rows: list[str] = LIST_ROWS):
+        module = sys.modules[__name__]
+        monkeypatch.setattr(module, "PEOPLE", PEOPLE + council)
+        monkeypatch.setattr(module, "LIST_ROWS", rows)
+        data, listed = write_run(tmp_path / "run")
+        with_list_columns(listed, columns)
+        store = ReviewStore(tmp_path / "review.sqlite", key=KEY)
+        list_id, _ = register_list_file(store, listed, KEY)
+        return store, list_id, data, listed, tmp_path / "run" / "outreach.csv"
+
+    return make
+
+
+PROPOSED = {"probable_person_id": {"D8": "P8"}}
+
+
+def test_a_child_whose_funded_place_awaits_link_review_is_exported_with_a_caution(linked):
+    run = linked("", {"funded_place_to_review": {"P4": "FP1;FP2"}})
+    store, list_id, *_ = run
+    decide(store, list_id, ("P1", "contact", None), ("P4", "contact", None))
+    result = export(run)
+    written = pl.read_csv(result.out, infer_schema=False)
+    assert written.columns[-1] == "caution"
+    assert written.select("person_id", "caution").rows() == [
+        ("P1", None),
+        ("P4", CAUTION_FUNDED_PLACE),
+    ]
+    assert CAUTION_FUNDED_PLACE == (
+        "Check with the provider first: a funded place for the term may be this child's (its "
+        "record link awaits review)"
+    )
+    assert (result.exported, result.caution_funded_place) == (2, 1)
+    assert result.caution_confirmed_record_differs == 0
+    text = result.sidecar.read_text()
+    counts = json.loads(text)["counts"]
+    assert (counts["caution_funded_place"], counts["caution_confirmed_record_differs"]) == (1, 0)
+    assert "FP1" not in text
+    # The caution is in each row's keyed digest: `assure` passes the export as written, and
+    # finds a caution removed from the file.
+    decisions = assure._decisions(store)
+    assert assure._outreach_problems(result.out, decisions, KEY) == ([], [])
+    result.out.write_text(result.out.read_text().replace(CAUTION_FUNDED_PLACE, ""))
+    problems, _ = assure._outreach_problems(result.out, decisions, KEY)
+    assert len(problems) == 1 and " row 3" in problems[0]
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("council", "caution"),
+    [
+        (
+            council_child("2024-02-21", "8 Fir Close", "FQ8 8HH"),
+            "Confirmed as the council's record of this child, whose date of birth differs: "
+            "check which is current before contacting",
+        ),
+        (
+            council_child("2024-02-21", "22 Cedar Dr", "FQ3 1ZA"),
+            "Confirmed as the council's record of this child, whose date of birth, address and "
+            "postcode differ: check which is current before contacting",
+        ),
+        (
+            council_child("2024-02-02", "8 Fir Close", "FQ3 1ZA"),
+            "Confirmed as the council's record of this child, whose postcode differs: check "
+            "which is current before contacting",
+        ),
+        # Written otherwise, the same: no caution.
+        (council_child("2024-02-02", "8 FIR CLOSE.", "fq8  8hh"), None),
+    ],
+)
+def test_a_confirmed_link_to_a_council_record_that_differs_is_cautioned(linked, council, caution):
+    run = linked(council, PROPOSED)
+    store, list_id, *_ = run
+    confirmed = decide(store, list_id, ("D8", "link_confirmed", None))[K["D8"]]
+    decide(store, list_id, ("D8", "contact", None))
+    result = export(run)
+    written = pl.read_csv(result.out, infer_schema=False)
+    # The DWP row's details, as the list row is the DWP row until `assess --store` links it.
+    assert written.select(
+        "person_id",
+        "dwp_record_id",
+        "child_date_of_birth",
+        "address_line_1",
+        "postcode",
+        "parent_carers",
+        "link_decision_id",
+        "caution",
+    ).rows() == [
+        (
+            None,
+            "D8",
+            "2024-02-02",
+            "8 Fir Close",
+            "FQ8 8HH",
+            "Ida Irwin",
+            confirmed.decision_id,
+            caution,
+        )
+    ]
+    # None of the council record's own values is copied into the file or the sidecar.
+    text = result.out.read_text()
+    for theirs in ("P8", "2024-02-21", "Cedar", "FQ3", "fq8"):
+        assert theirs not in text
+    sidecar = result.sidecar.read_text()
+    for theirs in ("P8", "Hana", "2024-02", "Fir", "Cedar", "FQ3", "FQ8"):
+        assert theirs not in sidecar
+    differs = int(caution is not None)
+    assert result.caution_confirmed_record_differs == differs
+    assert json.loads(sidecar)["counts"]["caution_confirmed_record_differs"] == differs
+    decisions = assure._decisions(store)
+    assert assure._outreach_problems(result.out, decisions, KEY) == ([], [])
+    store.close()
+
+
+def test_a_link_rejected_or_unconfirmed_row_is_held_back_not_cautioned(linked):
+    run = linked(council_child("2024-02-21", "22 Cedar Dr", "FQ3 1ZA"), PROPOSED)
+    store, list_id, *_ = run
+    decide(store, list_id, ("D8", "link_confirmed", None), ("D8", "contact", None))
+    decide(store, list_id, ("D8", "link_rejected", "checked again: another child"))
+    result = export(run)
+    assert (result.exported, result.held_back_unconfirmed_link) == (0, 1)
+    assert result.caution_confirmed_record_differs == 0
+    store.close()
+
+
+def test_a_confirmed_childs_own_funded_place_to_review_is_cautioned_on_the_dwp_row(linked):
+    # The council's child (P8) is on the list too, with a funded place awaiting link review:
+    # the DWP row confirmed as them carries that caution as well.
+    row = "P8,,two_year_old,likely,looked_after,2026-04-01,false,pending_review,2027-04-01,,false"
+    run = linked(
+        council_child("2024-02-21", "8 Fir Close", "FQ8 8HH"),
+        PROPOSED | {"funded_place_to_review": {"P8": "FP7"}},
+        [*LIST_ROWS, row],
+    )
+    store, list_id, *_ = run
+    decide(store, list_id, ("D8", "link_confirmed", None), ("D8", "contact", None))
+    result = export(run)
+    assert pl.read_csv(result.out, infer_schema=False)["caution"].to_list() == [
+        f"{CAUTION_FUNDED_PLACE}; Confirmed as the council's record of this child, whose date "
+        "of birth differs: check which is current before contacting"
+    ]
+    assert (result.caution_funded_place, result.caution_confirmed_record_differs) == (1, 1)
+    store.close()
+
+
+def test_a_proposed_match_changed_in_the_list_file_since_registration_is_refused(linked):
+    run = linked(council_child("2024-02-21", "8 Fir Close", "FQ8 8HH"), PROPOSED)
+    store, list_id, _, listed, out = run
+    decide(store, list_id, ("D8", "link_confirmed", None), ("D8", "contact", None))
+    # The caution would compare the DWP row with a child the decision was not about.
+    with_list_columns(listed, {"probable_person_id": {"D8": "P1"}})
+    with pytest.raises(WorkbenchError, match=r"proposed match \(probable_person_id\) is not"):
+        export(run)
+    assert not out.exists()
+    store.close()
+
+
+def test_the_command_says_how_many_rows_carry_a_caution(linked):
+    store, list_id, data, listed, out = linked(
+        council_child("2024-02-21", "8 Fir Close", "FQ8 8HH"),
+        PROPOSED | {"funded_place_to_review": {"P1": "FP1"}},
+    )
+    with store:
+        decide(store, list_id, ("P1", "contact", None), ("P4", "contact", None))
+        decide(store, list_id, ("D8", "link_confirmed", None), ("D8", "contact", None))
+    env = dict(os.environ, WORKBENCH_KEY=KEY.hex(), WORKBENCH_USER="A. Officer")
+    said = workbench(
+        *("review", "outreach", "--store", str(store.path), "--list", str(listed)),
+        *("--data", str(data), "--out", str(out)),
+        env=env,
+    )
+    assert said.returncode == 0, said.stderr
+    assert " ".join(said.stdout.split()).startswith(
+        f"List {list_id}: 3 of 5 children to contact, written to {out} (owner-only), each with "
+        "the decision it rests on; read the `caution` column before contacting: 1 to check "
+        "with the provider first (a funded place for the term may be the child's: its record "
+        "link awaits review); 1 confirmed as a council record of the child with another date "
+        "of birth, address or postcode (check which is current). Record of the export:"
+    )

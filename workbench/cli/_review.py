@@ -266,10 +266,24 @@ def review_outreach_command(
             f"again since on list(s) {', '.join(result.superseded_by)} of this initiative, "
             "and the later decision stands (export from that list if it says `contact`)"
         )
+    cautions = []
+    if result.caution_funded_place:
+        cautions.append(
+            f"{result.caution_funded_place} to check with the provider first (a funded place "
+            "for the term may be the child's: its record link awaits review)"
+        )
+    if result.caution_confirmed_record_differs:
+        cautions.append(
+            f"{result.caution_confirmed_record_differs} confirmed as a council record of the "
+            "child with another date of birth, address or postcode (check which is current)"
+        )
+    caution = (
+        f"; read the `caution` column before contacting: {'; '.join(cautions)}" if cautions else ""
+    )
     typer.echo(
         f"List {result.list_id}: {result.exported} of {result.listed} children to contact, "
-        f"written to {result.out} (owner-only), each with the decision it rests on{held}. "
-        f"Record of the export: {result.sidecar}."
+        f"written to {result.out} (owner-only), each with the decision it rests on{caution}"
+        f"{held}. Record of the export: {result.sidecar}."
     )
 
 

@@ -14,6 +14,14 @@ Each row carries the ``decision_id``, ``reviewer`` and ``decided_at`` it rests o
 - Contact details come from the same data folder the list was made from (the files' SHA-256
   must match the list's manifest): a matched child's from ``people`` (the parents and carers
   as the rule set defines them), a DWP-only child's from the ``dwp_list`` row.
+- The last column, ``caution``, says in words what to check before contacting the family, as
+  review shows it (empty when nothing): a funded place for the term whose link to the child
+  awaits review (the list's ``funded_place_to_review``: `CAUTION_FUNDED_PLACE`), and, for a
+  DWP-list row whose link the latest decision confirmed, a council record of the child (the
+  list's ``probable_person_id``) whose date of birth, address or postcode differ from the
+  row's (`confirmed_record_caution`; the row keeps the DWP row's details until the next
+  ``assess --store`` applies the link, and the council's values are not copied into the file).
+  The sidecar and the result count both.
 - The CSV is written owner-only (0600) and atomically, beside ``FILE.outreach.json`` (the list,
   the decision ids, the counts, the decision chain's head and, in row order, each row's keyed
   digest: `row_digests`; no personal data). The store's access log records who exported what.
@@ -33,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -48,7 +57,8 @@ from workbench.errors import UsageError, WorkbenchError
 from workbench.governance.access import current_user
 from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.provenance import file_sha256
-from workbench.review.lists import ListFile, read_list_file, review_candidates
+from workbench.review.keys import pseudonym
+from workbench.review.lists import PERSON_KIND, ListFile, read_list_file, review_candidates
 from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
 from workbench.rules import load_rule_set
 from workbench.spreadsheet import neutralised
@@ -57,6 +67,7 @@ if TYPE_CHECKING:
     from workbench.review.chain import ChainReport
 
 __all__ = [
+    "CAUTION_FUNDED_PLACE",
     "OUTREACH_COLUMNS",
     "OUTREACH_FORMAT",
     "SIDECAR_SUFFIX",
@@ -64,6 +75,7 @@ __all__ = [
     "carer_names",
     "check_inputs",
     "check_same_items",
+    "confirmed_record_caution",
     "export_outreach",
     "household_carers",
     "list_data_folder",
@@ -97,8 +109,20 @@ OUTREACH_COLUMNS = (
     "reviewer",
     "decided_at",
     "link_decision_id",
+    "caution",  # last, so that readers of the columns before it read them as before
 )
 _DETAIL_COLUMNS = OUTREACH_COLUMNS[4:10]
+CAUTION_FUNDED_PLACE = (
+    "Check with the provider first: a funded place for the term may be this child's (its "
+    "record link awaits review)"
+)
+"""The caution of a row whose child (or the council's record a confirmed link names) has a
+funded place for the term whose link awaits review (`funded_place_to_review`): the family may
+already have a place, as the review panel and workbook say."""
+_CONFIRMED_RECORD_MISSING = (
+    "Confirmed as the council's record of this child, which is not in the data folder: check "
+    "which details are current before contacting"
+)
 _ROW_DIGEST_LABEL = "workbench outreach row v1"
 # The columns that make a CSV an outreach export, with or without its sidecar: the family's
 # names and the decision and list its row rests on (no other file the workbench writes has them).
@@ -123,7 +147,8 @@ class OutreachResult:
     their uncertain record link has not been confirmed by a ``link_confirmed`` decision;
     ``held_back_later_decision`` those decided ``contact`` on this list and decided again
     since on another list of the initiative (``superseded_by`` names those lists): the later
-    decision stands, so contact comes, if at all, from the later list.
+    decision stands, so contact comes, if at all, from the later list. ``caution_*`` count the
+    rows exported with a caution (the file's ``caution`` column) of each kind.
     """
 
     list_id: str
@@ -136,6 +161,11 @@ class OutreachResult:
     decision_ids: tuple[str, ...]
     held_back_later_decision: int = 0
     superseded_by: tuple[str, ...] = ()
+    caution_funded_place: int = 0
+    """Rows exported with `CAUTION_FUNDED_PLACE`: check with the provider first."""
+    caution_confirmed_record_differs: int = 0
+    """Rows exported with a `confirmed_record_caution`: the council's record of the child, as
+    the link decision confirmed it, has another date of birth, address or postcode."""
 
 
 def sidecar_path(out: str | Path) -> Path:
@@ -279,6 +309,122 @@ def contact_rows(store: ReviewStore, list_id: str, shaped: pl.DataFrame) -> pl.D
         pl.when(later).then(pl.col("standing_list_id")).alias("superseded"),
         pl.when(pl.col("link_needs_review")).then(pl.col("link_decision_id")),
     ).drop("standing_decision_id", "standing_list_id")
+
+
+# --- what to check first --------------------------------------------------------------------
+def _list_column(candidates: pl.DataFrame, name: str) -> pl.Series:
+    """A text column of the list as written (an empty cell as null), or nulls for a list
+    written before the column existed."""
+    if name not in candidates.columns:
+        return pl.Series(name, [None] * candidates.height, dtype=pl.String)
+    text = candidates[name].cast(pl.String).str.strip_chars()
+    return pl.select(pl.when(text != "").then(text)).to_series().alias(name)
+
+
+def _with_record_links(shaped: pl.DataFrame, candidates: pl.DataFrame) -> pl.DataFrame:
+    """`shaped` (`review_candidates` of `candidates`, row for row) with what review shows of
+    each row's record links: ``probable_person_id`` (for a DWP-list row whose link awaits
+    review, the council's child proposed as its match), ``funded_place_to_review`` (a council
+    child's funded places of the term whose link awaits review) and ``match_places``: the
+    ``funded_place_to_review`` of the proposed child's own row on this list, if it has one."""
+    frame = shaped.with_columns(
+        _list_column(candidates, "probable_person_id"),
+        _list_column(candidates, "funded_place_to_review"),
+    ).with_columns(pl.when("link_needs_review").then(pl.col("probable_person_id")).name.keep())
+    places = frame.filter(
+        pl.col("person_id").is_not_null() & pl.col("funded_place_to_review").is_not_null()
+    ).select(
+        pl.col("person_id").alias("probable_person_id"),
+        pl.col("funded_place_to_review").alias("match_places"),
+    )
+    return frame.join(
+        places.unique("probable_person_id", keep="first"),
+        on="probable_person_id",
+        how="left",
+        maintain_order="left",
+    )
+
+
+_CONFIRMED = (pl.col("link_needs_review") & (pl.col("link_decision") == LINK_CONFIRMED)).fill_null(
+    False
+) & pl.col("probable_person_id").is_not_null()
+"""A DWP-list row whose link awaited review, its latest link decision ``link_confirmed``, with
+the council's child it confirms named (`_with_record_links`)."""
+
+
+def _check_confirmed_pairs(
+    store: ReviewStore, list_id: str, rows: pl.DataFrame, key: bytes, path: Path
+) -> None:
+    """Refuse a list file whose proposed match of a confirmed row is not the child the store
+    holds as the one the decision was about (``proposed_key``; a store from before it kept
+    the proposed match holds none, and the file is taken as it is): the caution would compare
+    the row with another child."""
+    for item_key, person in rows.filter(_CONFIRMED).select("item_key", "probable_person_id").rows():
+        held = store.proposed_match(list_id, item_key)
+        if held is not None and held != pseudonym(PERSON_KIND, person, key):
+            raise WorkbenchError(
+                f"{path}: a row's proposed match (probable_person_id) is not the child list "
+                f"{list_id} was registered with (the link decision is about that one); the file "
+                "was changed since it was registered: use the list file `workbench assess` wrote"
+            )
+
+
+def confirmed_record_caution(differ: list[str]) -> str:
+    """The caution of a DWP-list row confirmed as a council record of the child whose details
+    named in `differ` are other than the row's.
+
+    Examples
+    --------
+    >>> confirmed_record_caution(["postcode"]).split(", ", 1)[1]
+    'whose postcode differs: check which is current before contacting'
+    >>> confirmed_record_caution(["date of birth", "address", "postcode"]).split(":")[0][49:]
+    'whose date of birth, address and postcode differ'
+    """
+    fields = differ[0] if len(differ) == 1 else f"{', '.join(differ[:-1])} and {differ[-1]}"
+    verb = "differs" if len(differ) == 1 else "differ"
+    return (
+        f"Confirmed as the council's record of this child, whose {fields} {verb}: check which "
+        "is current before contacting"
+    )
+
+
+def _address_key(value: str | None) -> str | None:
+    """An address line or postcode as compared: lower case, punctuation and spacing dropped
+    (``22 Cedar Dr.`` is ``22 CEDAR DR``); None for none."""
+    plain = re.sub(r"[^a-z0-9]+", "", (value or "").lower())
+    return plain or None
+
+
+def _with_cautions(rows: pl.DataFrame) -> pl.DataFrame:
+    """The exported rows, their details read (`_with_details`), with ``caution`` and, for the
+    counts, ``caution_place`` and ``caution_record``."""
+    cautions, places, records = [], [], []
+    for row in rows.iter_rows(named=True):
+        confirmed = bool(row["__confirmed"])
+        place = bool(row["funded_place_to_review"] or (confirmed and row["match_places"]))
+        said = [CAUTION_FUNDED_PLACE] if place else []
+        differ: list[str] = []
+        if confirmed and not row["council_found"]:
+            said.append(_CONFIRMED_RECORD_MISSING)
+        elif confirmed:
+            if row["child_date_of_birth"] != row["council_date_of_birth"]:
+                differ.append("date of birth")
+            for label, mine, theirs in (
+                ("address", "address_line_1", "council_address_line_1"),
+                ("postcode", "postcode", "council_postcode"),
+            ):
+                if _address_key(row[mine]) != _address_key(row[theirs]):
+                    differ.append(label)
+            if differ:
+                said.append(confirmed_record_caution(differ))
+        cautions.append("; ".join(said) or None)
+        places.append(place)
+        records.append(bool(differ) or (confirmed and not row["council_found"]))
+    return rows.with_columns(
+        pl.Series("caution", cautions, dtype=pl.String),
+        pl.Series("caution_place", places, dtype=pl.Boolean),
+        pl.Series("caution_record", records, dtype=pl.Boolean),
+    )
 
 
 # --- contact details -------------------------------------------------------------------------
@@ -426,14 +572,49 @@ def _dwp_details(dwp: pl.DataFrame, record_ids: pl.Series) -> pl.DataFrame:
     )
 
 
+def _council_records(people: pl.DataFrame, confirmed: pl.DataFrame) -> pl.DataFrame:
+    """For each confirmed row (`_CONFIRMED`), the council's record of the child it confirms:
+    date of birth, address line and postcode (``council_``), ``council_found`` false when the
+    data folder's people do not hold it."""
+    optional = [
+        (pl.col(c) if c in people.columns else pl.lit(None, pl.String)).alias(f"council_{c}")
+        for c in ("address_line_1", "postcode")
+    ]
+    records = people.select(
+        pl.col("person_id").alias("probable_person_id"),
+        pl.col("date_of_birth").alias("council_date_of_birth"),
+        *optional,
+        pl.lit(True).alias("council_found"),
+    ).unique("probable_person_id", keep="first")
+    return (
+        confirmed.select("item_key", "probable_person_id")
+        .join(records, on="probable_person_id", how="left")
+        .drop("probable_person_id")
+    )
+
+
+_COUNCIL_SCHEMA = {
+    "council_date_of_birth": pl.Date,
+    "council_address_line_1": pl.String,
+    "council_postcode": pl.String,
+    "council_found": pl.Boolean,
+}
+
+
 def _with_details(rows: pl.DataFrame, data: Path, listed: ListFile) -> pl.DataFrame:
-    """The exportable rows with their contact details, read from the list's data folder."""
+    """The exportable rows with their contact details, read from the list's data folder, and
+    for each confirmed row (`_CONFIRMED`, ``__confirmed``) the council's record it confirms
+    (`_council_records`), for its caution."""
+    rows = rows.with_columns(_CONFIRMED.alias("__confirmed"))
     people_ids = rows.filter(pl.col("person_id").is_not_null())["person_id"]
     dwp_ids = rows.filter(pl.col("person_id").is_null())["dwp_record_id"]
-    tables = (["people"] if people_ids.len() else []) + (["dwp_list"] if dwp_ids.len() else [])
+    confirmed = rows.filter("__confirmed")
+    need_people = people_ids.len() or confirmed.height
+    tables = (["people"] if need_people else []) + (["dwp_list"] if dwp_ids.len() else [])
     if not tables:
         return rows.with_columns(
-            pl.lit(None, dtype).alias(c) for c, dtype in _DETAIL_SCHEMA.items()
+            pl.lit(None, dtype).alias(c)
+            for c, dtype in {**_DETAIL_SCHEMA, **_COUNCIL_SCHEMA}.items()
         )
     check_inputs(data, listed, tables)
     loaded = load_folder(
@@ -455,7 +636,13 @@ def _with_details(rows: pl.DataFrame, data: Path, listed: ListFile) -> pl.DataFr
         details = _dwp_details(loaded.tables["dwp_list"], dwp_ids)
         parts.append(rows.filter(pl.col("person_id").is_null()).join(details, on="dwp_record_id"))
     order = rows.select("item_key").with_row_index("__order")
-    return pl.concat(parts).join(order, on="item_key").sort("__order").drop("__order")
+    detailed = pl.concat(parts).join(order, on="item_key").sort("__order").drop("__order")
+    council = pl.DataFrame(schema=_COUNCIL_SCHEMA | {"item_key": pl.String})
+    if confirmed.height:
+        council = _council_records(loaded.tables["people"], confirmed)
+    return detailed.join(council, on="item_key", how="left", maintain_order="left").with_columns(
+        pl.col("council_found").fill_null(False)
+    )
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -499,6 +686,8 @@ def _sidecar(
             "exported": exported.height,
             "held_back_unconfirmed_link": int(rows["held_back"].sum()),
             "held_back_later_decision": int(rows["held_back_later"].sum()),
+            "caution_funded_place": int(exported["caution_place"].sum()),
+            "caution_confirmed_record_differs": int(exported["caution_record"].sum()),
         },
         "superseded_by": sorted(rows["superseded"].drop_nulls().unique().to_list()),
         "chain_head": chain.head,
@@ -568,11 +757,11 @@ def export_outreach(
             f"{store.path}: the decision chain does not verify ({chain.message}); no outreach "
             "can rest on it. Run `workbench assure` and restore the store from a backup"
         )
-    rows = contact_rows(store, list_id, shaped)
+    rows = contact_rows(store, list_id, _with_record_links(shaped, listed.candidates))
     exportable = rows.filter("exportable")
-    exported = _with_details(exportable, data, listed).select(
-        pl.lit(list_id).alias("list_id"), *OUTREACH_COLUMNS[1:]
-    )
+    _check_confirmed_pairs(store, list_id, exportable, key, listed.path)
+    cautioned = _with_cautions(_with_details(exportable, data, listed))
+    exported = cautioned.select(pl.lit(list_id).alias("list_id"), *OUTREACH_COLUMNS[1:])
     user = user or current_user()
     sidecar = sidecar_path(out)
     safe = neutralised(exported)  # names and addresses that would run as formulas
@@ -581,7 +770,7 @@ def export_outreach(
     digests = row_digests(pl.read_csv(text.encode("utf-8"), infer_schema=False), key)
     private_folder_for(out)  # a new folder for contact details is made owner-only
     write_private(out, lambda p: p.write_bytes(text.encode("utf-8")))
-    record = _sidecar(listed, list_id, rows, exported, chain, user, digests)
+    record = _sidecar(listed, list_id, rows, cautioned, chain, user, digests)
     write_private(sidecar, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))
     held = record["counts"]["held_back_unconfirmed_link"]
     store.log_access(
@@ -601,4 +790,6 @@ def export_outreach(
         decision_ids=tuple(record["decision_ids"]),
         held_back_later_decision=record["counts"]["held_back_later_decision"],
         superseded_by=tuple(record["superseded_by"]),
+        caution_funded_place=record["counts"]["caution_funded_place"],
+        caution_confirmed_record_differs=record["counts"]["caution_confirmed_record_differs"],
     )
