@@ -383,6 +383,127 @@ def test_a_technical_error_is_sent_again_alone_and_its_answer_becomes_the_latest
         try_again("fifth")
 
 
+def test_a_child_dfe_has_already_answered_is_left_out_unless_rechecked(reviewed, monkeypatch):
+    """DfE's bulk check limits uploads, and an answered row sent again would make its old
+    results answer the new export: a new export leaves out the children DfE has answered
+    (any outcome but a technical error), counts them, and `recheck` sends them again."""
+    from workbench.runs.assure import CHECKS_TRACED, assure
+
+    store, list_id, _, listed, who, folder = reviewed
+    first = _export(reviewed)
+    sent = _rows(first.files[0])
+    words = {
+        "a": "Eligible",
+        "b": "May not be eligible",
+        "c": "Information does not match records",
+        "d": "Try again",
+        "f": "Eligible",
+        "g": "Eligible",
+    }
+    by_row = {_row_of(store, first.export_id, who[k]): k for k in words}
+    outcomes = [words[by_row[n]] for n in range(1, len(sent) + 1)]
+    import_check_results(
+        store, _results(sent, outcomes, folder / "dfe" / "first.csv"), key=KEY, user="A. Officer"
+    )
+    d_line = sent[_row_of(store, first.export_id, who["d"]) - 1]
+
+    later = export_checks(
+        store, listed, None, folder / "out" / "later.csv", key=KEY, user="A. Officer"
+    )
+    # Only d (a technical error: no answer yet) is sent; e still cannot be checked.
+    assert (later.chosen, later.rows, later.children) == (7, 1, 1)
+    assert _rows(later.files[0]) == [d_line]
+    assert later.not_checkable["person_id"].to_list() == [who["e"]]
+    answered = {pseudonym("person", who[k], KEY) for k in "abcfg"}
+    assert set(later.answered["item_key"]) == answered
+    assert set(later.answered["export_id"]) == {first.export_id}
+    assert set(later.answered["list_id"]) == {list_id}
+    by_outcome = {"eligible": 3, "information_does_not_match": 1, "may_not_be_eligible": 1}
+    assert later.answered_by_outcome == by_outcome
+    sidecar = json.loads(later.sidecar.read_text())
+    assert sidecar["counts"] | {"not_checkable_by_reason": None} == {
+        "chosen": 7,
+        "rows": 1,
+        "children_in_rows": 1,
+        "not_checkable": 1,
+        "not_checkable_by_reason": None,
+        "already_answered": 5,
+        "already_answered_by_outcome": by_outcome,
+    }
+    assert {e["item_key"] for e in sidecar["already_answered"]} == answered
+    assert {e["answered_in"] for e in sidecar["already_answered"]} == {first.export_id}
+    assert "recheck_of" not in sidecar
+    # Not in the not-checkable file: they were checked (DfE's answer shows beside them).
+    kept = pl.read_csv(later.not_checkable_file, infer_schema=False)
+    assert kept["item_key"].to_list() == [pseudonym("person", who["e"], KEY)]
+    assert "5 already answered by DfE left out" in store.access_log()["detail"][-1]
+
+    # Sent again when asked: every row, as a new export (not the first one's id again) that
+    # names the export whose answers it sends again; its results are its own.
+    again = export_checks(
+        store, listed, None, folder / "out" / "again.csv", key=KEY, user="A.", recheck=True
+    )
+    assert (again.rows, again.children, again.rechecked) == (6, 6, 5)
+    assert again.export_id != first.export_id and not again.already_recorded
+    assert again.recheck_of == (first.export_id,) and again.answered_by_outcome == {}
+    assert sorted(map(str, _rows(again.files[0]))) == sorted(map(str, sent))
+    recorded = json.loads(again.sidecar.read_text())
+    assert recorded["recheck_of"] == [first.export_id]
+    assert (recorded["counts"]["rechecked"], recorded["counts"]["already_answered"]) == (5, 0)
+    assert "recheck of" in store.access_log()["detail"][-1]
+    answer = _results(_rows(again.files[0]), ["Eligible"] * 6, folder / "dfe" / "again.csv")
+    imported = import_check_results(store, answer, key=KEY, user="A. Officer")
+    assert (imported.export_id, imported.recorded) == (again.export_id, 6)
+    # Every export still traces to the decisions it rests on.
+    monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())
+    traced = assure([folder / "out"], store=store.path, key=KEY).check(CHECKS_TRACED)
+    assert traced.ok, traced.detail
+
+    # Everything chosen answered (f and g, decided `contact`): nothing to send, nothing
+    # written. (Those decided `check` include e, who could not be checked: an export of no
+    # row lists e as not checkable, as before.)
+    with pytest.raises(WorkbenchError, match=r"already answered .* pass --recheck"):
+        export_checks(store, listed, None, folder / "none" / "c.csv", key=KEY, chosen=["contact"])
+    assert not (folder / "none").exists()
+    only_e = export_checks(store, listed, None, folder / "e" / "c.csv", key=KEY, chosen=["check"])
+    assert (only_e.rows, only_e.answered_by_outcome) == (0, {"eligible": 4})
+    assert only_e.not_checkable["person_id"].to_list() == [who["e"]]
+
+
+def test_dfes_answer_from_another_list_of_the_offer_leaves_the_child_out(reviewed):
+    store, list_id, data, _, who, folder = reviewed
+    first = _export(reviewed)
+    sent = _rows(first.files[0])
+    a_row, d_row = (_row_of(store, first.export_id, who[k]) for k in "ad")
+    words = {a_row: "Eligible", d_row: "Try again"}
+    outcomes = [words.get(n, "May not be eligible") for n in range(1, len(sent) + 1)]
+    import_check_results(
+        store, _results(sent, outcomes, folder / "dfe" / "first.csv"), key=KEY, user="A. Officer"
+    )
+    # A re-run's list of the same offer, a decided `check` on it: DfE answered a's check
+    # from the first list, so there is nothing to send.
+    rerun = wb.assess(data, "two_year_old", term_start=TERM, as_of=TERM + timedelta(days=1))
+    rerun_list = rerun.write(folder / "rerun" / "two.csv").out
+    rerun_id, _ = register_list_file(store, rerun_list, KEY)
+    store.record_decision(rerun_id, pseudonym("person", who["a"], KEY), "check", "B. Officer")
+    out = folder / "out" / "rerun.csv"
+    with pytest.raises(WorkbenchError, match=r"already answered the check of every one of the 1"):
+        export_checks(store, rerun_list, data, out, key=KEY, user="B. Officer")
+    assert not list((folder / "out").glob("rerun*"))
+    # d's latest is a technical error: it is sent, a is left out and counted.
+    store.record_decision(rerun_id, pseudonym("person", who["d"], KEY), "check", "B. Officer")
+    exported = export_checks(store, rerun_list, data, out, key=KEY, user="B. Officer")
+    assert _rows(exported.files[0]) == [sent[d_row - 1]]
+    assert exported.answered.select("item_key", "outcome", "export_id", "list_id").rows() == [
+        (pseudonym("person", who["a"], KEY), "eligible", first.export_id, list_id)
+    ]
+    assert json.loads(exported.sidecar.read_text())["counts"]["already_answered"] == 1
+    rechecked = export_checks(
+        store, rerun_list, data, out, key=KEY, user="B.", recheck=True, overwrite=True
+    )
+    assert rechecked.rows == 2 and rechecked.recheck_of == (first.export_id,)
+
+
 def test_a_technical_error_of_another_template_is_named(fsm_reviewed):
     store, *_, folder = fsm_reviewed
     fsm = _export(fsm_reviewed)  # the free school meals list: DfE's fsm template by default
@@ -561,6 +682,42 @@ def test_the_command_sends_a_technical_error_again(reviewed, monkeypatch):
     assert "1 row(s) for 1 child(ren)" in done.output
     assert f"sending again the technical errors of {first.export_id}" in done.output
     assert _rows(folder / "out" / "again-part1.csv") == [sent[d_row - 1]]
+
+
+def test_the_command_says_who_dfe_has_already_answered_and_rechecks_them(reviewed, monkeypatch):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    store, _, data, listed, who, folder = reviewed
+    first = _export(reviewed)
+    sent = _rows(first.files[0])
+    d_row = _row_of(store, first.export_id, who["d"])
+    outcomes = ["Try again" if n == d_row else "Eligible" for n in range(1, len(sent) + 1)]
+    import_check_results(
+        store, _results(sent, outcomes, folder / "dfe" / "first.csv"), key=KEY, user="A. Officer"
+    )
+    monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())
+    monkeypatch.chdir(folder)
+    args = ["check", "export", "--store", str(store.path), "--list", str(listed)]
+    args += ["--data", str(data)]
+    done = CliRunner().invoke(app, ["--quiet", *args, "--out", "out/later.csv"])
+    assert done.exit_code == 0, done.output
+    assert "7 child(ren) chosen; 1 row(s) for 1 child(ren)" in done.output
+    assert (
+        "5 child(ren) left out: DfE has already answered their check (5 eligible: their "
+        "latest check result" in done.output
+    )
+    assert "pass --recheck" in " ".join(done.output.split())
+    assert _rows(folder / "out" / "later-part1.csv") == [sent[d_row - 1]]
+    done = CliRunner().invoke(app, ["--quiet", *args, "--out", "out/again.csv", "--recheck"])
+    assert done.exit_code == 0, done.output
+    assert "6 row(s) for 6 child(ren)" in done.output
+    assert (
+        f"sending again 5 child(ren) DfE had already answered (--recheck; answers of "
+        f"{first.export_id})" in done.output
+    )
+    assert "left out" not in done.output
 
 
 def _fsm_results(rows: list[dict[str, str]], outcome: str, path: Path) -> Path:

@@ -86,6 +86,16 @@ def check_export_command(
             "again', 'Error'): a new export of just those rows, to send again.",
         ),
     ] = False,
+    recheck: Annotated[
+        bool,
+        typer.Option(
+            "--recheck",
+            help="Send again the children DfE has already answered (their latest check "
+            "result, from any list of the offer, is not a technical error), e.g. after a "
+            "parent's circumstances changed. By default they are left out, and counted: "
+            "DfE's service limits uploads.",
+        ),
+    ] = False,
     profile: ProfileFile = None,
 ) -> None:
     """Write DfE's bulk-check CSV for the children decided `contact` or `check`."""
@@ -115,7 +125,8 @@ def check_export_command(
     record_access(
         "check export",
         f"data {data or 'named by the list manifest'}, list {list_file.name}, out {out.name}"
-        + (", try again" if try_again else ""),
+        + (", try again" if try_again else "")
+        + (", recheck" if recheck else ""),
     )
     with ReviewStore(existing_store(store)) as review_store:
         result = export_checks(
@@ -130,6 +141,7 @@ def check_export_command(
             overwrite=overwrite,
             user=current_user(),
             try_again=try_again,
+            recheck=recheck,
         )
     files = ", ".join(path.name for path in result.files) or "no file (no row to check)"
     typer.echo(
@@ -142,8 +154,24 @@ def check_export_command(
             if result.try_again_of
             else ""
         )
+        + (
+            f", sending again {result.rechecked} child(ren) DfE had already answered (--recheck;"
+            f" answers of {', '.join(result.recheck_of)})"
+            if result.recheck_of
+            else ""
+        )
         + f"; its record: {result.sidecar}."
     )
+    answered = result.answered_by_outcome
+    if answered:
+        counts = ", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in answered.items())
+        typer.echo(
+            f"{sum(answered.values())} child(ren) left out: DfE has already answered their check "
+            f"({counts}: their latest check result, from a check export of this list or "
+            "another of the offer, shown beside each child in review), so they are not sent "
+            f"again (DfE's service limits uploads); counted in {result.sidecar.name}. To send "
+            "them again (e.g. after a parent's circumstances changed), pass --recheck."
+        )
     refused = result.not_checkable
     if refused.height:
         typer.echo(

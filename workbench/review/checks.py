@@ -28,6 +28,17 @@ parent or carer, none with a National Insurance number, a child known only from 
 whose rows give no parent's date of birth) is never dropped silently: each is written with
 the reason to ``<stem>.not_checkable.csv`` (owner-only) and counted in the command's output.
 
+A child DfE has already answered is not sent again by default: one whose latest check result,
+from any check export of any list of the same initiative
+(`ReviewStore.initiative_check_results`), is DfE's answer (anything but a technical error,
+"Try again" / "Error", which `try_again` sends again) is left out, counted by outcome in the
+command's output and the sidecar, and listed by item key in the sidecar (not in the
+not-checkable file: the child was checked, and the answer shows beside the child in review).
+DfE's services limit uploads (``BulkUploadAttemptLimit``, 10 an hour), and a row sent again
+makes an older results file answer the newer export too. ``recheck`` sends them again (a
+parent's circumstances changed); each such round is its own export, naming the exports whose
+answers it sends again (``recheck_of``).
+
 Files (``--out checks.csv``): ``checks-part1.csv``, ``checks-part2.csv``, ... (DfE's
 template, owner-only), ``checks.not_checkable.csv`` and ``checks.check.json`` (the sidecar:
 the export id, the list, the decisions chosen, each row's file, line and the decisions it
@@ -52,7 +63,7 @@ import io
 import json
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,6 +93,7 @@ if TYPE_CHECKING:
     from workbench.review.chain import ChainReport
 
 __all__ = [
+    "ANSWERED_COLUMNS",
     "CHECK_DECISIONS",
     "CHECK_FORMAT",
     "CHECK_SUFFIX",
@@ -124,7 +136,8 @@ default: the childcare service checks two-year-olds and EYPP, the free school me
 free school meals. No service checks the Disability Access Fund (it rests on the child's
 Disability Living Allowance, which the provider sees)."""
 TECHNICAL_ERROR = "technical_error"
-"""DfE could not check the row ("Try again", "Error"): `export_checks(try_again=True)`."""
+"""DfE could not check the row ("Try again", "Error"): `export_checks(try_again=True)`.
+Any other result is DfE's answer: `export_checks` leaves such a child out unless ``recheck``."""
 MAX_FILE_BYTES = 10 * 1024 * 1024 - 1
 """DfE's services refuse an upload of 10 MB (10 * 1024 * 1024 bytes) or more."""
 ROW_KEY_KIND = "dfe_check_row"
@@ -241,6 +254,22 @@ NOT_CHECKABLE_COLUMNS = (
     "decision_id",
     "reason",
 )
+ANSWERED_COLUMNS = (
+    "item_key",
+    "person_id",
+    "dwp_record_id",
+    "decision",
+    "decision_id",
+    "outcome",
+    "export_id",
+    "list_id",
+)
+"""The columns of `CheckExport.answered`: the children left out as already answered by DfE,
+with the latest result's outcome (ours) and the export (and its list) it answered."""
+
+
+def _no_answered() -> pl.DataFrame:
+    return pl.DataFrame(schema=dict.fromkeys(ANSWERED_COLUMNS, pl.String))
 
 
 @dataclass(frozen=True)
@@ -265,6 +294,20 @@ class CheckExport:
     already_recorded: bool
     try_again_of: tuple[str, ...] = ()
     """With ``try_again``: the exports whose technical errors this one sends again."""
+    answered: pl.DataFrame = field(default_factory=_no_answered)
+    """The chosen children left out because DfE has already answered their check (their
+    latest result, from any list of the initiative, is not a technical error): ``item_key``,
+    ``person_id``, ``dwp_record_id``, ``decision``, ``decision_id``, ``outcome`` (ours),
+    ``export_id`` and ``list_id`` of the export answered. Empty with ``recheck``."""
+    rechecked: int = 0
+    """With ``recheck``: the children sent again whose latest result was DfE's answer."""
+    recheck_of: tuple[str, ...] = ()
+    """With ``recheck``: the exports whose answers this one sends again."""
+
+    @property
+    def answered_by_outcome(self) -> dict[str, int]:
+        """How many children were left out as already answered, by outcome (ours)."""
+        return _by_outcome(self.answered)
 
 
 def dfe_date(day: date) -> str:
@@ -400,6 +443,43 @@ def _technical_errors(
             "decision was recorded), so there is nothing to send again"
         )
     return kept, same.join(kept.select("item_key"), on="item_key", how="semi")
+
+
+def _answered(store: ReviewStore, list_id: str, rows: pl.DataFrame) -> pl.DataFrame:
+    """The chosen children whose latest check result, from any check export of any list of
+    the initiative, is DfE's answer (anything but a technical error), with that result's
+    ``outcome``, ``export_id``, ``list_id`` and ``result_seq``. A child decided again since
+    on another list is not among them: it is not checkable from this list, for that reason."""
+    schema = pl.Schema({**dict.fromkeys(ANSWERED_COLUMNS, pl.String), "result_seq": pl.Int64})
+    open_rows = rows.filter(pl.col("superseded").is_null())
+    if open_rows.is_empty():
+        return pl.DataFrame(schema=schema)
+    results = store.initiative_check_results(list_id, open_rows["item_key"].to_list())
+    latest = (
+        results.sort("result_seq")
+        .group_by("item_key", maintain_order=True)
+        .last()
+        .filter(pl.col("outcome") != TECHNICAL_ERROR)
+        .select("item_key", "outcome", "export_id", "list_id", "result_seq")
+    )
+    return (
+        open_rows.select("item_key", "person_id", "dwp_record_id", "decision", "decision_id")
+        .join(latest, on="item_key", how="inner", maintain_order="left")
+        .select(list(schema))
+        .cast(schema)
+    )
+
+
+def _by_outcome(answered: pl.DataFrame) -> dict[str, int]:
+    if answered.is_empty():
+        return {}
+    counts = answered.group_by("outcome").len().sort("outcome")
+    return dict(counts.iter_rows())
+
+
+def _outcome_words(by_outcome: Mapping[str, int]) -> str:
+    """``2 eligible, 1 may not be eligible``: counts by outcome, as the commands print them."""
+    return ", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in by_outcome.items())
 
 
 def _parent_problem(carer: dict[str, Any]) -> str | None:
@@ -655,6 +735,7 @@ def export_checks(
     user: str | None = None,
     overwrite: bool = False,
     try_again: bool = False,
+    recheck: bool = False,
 ) -> CheckExport:
     """Write DfE's bulk-check CSV for the children whose latest outcome decision is chosen.
 
@@ -688,6 +769,11 @@ def export_checks(
         Only the chosen children whose latest DfE result is a technical error ("Try again",
         "Error") from an export of this template: a new export of just those rows, to send
         again. Its results, imported, become those children's latest.
+    recheck
+        Send again the children DfE has already answered: those whose latest check result,
+        from any export of any list of the initiative, is not a technical error (by default
+        they are left out, counted in `CheckExport.answered` and the sidecar). For a parent
+        whose circumstances changed; each such round is its own export (``recheck_of``).
 
     Raises
     ------
@@ -695,7 +781,8 @@ def export_checks(
         When the list is not in the store, no child's latest decision is chosen (with
         ``try_again``: none has a technical error of this template as their latest result),
         the decision chain does not verify, or the data folder is not the one the list was
-        made from.
+        made from; or when every child chosen has DfE's answer as their latest check result
+        (without ``recheck``: nothing is left to send).
     """
     out = Path(out)
     chosen = _chosen_names(chosen)
@@ -718,6 +805,23 @@ def export_checks(
     retried = None
     if try_again:
         rows, retried = _technical_errors(store, list_id, rows, spec)
+    chosen_count = rows.height
+    answered = _answered(store, list_id, rows)
+    resent = answered.clear()
+    if recheck:
+        resent, answered = answered, answered.clear()
+    elif answered.height:
+        rows = rows.join(answered.select("item_key"), on="item_key", how="anti")
+        if rows.is_empty():
+            raise WorkbenchError(
+                f"{listed.path}: DfE has already answered the check of every one of the "
+                f"{answered.height} child(ren) of list {list_id} chosen "
+                f"({_outcome_words(_by_outcome(answered))}: their latest check result, from a "
+                "check export of this list or another of the offer), so there is "
+                "nothing to send: DfE's service limits uploads, and an answered row sent "
+                "again makes its old results answer the new export too. To send them again "
+                "(e.g. after a parent's circumstances changed), pass --recheck"
+            )
     chain = store.verify_chain()
     if not chain.ok:
         raise WorkbenchError(
@@ -733,8 +837,13 @@ def export_checks(
     if retried is not None:
         # Each sending again is its own export: the results it answers are part of its id.
         identity.append(sorted(retried["result_seq"].to_list()))
+    if resent.height:
+        # So is each sending again of DfE's answers (--recheck): the same choice sent again
+        # is not the first export, and its results are not that export's.
+        identity.append({"recheck": sorted(resent["result_seq"].to_list())})
     export_id = "cx-" + hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:16]
     try_again_of = () if retried is None else tuple(sorted(set(retried["export_id"])))
+    recheck_of = tuple(sorted(set(resent["export_id"])))
     recorded = store.check_export_rows().filter(pl.col("export_id") == export_id)
     if recorded.height:
         # The same export written again: in the files the store recorded, whatever
@@ -759,7 +868,13 @@ def export_checks(
         detail=f"list {list_id}: export {export_id}, {len(dfe_rows)} row(s) for {children} "
         f"child(ren) in {len(files)} file(s) ({out.stem}-part*.csv), {len(refused)} not "
         "checkable"
-        + (f", technical errors of {', '.join(try_again_of)} sent again" if try_again_of else ""),
+        + (f", {answered.height} already answered by DfE left out" if answered.height else "")
+        + (f", technical errors of {', '.join(try_again_of)} sent again" if try_again_of else "")
+        + (
+            f", {resent.height} answered by DfE sent again (recheck of {', '.join(recheck_of)})"
+            if recheck_of
+            else ""
+        ),
     )
     private_folder_for(out)  # a new folder for files about families is made owner-only
     for path, part in zip(files, parts, strict=True):
@@ -786,10 +901,13 @@ def export_checks(
     )
     write_private(not_checkable_file, lambda p: not_checkable.write_csv(p))
     record = _sidecar(
-        export_id, listed, list_id, spec, files, dfe_rows, refused, chain, user, chosen
+        export_id, listed, list_id, spec, files, dfe_rows, refused, chain, user, chosen, answered
     )
     if retried is not None:
         record["try_again_of"] = list(try_again_of)
+    if recheck:
+        record["recheck_of"] = list(recheck_of)
+        record["counts"]["rechecked"] = resent.height
     write_private(sidecar, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))
     return CheckExport(
         export_id=export_id,
@@ -798,12 +916,15 @@ def export_checks(
         files=tuple(files),
         sidecar=sidecar,
         not_checkable_file=not_checkable_file,
-        chosen=rows.height,
+        chosen=chosen_count,
         rows=len(dfe_rows),
         children=children,
         not_checkable=not_checkable,
         already_recorded=not new,
         try_again_of=try_again_of,
+        answered=answered.select(ANSWERED_COLUMNS),
+        rechecked=resent.height,
+        recheck_of=recheck_of,
     )
 
 
@@ -818,7 +939,9 @@ def _sidecar(
     chain: ChainReport,
     user: str,
     chosen: Sequence[str] = DEFAULT_CHOSEN,
+    answered: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
+    answered = answered if answered is not None else _no_answered()
     reasons: dict[str, int] = {}
     for row in refused:
         reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
@@ -858,12 +981,24 @@ def _sidecar(
             {"item_key": r["item_key"], "decision_id": r["decision_id"], "reason": r["reason"]}
             for r in refused
         ],
+        # Left out: DfE has already answered their check (its answer is kept in the store,
+        # under the export named); no outcome by child here, only the counts.
+        "already_answered": [
+            {
+                "item_key": r["item_key"],
+                "decision_id": r["decision_id"],
+                "answered_in": r["export_id"],
+            }
+            for r in answered.iter_rows(named=True)
+        ],
         "counts": {
-            "chosen": len(refused) + sum(len(r["items"]) for r in dfe_rows),
+            "chosen": len(refused) + sum(len(r["items"]) for r in dfe_rows) + answered.height,
             "rows": len(dfe_rows),
             "children_in_rows": sum(len(r["items"]) for r in dfe_rows),
             "not_checkable": len(refused),
             "not_checkable_by_reason": dict(sorted(reasons.items())),
+            "already_answered": answered.height,
+            "already_answered_by_outcome": _by_outcome(answered),
         },
         "chain_head": chain.head,
         "chain_checked": chain.checked,
