@@ -1146,6 +1146,19 @@ def test_files_added_to_the_run_folders_top_or_a_new_folder_fail(report_run: Pat
     ]
 
 
+def test_jupyters_checkpoint_of_the_executed_notebook_is_not_an_added_file(report_run: Path):
+    # An analyst opens notebook.ipynb in JupyterLab, which keeps a copy beside it: the very
+    # bytes the run wrote pass; a checkpoint that differs is a file added since, as any other.
+    checkpoints = report_run / ".ipynb_checkpoints"
+    checkpoints.mkdir()
+    copy = checkpoints / "notebook-checkpoint.ipynb"
+    shutil.copyfile(report_run / "notebook.ipynb", copy)
+    report = assure([report_run])
+    assert failed(report) == [], format_report(report)
+    copy.write_text(copy.read_text().replace("likely", "LIKELY", 1))
+    assert failed(assure([report_run])) == [OUTPUTS]
+
+
 def test_a_shareable_table_of_people_row_by_row_fails_the_scan(report_run: Path):
     # Names, dates of birth and ethnicity, one child a row: nothing the line scan knew.
     table = report_run / "shareable" / "children.csv"

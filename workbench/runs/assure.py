@@ -1260,6 +1260,8 @@ def _outputs_problems(manifest: Path) -> tuple[list[str], int]:
         copies = sorted(
             o for o, h in outputs.items() if hashes[name] is not None and h == hashes[name]
         )
+        if _checkpoint_of(name) in copies:
+            continue  # Jupyter's checkpoint of a file it opened, the very bytes the run wrote
         copy = f"; it is a copy of {' or '.join(copies)}" if copies else ""
         problems.append(
             (
@@ -1269,6 +1271,17 @@ def _outputs_problems(manifest: Path) -> tuple[list[str], int]:
             )
         )
     return [finding for _, finding in sorted(problems)], intact
+
+
+def _checkpoint_of(name: str) -> str | None:
+    """The file a Jupyter checkpoint is a copy of (`.ipynb_checkpoints/notebook-checkpoint.ipynb`
+    of `notebook.ipynb`: JupyterLab writes one when an analyst opens the executed notebook),
+    else None."""
+    path = PurePosixPath(name)
+    if path.parent.name != ".ipynb_checkpoints" or not path.stem.endswith("-checkpoint"):
+        return None
+    original = path.parent.parent / (path.stem.removesuffix("-checkpoint") + path.suffix)
+    return original.as_posix()
 
 
 def _check_outputs(run: _Run) -> Check:
