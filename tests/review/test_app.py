@@ -649,6 +649,26 @@ def test_a_page_whose_kernel_died_says_so_and_records_nothing(served, browser):
 
 
 @pytest.mark.browser
+def test_a_page_whose_app_has_stopped_says_so(tmp_path: Path, browser, monkeypatch):
+    # `review serve` ended (or the server restarted) while an officer's page was open: the
+    # page asks the app for its kernel every few seconds, and says when it cannot.
+    monkeypatch.setenv("WORKBENCH_KEY", KEY_HEX)
+    listed, store = write_list(tmp_path), tmp_path / "review.sqlite"
+    ReviewStore(store).close()
+    server = start_review_app(store, listed, port=free_port(), log=tmp_path / "voila.log")
+    try:
+        page = signed_in_page(browser, server.url, "S. Officer")
+        choose_child(page, "P003")
+    finally:
+        server.stop()
+    alert = page.get_by_role("alert").filter(has_text="This page has lost the review app")
+    alert.wait_for(timeout=30_000)
+    assert "would not be recorded" in alert.inner_text()
+    page.wait_for_function("document.activeElement.classList.contains('wb-kernel-lost')")
+    page.context.close()
+
+
+@pytest.mark.browser
 def test_every_control_has_an_accessible_name(served, browser):
     server, _ = served
     context = browser.new_context()
