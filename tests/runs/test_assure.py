@@ -1209,6 +1209,36 @@ def test_a_manifest_whose_output_hash_was_edited_fails_the_outputs_check(report_
     assert report.check(OUTPUTS).detail == f"{report_run / 'shareable' / 'by_tier.csv'}: {CHANGED}"
 
 
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda r: r["parameters"].update({"term_start": "2027-01-04"}),
+        lambda r: r["inputs"].update({"people.csv": "0" * 64}),
+        lambda r: r.update({"rule_set": "two_year_old@2025.1.1"}),
+    ],
+    ids=["parameter", "input", "rule_set"],
+)
+def test_a_manifest_whose_record_of_the_run_was_edited_fails(
+    report_run: Path, edit: Callable[[dict], object]
+):
+    # The auditor's tester changed the manifest's parameters and assure passed: the run id is
+    # made from exactly what the manifest records, so it is worked out again and compared.
+    manifest = report_run / "manifest.json"
+    run = json.loads(manifest.read_text())["run_id"]
+    _edit_manifest(report_run, edit)
+    report = assure([report_run])
+    assert failed(report) == [OUTPUTS]
+    [line] = report.check(OUTPUTS).detail.splitlines()
+    assert line.startswith(
+        f"{manifest}: its inputs, parameters, notebook, rule set or version are not those the "
+        "run was made with (they give run id r-"
+    )
+    assert line.endswith(
+        f", not the run's {run}): the manifest was edited since, so it does not say what the "
+        "report was made from"
+    )
+
+
 def test_a_manifest_edited_to_record_no_outputs_or_past_reading_fails(report_run: Path):
     # Every run `workbench report` writes records its outputs: one without cannot be checked,
     # and deleting them must not make a tampered run pass.

@@ -95,7 +95,7 @@ from workbench.governance.review_quality import (
     already_funded_items,
     review_quality,
 )
-from workbench.provenance import file_sha256
+from workbench.provenance import file_sha256, run_id
 from workbench.review.checks import (
     CHECK_DECISIONS,
     CHECK_FORMAT,
@@ -1205,6 +1205,7 @@ def _outputs_problems(manifest: Path) -> tuple[list[str], int]:
             f"{manifest}: cannot be read as JSON, so the files the run wrote cannot be checked "
             "against it"
         ], 0
+    identity = _run_id_problem(manifest, record)
     outputs = record.get("outputs")
     if outputs is None:
         return [
@@ -1270,7 +1271,41 @@ def _outputs_problems(manifest: Path) -> tuple[list[str], int]:
                 f"it): added since the run{copy}",
             )
         )
-    return [finding for _, finding in sorted(problems)], intact
+    found_problems = [finding for _, finding in sorted(problems)]
+    return ([identity] if identity else []) + found_problems, intact
+
+
+def _run_id_problem(manifest: Path, record: dict[str, Any]) -> str | None:
+    """Why the run id the manifest's record of the run's inputs, parameters, notebook, rule
+    set and version gives is not the run's (its ``run_id`` and its folder's name), else None:
+    those were edited since (a parameter changed to say the report was made for another term
+    or initiative). `workbench report` makes the run id of exactly these."""
+    notebook = record.get("notebook")
+    inputs, parameters = record.get("inputs"), record.get("parameters")
+    if not (
+        isinstance(notebook, dict)
+        and isinstance(notebook.get("name"), str)
+        and isinstance(notebook.get("sha256"), str)
+        and isinstance(inputs, dict)
+        and isinstance(parameters, dict)
+    ):
+        return None  # a manifest edited past reading: the outputs' problems say so
+    identity = {**inputs, f"notebook:{notebook['name']}.ipynb": notebook["sha256"]}
+    made = run_id(
+        identity, parameters, record.get("rule_set") or "", str(record.get("package_version"))
+    )
+    named = RUN_FOLDER_ID.search(manifest.parent.name)
+    stated = {record.get("run_id"), named.group(1) if named else None}
+    if stated == {made}:
+        return None
+    return (
+        f"{manifest}: its inputs, parameters, notebook, rule set or version are not those the "
+        f"run was made with (they give run id {made}, not the run's {record.get('run_id')}): "
+        "the manifest was edited since, so it does not say what the report was made from"
+    )
+
+
+RUN_FOLDER_ID = re.compile(r"-(r-[0-9a-f]+)(?:-failed)?$")
 
 
 def _checkpoint_of(name: str) -> str | None:
