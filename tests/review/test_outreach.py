@@ -24,6 +24,7 @@ from workbench.review.outreach import (
     CAUTION_FUNDED_PLACE,
     OUTREACH_COLUMNS,
     OUTREACH_FORMAT,
+    digests_seal,
     export_outreach,
     looks_like_outreach,
     row_digests,
@@ -410,8 +411,12 @@ def test_the_export_is_logged_without_personal_data(run):
     export(run)
     last = store.access_log().row(-1, named=True)
     assert (last["user"], last["command"]) == ("A. Officer", "review outreach")
+    # With the seal of its rows' digests (a keyed digest: no personal data), so that a
+    # sidecar stripped of them is found (`workbench assure --store`).
+    sidecar = json.loads((run[-1].parent / "outreach.csv.outreach.json").read_text())
     assert last["detail"] == (
-        f"list {list_id}: 1 exported to outreach.csv, 0 held back (unconfirmed link)"
+        f"list {list_id}: 1 exported to outreach.csv, 0 held back (unconfirmed link), rows "
+        f"sealed {digests_seal(sidecar['row_digests'], KEY)}"
     )
 
 

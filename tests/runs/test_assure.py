@@ -471,8 +471,12 @@ def _edit_sidecar_record(run: Run, edit: Callable[[dict], None]) -> Path:
     return sidecar
 
 
-def test_an_older_outreach_sidecar_without_row_digests_warns_and_fails_under_strict(run: Run):
-    # As `review outreach` wrote its sidecar before it recorded each row's digest.
+def test_an_older_outreach_sidecar_without_row_digests_warns_and_fails_under_strict(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+):
+    # As `review outreach` wrote its sidecar before it recorded each row's digest, and the
+    # store's access log sealed none.
+    monkeypatch.setattr(assure_module, "_outreach_seals", lambda store: {})
     sidecar = _edit_sidecar_record(run, lambda record: record.pop("row_digests"))
     report = run.report()
     assert report.ok and report.check(OUTREACH_TRACED).warning
@@ -495,6 +499,26 @@ def test_an_older_outreach_sidecar_without_row_digests_warns_and_fails_under_str
         f"{run.outreach} row 2: the reviewer named does not match the store's decision",
         note,
     ]
+
+
+def test_an_outreach_sidecar_stripped_of_the_digests_the_store_sealed_fails(run: Run):
+    # Stripped, the sidecar would pass as one written before digests (a warning only): the
+    # store's access log sealed them when the export was written. Replaced, likewise.
+    sidecar = _edit_sidecar_record(run, lambda record: record.pop("row_digests"))
+    report = run.report()
+    assert failed(report) == [OUTREACH_TRACED]
+    assert report.check(OUTREACH_TRACED).detail == (
+        f"{sidecar}: records no row digests, though the store's access log sealed those of "
+        "this list's outreach exports when they were written (removed since, or an export "
+        "written before they were sealed: export the list again), so its rows' details cannot "
+        "be verified: do not contact from this file"
+    )
+    _edit_sidecar_record(run, lambda record: record.update(row_digests=["0" * 64] * 3))
+    detail = run.report().check(OUTREACH_TRACED).detail
+    assert (
+        f"{sidecar}: its row digests are none the store's access log sealed when this list's "
+        "outreach exports were written (replaced since): do not contact from this file"
+    ) in detail.splitlines()
 
 
 def test_an_outreach_sidecars_row_digests_edited_into_something_else_fail(run: Run):

@@ -802,7 +802,8 @@ def _dfe_checks(review: ReviewStore, item_keys: list[str], parent_keys: list[str
 OUTREACH_COMMAND = "review outreach"
 # The access log's detail of an outreach export (`workbench.review.outreach.export_outreach`).
 _OUTREACH_DETAIL = re.compile(
-    r"^list (?P<list_id>\S+): \d+ exported to (?P<file>.+), \d+ held back \(unconfirmed link\)$"
+    r"^list (?P<list_id>\S+): \d+ exported to (?P<file>.+), \d+ held back \(unconfirmed link\)"
+    r"(?:, rows sealed [0-9a-f]+)?$"
 )
 _OUTREACH_NEEDS = ("list_id", "item_key", "decision_id", "reviewer", "decided_at")
 _OUTREACH_COLUMNS = dict.fromkeys(

@@ -76,6 +76,7 @@ __all__ = [
     "check_inputs",
     "check_same_items",
     "confirmed_record_caution",
+    "digests_seal",
     "export_outreach",
     "household_carers",
     "list_data_folder",
@@ -198,6 +199,20 @@ def row_digests(rows: pl.DataFrame, key: bytes) -> list[str]:
         message = json.dumps([_ROW_DIGEST_LABEL, cells], ensure_ascii=False)
         digests.append(hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest())
     return digests
+
+
+def digests_seal(digests: list[str], key: bytes) -> str:
+    """The keyed digest of an export's row digests, in order, which the store's access log
+    records with the export: a sidecar stripped of its `row_digests` (to pass as one written
+    before exports recorded them) or given others is found by `workbench assure --store`.
+
+    Examples
+    --------
+    >>> len(digests_seal(["a" * 64, "b" * 64], b"k" * 32))
+    32
+    """
+    message = json.dumps([_ROW_DIGEST_LABEL, "rows", digests])
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
 def looks_like_outreach(columns: list[str]) -> bool:
@@ -777,7 +792,7 @@ def export_outreach(
         user,
         "review outreach",
         f"list {list_id}: {exported.height} exported to {out.name}, {held} held back "
-        "(unconfirmed link)",
+        f"(unconfirmed link), rows sealed {digests_seal(digests, key)}",
     )
     return OutreachResult(
         list_id=list_id,

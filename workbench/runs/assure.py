@@ -120,6 +120,7 @@ from workbench.review.lists import (
 )
 from workbench.review.outreach import (
     SIDECAR_SUFFIX,
+    digests_seal,
     looks_like_outreach,
     row_digests,
     sidecar_path,
@@ -597,6 +598,54 @@ def _outreach_problems(
     return problems, compared.notes
 
 
+_SEALED = re.compile(
+    r"^list (?P<list_id>\S+): \d+ exported to .+, rows sealed (?P<seal>[0-9a-f]+)$"
+)
+
+
+def _outreach_seals(store: ReviewStore) -> dict[str, set[str]]:
+    """List id -> the seals of the row digests the store's access log recorded for the
+    outreach exports of that list (`export_outreach`)."""
+    log = store.access_log().filter(pl.col("command") == "review outreach")
+    seals: dict[str, set[str]] = {}
+    for detail in log["detail"].to_list():
+        found = _SEALED.match(detail or "")
+        if found:
+            seals.setdefault(found["list_id"], set()).add(found["seal"])
+    return seals
+
+
+def _seal_problem(path: Path, seals: dict[str, set[str]], key: bytes) -> str | None:
+    """Why an outreach export's sidecar does not hold row digests the store's access log
+    sealed when an export of its list was written (stripped, to pass as an export written
+    before there were any, or replaced), else None; None too when the log sealed none for the
+    list (exports written before exports were sealed). Matched by list, not by file name: a
+    file renamed is the same export."""
+    record = _read_json(sidecar_path(path)) or {}
+    sealed = seals.get(str(record.get("list_id") or ""))
+    if not sealed:
+        return None
+    digests = record.get("row_digests")
+    if digests is not None and not (
+        isinstance(digests, list) and all(isinstance(d, str) for d in digests)
+    ):
+        return None  # not digests at all: `_written_problems` says so
+    if digests is None:
+        return (
+            f"{sidecar_path(path)}: records no row digests, though the store's access log "
+            "sealed those of this list's outreach exports when they were written (removed "
+            "since, or an export written before they were sealed: export the list again), so "
+            "its rows' details cannot be verified: do not contact from this file"
+        )
+    if digests_seal(digests, key) not in sealed:
+        return (
+            f"{sidecar_path(path)}: its row digests are none the store's access log sealed "
+            "when this list's outreach exports were written (replaced since): do not contact "
+            "from this file"
+        )
+    return None
+
+
 def _check_outreach(
     run: _Run, store: ReviewStore | None, key: bytes | None, strict: bool = False
 ) -> Check:
@@ -628,11 +677,13 @@ def _check_outreach(
         return Check(OUTREACH_TRACED, False, _shown(problems))
     decisions = _decisions(store)
     assert key is not None  # loaded with the store
+    seals = _outreach_seals(store)
     notes: list[str] = []
     for path in traced:
         found, noted = _outreach_problems(path, decisions, key)
-        problems += found
-        notes += noted
+        sealed = _seal_problem(path, seals, key)
+        problems += found + ([sealed] if sealed else [])
+        notes += [] if sealed else noted
     if problems:
         return Check(OUTREACH_TRACED, False, _shown(problems + notes))
     rows = sum(pl.read_csv(p, infer_schema=False).height for p in traced)
@@ -895,7 +946,7 @@ def _recorded_outreach(run: _Run, store: ReviewStore | None) -> list[str]:
     prefixes = tuple(f"list {list_id}: " for list_id in _stored_list_ids(run, store))
     log = store.access_log().filter(pl.col("command") == "review outreach")
     return [
-        f"{row['at'][:19]}Z: {row['detail'].split(': ', 1)[1]}"
+        f"{row['at'][:19]}Z: {row['detail'].split(': ', 1)[1].split(', rows sealed ')[0]}"
         for row in log.iter_rows(named=True)
         if prefixes and row["detail"].startswith(prefixes)
     ]
