@@ -180,9 +180,13 @@ def test_through_a_profile_both_files_are_named_as_the_council_names_them(make_f
     clients = PEOPLE.replace("person_id,household_id", "Client ID,Family")
     awards = BENEFITS.replace("award_id,person_id", "Ref,Client")
     folder = make_folder({"clients.csv": clients, "awards.csv": awards})
-    assert quarantined(load_folder(folder, profile=profile))[0] == (
-        "benefits", "awards.csv", 3, "Client", "Q7", "Client Q7 is not a Client ID in clients.csv"
+    data = load_folder(folder, profile=profile)
+    assert quarantined(data)[0] == (
+        "benefits", "awards.csv", 3, "Client", "Q7",
+        "Client Q7 is not a Client ID (person_id) in clients.csv",
     )  # fmt: skip
+    # Its kind is told by the contract's name (a tester's council saw "other" and no hint).
+    assert quarantine_summary(data.quarantine).row(0, named=True)["kind"] == "unknown person"
 
 
 # --- people whose role is empty ---------------------------------------------------------------

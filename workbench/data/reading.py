@@ -125,6 +125,9 @@ QUARANTINE_KINDS: tuple[tuple[str, str], ...] = (
     ("is not true or false", "not true or false"),
     ("is not a household_id in", "unknown household"),
     ("is not a person_id in", "unknown person"),
+    # Under a profile: `Client C9 is not a Client ID (person_id) in clients.csv`.
+    ("(household_id) in", "unknown household"),
+    ("(person_id) in", "unknown person"),
     ("outside the plausible range", "implausible value"),
 )
 
@@ -1167,8 +1170,11 @@ def check_references(data: LoadedData) -> LoadedData:
                 if other in reports and reports[other].quarantined
                 else ""
             )
-            # Named as the files name them: under a profile, `Client ID` in clients.csv.
+            # Named as the files name them: under a profile, `Client ID` in clients.csv, with
+            # the contract's name beside it (the reason's kind is told by it).
             other_label = data.source_columns.get(other, {}).get(other_column, other_column)
+            if other_label != other_column:
+                other_label = f"{other_label} ({other_column})"
             label = labels.get(column, column)
             text = f"{label} {{}} is not a {other_label} in {other_file}{or_quarantined}"
             reasons.append((pl.col(f"__absent_{i}"), label, column, text))
