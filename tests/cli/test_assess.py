@@ -310,6 +310,24 @@ def test_stats_warns_about_a_threshold_below_the_default(tmp_path):
     assert record["disclosure"]["threshold"] == 7
 
 
+def test_a_term_start_between_the_rules_term_starts_is_a_serious_warning(tmp_path):
+    # The first day of school (3 September) given as the term start: the headcount's places
+    # for 1 September counted as an earlier term's, and a looked-after child with a place this
+    # term was listed for continued entitlement and as not already funded.
+    args = (*STATS[1:], "--term-start", "2026-09-03", "--as-of", "2026-09-01")
+    done = workbench("assess", *args, "--out", str(tmp_path / "list.csv"), "--strict")
+    assert done.returncode == 3
+    assert (
+        "warning: the term start 2026-09-03 is not a term start of the two_year_old rules (1 "
+        "January, 1 April, 1 September): they count funded places by term, so a place the "
+        "providers' headcount records for 2026-09-01, the start of the term 2026-09-03 falls "
+        "in, counts as an earlier term's (continued entitlement) and no child as already "
+        "funded this term. Give 2026-09-01 as the term start\n"
+    ) in done.stderr
+    right = workbench("assess", *STATS[1:], *TERM_ARGS, "--out", str(tmp_path / "ok.csv"))
+    assert "is not a term start" not in right.stderr
+
+
 def test_stats_hides_zero_counts_when_asked(tmp_path):
     # A group where no child is funded tells each family in it that their child is not: the
     # README said zeros could be hidden, and no option did it.

@@ -16,8 +16,10 @@ serious ones and the number of notes in the run's manifest, and removes the file
 
 from __future__ import annotations
 
+import calendar
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +29,14 @@ from workbench.runs.unrecorded import unrecorded_facts
 if TYPE_CHECKING:
     from workbench.eligibility.assess import Assessment
 
-__all__ = ["WARNINGS_FILE", "ListWarnings", "hand_over", "list_warnings", "take_over"]
+__all__ = [
+    "WARNINGS_FILE",
+    "ListWarnings",
+    "between_terms",
+    "hand_over",
+    "list_warnings",
+    "take_over",
+]
 
 WARNINGS_FILE = "warnings.json"
 
@@ -68,11 +77,53 @@ class ListWarnings:
         return "\n".join(lines)
 
 
+def between_terms(found: Assessment) -> list[str]:
+    """A sentence when the term start given is not one of the rules' term starts and the rules
+    count funded places by term: a place the providers' headcount records for the start of the
+    term it falls in (1 September, for 3 September) is then an earlier term's, so its child
+    is listed for continued entitlement and as not already funded. Empty otherwise.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from types import SimpleNamespace
+    >>> from workbench.rules import load_rule_set
+    >>> found = SimpleNamespace(rule_set=load_rule_set("two_year_old"),
+    ...                         term_start=date(2026, 9, 3))
+    >>> between_terms(found)[0][:66]
+    'the term start 2026-09-03 is not a term start of the two_year_old '
+    """
+    rules, day = found.rule_set, found.term_start
+    if "funded_places" not in rules.sources:
+        return []
+    starts = rules.population.window_on(day).starts.month_days
+    if (day.month, day.day) in starts:
+        return []
+    latest = max(
+        date(year, month, first)
+        for year in (day.year - 1, day.year)
+        for month, first in starts
+        if date(year, month, first) <= day
+    )
+    named = ", ".join(f"{first} {calendar.month_name[month]}" for month, first in starts)
+    return [
+        f"the term start {day} is not a term start of the {rules.id} rules ({named}): they "
+        "count funded places by term, so a place the providers' headcount records for "
+        f"{latest}, the start of the term {day} falls in, counts as an earlier term's "
+        "(continued entitlement) and no child as already funded this term. Give "
+        f"{latest} as the term start"
+    ]
+
+
 def list_warnings(found: Assessment) -> ListWarnings:
     """What `assess` warns of beside `found`'s list."""
     unchecked = found.rule_set.beyond_checked(found.term_start)
     return ListWarnings(
-        serious=(*([unchecked] if unchecked else []), *silent_emptiness(found)),
+        serious=(
+            *([unchecked] if unchecked else []),
+            *between_terms(found),
+            *silent_emptiness(found),
+        ),
         notes=(*empty_required_tables(found), *unrecorded_facts(found)),
     )
 
