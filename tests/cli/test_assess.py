@@ -14,6 +14,7 @@ import pytest
 
 from tests.command import workbench
 from tests.council import Council
+from workbench.provenance import file_sha256
 
 CONTRACT_COLUMNS = [
     "person_id",
@@ -326,6 +327,28 @@ def test_a_term_start_between_the_rules_term_starts_is_a_serious_warning(tmp_pat
     ) in done.stderr
     right = workbench("assess", *STATS[1:], *TERM_ARGS, "--out", str(tmp_path / "ok.csv"))
     assert "is not a term start" not in right.stderr
+
+
+def test_a_councils_own_rule_file_is_among_the_inputs_and_changes_the_run(tmp_path):
+    # The rules tester's copy of the rules with another income limit, same id and version,
+    # gave a different list under the same run id and a manifest that did not say so.
+    from workbench.rules import rules_folder
+
+    own = tmp_path / "own" / "two_year_old.yaml"
+    own.parent.mkdir()
+    text = (rules_folder() / "two_year_old.yaml").read_text(encoding="utf-8")
+    own.write_text(text.replace("15400", "25400"), encoding="utf-8")
+    base = (*STATS[1:], *TERM_ARGS)
+    package = workbench("assess", *base, "--out", str(tmp_path / "package.csv"))
+    council = workbench("assess", *base, "--rules", str(own), "--out", str(tmp_path / "own.csv"))
+    assert package.returncode == council.returncode == 0, council.stderr
+    first, second = (
+        json.loads((tmp_path / f"{name}.csv.manifest.json").read_text())
+        for name in ("package", "own")
+    )
+    assert "rules:two_year_old.yaml" not in first["inputs"]
+    assert second["inputs"]["rules:two_year_old.yaml"] == file_sha256(own)
+    assert first["run_id"] != second["run_id"]
 
 
 def test_stats_hides_zero_counts_when_asked(tmp_path):

@@ -309,6 +309,9 @@ class Assessment:
     data: LoadedData
     linkage: str
     link_decisions: AppliedLinkDecisions | None = None
+    # A council's own rule file (`--rules`), hashed among the inputs: the package's own rule
+    # files are the code's, and its version names them.
+    rules_file: Path | None = None
     _provenance: tuple[dict[str, str], str, str | None, dict[str, Any]] | None = field(
         default=None, repr=False
     )
@@ -360,10 +363,13 @@ class Assessment:
             return self._provenance
         return (input_hashes(self.data.files()), *_code_context())
 
-    @property
+    @cached_property
     def inputs(self) -> dict[str, str]:
-        """The SHA-256 of each file read, by file name."""
-        return self._context[0]
+        """The SHA-256 of each file read, by file name; a council's own rule file as
+        ``rules:<name>`` (two lists made with different rule files are different runs)."""
+        if self.rules_file is None:
+            return self._context[0]
+        return {**self._context[0], f"rules:{self.rules_file.name}": file_sha256(self.rules_file)}
 
     @property
     def code_version(self) -> str:
@@ -608,7 +614,13 @@ def assess(
         rule_set = _rule_set(initiative, rules, term_start)
         loaded = _given(data, rule_set)
         found, applied = _engine(loaded, rule_set, term_start, as_of, linkage, decisions)
-        return Assessment(result=found, data=loaded, linkage=linkage, link_decisions=applied)
+        return Assessment(
+            result=found,
+            data=loaded,
+            linkage=linkage,
+            link_decisions=applied,
+            rules_file=_council_rules(initiative, rules),
+        )
     if not isinstance(data, str | Path):
         raise UsageError(
             f"must be a data folder or data from workbench.load; got {type(data).__name__}",
@@ -641,6 +653,7 @@ def assess(
         data=loaded,
         linkage=linkage,
         link_decisions=applied,
+        rules_file=_council_rules(initiative, rules),
         _provenance=provenance,
     )
 
@@ -687,6 +700,13 @@ def _refuse_missing_rule_file(initiative: str, rules_path: str | Path | None) ->
         from workbench.rules import load_rule_set
 
         load_rule_set(rules_path or initiative)  # raises the usual error, naming the file
+
+
+def _council_rules(initiative: str | RuleSet, rules_path: str | Path | None) -> Path | None:
+    """The rule file assessed with when it is not the package's own (`--rules`)."""
+    if not isinstance(initiative, str) or rules_path is None:
+        return None
+    return project_path(rules_path)
 
 
 def _rule_set(

@@ -23,6 +23,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import polars as pl
+
 from workbench.runs.emptiness import empty_required_tables, silent_emptiness
 from workbench.runs.unrecorded import unrecorded_facts
 
@@ -88,13 +90,15 @@ def between_terms(found: Assessment) -> list[str]:
     >>> from datetime import date
     >>> from types import SimpleNamespace
     >>> from workbench.rules import load_rule_set
+    >>> places = pl.DataFrame({"term_start": [date(2026, 9, 1)]})
     >>> found = SimpleNamespace(rule_set=load_rule_set("two_year_old"),
-    ...                         term_start=date(2026, 9, 3))
+    ...     term_start=date(2026, 9, 3), data=SimpleNamespace(
+    ...         tables={"funded_places": places}, lazy=lambda name: places.lazy()))
     >>> between_terms(found)[0][:66]
     'the term start 2026-09-03 is not a term start of the two_year_old '
     """
     rules, day = found.rule_set, found.term_start
-    if "funded_places" not in rules.sources:
+    if "funded_places" not in rules.sources or "funded_places" not in found.data.tables:
         return []
     starts = rules.population.window_on(day).starts.month_days
     if (day.month, day.day) in starts:
@@ -105,6 +109,13 @@ def between_terms(found: Assessment) -> list[str]:
         for month, first in starts
         if date(year, month, first) <= day
     )
+    # Only when the headcount holds places between the term's start and the day given: those
+    # are the places counted as an earlier term's.
+    places = found.data.lazy("funded_places").filter(
+        (pl.col("term_start") >= latest) & (pl.col("term_start") < day)
+    )
+    if places.select(pl.len()).collect().item() == 0:
+        return []
     named = ", ".join(f"{first} {calendar.month_name[month]}" for month, first in starts)
     return [
         f"the term start {day} is not a term start of the {rules.id} rules ({named}): they "
