@@ -60,3 +60,22 @@ def test_the_report_shows_mappings_and_codes_and_names_no_one(run, extract):
     cells = nbformat.read(run.run_dir / "notebook.ipynb", as_version=4).cells
     assert not [o for c in cells if c.cell_type == "code" for o in c.outputs
                 if o.output_type in ("error", "stream")]  # fmt: skip
+
+
+def test_the_manifest_records_every_file_of_the_extract(run, extract):
+    # The extract has none of the contract's file names: its manifest recorded no input, so a
+    # report on another extract had the same run id and replaced this one.
+    import json
+
+    from workbench.provenance import file_sha256
+    from workbench.runs.parameters import canonical_inputs
+
+    inputs = json.loads(run.manifest.read_text())["inputs"]
+    files = sorted(p for p in extract.iterdir() if p.suffix in (".csv", ".xlsx", ".txt"))
+    assert files and {p.name: file_sha256(p) for p in files}.items() <= inputs.items()
+    other = extract.parent / "other"
+    other.mkdir()
+    for path in files:
+        (other / path.name).write_bytes(path.read_bytes())
+    (other / files[0].name).write_bytes(files[0].read_bytes() + b"\n")
+    assert canonical_inputs(other) != canonical_inputs(extract)

@@ -294,12 +294,24 @@ def canonical_inputs(data: str | Path) -> dict[str, str]:
 
     Other files (READMEs, ground truth) do not count: they change nothing a notebook computes.
     With a source profile (`--profile`), the tables are the files it names, and the profile
-    counts too.
+    counts too. A folder with none of the contract's files (a council's own extract, which
+    notebook 07 reads through the profile it suggests) counts by every table-like file at its
+    top (CSV, text, Excel, parquet): otherwise two different extracts would be one run.
     """
     files = [find_table_file(data, table) for table in TABLES]
     profile = active_profile()
     read = [f for f in files if f is not None] + ([profile.path] if profile else [])
+    folder = Path(data)
+    if not read and folder.is_dir():
+        read = [
+            f
+            for f in sorted(folder.iterdir())
+            if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in _EXTRACT_SUFFIXES
+        ]
     return input_hashes(read)
+
+
+_EXTRACT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
 
 
 def _named_path(value: object) -> Path | None:
