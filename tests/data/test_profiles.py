@@ -1131,6 +1131,18 @@ def test_a_pipe_separated_txt_file_and_a_tab_separated_tsv_file_are_read(make_fo
     assert [f.name for f in data.files()] == ["awards.tsv", "clients.txt", "profile.yaml"]
 
 
+def test_a_row_with_a_field_too_many_names_the_files_own_separator(make_folder, tmp_path):
+    # It said "an unquoted comma" of a file separated by bars.
+    clients = CLIENTS.lstrip("\n").replace(",", "|")
+    lines = clients.splitlines()
+    lines[1] += "|extra"
+    folder = make_folder({"clients.txt": "\n".join(lines) + "\n", "awards.csv": AWARDS})
+    document = with_change("tables.people.separator", "|")
+    document["tables"]["people"]["file"] = "clients.txt"
+    with pytest.raises(DataFileError, match=r"clients.txt, row 2: .* an unquoted bar \(\|\),"):
+        load_folder(folder, profile=write_profile(tmp_path, document))
+
+
 def test_a_file_separated_otherwise_is_said_with_the_setting_to_use(make_folder, tmp_path):
     people = "person_id;household_id;forename;surname;date_of_birth\nP1;H1;Ann;Lee;1990-04-01\n"
     benefits = "award_id,person_id,benefit,start_date\nA1,P1,income_support,2024-01-01\n"

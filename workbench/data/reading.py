@@ -457,6 +457,9 @@ def _csv_header(path: Path, encoding: str = "utf-8", separator: str = ",") -> li
     return headers
 
 
+_SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar (|)"}
+
+
 def _csv_problem(
     path: Path, headers: list[str], encoding: str, separator: str = ","
 ) -> DataFileError | None:
@@ -476,7 +479,8 @@ def _csv_problem(
                     return DataFileError(
                         path,
                         f"has {len(row)} fields but the header has {width}: a value holds an "
-                        "unquoted comma, or the row has a column the header does not name",
+                        f"unquoted {_SEPARATOR_NAMES.get(separator, repr(separator))}, or the "
+                        "row has a column the header does not name",
                         row=number,
                     )
                 stray = _stray_quote(record, separator) if '"' in record else None

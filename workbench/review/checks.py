@@ -14,7 +14,7 @@ What DfE's services accept (their public repositories, read for this module; see
   National Insurance number`` (``BulkCheckTemplate.csv`` of both services; the parsers compare
   the header row with these names). Free school meals' enhanced template adds the parent's
   first name and the child's names, date of birth and school URN (from `people.school_urn`,
-  empty where the council's data gives none).
+  empty where the council's data gives none or not six digits: `N/A` is no school).
 - Dates as the template's example row writes them, ``DD/MM/YYYY`` (the services parse dates
   in the en-GB culture; ``YYYY-MM-DD`` is accepted too and is what results come back in).
 - At most ``BulkEligibilityCheckLimit`` rows a file (250 for childcare; 1,000 for free school
@@ -70,6 +70,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from workbench.data.clean import URN_PATTERN
 from workbench.data.reading import load_folder
 from workbench.eligibility.assess import EVIDENCE_NOTES
 from workbench.errors import UsageError, WorkbenchError
@@ -588,10 +589,24 @@ def _checkable(
             CHILD_FIRST_NAME: str(child["forename"]).strip(),
             CHILD_LAST_NAME: str(child["surname"]).strip(),
             CHILD_DOB: child["date_of_birth"],
-            CHILD_URN: child.get("school_urn") or "",
+            # Only a URN in its shape (six digits): a placeholder the people file keeps as
+            # given (`N/A`, `NULL`) is no school, and sent to DfE as none.
+            CHILD_URN: _urn(child.get("school_urn")),
         }
         checkable.append(row | {"fields": {h: fields[h] for h in template.headers}})
     return checkable, refused
+
+
+def _urn(value: object) -> str:
+    """A school URN as sent to DfE: the six digits, or empty when the value is not one.
+
+    Examples
+    --------
+    >>> _urn(" 100001 "), _urn("NULL"), _urn("N/A"), _urn(None), _urn("12345")
+    ('100001', '', '', '', '')
+    """
+    text = "" if value is None else str(value).strip()
+    return text if re.fullmatch(URN_PATTERN, text) else ""
 
 
 # --- the rows and files -------------------------------------------------------------------------
