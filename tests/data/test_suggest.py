@@ -16,6 +16,7 @@ from tests.data.extracts import PROFILE, write_council_extract
 from tests.data.test_profiles import assess_both_shapes, two_shapes  # noqa: F401  (a shared fixture)
 from workbench.data.mapping import describe_mapping, value_shape
 from workbench.data.profiles import load_profile
+from workbench.data.reading import load_folder
 from workbench.data.schema import TABLES
 from workbench.data.suggest import describe_column, suggest_profile, suggest_value
 from workbench.synth import generate_council
@@ -136,6 +137,21 @@ def test_every_entry_says_how_sure_it_is(suggested):
         ("Special Guardianship", "status", "special_guardianship_order", "likely"),
         ("Univeral Credit", "benefit", "universal_credit", "check"),
         ("Carers Allowance", "benefit", None, None),
+        ("Income Support", "benefit", "income_support", "sure"),
+        ("JSA IB", "benefit", "jsa_income_based", "sure"),
+        ("income based JSA", "benefit", "jsa_income_based", "sure"),
+        ("ESA (IR)", "benefit", "esa_income_related", "sure"),
+        # Named only in part: the part left out decides whether a child qualifies.
+        ("JSA", "benefit", None, None),  # contribution-based JSA does not qualify
+        ("ESA", "benefit", None, None),
+        ("Employment and Support Allowance", "benefit", None, None),
+        ("Pension Credit", "benefit", None, None),  # savings credit alone does not
+        ("FSM", "status", None, None),  # free school meals, not transitional protection
+        ("Child", "status", None, None),  # no order named
+        # A short code spelled a little like another is another code: a child protection plan
+        # is no EHC plan.
+        ("CP Plan", "status", None, None),
+        ("EHC Plan", "status", "ehc_plan", "sure"),
     ],
 )
 def test_a_spelling_is_mapped_to_the_contract_value_it_means(spelling, column, target, certainty):
@@ -159,6 +175,161 @@ def test_an_unsure_value_is_left_out_with_a_comment(make_folder, tmp_path):
     assert "# Carers Allowance: ???   not mapped" in text
     assert any("'Carers Allowance' (1 rows) is not mapped" in n for n in suggestion.to_check())
     load_profile(suggestion.write(tmp_path / "p.yaml"))
+
+
+def test_a_code_naming_a_benefit_or_status_only_in_part_is_left_out_saying_what_to_check(
+    make_folder, tmp_path
+):
+    # `JSA: jsa_income_based` and `CP Plan: ehc_plan` were written as live entries: plain JSA
+    # may be contribution-based (which does not qualify), a child protection plan is no EHC
+    # plan.
+    folder = make_folder(
+        {
+            "people.csv": "person_id,household_id,forename,surname,date_of_birth\n"
+            "P1,H1,Ann,Lee,2020-01-01\n",
+            "awards.csv": "Award Ref,Client ID,Benefit Type,Start Date\n"
+            + "".join(
+                f"A{i}{n},P1,{code},01/02/2024\n"
+                for i, code in enumerate(
+                    ["JSA", "JSA(IB)", "ESA", "Pension Credit", "Universal Credit"]
+                )
+                for n in range(3)
+            ),
+            "episodes.csv": "Episode ID,Child ID,Legal Status,Episode Start\n"
+            + "".join(
+                f"E{i}{n},P1,{code},01/02/2024\n"
+                for i, code in enumerate(["CP Plan", "FSM", "EHC Plan"])
+                for n in range(3)
+            ),
+        }
+    )
+    suggestion = suggest_profile(folder)
+    text = suggestion.to_yaml()
+    tables = yaml.safe_load(text)["tables"]
+    assert tables["benefits"]["columns"]["benefit"]["values"] == {
+        "Universal Credit": "universal_credit",
+        "JSA(IB)": "jsa_income_based",
+    }
+    assert tables["child_statuses"]["columns"]["status"]["values"] == {"EHC Plan": "ehc_plan"}
+    assert (
+        "# JSA: ???   not mapped: it could be income-based JSA (qualifies) or "
+        "contribution-based JSA (does not): map it to jsa_income_based only if the extract "
+        "holds income-based JSA only; add it, or its rows are quarantined"
+    ) in text
+    assert "# Pension Credit: ???   not mapped: it could be the guarantee credit" in text
+    assert "# CP Plan: ???   not mapped: spelled a little like 'ehc plan' (ehc_plan), but 'CP'" in (
+        text
+    )
+    notes = suggestion.to_check()
+    for table, column, code in [
+        ("benefits", "benefit", "JSA"),
+        ("benefits", "benefit", "ESA"),
+        ("benefits", "benefit", "Pension Credit"),
+        ("child_statuses", "status", "CP Plan"),
+        ("child_statuses", "status", "FSM"),
+    ]:
+        assert any(
+            n.startswith(f"{table}.{column}: '{code}' (3 rows) is not mapped") for n in notes
+        )
+    load_profile(suggestion.write(tmp_path / "p.yaml"))
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [["Y", "y", "N", "n"], ["Y", "y", "Yes", "N", "n", "No"], [" yes", "NO", "True", "false "]],
+)
+def test_a_yes_no_column_written_more_than_one_way_is_read(make_folder, tmp_path, flags):
+    # NRPF written Y/y/N/n was left out with only `# not read: NRPF`: the lists lost children.
+    rows = "".join(
+        f"H{i},{flags[i % len(flags)]},£{1000 + i}.00,£0.00,{flags[(i + 1) % len(flags)]}\n"
+        for i in range(24)
+    )
+    folder = make_folder(
+        {
+            "people.csv": "person_id,household_id,forename,surname,date_of_birth\n"
+            "P1,H1,Ann,Lee,2020-01-01\n",
+            "Household Circumstances.csv": "Family Ref,NRPF,Annual Income,Savings,London Borough\n"
+            + rows,
+        }
+    )
+    assert describe_column("NRPF", pl.Series(flags * 3)).kind == "flag"
+    suggestion = suggest_profile(folder)
+    [households] = [t for t in suggestion.tables if t.table == "households"]
+    found = {c.column: c for c in households.columns}
+    assert found["no_recourse_to_public_funds"].sources() == ["NRPF"]
+    assert found["in_london"].sources() == ["London Borough"]
+    assert households.unused == ()
+    profile = suggestion.write(tmp_path / "p.yaml")
+    loaded = load_folder(folder, tables=["households"], profile=profile)
+    read = loaded.tables["households"]
+    assert read.height == 24 and loaded.quarantine.is_empty()
+    assert read["no_recourse_to_public_funds"].null_count() == 0
+    assert read["in_london"].null_count() == 0
+
+
+def test_a_column_the_rules_read_not_found_while_a_column_is_not_read_is_to_check(make_folder):
+    # Left out without a word, a flag the rules read is missing in every row.
+    rows = "".join(f"H{i},{'YN'[i % 2]},£{1000 + i}.00,£0.00,{'NY'[i % 2]}\n" for i in range(20))
+    folder = make_folder(
+        {
+            "people.csv": "person_id,household_id,forename,surname,date_of_birth\n"
+            "P1,H1,Ann,Lee,2020-01-01\n",
+            "households.csv": "Family Ref,Flag 3,Annual Income,Savings,Flag 4\n" + rows,
+        }
+    )
+    suggestion = suggest_profile(folder)
+    [households] = [t for t in suggestion.tables if t.table == "households"]
+    assert households.unused == ("Flag 3", "Flag 4")
+    notes = suggestion.to_check()
+    for column in ("no_recourse_to_public_funds", "in_london"):
+        assert (
+            f"households.{column}: read by the rules (free_school_meals, two_year_old), but no "
+            "column of households.csv was read for it while Flag 3, Flag 4 are not read: if one "
+            "of them holds it, map it; left out, it is missing in every row and those rules "
+            "cannot use it"
+        ) in notes
+    assert (
+        "# no_recourse_to_public_funds: ???   read by the rules (free_school_meals, "
+        "two_year_old), and no column looks like it: check the columns not read"
+    ) in suggestion.to_yaml()
+    # Every column read: nothing to say.
+    read_all = make_folder(
+        {"households.csv": "Family Ref,Annual Income,Savings\nH1,£1.00,£0.00\nH2,£2.00,£0.00\n"}
+    )
+    assert not any("read by the rules" in n for n in suggest_profile(read_all).to_check())
+
+
+def test_codes_are_counted_as_a_value_map_reads_them_case_and_spacing_aside(make_folder):
+    # 76 spellings, 57 codes once case and spacing are set aside: "76 distinct values, too
+    # many to map as codes" left no value map, and every award would be quarantined.
+    codes = ["Universal Credit", *(f"Local Scheme {n}" for n in range(56))]
+    spellings = [
+        *codes,
+        *(c.upper() for c in codes[:10]),
+        *(c.lower() for c in codes[10:15]),
+        *(c.replace(" ", "  ") + " " for c in codes[15:19]),
+    ]
+    assert (len(spellings), len({" ".join(s.lower().split()) for s in spellings})) == (76, 57)
+    facts = describe_column("Benefit Type", pl.Series(spellings * 2))
+    assert (facts.kind, facts.distinct, len(facts.values)) == ("code", 57, 76)
+    folder = make_folder(
+        {
+            "people.csv": "person_id,household_id,forename,surname,date_of_birth\n"
+            "P1,H1,Ann,Lee,2020-01-01\n",
+            "awards.csv": "Award Ref,Client ID,Benefit Type,Start Date\n"
+            + "".join(f'A{i},P1,"{s}",01/02/2024\n' for i, s in enumerate(spellings * 2)),
+        }
+    )
+    suggestion = suggest_profile(folder)
+    [benefits] = [t for t in suggestion.tables if t.table == "benefits"]
+    [benefit] = [c for c in benefits.columns if c.column == "benefit"]
+    assert "too many" not in benefit.why
+    assert len(benefit.values) == 57  # one entry a code: its other spellings read by it
+    mapped = [v for v in benefit.values if v.target == "universal_credit"]
+    assert [(v.spelling, v.rows) for v in mapped] == [("Universal Credit", 4)]
+    # More codes than that, however they are spelled, are still too many.
+    many = describe_column("x", pl.Series([f"Scheme {n}" for n in range(61)] * 2))
+    assert (many.distinct, many.values) == (61, {})
 
 
 def test_a_bare_ref_header_is_a_benefit_files_award_id(make_folder):
@@ -218,6 +389,8 @@ def test_a_second_file_of_a_table_is_said_to_be_one_not_just_unmatched(make_fold
         (["£12,277.01", "£0.00"], "money", None),
         (["SW1A 1AA", "m1 1ae"], "postcode", None),
         (["Y", "N", "N"], "flag", None),
+        (["Y", "y", "Yes", "N", "n", "No"], "flag", None),  # the reader takes every spelling
+        (["1", "0", "y", "N", " TRUE "], "flag", None),
         (["P0001", "P0002"], "id", None),
         # Dates with a time of day, as database exports write them: read with the time.
         (["05/03/2024 00:00", "17/03/2024 10:30"], "date", "%d/%m/%Y %H:%M"),

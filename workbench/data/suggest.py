@@ -5,11 +5,16 @@ Each file of the folder is matched to the contract table whose columns explain m
 each of its columns to a contract column by its header (normalised, and through the known
 spellings in `workbench/reference/profile_suggest.yaml`: `DOB`, `NI Number`, `Post Code`) AND
 by what its values look like (dates and their format, NINOs, postcodes, money with `£`, yes/no
-flags, ids), one column per contract column (scipy's assignment solver picks the best set);
-a `Surname, Forename` column is split, two columns for one NINO are coalesced. The distinct
-values of a coded column are mapped onto the contract's values (`Universal Credit` ->
-universal_credit, `JSA(IB)` -> jsa_income_based, `Parent/Carer` -> parent_carer); a value it is
-unsure of is left out, with a comment, so that its rows are quarantined until a person decides.
+flags however many ways they are spelled, ids), one column per contract column (scipy's
+assignment solver picks the best set); a `Surname, Forename` column is split, two columns for
+one NINO are coalesced. An optional column the rules read that no column was found for, while
+the file has columns not read, is listed to check. The distinct values of a coded column
+(counted as a value map reads them: case and spacing aside) are mapped onto the contract's
+values (`Universal Credit` -> universal_credit, `JSA(IB)` -> jsa_income_based, `Parent/Carer`
+-> parent_carer); a value it is unsure of is left out, with a comment, so that its rows are
+quarantined until a person decides: so is one that names a value only in part (`JSA` may be
+contribution-based, which does not qualify: the `qualifiers` of the knowledge file), and a
+short code spelled a little like another (`CP Plan` is no `EHC Plan`).
 
 The profile is written as YAML with a comment on every entry saying how sure the suggestion is
 (*sure*, *likely*, *check*) and why. It holds headers and codes only: the values of names,
@@ -212,7 +217,9 @@ def describe_column(
     if real.is_empty():
         return ColumnFacts(header, rows, 0, 0, "empty")
     counts = text.value_counts(sort=True)
-    distinct = counts.height
+    # Codes are counted as a value map reads them (`profiles.value_key`): `Child`, `child` and
+    # `CHILD  ` are one code, mapped by one entry.
+    distinct = len({value_key(v) for v in counts[counts.columns[0]].to_list()})
     codes = distinct <= _threshold("codes")
     coded = {v: int(n) for v, n in counts.rows()} if codes else {}
     sample = real.head(int(_threshold("sample")))
@@ -232,8 +239,10 @@ def _kind(
     sample: pl.Series, distinct: int, filled: int, excel: bool = False
 ) -> tuple[str, str | None, float]:
     enough = _threshold("shape")
-    lowered = set(sample.str.to_lowercase().unique().to_list())
-    if distinct <= 2 and lowered <= set(BOOLEAN_WORDS):
+    # A yes/no flag however many spellings it uses (`Y`, `y`, `Yes`, `N`, `no`): the reader
+    # takes every word of BOOLEAN_WORDS, whatever its case, as one of the two answers.
+    lowered = set(sample.str.strip_chars().str.to_lowercase().unique().to_list())
+    if lowered <= set(BOOLEAN_WORDS):
         return "flag", None, 1.0
     for pattern, strftime in ((_EXCEL_DATE_CELL,) if excel else ()) + _DATE_SHAPES:
         share = _share(sample.str.contains(pattern))
@@ -387,17 +396,50 @@ def suggest_value(spelling: str, column: Column) -> ValueSuggestion:
     for value in allowed:
         if " " not in words and words == "".join(w[0] for w in value.split("_")):
             return ValueSuggestion(spelling, value, "likely", "its initials")
+    # Below, a spelling is proposed by its words or its look alone: one that names the value
+    # only in part (`JSA`, `Pension Credit`) is left out, with what to check.
     tokens = set(words.split())
     sharing = [v for v in allowed if tokens and (tokens <= set(v.split("_")))]
     if len(sharing) == 1:
-        return ValueSuggestion(spelling, sharing[0], "likely", "its words are all in it")
+        return _qualified(
+            ValueSuggestion(spelling, sharing[0], "likely", "its words are all in it"),
+            column.name,
+            tokens,
+        )
     candidates = {v.replace("_", " "): v for v in allowed}
     candidates |= {_words(s): v for v, spellings in known.items() for s in spellings}
     near = difflib.get_close_matches(words, list(candidates), n=2, cutoff=_threshold("value"))
     targets = {candidates[n] for n in near}
     if len(targets) == 1:
-        return ValueSuggestion(spelling, candidates[near[0]], "check", f"spelled like '{near[0]}'")
+        value = candidates[near[0]]
+        # A short word (an acronym, a code) a letter or two off is another code, not a slip:
+        # `CP Plan` (child protection) is not `EHC Plan`.
+        codes = [w for w in words.split() if len(w) <= _SHORT and w not in near[0].split()]
+        if codes:
+            why = (
+                f"spelled a little like '{near[0]}' ({value}), but '{codes[0].upper()}' is a "
+                "short code, and a code spelled otherwise is another code, not a slip: map it only "
+                f"if it means {value}"
+            )
+            return ValueSuggestion(spelling, None, None, why)
+        return _qualified(
+            ValueSuggestion(spelling, value, "check", f"spelled like '{near[0]}'"),
+            column.name,
+            tokens,
+        )
     return ValueSuggestion(spelling, None, None, "no contract value is close enough to say")
+
+
+_SHORT = 4  # letters: a word this short is taken as a code or an acronym, never a misspelling
+
+
+def _qualified(found: ValueSuggestion, column: str, tokens: set[str]) -> ValueSuggestion:
+    """`found` when the spelling holds a word that qualifies its value (`income` or `IB` for
+    jsa_income_based: `qualifiers` in the knowledge file), else left out with what to check."""
+    rule = _knowledge().get("qualifiers", {}).get(column, {}).get(found.target)
+    if rule is None or tokens & {_words(w) for w in rule["words"]}:
+        return found
+    return ValueSuggestion(found.spelling, None, None, " ".join(rule["note"].split()))
 
 
 def _value_suggestions(facts: ColumnFacts, column: Column) -> tuple[ValueSuggestion, ...]:
@@ -483,6 +525,10 @@ class TableSuggestion:
     date_format: str | None = None
     encoding: str | None = None  # a CSV file not in UTF-8: read as Windows-1252
     separator: str | None = None  # a text file separated otherwise than its name says
+    # Optional columns the rules read that no column was found for, while the file has columns
+    # not read (`unused`): one of those may hold it (NRPF written Y/y/N/n). (column, the
+    # initiatives whose rules read it)
+    wanted: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -574,6 +620,7 @@ class ProfileSuggestion:
                 f"{t.table}.{m}: required, and no column of {t.file} looks like it"
                 for m in t.missing
             ]
+            notes += [f"{t.table}.{name}: {_wanted_note(t, by)}" for name, by in t.wanted]
             if t.encoding:
                 notes.append(f"{t.table}: {_ENCODING_NOTE.format(file=t.file)}")
             if t.separator:
@@ -589,6 +636,33 @@ class ProfileSuggestion:
             for name in self.unmatched
         ]
         return notes
+
+
+def _wanted_note(t: TableSuggestion, by: tuple[str, ...]) -> str:
+    """What to check of an optional column the rules read that was not found, while the
+    file has columns not read."""
+    unread = ", ".join(t.unused)
+    return (
+        f"read by the rules ({', '.join(by)}), but no column of {t.file} was read for it while "
+        f"{unread} {'is' if len(t.unused) == 1 else 'are'} not read: if one of them holds it, "
+        "map it; left out, it is missing in every row and those rules cannot use it"
+    )
+
+
+@functools.cache
+def _read_by_rules() -> dict[tuple[str, str], tuple[str, ...]]:
+    """(table, optional column) -> the built-in initiatives whose rules read it
+    (`workbench.eligibility.assess.columns_used`)."""
+    # Imported here: the rules and the assessment read data through this package.
+    from workbench.eligibility.assess import columns_used
+    from workbench.rules.model import available_initiatives, load_rule_set
+
+    found: dict[tuple[str, str], list[str]] = {}
+    for initiative in available_initiatives():
+        for table, columns in columns_used(load_rule_set(initiative)).items():
+            for column in columns:
+                found.setdefault((table, column), []).append(initiative)
+    return {key: tuple(names) for key, names in found.items()}
 
 
 def _shown(entry: str | dict[str, Any]) -> str:
@@ -867,6 +941,12 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
             "sure" if fit.share >= 0.9 else ("likely" if fit.share >= 0.7 else "check")
         )
         why = _table_why(fit, len(files[fit.file]))
+        mapped = {c.column for c in fit.columns}
+        wanted = tuple(
+            (name, _read_by_rules()[(fit.table.name, name)])
+            for name in fit.table.column_names
+            if fit.unused and name not in mapped and (fit.table.name, name) in _read_by_rules()
+        )
         tables.append(
             TableSuggestion(
                 fit.table.name,
@@ -879,6 +959,7 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
                 table_format,
                 texts.get(fit.file, _TextFile()).encoding,
                 texts.get(fit.file, _TextFile()).separator,
+                wanted,
             )
         )
     unmatched = tuple(sorted(set(files) - taken_files) + others)
@@ -979,6 +1060,12 @@ class _ProfileWriter:
             self.line("      ", f"{name}: ???   required, and no column looks like it: map it")
         if t.unused:
             self.line("      ", f"not read: {', '.join(t.unused)}")
+        for name, by in t.wanted:
+            self.line(
+                "      ",
+                f"{name}: ???   read by the rules ({', '.join(by)}), and no column looks like "
+                "it: check the columns not read",
+            )
 
     def column(self, c: ColumnSuggestion, default: str | None) -> None:
         comment = f"{c.certainty}: {c.why}"
