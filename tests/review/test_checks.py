@@ -14,7 +14,7 @@ import json
 import stat
 from datetime import date, timedelta
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import polars as pl
 import pytest
@@ -660,12 +660,10 @@ def test_every_check_outcome_has_words_for_the_officer():
     assert set(CHECK_OUTCOME_TEXT) == set(CHECK_OUTCOMES) and TECHNICAL_ERROR in CHECK_OUTCOMES
 
 
-def test_the_command_sends_a_technical_error_again(reviewed, monkeypatch):
-    from typer.testing import CliRunner
-
-    from workbench.cli import app
-
-    store, _, data, listed, who, folder = reviewed
+def _answered_but_d(reviewed, monkeypatch) -> tuple[Any, list, int, list[str]]:
+    """The first export, DfE's answer to every row but d's ("Try again"), imported; the
+    command's environment set: (export, rows sent, d's row, the command's first arguments)."""
+    store, _, _, listed, who, folder = reviewed
     first = _export(reviewed)
     sent = _rows(first.files[0])
     d_row = _row_of(store, first.export_id, who["d"])
@@ -676,6 +674,16 @@ def test_the_command_sends_a_technical_error_again(reviewed, monkeypatch):
     monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())
     monkeypatch.chdir(folder)
     args = ["check", "export", "--store", str(store.path), "--list", str(listed)]
+    return first, sent, d_row, args
+
+
+def test_the_command_sends_a_technical_error_again(reviewed, monkeypatch):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    _, _, data, _, _, folder = reviewed
+    first, sent, d_row, args = _answered_but_d(reviewed, monkeypatch)
     args += ["--data", str(data), "--out", "out/again.csv", "--try-again"]
     done = CliRunner().invoke(app, ["--quiet", *args])
     assert done.exit_code == 0, done.output
@@ -689,17 +697,8 @@ def test_the_command_says_who_dfe_has_already_answered_and_rechecks_them(reviewe
 
     from workbench.cli import app
 
-    store, _, data, listed, who, folder = reviewed
-    first = _export(reviewed)
-    sent = _rows(first.files[0])
-    d_row = _row_of(store, first.export_id, who["d"])
-    outcomes = ["Try again" if n == d_row else "Eligible" for n in range(1, len(sent) + 1)]
-    import_check_results(
-        store, _results(sent, outcomes, folder / "dfe" / "first.csv"), key=KEY, user="A. Officer"
-    )
-    monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())
-    monkeypatch.chdir(folder)
-    args = ["check", "export", "--store", str(store.path), "--list", str(listed)]
+    _, _, data, _, _, folder = reviewed
+    first, sent, d_row, args = _answered_but_d(reviewed, monkeypatch)
     args += ["--data", str(data)]
     done = CliRunner().invoke(app, ["--quiet", *args, "--out", "out/later.csv"])
     assert done.exit_code == 0, done.output
