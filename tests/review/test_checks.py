@@ -167,6 +167,18 @@ def fsm_reviewed(council, tmp_path):
     store.close()
 
 
+# DfE's answer to each child of the reviewed list, one outcome per row in the words its
+# services write.
+ANSWERS = {
+    "a": "Eligible",
+    "b": "May not be eligible",
+    "c": "Information does not match records",
+    "d": "Try again",
+    "f": "Eligible",
+    "g": "Eligible",
+}
+
+
 def _export(reviewed, **options):
     store, _, data, listed, _, folder = reviewed
     return export_checks(
@@ -241,17 +253,8 @@ def test_round_trip_export_results_import_and_funnel(reviewed):
         assert personal not in exported.sidecar.read_text()
     assert store.check_exports(list_id)["row_count"].to_list() == [6]
 
-    # DfE's answer, one outcome per row in the words its services write.
-    words = {
-        "a": "Eligible",
-        "b": "May not be eligible",
-        "c": "Information does not match records",
-        "d": "Try again",
-        "f": "Eligible",
-        "g": "Eligible",
-    }
-    by_row = {_row_of(store, exported.export_id, who[k]): k for k in words}
-    outcomes = [words[by_row[n]] for n in range(1, 7)]
+    by_row = {_row_of(store, exported.export_id, who[k]): k for k in ANSWERS}
+    outcomes = [ANSWERS[by_row[n]] for n in range(1, 7)]
     results = _results(sent, outcomes, folder / "dfe" / "two-year-offer-outcomes-20260415.csv")
     imported = import_check_results(store, results, key=KEY, user="A. Officer")
     assert (imported.export_id, imported.rows, imported.recorded) == (exported.export_id, 6, 6)
@@ -392,16 +395,8 @@ def test_a_child_dfe_has_already_answered_is_left_out_unless_rechecked(reviewed,
     store, list_id, _, listed, who, folder = reviewed
     first = _export(reviewed)
     sent = _rows(first.files[0])
-    words = {
-        "a": "Eligible",
-        "b": "May not be eligible",
-        "c": "Information does not match records",
-        "d": "Try again",
-        "f": "Eligible",
-        "g": "Eligible",
-    }
-    by_row = {_row_of(store, first.export_id, who[k]): k for k in words}
-    outcomes = [words[by_row[n]] for n in range(1, len(sent) + 1)]
+    by_row = {_row_of(store, first.export_id, who[k]): k for k in ANSWERS}
+    outcomes = [ANSWERS[by_row[n]] for n in range(1, len(sent) + 1)]
     import_check_results(
         store, _results(sent, outcomes, folder / "dfe" / "first.csv"), key=KEY, user="A. Officer"
     )
