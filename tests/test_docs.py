@@ -85,3 +85,53 @@ def test_the_docs_check_finds_an_option_the_cli_lacks():
     assert _unknown_options(root, words, rest) == [
         "`workbench review` names a group, not a command"
     ]
+
+
+def _synopses(text: str) -> dict[str, str]:
+    """Each synopsis in the README's command blocks (under "Commands" and "Information
+    governance"): its words (`review import review.xlsx` for `review import`), and its line
+    with the lines indented under it."""
+    shown: dict[str, str] = {}
+    for heading in ("### Commands", "### Information governance"):
+        block = text.split(f"{heading}\n\n```sh\n", 1)[1].split("```", 1)[0]
+        joined = re.sub(r"\n\s+(?=[\[(-])", " ", block)
+        for line in joined.splitlines():
+            words = re.match(r"workbench((?:\s+[a-z][a-z-]*)+)", line.split("#")[0])
+            if words:
+                shown[" ".join(words.group(1).split())] = line
+    return shown
+
+
+def _options_missing(root: Any, shown: dict[str, str]) -> list[str]:
+    """Every command the CLI has whose synopsis is missing, or leaves out one of its options."""
+    missing = []
+    stack: list[tuple[list[str], Any]] = [([], root)]
+    while stack:
+        path, command = stack.pop()
+        if hasattr(command, "commands"):
+            stack += [([*path, name], sub) for name, sub in command.commands.items()]
+            continue
+        name = " ".join(path)
+        lines = [line for words, line in shown.items() if f"{words} ".startswith(f"{name} ")]
+        if not lines:
+            missing.append(f"workbench {name}")
+            continue
+        for parameter in command.params:
+            long = [o for o in parameter.opts if o.startswith("--")]
+            if long and long[0] != "--help" and not any(o in lines[0] for o in long):
+                missing.append(f"workbench {name} {long[0]}")
+    return sorted(missing)
+
+
+def test_the_readme_synopsis_shows_every_command_and_option():
+    assert _options_missing(typer.main.get_command(app), _synopses(README.read_text())) == []
+
+
+def test_the_synopsis_check_finds_a_left_out_option_and_command():
+    shown = _synopses(README.read_text())
+    shown["stats"] = shown["stats"].replace("--hide-zeros", "")
+    del shown["transparency"]
+    assert _options_missing(typer.main.get_command(app), shown) == [
+        "workbench stats --hide-zeros",
+        "workbench transparency",
+    ]
