@@ -10,7 +10,11 @@ import pytest
 import yaml
 
 from workbench.data.checks import check_rows
-from workbench.data.quarantine import mostly_quarantined, quarantine_summary
+from workbench.data.quarantine import (
+    mostly_quarantined,
+    quarantine_summary,
+    quarantined_record,
+)
 from workbench.data.reading import _absent, combine_loaded, load_folder
 from workbench.data.schema import TABLES
 
@@ -187,6 +191,46 @@ def test_through_a_profile_both_files_are_named_as_the_council_names_them(make_f
     )  # fmt: skip
     # Its kind is told by the contract's name (a tester's council saw "other" and no hint).
     assert quarantine_summary(data.quarantine).row(0, named=True)["kind"] == "unknown person"
+
+
+def test_a_quarantined_persons_rows_are_found_again_in_the_councils_own_file(make_folder, tmp_path):
+    # `explain` on a person whose row was set aside: read back through the profile (its
+    # column name, separator and encoding), by the file's own row numbers.
+    profile = tmp_path / "profile.yaml"
+    document = {
+        "version": 1,
+        "tables": {
+            "people": {
+                "file": "clients.csv",
+                "encoding": "windows-1252",
+                "separator": ";",
+                "columns": {"person_id": "Client ID", "household_id": "Family"},
+            }
+        },
+    }
+    profile.write_text(yaml.safe_dump(document), encoding="utf-8")
+    clients = (
+        "Client ID;Family;forename;surname;date_of_birth;role\n"
+        "P1;H1;Zoë;Lee;1990-01-01;parent_carer\n"  # row 2
+        "P2;H1;Bo;Lee;2024-02-30;child\n"  # row 3: no such date
+        "P3;;Cy;Ray;1985-05-05;parent_carer\n"  # row 4: no household
+        "P2;H1;Bo;Lee;2024-02-29;child\n"  # row 5: P2 again
+    )
+    folder = make_folder({})
+    (folder / "clients.csv").write_bytes(clients.encode("windows-1252"))
+    data = load_folder(folder, tables=["people"], profile=profile)
+    found = {
+        person: quarantined_record(data, "people", "person_id", person)
+        .select("row", "column")
+        .rows()
+        for person in ("P1", "P2", "P3", "P9")
+    }
+    assert found == {
+        "P1": [],
+        "P2": [(3, "Client ID"), (5, "Client ID")],  # the same id twice comes first
+        "P3": [(4, "Family")],
+        "P9": [],
+    }
 
 
 # --- people whose role is empty ---------------------------------------------------------------

@@ -458,13 +458,31 @@ def test_explain_folder_loads_like_assess_and_explains(make_folder) -> None:
     assert found.tier == "likely"
 
 
-def test_explain_folder_reports_a_quarantined_person_as_not_in_people(make_folder) -> None:
-    folder = make_folder({"people.csv": PEOPLE_CSV.replace("02/03/2024", "2024-03-02")})
+def test_explain_folder_says_which_quarantined_rows_hold_a_person_and_why(make_folder) -> None:
+    folder = make_folder({"people.csv": PEOPLE_CSV.replace("02/03/2024", "2024-31-02")})
     (folder / "benefits.csv").write_text(BENEFITS_CSV)
-    with pytest.raises(UsageError, match=r"no person 'P3' in people.*quarantined"):
-        explain_folder(
-            folder, initiative="two_year_old", person_id="P3", term_start=TERM, as_of=AS_OF
-        )
+    explained = {}
+    for person in ("P2", "P3", "P9"):
+        with pytest.raises(UsageError) as raised:
+            explain_folder(
+                folder, initiative="two_year_old", person_id=person, term_start=TERM, as_of=AS_OF
+            )
+        explained[person] = str(raised.value)
+    then = (
+        "and a quarantined row counts for nothing. Correct it in the extract and run again; "
+        "`workbench validate --quarantine-out FILE` lists every such row"
+    )
+    assert explained == {
+        # The file's row (the header is row 1), the column, the value as written and why.
+        "P2": "no person 'P2' among the people the rules read: people.csv row 3 holds it but "
+        "was quarantined (date_of_birth '2024-31-02': no such date in the calendar (this "
+        f"column uses YYYY-MM-DD)), {then}",
+        # A reason met on each row is said once.
+        "P3": "no person 'P3' among the people the rules read: people.csv rows 4 and 5 hold "
+        "it but were quarantined (person_id P3 appears on rows 4, 5), " + then,
+        "P9": "no person 'P9' in people: expected a person_id from the people table. Check "
+        "the id, and whether its row was quarantined (`workbench validate`).",
+    }
 
 
 def test_explain_folder_refuses_an_unknown_initiative(make_folder) -> None:

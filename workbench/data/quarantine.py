@@ -14,9 +14,9 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.data.reading import LoadedData, quarantine_kind
+from workbench.data.reading import LoadedData, quarantine_kind, read_as_text
 from workbench.data.schema import TABLES
-from workbench.errors import UsageError
+from workbench.errors import UsageError, WorkbenchError
 from workbench.private_files import private_folder_for, write_private
 from workbench.spreadsheet import neutralised
 
@@ -26,6 +26,7 @@ __all__ = [
     "mostly_quarantined",
     "quarantine_problems",
     "quarantine_summary",
+    "quarantined_record",
     "quarantined_rows",
     "set_aside_rows",
     "write_quarantine",
@@ -240,3 +241,39 @@ def mostly_quarantined(data: LoadedData, share: float = MOSTLY_QUARANTINED) -> l
             f"See `workbench validate --quarantine-out FILE` for every row{look}"
         )
     return found
+
+
+def quarantined_record(data: LoadedData, table: str, column: str, value: str) -> pl.DataFrame:
+    """The quarantine's rows of `table` whose `column` (a contract column, such as a
+    person_id) holds `value` in the file: a record the tables lack because its row was set
+    aside, found by reading that one column of the file again (`explain` on such a person).
+
+    Empty when no quarantined row holds it, or when the column cannot be read back: a table
+    from a database query, or a profile that makes the column from several of the source's.
+    """
+    report = data.reports.get(table)
+    rows = data.quarantine.filter(pl.col("table") == table)
+    if report is None or rows.is_empty() or not isinstance(report.file, Path):
+        return rows.clear()
+    named = data.source_columns.get(table, {}).get(column, column)
+    encoding, separator = "utf-8", None
+    if data.profile is not None:
+        from workbench.data.profiles import load_profile
+
+        profile = load_profile(data.profile)
+        encoding = profile.encoding_for(table)
+        separator = profile.separator_for(table, report.file)
+    try:
+        written = read_as_text(report.file, encoding, separator)
+    except WorkbenchError:
+        return rows.clear()
+    if named not in written.columns:
+        return rows.clear()
+    # The quarantine numbers rows as the file shows them: the header is row 1.
+    held = (
+        written.select(pl.col(named).str.strip_chars().alias("held"))
+        .with_row_index("row", offset=2)
+        .filter(pl.col("held") == value)
+        .select(pl.col("row").cast(pl.Int64))
+    )
+    return rows.join(held, on="row", how="semi").sort("row")

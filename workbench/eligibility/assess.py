@@ -395,10 +395,41 @@ class Assessment:
         try:
             return explain_assessed(self.result, tables, person_id=person_id)
         except UsageError:
-            row = self._dwp_row(person_id)
+            row = self._dwp_row(person_id) or self._quarantined_person(person_id)
             if row is None:
                 raise
             raise UsageError(row) from None
+
+    def _quarantined_person(self, person_id: str) -> str | None:
+        """That the people file holds `person_id` only on quarantined rows, with why, in a
+        sentence; None when no quarantined row holds it."""
+        from workbench.data.quarantine import quarantined_record
+
+        rows = quarantined_record(self.data, "people", "person_id", person_id)
+        if rows.is_empty():
+            return None
+        numbers = rows["row"].to_list()
+        where = (
+            f"row {numbers[0]} holds it but was"
+            if len(numbers) == 1
+            else f"rows {', '.join(map(str, numbers[:-1]))} and {numbers[-1]} hold it but were"
+        )
+        reasons = [
+            reason
+            if column is None or column in reason
+            else f"{column}{'' if value is None else f' {value!r}'}: {reason}"
+            for column, value, reason in rows.select("column", "value", "reason").iter_rows()
+        ]
+        why = (
+            reasons[0]
+            if len(set(reasons)) == 1
+            else "; ".join(f"row {n}: {r}" for n, r in zip(numbers, reasons, strict=True))
+        )
+        return (
+            f"no person {person_id!r} among the people the rules read: {rows['file'][0]} {where} "
+            f"quarantined ({why}), and a quarantined row counts for nothing. Correct it in the "
+            "extract and run again; `workbench validate --quarantine-out FILE` lists every such row"
+        )
 
     def _dwp_row(self, record_id: str) -> str | None:
         """What became of the DWP-list row `record_id`, in a sentence; None when the list has
