@@ -562,6 +562,22 @@ def test_cli_writes_a_council_and_refuses_to_overwrite_it(tmp_path):
     assert (out / "people.parquet").exists() and not (out / "people.csv").exists()
 
 
+def test_a_small_messy_council_says_which_tables_are_mostly_bad_rows(tmp_path):
+    def notes(households: int) -> list[str]:
+        out = tmp_path / str(households)
+        args = ["synth", "--households", str(households), "--seed", "1", "--messy"]
+        done = CliRunner().invoke(app, [*args, "--out", str(out)])
+        assert done.exit_code == 0, done.output
+        return [line for line in done.stderr.splitlines() if line.startswith("note:")]
+
+    assert notes(2000) == [
+        "note: dwp_list has 18 bad rows of 33: too few rows to hide a handful of each kind "
+        "among, so validate will say it is mostly quarantined. A council of 5,000 households "
+        "or more has a realistic share"
+    ]
+    assert notes(5000) == []
+
+
 def test_extra_tables_are_not_canonical_so_loaders_ignore_them():
     assert not set(EXTRA_TABLES) & set(TABLES)
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +20,9 @@ from workbench.cli._common import (
 from workbench.cli._outputs import data_folder_inputs, output_file, refuse_writing_over_inputs
 from workbench.errors import DataFileError, UsageError
 from workbench.governance.access import record_access
+
+if TYPE_CHECKING:
+    import polars as pl
 
 # `validate --for PURPOSE`: the tables a command reads, checked alone (people is required).
 PURPOSES: dict[str, tuple[str, ...]] = {
@@ -202,3 +205,30 @@ def synth_command(
     )
     written = write_council(tables, out, file_format, overwrite=overwrite, made_with=made_with)
     typer.echo(f"Synthetic council of {households} households: {len(written)} files in {out}")
+    if messy:
+        for sentence in _mostly_bad(tables):
+            typer.echo(f"note: {sentence}", err=True)
+
+
+def _mostly_bad(tables: dict[str, pl.DataFrame]) -> list[str]:
+    """A sentence per table of a messy council whose bad rows (a handful of each kind, at any
+    size) are most of it: a small council's DWP list of a row or two, say."""
+    import polars as pl
+
+    bad = (
+        tables["messy_manifest"]
+        .filter(pl.col("expected") == "quarantine")
+        .group_by("table")
+        .len()
+        .sort("table")
+    )
+    said = []
+    for table, rows in bad.iter_rows():
+        height = tables[table].height
+        if rows > height / 2:
+            said.append(
+                f"{table} has {rows} bad rows of {height}: too few rows to hide a handful of each "
+                "kind among, so validate will say it is mostly quarantined. A council of "
+                "5,000 households or more has a realistic share"
+            )
+    return said
