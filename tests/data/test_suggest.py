@@ -152,6 +152,13 @@ def test_every_entry_says_how_sure_it_is(suggested):
         # is no EHC plan.
         ("CP Plan", "status", None, None),
         ("EHC Plan", "status", "ehc_plan", "sure"),
+        # Initials: three letters or more are likely the value; two could be any code (`LA`
+        # is as often the local authority).
+        ("CAO", "status", "child_arrangements_order", "sure"),
+        ("SGOR", "status", None, None),
+        ("PLA", "status", "previously_looked_after", "likely"),
+        ("LA", "status", None, None),
+        ("EP", "status", None, None),
     ],
 )
 def test_a_spelling_is_mapped_to_the_contract_value_it_means(spelling, column, target, certainty):

@@ -395,6 +395,15 @@ def suggest_value(spelling: str, column: Column) -> ValueSuggestion:
             return ValueSuggestion(spelling, value, "sure", "a known spelling of it")
     for value in allowed:
         if " " not in words and words == "".join(w[0] for w in value.split("_")):
+            if len(words) <= 2:
+                # `LA` is as often the local authority as a looked-after child.
+                return ValueSuggestion(
+                    spelling,
+                    None,
+                    None,
+                    f"two letters could be the initials of {value} or another code: map it "
+                    f"to {value} only if the system means that by it",
+                )
             return ValueSuggestion(spelling, value, "likely", "its initials")
     # Below, a spelling is proposed by its words or its look alone: one that names the value
     # only in part (`JSA`, `Pension Credit`) is left out, with what to check.
