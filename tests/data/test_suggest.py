@@ -15,7 +15,7 @@ from tests.command import workbench
 from tests.data.extracts import PROFILE, write_council_extract
 from tests.data.test_profiles import assess_both_shapes, two_shapes  # noqa: F401  (a shared fixture)
 from workbench.data.mapping import describe_mapping, value_shape
-from workbench.data.profiles import load_profile
+from workbench.data.profiles import EXAMPLE_PROFILES, load_profile
 from workbench.data.reading import load_folder
 from workbench.data.schema import TABLES
 from workbench.data.suggest import describe_column, suggest_profile, suggest_value
@@ -541,6 +541,34 @@ def test_the_mapping_view_lists_each_column_and_every_spelling_with_its_rows(mak
     assert "'Step-parent' -> NOT MAPPED: quarantined   1 rows" in done.stdout
     for personal in ("Ann", "Smith", "01/04/1990", "1990-04-01"):
         assert personal not in done.stdout
+
+
+def test_validate_warns_of_a_column_the_rules_read_that_the_profile_maps_nothing_to(
+    extract, tmp_path
+):
+    # A tester's profile left NRPF out: the households' flag was missing in every row, the
+    # children it lists were not listed, and validate said nothing.
+    profile = tmp_path / "no_nrpf.yaml"
+    written = (EXAMPLE_PROFILES / "council_extract.yaml").read_text()
+    profile.write_text(
+        "".join(
+            line
+            for line in written.splitlines(keepends=True)
+            if "no_recourse_to_public_funds" not in line
+        )
+    )
+    done = workbench("validate", str(extract), "--profile", str(profile))
+    assert done.returncode == 0, done.stderr
+    assert [line for line in done.stderr.splitlines() if line.startswith("warning:")] == [
+        "warning: households: the profile maps nothing to no_recourse_to_public_funds, which "
+        "the rules of free_school_meals, two_year_old read, so it is missing in every row and "
+        "those rules cannot use it; Household Circumstances.csv has NRPF not read: if one of "
+        "them holds it, map it"
+    ]
+    whole = workbench(
+        "validate", str(extract), "--profile", str(EXAMPLE_PROFILES / "council_extract.yaml")
+    )
+    assert "warning:" not in whole.stderr
 
 
 def test_profile_suggest_refuses_to_overwrite_and_says_what_to_check(extract, tmp_path):

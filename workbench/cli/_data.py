@@ -117,12 +117,14 @@ def _print_mapping(
     data: Path, profile: Path, tables: tuple[str, ...] | None, equality_monitoring: bool
 ) -> None:
     """What each mapping of the profile does, values masked: on the terminal only."""
-    from workbench.data.mapping import describe_mapping, mapping_lines
+    from workbench.data.mapping import describe_mapping, mapping_lines, unmapped_rule_columns
 
     mapped = describe_mapping(data, profile, tables=tables, equality_monitoring=equality_monitoring)
     typer.echo(f"What {profile.name} does (example values masked: A/a letters, 9 digits):")
     for line in mapping_lines(mapped):
         typer.echo(line)
+    for sentence in unmapped_rule_columns(mapped):
+        typer.echo(f"warning: {sentence}", err=True)
 
 
 def _with_purpose_hint(error: DataFileError, data: Path) -> DataFileError:

@@ -18,6 +18,7 @@ Example
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ __all__ = [
     "TableMapping",
     "describe_mapping",
     "mapping_lines",
+    "read_by_rules",
+    "unmapped_rule_columns",
     "value_shape",
 ]
 
@@ -246,3 +249,45 @@ def mapping_lines(mappings: list[TableMapping]) -> list[str]:
         if t.unread:
             lines.append(f"  not read: {', '.join(t.unread)}")
     return lines
+
+
+@functools.cache
+def read_by_rules() -> dict[tuple[str, str], tuple[str, ...]]:
+    """(table, optional column) -> the built-in initiatives whose rules read it
+    (`workbench.eligibility.assess.columns_used`)."""
+    # Imported here: the rules and the assessment read data through this package.
+    from workbench.eligibility.assess import columns_used
+    from workbench.rules.model import available_initiatives, load_rule_set
+
+    found: dict[tuple[str, str], list[str]] = {}
+    for initiative in available_initiatives():
+        for table, columns in columns_used(load_rule_set(initiative)).items():
+            for column in columns:
+                found.setdefault((table, column), []).append(initiative)
+    return {key: tuple(names) for key, names in found.items()}
+
+
+def unmapped_rule_columns(mappings: list[TableMapping]) -> list[str]:
+    """A sentence per optional column the built-in rules read that a table the profile maps
+    does not map (the no-recourse flag, say): missing in every row, so those rules cannot
+    use it, and no error says so."""
+    said = []
+    wanted = read_by_rules()
+    for t in mappings:
+        mapped = {c.column for c in t.columns}
+        for column in TABLES[t.table].column_names:
+            by = wanted.get((t.table, column))
+            if by is None or column in mapped or TABLES[t.table].column(column).required:
+                continue
+            unread = ", ".join(t.unread)
+            said.append(
+                f"{t.table}: the profile maps nothing to {column}, which the rules of "
+                f"{', '.join(by)} read, so it is missing in every row and those rules cannot "
+                "use it"
+                + (
+                    f"; {t.file} has {unread} not read: if one of them holds it, map it"
+                    if unread
+                    else ""
+                )
+            )
+    return said

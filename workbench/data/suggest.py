@@ -45,6 +45,7 @@ from scipy.optimize import linear_sum_assignment
 
 from workbench.data import clean
 from workbench.data.checks import BOOLEAN_WORDS, TIMES_OF_DAY
+from workbench.data.mapping import read_by_rules
 from workbench.data.profiles import (
     EXAMPLE_PROFILES,
     TEXT_SUFFIXES,
@@ -658,22 +659,6 @@ def _wanted_note(t: TableSuggestion, by: tuple[str, ...]) -> str:
     )
 
 
-@functools.cache
-def _read_by_rules() -> dict[tuple[str, str], tuple[str, ...]]:
-    """(table, optional column) -> the built-in initiatives whose rules read it
-    (`workbench.eligibility.assess.columns_used`)."""
-    # Imported here: the rules and the assessment read data through this package.
-    from workbench.eligibility.assess import columns_used
-    from workbench.rules.model import available_initiatives, load_rule_set
-
-    found: dict[tuple[str, str], list[str]] = {}
-    for initiative in available_initiatives():
-        for table, columns in columns_used(load_rule_set(initiative)).items():
-            for column in columns:
-                found.setdefault((table, column), []).append(initiative)
-    return {key: tuple(names) for key, names in found.items()}
-
-
 def _shown(entry: str | dict[str, Any]) -> str:
     if isinstance(entry, str):
         return entry
@@ -952,9 +937,9 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
         why = _table_why(fit, len(files[fit.file]))
         mapped = {c.column for c in fit.columns}
         wanted = tuple(
-            (name, _read_by_rules()[(fit.table.name, name)])
+            (name, read_by_rules()[(fit.table.name, name)])
             for name in fit.table.column_names
-            if fit.unused and name not in mapped and (fit.table.name, name) in _read_by_rules()
+            if fit.unused and name not in mapped and (fit.table.name, name) in read_by_rules()
         )
         tables.append(
             TableSuggestion(
