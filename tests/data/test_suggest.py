@@ -569,6 +569,18 @@ def test_validate_warns_of_a_column_the_rules_read_that_the_profile_maps_nothing
         "validate", str(extract), "--profile", str(EXAMPLE_PROFILES / "council_extract.yaml")
     )
     assert "warning:" not in whole.stderr
+    # assess says so beside its list, as a note (the list is right by the rules as written).
+    listed = workbench(
+        "assess", "--initiative", "free_school_meals", "--data", str(extract),
+        "--term-start", "2026-09-01", "--as-of", "2026-08-01", "--linkage", "exact",
+        "--profile", str(profile), "--out", str(tmp_path / "list.csv"), "--strict",
+    )  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stderr == (
+        "warning: the profile no_nrpf.yaml maps nothing to households.no_recourse_to_public_funds"
+        ", which these rules read: it is missing in every row, so what it would show is not "
+        "found. `workbench validate --profile no_nrpf.yaml` lists the file's columns not read\n"
+    )
 
 
 def test_profile_suggest_refuses_to_overwrite_and_says_what_to_check(extract, tmp_path):
