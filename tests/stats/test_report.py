@@ -730,6 +730,28 @@ def test_the_manifest_lists_no_audited_number_not_funded(small):
     assert "not_funded" not in json.dumps(record)
 
 
+def test_the_manifest_does_not_say_which_cells_the_other_tables_hid(tmp_path):
+    # A cell hidden because of the other tables passed its own table's suppression: naming it
+    # said it was 10 or more, and with the row's total, that narrowed it (and the cells hidden
+    # beside it) far below the interval. A disclosure tester's case: this council's
+    # universal_credit_low_income funded count, 10 or 11 from the files published.
+    from workbench.synth import generate_council, write_council
+
+    write_council(generate_council(3000, 20260901), tmp_path / "data")
+    result = write_stats(
+        tmp_path / "data",
+        initiative="two_year_old",
+        term_start=TERM,
+        as_of=TERM,
+        out=tmp_path / "out",
+    )
+    assert result.linked is not None and result.linked.added  # some were hidden so
+    record = json.loads(result.manifest.read_text())["linked_tables"]
+    assert sorted(record) == ["hidden_cells", "protection_interval", "reason", "safe"]
+    hidden = {(c["table"], c["row"], c["measure"]) for c in record["hidden_cells"]}
+    assert set(result.linked.added) <= hidden  # among the hidden cells, not told apart
+
+
 def test_a_table_withheld_because_of_the_others_says_so_without_the_hidden_counts_range(
     tmp_path,
 ):
