@@ -249,6 +249,13 @@ def test_demo_writes_a_report_with_restricted_and_shareable_parts(tmp_path):
     # The summary is shareable: no count outside disclosure control (the number of
     # candidates, DWP-list rows listed, or rows of a band a few would differ by).
     assert "candidates for the term" not in summary and "row(s) read =" not in summary
+    # The quarantine's kinds without how many rows of each (a tester found 1s and 3s there):
+    # the counts are in restricted/.
+    problems = summary.split("## Quarantine", 1)[1].split("\n## ", 1)[0]
+    assert "| table | column | kind | first_row |" in problems
+    counted = pl.read_csv(run_dir / "restricted" / "quarantine_summary.csv")
+    assert counted.columns == ["table", "column", "kind", "rows", "first_row"]
+    assert cast(int, counted["rows"].min()) < 10
     bands = summary.split("## Links by band", 1)[1].split("\n## ", 1)[0]
     cells = [
         cell.strip()

@@ -5,7 +5,8 @@ list and funded places (exact pass, then Splink) and measures the links against 
 ground truth, works out take-up by area with a chart, and writes a run folder under `reports/`:
 
     reports/<date>-demo-<run id>/
-      summary.html, summary.md   what was read, quarantined, listed and linked (counts only)
+      summary.html, summary.md   what was read, quarantined, listed and linked (no count outside
+                                 disclosure control; the quarantine's counts in restricted/)
       shareable/                 aggregate tables that passed disclosure control, and charts
       restricted/                the synthetic input folder and the candidate lists (mode 0600)
 
@@ -26,6 +27,7 @@ import polars as pl
 
 from workbench import __version__
 from workbench.data.reading import load_folder
+from workbench.private_files import write_private
 from workbench.provenance import run_id
 from workbench.runs.console import file_summary, quarantine_summary
 from workbench.runs.notebook import published_file_summary
@@ -189,11 +191,17 @@ def run_demo(
         )
     ]
     if loaded.quarantine.height:
+        # The kinds of problem and where each is first met; how many rows of each (a few, some
+        # of them 1) only in restricted/: the summary holds no count outside disclosure control.
+        problems = quarantine_summary(loaded.quarantine)
+        write_private(restricted / "quarantine_summary.csv", problems.write_csv)
         sections.append(
             (
                 "Quarantine",
-                "Rows set aside, by problem. A quarantined row counts for nothing.",
-                quarantine_summary(loaded.quarantine),
+                "The kinds of problem rows were set aside for, and the first row of each. A "
+                "quarantined row counts for nothing. How many rows of each kind: "
+                "restricted/quarantine_summary.csv.",
+                problems.drop("rows"),
                 None,
             )
         )
