@@ -389,7 +389,7 @@ def test_apply_deletes_what_is_due_and_logs_counts_and_run_ids_only(tmp_path):
         "shareable/two_year_old_by_reason.csv",
         "summary.md",
     ]
-    entry = json.loads(log.read_text())
+    entry = _closing(log)
     assert entry.pop("at")
     assert entry == {
         "command": "retention",
@@ -399,10 +399,36 @@ def test_apply_deletes_what_is_due_and_logs_counts_and_run_ids_only(tmp_path):
         "files_removed": 8,  # 5 in the old folder, 3 in the recent restricted/
         "run_ids": [RUN_A, RUN_B],
     }
+    # Written before anything was deleted: what was due (a crash or a full disk after the
+    # deletions still leaves them on record).
+    starting = json.loads(log.read_text().splitlines()[0])
+    assert starting.pop("at")
+    assert starting == {
+        "command": "retention",
+        "status": "starting",
+        "today": "2026-09-01",
+        "policy": "workbench/governance/retention.yaml@2026.12.2",
+        "due": {"run_folders": 1, "restricted_outputs": 1},
+        "store": False,
+        "run_ids": [RUN_A, RUN_B],
+    }
     assert oct(log.stat().st_mode & 0o777) == "0o600"
     assert "P1" not in log.read_text() and "demo" not in log.read_text()
     apply_retention(plan_retention(reports, None, date(2026, 9, 1)), log)
-    assert len(log.read_text().splitlines()) == 2
+    assert len(log.read_text().splitlines()) == 4
+
+
+def test_when_the_deletion_log_cannot_be_written_nothing_is_deleted(tmp_path):
+    reports = tmp_path / "reports"
+    old = _run_folder(reports, date(2010, 1, 1), RUN_A)
+    blocked = tmp_path / "not_a_folder"
+    blocked.write_text("")  # the log's folder is a file: the log cannot be opened
+    plan = plan_retention(reports, None, date(2026, 9, 1))
+    with pytest.raises(
+        WorkbenchError, match=r"the deletion log cannot be written .*nothing was deleted"
+    ):
+        apply_retention(plan, blocked / "log.jsonl")
+    assert old.exists()
 
 
 def test_a_stale_plan_is_refused_and_nothing_is_deleted(tmp_path):
@@ -574,7 +600,7 @@ def test_a_stopped_runs_hidden_folders_are_dated_by_their_name_and_deleted_when_
         "shareable/two_year_old_by_reason.csv",
         "summary.md",
     ]
-    entry = json.loads(log.read_text())
+    entry = _closing(log)
     assert entry.pop("at")
     assert entry == {
         "command": "retention",
@@ -624,7 +650,7 @@ def test_a_hidden_run_folder_a_report_run_is_writing_is_left_alone_and_said_so(t
     assert sorted(p for p in reports.rglob("*") if "r-0000000000aa" in str(p)) == sorted(
         [*files, lock]
     )
-    entry = json.loads(log.read_text())
+    entry = _closing(log)
     assert entry["unfinished_runs"] == {"deleted": 1, "in_progress": 2}
     assert entry["run_ids"] == [RUN_C]
     # Once the run has ended (or was killed: the system drops its lock), it is planned for.
@@ -671,7 +697,7 @@ def test_a_hidden_folder_not_named_as_a_run_leaves_one_is_left_alone_and_said_so
     ]
     apply_retention(plan, tmp_path / "log.jsonl")
     assert odd.exists() and no_day.exists() and other.exists()
-    assert "unfinished_runs" not in json.loads((tmp_path / "log.jsonl").read_text())
+    assert "unfinished_runs" not in _closing(tmp_path / "log.jsonl")
 
 
 # --- the invariant ------------------------------------------------------------------------------
@@ -751,7 +777,7 @@ def test_retention_deletes_exactly_what_is_past_its_date(runs, loose, checks, ot
         for path, end in ends.items():
             if path in lists and path.name.endswith("csv") and path.parent.name != "data":
                 assert path.with_name(path.name + ".manifest.json").exists() == (end > today)
-        entry = json.loads((root / "log.jsonl").read_text())
+        entry = _closing(root / "log.jsonl")
         assert sum(entry["deleted"].values()) == len(plan.due)
 
 
@@ -769,7 +795,7 @@ def test_outreach_exports_are_found_by_their_sidecar_and_dated_by_their_export(t
     assert load_policy().periods["outreach_exports"].from_ == "exported_at"
     apply_retention(plan, tmp_path / "log.jsonl")
     assert not contact.exists() and not sidecar.exists()
-    entry = json.loads((tmp_path / "log.jsonl").read_text())
+    entry = _closing(tmp_path / "log.jsonl")
     assert entry["deleted"]["outreach_exports"] == 1 and entry["run_ids"] == [LIST_RUN]
 
 
@@ -820,7 +846,7 @@ def test_check_exports_are_dated_by_their_sidecar_and_deleted_with_all_their_fil
     assert deleted["check_exports"] == 1
     assert [p.exists() for p in old] == [False] * 4
     assert [p.exists() for p in new] == [True] * 4
-    entry = json.loads(log.read_text())
+    entry = _closing(log)
     assert (entry["files_removed"], entry["run_ids"]) == (4, [LIST_RUN])
     assert "autumn" not in log.read_text() and "AB12345" not in log.read_text()
 
@@ -956,7 +982,7 @@ def test_a_policy_copied_before_the_newest_kinds_loads_with_the_package_default_
         ("quarantine_files", date(2026, 1, 2), True)
     ]
     apply_retention(plan, tmp_path / "log.jsonl")
-    entry = json.loads((tmp_path / "log.jsonl").read_text())
+    entry = _closing(tmp_path / "log.jsonl")
     assert entry["policy_defaults"] == list(NEW_KINDS) and entry["policy"] == f"{policy.source}@1"
     assert not held.exists()
 
@@ -1268,7 +1294,7 @@ def test_subject_access_exports_are_dated_by_their_day_and_go_with_their_appendi
     log = tmp_path / "log.jsonl"
     deleted = apply_retention(plan, log)
     assert deleted["subject_access_exports"] == 2
-    assert json.loads(log.read_text())["files_removed"] == 2
+    assert _closing(log)["files_removed"] == 2
     assert not old_md.exists() and not appendix_path(orphan).exists()
     for kept in (old_html, appendix_path(old_html), new_md, appendix_path(new_md), notes, other):
         assert kept.exists(), kept
@@ -1337,3 +1363,8 @@ def test_the_command_lists_the_newest_kinds_and_says_which_periods_were_defaulte
     )
     assert sorted(p.name for p in out.iterdir()) == []
     assert "held" not in log.read_text() and "sar1" not in log.read_text()
+
+
+def _closing(log):
+    """The deletion log's last line: what the last `--apply` deleted."""
+    return json.loads(log.read_text().splitlines()[-1])

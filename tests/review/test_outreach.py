@@ -28,6 +28,7 @@ from workbench.review.outreach import (
     export_outreach,
     looks_like_outreach,
     row_digests,
+    sidecar_path,
 )
 from workbench.runs import assure
 
@@ -281,6 +282,21 @@ def test_an_export_without_a_named_user_logs_workbench_user(run, monkeypatch):
         "review outreach",
     )
     assert json.loads(result.sidecar.read_text())["exported_by"] == "officer1"
+
+
+def test_when_the_access_log_cannot_be_written_no_contact_file_is_left(run, monkeypatch):
+    # A tester's full disk: the contact file and its sidecar were written, then the log line
+    # failed, leaving 544 families' addresses on disk with no record of who exported them.
+    store, list_id, data, listed, out = run
+    decide(store, list_id, ("P1", "contact", None))
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(ReviewStore, "log_access", full)
+    with pytest.raises(sqlite3.OperationalError):
+        export_outreach(store, listed, data, out, key=KEY, user="A. Officer")
+    assert not out.exists() and not sidecar_path(out).exists()
 
 
 def test_a_link_decision_does_not_undo_a_contact_decision(run):

@@ -95,7 +95,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import yaml
 from filelock import FileLock, Timeout
@@ -1131,10 +1131,27 @@ def apply_retention(
             f"is writing now (first: a {busy[0].kind} item); the plan is stale: plan again and "
             "apply the new plan"
         )
+    log_path = Path(log_path)
+    counts = Counter(i.kind for i in due)
+    # Before anything is deleted, a line saying what is about to be: when the log cannot be
+    # written (a full disk, a folder not writable), nothing is deleted, and deletions whose
+    # closing line could not be written are still on record.
+    _append_line(
+        log_path,
+        {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": "retention",
+            "status": "starting",
+            "today": plan.today.isoformat(),
+            "policy": f"{plan.policy.source}@{plan.policy.version}",
+            "due": {kind: counts[kind] for kind in KINDS if counts.get(kind)},
+            "store": plan.store is not None,
+            "run_ids": sorted({i.run_id for i in due if i.run_id}),
+        },
+    )
     # The store goes first: if its chain does not verify, nothing is deleted anywhere.
     store_counts = _apply_store(plan.store, user) if plan.store is not None else None
     files = sum(_delete(item) for item in due)
-    counts = Counter(i.kind for i in due)
     deleted = {kind: counts.get(kind, 0) for kind in KINDS if kind not in STORE_KINDS}
     if store_counts is not None:
         deleted |= {
@@ -1158,9 +1175,26 @@ def apply_retention(
     unfinished = sum(1 for i in due if i.lock is not None)
     if unfinished or plan.in_progress:
         entry["unfinished_runs"] = {"deleted": unfinished, "in_progress": len(plan.in_progress)}
-    log_path = Path(log_path)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "a", encoding="utf-8") as log:
-        log.write(json.dumps(entry, sort_keys=True) + "\n")
+    _append_line(log_path, entry)
     return deleted
+
+
+def _append_line(log_path: Path, entry: dict[str, Any]) -> None:
+    """Append `entry` to the deletion log as a JSON line, on disk before it returns; a
+    WorkbenchError naming the log when it cannot be written."""
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as log:
+            log.write(json.dumps(entry, sort_keys=True) + "\n")
+            log.flush()
+            os.fsync(log.fileno())
+    except OSError as error:
+        raise WorkbenchError(
+            f"{log_path}: the deletion log cannot be written ({error.strerror or error}); "
+            + (
+                "nothing was deleted"
+                if entry.get("status") == "starting"
+                else "the deletions were made and its line before them records what was due"
+            )
+        ) from None

@@ -423,6 +423,14 @@ def export_review_workbook(
     decided = store.progress(list_id)["decided"]
     rows = _sheet_rows(store, list_id, shaped, words, key, details)
     title = details.title if details else listed["initiative"].replace("_", " ")
+    user = user or current_user()
+    logged = [("review export", f"list {list_id}: {len(rows)} rows")]
+    if details is not None:  # the workbook shows every child: each counts as viewed
+        for row in shaped.select("item_key").iter_rows(named=True):
+            logged.append((VIEW_COMMAND, view_detail(list_id, row)))
+    # Logged before the workbook exists: when the log cannot be written, no workbook naming
+    # children is left behind unrecorded.
+    store.log_accesses(user, logged)
     private_folder_for(path)  # a new folder for a workbook naming children is made owner-only
     write_private(
         path,
@@ -438,12 +446,6 @@ def export_review_workbook(
             decided,
         ),
     )
-    user = user or current_user()
-    logged = [("review export", f"list {list_id}: {len(rows)} rows")]
-    if details is not None:  # the workbook shows every child: each counts as viewed
-        for row in shaped.select("item_key").iter_rows(named=True):
-            logged.append((VIEW_COMMAND, view_detail(list_id, row)))
-    store.log_accesses(user, logged)
     return path
 
 

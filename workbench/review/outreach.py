@@ -783,17 +783,19 @@ def export_outreach(
     text = safe.write_csv(date_format="%Y-%m-%d")
     # Each row's digest as the file holds it, read back as `workbench assure` will read it.
     digests = row_digests(pl.read_csv(text.encode("utf-8"), infer_schema=False), key)
-    private_folder_for(out)  # a new folder for contact details is made owner-only
-    write_private(out, lambda p: p.write_bytes(text.encode("utf-8")))
     record = _sidecar(listed, list_id, rows, cautioned, chain, user, digests)
-    write_private(sidecar, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))
     held = record["counts"]["held_back_unconfirmed_link"]
+    # Logged before the file exists: when the log cannot be written (a full disk), no contact
+    # file is left behind unrecorded; a file that then fails to be written was logged anyway.
     store.log_access(
         user,
         "review outreach",
         f"list {list_id}: {exported.height} exported to {out.name}, {held} held back "
         f"(unconfirmed link), rows sealed {digests_seal(digests, key)}",
     )
+    private_folder_for(out)  # a new folder for contact details is made owner-only
+    write_private(out, lambda p: p.write_bytes(text.encode("utf-8")))
+    write_private(sidecar, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))
     return OutreachResult(
         list_id=list_id,
         out=out,
