@@ -276,6 +276,19 @@ def test_demo_writes_a_report_with_restricted_and_shareable_parts(tmp_path):
         assert "P0" not in path.read_text()
 
 
+def test_demo_on_the_smallest_council_allowed_runs_with_no_child_of_the_age(tmp_path):
+    # 10 households: no two-year-old, so take-up by criterion has no row; the page crashed
+    # on it, leaving a run folder half written under a good run's name.
+    result = workbench("demo", "--households", "10", "--reports", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    # No folder is left half written, nor any named -failed.
+    assert sorted(p.name.split("-", 3)[3].split("-r-")[0] for p in tmp_path.iterdir()) == [
+        "04_take_up_report",
+        "demo",
+    ]
+    assert not any(p.name.endswith("-failed") for p in tmp_path.iterdir())
+
+
 def test_assess_makes_a_new_output_folder_owner_only(folder, tmp_path):
     out = tmp_path / "new" / "lists" / "list.csv"
     assert workbench("assess", "--data", str(folder), *ARGS, "--out", str(out)).returncode == 0

@@ -10,7 +10,7 @@ from workbench.synth import generate_council, write_council
 
 
 def test_transparency_lists_every_criterion_in_force(tmp_path: Path):
-    out = tmp_path / "atrs.md"
+    out = tmp_path / "new" / "folder" / "atrs.md"  # made, as other commands' --out (a traceback)
     result = workbench("transparency", "--on", "2026-09-01", "--out", str(out))
     assert result.returncode == 0, result.stderr
     text = out.read_text()

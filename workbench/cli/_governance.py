@@ -234,5 +234,6 @@ def transparency_command(
 
     # Meant to be published (no personal data), so readable by all; a link at `out` is
     # replaced, never written through.
+    out.parent.mkdir(parents=True, exist_ok=True)  # as the other commands' --out
     write_replacing(out, lambda path: path.write_text(record, encoding="utf-8"))
     typer.echo(f"Transparency record for {day} written to {out}")

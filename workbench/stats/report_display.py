@@ -122,6 +122,8 @@ def display_frame(table: StatsTable) -> pl.DataFrame | None:
         )
     protected = table.protected
     measures = protected.table.get_column("measure").unique(maintain_order=True).to_list()
+    if not measures:  # no row at all: a council with no child of the offer's age, say
+        return pl.DataFrame(schema={protected.row: pl.String})
     shown = protected.wide(measures[0])
     for measure in measures[1:]:
         shown = shown.join(protected.wide(measure), on=protected.row, how="left")
