@@ -1038,6 +1038,26 @@ def _store_retention(
     return part, held, imports
 
 
+def _check_store(part: StoreRetention) -> None:
+    """Refuse a plan whose store is gone or whose decision chain does not verify, before
+    anything is logged or deleted (`ReviewStore.apply_retention` checks again, at once
+    with its removals)."""
+    from workbench.review.store import ReviewStore
+
+    if not part.path.is_file():
+        raise WorkbenchError(
+            f"{part.path}: the review store of the retention plan is gone; plan again"
+        )
+    with ReviewStore(part.path) as review:
+        chain = review.verify_chain()
+    if not chain.ok:
+        raise WorkbenchError(
+            f"{part.path}: the decision chain does not verify ({chain.message}); retention "
+            "removes nothing from a store whose chain is broken. Investigate with "
+            "`workbench assure --store` first"
+        )
+
+
 def _apply_store(part: StoreRetention, user: str | None) -> dict:
     """Remove the store's due items and decisions; the counts for the log."""
     from workbench.governance.access import current_user
@@ -1131,6 +1151,8 @@ def apply_retention(
             f"is writing now (first: a {busy[0].kind} item); the plan is stale: plan again and "
             "apply the new plan"
         )
+    if plan.store is not None:
+        _check_store(plan.store)  # refused before the log says anything is starting
     log_path = Path(log_path)
     counts = Counter(i.kind for i in due)
     # Before anything is deleted, a line saying what is about to be: when the log cannot be
