@@ -131,6 +131,7 @@ def test_assess_is_reproducible_byte_for_byte(folder, tmp_path):
         "dwp_list.csv",
         "funded_places.csv",
         "households.csv",
+        "rules:two_year_old.yaml",  # the package's rule file, as read
     }
     assert manifest["rows"]["benefits"] == {"read": 4, "accepted": 2, "quarantined": 2}
     assert manifest["parameters"] == {
@@ -366,7 +367,9 @@ def test_a_councils_own_rule_file_is_among_the_inputs_and_changes_the_run(tmp_pa
         json.loads((tmp_path / f"{name}.csv.manifest.json").read_text())
         for name in ("package", "own")
     )
-    assert "rules:two_year_old.yaml" not in first["inputs"]
+    assert first["inputs"]["rules:two_year_old.yaml"] == file_sha256(
+        rules_folder() / "two_year_old.yaml"
+    )
     assert second["inputs"]["rules:two_year_old.yaml"] == file_sha256(own)
     assert first["run_id"] != second["run_id"]
 

@@ -23,7 +23,7 @@ from workbench import __version__
 from workbench.data.reading import load_folder
 from workbench.errors import DataFileError, UsageError, WorkbenchError
 from workbench.provenance import run_id
-from workbench.rules import load_rule_set
+from workbench.rules import load_rule_set, rules_folder
 from workbench.rules.model import RULES_FOLDER
 from workbench.runs.html import remote_resources, render_html
 from workbench.runs.notebook import data_profile, readable
@@ -295,7 +295,11 @@ def test_a_ward_lookup_edited_in_place_gives_a_new_run_id(tmp_path):
     assert first.parameters["ward_lookup"] == edited.parameters["ward_lookup"] == str(lookup)
     assert edited.run_id != first.run_id
     assert restored.run_id == first.run_id
-    assert first.inputs == {**canonical_inputs(SAMPLE), "parameter:ward_lookup": sha(WARDS)}
+    assert first.inputs == {
+        **canonical_inputs(SAMPLE),
+        "parameter:ward_lookup": sha(WARDS),
+        **_package_rules(first.parameters["initiative"]),
+    }
     assert edited.inputs["parameter:ward_lookup"] == sha(WARDS_MOVED)
 
 
@@ -321,10 +325,35 @@ def test_without_a_file_parameter_the_run_id_is_made_as_before(
         else ""
     )
     notebook_sha = hashlib.sha256(source.read_bytes()).hexdigest()
-    before = {**canonical_inputs(SAMPLE), f"notebook:{source.name}": notebook_sha}
-    assert identity.inputs == canonical_inputs(SAMPLE)
+    # The notebook's rule file is an input, as `assess` records it (no file parameter).
+    rules = _package_rules(identity.parameters.get("initiative"))
+    before = {**canonical_inputs(SAMPLE), **rules, f"notebook:{source.name}": notebook_sha}
+    assert identity.inputs == {**canonical_inputs(SAMPLE), **rules}
     assert identity.files == {}
     assert identity.run_id == run_id(before, identity.parameters, rule_set, __version__)
+
+
+def _package_rules(initiative: object) -> dict[str, str]:
+    if initiative is None:
+        return {}
+    path = rules_folder() / f"{initiative}.yaml"
+    return {f"rules:{path.name}": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+def test_a_rule_file_edited_in_place_gives_a_new_run_id(tmp_path, monkeypatch):
+    # A scheduling tester changed the package's income limit, same id and version: the same
+    # run id came back, and the report of another list replaced the first.
+    folder = tmp_path / "rules"
+    shutil.copytree(rules_folder(), folder)
+    monkeypatch.setattr("workbench.rules.model.RULES_FOLDER", folder)
+    parameters = {"initiative": "two_year_old", "term_start": "2026-09-01"}
+    first = identify(resolve_notebook("02_eligibility_list"), SAMPLE, parameters)
+    rules = folder / "two_year_old.yaml"
+    rules.write_text(rules.read_text().replace("15400", "30000"))
+    edited = identify(resolve_notebook("02_eligibility_list"), SAMPLE, parameters)
+    assert edited.rule_set == first.rule_set  # the same id and version
+    assert edited.inputs["rules:two_year_old.yaml"] == sha(rules.read_text())
+    assert edited.run_id != first.run_id
 
 
 def test_only_parameters_naming_existing_files_are_hashed_and_never_a_key(tmp_path, monkeypatch):

@@ -365,11 +365,15 @@ class Assessment:
 
     @cached_property
     def inputs(self) -> dict[str, str]:
-        """The SHA-256 of each file read, by file name; a council's own rule file as
-        ``rules:<name>`` (two lists made with different rule files are different runs)."""
-        if self.rules_file is None:
+        """The SHA-256 of each file read, by file name, and of the rule file as
+        ``rules:<name>`` (a council's own, or the package's): two lists made with rule files
+        that differ are different runs, whatever their id and version say."""
+        from workbench.rules import rules_folder
+
+        rules = self.rules_file or rules_folder() / f"{self.rule_set.id}.yaml"
+        if not rules.is_file():  # a rule set made in memory
             return self._context[0]
-        return {**self._context[0], f"rules:{self.rules_file.name}": file_sha256(self.rules_file)}
+        return {**self._context[0], f"rules:{rules.name}": file_sha256(rules)}
 
     @property
     def code_version(self) -> str:

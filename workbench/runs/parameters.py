@@ -418,7 +418,7 @@ def identify(
     """
     checked = _checked_parameters(source, parameters, kernel)
     rule_set = _rule_set_ref(checked)
-    inputs = {**canonical_inputs(data), **parameter_inputs(checked)}
+    inputs = {**canonical_inputs(data), **parameter_inputs(checked), **_rule_file(checked)}
     notebook_sha = file_sha256(source)
     identity = {**inputs, f"notebook:{source.name}": notebook_sha}
     return RunIdentity(
@@ -429,6 +429,17 @@ def identify(
         rule_set=rule_set,
         files=parameter_files(checked),
     )
+
+
+def _rule_file(parameters: Mapping[str, object]) -> dict[str, str]:
+    """The package rule file the notebook's initiative reads, as ``rules:<name>`` and its
+    SHA-256, as `assess` records it: a rule file edited in place makes another run."""
+    if "initiative" not in parameters:
+        return {}
+    from workbench.rules import rules_folder
+
+    path = rules_folder() / f"{parameters['initiative']}.yaml"
+    return {f"rules:{path.name}": file_sha256(path)} if path.is_file() else {}
 
 
 def _rule_set_ref(parameters: Mapping[str, object]) -> str | None:
