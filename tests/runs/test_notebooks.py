@@ -300,6 +300,26 @@ def test_an_empty_list_for_a_reason_worth_knowing_is_said_and_fails_strict(tmp_p
     assert again.stderr == done.stderr
 
 
+def test_a_take_up_report_without_take_up_fails_strict_and_a_low_threshold_is_said(tmp_path):
+    # A scheduling tester's take-up report exited 0 under --strict with take-up blank (no
+    # place in the headcount for the term), and its low threshold was said nowhere.
+    args = ["-p", "term_start=2027-01-04", "-p", "as_of=2027-01-04", "-p", "threshold=7"]
+    args += ["--data", str(SAMPLE), "--reports", str(tmp_path), "--strict"]
+    done = workbench("report", "04", *args)
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.splitlines() == [
+        "warning: Take-up is not measured for the term: No place in funded_places is for the "
+        "term starting 2027-01-04: its places are for the terms starting 2025-09-01, "
+        "2026-01-01, 2026-04-01 and 2026-09-01. Is the term's start written another way in "
+        "the providers' headcount (then give that date as the term start), or has its "
+        "headcount not come in yet?",
+        "warning: The threshold 7 is below the default of 10: counts from 7 to 9 will be "
+        "published.",
+    ]
+    [run_dir] = tmp_path.iterdir()
+    assert manifest(run_dir)["warnings"]["notes"] == 1
+
+
 def test_a_table_too_small_to_publish_is_not_written(two_year_old):
     assert sorted((two_year_old.run_dir / "shareable").iterdir()) == []
     html = two_year_old.html.read_text()

@@ -67,6 +67,7 @@ from workbench.errors import UsageError
 from workbench.paths import project_path
 from workbench.rules import RuleSet
 from workbench.runs.emptiness import no_places_for_the_term
+from workbench.runs.list_warnings import between_terms
 from workbench.stats.disclosure import DisclosureRules, ProtectedTable
 from workbench.stats.equality import EQUALITY_FIELDS, equality_table
 from workbench.stats.outcomes import (
@@ -365,7 +366,16 @@ def write_stats(
             )
             if c is not None
         ),
-        warnings=tuple(mostly_quarantined(loaded)),
+        warnings=(
+            *mostly_quarantined(loaded),
+            *between_terms(found),
+            # The headline itself is blank: a scheduled take-up report without take-up.
+            *(
+                [f"Take-up is not measured for the term: {uncounted[term_start]}"]
+                if term_start in uncounted
+                else []
+            ),
+        ),
         measured=caveat is None,
         trend_terms=trend_terms,
         ward_lookup=(
