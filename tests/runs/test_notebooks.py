@@ -320,6 +320,18 @@ def test_a_take_up_report_without_take_up_fails_strict_and_a_low_threshold_is_sa
     assert manifest(run_dir)["warnings"]["notes"] == 1
 
 
+def test_the_linkage_report_says_a_dwp_list_all_quarantined_and_fails_strict(tmp_path):
+    # Its bands held the funded places only, and nothing said why (`link` refuses the data).
+    messy = SAMPLE.with_name("council_messy")
+    done = workbench("report", "06", "--data", str(messy), "--reports", str(tmp_path), "--strict")
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.startswith(
+        "warning: dwp_list.csv: 16 of 16 rows (100%) are quarantined and count for nothing"
+    )
+    [run_dir] = tmp_path.iterdir()
+    assert "dwp_list.csv: 16 of 16 rows (100%)" in (run_dir / "report.html").read_text()
+
+
 def test_a_table_too_small_to_publish_is_not_written(two_year_old):
     assert sorted((two_year_old.run_dir / "shareable").iterdir()) == []
     html = two_year_old.html.read_text()
