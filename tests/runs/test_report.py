@@ -179,6 +179,16 @@ def test_bad_parameters_are_refused_before_anything_is_written(tmp_path, paramet
             f'{Path("missing/review.sqlite").absolute()}); give an existing file, or "" for '
             "none",
         ),
+        (  # each of several lists (it failed in the kernel, naming ".")
+            f"outcome_lists={SAMPLE / 'people.csv'},missing/list.csv",
+            "'outcome_lists' names 'missing/list.csv', which does not exist (looked for "
+            f'{Path("missing/list.csv").absolute()}); give an existing file, or "" for none',
+        ),
+        (
+            f"outcome_lists={SAMPLE / 'people.csv'}",
+            "'outcome_lists' needs 'outcome_store' too: give the review store the lists were "
+            "registered in as -p outcome_store=FILE",
+        ),
         (
             "initiative=free_lunch",
             "'initiative' must be one of disability_access_fund, early_years_pupil_premium, "

@@ -198,6 +198,12 @@ def _checked_parameters(
             )
         checked[name] = _coerced(name, value, declared[name]["inferred_type_name"])
         _check_shared(name, checked[name])
+    for name, other in NEEDS.items():
+        if str(checked.get(name) or "").strip() and not str(checked.get(other) or "").strip():
+            raise UsageError(
+                f"Parameter {name!r} needs {other!r} too: give the review store the lists were "
+                f"registered in as -p {other}=FILE."
+            )
     return dict(sorted(checked.items()))
 
 
@@ -215,6 +221,10 @@ EXISTING_PATH_PARAMETERS = (
     "run",
     "review_thresholds",
 )
+# Parameters naming several such files, separated by commas.
+EXISTING_PATH_LIST_PARAMETERS = ("outcome_lists",)
+# A parameter that needs another given with it (the store the lists were registered in).
+NEEDS = {"outcome_lists": "outcome_store"}
 
 
 def _choices(name: str) -> tuple[str, ...]:
@@ -246,11 +256,15 @@ def _check_shared(name: str, value: object) -> None:
         )
     if not isinstance(value, str):
         return
-    if name in EXISTING_PATH_PARAMETERS and value.strip() and not Path(value).exists():
-        raise UsageError(
-            f"Parameter {name!r} names {value!r}, which does not exist (looked for "
-            f'{Path(value).absolute()}); give an existing file, or "" for none.'
-        )
+    named = [value] if name in EXISTING_PATH_PARAMETERS else []
+    if name in EXISTING_PATH_LIST_PARAMETERS:
+        named = [part.strip() for part in value.split(",")]
+    for part in named:
+        if part.strip() and not Path(part).exists():
+            raise UsageError(
+                f"Parameter {name!r} names {part!r}, which does not exist (looked for "
+                f'{Path(part).absolute()}); give an existing file, or "" for none.'
+            )
     dates = [value] if name in DATE_PARAMETERS else []
     if name in DATE_LIST_PARAMETERS:
         dates = [part.strip() for part in value.split(",") if part.strip()]
