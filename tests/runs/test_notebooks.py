@@ -332,6 +332,18 @@ def test_the_linkage_report_says_a_dwp_list_all_quarantined_and_fails_strict(tmp
     assert "dwp_list.csv: 16 of 16 rows (100%)" in (run_dir / "report.html").read_text()
 
 
+def test_a_report_on_a_folder_without_a_required_table_exits_1_as_bad_input(tmp_path):
+    # A scheduler could not tell "the extract was not delivered" (exit 4 before) from "the
+    # notebook is broken".
+    (tmp_path / "data").mkdir()
+    args = ["--data", str(tmp_path / "data"), "--reports", str(tmp_path / "r")]
+    done = workbench("report", "02", *args, "-p", "term_start=2026-09-01")
+    assert done.returncode == 1, done.stderr
+    assert "DataFileError" in done.stderr and "required table" in done.stderr
+    [failed] = (tmp_path / "r").iterdir()
+    assert failed.name.endswith("-failed")
+
+
 def test_a_table_too_small_to_publish_is_not_written(two_year_old):
     assert sorted((two_year_old.run_dir / "shareable").iterdir()) == []
     html = two_year_old.html.read_text()

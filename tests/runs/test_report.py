@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 from typing import cast
 
@@ -29,6 +30,7 @@ from workbench.runs.html import remote_resources, render_html
 from workbench.runs.notebook import data_profile, readable
 from workbench.runs.parameters import (
     NOTEBOOKS,
+    _relative_date,
     available_notebooks,
     canonical_inputs,
     identify,
@@ -348,6 +350,32 @@ def _package_rules(initiative: object) -> dict[str, str]:
         return {}
     path = rules_folder() / f"{initiative}.yaml"
     return {f"rules:{path.name}": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+@pytest.mark.parametrize(
+    ("today", "initiative", "term"),
+    [
+        (date(2026, 8, 1), "two_year_old", date(2026, 9, 1)),  # the README's three firings
+        (date(2026, 12, 1), "two_year_old", date(2027, 1, 1)),
+        (date(2027, 3, 1), "two_year_old", date(2027, 4, 1)),
+        (date(2026, 9, 1), "two_year_old", date(2027, 1, 1)),  # after today, not on it
+        (date(2026, 12, 1), "free_school_meals", date(2027, 9, 1)),  # its rules: September
+    ],
+)
+def test_next_is_the_first_of_the_rules_term_starts_after_today(today, initiative, term):
+    assert _relative_date("next", initiative, today) == term
+    assert _relative_date("today", initiative, today) == today
+
+
+def test_a_scheduled_run_may_give_the_term_as_next_and_the_evidence_as_today():
+    # The README's crontab line gave fixed dates, so every later firing listed the same term.
+    source = resolve_notebook("02_eligibility_list")
+    named = identify(source, SAMPLE, {"term_start": "next", "as_of": "today"})
+    assert named.parameters["term_start"] == _relative_date("next", "two_year_old").isoformat()
+    assert named.parameters["as_of"] == date.today().isoformat()
+    # The run is the run of those dates: its id is theirs.
+    dated = identify(source, SAMPLE, {k: named.parameters[k] for k in ("term_start", "as_of")})
+    assert dated.run_id == named.run_id
 
 
 def test_a_rule_file_edited_in_place_gives_a_new_run_id(tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from workbench.cli._common import (
+    EXIT_BAD_INPUT,
     EXIT_CHECKS_FAILED,
     EXIT_REPORT_FAILED,
     AsOf,
@@ -480,7 +481,7 @@ def report_command(
         )
     except ReportFailed as error:
         typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(EXIT_REPORT_FAILED) from None
+        raise typer.Exit(EXIT_BAD_INPUT if error.bad_input else EXIT_REPORT_FAILED) from None
     typer.echo(f"Report: {run.html}")
     typer.echo(f"Manifest: {run.manifest}")
     for sentence in run.warnings.sentences if run.warnings else ():

@@ -197,7 +197,12 @@ def _checked_parameters(
                 + (f" Did you mean {hint[0]!r}?" if hint else "")
             )
         checked[name] = _coerced(name, value, declared[name]["inferred_type_name"])
+        if (name, value) in RELATIVE_DATES:
+            continue  # worked out below, once the initiative is known
         _check_shared(name, checked[name])
+    for name, word in RELATIVE_DATES:
+        if checked.get(name) == word:
+            checked[name] = _relative_date(word, checked.get("initiative")).isoformat()
     for name, other in NEEDS.items():
         if str(checked.get(name) or "").strip() and not str(checked.get(other) or "").strip():
             raise UsageError(
@@ -205,6 +210,30 @@ def _checked_parameters(
                 f"registered in as -p {other}=FILE."
             )
     return dict(sorted(checked.items()))
+
+
+# Dates a scheduled run gives in words, worked out when the run starts (today, on this
+# machine's clock): the evidence date as today, and the term as the first of the rules' term
+# starts after today, so that one crontab line lists the coming term at each firing.
+RELATIVE_DATES = (("as_of", "today"), ("term_start", "next"))
+
+
+def _relative_date(word: str, initiative: object, today: date | None = None) -> date:
+    """`today`, or the first term start of `initiative`'s rules (two-year-old's when none is
+    given) after today."""
+    today = today or date.today()
+    if word == "today":
+        return today
+    from workbench.rules import load_rule_set
+
+    rules = load_rule_set(str(initiative or "two_year_old"))
+    starts = rules.population.window_on(today).starts.month_days
+    return min(
+        date(year, month, first)
+        for year in (today.year, today.year + 1)
+        for month, first in starts
+        if date(year, month, first) > today
+    )
 
 
 # Parameters the notebooks share, checked before a kernel starts, so that a value that cannot

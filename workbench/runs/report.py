@@ -100,11 +100,18 @@ class ReportRun:
 
 
 class ReportFailed(WorkbenchError):
-    """A notebook stopped with an error; `run` is the kept `-failed` folder."""
+    """A notebook stopped with an error; `run` is the kept `-failed` folder. `bad_input`:
+    it stopped on the data, a profile or a rule file (an error naming the file), not on the
+    notebook itself: `workbench report` exits 1 for it, as the other commands do."""
 
-    def __init__(self, message: str, run: ReportRun) -> None:
+    def __init__(self, message: str, run: ReportRun, *, bad_input: bool = False) -> None:
         self.run = run
+        self.bad_input = bad_input
         super().__init__(message)
+
+
+# The errors a notebook stops with that are about its input, not the notebook.
+BAD_INPUT_ERRORS = frozenset({"DataFileError", "ProfileError", "RuleFileError"})
 
 
 # --- the run folder ----------------------------------------------------------------------------
@@ -437,11 +444,16 @@ def _run(
         except OSError as unwritten:
             raise _unwritable(final.parent, unwritten, partial) from None
         if isinstance(error, PapermillExecutionError):
-            raise ReportFailed(_failure_message(name, error, failed.run_dir), failed) from None
+            raise ReportFailed(
+                _failure_message(name, error, failed.run_dir),
+                failed,
+                bad_input=error.ename in BAD_INPUT_ERRORS,
+            ) from None
         if isinstance(error, DeadKernelError):
             raise ReportFailed(_dead_kernel_message(name, failed.run_dir), failed) from None
         if isinstance(error, WorkbenchError):
-            raise ReportFailed(f"{error} The run is kept in {failed.run_dir}.", failed) from None
+            said = str(error).rstrip(".")
+            raise ReportFailed(f"{said}. The run is kept in {failed.run_dir}.", failed) from None
         if isinstance(error, OSError):
             message = f"{_unwritable(final.parent, error)}. The run is kept in {failed.run_dir}."
             raise ReportFailed(message, failed) from None
