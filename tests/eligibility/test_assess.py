@@ -214,6 +214,40 @@ def test_a_bad_argument_is_named_as_the_caller_wrote_it(small, call, parameter, 
     assert raised.value.for_flag().startswith("--" + parameter.replace("_", "-") + " ")
 
 
+def test_two_runs_writing_one_list_at_once_take_turns(small, tmp_path, monkeypatch):
+    # A reliability tester's two scheduled runs to one --out: one crashed on the shared
+    # temporary file, the other exited 0 with a manifest describing the first's list.
+    import hashlib
+    import threading
+    import time
+
+    from workbench.eligibility import assess as assess_module
+
+    first = wb.assess(small, "two_year_old", term_start=TERM, as_of=AS_OF, linkage="exact")
+    second = wb.assess(small, "two_year_old", term_start=TERM, as_of=TERM, linkage="exact")
+    assert first.run_id != second.run_id
+    out = tmp_path / "list.csv"
+    writing = threading.Event()
+    real = assess_module.write_list
+
+    def slow(candidates, path, run):  # the first writer pauses after its list, mid-write
+        real(candidates, path, run)
+        if run == first.run_id:
+            writing.set()
+            time.sleep(0.5)
+
+    monkeypatch.setattr(assess_module, "write_list", slow)
+    one = threading.Thread(target=first.write, args=(out,))
+    one.start()
+    assert writing.wait(10)
+    second.write(out)  # waits for the first to finish, then writes its own
+    one.join()
+    record = json.loads((tmp_path / "list.csv.manifest.json").read_text())
+    assert record["run_id"] == second.run_id
+    assert record["outputs"]["list"]["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert set(pl.read_csv(out)["run_id"]) == {second.run_id}
+
+
 def test_write_refuses_a_file_that_is_not_a_list(small, tmp_path):
     found = wb.assess(small, "two_year_old", term_start=TERM, as_of=AS_OF)
     with pytest.raises(UsageError, match=r"^out must end in .csv or .parquet; got 'list.txt'"):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -472,6 +473,10 @@ class Assessment:
         """Write the list to `out` (``.csv`` or ``.parquet``, owner-only), its manifest beside
         it and the DWP-list rows not listed; returns where they are."""
         out = check_list_path(out)
+        with _writing(out):
+            return self._write(out)
+
+    def _write(self, out: Path) -> WrittenList:
         run = self.run_id
         write_list(self.candidates, out, run)
         accounted = self._write_unlisted(out)
@@ -716,6 +721,22 @@ def link(
 
 
 # --- the steps behind `assess` -----------------------------------------------------------------
+
+
+def _writing(out: Path) -> Any:
+    """A lock held while a list, its manifest and its DWP rows not listed are written to
+    `out`: two runs writing the same list at once (two scheduled runs) take turns, so the
+    list and its manifest are always one run's. Kept in the temporary folder, keyed by the
+    list's path and the user, so that no file appears beside the list (a report run's folder
+    holds only what the run wrote)."""
+    import hashlib
+    import tempfile
+
+    from filelock import FileLock
+
+    where = hashlib.sha256(str(out.resolve()).encode("utf-8")).hexdigest()[:24]
+    name = f"workbench-list-{os.getuid() if hasattr(os, 'getuid') else 0}-{where}.lock"
+    return FileLock(Path(tempfile.gettempdir()) / name, mode=0o600)
 
 
 def _code_context() -> tuple[str, str | None, dict]:
