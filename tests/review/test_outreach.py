@@ -26,6 +26,7 @@ from workbench.review.outreach import (
     OUTREACH_FORMAT,
     digests_seal,
     export_outreach,
+    later_list_caution,
     looks_like_outreach,
     row_digests,
     sidecar_path,
@@ -73,14 +74,15 @@ LIST_ROWS = [
 ]
 
 
-def write_run(folder: Path, run_id: str = RUN) -> tuple[Path, Path]:
-    """A data folder and the list (with its manifest) `assess` would have written from it."""
+def write_run(folder: Path, run_id: str = RUN, drop: str = "") -> tuple[Path, Path]:
+    """A data folder and the list (with its manifest) `assess` would have written from it;
+    without the row of the person `drop` (a re-run that no longer lists them)."""
     data = folder / "data"
     data.mkdir(parents=True)
     for name, text in {"people": PEOPLE, "benefits": BENEFITS, "dwp_list": DWP_LIST}.items():
         (data / f"{name}.csv").write_text(text)
     listed = folder / "two_year_old.csv"
-    rows = [f"{row},{RULE_SET},{run_id}" for row in LIST_ROWS]
+    rows = [f"{row},{RULE_SET},{run_id}" for row in LIST_ROWS if not drop or row[:3] != f"{drop},"]
     listed.write_text("\n".join([LIST_HEADER, *rows]) + "\n")
     listed.chmod(0o600)
     manifest = {
@@ -232,6 +234,21 @@ def test_a_later_decision_on_a_rerun_list_holds_the_family_back(run, tmp_path: P
     again = export_outreach(store, rerun, rerun_data, tmp_path / "o2.csv", key=KEY, user="A")
     assert pl.read_csv(again.out, infer_schema=False)["item_key"].to_list() == [K["P6"]]
     assert again.held_back_later_decision == 0
+
+
+def test_a_child_a_later_list_no_longer_holds_is_exported_with_a_caution(run, tmp_path: Path):
+    # A reliability tester's re-run after a benefit ended: the older list's contact was
+    # exported with nothing to say the child had dropped off the offer's later list.
+    store, list_id, *_ = run
+    _, rerun = write_run(tmp_path / "rerun", run_id="r-outreach0002", drop="P1")
+    rerun_id, _ = register_list_file(store, rerun, KEY)
+    decide(store, list_id, ("P1", "contact", None), ("P6", "contact", None))
+    written = pl.read_csv(export(run).out, infer_schema=False)
+    made = store.lists().filter(pl.col("list_id") == rerun_id)["created_at"][0]
+    assert dict(written.select("item_key", "caution").iter_rows()) == {
+        K["P1"]: later_list_caution(rerun_id, made),
+        K["P6"]: None,  # still listed
+    }
 
 
 def test_the_command_says_who_was_held_back_for_a_later_decision_and_where(tmp_path: Path):

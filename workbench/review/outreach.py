@@ -410,14 +410,46 @@ def _address_key(value: str | None) -> str | None:
     return plain or None
 
 
-def _with_cautions(rows: pl.DataFrame) -> pl.DataFrame:
+def later_list_caution(list_id: str, created_at: str) -> str:
+    """The caution of a child a later list of the same offer does not hold."""
+    return (
+        f"Not on the offer's later list {list_id} (made {created_at[:10]}): their "
+        "circumstances may have changed since; check before contacting"
+    )
+
+
+def _not_on_later_list(store: ReviewStore, list_id: str) -> tuple[frozenset[str], str | None]:
+    """The item keys of `list_id` that the latest later list of the same initiative does not
+    hold (a re-run after a benefit ended or a family moved), and that list's caution; none
+    when no later list was registered, or its items were removed by retention."""
+    lists = store.lists()
+    this = lists.filter(pl.col("list_id") == list_id).row(0, named=True)
+    later = lists.filter(
+        (pl.col("initiative") == this["initiative"])
+        & (pl.col("created_at") > this["created_at"])
+        & pl.col("items_removed_at").is_null()
+    )
+    if later.is_empty():
+        return frozenset(), None
+    latest = later.sort("created_at").row(-1, named=True)
+    held = set(store.items(latest["list_id"])["item_key"].to_list())
+    mine = set(store.items(list_id)["item_key"].to_list())
+    return frozenset(mine - held), later_list_caution(latest["list_id"], latest["created_at"])
+
+
+def _with_cautions(
+    rows: pl.DataFrame, dropped: frozenset[str] = frozenset(), dropped_caution: str | None = None
+) -> pl.DataFrame:
     """The exported rows, their details read (`_with_details`), with ``caution`` and, for the
-    counts, ``caution_place`` and ``caution_record``."""
+    counts, ``caution_place`` and ``caution_record``; a child in `dropped` (not on the offer's
+    later list) is cautioned with `dropped_caution`."""
     cautions, places, records = [], [], []
     for row in rows.iter_rows(named=True):
         confirmed = bool(row["__confirmed"])
         place = bool(row["funded_place_to_review"] or (confirmed and row["match_places"]))
         said = [CAUTION_FUNDED_PLACE] if place else []
+        if dropped_caution is not None and row["item_key"] in dropped:
+            said.append(dropped_caution)
         differ: list[str] = []
         if confirmed and not row["council_found"]:
             said.append(_CONFIRMED_RECORD_MISSING)
@@ -775,7 +807,9 @@ def export_outreach(
     rows = contact_rows(store, list_id, _with_record_links(shaped, listed.candidates))
     exportable = rows.filter("exportable")
     _check_confirmed_pairs(store, list_id, exportable, key, listed.path)
-    cautioned = _with_cautions(_with_details(exportable, data, listed))
+    cautioned = _with_cautions(
+        _with_details(exportable, data, listed), *_not_on_later_list(store, list_id)
+    )
     exported = cautioned.select(pl.lit(list_id).alias("list_id"), *OUTREACH_COLUMNS[1:])
     user = user or current_user()
     sidecar = sidecar_path(out)
