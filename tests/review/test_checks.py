@@ -1247,6 +1247,25 @@ def test_the_last_import_removed_whole_is_found_by_the_log_beside_the_store(expo
     )
 
 
+def test_the_import_log_deleted_is_found(exported):
+    # A reliability tester deleted <store>.imports and `assure --store` still passed.
+    (store, *_, folder), _, sent = exported
+    path = _results(sent[:1], ["Eligible"], folder / "r.csv")
+    import_check_results(store, path, key=KEY, user="A. Officer")
+    store.import_log.unlink()
+    assert store.verify_check_results() == CheckResultsReport(
+        False,
+        1,
+        0,
+        (
+            f"{store.import_log}: missing, while the store holds 1 sealed check import(s); "
+            "every import appends its seal to it, so without it an import removed whole "
+            "cannot be found. Restore it from the same backup as the store (a store copied "
+            "without it: copy it too)",
+        ),
+    )
+
+
 @pytest.mark.parametrize("keep_results", [False, True])
 def test_the_last_import_removed_with_its_log_line_is_still_found(exported, keep_results):
     """Removed with its line of the log beside the store, the last import leaves the store's

@@ -455,6 +455,22 @@ def logged_heads(store: ReviewStore) -> list[tuple[int, str]]:
     return [(int(line.split("\t")[0]), line.split("\t")[1]) for line in lines]
 
 
+def test_a_new_store_has_its_logs_from_the_start_so_a_crash_is_not_a_deletion(tmp_path):
+    # A reliability tester's crash after an import's commit, before the first head line:
+    # with no log at all, `assure` called the store tampered. Made empty with the store, the
+    # log compares only the lines it holds.
+    with ReviewStore(tmp_path / "s" / "review.sqlite") as made:
+        assert made.head_log.read_text() == made.import_log.read_text() == ""
+        assert stat.S_IMODE(made.head_log.stat().st_mode) == 0o600
+        list_id = made.add_list("r-aaa", "two_year_old", "two_year_old@2026.1", {}, make_items(K1))
+        with made.write_transaction():
+            made.record_decision(list_id, K1, "contact", "A. Officer")
+            made._head_due = False  # the process dies before the line is written
+        assert made.verify_head_log() == []
+        made.head_log.unlink()  # deleted: said
+        assert made.verify_head_log()[0].endswith("(a store copied without it: copy it too)")
+
+
 def test_writes_in_a_write_transaction_commit_together_and_log_the_head_after(store, list_id):
     """What `write_transaction` holds (an import's check, its decisions, its access-log line)
     commits together or not at all, and the head is logged only once committed: a head
@@ -463,7 +479,7 @@ def test_writes_in_a_write_transaction_commit_together_and_log_the_head_after(st
         assert store.latest_decisions(list_id).height == 0  # a check, under the write lock
         store.record_decision(list_id, K1, "contact", "A. Officer")
         store.log_access("A. Officer", "review import", "one")
-        assert not store.head_log.exists()  # not committed yet
+        assert logged_heads(store) == []  # not committed yet (made empty with the store)
         with raw(store) as other:  # another connection cannot write meanwhile
             other.execute("PRAGMA busy_timeout = 0")
             with pytest.raises(sqlite3.OperationalError, match="locked"):

@@ -129,7 +129,12 @@ def review_import_command(
             "(rows deleted?): nothing was recorded for them, and they stay undecided. Export "
             "the list again to review them."
         )
-    typer.echo(f"Decision chain head: seq {seq}, {head[:16]} (logged in {log.name}).")
+    lines = log.read_text("ascii").splitlines() if log.is_file() else []
+    logged = bool(lines) and lines[-1].split("\t")[:2] == [str(seq), head]
+    typer.echo(
+        f"Decision chain head: seq {seq}, {head[:16]}"
+        + (f" (logged in {log.name})." if logged or seq == 0 else f" (not in {log.name}).")
+    )
 
 
 def review_serve_command(

@@ -224,6 +224,11 @@ class ReviewStore:
         self._head_due = False  # a decision was appended in it: log the head at commit
         if not self.path.exists():
             _create_private_file(self.path)
+            # The logs beside it from the start: a crash after the first commit, before its
+            # line, leaves an empty log (nothing to compare), not a missing one, which says
+            # the log was deleted.
+            for log in (self.head_log, self.import_log):
+                self._append_line(log, "")
         self._conn = sqlite3.connect(
             self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
         )
@@ -926,9 +931,17 @@ class ReviewStore:
     def _verify_import_log(self) -> list[str]:
         """The imports logged that the store no longer holds with the seal logged: one
         removed whole (the last one too, which the chained seals cannot show) or resealed."""
-        if not self.import_log.is_file():
-            return []
         held = dict(self._conn.execute("SELECT import_id, seal FROM check_imports").fetchall())
+        if not self.import_log.is_file():
+            sealed = sum(1 for seal in held.values() if seal)
+            if not sealed:
+                return []
+            return [
+                f"{self.import_log}: missing, while the store holds {sealed} sealed check "
+                "import(s); every import appends its seal to it, so without it an import "
+                "removed whole cannot be found. Restore it from the same backup as the store "
+                "(a store copied without it: copy it too)"
+            ]
         problems = []
         for number, text in enumerate(self.import_log.read_text("ascii").splitlines(), start=1):
             fields = text.split("\t")
