@@ -214,6 +214,30 @@ def test_a_bad_argument_is_named_as_the_caller_wrote_it(small, call, parameter, 
     assert raised.value.for_flag().startswith("--" + parameter.replace("_", "-") + " ")
 
 
+def test_a_list_made_outside_the_repository_records_the_packages_commit(small, tmp_path):
+    # A scheduling tester's list made from /tmp recorded "git_commit": null.
+    from workbench.provenance import git_commit
+
+    repository = git_commit(Path(wb.__file__).parent)
+    if repository is None:
+        pytest.skip("the package is not in a git checkout here")
+    done = workbench(
+        "assess", "--initiative", "two_year_old", "--data", str(small),
+        "--term-start", "2026-09-01", "--as-of", "2026-08-01", "--linkage", "exact",
+        "--out", str(tmp_path / "list.csv"), cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    record = json.loads((tmp_path / "list.csv.manifest.json").read_text())
+    assert record["git_commit"] == repository
+
+
+def test_an_explanation_prints_as_its_words(small):
+    found = wb.assess(small, "two_year_old", term_start=TERM, as_of=AS_OF, linkage="exact")
+    said = found.explain("C1")
+    assert str(said) == said.to_text()
+    assert str(said).startswith("Child C1 (born 2 March 2024) is listed")
+
+
 def test_two_runs_writing_one_list_at_once_take_turns(small, tmp_path, monkeypatch):
     # A reliability tester's two scheduled runs to one --out: one crashed on the shared
     # temporary file, the other exited 0 with a manifest describing the first's list.

@@ -335,3 +335,16 @@ def test_review_notebook_opened_interactively_shows_the_panel(key_file, tmp_path
             ("A. Officer", "review-panel"),
             ("A. Officer", "review view"),
         ]
+
+
+def test_warnings_handed_over_are_owner_only_from_the_start(tmp_path):
+    # A scheduling tester's run stopped by SIGTERM left restricted/warnings.json at 0644,
+    # and assure failed the folder: a note may name records.
+    from workbench.runs.list_warnings import ListWarnings, hand_over, take_over
+
+    (tmp_path / "restricted").mkdir(mode=0o700)
+    said = ListWarnings(serious=("The list is empty.",), notes=("Row D8 repeats D7.",))
+    assert hand_over(said, tmp_path) == said
+    path = tmp_path / "restricted" / "warnings.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert take_over(tmp_path) == said and not path.exists()

@@ -741,7 +741,9 @@ def _writing(out: Path) -> Any:
 
 def _code_context() -> tuple[str, str | None, dict]:
     """The code version, the git commit and the environment, for the manifest."""
-    return workbench.__version__, git_commit(), environment()
+    # The package's own repository, wherever the command is run from (a list made from /tmp
+    # recorded no commit).
+    return workbench.__version__, git_commit(Path(workbench.__file__).parent), environment()
 
 
 # Where the package's rule files are (`workbench.rules.RULES_FOLDER`), without importing the

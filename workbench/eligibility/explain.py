@@ -180,6 +180,10 @@ class Explanation:
             reasons.append("no funded place for the term")
         return reasons or ["no criterion is met"]
 
+    def __str__(self) -> str:
+        """The plain-English explanation (`print(found.explain("P1"))`)."""
+        return self.to_text()
+
     def to_text(self) -> str:
         """The explanation in plain English, one statement a line."""
         lines = [

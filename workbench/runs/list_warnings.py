@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from workbench.private_files import write_private
 from workbench.runs.emptiness import empty_required_tables, silent_emptiness
 from workbench.runs.unrecorded import unrecorded_facts
 
@@ -144,7 +145,10 @@ def hand_over(warnings: ListWarnings, run_dir: str | Path) -> ListWarnings:
     for the notebook to show (`ListWarnings.markdown`)."""
     record = {"serious": list(warnings.serious), "notes": list(warnings.notes)}
     path = Path(run_dir) / "restricted" / WARNINGS_FILE
-    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    # Owner-only from the start (a note may name records): a run stopped before the runner
+    # takes it over leaves it in restricted/, where every file is owner-only.
+    text = json.dumps(record, indent=2) + "\n"
+    write_private(path, lambda p: p.write_text(text, encoding="utf-8"))
     return warnings
 
 
