@@ -142,3 +142,26 @@ def test_a_file_that_is_not_a_store_is_refused_with_the_stores_own_error(tmp_pat
     with pytest.raises(WorkbenchError, match="cannot be used as a review store"):
         record_access("validate", "data /srv/a", store=bogus)
     assert bogus.read_text().startswith("these are notes")
+
+
+def test_a_report_run_is_logged_with_what_was_asked_for(tmp_path: Path):
+    # A scheduling tester found report rows saying only "notebook 02, data ...": which offer
+    # and term were looked at could not be told from the log. Secrets stay out.
+    store = tmp_path / "review.sqlite"
+    env = dict(os.environ, WORKBENCH_STORE=str(store), WORKBENCH_USER="Scheduler")
+    args = ["report", "no_such_notebook", "--data", str(tmp_path), "--reports", str(tmp_path)]
+    args += ["-p", "initiative=free_school_meals", "-p", "term_start=next"]
+    args += ["-p", "key_file=/secret/key"]
+    subprocess.run(
+        [sys.executable, "-m", "workbench", "--quiet", *args], capture_output=True, env=env
+    )
+    with ReviewStore(store) as review_store:
+        log = review_store.access_log()
+    assert log.select("user", "command", "detail").rows() == [
+        (
+            "Scheduler",
+            "report",
+            f"notebook no_such_notebook, data {tmp_path}, initiative=free_school_meals, "
+            "term_start=next",
+        )
+    ]

@@ -185,6 +185,12 @@ def embedded_svgs(html: str) -> list[str]:
     return [base64.b64decode(image).decode("utf-8") for image in found]
 
 
+def test_the_note_on_hidden_differences_is_said_once(with_truth):
+    # Each table with a rate carries it: a scheduling tester saw it twice in the report.
+    html = with_truth.html.read_text()
+    assert html.count("Where a count less the count it is part of") == 1
+
+
 def test_report_html_embeds_the_three_charts(with_truth):
     charts = embedded_svgs(with_truth.html.read_text())
     assert len(charts) == 3

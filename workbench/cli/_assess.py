@@ -466,16 +466,19 @@ def report_command(
     (code hidden, opens offline), manifest.json, and its shareable/ and restricted/ outputs.
     A notebook that makes a list (02) warns on stderr as assess does. Exit 4 when the notebook
     fails (kept as <folder>-failed/)."""
-    from workbench.runs.parameters import parse_parameters
+    from workbench.runs.parameters import SECRET_PARAMETERS, parse_parameters
     from workbench.runs.report import ReportFailed, run_report
 
-    record_access("report", f"notebook {notebook}, data {data}")
+    given = parse_parameters(parameter)
+    # What was asked for (initiative, term, ...): the run id is known only once it has run.
+    shown = ", ".join(f"{k}={v}" for k, v in given.items() if k not in SECRET_PARAMETERS)
+    record_access("report", f"notebook {notebook}, data {data}" + (f", {shown}" if shown else ""))
     use_profile(profile)  # the notebook's kernel inherits it (WORKBENCH_PROFILE)
     try:
         run = run_report(
             notebook,
             data=data,
-            parameters=parse_parameters(parameter),
+            parameters=given,
             reports=reports,
             kernel=kernel,
         )

@@ -199,7 +199,8 @@ class Publisher:
 
     def summary(self) -> str:
         """Markdown: the cells hidden (or "Nothing hidden.") and the tables written."""
-        notes = [f"- {note}" for note in self.hidden] or ["- Nothing hidden."]
+        # A note every table with a rate carries (how differences are hidden) is said once.
+        notes = [f"- {note}" for note in dict.fromkeys(self.hidden)] or ["- Nothing hidden."]
         return "\n".join(
             ["**Hidden cells**", "", *notes, "", "**Tables written**", "", *self.written]
         )
