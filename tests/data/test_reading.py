@@ -553,6 +553,25 @@ def test_a_utf16_file_is_named_as_such_with_advice(make_folder, codec):
         load_folder(folder)
 
 
+@pytest.mark.parametrize("table", ["people", "benefits"])
+def test_a_file_whose_lines_end_in_a_carriage_return_alone_is_named_as_such(make_folder, table):
+    # Old Mac line endings: people read as "a header but no rows", benefits as an error
+    # listing every field of the file (a reliability tester's finding).
+    files: dict[str, str | bytes] = {
+        "people.csv": people_with("P1,H1,Ann,Smith,1990-04-01"),
+        "benefits.csv": BENEFITS_CSV,
+    }
+    files[f"{table}.csv"] = str(files[f"{table}.csv"]).replace("\n", "\r").encode()
+    with pytest.raises(DataFileError) as caught:
+        load_folder(make_folder(files))
+    assert str(caught.value) == (
+        f"{caught.value.file}: cannot be read as csv: its lines end in a carriage return alone "
+        "(as old Mac programs wrote them), so it reads as one line. Save it again with Windows "
+        "(CR LF) or Unix (LF) line endings (Excel: Save As CSV UTF-8)"
+    )
+    assert caught.value.file.endswith(f"{table}.csv")
+
+
 def test_a_file_that_is_not_utf8_is_unreadable_with_advice(make_folder):
     latin1 = people_with("P1,H1,Jos\xe9,Smith,1990-04-01").encode("latin-1")
     folder = make_folder({"people.csv": latin1, "benefits.csv": BENEFITS_CSV})

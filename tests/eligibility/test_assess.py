@@ -238,6 +238,36 @@ def test_an_explanation_prints_as_its_words(small):
     assert str(said).startswith("Child C1 (born 2 March 2024) is listed")
 
 
+def test_a_full_disk_is_one_line_naming_the_file_and_leaves_lists_whole(
+    small, tmp_path, monkeypatch
+):
+    # A reliability tester's full disk gave a 65-line traceback without the file's name.
+    from workbench.eligibility import assess as assess_module
+
+    found = wb.assess(small, "two_year_old", term_start=TERM, as_of=AS_OF, linkage="exact")
+    out = tmp_path / "list.csv"
+    earlier = found.write(out)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(assess_module, "write_list", full)
+    with pytest.raises(WorkbenchError) as caught:
+        found.write(out)
+    assert str(caught.value) == (
+        f"{out}: cannot be written (No space left on device); a list written before at this "
+        "path, if any, is left as it was with its manifest"
+    )
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # the earlier pair
+    monkeypatch.undo()
+    # The list written, its DWP rows not listed not: nothing is left that does not agree.
+    monkeypatch.setattr(type(found), "_write_unlisted", full)
+    with pytest.raises(WorkbenchError, match="so the list was not kept either"):
+        found.write(out)
+    assert not out.exists() and not earlier.manifest.exists()
+
+
 def test_two_runs_writing_one_list_at_once_take_turns(small, tmp_path, monkeypatch):
     # A reliability tester's two scheduled runs to one --out: one crashed on the shared
     # temporary file, the other exited 0 with a manifest describing the first's list.

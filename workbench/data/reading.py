@@ -306,6 +306,14 @@ def _open_csv(
         raise DataFileError(
             path, "is not a CSV text file (it holds binary data): save it as CSV UTF-8"
         )
+    if b"\r" in start and b"\n" not in start:
+        # Read as one line: "a header but no rows", or every field of the file in an error.
+        raise DataFileError(
+            path,
+            "cannot be read as csv: its lines end in a carriage return alone (as old Mac "
+            "programs wrote them), so it reads as one line. Save it again with Windows (CR LF) "
+            "or Unix (LF) line endings (Excel: Save As CSV UTF-8)",
+        )
     headers = _csv_header(path, encoding, separator)
 
     def read(names: list[str]) -> pl.DataFrame:

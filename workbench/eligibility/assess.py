@@ -478,9 +478,23 @@ class Assessment:
 
     def _write(self, out: Path) -> WrittenList:
         run = self.run_id
-        write_list(self.candidates, out, run)
-        accounted = self._write_unlisted(out)
         manifest = out.with_name(out.name + ".manifest.json")
+        try:  # a full disk: one line naming the file, not a traceback
+            write_list(self.candidates, out, run)
+        except OSError as error:  # written whole or not at all: an earlier list stands
+            raise WorkbenchError(
+                f"{out}: cannot be written ({error.strerror or error}); a list written before "
+                "at this path, if any, is left as it was with its manifest"
+            ) from None
+        try:
+            accounted = self._write_unlisted(out)
+        except OSError as error:  # the list is this run's, the manifest an earlier one's
+            for path in (out, unlisted_path(out), manifest):
+                path.unlink(missing_ok=True)
+            raise WorkbenchError(
+                f"{unlisted_path(out)}: cannot be written ({error.strerror or error}), so the "
+                "list was not kept either: a list must have its manifest"
+            ) from None
         record = self._manifest(run, accounted)
         # What was written, so that a list (or its DWP rows not listed) changed afterwards is
         # refused by review and failed by `workbench assure`.
@@ -496,9 +510,10 @@ class Assessment:
                 manifest, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True))
             )
         except OSError as error:
-            # A list without its manifest cannot be traced or checked: it does not stay.
-            out.unlink(missing_ok=True)
-            unlisted_path(out).unlink(missing_ok=True)
+            # A list without its manifest cannot be traced or checked: it does not stay, nor
+            # an earlier manifest that would describe it wrongly.
+            for path in (out, unlisted_path(out), manifest):
+                path.unlink(missing_ok=True)
             raise WorkbenchError(
                 f"{manifest}: cannot be written ({error.strerror or type(error).__name__}), "
                 f"so the list was not kept either: a list must have its manifest"
