@@ -490,7 +490,8 @@ class Assessment:
             accounted = self._write_unlisted(out)
         except OSError as error:  # the list is this run's, the manifest an earlier one's
             for path in (out, unlisted_path(out), manifest):
-                path.unlink(missing_ok=True)
+                if not path.is_dir():
+                    path.unlink(missing_ok=True)
             raise WorkbenchError(
                 f"{unlisted_path(out)}: cannot be written ({error.strerror or error}), so the "
                 "list was not kept either: a list must have its manifest"
@@ -513,7 +514,8 @@ class Assessment:
             # A list without its manifest cannot be traced or checked: it does not stay, nor
             # an earlier manifest that would describe it wrongly.
             for path in (out, unlisted_path(out), manifest):
-                path.unlink(missing_ok=True)
+                if not path.is_dir():
+                    path.unlink(missing_ok=True)
             raise WorkbenchError(
                 f"{manifest}: cannot be written ({error.strerror or type(error).__name__}), "
                 f"so the list was not kept either: a list must have its manifest"
