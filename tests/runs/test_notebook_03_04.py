@@ -137,12 +137,16 @@ def test_take_up_report_on_mostly_quarantined_data_warns_and_fails_strict(tmp_pa
     args = ["--data", str(data), "--reports", str(tmp_path / "r"), "-p", "threshold=5"]
     done = workbench("report", "04", *args, "--strict")
     assert done.returncode == 3, done.stderr
-    [warning] = done.stderr.splitlines()
+    warning, low = done.stderr.splitlines()
     assert warning.startswith("warning: benefits.csv: 186 of 186 rows (100%) are quarantined")
+    # The threshold below the default is said too, as a note (it does not fail --strict).
+    assert low == (
+        "warning: The threshold 5 is below the default of 10: counts from 5 to 9 will be published."
+    )
     [run_dir] = (tmp_path / "r").iterdir()
     record = json.loads((run_dir / "manifest.json").read_text())
     assert record["status"] == "ok"
-    assert record["warnings"] == {"serious": [warning.removeprefix("warning: ")], "notes": 0}
+    assert record["warnings"] == {"serious": [warning.removeprefix("warning: ")], "notes": 1}
     assert "Warnings" in (run_dir / "report.html").read_text()
 
 
@@ -217,6 +221,8 @@ def test_review_report_registers_the_list_and_shows_counts_only(review_run, key_
     # The store is closed at the end: no -wal or -shm file is left behind.
     assert [p.name for p in files] == [
         "review.sqlite",
+        "review.sqlite.heads",  # made with the store, empty until a decision is recorded
+        "review.sqlite.imports",
         "two_year_old_list.csv",
         "two_year_old_list.csv.manifest.json",
         "two_year_old_list.dwp_not_listed.csv",
