@@ -284,7 +284,7 @@ def test_demo_on_the_smallest_council_allowed_runs_with_no_child_of_the_age(tmp_
     assert result.returncode == 0, result.stderr
     # No folder is left half written, nor any named -failed.
     assert sorted(p.name.split("-", 3)[3].split("-r-")[0] for p in tmp_path.iterdir()) == [
-        "04_take_up_report",
+        "04_take_up_report-two_year_old-2026-09-01",
         "demo",
     ]
     assert not any(p.name.endswith("-failed") for p in tmp_path.iterdir())

@@ -175,10 +175,13 @@ def test_explore_manifest_records_inputs_and_no_rule_set(explore):
 # --- 02_eligibility_list -------------------------------------------------------------------------
 
 
-def test_eligibility_run_folder_is_named_by_date_notebook_and_run_id(fsm_runs):
+def test_eligibility_run_folder_is_named_by_date_notebook_offer_term_and_run_id(fsm_runs):
+    # A scheduling tester's three runs for three offers differed only by their run ids.
     run = fsm_runs[0]
+    term = manifest(run.run_dir)["parameters"]["term_start"]
     match = re.fullmatch(
-        r"\d{4}-\d{2}-\d{2}-02_eligibility_list-(r-[0-9a-f]{12})", run.run_dir.name
+        rf"\d{{4}}-\d{{2}}-\d{{2}}-02_eligibility_list-free_school_meals-{term}-(r-[0-9a-f]{{12}})",
+        run.run_dir.name,
     )
     assert match is not None
     assert manifest(run.run_dir)["run_id"] == match.group(1)

@@ -650,3 +650,18 @@ def test_a_data_folder_changed_while_the_notebook_ran_fails_the_run(make_folder,
     assert f"{data}: changed while the notebook ran" in str(caught.value)
     assert caught.value.run.run_dir.name.endswith("-failed")
     assert [p.name.endswith("-failed") for p in reports.iterdir()] == [True]  # no report
+
+
+def test_the_kernel_is_not_interrupted_at_shutdown():
+    # jupyter_client interrupts a kernel before asking it to shut down; one reached between
+    # two messages logged "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel" on the
+    # runner's stderr, and a scheduled run under --quiet printed it (a CI run failed on it).
+    import asyncio
+
+    from workbench.runs.report import LocalKernelManager
+
+    manager = LocalKernelManager(kernel_name="python3")
+    with pytest.raises(RuntimeError, match="No kernel is running"):
+        asyncio.run(manager._async_interrupt_kernel())  # running: interrupted as before
+    manager.shutting_down = True
+    assert asyncio.run(manager._async_interrupt_kernel()) is None  # shutting down: not

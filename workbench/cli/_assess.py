@@ -462,10 +462,10 @@ def report_command(
 ) -> None:
     """Run a notebook with papermill into a report folder under reports/.
 
-    The folder, reports/<date>-<notebook>-<run id>/, holds the executed notebook, report.html
-    (code hidden, opens offline), manifest.json, and its shareable/ and restricted/ outputs.
-    A notebook that makes a list (02) warns on stderr as assess does. Exit 4 when the notebook
-    fails (kept as <folder>-failed/)."""
+    The folder, reports/<date>-<notebook>[-<initiative>-<term>]-<run id>/, holds the executed
+    notebook, report.html (code hidden, opens offline), manifest.json, and its shareable/ and
+    restricted/ outputs. A notebook that makes a list (02) warns on stderr as assess does. Exit
+    4 when the notebook fails, 1 when it stopped on its input (kept as <folder>-failed/)."""
     from workbench.runs.parameters import SECRET_PARAMETERS, parse_parameters
     from workbench.runs.report import ReportFailed, run_report
 

@@ -3,7 +3,7 @@
 A report run executes one notebook from `notebooks/` (the first code cell tagged `parameters`
 holds its defaults) with the data folder and parameters given, and writes:
 
-    reports/<YYYY-MM-DD>-<notebook>-<run id>/
+    reports/<YYYY-MM-DD>-<notebook>[-<initiative>][-<term start>]-<run id>/
       notebook.ipynb   the executed notebook: the record, with the injected parameters
       report.html      the rendering for readers: code hidden, nothing loaded from the network
       manifest.json    inputs' SHA-256, parameters, rule set, versions, commit, times, status,
@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -99,6 +100,21 @@ class ReportRun:
     warnings: ListWarnings | None = None
 
 
+def _label(parameters: Mapping[str, object]) -> str:
+    """What a run is of, for its folder's name: `-two_year_old-2026-09-01` from its initiative
+    (a rule file's by its name) and term start, when the notebook takes them; '' otherwise.
+    Three runs of one notebook for three offers are told apart without opening a manifest."""
+    parts = []
+    initiative = str(parameters.get("initiative") or "").strip()
+    if initiative:
+        is_file = initiative.endswith((".yaml", ".yml"))
+        parts.append(Path(initiative).stem if is_file else initiative)
+    term = str(parameters.get("term_start") or "").strip()
+    if term:
+        parts.append(term)
+    return "".join(f"-{re.sub(r'[^A-Za-z0-9_.-]', '_', part)}" for part in parts)
+
+
 class ReportFailed(WorkbenchError):
     """A notebook stopped with an error; `run` is the kept `-failed` folder. `bad_input`:
     it stopped on the data, a profile or a rule file (an error naming the file), not on the
@@ -129,6 +145,15 @@ class LocalKernelManager(AsyncKernelManager):
     @default("transport")
     def _transport_default(self) -> str:
         return "ipc"
+
+    async def _async_interrupt_kernel(self) -> None:
+        """No interrupt at shutdown: jupyter_client sends one before the shutdown request, and
+        a kernel it reaches between two messages logs "[IPKernelApp] ERROR | KeyboardInterrupt
+        caught in kernel" on the runner's stderr (a scheduled run's log said so of a good
+        run). The shutdown request, then SIGTERM and SIGKILL, still stop it."""
+        if self.shutting_down:
+            return
+        await super()._async_interrupt_kernel()
 
 
 def _without_kernel_died(record: logging.LogRecord) -> bool:
@@ -338,7 +363,7 @@ def run_report(
     reports: str | Path = Path("reports"),
     kernel: str = "python3",
 ) -> ReportRun:
-    """Run a notebook with papermill into `reports/<date>-<notebook>-<run id>/`.
+    """Run a notebook with papermill into a run folder under `reports/`.
 
     Parameters
     ----------
@@ -373,7 +398,8 @@ def run_report(
     check_kernel(kernel)
     identity = identify(source, data, parameters, kernel)
     rid = identity.run_id
-    folder_name = f"{datetime.now(UTC).date().isoformat()}-{name}-{rid}"
+    day = datetime.now(UTC).date().isoformat()
+    folder_name = f"{day}-{name}{_label(identity.parameters)}-{rid}"
     final = Path(reports) / folder_name
     with _only_run(final):
         return _run(source, data, parameters, kernel, identity, final, started_at)
