@@ -489,9 +489,7 @@ class Assessment:
         try:
             accounted = self._write_unlisted(out)
         except OSError as error:  # the list is this run's, the manifest an earlier one's
-            for path in (out, unlisted_path(out), manifest):
-                if not path.is_dir():
-                    path.unlink(missing_ok=True)
+            _remove_list(out, manifest)
             raise WorkbenchError(
                 f"{unlisted_path(out)}: cannot be written ({error.strerror or error}), so the "
                 "list was not kept either: a list must have its manifest"
@@ -513,9 +511,7 @@ class Assessment:
         except OSError as error:
             # A list without its manifest cannot be traced or checked: it does not stay, nor
             # an earlier manifest that would describe it wrongly.
-            for path in (out, unlisted_path(out), manifest):
-                if not path.is_dir():
-                    path.unlink(missing_ok=True)
+            _remove_list(out, manifest)
             raise WorkbenchError(
                 f"{manifest}: cannot be written ({error.strerror or type(error).__name__}), "
                 f"so the list was not kept either: a list must have its manifest"
@@ -738,6 +734,14 @@ def link(
 
 
 # --- the steps behind `assess` -----------------------------------------------------------------
+
+
+def _remove_list(out: Path, manifest: Path) -> None:
+    """A list, its DWP rows not listed and its manifest removed: what a failed write leaves
+    must not describe one run with another's files (a folder at a path is left alone)."""
+    for path in (out, unlisted_path(out), manifest):
+        if not path.is_dir():
+            path.unlink(missing_ok=True)
 
 
 def _writing(out: Path) -> Any:

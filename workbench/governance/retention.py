@@ -1038,16 +1038,21 @@ def _store_retention(
     return part, held, imports
 
 
+def _require_store(part: StoreRetention) -> None:
+    """The plan's store is still there (opening a missing one would make a new, empty one)."""
+    if not part.path.is_file():
+        raise WorkbenchError(
+            f"{part.path}: the review store of the retention plan is gone; plan again"
+        )
+
+
 def _check_store(part: StoreRetention) -> None:
     """Refuse a plan whose store is gone or whose decision chain does not verify, before
     anything is logged or deleted (`ReviewStore.apply_retention` checks again, at once
     with its removals)."""
     from workbench.review.store import ReviewStore
 
-    if not part.path.is_file():
-        raise WorkbenchError(
-            f"{part.path}: the review store of the retention plan is gone; plan again"
-        )
+    _require_store(part)
     with ReviewStore(part.path) as review:
         chain = review.verify_chain()
     if not chain.ok:
@@ -1063,10 +1068,7 @@ def _apply_store(part: StoreRetention, user: str | None) -> dict:
     from workbench.governance.access import current_user
     from workbench.review.store import ReviewStore
 
-    if not part.path.is_file():
-        raise WorkbenchError(
-            f"{part.path}: the review store of the retention plan is gone; plan again"
-        )
+    _require_store(part)
     with ReviewStore(part.path) as review:
         done = review.apply_retention(
             part.before_lists,
