@@ -12,6 +12,10 @@ Two costs of a short command are Python's, not the work's:
   runs, so the process runs the exit handlers (`atexit`), flushes its output and ends there.
   If another (non-daemon) thread is still alive, or this Python lacks the hook that runs the
   exit handlers, it exits the ordinary way instead;
+- (not a cost: a safeguard) a process whose umask lets the group or others write (`umask
+  000` in a service's unit) would leave every file it writes outside `restricted/` writable
+  by anyone: reports, manifests, the transparency record. The umask is widened to at least
+  022 (owner-only files are made 0600 whatever the umask);
 - pydantic looks for plugins (third-party hooks that watch every validation) by reading the
   entry points of every installed package the first time a model is built (about 10 ms).
   The command validates only its own rule files and wants no such hooks, so plugins are off
@@ -52,6 +56,7 @@ def _can_end_quickly() -> bool:
 def main() -> None:
     """Run the command line (`workbench.cli.main`), then end the process without teardown."""
     gc.set_threshold(*_THRESHOLDS)
+    os.umask(os.umask(0o022) | 0o022)  # never group- or world-writable
     os.environ.setdefault(_PYDANTIC_PLUGINS, "__all__")
     from workbench.cli import main as run
 

@@ -124,3 +124,19 @@ def test_pydantic_plugins_are_off_unless_the_variable_is_set():
     base = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
     assert plugins(base) == "__all__"
     assert plugins({**base, "PYDANTIC_DISABLE_PLUGINS": "logfire"}) == "logfire"
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o002])
+def test_nothing_written_is_group_or_world_writable_whatever_the_umask(tmp_path, umask):
+    # A scheduling tester's service ran with umask 000: run folders were 0777, reports 0666.
+    out = tmp_path / "atrs" / "record.md"
+    done = subprocess.run(
+        [sys.executable, "-c", ENTRY, "transparency", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: os.umask(umask),
+    )
+    assert done.returncode == 0, done.stderr
+    assert not out.stat().st_mode & 0o022
+    assert not out.parent.stat().st_mode & 0o022  # the folder it made
