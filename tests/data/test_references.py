@@ -165,22 +165,24 @@ def test_through_a_profile_the_unknown_person_is_named_by_the_source_column(make
         ]
 
 
-def test_through_a_profile_both_files_are_named_as_the_council_names_them(make_folder, tmp_path):
-    profile = tmp_path / "profile.yaml"
-    document = {
-        "version": 1,
-        "tables": {
-            "people": {
-                "file": "clients.csv",
-                "columns": {"person_id": "Client ID", "household_id": "Family"},
-            },
-            "benefits": {
-                "file": "awards.csv",
-                "columns": {"award_id": "Ref", "person_id": "Client"},
-            },
-        },
+def clients_profile(path, people: dict | None = None, **tables: dict):
+    """A profile reading people from clients.csv (`Client ID`, `Family`), with `people`'s
+    further keys (encoding, separator) and other `tables` as given."""
+    clients = {
+        "file": "clients.csv",
+        **(people or {}),
+        "columns": {"person_id": "Client ID", "household_id": "Family"},
     }
-    profile.write_text(yaml.safe_dump(document), encoding="utf-8")
+    document = {"version": 1, "tables": {"people": clients, **tables}}
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return path
+
+
+def test_through_a_profile_both_files_are_named_as_the_council_names_them(make_folder, tmp_path):
+    profile = clients_profile(
+        tmp_path / "profile.yaml",
+        benefits={"file": "awards.csv", "columns": {"award_id": "Ref", "person_id": "Client"}},
+    )
     clients = PEOPLE.replace("person_id,household_id", "Client ID,Family")
     awards = BENEFITS.replace("award_id,person_id", "Ref,Client")
     folder = make_folder({"clients.csv": clients, "awards.csv": awards})
@@ -196,19 +198,9 @@ def test_through_a_profile_both_files_are_named_as_the_council_names_them(make_f
 def test_a_quarantined_persons_rows_are_found_again_in_the_councils_own_file(make_folder, tmp_path):
     # `explain` on a person whose row was set aside: read back through the profile (its
     # column name, separator and encoding), by the file's own row numbers.
-    profile = tmp_path / "profile.yaml"
-    document = {
-        "version": 1,
-        "tables": {
-            "people": {
-                "file": "clients.csv",
-                "encoding": "windows-1252",
-                "separator": ";",
-                "columns": {"person_id": "Client ID", "household_id": "Family"},
-            }
-        },
-    }
-    profile.write_text(yaml.safe_dump(document), encoding="utf-8")
+    profile = clients_profile(
+        tmp_path / "profile.yaml", people={"encoding": "windows-1252", "separator": ";"}
+    )
     clients = (
         "Client ID;Family;forename;surname;date_of_birth;role\n"
         "P1;H1;Zoë;Lee;1990-01-01;parent_carer\n"  # row 2
