@@ -190,19 +190,11 @@ def test_eligibility_run_folder_is_named_by_date_notebook_offer_term_and_run_id(
 
 def test_eligibility_shareable_tables_passed_disclosure_control(fsm_runs):
     shareable = fsm_runs[0].run_dir / "shareable"
-    assert sorted(p.name for p in shareable.iterdir()) == ["by_reason.csv", "by_tier.csv"]
+    # Children by tier only: children by reason are published by the take-up report (04),
+    # protected with its tables; a second copy protected alone could be set against it.
+    assert sorted(p.name for p in shareable.iterdir()) == ["by_tier.csv"]
     assert (shareable / "by_tier.csv").read_text() == (
         "tier,measure,value,suppressed\nlikely,children,38,false\nTotal,children,38,false\n"
-    )
-    # The small counts (ESA, no recourse to public funds) are hidden. No Total is given (it
-    # would count reasons met, 54, not children), so the 16 can be shown: the hidden two are
-    # known only to be at most the 38 listed.
-    assert (shareable / "by_reason.csv").read_text() == (
-        "reason_code,measure,value,suppressed\n"
-        "esa_income_related,children,c,true\n"
-        "no_recourse_to_public_funds,children,c,true\n"
-        "universal_credit,children,35,false\n"
-        "universal_credit_low_income,children,16,false\n"
     )
 
 
@@ -241,7 +233,6 @@ def test_eligibility_manifest_records_what_decided_the_run(fsm_runs):
         "report.html",
         "restricted/free_school_meals_list.csv",
         "restricted/free_school_meals_list.csv.manifest.json",
-        "shareable/by_reason.csv",
         "shareable/by_tier.csv",
     ]
     assert record["started_at"] <= record["finished_at"]
@@ -267,8 +258,9 @@ def test_eligibility_report_reads_for_an_officer_offline(fsm_runs):
     html = fsm_runs[0].html.read_text()
     assert "<title>Eligibility list</title>" in html
     assert "<td>likely</td><td>38</td>" in html
-    assert "<td>universal_credit</td><td>35</td>" in html
-    assert "<td>esa_income_related</td><td>c</td>" in html
+    # Children by reason are the take-up report's to publish: the page points there.
+    assert "<td>universal_credit</td>" not in html
+    assert "published once, by the take-up report" in html
     assert "Legal basis:" in html  # the method note from the rule set
     assert html.index("Headline") < html.index("Method")
     assert "assess_folder(" not in html and "In [" not in html
@@ -366,7 +358,7 @@ def test_the_same_inputs_give_byte_identical_tables_and_manifest(fsm_runs):
     first, second = fsm_runs
     assert first.run_dir.name == second.run_dir.name
     assert first.run_dir != second.run_dir
-    for name in ("by_tier.csv", "by_reason.csv"):
+    for name in ("by_tier.csv",):
         assert (first.run_dir / "shareable" / name).read_bytes() == (
             second.run_dir / "shareable" / name
         ).read_bytes()

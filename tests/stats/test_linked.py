@@ -54,10 +54,19 @@ def attack(tables, rules=None, **links) -> dict:
     the rules) for every small number of children not funded, which must be as safe."""
     model, values = stats_model(tables, **links)
     shown = published_values(tables)
+
+    def zeros_hidden(key) -> bool:
+        # As each table's notes tell a reader: the equality tables hide zeros too.
+        return key[0] in tables and tables[key[0]].zeros_hidden
+
     if rules is not None:
-        small = (k for k, v in values.items() if k[2] == NOT_FUNDED and rules.is_small(v))
+        small = (
+            k
+            for k, v in values.items()
+            if k[2] == NOT_FUNDED and (rules.is_small(v) or (v == 0 and zeros_hidden(k)))
+        )
         shown.update(dict.fromkeys(small))
-    return audit(model, shown)
+    return audit(model, shown, zeros_hidden=zeros_hidden)
 
 
 def protect_alone(raws, rules):
@@ -447,29 +456,34 @@ def test_a_list_of_no_one_gives_a_tier_total_of_zero_and_no_reasons():
     assert (shown.columns, shown.height) == (["reason_code", "children"], 0)
 
 
-def test_a_table_that_cannot_be_protected_is_withheld_and_the_rest_are_published():
-    # 60 eligible, 11 funded. By sex the funded are 9 and 2: both hidden, they add up to the
-    # published 11, so each is 1 to 10 (a range of 9, under the threshold of 10), and only
-    # hiding the overall take-up would widen it. The age bands publish their funded counts.
+def sixty_children_with(name: str, split: pl.DataFrame):
+    """60 eligible children and 11 funded, by age band and by ``split`` (table ``name``),
+    protected together with the default rules."""
     raws = {
         "take_up": pl.DataFrame({"group": ["all"], "eligible": [60], "funded": [11]}),
         "take_up_by_age_band": pl.DataFrame(
             {"age_band": ["24-29", "30-35"], "eligible": [40, 20], "funded": [11, 0]}
         ),
-        "equality_by_sex": pl.DataFrame(
-            {"sex": ["F", "M"], "eligible": [30, 30], "funded": [9, 2]}
-        ),
+        name: split,
     }
     rules = DisclosureRules()
-    protected, linked, withheld = protect_published(
+    return protect_published(
         raws,
         lambda name, raw, also_hide: protect_stats_table(name, raw, rules, also_hide),
         rules=rules,
         uses_dwp_list=False,
     )
-    assert list(withheld) == ["equality_by_sex"]
-    assert withheld["equality_by_sex"] == (
-        "Not safe to publish with the other tables. A hidden count (equality_by_sex, F, "
+
+
+def test_a_table_that_cannot_be_protected_is_withheld_and_the_rest_are_published():
+    # 60 eligible, 11 funded. By area the funded are 9 and 2: both hidden, they add up to the
+    # published 11, so each is 1 to 10 (a range of 9, under the threshold of 10), and only
+    # hiding the overall take-up would widen it. The age bands publish their funded counts.
+    split = pl.DataFrame({"area": ["FQ1", "FQ2"], "eligible": [30, 30], "funded": [9, 2]})
+    protected, linked, withheld = sixty_children_with("take_up_by_area", split)
+    assert list(withheld) == ["take_up_by_area"]
+    assert withheld["take_up_by_area"] == (
+        "Not safe to publish with the other tables. A hidden count (take_up_by_area, FQ1, "
         "funded) could be narrowed below the protection interval of 10 from the tables "
         "published together, and hiding more cells does not prevent it."
     )
@@ -477,6 +491,32 @@ def test_a_table_that_cannot_be_protected_is_withheld_and_the_rest_are_published
     assert linked.safe and set(linked.protected) == {"take_up", "take_up_by_age_band"}
     published = {name: protected[name] for name in linked.protected}
     assert attack(published, uses_dwp_list=False) == linked.intervals
+
+
+def test_a_hidden_zero_of_an_equality_table_widens_its_own_interval_only():
+    # The same counts by sex: the equality tables hide zeros too, so a reader knows each
+    # hidden funded count only to be 0 to 11 (a range of 11), and the set is safe. The age
+    # bands, which do not hide zeros, keep their own 0 published.
+    split = pl.DataFrame(
+        {"sex": ["F", "M", "unknown"], "eligible": [30, 30, 0], "funded": [9, 2, 0]}
+    )
+    protected, linked, withheld = sixty_children_with("equality_by_sex", split)
+    assert withheld == {}
+    assert linked is not None and linked.safe
+    assert protected["equality_by_sex"].wide("funded").rows() == [
+        ("F", "c"),
+        ("M", "c"),
+        ("unknown", "c"),
+        ("Total", "11"),
+    ]
+    assert protected["take_up_by_age_band"].wide("funded").get_column("funded").to_list() == [
+        "11",
+        "0",
+        "11",
+    ]
+    f_funded = ("equality_by_sex", "F", "funded")
+    assert linked.intervals[f_funded] == Interval(0, 11)
+    assert attack(protected, DisclosureRules(), uses_dwp_list=False) == linked.intervals
 
 
 # --- the linkage report's tables ---------------------------------------------------------------

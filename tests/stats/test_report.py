@@ -181,10 +181,13 @@ def test_criterion_age_band_and_sex_tables(small):
         ("Total", "14"),
     ]
     sex = pl.read_csv(small.out / "equality_by_sex.csv", infer_schema=False)
+    # An equality table hides its zeros too (every group is listed, so a 0 turning to a
+    # small count would tell the group of a family that moved); the 0 and 3 then cover
+    # each other, as two small counts would.
     assert sex.filter(pl.col("measure") == "funded").select("sex", "value").rows() == [
-        ("F", "3"),
+        ("F", "c"),
         ("M", "4"),
-        ("unknown", "0"),
+        ("unknown", "c"),
         ("Total", "7"),
     ]
 
@@ -323,8 +326,9 @@ def test_early_years_pupil_premium_reports_counts_by_reason_not_a_rate(data, tmp
     ]
     sex = pl.read_csv(result.out / "equality_by_sex.csv", infer_schema=False)
     assert sex.select("sex", "measure", "value").rows() == [
-        ("F", "eligible", "3"),
+        ("F", "eligible", "c"),
         ("M", "eligible", "4"),
+        ("unknown", "eligible", "c"),  # 0, hidden: every group is listed
         ("Total", "eligible", "7"),
     ]
     assert result.caveats[0].startswith(
@@ -824,7 +828,7 @@ def test_equality_fields_change_only_the_equality_tables(small, tmp_path):
     sex = pl.read_csv(result.out / "equality_by_sex.csv", infer_schema=False)
     assert sex.filter(pl.col("measure") == "funded").select("sex", "value").rows()[:2] == [
         ("F", "4"),
-        ("M", "3"),
+        ("M", "c"),  # 3, covering the unknown group's hidden 0
     ]
 
 

@@ -156,7 +156,7 @@ def stats_command(
         typer.Option(
             "--hide-zeros",
             help="Hide zero counts too, as small ones: a group with no child funded tells "
-            "every family in it that theirs is not.",
+            "every family in it that theirs is not (the equality tables always do).",
         ),
     ] = False,
     ward_lookup: Annotated[

@@ -487,8 +487,9 @@ RISKS = (
     (
         "Bias: some groups missed or over-listed",
         "Equality monitoring (aggregate, disclosure-controlled) compares listed and funded "
-        "children by sex, ethnicity and first language; special category data never selects "
-        "anyone.",
+        "children by sex, ethnicity (the five ONS 2021 high-level groups) and first language "
+        "(English or other), every group always listed and zeros hidden; special category "
+        "data never selects anyone.",
     ),
     (
         "Automated decision-making",

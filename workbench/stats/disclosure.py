@@ -220,6 +220,9 @@ class ProtectedTable:
     counts: pl.DataFrame | None = None
     """The count cells' unrounded values (``raw``), keyed like ``table``: restricted, for
     auditing the published set (`workbench.stats.linked`); never written."""
+    zeros_hidden: bool = False
+    """Whether a zero was hidden as a small count is (`DisclosureRules.suppress_zeros`): a
+    reader then knows a hidden count only to be 0 or more, not 1 or more."""
 
     def wide(self, measure: str) -> pl.DataFrame:
         """One measure laid out as it would be printed: rows down, columns across, totals last.
@@ -342,7 +345,14 @@ def protect_table(
         table, raw = table.filter(pl.col(row) != TOTAL), raw.filter(pl.col(row) != TOTAL)
     mask = table.select(*keys, "measure", "suppressed", "suppression")
     return ProtectedTable(
-        table=table, mask=mask, safe=safe, notes=notes, row=row, column=column, counts=raw
+        table=table,
+        mask=mask,
+        safe=safe,
+        notes=notes,
+        row=row,
+        column=column,
+        counts=raw,
+        zeros_hidden=rules.suppress_zeros,
     )
 
 

@@ -66,6 +66,8 @@ __all__ = [
 Key = TypeVar("Key", bound=Hashable)
 """A cell's key, e.g. ``(table, label, measure)``: one type for every cell of a model."""
 Terms = Mapping[int, int]
+ZerosHidden = bool | Callable[[Any], bool]
+"""Whether hidden cells may be zeros: for all cells, or per cell by its key."""
 """A linear expression over the model's unknowns: ``{variable index: coefficient}``."""
 
 _INFINITY = float("inf")
@@ -157,7 +159,7 @@ def audit(
     shown: Mapping[Key, int | None],
     *,
     round_to: int | None = None,
-    zeros_hidden: bool = False,
+    zeros_hidden: ZerosHidden = False,
 ) -> dict[Key, Interval]:
     """Every hidden cell's smallest and largest value consistent with what is published.
 
@@ -172,7 +174,8 @@ def audit(
         When published counts are rounded (half up) to a multiple: a published ``v`` then
         means any whole number that rounds to ``v``.
     zeros_hidden
-        Whether the rules hide zeros too (otherwise a hidden cell is known to be at least 1).
+        Whether the rules hide zeros too (otherwise a hidden cell is known to be at least 1):
+        for every cell, or a function of the cell's key, for tables some of which do.
 
     Returns
     -------
@@ -200,7 +203,7 @@ def protect_linked(
     *,
     protection: int,
     round_to: int | None = None,
-    zeros_hidden: bool = False,
+    zeros_hidden: ZerosHidden = False,
     spread: Callable[[frozenset], frozenset] | None = None,
     may_hide: Callable[[Key], bool] | None = None,
     cost: Callable[[Key], object] | None = None,
@@ -256,7 +259,7 @@ def protect_linked(
             "an audit would be wrong. This is a fault in the workbench: please report it."
         )
     spread = spread or (lambda cells: cells)
-    allowed = may_hide or (lambda key: zeros_hidden or values[key] != 0)
+    allowed = may_hide or (lambda key: _zero_may_hide(zeros_hidden, key) or values[key] != 0)
     cost = cost or (lambda key: values[key])
     search = _Search(model, values, protection, round_to, zeros_hidden, spread, allowed, cost)
     current = spread(frozenset(hidden))
@@ -295,7 +298,7 @@ class _Search(Generic[Key]):
     values: Mapping[Key, int]
     protection: int
     round_to: int | None
-    zeros_hidden: bool
+    zeros_hidden: ZerosHidden
     spread: Callable[[frozenset], frozenset]
     allowed: Callable[[Key], bool]
     cost: Callable[[Key], object]
@@ -393,7 +396,7 @@ class _System(Generic[Key]):
         shown: Mapping[Key, int | None],
         *,
         round_to: int | None = None,
-        zeros_hidden: bool = False,
+        zeros_hidden: ZerosHidden = False,
     ) -> None:
         self.round_to = round_to
         self.zeros_hidden = zeros_hidden
@@ -406,7 +409,7 @@ class _System(Generic[Key]):
             terms = model.cells[key]
             if value is None:
                 rows.append(terms)
-                low.append(0 if zeros_hidden else 1)
+                low.append(0 if _zero_may_hide(zeros_hidden, key) else 1)
                 high.append(_INFINITY)
                 continue
             self.row_of[key] = len(rows)
@@ -487,6 +490,11 @@ class _System(Generic[Key]):
                 if abs(dual) > 1e-9 and row in published:
                     binding.add(published[row])
         return binding
+
+
+def _zero_may_hide(zeros_hidden: ZerosHidden, key: Any) -> bool:
+    """Whether a hidden cell may be a zero (its table hides zeros)."""
+    return zeros_hidden(key) if callable(zeros_hidden) else zeros_hidden
 
 
 def _rounded(value: int, round_to: int | None) -> int:

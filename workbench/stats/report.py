@@ -7,7 +7,8 @@ same tables and columns, so the same list), then works out:
   and ``take_up_by_age_band``: eligible (``likely`` tier) and funded children and the rate;
 - ``funnel``: where each DWP-list child got to (on the list, linked, funded);
 - ``equality_by_sex``, ``equality_by_ethnicity``, ``equality_by_first_language``: eligible
-  and funded children and the rate by group. The special-category columns are read in a
+  and funded children and the rate by group, every group of the fixed classification listed
+  and zeros hidden (`workbench.stats.equality`). The special-category columns are read in a
   separate load of the people table, only here, and never reach the assessment;
 - when asked (`OPTIONAL_TABLES`): ``take_up_by_ward`` from a ward lookup file, ``trend``
   (this term and earlier ones, each assessed on its own evidence date), for the

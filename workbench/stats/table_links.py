@@ -378,8 +378,14 @@ def _attempt(
     # where both are shown: a small one must keep the protection interval like a hidden
     # cell, and can never be published, only covered by hiding the counts it is worked out
     # from.
+    def zeros_hidden(key: Key) -> bool:
+        # Per table: the equality tables hide zeros whatever the rules (`protect_equality`).
+        return rules.suppress_zeros or (key[0] in first and first[key[0]].zeros_hidden)
+
     remainders = frozenset(
-        key for key, value in values.items() if key[2] in REMAINDERS and rules.is_small(value)
+        key
+        for key, value in values.items()
+        if key[2] in REMAINDERS and value < rules.threshold and (value != 0 or zeros_hidden(key))
     )
     values = {
         key: value for key, value in values.items() if key[2] not in REMAINDERS or key in remainders
@@ -415,7 +421,7 @@ def _attempt(
         # protection would need them hidden is not published at all.
         if keep(key) or model.cells[key] in kept or key in remainders:
             return False
-        return rules.suppress_zeros or values[key] != 0
+        return zeros_hidden(key) or values[key] != 0
 
     def cost(key: Key) -> tuple:
         return (TOTAL in key[1:], values[key])  # a two-way table's margins: either label
@@ -426,7 +432,7 @@ def _attempt(
         spread(frozenset()),
         protection=rules.protection_interval,
         round_to=rules.round_to,
-        zeros_hidden=rules.suppress_zeros,
+        zeros_hidden=zeros_hidden,
         spread=spread,
         may_hide=may_hide,
         cost=cost,
@@ -521,6 +527,9 @@ def protect_list_summary(
 ) -> SetProtection:
     """Protect a list's children by tier and by reason (`workbench.Assessment.summary`) together.
 
+    A summary of the tiers alone (``{"tier": ...}``) is protected alone: report 02 publishes
+    only the tiers, leaving children by reason to the take-up report (`workbench.stats`).
+
     The tiers split the listed children; the reasons overlap (a child meeting two counts
     under each), so each reason counts at most every child, and a child with an income
     missing (tier possible) may meet none. The tiers have a ``Total`` (the children listed);
@@ -564,12 +573,13 @@ def protect_list_summary(
             margins=name == "tier",
         )
 
+    kinds = {"tier": "partition", "reason": "reasons"}
     return protect_set(
-        {name: summary[name] for name in rows},
+        {name: summary[name] for name in rows if name in summary},
         protect_one,
         rules=rules,
         uses_dwp_list=uses_dwp_list,
-        kinds={"tier": "partition", "reason": "reasons"},
+        kinds={name: kind for name, kind in kinds.items() if name in summary},
         # The likely tier's count is public whatever this table shows: the take-up report
         # (`stats`, notebook 04) publishes it as the term's eligible children.
         keep=lambda key: key == ("tier", "likely", "children"),
