@@ -11,10 +11,12 @@ import hashlib
 import json
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import nbformat
@@ -484,6 +486,47 @@ def test_a_kernel_killed_mid_run_fails_the_run_instead_of_hanging(tmp_path, capl
     assert mode(error.run.run_dir / "restricted" / "names.csv") == 0o600
     # The one-line failure says it: nbclient's own log line through papermill's is not printed.
     assert [r.getMessage() for r in caplog.records if "died" in r.getMessage()] == []
+
+
+def test_a_run_stopped_by_sigterm_is_kept_as_failed_not_left_hidden(tmp_path):
+    # systemd stops a scheduled run with SIGTERM (as Ctrl-C sends SIGINT): the run is kept as
+    # <folder>-failed/, as a failed run is, not left as a hidden .partial folder no report
+    # lists, and the command says so in one line.
+    notebook = flaky_notebook(tmp_path / "slow.ipynb")
+    cells = nbformat.read(notebook, as_version=4)
+    cells.cells.append(
+        new_code_cell('Path(output_dir, "started").touch()\nimport time\ntime.sleep(300)')
+    )
+    nbformat.write(cells, notebook)
+    reports = tmp_path / "reports"
+    command = [sys.executable, "-m", "workbench", "--quiet", "report", str(notebook)]
+    runner = subprocess.Popen(
+        [*command, "--data", str(SAMPLE), "--reports", str(reports)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not list(reports.glob(".*.partial/started")):
+        assert runner.poll() is None, runner.communicate()
+        assert time.monotonic() < deadline, "the notebook never reached its last cell"
+        time.sleep(0.2)
+    runner.send_signal(signal.SIGTERM)
+    _, stderr = runner.communicate(timeout=120)
+    assert runner.returncode == 4, stderr
+    [failed] = [p for p in reports.iterdir() if not p.name.endswith(".lock")]
+    assert failed.name.endswith("-failed")
+    [line] = stderr.splitlines()
+    assert line == (
+        "error: Notebook slow stopped: interrupted or terminated (SIGINT or SIGTERM) before it "
+        f"finished. Partial output kept in {failed}; the last good report is untouched."
+    )
+    record = manifest(failed)
+    assert record["status"] == "failed"
+    assert record["error"]["ename"] == "Stopped"
+    assert (failed / "shareable" / "counts.csv").read_text() == "n\n12\n"
+    assert mode(failed / "restricted") == 0o700
+    assert mode(failed / "restricted" / "names.csv") == 0o600
 
 
 def test_a_second_identical_run_while_the_first_is_writing_stops_and_changes_nothing(tmp_path):

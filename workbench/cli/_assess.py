@@ -3,6 +3,7 @@ reports (`assess`, `stats`, `rules`, `explain`, `link`, `report`)."""
 
 from __future__ import annotations
 
+import signal
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -474,6 +475,9 @@ def report_command(
     shown = ", ".join(f"{k}={v}" for k, v in given.items() if k not in SECRET_PARAMETERS)
     record_access("report", f"notebook {notebook}, data {data}" + (f", {shown}" if shown else ""))
     use_profile(profile)  # the notebook's kernel inherits it (WORKBENCH_PROFILE)
+    # A service stopped (systemd, a scheduler's timeout) gets SIGTERM: stop as Ctrl-C does,
+    # so the run is kept as <folder>-failed/ rather than left half-written and hidden.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         run = run_report(
             notebook,

@@ -279,6 +279,17 @@ def _install(partial: Path, final: Path) -> None:
         partial.rename(final)
 
 
+class Stopped(Exception):
+    """A run stopped from outside (SIGINT or SIGTERM), as its manifest records it."""
+
+
+STOPPED = "interrupted or terminated (SIGINT or SIGTERM) before it finished"
+
+
+def _kept(failed: Path) -> str:
+    return f"Partial output kept in {failed}; the last good report is untouched."
+
+
 def _keep_failed(
     partial: Path, failed: Path, record: dict[str, object], error: Exception
 ) -> ReportRun:
@@ -325,8 +336,7 @@ def _failure_message(name: str, error: PapermillExecutionError, failed: Path) ->
     return (
         f"Notebook {name} failed at cell In [{error.exec_count}] (cell {error.cell_index + 1} "
         f"of the executed notebook, starting {first_line.strip()!r}) with "
-        f"{error.ename}: {error.evalue}. "
-        f"Partial output kept in {failed}; the last good report is untouched. "
+        f"{error.ename}: {error.evalue}. {_kept(failed)} "
         f"Open {failed / 'notebook.ipynb'} to see the error in place."
     )
 
@@ -350,8 +360,7 @@ def _steady_injected_id(executed: Path, partial: Path, final: Path) -> None:
 def _dead_kernel_message(name: str, failed: Path) -> str:
     return (
         f"Notebook {name} stopped: its kernel died (killed from outside the run, most "
-        "often by the system for want of memory; the machine's log says which). "
-        f"Partial output kept in {failed}; the last good report is untouched."
+        f"often by the system for want of memory; the machine's log says which). {_kept(failed)}"
     )
 
 
@@ -464,11 +473,24 @@ def _run(
                 "once the extract is in place",
             )
         render_html(executed, partial / "report.html")
-    except Exception as error:
+    except BaseException as error:
+        # Ctrl-C, or SIGTERM as `workbench report` turns it into one (a service stopped): the
+        # run is kept as failed too, never left as the hidden `.partial` folder.
+        stopped = isinstance(error, KeyboardInterrupt)
         try:
-            failed = _keep_failed(partial, final.with_name(f"{final.name}-failed"), record, error)
+            failed = _keep_failed(
+                partial,
+                final.with_name(f"{final.name}-failed"),
+                record,
+                Stopped(STOPPED) if stopped else error,
+            )
         except OSError as unwritten:
             raise _unwritable(final.parent, unwritten, partial) from None
+        if stopped:
+            message = f"Notebook {name} stopped: {STOPPED}. {_kept(failed.run_dir)}"
+            raise ReportFailed(message, failed) from None
+        if not isinstance(error, Exception):
+            raise
         if isinstance(error, PapermillExecutionError):
             raise ReportFailed(
                 _failure_message(name, error, failed.run_dir),
