@@ -482,7 +482,7 @@ def _run(
                 partial,
                 final.with_name(f"{final.name}-failed"),
                 record,
-                Stopped(STOPPED) if stopped else error,
+                error if isinstance(error, Exception) else Stopped(STOPPED),
             )
         except OSError as unwritten:
             raise _unwritable(final.parent, unwritten, partial) from None
