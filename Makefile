@@ -4,11 +4,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SAMPLE_SEED ?= 20260901
 
-.PHONY: demo test lint format bench bench-england bench-linkage-scale samples docs clean help browser
+.PHONY: demo test test-slow lint format bench bench-england bench-linkage-scale samples docs clean help browser
 
 help:
 	@echo "make demo   - create .venv, install, build a synthetic council, run the pipeline, write a report"
-	@echo "make test   - install the dev tools, run ruff, mypy and the whole test suite"
+	@echo "make test   - install the dev tools, run ruff, mypy and the test suite but its slow tests"
+	@echo "make test-slow - run the slow tests (browser, Run All in JupyterLab, the engine against the references); CI runs both"
 	@echo "make bench  - run the benchmarks, results in benchmarks/results/"
 	@echo "make bench-england - assess a 16M-household council (England) from CSV and parquet: too long for make bench (5-10 minutes, about 10 GiB of memory, 4.2 GB of disk), results in benchmarks/results/england.md"
 	@echo "make bench-linkage-scale - assess a 5M-household council with the default linkage against exact-only: too long for make bench (about 5 minutes, 8 GiB of memory), results in benchmarks/results/linkage_scale.md"
@@ -31,11 +32,19 @@ demo: $(VENV)/.installed
 	$(BIN)/workbench demo
 
 # pytest exits 5 when it collects no tests: that is a failure here, never a pass.
+# `make test` runs every test but the slow ones (browser, Run All in JupyterLab, the engine
+# against the references on random councils), in under 10 minutes; `make test-slow` runs
+# those; CI (.ci/run) runs both.
 test: $(VENV)/.dev-installed browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	@$(BIN)/python -m pytest -n 2 --dist loadfile; rc=$$?; \
+	@$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow"; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as a failure"; exit 1; fi; \
+	  exit $$rc
+
+test-slow: $(VENV)/.dev-installed browser
+	@$(BIN)/python -m pytest -n 2 --dist loadfile -m slow; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as a failure"; exit 1; fi; \
 	  exit $$rc
 

@@ -16,6 +16,13 @@ from hypothesis import settings
 settings.register_profile("workbench", deadline=None)
 settings.load_profile("workbench")
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests are slow too: `make test` leaves them to `make test-slow` (CI)."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.slow)
+
 FileContent = str | bytes | pl.DataFrame
 
 

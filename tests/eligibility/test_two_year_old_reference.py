@@ -660,6 +660,7 @@ def engine_list(records: Records, term_start: date, as_of: date) -> Any:
 # own as well, drawn from the same councils: a subset of these checks, for twice the time.)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(councils())
 def test_engine_agrees_with_the_references(council: tuple[Records, date, date]):
@@ -671,6 +672,7 @@ def test_engine_agrees_with_the_references(council: tuple[Records, date, date]):
     assert difference.same, difference.summary()
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(councils(links=True))
 def test_engine_agrees_with_the_references_on_dwp_list_and_funded_places(

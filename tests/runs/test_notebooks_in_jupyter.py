@@ -12,6 +12,8 @@ import pytest
 
 from workbench.paths import PROJECT_ROOT, project_path
 
+pytestmark = pytest.mark.slow  # every notebook run as JupyterLab's Run All would: make test-slow
+
 NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
 
 
