@@ -23,6 +23,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if item.get_closest_marker("browser") is not None:
             item.add_marker(pytest.mark.slow)
 
+
 FileContent = str | bytes | pl.DataFrame
 
 
