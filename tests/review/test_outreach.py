@@ -20,6 +20,7 @@ from tests.command import workbench
 from workbench.errors import UsageError, WorkbenchError
 from workbench.provenance import input_hashes
 from workbench.review import ReviewStore, pseudonym, register_list_file
+from workbench.review import outreach as outreach_module
 from workbench.review.outreach import (
     CAUTION_FUNDED_PLACE,
     OUTREACH_COLUMNS,
@@ -36,7 +37,7 @@ from workbench.runs import assure
 KEY = bytes(range(32))
 RUN = "r-outreach0001"
 RULE_SET = "two_year_old@2026.11.1"
-K = {name: pseudonym("person", name, KEY) for name in ("P1", "P4", "P6")}
+K = {name: pseudonym("person", name, KEY) for name in ("P1", "P4", "P6", "P8")}
 K |= {name: pseudonym("dwp", name, KEY) for name in ("D8", "D9")}
 
 PEOPLE = """\
@@ -310,7 +311,7 @@ def test_when_the_access_log_cannot_be_written_no_contact_file_is_left(run, monk
     def full(*args, **kwargs):
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(ReviewStore, "log_access", full)
+    monkeypatch.setattr(ReviewStore, "record_outreach_export", full)
     with pytest.raises(sqlite3.OperationalError):
         export_outreach(store, listed, data, out, key=KEY, user="A. Officer")
     assert not out.exists() and not sidecar_path(out).exists()
@@ -399,6 +400,8 @@ def test_export_and_sidecar_are_owner_only_and_the_sidecar_holds_no_personal_dat
         "exported": 1,
         "held_back_unconfirmed_link": 0,
         "held_back_later_decision": 0,
+        "held_back_already_sent": 0,
+        "held_back_same_child": 0,
         "caution_funded_place": 0,
         "caution_confirmed_record_differs": 0,
     }
@@ -772,3 +775,82 @@ def test_the_command_says_how_many_rows_carry_a_caution(linked):
         "link awaits review); 1 confirmed as a council record of the child with another date "
         "of birth, address or postcode (check which is current). Record of the export:"
     )
+
+
+# --- each family sent once ----------------------------------------------------------------------
+
+
+def test_a_second_export_sends_only_the_families_not_sent_before(run, tmp_path: Path):
+    store, list_id, data, listed, _ = run
+    decide(store, list_id, ("P1", "contact", None))
+    first = export_outreach(store, listed, data, tmp_path / "week1.csv", key=KEY, user="A. Officer")
+    assert first.exported == 1 and first.held_back_already_sent == 0
+    decide(store, list_id, ("P4", "contact", None))
+    second = export_outreach(
+        store, listed, data, tmp_path / "week2.csv", key=KEY, user="A. Officer"
+    )
+    # P1's letter went out last week on the same decision: only P4 is sent now.
+    assert pl.read_csv(second.out, infer_schema=False)["person_id"].to_list() == ["P4"]
+    assert (second.exported, second.held_back_already_sent) == (1, 1)
+    assert second.already_sent_on == store.outreach_exported()["exported_at"][0]
+    assert json.loads(second.sidecar.read_text())["counts"]["held_back_already_sent"] == 1
+    # The store records each export's rows: the item and the decision each acted on.
+    exported = store.outreach_exported()
+    assert exported.select("item_key", "file").rows() == [
+        (K["P1"], str((tmp_path / "week1.csv").resolve())),
+        (K["P4"], str((tmp_path / "week2.csv").resolve())),
+    ]
+    # A reminder sends both again; so does a new `contact` decision about P1, once.
+    reminder = export_outreach(
+        store, listed, data, tmp_path / "reminder.csv", key=KEY, user="A. Officer", again=True
+    )
+    assert (reminder.exported, reminder.held_back_already_sent) == (2, 0)
+    decide(store, list_id, ("P1", "contact", "moved house: write to the new address"))
+    again = export_outreach(store, listed, data, tmp_path / "week3.csv", key=KEY, user="B")
+    assert pl.read_csv(again.out, infer_schema=False)["person_id"].to_list() == ["P1"]
+    assert again.held_back_already_sent == 1
+
+
+def test_an_export_replaced_by_overwrite_does_not_count_as_sent(run):
+    store, list_id, *_ = run
+    decide(store, list_id, ("P1", "contact", None))
+    export(run)
+    # The same file made again (it was not sent yet, or it must be remade): P1 is in it.
+    assert export(run, overwrite=True).exported == 1
+    assert export(run, overwrite=True).held_back_already_sent == 0
+
+
+def test_a_failed_write_leaves_no_file_and_says_how_to_export_again(run, monkeypatch):
+    store, list_id, *_, out = run
+    decide(store, list_id, ("P1", "contact", None))
+
+    def full(path, write):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outreach_module, "write_private", full)
+    with pytest.raises(WorkbenchError, match="run the same export again with --overwrite"):
+        export(run)
+    assert not out.exists()
+    monkeypatch.undo()
+    assert export(run, overwrite=True).exported == 1
+
+
+def test_a_dwp_row_confirmed_as_a_child_with_a_row_of_their_own_is_sent_once(linked):
+    # D8 is confirmed as council child P8, who is on the list too; both are decided `contact`.
+    # One letter: P8's own row, with the council's details; D8's row is held back.
+    row = "P8,,two_year_old,likely,looked_after,2026-04-01,false,pending_review,2027-04-01,,false"
+    run = linked(council_child("2024-02-02", "8 Fir Close", "FQ8 8HH"), PROPOSED, [*LIST_ROWS, row])
+    store, list_id, *_ = run
+    decide(store, list_id, ("D8", "link_confirmed", None), ("D8", "contact", None))
+    decide(store, list_id, ("P8", "contact", None))
+    result = export(run)
+    written = pl.read_csv(result.out, infer_schema=False)
+    assert written.select("person_id", "dwp_record_id").rows() == [("P8", None)]
+    assert (result.exported, result.held_back_same_child) == (1, 1)
+    assert json.loads(result.sidecar.read_text())["counts"]["held_back_same_child"] == 1
+    # Next week P8 counts as sent, and D8 stays held back: still one letter.
+    later = export_outreach(
+        store, run[3], run[2], run[4].with_name("later.csv"), key=KEY, user="A. Officer"
+    )
+    assert (later.exported, later.held_back_already_sent, later.held_back_same_child) == (0, 1, 1)
+    store.close()

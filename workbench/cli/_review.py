@@ -239,11 +239,26 @@ def review_outreach_command(
     ],
     data: DataFolder = None,
     overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace a contact list already at --out.")
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Replace a contact list already at --out (its families do not count as sent).",
+        ),
+    ] = False,
+    again: Annotated[
+        bool,
+        typer.Option(
+            "--again",
+            help="Send again the families an earlier export already sent on the same decision "
+            "(a reminder); by default they are held back.",
+        ),
     ] = False,
     profile: ProfileFile = None,
 ) -> None:
-    """Write contact details for the children whose latest decision is `contact`, and only them."""
+    """Write contact details for the children whose latest decision is `contact`, and only them.
+
+    A family an earlier export already sent on the same decision is held back (--again sends
+    it again); a DWP-list row confirmed as a child with a row of their own is sent once."""
     from workbench.review.outreach import sidecar_path
 
     refuse_writing_over_inputs(
@@ -257,7 +272,7 @@ def review_outreach_command(
 
     with ReviewStore(existing_store(store)) as review_store:
         result = export_outreach(
-            review_store, list_file, data, out, key=load_key(), overwrite=overwrite
+            review_store, list_file, data, out, key=load_key(), overwrite=overwrite, again=again
         )
     held = (
         f"; {result.held_back_unconfirmed_link} decided `contact` held back until their DWP "
@@ -270,6 +285,16 @@ def review_outreach_command(
             f"; {result.held_back_later_decision} decided `contact` here held back: decided "
             f"again since on list(s) {', '.join(result.superseded_by)} of this initiative, "
             "and the later decision stands (export from that list if it says `contact`)"
+        )
+    if result.held_back_already_sent:
+        held += (
+            f"; {result.held_back_already_sent} held back: already sent on the same decision "
+            f"(last exported {result.already_sent_on}); --again sends them again"
+        )
+    if result.held_back_same_child:
+        held += (
+            f"; {result.held_back_same_child} DWP-list row(s) held back: confirmed as a child "
+            "whose own row on the list is sent (one letter per child)"
         )
     cautions = []
     if result.caution_funded_place:

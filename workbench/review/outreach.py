@@ -11,6 +11,14 @@ Each row carries the ``decision_id``, ``reviewer`` and ``decided_at`` it rests o
   (`ReviewStore.latest_outcomes_for_initiative`).
 - A child whose link to the DWP list is uncertain (``link_needs_review``) is exported only when
   the latest link decision is ``link_confirmed``; otherwise it is held back and counted.
+- A family already sent: a child whose ``contact`` decision an earlier export acted on (the
+  store records each export's rows: `ReviewStore.outreach_exported`) is held back and counted,
+  so a second export of the same list after more decisions sends only the new ones; ``again``
+  sends them again (a reminder). An export to the very file ``overwrite`` replaces does not
+  count as sent. A new ``contact`` decision about the child is a new decision: it is sent.
+- One child, one row: a DWP-list row confirmed as a council child who has a row of their own
+  on the list, decided ``contact`` too, is held back and counted; the child's own row, with
+  the council's details, is the one sent.
 - Contact details come from the same data folder the list was made from (the files' SHA-256
   must match the list's manifest): a matched child's from ``people`` (the parents and carers
   as the rule set defines them), a DWP-only child's from the ``dwp_list`` row.
@@ -45,7 +53,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
@@ -167,6 +175,12 @@ class OutreachResult:
     caution_confirmed_record_differs: int = 0
     """Rows exported with a `confirmed_record_caution`: the council's record of the child, as
     the link decision confirmed it, has another date of birth, address or postcode."""
+    held_back_already_sent: int = 0
+    """Children decided ``contact`` whose decision an earlier export already acted on."""
+    already_sent_on: str | None = None
+    """When the latest earlier export of those children was made (UTC, ISO), or None."""
+    held_back_same_child: int = 0
+    """DWP-list rows confirmed as a child whose own row on the list is sent instead."""
 
 
 def sidecar_path(out: str | Path) -> Path:
@@ -291,6 +305,30 @@ def _latest(store: ReviewStore, list_id: str, among: tuple[str, ...], prefix: st
         pl.col("reviewer").alias(f"{prefix}reviewer"),
         pl.col("decided_at").alias(f"{prefix}decided_at"),
     )
+
+
+def _not_sent_twice(
+    rows: pl.DataFrame, sent: pl.DataFrame, *, again: bool
+) -> tuple[pl.DataFrame, str | None]:
+    """`rows` with ``held_back_sent`` (exportable, but an earlier export acted on the same
+    decision: ``sent``'s rows) and ``held_back_same`` (a confirmed DWP-list row whose child's
+    own row is sent now, or was), taken out of ``exportable``; and when the latest of those
+    earlier exports was made."""
+    earlier = pl.col("decision_id").is_in(sent["decision_id"].implode())
+    sent_before = pl.col("exportable") & earlier & pl.lit(not again)
+    rows = rows.with_columns(sent_before.alias("held_back_sent")).with_columns(
+        pl.col("exportable") & ~pl.col("held_back_sent")
+    )
+    own = rows.filter(
+        pl.col("person_id").is_not_null() & (pl.col("exportable") | pl.col("held_back_sent"))
+    )["person_id"]
+    same = pl.col("exportable") & _CONFIRMED & pl.col("probable_person_id").is_in(own.implode())
+    rows = rows.with_columns(same.alias("held_back_same")).with_columns(
+        pl.col("exportable") & ~pl.col("held_back_same")
+    )
+    held = rows.filter("held_back_sent")["decision_id"]
+    when = sent.filter(pl.col("decision_id").is_in(held.implode()))["exported_at"].max()
+    return rows, cast("str | None", when)
 
 
 def contact_rows(store: ReviewStore, list_id: str, shaped: pl.DataFrame) -> pl.DataFrame:
@@ -733,6 +771,8 @@ def _sidecar(
             "exported": exported.height,
             "held_back_unconfirmed_link": int(rows["held_back"].sum()),
             "held_back_later_decision": int(rows["held_back_later"].sum()),
+            "held_back_already_sent": int(rows["held_back_sent"].sum()),
+            "held_back_same_child": int(rows["held_back_same"].sum()),
             "caution_funded_place": int(exported["caution_place"].sum()),
             "caution_confirmed_record_differs": int(exported["caution_record"].sum()),
         },
@@ -752,6 +792,7 @@ def export_outreach(
     key: bytes,
     user: str | None = None,
     overwrite: bool = False,
+    again: bool = False,
 ) -> OutreachResult:
     """Write contact details for the children whose latest outcome decision is ``contact``.
 
@@ -772,7 +813,10 @@ def export_outreach(
     user
         Who exports, for the store's access log (default: `WORKBENCH_USER`, else the login name).
     overwrite
-        Replace an existing ``out``.
+        Replace an existing ``out`` (an earlier export to it does not count as sent).
+    again
+        Send again the families an earlier export already sent on the same decision (a
+        reminder); by default they are held back and counted.
 
     Returns
     -------
@@ -805,6 +849,10 @@ def export_outreach(
             "can rest on it. Run `workbench assure` and restore the store from a backup"
         )
     rows = contact_rows(store, list_id, _with_record_links(shaped, listed.candidates))
+    sent = store.outreach_exported()
+    if overwrite:  # the file replaced was not sent (or is being sent again on purpose)
+        sent = sent.filter(pl.col("file") != str(out.resolve()))
+    rows, sent_on = _not_sent_twice(rows, sent, again=again)
     exportable = rows.filter("exportable")
     _check_confirmed_pairs(store, list_id, exportable, key, listed.path)
     cautioned = _with_cautions(
@@ -819,17 +867,29 @@ def export_outreach(
     digests = row_digests(pl.read_csv(text.encode("utf-8"), infer_schema=False), key)
     record = _sidecar(listed, list_id, rows, cautioned, chain, user, digests)
     held = record["counts"]["held_back_unconfirmed_link"]
-    # Logged before the file exists: when the log cannot be written (a full disk), no contact
-    # file is left behind unrecorded; a file that then fails to be written was logged anyway.
-    store.log_access(
-        user,
-        "review outreach",
-        f"list {list_id}: {exported.height} exported to {out.name}, {held} held back "
-        f"(unconfirmed link), rows sealed {digests_seal(digests, key)}",
+    # Recorded and logged before the file exists: when the store cannot be written (a full
+    # disk), no contact file is left behind unrecorded.
+    store.record_outreach_export(
+        list_id,
+        str(out.resolve()),
+        exported.select("item_key", "decision_id").rows(),
+        user=user,
+        detail=(
+            f"list {list_id}: {exported.height} exported to {out.name}, {held} held back "
+            f"(unconfirmed link), rows sealed {digests_seal(digests, key)}"
+        ),
     )
-    private_folder_for(out)  # a new folder for contact details is made owner-only
-    write_private(out, lambda p: p.write_bytes(text.encode("utf-8")))
-    write_private(sidecar, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))
+    try:
+        private_folder_for(out)  # a new folder for contact details is made owner-only
+        write_private(out, lambda p: p.write_bytes(text.encode("utf-8")))
+        write_private(sidecar, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))
+    except OSError as error:
+        out.unlink(missing_ok=True)
+        raise WorkbenchError(
+            f"{out}: could not be written ({error.strerror or error}). The store records the "
+            "export all the same: once there is room, run the same export again with "
+            "--overwrite (an export to the file it replaces does not count as sent)"
+        ) from None
     return OutreachResult(
         list_id=list_id,
         out=out,
@@ -843,4 +903,7 @@ def export_outreach(
         superseded_by=tuple(record["superseded_by"]),
         caution_funded_place=record["counts"]["caution_funded_place"],
         caution_confirmed_record_differs=record["counts"]["caution_confirmed_record_differs"],
+        held_back_already_sent=record["counts"]["held_back_already_sent"],
+        already_sent_on=sent_on,
+        held_back_same_child=record["counts"]["held_back_same_child"],
     )

@@ -268,6 +268,14 @@ def access_log(conn: sqlite3.Connection) -> pl.DataFrame:
 
 
 # --- checks through DfE's services -----------------------------------------------------------
+OUTREACH_EXPORTED_SCHEMA = {
+    "decision_id": pl.String,
+    "item_key": pl.String,
+    "list_id": pl.String,
+    "exported_at": pl.String,
+    "exported_by": pl.String,
+    "file": pl.String,
+}
 CHECK_EXPORT_SCHEMA = {
     "export_id": pl.String,
     "list_id": pl.String,
@@ -426,3 +434,14 @@ def initiative_check_results(
         [list_id, *params],
     ).fetchall()
     return pl.DataFrame(rows, schema=INITIATIVE_CHECK_RESULT_SCHEMA, orient="row")
+
+
+def outreach_exported(conn: sqlite3.Connection) -> pl.DataFrame:
+    """Every row of every outreach export, oldest first (see
+    :meth:`ReviewStore.outreach_exported`)."""
+    rows = conn.execute(
+        "SELECT i.decision_id, i.item_key, e.list_id, e.exported_at, e.exported_by, e.file "
+        "FROM outreach_export_items i JOIN outreach_exports e USING (export_seq) "
+        "ORDER BY e.export_seq, i.rowid"
+    ).fetchall()
+    return pl.DataFrame(rows, schema=OUTREACH_EXPORTED_SCHEMA, orient="row")

@@ -7,7 +7,7 @@ store and its retention share (the chain's genesis hash, UTC timestamps as text)
 Examples
 --------
 >>> len(MIGRATIONS), DECISIONS[0]
-(7, 'contact')
+(8, 'contact')
 >>> [s.split()[2] for s in statements(MIGRATIONS[0])][:2]
 ['lists', 'list_items']
 """
@@ -396,6 +396,30 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE check_imports ADD COLUMN results_digest TEXT;
     ALTER TABLE check_imports ADD COLUMN seal TEXT;
+    """,
+    # 8: outreach exports. Each `review outreach` export (its list, when, by whom, the file it
+    # wrote) and, for each row, the child's item key and the `contact` decision it acted on:
+    # a later export holds back a family already sent on the same decision, unless asked to
+    # send again. Kept as the check exports are (pseudonymous keys and ids, no details).
+    f"""
+    CREATE TABLE outreach_exports (
+        export_seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        list_id TEXT NOT NULL REFERENCES lists (list_id),
+        exported_at TEXT NOT NULL,
+        exported_by TEXT NOT NULL CHECK (length(trim(exported_by)) > 0),
+        file TEXT NOT NULL,
+        row_count INTEGER NOT NULL CHECK (row_count >= 0)
+    );
+    CREATE TABLE outreach_export_items (
+        export_seq INTEGER NOT NULL REFERENCES outreach_exports (export_seq),
+        item_key TEXT NOT NULL
+            CHECK (length(item_key) = 27 AND item_key GLOB 'pk_[0-9a-f]*'),
+        decision_id TEXT NOT NULL,
+        PRIMARY KEY (export_seq, item_key)
+    );
+    CREATE INDEX outreach_export_items_by_decision ON outreach_export_items (decision_id);
+    {_append_only("outreach_exports")}
+    {_append_only("outreach_export_items")}
     """,
 )
 

@@ -37,7 +37,7 @@ import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -764,6 +764,38 @@ class ReviewStore:
                     "it was logged: it was edited and the chain rehashed"
                 )
         return problems
+
+    # --- outreach ----------------------------------------------------------------------------
+    def record_outreach_export(
+        self,
+        list_id: str,
+        file: str,
+        items: Sequence[tuple[str, str]],
+        *,
+        user: str,
+        detail: str,
+    ) -> None:
+        """Record an outreach export (`workbench.review.outreach.export_outreach`) and log the
+        access, in one transaction: the file written and, for each of its rows, the child's
+        item key and the decision it acted on (``(item_key, decision_id)``)."""
+        self._require_list(list_id)
+        with self._immediate() as conn:
+            cursor = conn.execute(
+                "INSERT INTO outreach_exports (list_id, exported_at, exported_by, file, "
+                "row_count) VALUES (?, ?, ?, ?, ?)",
+                (list_id, self._now(), user, file, len(items)),
+            )
+            conn.executemany(
+                "INSERT INTO outreach_export_items VALUES (?, ?, ?)",
+                [(cursor.lastrowid, item_key, decision) for item_key, decision in items],
+            )
+            append_access(conn, self._now(), user, "review outreach", detail)
+
+    def outreach_exported(self) -> pl.DataFrame:
+        """Every row of every outreach export, oldest first: the ``decision_id`` it acted
+        on, the child's ``item_key``, the ``list_id``, ``exported_at``, ``exported_by`` and
+        the ``file`` written."""
+        return queries.outreach_exported(self._conn)
 
     # --- checks through DfE's services ------------------------------------------------------
     def record_check_export(self, export: Mapping[str, Any], *, user: str, detail: str) -> bool:
