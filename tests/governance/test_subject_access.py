@@ -803,11 +803,11 @@ def test_outreach_exports_naming_the_child_or_the_parent_are_in_the_export(
         run = review.lists()["run_id"][0]
     head = f"| {exported_at} | O. Fficer | contacts.csv | two_year_old | {run} |"
     decision = f"| {contact.decision_id} | A. Officer | {contact.decided_at} |"
-    # From the store alone: the export is worked out from the decisions it held then.
+    # From the store alone: its record of the export's rows and the decisions they rest on.
     child = subject_access("C-PIPPA", data=data, store=store, key=KEY, out=tmp_path / "c.md")
     assert (
         f"{head} the child: their names, date of birth and address {decision} the store's "
-        "decisions when it was made (the export file was not given) |" in child.read_text()
+        "record of the export (the export file was not given) |" in child.read_text()
     )
     # From the file given: her mother is named in the row, as a parent or carer.
     mother = subject_access(
@@ -850,6 +850,28 @@ def test_outreach_exports_naming_the_child_or_the_parent_are_in_the_export(
     )  # fmt: skip
     assert given.returncode == 0, given.stderr
     assert "the export file contacts.csv |" in (tmp_path / "cli.md").read_text()
+
+
+def test_a_family_held_back_as_already_sent_is_not_said_to_be_in_the_later_export(
+    household_council, tmp_path
+):
+    # Pippa is sent in week 1; week 2's export holds her back (already sent on the same
+    # decision). From the store alone, the access shows week 1's export and not week 2's,
+    # though her `contact` decision stood at both.
+    data, listed = household_council
+    store = tmp_path / "review.sqlite"
+    pippa = pseudonym("person", "C-PIPPA", KEY)
+    with ReviewStore(store, clock=Clock(), key=KEY) as review:
+        list_id, _ = register_list_file(review, listed, KEY)
+        review.record_decision(list_id, pippa, "contact", "A. Officer")
+        for week in ("week1", "week2"):
+            export_outreach(
+                review, listed, data, tmp_path / f"{week}.csv", key=KEY, user="O. Fficer"
+            )
+    child = subject_access("C-PIPPA", data=data, store=store, key=KEY, out=tmp_path / "c.md")
+    text = child.read_text()
+    assert "| week1.csv |" in text
+    assert "week2.csv" not in text
 
 
 def test_an_outreach_export_beside_a_list_searched_is_found(household_council, tmp_path):

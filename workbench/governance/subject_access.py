@@ -986,16 +986,33 @@ def _outreach(
             lists.select("list_id", "initiative"), on="list_id", how="left"
         )
         items: dict[str, pl.DataFrame] = {}
+        # Exports recorded with their rows (stores from version 8): what each held, exactly.
+        recorded = {
+            (e["list_id"], Path(e["file"]).name, e["exported_at"]): e["export_seq"]
+            for e in review.outreach_exports().iter_rows(named=True)
+        }
+        held = review.outreach_exported()
+        by_id = {d["decision_id"]: d for d in decisions.iter_rows(named=True)}
         for entry, found in entries:
             list_id, name = found["list_id"], found["file"]
             listed = about.get(list_id, {})
             initiative, run = listed.get("initiative"), listed.get("run_id")
             roles = _outreach_roles(subject, key, initiative, entry["at"])
             given = by_name.get((list_id, name))
+            seq = recorded.get((list_id, name, entry["at"]))
             if given is not None and last[list_id, name] == entry["seq"]:
                 matched.add(given.path)
                 named = _file_rows(given, roles)
                 known = f"the export file {given.path.name}"
+            elif seq is not None:
+                rows_held = held.filter(
+                    pl.col("export_seq") == seq, pl.col("item_key").is_in(list(roles))
+                )
+                named = [
+                    (roles[row["item_key"]], by_id.get(row["decision_id"], _gone(row)))
+                    for row in rows_held.iter_rows(named=True)
+                ]
+                known = "the store's record of the export (the export file was not given)"
             elif list_id in about:
                 if list_id not in items:
                     items[list_id] = review.items(list_id)
@@ -1017,6 +1034,11 @@ def _outreach(
         export = (at, by, given.path.name, given.initiative, run)
         rows += [_outreach_row(export, role, row, known) for role, row in _file_rows(given, roles)]
     return pl.DataFrame(rows, schema=_OUTREACH_COLUMNS, orient="row")
+
+
+def _gone(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of a recorded export whose decision retention has removed: its id only."""
+    return {"decision_id": row["decision_id"], "reviewer": None, "decided_at": None}
 
 
 def _outreach_row(export: tuple, role: str, row: dict[str, Any], known: str) -> tuple:

@@ -275,6 +275,15 @@ OUTREACH_EXPORTED_SCHEMA = {
     "exported_at": pl.String,
     "exported_by": pl.String,
     "file": pl.String,
+    "export_seq": pl.Int64,
+}
+OUTREACH_EXPORTS_SCHEMA = {
+    "export_seq": pl.Int64,
+    "list_id": pl.String,
+    "exported_at": pl.String,
+    "exported_by": pl.String,
+    "file": pl.String,
+    "row_count": pl.Int64,
 }
 CHECK_EXPORT_SCHEMA = {
     "export_id": pl.String,
@@ -440,8 +449,14 @@ def outreach_exported(conn: sqlite3.Connection) -> pl.DataFrame:
     """Every row of every outreach export, oldest first (see
     :meth:`ReviewStore.outreach_exported`)."""
     rows = conn.execute(
-        "SELECT i.decision_id, i.item_key, e.list_id, e.exported_at, e.exported_by, e.file "
-        "FROM outreach_export_items i JOIN outreach_exports e USING (export_seq) "
+        "SELECT i.decision_id, i.item_key, e.list_id, e.exported_at, e.exported_by, e.file, "
+        "e.export_seq FROM outreach_export_items i JOIN outreach_exports e USING (export_seq) "
         "ORDER BY e.export_seq, i.rowid"
     ).fetchall()
     return pl.DataFrame(rows, schema=OUTREACH_EXPORTED_SCHEMA, orient="row")
+
+
+def outreach_exports(conn: sqlite3.Connection) -> pl.DataFrame:
+    """Every outreach export, oldest first (see :meth:`ReviewStore.outreach_exports`)."""
+    rows = conn.execute("SELECT * FROM outreach_exports ORDER BY export_seq").fetchall()
+    return pl.DataFrame(rows, schema=OUTREACH_EXPORTS_SCHEMA, orient="row")
