@@ -424,6 +424,7 @@ def test_a_child_dfe_has_already_answered_is_left_out_unless_rechecked(reviewed,
         "not_checkable_by_reason": None,
         "already_answered": 5,
         "already_answered_by_outcome": by_outcome,
+        "awaiting_answer": 0,
     }
     assert {e["item_key"] for e in sidecar["already_answered"]} == answered
     assert {e["answered_in"] for e in sidecar["already_answered"]} == {first.export_id}
@@ -779,7 +780,8 @@ def test_files_are_split_within_the_row_limit(reviewed):
     exported = _export(reviewed, rows_per_file=3)
     assert [len(_rows(p)) for p in exported.files] == [3, 3]
     assert [p.name for p in exported.files] == ["checks-part1.csv", "checks-part2.csv"]
-    other = _export(reviewed, chosen=["contact"], overwrite=True)  # another export, 1 file
+    # Another export, 1 file (its children were sent in the first: --recheck sends them again).
+    other = _export(reviewed, chosen=["contact"], overwrite=True, recheck=True)
     assert [p.name for p in other.files] == ["checks-part1.csv"]
     assert not (reviewed[5] / "out" / "checks-part2.csv").exists()  # the earlier one's part
     with pytest.raises(UsageError, match="between 1 and 250"):
@@ -790,7 +792,8 @@ def test_files_are_split_within_the_row_limit(reviewed):
 
 def test_the_fsm_enhanced_template_has_its_headers_and_the_childs_school(fsm_reviewed):
     _export(fsm_reviewed, rows_per_file=3)
-    enhanced = _export(fsm_reviewed, template="fsm-enhanced", overwrite=True)
+    # The same children through the enhanced template: sent again on purpose (--recheck).
+    enhanced = _export(fsm_reviewed, template="fsm-enhanced", overwrite=True, recheck=True)
     header = enhanced.files[0].read_bytes().split(b"\n")[0]
     assert header == (DFE / "BulkCheckTemplate_Enhanced.csv").read_bytes().split(b"\n")[0].rstrip(
         b"\r"
@@ -934,7 +937,7 @@ def test_rows_of_another_export_or_another_list_are_refused(exported):
     (store, list_id, data, listed, who, folder), first, sent = exported
     (folder / "out2").mkdir()
     second = export_checks(
-        store, listed, data, folder / "out2" / "c.csv", key=KEY, chosen=["contact"]
+        store, listed, data, folder / "out2" / "c.csv", key=KEY, chosen=["contact"], recheck=True
     )
     assert second.export_id != first.export_id and second.rows == 2
     in_second = {tuple(r.values()) for r in _rows(second.files[0])}
@@ -950,7 +953,8 @@ def test_rows_of_another_export_or_another_list_are_refused(exported):
     other_id, _ = register_list_file(store, other, KEY)
     store.record_decision(other_id, pseudonym("person", who["f"], KEY), "check", "B. Officer")
     (folder / "out3").mkdir()
-    third = export_checks(store, other, data, folder / "out3" / "c.csv", key=KEY)
+    # (The child awaits the first export's answer: sent from this list on purpose, --recheck.)
+    third = export_checks(store, other, data, folder / "out3" / "c.csv", key=KEY, recheck=True)
     only_first = [r for r in check_only if tuple(r.values()) not in {
         tuple(x.values()) for x in _rows(third.files[0])}]  # fmt: skip
     path = _results(only_first[:1], ["Eligible"], folder / "another-list.csv")
@@ -1413,3 +1417,56 @@ def test_the_same_export_written_again_keeps_the_files_it_recorded(reviewed):
     recorded = store.check_exports().filter(pl.col("export_id") == first.export_id)
     sidecar = json.loads(again.sidecar.read_text())
     assert recorded["file_count"].to_list() == [2] == [len(sidecar["files"])]
+
+
+def test_a_child_sent_whose_answer_is_not_imported_yet_is_not_sent_twice(reviewed):
+    # Week 1's export went to DfE; before its results are imported, more children are decided
+    # `check` and a second export is made: it holds only the new ones.
+    store, _, data, listed, _, folder = reviewed
+    first = _export(reviewed, chosen=["contact"])
+    assert first.rows == 2
+    later = export_checks(store, listed, data, folder / "out" / "later.csv", key=KEY)
+    sent_first = {tuple(r.values()) for r in _rows(first.files[0])}
+    assert not sent_first & {tuple(r.values()) for r in _rows(later.files[0])}
+    assert (later.awaiting, later.awaiting_exports) == (2, (first.export_id,))
+    sidecar = json.loads(later.sidecar.read_text())
+    assert sidecar["counts"]["awaiting_answer"] == 2
+    assert {e["sent_in"] for e in sidecar["awaiting_answer"]} == {first.export_id}
+    counts = sidecar["counts"]
+    assert counts["chosen"] == counts["children_in_rows"] + counts["not_checkable"] + 2
+    # Nothing new to send (only the child who cannot be checked is left, in its file).
+    third = export_checks(store, listed, data, folder / "out" / "third.csv", key=KEY)
+    assert (third.rows, third.awaiting) == (0, 2 + later.children)
+    assert third.not_checkable.height == later.not_checkable.height
+    # The same export written again (its files lost before upload) is not held back.
+    again = _export(reviewed, chosen=["contact"], overwrite=True)
+    assert again.export_id == first.export_id and again.already_recorded
+    # Once DfE's answers are imported, they are answered, no longer awaited.
+    outcomes = ["Eligible"] * len(first_rows := _rows(first.files[0]))
+    import_check_results(
+        store, _results(first_rows, outcomes, folder / "dfe" / "w1.csv"), key=KEY, user="A"
+    )
+    later_rows = _rows(later.files[0])
+    import_check_results(
+        store,
+        _results(later_rows, ["Eligible"] * len(later_rows), folder / "dfe" / "w2.csv"),
+        key=KEY,
+        user="A",
+    )
+    fourth = export_checks(store, listed, data, folder / "out" / "fourth.csv", key=KEY)
+    assert (fourth.rows, fourth.awaiting) == (0, 0)
+    assert fourth.answered_by_outcome == {"eligible": 2 + later.children}
+
+
+def test_an_export_of_children_all_awaiting_an_answer_says_what_to_do(reviewed):
+    store, list_id, data, listed, _, folder = reviewed
+    first = _export(reviewed)
+    with pytest.raises(WorkbenchError) as caught:
+        export_checks(store, listed, data, folder / "out" / "c.csv", key=KEY, chosen=["contact"])
+    assert str(caught.value).endswith(
+        f"2 of the 2 child(ren) of list {list_id} chosen were sent in check export(s) "
+        f"{first.export_id} and DfE's answer has not been imported yet, so there is nothing to "
+        "send: import the results first (`workbench check import`). If those files were never "
+        "uploaded, pass --recheck (and --overwrite) to write them again"
+    )
+    assert not (folder / "out" / "c-part1.csv").exists()

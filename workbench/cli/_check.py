@@ -172,6 +172,13 @@ def check_export_command(
             f"again (DfE's service limits uploads); counted in {result.sidecar.name}. To send "
             "them again (e.g. after a parent's circumstances changed), pass --recheck."
         )
+    if result.awaiting:
+        typer.echo(
+            f"{result.awaiting} child(ren) left out: sent in check export(s) "
+            f"{', '.join(result.awaiting_exports)}, whose answers from DfE have not been "
+            "imported yet (`workbench check import`), so they are not sent twice; counted in "
+            f"{result.sidecar.name}. If those files were never uploaded, pass --recheck."
+        )
     refused = result.not_checkable
     if refused.height:
         typer.echo(

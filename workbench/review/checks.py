@@ -37,7 +37,10 @@ not-checkable file: the child was checked, and the answer shows beside the child
 DfE's services limit uploads (``BulkUploadAttemptLimit``, 10 an hour), and a row sent again
 makes an older results file answer the newer export too. ``recheck`` sends them again (a
 parent's circumstances changed); each such round is its own export, naming the exports whose
-answers it sends again (``recheck_of``).
+answers it sends again (``recheck_of``). A child already sent whose answer has not been
+imported yet (their latest check export has no result for their row) is left out too, and
+counted (``awaiting_answer``), unless this is that very export written again; ``recheck``
+sends them again.
 
 Files (``--out checks.csv``): ``checks-part1.csv``, ``checks-part2.csv``, ... (DfE's
 template, owner-only), ``checks.not_checkable.csv`` and ``checks.check.json`` (the sidecar:
@@ -302,6 +305,10 @@ class CheckExport:
     ``export_id`` and ``list_id`` of the export answered. Empty with ``recheck``."""
     rechecked: int = 0
     """With ``recheck``: the children sent again whose latest result was DfE's answer."""
+    awaiting: int = 0
+    """The chosen children left out because an earlier export sent them and DfE's answer has
+    not been imported yet (``awaiting_exports`` names those exports). 0 with ``recheck``."""
+    awaiting_exports: tuple[str, ...] = ()
     recheck_of: tuple[str, ...] = ()
     """With ``recheck``: the exports whose answers this one sends again."""
 
@@ -468,6 +475,24 @@ def _answered(store: ReviewStore, list_id: str, rows: pl.DataFrame) -> pl.DataFr
         .join(latest, on="item_key", how="inner", maintain_order="left")
         .select(list(schema))
         .cast(schema)
+    )
+
+
+def _awaiting(store: ReviewStore, list_id: str, rows: pl.DataFrame) -> pl.DataFrame:
+    """The chosen children whose latest check export (of any list of the initiative) has no
+    result imported yet: sent, DfE's answer not read. ``item_key``, ``decision_id`` and the
+    ``export_id`` and ``exported_at`` of that export."""
+    open_rows = rows.filter(pl.col("superseded").is_null())
+    schema = {"item_key": pl.String, "decision_id": pl.String}
+    schema |= {"export_id": pl.String, "exported_at": pl.String}
+    if open_rows.is_empty():
+        return pl.DataFrame(schema=schema)
+    sent = store.initiative_check_exports(list_id, open_rows["item_key"].to_list())
+    latest = sent.group_by("item_key", maintain_order=True).last().filter(~pl.col("answered"))
+    return (
+        open_rows.select("item_key", "decision_id")
+        .join(latest.drop("answered"), on="item_key", how="inner", maintain_order="left")
+        .select(list(schema))
     )
 
 
@@ -823,40 +848,65 @@ def export_checks(
     chosen_count = rows.height
     answered = _answered(store, list_id, rows)
     resent = answered.clear()
+    # Sent before, DfE's answer not imported yet: not sent twice (--recheck sends them again,
+    # as for an export whose files were never uploaded; the same export keeps its id).
+    awaiting = _awaiting(store, list_id, rows.join(answered, on="item_key", how="anti"))
     if recheck:
-        resent, answered = answered, answered.clear()
-    elif answered.height:
-        rows = rows.join(answered.select("item_key"), on="item_key", how="anti")
-        if rows.is_empty():
-            raise WorkbenchError(
-                f"{listed.path}: DfE has already answered the check of every one of the "
-                f"{answered.height} child(ren) of list {list_id} chosen "
-                f"({_outcome_words(_by_outcome(answered))}: their latest check result, from a "
-                "check export of this list or another of the offer), so there is "
-                "nothing to send: DfE's service limits uploads, and an answered row sent "
-                "again makes its old results answer the new export too. To send them again "
-                "(e.g. after a parent's circumstances changed), pass --recheck"
-            )
+        resent, answered, awaiting = answered, answered.clear(), awaiting.clear()
+    rows = rows.join(answered.select("item_key"), on="item_key", how="anti")
+
+    def planned(rows: pl.DataFrame) -> tuple[list, list, str]:
+        """The rows for DfE, the children not checkable, and the export's id."""
+        checkable, refused = _checkable(rows, data, listed, spec)
+        dfe_rows = _dfe_rows(checkable, spec, key)
+        decision_ids = sorted(item[1] for row in dfe_rows for item in row["items"])
+        identity: list[Any] = [list_id, spec.name, decision_ids, [r["row_key"] for r in dfe_rows]]
+        if retried is not None:
+            # Each sending again is its own export: the results it answers are in its id.
+            identity.append(sorted(retried["result_seq"].to_list()))
+        if resent.height:
+            # So is each sending again of DfE's answers (--recheck): the same choice sent
+            # again is not the first export, and its results are not that export's.
+            identity.append({"recheck": sorted(resent["result_seq"].to_list())})
+        digest = hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:16]
+        return dfe_rows, refused, f"cx-{digest}"
+
+    plan = planned(rows) if rows.height else None
+    if plan is not None:  # this very export written again (--overwrite) is not a second one
+        awaiting = awaiting.filter(pl.col("export_id") != plan[2])
+    if awaiting.height:
+        rows = rows.join(awaiting.select("item_key"), on="item_key", how="anti")
+        plan = planned(rows) if rows.height else None
+    if rows.is_empty() and awaiting.height:
+        exports = ", ".join(sorted(set(awaiting["export_id"])))
+        also = f" ({answered.height} more DfE has already answered)" if answered.height else ""
+        raise WorkbenchError(
+            f"{listed.path}: {awaiting.height} of the {chosen_count} child(ren) of list "
+            f"{list_id} chosen were sent in check export(s) {exports} and DfE's answer has not "
+            f"been imported yet{also}, so there is nothing to send: import the results first "
+            "(`workbench check import`). If those files were never uploaded, pass --recheck "
+            "(and --overwrite) to write them again"
+        )
+    if rows.is_empty():
+        raise WorkbenchError(
+            f"{listed.path}: DfE has already answered the check of every one of the "
+            f"{answered.height} child(ren) of list {list_id} chosen "
+            f"({_outcome_words(_by_outcome(answered))}: their latest check result, from a "
+            "check export of this list or another of the offer), so there is "
+            "nothing to send: DfE's service limits uploads, and an answered row sent "
+            "again makes its old results answer the new export too. To send them again "
+            "(e.g. after a parent's circumstances changed), pass --recheck"
+        )
     chain = store.verify_chain()
     if not chain.ok:
         raise WorkbenchError(
             f"{store.path}: the decision chain does not verify ({chain.message}); no check "
             "can rest on it. Run `workbench assure` and restore the store from a backup"
         )
-    checkable, refused = _checkable(rows, data, listed, spec)
-    dfe_rows = _dfe_rows(checkable, spec, key)
+    assert plan is not None  # rows is not empty here
+    dfe_rows, refused, export_id = plan
     parts = _parts(dfe_rows, spec, per_file)
     user = user or current_user()
-    decision_ids = sorted(item[1] for row in dfe_rows for item in row["items"])
-    identity: list[Any] = [list_id, spec.name, decision_ids, [r["row_key"] for r in dfe_rows]]
-    if retried is not None:
-        # Each sending again is its own export: the results it answers are part of its id.
-        identity.append(sorted(retried["result_seq"].to_list()))
-    if resent.height:
-        # So is each sending again of DfE's answers (--recheck): the same choice sent again
-        # is not the first export, and its results are not that export's.
-        identity.append({"recheck": sorted(resent["result_seq"].to_list())})
-    export_id = "cx-" + hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:16]
     try_again_of = () if retried is None else tuple(sorted(set(retried["export_id"])))
     recheck_of = tuple(sorted(set(resent["export_id"])))
     recorded = store.check_export_rows().filter(pl.col("export_id") == export_id)
@@ -918,6 +968,12 @@ def export_checks(
     record = _sidecar(
         export_id, listed, list_id, spec, files, dfe_rows, refused, chain, user, chosen, answered
     )
+    record["awaiting_answer"] = [
+        {"item_key": r["item_key"], "decision_id": r["decision_id"], "sent_in": r["export_id"]}
+        for r in awaiting.iter_rows(named=True)
+    ]
+    record["counts"]["awaiting_answer"] = awaiting.height
+    record["counts"]["chosen"] += awaiting.height
     if retried is not None:
         record["try_again_of"] = list(try_again_of)
     if recheck:
@@ -940,6 +996,8 @@ def export_checks(
         answered=answered.select(ANSWERED_COLUMNS),
         rechecked=resent.height,
         recheck_of=recheck_of,
+        awaiting=awaiting.height,
+        awaiting_exports=tuple(sorted(set(awaiting["export_id"]))),
     )
 
 

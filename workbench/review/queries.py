@@ -460,3 +460,24 @@ def outreach_exports(conn: sqlite3.Connection) -> pl.DataFrame:
     """Every outreach export, oldest first (see :meth:`ReviewStore.outreach_exports`)."""
     rows = conn.execute("SELECT * FROM outreach_exports ORDER BY export_seq").fetchall()
     return pl.DataFrame(rows, schema=OUTREACH_EXPORTS_SCHEMA, orient="row")
+
+
+def initiative_check_exports(
+    conn: sqlite3.Connection, list_id: str, item_keys: Collection[str]
+) -> pl.DataFrame:
+    """Every row of a check export of any list of `list_id`'s initiative resting on one of
+    these children, oldest first, and whether a result for the row has been recorded (see
+    :meth:`ReviewStore.initiative_check_exports`)."""
+    rows = conn.execute(
+        "SELECT i.item_key, i.export_id, e.exported_at, "
+        "EXISTS (SELECT 1 FROM check_results r WHERE r.export_id = i.export_id "
+        "AND r.row_number = i.row_number) "
+        "FROM check_export_items i JOIN check_exports e USING (export_id) "
+        "JOIN lists l ON l.list_id = e.list_id "
+        "WHERE l.initiative = (SELECT initiative FROM lists WHERE list_id = ?) "
+        "AND i.item_key IN (SELECT value FROM json_each(?)) "
+        "ORDER BY e.rowid, i.row_number",
+        (list_id, json.dumps(list(item_keys))),
+    ).fetchall()
+    schema = {"item_key": pl.String, "export_id": pl.String, "exported_at": pl.String}
+    return pl.DataFrame(rows, schema=schema | {"answered": pl.Boolean}, orient="row")

@@ -1036,6 +1036,13 @@ class ReviewStore:
         self._require_list(list_id)
         return queries.initiative_check_results(self._conn, list_id, item_keys)
 
+    def initiative_check_exports(self, list_id: str, item_keys: Collection[str]) -> pl.DataFrame:
+        """Every row of a check export, from any list of `list_id`'s initiative, that rests
+        on one of these children, oldest first: ``item_key``, ``export_id``, ``exported_at``
+        and ``answered`` (a result for the row has been imported)."""
+        self._require_list(list_id)
+        return queries.initiative_check_exports(self._conn, list_id, item_keys)
+
     def latest_check_results(self, list_id: str) -> pl.DataFrame:
         """The latest result of DfE's eligibility check per child of a list, by ``item_key``.
 
