@@ -828,7 +828,7 @@ def test_a_failed_write_leaves_no_file_and_says_how_to_export_again(run, monkeyp
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(outreach_module, "write_private", full)
-    with pytest.raises(WorkbenchError, match="run the same export again with --overwrite"):
+    with pytest.raises(WorkbenchError, match="Nothing was exported: once there is room, run"):
         export(run)
     assert not out.exists()
     monkeypatch.undo()
@@ -854,3 +854,26 @@ def test_a_dwp_row_confirmed_as_a_child_with_a_row_of_their_own_is_sent_once(lin
     )
     assert (later.exported, later.held_back_already_sent, later.held_back_same_child) == (0, 1, 1)
     store.close()
+
+
+def test_overwrite_counts_as_sent_every_export_but_the_file_it_replaces(run, tmp_path: Path):
+    # An auditor's case: Carol's file is mailed and deleted; Dave's is written to the same
+    # name; Erin's replaces Dave's with --overwrite. Carol's families were sent: not again.
+    store, list_id, data, listed, _ = run
+    contacts = tmp_path / "contacts.csv"
+
+    def week(overwrite: bool = False):
+        return export_outreach(
+            store, listed, data, contacts, key=KEY, user="A. Officer", overwrite=overwrite
+        )
+
+    decide(store, list_id, ("P1", "contact", None))
+    assert week().exported == 1
+    contacts.unlink()
+    sidecar_path(contacts).unlink()
+    decide(store, list_id, ("P4", "contact", None))
+    assert pl.read_csv(week().out, infer_schema=False)["person_id"].to_list() == ["P4"]
+    decide(store, list_id, ("P6", "contact", None))
+    erin = week(overwrite=True)
+    assert pl.read_csv(erin.out, infer_schema=False)["person_id"].to_list() == ["P4", "P6"]
+    assert erin.held_back_already_sent == 1

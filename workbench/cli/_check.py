@@ -92,8 +92,9 @@ def check_export_command(
             "--recheck",
             help="Send again the children DfE has already answered (their latest check "
             "result, from any list of the offer, is not a technical error), e.g. after a "
-            "parent's circumstances changed. By default they are left out, and counted: "
-            "DfE's service limits uploads.",
+            "parent's circumstances changed, and those sent in an earlier export whose answer "
+            "is not imported yet. By default both are left out, and counted: DfE's service "
+            "limits uploads.",
         ),
     ] = False,
     profile: ProfileFile = None,

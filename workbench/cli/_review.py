@@ -242,7 +242,8 @@ def review_outreach_command(
         bool,
         typer.Option(
             "--overwrite",
-            help="Replace a contact list already at --out (its families do not count as sent).",
+            help="Replace a contact list already at --out (the families of the export that "
+            "wrote it do not count as sent).",
         ),
     ] = False,
     again: Annotated[

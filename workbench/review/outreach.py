@@ -14,8 +14,9 @@ Each row carries the ``decision_id``, ``reviewer`` and ``decided_at`` it rests o
 - A family already sent: a child whose ``contact`` decision an earlier export acted on (the
   store records each export's rows: `ReviewStore.outreach_exported`) is held back and counted,
   so a second export of the same list after more decisions sends only the new ones; ``again``
-  sends them again (a reminder). An export to the very file ``overwrite`` replaces does not
-  count as sent. A new ``contact`` decision about the child is a new decision: it is sent.
+  sends them again (a reminder). The latest export to the very file ``overwrite`` replaces
+  (still there) does not count as sent; earlier ones to the same name do. A new ``contact``
+  decision about the child is a new decision: it is sent.
 - One child, one row: a DWP-list row confirmed as a council child who has a row of their own
   on the list, decided ``contact`` too, is held back and counted; the child's own row, with
   the council's details, is the one sent.
@@ -50,6 +51,7 @@ import hashlib
 import hmac
 import json
 import re
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -305,6 +307,38 @@ def _latest(store: ReviewStore, list_id: str, among: tuple[str, ...], prefix: st
         pl.col("reviewer").alias(f"{prefix}reviewer"),
         pl.col("decided_at").alias(f"{prefix}decided_at"),
     )
+
+
+def _replaced(exports: pl.DataFrame, out: Path, *, overwrite: bool) -> int | None:
+    """The export whose file ``overwrite`` replaces: the latest to ``out`` not itself
+    replaced, when its file is still there (None otherwise). It was never sent, so its rows do
+    not count as sent; an earlier export to the same name whose file is gone (sent, then
+    deleted) still counts."""
+    if not overwrite or not out.exists():
+        return None
+    mine = exports.filter(pl.col("file") == str(out.resolve()), ~pl.col("replaced"))
+    return cast("int | None", mine["export_seq"].max())
+
+
+def _voided(store: ReviewStore, seq: int, list_id: str, out: Path, user: str) -> str:
+    """Record that export `seq` was never sent (its file could not be written), as an empty
+    export replacing it; what to do next, in words."""
+    try:
+        store.record_outreach_export(
+            list_id,
+            str(out.resolve()),
+            [],
+            user=user,
+            detail=f"list {list_id}: 0 exported to {out.name} (the export before could not "
+            "be written and was not sent)",
+            replaces=seq,
+        )
+    except (OSError, sqlite3.Error):
+        return (
+            "The store records the export as made and could not record that it failed: once "
+            "there is room, export again with --again to write these families"
+        )
+    return "Nothing was exported: once there is room, run the same export again"
 
 
 def _not_sent_twice(
@@ -813,7 +847,7 @@ def export_outreach(
     user
         Who exports, for the store's access log (default: `WORKBENCH_USER`, else the login name).
     overwrite
-        Replace an existing ``out`` (an earlier export to it does not count as sent).
+        Replace an existing ``out`` (the export that wrote it does not count as sent).
     again
         Send again the families an earlier export already sent on the same decision (a
         reminder); by default they are held back and counted.
@@ -849,9 +883,10 @@ def export_outreach(
             "can rest on it. Run `workbench assure` and restore the store from a backup"
         )
     rows = contact_rows(store, list_id, _with_record_links(shaped, listed.candidates))
-    sent = store.outreach_exported()
-    if overwrite:  # the file replaced was not sent (or is being sent again on purpose)
-        sent = sent.filter(pl.col("file") != str(out.resolve()))
+    replaces = _replaced(store.outreach_exports(), out, overwrite=overwrite)
+    sent = store.outreach_exported().filter(
+        ~pl.col("replaced") & (pl.col("export_seq") != (replaces or 0))
+    )
     rows, sent_on = _not_sent_twice(rows, sent, again=again)
     exportable = rows.filter("exportable")
     _check_confirmed_pairs(store, list_id, exportable, key, listed.path)
@@ -869,7 +904,7 @@ def export_outreach(
     held = record["counts"]["held_back_unconfirmed_link"]
     # Recorded and logged before the file exists: when the store cannot be written (a full
     # disk), no contact file is left behind unrecorded.
-    store.record_outreach_export(
+    seq = store.record_outreach_export(
         list_id,
         str(out.resolve()),
         exported.select("item_key", "decision_id").rows(),
@@ -878,6 +913,7 @@ def export_outreach(
             f"list {list_id}: {exported.height} exported to {out.name}, {held} held back "
             f"(unconfirmed link), rows sealed {digests_seal(digests, key)}"
         ),
+        replaces=replaces,
     )
     try:
         private_folder_for(out)  # a new folder for contact details is made owner-only
@@ -886,9 +922,8 @@ def export_outreach(
     except OSError as error:
         out.unlink(missing_ok=True)
         raise WorkbenchError(
-            f"{out}: could not be written ({error.strerror or error}). The store records the "
-            "export all the same: once there is room, run the same export again with "
-            "--overwrite (an export to the file it replaces does not count as sent)"
+            f"{out}: could not be written ({error.strerror or error}). "
+            + _voided(store, seq, list_id, out, user)
         ) from None
     return OutreachResult(
         list_id=list_id,

@@ -276,6 +276,7 @@ OUTREACH_EXPORTED_SCHEMA = {
     "exported_by": pl.String,
     "file": pl.String,
     "export_seq": pl.Int64,
+    "replaced": pl.Boolean,
 }
 OUTREACH_EXPORTS_SCHEMA = {
     "export_seq": pl.Int64,
@@ -284,6 +285,8 @@ OUTREACH_EXPORTS_SCHEMA = {
     "exported_by": pl.String,
     "file": pl.String,
     "row_count": pl.Int64,
+    "replaces": pl.Int64,
+    "replaced": pl.Boolean,
 }
 CHECK_EXPORT_SCHEMA = {
     "export_id": pl.String,
@@ -445,20 +448,27 @@ def initiative_check_results(
     return pl.DataFrame(rows, schema=INITIATIVE_CHECK_RESULT_SCHEMA, orient="row")
 
 
+_REPLACED = (
+    "EXISTS (SELECT 1 FROM outreach_exports later WHERE later.replaces = e.export_seq) AS replaced"
+)
+
+
 def outreach_exported(conn: sqlite3.Connection) -> pl.DataFrame:
     """Every row of every outreach export, oldest first (see
     :meth:`ReviewStore.outreach_exported`)."""
     rows = conn.execute(
         "SELECT i.decision_id, i.item_key, e.list_id, e.exported_at, e.exported_by, e.file, "
-        "e.export_seq FROM outreach_export_items i JOIN outreach_exports e USING (export_seq) "
-        "ORDER BY e.export_seq, i.rowid"
+        f"e.export_seq, {_REPLACED} FROM outreach_export_items i "
+        "JOIN outreach_exports e USING (export_seq) ORDER BY e.export_seq, i.rowid"
     ).fetchall()
     return pl.DataFrame(rows, schema=OUTREACH_EXPORTED_SCHEMA, orient="row")
 
 
 def outreach_exports(conn: sqlite3.Connection) -> pl.DataFrame:
     """Every outreach export, oldest first (see :meth:`ReviewStore.outreach_exports`)."""
-    rows = conn.execute("SELECT * FROM outreach_exports ORDER BY export_seq").fetchall()
+    rows = conn.execute(
+        f"SELECT e.*, {_REPLACED} FROM outreach_exports e ORDER BY e.export_seq"
+    ).fetchall()
     return pl.DataFrame(rows, schema=OUTREACH_EXPORTS_SCHEMA, orient="row")
 
 

@@ -400,7 +400,8 @@ MIGRATIONS: tuple[str, ...] = (
     # 8: outreach exports. Each `review outreach` export (its list, when, by whom, the file it
     # wrote) and, for each row, the child's item key and the `contact` decision it acted on:
     # a later export holds back a family already sent on the same decision, unless asked to
-    # send again. Kept as the check exports are (pseudonymous keys and ids, no details).
+    # send again. An export that replaced another's file (`--overwrite`), or that voids one
+    # whose file could not be written, names it (`replaces`): that one was never sent.
     f"""
     CREATE TABLE outreach_exports (
         export_seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -408,7 +409,8 @@ MIGRATIONS: tuple[str, ...] = (
         exported_at TEXT NOT NULL,
         exported_by TEXT NOT NULL CHECK (length(trim(exported_by)) > 0),
         file TEXT NOT NULL,
-        row_count INTEGER NOT NULL CHECK (row_count >= 0)
+        row_count INTEGER NOT NULL CHECK (row_count >= 0),
+        replaces INTEGER REFERENCES outreach_exports (export_seq)
     );
     CREATE TABLE outreach_export_items (
         export_seq INTEGER NOT NULL REFERENCES outreach_exports (export_seq),

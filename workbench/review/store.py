@@ -774,33 +774,39 @@ class ReviewStore:
         *,
         user: str,
         detail: str,
-    ) -> None:
+        replaces: int | None = None,
+    ) -> int:
         """Record an outreach export (`workbench.review.outreach.export_outreach`) and log the
         access, in one transaction: the file written and, for each of its rows, the child's
-        item key and the decision it acted on (``(item_key, decision_id)``)."""
+        item key and the decision it acted on (``(item_key, decision_id)``); ``replaces``, the
+        export whose file this one replaced (never sent). Returns the export's ``export_seq``."""
         self._require_list(list_id)
         at = self._now()  # the access log's line and the record share it
         with self._immediate() as conn:
             cursor = conn.execute(
                 "INSERT INTO outreach_exports (list_id, exported_at, exported_by, file, "
-                "row_count) VALUES (?, ?, ?, ?, ?)",
-                (list_id, at, user, file, len(items)),
+                "row_count, replaces) VALUES (?, ?, ?, ?, ?, ?)",
+                (list_id, at, user, file, len(items), replaces),
             )
+            seq = cast(int, cursor.lastrowid)
             conn.executemany(
                 "INSERT INTO outreach_export_items VALUES (?, ?, ?)",
-                [(cursor.lastrowid, item_key, decision) for item_key, decision in items],
+                [(seq, item_key, decision) for item_key, decision in items],
             )
             append_access(conn, at, user, "review outreach", detail)
+        return seq
 
     def outreach_exports(self) -> pl.DataFrame:
         """Every outreach export recorded, oldest first: ``export_seq``, ``list_id``,
-        ``exported_at`` (as its access-log line), ``exported_by``, ``file``, ``row_count``."""
+        ``exported_at`` (as its access-log line), ``exported_by``, ``file``, ``row_count``,
+        ``replaces`` and ``replaced`` (a later export replaced its file: never sent)."""
         return queries.outreach_exports(self._conn)
 
     def outreach_exported(self) -> pl.DataFrame:
         """Every row of every outreach export, oldest first: the ``decision_id`` it acted
         on, the child's ``item_key``, the ``list_id``, ``exported_at``, ``exported_by``, the
-        ``file`` written and the export's ``export_seq``."""
+        ``file`` written, the export's ``export_seq`` and ``replaced`` (a later export replaced
+        its file: never sent)."""
         return queries.outreach_exported(self._conn)
 
     # --- checks through DfE's services ------------------------------------------------------
