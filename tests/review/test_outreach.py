@@ -22,6 +22,7 @@ from workbench.provenance import input_hashes
 from workbench.review import ReviewStore, pseudonym, register_list_file
 from workbench.review import outreach as outreach_module
 from workbench.review.outreach import (
+    CAUTION_ALREADY_FUNDED,
     CAUTION_FUNDED_PLACE,
     OUTREACH_COLUMNS,
     OUTREACH_FORMAT,
@@ -404,6 +405,7 @@ def test_export_and_sidecar_are_owner_only_and_the_sidecar_holds_no_personal_dat
         "held_back_same_child": 0,
         "caution_funded_place": 0,
         "caution_confirmed_record_differs": 0,
+        "caution_already_funded": 0,
     }
     assert record["chain_head"] == store.verify_chain().head
     assert not list(result.out.parent.glob(".*partial"))
@@ -800,15 +802,15 @@ def test_a_second_export_sends_only_the_families_not_sent_before(run, tmp_path: 
         (K["P1"], str((tmp_path / "week1.csv").resolve())),
         (K["P4"], str((tmp_path / "week2.csv").resolve())),
     ]
-    # A reminder sends both again; so does a new `contact` decision about P1, once.
+    # A second officer's `contact` about P1 is no reason for a second letter: held back.
+    decide(store, list_id, ("P1", "contact", "re-checked: still eligible"))
+    third = export_outreach(store, listed, data, tmp_path / "week3.csv", key=KEY, user="B")
+    assert (third.exported, third.held_back_already_sent) == (0, 2)
+    # A reminder (or a family that moved) is sent on purpose.
     reminder = export_outreach(
         store, listed, data, tmp_path / "reminder.csv", key=KEY, user="A. Officer", again=True
     )
     assert (reminder.exported, reminder.held_back_already_sent) == (2, 0)
-    decide(store, list_id, ("P1", "contact", "moved house: write to the new address"))
-    again = export_outreach(store, listed, data, tmp_path / "week3.csv", key=KEY, user="B")
-    assert pl.read_csv(again.out, infer_schema=False)["person_id"].to_list() == ["P1"]
-    assert again.held_back_already_sent == 1
 
 
 def test_an_export_replaced_by_overwrite_does_not_count_as_sent(run):
@@ -877,3 +879,41 @@ def test_overwrite_counts_as_sent_every_export_but_the_file_it_replaces(run, tmp
     erin = week(overwrite=True)
     assert pl.read_csv(erin.out, infer_schema=False)["person_id"].to_list() == ["P4", "P6"]
     assert erin.held_back_already_sent == 1
+
+
+def test_a_family_sent_from_an_earlier_list_is_not_sent_again_from_a_rerun(run, tmp_path: Path):
+    # A tester's case: P1 was sent from the list; the offer is assessed again, and an officer
+    # decides `contact` on the re-run's list. No second letter, unless asked.
+    store, list_id, *_ = run
+    decide(store, list_id, ("P1", "contact", None))
+    assert export(run).exported == 1
+    rerun_data, rerun = write_run(tmp_path / "rerun", run_id="r-outreach0002")
+    rerun_id, _ = register_list_file(store, rerun, KEY)
+    decide(store, rerun_id, ("P1", "contact", None), ("P6", "contact", None))
+    later = export_outreach(store, rerun, rerun_data, tmp_path / "o2.csv", key=KEY, user="A")
+    assert pl.read_csv(later.out, infer_schema=False)["person_id"].to_list() == ["P6"]
+    assert later.held_back_already_sent == 1
+
+
+def test_a_child_the_list_shows_already_funded_is_exported_with_a_caution(linked):
+    # Two testers' case: `contact` decided on a row whose already_funded is true went out with
+    # an empty caution, inviting a family to take up a place they hold.
+    rows = [LIST_ROWS[0].replace(",false,pending_review", ",true,pending_review"), *LIST_ROWS[1:]]
+    run = linked("", {}, rows)
+    store, list_id, *_ = run
+    decide(store, list_id, ("P1", "contact", "offer the extra hours"), ("P6", "contact", None))
+    result = export(run)
+    written = pl.read_csv(result.out, infer_schema=False)
+    assert written.select("person_id", "caution").rows() == [
+        ("P1", CAUTION_ALREADY_FUNDED),
+        ("P6", None),
+    ]
+    assert CAUTION_ALREADY_FUNDED == (
+        "Already has a funded place for the term (the list's already_funded): check that the "
+        "family still needs contacting"
+    )
+    assert result.caution_already_funded == 1
+    assert json.loads(result.sidecar.read_text())["counts"]["caution_already_funded"] == 1
+    decisions = assure._decisions(store)
+    assert assure._outreach_problems(result.out, decisions, KEY) == ([], [])
+    store.close()

@@ -250,16 +250,16 @@ def review_outreach_command(
         bool,
         typer.Option(
             "--again",
-            help="Send again the families an earlier export already sent on the same decision "
-            "(a reminder); by default they are held back.",
+            help="Send again the families an earlier export of the offer already sent (a "
+            "reminder, a family that moved); by default they are held back.",
         ),
     ] = False,
     profile: ProfileFile = None,
 ) -> None:
     """Write contact details for the children whose latest decision is `contact`, and only them.
 
-    A family an earlier export already sent on the same decision is held back (--again sends
-    it again); a DWP-list row confirmed as a child with a row of their own is sent once."""
+    A family an earlier export of the offer already sent is held back (--again sends it
+    again); a DWP-list row confirmed as a child with a row of their own is sent once."""
     from workbench.review.outreach import sidecar_path
 
     refuse_writing_over_inputs(
@@ -289,8 +289,8 @@ def review_outreach_command(
         )
     if result.held_back_already_sent:
         held += (
-            f"; {result.held_back_already_sent} held back: already sent on the same decision "
-            f"(last exported {result.already_sent_on}); --again sends them again"
+            f"; {result.held_back_already_sent} held back: already sent by an earlier export "
+            f"of the offer (the last on {result.already_sent_on}); --again sends them again"
         )
     if result.held_back_same_child:
         held += (
@@ -298,6 +298,10 @@ def review_outreach_command(
             "whose own row on the list is sent (one letter per child)"
         )
     cautions = []
+    if result.caution_already_funded:
+        cautions.append(
+            f"{result.caution_already_funded} the list shows as already funded for the term"
+        )
     if result.caution_funded_place:
         cautions.append(
             f"{result.caution_funded_place} to check with the provider first (a funded place "

@@ -11,12 +11,12 @@ Each row carries the ``decision_id``, ``reviewer`` and ``decided_at`` it rests o
   (`ReviewStore.latest_outcomes_for_initiative`).
 - A child whose link to the DWP list is uncertain (``link_needs_review``) is exported only when
   the latest link decision is ``link_confirmed``; otherwise it is held back and counted.
-- A family already sent: a child whose ``contact`` decision an earlier export acted on (the
-  store records each export's rows: `ReviewStore.outreach_exported`) is held back and counted,
-  so a second export of the same list after more decisions sends only the new ones; ``again``
-  sends them again (a reminder). The latest export to the very file ``overwrite`` replaces
-  (still there) does not count as sent; earlier ones to the same name do. A new ``contact``
-  decision about the child is a new decision: it is sent.
+- A family already sent: a child an earlier export of any list of the offer sent (the store
+  records each export's rows: `ReviewStore.outreach_exported`) is held back and counted,
+  whatever was decided since (a second officer's `contact`, a re-run's list), so a second
+  export after more decisions sends only the new ones; ``again`` sends them again (a
+  reminder, a family that moved). The latest export to the very file ``overwrite`` replaces
+  (still there) does not count as sent; earlier ones to the same name do.
 - One child, one row: a DWP-list row confirmed as a council child who has a row of their own
   on the list, decided ``contact`` too, is held back and counted; the child's own row, with
   the council's details, is the one sent.
@@ -24,7 +24,8 @@ Each row carries the ``decision_id``, ``reviewer`` and ``decided_at`` it rests o
   must match the list's manifest): a matched child's from ``people`` (the parents and carers
   as the rule set defines them), a DWP-only child's from the ``dwp_list`` row.
 - The last column, ``caution``, says in words what to check before contacting the family, as
-  review shows it (empty when nothing): a funded place for the term whose link to the child
+  review shows it (empty when nothing): a child the list shows as already funded
+  (`CAUTION_ALREADY_FUNDED`), a funded place for the term whose link to the child
   awaits review (the list's ``funded_place_to_review``: `CAUTION_FUNDED_PLACE`), and, for a
   DWP-list row whose link the latest decision confirmed, a council record of the child (the
   list's ``probable_person_id``) whose date of birth, address or postcode differ from the
@@ -77,6 +78,7 @@ if TYPE_CHECKING:
     from workbench.review.chain import ChainReport
 
 __all__ = [
+    "CAUTION_ALREADY_FUNDED",
     "CAUTION_FUNDED_PLACE",
     "OUTREACH_COLUMNS",
     "OUTREACH_FORMAT",
@@ -130,6 +132,12 @@ CAUTION_FUNDED_PLACE = (
 """The caution of a row whose child (or the council's record a confirmed link names) has a
 funded place for the term whose link awaits review (`funded_place_to_review`): the family may
 already have a place, as the review panel and workbook say."""
+CAUTION_ALREADY_FUNDED = (
+    "Already has a funded place for the term (the list's already_funded): check that the "
+    "family still needs contacting"
+)
+"""The caution of a row the list shows as already funded: an officer may decide `contact`
+(to offer more hours, say), but the letter should not invite them to take up a place."""
 _CONFIRMED_RECORD_MISSING = (
     "Confirmed as the council's record of this child, which is not in the data folder: check "
     "which details are current before contacting"
@@ -177,8 +185,10 @@ class OutreachResult:
     caution_confirmed_record_differs: int = 0
     """Rows exported with a `confirmed_record_caution`: the council's record of the child, as
     the link decision confirmed it, has another date of birth, address or postcode."""
+    caution_already_funded: int = 0
+    """Rows exported with `CAUTION_ALREADY_FUNDED`: the list shows the child funded."""
     held_back_already_sent: int = 0
-    """Children decided ``contact`` whose decision an earlier export already acted on."""
+    """Children decided ``contact`` whom an earlier export of the offer already sent."""
     already_sent_on: str | None = None
     """When the latest earlier export of those children was made (UTC, ISO), or None."""
     held_back_same_child: int = 0
@@ -344,11 +354,11 @@ def _voided(store: ReviewStore, seq: int, list_id: str, out: Path, user: str) ->
 def _not_sent_twice(
     rows: pl.DataFrame, sent: pl.DataFrame, *, again: bool
 ) -> tuple[pl.DataFrame, str | None]:
-    """`rows` with ``held_back_sent`` (exportable, but an earlier export acted on the same
-    decision: ``sent``'s rows) and ``held_back_same`` (a confirmed DWP-list row whose child's
-    own row is sent now, or was), taken out of ``exportable``; and when the latest of those
-    earlier exports was made."""
-    earlier = pl.col("decision_id").is_in(sent["decision_id"].implode())
+    """`rows` with ``held_back_sent`` (exportable, but an earlier export of a list of the
+    offer sent the child: ``sent``'s rows) and ``held_back_same`` (a confirmed DWP-list row
+    whose child's own row is sent now, or was), taken out of ``exportable``; and when the
+    latest of those earlier exports was made."""
+    earlier = pl.col("item_key").is_in(sent["item_key"].implode())
     sent_before = pl.col("exportable") & earlier & pl.lit(not again)
     rows = rows.with_columns(sent_before.alias("held_back_sent")).with_columns(
         pl.col("exportable") & ~pl.col("held_back_sent")
@@ -360,8 +370,8 @@ def _not_sent_twice(
     rows = rows.with_columns(same.alias("held_back_same")).with_columns(
         pl.col("exportable") & ~pl.col("held_back_same")
     )
-    held = rows.filter("held_back_sent")["decision_id"]
-    when = sent.filter(pl.col("decision_id").is_in(held.implode()))["exported_at"].max()
+    held = rows.filter("held_back_sent")["item_key"]
+    when = sent.filter(pl.col("item_key").is_in(held.implode()))["exported_at"].max()
     return rows, cast("str | None", when)
 
 
@@ -515,11 +525,12 @@ def _with_cautions(
     """The exported rows, their details read (`_with_details`), with ``caution`` and, for the
     counts, ``caution_place`` and ``caution_record``; a child in `dropped` (not on the offer's
     later list) is cautioned with `dropped_caution`."""
-    cautions, places, records = [], [], []
+    cautions, places, records, funded = [], [], [], []
     for row in rows.iter_rows(named=True):
         confirmed = bool(row["__confirmed"])
         place = bool(row["funded_place_to_review"] or (confirmed and row["match_places"]))
-        said = [CAUTION_FUNDED_PLACE] if place else []
+        said = [CAUTION_ALREADY_FUNDED] if row["already_funded"] else []
+        said += [CAUTION_FUNDED_PLACE] if place else []
         if dropped_caution is not None and row["item_key"] in dropped:
             said.append(dropped_caution)
         differ: list[str] = []
@@ -539,10 +550,12 @@ def _with_cautions(
         cautions.append("; ".join(said) or None)
         places.append(place)
         records.append(bool(differ) or (confirmed and not row["council_found"]))
+        funded.append(bool(row["already_funded"]))
     return rows.with_columns(
         pl.Series("caution", cautions, dtype=pl.String),
         pl.Series("caution_place", places, dtype=pl.Boolean),
         pl.Series("caution_record", records, dtype=pl.Boolean),
+        pl.Series("caution_funded", funded, dtype=pl.Boolean),
     )
 
 
@@ -809,6 +822,7 @@ def _sidecar(
             "held_back_same_child": int(rows["held_back_same"].sum()),
             "caution_funded_place": int(exported["caution_place"].sum()),
             "caution_confirmed_record_differs": int(exported["caution_record"].sum()),
+            "caution_already_funded": int(exported["caution_funded"].sum()),
         },
         "superseded_by": sorted(rows["superseded"].drop_nulls().unique().to_list()),
         "chain_head": chain.head,
@@ -849,8 +863,8 @@ def export_outreach(
     overwrite
         Replace an existing ``out`` (the export that wrote it does not count as sent).
     again
-        Send again the families an earlier export already sent on the same decision (a
-        reminder); by default they are held back and counted.
+        Send again the families an earlier export of the offer already sent (a reminder, a
+        family that moved); by default they are held back and counted.
 
     Returns
     -------
@@ -884,8 +898,15 @@ def export_outreach(
         )
     rows = contact_rows(store, list_id, _with_record_links(shaped, listed.candidates))
     replaces = _replaced(store.outreach_exports(), out, overwrite=overwrite)
+    # Sent from any list of the offer (a re-run's, the same list's): by child, whatever the
+    # decision since, so that a second officer's `contact` or a re-run's sends no second letter.
+    lists = store.lists()
+    initiative = lists.filter(pl.col("list_id") == list_id)["initiative"].item()
+    offer = lists.filter(pl.col("initiative") == initiative)["list_id"]
     sent = store.outreach_exported().filter(
-        ~pl.col("replaced") & (pl.col("export_seq") != (replaces or 0))
+        ~pl.col("replaced"),
+        pl.col("export_seq") != (replaces or 0),
+        pl.col("list_id").is_in(offer.implode()),
     )
     rows, sent_on = _not_sent_twice(rows, sent, again=again)
     exportable = rows.filter("exportable")
@@ -938,6 +959,7 @@ def export_outreach(
         superseded_by=tuple(record["superseded_by"]),
         caution_funded_place=record["counts"]["caution_funded_place"],
         caution_confirmed_record_differs=record["counts"]["caution_confirmed_record_differs"],
+        caution_already_funded=record["counts"]["caution_already_funded"],
         held_back_already_sent=record["counts"]["held_back_already_sent"],
         already_sent_on=sent_on,
         held_back_same_child=record["counts"]["held_back_same_child"],
