@@ -440,7 +440,7 @@ def test_the_sidecar_records_a_keyed_digest_of_each_row_as_written(tmp_path, mon
         record["row_digests"]
     )
     assert looks_like_outreach(written.columns)
-    assert assure._outreach_problems(result.out, decisions, KEY) == ([], [])
+    assert assure._outreach_problems(result.out, decisions, KEY) == ([], [], [])
 
 
 def test_the_export_is_logged_without_personal_data(run):
@@ -639,9 +639,9 @@ def test_a_child_whose_funded_place_awaits_link_review_is_exported_with_a_cautio
     # The caution is in each row's keyed digest: `assure` passes the export as written, and
     # finds a caution removed from the file.
     decisions = assure._decisions(store)
-    assert assure._outreach_problems(result.out, decisions, KEY) == ([], [])
+    assert assure._outreach_problems(result.out, decisions, KEY) == ([], [], [])
     result.out.write_text(result.out.read_text().replace(CAUTION_FUNDED_PLACE, ""))
-    problems, _ = assure._outreach_problems(result.out, decisions, KEY)
+    problems, *_ = assure._outreach_problems(result.out, decisions, KEY)
     assert len(problems) == 1 and " row 3" in problems[0]
     store.close()
 
@@ -708,7 +708,7 @@ def test_a_confirmed_link_to_a_council_record_that_differs_is_cautioned(linked, 
     assert result.caution_confirmed_record_differs == differs
     assert json.loads(sidecar)["counts"]["caution_confirmed_record_differs"] == differs
     decisions = assure._decisions(store)
-    assert assure._outreach_problems(result.out, decisions, KEY) == ([], [])
+    assert assure._outreach_problems(result.out, decisions, KEY) == ([], [], [])
     store.close()
 
 
@@ -915,5 +915,5 @@ def test_a_child_the_list_shows_already_funded_is_exported_with_a_caution(linked
     assert result.caution_already_funded == 1
     assert json.loads(result.sidecar.read_text())["counts"]["caution_already_funded"] == 1
     decisions = assure._decisions(store)
-    assert assure._outreach_problems(result.out, decisions, KEY) == ([], [])
+    assert assure._outreach_problems(result.out, decisions, KEY) == ([], [], [])
     store.close()

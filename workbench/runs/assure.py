@@ -567,35 +567,61 @@ def _identity_problem(where: str, row: dict[str, Any], key: bytes) -> str | None
 
 
 def _outreach_problems(
-    path: Path, decisions: pl.DataFrame, key: bytes
-) -> tuple[list[str], list[str]]:
+    path: Path, decisions: pl.DataFrame, key: bytes, exported_at: str | None = None
+) -> tuple[list[str], list[str], list[str]]:
     """One outreach export's rows traced to their decisions and compared with what the export
-    wrote: the problems, and notes (an older sidecar's rows whose details cannot be verified)."""
+    wrote: the problems, notes (an older sidecar's rows whose details cannot be verified) and
+    the rows whose child was decided again since the export (`exported_at`, the store's time
+    of it: each row must rest on the latest decision then; None, unknown: now)."""
     try:
         written = pl.read_csv(path, infer_schema=False)  # as the file holds it
     except (OSError, pl.exceptions.PolarsError) as error:
-        return [f"{path}: cannot be read as CSV ({type(error).__name__})"], []
+        return [f"{path}: cannot be read as CSV ({type(error).__name__})"], [], []
     frame = restored(written)
     needed = ["list_id", "item_key", "decision_id", "reviewer"]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        return [f"{path}: lacks column(s) {', '.join(missing)}; not an outreach export"], []
+        return [f"{path}: lacks column(s) {', '.join(missing)}; not an outreach export"], [], []
     record = _read_json(sidecar_path(path))
     compared = _written_problems(path, record, written, key)
     by_id = {row["decision_id"]: row for row in decisions.iter_rows(named=True)}
-    latest = _latest_ids(decisions, OUTCOME_DECISIONS)
-    link = _latest_ids(decisions, LINK_DECISIONS)
-    trace = _Trace.of(decisions)
+    then = (
+        decisions if exported_at is None else decisions.filter(pl.col("decided_at") <= exported_at)
+    )
+    latest = _latest_ids(then, OUTCOME_DECISIONS)
+    link = _latest_ids(then, LINK_DECISIONS)
+    trace = _Trace.of(then)
+    now_latest, now_trace = _latest_ids(decisions, OUTCOME_DECISIONS), _Trace.of(decisions)
     problems: list[str] = []
+    since: list[str] = []
     for number, row in enumerate(frame.iter_rows(named=True), start=2):
         where = f"{path} row {number}"
-        problems += _row_problems(where, row, by_id, latest, link, trace)
+        found = list(_row_problems(where, row, by_id, latest, link, trace))
+        problems += found
+        if not found and exported_at is not None:
+            since += _decided_since(where, row, by_id, now_latest, now_trace)
         if (identity := _identity_problem(where, row, key)) is not None:
             problems.append(identity)
         if number in compared.by_row:
             problems.append(compared.by_row[number])
     problems += compared.problems + _sidecar_problems(path, record, frame)
-    return problems, compared.notes
+    return problems, compared.notes, since
+
+
+def _decided_since(
+    where: str, row: dict[str, Any], by_id: dict[str, dict[str, Any]], latest: dict, trace: _Trace
+) -> list[str]:
+    """The row's child decided again since the export (it was right then): not to be
+    contacted again from the file."""
+    stored = by_id[row["decision_id"]]
+    later = trace.later_outcomes(stored["list_id"], stored["item_key"], stored["seq"])
+    if not later:
+        return []
+    on = _on_list(later[-1], stored["list_id"])
+    return [
+        f"{where}: the child was decided again since the export{on} (it says "
+        f"{later[-1]['decision']}): do not contact them again from this file"
+    ]
 
 
 _SEALED = re.compile(
@@ -603,19 +629,29 @@ _SEALED = re.compile(
 )
 
 
-def _outreach_seals(store: ReviewStore) -> dict[str, set[str]]:
+def _outreach_seals(store: ReviewStore) -> dict[str, dict[str, str]]:
     """List id -> the seals of the row digests the store's access log recorded for the
-    outreach exports of that list (`export_outreach`)."""
+    outreach exports of that list (`export_outreach`), each with when it was logged."""
     log = store.access_log().filter(pl.col("command") == "review outreach")
-    seals: dict[str, set[str]] = {}
-    for detail in log["detail"].to_list():
+    seals: dict[str, dict[str, str]] = {}
+    for at, detail in log.select("at", "detail").iter_rows():
         found = _SEALED.match(detail or "")
         if found:
-            seals.setdefault(found["list_id"], set()).add(found["seal"])
+            seals.setdefault(found["list_id"], {})[found["seal"]] = at
     return seals
 
 
-def _seal_problem(path: Path, seals: dict[str, set[str]], key: bytes) -> str | None:
+def _export_time(path: Path, seals: dict[str, dict[str, str]], key: bytes) -> str | None:
+    """When the store logged the export whose rows this file holds (matched by its rows'
+    seal, so a file renamed is the same export), by the store's clock; None when unknown."""
+    record = _read_json(sidecar_path(path)) or {}
+    digests = record.get("row_digests")
+    if not isinstance(digests, list) or not all(isinstance(d, str) for d in digests):
+        return None
+    return seals.get(str(record.get("list_id") or ""), {}).get(digests_seal(digests, key))
+
+
+def _seal_problem(path: Path, seals: dict[str, dict[str, str]], key: bytes) -> str | None:
     """Why an outreach export's sidecar does not hold row digests the store's access log
     sealed when an export of its list was written (stripped, to pass as an export written
     before there were any, or replaced), else None; None too when the log sealed none for the
@@ -679,22 +715,29 @@ def _check_outreach(
     assert key is not None  # loaded with the store
     seals = _outreach_seals(store)
     notes: list[str] = []
+    since: list[str] = []
     for path in traced:
-        found, noted = _outreach_problems(path, decisions, key)
+        exported_at = _export_time(path, seals, key)
+        found, noted, changed = _outreach_problems(path, decisions, key, exported_at)
         sealed = _seal_problem(path, seals, key)
         problems += found + ([sealed] if sealed else [])
         notes += [] if sealed else noted
+        since += changed
     if problems:
         return Check(OUTREACH_TRACED, False, _shown(problems + notes))
     rows = sum(pl.read_csv(p, infer_schema=False).height for p in traced)
     summary = (
         f"{len(traced)} export(s), {rows} row(s), each on a named reviewer's latest contact "
-        "decision"
+        "decision when exported"
     )
-    if not notes:
+    if not notes and not since:
         return Check(OUTREACH_TRACED, True, f"{summary}, as the export wrote it")
-    # An older sidecar's rows: a warning (`--strict`: a failure); see `_written_problems`.
-    lines = [f"{summary}; but the details of some cannot be verified:", *notes]
+    # An older sidecar's rows, or children decided again since the export (rightly sent
+    # then; not to be contacted again from the file): a warning (`--strict`: a failure).
+    lines = [f"{summary}; but the details of some cannot be verified:", *notes] if notes else []
+    if since:
+        opening = "and" if notes else f"{summary}; but"
+        lines += [f"{opening} some children were decided again since their export:", *since]
     return Check(OUTREACH_TRACED, not strict, _shown(lines), warning=not strict)
 
 
