@@ -51,6 +51,7 @@ from workbench.stats.report import (
     write_charts,
     write_stats,
 )
+from workbench.stats.report_publish import ZEROS_HIDDEN, protect_stats_table
 
 TERM = date(2026, 9, 1)
 SMALL = DisclosureRules(threshold=3, protection=1)
@@ -1094,3 +1095,24 @@ def test_a_data_folder_without_a_headcount_publishes_no_rate(data, tmp_path):
         ("all", "rate", None),
         ("Total", "rate", None),
     ]
+
+
+def test_a_criterion_with_no_child_funded_hides_its_zero():
+    # Two testers' case: `left_care, eligible c, funded 0` told each care leaver's family
+    # that their child has no place. The tables by criterion and by group hide zeros, as the
+    # equality tables do; the others keep them unless asked (--hide-zeros).
+    raw = pl.DataFrame(
+        {"criterion": ["left_care", "universal_credit_low_income"], "eligible": [3, 40]}
+    ).with_columns(funded=pl.Series([0, 25]))
+    table = protect_stats_table("take_up_by_criterion", raw, DisclosureRules())
+    assert table.wide("funded").rows() == [
+        ("left_care", "c"),
+        ("universal_credit_low_income", "25"),
+    ]
+    assert table.zeros_hidden
+    assert "counts from 0 to 9" in table.notes[0]
+    by_area = protect_stats_table(
+        "take_up_by_area", raw.rename({"criterion": "area"}), DisclosureRules()
+    )
+    assert by_area.wide("funded").rows()[0] == ("left_care", "0")
+    assert {"take_up_by_criterion", "take_up_by_group"} == ZEROS_HIDDEN

@@ -157,7 +157,8 @@ def stats_command(
         typer.Option(
             "--hide-zeros",
             help="Hide zero counts too, as small ones: a group with no child funded tells "
-            "every family in it that theirs is not (the equality tables always do).",
+            "every family in it that theirs is not (the equality tables and those by "
+            "criterion and by group always do).",
         ),
     ] = False,
     ward_lookup: Annotated[

@@ -10,6 +10,7 @@ from `workbench.stats.report`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -204,15 +205,28 @@ class StatsResult:
 # --- writing -------------------------------------------------------------------------------------
 
 
+ZEROS_HIDDEN = frozenset({"take_up_by_criterion", "take_up_by_group"})
+"""Tables whose zeros are hidden as small counts are, whatever the rules (the equality
+tables' are too): their groups are sensitive circumstances."""
+
+
 def protect_stats_table(
     name: str,
     raw: pl.DataFrame,
     rules: DisclosureRules,
     also_hide: Collection[tuple[str, ...]] = (),
 ) -> ProtectedTable:
-    """One table's own disclosure control (hiding ``also_hide`` as well)."""
+    """One table's own disclosure control (hiding ``also_hide`` as well).
+
+    The tables by criterion and by group hide zeros too, whatever the rules: their groups are
+    children in care, leaving care, without recourse to public funds, disabled, and a 0 funded
+    beside a hidden count of eligible children would tell each such family that their child
+    has no place (the equality tables do the same, `workbench.stats.protect_equality`).
+    """
     if name.startswith("outcome_funnel"):
         return protect_table(raw, row=raw.columns[0], column=None, rules=rules, also_hide=also_hide)
+    if name in ZEROS_HIDDEN:
+        rules = dataclasses.replace(rules, suppress_zeros=True)
     equality = name.startswith("equality_")
     return (protect_equality if equality else protect)(raw, rules=rules, also_hide=also_hide)
 
