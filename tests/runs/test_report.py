@@ -23,7 +23,7 @@ from tests.command import workbench
 from workbench import __version__
 from workbench.data.reading import load_folder
 from workbench.errors import DataFileError, UsageError, WorkbenchError
-from workbench.provenance import run_id
+from workbench.provenance import file_sha256, run_id
 from workbench.rules import load_rule_set, rules_folder
 from workbench.rules.model import RULES_FOLDER
 from workbench.runs.html import remote_resources, render_html
@@ -34,6 +34,8 @@ from workbench.runs.parameters import (
     available_notebooks,
     canonical_inputs,
     identify,
+    parameter_file_lists,
+    parameter_files,
     parameter_inputs,
     parse_parameters,
     resolve_notebook,
@@ -665,3 +667,21 @@ def test_the_kernel_is_not_interrupted_at_shutdown():
         asyncio.run(manager._async_interrupt_kernel())  # running: interrupted as before
     manager.shutting_down = True
     assert asyncio.run(manager._async_interrupt_kernel()) is None  # shutting down: not
+
+
+def test_several_outcome_lists_given_relative_are_read_and_hashed_each(tmp_path, monkeypatch):
+    # A tester's case: `-p outcome_lists=work/a.csv,work/b.csv` passed the check before the run,
+    # then failed in the kernel (which runs in the run folder) as "does not exist"; nor did the
+    # lists' bytes go into the run id. Each is made absolute and hashed, in the order given.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "a.csv").write_text("person_id\nP1\n")
+    (tmp_path / "work" / "b.csv").write_text("person_id\nP2\n")
+    given = {"outcome_lists": "work/a.csv, work/b.csv"}
+    assert parameter_file_lists(given) == {
+        "outcome_lists": (tmp_path / "work" / "a.csv", tmp_path / "work" / "b.csv")
+    }
+    assert "outcome_lists" not in parameter_files(given)
+    hashes = parameter_inputs(given)
+    assert hashes["parameter:outcome_lists[1]"] == file_sha256(tmp_path / "work" / "a.csv")
+    assert hashes["parameter:outcome_lists[2]"] == file_sha256(tmp_path / "work" / "b.csv")

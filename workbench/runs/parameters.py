@@ -14,7 +14,7 @@ import ast
 import difflib
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import cast
@@ -374,16 +374,34 @@ def _named_path(value: object) -> Path | None:
 
 def parameter_files(parameters: Mapping[str, object]) -> dict[str, Path]:
     """The parameters that name an existing file or folder (a ward lookup, a rule file, a run
-    to check), with the absolute path of each, by parameter name; secrets left out.
+    to check), with the absolute path of each, by parameter name; secrets left out. A
+    parameter naming several (`EXISTING_PATH_LIST_PARAMETERS`) is in `parameter_file_lists`.
 
     A relative path is taken from where the runner is started, as the user typed it.
     """
-    named = {name: _named_path(value) for name, value in sorted(parameters.items())}
+    named = {
+        name: _named_path(value)
+        for name, value in sorted(parameters.items())
+        if name not in EXISTING_PATH_LIST_PARAMETERS
+    }
     return {
         name: path
         for name, path in named.items()
         if path is not None and name not in SECRET_PARAMETERS
     }
+
+
+def parameter_file_lists(parameters: Mapping[str, object]) -> dict[str, tuple[Path, ...]]:
+    """The parameters that name several existing files, separated by commas (`outcome_lists`),
+    with the absolute path of each, in the order given; a relative one taken from where the
+    runner is started, as for `parameter_files`."""
+    found: dict[str, tuple[Path, ...]] = {}
+    for name in EXISTING_PATH_LIST_PARAMETERS:
+        value = parameters.get(name)
+        if isinstance(value, str) and value.strip():
+            parts = (_named_path(part.strip()) for part in value.split(","))
+            found[name] = tuple(path for path in parts if path is not None)
+    return found
 
 
 def parameter_inputs(parameters: Mapping[str, object]) -> dict[str, str]:
@@ -398,6 +416,10 @@ def parameter_inputs(parameters: Mapping[str, object]) -> dict[str, str]:
     moves the chain's end.
     """
     hashes: dict[str, str] = {}
+    for name, paths in parameter_file_lists(parameters).items():
+        for number, path in enumerate(paths, start=1):
+            if path.is_file():  # each list's bytes, in the order given
+                hashes[f"parameter:{name}[{number}]"] = file_sha256(path)
     for name, path in parameter_files(parameters).items():
         if path.is_file():
             end = stored_chain_end(path)
@@ -448,6 +470,7 @@ class RunIdentity:
     parameters: dict[str, object]
     rule_set: str | None
     files: dict[str, Path]
+    file_lists: dict[str, tuple[Path, ...]] = field(default_factory=dict)
 
 
 def identify(
@@ -471,6 +494,7 @@ def identify(
         parameters=checked,
         rule_set=rule_set,
         files=parameter_files(checked),
+        file_lists=parameter_file_lists(checked),
     )
 
 

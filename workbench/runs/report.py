@@ -448,6 +448,7 @@ def _run(
     injected = {
         **identity.parameters,
         **{name: str(path) for name, path in identity.files.items()},
+        **{name: ",".join(map(str, paths)) for name, paths in identity.file_lists.items()},
         "data": str(Path(data).resolve()),
         "output_dir": str(partial.resolve()),
     }
