@@ -692,3 +692,28 @@ def test_a_store_of_schema_4_keeps_its_check_results_and_can_then_remove_them(
         )  # fmt: skip
         assert (done.check_imports, done.check_results) == (2, 3)
         assert store.check_results(list_id).height == 0 and store.verify_chain().ok
+
+
+def test_outreach_export_rows_go_with_the_decisions_they_rest_on(store, clock):
+    # An auditor's case: the rows of outreach exports (a child's key and the decision sent on)
+    # outlived every retention period. They go with the decisions; the export's own row stays.
+    old = add_list(store, clock, "2019-09-01", "r-old")
+    decide(store, clock, old, "2019-10-01")
+    [decision] = store.decisions()["decision_id"].to_list()
+    clock.moment = at("2019-10-02")
+    store.record_outreach_export(old, "/x/2019.csv", [(K1, decision)], user="A", detail="x")
+    new = add_list(store, clock, "2021-09-01", "r-new")
+    decide(store, clock, new, "2021-10-01")
+    latest = store.decisions()["decision_id"].to_list()[-1]
+    clock.moment = at("2021-10-02")
+    store.record_outreach_export(new, "/x/2021.csv", [(K1, latest)], user="A", detail="x")
+    assert store.retention_due(at("2000-01-01"), at("2020-01-02")).outreach_rows == 1
+    with raw(store) as conn, pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("DELETE FROM outreach_export_items")
+    clock.moment = at("2026-01-01")
+    done = store.apply_retention(at("2000-01-01"), at("2020-01-02"), user="records.officer")
+    assert done.outreach_rows == 1
+    assert store.outreach_exported()["file"].to_list() == ["/x/2021.csv"]
+    assert store.outreach_exports()["row_count"].to_list() == [1, 1]  # the counts stay
+    [line] = store.access_log().filter(pl.col("command") == "retention")["detail"].to_list()
+    assert "; 1 outreach export rows of exports made before then" in line

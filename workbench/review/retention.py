@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -67,6 +68,9 @@ class RetentionResult:
     before_check_results: str | None = None
     check_imports: int = 0
     check_results: int = 0
+    outreach_rows: int = 0
+    """Rows of outreach exports made before ``before_decisions`` (the child's key and the
+    decision each rested on), removed with the decisions; the exports' own rows stay."""
 
     def summary(self) -> str:
         """One line for the access log: counts and cut-offs, never an id."""
@@ -75,6 +79,8 @@ class RetentionResult:
             f"{self.before_lists}; {self.decisions} decisions recorded before "
             f"{self.before_decisions}, bridged by {self.checkpoints} chain checkpoints"
         )
+        if self.outreach_rows:
+            line += f"; {self.outreach_rows} outreach export rows of exports made before then"
         if self.before_check_results is not None:
             line += (
                 f"; {self.check_results} check results of {self.check_imports} imports of "
@@ -96,7 +102,8 @@ def retention_due(
     due_lists = _due_lists(conn, lists_cut)
     runs = _due_runs(conn, decisions_cut)
     due_imports = _due_imports(conn, results_cut)
-    return _result(lists_cut, decisions_cut, due_lists, runs, None, results_cut, due_imports)
+    found = _result(lists_cut, decisions_cut, due_lists, runs, None, results_cut, due_imports)
+    return dataclasses.replace(found, outreach_rows=_due_outreach_rows(conn, decisions_cut))
 
 
 def apply_retention(
@@ -142,13 +149,25 @@ def apply_retention(
                 (import_id, now, count, user),
             )
         _replace_by_checkpoints(conn, runs, decisions_cut, now, user, keying.key)
+        outreach_rows = _due_outreach_rows(conn, decisions_cut)
+        conn.execute(f"DELETE FROM outreach_export_items WHERE {_OUTREACH_DUE}", (decisions_cut,))
         conn.execute("DELETE FROM retention_window")
         result = _result(lists_cut, decisions_cut, due_lists, runs, now, results_cut, due_imports)
+        result = dataclasses.replace(result, outreach_rows=outreach_rows)
         conn.execute(
             "INSERT INTO access_log (at, user, command, detail) VALUES (?, ?, ?, ?)",
             (now, user, "retention", result.summary()),
         )
     return result
+
+
+_OUTREACH_DUE = "export_seq IN (SELECT export_seq FROM outreach_exports WHERE exported_at < ?)"
+
+
+def _due_outreach_rows(conn: sqlite3.Connection, decisions_cut: str) -> int:
+    """How many rows of outreach exports made before the decisions' cut-off are held."""
+    query = f"SELECT count(*) FROM outreach_export_items WHERE {_OUTREACH_DUE}"
+    return int(conn.execute(query, (decisions_cut,)).fetchone()[0])
 
 
 def _result(

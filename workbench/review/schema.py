@@ -401,7 +401,9 @@ MIGRATIONS: tuple[str, ...] = (
     # wrote) and, for each row, the child's item key and the `contact` decision it acted on:
     # a later export holds back a family already sent on the same decision, unless asked to
     # send again. An export that replaced another's file (`--overwrite`), or that voids one
-    # whose file could not be written, names it (`replaces`): that one was never sent.
+    # whose file could not be written, names it (`replaces`): that one was never sent. An
+    # export's rows go with the decisions they rest on (`ReviewStore.apply_retention`); its
+    # own row stays, with its count.
     f"""
     CREATE TABLE outreach_exports (
         export_seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -421,7 +423,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX outreach_export_items_by_decision ON outreach_export_items (decision_id);
     {_append_only("outreach_exports")}
-    {_append_only("outreach_export_items")}
+    {_append_only("outreach_export_items", ("UPDATE",))}
+    {_refuse_delete_outside_retention("outreach_export_items")}
     """,
 )
 
