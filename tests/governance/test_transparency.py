@@ -174,8 +174,8 @@ def test_columns_are_stated_rule_set_by_rule_set():
     assert uses["households.savings"].checked_by == ("free_school_meals",)
     record = transparency_record(date(2026, 9, 1))
     assert (
-        "| `people.nino` | assessment | two_year_old | a parent's, sent to DfE's childcare "
-        "check | National Insurance number"
+        "| `people.nino` | assessment | two_year_old | a parent's, sent to DfE's checks "
+        "(childcare and early years; free school meals) | National Insurance number"
     ) in record
     assert (
         "| `benefits.gross_income` | assessment | early_years_pupil_premium, free_school_meals, "

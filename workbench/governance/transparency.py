@@ -61,7 +61,7 @@ SHOWN_TO_REVIEWER: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("the address, postcode and postcode district", ("people.address_line_1", "people.postcode")),
     (
         "what the council already knows: a funded place for the term, a working-parent place, "
-        "other children of the household on the list",
+        "the names and ages of the other children of the household",
         ("list.already_funded", "list.working_parent_place", "people.household_id"),
     ),
     (
@@ -85,8 +85,10 @@ OTHER_USES: dict[str, tuple[str, ...]] = {
     "people.date_of_birth": (_SHOWN, _CONTACT, "sent to DfE's checks"),
     "people.address_line_1": (_SHOWN, _CONTACT),
     "people.postcode": (_SHOWN, _CONTACT),
-    "people.role": (_SHOWN, _CONTACT, "to choose whose details DfE's childcare check is sent"),
-    "people.nino": ("a parent's, sent to DfE's childcare check",),
+    "people.role": (_SHOWN, _CONTACT, "to choose whose details DfE's checks are sent"),
+    "people.nino": (
+        "a parent's, sent to DfE's checks (childcare and early years; free school meals)",
+    ),
     "people.school_urn": ("sent to DfE's enhanced free school meals check",),
     **{
         f"dwp_list.{column}": (_SHOWN, _CONTACT)
@@ -284,7 +286,7 @@ def _oversight(thresholds: ReviewThresholds) -> list[str]:
         "- **Lists, never decisions.** The tool proposes candidates; every row it writes has "
         "`review_status = pending_review`. Nothing happens to a family because of the tool alone.",
         "- **A named person decides.** An officer who can see the evidence records a decision "
-        "(`contact`, `not_eligible`, `already_in_touch`, `defer`; `link_confirmed` or "
+        "(`contact`, `check`, `not_eligible`, `already_in_touch`, `defer`; `link_confirmed` or "
         "`link_rejected` for a record link) with their name and the time; `not_eligible` and "
         "`link_rejected` need a written reason. The officer can overrule the tool.",
         "- **Decisions are kept and cannot be altered.** They are appended to a review store "
@@ -380,7 +382,17 @@ def _data(rule_sets: list[RuleSet], folder: Path | None) -> list[str]:
         "- The review store: list items keyed by pseudonymous keys (HMAC-SHA256 under a secret "
         "key that never leaves its file), with tier, reason codes and the evidence text (record "
         "and parent/carer ids only as pseudonymous keys); decisions with reviewer and time; "
-        "an access log.",
+        "each outreach and DfE check export with the pseudonymous keys of the children (and, "
+        "for checks, of the parents' details) it sent and the decisions each rested on; DfE's "
+        "answers; an access log. Retention removes list items, decisions, the rows of outreach "
+        "exports and DfE's answers after their periods; the exports' own records (counts), the "
+        "rows of DfE check exports and the access log are kept.",
+        "- Files about individuals, restricted and owner-only (0600): the review workbooks, the "
+        "outreach contact files (names, date of birth, parents' names, address), the files "
+        "sent to DfE's checks (parents' surname, date of birth and National Insurance number; "
+        "the enhanced free school meals check adds names, the child's date of birth and school), "
+        "DfE's results files until imported, and subject-access exports; each dated and "
+        "deleted by `workbench retention`.",
         "- Shareable tables: counts only, after disclosure control (section 6).",
         "",
     ]
