@@ -220,7 +220,7 @@ def test_eligibility_manifest_records_what_decided_the_run(fsm_runs):
     assert set(record) == MANIFEST_KEYS | {"warnings"}
     assert record["warnings"] == {"serious": [], "notes": 0}
     assert record["status"] == "ok"
-    assert record["parameters"] == FSM | {"review_store": ""}
+    assert record["parameters"] == FSM | {"review_store": "", "threshold": 10, "round_to": 0}
     assert record["rule_set"] == load_rule_set("free_school_meals").ref
     assert record["package_version"] == __version__
     assert record["notebook"] == {
@@ -630,3 +630,16 @@ def test_every_notebook_is_covered_by_a_run_here():
         "06_linkage_quality",
         "07_bring_your_own_data",
     ]
+
+
+def test_the_eligibility_report_rounds_as_the_take_up_report_does(tmp_path):
+    # A tester's case: 04 published 240 likely children (-p round_to=5), 02 the exact 242;
+    # 02 takes the same disclosure parameters, so one does not undo the other's rounding.
+    args = ["-p", "initiative=free_school_meals", "-p", "round_to=5", "-p", "threshold=7"]
+    done = workbench("report", "02", *args, "--data", str(SAMPLE), "--reports", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "warning: The threshold 7 is below the default of 10" in done.stderr
+    [run_dir] = tmp_path.iterdir()
+    assert (run_dir / "shareable" / "by_tier.csv").read_text() == (
+        "tier,measure,value,suppressed\nlikely,children,40,false\nTotal,children,40,false\n"
+    )
