@@ -514,3 +514,18 @@ def test_assure_traces_each_link_made_by_a_decision_and_fails_one_that_is_not(
     assert f"decision {decision.decision_id} confirmed DWP record D8 as another child than P4" in (
         check.detail
     )
+
+
+def test_explain_says_a_dwp_row_awaiting_link_review_has_a_proposed_match(proposed):
+    # A tester's case: explain said "no child in the council's data matched it" of a row the
+    # list (and the workbook) proposed P1 for, at a probability of 0.997.
+    data, first = proposed
+    probability = float(pl.read_csv(first, infer_schema=False)["match_probability"][1])
+    done = workbench("explain", "--data", str(data), *ARGS, "--person", "D8")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith(
+        "'D8' is a row of the DWP list, not a person: it is listed on its own, likely, with "
+        f"council child P1 proposed as its match, scored {probability:.3f}: the link awaits "
+        "review (link_needs_review) and counts only once an officer confirms it "
+        "(link_confirmed); to see the child, explain --person P1"
+    )

@@ -446,6 +446,17 @@ class Assessment:
         on_list = self.candidates.filter(pl.col("dwp_record_id") == record_id)
         if not on_list.is_empty():
             child, tier = on_list["person_id"][0], on_list["tier"][0]
+            has_proposal = "probable_person_id" in on_list.columns
+            proposed = on_list["probable_person_id"][0] if has_proposal else None
+            if child is None and proposed is not None:
+                chance = on_list["match_probability"][0]
+                scored = "" if chance is None else f", scored {chance:.3f}"
+                return (
+                    f"{row}: it is listed on its own, {tier}, with council child {proposed} "
+                    f"proposed as its match{scored}: the link awaits review (link_needs_review) "
+                    "and counts only once an officer confirms it (link_confirmed); to see the "
+                    f"child, explain --person {proposed}"
+                )
             if child is None:
                 return (
                     f"{row}: it is listed on its own, {tier} (no child in the council's data "
