@@ -251,10 +251,20 @@ def quarantined_record(data: LoadedData, table: str, column: str, value: str) ->
     Empty when no quarantined row holds it, or when the column cannot be read back: a table
     from a database query, or a profile that makes the column from several of the source's.
     """
+    rows = data.quarantine.filter(pl.col("table") == table)
+    held = quarantined_values(data, table, column).filter(pl.col("held") == value)
+    return rows.join(held.select("row"), on="row", how="semi").sort("row")
+
+
+def quarantined_values(data: LoadedData, table: str, column: str) -> pl.DataFrame:
+    """For each quarantined row of `table` (``row``, as the quarantine numbers it), what its
+    `column` (a contract column) holds in the file as written (``held``, stripped), read
+    again from the file; empty when it cannot be read back (as `quarantined_record`)."""
+    empty = pl.DataFrame(schema={"row": pl.Int64, "held": pl.String})
     report = data.reports.get(table)
     rows = data.quarantine.filter(pl.col("table") == table)
     if report is None or rows.is_empty() or not isinstance(report.file, Path):
-        return rows.clear()
+        return empty
     named = data.source_columns.get(table, {}).get(column, column)
     encoding, separator = "utf-8", None
     if data.profile is not None:
@@ -266,14 +276,13 @@ def quarantined_record(data: LoadedData, table: str, column: str, value: str) ->
     try:
         written = read_as_text(report.file, encoding, separator)
     except WorkbenchError:
-        return rows.clear()
+        return empty
     if named not in written.columns:
-        return rows.clear()
+        return empty
     # The quarantine numbers rows as the file shows them: the header is row 1.
     held = (
         written.select(pl.col(named).str.strip_chars().alias("held"))
         .with_row_index("row", offset=2)
-        .filter(pl.col("held") == value)
-        .select(pl.col("row").cast(pl.Int64))
+        .select(pl.col("row").cast(pl.Int64), "held")
     )
-    return rows.join(held, on="row", how="semi").sort("row")
+    return held.join(rows.select("row").unique(), on="row", how="semi").sort("row")

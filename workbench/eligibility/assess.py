@@ -536,7 +536,9 @@ class Assessment:
         if unlisted is None:
             return None
         path = unlisted_path(out)
-        table = neutralised(unlisted)
+        # The rows set aside as bad data too, with why: a child DWP says may be eligible is
+        # never left where no officer sees it (the workbook's "DWP rows not listed").
+        table = neutralised(pl.concat([unlisted, self._set_aside_list_rows()]))
         write_private(path, lambda p: table.write_csv(p, date_format="%Y-%m-%d"))
         report = self.data.reports["dwp_list"]
         listed = self.candidates["dwp_record_id"].drop_nulls().n_unique()
@@ -552,6 +554,43 @@ class Assessment:
             "quarantined": report.quarantined,
             "not_listed_file": path.name,
         }
+
+    def _set_aside_list_rows(self) -> pl.DataFrame:
+        """The quarantined rows of the DWP list in the shape of `not_listed`: the record id
+        as the file holds it and, as the reason, why the row was set aside."""
+        from workbench.data.quarantine import quarantined_values
+        from workbench.eligibility.engine import UNLISTED_SCHEMA
+
+        rows = self.data.quarantine.filter(
+            pl.col("table") == "dwp_list", pl.col("row").is_not_null()
+        )
+        if rows.is_empty():
+            return pl.DataFrame(schema=UNLISTED_SCHEMA)
+        file = self.data.reports["dwp_list"].file
+        name = file.name if isinstance(file, Path) else "the DWP list"
+        problem = (
+            pl.when(pl.col("column").is_null())
+            .then(pl.col("reason"))
+            .otherwise(pl.format("{}: {}", "column", "reason"))
+        )
+        why = rows.group_by("row", maintain_order=True).agg(problem.str.join("; ").alias("why"))
+        ids = quarantined_values(self.data, "dwp_list", "record_id")
+        reason = pl.format(
+            "set aside as bad data ({} row {}: {}): not assessed, so not listed; correct the "
+            "row, or check it with DWP, and run again",
+            pl.lit(name),
+            "row",
+            "why",
+        )
+        return (
+            why.join(ids, on="row", how="left")
+            .sort("row")
+            .select(
+                pl.col("held").alias("record_id"),
+                *(pl.lit(None, UNLISTED_SCHEMA[c]).alias(c) for c in list(UNLISTED_SCHEMA)[1:-1]),
+                reason.alias("reason"),
+            )
+        )
 
     def _manifest(self, run: str, accounted: dict | None) -> dict[str, Any]:
         _, code_version, commit, env = self._context

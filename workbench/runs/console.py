@@ -143,7 +143,8 @@ def print_assessment(
         out.print(
             f"DWP list: {accounted['read']} row(s) read = {accounted['listed']} listed + "
             f"{accounted['not_listed']} not listed + {accounted['quarantined']} quarantined. "
-            f"The rows not listed, each with its reason, are in {accounted['not_listed_file']} "
-            "(restricted): every row the department sent is accounted for.",
+            f"The rows not listed and the quarantined ones, each with its reason, are in "
+            f"{accounted['not_listed_file']} (restricted): every row the department sent is "
+            "accounted for.",
             highlight=False,
         )
