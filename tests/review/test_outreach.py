@@ -917,3 +917,25 @@ def test_a_child_the_list_shows_already_funded_is_exported_with_a_caution(linked
     decisions = assure._decisions(store)
     assert assure._outreach_problems(result.out, decisions, KEY) == ([], [], [])
     store.close()
+
+
+def test_the_outcome_funnel_counts_the_families_sent_not_the_decisions(run):
+    # A tester's case: "contacted" counted latest `contact` decisions, so a family sent a
+    # letter and decided otherwise since did not count, and one decided but held back did.
+    from datetime import date
+
+    from workbench.stats.outcomes import campaign_children
+
+    store, list_id, _, listed, _ = run
+    manifest = listed.with_name(listed.name + ".manifest.json")
+    record = json.loads(manifest.read_text())
+    record["parameters"]["term_start"] = "2026-09-01"
+    manifest.write_text(json.dumps(record))
+    decide(store, list_id, ("P1", "contact", None), ("P6", "contact", None))
+    export(run)
+    decide(store, list_id, ("P6", "not_eligible", "moved away after the letter"))
+    decide(store, list_id, ("P4", "contact", None))  # decided, not sent yet
+    none = pl.Series("item_key", [], dtype=pl.String)
+    counted = campaign_children(store, [listed], KEY, none, date(2027, 1, 1))
+    contacted = dict(counted.select("item_key", "contacted").iter_rows())
+    assert (contacted[K["P1"]], contacted[K["P6"]], contacted[K["P4"]]) == (True, True, False)

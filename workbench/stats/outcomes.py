@@ -2,7 +2,9 @@
 
 For each child of the lists given (the campaign), from the review store: on the list
 (``listed``), ``reviewed`` (an outcome decision recorded), checked through DfE's service (the
-latest check result, by outcome), ``contacted`` (the latest outcome decision is ``contact``)
+latest check result, by outcome), ``contacted`` (sent in an outreach export of the list, as
+the store records them; for a list the store records no outreach export of, made before it
+recorded them, the latest outcome decision ``contact`` stands in)
 and ``funded_next_term`` (matched to a funded place of the offer's own stream for the term of
 the report, as ``already_funded`` matches one for the list's term). The stages are not nested
 (a family may take up a place without being contacted), so a child is counted once, at the
@@ -200,6 +202,13 @@ def campaign_children(
             )
         items = store.items(list_id).select("item_key")
         latest = store.latest_decisions(list_id, among=OUTCOME_DECISIONS)
+        exports = store.outreach_exports().filter(pl.col("list_id") == list_id)
+        sent = store.outreach_exported().filter(pl.col("list_id") == list_id, ~pl.col("replaced"))
+        contacted = (
+            pl.col("item_key").is_in(sent["item_key"].implode())
+            if exports.height  # letters sent, not decisions: a family decided since counts
+            else (pl.col("decision") == "contact").fill_null(False)
+        )
         checks = store.latest_check_results(list_id).select(
             "item_key", pl.col("outcome").alias("check_outcome")
         )
@@ -211,7 +220,7 @@ def campaign_children(
                 "item_key",
                 pl.col("decision").is_not_null().alias("reviewed"),
                 "check_outcome",
-                (pl.col("decision") == "contact").fill_null(False).alias("contacted"),
+                contacted.alias("contacted"),
                 pl.col("item_key").is_in(funded.implode()).alias("funded"),
             )
         )
