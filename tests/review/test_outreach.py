@@ -24,6 +24,7 @@ from workbench.review import outreach as outreach_module
 from workbench.review.outreach import (
     CAUTION_ALREADY_FUNDED,
     CAUTION_FUNDED_PLACE,
+    CAUTION_PLACES_NOT_KNOWN,
     OUTREACH_COLUMNS,
     OUTREACH_FORMAT,
     digests_seal,
@@ -406,6 +407,7 @@ def test_export_and_sidecar_are_owner_only_and_the_sidecar_holds_no_personal_dat
         "caution_funded_place": 0,
         "caution_confirmed_record_differs": 0,
         "caution_already_funded": 0,
+        "caution_places_not_known": 0,
     }
     assert record["chain_head"] == store.verify_chain().head
     assert not list(result.out.parent.glob(".*partial"))
@@ -939,3 +941,38 @@ def test_the_outcome_funnel_counts_the_families_sent_not_the_decisions(run):
     counted = campaign_children(store, [listed], KEY, none, date(2027, 1, 1))
     contacted = dict(counted.select("item_key", "contacted").iter_rows())
     assert (contacted[K["P1"]], contacted[K["P6"]], contacted[K["P4"]]) == (True, True, False)
+
+
+@pytest.mark.parametrize(
+    ("places_for", "cautioned"),
+    [(None, True), ("2026-04-01", True), ("2026-09-01", False)],
+    ids=["no_headcount", "another_terms_headcount", "the_terms_headcount"],
+)
+def test_a_list_made_before_the_terms_headcount_cautions_every_row(
+    tmp_path: Path, places_for: str | None, cautioned: bool
+):
+    # A tester's case: a spring list made before the term's headcount came in showed every
+    # child as not funded; 16 of the families written to very likely held a place.
+    data, listed = write_run(tmp_path / "run")
+    if places_for is not None:
+        (data / "funded_places.csv").write_text(
+            "record_id,child_forename,child_surname,child_date_of_birth,postcode,"
+            "provider_id,term_start,hours_per_week,funding_stream\n"
+            f"F1,Amy,Adams,2024-03-10,FQ1 1AA,EY1,{places_for},15,two_year_old\n"
+        )
+    manifest = listed.with_name(listed.name + ".manifest.json")
+    record = json.loads(manifest.read_text())
+    record["parameters"]["term_start"] = "2026-09-01"
+    record["inputs"] = input_hashes(sorted(data.glob("*.csv")))
+    manifest.write_text(json.dumps(record))
+    with ReviewStore(tmp_path / "review.sqlite") as store:
+        list_id, _ = register_list_file(store, listed, KEY)
+        decide(store, list_id, ("P1", "contact", None), ("P6", "contact", None))
+        result = export_outreach(store, listed, data, tmp_path / "o.csv", key=KEY, user="A")
+    cautions = pl.read_csv(result.out, infer_schema=False)["caution"].to_list()
+    assert cautions == [CAUTION_PLACES_NOT_KNOWN if cautioned else None] * 2
+    assert result.caution_places_not_known == (2 if cautioned else 0)
+    assert CAUTION_PLACES_NOT_KNOWN == (
+        "Funded places for the term were not in the providers' headcount the list was made "
+        "from, so already_funded cannot say: check with the provider first"
+    )

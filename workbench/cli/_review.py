@@ -298,6 +298,11 @@ def review_outreach_command(
             "whose own row on the list is sent (one letter per child)"
         )
     cautions = []
+    if result.caution_places_not_known:
+        cautions.append(
+            f"{result.caution_places_not_known}: the providers' headcount held no place for the "
+            "term when the list was made, so a child shown as not funded may have a place"
+        )
     if result.caution_already_funded:
         cautions.append(
             f"{result.caution_already_funded} the list shows as already funded for the term"

@@ -80,6 +80,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CAUTION_ALREADY_FUNDED",
     "CAUTION_FUNDED_PLACE",
+    "CAUTION_PLACES_NOT_KNOWN",
     "OUTREACH_COLUMNS",
     "OUTREACH_FORMAT",
     "SIDECAR_SUFFIX",
@@ -132,6 +133,12 @@ CAUTION_FUNDED_PLACE = (
 """The caution of a row whose child (or the council's record a confirmed link names) has a
 funded place for the term whose link awaits review (`funded_place_to_review`): the family may
 already have a place, as the review panel and workbook say."""
+CAUTION_PLACES_NOT_KNOWN = (
+    "Funded places for the term were not in the providers' headcount the list was made from, "
+    "so already_funded cannot say: check with the provider first"
+)
+"""The caution of every row of a list made before the term's headcount came in (no place
+in ``funded_places`` is for its term): a child shown as not funded may well have a place."""
 CAUTION_ALREADY_FUNDED = (
     "Already has a funded place for the term (the list's already_funded): check that the "
     "family still needs contacting"
@@ -185,6 +192,8 @@ class OutreachResult:
     caution_confirmed_record_differs: int = 0
     """Rows exported with a `confirmed_record_caution`: the council's record of the child, as
     the link decision confirmed it, has another date of birth, address or postcode."""
+    caution_places_not_known: int = 0
+    """Rows exported with `CAUTION_PLACES_NOT_KNOWN`: the term's headcount was not in."""
     caution_already_funded: int = 0
     """Rows exported with `CAUTION_ALREADY_FUNDED`: the list shows the child funded."""
     held_back_already_sent: int = 0
@@ -733,6 +742,21 @@ _COUNCIL_SCHEMA = {
 }
 
 
+def _places_not_known(data: Path, listed: ListFile) -> bool:
+    """Whether the list's rules read funded places and its data folder's headcount holds none
+    for its term (or there is no headcount): ``already_funded`` could not say then."""
+    term = listed.term_start
+    rule_set = load_rule_set(listed.rule_set.split("@", 1)[0])
+    if term is None or "funded_places" not in rule_set.sources:
+        return False
+    if find_table_file(data, "funded_places") is None:
+        return True
+    check_inputs(data, listed, ["funded_places"])
+    loaded = load_folder(data, tables=["funded_places"])
+    check_read_inputs(loaded, listed)
+    return term not in set(loaded.tables["funded_places"]["term_start"].to_list())
+
+
 def _with_details(rows: pl.DataFrame, data: Path, listed: ListFile) -> pl.DataFrame:
     """The exportable rows with their contact details, read from the list's data folder, and
     for each confirmed row (`_CONFIRMED`, ``__confirmed``) the council's record it confirms
@@ -823,6 +847,7 @@ def _sidecar(
             "caution_funded_place": int(exported["caution_place"].sum()),
             "caution_confirmed_record_differs": int(exported["caution_record"].sum()),
             "caution_already_funded": int(exported["caution_funded"].sum()),
+            "caution_places_not_known": int(exported["caution_no_places"].sum()),
         },
         "superseded_by": sorted(rows["superseded"].drop_nulls().unique().to_list()),
         "chain_head": chain.head,
@@ -914,6 +939,18 @@ def export_outreach(
     cautioned = _with_cautions(
         _with_details(exportable, data, listed), *_not_on_later_list(store, list_id)
     )
+    if exportable.height and _places_not_known(data, listed):
+        cautioned = cautioned.with_columns(
+            pl.concat_str(
+                pl.lit(CAUTION_PLACES_NOT_KNOWN),
+                pl.col("caution"),
+                separator="; ",
+                ignore_nulls=True,
+            ).alias("caution"),
+            pl.lit(True).alias("caution_no_places"),
+        )
+    else:
+        cautioned = cautioned.with_columns(pl.lit(False).alias("caution_no_places"))
     exported = cautioned.select(pl.lit(list_id).alias("list_id"), *OUTREACH_COLUMNS[1:])
     user = user or current_user()
     sidecar = sidecar_path(out)
@@ -960,6 +997,7 @@ def export_outreach(
         caution_funded_place=record["counts"]["caution_funded_place"],
         caution_confirmed_record_differs=record["counts"]["caution_confirmed_record_differs"],
         caution_already_funded=record["counts"]["caution_already_funded"],
+        caution_places_not_known=record["counts"]["caution_places_not_known"],
         held_back_already_sent=record["counts"]["held_back_already_sent"],
         already_sent_on=sent_on,
         held_back_same_child=record["counts"]["held_back_same_child"],
