@@ -25,6 +25,7 @@ from workbench.review.outreach import (
     CAUTION_ALREADY_FUNDED,
     CAUTION_FUNDED_PLACE,
     CAUTION_PLACES_NOT_KNOWN,
+    CAUTION_SAME_ADDRESS,
     OUTREACH_COLUMNS,
     OUTREACH_FORMAT,
     digests_seal,
@@ -408,6 +409,7 @@ def test_export_and_sidecar_are_owner_only_and_the_sidecar_holds_no_personal_dat
         "caution_confirmed_record_differs": 0,
         "caution_already_funded": 0,
         "caution_places_not_known": 0,
+        "caution_same_address": 0,
     }
     assert record["chain_head"] == store.verify_chain().head
     assert not list(result.out.parent.glob(".*partial"))
@@ -976,3 +978,25 @@ def test_a_list_made_before_the_terms_headcount_cautions_every_row(
         "Funded places for the term were not in the providers' headcount the list was made "
         "from, so already_funded cannot say: check with the provider first"
     )
+
+
+def test_brothers_and_sisters_at_one_address_are_cautioned_as_one_family(linked):
+    # A tester's case: twins both decided `contact` gave the family two letters. Both rows
+    # stay (each child was decided about), each saying another child there is in the file.
+    twin = "P8,H1,Ava,Adams,2024-03-10,,1 OAK ROAD.,fq1  1aa,child\n"
+    row = (
+        "P8,,two_year_old,likely,income_support,2026-04-01,false,pending_review,2027-04-01,"
+        "income_support: award A1 of parent/carer P2,false"
+    )
+    run = linked(twin, {}, [*LIST_ROWS, row])
+    store, list_id, *_ = run
+    decide(store, list_id, *((who, "contact", None) for who in ("P1", "P6", "P8")))
+    result = export(run)
+    written = pl.read_csv(result.out, infer_schema=False)
+    assert written.select("person_id", "caution").rows() == [
+        ("P1", CAUTION_SAME_ADDRESS),
+        ("P6", None),
+        ("P8", CAUTION_SAME_ADDRESS),
+    ]
+    assert result.caution_same_address == 2
+    store.close()

@@ -303,6 +303,11 @@ def review_outreach_command(
             f"{result.caution_places_not_known}: the providers' headcount held no place for the "
             "term when the list was made, so a child shown as not funded may have a place"
         )
+    if result.caution_same_address:
+        cautions.append(
+            f"{result.caution_same_address} sharing an address with another row (brothers and "
+            "sisters: one letter may do)"
+        )
     if result.caution_already_funded:
         cautions.append(
             f"{result.caution_already_funded} the list shows as already funded for the term"

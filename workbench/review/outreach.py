@@ -81,6 +81,7 @@ __all__ = [
     "CAUTION_ALREADY_FUNDED",
     "CAUTION_FUNDED_PLACE",
     "CAUTION_PLACES_NOT_KNOWN",
+    "CAUTION_SAME_ADDRESS",
     "OUTREACH_COLUMNS",
     "OUTREACH_FORMAT",
     "SIDECAR_SUFFIX",
@@ -139,6 +140,11 @@ CAUTION_PLACES_NOT_KNOWN = (
 )
 """The caution of every row of a list made before the term's headcount came in (no place
 in ``funded_places`` is for its term): a child shown as not funded may well have a place."""
+CAUTION_SAME_ADDRESS = (
+    "Another child at this address is in this file too: one letter may do for the family"
+)
+"""The caution of rows sharing an address (first line and postcode, compared as
+`_address_key` does): brothers and sisters both eligible, one family to write to."""
 CAUTION_ALREADY_FUNDED = (
     "Already has a funded place for the term (the list's already_funded): check that the "
     "family still needs contacting"
@@ -192,6 +198,8 @@ class OutreachResult:
     caution_confirmed_record_differs: int = 0
     """Rows exported with a `confirmed_record_caution`: the council's record of the child, as
     the link decision confirmed it, has another date of birth, address or postcode."""
+    caution_same_address: int = 0
+    """Rows exported with `CAUTION_SAME_ADDRESS`: another child of the file lives there."""
     caution_places_not_known: int = 0
     """Rows exported with `CAUTION_PLACES_NOT_KNOWN`: the term's headcount was not in."""
     caution_already_funded: int = 0
@@ -742,6 +750,27 @@ _COUNCIL_SCHEMA = {
 }
 
 
+def _same_address(rows: pl.DataFrame) -> pl.DataFrame:
+    """`rows` whose address (first line and postcode, both given) another row shares, with
+    `CAUTION_SAME_ADDRESS` added to their caution and ``caution_address`` set."""
+    keys = [
+        pl.col(column).map_elements(_address_key, return_dtype=pl.String)
+        for column in ("address_line_1", "postcode")
+    ]
+    address = pl.concat_str(keys, separator="|")  # null when either is missing
+    shared = (address.is_not_null() & (address.count().over(address) > 1)).fill_null(False)
+    return rows.with_columns(shared.alias("caution_address")).with_columns(
+        pl.when("caution_address")
+        .then(
+            pl.concat_str(
+                pl.col("caution"), pl.lit(CAUTION_SAME_ADDRESS), separator="; ", ignore_nulls=True
+            )
+        )
+        .otherwise(pl.col("caution"))
+        .alias("caution")
+    )
+
+
 def _places_not_known(data: Path, listed: ListFile) -> bool:
     """Whether the list's rules read funded places and its data folder's headcount holds none
     for its term (or there is no headcount): ``already_funded`` could not say then."""
@@ -848,6 +877,7 @@ def _sidecar(
             "caution_confirmed_record_differs": int(exported["caution_record"].sum()),
             "caution_already_funded": int(exported["caution_funded"].sum()),
             "caution_places_not_known": int(exported["caution_no_places"].sum()),
+            "caution_same_address": int(exported["caution_address"].sum()),
         },
         "superseded_by": sorted(rows["superseded"].drop_nulls().unique().to_list()),
         "chain_head": chain.head,
@@ -939,6 +969,7 @@ def export_outreach(
     cautioned = _with_cautions(
         _with_details(exportable, data, listed), *_not_on_later_list(store, list_id)
     )
+    cautioned = _same_address(cautioned)
     if exportable.height and _places_not_known(data, listed):
         cautioned = cautioned.with_columns(
             pl.concat_str(
@@ -998,6 +1029,7 @@ def export_outreach(
         caution_confirmed_record_differs=record["counts"]["caution_confirmed_record_differs"],
         caution_already_funded=record["counts"]["caution_already_funded"],
         caution_places_not_known=record["counts"]["caution_places_not_known"],
+        caution_same_address=record["counts"]["caution_same_address"],
         held_back_already_sent=record["counts"]["held_back_already_sent"],
         already_sent_on=sent_on,
         held_back_same_child=record["counts"]["held_back_same_child"],
