@@ -717,3 +717,43 @@ def test_outreach_export_rows_go_with_the_decisions_they_rest_on(store, clock):
     assert store.outreach_exports()["row_count"].to_list() == [1, 1]  # the counts stay
     [line] = store.access_log().filter(pl.col("command") == "retention")["detail"].to_list()
     assert "; 1 outreach export rows of exports made before then" in line
+
+
+def test_outreach_export_records_are_sealed_and_retention_keeps_them_proved(store, clock):
+    # An auditor's case: a row added to outreach_export_items made a family count as sent
+    # (never written to), one removed had them sent again, and `assure` said nothing.
+    listed = add_list(store, clock, "2019-09-01", "r-old")
+    decide(store, clock, listed, "2019-10-01")
+    decide(store, clock, listed, "2019-10-01", key=K2)
+    first, second = store.decisions()["decision_id"].to_list()
+    clock.moment = at("2019-10-02")
+    store.record_outreach_export(listed, "/x/a.csv", [(K1, first)], user="A", detail="x")
+    store.record_outreach_export(listed, "/x/b.csv", [(K2, second)], user="A", detail="x")
+    assert store.verify_check_results().ok
+    with raw(store) as conn:
+        conn.execute("INSERT INTO outreach_export_items VALUES (1, ?, ?)", (K3, second))
+    problems = store.verify_check_results().problems
+    assert problems == (
+        "outreach export 1 (2019-10-02T00:00:00.000000Z): its rows were changed, added or "
+        "removed since it was made (outside retention): which families count as sent is not as "
+        "exported",
+    )
+    with raw(store) as conn:
+        conn.execute("DROP TRIGGER outreach_export_items_no_delete")
+        conn.execute("DELETE FROM outreach_export_items WHERE item_key = ?", (K3,))
+        conn.execute("DELETE FROM outreach_export_items WHERE item_key = ?", (K2,))
+    assert [p.split(":")[0] for p in store.verify_check_results().problems] == [
+        "outreach export 2 (2019-10-02T00"
+    ]
+
+
+def test_retention_of_outreach_rows_leaves_the_seals_verifying(store, clock):
+    listed = add_list(store, clock, "2019-09-01", "r-old")
+    decide(store, clock, listed, "2019-10-01")
+    [decision] = store.decisions()["decision_id"].to_list()
+    clock.moment = at("2019-10-02")
+    store.record_outreach_export(listed, "/x/a.csv", [(K1, decision)], user="A", detail="x")
+    clock.moment = at("2026-01-01")
+    store.apply_retention(at("2000-01-01"), at("2020-01-02"), user="records.officer")
+    assert store.outreach_exported().is_empty()
+    assert store.verify_check_results().ok, store.verify_check_results().problems

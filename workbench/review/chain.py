@@ -37,6 +37,7 @@ __all__ = [
     "CHECKPOINT_COLUMNS",
     "CHECK_IMPORT_FIELDS",
     "DECISION_COLUMNS",
+    "OUTREACH_EXPORT_FIELDS",
     "PLAIN",
     "ChainReport",
     "Checkpoint",
@@ -55,9 +56,13 @@ __all__ = [
     "decision_hash",
     "key_fingerprint",
     "last_import_seal",
+    "last_outreach_seal",
+    "outreach_export_seal",
+    "outreach_items_digest",
     "sequence_counter",
     "verify_chain",
     "verify_check_imports",
+    "verify_outreach_exports",
 ]
 
 DECISION_COLUMNS = (
@@ -460,3 +465,90 @@ def verify_chain(conn: sqlite3.Connection, keying: Keying = PLAIN) -> ChainRepor
 def as_dict(decision: Decision) -> dict[str, Any]:
     """A decision's fields by name."""
     return dict(zip([f.name for f in fields(decision)], astuple(decision), strict=True))
+
+
+# --- outreach exports ---------------------------------------------------------------------------
+OUTREACH_EXPORT_FIELDS = (
+    "export_seq",
+    "list_id",
+    "exported_at",
+    "exported_by",
+    "file",
+    "row_count",
+    "replaces",
+)
+"""The fields of an outreach export's record its seal covers, in the table's order."""
+
+
+def outreach_items_digest(items: Iterable[tuple[str, str]]) -> str:
+    """SHA-256 (hex) of an outreach export's rows as recorded: ``(item_key, decision_id)``,
+    in any order (they are compared sorted)."""
+    canonical = json.dumps(sorted(map(list, items)), separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def outreach_export_seal(
+    fields_: Mapping[str, Any], items_digest: str, prev_seal: str, key: bytes
+) -> str:
+    """HMAC-SHA256 (hex) under the chain's ``key`` of an outreach export's record
+    (`OUTREACH_EXPORT_FIELDS`), the digest of its rows and the seal of the export before it
+    (`GENESIS_HASH` for the first): a row added to make a family count as sent, or removed to
+    have them sent again, shows."""
+    payload = {name: fields_[name] for name in OUTREACH_EXPORT_FIELDS}
+    payload["items_digest"] = items_digest
+    payload["prev_seal"] = prev_seal
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _digest(canonical, key)
+
+
+def last_outreach_seal(conn: sqlite3.Connection) -> str:
+    """The seal the next outreach export chains from: the last export's, or `GENESIS_HASH`."""
+    found = conn.execute(
+        "SELECT seal FROM outreach_exports ORDER BY export_seq DESC LIMIT 1"
+    ).fetchone()
+    return GENESIS_HASH if found is None else found[0]
+
+
+def verify_outreach_exports(conn: sqlite3.Connection, key: bytes) -> tuple[int, list[str]]:
+    """Check every outreach export of the store behind ``conn``: its record against its seal
+    and, unless retention removed them, its rows against their digest. Returns how many
+    exports were checked and the problems (naming the export, never a child)."""
+    removed = {row[0] for row in conn.execute("SELECT export_seq FROM outreach_item_removals")}
+    columns = ", ".join(OUTREACH_EXPORT_FIELDS)
+    exports = conn.execute(
+        f"SELECT {columns}, items_digest, seal FROM outreach_exports ORDER BY export_seq"
+    ).fetchall()
+    problems: list[str] = []
+    prev = GENESIS_HASH
+    for *values, digest, seal in exports:
+        fields_ = dict(zip(OUTREACH_EXPORT_FIELDS, values, strict=True))
+        name = f"outreach export {fields_['export_seq']} ({fields_['exported_at']})"
+        expected = outreach_export_seal(fields_, digest, prev, key)
+        prev = seal
+        if not hmac.compare_digest(expected, seal):
+            problems.append(
+                f"{name}: its record was changed since it was made, or an export before it was "
+                "removed (the seal does not match)"
+            )
+            continue
+        if fields_["export_seq"] in removed:
+            continue
+        items = conn.execute(
+            "SELECT item_key, decision_id FROM outreach_export_items WHERE export_seq = ?",
+            (fields_["export_seq"],),
+        ).fetchall()
+        if outreach_items_digest(items) != digest:
+            problems.append(
+                f"{name}: its rows were changed, added or removed since it was made (outside "
+                "retention): which families count as sent is not as exported"
+            )
+    orphans = conn.execute(
+        "SELECT count(*) FROM outreach_export_items "
+        "WHERE export_seq NOT IN (SELECT export_seq FROM outreach_exports)"
+    ).fetchone()[0]
+    if orphans:
+        problems.append(
+            f"{orphans} outreach export row(s) belong to no export the store records: added "
+            "outside `review outreach`"
+        )
+    return len(exports), problems

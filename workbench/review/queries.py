@@ -467,7 +467,8 @@ def outreach_exported(conn: sqlite3.Connection) -> pl.DataFrame:
 def outreach_exports(conn: sqlite3.Connection) -> pl.DataFrame:
     """Every outreach export, oldest first (see :meth:`ReviewStore.outreach_exports`)."""
     rows = conn.execute(
-        f"SELECT e.*, {_REPLACED} FROM outreach_exports e ORDER BY e.export_seq"
+        "SELECT e.export_seq, e.list_id, e.exported_at, e.exported_by, e.file, e.row_count, "
+        f"e.replaces, {_REPLACED} FROM outreach_exports e ORDER BY e.export_seq"
     ).fetchall()
     return pl.DataFrame(rows, schema=OUTREACH_EXPORTS_SCHEMA, orient="row")
 

@@ -150,6 +150,13 @@ def apply_retention(
             )
         _replace_by_checkpoints(conn, runs, decisions_cut, now, user, keying.key)
         outreach_rows = _due_outreach_rows(conn, decisions_cut)
+        # Each export whose rows go is recorded, so that its seal's digest is not checked.
+        conn.execute(
+            "INSERT INTO outreach_item_removals SELECT e.export_seq, ?, count(i.item_key), ? "
+            "FROM outreach_exports e JOIN outreach_export_items i USING (export_seq) "
+            "WHERE e.exported_at < ? GROUP BY e.export_seq",
+            (now, user, decisions_cut),
+        )
         conn.execute(f"DELETE FROM outreach_export_items WHERE {_OUTREACH_DUE}", (decisions_cut,))
         conn.execute("DELETE FROM retention_window")
         result = _result(lists_cut, decisions_cut, due_lists, runs, now, results_cut, due_imports)

@@ -402,8 +402,10 @@ MIGRATIONS: tuple[str, ...] = (
     # a later export holds back a family already sent on the same decision, unless asked to
     # send again. An export that replaced another's file (`--overwrite`), or that voids one
     # whose file could not be written, names it (`replaces`): that one was never sent. An
-    # export's rows go with the decisions they rest on (`ReviewStore.apply_retention`); its
-    # own row stays, with its count.
+    # export's rows go with the decisions they rest on (`ReviewStore.apply_retention`, which
+    # records it in `outreach_item_removals`); its own row stays, with its count. Each export
+    # is sealed as DfE's check imports are: an HMAC under the chain's key over its fields, the
+    # digest of its rows and the previous export's seal (`workbench.review.chain`).
     f"""
     CREATE TABLE outreach_exports (
         export_seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -412,7 +414,9 @@ MIGRATIONS: tuple[str, ...] = (
         exported_by TEXT NOT NULL CHECK (length(trim(exported_by)) > 0),
         file TEXT NOT NULL,
         row_count INTEGER NOT NULL CHECK (row_count >= 0),
-        replaces INTEGER REFERENCES outreach_exports (export_seq)
+        replaces INTEGER REFERENCES outreach_exports (export_seq),
+        items_digest TEXT NOT NULL,
+        seal TEXT NOT NULL
     );
     CREATE TABLE outreach_export_items (
         export_seq INTEGER NOT NULL REFERENCES outreach_exports (export_seq),
@@ -422,9 +426,16 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (export_seq, item_key)
     );
     CREATE INDEX outreach_export_items_by_decision ON outreach_export_items (decision_id);
+    CREATE TABLE outreach_item_removals (
+        export_seq INTEGER PRIMARY KEY REFERENCES outreach_exports (export_seq),
+        removed_at TEXT NOT NULL,
+        item_count INTEGER NOT NULL CHECK (item_count >= 0),
+        user TEXT NOT NULL CHECK (length(trim(user)) > 0)
+    );
     {_append_only("outreach_exports")}
     {_append_only("outreach_export_items", ("UPDATE",))}
     {_refuse_delete_outside_retention("outreach_export_items")}
+    {_append_only("outreach_item_removals")}
     """,
 )
 

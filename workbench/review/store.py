@@ -782,13 +782,25 @@ class ReviewStore:
         export whose file this one replaced (never sent). Returns the export's ``export_seq``."""
         self._require_list(list_id)
         at = self._now()  # the access log's line and the record share it
+        digest = chain.outreach_items_digest(items)
         with self._immediate() as conn:
-            cursor = conn.execute(
-                "INSERT INTO outreach_exports (list_id, exported_at, exported_by, file, "
-                "row_count, replaces) VALUES (?, ?, ?, ?, ?, ?)",
-                (list_id, at, user, file, len(items), replaces),
+            row = conn.execute("SELECT coalesce(max(export_seq), 0) + 1 FROM outreach_exports")
+            seq = cast(int, row.fetchone()[0])
+            record = dict(
+                zip(
+                    chain.OUTREACH_EXPORT_FIELDS,
+                    (seq, list_id, at, user, file, len(items), replaces),
+                    strict=True,
+                )
             )
-            seq = cast(int, cursor.lastrowid)
+            seal = chain.outreach_export_seal(
+                record, digest, chain.last_outreach_seal(conn), self._key
+            )
+            conn.execute(
+                f"INSERT INTO outreach_exports ({', '.join(chain.OUTREACH_EXPORT_FIELDS)}, "
+                "items_digest, seal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*record.values(), digest, seal),
+            )
             conn.executemany(
                 "INSERT INTO outreach_export_items VALUES (?, ?, ?)",
                 [(seq, item_key, decision) for item_key, decision in items],
@@ -961,9 +973,13 @@ class ReviewStore:
         its results (unless retention removed them) against the digest sealed with it; that
         the results the store ever numbered are those its imports recorded (an import removed
         whole, the last one too); and the log of imports beside the store. An import recorded
-        before the store sealed them (schema version 7) is counted, not checked."""
+        before the store sealed them (schema version 7) is counted, not checked. The outreach
+        exports' records are proved the same way (`chain.verify_outreach_exports`): which
+        families count as sent decides who a later export holds back."""
         sealed, unsealed, problems = chain.verify_check_imports(self._conn, self._key)
         problems += self._verify_import_log()
+        _, outreach = chain.verify_outreach_exports(self._conn, self._key)
+        problems += outreach
         return CheckResultsReport(not problems, sealed, unsealed, tuple(problems))
 
     @property
