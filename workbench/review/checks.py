@@ -508,12 +508,15 @@ def _outcome_words(by_outcome: Mapping[str, int]) -> str:
     return ", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in by_outcome.items())
 
 
+_NO_NINO = "no parent or carer in the household has a National Insurance number"
+
+
 def _parent_problem(carer: dict[str, Any]) -> str | None:
     """Why DfE's service would refuse this parent's row, or None when it would take it."""
     nino = "".join(str(carer.get("carer_nino") or "").split()).upper()
     surname = str(carer.get("carer_surname") or "").strip()
     if not nino:
-        return "no parent or carer in the household has a National Insurance number"
+        return _NO_NINO
     if not _NINO_SHAPE.match(nino):
         return "the parent's National Insurance number is not in the form AB123456C"
     if carer.get("carer_date_of_birth") is None:
@@ -604,6 +607,15 @@ def _checkable(
             continue
         parent, reason = _pick_parent(by_child.get(row["person_id"], []), row["evidence"])
         if parent is None:
+            if reason == _NO_NINO and row.get("dwp_record_id"):
+                # A tester's case: the linked DWP row carries a parent's NINO the council's
+                # records lack. Not joined here (it names a parent the council may not hold):
+                # said, so that an officer can add it or check by hand.
+                reason += (
+                    f" (the DWP list's row {row['dwp_record_id']}, linked to the child, may give "
+                    "the parent's: add it to their row of people and assess again, or check by "
+                    "hand)"
+                )
             refused.append(row | {"reason": reason})
             continue
         fields = {
