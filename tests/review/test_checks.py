@@ -1478,3 +1478,28 @@ def test_an_export_of_children_all_awaiting_an_answer_says_what_to_do(reviewed):
         "uploaded, pass --recheck (and --overwrite) to write them again"
     )
     assert not (folder / "out" / "c-part1.csv").exists()
+
+
+def test_results_of_rows_sent_in_two_exports_name_the_exports_files(reviewed):
+    # A tester's case: "sent in more than one check export (cx-27d1..., cx-4a29...); say which
+    # one with --export" gave only ids an officer never sees; the files and day go with them.
+    store, _, data, listed, _, folder = reviewed
+    first = _export(reviewed)
+    again = export_checks(
+        store, listed, data, folder / "out" / "spring2.csv", key=KEY, user="A", recheck=True
+    )
+    assert again.export_id == first.export_id  # the same choice, sent again: the same export
+    chosen = export_checks(
+        store, listed, data, folder / "out" / "fewer.csv", key=KEY, user="A",
+        chosen=["contact"], recheck=True,
+    )  # fmt: skip
+    sent = _rows(chosen.files[0])
+    path = _results(sent, ["Eligible"] * len(sent), folder / "dfe" / "answers.csv")
+    with pytest.raises(WorkbenchError) as raised:
+        import_check_results(store, path, key=KEY, user="A")
+    day = store.check_exports()["exported_at"][0][:10]
+    assert (
+        f"({first.export_id}: checks-part*.csv or spring2-part*.csv, exported {day}; "
+        f"{chosen.export_id}: "
+        f"fewer-part*.csv, exported {day}); say which one they answer with --export ID"
+    ) in str(raised.value)

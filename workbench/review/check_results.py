@@ -415,10 +415,27 @@ def _target_export(
     imported = [e for e in ordered if e in set(same_file)]
     if not waiting and imported:
         return str(imported[-1])
+    named = "; ".join(_export_named(store, e) for e in ordered)
     raise WorkbenchError(
-        f"the results' rows were sent in more than one check export ({', '.join(ordered)}); "
-        "say which one they answer with --export"
+        f"the results' rows were sent in more than one check export ({named}); say which one "
+        "they answer with --export ID"
     )
+
+
+def _export_named(store: ReviewStore, export_id: str) -> str:
+    """An export by its id, with the files and day the officer knows it by (from the store's
+    access log of the export: `cx-...: spring2-part*.csv, exported 2027-01-05`)."""
+    log = store.access_log().filter(pl.col("command") == "check export")
+    written: list[str] = []  # the same export may have been written again, elsewhere
+    for detail in log["detail"].to_list():
+        found = re.search(rf"export {re.escape(export_id)}, .*\(([^()]*-part\*\.csv)\)", detail)
+        if found and found.group(1) not in written:
+            written.append(found.group(1))
+    files = " or ".join(written) or None
+    exports = store.check_exports().filter(pl.col("export_id") == export_id)
+    day = exports["exported_at"][0][:10] if exports.height else None
+    said = [part for part in (files, f"exported {day}" if day else None) if part]
+    return f"{export_id}: {', '.join(said)}" if said else export_id
 
 
 def _answered(store: ReviewStore, rows: pl.DataFrame, export_id: str) -> bool:
