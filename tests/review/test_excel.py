@@ -1152,3 +1152,26 @@ def test_csv_ids_stay_text(tmp_path):
     written = write_assessed(tmp_path, ".csv")
     written.write_text(written.read_text().replace("P1,", "007,"))
     assert read_list_file(written).candidates["person_id"].to_list()[0] == "007"
+
+
+def test_a_rerun_list_workbook_says_children_were_decided_on_the_earlier_list(tmp_path):
+    # A tester's case: after a re-run, the new list's workbook and `review export` said
+    # "Nothing has been decided" though about 100 of its children had decisions standing.
+    (tmp_path / "first").mkdir()
+    first = write_assessed(tmp_path / "first", ".csv")
+    rerun_dir = tmp_path / "rerun"
+    rerun_dir.mkdir()
+    rerun = write_list(candidate_list(), rerun_dir / "list.csv", "r-78")
+    manifest = json.loads(first.with_name(first.name + ".manifest.json").read_text())
+    manifest["run_id"] = "r-78"
+    rerun.with_name(rerun.name + ".manifest.json").write_text(json.dumps(manifest))
+    with ReviewStore(tmp_path / "review.sqlite", key=KEY) as store:
+        list_id, _ = register_list_file(store, first, KEY)
+        store.record_decision(list_id, K2, "defer", "A Jones")
+        store.record_decision(list_id, K4, "not_eligible", "A Jones", "moved away")
+        _, book = export_list_file(store, rerun, tmp_path / "rerun.xlsx", key=KEY, user="t")
+    about = "\n".join(str(c.value) for c in openpyxl.load_workbook(book)["About"]["A"])
+    assert "Nothing has been decided" not in about
+    assert "Nothing decided on this list; 2 of its 4 children were decided on another list" in (
+        about
+    )

@@ -76,18 +76,23 @@ def review_export_command(
     )
     use_profile(profile)
     from workbench.review import ReviewStore, load_key
-    from workbench.review.excel import export_list_file
+    from workbench.review.excel import decided_elsewhere, export_list_file
 
     with ReviewStore(store) as review_store:
         list_id, written = export_list_file(
             review_store, list_file, out, key=load_key(), overwrite=overwrite, data=data
         )
         progress = review_store.progress(list_id)
+        elsewhere = decided_elsewhere(review_store, list_id)
     decided = progress["decided"]
     so_far = (
         f"{decided} of the {decided + progress['undecided']} children already have a decision "
         "on this list (shown in its earlier_decisions column)"
         if decided
+        else f"Nothing has been decided on this list; {elsewhere} of its children have a "
+        "decision standing from another list of the offer (shown in its earlier_decisions "
+        "column)"
+        if elsewhere
         else "Nothing has been decided"
     )
     typer.echo(

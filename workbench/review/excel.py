@@ -111,9 +111,31 @@ def reasons_text(codes: list[str], words: _RuleWords, tier: str) -> str:
     return "\n".join(reason_lines(codes, words.rule_set, words.on))
 
 
-def decided_text(decided: int, children: int) -> tuple[str, str | None]:
+def decided_elsewhere(store: ReviewStore, list_id: str) -> int:
+    """How many children of a list have the decision that stands for them on another list of
+    its offer (`ReviewStore.latest_outcomes_for_initiative`)."""
+    standing = store.latest_outcomes_for_initiative(list_id)
+    return standing.filter(pl.col("list_id") != list_id).height
+
+
+def decided_text(decided: int, children: int, elsewhere: int = 0) -> tuple[str, str | None]:
     """How many children of a list have an outcome decision on it (`ReviewStore.progress`),
-    as the About sheet's heading and sentence (None when nothing has been decided)."""
+    as the About sheet's heading and sentence (None when nothing has been decided); and how
+    many more have one standing from another list of the offer (a re-run's, an earlier
+    term's: `elsewhere`).
+
+    >>> decided_text(0, 250, elsewhere=98)[0]
+    'Nothing decided on this list; 98 of its 250 children were decided on another list'
+    """
+    if not decided and elsewhere:
+        return (
+            f"Nothing decided on this list; {elsewhere} of its {children} children were "
+            "decided on another list",
+            f"When this workbook was written, no decision had been recorded on this list, but "
+            f"{elsewhere} of its {children} children had a decision standing from another list "
+            "of this offer (an earlier run's or term's), shown in 'earlier_decisions'. A "
+            "decision you record here is a new one, and stands over the earlier.",
+        )
     if not decided:
         return "Nothing has been decided", None
     return (
@@ -132,10 +154,11 @@ def _about_lines(
     title: str,
     caution: str | None = None,
     decided: int = 0,
+    elsewhere: int = 0,
 ) -> list[tuple[str, bool]]:
     """The About sheet, line by line: (text, is_heading)."""
     reason_needed = " and ".join(REASON_REQUIRED)
-    heading, so_far = decided_text(decided, rows)
+    heading, so_far = decided_text(decided, rows, elsewhere)
     return [
         (f"Review list: {title}", True),
         (
@@ -200,11 +223,12 @@ def _write_about_sheet(
     title: str,
     caution: str | None = None,
     decided: int = 0,
+    elsewhere: int = 0,
 ) -> None:
     heading = book.add_format({"bold": True, "font_size": 12})
     body = book.add_format({"text_wrap": True, "valign": "top"})
     sheet.set_column(0, 0, 110)
-    lines = _about_lines(listed, rows, exported, title, caution, decided)
+    lines = _about_lines(listed, rows, exported, title, caution, decided, elsewhere)
     for number, (text, is_heading) in enumerate(lines):
         sheet.write_string(number, 0, text, heading if is_heading else body)
     sheet.protect()
@@ -421,6 +445,7 @@ def export_review_workbook(
     # recorded before it in `earlier_decisions`, as the review panel does.
     decided_upto = store.last_seq()
     decided = store.progress(list_id)["decided"]
+    elsewhere = decided_elsewhere(store, list_id)
     rows = _sheet_rows(store, list_id, shaped, words, key, details)
     title = details.title if details else listed["initiative"].replace("_", " ")
     user = user or current_user()
@@ -444,6 +469,7 @@ def export_review_workbook(
             title,
             details.caution if details else None,
             decided,
+            elsewhere,
         ),
     )
     return path
@@ -459,6 +485,7 @@ def _write_workbook(
     title: str = "",
     caution: str | None = None,
     decided: int = 0,
+    elsewhere: int = 0,
 ) -> None:
     options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(str(path), options) as book:
@@ -469,7 +496,9 @@ def _write_workbook(
         meta = book.add_worksheet(META_SHEET)
         _write_review_sheet(book, review, listed["list_id"], rows, key)
         exported = datetime.now(UTC).date().isoformat()
-        _write_about_sheet(book, info, listed, len(rows), exported, title, caution, decided)
+        _write_about_sheet(
+            book, info, listed, len(rows), exported, title, caution, decided, elsewhere
+        )
         meta.write_string(0, 0, "format")
         meta.write_string(0, 1, FORMAT)
         meta.write_string(1, 0, "list_id")
