@@ -1000,3 +1000,26 @@ def test_brothers_and_sisters_at_one_address_are_cautioned_as_one_family(linked)
     ]
     assert result.caution_same_address == 2
     store.close()
+
+
+def test_a_headcount_that_came_in_after_the_list_cautions_and_does_not_stop_outreach(tmp_path):
+    # The providers' headcount added to the folder after `assess`: the list could not know of
+    # it, so its rows are cautioned, and outreach still runs (only the people file and the DWP
+    # list it reads contact details from must be the list's own).
+    data, listed = write_run(tmp_path / "run")
+    manifest = listed.with_name(listed.name + ".manifest.json")
+    record = json.loads(manifest.read_text())
+    record["parameters"]["term_start"] = "2026-09-01"
+    manifest.write_text(json.dumps(record))
+    (data / "funded_places.csv").write_text(
+        "record_id,child_forename,child_surname,child_date_of_birth,postcode,"
+        "provider_id,term_start,hours_per_week,funding_stream\n"
+        "F1,Amy,Adams,2024-03-10,FQ1 1AA,EY1,2026-09-01,15,two_year_old\n"
+    )
+    with ReviewStore(tmp_path / "review.sqlite") as store:
+        list_id, _ = register_list_file(store, listed, KEY)
+        decide(store, list_id, ("P1", "contact", None))
+        result = export_outreach(store, listed, data, tmp_path / "o.csv", key=KEY, user="A")
+    assert pl.read_csv(result.out, infer_schema=False)["caution"].to_list() == [
+        CAUTION_PLACES_NOT_KNOWN
+    ]
