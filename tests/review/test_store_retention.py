@@ -694,14 +694,19 @@ def test_a_store_of_schema_4_keeps_its_check_results_and_can_then_remove_them(
         assert store.check_results(list_id).height == 0 and store.verify_chain().ok
 
 
+def exported_in_2019(store: ReviewStore, clock: Clock, file: str) -> None:
+    """A list of 2019, a decision about K1 on it, and an outreach export sending K1."""
+    listed = add_list(store, clock, "2019-09-01", "r-old")
+    decide(store, clock, listed, "2019-10-01")
+    [decision] = store.decisions()["decision_id"].to_list()
+    clock.moment = at("2019-10-02")
+    store.record_outreach_export(listed, file, [(K1, decision)], user="A", detail="x")
+
+
 def test_outreach_export_rows_go_with_the_decisions_they_rest_on(store, clock):
     # An auditor's case: the rows of outreach exports (a child's key and the decision sent on)
     # outlived every retention period. They go with the decisions; the export's own row stays.
-    old = add_list(store, clock, "2019-09-01", "r-old")
-    decide(store, clock, old, "2019-10-01")
-    [decision] = store.decisions()["decision_id"].to_list()
-    clock.moment = at("2019-10-02")
-    store.record_outreach_export(old, "/x/2019.csv", [(K1, decision)], user="A", detail="x")
+    exported_in_2019(store, clock, "/x/2019.csv")
     new = add_list(store, clock, "2021-09-01", "r-new")
     decide(store, clock, new, "2021-10-01")
     latest = store.decisions()["decision_id"].to_list()[-1]
@@ -748,11 +753,7 @@ def test_outreach_export_records_are_sealed_and_retention_keeps_them_proved(stor
 
 
 def test_retention_of_outreach_rows_leaves_the_seals_verifying(store, clock):
-    listed = add_list(store, clock, "2019-09-01", "r-old")
-    decide(store, clock, listed, "2019-10-01")
-    [decision] = store.decisions()["decision_id"].to_list()
-    clock.moment = at("2019-10-02")
-    store.record_outreach_export(listed, "/x/a.csv", [(K1, decision)], user="A", detail="x")
+    exported_in_2019(store, clock, "/x/a.csv")
     clock.moment = at("2026-01-01")
     store.apply_retention(at("2000-01-01"), at("2020-01-02"), user="records.officer")
     assert store.outreach_exported().is_empty()

@@ -273,12 +273,17 @@ def changed_row(run: Run, number: int) -> str:
     )
 
 
-def test_a_later_correction_warns_that_an_earlier_outreach_export_is_stale(run: Run):
-    # The letter went out on the decision that stood then: not a failure (it would be one
-    # for ever), but the file is not to be used again; --strict fails on it.
+def defer_the_first_row(run: Run) -> None:
+    """The child of the outreach export's first row decided `defer` since the export."""
     contacted = pl.read_csv(run.outreach, infer_schema=False).row(0, named=True)
     with ReviewStore(run.store) as store:
         store.record_decision(contacted["list_id"], contacted["item_key"], "defer", "A. Officer")
+
+
+def test_a_later_correction_warns_that_an_earlier_outreach_export_is_stale(run: Run):
+    # The letter went out on the decision that stood then: not a failure (it would be one
+    # for ever), but the file is not to be used again; --strict fails on it.
+    defer_the_first_row(run)
     report = run.report()
     assert report.ok and report.check(OUTREACH_TRACED).warning
     assert report.check(OUTREACH_TRACED).detail.splitlines() == [
@@ -320,9 +325,7 @@ def test_a_later_decision_on_a_rerun_list_warns_that_an_earlier_export_is_stale(
 def test_an_export_made_after_a_correction_on_the_superseded_decision_fails(run: Run):
     # The file's row names a decision that was not the child's latest when the export was
     # made (the store's time of it): a failure, as before.
-    contacted = pl.read_csv(run.outreach, infer_schema=False).row(0, named=True)
-    with ReviewStore(run.store) as store:
-        store.record_decision(contacted["list_id"], contacted["item_key"], "defer", "A. Officer")
+    defer_the_first_row(run)
     seals = assure_module._outreach_seals
     later = "9999-12-31T00:00:00Z"  # as if the export had been logged after the correction
     with pytest.MonkeyPatch.context() as patch:
