@@ -464,6 +464,11 @@ def test_a_dwp_only_childs_export_holds_their_rows_lists_and_decisions_only(dwp_
         ("eligible from", "2026-09-01"),
         ("DWP record matched", "D-202"),
     ]
+    # D-204 repeats D-202: not listed, and why, from the list's NAME.dwp_not_listed.csv.
+    not_listed = [(f, v) for _, f, v in _facts(out, "lists") if f == "why not listed"]
+    [(_, why)] = not_listed
+    assert why.startswith("repeats row D-202 of the list")
+    assert ("DWP-list row", "D-204") in [(f, v) for _, f, v in _facts(out, "lists")]
     decided = [(f, v) for _, f, v in _facts(out, "decisions") if f in ("reviewer", "reason")]
     assert decided == [("reviewer", "D. Officer"), ("reason", "letter sent")]
     assert _facts(out, "people") == []

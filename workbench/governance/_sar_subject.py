@@ -258,6 +258,8 @@ class Listed:
     run_id: str
     parameters: dict[str, str]
     rows: pl.DataFrame
+    not_listed: pl.DataFrame | None = None
+    """The DWP-list rows the list does not carry, each with why (`NAME.dwp_not_listed.csv`)."""
 
 
 def read_lists(lists: Sequence[Path], key: bytes) -> list[Listed]:
@@ -274,7 +276,9 @@ def read_lists(lists: Sequence[Path], key: bytes) -> list[Listed]:
             *record_link_columns(listed.candidates), working_parent
         )
         parameters = dict(listed.parameters)
-        out.append(Listed(name, listed.rule_set, listed.run_id, parameters, rows))
+        out.append(
+            Listed(name, listed.rule_set, listed.run_id, parameters, rows, listed.not_listed)
+        )
     return out
 
 

@@ -393,6 +393,7 @@ def _list_sections(doc: SarDocument, listed: Sequence[Listed], subject: Subject)
         ]
         if used:
             as_carer.append((entry.name, used))
+        appeared += _not_listed_rows(doc, entry, subject)
     if not appeared:
         doc.para(f"This person is on none of the {len(listed)} list(s) searched.")
     doc.heading(
@@ -415,6 +416,19 @@ def _list_sections(doc: SarDocument, listed: Sequence[Listed], subject: Subject)
         doc.heading(3, name)
         doc.bullets(used)
         doc.facts += [("evidence about others", name, "proof", u) for u in used]
+
+
+def _not_listed_rows(doc: SarDocument, entry: Listed, subject: Subject) -> int:
+    """The DWP-list rows about this person as the child that the list does not carry (in its
+    `NAME.dwp_not_listed.csv`, set aside as bad data too), each with why; how many."""
+    if entry.not_listed is None or not subject.as_child:
+        return 0
+    rows = entry.not_listed.filter(pl.col("record_id").is_in(list(subject.as_child)))
+    for row in rows.iter_rows(named=True):
+        doc.heading(3, f"{entry.name}: a DWP-list row about them, not listed")
+        values = {"DWP-list row": row["record_id"], "why not listed": row["reason"]}
+        doc.fields("lists", entry.name, values)
+    return rows.height
 
 
 def _proposed_row(doc: SarDocument, name: str, run: str, row: dict[str, Any]) -> None:
