@@ -506,6 +506,15 @@ def summary(page) -> dict[str, str]:
 REASON = re.compile(r"^Reason \(required for")
 
 
+def rows_shown(page, names: list[str]) -> None:
+    """The table lists exactly these children (first column), waiting for it to catch up: the
+    line "Page 1 of 1 · N rows shown" and the table are two widgets, updated one after the
+    other (a fresh clone's CI once read the table before it changed)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("tr.wb-row td:first-child")).to_have_text(names)
+
+
 @pytest.mark.browser
 def test_officer_finds_a_child_by_name_sees_who_they_are_and_decides(served, browser):
     server, store = served
@@ -516,7 +525,7 @@ def test_officer_finds_a_child_by_name_sees_who_they_are_and_decides(served, bro
     find.fill("jones")
     find.press("Enter")
     page.get_by_text("Page 1 of 1 · 1 rows shown of 6").wait_for()
-    assert page.locator("tr.wb-row td:first-child").all_inner_texts() == ["Eve Jones"]
+    rows_shown(page, ["Eve Jones"])
     choose_child(page, "P005")
     shown = summary(page)
     assert {k: shown[k] for k in ("Name", "Age on 1 September 2026", "Parents or carers")} == {
@@ -546,10 +555,7 @@ def test_officer_finds_a_child_by_name_sees_who_they_are_and_decides(served, bro
     sign_in(page, "A. Officer")
     page.get_by_role("combobox", name="Tier").select_option(label="possible")
     page.get_by_text("Page 1 of 1 · 2 rows shown of 6").wait_for()
-    assert page.locator("tr.wb-row td:first-child").all_inner_texts() == [
-        "Cara Smith",
-        "Eve Jones",
-    ]
+    rows_shown(page, ["Cara Smith", "Eve Jones"])
     assert decision_cell(page, "P005").inner_text() == "not eligible"
     page.get_by_role("checkbox", name="Not yet decided only").check()
     page.get_by_text("Page 1 of 1 · 1 rows shown of 6").wait_for()
