@@ -614,6 +614,24 @@ def test_a_decision_edited_directly_in_sqlite_fails_the_chain_check(run: Run):
     )
 
 
+def test_a_review_view_removed_from_the_access_log_fails_the_chain_check(run: Run):
+    """The auditor's case: a deleted "review view" line passed "details seen before each
+    decision", which rests on it."""
+    conn = sqlite3.connect(run.store)
+    conn.execute("DROP TRIGGER access_log_no_delete")
+    first = conn.execute("SELECT min(seq) FROM access_log WHERE command = 'review view'")
+    seq = first.fetchone()[0]
+    conn.execute("DELETE FROM access_log WHERE seq = ?", (seq,))
+    conn.commit()
+    conn.close()
+    report = run.report()
+    assert failed(report) == [CHAIN]
+    detail = report.check(CHAIN).detail
+    assert f"access log line {seq + 1} (" in detail
+    assert "its seal does not match: the line was changed, a line before it was removed" in detail
+    assert f"{run.store}.access line " in detail and f"access log line {seq}, logged on " in detail
+
+
 def test_decisions_removed_from_the_end_with_the_counter_rewound_fail_the_chain_check(run: Run):
     conn = sqlite3.connect(run.store)
     conn.execute("DROP TRIGGER decisions_no_delete")
@@ -653,6 +671,7 @@ def test_an_exported_head_removed_under_store_retention_still_passes_the_chain_c
         f"1 checkpoints; head {head[:12]}",
         f"{run.outreach}.outreach.json: the chain head recorded at export was removed under "
         "retention (bridged by checkpoint 1)",
+        "the access log: 6 line(s) sealed and intact",
     ]
     assert failed(report) == [OUTREACH_TRACED]  # its rows rest on decisions no longer held
 

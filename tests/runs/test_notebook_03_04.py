@@ -221,6 +221,7 @@ def test_review_report_registers_the_list_and_shows_counts_only(review_run, key_
     # The store is closed at the end: no -wal or -shm file is left behind.
     assert [p.name for p in files] == [
         "review.sqlite",
+        "review.sqlite.access",  # the access log's seals: registering the list is logged
         "review.sqlite.heads",  # made with the store, empty until a decision is recorded
         "review.sqlite.imports",
         "two_year_old_list.csv",

@@ -58,6 +58,7 @@ __all__ = [
 _STORE_FILES = {
     ".heads": "the review store's log of its decision chain",
     ".imports": "the review store's log of DfE check imports",
+    ".access": "the review store's log of its access log's seals",
     "-wal": "the review store's write-ahead log",
     "-shm": "the review store's shared-memory file",
     "-journal": "the review store's journal",

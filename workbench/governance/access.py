@@ -5,8 +5,10 @@ The store is the one named by `WORKBENCH_STORE`, else `~/.local/share/workbench/
 (created owner-only on first use). The user is `WORKBENCH_USER`, else the login name. The
 detail names the command's inputs (folders, initiative), never a person.
 
-A store that exists at the current schema version gets its line straight through `sqlite3`
-(the same settings and statement as `ReviewStore.log_access`, from `workbench.review.schema`),
+Each line is sealed, and the last one logged beside the store in `<store>.access`
+(`workbench.review.access_log`), so a line removed or edited later shows in `workbench assure
+--store`. A store that exists at the current schema version gets its line straight through
+`sqlite3` (the same settings, statement and seal as `ReviewStore.log_access`),
 so that a command's start does not wait for the whole store module; a new store, one to
 migrate or one that cannot be opened goes through `ReviewStore`, which creates, migrates or
 explains.
@@ -55,8 +57,12 @@ def current_user() -> str:
         return f"uid-{os.getuid()}"
 
 
-def record_access(command: str, detail: str, *, store: Path | None = None) -> Path:
-    """Append (user, time, command, detail) to the access log; return the store's path.
+def record_access(
+    command: str, detail: str, *, store: Path | None = None, key: bytes | None = None
+) -> Path:
+    """Append (user, time, command, detail) to the access log, sealed under the chain key
+    derived from the pseudonym ``key`` (default: `workbench.review.keys.load_key`); return
+    the store's path.
 
     Raises WorkbenchError when the log cannot be written: a command that reads personal data
     does not run unrecorded.
@@ -64,11 +70,11 @@ def record_access(command: str, detail: str, *, store: Path | None = None) -> Pa
     path = store or default_store()
     user = current_user()
     try:
-        if not _append_to_current_store(path, user, command, detail):
+        if not _append_to_current_store(path, user, command, detail, key):
             from workbench.review.store import ReviewStore
 
             # Only a line appended to its access log: the decision chain is not touched.
-            with ReviewStore(path, key_must_match=False) as review_store:
+            with ReviewStore(path, key=key, key_must_match=False) as review_store:
                 review_store.log_access(user, command, detail)
     except OSError as error:
         raise WorkbenchError(
@@ -78,19 +84,20 @@ def record_access(command: str, detail: str, *, store: Path | None = None) -> Pa
     return path
 
 
-def _append_to_current_store(path: Path, user: str, command: str, detail: str) -> bool:
+def _append_to_current_store(
+    path: Path, user: str, command: str, detail: str, pseudonym_key: bytes | None
+) -> bool:
     """Append the line to a store that exists at this workbench's schema version; False
     (nothing written) for any other store, or one sqlite cannot open, left to `ReviewStore`."""
-    from workbench.review.schema import (
-        BUSY_TIMEOUT_MS,
-        MIGRATIONS,
-        append_access,
-        configure,
-        utc_text,
-    )
+    from workbench.review.access_log import append_access, log_access_head
+    from workbench.review.chain import chain_key
+    from workbench.review.keys import load_key
+    from workbench.review.schema import BUSY_TIMEOUT_MS, MIGRATIONS, configure, utc_text
 
     if not path.is_file():
         return False
+    # The line is sealed as `ReviewStore` seals it.
+    key = chain_key(pseudonym_key if pseudonym_key is not None else load_key())
     try:
         conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error:
@@ -103,13 +110,15 @@ def _append_to_current_store(path: Path, user: str, command: str, detail: str) -
             if version != len(MIGRATIONS):
                 conn.execute("ROLLBACK")
                 return False
-            append_access(conn, utc_text(datetime.now(UTC)), user, command, detail)
+            at = utc_text(datetime.now(UTC))
+            seq, seal = append_access(conn, at, user, command, detail, key)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-        return True
     except sqlite3.Error:
         return False
     finally:
         conn.close()
+    log_access_head(path, seq, seal, at)
+    return True

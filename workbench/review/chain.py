@@ -59,6 +59,7 @@ __all__ = [
     "last_outreach_seal",
     "outreach_export_seal",
     "outreach_items_digest",
+    "seal_record",
     "sequence_counter",
     "verify_chain",
     "verify_check_imports",
@@ -218,10 +219,10 @@ def check_import_seal(
     (`GENESIS_HASH` for the first): what proves an import's record and results unchanged, and
     that no sealed import before it was removed."""
     payload = {name: fields_[name] for name in CHECK_IMPORT_FIELDS}
-    return _seal(payload | {"results_digest": results_digest, "prev_seal": prev_seal}, key)
+    return seal_record(payload | {"results_digest": results_digest, "prev_seal": prev_seal}, key)
 
 
-def _seal(payload: Mapping[str, Any], key: bytes) -> str:
+def seal_record(payload: Mapping[str, Any], key: bytes) -> str:
     """HMAC-SHA256 (hex) under ``key`` of a record as canonical JSON (sorted keys)."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return _digest(canonical, key)
@@ -498,7 +499,7 @@ def outreach_export_seal(
     (`GENESIS_HASH` for the first): a row added to make a family count as sent, or removed to
     have them sent again, shows."""
     payload = {name: fields_[name] for name in OUTREACH_EXPORT_FIELDS}
-    return _seal(payload | {"items_digest": items_digest, "prev_seal": prev_seal}, key)
+    return seal_record(payload | {"items_digest": items_digest, "prev_seal": prev_seal}, key)
 
 
 def last_outreach_seal(conn: sqlite3.Connection) -> str:

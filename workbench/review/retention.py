@@ -32,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 
 from workbench.errors import WorkbenchError
+from workbench.review.access_log import append_access
 from workbench.review.chain import (
     CHECKPOINT_COLUMNS,
     PLAIN,
@@ -115,10 +116,12 @@ def apply_retention(
     user: str,
     path: Path,
     keying: Keying = PLAIN,
+    access_key: bytes,
     before_check_results: datetime | None = None,
 ) -> RetentionResult:
     """The body of :meth:`ReviewStore.apply_retention` (see there), on the store behind
-    ``conn`` (at ``path``, for messages), with the store's ``clock``."""
+    ``conn`` (at ``path``, for messages), with the store's ``clock``; its access-log line is
+    sealed under ``access_key`` (the chain's key)."""
     if not user.strip():
         raise WorkbenchError("apply_retention needs the user's name; got an empty user")
     lists_cut = _cut_off_text(before_lists, "before_lists")
@@ -161,10 +164,7 @@ def apply_retention(
         conn.execute("DELETE FROM retention_window")
         result = _result(lists_cut, decisions_cut, due_lists, runs, now, results_cut, due_imports)
         result = dataclasses.replace(result, outreach_rows=outreach_rows)
-        conn.execute(
-            "INSERT INTO access_log (at, user, command, detail) VALUES (?, ?, ?, ?)",
-            (now, user, "retention", result.summary()),
-        )
+        append_access(conn, now, user, "retention", result.summary(), access_key)
     return result
 
 

@@ -7,7 +7,7 @@ store and its retention share (the chain's genesis hash, UTC timestamps as text)
 Examples
 --------
 >>> len(MIGRATIONS), DECISIONS[0]
-(8, 'contact')
+(9, 'contact')
 >>> [s.split()[2] for s in statements(MIGRATIONS[0])][:2]
 ['lists', 'list_items']
 """
@@ -33,8 +33,8 @@ __all__ = [
     "OUTCOME_DECISIONS",
     "PROPOSED_MATCH_VERSION",
     "REASON_REQUIRED",
+    "SEALED_ACCESS_VERSION",
     "SEALED_IMPORTS_VERSION",
-    "append_access",
     "configure",
     "decision_kind",
     "decision_label",
@@ -136,6 +136,8 @@ PROPOSED_MATCH_VERSION = 6
 """The migration from which list items keep the child proposed as their match."""
 SEALED_IMPORTS_VERSION = 7
 """The migration from which check imports are sealed."""
+SEALED_ACCESS_VERSION = 9
+"""The migration from which the access log's lines are sealed."""
 
 # Ordered migrations: the store records how many it has applied in `schema_version` and
 # applies the rest on open. Never edit a released script; append a new one.
@@ -437,6 +439,18 @@ MIGRATIONS: tuple[str, ...] = (
     {_refuse_delete_outside_retention("outreach_export_items")}
     {_append_only("outreach_item_removals")}
     """,
+    # 9: the access log sealed. Each line from now on carries a seal: an HMAC under the chain's
+    # key over its fields and the seal of the line before it (`workbench.review.access_log`),
+    # so a line edited, removed from the middle or inserted shows when the store is verified,
+    # as an edited decision does; `<store>.access` beside the store logs the last line's seal
+    # after each write, so lines cut from the end show too. `access_seal_since` holds the last
+    # line logged before this version: those lines are counted, not checked.
+    f"""
+    ALTER TABLE access_log ADD COLUMN seal TEXT;
+    CREATE TABLE access_seal_since (since_seq INTEGER NOT NULL);
+    INSERT INTO access_seal_since SELECT coalesce(max(seq), 0) FROM access_log;
+    {_append_only("access_seal_since")}
+    """,
 )
 
 
@@ -462,16 +476,6 @@ def configure(conn: sqlite3.Connection) -> None:
         raise sqlite3.DatabaseError(f"could not switch to WAL journal mode (got {mode})")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
-
-
-def append_access(conn: sqlite3.Connection, at: str, user: str, command: str, detail: str) -> None:
-    """Append one row to the access log (inside the caller's write transaction)."""
-    if not user.strip():
-        raise WorkbenchError("log_access needs the user's name; got an empty user")
-    conn.execute(
-        "INSERT INTO access_log (at, user, command, detail) VALUES (?, ?, ?, ?)",
-        (at, user, command, detail),
-    )
 
 
 def statements(script: str) -> Iterator[str]:

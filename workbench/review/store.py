@@ -50,6 +50,15 @@ import polars as pl
 from workbench.errors import WorkbenchError
 from workbench.private_files import private_folder_for
 from workbench.review import chain, queries, retention
+from workbench.review.access_log import (
+    AccessLogReport,
+    access_head_log,
+    append_access,
+    append_line,
+    last_access,
+    log_access_head,
+    verify_access_log,
+)
 from workbench.review.chain import (
     DECISION_COLUMNS,
     ChainReport,
@@ -71,8 +80,8 @@ from workbench.review.schema import (
     OUTCOME_DECISIONS,
     PROPOSED_MATCH_VERSION,
     REASON_REQUIRED,
+    SEALED_ACCESS_VERSION,
     SEALED_IMPORTS_VERSION,
-    append_access,
     configure,
     immediate,
     statements,
@@ -222,12 +231,13 @@ class ReviewStore:
         self._key = chain.chain_key(key if key is not None else load_key())
         self._joined = False  # inside `write_transaction`: the store's writes join it
         self._head_due = False  # a decision was appended in it: log the head at commit
+        self._access_due = False  # and an access-log line: log the access log's last line
         if not self.path.exists():
             _create_private_file(self.path)
             # The logs beside it from the start: a crash after the first commit, before its
             # line, leaves an empty log (nothing to compare), not a missing one, which says
             # the log was deleted.
-            for log in (self.head_log, self.import_log):
+            for log in (self.head_log, self.import_log, self.access_head_log):
                 self._append_line(log, "")
         self._conn = sqlite3.connect(
             self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
@@ -323,15 +333,17 @@ class ReviewStore:
         decided on since its workbook was exported). Rolled back on any error. Not nested."""
         if self._joined:
             raise WorkbenchError("write_transaction is already open on this store")
-        self._joined, self._head_due = True, False
+        self._joined, self._head_due, self._access_due = True, False, False
         try:
             with immediate(self._conn):
                 yield
-            head_due = self._head_due
+            head_due, access_due = self._head_due, self._access_due
         finally:
-            self._joined = self._head_due = False
+            self._joined = self._head_due = self._access_due = False
         if head_due:  # only once the decisions are committed
             self._log_head()
+        if access_due:
+            self._log_access_head()
 
     def _now(self) -> str:
         return utc_text(self._clock())
@@ -687,9 +699,12 @@ class ReviewStore:
             user=user,
             path=self.path,
             keying=self._keying(),
+            access_key=self._key,
             before_check_results=before_check_results,
         )
         self._log_head()
+        self._access_due = True
+        self._log_access_head()
         return result
 
     # --- the head log ----------------------------------------------------------------------
@@ -716,13 +731,7 @@ class ReviewStore:
     @staticmethod
     def _append_line(path: Path, line: str) -> None:
         """Append one line to a log beside the store, owner-only, never rewriting it."""
-        # Not fsynced: a line lost in a crash only leaves that entry unchecked (only logged
-        # entries are compared), and an fsync per decision would double the cost of recording.
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        try:
-            os.write(descriptor, line.encode("ascii"))
-        finally:
-            os.close(descriptor)
+        append_line(path, line)
 
     def verify_head_log(self) -> list[str]:
         """The heads logged that the chain no longer holds: a logged (seq, hash) whose
@@ -805,7 +814,8 @@ class ReviewStore:
                 "INSERT INTO outreach_export_items VALUES (?, ?, ?)",
                 [(seq, item_key, decision) for item_key, decision in items],
             )
-            append_access(conn, at, user, "review outreach", detail)
+            self._append_access(conn, at, user, "review outreach", detail)
+        self._log_access_head()
         return seq
 
     def outreach_exports(self) -> pl.DataFrame:
@@ -863,7 +873,8 @@ class ReviewStore:
                         for item in r["items"]
                     ],
                 )
-            append_access(conn, self._now(), user, "check export", detail)
+            self._append_access(conn, self._now(), user, "check export", detail)
+        self._log_access_head()
         return found is None
 
     def record_check_results(
@@ -956,7 +967,7 @@ class ReviewStore:
                 "dfe_outcome, tier, eligible_until) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(import_id, export_id, *row) for row in recorded],
             )
-            append_access(
+            self._append_access(
                 conn,
                 self._now(),
                 user,
@@ -966,6 +977,7 @@ class ReviewStore:
             )
         if seal is not None:
             self._append_line(self.import_log, f"{import_id}\t{seal}\t{self._now()}\n")
+        self._log_access_head()
         return import_id, len(new)
 
     def verify_check_results(self) -> CheckResultsReport:
@@ -1089,8 +1101,42 @@ class ReviewStore:
         with self._immediate() as conn:
             at = self._now()
             for command, detail in entries:
-                append_access(conn, at, user, command, detail)
+                self._append_access(conn, at, user, command, detail)
+        self._log_access_head()
 
     def access_log(self) -> pl.DataFrame:
         """The access log, oldest first."""
         return queries.access_log(self._conn)
+
+    @property
+    def access_head_log(self) -> Path:
+        """The append-only log of the access log's last line after each write, beside the
+        store: `<store>.access` (`workbench.review.access_log`)."""
+        return access_head_log(self.path)
+
+    def verify_access_log(self) -> AccessLogReport:
+        """Prove the access log: each line sealed since schema version 9 against its seal, and
+        `<store>.access` against the lines it logged (lines cut from the end). Lines logged
+        before the store sealed them are counted, not checked."""
+        return verify_access_log(self._conn, self._key, self.path)
+
+    def _append_access(
+        self, conn: sqlite3.Connection, at: str, user: str, command: str, detail: str
+    ) -> None:
+        if self.schema_version >= SEALED_ACCESS_VERSION:
+            append_access(conn, at, user, command, detail, self._key)
+            self._access_due = True
+        else:  # a store of an earlier schema (only ever in tests of migration)
+            conn.execute(
+                "INSERT INTO access_log (at, user, command, detail) VALUES (?, ?, ?, ?)",
+                (at, user, command, detail),
+            )
+
+    def _log_access_head(self) -> None:
+        """Append the access log's last line to `<store>.access` once its write committed
+        (inside `write_transaction`, at its commit)."""
+        if self._joined or not self._access_due:
+            return
+        self._access_due = False
+        seq, seal = last_access(self._conn)
+        log_access_head(self.path, seq, seal, self._now())

@@ -1031,6 +1031,19 @@ def _check_chain(run: _Run, store: ReviewStore | None) -> Check:
             )
     results = store.verify_check_results()
     problems += results.problems
+    # The access log: "details seen before each decision" and subject access rest on it.
+    accesses = store.verify_access_log()
+    problems += accesses.problems
+    if accesses.sealed or accesses.unsealed:
+        notes.append(
+            f"the access log: {accesses.sealed} line(s) sealed"
+            + (" and intact" if accesses.ok else "")
+            + (
+                f"; {accesses.unsealed} logged before the store sealed them (not checked)"
+                if accesses.unsealed
+                else ""
+            )
+        )
     if results.sealed or results.unsealed:
         notes.append(
             f"DfE's check results: {results.sealed} import(s) sealed and intact"

@@ -1,0 +1,204 @@
+"""The review store's access log, sealed: who read personal data, when, with which command.
+
+`assure` proves from this log that each reviewer saw a family's details before deciding, and
+subject access tells a person who viewed their record; so a line removed, edited or inserted
+behind the package's back must show, as an edited decision does.
+
+Each line is sealed as it is appended (:func:`append_access`): an HMAC-SHA256 under the
+decision chain's key (:func:`workbench.review.chain.chain_key`) over its fields
+(:data:`ACCESS_FIELDS`) and the seal of the line before it (the genesis hash for the first).
+After each write the last line's number and seal are appended to ``<store>.access`` beside the
+store (:func:`log_access_head`), which catches lines cut from the end. Lines logged before the
+store sealed them (schema version 9) are counted, not checked: ``access_seal_since`` holds the
+last of them. :func:`verify_access_log` checks both.
+
+Example
+-------
+>>> import sqlite3
+>>> conn = sqlite3.connect(":memory:")
+>>> _ = conn.executescript(
+...     "CREATE TABLE access_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT, user TEXT,"
+...     " command TEXT, detail TEXT, seal TEXT);"
+...     "CREATE TABLE access_seal_since (since_seq INTEGER); INSERT INTO access_seal_since"
+...     " VALUES (0)")
+>>> key = bytes(32)
+>>> seq, seal = append_access(conn, "2026-09-01T09:00:00.000000Z", "A. Officer", "assess", "", key)
+>>> seq, len(seal), verify_access_log(conn, key).problems
+(1, 64, ())
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.errors import WorkbenchError
+from workbench.review.chain import seal_record
+from workbench.review.schema import GENESIS_HASH
+
+__all__ = [
+    "ACCESS_FIELDS",
+    "ACCESS_LOG_SUFFIX",
+    "AccessLogReport",
+    "access_head_log",
+    "access_seal",
+    "append_access",
+    "append_line",
+    "last_access",
+    "log_access_head",
+    "verify_access_log",
+]
+
+ACCESS_FIELDS = ("at", "user", "command", "detail")
+"""The fields of an access-log line its seal covers, in the table's order."""
+ACCESS_LOG_SUFFIX = ".access"
+"""Beside the store, the log of the access log's last line after each write."""
+
+
+@dataclass(frozen=True)
+class AccessLogReport:
+    """What :func:`verify_access_log` found: how many lines were proved by their seals
+    (``sealed``), how many were logged before the store sealed them (``unsealed``, not
+    checked), and the problems (naming lines by number, time, user and command)."""
+
+    sealed: int
+    unsealed: int
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def access_seal(at: str, user: str, command: str, detail: str, prev_seal: str, key: bytes) -> str:
+    """HMAC-SHA256 (hex) under the chain's ``key`` of a line's fields and the seal of the
+    line before it."""
+    fields = dict(zip(ACCESS_FIELDS, (at, user, command, detail), strict=True))
+    return seal_record(fields | {"prev_seal": prev_seal}, key)
+
+
+def last_access(conn: sqlite3.Connection) -> tuple[int, str]:
+    """(seq, seal) of the last line of the log; the seal is the genesis hash when there is no
+    line, or the last was logged before the store sealed them."""
+    found = conn.execute("SELECT seq, seal FROM access_log ORDER BY seq DESC LIMIT 1").fetchone()
+    if found is None:
+        return 0, GENESIS_HASH
+    return found[0], found[1] or GENESIS_HASH
+
+
+def append_access(
+    conn: sqlite3.Connection, at: str, user: str, command: str, detail: str, key: bytes
+) -> tuple[int, str]:
+    """Append one sealed line to the access log, inside the caller's write transaction;
+    return its (seq, seal) for :func:`log_access_head` once the transaction commits."""
+    if not user.strip():
+        raise WorkbenchError("log_access needs the user's name; got an empty user")
+    seal = access_seal(at, user, command, detail, last_access(conn)[1], key)
+    cursor = conn.execute(
+        "INSERT INTO access_log (at, user, command, detail, seal) VALUES (?, ?, ?, ?, ?)",
+        (at, user, command, detail, seal),
+    )
+    return int(cursor.lastrowid or 0), seal
+
+
+def access_head_log(store: Path) -> Path:
+    """``<store>.access``: the append-only log of the access log's last line."""
+    return store.with_name(store.name + ACCESS_LOG_SUFFIX)
+
+
+def append_line(path: Path, line: str) -> None:
+    """Append one line to a log beside the store, owner-only, never rewriting it."""
+    # Not fsynced: a line lost in a crash only leaves that entry unchecked (only logged
+    # entries are compared), and an fsync per write would double the cost of recording.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.write(descriptor, line.encode("ascii"))
+    finally:
+        os.close(descriptor)
+
+
+def log_access_head(store: Path, seq: int, seal: str, at: str) -> None:
+    """Append the access log's last line (seq, seal, time) to ``<store>.access``, after its
+    transaction committed."""
+    append_line(access_head_log(store), f"{seq}\t{seal}\t{at}\n")
+
+
+def verify_access_log(
+    conn: sqlite3.Connection, key: bytes, store: Path | None = None
+) -> AccessLogReport:
+    """Prove the access log of the store behind ``conn``: each line written since the store
+    sealed them against its seal (a line edited, removed from the middle, inserted, or
+    written with another key fails, and the lines after it are still checked), and, given the
+    ``store``'s path, each line logged in ``<store>.access`` still there with its seal (lines
+    cut from the end)."""
+    since_row = conn.execute("SELECT since_seq FROM access_seal_since").fetchone()
+    if since_row is None:
+        return AccessLogReport(
+            0,
+            0,
+            (
+                "the record of when the access log began to be sealed (table "
+                "access_seal_since) was removed: the access log cannot be trusted",
+            ),
+        )
+    since = since_row[0]
+    unsealed = conn.execute("SELECT count(*) FROM access_log WHERE seq <= ?", (since,))
+    unsealed_count = int(unsealed.fetchone()[0])
+    rows = conn.execute(
+        "SELECT seq, at, user, command, detail, seal FROM access_log WHERE seq > ? ORDER BY seq",
+        (since,),
+    ).fetchall()
+    problems: list[str] = []
+    prev = GENESIS_HASH
+    for seq, at, user, command, detail, seal in rows:
+        name = f"access log line {seq} ({str(at)[:19]}Z, {user}, {command})"
+        if seal is None:
+            problems.append(f"{name}: not sealed, though written after the log was sealed")
+            prev = GENESIS_HASH
+            continue
+        if not hmac.compare_digest(access_seal(at, user, command, detail, prev, key), seal):
+            problems.append(
+                f"{name}: its seal does not match: the line was changed, a line before it was "
+                "removed or inserted, or it was written with another pseudonym key"
+            )
+        prev = seal
+    if store is not None:
+        problems += _verify_head_log(conn, store, sealed=len(rows))
+    return AccessLogReport(len(rows), unsealed_count, tuple(problems))
+
+
+def _verify_head_log(conn: sqlite3.Connection, store: Path, *, sealed: int) -> list[str]:
+    """The lines logged in ``<store>.access`` that the access log no longer holds with the
+    seal logged; a missing log while the store holds sealed lines."""
+    log = access_head_log(store)
+    if not log.is_file():
+        if not sealed:
+            return []
+        return [
+            f"{log}: missing, while the store's access log holds {sealed} sealed line(s); "
+            "every write appends its last line to it, so without it lines cut from the end "
+            "cannot be found. Restore it from the same backup as the store (a store copied "
+            "without it: copy it too)"
+        ]
+    held = dict(conn.execute("SELECT seq, seal FROM access_log WHERE seal IS NOT NULL"))
+    problems = []
+    for number, text in enumerate(log.read_text("ascii").splitlines(), start=1):
+        fields = text.split("\t")
+        if len(fields) != 3 or not fields[0].isdigit():
+            problems.append(f"{log} line {number}: not a logged access-log line")
+            continue
+        seq, seal = int(fields[0]), fields[1]
+        if seq not in held:
+            problems.append(
+                f"{log} line {number}: access log line {seq}, logged on {fields[2][:10]}, is "
+                "gone from the store"
+            )
+        elif not hmac.compare_digest(held[seq], seal):
+            problems.append(
+                f"{log} line {number}: access log line {seq} has another seal than when it "
+                "was logged: it was changed and resealed"
+            )
+    return problems
