@@ -135,6 +135,7 @@ def test_take_up_report_on_mostly_quarantined_data_warns_and_fails_strict(tmp_pa
     benefits = pl.read_csv(data / "benefits.csv", infer_schema=False)
     benefits.with_columns(pl.lit("someday").alias("start_date")).write_csv(data / "benefits.csv")
     args = ["--data", str(data), "--reports", str(tmp_path / "r"), "-p", "threshold=5"]
+    args += ["-p", "term_start=2026-09-01", "-p", "as_of=2026-09-01"]
     done = workbench("report", "04", *args, "--strict")
     assert done.returncode == 3, done.stderr
     warning, low = done.stderr.splitlines()

@@ -334,7 +334,7 @@ def test_a_report_on_a_folder_without_a_required_table_exits_1_as_bad_input(tmp_
     # notebook is broken".
     (tmp_path / "data").mkdir()
     args = ["--data", str(tmp_path / "data"), "--reports", str(tmp_path / "r")]
-    done = workbench("report", "02", *args, "-p", "term_start=2026-09-01")
+    done = workbench("report", "02", *args, "-p", "term_start=2026-09-01", "-p", "as_of=today")
     assert done.returncode == 1, done.stderr
     assert "DataFileError" in done.stderr and "required table" in done.stderr
     [failed] = (tmp_path / "r").iterdir()
@@ -636,6 +636,7 @@ def test_the_eligibility_report_rounds_as_the_take_up_report_does(tmp_path):
     # A tester's case: 04 published 240 likely children (-p round_to=5), 02 the exact 242;
     # 02 takes the same disclosure parameters, so one does not undo the other's rounding.
     args = ["-p", "initiative=free_school_meals", "-p", "round_to=5", "-p", "threshold=7"]
+    args += ["-p", "term_start=2026-09-01", "-p", "as_of=2026-09-01"]
     done = workbench("report", "02", *args, "--data", str(SAMPLE), "--reports", str(tmp_path))
     assert done.returncode == 0, done.stderr
     assert "warning: The threshold 7 is below the default of 10" in done.stderr

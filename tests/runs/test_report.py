@@ -201,12 +201,44 @@ def test_bad_parameters_are_refused_before_anything_is_written(tmp_path, paramet
     ],
 )
 def test_a_malformed_shared_parameter_exits_2_before_a_kernel_starts(tmp_path, parameter, message):
+    named = parameter.split("=")[0]
+    dates = [a for d in ("term_start", "as_of") if d != named for a in ("-p", f"{d}=2026-09-01")]
     done = workbench(
-        "report", "04", "--data", str(SAMPLE), "--reports", str(tmp_path / "r"), "-p", parameter
-    )
+        "report", "04", "--data", str(SAMPLE), "--reports", str(tmp_path / "r"), "-p", parameter,
+        *dates,
+    )  # fmt: skip
     assert done.returncode == 2
     assert done.stderr == f"error: Parameter {message}.\n"
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
+    ("notebook", "given", "missing"),
+    [
+        ("02", (), "-p term_start=YYYY-MM-DD and -p as_of=YYYY-MM-DD"),
+        ("04", ("-p", "term_start=next"), "-p as_of=YYYY-MM-DD"),
+        ("05", ("-p", "as_of=today"), "-p term_start=YYYY-MM-DD"),
+    ],
+)
+def test_a_report_that_assesses_must_be_given_its_dates(tmp_path, notebook, given, missing):
+    """A scheduling tester's run without `-p as_of` silently reported on the notebook's
+    example date, 1 September 2026, four months stale."""
+    done = workbench(
+        "report", notebook, "--data", str(SAMPLE), "--reports", str(tmp_path / "r"), *given
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: {notebook}: give {missing}. The notebook's own dates ")
+    assert "-p term_start=next -p as_of=today" in done.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_the_assurance_report_of_a_run_needs_no_dates(tmp_path):
+    from workbench.runs.parameters import dates_to_give
+
+    assert dates_to_give("05", {"run": str(tmp_path)}, "python3") == []
+    assert dates_to_give("05", {}, "python3") == ["term_start", "as_of"]
+    assert dates_to_give("01", {}, "python3") == []
+    assert dates_to_give("06", {}, "python3") == []
 
 
 def test_a_scheduled_run_under_quiet_prints_nothing_on_stderr(tmp_path):

@@ -468,13 +468,21 @@ def report_command(
     notebook, report.html (code hidden, opens offline), manifest.json, and its shareable/ and
     restricted/ outputs. A notebook that makes a list (02) warns on stderr as assess does. Exit
     4 when the notebook fails, 1 when it stopped on its input (kept as <folder>-failed/)."""
-    from workbench.runs.parameters import SECRET_PARAMETERS, parse_parameters
+    from workbench.runs.parameters import SECRET_PARAMETERS, dates_to_give, parse_parameters
     from workbench.runs.report import ReportFailed, run_report
 
     given = parse_parameters(parameter)
     # What was asked for (initiative, term, ...): the run id is known only once it has run.
     shown = ", ".join(f"{k}={v}" for k, v in given.items() if k not in SECRET_PARAMETERS)
     record_access("report", f"notebook {notebook}, data {data}" + (f", {shown}" if shown else ""))
+    missing = dates_to_give(notebook, given, kernel)
+    if missing:
+        raise UsageError(
+            f"{notebook}: give {' and '.join(f'-p {name}=YYYY-MM-DD' for name in missing)}. "
+            "The notebook's own dates are examples for an analyst's Run All; a report on "
+            "them would be about another term or stale evidence. A scheduled run can give "
+            "-p term_start=next -p as_of=today (the manifest records the dates they became)."
+        )
     use_profile(profile)  # the notebook's kernel inherits it (WORKBENCH_PROFILE)
     # A service stopped (systemd, a scheduler's timeout) gets SIGTERM: stop as Ctrl-C does,
     # so the run is kept as <folder>-failed/ rather than left half-written and hidden.

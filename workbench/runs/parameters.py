@@ -35,11 +35,13 @@ __all__ = [
     "DATE_PARAMETERS",
     "INJECTED",
     "NOTEBOOKS",
+    "REPORT_DATES",
     "SECRET_PARAMETERS",
     "RunIdentity",
     "available_notebooks",
     "canonical_inputs",
     "check_kernel",
+    "dates_to_give",
     "identify",
     "notebook_language",
     "parameter_files",
@@ -210,6 +212,22 @@ def _checked_parameters(
                 f"registered in as -p {other}=FILE."
             )
     return dict(sorted(checked.items()))
+
+
+# The dates a notebook's assessment rests on. Its parameters cell gives them example values so
+# that an analyst's Run All works; a command-line run must give them (`dates_to_give`): a
+# scheduled report left with the examples would report on that term, on that day's evidence,
+# for ever, and say nothing.
+REPORT_DATES = ("term_start", "as_of")
+
+
+def dates_to_give(notebook: str | Path, given: Mapping[str, object], kernel: str) -> list[str]:
+    """Which of `REPORT_DATES` the notebook takes that ``given`` leaves out; none for a
+    notebook pointed at a run folder (05_assurance's ``run``), which reads the run's own."""
+    declared = _declared(resolve_notebook(notebook), kernel)
+    if "run" in declared and str(given.get("run") or "").strip():
+        return []
+    return [name for name in REPORT_DATES if name in declared and name not in given]
 
 
 # Dates a scheduled run gives in words, worked out when the run starts (today, on this
