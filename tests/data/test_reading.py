@@ -416,8 +416,8 @@ def test_validate_strict_counts_blank_rows_but_does_not_fail_for_them(make_folde
     done = validate(str(folder), "--strict")
     assert done.exit_code == 0, done.output
     assert (
-        "Quarantined: 2 row(s), 2 of them set aside (blank rows, or codes the profile maps to "
-        "nothing)."
+        "Quarantined: 2 row(s), 2 of them set aside (blank rows, exact repeats of a row, or codes "
+        "the profile maps to nothing)."
     ) in " ".join(done.output.split())
     (folder / "people.csv").write_text(PEOPLE.lstrip("\n") + "P3,H1,,Smith,1990-04-01\n\n")
     assert validate(str(folder), "--strict").exit_code == 3
@@ -438,12 +438,49 @@ def test_every_row_carrying_a_duplicated_id_is_quarantined(make_folder):
 
 
 def test_an_id_repeated_many_times_lists_its_first_rows_and_the_count(make_folder):
-    benefits = benefits_with(*["A1,P1,universal_credit,2024-01-01,,,"] * 12)
+    benefits = benefits_with(
+        *[f"A1,P1,universal_credit,2024-01-{day:02d},,," for day in range(1, 13)]
+    )
     reason = quarantined(load(make_folder, benefits=benefits))[0][5]
     assert (
         reason
         == "award_id A1 appears on 12 rows, the first 10 being 2, 3, 4, 5, 6, 7, 8, 9, 10, 11"
     )
+
+
+def test_a_line_repeated_exactly_is_read_once_and_its_copies_set_aside(make_folder):
+    """A council's extract repeated a parent's line (a join): both copies were quarantined,
+    and with them the parent's awards, and their child left the list."""
+    from workbench.data.quarantine import quarantine_summary, set_aside_rows
+    from workbench.eligibility.assess import assess
+
+    parent = "P1,H1,Ann,Smith,1990-04-01,AB123456C,SW1A 1AA,parent_carer"
+    people = PEOPLE.replace(parent, "\n".join([parent, parent, " " + parent.replace(",", ", ")]))
+    data = load(make_folder, people=people)
+    reason = (
+        "person_id P1 repeats row 2 exactly (the same in every column read): only the first "
+        "is read, so that no one is counted twice"
+    )
+    assert quarantined(data) == [
+        ("people", "people.csv", 3, "person_id", "P1", reason),
+        ("people", "people.csv", 4, "person_id", " P1", reason),  # the value as written
+    ]
+    assert data.tables["people"]["person_id"].to_list() == ["P1", "P2"]
+    assert data.tables["benefits"]["award_id"].to_list() == ["A1"]  # the award still counts
+    assert (data.reports["people"].read, data.reports["people"].accepted) == (4, 2)
+    assert set_aside_rows(data.quarantine) == 2
+    assert quarantine_summary(data.quarantine)["kind"].to_list() == ["repeated row"]
+    # A line alike but for one cell is a duplicated id: which is right is not guessed.
+    other = PEOPLE.replace(parent, "\n".join([parent, parent.replace("Ann", "Anne")]))
+    differs = quarantined(load(make_folder, people=other))
+    assert [r[5] for r in differs if r[0] == "people"] == ["person_id P1 appears on rows 2, 3"] * 2
+    listed = assess(
+        make_folder({"people.csv": people, "benefits.csv": BENEFITS_CSV}),
+        "two_year_old",
+        term_start=date(2025, 9, 1),
+        as_of=date(2025, 9, 1),
+    )
+    assert listed.candidates["person_id"].to_list() == ["P2"]
 
 
 def test_end_before_start_is_quarantined_on_the_end_column(make_folder):

@@ -432,7 +432,7 @@ person_id,household_id,forename,surname,date_of_birth,role
 P1,H1,Ada,Lee,1990-05-01,parent_carer
 P2,H1,Mo,Lee,02/03/2024,child
 P3,H2,Kim,Ray,2024-03-03,child
-P3,H2,Kim,Ray,2024-03-03,child
+P3,H2,Kimberley,Ray,2024-03-03,child
 """
 BENEFITS_CSV = """\
 award_id,person_id,benefit,start_date,end_date,net_earned_income

@@ -528,6 +528,7 @@ SHARED_NINO = (
 _FEW_VALUES = 6
 _DUP_COUNT = "__duplicate_count"
 _DUP_ROWS = "__duplicate_rows"
+_POSITION = "__position"
 _SHARED = "__shared_nino"
 
 
@@ -733,7 +734,11 @@ def _blank_rule(
     return _Rule(shown, ~pl.any_horizontal(filled), pl.lit(BLANK_ROW), names_column=True)
 
 
-def _duplicate_rule(name: str, frame: pl.DataFrame) -> _Rule:
+def _duplicate_rules(name: str, frame: pl.DataFrame, present: list[Column]) -> list[_Rule]:
+    """A duplicated id: every row carrying it, when its rows differ; when they are the same in
+    every column read (a line repeated by the extract's join), every copy after the first,
+    which is kept (an exact copy of a parent's row used to cost their child their place on
+    the list)."""
     ident = _text(set(frame.columns), name)
     listed = (
         pl.when(pl.col(_DUP_COUNT) > _ROWS_LISTED)
@@ -761,12 +766,42 @@ def _duplicate_rule(name: str, frame: pl.DataFrame) -> _Rule:
         ((width < width_after) | ((width == width_after) & (ids < after))).all().alias("natural"),
     )
     if any(increasing.collect().row(0)):
-        return _Rule(name, pl.lit(False), listed, names_column=True)
+        return [_Rule(name, pl.lit(False), listed, names_column=True)]
     distinct = frame.lazy().select(ids.hash().n_unique() == ident.count())
     if distinct.collect().item():
-        return _Rule(name, pl.lit(False), listed, names_column=True)
+        return [_Rule(name, pl.lit(False), listed, names_column=True)]
     duplicated = ident.is_not_null() & (pl.len().over(ident) > 1)
-    return _Rule(name, duplicated, listed, names_column=True)
+    # The ids whose rows are all alike, with the file's row of the first (ids repeat rarely,
+    # so this is a few rows, found once).
+    columns = set(frame.columns)
+    exact = (
+        frame.lazy()
+        .with_row_index(_POSITION)
+        .filter(duplicated)
+        .group_by(ident.alias("id"))
+        .agg(
+            pl.col(_POSITION).min().cast(pl.Int64).alias("first"),
+            pl.struct(_text(columns, c.name).str.strip_chars() for c in present)
+            .n_unique()
+            .alias("variants"),
+        )
+        .filter(pl.col("variants") == 1)
+        .collect()
+    )
+    repeated = ident.is_in(exact["id"].implode())
+    first_row = ident.replace_strict(
+        exact["id"], exact["first"] + FIRST_DATA_ROW, default=None, return_dtype=pl.Int64
+    )
+    copy = pl.format(
+        f"{name} {{}} repeats row {{}} exactly (the same in every column read): only the "
+        "first is read, so that no one is counted twice",
+        ident,
+        first_row,
+    )
+    return [
+        _Rule(name, duplicated & ~repeated, listed, names_column=True),
+        _Rule(name, repeated & ~ident.is_first_distinct(), copy, names_column=True),
+    ]
 
 
 def _order_rule(start: str, end: str, columns: set[str]) -> _Rule:
@@ -787,7 +822,7 @@ def _rules(
     for column in present:
         rules += _column_rules(column, columns, formats.get(column.name))
         if column.name == table.id_column:
-            rules.append(_duplicate_rule(column.name, frame))
+            rules += _duplicate_rules(column.name, frame, present)
         rules += [
             _order_rule(start, end, columns)
             for start, end in table.date_order

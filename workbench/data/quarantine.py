@@ -133,10 +133,10 @@ def quarantined_rows(quarantine: pl.DataFrame) -> int:
     return int(quarantine.select(pl.struct("table", "row").n_unique()).item())
 
 
-SET_ASIDE_KINDS = ("blank row", "out of scope")
+SET_ASIDE_KINDS = ("blank row", "out of scope", "repeated row")
 """The kinds of quarantined row that are no slip to fix: a blank row
-(`workbench.data.checks.BLANK_ROW`), and an award or status whose code the profile maps to
-nothing (out of the rules' scope)."""
+(`workbench.data.checks.BLANK_ROW`), an award or status whose code the profile maps to
+nothing (out of the rules' scope), and an exact copy of an earlier row (its first is read)."""
 
 
 def set_aside_rows(quarantine: pl.DataFrame) -> int:

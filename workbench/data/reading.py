@@ -120,6 +120,7 @@ QUARANTINE_KINDS: tuple[tuple[str, str], ...] = (
     ("is not one of", "unknown value"),
     ("is out of the rules' scope: the profile maps it to nothing", "out of scope"),
     ("is not in the profile's value map", "unknown value"),
+    ("exactly (the same in every column read)", "repeated row"),
     ("appears on", "duplicate id"),
     ("is before", "end before start"),
     ("is not true or false", "not true or false"),

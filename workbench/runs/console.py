@@ -89,7 +89,8 @@ def print_validation(data: LoadedData, console: Console | None = None) -> None:
         )
         aside = set_aside_rows(data.quarantine)
         of_them = (
-            f", {aside} of them set aside (blank rows, or codes the profile maps to nothing)"
+            f", {aside} of them set aside (blank rows, exact repeats of a row, or codes the "
+            "profile maps to nothing)"
             if aside
             else ""
         )

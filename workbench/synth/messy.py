@@ -2,9 +2,10 @@
 
 `make_messy` turns clean canonical tables into text tables carrying a handful of each kind of
 bad row (rates.yaml `messy.rows_per_kind`): a bad date, an impossible date, a UK date in an
-ISO column, an unknown enum value, an empty required field, a duplicated id (an exported row
-repeated: both copies are quarantined), an end before its start, text in a decimal column;
-and postcodes and NINOs in the wrong shape, which are only warnings.
+ISO column, an unknown enum value, an empty required field, a duplicated id (a row's id on
+another row that differs from it by a day, a pound or a flag: both are quarantined), an end
+before its start, text in a decimal column; and postcodes and NINOs in the wrong shape, which
+are only warnings.
 
 A bad row is a copy of a real row with one problem, inserted at a random place, so every
 quarantined row has exactly one reason and its (row, column) is known; warnings go on
@@ -176,6 +177,7 @@ def _bad_copies(
             copy[_KIND] = kind
             copy[column] = _bad_value(rng, kind, row, column, table)
             if kind == "duplicate id":
+                _differ(copy, table)
                 entries.append((float(source), column, kind))
             elif column != table.id_column:  # an unknown household keeps its bad id
                 copy[table.id_column] = next(fresh)
@@ -190,6 +192,28 @@ def _bad_copies(
         _KEY: pl.Float64,
     }
     return pl.DataFrame(copies, schema=schema, orient="row"), entries
+
+
+def _differ(copy: dict, table: Table) -> None:
+    """Make a duplicated id's copy differ from its original in one more cell, still valid: an
+    id given to two different records, which the loader cannot choose between (a row repeated
+    exactly is read once). A start or birth date a day earlier, else a sum one more, else a flag
+    turned."""
+    ends = {end for _, end in table.date_order}
+    for column in table.columns:
+        value = copy.get(column.name)
+        if value is None or column.name == table.id_column:
+            continue
+        if column.dtype == "date" and column.name not in ends:
+            copy[column.name] = (date.fromisoformat(value) - timedelta(days=1)).isoformat()
+            return
+        if column.dtype == "decimal":
+            copy[column.name] = str(float(value) + 1)
+            return
+        if column.dtype == "boolean" and str(value) in {"true", "false"}:
+            copy[column.name] = "false" if str(value) == "true" else "true"
+            return
+    raise AssertionError(f"{table.name}: no cell to make a duplicated id's copy differ in")
 
 
 def _warnings(
