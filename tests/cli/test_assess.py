@@ -192,6 +192,24 @@ def test_assess_names_the_file_and_column_when_a_required_column_is_missing(tmp_
     assert "people.csv" in result.stderr and "date_of_birth" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("initiative", "today", "term"),
+    [
+        ("two_year_old", date(2026, 12, 7), date(2026, 9, 1)),
+        ("two_year_old", date(2027, 2, 10), date(2027, 1, 1)),
+        ("two_year_old", date(2027, 1, 1), date(2027, 1, 1)),
+        ("free_school_meals", date(2027, 2, 10), date(2026, 9, 1)),
+        ("free_school_meals", date(2026, 8, 31), date(2025, 9, 1)),
+    ],
+)
+def test_rules_without_on_are_those_of_the_term_today_is_in(initiative, today, term):
+    # A tester read "as in force for the term starting 7 December 2026": today, no term start.
+    from workbench.cli._assess import _term_today_is_in
+    from workbench.rules import load_rule_set
+
+    assert _term_today_is_in(load_rule_set(initiative), today) == term
+
+
 def test_rules_prints_both_universal_credit_groups_for_september_2026(tmp_path):
     result = workbench("rules", "--initiative", "free_school_meals", "--on", "2026-09-01")
     assert result.returncode == 0

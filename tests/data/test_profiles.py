@@ -264,7 +264,9 @@ def test_a_profile_date_format_the_dates_contradict_stops_the_run(make_folder, t
     folder = make_folder({"clients.csv": clients, "awards.csv": AWARDS})
     with pytest.raises(DataFileError) as raised:
         load_folder(folder, profile=write_profile(tmp_path, MINIMAL))
-    assert (raised.value.row, raised.value.column) == (2, "date_of_birth")
+    # Named as the file names it, as every other problem read through a profile is.
+    assert (raised.value.row, raised.value.column) == (2, "DOB")
+    assert str(raised.value).startswith("clients.csv, row 2, column 'DOB': the dates look ")
     assert (
         "the dates look written the other way round from the profile's date_format "
         "'%d/%m/%Y': 1 exist only as '%m/%d/%Y' (this row's is the first) and none only as "
@@ -317,6 +319,55 @@ def test_an_award_code_mapped_to_nothing_is_set_aside_counted_and_does_not_fail_
     assert done.exit_code == 0, done.output
     assert "1 of them set aside" in done.output
     assert "'Carers Allowance' -> (nothing: out of scope, set aside)   1 rows" in done.output
+
+
+def test_validate_through_a_profile_on_a_missing_folder_is_one_line(tmp_path, monkeypatch):
+    # A tester got fifty lines of traceback: the hint about `--for link` looked for the
+    # profile's files in the folder that was not there.
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    monkeypatch.setenv("WORKBENCH_PROFILE", "")
+    profile = write_profile(tmp_path, MINIMAL)
+    missing = tmp_path / "no_such_extract"
+    done = CliRunner().invoke(app, ["--quiet", "validate", str(missing), "--profile", str(profile)])
+    # The command's own error (the entry point prints it in one line), not another's.
+    assert isinstance(done.exception, DataFileError)
+    assert str(done.exception) == (
+        f"{missing}: is not a folder: expected a folder holding people.csv, benefits.csv, ..."
+    )
+
+
+def test_a_placeholder_in_an_optional_column_says_how_to_read_it_as_empty(make_folder, tmp_path):
+    # A tester's household row was quarantined for `Savings: n/a`, its no-recourse flag with
+    # it; the way round (a coalesce takes a placeholder as empty) was only implied.
+    awards = AWARDS.replace('"£12,000.50"', "N/A ")
+    folder = make_folder({"clients.csv": CLIENTS, "awards.csv": awards})
+    data = load_folder(folder, profile=write_profile(tmp_path, MINIMAL))
+    earnings = data.quarantine.filter(pl.col("column") == "Earnings")
+    assert earnings.select("row", "value", "reason").rows() == [
+        (
+            2,
+            "N/A ",
+            "not a number (expected digits like 15400 or £15,400.50) ('N/A ' looks like a "
+            "placeholder for not known: to read it as empty, map the column as {coalesce: "
+            "[Earnings]}, and the rest of the row is read)",
+        )
+    ]
+    # So mapped, the award is read, its earnings not known.
+    document = with_change("tables.benefits.columns.net_earned_income", {"coalesce": ["Earnings"]})
+    data = load_folder(folder, profile=write_profile(tmp_path, document))
+    assert data.quarantine.filter(pl.col("column") == "Earnings").is_empty()
+    award = data.tables["benefits"].filter(pl.col("award_id") == "A1")
+    assert award["net_earned_income"].to_list() == [None]
+    # A value that is no placeholder gets no such hint.
+    data = load_folder(
+        make_folder({"clients.csv": CLIENTS, "awards.csv": AWARDS.replace('"£12,000.50"', "lots")}),
+        profile=write_profile(tmp_path, MINIMAL),
+    )
+    (reason,) = data.quarantine.filter(pl.col("column") == "Earnings")["reason"]
+    assert "placeholder" not in reason
 
 
 def test_only_an_award_or_status_code_may_be_mapped_to_nothing(tmp_path):

@@ -485,6 +485,45 @@ def test_explain_folder_says_which_quarantined_rows_hold_a_person_and_why(make_f
     }
 
 
+def test_explain_names_the_households_quarantined_rows(make_folder) -> None:
+    # A tester's child left the list when their parent's row was quarantined (an id given
+    # twice); explain said only "Parents and carers in the household: none found".
+    parent = "P1,H1,Ada,Lee,1990-05-01,parent_carer"
+    people = PEOPLE_CSV.replace("02/03/2024", "2024-03-02").replace(
+        parent, f"{parent}\n{parent.replace('Ada', 'Adah')}"
+    )
+    folder = make_folder({"people.csv": people, "benefits.csv": BENEFITS_CSV})
+    found = explain_folder(
+        folder, initiative="two_year_old", person_id="P2", term_start=TERM, as_of=AS_OF
+    )
+    assert found.household_quarantined == (
+        "people.csv row 2 (person_id P1 appears on rows 2, 3)",
+        "people.csv row 3 (person_id P1 appears on rows 2, 3)",
+    )
+    assert (
+        "Parents and carers in the household: none found.\nQuarantined rows of the household "
+        "(not read, so no one on them counts as a parent or carer, nor do their awards): "
+        "people.csv row 2 (person_id P1 appears on rows 2, 3); people.csv row 3 (person_id P1 "
+        "appears on rows 2, 3). Correct them in the extract and run again."
+    ) in found.to_text()
+    # Another household's quarantined rows are not this child's.
+    assert (
+        explain_folder(
+            make_folder(
+                {
+                    "people.csv": PEOPLE_CSV.replace("02/03/2024", "2024-03-02"),
+                    "benefits.csv": BENEFITS_CSV,
+                }
+            ),
+            initiative="two_year_old",
+            person_id="P2",
+            term_start=TERM,
+            as_of=AS_OF,
+        ).household_quarantined
+        == ()
+    )
+
+
 def test_explain_folder_refuses_an_unknown_initiative(make_folder) -> None:
     folder = make_folder({"people.csv": PEOPLE_CSV})
     with pytest.raises(UsageError, match="unknown initiative 'three_year_old'"):

@@ -40,6 +40,7 @@ from workbench.governance.access import record_access
 
 if TYPE_CHECKING:
     from workbench.eligibility.assess import Assessment
+    from workbench.rules.model import RuleSet
     from workbench.stats.outcomes import OutcomeLists
 
 
@@ -277,17 +278,36 @@ def rules_command(
     ] = None,
     on: Annotated[
         str | None,
-        typer.Option("--on", help="The first day of the term the rules are for (default: today)."),
+        typer.Option(
+            "--on",
+            help="The first day of the term the rules are for (default: the first day of the "
+            "term today is in, by each initiative's term starts).",
+        ),
     ] = None,
 ) -> None:
     """Print the rules in force for a term in plain English, with their sources and funding."""
     from workbench.rules import available_initiatives, load_rule_set
     from workbench.rules.describe import describe_rule_set
 
-    day = parse_date(on, "--on") if on else date.today()
     names = [initiative] if initiative else available_initiatives()
-    texts = [describe_rule_set(load_rule_set(name), day) for name in names]
+    texts = []
+    for name in names:
+        rule_set = load_rule_set(name)
+        day = parse_date(on, "--on") if on else _term_today_is_in(rule_set, date.today())
+        texts.append(describe_rule_set(rule_set, day))
     typer.echo("\n\n".join(texts))
+
+
+def _term_today_is_in(rule_set: RuleSet, today: date) -> date:
+    """The last of the rule set's term starts on or before ``today``: "the rules for the
+    term starting 7 December" named a day no term starts on."""
+    starts = rule_set.population.window_on(today).starts.month_days
+    return max(
+        date(year, month, first)
+        for year in (today.year - 1, today.year)
+        for month, first in starts
+        if date(year, month, first) <= today
+    )
 
 
 def explain_command(

@@ -18,7 +18,7 @@ from workbench.cli._common import (
     use_profile,
 )
 from workbench.cli._outputs import data_folder_inputs, output_file, refuse_writing_over_inputs
-from workbench.errors import DataFileError, UsageError
+from workbench.errors import DataFileError, UsageError, WorkbenchError
 from workbench.governance.access import record_access
 
 if TYPE_CHECKING:
@@ -132,9 +132,11 @@ def _with_purpose_hint(error: DataFileError, data: Path) -> DataFileError:
     check for that alone."""
     from workbench.data.reading import find_table_file
 
+    if not data.is_dir():  # no folder: the error says so, and there is nothing to hint at
+        return error
     try:
         hint = find_table_file(data, "benefits") is None and find_table_file(data, "people")
-    except DataFileError:
+    except WorkbenchError:  # a profile naming no file there: the error is about the folder
         return error
     if not hint or error.file != str(data):
         return error

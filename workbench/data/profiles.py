@@ -678,6 +678,29 @@ def relabelled(quarantine: pl.DataFrame, plans: Mapping[str, TablePlan]) -> pl.D
             frame = frame.with_columns(
                 pl.when(ours).then(renamed).otherwise(reason).alias("reason")
             )
+        # A placeholder in an optional column read as it is ("Savings: n/a") costs the row
+        # (a household's no-recourse flag with it): say how to read it as empty.
+        optional = [
+            name
+            for name in plan.labels
+            if name in TABLES[table].column_names
+            and not TABLES[table].column(name).required
+            and name not in plan.shown
+        ]
+        placeholder = pl.col("value").str.strip_chars().str.to_lowercase().is_in(clean.PLACEHOLDERS)
+        hint = pl.format(
+            "{} ('{}' looks like a placeholder for not known: to read it as empty, map the "
+            "column as {{coalesce: [{}]}}, and the rest of the row is read)",
+            reason,
+            pl.col("value"),
+            column.replace_strict(plan.labels, default=column),
+        )
+        frame = frame.with_columns(
+            pl.when(ours & column.is_in(optional) & placeholder)
+            .then(hint)
+            .otherwise(reason)
+            .alias("reason")
+        )
         labels = dict(plan.labels)
         frame = frame.with_columns(
             pl.when(ours).then(column.replace(labels)).otherwise(column).alias("column")

@@ -901,17 +901,24 @@ def _load_table(
     assert fmt is not None  # the folder's scan and the profile take only files of a format read
     raw, plan, mapped, filled_in, sources = _read_raw(path, fmt, table, wanted, profile)
     # Small tables that refer to another keep their accepted rows' numbers for the check.
-    checked = check_rows(
-        table,
-        raw,
-        path.name,
-        fmt,
-        normalise,
-        number_accepted=bool(table.references),
-        date_formats=plan.date_formats if plan is not None else None,
-        mapped=mapped,
-        filled_in=filled_in,
-    )
+    try:
+        checked = check_rows(
+            table,
+            raw,
+            path.name,
+            fmt,
+            normalise,
+            number_accepted=bool(table.references),
+            date_formats=plan.date_formats if plan is not None else None,
+            mapped=mapped,
+            filled_in=filled_in,
+        )
+    except DataFileError as error:  # (month-first dates) named as the source names the column
+        label = plan.labels.get(error.column or "") if plan is not None else None
+        if label is None or label == error.column:
+            raise
+        message = str(error).split(f", column '{error.column}': ", 1)[-1]
+        raise DataFileError(error.file, message, column=label, row=error.row) from None
     if plan is not None:  # before renumbering: the rows are numbered as check_rows did
         quarantine = with_source_values(checked.quarantine, plan, sources)
         checked = replace(checked, quarantine=quarantine)

@@ -398,12 +398,28 @@ class Assessment:
 
         tables = {name: self.data.lazy(name) for name in self.data.tables}
         try:
-            return explain_assessed(self.result, tables, person_id=person_id)
+            found = explain_assessed(self.result, tables, person_id=person_id)
+            return replace(found, household_quarantined=self._household_quarantined(person_id))
         except UsageError:
             row = self._dwp_row(person_id) or self._quarantined_person(person_id)
             if row is None:
                 raise
             raise UsageError(row) from None
+
+    def _household_quarantined(self, person_id: str) -> tuple[str, ...]:
+        """The people file's quarantined rows that hold the person's household id, each
+        "file row N (reason)"; their own row is accepted, so never among them."""
+        from workbench.data.quarantine import quarantined_record
+
+        people = self.data.tables["people"]
+        household = people.filter(pl.col("person_id") == person_id)["household_id"]
+        if household.is_empty() or household[0] is None:
+            return ()
+        rows = quarantined_record(self.data, "people", "household_id", household[0])
+        return tuple(
+            f"{file} row {row} ({reason})"
+            for file, row, reason in rows.select("file", "row", "reason").iter_rows()
+        )
 
     def _quarantined_person(self, person_id: str) -> str | None:
         """That the people file holds `person_id` only on quarantined rows, with why, in a

@@ -164,6 +164,10 @@ class Explanation:
     already_funded: bool = False
     rules_note: str | None = None
     """Said when the term is later than the rule file was checked for (`beyond_checked`)."""
+    household_quarantined: tuple[str, ...] = ()
+    """The people file's quarantined rows of the child's household, each "file row N
+    (reason)": a parent or carer on one is not read, so their awards count for nothing
+    (`Assessment.explain` fills it from the loaded data)."""
 
     def why_not_listed(self) -> list[str]:
         """The reasons a person is not listed (empty when listed)."""
@@ -196,6 +200,13 @@ class Explanation:
             # An adult: the criteria are about children in the window; none was weighed.
             return "\n".join([*lines, *self._not_a_child_lines()])
         lines += [self._age_line(), self._carers_line()]
+        if self.household_quarantined:
+            lines.append(
+                "Quarantined rows of the household (not read, so no one on them counts as a "
+                "parent or carer, nor do their awards): "
+                + "; ".join(self.household_quarantined)
+                + ". Correct them in the extract and run again."
+            )
         if self.funded_places_read:
             lines.append(self._funded_line())
         if self.eligibility_group:
