@@ -370,6 +370,55 @@ def test_a_placeholder_in_an_optional_column_says_how_to_read_it_as_empty(make_f
     assert "placeholder" not in reason
 
 
+def _workbook(path: Path, sheets: dict[str, str]) -> bytes:
+    """An .xlsx workbook of `sheets`, each CSV text written as cells."""
+    import csv
+    import io
+
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(path)
+    for name, text in sheets.items():
+        sheet = book.add_worksheet(name)
+        for number, row in enumerate(csv.reader(io.StringIO(text.lstrip("\n")))):
+            sheet.write_row(number, 0, row)
+    book.close()
+    return path.read_bytes()
+
+
+def test_a_profile_names_the_sheet_of_a_workbook_that_opens_on_notes(make_folder, tmp_path):
+    # A tester's benefits workbook opened on a "Notes" sheet; the profile could not say where
+    # the table was, and the error did not say only the first sheet was read.
+    notes = "Extract produced by Revenues team. Do not share.\n"
+    awards = _workbook(tmp_path / "awards.xlsx", {"Notes": notes, "Awards": AWARDS})
+    folder = make_folder({"clients.csv": CLIENTS, "awards.xlsx": awards})
+    document = with_change("tables.benefits.file", "awards.xlsx")
+    with pytest.raises(ProfileError) as raised:
+        load_folder(folder, profile=write_profile(tmp_path, document))
+    assert str(raised.value).endswith(
+        "(its columns: Extract produced by Revenues team. Do not share.); only its first "
+        "sheet, 'Notes', was read, and it also has 'Awards': name the table's sheet as "
+        "tables.benefits.sheet (sheet: 'Awards')"
+    )
+    document["tables"]["benefits"]["sheet"] = "Awards"
+    data = load_folder(folder, profile=write_profile(tmp_path, document))
+    assert data.tables["benefits"]["award_id"].to_list() == ["A1", "A2"]
+    unmapped = data.quarantine.filter(pl.col("file") == "awards.xlsx")
+    assert unmapped.select("row", "column", "value").rows() == [
+        (4, "Benefit Type", "Carers Allowance")
+    ]
+    # A sheet the workbook does not have, and a sheet for a CSV file, are refused by name.
+    document["tables"]["benefits"]["sheet"] = "Award"
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder, profile=write_profile(tmp_path, document))
+    assert str(raised.value).endswith(
+        "has no sheet 'Award' (the profile's sheet); its sheets: 'Notes', 'Awards'"
+    )
+    document["tables"]["people"]["sheet"] = "Clients"
+    with pytest.raises(ProfileError, match=r"clients\.csv is not an Excel workbook: sheet is for"):
+        load_folder(folder, profile=write_profile(tmp_path, document))
+
+
 def test_only_an_award_or_status_code_may_be_mapped_to_nothing(tmp_path):
     values = MINIMAL["tables"]["people"]["columns"]["role"]["values"]
     document = with_change("tables.people.columns.role.values", values | {"Child": None})
@@ -815,7 +864,7 @@ def test_assess_lists_are_identical_from_contract_files_and_from_an_extract(two_
             "with literal separators, like %d/%m/%Y or %d-%b-%Y, then optionally a time, like "
             "%d/%m/%Y %H:%M or %d/%m/%Y %H:%M:%S",
         ),
-        ("tables.people.sheet", "Sheet1", "tables.people.sheet: Extra inputs are not permitted"),
+        ("tables.people.tab", "Sheet1", "tables.people.tab: Extra inputs are not permitted"),
         ("version", 2, "version: Input should be 1"),
         (
             "tables.people.encoding",

@@ -1161,8 +1161,8 @@ def test_a_workbook_whose_table_is_not_on_its_first_sheet_says_which_sheet_is_re
         load_folder(folder)
     assert (
         "columns in the file: Client index extract (only the workbook's first sheet, "
-        "'Read me', is read; it also has 'Data': put the table on the first sheet, or save "
-        "that sheet as CSV)"
+        "'Read me', is read; it also has 'Data': put the table on the first sheet, save that "
+        "sheet as CSV, or name it in a source profile: sheet)"
     ) in str(raised.value)
 
 

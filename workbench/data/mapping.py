@@ -123,7 +123,9 @@ def _table_mapping(
 ) -> TableMapping:
     if isinstance(path, Path):
         separator = profile.separator_for(table.name, path)
-        raw = read_as_text(path, profile.encoding_for(table.name), separator)
+        raw = read_as_text(
+            path, profile.encoding_for(table.name), separator, profile.sheet_for(table.name)
+        )
     else:
         raw = _query_as_text(path)
     wanted = tuple(c.name for c in table.columns_for(equality_monitoring=equality_monitoring))

@@ -245,6 +245,9 @@ class TableSource(_Strict):
     # The character between values: a comma (the default; a tab for a .tsv file), a
     # semicolon, a tab or a pipe, as some systems export.
     separator: Literal[",", ";", "\t", "|"] | None = None
+    # An Excel workbook's sheet holding the table, by name (default: the first sheet), for a
+    # workbook that opens on a notes sheet.
+    sheet: str | None = Field(default=None, min_length=1)
     # Or from a database (workbench.data.database): the connection's NAME and the SQL.
     connection: str | None = None
     query: str | None = None
@@ -414,7 +417,18 @@ class Profile:
                     f"{matches[0].name} is not a CSV file: {key} is for delimited text only "
                     "(parquet and Excel files say their own); remove it",
                 )
+        if self.tables[table].sheet is not None and suffix != ".xlsx":
+            raise self.error(
+                f"tables.{table}.sheet",
+                f"{matches[0].name} is not an Excel workbook: sheet is for .xlsx files only; "
+                "remove it",
+            )
         return matches[0]
+
+    def sheet_for(self, table: str) -> str | None:
+        """The sheet of `table`'s Excel workbook the profile names; None: the first."""
+        source = self.tables.get(table)
+        return source.sheet if source is not None else None
 
     def encoding_for(self, table: str) -> str:
         """The text encoding of `table`'s CSV file: ``utf-8`` unless the profile says."""
@@ -456,8 +470,10 @@ class Profile:
             near = difflib.get_close_matches(name, headers, n=1, cutoff=0.6)
             hint = f": did you mean '{near[0]}'?" if near else ""
             shown = ", ".join(headers) if headers else "none"
+            sheets = _sheet_hint(path, self.tables[table.name].sheet, table.name)
             raise self.error(
-                where, f"column '{name}' is not in {path.name}{hint} (its columns: {shown})"
+                where,
+                f"column '{name}' is not in {path.name}{hint} (its columns: {shown}){sheets}",
             )
 
         read: list[str] = []
@@ -856,12 +872,32 @@ def parse_profile(document: object, path: str | Path, sha256: str | None = None)
     )
 
 
+def _sheet_hint(path: Path | DatabaseTable, sheet: str | None, table: str) -> str:
+    """For a workbook of several sheets read from its first: the others, and how to name
+    one (`tables.<table>.sheet`)."""
+    if not isinstance(path, Path) or path.suffix.lower() != ".xlsx" or sheet is not None:
+        return ""
+    try:
+        import fastexcel
+
+        names = fastexcel.read_excel(path).sheet_names
+    except Exception:  # the file was read a moment ago: this is only a hint
+        return ""
+    if len(names) < 2:
+        return ""
+    others = ", ".join(f"'{n}'" for n in names[1:])
+    return (
+        f"; only its first sheet, '{names[0]}', was read, and it also has {others}: name the "
+        f"table's sheet as tables.{table}.sheet (sheet: '{names[1]}')"
+    )
+
+
 def _check_source(path: Path, where: str, source: TableSource) -> None:
     from workbench.data.database import check_table_source
 
     check_table_source(path, where, source)
     if source.query is not None:
-        for key in _TEXT_KEYS:
+        for key in (*_TEXT_KEYS, "sheet"):
             if getattr(source, key) is not None:
                 raise ProfileError(
                     path,

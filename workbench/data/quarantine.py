@@ -266,15 +266,16 @@ def quarantined_values(data: LoadedData, table: str, column: str) -> pl.DataFram
     if report is None or rows.is_empty() or not isinstance(report.file, Path):
         return empty
     named = data.source_columns.get(table, {}).get(column, column)
-    encoding, separator = "utf-8", None
+    encoding, separator, sheet = "utf-8", None, None
     if data.profile is not None:
         from workbench.data.profiles import load_profile
 
         profile = load_profile(data.profile)
         encoding = profile.encoding_for(table)
         separator = profile.separator_for(table, report.file)
+        sheet = profile.sheet_for(table)
     try:
-        written = read_as_text(report.file, encoding, separator)
+        written = read_as_text(report.file, encoding, separator, sheet)
     except WorkbenchError:
         return empty
     if named not in written.columns:

@@ -579,33 +579,56 @@ def _open_parquet(path: Path) -> tuple[list[str], Reader]:
     return headers, read
 
 
-def _open_xlsx(path: Path) -> tuple[list[str], Reader]:
+def _open_xlsx(path: Path, sheet_name: str | None = None) -> tuple[list[str], Reader]:
     # infer_schema_length=0: every cell as text, so ids like 007 keep their zeros; empty rows
     # kept, each a row as the spreadsheet numbers them (a blank row is quarantined as one).
-    sheet = pl.read_excel(path, engine="calamine", infer_schema_length=0, drop_empty_rows=False)
+    if sheet_name is not None:
+        _check_sheet(path, sheet_name)
+    sheet = pl.read_excel(
+        path,
+        engine="calamine",
+        sheet_name=sheet_name,
+        infer_schema_length=0,
+        drop_empty_rows=False,
+    )
     return sheet.columns, lambda names: sheet.select(names)
+
+
+def _check_sheet(path: Path, sheet_name: str) -> None:
+    """A DataFileError naming the workbook's sheets when it has none called `sheet_name`."""
+    import fastexcel
+
+    names = fastexcel.read_excel(path).sheet_names
+    if sheet_name not in names:
+        shown = ", ".join(f"'{n}'" for n in names)
+        raise DataFileError(
+            path, f"has no sheet '{sheet_name}' (the profile's sheet); its sheets: {shown}"
+        )
 
 
 _SHEET_XML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELATIONS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
-def _xlsx_header_row(path: Path) -> int:
-    """The row of the first sheet that holds its header, as the spreadsheet numbers it: 1,
+def _xlsx_header_row(path: Path, sheet_name: str | None = None) -> int:
+    """The row of the sheet (default: the first) that holds its header, as the spreadsheet
+    numbers it: 1,
     unless empty rows come first, which the reader passes over (the quarantine's row numbers
     are counted from it). Read from the sheet's XML up to that row, not the whole workbook;
     1 for a workbook laid out otherwise than Excel lays it out (the rows are then numbered
     from the header, as before)."""
     try:
-        return _first_filled_row(path)
+        return _first_filled_row(path, sheet_name)
     except (KeyError, ValueError, OSError, ElementTree.ParseError, zipfile.BadZipFile):
         return 1
 
 
-def _first_filled_row(path: Path) -> int:
+def _first_filled_row(path: Path, sheet_name: str | None = None) -> int:
     with zipfile.ZipFile(path) as book:
         workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
-        first = workbook.find(f"{_SHEET_XML}sheets/{_SHEET_XML}sheet")
+        sheets = workbook.findall(f"{_SHEET_XML}sheets/{_SHEET_XML}sheet")
+        named = [s for s in sheets if sheet_name is None or s.get("name") == sheet_name]
+        first = named[0] if named else None
         relations = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
         if first is None:
             return 1
@@ -657,6 +680,7 @@ def _open(
     fmt: str,
     encoding: str = "utf-8",
     separator: str | None = None,
+    sheet: str | None = None,
 ) -> tuple[list[str], Reader]:
     if isinstance(path, database.DatabaseTable):  # a profile's query (fmt "database")
         return _open_database(path)
@@ -666,6 +690,8 @@ def _open(
             "the file is empty (0 bytes): it should hold a header naming the columns, then "
             "one row per record; check that the extract ran and was saved",
         )
+    if fmt == "xlsx":
+        return _open_xlsx(path, sheet)
     if fmt != "csv":
         return _OPENERS[fmt](path)
     return _open_csv(path, encoding, separator or default_separator(path))
@@ -679,7 +705,10 @@ def format_of(path: Path) -> str | None:
 
 
 def read_as_text(
-    path: str | Path, encoding: str = "utf-8", separator: str | None = None
+    path: str | Path,
+    encoding: str = "utf-8",
+    separator: str | None = None,
+    sheet: str | None = None,
 ) -> pl.DataFrame:
     """Every column of one data file (`.csv`, `.parquet` or `.xlsx`; `.txt` or `.tsv` text) as
     text, under its own headers: a council's extract looked at before it is mapped
@@ -695,7 +724,7 @@ def read_as_text(
             ".xlsx)",
         )
     try:
-        headers, read = _open(path, fmt, encoding, separator)
+        headers, read = _open(path, fmt, encoding, separator, sheet)
         frame = read(headers)
     except WorkbenchError:
         raise
@@ -776,7 +805,8 @@ def _other_sheets(path: Path) -> str:
     others = ", ".join(f"'{n}'" for n in names[1:])
     return (
         f" (only the workbook's first sheet, '{names[0]}', is read; it also has {others}: "
-        "put the table on the first sheet, or save that sheet as CSV)"
+        "put the table on the first sheet, save that sheet as CSV, or name it in a source "
+        "profile: sheet)"
     )
 
 
@@ -816,6 +846,7 @@ def _read_raw(
     sources = pl.DataFrame()
     through = profile if profile is not None and table.name in profile.tables else None
     encoding, separator = "utf-8", None
+    sheet = through.sheet_for(table.name) if through is not None else None
     if through is not None and fmt == "csv":
         assert isinstance(path, Path)  # a query's format is "database"
         encoding = through.encoding_for(table.name)
@@ -823,7 +854,7 @@ def _read_raw(
     # Each wanted column's header in the file; None for a profile's, read under its own name.
     matched: dict[str, str] | dict[str, None]
     try:
-        headers, read = _open(path, fmt, encoding, separator)
+        headers, read = _open(path, fmt, encoding, separator, sheet)
         if through is not None:
             plan = through.plan(table, path, headers, wanted)
             # Only the columns the plan needs are read, and turned into the contract's
@@ -900,6 +931,7 @@ def _load_table(
     fmt = format_of(path) if isinstance(path, Path) else "database"
     assert fmt is not None  # the folder's scan and the profile take only files of a format read
     raw, plan, mapped, filled_in, sources = _read_raw(path, fmt, table, wanted, profile)
+    sheet = profile.sheet_for(table.name) if profile is not None else None
     # Small tables that refer to another keep their accepted rows' numbers for the check.
     try:
         checked = check_rows(
@@ -925,7 +957,7 @@ def _load_table(
     del sources
     if fmt == "database":  # numbered as the query's result: its first row is 1
         checked = renumbered(checked, -1)
-    elif fmt == "xlsx" and isinstance(path, Path) and (header := _xlsx_header_row(path)) > 1:
+    elif fmt == "xlsx" and isinstance(path, Path) and (header := _xlsx_header_row(path, sheet)) > 1:
         checked = renumbered(checked, header - 1)  # empty rows above the header
     report = FileReport(
         table.name, path, fmt, checked.read, checked.accepted.height, checked.quarantine.height
