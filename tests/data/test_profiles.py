@@ -409,13 +409,38 @@ def test_a_profile_names_the_sheet_of_a_workbook_that_opens_on_notes(make_folder
     ]
     # A sheet the workbook does not have, and a sheet for a CSV file, are refused by name.
     document["tables"]["benefits"]["sheet"] = "Award"
-    with pytest.raises(DataFileError) as raised:
+    with pytest.raises(DataFileError) as no_sheet:
         load_folder(folder, profile=write_profile(tmp_path, document))
-    assert str(raised.value).endswith(
+    assert str(no_sheet.value).endswith(
         "has no sheet 'Award' (the profile's sheet); its sheets: 'Notes', 'Awards'"
     )
     document["tables"]["people"]["sheet"] = "Clients"
     with pytest.raises(ProfileError, match=r"clients\.csv is not an Excel workbook: sheet is for"):
+        load_folder(folder, profile=write_profile(tmp_path, document))
+
+
+def test_a_profile_names_the_header_row_of_a_sheet_with_a_title_above(make_folder, tmp_path):
+    # A tester's workbook had a title and a blank row above its header: its columns came out
+    # as the title and "__UNNAMED__1".
+    from workbench.data.quarantine import quarantined_record
+
+    titled = "Benefits extract produced 01/08/2026\n\n" + AWARDS.lstrip("\n")
+    awards = _workbook(tmp_path / "awards.xlsx", {"Awards": titled})
+    folder = make_folder({"clients.csv": CLIENTS, "awards.xlsx": awards})
+    document = with_change("tables.benefits.file", "awards.xlsx")
+    with pytest.raises(ProfileError, match="its columns: Benefits extract produced"):
+        load_folder(folder, profile=write_profile(tmp_path, document))
+    document["tables"]["benefits"]["header_row"] = 3
+    data = load_folder(folder, profile=write_profile(tmp_path, document))
+    assert data.tables["benefits"]["award_id"].to_list() == ["A1", "A2"]
+    # Rows numbered as the spreadsheet shows them: the header on row 3, A3 on row 6.
+    unmapped = data.quarantine.filter(pl.col("file") == "awards.xlsx")
+    assert unmapped.select("row", "column", "value").rows() == [
+        (6, "Benefit Type", "Carers Allowance")
+    ]
+    assert quarantined_record(data, "benefits", "award_id", "A3")["row"].to_list() == [6]
+    document["tables"]["people"]["header_row"] = 2
+    with pytest.raises(ProfileError, match=r"header_row is for \.xlsx files only"):
         load_folder(folder, profile=write_profile(tmp_path, document))
 
 

@@ -124,7 +124,11 @@ def _table_mapping(
     if isinstance(path, Path):
         separator = profile.separator_for(table.name, path)
         raw = read_as_text(
-            path, profile.encoding_for(table.name), separator, profile.sheet_for(table.name)
+            path,
+            profile.encoding_for(table.name),
+            separator,
+            profile.sheet_for(table.name),
+            profile.header_row_for(table.name),
         )
     else:
         raw = _query_as_text(path)

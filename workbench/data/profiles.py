@@ -148,6 +148,7 @@ _FORMATS = (".csv", ".parquet", ".xlsx")
 TEXT_SUFFIXES = (".txt", ".tsv")
 _DELIMITED = (".csv", *TEXT_SUFFIXES)
 _TEXT_KEYS = ("encoding", "separator")  # what only delimited text may say
+_SHEET_KEYS = ("sheet", "header_row")  # what only an Excel workbook may say
 
 
 class ProfileError(WorkbenchError):
@@ -248,6 +249,9 @@ class TableSource(_Strict):
     # An Excel workbook's sheet holding the table, by name (default: the first sheet), for a
     # workbook that opens on a notes sheet.
     sheet: str | None = Field(default=None, min_length=1)
+    # The row holding the header, as the spreadsheet numbers it, for a sheet with a title or
+    # notes above its header (default: the first row with anything in it).
+    header_row: int | None = Field(default=None, ge=1)
     # Or from a database (workbench.data.database): the connection's NAME and the SQL.
     connection: str | None = None
     query: str | None = None
@@ -417,18 +421,25 @@ class Profile:
                     f"{matches[0].name} is not a CSV file: {key} is for delimited text only "
                     "(parquet and Excel files say their own); remove it",
                 )
-        if self.tables[table].sheet is not None and suffix != ".xlsx":
-            raise self.error(
-                f"tables.{table}.sheet",
-                f"{matches[0].name} is not an Excel workbook: sheet is for .xlsx files only; "
-                "remove it",
-            )
+        for key in _SHEET_KEYS:
+            if getattr(self.tables[table], key) is not None and suffix != ".xlsx":
+                raise self.error(
+                    f"tables.{table}.{key}",
+                    f"{matches[0].name} is not an Excel workbook: {key} is for .xlsx files "
+                    "only; remove it",
+                )
         return matches[0]
 
     def sheet_for(self, table: str) -> str | None:
         """The sheet of `table`'s Excel workbook the profile names; None: the first."""
         source = self.tables.get(table)
         return source.sheet if source is not None else None
+
+    def header_row_for(self, table: str) -> int | None:
+        """The row of `table`'s sheet holding its header, as the profile says (spreadsheet
+        numbering); None: the first row with anything in it."""
+        source = self.tables.get(table)
+        return source.header_row if source is not None else None
 
     def encoding_for(self, table: str) -> str:
         """The text encoding of `table`'s CSV file: ``utf-8`` unless the profile says."""
@@ -897,7 +908,7 @@ def _check_source(path: Path, where: str, source: TableSource) -> None:
 
     check_table_source(path, where, source)
     if source.query is not None:
-        for key in (*_TEXT_KEYS, "sheet"):
+        for key in (*_TEXT_KEYS, *_SHEET_KEYS):
             if getattr(source, key) is not None:
                 raise ProfileError(
                     path,

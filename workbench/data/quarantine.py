@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.data.reading import LoadedData, quarantine_kind, read_as_text
+from workbench.data.reading import LoadedData, quarantine_kind, read_as_text, xlsx_header_row
 from workbench.data.schema import TABLES
 from workbench.errors import UsageError, WorkbenchError
 from workbench.private_files import private_folder_for, write_private
@@ -266,24 +266,28 @@ def quarantined_values(data: LoadedData, table: str, column: str) -> pl.DataFram
     if report is None or rows.is_empty() or not isinstance(report.file, Path):
         return empty
     named = data.source_columns.get(table, {}).get(column, column)
-    encoding, separator, sheet = "utf-8", None, None
+    encoding, separator, sheet, header_row = "utf-8", None, None, None
     if data.profile is not None:
         from workbench.data.profiles import load_profile
 
         profile = load_profile(data.profile)
         encoding = profile.encoding_for(table)
         separator = profile.separator_for(table, report.file)
-        sheet = profile.sheet_for(table)
+        sheet, header_row = profile.sheet_for(table), profile.header_row_for(table)
     try:
-        written = read_as_text(report.file, encoding, separator, sheet)
+        written = read_as_text(report.file, encoding, separator, sheet, header_row)
     except WorkbenchError:
         return empty
     if named not in written.columns:
         return empty
-    # The quarantine numbers rows as the file shows them: the header is row 1.
+    # The quarantine numbers rows as the file shows them: the header is row 1, or for a
+    # workbook's sheet, the row the header is on.
+    header = 1
+    if report.format == "xlsx":
+        header = header_row or xlsx_header_row(report.file, sheet)
     held = (
         written.select(pl.col(named).str.strip_chars().alias("held"))
-        .with_row_index("row", offset=2)
+        .with_row_index("row", offset=header + 1)
         .select(pl.col("row").cast(pl.Int64), "held")
     )
     return held.join(rows.select("row").unique(), on="row", how="semi").sort("row")

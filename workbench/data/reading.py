@@ -103,6 +103,7 @@ __all__ = [
     "open_text",
     "quarantine_kind",
     "read_as_text",
+    "xlsx_header_row",
 ]
 
 FORMATS: dict[str, str] = {".csv": "csv", ".parquet": "parquet", ".xlsx": "xlsx"}
@@ -579,9 +580,12 @@ def _open_parquet(path: Path) -> tuple[list[str], Reader]:
     return headers, read
 
 
-def _open_xlsx(path: Path, sheet_name: str | None = None) -> tuple[list[str], Reader]:
+def _open_xlsx(
+    path: Path, sheet_name: str | None = None, header_row: int | None = None
+) -> tuple[list[str], Reader]:
     # infer_schema_length=0: every cell as text, so ids like 007 keep their zeros; empty rows
     # kept, each a row as the spreadsheet numbers them (a blank row is quarantined as one).
+    # `header_row` as the spreadsheet numbers it (the reader counts from 0).
     if sheet_name is not None:
         _check_sheet(path, sheet_name)
     sheet = pl.read_excel(
@@ -590,6 +594,7 @@ def _open_xlsx(path: Path, sheet_name: str | None = None) -> tuple[list[str], Re
         sheet_name=sheet_name,
         infer_schema_length=0,
         drop_empty_rows=False,
+        read_options={} if header_row is None else {"header_row": header_row - 1},
     )
     return sheet.columns, lambda names: sheet.select(names)
 
@@ -610,7 +615,7 @@ _SHEET_XML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELATIONS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
-def _xlsx_header_row(path: Path, sheet_name: str | None = None) -> int:
+def xlsx_header_row(path: Path, sheet_name: str | None = None) -> int:
     """The row of the sheet (default: the first) that holds its header, as the spreadsheet
     numbers it: 1,
     unless empty rows come first, which the reader passes over (the quarantine's row numbers
@@ -681,6 +686,7 @@ def _open(
     encoding: str = "utf-8",
     separator: str | None = None,
     sheet: str | None = None,
+    header_row: int | None = None,
 ) -> tuple[list[str], Reader]:
     if isinstance(path, database.DatabaseTable):  # a profile's query (fmt "database")
         return _open_database(path)
@@ -691,7 +697,7 @@ def _open(
             "one row per record; check that the extract ran and was saved",
         )
     if fmt == "xlsx":
-        return _open_xlsx(path, sheet)
+        return _open_xlsx(path, sheet, header_row)
     if fmt != "csv":
         return _OPENERS[fmt](path)
     return _open_csv(path, encoding, separator or default_separator(path))
@@ -709,6 +715,7 @@ def read_as_text(
     encoding: str = "utf-8",
     separator: str | None = None,
     sheet: str | None = None,
+    header_row: int | None = None,
 ) -> pl.DataFrame:
     """Every column of one data file (`.csv`, `.parquet` or `.xlsx`; `.txt` or `.tsv` text) as
     text, under its own headers: a council's extract looked at before it is mapped
@@ -724,7 +731,7 @@ def read_as_text(
             ".xlsx)",
         )
     try:
-        headers, read = _open(path, fmt, encoding, separator, sheet)
+        headers, read = _open(path, fmt, encoding, separator, sheet, header_row)
         frame = read(headers)
     except WorkbenchError:
         raise
@@ -847,6 +854,7 @@ def _read_raw(
     through = profile if profile is not None and table.name in profile.tables else None
     encoding, separator = "utf-8", None
     sheet = through.sheet_for(table.name) if through is not None else None
+    header_row = through.header_row_for(table.name) if through is not None else None
     if through is not None and fmt == "csv":
         assert isinstance(path, Path)  # a query's format is "database"
         encoding = through.encoding_for(table.name)
@@ -854,7 +862,7 @@ def _read_raw(
     # Each wanted column's header in the file; None for a profile's, read under its own name.
     matched: dict[str, str] | dict[str, None]
     try:
-        headers, read = _open(path, fmt, encoding, separator, sheet)
+        headers, read = _open(path, fmt, encoding, separator, sheet, header_row)
         if through is not None:
             plan = through.plan(table, path, headers, wanted)
             # Only the columns the plan needs are read, and turned into the contract's
@@ -932,6 +940,7 @@ def _load_table(
     assert fmt is not None  # the folder's scan and the profile take only files of a format read
     raw, plan, mapped, filled_in, sources = _read_raw(path, fmt, table, wanted, profile)
     sheet = profile.sheet_for(table.name) if profile is not None else None
+    header_row = profile.header_row_for(table.name) if profile is not None else None
     # Small tables that refer to another keep their accepted rows' numbers for the check.
     try:
         checked = check_rows(
@@ -957,8 +966,10 @@ def _load_table(
     del sources
     if fmt == "database":  # numbered as the query's result: its first row is 1
         checked = renumbered(checked, -1)
-    elif fmt == "xlsx" and isinstance(path, Path) and (header := _xlsx_header_row(path, sheet)) > 1:
-        checked = renumbered(checked, header - 1)  # empty rows above the header
+    elif fmt == "xlsx" and isinstance(path, Path):
+        header = header_row or xlsx_header_row(path, sheet)
+        if header > 1:
+            checked = renumbered(checked, header - 1)  # rows above the header
     report = FileReport(
         table.name, path, fmt, checked.read, checked.accepted.height, checked.quarantine.height
     )
