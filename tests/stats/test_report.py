@@ -38,6 +38,7 @@ import pytest
 from tests.council import Council
 from workbench.errors import DataFileError, UsageError
 from workbench.provenance import file_sha256
+from workbench.rules import rules_folder
 from workbench.stats import DisclosureRules
 from workbench.stats.report import (
     COUNTS_ONLY_TABLES,
@@ -692,6 +693,8 @@ def test_manifest_lists_published_and_withheld_tables_with_hashes(small, data):
                 "households.csv",
             ]
         )
+    } | {  # the rule file, as assess and report record it (a tester found it missing)
+        "rules:two_year_old.yaml": file_sha256(rules_folder() / "two_year_old.yaml")
     }
     assert [p["table"] for p in record["published"]] == [
         name for name in TABLES if name != "equality_by_first_language"

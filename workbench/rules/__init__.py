@@ -26,6 +26,7 @@ from workbench.rules.model import (
     RuleSet,
     available_initiatives,
     load_rule_set,
+    rule_file,
     rules_folder,
 )
 
@@ -36,5 +37,6 @@ __all__ = [
     "RuleSet",
     "available_initiatives",
     "load_rule_set",
+    "rule_file",
     "rules_folder",
 ]

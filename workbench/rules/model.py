@@ -36,6 +36,7 @@ __all__ = [
     "available_initiatives",
     "load_rule_set",
     "restricted_sources",
+    "rule_file",
     "rules_folder",
 ]
 
@@ -554,6 +555,15 @@ def _where(error: ErrorDetails) -> str:
     return ".".join(str(part) for part in error["loc"]) or "(top level)"
 
 
+def rule_file(initiative: str | Path, folder: Path | None = None) -> Path:
+    """The file an initiative's rules are read from: the path given (a council's own rule
+    file), or the initiative's file in `folder` (default: the package's rules)."""
+    path = Path(initiative)
+    if path.suffix in (".yaml", ".yml"):
+        return path
+    return (folder or RULES_FOLDER) / f"{initiative}.yaml"
+
+
 def load_rule_set(initiative: str | Path, folder: Path | None = None) -> RuleSet:
     """Load and validate a rule set by initiative name (a file in `folder`) or by path.
 
@@ -561,13 +571,10 @@ def load_rule_set(initiative: str | Path, folder: Path | None = None) -> RuleSet
     the schema, naming the field; refuses a rule set that would use a restricted source (the
     DWP list) for a purpose the law does not allow.
     """
-    path = Path(initiative)
-    if path.suffix not in (".yaml", ".yml"):
-        folder = folder or RULES_FOLDER
-        path = folder / f"{initiative}.yaml"
-        if not path.exists():
-            known = ", ".join(available_initiatives(folder))
-            raise UsageError(f"unknown initiative {initiative!r}; expected one of: {known}")
+    path = rule_file(initiative, folder)
+    if path != Path(initiative) and not path.exists():
+        known = ", ".join(available_initiatives(folder))
+        raise UsageError(f"unknown initiative {initiative!r}; expected one of: {known}")
     try:
         raw = _yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:

@@ -66,7 +66,7 @@ from workbench.eligibility.assess import Assessment, as_day, assess
 from workbench.eligibility.assess import rule_set as rules_for
 from workbench.errors import UsageError
 from workbench.paths import project_path
-from workbench.rules import RuleSet
+from workbench.rules import RuleSet, rule_file
 from workbench.runs.emptiness import no_places_for_the_term
 from workbench.runs.list_warnings import between_terms
 from workbench.stats.disclosure import DisclosureRules, ProtectedTable
@@ -387,6 +387,7 @@ def write_stats(
         linkage=linkage,
         linked=linked,
         link_decisions=None if found.link_decisions is None else found.link_decisions.digest(),
+        rules_file=rule_file(initiative),
     )
     write_manifest(result, loaded)
     return result

@@ -190,6 +190,9 @@ class StatsResult:
     """The digest of the reviewers' link decisions applied (`assess(..., store=...)`), or
     None when none were asked for."""
     """Disclosure control across the tables published together, and its audit."""
+    rules_file: Path | None = None
+    """The rule file the tables were made with, hashed among the manifest's inputs as
+    ``rules:<name>`` (as `assess` and `report` record it)."""
 
     @property
     def published(self) -> dict[str, Path]:
@@ -331,7 +334,12 @@ def write_manifest(result: StatsResult, loaded: LoadedData) -> Path:
             "protection_interval": rules.protection_interval,
         },
         "linked_tables": _linked_record(result.linked),
-        "inputs": input_hashes(loaded.files()),
+        "inputs": input_hashes(loaded.files())
+        | (
+            {f"rules:{result.rules_file.name}": file_sha256(result.rules_file)}
+            if result.rules_file is not None and result.rules_file.is_file()
+            else {}
+        ),
         **({"database": db} if (db := database_record(loaded)) else {}),
         "package_version": __version__,
         "published": published,
