@@ -72,8 +72,13 @@ def _access_log_in_a_temporary_store(tmp_path_factory) -> None:
     os.environ.setdefault("WORKBENCH_STORE", str(folder / "review.sqlite"))
     os.environ.setdefault("WORKBENCH_KEY_FILE", str(folder / "keys" / "pseudonym.key"))
     # Made now, so that no command's stderr in a test carries the note of a new key.
+    from workbench.review import ReviewStore
     from workbench.review.keys import load_key
 
     load_key()
+    # And the store, under that key: a test that runs a command with a key of its own gives
+    # it a store of its own (a store's access log is sealed under one key, and another key is
+    # refused), rather than make this one under its key for the tests after it.
+    ReviewStore(os.environ["WORKBENCH_STORE"]).close()
     # Every test trains its linkage model (the cache of trained models has its own tests).
     os.environ.setdefault("WORKBENCH_LINKAGE_CACHE", "off")

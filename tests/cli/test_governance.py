@@ -84,6 +84,7 @@ def test_retention_lists_and_deletes_a_stopped_runs_hidden_folders_but_not_a_run
 
 def test_subject_access_by_person_id(tmp_path: Path):
     env = dict(os.environ, WORKBENCH_KEY_FILE=str(tmp_path / "k" / "pseudonym.key"))
+    env["WORKBENCH_STORE"] = str(tmp_path / "access.sqlite")  # its key's own
     env.pop("WORKBENCH_KEY", None)
     data = tmp_path / "data"
     council = generate_council(300, 5)
@@ -120,6 +121,7 @@ def _dwp_only_council(folder: Path) -> Path:
 
 def test_subject_access_finds_a_dwp_only_child_by_name_and_a_parent_by_nino(tmp_path: Path):
     env = dict(os.environ, WORKBENCH_KEY_FILE=str(tmp_path / "k" / "pseudonym.key"))
+    env["WORKBENCH_STORE"] = str(tmp_path / "access.sqlite")  # its key's own
     env.pop("WORKBENCH_KEY", None)
     data = _dwp_only_council(tmp_path / "data")
     child = tmp_path / "child.md"

@@ -15,7 +15,9 @@ from workbench.synth import generate_council, write_council
 
 
 def test_export_fill_in_and_import(tmp_path: Path):
+    # Its own key, so its own store for the commands' access log (one store, one key).
     env = dict(os.environ, WORKBENCH_KEY_FILE=str(tmp_path / "keys" / "pseudonym.key"))
+    env["WORKBENCH_STORE"] = str(tmp_path / "access.sqlite")
     env.pop("WORKBENCH_KEY", None)
     data = tmp_path / "data"
     write_council(generate_council(1500, 3), data, "csv")
@@ -104,6 +106,7 @@ def test_export_fill_in_and_import(tmp_path: Path):
     # store says so at once, in one line, and nothing is recorded; every command that opens
     # the store does the same, before it could blame the list or a locked cell.
     other = dict(env, WORKBENCH_KEY_FILE=str(tmp_path / "other" / "pseudonym.key"))
+    other["WORKBENCH_STORE"] = str(tmp_path / "other" / "access.sqlite")
     for args in (
         ("review", "import", str(book), "--store", str(store), "--reviewer", "J Smith"),
         ("review", "export", "--store", str(store), "--list", str(listed), "--out", str(book)),
@@ -148,6 +151,7 @@ def test_export_fill_in_and_import(tmp_path: Path):
 
 def test_a_list_whose_not_listed_rows_went_missing_is_refused(tmp_path: Path):
     env = dict(os.environ, WORKBENCH_KEY_FILE=str(tmp_path / "keys" / "pseudonym.key"))
+    env["WORKBENCH_STORE"] = str(tmp_path / "access.sqlite")
     env.pop("WORKBENCH_KEY", None)
     data = tmp_path / "data"
     write_council(generate_council(1500, 3), data, "csv")
@@ -176,7 +180,7 @@ def test_a_list_whose_not_listed_rows_went_missing_is_refused(tmp_path: Path):
 def test_a_command_acting_on_decisions_refuses_a_missing_store_and_makes_none(tmp_path, command):
     # A mistyped --store used to make an empty store there, and the command then found no
     # list and no decision in it; only `review export` (registering a list) makes a store.
-    env = dict(os.environ, WORKBENCH_KEY="ab" * 32)
+    env = dict(os.environ, WORKBENCH_KEY="ab" * 32, WORKBENCH_STORE=str(tmp_path / "a.sqlite"))
     (tmp_path / "FILE").write_text("")
     store = tmp_path / "reveiw" / "review.sqlite"
     args = [str(tmp_path / a) if a in ("FILE", "list.csv") else a for a in command]

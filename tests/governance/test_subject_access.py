@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -260,6 +261,32 @@ def test_the_export_says_who_opened_the_childs_details_and_no_one_elses(council,
     assert "A. Officer" not in text and "B. Officer" not in text  # Tobias is not his child
     for leak in ("Yolanda", "Ferris", "C-YOLANDA", yolanda):
         assert leak not in _texts(orson), leak
+
+
+def test_the_export_proves_the_access_log_and_warns_when_it_does_not_verify(council, tmp_path):
+    # An auditor deleted an officer's view of the child; the answer listed the others and
+    # said nothing.
+    data, listed, copy, _ = council  # the test's own store
+    tobias = pseudonym("person", "C-TOBIAS", KEY)
+    with ReviewStore(copy, clock=Clock(), key=KEY) as review:
+        list_id = review.lists()["list_id"][0]
+        for officer in ("A. Officer", "B. Officer", "C. Officer"):
+            review.log_access(officer, "review view", f"list {list_id}, child {tobias}")
+    args = {"data": data, "lists": [listed], "store": copy, "key": KEY}
+    text = subject_access("C-TOBIAS", **args, out=tmp_path / "a.md").read_text()
+    assert "The access log was proved before it was read: its " in text
+    assert "does not verify" not in text
+    conn = sqlite3.connect(copy)
+    conn.execute("DROP TRIGGER access_log_no_delete")
+    conn.execute("DELETE FROM access_log WHERE user = 'B. Officer'")
+    conn.commit()
+    conn.close()
+    text = subject_access("C-TOBIAS", **args, out=tmp_path / "b.md").read_text()
+    assert "**Warning: the store's access log does not verify** (3 problem(s)): lines may " in (
+        text  # the line missing, the line after it, and the log beside the store's line
+    )
+    views = text.split("### Who opened their details in review")[1].split("###")[0]
+    assert "| C. Officer |" in views and "| B. Officer |" not in views
 
 
 def log_run(store: Path) -> str:

@@ -6,11 +6,15 @@ before each decision", which rests on that log, as subject access does.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import stat
 from pathlib import Path
 
+import pytest
+
 import workbench.review.store as store_module
+from workbench.errors import WorkbenchError
 from workbench.governance.access import record_access
 from workbench.review import ReviewStore
 from workbench.review.access_log import access_seal
@@ -28,15 +32,19 @@ def logged(path: Path) -> ReviewStore:
     return ReviewStore(path, key=KEY)
 
 
-def behind_the_stores_back(path: Path, *statements: str) -> None:
-    """Run statements on the access log with raw sqlite3, its append-only triggers dropped."""
+def on_the_database(path: Path, *statements: str) -> None:
+    """Run statements on the store with raw sqlite3, behind the store's back."""
     conn = sqlite3.connect(path)
-    conn.execute("DROP TRIGGER access_log_no_update")
-    conn.execute("DROP TRIGGER access_log_no_delete")
     for statement in statements:
         conn.execute(statement)
     conn.commit()
     conn.close()
+
+
+def behind_the_stores_back(path: Path, *statements: str) -> None:
+    """Run statements on the access log with raw sqlite3, its append-only triggers dropped."""
+    drop = ("DROP TRIGGER access_log_no_update", "DROP TRIGGER access_log_no_delete")
+    on_the_database(path, *drop, *statements)
 
 
 def test_every_line_is_sealed_and_the_last_of_each_write_logged_beside_the_store(tmp_path):
@@ -59,29 +67,34 @@ def test_every_line_is_sealed_and_the_last_of_each_write_logged_beside_the_store
     assert len({seal for _, seal in seals}) == 4
 
 
-def test_a_line_removed_from_the_middle_fails_on_the_line_after_it(tmp_path):
+def test_a_line_removed_from_the_middle_fails_naming_it_and_the_line_after_it(tmp_path):
     path = tmp_path / "review.sqlite"
     logged(path).close()
-    behind_the_stores_back(path, "DELETE FROM access_log WHERE seq = 1")
+    behind_the_stores_back(path, "DELETE FROM access_log WHERE seq = 2")
     with ReviewStore(path, key=KEY) as store:
-        found = store.verify_access_log()
-    problem, logged_line = found.problems
-    assert logged_line.startswith(f"{path}.access line 1: access log line 1, logged on ")
-    assert problem.startswith("access log line 2 (")
-    assert problem.endswith(
-        ", A. Officer, review export): its seal does not match: the line was changed, a line "
-        "before it was removed or inserted, or it was written with another pseudonym key"
+        missing, after = store.verify_access_log().problems
+    assert missing == "access log line(s) 2: removed (the numbers are missing)"
+    assert re.fullmatch(
+        r"access log line 3 \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\): its seal does not match: "
+        "the line was changed, a line before it was removed or inserted, or it was written "
+        "with another pseudonym key",
+        after,
     )
 
 
-def test_a_line_edited_fails_and_the_lines_after_it_still_verify(tmp_path):
+def test_a_line_edited_fails_named_by_number_and_time_only(tmp_path):
+    # An auditor wrote a child's name and a fake "PASS" into a line's user: the problem
+    # printed them as written.
     path = tmp_path / "review.sqlite"
     logged(path).close()
-    behind_the_stores_back(path, "UPDATE access_log SET user = 'B. Other' WHERE seq = 3")
+    behind_the_stores_back(
+        path,
+        "UPDATE access_log SET user = 'Ann Lee, 1 Mill Lane' || char(10) || 'PASS' WHERE seq = 3",
+    )
     with ReviewStore(path, key=KEY) as store:
-        found = store.verify_access_log()
-    assert len(found.problems) == 1 and found.problems[0].startswith("access log line 3 (")
-    assert ", B. Other, review view): its seal does not match" in found.problems[0]
+        (problem,) = store.verify_access_log().problems
+    assert problem.startswith("access log line 3 (") and "its seal does not match" in problem
+    assert "Ann Lee" not in problem and "\n" not in problem
 
 
 def test_the_last_line_removed_is_found_by_the_log_beside_the_store(tmp_path):
@@ -106,37 +119,24 @@ def test_the_last_line_removed_is_found_by_the_log_beside_the_store(tmp_path):
     )
 
 
-def test_a_line_written_with_another_key_or_unsealed_fails(tmp_path):
+def test_a_command_with_another_key_is_refused_and_an_unsealed_line_fails(tmp_path):
+    # A command run with another key file wrote a line no check could ever prove again.
     path = tmp_path / "review.sqlite"
     logged(path).close()
-    record_access("assess", "data /srv/other", store=path, key=bytes(32))
+    with pytest.raises(WorkbenchError, match="the decision chain is keyed with another key"):
+        record_access("assess", "data /srv/other", store=path, key=bytes(32))
     behind_the_stores_back(
         path,
         "INSERT INTO access_log (at, user, command, detail) "
         "VALUES ('2026-01-01T00:00:00.000000Z', 'C. Nobody', 'validate', 'data /srv/x')",
     )
     with ReviewStore(path, key=KEY) as store:
+        assert store.access_log().height == 5
         problems = store.verify_access_log().problems
-    assert [p.split(" (")[0] for p in problems] == ["access log line 5", "access log line 6"]
-    assert "written with another pseudonym key" in problems[0]
-    assert problems[1].endswith(
-        "C. Nobody, validate): not sealed, though written after the log was sealed"
+    assert problems == (
+        "access log line 5 (2026-01-01T00:00:00Z): not sealed, though written after the log "
+        "was sealed",
     )
-
-
-def test_the_record_of_when_sealing_began_removed_fails(tmp_path):
-    path = tmp_path / "review.sqlite"
-    logged(path).close()
-    conn = sqlite3.connect(path)
-    conn.execute("DROP TRIGGER access_seal_since_no_delete")
-    conn.execute("DELETE FROM access_seal_since")
-    conn.commit()
-    conn.close()
-    with ReviewStore(path, key=KEY) as store:
-        assert store.verify_access_log().problems == (
-            "the record of when the access log began to be sealed (table access_seal_since) "
-            "was removed: the access log cannot be trusted",
-        )
 
 
 def test_a_store_logged_before_seals_counts_its_lines_and_seals_the_next(tmp_path, monkeypatch):
@@ -164,3 +164,74 @@ def test_retentions_own_line_is_sealed_too(tmp_path):
         found = store.verify_access_log()
     assert (found.ok, found.sealed) == (True, 1)
     assert Path(f"{path}.access").read_text().startswith("1\t")
+
+
+def test_lines_before_sealing_cannot_be_added_to_nor_the_start_moved(tmp_path):
+    """An auditor inserted a 'review view' at seq -5 with a plain INSERT (no trigger in the
+    way): it was counted as logged before sealing, not checked, and passed subject access
+    and "details seen before each decision"; moving since_seq switched every check off."""
+    path = tmp_path / "review.sqlite"
+    logged(path).close()
+    on_the_database(
+        path,
+        "INSERT INTO access_log (seq, at, user, command, detail) VALUES "
+        "(-5, '2026-12-07T01:13:00.000000Z', 'E. Snoop', 'review view', 'list l-1, child x')",
+    )
+    with ReviewStore(path, key=KEY) as store:
+        (problem,) = store.verify_access_log().problems
+    assert problem == (
+        "the 1 line(s) logged before the access log was sealed (up to line 0) were changed, "
+        "added or removed since, or the record of where sealing began was moved (their sealed "
+        "digest does not match)"
+    )
+    fresh = tmp_path / "fresh.sqlite"
+    logged(fresh).close()
+    on_the_database(
+        fresh,
+        "DROP TRIGGER access_seal_since_no_update",
+        "UPDATE access_seal_since SET since_seq = 100000",
+    )
+    with ReviewStore(fresh, key=KEY) as store:
+        found = store.verify_access_log()
+    assert (found.sealed, found.unsealed) == (0, 4)
+    assert found.problems[0].startswith("the 4 line(s) logged before the access log was sealed")
+
+
+@pytest.mark.parametrize(
+    "statements",
+    [
+        ("DROP TRIGGER access_seal_since_no_delete", "DELETE FROM access_seal_since"),
+        ("DROP TABLE access_seal_since",),  # a crash of `assure` before (the auditor's)
+    ],
+)
+def test_the_record_of_when_sealing_began_removed_fails(tmp_path, statements):
+    path = tmp_path / "review.sqlite"
+    logged(path).close()
+    on_the_database(path, *statements)
+    with ReviewStore(path, key=KEY) as store:
+        assert store.verify_access_log().problems == (
+            "the record of when the access log began to be sealed (table access_seal_since) "
+            "was removed: the access log cannot be trusted",
+        )
+
+
+def test_the_log_beside_the_store_emptied_or_deleted_does_not_hide_a_cut(tmp_path):
+    path = tmp_path / "review.sqlite"
+    logged(path).close()
+    behind_the_stores_back(path, "DELETE FROM access_log WHERE seq >= 3")
+    Path(f"{path}.access").write_text("")
+    with ReviewStore(path, key=KEY) as store:
+        assert store.verify_access_log().problems == (
+            f"{path}.access: the access log's last line (2) is not logged there: lines after it "
+            "were cut and the log emptied or replaced, or a crash came between the line and "
+            "its log (the next command logs its own line)",
+        )
+    # Deleted, it is not made anew by the next command, which would hide that it was.
+    Path(f"{path}.access").unlink()
+    record_access("validate", "data /srv/x", store=path, key=KEY)
+    assert not Path(f"{path}.access").exists()
+    with ReviewStore(path, key=KEY) as store:
+        store.log_access("A. Officer", "review view", "y")
+        gap, problem = store.verify_access_log().problems
+    assert gap == "access log line(s) 3 to 4: removed (the numbers are missing)"
+    assert problem.startswith(f"{path}.access: missing, while the store's access log holds 4")

@@ -176,6 +176,7 @@ def test_the_command_says_a_results_file_was_already_imported(store, clock, tmp_
     good = results(tmp_path / "good.csv", ["Eligible", "Eligible", "Try again"])
     import_check_results(store, good, key=KEY, user="A. Officer")
     monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())
+    monkeypatch.setenv("WORKBENCH_STORE", str(tmp_path / "access.sqlite"))  # that key's own
     done = CliRunner().invoke(
         app, ["--quiet", "check", "import", str(good), "--store", str(store.path)]
     )

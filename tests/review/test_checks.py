@@ -460,6 +460,7 @@ def test_a_child_dfe_has_already_answered_is_left_out_unless_rechecked(reviewed,
     assert (imported.export_id, imported.recorded) == (again.export_id, 6)
     # Every export still traces to the decisions it rests on.
     monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())
+    monkeypatch.setenv("WORKBENCH_STORE", str(folder / "access.sqlite"))
     traced = assure([folder / "out"], store=store.path, key=KEY).check(CHECKS_TRACED)
     assert traced.ok, traced.detail
 
@@ -676,6 +677,7 @@ def _answered_but_d(reviewed, monkeypatch) -> tuple[Any, list, int, list[str]]:
         store, _results(sent, outcomes, folder / "dfe" / "first.csv"), key=KEY, user="A. Officer"
     )
     monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())
+    monkeypatch.setenv("WORKBENCH_STORE", str(folder / "access.sqlite"))
     monkeypatch.chdir(folder)
     args = ["check", "export", "--store", str(store.path), "--list", str(listed)]
     return first, sent, d_row, args
@@ -1059,6 +1061,7 @@ def test_the_take_up_report_shows_the_outcome_funnel(reviewed, monkeypatch):
 
     store, list_id, data, listed, _, folder = reviewed
     monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())
+    monkeypatch.setenv("WORKBENCH_STORE", str(folder / "access.sqlite"))
     run = run_report(
         "04_take_up_report",
         data=data,
@@ -1192,8 +1195,8 @@ def test_check_results_changed_behind_the_stores_back_are_found(
     from workbench.runs.assure import CHAIN, assure
 
     monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())  # assure opens the store with the key
-
     (store, *_, folder), _, sent = exported
+    monkeypatch.setenv("WORKBENCH_STORE", str(folder / "access.sqlite"))
     path = _results(sent[:3], ["Eligible", "May not be eligible", "Eligible"], folder / "r.csv")
     imported = import_check_results(store, path, key=KEY, user="A. Officer")
     assert store.verify_check_results() == CheckResultsReport(True, 1, 0)

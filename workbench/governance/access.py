@@ -73,8 +73,9 @@ def record_access(
         if not _append_to_current_store(path, user, command, detail, key):
             from workbench.review.store import ReviewStore
 
-            # Only a line appended to its access log: the decision chain is not touched.
-            with ReviewStore(path, key=key, key_must_match=False) as review_store:
+            # Only a line appended to its access log, sealed under the store's key (another
+            # key is refused, as by every command that opens the store).
+            with ReviewStore(path, key=key) as review_store:
                 review_store.log_access(user, command, detail)
     except OSError as error:
         raise WorkbenchError(
@@ -90,7 +91,7 @@ def _append_to_current_store(
     """Append the line to a store that exists at this workbench's schema version; False
     (nothing written) for any other store, or one sqlite cannot open, left to `ReviewStore`."""
     from workbench.review.access_log import append_access, log_access_head
-    from workbench.review.chain import chain_key
+    from workbench.review.chain import chain_key, key_fingerprint
     from workbench.review.keys import load_key
     from workbench.review.schema import BUSY_TIMEOUT_MS, MIGRATIONS, configure, utc_text
 
@@ -110,6 +111,10 @@ def _append_to_current_store(
             if version != len(MIGRATIONS):
                 conn.execute("ROLLBACK")
                 return False
+            found = conn.execute("SELECT fingerprint FROM chain_key").fetchone()
+            if found is None or found[0] != key_fingerprint(key):
+                conn.execute("ROLLBACK")
+                return False  # the store says why, as it does for every command
             at = utc_text(datetime.now(UTC))
             seq, seal = append_access(conn, at, user, command, detail, key)
         except BaseException:

@@ -562,6 +562,8 @@ def _store_section(
             .join(lists.select("list_id", "run_id", "initiative"), on="list_id", how="left")
         )
         checks = _dfe_checks(review, keys, _parent_row_keys(subject, key))
+        # What the answer rests on, proved first (the log below gets this request's line).
+        chain_ok, accesses = review.verify_chain().ok, review.verify_access_log()
         log = review.access_log()
         views = _views(log, lists, subject, keys)
         others = _household_views(log, lists, subject, key)
@@ -603,6 +605,13 @@ def _store_section(
             },
         )
     doc.heading(3, "Decisions (oldest first; a correction is a new decision)")
+    if not chain_ok:
+        doc.para(
+            "**Warning: the store's decision chain does not verify**: decisions may have been "
+            "changed or removed outside the workbench, so those below may not be all, or not "
+            "as recorded. `workbench assure --store` names what is wrong; investigate before "
+            "answering."
+        )
     if decisions.height == 0:
         doc.para("No decision has been recorded about this person.")
     else:
@@ -632,6 +641,23 @@ def _store_section(
         "page, the notebook panel, or an exported workbook, which shows every child), the "
         "store's access log records who, when and on which list."
     )
+    if accesses.ok:
+        doc.para(
+            f"The access log was proved before it was read: its {accesses.sealed} sealed "
+            "line(s) are intact"
+            + (
+                f" ({accesses.unsealed} logged before the store sealed them, proved together)."
+                if accesses.unsealed
+                else "."
+            )
+        )
+    else:
+        doc.para(
+            f"**Warning: the store's access log does not verify** ({len(accesses.problems)} "
+            "problem(s)): lines may have been removed or changed outside the workbench, so who "
+            "opened their details may be more than shown here. `workbench assure --store` "
+            "names the problems; investigate before answering."
+        )
     if views.height == 0:
         doc.para("No one has opened this person's details in review as a listed child.")
     else:

@@ -590,7 +590,9 @@ def _dpia(rule_sets: list[RuleSet], policy: RetentionPolicy) -> list[str]:
         "- Restricted outputs and the review store are created owner-only (files 0600, "
         "folders 0700); the pseudonym key is read from its own file (0600) or the environment "
         "and never written to any output; reading personal data is recorded in the store's "
-        "access log.",
+        "access log, each line sealed (keyed to the pseudonym key), so a line removed or "
+        "changed outside the workbench is found by `workbench assure --store` and flagged in "
+        "a subject access answer.",
         "",
         "### Recipients",
         "",

@@ -444,11 +444,17 @@ MIGRATIONS: tuple[str, ...] = (
     # so a line edited, removed from the middle or inserted shows when the store is verified,
     # as an edited decision does; `<store>.access` beside the store logs the last line's seal
     # after each write, so lines cut from the end show too. `access_seal_since` holds the last
-    # line logged before this version: those lines are counted, not checked.
+    # line logged before this version (`since_seq`) and, sealed with it under the chain's key,
+    # the digest of every line up to it (written by `ReviewStore` as it migrates): those lines
+    # are not sealed one by one, but none can be added, edited or removed, nor `since_seq`
+    # moved, unseen.
     f"""
     ALTER TABLE access_log ADD COLUMN seal TEXT;
-    CREATE TABLE access_seal_since (since_seq INTEGER NOT NULL);
-    INSERT INTO access_seal_since SELECT coalesce(max(seq), 0) FROM access_log;
+    CREATE TABLE access_seal_since (
+        since_seq INTEGER NOT NULL,
+        lines_digest TEXT NOT NULL,
+        seal TEXT NOT NULL
+    );
     {_append_only("access_seal_since")}
     """,
 )

@@ -57,6 +57,7 @@ from workbench.review.access_log import (
     append_line,
     last_access,
     log_access_head,
+    start_sealing,
     verify_access_log,
 )
 from workbench.review.chain import (
@@ -208,7 +209,7 @@ class ReviewStore:
         Refuse (WorkbenchError) a store whose chain is keyed with another key, or whose record
         of its keying was removed, at once, with a message saying so (the default). False
         opens it anyway, for a caller that reports on the store (`verify_chain` then says
-        what is wrong) or only appends to its access log.
+        what is wrong); its access log is then not sealed anew (migration 9) under that key.
 
     Examples
     --------
@@ -244,7 +245,7 @@ class ReviewStore:
         )
         try:
             configure(self._conn)
-            self._migrate()
+            self._migrate(key_must_match)
             if key_must_match and self.schema_version >= KEYED_CHAIN_VERSION:
                 # Refused here, before anything else: under another key every child's item
                 # key is another pseudonym, and each later check would blame the list, the
@@ -261,7 +262,8 @@ class ReviewStore:
             raise
 
     # --- connection and schema ---------------------------------------------------------------
-    def _migrate(self) -> None:
+    def _migrate(self, key_must_match: bool = True) -> None:
+        before = SEALED_ACCESS_VERSION
         with self._immediate() as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version "
@@ -275,10 +277,15 @@ class ReviewStore:
                     f"knows only up to {len(MIGRATIONS)}; upgrade the workbench"
                 )
             applied_at = self._now() if current < len(MIGRATIONS) else None
+            before = current
             for version in range(current + 1, len(MIGRATIONS) + 1):
                 for statement in statements(MIGRATIONS[version - 1]):
                     conn.execute(statement)
                 conn.execute("INSERT INTO schema_version VALUES (?, ?)", (version, applied_at))
+                if version == SEALED_ACCESS_VERSION:  # seal the access log from here on
+                    if key_must_match:  # never sealed under a key the store was not made with
+                        self._keying()
+                    start_sealing(conn, self._key)
                 if version == KEYED_CHAIN_VERSION:  # key the chain from here on
                     conn.execute(
                         "INSERT INTO chain_key VALUES (1, ?, ?, ?, ?)",
@@ -289,6 +296,8 @@ class ReviewStore:
                             applied_at,
                         ),
                     )
+        if before < SEALED_ACCESS_VERSION <= len(MIGRATIONS):  # its log, from now on
+            self._append_line(self.access_head_log, "")
 
     def _keying(self) -> chain.Keying:
         """How this store's chain is keyed; refuses a key other than the one it was keyed
