@@ -45,9 +45,9 @@ def folder(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("council")
     for name, frame in c.tables().items():
         frame.collect().write_csv(out / f"{name}.csv", date_format="%Y-%m-%d")
-    # A duplicated award id, its rows differing: both are quarantined and count for nothing.
+    # A duplicated award id, its line repeated: both are quarantined and count for nothing.
     with open(out / "benefits.csv", "a") as handle:
-        handle.write("B9,A2,income_support,2025-01-01,,,\nB9,A2,income_support,2025-02-01,,,\n")
+        handle.write("B9,A2,income_support,2025-01-01,,,\nB9,A2,income_support,2025-01-01,,,\n")
     return out
 
 

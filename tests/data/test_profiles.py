@@ -444,6 +444,39 @@ def test_a_profile_names_the_header_row_of_a_sheet_with_a_title_above(make_folde
         load_folder(folder, profile=write_profile(tmp_path, document))
 
 
+def test_a_profile_may_read_a_repeated_line_once(make_folder, tmp_path):
+    # A tester's extract repeated a parent's line: both copies were quarantined (the
+    # contract's rule for a duplicated id), the parent's awards with them, and their child
+    # left the list. A council whose extract repeats lines says so in its profile.
+    from workbench.data.quarantine import quarantine_summary, set_aside_rows
+
+    parent = "C1,F1,Ann,Smith,01/04/1990,SW1A 1AA,Parent/Carer"
+    clients = CLIENTS.replace(parent, f"{parent}\n{parent}")
+    folder = make_folder({"clients.csv": clients, "awards.csv": AWARDS})
+    data = load_folder(folder, profile=write_profile(tmp_path, MINIMAL))
+    assert "C1" not in data.tables["people"]["person_id"].to_list()
+    document = with_change("tables.people.repeated_rows", "once")
+    data = load_folder(folder, profile=write_profile(tmp_path, document))
+    assert data.tables["people"]["person_id"].to_list() == ["C1", "C2"]
+    people = data.quarantine.filter(pl.col("table") == "people")
+    assert people.select("row", "column", "reason").rows()[0] == (
+        3,
+        "Client ID",
+        "Client ID C1 repeats row 2 exactly (the same in every column read): only the first "
+        "is read, so that no one is counted twice",
+    )
+    assert quarantine_summary(people)["kind"].to_list()[0] == "repeated row"
+    assert set_aside_rows(people) == 1
+    assert data.tables["benefits"]["person_id"].to_list() == ["C1", "C1"]  # the awards count
+    # Rows of one id that differ are quarantined whole, whatever the profile says.
+    differ = make_folder(
+        {"clients.csv": CLIENTS.replace(parent, f"{parent}\n{parent.replace('Ann', 'Anne')}"),
+         "awards.csv": AWARDS}
+    )  # fmt: skip
+    data = load_folder(differ, profile=write_profile(tmp_path, document))
+    assert "C1" not in data.tables["people"]["person_id"].to_list()
+
+
 def test_only_an_award_or_status_code_may_be_mapped_to_nothing(tmp_path):
     values = MINIMAL["tables"]["people"]["columns"]["role"]["values"]
     document = with_change("tables.people.columns.role.values", values | {"Child": None})

@@ -734,11 +734,21 @@ def _blank_rule(
     return _Rule(shown, ~pl.any_horizontal(filled), pl.lit(BLANK_ROW), names_column=True)
 
 
-def _duplicate_rules(name: str, frame: pl.DataFrame, present: list[Column]) -> list[_Rule]:
-    """A duplicated id: every row carrying it, when its rows differ; when they are the same in
-    every column read (a line repeated by the extract's join), every copy after the first,
-    which is kept (an exact copy of a parent's row used to cost their child their place on
-    the list)."""
+REPEATED_HINT = (
+    " (the same in every column read: a line repeated, as a join in the extract can write "
+    "it; remove the repeat, or a source profile's `repeated_rows: once` reads it once)"
+)
+"""Said of a duplicated id whose rows are all alike: every row is quarantined (the contract),
+and a repeated parent's line costs their child a place on the list, so the way out is said."""
+
+
+def _duplicate_rules(
+    name: str, frame: pl.DataFrame, present: list[Column], repeats_once: bool = False
+) -> list[_Rule]:
+    """A duplicated id: every row carrying it, as the contract says, its reason saying so
+    when the rows are alike in every column read (`REPEATED_HINT`). With `repeats_once` (a
+    source profile's `repeated_rows: once`), such alike rows are read once: the copies after
+    the first are quarantined as repeats and set aside."""
     ident = _text(set(frame.columns), name)
     listed = (
         pl.when(pl.col(_DUP_COUNT) > _ROWS_LISTED)
@@ -789,6 +799,9 @@ def _duplicate_rules(name: str, frame: pl.DataFrame, present: list[Column]) -> l
         .collect()
     )
     repeated = ident.is_in(exact["id"].implode())
+    if not repeats_once:
+        hinted = pl.when(repeated).then(pl.concat_str(listed, pl.lit(REPEATED_HINT)))
+        return [_Rule(name, duplicated, hinted.otherwise(listed), names_column=True)]
     first_row = ident.replace_strict(
         exact["id"], exact["first"] + FIRST_DATA_ROW, default=None, return_dtype=pl.Int64
     )
@@ -813,7 +826,11 @@ def _order_rule(start: str, end: str, columns: set[str]) -> _Rule:
 
 
 def _rules(
-    table: Table, present: list[Column], frame: pl.DataFrame, formats: dict[str, DateFormat]
+    table: Table,
+    present: list[Column],
+    frame: pl.DataFrame,
+    formats: dict[str, DateFormat],
+    repeats_once: bool = False,
 ) -> list[_Rule]:
     """Every rule a row of this file can break, in column order."""
     columns = set(frame.columns)
@@ -822,7 +839,7 @@ def _rules(
     for column in present:
         rules += _column_rules(column, columns, formats.get(column.name))
         if column.name == table.id_column:
-            rules += _duplicate_rules(column.name, frame, present)
+            rules += _duplicate_rules(column.name, frame, present, repeats_once)
         rules += [
             _order_rule(start, end, columns)
             for start, end in table.date_order
@@ -1054,6 +1071,7 @@ def check_rows(
     date_formats: Mapping[str, DateFormat] | None = None,
     mapped: Collection[str] = (),
     filled_in: Collection[str] = (),
+    repeats_once: bool = False,
 ) -> CheckedRows:
     """Check `raw` (a file's wanted columns, as text or as a parquet file types them) against
     `table`'s schema in one vectorised pass; `file` names the file in the quarantine and
@@ -1063,6 +1081,9 @@ def check_rows(
     column's values, or empty): they are not tidied or tested against their values again,
     only for being filled in when required. `filled_in` names columns the loader filled in
     rather than read (a DWP list's numbered ids): a row with nothing in the others is blank.
+    `repeats_once` reads once the rows of a duplicated id that are alike in every column
+    read (a source profile's `repeated_rows: once`); otherwise every row of a duplicated id
+    is quarantined, as the contract says.
 
     Example
     -------
@@ -1081,7 +1102,7 @@ def check_rows(
     frame, formats = _read_dates(frame, dates, date_formats)
     _refuse_swapped_dates(frame, formats, date_formats or {}, file)
     columns = set(frame.columns)
-    rules = _rules(table, present, frame, formats)
+    rules = _rules(table, present, frame, formats, repeats_once)
     blank = _blank_rule(table, present, columns, filled_in)
     if blank is not None:  # a blank row has that one problem, not one per required column
         # (flags are set in order, so each later rule reads the blank rule's flag)

@@ -252,6 +252,9 @@ class TableSource(_Strict):
     # The row holding the header, as the spreadsheet numbers it, for a sheet with a title or
     # notes above its header (default: the first row with anything in it).
     header_row: int | None = Field(default=None, ge=1)
+    # Rows of one id alike in every column read (a line the extract's join repeated): each
+    # quarantined, as the contract says of a duplicated id (the default), or read `once`.
+    repeated_rows: Literal["quarantine", "once"] | None = None
     # Or from a database (workbench.data.database): the connection's NAME and the SQL.
     connection: str | None = None
     query: str | None = None
@@ -434,6 +437,11 @@ class Profile:
         """The sheet of `table`'s Excel workbook the profile names; None: the first."""
         source = self.tables.get(table)
         return source.sheet if source is not None else None
+
+    def reads_repeats_once(self, table: str) -> bool:
+        """Whether `table`'s rows repeated exactly are read once (`repeated_rows: once`)."""
+        source = self.tables.get(table)
+        return source is not None and source.repeated_rows == "once"
 
     def header_row_for(self, table: str) -> int | None:
         """The row of `table`'s sheet holding its header, as the profile says (spreadsheet

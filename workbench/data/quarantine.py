@@ -136,7 +136,8 @@ def quarantined_rows(quarantine: pl.DataFrame) -> int:
 SET_ASIDE_KINDS = ("blank row", "out of scope", "repeated row")
 """The kinds of quarantined row that are no slip to fix: a blank row
 (`workbench.data.checks.BLANK_ROW`), an award or status whose code the profile maps to
-nothing (out of the rules' scope), and an exact copy of an earlier row (its first is read)."""
+nothing (out of the rules' scope), and an exact copy of an earlier row, read once as a source
+profile's `repeated_rows: once` asks."""
 
 
 def set_aside_rows(quarantine: pl.DataFrame) -> int:

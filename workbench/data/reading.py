@@ -953,6 +953,7 @@ def _load_table(
             date_formats=plan.date_formats if plan is not None else None,
             mapped=mapped,
             filled_in=filled_in,
+            repeats_once=profile is not None and profile.reads_repeats_once(table.name),
         )
     except DataFileError as error:  # (month-first dates) named as the source names the column
         label = plan.labels.get(error.column or "") if plan is not None else None
