@@ -116,6 +116,7 @@ __all__ = [
     "using_profile",
     "value_key",
     "with_source_values",
+    "workbook_sheets",
 ]
 
 # Where `--profile` puts the profile for the command's duration: every load of a data folder in
@@ -891,17 +892,23 @@ def parse_profile(document: object, path: str | Path, sha256: str | None = None)
     )
 
 
-def _sheet_hint(path: Path | DatabaseTable, sheet: str | None, table: str) -> str:
-    """For a workbook of several sheets read from its first: the others, and how to name
-    one (`tables.<table>.sheet`)."""
-    if not isinstance(path, Path) or path.suffix.lower() != ".xlsx" or sheet is not None:
-        return ""
+def workbook_sheets(path: Path) -> list[str]:
+    """The sheets of an Excel workbook, in order; none for a file that is not one, or that
+    cannot be read (where this is asked, a hint, the file was read a moment ago)."""
+    if path.suffix.lower() != ".xlsx":
+        return []
     try:
         import fastexcel
 
-        names = fastexcel.read_excel(path).sheet_names
-    except Exception:  # the file was read a moment ago: this is only a hint
-        return ""
+        return list(fastexcel.read_excel(path).sheet_names)
+    except Exception:  # fastexcel's errors and OS errors alike
+        return []
+
+
+def _sheet_hint(path: Path | DatabaseTable, sheet: str | None, table: str) -> str:
+    """For a workbook of several sheets read from its first: the others, and how to name
+    one (`tables.<table>.sheet`)."""
+    names = workbook_sheets(path) if isinstance(path, Path) and sheet is None else []
     if len(names) < 2:
         return ""
     others = ", ".join(f"'{n}'" for n in names[1:])

@@ -79,6 +79,7 @@ from workbench.data.profiles import (
     header_key,
     load_profile,
     with_source_values,
+    workbook_sheets,
 )
 from workbench.data.profiles import relabelled as relabelled_by_profile
 from workbench.data.schema import TABLES, Column, Table
@@ -601,10 +602,8 @@ def _open_xlsx(
 
 def _check_sheet(path: Path, sheet_name: str) -> None:
     """A DataFileError naming the workbook's sheets when it has none called `sheet_name`."""
-    import fastexcel
-
-    names = fastexcel.read_excel(path).sheet_names
-    if sheet_name not in names:
+    names = workbook_sheets(path)
+    if names and sheet_name not in names:  # (none: the reader says why it cannot read it)
         shown = ", ".join(f"'{n}'" for n in names)
         raise DataFileError(
             path, f"has no sheet '{sheet_name}' (the profile's sheet); its sheets: {shown}"
@@ -799,14 +798,7 @@ def _missing_columns(
 
 def _other_sheets(path: Path) -> str:
     """For a workbook of several sheets: that only the first is read, and the others' names."""
-    if format_of(path) != "xlsx":
-        return ""
-    try:
-        import fastexcel
-
-        names = fastexcel.read_excel(path).sheet_names
-    except Exception:  # the file was read a moment ago: this is only a hint
-        return ""
+    names = workbook_sheets(path)
     if len(names) < 2:
         return ""
     others = ", ".join(f"'{n}'" for n in names[1:])
