@@ -220,7 +220,12 @@ def test_eligibility_manifest_records_what_decided_the_run(fsm_runs):
     assert set(record) == MANIFEST_KEYS | {"warnings"}
     assert record["warnings"] == {"serious": [], "notes": 0}
     assert record["status"] == "ok"
-    assert record["parameters"] == FSM | {"review_store": "", "threshold": 10, "round_to": 0}
+    assert record["parameters"] == FSM | {
+        "linkage": "probabilistic",
+        "review_store": "",
+        "threshold": 10,
+        "round_to": 0,
+    }
     assert record["rule_set"] == load_rule_set("free_school_meals").ref
     assert record["package_version"] == __version__
     assert record["notebook"] == {

@@ -236,6 +236,8 @@ def test_the_assurance_report_of_a_run_needs_no_dates(tmp_path):
     from workbench.runs.parameters import dates_to_give
 
     assert dates_to_give("05", {"run": str(tmp_path)}, "python3") == []
+    assert dates_to_give("03", {"list_file": "list.csv"}, "python3") == []  # assessed already
+    assert dates_to_give("03", {}, "python3") == ["term_start", "as_of"]
     assert dates_to_give("05", {}, "python3") == ["term_start", "as_of"]
     assert dates_to_give("01", {}, "python3") == []
     assert dates_to_give("06", {}, "python3") == []
@@ -717,3 +719,25 @@ def test_several_outcome_lists_given_relative_are_read_and_hashed_each(tmp_path,
     hashes = parameter_inputs(given)
     assert hashes["parameter:outcome_lists[1]"] == file_sha256(tmp_path / "work" / "a.csv")
     assert hashes["parameter:outcome_lists[2]"] == file_sha256(tmp_path / "work" / "b.csv")
+
+
+def test_the_eligibility_report_takes_the_linkage_and_records_it(tmp_path):
+    # A tester: the README says every manifest records the linkage, and report 02's did not
+    # (it had no such parameter, so it always linked with Splink).
+    from workbench.eligibility.assess import assess
+
+    # The medium council: its lists differ by linkage (43 children linked exactly, 42 with
+    # Splink), so the list shows which was used.
+    medium = SAMPLE.parent / "council_medium"
+    dates = {"term_start": "2026-09-01", "as_of": "2026-09-01"}
+    for linkage in ("exact", "probabilistic"):
+        run = run_report(
+            "02", data=medium, parameters={**dates, "linkage": linkage}, reports=tmp_path / "r"
+        )
+        record = json.loads(run.manifest.read_text())
+        assert record["parameters"]["linkage"] == linkage
+        (listed,) = (run.run_dir / "restricted").glob("*_list.csv")
+        found = assess(medium, "two_year_old", term_start=date(2026, 9, 1),
+                       as_of=date(2026, 9, 1), linkage=linkage)  # fmt: skip
+        columns = ["person_id", "dwp_record_id"]
+        assert pl.read_csv(listed).select(columns).rows() == found.candidates.select(columns).rows()

@@ -219,13 +219,16 @@ def _checked_parameters(
 # scheduled report left with the examples would report on that term, on that day's evidence,
 # for ever, and say nothing.
 REPORT_DATES = ("term_start", "as_of")
+# Parameters naming what was assessed already: a notebook given one does not assess.
+_ASSESSED = ("run", "list_file")
 
 
 def dates_to_give(notebook: str | Path, given: Mapping[str, object], kernel: str) -> list[str]:
     """Which of `REPORT_DATES` the notebook takes that ``given`` leaves out; none for a
-    notebook pointed at a run folder (05_assurance's ``run``), which reads the run's own."""
+    notebook pointed at what was assessed already, a run folder (05_assurance's ``run``) or
+    a list (03_review's ``list_file``), which carry their own."""
     declared = _declared(resolve_notebook(notebook), kernel)
-    if "run" in declared and str(given.get("run") or "").strip():
+    if any(name in declared and str(given.get(name) or "").strip() for name in _ASSESSED):
         return []
     return [name for name in REPORT_DATES if name in declared and name not in given]
 
