@@ -632,6 +632,26 @@ def test_a_review_view_removed_from_the_access_log_fails_the_chain_check(run: Ru
     assert f"{run.store}.access line " in detail and f"access log line {seq}, logged on " in detail
 
 
+def test_a_stored_list_item_edited_in_sqlite_fails_the_chain_check(run: Run):
+    """What a reviewer decided on is the item's stored row: before the lists were sealed, a
+    tier changed with sqlite3 passed every check."""
+    assert "the stored lists: 1 sealed and intact" in run.report().check(CHAIN).detail
+    conn = sqlite3.connect(run.store)
+    conn.execute("DROP TRIGGER list_items_no_update")
+    conn.execute("UPDATE list_items SET tier = 'possible' WHERE rowid = 1")
+    conn.commit()
+    (list_id,) = conn.execute("SELECT list_id FROM lists").fetchone()
+    conn.close()
+    report = run.report()
+    assert failed(report) == [CHAIN]
+    assert report.check(CHAIN).detail.startswith(f"list {list_id} (stored ") and report.check(
+        CHAIN
+    ).detail.endswith(
+        "its items were changed, added or removed since it was stored (outside retention): "
+        "what reviewers were shown is not as the list proposed"
+    )
+
+
 def test_decisions_removed_from_the_end_with_the_counter_rewound_fail_the_chain_check(run: Run):
     conn = sqlite3.connect(run.store)
     conn.execute("DROP TRIGGER decisions_no_delete")
@@ -671,6 +691,7 @@ def test_an_exported_head_removed_under_store_retention_still_passes_the_chain_c
         f"1 checkpoints; head {head[:12]}",
         f"{run.outreach}.outreach.json: the chain head recorded at export was removed under "
         "retention (bridged by checkpoint 1)",
+        "the stored lists: 1 sealed and intact",
         "the access log: 6 line(s) sealed and intact",
     ]
     assert failed(report) == [OUTREACH_TRACED]  # its rows rest on decisions no longer held

@@ -592,7 +592,8 @@ def _dpia(rule_sets: list[RuleSet], policy: RetentionPolicy) -> list[str]:
         "and never written to any output; reading personal data is recorded in the store's "
         "access log, each line sealed (keyed to the pseudonym key), so a line removed or "
         "changed outside the workbench is found by `workbench assure --store` and flagged in "
-        "a subject access answer.",
+        "a subject access answer; each stored list is sealed the same way, so an item a "
+        "reviewer decided on, changed afterwards, is found too.",
         "",
         "### Recipients",
         "",

@@ -7,7 +7,7 @@ store and its retention share (the chain's genesis hash, UTC timestamps as text)
 Examples
 --------
 >>> len(MIGRATIONS), DECISIONS[0]
-(9, 'contact')
+(10, 'contact')
 >>> [s.split()[2] for s in statements(MIGRATIONS[0])][:2]
 ['lists', 'list_items']
 """
@@ -35,6 +35,7 @@ __all__ = [
     "REASON_REQUIRED",
     "SEALED_ACCESS_VERSION",
     "SEALED_IMPORTS_VERSION",
+    "SEALED_LISTS_VERSION",
     "configure",
     "decision_kind",
     "decision_label",
@@ -138,6 +139,8 @@ SEALED_IMPORTS_VERSION = 7
 """The migration from which check imports are sealed."""
 SEALED_ACCESS_VERSION = 9
 """The migration from which the access log's lines are sealed."""
+SEALED_LISTS_VERSION = 10
+"""The migration from which stored lists are sealed."""
 
 # Ordered migrations: the store records how many it has applied in `schema_version` and
 # applies the rest on open. Never edit a released script; append a new one.
@@ -456,6 +459,22 @@ MIGRATIONS: tuple[str, ...] = (
         seal TEXT NOT NULL
     );
     {_append_only("access_seal_since")}
+    """,
+    # 10: the lists sealed. Each stored list gets a seal (`workbench.review.list_seals`): an
+    # HMAC under the chain's key over its record, the SHA-256 of its items as stored and the
+    # seal of the list sealed before it, so an item edited, added or removed behind the
+    # package's back (what a reviewer was shown and decided on) shows when the store is
+    # verified. Lists stored before this version are sealed as the store migrates (by
+    # `ReviewStore`), their items as they then were; a list whose items retention had removed
+    # has no digest (its record is still sealed).
+    f"""
+    CREATE TABLE list_seals (
+        seal_seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        list_id TEXT NOT NULL UNIQUE REFERENCES lists (list_id),
+        items_digest TEXT,
+        seal TEXT NOT NULL UNIQUE
+    );
+    {_append_only("list_seals")}
     """,
 )
 

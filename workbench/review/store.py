@@ -70,6 +70,7 @@ from workbench.review.chain import (
 )
 from workbench.review.inputs import checked_request, item_rows
 from workbench.review.keys import load_key
+from workbench.review.list_seals import ITEM_COLUMNS, seal_list, seal_unsealed, verify_lists
 from workbench.review.retention import RetentionResult
 from workbench.review.schema import (
     BUSY_TIMEOUT_MS,
@@ -83,6 +84,7 @@ from workbench.review.schema import (
     REASON_REQUIRED,
     SEALED_ACCESS_VERSION,
     SEALED_IMPORTS_VERSION,
+    SEALED_LISTS_VERSION,
     configure,
     immediate,
     statements,
@@ -144,16 +146,7 @@ def _create_private_file(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
 
 
-_ITEM_COLUMNS = (
-    "list_id",
-    "item_key",
-    "tier",
-    "reason_codes",
-    "evidence",
-    "eligible_from",
-    "link_needs_review",
-    "proposed_key",
-)
+_ITEM_COLUMNS = ("list_id", *ITEM_COLUMNS)
 
 
 def _insert_items(version: int) -> tuple[str, int]:
@@ -286,6 +279,10 @@ class ReviewStore:
                     if key_must_match:  # never sealed under a key the store was not made with
                         self._keying()
                     start_sealing(conn, self._key)
+                if version == SEALED_LISTS_VERSION:  # seal the lists stored so far
+                    if key_must_match:
+                        self._keying()
+                    seal_unsealed(conn, self._key)
                 if version == KEYED_CHAIN_VERSION:  # key the chain from here on
                     conn.execute(
                         "INSERT INTO chain_key VALUES (1, ?, ?, ?, ?)",
@@ -419,6 +416,8 @@ class ReviewStore:
             )
             statement, width = _insert_items(self.schema_version)
             conn.executemany(statement, [(list_id, *row)[:width] for row in rows])
+            if self.schema_version >= SEALED_LISTS_VERSION:
+                seal_list(conn, list_id, self._key)
         return list_id
 
     def lists(self) -> pl.DataFrame:
@@ -1122,6 +1121,12 @@ class ReviewStore:
         """The append-only log of the access log's last line after each write, beside the
         store: `<store>.access` (`workbench.review.access_log`)."""
         return access_head_log(self.path)
+
+    def verify_lists(self) -> tuple[int, list[str]]:
+        """Prove the stored lists (`workbench.review.list_seals`): each list's record against
+        its seal, and its items, unless retention removed them, against the digest sealed with
+        it. Returns how many lists were proved and the problems, naming lists, never a child."""
+        return verify_lists(self._conn, self._key)
 
     def verify_access_log(self) -> AccessLogReport:
         """Prove the access log: each line sealed since schema version 9 against its seal, and

@@ -30,7 +30,9 @@ given (run folders, lists, outreach and check exports) and, with ``store``, the 
    or check export recorded is still in the chain (no decision removed since), or is the head
    of a run of decisions removed under retention (a checkpoint's ``head_hash``; noted in the
    detail); and each import of DfE's check results matches its seal (its record, and its
-   results unless retention removed them: `ReviewStore.verify_check_results`).
+   results unless retention removed them: `ReviewStore.verify_check_results`); each stored
+   list matches its seal (its record, and its items unless retention removed them:
+   `ReviewStore.verify_lists`), so an item a reviewer decided on was not changed since.
 5. **restricted files owner-only**: lists, manifests, outreach and check exports, workbooks and
    anything under a ``restricted/`` folder have no group or other permissions (0600; folders
    0700).
@@ -1031,6 +1033,11 @@ def _check_chain(run: _Run, store: ReviewStore | None) -> Check:
             )
     results = store.verify_check_results()
     problems += results.problems
+    # The lists: what each reviewer was shown and decided on is the item's stored row.
+    lists_sealed, list_problems = store.verify_lists()
+    problems += list_problems
+    if lists_sealed and not list_problems:
+        notes.append(f"the stored lists: {lists_sealed} sealed and intact")
     # The access log: "details seen before each decision" and subject access rest on it.
     accesses = store.verify_access_log()
     problems += accesses.problems

@@ -1,0 +1,185 @@
+"""The review store's lists, sealed: what each stored list proposed, proved unchanged.
+
+A decision is about an item of a list, and what the reviewer saw (the tier, the reasons, the
+evidence, the proposed match) is that item's stored row; so an item edited, added or removed
+behind the package's back must show, as an edited decision does.
+
+Each list is sealed as it is stored (:func:`seal_list`, in the same transaction): an
+HMAC-SHA256 under the decision chain's key (:func:`workbench.review.chain.chain_key`) over its
+record (:data:`LIST_FIELDS`), the SHA-256 of its items as stored (:func:`list_items_digest`)
+and the seal of the list sealed before it (the genesis hash for the first), in
+``list_seals``. Lists stored before the store sealed them (schema version 10) are sealed as it
+migrates (:func:`seal_unsealed`), their items as they then were. After retention removes a
+list's items the record is still proved; its items are no longer there to prove.
+:func:`verify_lists` checks them all.
+
+Someone who can write the database but does not hold the pseudonym key cannot rewrite a list
+unseen; someone who holds both can (as for decisions).
+
+Example
+-------
+>>> conn = sqlite3.connect(":memory:")
+>>> _ = conn.executescript(
+...     "CREATE TABLE lists (list_id TEXT PRIMARY KEY, run_id TEXT, initiative TEXT,"
+...     " rule_set TEXT, input_hashes TEXT, created_at TEXT, item_count INTEGER);"
+...     "CREATE TABLE list_items (list_id TEXT, item_key TEXT, tier TEXT, reason_codes TEXT,"
+...     " evidence TEXT, eligible_from TEXT, link_needs_review INTEGER, proposed_key TEXT);"
+...     "CREATE TABLE list_item_removals (list_id TEXT);"
+...     "CREATE TABLE list_seals (seal_seq INTEGER PRIMARY KEY AUTOINCREMENT, list_id TEXT,"
+...     " items_digest TEXT, seal TEXT)")
+>>> _ = conn.execute("INSERT INTO lists VALUES ('l-1', 'r-1', 'two_year_old', 'two_year_old@1',"
+...                  " '{}', '2026-09-01T09:00:00.000000Z', 1)")
+>>> _ = conn.execute("INSERT INTO list_items VALUES ('l-1', 'pk_1', 'likely', 'x', NULL, NULL,"
+...                  " 0, NULL)")
+>>> key = bytes(32)
+>>> len(seal_list(conn, "l-1", key)), verify_lists(conn, key)
+(64, (1, []))
+>>> _ = conn.execute("UPDATE list_items SET tier = 'possible'")
+>>> verify_lists(conn, key)[1]  # doctest: +ELLIPSIS
+['list l-1 (stored 2026-09-01T09:00:00.000000Z): its items were changed, added or removed ...']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import sqlite3
+from typing import Any
+
+from workbench.review.chain import seal_record
+from workbench.review.schema import GENESIS_HASH
+
+__all__ = [
+    "ITEM_COLUMNS",
+    "LIST_FIELDS",
+    "list_items_digest",
+    "list_seal",
+    "seal_list",
+    "seal_unsealed",
+    "verify_lists",
+]
+
+LIST_FIELDS = (
+    "list_id",
+    "run_id",
+    "initiative",
+    "rule_set",
+    "input_hashes",
+    "created_at",
+    "item_count",
+)
+"""The fields of a list's record its seal covers, in the table's order."""
+ITEM_COLUMNS = (
+    "item_key",
+    "tier",
+    "reason_codes",
+    "evidence",
+    "eligible_from",
+    "link_needs_review",
+    "proposed_key",
+)
+"""The columns of a list's items its digest covers: every column but the list's id."""
+
+
+def list_items_digest(conn: sqlite3.Connection, list_id: str) -> str:
+    """SHA-256 (hex) of one list's items as stored, in ``item_key`` order."""
+    rows = conn.execute(
+        f"SELECT {', '.join(ITEM_COLUMNS)} FROM list_items WHERE list_id = ? ORDER BY item_key",
+        (list_id,),
+    ).fetchall()
+    canonical = json.dumps([list(row) for row in rows], separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def list_seal(fields: dict[str, Any], items_digest: str | None, prev_seal: str, key: bytes) -> str:
+    """HMAC-SHA256 (hex) under the chain's ``key`` of a list's record (:data:`LIST_FIELDS`),
+    the digest of its items (None when they had gone before it was sealed) and the seal of
+    the list sealed before it."""
+    payload = {name: fields[name] for name in LIST_FIELDS}
+    return seal_record(payload | {"items_digest": items_digest, "prev_seal": prev_seal}, key)
+
+
+def _record(conn: sqlite3.Connection, list_id: str) -> dict[str, Any]:
+    values = conn.execute(
+        f"SELECT {', '.join(LIST_FIELDS)} FROM lists WHERE list_id = ?", (list_id,)
+    ).fetchone()
+    return dict(zip(LIST_FIELDS, values, strict=True))
+
+
+def _last_seal(conn: sqlite3.Connection) -> str:
+    found = conn.execute("SELECT seal FROM list_seals ORDER BY seal_seq DESC LIMIT 1").fetchone()
+    return GENESIS_HASH if found is None else str(found[0])
+
+
+def _items_removed(conn: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT list_id FROM list_item_removals")}
+
+
+def seal_list(conn: sqlite3.Connection, list_id: str, key: bytes) -> str:
+    """Seal a stored list, inside the caller's write transaction (the one that stored it);
+    return the seal."""
+    digest = None if list_id in _items_removed(conn) else list_items_digest(conn, list_id)
+    seal = list_seal(_record(conn, list_id), digest, _last_seal(conn), key)
+    conn.execute(
+        "INSERT INTO list_seals (list_id, items_digest, seal) VALUES (?, ?, ?)",
+        (list_id, digest, seal),
+    )
+    return seal
+
+
+def seal_unsealed(conn: sqlite3.Connection, key: bytes) -> int:
+    """Seal, inside the migration's transaction, every list stored before the store sealed
+    them, oldest first; return how many."""
+    unsealed = conn.execute(
+        "SELECT list_id FROM lists WHERE list_id NOT IN (SELECT list_id FROM list_seals) "
+        "ORDER BY rowid"
+    ).fetchall()
+    for (list_id,) in unsealed:
+        seal_list(conn, list_id, key)
+    return len(unsealed)
+
+
+def verify_lists(conn: sqlite3.Connection, key: bytes) -> tuple[int, list[str]]:
+    """Check every stored list: its record against its seal, the seals' order (none removed
+    or inserted) and, unless retention removed them, its items against the digest sealed with
+    it. Returns how many lists were proved and the problems (naming the list, never a child)."""
+    removed = _items_removed(conn)
+    seals = conn.execute(
+        "SELECT list_id, items_digest, seal FROM list_seals ORDER BY seal_seq"
+    ).fetchall()
+    records = {
+        row[0]: dict(zip(LIST_FIELDS, row, strict=True))
+        for row in conn.execute(f"SELECT {', '.join(LIST_FIELDS)} FROM lists")
+    }
+    problems: list[str] = []
+    prev = GENESIS_HASH
+    for list_id, digest, seal in seals:
+        fields = records.pop(list_id, None)
+        if fields is None:
+            problems.append(f"list {list_id}: sealed, but the store no longer holds its record")
+            prev = seal
+            continue
+        name = f"list {list_id} (stored {fields['created_at']})"
+        expected = list_seal(fields, digest, prev, key)
+        prev = seal
+        if not hmac.compare_digest(expected, seal):
+            problems.append(
+                f"{name}: its record was changed since it was stored, or a list sealed before "
+                "it was removed (the seal does not match)"
+            )
+        elif list_id not in removed and list_items_digest(conn, list_id) != digest:
+            problems.append(
+                f"{name}: its items were changed, added or removed since it was stored "
+                "(outside retention): what reviewers were shown is not as the list proposed"
+            )
+    problems += [
+        f"list {list_id} (stored {fields['created_at']}): not sealed: stored outside the workbench"
+        for list_id, fields in records.items()
+    ]
+    orphans = conn.execute(
+        "SELECT count(*) FROM list_items WHERE list_id NOT IN (SELECT list_id FROM lists)"
+    ).fetchone()[0]
+    if orphans:
+        problems.append(f"{orphans} list item(s) belong to no list the store records")
+    return len(seals), problems
