@@ -11,6 +11,7 @@ import sqlite3
 import stat
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 import workbench.review.store as store_module
@@ -235,3 +236,20 @@ def test_the_log_beside_the_store_emptied_or_deleted_does_not_hide_a_cut(tmp_pat
         gap, problem = store.verify_access_log().problems
     assert gap == "access log line(s) 3 to 4: removed (the numbers are missing)"
     assert problem.startswith(f"{path}.access: missing, while the store's access log holds 4")
+
+
+def test_lines_written_in_one_write_transaction_are_logged_beside_the_store_at_commit(tmp_path):
+    # A tester's case: after every workbook import (one write transaction) `assure --store`
+    # failed "the access log's last line is not logged there", and subject access warned.
+    path = tmp_path / "review.sqlite"
+    key = "pk_" + "a" * 24
+    items = pl.DataFrame({"item_key": [key], "tier": ["likely"], "reason_codes": [["x"]]})
+    with ReviewStore(path, key=KEY) as store:
+        list_id = store.add_list("r-1", "two_year_old", "two_year_old@3", {}, items)
+        with store.write_transaction():
+            store.record_decision(list_id, key, "contact", "A. Officer")
+            store.log_access("A. Officer", "review import", "list l-1, 1 decision")
+        assert store.verify_access_log().problems == ()
+        last = store._conn.execute("SELECT seq, seal FROM access_log ORDER BY seq DESC").fetchone()
+    logged = Path(f"{path}.access").read_text().splitlines()[-1].split("\t")[:2]
+    assert logged == [str(last[0]), last[1]]

@@ -349,7 +349,7 @@ class ReviewStore:
         if head_due:  # only once the decisions are committed
             self._log_head()
         if access_due:
-            self._log_access_head()
+            self._write_access_head()
 
     def _now(self) -> str:
         return utc_text(self._clock())
@@ -1152,5 +1152,8 @@ class ReviewStore:
         if self._joined or not self._access_due:
             return
         self._access_due = False
+        self._write_access_head()
+
+    def _write_access_head(self) -> None:
         seq, seal = last_access(self._conn)
         log_access_head(self.path, seq, seal, self._now())
