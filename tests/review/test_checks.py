@@ -1506,3 +1506,34 @@ def test_results_of_rows_sent_in_two_exports_name_the_exports_files(reviewed):
         f"{chosen.export_id}: "
         f"fewer-part*.csv, exported {day}); say which one they answer with --export ID"
     ) in str(raised.value)
+
+
+def test_outreach_cautions_a_contact_decided_before_dfe_answered_other_than_eligible(reviewed):
+    """A tester's case: contact decisions made before the check, whose answer was "does not
+    match", went out with an empty caution; the officer never saw DfE's answer."""
+    from workbench.review.outreach import export_outreach
+
+    store, list_id, data, listed, who, folder = reviewed
+    exported = _export(reviewed)
+    by_row = {_row_of(store, exported.export_id, who[k]): k for k in ANSWERS}
+    answers = ANSWERS | {"f": "Information does not match records"}
+    sent = _rows(exported.files[0])
+    results = _results(sent, [answers[by_row[n]] for n in range(1, 7)], folder / "r.csv")
+    import_check_results(store, results, key=KEY, user="A. Officer")
+    # c's answer (does not match) was in when c was decided `contact`: no caution.
+    store.record_decision(list_id, pseudonym("person", who["c"], KEY), "contact", "B. Officer")
+    result = export_outreach(store, listed, data, folder / "contacts.csv", key=KEY, user="B")
+    caution = dict(
+        pl.read_csv(result.out, infer_schema=False).select("item_key", "caution").iter_rows()
+    )
+    f, c, g = (pseudonym("person", who[k], KEY) for k in "fcg")
+    assert result.caution_dfe_check_since == 1
+    assert "DfE's check, read on " in caution[f]
+    assert caution[f].endswith(
+        "after this decision, answered ‘Information does not match records’: Check the "
+        "parent's surname, date of birth and National Insurance number with the family before "
+        "checking again."
+    )
+    assert "DfE" not in (caution[c] or "") and "DfE" not in (caution[g] or "")
+    sidecar = json.loads(result.sidecar.read_text())
+    assert sidecar["counts"]["caution_dfe_check_since"] == 1

@@ -284,6 +284,9 @@ def test_sheet_is_protected_with_only_the_three_decision_columns_editable(export
     book = openpyxl.load_workbook(exported[1])
     sheet = book["Review"]
     assert sheet.protection.sheet
+    # Filtering allowed, sorting not: Excel would sort only the unlocked decision columns,
+    # moving each decision onto another child (a tester's case).
+    assert (sheet.protection.autoFilter, sheet.protection.sort) == (False, True)
     assert sheet.freeze_panes == "A2"
     editable = {
         name

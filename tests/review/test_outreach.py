@@ -410,6 +410,7 @@ def test_export_and_sidecar_are_owner_only_and_the_sidecar_holds_no_personal_dat
         "caution_already_funded": 0,
         "caution_places_not_known": 0,
         "caution_same_address": 0,
+        "caution_dfe_check_since": 0,
     }
     assert record["chain_head"] == store.verify_chain().head
     assert not list(result.out.parent.glob(".*partial"))

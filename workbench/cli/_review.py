@@ -322,6 +322,11 @@ def review_outreach_command(
             f"{result.caution_funded_place} to check with the provider first (a funded place "
             "for the term may be the child's: its record link awaits review)"
         )
+    if result.caution_dfe_check_since:
+        cautions.append(
+            f"{result.caution_dfe_check_since} whose DfE check, read after the `contact` "
+            "decision, did not answer eligible (read it before contacting the family)"
+        )
     if result.caution_confirmed_record_differs:
         cautions.append(
             f"{result.caution_confirmed_record_differs} confirmed as a council record of the "

@@ -45,6 +45,7 @@ from workbench.review.outreach import (
     check_read_inputs,
     list_data_folder,
 )
+from workbench.review.schema import CHECK_OUTCOME_TEXT
 from workbench.rules import load_rule_set
 from workbench.rules.model import RuleSet
 
@@ -117,29 +118,6 @@ _DWP_COLUMNS = ("address_line_1", "address_line_2", "address_line_3", "address_l
 
 
 # --- words ---------------------------------------------------------------------------------
-CHECK_OUTCOME_TEXT = {
-    "eligible": (
-        "Eligible",
-        "DfE's service found the parent eligible: evidence for your decision, not a decision.",
-    ),
-    "may_not_be_eligible": (
-        "May not be eligible",
-        "DfE's service did not confirm the parent's eligibility. It checks the parent's "
-        "benefits only: a criterion it does not check (see the reasons) may still apply.",
-    ),
-    "information_does_not_match": (
-        "Information does not match DfE's records",
-        "Check the parent's surname, date of birth and National Insurance number with the "
-        "family before checking again.",
-    ),
-    "technical_error": (
-        "Not checked: a technical error",
-        "DfE's service could not check this row: send it again with `workbench check export "
-        "--try-again`.",
-    ),
-}
-"""Each check outcome (`workbench.review.schema.CHECK_OUTCOMES`) in words, and what it means
-for the officer."""
 
 
 def check_result_lines(

@@ -30,7 +30,9 @@ Each row carries the ``decision_id``, ``reviewer`` and ``decided_at`` it rests o
   DWP-list row whose link the latest decision confirmed, a council record of the child (the
   list's ``probable_person_id``) whose date of birth, address or postcode differ from the
   row's (`confirmed_record_caution`; the row keeps the DWP row's details until the next
-  ``assess --store`` applies the link, and the council's values are not copied into the file).
+  ``assess --store`` applies the link, and the council's values are not copied into the file),
+  and a child whose newest DfE eligibility check was read after the ``contact`` decision and
+  did not answer eligible (`dfe_check_caution`: the officer decided before DfE answered).
   The sidecar and the result count both.
 - The CSV is written owner-only (0600) and atomically, beside ``FILE.outreach.json`` (the list,
   the decision ids, the counts, the decision chain's head and, in row order, each row's keyed
@@ -63,6 +65,7 @@ import polars as pl
 from workbench.data.database import ROWS_HASH, DatabaseTable
 from workbench.data.profiles import active_profile
 from workbench.data.reading import LoadedData, find_table_file, load_folder
+from workbench.dates import long_date
 from workbench.eligibility.terms import birthday
 from workbench.errors import UsageError, WorkbenchError
 from workbench.governance.access import current_user
@@ -70,6 +73,7 @@ from workbench.private_files import check_folder_for, private_folder_for, write_
 from workbench.provenance import file_sha256
 from workbench.review.keys import pseudonym
 from workbench.review.lists import PERSON_KIND, ListFile, read_list_file, review_candidates
+from workbench.review.schema import CHECK_OUTCOME_TEXT
 from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
 from workbench.rules import load_rule_set
 from workbench.spreadsheet import neutralised
@@ -210,6 +214,9 @@ class OutreachResult:
     """When the latest earlier export of those children was made (UTC, ISO), or None."""
     held_back_same_child: int = 0
     """DWP-list rows confirmed as a child whose own row on the list is sent instead."""
+    caution_dfe_check_since: int = 0
+    """Rows exported with a `dfe_check_caution`: DfE answered other than eligible after the
+    ``contact`` decision."""
 
 
 def sidecar_path(out: str | Path) -> Path:
@@ -576,6 +583,61 @@ def _with_cautions(
     )
 
 
+def dfe_check_caution(outcome: str, dfe_outcome: str, read_on: date) -> str:
+    """The caution of a row whose child's newest DfE eligibility check was read after the
+    ``contact`` decision the row rests on, and did not answer eligible.
+
+    Example
+    -------
+    >>> dfe_check_caution("may_not_be_eligible", "Not eligible", date(2026, 10, 2)).split(": ")[0]
+    "DfE's check, read on 2 October 2026 after this decision, answered ‘Not eligible’"
+    """
+    meaning = CHECK_OUTCOME_TEXT.get(outcome, ("", "Read it before contacting the family."))[1]
+    return (
+        f"DfE's check, read on {long_date(read_on)} after this decision, answered "
+        f"‘{dfe_outcome}’: {meaning}"
+    )
+
+
+def _checked_since_decision(store: ReviewStore, list_id: str, rows: pl.DataFrame) -> pl.DataFrame:
+    """The rows with `dfe_check_caution` added to the caution of each child whose newest DfE
+    check (from any list of the offer) was read after the row's decision and did not answer
+    eligible, and ``caution_dfe`` set: what the officer decided on did not include it."""
+    results = store.initiative_check_results(list_id, rows["item_key"].to_list())
+    newest = (
+        results.sort("result_seq")
+        .group_by("item_key", maintain_order=True)
+        .last()
+        .select(
+            "item_key",
+            pl.col("outcome").alias("__outcome"),
+            pl.col("dfe_outcome").alias("__dfe"),
+            pl.col("checked_at").alias("__checked"),
+        )
+    )
+    joined = rows.join(newest, on="item_key", how="left", maintain_order="left")
+    since = (
+        (pl.col("__checked") > pl.col("decided_at").cast(pl.String))
+        & (pl.col("__outcome") != "eligible")
+    ).fill_null(False)
+    said = [
+        dfe_check_caution(outcome, dfe_outcome, date.fromisoformat(checked[:10]))
+        if flagged
+        else None
+        for outcome, dfe_outcome, checked, flagged in joined.select(
+            "__outcome", "__dfe", "__checked", since.alias("__since")
+        ).iter_rows()
+    ]
+    extra = pl.Series(said, dtype=pl.String)
+    return joined.with_columns(
+        pl.when(extra.is_null())
+        .then(pl.col("caution"))
+        .otherwise(pl.concat_str(pl.col("caution"), extra, separator="; ", ignore_nulls=True))
+        .alias("caution"),
+        since.alias("caution_dfe"),
+    ).drop("__outcome", "__dfe", "__checked")
+
+
 # --- contact details -------------------------------------------------------------------------
 def list_data_folder(listed: ListFile, data: str | Path | None = None) -> Path:
     """The data folder a list was made from: `data` when given, else the one its manifest
@@ -884,6 +946,7 @@ def _sidecar(
             "caution_already_funded": int(exported["caution_funded"].sum()),
             "caution_places_not_known": int(exported["caution_no_places"].sum()),
             "caution_same_address": int(exported["caution_address"].sum()),
+            "caution_dfe_check_since": int(exported["caution_dfe"].sum()),
         },
         "superseded_by": sorted(rows["superseded"].drop_nulls().unique().to_list()),
         "chain_head": chain.head,
@@ -975,7 +1038,7 @@ def export_outreach(
     cautioned = _with_cautions(
         _with_details(exportable, data, listed), *_not_on_later_list(store, list_id)
     )
-    cautioned = _same_address(cautioned)
+    cautioned = _checked_since_decision(store, list_id, _same_address(cautioned))
     if exportable.height and _places_not_known(data, listed):
         cautioned = cautioned.with_columns(
             pl.concat_str(
@@ -1039,4 +1102,5 @@ def export_outreach(
         held_back_already_sent=record["counts"]["held_back_already_sent"],
         already_sent_on=sent_on,
         held_back_same_child=record["counts"]["held_back_same_child"],
+        caution_dfe_check_since=record["counts"]["caution_dfe_check_since"],
     )

@@ -24,6 +24,7 @@ from workbench.errors import WorkbenchError
 __all__ = [
     "BUSY_TIMEOUT_MS",
     "CHECK_OUTCOMES",
+    "CHECK_OUTCOME_TEXT",
     "DECISIONS",
     "DECISION_MEANINGS",
     "GENESIS_HASH",
@@ -94,6 +95,29 @@ CHECK_OUTCOMES = (
     "information_does_not_match",
     "technical_error",
 )
+
+CHECK_OUTCOME_TEXT = {
+    "eligible": (
+        "Eligible",
+        "DfE's service found the parent eligible: evidence for your decision, not a decision.",
+    ),
+    "may_not_be_eligible": (
+        "May not be eligible",
+        "DfE's service did not confirm the parent's eligibility. It checks the parent's "
+        "benefits only: a criterion it does not check (see the reasons) may still apply.",
+    ),
+    "information_does_not_match": (
+        "Information does not match DfE's records",
+        "Check the parent's surname, date of birth and National Insurance number with the "
+        "family before checking again.",
+    ),
+    "technical_error": (
+        "Not checked: a technical error",
+        "DfE's service could not check this row: send it again with `workbench check export "
+        "--try-again`.",
+    ),
+}
+"""Each check outcome (`CHECK_OUTCOMES`) in words, and what it means for the officer."""
 
 GENESIS_HASH = "0" * 64
 BUSY_TIMEOUT_MS = 10_000
