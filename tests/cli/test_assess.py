@@ -210,9 +210,21 @@ def test_rules_without_on_are_those_of_the_term_today_is_in(initiative, today, t
     assert _term_today_is_in(load_rule_set(initiative), today) == term
 
 
+def test_rules_on_a_day_no_term_starts_on_warns_naming_the_terms_start():
+    # A tester's `rules --on 2026-10-15` printed "the term starting 15 October 2026" unwarned.
+    result = workbench("rules", "--initiative", "two_year_old", "--on", "2026-10-15")
+    assert result.returncode == 0
+    assert " ".join(result.stderr.split()) == (
+        "warning: 15 October 2026 is not a term start of the two_year_old rules: shown as in "
+        "force on that day. The term it falls in started on 1 September 2026 (--on "
+        "2026-09-01), and a list for that term applies the rules in force then"
+    )
+
+
 def test_rules_prints_both_universal_credit_groups_for_september_2026(tmp_path):
     result = workbench("rules", "--initiative", "free_school_meals", "--on", "2026-09-01")
     assert result.returncode == 0
+    assert result.stderr == ""
     in_force = result.stdout.split("## Not in force")[0]
     assert "as in force for the term starting 1 September 2026" in in_force
     assert "`universal_credit`: A parent or carer gets Universal Credit, whatever" in in_force

@@ -744,3 +744,31 @@ def test_free_school_meals_says_the_group_and_the_sixth_form_limit():
         "✗ universal_credit: not in force for the term starting 1 April 2026 (it applies from "
         "1 September 2026)."
     )
+
+
+def test_free_school_meals_expanded_with_earnings_missing_says_it_may_be_targeted():
+    """A tester's case: Universal Credit with no earnings recorded is *expanded* (the group
+    goes by the codes met), but the child may be *targeted*: explain says so, once."""
+    from tests.council import Council
+
+    c = Council()
+    c.person("A1", "H1", date(1985, 1, 10), role="parent_carer")
+    c.person("C1", "H1", date(2016, 5, 1), role="child")
+    c.award("B1", "A1", "universal_credit")
+    rules = load_rule_set("free_school_meals")
+    found = explain_person(c.tables(), rules, person_id="C1", term_start=TERM, as_of=TERM)
+    assert (found.tier, found.eligibility_group) == ("likely", "expanded")
+    assert found.group_untested == (("targeted", ("universal_credit_low_income",)),)
+    text = found.to_text().splitlines()
+    at = text.index("Group: expanded.")
+    assert text[at + 1] == (
+        "It may be targeted instead: universal_credit_low_income could not be tested (something "
+        "it needs is missing). Find out, and run again, before relying on the group."
+    )
+    # With the earnings recorded, nothing is untested.
+    again = Council()
+    again.person("A1", "H1", date(1985, 1, 10), role="parent_carer")
+    again.person("C1", "H1", date(2016, 5, 1), role="child")
+    again.award("B1", "A1", "universal_credit", net=9000.0)
+    found = explain_person(again.tables(), rules, person_id="C1", term_start=TERM, as_of=TERM)
+    assert (found.eligibility_group, found.group_untested) == ("expanded", ())

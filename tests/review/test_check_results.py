@@ -365,3 +365,18 @@ def test_a_rerun_lists_workbook_shows_dfes_answers_about_the_same_children(store
     sheet = openpyxl.load_workbook(book)["Review"]
     header, *rows = list(sheet.iter_rows(values_only=True))
     assert all("another list" not in str(r[header.index("dfe_checks")]) for r in rows)
+
+
+def test_a_problem_on_many_rows_is_one_line_naming_them_all(tmp_path):
+    # A tester's wrong --export printed 50 lines alike, then "... and 8 more".
+    from workbench.review.check_results import ResultProblem
+
+    wrong = "a row of another check export (cx-1) of this list, not of export cx-2"
+    problems = [ResultProblem(row, "Parent Last Name", wrong) for row in range(2, 60)]
+    problems.insert(3, ResultProblem(5, "Outcome", "blank: expected DfE's outcome"))
+    error = CheckImportError(tmp_path / "r.csv", problems)
+    assert str(error).splitlines()[1:] == [
+        f"  - rows 2 to 59, column 'Parent Last Name': {wrong}",
+        "  - row 5, column 'Outcome': blank: expected DfE's outcome",
+    ]
+    assert len(error.problems) == 59  # each still there, row by row

@@ -250,8 +250,8 @@ def test_a_store_is_refused_with_exact_only_linkage_and_a_missing_store_is_named
     assert result.returncode == 2
     assert (
         f"no review store at none.sqlite (looked in the working folder {tmp_path} and the "
-        f"project folder {PROJECT_ROOT})"
-    ) in result.stderr
+        f"project folder {PROJECT_ROOT}): --store reads the link decisions recorded in review"
+    ) in " ".join(result.stderr.split())
 
 
 # --- apply_link_decisions on hand-made links ----------------------------------------------------

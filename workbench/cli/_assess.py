@@ -35,6 +35,7 @@ from workbench.cli._outputs import (
     refuse_writing_over_inputs,
     store_inputs,
 )
+from workbench.dates import long_date
 from workbench.errors import UsageError
 from workbench.governance.access import record_access
 
@@ -294,6 +295,14 @@ def rules_command(
     for name in names:
         rule_set = load_rule_set(name)
         day = parse_date(on, "--on") if on else _term_today_is_in(rule_set, date.today())
+        began = _term_today_is_in(rule_set, day)
+        if began != day:  # a tester's 15 October was printed as "the term starting" it
+            typer.echo(
+                f"warning: {long_date(day)} is not a term start of the {name} rules: shown as "
+                f"in force on that day. The term it falls in started on {long_date(began)} "
+                f"(--on {began}), and a list for that term applies the rules in force then",
+                err=True,
+            )
         texts.append(describe_rule_set(rule_set, day))
     typer.echo("\n\n".join(texts))
 

@@ -144,7 +144,9 @@ def check_export_command(
             try_again=try_again,
             recheck=recheck,
         )
-    files = ", ".join(path.name for path in result.files) or "no file (no row to check)"
+    files = ", ".join(path.name for path in result.files) or (
+        "no file: none of them can be checked (the reasons are below)"
+    )
     typer.echo(
         f"List {result.list_id}: {result.chosen} child(ren) chosen; {result.rows} row(s) for "
         f"{result.children} child(ren) in {files} (DfE's {result.template} template, "

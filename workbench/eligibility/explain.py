@@ -164,6 +164,9 @@ class Explanation:
     already_funded: bool = False
     rules_note: str | None = None
     """Said when the term is later than the rule file was checked for (`beyond_checked`)."""
+    group_untested: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Each group before the child's (in file order) that a criterion could not be tested
+    for, with those criteria (their income missing): the child may be in that group."""
     household_quarantined: tuple[str, ...] = ()
     """The people file's quarantined rows of the child's household, each "file row N
     (reason)": a parent or carer on one is not read, so their awards count for nothing
@@ -211,6 +214,11 @@ class Explanation:
             lines.append(self._funded_line())
         if self.eligibility_group:
             lines.append(f"Group: {self.eligibility_group}.")
+        for group, codes in self.group_untested:
+            lines.append(
+                f"It may be {group} instead: {', '.join(codes)} could not be tested (something "
+                "it needs is missing). Find out, and run again, before relying on the group."
+            )
         lines += [f"{f.mark} {f.code}: {f.status}." for f in self.findings]
         return "\n".join(lines)
 
@@ -622,6 +630,9 @@ def explain_assessed(
         funded_place_required=rule_set.population.funded_place_required,
         age_group=person["age_group"] if in_window else None,
         eligibility_group=row["eligibility_group"][0] if listed else None,
+        group_untested=_group_untested(
+            rule_set, row["eligibility_group"][0] if listed else None, worded
+        ),
         working_parent_place=WORKING_PARENT in streams,
         already_funded=bool(own),
         rules_note=rule_set.beyond_checked(term_start),
@@ -669,3 +680,22 @@ def explain_person(
         raise _unknown_person(person_id)
     found = assessment(tables, rule_set, term_start=term_start, as_of=as_of, links=links)
     return explain_assessed(found, tables, person_id=person_id)
+
+
+def _group_untested(
+    rule_set: RuleSet, group: str | None, findings: list[Finding]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The groups before `group` whose criteria the child may meet but that could not be
+    tested (`Finding.possible`), each with those criteria (free school meals: Universal Credit
+    with earnings not recorded is *expanded*, and may be *targeted*)."""
+    if group is None:
+        return ()
+    untested = [f.code for f in findings if f.possible and not f.met]
+    found = []
+    for each in rule_set.groups:
+        if each.name == group:
+            break
+        codes = tuple(code for code in untested if code in each.codes)
+        if codes:
+            found.append((each.name, codes))
+    return tuple(found)

@@ -182,7 +182,12 @@ def read_link_decisions(store: str | Path, key: bytes) -> StoredLinkDecisions:
 
     path = project_path(store)
     if not path.is_file():
-        raise UsageError(f"no review store at {looked_for(store)}", parameter="store")
+        raise UsageError(
+            f"no review store at {looked_for(store)}: --store reads the link decisions recorded "
+            "in review (a store is made by the first `workbench review export` or `review "
+            "serve`); give the store they were recorded in, or leave --store out",
+            parameter="store",
+        )
     with ReviewStore(path, key=key) as opened:
         report = opened.verify_chain()
         if not report.ok:
