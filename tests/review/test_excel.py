@@ -362,6 +362,10 @@ BAD_EDITS = {
         {ROW["D9"]: {"decision": "link_rejected", "reason": "   "}},
         [(ROW["D9"], "reason")],
     ),
+    "not_eligible with a date for its reason": (  # a tester's paste
+        {ROW["P2"]: {"decision": "not_eligible", "reason": "2026-09-14"}},
+        [(ROW["P2"], "reason")],
+    ),
     "edited tier": ({ROW["P2"]: {"tier": "likely"}}, [(ROW["P2"], "tier")]),
     "edited evidence and date": (
         {ROW["P1"]: {"evidence": "none", "eligible_from": "2026-01-01"}},

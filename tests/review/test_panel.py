@@ -298,7 +298,9 @@ def test_not_eligible_without_a_reason_shows_the_error_and_writes_nothing(
     panel.decision.value = "not_eligible"
     panel.reason_text.value = "   "
     panel.record_button.click()
-    assert "Say why in Reason: a not eligible decision needs a reason." in panel.error.value
+    assert "Say why in Reason, in words: a not eligible decision needs a reason." in (
+        panel.error.value
+    )
     assert 'role="alert"' in panel.error.value and "There is a problem" in panel.error.value
     assert store.decisions(list_id).height == 0
     assert panel.progress_text() == "0 of 60 decided, 60 undecided"

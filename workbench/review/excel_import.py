@@ -39,7 +39,7 @@ from typing import Any
 
 from workbench.errors import UsageError, WorkbenchError
 from workbench.governance.access import current_user
-from workbench.review.schema import decision_kind, decision_label, same_reviewer
+from workbench.review.schema import decision_kind, decision_label, same_reviewer, says_why
 from workbench.review.store import (
     DECISIONS,
     LINK_DECISIONS,
@@ -339,6 +339,12 @@ def _decision_problems(row: _Row, reviewer: str) -> Iterator[RowProblem]:
         )
     elif decision in REASON_REQUIRED and reason is None:
         yield RowProblem(row.number, "reason", f"a {decision} decision needs a reason; got none")
+    elif decision in REASON_REQUIRED and not says_why(reason):
+        yield RowProblem(
+            row.number,
+            "reason",
+            f"a {decision} decision needs a reason saying why in words; got {reason!r}",
+        )
     named = row.values["reviewer"].strip()
     if named and not same_reviewer(named, reviewer):
         yield RowProblem(

@@ -26,7 +26,7 @@ import polars as pl
 
 from workbench.errors import WorkbenchError
 from workbench.review.keys import PSEUDONYM_PATTERN
-from workbench.review.schema import DECISIONS, REASON_REQUIRED
+from workbench.review.schema import DECISIONS, REASON_REQUIRED, says_why
 
 __all__ = ["check_decision_names", "checked_request", "item_rows"]
 
@@ -58,9 +58,10 @@ def checked_request(position: int, request: Mapping[str, Any]) -> dict[str, Any]
             f"decision {position}: the reviewer's name is required; got an empty reviewer"
         )
     reason = str(request.get("reason") or "").strip() or None
-    if decision in REASON_REQUIRED and reason is None:
+    if decision in REASON_REQUIRED and not says_why(reason):
         raise WorkbenchError(
-            f"decision {position}: a {decision} decision needs a reason saying why; got none"
+            f"decision {position}: a {decision} decision needs a reason saying why in words; "
+            + ("got none" if reason is None else f"got {reason!r}")
         )
     return {
         "list_id": request["list_id"],

@@ -61,6 +61,7 @@ from workbench.review.schema import (
     decision_kind,
     decision_label,
     same_reviewer,
+    says_why,
 )
 from workbench.review.store import Decision, ReviewStore
 from workbench.rules import load_rule_set
@@ -849,9 +850,10 @@ class ReviewPanel:
             problems.append("Enter your name in ‘Your name’: every decision records who made it.")
         if decision is None:
             problems.append("Choose a decision: none is chosen until you choose one.")
-        elif decision in REASON_REQUIRED and reason is None:
+        elif decision in REASON_REQUIRED and not says_why(reason):
             problems.append(
-                f"Say why in Reason: a {decision_label(decision)} decision needs a reason."
+                f"Say why in Reason, in words: a {decision_label(decision)} decision needs a "
+                "reason."
             )
         if decision in LINK_DECISIONS and self._selected is not None:
             row = self._frame.row(self._frame["item_key"].index_of(self._selected), named=True)

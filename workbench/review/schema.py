@@ -42,6 +42,7 @@ __all__ = [
     "decision_label",
     "immediate",
     "same_reviewer",
+    "says_why",
     "statements",
     "utc_text",
 ]
@@ -70,6 +71,16 @@ def decision_kind(decision: str) -> tuple[str, ...]:
     True
     """
     return LINK_DECISIONS if decision in LINK_DECISIONS else OUTCOME_DECISIONS
+
+
+def says_why(reason: str | None) -> bool:
+    """Whether a reason says why in words (holds a letter): a date or a number pasted into
+    the reason of a decision that needs one is no reason (a tester's workbook).
+
+    >>> says_why("moved to Wales"), says_why("2026-09-14"), says_why(None)
+    (True, False, False)
+    """
+    return reason is not None and any(character.isalpha() for character in reason)
 
 
 def same_reviewer(a: str, b: str) -> bool:
