@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 import workbench.review.store as store_module
+from workbench.errors import WorkbenchError
 from workbench.review import ReviewStore
 from workbench.review.list_seals import list_items_digest
 
@@ -153,3 +154,133 @@ def test_lists_stored_before_seals_are_sealed_as_the_store_migrates(tmp_path, mo
     behind_the_stores_back(path, f"DELETE FROM list_items WHERE list_id = '{old_list}'")
     (problem,) = problems(path)
     assert problem.startswith(f"list {old_list} ") and "its items were changed" in problem
+
+
+# --- an auditor's attacks on the records around the seals ----------------------------------------
+def test_a_retention_record_made_by_hand_fails_and_its_items_are_named_unchecked(tmp_path):
+    path = tmp_path / "review.sqlite"
+    first, _ = stored(path)
+    behind_the_stores_back(
+        path,
+        "INSERT INTO retention_window VALUES (1, '2026-12-07T03:20:00.000000Z')",
+        f"UPDATE list_items SET tier = 'possible' WHERE list_id = '{first}'",
+        f"INSERT INTO list_item_removals VALUES ('{first}', '2026-12-07T03:20:00.000000Z', 2, "
+        "'J Smith')",
+        "DELETE FROM retention_window",
+    )
+    with ReviewStore(path, key=KEY) as store:
+        name = f"list {first} (stored {store.lists()['created_at'][0]})"
+    assert problems(path) == [
+        f"{name}: its items were removed under retention, yet it holds 2: added since, outside "
+        "the workbench",
+        f"{name}: recorded as removed under retention on 2026-12-07, but the access log "
+        "records no retention then: the record was made outside `workbench retention`, and "
+        "its items were not checked",
+    ]
+
+
+def test_an_item_put_back_into_a_list_retention_emptied_fails(tmp_path):
+    path = tmp_path / "review.sqlite"
+    first, _ = stored(path)
+    later = datetime.now(UTC) + timedelta(days=1)
+    with ReviewStore(path, key=KEY) as store:
+        store.apply_retention(later, later, user="records.officer")
+    behind_the_stores_back(
+        path,
+        "INSERT INTO list_items (list_id, item_key, tier, reason_codes, link_needs_review) "
+        f"VALUES ('{first}', '{KEYS[0]}', 'likely', 'x', 0)",
+    )
+    (problem,) = problems(path)
+    assert problem.startswith(f"list {first} ") and problem.endswith(
+        "its items were removed under retention, yet it holds 1: added since, outside the workbench"
+    )
+
+
+def test_a_list_removed_whole_fails_by_the_access_log_or_its_decisions(tmp_path):
+    path = tmp_path / "review.sqlite"
+    first, second = stored(path)
+    with ReviewStore(path, key=KEY) as store:
+        store.log_access("A. Officer", "review export", f"list {second}: 1 rows")
+    remove = [
+        f"DELETE FROM {table} WHERE list_id = '{{}}'" for table in ("list_items", "list_seals")
+    ] + ["DELETE FROM lists WHERE list_id = '{}'"]
+    behind_the_stores_back(path, *(s.format(second) for s in remove))  # foreign keys off
+    with ReviewStore(path, key=KEY) as store:
+        count, found = store.verify_lists()
+    assert (count, found) == (
+        1,
+        [
+            f"list {second}: named in the access log (line 1 first) but no longer in the "
+            "store: removed outside the workbench"
+        ],
+    )
+    behind_the_stores_back(path, *(s.format(first) for s in remove))
+    with ReviewStore(path, key=KEY) as store:
+        assert store.verify_lists()[1][-1] == (
+            f"list {first}: 1 decision(s) are about it, but the store no longer holds it: "
+            "removed outside the workbench"
+        )
+
+
+def old_store(path: Path, monkeypatch) -> str:
+    """A store of schema version 9 (before the lists were sealed) with a list of two items."""
+    original = store_module.MIGRATIONS
+    monkeypatch.setattr(store_module, "MIGRATIONS", original[:9])
+    with ReviewStore(path, key=KEY) as old:
+        list_id = old.add_list("r-0", "two_year_old", "two_year_old@3", {}, items(*KEYS[:2]))
+    monkeypatch.setattr(store_module, "MIGRATIONS", original)
+    return list_id
+
+
+def test_a_schema_set_back_and_migrated_again_fails(tmp_path, monkeypatch):
+    """An auditor's attack: version 10 deleted and list_seals dropped, items edited; the
+    next opening migrated the store again and sealed the edited items as they stood."""
+    path = tmp_path / "review.sqlite"
+    old_store(path, monkeypatch)
+    with ReviewStore(path, key=KEY) as store:
+        migrated = store.access_log().filter(pl.col("command") == "migrate")
+        assert migrated["detail"].to_list() == [
+            "schema version 9 to 10; 1 stored list(s) sealed as they stood"
+        ]
+        assert store.verify_migrations() == [] and store.verify_access_log().ok
+    behind_the_stores_back(
+        path,
+        "DELETE FROM schema_version WHERE version = 10",
+        "DROP TABLE list_seals",
+        "UPDATE list_items SET tier = 'possible'",
+    )
+    with ReviewStore(path, key=KEY) as store:
+        assert store.verify_lists() == (1, [])  # sealed afresh as it stood
+        first, again = store.access_log().filter(pl.col("command") == "migrate")["seq"]
+        assert store.verify_migrations() == [
+            f"access log lines {first} and {again} both record the store migrated to schema "
+            "version 10: its schema was set back in between, outside the workbench, and what "
+            "that version seals was sealed again as it then stood"
+        ]
+
+
+def test_an_older_store_opened_with_another_key_is_refused_and_left_as_it_was(
+    tmp_path, monkeypatch
+):
+    # An auditor's case: `assure` (which opens a store whatever its key) sealed an old
+    # store's lists under the wrong key, and the honest store failed for good after.
+    path = tmp_path / "review.sqlite"
+    old_store(path, monkeypatch)
+    with pytest.raises(WorkbenchError, match="keyed with another key"):
+        ReviewStore(path, key=bytes(32), key_must_match=False)
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT max(version) FROM schema_version").fetchone() == (9,)
+    conn.close()
+    with ReviewStore(path, key=KEY) as store:
+        assert store.verify_lists() == (1, [])
+
+
+def test_a_list_short_of_items_when_sealed_at_migration_fails(tmp_path, monkeypatch):
+    path = tmp_path / "review.sqlite"
+    list_id = old_store(path, monkeypatch)
+    behind_the_stores_back(path, f"DELETE FROM list_items WHERE item_key = '{KEYS[1]}'")
+    with ReviewStore(path, key=KEY) as store:
+        assert store.verify_lists()[1] == [
+            f"list {list_id} (stored {store.lists()['created_at'][0]}): holds 1 item(s) but "
+            "was stored with 2"
+        ]

@@ -276,7 +276,7 @@ def quarantined_values(data: LoadedData, table: str, column: str) -> pl.DataFram
         separator = profile.separator_for(table, report.file)
         sheet, header_row = profile.sheet_for(table), profile.header_row_for(table)
     try:
-        written = read_as_text(report.file, encoding, separator, sheet, header_row)
+        written = read_as_text(report.file, encoding, separator, sheet, header_row, [named])
     except WorkbenchError:
         return empty
     if named not in written.columns:

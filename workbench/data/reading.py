@@ -715,12 +715,13 @@ def read_as_text(
     separator: str | None = None,
     sheet: str | None = None,
     header_row: int | None = None,
+    columns: list[str] | None = None,
 ) -> pl.DataFrame:
     """Every column of one data file (`.csv`, `.parquet` or `.xlsx`; `.txt` or `.tsv` text) as
     text, under its own headers: a council's extract looked at before it is mapped
     (`workbench profile suggest`, the mapping view of `validate --profile`); `encoding` and
-    `separator` are a text file's (default UTF-8, and a comma, or a tab for .tsv). A
-    DataFileError when it cannot be read."""
+    `separator` are a text file's (default UTF-8, and a comma, or a tab for .tsv); `columns`,
+    only those (each a header of the file). A DataFileError when it cannot be read."""
     path = Path(path)
     fmt = format_of(path)
     if fmt is None:
@@ -731,7 +732,7 @@ def read_as_text(
         )
     try:
         headers, read = _open(path, fmt, encoding, separator, sheet, header_row)
-        frame = read(headers)
+        frame = read(headers if columns is None else [c for c in headers if c in columns])
     except WorkbenchError:
         raise
     except Exception as error:  # polars, fastexcel and OS errors alike mean "cannot read"

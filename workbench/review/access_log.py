@@ -37,6 +37,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,7 @@ from workbench.review.schema import GENESIS_HASH
 __all__ = [
     "ACCESS_FIELDS",
     "ACCESS_LOG_SUFFIX",
+    "MIGRATE_COMMAND",
     "AccessLogReport",
     "access_head_log",
     "access_seal",
@@ -55,6 +57,8 @@ __all__ = [
     "append_line",
     "last_access",
     "log_access_head",
+    "migrate_detail",
+    "migration_problems",
     "start_sealing",
     "verify_access_log",
 ]
@@ -63,6 +67,9 @@ ACCESS_FIELDS = ("at", "user", "command", "detail")
 """The fields of an access-log line its seal covers, in the table's order."""
 ACCESS_LOG_SUFFIX = ".access"
 """Beside the store, the log of the access log's last line after each write."""
+MIGRATE_COMMAND = "migrate"
+"""The access log's command of a store made earlier migrated to this workbench's schema."""
+_MIGRATED = re.compile(r"^schema version (\d+) to (\d+)")
 
 
 @dataclass(frozen=True)
@@ -281,4 +288,46 @@ def _verify_head_log(conn: sqlite3.Connection, store: Path, *, sealed: int) -> l
                 "it were cut and the log emptied or replaced, or a crash came between the "
                 "line and its log (the next command logs its own line)"
             )
+    return problems
+
+
+def migrate_detail(before: int, after: int, sealed_lists: int) -> str:
+    """The access log's detail of a migration (`MIGRATE_COMMAND`).
+
+    >>> migrate_detail(9, 10, 2)
+    'schema version 9 to 10; 2 stored list(s) sealed as they stood'
+    """
+    said = f"schema version {before} to {after}"
+    return said + (f"; {sealed_lists} stored list(s) sealed as they stood" if sealed_lists else "")
+
+
+def migration_problems(conn: sqlite3.Connection) -> list[str]:
+    """What the access log's migration lines say the store went through that its schema does
+    not show: migrated to a version it is not at now, or to the same version twice (its
+    schema set back in between, outside the workbench, and the lists sealed afresh as they
+    then stood: an auditor's attack). Empty when none (a store made at this version has no
+    such line)."""
+    current = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    lines = conn.execute(
+        "SELECT seq, detail FROM access_log WHERE command = ? ORDER BY seq", (MIGRATE_COMMAND,)
+    ).fetchall()
+    problems: list[str] = []
+    seen: dict[int, int] = {}
+    for seq, detail in lines:
+        found = _MIGRATED.match(detail)
+        if found is None:
+            continue  # a changed line fails its seal (verify_access_log)
+        to = int(found.group(2))
+        if to > current:
+            problems.append(
+                f"access log line {seq} records the store migrated to schema version {to}, but "
+                f"it is at version {current}: its schema was set back outside the workbench"
+            )
+        elif to in seen:
+            problems.append(
+                f"access log lines {seen[to]} and {seq} both record the store migrated to "
+                f"schema version {to}: its schema was set back in between, outside the "
+                "workbench, and what that version seals was sealed again as it then stood"
+            )
+        seen.setdefault(to, seq)
     return problems

@@ -24,9 +24,11 @@ Example
 ...     " rule_set TEXT, input_hashes TEXT, created_at TEXT, item_count INTEGER);"
 ...     "CREATE TABLE list_items (list_id TEXT, item_key TEXT, tier TEXT, reason_codes TEXT,"
 ...     " evidence TEXT, eligible_from TEXT, link_needs_review INTEGER, proposed_key TEXT);"
-...     "CREATE TABLE list_item_removals (list_id TEXT);"
 ...     "CREATE TABLE list_seals (seal_seq INTEGER PRIMARY KEY AUTOINCREMENT, list_id TEXT,"
-...     " items_digest TEXT, seal TEXT)")
+...     " items_digest TEXT, seal TEXT);"
+...     "CREATE TABLE list_item_removals (list_id TEXT, removed_at TEXT);"
+...     "CREATE TABLE access_log (seq INTEGER, at TEXT, command TEXT, detail TEXT);"
+...     "CREATE TABLE decisions (list_id TEXT)")
 >>> _ = conn.execute("INSERT INTO lists VALUES ('l-1', 'r-1', 'two_year_old', 'two_year_old@1',"
 ...                  " '{}', '2026-09-01T09:00:00.000000Z', 1)")
 >>> _ = conn.execute("INSERT INTO list_items VALUES ('l-1', 'pk_1', 'likely', 'x', NULL, NULL,"
@@ -44,6 +46,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import sqlite3
 from typing import Any
 
@@ -182,4 +185,65 @@ def verify_lists(conn: sqlite3.Connection, key: bytes) -> tuple[int, list[str]]:
     ).fetchone()[0]
     if orphans:
         problems.append(f"{orphans} list item(s) belong to no list the store records")
-    return len(seals), problems
+    reported = {p.split(" ", 2)[1] for p in problems if p.startswith("list l-")}
+    return len(seals), problems + _held_as_recorded(conn, reported)
+
+
+_NAMED_LIST = re.compile(r"\blist (l-[0-9a-f]{16})\b")
+
+
+def _held_as_recorded(conn: sqlite3.Connection, reported: set[str]) -> list[str]:
+    """What the store holds of its lists against what it recorded doing to them (an
+    auditor's attacks): each list's items as many as it was stored with; a list whose items
+    retention removed holding none, and removed by a retention the sealed access log records
+    (at that moment); every list the access log names, and every list a decision is about,
+    still held. A list in `reported` (its seal or digest did not match) is not counted."""
+    problems = []
+    counts = dict(
+        conn.execute("SELECT list_id, count(*) FROM list_items GROUP BY list_id").fetchall()
+    )
+    retentions = {
+        row[0] for row in conn.execute("SELECT at FROM access_log WHERE command = 'retention'")
+    }
+    removals = dict(conn.execute("SELECT list_id, removed_at FROM list_item_removals").fetchall())
+    for list_id, created_at, stored in conn.execute(
+        "SELECT list_id, created_at, item_count FROM lists ORDER BY rowid"
+    ):
+        name = f"list {list_id} (stored {created_at})"
+        held = counts.get(list_id, 0)
+        removed_at = removals.get(list_id)
+        if removed_at is None and held != stored and list_id not in reported:
+            problems.append(f"{name}: holds {held} item(s) but was stored with {stored}")
+        elif removed_at is not None and held:
+            problems.append(
+                f"{name}: its items were removed under retention, yet it holds {held}: added "
+                "since, outside the workbench"
+            )
+        if removed_at is not None and removed_at not in retentions:
+            problems.append(
+                f"{name}: recorded as removed under retention on {str(removed_at)[:10]}, but "
+                "the access log records no retention then: the record was made outside "
+                "`workbench retention`, and its items were not checked"
+            )
+    held_lists = {row[0] for row in conn.execute("SELECT list_id FROM lists")}
+    named: dict[str, int] = {}
+    for seq, detail in conn.execute("SELECT seq, detail FROM access_log ORDER BY seq"):
+        for list_id in _NAMED_LIST.findall(detail):
+            named.setdefault(list_id, seq)
+    problems += [
+        f"list {list_id}: named in the access log (line {seq} first) but no longer in the "
+        "store: removed outside the workbench"
+        for list_id, seq in named.items()
+        if list_id not in held_lists
+    ]
+    decided = conn.execute(
+        "SELECT list_id, count(*) FROM decisions "
+        "WHERE list_id NOT IN (SELECT list_id FROM lists) GROUP BY list_id ORDER BY list_id"
+    ).fetchall()
+    problems += [
+        f"list {list_id}: {count} decision(s) are about it, but the store no longer holds it: "
+        "removed outside the workbench"
+        for list_id, count in decided
+        if list_id not in named
+    ]
+    return problems

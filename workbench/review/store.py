@@ -48,15 +48,19 @@ from typing import Any, cast
 import polars as pl
 
 from workbench.errors import WorkbenchError
+from workbench.governance.access import current_user
 from workbench.private_files import private_folder_for
 from workbench.review import chain, queries, retention
 from workbench.review.access_log import (
+    MIGRATE_COMMAND,
     AccessLogReport,
     access_head_log,
     append_access,
     append_line,
     last_access,
     log_access_head,
+    migrate_detail,
+    migration_problems,
     start_sealing,
     verify_access_log,
 )
@@ -270,19 +274,20 @@ class ReviewStore:
                     f"knows only up to {len(MIGRATIONS)}; upgrade the workbench"
                 )
             applied_at = self._now() if current < len(MIGRATIONS) else None
-            before = current
+            before, sealed_lists = current, 0
             for version in range(current + 1, len(MIGRATIONS) + 1):
                 for statement in statements(MIGRATIONS[version - 1]):
                     conn.execute(statement)
                 conn.execute("INSERT INTO schema_version VALUES (?, ?)", (version, applied_at))
+                # Never sealed under a key the store was not made with, key_must_match or not:
+                # `assure` with the wrong key once sealed an old store's lists for good under
+                # it (an auditor's case). Refused, the migration writes nothing.
                 if version == SEALED_ACCESS_VERSION:  # seal the access log from here on
-                    if key_must_match:  # never sealed under a key the store was not made with
-                        self._keying()
+                    self._keying()
                     start_sealing(conn, self._key)
                 if version == SEALED_LISTS_VERSION:  # seal the lists stored so far
-                    if key_must_match:
-                        self._keying()
-                    seal_unsealed(conn, self._key)
+                    self._keying()
+                    sealed_lists = seal_unsealed(conn, self._key)
                 if version == KEYED_CHAIN_VERSION:  # key the chain from here on
                     conn.execute(
                         "INSERT INTO chain_key VALUES (1, ?, ?, ?, ?)",
@@ -293,8 +298,22 @@ class ReviewStore:
                             applied_at,
                         ),
                     )
+            if 0 < before < len(MIGRATIONS) and len(MIGRATIONS) >= SEALED_ACCESS_VERSION:
+                # A store made earlier, migrated: said in its sealed log, so that a schema set
+                # back and migrated again (its lists sealed afresh as they then stood) shows
+                # (`migration_problems`).
+                append_access(
+                    conn,
+                    applied_at or self._now(),
+                    current_user(),
+                    MIGRATE_COMMAND,
+                    migrate_detail(before, len(MIGRATIONS), sealed_lists),
+                    self._key,
+                )
+                self._access_due = True
         if before < SEALED_ACCESS_VERSION <= len(MIGRATIONS):  # its log, from now on
             self._append_line(self.access_head_log, "")
+        self._log_access_head()
 
     def _keying(self) -> chain.Keying:
         """How this store's chain is keyed; refuses a key other than the one it was keyed
@@ -1121,6 +1140,11 @@ class ReviewStore:
         """The append-only log of the access log's last line after each write, beside the
         store: `<store>.access` (`workbench.review.access_log`)."""
         return access_head_log(self.path)
+
+    def verify_migrations(self) -> list[str]:
+        """What the access log's migration lines show that the schema does not: a version set
+        back outside the workbench (`workbench.review.access_log.migration_problems`)."""
+        return migration_problems(self._conn)
 
     def verify_lists(self) -> tuple[int, list[str]]:
         """Prove the stored lists (`workbench.review.list_seals`): each list's record against

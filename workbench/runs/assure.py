@@ -1035,7 +1035,7 @@ def _check_chain(run: _Run, store: ReviewStore | None) -> Check:
     problems += results.problems
     # The lists: what each reviewer was shown and decided on is the item's stored row.
     lists_sealed, list_problems = store.verify_lists()
-    problems += list_problems
+    problems += list_problems + store.verify_migrations()
     if lists_sealed and not list_problems:
         notes.append(f"the stored lists: {lists_sealed} sealed and intact")
     # The access log: "details seen before each decision" and subject access rest on it.

@@ -38,6 +38,7 @@ __all__ = [
     "between_terms",
     "hand_over",
     "list_warnings",
+    "parents_quarantined",
     "take_over",
 ]
 
@@ -127,6 +128,58 @@ def between_terms(found: Assessment) -> list[str]:
     ]
 
 
+SHOWN_CHILDREN = 10
+"""How many children `parents_quarantined` names before counting the rest."""
+
+
+def parents_quarantined(found: Assessment) -> list[str]:
+    """A sentence naming the children in the age window whose household holds a quarantined
+    row of the people file (a row set aside, `SET_ASIDE_KINDS`, aside): whoever is on such a
+    row is not read, so a parent's or carer's awards there count for nothing, and the child
+    may be left off the list, or listed on less, with nothing else said (a tester's case).
+    Empty when there is none. The household ids are read again from the file, and only when
+    the people file has quarantined rows."""
+    from workbench.data.quarantine import SET_ASIDE_KINDS, quarantine_kind, quarantined_values
+    from workbench.eligibility.terms import in_window
+
+    rows = found.data.quarantine.filter(
+        pl.col("table") == "people",
+        ~(
+            quarantine_kind(pl.col("reason")).is_in(SET_ASIDE_KINDS)
+            & ~pl.col("reason").str.contains("; ", literal=True)
+        ),
+    )
+    if rows.is_empty() or "people" not in found.data.tables:
+        return []
+    held = quarantined_values(found.data, "people", "household_id").join(
+        rows.select("row").unique(), on="row", how="semi"
+    )
+    households = held.filter(pl.col("held").str.len_chars() > 0)["held"].unique()
+    if households.is_empty():
+        return []
+    window = found.rule_set.population.window_on(found.term_start)
+    found_children = found.data.tables["people"].filter(
+        pl.col("household_id").is_in(households.implode()),
+        in_window(pl.col("date_of_birth"), window, found.term_start),
+    )
+    if found_children.is_empty():
+        return []
+    children = found_children["person_id"].sort().to_list()
+    theirs = found_children["household_id"].unique().implode()
+    numbers = held.filter(pl.col("held").is_in(theirs))["row"].sort().to_list()
+    file = found.data.reports["people"].file.name
+    named = ", ".join(children[:SHOWN_CHILDREN]) + (
+        f" and {len(children) - SHOWN_CHILDREN} more" if len(children) > SHOWN_CHILDREN else ""
+    )
+    return [
+        f"{len(children)} child(ren) in the age window live in a household with a quarantined "
+        f"row of {file} (row(s) {', '.join(map(str, numbers))}): whoever is on such a row is "
+        "not read, so a parent's or carer's awards there count for nothing, and the child may "
+        f"be left off the list or listed on less: {named}. `workbench explain --person ID` "
+        "names the rows; correct them in the extract and run again"
+    ]
+
+
 def list_warnings(found: Assessment) -> ListWarnings:
     """What `assess` warns of beside `found`'s list."""
     unchecked = found.rule_set.beyond_checked(found.term_start)
@@ -136,7 +189,11 @@ def list_warnings(found: Assessment) -> ListWarnings:
             *between_terms(found),
             *silent_emptiness(found),
         ),
-        notes=(*empty_required_tables(found), *unrecorded_facts(found)),
+        notes=(
+            *empty_required_tables(found),
+            *unrecorded_facts(found),
+            *parents_quarantined(found),
+        ),
     )
 
 
