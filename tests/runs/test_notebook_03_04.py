@@ -248,7 +248,10 @@ def test_review_report_registers_the_list_and_shows_counts_only(review_run, key_
 def test_review_report_reads_as_a_guide_and_names_no_child(review_run):
     html = review_run.html.read_text()
     assert "<title>Review a candidate list</title>" in html
-    assert "4 children listed, <strong>0 decided, 4 undecided</strong>" in html
+    # No count: beside 02's protected tables an exact one could tell a small number (a
+    # tester's 230 listed - 225 likely = 5 possible).
+    assert "registered in the review store. How many children it holds" in html
+    assert "children listed" not in html and "undecided" not in html
     assert "How to review" in html and "Record decision" in html
     assert "<em>The panel is not shown in a report.</em>" in html
     assert "this run's <code>restricted/review.sqlite</code>" in html
@@ -283,15 +286,14 @@ def test_review_report_takes_a_written_list_and_an_existing_store(key_file, tmp_
     assert run.html is not None
     html = run.html.read_text()
     assert f"List <code>{list_id}</code> from run <code>{listed.run_id}</code>" in html
-    assert "4 children listed, <strong>1 decided, 3 undecided</strong>" in html
-    assert "<li>contact: 1</li>" in html
+    assert "children listed" not in html and "<li>contact: 1</li>" not in html
     assert "The rules this list was made with" not in html  # checked for its term
     assert sorted((run.run_dir / "restricted").iterdir()) == []
     with ReviewStore(store_path, key=key) as store:
         assert store.lists().height == 1  # registered once, not again
 
 
-def test_review_report_of_a_list_beyond_its_rules_says_so_under_the_counts(key_file, tmp_path):
+def test_review_report_of_a_list_beyond_its_rules_says_so(key_file, tmp_path):
     """A list for a term later than its rules were checked for: the report (which shows no
     panel, where an officer would read it) says so; the 2026 list's report above does not."""
     later = date(2027, 9, 1)
@@ -304,7 +306,7 @@ def test_review_report_of_a_list_beyond_its_rules_says_so_under_the_counts(key_f
     )
     assert run.ok and run.html is not None
     text = re.sub(r"\s+", " ", run.html.read_text())
-    assert "1 children listed, <strong>0 decided, 1 undecided</strong>" in text
+    assert "registered in the review store" in text and "children listed" not in text
     assert (
         "<strong>The rules this list was made with were checked against the published guidance "
         "for terms starting up to 31 August 2027, and this list is for the term starting "
