@@ -22,7 +22,15 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Protocol
 
-__all__ = ["environment", "file_sha256", "git_commit", "input_hashes", "run_id"]
+__all__ = [
+    "code_changes",
+    "code_version",
+    "environment",
+    "file_sha256",
+    "git_commit",
+    "input_hashes",
+    "run_id",
+]
 
 # The libraries whose version can change a run's tables: the data work, the default linkage
 # (splink on duckdb), disclosure control's solver (scipy), the arrays and files under them,
@@ -102,6 +110,35 @@ def git_commit(start: str | Path = ".") -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return result.stdout.strip() or None if result.returncode == 0 else None
+
+
+def code_changes(start: str | Path = ".") -> str | None:
+    """A short SHA-256 of the uncommitted changes to the tracked files under `start` in its
+    repository (`git diff HEAD`), or None when there are none, or no repository: code edited
+    in place gave a report different tables under the same run id and commit (a tester's
+    case)."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(start), "diff", "HEAD", "--binary", "--", "."],
+            capture_output=True,
+            check=False,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if result.returncode != 0 or not result.stdout:
+        return None
+    return hashlib.sha256(result.stdout).hexdigest()[:16]
+
+
+def code_version(version: str, changes: str | None) -> str:
+    """The code a run was made with, for its run id and manifest: the package's version, and
+    the digest of uncommitted changes to it when there are any (`code_changes`).
+
+    >>> code_version("0.1.0", None), code_version("0.1.0", "ab12")
+    ('0.1.0', '0.1.0+changes.ab12')
+    """
+    return version if changes is None else f"{version}+changes.{changes}"
 
 
 def environment() -> dict[str, object]:

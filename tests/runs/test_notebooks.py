@@ -49,6 +49,7 @@ MANIFEST_KEYS = {
     "parameters",
     "rule_set",
     "package_version",
+    "code_changes",
     "git_commit",
     "environment",
     "outputs",
@@ -165,6 +166,8 @@ def test_explore_manifest_records_inputs_and_no_rule_set(explore):
                 "dwp_list.csv",
                 "funded_places.csv",
                 "households.csv",
+                "ground_truth.csv",  # every table-like file: notebook 06 reads it
+                "providers.csv",
             ]
         )
     }

@@ -23,7 +23,7 @@ from tests.command import workbench
 from workbench import __version__
 from workbench.data.reading import load_folder
 from workbench.errors import DataFileError, UsageError, WorkbenchError
-from workbench.provenance import file_sha256, run_id
+from workbench.provenance import code_changes, code_version, file_sha256, run_id
 from workbench.rules import load_rule_set, rules_folder
 from workbench.rules.model import RULES_FOLDER
 from workbench.runs.html import remote_resources, render_html
@@ -304,7 +304,9 @@ def test_a_missing_data_folder_is_refused_before_running(tmp_path):
 # --- input hashes --------------------------------------------------------------------------------
 
 
-def test_only_canonical_tables_count_as_inputs(make_folder):
+def test_every_table_like_file_of_the_folder_counts_as_an_input(make_folder):
+    # A tester changed ground_truth.csv (which notebook 06 reads) and got another report under
+    # the same run id; a README still changes nothing.
     folder = make_folder(
         {
             "people.csv": PEOPLE,
@@ -315,6 +317,7 @@ def test_only_canonical_tables_count_as_inputs(make_folder):
     )
     assert canonical_inputs(folder) == {
         "benefits.csv": hashlib.sha256(BENEFITS.encode()).hexdigest(),
+        "ground_truth.csv": hashlib.sha256(b"a,b\n1,2\n").hexdigest(),
         "people.csv": hashlib.sha256(PEOPLE.encode()).hexdigest(),
     }
 
@@ -378,7 +381,8 @@ def test_without_a_file_parameter_the_run_id_is_made_as_before(
     before = {**canonical_inputs(SAMPLE), **rules, f"notebook:{source.name}": notebook_sha}
     assert identity.inputs == {**canonical_inputs(SAMPLE), **rules}
     assert identity.files == {}
-    assert identity.run_id == run_id(before, identity.parameters, rule_set, __version__)
+    code = code_version(__version__, identity.code_changes)  # edited code: another run id
+    assert identity.run_id == run_id(before, identity.parameters, rule_set, code)
 
 
 def _package_rules(initiative: object) -> dict[str, str]:
@@ -741,3 +745,23 @@ def test_the_eligibility_report_takes_the_linkage_and_records_it(tmp_path):
                        as_of=date(2026, 9, 1), linkage=linkage)  # fmt: skip
         columns = ["person_id", "dwp_record_id"]
         assert pl.read_csv(listed).select(columns).rows() == found.candidates.select(columns).rows()
+
+
+def test_uncommitted_changes_to_the_code_are_in_the_run_id(tmp_path):
+    # A tester edited the package in place: another table, the same run id and commit.
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "disclosure.py").write_text('SUPPRESSED = "c"\n')
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x")
+    assert code_changes(tmp_path) is None
+    (tmp_path / "disclosure.py").write_text('SUPPRESSED = "X"\n')
+    edited = code_changes(tmp_path)
+    assert edited is not None and len(edited) == 16
+    assert code_changes(tmp_path) == edited  # the same edit, the same digest
+    assert code_version("0.1.0", edited) == f"0.1.0+changes.{edited}"
+    assert code_changes(tmp_path / "nowhere") is None  # no repository

@@ -45,7 +45,15 @@ from workbench.data.schema import TABLES
 from workbench.errors import UsageError, WorkbenchError
 from workbench.paths import project_path
 from workbench.private_files import check_folder_for, private_folder_for, write_private
-from workbench.provenance import environment, file_sha256, git_commit, input_hashes, run_id
+from workbench.provenance import (
+    code_changes,
+    code_version,
+    environment,
+    file_sha256,
+    git_commit,
+    input_hashes,
+    run_id,
+)
 from workbench.spreadsheet import neutralised
 
 if TYPE_CHECKING:
@@ -830,7 +838,9 @@ def _code_context() -> tuple[str, str | None, dict]:
     """The code version, the git commit and the environment, for the manifest."""
     # The package's own repository, wherever the command is run from (a list made from /tmp
     # recorded no commit).
-    return workbench.__version__, git_commit(Path(workbench.__file__).parent), environment()
+    package = Path(workbench.__file__).parent
+    version = code_version(workbench.__version__, code_changes(package))
+    return version, git_commit(package), environment()
 
 
 # Where the package's rule files are (`workbench.rules.RULES_FOLDER`), without importing the

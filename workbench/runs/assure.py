@@ -97,7 +97,7 @@ from workbench.governance.review_quality import (
     already_funded_items,
     review_quality,
 )
-from workbench.provenance import file_sha256, run_id
+from workbench.provenance import code_version, file_sha256, run_id
 from workbench.review.checks import (
     CHECK_DECISIONS,
     CHECK_FORMAT,
@@ -1405,9 +1405,11 @@ def _run_id_problem(manifest: Path, record: dict[str, Any]) -> str | None:
     ):
         return None  # a manifest edited past reading: the outputs' problems say so
     identity = {**inputs, f"notebook:{notebook['name']}.ipynb": notebook["sha256"]}
-    made = run_id(
-        identity, parameters, record.get("rule_set") or "", str(record.get("package_version"))
+    changes = record.get("code_changes")
+    version = code_version(
+        str(record.get("package_version")), changes if isinstance(changes, str) else None
     )
+    made = run_id(identity, parameters, record.get("rule_set") or "", version)
     named = RUN_FOLDER_ID.search(manifest.parent.name)
     stated = {record.get("run_id"), named.group(1) if named else None}
     if stated == {made}:

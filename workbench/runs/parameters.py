@@ -27,7 +27,7 @@ from workbench.data.profiles import active_profile
 from workbench.data.reading import find_table_file
 from workbench.data.schema import TABLES
 from workbench.errors import UsageError
-from workbench.provenance import file_sha256, input_hashes, run_id
+from workbench.provenance import code_changes, code_version, file_sha256, input_hashes, run_id
 from workbench.review.chain import stored_chain_end
 
 __all__ = [
@@ -354,25 +354,25 @@ def check_kernel(kernel: str) -> None:
 
 
 def canonical_inputs(data: str | Path) -> dict[str, str]:
-    """SHA-256 of the canonical table files in a data folder, by file name.
+    """SHA-256 of the data folder's files a notebook may read, by file name: every table-like
+    file at its top (CSV, text, Excel, parquet), whether or not the contract names it, and a
+    source profile (`--profile`) with the files it names.
 
-    Other files (READMEs, ground truth) do not count: they change nothing a notebook computes.
-    With a source profile (`--profile`), the tables are the files it names, and the profile
-    counts too. A folder with none of the contract's files (a council's own extract, which
-    notebook 07 reads through the profile it suggests) counts by every table-like file at its
-    top (CSV, text, Excel, parquet): otherwise two different extracts would be one run.
+    Not only the contract's tables: notebook 06 reads `ground_truth.csv`, and notebook 07 an
+    extract's files under any name, so a change to either gave a different report under the
+    same run id (a tester's case). Other files (a README) do not count.
     """
+    folder = Path(data)
     files = [find_table_file(data, table) for table in TABLES]
     profile = active_profile()
     read = [f for f in files if f is not None] + ([profile.path] if profile else [])
-    folder = Path(data)
-    if not read and folder.is_dir():
-        read = [
+    if folder.is_dir():
+        read += [
             f
             for f in sorted(folder.iterdir())
             if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in _EXTRACT_SUFFIXES
         ]
-    return input_hashes(read)
+    return input_hashes(read)  # by file name: a table's file once
 
 
 _EXTRACT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
@@ -492,6 +492,8 @@ class RunIdentity:
     rule_set: str | None
     files: dict[str, Path]
     file_lists: dict[str, tuple[Path, ...]] = field(default_factory=dict)
+    code_changes: str | None = None
+    """The digest of uncommitted changes to the package (`provenance.code_changes`)."""
 
 
 def identify(
@@ -508,8 +510,10 @@ def identify(
     inputs = {**canonical_inputs(data), **parameter_inputs(checked), **_rule_file(checked)}
     notebook_sha = file_sha256(source)
     identity = {**inputs, f"notebook:{source.name}": notebook_sha}
+    changes = code_changes(Path(__file__).parents[1])
     return RunIdentity(
-        run_id=run_id(identity, checked, rule_set or "", __version__),
+        run_id=run_id(identity, checked, rule_set or "", code_version(__version__, changes)),
+        code_changes=changes,
         notebook_sha256=notebook_sha,
         inputs=inputs,
         parameters=checked,

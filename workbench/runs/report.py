@@ -438,6 +438,8 @@ def _run(
         "parameters": identity.parameters,
         "rule_set": identity.rule_set,
         "package_version": __version__,
+        # Uncommitted changes to the package (their digest; null when none): in the run id.
+        "code_changes": identity.code_changes,
         "git_commit": git_commit(Path(__file__).parent),
         "environment": environment(),
         "started_at": started_at,
