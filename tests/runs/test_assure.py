@@ -1362,7 +1362,7 @@ def test_a_failed_runs_partial_output_is_checked_the_same(report_runs: ReportRun
         "notebook.ipynb",
         "report.html",
         "restricted/notes.csv",
-        "shareable/partial.csv",
+        "shareable-of-a-failed-run/partial.csv",  # a failed run's tables: not to publish
     ]
     report = assure([run])
     assert failed(report) == [], format_report(report)
@@ -1371,7 +1371,7 @@ def test_a_failed_runs_partial_output_is_checked_the_same(report_runs: ReportRun
         "executed notebook, its HTML and what is under shareable/ and restricted/), each with "
         "the SHA-256 its manifest records, none missing or added"
     )
-    table = run / "shareable" / "partial.csv"
+    table = run / "shareable-of-a-failed-run" / "partial.csv"
     table.write_text("tier,children\nlikely,13\n")
     (run / "restricted" / "notes.csv").unlink()
     report = assure([run])
@@ -1424,11 +1424,11 @@ def test_every_report_run_under_the_paths_is_checked_against_its_own_manifest(
         "executed notebook, its HTML and what is under shareable/ and restricted/), each with "
         "the SHA-256 its manifest records, none missing or added"
     )
-    (stopped / "shareable" / "by_tier.csv").write_bytes(
+    (stopped / "shareable-of-a-failed-run" / "by_tier.csv").write_bytes(
         (ok / "shareable" / "by_tier.csv").read_bytes()
     )
     report = assure([tmp_path])
     assert report.check(OUTPUTS).detail == (
-        f"{stopped / 'shareable' / 'by_tier.csv'}: not written by the run (the run's "
+        f"{stopped / 'shareable-of-a-failed-run' / 'by_tier.csv'}: not written by the run (the run's "
         "manifest.json does not list it): added since the run"
     )

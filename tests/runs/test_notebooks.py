@@ -148,6 +148,11 @@ def test_explore_report_shows_headline_profile_and_ignored_files_without_code(ex
     assert "load_folder(" not in html
     assert "<script" not in html
     assert remote_resources(html) == []
+    # No cell's value shown bare: the report started with a stray "True" (a tester's case).
+    cells = nbformat.read(explore.run_dir / "notebook.ipynb", as_version=4).cells
+    found = [o for c in cells if c.cell_type == "code" for o in c.outputs]
+    texts = [o for o in found if "text/plain" in o.get("data", {})]
+    assert not [o for o in texts if o["data"]["text/plain"] in ("True", "False")]
 
 
 def test_explore_manifest_records_inputs_and_no_rule_set(explore):

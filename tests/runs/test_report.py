@@ -682,7 +682,8 @@ def test_a_data_folder_changed_while_the_notebook_ran_fails_the_run(make_folder,
         "data = ''\noutput_dir = ''",
         "from pathlib import Path\n"
         "people = Path(data) / 'people.csv'\n"
-        "people.write_text(people.read_text() + 'P3,H1,Cy,Lee,2024-01-01,\\n')",
+        "people.write_text(people.read_text() + 'P3,H1,Cy,Lee,2024-01-01,\\n')\n"
+        "(Path(output_dir) / 'shareable' / 'take_up.csv').write_text('group,eligible\\n')",
     )
     reports = tmp_path / "r"
     with pytest.raises(ReportFailed) as caught:
@@ -690,6 +691,13 @@ def test_a_data_folder_changed_while_the_notebook_ran_fails_the_run(make_folder,
     assert f"{data}: changed while the notebook ran" in str(caught.value)
     assert caught.value.run.run_dir.name.endswith("-failed")
     assert [p.name.endswith("-failed") for p in reports.iterdir()] == [True]  # no report
+    # Its tables are kept, but not where a publisher takes shareable tables from.
+    kept = caught.value.run.run_dir
+    assert not (kept / "shareable").exists()
+    assert (kept / "shareable-of-a-failed-run" / "take_up.csv").is_file()
+    from workbench.runs import assure, report
+
+    assert assure.NOT_PUBLISHED == report.NOT_PUBLISHED  # assure reads the run as it is kept
 
 
 def test_the_kernel_is_not_interrupted_at_shutdown():

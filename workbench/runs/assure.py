@@ -168,6 +168,7 @@ REVIEW_CHECKS = (REVIEW_PACE, IDENTICAL_RUNS, FUNDED_CONTACTS, VIEWED_FIRST)
 
 PENDING = "pending_review"
 RESTRICTED_DIR, SHAREABLE_DIR = "restricted", "shareable"
+NOT_PUBLISHED = "shareable-of-a-failed-run"  # `workbench.runs.report.NOT_PUBLISHED`
 # The executed notebook and its HTML, beside them in a report run (`workbench.runs.report`).
 RENDERED = ("notebook.ipynb", "report.html")
 REPORT_MANIFEST = "manifest.json"  # a report run's (`workbench report`), in the run folder
@@ -1295,11 +1296,12 @@ def _retained(manifest: Path, record: dict[str, Any]) -> str | None:
 
 def _is_output_name(name: str) -> bool:
     """Whether a manifest's ``outputs`` entry names a file a run writes: under shareable/ or
-    restricted/ of the run folder, never outside it."""
+    restricted/ of the run folder (a failed run's shareable/ renamed), never outside it."""
     if name in RENDERED:
         return True
     parts = PurePosixPath(name).parts
-    return len(parts) > 1 and parts[0] in (SHAREABLE_DIR, RESTRICTED_DIR) and ".." not in parts
+    folders = (SHAREABLE_DIR, RESTRICTED_DIR, NOT_PUBLISHED)
+    return len(parts) > 1 and parts[0] in folders and ".." not in parts
 
 
 def _sha256(path: Path) -> str | None:

@@ -24,7 +24,8 @@ its times and the SHA-256 of the executed notebook (which records when each cell
 
 A run is written into a hidden `.<name>.partial` folder and renamed into place only when the
 notebook ran to the end. A failed run becomes `<name>-failed/` with its partial output kept
-for diagnosis and `status: failed` in its manifest; the last good report is never touched.
+for diagnosis (its `shareable/` renamed `NOT_PUBLISHED`) and `status: failed` in its manifest;
+the last good report is never touched.
 
 Finding notebooks, checking parameters and the run identity are in
 `workbench.runs.parameters`; the HTML rendering in `workbench.runs.html`. The helpers the
@@ -82,6 +83,8 @@ __all__ = [
 ]
 
 SHAREABLE = "shareable"
+NOT_PUBLISHED = "shareable-of-a-failed-run"
+"""What a failed run's `shareable/` becomes: its tables are not to be published."""
 RESTRICTED = "restricted"
 # What the runner writes beside them, hashed with them in the manifest's `outputs`.
 RENDERED = ("notebook.ipynb", "report.html")
@@ -236,7 +239,9 @@ def _output_hashes(run_dir: Path) -> dict[str, str]:
     path inside the run folder (`workbench assure` compares them with the files)."""
     rendered = [run_dir / name for name in RENDERED]
     written = [
-        path for part in (SHAREABLE, RESTRICTED) for path in sorted((run_dir / part).rglob("*"))
+        path
+        for part in (SHAREABLE, RESTRICTED, NOT_PUBLISHED)
+        for path in sorted((run_dir / part).rglob("*"))
     ]
     return {
         path.relative_to(run_dir).as_posix(): file_sha256(path)
@@ -296,6 +301,10 @@ def _keep_failed(
     """Mark a stopped run failed and move it aside as `<name>-failed/`, output kept as it was."""
     _fresh(failed)
     _lock_restricted(partial / RESTRICTED)
+    # A failed run's tables are not published: a dashboard taking */shareable/*.csv took a
+    # failed run's too, as if ready (a tester's case). Kept for diagnosis under another name.
+    if (partial / SHAREABLE).is_dir():
+        (partial / SHAREABLE).rename(partial / NOT_PUBLISHED)
     html = _failed_html(partial)
     index = getattr(error, "cell_index", None)
     record |= {
