@@ -1429,6 +1429,6 @@ def test_every_report_run_under_the_paths_is_checked_against_its_own_manifest(
     )
     report = assure([tmp_path])
     assert report.check(OUTPUTS).detail == (
-        f"{stopped / 'shareable-of-a-failed-run' / 'by_tier.csv'}: not written by the run (the run's "
-        "manifest.json does not list it): added since the run"
+        f"{stopped / 'shareable-of-a-failed-run' / 'by_tier.csv'}: not written by the run "
+        "(the run's manifest.json does not list it): added since the run"
     )
