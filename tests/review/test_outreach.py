@@ -136,6 +136,25 @@ def test_a_list_with_no_decisions_at_all_is_refused_and_nothing_written(run):
     assert not run[4].exists()
 
 
+def test_a_list_whose_stored_items_were_changed_is_refused_and_nothing_written(run):
+    # An auditor's case: outreach ran on a list whose seal did not verify.
+    import sqlite3
+
+    store, list_id, *_ = run
+    decide(store, list_id, ("P1", "contact", None))
+    conn = sqlite3.connect(store.path)
+    conn.execute("DROP TRIGGER list_items_no_update")
+    conn.execute("UPDATE list_items SET tier = 'possible' WHERE rowid = 1")
+    conn.commit()
+    conn.close()
+    with pytest.raises(WorkbenchError) as refused:
+        export(run)
+    assert str(refused.value).startswith(f"{store.path}: list {list_id} (stored ")
+    assert "its items were changed, added or removed since it was stored" in str(refused.value)
+    assert "nothing can rest on it. Run `workbench assure --store`" in str(refused.value)
+    assert not run[4].exists()
+
+
 def test_a_list_never_registered_for_review_is_refused(tmp_path: Path):
     data, listed = write_run(tmp_path / "run")
     with (

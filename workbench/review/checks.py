@@ -846,6 +846,7 @@ def export_checks(
     data = list_data_folder(listed, data)
     list_id = stored_list_id(store, listed)
     shaped = review_candidates(listed.candidates, key)
+    store.verify_list(list_id)  # the list as stored first: then the file against it
     check_same_items(store, list_id, shaped, listed.path)
     rows = _chosen_rows(store, list_id, shaped, chosen)
     if rows.is_empty():

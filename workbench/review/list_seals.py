@@ -60,6 +60,7 @@ __all__ = [
     "list_seal",
     "seal_list",
     "seal_unsealed",
+    "verify_list",
     "verify_lists",
 ]
 
@@ -141,6 +142,32 @@ def seal_unsealed(conn: sqlite3.Connection, key: bytes) -> int:
     for (list_id,) in unsealed:
         seal_list(conn, list_id, key)
     return len(unsealed)
+
+
+def verify_list(conn: sqlite3.Connection, key: bytes, list_id: str) -> str | None:
+    """What is wrong with one stored list's seal (its record, and its items unless retention
+    removed them), in a sentence naming the list; None when it holds. What outreach and a
+    check export rest on, checked before they write (`verify_lists` checks them all)."""
+    found = conn.execute(
+        "SELECT seal_seq, items_digest, seal FROM list_seals WHERE list_id = ?", (list_id,)
+    ).fetchone()
+    fields = _record(conn, list_id)
+    name = f"list {list_id} (stored {fields['created_at']})"
+    if found is None:
+        return f"{name}: not sealed: stored outside the workbench"
+    seq, digest, seal = found
+    before = conn.execute(
+        "SELECT seal FROM list_seals WHERE seal_seq < ? ORDER BY seal_seq DESC LIMIT 1", (seq,)
+    ).fetchone()
+    prev = GENESIS_HASH if before is None else str(before[0])
+    if not hmac.compare_digest(list_seal(fields, digest, prev, key), seal):
+        return f"{name}: its record was changed since it was stored (the seal does not match)"
+    if list_id not in _items_removed(conn) and list_items_digest(conn, list_id) != digest:
+        return (
+            f"{name}: its items were changed, added or removed since it was stored (outside "
+            "retention): what reviewers were shown is not as the list proposed"
+        )
+    return None
 
 
 def verify_lists(conn: sqlite3.Connection, key: bytes) -> tuple[int, list[str]]:

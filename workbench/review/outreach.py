@@ -1008,6 +1008,7 @@ def export_outreach(
     data = list_data_folder(listed, data)
     list_id = stored_list_id(store, listed)
     shaped = review_candidates(listed.candidates, key)
+    store.verify_list(list_id)  # the list as stored first: then the file against it
     check_same_items(store, list_id, shaped, listed.path)
     if store.decisions(list_id).is_empty():
         raise WorkbenchError(

@@ -74,7 +74,13 @@ from workbench.review.chain import (
 )
 from workbench.review.inputs import checked_request, item_rows
 from workbench.review.keys import load_key
-from workbench.review.list_seals import ITEM_COLUMNS, seal_list, seal_unsealed, verify_lists
+from workbench.review.list_seals import (
+    ITEM_COLUMNS,
+    seal_list,
+    seal_unsealed,
+    verify_list,
+    verify_lists,
+)
 from workbench.review.retention import RetentionResult
 from workbench.review.schema import (
     BUSY_TIMEOUT_MS,
@@ -1145,6 +1151,20 @@ class ReviewStore:
         """What the access log's migration lines show that the schema does not: a version set
         back outside the workbench (`workbench.review.access_log.migration_problems`)."""
         return migration_problems(self._conn)
+
+    def verify_list(self, list_id: str) -> None:
+        """Refuse (WorkbenchError) a list whose seal does not hold: nothing that acts on a
+        family (outreach, a check export) may rest on items changed behind the store's back
+        (an auditor's case: outreach ran on such a list). Stores before version 10 pass."""
+        if self.schema_version < SEALED_LISTS_VERSION:
+            return
+        self._require_list(list_id)
+        problem = verify_list(self._conn, self._key, list_id)
+        if problem is not None:
+            raise WorkbenchError(
+                f"{self.path}: {problem}; nothing can rest on it. Run `workbench assure "
+                "--store` and restore the store from a backup"
+            )
 
     def verify_lists(self) -> tuple[int, list[str]]:
         """Prove the stored lists (`workbench.review.list_seals`): each list's record against
