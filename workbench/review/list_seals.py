@@ -152,17 +152,35 @@ def verify_list(conn: sqlite3.Connection, key: bytes, list_id: str) -> str | Non
         "SELECT seal_seq, items_digest, seal FROM list_seals WHERE list_id = ?", (list_id,)
     ).fetchone()
     fields = _record(conn, list_id)
-    name = f"list {list_id} (stored {fields['created_at']})"
     if found is None:
-        return f"{name}: not sealed: stored outside the workbench"
+        stored = fields["created_at"]
+        return f"list {list_id} (stored {stored}): not sealed: stored outside the workbench"
     seq, digest, seal = found
     before = conn.execute(
         "SELECT seal FROM list_seals WHERE seal_seq < ? ORDER BY seal_seq DESC LIMIT 1", (seq,)
     ).fetchone()
     prev = GENESIS_HASH if before is None else str(before[0])
+    removed = list_id in _items_removed(conn)
+    return _sealed_problem(conn, key, fields, (digest, seal, prev), removed)
+
+
+def _sealed_problem(
+    conn: sqlite3.Connection,
+    key: bytes,
+    fields: dict[str, Any],
+    sealed: tuple[str | None, str, str],
+    removed: bool,
+) -> str | None:
+    """What is wrong with one list against its seal (`sealed`: the digest sealed with it, the
+    seal, the seal before it): its record, then its items unless retention removed them."""
+    digest, seal, prev = sealed
+    name = f"list {fields['list_id']} (stored {fields['created_at']})"
     if not hmac.compare_digest(list_seal(fields, digest, prev, key), seal):
-        return f"{name}: its record was changed since it was stored (the seal does not match)"
-    if list_id not in _items_removed(conn) and list_items_digest(conn, list_id) != digest:
+        return (
+            f"{name}: its record was changed since it was stored, or a list sealed before it "
+            "was removed (the seal does not match)"
+        )
+    if not removed and list_items_digest(conn, fields["list_id"]) != digest:
         return (
             f"{name}: its items were changed, added or removed since it was stored (outside "
             "retention): what reviewers were shown is not as the list proposed"
@@ -190,19 +208,10 @@ def verify_lists(conn: sqlite3.Connection, key: bytes) -> tuple[int, list[str]]:
             problems.append(f"list {list_id}: sealed, but the store no longer holds its record")
             prev = seal
             continue
-        name = f"list {list_id} (stored {fields['created_at']})"
-        expected = list_seal(fields, digest, prev, key)
+        problem = _sealed_problem(conn, key, fields, (digest, seal, prev), list_id in removed)
         prev = seal
-        if not hmac.compare_digest(expected, seal):
-            problems.append(
-                f"{name}: its record was changed since it was stored, or a list sealed before "
-                "it was removed (the seal does not match)"
-            )
-        elif list_id not in removed and list_items_digest(conn, list_id) != digest:
-            problems.append(
-                f"{name}: its items were changed, added or removed since it was stored "
-                "(outside retention): what reviewers were shown is not as the list proposed"
-            )
+        if problem is not None:
+            problems.append(problem)
     problems += [
         f"list {list_id} (stored {fields['created_at']}): not sealed: stored outside the workbench"
         for list_id, fields in records.items()
