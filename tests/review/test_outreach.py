@@ -136,17 +136,22 @@ def test_a_list_with_no_decisions_at_all_is_refused_and_nothing_written(run):
     assert not run[4].exists()
 
 
-def test_a_list_whose_stored_items_were_changed_is_refused_and_nothing_written(run):
-    # An auditor's case: outreach ran on a list whose seal did not verify.
-    import sqlite3
-
-    store, list_id, *_ = run
-    decide(store, list_id, ("P1", "contact", None))
+def behind_its_back(store: ReviewStore, trigger: str, statement: str) -> None:
+    """Run `statement` on the store with raw sqlite3, its append-only `trigger` dropped."""
     conn = sqlite3.connect(store.path)
-    conn.execute("DROP TRIGGER list_items_no_update")
-    conn.execute("UPDATE list_items SET tier = 'possible' WHERE rowid = 1")
+    conn.execute(f"DROP TRIGGER {trigger}")
+    conn.execute(statement)
     conn.commit()
     conn.close()
+
+
+def test_a_list_whose_stored_items_were_changed_is_refused_and_nothing_written(run):
+    # An auditor's case: outreach ran on a list whose seal did not verify.
+    store, list_id, *_ = run
+    decide(store, list_id, ("P1", "contact", None))
+    behind_its_back(
+        store, "list_items_no_update", "UPDATE list_items SET tier = 'possible' WHERE rowid = 1"
+    )
     with pytest.raises(WorkbenchError) as refused:
         export(run)
     assert str(refused.value).startswith(f"{store.path}: list {list_id} (stored ")
@@ -519,11 +524,7 @@ def test_an_existing_export_is_not_overwritten_unless_asked(run):
 def test_a_broken_decision_chain_is_refused(run):
     store, list_id, *_ = run
     decide(store, list_id, ("P1", "defer", None))
-    conn = sqlite3.connect(store.path)
-    conn.execute("DROP TRIGGER decisions_no_update")
-    conn.execute("UPDATE decisions SET decision = 'contact'")
-    conn.commit()
-    conn.close()
+    behind_its_back(store, "decisions_no_update", "UPDATE decisions SET decision = 'contact'")
     with pytest.raises(WorkbenchError, match="decision chain does not verify"):
         export(run)
 
