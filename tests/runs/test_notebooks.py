@@ -33,7 +33,7 @@ from workbench.rules import load_rule_set
 from workbench.runs import report as report_module
 from workbench.runs.html import remote_resources
 from workbench.runs.parameters import NOTEBOOKS
-from workbench.runs.report import ReportFailed, run_report
+from workbench.runs.report import NOT_PUBLISHED, ReportFailed, run_report
 
 SAMPLE = Path(__file__).parents[2] / "data_samples" / "council_small"
 # council_small on 1 September 2026: 38 children are listed for free school meals: 35 in
@@ -444,7 +444,9 @@ def test_a_failed_run_is_kept_aside_and_the_last_good_report_is_untouched(tmp_pa
         "ename": "RuntimeError",
         "evalue": "the extract is incomplete",
     }
-    assert (failed.run_dir / "shareable" / "counts.csv").read_text() == "n\n12\n"
+    # Kept for diagnosis, never where a publisher takes shareable tables from.
+    assert not (failed.run_dir / "shareable").exists()
+    assert (failed.run_dir / NOT_PUBLISHED / "counts.csv").read_text() == "n\n12\n"
     assert mode(failed.run_dir / "restricted") == 0o700
     assert mode(failed.run_dir / "restricted" / "names.csv") == 0o600
     errors = [
@@ -495,7 +497,7 @@ def test_a_kernel_killed_mid_run_fails_the_run_instead_of_hanging(tmp_path, capl
     record = manifest(error.run.run_dir)
     assert record["status"] == "failed"
     assert record["error"]["ename"] == "DeadKernelError"
-    assert (error.run.run_dir / "shareable" / "counts.csv").read_text() == "n\n12\n"
+    assert (error.run.run_dir / NOT_PUBLISHED / "counts.csv").read_text() == "n\n12\n"
     assert mode(error.run.run_dir / "restricted" / "names.csv") == 0o600
     # The one-line failure says it: nbclient's own log line through papermill's is not printed.
     assert [r.getMessage() for r in caplog.records if "died" in r.getMessage()] == []
@@ -537,7 +539,7 @@ def test_a_run_stopped_by_sigterm_is_kept_as_failed_not_left_hidden(tmp_path):
     record = manifest(failed)
     assert record["status"] == "failed"
     assert record["error"]["ename"] == "Stopped"
-    assert (failed / "shareable" / "counts.csv").read_text() == "n\n12\n"
+    assert (failed / NOT_PUBLISHED / "counts.csv").read_text() == "n\n12\n"
     assert mode(failed / "restricted") == 0o700
     assert mode(failed / "restricted" / "names.csv") == 0o600
 
