@@ -372,6 +372,10 @@ def _income_words(criterion: Criterion, row: dict[str, Any], facts: _Facts) -> s
     return f"{gets} with {income} of {_money(value)}, {over} the {_money(limit)} limit"
 
 
+UNTESTED = ("income_missing", "limit_ended")
+"""An active award's outcomes under an income test when no income was compared."""
+
+
 def _award_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) -> str:
     """The awards of a criterion about awards (the parents' and carers', or the child's)."""
     held = rows.filter(pl.col("outcome") != "bars")
@@ -389,7 +393,17 @@ def _award_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) -> str
         (r["outcome"], _income_words(criterion, r, facts)) for r in active.iter_rows(named=True)
     ]
     met = [text for outcome, text in words if outcome == MET]
-    return "; ".join(met or [text for _, text in words])
+    if not met:
+        return "; ".join(text for _, text in words)
+    # Another active award over the limit beside one within it: a joint claim's partners
+    # should record one household figure (`workbench.runs.list_warnings.income_clashes`).
+    over = [text for outcome, text in words if outcome not in (MET, *UNTESTED)]
+    if not over:
+        return "; ".join(met)
+    return (
+        f"{'; '.join(met)}; but {'; '.join(over)}: the household's records disagree, so "
+        "check which is current"
+    )
 
 
 def _status_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) -> str:

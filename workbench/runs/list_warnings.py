@@ -37,6 +37,7 @@ __all__ = [
     "ListWarnings",
     "between_terms",
     "hand_over",
+    "income_clashes",
     "list_warnings",
     "parents_quarantined",
     "take_over",
@@ -129,7 +130,8 @@ def between_terms(found: Assessment) -> list[str]:
 
 
 SHOWN_CHILDREN = 10
-"""How many children `parents_quarantined` names before counting the rest."""
+"""How many children a note (`parents_quarantined`, `income_clashes`) names before counting
+the rest."""
 
 
 def parents_quarantined(found: Assessment) -> list[str]:
@@ -180,6 +182,81 @@ def parents_quarantined(found: Assessment) -> list[str]:
     ]
 
 
+def income_clashes(found: Assessment) -> list[str]:
+    """A sentence per income test (Universal Credit's take-home pay, ...) naming the listed
+    children who meet it on one parent's or carer's award while a parent's or carer's award of
+    the same benefit, active on the evidence date, records an income over the limit. A joint
+    claim's partners should record the same household figure: two figures are a clash in the
+    data, and the child is listed on the one within the limit (a tester's case), so the officer
+    should check which is current. Empty when there is none.
+
+    The awards over a limit are found first; only when there are some are the people read
+    again, once, for the listed children and those awards' holders.
+    """
+    from workbench.eligibility.engine import Compiler, active_on, income_passes
+
+    tests = [
+        c
+        for c in found.rule_set.criteria_in_force(found.term_start)
+        if c.kind == "award_with_income_test" and c.applies_to == "parent_carer"
+    ]
+    if not tests or "benefits" not in found.data.tables:
+        return []
+    awards = found.data.tables["benefits"].lazy().filter(active_on(found.as_of))
+    over = pl.concat(
+        [
+            awards.filter(
+                pl.col("benefit").is_in(test.benefits),
+                pl.col(test.income).is_not_null() & ~income_passes(test, found.term_start),
+            ).select("person_id", pl.lit(test.code).alias("reason_code"))
+            for test in tests
+            if test.income is not None  # an income test names its income
+        ]
+    ).collect()
+    listed = found.candidates.filter(pl.col("person_id").is_not_null()).select(
+        "person_id", pl.col("reason_codes").alias("reason_code")
+    )
+    listed = listed.explode("reason_code").join(
+        over.select("reason_code").unique(), on="reason_code"
+    )
+    if over.is_empty() or listed.is_empty():
+        return []
+    asked = pl.concat([listed["person_id"], over["person_id"]]).unique().implode()
+    people = found.data.tables["people"].lazy().filter(pl.col("person_id").is_in(asked))
+    people = people.collect().lazy()
+    compiler = Compiler(
+        {"people": people, "benefits": awards}, found.rule_set, found.term_start, found.as_of
+    )
+    children = people.join(listed.lazy().select("person_id").unique(), on="person_id")
+    carers = compiler.child_carers(children).collect()
+    said = []
+    for test in tests:
+        theirs = listed.filter(pl.col("reason_code") == test.code).join(carers, on="person_id")
+        clashing = theirs.join(
+            over.filter(pl.col("reason_code") == test.code).select(
+                pl.col("person_id").alias("parent_carer_id")
+            ),
+            on="parent_carer_id",
+            how="semi",
+        )
+        if clashing.is_empty():
+            continue
+        children_named = clashing["person_id"].unique().sort().to_list()
+        named = ", ".join(children_named[:SHOWN_CHILDREN]) + (
+            f" and {len(children_named) - SHOWN_CHILDREN} more"
+            if len(children_named) > SHOWN_CHILDREN
+            else ""
+        )
+        said.append(
+            f"{len(children_named)} child(ren) are listed for {test.code} on one parent's or "
+            f"carer's award whose {test.income} is within the limit, while another parent's "
+            f"or carer's award of {' or '.join(test.benefits)} active on {found.as_of} records "
+            "more: the household's records disagree, so check which is current before "
+            f"contacting the family: {named}. `workbench explain --person ID` names the awards"
+        )
+    return said
+
+
 def list_warnings(found: Assessment) -> ListWarnings:
     """What `assess` warns of beside `found`'s list."""
     unchecked = found.rule_set.beyond_checked(found.term_start)
@@ -193,6 +270,7 @@ def list_warnings(found: Assessment) -> ListWarnings:
             *empty_required_tables(found),
             *unrecorded_facts(found),
             *parents_quarantined(found),
+            *income_clashes(found),
         ),
     )
 
