@@ -254,3 +254,26 @@ def test_the_committed_sample_runs_end_to_end(tmp_path):
     shared = " ".join(p.read_text() for p in (run.run_dir / "shareable").glob("*.csv"))
     assert not any(pid in shared for pid in people["person_id"])
     assert not NINO.search(shared)
+
+
+def test_the_calibration_publishes_no_small_count_of_true_pairs(with_truth):
+    """A bin's share of true pairs times its pairs is a count: a tester read a bin's 3 true
+    pairs off the chart's share and size. The share is now a protected rate, hidden where the
+    true pairs or the rest are few; the chart draws only the bins whose share is published."""
+    table = pl.read_csv(
+        with_truth.run_dir / "shareable" / "linkage_calibration_pairs.csv", infer_schema=False
+    )
+    assert set(table["measure"]) == {"pairs", "true_pairs", "observed_share"}
+    value = {
+        (b, m): None if hidden == "true" else float(v)
+        for b, m, v, hidden in table.select("bin", "measure", "value", "suppressed").rows()
+    }
+    bins = sorted({b for b, _ in value if b != "Total"})
+    shown = [b for b in bins if value[(b, "observed_share")] is not None]
+    hidden = [b for b in bins if value[(b, "observed_share")] is None]
+    assert shown and hidden  # the council exercises both
+    for b in shown:
+        true, pairs = value[(b, "true_pairs")], value[(b, "pairs")]
+        assert true is not None and pairs is not None
+        assert true == 0 or true >= 10, b
+        assert pairs - true == 0 or pairs - true >= 10, b
