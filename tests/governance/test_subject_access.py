@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
@@ -23,7 +24,9 @@ from workbench.governance.subject_access import (
 from workbench.review import ReviewStore, pseudonym, register_list_file
 from workbench.review.check_results import import_check_results
 from workbench.review.checks import export_checks
+from workbench.review.excel import export_list_file
 from workbench.review.outreach import export_outreach, sidecar_path
+from workbench.review.workbook import exported_on
 
 KEY = bytes(range(32))
 TERM = date(2026, 9, 1)
@@ -932,3 +935,377 @@ def test_a_dwp_only_childs_listing_says_it_was_linked_to_no_council_record(dwp_c
         "not linked to a council record: the child is known only from the DWP list",
     ) in [(f, v) for _, f, v in _facts(out, "lists")]
     assert "a list written before lists said" not in _texts(out)
+
+
+# --- check exports' children not checkable, and review workbooks --------------------------------
+
+# Ulrike Stanmore lives alone and is on no list: no export holds her.
+ULRIKE = "P-ULRIKE,H9,Ulrike,Stanmore,1980-07-07,QQ444444A,1 Elm Row,ZZ9 9ZZ,parent_carer,White\n"
+NOT_IN_THE_FILES = ("Tobias", "Ashdown", "Marigold", "Quenby", "Ulrike", "Stanmore")
+
+
+@pytest.fixture
+def exports_council(tmp_path: Path, make_folder):
+    """The household council with the DWP-only families, every child decided `contact`, a
+    check export written beside the list (Pippa is not checkable: her mother's NINO ends in
+    E; Wren and Ezra are known only from the DWP list; Tobias is checked with his mother's
+    details) and a review workbook written elsewhere."""
+    data = make_folder(
+        {
+            "people.csv": PEOPLE_WITH_ADDRESSES + ULRIKE,
+            "benefits.csv": BENEFITS,
+            "child_statuses.csv": STATUSES,
+            "dwp_list.csv": DWP + DWP_ONLY,
+            "households.csv": HOUSEHOLDS,
+            "funded_places.csv": PLACES,
+        }
+    )
+    listed = tmp_path / "lists" / "two_year_old.csv"
+    listed.parent.mkdir()
+    assess(data, "two_year_old", term_start=TERM, as_of=TERM).write(listed)
+    store = tmp_path / "review.sqlite"
+    book = tmp_path / "books" / "review.xlsx"
+    with ReviewStore(store, clock=Clock(), key=KEY) as review:
+        list_id, _ = register_list_file(review, listed, KEY)
+        decided = {
+            who: review.record_decision(list_id, pseudonym(kind, who, KEY), "contact", "A. Officer")
+            for who, kind in (
+                ("C-PIPPA", "person"),
+                ("C-TOBIAS", "person"),
+                ("D-202", "dwp"),
+                ("D-303", "dwp"),
+            )
+        }
+        sent = export_checks(
+            review, listed, data, listed.with_name("checks.csv"), key=KEY, user="K. Checker"
+        )
+        export_list_file(review, listed, book, key=KEY, user="W. Orkbook", data=data)
+        run = review.lists()["run_id"][0]
+        exported_at = review.access_log().filter(pl.col("command") == "review export")["at"][0]
+    return data, listed, store, sent, book, decided, run, exported_at
+
+
+def test_the_exports_fixture_is_what_it_says(exports_council):
+    _, listed, store, sent, _, _, _, _ = exports_council
+    assert sent.not_checkable.select("person_id", "dwp_record_id").rows() == [
+        ("C-PIPPA", None),
+        (None, "D-202"),
+        (None, "D-303"),
+    ]
+    assert (sent.rows, sent.children) == (1, 1)  # Tobias, with his mother's details
+    assert sent.not_checkable_file == listed.with_name("checks.not_checkable.csv")
+    with ReviewStore(store, key=KEY) as review:
+        list_id = review.lists()["list_id"][0]
+        logged = review.access_log().filter(pl.col("command") == "review export")["detail"]
+    assert logged.to_list() == [f"list {list_id}: 4 rows exported to review.xlsx"]
+
+
+def _not_checkable_row(sent, run: str, decision_id: str, reason: str, known: str) -> list:
+    record = json.loads(sent.sidecar.read_text())
+    return [
+        ("not checkable row 1", "made at", record["exported_at"]),
+        ("not checkable row 1", "made by", "K. Checker"),
+        ("not checkable row 1", "check export", sent.export_id),
+        ("not checkable row 1", "initiative", "two_year_old"),
+        ("not checkable row 1", "list of run", run),
+        ("not checkable row 1", "template", "childcare"),
+        ("not checkable row 1", "not-checkable file", "checks.not_checkable.csv"),
+        ("not checkable row 1", "about them as", "the child"),
+        ("not checkable row 1", "decision", "contact" if decision_id else ""),
+        ("not checkable row 1", "decision id", decision_id),
+        ("not checkable row 1", "reason", reason),
+        ("not checkable row 1", "known from", known),
+    ]
+
+
+DWP_ONLY_REASON = (
+    "known only from the DWP list, which gives no parent's date of birth; check by hand or once "
+    "the child is linked to the council's records"
+)
+
+
+def test_a_child_not_checkable_is_in_the_export_with_the_reason_and_no_one_else_is(
+    exports_council, tmp_path
+):
+    data, listed, store, sent, _, decided, run, _ = exports_council
+    wren = decided["D-202"].decision_id
+    # Found beside the list searched: her row of the not-checkable file, with the export.
+    out = subject_access(
+        data=data, dwp_records=["D-202"], lists=[listed], store=store, key=KEY,
+        out=tmp_path / "wren.md",
+    )  # fmt: skip
+    assert _facts(out, "not checkable") == _not_checkable_row(
+        sent, run, wren, DWP_ONLY_REASON, "the file checks.not_checkable.csv"
+    )
+    text = _texts(out)
+    for leak in (*QUILLONS, decided["D-303"].decision_id, pseudonym("dwp", "D-303", KEY)):
+        assert leak not in text, leak
+    for leak in (decided["C-PIPPA"].decision_id, "C-PIPPA", "the parent's National"):
+        assert leak not in text, leak
+    # Given by any of its files, without the list: the same.
+    for given in (sent.sidecar, sent.not_checkable_file, sent.files[0]):
+        alone = subject_access(
+            data=data, dwp_records=["D-202"], checks=[given], key=KEY, out=tmp_path / "g.md"
+        )
+        assert _facts(alone, "not checkable") == _not_checkable_row(
+            sent, run, wren, DWP_ONLY_REASON, "the file checks.not_checkable.csv"
+        ), given.name
+    # Her mother's NINO is not one DfE takes: Pippa's row names no parent, but its reason is
+    # about her mother's details, so her mother's export shows it, Pippa withheld.
+    mother = subject_access(
+        "P-SAFFRON", data=data, lists=[listed], store=store, key=KEY, out=tmp_path / "m.md"
+    )
+    [(_, about), (_, decision), (_, decision_id), (_, reason)] = [
+        (r, v)
+        for r, f, v in _facts(mother, "not checkable")
+        if f in ("about them as", "decision", "decision id", "reason")
+    ]
+    assert about == (
+        "a parent or carer of a child in their household (id withheld): the reason is about "
+        "the details of a parent or carer of the household"
+    )
+    assert (decision, decision_id) == ("", "")
+    assert reason == "the parent's National Insurance number is not in the form AB123456C"
+    for leak in ("C-PIPPA", "Pippa", decided["C-PIPPA"].decision_id, "D-202", "Wren"):
+        assert leak not in _texts(mother), leak
+    pippa = subject_access("C-PIPPA", data=data, lists=[listed], key=KEY, out=tmp_path / "p.md")
+    assert [
+        v for _, f, v in _facts(pippa, "not checkable") if f in ("about them as", "reason")
+    ] == [
+        "the child",
+        "the parent's National Insurance number is not in the form AB123456C",
+    ]
+    assert "Saffron" not in _texts(pippa) and "QQ333333E" not in _texts(pippa)
+    # Tobias was checked (his row went to DfE), his mother and Ulrike are in no such file.
+    for person in ("C-TOBIAS", "P-MARIGOLD", "P-ULRIKE"):
+        out = subject_access(
+            person, data=data, lists=[listed], store=store, key=KEY, out=tmp_path / "t.md"
+        )
+        assert _facts(out, "not checkable") == [], person
+        assert (
+            "No check export searched listed this person as a child who could not be checked."
+            in out.read_text()
+        )
+        assert DWP_ONLY_REASON not in _texts(out) and "AB123456C" not in _texts(out)
+    with ReviewStore(store, key=KEY) as review:
+        details = review.access_log().filter(pl.col("command") == "subject-access")["detail"]
+    assert details[0].endswith(
+        ", 1 not-checkable rows naming them, 1 review workbooks holding them"
+    )
+
+
+def test_a_check_export_whose_file_is_not_searched_is_named_from_the_store(
+    exports_council, tmp_path
+):
+    data, _, store, sent, _, decided, run, _ = exports_council
+    with ReviewStore(store, key=KEY) as review:
+        stored = review.check_exports().row(0, named=True)
+    # No list searched and no file given: the store knows the export left children of her
+    # list unchecked (not who), and the name its files were written under.
+    out = subject_access(
+        data=data, dwp_records=["D-202"], store=store, key=KEY, out=tmp_path / "w.md"
+    )
+    assert _facts(out, "not checkable") == [
+        ("not checkable row 1", "made at", stored["exported_at"]),
+        ("not checkable row 1", "made by", "K. Checker"),
+        ("not checkable row 1", "check export", sent.export_id),
+        ("not checkable row 1", "initiative", "two_year_old"),
+        ("not checkable row 1", "list of run", run),
+        ("not checkable row 1", "template", "childcare"),
+        ("not checkable row 1", "not-checkable file", "checks.not_checkable.csv"),
+        ("not checkable row 1", "about them as", "the child, if among them"),
+        ("not checkable row 1", "decision", ""),
+        ("not checkable row 1", "decision id", ""),
+        ("not checkable row 1", "reason", ""),
+        (
+            "not checkable row 1",
+            "known from",
+            "not searched: the store records that some children chosen for this export of a "
+            "list holding this person could not be checked, not who; give its file "
+            "checks.not_checkable.csv with --check to see whether they are among them",
+        ),
+    ]
+    # Tobias's row went to DfE, and Ulrike is on no list: no such line for them.
+    for person in ("C-TOBIAS", "P-ULRIKE"):
+        out = subject_access(person, data=data, store=store, key=KEY, out=tmp_path / "t.md")
+        assert _facts(out, "not checkable") == [], person
+    # The not-checkable file gone, its sidecar lists the same children and reasons.
+    sent.not_checkable_file.unlink()
+    out = subject_access(
+        data=data, dwp_records=["D-202"], checks=[sent.sidecar], key=KEY, out=tmp_path / "s.md"
+    )
+    expected = _not_checkable_row(
+        sent,
+        run,
+        decided["D-202"].decision_id,
+        DWP_ONLY_REASON,
+        "the sidecar checks.check.json (the file checks.not_checkable.csv was not found beside it)",
+    )
+    expected[8] = ("not checkable row 1", "decision", "")  # the sidecar does not say which
+    assert _facts(out, "not checkable") == expected
+    with pytest.raises(DataFileError, match="no check export here"):
+        subject_access(
+            "P-ULRIKE", data=data, checks=[tmp_path / "none.csv"], key=KEY, out=tmp_path / "x.md"
+        )
+
+
+HELD_AS_CHILD = (
+    "their row: their names, date of birth, age, address and postcode (beside the names of their "
+    "parents or carers and of the other children of the household, withheld here), the tier, "
+    "reasons and evidence, when eligible from, the record link, the decisions about them so far "
+    "and DfE's check answers"
+)
+SHOWN_AS_CARER = (
+    "their name, as a parent or carer, and the address, with a child in their household (id "
+    "withheld)"
+)
+
+
+def _workbook_row(exported_at: str, run: str, about: str, what: str, known: str) -> list:
+    values = [
+        ("exported at", exported_at),
+        ("exported by", "W. Orkbook"),
+        ("workbook file", "review.xlsx"),
+        ("initiative", "two_year_old"),
+        ("list of run", run),
+        ("about them as", about),
+        ("what it held of them", what),
+        ("known from", known),
+    ]
+    return [("workbook row 1", field, value) for field, value in values]
+
+
+def test_review_workbooks_that_held_the_person_are_in_the_export_and_no_one_else_is(
+    exports_council, tmp_path
+):
+    data, listed, store, _, book, _, run, exported_at = exports_council
+    from_file = "the workbook file review.xlsx"
+    from_store = (
+        "the store's record of the export (its list's children, and the views of their details "
+        "logged with it; the workbook file review.xlsx was not given or found)"
+    )
+    # Pippa, from the file given: the summary, then her row's cells, other people withheld.
+    out = subject_access(
+        "C-PIPPA", data=data, store=store, workbooks=[book], key=KEY, out=tmp_path / "p.md"
+    )
+    facts = _facts(out, "review workbooks")
+    assert facts[:8] == _workbook_row(exported_at, run, "the child", HELD_AS_CHILD, from_file)
+    cells = {f: v for r, f, v in facts[8:] if r == "review.xlsx: their row"}
+    assert len(cells) == len(facts) - 8
+    assert {k: cells[k] for k in ("person_id", "child_name", "address", "tier")} == {
+        "person_id": "C-PIPPA",
+        "child_name": "Pippa Larkspur",
+        "address": "7 Heron Row",
+        "tier": "likely",
+    }
+    assert cells["parent_carers"] == (
+        "withheld here: the names of their parents or carers (a parent/carer (id withheld))"
+    )
+    assert cells["earlier_decisions"] == "contact by A. Officer on 2026-09-10 (this list)"
+    assert cells["evidence_as_written"] == "no_recourse_to_public_funds: households row H3"
+    for leak in ("Saffron", "Vane", "QQ333333E", "P-SAFFRON", *NOT_IN_THE_FILES, "Wren"):
+        assert leak not in _texts(out), leak
+    # From the store alone: the same export, worked out from the list's children.
+    store_only = subject_access("C-PIPPA", data=data, store=store, key=KEY, out=tmp_path / "s.md")
+    assert _facts(store_only, "review workbooks") == _workbook_row(
+        exported_at, run, "the child", HELD_AS_CHILD, from_store
+    )
+    # Her mother: named beside her in the row (the export read who each child is).
+    for given, known in (([book], from_file), ([], from_store)):
+        mother = subject_access(
+            "P-SAFFRON", data=data, store=store, workbooks=given, key=KEY, out=tmp_path / "m.md"
+        )
+        assert _facts(mother, "review workbooks") == _workbook_row(
+            exported_at, run, "a parent or carer", SHOWN_AS_CARER, known
+        )
+        for leak in ("C-PIPPA", "Pippa", "Larkspur", pseudonym("person", "C-PIPPA", KEY)):
+            assert leak not in _texts(mother), leak
+    # Wren's repeated DWP-list row D-204 is on the workbook's sheet of rows not listed.
+    wren = subject_access(
+        data=data, dwp_records=["D-204"], lists=[listed], workbooks=[book], key=KEY,
+        out=tmp_path / "w.md",
+    )  # fmt: skip
+    summary = [(f, v) for r, f, v in _facts(wren, "review workbooks") if r == "workbook row 1"]
+    assert summary == [
+        ("exported at", str(exported_on(book)[1])),  # the day it records: no store searched
+        ("exported by", ""),
+        ("workbook file", "review.xlsx"),
+        ("initiative", ""),
+        ("list of run", ""),
+        ("about them as", "the child of a DWP-list row not listed"),
+        (
+            "what it held of them",
+            "their DWP-list row, on the sheet 'DWP rows not listed': its record id, the child's "
+            "date of birth, the dates eligible from and to, and why it is not listed",
+        ),
+        ("known from", "the workbook file review.xlsx (the review store not searched)"),
+    ]
+    assert [(r, f, v) for r, f, v in _facts(wren, "review workbooks") if r != "workbook row 1"] == [
+        ("review.xlsx: the child of a DWP-list row not listed", "record_id", "D-204"),
+        (
+            "review.xlsx: the child of a DWP-list row not listed",
+            "child_date_of_birth",
+            "2024-04-20",
+        ),
+        ("review.xlsx: the child of a DWP-list row not listed", "eligible_from", "2026-09-01"),
+        ("review.xlsx: the child of a DWP-list row not listed", "eligible_to", "2027-09-01"),
+        (
+            "review.xlsx: the child of a DWP-list row not listed",
+            "reason",
+            next(v for _, f, v in _facts(wren, "lists") if f == "why not listed"),
+        ),
+    ]
+    # Ulrike is in no workbook; neither is the list's other child's family in Pippa's.
+    for given in ([book], []):
+        ulrike = subject_access(
+            "P-ULRIKE", data=data, store=store, workbooks=given, key=KEY, out=tmp_path / "u.md"
+        )
+        assert _facts(ulrike, "review workbooks") == []
+        assert "No review workbook searched held this person." in ulrike.read_text()
+        assert "W. Orkbook" not in _texts(ulrike)
+    # The command takes both kinds of file (`--check`, `--workbook`).
+    env = dict(os.environ, WORKBENCH_KEY=KEY.hex(), WORKBENCH_STORE=str(tmp_path / "log.sqlite"))
+    ran = workbench(
+        "subject-access", "--person", "C-PIPPA", "--data", str(data), "--store", str(store),
+        "--workbook", str(book), "--check", str(listed.with_name("checks.check.json")),
+        "--out", str(tmp_path / "cli.md"), env=env,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    text = (tmp_path / "cli.md").read_text()
+    assert f"| {from_file} |" in text and "| the file checks.not_checkable.csv |" in text
+
+
+def test_a_workbook_export_logged_without_its_file_name_is_worked_out_from_the_store(
+    exports_council, tmp_path
+):
+    # Logged as exports were before the log named the file, and without reading the data
+    # folder (no view of each child logged with it): her row held her ids, not who she is.
+    data, _, store, _, _, _, run, _ = exports_council
+    with ReviewStore(store, key=KEY) as review:
+        list_id = review.lists()["list_id"][0]
+        review.log_accesses("Old Exporter", [("review export", f"list {list_id}: 4 rows")])
+        at = review.access_log()["at"][-1]
+    out = subject_access("C-PIPPA", data=data, store=store, key=KEY, out=tmp_path / "p.md")
+    rows = [(f, v) for r, f, v in _facts(out, "review workbooks") if r == "workbook row 2"]
+    assert rows == [
+        ("exported at", at),
+        ("exported by", "Old Exporter"),
+        ("workbook file", "(its name was not recorded)"),
+        ("initiative", "two_year_old"),
+        ("list of run", run),
+        ("about them as", "the child"),
+        (
+            "what it held of them",
+            "their row, by its ids and pseudonymous key (who they are was not read: the export "
+            "was given no data folder): the tier, reasons and evidence, when eligible from, the "
+            "record link, the decisions about them so far and DfE's check answers",
+        ),
+        (
+            "known from",
+            "the store's record of the export (its list's children, and the views of their "
+            "details logged with it; the workbook's file name was not recorded)",
+        ),
+    ]
+    # Her mother's name was not in it: who each child is was not read.
+    mother = subject_access("P-SAFFRON", data=data, store=store, key=KEY, out=tmp_path / "m.md")
+    assert "Old Exporter" not in _texts(mother)

@@ -1016,7 +1016,7 @@ def test_export_and_import_are_in_the_access_log(store, exported, monkeypatch):
     fill(exported[1], {ROW["P1"]: {"decision": "contact"}})
     import_review_workbook(store, exported[1], reviewer="J Smith", key=KEY)
     assert store.access_log().select("user", "command", "detail").rows() == [
-        ("tester", "review export", f"list {exported[0]}: 4 rows"),
+        ("tester", "review export", f"list {exported[0]}: 4 rows exported to review.xlsx"),
         (
             "alice",
             "review import",

@@ -138,6 +138,23 @@ def subject_access_command(
             "each); those beside the lists are found without it.",
         ),
     ] = None,
+    check_files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--check",
+            help="A DfE check export (`workbench check export`: its NAME.check.json, "
+            "NAME.not_checkable.csv or NAME.csv) to search for children not checkable (repeat "
+            "for each); those beside the lists are found without it.",
+        ),
+    ] = None,
+    workbook_files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--workbook",
+            help="A review workbook (`workbench review export`, .xlsx) to search too (repeat "
+            "for each); those beside the lists are found without it.",
+        ),
+    ] = None,
     profile: ProfileFile = None,
 ) -> None:
     """Everything the workbench holds about one person, for the data protection team."""
@@ -149,6 +166,8 @@ def subject_access_command(
             *data_folder_inputs(data, profile),
             *(entry for path in list_files or [] for entry in list_inputs(path)),
             *(i for path in outreach_files or [] for i in file_inputs(path, "an outreach export")),
+            *(i for path in check_files or [] for i in file_inputs(path, "a check export")),
+            *(i for path in workbook_files or [] for i in file_inputs(path, "a review workbook")),
             *store_inputs(store),
         ],
     )
@@ -175,6 +194,8 @@ def subject_access_command(
         dwp_records=dwp_records,
         nino=nino,
         outreach=outreach_files or [],
+        checks=check_files or [],
+        workbooks=workbook_files or [],
     )
     typer.echo(
         f"Subject access export written to {written} and {appendix_path(written)} "

@@ -35,7 +35,23 @@ For the subject it gathers:
 5. every outreach export that named them, as the child or as a parent or carer of a child in
    it: which file, when, by whom, on which decision. From the export files given (or found
    beside the lists searched) and, from the store's access log, the exports it records, worked
-   out from the decisions the store held when each was made when its file is not given.
+   out from the decisions the store held when each was made when its file is not given;
+6. every DfE eligibility check export whose ``NAME.not_checkable.csv`` names them as a child
+   who could not be checked, with the reason (and, to a parent or carer of such a child, a
+   reason about a parent's or carer's details, the child withheld): which file, which export,
+   when and by whom (its sidecar ``NAME.check.json``, else the store's record of the export).
+   From the check exports given (any of their files) or found beside the lists searched; the
+   sidecar lists the same rows when the file is gone. The store records only how many
+   children an export could not check, so an export of a list holding them whose file was not
+   searched is named, with its file's name, to be looked at;
+7. every review workbook export (`workbench review export`) that held them: their own row (the
+   child), or their name beside a child of their household (a parent or carer, another child
+   of the household, the parent named on a DWP-list row), or their DWP-list row on its sheet
+   of rows not listed: which file, when, by whom (the store's access log), and what it held,
+   from the file when given (or found beside the lists searched: their row's cells, other
+   people withheld), else from the store (the children of its list, and whether who they are
+   was read: the views logged with the export). An export whose list the store no longer
+   holds is named, with its file, as one that cannot be answered from the store.
 
 The DWP list is restricted to early years purposes (Childcare Act 2006, s. 13B); answering a
 subject access request about its rows is a legal duty, so it is read here, but only the
@@ -95,13 +111,19 @@ from workbench.governance._sar_subject import (
 from workbench.governance.access import current_user
 from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.review.checks import (
+    CHECK_FORMAT,
+    CHECK_SUFFIX,
+    NOT_CHECKABLE_COLUMNS,
+    NOT_CHECKABLE_SUFFIX,
     PARENT_DOB,
     PARENT_LAST_NAME,
     PARENT_NINO,
     TEMPLATES,
+    export_paths,
     row_key,
 )
 from workbench.review.details import VIEW_COMMAND, VIEW_DETAIL, link_method_text
+from workbench.review.excel import NOT_LISTED_SHEET
 from workbench.review.outreach import (
     CONTACT,
     LINK_CONFIRMED,
@@ -110,6 +132,13 @@ from workbench.review.outreach import (
     sidecar_path,
 )
 from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
+from workbench.review.workbook import (
+    EDITABLE_COLUMNS,
+    LOCKED_COLUMNS,
+    META_SHEET,
+    REVIEW_SHEET,
+    exported_on,
+)
 from workbench.rules import load_rule_set
 from workbench.spreadsheet import neutralised, restored
 
@@ -164,6 +193,11 @@ CHECK_NOTES = (
     "savings) is about everyone in the household: decide whether releasing it tells the "
     "requester something about another member that they do not already know.",
     "Rows of the data folder that failed validation (quarantined) are not read about anyone.",
+    "A reason a child could not be checked with DfE that is about a parent's or carer's "
+    "details (no National Insurance number, one not in its form, no date of birth, a surname "
+    "DfE refuses) is shown to each parent or carer of the child: the file does not say which "
+    "one it is about, so with two in the household it may be about the other: check before "
+    "release.",
 )
 
 
@@ -536,10 +570,11 @@ def _store_section(
     subject: Subject,
     key: bytes,
     user: str,
-    files: Sequence[OutreachFile],
-) -> pl.DataFrame:
-    """Write section 4 and return the outreach exports that named the subject (section 5):
-    those the store's access log records, and the files given that it does not."""
+    found: Found,
+) -> Exports:
+    """Write section 4 and return what sections 5 to 7 show: the outreach exports that named
+    the subject, the check exports that could not check them, and the review workbooks that
+    held them (those the store records, and the files given or found that it does not)."""
     if not store.is_file():
         raise DataFileError(store, "no review store here; expected a store the workbench wrote")
     keys = subject.item_keys(key)
@@ -567,7 +602,8 @@ def _store_section(
         log = review.access_log()
         views = _views(log, lists, subject, keys)
         others = _household_views(log, lists, subject, key)
-        outreach = _outreach(subject, key, files, review, lists)
+        exports = found.search(subject, key, review, lists)
+        outreach = exports.outreach
         review.log_access(
             user,
             "subject-access",
@@ -579,7 +615,8 @@ def _store_section(
                 if others.height
                 else ""
             )
-            + (f", {outreach.height} outreach export rows naming them" if outreach.height else ""),
+            + (f", {outreach.height} outreach export rows naming them" if outreach.height else "")
+            + exports.counted(),
         )
     if keys:
         whose = f"for this person, {named} (of their person id, and of each DWP-list row about "
@@ -688,7 +725,7 @@ def _store_section(
         doc.para("No eligibility check about this person is recorded.")
     else:
         doc.table("dfe checks", "check", checks)
-    return outreach
+    return exports
 
 
 _CHECK_COLUMNS = {
@@ -1104,6 +1141,676 @@ def _outreach_section(doc: SarDocument, outreach: pl.DataFrame, searched: str) -
         doc.table("outreach exports", "outreach row", outreach)
 
 
+# --- DfE check exports: the children who could not be checked -------------------------------
+
+CHECK_COMMAND = "check export"
+# The access log's detail of a check export (`workbench.review.checks.export_checks`): the list,
+# the export, and the name its files were written under (``NAME-part*.csv``).
+_CHECK_DETAIL = re.compile(
+    r"^list (?P<list_id>\S+): export (?P<export_id>\S+), \d+ row\(s\) for \d+ child\(ren\) in "
+    r"\d+ file\(s\) \((?P<stem>.+)-part\*\.csv\), \d+ not checkable"
+)
+_PART = re.compile(r"-part\d+$")
+# The reasons a child could not be checked that are about a parent's or carer's details
+# (`workbench.review.checks._parent_problem`): shown to each parent or carer of the child.
+_PARENT_REASON = ("the parent's ", "no parent or carer in the household has")
+_AS_CARER_NOT_CHECKED = (
+    f"a parent or carer of {WITHHELD_CHILD}: the reason is about the details of a parent or "
+    "carer of the household"
+)
+_NOT_CHECKABLE_COLUMNS = dict.fromkeys(
+    (
+        "made at",
+        "made by",
+        "check export",
+        "initiative",
+        "list of run",
+        "template",
+        "not-checkable file",
+        "about them as",
+        "decision",
+        "decision id",
+        "reason",
+        "known from",
+    ),
+    pl.String,
+)
+
+
+@dataclass(frozen=True)
+class CheckFile:
+    """A DfE check export given (or found beside a list searched): its not-checkable rows
+    (from ``NAME.not_checkable.csv``, else from the sidecar, which lists them too) and what
+    its sidecar ``NAME.check.json`` records (export id, list, when, by whom), when found."""
+
+    stem: Path
+    record: dict[str, Any]
+    rows: pl.DataFrame
+    from_file: bool
+
+    @property
+    def not_checkable_name(self) -> str:
+        return export_paths(self.stem.with_suffix(".csv"))[1].name
+
+    @property
+    def sidecar_name(self) -> str:
+        return export_paths(self.stem.with_suffix(".csv"))[0].name
+
+
+def _check_stem(path: Path) -> Path:
+    """The name a check export was written under (``--out NAME.csv``), from any of its files:
+    the sidecar, the not-checkable file, a part file or the name itself."""
+    name = path.name
+    for suffix in (CHECK_SUFFIX, NOT_CHECKABLE_SUFFIX):
+        if name.endswith(suffix):
+            return path.with_name(name.removesuffix(suffix))
+    return path.with_name(_PART.sub("", path.stem))
+
+
+def _check_files(given: Sequence[Path], lists: Sequence[Path]) -> list[CheckFile]:
+    """The check exports given (any of their files) and those found beside the lists searched
+    (by their sidecar or not-checkable file), each read once."""
+    wanted: dict[Path, Path] = {}
+    for path in given:
+        stem = _check_stem(path)
+        sidecar, not_checkable = export_paths(stem.with_suffix(".csv"))
+        if not (sidecar.is_file() or not_checkable.is_file()):
+            raise DataFileError(
+                path,
+                f"no check export here: neither {sidecar.name} nor {not_checkable.name} is "
+                "beside it; expected a file `workbench check export` wrote",
+            )
+        wanted.setdefault(stem.resolve(), stem)
+    for listed in lists:
+        for suffix in (CHECK_SUFFIX, NOT_CHECKABLE_SUFFIX):
+            for found in sorted(listed.parent.glob(f"*{suffix}")):
+                wanted.setdefault(_check_stem(found).resolve(), _check_stem(found))
+    return [_read_check_file(stem) for stem in wanted.values()]
+
+
+def _read_check_file(stem: Path) -> CheckFile:
+    sidecar, not_checkable = export_paths(stem.with_suffix(".csv"))
+    record: object = {}
+    if sidecar.is_file():
+        try:
+            record = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            record = None
+        if not isinstance(record, dict) or record.get("format") != CHECK_FORMAT:
+            raise DataFileError(
+                sidecar, "cannot be read as the sidecar `workbench check export` writes"
+            )
+    assert isinstance(record, dict)
+    if not not_checkable.is_file():
+        listed = record.get("not_checkable")
+        entries = [e for e in listed if isinstance(e, dict)] if isinstance(listed, list) else []
+        rows = pl.DataFrame(
+            [
+                {
+                    "list_id": record.get("list_id"),
+                    "item_key": e.get("item_key"),
+                    "decision_id": e.get("decision_id"),
+                    "reason": e.get("reason"),
+                }
+                for e in entries
+            ],
+            schema=dict.fromkeys(("list_id", "item_key", "decision_id", "reason"), pl.String),
+        )
+        return CheckFile(stem, record, rows, from_file=False)
+    try:
+        rows = pl.read_csv(not_checkable, infer_schema=False)
+    except (OSError, pl.exceptions.PolarsError) as error:
+        raise DataFileError(
+            not_checkable, f"cannot be read as CSV ({type(error).__name__})"
+        ) from None
+    missing = [c for c in NOT_CHECKABLE_COLUMNS if c not in rows.columns]
+    if missing:
+        raise DataFileError(
+            not_checkable,
+            f"lacks column(s) {', '.join(missing)}; expected the not-checkable file "
+            "`workbench check export` writes",
+        )
+    return CheckFile(stem, record, rows, from_file=True)
+
+
+def _theirs_in(rows: pl.DataFrame, subject: Subject, key: bytes) -> pl.Expr:
+    """The rows of a file that name the subject as the child: by their store key, person id,
+    or (a child known only from the DWP list) a DWP-list row about them as the child."""
+    found = pl.col("item_key").is_in(subject.item_keys(key))
+    if subject.person_id is not None and "person_id" in rows.columns:
+        found = found | (pl.col("person_id") == subject.person_id)
+    if "dwp_record_id" in rows.columns:
+        unlinked = pl.col("person_id").is_null() if "person_id" in rows.columns else pl.lit(True)
+        found = found | (unlinked & pl.col("dwp_record_id").is_in(list(subject.as_child)))
+    return found.fill_null(False)
+
+
+def _not_checkable(
+    subject: Subject,
+    key: bytes,
+    files: Sequence[CheckFile],
+    review: ReviewStore | None,
+    lists: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """Each row of a check export's not-checkable file naming the subject as the child (the
+    file names no parent), with the export it came from: from the files given or found; and,
+    from the store, each export of a list holding them that left children unchecked and whose
+    file was not searched (whether they were among them cannot be said without it)."""
+    about = {} if lists is None else {r["list_id"]: r for r in lists.iter_rows(named=True)}
+    recorded: dict[str, dict[str, Any]] = {}
+    logged: dict[str, tuple[dict[str, Any], str]] = {}  # export id -> its last log line, stem
+    by_stem: dict[tuple[str, str], str] = {}  # (list id, stem) -> export id
+    if review is not None:
+        recorded = {e["export_id"]: e for e in review.check_exports().iter_rows(named=True)}
+        log = review.access_log().filter(pl.col("command") == CHECK_COMMAND).sort("seq")
+        for entry in log.iter_rows(named=True):
+            found = _CHECK_DETAIL.match(entry["detail"])
+            if found:
+                logged[found["export_id"]] = (entry, found["stem"])
+                by_stem[found["list_id"], found["stem"]] = found["export_id"]
+    rows: list[tuple] = []
+    searched: set[str] = set()
+    for given in files:
+        record = given.record
+        list_id = record.get("list_id") or next(
+            iter(given.rows["list_id"].drop_nulls().unique().to_list()), None
+        )
+        export_id = record.get("export_id") or by_stem.get((str(list_id), given.stem.name))
+        if export_id:
+            searched.add(export_id)
+        stored = recorded.get(export_id or "", {})
+        listed = about.get(list_id, {})
+        initiative = str(record.get("rule_set") or "").split("@", 1)[0] or listed.get("initiative")
+        export = (
+            record.get("exported_at") or stored.get("exported_at"),
+            record.get("exported_by") or stored.get("exported_by"),
+            export_id,
+            initiative,
+            record.get("run_id") or listed.get("run_id"),
+            record.get("template") or stored.get("template"),
+            given.not_checkable_name,
+        )
+        if given.from_file:
+            known = f"the file {given.not_checkable_name}"
+        else:
+            known = f"the sidecar {given.sidecar_name} (the file {given.not_checkable_name} was "
+            known += "not found beside it)"
+        if not given.record:
+            known += f" (its sidecar {given.sidecar_name} not found"
+            known += "; the export as the store's access log records it)" if export_id else ")"
+        mine = given.rows.filter(_theirs_in(given.rows, subject, key))
+        for row in mine.iter_rows(named=True):
+            decision = (row.get("decision"), row.get("decision_id"), row.get("reason"))
+            rows.append((*export, "the child", *decision, known))
+        # A reason about a parent's details is about the child's parents or carers: shown to
+        # each, the child and their decision withheld.
+        carers = subject.shown_with(key, initiative, _on_day(export[0]))
+        children = [k for k, how in carers.items() if how == AS_CARER]
+        about_parent = pl.col("reason").str.starts_with(_PARENT_REASON[0]) | pl.col(
+            "reason"
+        ).str.starts_with(_PARENT_REASON[1])
+        theirs = given.rows.filter(pl.col("item_key").is_in(children), about_parent)
+        for row in theirs.filter(~_theirs_in(theirs, subject, key)).iter_rows(named=True):
+            rows.append((*export, _AS_CARER_NOT_CHECKED, None, None, row["reason"], known))
+    if review is not None:
+        keys = subject.item_keys(key)
+        for export_id, stored in recorded.items():
+            if export_id in searched or not stored["not_checkable"] or not keys:
+                continue
+            listed = about.get(stored["list_id"], {})
+            if listed.get("items_removed_at") is not None:
+                continue
+            items = review.items(stored["list_id"])
+            if items.filter(pl.col("item_key").is_in(keys)).is_empty():
+                continue  # not a child of its list: not among its children not checkable
+            sent = review.check_export_items(export_id)
+            if not sent.filter(pl.col("item_key").is_in(keys)).is_empty():
+                continue  # sent to DfE: checked, shown above with the answer
+            stem = logged.get(export_id, (None, None))[1]
+            name = f"{stem}{NOT_CHECKABLE_SUFFIX}" if stem else None
+            export = (
+                stored["exported_at"],
+                stored["exported_by"],
+                export_id,
+                listed.get("initiative"),
+                listed.get("run_id"),
+                stored["template"],
+                name or "(its name is not recorded)",
+            )
+            known = (
+                "not searched: the store records that some children chosen for this export of "
+                "a list holding this person could not be checked, not who; give its file "
+                + (f"{name} " if name else "")
+                + "with --check to see whether they are among them"
+            )
+            rows.append((*export, "the child, if among them", None, None, None, known))
+    return pl.DataFrame(rows, schema=_NOT_CHECKABLE_COLUMNS, orient="row")
+
+
+def _not_checkable_section(doc: SarDocument, found: pl.DataFrame, searched: str) -> None:
+    doc.heading(2, "6. DfE eligibility check exports that could not check this person")
+    doc.para(
+        "A check export (`workbench check export`) writes, beside the files for DfE, "
+        "NAME.not_checkable.csv: each child chosen for the check who could not be checked (for "
+        "example a child known only from the DWP list, or one with no parent or carer with a "
+        "National Insurance number), by item key, person id or DWP-list record id, with the "
+        "decision and the reason. It names the child only, never a parent or carer (a reason "
+        "about a parent's or carer's details is shown to each parent or carer of the child, "
+        "the child withheld); its sidecar NAME.check.json says when, and by whom, it was made. "
+        "The store records only how many children each export could not check: an export of a "
+        "list holding this person whose file was not searched is named, to be looked at. "
+        f"Searched: {searched}."
+    )
+    if found.height == 0:
+        doc.para("No check export searched listed this person as a child who could not be checked.")
+    else:
+        doc.table("not checkable", "not checkable row", found)
+
+
+# --- review workbooks ---------------------------------------------------------------------------
+
+WORKBOOK_COMMAND = "review export"
+# The access log's detail of a workbook export (`workbench.review.excel.export_review_workbook`);
+# lines logged before 7 December 2026 do not name the file.
+_WORKBOOK_DETAIL = re.compile(r"^list (?P<list_id>\S+): \d+ rows(?: exported to (?P<file>.+))?$")
+_WORKBOOK_COLUMNS = dict.fromkeys(
+    (
+        "exported at",
+        "exported by",
+        "workbook file",
+        "initiative",
+        "list of run",
+        "about them as",
+        "what it held of them",
+        "known from",
+    ),
+    pl.String,
+)
+AS_NOT_LISTED = "the child of a DWP-list row not listed"
+_HELD_AS_CHILD = (
+    "their row: their names, date of birth, age, address and postcode (beside the names of "
+    "their parents or carers and of the other children of the household, withheld here), the "
+    "tier, reasons and evidence, when eligible from, the record link, the decisions about them "
+    "so far and DfE's check answers"
+)
+_HELD_BY_IDS = (
+    "their row, by its ids and pseudonymous key (who they are was not read: the export was "
+    "given no data folder): the tier, reasons and evidence, when eligible from, the record "
+    "link, the decisions about them so far and DfE's check answers"
+)
+_HELD_NOT_LISTED = (
+    "their DWP-list row, on the sheet 'DWP rows not listed': its record id, the child's date "
+    "of birth, the dates eligible from and to, and why it is not listed"
+)
+_NOT_READ = "(not "  # who-columns of a row not read: "(not read: ...)", "(not found in ...)"
+# The cells of their own row that show other people: withheld, as everywhere in the export.
+_OTHERS_CELLS = {
+    "parent_carers": f"withheld here: the names of their parents or carers ({WITHHELD_CARER})",
+    "other_children_in_household": (
+        "withheld here: the names and ages of the other children of the household"
+    ),
+    "evidence": (
+        "withheld here: in words it may name a parent or carer (see evidence_as_written, with "
+        "other people's ids withheld)"
+    ),
+}
+_PROPOSED_LINK = "withheld here: it names the council's child proposed as the row's match, who "
+_PROPOSED_LINK += "may be another child"
+
+
+@dataclass(frozen=True)
+class WorkbookFile:
+    """A review workbook given (or found beside a list searched): its hidden sheet (list,
+    export day), the rows of its Review sheet and of its 'DWP rows not listed' sheet."""
+
+    path: Path
+    meta: dict[str, str]
+    rows: list[dict[str, str]]
+    not_listed: list[dict[str, str]]
+
+    @property
+    def list_id(self) -> str | None:
+        return self.meta.get("list_id") or None
+
+    @property
+    def exported_at(self) -> str | None:
+        return self.meta.get("exported_at") or None
+
+
+def _workbook_files(given: Sequence[Path], lists: Sequence[Path]) -> list[WorkbookFile]:
+    """The review workbooks given and those beside the lists searched (an .xlsx with the
+    workbook's hidden sheet; other workbooks are not read), each read once."""
+    wanted: dict[Path, Path] = {}
+    for path in given:
+        wanted.setdefault(path.resolve(), path)
+    for listed in lists:
+        for found in sorted(listed.parent.glob("*.xlsx")):
+            if exported_on(found)[0]:
+                wanted.setdefault(found.resolve(), found)
+    return [_read_workbook(path) for path in wanted.values()]
+
+
+def _sheet_rows(sheet: Any, header_row: int) -> list[dict[str, str]]:
+    """The rows of a sheet below its header (at `header_row`, from 1), as text."""
+    values = list(sheet.iter_rows(min_row=header_row, values_only=True))
+    if not values:
+        return []
+    header = ["" if v is None else str(v) for v in values[0]]
+    return [
+        {name: "" if v is None else str(v) for name, v in zip(header, row, strict=False) if name}
+        for row in values[1:]
+        if any(v not in (None, "") for v in row)
+    ]
+
+
+def _read_workbook(path: Path) -> WorkbookFile:
+    if not path.is_file() or not exported_on(path)[0]:
+        raise DataFileError(
+            path,
+            "not a review workbook; expected an .xlsx `workbench review export` wrote (with "
+            "its hidden workbench sheet)",
+        )
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged file
+        raise DataFileError(path, "cannot be read as a review workbook") from None
+    try:
+        meta = {
+            str(row[0]): "" if row[1] is None else str(row[1])
+            for row in book[META_SHEET].iter_rows(max_col=2, values_only=True)
+            if row and row[0] is not None
+        }
+        rows = _sheet_rows(book[REVIEW_SHEET], 1)
+        not_listed = _sheet_rows(book[NOT_LISTED_SHEET], 3) if NOT_LISTED_SHEET in book else []
+    finally:
+        book.close()
+    if rows and "item_key" not in rows[0]:
+        raise DataFileError(path, f"its {REVIEW_SHEET} sheet has no item_key column")
+    return WorkbookFile(path, meta, rows, not_listed)
+
+
+def _own_cells(row: dict[str, str]) -> dict[str, str]:
+    """The cells of the subject's own row of a workbook, other people withheld."""
+    out = {}
+    for column in (*LOCKED_COLUMNS, *EDITABLE_COLUMNS):
+        if column not in row:
+            continue
+        value = row[column]
+        if column in _OTHERS_CELLS and value:
+            value = _OTHERS_CELLS[column]
+        elif column == "record_link" and "probable match" in value:
+            value = _PROPOSED_LINK
+        elif column == "evidence_as_written":
+            value = _own_evidence(value)
+        out[column] = value
+    return out
+
+
+def _workbook_file_rows(
+    book: WorkbookFile, subject: Subject, key: bytes, roles: dict[str, str]
+) -> list[tuple[str, str, dict[str, str] | None]]:
+    """What a workbook file held about the subject: (how, what, their cells when their own)."""
+    mine = set(subject.item_keys(key))
+    out: list[tuple[str, str, dict[str, str] | None]] = []
+    for row in book.rows:
+        item, person = row.get("item_key", ""), row.get("person_id", "")
+        read = not row.get("child_name", "").startswith(_NOT_READ)
+        own = item in mine or (subject.person_id is not None and person == subject.person_id)
+        own = own or (not person and row.get("dwp_record_id", "") in subject.as_child)
+        if own:
+            out.append((AS_CHILD, _HELD_AS_CHILD if read else _HELD_BY_IDS, _own_cells(row)))
+        elif item in roles and read:
+            out.append((roles[item], _SHOWN_AS[roles[item]], None))
+    for row in book.not_listed:
+        if row.get("record_id") in subject.as_child:
+            out.append((AS_NOT_LISTED, _HELD_NOT_LISTED, dict(row)))
+    return out
+
+
+def _workbook_store_rows(
+    subject: Subject,
+    key: bytes,
+    items: pl.DataFrame,
+    viewed: set[str],
+    roles: dict[str, str],
+    not_listed: Sequence[str],
+) -> list[tuple[str, str, dict[str, str] | None]]:
+    """What a workbook held about the subject, its file not given, from the store: their item
+    on its list (a workbook holds every child of its list), whether who they are was read (the
+    export logs a view of each child when it reads the data folder), the children shown with
+    them among those views, and their DWP-list rows the list searched of its run did not carry
+    (`not_listed`: the workbook's 'DWP rows not listed' sheet is written from them)."""
+    keys = [*subject.item_keys(key), *([subject.person_id] if subject.person_id else [])]
+    held = set(items["item_key"].to_list())
+    out: list[tuple[str, str, dict[str, str] | None]] = []
+    if held & set(keys):
+        read = bool(viewed & {*keys, *subject.as_child})
+        out.append((AS_CHILD, _HELD_AS_CHILD if read else _HELD_BY_IDS, None))
+    for child, how in roles.items():
+        if child in viewed and how != AS_CHILD:
+            out.append((how, _SHOWN_AS[how], None))
+    out += [(AS_NOT_LISTED, _HELD_NOT_LISTED, None) for _ in not_listed]
+    return out
+
+
+def _workbooks(
+    subject: Subject,
+    key: bytes,
+    files: Sequence[WorkbookFile],
+    review: ReviewStore | None,
+    lists: pl.DataFrame | None,
+    listed: Sequence[Listed],
+) -> tuple[pl.DataFrame, list[tuple[str, dict[str, str]]], list[str]]:
+    """Every review workbook export that held the subject (section 7): the summary rows, the
+    cells of their own rows in the files read (each with its title), and the exports the
+    store records whose list it no longer holds (whether they held the subject cannot be
+    said: each in words). From the store's access log (each export, from its file when given,
+    else from the store) and from the files given that it does not record. A file is taken
+    for the last export the log records under its list and name (or, for a line logged
+    before the log named the file, its list and day)."""
+    rows: list[tuple] = []
+    cells: list[tuple[str, dict[str, str]]] = []
+    unknown: list[str] = []
+    matched: set[Path] = set()
+
+    def add(export: tuple, held: list, known: str, name: str) -> None:
+        for how, what, own in held:
+            rows.append((*export, how, what, known))
+            if own is not None:
+                title = f"{name}: their row" if how == AS_CHILD else f"{name}: {how}"
+                cells.append((title, own))
+
+    about = {} if lists is None else {row["list_id"]: row for row in lists.iter_rows(named=True)}
+    if review is not None:
+        log = review.access_log().sort("seq")
+        entries = [
+            (entry, found)
+            for entry in log.filter(pl.col("command") == WORKBOOK_COMMAND).iter_rows(named=True)
+            if (found := _WORKBOOK_DETAIL.match(entry["detail"]))
+        ]
+        views: dict[tuple[str, str, str], set[str]] = {}
+        for view in (
+            log.filter(pl.col("command") == VIEW_COMMAND)
+            .with_columns(pl.col("detail").str.extract_groups(VIEW_DETAIL).alias("view"))
+            .unnest("view")
+            .iter_rows(named=True)
+        ):
+            views.setdefault((view["at"], view["user"], view["list_id"]), set()).add(view["child"])
+        taken: dict[int, WorkbookFile] = {}
+        for book in files:
+            fits = [
+                entry["seq"]
+                for entry, found in entries
+                if found["list_id"] == book.list_id
+                and (
+                    found["file"] == book.path.name
+                    or (found["file"] is None and entry["at"][:10] == book.exported_at)
+                )
+            ]
+            if fits:
+                taken[fits[-1]] = book
+        for entry, found in entries:
+            list_id, name = found["list_id"], found["file"]
+            known_list = about.get(list_id, {})
+            initiative, run = known_list.get("initiative"), known_list.get("run_id")
+            roles = subject.shown_with(key, initiative, _on_day(entry["at"]))
+            given = taken.get(entry["seq"])
+            shown = name or "(its name was not recorded)"
+            file_name = given.path.name if given else shown
+            export: tuple = (entry["at"], entry["user"], file_name, initiative, run)
+            if given is not None:
+                matched.add(given.path)
+                held = _workbook_file_rows(given, subject, key, roles)
+                add(export, held, f"the workbook file {given.path.name}", given.path.name)
+            elif known_list and known_list.get("items_removed_at") is None:
+                viewed = views.get((entry["at"], entry["user"], list_id), set())
+                not_listed = [
+                    record
+                    for entry_listed in listed
+                    if entry_listed.run_id == run and entry_listed.not_listed is not None
+                    for record in entry_listed.not_listed.filter(
+                        pl.col("record_id").is_in(list(subject.as_child))
+                    )["record_id"].to_list()
+                ]
+                items = review.items(list_id)
+                held = _workbook_store_rows(subject, key, items, viewed, roles, not_listed)
+                where = (
+                    f"the workbook file {name} was not given or found"
+                    if name
+                    else ("the workbook's file name was not recorded")
+                )
+                known = (
+                    "the store's record of the export (its list's children, and the views of "
+                    f"their details logged with it; {where})"
+                )
+                add(export, held, known, shown)
+            else:
+                unknown.append(
+                    f"the workbook {shown} of list {list_id}, exported at {entry['at']} by "
+                    f"{entry['user']}"
+                )
+    for book in files:
+        if book.path in matched:
+            continue
+        where = "not searched" if review is None else "does not record this export"
+        known = f"the workbook file {book.path.name} (the review store {where})"
+        stored_list = about.get(book.list_id or "", {})
+        initiative, run = stored_list.get("initiative"), stored_list.get("run_id")
+        roles = subject.shown_with(key, None, _on_day(book.exported_at))
+        add(
+            (book.exported_at, None, book.path.name, initiative, run),
+            _workbook_file_rows(book, subject, key, roles),
+            known,
+            book.path.name,
+        )
+    return pl.DataFrame(rows, schema=_WORKBOOK_COLUMNS, orient="row"), cells, unknown
+
+
+def _workbook_section(
+    doc: SarDocument,
+    found: tuple[pl.DataFrame, list[tuple[str, dict[str, str]]], list[str]],
+    searched: str,
+) -> None:
+    summary, cells, unknown = found
+    doc.heading(2, "7. Review workbooks that held this person")
+    doc.para(
+        "A review workbook (`workbench review export`, an .xlsx) holds a row for every child of "
+        "a list, for officers to record decisions in: who the child is (names, date of birth, "
+        "age, address, their parents' or carers' names, the other children of the household), "
+        "the tier, reasons and evidence, the decisions so far and DfE's check answers. A child's "
+        "row shows their parents or carers, and the household's other children, by name; a "
+        "sheet shows the DWP-list rows the list does not carry. The store's access log records "
+        "each export, who made it and when (and, since 7 December 2026, its file's name). An "
+        "export whose file is not given is worked out from the store: the children of its list, "
+        f"and the views of their details logged with it. Searched: {searched}."
+    )
+    if summary.height == 0:
+        doc.para("No review workbook searched held this person.")
+    else:
+        doc.table("review workbooks", "workbook row", summary)
+    for title, values in cells:
+        doc.heading(3, title)
+        doc.fields("review workbooks", title, dict(values))
+    if unknown:
+        doc.para(
+            "The store no longer holds the children of these exports' lists (removed under "
+            "retention), so whether they held this person cannot be said from it; if a file "
+            "still exists, give it with --workbook: " + "; ".join(unknown) + "."
+        )
+
+
+# --- the files searched, and what they hold -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exports:
+    """What sections 5 to 7 show (see :func:`_outreach`, :func:`_not_checkable`,
+    :func:`_workbooks`)."""
+
+    outreach: pl.DataFrame
+    not_checkable: pl.DataFrame
+    workbooks: tuple[pl.DataFrame, list[tuple[str, dict[str, str]]], list[str]]
+
+    def counted(self) -> str:
+        """The access log's words for sections 6 and 7, when they found anything."""
+        held = self.workbooks[0]["workbook file"].n_unique() if self.workbooks[0].height else 0
+        named = self.not_checkable.filter(pl.col("decision id").is_not_null()).height
+        return (f", {named} not-checkable rows naming them" if named else "") + (
+            f", {held} review workbooks holding them" if held else ""
+        )
+
+
+@dataclass(frozen=True)
+class Found:
+    """The export files searched: outreach exports, check exports and review workbooks (given,
+    or found beside the lists searched), and the lists searched."""
+
+    outreach: list[OutreachFile]
+    checks: list[CheckFile]
+    workbooks: list[WorkbookFile]
+    listed: list[Listed]
+
+    def search(
+        self,
+        subject: Subject,
+        key: bytes,
+        review: ReviewStore | None = None,
+        lists: pl.DataFrame | None = None,
+    ) -> Exports:
+        return Exports(
+            _outreach(subject, key, self.outreach, review, lists),
+            _not_checkable(subject, key, self.checks, review, lists),
+            _workbooks(subject, key, self.workbooks, review, lists, self.listed),
+        )
+
+    def searched(self, store: bool) -> tuple[str, str, str]:
+        """What sections 5, 6 and 7 say was searched."""
+        names = (
+            ", ".join(f.path.name for f in self.outreach) or "none",
+            ", ".join(f.not_checkable_name for f in self.checks) or "none",
+            ", ".join(f.path.name for f in self.workbooks) or "none",
+        )
+        if store:
+            return (
+                "the exports the store's access log records; export files given or found: "
+                + names[0],
+                "the check exports the store records; not-checkable files given or found: "
+                + names[1],
+                "the workbook exports the store's access log records; workbook files given or "
+                "found: " + names[2],
+            )
+        return (
+            f"export files given or found: {names[0]} (no review store was searched, so an "
+            "export whose file was not given is not in this export)",
+            f"not-checkable files given or found: {names[1]} (no review store was searched, "
+            "so a check export whose files were not given is not in this export)",
+            f"workbook files given or found: {names[2]} (no review store was searched, so a "
+            "workbook whose file was not given is not in this export)",
+        )
+
+
 # --- the export ---------------------------------------------------------------------------------
 
 
@@ -1120,6 +1827,8 @@ def subject_access(
     dwp_records: Sequence[str] = (),
     nino: str | None = None,
     outreach: Sequence[str | Path] = (),
+    checks: Sequence[str | Path] = (),
+    workbooks: Sequence[str | Path] = (),
 ) -> Path:
     """Write everything the workbench holds about one person, for the DP team; return `out`.
 
@@ -1153,6 +1862,15 @@ def subject_access(
         Outreach exports written by `workbench review outreach` (each the CSV or its
         ``.outreach.json``); those beside the lists searched are found too. Without them, the
         exports the store's access log records are worked out from its decisions.
+    checks
+        DfE check exports written by `workbench check export` (any of their files: the
+        ``NAME.check.json`` sidecar, ``NAME.not_checkable.csv`` or ``NAME.csv``); those beside
+        the lists searched are found too. Their not-checkable files name the children who
+        could not be checked; the store records only how many.
+    workbooks
+        Review workbooks written by `workbench review export` (.xlsx); those beside the lists
+        searched are found too. Without them, what each workbook export the store's access
+        log records held is worked out from the store.
 
     Raises
     ------
@@ -1161,7 +1879,8 @@ def subject_access(
         ``.md`` / ``.html``, DWP records the exact linkage ties to a person, or a NINO that a
         person in the people file holds (ask by their person id instead: it finds more).
     DataFileError
-        For a data folder, list, outreach export or store that cannot be read.
+        For a data folder, list, outreach export, check export, review workbook or store that
+        cannot be read.
     """
     person_id, dwp_records = checked_request(person_id, dwp_records, nino)
     out = Path(out)
@@ -1170,7 +1889,13 @@ def subject_access(
     check_folder_for(out)
     today = today or datetime.now(UTC).date()
     listed = read_lists([Path(p) for p in lists], key)
-    files = _outreach_files([Path(p) for p in outreach], [Path(p) for p in lists])
+    searched = [Path(p) for p in lists]
+    found = Found(
+        _outreach_files([Path(p) for p in outreach], searched),
+        _check_files([Path(p) for p in checks], searched),
+        _workbook_files([Path(p) for p in workbooks], searched),
+        listed,
+    )
     subject = resolve(Path(data), person_id, dwp_records, nino, listed)
     doc = SarDocument()
     doc.heading(1, f"Subject access: what the Eligibility Workbench holds about {subject.label}")
@@ -1181,21 +1906,16 @@ def subject_access(
     doc.bullets([THIRD_PARTY_NOTE, *CHECK_NOTES])
     _council_records(doc, Path(data), subject)
     _list_sections(doc, listed, subject)
-    named = ", ".join(f.path.name for f in files) or "none"
     if store is not None:
-        exports = _store_section(doc, Path(store), subject, key, user or current_user(), files)
-        searched = (
-            f"the exports the store's access log records; export files given or found: {named}"
-        )
+        exports = _store_section(doc, Path(store), subject, key, user or current_user(), found)
     else:
         doc.heading(2, "4. The review store: items and decisions about this person")
         doc.para("No review store was searched: decisions, if any, are not in this export.")
-        exports = _outreach(subject, key, files, None, None)
-        searched = (
-            f"export files given or found: {named} (no review store was searched, so an "
-            "export whose file was not given is not in this export)"
-        )
-    _outreach_section(doc, exports, searched)
+        exports = found.search(subject, key)
+    in_outreach, in_checks, in_workbooks = found.searched(store is not None)
+    _outreach_section(doc, exports.outreach, in_outreach)
+    _not_checkable_section(doc, exports.not_checkable, in_checks)
+    _workbook_section(doc, exports.workbooks, in_workbooks)
     text = sar_html(doc) if out.suffix.lower() == ".html" else sar_markdown(doc)
     private_folder_for(out)  # a new folder for a person's records is made owner-only
     write_private(out, lambda p: p.write_text(text, encoding="utf-8", newline=""))

@@ -449,7 +449,9 @@ def export_review_workbook(
     rows = _sheet_rows(store, list_id, shaped, words, key, details)
     title = details.title if details else listed["initiative"].replace("_", " ")
     user = user or current_user()
-    logged = [("review export", f"list {list_id}: {len(rows)} rows")]
+    # The file's name too: subject access names the workbook that held a person, and says
+    # which file to look for when it is not given (`workbench.governance.subject_access`).
+    logged = [("review export", f"list {list_id}: {len(rows)} rows exported to {path.name}")]
     if details is not None:  # the workbook shows every child: each counts as viewed
         for row in shaped.select("item_key").iter_rows(named=True):
             logged.append((VIEW_COMMAND, view_detail(list_id, row)))
