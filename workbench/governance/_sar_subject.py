@@ -11,7 +11,11 @@ child's DWP row or funded place.
 Also here: the other members of the subject's household whose details, when review or an
 outreach export shows them, show the subject's too (:meth:`Subject.shown_with`): a parent or
 carer is named beside each child of the household, and review lists a child's brothers and
-sisters.
+sisters. With them, what both `subject_access` and `_sar_exports` write about those others:
+the words that stand for a person withheld (`WITHHELD_CARER`, `WITHHELD_CHILD`), what another
+child's details show of the subject (`SHOWN_AS`), a child's evidence with other people's ids
+withheld (:func:`own_evidence`), and the day a store or sidecar time falls on
+(:func:`on_day`, the day :meth:`Subject.shown_with` is asked about).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import cast
 
@@ -50,6 +54,21 @@ DWP_ADDRESS = ("address_line_1", "address_line_2", "address_line_3", "address_li
 AS_CARER = "a parent or carer"
 AS_SIBLING = "another child of the household"
 AS_DWP_PARENT = "the parent named on a DWP-list row"
+# How the export names the other people it withholds.
+WITHHELD_CARER = "a parent/carer (id withheld)"
+WITHHELD_CHILD = "a child in their household (id withheld)"
+# A parent's or carer's award in a child's evidence (`workbench.eligibility.assess`): the
+# award and the person id.
+CARER_AWARD = re.compile(r"award (\S+) of parent/carer (\S+)")
+SHOWN_AS = {
+    AS_CARER: f"their name, as a parent or carer, and the address, with {WITHHELD_CHILD}",
+    AS_SIBLING: f"their name and age, as another child of the household, with {WITHHELD_CHILD}",
+    AS_DWP_PARENT: (
+        "their name, as the parent named on a DWP-list row, and the row's address, with the "
+        "child of that row (id withheld)"
+    ),
+}
+"""What another child's details show of the subject (`Subject.shown_with`), in words."""
 # A funded place named as evidence that a child meets a criterion (no note: not a place whose
 # link awaits review), as `workbench.eligibility.assess.evidence_text` writes it.
 _PLACE_PROOF = re.compile(r"(?:^|; )[A-Za-z0-9_]+: funded_places row ([^;]+)")
@@ -62,13 +81,19 @@ __all__ = [
     "AS_CARER",
     "AS_DWP_PARENT",
     "AS_SIBLING",
+    "CARER_AWARD",
     "DWP_ADDRESS",
     "PLACES_TABLE",
+    "SHOWN_AS",
+    "WITHHELD_CARER",
+    "WITHHELD_CHILD",
     "Listed",
     "Subject",
     "checked_request",
     "find_dwp_child",
     "find_person",
+    "on_day",
+    "own_evidence",
     "read_lists",
     "resolve",
 ]
@@ -247,6 +272,16 @@ def _carer_rule(initiative: str | None) -> tuple[str, int]:
     except WorkbenchError:
         pass
     return _DEFAULT_CARER_ROLE, _DEFAULT_ADULT_AGE
+
+
+def on_day(at: str | None) -> date:
+    """The day of a store or sidecar time (ISO 8601, UTC); today for none."""
+    return date.fromisoformat(at[:10]) if at else datetime.now(UTC).date()
+
+
+def own_evidence(evidence: str | None) -> str:
+    """The evidence with other people's award and person ids withheld."""
+    return CARER_AWARD.sub(f"an award of {WITHHELD_CARER}", evidence or "")
 
 
 @dataclass(frozen=True)
