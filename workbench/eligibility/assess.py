@@ -407,7 +407,11 @@ class Assessment:
         tables = {name: self.data.lazy(name) for name in self.data.tables}
         try:
             found = explain_assessed(self.result, tables, person_id=person_id)
-            return replace(found, household_quarantined=self._household_quarantined(person_id))
+            return replace(
+                found,
+                household_quarantined=self._household_quarantined(person_id),
+                records_quarantined=self._records_quarantined(person_id, found.parent_carers),
+            )
         except UsageError:
             row = self._dwp_row(person_id) or self._quarantined_person(person_id)
             if row is None:
@@ -428,6 +432,33 @@ class Assessment:
             f"{file} row {row} ({reason})"
             for file, row, reason in rows.select("file", "row", "reason").iter_rows()
         )
+
+    def _records_quarantined(self, child: str, carers: tuple[str, ...]) -> tuple[str, ...]:
+        """The quarantined rows of the awards and statuses of the child, and of the awards of
+        their parents and carers, each "file row N, of <whose> (reason)": not read, so they
+        count for nothing (`workbench.runs.list_warnings.records_quarantined`)."""
+        from workbench.data.quarantine import quarantined_values
+
+        whose = {child: "the child"} | {carer: f"parent/carer {carer}" for carer in carers}
+        found = []
+        for table, theirs in (("benefits", whose), ("child_statuses", {child: "the child"})):
+            held = quarantined_values(self.data, table, "person_id").filter(
+                pl.col("held").is_in(list(theirs))
+            )
+            if held.is_empty():
+                continue
+            rows = self.data.quarantine.filter(pl.col("table") == table).join(
+                held, on="row", how="inner"
+            )
+            found += [
+                f"{file} row {row}, of {theirs[person]} ("
+                + (reason if not column or reason.startswith(column) else f"{column}: {reason}")
+                + ")"
+                for file, row, person, column, reason in rows.sort("row")
+                .select("file", "row", "held", "column", "reason")
+                .iter_rows()
+            ]
+        return tuple(found)
 
     def _quarantined_person(self, person_id: str) -> str | None:
         """That the people file holds `person_id` only on quarantined rows, with why, in a

@@ -171,6 +171,10 @@ class Explanation:
     """The people file's quarantined rows of the child's household, each "file row N
     (reason)": a parent or carer on one is not read, so their awards count for nothing
     (`Assessment.explain` fills it from the loaded data)."""
+    records_quarantined: tuple[str, ...] = ()
+    """The quarantined rows of the child's awards and statuses and of their parents' and
+    carers' awards, each "file row N, of <whose> (reason)": not read, so a criterion they
+    would meet shows as not met (`Assessment.explain` fills it from the loaded data)."""
 
     def why_not_listed(self) -> list[str]:
         """The reasons a person is not listed (empty when listed)."""
@@ -208,6 +212,13 @@ class Explanation:
                 "Quarantined rows of the household (not read, so no one on them counts as a "
                 "parent or carer, nor do their awards): "
                 + "; ".join(self.household_quarantined)
+                + ". Correct them in the extract and run again."
+            )
+        if self.records_quarantined:
+            lines.append(
+                "Quarantined rows of the child's or their parents' and carers' awards and "
+                "statuses (not read, so a criterion they would meet shows as not met below): "
+                + "; ".join(self.records_quarantined)
                 + ". Correct them in the extract and run again."
             )
         if self.funded_places_read:

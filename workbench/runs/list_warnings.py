@@ -40,6 +40,7 @@ __all__ = [
     "income_clashes",
     "list_warnings",
     "parents_quarantined",
+    "records_quarantined",
     "take_over",
 ]
 
@@ -182,6 +183,73 @@ def parents_quarantined(found: Assessment) -> list[str]:
     ]
 
 
+def records_quarantined(found: Assessment) -> list[str]:
+    """A sentence per table of awards or statuses (benefits, child_statuses) naming the
+    children in the age window with a quarantined row of it about them or, for awards, about
+    a parent or carer: such a row is not read, so what it records counts for nothing and the
+    child may be left off the list, or listed on less, with nothing else said (a tester's
+    case: a parent's Universal Credit rows quarantined as a repeated claim with changing
+    earnings, and the child gone from the list). Rows set aside (`SET_ASIDE_KINDS`) are not
+    counted. Empty when there is none; the person ids are read again from the file only when
+    it has quarantined rows, and only the people of the households they name are looked at.
+    """
+    from workbench.data.quarantine import SET_ASIDE_KINDS, quarantine_kind, quarantined_values
+    from workbench.eligibility.engine import Compiler
+
+    said = []
+    for table, about in (("benefits", "them or a parent or carer"), ("child_statuses", "them")):
+        if table not in found.rule_set.sources or "people" not in found.data.tables:
+            continue
+        rows = found.data.quarantine.filter(
+            pl.col("table") == table,
+            ~(
+                quarantine_kind(pl.col("reason")).is_in(SET_ASIDE_KINDS)
+                & ~pl.col("reason").str.contains("; ", literal=True)
+            ),
+        )
+        if rows.is_empty():
+            continue
+        held = quarantined_values(found.data, table, "person_id").join(
+            rows.select("row").unique(), on="row", how="semi"
+        )
+        held = held.filter(pl.col("held").str.len_chars() > 0)
+        if held.is_empty():
+            continue
+        ids = held["held"].unique().implode()
+        people = found.data.tables["people"]
+        households = people.filter(pl.col("person_id").is_in(ids))["household_id"].unique()
+        near = people.lazy().filter(pl.col("household_id").is_in(households.implode()))
+        compiler = Compiler({"people": near}, found.rule_set, found.term_start, found.as_of)
+        children = compiler.children().select("person_id", "household_id").collect()
+        holders = [children.select("person_id", pl.col("person_id").alias("holder"))]
+        if table == "benefits":
+            carers = compiler.child_carers(children.lazy()).collect()
+            holders.append(carers.select("person_id", pl.col("parent_carer_id").alias("holder")))
+        affected = pl.concat(holders).join(
+            held.rename({"held": "holder"}), on="holder", how="inner"
+        )
+        if affected.is_empty():
+            continue
+        named_children = affected["person_id"].unique().sort().to_list()
+        numbers = affected["row"].unique().sort().to_list()
+        file = found.data.reports[table].file.name
+        said.append(
+            f"{len(named_children)} child(ren) in the age window have a quarantined row of "
+            f"{file} about {about} (row(s) {_some(numbers)}): such a row is not read, so what "
+            "it records counts for nothing, and the child may be left off the list or listed "
+            f"on less: {_some(named_children)}. `workbench explain --person ID` names the "
+            "rows; correct them in the extract and run again"
+        )
+    return said
+
+
+def _some(values: list) -> str:
+    """The first `SHOWN_CHILDREN` values, and how many more."""
+    shown = ", ".join(map(str, values[:SHOWN_CHILDREN]))
+    more = len(values) - SHOWN_CHILDREN
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
 def income_clashes(found: Assessment) -> list[str]:
     """A sentence per income test (Universal Credit's take-home pay, ...) naming the listed
     children who meet it on one parent's or carer's award while a parent's or carer's award of
@@ -242,11 +310,7 @@ def income_clashes(found: Assessment) -> list[str]:
         if clashing.is_empty():
             continue
         children_named = clashing["person_id"].unique().sort().to_list()
-        named = ", ".join(children_named[:SHOWN_CHILDREN]) + (
-            f" and {len(children_named) - SHOWN_CHILDREN} more"
-            if len(children_named) > SHOWN_CHILDREN
-            else ""
-        )
+        named = _some(children_named)
         said.append(
             f"{len(children_named)} child(ren) are listed for {test.code} on one parent's or "
             f"carer's award whose {test.income} is within the limit, while another parent's "
@@ -270,6 +334,7 @@ def list_warnings(found: Assessment) -> ListWarnings:
             *empty_required_tables(found),
             *unrecorded_facts(found),
             *parents_quarantined(found),
+            *records_quarantined(found),
             *income_clashes(found),
         ),
     )
