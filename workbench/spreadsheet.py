@@ -1,4 +1,5 @@
-"""CSV cells a spreadsheet would run as a formula, made inert, and read back exactly.
+"""CSV cells a spreadsheet would run as a formula, made inert, and read back exactly; and a
+spreadsheet's row numbers in words (`rows_text`), for messages about a file's rows.
 
 A cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is taken by Excel,
 LibreOffice and Google Sheets as a formula (OWASP, "CSV Injection"): a name such as
@@ -23,9 +24,11 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import polars as pl
 
-__all__ = ["FORMULA_START", "neutralised", "restored"]
+__all__ = ["FORMULA_START", "neutralised", "restored", "rows_text"]
 
 # Apostrophes, then a character a spreadsheet starts a formula with.
 FORMULA_START = r"^'*[=+\-@\t\r]"
@@ -57,3 +60,23 @@ def restored(frame: pl.DataFrame) -> pl.DataFrame:
         .alias(name)
         for name in _text_columns(frame)
     )
+
+
+def rows_text(rows: Iterable[int]) -> str:
+    """Row numbers in words, in order, runs joined: ``row 4``, ``rows 2 to 5 and 9``. One
+    line can then name every row a message is about (a check import's problem, a workbook's
+    decision read as another spelling).
+
+    >>> rows_text([4]), rows_text([9, 2, 3, 4, 5, 11, 12, 4])
+    ('row 4', 'rows 2 to 5, 9 and 11 to 12')
+    """
+    runs: list[list[int]] = []
+    for row in sorted(set(rows)):
+        if runs and row == runs[-1][-1] + 1:
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    parts = [f"{run[0]}" if len(run) == 1 else f"{run[0]} to {run[-1]}" for run in runs]
+    if len(parts) == 1 and len(runs[0]) == 1:
+        return f"row {parts[0]}"
+    return "rows " + (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1])

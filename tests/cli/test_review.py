@@ -91,7 +91,7 @@ def test_export_fill_in_and_import(tmp_path: Path):
     assert links and all(text.startswith("Matched to a row of the DWP list because ")
                          for text in links), links  # fmt: skip
     assert any("National Insurance number" in text for text in links)
-    sheet.cell(row=2, column=decision, value="contact")
+    sheet.cell(row=2, column=decision, value="Contact")  # not as the drop-down writes it
     sheet.cell(row=3, column=decision, value="not_eligible")  # no reason: refused
     workbook.save(book)
     refused = workbench(
@@ -126,11 +126,23 @@ def test_export_fill_in_and_import(tmp_path: Path):
         assert said[-1].endswith(
             "Use the pseudonym key the store was made with: set WORKBENCH_KEY_FILE to it"
         )
+    # A name that names no one is refused, saying what is wanted, and nothing is recorded.
+    for name in ("x", "1", "-"):
+        nameless = workbench(
+            "review", "import", str(book), "--store", str(store), "--reviewer", name, env=env
+        )
+        assert nameless.returncode == 2, nameless.stderr
+        assert nameless.stderr == (
+            "error: --reviewer must name the person who made the decisions; give your name as "
+            f"colleagues know it, e.g. 'A. Officer' (two letters at least); got {name!r}\n"
+        )
     done = workbench(
         "review", "import", str(book), "--store", str(store), "--reviewer", "J Smith", env=env
     )
     assert done.returncode == 0, done.stderr
     assert "2 decision(s) recorded for J Smith" in done.stdout
+    # How the decision typed otherwise was read, on a line of its own.
+    assert "Column 'decision': read 'Contact' as contact (row 2).\n" in done.stdout
     again = workbench(
         "review", "import", str(book), "--store", str(store), "--reviewer", "J Smith", env=env
     )

@@ -185,19 +185,19 @@ def test_runs_are_counted_per_reviewer_in_the_order_recorded(review: Review):
     # for A, while B's three defers are one run.
     for n, (child, decision, who) in enumerate(
         [
-            ("P010", "contact", "A"),
-            ("P011", "defer", "B"),
-            ("P012", "defer", "A"),
-            ("P013", "defer", "B"),
-            ("P014", "contact", "A"),
-            ("P015", "defer", "B"),
+            ("P010", "contact", "A. Officer"),
+            ("P011", "defer", "B. Officer"),
+            ("P012", "defer", "A. Officer"),
+            ("P013", "defer", "B. Officer"),
+            ("P014", "contact", "A. Officer"),
+            ("P015", "defer", "B. Officer"),
         ]
     ):
         review.decide(child, decision, who, at=20 * n)
     table = quality(review.report()).by_reviewer
     assert table.select("reviewer", "longest_run", "longest_run_decision").rows() == [
-        ("A", 1, "contact"),
-        ("B", 3, "defer"),
+        ("A. Officer", 1, "contact"),
+        ("B. Officer", 3, "defer"),
     ]
 
 

@@ -196,6 +196,46 @@ def test_behind_a_sign_in_a_request_without_the_header_is_refused(
     assert "Signed in as <strong>a.officer</strong>" in signed
 
 
+def test_a_sign_in_or_a_typed_name_that_names_no_one_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("WORKBENCH_KEY", KEY_HEX)
+    listed, store = write_list(tmp_path), tmp_path / "review.sqlite"
+    ReviewStore(store).close()
+    behind = prepare_review_app(
+        store, listed, folder=tmp_path / "app", user_header="X-Forwarded-User"
+    )
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    monkeypatch.setenv("HTTP_X_FORWARDED_USER", " x ")
+    page = review_app(behind.config)
+    assert [w for w in _all(page) if isinstance(w, widgets.Text)] == []  # none to type into
+    alert = "".join(w.value for w in _all(page) if isinstance(w, widgets.HTML))
+    assert (
+        "The sign-in gave the name \u2018x\u2019, which is not a person&#x27;s name, and every "
+        "decision records who made it: ask whoever runs the app to have the sign-in give "
+        "officers&#x27; names as colleagues know them, e.g. &#x27;A. Officer&#x27;. No decision "
+        "can be recorded until it does."
+    ) in alert
+    assert "Signed in as" not in alert
+    # Asked for a name, the page refuses one that names no one, and opens for a name.
+    monkeypatch.delenv("HTTP_X_FORWARDED_USER")
+    asked = review_app(prepare_review_app(store, listed, folder=tmp_path / "asked").config)
+    (name,) = [w for w in _all(asked) if isinstance(w, widgets.Text)]
+    (start,) = [w for w in _all(asked) if isinstance(w, widgets.Button)]
+    name.value = "-"
+    start.click()
+    said = "".join(w.value for w in _all(asked) if isinstance(w, widgets.HTML))
+    assert (
+        "\u2018-\u2019 is not a person&#x27;s name; give your name as colleagues know it, e.g. "
+        "&#x27;A. Officer&#x27;: every decision records who made it."
+    ) in said
+    assert "Signed in as" not in said
+    name.value = "Zoë Ng"
+    start.click()
+    said = "".join(w.value for w in _all(asked) if isinstance(w, widgets.HTML))
+    assert "Signed in as <strong>Zoë Ng</strong>" in said
+
+
 def _all(root: widgets.Widget):
     yield root
     for child in getattr(root, "children", ()):

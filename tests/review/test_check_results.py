@@ -78,7 +78,12 @@ def exported(store: ReviewStore, list_id: str, template: str = "childcare", n: i
     """Each child of the list decided `check`, and their parents sent in one check export
     (rows 1-3 in `PARENTS` order): the export id."""
     decided = store.record_decisions(
-        {"list_id": list_id, "item_key": key_of(child), "decision": "check", "reviewer": "A"}
+        {
+            "list_id": list_id,
+            "item_key": key_of(child),
+            "decision": "check",
+            "reviewer": "A. Officer",
+        }
         for child in CHILDREN
     )
     spec = TEMPLATES[template]

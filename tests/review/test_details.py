@@ -240,6 +240,14 @@ def test_without_a_name_the_details_wait_and_nothing_is_logged(listed: Path, tmp
         )
         assert "Sam Khan" not in panel.detail.value
         assert store.access_log().filter(pl.col("command") == "review view").height == 0
+        panel.reviewer.value = "x"  # no one's name: no one to record the view under
+        assert (
+            "<p class='wb-inset'>\u2018x\u2019 in \u2018Your name\u2019 is not a person's "
+            "name; give your name as colleagues know it, e.g. 'A. Officer', to see who the "
+            "child is: every view of a child's details is recorded with your name.</p>"
+        ) in panel.detail.value
+        assert "Sam Khan" not in panel.detail.value
+        assert store.access_log().filter(pl.col("command") == "review view").height == 0
         panel.reviewer.value = "B. Officer"
         assert "<dt>Parents or carers</dt><dd>Sam Khan</dd>" in panel.detail.value
         assert store.access_log().filter(pl.col("command") == "review view").height == 1

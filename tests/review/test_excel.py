@@ -24,7 +24,12 @@ from workbench.errors import DataFileError, UsageError, WorkbenchError
 from workbench.provenance import file_sha256
 from workbench.review import DECISIONS, REASON_REQUIRED, ReviewStore, pseudonym
 from workbench.review.excel import export_list_file, export_review_workbook
-from workbench.review.excel_import import ImportResult, ReviewImportError, import_review_workbook
+from workbench.review.excel_import import (
+    ImportResult,
+    ReadAs,
+    ReviewImportError,
+    import_review_workbook,
+)
 from workbench.review.lists import read_list_file, register_list, register_list_file
 from workbench.review.workbook import (
     COLUMNS,
@@ -382,6 +387,10 @@ BAD_EDITS = {
         [(ROW["P1"], "reviewer")],
     ),
     "reason without decision": ({ROW["P2"]: {"reason": "called"}}, [(ROW["P2"], "decision")]),
+    "a reviewer cell naming no one": (
+        {ROW["P1"]: {"decision": "contact", "reviewer": "-"}},
+        [(ROW["P1"], "reviewer")],
+    ),
 }
 
 
@@ -546,6 +555,81 @@ def test_reviewer_names_match_whatever_the_capitals_and_spaces(store, exported):
     again = import_review_workbook(store, book, reviewer="J SMITH", key=KEY)
     assert (again.recorded, again.already_recorded) == (0, 1)
     assert recorded(store, list_id) == [(K1, "not_eligible", "J Smith", "x")]
+
+
+@pytest.mark.parametrize(("reviewer", "got"), [("  ", "nothing"), (" x ", "'x'"), ("1", "'1'"),
+                                              ("-", "'-'"), ("R2", "'R2'")])  # fmt: skip
+def test_a_reviewer_that_names_no_one_is_refused_and_nothing_is_recorded(
+    store, exported, reviewer, got
+):
+    list_id, book = exported
+    fill(book, {ROW["P1"]: {"decision": "contact"}})
+    with pytest.raises(UsageError) as refused:
+        import_review_workbook(store, book, reviewer=reviewer, key=KEY)
+    assert str(refused.value) == (
+        "reviewer must name the person who made the decisions; give your name as colleagues "
+        f"know it, e.g. 'A. Officer' (two letters at least); got {got}"
+    )
+    assert refused.value.for_flag().startswith("--reviewer must name the person")
+    assert recorded(store, list_id) == []
+    assert store.access_log().filter(pl.col("command") == "review import").height == 0
+
+
+@pytest.mark.parametrize("reviewer", ["Al", "O'Neil", "Zoë Ng", "a.officer"])
+def test_a_short_or_unusual_name_imports(store, exported, reviewer):
+    list_id, book = exported
+    fill(book, {ROW["P1"]: {"decision": "contact", "reviewer": reviewer.upper()}})
+    assert import_review_workbook(store, book, reviewer=reviewer, key=KEY).recorded == 1
+    assert recorded(store, list_id) == [(K1, "contact", reviewer, None)]
+
+
+def test_a_reviewer_cell_naming_no_one_says_what_is_wanted(store, exported):
+    list_id, book = exported
+    fill(book, {ROW["P2"]: {"decision": "defer", "reviewer": " x "}})
+    with pytest.raises(ReviewImportError) as raised:
+        import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    assert [str(problem) for problem in raised.value.problems] == [
+        f"row {ROW['P2']}, column 'reviewer': 'x' is not a person's name; give your name as "
+        "colleagues know it, e.g. 'A. Officer' (the name you import with), or clear the cell"
+    ]
+    assert recorded(store, list_id) == []
+
+
+def test_a_decision_not_written_as_its_name_is_read_and_said(store, exported):
+    """The drop-down writes each decision's name; a decision typed otherwise (capitals, a
+    space after it, spaces for underscores) is read as the decision it spells, and the import
+    says how, one line per spelling with its rows."""
+    list_id, book = exported
+    fill(
+        book,
+        {
+            ROW["P1"]: {"decision": "Contact"},
+            ROW["P2"]: {"decision": "already in touch"},
+            ROW["D9"]: {"decision": "contact "},
+            ROW["P4"]: {"decision": "Contact"},
+        },
+    )
+    result = import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    assert result.read_as == (
+        ReadAs("Contact", "contact", (ROW["P1"], ROW["P4"])),
+        ReadAs("already in touch", "already_in_touch", (ROW["P2"],)),
+        ReadAs("contact ", "contact", (ROW["D9"],)),
+    )
+    assert [str(read) for read in result.read_as] == [
+        "read 'Contact' as contact (rows 2 and 5)",
+        "read 'already in touch' as already_in_touch (row 3)",
+        "read 'contact ' as contact (row 4)",
+    ]
+    assert [decision for _, decision, _, _ in recorded(store, list_id)] == [
+        "contact", "already_in_touch", "contact", "contact"
+    ]  # fmt: skip
+    # Imported again, nothing is recorded, and the reading is said again.
+    again = import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    assert (again.recorded, again.already_recorded, again.read_as) == (0, 4, result.read_as)
+    # Written exactly as the drop-down writes them, nothing is said.
+    fill(book, {row: {"decision": "contact"} for row in (ROW["P1"], ROW["D9"], ROW["P4"])})
+    fill(book, {ROW["P2"]: {"decision": "already_in_touch"}})
+    assert import_review_workbook(store, book, reviewer="J Smith", key=KEY).read_as == ()
 
 
 def test_import_needs_a_reviewer_and_a_review_workbook(store, exported, tmp_path):

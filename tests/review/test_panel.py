@@ -337,6 +337,40 @@ def test_no_reviewer_name_shows_the_error_and_writes_nothing(
     assert store.decisions(list_id).height == 0
 
 
+@pytest.mark.parametrize("name", ["x", "1", " - "])
+def test_a_typed_name_that_names_no_one_is_refused_in_the_panel(
+    store: ReviewStore, list_id: str, children: pl.DataFrame, name: str
+) -> None:
+    panel = open_panel(store, list_id, children)
+    panel.select(key_of("P01"))
+    panel.reviewer.value = name
+    assert panel.record("contact") is None
+    assert (
+        f"<li>\u2018{name.strip()}\u2019 in \u2018Your name\u2019 is not a person&#x27;s name; "
+        "give your name as colleagues know it, e.g. &#x27;A. Officer&#x27;: every decision "
+        "records who made it.</li>"
+    ) in panel.error.value
+    assert store.decisions(list_id).height == 0
+    assert store.access_log().height == 0  # not even the panel's opening, under no name
+    assert not panel.reviewer.disabled  # the officer can still type their name
+    panel.reviewer.value = "Al"
+    assert panel.record("contact") is not None
+    assert store.decisions(list_id)["reviewer"].to_list() == ["Al"]
+
+
+@pytest.mark.parametrize("name", ["x", "1", "-"])
+def test_a_given_name_that_names_no_one_is_refused_when_the_panel_opens(
+    store: ReviewStore, list_id: str, children: pl.DataFrame, name: str
+) -> None:
+    with pytest.raises(UsageError) as refused:
+        open_panel(store, list_id, children, reviewer=name)
+    assert str(refused.value) == (
+        "reviewer must be a person's name; give your name as colleagues know it, e.g. "
+        f"'A. Officer' (two letters at least); got {name!r}"
+    )
+    assert store.access_log().height == 0
+
+
 def test_a_store_refusal_is_shown_not_raised(store: ReviewStore, children: pl.DataFrame) -> None:
     list_id = register_list(store, children.head(59), "r-short", "two_year_old@2026.1", {}, KEY)
     panel = open_panel(store, list_id, children, reviewer="A. Officer")

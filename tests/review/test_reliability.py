@@ -67,7 +67,7 @@ def test_two_reviewers_recording_2000_decisions_each_at_once_lose_nothing(tmp_pa
     list_id, _ = new_list(path, ITEMS)
     start = SPAWN.Barrier(REVIEWERS)
     reviewers = [
-        SPAWN.Process(target=record_as_reviewer, args=(str(path), list_id, f"R{n}", start))
+        SPAWN.Process(target=record_as_reviewer, args=(str(path), list_id, f"Reviewer {n}", start))
         for n in range(REVIEWERS)
     ]
     for process in reviewers:
@@ -81,7 +81,7 @@ def test_two_reviewers_recording_2000_decisions_each_at_once_lose_nothing(tmp_pa
         assert recorded["seq"].to_list() == list(range(1, REVIEWERS * PER_REVIEWER + 1))
         assert recorded["decision_id"].n_unique() == recorded.height
         for n in range(REVIEWERS):
-            own = recorded.filter(pl.col("reviewer") == f"R{n}")
+            own = recorded.filter(pl.col("reviewer") == f"Reviewer {n}")
             # Each reviewer's decisions, all there and in the order they were made.
             assert own["reason"].to_list() == [str(i) for i in range(PER_REVIEWER)]
         assert store.verify_chain() == ChainReport(

@@ -269,13 +269,32 @@ def test_bad_decisions_are_refused(store, list_id, item_key, decision, reviewer,
     assert store.decisions().height == 0
 
 
+@pytest.mark.parametrize("reviewer", ["x", " 1 ", "-", "R2", "é."])
+def test_a_reviewer_that_names_no_one_is_refused_by_the_store(store, list_id, reviewer):
+    """A script recording through the store cannot record decisions as 'x' either: every
+    action on a family traces to a named person's decision."""
+    good = {"list_id": list_id, "item_key": K1, "decision": "contact", "reviewer": "A. Officer"}
+    with pytest.raises(WorkbenchError) as raised:
+        store.record_decisions([good, good | {"item_key": K2, "reviewer": reviewer}])
+    assert str(raised.value) == (
+        f"decision 2: reviewer {reviewer.strip()!r} is not a person's name; give your name as "
+        "colleagues know it, e.g. 'A. Officer' (two letters at least)"
+    )
+    assert store.decisions().height == 0
+
+
+@pytest.mark.parametrize("reviewer", ["Al", "A. Officer", "J Smith", "O'Neil", "Zoë Ng"])
+def test_a_short_or_unusual_name_is_a_name(store, list_id, reviewer):
+    assert store.record_decision(list_id, K1, "contact", reviewer).reviewer == reviewer
+
+
 def test_a_decision_on_an_unknown_list_is_refused(store, list_id):
     with pytest.raises(WorkbenchError, match="no list 'l-nope' in the review store"):
         store.record_decision("l-nope", K1, "contact", "A. Officer")
 
 
 def test_record_decisions_is_all_or_nothing(store, list_id):
-    good = {"list_id": list_id, "item_key": K1, "decision": "contact", "reviewer": "A"}
+    good = {"list_id": list_id, "item_key": K1, "decision": "contact", "reviewer": "A. Officer"}
     unknown_item = good | {"item_key": pseudonym("person", "P9", KEY)}
     with pytest.raises(WorkbenchError, match=r"decision 3: item .* is not on list"):
         store.record_decisions([good, good | {"item_key": K2}, unknown_item])
@@ -287,10 +306,10 @@ def test_record_decisions_is_all_or_nothing(store, list_id):
 
 
 def test_latest_decision_per_item_is_the_last_recorded_so_corrections_stand(store, list_id):
-    store.record_decision(list_id, K1, "contact", "A")
-    store.record_decision(list_id, K2, "defer", "A")
-    store.record_decision(list_id, K1, "not_eligible", "B", "already has a place")
-    store.record_decision(list_id, K1, "link_confirmed", "B")
+    store.record_decision(list_id, K1, "contact", "A. Officer")
+    store.record_decision(list_id, K2, "defer", "A. Officer")
+    store.record_decision(list_id, K1, "not_eligible", "B. Officer", "already has a place")
+    store.record_decision(list_id, K1, "link_confirmed", "B. Officer")
     latest = store.latest_decisions(list_id)
     assert latest.select("item_key", "decision", "seq").rows() == sorted(
         [(K1, "link_confirmed", 4), (K2, "defer", 2)]
@@ -309,17 +328,17 @@ def test_progress_counts_items_by_their_latest_decision(store, list_id):
         "undecided": 3,
         "by_decision": dict.fromkeys(DECISIONS, 0),
     }
-    store.record_decision(list_id, K1, "contact", "A")
-    store.record_decision(list_id, K1, "not_eligible", "A", "moved out of area")
-    store.record_decision(list_id, K3, "contact", "A")
+    store.record_decision(list_id, K1, "contact", "A. Officer")
+    store.record_decision(list_id, K1, "not_eligible", "A. Officer", "moved out of area")
+    store.record_decision(list_id, K3, "contact", "A. Officer")
     assert store.progress(list_id) == {
         "decided": 2,
         "undecided": 1,
         "by_decision": dict.fromkeys(DECISIONS, 0) | {"contact": 1, "not_eligible": 1},
     }
     # A link decision decides nothing about what happens next, and leaves the outcome counted.
-    store.record_decision(list_id, K2, "link_confirmed", "A")
-    store.record_decision(list_id, K3, "link_confirmed", "A")
+    store.record_decision(list_id, K2, "link_confirmed", "A. Officer")
+    store.record_decision(list_id, K3, "link_confirmed", "A. Officer")
     assert store.progress(list_id) == {
         "decided": 2,
         "undecided": 1,
@@ -329,13 +348,13 @@ def test_progress_counts_items_by_their_latest_decision(store, list_id):
 
 
 def test_earlier_decisions_follow_a_child_from_last_term_to_this_term(store, list_id):
-    store.record_decision(list_id, K1, "contact", "A")
-    store.record_decision(list_id, K2, "defer", "A")
+    store.record_decision(list_id, K1, "contact", "A. Officer")
+    store.record_decision(list_id, K2, "defer", "A. Officer")
     next_term = store.add_list("r-bbb", "two_year_old", "rs", {}, make_items(K1, K3))
-    store.record_decision(next_term, K1, "already_in_touch", "B")
+    store.record_decision(next_term, K1, "already_in_touch", "B. Officer")
     earlier = store.earlier_decisions([K1, K3], before_list_id=next_term)
     assert earlier.select("item_key", "list_id", "run_id", "decision", "reviewer").rows() == [
-        (K1, list_id, "r-aaa", "contact", "A")
+        (K1, list_id, "r-aaa", "contact", "A. Officer")
     ]
     assert earlier["list_created_at"].to_list() == ["2026-09-01T09:00:02.000000Z"]
     everywhere = store.earlier_decisions([K1])
@@ -357,7 +376,7 @@ def test_earlier_decisions_follow_a_child_from_last_term_to_this_term(store, lis
     ],
 )
 def test_update_and_delete_are_refused_even_through_a_raw_connection(store, list_id, statement):
-    store.record_decision(list_id, K1, "contact", "A")
+    store.record_decision(list_id, K1, "contact", "A. Officer")
     store.log_access("A", "review export", "list " + list_id)
     before = store.decisions().rows(), store.items(list_id).rows(), store.access_log().rows()
     with raw(store) as conn, pytest.raises(sqlite3.IntegrityError, match="append-only"):
@@ -368,8 +387,8 @@ def test_update_and_delete_are_refused_even_through_a_raw_connection(store, list
 
 def record_five(store: ReviewStore, list_id: str) -> None:
     for key, decision in [(K1, "contact"), (K2, "defer"), (K3, "contact"), (K2, "contact")]:
-        store.record_decision(list_id, key, decision, "A")
-    store.record_decision(list_id, K1, "not_eligible", "A", "moved away")
+        store.record_decision(list_id, key, decision, "A. Officer")
+    store.record_decision(list_id, K1, "not_eligible", "A. Officer", "moved away")
 
 
 def tamper(store: ReviewStore, statement: str) -> None:
@@ -588,7 +607,7 @@ def test_any_run_of_decisions_chains_and_latest_is_the_last_per_item(steps):
     with tempfile.TemporaryDirectory() as folder, ReviewStore(Path(folder) / "s.sqlite") as store:
         list_id = store.add_list("r", "i", "rs", {}, make_items(K1, K2, K3))
         for key, decision in steps:
-            store.record_decision(list_id, key, decision, "A", "because")
+            store.record_decision(list_id, key, decision, "A. Officer", "because")
         assert store.verify_chain().checked == len(steps)
         assert store.verify_chain().ok
         last = {key: decision for key, decision in steps}

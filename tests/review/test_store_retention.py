@@ -338,7 +338,7 @@ def test_a_store_of_schema_1_is_migrated_keeping_its_chain_and_counter(tmp_path,
                 "decision_id": f"d-{number}",
                 "list_id": list_id,
                 "item_key": K1,
-                "reviewer": "A",
+                "reviewer": "A. Officer",
                 "decided_at": f"2019-10-0{number}T00:00:00.000000Z",
                 "decision": "defer",
                 "reason": None,
@@ -392,7 +392,9 @@ def test_exactly_the_decisions_before_each_cut_off_go_and_the_chain_holds(decide
             when = {}
             for moment, key in decided:
                 clock.moment = moment
-                when[store.record_decision(list_id, key, "defer", "A").decision_id] = moment
+                when[store.record_decision(list_id, key, "defer", "A. Officer").decision_id] = (
+                    moment
+                )
             head, previous = store.verify_chain().head, None
             for cut in (first, second):
                 done = store.apply_retention(START, cut, user="records.officer")

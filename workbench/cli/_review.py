@@ -105,7 +105,12 @@ def review_import_command(
     workbook: Annotated[Path, typer.Argument(metavar="FILE", help="A review workbook, filled in.")],
     store: ExistingStore,
     reviewer: Annotated[
-        str, typer.Option("--reviewer", help="The name of the person who made the decisions.")
+        str,
+        typer.Option(
+            "--reviewer",
+            help="The name of the person who made the decisions, as colleagues know it "
+            "(e.g. 'A. Officer'; two letters at least).",
+        ),
     ],
 ) -> None:
     """Check every row of a filled-in review workbook, then record its decisions, all or none."""
@@ -128,6 +133,8 @@ def review_import_command(
         f"{result.already_recorded} already recorded, {result.left_undecided} row(s) without a "
         f"decision left undecided{decided_before}."
     )
+    for read in result.read_as:  # not as the drop-down writes it: said, so it can be checked
+        typer.echo(f"Column 'decision': {read}.")
     if result.not_in_workbook:
         typer.echo(
             f"{result.not_in_workbook} child(ren) of the list have no row in the workbook "

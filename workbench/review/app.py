@@ -49,6 +49,7 @@ from workbench.review.details import read_child_details
 from workbench.review.keys import load_key
 from workbench.review.lists import read_list_file, register_list_file, review_candidates
 from workbench.review.panel import PANEL_STYLE, ReviewPanel, error_summary
+from workbench.review.schema import NAME_WANTED, names_someone
 from workbench.review.store import ReviewStore, existing_store
 
 __all__ = [
@@ -182,10 +183,16 @@ def review_app(config_path: str | Path) -> widgets.Widget:
     message = widgets.HTML()
 
     def on_start(_: Any) -> None:
-        if not name.value.strip():
+        typed = name.value.strip()
+        if not typed:
             message.value = _alert("Enter your name: every decision records who made it.")
+        elif not names_someone(typed):
+            message.value = _alert(
+                f"‘{typed}’ is not a person's name; {NAME_WANTED}: every decision records who "
+                "made it."
+            )
         else:
-            show_panel(name.value.strip())
+            show_panel(typed)
 
     start.on_click(on_start)
     intro = widgets.HTML(
@@ -193,7 +200,22 @@ def review_app(config_path: str | Path) -> widgets.Widget:
     )
     style = widgets.HTML(PANEL_STYLE)
     page.children = [style, heading, message, intro, name, start]
-    if signed_in:
+    if signed_in and not names_someone(signed_in):
+        # Not a name to record decisions under, nor one to swap for a typed name: the
+        # sign-in is what names the officer.
+        page.children = [
+            style,
+            heading,
+            widgets.HTML(
+                _alert(
+                    f"The sign-in gave the name ‘{signed_in}’, which is not a person's name, "
+                    "and every decision records who made it: ask whoever runs the app to have "
+                    "the sign-in give officers' names as colleagues know them, e.g. "
+                    "'A. Officer'. No decision can be recorded until it does."
+                )
+            ),
+        ]
+    elif signed_in:
         show_panel(signed_in)
     elif config.get("user_header"):
         # Behind a sign-in the name comes from the request, never from the page: a request

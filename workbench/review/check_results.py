@@ -74,6 +74,7 @@ from workbench.review.checks import (
 )
 from workbench.review.schema import CHECK_OUTCOMES
 from workbench.review.store import ReviewStore, StaleCheckResults
+from workbench.spreadsheet import rows_text
 
 __all__ = [
     "DFE_OUTCOMES",
@@ -119,24 +120,6 @@ class ResultProblem:
         return f"row {self.row}, column '{self.column}': {self.message}"
 
 
-def _rows_text(rows: list[int]) -> str:
-    """Row numbers in words, runs joined: ``row 4``, ``rows 2 to 5 and 9``.
-
-    >>> _rows_text([4]), _rows_text([2, 3, 4, 5, 9, 11, 12])
-    ('row 4', 'rows 2 to 5, 9 and 11 to 12')
-    """
-    runs: list[list[int]] = []
-    for row in sorted(set(rows)):
-        if runs and row == runs[-1][-1] + 1:
-            runs[-1].append(row)
-        else:
-            runs.append([row])
-    parts = [f"{run[0]}" if len(run) == 1 else f"{run[0]} to {run[-1]}" for run in runs]
-    if len(parts) == 1 and len(runs[0]) == 1:
-        return f"row {parts[0]}"
-    return "rows " + (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1])
-
-
 class CheckImportError(WorkbenchError):
     """A results file has problems; nothing was recorded. ``problems`` lists them all."""
 
@@ -148,7 +131,7 @@ class CheckImportError(WorkbenchError):
         for problem in problems:
             alike.setdefault((problem.column, problem.message), []).append(problem.row)
         lines = [
-            f"{_rows_text(rows)}, column '{column}': {message}"
+            f"{rows_text(rows)}, column '{column}': {message}"
             for (column, message), rows in alike.items()
         ]
         shown = [f"  - {line}" for line in lines[:MAX_LISTED_PROBLEMS]]

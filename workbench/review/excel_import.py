@@ -39,7 +39,14 @@ from typing import Any
 
 from workbench.errors import UsageError, WorkbenchError
 from workbench.governance.access import current_user
-from workbench.review.schema import decision_kind, decision_label, same_reviewer, says_why
+from workbench.review.schema import (
+    NAME_WANTED,
+    decision_kind,
+    decision_label,
+    names_someone,
+    same_reviewer,
+    says_why,
+)
 from workbench.review.store import (
     DECISIONS,
     LINK_DECISIONS,
@@ -58,12 +65,30 @@ from workbench.review.workbook import (
     edited_columns,
     export_seal,
 )
+from workbench.spreadsheet import rows_text
 
-__all__ = ["ImportResult", "ReviewImportError", "RowProblem", "import_review_workbook"]
+__all__ = ["ImportResult", "ReadAs", "ReviewImportError", "RowProblem", "import_review_workbook"]
 
 MAX_LISTED_PROBLEMS = 20
 # Far more than any review workbook needs; a zip bomb unpacks to much more.
 MAX_UNPACKED_BYTES = 512 * 2**20
+
+
+@dataclass(frozen=True)
+class ReadAs:
+    """A decision cell not written exactly as the decision's name, and what it was read as:
+    capitals, spaces around it and spaces for underscores are read without a word from the
+    drop-down, but the officer is told (``Contact`` is read as ``contact``)."""
+
+    written: str
+    """The cell as written."""
+    decision: str
+    """The decision it was read as."""
+    rows: tuple[int, ...]
+    """The sheet rows (header = 1) written so, in order."""
+
+    def __str__(self) -> str:
+        return f"read {self.written!r} as {self.decision} ({rows_text(self.rows)})"
 
 
 @dataclass(frozen=True)
@@ -80,6 +105,10 @@ class ImportResult:
     """Of the rows without a decision (``skipped_blank``), those whose child already had an
     outcome decision on this list when imported (a colleague's, or an earlier one of the
     reviewer's): decided, not left undecided."""
+    read_as: tuple[ReadAs, ...] = ()
+    """One per distinct spelling of a decision cell not written exactly as the decision's
+    name (``Contact``, ``contact `` with a space, ``already in touch``), in sheet order:
+    read as the decision it spells, and said so."""
 
     @property
     def left_undecided(self) -> int:
@@ -346,7 +375,14 @@ def _decision_problems(row: _Row, reviewer: str) -> Iterator[RowProblem]:
             f"a {decision} decision needs a reason saying why in words; got {reason!r}",
         )
     named = row.values["reviewer"].strip()
-    if named and not same_reviewer(named, reviewer):
+    if named and not names_someone(named):
+        yield RowProblem(
+            row.number,
+            "reviewer",
+            f"{named!r} is not a person's name; {NAME_WANTED} (the name you import with), or "
+            "clear the cell",
+        )
+    elif named and not same_reviewer(named, reviewer):
         yield RowProblem(
             row.number,
             "reviewer",
@@ -470,6 +506,18 @@ def _not_yet_recorded(
     return [row for row in decided if not recorded(row)]
 
 
+def _read_as(decided: list[_Row]) -> tuple[ReadAs, ...]:
+    """Each spelling of a decision cell other than the decision's own name, with its rows."""
+    spelt: dict[str, list[_Row]] = {}
+    for row in decided:
+        if row.values["decision"] != row.decision:
+            spelt.setdefault(row.values["decision"], []).append(row)
+    return tuple(
+        ReadAs(written, rows[0].decision, tuple(row.number for row in rows))
+        for written, rows in spelt.items()
+    )
+
+
 def import_review_workbook(
     store: ReviewStore,
     path: str | Path,
@@ -487,8 +535,10 @@ def import_review_workbook(
     path
         A workbook written by :func:`export_review_workbook` and filled in.
     reviewer
-        Who made the decisions. A filled ``reviewer`` cell must name the same person
-        (spaces and capitals aside); the decisions are recorded under this name.
+        Who made the decisions: a person's name as colleagues know it, two letters at least
+        (`workbench.review.schema.names_someone`), else `UsageError`. A filled ``reviewer``
+        cell must name the same person (spaces and capitals aside); the decisions are
+        recorded under this name.
     key
         The pseudonym key the workbook was exported with.
     user
@@ -502,7 +552,8 @@ def import_review_workbook(
         them are about a child already decided on this list (``already_decided``); rows
         whose decision is already the child's latest of its kind (an outcome, or the record
         link) on this list, by this reviewer with this reason (importing the same file again
-        records nothing twice).
+        records nothing twice); and each decision cell not written exactly as the decision's
+        name, with what it was read as and its rows (``read_as``).
 
     Raises
     ------
@@ -510,17 +561,20 @@ def import_review_workbook(
         Listing every problem (the first 20 in its message, all in ``problems``) by sheet
         row (the header is row 1) and column: an unknown decision, a missing reason, a
         changed locked cell, a row not on the list, a child twice, another reviewer's name,
-        a reason without a decision; or, checked in the transaction that would record them,
-        each row not already recorded about a child on whom a decision of its kind (by
-        anyone, this reviewer too) or any colleague's decision was recorded after the
-        workbook was exported, so an old workbook never overrides a later decision.
+        a ``reviewer`` cell that names no one, a reason without a decision; or, checked in
+        the transaction that would record them, each row not already recorded about a child
+        on whom a decision of its kind (by anyone, this reviewer too) or any colleague's
+        decision was recorded after the workbook was exported, so an old workbook never
+        overrides a later decision.
         Nothing is recorded.
     """
     path = Path(path)
     reviewer = reviewer.strip()
-    if not reviewer:
+    if not names_someone(reviewer):
         raise UsageError(
-            "must name the person who made the decisions; got nothing", parameter="reviewer"
+            f"must name the person who made the decisions; {NAME_WANTED} (two letters at "
+            f"least); got {repr(reviewer) if reviewer else 'nothing'}",
+            parameter="reviewer",
         )
     exported, rows = _read_workbook(path)
     _check_seal(exported, key, path)
@@ -562,6 +616,7 @@ def import_review_workbook(
             len(decided) - len(new),
             missing,
             sum(1 for row in blank if row.values["item_key"] in settled),
+            _read_as(decided),
         )
         # The account that ran the import, as every line of the log (the reviewer's name is
         # typed, and may be anyone's); the reviewer the decisions are recorded under beside it.

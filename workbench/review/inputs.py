@@ -5,7 +5,8 @@ into ``list_items`` rows with :func:`item_rows`, and
 :meth:`ReviewStore.record_decisions <workbench.review.store.ReviewStore.record_decisions>`
 validates each request with :func:`checked_request`, before either opens a transaction. Kept
 apart from the store so the rules for what may be stored (pseudonymous keys only, known
-decision names, a reason where one is required, ISO dates) read in one place; the store's
+decision names, a reason where one is required, a reviewer's name that names someone
+(`workbench.review.schema.names_someone`), ISO dates) read in one place; the store's
 methods are the public way in.
 
 Examples
@@ -26,7 +27,13 @@ import polars as pl
 
 from workbench.errors import WorkbenchError
 from workbench.review.keys import PSEUDONYM_PATTERN
-from workbench.review.schema import DECISIONS, REASON_REQUIRED, says_why
+from workbench.review.schema import (
+    DECISIONS,
+    NAME_WANTED,
+    REASON_REQUIRED,
+    names_someone,
+    says_why,
+)
 
 __all__ = ["check_decision_names", "checked_request", "item_rows"]
 
@@ -56,6 +63,11 @@ def checked_request(position: int, request: Mapping[str, Any]) -> dict[str, Any]
     if not reviewer:
         raise WorkbenchError(
             f"decision {position}: the reviewer's name is required; got an empty reviewer"
+        )
+    if not names_someone(reviewer):
+        raise WorkbenchError(
+            f"decision {position}: reviewer {reviewer!r} is not a person's name; {NAME_WANTED} "
+            "(two letters at least)"
         )
     reason = str(request.get("reason") or "").strip() or None
     if decision in REASON_REQUIRED and not says_why(reason):

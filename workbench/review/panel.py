@@ -56,10 +56,12 @@ from workbench.review.schema import (
     DECISION_MEANINGS,
     DECISIONS,
     LINK_DECISIONS,
+    NAME_WANTED,
     OUTCOME_DECISIONS,
     REASON_REQUIRED,
     decision_kind,
     decision_label,
+    names_someone,
     same_reviewer,
     says_why,
 )
@@ -333,7 +335,9 @@ class ReviewPanel:
         The candidate list as ``assess`` wrote it (engine frame or read back from CSV); a
         ``postcode`` column adds the area filter, a ``link_method`` column the match method.
     reviewer
-        The officer's name; when None, the panel asks for it once per session.
+        The officer's name, as colleagues know it (two letters at least, else `UsageError`:
+        `workbench.review.schema.names_someone`); when None, the panel asks for it once per
+        session, and a typed name that names no one is refused in the panel.
     rule_set
         A rule set or an initiative name, for the plain-English reasons; by default the
         list's initiative.
@@ -361,6 +365,12 @@ class ReviewPanel:
     ) -> None:
         if page_size < 1:
             raise UsageError(f"page_size must be a positive number of rows; got {page_size}")
+        if reviewer and reviewer.strip() and not names_someone(reviewer):
+            raise UsageError(
+                f"must be a person's name; {NAME_WANTED} (two letters at least); got "
+                f"{reviewer.strip()!r}",
+                parameter="reviewer",
+            )
         self.store, self.list_id, self.page_size = store, list_id, page_size
         self._details = details
         self._frame = _panel_frame(candidates, key, details)
@@ -781,7 +791,11 @@ class ReviewPanel:
 
     def _shown(self) -> ChildDetails | None:
         """The details, once the officer's name is known (each view is logged with it)."""
-        return self._details if self._reviewer or self.reviewer.value.strip() else None
+        return self._details if names_someone(self._name()) else None
+
+    def _name(self) -> str:
+        """The reviewer's name: given or fixed (`_reviewer`), else as typed so far."""
+        return self._reviewer or self.reviewer.value.strip()
 
     def _who_html(self, row: dict[str, Any]) -> str:
         """Who the child is, as a summary list; each showing is recorded as a view."""
@@ -798,12 +812,18 @@ class ReviewPanel:
         ]
         if self._details is None:
             return _summary_list(known)
-        name = self._reviewer or self.reviewer.value.strip()
+        name = self._name()
         if not name:
             return (
                 "<p class='wb-inset'>Enter your name in ‘Your name’ to see who the "
                 "child is: every view of a child's details is recorded with your name.</p>"
                 + _summary_list(known)
+            )
+        if not names_someone(name):
+            return (
+                f"<p class='wb-inset'>‘{_escape(name)}’ in ‘Your name’ is not a person's "
+                f"name; {NAME_WANTED}, to see who the child is: every view of a "
+                "child's details is recorded with your name.</p>" + _summary_list(known)
             )
         details = self._details.row(row["item_key"]) or {}
         self._log_view(name, row)
@@ -842,12 +862,17 @@ class ReviewPanel:
         """
         self.error.value = ""
         reason = (reason or "").strip() or None
-        name = self._reviewer or self.reviewer.value.strip()
+        name = self._name()
         problems = []
         if self._selected is None:
             problems.append("Select a child first: no child is selected.")
         if not name:
             problems.append("Enter your name in ‘Your name’: every decision records who made it.")
+        elif not names_someone(name):
+            problems.append(
+                f"‘{name}’ in ‘Your name’ is not a person's name; {NAME_WANTED}: every decision "
+                "records who made it."
+            )
         if decision is None:
             problems.append("Choose a decision: none is chosen until you choose one.")
         elif decision in REASON_REQUIRED and not says_why(reason):

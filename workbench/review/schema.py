@@ -31,6 +31,7 @@ __all__ = [
     "KEYED_CHAIN_VERSION",
     "LINK_DECISIONS",
     "MIGRATIONS",
+    "NAME_WANTED",
     "OUTCOME_DECISIONS",
     "PROPOSED_MATCH_VERSION",
     "REASON_REQUIRED",
@@ -41,6 +42,7 @@ __all__ = [
     "decision_kind",
     "decision_label",
     "immediate",
+    "names_someone",
     "same_reviewer",
     "says_why",
     "statements",
@@ -81,6 +83,26 @@ def says_why(reason: str | None) -> bool:
     (True, False, False)
     """
     return reason is not None and any(character.isalpha() for character in reason)
+
+
+NAME_WANTED = "give your name as colleagues know it, e.g. 'A. Officer'"
+"""What a reviewer's name must be, as every refusal of one says it."""
+
+
+def names_someone(name: str | None) -> bool:
+    """Whether `name` can be a person's name, as colleagues know it: two letters at least,
+    in any alphabet, anywhere in it. Initials and a surname (``A. Officer``, ``J Smith``), a
+    short name (``Al``), ``O'Neil``, ``Zoë Ng`` and a login name (``a.officer``) are; a
+    single letter, a number or a dash are no one's (a tester recorded decisions as ``x``,
+    and every action on a family must trace to a named person's decision). A name already
+    recorded is read as it was; this is checked where decisions are recorded.
+
+    >>> [names_someone(n) for n in ("Al", "A. Officer", "J Smith", "O'Neil", "Zoë Ng")]
+    [True, True, True, True, True]
+    >>> [names_someone(n) for n in ("x", "1", "-", "R2", " ", "", None)]
+    [False, False, False, False, False, False, False]
+    """
+    return name is not None and sum(character.isalpha() for character in name) >= 2
 
 
 def same_reviewer(a: str, b: str) -> bool:

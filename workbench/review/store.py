@@ -481,8 +481,9 @@ class ReviewStore:
         Raises
         ------
         WorkbenchError
-            For an unknown list or item, an empty reviewer, an unknown decision, or a missing
-            reason for ``not_eligible`` / ``link_rejected``.
+            For an unknown list or item, a reviewer that names no one (empty, or fewer than
+            two letters: `workbench.review.schema.names_someone`), an unknown decision, or a
+            missing reason for ``not_eligible`` / ``link_rejected``.
         """
         return self.record_decisions(
             [
