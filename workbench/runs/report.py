@@ -5,7 +5,10 @@ holds its defaults) with the data folder and parameters given, and writes:
 
     reports/<YYYY-MM-DD>-<notebook>[-<initiative>][-<term start>]-<run id>/
       notebook.ipynb   the executed notebook: the record, with the injected parameters
-      report.html      the rendering for readers: code hidden, nothing loaded from the network
+      report.html      the rendering for the council's officers: code hidden, nothing loaded
+                       from the network; it names no one, but is not disclosure-controlled
+                       throughout (exact rows read per file, warnings' counts), so only
+                       shareable/ may leave the council's restricted area
       manifest.json    inputs' SHA-256, parameters, rule set, versions, commit, times, status,
                        the SHA-256 of every file above and below (`outputs`)
                        (and, for tables read from a database, the rows' SHA-256; for a
