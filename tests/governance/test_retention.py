@@ -316,6 +316,52 @@ def test_the_plan_dates_each_thing_from_its_folder_name_or_its_lists_term(tmp_pa
     assert held.run_id == RUN_A and plan.items[2].run_id == RUN_A
 
 
+def test_an_earlier_run_a_rerun_kept_whole_is_dated_by_its_name_as_a_run_folder(tmp_path):
+    # `workbench report` keeps an earlier run of the same inputs holding an analyst's file as
+    # `<run folder>-replaced-<UTC time>` (a failed one too): its personal data has a period.
+    reports = tmp_path / "reports"
+    for name in (
+        "2025-06-01-demo-r-0000000000aa-replaced-20250601T061500Z",
+        "2025-06-01-demo-r-0000000000bb-failed-replaced-20250601T061500Z-2",
+    ):
+        folder = _run_folder(reports, date(2025, 6, 1), RUN_A)
+        folder.rename(reports / name)
+    plan = plan_retention(
+        reports, load_policy(_write(tmp_path / "p.yaml", POLICY)), date(2026, 2, 1)
+    )
+    assert [row for row in _rows(plan, reports) if row[0] != "outreach_exports"] == [
+        (
+            "run_folders",
+            "2025-06-01-demo-r-0000000000aa-replaced-20250601T061500Z",
+            "2025-06-01",
+            "2027-06-01",
+            False,
+        ),
+        (
+            "restricted_outputs",
+            "2025-06-01-demo-r-0000000000aa-replaced-20250601T061500Z/restricted",
+            "2025-06-01",
+            "2025-09-01",
+            True,
+        ),
+        (
+            "run_folders",
+            "2025-06-01-demo-r-0000000000bb-failed-replaced-20250601T061500Z-2",
+            "2025-06-01",
+            "2027-06-01",
+            False,
+        ),
+        (
+            "restricted_outputs",
+            "2025-06-01-demo-r-0000000000bb-failed-replaced-20250601T061500Z-2/restricted",
+            "2025-06-01",
+            "2025-09-01",
+            True,
+        ),
+    ]
+    assert [i.run_id for i in plan.items if i.kind == "run_folders"] == [RUN_A, RUN_B]
+
+
 def test_lists_elsewhere_are_found_by_their_manifest_and_dated_by_term_or_file(tmp_path):
     elsewhere = tmp_path / "lists"
     _list(elsewhere / "autumn" / "fsm.parquet", "2025-01-06")

@@ -15,6 +15,7 @@ from pathlib import Path
 import nbformat
 import polars as pl
 import pytest
+from filelock import FileLock
 from nbformat.v4 import new_code_cell, new_notebook
 
 from workbench.eligibility.assess import assess
@@ -1431,4 +1432,150 @@ def test_every_report_run_under_the_paths_is_checked_against_its_own_manifest(
     assert report.check(OUTPUTS).detail == (
         f"{stopped / 'shareable-of-a-failed-run' / 'by_tier.csv'}: not written by the run "
         "(the run's manifest.json does not list it): added since the run"
+    )
+
+
+# --- an earlier run a rerun kept whole; a hidden run a killed process left -------------------
+KEPT_AT = "20261207T051634Z"
+
+
+def _kept_whole(report_runs: ReportRuns, tmp_path: Path) -> Path:
+    """The run as a rerun of the same inputs keeps it: `<run folder>-replaced-<UTC time>`."""
+    run = copied(report_runs.ok, tmp_path)
+    return run.rename(run.with_name(f"{run.name}-replaced-{KEPT_AT}"))
+
+
+def test_an_earlier_run_kept_whole_by_a_rerun_is_said_not_failed(
+    report_runs: ReportRuns, tmp_path: Path
+):
+    kept = _kept_whole(report_runs, tmp_path)
+    assert assure([kept]).ok  # its own files as its run wrote them: its name is no finding
+    (kept / "notes.docx").write_text("the analyst's notes")
+    table = kept / "shareable" / "by_tier.csv"
+    table.write_text(table.read_text().replace(",c,", ",9,", 1))
+    listed = kept / "restricted" / "two_year_old_list.csv"
+    rows = pl.read_csv(listed, infer_schema=False)
+    rows.with_columns(pl.lit("checked by hand").alias("notes")).write_csv(listed)
+    report = assure([kept])
+    assert failed(report) == [], format_report(report)
+    outputs = report.check(OUTPUTS)
+    assert outputs.warning
+    intact = len(outputs_of(kept)) - 2
+    assert outputs.detail.splitlines() == [
+        "1 report run(s) (1 of them an earlier run kept whole when a rerun of the same inputs "
+        f"replaced it), {intact} file(s) (the executed notebook, its HTML and what is under "
+        "shareable/ and restricted/), each with the SHA-256 its manifest records, none missing; "
+        "not the runs' own:",
+        f"{kept}: an earlier run, kept whole instead of deleted when a rerun of the same inputs "
+        f"replaced it (2026-12-07 05:16:34 UTC, by {report_runs.ok.name}), for files its run did "
+        "not write as it wrote them, which are not the run's outputs: notes.docx (added since "
+        "the run); restricted/two_year_old_list.csv (changed since the run wrote it); "
+        "shareable/by_tier.csv (changed since the run wrote it)",
+    ]
+    lists = report.check(LISTS_PENDING)
+    assert lists.warning
+    assert lists.detail.splitlines() == [
+        "1 list(s), every row pending_review; not as assess wrote it:",
+        f"{listed}: {assure_module.CHANGED_SINCE_WRITTEN}; not the run's list any more: it is "
+        "in an earlier run kept whole when a rerun of the same inputs replaced it "
+        "(`-replaced-`), for files added or edited since; the rerun's list is the run's",
+    ]
+    assert failed(assure([kept], strict=True)) == [LISTS_PENDING, OUTPUTS]
+
+    # A decision written into the list fails wherever the list is.
+    rows.with_columns(pl.lit("contact").alias("review_status")).write_csv(listed)
+    assert failed(assure([kept])) == [LISTS_PENDING]
+
+
+def test_a_kept_runs_missing_file_or_edited_manifest_still_fails(
+    report_runs: ReportRuns, tmp_path: Path
+):
+    kept = _kept_whole(report_runs, tmp_path)
+    (kept / "shareable" / "by_tier.csv").unlink()
+    report = assure([kept])
+    assert failed(report) == [OUTPUTS]
+    assert report.check(OUTPUTS).detail == (
+        f"{kept / 'shareable' / 'by_tier.csv'}: missing; the run's manifest.json lists it among "
+        "the files the run wrote (deleted or moved since the run)"
+    )
+
+
+def _unfinished(report_runs: ReportRuns, reports: Path, state: str = "partial") -> Path:
+    """What a `workbench report` process killed mid-run leaves: its hidden run folder, half
+    written (no manifest.json yet, its restricted/ files not yet made owner-only)."""
+    hidden = Path(shutil.copytree(report_runs.ok, reports / f".{report_runs.ok.name}.{state}"))
+    (hidden / "manifest.json").unlink()
+    (hidden / "restricted" / "two_year_old_list.csv").chmod(0o644)
+    return hidden
+
+
+def test_a_killed_runs_hidden_folder_is_named_not_counted_as_a_run(
+    report_runs: ReportRuns, tmp_path: Path
+):
+    reports = tmp_path / "reports"
+    good = copied(report_runs.ok, reports)
+    hidden = _unfinished(report_runs, reports)
+    report = assure([reports])
+    assert failed(report) == [], format_report(report)
+    # The good run's list only, its files only: none of the hidden folder's (nor their modes).
+    assert report.check(LISTS_PENDING).detail == (
+        "1 list(s), every row pending_review, each as assess wrote it"
+    )
+    assert report.check(MODES).detail == assure([good]).check(MODES).detail
+    outputs = report.check(OUTPUTS)
+    assert outputs.warning
+    assert outputs.detail.splitlines() == [
+        f"1 report run(s), {len(outputs_of(good))} file(s) (the executed notebook, its HTML and "
+        "what is under shareable/ and restricted/), each with the SHA-256 its manifest records, "
+        "none missing; not the runs' own:",
+        f"{hidden}: an unfinished run, left by a `workbench report` process killed before it "
+        "finished (SIGKILL, a power cut): not a report, so its files are not counted as a run's "
+        "lists or outputs; it may hold personal data (restricted/): remove it (rm -r), or run "
+        f"the report again with exactly the same inputs on the day in its name "
+        f"({good.name[:10]}), which clears it before writing {good.name}",
+    ]
+    assert failed(assure([reports], strict=True)) == [OUTPUTS]
+
+    # A run writing it now holds its lock: said, nothing for the auditor to act on.
+    with FileLock(reports / f".{good.name}.lock"):
+        writing = assure([reports]).check(OUTPUTS)
+    assert writing.ok and not writing.warning
+    assert writing.detail.splitlines()[1] == (
+        f"{hidden}: being written by a report run now (a report run holds its lock "
+        f".{good.name}.lock): not checked"
+    )
+
+
+def test_a_killed_runs_hidden_folder_alone_is_no_list_and_no_report(
+    report_runs: ReportRuns, tmp_path: Path
+):
+    reports = tmp_path / "reports"
+    previous = _unfinished(report_runs, reports, "previous")
+    report = assure([reports])
+    assert failed(report) == [LISTS_PENDING]
+    assert report.check(LISTS_PENDING).detail == (
+        "found no candidate list (a .csv or .parquet beside a .manifest.json written by assess) "
+        "under the paths given; point assure at a run folder (an unfinished run's are not "
+        "counted: see 'report outputs as the run wrote them')"
+    )
+    assert report.check(OUTPUTS).detail.splitlines() == [
+        "not applicable: no report run (a manifest.json written by `workbench report`) found "
+        "under the paths given; not a report run:",
+        f"{previous}: the earlier run a rerun of the same inputs was replacing when its process "
+        "was killed (SIGKILL, a power cut): not counted as a run; it may hold personal data "
+        f"(restricted/): remove it (rm -r) if {report_runs.ok.name} is in place, else rename it "
+        "back to that name",
+    ]
+    assert report.check(OUTPUTS).warning
+    # Given itself (as the assurance notebook gives the list it writes in its own run), it is
+    # checked as given.
+    given = assure([previous])
+    assert given.check(LISTS_PENDING).detail == (
+        "1 list(s), every row pending_review, each as assess wrote it"
+    )
+    listed = assure([previous / "restricted" / "two_year_old_list.csv"])  # with its manifest
+    assert listed.check(LISTS_PENDING).detail == given.check(LISTS_PENDING).detail
+    assert given.check(OUTPUTS).detail == (
+        "not applicable: no report run (a manifest.json written by `workbench report`) found "
+        "under the paths given"
     )

@@ -566,6 +566,86 @@ def test_a_second_identical_run_while_the_first_is_writing_stops_and_changes_not
     assert snapshot(good.run_dir) == before
 
 
+def test_a_rerun_replaces_an_earlier_run_holding_only_its_own_files(tmp_path):
+    notebook = flaky_notebook(tmp_path / "flaky.ipynb")
+    reports = tmp_path / "reports"
+    good = run_report(notebook, data=SAMPLE, parameters={}, reports=reports)
+    again = run_report(notebook, data=SAMPLE, parameters={}, reports=reports)
+    assert again.run_dir == good.run_dir
+    assert (again.kept, again.kept_note) == (None, None)
+    assert [p.name for p in reports.iterdir()] == [good.run_dir.name]
+
+
+def test_a_rerun_keeps_an_earlier_run_someone_added_a_file_to_and_says_so(tmp_path):
+    notebook = flaky_notebook(tmp_path / "flaky.ipynb")
+    reports = tmp_path / "reports"
+    args = ("report", str(notebook), "--data", str(SAMPLE), "--reports", str(reports))
+    first = workbench(*args)
+    assert first.returncode == 0, first.stderr
+    (run_dir,) = reports.iterdir()
+    (run_dir / "notes.docx").write_bytes(b"the analyst's notes")
+    before = snapshot(run_dir)
+
+    again = workbench(*args)
+    assert again.returncode == 0, again.stderr
+    kept = next(p for p in reports.iterdir() if p != run_dir)
+    assert re.fullmatch(rf"{re.escape(run_dir.name)}-replaced-[0-9]{{8}}T[0-9]{{6}}Z", kept.name)
+    assert again.stdout.splitlines() == [
+        f"Report: {run_dir / 'report.html'}",
+        f"Manifest: {run_dir / 'manifest.json'}",
+        "The earlier run of these inputs was not deleted: it held files its run did not write "
+        f"as it wrote them (notes.docx (added since the run)), so it is kept whole as {kept}.",
+    ]
+    assert snapshot(kept) == before  # moved whole: every file, its bytes and times
+    assert not (run_dir / "notes.docx").exists()
+    assert manifest(run_dir)["status"] == "ok"
+
+    # The auditor is told, not failed: the kept folder's own files still check out.
+    audit = workbench("assure", str(reports))
+    assert audit.returncode == 0, audit.stdout
+    stamp = kept.name.rsplit("-", 1)[1]
+    when = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]} {stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]} UTC"
+    assert (
+        "WARN  report outputs as the run wrote them: 2 report run(s) (1 of them an earlier run "
+        "kept whole when a rerun of the same inputs replaced it), 8 file(s) (the executed "
+        "notebook, its HTML and what is under shareable/ and restricted/), each with the "
+        "SHA-256 its manifest records, none missing; not the runs' own:\n"
+        f"      {kept}: an earlier run, kept whole instead of deleted when a rerun of the same "
+        f"inputs replaced it ({when}, by {run_dir.name}), for files its run did not write as it "
+        "wrote them, which are not the run's outputs: notes.docx (added since the run)\n"
+    ) in audit.stdout
+    assert workbench("assure", "--strict", str(reports)).returncode == 3
+
+
+def test_a_failed_rerun_keeps_an_earlier_failed_run_whose_table_was_edited(tmp_path, monkeypatch):
+    notebook = flaky_notebook(tmp_path / "flaky.ipynb")
+    reports = tmp_path / "reports"
+    monkeypatch.setenv("WORKBENCH_TEST_FAIL", "1")
+    with pytest.raises(ReportFailed) as first:
+        run_report(notebook, data=SAMPLE, parameters={}, reports=reports)
+    failed = first.value.run.run_dir
+    (failed / NOT_PUBLISHED / "counts.csv").write_text("n\n13\n")
+    before = snapshot(failed)
+    with pytest.raises(ReportFailed) as again:
+        run_report(notebook, data=SAMPLE, parameters={}, reports=reports)
+    kept = again.value.run.kept
+    assert kept is not None and kept.name.startswith(f"{failed.name}-replaced-")
+    assert str(again.value).endswith(
+        f"{_kept_in(failed)} The earlier run of these inputs was not deleted: it held files its "
+        f"run did not write as it wrote them ({NOT_PUBLISHED}/counts.csv (changed since the run "
+        f"wrote it)), so it is kept whole as {kept}."
+    )
+    assert snapshot(kept) == before
+    assert (failed / NOT_PUBLISHED / "counts.csv").read_text() == "n\n12\n"
+
+
+def _kept_in(failed: Path) -> str:
+    return (
+        f"Partial output kept in {failed}; the last good report is untouched. Open "
+        f"{failed / 'notebook.ipynb'} to see the error in place."
+    )
+
+
 def test_a_full_disk_removes_the_half_written_run_and_keeps_the_last_good_one(
     tmp_path, monkeypatch
 ):

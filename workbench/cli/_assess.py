@@ -495,8 +495,11 @@ def report_command(
 
     The folder, reports/<date>-<notebook>[-<initiative>-<term>]-<run id>/, holds the executed
     notebook, report.html (code hidden, opens offline), manifest.json, and its shareable/ and
-    restricted/ outputs. A notebook that makes a list (02) warns on stderr as assess does. Exit
-    4 when the notebook fails, 1 when it stopped on its input (kept as <folder>-failed/)."""
+    restricted/ outputs. A rerun of the same inputs replaces the earlier run, unless a file
+    was added to its folder or edited since: then it is kept whole as
+    <folder>-replaced-<UTC time>/, and a line says so. A notebook that makes a list (02) warns
+    on stderr as assess does. Exit 4 when the notebook fails, 1 when it stopped on its input
+    (kept as <folder>-failed/)."""
     from workbench.runs.parameters import SECRET_PARAMETERS, dates_to_give, parse_parameters
     from workbench.runs.report import ReportFailed, run_report
 
@@ -529,6 +532,8 @@ def report_command(
         raise typer.Exit(EXIT_BAD_INPUT if error.bad_input else EXIT_REPORT_FAILED) from None
     typer.echo(f"Report: {run.html}")
     typer.echo(f"Manifest: {run.manifest}")
+    if run.kept_note:  # an earlier run of these inputs held someone's files: kept, not deleted
+        typer.echo(run.kept_note)
     for sentence in run.warnings.sentences if run.warnings else ():
         typer.echo(f"warning: {sentence}", err=True)
     if strict and run.warnings and run.warnings.serious:

@@ -8,7 +8,8 @@ to a JSON-lines log with counts and run ids, never a path, a name or an id of a 
 
 What is found:
 
-- **run folders** ``reports/<YYYY-MM-DD>-<name>-<run id>/`` (also ``...-failed/``), dated by
+- **run folders** ``reports/<YYYY-MM-DD>-<name>-<run id>/`` (also ``...-failed/``, and an
+  earlier run a rerun kept whole, ``...-replaced-<UTC time>/``), dated by
   their name; inside each, ``restricted/`` (restricted outputs) and outreach exports. The hidden
   ``reports/.<run folder>.partial/`` (and ``.previous/``) a report run that stopped part-way
   leaves behind is dated and deleted the same way, except while a run holds its lock
@@ -109,6 +110,7 @@ from pydantic import (
 )
 
 from workbench.errors import DataFileError, WorkbenchError
+from workbench.runs.rerun import REPLACED_SUFFIX
 
 if TYPE_CHECKING:
     from workbench.review.store import RetentionResult
@@ -181,8 +183,11 @@ KIND_HINTS = {
     "check_results": "DfE's check results imported into the review store, from imported_at",
 }
 RUN_FOLDER = re.compile(
-    r"^(?P<date>\d{4}-\d{2}-\d{2})-(?P<name>.+)-(?P<run>r-[0-9a-f]+)(-failed)?$"
+    r"^(?P<date>\d{4}-\d{2}-\d{2})-(?P<name>.+)-(?P<run>r-[0-9a-f]+)(-failed)?"
+    rf"(?:{REPLACED_SUFFIX})?$"
 )
+"""A run folder's name; an earlier run a rerun kept whole ends `-replaced-<UTC time>`
+(`workbench.runs.rerun`), and is dated by its run's day as the others are."""
 # What `workbench report` writes a run into (`.partial`) and moves the run it replaces aside to
 # (`.previous`) while its lock `.<run folder>.lock` is held; a run that stopped part-way leaves
 # them behind.

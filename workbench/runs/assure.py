@@ -54,8 +54,14 @@ given (run folders, lists, outreach and check exports) and, with ``store``, the 
    lists is there with the SHA-256 recorded, and nothing under ``shareable/`` or
    ``restricted/`` is there that the manifest does not list (a table edited, a file added,
    moved or deleted since the run fails; so does a manifest whose hashes were edited, or that
-   records none). The manifest itself, ``notebook.ipynb`` and ``report.html`` are not hashed
-   by the run, so this check cannot vouch for them.
+   records none). ``notebook.ipynb`` and ``report.html`` are hashed too; the manifest cannot
+   hash itself. An earlier run a rerun of the same inputs kept whole
+   (``<run folder>-replaced-<UTC time>``, `workbench.runs.rerun`) was kept because a file was
+   added or edited since: those files are named in one line as not the run's, and *warn*
+   (``--strict``: fail), as does a list edited there under check 1. A hidden
+   ``.<run folder>.partial`` (or ``.previous``) folder a killed run left, found under the
+   paths given, is not a run: none of its files is counted by any check, and this check names
+   it in one line (*warns*; only a note while a run holds its lock).
 
 With ``store``, four checks of how the decisions were made follow, per list and reviewer
 (:mod:`workbench.governance.review_quality`); each passes or *warns* (``--strict``: fails)
@@ -91,6 +97,8 @@ import polars as pl
 
 from workbench.data.checks import QUARANTINE_SCHEMA
 from workbench.errors import WorkbenchError
+from workbench.governance.retention import RUN_FOLDER, UNFINISHED_RUN
+from workbench.governance.retention import _in_progress as _run_in_progress
 from workbench.governance.review_quality import (
     ReviewQuality,
     ReviewThresholds,
@@ -128,6 +136,7 @@ from workbench.review.outreach import (
     sidecar_path,
 )
 from workbench.review.store import GENESIS_HASH, LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
+from workbench.runs.rerun import REPLACED_SUFFIX, checkpoint_of, replaced_at
 from workbench.spreadsheet import restored
 
 __all__ = [
@@ -242,6 +251,9 @@ class _Run:
     check_sidecars: list[Path] = field(default_factory=list)
     check_files: list[Path] = field(default_factory=list)  # parts and not-checkable files
     check_orphans: list[Path] = field(default_factory=list)  # DfE's header, no sidecar
+    # Hidden `.<run folder>.partial` (or `.previous`) folders a killed report run left: not a
+    # run's, so nothing in them is among the files above.
+    unfinished: list[Path] = field(default_factory=list)
 
 
 # --- finding the files -----------------------------------------------------------------------
@@ -278,9 +290,31 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return record if isinstance(record, dict) else None
 
 
+def _unfinished_run(path: Path, roots: set[Path]) -> Path | None:
+    """The hidden folder a report run writes into (`.<run folder>.partial`) or moves the run
+    it replaces aside to (`.previous`) that `path` was found in under the folders searched
+    (`roots`: the folders given, and those of the files given), or is; None when it is in
+    none. Those folders, and what is in them, are checked as given (the assurance notebook
+    checks the list it writes into its own run's `.partial` folder, with its manifest)."""
+    for folder in (path, *path.parents):
+        if folder in roots:
+            return None
+        found = UNFINISHED_RUN.match(folder.name)
+        if found and RUN_FOLDER.match(found["folder"]):
+            return folder
+    return None
+
+
 def _find(paths: Iterable[Path]) -> _Run:
     run = _Run()
-    run.files, run.dirs = _walk(paths)
+    given = set(paths)
+    files, dirs = _walk(given)
+    roots = {p if p.is_dir() else p.parent for p in given}
+    # A half-written run is not a report: its lists and tables are nobody's yet (named apart).
+    unfinished = {p: _unfinished_run(p, roots) for p in [*files, *dirs]}
+    run.unfinished = sorted({u for u in unfinished.values() if u is not None})
+    run.files = [p for p in files if unfinished[p] is None]
+    run.dirs = [d for d in dirs if unfinished[d] is None]
     for path in run.files:
         if path.name.endswith(MANIFEST_SUFFIX):
             run.manifests.append(path)
@@ -367,13 +401,15 @@ def _read_table(path: Path, columns: list[str] | None = None) -> pl.DataFrame:
 
 
 # --- 1. lists ------------------------------------------------------------------------------
-def _list_problems(path: Path) -> list[str]:
+def _list_problems(path: Path) -> tuple[list[str], list[str]]:
+    """What is wrong with a list: the rows that claim a decision, and how it is not as assess
+    wrote it (unreadable, no review_status column, rows added or removed, bytes changed)."""
     try:
         frame = _read_table(path)
     except (OSError, pl.exceptions.PolarsError) as error:
-        return [f"{path}: cannot be read ({type(error).__name__})"]
+        return [], [f"{path}: cannot be read ({type(error).__name__})"]
     if "review_status" not in frame.columns:
-        return [f"{path}: has no review_status column; a list written by assess has one"]
+        return [], [f"{path}: has no review_status column; a list written by assess has one"]
     wrong = frame.with_row_index("row", offset=2).filter(
         pl.col("review_status").cast(pl.String).fill_null("") != PENDING
     )
@@ -384,17 +420,30 @@ def _list_problems(path: Path) -> list[str]:
     ]
     manifest = _read_json(path.with_name(path.name + MANIFEST_SUFFIX)) or {}
     counted = manifest.get("candidates")
+    changed = []
     if isinstance(counted, int) and counted != frame.height:
-        problems.append(
+        changed.append(
             f"{path}: has {frame.height} row(s) where its manifest counts {counted} candidates; "
             "the list was changed since assess wrote it"
         )
-    return problems + [
-        f"{p}: {CHANGED_SINCE_WRITTEN}" for p in changed_since_written(path, manifest)
-    ]
+    changed += [f"{p}: {CHANGED_SINCE_WRITTEN}" for p in changed_since_written(path, manifest)]
+    return problems, changed
 
 
-def _check_lists(run: _Run) -> Check:
+def _kept_folder(path: Path) -> Path | None:
+    """The earlier run folder a rerun kept whole (`<run folder>-replaced-<UTC time>`,
+    `workbench.runs.rerun`) that `path` is in, else None."""
+    return next((p for p in path.parents if replaced_at(p.name) and RUN_FOLDER.match(p.name)), None)
+
+
+KEPT_LIST = (
+    "not the run's list any more: it is in an earlier run kept whole when a rerun of the same "
+    "inputs replaced it (`-replaced-`), for files added or edited since; the rerun's list is "
+    "the run's"
+)
+
+
+def _check_lists(run: _Run, strict: bool = False) -> Check:
     if not run.lists and run.notebooks:
         return Check(
             LISTS_PENDING,
@@ -407,12 +456,27 @@ def _check_lists(run: _Run) -> Check:
             LISTS_PENDING,
             False,
             "found no candidate list (a .csv or .parquet beside a .manifest.json written by "
-            "assess) under the paths given; point assure at a run folder",
+            "assess) under the paths given; point assure at a run folder"
+            + (
+                f" (an unfinished run's are not counted: see {OUTPUTS!r})" if run.unfinished else ""
+            ),
         )
-    problems = [p for path in run.lists for p in _list_problems(path)]
+    problems, kept = [], []
+    for path in run.lists:
+        pending, changed = _list_problems(path)
+        # A decision claimed fails wherever the list is; an edit, in a kept folder, is why
+        # the folder was kept: said, not taken for the run's list tampered with.
+        problems += pending
+        if changed and _kept_folder(path) is not None:
+            kept += [f"{line}; {KEPT_LIST}" for line in changed]
+        else:
+            problems += changed
     if problems:
-        return Check(LISTS_PENDING, False, _shown(problems))
+        return Check(LISTS_PENDING, False, _shown(problems + kept))
     passed = f"{len(run.lists)} list(s), every row pending_review, each as assess wrote it"
+    if kept:
+        passed = f"{len(run.lists)} list(s), every row pending_review; not as assess wrote it:"
+        return Check(LISTS_PENDING, not strict, _shown([passed, *kept]), warning=not strict)
     return Check(LISTS_PENDING, True, passed)
 
 
@@ -1311,29 +1375,52 @@ def _sha256(path: Path) -> str | None:
         return None
 
 
-def _outputs_problems(manifest: Path) -> tuple[list[str], int]:
+@dataclass
+class _Outputs:
+    """One report run's files against its manifest: what fails, how many files are as the run
+    wrote them, and, in an earlier run a rerun kept whole, the files added or changed since
+    (`kept`: why the folder was kept, said rather than failed)."""
+
+    problems: list[str]
+    intact: int = 0
+    kept: dict[str, str] = field(default_factory=dict)
+
+
+ADDED = "added since the run"
+CHANGED_SINCE_RUN = "changed since the run wrote it"
+
+
+def _outputs_problems(manifest: Path) -> _Outputs:
     """Each file one report run's manifest lists, and each under its shareable/ and
-    restricted/ and its executed notebook and HTML, compared: the problems, and the number of
-    files as the run wrote them."""
+    restricted/ and its executed notebook and HTML, compared."""
     record = _read_json(manifest)
     if record is None:
-        return [
-            f"{manifest}: cannot be read as JSON, so the files the run wrote cannot be checked "
-            "against it"
-        ], 0
+        return _Outputs(
+            [
+                f"{manifest}: cannot be read as JSON, so the files the run wrote cannot be "
+                "checked against it"
+            ]
+        )
     identity = _run_id_problem(manifest, record)
     outputs = record.get("outputs")
     if outputs is None:
-        return [
-            f"{manifest}: records no SHA-256 of the files the run wrote (no outputs), so its "
-            "shareable/ and restricted/ files cannot be checked; every manifest `workbench "
-            "report` writes records them, so this one was edited since or was not written by it"
-        ], 0
+        return _Outputs(
+            [
+                f"{manifest}: records no SHA-256 of the files the run wrote (no outputs), so its "
+                "shareable/ and restricted/ files cannot be checked; every manifest `workbench "
+                "report` writes records them, so this one was edited since or was not written "
+                "by it"
+            ]
+        )
     if not isinstance(outputs, dict):
-        return [
-            f"{manifest}: its outputs are not the run's files with their SHA-256 (the manifest "
-            "was edited), so the files the run wrote cannot be checked against it"
-        ], 0
+        return _Outputs(
+            [
+                f"{manifest}: its outputs are not the run's files with their SHA-256 (the "
+                "manifest was edited), so the files the run wrote cannot be checked against it"
+            ]
+        )
+    kept_whole = replaced_at(manifest.parent.name) is not None
+    kept: dict[str, str] = {}
     folder, found = manifest.parent, _output_files(manifest.parent)
     hashes = {name: _sha256(path) for name, path in found.items()}
     problems: list[tuple[str, str]] = []  # (where, finding), to be shown in order of path
@@ -1360,6 +1447,8 @@ def _outputs_problems(manifest: Path) -> tuple[list[str], int]:
             )
         elif hashes[name] is None:
             problems.append((name, f"{found[name]}: cannot be read, so it cannot be checked"))
+        elif hashes[name] != recorded and kept_whole:
+            kept[name] = CHANGED_SINCE_RUN
         elif hashes[name] != recorded:
             problems.append(
                 (
@@ -1377,9 +1466,12 @@ def _outputs_problems(manifest: Path) -> tuple[list[str], int]:
         copies = sorted(
             o for o, h in outputs.items() if hashes[name] is not None and h == hashes[name]
         )
-        if _checkpoint_of(name) in copies:
+        if checkpoint_of(name) in copies:
             continue  # Jupyter's checkpoint of a file it opened, the very bytes the run wrote
         copy = f"; it is a copy of {' or '.join(copies)}" if copies else ""
+        if kept_whole:
+            kept[name] = ADDED + copy.replace(";", ",")
+            continue
         problems.append(
             (
                 name,
@@ -1388,7 +1480,9 @@ def _outputs_problems(manifest: Path) -> tuple[list[str], int]:
             )
         )
     found_problems = [finding for _, finding in sorted(problems)]
-    return ([identity] if identity else []) + found_problems, intact
+    return _Outputs(
+        ([identity] if identity else []) + found_problems, intact, dict(sorted(kept.items()))
+    )
 
 
 def _run_id_problem(manifest: Path, record: dict[str, Any]) -> str | None:
@@ -1423,42 +1517,96 @@ def _run_id_problem(manifest: Path, record: dict[str, Any]) -> str | None:
     )
 
 
-RUN_FOLDER_ID = re.compile(r"-(r-[0-9a-f]+)(?:-failed)?$")
+RUN_FOLDER_ID = re.compile(rf"-(r-[0-9a-f]+)(?:-failed)?(?:{REPLACED_SUFFIX})?$")
+_KEPT_SUFFIX = re.compile(f"{REPLACED_SUFFIX}$")
+MAX_NAMED = 10  # files named in the line about an earlier run kept whole
 
 
-def _checkpoint_of(name: str) -> str | None:
-    """The file a Jupyter checkpoint is a copy of (`.ipynb_checkpoints/notebook-checkpoint.ipynb`
-    of `notebook.ipynb`: JupyterLab writes one when an analyst opens the executed notebook),
-    else None."""
-    path = PurePosixPath(name)
-    if path.parent.name != ".ipynb_checkpoints" or not path.stem.endswith("-checkpoint"):
-        return None
-    original = path.parent.parent / (path.stem.removesuffix("-checkpoint") + path.suffix)
-    return original.as_posix()
+def _kept_line(folder: Path, kept: dict[str, str]) -> str:
+    """One line for an earlier run a rerun kept whole: when, why, and the files not its run's."""
+    time = replaced_at(folder.name) or ""
+    when = f"{time[:4]}-{time[4:6]}-{time[6:8]} {time[9:11]}:{time[11:13]}:{time[13:15]} UTC"
+    named = [f"{name} ({why})" for name, why in list(kept.items())[:MAX_NAMED]]
+    if len(kept) > MAX_NAMED:
+        named.append(f"and {len(kept) - MAX_NAMED} more")
+    return (
+        f"{folder}: an earlier run, kept whole instead of deleted when a rerun of the same "
+        f"inputs replaced it ({when}, by {_KEPT_SUFFIX.sub('', folder.name)}), for files its "
+        f"run did not write as it wrote them, which are not the run's outputs: "
+        f"{'; '.join(named)}"
+    )
 
 
-def _check_outputs(run: _Run) -> Check:
-    if not run.reports:
-        return Check(
-            OUTPUTS,
-            True,
-            "not applicable: no report run (a manifest.json written by `workbench report`) "
-            "found under the paths given",
+def _unfinished_line(folder: Path) -> tuple[str, bool]:
+    """One line for a hidden folder a report run writes into (`.partial`) or moves the run it
+    replaces aside to (`.previous`), and whether the auditor should act (False while a run
+    holds its lock: it is being written now)."""
+    found = UNFINISHED_RUN.match(folder.name)
+    named = RUN_FOLDER.match(found["folder"]) if found else None
+    if found is None or named is None:  # only such folders are found as unfinished
+        return f"{folder}: a hidden run folder, not checked", True
+    lock = folder.with_name(f".{found['folder']}.lock")
+    if (busy := _run_in_progress(lock)) is not None:
+        return f"{folder}: being written by a report run now ({busy}): not checked", False
+    run_folder = folder.with_name(found["folder"])
+    if found["state"] == "previous":
+        what = (
+            f"the earlier run a rerun of the same inputs was replacing when its process was "
+            f"killed (SIGKILL, a power cut): not counted as a run; it may hold personal data "
+            f"(restricted/): remove it (rm -r) if {run_folder.name} is in place, else rename it "
+            "back to that name"
         )
+    else:
+        what = (
+            "an unfinished run, left by a `workbench report` process killed before it finished "
+            "(SIGKILL, a power cut): not a report, so its files are not counted as a run's "
+            "lists or outputs; it may hold personal data (restricted/): remove it (rm -r), or "
+            "run the report again with exactly the same inputs on the day in its name "
+            f"({named['date']}), which clears it before writing {run_folder.name}"
+        )
+    return f"{folder}: {what}", True
+
+
+def _check_outputs(run: _Run, strict: bool = False) -> Check:
+    """Check 9, with a line for each earlier run a rerun kept whole (its files added or edited
+    since are not the run's: *warns*) and each hidden run folder a killed run left (not a
+    report, not checked as one: *warns*; one being written now: a note)."""
+    unfinished = [_unfinished_line(folder) for folder in run.unfinished]
+    to_act = any(act for _, act in unfinished)
+    if not run.reports:
+        detail = (
+            "not applicable: no report run (a manifest.json written by `workbench report`) "
+            "found under the paths given"
+        )
+        if not unfinished:
+            return Check(OUTPUTS, True, detail)
+        lines = [f"{detail}; not a report run:", *(line for line, _ in unfinished)]
+        warn = to_act and not strict
+        return Check(OUTPUTS, not (to_act and strict), _shown(lines), warning=warn)
     problems: list[str] = []
+    kept: list[str] = []
     files = 0
     for manifest in run.reports:
-        found, intact = _outputs_problems(manifest)
-        problems += found
-        files += intact
+        found = _outputs_problems(manifest)
+        problems += found.problems
+        files += found.intact
+        if found.kept:
+            kept.append(_kept_line(manifest.parent, found.kept))
+    said = kept + [line for line, _ in unfinished]
     if problems:
-        return Check(OUTPUTS, False, _shown(problems))
-    failed = sum((_read_json(m) or {}).get("status") == "failed" for m in run.reports)
-    of_failed = f" ({failed} of them failed: their output is partial)" if failed else ""
+        return Check(OUTPUTS, False, _shown(problems + said))
+    records = [_read_json(m) or {} for m in run.reports]
+    failed = sum(record.get("status") == "failed" for record in records)
+    of_them = [f"{failed} of them failed: their output is partial"] if failed else []
+    if kept:
+        of_them.append(
+            f"{len(kept)} of them an earlier run kept whole when a rerun of the same inputs "
+            "replaced it"
+        )
     retained = [
         f"{m.parent.name} on {day}"
-        for m in run.reports
-        if (day := _retained(m, _read_json(m) or {})) is not None
+        for m, record in zip(run.reports, records, strict=True)
+        if (day := _retained(m, record)) is not None
     ]
     deleted = (
         f"; restricted/ deleted when its retention period ended ({RETENTION_LOG}): "
@@ -1466,13 +1614,16 @@ def _check_outputs(run: _Run) -> Check:
         if retained
         else ""
     )
-    return Check(
-        OUTPUTS,
-        True,
-        f"{len(run.reports)} report run(s){of_failed}, {files} file(s) (the executed notebook, "
-        "its HTML and what is under shareable/ and restricted/), each with the SHA-256 its "
-        f"manifest records, none missing or added{deleted}",
+    runs = f"{len(run.reports)} report run(s)" + (f" ({'; '.join(of_them)})" if of_them else "")
+    summary = (
+        f"{runs}, {files} file(s) (the executed notebook, its HTML and what is under shareable/ "
+        "and restricted/), each with the SHA-256 its manifest records, none missing"
     )
+    if not said:
+        return Check(OUTPUTS, True, f"{summary} or added{deleted}")
+    lines = [f"{summary}{deleted}; not the runs' own:", *said]
+    act = bool(kept) or to_act
+    return Check(OUTPUTS, not (act and strict), _shown(lines), warning=act and not strict)
 
 
 # --- 10-13. review quality -----------------------------------------------------------------
@@ -1660,7 +1811,7 @@ def assure(
         key = load_key()
     try:
         checks = [
-            _check_lists(run),
+            _check_lists(run, strict),
             _check_outreach(run, opened, key, strict),
             _check_check_exports(run, opened, key),
             _check_chain(run, opened),
@@ -1668,7 +1819,7 @@ def assure(
             _check_shareable(run),
             _check_links(run, opened, key),
             _check_rules(run, strict),
-            _check_outputs(run),
+            _check_outputs(run, strict),
         ]
         if opened is not None:
             assert key is not None

@@ -5,7 +5,10 @@ holds its defaults) with the data folder and parameters given, and writes:
 
     reports/<YYYY-MM-DD>-<notebook>[-<initiative>][-<term start>]-<run id>/
       notebook.ipynb   the executed notebook: the record, with the injected parameters
-      report.html      the rendering for readers: code hidden, nothing loaded from the network
+      report.html      the rendering for the council's officers: code hidden, nothing loaded
+                       from the network; it names no one, but is not disclosure-controlled
+                       throughout (exact rows read per file, warnings' counts), so only
+                       shareable/ may leave the council's restricted area
       manifest.json    inputs' SHA-256, parameters, rule set, versions, commit, times, status,
                        the SHA-256 of every file above and below (`outputs`)
                        (and, for tables read from a database, the rows' SHA-256; for a
@@ -26,6 +29,14 @@ A run is written into a hidden `.<name>.partial` folder and renamed into place o
 notebook ran to the end. A failed run becomes `<name>-failed/` with its partial output kept
 for diagnosis (its `shareable/` renamed `NOT_PUBLISHED`) and `status: failed` in its manifest;
 the last good report is never touched.
+
+A rerun of exactly the same inputs (the same folder name) replaces the earlier run, or its
+earlier `-failed` folder, and loses nothing (`workbench.runs.rerun`): the earlier folder is
+deleted only when it holds just the files its run wrote, as the run wrote them; a file added
+or edited since keeps it whole as `<name>-replaced-<UTC time>/`, and `ReportRun.kept_note` (or
+the failure's message) says so in one line naming those files. A run killed outright (SIGKILL)
+leaves its hidden `.partial` folder; the next run of the same folder name clears it, and
+`workbench assure` names it as an unfinished run.
 
 Finding notebooks, checking parameters and the run identity are in
 `workbench.runs.parameters`; the HTML rendering in `workbench.runs.html`. The helpers the
@@ -71,6 +82,7 @@ from workbench.runs.parameters import (
     notebook_language,
     resolve_notebook,
 )
+from workbench.runs.rerun import not_as_written, replaced_name
 
 __all__ = [
     "RENDERED",
@@ -101,6 +113,11 @@ class ReportRun:
     manifest: Path
     ok: bool
     warnings: ListWarnings | None = None
+    kept: Path | None = None
+    """Where the earlier run of the same inputs was kept, when it held files its run did not
+    write as it wrote them (`<name>-replaced-<UTC time>`); None when it was replaced."""
+    kept_note: str | None = None
+    """One line saying so, naming those files and why (for the command's output)."""
 
 
 def _label(parameters: Mapping[str, object]) -> str:
@@ -126,7 +143,8 @@ class ReportFailed(WorkbenchError):
     def __init__(self, message: str, run: ReportRun, *, bad_input: bool = False) -> None:
         self.run = run
         self.bad_input = bad_input
-        super().__init__(message)
+        # An earlier failed run of the same inputs kept (`ReportRun.kept_note`) is said too.
+        super().__init__(f"{message} {run.kept_note}" if run.kept_note else message)
 
 
 # The errors a notebook stops with that are about its input, not the notebook.
@@ -273,15 +291,37 @@ def _write_manifest(path: Path, record: Mapping[str, object]) -> Path:
     return path
 
 
-def _install(partial: Path, final: Path) -> None:
-    """Rename a finished run into place, replacing an earlier run of exactly the same inputs."""
-    if final.exists():
+MAX_NAMED = 5  # files named in the line that says an earlier run was kept
+
+
+def _install(
+    partial: Path, final: Path, *, now: datetime | None = None
+) -> tuple[Path | None, str | None]:
+    """Rename a finished (or failed) run into place as `final`, replacing an earlier run of
+    exactly the same inputs and losing nothing: the earlier folder is deleted when it holds
+    only its run's files as the run wrote them (`workbench.runs.rerun.not_as_written`), else
+    kept whole as `<name>-replaced-<UTC time>`. Where it was kept (None when it was deleted or
+    there was none) and one line saying so, naming the files it was kept for."""
+    if not (final.exists() or final.is_symlink()):
+        partial.rename(final)
+        return None, None
+    found = not_as_written(final)
+    if not found:
         previous = _fresh(final.with_name(f".{final.name}.previous"))
         final.rename(previous)
         partial.rename(final)
         shutil.rmtree(previous)
-    else:
-        partial.rename(final)
+        return None, None
+    kept = replaced_name(final, now or datetime.now(UTC))
+    final.rename(kept)
+    partial.rename(final)
+    named = [f"{name} ({why})" for name, why in list(found.items())[:MAX_NAMED]]
+    if len(found) > MAX_NAMED:
+        named.append(f"and {len(found) - MAX_NAMED} more")
+    return kept, (
+        f"The earlier run of these inputs was not deleted: it held files its run did not write "
+        f"as it wrote them ({'; '.join(named)}), so it is kept whole as {kept}."
+    )
 
 
 class Stopped(Exception):
@@ -298,8 +338,8 @@ def _kept(failed: Path) -> str:
 def _keep_failed(
     partial: Path, failed: Path, record: dict[str, object], error: Exception
 ) -> ReportRun:
-    """Mark a stopped run failed and move it aside as `<name>-failed/`, output kept as it was."""
-    _fresh(failed)
+    """Mark a stopped run failed and move it aside as `<name>-failed/`, output kept as it was
+    (an earlier failed run of the same inputs replaced, or kept as `_install` says)."""
     _lock_restricted(partial / RESTRICTED)
     # A failed run's tables are not published: a dashboard taking */shareable/*.csv took a
     # failed run's too, as if ready (a tester's case). Kept for diagnosis under another name.
@@ -320,12 +360,14 @@ def _keep_failed(
         "finished_at": _now(),
     }
     _write_manifest(partial / "manifest.json", record)
-    partial.rename(failed)
+    kept, note = _install(partial, failed)
     return ReportRun(
         run_dir=failed,
         html=failed / html.name if html else None,
         manifest=failed / "manifest.json",
         ok=False,
+        kept=kept,
+        kept_note=note,
     )
 
 
@@ -526,7 +568,7 @@ def _run(
         if databases := _databases_read(partial):
             record["database"] = databases
         _write_manifest(partial / "manifest.json", record)
-        _install(partial, final)
+        kept, note = _install(partial, final)
     except OSError as error:
         raise _unwritable(final.parent, error, partial) from None
     return ReportRun(
@@ -535,4 +577,6 @@ def _run(
         manifest=final / "manifest.json",
         ok=True,
         warnings=warnings,
+        kept=kept,
+        kept_note=note,
     )
