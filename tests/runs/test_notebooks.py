@@ -594,9 +594,15 @@ def test_a_rerun_keeps_an_earlier_run_someone_added_a_file_to_and_says_so(tmp_pa
         f"Report: {run_dir / 'report.html'}",
         f"Manifest: {run_dir / 'manifest.json'}",
         "The earlier run of these inputs was not deleted: it held files its run did not write "
-        f"as it wrote them (notes.docx (added since the run)), so it is kept whole as {kept}.",
+        f"as it wrote them (notes.docx (added since the run)), so it is kept whole as {kept} "
+        "(its shareable/ renamed shareable-of-a-replaced-run/: publish nothing from it).",
     ]
-    assert snapshot(kept) == before  # moved whole: every file, its bytes and times
+    # Moved whole, every file with its bytes and times; its shareable/ renamed, so that a
+    # publisher taking */shareable/* takes nothing from it.
+    renamed = {
+        re.sub(r"^shareable/", "shareable-of-a-replaced-run/", k): v for k, v in before.items()
+    }
+    assert snapshot(kept) == renamed and not (kept / "shareable").exists()
     assert not (run_dir / "notes.docx").exists()
     assert manifest(run_dir)["status"] == "ok"
 

@@ -5,6 +5,7 @@ kept whole as `<name>-replaced-<UTC time>` (`workbench.runs.rerun`, `report._ins
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +13,13 @@ import pytest
 
 from workbench.provenance import file_sha256
 from workbench.runs import report as report_module
-from workbench.runs.rerun import checkpoint_of, not_as_written, replaced_at, replaced_name
+from workbench.runs.rerun import (
+    NOT_PUBLISHED_REPLACED,
+    checkpoint_of,
+    not_as_written,
+    replaced_at,
+    replaced_name,
+)
 
 NAME = "2026-12-07-02_eligibility_list-two_year_old-2026-09-01-r-0123456789ab"
 AT = datetime(2026, 12, 7, 5, 16, 34, tzinfo=UTC)
@@ -43,6 +50,15 @@ def contents(folder: Path) -> dict[str, str]:
     }
 
 
+def as_kept(files: dict[str, str]) -> dict[str, str]:
+    """A run folder's files as the rerun keeps them: its shareable/ renamed, so that a
+    publisher taking */shareable/* takes nothing from it."""
+    return {re.sub(r"^shareable/", f"{NOT_PUBLISHED_REPLACED}/", k): v for k, v in files.items()}
+
+
+RENAMED = f" (its shareable/ renamed {NOT_PUBLISHED_REPLACED}/: publish nothing from it)"
+
+
 @pytest.fixture
 def reports(tmp_path: Path) -> Path:
     folder = tmp_path / "reports"
@@ -70,10 +86,12 @@ def test_an_earlier_run_with_a_file_added_is_kept_whole_and_said_so(reports: Pat
     assert kept == reports / KEPT
     assert said == (
         "The earlier run of these inputs was not deleted: it held files its run did not write "
-        f"as it wrote them (notes.docx (added since the run)), so it is kept whole as {kept}."
+        f"as it wrote them (notes.docx (added since the run)), so it is kept whole as {kept}"
+        f"{RENAMED}."
     )
     assert sorted(p.name for p in reports.iterdir()) == sorted([NAME, KEPT])
-    assert contents(reports / KEPT) == earlier
+    assert contents(reports / KEPT) == as_kept(earlier)
+    assert not (reports / KEPT / "shareable").exists()
     assert contents(reports / NAME) == rerun
 
 
@@ -87,9 +105,9 @@ def test_an_earlier_run_with_an_output_edited_is_kept_whole_and_said_so(reports:
     assert said == (
         "The earlier run of these inputs was not deleted: it held files its run did not write "
         "as it wrote them (shareable/by_tier.csv (changed since the run wrote it)), so it is "
-        f"kept whole as {reports / KEPT}."
+        f"kept whole as {reports / KEPT}{RENAMED}."
     )
-    assert contents(reports / KEPT) == earlier
+    assert contents(reports / KEPT) == as_kept(earlier)
     assert contents(reports / NAME)["report.html"] == "<p>the rerun</p>"
 
 

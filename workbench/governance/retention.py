@@ -127,6 +127,7 @@ __all__ = [
     "cut_off",
     "load_policy",
     "plan_retention",
+    "run_in_progress",
 ]
 
 DEFAULT_POLICY = Path(__file__).with_name("retention.yaml")
@@ -842,7 +843,7 @@ def _run_items(
     return items
 
 
-def _in_progress(lock: Path) -> str | None:
+def run_in_progress(lock: Path) -> str | None:
     """Why a hidden run folder must be left alone now: a report run holds its `lock` (or the
     lock cannot be tested); None when no run holds it. The lock is taken only to test it and
     released at once; a lock file that is not there is not made (no run holds it)."""
@@ -884,7 +885,7 @@ def _run_folders(
             items.extend(_run_items(folder, policy, run_date, run, imports))
             continue
         lock = root / f".{unfinished['folder']}.lock"
-        if (busy := _in_progress(lock)) is not None:
+        if (busy := run_in_progress(lock)) is not None:
             in_progress.append(folder)
             notes.append(f"{folder} is in progress ({busy}): left alone")
             continue
@@ -1151,7 +1152,7 @@ def apply_retention(
             f"{len(gone)} item(s) of the retention plan are no longer on disk (first: a "
             f"{gone[0].kind} item); the plan is stale: plan again and apply the new plan"
         )
-    held = {lock for lock in {i.lock for i in due} if lock and _in_progress(lock) is not None}
+    held = {lock for lock in {i.lock for i in due} if lock and run_in_progress(lock) is not None}
     if busy := [i for i in due if i.lock in held]:
         raise WorkbenchError(
             f"{len(busy)} item(s) of the retention plan are in a hidden run folder a report run "

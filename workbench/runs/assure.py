@@ -97,8 +97,7 @@ import polars as pl
 
 from workbench.data.checks import QUARANTINE_SCHEMA
 from workbench.errors import WorkbenchError
-from workbench.governance.retention import RUN_FOLDER, UNFINISHED_RUN
-from workbench.governance.retention import _in_progress as _run_in_progress
+from workbench.governance.retention import RUN_FOLDER, UNFINISHED_RUN, run_in_progress
 from workbench.governance.review_quality import (
     ReviewQuality,
     ReviewThresholds,
@@ -136,7 +135,7 @@ from workbench.review.outreach import (
     sidecar_path,
 )
 from workbench.review.store import GENESIS_HASH, LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
-from workbench.runs.rerun import REPLACED_SUFFIX, checkpoint_of, replaced_at
+from workbench.runs.rerun import NOT_PUBLISHED_REPLACED, REPLACED_SUFFIX, checkpoint_of, replaced_at
 from workbench.spreadsheet import restored
 
 __all__ = [
@@ -1368,6 +1367,19 @@ def _is_output_name(name: str) -> bool:
     return len(parts) > 1 and parts[0] in folders and ".." not in parts
 
 
+def _as_run_wrote(name: str) -> str:
+    """A kept earlier run's file's path as its run wrote it, before the rerun renamed its
+    shareable/ (`NOT_PUBLISHED_REPLACED`).
+
+    >>> _as_run_wrote("shareable-of-a-replaced-run/take_up.csv"), _as_run_wrote("report.html")
+    ('shareable/take_up.csv', 'report.html')
+    """
+    parts = PurePosixPath(name).parts
+    if len(parts) > 1 and parts[0] == NOT_PUBLISHED_REPLACED:
+        return PurePosixPath(SHAREABLE_DIR, *parts[1:]).as_posix()
+    return name
+
+
 def _sha256(path: Path) -> str | None:
     try:
         return file_sha256(path)
@@ -1422,6 +1434,8 @@ def _outputs_problems(manifest: Path) -> _Outputs:
     kept_whole = replaced_at(manifest.parent.name) is not None
     kept: dict[str, str] = {}
     folder, found = manifest.parent, _output_files(manifest.parent)
+    if kept_whole:  # its shareable/ renamed as the rerun kept it (`workbench.runs.rerun`)
+        found = {_as_run_wrote(name): path for name, path in found.items()}
     hashes = {name: _sha256(path) for name, path in found.items()}
     problems: list[tuple[str, str]] = []  # (where, finding), to be shown in order of path
     intact = 0
@@ -1546,7 +1560,7 @@ def _unfinished_line(folder: Path) -> tuple[str, bool]:
     if found is None or named is None:  # only such folders are found as unfinished
         return f"{folder}: a hidden run folder, not checked", True
     lock = folder.with_name(f".{found['folder']}.lock")
-    if (busy := _run_in_progress(lock)) is not None:
+    if (busy := run_in_progress(lock)) is not None:
         return f"{folder}: being written by a report run now ({busy}): not checked", False
     run_folder = folder.with_name(found["folder"])
     if found["state"] == "previous":

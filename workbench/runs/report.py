@@ -82,7 +82,7 @@ from workbench.runs.parameters import (
     notebook_language,
     resolve_notebook,
 )
-from workbench.runs.rerun import not_as_written, replaced_name
+from workbench.runs.rerun import NOT_PUBLISHED_REPLACED, not_as_written, replaced_name
 
 __all__ = [
     "RENDERED",
@@ -315,12 +315,18 @@ def _install(
     kept = replaced_name(final, now or datetime.now(UTC))
     final.rename(kept)
     partial.rename(final)
+    renamed = ""
+    if (kept / SHAREABLE).is_dir() and not (kept / SHAREABLE).is_symlink():
+        # Nothing is published from it: a table there may have been edited, and the rerun's
+        # shareable/ supersedes it (`workbench assure` reads it as the run's shareable/).
+        (kept / SHAREABLE).rename(kept / NOT_PUBLISHED_REPLACED)
+        renamed = f" (its {SHAREABLE}/ renamed {NOT_PUBLISHED_REPLACED}/: publish nothing from it)"
     named = [f"{name} ({why})" for name, why in list(found.items())[:MAX_NAMED]]
     if len(found) > MAX_NAMED:
         named.append(f"and {len(found) - MAX_NAMED} more")
     return kept, (
         f"The earlier run of these inputs was not deleted: it held files its run did not write "
-        f"as it wrote them ({'; '.join(named)}), so it is kept whole as {kept}."
+        f"as it wrote them ({'; '.join(named)}), so it is kept whole as {kept}{renamed}."
     )
 
 

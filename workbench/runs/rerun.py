@@ -9,7 +9,9 @@ edited one (a table, the list), the earlier folder is kept whole, renamed
     <run folder>-replaced-<YYYYMMDDTHHMMSSZ>    the UTC time it was replaced (`-2`, `-3`... after
                                                 it when two are replaced within one second)
 
-and `workbench assure` says which of its files are not the run's (`replaced_at`). A Jupyter
+with its ``shareable/`` renamed `NOT_PUBLISHED_REPLACED`, so that nothing is published from
+it; `workbench assure` reads it as the run's ``shareable/`` and says which of its files are
+not the run's (`replaced_at`). A Jupyter
 checkpoint of one of the run's files with its very bytes (`.ipynb_checkpoints/`, written when
 someone opens the executed notebook) is the run's.
 
@@ -31,6 +33,7 @@ from pathlib import Path, PurePosixPath
 from workbench.provenance import file_sha256
 
 __all__ = [
+    "NOT_PUBLISHED_REPLACED",
     "REPLACED",
     "REPLACED_SUFFIX",
     "checkpoint_of",
@@ -40,6 +43,10 @@ __all__ = [
 ]
 
 REPLACED = "replaced"
+NOT_PUBLISHED_REPLACED = "shareable-of-a-replaced-run"
+"""What a kept earlier run's ``shareable/`` is renamed, as a failed run's is
+(`workbench.runs.report.NOT_PUBLISHED`): a publisher taking ``*/shareable/*`` must not take a
+table an analyst edited there, nor tables the rerun has superseded."""
 REPLACED_SUFFIX = r"-replaced-(?P<replaced>[0-9]{8}T[0-9]{6}Z)(?:-[0-9]+)?"
 """The end of a kept earlier run's folder name, as a regular expression (retention and assure
 read it)."""
