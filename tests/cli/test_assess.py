@@ -301,7 +301,7 @@ def test_demo_writes_a_report_with_restricted_and_shareable_parts(tmp_path):
     assert cast(int, counts.min()) >= 10
     audit = workbench("assure", str(run_dir))
     assert audit.returncode == 0, audit.stdout
-    assert "All 9 checks passed." in audit.stdout
+    assert "All 10 checks passed." in audit.stdout
     # Shareable tables hold counts only: no person ids.
     for path in (run_dir / "shareable").glob("*.csv"):
         assert "P0" not in path.read_text()

@@ -350,14 +350,14 @@ def test_strict_makes_a_warning_fail(review: Review):
     report = review.report(strict=True)
     assert not report.ok
     assert [c.name for c in report.checks if not c.ok] == [VIEWED_FIRST]
-    assert format_report(report).splitlines()[-1] == "1 of 13 checks failed."
+    assert format_report(report).splitlines()[-1] == "1 of 14 checks failed."
 
 
 def test_the_report_says_how_many_checks_warned(review: Review):
     review.decide("P003", "contact", "A. Officer", at=0, view=False)
     text = format_report(review.report())
     assert f"WARN  {VIEWED_FIRST}: 1 of 1 decision(s)" in text
-    assert text.splitlines()[-1] == "All 13 checks passed (1 with warnings for the auditor)."
+    assert text.splitlines()[-1] == "All 14 checks passed (1 with warnings for the auditor)."
 
 
 def test_no_decisions_pass_every_review_check(review: Review):

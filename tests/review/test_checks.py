@@ -1192,7 +1192,7 @@ def _tampered(store: ReviewStore, *statements: str) -> None:
 def test_check_results_changed_behind_the_stores_back_are_found(
     exported, statement, found, monkeypatch
 ):
-    from workbench.runs.assure import CHAIN, assure
+    from workbench.runs.assure import SEALED, assure
 
     monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())  # assure opens the store with the key
     (store, *_, folder), _, sent = exported
@@ -1200,7 +1200,7 @@ def test_check_results_changed_behind_the_stores_back_are_found(
     path = _results(sent[:3], ["Eligible", "May not be eligible", "Eligible"], folder / "r.csv")
     imported = import_check_results(store, path, key=KEY, user="A. Officer")
     assert store.verify_check_results() == CheckResultsReport(True, 1, 0)
-    before = assure([folder / "out"], store=store.path, key=KEY).check(CHAIN)
+    before = assure([folder / "out"], store=store.path, key=KEY).check(SEALED)
     assert before.ok and "DfE's check results: 1 import(s) sealed and intact" in before.detail
     _tampered(store, statement)
     said = {
@@ -1210,7 +1210,7 @@ def test_check_results_changed_behind_the_stores_back_are_found(
         "imported, or an import sealed before it was removed (the seal does not match)",
     }[found]
     assert store.verify_check_results() == CheckResultsReport(False, 1, 0, (said,))
-    after = assure([folder / "out"], store=store.path, key=KEY).check(CHAIN)
+    after = assure([folder / "out"], store=store.path, key=KEY).check(SEALED)
     assert not after.ok and said in after.detail
 
 

@@ -37,6 +37,7 @@ from workbench.runs.assure import (
     OUTREACH_TRACED,
     REVIEW_CHECKS,
     RULES_CHECKED,
+    SEALED,
     SHAREABLE,
     AssuranceReport,
     Check,
@@ -53,6 +54,7 @@ ALL_CHECKS = [
     OUTREACH_TRACED,
     CHECKS_TRACED,
     CHAIN,
+    SEALED,
     MODES,
     SHAREABLE,
     LINKS_TRACED,
@@ -190,7 +192,7 @@ def test_a_clean_run_passes_every_check(run: Run):
         "not applicable: no report run (a manifest.json written by `workbench report`) found "
         "under the paths given"
     )
-    assert format_report(report).splitlines()[-1] == "All 13 checks passed."
+    assert format_report(report).splitlines()[-1] == "All 14 checks passed."
 
 
 def test_a_list_row_edited_to_contacted_fails_the_lists_check(run: Run):
@@ -615,7 +617,7 @@ def test_a_decision_edited_directly_in_sqlite_fails_the_chain_check(run: Run):
     )
 
 
-def test_a_review_view_removed_from_the_access_log_fails_the_chain_check(run: Run):
+def test_a_review_view_removed_from_the_access_log_fails_the_sealed_check(run: Run):
     """The auditor's case: a deleted "review view" line passed "details seen before each
     decision", which rests on it."""
     conn = sqlite3.connect(run.store)
@@ -626,17 +628,17 @@ def test_a_review_view_removed_from_the_access_log_fails_the_chain_check(run: Ru
     conn.commit()
     conn.close()
     report = run.report()
-    assert failed(report) == [CHAIN]
-    detail = report.check(CHAIN).detail
+    assert failed(report) == [SEALED]
+    detail = report.check(SEALED).detail
     assert f"access log line {seq + 1} (" in detail
     assert "its seal does not match: the line was changed, a line before it was removed" in detail
     assert f"{run.store}.access line " in detail and f"access log line {seq}, logged on " in detail
 
 
-def test_a_stored_list_item_edited_in_sqlite_fails_the_chain_check(run: Run):
+def test_a_stored_list_item_edited_in_sqlite_fails_the_sealed_check(run: Run):
     """What a reviewer decided on is the item's stored row: before the lists were sealed, a
     tier changed with sqlite3 passed every check."""
-    assert "the stored lists: 1 sealed and intact" in run.report().check(CHAIN).detail
+    assert "the stored lists: 1 sealed and intact" in run.report().check(SEALED).detail
     conn = sqlite3.connect(run.store)
     conn.execute("DROP TRIGGER list_items_no_update")
     conn.execute("UPDATE list_items SET tier = 'possible' WHERE rowid = 1")
@@ -644,9 +646,9 @@ def test_a_stored_list_item_edited_in_sqlite_fails_the_chain_check(run: Run):
     (list_id,) = conn.execute("SELECT list_id FROM lists").fetchone()
     conn.close()
     report = run.report()
-    assert failed(report) == [CHAIN]
-    assert report.check(CHAIN).detail.startswith(f"list {list_id} (stored ") and report.check(
-        CHAIN
+    assert failed(report) == [SEALED]
+    assert report.check(SEALED).detail.startswith(f"list {list_id} (stored ") and report.check(
+        SEALED
     ).detail.endswith(
         "its items were changed, added or removed since it was stored (outside retention): "
         "what reviewers were shown is not as the list proposed"
@@ -692,6 +694,9 @@ def test_an_exported_head_removed_under_store_retention_still_passes_the_chain_c
         f"1 checkpoints; head {head[:12]}",
         f"{run.outreach}.outreach.json: the chain head recorded at export was removed under "
         "retention (bridged by checkpoint 1)",
+    ]
+    assert report.check(SEALED).ok
+    assert report.check(SEALED).detail.splitlines() == [
         "the stored lists: 1 sealed and intact",
         "the access log: 6 line(s) sealed and intact",
     ]
@@ -1150,7 +1155,7 @@ def test_a_report_runs_files_as_it_wrote_them_pass(report_run: Path):
         "under shareable/ and restricted/), each with the SHA-256 its manifest records, none "
         "missing or added"
     )
-    assert format_report(report).splitlines()[-1] == "All 9 checks passed."
+    assert format_report(report).splitlines()[-1] == "All 10 checks passed."
 
 
 def _person_id(folder: Path) -> str:
@@ -1224,7 +1229,7 @@ def test_a_restricted_file_deleted_since_the_run_fails_the_outputs_check(report_
 
 def test_files_added_to_the_run_folders_top_or_a_new_folder_fail(report_run: Path):
     # The auditor's tester put a copy of the list (and the whole people file) at the run
-    # folder's world-readable top and in a new subfolder: all 9 checks passed.
+    # folder's world-readable top and in a new subfolder: all 10 checks passed.
     top = report_run / "two_year_old_list copy.csv"
     shutil.copyfile(report_run / "restricted" / "two_year_old_list.csv", top)
     (report_run / "extract").mkdir()

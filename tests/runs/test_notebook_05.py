@@ -35,9 +35,9 @@ def test_a_clean_run_passes_every_check(clean):
     assert clean.ok
     _no_error_cells(clean)
     checks = pl.read_csv(clean.run_dir / "shareable" / "assurance.csv")
-    assert checks["result"].to_list() == ["pass"] * 9
+    assert checks["result"].to_list() == ["pass"] * 10
     html = clean.html.read_text()
-    assert "All 9 checks passed." in html
+    assert "All 10 checks passed." in html
     assert (clean.run_dir / "restricted" / "two_year_old_list.csv").exists()
 
 
@@ -56,7 +56,7 @@ def test_a_list_that_claims_a_decision_is_reported(clean, tmp_path):
     failed = checks.filter(pl.col("result") == "FAIL")["check"].to_list()
     assert failed == ["lists claim no decision"]
     assert result.html is not None
-    assert "1 of 9 checks FAILED" in result.html.read_text()
+    assert "1 of 10 checks FAILED" in result.html.read_text()
 
 
 def test_the_review_quality_of_a_store_is_tabled_and_its_warnings_shown(clean, tmp_path):
@@ -100,5 +100,5 @@ def test_the_review_quality_of_a_store_is_tabled_and_its_warnings_shown(clean, t
     assert quality["contacts_to_funded"][0] >= 1
     assert result.html is not None
     html = result.html.read_text()
-    assert "All 13 checks passed (3 with warnings for the auditor: see below)." in html
+    assert "All 14 checks passed (3 with warnings for the auditor: see below)." in html
     assert "How the decisions were made" in html and "A. Officer" in html

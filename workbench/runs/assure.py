@@ -29,27 +29,34 @@ given (run folders, lists, outreach and check exports) and, with ``store``, the 
 4. **decision chain intact**: the store's hash chain verifies, and the chain head each outreach
    or check export recorded is still in the chain (no decision removed since), or is the head
    of a run of decisions removed under retention (a checkpoint's ``head_hash``; noted in the
-   detail); and each import of DfE's check results matches its seal (its record, and its
-   results unless retention removed them: `ReviewStore.verify_check_results`); each stored
-   list matches its seal (its record, and its items unless retention removed them:
-   `ReviewStore.verify_lists`), so an item a reviewer decided on was not changed since.
-5. **restricted files owner-only**: lists, manifests, outreach and check exports, workbooks and
+   detail).
+5. **stored lists and logs as sealed**: each stored list matches its seal (its record, and its
+   items unless retention removed them: `ReviewStore.verify_lists`), so an item a reviewer
+   decided on was not changed since, and is held as the store recorded it (its items as many
+   as it was stored with, a list emptied by retention matched by the sealed access log);
+   each migration of an older store is a sealed line of the access log
+   (`ReviewStore.verify_migrations`); each import of DfE's check results matches its seal
+   (its record, and its results unless retention removed them:
+   `ReviewStore.verify_check_results`); and the access log's lines are sealed and intact
+   (`ReviewStore.verify_access_log`), which "details seen before each decision" and subject
+   access rest on.
+6. **restricted files owner-only**: lists, manifests, outreach and check exports, workbooks and
    anything under a ``restricted/`` folder have no group or other permissions (0600; folders
    0700).
-6. **shareable outputs hold no personal data**: files under a ``shareable/`` folder hold no
+7. **shareable outputs hold no personal data**: files under a ``shareable/`` folder hold no
    NINO, full postcode, pseudonymous key, person or record id of the lists found, nor a
    name from an outreach export. Findings name the file, line and kind, never the value.
-7. **record links traced to decisions**: every list row linked by a reviewer's decision
+8. **record links traced to decisions**: every list row linked by a reviewer's decision
    (``link_method`` ``reviewer_confirmed``, applied by ``assess --store``) is named among the
    decisions its manifest says were applied, and each of those is in the store: a
    ``link_confirmed`` or ``link_rejected`` by a named reviewer, about that DWP-list row, whose
    item proposed that child (for a confirmation).
 
-8. **rules checked for each list's term**: the rule file each list was made with had been
+9. **rules checked for each list's term**: the rule file each list was made with had been
    checked against published sources for the term the list targets (its manifest's
    ``rules_checked_through``, on or after its ``term_start``); otherwise it *warns*
    (``--strict``: fails): a criterion, threshold or rate may have changed since.
-9. **report outputs as the run wrote them**: in each report run found (a ``manifest.json``
+10. **report outputs as the run wrote them**: in each report run found (a ``manifest.json``
    written by `workbench report`, a failed run's too), every file its manifest's ``outputs``
    lists is there with the SHA-256 recorded, and nothing under ``shareable/`` or
    ``restricted/`` is there that the manifest does not list (a table edited, a file added,
@@ -67,11 +74,11 @@ With ``store``, four checks of how the decisions were made follow, per list and 
 (:mod:`workbench.governance.review_quality`); each passes or *warns* (``--strict``: fails)
 against thresholds the council can set:
 
-10. **review pace**: no more than 6 decisions a minute, sustained over 60 seconds;
-11. **no long runs of identical decisions**: fewer than 50 of one decision in a row;
-12. **no contact to already-funded children**: no ``contact`` decision about a child whose list
+11. **review pace**: no more than 6 decisions a minute, sustained over 60 seconds;
+12. **no long runs of identical decisions**: fewer than 50 of one decision in a row;
+13. **no contact to already-funded children**: no ``contact`` decision about a child whose list
     row (from the list files found under the paths) says ``already_funded``;
-13. **child's details seen before each decision**: a ``review view`` of the child on the list
+14. **child's details seen before each decision**: a ``review view`` of the child on the list
     by the reviewer (for a decision imported from a workbook, the workbook's export) came first.
 
 Example
@@ -151,6 +158,7 @@ __all__ = [
     "REVIEW_CHECKS",
     "REVIEW_PACE",
     "RULES_CHECKED",
+    "SEALED",
     "SHAREABLE",
     "VIEWED_FIRST",
     "AssuranceReport",
@@ -163,6 +171,7 @@ LISTS_PENDING = "lists claim no decision"
 OUTREACH_TRACED = "outreach traced to decisions"
 CHECKS_TRACED = "check exports traced to decisions"
 CHAIN = "decision chain intact"
+SEALED = "stored lists and logs as sealed"
 MODES = "restricted files owner-only"
 SHAREABLE = "shareable outputs hold no personal data"
 LINKS_TRACED = "record links traced to decisions"
@@ -1095,13 +1104,25 @@ def _check_chain(run: _Run, store: ReviewStore | None) -> Check:
                 f"{sidecar}: the chain head recorded at export is no longer in the store's "
                 "chain (decisions were removed since)"
             )
-    results = store.verify_check_results()
-    problems += results.problems
+    if problems:
+        return Check(CHAIN, False, _shown(problems))
+    return Check(CHAIN, True, _shown([f"{report.message}; head {report.head[:12]}", *notes]))
+
+
+# --- 5. sealed -----------------------------------------------------------------------------
+def _check_sealed(store: ReviewStore | None) -> Check:
+    """The store's lists, migrations, imports of DfE's results and access log against their
+    seals."""
+    if store is None:
+        return Check(SEALED, True, "not checked: no store given")
+    notes: list[str] = []
     # The lists: what each reviewer was shown and decided on is the item's stored row.
     lists_sealed, list_problems = store.verify_lists()
-    problems += list_problems + store.verify_migrations()
+    problems = list_problems + store.verify_migrations()
     if lists_sealed and not list_problems:
         notes.append(f"the stored lists: {lists_sealed} sealed and intact")
+    results = store.verify_check_results()
+    problems += results.problems
     # The access log: "details seen before each decision" and subject access rest on it.
     accesses = store.verify_access_log()
     problems += accesses.problems
@@ -1125,11 +1146,13 @@ def _check_chain(run: _Run, store: ReviewStore | None) -> Check:
             )
         )
     if problems:
-        return Check(CHAIN, False, _shown(problems))
-    return Check(CHAIN, True, _shown([f"{report.message}; head {report.head[:12]}", *notes]))
+        return Check(SEALED, False, _shown(problems))
+    if not notes:
+        notes.append("nothing sealed yet: no list, result import or access-log line")
+    return Check(SEALED, True, _shown(notes))
 
 
-# --- 5. modes ------------------------------------------------------------------------------
+# --- 6. modes ------------------------------------------------------------------------------
 def _is_quarantine(path: Path) -> bool:
     """A quarantine file (`workbench validate --quarantine-out`), wherever it was written: it
     holds ids, dates of birth and raw values as given."""
@@ -1178,7 +1201,7 @@ def _check_modes(run: _Run, store_path: Path | None) -> Check:
     return Check(MODES, True, f"{len(files)} file(s) and {len(dirs)} folder(s) owner-only")
 
 
-# --- 6. shareable --------------------------------------------------------------------------
+# --- 7. shareable --------------------------------------------------------------------------
 def _known_ids(run: _Run) -> set[str]:
     """Person and record ids of every list (and outreach export) found."""
     ids: set[str] = set()
@@ -1278,7 +1301,7 @@ def _check_shareable(run: _Run) -> Check:
     return Check(SHAREABLE, True, detail)
 
 
-# --- 8. the rules each list was made with --------------------------------------------------
+# --- 9. the rules each list was made with --------------------------------------------------
 def _check_rules(run: _Run, strict: bool) -> Check:
     """Each list's rule file was checked for the list's term (its manifest says how far)."""
     if not run.lists:
@@ -1314,7 +1337,7 @@ def _check_rules(run: _Run, strict: bool) -> Check:
     return Check(RULES_CHECKED, not strict, _shown([summary, *beyond]), warning=not strict)
 
 
-# --- 9. report outputs ---------------------------------------------------------------------
+# --- 10. report outputs --------------------------------------------------------------------
 def _output_files(folder: Path) -> dict[str, Path]:
     """Every file in a report run's folder now but its manifest, by path inside the folder (as
     `workbench report` keys its manifest's ``outputs``): the run writes only its notebook, its
@@ -1640,7 +1663,7 @@ def _check_outputs(run: _Run, strict: bool = False) -> Check:
     return Check(OUTPUTS, not (act and strict), _shown(lines), warning=act and not strict)
 
 
-# --- 10-13. review quality -----------------------------------------------------------------
+# --- 11-14. review quality ----------------------------------------------------------------
 def _reviewer_lines(flagged: pl.DataFrame, say: Callable[[dict[str, Any]], str]) -> list[str]:
     return [
         f"list {row['list_id']}, {row['reviewer']}: {say(row)}" for row in flagged.rows(named=True)
@@ -1829,6 +1852,7 @@ def assure(
             _check_outreach(run, opened, key, strict),
             _check_check_exports(run, opened, key),
             _check_chain(run, opened),
+            _check_sealed(opened),
             _check_modes(run, Path(store) if store is not None else None),
             _check_shareable(run),
             _check_links(run, opened, key),
@@ -1850,7 +1874,7 @@ def assure(
     )
 
 
-# --- 7. record links made by a reviewer's decision ---------------------------------------
+# --- 8. record links made by a reviewer's decision ---------------------------------------
 _JSON_KINDS = {
     str: "string",
     int: "number",
