@@ -111,10 +111,32 @@ def test_a_lists_record_edited_fails_naming_the_list(tmp_path):
     assert "its record was changed since it was stored" in problem
 
 
-def test_a_seal_removed_fails_for_the_list_after_it_or_as_unsealed(tmp_path):
+def test_a_seal_removed_is_blamed_on_its_own_list_not_the_next(tmp_path):
+    """An auditor's case: the seal row of one list deleted failed the list after it ("its
+    record was changed") as well as naming the first as never sealed."""
+    path = tmp_path / "review.sqlite"
+    first, _ = stored(path)
+    behind_the_stores_back(path, f"DELETE FROM list_seals WHERE list_id = '{first}'")
+    with ReviewStore(path, key=KEY) as store:
+        count, found = store.verify_lists()
+    assert count == 1
+    (problem,) = found
+    assert problem.startswith(f"list {first} (stored ")
+    assert problem.endswith(
+        "): its seal was removed outside the workbench (the seal of the list stored after it "
+        "shows it was sealed)"
+    )
+
+
+def test_a_seal_removed_from_a_list_edited_too_fails_both(tmp_path):
+    """The first list's seal removed and its record edited: nothing proves it was sealed as
+    it stands, so the list after it fails and the first shows as unsealed."""
     path = tmp_path / "review.sqlite"
     first, second = stored(path)
     behind_the_stores_back(path, f"DELETE FROM list_seals WHERE list_id = '{first}'")
+    behind_the_stores_back(
+        path, f"UPDATE lists SET rule_set = 'two_year_old@1' WHERE list_id = '{first}'"
+    )
     with ReviewStore(path, key=KEY) as store:
         count, found = store.verify_lists()
     assert count == 1
