@@ -85,3 +85,14 @@ def test_nothing_is_said_when_the_figures_agree(tmp_path):
     )
     found = assessed(council(tmp_path / "data", agreeing))
     assert income_clashes(found) == []
+
+
+def test_a_benefits_file_without_its_optional_columns_is_read_as_the_engine_reads_it(tmp_path):
+    """end_date and gross_income are optional: the note once stopped `assess` on a file
+    without them."""
+    short = "award_id,person_id,benefit,start_date,net_earned_income\n" + "".join(
+        f"{award},{person},universal_credit,2025-01-01,{pay}\n"
+        for award, person, pay in [("U1", "A1", 9000), ("U2", "B1", 21000), ("U3", "A2", 9000)]
+    )
+    found = assessed(council(tmp_path / "data", short))
+    assert [s.split(": ")[-1][:2] for s in income_clashes(found)] == ["C1"]

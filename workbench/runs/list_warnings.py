@@ -261,7 +261,7 @@ def income_clashes(found: Assessment) -> list[str]:
     The awards over a limit are found first; only when there are some are the people read
     again, once, for the listed children and those awards' holders.
     """
-    from workbench.eligibility.engine import Compiler, active_on, income_passes
+    from workbench.eligibility.engine import Compiler, active_on, income_passes, rule_tables
 
     tests = [
         c
@@ -270,7 +270,9 @@ def income_clashes(found: Assessment) -> list[str]:
     ]
     if not tests or "benefits" not in found.data.tables:
         return []
-    awards = found.data.tables["benefits"].lazy().filter(active_on(found.as_of))
+    # As the engine reads them: an optional column the file lacks (end_date) reads as empty.
+    tables = rule_tables(found.data.tables, found.rule_set)
+    awards = tables["benefits"].filter(active_on(found.as_of))
     over = pl.concat(
         [
             awards.filter(
