@@ -47,7 +47,10 @@ def test_households_rows_are_typed_and_bad_ones_quarantined(folder):
     assert reasons[0] == "'maybe' is not true or false (expected true/false, yes/no, y/n or 1/0)"
     assert reasons[1].startswith("not a number")
     assert reasons[2] == "household_id H9 is not a household_id in people.csv"
-    assert reasons[3] == "household_id H4 appears on rows 6, 7"
+    assert reasons[3] == (
+        "household_id H4 appears on rows 6, 7; they differ in no_recourse_to_public_funds, "
+        "annual_income, savings, in_london"
+    )
     report = loaded.reports["households"]
     assert (report.read, report.accepted, report.quarantined) == (6, 1, 5)
 

@@ -430,9 +430,11 @@ def test_every_row_carrying_a_duplicated_id_is_quarantined(make_folder):
         "A7,P2,income_support,2024-01-01,,,",
     )
     data = load(make_folder, benefits=benefits)
+    # The reason names the columns whose values differ between the rows.
+    reason = "award_id A7 appears on rows 2, 4; they differ in person_id, benefit"
     assert quarantined(data) == [
-        ("benefits", "benefits.csv", 2, "award_id", "A7", "award_id A7 appears on rows 2, 4"),
-        ("benefits", "benefits.csv", 4, "award_id", "A7", "award_id A7 appears on rows 2, 4"),
+        ("benefits", "benefits.csv", 2, "award_id", "A7", reason),
+        ("benefits", "benefits.csv", 4, "award_id", "A7", reason),
     ]
     assert data.tables["benefits"]["award_id"].to_list() == ["A2"]
 
@@ -444,7 +446,8 @@ def test_an_id_repeated_many_times_lists_its_first_rows_and_the_count(make_folde
     reason = quarantined(load(make_folder, benefits=benefits))[0][5]
     assert (
         reason
-        == "award_id A1 appears on 12 rows, the first 10 being 2, 3, 4, 5, 6, 7, 8, 9, 10, 11"
+        == "award_id A1 appears on 12 rows, the first 10 being 2, 3, 4, 5, 6, 7, 8, 9, 10, 11; "
+        "they differ in start_date"
     )
 
 
@@ -466,10 +469,13 @@ def test_a_line_repeated_exactly_is_quarantined_whole_and_says_how_to_read_it_on
         (4, "person_id", " P1", reason),  # the value as written
     ]
     assert data.tables["people"]["person_id"].to_list() == ["P2"]
-    # A line alike but for one cell: no such hint (which is right cannot be known).
+    # A line alike but for one cell: no such hint (which is right cannot be known), but the
+    # column that differs is named.
     other = PEOPLE.replace(parent, "\n".join([parent, parent.replace("Ann", "Anne")]))
     differs = quarantined(load(make_folder, people=other))
-    assert [r[5] for r in differs if r[0] == "people"] == ["person_id P1 appears on rows 2, 3"] * 2
+    assert [r[5] for r in differs if r[0] == "people"] == [
+        "person_id P1 appears on rows 2, 3; they differ in forename"
+    ] * 2
 
 
 def test_end_before_start_is_quarantined_on_the_end_column(make_folder):
@@ -508,6 +514,44 @@ def test_text_in_a_decimal_column_is_quarantined_as_not_a_number(make_folder):
         (3, "net_earned_income", "15,40", reason),
         (4, "net_earned_income", "NaN", reason),
     ]
+
+
+def test_an_accounting_negative_is_named_as_one_and_outside_the_plausible_range(make_folder):
+    # A tester's `(1,234.00)` (a negative amount as Excel's accounting format writes it) was
+    # "not a number": it is one, below zero, so outside money's plausible range. It is still
+    # not read, and `1.234` is still read as a number.
+    benefits = benefits_with(
+        'A1,P1,universal_credit,2024-01-01,,"(1,234.00)",',
+        "A2,P1,universal_credit,2024-01-01,,(£50),",
+        "A3,P1,universal_credit,2024-01-01,,(1.2.3),",
+        "A4,P1,universal_credit,2024-01-01,,1.234,",
+    )
+    data = load(make_folder, benefits=benefits)
+    assert [r[2:] for r in quarantined(data)] == [
+        (
+            2,
+            "net_earned_income",
+            "(1,234.00)",
+            "(1,234.00) is written as an accounting negative (-1,234.00), which is outside the "
+            "plausible range (0 to 10,000,000)",
+        ),
+        (
+            3,
+            "net_earned_income",
+            "(£50)",
+            "(£50) is written as an accounting negative (-£50), which is outside the plausible "
+            "range (0 to 10,000,000)",
+        ),
+        (
+            4,
+            "net_earned_income",
+            "(1.2.3)",
+            "not a number (expected digits like 15400 or £15,400.50)",
+        ),
+    ]
+    assert data.tables["benefits"]["net_earned_income"].to_list() == [1.234]
+    summary = quarantine_summary(data.quarantine)
+    assert summary.select("kind", "rows").rows() == [("implausible value", 2), ("not a number", 1)]
 
 
 def test_a_row_with_several_problems_is_quarantined_once_listing_them_all(make_folder):

@@ -323,3 +323,101 @@ def test_people_held_in_large_pieces_are_merged_piece_by_piece_with_the_same_ans
     assert dict(zip(asked, found.to_list(), strict=True)) == expected
     many = pl.Series([f"H{i:06}" for i in range(0, 70_000, 7)])  # merged, piece by piece
     assert _absent(many, people).to_list() == [i >= 60_000 for i in range(0, 70_000, 7)]
+
+
+ZEROS = (
+    "person_id,household_id,forename,surname,date_of_birth\n"
+    "24,H1,Ann,Lee,1990-01-01\n"
+    "25,H1,Bo,Lee,2024-03-01\n"
+    "P7,H2,Cy,Ray,1985-05-05\n"
+)
+
+
+def test_ids_alike_but_for_leading_zeros_say_excel_may_have_dropped_them(
+    make_folder, tmp_path, monkeypatch
+):
+    # A tester's people workbook held `Person Ref` as a number (24) where the benefits and
+    # social-care extracts wrote 0000024: every social-care row was quarantined as naming no
+    # person, and nothing said the ids differed only in their leading zeros.
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+    from workbench.data.quarantine import dropped_zeros
+
+    statuses = (
+        "status_id,person_id,status,start_date\n"
+        "S1,0000025,looked_after,2025-01-01\n"  # row 2: 25 in people
+        "S2,0000099,ehc_plan,2025-01-01\n"  # row 3: no such person, zeros or not
+        "S3,0000025,ehc_plan,2025-02-01\n"  # row 4
+    )
+    benefits = "award_id,person_id,benefit,start_date\nA1,0000024,universal_credit,2025-01-01\n"
+    folder = make_folder(
+        {"people.csv": ZEROS, "benefits.csv": benefits, "child_statuses.csv": statuses}
+    )
+    data = load_folder(folder)
+    advice = (
+        "Excel may have dropped the zeros from person_id in people.csv: format that column as "
+        "text and export again, or read it through a source profile as "
+        "tables.people.columns.person_id: {pad: {column: person_id, width: 7}}"
+    )
+    assert quarantined(data) == [
+        (
+            "benefits",
+            "benefits.csv",
+            2,
+            "person_id",
+            "0000024",
+            "person_id 0000024 is not a person_id in people.csv, though 24 is once leading "
+            f"zeros are ignored: {advice}",
+        ),
+        (
+            "child_statuses",
+            "child_statuses.csv",
+            2,
+            "person_id",
+            "0000025",
+            "person_id 0000025 is not a person_id in people.csv, though 25 is once leading "
+            f"zeros are ignored: {advice}",
+        ),
+        ("child_statuses", "child_statuses.csv", 3, "person_id", "0000099", unknown("0000099")),
+        (
+            "child_statuses",
+            "child_statuses.csv",
+            4,
+            "person_id",
+            "0000025",
+            "person_id 0000025 is not a person_id in people.csv, though 25 is once leading "
+            f"zeros are ignored: {advice}",
+        ),
+    ]
+    assert quarantine_summary(data.quarantine)["kind"].to_list() == ["unknown person"] * 2
+    assert dropped_zeros(data) == [
+        "benefits.csv: 1 of the 1 person_id ids not found in people.csv match ids there once "
+        f"leading zeros are ignored (0000024 and 24): {advice}",
+        "child_statuses.csv: 1 of the 2 person_id ids not found in people.csv match ids there "
+        f"once leading zeros are ignored (0000025 and 25): {advice}",
+    ]
+    monkeypatch.setenv("WORKBENCH_PROFILE", "")
+    done = CliRunner().invoke(app, ["--quiet", "validate", str(folder)])
+    assert (
+        "warning: child_statuses.csv: 1 of the 2 person_id ids not found in people.csv match"
+    ) in " ".join(done.output.split())
+    # The profile's `pad` reads the people's ids as the other files write them.
+    profile = tmp_path / "pad.yaml"
+    document = {
+        "version": 1,
+        "tables": {
+            "people": {
+                "file": "people.csv",
+                "columns": {"person_id": {"pad": {"column": "person_id", "width": 7}}},
+            }
+        },
+    }
+    profile.write_text(yaml.safe_dump(document), encoding="utf-8")
+    data = load_folder(folder, profile=profile)
+    # (an id that is not digits alone is read as written)
+    assert data.tables["people"]["person_id"].to_list() == ["0000024", "0000025", "P7"]
+    assert quarantined(data) == [
+        ("child_statuses", "child_statuses.csv", 3, "person_id", "0000099", unknown("0000099"))
+    ]
+    assert dropped_zeros(data) == []

@@ -479,7 +479,8 @@ def test_explain_folder_says_which_quarantined_rows_hold_a_person_and_why(make_f
         f"column uses YYYY-MM-DD)), {then}",
         # A reason met on each row is said once.
         "P3": "no person 'P3' among the people the rules read: people.csv rows 4 and 5 hold "
-        "it but were quarantined (person_id P3 appears on rows 4, 5), " + then,
+        "it but were quarantined (person_id P3 appears on rows 4, 5; they differ in forename), "
+        + then,
         "P9": "no person 'P9' in people: expected a person_id from the people table. Check "
         "the id, and whether its row was quarantined (`workbench validate`).",
     }
@@ -497,14 +498,15 @@ def test_explain_names_the_households_quarantined_rows(make_folder) -> None:
         folder, initiative="two_year_old", person_id="P2", term_start=TERM, as_of=AS_OF
     )
     assert found.household_quarantined == (
-        "people.csv row 2 (person_id P1 appears on rows 2, 3)",
-        "people.csv row 3 (person_id P1 appears on rows 2, 3)",
+        "people.csv row 2 (person_id P1 appears on rows 2, 3; they differ in forename)",
+        "people.csv row 3 (person_id P1 appears on rows 2, 3; they differ in forename)",
     )
     assert (
         "Parents and carers in the household: none found.\nQuarantined rows of the household "
         "(not read, so no one on them counts as a parent or carer, nor do their awards): "
-        "people.csv row 2 (person_id P1 appears on rows 2, 3); people.csv row 3 (person_id P1 "
-        "appears on rows 2, 3). Correct them in the extract and run again."
+        "people.csv row 2 (person_id P1 appears on rows 2, 3; they differ in forename); "
+        "people.csv row 3 (person_id P1 appears on rows 2, 3; they differ in forename). "
+        "Correct them in the extract and run again."
     ) in found.to_text()
     # Another household's quarantined rows are not this child's.
     assert (

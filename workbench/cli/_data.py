@@ -78,7 +78,12 @@ def validate_command(
     profile: ProfileFile = None,
 ) -> None:
     """Check a data folder against the data contract and report the quarantine."""
-    from workbench.data.quarantine import mostly_quarantined, quarantined_rows, set_aside_rows
+    from workbench.data.quarantine import (
+        dropped_zeros,
+        mostly_quarantined,
+        quarantined_rows,
+        set_aside_rows,
+    )
     from workbench.data.reading import load_folder
     from workbench.runs.console import print_validation, write_quarantine
 
@@ -100,7 +105,7 @@ def validate_command(
     if profile is not None:
         _print_mapping(data, profile, tables, equality_monitoring)
     print_validation(loaded)
-    for sentence in mostly_quarantined(loaded):
+    for sentence in [*mostly_quarantined(loaded), *dropped_zeros(loaded)]:
         typer.echo(f"warning: {sentence}", err=True)
     if purpose is not None:
         absent = [t for t in tables or () if t not in loaded.reports]

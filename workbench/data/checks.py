@@ -22,7 +22,9 @@ Decimals accept plain numbers (`15400`, `-12.5`, `.5`) and money as people type 
 one leading pound sign, perhaps with a space after it, a minus sign before or after it,
 `-£50`, `£-50` or `£ -50`, commas only in thousands groups); anything else, including `1e5`,
 `NaN` and `15,40`, is "not a number", and only that: a range is judged of numbers alone (`£-50`
-is a number, below the plausible range).
+is a number, below the plausible range). An accounting negative (`(1,234.00)`, as Excel's
+accounting format writes one) is not read either, but named as what it is: below zero, so
+outside money's plausible range.
 
 Booleans (`households`' flags) accept, ignoring case and surrounding space, `true`/`false`,
 `yes`/`no`, `y`/`n`, `t`/`f` and `1`/`0`; a parquet Boolean or 0/1 integer column is read as
@@ -129,7 +131,11 @@ _EXCEL_SERIAL = r"^\d{5}(?:\.\d+)?$"
 _EXCEL_EPOCH = date(1899, 12, 30)
 # A minus sign before or after the pound sign: `-£50` and `£-50` are both minus fifty pounds;
 # one space may follow the pound sign, as Excel's accounting format writes it (`£ 1,200.00`).
-_MONEY = r"^(?:£ ?-|-?(?:£ ?)?)(?:\d{1,3}(?:,\d{3})+|\d+|\d{1,3}(?:,\d{3})+\.\d+|\d*\.\d+)$"
+_AMOUNT = r"(?:\d{1,3}(?:,\d{3})+|\d+|\d{1,3}(?:,\d{3})+\.\d+|\d*\.\d+)"
+_MONEY = rf"^(?:£ ?-|-?(?:£ ?)?){_AMOUNT}$"
+# An accounting negative, as Excel's accounting format writes one: `(1,234.00)`, `(£50)`.
+# Not read (a minus sign is how a number says it is below zero), but named as what it is.
+_ACCOUNTING = rf"^(?:£ ?)?\((?:£ ?)?{_AMOUNT}\)$"
 _MONEY_NOISE = r"[£, ]"
 # A time of day after a date (its shape, and the strftime that reads it), for the reason of a
 # date so written: `05/03/2024 00:00`, `2024-03-05T10:30:00`, `2024-03-05 00:00:00.000`.
@@ -528,6 +534,7 @@ SHARED_NINO = (
 _FEW_VALUES = 6
 _DUP_COUNT = "__duplicate_count"
 _DUP_ROWS = "__duplicate_rows"
+_DIFFERS = "__differs_"
 _POSITION = "__position"
 _SHARED = "__shared_nino"
 
@@ -681,9 +688,36 @@ def _column_rules(column: Column, columns: set[str], chosen: DateFormat | None) 
         assert chosen is not None, "every text date column has a chosen format"
         reason = _date_reason(name, chosen, columns)
     else:
-        reason = pl.lit("not a number (expected digits like 15400 or £15,400.50)")
+        reason = _number_reason(column)
     rules.append(_Rule(name, filled & ~_fits(column), reason))
     return rules + _plausible_rule(column, columns)
+
+
+def _number_reason(column: Column) -> pl.Expr:
+    """Why a decimal's text is not read: "not a number", or, for an accounting negative
+    (`(1,234.00)`: a negative amount as Excel's accounting format writes it), that it is
+    one, and, money being never below zero, outside the plausible range too."""
+    written = pl.col(_clean_name(column.name))
+    low, high = column.plausible_range or (None, None)
+    negative = pl.concat_str(pl.lit("-"), written.str.replace_all(r"[()]", ""))
+    if isinstance(low, float) and isinstance(high, float) and low >= 0:
+        said = pl.format(
+            f"{{}} is written as an accounting negative ({{}}), which is outside the "
+            f"plausible range ({low:,.0f} to {high:,.0f})",
+            written,
+            negative,
+        )
+    else:
+        said = pl.format(
+            "not a number: {} is written as an accounting negative; write it as {}",
+            written,
+            negative,
+        )
+    return (
+        pl.when(written.str.contains(_ACCOUNTING))
+        .then(said)
+        .otherwise(pl.lit("not a number (expected digits like 15400 or £15,400.50)"))
+    )
 
 
 def _plausible_rule(column: Column, columns: set[str]) -> list[_Rule]:
@@ -743,12 +777,18 @@ and a repeated parent's line costs their child a place on the list, so the way o
 
 
 def _duplicate_rules(
-    name: str, frame: pl.DataFrame, present: list[Column], repeats_once: bool = False
+    name: str,
+    frame: pl.DataFrame,
+    present: list[Column],
+    repeats_once: bool = False,
+    labels: Mapping[str, str] | None = None,
 ) -> list[_Rule]:
     """A duplicated id: every row carrying it, as the contract says, its reason saying so
-    when the rows are alike in every column read (`REPEATED_HINT`). With `repeats_once` (a
-    source profile's `repeated_rows: once`), such alike rows are read once: the copies after
-    the first are quarantined as repeats and set aside."""
+    when the rows are alike in every column read (`REPEATED_HINT`), and otherwise naming the
+    columns whose values differ between them (`_with_differences`; as `labels` names them, a
+    source profile's names, else the contract's). With `repeats_once` (a source profile's
+    `repeated_rows: once`), such alike rows are read once: the copies after the first are
+    quarantined as repeats and set aside."""
     ident = _text(set(frame.columns), name)
     listed = (
         pl.when(pl.col(_DUP_COUNT) > _ROWS_LISTED)
@@ -781,24 +821,27 @@ def _duplicate_rules(
     if distinct.collect().item():
         return [_Rule(name, pl.lit(False), listed, names_column=True)]
     duplicated = ident.is_not_null() & (pl.len().over(ident) > 1)
-    # The ids whose rows are all alike, with the file's row of the first (ids repeat rarely,
-    # so this is a few rows, found once).
+    # The duplicated ids, with the file's row of the first, whether their rows are all alike,
+    # and, for each other column read, whether it differs between them (ids repeat rarely, so
+    # this is a few rows, found once).
     columns = set(frame.columns)
-    exact = (
+    others = [c.name for c in present if c.name != name]
+    cells = {c.name: _text(columns, c.name).str.strip_chars() for c in present}
+    groups = (
         frame.lazy()
         .with_row_index(_POSITION)
         .filter(duplicated)
         .group_by(ident.alias("id"))
         .agg(
             pl.col(_POSITION).min().cast(pl.Int64).alias("first"),
-            pl.struct(_text(columns, c.name).str.strip_chars() for c in present)
-            .n_unique()
-            .alias("variants"),
+            pl.struct(cells.values()).n_unique().alias("variants"),
+            *(cells[c].n_unique().gt(1).alias(f"{_DIFFERS}{c}") for c in others),
         )
-        .filter(pl.col("variants") == 1)
         .collect()
     )
+    exact = groups.filter(pl.col("variants") == 1)
     repeated = ident.is_in(exact["id"].implode())
+    listed = _with_differences(listed, ident, groups.filter(pl.col("variants") > 1), labels)
     if not repeats_once:
         hinted = pl.when(repeated).then(pl.concat_str(listed, pl.lit(REPEATED_HINT)))
         return [_Rule(name, duplicated, hinted.otherwise(listed), names_column=True)]
@@ -817,6 +860,28 @@ def _duplicate_rules(
     ]
 
 
+def _with_differences(
+    listed: pl.Expr, ident: pl.Expr, differing: pl.DataFrame, labels: Mapping[str, str] | None
+) -> pl.Expr:
+    """A duplicated id's reason `listed`, followed for an id whose rows differ (`differing`:
+    one row per such id, a `__differs_<column>` flag per other column read) by the columns
+    whose values differ between its rows: "award_id A7 appears on rows 2, 4; they differ in
+    person_id, benefit". A benefits extract with a row per payment repeats a claim with its
+    earnings changed: the analyst sees which column makes the rows more than one."""
+    if differing.is_empty():
+        return listed
+    flags = [c for c in differing.columns if c.startswith(_DIFFERS)]
+    named = {
+        c: (labels or {}).get(c.removeprefix(_DIFFERS), c.removeprefix(_DIFFERS)) for c in flags
+    }
+    texts = [
+        ", ".join(named[c] for c in flags if row[c]) for row in differing.iter_rows(named=True)
+    ]
+    said = pl.Series([f"; they differ in {t}" if t else "" for t in texts], dtype=pl.String)
+    differences = ident.replace_strict(differing["id"], said, default="", return_dtype=pl.String)
+    return pl.concat_str(listed, differences)
+
+
 def _order_rule(start: str, end: str, columns: set[str]) -> _Rule:
     broken = pl.col(_value_name(end)) < pl.col(_value_name(start))
     reason = pl.format(
@@ -831,6 +896,7 @@ def _rules(
     frame: pl.DataFrame,
     formats: dict[str, DateFormat],
     repeats_once: bool = False,
+    labels: Mapping[str, str] | None = None,
 ) -> list[_Rule]:
     """Every rule a row of this file can break, in column order."""
     columns = set(frame.columns)
@@ -839,7 +905,7 @@ def _rules(
     for column in present:
         rules += _column_rules(column, columns, formats.get(column.name))
         if column.name == table.id_column:
-            rules += _duplicate_rules(column.name, frame, present, repeats_once)
+            rules += _duplicate_rules(column.name, frame, present, repeats_once, labels)
         rules += [
             _order_rule(start, end, columns)
             for start, end in table.date_order
@@ -1072,6 +1138,7 @@ def check_rows(
     mapped: Collection[str] = (),
     filled_in: Collection[str] = (),
     repeats_once: bool = False,
+    labels: Mapping[str, str] | None = None,
 ) -> CheckedRows:
     """Check `raw` (a file's wanted columns, as text or as a parquet file types them) against
     `table`'s schema in one vectorised pass; `file` names the file in the quarantine and
@@ -1083,7 +1150,9 @@ def check_rows(
     rather than read (a DWP list's numbered ids): a row with nothing in the others is blank.
     `repeats_once` reads once the rows of a duplicated id that are alike in every column
     read (a source profile's `repeated_rows: once`); otherwise every row of a duplicated id
-    is quarantined, as the contract says.
+    is quarantined, as the contract says. `labels` names the columns as the file does (a
+    source profile's), where a reason lists several (the columns a duplicated id's rows
+    differ in); by default, by their contract names.
 
     Example
     -------
@@ -1102,7 +1171,7 @@ def check_rows(
     frame, formats = _read_dates(frame, dates, date_formats)
     _refuse_swapped_dates(frame, formats, date_formats or {}, file)
     columns = set(frame.columns)
-    rules = _rules(table, present, frame, formats, repeats_once)
+    rules = _rules(table, present, frame, formats, repeats_once, labels)
     blank = _blank_rule(table, present, columns, filled_in)
     if blank is not None:  # a blank row has that one problem, not one per required column
         # (flags are set in order, so each later rule reads the blank rule's flag)

@@ -27,16 +27,18 @@ how its dates are written, and how its codes map onto the contract's values::
                      JSA(IB): jsa_income_based}
 
 A column entry is either a column name or one of: ``{column: NAME}``, ``{concat: [NAME or
-{text: "..."}, ...], separator: " "}``, ``{split: {column, separator, index}}`` (index 0 is
-the first part, -1 the last), ``{coalesce: [NAME, ...]}`` (the first filled in: a cell of
-spaces or a placeholder such as ``N/A``, ``NULL`` or ``-``, `clean.PLACEHOLDERS`, is not) or
-``{value: "..."}`` (the same on every row). Each may add ``values`` (a value map, for enum and
-true/false columns: the council's spelling, matched ignoring case and runs of space, to the
-contract's value) and, for a date column, ``date_format`` (strftime: ``%d``, ``%m``, ``%b``,
-``%B``, ``%Y`` and literal separators, then optionally a time of day, ``%H:%M``,
-``%H:%M:%S``, ``%H:%M:%S%.f`` or ``%I:%M %p``, which must be a real time and is dropped, the
-date kept; two-digit years are refused as ambiguous). That is the whole expression language:
-a profile is data, never code, so reading one cannot run anything.
+{text: "..."}, ...], separator: " "}``, ``{split: {column, separator, index}}`` (index 0 is the
+first part, -1 the last), ``{coalesce: [NAME, ...]}`` (the first filled in: a cell of spaces or
+a placeholder such as ``N/A``, ``NULL`` or ``-``, `clean.PLACEHOLDERS`, is not), ``{pad:
+{column: NAME, width: N}}`` (a value of digits alone given leading zeros up to N digits: an id
+Excel held as a number, ``24`` for ``0000024``) or ``{value: "..."}`` (the same on every row).
+Each may add ``values`` (a value map, for enum and true/false columns: the council's spelling,
+matched ignoring case and runs of space, to the contract's value) and, for a date column,
+``date_format`` (strftime: ``%d``, ``%m``, ``%b``, ``%B``, ``%Y`` and literal separators, then
+optionally a time of day, ``%H:%M``, ``%H:%M:%S``, ``%H:%M:%S%.f`` or ``%I:%M %p``, which must
+be a real time and is dropped, the date kept; two-digit years are refused as ambiguous).
+That is the whole expression language: a profile is data, never code, so reading one cannot
+run anything.
 
 A contract column the profile does not name is looked for under its own name, as without a
 profile; a table the profile does not name is read from its contract file (``people.csv``).
@@ -115,6 +117,7 @@ __all__ = [
     "parse_profile",
     "using_profile",
     "value_key",
+    "with_placeholder_hints",
     "with_source_values",
     "workbook_sheets",
 ]
@@ -124,7 +127,7 @@ __all__ = [
 PROFILE_ENV = "WORKBENCH_PROFILE"
 # Worked profiles shipped with the package, to copy and adapt.
 EXAMPLE_PROFILES = Path(__file__).parents[1] / "reference" / "profiles"
-_SOURCE_KINDS = ("column", "concat", "split", "coalesce", "value")
+_SOURCE_KINDS = ("column", "concat", "split", "coalesce", "pad", "value")
 # A date format's directives: (the shape of what each reads, its label for people).
 _DATE_DIRECTIVES = {
     "d": (r"\d{1,2}", "dd"),
@@ -205,8 +208,16 @@ class Split(_Strict):
     index: int
 
 
+class Pad(_Strict):
+    """`column` with each value of digits alone given leading zeros up to `width` digits:
+    ids Excel held as numbers (`24` for `0000024`), read as the other files write them."""
+
+    column: str = Field(min_length=1)
+    width: int = Field(ge=2, le=30)
+
+
 class ColumnSource(_Strict):
-    """Where one contract column comes from: exactly one of the five sources, then
+    """Where one contract column comes from: exactly one of the six sources, then
     optionally a value map and a date format."""
 
     column: str | None = Field(default=None, min_length=1)
@@ -214,6 +225,7 @@ class ColumnSource(_Strict):
     separator: str = " "
     split: Split | None = None
     coalesce: list[str] | None = Field(default=None, min_length=1)
+    pad: Pad | None = None
     value: str | None = None
     values: dict[str, str | bool | None] | None = Field(default=None, min_length=1)
     date_format: str | None = None
@@ -234,6 +246,8 @@ class ColumnSource(_Strict):
             return [p for p in self.concat if isinstance(p, str)]
         if self.split is not None:
             return [self.split.column]
+        if self.pad is not None:
+            return [self.pad.column]
         return list(self.coalesce or [])
 
 
@@ -588,6 +602,13 @@ def _derived(source: ColumnSource, found: list[str], name: str) -> tuple[pl.Expr
         part = _text(found[0]).str.split(source.split.separator)
         picked = part.list.get(source.split.index, null_on_oob=True).str.strip_chars()
         return pl.when(picked != "").then(picked), f"{found[0]} (part {source.split.index})"
+    if source.pad is not None:
+        # Digits alone (`24`, as Excel holds an id typed as a number) padded with zeros to
+        # the width; anything else (`A24`, `24.5`, a longer number) as written, to be checked.
+        written = _text(found[0]).str.strip_chars()
+        digits = written.str.contains(r"^\d+$")
+        padded = pl.when(digits).then(written.str.zfill(source.pad.width)).otherwise(written)
+        return pl.when(written != "").then(padded), found[0]
     if source.coalesce is not None:
         # The first filled-in: a cell of spaces is empty here as everywhere (it would be
         # taken, then blanked by the checks, and the next column's value lost), and so is a
@@ -661,10 +682,93 @@ def with_source_values(
 # --- the quarantine in the source's terms ---------------------------------------------------
 
 
-def relabelled(quarantine: pl.DataFrame, plans: Mapping[str, TablePlan]) -> pl.DataFrame:
+def _is_placeholder(value: pl.Expr) -> pl.Expr:
+    return value.str.strip_chars().str.to_lowercase().is_in(clean.PLACEHOLDERS)
+
+
+def _optional_plain(table: Table, plan: TablePlan) -> list[str]:
+    """The optional contract columns `plan` reads from one of the file's columns as it is
+    (not derived): where a placeholder is read as written, and quarantined when the column
+    is typed."""
+    return [
+        name
+        for name in plan.labels
+        if name in table.column_names and not table.column(name).required and name not in plan.shown
+    ]
+
+
+def with_placeholder_hints(
+    quarantine: pl.DataFrame, table: Table, plan: TablePlan, raw: pl.DataFrame
+) -> pl.DataFrame:
+    """The quarantine of one file read through `plan` (rows numbered as `check_rows` numbers
+    them, contract columns named as the contract does), each row quarantined for a
+    placeholder (`N/A`, `NULL`, `-`: `clean.PLACEHOLDERS`) in one or more optional columns
+    read as they are (`raw`: the contract's columns as read) saying so of every such
+    column, as the file names it, with the profile entry that reads it as empty: a tester's
+    row with `N/A` in its earnings and `-` in its savings was told only of the earnings.
+
+    Example of a reason so added to (for one column: "... ('N/A' looks like a placeholder
+    for not known: to read it as empty, map the column as {coalesce: [Earnings]}, and the
+    rest of the row is read)")::
+
+        net_earned_income: not a number (...); savings: not a number (...) ('N/A' in
+        Earnings and '-' in Savings look like placeholders for not known: to read them as
+        empty, map net_earned_income: {coalesce: [Earnings]} and savings: {coalesce:
+        [Savings]}, and the rest of the row is read)
+    """
+    optional = [c for c in _optional_plain(table, plan) if c in raw.columns]
+    if quarantine.is_empty() or not optional:
+        return quarantine
+    positions = quarantine.get_column("row") - FIRST_DATA_ROW
+    cells = raw.select(pl.col(c).cast(pl.String) for c in optional)[positions]
+    reason, column = pl.col("reason"), pl.col("column")
+    # A column's placeholder counts where the reason has that column's problem: its first
+    # (the row's `column`), or one of several, each named ("savings: not a number ...").
+    flags = cells.with_columns(
+        quarantine.get_column("column"), quarantine.get_column("reason")
+    ).select(
+        (
+            _is_placeholder(pl.col(c)).fill_null(False)
+            & (
+                (column == c)
+                | reason.str.starts_with(f"{c}: ")
+                | reason.str.contains(f"; {c}: ", literal=True)
+            )
+        ).alias(c)
+        for c in optional
+    )
+    reasons = quarantine.get_column("reason").to_list()
+    for i in flags.select(pl.any_horizontal(optional)).to_series().arg_true().to_list():
+        found = [(plan.labels[c], cells[c][i], c) for c in optional if flags[c][i]]
+        if len(found) == 1:
+            label, value, _ = found[0]
+            reasons[i] = (
+                f"{reasons[i]} ('{value}' looks like a placeholder for not known: to read it "
+                f"as empty, map the column as {{coalesce: [{label}]}}, and the rest of the row "
+                "is read)"
+            )
+            continue
+        values = _and([f"'{value}' in {label}" for label, value, _ in found])
+        entries = _and([f"{name}: {{coalesce: [{label}]}}" for label, _, name in found])
+        reasons[i] = (
+            f"{reasons[i]} ({values} look like placeholders for not known: to read them as "
+            f"empty, map {entries}, and the rest of the row is read)"
+        )
+    return quarantine.with_columns(pl.Series("reason", reasons, dtype=pl.String))
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def relabelled(
+    quarantine: pl.DataFrame, plans: Mapping[str, TablePlan], placeholders: bool = True
+) -> pl.DataFrame:
     """A quarantine (or warnings) frame naming each problem's column as the source does
     (`DOB` for date_of_birth, `First Name + Surname` for a concatenation), and saying which
     value map lacked a value; for the tables in `plans`. Its `file` is the source file already.
+    With `placeholders`, a row whose column holds a placeholder says how to read it as empty
+    (for warnings: the quarantine says it when the file is read, `with_placeholder_hints`).
     """
     if quarantine.is_empty():
         return quarantine
@@ -714,29 +818,25 @@ def relabelled(quarantine: pl.DataFrame, plans: Mapping[str, TablePlan]) -> pl.D
             frame = frame.with_columns(
                 pl.when(ours).then(renamed).otherwise(reason).alias("reason")
             )
-        # A placeholder in an optional column read as it is ("Savings: n/a") costs the row
-        # (a household's no-recourse flag with it): say how to read it as empty.
-        optional = [
-            name
-            for name in plan.labels
-            if name in TABLES[table].column_names
-            and not TABLES[table].column(name).required
-            and name not in plan.shown
-        ]
-        placeholder = pl.col("value").str.strip_chars().str.to_lowercase().is_in(clean.PLACEHOLDERS)
-        hint = pl.format(
-            "{} ('{}' looks like a placeholder for not known: to read it as empty, map the "
-            "column as {{coalesce: [{}]}}, and the rest of the row is read)",
-            reason,
-            pl.col("value"),
-            column.replace_strict(plan.labels, default=column),
-        )
-        frame = frame.with_columns(
-            pl.when(ours & column.is_in(optional) & placeholder)
-            .then(hint)
-            .otherwise(reason)
-            .alias("reason")
-        )
+        if placeholders:
+            # A placeholder in an optional column read as it is ("NINO: n/a") noted: say how
+            # to read it as empty. (The quarantine's are said of every such column of a row
+            # when the file is read: `with_placeholder_hints`.)
+            optional = _optional_plain(TABLES[table], plan)
+            placeholder = _is_placeholder(pl.col("value"))
+            hint = pl.format(
+                "{} ('{}' looks like a placeholder for not known: to read it as empty, map the "
+                "column as {{coalesce: [{}]}}, and the rest of the row is read)",
+                reason,
+                pl.col("value"),
+                column.replace_strict(plan.labels, default=column),
+            )
+            frame = frame.with_columns(
+                pl.when(ours & column.is_in(optional) & placeholder)
+                .then(hint)
+                .otherwise(reason)
+                .alias("reason")
+            )
         labels = dict(plan.labels)
         frame = frame.with_columns(
             pl.when(ours).then(column.replace(labels)).otherwise(column).alias("column")

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench.data.reading import LoadedData, quarantine_kind, read_as_text, xlsx_header_row
+from workbench.data.reading import (
+    QUARANTINE_KINDS,
+    LoadedData,
+    lost_zeros,
+    quarantine_kind,
+    read_as_text,
+    xlsx_header_row,
+    zero_matches,
+)
 from workbench.data.schema import TABLES
 from workbench.errors import UsageError, WorkbenchError
 from workbench.private_files import private_folder_for, write_private
@@ -23,6 +31,7 @@ from workbench.spreadsheet import neutralised
 __all__ = [
     "MOSTLY_QUARANTINED",
     "SET_ASIDE_KINDS",
+    "dropped_zeros",
     "mostly_quarantined",
     "quarantine_problems",
     "quarantine_summary",
@@ -108,9 +117,15 @@ def quarantine_problems(quarantine: pl.DataFrame) -> pl.DataFrame:
 
 def _source_label(part: str) -> str | None:
     """The source column a reason's part of a profiled table starts with ("Post Code: ..."):
-    text with no quote, colon or semicolon before the first ": " (a quoted value never is)."""
+    text with no quote, colon or semicolon before the first ": " (a quoted value never is),
+    and not itself a reason naming its column ("Claim Ref A7 repeats row 131 exactly (the
+    same in every column read): only the first is read" starts with its column and value,
+    not with a label: taken for one, each id was a column of its own in the summary, a
+    line per claim)."""
     head, colon, _ = part.partition(": ")
-    return head if colon and head and not set(head) & set(":;'\"") else None
+    if not colon or not head or set(head) & set(":;'\""):
+        return None
+    return None if any(pattern in head for pattern, _ in QUARANTINE_KINDS) else head
 
 
 def _named_column(part: str, names: set[str]) -> str | None:
@@ -241,6 +256,49 @@ def mostly_quarantined(data: LoadedData, share: float = MOSTLY_QUARANTINED) -> l
             f"the commonest problem is {kind} in column '{column}' (first at row {first}). "
             f"See `workbench validate --quarantine-out FILE` for every row{look}"
         )
+    return found
+
+
+def dropped_zeros(data: LoadedData) -> list[str]:
+    """One plain sentence per reference (an award's person, a household's) whose ids not
+    found in the other file match ids there once leading zeros are ignored: how many, one
+    pair, and what to do (`workbench.data.reading.lost_zeros`). A people workbook holding its
+    ids as numbers (`24`) beside extracts writing `0000024` quarantined every social-care
+    row, and nothing said why.
+
+    Example
+    -------
+    >>> dropped_zeros(load_folder("data_samples/council_small"))  # doctest: +SKIP
+    []
+    """
+    found = []
+    kinds = quarantine_kind(pl.col("reason")).is_in(list(_REFERENCES))
+    referring = data.quarantine.filter(kinds)
+    for name, report in data.reports.items():
+        for column, other, other_column in TABLES[name].references:
+            if other not in data.tables or other not in data.reports:
+                continue
+            label = data.source_columns.get(name, {}).get(column, column)
+            ours = referring.filter((pl.col("table") == name) & (pl.col("column") == label))
+            if ours.is_empty():
+                continue
+            values = ours.get_column("value")
+            matches = zero_matches(values, data.tables[other].get_column(other_column))
+            if matches.is_empty():
+                continue
+            other_file = data.reports[other].file.name
+            other_label = data.source_columns.get(other, {}).get(other_column, other_column)
+            lost = lost_zeros(
+                matches,
+                (name, column, label, report.file.name),
+                (other, other_column, other_label, other_file),
+            )
+            value, match = matches.row(0)
+            found.append(
+                f"{report.file.name}: {matches.height} of the {values.n_unique()} {label} ids "
+                f"not found in {other_file} match ids there once leading zeros are ignored "
+                f"({value} and {match}): {lost}"
+            )
     return found
 
 

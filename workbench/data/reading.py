@@ -78,6 +78,7 @@ from workbench.data.profiles import (
     default_separator,
     header_key,
     load_profile,
+    with_placeholder_hints,
     with_source_values,
     workbook_sheets,
 )
@@ -947,6 +948,7 @@ def _load_table(
             mapped=mapped,
             filled_in=filled_in,
             repeats_once=profile is not None and profile.reads_repeats_once(table.name),
+            labels=plan.labels if plan is not None else None,
         )
     except DataFileError as error:  # (month-first dates) named as the source names the column
         label = plan.labels.get(error.column or "") if plan is not None else None
@@ -956,6 +958,7 @@ def _load_table(
         raise DataFileError(error.file, message, column=label, row=error.row) from None
     if plan is not None:  # before renumbering: the rows are numbered as check_rows did
         quarantine = with_source_values(checked.quarantine, plan, sources)
+        quarantine = with_placeholder_hints(quarantine, table, plan, raw)
         checked = replace(checked, quarantine=quarantine)
     del sources
     if fmt == "database":  # numbered as the query's result: its first row is 1
@@ -1180,7 +1183,7 @@ def _in_source_terms(data: LoadedData, loaded: Mapping[str, _Loaded]) -> LoadedD
         return data
     return replace(
         data,
-        quarantine=relabelled_by_profile(data.quarantine, plans),
+        quarantine=relabelled_by_profile(data.quarantine, plans, placeholders=False),
         warnings=relabelled_by_profile(data.warnings, plans),
         source_columns={name: dict(plan.labels) for name, plan in plans.items()},
     )
@@ -1234,10 +1237,41 @@ def check_references(data: LoadedData) -> LoadedData:
                 other_label = f"{other_label} ({other_column})"
             label = labels.get(column, column)
             text = f"{label} {{}} is not a {other_label} in {other_file}{or_quarantined}"
-            reasons.append((pl.col(f"__absent_{i}"), label, column, text))
+            said = pl.format(text, pl.col(column))
+            # Ids alike but for leading zeros (`0000024` and `24`): Excel's doing, said.
+            matches = zero_matches(
+                frame.filter(flags[i]).get_column(column), tables[other][other_column]
+            )
+            if not matches.is_empty():
+                lost = lost_zeros(
+                    matches,
+                    (name, column, labels.get(column, column), reports[name].file.name),
+                    (
+                        other,
+                        other_column,
+                        data.source_columns.get(other, {}).get(other_column, other_column),
+                        other_file,
+                    ),
+                )
+                match = pl.col(column).replace_strict(
+                    matches["value"], matches["match"], default=None, return_dtype=pl.String
+                )
+                said = (
+                    pl.when(match.is_not_null())
+                    .then(
+                        pl.format(
+                            f"{text}, though {{}} is once leading zeros are ignored: "
+                            + lost.replace("{", "{{").replace("}", "}}"),
+                            pl.col(column),
+                            match,
+                        )
+                    )
+                    .otherwise(said)
+                )
+            reasons.append((pl.col(f"__absent_{i}"), label, column, said))
         unknown = pl.any_horizontal(flag for flag, *_ in reasons)
         pairs = [(flag, pl.lit(label)) for flag, label, _, _ in reasons]
-        texts = [(flag, pl.format(text, pl.col(c))) for flag, _, c, text in reasons]
+        texts = [(flag, said) for flag, _, _, said in reasons]
         cells = [(flag, pl.col(c).cast(pl.String)) for flag, _, c, _ in reasons]
         bad = frame.filter(unknown)
         report = reports[name]
@@ -1268,6 +1302,50 @@ def check_references(data: LoadedData) -> LoadedData:
         else data.quarantine
     )
     return replace(data, tables=tables, reports=reports, quarantine=quarantine, row_numbers=numbers)
+
+
+def zero_matches(values: pl.Series, known: pl.Series) -> pl.DataFrame:
+    """The distinct `values` (ids found nowhere in `known`) that equal a value of `known`
+    once leading zeros are ignored on both sides (`0000024` and `24`): ``value`` and
+    ``match``, one known value each. Asked only of the ids a reference check did not find,
+    so `known` is read once, and only when some are missing."""
+    key = "__key"
+    missing = (
+        values.cast(pl.String).drop_nulls().unique().to_frame("value")
+        .with_columns(pl.col("value").str.strip_chars_start("0").alias(key))
+        .filter(pl.col(key) != "")
+    )  # fmt: skip
+    if missing.is_empty():
+        return pl.DataFrame(schema={"value": pl.String, "match": pl.String})
+    found = (
+        known.cast(pl.String).drop_nulls().to_frame("match").lazy()
+        .with_columns(pl.col("match").str.strip_chars_start("0").alias(key))
+        .filter(pl.col(key).is_in(missing.get_column(key).implode()))
+        .unique(key, keep="first", maintain_order=True)
+        .collect()
+    )  # fmt: skip
+    return missing.join(found, on=key).select("value", "match").sort("value")
+
+
+def lost_zeros(
+    matches: pl.DataFrame, referring: tuple[str, str, str, str], referred: tuple[str, str, str, str]
+) -> str:
+    """What to do about ids that match once leading zeros are ignored (`zero_matches`):
+    the side written shorter lost its zeros (Excel holds an id typed as a number so, and
+    writes it so), named as its file names the column, with the profile entry that pads it
+    back. `referring` and `referred` are each (table, contract column, column as the file
+    names it, file)."""
+    value, match = matches.row(0)
+    table, column, label, file = referred if len(match) < len(value) else referring
+    widths = matches.select(
+        pl.max_horizontal(pl.col("value").str.len_chars(), pl.col("match").str.len_chars())
+    ).to_series()
+    width = int(widths.mode().max())  # type: ignore[arg-type]
+    return (
+        f"Excel may have dropped the zeros from {label} in {file}: format that column as text "
+        f"and export again, or read it through a source profile as tables.{table}.columns."
+        f"{column}: {{pad: {{column: {label}, width: {width}}}}}"
+    )
 
 
 # Fewer referring values than the referred-to column's rows divided by this are looked up one
