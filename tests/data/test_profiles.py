@@ -450,9 +450,123 @@ def test_a_profile_names_the_header_row_of_a_sheet_with_a_title_above(make_folde
         (6, "Benefit Type", "Carers Allowance")
     ]
     assert quarantined_record(data, "benefits", "award_id", "A3")["row"].to_list() == [6]
-    document["tables"]["people"]["header_row"] = 2
-    with pytest.raises(ProfileError, match=r"header_row is for \.xlsx files only"):
+
+
+def test_a_profile_names_the_header_row_of_a_csv_file_with_a_title_above(make_folder, tmp_path):
+    # A tester's CSV had a title line and a run date above its header: the first line was
+    # read as the header, and its empty names were "one column twice".
+    from workbench.data.quarantine import quarantined_record
+
+    titled = 'Benefits payments extract,,,,,\n"Run 02/08/2026, 06:00",,,,,\n' + AWARDS.lstrip()
+    folder = make_folder({"clients 2026-08.csv": CLIENTS, "awards.csv": titled})
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder, profile=write_profile(tmp_path, MINIMAL))
+    assert str(raised.value).endswith(
+        "awards.csv, row 1: row 1 looks like a title ('Benefits payments extract'), not a "
+        "header, and row 3 looks like the header (Ref, Client, Benefit Type, From, ...): say "
+        "header_row: 3 beside the table's file in a source profile (the rows above it are "
+        "then skipped), or remove the lines above the header"
+    )
+    document = with_change("tables.benefits.header_row", 3)
+    data = load_folder(folder, profile=write_profile(tmp_path, document))
+    assert data.tables["benefits"]["award_id"].to_list() == ["A1", "A2"]
+    # Rows numbered as a spreadsheet shows them: the header on row 3, A3 on row 6.
+    unmapped = data.quarantine.filter(pl.col("file") == "awards.csv")
+    assert unmapped.select("row", "column", "value").rows() == [
+        (6, "Benefit Type", "Carers Allowance")
+    ]
+    assert quarantined_record(data, "benefits", "award_id", "A3")["row"].to_list() == [6]
+    # A title alone on its line (one field) is said the same way.
+    alone = "Awards report\n" + AWARDS.lstrip()
+    folder = make_folder({"clients 2026-08.csv": CLIENTS, "awards.csv": alone})
+    with pytest.raises(
+        DataFileError,
+        match=r"row 1 looks like a title \('Awards report'\), not "
+        r"a header, and row 2 looks like the header .*header_row: 2 beside",
+    ):
+        load_folder(folder, profile=write_profile(tmp_path, MINIMAL))
+    data = load_folder(
+        folder, profile=write_profile(tmp_path, with_change("tables.benefits.header_row", 2))
+    )
+    assert data.tables["benefits"]["award_id"].to_list() == ["A1", "A2"]
+    # A header row the file does not reach.
+    document = with_change("tables.benefits.header_row", 9)
+    with pytest.raises(DataFileError) as raised:
         load_folder(folder, profile=write_profile(tmp_path, document))
+    assert str(raised.value).endswith(
+        "awards.csv: has 5 rows, so none is row 9, where the source profile's header_row says "
+        "the header is"
+    )
+
+
+def test_header_row_is_for_workbooks_and_delimited_text_only(make_folder, tmp_path):
+    clients = pl.read_csv(CLIENTS.lstrip().encode(), infer_schema=False)
+    folder = make_folder({"awards.csv": AWARDS})
+    clients.write_parquet(folder / "clients.parquet")
+    document = with_change("tables.people.file", "clients.parquet")
+    document["tables"]["people"]["header_row"] = 2
+    with pytest.raises(ProfileError) as raised:
+        load_folder(folder, profile=write_profile(tmp_path, document))
+    assert str(raised.value).endswith(
+        "tables.people.header_row: clients.parquet is not an Excel workbook or delimited "
+        "text: header_row is for .xlsx and .csv (.txt, .tsv) files only; remove it"
+    )
+
+
+# Awards with a column the profile does not read written twice (`Payment Amount`).
+PAID_TWICE = """
+Ref,Client,Payment Amount,Benefit Type,From,To,Earnings,Payment Amount
+A1,C1,£10.00,Universal Credit,01/01/2024,,"£12,000.50",£20.00
+A2,C1,£11.00,  jsa(ib) ,01/01/2024,,,£21.00
+"""
+
+
+def test_a_column_twice_in_the_header_that_nothing_reads_is_left_out(make_folder, tmp_path):
+    # A tester's benefits extract had two `Payment Amount` columns, which the profile never
+    # reads: the load stopped, and a council cannot edit its extract every month.
+    folder = make_folder({"clients 2026-08.csv": CLIENTS, "awards.csv": PAID_TWICE})
+    data = load_folder(folder, profile=write_profile(tmp_path, MINIMAL))
+    assert data.tables["benefits"].select("award_id", "net_earned_income").rows() == [
+        ("A1", 12000.5),
+        ("A2", None),
+    ]
+    result = workbench("validate", str(folder), "--profile", str(tmp_path / "profile.yaml"))
+    assert "  not read: Payment Amount (twice in the header)" in result.stdout.splitlines()
+
+
+def test_a_column_twice_in_the_header_that_the_profile_reads_is_an_error(make_folder, tmp_path):
+    folder = make_folder({"clients 2026-08.csv": CLIENTS, "awards.csv": PAID_TWICE})
+    document = with_change("tables.benefits.columns.net_earned_income", "payment amount")
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder, profile=write_profile(tmp_path, document))
+    assert str(raised.value).endswith(
+        "awards.csv, row 1, column 'Payment Amount': columns 3 and 8 ('Payment Amount') are "
+        "one column twice, and the profile reads it for net_earned_income "
+        "(tables.benefits.columns.net_earned_income): keep one in the file, or rename the other"
+    )
+    # The mapping `validate --profile` shows first says so too.
+    result = workbench("validate", str(folder), "--profile", str(tmp_path / "profile.yaml"))
+    assert result.returncode == 1
+    assert "are one column twice, and the profile reads it for net_earned_income" in (result.stderr)
+    # Written otherwise (case, spaces), the profile can name the one it reads exactly.
+    folder = make_folder(
+        {
+            "clients 2026-08.csv": CLIENTS,
+            "awards.csv": PAID_TWICE.replace("Earnings,Payment Amount", "Earnings,PAYMENT  AMOUNT"),
+        }
+    )
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder, profile=write_profile(tmp_path, document))
+    assert str(raised.value).endswith(
+        "awards.csv, row 1, column 'Payment Amount': columns 3 and 8 ('Payment Amount' and "
+        "'PAYMENT  AMOUNT') are one column twice, and the profile reads it for "
+        "net_earned_income (tables.benefits.columns.net_earned_income): name one in the "
+        "profile exactly as written ('Payment Amount' or 'PAYMENT  AMOUNT'), or keep one in "
+        "the file"
+    )
+    document = with_change("tables.benefits.columns.net_earned_income", "PAYMENT  AMOUNT")
+    data = load_folder(folder, profile=write_profile(tmp_path, document))
+    assert data.tables["benefits"]["net_earned_income"].to_list() == [20.0, 21.0]
 
 
 def test_a_profile_may_read_a_repeated_line_once(make_folder, tmp_path):
@@ -1366,6 +1480,11 @@ def test_a_file_separated_otherwise_is_said_with_the_setting_to_use(make_folder,
         "file looks separated by semicolons, not commas. Read it through a source profile that "
         'says separator: ";" beside its file'
     )
+    # A value holding a comma splits its line in two: the header is still no title above it.
+    (folder / "people.csv").write_text(people.replace("Lee", "Lee, Jr"), encoding="utf-8")
+    with pytest.raises(DataFileError, match="file looks separated by semicolons, not commas"):
+        load_folder(folder)
+    (folder / "people.csv").write_text(people, encoding="utf-8")
     only = {"version": 1, "tables": {"people": {"file": "people.csv", "separator": ";"}}}
     data = load_folder(folder, profile=write_profile(tmp_path, only))
     assert data.tables["people"].select("person_id", "surname").rows() == [("P1", "Lee")]

@@ -706,6 +706,22 @@ def test_a_header_written_twice_exactly_is_an_error_not_the_first_silently(make_
     )
 
 
+def test_a_column_twice_in_the_header_that_no_contract_column_reads_is_left_out(make_folder):
+    # A council's extract with two `Notes` columns: neither is read, so neither stops the load.
+    people = people_with("P1,H1,Ann,Smith,1990-04-01,x,y").replace(
+        "date_of_birth", "date_of_birth,Notes,notes"
+    )
+    data = load(make_folder, people=people)
+    assert data.tables["people"].select("person_id", "surname").rows() == [("P1", "Smith")]
+    assert data.tables["people"].columns == [
+        "person_id",
+        "household_id",
+        "forename",
+        "surname",
+        "date_of_birth",
+    ]
+
+
 def test_a_row_with_more_fields_than_the_header_names_the_row_not_its_contents(make_folder):
     people = people_with("P1,H1,Ann,Smith,1990-04-01", "P2,H1,Ben,Smith,2023-05-06,SECRET")
     with pytest.raises(DataFileError) as raised:

@@ -633,3 +633,136 @@ def test_the_mapping_view_shows_the_checked_value_of_a_column_read_under_its_own
     by_column = {c.column: c for c in people.columns}
     assert by_column["postcode"].examples == (("a…9  9a…", "AA9 9AA"),)
     assert by_column["forename"].examples == (("Aa…", "Aa…"),)
+
+
+# A council's benefits extract, one row per payment (a tester's, cut down).
+PAYMENTS = (
+    "Claim Ref,Person Ref,Benefit Type,Claim Start,Claim End,Payment Date,Payment Amount,"
+    "Net Earnings (annual),Gross Income (annual)\n"
+    'A0000001,0000013,CTC,05/01/2018,30/04/2019,23/01/2026,"£974.82",-,"£25,720.22"\n'
+    'A0000002,0000018,DLA,18/06/2025,14/12/2025,09/07/2026,"£1,051.70",,NULL\n'
+    'A0000003,0000021,UC,01/02/2024,,01/07/2026,"£310.00","£8,100.00","£9,000.00"\n'
+)
+CLIENTS = (
+    "Person Ref,Family Ref,First Name,Surname,DOB\n"
+    "0000013,1,Ann,Lee,05/01/1990\n0000018,1,Bo,Lee,17/03/2024\n0000021,2,Cy,Ray,28/02/1985\n"
+)
+
+
+def test_a_claim_ref_and_claim_end_are_a_benefit_files_award_id_and_end_date(make_folder):
+    # A tester's benefits extract was matched to no table: "Claim Ref" was known only as a
+    # household's reference, and "Claim End" not as an end though "Claim Start" was a start.
+    folder = make_folder({"clients.csv": CLIENTS, "payments.csv": PAYMENTS})
+    suggestion = suggest_profile(folder)
+    [benefits] = [t for t in suggestion.tables if t.table == "benefits"]
+    assert benefits.file == "payments.csv"
+    assert {c.column: c.entry for c in benefits.columns} == {
+        "award_id": "Claim Ref",
+        "person_id": "Person Ref",
+        "benefit": "Benefit Type",
+        "start_date": "Claim Start",
+        "end_date": "Claim End",
+        "net_earned_income": "Net Earnings (annual)",
+        "gross_income": "Gross Income (annual)",
+    }
+    assert benefits.unused == ("Payment Date", "Payment Amount")
+    # In a person index a claim's reference is still the household's.
+    people = CLIENTS.replace("Family Ref", "Claim Ref")
+    [found] = suggest_profile(make_folder({"clients.csv": people})).tables
+    assert {c.column: c.entry for c in found.columns}["household_id"] == "Claim Ref"
+
+
+def test_a_file_matched_to_no_table_says_which_it_comes_closest_to_and_what_it_lacks(
+    make_folder,
+):
+    payments = PAYMENTS.replace("Claim Ref", "Payment Ref")
+    folder = make_folder({"clients.csv": CLIENTS, "payments.csv": payments})
+    suggestion = suggest_profile(folder)
+    assert [t.table for t in suggestion.tables] == ["people"]
+    assert suggestion.near == (
+        (
+            "payments.csv",
+            "closest: benefits (6 of 7 columns); no column found for award_id ('Payment Ref' "
+            "could be it)",
+        ),
+    )
+    assert suggestion.to_check()[-1] == (
+        "payments.csv: matched to no table; closest: benefits (6 of 7 columns); no column "
+        "found for award_id ('Payment Ref' could be it)"
+    )
+    assert (
+        "#   payments.csv: closest: benefits (6 of 7 columns); no column found for award_id "
+        "('Payment Ref' could be it)"
+    ) in suggestion.to_yaml().splitlines()
+
+
+def test_profile_suggest_says_plainly_when_no_file_looks_like_a_table(make_folder, tmp_path):
+    # A tester's folder of one unmatched file: the command stopped on the empty profile it
+    # could not write ("tables: Input should be a valid dictionary").
+    folder = make_folder(
+        {
+            "payments.csv": PAYMENTS.replace("Claim Ref", "Payment Ref"),
+            "notes.csv": "Note,Written by\nRun monthly,IT\n",
+        }
+    )
+    out = tmp_path / "p.yaml"
+    done = workbench("profile", "suggest", str(folder), "--out", str(out))
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"error: {folder}: no file in this folder looks like one of the contract's tables "
+        "(people, benefits, child_statuses, households, dwp_list, funded_places), so no "
+        "profile was written. notes.csv: none of its columns is like a column of the "
+        "contract's tables; payments.csv: closest: benefits (6 of 7 columns); no column "
+        "found for award_id ('Payment Ref' could be it)\n"
+    )
+    assert not out.exists()
+
+
+def test_a_workbook_opening_on_notes_with_a_title_above_its_header_is_read_where_it_is(
+    make_folder, tmp_path
+):
+    from tests.data.test_profiles import _workbook
+
+    notes = "Client index extract - produced by Capita One\nRestricted\n"
+    titled = "Client Index - all open clients\nRun 02/08/2026 06:00\n" + CLIENTS
+    book = _workbook(tmp_path / "clients.xlsx", {"Notes": notes, "Clients": titled})
+    payments = "Benefits payments extract,,,,,,,,\n" + PAYMENTS
+    folder = make_folder({"Client Index.xlsx": book, "payments.csv": payments})
+    suggestion = suggest_profile(folder)
+    [people, benefits] = suggestion.tables
+    assert (people.file, people.sheet, people.header_row) == ("Client Index.xlsx", "Clients", 3)
+    assert (benefits.file, benefits.sheet, benefits.header_row) == ("payments.csv", None, 2)
+    assert len(people.columns) == 5 and len(benefits.columns) == 7
+    text = suggestion.to_yaml().splitlines()
+    assert text[
+        text.index("    file: Client Index.xlsx".ljust(43) + " # " + people_why(people)) + 1 :
+    ][:2] == [
+        "    sheet: Clients                          # check: the first sheet holds no table "
+        "like it",
+        "    header_row: 3                           # check: the rows above it look like a "
+        "title or notes",
+    ]
+    assert (
+        "people: Client Index.xlsx is read from its sheet 'Clients' (sheet), its first holding "
+        "no table like it: check it"
+    ) in suggestion.to_check()
+    assert (
+        "benefits: payments.csv's header is taken to be row 2 (header_row), the rows above it "
+        "a title or notes: check it"
+    ) in suggestion.to_check()
+    # The profile reads the extract where the suggestion found it.
+    written = suggestion.write(tmp_path / "suggested.yaml")
+    data = load_folder(folder, profile=written)
+    assert data.tables["people"]["person_id"].to_list() == ["0000013", "0000018", "0000021"]
+    # Rows numbered as a spreadsheet shows them: the header on row 2, A0000001 on row 3 (its
+    # net earnings `-`, a placeholder the suggestion leaves for a person to read as empty).
+    assert data.tables["benefits"]["award_id"].to_list() == ["A0000003"]
+    quarantined = data.quarantine.filter(pl.col("file") == "payments.csv")
+    assert quarantined.select("row", "column", "value").rows() == [
+        (3, "Net Earnings (annual)", "-"),
+        (4, "Gross Income (annual)", "NULL"),
+    ]
+
+
+def people_why(table) -> str:
+    return f"{table.certainty}: {table.why}"

@@ -29,7 +29,7 @@ import polars as pl
 from workbench.data.checks import FIRST_DATA_ROW, DateFormat, check_rows
 from workbench.data.database import DatabaseTable, read_query
 from workbench.data.profiles import Profile, header_key, load_profile, value_key
-from workbench.data.reading import format_of, read_as_text
+from workbench.data.reading import format_of, read_as_text, written_headers
 from workbench.data.schema import TABLES, Table
 
 __all__ = [
@@ -133,7 +133,18 @@ def _table_mapping(
     else:
         raw = _query_as_text(path)
     wanted = tuple(c.name for c in table.columns_for(equality_monitoring=equality_monitoring))
-    plan = profile.plan(table, path, raw.columns, wanted)
+    headers = raw.columns
+    if isinstance(path, Path):  # a column twice, left out of `raw`, is refused if read
+        headers = (
+            written_headers(
+                path,
+                profile.encoding_for(table.name),
+                profile.separator_for(table.name, path),
+                profile.header_row_for(table.name),
+            )
+            or headers
+        )
+    plan = profile.plan(table, path, headers, wanted)
     derived = plan.apply(raw.select(plan.columns))
     after = _checked_sample(table, derived.head(_SAMPLE_ROWS), path, plan.date_formats)
     columns = []
@@ -156,7 +167,14 @@ def _table_mapping(
         # A database or parquet column already typed as a date has no written format.
         label = _TYPED_DATES if derived.schema[name].is_temporal() else fmt.label if fmt else None
         columns.append(ColumnMapping(name, source, label, examples, values))
-    unread = tuple(h for h in raw.columns if h not in plan.columns)
+    # A column written twice is not read, unless read for a contract column (refused).
+    unread = tuple(
+        dict.fromkeys(
+            h if headers.count(h) == 1 else f"{h} (twice in the header)"
+            for h in headers
+            if h not in plan.columns
+        )
+    )
     return TableMapping(table.name, path.name, raw.height, tuple(columns), unread)
 
 

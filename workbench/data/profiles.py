@@ -112,8 +112,10 @@ __all__ = [
     "TablePlan",
     "TableSource",
     "active_profile",
+    "duplicated_headers",
     "header_key",
     "load_profile",
+    "one_column_twice",
     "parse_profile",
     "using_profile",
     "value_key",
@@ -152,7 +154,7 @@ _FORMATS = (".csv", ".parquet", ".xlsx")
 TEXT_SUFFIXES = (".txt", ".tsv")
 _DELIMITED = (".csv", *TEXT_SUFFIXES)
 _TEXT_KEYS = ("encoding", "separator")  # what only delimited text may say
-_SHEET_KEYS = ("sheet", "header_row")  # what only an Excel workbook may say
+_SHEET_KEYS = ("sheet", "header_row")  # what an Excel workbook may say (header_row: text too)
 
 
 class ProfileError(WorkbenchError):
@@ -180,6 +182,25 @@ OUT_OF_SCOPE_REASON = (
     "'{}' is out of the rules' scope: the profile maps it to nothing ({}), so the row counts "
     "for nothing"
 )
+
+
+def duplicated_headers(headers: list[str]) -> dict[str, list[int]]:
+    """The headers of a file that read as one column (`header_key`: case and spacing aside)
+    more than once, each with its columns' numbers (from 1)."""
+    numbers: dict[str, list[int]] = {}
+    for number, header in enumerate(headers, start=1):
+        numbers.setdefault(header_key(header), []).append(number)
+    return {key: found for key, found in numbers.items() if len(found) > 1}
+
+
+def one_column_twice(headers: list[str], numbers: list[int]) -> str:
+    """How two columns under one name are said: "columns 4 and 6 ('surname') are one
+    column twice"."""
+    written = list(dict.fromkeys(headers[n - 1] for n in numbers))
+    both = " and ".join(repr(w) for w in written)
+    counted = " and ".join(str(n) for n in numbers)
+    many = "twice" if len(numbers) == 2 else f"{len(numbers)} times"
+    return f"columns {counted} ({both}) are one column {many}"
 
 
 def value_key(value: str) -> str:
@@ -264,8 +285,9 @@ class TableSource(_Strict):
     # An Excel workbook's sheet holding the table, by name (default: the first sheet), for a
     # workbook that opens on a notes sheet.
     sheet: str | None = Field(default=None, min_length=1)
-    # The row holding the header, as the spreadsheet numbers it, for a sheet with a title or
-    # notes above its header (default: the first row with anything in it).
+    # The row holding the header, as a spreadsheet numbers it, for a sheet or a CSV file with
+    # a title or notes above its header (default: a sheet's first row with anything in it, a
+    # CSV file's first line); the rows above it are skipped.
     header_row: int | None = Field(default=None, ge=1)
     # Rows of one id alike in every column read (a line the extract's join repeated): each
     # quarantined, as the contract says of a duplicated id (the default), or read `once`.
@@ -439,13 +461,18 @@ class Profile:
                     f"{matches[0].name} is not a CSV file: {key} is for delimited text only "
                     "(parquet and Excel files say their own); remove it",
                 )
-        for key in _SHEET_KEYS:
-            if getattr(self.tables[table], key) is not None and suffix != ".xlsx":
-                raise self.error(
-                    f"tables.{table}.{key}",
-                    f"{matches[0].name} is not an Excel workbook: {key} is for .xlsx files "
-                    "only; remove it",
-                )
+        if self.tables[table].sheet is not None and suffix != ".xlsx":
+            raise self.error(
+                f"tables.{table}.sheet",
+                f"{matches[0].name} is not an Excel workbook: sheet is for .xlsx files only; "
+                "remove it",
+            )
+        if self.tables[table].header_row is not None and suffix not in (".xlsx", *_DELIMITED):
+            raise self.error(
+                f"tables.{table}.header_row",
+                f"{matches[0].name} is not an Excel workbook or delimited text: header_row is "
+                "for .xlsx and .csv (.txt, .tsv) files only; remove it",
+            )
         return matches[0]
 
     def sheet_for(self, table: str) -> str | None:
@@ -496,9 +523,13 @@ class Profile:
             by_key.setdefault(header_key(written), written)
         entries = self.columns.get(table.name, {})
 
+        twice = duplicated_headers(headers)
+
         def header(name: str, where: str) -> str:
-            if name in headers:
-                return name
+            if name in headers and headers.count(name) == 1:
+                return name  # named exactly as written: one column, though another reads alike
+            if header_key(name) in twice:
+                raise _read_twice(name, twice[header_key(name)], where)
             if header_key(name) in by_key:
                 return by_key[header_key(name)]
             near = difflib.get_close_matches(name, headers, n=1, cutoff=0.6)
@@ -508,6 +539,26 @@ class Profile:
             raise self.error(
                 where,
                 f"column '{name}' is not in {path.name}{hint} (its columns: {shown}){sheets}",
+            )
+
+        def _read_twice(name: str, numbers: list[int], where: str) -> DataFileError:
+            """A column the profile reads that the file holds twice under one name."""
+            column = where.rsplit(".", 1)[-1]
+            written = list(dict.fromkeys(headers[n - 1] for n in numbers))
+            fix = (
+                "keep one in the file, or rename the other"
+                if len(written) == 1
+                else "name one in the profile exactly as written ("
+                + " or ".join(repr(w) for w in written)
+                + "), or keep one in the file"
+            )
+            source = self.tables[table.name]
+            return DataFileError(
+                path if isinstance(path, Path) else path.name,
+                f"{one_column_twice(headers, numbers)}, and the profile reads it for "
+                f"{column} ({where}): {fix}",
+                row=source.header_row or 1,
+                column=headers[numbers[0] - 1],
             )
 
         read: list[str] = []

@@ -339,9 +339,9 @@ def quarantined_values(data: LoadedData, table: str, column: str) -> pl.DataFram
         return empty
     if named not in written.columns:
         return empty
-    # The quarantine numbers rows as the file shows them: the header is row 1, or for a
-    # workbook's sheet, the row the header is on.
-    header = 1
+    # The quarantine numbers rows as the file shows them: the header is row 1, or the row
+    # the profile's header_row names (a workbook's sheet: the first row filled in).
+    header = header_row or 1
     if report.format == "xlsx":
         header = header_row or xlsx_header_row(report.file, sheet)
     held = (

@@ -45,6 +45,7 @@ import csv
 import difflib
 import hashlib
 import io
+import itertools
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -76,8 +77,10 @@ from workbench.data.profiles import (
     TablePlan,
     active_profile,
     default_separator,
+    duplicated_headers,
     header_key,
     load_profile,
+    one_column_twice,
     with_placeholder_hints,
     with_source_values,
     workbook_sheets,
@@ -100,11 +103,14 @@ __all__ = [
     "combine_loaded",
     "find_table_file",
     "format_of",
+    "header_row_among",
     "is_utf8",
     "load_folder",
+    "looks_like_title",
     "open_text",
     "quarantine_kind",
     "read_as_text",
+    "written_headers",
     "xlsx_header_row",
 ]
 
@@ -298,7 +304,7 @@ _ENCODINGS = {"utf-8": "utf-8-sig", "windows-1252": "cp1252"}
 
 
 def _open_csv(
-    path: Path, encoding: str = "utf-8", separator: str = ","
+    path: Path, encoding: str = "utf-8", separator: str = ",", header_row: int | None = None
 ) -> tuple[list[str], Reader]:
     with open(path, "rb") as handle:
         start = handle.read(_BINARY_SNIFF_BYTES)
@@ -318,9 +324,11 @@ def _open_csv(
             "programs wrote them), so it reads as one line. Save it again with Windows (CR LF) "
             "or Unix (LF) line endings (Excel: Save As CSV UTF-8)",
         )
-    headers = _csv_header(path, encoding, separator)
+    headers = _csv_header(path, encoding, separator, header_row)
+    skipped = (header_row or 1) - 1  # rows above the header (a title, notes)
 
     def read(names: list[str]) -> pl.DataFrame:
+        _refuse_read_twice(path, headers, names, skipped + 1)
         try:
             source = path if encoding == "utf-8" else _as_utf8(path, encoding)
             # Every column is parsed, and the wanted ones kept batch by batch: polars checks
@@ -333,14 +341,20 @@ def _open_csv(
             # 260 MiB, and a second pass over the file to count fields would take longer.
             # glob=False: the file's own name, which may hold [ ] or * (`clients [Aug].csv`).
             return (
-                pl.scan_csv(source, infer_schema=False, separator=separator, glob=False)
+                pl.scan_csv(
+                    source,
+                    infer_schema=False,
+                    separator=separator,
+                    glob=False,
+                    skip_rows=skipped,
+                )
                 .select(names)
                 .collect(optimizations=_EVERY_FIELD)
             )
         except WorkbenchError:
             raise
         except Exception as error:  # polars' message may quote a row: find the row instead
-            problem = _csv_problem(path, headers, encoding, separator)
+            problem = _csv_problem(path, headers, encoding, separator, skipped + 1)
             if problem is not None:
                 raise problem from None
             raise _unreadable(path, "csv", error) from error
@@ -430,56 +444,131 @@ def _refuse_another_separator(path: Path, header: str, separator: str) -> None:
         )
 
 
-def _csv_header(path: Path, encoding: str = "utf-8", separator: str = ",") -> list[str]:
-    """The header row as written; two columns under one name stop the load, naming both
-    (polars would rename the second and the first would be used silently). A header of one
-    column holding another separator is a file separated by it: said, with the setting."""
+def _csv_header(
+    path: Path, encoding: str = "utf-8", separator: str = ",", header_row: int | None = None
+) -> list[str]:
+    """The header row as written (row `header_row` as a spreadsheet numbers it, a source
+    profile's, else the first). A first line that looks like a title above the header (one
+    cell filled in, or most left empty) while a later line looks like the header stops the
+    load, naming the `header_row` to give. A header of one column holding another separator
+    is a file separated by it: said, with the setting. Two columns under one name are kept
+    (`duplicated_headers`): a column read must be one (`_match_headers`, `Profile.plan`)."""
+    wanted = header_row or 1
+    rows: list[list[str]] = []
     try:
         with open_text(path, encoding) as handle:
-            headers = next(iter(_csv_reader(handle, separator)), [])
+            for row in itertools.islice(_csv_reader(handle, separator), max(wanted, _LOOKED_AT)):
+                rows.append(row)
     except csv.Error:
-        headers = pl.read_csv(  # polars says why
-            path, n_rows=0, infer_schema=False, separator=separator, glob=False
-        ).columns
+        if len(rows) < wanted:
+            if wanted > 1:
+                raise
+            rows = [
+                pl.read_csv(  # polars says why
+                    path, n_rows=0, infer_schema=False, separator=separator, glob=False
+                ).columns
+            ]
+    if len(rows) < wanted:
+        raise DataFileError(
+            path,
+            f"has {len(rows)} rows, so none is row {wanted}, where the source profile's "
+            "header_row says the header is",
+        )
+    headers = rows[wanted - 1]
+    if header_row is None:
+        _refuse_a_title(path, rows)
     if not any(header.strip() for header in headers):
         raise DataFileError(
             path,
             "has no header: its first line names no column. The first line must name the "
             "columns (person_id, household_id, ...), with one row per record after it",
-            row=1,
+            row=wanted,
         )
     if any(_undecoded(header) for header in headers):
-        raise _undecodable(path, encoding, 1, None)
+        raise _undecodable(path, encoding, wanted, None)
     if len(headers) == 1:
         _refuse_another_separator(path, headers[0], separator)
-    seen: dict[str, int] = {}
-    for number, header in enumerate(headers, start=1):
-        key = header_key(header)
-        if key in seen:
-            first = headers[seen[key] - 1]
-            both = f"{first!r}" if first == header else f"{first!r} and {header!r}"
+    return headers
+
+
+# The rows of a file looked at for its header, below a title (`header_row_among`).
+_LOOKED_AT = 10
+
+
+def _filled(row: list[str]) -> list[str]:
+    return [cell.strip() for cell in row if cell is not None and str(cell).strip()]
+
+
+def looks_like_title(row: list[str]) -> bool:
+    """Whether a first row looks like a title or a note above a header: one cell filled in,
+    or fewer than half of its cells (none filled in is no title: an empty line, nor is one
+    cell holding a semicolon, tab or pipe: a header separated by it)."""
+    if len(row) == 1 and any(s in str(row[0]) for s in ";\t|"):
+        return False
+    filled = _filled(row)
+    return len(filled) == 1 or 0 < len(filled) * 2 < len(row)
+
+
+def header_row_among(rows: list[list[str]]) -> int:
+    """The row, from 1, of the first rows of a file or sheet that looks most like its header:
+    the first with the most cells filled in (at least two), all different; 1 when none has
+    two. A title or notes above the header fill fewer cells, and the rows of data come after
+    it."""
+    best, most = 1, 1
+    for number, row in enumerate(rows[:_LOOKED_AT], start=1):
+        filled = _filled(row)
+        if len(filled) > most and len({header_key(c) for c in filled}) == len(filled):
+            best, most = number, len(filled)
+    return best
+
+
+def _refuse_a_title(path: Path, rows: list[list[str]]) -> None:
+    """A first line that looks like a title, above a later line that looks like the header:
+    a DataFileError naming that line as the header_row to give (the first line read as the
+    header would name no column the table needs, or one column many times)."""
+    if not rows or not looks_like_title(rows[0]):
+        return
+    found = header_row_among(rows)
+    if found == 1 or len(_filled(rows[found - 1])) <= len(_filled(rows[0])):
+        return
+    title = _filled(rows[0])
+    said = f"('{title[0]}')" if len(title) == 1 else f"({len(title)} of {len(rows[0])} cells)"
+    header = _filled(rows[found - 1])
+    shown = ", ".join(header[:4]) + (", ..." if len(header) > 4 else "")
+    raise DataFileError(
+        path,
+        f"row 1 looks like a title {said}, not a header, and row {found} looks like the "
+        f"header ({shown}): say header_row: {found} beside the table's file in a source "
+        "profile (the rows above it are then skipped), or remove the lines above the header",
+        row=1,
+    )
+
+
+def _refuse_read_twice(path: Path, headers: list[str], names: list[str], row: int) -> None:
+    """A DataFileError for a column to be read that the file holds twice under one name:
+    the reader would read one of them and drop the other unseen."""
+    for name in names:
+        if headers.count(name) > 1:
+            numbers = [n for n, h in enumerate(headers, start=1) if h == name]
             raise DataFileError(
                 path,
-                f"columns {seen[key]} and {number} ({both}) are one column twice: keep one, "
-                "or rename the other",
-                row=1,
-                column=key,
+                f"{one_column_twice(headers, numbers)}: keep one, or rename the other",
+                row=row,
+                column=name,
             )
-        seen[key] = number
-    return headers
 
 
 _SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar (|)"}
 
 
 def _csv_problem(
-    path: Path, headers: list[str], encoding: str, separator: str = ","
+    path: Path, headers: list[str], encoding: str, separator: str = ",", header_row: int = 1
 ) -> DataFileError | None:
     """The first row polars could not read, found again with Python's csv module: a row with
     more fields than the header, a quote mark inside a value not in quotes, a quote never
     closed, or a value not in the file's encoding. The message names the row (as a spreadsheet
-    numbers it: the header is row 1) and, for a value, its column, and never quotes the row's
-    contents."""
+    numbers it: the header is row 1, or `header_row`, below rows that are not looked at) and,
+    for a value, its column, and never quotes the row's contents."""
     width = len(headers)
     number = 1
     try:
@@ -487,7 +576,9 @@ def _csv_problem(
             lines = _Lines(handle)
             for number, row in enumerate(_csv_reader(lines, separator), start=1):
                 record = lines.record()
-                if number > 1 and len(row) > width:
+                if number < header_row:
+                    continue
+                if number > header_row and len(row) > width:
                     return DataFileError(
                         path,
                         f"has {len(row)} fields but the header has {width}: a value holds an "
@@ -503,7 +594,7 @@ def _csv_problem(
                         "the rows after it cannot be read. Put the whole value in quotes and "
                         "write the quote mark twice (as Excel's Save As CSV does), or remove it",
                         row=number,
-                        column=headers[stray] if number > 1 and stray < width else None,
+                        column=headers[stray] if number > header_row and stray < width else None,
                     )
                 undecoded = [i for i, value in enumerate(row) if _undecoded(value)]
                 if undecoded:
@@ -700,7 +791,7 @@ def _open(
         return _open_xlsx(path, sheet, header_row)
     if fmt != "csv":
         return _OPENERS[fmt](path)
-    return _open_csv(path, encoding, separator or default_separator(path))
+    return _open_csv(path, encoding, separator or default_separator(path), header_row)
 
 
 def format_of(path: Path) -> str | None:
@@ -722,7 +813,8 @@ def read_as_text(
     text, under its own headers: a council's extract looked at before it is mapped
     (`workbench profile suggest`, the mapping view of `validate --profile`); `encoding` and
     `separator` are a text file's (default UTF-8, and a comma, or a tab for .tsv); `columns`,
-    only those (each a header of the file). A DataFileError when it cannot be read."""
+    only those (each a header of the file). A column written twice in the header is left out
+    (`written_headers` lists them). A DataFileError when it cannot be read."""
     path = Path(path)
     fmt = format_of(path)
     if fmt is None:
@@ -733,12 +825,28 @@ def read_as_text(
         )
     try:
         headers, read = _open(path, fmt, encoding, separator, sheet, header_row)
-        frame = read(headers if columns is None else [c for c in headers if c in columns])
+        once = [h for h in headers if headers.count(h) == 1]  # a column twice is not read
+        frame = read(once if columns is None else [c for c in once if c in columns])
     except WorkbenchError:
         raise
     except Exception as error:  # polars, fastexcel and OS errors alike mean "cannot read"
         raise _unreadable(path, fmt, error) from error
     return frame.select(pl.all().cast(pl.String))
+
+
+def written_headers(
+    path: str | Path,
+    encoding: str = "utf-8",
+    separator: str | None = None,
+    header_row: int | None = None,
+) -> list[str] | None:
+    """A delimited text file's headers as written, a column written twice included (which
+    `read_as_text` leaves out); None for a file of another format (whose reader names a
+    column twice apart itself)."""
+    path = Path(path)
+    if format_of(path) != "csv":
+        return None
+    return _csv_header(path, encoding, separator or default_separator(path), header_row)
 
 
 def _unreadable(path: Path | database.DatabaseTable, fmt: str, error: Exception) -> DataFileError:
@@ -760,14 +868,16 @@ def _match_headers(
     by_key: dict[str, list[str]] = {}
     for header in headers:
         by_key.setdefault(header_key(header), []).append(header)
+    twice = duplicated_headers(headers)
     matched: dict[str, str] = {}
     missing: list[str] = []
     for name in wanted:
         hits = by_key.get(name, [])
-        if len(hits) > 1:
+        if len(hits) > 1:  # (a column twice that is not read is left out, unseen)
             raise DataFileError(
                 path,
-                f"headers {', '.join(repr(h) for h in hits)} all read as '{name}': keep one",
+                f"{one_column_twice(headers, twice[name])}: keep one, or rename the other",
+                row=1,
                 column=name,
             )
         if hits:
@@ -967,6 +1077,8 @@ def _load_table(
         header = header_row or xlsx_header_row(path, sheet)
         if header > 1:
             checked = renumbered(checked, header - 1)  # rows above the header
+    elif fmt == "csv" and header_row is not None and header_row > 1:
+        checked = renumbered(checked, header_row - 1)  # a title or notes above the header
     report = FileReport(
         table.name, path, fmt, checked.read, checked.accepted.height, checked.quarantine.height
     )

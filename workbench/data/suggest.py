@@ -16,6 +16,12 @@ quarantined until a person decides: so is one that names a value only in part (`
 contribution-based, which does not qualify: the `qualifiers` of the knowledge file), and a
 short code spelled a little like another (`CP Plan` is no `EHC Plan`).
 
+A workbook's table is looked for on each of its sheets (the one whose columns fit a table
+best; the first on a tie), and the header of a sheet or CSV file among its first ten rows when
+the first looks like a title (`sheet:` and `header_row:` are proposed, to check). A file
+matched to no table is listed with the table it comes closest to and the required columns it
+lacks, each with the column not read whose header is most like it.
+
 The profile is written as YAML with a comment on every entry saying how sure the suggestion is
 (*sure*, *likely*, *check*) and why. It holds headers and codes only: the values of names,
 dates, NINOs and the like are looked at to tell what a column holds, never written, and the
@@ -53,14 +59,18 @@ from workbench.data.profiles import (
     default_separator,
     parse_profile,
     value_key,
+    workbook_sheets,
 )
 from workbench.data.reading import (
     SEPARATOR_WORDS,
     SEPARATOR_YAML,
     format_of,
+    header_row_among,
     is_utf8,
+    looks_like_title,
     open_text,
     read_as_text,
+    xlsx_header_row,
 )
 from workbench.data.schema import TABLES, Column, Table
 from workbench.errors import DataFileError
@@ -290,10 +300,24 @@ def _expected(table: Table, column: Column) -> str:
     return "name" if column.normalise == "name" and "address" not in column.name else "text"
 
 
+# A start's words and an end's: `Claim End` is an end_date wherever `Claim Start` is a
+# start_date, and the other way round.
+_START_END = {"start": "end", "from": "to", "begin": "end", "started": "ended"}
+_END_START = {"end": "start", "to": "from", "ended": "started", "ceased": "commenced"}
+_OTHER_END = {"start_date": ("end_date", _END_START), "end_date": ("start_date", _START_END)}
+
+
 def _spellings(column: str) -> list[str]:
     """Every known header for a contract column, as words."""
     known = _knowledge()["columns"]
     own = [_words(column.replace("_", " ")), *(_words(s) for s in known.get(column, []))]
+    if column in _OTHER_END:
+        other, swap = _OTHER_END[column]
+        own += [
+            " ".join(swap.get(w, w) for w in _words(s).split())
+            for s in known.get(other, [])
+            if any(w in swap for w in _words(s).split())
+        ]
     for prefix in ("child", "parent"):
         if column.startswith(prefix + "_"):
             base = column.removeprefix(prefix + "_")
@@ -539,6 +563,8 @@ class TableSuggestion:
     # not read (`unused`): one of those may hold it (NRPF written Y/y/N/n). (column, the
     # initiatives whose rules read it)
     wanted: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    sheet: str | None = None  # a workbook's sheet holding the table, when not the first
+    header_row: int | None = None  # the header's row, below a title or notes
 
 
 @dataclass(frozen=True)
@@ -553,6 +579,9 @@ class ProfileSuggestion:
     # (file, table, the file read for it): an unmatched file that fits a table another file
     # was matched to (people split in two files): only one file per table is read.
     alike: tuple[tuple[str, str, str], ...] = ()
+    # (file, its nearest miss): for a file matched to no table, the table it fits best and
+    # what it lacks ("closest: benefits (5 of 7 columns); no column found for award_id").
+    near: tuple[tuple[str, str], ...] = ()
 
     def document(self) -> dict[str, Any]:
         """The profile as parsed YAML (`workbench.data.profiles.parse_profile` reads it)."""
@@ -575,6 +604,10 @@ class ProfileSuggestion:
                         entry["values"] = values
                 columns[c.column] = entry
             tables[table.table] = {"file": table.file}
+            if table.sheet:
+                tables[table.table]["sheet"] = table.sheet
+            if table.header_row:
+                tables[table.table]["header_row"] = table.header_row
             if table.encoding:
                 tables[table.table]["encoding"] = table.encoding
             if table.separator:
@@ -596,12 +629,30 @@ class ProfileSuggestion:
         return _ProfileWriter(self).text()
 
     def write(self, path: str | Path) -> Path:
-        """Write `to_yaml()` to `path` (checked to load first); the path written."""
+        """Write `to_yaml()` to `path` (checked to load first); the path written. A
+        DataFileError, and nothing written, when no file was matched to a table."""
+        if not self.tables:
+            raise DataFileError(self.folder, self.nothing_matched())
         text = self.to_yaml()
         parse_profile(yaml.safe_load(text), path)  # a suggestion that cannot load is a bug
         path = Path(path)
         path.write_text(text, encoding="utf-8")
         return path
+
+    def nothing_matched(self) -> str:
+        """Why no profile can be written: no file is like a table, each with its nearest
+        miss."""
+        near = dict(self.near)
+        files = [
+            f"{name}: {near.get(name, 'not a table the workbench reads')}"
+            for name in self.unmatched
+        ]
+        return (
+            "no file in this folder looks like one of the contract's tables ("
+            + ", ".join(TABLES)
+            + "), so no profile was written"
+            + (f". {'; '.join(files)}" if files else ": the folder holds no file")
+        )
 
     def to_check(self, *, rows: bool = True) -> list[str]:
         """What a person must look at, in sentences: entries not sure, values left out (with
@@ -631,18 +682,29 @@ class ProfileSuggestion:
                 for m in t.missing
             ]
             notes += [f"{t.table}.{name}: {_wanted_note(t, by)}" for name, by in t.wanted]
+            if t.sheet:
+                notes.append(
+                    f"{t.table}: {t.file} is read from its sheet '{t.sheet}' (sheet), its "
+                    "first holding no table like it: check it"
+                )
+            if t.header_row:
+                notes.append(
+                    f"{t.table}: {t.file}'s header is taken to be row {t.header_row} "
+                    "(header_row), the rows above it a title or notes: check it"
+                )
             if t.encoding:
                 notes.append(f"{t.table}: {_ENCODING_NOTE.format(file=t.file)}")
             if t.separator:
                 named = SEPARATOR_WORDS[t.separator][1]
                 notes.append(f"{t.table}: {t.file} is read as separated by {named}: check it")
         seconds = {file: (table, read) for file, table, read in self.alike}
+        near = dict(self.near)
         notes += [
             f"{name}: looks like a second {seconds[name][0]} file ({seconds[name][1]} is read "
             f"for {seconds[name][0]}); a table is read from one file only: put the two "
             "together in one file first"
             if name in seconds
-            else f"{name}: matched to no table"
+            else f"{name}: matched to no table" + (f"; {near[name]}" if name in near else "")
             for name in self.unmatched
         ]
         return notes
@@ -680,11 +742,14 @@ _SNIFF_CHARACTERS = 65_536  # of a text file, to tell its separator
 
 @dataclass(frozen=True)
 class _TextFile:
-    """How a delimited text file is read: its encoding and separator, each None when it is
-    the default (UTF-8; a comma, or a tab for .tsv)."""
+    """How a file is read: a delimited text file's encoding and separator, a workbook's
+    sheet, and the row of its header, each None when it is the default (UTF-8; a comma, or a
+    tab for .tsv; the first sheet; the first row, or a sheet's first row filled in)."""
 
     encoding: str | None = None
     separator: str | None = None
+    sheet: str | None = None
+    header_row: int | None = None
 
 
 def _text_file(path: Path) -> _TextFile | None:
@@ -696,7 +761,12 @@ def _text_file(path: Path) -> _TextFile | None:
     with open_text(path, encoding) as handle:
         sample = handle.read(_SNIFF_CHARACTERS)
     separator = default = default_separator(path)
-    header = next(csv.reader(sample.splitlines()[:1], delimiter=default), [])
+    lines = sample.splitlines()[:_HEADER_ROWS]
+    rows = list(csv.reader(lines, delimiter=default)) if lines else []
+    header = rows[0] if rows else []
+    below = _header_below_title(rows)
+    if below is not None:  # a title above the header, which the default separator splits
+        return _TextFile(encoding if encoding != "utf-8" else None, None, None, below)
     if len(header) < 2:
         try:
             separator = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
@@ -706,6 +776,78 @@ def _text_file(path: Path) -> _TextFile | None:
     return _TextFile(
         encoding if encoding != "utf-8" else None, separator if separator != default else None
     )
+
+
+_HEADER_ROWS = 10  # the first rows of a file or sheet looked at for its header
+
+
+def _header_below_title(rows: list[list[str]]) -> int | None:
+    """The row (from 1) holding the header, when the first looks like a title or notes
+    (one cell filled in, or most empty) and a later one like a header (`header_row_among`);
+    else None. As the loader tells a title above a CSV file's header."""
+    if not rows or not looks_like_title(rows[0]):
+        return None
+    found = header_row_among(rows)
+    filled = [len([c for c in row if c.strip()]) for row in rows]
+    return found if found > 1 and filled[found - 1] > filled[0] else None
+
+
+def _workbook_layouts(path: Path) -> list[_TextFile]:
+    """Each sheet of a workbook (the first first) and the row of its header, as a profile
+    would say them: the sheet's name but for the first, the header's row when rows that
+    look like a title or notes are above it."""
+    names: list[str | None] = [*workbook_sheets(path)] or [None]
+    layouts = []
+    for number, name in enumerate(names):
+        try:
+            top = pl.read_excel(
+                path,
+                engine="calamine",
+                sheet_name=name,
+                has_header=False,
+                infer_schema_length=0,
+                drop_empty_rows=False,
+                read_options={"n_rows": _HEADER_ROWS},
+            )
+        except Exception:  # an empty sheet, or one the reader cannot read: not a table
+            continue
+        rows = [["" if c is None else str(c) for c in row] for row in top.rows()]
+        below = _header_below_title(rows)
+        header_row = None if below is None else xlsx_header_row(path, name) + below - 1
+        layouts.append(_TextFile(None, None, name if number > 0 else None, header_row))
+    return layouts or [_TextFile()]
+
+
+def _facts(path: Path, fmt: str, layout: _TextFile) -> list[ColumnFacts]:
+    frame = read_as_text(
+        path,
+        layout.encoding or "utf-8",
+        layout.separator,
+        layout.sheet,
+        layout.header_row,
+    )
+    return [
+        describe_column(h, frame[h], read=not _special(h), excel=fmt == "xlsx")
+        for h in frame.columns
+    ]
+
+
+def _best_sheet(path: Path, fmt: str) -> tuple[list[ColumnFacts], _TextFile]:
+    """A workbook's columns, from the sheet (and its header's row) whose columns fit a
+    contract table best: the first sheet unless another fits better (a workbook opening
+    on notes)."""
+    best: tuple[float, list[ColumnFacts], _TextFile] | None = None
+    for layout in _workbook_layouts(path):
+        try:
+            facts = _facts(path, fmt, layout)
+        except DataFileError:
+            continue
+        share = max((_fit(t, path.name, facts).share for t in TABLES.values()), default=0.0)
+        if best is None or share > best[0]:
+            best = (share, facts, layout)
+    if best is None:
+        return _facts(path, fmt, _TextFile()), _TextFile()  # the reader says why not
+    return best[1], best[2]
 
 
 def _read_folder(
@@ -727,19 +869,18 @@ def _read_folder(
         if fmt is None or text is None:
             others.append(path.name)
             continue
-        if text != _TextFile():
-            texts[path.name] = text
         try:
-            frame = read_as_text(path, text.encoding or "utf-8", text.separator)
+            if fmt == "xlsx":
+                files[path.name], text = _best_sheet(path, fmt)
+            else:
+                files[path.name] = _facts(path, fmt, text)
         except DataFileError:
             if path.suffix.lower() not in TEXT_SUFFIXES:
                 raise
             others.append(path.name)  # a .txt file that is not a table after all
             continue
-        files[path.name] = [
-            describe_column(h, frame[h], read=not _special(h), excel=fmt == "xlsx")
-            for h in frame.columns
-        ]
+        if text != _TextFile():
+            texts[path.name] = text
     return files, others, texts
 
 
@@ -954,6 +1095,8 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
                 texts.get(fit.file, _TextFile()).encoding,
                 texts.get(fit.file, _TextFile()).separator,
                 wanted,
+                texts.get(fit.file, _TextFile()).sheet,
+                texts.get(fit.file, _TextFile()).header_row,
             )
         )
     unmatched = tuple(sorted(set(files) - taken_files) + others)
@@ -967,7 +1110,43 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
             and fit.share >= _threshold("table")
         ):
             alike[fit.file] = (fit.file, fit.table.name, read_for[fit.table.name])
-    return ProfileSuggestion(folder, tuple(tables), overall, unmatched, tuple(alike.values()))
+    near: dict[str, str] = {}
+    for fit in fits:  # best first: each unmatched file's nearest miss
+        if fit.file in unmatched and fit.file not in alike and fit.file not in near:
+            near[fit.file] = _near_miss(fit, files[fit.file])
+    return ProfileSuggestion(
+        folder,
+        tuple(tables),
+        overall,
+        unmatched,
+        tuple(alike.values()),
+        tuple((name, near[name]) for name in unmatched if name in near),
+    )
+
+
+def _near_miss(fit: _Fit, facts: list[ColumnFacts]) -> str:
+    """The table a file matched to no table fits best, and what it lacks: the required
+    columns no column was found for, each with the column not read whose header is most like
+    it, if one is at all ("no column found for award_id ('Claim Ref' could be it)"), else
+    how few of its columns the table explains."""
+    table = fit.table
+    if not fit.columns:
+        return "none of its columns is like a column of the contract's tables"
+    said = f"closest: {table.name} ({len(fit.columns)} of {len(table.columns)} columns)"
+    if fit.missing:
+        lacking = []
+        for name in fit.missing:
+            column = table.column(name)
+            scored = [(_score(table, column, f).name, f.header) for f in facts]
+            scored = [(n, h) for n, h in scored if h in fit.unused and n >= _CLOSE_ENOUGH]
+            best = max(scored, key=lambda x: x[0], default=None)
+            lacking.append(name + (f" ('{best[1]}' could be it)" if best else ""))
+        return f"{said}; no column found for {', '.join(lacking)}"
+    read = len(facts) - len(fit.unused)
+    return f"{said}; only {read} of its {len(facts)} columns are the table's"
+
+
+_CLOSE_ENOUGH = 0.5  # a header's score to be named as what a missing column could be
 
 
 # --- the YAML, with comments ------------------------------------------------------------------
@@ -1027,6 +1206,8 @@ class _ProfileWriter:
             self.table(table)
         if s.unmatched:
             self.line("", f"Not matched to any table: {', '.join(s.unmatched)}")
+        for file, near in s.near:
+            self.line("", f"  {file}: {near}")
         for file, alike, read in s.alike:
             self.line("", f"{file} looks like a second {alike} file ({read} is read for it)")
         return "\n".join(self.lines) + "\n"
@@ -1034,6 +1215,15 @@ class _ProfileWriter:
     def table(self, t: TableSuggestion) -> None:
         self.line(f"  {t.table}:")
         self.line(f"    file: {_scalar(t.file)}", f"{t.certainty}: {t.why}")
+        if t.sheet:
+            self.line(
+                f"    sheet: {_scalar(t.sheet)}", "check: the first sheet holds no table like it"
+            )
+        if t.header_row:
+            self.line(
+                f"    header_row: {t.header_row}",
+                "check: the rows above it look like a title or notes",
+            )
         if t.encoding:
             self.line(
                 f"    encoding: {_scalar(t.encoding)}",
