@@ -9,7 +9,7 @@ SAMPLE_SEED ?= 20260901
 help:
 	@echo "make demo   - create .venv, install, build a synthetic council, run the pipeline, write a report"
 	@echo "make test   - install the dev tools, run ruff, mypy and the test suite but its slow tests"
-	@echo "make test-slow - run the slow tests (browser, Run All in JupyterLab, the engine against the references); CI runs both"
+	@echo "make test-slow - run the slow tests (browser, Run All in JupyterLab, the engine against the references, the longest report runs); CI runs both"
 	@echo "make bench  - run the benchmarks, results in benchmarks/results/"
 	@echo "make bench-england - assess a 16M-household council (England) from CSV and parquet: too long for make bench (5-10 minutes, about 10 GiB of memory, 4.2 GB of disk), results in benchmarks/results/england.md"
 	@echo "make bench-linkage-scale - assess a 5M-household council with the default linkage against exact-only: too long for make bench (about 5 minutes, 8 GiB of memory), results in benchmarks/results/linkage_scale.md"
@@ -33,8 +33,8 @@ demo: $(VENV)/.installed
 
 # pytest exits 5 when it collects no tests: that is a failure here, never a pass.
 # `make test` runs every test but the slow ones (browser, Run All in JupyterLab, the engine
-# against the references on random councils), in under 10 minutes; `make test-slow` runs
-# those; CI (.ci/run) runs both.
+# against the references on random councils, the longest report runs), in under 10 minutes;
+# `make test-slow` runs those; CI (.ci/run) runs both.
 test: $(VENV)/.dev-installed browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

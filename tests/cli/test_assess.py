@@ -307,6 +307,7 @@ def test_demo_writes_a_report_with_restricted_and_shareable_parts(tmp_path):
         assert "P0" not in path.read_text()
 
 
+@pytest.mark.slow  # a whole report run: make test-slow (CI runs both)
 def test_demo_on_the_smallest_council_allowed_runs_with_no_child_of_the_age(tmp_path):
     # 10 households: no two-year-old, so take-up by criterion has no row; the page crashed
     # on it, leaving a run folder half written under a good run's name.

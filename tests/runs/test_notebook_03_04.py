@@ -130,6 +130,7 @@ def test_take_up_report_writes_protected_tables_charts_and_manifest(take_up_runs
     )
 
 
+@pytest.mark.slow  # a whole report run: make test-slow (CI runs both)
 def test_take_up_report_on_mostly_quarantined_data_warns_and_fails_strict(tmp_path):
     data = Path(shutil.copytree(SAMPLE, tmp_path / "data"))
     benefits = pl.read_csv(data / "benefits.csv", infer_schema=False)

@@ -24,6 +24,10 @@ from workbench.stats.linked import Interval, audit
 from workbench.stats.table_links import stats_model
 from workbench.synth import generate_council, write_council
 
+# Three runs of the linkage report (with and without a ground truth, and the committed sample):
+# `make test-slow`, which CI runs beside `make test`.
+pytestmark = pytest.mark.slow
+
 NOTEBOOK = "06_linkage_quality"
 HOUSEHOLDS = 3000
 SEED = 6

@@ -284,6 +284,7 @@ def test_eligibility_report_reads_for_an_officer_offline(fsm_runs):
     assert len(html) < 100_000
 
 
+@pytest.mark.slow  # a whole report run: make test-slow (CI runs both)
 def test_an_empty_list_for_a_reason_worth_knowing_is_said_and_fails_strict(tmp_path):
     # The early years pupil premium lists only children with a funded place for the term, and
     # the sample's headcount has none for January 2027: the list is empty, for that reason.
@@ -330,6 +331,7 @@ def test_a_take_up_report_without_take_up_fails_strict_and_a_low_threshold_is_sa
     assert manifest(run_dir)["warnings"]["notes"] == 1
 
 
+@pytest.mark.slow  # a whole report run: make test-slow (CI runs both)
 def test_the_linkage_report_says_a_dwp_list_all_quarantined_and_fails_strict(tmp_path):
     # Its bands held the funded places only, and nothing said why (`link` refuses the data).
     messy = SAMPLE.with_name("council_messy")

@@ -519,6 +519,7 @@ def test_bad_trend_terms_are_refused_before_anything_is_written(data, tmp_path, 
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow  # a whole report run: make test-slow (CI runs both)
 def test_trend_terms_given_as_iso_text_count_as_the_same_dates(data, tmp_path):
     as_dates = stats(data, tmp_path / "dates", terms=[JANUARY, APRIL]).tables["trend"].raw
     for i, text in enumerate(
