@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 from tests.command import workbench
@@ -162,3 +163,16 @@ def test_transparency_out_replaces_a_link_instead_of_writing_through_it(tmp_path
     assert victim.read_text() == "keep me\n"
     assert not out.is_symlink() and out.read_text().startswith("#")
     assert oct(out.stat().st_mode & 0o777) == "0o644"
+
+
+def test_transparency_without_on_describes_the_term_in_progress():
+    """A tester's case: without --on the record said "the term starting" today, a day no
+    term starts on."""
+    result = workbench("transparency")
+    assert result.returncode == 0, result.stderr
+    (heading,) = [
+        line for line in result.stdout.splitlines() if line.startswith("### 5. Logic: the rules")
+    ]
+    start = date.fromisoformat(heading.rsplit(" ", 1)[1])
+    assert (start.month, start.day) in {(1, 1), (4, 1), (9, 1)}
+    assert start <= date.today() < start.replace(year=start.year + 1)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -230,11 +231,28 @@ def _subject_by_name(
     return None, records
 
 
+def term_in_progress(today: date) -> date:
+    """The first day of the term in progress on `today` (the two-year-old offer's term
+    starts, as every offer's here): what the transparency record describes by default, rather
+    than "the term starting" on a day no term starts (a tester's case).
+
+    >>> term_in_progress(date(2026, 12, 7)), term_in_progress(date(2027, 1, 1))
+    (datetime.date(2026, 9, 1), datetime.date(2027, 1, 1))
+    """
+    from workbench.eligibility.terms import latest_term_start
+    from workbench.rules import load_rule_set
+
+    population = load_rule_set("two_year_old").population
+    return latest_term_start(today, population.window_on(today).starts)
+
+
 def transparency_command(
     on: Annotated[
         str | None,
         typer.Option(
-            "--on", help="Describe the rules in force for the term starting on this date."
+            "--on",
+            help="Describe the rules in force for the term starting on this date; default: "
+            "the term in progress today (from its first day).",
         ),
     ] = None,
     out: Annotated[
@@ -246,7 +264,7 @@ def transparency_command(
 
     from workbench.governance import transparency_record
 
-    day = parse_date(on, "--on") if on else datetime.now(UTC).date()
+    day = parse_date(on, "--on") if on else term_in_progress(datetime.now(UTC).date())
     record = transparency_record(day)
     if out is None:
         typer.echo(record, nl=False)
