@@ -1309,3 +1309,132 @@ def test_a_workbook_export_logged_without_its_file_name_is_worked_out_from_the_s
     # Her mother's name was not in it: who each child is was not read.
     mother = subject_access("P-SAFFRON", data=data, store=store, key=KEY, out=tmp_path / "m.md")
     assert "Old Exporter" not in _texts(mother)
+
+
+# --- after retention ----------------------------------------------------------------------------
+
+
+class Later:
+    """The store's clock a year on, when retention removes what is past its period."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2027, 10, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(minutes=5)
+        return self.now
+
+
+@pytest.fixture
+def retained_council(exports_council, tmp_path):
+    """The exports council after DfE answered Tobias's check and Pippa was exported for
+    outreach (the file kept away from the list), then retention removed the list's items, every
+    decision and DfE's results (the records of the exports, and the check export's rows, stay)."""
+    data, listed, store, sent, _, decided, run, _ = exports_council
+    results = tmp_path / "dfe" / "outcomes.csv"
+    results.parent.mkdir()
+    results.write_bytes(
+        b"\xef\xbb\xbf" + b"Parent Last Name,Parent Date of Birth,Parent National "
+        b"Insurance number,Outcome\r\nQuenby,1994-06-02,QQ123456A,Eligible\r\n"
+    )
+    with ReviewStore(store, clock=Clock(), key=KEY) as review:
+        import_check_results(review, results, key=KEY, user="A. Officer")
+        outreach = export_outreach(
+            review, listed, data, tmp_path / "outreach" / "contacts.csv", key=KEY, user="O. Fficer"
+        )
+    cut = datetime(2027, 9, 1, tzinfo=UTC)
+    with ReviewStore(store, clock=Later(), key=KEY) as review:
+        done = review.apply_retention(cut, cut, user="records.officer", before_check_results=cut)
+        assert (done.lists, done.decisions, done.check_results, done.outreach_rows) == (1, 4, 1, 4)
+    return data, listed, store, sent, decided, run, outreach
+
+
+def _between(text: str, start: str, end: str) -> str:
+    return text.split(start, 1)[1].split(end, 1)[0]
+
+
+def test_after_retention_the_answer_says_what_was_removed_and_never_none(
+    retained_council, tmp_path
+):
+    # The tester's case: a year on, retention removed the list's items, every decision and
+    # DfE's answers; the answer said "No decision has been recorded", "no answer read yet",
+    # "No outreach export searched named this person" and, for a child whose check export's
+    # file was not searched, "No check export searched listed this person".
+    data, _, store, sent, decided, run, outreach = retained_council
+    with ReviewStore(store, key=KEY) as review:
+        list_id, stored = review.lists()["list_id"][0], review.lists()["created_at"][0]
+        check = review.check_exports().row(0, named=True)
+        read = review.check_imports()["imported_at"][0]
+        made = review.outreach_exports()["exported_at"][0]
+    removed = "removed under retention on 2027-10-01"
+    run_of = f"- {4} decision(s) were {removed} (checkpoint 1: those recorded before 2027-09-01); "
+    run_of += "any about this person recorded before then are no longer held and cannot be listed."
+    the_list = (
+        f"- The items of the two_year_old list of run {run} (stored {stored}, 4 items) were "
+        f"{removed}"
+    )
+    tobias = subject_access("C-TOBIAS", data=data, store=store, key=KEY, out=tmp_path / "t.md")
+    text = tobias.read_text()
+    by_check = f"the check export {sent.export_id} of {check['exported_at']}"
+    assert f"{the_list}: it held an item about this person (recorded by {by_check})." in text
+    assert _between(text, "### Decisions (oldest", "### Decisions on them") == (
+        " first; a correction is a new decision)\n\n"
+        "No decision about this person is held now.\n\n"
+        f"- A decision about them (decision {decided['C-TOBIAS'].decision_id}, recorded by "
+        f"{by_check}) was held and {removed} (checkpoint 1).\n"
+        f"{run_of}\n\n"
+    )
+    assert (
+        "No decision on a DWP-list row with this person as its proposed match is held now; any "
+        "recorded before the removals under retention above are no longer held and cannot be "
+        "listed." in text
+    )
+    assert (
+        f"| the child | {check['exported_at']} | {sent.export_id} | childcare | 1 | not held: "
+        f"the answers read on {read[:10]} were {removed} |  |  |  | {read} |" in text
+    )
+    for said in ("No decision has been recorded", "no answer read yet", "No outreach export "
+                 "searched named this person"):  # fmt: skip
+        assert said not in text, said
+    # Pippa: her outreach export's rows went with the decisions, and her check export's file
+    # was not searched; the store no longer says whether she was on its list.
+    pippa = subject_access("C-PIPPA", data=data, store=store, key=KEY, out=tmp_path / "p.md")
+    text = pippa.read_text()
+    assert f"{the_list}: whether one was about this person can no longer be said from the " in text
+    assert _between(text, "## 5. Outreach", "## 6.").split("Searched: ")[1] == (
+        "the exports the store's access log records; export files given or found: none.\n\n"
+        "No outreach export searched is known to have named this person, but the store cannot "
+        "say so of every one (below).\n\n"
+        "The store no longer holds what these exports held, so whether they named this person "
+        "cannot be said from it; if a file still exists, give it with --outreach: the export "
+        f"contacts.csv of list {list_id}, made at {made} by O. Fficer (4 row(s); the store's "
+        f"record of its rows was {removed}).\n\n"
+    )
+    assert [(f, v) for _, f, v in _facts(pippa, "not checkable")][-6:] == [
+        ("not-checkable file", "checks.not_checkable.csv"),
+        ("about them as", "the child, if among them"),
+        ("decision", ""),
+        ("decision id", ""),
+        ("reason", ""),
+        (
+            "known from",
+            "not searched: the store records that some children chosen for this export could "
+            "not be checked, not who, and no longer holds the children of its list (removed "
+            "under retention on 2027-10-01), so whether this person was on it cannot be said; "
+            "give its file checks.not_checkable.csv with --check to see whether they are among "
+            "them",
+        ),
+    ]
+    assert "No check export searched listed this person" not in text
+    # Given the files, the answer is from them again.
+    again = subject_access(
+        "C-PIPPA", data=data, store=store, key=KEY, outreach=[outreach.out],
+        checks=[sent.sidecar], out=tmp_path / "p2.md",
+    )  # fmt: skip
+    text = again.read_text()
+    assert "| the child: their names, date of birth and address |" in text
+    assert "the export file contacts.csv |" in text
+    assert ("known from", "the file checks.not_checkable.csv") in [
+        (f, v) for _, f, v in _facts(again, "not checkable")
+    ]
+    assert "not searched:" not in _texts(again)

@@ -53,6 +53,14 @@ For the subject it gathers:
    was read: the views logged with the export). An export whose list the store no longer
    holds is named, with its file, as one that cannot be answered from the store.
 
+After retention has removed part of the store (`ReviewStore.apply_retention`), the export never
+says "none" or "not yet" where what was removed may have been about the subject: it names a
+decision about them that a record the store keeps still names (a check export's row: the
+child's key and the decision it rested on), says of each run of decisions removed (a chain
+checkpoint) how many went and when, of each list whose items went whether it held them (when a
+kept record says so), of DfE's answers removed when, and names each outreach or check export
+whose record of the children in it went, for its file to be given.
+
 The DWP list is restricted to early years purposes (Childcare Act 2006, s. 13B); answering a
 subject access request about its rows is a legal duty, so it is read here, but only the
 subject's rows are written.
@@ -131,6 +139,7 @@ from workbench.governance._sar_subject import (
 )
 from workbench.governance.access import current_user
 from workbench.private_files import check_folder_for, private_folder_for, write_private
+from workbench.review.chain import Checkpoint
 from workbench.review.checks import (
     PARENT_DOB,
     PARENT_LAST_NAME,
@@ -590,13 +599,14 @@ def _store_section(
             .join(lists.select("list_id", "run_id", "initiative"), on="list_id", how="left")
         )
         checks = _dfe_checks(review, keys, _parent_row_keys(subject, key))
+        removed = _removed_under_retention(review, lists, keys, decisions)
         # What the answer rests on, proved first (the log below gets this request's line).
         chain_ok, accesses = review.verify_chain().ok, review.verify_access_log()
         log = review.access_log()
         views = _views(log, lists, subject, keys)
         others = _household_views(log, lists, subject, key)
         exports = found.search(subject, key, review, lists)
-        outreach = exports.outreach
+        outreach = exports.outreach[0]
         review.log_access(
             user,
             "subject-access",
@@ -620,6 +630,8 @@ def _store_section(
         f"The store keys a listed child by a pseudonymous key, never by name or id: {whose}. "
         f"It holds {len(held)} item(s) and {decisions.height} decision(s) about them."
     )
+    if removed.lists:
+        doc.bullets(removed.lists)
     for entry, row in held:
         name = f"{entry['initiative']} list of run {entry['run_id']} (stored {entry['created_at']})"
         doc.heading(3, name)
@@ -642,7 +654,9 @@ def _store_section(
             "as recorded. `workbench assure --store` names what is wrong; investigate before "
             "answering."
         )
-    if decisions.height == 0:
+    if decisions.height == 0 and (removed.decisions or removed.checkpoints):
+        doc.para("No decision about this person is held now.")
+    elif decisions.height == 0:
         doc.para("No decision has been recorded about this person.")
     else:
         doc.table(
@@ -650,8 +664,16 @@ def _store_section(
             "decision",
             decisions.select(_DECISION_COLUMNS),
         )
+    if removed.decisions or removed.checkpoints:
+        doc.bullets([*removed.decisions, *removed.checkpoints])
     doc.heading(3, "Decisions on them as the proposed match of a DWP-list row")
-    if proposals.height == 0:
+    if proposals.height == 0 and removed.checkpoints:
+        doc.para(
+            "No decision on a DWP-list row with this person as its proposed match is held now; "
+            "any recorded before the removals under retention above are no longer held and "
+            "cannot be listed."
+        )
+    elif proposals.height == 0:
         doc.para("No DWP-list row was decided on with this person as its proposed match.")
     else:
         doc.para(
@@ -825,6 +847,18 @@ def _dfe_checks(review: ReviewStore, item_keys: list[str], parent_keys: list[str
         by_id = {e["export_id"]: e for e in exports.iter_rows(named=True)}
         for row in review.check_export_rows(row_keys=parent_keys).iter_rows(named=True):
             sent.append(("the parent", by_id[row["export_id"]], row["row_number"]))
+    # An import whose results retention removed: its answers are no longer held.
+    gone: dict[str, list[dict]] = {}
+    for done in (
+        review.check_imports().filter(pl.col("results_removed_at").is_not_null()).rows(named=True)
+    ):
+        gone.setdefault(done["export_id"], []).append(
+            {
+                "dfe_outcome": f"not held: the answers read on {done['imported_at'][:10]} were "
+                f"removed under retention on {done['results_removed_at'][:10]}",
+                "checked_at": done["imported_at"],
+            }
+        )
     answers: dict[tuple[str, int], list[dict]] = {}
     for list_id in sorted({export["list_id"] for _, export, _ in sent}):
         results = review.check_results(list_id).unique("result_seq").sort("result_seq")
@@ -832,7 +866,7 @@ def _dfe_checks(review: ReviewStore, item_keys: list[str], parent_keys: list[str
             answers.setdefault((result["export_id"], result["row_number"]), []).append(result)
     rows = []
     for role, export, number in sent:
-        found = answers.get((export["export_id"], number)) or [{}]
+        found = answers.get((export["export_id"], number)) or gone.get(export["export_id"], [{}])
         for answer in found:
             rows.append(
                 (
@@ -851,6 +885,96 @@ def _dfe_checks(review: ReviewStore, item_keys: list[str], parent_keys: list[str
     return pl.DataFrame(rows, schema=_CHECK_COLUMNS, orient="row")
 
 
+@dataclass(frozen=True)
+class Removed:
+    """What section 4 says retention removed that may have been about the subject, in words:
+    the lists whose items went, the decisions about them that a surviving record names, and
+    each run of decisions removed (a chain checkpoint)."""
+
+    lists: list[str]
+    decisions: list[str]
+    checkpoints: list[str]
+
+
+def _removed_under_retention(
+    review: ReviewStore, lists: pl.DataFrame, keys: list[str], decisions: pl.DataFrame
+) -> Removed:
+    """What retention removed that may have been about the subject: never "none" where it
+    removed something. A decision about them is named when a record the store keeps (a check
+    export's row, an outreach export's row) names one of their item keys with a decision it no
+    longer holds; a list whose items went is said to have held them when such a record does."""
+    held = set(decisions["decision_id"].to_list())
+    checkpoints = review.checkpoints()
+    named: dict[str, tuple[int | None, str]] = {}
+    on_list: dict[str, str] = {}
+    for export in review.check_exports().iter_rows(named=True):
+        source = f"the check export {export['export_id']} of {export['exported_at']}"
+        mine = review.check_export_items(export["export_id"]).filter(pl.col("item_key").is_in(keys))
+        for row in mine.iter_rows(named=True):
+            on_list.setdefault(export["list_id"], source)
+            if row["decision_id"] not in held:
+                named.setdefault(row["decision_id"], (row["decision_seq"], source))
+    outreach = review.outreach_exported().filter(pl.col("item_key").is_in(keys))
+    for row in outreach.iter_rows(named=True):
+        source = f"the outreach export {Path(row['file']).name} of {row['exported_at']}"
+        on_list.setdefault(row["list_id"], source)
+        if row["decision_id"] not in held:
+            named.setdefault(row["decision_id"], (None, source))
+    said_lists = []
+    for entry in lists.filter(pl.col("items_removed_at").is_not_null()).iter_rows(named=True):
+        what = (
+            f"The items of the {entry['initiative']} list of run {entry['run_id']} (stored "
+            f"{entry['created_at']}, {entry['item_count']} items) were removed under retention "
+            f"on {entry['items_removed_at'][:10]}"
+        )
+        if entry["list_id"] in on_list:
+            what += (
+                f": it held an item about this person (recorded by {on_list[entry['list_id']]})."
+            )
+        else:
+            what += ": whether one was about this person can no longer be said from the store."
+        said_lists.append(what)
+    said = []
+    for decision_id, (seq, source) in named.items():
+        when = _when_removed(checkpoints, seq)
+        if when is None:
+            said.append(
+                f"A decision about them (decision {decision_id}, recorded by {source}) is no "
+                "longer in the store, and no retention checkpoint records removing it: "
+                "investigate with `workbench assure --store` before answering."
+            )
+        else:
+            said.append(
+                f"A decision about them (decision {decision_id}, recorded by {source}) was held "
+                f"and removed under retention {when}."
+            )
+    runs = [
+        f"{cp.count} decision(s) were removed under retention on {cp.removed_at[:10]} "
+        f"(checkpoint {cp.checkpoint}: those recorded before {cp.before[:10]}); any about this "
+        "person recorded before then are no longer held and cannot be listed."
+        for cp in checkpoints
+    ]
+    return Removed(said_lists, said, runs)
+
+
+def _when_removed(checkpoints: Sequence[Checkpoint], seq: int | None) -> str | None:
+    """When retention removed the decision at `seq` (its place in the chain; None when no
+    record kept says), in words; None when no checkpoint records removing it."""
+    if seq is not None:
+        for cp in checkpoints:
+            if cp.seq_from <= seq <= cp.seq_upto:
+                return f"on {cp.removed_at[:10]} (checkpoint {cp.checkpoint})"
+        return None
+    if not checkpoints:
+        return None
+    if len(checkpoints) == 1:
+        return f"on {checkpoints[0].removed_at[:10]} (checkpoint {checkpoints[0].checkpoint})"
+    first, last = checkpoints[0], checkpoints[-1]
+    return (
+        f"on or before {last.removed_at[:10]} (checkpoints {first.checkpoint} to {last.checkpoint})"
+    )
+
+
 # --- the files searched, and what they hold -----------------------------------------------------
 
 
@@ -859,7 +983,7 @@ class Exports:
     """What sections 5 to 7 show (see :func:`search_outreach`, :func:`search_not_checkable`,
     :func:`search_workbooks`)."""
 
-    outreach: pl.DataFrame
+    outreach: tuple[pl.DataFrame, list[str]]
     not_checkable: pl.DataFrame
     workbooks: tuple[pl.DataFrame, list[tuple[str, dict[str, str]]], list[str]]
 
