@@ -19,6 +19,7 @@ from workbench.governance.subject_access import (
     appendix_path,
     find_dwp_child,
     find_person,
+    find_subject,
     subject_access,
 )
 from workbench.review import ReviewStore, pseudonym, register_list_file
@@ -391,6 +392,50 @@ def test_a_person_is_found_by_name_and_date_of_birth(council):
         data, forename=" tobias ", surname="ASHDOWN", date_of_birth=date(2024, 3, 10)
     ) == ["C-TOBIAS"]
     assert find_person(data, forename="Tobias", surname="Ashdown", date_of_birth=TERM) == []
+
+
+def test_a_search_by_name_refuses_when_a_dwp_only_child_shares_it(make_folder, tmp_path):
+    # Another Tobias Ashdown born the same day, on the DWP list with another mother and linked
+    # to no one: the search picked the council's Tobias, and would have sent the requester
+    # his data if they were the other child.
+    other = "D-909,Tobias,Ashdown,2024-03-10,Kim,Other,QQ999999D,ZZ9 7QQ\n"
+    data = make_folder(
+        {"people.csv": PEOPLE, "benefits.csv": BENEFITS, "dwp_list.csv": DWP + other}
+    )
+    born = date(2024, 3, 10)
+    with pytest.raises(UsageError) as refused:
+        find_subject(data, forename="tobias", surname="Ashdown", date_of_birth=born)
+    assert str(refused.value) == (
+        f"more than one child in {data} has that name and date of birth: person C-TOBIAS in the "
+        "people file; the child of DWP-list record(s) D-909, linked to no one in the people "
+        "file. The requester may be either, and must not be sent the other's data: check which "
+        "they are (their address, their parent's name), then ask by --person with the person "
+        "id, or --dwp-record D-909 for the child known only from the DWP list"
+    )
+    # A DWP-list row with this name tied to someone else (by the parent's NINO and the date of
+    # birth, to Yolanda): not the one asked for, and not "no one".
+    theirs = "D-910,Tobias,Ashdown,2024-05-01,Orson,Pell,QQ654321B,ZZ9 2BB\n"
+    data = make_folder(
+        {"people.csv": PEOPLE, "benefits.csv": BENEFITS, "dwp_list.csv": DWP + theirs}
+    )
+    with pytest.raises(UsageError) as refused:
+        find_subject(data, forename="Tobias", surname="Ashdown", date_of_birth=date(2024, 5, 1))
+    assert str(refused.value).startswith(
+        f"more than one child in {data} has that name and date of birth: the child of DWP-list "
+        "record D-910, linked to person C-YOLANDA. The requester"
+    )
+    # The council's Tobias alone (his own DWP-list row is linked to him): found.
+    data = make_folder({"people.csv": PEOPLE, "benefits.csv": BENEFITS, "dwp_list.csv": DWP})
+    assert find_subject(data, forename="Tobias", surname="Ashdown", date_of_birth=born) == (
+        "C-TOBIAS",
+        [],
+    )
+    with pytest.raises(UsageError, match=r"^2 people in .* \(C-TOBIAS, P-TWIN\); expected"):
+        twin = PEOPLE + "P-TWIN,H1,Tobias,Ashdown,2024-03-10,,ZZ9 1AA,child,\n"
+        find_subject(
+            make_folder({"people.csv": twin}), forename="Tobias", surname="Ashdown",
+            date_of_birth=born,
+        )  # fmt: skip
 
 
 # --- the DWP list -------------------------------------------------------------------------------

@@ -77,9 +77,9 @@ lists, the review store). Finding the subject (the request forms, :func:`find_pe
 (the words for a person withheld, a child's evidence with other people's ids withheld); the
 export files searched (outreach exports, DfE check exports, review workbooks) and sections 5 to
 7, what each held about the subject, are in `_sar_exports`; the document, its renderers and
-the owner-only writing (:func:`appendix_path`) are in `_sar_document`. The three public names
-:func:`find_person`, :func:`find_dwp_child` and :func:`appendix_path` are re-exported here, so
-existing imports from this module keep working.
+the owner-only writing (:func:`appendix_path`) are in `_sar_document`. The public names
+:func:`find_person`, :func:`find_dwp_child`, :func:`find_subject` and :func:`appendix_path` are
+re-exported here, so existing imports from this module keep working.
 
 Example
 -------
@@ -132,6 +132,7 @@ from workbench.governance._sar_subject import (
     checked_request,
     find_dwp_child,
     find_person,
+    find_subject,
     on_day,
     own_evidence,
     read_lists,
@@ -157,6 +158,7 @@ __all__ = [
     "appendix_path",
     "find_dwp_child",
     "find_person",
+    "find_subject",
     "subject_access",
 ]
 
