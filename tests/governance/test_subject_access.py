@@ -660,6 +660,37 @@ def test_a_person_whose_nino_another_person_holds_is_refused(make_folder, tmp_pa
     assert not (tmp_path / "o.md").exists()
 
 
+def test_a_dwp_row_with_the_parents_nino_under_another_surname_is_withheld(make_folder, tmp_path):
+    # Marigold's NINO mistyped on another family's DWP-list row (the Fenwicks'): the answer
+    # showed Ida Fenwick's name and address as Marigold's, and her child as Marigold's.
+    fenwick = "D-515,Nell,Fenwick,2024-08-08,Ida,Fen Wick,QQ123456A,ZZ9 6FF\n"
+    spaced = "D-516,Tobias,Ashdown,2024-03-10,Marigold, quen by ,QQ123456A,ZZ9 1AA\n"
+    data = make_folder(
+        {"people.csv": PEOPLE, "benefits.csv": BENEFITS, "dwp_list.csv": DWP + fenwick + spaced}
+    )
+    out = subject_access("P-MARIGOLD", data=data, key=KEY, out=tmp_path / "m.md")
+    text = out.read_text()
+    # Her own rows (her surname, case and spaces aside) are shown; the Fenwicks' is not.
+    assert [v for _, f, v in _facts(out, "dwp_list") if f == "record_id"] == ["D-101", "D-516"]
+    assert (
+        "- For the data protection team, not for release: 1 row(s) of the DWP list (D-515) carry "
+        "this person's National Insurance number as the parent's under another surname, and "
+        "were withheld from this export (a NINO mistyped on either side would show another "
+        "family's names and address): check them by hand, and add any that are theirs before "
+        "release." in text
+    )
+    assert (
+        "1 other row(s) of the DWP list carry their National Insurance number as the parent's "
+        "under another surname: withheld until the data protection team has checked them (see "
+        "the notes above)." in text
+    )
+    for leak in ("Fenwick", "Fen Wick", "Nell", "Ida", "ZZ9 6FF"):
+        assert leak not in _texts(out), leak
+    assert "D-515" not in appendix_path(out).read_text()
+    # Nor is it evidence of hers about a child of her household.
+    assert "D-515" not in text.split("## 3.")[1]
+
+
 def test_the_markdown_export_carries_no_html_from_names(make_folder, tmp_path):
     hostile = PEOPLE.replace("Tobias,Ashdown", '<img src=x onerror=alert(1)>,"<b>Ash</b>"')
     data = make_folder({"people.csv": hostile, "benefits.csv": BENEFITS})

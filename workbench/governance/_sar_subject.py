@@ -242,7 +242,9 @@ def checked_request(
 class Subject:
     """Who a request is about, and which rows of the DWP list and funded places are theirs.
 
-    `as_child` are the DWP rows whose child is the subject, `as_parent` those whose parent is;
+    `as_child` are the DWP rows whose child is the subject, `as_parent` those whose parent is
+    (their NINO, and, asked for by person id, their surname: `withheld_as_parent` holds the
+    rows with their NINO under another surname);
     `places` their funded places, each record id with the exact linkage's method (None for a
     place a list searched named as evidence about them); `household_id` their household in the
     people file (None when they are not in it); `loaded` is the data folder as read (the DWP
@@ -256,6 +258,10 @@ class Subject:
     loaded: LoadedData
     household_id: str | None = None
     places: dict[str, str | None] = field(default_factory=dict)
+    withheld_as_parent: tuple[str, ...] = ()
+    """The DWP-list rows carrying the subject's NINO as the parent's under another surname
+    (a NINO mistyped on either side): not theirs for certain, so never shown; the DP team
+    checks them by hand."""
 
     @property
     def dwp(self) -> pl.DataFrame | None:
@@ -486,8 +492,15 @@ def resolve(
         as_child = set()
         label = f"the parent or carer with NINO {parent_ninos[0]}"
     as_parent: list[str] = []
+    withheld: list[str] = []
     if dwp is not None and parent_ninos and "parent_nino" in dwp.columns:
-        as_parent = dwp.filter(pl.col("parent_nino").is_in(parent_ninos))["record_id"].to_list()
+        carrying = dwp.filter(pl.col("parent_nino").is_in(parent_ninos))
+        surnames = _surnames_of(people, person_id)
+        if surnames and "parent_surname" in carrying.columns:
+            same = _squeezed(pl.col("parent_surname")).is_in(surnames).fill_null(False)
+            withheld = sorted(carrying.filter(~same)["record_id"].to_list())
+            carrying = carrying.filter(same)
+        as_parent = carrying["record_id"].to_list()
     return Subject(
         label,
         person_id,
@@ -496,7 +509,22 @@ def resolve(
         loaded,
         household_id=household_id,
         places=places,
+        withheld_as_parent=tuple(withheld),
     )
+
+
+def _squeezed(expr: pl.Expr) -> pl.Expr:
+    """A name with case and spaces aside (``Van Der Berg`` and ``vanderberg`` agree)."""
+    return expr.str.replace_all(r"\s+", "").str.to_lowercase()
+
+
+def _surnames_of(people: pl.DataFrame, person_id: str | None) -> list[str]:
+    """The person's surnames in the people file, case and spaces aside (none for a request
+    by NINO or DWP record)."""
+    if person_id is None or "surname" not in people.columns:
+        return []
+    rows = people.filter(pl.col("person_id") == person_id).select(_squeezed(pl.col("surname")))
+    return rows.to_series().drop_nulls().to_list()
 
 
 def _ninos_of(people: pl.DataFrame, person_id: str) -> list[str]:

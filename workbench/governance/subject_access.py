@@ -5,7 +5,9 @@
 - a council person id (see :func:`find_person` to find it by name and date of birth): their
   records, plus the rows of the DWP list about them as the child (linked to them by the exact
   linkage, :func:`workbench.linkage.link_exact`, or named with them on a list searched) and the
-  rows naming them as the parent (the row's `parent_nino` is their NINO);
+  rows naming them as the parent (the row's `parent_nino` is their NINO, and its
+  `parent_surname` their surname, case and spaces aside: a row with their NINO under another
+  surname is withheld, and a note for the DP team, not for release, names it);
 - the DWP record ids of a child on the DWP list who is matched to no one in the people file
   (see :func:`find_dwp_child` to find them by name and date of birth): such a child has no
   person id, but the workbench holds their row and may have listed them under its record id;
@@ -191,7 +193,9 @@ CHECK_NOTES = (
     "workbench reads only to check the row.",
     "A DWP-list row is found as a child's when the exact linkage ties it to them, when a list "
     "searched named it with them, or when it was asked for by record id (a child matched to no "
-    "council record); as a parent's when its parent NINO is theirs. A row about the person "
+    "council record); as a parent's when its parent NINO is theirs (and, for someone in the "
+    "people file, its parent surname is theirs too: a row with their NINO under another "
+    "surname is withheld, for the team to check). A row about the person "
     "that no exact rule ties to them (a misspelt name, a missing NINO) is not found: search the "
     "DWP list by name and date of birth too.",
     "A funded place (the providers' headcount) is found as a child's when the exact linkage "
@@ -208,6 +212,21 @@ CHECK_NOTES = (
     "one it is about, so with two in the household it may be about the other: check before "
     "release.",
 )
+
+
+def _withheld_note(subject: Subject) -> list[str]:
+    """The note, for the DP team, naming the DWP-list rows with the subject's NINO under
+    another surname (withheld: they may be another family's)."""
+    if not subject.withheld_as_parent:
+        return []
+    rows = subject.withheld_as_parent
+    return [
+        f"For the data protection team, not for release: {len(rows)} row(s) of the DWP list "
+        f"({', '.join(rows)}) carry this person's National Insurance number as the parent's "
+        "under another surname, and were withheld from this export (a NINO mistyped on either "
+        "side would show another family's names and address): check them by hand, and add "
+        "any that are theirs before release."
+    ]
 
 
 # --- the council's data -------------------------------------------------------------------------
@@ -331,7 +350,13 @@ def _dwp_records(doc: SarDocument, subject: Subject) -> None:
         doc.para(f"{rows.height} row(s) of the DWP list about this person {side}.")
         shown = [c for c in (*columns, *DWP_ADDRESS, "postcode") if c in rows.columns]
         doc.table(DWP_TABLE, f"DWP row {side}", rows.select(*shown, pl.lit(withheld).alias(other)))
-    if not (subject.as_child or subject.as_parent):
+    if subject.withheld_as_parent:
+        doc.para(
+            f"{len(subject.withheld_as_parent)} other row(s) of the DWP list carry their "
+            "National Insurance number as the parent's under another surname: withheld until "
+            "the data protection team has checked them (see the notes above)."
+        )
+    elif not (subject.as_child or subject.as_parent):
         doc.para("No row of the DWP list was found about this person.")
     missing = sorted(set(subject.as_child) - set(subject.dwp["record_id"].to_list()))
     if missing:
@@ -1139,7 +1164,7 @@ def subject_access(
         f"Prepared on {today.isoformat()} for the council's data protection team. Check the "
         "notes below before anything is released to the requester."
     )
-    doc.bullets([THIRD_PARTY_NOTE, *CHECK_NOTES])
+    doc.bullets([THIRD_PARTY_NOTE, *CHECK_NOTES, *_withheld_note(subject)])
     _council_records(doc, Path(data), subject)
     _list_sections(doc, listed, subject)
     if store is not None:
