@@ -312,6 +312,53 @@ def test_an_export_into_a_new_folder_makes_it_owner_only(council, tmp_path):
         )
 
 
+def test_an_earlier_answer_is_never_written_over_without_overwrite(council, tmp_path):
+    # `--out sar/michael.md` replaced an earlier answer; x.md and x.html shared x-appendix.csv.
+    data, listed, _, _ = council
+    args = {"data": data, "lists": [listed], "key": KEY}
+    first = subject_access("C-TOBIAS", **args, out=tmp_path / "sar" / "x.md")
+    before = first.read_text()
+    with pytest.raises(UsageError) as refused:
+        subject_access("C-YOLANDA", **args, out=first)
+    assert str(refused.value) == (
+        f"{first} already exists (an earlier answer?); choose another name, or pass "
+        "--overwrite to replace it"
+    )
+    assert first.read_text() == before
+    # The same name as HTML has its own appendix: both answers stay whole.
+    html = subject_access("C-YOLANDA", **args, out=tmp_path / "sar" / "x.html")
+    assert (appendix_path(first).name, appendix_path(html).name) == (
+        "x.md-appendix.csv",
+        "x.html-appendix.csv",
+    )
+    assert "Tobias" in appendix_path(first).read_text()
+    assert "Yolanda" in appendix_path(html).read_text()
+    assert "Tobias" not in appendix_path(html).read_text()
+    # An appendix left at the name (its answer deleted by hand) is refused too.
+    first.unlink()
+    with pytest.raises(UsageError, match=r"x\.md-appendix\.csv already exists"):
+        subject_access("C-YOLANDA", **args, out=first)
+    again = subject_access("C-YOLANDA", **args, out=first, overwrite=True)
+    assert "Yolanda" in again.read_text() and "Tobias" not in _texts(again)
+    # Never into the data folder, whatever its name, even with overwrite.
+    for inside in (data / "answer.md", data / "sar" / "answer.md"):
+        with pytest.raises(UsageError, match=f"is in the data folder {data}: write the answer"):
+            subject_access("C-TOBIAS", **args, out=inside, overwrite=True)
+        assert not inside.exists()
+    assert not (data / "sar").exists()
+    # The command refuses as the function does, and takes --overwrite.
+    env = dict(os.environ, WORKBENCH_KEY=KEY.hex(), WORKBENCH_STORE=str(tmp_path / "log.sqlite"))
+    args_cli = ("subject-access", "--person", "C-TOBIAS", "--data", str(data), "--out", str(html))
+    refused_cli = workbench(*args_cli, env=env)
+    assert refused_cli.returncode == 2
+    assert "already exists (an earlier answer?)" in " ".join(refused_cli.stderr.split())
+    assert "Yolanda" in html.read_text()
+    replaced = workbench(*args_cli, "--overwrite", env=env)
+    assert replaced.returncode == 0, replaced.stderr
+    assert f"and {appendix_path(html)} (owner-only)" in " ".join(replaced.stdout.split())
+    assert "Tobias" in html.read_text() and "Yolanda" not in _texts(html)
+
+
 def test_dfe_checks_are_shown_to_the_child_and_to_the_parent_checked_and_no_one_else(
     council, tmp_path
 ):
@@ -338,14 +385,14 @@ def test_dfe_checks_are_shown_to_the_child_and_to_the_parent_checked_and_no_one_
     )
     row = f"| {sent.export_id} | childcare | 1 | Eligible | eligible |  |  | {read_at} |"
     for person, role in (("C-YOLANDA", "the child"), ("P-ORSON", "the parent")):
-        out = subject_access(person, data=data, store=store, key=KEY, out=tmp_path / "s.md")
+        out = subject_access(person, data=data, store=store, key=KEY, out=tmp_path / f"{person}.md")
         text = out.read_text()
         assert header in text and f"| {role} | {exported_at} {row}" in text, person
         assert "Marigold" not in text and "QQ123456A" not in text
         if person == "C-YOLANDA":  # her father is checked, and not named
             assert "Pell" not in _texts(out) and "QQ654321B" not in _texts(out)
     for person in ("C-TOBIAS", "P-MARIGOLD"):
-        out = subject_access(person, data=data, store=store, key=KEY, out=tmp_path / "t.md")
+        out = subject_access(person, data=data, store=store, key=KEY, out=tmp_path / f"{person}.md")
         assert "No eligibility check about this person is recorded." in out.read_text()
         assert sent.export_id not in _texts(out)
     with ReviewStore(store, key=KEY) as review:
@@ -946,7 +993,12 @@ def test_outreach_exports_naming_the_child_or_the_parent_are_in_the_export(
     # Tobias and his mother are in no export.
     for person in ("C-TOBIAS", "P-MARIGOLD"):
         out = subject_access(
-            person, data=data, store=store, key=KEY, outreach=[sent.out], out=tmp_path / "t.md"
+            person,
+            data=data,
+            store=store,
+            key=KEY,
+            outreach=[sent.out],
+            out=tmp_path / f"{person}.md",
         )
         assert "No outreach export searched named this person." in out.read_text(), person
         assert "O. Fficer" not in _texts(out)
@@ -1121,7 +1173,11 @@ def test_a_child_not_checkable_is_in_the_export_with_the_reason_and_no_one_else_
     # Given by any of its files, without the list: the same.
     for given in (sent.sidecar, sent.not_checkable_file, sent.files[0]):
         alone = subject_access(
-            data=data, dwp_records=["D-202"], checks=[given], key=KEY, out=tmp_path / "g.md"
+            data=data,
+            dwp_records=["D-202"],
+            checks=[given],
+            key=KEY,
+            out=tmp_path / f"{given.name}.md",
         )
         assert _facts(alone, "not checkable") == _not_checkable_row(
             sent, run, wren, DWP_ONLY_REASON, "the file checks.not_checkable.csv"
@@ -1155,7 +1211,7 @@ def test_a_child_not_checkable_is_in_the_export_with_the_reason_and_no_one_else_
     # Tobias was checked (his row went to DfE), his mother and Ulrike are in no such file.
     for person in ("C-TOBIAS", "P-MARIGOLD", "P-ULRIKE"):
         out = subject_access(
-            person, data=data, lists=[listed], store=store, key=KEY, out=tmp_path / "t.md"
+            person, data=data, lists=[listed], store=store, key=KEY, out=tmp_path / f"{person}.md"
         )
         assert _facts(out, "not checkable") == [], person
         assert (
@@ -1203,7 +1259,7 @@ def test_a_check_export_whose_file_is_not_searched_is_named_from_the_store(
     ]
     # Tobias's row went to DfE, and Ulrike is on no list: no such line for them.
     for person in ("C-TOBIAS", "P-ULRIKE"):
-        out = subject_access(person, data=data, store=store, key=KEY, out=tmp_path / "t.md")
+        out = subject_access(person, data=data, store=store, key=KEY, out=tmp_path / f"{person}.md")
         assert _facts(out, "not checkable") == [], person
     # The not-checkable file gone, its sidecar lists the same children and reasons.
     sent.not_checkable_file.unlink()
@@ -1289,7 +1345,12 @@ def test_review_workbooks_that_held_the_person_are_in_the_export_and_no_one_else
     # Her mother: named beside her in the row (the export read who each child is).
     for given, known in (([book], from_file), ([], from_store)):
         mother = subject_access(
-            "P-SAFFRON", data=data, store=store, workbooks=given, key=KEY, out=tmp_path / "m.md"
+            "P-SAFFRON",
+            data=data,
+            store=store,
+            workbooks=given,
+            key=KEY,
+            out=tmp_path / f"m{len(given)}.md",
         )
         assert _facts(mother, "review workbooks") == _workbook_row(
             exported_at, run, "a parent or carer", SHOWN_AS_CARER, known
@@ -1334,7 +1395,12 @@ def test_review_workbooks_that_held_the_person_are_in_the_export_and_no_one_else
     # Ulrike is in no workbook; neither is the list's other child's family in Pippa's.
     for given in ([book], []):
         ulrike = subject_access(
-            "P-ULRIKE", data=data, store=store, workbooks=given, key=KEY, out=tmp_path / "u.md"
+            "P-ULRIKE",
+            data=data,
+            store=store,
+            workbooks=given,
+            key=KEY,
+            out=tmp_path / f"u{len(given)}.md",
         )
         assert _facts(ulrike, "review workbooks") == []
         assert "No review workbook searched held this person." in ulrike.read_text()

@@ -163,6 +163,10 @@ def subject_access_command(
             "for each); those beside the lists are found without it.",
         ),
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option("--overwrite", help="Replace an export (or its appendix) already at --out."),
+    ] = False,
     profile: ProfileFile = None,
 ) -> None:
     """Everything the workbench holds about one person, for the data protection team."""
@@ -210,6 +214,7 @@ def subject_access_command(
         outreach=outreach_files or [],
         checks=check_files or [],
         workbooks=workbook_files or [],
+        overwrite=overwrite,
     )
     typer.echo(
         f"Subject access export written to {written} and {appendix_path(written)} "

@@ -47,8 +47,10 @@ What is found:
   --out FILE.md|FILE.html` writes: a ``.md`` whose first line, or an ``.html`` whose title and
   first heading, is the export's ("Subject access: what the Eligibility Workbench holds
   about ..."), dated by the "Prepared on" day it states (else the run date or the file's
-  date) and deleted with its appendix ``FILE-appendix.csv``; an appendix (that name, header
-  ``section,record,field,value``) left without its export is found and dated on its own.
+  date) and deleted with its appendix ``FILE.md-appendix.csv`` (or ``FILE.html-...``; an
+  export written before appendices were named so has ``FILE-appendix.csv``); an appendix (a
+  name ending ``-appendix.csv``, header ``section,record,field,value``) left without its
+  export is found and dated on its own.
 
 Each is recognised by what is in it (its header, its heading), never by its name alone; a
 file that merely shares a name is never touched.
@@ -689,8 +691,9 @@ def _sar_items(
     paths: list[Path], policy: RetentionPolicy, run_date: date | None, run_id: str | None
 ) -> Iterator[RetentionItem]:
     """The subject-access exports among `paths`, each with its appendix beside it (deleted
-    together). ``NAME.md`` and ``NAME.html`` share ``NAME-appendix.csv``: the export written
-    last (its appendix replaced the other's) takes it; the other goes alone."""
+    together): ``NAME.md-appendix.csv`` for ``NAME.md``. Exports written before appendices
+    were named so share ``NAME-appendix.csv`` between ``NAME.md`` and ``NAME.html``: the
+    export written last (its appendix replaced the other's) takes it; the other goes alone."""
     found = []
     for path in paths:
         if path.suffix.lower() in SAR_SUFFIXES:
@@ -702,10 +705,16 @@ def _sar_items(
         owner[path.with_name(f"{path.stem}{SAR_APPENDIX_SUFFIX}")] = path  # the last wins
     for path, prepared in found:
         created = prepared or run_date or _file_date(path)
-        appendix = path.with_name(f"{path.stem}{SAR_APPENDIX_SUFFIX}")
-        mine = owner.get(appendix) == path and appendix.is_file() and _sar_appendix(appendix)
+        own = path.with_name(f"{path.name}{SAR_APPENDIX_SUFFIX}")
+        shared = path.with_name(f"{path.stem}{SAR_APPENDIX_SUFFIX}")
+        if own.is_file() and _sar_appendix(own):
+            also: tuple[Path, ...] = (own,)
+        elif owner.get(shared) == path and shared.is_file() and _sar_appendix(shared):
+            also = (shared,)
+        else:
+            also = ()
         item = _item(path, "subject_access_exports", created, policy, run_id)
-        yield replace(item, also=(appendix,) if mine else ())
+        yield replace(item, also=also)
 
 
 def _sha256(path: Path) -> str | None:

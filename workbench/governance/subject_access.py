@@ -71,7 +71,9 @@ Nothing about anyone else is written: a parent or carer in a child's evidence ap
 "a parent/carer (id withheld)", and a child in a parent's evidence as "a child in their
 household (id withheld)". The export says so, and says what the DP team must check before
 release. The main file is Markdown (``.md``) or HTML (``.html``), with a CSV appendix beside it
-(``<name>-appendix.csv``: one row per fact); both are written owner-only (0600).
+(``<name>.md-appendix.csv`` or ``<name>.html-appendix.csv``: one row per fact); both are
+written owner-only (0600). An export never replaces an earlier answer (or its appendix)
+unless asked to (`overwrite`), and is never written into the data folder.
 
 This module holds the entry point and sections 1 to 4 of the export (the council's data, the
 lists, the review store). Finding the subject (the request forms, :func:`find_person`,
@@ -1075,6 +1077,25 @@ class Found:
 # --- the export ---------------------------------------------------------------------------------
 
 
+def _check_destination(out: Path, data: Path, overwrite: bool) -> None:
+    """Refuse to write over an earlier answer (or its appendix) without `overwrite`, and to
+    write an answer into the data folder (the council's data, read by every command)."""
+    folder, where = data.resolve(), out.parent.resolve()
+    if folder == where or folder in where.parents:
+        raise UsageError(
+            f"{out} is in the data folder {data}: write the answer outside it (the data folder "
+            "holds the council's data, read by every command)"
+        )
+    if overwrite:
+        return
+    for path in (out, appendix_path(out)):
+        if path.exists() or path.is_symlink():
+            raise UsageError(
+                f"{path} already exists (an earlier answer?); choose another name, or pass "
+                "--overwrite to replace it"
+            )
+
+
 def subject_access(
     person_id: str | None = None,
     *,
@@ -1090,6 +1111,7 @@ def subject_access(
     outreach: Sequence[str | Path] = (),
     checks: Sequence[str | Path] = (),
     workbooks: Sequence[str | Path] = (),
+    overwrite: bool = False,
 ) -> Path:
     """Write everything the workbench holds about one person, for the DP team; return `out`.
 
@@ -1132,12 +1154,15 @@ def subject_access(
         Review workbooks written by `workbench review export` (.xlsx); those beside the lists
         searched are found too. Without them, what each workbook export the store's access
         log records held is worked out from the store.
+    overwrite
+        Replace an export (or its appendix) already at `out`; without it, one is refused.
 
     Raises
     ------
     UsageError
         For an empty person id, not exactly one way of naming the person, an `out` that is not
-        ``.md`` / ``.html``, DWP records the exact linkage ties to a person, or a NINO that a
+        ``.md`` / ``.html``, that exists (or its appendix does) without `overwrite`, or that
+        lies in the data folder, DWP records the exact linkage ties to a person, or a NINO that a
         person in the people file holds (ask by their person id instead: it finds more).
     DataFileError
         For a data folder, list, outreach export, check export, review workbook or store that
@@ -1148,6 +1173,7 @@ def subject_access(
     if out.suffix.lower() not in OUT_SUFFIXES:
         raise UsageError(f"must end in .md or .html; got {out.name!r}", parameter="out")
     check_folder_for(out)
+    _check_destination(out, Path(data), overwrite)
     today = today or datetime.now(UTC).date()
     listed = read_lists([Path(p) for p in lists], key)
     searched = [Path(p) for p in lists]
