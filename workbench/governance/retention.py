@@ -65,7 +65,10 @@ before the ``decisions`` cut-off and DfE's check results *imported* before the
 :meth:`ReviewStore.apply_retention <workbench.review.store.ReviewStore.apply_retention>`: list
 rows, import rows and their counts stay, each removed run of decisions is replaced by a sealed chain
 checkpoint so the chain still verifies, and the store's access log records the counts. Decisions
-outlive the lists they were about only in pseudonymous form.
+outlive the lists they were about: a decision names the child only by a pseudonymous key, but its
+reason is the officer's free text, kept in plain words for the decisions' period. The rows of each
+DfE check export (``check_export_rows``, ``check_export_items``) and the store's access log have
+no retention period today: the owner has to decide one (the policy has no kind for them).
 
 A council's policy file names a period for every kind, except that one copied before the
 kinds ``dfe_results``, ``quarantine_files``, ``link_outputs`` and ``subject_access_exports``
