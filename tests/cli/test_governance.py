@@ -153,6 +153,33 @@ def test_subject_access_finds_a_dwp_only_child_by_name_and_a_parent_by_nino(tmp_
     assert both.returncode == 2 and "name the person in one way" in both.stderr
 
 
+def test_subject_access_by_name_refuses_two_children_and_takes_a_dwp_record(tmp_path: Path):
+    # Another Mo Lee born the same day, on the DWP list with another mother, linked to no one.
+    env = dict(os.environ, WORKBENCH_KEY_FILE=str(tmp_path / "k" / "pseudonym.key"))
+    env["WORKBENCH_STORE"] = str(tmp_path / "access.sqlite")  # its key's own
+    env.pop("WORKBENCH_KEY", None)
+    data = _dwp_only_council(tmp_path / "data")
+    with (data / "dwp_list.csv").open("a") as rows:
+        rows.write("D3,Mo,Lee,2024-03-02,Kim,Other,CE111111A,FQ9 9ZZ\n")
+    by_name = workbench(
+        "subject-access", "--data", str(data), "--out", str(tmp_path / "mo.md"),
+        "--forename", "Mo", "--surname", "Lee", "--dob", "2024-03-02", env=env,
+    )  # fmt: skip
+    assert by_name.returncode == 2
+    assert (
+        "person P2 in the people file; the child of DWP-list record(s) D3, linked to no one"
+        in " ".join(by_name.stderr.split())
+    )
+    assert not (tmp_path / "mo.md").exists()
+    by_record = workbench(
+        "subject-access", "--data", str(data), "--out", str(tmp_path / "d3.md"),
+        "--dwp-record", "D3", env=env,
+    )  # fmt: skip
+    assert by_record.returncode == 0, by_record.stderr
+    text = (tmp_path / "d3.md").read_text()
+    assert "the child of DWP-list record(s) D3" in text and "P2" not in text
+
+
 def test_transparency_out_replaces_a_link_instead_of_writing_through_it(tmp_path: Path):
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me\n")

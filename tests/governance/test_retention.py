@@ -761,7 +761,7 @@ def _newer_kind(folder: Path, kind: str, number: int, day: date) -> list[Path]:
         )
         return [
             export,
-            _write(folder / f"sar{number}-appendix.csv", "section,record,field,value\n"),
+            _write(folder / f"sar{number}.md-appendix.csv", "section,record,field,value\n"),
         ]
     header = {
         "dfe_results": RESULTS_HEADER,
@@ -1315,8 +1315,15 @@ def test_subject_access_exports_are_dated_by_their_day_and_go_with_their_appendi
     old_html = _sar(dp, "ferris.html", date(2025, 1, 11), make_folder)
     new_md = _sar(dp / "2026", "request-7.md", date(2026, 1, 10), make_folder)
     assert old_html.read_text().startswith("<!doctype html>")
-    _aged(old_md, date(2025, 1, 10))  # written the day before the html (and its appendix)
+    _aged(old_md, date(2025, 1, 10))  # written the day before the html
     _aged(old_html, date(2025, 1, 11))
+    # Written before each kept its own appendix: lee.md and lee.html share lee-appendix.csv.
+    lee_md = _sar(dp / "old", "lee.md", date(2025, 1, 10), make_folder)
+    lee_html = _sar(dp / "old", "lee.html", date(2025, 1, 11), make_folder)
+    appendix_path(lee_md).unlink()
+    shared = appendix_path(lee_html).rename(dp / "old" / "lee-appendix.csv")
+    _aged(lee_md, date(2025, 1, 10))
+    _aged(lee_html, date(2025, 1, 11))
     orphan = _sar(dp / "gone", "old.md", date(2024, 6, 1), make_folder)
     orphan.unlink()  # the export deleted by hand, its appendix left
     _aged(appendix_path(orphan), date(2024, 6, 1))
@@ -1327,26 +1334,32 @@ def test_subject_access_exports_are_dated_by_their_day_and_go_with_their_appendi
         ("subject_access_exports", "2026/request-7.md", "2026-01-10", "2027-01-10", False),
         ("subject_access_exports", "ferris.html", "2025-01-11", "2026-01-11", False),
         ("subject_access_exports", "ferris.md", "2025-01-10", "2026-01-10", True),
-        ("subject_access_exports", "gone/old-appendix.csv", "2024-06-01", "2025-06-01", True),
+        ("subject_access_exports", "gone/old.md-appendix.csv", "2024-06-01", "2025-06-01", True),
+        ("subject_access_exports", "old/lee.html", "2025-01-11", "2026-01-11", False),
+        ("subject_access_exports", "old/lee.md", "2025-01-10", "2026-01-10", True),
     ]
-    # ferris.md and ferris.html share ferris-appendix.csv: the later export's (the html) keeps it.
-    assert appendix_path(old_md) == appendix_path(old_html)
+    # Each export goes with its own appendix; of two sharing one, the later export keeps it.
     assert [i.also for i in plan.items] == [
         (appendix_path(new_md),),
         (appendix_path(old_html),),
+        (appendix_path(old_md),),
         (),
+        (shared,),
         (),
     ]
     log = tmp_path / "log.jsonl"
     deleted = apply_retention(plan, log)
-    assert deleted["subject_access_exports"] == 2
-    assert _closing(log)["files_removed"] == 2
-    assert not old_md.exists() and not appendix_path(orphan).exists()
-    for kept in (old_html, appendix_path(old_html), new_md, appendix_path(new_md), notes, other):
-        assert kept.exists(), kept
+    assert deleted["subject_access_exports"] == 3
+    assert _closing(log)["files_removed"] == 4
+    assert not old_md.exists() and not appendix_path(old_md).exists()
+    assert not appendix_path(orphan).exists() and not lee_md.exists()
+    kept = (old_html, appendix_path(old_html), new_md, appendix_path(new_md), notes, other)
+    for path in (*kept, lee_html, shared):
+        assert path.exists(), path
     # A day later the html goes, with the appendix.
     apply_retention(plan_retention(tmp_path / "r", None, date(2026, 1, 11), list_roots=[dp]), log)
     assert not old_html.exists() and not appendix_path(old_html).exists()
+    assert not lee_html.exists() and not shared.exists()
     assert "ferris" not in log.read_text() and "Yolanda" not in log.read_text()
 
 

@@ -19,6 +19,7 @@ from workbench.governance.subject_access import (
     appendix_path,
     find_dwp_child,
     find_person,
+    find_subject,
     subject_access,
 )
 from workbench.review import ReviewStore, pseudonym, register_list_file
@@ -311,6 +312,53 @@ def test_an_export_into_a_new_folder_makes_it_owner_only(council, tmp_path):
         )
 
 
+def test_an_earlier_answer_is_never_written_over_without_overwrite(council, tmp_path):
+    # `--out sar/michael.md` replaced an earlier answer; x.md and x.html shared x-appendix.csv.
+    data, listed, _, _ = council
+    args = {"data": data, "lists": [listed], "key": KEY}
+    first = subject_access("C-TOBIAS", **args, out=tmp_path / "sar" / "x.md")
+    before = first.read_text()
+    with pytest.raises(UsageError) as refused:
+        subject_access("C-YOLANDA", **args, out=first)
+    assert str(refused.value) == (
+        f"{first} already exists (an earlier answer?); choose another name, or pass "
+        "--overwrite to replace it"
+    )
+    assert first.read_text() == before
+    # The same name as HTML has its own appendix: both answers stay whole.
+    html = subject_access("C-YOLANDA", **args, out=tmp_path / "sar" / "x.html")
+    assert (appendix_path(first).name, appendix_path(html).name) == (
+        "x.md-appendix.csv",
+        "x.html-appendix.csv",
+    )
+    assert "Tobias" in appendix_path(first).read_text()
+    assert "Yolanda" in appendix_path(html).read_text()
+    assert "Tobias" not in appendix_path(html).read_text()
+    # An appendix left at the name (its answer deleted by hand) is refused too.
+    first.unlink()
+    with pytest.raises(UsageError, match=r"x\.md-appendix\.csv already exists"):
+        subject_access("C-YOLANDA", **args, out=first)
+    again = subject_access("C-YOLANDA", **args, out=first, overwrite=True)
+    assert "Yolanda" in again.read_text() and "Tobias" not in _texts(again)
+    # Never into the data folder, whatever its name, even with overwrite.
+    for inside in (data / "answer.md", data / "sar" / "answer.md"):
+        with pytest.raises(UsageError, match=f"is in the data folder {data}: write the answer"):
+            subject_access("C-TOBIAS", **args, out=inside, overwrite=True)
+        assert not inside.exists()
+    assert not (data / "sar").exists()
+    # The command refuses as the function does, and takes --overwrite.
+    env = dict(os.environ, WORKBENCH_KEY=KEY.hex(), WORKBENCH_STORE=str(tmp_path / "log.sqlite"))
+    args_cli = ("subject-access", "--person", "C-TOBIAS", "--data", str(data), "--out", str(html))
+    refused_cli = workbench(*args_cli, env=env)
+    assert refused_cli.returncode == 2
+    assert "already exists (an earlier answer?)" in " ".join(refused_cli.stderr.split())
+    assert "Yolanda" in html.read_text()
+    replaced = workbench(*args_cli, "--overwrite", env=env)
+    assert replaced.returncode == 0, replaced.stderr
+    assert f"and {appendix_path(html)} (owner-only)" in " ".join(replaced.stdout.split())
+    assert "Tobias" in html.read_text() and "Yolanda" not in _texts(html)
+
+
 def test_dfe_checks_are_shown_to_the_child_and_to_the_parent_checked_and_no_one_else(
     council, tmp_path
 ):
@@ -337,14 +385,14 @@ def test_dfe_checks_are_shown_to_the_child_and_to_the_parent_checked_and_no_one_
     )
     row = f"| {sent.export_id} | childcare | 1 | Eligible | eligible |  |  | {read_at} |"
     for person, role in (("C-YOLANDA", "the child"), ("P-ORSON", "the parent")):
-        out = subject_access(person, data=data, store=store, key=KEY, out=tmp_path / "s.md")
+        out = subject_access(person, data=data, store=store, key=KEY, out=tmp_path / f"{person}.md")
         text = out.read_text()
         assert header in text and f"| {role} | {exported_at} {row}" in text, person
         assert "Marigold" not in text and "QQ123456A" not in text
         if person == "C-YOLANDA":  # her father is checked, and not named
             assert "Pell" not in _texts(out) and "QQ654321B" not in _texts(out)
     for person in ("C-TOBIAS", "P-MARIGOLD"):
-        out = subject_access(person, data=data, store=store, key=KEY, out=tmp_path / "t.md")
+        out = subject_access(person, data=data, store=store, key=KEY, out=tmp_path / f"{person}.md")
         assert "No eligibility check about this person is recorded." in out.read_text()
         assert sent.export_id not in _texts(out)
     with ReviewStore(store, key=KEY) as review:
@@ -391,6 +439,50 @@ def test_a_person_is_found_by_name_and_date_of_birth(council):
         data, forename=" tobias ", surname="ASHDOWN", date_of_birth=date(2024, 3, 10)
     ) == ["C-TOBIAS"]
     assert find_person(data, forename="Tobias", surname="Ashdown", date_of_birth=TERM) == []
+
+
+def test_a_search_by_name_refuses_when_a_dwp_only_child_shares_it(make_folder, tmp_path):
+    # Another Tobias Ashdown born the same day, on the DWP list with another mother and linked
+    # to no one: the search picked the council's Tobias, and would have sent the requester
+    # his data if they were the other child.
+    other = "D-909,Tobias,Ashdown,2024-03-10,Kim,Other,QQ999999D,ZZ9 7QQ\n"
+    data = make_folder(
+        {"people.csv": PEOPLE, "benefits.csv": BENEFITS, "dwp_list.csv": DWP + other}
+    )
+    born = date(2024, 3, 10)
+    with pytest.raises(UsageError) as refused:
+        find_subject(data, forename="tobias", surname="Ashdown", date_of_birth=born)
+    assert str(refused.value) == (
+        f"more than one child in {data} has that name and date of birth: person C-TOBIAS in the "
+        "people file; the child of DWP-list record(s) D-909, linked to no one in the people "
+        "file. The requester may be either, and must not be sent the other's data: check which "
+        "they are (their address, their parent's name), then ask by --person with the person "
+        "id, or --dwp-record D-909 for the child known only from the DWP list"
+    )
+    # A DWP-list row with this name tied to someone else (by the parent's NINO and the date of
+    # birth, to Yolanda): not the one asked for, and not "no one".
+    theirs = "D-910,Tobias,Ashdown,2024-05-01,Orson,Pell,QQ654321B,ZZ9 2BB\n"
+    data = make_folder(
+        {"people.csv": PEOPLE, "benefits.csv": BENEFITS, "dwp_list.csv": DWP + theirs}
+    )
+    with pytest.raises(UsageError) as refused:
+        find_subject(data, forename="Tobias", surname="Ashdown", date_of_birth=date(2024, 5, 1))
+    assert str(refused.value).startswith(
+        f"more than one child in {data} has that name and date of birth: the child of DWP-list "
+        "record D-910, linked to person C-YOLANDA. The requester"
+    )
+    # The council's Tobias alone (his own DWP-list row is linked to him): found.
+    data = make_folder({"people.csv": PEOPLE, "benefits.csv": BENEFITS, "dwp_list.csv": DWP})
+    assert find_subject(data, forename="Tobias", surname="Ashdown", date_of_birth=born) == (
+        "C-TOBIAS",
+        [],
+    )
+    with pytest.raises(UsageError, match=r"^2 people in .* \(C-TOBIAS, P-TWIN\); expected"):
+        twin = PEOPLE + "P-TWIN,H1,Tobias,Ashdown,2024-03-10,,ZZ9 1AA,child,\n"
+        find_subject(
+            make_folder({"people.csv": twin}), forename="Tobias", surname="Ashdown",
+            date_of_birth=born,
+        )  # fmt: skip
 
 
 # --- the DWP list -------------------------------------------------------------------------------
@@ -613,6 +705,37 @@ def test_a_person_whose_nino_another_person_holds_is_refused(make_folder, tmp_pa
     )
     assert "QQ123456A" not in message  # the message names ids, not the NINO
     assert not (tmp_path / "o.md").exists()
+
+
+def test_a_dwp_row_with_the_parents_nino_under_another_surname_is_withheld(make_folder, tmp_path):
+    # Marigold's NINO mistyped on another family's DWP-list row (the Fenwicks'): the answer
+    # showed Ida Fenwick's name and address as Marigold's, and her child as Marigold's.
+    fenwick = "D-515,Nell,Fenwick,2024-08-08,Ida,Fen Wick,QQ123456A,ZZ9 6FF\n"
+    spaced = "D-516,Tobias,Ashdown,2024-03-10,Marigold, quen by ,QQ123456A,ZZ9 1AA\n"
+    data = make_folder(
+        {"people.csv": PEOPLE, "benefits.csv": BENEFITS, "dwp_list.csv": DWP + fenwick + spaced}
+    )
+    out = subject_access("P-MARIGOLD", data=data, key=KEY, out=tmp_path / "m.md")
+    text = out.read_text()
+    # Her own rows (her surname, case and spaces aside) are shown; the Fenwicks' is not.
+    assert [v for _, f, v in _facts(out, "dwp_list") if f == "record_id"] == ["D-101", "D-516"]
+    assert (
+        "- For the data protection team, not for release: 1 row(s) of the DWP list (D-515) carry "
+        "this person's National Insurance number as the parent's under another surname, and "
+        "were withheld from this export (a NINO mistyped on either side would show another "
+        "family's names and address): check them by hand, and add any that are theirs before "
+        "release." in text
+    )
+    assert (
+        "1 other row(s) of the DWP list carry their National Insurance number as the parent's "
+        "under another surname: withheld until the data protection team has checked them (see "
+        "the notes above)." in text
+    )
+    for leak in ("Fenwick", "Fen Wick", "Nell", "Ida", "ZZ9 6FF"):
+        assert leak not in _texts(out), leak
+    assert "D-515" not in appendix_path(out).read_text()
+    # Nor is it evidence of hers about a child of her household.
+    assert "D-515" not in text.split("## 3.")[1]
 
 
 def test_the_markdown_export_carries_no_html_from_names(make_folder, tmp_path):
@@ -870,7 +993,12 @@ def test_outreach_exports_naming_the_child_or_the_parent_are_in_the_export(
     # Tobias and his mother are in no export.
     for person in ("C-TOBIAS", "P-MARIGOLD"):
         out = subject_access(
-            person, data=data, store=store, key=KEY, outreach=[sent.out], out=tmp_path / "t.md"
+            person,
+            data=data,
+            store=store,
+            key=KEY,
+            outreach=[sent.out],
+            out=tmp_path / f"{person}.md",
         )
         assert "No outreach export searched named this person." in out.read_text(), person
         assert "O. Fficer" not in _texts(out)
@@ -1045,7 +1173,11 @@ def test_a_child_not_checkable_is_in_the_export_with_the_reason_and_no_one_else_
     # Given by any of its files, without the list: the same.
     for given in (sent.sidecar, sent.not_checkable_file, sent.files[0]):
         alone = subject_access(
-            data=data, dwp_records=["D-202"], checks=[given], key=KEY, out=tmp_path / "g.md"
+            data=data,
+            dwp_records=["D-202"],
+            checks=[given],
+            key=KEY,
+            out=tmp_path / f"{given.name}.md",
         )
         assert _facts(alone, "not checkable") == _not_checkable_row(
             sent, run, wren, DWP_ONLY_REASON, "the file checks.not_checkable.csv"
@@ -1079,7 +1211,7 @@ def test_a_child_not_checkable_is_in_the_export_with_the_reason_and_no_one_else_
     # Tobias was checked (his row went to DfE), his mother and Ulrike are in no such file.
     for person in ("C-TOBIAS", "P-MARIGOLD", "P-ULRIKE"):
         out = subject_access(
-            person, data=data, lists=[listed], store=store, key=KEY, out=tmp_path / "t.md"
+            person, data=data, lists=[listed], store=store, key=KEY, out=tmp_path / f"{person}.md"
         )
         assert _facts(out, "not checkable") == [], person
         assert (
@@ -1127,7 +1259,7 @@ def test_a_check_export_whose_file_is_not_searched_is_named_from_the_store(
     ]
     # Tobias's row went to DfE, and Ulrike is on no list: no such line for them.
     for person in ("C-TOBIAS", "P-ULRIKE"):
-        out = subject_access(person, data=data, store=store, key=KEY, out=tmp_path / "t.md")
+        out = subject_access(person, data=data, store=store, key=KEY, out=tmp_path / f"{person}.md")
         assert _facts(out, "not checkable") == [], person
     # The not-checkable file gone, its sidecar lists the same children and reasons.
     sent.not_checkable_file.unlink()
@@ -1213,7 +1345,12 @@ def test_review_workbooks_that_held_the_person_are_in_the_export_and_no_one_else
     # Her mother: named beside her in the row (the export read who each child is).
     for given, known in (([book], from_file), ([], from_store)):
         mother = subject_access(
-            "P-SAFFRON", data=data, store=store, workbooks=given, key=KEY, out=tmp_path / "m.md"
+            "P-SAFFRON",
+            data=data,
+            store=store,
+            workbooks=given,
+            key=KEY,
+            out=tmp_path / f"m{len(given)}.md",
         )
         assert _facts(mother, "review workbooks") == _workbook_row(
             exported_at, run, "a parent or carer", SHOWN_AS_CARER, known
@@ -1258,7 +1395,12 @@ def test_review_workbooks_that_held_the_person_are_in_the_export_and_no_one_else
     # Ulrike is in no workbook; neither is the list's other child's family in Pippa's.
     for given in ([book], []):
         ulrike = subject_access(
-            "P-ULRIKE", data=data, store=store, workbooks=given, key=KEY, out=tmp_path / "u.md"
+            "P-ULRIKE",
+            data=data,
+            store=store,
+            workbooks=given,
+            key=KEY,
+            out=tmp_path / f"u{len(given)}.md",
         )
         assert _facts(ulrike, "review workbooks") == []
         assert "No review workbook searched held this person." in ulrike.read_text()
@@ -1309,3 +1451,132 @@ def test_a_workbook_export_logged_without_its_file_name_is_worked_out_from_the_s
     # Her mother's name was not in it: who each child is was not read.
     mother = subject_access("P-SAFFRON", data=data, store=store, key=KEY, out=tmp_path / "m.md")
     assert "Old Exporter" not in _texts(mother)
+
+
+# --- after retention ----------------------------------------------------------------------------
+
+
+class Later:
+    """The store's clock a year on, when retention removes what is past its period."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2027, 10, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(minutes=5)
+        return self.now
+
+
+@pytest.fixture
+def retained_council(exports_council, tmp_path):
+    """The exports council after DfE answered Tobias's check and Pippa was exported for
+    outreach (the file kept away from the list), then retention removed the list's items, every
+    decision and DfE's results (the records of the exports, and the check export's rows, stay)."""
+    data, listed, store, sent, _, decided, run, _ = exports_council
+    results = tmp_path / "dfe" / "outcomes.csv"
+    results.parent.mkdir()
+    results.write_bytes(
+        b"\xef\xbb\xbf" + b"Parent Last Name,Parent Date of Birth,Parent National "
+        b"Insurance number,Outcome\r\nQuenby,1994-06-02,QQ123456A,Eligible\r\n"
+    )
+    with ReviewStore(store, clock=Clock(), key=KEY) as review:
+        import_check_results(review, results, key=KEY, user="A. Officer")
+        outreach = export_outreach(
+            review, listed, data, tmp_path / "outreach" / "contacts.csv", key=KEY, user="O. Fficer"
+        )
+    cut = datetime(2027, 9, 1, tzinfo=UTC)
+    with ReviewStore(store, clock=Later(), key=KEY) as review:
+        done = review.apply_retention(cut, cut, user="records.officer", before_check_results=cut)
+        assert (done.lists, done.decisions, done.check_results, done.outreach_rows) == (1, 4, 1, 4)
+    return data, listed, store, sent, decided, run, outreach
+
+
+def _between(text: str, start: str, end: str) -> str:
+    return text.split(start, 1)[1].split(end, 1)[0]
+
+
+def test_after_retention_the_answer_says_what_was_removed_and_never_none(
+    retained_council, tmp_path
+):
+    # The tester's case: a year on, retention removed the list's items, every decision and
+    # DfE's answers; the answer said "No decision has been recorded", "no answer read yet",
+    # "No outreach export searched named this person" and, for a child whose check export's
+    # file was not searched, "No check export searched listed this person".
+    data, _, store, sent, decided, run, outreach = retained_council
+    with ReviewStore(store, key=KEY) as review:
+        list_id, stored = review.lists()["list_id"][0], review.lists()["created_at"][0]
+        check = review.check_exports().row(0, named=True)
+        read = review.check_imports()["imported_at"][0]
+        made = review.outreach_exports()["exported_at"][0]
+    removed = "removed under retention on 2027-10-01"
+    run_of = f"- {4} decision(s) were {removed} (checkpoint 1: those recorded before 2027-09-01); "
+    run_of += "any about this person recorded before then are no longer held and cannot be listed."
+    the_list = (
+        f"- The items of the two_year_old list of run {run} (stored {stored}, 4 items) were "
+        f"{removed}"
+    )
+    tobias = subject_access("C-TOBIAS", data=data, store=store, key=KEY, out=tmp_path / "t.md")
+    text = tobias.read_text()
+    by_check = f"the check export {sent.export_id} of {check['exported_at']}"
+    assert f"{the_list}: it held an item about this person (recorded by {by_check})." in text
+    assert _between(text, "### Decisions (oldest", "### Decisions on them") == (
+        " first; a correction is a new decision)\n\n"
+        "No decision about this person is held now.\n\n"
+        f"- A decision about them (decision {decided['C-TOBIAS'].decision_id}, recorded by "
+        f"{by_check}) was held and {removed} (checkpoint 1).\n"
+        f"{run_of}\n\n"
+    )
+    assert (
+        "No decision on a DWP-list row with this person as its proposed match is held now; any "
+        "recorded before the removals under retention above are no longer held and cannot be "
+        "listed." in text
+    )
+    assert (
+        f"| the child | {check['exported_at']} | {sent.export_id} | childcare | 1 | not held: "
+        f"the answers read on {read[:10]} were {removed} |  |  |  | {read} |" in text
+    )
+    for said in ("No decision has been recorded", "no answer read yet", "No outreach export "
+                 "searched named this person"):  # fmt: skip
+        assert said not in text, said
+    # Pippa: her outreach export's rows went with the decisions, and her check export's file
+    # was not searched; the store no longer says whether she was on its list.
+    pippa = subject_access("C-PIPPA", data=data, store=store, key=KEY, out=tmp_path / "p.md")
+    text = pippa.read_text()
+    assert f"{the_list}: whether one was about this person can no longer be said from the " in text
+    assert _between(text, "## 5. Outreach", "## 6.").split("Searched: ")[1] == (
+        "the exports the store's access log records; export files given or found: none.\n\n"
+        "No outreach export searched is known to have named this person, but the store cannot "
+        "say so of every one (below).\n\n"
+        "The store no longer holds what these exports held, so whether they named this person "
+        "cannot be said from it; if a file still exists, give it with --outreach: the export "
+        f"contacts.csv of list {list_id}, made at {made} by O. Fficer (4 row(s); the store's "
+        f"record of its rows was {removed}).\n\n"
+    )
+    assert [(f, v) for _, f, v in _facts(pippa, "not checkable")][-6:] == [
+        ("not-checkable file", "checks.not_checkable.csv"),
+        ("about them as", "the child, if among them"),
+        ("decision", ""),
+        ("decision id", ""),
+        ("reason", ""),
+        (
+            "known from",
+            "not searched: the store records that some children chosen for this export could "
+            "not be checked, not who, and no longer holds the children of its list (removed "
+            "under retention on 2027-10-01), so whether this person was on it cannot be said; "
+            "give its file checks.not_checkable.csv with --check to see whether they are among "
+            "them",
+        ),
+    ]
+    assert "No check export searched listed this person" not in text
+    # Given the files, the answer is from them again.
+    again = subject_access(
+        "C-PIPPA", data=data, store=store, key=KEY, outreach=[outreach.out],
+        checks=[sent.sidecar], out=tmp_path / "p2.md",
+    )  # fmt: skip
+    text = again.read_text()
+    assert "| the child: their names, date of birth and address |" in text
+    assert "the export file contacts.csv |" in text
+    assert ("known from", "the file checks.not_checkable.csv") in [
+        (f, v) for _, f, v in _facts(again, "not checkable")
+    ]
+    assert "not searched:" not in _texts(again)

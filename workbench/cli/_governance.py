@@ -116,6 +116,14 @@ def subject_access_command(
     ] = None,
     surname: Annotated[str | None, typer.Option("--surname")] = None,
     dob: Annotated[str | None, typer.Option("--dob", help="Date of birth (ISO date).")] = None,
+    dwp_record: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dwp-record",
+            help="Instead of --person: the DWP record id of a child known only from the DWP "
+            "list, linked to no one in the people file (repeat for each row about them).",
+        ),
+    ] = None,
     nino: Annotated[
         str | None,
         typer.Option(
@@ -156,6 +164,10 @@ def subject_access_command(
             "for each); those beside the lists are found without it.",
         ),
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option("--overwrite", help="Replace an export (or its appendix) already at --out."),
+    ] = False,
     profile: ProfileFile = None,
 ) -> None:
     """Everything the workbench holds about one person, for the data protection team."""
@@ -175,14 +187,20 @@ def subject_access_command(
     use_profile(profile)
     from workbench.review import load_key
 
-    named = [person is not None, any((forename, surname, dob)), nino is not None]
+    named = [
+        person is not None,
+        any((forename, surname, dob)),
+        nino is not None,
+        bool(dwp_record),
+    ]
     if sum(named) != 1:
         raise UsageError(
             "name the person in one way: --person ID, or --forename, --surname and --dob, "
-            "or --nino (a parent known only from the DWP list)"
+            "or --dwp-record ID (a child known only from the DWP list), or --nino (a parent "
+            "known only from the DWP list)"
         )
     record_access("subject-access", f"data {data}, one person's record")
-    dwp_records: list[str] = []
+    dwp_records: list[str] = list(dwp_record or [])
     if named[1]:
         person, dwp_records = _subject_by_name(data, forename, surname, dob)
     written = subject_access(
@@ -197,6 +215,7 @@ def subject_access_command(
         outreach=outreach_files or [],
         checks=check_files or [],
         workbooks=workbook_files or [],
+        overwrite=overwrite,
     )
     typer.echo(
         f"Subject access export written to {written} and {appendix_path(written)} "
@@ -208,27 +227,14 @@ def _subject_by_name(
     data: Path, forename: str | None, surname: str | None, dob: str | None
 ) -> tuple[str | None, list[str]]:
     """(person id, []) for the one person with these names and date of birth, or
-    (None, DWP record ids) for a child known only from the DWP list."""
-    from workbench.governance.subject_access import find_dwp_child, find_person
+    (None, DWP record ids) for a child known only from the DWP list; refused when more than
+    one child could be meant (`find_subject`)."""
+    from workbench.governance.subject_access import find_subject
 
     if not (forename and surname and dob):
         raise UsageError("--forename, --surname and --dob go together")
     born = parse_date(dob, "--dob")
-    found = find_person(data, forename=forename, surname=surname, date_of_birth=born)
-    if len(found) == 1:
-        return found[0], []
-    if len(found) > 1:
-        raise UsageError(
-            f"{len(found)} people in {data} have that name and date of birth; expected "
-            "exactly one. Use --person with the id from the people file"
-        )
-    records = find_dwp_child(data, forename=forename, surname=surname, date_of_birth=born)
-    if not records:
-        raise UsageError(
-            f"no one in the people file or the DWP list of {data} has that name and date of "
-            "birth (names compared ignoring case and spacing)"
-        )
-    return None, records
+    return find_subject(data, forename=forename, surname=surname, date_of_birth=born)
 
 
 def term_in_progress(today: date) -> date:

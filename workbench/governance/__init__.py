@@ -32,6 +32,7 @@ _LAZY = {
     "appendix_path": "subject_access",
     "find_dwp_child": "subject_access",
     "find_person": "subject_access",
+    "find_subject": "subject_access",
     "subject_access": "subject_access",
     "ReviewQuality": "review_quality",
     "ReviewThresholds": "review_quality",
@@ -75,6 +76,7 @@ if TYPE_CHECKING:  # the lazy names' own types, for type checkers and editors
         appendix_path,
         find_dwp_child,
         find_person,
+        find_subject,
         subject_access,
     )
     from workbench.governance.transparency import (
@@ -109,6 +111,7 @@ __all__ = [
     "default_store",
     "find_dwp_child",
     "find_person",
+    "find_subject",
     "load_policy",
     "load_review_thresholds",
     "plan_retention",

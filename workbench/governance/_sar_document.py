@@ -93,5 +93,11 @@ def sar_html(doc: SarDocument) -> str:
 
 
 def appendix_path(out: Path) -> Path:
-    """Where the CSV appendix of an export written to `out` goes."""
-    return out.with_name(f"{out.stem}-appendix.csv")
+    """Where the CSV appendix of an export written to `out` goes: beside it, named after the
+    whole of its name (``sar.md`` -> ``sar.md-appendix.csv``), so that ``sar.md`` and
+    ``sar.html`` each keep their own.
+
+    >>> appendix_path(Path("dp/sar.html"))
+    PosixPath('dp/sar.html-appendix.csv')
+    """
+    return out.with_name(f"{out.name}-appendix.csv")

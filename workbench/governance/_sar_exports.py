@@ -257,13 +257,18 @@ def search_outreach(
     files: Sequence[OutreachFile],
     review: ReviewStore | None,
     lists: pl.DataFrame | None,
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, list[str]]:
     """Every row of an outreach export that named the subject, as the child or as a parent or
     carer: from the store's access log (each export it records: from its file, when given,
     else worked out from the decisions it held then) and from the files given that it does
     not record. A file given is taken for the last export the log records under its list and
-    name: an export written again under the same name replaced it."""
+    name: an export written again under the same name replaced it.
+
+    With them, in words, each export the log records whose file was not given and which the
+    store can no longer answer for: its rows, its list or the decisions it rested on removed
+    under retention (whether it named the subject cannot be said)."""
     rows: list[tuple] = []
+    unknown: list[str] = []
     matched: set[Path] = set()
     if review is not None and lists is not None:
         log = review.access_log().filter(pl.col("command") == OUTREACH_COMMAND).sort("seq")
@@ -282,9 +287,10 @@ def search_outreach(
         items: dict[str, pl.DataFrame] = {}
         # Exports recorded with their rows (stores from version 8): what each held, exactly.
         recorded = {
-            (e["list_id"], Path(e["file"]).name, e["exported_at"]): e["export_seq"]
+            (e["list_id"], Path(e["file"]).name, e["exported_at"]): e
             for e in review.outreach_exports().iter_rows(named=True)
         }
+        removals = review.checkpoints()
         held = review.outreach_exported()
         by_id = {d["decision_id"]: d for d in decisions.iter_rows(named=True)}
         for entry, found in entries:
@@ -293,14 +299,22 @@ def search_outreach(
             initiative, run = listed.get("initiative"), listed.get("run_id")
             roles = _outreach_roles(subject, key, initiative, entry["at"])
             given = by_name.get((list_id, name))
-            seq = recorded.get((list_id, name, entry["at"]))
+            stored = recorded.get((list_id, name, entry["at"]))
+            this = f"the export {name} of list {list_id}, made at {entry['at']} by {entry['user']}"
             if given is not None and last[list_id, name] == entry["seq"]:
                 matched.add(given.path)
                 named = _file_rows(given, roles)
                 known = f"the export file {given.path.name}"
-            elif seq is not None:
+            elif stored is not None and stored["rows_removed_at"] is not None:
+                unknown.append(
+                    f"{this} ({stored['row_count']} row(s); the store's record of its rows was "
+                    f"removed under retention on {stored['rows_removed_at'][:10]})"
+                )
+                continue
+            elif stored is not None:
                 rows_held = held.filter(
-                    pl.col("export_seq") == seq, pl.col("item_key").is_in(list(roles))
+                    pl.col("export_seq") == stored["export_seq"],
+                    pl.col("item_key").is_in(list(roles)),
                 )
                 named = [
                     (roles[row["item_key"]], by_id.get(row["decision_id"], _gone(row)))
@@ -313,7 +327,16 @@ def search_outreach(
                 made = (list_id, initiative, entry["at"])
                 named = _inferred_rows(decisions, items[list_id], made, roles)
                 known = "the store's decisions when it was made (the export file was not given)"
+                gone = listed.get("items_removed_at") or next(
+                    (cp.removed_at for cp in removals if cp.before > entry["at"]), None
+                )
+                if not named and gone:
+                    unknown.append(
+                        f"{this} (the list's items or the decisions it rested on were removed "
+                        f"under retention on {gone[:10]})"
+                    )
             else:
+                unknown.append(f"{this} (the store no longer holds its list)")
                 continue
             export = (entry["at"], entry["user"], name, initiative, run)
             rows += [_outreach_row(export, role, row, known) for role, row in named]
@@ -327,7 +350,7 @@ def search_outreach(
         at, by, run = record.get("exported_at"), record.get("exported_by"), record.get("run_id")
         export = (at, by, given.path.name, given.initiative, run)
         rows += [_outreach_row(export, role, row, known) for role, row in _file_rows(given, roles)]
-    return pl.DataFrame(rows, schema=_OUTREACH_COLUMNS, orient="row")
+    return pl.DataFrame(rows, schema=_OUTREACH_COLUMNS, orient="row"), unknown
 
 
 def _gone(row: dict[str, Any]) -> dict[str, Any]:
@@ -342,7 +365,10 @@ def _outreach_row(export: tuple, role: str, row: dict[str, Any], known: str) -> 
     return (*export, _IN_OUTREACH_AS[role], *decision, known)
 
 
-def outreach_section(doc: SarDocument, outreach: pl.DataFrame, searched: str) -> None:
+def outreach_section(
+    doc: SarDocument, found: tuple[pl.DataFrame, list[str]], searched: str
+) -> None:
+    outreach, unknown = found
     doc.heading(2, "5. Outreach exports that named this person")
     doc.para(
         "An outreach export (`workbench review outreach`) gives officers the contact details "
@@ -352,10 +378,22 @@ def outreach_section(doc: SarDocument, outreach: pl.DataFrame, searched: str) ->
         "holds (one resting on decisions removed under retention cannot be). "
         f"Searched: {searched}."
     )
-    if outreach.height == 0:
+    if outreach.height == 0 and unknown:
+        doc.para(
+            "No outreach export searched is known to have named this person, but the store "
+            "cannot say so of every one (below)."
+        )
+    elif outreach.height == 0:
         doc.para("No outreach export searched named this person.")
     else:
         doc.table("outreach exports", "outreach row", outreach)
+    if unknown:
+        doc.para(
+            "The store no longer holds what these exports held, so whether they named this "
+            "person cannot be said from it; if a file still exists, give it with --outreach: "
+            + "; ".join(unknown)
+            + "."
+        )
 
 
 # --- DfE check exports: the children who could not be checked -------------------------------
@@ -575,11 +613,11 @@ def search_not_checkable(
             if export_id in searched or not stored["not_checkable"] or not keys:
                 continue
             listed = about.get(stored["list_id"], {})
-            if listed.get("items_removed_at") is not None:
-                continue
-            items = review.items(stored["list_id"])
-            if items.filter(pl.col("item_key").is_in(keys)).is_empty():
-                continue  # not a child of its list: not among its children not checkable
+            removed = listed.get("items_removed_at")
+            if removed is None:
+                items = review.items(stored["list_id"])
+                if items.filter(pl.col("item_key").is_in(keys)).is_empty():
+                    continue  # not a child of its list: not among its children not checkable
             sent = review.check_export_items(export_id)
             if not sent.filter(pl.col("item_key").is_in(keys)).is_empty():
                 continue  # sent to DfE: checked, shown above with the answer
@@ -594,9 +632,20 @@ def search_not_checkable(
                 stored["template"],
                 name or "(its name is not recorded)",
             )
-            known = (
-                "not searched: the store records that some children chosen for this export of "
-                "a list holding this person could not be checked, not who; give its file "
+            if removed is None:
+                known = (
+                    "not searched: the store records that some children chosen for this export "
+                    "of a list holding this person could not be checked, not who"
+                )
+            else:
+                known = (
+                    "not searched: the store records that some children chosen for this export "
+                    "could not be checked, not who, and no longer holds the children of its list "
+                    f"(removed under retention on {removed[:10]}), so whether this person was "
+                    "on it cannot be said"
+                )
+            known += (
+                "; give its file "
                 + (f"{name} " if name else "")
                 + "with --check to see whether they are among them"
             )

@@ -92,6 +92,7 @@ __all__ = [
     "checked_request",
     "find_dwp_child",
     "find_person",
+    "find_subject",
     "on_day",
     "own_evidence",
     "read_lists",
@@ -138,20 +139,85 @@ def find_dwp_child(
     ...                date_of_birth=date(2024, 3, 1))  # doctest: +SKIP
     ['D-202']
     """
+    named = _dwp_children_named(data, forename, surname, date_of_birth)
+    return sorted(record for record, person in named.items() if person is None)
+
+
+def _dwp_children_named(
+    data: str | Path, forename: str, surname: str, date_of_birth: date
+) -> dict[str, str | None]:
+    """The DWP record ids of a child with these names and date of birth (compared as the
+    linkage compares them), each with the person id the exact linkage ties it to (None: no
+    one)."""
     loaded = load_folder(
         data, tables=["people", DWP_TABLE], columns=_columns(["people", DWP_TABLE])
     )
     dwp = loaded.tables.get(DWP_TABLE)
     if dwp is None:
-        return []
-
+        return {}
     found = dwp.filter(
         _name_key(pl.col("child_forename")) == _name_key(pl.lit(forename, dtype=pl.String)),
         _name_key(pl.col("child_surname")) == _name_key(pl.lit(surname, dtype=pl.String)),
         pl.col("child_date_of_birth") == date_of_birth,
     )
-    linked = _exact_links(loaded)["record_id"].to_list()
-    return sorted(found.filter(~pl.col("record_id").is_in(linked))["record_id"].to_list())
+    links = _exact_links(loaded)
+    linked = dict(zip(links["record_id"], links["person_id"], strict=True))
+    return {record: linked.get(record) for record in sorted(found["record_id"].to_list())}
+
+
+def find_subject(
+    data: str | Path, *, forename: str, surname: str, date_of_birth: date
+) -> tuple[str | None, list[str]]:
+    """Who a request by name and date of birth is about: (person id, []) for the one person in
+    the people file with them, or (None, DWP record ids) for a child known only from the DWP
+    list (:func:`find_person`, :func:`find_dwp_child`).
+
+    Refused (a UsageError naming every candidate by id) when more than one could be meant: two
+    people, or a person and a DWP-list row with these names and date of birth that the linkage
+    ties to no one or to someone else, or DWP-list rows tied to someone else: the requester may
+    be either, and must not be sent the other's data. The DP team then asks by ``--person`` or
+    ``--dwp-record``.
+    """
+    people = find_person(data, forename=forename, surname=surname, date_of_birth=date_of_birth)
+    if len(people) > 1:
+        raise UsageError(
+            f"{len(people)} people in {data} have that name and date of birth ("
+            f"{', '.join(people)}); expected exactly one. Use --person with the id from the "
+            "people file"
+        )
+    rows = _dwp_children_named(data, forename, surname, date_of_birth)
+    others = {r: p for r, p in rows.items() if not people or p != people[0]}
+    unlinked = [r for r, p in others.items() if p is None]
+    if people and not others:
+        return people[0], []
+    if not people and others and len(unlinked) == len(others):
+        return None, unlinked
+    if not people and not others:
+        raise UsageError(
+            f"no one in the people file or the DWP list of {data} has that name and date of "
+            "birth (names compared ignoring case and spacing)"
+        )
+    candidates = [f"person {people[0]} in the people file"] if people else []
+    if unlinked:
+        candidates.append(
+            f"the child of DWP-list record(s) {', '.join(unlinked)}, linked to no one in the "
+            "people file"
+        )
+    candidates += [
+        f"the child of DWP-list record {r}, linked to person {p}"
+        for r, p in others.items()
+        if p is not None
+    ]
+    ask = "--person with the person id"
+    if unlinked:
+        ask += f", or --dwp-record {' --dwp-record '.join(unlinked)} for the child known only "
+        ask += "from the DWP list"
+    raise UsageError(
+        f"more than one child in {data} has that name and date of birth: "
+        + "; ".join(candidates)
+        + ". The requester may be either, and must not be sent the other's data: check which "
+        f"they are (their address, their parent's name), then ask by {ask}"
+    )
 
 
 def checked_request(
@@ -176,7 +242,9 @@ def checked_request(
 class Subject:
     """Who a request is about, and which rows of the DWP list and funded places are theirs.
 
-    `as_child` are the DWP rows whose child is the subject, `as_parent` those whose parent is;
+    `as_child` are the DWP rows whose child is the subject, `as_parent` those whose parent is
+    (their NINO, and, asked for by person id, their surname: `withheld_as_parent` holds the
+    rows with their NINO under another surname);
     `places` their funded places, each record id with the exact linkage's method (None for a
     place a list searched named as evidence about them); `household_id` their household in the
     people file (None when they are not in it); `loaded` is the data folder as read (the DWP
@@ -190,6 +258,10 @@ class Subject:
     loaded: LoadedData
     household_id: str | None = None
     places: dict[str, str | None] = field(default_factory=dict)
+    withheld_as_parent: tuple[str, ...] = ()
+    """The DWP-list rows carrying the subject's NINO as the parent's under another surname
+    (a NINO mistyped on either side): not theirs for certain, so never shown; the DP team
+    checks them by hand."""
 
     @property
     def dwp(self) -> pl.DataFrame | None:
@@ -420,8 +492,15 @@ def resolve(
         as_child = set()
         label = f"the parent or carer with NINO {parent_ninos[0]}"
     as_parent: list[str] = []
+    withheld: list[str] = []
     if dwp is not None and parent_ninos and "parent_nino" in dwp.columns:
-        as_parent = dwp.filter(pl.col("parent_nino").is_in(parent_ninos))["record_id"].to_list()
+        carrying = dwp.filter(pl.col("parent_nino").is_in(parent_ninos))
+        surnames = _surnames_of(people, person_id)
+        if surnames and "parent_surname" in carrying.columns:
+            same = _squeezed(pl.col("parent_surname")).is_in(surnames).fill_null(False)
+            withheld = sorted(carrying.filter(~same)["record_id"].to_list())
+            carrying = carrying.filter(same)
+        as_parent = carrying["record_id"].to_list()
     return Subject(
         label,
         person_id,
@@ -430,7 +509,22 @@ def resolve(
         loaded,
         household_id=household_id,
         places=places,
+        withheld_as_parent=tuple(withheld),
     )
+
+
+def _squeezed(expr: pl.Expr) -> pl.Expr:
+    """A name with case and spaces aside (``Van Der Berg`` and ``vanderberg`` agree)."""
+    return expr.str.replace_all(r"\s+", "").str.to_lowercase()
+
+
+def _surnames_of(people: pl.DataFrame, person_id: str | None) -> list[str]:
+    """The person's surnames in the people file, case and spaces aside (none for a request
+    by NINO or DWP record)."""
+    if person_id is None or "surname" not in people.columns:
+        return []
+    rows = people.filter(pl.col("person_id") == person_id).select(_squeezed(pl.col("surname")))
+    return rows.to_series().drop_nulls().to_list()
 
 
 def _ninos_of(people: pl.DataFrame, person_id: str) -> list[str]:

@@ -47,8 +47,10 @@ What is found:
   --out FILE.md|FILE.html` writes: a ``.md`` whose first line, or an ``.html`` whose title and
   first heading, is the export's ("Subject access: what the Eligibility Workbench holds
   about ..."), dated by the "Prepared on" day it states (else the run date or the file's
-  date) and deleted with its appendix ``FILE-appendix.csv``; an appendix (that name, header
-  ``section,record,field,value``) left without its export is found and dated on its own.
+  date) and deleted with its appendix ``FILE.md-appendix.csv`` (or ``FILE.html-...``; an
+  export written before appendices were named so has ``FILE-appendix.csv``); an appendix (a
+  name ending ``-appendix.csv``, header ``section,record,field,value``) left without its
+  export is found and dated on its own.
 
 Each is recognised by what is in it (its header, its heading), never by its name alone; a
 file that merely shares a name is never touched.
@@ -63,7 +65,10 @@ before the ``decisions`` cut-off and DfE's check results *imported* before the
 :meth:`ReviewStore.apply_retention <workbench.review.store.ReviewStore.apply_retention>`: list
 rows, import rows and their counts stay, each removed run of decisions is replaced by a sealed chain
 checkpoint so the chain still verifies, and the store's access log records the counts. Decisions
-outlive the lists they were about only in pseudonymous form.
+outlive the lists they were about: a decision names the child only by a pseudonymous key, but its
+reason is the officer's free text, kept in plain words for the decisions' period. The rows of each
+DfE check export (``check_export_rows``, ``check_export_items``) and the store's access log have
+no retention period today: the owner has to decide one (the policy has no kind for them).
 
 A council's policy file names a period for every kind, except that one copied before the
 kinds ``dfe_results``, ``quarantine_files``, ``link_outputs`` and ``subject_access_exports``
@@ -689,8 +694,9 @@ def _sar_items(
     paths: list[Path], policy: RetentionPolicy, run_date: date | None, run_id: str | None
 ) -> Iterator[RetentionItem]:
     """The subject-access exports among `paths`, each with its appendix beside it (deleted
-    together). ``NAME.md`` and ``NAME.html`` share ``NAME-appendix.csv``: the export written
-    last (its appendix replaced the other's) takes it; the other goes alone."""
+    together): ``NAME.md-appendix.csv`` for ``NAME.md``. Exports written before appendices
+    were named so share ``NAME-appendix.csv`` between ``NAME.md`` and ``NAME.html``: the
+    export written last (its appendix replaced the other's) takes it; the other goes alone."""
     found = []
     for path in paths:
         if path.suffix.lower() in SAR_SUFFIXES:
@@ -702,10 +708,16 @@ def _sar_items(
         owner[path.with_name(f"{path.stem}{SAR_APPENDIX_SUFFIX}")] = path  # the last wins
     for path, prepared in found:
         created = prepared or run_date or _file_date(path)
-        appendix = path.with_name(f"{path.stem}{SAR_APPENDIX_SUFFIX}")
-        mine = owner.get(appendix) == path and appendix.is_file() and _sar_appendix(appendix)
+        own = path.with_name(f"{path.name}{SAR_APPENDIX_SUFFIX}")
+        shared = path.with_name(f"{path.stem}{SAR_APPENDIX_SUFFIX}")
+        if own.is_file() and _sar_appendix(own):
+            also: tuple[Path, ...] = (own,)
+        elif owner.get(shared) == path and shared.is_file() and _sar_appendix(shared):
+            also = (shared,)
+        else:
+            also = ()
         item = _item(path, "subject_access_exports", created, policy, run_id)
-        yield replace(item, also=(appendix,) if mine else ())
+        yield replace(item, also=also)
 
 
 def _sha256(path: Path) -> str | None:

@@ -5,7 +5,9 @@
 - a council person id (see :func:`find_person` to find it by name and date of birth): their
   records, plus the rows of the DWP list about them as the child (linked to them by the exact
   linkage, :func:`workbench.linkage.link_exact`, or named with them on a list searched) and the
-  rows naming them as the parent (the row's `parent_nino` is their NINO);
+  rows naming them as the parent (the row's `parent_nino` is their NINO, and its
+  `parent_surname` their surname, case and spaces aside: a row with their NINO under another
+  surname is withheld, and a note for the DP team, not for release, names it);
 - the DWP record ids of a child on the DWP list who is matched to no one in the people file
   (see :func:`find_dwp_child` to find them by name and date of birth): such a child has no
   person id, but the workbench holds their row and may have listed them under its record id;
@@ -53,6 +55,14 @@ For the subject it gathers:
    was read: the views logged with the export). An export whose list the store no longer
    holds is named, with its file, as one that cannot be answered from the store.
 
+After retention has removed part of the store (`ReviewStore.apply_retention`), the export never
+says "none" or "not yet" where what was removed may have been about the subject: it names a
+decision about them that a record the store keeps still names (a check export's row: the
+child's key and the decision it rested on), says of each run of decisions removed (a chain
+checkpoint) how many went and when, of each list whose items went whether it held them (when a
+kept record says so), of DfE's answers removed when, and names each outreach or check export
+whose record of the children in it went, for its file to be given.
+
 The DWP list is restricted to early years purposes (Childcare Act 2006, s. 13B); answering a
 subject access request about its rows is a legal duty, so it is read here, but only the
 subject's rows are written.
@@ -61,7 +71,9 @@ Nothing about anyone else is written: a parent or carer in a child's evidence ap
 "a parent/carer (id withheld)", and a child in a parent's evidence as "a child in their
 household (id withheld)". The export says so, and says what the DP team must check before
 release. The main file is Markdown (``.md``) or HTML (``.html``), with a CSV appendix beside it
-(``<name>-appendix.csv``: one row per fact); both are written owner-only (0600).
+(``<name>.md-appendix.csv`` or ``<name>.html-appendix.csv``: one row per fact); both are
+written owner-only (0600). An export never replaces an earlier answer (or its appendix)
+unless asked to (`overwrite`), and is never written into the data folder.
 
 This module holds the entry point and sections 1 to 4 of the export (the council's data, the
 lists, the review store). Finding the subject (the request forms, :func:`find_person`,
@@ -69,9 +81,9 @@ lists, the review store). Finding the subject (the request forms, :func:`find_pe
 (the words for a person withheld, a child's evidence with other people's ids withheld); the
 export files searched (outreach exports, DfE check exports, review workbooks) and sections 5 to
 7, what each held about the subject, are in `_sar_exports`; the document, its renderers and
-the owner-only writing (:func:`appendix_path`) are in `_sar_document`. The three public names
-:func:`find_person`, :func:`find_dwp_child` and :func:`appendix_path` are re-exported here, so
-existing imports from this module keep working.
+the owner-only writing (:func:`appendix_path`) are in `_sar_document`. The public names
+:func:`find_person`, :func:`find_dwp_child`, :func:`find_subject` and :func:`appendix_path` are
+re-exported here, so existing imports from this module keep working.
 
 Example
 -------
@@ -124,6 +136,7 @@ from workbench.governance._sar_subject import (
     checked_request,
     find_dwp_child,
     find_person,
+    find_subject,
     on_day,
     own_evidence,
     read_lists,
@@ -131,6 +144,7 @@ from workbench.governance._sar_subject import (
 )
 from workbench.governance.access import current_user
 from workbench.private_files import check_folder_for, private_folder_for, write_private
+from workbench.review.chain import Checkpoint
 from workbench.review.checks import (
     PARENT_DOB,
     PARENT_LAST_NAME,
@@ -148,6 +162,7 @@ __all__ = [
     "appendix_path",
     "find_dwp_child",
     "find_person",
+    "find_subject",
     "subject_access",
 ]
 
@@ -180,7 +195,9 @@ CHECK_NOTES = (
     "workbench reads only to check the row.",
     "A DWP-list row is found as a child's when the exact linkage ties it to them, when a list "
     "searched named it with them, or when it was asked for by record id (a child matched to no "
-    "council record); as a parent's when its parent NINO is theirs. A row about the person "
+    "council record); as a parent's when its parent NINO is theirs (and, for someone in the "
+    "people file, its parent surname is theirs too: a row with their NINO under another "
+    "surname is withheld, for the team to check). A row about the person "
     "that no exact rule ties to them (a misspelt name, a missing NINO) is not found: search the "
     "DWP list by name and date of birth too.",
     "A funded place (the providers' headcount) is found as a child's when the exact linkage "
@@ -197,6 +214,21 @@ CHECK_NOTES = (
     "one it is about, so with two in the household it may be about the other: check before "
     "release.",
 )
+
+
+def _withheld_note(subject: Subject) -> list[str]:
+    """The note, for the DP team, naming the DWP-list rows with the subject's NINO under
+    another surname (withheld: they may be another family's)."""
+    if not subject.withheld_as_parent:
+        return []
+    rows = subject.withheld_as_parent
+    return [
+        f"For the data protection team, not for release: {len(rows)} row(s) of the DWP list "
+        f"({', '.join(rows)}) carry this person's National Insurance number as the parent's "
+        "under another surname, and were withheld from this export (a NINO mistyped on either "
+        "side would show another family's names and address): check them by hand, and add "
+        "any that are theirs before release."
+    ]
 
 
 # --- the council's data -------------------------------------------------------------------------
@@ -320,7 +352,13 @@ def _dwp_records(doc: SarDocument, subject: Subject) -> None:
         doc.para(f"{rows.height} row(s) of the DWP list about this person {side}.")
         shown = [c for c in (*columns, *DWP_ADDRESS, "postcode") if c in rows.columns]
         doc.table(DWP_TABLE, f"DWP row {side}", rows.select(*shown, pl.lit(withheld).alias(other)))
-    if not (subject.as_child or subject.as_parent):
+    if subject.withheld_as_parent:
+        doc.para(
+            f"{len(subject.withheld_as_parent)} other row(s) of the DWP list carry their "
+            "National Insurance number as the parent's under another surname: withheld until "
+            "the data protection team has checked them (see the notes above)."
+        )
+    elif not (subject.as_child or subject.as_parent):
         doc.para("No row of the DWP list was found about this person.")
     missing = sorted(set(subject.as_child) - set(subject.dwp["record_id"].to_list()))
     if missing:
@@ -590,13 +628,14 @@ def _store_section(
             .join(lists.select("list_id", "run_id", "initiative"), on="list_id", how="left")
         )
         checks = _dfe_checks(review, keys, _parent_row_keys(subject, key))
+        removed = _removed_under_retention(review, lists, keys, decisions)
         # What the answer rests on, proved first (the log below gets this request's line).
         chain_ok, accesses = review.verify_chain().ok, review.verify_access_log()
         log = review.access_log()
         views = _views(log, lists, subject, keys)
         others = _household_views(log, lists, subject, key)
         exports = found.search(subject, key, review, lists)
-        outreach = exports.outreach
+        outreach = exports.outreach[0]
         review.log_access(
             user,
             "subject-access",
@@ -620,6 +659,8 @@ def _store_section(
         f"The store keys a listed child by a pseudonymous key, never by name or id: {whose}. "
         f"It holds {len(held)} item(s) and {decisions.height} decision(s) about them."
     )
+    if removed.lists:
+        doc.bullets(removed.lists)
     for entry, row in held:
         name = f"{entry['initiative']} list of run {entry['run_id']} (stored {entry['created_at']})"
         doc.heading(3, name)
@@ -642,7 +683,9 @@ def _store_section(
             "as recorded. `workbench assure --store` names what is wrong; investigate before "
             "answering."
         )
-    if decisions.height == 0:
+    if decisions.height == 0 and (removed.decisions or removed.checkpoints):
+        doc.para("No decision about this person is held now.")
+    elif decisions.height == 0:
         doc.para("No decision has been recorded about this person.")
     else:
         doc.table(
@@ -650,8 +693,16 @@ def _store_section(
             "decision",
             decisions.select(_DECISION_COLUMNS),
         )
+    if removed.decisions or removed.checkpoints:
+        doc.bullets([*removed.decisions, *removed.checkpoints])
     doc.heading(3, "Decisions on them as the proposed match of a DWP-list row")
-    if proposals.height == 0:
+    if proposals.height == 0 and removed.checkpoints:
+        doc.para(
+            "No decision on a DWP-list row with this person as its proposed match is held now; "
+            "any recorded before the removals under retention above are no longer held and "
+            "cannot be listed."
+        )
+    elif proposals.height == 0:
         doc.para("No DWP-list row was decided on with this person as its proposed match.")
     else:
         doc.para(
@@ -825,6 +876,18 @@ def _dfe_checks(review: ReviewStore, item_keys: list[str], parent_keys: list[str
         by_id = {e["export_id"]: e for e in exports.iter_rows(named=True)}
         for row in review.check_export_rows(row_keys=parent_keys).iter_rows(named=True):
             sent.append(("the parent", by_id[row["export_id"]], row["row_number"]))
+    # An import whose results retention removed: its answers are no longer held.
+    gone: dict[str, list[dict]] = {}
+    for done in (
+        review.check_imports().filter(pl.col("results_removed_at").is_not_null()).rows(named=True)
+    ):
+        gone.setdefault(done["export_id"], []).append(
+            {
+                "dfe_outcome": f"not held: the answers read on {done['imported_at'][:10]} were "
+                f"removed under retention on {done['results_removed_at'][:10]}",
+                "checked_at": done["imported_at"],
+            }
+        )
     answers: dict[tuple[str, int], list[dict]] = {}
     for list_id in sorted({export["list_id"] for _, export, _ in sent}):
         results = review.check_results(list_id).unique("result_seq").sort("result_seq")
@@ -832,7 +895,7 @@ def _dfe_checks(review: ReviewStore, item_keys: list[str], parent_keys: list[str
             answers.setdefault((result["export_id"], result["row_number"]), []).append(result)
     rows = []
     for role, export, number in sent:
-        found = answers.get((export["export_id"], number)) or [{}]
+        found = answers.get((export["export_id"], number)) or gone.get(export["export_id"], [{}])
         for answer in found:
             rows.append(
                 (
@@ -851,6 +914,96 @@ def _dfe_checks(review: ReviewStore, item_keys: list[str], parent_keys: list[str
     return pl.DataFrame(rows, schema=_CHECK_COLUMNS, orient="row")
 
 
+@dataclass(frozen=True)
+class Removed:
+    """What section 4 says retention removed that may have been about the subject, in words:
+    the lists whose items went, the decisions about them that a surviving record names, and
+    each run of decisions removed (a chain checkpoint)."""
+
+    lists: list[str]
+    decisions: list[str]
+    checkpoints: list[str]
+
+
+def _removed_under_retention(
+    review: ReviewStore, lists: pl.DataFrame, keys: list[str], decisions: pl.DataFrame
+) -> Removed:
+    """What retention removed that may have been about the subject: never "none" where it
+    removed something. A decision about them is named when a record the store keeps (a check
+    export's row, an outreach export's row) names one of their item keys with a decision it no
+    longer holds; a list whose items went is said to have held them when such a record does."""
+    held = set(decisions["decision_id"].to_list())
+    checkpoints = review.checkpoints()
+    named: dict[str, tuple[int | None, str]] = {}
+    on_list: dict[str, str] = {}
+    for export in review.check_exports().iter_rows(named=True):
+        source = f"the check export {export['export_id']} of {export['exported_at']}"
+        mine = review.check_export_items(export["export_id"]).filter(pl.col("item_key").is_in(keys))
+        for row in mine.iter_rows(named=True):
+            on_list.setdefault(export["list_id"], source)
+            if row["decision_id"] not in held:
+                named.setdefault(row["decision_id"], (row["decision_seq"], source))
+    outreach = review.outreach_exported().filter(pl.col("item_key").is_in(keys))
+    for row in outreach.iter_rows(named=True):
+        source = f"the outreach export {Path(row['file']).name} of {row['exported_at']}"
+        on_list.setdefault(row["list_id"], source)
+        if row["decision_id"] not in held:
+            named.setdefault(row["decision_id"], (None, source))
+    said_lists = []
+    for entry in lists.filter(pl.col("items_removed_at").is_not_null()).iter_rows(named=True):
+        what = (
+            f"The items of the {entry['initiative']} list of run {entry['run_id']} (stored "
+            f"{entry['created_at']}, {entry['item_count']} items) were removed under retention "
+            f"on {entry['items_removed_at'][:10]}"
+        )
+        if entry["list_id"] in on_list:
+            what += (
+                f": it held an item about this person (recorded by {on_list[entry['list_id']]})."
+            )
+        else:
+            what += ": whether one was about this person can no longer be said from the store."
+        said_lists.append(what)
+    said = []
+    for decision_id, (seq, source) in named.items():
+        when = _when_removed(checkpoints, seq)
+        if when is None:
+            said.append(
+                f"A decision about them (decision {decision_id}, recorded by {source}) is no "
+                "longer in the store, and no retention checkpoint records removing it: "
+                "investigate with `workbench assure --store` before answering."
+            )
+        else:
+            said.append(
+                f"A decision about them (decision {decision_id}, recorded by {source}) was held "
+                f"and removed under retention {when}."
+            )
+    runs = [
+        f"{cp.count} decision(s) were removed under retention on {cp.removed_at[:10]} "
+        f"(checkpoint {cp.checkpoint}: those recorded before {cp.before[:10]}); any about this "
+        "person recorded before then are no longer held and cannot be listed."
+        for cp in checkpoints
+    ]
+    return Removed(said_lists, said, runs)
+
+
+def _when_removed(checkpoints: Sequence[Checkpoint], seq: int | None) -> str | None:
+    """When retention removed the decision at `seq` (its place in the chain; None when no
+    record kept says), in words; None when no checkpoint records removing it."""
+    if seq is not None:
+        for cp in checkpoints:
+            if cp.seq_from <= seq <= cp.seq_upto:
+                return f"on {cp.removed_at[:10]} (checkpoint {cp.checkpoint})"
+        return None
+    if not checkpoints:
+        return None
+    if len(checkpoints) == 1:
+        return f"on {checkpoints[0].removed_at[:10]} (checkpoint {checkpoints[0].checkpoint})"
+    first, last = checkpoints[0], checkpoints[-1]
+    return (
+        f"on or before {last.removed_at[:10]} (checkpoints {first.checkpoint} to {last.checkpoint})"
+    )
+
+
 # --- the files searched, and what they hold -----------------------------------------------------
 
 
@@ -859,7 +1012,7 @@ class Exports:
     """What sections 5 to 7 show (see :func:`search_outreach`, :func:`search_not_checkable`,
     :func:`search_workbooks`)."""
 
-    outreach: pl.DataFrame
+    outreach: tuple[pl.DataFrame, list[str]]
     not_checkable: pl.DataFrame
     workbooks: tuple[pl.DataFrame, list[tuple[str, dict[str, str]]], list[str]]
 
@@ -924,6 +1077,25 @@ class Found:
 # --- the export ---------------------------------------------------------------------------------
 
 
+def _check_destination(out: Path, data: Path, overwrite: bool) -> None:
+    """Refuse to write over an earlier answer (or its appendix) without `overwrite`, and to
+    write an answer into the data folder (the council's data, read by every command)."""
+    folder, where = data.resolve(), out.parent.resolve()
+    if folder == where or folder in where.parents:
+        raise UsageError(
+            f"{out} is in the data folder {data}: write the answer outside it (the data folder "
+            "holds the council's data, read by every command)"
+        )
+    if overwrite:
+        return
+    for path in (out, appendix_path(out)):
+        if path.exists() or path.is_symlink():
+            raise UsageError(
+                f"{path} already exists (an earlier answer?); choose another name, or pass "
+                "--overwrite to replace it"
+            )
+
+
 def subject_access(
     person_id: str | None = None,
     *,
@@ -939,6 +1111,7 @@ def subject_access(
     outreach: Sequence[str | Path] = (),
     checks: Sequence[str | Path] = (),
     workbooks: Sequence[str | Path] = (),
+    overwrite: bool = False,
 ) -> Path:
     """Write everything the workbench holds about one person, for the DP team; return `out`.
 
@@ -981,12 +1154,15 @@ def subject_access(
         Review workbooks written by `workbench review export` (.xlsx); those beside the lists
         searched are found too. Without them, what each workbook export the store's access
         log records held is worked out from the store.
+    overwrite
+        Replace an export (or its appendix) already at `out`; without it, one is refused.
 
     Raises
     ------
     UsageError
         For an empty person id, not exactly one way of naming the person, an `out` that is not
-        ``.md`` / ``.html``, DWP records the exact linkage ties to a person, or a NINO that a
+        ``.md`` / ``.html``, that exists (or its appendix does) without `overwrite`, or that
+        lies in the data folder, DWP records the exact linkage ties to a person, or a NINO that a
         person in the people file holds (ask by their person id instead: it finds more).
     DataFileError
         For a data folder, list, outreach export, check export, review workbook or store that
@@ -997,6 +1173,7 @@ def subject_access(
     if out.suffix.lower() not in OUT_SUFFIXES:
         raise UsageError(f"must end in .md or .html; got {out.name!r}", parameter="out")
     check_folder_for(out)
+    _check_destination(out, Path(data), overwrite)
     today = today or datetime.now(UTC).date()
     listed = read_lists([Path(p) for p in lists], key)
     searched = [Path(p) for p in lists]
@@ -1013,7 +1190,7 @@ def subject_access(
         f"Prepared on {today.isoformat()} for the council's data protection team. Check the "
         "notes below before anything is released to the requester."
     )
-    doc.bullets([THIRD_PARTY_NOTE, *CHECK_NOTES])
+    doc.bullets([THIRD_PARTY_NOTE, *CHECK_NOTES, *_withheld_note(subject)])
     _council_records(doc, Path(data), subject)
     _list_sections(doc, listed, subject)
     if store is not None:

@@ -287,6 +287,7 @@ OUTREACH_EXPORTS_SCHEMA = {
     "row_count": pl.Int64,
     "replaces": pl.Int64,
     "replaced": pl.Boolean,
+    "rows_removed_at": pl.String,
 }
 CHECK_EXPORT_SCHEMA = {
     "export_id": pl.String,
@@ -307,6 +308,7 @@ CHECK_IMPORT_SCHEMA = {
     "file_sha256": pl.String,
     "row_count": pl.Int64,
     "recorded": pl.Int64,
+    "results_removed_at": pl.String,
 }
 CHECK_RESULT_SCHEMA = {
     "item_key": pl.String,
@@ -353,8 +355,9 @@ def check_export_rows(
 def check_imports(conn: sqlite3.Connection) -> pl.DataFrame:
     """Every import of check results, oldest first (see :meth:`ReviewStore.check_imports`)."""
     rows = conn.execute(
-        "SELECT import_id, export_id, imported_at, imported_by, file_name, file_sha256, "
-        "row_count, recorded FROM check_imports ORDER BY rowid"
+        "SELECT i.import_id, i.export_id, i.imported_at, i.imported_by, i.file_name, "
+        "i.file_sha256, i.row_count, i.recorded, r.removed_at FROM check_imports i "
+        "LEFT JOIN check_result_removals r USING (import_id) ORDER BY i.rowid"
     ).fetchall()
     return pl.DataFrame(rows, schema=CHECK_IMPORT_SCHEMA, orient="row")
 
@@ -468,7 +471,8 @@ def outreach_exports(conn: sqlite3.Connection) -> pl.DataFrame:
     """Every outreach export, oldest first (see :meth:`ReviewStore.outreach_exports`)."""
     rows = conn.execute(
         "SELECT e.export_seq, e.list_id, e.exported_at, e.exported_by, e.file, e.row_count, "
-        f"e.replaces, {_REPLACED} FROM outreach_exports e ORDER BY e.export_seq"
+        f"e.replaces, {_REPLACED}, r.removed_at FROM outreach_exports e "
+        "LEFT JOIN outreach_item_removals r USING (export_seq) ORDER BY e.export_seq"
     ).fetchall()
     return pl.DataFrame(rows, schema=OUTREACH_EXPORTS_SCHEMA, orient="row")
 

@@ -855,7 +855,8 @@ class ReviewStore:
     def outreach_exports(self) -> pl.DataFrame:
         """Every outreach export recorded, oldest first: ``export_seq``, ``list_id``,
         ``exported_at`` (as its access-log line), ``exported_by``, ``file``, ``row_count``,
-        ``replaces`` and ``replaced`` (a later export replaced its file: never sent)."""
+        ``replaces``, ``replaced`` (a later export replaced its file: never sent) and
+        ``rows_removed_at`` (when :meth:`apply_retention` removed its rows; null while held)."""
         return queries.outreach_exports(self._conn)
 
     def outreach_exported(self) -> pl.DataFrame:
@@ -1073,8 +1074,9 @@ class ReviewStore:
 
     def check_imports(self) -> pl.DataFrame:
         """Every import of DfE's check results, oldest first: ``import_id``, ``export_id``,
-        ``imported_at``, ``imported_by``, ``file_name``, ``file_sha256``, ``row_count`` and
-        ``recorded`` (the results new to the store)."""
+        ``imported_at``, ``imported_by``, ``file_name``, ``file_sha256``, ``row_count``,
+        ``recorded`` (the results new to the store) and ``results_removed_at`` (when
+        :meth:`apply_retention` removed its results; null while held)."""
         return queries.check_imports(self._conn)
 
     def check_export_items(self, export_id: str) -> pl.DataFrame:
