@@ -569,6 +569,99 @@ def test_a_column_twice_in_the_header_that_the_profile_reads_is_an_error(make_fo
     assert data.tables["benefits"]["net_earned_income"].to_list() == [20.0, 21.0]
 
 
+def _openpyxl_workbook(path: Path, sheets: dict[str, str]) -> bytes:
+    """An .xlsx workbook of `sheets`, each CSV text written as cells (an empty field: an empty
+    cell), made with openpyxl."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.worksheets[0])
+    for name, text in sheets.items():
+        sheet = book.create_sheet(name)
+        for number, row in enumerate(csv.reader(text.lstrip("\n").splitlines()), start=1):
+            for column, value in enumerate(row, start=1):
+                if value:
+                    sheet.cell(number, column, value)
+    book.save(path)
+    return path.read_bytes()
+
+
+# A title and an empty row above the header: the header on row 3 of the sheet.
+TITLED_PAID_TWICE = "Benefits payments extract\n\n" + PAID_TWICE.lstrip("\n")
+
+
+@pytest.mark.parametrize("header_row", [None, 3])
+def test_a_sheet_column_twice_that_nothing_reads_is_left_out(make_folder, tmp_path, header_row):
+    # As in a CSV file: the Excel reader names the second `Payment Amount` apart itself, which
+    # is never read; nothing reads the first either.
+    awards = TITLED_PAID_TWICE if header_row else PAID_TWICE
+    workbook = _openpyxl_workbook(
+        tmp_path / "awards.xlsx", {"Notes": "See below\n", "Awards": awards}
+    )
+    folder = make_folder({"clients 2026-08.csv": CLIENTS, "awards.xlsx": workbook})
+    document = with_change("tables.benefits.file", "awards.xlsx")
+    document["tables"]["benefits"].update({"sheet": "Awards", "header_row": header_row})
+    data = load_folder(folder, profile=write_profile(tmp_path, document))
+    assert data.tables["benefits"].select("award_id", "net_earned_income").rows() == [
+        ("A1", 12000.5),
+        ("A2", None),
+    ]
+    result = workbench("validate", str(folder), "--profile", str(tmp_path / "profile.yaml"))
+    assert "  not read: Payment Amount (twice in the header)" in result.stdout.splitlines()
+
+
+@pytest.mark.parametrize("header_row", [None, 3])
+def test_a_sheet_column_twice_that_the_profile_reads_is_an_error(make_folder, tmp_path, header_row):
+    # Read before, the first `Payment Amount` was taken as the only one, with nothing said.
+    awards = TITLED_PAID_TWICE if header_row else ",\n" + PAID_TWICE.lstrip("\n")
+    workbook = _openpyxl_workbook(
+        tmp_path / "awards.xlsx", {"Notes": "See below\n", "Awards": awards}
+    )
+    folder = make_folder({"clients 2026-08.csv": CLIENTS, "awards.xlsx": workbook})
+    document = with_change("tables.benefits.columns.net_earned_income", "payment amount")
+    document["tables"]["benefits"].update(
+        {"file": "awards.xlsx", "sheet": "Awards", "header_row": header_row}
+    )
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder, profile=write_profile(tmp_path, document))
+    # The header's row as the sheet shows it: the profile's, or the first filled in (below an
+    # empty row).
+    row = header_row or 2
+    assert str(raised.value).endswith(
+        f"awards.xlsx, row {row}, column 'Payment Amount': columns 3 and 8 ('Payment Amount') "
+        "are one column twice, and the profile reads it for net_earned_income "
+        "(tables.benefits.columns.net_earned_income): keep one in the file, or rename the other"
+    )
+    # The mapping `validate --profile` shows first says so too.
+    result = workbench("validate", str(folder), "--profile", str(tmp_path / "profile.yaml"))
+    assert result.returncode == 1
+    assert (
+        f"awards.xlsx, row {row}, column 'Payment Amount': columns 3 and 8 ('Payment Amount') "
+        "are one column twice, and the profile reads it for net_earned_income"
+    ) in result.stderr
+
+
+def test_a_date_error_names_the_row_as_a_spreadsheet_shows_it_below_a_title(make_folder, tmp_path):
+    # The quarantine numbered the rows below a profile's header_row as a spreadsheet shows
+    # them; the error of dates written month first named the row as if the header were row 1.
+    clients = CLIENTS.replace("06/05/2024", "12/25/2023").replace("31/02/2024", "02/01/2024")
+    titled = 'Client index extract,,,,,,\n"Run 02/08/2026, 06:00",,,,,,\n' + clients.lstrip()
+    workbook = _openpyxl_workbook(tmp_path / "clients.xlsx", {"Clients": titled})
+    for name, content in (("clients.csv", titled), ("clients.xlsx", workbook)):
+        folder = make_folder({name: content, "awards.csv": AWARDS})
+        document = with_change("tables.people.file", name)
+        document["tables"]["people"]["header_row"] = 3
+        with pytest.raises(DataFileError) as raised:
+            load_folder(folder, profile=write_profile(tmp_path, document))
+        # The header on row 3, C1 on row 4, C2 (the first dated month first) on row 5.
+        assert (raised.value.row, raised.value.column) == (5, "DOB")
+        assert str(raised.value).startswith(
+            f"{name}, row 5, column 'DOB': the dates look written the other way round from the "
+            "profile's date_format '%d/%m/%Y': 1 exist only as '%m/%d/%Y' (this row's is the "
+            "first)"
+        )
+
+
 def test_a_profile_may_read_a_repeated_line_once(make_folder, tmp_path):
     # A tester's extract repeated a parent's line: both copies were quarantined (the
     # contract's rule for a duplicated id), the parent's awards with them, and their child

@@ -722,6 +722,76 @@ def test_a_column_twice_in_the_header_that_no_contract_column_reads_is_left_out(
     ]
 
 
+def _openpyxl_workbook(path: Path, rows: list[list[str | None]]) -> bytes:
+    """A one-sheet .xlsx workbook of `rows` (None: an empty cell), made with openpyxl."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.worksheets[0])
+    sheet = book.create_sheet("People")
+    for number, row in enumerate(rows, start=1):
+        for column, value in enumerate(row, start=1):
+            if value is not None:
+                sheet.cell(number, column, value)
+    book.save(path)
+    return path.read_bytes()
+
+
+PEOPLE_HEADER = ["person_id", "household_id", "forename", "surname", "date_of_birth"]
+
+
+@pytest.mark.parametrize("above", [0, 2])
+def test_a_sheet_header_written_twice_exactly_is_an_error_as_in_a_csv_file(
+    make_folder, tmp_path, above
+):
+    # The Excel reader names the second `surname` apart itself (`surname_1`): the first was
+    # read as the only one, and the second, which may hold the right value, never seen.
+    rows: list[list[str | None]] = [[] for _ in range(above)]
+    rows += [[*PEOPLE_HEADER, "surname"], ["P1", "H1", "Ann", "Smith", "1990-04-01", "Jones"]]
+    people = _openpyxl_workbook(tmp_path / "people.xlsx", rows)
+    folder = make_folder({"people.xlsx": people, "benefits.csv": BENEFITS_CSV})
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder)
+    # The header's row as the sheet shows it (below `above` empty rows).
+    assert str(raised.value).endswith(
+        f"people.xlsx, row {above + 1}, column 'surname': columns 4 and 6 ('surname') are one "
+        "column twice: keep one, or rename the other"
+    )
+
+
+def test_a_sheet_column_twice_that_no_contract_column_reads_is_left_out(make_folder, tmp_path):
+    from workbench.data.reading import read_as_text, read_with_headers
+
+    rows: list[list[str | None]] = [
+        [*PEOPLE_HEADER, "Notes", "Notes", "Notes_1"],
+        ["P1", "H1", "Ann", "Smith", "1990-04-01", "x", "y", "z"],
+    ]
+    people = _openpyxl_workbook(tmp_path / "people.xlsx", rows)
+    folder = make_folder({"people.xlsx": people, "benefits.csv": BENEFITS_CSV})
+    data = load_folder(folder)
+    assert data.tables["people"].columns == PEOPLE_HEADER
+    assert data.tables["people"].select("person_id", "surname").rows() == [("P1", "Smith")]
+    # Looked at as text, the column twice is left out, and listed as written; a header that
+    # only looks like the reader's renaming (`Notes_1`, written so) is read as written.
+    frame, headers = read_with_headers(folder / "people.xlsx")
+    assert headers == [*PEOPLE_HEADER, "Notes", "Notes", "Notes_1"]
+    assert frame.columns == [*PEOPLE_HEADER, "Notes_1"]
+    assert frame["Notes_1"].to_list() == ["z"]
+    assert read_as_text(folder / "people.xlsx").equals(frame)
+
+
+def test_a_sheet_header_like_the_readers_renaming_is_read_as_written(make_folder, tmp_path):
+    # `surname_1` beside `surname`, each once: nothing twice, the reader's names kept.
+    rows: list[list[str | None]] = [
+        [*PEOPLE_HEADER, "surname_1"],
+        ["P1", "H1", "Ann", "Smith", "1990-04-01", "Jones"],
+    ]
+    people = _openpyxl_workbook(tmp_path / "people.xlsx", rows)
+    folder = make_folder({"people.xlsx": people, "benefits.csv": BENEFITS_CSV})
+    data = load_folder(folder)
+    assert data.tables["people"].select("person_id", "surname").rows() == [("P1", "Smith")]
+
+
 def test_a_row_with_more_fields_than_the_header_names_the_row_not_its_contents(make_folder):
     people = people_with("P1,H1,Ann,Smith,1990-04-01", "P2,H1,Ben,Smith,2023-05-06,SECRET")
     with pytest.raises(DataFileError) as raised:

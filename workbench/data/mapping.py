@@ -29,7 +29,7 @@ import polars as pl
 from workbench.data.checks import FIRST_DATA_ROW, DateFormat, check_rows
 from workbench.data.database import DatabaseTable, read_query
 from workbench.data.profiles import Profile, header_key, load_profile, value_key
-from workbench.data.reading import format_of, read_as_text, written_headers
+from workbench.data.reading import format_of, read_with_headers
 from workbench.data.schema import TABLES, Table
 
 __all__ = [
@@ -121,29 +121,18 @@ _TYPED_DATES = "typed as dates by the source"
 def _table_mapping(
     table: Table, path: Path | DatabaseTable, profile: Profile, equality_monitoring: bool
 ) -> TableMapping:
-    if isinstance(path, Path):
-        separator = profile.separator_for(table.name, path)
-        raw = read_as_text(
+    if isinstance(path, Path):  # a column twice, left out of `raw`, is refused if read
+        raw, headers = read_with_headers(
             path,
             profile.encoding_for(table.name),
-            separator,
+            profile.separator_for(table.name, path),
             profile.sheet_for(table.name),
             profile.header_row_for(table.name),
         )
     else:
         raw = _query_as_text(path)
+        headers = raw.columns
     wanted = tuple(c.name for c in table.columns_for(equality_monitoring=equality_monitoring))
-    headers = raw.columns
-    if isinstance(path, Path):  # a column twice, left out of `raw`, is refused if read
-        headers = (
-            written_headers(
-                path,
-                profile.encoding_for(table.name),
-                profile.separator_for(table.name, path),
-                profile.header_row_for(table.name),
-            )
-            or headers
-        )
     plan = profile.plan(table, path, headers, wanted)
     derived = plan.apply(raw.select(plan.columns))
     after = _checked_sample(table, derived.head(_SAMPLE_ROWS), path, plan.date_formats)

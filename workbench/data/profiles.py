@@ -78,11 +78,13 @@ import functools
 import hashlib
 import os
 import re
+import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
+from xml.etree import ElementTree
 
 import polars as pl
 import yaml
@@ -114,6 +116,7 @@ __all__ = [
     "active_profile",
     "duplicated_headers",
     "header_key",
+    "header_line",
     "load_profile",
     "one_column_twice",
     "parse_profile",
@@ -122,6 +125,7 @@ __all__ = [
     "with_placeholder_hints",
     "with_source_values",
     "workbook_sheets",
+    "xlsx_header_row",
 ]
 
 # Where `--profile` puts the profile for the command's duration: every load of a data folder in
@@ -557,7 +561,7 @@ class Profile:
                 path if isinstance(path, Path) else path.name,
                 f"{one_column_twice(headers, numbers)}, and the profile reads it for "
                 f"{column} ({where}): {fix}",
-                row=source.header_row or 1,
+                row=header_line(path, source.sheet, source.header_row),
                 column=headers[numbers[0] - 1],
             )
 
@@ -1054,6 +1058,62 @@ def workbook_sheets(path: Path) -> list[str]:
         return list(fastexcel.read_excel(path).sheet_names)
     except Exception:  # fastexcel's errors and OS errors alike
         return []
+
+
+_SHEET_XML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELATIONS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def xlsx_header_row(path: Path, sheet_name: str | None = None) -> int:
+    """The row of the sheet (default: the first) that holds its header, as the spreadsheet
+    numbers it: 1,
+    unless empty rows come first, which the reader passes over (the quarantine's row numbers
+    are counted from it). Read from the sheet's XML up to that row, not the whole workbook;
+    1 for a workbook laid out otherwise than Excel lays it out (the rows are then numbered
+    from the header, as before)."""
+    try:
+        return _first_filled_row(path, sheet_name)
+    except (KeyError, ValueError, OSError, ElementTree.ParseError, zipfile.BadZipFile):
+        return 1
+
+
+def _first_filled_row(path: Path, sheet_name: str | None = None) -> int:
+    with zipfile.ZipFile(path) as book:
+        workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+        sheets = workbook.findall(f"{_SHEET_XML}sheets/{_SHEET_XML}sheet")
+        named = [s for s in sheets if sheet_name is None or s.get("name") == sheet_name]
+        first = named[0] if named else None
+        relations = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+        if first is None:
+            return 1
+        target = next(
+            (r.get("Target", "") for r in relations if r.get("Id") == first.get(_RELATIONS)), ""
+        )
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        with book.open(target) as sheet:
+            for _, element in ElementTree.iterparse(sheet):
+                if element.tag == f"{_SHEET_XML}row":
+                    filled = any(
+                        (v.text or "").strip()
+                        for v in element.iter()
+                        if v.tag in (f"{_SHEET_XML}v", f"{_SHEET_XML}t")
+                    )
+                    if filled:
+                        return int(element.get("r", "1"))
+                    element.clear()
+    return 1
+
+
+def header_line(
+    path: Path | DatabaseTable, sheet: str | None = None, header_row: int | None = None
+) -> int:
+    """The row holding a file's header as a spreadsheet shows it: `header_row`, a profile's,
+    if given; else a workbook's first row filled in (`xlsx_header_row`), any other file's 1."""
+    if header_row is not None:
+        return header_row
+    if isinstance(path, Path) and path.suffix.lower() == ".xlsx":
+        return xlsx_header_row(path, sheet)
+    return 1
 
 
 def _sheet_hint(path: Path | DatabaseTable, sheet: str | None, table: str) -> str:

@@ -46,12 +46,11 @@ import difflib
 import hashlib
 import io
 import itertools
-import zipfile
+import re
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from xml.etree import ElementTree
 
 import polars as pl
 
@@ -79,11 +78,13 @@ from workbench.data.profiles import (
     default_separator,
     duplicated_headers,
     header_key,
+    header_line,
     load_profile,
     one_column_twice,
     with_placeholder_hints,
     with_source_values,
     workbook_sheets,
+    xlsx_header_row,
 )
 from workbench.data.profiles import relabelled as relabelled_by_profile
 from workbench.data.schema import TABLES, Column, Table
@@ -110,7 +111,7 @@ __all__ = [
     "open_text",
     "quarantine_kind",
     "read_as_text",
-    "written_headers",
+    "read_with_headers",
     "xlsx_header_row",
 ]
 
@@ -689,7 +690,57 @@ def _open_xlsx(
         drop_empty_rows=False,
         read_options={} if header_row is None else {"header_row": header_row - 1},
     )
-    return sheet.columns, lambda names: sheet.select(names)
+    headers = _xlsx_headers(path, sheet_name, header_row, sheet.columns)
+    # Each header read once, to the reader's name for its column (a header twice is refused).
+    named = dict(zip(headers, sheet.columns, strict=True))
+
+    def read(names: list[str]) -> pl.DataFrame:
+        if any(headers.count(name) > 1 for name in names):
+            _refuse_read_twice(path, headers, names, header_line(path, sheet_name, header_row))
+        return sheet.select(pl.col(named[name]).alias(name) for name in names)
+
+    return headers, read
+
+
+def _xlsx_headers(
+    path: Path, sheet_name: str | None, header_row: int | None, columns: list[str]
+) -> list[str]:
+    """A sheet's headers as written: the reader names the second of two columns under one
+    name apart itself (`Payment Amount_1`), and would read the first unseen as the only one;
+    written as in the sheet, a column twice is refused when read and left out when not, as in
+    a CSV file (`duplicated_headers`). The header row is read again only when a column's name
+    may be such a renaming (another's, then `_` and a number)."""
+    present = set(columns)
+    renamed = [_RENAMED.fullmatch(c) for c in columns]
+    if not any(m is not None and m.group(1) in present for m in renamed):
+        return columns
+    try:
+        written = pl.read_excel(
+            path,
+            engine="calamine",
+            sheet_name=sheet_name,
+            has_header=False,
+            infer_schema_length=0,
+            drop_empty_rows=False,
+            read_options={"n_rows": 1}
+            if header_row is None
+            else {"n_rows": 1, "skip_rows": header_row - 1},
+        ).row(0)
+    except Exception:  # (read a moment ago): the reader's names, as before
+        return columns
+    if len(written) != len(columns):
+        return columns
+    return [
+        cell
+        if isinstance(cell, str) and m is not None and m.group(1) == cell and cell != column
+        else column
+        for column, cell, m in zip(columns, written, renamed, strict=True)
+    ]
+
+
+# How the Excel reader names a column apart from an earlier one of the same name: `X_1`, `X_2`
+# (and `X_1_1` for a column written `X_1` when `X_1` is already taken).
+_RENAMED = re.compile(r"(.+)_\d+")
 
 
 def _check_sheet(path: Path, sheet_name: str) -> None:
@@ -700,50 +751,6 @@ def _check_sheet(path: Path, sheet_name: str) -> None:
         raise DataFileError(
             path, f"has no sheet '{sheet_name}' (the profile's sheet); its sheets: {shown}"
         )
-
-
-_SHEET_XML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_RELATIONS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-
-
-def xlsx_header_row(path: Path, sheet_name: str | None = None) -> int:
-    """The row of the sheet (default: the first) that holds its header, as the spreadsheet
-    numbers it: 1,
-    unless empty rows come first, which the reader passes over (the quarantine's row numbers
-    are counted from it). Read from the sheet's XML up to that row, not the whole workbook;
-    1 for a workbook laid out otherwise than Excel lays it out (the rows are then numbered
-    from the header, as before)."""
-    try:
-        return _first_filled_row(path, sheet_name)
-    except (KeyError, ValueError, OSError, ElementTree.ParseError, zipfile.BadZipFile):
-        return 1
-
-
-def _first_filled_row(path: Path, sheet_name: str | None = None) -> int:
-    with zipfile.ZipFile(path) as book:
-        workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
-        sheets = workbook.findall(f"{_SHEET_XML}sheets/{_SHEET_XML}sheet")
-        named = [s for s in sheets if sheet_name is None or s.get("name") == sheet_name]
-        first = named[0] if named else None
-        relations = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
-        if first is None:
-            return 1
-        target = next(
-            (r.get("Target", "") for r in relations if r.get("Id") == first.get(_RELATIONS)), ""
-        )
-        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        with book.open(target) as sheet:
-            for _, element in ElementTree.iterparse(sheet):
-                if element.tag == f"{_SHEET_XML}row":
-                    filled = any(
-                        (v.text or "").strip()
-                        for v in element.iter()
-                        if v.tag in (f"{_SHEET_XML}v", f"{_SHEET_XML}t")
-                    )
-                    if filled:
-                        return int(element.get("r", "1"))
-                    element.clear()
-    return 1
 
 
 def _open_database(source: database.DatabaseTable) -> tuple[list[str], Reader]:
@@ -814,7 +821,20 @@ def read_as_text(
     (`workbench profile suggest`, the mapping view of `validate --profile`); `encoding` and
     `separator` are a text file's (default UTF-8, and a comma, or a tab for .tsv); `columns`,
     only those (each a header of the file). A column written twice in the header is left out
-    (`written_headers` lists them). A DataFileError when it cannot be read."""
+    (`read_with_headers` lists it). A DataFileError when it cannot be read."""
+    return read_with_headers(path, encoding, separator, sheet, header_row, columns)[0]
+
+
+def read_with_headers(
+    path: str | Path,
+    encoding: str = "utf-8",
+    separator: str | None = None,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    columns: list[str] | None = None,
+) -> tuple[pl.DataFrame, list[str]]:
+    """`read_as_text`'s frame, and the file's headers as written, a column written twice
+    (left out of the frame) included."""
     path = Path(path)
     fmt = format_of(path)
     if fmt is None:
@@ -831,22 +851,7 @@ def read_as_text(
         raise
     except Exception as error:  # polars, fastexcel and OS errors alike mean "cannot read"
         raise _unreadable(path, fmt, error) from error
-    return frame.select(pl.all().cast(pl.String))
-
-
-def written_headers(
-    path: str | Path,
-    encoding: str = "utf-8",
-    separator: str | None = None,
-    header_row: int | None = None,
-) -> list[str] | None:
-    """A delimited text file's headers as written, a column written twice included (which
-    `read_as_text` leaves out); None for a file of another format (whose reader names a
-    column twice apart itself)."""
-    path = Path(path)
-    if format_of(path) != "csv":
-        return None
-    return _csv_header(path, encoding, separator or default_separator(path), header_row)
+    return frame.select(pl.all().cast(pl.String)), headers
 
 
 def _unreadable(path: Path | database.DatabaseTable, fmt: str, error: Exception) -> DataFileError:
@@ -861,10 +866,10 @@ def _unreadable(path: Path | database.DatabaseTable, fmt: str, error: Exception)
 
 
 def _match_headers(
-    path: Path, table: Table, headers: list[str], wanted: tuple[str, ...]
+    path: Path, table: Table, headers: list[str], wanted: tuple[str, ...], row: int = 1
 ) -> dict[str, str]:
     """Map each wanted column to the file's header for it; a DataFileError if a required one
-    is missing or two headers claim the same column."""
+    is missing or two headers claim the same column (naming the header's `row`)."""
     by_key: dict[str, list[str]] = {}
     for header in headers:
         by_key.setdefault(header_key(header), []).append(header)
@@ -877,7 +882,7 @@ def _match_headers(
             raise DataFileError(
                 path,
                 f"{one_column_twice(headers, twice[name])}: keep one, or rename the other",
-                row=1,
+                row=row,
                 column=name,
             )
         if hits:
@@ -977,7 +982,8 @@ def _read_raw(
             matched = dict.fromkeys(raw.columns)
         else:
             assert isinstance(path, Path)  # only a table a profile maps is read by a query
-            matched = _match_headers(path, table, headers, wanted)
+            row = header_line(path, sheet, header_row)
+            matched = _match_headers(path, table, headers, wanted, row)
             raw = read(list(matched.values())).rename({v: k for k, v in matched.items()})
     except WorkbenchError:
         raise
@@ -1045,6 +1051,12 @@ def _load_table(
     raw, plan, mapped, filled_in, sources = _read_raw(path, fmt, table, wanted, profile)
     sheet = profile.sheet_for(table.name) if profile is not None else None
     header_row = profile.header_row_for(table.name) if profile is not None else None
+    # check_rows numbers the rows from a header on row 1: as a spreadsheet shows them, they
+    # are further on by the rows above the header (a title, notes, empty rows), and a query's
+    # result, whose first row is 1, one back.
+    below = (
+        -1 if isinstance(path, database.DatabaseTable) else header_line(path, sheet, header_row) - 1
+    )
     # Small tables that refer to another keep their accepted rows' numbers for the check.
     try:
         checked = check_rows(
@@ -1061,24 +1073,14 @@ def _load_table(
             labels=plan.labels if plan is not None else None,
         )
     except DataFileError as error:  # (month-first dates) named as the source names the column
-        label = plan.labels.get(error.column or "") if plan is not None else None
-        if label is None or label == error.column:
-            raise
-        message = str(error).split(f", column '{error.column}': ", 1)[-1]
-        raise DataFileError(error.file, message, column=label, row=error.row) from None
+        raise _renamed_and_renumbered(error, plan, below) from None
     if plan is not None:  # before renumbering: the rows are numbered as check_rows did
         quarantine = with_source_values(checked.quarantine, plan, sources)
         quarantine = with_placeholder_hints(quarantine, table, plan, raw)
         checked = replace(checked, quarantine=quarantine)
     del sources
-    if fmt == "database":  # numbered as the query's result: its first row is 1
-        checked = renumbered(checked, -1)
-    elif fmt == "xlsx" and isinstance(path, Path):
-        header = header_row or xlsx_header_row(path, sheet)
-        if header > 1:
-            checked = renumbered(checked, header - 1)  # rows above the header
-    elif fmt == "csv" and header_row is not None and header_row > 1:
-        checked = renumbered(checked, header_row - 1)  # a title or notes above the header
+    if below:
+        checked = renumbered(checked, below)
     report = FileReport(
         table.name, path, fmt, checked.read, checked.accepted.height, checked.quarantine.height
     )
@@ -1090,6 +1092,23 @@ def _load_table(
     return _Loaded(
         checked.accepted, checked.quarantine, checked.warnings, report, checked.accepted_rows, plan
     )
+
+
+def _renamed_and_renumbered(
+    error: DataFileError, plan: TablePlan | None, below: int
+) -> DataFileError:
+    """An error `check_rows` raised about a row, naming its row as a spreadsheet shows it
+    (`below` further on, as the quarantine is renumbered) and its column as the source
+    names it (the profile's)."""
+    label = plan.labels.get(error.column or "") if plan is not None else None
+    column = label if label is not None else error.column
+    if column == error.column and not (below and error.row is not None):
+        return error
+    message = str(error).removeprefix(
+        str(DataFileError(error.file, "", column=error.column, row=error.row))
+    )
+    row = error.row + below if error.row is not None else None
+    return DataFileError(error.file, message, column=column, row=row)
 
 
 def _missing_table(folder: Path, table: str, ignored: list[Path]) -> DataFileError:
