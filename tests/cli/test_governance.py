@@ -141,16 +141,58 @@ def test_subject_access_finds_a_dwp_only_child_by_name_and_a_parent_by_nino(tmp_
     )  # fmt: skip
     assert by_nino.returncode == 0, by_nino.stderr
     assert "D2" in parent.read_text() and "Wren" not in parent.read_text()
+    # No one with that name and date of birth: a "nothing held" answer, the record that the
+    # search was made (not a refusal, as it was).
     nobody = workbench(
         "subject-access", "--data", str(data), "--out", str(tmp_path / "x.md"),
         "--forename", "Nobody", "--surname", "Hale", "--dob", "2024-06-10", env=env,
     )  # fmt: skip
-    assert nobody.returncode == 2 and "no one in the people file or the DWP list" in nobody.stderr
+    assert nobody.returncode == 0, nobody.stderr
+    text = (tmp_path / "x.md").read_text()
+    assert text.startswith(
+        "# Subject access: what the Eligibility Workbench holds about Nobody Hale, born "
+        "2024-06-10\n\n"
+    )
+    assert (
+        f"No one in the people file or the DWP list of the data folder {data} has the names "
+        "Nobody Hale and the date of birth 2024-06-10" in text
+    )
+    assert "| files searched | dwp_list.csv, people.csv (the people file and the DWP list, " in text
+    assert "Wren" not in text and "D2" not in text
     both = workbench(
         "subject-access", "--data", str(data), "--out", str(tmp_path / "y.md"),
         "--person", "P1", "--nino", "CE654321A", env=env,
     )  # fmt: skip
     assert both.returncode == 2 and "name the person in one way" in both.stderr
+
+
+def test_subject_access_searches_the_lists_under_reports_by_default(tmp_path: Path):
+    env = dict(os.environ, WORKBENCH_KEY_FILE=str(tmp_path / "k" / "pseudonym.key"))
+    env["WORKBENCH_STORE"] = str(tmp_path / "access.sqlite")  # its key's own
+    env.pop("WORKBENCH_KEY", None)
+    data = _dwp_only_council(tmp_path / "data")
+    restricted = tmp_path / "reports" / "2026-09-01-02_eligibility_list-r-1" / "restricted"
+    restricted.mkdir(parents=True)
+    listed = restricted / "two_year_old_list.csv"
+    made = workbench(
+        "assess", "--data", str(data), "--initiative", "two_year_old", "--term-start",
+        "2026-09-01", "--as-of", "2026-09-01", "--out", str(listed), env=env,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    answer = workbench(
+        "subject-access", "--data", "data", "--out", "sar.md", "--dwp-record", "D2",
+        cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert answer.returncode == 0, answer.stderr
+    text = (tmp_path / "sar.md").read_text()
+    assert (
+        "Every list under the reports folder reports (a file with its .manifest.json beside "
+        "it, as retention finds them) was searched." in text
+    )
+    assert (
+        "| reports/2026-09-01-02_eligibility_list-r-1/restricted/two_year_old_list.csv | " in text
+    )
+    assert "\n### 2026-09-01-02_eligibility_list-r-1/restricted/two_year_old_list.csv (" in text
 
 
 def test_subject_access_by_name_refuses_two_children_and_takes_a_dwp_record(tmp_path: Path):

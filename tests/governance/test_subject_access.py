@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -16,6 +17,7 @@ from tests.lists import rewritten
 from workbench.eligibility.assess import assess
 from workbench.errors import DataFileError, UsageError
 from workbench.governance.subject_access import (
+    NameSearch,
     appendix_path,
     find_dwp_child,
     find_person,
@@ -377,17 +379,32 @@ def test_dfe_checks_are_shown_to_the_child_and_to_the_parent_checked_and_no_one_
             b"Insurance number,Outcome\r\nPell,1990-01-15,QQ654321B,Eligible\r\n"
         )
         import_check_results(review, results, key=KEY, user="A. Officer")
-        exported_at = review.check_exports()["exported_at"][0]
+        exported_at, exported_by = (
+            review.check_exports().select("exported_at", "exported_by").row(0)
+        )
         read_at = review.check_results(review.lists()["list_id"][0])["checked_at"][0]
+    sha = hashlib.sha256(results.read_bytes()).hexdigest()
     header = (
-        "| about them as | sent on | export | template | row | DfE's answer | outcome | tier | "
-        "eligible until | answer read on |"
+        "| about them as | sent on | exported by | export | file sent to DfE | template | row | "
+        "DfE's answer | outcome | tier | eligible until | answer read on | read by | DfE's "
+        "results file | its SHA-256 |"
     )
-    row = f"| {sent.export_id} | childcare | 1 | Eligible | eligible |  |  | {read_at} |"
+    # The files that held the parent's details (the tester's case: the answer named the
+    # export's id only): the part file sent, who exported it, DfE's file read back, who read it.
+    row = (
+        f"| {exported_by} | {sent.export_id} | c-part1.csv | childcare | 1 | Eligible | eligible "
+        f"|  |  | {read_at} | A. Officer | outcomes.csv | {sha} |"
+    )
     for person, role in (("C-YOLANDA", "the child"), ("P-ORSON", "the parent")):
         out = subject_access(person, data=data, store=store, key=KEY, out=tmp_path / f"{person}.md")
         text = out.read_text()
         assert header in text and f"| {role} | {exported_at} {row}" in text, person
+        assert (
+            "Each row below names the file sent to DfE that held it (NAME-part1.csv, ..., in "
+            "DfE's template, written owner-only; its name as the store's access log records the "
+            "export) and who exported it; and DfE's results file the answer was read from (its "
+            "name and SHA-256 as the store records the import), with who imported it and when."
+        ) in text
         assert "Marigold" not in text and "QQ123456A" not in text
         if person == "C-YOLANDA":  # her father is checked, and not named
             assert "Pell" not in _texts(out) and "QQ654321B" not in _texts(out)
@@ -420,6 +437,102 @@ def test_without_a_store_the_export_says_decisions_were_not_searched(council, tm
         assert leak not in _texts(out), leak
 
 
+def _report_run(listed: Path, reports: Path, run: str) -> Path:
+    """The list as a report run keeps it: reports/<date>-<notebook>-<run>/restricted/."""
+    restricted = reports / f"2026-09-01-02_eligibility_list-{run}" / "restricted"
+    restricted.mkdir(parents=True)
+    for made in listed.parent.glob(f"{listed.stem}.*"):
+        (restricted / made.name.replace(listed.stem, "two_year_old_list")).write_bytes(
+            made.read_bytes()
+        )
+    return restricted / "two_year_old_list.csv"
+
+
+def test_every_list_known_is_searched_or_named_as_not_searched(council, tmp_path):
+    # The tester's case: without --list, section 2 said "on none of the 0 list(s) searched"
+    # while section 4 showed the child on a stored list, and the report run's list naming
+    # him was never mentioned.
+    data, listed, store, _ = council
+    with ReviewStore(store, key=KEY) as review:
+        stored = review.lists().row(0, named=True)
+    run = stored["run_id"]
+    alone = subject_access("C-TOBIAS", data=data, store=store, key=KEY, out=tmp_path / "a.md")
+    text = alone.read_text()
+    assert _between(text, "## 2. Candidate lists this person appeared on\n\n", "## 3.") == (
+        "No reports folder was searched: lists are searched when given (--list FILE) or found "
+        "under a reports folder (--reports DIR: every list under it, a file with its "
+        ".manifest.json beside it).\n\n"
+        "No list was searched.\n\n"
+        "1 list(s) the workbench knows of were not searched, so what they hold about this "
+        "person is not in sections 2 and 3:\n\n"
+        "| list | why not searched | about this person |\n|---|---|---|\n"
+        f"| the two_year_old list of run {run}, registered in the review store on 2026-09-10 (2 "
+        "items) | its file was not given or found: the store records no file's path (a report "
+        f"run writes it as reports/&lt;date&gt;-&lt;notebook&gt;-{run}/restricted/"
+        "two_year_old_list.csv) | the store holds an item about this person on it (section 4 "
+        "shows it); the file holds more (the reasons in full, how a DWP-list row was matched, "
+        "a DWP-list row it does not carry): give its file with --list FILE, or the folder "
+        "holding it with --reports DIR |\n\n"
+        "This person is on none of the 0 list(s) searched.\n\n"
+    )
+    # Marigold is on no list as the child, but the file uses her award about Tobias.
+    marigold = subject_access("P-MARIGOLD", data=data, store=store, key=KEY, out=tmp_path / "m.md")
+    assert (
+        "| the store holds no item about this person on it, but the file may still hold their "
+        "records as evidence about a child of their household, or a DWP-list row about them it "
+        "does not carry: give its file with --list FILE, or the folder holding it with "
+        "--reports DIR |" in marigold.read_text()
+    )
+    # Given the reports folder, the run's list is found and searched; a list there that cannot
+    # be read is named; the stored list is no longer "not searched".
+    reports = tmp_path / "reports"
+    found = _report_run(listed, reports, run)
+    (reports / "old.csv").write_text("person_id\nC-TOBIAS\n")
+    (reports / "old.csv.manifest.json").write_text("{}")
+    searched = subject_access(
+        "C-TOBIAS", data=data, store=store, key=KEY, out=tmp_path / "r.md", reports=reports
+    )
+    text = searched.read_text()
+    shown = f"2026-09-01-02_eligibility_list-{run}/restricted/two_year_old_list.csv"
+    rule_set = stored["rule_set"]
+    assert _between(text, "## 2. Candidate lists this person appeared on\n\n", "\n### ") == (
+        f"Every list under the reports folder {reports} (a file with its .manifest.json beside "
+        "it, as retention finds them) was searched.\n\n"
+        "1 list(s) searched:\n\n"
+        "| list file | rule set | run id | how |\n|---|---|---|---|\n"
+        f"| {found} | {rule_set} | {run} | found under {reports} |\n\n"
+        "1 list(s) the workbench knows of were not searched, so what they hold about this "
+        "person is not in sections 2 and 3:\n\n"
+        "| list | why not searched | about this person |\n|---|---|---|\n"
+        f"| {reports / 'old.csv'} | found under {reports}, but it cannot be read as a list "
+        f"({reports / 'old.csv.manifest.json'}: lacks run_id, rule_set, inputs; expected an "
+        "assess manifest) | cannot be said: check the file by hand |\n"
+    )
+    assert f"### {shown} ({rule_set}, run {run})\n" in text
+    assert "| DWP record matched | D-101 |" in text
+    # Given too, a list is searched once, as given; every stored list is then searched.
+    both = subject_access(
+        "C-YOLANDA", data=data, store=store, key=KEY, out=tmp_path / "y.md", reports=reports,
+        lists=[found],
+    )  # fmt: skip
+    text = both.read_text()
+    assert f"| {found} | {rule_set} | {run} | given |\n\n" in text
+    assert "Every list the review store registers was searched." not in text  # old.csv unread
+    assert text.count(f"### {found.name} ({rule_set}, run {run})\n") == 1
+    (reports / "old.csv.manifest.json").unlink()
+    text = subject_access(
+        "C-YOLANDA", data=data, store=store, key=KEY, out=tmp_path / "y2.md", reports=reports,
+    ).read_text()  # fmt: skip
+    assert "1 list(s) searched:" in text
+    assert "Every list the review store registers was searched.\n\n" in text
+    for leak in ("Tobias", "C-TOBIAS", "D-101", "Marigold"):
+        assert leak not in _texts(tmp_path / "y2.md"), leak
+    with pytest.raises(DataFileError, match="no reports folder here"):
+        subject_access(
+            "C-TOBIAS", data=data, key=KEY, out=tmp_path / "x.md", reports=tmp_path / "none"
+        )
+
+
 def test_bad_arguments_are_refused(council, tmp_path):
     data = council[0]
     with pytest.raises(UsageError, match=r"^out must end in \.md or \.html; got 'sar.pdf'"):
@@ -441,6 +554,61 @@ def test_a_person_is_found_by_name_and_date_of_birth(council):
     assert find_person(data, forename="Tobias", surname="Ashdown", date_of_birth=TERM) == []
 
 
+def test_a_search_by_name_that_finds_no_one_is_answered_nothing_held(council, tmp_path):
+    # The tester's case: an unknown NINO was answered "nothing held", an unknown name and date
+    # of birth refused as a wrong command line, with no record that the search was made.
+    data, listed, store, _ = council
+    nobody = NameSearch(" Tobias ", "Ashdown", date(2024, 3, 11))  # a day out
+    out = subject_access(
+        data=data, lists=[listed], store=store, key=KEY, out=tmp_path / "n.md", named=nobody,
+        today=date(2026, 10, 1),
+    )  # fmt: skip
+    assert out.read_text() == (
+        "# Subject access: what the Eligibility Workbench holds about Tobias Ashdown, born "
+        "2024-03-11\n\n"
+        "Prepared on 2026-10-01 for the council's data protection team, as the record of the "
+        "search made.\n\n"
+        "## Nothing held\n\n"
+        f"No one in the people file or the DWP list of the data folder {data} has the names "
+        "Tobias Ashdown and the date of birth 2024-03-11 (names compared ignoring case and "
+        "spacing, as the exact linkage compares them): the workbench holds nothing it can find "
+        "about this person.\n\n"
+        "## What was searched\n\n"
+        "| field | value |\n|---|---|\n"
+        "| forename |  Tobias  |\n| surname | Ashdown |\n| date of birth | 2024-03-11 |\n"
+        f"| data folder | {data} |\n"
+        "| files searched | dwp_list.csv, people.csv (the people file and the DWP list, every "
+        "row) |\n"
+        f"| lists given | {listed.as_posix()} |\n| reports folder | none |\n"
+        f"| review store | {store} |\n\n"
+        "The lists and the review store hold people only by the ids of the data folder (a "
+        "person id, a DWP record id, or a keyed pseudonym of one), never by name, and the files "
+        "exported from them (outreach exports, review workbooks, DfE check exports) name only "
+        "people on those lists: so nothing was read from them. If the requester was in an "
+        "earlier extract of the council's data (a person since removed from the people file, "
+        "or known by other names), ask by --person with their person id from then, or by "
+        "--nino for a parent known only from the DWP list.\n"
+    )
+    assert _facts(out, "search")[:3] == [
+        ("the request", "forename", " Tobias "),
+        ("the request", "surname", "Ashdown"),
+        ("the request", "date of birth", "2024-03-11"),
+    ]
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    # Found, the search answers as the person id does.
+    found = subject_access(
+        data=data, lists=[listed], key=KEY, out=tmp_path / "t.md",
+        named=NameSearch("tobias", "ASHDOWN", date(2024, 3, 10)), today=date(2026, 10, 1),
+    )  # fmt: skip
+    by_id = subject_access(
+        "C-TOBIAS", data=data, lists=[listed], key=KEY, out=tmp_path / "i.md",
+        today=date(2026, 10, 1),
+    )  # fmt: skip
+    assert found.read_text() == by_id.read_text()
+    with pytest.raises(UsageError, match="name the person in exactly one way"):
+        subject_access("C-TOBIAS", data=data, key=KEY, out=tmp_path / "x.md", named=nobody)
+
+
 def test_a_search_by_name_refuses_when_a_dwp_only_child_shares_it(make_folder, tmp_path):
     # Another Tobias Ashdown born the same day, on the DWP list with another mother and linked
     # to no one: the search picked the council's Tobias, and would have sent the requester
@@ -450,8 +618,14 @@ def test_a_search_by_name_refuses_when_a_dwp_only_child_shares_it(make_folder, t
         {"people.csv": PEOPLE, "benefits.csv": BENEFITS, "dwp_list.csv": DWP + other}
     )
     born = date(2024, 3, 10)
+    with pytest.raises(UsageError) as asked:  # as the answer asks it: refused, no file
+        subject_access(
+            data=data, key=KEY, out=tmp_path / "two.md", named=NameSearch("Tobias", "Ashdown", born)
+        )
+    assert not (tmp_path / "two.md").exists()
     with pytest.raises(UsageError) as refused:
         find_subject(data, forename="tobias", surname="Ashdown", date_of_birth=born)
+    assert str(asked.value) == str(refused.value)
     assert str(refused.value) == (
         f"more than one child in {data} has that name and date of birth: person C-TOBIAS in the "
         "people file; the child of DWP-list record(s) D-909, linked to no one in the people "
@@ -1531,9 +1705,11 @@ def test_after_retention_the_answer_says_what_was_removed_and_never_none(
         "recorded before the removals under retention above are no longer held and cannot be "
         "listed." in text
     )
+    sha = hashlib.sha256((tmp_path / "dfe" / "outcomes.csv").read_bytes()).hexdigest()
     assert (
-        f"| the child | {check['exported_at']} | {sent.export_id} | childcare | 1 | not held: "
-        f"the answers read on {read[:10]} were {removed} |  |  |  | {read} |" in text
+        f"| the child | {check['exported_at']} | K. Checker | {sent.export_id} | "
+        f"checks-part1.csv | childcare | 1 | not held: the answers read on {read[:10]} were "
+        f"{removed} |  |  |  | {read} | A. Officer | outcomes.csv | {sha} |" in text
     )
     for said in ("No decision has been recorded", "no answer read yet", "No outreach export "
                  "searched named this person"):  # fmt: skip

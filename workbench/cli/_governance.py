@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +20,9 @@ from workbench.cli._outputs import (
 )
 from workbench.errors import UsageError
 from workbench.governance.access import record_access
+
+if TYPE_CHECKING:
+    from workbench.governance.subject_access import NameSearch
 
 
 def retention_command(
@@ -136,6 +139,14 @@ def subject_access_command(
         list[Path] | None,
         typer.Option("--list", help="A list written by `workbench assess` (repeat for each)."),
     ] = None,
+    reports: Annotated[
+        Path | None,
+        typer.Option(
+            "--reports",
+            help="A reports folder: every list under it (with its .manifest.json) is searched, "
+            "with the exports beside it; default: ./reports when it is there.",
+        ),
+    ] = None,
     store: Annotated[
         Path | None, typer.Option("--store", help="The review store (SQLite file).")
     ] = None,
@@ -200,9 +211,9 @@ def subject_access_command(
             "known only from the DWP list)"
         )
     record_access("subject-access", f"data {data}, one person's record")
-    dwp_records: list[str] = list(dwp_record or [])
-    if named[1]:
-        person, dwp_records = _subject_by_name(data, forename, surname, dob)
+    by_name = _name_search(forename, surname, dob) if named[1] else None
+    if reports is None and Path("reports").is_dir():
+        reports = Path("reports")  # as `workbench retention` finds it
     written = subject_access(
         person,
         data=data,
@@ -210,8 +221,10 @@ def subject_access_command(
         store=store,
         key=load_key(),
         out=out,
-        dwp_records=dwp_records,
+        dwp_records=dwp_record or [],
         nino=nino,
+        named=by_name,
+        reports=reports,
         outreach=outreach_files or [],
         checks=check_files or [],
         workbooks=workbook_files or [],
@@ -223,18 +236,14 @@ def subject_access_command(
     )
 
 
-def _subject_by_name(
-    data: Path, forename: str | None, surname: str | None, dob: str | None
-) -> tuple[str | None, list[str]]:
-    """(person id, []) for the one person with these names and date of birth, or
-    (None, DWP record ids) for a child known only from the DWP list; refused when more than
-    one child could be meant (`find_subject`)."""
-    from workbench.governance.subject_access import find_subject
+def _name_search(forename: str | None, surname: str | None, dob: str | None) -> NameSearch:
+    """The request by names and date of birth: found as `find_subject` finds it (refused when
+    more than one child could be meant), or answered "nothing held" when no one has them."""
+    from workbench.governance.subject_access import NameSearch
 
     if not (forename and surname and dob):
         raise UsageError("--forename, --surname and --dob go together")
-    born = parse_date(dob, "--dob")
-    return find_subject(data, forename=forename, surname=surname, date_of_birth=born)
+    return NameSearch(forename, surname, parse_date(dob, "--dob"))
 
 
 def term_in_progress(today: date) -> date:

@@ -79,6 +79,7 @@ __all__ = [
     "CheckFile",
     "OutreachFile",
     "WorkbookFile",
+    "check_export_names",
     "check_files",
     "not_checkable_section",
     "outreach_files",
@@ -406,6 +407,21 @@ _CHECK_DETAIL = re.compile(
     r"\d+ file\(s\) \((?P<stem>.+)-part\*\.csv\), \d+ not checkable"
 )
 _PART = re.compile(r"-part\d+$")
+
+
+def check_export_names(review: ReviewStore, files: Sequence[CheckFile] = ()) -> dict[str, str]:
+    """Export id -> the name a check export's files were written under (``NAME`` of
+    ``NAME-part1.csv``, ...): from the store's access log (the store's own record of the export
+    names none), else from the sidecar of a check export given or found."""
+    names = {str(f.record["export_id"]): f.stem.name for f in files if f.record.get("export_id")}
+    log = review.access_log().filter(pl.col("command") == CHECK_COMMAND).sort("seq")
+    for entry in log.iter_rows(named=True):
+        found = _CHECK_DETAIL.match(entry["detail"])
+        if found:
+            names[found["export_id"]] = Path(found["stem"]).name
+    return names
+
+
 # The reasons a child could not be checked that are about a parent's or carer's details
 # (`workbench.review.checks._parent_problem`): shown to each parent or carer of the child.
 _PARENT_REASON = ("the parent's ", "no parent or carer in the household has")

@@ -88,6 +88,7 @@ __all__ = [
     "WITHHELD_CARER",
     "WITHHELD_CHILD",
     "Listed",
+    "NameSearch",
     "Subject",
     "checked_request",
     "find_dwp_child",
@@ -97,6 +98,7 @@ __all__ = [
     "own_evidence",
     "read_lists",
     "resolve",
+    "subject_named",
 ]
 
 
@@ -178,6 +180,21 @@ def find_subject(
     be either, and must not be sent the other's data. The DP team then asks by ``--person`` or
     ``--dwp-record``.
     """
+    found = subject_named(data, forename=forename, surname=surname, date_of_birth=date_of_birth)
+    if found is None:
+        raise UsageError(
+            f"no one in the people file or the DWP list of {data} has that name and date of "
+            "birth (names compared ignoring case and spacing)"
+        )
+    return found
+
+
+def subject_named(
+    data: str | Path, *, forename: str, surname: str, date_of_birth: date
+) -> tuple[str | None, list[str]] | None:
+    """As :func:`find_subject`, but None (not a refusal) when no one in the people file or
+    the DWP list has these names and date of birth: `subject_access` then writes an answer
+    saying so, and what was searched."""
     people = find_person(data, forename=forename, surname=surname, date_of_birth=date_of_birth)
     if len(people) > 1:
         raise UsageError(
@@ -193,10 +210,7 @@ def find_subject(
     if not people and others and len(unlinked) == len(others):
         return None, unlinked
     if not people and not others:
-        raise UsageError(
-            f"no one in the people file or the DWP list of {data} has that name and date of "
-            "birth (names compared ignoring case and spacing)"
-        )
+        return None
     candidates = [f"person {people[0]} in the people file"] if people else []
     if unlinked:
         candidates.append(
@@ -221,7 +235,10 @@ def find_subject(
 
 
 def checked_request(
-    person_id: str | None, dwp_records: Sequence[str], nino: str | None
+    person_id: str | None,
+    dwp_records: Sequence[str],
+    nino: str | None,
+    named: NameSearch | None = None,
 ) -> tuple[str | None, tuple[str, ...]]:
     """The person id (stripped) and DWP record ids, refusing anything but exactly one form."""
     if person_id is not None:
@@ -229,13 +246,29 @@ def checked_request(
         if not person_id:
             raise UsageError("--person is empty; expected a person id from the people file")
     records = tuple(dict.fromkeys(r.strip() for r in dwp_records if r.strip()))
-    given = [person_id is not None, bool(records), nino is not None]
+    given = [person_id is not None, bool(records), nino is not None, named is not None]
     if sum(given) != 1:
         raise UsageError(
             "name the person in exactly one way: a person id, the DWP record ids of a child "
-            "matched to no one, or a parent's NINO"
+            "matched to no one, a parent's NINO, or names and a date of birth"
         )
+    if named is not None and not (named.forename.strip() and named.surname.strip()):
+        raise UsageError("the forename or surname is empty; expected the person's names")
     return person_id, records
+
+
+@dataclass(frozen=True)
+class NameSearch:
+    """A request by names and date of birth (`workbench subject-access --forename F --surname
+    S --dob DATE`): found as :func:`find_subject` finds it."""
+
+    forename: str
+    surname: str
+    date_of_birth: date
+
+    def __str__(self) -> str:
+        names = " ".join(f"{self.forename} {self.surname}".split())
+        return f"{names}, born {self.date_of_birth.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -367,26 +400,56 @@ class Listed:
     rows: pl.DataFrame
     not_listed: pl.DataFrame | None = None
     """The DWP-list rows the list does not carry, each with why (`NAME.dwp_not_listed.csv`)."""
+    path: Path | None = None
+    found_in: Path | None = None
+    """The reports folder the list was found under; None for a list given."""
+
+    @property
+    def initiative(self) -> str:
+        return self.rule_set.split("@", 1)[0]
 
 
-def read_lists(lists: Sequence[Path], key: bytes) -> list[Listed]:
+def read_lists(
+    lists: Sequence[Path], key: bytes, found_in: Path | None = None
+) -> tuple[list[Listed], list[tuple[Path, str]]]:
+    """The lists, read; and, for lists found under `found_in` (not given), each one that could
+    not be read, with why (a list given that cannot be read is refused: DataFileError)."""
     out = []
+    unread = []
     for path in lists:
-        listed = read_list_file(path, as_written=False)  # everything held, as it is
-        name = f"{path.name} ({listed.rule_set}, run {listed.run_id})"
-        working_parent = (
-            working_parent_flags(listed.candidates)
-            if "working_parent_place" in listed.candidates.columns
-            else pl.lit(None, pl.Boolean).alias("working_parent_place")
-        )
-        rows = review_candidates(listed.candidates, key).with_columns(
-            *record_link_columns(listed.candidates), working_parent
-        )
-        parameters = dict(listed.parameters)
-        out.append(
-            Listed(name, listed.rule_set, listed.run_id, parameters, rows, listed.not_listed)
-        )
-    return out
+        try:
+            out.append(_read_list(path, key, found_in))
+        except WorkbenchError as error:
+            if found_in is None:
+                raise
+            unread.append((path, str(error)))
+    return out, unread
+
+
+def _read_list(path: Path, key: bytes, found_in: Path | None) -> Listed:
+    listed = read_list_file(path, as_written=False)  # everything held, as it is
+    # A list found under a reports folder is named by its place in it (many are named alike).
+    shown = path.relative_to(found_in).as_posix() if found_in is not None else path.name
+    name = f"{shown} ({listed.rule_set}, run {listed.run_id})"
+    working_parent = (
+        working_parent_flags(listed.candidates)
+        if "working_parent_place" in listed.candidates.columns
+        else pl.lit(None, pl.Boolean).alias("working_parent_place")
+    )
+    rows = review_candidates(listed.candidates, key).with_columns(
+        *record_link_columns(listed.candidates), working_parent
+    )
+    parameters = dict(listed.parameters)
+    return Listed(
+        name,
+        listed.rule_set,
+        listed.run_id,
+        parameters,
+        rows,
+        listed.not_listed,
+        path=path,
+        found_in=found_in,
+    )
 
 
 def _columns(tables: list[str]) -> dict[str, tuple[str, ...]]:

@@ -130,6 +130,7 @@ __all__ = [
     "StoreRetention",
     "apply_retention",
     "cut_off",
+    "list_files",
     "load_policy",
     "plan_retention",
     "run_in_progress",
@@ -553,6 +554,31 @@ def _beside(path: Path, suffix: str) -> bool:
     return path.with_name(path.name + suffix).is_file()
 
 
+def is_list_file(path: Path) -> bool:
+    """Whether `path` is a list `workbench assess` wrote: a ``.csv`` / ``.parquet`` with a
+    ``.manifest.json`` beside it."""
+    return path.suffix.lower() in LIST_SUFFIXES and _beside(path, MANIFEST_SUFFIX)
+
+
+def list_files(folder: str | Path) -> list[Path]:
+    """Every list under `folder` (a reports folder, say) as retention finds them
+    (:func:`is_list_file`), folder by folder, by name; symbolic links to folders are not
+    followed and hidden folders (a report run's unfinished ``.partial``) are not searched.
+    Empty when `folder` is not a folder.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for name in ("a.csv", "a.csv.manifest.json", "notes.csv"):
+    ...     _ = (folder / name).write_text("x")
+    >>> [p.name for p in list_files(folder)]
+    ['a.csv']
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return [path for path in _walk(folder) if is_list_file(path)]
+
+
 def _check_record(path: Path) -> dict | None:
     """The record in a check export's sidecar, or None when `path` is not one.
 
@@ -807,7 +833,7 @@ def _files_in(
             claimed |= {path, *item.also}
             yield item
     for path in paths:
-        if path.suffix.lower() in LIST_SUFFIXES and _beside(path, MANIFEST_SUFFIX):
+        if is_list_file(path):
             item = _list_item(path, policy, run_date)
             claimed |= {path, *item.also}
             yield item

@@ -1,6 +1,6 @@
 """Subject access: everything the workbench holds about one person, for the DP team.
 
-`subject_access` answers a request in one of three forms:
+`subject_access` answers a request in one of four forms:
 
 - a council person id (see :func:`find_person` to find it by name and date of birth): their
   records, plus the rows of the DWP list about them as the child (linked to them by the exact
@@ -11,7 +11,12 @@
 - the DWP record ids of a child on the DWP list who is matched to no one in the people file
   (see :func:`find_dwp_child` to find them by name and date of birth): such a child has no
   person id, but the workbench holds their row and may have listed them under its record id;
-- a parent's or carer's NINO, for a parent known only from the DWP list: the rows naming them.
+- a parent's or carer's NINO, for a parent known only from the DWP list: the rows naming them;
+- names and a date of birth (:class:`NameSearch`), found as :func:`find_subject` finds them
+  (refused, naming each, when two could be meant). When no one in the people file or the DWP
+  list has them, the answer says "nothing held" and exactly what was searched (the names, the
+  date of birth, the data folder's files, the lists and store given), as the record that the
+  search was made.
 
 For the subject it gathers:
 
@@ -20,7 +25,13 @@ For the subject it gathers:
    list): every column the workbench holds about a person, never the special-category ones
    (read only in aggregate, for equality monitoring); of the DWP list, the columns it reads;
 2. every candidate list they appeared on (from the list files and their manifests): the
-   tier, the reasons in plain English from the rule file, the evidence, the flags;
+   tier, the reasons in plain English from the rule file, the evidence, the flags. The lists
+   searched are those given and every list under the reports folder given (`reports`: a file
+   with its ``.manifest.json`` beside it, as retention finds them); the answer names each, and
+   each list it knows of but did not search: one found there that cannot be read, and each list
+   the review store registers (its `lists` table records the run id and initiative, never the
+   file's path) that no list searched is, with whether the store holds an item about them on
+   it and how to give its file. Only the lists whose rows name them show their data;
 3. the lists where their own records (awards, a DWP-list row naming them as the parent, or
    their household's circumstances) were used as evidence about a child in their household
    (the child is not named);
@@ -31,7 +42,10 @@ For the subject it gathers:
    household; a child's name and age beside a brother's or sister's); and each row of a DfE
    eligibility check about them (resting on their item as the child, or holding their own
    details as the parent, found by the keyed pseudonym a check export gives a parent's
-   surname, date of birth and NINO), with DfE's answer. The enhanced free-school-meals
+   surname, date of birth and NINO), with DfE's answer: the file sent to DfE that held the
+   row (``NAME-part1.csv``, ..., named as the store's access log records the export) and who
+   exported it, and DfE's results file each answer was read from (its name and SHA-256, as
+   the store records the import), who imported it and when. The enhanced free-school-meals
    template keys the child's details with the parent's, so such a row is found from the
    child's side only;
 5. every outreach export that named them, as the child or as a parent or carer of a child in
@@ -97,14 +111,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from workbench.data.reading import LoadedData
+from workbench.data.reading import LoadedData, load_folder
 from workbench.eligibility.assess import partly_met
 from workbench.errors import DataFileError, UsageError, WorkbenchError
 from workbench.governance._sar_document import SarDocument, appendix_path, sar_html, sar_markdown
@@ -112,6 +126,7 @@ from workbench.governance._sar_exports import (
     CheckFile,
     OutreachFile,
     WorkbookFile,
+    check_export_names,
     check_files,
     not_checkable_section,
     outreach_files,
@@ -132,6 +147,7 @@ from workbench.governance._sar_subject import (
     WITHHELD_CARER,
     WITHHELD_CHILD,
     Listed,
+    NameSearch,
     Subject,
     checked_request,
     find_dwp_child,
@@ -141,8 +157,10 @@ from workbench.governance._sar_subject import (
     own_evidence,
     read_lists,
     resolve,
+    subject_named,
 )
 from workbench.governance.access import current_user
+from workbench.governance.retention import list_files
 from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.review.chain import Checkpoint
 from workbench.review.checks import (
@@ -159,6 +177,7 @@ from workbench.spreadsheet import neutralised
 
 __all__ = [
     "SUBJECT_TABLES",
+    "NameSearch",
     "appendix_path",
     "find_dwp_child",
     "find_person",
@@ -432,8 +451,163 @@ def _as_household_member(evidence: str | None, subject: Subject) -> list[str]:
     return out
 
 
-def _list_sections(doc: SarDocument, listed: Sequence[Listed], subject: Subject) -> None:
+@dataclass(frozen=True)
+class StoredList:
+    """A list the review store registers (its `lists` table: run id, initiative, when stored,
+    how many items; never the file's path), and whether it holds an item about the subject
+    (None when retention removed its items)."""
+
+    run_id: str
+    initiative: str
+    created_at: str
+    item_count: int
+    items_removed_at: str | None
+    holds_them: bool | None
+
+
+@dataclass(frozen=True)
+class KnownLists:
+    """The lists the answer knows of besides those it read: the reports folder searched (None:
+    none), the lists found there that could not be read (with why), and every list the review
+    store registers (None: no store given)."""
+
+    reports: Path | None = None
+    unread: list[tuple[Path, str]] = field(default_factory=list)
+    stored: list[StoredList] | None = None
+
+
+def _stored_lists(store: Path, keys: list[str], key: bytes) -> list[StoredList]:
+    """Every list the store registers, each with whether it holds an item about the subject."""
+    out = []
+    with ReviewStore(store, key=key) as review:
+        for entry in review.lists().iter_rows(named=True):
+            holds: bool | None = None
+            if entry["items_removed_at"] is None:
+                items = review.items(entry["list_id"])
+                holds = not items.filter(pl.col("item_key").is_in(keys)).is_empty()
+            out.append(
+                StoredList(
+                    entry["run_id"],
+                    entry["initiative"],
+                    entry["created_at"],
+                    entry["item_count"],
+                    entry["items_removed_at"],
+                    holds,
+                )
+            )
+    return out
+
+
+_GIVE_LIST = "give its file with --list FILE, or the folder holding it with --reports DIR"
+
+
+def _not_searched(stored: StoredList, reports: Path | None) -> tuple[str, str, str]:
+    """A list the store registers that no list searched is: what it is, why it was not
+    searched, and what it may hold about the subject, in words."""
+    folder = reports.as_posix() if reports is not None else "reports"
+    what = (
+        f"the {stored.initiative} list of run {stored.run_id}, registered in the review store "
+        f"on {stored.created_at[:10]} ({stored.item_count} items)"
+    )
+    why = (
+        "its file was not given or found: the store records no file's path (a report run "
+        f"writes it as {folder}/<date>-<notebook>-{stored.run_id}/restricted/"
+        f"{stored.initiative}_list.csv)"
+    )
+    if stored.holds_them is None:
+        held = f"its items were removed under retention on {str(stored.items_removed_at)[:10]}"
+        held += (
+            ", so whether it held this person can be said only from its file, which may have "
+            f"gone too: if it is still held, {_GIVE_LIST}"
+        )
+    elif stored.holds_them:
+        held = (
+            "the store holds an item about this person on it (section 4 shows it); the file "
+            "holds more (the reasons in full, how a DWP-list row was matched, a DWP-list row it "
+            f"does not carry): {_GIVE_LIST}"
+        )
+    else:
+        held = (
+            "the store holds no item about this person on it, but the file may still hold "
+            "their records as evidence about a child of their household, or a DWP-list row "
+            f"about them it does not carry: {_GIVE_LIST}"
+        )
+    return what, why, held
+
+
+def _lists_searched(doc: SarDocument, listed: Sequence[Listed], known: KnownLists) -> None:
+    """Which lists were searched (given, or found under the reports folder), and every list the
+    answer knows of that was not: found but unreadable, or registered in the review store
+    with no file searched."""
+    if known.reports is None:
+        doc.para(
+            "No reports folder was searched: lists are searched when given (--list FILE) or "
+            "found under a reports folder (--reports DIR: every list under it, a file with its "
+            ".manifest.json beside it)."
+        )
+    else:
+        doc.para(
+            f"Every list under the reports folder {known.reports} (a file with its "
+            ".manifest.json beside it, as retention finds them) was searched"
+            + (", with the lists given." if any(e.found_in is None for e in listed) else ".")
+        )
+    if listed:
+        searched = pl.DataFrame(
+            [
+                (
+                    (entry.path or Path(entry.name)).as_posix(),
+                    entry.rule_set,
+                    entry.run_id,
+                    "given" if entry.found_in is None else f"found under {entry.found_in}",
+                )
+                for entry in listed
+            ],
+            schema=dict.fromkeys(("list file", "rule set", "run id", "how"), pl.String),
+            orient="row",
+        )
+        doc.para(f"{len(listed)} list(s) searched:")
+        doc.table("lists searched", "list", searched)
+    else:
+        doc.para("No list was searched.")
+    read = {(entry.run_id, entry.initiative) for entry in listed}
+    missed = [
+        (
+            path.as_posix(),
+            f"found under {known.reports}, but it cannot be read as a list ({why})",
+            "cannot be said: check the file by hand",
+        )
+        for path, why in known.unread
+    ]
+    missed += [
+        _not_searched(stored, known.reports)
+        for stored in known.stored or []
+        if (stored.run_id, stored.initiative) not in read
+    ]
+    if missed:
+        doc.para(
+            f"{len(missed)} list(s) the workbench knows of were not searched, so what they "
+            "hold about this person is not in sections 2 and 3:"
+        )
+        doc.table(
+            "lists not searched",
+            "list",
+            pl.DataFrame(
+                missed,
+                schema=dict.fromkeys(("list", "why not searched", "about this person"), pl.String),
+                orient="row",
+            ),
+        )
+    elif known.stored is not None:
+        doc.para("Every list the review store registers was searched.")
+    else:
+        doc.para("No review store was searched, so the lists registered in one are not known here.")
+
+
+def _list_sections(
+    doc: SarDocument, listed: Sequence[Listed], subject: Subject, known: KnownLists
+) -> None:
     doc.heading(2, "2. Candidate lists this person appeared on")
+    _lists_searched(doc, listed, known)
     as_carer: list[tuple[str, list[str]]] = []
     appeared = 0
     theirs = pl.col("person_id").is_null() & pl.col("dwp_record_id").is_in(list(subject.as_child))
@@ -627,7 +801,9 @@ def _store_section(
             .filter(~pl.col("item_key").is_in(keys))
             .join(lists.select("list_id", "run_id", "initiative"), on="list_id", how="left")
         )
-        checks = _dfe_checks(review, keys, _parent_row_keys(subject, key))
+        checks = _dfe_checks(
+            review, keys, _parent_row_keys(subject, key), check_export_names(review, found.checks)
+        )
         removed = _removed_under_retention(review, lists, keys, decisions)
         # What the answer rests on, proved first (the log below gets this request's line).
         chain_ok, accesses = review.verify_chain().ok, review.verify_access_log()
@@ -765,6 +941,15 @@ def _store_section(
         "is shown as about them as the parent; a check of a parent's details for them as the "
         "child names no parent."
     )
+    doc.para(
+        "Each row below names the file sent to DfE that held it (NAME-part1.csv, ..., in DfE's "
+        "template, written owner-only; its name as the store's access log records the export) "
+        "and who exported it; and DfE's results file the answer was read from (its name and "
+        "SHA-256 as the store records the import), with who imported it and when. Each of "
+        "these files held the parent's surname, date of birth and National Insurance number "
+        "(the enhanced free-school-meals template, the child's details too): look for them "
+        "where they were kept, and in what was sent to and received from DfE."
+    )
     if checks.height == 0:
         doc.para("No eligibility check about this person is recorded.")
     else:
@@ -775,7 +960,9 @@ def _store_section(
 _CHECK_COLUMNS = {
     "about them as": pl.String,
     "sent on": pl.String,
+    "exported by": pl.String,
     "export": pl.String,
+    "file sent to DfE": pl.String,
     "template": pl.String,
     "row": pl.Int64,
     "DfE's answer": pl.String,
@@ -783,6 +970,9 @@ _CHECK_COLUMNS = {
     "tier": pl.String,
     "eligible until": pl.String,
     "answer read on": pl.String,
+    "read by": pl.String,
+    "DfE's results file": pl.String,
+    "its SHA-256": pl.String,
 }
 
 
@@ -863,9 +1053,16 @@ def _parent_row_keys(subject: Subject, key: bytes) -> list[str]:
     ]
 
 
-def _dfe_checks(review: ReviewStore, item_keys: list[str], parent_keys: list[str]) -> pl.DataFrame:
+def _dfe_checks(
+    review: ReviewStore,
+    item_keys: list[str],
+    parent_keys: list[str],
+    names: Mapping[str, str],
+) -> pl.DataFrame:
     """Every row of a check export about the subject (as the child: a row resting on one of
-    their items; as the parent: a row of their own details), with each answer DfE gave."""
+    their items; as the parent: a row of their own details), with each answer DfE gave: the
+    file it was sent in (`names`: export id -> the name its files were written under) and who
+    exported it, and the results file each answer was read from and who imported it."""
     exports = review.check_exports()
     sent = []
     for export in exports.iter_rows(named=True):
@@ -893,15 +1090,32 @@ def _dfe_checks(review: ReviewStore, item_keys: list[str], parent_keys: list[str
         results = review.check_results(list_id).unique("result_seq").sort("result_seq")
         for result in results.iter_rows(named=True):
             answers.setdefault((result["export_id"], result["row_number"]), []).append(result)
+    parts = {
+        (row["export_id"], row["row_number"]): row["part"]
+        for row in review.check_export_rows().iter_rows(named=True)
+    }
+    imports = {
+        (done["export_id"], done["imported_at"]): done
+        for done in review.check_imports().iter_rows(named=True)
+    }
     rows = []
     for role, export, number in sent:
         found = answers.get((export["export_id"], number)) or gone.get(export["export_id"], [{}])
+        part = parts.get((export["export_id"], number))
+        name = names.get(export["export_id"])
+        if name is None:
+            file = f"part {part} of the export (its name is not recorded)"
+        else:
+            file = f"{name}-part{part}.csv"
         for answer in found:
+            done = imports.get((export["export_id"], answer.get("checked_at")), {})
             rows.append(
                 (
                     role,
                     export["exported_at"],
+                    export["exported_by"],
                     export["export_id"],
+                    file,
                     export["template"],
                     number,
                     answer.get("dfe_outcome") or "no answer read yet",
@@ -909,6 +1123,9 @@ def _dfe_checks(review: ReviewStore, item_keys: list[str], parent_keys: list[str
                     answer.get("tier"),
                     answer.get("eligible_until"),
                     answer.get("checked_at"),
+                    done.get("imported_by"),
+                    done.get("file_name"),
+                    done.get("file_sha256"),
                 )
             )
     return pl.DataFrame(rows, schema=_CHECK_COLUMNS, orient="row")
@@ -1112,10 +1329,13 @@ def subject_access(
     checks: Sequence[str | Path] = (),
     workbooks: Sequence[str | Path] = (),
     overwrite: bool = False,
+    reports: str | Path | None = None,
+    named: NameSearch | None = None,
 ) -> Path:
     """Write everything the workbench holds about one person, for the DP team; return `out`.
 
-    The person is named in exactly one of three ways: `person_id`, `dwp_records` or `nino`.
+    The person is named in exactly one of four ways: `person_id`, `dwp_records`, `nino` or
+    `named` (names and a date of birth).
 
     Parameters
     ----------
@@ -1127,6 +1347,12 @@ def subject_access(
         The data folder the workbench reads.
     lists
         Candidate lists written by `workbench assess` (each with its manifest).
+    reports
+        A reports folder: every list under it (a file with its ``.manifest.json`` beside it,
+        as retention finds them) is searched too, with the export files beside it; one that
+        cannot be read is named as not searched. The answer names each list searched, and
+        each list the store registers that no list searched is (the store records no file's
+        path), to be given.
     store
         The review store, or None. Reading it is recorded in its access log.
     key
@@ -1156,6 +1382,10 @@ def subject_access(
         log records held is worked out from the store.
     overwrite
         Replace an export (or its appendix) already at `out`; without it, one is refused.
+    named
+        Instead of a person id: names and a date of birth, found as :func:`find_subject`
+        finds them (refused when two could be meant). When no one in the people file or the
+        DWP list has them, the answer says so ("nothing held") and what was searched.
 
     Raises
     ------
@@ -1165,18 +1395,41 @@ def subject_access(
         lies in the data folder, DWP records the exact linkage ties to a person, or a NINO that a
         person in the people file holds (ask by their person id instead: it finds more).
     DataFileError
-        For a data folder, list, outreach export, check export, review workbook or store that
-        cannot be read.
+        For a data folder, list given, reports folder, outreach export, check export, review
+        workbook or store that cannot be read.
     """
-    person_id, dwp_records = checked_request(person_id, dwp_records, nino)
+    person_id, dwp_records = checked_request(person_id, dwp_records, nino, named)
     out = Path(out)
     if out.suffix.lower() not in OUT_SUFFIXES:
         raise UsageError(f"must end in .md or .html; got {out.name!r}", parameter="out")
     check_folder_for(out)
     _check_destination(out, Path(data), overwrite)
+    if store is not None and not Path(store).is_file():
+        raise DataFileError(store, "no review store here; expected a store the workbench wrote")
     today = today or datetime.now(UTC).date()
-    listed = read_lists([Path(p) for p in lists], key)
-    searched = [Path(p) for p in lists]
+    if named is not None:
+        who = subject_named(
+            data,
+            forename=named.forename,
+            surname=named.surname,
+            date_of_birth=named.date_of_birth,
+        )
+        if who is None:
+            return _nothing_held(named, Path(data), lists, reports, store, out, today)
+        person_id, dwp_records = who[0], tuple(who[1])
+    given = [Path(p) for p in lists]
+    listed, _ = read_lists(given, key)
+    known = KnownLists()
+    if reports is not None:
+        folder = Path(reports)
+        if not folder.is_dir():
+            raise DataFileError(folder, "no reports folder here; expected a folder of report runs")
+        seen = {p.resolve() for p in given}
+        more = [p for p in list_files(folder) if p.resolve() not in seen]
+        found_lists, unread = read_lists(more, key, found_in=folder)
+        listed += found_lists
+        known = KnownLists(folder, unread)
+    searched = [entry.path for entry in listed if entry.path is not None]
     found = Found(
         outreach_files([Path(p) for p in outreach], searched),
         check_files([Path(p) for p in checks], searched),
@@ -1184,6 +1437,8 @@ def subject_access(
         listed,
     )
     subject = resolve(Path(data), person_id, dwp_records, nino, listed)
+    if store is not None:
+        known = replace(known, stored=_stored_lists(Path(store), subject.item_keys(key), key))
     doc = SarDocument()
     doc.heading(1, f"Subject access: what the Eligibility Workbench holds about {subject.label}")
     doc.para(
@@ -1192,7 +1447,7 @@ def subject_access(
     )
     doc.bullets([THIRD_PARTY_NOTE, *CHECK_NOTES, *_withheld_note(subject)])
     _council_records(doc, Path(data), subject)
-    _list_sections(doc, listed, subject)
+    _list_sections(doc, listed, subject, known)
     if store is not None:
         exports = _store_section(doc, Path(store), subject, key, user or current_user(), found)
     else:
@@ -1203,6 +1458,11 @@ def subject_access(
     outreach_section(doc, exports.outreach, in_outreach)
     not_checkable_section(doc, exports.not_checkable, in_checks)
     workbook_section(doc, exports.workbooks, in_workbooks)
+    return _write(doc, out)
+
+
+def _write(doc: SarDocument, out: Path) -> Path:
+    """Write the answer (Markdown or HTML by `out`'s suffix) and its CSV appendix, owner-only."""
     text = sar_html(doc) if out.suffix.lower() == ".html" else sar_markdown(doc)
     private_folder_for(out)  # a new folder for a person's records is made owner-only
     write_private(out, lambda p: p.write_text(text, encoding="utf-8", newline=""))
@@ -1213,3 +1473,60 @@ def subject_access(
         appendix_path(out), lambda p: p.write_text(appendix, encoding="utf-8", newline="")
     )
     return out
+
+
+def _nothing_held(
+    named: NameSearch,
+    data: Path,
+    lists: Sequence[str | Path],
+    reports: str | Path | None,
+    store: str | Path | None,
+    out: Path,
+    today: date,
+) -> Path:
+    """The answer to a request by names and date of birth that no one in the people file or
+    the DWP list has: nothing held, and exactly what was searched, as the record that the
+    search was made."""
+    loaded = load_folder(data, tables=["people", DWP_TABLE], columns={"people": ()})
+    files = ", ".join(sorted(f.name for f in loaded.files()))
+    doc = SarDocument()
+    doc.heading(1, f"Subject access: what the Eligibility Workbench holds about {named}")
+    doc.para(
+        f"Prepared on {today.isoformat()} for the council's data protection team, as the "
+        "record of the search made."
+    )
+    doc.heading(2, "Nothing held")
+    doc.para(
+        f"No one in the people file or the DWP list of the data folder {data} has the names "
+        f"{' '.join(named.forename.split())} {' '.join(named.surname.split())} and the date of "
+        f"birth {named.date_of_birth.isoformat()} (names compared ignoring case and spacing, "
+        "as the exact linkage compares them): the workbench holds nothing it can find about "
+        "this person."
+    )
+    doc.heading(2, "What was searched")
+    given = [Path(p).as_posix() for p in lists]
+    doc.fields(
+        "search",
+        "the request",
+        {
+            "forename": named.forename,
+            "surname": named.surname,
+            "date of birth": named.date_of_birth.isoformat(),
+            "data folder": data,
+            "files searched": f"{files} (the people file and the DWP list, every row)",
+            "lists given": ", ".join(given) or "none",
+            "reports folder": reports if reports is not None else "none",
+            "review store": store if store is not None else "none",
+        },
+    )
+    doc.para(
+        "The lists and the review store hold people only by the ids of the data folder (a "
+        "person id, a DWP record id, or a keyed pseudonym of one), never by name, and the "
+        "files exported from them (outreach exports, review workbooks, DfE check exports) "
+        "name only people on those lists: so nothing was read from them. If the requester "
+        "was in an earlier extract of "
+        "the council's data (a person since removed from the people file, or known by other "
+        "names), ask by --person with their person id from then, or by --nino for a parent "
+        "known only from the DWP list."
+    )
+    return _write(doc, out)
