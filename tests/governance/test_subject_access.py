@@ -69,8 +69,10 @@ OTHER_PEOPLE = {
 
 
 class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 9, 10, 9, 0, tzinfo=UTC)
+    """The store's clock, five minutes on at each reading, from `start`."""
+
+    def __init__(self, start: datetime = datetime(2026, 9, 10, 9, 0, tzinfo=UTC)) -> None:
+        self.now = start
 
     def __call__(self) -> datetime:
         self.now += timedelta(minutes=5)
@@ -1630,15 +1632,9 @@ def test_a_workbook_export_logged_without_its_file_name_is_worked_out_from_the_s
 # --- after retention ----------------------------------------------------------------------------
 
 
-class Later:
+def later() -> Clock:
     """The store's clock a year on, when retention removes what is past its period."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2027, 10, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(minutes=5)
-        return self.now
+    return Clock(datetime(2027, 10, 1, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -1659,7 +1655,7 @@ def retained_council(exports_council, tmp_path):
             review, listed, data, tmp_path / "outreach" / "contacts.csv", key=KEY, user="O. Fficer"
         )
     cut = datetime(2027, 9, 1, tzinfo=UTC)
-    with ReviewStore(store, clock=Later(), key=KEY) as review:
+    with ReviewStore(store, clock=later(), key=KEY) as review:
         done = review.apply_retention(cut, cut, user="records.officer", before_check_results=cut)
         assert (done.lists, done.decisions, done.check_results, done.outreach_rows) == (1, 4, 1, 4)
     return data, listed, store, sent, decided, run, outreach

@@ -87,9 +87,25 @@ __all__ = [
     "search_not_checkable",
     "search_outreach",
     "search_workbooks",
+    "sidecar_record",
     "workbook_files",
     "workbook_section",
 ]
+
+
+def sidecar_record(sidecar: Path, fmt: str, command: str) -> dict[str, Any]:
+    """An export's sidecar (its JSON record) as `command` writes it in format `fmt`; empty
+    when there is none beside the export; a DataFileError naming it when it cannot be read
+    as one."""
+    if not sidecar.is_file():
+        return {}
+    try:
+        record = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = None
+    if not isinstance(record, dict) or record.get("format") != fmt:
+        raise DataFileError(sidecar, f"cannot be read as the sidecar `{command}` writes")
+    return record
 
 
 # --- outreach exports ---------------------------------------------------------------------------
@@ -180,17 +196,7 @@ def _read_outreach(csv: Path) -> OutreachFile:
             "`workbench review outreach`",
         )
     sidecar = sidecar_path(csv)
-    record: object = {}
-    if sidecar.is_file():
-        try:
-            record = json.loads(sidecar.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            record = None
-        if not isinstance(record, dict) or record.get("format") != OUTREACH_FORMAT:
-            raise DataFileError(
-                sidecar, "cannot be read as the sidecar `workbench review outreach` writes"
-            )
-    assert isinstance(record, dict)
+    record = sidecar_record(sidecar, OUTREACH_FORMAT, "workbench review outreach")
     return OutreachFile(csv, record, rows)
 
 
@@ -501,17 +507,7 @@ def check_files(given: Sequence[Path], lists: Sequence[Path]) -> list[CheckFile]
 
 def _read_check_file(stem: Path) -> CheckFile:
     sidecar, not_checkable = export_paths(stem.with_suffix(".csv"))
-    record: object = {}
-    if sidecar.is_file():
-        try:
-            record = json.loads(sidecar.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            record = None
-        if not isinstance(record, dict) or record.get("format") != CHECK_FORMAT:
-            raise DataFileError(
-                sidecar, "cannot be read as the sidecar `workbench check export` writes"
-            )
-    assert isinstance(record, dict)
+    record = sidecar_record(sidecar, CHECK_FORMAT, "workbench check export")
     if not not_checkable.is_file():
         listed = record.get("not_checkable")
         entries = [e for e in listed if isinstance(e, dict)] if isinstance(listed, list) else []
