@@ -405,6 +405,7 @@ def test_a_councils_own_rule_file_is_among_the_inputs_and_changes_the_run(tmp_pa
     assert first["run_id"] != second["run_id"]
 
 
+@pytest.mark.slow  # several stats runs: make test-slow (CI runs both)
 def test_stats_hides_zero_counts_when_asked(tmp_path):
     # A group where no child is funded tells each family in it that their child is not: the
     # README said zeros could be hidden, and no option did it.

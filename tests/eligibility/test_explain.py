@@ -588,6 +588,7 @@ def _check_findings(found: Explanation, row: dict | None) -> None:
     "initiative", ["two_year_old", "free_school_meals", "early_years_pupil_premium"]
 )
 @pytest.mark.parametrize("run", sorted(SYNTHETIC_RUNS))
+@pytest.mark.slow  # nine assessments of synthetic councils: make test-slow (CI runs both)
 def test_explanation_agrees_with_the_list_on_a_synthetic_council(initiative: str, run: str) -> None:
     seed, extracted, term_start, as_of = SYNTHETIC_RUNS[run]
     council = generate_council(households=300, seed=seed, reference_date=extracted)

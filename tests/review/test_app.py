@@ -399,6 +399,7 @@ def test_prepare_refuses_a_key_other_than_the_lists(
         prepare_review_app(store, listed, folder=tmp_path / "app2")
 
 
+@pytest.mark.slow  # a server started and stopped: make test-slow (CI runs both)
 def test_a_written_app_served_by_jupyterhub_loads_nothing_from_outside(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

@@ -114,6 +114,7 @@ def review_run(key_file, tmp_path_factory):
 # --- 04_take_up_report on a council large enough to publish ------------------------------------
 
 
+@pytest.mark.slow  # the 20,000-household take-up runs: make test-slow (CI runs both)
 def test_take_up_report_writes_protected_tables_charts_and_manifest(take_up_runs):
     run = take_up_runs[0]
     assert run.ok
@@ -152,6 +153,7 @@ def test_take_up_report_on_mostly_quarantined_data_warns_and_fails_strict(tmp_pa
     assert "Warnings" in (run_dir / "report.html").read_text()
 
 
+@pytest.mark.slow  # the 20,000-household take-up runs: make test-slow (CI runs both)
 def test_take_up_report_html_has_headline_first_and_the_charts_inline(take_up_runs):
     html = take_up_runs[0].html.read_text()
     assert "<title>Take-up report</title>" in html
@@ -169,12 +171,14 @@ def test_take_up_report_html_has_headline_first_and_the_charts_inline(take_up_ru
     assert remote_resources(html) == []
 
 
+@pytest.mark.slow  # the 20,000-household take-up runs: make test-slow (CI runs both)
 def test_take_up_report_ran_without_errors_or_stray_output(take_up_runs):
     found = outputs(take_up_runs[0].run_dir)
     assert [o for o in found if o.output_type == "error"] == []
     assert [o for o in found if o.output_type == "stream"] == []
 
 
+@pytest.mark.slow  # the 20,000-household take-up runs: make test-slow (CI runs both)
 def test_take_up_report_shares_no_personal_data(take_up_runs, council):
     known = personal_values(council)
     run_dir = take_up_runs[0].run_dir
@@ -182,6 +186,7 @@ def test_take_up_report_shares_no_personal_data(take_up_runs, council):
         assert leaks(path.read_text(), known) == set(), path.name
 
 
+@pytest.mark.slow  # the 20,000-household take-up runs: make test-slow (CI runs both)
 def test_take_up_report_twice_gives_byte_identical_shareable_files(take_up_runs):
     first, second = (run.run_dir / "shareable" for run in take_up_runs)
     assert first.parent.name == second.parent.name

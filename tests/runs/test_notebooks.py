@@ -311,6 +311,7 @@ def test_an_empty_list_for_a_reason_worth_knowing_is_said_and_fails_strict(tmp_p
     assert again.stderr == done.stderr
 
 
+@pytest.mark.slow  # a whole report run: make test-slow (CI runs both)
 def test_a_take_up_report_without_take_up_fails_strict_and_a_low_threshold_is_said(tmp_path):
     # A scheduling tester's take-up report exited 0 under --strict with take-up blank (no
     # place in the headcount for the term), and its low threshold was said nowhere.
@@ -578,6 +579,7 @@ def test_a_rerun_replaces_an_earlier_run_holding_only_its_own_files(tmp_path):
     assert [p.name for p in reports.iterdir()] == [good.run_dir.name]
 
 
+@pytest.mark.slow  # two report runs: make test-slow (CI runs both)
 def test_a_rerun_keeps_an_earlier_run_someone_added_a_file_to_and_says_so(tmp_path):
     notebook = flaky_notebook(tmp_path / "flaky.ipynb")
     reports = tmp_path / "reports"
@@ -735,6 +737,7 @@ def test_every_notebook_is_covered_by_a_run_here():
     ]
 
 
+@pytest.mark.slow  # a whole report run: make test-slow (CI runs both)
 def test_the_eligibility_report_rounds_as_the_take_up_report_does(tmp_path):
     # A tester's case: 04 published 240 likely children (-p round_to=5), 02 the exact 242;
     # 02 takes the same disclosure parameters, so one does not undo the other's rounding.

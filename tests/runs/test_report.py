@@ -733,6 +733,7 @@ def test_several_outcome_lists_given_relative_are_read_and_hashed_each(tmp_path,
     assert hashes["parameter:outcome_lists[2]"] == file_sha256(tmp_path / "work" / "b.csv")
 
 
+@pytest.mark.slow  # a whole report run: make test-slow (CI runs both)
 def test_the_eligibility_report_takes_the_linkage_and_records_it(tmp_path):
     # A tester: the README says every manifest records the linkage, and report 02's did not
     # (it had no such parameter, so it always linked with Splink).
