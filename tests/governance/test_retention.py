@@ -440,7 +440,7 @@ def test_apply_deletes_what_is_due_and_logs_counts_and_run_ids_only(tmp_path):
     assert entry == {
         "command": "retention",
         "today": "2026-09-01",
-        "policy": "workbench/governance/retention.yaml@2026.12.2",
+        "policy": "workbench/governance/retention.yaml@2026.12.3",
         "deleted": deleted,
         "files_removed": 8,  # 5 in the old folder, 3 in the recent restricted/
         "run_ids": [RUN_A, RUN_B],
@@ -453,7 +453,7 @@ def test_apply_deletes_what_is_due_and_logs_counts_and_run_ids_only(tmp_path):
         "command": "retention",
         "status": "starting",
         "today": "2026-09-01",
-        "policy": "workbench/governance/retention.yaml@2026.12.2",
+        "policy": "workbench/governance/retention.yaml@2026.12.3",
         "due": {"run_folders": 1, "restricted_outputs": 1},
         "store": False,
         "run_ids": [RUN_A, RUN_B],
@@ -651,7 +651,7 @@ def test_a_stopped_runs_hidden_folders_are_dated_by_their_name_and_deleted_when_
     assert entry == {
         "command": "retention",
         "today": "2026-09-01",
-        "policy": "workbench/governance/retention.yaml@2026.12.2",
+        "policy": "workbench/governance/retention.yaml@2026.12.3",
         "deleted": deleted,
         "files_removed": 9,  # 5 in the old partial, 3 in the previous, 1 in the restricted/
         "run_ids": [RUN_A, RUN_C, RUN_D],

@@ -232,7 +232,7 @@ def test_the_record_has_the_atrs_structure_and_human_oversight():
         "## DPIA helper",
         "### Data items",
         "### Lawful basis (to be confirmed by the DPO)",
-        "### Retention (from workbench/governance/retention.yaml, version 2026.12.2)",
+        "### Retention (from workbench/governance/retention.yaml, version 2026.12.3)",
         "### Access and security",
         "### Recipients",
     ]
