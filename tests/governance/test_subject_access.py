@@ -7,6 +7,7 @@ import json
 import os
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
+from html import escape
 from pathlib import Path
 
 import polars as pl
@@ -27,6 +28,7 @@ from workbench.governance.subject_access import (
 from workbench.review import ReviewStore, pseudonym, register_list_file
 from workbench.review.check_results import import_check_results
 from workbench.review.checks import export_checks
+from workbench.review.details import VIEW_COMMAND, view_detail
 from workbench.review.excel import export_list_file
 from workbench.review.outreach import export_outreach, sidecar_path
 from workbench.review.workbook import exported_on
@@ -111,6 +113,33 @@ def _texts(out: Path) -> str:
     return out.read_text() + appendix_path(out).read_text()
 
 
+def shown(at: str) -> str:
+    """A time the store recorded (ISO 8601, UTC) as the answer shows it in Markdown and HTML:
+    "10 September 2026 at 09:15 UTC" (the appendix keeps it as recorded)."""
+    moment = datetime.fromisoformat(at)
+    assert moment.utcoffset() == timedelta(0), at
+    return f"{moment.day} {moment:%B %Y} at {moment:%H:%M} UTC"
+
+
+def test_times_are_shown_as_people_read_them_and_kept_as_recorded_in_the_appendix(
+    council, tmp_path
+):
+    data, listed, store, decisions = council
+    out = subject_access("C-TOBIAS", data=data, lists=[listed], store=store, key=KEY,
+                         out=tmp_path / "t.md")  # fmt: skip
+    first = decisions.filter(pl.col("reviewer") == "A. Officer").row(0, named=True)
+    assert first["decided_at"] == "2026-09-10T09:15:00.000000Z"
+    assert (
+        f"| 10 September 2026 at 09:15 UTC | A. Officer | contact |  | two_year_old | "
+        f"{log_run(store)} | {first['decision_id']} |" in out.read_text()
+    )
+    assert ("decision 1", "decided_at", "2026-09-10T09:15:00.000000Z") in _facts(out, "decisions")
+    html = subject_access("C-TOBIAS", data=data, lists=[listed], store=store, key=KEY,
+                          out=tmp_path / "t.html")  # fmt: skip
+    assert "<td>10 September 2026 at 09:15 UTC</td><td>A. Officer</td>" in html.read_text()
+    assert "2026-09-10T09:15:00" not in html.read_text()
+
+
 def test_the_list_is_what_the_fixture_says(council):
     _, listed, _, _ = council
     rows = pl.read_csv(listed, infer_schema=False).select("person_id", "reason_codes")
@@ -139,7 +168,7 @@ def test_the_export_holds_every_decision_about_the_child_and_nothing_about_anyon
     assert mine.height == 2
     for row in mine.iter_rows(named=True):
         line = (
-            f"| {row['decided_at']} | {row['reviewer']} | {row['decision']} | "
+            f"| {shown(row['decided_at'])} | {row['reviewer']} | {row['decision']} | "
             f"{row['reason'] or ''} | two_year_old |"
         )
         assert line in out.read_text()
@@ -253,8 +282,8 @@ def test_the_export_says_who_opened_the_childs_details_and_no_one_elses(council,
     )
     at = log.filter(pl.col("user") != "C. Officer")["at"].to_list()
     text = out.read_text()
-    assert f"| {at[0]} | A. Officer | two_year_old |" in text
-    assert f"| {at[1]} | B. Officer | two_year_old |" in text
+    assert f"| {shown(at[0])} | A. Officer | two_year_old |" in text
+    assert f"| {shown(at[1])} | B. Officer | two_year_old |" in text
     assert "C. Officer" not in _texts(out)  # Yolanda's view is not Tobias's
     # Orson is not listed, but Yolanda's details show him as her parent: C. Officer's view of
     # them showed his name and address (Yolanda is not named).
@@ -263,7 +292,8 @@ def test_the_export_says_who_opened_the_childs_details_and_no_one_elses(council,
     assert "No one has opened this person's details in review as a listed child." in text
     at = log.filter(pl.col("user") == "C. Officer")["at"][0]
     assert (
-        f"| {at} | C. Officer | two_year_old | {log_run(store)} | their name, as a parent or "
+        f"| {shown(at)} | C. Officer | two_year_old | {log_run(store)} | their name, as a "
+        "parent or "
         "carer, and the address, with a child in their household (id withheld) |" in text
     )
     assert "A. Officer" not in text and "B. Officer" not in text  # Tobias is not his child
@@ -357,10 +387,16 @@ def test_an_earlier_answer_is_never_written_over_without_overwrite(council, tmp_
     assert refused_cli.returncode == 2
     assert "already exists (an earlier answer?)" in " ".join(refused_cli.stderr.split())
     assert "Yolanda" in html.read_text()
+    assert not (tmp_path / "log.sqlite").exists()  # refused before the access log's line
     replaced = workbench(*args_cli, "--overwrite", env=env)
     assert replaced.returncode == 0, replaced.stderr
     assert f"and {appendix_path(html)} (owner-only)" in " ".join(replaced.stdout.split())
     assert "Tobias" in html.read_text() and "Yolanda" not in _texts(html)
+    # A refused run logs nothing: the log keeps the one line of the run that wrote.
+    assert workbench(*args_cli, env=env).returncode == 2
+    with ReviewStore(tmp_path / "log.sqlite", key=KEY) as log:
+        logged = log.access_log().filter(pl.col("command") == "subject-access")
+    assert logged["detail"].to_list() == [f"data {data}, one person's record"]
 
 
 def test_dfe_checks_are_shown_to_the_child_and_to_the_parent_checked_and_no_one_else(
@@ -395,12 +431,12 @@ def test_dfe_checks_are_shown_to_the_child_and_to_the_parent_checked_and_no_one_
     # export's id only): the part file sent, who exported it, DfE's file read back, who read it.
     row = (
         f"| {exported_by} | {sent.export_id} | c-part1.csv | childcare | 1 | Eligible | eligible "
-        f"|  |  | {read_at} | A. Officer | outcomes.csv | {sha} |"
+        f"|  |  | {shown(read_at)} | A. Officer | outcomes.csv | {sha} |"
     )
     for person, role in (("C-YOLANDA", "the child"), ("P-ORSON", "the parent")):
         out = subject_access(person, data=data, store=store, key=KEY, out=tmp_path / f"{person}.md")
         text = out.read_text()
-        assert header in text and f"| {role} | {exported_at} {row}" in text, person
+        assert header in text and f"| {role} | {shown(exported_at)} {row}" in text, person
         assert (
             "Each row below names the file sent to DfE that held it (NAME-part1.csv, ..., in "
             "DfE's template, written owner-only; its name as the store's access log records the "
@@ -468,9 +504,9 @@ def test_every_list_known_is_searched_or_named_as_not_searched(council, tmp_path
         "1 list(s) the workbench knows of were not searched, so what they hold about this "
         "person is not in sections 2 and 3:\n\n"
         "| list | why not searched | about this person |\n|---|---|---|\n"
-        f"| the two_year_old list of run {run}, registered in the review store on 2026-09-10 (2 "
-        "items) | its file was not given or found: the store records no file's path (a report "
-        f"run writes it as reports/&lt;date&gt;-&lt;notebook&gt;-{run}/restricted/"
+        f"| the two_year_old list of run {run}, registered in the review store on 10 September "
+        "2026 (2 items) | its file was not given or found: the store records no file's path (a "
+        f"report run writes it as reports/&lt;date&gt;-&lt;notebook&gt;-{run}/restricted/"
         "two_year_old_list.csv) | the store holds an item about this person on it (section 4 "
         "shows it); the file holds more (the reasons in full, how a DWP-list row was matched, "
         "a DWP-list row it does not carry): give its file with --list FILE, or the folder "
@@ -1135,8 +1171,8 @@ def test_outreach_exports_naming_the_child_or_the_parent_are_in_the_export(
         review.record_decision(list_id, pippa, "defer", "A. Officer", "family moved")
         exported_at = review.access_log().filter(pl.col("command") == "review outreach")["at"][0]
         run = review.lists()["run_id"][0]
-    head = f"| {exported_at} | O. Fficer | contacts.csv | two_year_old | {run} |"
-    decision = f"| {contact.decision_id} | A. Officer | {contact.decided_at} |"
+    head = f"| {shown(exported_at)} | O. Fficer | contacts.csv | two_year_old | {run} |"
+    decision = f"| {contact.decision_id} | A. Officer | {shown(contact.decided_at)} |"
     # From the store alone: its record of the export's rows and the decisions they rest on.
     child = subject_access("C-PIPPA", data=data, store=store, key=KEY, out=tmp_path / "c.md")
     assert (
@@ -1629,6 +1665,226 @@ def test_a_workbook_export_logged_without_its_file_name_is_worked_out_from_the_s
     assert "Old Exporter" not in _texts(mother)
 
 
+# --- a council child proposed as the match of a DWP-list row ------------------------------------
+
+
+@pytest.fixture
+def proposal_council(tmp_path: Path, make_folder):
+    """The exports council's families, with Ezra's DWP-list row D-303 awaiting a link review
+    and Pippa proposed as its match (her mother Saffron named beside her in its record link):
+    a workbook exported with who each child is (a view of every row logged with it), and
+    V. Iewer opening D-303's details in the panel. Tobias, Marigold and Ulrike are proposed
+    for nothing."""
+    data = make_folder(
+        {
+            "people.csv": PEOPLE_WITH_ADDRESSES + ULRIKE,
+            "benefits.csv": BENEFITS,
+            "child_statuses.csv": STATUSES,
+            "dwp_list.csv": DWP + DWP_ONLY,
+            "households.csv": HOUSEHOLDS,
+            "funded_places.csv": PLACES,
+        }
+    )
+    listed = tmp_path / "lists" / "two_year_old.csv"
+    listed.parent.mkdir()
+    assess(data, "two_year_old", term_start=TERM, as_of=TERM).write(listed)
+    d303 = pl.col("dwp_record_id") == "D-303"
+    pl.read_csv(listed, infer_schema=False).with_columns(
+        pl.when(d303)
+        .then(pl.lit("true"))
+        .otherwise("link_needs_review")
+        .alias("link_needs_review"),
+        pl.when(d303).then(pl.lit("C-PIPPA")).alias("probable_person_id"),
+        pl.when(d303).then(pl.lit("0.91")).alias("match_probability"),
+    ).write_csv(listed)
+    rewritten(listed)
+    store = tmp_path / "review.sqlite"
+    book = tmp_path / "books" / "review.xlsx"
+    with ReviewStore(store, clock=Clock(), key=KEY) as review:
+        list_id, _ = register_list_file(review, listed, KEY)
+        export_list_file(review, listed, book, key=KEY, user="W. Orkbook", data=data)
+        ezra = {"item_key": pseudonym("dwp", "D-303", KEY)}
+        review.log_access("V. Iewer", VIEW_COMMAND, view_detail(list_id, ezra))
+        run = review.lists()["run_id"][0]
+    return data, listed, store, book, run
+
+
+def test_the_proposal_fixture_is_what_it_says(proposal_council):
+    _, listed, store, book, run = proposal_council
+    rows = pl.read_csv(listed, infer_schema=False).filter(pl.col("link_needs_review") == "true")
+    assert rows.select("dwp_record_id", "probable_person_id").rows() == [("D-303", "C-PIPPA")]
+    cells = _review_sheet(book)
+    assert cells[5]["dwp_record_id"] == "D-303"  # row 5 of the Review sheet
+    assert "Proposed match: Pippa Larkspur, born 5 May 2024, 7 Heron Row, ZZ9 5EE; parents or " \
+        "carers: Saffron Vane (council record C-PIPPA) (match probability 91%)." in \
+        cells[5]["record_link"]  # fmt: skip
+    with ReviewStore(store, key=KEY) as review:
+        views = review.access_log().filter(pl.col("command") == VIEW_COMMAND)
+        assert views.select("at", "user").rows()[-2:] == [
+            ("2026-09-10T09:15:00.000000Z", "W. Orkbook"),
+            ("2026-09-10T09:25:00.000000Z", "V. Iewer"),
+        ]
+        assert run == review.lists()["run_id"][0]
+
+
+def _review_sheet(book: Path) -> dict[int, dict[str, str]]:
+    """The rows of a workbook's Review sheet by their row number."""
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(book, read_only=True)["Review"]
+    rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    return {n: dict(zip(rows[0], row, strict=True)) for n, row in enumerate(rows[1:], start=2)}
+
+
+AS_PROPOSED_CHILD = (
+    "their name, date of birth, address, postcode and council record id, as the child proposed "
+    "as the match of a DWP-list row awaiting a link review, with the names of their parents or "
+    "carers (withheld here); the row's child is withheld (it may be another child)"
+)
+AS_PROPOSED_PARENT = (
+    "their name, as a parent or carer of the child proposed as the match of a DWP-list row "
+    "awaiting a link review, with a child in their household (id withheld); the row's child "
+    "is withheld (it may be another child)"
+)
+
+
+def _views_of(at: str, who: str, run: str, what: str) -> list:
+    values = [
+        ("opened at", at),
+        ("opened by", who),
+        ("initiative", "two_year_old"),
+        ("list of run", run),
+        ("what it showed of them", what),
+    ]
+    return [(field, value) for field, value in values]
+
+
+def test_the_child_proposed_as_a_dwp_rows_match_is_told_of_each_workbook_and_view_showing_it(
+    proposal_council, tmp_path
+):
+    data, listed, store, book, run = proposal_council
+    out = subject_access(
+        "C-PIPPA", data=data, store=store, workbooks=[book], key=KEY, out=tmp_path / "p.md"
+    )
+    # Section 4: each view of D-303's details (the workbook's, then the panel's).
+    views = _facts(out, "views as a proposed match")
+    assert views == [
+        ("view 1", f, v)
+        for f, v in _views_of("2026-09-10T09:15:00.000000Z", "W. Orkbook", run, AS_PROPOSED_CHILD)
+    ] + [
+        ("view 2", f, v)
+        for f, v in _views_of("2026-09-10T09:25:00.000000Z", "V. Iewer", run, AS_PROPOSED_CHILD)
+    ]
+    # Section 7: the workbook, her own row and D-303's row 5, with what its record link showed.
+    from_file = "the workbook file review.xlsx"
+    facts = _facts(out, "review workbooks")
+    assert [(f, v) for r, f, v in facts if r == "workbook row 2"] == [
+        (f, v)
+        for _, f, v in _workbook_row(
+            "2026-09-10T09:15:00.000000Z",
+            run,
+            "the proposed match of a DWP-list row",
+            f"{AS_PROPOSED_CHILD} (the record_link cell of row 5 of the Review sheet)",
+            from_file,
+        )
+    ]
+    shown = [(f, v) for r, f, v in facts if r == "review.xlsx: the proposed match of a DWP-list "
+             "row (row 5)"]  # fmt: skip
+    assert shown == [
+        ("Review sheet row", "5"),
+        ("the row", "a DWP-list row awaiting a link review, listed on its own: its child is "
+         "withheld (it may be another child)"),
+        ("proposed match shown (record_link)",
+         "Pippa Larkspur, born 5 May 2024, 7 Heron Row, ZZ9 5EE (council record C-PIPPA)"),
+        ("their parents or carers shown",
+         "withheld here: the names of their parents or carers (a parent/carer (id withheld))"),
+        ("match probability", "91%"),
+    ]  # fmt: skip
+    # Her own row's record link names D-303 as perhaps her: the row is withheld there too.
+    own = {f: v for r, f, v in facts if r == "review.xlsx: their row"}
+    assert own["record_link"] == (
+        "No record linkage: found from the council's own records. DWP-list row(s) (withheld "
+        "here: they may be another child's) on this list may be this child: the link awaits "
+        "review, so decide them together."
+    )
+    assert (
+        f"| 10 September 2026 at 09:25 UTC | V. Iewer | two_year_old | {run} | "
+        f"{AS_PROPOSED_CHILD} |" in out.read_text()
+    )
+    for leak in (*QUILLONS, "Saffron", "Vane", pseudonym("dwp", "D-303", KEY)):
+        assert leak not in _texts(out), leak
+    with ReviewStore(store, key=KEY) as review:
+        logged = review.access_log()["detail"][-1]
+    assert ", 2 views of DWP-list rows showing them as the proposed match" in logged
+    # From the store alone (the file not given), and from a view logged by the DWP record id
+    # (as views were logged before 6 December 2026) of the list searched.
+    with ReviewStore(store, clock=Clock(datetime(2026, 9, 11, 9, 0, tzinfo=UTC)), key=KEY) as r:
+        r.log_access("O. Lder", VIEW_COMMAND, f"list {r.lists()['list_id'][0]}, child D-303")
+    stored = subject_access(
+        "C-PIPPA", data=data, store=store, lists=[listed], key=KEY, out=tmp_path / "s.html"
+    )
+    assert _facts(stored, "views as a proposed match")[-5:] == [
+        ("view 3", f, v)
+        for f, v in _views_of("2026-09-11T09:05:00.000000Z", "O. Lder", run, AS_PROPOSED_CHILD)
+    ]
+    assert [(f, v) for r, f, v in _facts(stored, "review workbooks") if r == "workbook row 2"][
+        6:
+    ] == [
+        ("what it held of them",
+         f"{AS_PROPOSED_CHILD} (the record_link column of the row of that DWP-list row)"),
+        ("known from", "the store's record of the export (its list's children, and the views "
+         "of their details logged with it; the workbook file review.xlsx was not given or "
+         "found)"),
+    ]  # fmt: skip
+    html = stored.read_text()
+    assert (
+        "<h3>Who opened a DWP-list row&#x27;s details that showed them as its proposed match</h3>"
+        in html
+    )
+    assert f"<td>O. Lder</td><td>two_year_old</td><td>{run}</td><td>" in html
+    assert f"<td>{escape(AS_PROPOSED_CHILD)}</td>" in html
+    for leak in (*QUILLONS, "Saffron", "Vane"):
+        assert leak not in _texts(stored), leak
+
+
+def test_a_parent_of_the_child_proposed_is_told_and_no_one_else_is(proposal_council, tmp_path):
+    data, _, store, book, run = proposal_council
+    mother = subject_access(
+        "P-SAFFRON", data=data, store=store, workbooks=[book], key=KEY, out=tmp_path / "m.md"
+    )
+    assert _facts(mother, "views as a proposed match") == [
+        ("view 1", f, v)
+        for f, v in _views_of("2026-09-10T09:15:00.000000Z", "W. Orkbook", run, AS_PROPOSED_PARENT)
+    ] + [
+        ("view 2", f, v)
+        for f, v in _views_of("2026-09-10T09:25:00.000000Z", "V. Iewer", run, AS_PROPOSED_PARENT)
+    ]
+    rows = [
+        (r, f, v) for r, f, v in _facts(mother, "review workbooks") if f == "what it held of them"
+    ]
+    assert rows == [
+        ("workbook row 1", "what it held of them", SHOWN_AS_CARER),
+        ("workbook row 2", "what it held of them",
+         f"{AS_PROPOSED_PARENT} (the record_link cell of row 5 of the Review sheet)"),
+    ]  # fmt: skip
+    assert ("workbook row 2", "about them as", "a parent or carer of the proposed match of a "
+            "DWP-list row") in _facts(mother, "review workbooks")  # fmt: skip
+    for leak in ("C-PIPPA", "Pippa", "Larkspur", "2024-05-05", *QUILLONS):
+        assert leak not in _texts(mother), leak
+    # Not the proposed match, nor a parent or carer of it: no such line.
+    for person in ("C-TOBIAS", "P-MARIGOLD", "P-ULRIKE"):
+        out = subject_access(
+            person, data=data, store=store, workbooks=[book], key=KEY, out=tmp_path / f"{person}.md"
+        )
+        assert _facts(out, "views as a proposed match") == [], person
+        about = [v for _, f, v in _facts(out, "review workbooks") if f == "about them as"]
+        assert not [a for a in about if "proposed" in a], person
+        assert (
+            "No one has opened the details of a DWP-list row that showed this person as, or as "
+            "a parent or carer of, the child proposed as its match." in out.read_text()
+        )
+
+
 # --- after retention ----------------------------------------------------------------------------
 
 
@@ -1678,16 +1934,17 @@ def test_after_retention_the_answer_says_what_was_removed_and_never_none(
         check = review.check_exports().row(0, named=True)
         read = review.check_imports()["imported_at"][0]
         made = review.outreach_exports()["exported_at"][0]
-    removed = "removed under retention on 2027-10-01"
-    run_of = f"- {4} decision(s) were {removed} (checkpoint 1: those recorded before 2027-09-01); "
+    removed = "removed under retention on 1 October 2027"
+    run_of = f"- {4} decision(s) were {removed} (checkpoint 1: those recorded before 1 September "
+    run_of += "2027); "
     run_of += "any about this person recorded before then are no longer held and cannot be listed."
     the_list = (
-        f"- The items of the two_year_old list of run {run} (stored {stored}, 4 items) were "
+        f"- The items of the two_year_old list of run {run} (stored {shown(stored)}, 4 items) were "
         f"{removed}"
     )
     tobias = subject_access("C-TOBIAS", data=data, store=store, key=KEY, out=tmp_path / "t.md")
     text = tobias.read_text()
-    by_check = f"the check export {sent.export_id} of {check['exported_at']}"
+    by_check = f"the check export {sent.export_id} of {shown(check['exported_at'])}"
     assert f"{the_list}: it held an item about this person (recorded by {by_check})." in text
     assert _between(text, "### Decisions (oldest", "### Decisions on them") == (
         " first; a correction is a new decision)\n\n"
@@ -1703,9 +1960,9 @@ def test_after_retention_the_answer_says_what_was_removed_and_never_none(
     )
     sha = hashlib.sha256((tmp_path / "dfe" / "outcomes.csv").read_bytes()).hexdigest()
     assert (
-        f"| the child | {check['exported_at']} | K. Checker | {sent.export_id} | "
-        f"checks-part1.csv | childcare | 1 | not held: the answers read on {read[:10]} were "
-        f"{removed} |  |  |  | {read} | A. Officer | outcomes.csv | {sha} |" in text
+        f"| the child | {shown(check['exported_at'])} | K. Checker | {sent.export_id} | "
+        f"checks-part1.csv | childcare | 1 | not held: the answers read on 10 September 2026 "
+        f"were {removed} |  |  |  | {shown(read)} | A. Officer | outcomes.csv | {sha} |" in text
     )
     for said in ("No decision has been recorded", "no answer read yet", "No outreach export "
                  "searched named this person"):  # fmt: skip
@@ -1721,7 +1978,8 @@ def test_after_retention_the_answer_says_what_was_removed_and_never_none(
         "say so of every one (below).\n\n"
         "The store no longer holds what these exports held, so whether they named this person "
         "cannot be said from it; if a file still exists, give it with --outreach: the export "
-        f"contacts.csv of list {list_id}, made at {made} by O. Fficer (4 row(s); the store's "
+        f"contacts.csv of list {list_id}, made at {shown(made)} by O. Fficer (4 row(s); the "
+        "store's "
         f"record of its rows was {removed}).\n\n"
     )
     assert [(f, v) for _, f, v in _facts(pippa, "not checkable")][-6:] == [
@@ -1734,7 +1992,7 @@ def test_after_retention_the_answer_says_what_was_removed_and_never_none(
             "known from",
             "not searched: the store records that some children chosen for this export could "
             "not be checked, not who, and no longer holds the children of its list (removed "
-            "under retention on 2027-10-01), so whether this person was on it cannot be said; "
+            "under retention on 1 October 2027), so whether this person was on it cannot be said; "
             "give its file checks.not_checkable.csv with --check to see whether they are among "
             "them",
         ),

@@ -182,7 +182,11 @@ def subject_access_command(
     profile: ProfileFile = None,
 ) -> None:
     """Everything the workbench holds about one person, for the data protection team."""
-    from workbench.governance.subject_access import appendix_path, subject_access
+    from workbench.governance.subject_access import (
+        appendix_path,
+        check_answer_path,
+        subject_access,
+    )
 
     refuse_writing_over_inputs(
         [output_file("--out", out, "the export", (appendix_path(out), "its CSV appendix"))],
@@ -210,8 +214,10 @@ def subject_access_command(
             "or --dwp-record ID (a child known only from the DWP list), or --nino (a parent "
             "known only from the DWP list)"
         )
-    record_access("subject-access", f"data {data}, one person's record")
     by_name = _name_search(forename, surname, dob) if named[1] else None
+    # Refused before the access log's line: a run that writes nothing is not logged.
+    check_answer_path(out, data, overwrite)
+    record_access("subject-access", f"data {data}, one person's record")
     if reports is None and Path("reports").is_dir():
         reports = Path("reports")  # as `workbench retention` finds it
     written = subject_access(

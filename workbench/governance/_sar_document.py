@@ -3,16 +3,68 @@
 Kept apart from :mod:`workbench.governance.subject_access` so that what the export says
 (the section writers there) is separate from how it is laid out (Markdown, HTML, the CSV
 appendix) and written (owner-only, atomically).
+
+Times are shown as people read them (:func:`when_text`, "7 December 2026 at 09:14 UTC"): a
+table cell or field that is a time (ISO 8601, as the store and the sidecars record it) is
+shown so in Markdown and HTML, and kept as recorded in the CSV appendix, for machines.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
+
+from workbench.dates import long_date
+
+# A time as the store and the sidecars record it: a day, a time of day, and UTC's offset.
+_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def when_text(at: str | None) -> str:
+    """A time recorded in ISO 8601 (UTC, as the store writes it), as the answer shows it; a
+    day alone as a date; empty for none; anything else as it is.
+
+    >>> when_text("2026-12-07T09:14:05.123456Z")
+    '7 December 2026 at 09:14 UTC'
+    >>> when_text("2026-12-07T10:14:00+01:00"), when_text("2026-12-07")
+    ('7 December 2026 at 09:14 UTC', '7 December 2026')
+    """
+    if not at:
+        return ""
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        return at
+    if not _TIME.match(at):
+        return long_date(moment.date()) if len(at) == 10 else at
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # the workbench records every time in UTC
+    moment = moment.astimezone(UTC)
+    return f"{long_date(moment.date())} at {moment:%H:%M} UTC"
+
+
+def day_text(at: str | date | None) -> str:
+    """The day of a recorded time, or a date, as the answer shows it: '7 December 2026'.
+
+    >>> day_text("2027-10-01T09:05:00.000000Z"), day_text(date(2026, 12, 7))
+    ('1 October 2027', '7 December 2026')
+    """
+    if at is None or at == "":
+        return ""
+    return long_date(at if isinstance(at, date) else date.fromisoformat(at[:10]))
+
+
+def _shown(value: str) -> str:
+    """A cell as Markdown and HTML show it: a time as people read it (`when_text`)."""
+    return when_text(value) if _TIME.match(value) else value
 
 
 @dataclass
@@ -34,7 +86,8 @@ class SarDocument:
     def table(self, section: str, record: str, frame: pl.DataFrame) -> None:
         """A table of records; each cell also becomes a fact of the appendix."""
         text = frame.select(pl.all().cast(pl.String).fill_null(""))
-        self.blocks.append(("table", text.columns, text.rows()))
+        shown = [tuple(_shown(v) for v in row) for row in text.rows()]
+        self.blocks.append(("table", text.columns, shown))
         for number, row in enumerate(text.iter_rows(named=True), start=1):
             for name, value in row.items():
                 self.facts.append((section, f"{record} {number}", name, value))
@@ -42,7 +95,7 @@ class SarDocument:
     def fields(self, section: str, record: str, values: dict[str, object]) -> None:
         """One record as field | value rows."""
         rows = [(k, "" if v is None else str(v)) for k, v in values.items()]
-        self.blocks.append(("table", ["field", "value"], rows))
+        self.blocks.append(("table", ["field", "value"], [(k, _shown(v)) for k, v in rows]))
         self.facts += [(section, record, k, v) for k, v in rows]
 
 

@@ -13,8 +13,10 @@ read, and matched against the store's access log. Sections 5 to 7 of the export 
   were not searched (:func:`check_files`, :func:`search_not_checkable`,
   :func:`not_checkable_section`);
 - review workbooks (`workbench review export`): what each held of the subject, from the file
-  (their row's cells, other people withheld), else from the store (:func:`workbook_files`,
-  :func:`search_workbooks`, :func:`workbook_section`).
+  (their row's cells, other people withheld; the record link of a DWP-list row naming them as
+  the child proposed as its match, or as a parent or carer of that child), else from the store
+  (:func:`workbook_files`, :func:`search_workbooks`, :func:`workbook_section`; the rows
+  awaiting a link review and the child each proposes, :func:`proposal_index`).
 
 `subject_access` reads the files (`*_files`) before it finds the subject, searches them with
 the store open (`search_*`, through its `Found.search`: their counts go into the store's
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,10 +39,11 @@ from typing import Any
 import polars as pl
 
 from workbench.errors import DataFileError
-from workbench.governance._sar_document import SarDocument
+from workbench.governance._sar_document import SarDocument, day_text, when_text
 from workbench.governance._sar_subject import (
     AS_CARER,
     AS_DWP_PARENT,
+    AS_PROPOSED,
     SHOWN_AS,
     WITHHELD_CARER,
     WITHHELD_CHILD,
@@ -78,12 +81,14 @@ from workbench.spreadsheet import restored
 __all__ = [
     "CheckFile",
     "OutreachFile",
+    "Proposal",
     "WorkbookFile",
     "check_export_names",
     "check_files",
     "not_checkable_section",
     "outreach_files",
     "outreach_section",
+    "proposal_index",
     "search_not_checkable",
     "search_outreach",
     "search_workbooks",
@@ -307,7 +312,8 @@ def search_outreach(
             roles = _outreach_roles(subject, key, initiative, entry["at"])
             given = by_name.get((list_id, name))
             stored = recorded.get((list_id, name, entry["at"]))
-            this = f"the export {name} of list {list_id}, made at {entry['at']} by {entry['user']}"
+            when = f"made at {when_text(entry['at'])} by {entry['user']}"
+            this = f"the export {name} of list {list_id}, {when}"
             if given is not None and last[list_id, name] == entry["seq"]:
                 matched.add(given.path)
                 named = _file_rows(given, roles)
@@ -315,7 +321,7 @@ def search_outreach(
             elif stored is not None and stored["rows_removed_at"] is not None:
                 unknown.append(
                     f"{this} ({stored['row_count']} row(s); the store's record of its rows was "
-                    f"removed under retention on {stored['rows_removed_at'][:10]})"
+                    f"removed under retention on {day_text(stored['rows_removed_at'])})"
                 )
                 continue
             elif stored is not None:
@@ -340,7 +346,7 @@ def search_outreach(
                 if not named and gone:
                     unknown.append(
                         f"{this} (the list's items or the decisions it rested on were removed "
-                        f"under retention on {gone[:10]})"
+                        f"under retention on {day_text(gone)})"
                     )
             else:
                 unknown.append(f"{this} (the store no longer holds its list)")
@@ -653,7 +659,7 @@ def search_not_checkable(
                 known = (
                     "not searched: the store records that some children chosen for this export "
                     "could not be checked, not who, and no longer holds the children of its list "
-                    f"(removed under retention on {removed[:10]}), so whether this person was "
+                    f"(removed under retention on {day_text(removed)}), so whether this person was "
                     "on it cannot be said"
                 )
             known += (
@@ -734,6 +740,30 @@ _OTHERS_CELLS = {
 }
 _PROPOSED_LINK = "withheld here: it names the council's child proposed as the row's match, who "
 _PROPOSED_LINK += "may be another child"
+# In a council child's own record link: the DWP-list rows proposing them as the match, and a
+# funded place whose link awaits review (`record_link_text`), each perhaps another child's.
+_PROPOSED_BY_ROWS = re.compile(r"DWP-list rows? [^:]*? on this list may be this child")
+_PROPOSED_BY_ROWS_SHOWN = (
+    "DWP-list row(s) (withheld here: they may be another child's) on this list may be this child"
+)
+_PLACE_TO_REVIEW = re.compile(r"(may already be this child's) \(rows? [^)]*\)")
+# The proposed match in a workbook's `record_link` cell (`workbench.review.details.
+# record_link_text`): who the child is (when the export read it: names, date of birth, address,
+# then "; parents or carers: ..."), their council record id, and how sure the linkage was.
+_PROPOSED_CELL = re.compile(
+    r"Proposed match: (?P<who>.*?)\(?council record (?P<person>[^\s)]+)\)?"
+    r"(?: \(match probability (?P<chance>[^)]*)\))?\. Compare it with"
+)
+_CARERS_SHOWN = "; parents or carers: "
+_PROPOSED_ROW = (
+    "a DWP-list row awaiting a link review, listed on its own: its child is withheld (it may be "
+    "another child)"
+)
+_PROPOSED_BY_ID = (
+    "their council record id, as the child proposed as the match of a DWP-list row awaiting a "
+    "link review (who they are was not read: the export was given no data folder); the row's "
+    "child is withheld (it may be another child)"
+)
 
 
 @dataclass(frozen=True)
@@ -745,6 +775,8 @@ class WorkbookFile:
     meta: dict[str, str]
     rows: list[dict[str, str]]
     not_listed: list[dict[str, str]]
+    numbers: tuple[int, ...] = ()
+    """The row of the Review sheet each of `rows` is on, as a spreadsheet numbers it."""
 
     @property
     def list_id(self) -> str | None:
@@ -768,15 +800,16 @@ def workbook_files(given: Sequence[Path], lists: Sequence[Path]) -> list[Workboo
     return [_read_workbook(path) for path in wanted.values()]
 
 
-def _sheet_rows(sheet: Any, header_row: int) -> list[dict[str, str]]:
-    """The rows of a sheet below its header (at `header_row`, from 1), as text."""
+def _sheet_rows(sheet: Any, header_row: int) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a sheet below its header (at `header_row`, from 1), as text, each with its
+    row number as a spreadsheet shows it."""
     values = list(sheet.iter_rows(min_row=header_row, values_only=True))
     if not values:
         return []
     header = ["" if v is None else str(v) for v in values[0]]
     return [
-        {name: "" if v is None else str(v) for name, v in zip(header, row, strict=False) if name}
-        for row in values[1:]
+        (number, {n: "" if v is None else str(v) for n, v in zip(header, row, strict=False) if n})
+        for number, row in enumerate(values[1:], start=header_row + 1)
         if any(v not in (None, "") for v in row)
     ]
 
@@ -800,13 +833,18 @@ def _read_workbook(path: Path) -> WorkbookFile:
             for row in book[META_SHEET].iter_rows(max_col=2, values_only=True)
             if row and row[0] is not None
         }
-        rows = _sheet_rows(book[REVIEW_SHEET], 1)
-        not_listed = _sheet_rows(book[NOT_LISTED_SHEET], 3) if NOT_LISTED_SHEET in book else []
+        numbered = _sheet_rows(book[REVIEW_SHEET], 1)
+        not_listed = (
+            [row for _, row in _sheet_rows(book[NOT_LISTED_SHEET], 3)]
+            if NOT_LISTED_SHEET in book
+            else []
+        )
     finally:
         book.close()
+    rows = [row for _, row in numbered]
     if rows and "item_key" not in rows[0]:
         raise DataFileError(path, f"its {REVIEW_SHEET} sheet has no item_key column")
-    return WorkbookFile(path, meta, rows, not_listed)
+    return WorkbookFile(path, meta, rows, not_listed, tuple(n for n, _ in numbered))
 
 
 def _own_cells(row: dict[str, str]) -> dict[str, str]:
@@ -820,27 +858,78 @@ def _own_cells(row: dict[str, str]) -> dict[str, str]:
             value = _OTHERS_CELLS[column]
         elif column == "record_link" and "probable match" in value:
             value = _PROPOSED_LINK
+        elif column == "record_link":
+            value = _PROPOSED_BY_ROWS.sub(_PROPOSED_BY_ROWS_SHOWN, value)
+            value = _PLACE_TO_REVIEW.sub(r"\1 (withheld here: it may be another child's)", value)
         elif column == "evidence_as_written":
             value = own_evidence(value)
         out[column] = value
     return out
 
 
+def _proposed_cells(number: int, shown: re.Match[str]) -> dict[str, str]:
+    """What a workbook's `record_link` cell showed of the subject as the proposed match of a
+    DWP-list row (`_PROPOSED_CELL`): the row, and the child proposed, their parents' or
+    carers' names withheld."""
+    who, carers, _ = shown["who"].strip().partition(_CARERS_SHOWN)
+    values = {
+        "Review sheet row": str(number),
+        "the row": _PROPOSED_ROW,
+        "proposed match shown (record_link)": (
+            f"{who} (council record {shown['person']})"
+            if who
+            else f"council record {shown['person']} (who they are was not read)"
+        ),
+    }
+    if carers:
+        values["their parents or carers shown"] = _OTHERS_CELLS["parent_carers"]
+    if shown["chance"]:
+        values["match probability"] = shown["chance"]
+    return values
+
+
+def _proposed_file_row(
+    number: int, row: dict[str, str], proposed: Mapping[str, str]
+) -> tuple[str, str, dict[str, str] | None] | None:
+    """What a workbook row's `record_link` cell showed of the subject as the child proposed
+    as the match of its DWP-list row, or as a parent or carer of that child (`proposed`:
+    `Subject.proposed_as`); None when it named neither."""
+    shown = _PROPOSED_CELL.search(row.get("record_link", ""))
+    how = proposed.get(shown["person"]) if shown else None
+    if shown is None or how is None:
+        return None
+    read = bool(shown["who"].strip())
+    where = f" (the record_link cell of row {number} of the Review sheet)"
+    if how == AS_PROPOSED:
+        what = (SHOWN_AS[how] if read else _PROPOSED_BY_ID) + where
+        return how, what, _proposed_cells(number, shown)
+    return (how, SHOWN_AS[how] + where, None) if read else None
+
+
 def _workbook_file_rows(
-    book: WorkbookFile, subject: Subject, key: bytes, roles: dict[str, str]
+    book: WorkbookFile,
+    subject: Subject,
+    key: bytes,
+    roles: dict[str, str],
+    proposed: Mapping[str, str],
 ) -> list[tuple[str, str, dict[str, str] | None]]:
-    """What a workbook file held about the subject: (how, what, their cells when their own)."""
+    """What a workbook file held about the subject: (how, what, their cells when their own
+    or, as the child proposed as a DWP-list row's match, what its record link showed)."""
     mine = set(subject.item_keys(key))
     out: list[tuple[str, str, dict[str, str] | None]] = []
-    for row in book.rows:
+    numbers = book.numbers or tuple(range(2, len(book.rows) + 2))
+    for number, row in zip(numbers, book.rows, strict=True):
         item, person = row.get("item_key", ""), row.get("person_id", "")
         read = not row.get("child_name", "").startswith(_NOT_READ)
         own = item in mine or (subject.person_id is not None and person == subject.person_id)
         own = own or (not person and row.get("dwp_record_id", "") in subject.as_child)
         if own:
             out.append((AS_CHILD, _HELD_AS_CHILD if read else _HELD_BY_IDS, _own_cells(row)))
-        elif item in roles and read:
+            continue
+        if item in roles and read:
             out.append((roles[item], SHOWN_AS[roles[item]], None))
+        if (as_proposed := _proposed_file_row(number, row, proposed)) is not None:
+            out.append(as_proposed)
     for row in book.not_listed:
         if row.get("record_id") in subject.as_child:
             out.append((AS_NOT_LISTED, _HELD_NOT_LISTED, dict(row)))
@@ -854,12 +943,17 @@ def _workbook_store_rows(
     viewed: set[str],
     roles: dict[str, str],
     not_listed: Sequence[str],
+    proposals: Sequence[Proposal] = (),
+    proposed: Mapping[str, str] | None = None,
 ) -> list[tuple[str, str, dict[str, str] | None]]:
     """What a workbook held about the subject, its file not given, from the store: their item
     on its list (a workbook holds every child of its list), whether who they are was read (the
     export logs a view of each child when it reads the data folder), the children shown with
-    them among those views, and their DWP-list rows the list searched of its run did not carry
-    (`not_listed`: the workbook's 'DWP rows not listed' sheet is written from them)."""
+    them among those views, the DWP-list rows of its list awaiting a link review with them (or
+    a child whose parent or carer they are) proposed as the match (`proposals` of its list,
+    `proposed`: `Subject.proposed_as`), and their DWP-list rows the list searched of its run
+    did not carry (`not_listed`: the workbook's 'DWP rows not listed' sheet is written from
+    them)."""
     keys = [*subject.item_keys(key), *([subject.person_id] if subject.person_id else [])]
     held = set(items["item_key"].to_list())
     out: list[tuple[str, str, dict[str, str] | None]] = []
@@ -869,8 +963,62 @@ def _workbook_store_rows(
     for child, how in roles.items():
         if child in viewed and how != AS_CHILD:
             out.append((how, SHOWN_AS[how], None))
+    for proposal in proposals:
+        if proposal.item_key in keys:
+            continue  # their own row, above
+        as_what = (proposed or {}).get(proposal.proposed)
+        seen = bool(viewed & {proposal.item_key, proposal.record_id})
+        where = " (the record_link column of the row of that DWP-list row)"
+        if as_what == AS_PROPOSED:
+            out.append((as_what, (SHOWN_AS[as_what] if seen else _PROPOSED_BY_ID) + where, None))
+        elif as_what is not None and seen:
+            out.append((as_what, SHOWN_AS[as_what] + where, None))
     out += [(AS_NOT_LISTED, _HELD_NOT_LISTED, None) for _ in not_listed]
     return out
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A DWP-list row of a list whose link awaited review with a council child proposed as
+    its match: the list, the row's item key (and DWP record id, when a list searched gives
+    it), and the child proposed (their store key, or their person id from a list searched)."""
+
+    list_id: str
+    item_key: str
+    proposed: str
+    record_id: str | None = None
+
+
+def proposal_index(
+    review: ReviewStore, lists: pl.DataFrame, listed: Sequence[Listed]
+) -> dict[tuple[str, str], Proposal]:
+    """The DWP-list rows awaiting a link review with a council child proposed as the match,
+    by (list id, the child an access-log view names: the item key, or in a view logged
+    before 6 December 2026 the DWP record id): from the lists searched (`probable_person_id`
+    of a row whose link needs review) and the store's items (`proposed_key`; a list whose
+    items were removed under retention has none). The details of such a row, in review or a
+    workbook, name the child proposed and their parents or carers."""
+    index: dict[tuple[str, str], Proposal] = {}
+    ids = {(r["run_id"], r["initiative"]): r["list_id"] for r in lists.iter_rows(named=True)}
+    for entry in listed:
+        list_id = ids.get((entry.run_id, entry.initiative))
+        if list_id is None or "probable_person_id" not in entry.rows.columns:
+            continue
+        waiting = entry.rows.filter(
+            pl.col("link_needs_review").fill_null(False),
+            pl.col("probable_person_id").is_not_null(),
+        )
+        for row in waiting.iter_rows(named=True):
+            found = Proposal(
+                list_id, row["item_key"], row["probable_person_id"], row["dwp_record_id"]
+            )
+            index.setdefault((list_id, found.item_key), found)
+            if found.record_id:
+                index.setdefault((list_id, found.record_id), found)
+    for stored in lists.filter(pl.col("items_removed_at").is_null()).iter_rows(named=True):
+        for item, proposed in review.proposed_matches(stored["list_id"]).items():
+            index.setdefault((stored["list_id"], item), Proposal(stored["list_id"], item, proposed))
+    return index
 
 
 def search_workbooks(
@@ -880,14 +1028,16 @@ def search_workbooks(
     review: ReviewStore | None,
     lists: pl.DataFrame | None,
     listed: Sequence[Listed],
+    proposals: Mapping[tuple[str, str], Proposal] | None = None,
 ) -> tuple[pl.DataFrame, list[tuple[str, dict[str, str]]], list[str]]:
     """Every review workbook export that held the subject (section 7): the summary rows, the
-    cells of their own rows in the files read (each with its title), and the exports the
-    store records whose list it no longer holds (whether they held the subject cannot be
-    said: each in words). From the store's access log (each export, from its file when given,
-    else from the store) and from the files given that it does not record. A file is taken
-    for the last export the log records under its list and name (or, for a line logged
-    before the log named the file, its list and day)."""
+    cells of their own rows in the files read (each with its title; as the child proposed as
+    a DWP-list row's match, what its record link showed), and the exports the store records
+    whose list it no longer holds (whether they held the subject cannot be said: each in
+    words). From the store's access log (each export, from its file when given, else from the
+    store and `proposals`, :func:`proposal_index`) and from the files given that it does not
+    record. A file is taken for the last export the log records under its list and name (or,
+    for a line logged before the log named the file, its list and day)."""
     rows: list[tuple] = []
     cells: list[tuple[str, dict[str, str]]] = []
     unknown: list[str] = []
@@ -898,6 +1048,8 @@ def search_workbooks(
             rows.append((*export, how, what, known))
             if own is not None:
                 title = f"{name}: their row" if how == AS_CHILD else f"{name}: {how}"
+                if row := own.get("Review sheet row"):
+                    title += f" (row {row})"
                 cells.append((title, own))
 
     about = {} if lists is None else {row["list_id"]: row for row in lists.iter_rows(named=True)}
@@ -934,13 +1086,14 @@ def search_workbooks(
             known_list = about.get(list_id, {})
             initiative, run = known_list.get("initiative"), known_list.get("run_id")
             roles = subject.shown_with(key, initiative, on_day(entry["at"]))
+            proposed = subject.proposed_as(key, initiative, on_day(entry["at"]))
             given = taken.get(entry["seq"])
             shown = name or "(its name was not recorded)"
             file_name = given.path.name if given else shown
             export: tuple = (entry["at"], entry["user"], file_name, initiative, run)
             if given is not None:
                 matched.add(given.path)
-                held = _workbook_file_rows(given, subject, key, roles)
+                held = _workbook_file_rows(given, subject, key, roles, proposed)
                 add(export, held, f"the workbook file {given.path.name}", given.path.name)
             elif known_list and known_list.get("items_removed_at") is None:
                 viewed = views.get((entry["at"], entry["user"], list_id), set())
@@ -953,7 +1106,17 @@ def search_workbooks(
                     )["record_id"].to_list()
                 ]
                 items = review.items(list_id)
-                held = _workbook_store_rows(subject, key, items, viewed, roles, not_listed)
+                on_list = {p for p in (proposals or {}).values() if p.list_id == list_id}
+                held = _workbook_store_rows(
+                    subject,
+                    key,
+                    items,
+                    viewed,
+                    roles,
+                    not_listed,
+                    sorted(on_list, key=lambda p: p.item_key),
+                    proposed,
+                )
                 where = (
                     f"the workbook file {name} was not given or found"
                     if name
@@ -966,8 +1129,8 @@ def search_workbooks(
                 add(export, held, known, shown)
             else:
                 unknown.append(
-                    f"the workbook {shown} of list {list_id}, exported at {entry['at']} by "
-                    f"{entry['user']}"
+                    f"the workbook {shown} of list {list_id}, exported at "
+                    f"{when_text(entry['at'])} by {entry['user']}"
                 )
     for book in files:
         if book.path in matched:
@@ -977,9 +1140,10 @@ def search_workbooks(
         stored_list = about.get(book.list_id or "", {})
         initiative, run = stored_list.get("initiative"), stored_list.get("run_id")
         roles = subject.shown_with(key, None, on_day(book.exported_at))
+        proposed = subject.proposed_as(key, None, on_day(book.exported_at))
         add(
             (book.exported_at, None, book.path.name, initiative, run),
-            _workbook_file_rows(book, subject, key, roles),
+            _workbook_file_rows(book, subject, key, roles, proposed),
             known,
             book.path.name,
         )

@@ -11,7 +11,10 @@ child's DWP row or funded place.
 Also here: the other members of the subject's household whose details, when review or an
 outreach export shows them, show the subject's too (:meth:`Subject.shown_with`): a parent or
 carer is named beside each child of the household, and review lists a child's brothers and
-sisters. With them, what both `subject_access` and `_sar_exports` write about those others:
+sisters; and the council children whose being proposed as the match of a DWP-list row shows the
+subject in the row's record link (:meth:`Subject.proposed_as`: the subject, or a child whose
+parent or carer they are). With them, what both `subject_access` and `_sar_exports` write
+about those others:
 the words that stand for a person withheld (`WITHHELD_CARER`, `WITHHELD_CHILD`), what another
 child's details show of the subject (`SHOWN_AS`), a child's evidence with other people's ids
 withheld (:func:`own_evidence`), and the day a store or sidecar time falls on
@@ -54,6 +57,8 @@ DWP_ADDRESS = ("address_line_1", "address_line_2", "address_line_3", "address_li
 AS_CARER = "a parent or carer"
 AS_SIBLING = "another child of the household"
 AS_DWP_PARENT = "the parent named on a DWP-list row"
+AS_PROPOSED = "the proposed match of a DWP-list row"
+AS_PROPOSED_CARER = "a parent or carer of the proposed match of a DWP-list row"
 # How the export names the other people it withholds.
 WITHHELD_CARER = "a parent/carer (id withheld)"
 WITHHELD_CHILD = "a child in their household (id withheld)"
@@ -66,6 +71,17 @@ SHOWN_AS = {
     AS_DWP_PARENT: (
         "their name, as the parent named on a DWP-list row, and the row's address, with the "
         "child of that row (id withheld)"
+    ),
+    AS_PROPOSED: (
+        "their name, date of birth, address, postcode and council record id, as the child "
+        "proposed as the match of a DWP-list row awaiting a link review, with the names of "
+        "their parents or carers (withheld here); the row's child is withheld (it may be "
+        "another child)"
+    ),
+    AS_PROPOSED_CARER: (
+        "their name, as a parent or carer of the child proposed as the match of a DWP-list "
+        f"row awaiting a link review, with {WITHHELD_CHILD}; the row's child is withheld (it "
+        "may be another child)"
     ),
 }
 """What another child's details show of the subject (`Subject.shown_with`), in words."""
@@ -80,6 +96,8 @@ _DEFAULT_ADULT_AGE = 16
 __all__ = [
     "AS_CARER",
     "AS_DWP_PARENT",
+    "AS_PROPOSED",
+    "AS_PROPOSED_CARER",
     "AS_SIBLING",
     "CARER_AWARD",
     "DWP_ADDRESS",
@@ -340,6 +358,25 @@ class Subject:
         else:
             return shown
         return shown | dict.fromkeys(self._household_children(key), how)
+
+    def proposed_as(self, key: bytes, initiative: str | None, on: date) -> dict[str, str]:
+        """The council children who, proposed as the match of a DWP-list row whose link
+        awaits review, show the subject in the row's details (the record link, as
+        `workbench.review.details.record_link_text` words it, in the review page, the panel
+        and a workbook's `record_link` column) on a list of `initiative` on day `on`: each
+        child's store key and person id -> `AS_PROPOSED` (the subject: their name, date of
+        birth, address and council record id) or `AS_PROPOSED_CARER` (a child of their
+        household whose parents or carers are named beside them, the subject among them, as
+        :meth:`shown_with` finds them). None for a subject not in the people file."""
+        if self.person_id is None:
+            return {}
+        shown = {
+            child: AS_PROPOSED_CARER
+            for child, how in self.shown_with(key, initiative, on).items()
+            if how == AS_CARER
+        }
+        own = (pseudonym(PERSON_KIND, self.person_id, key), self.person_id)
+        return shown | dict.fromkeys(own, AS_PROPOSED)
 
     def near_keys(self, key: bytes) -> set[str]:
         """Every key `shown_with` may return, whatever the rule set: of the other members of

@@ -39,7 +39,11 @@ For the subject it gathers:
    DWP-list rows as the child): the items held about them and every decision, with the
    reviewer and the time; who opened their details in review, and who opened another child's
    details that showed theirs (a parent's or carer's name and address beside each child of the
-   household; a child's name and age beside a brother's or sister's); and each row of a DfE
+   household; a child's name and age beside a brother's or sister's), and who opened the details
+   of a DWP-list row awaiting a link review that showed them as the child proposed as its match
+   (or as a parent or carer of that child: the record link names the child and their parents
+   or carers; the row withheld, found by the row's item key that the view logs, with the
+   `probable_person_id` of the lists searched or the store's `proposed_key`); and each row of a DfE
    eligibility check about them (resting on their item as the child, or holding their own
    details as the parent, found by the keyed pseudonym a check export gives a parent's
    surname, date of birth and NINO), with DfE's answer: the file sent to DfE that held the
@@ -62,8 +66,10 @@ For the subject it gathers:
    searched is named, with its file's name, to be looked at;
 7. every review workbook export (`workbench review export`) that held them: their own row (the
    child), or their name beside a child of their household (a parent or carer, another child
-   of the household, the parent named on a DWP-list row), or their DWP-list row on its sheet
-   of rows not listed: which file, when, by whom (the store's access log), and what it held,
+   of the household, the parent named on a DWP-list row), their name in the record link of a
+   DWP-list row awaiting a link review as the child proposed as its match (or a parent or
+   carer of that child; the row withheld), or their DWP-list row on its sheet of rows not
+   listed: which file, when, by whom (the store's access log), and what it held,
    from the file when given (or found beside the lists searched: their row's cells, other
    people withheld), else from the store (the children of its list, and whether who they are
    was read: the views logged with the export). An export whose list the store no longer
@@ -121,16 +127,25 @@ import polars as pl
 from workbench.data.reading import LoadedData, load_folder
 from workbench.eligibility.assess import partly_met
 from workbench.errors import DataFileError, UsageError, WorkbenchError
-from workbench.governance._sar_document import SarDocument, appendix_path, sar_html, sar_markdown
+from workbench.governance._sar_document import (
+    SarDocument,
+    appendix_path,
+    day_text,
+    sar_html,
+    sar_markdown,
+    when_text,
+)
 from workbench.governance._sar_exports import (
     CheckFile,
     OutreachFile,
+    Proposal,
     WorkbookFile,
     check_export_names,
     check_files,
     not_checkable_section,
     outreach_files,
     outreach_section,
+    proposal_index,
     search_not_checkable,
     search_outreach,
     search_workbooks,
@@ -179,6 +194,7 @@ __all__ = [
     "SUBJECT_TABLES",
     "NameSearch",
     "appendix_path",
+    "check_answer_path",
     "find_dwp_child",
     "find_person",
     "find_subject",
@@ -507,7 +523,7 @@ def _not_searched(stored: StoredList, reports: Path | None) -> tuple[str, str, s
     folder = reports.as_posix() if reports is not None else "reports"
     what = (
         f"the {stored.initiative} list of run {stored.run_id}, registered in the review store "
-        f"on {stored.created_at[:10]} ({stored.item_count} items)"
+        f"on {day_text(stored.created_at)} ({stored.item_count} items)"
     )
     why = (
         "its file was not given or found: the store records no file's path (a report run "
@@ -515,7 +531,7 @@ def _not_searched(stored: StoredList, reports: Path | None) -> tuple[str, str, s
         f"{stored.initiative}_list.csv)"
     )
     if stored.holds_them is None:
-        held = f"its items were removed under retention on {str(stored.items_removed_at)[:10]}"
+        held = f"its items were removed under retention on {day_text(stored.items_removed_at)}"
         held += (
             ", so whether it held this person can be said only from its file, which may have "
             f"gone too: if it is still held, {_GIVE_LIST}"
@@ -810,7 +826,9 @@ def _store_section(
         log = review.access_log()
         views = _views(log, lists, subject, keys)
         others = _household_views(log, lists, subject, key)
-        exports = found.search(subject, key, review, lists)
+        proposing = proposal_index(review, lists, found.listed)
+        as_proposed = _proposal_views(log, lists, subject, key, proposing)
+        exports = found.search(subject, key, review, lists, proposing)
         outreach = exports.outreach[0]
         review.log_access(
             user,
@@ -821,6 +839,11 @@ def _store_section(
             + (
                 f", {others.height} views of others' details showing theirs"
                 if others.height
+                else ""
+            )
+            + (
+                f", {as_proposed.height} views of DWP-list rows showing them as the proposed match"
+                if as_proposed.height
                 else ""
             )
             + (f", {outreach.height} outreach export rows naming them" if outreach.height else "")
@@ -838,7 +861,8 @@ def _store_section(
     if removed.lists:
         doc.bullets(removed.lists)
     for entry, row in held:
-        name = f"{entry['initiative']} list of run {entry['run_id']} (stored {entry['created_at']})"
+        stored = when_text(entry["created_at"])
+        name = f"{entry['initiative']} list of run {entry['run_id']} (stored {stored})"
         doc.heading(3, name)
         doc.fields(
             "store items",
@@ -933,6 +957,23 @@ def _store_section(
         )
     else:
         doc.table("views as a household member", "view", others)
+    doc.heading(3, "Who opened a DWP-list row's details that showed them as its proposed match")
+    doc.para(
+        "The details of a DWP-list row whose link to a child in the council's records awaits "
+        "review (its record link, in the review page, the notebook panel, or an exported "
+        "workbook's record_link column) name the child proposed as its match (their name, date "
+        "of birth, address, postcode and council record id) and that child's parents or "
+        "carers, for the officer to compare. Each such view showed this person's details "
+        "when they were the child proposed, or a parent or carer of that child; the DWP-list "
+        "row's child is not named (it may be another child)."
+    )
+    if as_proposed.height == 0:
+        doc.para(
+            "No one has opened the details of a DWP-list row that showed this person as, or "
+            "as a parent or carer of, the child proposed as its match."
+        )
+    else:
+        doc.table("views as a proposed match", "view", as_proposed)
     doc.heading(3, "Eligibility checks through DfE's services")
     doc.para(
         "A check sends a parent's surname, date of birth and National Insurance number to DfE "
@@ -1028,6 +1069,44 @@ def _household_views(
     return pl.DataFrame(rows, schema=dict.fromkeys(schema, pl.String), orient="row")
 
 
+def _proposal_views(
+    log: pl.DataFrame,
+    lists: pl.DataFrame,
+    subject: Subject,
+    key: bytes,
+    proposals: Mapping[tuple[str, str], Proposal],
+) -> pl.DataFrame:
+    """The access log's views of a DWP-list row's details whose link awaited review with the
+    subject, or a child whose parent or carer they are, proposed as its match
+    (`Subject.proposed_as`; the rows from `proposals`), oldest first; the row withheld. A view
+    of their own row is in `_views`."""
+    own = {*subject.item_keys(key), *subject.as_child}
+    views = (
+        log.filter(pl.col("command") == VIEW_COMMAND)
+        .with_columns(pl.col("detail").str.extract_groups(VIEW_DETAIL).alias("view"))
+        .unnest("view")
+        .filter(~pl.col("child").is_in(list(own)))
+        .join(lists.select("list_id", "run_id", "initiative"), on="list_id", how="left")
+        .sort("seq")
+    )
+    shown: dict[tuple[str | None, date], dict[str, str]] = {}
+    rows = []
+    for view in views.iter_rows(named=True):
+        proposal = proposals.get((view["list_id"], view["child"]))
+        if proposal is None:
+            continue
+        when = (view["initiative"], on_day(view["at"]))
+        if when not in shown:
+            shown[when] = subject.proposed_as(key, *when)
+        how = shown[when].get(proposal.proposed)
+        if how is not None:
+            rows.append(
+                (view["at"], view["user"], view["initiative"], view["run_id"], SHOWN_AS[how])
+            )
+    schema = ["opened at", "opened by", "initiative", "list of run", "what it showed of them"]
+    return pl.DataFrame(rows, schema=dict.fromkeys(schema, pl.String), orient="row")
+
+
 def _parent_row_keys(subject: Subject, key: bytes) -> list[str]:
     """The keyed pseudonyms a check export gives the subject's own details as the parent
     (surname, date of birth and NINO: the childcare and basic free-school-meals templates;
@@ -1080,8 +1159,8 @@ def _dfe_checks(
     ):
         gone.setdefault(done["export_id"], []).append(
             {
-                "dfe_outcome": f"not held: the answers read on {done['imported_at'][:10]} were "
-                f"removed under retention on {done['results_removed_at'][:10]}",
+                "dfe_outcome": f"not held: the answers read on {day_text(done['imported_at'])} "
+                f"were removed under retention on {day_text(done['results_removed_at'])}",
                 "checked_at": done["imported_at"],
             }
         )
@@ -1154,7 +1233,7 @@ def _removed_under_retention(
     named: dict[str, tuple[int | None, str]] = {}
     on_list: dict[str, str] = {}
     for export in review.check_exports().iter_rows(named=True):
-        source = f"the check export {export['export_id']} of {export['exported_at']}"
+        source = f"the check export {export['export_id']} of {when_text(export['exported_at'])}"
         mine = review.check_export_items(export["export_id"]).filter(pl.col("item_key").is_in(keys))
         for row in mine.iter_rows(named=True):
             on_list.setdefault(export["list_id"], source)
@@ -1162,7 +1241,7 @@ def _removed_under_retention(
                 named.setdefault(row["decision_id"], (row["decision_seq"], source))
     outreach = review.outreach_exported().filter(pl.col("item_key").is_in(keys))
     for row in outreach.iter_rows(named=True):
-        source = f"the outreach export {Path(row['file']).name} of {row['exported_at']}"
+        source = f"the outreach export {Path(row['file']).name} of {when_text(row['exported_at'])}"
         on_list.setdefault(row["list_id"], source)
         if row["decision_id"] not in held:
             named.setdefault(row["decision_id"], (None, source))
@@ -1170,8 +1249,8 @@ def _removed_under_retention(
     for entry in lists.filter(pl.col("items_removed_at").is_not_null()).iter_rows(named=True):
         what = (
             f"The items of the {entry['initiative']} list of run {entry['run_id']} (stored "
-            f"{entry['created_at']}, {entry['item_count']} items) were removed under retention "
-            f"on {entry['items_removed_at'][:10]}"
+            f"{when_text(entry['created_at'])}, {entry['item_count']} items) were removed under "
+            f"retention on {day_text(entry['items_removed_at'])}"
         )
         if entry["list_id"] in on_list:
             what += (
@@ -1195,9 +1274,9 @@ def _removed_under_retention(
                 f"and removed under retention {when}."
             )
     runs = [
-        f"{cp.count} decision(s) were removed under retention on {cp.removed_at[:10]} "
-        f"(checkpoint {cp.checkpoint}: those recorded before {cp.before[:10]}); any about this "
-        "person recorded before then are no longer held and cannot be listed."
+        f"{cp.count} decision(s) were removed under retention on {day_text(cp.removed_at)} "
+        f"(checkpoint {cp.checkpoint}: those recorded before {day_text(cp.before)}); any about "
+        "this person recorded before then are no longer held and cannot be listed."
         for cp in checkpoints
     ]
     return Removed(said_lists, said, runs)
@@ -1209,15 +1288,16 @@ def _when_removed(checkpoints: Sequence[Checkpoint], seq: int | None) -> str | N
     if seq is not None:
         for cp in checkpoints:
             if cp.seq_from <= seq <= cp.seq_upto:
-                return f"on {cp.removed_at[:10]} (checkpoint {cp.checkpoint})"
+                return f"on {day_text(cp.removed_at)} (checkpoint {cp.checkpoint})"
         return None
     if not checkpoints:
         return None
     if len(checkpoints) == 1:
-        return f"on {checkpoints[0].removed_at[:10]} (checkpoint {checkpoints[0].checkpoint})"
+        return f"on {day_text(checkpoints[0].removed_at)} (checkpoint {checkpoints[0].checkpoint})"
     first, last = checkpoints[0], checkpoints[-1]
     return (
-        f"on or before {last.removed_at[:10]} (checkpoints {first.checkpoint} to {last.checkpoint})"
+        f"on or before {day_text(last.removed_at)} (checkpoints {first.checkpoint} to "
+        f"{last.checkpoint})"
     )
 
 
@@ -1258,11 +1338,12 @@ class Found:
         key: bytes,
         review: ReviewStore | None = None,
         lists: pl.DataFrame | None = None,
+        proposals: Mapping[tuple[str, str], Proposal] | None = None,
     ) -> Exports:
         return Exports(
             search_outreach(subject, key, self.outreach, review, lists),
             search_not_checkable(subject, key, self.checks, review, lists),
-            search_workbooks(subject, key, self.workbooks, review, lists, self.listed),
+            search_workbooks(subject, key, self.workbooks, review, lists, self.listed, proposals),
         )
 
     def searched(self, store: bool) -> tuple[str, str, str]:
@@ -1292,6 +1373,19 @@ class Found:
 
 
 # --- the export ---------------------------------------------------------------------------------
+
+
+def check_answer_path(out: str | Path, data: str | Path, overwrite: bool = False) -> Path:
+    """`out` as a Path, when an answer may be written there: refused (UsageError) for a name
+    not ending in ``.md`` or ``.html``, a folder that is a file, an earlier answer (or its
+    appendix) without `overwrite`, and a place in the data folder. `workbench subject-access`
+    asks this before it writes its access-log line, so a refused run logs nothing."""
+    out = Path(out)
+    if out.suffix.lower() not in OUT_SUFFIXES:
+        raise UsageError(f"must end in .md or .html; got {out.name!r}", parameter="out")
+    check_folder_for(out)
+    _check_destination(out, Path(data), overwrite)
+    return out
 
 
 def _check_destination(out: Path, data: Path, overwrite: bool) -> None:
@@ -1399,11 +1493,7 @@ def subject_access(
         workbook or store that cannot be read.
     """
     person_id, dwp_records = checked_request(person_id, dwp_records, nino, named)
-    out = Path(out)
-    if out.suffix.lower() not in OUT_SUFFIXES:
-        raise UsageError(f"must end in .md or .html; got {out.name!r}", parameter="out")
-    check_folder_for(out)
-    _check_destination(out, Path(data), overwrite)
+    out = check_answer_path(out, data, overwrite)
     if store is not None and not Path(store).is_file():
         raise DataFileError(store, "no review store here; expected a store the workbench wrote")
     today = today or datetime.now(UTC).date()

@@ -620,6 +620,20 @@ class ReviewStore:
         ).fetchone()
         return None if found is None else found[0]
 
+    def proposed_matches(self, list_id: str) -> dict[str, str]:
+        """Each item of a list whose link awaited review with a child proposed as its match:
+        item key -> the proposed child's pseudonymous key (``proposed_key``). Nothing for an
+        item stored before the store kept the proposed match, nor for a list whose items were
+        removed under retention. (Subject access: a view of such an item's details, or a
+        workbook of its list, showed the child proposed.)"""
+        self._require_list(list_id)
+        found = self._conn.execute(
+            "SELECT item_key, proposed_key FROM list_items WHERE list_id = ? "
+            "AND proposed_key IS NOT NULL ORDER BY item_key",
+            (list_id,),
+        )
+        return dict(found.fetchall())
+
     def earlier_decisions(
         self, item_keys: Collection[str], before_list_id: str | None = None
     ) -> pl.DataFrame:
