@@ -628,7 +628,7 @@ def test_a_sheet_column_twice_that_the_profile_reads_is_an_error(make_folder, tm
     # empty row).
     row = header_row or 2
     assert str(raised.value).endswith(
-        f"awards.xlsx, row {row}, column 'Payment Amount': columns 3 and 8 ('Payment Amount') "
+        f"awards.xlsx, row {row}, column 'Payment Amount': columns C and H ('Payment Amount') "
         "are one column twice, and the profile reads it for net_earned_income "
         "(tables.benefits.columns.net_earned_income): keep one in the file, or rename the other"
     )
@@ -636,9 +636,86 @@ def test_a_sheet_column_twice_that_the_profile_reads_is_an_error(make_folder, tm
     result = workbench("validate", str(folder), "--profile", str(tmp_path / "profile.yaml"))
     assert result.returncode == 1
     assert (
-        f"awards.xlsx, row {row}, column 'Payment Amount': columns 3 and 8 ('Payment Amount') "
+        f"awards.xlsx, row {row}, column 'Payment Amount': columns C and H ('Payment Amount') "
         "are one column twice, and the profile reads it for net_earned_income"
     ) in result.stderr
+
+
+def test_a_sheet_column_twice_is_named_by_its_letters_where_the_table_starts_in_column_b(
+    make_folder, tmp_path
+):
+    # The reader passes over an empty column A, as over empty rows above: the duplicated
+    # columns were numbered from B (3 and 8 for the sheet's D and I).
+    awards = "\n".join("," + line for line in PAID_TWICE.strip().splitlines())
+    workbook = _openpyxl_workbook(tmp_path / "awards.xlsx", {"Awards": awards})
+    folder = make_folder({"clients 2026-08.csv": CLIENTS, "awards.xlsx": workbook})
+    document = with_change("tables.benefits.columns.net_earned_income", "payment amount")
+    document["tables"]["benefits"]["file"] = "awards.xlsx"
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder, profile=write_profile(tmp_path, document))
+    assert str(raised.value).endswith(
+        "awards.xlsx, row 1, column 'Payment Amount': columns D and I ('Payment Amount') "
+        "are one column twice, and the profile reads it for net_earned_income "
+        "(tables.benefits.columns.net_earned_income): keep one in the file, or rename the other"
+    )
+    # A contract file read without a profile says the same of a column it reads.
+    people = "\n".join(
+        ",,," + line
+        for line in [
+            "person_id,household_id,forename,surname,date_of_birth,surname",
+            "P1,H1,Ann,Lee,1990-01-01,Smith",
+        ]
+    )
+    workbook = _openpyxl_workbook(tmp_path / "people.xlsx", {"People": people})
+    folder = make_folder({"people.xlsx": workbook, "benefits.csv": BENEFITS_TWICE_FREE})
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder, profile=None)
+    assert str(raised.value).endswith(
+        "people.xlsx, row 1, column 'surname': columns G and I ('surname') are one column "
+        "twice: keep one, or rename the other"
+    )
+
+
+BENEFITS_TWICE_FREE = "award_id,person_id,benefit,start_date\nA1,P1,universal_credit,2025-01-01\n"
+
+
+@pytest.mark.parametrize("read", [False, True])
+def test_a_sheet_header_written_twice_as_a_number_is_handled_like_text(make_folder, tmp_path, read):
+    # Two header cells holding the number 2024 (a column per year, twice): left out when
+    # nothing reads them, refused when the profile reads one, as text headers are.
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    rows = [
+        ["Ref", "Client", 2024, "Benefit Type", "From", "To", "Earnings", 2024],
+        ["A1", "C1", 10, "Universal Credit", "01/01/2024", None, "£12,000.50", 20],
+    ]
+    for number, row in enumerate(rows, start=1):
+        for column, value in enumerate(row, start=1):
+            if value is not None:
+                sheet.cell(number, column, value)
+    book.save(tmp_path / "awards.xlsx")
+    folder = make_folder(
+        {"clients 2026-08.csv": CLIENTS, "awards.xlsx": (tmp_path / "awards.xlsx").read_bytes()}
+    )
+    document = with_change("tables.benefits.file", "awards.xlsx")
+    if not read:
+        data = load_folder(folder, profile=write_profile(tmp_path, document))
+        assert data.tables["benefits"].select("award_id", "net_earned_income").rows() == [
+            ("A1", 12000.5)
+        ]
+        result = workbench("validate", str(folder), "--profile", str(tmp_path / "profile.yaml"))
+        assert "  not read: 2024 (twice in the header)" in result.stdout.splitlines()
+        return
+    document["tables"]["benefits"]["columns"]["net_earned_income"] = "2024"
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder, profile=write_profile(tmp_path, document))
+    assert str(raised.value).endswith(
+        "awards.xlsx, row 1, column '2024': columns C and H ('2024') are one column twice, "
+        "and the profile reads it for net_earned_income "
+        "(tables.benefits.columns.net_earned_income): keep one in the file, or rename the other"
+    )
 
 
 def test_a_date_error_names_the_row_as_a_spreadsheet_shows_it_below_a_title(make_folder, tmp_path):

@@ -81,6 +81,7 @@ from workbench.data.profiles import (
     header_line,
     load_profile,
     one_column_twice,
+    sheet_first_column,
     with_placeholder_hints,
     with_source_values,
     workbook_sheets,
@@ -545,15 +546,18 @@ def _refuse_a_title(path: Path, rows: list[list[str]]) -> None:
     )
 
 
-def _refuse_read_twice(path: Path, headers: list[str], names: list[str], row: int) -> None:
+def _refuse_read_twice(
+    path: Path, headers: list[str], names: list[str], row: int, sheet: str | None = None
+) -> None:
     """A DataFileError for a column to be read that the file holds twice under one name:
     the reader would read one of them and drop the other unseen."""
     for name in names:
         if headers.count(name) > 1:
             numbers = [n for n, h in enumerate(headers, start=1) if h == name]
+            said = one_column_twice(headers, numbers, sheet_first_column(path, sheet))
             raise DataFileError(
                 path,
-                f"{one_column_twice(headers, numbers)}: keep one, or rename the other",
+                f"{said}: keep one, or rename the other",
                 row=row,
                 column=name,
             )
@@ -696,7 +700,8 @@ def _open_xlsx(
 
     def read(names: list[str]) -> pl.DataFrame:
         if any(headers.count(name) > 1 for name in names):
-            _refuse_read_twice(path, headers, names, header_line(path, sheet_name, header_row))
+            row = header_line(path, sheet_name, header_row)
+            _refuse_read_twice(path, headers, names, row, sheet_name)
         return sheet.select(pl.col(named[name]).alias(name) for name in names)
 
     return headers, read
@@ -866,7 +871,12 @@ def _unreadable(path: Path | database.DatabaseTable, fmt: str, error: Exception)
 
 
 def _match_headers(
-    path: Path, table: Table, headers: list[str], wanted: tuple[str, ...], row: int = 1
+    path: Path,
+    table: Table,
+    headers: list[str],
+    wanted: tuple[str, ...],
+    row: int = 1,
+    sheet: str | None = None,
 ) -> dict[str, str]:
     """Map each wanted column to the file's header for it; a DataFileError if a required one
     is missing or two headers claim the same column (naming the header's `row`)."""
@@ -881,7 +891,8 @@ def _match_headers(
         if len(hits) > 1:  # (a column twice that is not read is left out, unseen)
             raise DataFileError(
                 path,
-                f"{one_column_twice(headers, twice[name])}: keep one, or rename the other",
+                f"{one_column_twice(headers, twice[name], sheet_first_column(path, sheet))}: "
+                "keep one, or rename the other",
                 row=row,
                 column=name,
             )
@@ -983,7 +994,7 @@ def _read_raw(
         else:
             assert isinstance(path, Path)  # only a table a profile maps is read by a query
             row = header_line(path, sheet, header_row)
-            matched = _match_headers(path, table, headers, wanted, row)
+            matched = _match_headers(path, table, headers, wanted, row, sheet)
             raw = read(list(matched.values())).rename({v: k for k, v in matched.items()})
     except WorkbenchError:
         raise
