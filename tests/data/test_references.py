@@ -391,6 +391,20 @@ def test_ids_alike_but_for_leading_zeros_say_excel_may_have_dropped_them(
         ),
     ]
     assert quarantine_summary(data.quarantine)["kind"].to_list() == ["unknown person"] * 2
+    # Every row is quarantined, most for ids alike but for their zeros: the zeros are named
+    # as the likely cause, not two extracts that do not go together.
+    assert mostly_quarantined(data) == [
+        "benefits.csv: 1 of 1 rows (100%) are quarantined and count for nothing; the commonest "
+        "problem is unknown person in column 'person_id' (first at row 2). See `workbench "
+        "validate --quarantine-out FILE` for every row; the likely cause is leading zeros: 1 "
+        f"of these rows name a person_id that people.csv holds once leading zeros are "
+        f"ignored. {advice}",
+        "child_statuses.csv: 3 of 3 rows (100%) are quarantined and count for nothing; the "
+        "commonest problem is unknown person in column 'person_id' (first at row 2). See "
+        "`workbench validate --quarantine-out FILE` for every row; the likely cause is leading "
+        "zeros: 2 of these rows name a person_id that people.csv holds once leading zeros are "
+        f"ignored. {advice}",
+    ]
     assert dropped_zeros(data) == [
         "benefits.csv: 1 of the 1 person_id ids not found in people.csv match ids there once "
         f"leading zeros are ignored (0000024 and 24): {advice}",

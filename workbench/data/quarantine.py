@@ -239,7 +239,18 @@ def mostly_quarantined(data: LoadedData, share: float = MOSTLY_QUARANTINED) -> l
             else "; check the file's columns against `workbench schema`"
         )
         referred = _REFERENCES.get(kind)
-        if referred is not None:
+        zeros = _leading_zeros(rows, kind) if referred is not None else None
+        if zeros is not None:
+            # Most of them name ids the other file holds once leading zeros are ignored: the
+            # zeros are the cause, not two extracts that do not go together.
+            count, advice = zeros
+            other = data.reports.get("people")
+            index = other.file.name if other is not None else "the people file"
+            look = (
+                f"; the likely cause is leading zeros: {count} of these rows name a {referred} "
+                f"that {index} holds once leading zeros are ignored. {advice}"
+            )
+        elif referred is not None:
             # Rows naming people (or households) the person index does not have: most often
             # two extracts that do not go together, not a file read the wrong way.
             other = data.reports.get("people")
@@ -257,6 +268,23 @@ def mostly_quarantined(data: LoadedData, share: float = MOSTLY_QUARANTINED) -> l
             f"See `workbench validate --quarantine-out FILE` for every row{look}"
         )
     return found
+
+
+# How a reference's reason says the id is found once leading zeros are ignored, before the
+# advice (`workbench.data.reading.lost_zeros`).
+_ZEROS_IGNORED = " once leading zeros are ignored: "
+
+
+def _leading_zeros(rows: pl.DataFrame, kind: str) -> tuple[int, str] | None:
+    """When most of a file's quarantined rows of `kind` (an unknown person or household)
+    name an id found once leading zeros are ignored: how many do, and the advice their
+    reasons give; else None."""
+    ours = rows.filter(quarantine_kind(pl.col("reason")) == kind)
+    zeros = ours.filter(pl.col("reason").str.contains(_ZEROS_IGNORED, literal=True))
+    if zeros.height * 2 <= ours.height:
+        return None
+    advice = zeros.get_column("reason")[0].split(_ZEROS_IGNORED, 1)[1].split("; ")[0]
+    return zeros.height, advice
 
 
 def dropped_zeros(data: LoadedData) -> list[str]:
