@@ -351,6 +351,10 @@ class TablePlan:
     # For each derived column (concat, split, coalesce), its source cells as the quarantine
     # shows them (`with_source_values`), over the file's columns `shown_columns`.
     shown: dict[str, pl.Expr] = field(default_factory=dict)
+    # For each column the profile makes otherwise than by reading one column as it is, how
+    # (`concat`, `split`, `coalesce`, `pad`, `value`) and from which of the file's columns:
+    # the advice on lost leading zeros names the column `pad` can read (`lost_zeros`).
+    derivations: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
     @property
     def shown_columns(self) -> list[str]:
@@ -581,6 +585,7 @@ class Profile:
         spellings: dict[str, dict[str, str]] = {}
         out_of_scope: dict[str, frozenset[str]] = {}
         shown: dict[str, pl.Expr] = {}
+        derivations: dict[str, tuple[str, tuple[str, ...]]] = {}
         # A column read for a special-category contract column is never quoted.
         hidden = {
             c if c in headers else by_key[header_key(c)]
@@ -616,13 +621,25 @@ class Profile:
                 mapped[name] = f"{where}.values"
             expressions.append(expression.alias(name))
             labels[name] = label
+            if source.column is None:
+                kind = next(k for k in _SOURCE_KINDS if getattr(source, k) is not None)
+                derivations[name] = (kind, tuple(found))
             if source.column is None and source.value is None:
                 joiner = " or " if source.coalesce is not None else " + "
                 shown[name] = _source_cells(found, joiner, hidden)
             if (table.name, name) in self._formats:
                 formats[name] = self._formats[(table.name, name)]
         return TablePlan(
-            path, read, expressions, labels, formats, mapped, spellings, out_of_scope, shown
+            path,
+            read,
+            expressions,
+            labels,
+            formats,
+            mapped,
+            spellings,
+            out_of_scope,
+            shown,
+            derivations,
         )
 
 

@@ -320,6 +320,7 @@ def dropped_zeros(data: LoadedData) -> list[str]:
                 matches,
                 (name, column, label, report.file.name),
                 (other, other_column, other_label, other_file),
+                data.derivations,
             )
             value, match = matches.row(0)
             found.append(

@@ -144,6 +144,11 @@ QUARANTINE_KINDS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Per table, per contract column a profile derives: how (`concat`, `split`, `coalesce`,
+# `pad`, `value`) and from which of the file's columns.
+Derivations = dict[str, dict[str, tuple[str, tuple[str, ...]]]]
+
+
 @dataclass(frozen=True)
 class FileReport:
     """What happened to one input file: rows read, accepted and quarantined."""
@@ -180,6 +185,9 @@ class LoadedData:
     # Per table read through the profile, the source's name for each contract column (as the
     # quarantine names it), for the reference checks `combine_loaded` makes after the load.
     source_columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Per table read through the profile, each column it makes otherwise than by reading one
+    # column as it is: how, and from which columns (`TablePlan.derivations`).
+    derivations: Derivations = field(default_factory=dict)
 
     def lazy(self, table: str) -> pl.LazyFrame:
         """The accepted rows of `table` as a LazyFrame; a WorkbenchError if it was not loaded."""
@@ -1298,6 +1306,7 @@ def load_folder(
             },
             profile=chosen.path if chosen is not None else None,
             source_columns={n: dict(p.plan.labels) for n, p in loaded.items() if p.plan},
+            derivations={n: dict(p.plan.derivations) for n, p in loaded.items() if p.plan},
         )
     )
     if kept:
@@ -1394,6 +1403,7 @@ def check_references(data: LoadedData) -> LoadedData:
                         data.source_columns.get(other, {}).get(other_column, other_column),
                         other_file,
                     ),
+                    data.derivations,
                 )
                 match = pl.col(column).replace_strict(
                     matches["value"], matches["match"], default=None, return_dtype=pl.String
@@ -1470,23 +1480,40 @@ def zero_matches(values: pl.Series, known: pl.Series) -> pl.DataFrame:
 
 
 def lost_zeros(
-    matches: pl.DataFrame, referring: tuple[str, str, str, str], referred: tuple[str, str, str, str]
+    matches: pl.DataFrame,
+    referring: tuple[str, str, str, str],
+    referred: tuple[str, str, str, str],
+    derivations: Derivations | None = None,
 ) -> str:
     """What to do about ids that match once leading zeros are ignored (`zero_matches`):
     the side written shorter lost its zeros (Excel holds an id typed as a number so, and
     writes it so), named as its file names the column, with the profile entry that pads it
     back. `referring` and `referred` are each (table, contract column, column as the file
-    names it, file)."""
+    names it, file); `derivations`, how a profile makes its derived columns
+    (`LoadedData.derivations`): a column made by `concat`, `split` or `coalesce` of several
+    columns is not one `pad` can read, so the advice names the file's columns it is made
+    from and says the export (or the derivation) must keep the zeros."""
     value, match = matches.row(0)
     table, column, label, file = referred if len(match) < len(value) else referring
     widths = matches.select(
         pl.max_horizontal(pl.col("value").str.len_chars(), pl.col("match").str.len_chars())
     ).to_series()
     width = int(widths.mode().max())  # type: ignore[arg-type]
+    kind, sources = (derivations or {}).get(table, {}).get(column, ("column", (label,)))
+    if kind in ("column", "pad") or (kind == "coalesce" and len(sources) == 1):
+        padded = sources[0]
+        return (
+            f"Excel may have dropped the zeros from {padded} in {file}: format that column as "
+            f"text and export again, or read it through a source profile as tables.{table}."
+            f"columns.{column}: {{pad: {{column: {padded}, width: {width}}}}}"
+        )
+    named = " and ".join(sources) if sources else label
+    those = "that column" if len(sources) == 1 else "those columns"
     return (
-        f"Excel may have dropped the zeros from {label} in {file}: format that column as text "
-        f"and export again, or read it through a source profile as tables.{table}.columns."
-        f"{column}: {{pad: {{column: {label}, width: {width}}}}}"
+        f"Excel may have dropped the zeros from {named} in {file}: format {those} as text and "
+        f"export again. The profile makes {column} from {label} by {kind} "
+        f"(tables.{table}.columns.{column}), and pad reads one column as it is, so it cannot "
+        "give the zeros back there: the export (or whatever makes the column) must keep them"
     )
 
 
@@ -1640,6 +1667,7 @@ def combine_loaded(*parts: LoadedData) -> LoadedData:
             row_numbers={k: v for part in parts for k, v in part.row_numbers.items()},
             profile=next((part.profile for part in parts if part.profile), None),
             source_columns={k: v for part in parts for k, v in part.source_columns.items()},
+            derivations={k: v for part in parts for k, v in part.derivations.items()},
         )
     )
 
