@@ -61,7 +61,11 @@ with ``encoding: windows-1252`` beside its ``file``; without it, the first chara
 another encoding stops the load, naming its row and column. Nothing guesses the encoding.
 A profile may also name delimited text with another separator or name: ``separator: ";"``
 (or a tab, ``"\t"``, or a pipe, ``"|"``) for a file separated so, and a ``.txt`` or ``.tsv``
-file (a tab by default) is read as such text.
+file (a tab by default) is read as such text. ``number_format: "1.234,56"`` beside such a file
+reads its money as European number formats write it (a decimal comma, points between
+thousands); ``"1,234.56"`` says it writes numbers as the contract does. Unsaid, an amount
+with three decimal places (``1.234``: £1.234, or £1,234 written the European way) is
+quarantined, never guessed.
 
 Example
 -------
@@ -159,7 +163,8 @@ _FORMATS = (".csv", ".parquet", ".xlsx")
 # Delimited text under another name, read like a CSV file when a profile names it.
 TEXT_SUFFIXES = (".txt", ".tsv")
 _DELIMITED = (".csv", *TEXT_SUFFIXES)
-_TEXT_KEYS = ("encoding", "separator")  # what only delimited text may say
+# What only delimited text may say (a workbook's or parquet file's numbers are numbers).
+_TEXT_KEYS = ("encoding", "separator", "number_format")
 _SHEET_KEYS = ("sheet", "header_row")  # what an Excel workbook may say (header_row: text too)
 
 
@@ -293,6 +298,11 @@ class TableSource(_Strict):
     # The character between values: a comma (the default; a tab for a .tsv file), a
     # semicolon, a tab or a pipe, as some systems export.
     separator: Literal[",", ";", "\t", "|"] | None = None
+    # How the file writes numbers: a decimal point and commas between thousands (the
+    # contract's way), or a decimal comma and points between thousands, as European number
+    # formats do. Unsaid, an amount with three decimal places (`1.234`) reads two ways, and
+    # is quarantined as such (`workbench.data.checks`).
+    number_format: Literal["1,234.56", "1.234,56"] | None = None
     # An Excel workbook's sheet holding the table, by name (default: the first sheet), for a
     # workbook that opens on a notes sheet.
     sheet: str | None = Field(default=None, min_length=1)
@@ -355,6 +365,9 @@ class TablePlan:
     # (`concat`, `split`, `coalesce`, `pad`, `value`) and from which of the file's columns:
     # the advice on lost leading zeros names the column `pad` can read (`lost_zeros`).
     derivations: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    # For each money column read, how the file writes numbers (the table's `number_format`),
+    # or None where the profile does not say (`workbench.data.checks.check_rows`).
+    number_formats: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def shown_columns(self) -> list[str]:
@@ -586,6 +599,7 @@ class Profile:
         out_of_scope: dict[str, frozenset[str]] = {}
         shown: dict[str, pl.Expr] = {}
         derivations: dict[str, tuple[str, tuple[str, ...]]] = {}
+        number_formats: dict[str, str | None] = {}
         # A column read for a special-category contract column is never quoted.
         hidden = {
             c if c in headers else by_key[header_key(c)]
@@ -629,6 +643,8 @@ class Profile:
                 shown[name] = _source_cells(found, joiner, hidden)
             if (table.name, name) in self._formats:
                 formats[name] = self._formats[(table.name, name)]
+            if column.money:
+                number_formats[name] = self.tables[table.name].number_format
         return TablePlan(
             path,
             read,
@@ -640,6 +656,7 @@ class Profile:
             out_of_scope,
             shown,
             derivations,
+            number_formats,
         )
 
 

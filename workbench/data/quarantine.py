@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from workbench.data.checks import EUROPEAN_NUMBERS, THREE_DECIMALS_SAID, UK_NUMBERS
 from workbench.data.reading import (
     QUARANTINE_KINDS,
     LoadedData,
@@ -31,6 +32,7 @@ from workbench.spreadsheet import neutralised
 __all__ = [
     "MOSTLY_QUARANTINED",
     "SET_ASIDE_KINDS",
+    "ambiguous_amounts",
     "dropped_zeros",
     "mostly_quarantined",
     "quarantine_problems",
@@ -328,6 +330,55 @@ def dropped_zeros(data: LoadedData) -> list[str]:
                 f"not found in {other_file} match ids there once leading zeros are ignored "
                 f"({value} and {match}): {lost}"
             )
+    return found
+
+
+def ambiguous_amounts(data: LoadedData) -> list[str]:
+    """One plain sentence per file and money column whose rows were quarantined for an
+    amount with three decimal places (`1.234`: £1.234, or £1,234 as European number formats
+    write it) because the profile does not say how the file writes numbers: how many, the
+    first, and the line to add. When most of the file's rows are so, the file is said to
+    look written the European way: a tester's extract had thousands, one reason each.
+
+    Example
+    -------
+    >>> ambiguous_amounts(load_folder("extract", profile="profile.yaml"))  # doctest: +SKIP
+    ['awards.csv: 3 of 4 rows have three decimal places in Earnings ...']
+    """
+    problems = quarantine_problems(data.quarantine)
+    ours = problems.filter(pl.col("reason").str.contains(THREE_DECIMALS_SAID, literal=True))
+    found = []
+    for (table, file, column), group in ours.group_by(
+        "table", "file", "column", maintain_order=True
+    ):
+        report = data.reports.get(str(table))
+        if report is None:
+            continue
+        rows = group.get_column("row")
+        count, first = rows.n_unique(), int(rows.sort()[0])
+        value = data.quarantine.filter(
+            (pl.col("table") == table) & (pl.col("row") == first) & (pl.col("column") == column)
+        ).get_column("value")
+        shown = f"{value[0]}, " if value.len() and value[0] is not None else ""
+        said = (
+            f"{file}: {count} of {report.read} rows have three decimal places in {column} "
+            f"({shown}first at row {first}), which reads two ways: £1.234, or £1,234 as "
+            "European number formats write it. "
+        )
+        if count * 2 > report.read:
+            said += (
+                f"Most of the file is written so: it looks written with points between "
+                f"thousands; if it is, say number_format: '{EUROPEAN_NUMBERS}' beside its file "
+                f"in the profile (tables.{table}.number_format), else number_format: "
+                f"'{UK_NUMBERS}'"
+            )
+        else:
+            said += (
+                f"Say which beside its file in the profile (tables.{table}.number_format): "
+                f"number_format: '{UK_NUMBERS}' (a decimal point) or number_format: "
+                f"'{EUROPEAN_NUMBERS}' (a decimal comma)"
+            )
+        found.append(said + "; until then those rows are quarantined")
     return found
 
 

@@ -61,6 +61,7 @@ from workbench.data.checks import (
     DATE_FORMATS,
     FIRST_DATA_ROW,
     QUARANTINE_SCHEMA,
+    THREE_DECIMALS_SAID,
     DateFormat,
     check_rows,
     first_match,
@@ -141,6 +142,7 @@ QUARANTINE_KINDS: tuple[tuple[str, str], ...] = (
     ("(household_id) in", "unknown household"),
     ("(person_id) in", "unknown person"),
     ("outside the plausible range", "implausible value"),
+    (THREE_DECIMALS_SAID, "amount reads two ways"),
 )
 
 
@@ -1090,6 +1092,9 @@ def _load_table(
             filled_in=filled_in,
             repeats_once=profile is not None and profile.reads_repeats_once(table.name),
             labels=plan.labels if plan is not None else None,
+            # Only delimited text writes numbers as text in a locale's way: a workbook's and
+            # a parquet file's numbers are numbers.
+            number_formats=plan.number_formats if plan is not None and fmt == "csv" else None,
         )
     except DataFileError as error:  # (month-first dates) named as the source names the column
         raise _renamed_and_renumbered(error, plan, below) from None
