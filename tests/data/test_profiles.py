@@ -184,6 +184,130 @@ def test_a_negative_amount_with_a_pound_sign_has_one_reason_naming_the_source(
     assert summary == [("Earnings", "implausible value", 1)]
 
 
+# Awards whose earnings are written with three decimal places: £1.234, or £1,234 as a
+# European export writes it. (`0.125` and `12345.678` read one way only.)
+THREE_DECIMALS = """
+Ref,Client,Benefit Type,From,To,Earnings
+A1,C1,Universal Credit,01/01/2024,,1.234
+A2,C1,Universal Credit,01/01/2024,,£12.345
+A3,C1,Universal Credit,01/01/2024,,0.125
+A4,C1,Universal Credit,01/01/2024,,"1.234,56"
+A5,C1,Universal Credit,01/01/2024,,12345.678
+A6,C1,Universal Credit,01/01/2024,,12.50
+"""
+TWO_WAYS = (
+    " has three decimal places, so it reads two ways: £{} if awards.csv writes a decimal "
+    "point, £{} if it writes a point between thousands (as European number formats do). Say "
+    "which beside its file in the profile (tables.benefits.number_format): number_format: "
+    "'1,234.56' or number_format: '1.234,56'"
+)
+
+
+def test_an_amount_with_three_decimal_places_is_quarantined_as_reading_two_ways(
+    make_folder, tmp_path
+):
+    # `1.234` was read as £1.234 where a European-formatted extract means £1,234.
+    folder = make_folder({"clients.csv": CLIENTS, "awards.csv": THREE_DECIMALS})
+    profile = write_profile(tmp_path, MINIMAL)
+    data = load_folder(folder, profile=profile)
+    assert data.tables["benefits"].select("award_id", "net_earned_income").rows() == [
+        ("A3", 0.125),
+        ("A5", 12345.678),
+        ("A6", 12.5),
+    ]
+    awards = data.quarantine.filter(pl.col("file") == "awards.csv")
+    assert awards.select("row", "column", "value", "reason").rows() == [
+        (2, "Earnings", "1.234", "Earnings 1.234" + TWO_WAYS.format("1.234", "1,234")),
+        (3, "Earnings", "£12.345", "Earnings £12.345" + TWO_WAYS.format("12.345", "12,345")),
+        (
+            5,
+            "Earnings",
+            "1.234,56",
+            "not a number as the contract writes them (1.234,56 looks written with a decimal "
+            "comma, as European number formats write numbers): if awards.csv writes them so, "
+            "say number_format: '1.234,56' beside its file in the profile "
+            "(tables.benefits.number_format)",
+        ),
+    ]
+    summary = quarantine_summary(awards).select("column", "kind", "rows").rows()
+    assert summary == [("Earnings", "amount reads two ways", 2), ("Earnings", "not a number", 1)]
+    # One line for the column, however many rows: most of them here, so the file looks
+    # written the European way.
+    result = workbench("validate", str(folder), "--profile", str(profile))
+    warning = (
+        "warning: awards.csv: 2 of 6 rows have three decimal places in Earnings (1.234, first "
+        "at row 2), which reads two ways: £1.234, or £1,234 as European number formats write "
+        "it. Say which beside its file in the profile (tables.benefits.number_format): "
+        "number_format: '1,234.56' (a decimal point) or number_format: '1.234,56' (a decimal "
+        "comma); until then those rows are quarantined"
+    )
+    assert warning in " ".join(result.stderr.split())
+    many = "Ref,Client,Benefit Type,From,To,Earnings\n" + "".join(
+        f"A{i},C1,Universal Credit,01/01/2024,,{i}.{i:03}\n" for i in range(1, 1000)
+    )
+    folder = make_folder({"clients.csv": CLIENTS, "awards.csv": many})
+    result = workbench("validate", str(folder), "--profile", str(profile))
+    said = [line for line in result.stderr.splitlines() if "three decimal places" in line]
+    assert said == [
+        "warning: awards.csv: 999 of 999 rows have three decimal places in Earnings (1.001, "
+        "first at row 2), which reads two ways: £1.234, or £1,234 as European number formats "
+        "write it. Most of the file is written so: it looks written with points between "
+        "thousands; if it is, say number_format: '1.234,56' beside its file in the profile "
+        "(tables.benefits.number_format), else number_format: '1,234.56'; until then those "
+        "rows are quarantined"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("number_format", "accepted", "quarantined"),
+    [
+        ("1,234.56", [1.234, 12.345, 0.125, 12345.678, 12.5], [5]),
+        ("1.234,56", [1234.0, 12345.0, 1234.56], [4, 6, 7]),
+    ],
+)
+def test_a_profile_says_how_a_file_writes_numbers(
+    make_folder, tmp_path, number_format, accepted, quarantined
+):
+    folder = make_folder({"clients.csv": CLIENTS, "awards.csv": THREE_DECIMALS})
+    document = with_change("tables.benefits.number_format", number_format)
+    data = load_folder(folder, profile=write_profile(tmp_path, document))
+    assert data.tables["benefits"]["net_earned_income"].to_list() == accepted
+    awards = data.quarantine.filter(pl.col("file") == "awards.csv")
+    assert awards["row"].to_list() == quarantined
+    assert set(quarantine_summary(awards)["kind"]) == {"not a number"}
+    if number_format == "1.234,56":  # a point as a decimal point is not how the file writes
+        assert awards["reason"][-1] == (
+            "not a number (expected digits like 15400 or £15.400,50, as the profile's "
+            "number_format says)"
+        )
+
+
+def test_a_contract_file_reads_three_decimal_places_as_it_always_has(make_folder):
+    # The contract writes numbers with a decimal point: `1.234` in benefits.csv is 1.234.
+    benefits = (
+        "award_id,person_id,benefit,start_date,net_earned_income\n"
+        "A1,P1,universal_credit,2024-01-01,1.234\n"
+    )
+    people = "person_id,household_id,forename,surname,date_of_birth\nP1,H1,Ann,Lee,1990-01-01\n"
+    data = load_folder(make_folder({"people.csv": people, "benefits.csv": benefits}))
+    assert data.tables["benefits"]["net_earned_income"].to_list() == [1.234]
+    assert data.quarantine.is_empty()
+
+
+def test_number_format_is_for_delimited_text_only(make_folder, tmp_path):
+    clients = pl.read_csv(CLIENTS.lstrip().encode(), infer_schema=False)
+    folder = make_folder({"awards.csv": AWARDS})
+    clients.write_parquet(folder / "clients.parquet")
+    document = with_change("tables.people.file", "clients.parquet")
+    document["tables"]["people"]["number_format"] = "1.234,56"
+    with pytest.raises(ProfileError) as raised:
+        load_folder(folder, profile=write_profile(tmp_path, document))
+    assert str(raised.value).endswith(
+        "tables.people.number_format: clients.parquet is not a CSV file: number_format is for "
+        "delimited text only (parquet and Excel files say their own); remove it"
+    )
+
+
 def test_profile_date_format_is_the_only_one_read(make_folder, tmp_path):
     clients = CLIENTS.replace("06/05/2024", "2024-05-06")
     folder = make_folder({"clients.csv": clients, "awards.csv": AWARDS})
@@ -628,7 +752,7 @@ def test_a_sheet_column_twice_that_the_profile_reads_is_an_error(make_folder, tm
     # empty row).
     row = header_row or 2
     assert str(raised.value).endswith(
-        f"awards.xlsx, row {row}, column 'Payment Amount': columns 3 and 8 ('Payment Amount') "
+        f"awards.xlsx, row {row}, column 'Payment Amount': columns C and H ('Payment Amount') "
         "are one column twice, and the profile reads it for net_earned_income "
         "(tables.benefits.columns.net_earned_income): keep one in the file, or rename the other"
     )
@@ -636,9 +760,86 @@ def test_a_sheet_column_twice_that_the_profile_reads_is_an_error(make_folder, tm
     result = workbench("validate", str(folder), "--profile", str(tmp_path / "profile.yaml"))
     assert result.returncode == 1
     assert (
-        f"awards.xlsx, row {row}, column 'Payment Amount': columns 3 and 8 ('Payment Amount') "
+        f"awards.xlsx, row {row}, column 'Payment Amount': columns C and H ('Payment Amount') "
         "are one column twice, and the profile reads it for net_earned_income"
     ) in result.stderr
+
+
+def test_a_sheet_column_twice_is_named_by_its_letters_where_the_table_starts_in_column_b(
+    make_folder, tmp_path
+):
+    # The reader passes over an empty column A, as over empty rows above: the duplicated
+    # columns were numbered from B (3 and 8 for the sheet's D and I).
+    awards = "\n".join("," + line for line in PAID_TWICE.strip().splitlines())
+    workbook = _openpyxl_workbook(tmp_path / "awards.xlsx", {"Awards": awards})
+    folder = make_folder({"clients 2026-08.csv": CLIENTS, "awards.xlsx": workbook})
+    document = with_change("tables.benefits.columns.net_earned_income", "payment amount")
+    document["tables"]["benefits"]["file"] = "awards.xlsx"
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder, profile=write_profile(tmp_path, document))
+    assert str(raised.value).endswith(
+        "awards.xlsx, row 1, column 'Payment Amount': columns D and I ('Payment Amount') "
+        "are one column twice, and the profile reads it for net_earned_income "
+        "(tables.benefits.columns.net_earned_income): keep one in the file, or rename the other"
+    )
+    # A contract file read without a profile says the same of a column it reads.
+    people = "\n".join(
+        ",,," + line
+        for line in [
+            "person_id,household_id,forename,surname,date_of_birth,surname",
+            "P1,H1,Ann,Lee,1990-01-01,Smith",
+        ]
+    )
+    workbook = _openpyxl_workbook(tmp_path / "people.xlsx", {"People": people})
+    folder = make_folder({"people.xlsx": workbook, "benefits.csv": BENEFITS_TWICE_FREE})
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder, profile=None)
+    assert str(raised.value).endswith(
+        "people.xlsx, row 1, column 'surname': columns G and I ('surname') are one column "
+        "twice: keep one, or rename the other"
+    )
+
+
+BENEFITS_TWICE_FREE = "award_id,person_id,benefit,start_date\nA1,P1,universal_credit,2025-01-01\n"
+
+
+@pytest.mark.parametrize("read", [False, True])
+def test_a_sheet_header_written_twice_as_a_number_is_handled_like_text(make_folder, tmp_path, read):
+    # Two header cells holding the number 2024 (a column per year, twice): left out when
+    # nothing reads them, refused when the profile reads one, as text headers are.
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.worksheets[0]
+    rows: list[list[str | int | None]] = [
+        ["Ref", "Client", 2024, "Benefit Type", "From", "To", "Earnings", 2024],
+        ["A1", "C1", 10, "Universal Credit", "01/01/2024", None, "£12,000.50", 20],
+    ]
+    for number, row in enumerate(rows, start=1):
+        for column, value in enumerate(row, start=1):
+            if value is not None:
+                sheet.cell(number, column, value)
+    book.save(tmp_path / "awards.xlsx")
+    folder = make_folder(
+        {"clients 2026-08.csv": CLIENTS, "awards.xlsx": (tmp_path / "awards.xlsx").read_bytes()}
+    )
+    document = with_change("tables.benefits.file", "awards.xlsx")
+    if not read:
+        data = load_folder(folder, profile=write_profile(tmp_path, document))
+        assert data.tables["benefits"].select("award_id", "net_earned_income").rows() == [
+            ("A1", 12000.5)
+        ]
+        result = workbench("validate", str(folder), "--profile", str(tmp_path / "profile.yaml"))
+        assert "  not read: 2024 (twice in the header)" in result.stdout.splitlines()
+        return
+    document["tables"]["benefits"]["columns"]["net_earned_income"] = "2024"
+    with pytest.raises(DataFileError) as raised:
+        load_folder(folder, profile=write_profile(tmp_path, document))
+    assert str(raised.value).endswith(
+        "awards.xlsx, row 1, column '2024': columns C and H ('2024') are one column twice, "
+        "and the profile reads it for net_earned_income "
+        "(tables.benefits.columns.net_earned_income): keep one in the file, or rename the other"
+    )
 
 
 def test_a_date_error_names_the_row_as_a_spreadsheet_shows_it_below_a_title(make_folder, tmp_path):

@@ -752,9 +752,10 @@ def test_a_sheet_header_written_twice_exactly_is_an_error_as_in_a_csv_file(
     folder = make_folder({"people.xlsx": people, "benefits.csv": BENEFITS_CSV})
     with pytest.raises(DataFileError) as raised:
         load_folder(folder)
-    # The header's row as the sheet shows it (below `above` empty rows).
+    # The header's row as the sheet shows it (below `above` empty rows), its columns by their
+    # letters.
     assert str(raised.value).endswith(
-        f"people.xlsx, row {above + 1}, column 'surname': columns 4 and 6 ('surname') are one "
+        f"people.xlsx, row {above + 1}, column 'surname': columns D and F ('surname') are one "
         "column twice: keep one, or rename the other"
     )
 

@@ -391,6 +391,20 @@ def test_ids_alike_but_for_leading_zeros_say_excel_may_have_dropped_them(
         ),
     ]
     assert quarantine_summary(data.quarantine)["kind"].to_list() == ["unknown person"] * 2
+    # Every row is quarantined, most for ids alike but for their zeros: the zeros are named
+    # as the likely cause, not two extracts that do not go together.
+    assert mostly_quarantined(data) == [
+        "benefits.csv: 1 of 1 rows (100%) are quarantined and count for nothing; the commonest "
+        "problem is unknown person in column 'person_id' (first at row 2). See `workbench "
+        "validate --quarantine-out FILE` for every row; the likely cause is leading zeros: 1 "
+        f"of these rows name a person_id that people.csv holds once leading zeros are "
+        f"ignored. {advice}",
+        "child_statuses.csv: 3 of 3 rows (100%) are quarantined and count for nothing; the "
+        "commonest problem is unknown person in column 'person_id' (first at row 2). See "
+        "`workbench validate --quarantine-out FILE` for every row; the likely cause is leading "
+        "zeros: 2 of these rows name a person_id that people.csv holds once leading zeros are "
+        f"ignored. {advice}",
+    ]
     assert dropped_zeros(data) == [
         "benefits.csv: 1 of the 1 person_id ids not found in people.csv match ids there once "
         f"leading zeros are ignored (0000024 and 24): {advice}",
@@ -421,3 +435,60 @@ def test_ids_alike_but_for_leading_zeros_say_excel_may_have_dropped_them(
         ("child_statuses", "child_statuses.csv", 3, "person_id", "0000099", unknown("0000099"))
     ]
     assert dropped_zeros(data) == []
+
+
+@pytest.mark.parametrize(
+    ("entry", "header", "advice"),
+    [
+        (
+            {"coalesce": ["Client ID", "Legacy ID"]},
+            "Client ID,Legacy ID",
+            "Excel may have dropped the zeros from Client ID and Legacy ID in clients.csv: "
+            "format those columns as text and export again. The profile makes person_id from "
+            "Client ID or Legacy ID by coalesce (tables.people.columns.person_id), and pad "
+            "reads one column as it is, so it cannot give the zeros back there: the export (or "
+            "whatever makes the column) must keep them",
+        ),
+        (
+            {"split": {"column": "Client ID", "separator": "/", "index": 0}},
+            "Client ID,Legacy ID",
+            "Excel may have dropped the zeros from Client ID in clients.csv: format that column "
+            "as text and export again. The profile makes person_id from Client ID (part 0) by "
+            "split (tables.people.columns.person_id), and pad reads one column as it is, so it "
+            "cannot give the zeros back there: the export (or whatever makes the column) must "
+            "keep them",
+        ),
+        (
+            {"pad": {"column": "Client ID", "width": 3}},
+            "Client ID,Legacy ID",
+            "Excel may have dropped the zeros from Client ID in clients.csv: format that column "
+            "as text and export again, or read it through a source profile as "
+            "tables.people.columns.person_id: {pad: {column: Client ID, width: 7}}",
+        ),
+    ],
+)
+def test_lost_zeros_of_a_derived_column_name_the_source_column_not_the_derivations_label(
+    make_folder, tmp_path, entry, header, advice
+):
+    # The advice was `{pad: {column: Client ID or Legacy ID, width: 7}}`: no such column,
+    # and a pad in place of the coalesce would have lost the legacy ids.
+    from workbench.data.quarantine import dropped_zeros
+
+    clients = (
+        f"{header},household_id,forename,surname,date_of_birth\n"
+        "24,,H1,Ann,Lee,1990-01-01\n"
+        ",25,H1,Bo,Lee,2024-03-01\n"
+    )
+    benefits = "award_id,person_id,benefit,start_date\nA1,0000024,universal_credit,2025-01-01\n"
+    folder = make_folder({"clients.csv": clients, "benefits.csv": benefits})
+    profile = tmp_path / "profile.yaml"
+    document = {
+        "version": 1,
+        "tables": {"people": {"file": "clients.csv", "columns": {"person_id": entry}}},
+    }
+    profile.write_text(yaml.safe_dump(document), encoding="utf-8")
+    data = load_folder(folder, profile=profile, tables=["people", "benefits"])
+    (reason,) = data.quarantine.filter(pl.col("table") == "benefits")["reason"]
+    assert reason.endswith(f"once leading zeros are ignored: {advice}")
+    (warning,) = dropped_zeros(data)
+    assert warning.endswith(f": {advice}")

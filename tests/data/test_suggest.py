@@ -766,3 +766,30 @@ def test_a_workbook_opening_on_notes_with_a_title_above_its_header_is_read_where
 
 def people_why(table) -> str:
     return f"{table.certainty}: {table.why}"
+
+
+def test_a_column_written_twice_is_said_to_be_left_out_of_the_suggestion(make_folder, tmp_path):
+    # A benefits extract with `Net Earnings` in columns 5 and 7: the reader leaves both out,
+    # and the suggestion mapped no earnings with nothing said.
+    folder = make_folder(
+        {
+            "people.csv": "person_id,household_id,forename,surname,date_of_birth\n"
+            "P1,H1,Ann,Lee,2020-01-01\n",
+            "awards.csv": "Ref,Client ID,Benefit Type,Start Date,Net Earnings,End Date,"
+            "Net Earnings\nA1,P1,Universal Credit,01/02/2024,£100.00,,£200.00\n",
+        }
+    )
+    suggestion = suggest_profile(folder)
+    [benefits] = [t for t in suggestion.tables if t.table == "benefits"]
+    assert "net_earned_income" not in {c.column for c in benefits.columns}
+    note = (
+        "columns 5 and 7 ('Net Earnings') are one column twice, so neither is read, nor "
+        "suggested for any contract column: if it holds one, keep one of the two in the file "
+        "(or rename the other) and suggest again"
+    )
+    assert f"benefits: awards.csv: {note}" in suggestion.to_check()
+    assert f"      # not read: {note}" in suggestion.to_yaml().splitlines()
+    out = tmp_path / "profile.yaml"
+    done = workbench("profile", "suggest", str(folder), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "columns 5 and 7 ('Net Earnings') are one column twice" in done.stdout

@@ -79,6 +79,7 @@ def validate_command(
 ) -> None:
     """Check a data folder against the data contract and report the quarantine."""
     from workbench.data.quarantine import (
+        ambiguous_amounts,
         dropped_zeros,
         mostly_quarantined,
         quarantined_rows,
@@ -105,7 +106,11 @@ def validate_command(
     if profile is not None:
         _print_mapping(data, profile, tables, equality_monitoring)
     print_validation(loaded)
-    for sentence in [*mostly_quarantined(loaded), *dropped_zeros(loaded)]:
+    for sentence in [
+        *mostly_quarantined(loaded),
+        *dropped_zeros(loaded),
+        *ambiguous_amounts(loaded),
+    ]:
         typer.echo(f"warning: {sentence}", err=True)
     if purpose is not None:
         absent = [t for t in tables or () if t not in loaded.reports]

@@ -26,6 +26,14 @@ is a number, below the plausible range). An accounting negative (`(1,234.00)`, a
 accounting format writes one) is not read either, but named as what it is: below zero, so
 outside money's plausible range.
 
+A file read through a source profile may say how it writes numbers (`number_format`, beside
+its file): ``1,234.56`` (a decimal point, as the contract writes them) or ``1.234,56`` (a point
+between thousands and a decimal comma, as European number formats write them: `£1.234,56`,
+`12,5`). A delimited text file read through a profile that does not say so has its money
+columns' values with three decimal places after one to three digits (`1.234`) quarantined as
+ambiguous: £1.234 as the contract reads it, £1,234 as a European export means it; nothing
+guesses which. A contract file (no profile) reads `1.234` as it always has: 1.234.
+
 Booleans (`households`' flags) accept, ignoring case and surrounding space, `true`/`false`,
 `yes`/`no`, `y`/`n`, `t`/`f` and `1`/`0`; a parquet Boolean or 0/1 integer column is read as
 that text first. Anything else is quarantined with the value shown.
@@ -62,11 +70,15 @@ __all__ = [
     "BOOLEAN_WORDS",
     "DATE_FORMATS",
     "DTYPES",
+    "EUROPEAN_NUMBERS",
     "FIRST_DATA_ROW",
     "ISO_DATE",
+    "NUMBER_FORMATS",
     "QUARANTINE_SCHEMA",
+    "THREE_DECIMALS_SAID",
     "TIMES_OF_DAY",
     "UK_DATE",
+    "UK_NUMBERS",
     "CheckedRows",
     "DateFormat",
     "check_rows",
@@ -137,6 +149,20 @@ _MONEY = rf"^(?:£ ?-|-?(?:£ ?)?){_AMOUNT}$"
 # Not read (a minus sign is how a number says it is below zero), but named as what it is.
 _ACCOUNTING = rf"^(?:£ ?)?\((?:£ ?)?{_AMOUNT}\)$"
 _MONEY_NOISE = r"[£, ]"
+# How a file writes its numbers (a source profile's `number_format`): a decimal point, commas
+# between thousands (the contract's way), or a decimal comma, points between thousands.
+UK_NUMBERS = "1,234.56"
+EUROPEAN_NUMBERS = "1.234,56"
+NUMBER_FORMATS: tuple[str, ...] = (UK_NUMBERS, EUROPEAN_NUMBERS)
+# (Groups of thousands start with a digit other than 0: `0.125` is no amount written so.)
+_AMOUNT_EUROPEAN = r"(?:[1-9]\d{0,2}(?:\.\d{3})+|\d+|[1-9]\d{0,2}(?:\.\d{3})+,\d+|\d*,\d+)"
+_MONEY_EUROPEAN = rf"^(?:£ ?-|-?(?:£ ?)?){_AMOUNT_EUROPEAN}$"
+_MONEY_NOISE_EUROPEAN = r"[£. ]"
+# An amount that reads two ways: one to three digits (not a lone 0), a point, three digits.
+# £1.234 with a decimal point, £1,234 with a point between thousands.
+_THREE_DECIMALS = r"^(?:£ ?-|-?(?:£ ?)?)[1-9]\d{0,2}\.\d{3}$"
+# Said in the reason of such an amount (and matched by the summaries).
+THREE_DECIMALS_SAID = "has three decimal places, so it reads two ways"
 # A time of day after a date (its shape, and the strftime that reads it), for the reason of a
 # date so written: `05/03/2024 00:00`, `2024-03-05T10:30:00`, `2024-03-05 00:00:00.000`.
 TIMES_OF_DAY: tuple[tuple[str, str], ...] = tuple(
@@ -546,11 +572,16 @@ def _text(columns: set[str], name: str) -> pl.Expr:
 
 
 def _typed(
-    column: Column, columns: set[str], chosen: DateFormat | None, lower: set[str]
+    column: Column,
+    columns: set[str],
+    chosen: DateFormat | None,
+    lower: set[str],
+    european: bool = False,
 ) -> pl.Expr:
     """A column's value in its schema type (meaningful only where `_fits` holds).
 
-    `lower` names the enum columns whose values are all already allowed (so lower-case).
+    `lower` names the enum columns whose values are all already allowed (so lower-case);
+    `european`, a decimal column written with a decimal comma (`1.234,56`).
     """
     name = column.name
     if _clean_name(name) not in columns:
@@ -563,6 +594,9 @@ def _typed(
         parsed = pl.col(_candidate_name(name, chosen))
         cell = _cell_date_name(name)
         return pl.coalesce(pl.col(cell), parsed) if cell in columns else parsed
+    if column.dtype == "decimal" and european:
+        plain = cleaned.str.replace_all(_MONEY_NOISE_EUROPEAN, "").str.replace(",", ".")
+        return plain.cast(pl.Float64, strict=False)
     if column.dtype == "decimal":
         return cleaned.str.replace_all(_MONEY_NOISE, "").cast(pl.Float64, strict=False)
     if column.dtype == "boolean":
@@ -606,13 +640,15 @@ def _one_of(value: pl.Expr, allowed: tuple[str, ...]) -> pl.Expr:
     return pl.any_horizontal(value == a for a in allowed)
 
 
-def _fits(column: Column) -> pl.Expr:
-    """Whether a non-empty text cell is a value of the column's type (enum, date, decimal)."""
+def _fits(column: Column, european: bool = False) -> pl.Expr:
+    """Whether a non-empty text cell is a value of the column's type (enum, date, decimal;
+    `european`: a decimal written with a decimal comma)."""
     value = pl.col(_value_name(column.name))
     if column.dtype == "enum":
         return _one_of(value, column.allowed or ())
     if column.dtype == "decimal":
-        return pl.col(_clean_name(column.name)).str.contains(_MONEY) & value.is_not_null()
+        shape = _MONEY_EUROPEAN if european else _MONEY
+        return pl.col(_clean_name(column.name)).str.contains(shape) & value.is_not_null()
     return value.is_not_null()
 
 
@@ -659,9 +695,18 @@ def _date_reason(name: str, chosen: DateFormat, columns: set[str]) -> pl.Expr:
     return reason.otherwise(pl.lit(f"not a date in this column's format ({chosen.label})"))
 
 
-def _column_rules(column: Column, columns: set[str], chosen: DateFormat | None) -> list[_Rule]:
-    """Required and type rules of one column, in that order."""
+def _column_rules(
+    column: Column,
+    columns: set[str],
+    chosen: DateFormat | None,
+    numbers: Mapping[str, str | None] | None = None,
+    where: tuple[str, str] = ("", ""),
+) -> list[_Rule]:
+    """Required and type rules of one column, in that order. `numbers`, `where`: as
+    `_rules` takes them."""
     name = column.name
+    numbers = numbers or {}
+    european = numbers.get(name) == EUROPEAN_NUMBERS
     value = pl.col(_value_name(name))
     # Whether the cell holds something: its cleaned text, or a value a typed file gave (not
     # cast to text, which for a date would format millions of them to test for null).
@@ -675,7 +720,7 @@ def _column_rules(column: Column, columns: set[str], chosen: DateFormat | None) 
         if column.dtype == "decimal":
             bad = value.is_nan() | value.is_infinite()
             rules.append(_Rule(name, bad, pl.lit("not a number (NaN or infinite)")))
-        return rules + _plausible_rule(column, columns)
+        return rules + _plausible_rule(column, columns, european)
     if column.dtype == "enum":
         allowed = ", ".join(column.allowed or ())
         reason = pl.format("'{}' is not one of: " + allowed, pl.col(_clean_name(name)))
@@ -688,16 +733,46 @@ def _column_rules(column: Column, columns: set[str], chosen: DateFormat | None) 
         assert chosen is not None, "every text date column has a chosen format"
         reason = _date_reason(name, chosen, columns)
     else:
-        reason = _number_reason(column)
-    rules.append(_Rule(name, filled & ~_fits(column), reason))
-    return rules + _plausible_rule(column, columns)
+        unsaid = name in numbers and numbers[name] is None
+        reason = _number_reason(column, european, where if unsaid else None)
+    rules.append(_Rule(name, filled & ~_fits(column, european), reason))
+    if column.dtype == "decimal" and column.money and name in numbers and numbers[name] is None:
+        rules.append(_three_decimals_rule(column, where))
+    return rules + _plausible_rule(column, columns, european)
 
 
-def _number_reason(column: Column) -> pl.Expr:
+def _three_decimals_rule(column: Column, where: tuple[str, str]) -> _Rule:
+    """An amount of a file that does not say how it writes numbers, with three decimal
+    places after one to three digits (`1.234`): £1.234 with a decimal point, £1,234 with a
+    point between thousands, as European number formats write it. Never guessed."""
+    written = pl.col(_clean_name(column.name))
+    table, file = where
+    reason = pl.format(
+        f"{column.name} {{}} {THREE_DECIMALS_SAID}: £{{}} if {file} writes a decimal point, "
+        f"£{{}} if it writes a point between thousands (as European number formats do). Say "
+        f"which beside its file in the profile (tables.{table}.number_format): "
+        f"number_format: '{UK_NUMBERS}' or number_format: '{EUROPEAN_NUMBERS}'",
+        written,
+        written.str.replace_all(r"[£ ]", ""),
+        pl.format(
+            "{},{}",
+            written.str.replace_all(r"[£ ]", "").str.extract(r"^(-?\d+)\."),
+            written.str.extract(r"\.(\d{3})$"),
+        ),
+    )
+    return _Rule(column.name, written.str.contains(_THREE_DECIMALS), reason, names_column=True)
+
+
+def _number_reason(
+    column: Column, european: bool = False, unsaid: tuple[str, str] | None = None
+) -> pl.Expr:
     """Why a decimal's text is not read: "not a number", or, for an accounting negative
     (`(1,234.00)`: a negative amount as Excel's accounting format writes it), that it is
-    one, and, money being never below zero, outside the plausible range too."""
+    one, and, money being never below zero, outside the plausible range too. `unsaid`
+    (table, file): a file read through a profile that does not say how it writes numbers,
+    where an amount written with a decimal comma (`1.234,56`) is said to be one."""
     written = pl.col(_clean_name(column.name))
+    example = "£15.400,50, as the profile's number_format says" if european else "£15,400.50"
     low, high = column.plausible_range or (None, None)
     negative = pl.concat_str(pl.lit("-"), written.str.replace_all(r"[()]", ""))
     if isinstance(low, float) and isinstance(high, float) and low >= 0:
@@ -713,14 +788,22 @@ def _number_reason(column: Column) -> pl.Expr:
             written,
             negative,
         )
-    return (
-        pl.when(written.str.contains(_ACCOUNTING))
-        .then(said)
-        .otherwise(pl.lit("not a number (expected digits like 15400 or £15,400.50)"))
-    )
+    reason: Then | ChainedThen = pl.when(written.str.contains(_ACCOUNTING)).then(said)
+    if unsaid is not None:
+        table, file = unsaid
+        reason = reason.when(written.str.contains(_MONEY_EUROPEAN)).then(
+            pl.format(
+                f"not a number as the contract writes them ({{}} looks written with a "
+                f"decimal comma, as European number formats write numbers): if {file} writes "
+                f"them so, say number_format: '{EUROPEAN_NUMBERS}' beside its file in the "
+                f"profile (tables.{table}.number_format)",
+                written,
+            )
+        )
+    return reason.otherwise(pl.lit(f"not a number (expected digits like 15400 or {example})"))
 
 
-def _plausible_rule(column: Column, columns: set[str]) -> list[_Rule]:
+def _plausible_rule(column: Column, columns: set[str], european: bool = False) -> list[_Rule]:
     """A typed date or number outside the column's plausible range (schema).
 
     The reason begins with the column's name, then the value: a number as the file wrote it
@@ -738,7 +821,7 @@ def _plausible_rule(column: Column, columns: set[str]) -> list[_Rule]:
     # be outside of too.
     typed = value.is_finite() if column.dtype == "decimal" else value.is_not_null()
     if column.dtype == "decimal" and _clean_name(column.name) in columns:
-        typed = typed & _fits(column)
+        typed = typed & _fits(column, european)
     broken = typed.fill_null(False) & ~value.is_between(pl.lit(low), pl.lit(high))
     shown = [f"{b:,.0f}" if isinstance(b, float) else str(b) for b in bounds]
     written = _text(columns, column.name) if column.dtype == "decimal" else value.cast(pl.String)
@@ -897,13 +980,20 @@ def _rules(
     formats: dict[str, DateFormat],
     repeats_once: bool = False,
     labels: Mapping[str, str] | None = None,
+    numbers: Mapping[str, str | None] | None = None,
+    file: str = "",
 ) -> list[_Rule]:
-    """Every rule a row of this file can break, in column order."""
+    """Every rule a row of this file can break, in column order. `numbers` says how the
+    file writes each decimal column whose numbers a source profile reads (`check_rows`'
+    `number_formats`); `file` names the file in a reason that says what to write in the
+    profile."""
     columns = set(frame.columns)
     names = {c.name for c in present}
     rules: list[_Rule] = []
     for column in present:
-        rules += _column_rules(column, columns, formats.get(column.name))
+        rules += _column_rules(
+            column, columns, formats.get(column.name), numbers, (table.name, file)
+        )
         if column.name == table.id_column:
             rules += _duplicate_rules(column.name, frame, present, repeats_once, labels)
         rules += [
@@ -1139,6 +1229,7 @@ def check_rows(
     filled_in: Collection[str] = (),
     repeats_once: bool = False,
     labels: Mapping[str, str] | None = None,
+    number_formats: Mapping[str, str | None] | None = None,
 ) -> CheckedRows:
     """Check `raw` (a file's wanted columns, as text or as a parquet file types them) against
     `table`'s schema in one vectorised pass; `file` names the file in the quarantine and
@@ -1152,7 +1243,11 @@ def check_rows(
     read (a source profile's `repeated_rows: once`); otherwise every row of a duplicated id
     is quarantined, as the contract says. `labels` names the columns as the file does (a
     source profile's), where a reason lists several (the columns a duplicated id's rows
-    differ in); by default, by their contract names.
+    differ in); by default, by their contract names. `number_formats` says, for the
+    decimal columns of a delimited text file a source profile reads, how it writes numbers
+    (`UK_NUMBERS`, `EUROPEAN_NUMBERS`), or None where the profile does not say: then a money
+    value with three decimal places after one to three digits (`1.234`) is quarantined as
+    reading two ways. A column not named is read as the contract writes numbers.
 
     Example
     -------
@@ -1171,7 +1266,7 @@ def check_rows(
     frame, formats = _read_dates(frame, dates, date_formats)
     _refuse_swapped_dates(frame, formats, date_formats or {}, file)
     columns = set(frame.columns)
-    rules = _rules(table, present, frame, formats, repeats_once, labels)
+    rules = _rules(table, present, frame, formats, repeats_once, labels, number_formats, file)
     blank = _blank_rule(table, present, columns, filled_in)
     if blank is not None:  # a blank row has that one problem, not one per required column
         # (flags are set in order, so each later rule reads the blank rule's flag)
@@ -1181,7 +1276,13 @@ def check_rows(
     frame = (
         frame.lazy()
         .with_columns(
-            _typed(c, columns, formats.get(c.name), lower).alias(_value_name(c.name))
+            _typed(
+                c,
+                columns,
+                formats.get(c.name),
+                lower,
+                (number_formats or {}).get(c.name) == EUROPEAN_NUMBERS,
+            ).alias(_value_name(c.name))
             for c in present
         )
         .with_columns(

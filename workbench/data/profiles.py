@@ -61,7 +61,11 @@ with ``encoding: windows-1252`` beside its ``file``; without it, the first chara
 another encoding stops the load, naming its row and column. Nothing guesses the encoding.
 A profile may also name delimited text with another separator or name: ``separator: ";"``
 (or a tab, ``"\t"``, or a pipe, ``"|"``) for a file separated so, and a ``.txt`` or ``.tsv``
-file (a tab by default) is read as such text.
+file (a tab by default) is read as such text. ``number_format: "1.234,56"`` beside such a file
+reads its money as European number formats write it (a decimal comma, points between
+thousands); ``"1,234.56"`` says it writes numbers as the contract does. Unsaid, an amount
+with three decimal places (``1.234``: £1.234, or £1,234 written the European way) is
+quarantined, never guessed.
 
 Example
 -------
@@ -120,11 +124,13 @@ __all__ = [
     "load_profile",
     "one_column_twice",
     "parse_profile",
+    "sheet_first_column",
     "using_profile",
     "value_key",
     "with_placeholder_hints",
     "with_source_values",
     "workbook_sheets",
+    "xlsx_first_column",
     "xlsx_header_row",
 ]
 
@@ -157,7 +163,8 @@ _FORMATS = (".csv", ".parquet", ".xlsx")
 # Delimited text under another name, read like a CSV file when a profile names it.
 TEXT_SUFFIXES = (".txt", ".tsv")
 _DELIMITED = (".csv", *TEXT_SUFFIXES)
-_TEXT_KEYS = ("encoding", "separator")  # what only delimited text may say
+# What only delimited text may say (a workbook's or parquet file's numbers are numbers).
+_TEXT_KEYS = ("encoding", "separator", "number_format")
 _SHEET_KEYS = ("sheet", "header_row")  # what an Excel workbook may say (header_row: text too)
 
 
@@ -197,12 +204,17 @@ def duplicated_headers(headers: list[str]) -> dict[str, list[int]]:
     return {key: found for key, found in numbers.items() if len(found) > 1}
 
 
-def one_column_twice(headers: list[str], numbers: list[int]) -> str:
+def one_column_twice(headers: list[str], numbers: list[int], first_column: int = 0) -> str:
     """How two columns under one name are said: "columns 4 and 6 ('surname') are one
-    column twice"."""
+    column twice". For a sheet (`first_column` given: the sheet's column of the first
+    header, from 1, `xlsx_first_column`) the columns are named by their letters as the
+    spreadsheet shows them: "columns D and F" of a table starting in column A, "columns E
+    and G" of one starting in column B."""
     written = list(dict.fromkeys(headers[n - 1] for n in numbers))
     both = " and ".join(repr(w) for w in written)
-    counted = " and ".join(str(n) for n in numbers)
+    counted = " and ".join(
+        column_letters(first_column + n - 1) if first_column else str(n) for n in numbers
+    )
     many = "twice" if len(numbers) == 2 else f"{len(numbers)} times"
     return f"columns {counted} ({both}) are one column {many}"
 
@@ -286,6 +298,11 @@ class TableSource(_Strict):
     # The character between values: a comma (the default; a tab for a .tsv file), a
     # semicolon, a tab or a pipe, as some systems export.
     separator: Literal[",", ";", "\t", "|"] | None = None
+    # How the file writes numbers: a decimal point and commas between thousands (the
+    # contract's way), or a decimal comma and points between thousands, as European number
+    # formats do. Unsaid, an amount with three decimal places (`1.234`) reads two ways, and
+    # is quarantined as such (`workbench.data.checks`).
+    number_format: Literal["1,234.56", "1.234,56"] | None = None
     # An Excel workbook's sheet holding the table, by name (default: the first sheet), for a
     # workbook that opens on a notes sheet.
     sheet: str | None = Field(default=None, min_length=1)
@@ -344,6 +361,13 @@ class TablePlan:
     # For each derived column (concat, split, coalesce), its source cells as the quarantine
     # shows them (`with_source_values`), over the file's columns `shown_columns`.
     shown: dict[str, pl.Expr] = field(default_factory=dict)
+    # For each column the profile makes otherwise than by reading one column as it is, how
+    # (`concat`, `split`, `coalesce`, `pad`, `value`) and from which of the file's columns:
+    # the advice on lost leading zeros names the column `pad` can read (`lost_zeros`).
+    derivations: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    # For each money column read, how the file writes numbers (the table's `number_format`),
+    # or None where the profile does not say (`workbench.data.checks.check_rows`).
+    number_formats: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def shown_columns(self) -> list[str]:
@@ -559,7 +583,8 @@ class Profile:
             source = self.tables[table.name]
             return DataFileError(
                 path if isinstance(path, Path) else path.name,
-                f"{one_column_twice(headers, numbers)}, and the profile reads it for "
+                f"{one_column_twice(headers, numbers, sheet_first_column(path, source.sheet))}"
+                ", and the profile reads it for "
                 f"{column} ({where}): {fix}",
                 row=header_line(path, source.sheet, source.header_row),
                 column=headers[numbers[0] - 1],
@@ -573,6 +598,8 @@ class Profile:
         spellings: dict[str, dict[str, str]] = {}
         out_of_scope: dict[str, frozenset[str]] = {}
         shown: dict[str, pl.Expr] = {}
+        derivations: dict[str, tuple[str, tuple[str, ...]]] = {}
+        number_formats: dict[str, str | None] = {}
         # A column read for a special-category contract column is never quoted.
         hidden = {
             c if c in headers else by_key[header_key(c)]
@@ -608,13 +635,28 @@ class Profile:
                 mapped[name] = f"{where}.values"
             expressions.append(expression.alias(name))
             labels[name] = label
+            if source.column is None:
+                kind = next(k for k in _SOURCE_KINDS if getattr(source, k) is not None)
+                derivations[name] = (kind, tuple(found))
             if source.column is None and source.value is None:
                 joiner = " or " if source.coalesce is not None else " + "
                 shown[name] = _source_cells(found, joiner, hidden)
             if (table.name, name) in self._formats:
                 formats[name] = self._formats[(table.name, name)]
+            if column.money:
+                number_formats[name] = self.tables[table.name].number_format
         return TablePlan(
-            path, read, expressions, labels, formats, mapped, spellings, out_of_scope, shown
+            path,
+            read,
+            expressions,
+            labels,
+            formats,
+            mapped,
+            spellings,
+            out_of_scope,
+            shown,
+            derivations,
+            number_formats,
         )
 
 
@@ -1077,19 +1119,26 @@ def xlsx_header_row(path: Path, sheet_name: str | None = None) -> int:
         return 1
 
 
+def _sheet_target(book: zipfile.ZipFile, sheet_name: str | None) -> str | None:
+    """The part of a workbook holding the sheet (default: the first); None if it has none."""
+    workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+    sheets = workbook.findall(f"{_SHEET_XML}sheets/{_SHEET_XML}sheet")
+    named = [s for s in sheets if sheet_name is None or s.get("name") == sheet_name]
+    first = named[0] if named else None
+    relations = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    if first is None:
+        return None
+    target = next(
+        (r.get("Target", "") for r in relations if r.get("Id") == first.get(_RELATIONS)), ""
+    )
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
 def _first_filled_row(path: Path, sheet_name: str | None = None) -> int:
     with zipfile.ZipFile(path) as book:
-        workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
-        sheets = workbook.findall(f"{_SHEET_XML}sheets/{_SHEET_XML}sheet")
-        named = [s for s in sheets if sheet_name is None or s.get("name") == sheet_name]
-        first = named[0] if named else None
-        relations = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
-        if first is None:
+        target = _sheet_target(book, sheet_name)
+        if target is None:
             return 1
-        target = next(
-            (r.get("Target", "") for r in relations if r.get("Id") == first.get(_RELATIONS)), ""
-        )
-        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
         with book.open(target) as sheet:
             for _, element in ElementTree.iterparse(sheet):
                 if element.tag == f"{_SHEET_XML}row":
@@ -1102,6 +1151,68 @@ def _first_filled_row(path: Path, sheet_name: str | None = None) -> int:
                         return int(element.get("r", "1"))
                     element.clear()
     return 1
+
+
+def column_letters(number: int) -> str:
+    """A spreadsheet's name for its column `number` (from 1): A, ..., Z, AA, AB, ...
+
+    Example
+    -------
+    >>> column_letters(1), column_letters(26), column_letters(28)
+    ('A', 'Z', 'AB')
+    """
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _column_number(reference: str) -> int:
+    """The column of a cell reference (`C7` -> 3)."""
+    number = 0
+    for character in reference:
+        if not character.isalpha():
+            break
+        number = number * 26 + ord(character.upper()) - ord("A") + 1
+    return number
+
+
+def xlsx_first_column(path: Path, sheet_name: str | None = None) -> int:
+    """The sheet's column (from 1) where the reader's table starts: the first column with
+    anything in it (the reader passes over empty columns on the left, as over empty rows
+    above), so that a header's position can be told as the spreadsheet's letter. Read from
+    the sheet's XML; 1 for a workbook laid out otherwise than Excel lays it out."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            target = _sheet_target(book, sheet_name)
+            if target is None:
+                return 1
+            first = 0
+            with book.open(target) as sheet:
+                for _, element in ElementTree.iterparse(sheet):
+                    if element.tag == f"{_SHEET_XML}c":
+                        filled = any(
+                            (v.text or "").strip()
+                            for v in element.iter()
+                            if v.tag in (f"{_SHEET_XML}v", f"{_SHEET_XML}t")
+                        )
+                        number = _column_number(element.get("r", ""))
+                        if filled and number and (not first or number < first):
+                            first = number
+                    elif element.tag == f"{_SHEET_XML}row":
+                        element.clear()
+            return first or 1
+    except (KeyError, ValueError, OSError, ElementTree.ParseError, zipfile.BadZipFile):
+        return 1
+
+
+def sheet_first_column(path: Path | DatabaseTable, sheet: str | None = None) -> int:
+    """For a workbook, the sheet's column where its table starts (`xlsx_first_column`), so
+    that `one_column_twice` names columns by their letters; 0 for any other file."""
+    if isinstance(path, Path) and path.suffix.lower() == ".xlsx":
+        return xlsx_first_column(path, sheet)
+    return 0
 
 
 def header_line(

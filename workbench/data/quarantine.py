@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from workbench.data.checks import EUROPEAN_NUMBERS, THREE_DECIMALS_SAID, UK_NUMBERS
 from workbench.data.reading import (
     QUARANTINE_KINDS,
     LoadedData,
@@ -31,6 +32,7 @@ from workbench.spreadsheet import neutralised
 __all__ = [
     "MOSTLY_QUARANTINED",
     "SET_ASIDE_KINDS",
+    "ambiguous_amounts",
     "dropped_zeros",
     "mostly_quarantined",
     "quarantine_problems",
@@ -239,7 +241,18 @@ def mostly_quarantined(data: LoadedData, share: float = MOSTLY_QUARANTINED) -> l
             else "; check the file's columns against `workbench schema`"
         )
         referred = _REFERENCES.get(kind)
-        if referred is not None:
+        zeros = _leading_zeros(rows, kind) if referred is not None else None
+        if zeros is not None:
+            # Most of them name ids the other file holds once leading zeros are ignored: the
+            # zeros are the cause, not two extracts that do not go together.
+            count, advice = zeros
+            other = data.reports.get("people")
+            index = other.file.name if other is not None else "the people file"
+            look = (
+                f"; the likely cause is leading zeros: {count} of these rows name a {referred} "
+                f"that {index} holds once leading zeros are ignored. {advice}"
+            )
+        elif referred is not None:
             # Rows naming people (or households) the person index does not have: most often
             # two extracts that do not go together, not a file read the wrong way.
             other = data.reports.get("people")
@@ -257,6 +270,23 @@ def mostly_quarantined(data: LoadedData, share: float = MOSTLY_QUARANTINED) -> l
             f"See `workbench validate --quarantine-out FILE` for every row{look}"
         )
     return found
+
+
+# How a reference's reason says the id is found once leading zeros are ignored, before the
+# advice (`workbench.data.reading.lost_zeros`).
+_ZEROS_IGNORED = " once leading zeros are ignored: "
+
+
+def _leading_zeros(rows: pl.DataFrame, kind: str) -> tuple[int, str] | None:
+    """When most of a file's quarantined rows of `kind` (an unknown person or household)
+    name an id found once leading zeros are ignored: how many do, and the advice their
+    reasons give; else None."""
+    ours = rows.filter(quarantine_kind(pl.col("reason")) == kind)
+    zeros = ours.filter(pl.col("reason").str.contains(_ZEROS_IGNORED, literal=True))
+    if zeros.height * 2 <= ours.height:
+        return None
+    advice = zeros.get_column("reason")[0].split(_ZEROS_IGNORED, 1)[1].split("; ")[0]
+    return zeros.height, advice
 
 
 def dropped_zeros(data: LoadedData) -> list[str]:
@@ -292,6 +322,7 @@ def dropped_zeros(data: LoadedData) -> list[str]:
                 matches,
                 (name, column, label, report.file.name),
                 (other, other_column, other_label, other_file),
+                data.derivations,
             )
             value, match = matches.row(0)
             found.append(
@@ -299,6 +330,55 @@ def dropped_zeros(data: LoadedData) -> list[str]:
                 f"not found in {other_file} match ids there once leading zeros are ignored "
                 f"({value} and {match}): {lost}"
             )
+    return found
+
+
+def ambiguous_amounts(data: LoadedData) -> list[str]:
+    """One plain sentence per file and money column whose rows were quarantined for an
+    amount with three decimal places (`1.234`: £1.234, or £1,234 as European number formats
+    write it) because the profile does not say how the file writes numbers: how many, the
+    first, and the line to add. When most of the file's rows are so, the file is said to
+    look written the European way: a tester's extract had thousands, one reason each.
+
+    Example
+    -------
+    >>> ambiguous_amounts(load_folder("extract", profile="profile.yaml"))  # doctest: +SKIP
+    ['awards.csv: 3 of 4 rows have three decimal places in Earnings ...']
+    """
+    problems = quarantine_problems(data.quarantine)
+    ours = problems.filter(pl.col("reason").str.contains(THREE_DECIMALS_SAID, literal=True))
+    found = []
+    for (table, file, column), group in ours.group_by(
+        "table", "file", "column", maintain_order=True
+    ):
+        report = data.reports.get(str(table))
+        if report is None:
+            continue
+        rows = group.get_column("row")
+        count, first = rows.n_unique(), int(rows.sort()[0])
+        value = data.quarantine.filter(
+            (pl.col("table") == table) & (pl.col("row") == first) & (pl.col("column") == column)
+        ).get_column("value")
+        shown = f"{value[0]}, " if value.len() and value[0] is not None else ""
+        said = (
+            f"{file}: {count} of {report.read} rows have three decimal places in {column} "
+            f"({shown}first at row {first}), which reads two ways: £1.234, or £1,234 as "
+            "European number formats write it. "
+        )
+        if count * 2 > report.read:
+            said += (
+                f"Most of the file is written so: it looks written with points between "
+                f"thousands; if it is, say number_format: '{EUROPEAN_NUMBERS}' beside its file "
+                f"in the profile (tables.{table}.number_format), else number_format: "
+                f"'{UK_NUMBERS}'"
+            )
+        else:
+            said += (
+                f"Say which beside its file in the profile (tables.{table}.number_format): "
+                f"number_format: '{UK_NUMBERS}' (a decimal point) or number_format: "
+                f"'{EUROPEAN_NUMBERS}' (a decimal comma)"
+            )
+        found.append(said + "; until then those rows are quarantined")
     return found
 
 

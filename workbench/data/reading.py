@@ -61,6 +61,7 @@ from workbench.data.checks import (
     DATE_FORMATS,
     FIRST_DATA_ROW,
     QUARANTINE_SCHEMA,
+    THREE_DECIMALS_SAID,
     DateFormat,
     check_rows,
     first_match,
@@ -81,6 +82,7 @@ from workbench.data.profiles import (
     header_line,
     load_profile,
     one_column_twice,
+    sheet_first_column,
     with_placeholder_hints,
     with_source_values,
     workbook_sheets,
@@ -140,7 +142,13 @@ QUARANTINE_KINDS: tuple[tuple[str, str], ...] = (
     ("(household_id) in", "unknown household"),
     ("(person_id) in", "unknown person"),
     ("outside the plausible range", "implausible value"),
+    (THREE_DECIMALS_SAID, "amount reads two ways"),
 )
+
+
+# Per table, per contract column a profile derives: how (`concat`, `split`, `coalesce`,
+# `pad`, `value`) and from which of the file's columns.
+Derivations = dict[str, dict[str, tuple[str, tuple[str, ...]]]]
 
 
 @dataclass(frozen=True)
@@ -179,6 +187,9 @@ class LoadedData:
     # Per table read through the profile, the source's name for each contract column (as the
     # quarantine names it), for the reference checks `combine_loaded` makes after the load.
     source_columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Per table read through the profile, each column it makes otherwise than by reading one
+    # column as it is: how, and from which columns (`TablePlan.derivations`).
+    derivations: Derivations = field(default_factory=dict)
 
     def lazy(self, table: str) -> pl.LazyFrame:
         """The accepted rows of `table` as a LazyFrame; a WorkbenchError if it was not loaded."""
@@ -545,15 +556,18 @@ def _refuse_a_title(path: Path, rows: list[list[str]]) -> None:
     )
 
 
-def _refuse_read_twice(path: Path, headers: list[str], names: list[str], row: int) -> None:
+def _refuse_read_twice(
+    path: Path, headers: list[str], names: list[str], row: int, sheet: str | None = None
+) -> None:
     """A DataFileError for a column to be read that the file holds twice under one name:
     the reader would read one of them and drop the other unseen."""
     for name in names:
         if headers.count(name) > 1:
             numbers = [n for n, h in enumerate(headers, start=1) if h == name]
+            said = one_column_twice(headers, numbers, sheet_first_column(path, sheet))
             raise DataFileError(
                 path,
-                f"{one_column_twice(headers, numbers)}: keep one, or rename the other",
+                f"{said}: keep one, or rename the other",
                 row=row,
                 column=name,
             )
@@ -696,7 +710,8 @@ def _open_xlsx(
 
     def read(names: list[str]) -> pl.DataFrame:
         if any(headers.count(name) > 1 for name in names):
-            _refuse_read_twice(path, headers, names, header_line(path, sheet_name, header_row))
+            row = header_line(path, sheet_name, header_row)
+            _refuse_read_twice(path, headers, names, row, sheet_name)
         return sheet.select(pl.col(named[name]).alias(name) for name in names)
 
     return headers, read
@@ -866,7 +881,12 @@ def _unreadable(path: Path | database.DatabaseTable, fmt: str, error: Exception)
 
 
 def _match_headers(
-    path: Path, table: Table, headers: list[str], wanted: tuple[str, ...], row: int = 1
+    path: Path,
+    table: Table,
+    headers: list[str],
+    wanted: tuple[str, ...],
+    row: int = 1,
+    sheet: str | None = None,
 ) -> dict[str, str]:
     """Map each wanted column to the file's header for it; a DataFileError if a required one
     is missing or two headers claim the same column (naming the header's `row`)."""
@@ -881,7 +901,8 @@ def _match_headers(
         if len(hits) > 1:  # (a column twice that is not read is left out, unseen)
             raise DataFileError(
                 path,
-                f"{one_column_twice(headers, twice[name])}: keep one, or rename the other",
+                f"{one_column_twice(headers, twice[name], sheet_first_column(path, sheet))}: "
+                "keep one, or rename the other",
                 row=row,
                 column=name,
             )
@@ -983,7 +1004,7 @@ def _read_raw(
         else:
             assert isinstance(path, Path)  # only a table a profile maps is read by a query
             row = header_line(path, sheet, header_row)
-            matched = _match_headers(path, table, headers, wanted, row)
+            matched = _match_headers(path, table, headers, wanted, row, sheet)
             raw = read(list(matched.values())).rename({v: k for k, v in matched.items()})
     except WorkbenchError:
         raise
@@ -1071,6 +1092,9 @@ def _load_table(
             filled_in=filled_in,
             repeats_once=profile is not None and profile.reads_repeats_once(table.name),
             labels=plan.labels if plan is not None else None,
+            # Only delimited text writes numbers as text in a locale's way: a workbook's and
+            # a parquet file's numbers are numbers.
+            number_formats=plan.number_formats if plan is not None and fmt == "csv" else None,
         )
     except DataFileError as error:  # (month-first dates) named as the source names the column
         raise _renamed_and_renumbered(error, plan, below) from None
@@ -1287,6 +1311,7 @@ def load_folder(
             },
             profile=chosen.path if chosen is not None else None,
             source_columns={n: dict(p.plan.labels) for n, p in loaded.items() if p.plan},
+            derivations={n: dict(p.plan.derivations) for n, p in loaded.items() if p.plan},
         )
     )
     if kept:
@@ -1383,6 +1408,7 @@ def check_references(data: LoadedData) -> LoadedData:
                         data.source_columns.get(other, {}).get(other_column, other_column),
                         other_file,
                     ),
+                    data.derivations,
                 )
                 match = pl.col(column).replace_strict(
                     matches["value"], matches["match"], default=None, return_dtype=pl.String
@@ -1459,23 +1485,40 @@ def zero_matches(values: pl.Series, known: pl.Series) -> pl.DataFrame:
 
 
 def lost_zeros(
-    matches: pl.DataFrame, referring: tuple[str, str, str, str], referred: tuple[str, str, str, str]
+    matches: pl.DataFrame,
+    referring: tuple[str, str, str, str],
+    referred: tuple[str, str, str, str],
+    derivations: Derivations | None = None,
 ) -> str:
     """What to do about ids that match once leading zeros are ignored (`zero_matches`):
     the side written shorter lost its zeros (Excel holds an id typed as a number so, and
     writes it so), named as its file names the column, with the profile entry that pads it
     back. `referring` and `referred` are each (table, contract column, column as the file
-    names it, file)."""
+    names it, file); `derivations`, how a profile makes its derived columns
+    (`LoadedData.derivations`): a column made by `concat`, `split` or `coalesce` of several
+    columns is not one `pad` can read, so the advice names the file's columns it is made
+    from and says the export (or the derivation) must keep the zeros."""
     value, match = matches.row(0)
     table, column, label, file = referred if len(match) < len(value) else referring
     widths = matches.select(
         pl.max_horizontal(pl.col("value").str.len_chars(), pl.col("match").str.len_chars())
     ).to_series()
     width = int(widths.mode().max())  # type: ignore[arg-type]
+    kind, sources = (derivations or {}).get(table, {}).get(column, ("column", (label,)))
+    if kind in ("column", "pad") or (kind == "coalesce" and len(sources) == 1):
+        padded = sources[0]
+        return (
+            f"Excel may have dropped the zeros from {padded} in {file}: format that column as "
+            f"text and export again, or read it through a source profile as tables.{table}."
+            f"columns.{column}: {{pad: {{column: {padded}, width: {width}}}}}"
+        )
+    named = " and ".join(sources) if sources else label
+    those = "that column" if len(sources) == 1 else "those columns"
     return (
-        f"Excel may have dropped the zeros from {label} in {file}: format that column as text "
-        f"and export again, or read it through a source profile as tables.{table}.columns."
-        f"{column}: {{pad: {{column: {label}, width: {width}}}}}"
+        f"Excel may have dropped the zeros from {named} in {file}: format {those} as text and "
+        f"export again. The profile makes {column} from {label} by {kind} "
+        f"(tables.{table}.columns.{column}), and pad reads one column as it is, so it cannot "
+        "give the zeros back there: the export (or whatever makes the column) must keep them"
     )
 
 
@@ -1629,6 +1672,7 @@ def combine_loaded(*parts: LoadedData) -> LoadedData:
             row_numbers={k: v for part in parts for k, v in part.row_numbers.items()},
             profile=next((part.profile for part in parts if part.profile), None),
             source_columns={k: v for part in parts for k, v in part.source_columns.items()},
+            derivations={k: v for part in parts for k, v in part.derivations.items()},
         )
     )
 

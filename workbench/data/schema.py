@@ -92,6 +92,10 @@ class Column:
     # The plausible range of a date or decimal, both ends included: a value outside it (a date
     # of birth in 9999, negative money) is quarantined. Defaults by type: `PLAUSIBLE`.
     plausible: tuple[object, object] | None = None
+    # A decimal that is an amount of money (pounds), not hours: in a file read through a
+    # source profile that does not say how it writes numbers, three decimal places (`1.234`)
+    # read two ways (`workbench.data.checks`).
+    money: bool = False
 
     @property
     def plausible_range(self) -> tuple[object, object] | None:
@@ -152,8 +156,8 @@ def _d(name: str, required: bool, meaning: str) -> Column:
     return Column(name, "date", required, meaning)
 
 
-def _m(name: str, meaning: str) -> Column:
-    return Column(name, "decimal", False, meaning)
+def _m(name: str, meaning: str, money: bool = True) -> Column:
+    return Column(name, "decimal", False, meaning, money=money)
 
 
 def _e(name: str, allowed: Iterable[str], required: bool, meaning: str) -> Column:
@@ -277,7 +281,7 @@ FUNDED_PLACES = Table(
         _d("child_date_of_birth", True, "Child's date of birth."),
         _s("postcode", False, "UK postcode.", "postcode"),
         _e("funding_stream", FUNDING_STREAMS, True, "Which entitlement funds the place."),
-        _m("hours_per_week", "Funded hours a week."),
+        _m("hours_per_week", "Funded hours a week.", money=False),
     ),
 )
 

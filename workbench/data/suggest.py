@@ -57,7 +57,9 @@ from workbench.data.profiles import (
     TEXT_SUFFIXES,
     date_format_from,
     default_separator,
+    one_column_twice,
     parse_profile,
+    sheet_first_column,
     value_key,
     workbook_sheets,
 )
@@ -69,7 +71,7 @@ from workbench.data.reading import (
     is_utf8,
     looks_like_title,
     open_text,
-    read_as_text,
+    read_with_headers,
     xlsx_header_row,
 )
 from workbench.data.schema import TABLES, Column, Table
@@ -565,6 +567,9 @@ class TableSuggestion:
     wanted: tuple[tuple[str, tuple[str, ...]], ...] = ()
     sheet: str | None = None  # a workbook's sheet holding the table, when not the first
     header_row: int | None = None  # the header's row, below a title or notes
+    # Headers written twice exactly (`Payment Amount` in columns 3 and 8): neither column is
+    # read, nor suggested for any contract column. (header, how its columns are said)
+    twice: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -697,6 +702,7 @@ class ProfileSuggestion:
             if t.separator:
                 named = SEPARATOR_WORDS[t.separator][1]
                 notes.append(f"{t.table}: {t.file} is read as separated by {named}: check it")
+            notes += [f"{t.table}: {t.file}: {_twice_note(said)}" for _, said in t.twice]
         seconds = {file: (table, read) for file, table, read in self.alike}
         near = dict(self.near)
         notes += [
@@ -708,6 +714,14 @@ class ProfileSuggestion:
             for name in self.unmatched
         ]
         return notes
+
+
+def _twice_note(said: str) -> str:
+    """What to do about a header written twice, which the suggestion leaves out."""
+    return (
+        f"{said}, so neither is read, nor suggested for any contract column: if it holds "
+        "one, keep one of the two in the file (or rename the other) and suggest again"
+    )
 
 
 def _wanted_note(t: TableSuggestion, by: tuple[str, ...]) -> str:
@@ -818,49 +832,66 @@ def _workbook_layouts(path: Path) -> list[_TextFile]:
     return layouts or [_TextFile()]
 
 
-def _facts(path: Path, fmt: str, layout: _TextFile) -> list[ColumnFacts]:
-    frame = read_as_text(
+# A file's headers written twice exactly, each with how its columns are said
+# (`one_column_twice`): the reader leaves them out, so nothing is suggested for them.
+_Twice = tuple[tuple[str, str], ...]
+
+
+def _facts(path: Path, fmt: str, layout: _TextFile) -> tuple[list[ColumnFacts], _Twice]:
+    frame, headers = read_with_headers(
         path,
         layout.encoding or "utf-8",
         layout.separator,
         layout.sheet,
         layout.header_row,
     )
-    return [
+    first = sheet_first_column(path, layout.sheet) if fmt == "xlsx" else 0
+    twice = tuple(
+        (
+            header,
+            one_column_twice(
+                headers, [n for n, h in enumerate(headers, start=1) if h == header], first
+            ),
+        )
+        for header in dict.fromkeys(h for h in headers if headers.count(h) > 1)
+    )
+    facts = [
         describe_column(h, frame[h], read=not _special(h), excel=fmt == "xlsx")
         for h in frame.columns
     ]
+    return facts, twice
 
 
-def _best_sheet(path: Path, fmt: str) -> tuple[list[ColumnFacts], _TextFile]:
-    """A workbook's columns, from the sheet (and its header's row) whose columns fit a
-    contract table best: the first sheet unless another fits better (a workbook opening
-    on notes)."""
-    best: tuple[float, list[ColumnFacts], _TextFile] | None = None
+def _best_sheet(path: Path, fmt: str) -> tuple[list[ColumnFacts], _Twice, _TextFile]:
+    """A workbook's columns (and its headers written twice), from the sheet (and its
+    header's row) whose columns fit a contract table best: the first sheet unless another
+    fits better (a workbook opening on notes)."""
+    best: tuple[float, list[ColumnFacts], _Twice, _TextFile] | None = None
     for layout in _workbook_layouts(path):
         try:
-            facts = _facts(path, fmt, layout)
+            facts, twice = _facts(path, fmt, layout)
         except DataFileError:
             continue
         share = max((_fit(t, path.name, facts).share for t in TABLES.values()), default=0.0)
         if best is None or share > best[0]:
-            best = (share, facts, layout)
+            best = (share, facts, twice, layout)
     if best is None:
-        return _facts(path, fmt, _TextFile()), _TextFile()  # the reader says why not
-    return best[1], best[2]
+        return *_facts(path, fmt, _TextFile()), _TextFile()  # the reader says why not
+    return best[1], best[2], best[3]
 
 
 def _read_folder(
     folder: Path,
-) -> tuple[dict[str, list[ColumnFacts]], list[str], dict[str, _TextFile]]:
+) -> tuple[dict[str, list[ColumnFacts]], list[str], dict[str, _TextFile], dict[str, _Twice]]:
     """Facts about every column of every file the workbench reads in `folder` (a .txt or .tsv
     file too, when it is delimited text); the others; how each text file not read the
-    default way is read."""
+    default way is read; each file's headers written twice (left out of its facts)."""
     if not folder.is_dir():
         raise DataFileError(folder, "is not a folder: give the folder holding the extract")
     files: dict[str, list[ColumnFacts]] = {}
     others: list[str] = []
     texts: dict[str, _TextFile] = {}
+    doubled: dict[str, _Twice] = {}
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not path.is_file():
             continue
@@ -871,9 +902,9 @@ def _read_folder(
             continue
         try:
             if fmt == "xlsx":
-                files[path.name], text = _best_sheet(path, fmt)
+                files[path.name], twice, text = _best_sheet(path, fmt)
             else:
-                files[path.name] = _facts(path, fmt, text)
+                files[path.name], twice = _facts(path, fmt, text)
         except DataFileError:
             if path.suffix.lower() not in TEXT_SUFFIXES:
                 raise
@@ -881,7 +912,9 @@ def _read_folder(
             continue
         if text != _TextFile():
             texts[path.name] = text
-    return files, others, texts
+        if twice:
+            doubled[path.name] = twice
+    return files, others, texts, doubled
 
 
 def _special(header: str) -> bool:
@@ -1052,7 +1085,7 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
     Nothing is written; `ProfileSuggestion.write` writes the YAML for a person to check.
     """
     folder = Path(folder)
-    files, others, texts = _read_folder(folder)
+    files, others, texts, doubled = _read_folder(folder)
     fits = [_fit(table, name, facts) for name, facts in files.items() for table in TABLES.values()]
     fits.sort(key=lambda f: (-f.share, list(TABLES).index(f.table.name), f.file))
     taken_tables: set[str] = set()
@@ -1097,6 +1130,7 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
                 wanted,
                 texts.get(fit.file, _TextFile()).sheet,
                 texts.get(fit.file, _TextFile()).header_row,
+                doubled.get(fit.file, ()),
             )
         )
     unmatched = tuple(sorted(set(files) - taken_files) + others)
@@ -1244,6 +1278,8 @@ class _ProfileWriter:
             self.line("      ", f"{name}: ???   required, and no column looks like it: map it")
         if t.unused:
             self.line("      ", f"not read: {', '.join(t.unused)}")
+        for _, said in t.twice:
+            self.line("      ", f"not read: {_twice_note(said)}")
         for name, by in t.wanted:
             self.line(
                 "      ",
