@@ -253,6 +253,57 @@ def test_without_a_name_the_details_wait_and_nothing_is_logged(listed: Path, tmp
         assert store.access_log().filter(pl.col("command") == "review view").height == 1
 
 
+def panel_text(panel: ReviewPanel) -> str:
+    """Everything the panel shows: every widget's text, value and choices."""
+    found, todo = [], [panel.widget]
+    while todo:
+        widget = todo.pop()
+        todo.extend(getattr(widget, "children", ()))
+        found.append(str(getattr(widget, "value", "") or ""))
+        found.extend(str(label) for label, _ in getattr(widget, "options", ()) or ())
+    return "\n".join(found)
+
+
+def test_without_a_name_no_child_is_named_anywhere_in_the_panel(listed: Path, tmp_path: Path):
+    # Names (and ages, from the same details) only once a view can be logged under a name:
+    # the heading over the details, the table, the Child box and the line saying what a click
+    # would record show the ids until then, and a search by name finds no one.
+    names = ("Ola", "Amy", "Zoe", "Khan", "Lee", "2 years")
+    with ReviewStore(tmp_path / "review.sqlite") as store:
+        panel = open_panel(listed, store)
+        shown = panel_text(panel)
+        assert [n for n in names if n in shown] == []
+        assert "<h2 class='wb-child'>P3</h2>" in panel.detail.value
+        assert [label.split(" \u00b7 ")[0] for label, _ in panel.row_select.options] == [
+            "P3",
+            "P1",
+            "DWP list row D9",
+        ]
+        assert "Age on the first day of term" not in panel.table.value
+        assert "no decision chosen yet for P3." in panel.ready.value
+        assert panel.apply_filters(name="khan").height == 0
+        assert panel.table.value == (
+            "<p>No children match these filters.</p><p class='wb-inset'>Children are found by "
+            "name once your name is in \u2018Your name\u2019 (every view of a child's details "
+            "is recorded with your name); until then, by their ids.</p>"
+        )
+        assert panel.apply_filters(name="p1")["person_id"].to_list() == ["P1"]
+        panel.reviewer.value = "x"  # no one's name: still no one to log the view under
+        assert [n for n in names if n in panel_text(panel)] == []
+        assert store.access_log().filter(pl.col("command") == "review view").height == 0
+        panel.reviewer.value = "B. Officer"
+        assert "<h2 class='wb-child'>Amy Lee</h2>" in panel.detail.value
+        assert panel.row_select.options[0][0].startswith("Amy Lee, 2 years 3 months")
+        assert "<td>Amy Lee</td><td>2 years 3 months</td>" in panel.table.value
+        assert "no decision chosen yet for Amy Lee." in panel.ready.value
+        assert panel.apply_filters(name="khan")["person_id"].to_list() == ["P3"]
+        views = store.access_log().filter(pl.col("command") == "review view")
+        assert views.select("user", "detail").rows() == [
+            ("B. Officer", f"list {panel.list_id}, child {key_of('person', 'P1')}"),
+            ("B. Officer", f"list {panel.list_id}, child {key_of('person', 'P3')}"),
+        ]
+
+
 def test_the_panel_names_the_proposed_match_only_once_the_officer_is_named(
     listed: Path, tmp_path: Path
 ):

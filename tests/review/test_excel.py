@@ -35,6 +35,7 @@ from workbench.review.workbook import (
     COLUMNS,
     IMPORTABLE_FORMATS,
     LOCKED_COLUMNS,
+    WRAPPED,
     edited_columns,
     exported_on,
     row_checksum,
@@ -185,14 +186,14 @@ def test_round_trip_records_exactly_the_officers_decisions(store, exported):
 
 
 def as_format(path: Path, version: int) -> Path:
-    """The workbook as the workbench wrote it in an earlier format: format 4 without
-    `dfe_checks`, format 3 without `record_link` too; each row's checksum over that format's
-    locked columns."""
+    """The workbook as the workbench wrote it in an earlier format: format 5 without
+    `outreach_sent`, format 4 without `dfe_checks` too, format 3 without `record_link` too;
+    each row's checksum over that format's locked columns."""
     book = openpyxl.load_workbook(path)
     sheet, meta = book["Review"], book["workbench"]
     header = [cast(str, cell.value) for cell in sheet[1]]
     list_id = cast(str, next(row[1].value for row in meta.iter_rows() if row[0].value == "list_id"))
-    for column in ("dfe_checks", "record_link")[: 5 - version]:
+    for column in ("outreach_sent", "dfe_checks", "record_link")[: 6 - version]:
         sheet.delete_cols(header.index(column) + 1)
         header.remove(column)
     locked = IMPORTABLE_FORMATS[f"workbench-review-{version}"]
@@ -218,12 +219,13 @@ def type_by_header(path: Path, edits: dict[int, dict[str, CellValue]]) -> None:
     book.save(path)
 
 
-@pytest.mark.parametrize("version", [3, 4])
+@pytest.mark.parametrize("version", [3, 4, 5])
 def test_a_workbook_exported_in_an_earlier_format_still_imports(store, exported, version):
     list_id, book = exported
     old = as_format(book, version)
-    assert "dfe_checks" not in read_rows(old)[0]
-    assert ("record_link" in read_rows(old)[0]) == (version == 4)
+    assert "outreach_sent" not in read_rows(old)[0]
+    assert ("dfe_checks" in read_rows(old)[0]) == (version == 5)
+    assert ("record_link" in read_rows(old)[0]) == (version >= 4)
     type_by_header(old, {ROW["P1"]: {"decision": "contact"}, ROW["P4"]: {"tier": "possible"}})
     assert problems_of(store, old) == [(ROW["P4"], "tier")]  # a changed cell is still named
     type_by_header(old, {ROW["P4"]: {"tier": "likely"}})
@@ -258,6 +260,7 @@ def test_export_writes_one_row_per_child_with_plain_english_reasons(exported):
         "record_link": "No record linkage: found from the council's own records.",
         "earlier_decisions": None,
         "dfe_checks": None,
+        "outreach_sent": None,
         "reason_codes": "income_support",
         "evidence_as_written": "income_support: award A1 of parent/carer P0",
         "decision": None,
@@ -1266,3 +1269,121 @@ def test_a_rerun_list_workbook_says_children_were_decided_on_the_earlier_list(tm
     assert "Nothing decided on this list; 2 of its 4 children were decided on another list" in (
         about
     )
+
+
+def test_the_import_names_are_importable_where_its_docstring_says():
+    """The docstring names the module its names can also be imported from: each is there, as
+    the same object (``from workbench.review import ReadAs`` for ``ImportResult.read_as``)."""
+    import importlib
+    import re
+
+    doc = excel_import.__doc__ or ""
+    homes = re.findall(r"Every name here is also\s+importable from `([\w.]+)`", doc)
+    assert homes == ["workbench.review"]
+    home = importlib.import_module(homes[0])
+    assert excel_import.__all__ == [
+        "ImportResult",
+        "ReadAs",
+        "ReviewImportError",
+        "RowProblem",
+        "import_review_workbook",
+    ]
+    for name in excel_import.__all__:
+        assert getattr(home, name, None) is getattr(excel_import, name), name
+        assert name in home.__all__, name
+
+
+def test_the_workbook_says_when_each_family_was_already_sent_for_contact(store, clock, tmp_path):
+    """`outreach_sent`: each outreach export of a list of the offer that sent the child,
+    newest first, as `review outreach` counts them: one whose file was replaced before it was
+    sent is not, nor a send for another offer; a council child's DWP-list row sent while it
+    was listed on its own is, marked as the row's."""
+    candidates = candidate_list()
+    first = register_list(store, candidates, "r-1", RULE_SET, {"people.csv": "ab"}, KEY)
+    p1 = store.record_decision(first, K1, "contact", "A Jones").decision_id
+    p2 = store.record_decision(first, K2, "contact", "A Jones").decision_id
+    dwp = store.record_decision(first, K_DWP, "contact", "A Jones").decision_id
+    clock.day = "2026-09-03"
+    store.record_outreach_export(
+        first, "/x/a.csv", [(K1, p1), (K_DWP, dwp)], user="B Cole", detail="x"
+    )
+    clock.day = "2026-09-04"
+    unsent = store.record_outreach_export(first, "/x/b.csv", [(K2, p2)], user="B Cole", detail="x")
+    clock.day = "2026-09-05"
+    store.record_outreach_export(first, "/x/b.csv", [], user="B Cole", detail="x", replaces=unsent)
+    # A re-run of the offer, D9 now linked to P2; P1 sent again from it (a reminder).
+    rerun_rows = candidates.filter(pl.col("dwp_record_id").is_null()).with_columns(
+        pl.when(pl.col("person_id") == "P2").then(pl.lit("D9")).alias("dwp_record_id")
+    )
+    rerun = register_list(store, rerun_rows, "r-2", RULE_SET, {"people.csv": "ab"}, KEY)
+    again = store.record_decision(rerun, K1, "contact", "A Jones").decision_id
+    clock.day = "2026-09-10"
+    store.record_outreach_export(rerun, "/x/c.csv", [(K1, again)], user="C Dunn", detail="x")
+    # Another offer's list sending P4 is not this offer's outreach.
+    other_rows = candidates.with_columns(pl.lit("free_school_meals").alias("initiative"))
+    other = register_list(store, other_rows, "r-3", "free_school_meals@1", {}, KEY)
+    p4 = store.record_decision(other, K4, "contact", "A Jones").decision_id
+    store.record_outreach_export(other, "/x/d.csv", [(K4, p4)], user="C Dunn", detail="x")
+
+    book = export_review_workbook(store, rerun, rerun_rows, tmp_path / "rerun.xlsx", key=KEY)
+    sent = {row["person_id"]: row["outreach_sent"] for row in read_rows(book)}
+    assert sent == {
+        "P1": "sent for contact on 10 September 2026 by C Dunn (outreach export 4, this list)\n"
+        "sent for contact on 3 September 2026 by B Cole (outreach export 1, list of "
+        "2026-09-01, run r-1)",
+        "P2": "as the DWP-list row: sent for contact on 3 September 2026 by B Cole (outreach "
+        "export 1, list of 2026-09-01, run r-1)",
+        "P4": None,
+    }
+    assert "outreach_sent" in WRAPPED
+    # Imported as any workbook is: the column is locked like the others.
+    type_by_header(book, {2: {"decision": "defer"}, 3: {"outreach_sent": ""}})
+    assert problems_of(store, book) == [(3, "outreach_sent")]
+
+
+def test_the_about_sheet_and_the_command_count_link_decisions(tmp_path, monkeypatch):
+    """A link confirmed or rejected is a decision too (not about what happens next): the
+    workbook and `review export` do not say "Nothing has been decided" when one was made."""
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())
+    written = write_assessed(tmp_path, ".csv")
+    path = tmp_path / "review.sqlite"
+    with ReviewStore(path, key=KEY) as opened:
+        list_id, _ = register_list_file(opened, written, KEY)
+        opened.record_decision(list_id, K_DWP, "link_confirmed", "A Jones")
+    runner = CliRunner()
+    args = ["--quiet", "review", "export", "--store", str(path), "--list", str(written)]
+
+    def export(name: str) -> tuple[str, str]:
+        done = runner.invoke(app, [*args, "--out", str(tmp_path / name)])
+        assert done.exit_code == 0, done.output
+        sheet = openpyxl.load_workbook(tmp_path / name)["About"]["A"]
+        return " ".join(done.output.split()), "\n".join(str(c.value) for c in sheet)
+
+    said, about = export("links.xlsx")
+    assert "Nothing has been decided" not in said + about
+    assert (
+        "No child has a decision about what happens next; 1 DWP-list link decided "
+        "(1 confirmed) on this list: import it once filled in" in said
+    )
+    assert (
+        "No outcome decided on this list; 1 DWP-list link decided (1 confirmed)\n"
+        "When this workbook was written, none of the 4 children on this list had a decision "
+        "about what happens next. On this list, 1 DWP-list link decided (1 confirmed): a link "
+        "decision says only whether a DWP-list row is the child proposed, not what happens "
+        "next, so a child with no other decision still needs one.\n"
+    ) in about
+    with ReviewStore(path, key=KEY) as opened:
+        # Counted by the latest link decision about each row: this one is now rejected.
+        opened.record_decision(list_id, K_DWP, "link_rejected", "A Jones", "not the same child")
+        opened.record_decision(list_id, K2, "defer", "A Jones")
+    said, about = export("both.xlsx")
+    assert (
+        "1 of the 4 children already have a decision on this list (shown in its "
+        "earlier_decisions column); 1 DWP-list link decided (1 rejected) on this list: "
+        "import" in said
+    )
+    assert "1 of the 4 children have a decision; 1 DWP-list link decided (1 rejected)\n" in about

@@ -76,7 +76,7 @@ def review_export_command(
     )
     use_profile(profile)
     from workbench.review import ReviewStore, load_key
-    from workbench.review.excel import decided_elsewhere, export_list_file
+    from workbench.review.excel import decided_elsewhere, export_list_file, links_decided_text
 
     with ReviewStore(store) as review_store:
         list_id, written = export_list_file(
@@ -84,17 +84,21 @@ def review_export_command(
         )
         progress = review_store.progress(list_id)
         elsewhere = decided_elsewhere(review_store, list_id)
-    decided = progress["decided"]
+    decided, links = progress["decided"], links_decided_text(progress["by_decision"])
     so_far = (
         f"{decided} of the {decided + progress['undecided']} children already have a decision "
         "on this list (shown in its earlier_decisions column)"
         if decided
-        else f"Nothing has been decided on this list; {elsewhere} of its children have a "
-        "decision standing from another list of the offer (shown in its earlier_decisions "
-        "column)"
+        else f"{'No outcome' if links else 'Nothing has been'} decided on this list; "
+        f"{elsewhere} of its children have a decision standing from another list of the offer "
+        "(shown in its earlier_decisions column)"
         if elsewhere
+        else "No child has a decision about what happens next"
+        if links
         else "Nothing has been decided"
     )
+    if links:  # decisions too, though a child with no other still needs one
+        so_far += f"; {links} on this list"
     typer.echo(
         f"Review workbook for list {list_id} written to {written} (owner-only). {so_far}: "
         "import it once filled in with `workbench review import`."

@@ -42,6 +42,7 @@ _LAZY = {
     "ReviewStore": "store",
     "decision_hash": "store",
     "ImportResult": "excel_import",
+    "ReadAs": "excel_import",
     "ReviewImportError": "excel_import",
     "RowProblem": "excel_import",
     "export_list_file": "excel",
@@ -64,6 +65,7 @@ if TYPE_CHECKING:  # the lazy names' own types, for type checkers and editors
     )
     from workbench.review.excel_import import (
         ImportResult,
+        ReadAs,
         ReviewImportError,
         RowProblem,
         import_review_workbook,
@@ -107,6 +109,7 @@ __all__ = [
     "Decision",
     "ImportResult",
     "OutreachResult",
+    "ReadAs",
     "ReviewImportError",
     "ReviewPanel",
     "ReviewStore",

@@ -118,32 +118,69 @@ def decided_elsewhere(store: ReviewStore, list_id: str) -> int:
     return standing.filter(pl.col("list_id") != list_id).height
 
 
-def decided_text(decided: int, children: int, elsewhere: int = 0) -> tuple[str, str | None]:
+def links_decided_text(by_decision: Mapping[str, int]) -> str | None:
+    """How many DWP-list links a list's decisions settled, by their latest link decision
+    (`ReviewStore.progress`'s ``by_decision``); None when none was.
+
+    >>> links_decided_text({"link_confirmed": 2, "link_rejected": 1})
+    '3 DWP-list links decided (2 confirmed, 1 rejected)'
+    >>> links_decided_text({"contact": 4}) is None
+    True
+    """
+    confirmed = by_decision.get("link_confirmed", 0)
+    rejected = by_decision.get("link_rejected", 0)
+    if not confirmed + rejected:
+        return None
+    kinds = [f"{n} {kind}" for n, kind in ((confirmed, "confirmed"), (rejected, "rejected")) if n]
+    plural = "s" if confirmed + rejected != 1 else ""
+    return f"{confirmed + rejected} DWP-list link{plural} decided ({', '.join(kinds)})"
+
+
+def decided_text(
+    decided: int, children: int, elsewhere: int = 0, links: str | None = None
+) -> tuple[str, str | None]:
     """How many children of a list have an outcome decision on it (`ReviewStore.progress`),
-    as the About sheet's heading and sentence (None when nothing has been decided); and how
+    as the About sheet's heading and sentence (None when nothing has been decided); how
     many more have one standing from another list of the offer (a re-run's, an earlier
-    term's: `elsewhere`).
+    term's: `elsewhere`); and the DWP-list links decided on it (`links_decided_text`), which
+    are decisions too, though not about what happens next.
 
     >>> decided_text(0, 250, elsewhere=98)[0]
     'Nothing decided on this list; 98 of its 250 children were decided on another list'
+    >>> decided_text(0, 250, links="1 DWP-list link decided (1 confirmed)")[0]
+    'No outcome decided on this list; 1 DWP-list link decided (1 confirmed)'
     """
+    links_said = (
+        f" On this list, {links}: a link decision says only whether a DWP-list row is the "
+        "child proposed, not what happens next, so a child with no other decision still "
+        "needs one."
+        if links
+        else ""
+    )
     if not decided and elsewhere:
         return (
             f"Nothing decided on this list; {elsewhere} of its {children} children were "
             "decided on another list",
-            f"When this workbook was written, no decision had been recorded on this list, but "
+            f"When this workbook was written, no {'outcome ' if links else ''}decision had been "
+            f"recorded on this list, but "
             f"{elsewhere} of its {children} children had a decision standing from another list "
             "of this offer (an earlier run's or term's), shown in 'earlier_decisions'. A "
-            "decision you record here is a new one, and stands over the earlier.",
+            f"decision you record here is a new one, and stands over the earlier.{links_said}",
+        )
+    if not decided and links:
+        return (
+            f"No outcome decided on this list; {links}",
+            f"When this workbook was written, none of the {children} children on this list had "
+            f"a decision about what happens next.{links_said}",
         )
     if not decided:
         return "Nothing has been decided", None
     return (
-        f"{decided} of the {children} children have a decision",
+        f"{decided} of the {children} children have a decision" + (f"; {links}" if links else ""),
         f"When this workbook was written, {decided} of the {children} children on this list "
         "had a decision recorded on it (shown in 'earlier_decisions', with any on other lists "
         f"of this offer); {children - decided} had none yet. A decision you record for a "
-        "child already decided is a new one, and stands over the earlier.",
+        f"child already decided is a new one, and stands over the earlier.{links_said}",
     )
 
 
@@ -155,10 +192,11 @@ def _about_lines(
     caution: str | None = None,
     decided: int = 0,
     elsewhere: int = 0,
+    links: str | None = None,
 ) -> list[tuple[str, bool]]:
     """The About sheet, line by line: (text, is_heading)."""
     reason_needed = " and ".join(REASON_REQUIRED)
-    heading, so_far = decided_text(decided, rows, elsewhere)
+    heading, so_far = decided_text(decided, rows, elsewhere, links)
     return [
         (f"Review list: {title}", True),
         (
@@ -181,8 +219,9 @@ def _about_lines(
         ),
         ("What to do", True),
         (
-            "1. Read each row: tier, reasons, evidence, any earlier decisions and any answer "
-            "from DfE's eligibility checking service ('dfe_checks': evidence, not a decision).",
+            "1. Read each row: tier, reasons, evidence, any earlier decisions, any answer "
+            "from DfE's eligibility checking service ('dfe_checks': evidence, not a decision) "
+            "and when the family was already sent for contact ('outreach_sent').",
             False,
         ),
         ("2. Choose a decision from the drop-down in the yellow 'decision' column.", False),
@@ -224,11 +263,12 @@ def _write_about_sheet(
     caution: str | None = None,
     decided: int = 0,
     elsewhere: int = 0,
+    links: str | None = None,
 ) -> None:
     heading = book.add_format({"bold": True, "font_size": 12})
     body = book.add_format({"text_wrap": True, "valign": "top"})
     sheet.set_column(0, 0, 110)
-    lines = _about_lines(listed, rows, exported, title, caution, decided, elsewhere)
+    lines = _about_lines(listed, rows, exported, title, caution, decided, elsewhere, links)
     for number, (text, is_heading) in enumerate(lines):
         sheet.write_string(number, 0, text, heading if is_heading else body)
     sheet.protect()
@@ -287,6 +327,43 @@ def earlier_decisions_text(
     return {item: "\n".join(found) for item, found in lines.items()}
 
 
+def outreach_sent_text(
+    store: ReviewStore,
+    list_id: str,
+    item_keys: list[str],
+    dwp_keys: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """When each of these children was sent for contact, newest first, one line each: every
+    outreach export of a list of the offer that sent the child (`ReviewStore.outreach_exported`),
+    as `workbench review outreach` counts them (an export whose file was replaced before it
+    was sent does not). `dwp_keys` as for `earlier_decisions_text`: a send of the child's
+    DWP-list row, while it was listed on its own, is shown too, marked as the row's."""
+    lists = store.lists()
+    initiative = lists.filter(pl.col("list_id") == list_id)["initiative"].item()
+    offer = lists.filter(pl.col("initiative") == initiative).select(
+        "list_id", "run_id", pl.col("created_at").alias("list_created_at")
+    )
+    aliases = {dwp: item for item, dwp in (dwp_keys or {}).items() if dwp != item}
+    sent = (
+        store.outreach_exported()
+        .filter(~pl.col("replaced"), pl.col("item_key").is_in([*item_keys, *aliases]))
+        .join(offer, on="list_id", maintain_order="left")
+        .sort("export_seq", descending=True, maintain_order=True)
+    )
+    lines: dict[str, list[str]] = {}
+    for row in sent.iter_rows(named=True):
+        made = row["list_created_at"][:10]
+        where = "this list" if row["list_id"] == list_id else f"list of {made}, run {row['run_id']}"
+        line = (
+            f"sent for contact on {long_date(date.fromisoformat(row['exported_at'][:10]))} by "
+            f"{row['exported_by']} (outreach export {row['export_seq']}, {where})"
+        )
+        if row["item_key"] in aliases:
+            line = f"as the DWP-list row: {line}"
+        lines.setdefault(aliases.get(row["item_key"], row["item_key"]), []).append(line)
+    return {item: "\n".join(found) for item, found in lines.items()}
+
+
 _NO_DETAILS = "(not read: no data folder given)"
 
 
@@ -332,9 +409,9 @@ def _sheet_rows(
     details: ChildDetails | None = None,
 ) -> list[dict[str, str]]:
     """The locked values of every row, as the text the workbook shows."""
-    earlier = earlier_decisions_text(
-        store, list_id, candidates["item_key"].to_list(), dwp_row_keys(candidates, key)
-    )
+    item_keys, dwp_keys = candidates["item_key"].to_list(), dwp_row_keys(candidates, key)
+    earlier = earlier_decisions_text(store, list_id, item_keys, dwp_keys)
+    sent = outreach_sent_text(store, list_id, item_keys, dwp_keys)
     # DfE's answers about the same children from other lists of the offer too (a re-run's
     # list shows the checks made from the first), as `earlier_decisions` shows decisions.
     checks = _dfe_checks_text(store.initiative_check_results(list_id), list_id)
@@ -358,6 +435,7 @@ def _sheet_rows(
                 ),
                 "earlier_decisions": earlier.get(row["item_key"], ""),
                 "dfe_checks": checks.get(row["item_key"], ""),
+                "outreach_sent": sent.get(row["item_key"], ""),
                 "reason_codes": ";".join(row["reason_codes"]),
                 "evidence_as_written": row["evidence"] or "",
             }
@@ -444,7 +522,8 @@ def export_review_workbook(
     # of the offer after it (`ReviewStore.decided_since`), and the workbook shows those
     # recorded before it in `earlier_decisions`, as the review panel does.
     decided_upto = store.last_seq()
-    decided = store.progress(list_id)["decided"]
+    progress = store.progress(list_id)
+    decided, links = progress["decided"], links_decided_text(progress["by_decision"])
     elsewhere = decided_elsewhere(store, list_id)
     rows = _sheet_rows(store, list_id, shaped, words, key, details)
     title = details.title if details else listed["initiative"].replace("_", " ")
@@ -472,6 +551,7 @@ def export_review_workbook(
             details.caution if details else None,
             decided,
             elsewhere,
+            links,
         ),
     )
     return path
@@ -488,6 +568,7 @@ def _write_workbook(
     caution: str | None = None,
     decided: int = 0,
     elsewhere: int = 0,
+    links: str | None = None,
 ) -> None:
     options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(str(path), options) as book:
@@ -499,7 +580,7 @@ def _write_workbook(
         _write_review_sheet(book, review, listed["list_id"], rows, key)
         exported = datetime.now(UTC).date().isoformat()
         _write_about_sheet(
-            book, info, listed, len(rows), exported, title, caution, decided, elsewhere
+            book, info, listed, len(rows), exported, title, caution, decided, elsewhere, links
         )
         meta.write_string(0, 0, "format")
         meta.write_string(0, 1, FORMAT)

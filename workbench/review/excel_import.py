@@ -5,7 +5,7 @@
 every row (locked cells against their checksum, decisions, reasons, the reviewer's name)
 before recording anything, then, in one write transaction, refuses a row decided on since
 the workbook was exported and records all decisions, or none. Every name here is also
-importable from `workbench.review.excel`.
+importable from `workbench.review`, as the export's are (`export_review_workbook`).
 
 Example
 -------

@@ -137,6 +137,18 @@ def _panel_frame(
     )
 
 
+def _unnamed(frame: pl.DataFrame) -> pl.DataFrame:
+    """A panel frame as shown before the officer is named: no child's name or age, and
+    "find a child" matching the ids alone (a name found would tell who is on the list)."""
+    return frame.with_columns(
+        pl.lit(None, dtype=pl.String).alias("child_name"),
+        pl.lit(None, dtype=pl.String).alias("age"),
+        pl.concat_str("person_id", "dwp_record_id", separator=" ", ignore_nulls=True)
+        .str.to_lowercase()
+        .alias("_search"),
+    )
+
+
 FUNDED_CHOICES = {"yes": True, "no": False}
 
 
@@ -337,7 +349,10 @@ class ReviewPanel:
     reviewer
         The officer's name, as colleagues know it (two letters at least, else `UsageError`:
         `workbench.review.schema.names_someone`); when None, the panel asks for it once per
-        session, and a typed name that names no one is refused in the panel.
+        session, and a typed name that names no one is refused in the panel. Until a name
+        is given, with ``details`` too, no child's name or age is shown anywhere in the panel
+        (table, Child box, headings) and "find a child" matches ids only: who a child is is
+        shown only when the view can be logged under the officer's name.
     rule_set
         A rule set or an initiative name, for the plain-English reasons; by default the
         list's initiative.
@@ -374,6 +389,9 @@ class ReviewPanel:
         self.store, self.list_id, self.page_size = store, list_id, page_size
         self._details = details
         self._frame = _panel_frame(candidates, key, details)
+        # What the table, the Child box, the headings and the search use until the officer is
+        # named: who a child is is shown only when the view can be logged under a name.
+        self._frame_unnamed = _unnamed(self._frame) if details is not None else self._frame
         # A council child with a DWP-list row: the row's key while it was listed on its own,
         # whose decisions (a link confirmed, above all) are shown with the child's.
         self._dwp_keys = dwp_row_keys(self._frame, key)
@@ -547,7 +565,8 @@ class ReviewPanel:
             self.sort,
         ):
             control.observe(self._on_filter_change, names="value")
-        self.reviewer.observe(lambda _: self._render_detail(), names="value")
+        # A name given shows who the children are (table, Child box, details); none hides it.
+        self.reviewer.observe(lambda _: self._refresh(), names="value")
         self.page_number.observe(self._on_page_number, names="value")
         self.row_select.observe(self._on_row_select, names="value")
         self.previous_button.on_click(lambda _: self.page(self._page - 1))
@@ -688,7 +707,7 @@ class ReviewPanel:
 
     def _refresh(self) -> None:
         """Re-filter (the decisions may have changed), re-render the page and the progress."""
-        self._visible = filter_and_sort(self._frame, self._latest["item_key"], **self._filters)
+        self._visible = filter_and_sort(self._rows(), self._latest["item_key"], **self._filters)
         self._page = min(self._page, self.page_count)
         self._render_page()
         self._render_progress()
@@ -711,8 +730,22 @@ class ReviewPanel:
             f"Page {self._page} of {self.page_count} · {self._visible.height} rows shown "
             f"of {self._frame.height}"
         )
-        self.table.value = page_table_html(rows, self._selected, self._has_area, self._labels)
+        self.table.value = page_table_html(
+            rows, self._selected, self._has_area, self._labels
+        ) + self._unnamed_search_note(rows)
         self._render_detail()
+
+    def _unnamed_search_note(self, rows: pl.DataFrame) -> str:
+        """Why a search by name found no one, while the officer is not named."""
+        if not rows.is_empty() or not self._filters.get("name") or self._details is None:
+            return ""
+        if self._shown() is not None:
+            return ""
+        return (
+            "<p class='wb-inset'>Children are found by name once your name is in "
+            "‘Your name’ (every view of a child's details is recorded with your "
+            "name); until then, by their ids.</p>"
+        )
 
     # --- the selected row --------------------------------------------------------------------
     def select(self, item_key: str) -> None:
@@ -741,7 +774,7 @@ class ReviewPanel:
         if self._selected is None:
             self.detail.value = "<p>Select a child to see who they are and why they are listed.</p>"
             return
-        row = self._frame.row(self._frame["item_key"].index_of(self._selected), named=True)
+        row = self._row(self._selected)
         reasons = reason_lines(row["reason_codes"], self._rule_set, self._as_of) or [
             "No criterion is met outright: an income is missing (tier possible)."
         ]
@@ -943,7 +976,18 @@ class ReviewPanel:
         return found[-1] if found else None
 
     def _row_name(self) -> str:
-        return _who(self._frame.row(self._frame["item_key"].index_of(self._selected), named=True))
+        assert self._selected is not None
+        return _who(self._row(self._selected))
+
+    def _rows(self) -> pl.DataFrame:
+        """The list as it may be shown now: with the children's names and ages once the
+        officer is named (`_shown`), without them before."""
+        return self._frame if self._shown() is not None else self._frame_unnamed
+
+    def _row(self, item_key: str) -> dict[str, Any]:
+        """One row of `_rows`, by its item key."""
+        rows = self._rows()
+        return rows.row(rows["item_key"].index_of(item_key), named=True)
 
     def _log_open(self, name: str) -> None:
         if name not in self._logged:

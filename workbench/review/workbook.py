@@ -51,7 +51,9 @@ __all__ = [
 # the council's child proposed as its match, to confirm or reject.
 # 5: DfE's eligibility checks of the child's parent (`dfe_checks`): the newest result, what it
 # means for the officer, then the earlier ones.
-FORMAT = "workbench-review-5"
+# 6: when the family was sent for contact (`outreach_sent`): each outreach export of a list of
+# the offer that sent the child (one the file was replaced before it was sent is not).
+FORMAT = "workbench-review-6"
 REVIEW_SHEET, ABOUT_SHEET, META_SHEET = "Review", "About", "workbench"
 # Column name -> width in characters (readable without resizing; long text wraps).
 LOCKED_COLUMNS = {
@@ -75,6 +77,7 @@ LOCKED_COLUMNS = {
     "record_link": 40,
     "earlier_decisions": 42,
     "dfe_checks": 44,
+    "outreach_sent": 36,
     "reason_codes": 24,
     "evidence_as_written": 40,
 }
@@ -82,12 +85,16 @@ EDITABLE_COLUMNS = {"decision": 18, "reviewer": 18, "reason": 40}
 CHECKSUM_COLUMN = "checksum"
 COLUMNS = [*LOCKED_COLUMNS, *EDITABLE_COLUMNS, CHECKSUM_COLUMN]
 # The locked columns of each format the import reads: a workbook exported before an upgrade
-# (format 4, without `dfe_checks`; format 3, without `record_link` either) still comes back.
+# (format 5, without `outreach_sent`; format 4, without `dfe_checks` either; format 3, without
+# `record_link` too) still comes back.
 IMPORTABLE_FORMATS: dict[str, tuple[str, ...]] = {
     FORMAT: tuple(LOCKED_COLUMNS),
-    "workbench-review-4": tuple(c for c in LOCKED_COLUMNS if c != "dfe_checks"),
+    "workbench-review-5": tuple(c for c in LOCKED_COLUMNS if c != "outreach_sent"),
+    "workbench-review-4": tuple(
+        c for c in LOCKED_COLUMNS if c not in ("outreach_sent", "dfe_checks")
+    ),
     "workbench-review-3": tuple(
-        c for c in LOCKED_COLUMNS if c not in ("record_link", "dfe_checks")
+        c for c in LOCKED_COLUMNS if c not in ("outreach_sent", "record_link", "dfe_checks")
     ),
 }
 WRAPPED = (
@@ -100,6 +107,7 @@ WRAPPED = (
     "evidence_as_written",
     "record_link",
     "dfe_checks",
+    "outreach_sent",
 )
 TAG_HEX_DIGITS = 16
 
