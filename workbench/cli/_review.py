@@ -287,6 +287,21 @@ def review_outreach_command(
         result = export_outreach(
             review_store, list_file, data, out, key=load_key(), overwrite=overwrite, again=again
         )
+    if result.finished_export is not None:
+        at = result.interrupted_on or ""
+        typer.echo(
+            f"Export {result.finished_export} to {result.out}, interrupted on {at[:10]} at "
+            f"{at[11:16]} UTC before its file was written, is now written: it holds "
+            f"{result.exported} families (list {result.list_id}), as the export made them "
+            f"then, owner-only; read its `caution` column before contacting. Record of the "
+            f"export: {result.sidecar}."
+        )
+        return
+    for partial in result.removed_partials:
+        typer.echo(
+            f"Removed {partial}: a partial file left by an export to {result.out.name} that "
+            "stopped before the store recorded it (nothing of it was recorded or sent)."
+        )
     held = (
         f"; {result.held_back_unconfirmed_link} decided `contact` held back until their DWP "
         "link is confirmed (`link_confirmed`)"
