@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -18,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.command import workbench
+from workbench.dates import long_date
 from workbench.errors import UsageError, WorkbenchError
 from workbench.provenance import input_hashes
 from workbench.review import ReviewStore, pseudonym, register_list_file
@@ -34,6 +36,7 @@ from workbench.review.outreach import (
     later_list_caution,
     looks_like_outreach,
     row_digests,
+    sent_before_caution,
     sidecar_path,
 )
 from workbench.runs import assure
@@ -437,6 +440,7 @@ def test_export_and_sidecar_are_owner_only_and_the_sidecar_holds_no_personal_dat
         "caution_places_not_known": 0,
         "caution_same_address": 0,
         "caution_dfe_check_since": 0,
+        "caution_sent_before": 0,
     }
     assert record["chain_head"] == store.verify_chain().head
     assert not list(result.out.parent.glob(".*partial"))
@@ -1206,6 +1210,13 @@ def test_a_partial_file_left_before_the_export_was_recorded_is_removed(run, monk
     monkeypatch.undo()
     assert partials(out) == [partial_of(out), partial_of(sidecar_path(out))]
     assert store.outreach_exports().is_empty()
+    check = assure.assure([out.parent], store=store.path, key=KEY).check(assure.OUTREACH_TRACED)
+    assert (check.ok, check.detail) == (
+        False,
+        f"{partial_of(out)}: the partial file of an outreach export that stopped before the "
+        "store recorded it: nothing was sent from it, but it holds names and addresses: remove "
+        "it (the next export to the same file does)",
+    )
     result = export(run)
     assert result.removed_partials == (partial_of(out), partial_of(sidecar_path(out)))
     assert (result.finished_export, result.exported) == (None, 1)
@@ -1270,3 +1281,121 @@ def test_the_command_finishes_an_export_killed_after_it_was_recorded(tmp_path: P
         f"{sidecar_path(out)}."
     )
     assert pl.read_csv(out, infer_schema=False)["dwp_record_id"].to_list() == [None, "D9"]
+
+
+# --- sending chosen families again -----------------------------------------------------------
+def test_again_for_sends_the_named_families_again_with_a_caution(run, tmp_path: Path):
+    store, list_id, data, listed, _ = run
+    decide(store, list_id, *((who, "contact", None) for who in ("P1", "P4", "D9")))
+    first = export_outreach(store, listed, data, tmp_path / "week1.csv", key=KEY, user="A")
+    assert first.exported == 3 and first.caution_sent_before == 0
+    at = store.outreach_exports()["exported_at"][0]
+    # P4's letter came back (the family moved) and D9's needs a reminder: only they go again.
+    again = export_outreach(
+        store, listed, data, tmp_path / "week2.csv", key=KEY, user="A", again_for=["P4", "D9"]
+    )
+    written = pl.read_csv(again.out, infer_schema=False)
+    caution = sent_before_caution(at)
+    assert written.select("person_id", "dwp_record_id", "caution").rows() == [
+        ("P4", None, caution),
+        (None, "D9", caution),
+    ]
+    assert caution.startswith(f"Sent before on {long_date(date.fromisoformat(at[:10]))} (an")
+    assert (again.exported, again.held_back_already_sent, again.caution_sent_before) == (2, 1, 2)
+    assert again.again_for_not_held == ()
+    assert json.loads(again.sidecar.read_text())["counts"]["caution_sent_before"] == 2
+    # --again sends every family again, each cautioned with the day it was last sent.
+    later = store.outreach_exports()["exported_at"][1]
+    everyone = export_outreach(
+        store, listed, data, tmp_path / "week3.csv", key=KEY, user="A", again=True
+    )
+    assert pl.read_csv(everyone.out, infer_schema=False).select("person_id", "caution").rows() == [
+        ("P1", sent_before_caution(at)),
+        ("P4", sent_before_caution(later)),
+        (None, sent_before_caution(later)),
+    ]
+    # An id naming a child not held back as sent changes nothing, and says so.
+    decide(store, list_id, ("P6", "contact", None))
+    named = export_outreach(
+        store, listed, data, tmp_path / "week4.csv", key=KEY, user="A", again_for=["P6", "D8"]
+    )
+    assert pl.read_csv(named.out, infer_schema=False)["person_id"].to_list() == ["P6"]
+    assert named.again_for_not_held == ("D8", "P6")
+    assert named.caution_sent_before == 0
+
+
+def test_again_for_an_id_not_on_the_list_is_refused_and_nothing_written(run):
+    store, list_id, *_, out = run
+    decide(store, list_id, ("P1", "contact", None))
+    with pytest.raises(UsageError) as refused:
+        export(run, again_for=["P1", "P99"])
+    assert str(refused.value) == (
+        "again_for names P99, which no row of two_year_old.csv has as its person_id or "
+        "dwp_record_id; give the ids as the list has them"
+    )
+    assert refused.value.for_flag().startswith("--again-for names P99")
+    assert not out.exists() and store.outreach_exports().is_empty()
+
+
+def moved_rerun(tmp_path: Path, monkeypatch) -> tuple[Path, Path, Path, Path]:
+    """The store, a run and its re-run, in which P1's family moved (to 5 New Street): P1 and P4
+    decided `contact` on both and sent from the first; the first's export is week1.csv."""
+    data, listed = write_run(tmp_path / "run")
+    monkeypatch.setattr(
+        sys.modules[__name__],
+        "PEOPLE",
+        PEOPLE.replace("1 Oak Road,FQ1 1AA", "5 New Street,FQ5 5EE"),
+    )
+    rerun_data, rerun = write_run(tmp_path / "rerun", run_id="r-outreach0002")
+    store_path = tmp_path / "store" / "review.sqlite"
+    with ReviewStore(store_path, key=KEY) as store:
+        list_id, _ = register_list_file(store, listed, KEY)
+        rerun_id, _ = register_list_file(store, rerun, KEY)
+        decide(store, list_id, ("P1", "contact", None), ("P4", "contact", None))
+        export_outreach(store, listed, data, tmp_path / "week1.csv", key=KEY, user="A")
+        decide(store, rerun_id, ("P1", "contact", None), ("P4", "contact", None))
+    return store_path, rerun_data, rerun, tmp_path / "week1.csv"
+
+
+def test_a_family_held_back_as_sent_whose_address_changed_is_named(tmp_path, monkeypatch):
+    store_path, data, rerun, week1 = moved_rerun(tmp_path, monkeypatch)
+    with ReviewStore(store_path, key=KEY) as store:
+        result = export_outreach(store, rerun, data, tmp_path / "week2.csv", key=KEY, user="A")
+        assert (result.exported, result.held_back_already_sent) == (0, 2)
+        assert result.held_back_moved == (("P1", "address and postcode"),)
+        assert result.held_back_not_compared == 0
+        # The first export's file deleted: what was sent cannot be compared, and is counted.
+        week1.unlink()
+        gone = export_outreach(store, rerun, data, tmp_path / "week3.csv", key=KEY, user="A")
+        assert (gone.held_back_moved, gone.held_back_not_compared) == ((), 2)
+
+
+def test_the_command_names_families_that_moved_since_sent_and_sends_them_again(
+    tmp_path, monkeypatch
+):
+    store_path, data, rerun, _ = moved_rerun(tmp_path, monkeypatch)
+    env = dict(os.environ, WORKBENCH_KEY=KEY.hex(), WORKBENCH_USER="A. Officer")
+    command = (
+        *("review", "outreach", "--store", str(store_path), "--list", str(rerun)),
+        *("--data", str(data)),
+    )
+    said = workbench(*command, "--out", str(tmp_path / "week2.csv"), env=env)
+    assert said.returncode == 0, said.stderr
+    text = " ".join(said.stdout.split())
+    assert "; 2 held back: already sent by an earlier export of the offer (the last on " in text
+    assert text.endswith(
+        "--again sends them again, --again-for ID the family named; 1 of those held back as "
+        "already sent have another address now than the one the earlier export wrote: P1 "
+        "(address and postcode) (--again-for ID sends them again). Record of the export: "
+        f"{tmp_path / 'week2.csv.outreach.json'}."
+    )
+    out = tmp_path / "week3.csv"
+    said = workbench(*command, "--out", str(out), "--again-for", "P1", env=env)
+    assert said.returncode == 0, said.stderr
+    written = pl.read_csv(out, infer_schema=False)
+    assert written.select("person_id", "address_line_1").rows() == [("P1", "5 New Street")]
+    assert written["caution"][0].startswith("Sent before on ")
+    assert (
+        "; read the `caution` column before contacting: 1 sent before, sent again on purpose; "
+        "1 held back: already sent"
+    ) in " ".join(said.stdout.split())

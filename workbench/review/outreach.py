@@ -14,9 +14,12 @@ Each row carries the ``decision_id``, ``reviewer`` and ``decided_at`` it rests o
 - A family already sent: a child an earlier export of any list of the offer sent (the store
   records each export's rows: `ReviewStore.outreach_exported`) is held back and counted,
   whatever was decided since (a second officer's `contact`, a re-run's list), so a second
-  export after more decisions sends only the new ones; ``again`` sends them again (a
-  reminder, a family that moved). The latest export to the very file ``overwrite`` replaces
-  (still there) does not count as sent; earlier ones to the same name do.
+  export after more decisions sends only the new ones; ``again`` sends them all again (a
+  reminder), ``again_for`` only the children named (a letter returned, a family that moved),
+  each row sent again cautioned `sent_before_caution`. The children held back whose address
+  now is not the one the earlier export's file holds are named (`_moved_since_sent`). The
+  latest export to the very file ``overwrite`` replaces (still there) does not count as sent;
+  earlier ones to the same name do.
 - One child, one row: a DWP-list row confirmed as a council child who has a row of their own
   on the list, decided ``contact`` too, is held back and counted; the child's own row, with
   the council's details, is the one sent.
@@ -61,6 +64,7 @@ import json
 import os
 import re
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -114,6 +118,7 @@ __all__ = [
     "list_data_folder",
     "looks_like_outreach",
     "row_digests",
+    "sent_before_caution",
     "sidecar_path",
     "stored_list_id",
 ]
@@ -240,6 +245,18 @@ class OutreachResult:
     removed_partials: tuple[Path, ...] = ()
     """Partial files of `out` left by an export stopped before the store recorded it, removed
     (nothing of them was sent or recorded), before this export was written."""
+    caution_sent_before: int = 0
+    """Rows sent again on purpose (``again``, ``again_for``), cautioned `sent_before_caution`."""
+    again_for_not_held: tuple[str, ...] = ()
+    """Ids ``again_for`` named whose child was not held back as already sent (never sent, or
+    not to be contacted): it changed nothing for them."""
+    held_back_moved: tuple[tuple[str, str], ...] = ()
+    """Children held back as already sent whose address or postcode now is not the one the
+    latest earlier export wrote: ``(person_id or dwp_record_id, what differs)``, in list
+    order (``again_for`` sends them again)."""
+    held_back_not_compared: int = 0
+    """Children held back as already sent whose address then cannot be compared: the file of
+    the export that sent them is gone (or cannot be read as one)."""
 
 
 def sidecar_path(out: str | Path) -> Path:
@@ -570,20 +587,28 @@ def _finish(
         held_back_already_sent=counts.get("held_back_already_sent", 0),
         held_back_same_child=counts.get("held_back_same_child", 0),
         caution_dfe_check_since=counts.get("caution_dfe_check_since", 0),
+        caution_sent_before=counts.get("caution_sent_before", 0),
         finished_export=export.seq,
         interrupted_on=export.exported_at,
     )
 
 
 def _not_sent_twice(
-    rows: pl.DataFrame, sent: pl.DataFrame, *, again: bool
+    rows: pl.DataFrame, sent: pl.DataFrame, *, again: bool, again_for: frozenset[str] = frozenset()
 ) -> tuple[pl.DataFrame, str | None]:
     """`rows` with ``held_back_sent`` (exportable, but an earlier export of a list of the
-    offer sent the child: ``sent``'s rows) and ``held_back_same`` (a confirmed DWP-list row
-    whose child's own row is sent now, or was), taken out of ``exportable``; and when the
-    latest of those earlier exports was made."""
-    earlier = pl.col("item_key").is_in(sent["item_key"].implode())
-    sent_before = pl.col("exportable") & earlier & pl.lit(not again)
+    offer sent the child: ``sent``'s rows; not when ``again``, nor for a child whose person id
+    or DWP record id is in ``again_for``) and ``held_back_same`` (a confirmed DWP-list row
+    whose child's own row is sent now, or was), taken out of ``exportable``; ``sent_on``, when
+    the latest earlier export sent the child (null for none); and when the latest of the
+    earlier exports of the children held back was made."""
+    latest = sent.group_by("item_key").agg(pl.col("exported_at").max().alias("sent_on"))
+    rows = rows.join(latest, on="item_key", how="left", maintain_order="left")
+    chosen = pl.col("person_id").is_in(list(again_for)) | pl.col("dwp_record_id").is_in(
+        list(again_for)
+    )
+    resent = pl.lit(again) | chosen.fill_null(False)
+    sent_before = pl.col("exportable") & pl.col("sent_on").is_not_null() & ~resent
     rows = rows.with_columns(sent_before.alias("held_back_sent")).with_columns(
         pl.col("exportable") & ~pl.col("held_back_sent")
     )
@@ -594,9 +619,107 @@ def _not_sent_twice(
     rows = rows.with_columns(same.alias("held_back_same")).with_columns(
         pl.col("exportable") & ~pl.col("held_back_same")
     )
-    held = rows.filter("held_back_sent")["item_key"]
-    when = sent.filter(pl.col("item_key").is_in(held.implode()))["exported_at"].max()
+    when = rows.filter("held_back_sent")["sent_on"].max()
     return rows, cast("str | None", when)
+
+
+def sent_before_caution(sent_on: str) -> str:
+    """The caution of a row sent again (``--again``, ``--again-for``): an earlier export of
+    the offer sent the family on that day.
+
+    Example
+    -------
+    >>> sent_before_caution("2026-10-02T09:30:00Z")
+    'Sent before on 2 October 2026 (an earlier outreach export): this is a second letter'
+    """
+    return (
+        f"Sent before on {long_date(date.fromisoformat(sent_on[:10]))} (an earlier outreach "
+        "export): this is a second letter"
+    )
+
+
+def _sent_again(rows: pl.DataFrame) -> pl.DataFrame:
+    """The exported rows with `sent_before_caution` added to the caution of each the offer
+    sent before (sent again on purpose), and ``caution_sent`` set."""
+    said = pl.Series(
+        [sent_before_caution(on) if on else None for on in rows["sent_on"].to_list()],
+        dtype=pl.String,
+    )
+    return rows.with_columns(
+        pl.when(said.is_null())
+        .then(pl.col("caution"))
+        .otherwise(pl.concat_str(pl.col("caution"), said, separator="; ", ignore_nulls=True))
+        .alias("caution"),
+        pl.col("sent_on").is_not_null().alias("caution_sent"),
+    )
+
+
+def _check_again_for(rows: pl.DataFrame, again_for: frozenset[str], path: Path) -> tuple[str, ...]:
+    """Refuse an id ``--again-for`` names that no row of the list has (a person id or DWP
+    record id, as the list gives them); the ids of rows that are not held back as sent without
+    it (never sent, or not to be contacted), which it changes nothing for, sorted."""
+    ids = set(rows["person_id"].drop_nulls()) | set(rows["dwp_record_id"].drop_nulls())
+    unknown = sorted(again_for - ids)
+    if unknown:
+        raise UsageError(
+            f"names {', '.join(unknown)}, which no row of {path.name} has as its person_id or "
+            "dwp_record_id; give the ids as the list has them",
+            parameter="again_for",
+        )
+    resent = rows.filter(pl.col("exportable") & pl.col("sent_on").is_not_null())
+    named = set(resent["person_id"].drop_nulls()) | set(resent["dwp_record_id"].drop_nulls())
+    return tuple(sorted(again_for - named))
+
+
+def _moved_since_sent(
+    held: pl.DataFrame, sent: pl.DataFrame, data: Path, listed: ListFile
+) -> tuple[tuple[tuple[str, str], ...], int]:
+    """Of the children held back as already sent, those whose address (first line, postcode,
+    compared as `_address_key` does) is not the one the latest earlier export that sent them
+    wrote: ``(id, what differs)`` in list order; and how many could not be compared, that
+    export's file being gone (sent and deleted) or no longer an outreach export's. The store
+    keeps no address, so the earlier file is the only record of what was sent."""
+    if held.is_empty():
+        return (), 0
+    latest = (
+        sent.filter(pl.col("item_key").is_in(held["item_key"].implode()))
+        .sort("export_seq")
+        .group_by("item_key")
+        .last()
+    )
+    then: dict[str, tuple[str | None, str | None]] = {}
+    for file, keys in latest.group_by("file").agg("item_key").iter_rows():
+        path = Path(file)
+        if not path.is_file():
+            continue
+        try:
+            written = pl.read_csv(path, infer_schema=False)
+        except (OSError, pl.exceptions.PolarsError):
+            continue
+        if not {"item_key", "address_line_1", "postcode"} <= set(written.columns):
+            continue
+        for item_key, line, postcode in written.select(
+            "item_key", "address_line_1", "postcode"
+        ).iter_rows():
+            if item_key in keys:
+                then[item_key] = (line, postcode)
+    now = _with_details(held, data, listed)
+    moved = []
+    for row in now.iter_rows(named=True):
+        if row["item_key"] not in then:
+            continue
+        line, postcode = then[row["item_key"]]
+        differ = [
+            label
+            for label, before, current in (
+                ("address", line, row["address_line_1"]),
+                ("postcode", postcode, row["postcode"]),
+            )
+            if _address_key(before) != _address_key(current)
+        ]
+        if differ:
+            moved.append((row["person_id"] or row["dwp_record_id"], " and ".join(differ)))
+    return tuple(moved), held.height - len(then)
 
 
 def contact_rows(store: ReviewStore, list_id: str, shaped: pl.DataFrame) -> pl.DataFrame:
@@ -1147,6 +1270,7 @@ def _sidecar(
             "caution_places_not_known": int(exported["caution_no_places"].sum()),
             "caution_same_address": int(exported["caution_address"].sum()),
             "caution_dfe_check_since": int(exported["caution_dfe"].sum()),
+            "caution_sent_before": int(exported["caution_sent"].sum()),
         },
         "superseded_by": sorted(rows["superseded"].drop_nulls().unique().to_list()),
         "chain_head": chain.head,
@@ -1262,6 +1386,7 @@ def export_outreach(
     user: str | None = None,
     overwrite: bool = False,
     again: bool = False,
+    again_for: Collection[str] = (),
 ) -> OutreachResult:
     """Write contact details for the children whose latest outcome decision is ``contact``.
 
@@ -1286,6 +1411,10 @@ def export_outreach(
     again
         Send again the families an earlier export of the offer already sent (a reminder, a
         family that moved); by default they are held back and counted.
+    again_for
+        Send again only these families an earlier export already sent: each a child's
+        ``person_id`` or ``dwp_record_id`` as the list gives it (one the list does not have is
+        refused). A row sent again either way is cautioned `sent_before_caution`.
 
     Returns
     -------
@@ -1314,9 +1443,6 @@ def export_outreach(
     if mine is not None and mine.problem is None and mine.list_id in offer:
         return _finish(store, mine, out, sidecar)
     _refuse_interrupted([i for i in interrupted if i.list_id in offer or i is mine])
-    removed = tuple(p for p in (partial_path(out), partial_path(sidecar)) if p.is_file())
-    for stale in removed:  # left before the store recorded its export: never sent
-        stale.unlink()
     shaped = review_candidates(listed.candidates, key)
     store.verify_list(list_id)  # the list as stored first: then the file against it
     check_same_items(store, list_id, shaped, listed.path)
@@ -1341,16 +1467,20 @@ def export_outreach(
     # stopped between is finished or refused above). Its file was sent and then deleted (after
     # mailing, or by retention), which is the usual case and must not send a second letter;
     # or it was recorded by a version of the workbench that recorded before writing and was
-    # stopped between, which nothing left can tell apart. The command names the export a
-    # family held back was sent in (`already_sent_on`), so an officer who knows its file was
-    # never sent sends them with --again.
+    # stopped between, which nothing left can tell apart. So it is not silent: the command
+    # says when the export that sent the families held back was made (`already_sent_on`) and
+    # how many of them cannot be compared with its file, gone (`held_back_not_compared`), so
+    # an officer who knows it was never sent sends them with --again-for or --again.
     sent = store.outreach_exported().filter(
         ~pl.col("replaced"),
         pl.col("export_seq") != (replaces or 0),
         pl.col("list_id").is_in(offer),
     )
-    rows, sent_on = _not_sent_twice(rows, sent, again=again)
+    chosen = frozenset(again_for)
+    rows, sent_on = _not_sent_twice(rows, sent, again=again, again_for=chosen)
+    not_resent = _check_again_for(rows, chosen, listed.path)
     exportable = rows.filter("exportable")
+    moved, not_compared = _moved_since_sent(rows.filter("held_back_sent"), sent, data, listed)
     _check_confirmed_pairs(store, list_id, exportable, key, listed.path)
     cautioned = _with_cautions(
         _with_details(exportable, data, listed), *_not_on_later_list(store, list_id)
@@ -1368,6 +1498,7 @@ def export_outreach(
         )
     else:
         cautioned = cautioned.with_columns(pl.lit(False).alias("caution_no_places"))
+    cautioned = _sent_again(cautioned)
     exported = cautioned.select(pl.lit(list_id).alias("list_id"), *OUTREACH_COLUMNS[1:])
     user = user or current_user()
     safe = neutralised(exported)  # names and addresses that would run as formulas
@@ -1376,6 +1507,9 @@ def export_outreach(
     digests = row_digests(pl.read_csv(text.encode("utf-8"), infer_schema=False), key)
     record = _sidecar(listed, list_id, rows, cautioned, chain, user, digests)
     held = record["counts"]["held_back_unconfirmed_link"]
+    removed = tuple(p for p in (partial_path(out), partial_path(sidecar)) if p.is_file())
+    for stale in removed:  # left before the store recorded its export: never sent
+        stale.unlink()
     _write_and_record(
         store,
         out,
@@ -1411,4 +1545,8 @@ def export_outreach(
         held_back_same_child=record["counts"]["held_back_same_child"],
         caution_dfe_check_since=record["counts"]["caution_dfe_check_since"],
         removed_partials=removed,
+        caution_sent_before=record["counts"]["caution_sent_before"],
+        again_for_not_held=not_resent,
+        held_back_moved=moved,
+        held_back_not_compared=not_compared,
     )

@@ -768,20 +768,33 @@ def _interrupted_outreach(run: _Run, store: ReviewStore | None, key: bytes | Non
     recording it and renaming its partial file: `interrupted_exports`): its families count as
     sent and were not. Without a store, an outreach export's partial file found is named."""
     found = set(run.files)
+    partials = [
+        p
+        for p in run.files
+        if p.name.startswith(".")
+        and p.name.lower().endswith(".csv.partial")
+        and looks_like_outreach(_header_columns(p))
+    ]
     if store is None:
         return [
             f"{p}: the partial file of an outreach export that stopped before its file was "
             "written (its families may count as sent); pass --store to tell whether the store "
             "recorded it"
-            for p in run.files
-            if p.name.startswith(".")
-            and p.name.lower().endswith(".csv.partial")
-            and looks_like_outreach(_header_columns(p))
+            for p in partials
         ]
     assert key is not None  # loaded with the store
     lists = set(_stored_list_ids(run, store))
     problems = []
-    for export in interrupted_exports(store, key):
+    interrupted = interrupted_exports(store, key)
+    claimed = {export.partial for export in interrupted}
+    problems += [
+        f"{p}: the partial file of an outreach export that stopped before the store recorded "
+        "it: nothing was sent from it, but it holds names and addresses: remove it (the next "
+        "export to the same file does)"
+        for p in partials
+        if p.resolve() not in claimed
+    ]
+    for export in interrupted:
         if export.list_id not in lists and export.partial not in found:
             continue
         if export.problem is None:
