@@ -27,7 +27,10 @@ __all__ = [
     "PRIVATE_FOLDER_MODE",
     "SHAREABLE_FILE_MODE",
     "check_folder_for",
+    "fsync_folder",
+    "partial_path",
     "private_folder_for",
+    "write_partial",
     "write_private",
     "write_replacing",
 ]
@@ -83,6 +86,52 @@ def write_private(path: str | Path, write: Callable[[Path], object]) -> None:
     write_replacing(path, write, PRIVATE_FILE_MODE)
 
 
+def partial_path(path: str | Path) -> Path:
+    """The hidden file beside `path` that it is written into first: ``.NAME.partial``.
+
+    >>> partial_path("/tmp/out/contacts.csv").name
+    '.contacts.csv.partial'
+    """
+    path = Path(path)
+    return path.with_name(f".{path.name}.partial")
+
+
+def write_partial(
+    path: str | Path, write: Callable[[Path], object], mode: int = PRIVATE_FILE_MODE
+) -> Path:
+    """Write `path`'s partial file (`partial_path`), owner-only from the moment it exists,
+    filled by `write(partial)`, set to `mode` and flushed to disk, and return it: renamed over
+    `path` by the caller (`os.replace`) once whatever must come first is done. Any partial
+    file left there before is replaced; one this call began is removed when it fails."""
+    partial = partial_path(path)
+    partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+    try:
+        write(partial)
+        os.chmod(partial, mode)  # some writers recreate the file
+        with open(partial, "rb") as handle:
+            os.fsync(handle.fileno())
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return partial
+
+
+def fsync_folder(folder: str | Path) -> None:
+    """Flush a folder's entries to disk, so that a file renamed into it is there after a power
+    cut (where the system allows: some cannot open a folder to flush it)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
 def write_replacing(
     path: str | Path, write: Callable[[Path], object], mode: int = SHAREABLE_FILE_MODE
 ) -> None:
@@ -90,14 +139,8 @@ def write_replacing(
     transparency record, is 0644), replacing whatever is there, a symbolic link included,
     never writing through it. The file is `mode` or tighter from the moment it exists."""
     path = Path(path)
-    temporary = path.with_name(f".{path.name}.partial")
-    temporary.unlink(missing_ok=True)
-    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+    temporary = write_partial(path, write, mode)
     try:
-        write(temporary)
-        os.chmod(temporary, mode)  # some writers recreate the file
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

@@ -7,8 +7,10 @@ import json
 import os
 import sqlite3
 import stat
+import subprocess
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -17,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.command import workbench
+from workbench.dates import long_date
 from workbench.errors import UsageError, WorkbenchError
 from workbench.provenance import input_hashes
 from workbench.review import ReviewStore, pseudonym, register_list_file
@@ -33,6 +36,7 @@ from workbench.review.outreach import (
     later_list_caution,
     looks_like_outreach,
     row_digests,
+    sent_before_caution,
     sidecar_path,
 )
 from workbench.runs import assure
@@ -342,6 +346,7 @@ def test_when_the_access_log_cannot_be_written_no_contact_file_is_left(run, monk
     with pytest.raises(sqlite3.OperationalError):
         export_outreach(store, listed, data, out, key=KEY, user="A. Officer")
     assert not out.exists() and not sidecar_path(out).exists()
+    assert partials(out) == []  # nor its partial files, written before the store was
 
 
 def test_a_link_decision_does_not_undo_a_contact_decision(run):
@@ -435,6 +440,7 @@ def test_export_and_sidecar_are_owner_only_and_the_sidecar_holds_no_personal_dat
         "caution_places_not_known": 0,
         "caution_same_address": 0,
         "caution_dfe_check_since": 0,
+        "caution_sent_before": 0,
     }
     assert record["chain_head"] == store.verify_chain().head
     assert not list(result.out.parent.glob(".*partial"))
@@ -854,10 +860,11 @@ def test_a_failed_write_leaves_no_file_and_says_how_to_export_again(run, monkeyp
     def full(path, write):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(outreach_module, "write_private", full)
+    monkeypatch.setattr(outreach_module, "write_partial", full)
     with pytest.raises(WorkbenchError, match="Nothing was exported: once there is room, run"):
         export(run)
     assert not out.exists()
+    assert partials(out) == []
     monkeypatch.undo()
     assert export(run, overwrite=True).exported == 1
 
@@ -1044,3 +1051,351 @@ def test_a_headcount_that_came_in_after_the_list_cautions_and_does_not_stop_outr
     assert pl.read_csv(result.out, infer_schema=False)["caution"].to_list() == [
         CAUTION_PLACES_NOT_KNOWN
     ]
+
+
+# --- a process stopped part-way -------------------------------------------------------------
+# The store records an export only once its CSV and sidecar are complete on disk, as hidden
+# partial files beside `out`; then they are renamed into place. A process killed (SIGKILL, the
+# machine losing power) between any two steps leaves what the next export to `out` finishes or
+# removes. A KeyboardInterrupt raised at a step stands in for the kill: nothing after it runs.
+REAL_RECORD = ReviewStore.record_outreach_export
+
+
+def killed_after_recording(self, *args, **kwargs):
+    REAL_RECORD(self, *args, **kwargs)
+    raise KeyboardInterrupt
+
+
+def killed_before_recording(self, *args, **kwargs):
+    raise KeyboardInterrupt
+
+
+def partials(out: Path) -> list[Path]:
+    return [p for p in (partial_of(out), partial_of(sidecar_path(out))) if p.exists()]
+
+
+def partial_of(path: Path) -> Path:
+    return path.with_name(f".{path.name}.partial")
+
+
+def test_an_export_killed_after_it_was_recorded_is_finished_by_running_it_again(run, monkeypatch):
+    # The tester's case: killed after the store recorded the export, before its file was
+    # written; the retry wrote "0 of 5 children to contact ... held back: already sent".
+    store, list_id, _, _, out = run
+    decided = decide(store, list_id, ("P1", "contact", None), ("P4", "contact", None))
+    monkeypatch.setattr(ReviewStore, "record_outreach_export", killed_after_recording)
+    with pytest.raises(KeyboardInterrupt):
+        export(run)
+    monkeypatch.undo()
+    assert not out.exists() and not sidecar_path(out).exists()
+    assert partials(out) == [partial_of(out), partial_of(sidecar_path(out))]
+    assert stat.S_IMODE(partial_of(out).stat().st_mode) == 0o600
+    recorded = store.outreach_exports()
+    assert recorded.select("export_seq", "row_count").rows() == [(1, 2)]
+
+    finished = export(run)
+    assert (finished.finished_export, finished.interrupted_on) == (1, recorded["exported_at"][0])
+    assert (finished.exported, finished.out, finished.removed_partials) == (2, out, ())
+    written = pl.read_csv(out, infer_schema=False)
+    assert written.select("person_id", "decision_id").rows() == [
+        ("P1", decided[K["P1"]].decision_id),
+        ("P4", decided[K["P4"]].decision_id),
+    ]
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert json.loads(sidecar_path(out).read_text())["row_digests"] == row_digests(written, KEY)
+    assert partials(out) == []
+    assert store.outreach_exports().height == 1  # finished, not exported again
+    # The families are sent now: the next export holds them back.
+    later = export_outreach(store, run[3], run[2], out.with_name("later.csv"), key=KEY, user="A")
+    assert (later.exported, later.held_back_already_sent) == (0, 2)
+
+
+def test_an_overwrite_killed_between_its_sidecar_and_its_file_is_finished(run, monkeypatch):
+    # With --overwrite the earlier file is still there when the new sidecar is put in place.
+    store, list_id, _, _, out = run
+    decide(store, list_id, ("P1", "contact", None))
+    export(run)
+    decide(store, list_id, ("P4", "contact", None))
+    real_replace = os.replace
+
+    def replace(source, target, *args, **kwargs):
+        if Path(target) == out:
+            raise KeyboardInterrupt
+        real_replace(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        export(run, overwrite=True)
+    monkeypatch.undo()
+    assert pl.read_csv(out, infer_schema=False)["person_id"].to_list() == ["P1"]  # the old
+    assert partials(out) == [partial_of(out)]
+    # The same export again, even without --overwrite, puts the new file in place.
+    finished = export(run)
+    assert (finished.finished_export, finished.exported) == (2, 2)
+    written = pl.read_csv(out, infer_schema=False)
+    assert written["person_id"].to_list() == ["P1", "P4"]
+    assert json.loads(sidecar_path(out).read_text())["row_digests"] == row_digests(written, KEY)
+    assert partials(out) == []
+
+
+def test_another_export_of_the_offer_is_refused_while_one_is_interrupted(run, monkeypatch):
+    store, list_id, data, listed, out = run
+    decide(store, list_id, ("P1", "contact", None))
+    monkeypatch.setattr(ReviewStore, "record_outreach_export", killed_after_recording)
+    with pytest.raises(KeyboardInterrupt):
+        export(run)
+    monkeypatch.undo()
+    at = store.outreach_exports()["exported_at"][0]
+    other = out.with_name("other.csv")
+    with pytest.raises(WorkbenchError) as refused:
+        export_outreach(store, listed, data, other, key=KEY, user="A")
+    assert str(refused.value) == (
+        f"{out.resolve()}: export 1 of list {list_id} to {out.resolve()}, interrupted on "
+        f"{at[:10]} at {at[11:16]} UTC before its file was written: the store counts its 1 "
+        "families as sent, but no file holds them; finish it first: run `workbench review "
+        f"outreach` again with --out {out.resolve()} (and the list of {list_id} it was made "
+        "from), which puts its file in place"
+    )
+    assert not other.exists() and store.outreach_exports().height == 1
+
+
+def test_assure_fails_an_interrupted_export_and_names_the_fix(run, monkeypatch):
+    store, list_id, _, _, out = run
+    decide(store, list_id, ("P1", "contact", None))
+    monkeypatch.setattr(ReviewStore, "record_outreach_export", killed_after_recording)
+    with pytest.raises(KeyboardInterrupt):
+        export(run)
+    monkeypatch.undo()
+    at = store.outreach_exports()["exported_at"][0]
+    report = assure.assure([out.parent], store=store.path, key=KEY)
+    check = report.check(assure.OUTREACH_TRACED)
+    assert not check.ok
+    assert check.detail == (
+        f"{out.resolve()}: export 1 of list {list_id} to {out.resolve()}, interrupted on "
+        f"{at[:10]} at {at[11:16]} UTC before its file was written: the store counts its 1 "
+        "families as sent, but no file holds them (its rows are in .outreach.csv.partial "
+        "beside it); finish it first: run `workbench review outreach` again with --out "
+        f"{out.resolve()} (and the list of {list_id} it was made from), which puts its file in "
+        "place"
+    )
+    export(run)  # finished: assure passes
+    check = assure.assure([out.parent], store=store.path, key=KEY).check(assure.OUTREACH_TRACED)
+    assert check.ok, check.detail
+
+
+def test_a_partial_file_that_is_not_the_recorded_export_is_refused(run, monkeypatch):
+    store, list_id, _, _, out = run
+    decide(store, list_id, ("P1", "contact", None), ("P4", "contact", None))
+    monkeypatch.setattr(ReviewStore, "record_outreach_export", killed_after_recording)
+    with pytest.raises(KeyboardInterrupt):
+        export(run)
+    monkeypatch.undo()
+    partial = partial_of(out)
+    rows = partial.read_text().splitlines()
+    partial.write_text("\n".join(rows[:2]) + "\n")  # P4's row gone
+    with pytest.raises(WorkbenchError, match="is not that export: its rows are not the 2"):
+        export(run)
+    assert not out.exists()
+    check = assure.assure([out.parent], store=store.path, key=KEY).check(assure.OUTREACH_TRACED)
+    assert not check.ok
+    assert check.detail.startswith(f"{partial.resolve()}: is left from export 1 of list")
+
+
+def test_a_partial_file_left_before_the_export_was_recorded_is_removed(run, monkeypatch):
+    store, list_id, _, _, out = run
+    decide(store, list_id, ("P1", "contact", None))
+    monkeypatch.setattr(ReviewStore, "record_outreach_export", killed_before_recording)
+    with pytest.raises(KeyboardInterrupt):
+        export(run)
+    monkeypatch.undo()
+    assert partials(out) == [partial_of(out), partial_of(sidecar_path(out))]
+    assert store.outreach_exports().is_empty()
+    check = assure.assure([out.parent], store=store.path, key=KEY).check(assure.OUTREACH_TRACED)
+    assert (check.ok, check.detail) == (
+        False,
+        f"{partial_of(out)}: the partial file of an outreach export that stopped before the "
+        "store recorded it: nothing was sent from it, but it holds names and addresses: remove "
+        "it (the next export to the same file does)",
+    )
+    result = export(run)
+    assert result.removed_partials == (partial_of(out), partial_of(sidecar_path(out)))
+    assert (result.finished_export, result.exported) == (None, 1)
+    assert pl.read_csv(out, infer_schema=False)["person_id"].to_list() == ["P1"]
+    assert partials(out) == [] and store.outreach_exports().height == 1
+
+
+def test_an_export_whose_file_cannot_be_put_in_place_is_voided(run, monkeypatch):
+    store, list_id, *_, out = run
+    decide(store, list_id, ("P1", "contact", None))
+    real_replace = os.replace
+
+    def replace(source, target, *args, **kwargs):
+        if Path(target) == out:
+            raise OSError(5, "Input/output error")
+        real_replace(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(WorkbenchError, match="Nothing was exported: once there is room, run"):
+        export(run)
+    monkeypatch.undo()
+    assert not out.exists() and not sidecar_path(out).exists() and partials(out) == []
+    assert export(run).exported == 1  # the voided export counts as not sent
+
+
+def test_the_command_finishes_an_export_killed_after_it_was_recorded(tmp_path: Path):
+    # A real kill: the process ends (os._exit) the moment the store has recorded the export.
+    data, listed = write_run(tmp_path / "run")
+    store_path = tmp_path / "store" / "review.sqlite"
+    with ReviewStore(store_path, key=KEY) as store:
+        list_id, _ = register_list_file(store, listed, KEY)
+        decide(store, list_id, ("P1", "contact", None), ("D9", "contact", None))
+    out = tmp_path / "o.csv"
+    env = dict(os.environ, WORKBENCH_KEY=KEY.hex(), WORKBENCH_USER="A. Officer")
+    command = (
+        *("review", "outreach", "--store", str(store_path), "--list", str(listed)),
+        *("--data", str(data), "--out", str(out)),
+    )
+    killer = (
+        "import os, sys\n"
+        "from workbench.review.store import ReviewStore\n"
+        "real = ReviewStore.record_outreach_export\n"
+        "def record(self, *args, **kwargs):\n"
+        "    real(self, *args, **kwargs)\n"
+        "    os._exit(137)\n"
+        "ReviewStore.record_outreach_export = record\n"
+        "from workbench._entry import main\n"
+        f"sys.argv = ['workbench', '--quiet', *{list(command)!r}]\n"
+        "main()\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", killer], env=env, capture_output=True)
+    assert killed.returncode == 137, killed.stderr
+    assert not out.exists() and partials(out)
+    with ReviewStore(store_path, key=KEY) as store:
+        at = store.outreach_exports()["exported_at"][0]
+    said = workbench(*command, env=env)
+    assert said.returncode == 0, said.stderr
+    assert " ".join(said.stdout.split()) == (
+        f"Export 1 to {out}, interrupted on {at[:10]} at {at[11:16]} UTC before its file was "
+        f"written, is now written: it holds 2 families (list {list_id}), as the export made them "
+        "then, owner-only; read its `caution` column before contacting. Record of the export: "
+        f"{sidecar_path(out)}."
+    )
+    assert pl.read_csv(out, infer_schema=False)["dwp_record_id"].to_list() == [None, "D9"]
+
+
+# --- sending chosen families again -----------------------------------------------------------
+def test_again_for_sends_the_named_families_again_with_a_caution(run, tmp_path: Path):
+    store, list_id, data, listed, _ = run
+    decide(store, list_id, *((who, "contact", None) for who in ("P1", "P4", "D9")))
+    first = export_outreach(store, listed, data, tmp_path / "week1.csv", key=KEY, user="A")
+    assert first.exported == 3 and first.caution_sent_before == 0
+    at = store.outreach_exports()["exported_at"][0]
+    # P4's letter came back (the family moved) and D9's needs a reminder: only they go again.
+    again = export_outreach(
+        store, listed, data, tmp_path / "week2.csv", key=KEY, user="A", again_for=["P4", "D9"]
+    )
+    written = pl.read_csv(again.out, infer_schema=False)
+    caution = sent_before_caution(at)
+    assert written.select("person_id", "dwp_record_id", "caution").rows() == [
+        ("P4", None, caution),
+        (None, "D9", caution),
+    ]
+    assert caution.startswith(f"Sent before on {long_date(date.fromisoformat(at[:10]))} (an")
+    assert (again.exported, again.held_back_already_sent, again.caution_sent_before) == (2, 1, 2)
+    assert again.again_for_not_held == ()
+    assert json.loads(again.sidecar.read_text())["counts"]["caution_sent_before"] == 2
+    # --again sends every family again, each cautioned with the day it was last sent.
+    later = store.outreach_exports()["exported_at"][1]
+    everyone = export_outreach(
+        store, listed, data, tmp_path / "week3.csv", key=KEY, user="A", again=True
+    )
+    assert pl.read_csv(everyone.out, infer_schema=False).select("person_id", "caution").rows() == [
+        ("P1", sent_before_caution(at)),
+        ("P4", sent_before_caution(later)),
+        (None, sent_before_caution(later)),
+    ]
+    # An id naming a child not held back as sent changes nothing, and says so.
+    decide(store, list_id, ("P6", "contact", None))
+    named = export_outreach(
+        store, listed, data, tmp_path / "week4.csv", key=KEY, user="A", again_for=["P6", "D8"]
+    )
+    assert pl.read_csv(named.out, infer_schema=False)["person_id"].to_list() == ["P6"]
+    assert named.again_for_not_held == ("D8", "P6")
+    assert named.caution_sent_before == 0
+
+
+def test_again_for_an_id_not_on_the_list_is_refused_and_nothing_written(run):
+    store, list_id, *_, out = run
+    decide(store, list_id, ("P1", "contact", None))
+    with pytest.raises(UsageError) as refused:
+        export(run, again_for=["P1", "P99"])
+    assert str(refused.value) == (
+        "again_for names P99, which no row of two_year_old.csv has as its person_id or "
+        "dwp_record_id; give the ids as the list has them"
+    )
+    assert refused.value.for_flag().startswith("--again-for names P99")
+    assert not out.exists() and store.outreach_exports().is_empty()
+
+
+def moved_rerun(tmp_path: Path, monkeypatch) -> tuple[Path, Path, Path, Path]:
+    """The store, a run and its re-run, in which P1's family moved (to 5 New Street): P1 and P4
+    decided `contact` on both and sent from the first; the first's export is week1.csv."""
+    data, listed = write_run(tmp_path / "run")
+    monkeypatch.setattr(
+        sys.modules[__name__],
+        "PEOPLE",
+        PEOPLE.replace("1 Oak Road,FQ1 1AA", "5 New Street,FQ5 5EE"),
+    )
+    rerun_data, rerun = write_run(tmp_path / "rerun", run_id="r-outreach0002")
+    store_path = tmp_path / "store" / "review.sqlite"
+    with ReviewStore(store_path, key=KEY) as store:
+        list_id, _ = register_list_file(store, listed, KEY)
+        rerun_id, _ = register_list_file(store, rerun, KEY)
+        decide(store, list_id, ("P1", "contact", None), ("P4", "contact", None))
+        export_outreach(store, listed, data, tmp_path / "week1.csv", key=KEY, user="A")
+        decide(store, rerun_id, ("P1", "contact", None), ("P4", "contact", None))
+    return store_path, rerun_data, rerun, tmp_path / "week1.csv"
+
+
+def test_a_family_held_back_as_sent_whose_address_changed_is_named(tmp_path, monkeypatch):
+    store_path, data, rerun, week1 = moved_rerun(tmp_path, monkeypatch)
+    with ReviewStore(store_path, key=KEY) as store:
+        result = export_outreach(store, rerun, data, tmp_path / "week2.csv", key=KEY, user="A")
+        assert (result.exported, result.held_back_already_sent) == (0, 2)
+        assert result.held_back_moved == (("P1", "address and postcode"),)
+        assert result.held_back_not_compared == 0
+        # The first export's file deleted: what was sent cannot be compared, and is counted.
+        week1.unlink()
+        gone = export_outreach(store, rerun, data, tmp_path / "week3.csv", key=KEY, user="A")
+        assert (gone.held_back_moved, gone.held_back_not_compared) == ((), 2)
+
+
+def test_the_command_names_families_that_moved_since_sent_and_sends_them_again(
+    tmp_path, monkeypatch
+):
+    store_path, data, rerun, _ = moved_rerun(tmp_path, monkeypatch)
+    env = dict(os.environ, WORKBENCH_KEY=KEY.hex(), WORKBENCH_USER="A. Officer")
+    command = (
+        *("review", "outreach", "--store", str(store_path), "--list", str(rerun)),
+        *("--data", str(data)),
+    )
+    said = workbench(*command, "--out", str(tmp_path / "week2.csv"), env=env)
+    assert said.returncode == 0, said.stderr
+    text = " ".join(said.stdout.split())
+    assert "; 2 held back: already sent by an earlier export of the offer (the last on " in text
+    assert text.endswith(
+        "--again sends them again, --again-for ID the family named; 1 of those held back as "
+        "already sent have another address now than the one the earlier export wrote: P1 "
+        "(address and postcode) (--again-for ID sends them again). Record of the export: "
+        f"{tmp_path / 'week2.csv.outreach.json'}."
+    )
+    out = tmp_path / "week3.csv"
+    said = workbench(*command, "--out", str(out), "--again-for", "P1", env=env)
+    assert said.returncode == 0, said.stderr
+    written = pl.read_csv(out, infer_schema=False)
+    assert written.select("person_id", "address_line_1").rows() == [("P1", "5 New Street")]
+    assert written["caution"][0].startswith("Sent before on ")
+    assert (
+        "; read the `caution` column before contacting: 1 sent before, sent again on purpose; "
+        "1 held back: already sent"
+    ) in " ".join(said.stdout.split())

@@ -270,12 +270,22 @@ def review_outreach_command(
             "reminder, a family that moved); by default they are held back.",
         ),
     ] = False,
+    again_for: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--again-for",
+            metavar="ID",
+            help="Send again this family an earlier export of the offer already sent: the "
+            "child's person_id or dwp_record_id as the list gives it (repeat for more).",
+        ),
+    ] = None,
     profile: ProfileFile = None,
 ) -> None:
     """Write contact details for the children whose latest decision is `contact`, and only them.
 
-    A family an earlier export of the offer already sent is held back (--again sends it
-    again); a DWP-list row confirmed as a child with a row of their own is sent once."""
+    A family an earlier export of the offer already sent is held back (--again sends them all
+    again, --again-for ID the one named; a row sent again says so in its `caution`); a DWP-list
+    row confirmed as a child with a row of their own is sent once."""
     from workbench.review.outreach import sidecar_path
 
     refuse_writing_over_inputs(
@@ -289,7 +299,29 @@ def review_outreach_command(
 
     with ReviewStore(existing_store(store)) as review_store:
         result = export_outreach(
-            review_store, list_file, data, out, key=load_key(), overwrite=overwrite, again=again
+            review_store,
+            list_file,
+            data,
+            out,
+            key=load_key(),
+            overwrite=overwrite,
+            again=again,
+            again_for=again_for or (),
+        )
+    if result.finished_export is not None:
+        at = result.interrupted_on or ""
+        typer.echo(
+            f"Export {result.finished_export} to {result.out}, interrupted on {at[:10]} at "
+            f"{at[11:16]} UTC before its file was written, is now written: it holds "
+            f"{result.exported} families (list {result.list_id}), as the export made them "
+            f"then, owner-only; read its `caution` column before contacting. Record of the "
+            f"export: {result.sidecar}."
+        )
+        return
+    for partial in result.removed_partials:
+        typer.echo(
+            f"Removed {partial}: a partial file left by an export to {result.out.name} that "
+            "stopped before the store recorded it (nothing of it was recorded or sent)."
         )
     held = (
         f"; {result.held_back_unconfirmed_link} decided `contact` held back until their DWP "
@@ -306,7 +338,25 @@ def review_outreach_command(
     if result.held_back_already_sent:
         held += (
             f"; {result.held_back_already_sent} held back: already sent by an earlier export "
-            f"of the offer (the last on {result.already_sent_on}); --again sends them again"
+            f"of the offer (the last on {result.already_sent_on}); --again sends them again, "
+            "--again-for ID the family named"
+        )
+    if result.held_back_moved:
+        rows = ", ".join(f"{who} ({what})" for who, what in result.held_back_moved)
+        held += (
+            f"; {len(result.held_back_moved)} of those held back as already sent have "
+            f"another address now than the one the earlier export wrote: {rows} (--again-for "
+            "ID sends them again)"
+        )
+    if result.held_back_not_compared:
+        held += (
+            f"; {result.held_back_not_compared} held back as already sent could not be "
+            "compared with the address they were sent to (that export's file is gone)"
+        )
+    if result.again_for_not_held:
+        held += (
+            f"; --again-for {', '.join(result.again_for_not_held)}: not held back as already "
+            "sent (never sent, or not to be contacted), so it changed nothing for them"
         )
     if result.held_back_same_child:
         held += (
@@ -343,6 +393,8 @@ def review_outreach_command(
             f"{result.caution_confirmed_record_differs} confirmed as a council record of the "
             "child with another date of birth, address or postcode (check which is current)"
         )
+    if result.caution_sent_before:
+        cautions.append(f"{result.caution_sent_before} sent before, sent again on purpose")
     caution = (
         f"; read the `caution` column before contacting: {'; '.join(cautions)}" if cautions else ""
     )

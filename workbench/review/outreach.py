@@ -14,9 +14,12 @@ Each row carries the ``decision_id``, ``reviewer`` and ``decided_at`` it rests o
 - A family already sent: a child an earlier export of any list of the offer sent (the store
   records each export's rows: `ReviewStore.outreach_exported`) is held back and counted,
   whatever was decided since (a second officer's `contact`, a re-run's list), so a second
-  export after more decisions sends only the new ones; ``again`` sends them again (a
-  reminder, a family that moved). The latest export to the very file ``overwrite`` replaces
-  (still there) does not count as sent; earlier ones to the same name do.
+  export after more decisions sends only the new ones; ``again`` sends them all again (a
+  reminder), ``again_for`` only the children named (a letter returned, a family that moved),
+  each row sent again cautioned `sent_before_caution`. The children held back whose address
+  now is not the one the earlier export's file holds are named (`_moved_since_sent`). The
+  latest export to the very file ``overwrite`` replaces (still there) does not count as sent;
+  earlier ones to the same name do.
 - One child, one row: a DWP-list row confirmed as a council child who has a row of their own
   on the list, decided ``contact`` too, is held back and counted; the child's own row, with
   the council's details, is the one sent.
@@ -37,6 +40,11 @@ Each row carries the ``decision_id``, ``reviewer`` and ``decided_at`` it rests o
 - The CSV is written owner-only (0600) and atomically, beside ``FILE.outreach.json`` (the list,
   the decision ids, the counts, the decision chain's head and, in row order, each row's keyed
   digest: `row_digests`; no personal data). The store's access log records who exported what.
+- Both are written to hidden partial files first, then the store records the export, then they
+  are renamed into place (`_write_and_record`), so a process killed part-way leaves no contact
+  file unrecorded, and an export recorded whose file was never put in place
+  (`interrupted_exports`) is finished by the same export again, and refuses any other export
+  of the offer until then (its families count as sent and were not).
 - ``workbench assure`` recomputes each row's digest, so a row rewritten to name or address
   another family (its ids and decision kept) is found, as are rows added or removed; and a
   file with an outreach export's header but no sidecar beside it fails as untraceable.
@@ -53,8 +61,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import re
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -69,7 +79,13 @@ from workbench.dates import long_date
 from workbench.eligibility.terms import birthday
 from workbench.errors import UsageError, WorkbenchError
 from workbench.governance.access import current_user
-from workbench.private_files import check_folder_for, private_folder_for, write_private
+from workbench.private_files import (
+    check_folder_for,
+    fsync_folder,
+    partial_path,
+    private_folder_for,
+    write_partial,
+)
 from workbench.provenance import file_sha256
 from workbench.review.keys import pseudonym
 from workbench.review.lists import PERSON_KIND, ListFile, read_list_file, review_candidates
@@ -89,6 +105,7 @@ __all__ = [
     "OUTREACH_COLUMNS",
     "OUTREACH_FORMAT",
     "SIDECAR_SUFFIX",
+    "InterruptedExport",
     "OutreachResult",
     "carer_names",
     "check_inputs",
@@ -97,9 +114,11 @@ __all__ = [
     "digests_seal",
     "export_outreach",
     "household_carers",
+    "interrupted_exports",
     "list_data_folder",
     "looks_like_outreach",
     "row_digests",
+    "sent_before_caution",
     "sidecar_path",
     "stored_list_id",
 ]
@@ -217,6 +236,27 @@ class OutreachResult:
     caution_dfe_check_since: int = 0
     """Rows exported with a `dfe_check_caution`: DfE answered other than eligible after the
     ``contact`` decision."""
+    finished_export: int | None = None
+    """The ``export_seq`` of an export interrupted before its file was written (the process
+    killed after the store recorded it) that this call finished by putting its file in place
+    (`interrupted_exports`); None for an export made now."""
+    interrupted_on: str | None = None
+    """When the finished export was recorded (UTC, ISO), or None."""
+    removed_partials: tuple[Path, ...] = ()
+    """Partial files of `out` left by an export stopped before the store recorded it, removed
+    (nothing of them was sent or recorded), before this export was written."""
+    caution_sent_before: int = 0
+    """Rows sent again on purpose (``again``, ``again_for``), cautioned `sent_before_caution`."""
+    again_for_not_held: tuple[str, ...] = ()
+    """Ids ``again_for`` named whose child was not held back as already sent (never sent, or
+    not to be contacted): it changed nothing for them."""
+    held_back_moved: tuple[tuple[str, str], ...] = ()
+    """Children held back as already sent whose address or postcode now is not the one the
+    latest earlier export wrote: ``(person_id or dwp_record_id, what differs)``, in list
+    order (``again_for`` sends them again)."""
+    held_back_not_compared: int = 0
+    """Children held back as already sent whose address then cannot be compared: the file of
+    the export that sent them is gone (or cannot be read as one)."""
 
 
 def sidecar_path(out: str | Path) -> Path:
@@ -375,15 +415,200 @@ def _voided(store: ReviewStore, seq: int, list_id: str, out: Path, user: str) ->
     return "Nothing was exported: once there is room, run the same export again"
 
 
+_SEAL_IN_LOG = re.compile(r", rows sealed (?P<seal>[0-9a-f]+)$")
+
+
+@dataclass(frozen=True)
+class InterruptedExport:
+    """An outreach export the store records whose file was never put in place: the process
+    was killed (or the machine lost power) after the store recorded it and before its partial
+    file (`partial_path`) was renamed over ``file``. Its families count as sent, and were not.
+
+    ``problem`` is None when the partial files are the export's own (the CSV holds exactly the
+    recorded ``(item_key, decision_id)`` rows, in order, and the sidecar beside it, partial or
+    in place, the digests of those rows that the store's access log sealed with the export):
+    running the same ``review outreach`` with ``--out file`` again finishes it. Otherwise it
+    says why they are not."""
+
+    seq: int
+    list_id: str
+    file: Path
+    exported_at: str
+    rows: int
+    partial: Path
+    problem: str | None = None
+
+    def describe(self) -> str:
+        """The export in words: ``export 4 of list L to FILE, interrupted on DATE``."""
+        return (
+            f"export {self.seq} of list {self.list_id} to {self.file}, interrupted on "
+            f"{_when(self.exported_at)} before its file was written"
+        )
+
+
+def _when(at: str) -> str:
+    """A store time in words: ``2026-12-07 at 07:41 UTC``."""
+    return f"{at[:10]} at {at[11:16]} UTC"
+
+
+def interrupted_exports(store: ReviewStore, key: bytes) -> list[InterruptedExport]:
+    """Every outreach export the store records whose file was never put in place
+    (`InterruptedExport`), oldest first.
+
+    `export_outreach` writes an export's CSV and sidecar to partial files first, flushed to
+    disk, then records the export in the store, then renames the sidecar and then the CSV into
+    place. So the store never records an export without its complete partial files, and a
+    partial CSV beside the file of the latest export to that name, holding that export's rows,
+    is an export the process stopped between recording and renaming (whether or not an
+    earlier file of that name, which it replaces, is still there). A partial file beside any
+    other is not: it was left before its export was recorded, and nothing of it was sent."""
+    exports = store.outreach_exports()
+    if exports.is_empty():
+        return []
+    latest = exports.sort("export_seq").group_by("file", maintain_order=True).last()
+    found = []
+    for row in latest.sort("export_seq").iter_rows(named=True):
+        file = Path(row["file"])
+        partial = partial_path(file)
+        if row["replaced"] or not partial.is_file():
+            continue
+        interrupted = InterruptedExport(
+            seq=row["export_seq"],
+            list_id=row["list_id"],
+            file=file,
+            exported_at=row["exported_at"],
+            rows=row["row_count"],
+            partial=partial,
+        )
+        problem = _partial_problem(store, interrupted, row["rows_removed_at"], key)
+        found.append(
+            interrupted if problem is None else _with_problem(interrupted, problem, partial)
+        )
+    return found
+
+
+def _with_problem(export: InterruptedExport, problem: str, partial: Path) -> InterruptedExport:
+    return InterruptedExport(
+        export.seq, export.list_id, export.file, export.exported_at, export.rows, partial, problem
+    )
+
+
+def _partial_problem(
+    store: ReviewStore, export: InterruptedExport, removed_at: str | None, key: bytes
+) -> str | None:
+    """Why `export`'s partial files are not the export the store recorded (None when they are)."""
+    if removed_at is not None:
+        return f"the store's rows of export {export.seq} were removed by retention on {removed_at}"
+    try:
+        written = pl.read_csv(export.partial, infer_schema=False)
+    except (OSError, pl.exceptions.PolarsError, UnicodeDecodeError) as error:
+        return f"it cannot be read as an outreach export ({error})"
+    if not {"item_key", "decision_id"} <= set(written.columns):
+        return "it is not an outreach export (no item_key and decision_id columns)"
+    recorded = store.outreach_exported().filter(pl.col("export_seq") == export.seq)
+    if (
+        written.select("item_key", "decision_id").rows()
+        != recorded.select("item_key", "decision_id").rows()
+    ):
+        return (
+            f"its rows are not the {recorded.height} (child, decision) rows the store records "
+            f"for export {export.seq}"
+        )
+    sidecar = sidecar_path(export.file)
+    record = None
+    for path in (partial_path(sidecar), sidecar):
+        if path.is_file():
+            try:
+                record = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                record = None
+            break
+    digests = record.get("row_digests") if isinstance(record, dict) else None
+    if not isinstance(digests, list) or digests != row_digests(written, key):
+        return f"no {sidecar.name} (partial or in place) records the digests of its rows"
+    seal = _logged_seal(store, export)
+    if seal is not None and seal != digests_seal(digests, key):
+        return (
+            f"its rows' digests are not those the store's access log sealed with export "
+            f"{export.seq}"
+        )
+    return None
+
+
+def _logged_seal(store: ReviewStore, export: InterruptedExport) -> str | None:
+    """The seal of the row digests the access log recorded with `export` (its line shares the
+    export's time), or None when it recorded none."""
+    log = store.access_log().filter(
+        (pl.col("command") == "review outreach") & (pl.col("at") == export.exported_at)
+    )
+    for detail in log["detail"].to_list():
+        found = _SEAL_IN_LOG.search(detail or "")
+        if found and detail.startswith(f"list {export.list_id}: "):
+            return found["seal"]
+    return None
+
+
+def finish_command(export: InterruptedExport) -> str:
+    """What to run to finish an interrupted export, in words."""
+    return (
+        f"finish it first: run `workbench review outreach` again with --out {export.file} (and "
+        f"the list of {export.list_id} it was made from), which puts its file in place"
+    )
+
+
+def _finish(
+    store: ReviewStore, export: InterruptedExport, out: Path, sidecar: Path
+) -> OutreachResult:
+    """Put an interrupted export's partial files in place (the sidecar first, then the CSV,
+    each renamed in one step), and what it holds, from its sidecar."""
+    sidecar_partial = partial_path(sidecar)
+    if sidecar_partial.is_file():
+        os.replace(sidecar_partial, sidecar)
+    os.replace(export.partial, out)
+    fsync_folder(out.parent)
+    record = json.loads(sidecar.read_text(encoding="utf-8"))
+    counts = record.get("counts", {})
+    return OutreachResult(
+        list_id=export.list_id,
+        out=out,
+        sidecar=sidecar,
+        listed=counts.get("listed", 0),
+        decided=counts.get("decided", 0),
+        exported=export.rows,
+        held_back_unconfirmed_link=counts.get("held_back_unconfirmed_link", 0),
+        decision_ids=tuple(record.get("decision_ids", ())),
+        held_back_later_decision=counts.get("held_back_later_decision", 0),
+        superseded_by=tuple(record.get("superseded_by", ())),
+        caution_funded_place=counts.get("caution_funded_place", 0),
+        caution_confirmed_record_differs=counts.get("caution_confirmed_record_differs", 0),
+        caution_same_address=counts.get("caution_same_address", 0),
+        caution_places_not_known=counts.get("caution_places_not_known", 0),
+        caution_already_funded=counts.get("caution_already_funded", 0),
+        held_back_already_sent=counts.get("held_back_already_sent", 0),
+        held_back_same_child=counts.get("held_back_same_child", 0),
+        caution_dfe_check_since=counts.get("caution_dfe_check_since", 0),
+        caution_sent_before=counts.get("caution_sent_before", 0),
+        finished_export=export.seq,
+        interrupted_on=export.exported_at,
+    )
+
+
 def _not_sent_twice(
-    rows: pl.DataFrame, sent: pl.DataFrame, *, again: bool
+    rows: pl.DataFrame, sent: pl.DataFrame, *, again: bool, again_for: frozenset[str] = frozenset()
 ) -> tuple[pl.DataFrame, str | None]:
     """`rows` with ``held_back_sent`` (exportable, but an earlier export of a list of the
-    offer sent the child: ``sent``'s rows) and ``held_back_same`` (a confirmed DWP-list row
-    whose child's own row is sent now, or was), taken out of ``exportable``; and when the
-    latest of those earlier exports was made."""
-    earlier = pl.col("item_key").is_in(sent["item_key"].implode())
-    sent_before = pl.col("exportable") & earlier & pl.lit(not again)
+    offer sent the child: ``sent``'s rows; not when ``again``, nor for a child whose person id
+    or DWP record id is in ``again_for``) and ``held_back_same`` (a confirmed DWP-list row
+    whose child's own row is sent now, or was), taken out of ``exportable``; ``sent_on``, when
+    the latest earlier export sent the child (null for none); and when the latest of the
+    earlier exports of the children held back was made."""
+    latest = sent.group_by("item_key").agg(pl.col("exported_at").max().alias("sent_on"))
+    rows = rows.join(latest, on="item_key", how="left", maintain_order="left")
+    chosen = pl.col("person_id").is_in(list(again_for)) | pl.col("dwp_record_id").is_in(
+        list(again_for)
+    )
+    resent = pl.lit(again) | chosen.fill_null(False)
+    sent_before = pl.col("exportable") & pl.col("sent_on").is_not_null() & ~resent
     rows = rows.with_columns(sent_before.alias("held_back_sent")).with_columns(
         pl.col("exportable") & ~pl.col("held_back_sent")
     )
@@ -394,9 +619,107 @@ def _not_sent_twice(
     rows = rows.with_columns(same.alias("held_back_same")).with_columns(
         pl.col("exportable") & ~pl.col("held_back_same")
     )
-    held = rows.filter("held_back_sent")["item_key"]
-    when = sent.filter(pl.col("item_key").is_in(held.implode()))["exported_at"].max()
+    when = rows.filter("held_back_sent")["sent_on"].max()
     return rows, cast("str | None", when)
+
+
+def sent_before_caution(sent_on: str) -> str:
+    """The caution of a row sent again (``--again``, ``--again-for``): an earlier export of
+    the offer sent the family on that day.
+
+    Example
+    -------
+    >>> sent_before_caution("2026-10-02T09:30:00Z")
+    'Sent before on 2 October 2026 (an earlier outreach export): this is a second letter'
+    """
+    return (
+        f"Sent before on {long_date(date.fromisoformat(sent_on[:10]))} (an earlier outreach "
+        "export): this is a second letter"
+    )
+
+
+def _sent_again(rows: pl.DataFrame) -> pl.DataFrame:
+    """The exported rows with `sent_before_caution` added to the caution of each the offer
+    sent before (sent again on purpose), and ``caution_sent`` set."""
+    said = pl.Series(
+        [sent_before_caution(on) if on else None for on in rows["sent_on"].to_list()],
+        dtype=pl.String,
+    )
+    return rows.with_columns(
+        pl.when(said.is_null())
+        .then(pl.col("caution"))
+        .otherwise(pl.concat_str(pl.col("caution"), said, separator="; ", ignore_nulls=True))
+        .alias("caution"),
+        pl.col("sent_on").is_not_null().alias("caution_sent"),
+    )
+
+
+def _check_again_for(rows: pl.DataFrame, again_for: frozenset[str], path: Path) -> tuple[str, ...]:
+    """Refuse an id ``--again-for`` names that no row of the list has (a person id or DWP
+    record id, as the list gives them); the ids of rows that are not held back as sent without
+    it (never sent, or not to be contacted), which it changes nothing for, sorted."""
+    ids = set(rows["person_id"].drop_nulls()) | set(rows["dwp_record_id"].drop_nulls())
+    unknown = sorted(again_for - ids)
+    if unknown:
+        raise UsageError(
+            f"names {', '.join(unknown)}, which no row of {path.name} has as its person_id or "
+            "dwp_record_id; give the ids as the list has them",
+            parameter="again_for",
+        )
+    resent = rows.filter(pl.col("exportable") & pl.col("sent_on").is_not_null())
+    named = set(resent["person_id"].drop_nulls()) | set(resent["dwp_record_id"].drop_nulls())
+    return tuple(sorted(again_for - named))
+
+
+def _moved_since_sent(
+    held: pl.DataFrame, sent: pl.DataFrame, data: Path, listed: ListFile
+) -> tuple[tuple[tuple[str, str], ...], int]:
+    """Of the children held back as already sent, those whose address (first line, postcode,
+    compared as `_address_key` does) is not the one the latest earlier export that sent them
+    wrote: ``(id, what differs)`` in list order; and how many could not be compared, that
+    export's file being gone (sent and deleted) or no longer an outreach export's. The store
+    keeps no address, so the earlier file is the only record of what was sent."""
+    if held.is_empty():
+        return (), 0
+    latest = (
+        sent.filter(pl.col("item_key").is_in(held["item_key"].implode()))
+        .sort("export_seq")
+        .group_by("item_key")
+        .last()
+    )
+    then: dict[str, tuple[str | None, str | None]] = {}
+    for file, keys in latest.group_by("file").agg("item_key").iter_rows():
+        path = Path(file)
+        if not path.is_file():
+            continue
+        try:
+            written = pl.read_csv(path, infer_schema=False)
+        except (OSError, pl.exceptions.PolarsError):
+            continue
+        if not {"item_key", "address_line_1", "postcode"} <= set(written.columns):
+            continue
+        for item_key, line, postcode in written.select(
+            "item_key", "address_line_1", "postcode"
+        ).iter_rows():
+            if item_key in keys:
+                then[item_key] = (line, postcode)
+    now = _with_details(held, data, listed)
+    moved = []
+    for row in now.iter_rows(named=True):
+        if row["item_key"] not in then:
+            continue
+        line, postcode = then[row["item_key"]]
+        differ = [
+            label
+            for label, before, current in (
+                ("address", line, row["address_line_1"]),
+                ("postcode", postcode, row["postcode"]),
+            )
+            if _address_key(before) != _address_key(current)
+        ]
+        if differ:
+            moved.append((row["person_id"] or row["dwp_record_id"], " and ".join(differ)))
+    return tuple(moved), held.height - len(then)
 
 
 def contact_rows(store: ReviewStore, list_id: str, shaped: pl.DataFrame) -> pl.DataFrame:
@@ -947,12 +1270,110 @@ def _sidecar(
             "caution_places_not_known": int(exported["caution_no_places"].sum()),
             "caution_same_address": int(exported["caution_address"].sum()),
             "caution_dfe_check_since": int(exported["caution_dfe"].sum()),
+            "caution_sent_before": int(exported["caution_sent"].sum()),
         },
         "superseded_by": sorted(rows["superseded"].drop_nulls().unique().to_list()),
         "chain_head": chain.head,
         "chain_checked": chain.checked,
         "row_digests": digests,
     }
+
+
+def _refuse_interrupted(interrupted: list[InterruptedExport]) -> None:
+    """Refuse to export while an export of the offer was interrupted before its file was
+    written: its families count as sent but were not, so this export would hold them back."""
+    if not interrupted:
+        return
+    first = interrupted[0]
+    more = f" ({len(interrupted) - 1} more like it)" if len(interrupted) > 1 else ""
+    if first.problem is None:
+        raise WorkbenchError(
+            f"{first.file}: {first.describe()}{more}: the store counts its {first.rows} "
+            f"families as sent, but no file holds them; {finish_command(first)}"
+        )
+    raise WorkbenchError(
+        f"{first.partial}: is left from {first.describe()}{more}, but is not that export: "
+        f"{first.problem}. Its {first.rows} families count as sent and no file holds them: "
+        "find out what happened to the file; remove the partial file, and if the families "
+        "were never sent, send them with --again"
+    )
+
+
+def _write_and_record(
+    store: ReviewStore,
+    out: Path,
+    text: str,
+    record: dict[str, Any],
+    *,
+    list_id: str,
+    items: list[tuple[Any, ...]],
+    user: str,
+    detail: str,
+    replaces: int | None,
+) -> int:
+    """Write the CSV and its sidecar, recording the export in the store: in an order that a
+    process stopped at any point (killed, a power cut) leaves no contact file unrecorded and
+    no recorded export unfinished without its complete files on disk.
+
+    1. Both files to their partial files (`partial_path`: hidden, owner-only, flushed to disk).
+       A failure (a full disk) removes them: nothing was recorded or sent.
+    2. The export recorded in the store and the access log (one transaction). Stopped before
+       it commits: the partial files are removed by the next export to ``out``.
+    3. The sidecar and then the CSV renamed into place (each in one step). Stopped before
+       the CSV's rename: the next export to ``out`` finishes it (`interrupted_exports`); a
+       failure (an error renaming) voids the export (`_voided`)."""
+    sidecar = sidecar_path(out)
+    partials: list[Path] = []
+    try:
+        private_folder_for(out)  # a new folder for contact details is made owner-only
+        partials.append(write_partial(out, lambda p: p.write_bytes(text.encode("utf-8"))))
+        partials.append(
+            write_partial(
+                sidecar, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True))
+            )
+        )
+    except OSError as error:
+        for partial in partials:
+            partial.unlink(missing_ok=True)
+        raise WorkbenchError(
+            f"{out}: could not be written ({error.strerror or error}). Nothing was exported: "
+            "once there is room, run the same export again"
+        ) from None
+    before = _last_export(store)
+    try:
+        seq = store.record_outreach_export(
+            list_id, str(out.resolve()), items, user=user, detail=detail, replaces=replaces
+        )
+    except Exception:
+        # Not recorded (a full disk): the partial files are no one's. When the store cannot
+        # say, they are left for the next export to `out` to judge.
+        if _last_export(store) == before and before is not None:
+            for partial in partials:
+                partial.unlink(missing_ok=True)
+        raise
+    placed: list[Path] = []
+    try:
+        for partial, path in zip(partials[::-1], (sidecar, out), strict=True):
+            os.replace(partial, path)
+            placed.append(path)
+        fsync_folder(out.parent)
+    except OSError as error:
+        # A sidecar put in place without its CSV would describe whatever file is at `out`.
+        for path in (*partials, *([out, sidecar] if placed else [])):
+            path.unlink(missing_ok=True)
+        raise WorkbenchError(
+            f"{out}: could not be written ({error.strerror or error}). "
+            + _voided(store, seq, list_id, out, user)
+        ) from None
+    return seq
+
+
+def _last_export(store: ReviewStore) -> int | None:
+    """The last export the store records (0 for none), or None when it cannot be read."""
+    try:
+        return cast("int | None", store.outreach_exports()["export_seq"].max()) or 0
+    except (OSError, sqlite3.Error):
+        return None
 
 
 def export_outreach(
@@ -965,6 +1386,7 @@ def export_outreach(
     user: str | None = None,
     overwrite: bool = False,
     again: bool = False,
+    again_for: Collection[str] = (),
 ) -> OutreachResult:
     """Write contact details for the children whose latest outcome decision is ``contact``.
 
@@ -989,6 +1411,10 @@ def export_outreach(
     again
         Send again the families an earlier export of the offer already sent (a reminder, a
         family that moved); by default they are held back and counted.
+    again_for
+        Send again only these families an earlier export already sent: each a child's
+        ``person_id`` or ``dwp_record_id`` as the list gives it (one the list does not have is
+        refused). A row sent again either way is cautioned `sent_before_caution`.
 
     Returns
     -------
@@ -1003,10 +1429,20 @@ def export_outreach(
         chain does not verify, or the data folder is not the one the list was made from.
     """
     out = Path(out)
-    _check_destination(out, overwrite)
+    sidecar = sidecar_path(out)
+    interrupted = interrupted_exports(store, key)
+    mine = next((i for i in interrupted if i.file == out.resolve()), None)
+    # An interrupted export with --overwrite replaced a file still there: finished, not refused.
+    _check_destination(out, overwrite or mine is not None)
     listed = read_list_file(list_file)
     data = list_data_folder(listed, data)
     list_id = stored_list_id(store, listed)
+    lists = store.lists()
+    initiative = lists.filter(pl.col("list_id") == list_id)["initiative"].item()
+    offer = lists.filter(pl.col("initiative") == initiative)["list_id"].to_list()
+    if mine is not None and mine.problem is None and mine.list_id in offer:
+        return _finish(store, mine, out, sidecar)
+    _refuse_interrupted([i for i in interrupted if i.list_id in offer or i is mine])
     shaped = review_candidates(listed.candidates, key)
     store.verify_list(list_id)  # the list as stored first: then the file against it
     check_same_items(store, list_id, shaped, listed.path)
@@ -1025,16 +1461,26 @@ def export_outreach(
     replaces = _replaced(store.outreach_exports(), out, overwrite=overwrite)
     # Sent from any list of the offer (a re-run's, the same list's): by child, whatever the
     # decision since, so that a second officer's `contact` or a re-run's sends no second letter.
-    lists = store.lists()
-    initiative = lists.filter(pl.col("list_id") == list_id)["initiative"].item()
-    offer = lists.filter(pl.col("initiative") == initiative)["list_id"]
+    # An export recorded whose file is gone, with no partial file, counts as sent: its file
+    # was put in place, as exports are recorded only once their partial files are complete on
+    # disk and the partial is renamed, never removed, after (`interrupted_exports`: one
+    # stopped between is finished or refused above). Its file was sent and then deleted (after
+    # mailing, or by retention), which is the usual case and must not send a second letter;
+    # or it was recorded by a version of the workbench that recorded before writing and was
+    # stopped between, which nothing left can tell apart. So it is not silent: the command
+    # says when the export that sent the families held back was made (`already_sent_on`) and
+    # how many of them cannot be compared with its file, gone (`held_back_not_compared`), so
+    # an officer who knows it was never sent sends them with --again-for or --again.
     sent = store.outreach_exported().filter(
         ~pl.col("replaced"),
         pl.col("export_seq") != (replaces or 0),
-        pl.col("list_id").is_in(offer.implode()),
+        pl.col("list_id").is_in(offer),
     )
-    rows, sent_on = _not_sent_twice(rows, sent, again=again)
+    chosen = frozenset(again_for)
+    rows, sent_on = _not_sent_twice(rows, sent, again=again, again_for=chosen)
+    not_resent = _check_again_for(rows, chosen, listed.path)
     exportable = rows.filter("exportable")
+    moved, not_compared = _moved_since_sent(rows.filter("held_back_sent"), sent, data, listed)
     _check_confirmed_pairs(store, list_id, exportable, key, listed.path)
     cautioned = _with_cautions(
         _with_details(exportable, data, listed), *_not_on_later_list(store, list_id)
@@ -1052,21 +1498,25 @@ def export_outreach(
         )
     else:
         cautioned = cautioned.with_columns(pl.lit(False).alias("caution_no_places"))
+    cautioned = _sent_again(cautioned)
     exported = cautioned.select(pl.lit(list_id).alias("list_id"), *OUTREACH_COLUMNS[1:])
     user = user or current_user()
-    sidecar = sidecar_path(out)
     safe = neutralised(exported)  # names and addresses that would run as formulas
     text = safe.write_csv(date_format="%Y-%m-%d")
     # Each row's digest as the file holds it, read back as `workbench assure` will read it.
     digests = row_digests(pl.read_csv(text.encode("utf-8"), infer_schema=False), key)
     record = _sidecar(listed, list_id, rows, cautioned, chain, user, digests)
     held = record["counts"]["held_back_unconfirmed_link"]
-    # Recorded and logged before the file exists: when the store cannot be written (a full
-    # disk), no contact file is left behind unrecorded.
-    seq = store.record_outreach_export(
-        list_id,
-        str(out.resolve()),
-        exported.select("item_key", "decision_id").rows(),
+    removed = tuple(p for p in (partial_path(out), partial_path(sidecar)) if p.is_file())
+    for stale in removed:  # left before the store recorded its export: never sent
+        stale.unlink()
+    _write_and_record(
+        store,
+        out,
+        text,
+        record,
+        list_id=list_id,
+        items=exported.select("item_key", "decision_id").rows(),
         user=user,
         detail=(
             f"list {list_id}: {exported.height} exported to {out.name}, {held} held back "
@@ -1074,16 +1524,6 @@ def export_outreach(
         ),
         replaces=replaces,
     )
-    try:
-        private_folder_for(out)  # a new folder for contact details is made owner-only
-        write_private(out, lambda p: p.write_bytes(text.encode("utf-8")))
-        write_private(sidecar, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True)))
-    except OSError as error:
-        out.unlink(missing_ok=True)
-        raise WorkbenchError(
-            f"{out}: could not be written ({error.strerror or error}). "
-            + _voided(store, seq, list_id, out, user)
-        ) from None
     return OutreachResult(
         list_id=list_id,
         out=out,
@@ -1104,4 +1544,9 @@ def export_outreach(
         already_sent_on=sent_on,
         held_back_same_child=record["counts"]["held_back_same_child"],
         caution_dfe_check_since=record["counts"]["caution_dfe_check_since"],
+        removed_partials=removed,
+        caution_sent_before=record["counts"]["caution_sent_before"],
+        again_for_not_held=not_resent,
+        held_back_moved=moved,
+        held_back_not_compared=not_compared,
     )

@@ -16,7 +16,10 @@ given (run folders, lists, outreach and check exports) and, with ``store``, the 
    keyed digest, recorded in the sidecar: a name, date of birth, parent or address changed in
    the file fails, as does a row added or removed). An export whose sidecar predates the
    digests *warns* (``--strict``: fails): its rows' details cannot be verified. A CSV with an
-   outreach export's header and no sidecar beside it cannot be traced and fails.
+   outreach export's header and no sidecar beside it cannot be traced and fails. An export of
+   the lists found that the store records but whose file was never put in place (the process
+   stopped after recording it, leaving its hidden partial file ``.FILE.partial``) fails: its
+   families count as sent and were not (`review outreach` with the same ``--out`` finishes it).
 3. **check exports traced to decisions**: every row of every file written for DfE's
    eligibility checking service (`workbench check export`: ``NAME-part1.csv``, ... beside
    ``NAME.check.json``) rests on at least one child's decision in the store, as the export
@@ -137,6 +140,8 @@ from workbench.review.lists import (
 from workbench.review.outreach import (
     SIDECAR_SUFFIX,
     digests_seal,
+    finish_command,
+    interrupted_exports,
     looks_like_outreach,
     row_digests,
     sidecar_path,
@@ -757,9 +762,63 @@ def _seal_problem(path: Path, seals: dict[str, dict[str, str]], key: bytes) -> s
     return None
 
 
+def _interrupted_outreach(run: _Run, store: ReviewStore | None, key: bytes | None) -> list[str]:
+    """An outreach export of the lists found, or whose partial file is among the files found,
+    that the store records but whose file was never put in place (the process stopped between
+    recording it and renaming its partial file: `interrupted_exports`): its families count as
+    sent and were not. Without a store, an outreach export's partial file found is named."""
+    found = set(run.files)
+    partials = [
+        p
+        for p in run.files
+        if p.name.startswith(".")
+        and p.name.lower().endswith(".csv.partial")
+        and looks_like_outreach(_header_columns(p))
+    ]
+    if store is None:
+        return [
+            f"{p}: the partial file of an outreach export that stopped before its file was "
+            "written (its families may count as sent); pass --store to tell whether the store "
+            "recorded it"
+            for p in partials
+        ]
+    assert key is not None  # loaded with the store
+    lists = set(_stored_list_ids(run, store))
+    problems = []
+    interrupted = interrupted_exports(store, key)
+    claimed = {export.partial for export in interrupted}
+    problems += [
+        f"{p}: the partial file of an outreach export that stopped before the store recorded "
+        "it: nothing was sent from it, but it holds names and addresses: remove it (the next "
+        "export to the same file does)"
+        for p in partials
+        if p.resolve() not in claimed
+    ]
+    for export in interrupted:
+        if export.list_id not in lists and export.partial not in found:
+            continue
+        if export.problem is None:
+            problems.append(
+                f"{export.file}: {export.describe()}: the store counts its {export.rows} "
+                f"families as sent, but no file holds them (its rows are in {export.partial.name}"
+                f" beside it); {finish_command(export)}"
+            )
+        else:
+            problems.append(
+                f"{export.partial}: is left from {export.describe()}, but is not that export: "
+                f"{export.problem}; its {export.rows} families count as sent and no file holds "
+                "them: find out what became of the file, and send them again (`review "
+                "outreach --again`) if they were never sent"
+            )
+    return problems
+
+
 def _check_outreach(
     run: _Run, store: ReviewStore | None, key: bytes | None, strict: bool = False
 ) -> Check:
+    stopped = _interrupted_outreach(run, store, key)
+    if stopped and not run.outreach:
+        return Check(OUTREACH_TRACED, False, _shown(stopped))
     if not run.outreach:
         recorded = _recorded_outreach(run, store)
         if recorded:
@@ -773,7 +832,7 @@ def _check_outreach(
         return Check(OUTREACH_TRACED, True, "no outreach export found: no family contacted")
     # A file found by its header alone has no sidecar naming the decisions it rests on.
     traced = [p for p in run.outreach if sidecar_path(p).is_file()]
-    problems = [
+    problems = stopped + [
         f"{p}: has no {sidecar_path(p).name} beside it, so its rows cannot be traced to "
         "decisions: do not contact from this file"
         for p in run.outreach
