@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import stat
 import subprocess
@@ -19,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.command import workbench
-from workbench.dates import long_date
+from workbench.dates import long_date, long_time
 from workbench.errors import UsageError, WorkbenchError
 from workbench.provenance import input_hashes
 from workbench.review import ReviewStore, pseudonym, register_list_file
@@ -1382,7 +1383,13 @@ def test_the_command_names_families_that_moved_since_sent_and_sends_them_again(
     said = workbench(*command, "--out", str(tmp_path / "week2.csv"), env=env)
     assert said.returncode == 0, said.stderr
     text = " ".join(said.stdout.split())
-    assert "; 2 held back: already sent by an earlier export of the offer (the last on " in text
+    with ReviewStore(store_path, key=KEY) as store:
+        sent = str(store.outreach_exported()["exported_at"].max())
+    assert (
+        "; 2 held back: already sent by an earlier export of the offer (the last on "
+        f"{long_time(sent)}); " in text
+    )
+    assert re.search(r"\(the last on \d{1,2} [A-Z][a-z]+ \d{4} at \d{2}:\d{2} UTC\)", text)
     assert text.endswith(
         "--again sends them again, --again-for ID the family named; 1 of those held back as "
         "already sent have another address now than the one the earlier export wrote: P1 "

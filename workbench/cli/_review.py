@@ -17,6 +17,7 @@ from workbench.cli._outputs import (
     refuse_writing_over_inputs,
     store_inputs,
 )
+from workbench.dates import long_time
 
 review_app = typer.Typer(
     name="review",
@@ -338,8 +339,8 @@ def review_outreach_command(
     if result.held_back_already_sent:
         held += (
             f"; {result.held_back_already_sent} held back: already sent by an earlier export "
-            f"of the offer (the last on {result.already_sent_on}); --again sends them again, "
-            "--again-for ID the family named"
+            f"of the offer (the last on {long_time(result.already_sent_on)}); --again sends "
+            "them again, --again-for ID the family named"
         )
     if result.held_back_moved:
         rows = ", ".join(f"{who} ({what})" for who, what in result.held_back_moved)

@@ -12,43 +12,16 @@ shown so in Markdown and HTML, and kept as recorded in the CSV appendix, for mac
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 
+from workbench.dates import RECORDED_TIME as _TIME
 from workbench.dates import long_date
-
-# A time as the store and the sidecars record it: a day, a time of day, and UTC's offset.
-_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
-)
-
-
-def when_text(at: str | None) -> str:
-    """A time recorded in ISO 8601 (UTC, as the store writes it), as the answer shows it; a
-    day alone as a date; empty for none; anything else as it is.
-
-    >>> when_text("2026-12-07T09:14:05.123456Z")
-    '7 December 2026 at 09:14 UTC'
-    >>> when_text("2026-12-07T10:14:00+01:00"), when_text("2026-12-07")
-    ('7 December 2026 at 09:14 UTC', '7 December 2026')
-    """
-    if not at:
-        return ""
-    try:
-        moment = datetime.fromisoformat(at)
-    except ValueError:
-        return at
-    if not _TIME.match(at):
-        return long_date(moment.date()) if len(at) == 10 else at
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)  # the workbench records every time in UTC
-    moment = moment.astimezone(UTC)
-    return f"{long_date(moment.date())} at {moment:%H:%M} UTC"
+from workbench.dates import long_time as when_text
 
 
 def day_text(at: str | date | None) -> str:
