@@ -12,11 +12,19 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import yaml
 
 from tests.command import workbench
 from tests.lists import rewritten
+from workbench.dates import long_date
 from workbench.eligibility.assess import assess
 from workbench.errors import DataFileError, UsageError
+from workbench.governance.retention import (
+    DEFAULT_POLICY,
+    apply_retention,
+    load_policy,
+    plan_retention,
+)
 from workbench.governance.subject_access import (
     NameSearch,
     appendix_path,
@@ -32,6 +40,7 @@ from workbench.review.details import VIEW_COMMAND, view_detail
 from workbench.review.excel import export_list_file
 from workbench.review.outreach import export_outreach, sidecar_path
 from workbench.review.workbook import exported_on
+from workbench.runs.assure import assure, format_report
 
 KEY = bytes(range(32))
 TERM = date(2026, 9, 1)
@@ -2010,3 +2019,246 @@ def test_after_retention_the_answer_says_what_was_removed_and_never_none(
         (f, v) for _, f, v in _facts(again, "not checkable")
     ]
     assert "not searched:" not in _texts(again)
+
+
+# --- export files deleted under retention -------------------------------------------------------
+
+EXPORT_KINDS = ("outreach_exports", "check_exports", "review_workbooks")
+
+
+@pytest.fixture
+def exported_council(exports_council, tmp_path):
+    """The exports council with Pippa exported for outreach too (the file kept away from the
+    list), and a retention policy keeping those three exports' files one day and everything
+    else (the list file, the store's rows) a hundred years."""
+    data, listed, store, sent, book, _, run, exported_at = exports_council
+    clock = Clock(datetime(2026, 9, 11, 9, 0, tzinfo=UTC))
+    with ReviewStore(store, clock=clock, key=KEY) as review:
+        outreach = export_outreach(
+            review, listed, data, tmp_path / "outreach" / "contacts.csv", key=KEY, user="O. Fficer"
+        )
+    policy = yaml.safe_load(DEFAULT_POLICY.read_text())
+    for kind, rule in policy["periods"].items():
+        rule["keep"] = {"days": 1} if kind in EXPORT_KINDS else {"years": 100}
+    short = tmp_path / "policy.yaml"
+    short.write_text(yaml.safe_dump(policy))
+    return data, listed, store, sent, book, run, exported_at, outreach, short
+
+
+def _retention(tmp_path: Path, policy: Path, *store: str):
+    """`workbench retention --apply` two days on (the exports' files due), over the folders of
+    the list, the outreach export and the workbook; with ``--store STORE`` when given."""
+    env = dict(os.environ, WORKBENCH_KEY=KEY.hex(), WORKBENCH_USER="records.officer")
+    folders = [str(tmp_path / name) for name in ("lists", "outreach", "books")]
+    return workbench(
+        "retention", "--apply", "--reports", str(tmp_path / "reports"), "--policy", str(policy),
+        "--lists", folders[0], "--lists", folders[1], "--lists", folders[2], *store,
+        "--today", (date.today() + timedelta(days=2)).isoformat(),
+        "--log", str(tmp_path / "retention-log.jsonl"), env=env,
+    )  # fmt: skip
+
+
+def _deleted_lines(store: Path) -> list[tuple[str, str, str]]:
+    with ReviewStore(store, key=KEY) as review:
+        log = review.access_log().filter(pl.col("command") == "retention deleted file")
+    return log.select("at", "user", "detail").rows()
+
+
+def _deleted_on(store: Path) -> str:
+    """'deleted under retention on DAY', the day the store was told (its clock, now)."""
+    (day,) = {at[:10] for at, _, _ in _deleted_lines(store)}
+    return f"deleted under retention on {long_date(date.fromisoformat(day))}"
+
+
+def test_an_export_file_deleted_by_retention_with_the_store_is_said_to_be_deleted(
+    exported_council, tmp_path, monkeypatch
+):
+    # The tester's case: after `workbench retention` deleted the outreach export, the check
+    # export and the workbook, the answer asked for each with --outreach, --check and
+    # --workbook as "not given". Told by `retention --store`, it says when each was deleted.
+    data, listed, store, sent, book, run, exported_at, outreach, policy = exported_council
+    with ReviewStore(store, key=KEY) as review:
+        made = review.outreach_exports()["exported_at"][0]
+        logged = review.access_log().filter(pl.col("command") == "review export")["seq"][0]
+        check = review.check_exports().row(0, named=True)
+    done = _retention(tmp_path, policy, "--store", str(store))
+    assert done.returncode == 0, done.stderr
+    assert not (outreach.out.exists() or sent.sidecar.exists() or book.exists())
+    assert (
+        "review store: 3 of the 3 outreach export(s), check export(s) or review workbook(s) "
+        "past their date are exports it records; --apply tells it their files were deleted (a "
+        "sealed line of its access log for each, naming the export, never a path), and "
+        "subject access says so\n" in done.stdout
+    )
+    assert done.stdout.endswith(
+        "The review store was told that the files of 3 of its exports were deleted: subject "
+        "access says so.\n"
+    )
+    lines = _deleted_lines(store)
+    assert [(user, detail) for _, user, detail in lines] == [
+        ("records.officer", f"review export logged as access log line {logged}: its file was "
+         "deleted under retention"),
+        ("records.officer", f"check export {sent.export_id}: its files were deleted under "
+         "retention"),
+        ("records.officer", "outreach export 1: its file was deleted under retention"),
+    ]  # fmt: skip
+    on = _deleted_on(store)
+    # Pippa's outreach row, from the store's record of the export.
+    pippa = subject_access("C-PIPPA", data=data, store=store, key=KEY, out=tmp_path / "p.md")
+    text = pippa.read_text()
+    assert (
+        f"| {shown(made)} | O. Fficer | contacts.csv | two_year_old | {run} | the child: their "
+        "names, date of birth and address | "
+    ) in text
+    assert f"| the store's record of the export (its file was {on}) |" in text
+    assert "the export file was not given" not in text
+    # The check export that could not check some children of her list, whose file is gone.
+    assert [(f, v) for _, f, v in _facts(pippa, "not checkable")] == [
+        ("made at", check["exported_at"]),
+        ("made by", "K. Checker"),
+        ("check export", sent.export_id),
+        ("initiative", "two_year_old"),
+        ("list of run", run),
+        ("template", "childcare"),
+        ("not-checkable file", "checks.not_checkable.csv"),
+        ("about them as", "the child, if among them"),
+        ("decision", ""),
+        ("decision id", ""),
+        ("reason", ""),
+        (
+            "known from",
+            "not searched: the store records that some children chosen for this export of a "
+            "list holding this person could not be checked, not who; its files were "
+            f"{on}, so whether they are among them can no longer be said",
+        ),
+    ]
+    # The workbook, worked out from the store.
+    assert _facts(pippa, "review workbooks") == _workbook_row(
+        exported_at,
+        run,
+        "the child",
+        HELD_AS_CHILD,
+        "the store's record of the export (its list's children, and the views of their "
+        f"details logged with it; the workbook file review.xlsx was {on})",
+    )
+    assert "--check" not in text and "--workbook" not in text and "--outreach" not in text
+    # The store still proves itself: the lines are sealed as every other.
+    with ReviewStore(store, key=KEY) as review:
+        assert review.verify_access_log().ok
+    monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())  # the store's key, as the council runs it
+    report = assure([listed], store=store, key=KEY)
+    assert report.ok, format_report(report)
+    record = json.loads((tmp_path / "retention-log.jsonl").read_text().splitlines()[-1])
+    assert record["store"]["export_files_deleted"] == 3
+    assert "exports_store_not_told" not in record
+
+
+def test_without_the_store_retention_says_it_was_not_told_and_the_answer_asks_for_the_files(
+    exported_council, tmp_path
+):
+    data, _, store, sent, book, _, _, outreach, policy = exported_council
+    done = _retention(tmp_path, policy)
+    assert done.returncode == 0, done.stderr
+    assert not (outreach.out.exists() or sent.sidecar.exists() or book.exists())
+    assert (
+        "no review store given (--store): 3 outreach export(s), check export(s) or review "
+        "workbook(s) are past their date, and a review store recording them is not told their "
+        "files are deleted, so subject access asks for them as files not given. Give --store "
+        "to tell it\n" in done.stdout
+    )
+    assert done.stdout.endswith(
+        "The review store was not told (no --store) that the files of 3 outreach export(s), "
+        "check export(s) or review workbook(s) were deleted: subject access asks for them as "
+        "files not given.\n"
+    )
+    assert _deleted_lines(store) == []
+    record = json.loads((tmp_path / "retention-log.jsonl").read_text().splitlines()[-1])
+    assert record["exports_store_not_told"] == 3 and "store" not in record
+    # The answer is today's: each file not given, asked for.
+    pippa = subject_access("C-PIPPA", data=data, store=store, key=KEY, out=tmp_path / "p.md")
+    text = pippa.read_text()
+    assert "| the store's record of the export (the export file was not given) |" in text
+    assert _facts(pippa, "not checkable")[-1][2] == (
+        "not searched: the store records that some children chosen for this export of a list "
+        "holding this person could not be checked, not who; give its file "
+        "checks.not_checkable.csv with --check to see whether they are among them"
+    )
+    assert _facts(pippa, "review workbooks")[-1][2] == (
+        "the store's record of the export (its list's children, and the views of their details "
+        "logged with it; the workbook file review.xlsx was not given or found)"
+    )
+    assert "deleted under retention" not in text
+
+
+def test_after_the_stores_rows_went_too_a_deleted_file_is_not_asked_for(exported_council, tmp_path):
+    # A year on, retention removed the list's items and the outreach export's rows from the
+    # store as well: what the exports held cannot be said, and their files are not asked for.
+    data, _, store, _, _, _, _, _, policy = exported_council
+    with ReviewStore(store, key=KEY) as review:
+        list_id = review.lists()["list_id"][0]
+        made = review.outreach_exports()["exported_at"][0]
+        logged = review.access_log().filter(pl.col("command") == "review export")["at"][0]
+    assert _retention(tmp_path, policy, "--store", str(store)).returncode == 0
+    on = _deleted_on(store)
+    cut = datetime(2027, 9, 1, tzinfo=UTC)
+    with ReviewStore(store, clock=later(), key=KEY) as review:
+        review.apply_retention(cut, cut, user="records.officer", before_check_results=cut)
+    pippa = subject_access("C-PIPPA", data=data, store=store, key=KEY, out=tmp_path / "p.md")
+    text = pippa.read_text()
+    assert _between(text, "## 5. Outreach", "## 6.").split("Searched: ")[1] == (
+        "the exports the store's access log records; export files given or found: none.\n\n"
+        "No outreach export searched is known to have named this person, but the store cannot "
+        "say so of every one (below).\n\n"
+        "The store no longer holds what these exports held, and their files were deleted under "
+        "retention, so whether they named this person can no longer be said: the export "
+        f"contacts.csv of list {list_id}, made at {shown(made)} by O. Fficer (4 row(s); the "
+        "store's record of its rows was removed under retention on 1 October 2027; its file "
+        f"was {on}).\n\n"
+    )
+    assert _between(text, "## 7. Review workbooks", "\n## ").endswith(
+        "No review workbook searched held this person.\n\n"
+        "The store no longer holds the children of these exports' lists, and their files were "
+        "deleted (all under retention), so whether they held this person can no longer be "
+        f"said: the workbook review.xlsx of list {list_id}, exported at {shown(logged)} by "
+        f"W. Orkbook (its file was {on}).\n"
+    )
+    assert "give it with --" not in text
+
+
+def test_retention_tells_the_store_only_of_the_files_it_records(
+    exported_council, tmp_path, monkeypatch
+):
+    # The outreach export's folder moved (found by its name, list and rows), and a copy of the
+    # export under another name: the store records no such file, and is not told of it.
+    _, _, store, sent, _, _, _, outreach, policy = exported_council
+    monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())
+    moved = tmp_path / "moved"
+    (tmp_path / "outreach").rename(moved)
+    for name in ("contacts.csv", "contacts.csv.outreach.json"):
+        (moved / name.replace("contacts", "copy")).write_bytes((moved / name).read_bytes())
+    with ReviewStore(store, key=KEY) as review:
+        logged = review.access_log().filter(pl.col("command") == "review export")["seq"][0]
+    roots = [tmp_path / "lists", moved, tmp_path / "books"]
+    today = date.today() + timedelta(days=2)
+    plan = plan_retention(
+        tmp_path / "reports", load_policy(policy), today, list_roots=roots, store=store
+    )
+    assert [i.path.name for i in plan.export_items] == [
+        "review.xlsx",
+        "checks.check.json",
+        "contacts.csv",
+        "copy.csv",
+    ]
+    assert plan.store is not None
+    assert [(path.name, kind, ref) for path, kind, ref in plan.store.exports] == [
+        ("review.xlsx", "workbook", str(logged)),
+        ("checks.check.json", "check", sent.export_id),
+        ("contacts.csv", "outreach", "1"),
+    ]
+    assert plan.notes[-1].startswith("review store: 3 of the 4 outreach export(s), ")
+    apply_retention(plan, tmp_path / "log.jsonl", user="records.officer")
+    assert not (moved / "copy.csv").exists() and not outreach.out.exists()
+    assert [detail for _, _, detail in _deleted_lines(store)][-1] == (
+        "outreach export 1: its file was deleted under retention"
+    )
+    assert len(_deleted_lines(store)) == 3

@@ -56,7 +56,8 @@ def retention_command(
             "--store",
             help="A review store: remove its list items, decisions and DfE check results past "
             "their period (through the store, logged); DfE's results files it records as "
-            "imported are dated by their import.",
+            "imported are dated by their import; it is told which of its exports' files are "
+            "deleted (so that subject access says so).",
         ),
     ] = None,
     log: Annotated[
@@ -96,6 +97,18 @@ def retention_command(
     deleted = apply_retention(plan, log_file)
     counts = ", ".join(f"{n} {kind}" for kind, n in deleted.items())
     typer.echo(f"Deleted {counts} (a folder counts once, with all inside it). Logged.")
+    exports = len(plan.export_items)
+    if plan.store is not None and plan.store.exports:
+        typer.echo(
+            f"The review store was told that the files of {len(plan.store.exports)} of its "
+            "exports were deleted: subject access says so."
+        )
+    elif plan.store is None and exports:
+        typer.echo(
+            f"The review store was not told (no --store) that the files of {exports} outreach "
+            "export(s), check export(s) or review workbook(s) were deleted: subject access asks "
+            "for them as files not given."
+        )
 
 
 def subject_access_command(

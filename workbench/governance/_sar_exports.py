@@ -98,6 +98,14 @@ __all__ = [
 ]
 
 
+def _file_deleted(deleted: Mapping[tuple[str, str], str], kind: str, ref: object) -> str | None:
+    """'deleted under retention on 3 March 2027' when `workbench retention --store` told the
+    store that the file of this export (`kind`, `ref`: its key in
+    `ReviewStore.export_files_deleted`) was deleted; None when it did not."""
+    at = deleted.get((kind, str(ref)))
+    return None if at is None else f"deleted under retention on {day_text(at)}"
+
+
 def sidecar_record(sidecar: Path, fmt: str, command: str) -> dict[str, Any]:
     """An export's sidecar (its JSON record) as `command` writes it in format `fmt`; empty
     when there is none beside the export; a DataFileError naming it when it cannot be read
@@ -269,18 +277,20 @@ def search_outreach(
     files: Sequence[OutreachFile],
     review: ReviewStore | None,
     lists: pl.DataFrame | None,
-) -> tuple[pl.DataFrame, list[str]]:
+) -> tuple[pl.DataFrame, list[tuple[str, bool]]]:
     """Every row of an outreach export that named the subject, as the child or as a parent or
     carer: from the store's access log (each export it records: from its file, when given,
     else worked out from the decisions it held then) and from the files given that it does
     not record. A file given is taken for the last export the log records under its list and
-    name: an export written again under the same name replaced it.
+    name: an export written again under the same name replaced it. An export whose file was
+    not given and which `workbench retention --store` told the store it deleted says so.
 
     With them, in words, each export the log records whose file was not given and which the
     store can no longer answer for: its rows, its list or the decisions it rested on removed
-    under retention (whether it named the subject cannot be said)."""
+    under retention (whether it named the subject cannot be said), each with whether its file
+    was deleted under retention (then it is not asked for)."""
     rows: list[tuple] = []
-    unknown: list[str] = []
+    unknown: list[tuple[str, bool]] = []
     matched: set[Path] = set()
     if review is not None and lists is not None:
         log = review.access_log().filter(pl.col("command") == OUTREACH_COMMAND).sort("seq")
@@ -303,6 +313,7 @@ def search_outreach(
             for e in review.outreach_exports().iter_rows(named=True)
         }
         removals = review.checkpoints()
+        deleted = review.export_files_deleted()
         held = review.outreach_exported()
         by_id = {d["decision_id"]: d for d in decisions.iter_rows(named=True)}
         for entry, found in entries:
@@ -314,14 +325,19 @@ def search_outreach(
             stored = recorded.get((list_id, name, entry["at"]))
             when = f"made at {when_text(entry['at'])} by {entry['user']}"
             this = f"the export {name} of list {list_id}, {when}"
+            gone = _file_deleted(deleted, "outreach", stored["export_seq"]) if stored else None
             if given is not None and last[list_id, name] == entry["seq"]:
                 matched.add(given.path)
                 named = _file_rows(given, roles)
                 known = f"the export file {given.path.name}"
             elif stored is not None and stored["rows_removed_at"] is not None:
                 unknown.append(
-                    f"{this} ({stored['row_count']} row(s); the store's record of its rows was "
-                    f"removed under retention on {day_text(stored['rows_removed_at'])})"
+                    (
+                        f"{this} ({stored['row_count']} row(s); the store's record of its rows "
+                        f"was removed under retention on {day_text(stored['rows_removed_at'])}"
+                        + (f"; its file was {gone})" if gone else ")"),
+                        gone is not None,
+                    )
                 )
                 continue
             elif stored is not None:
@@ -333,23 +349,28 @@ def search_outreach(
                     (roles[row["item_key"]], by_id.get(row["decision_id"], _gone(row)))
                     for row in rows_held.iter_rows(named=True)
                 ]
-                known = "the store's record of the export (the export file was not given)"
+                known = "the store's record of the export " + (
+                    f"(its file was {gone})" if gone else "(the export file was not given)"
+                )
             elif list_id in about:
                 if list_id not in items:
                     items[list_id] = review.items(list_id)
                 made = (list_id, initiative, entry["at"])
                 named = _inferred_rows(decisions, items[list_id], made, roles)
                 known = "the store's decisions when it was made (the export file was not given)"
-                gone = listed.get("items_removed_at") or next(
+                removed = listed.get("items_removed_at") or next(
                     (cp.removed_at for cp in removals if cp.before > entry["at"]), None
                 )
-                if not named and gone:
+                if not named and removed:
                     unknown.append(
-                        f"{this} (the list's items or the decisions it rested on were removed "
-                        f"under retention on {day_text(gone)})"
+                        (
+                            f"{this} (the list's items or the decisions it rested on were "
+                            f"removed under retention on {day_text(removed)})",
+                            False,
+                        )
                     )
             else:
-                unknown.append(f"{this} (the store no longer holds its list)")
+                unknown.append((f"{this} (the store no longer holds its list)", False))
                 continue
             export = (entry["at"], entry["user"], name, initiative, run)
             rows += [_outreach_row(export, role, row, known) for role, row in named]
@@ -379,7 +400,7 @@ def _outreach_row(export: tuple, role: str, row: dict[str, Any], known: str) -> 
 
 
 def outreach_section(
-    doc: SarDocument, found: tuple[pl.DataFrame, list[str]], searched: str
+    doc: SarDocument, found: tuple[pl.DataFrame, list[tuple[str, bool]]], searched: str
 ) -> None:
     outreach, unknown = found
     doc.heading(2, "5. Outreach exports that named this person")
@@ -400,11 +421,20 @@ def outreach_section(
         doc.para("No outreach export searched named this person.")
     else:
         doc.table("outreach exports", "outreach row", outreach)
-    if unknown:
+    asked = [text for text, deleted in unknown if not deleted]
+    deleted = [text for text, deleted in unknown if deleted]
+    if asked:
         doc.para(
             "The store no longer holds what these exports held, so whether they named this "
             "person cannot be said from it; if a file still exists, give it with --outreach: "
-            + "; ".join(unknown)
+            + "; ".join(asked)
+            + "."
+        )
+    if deleted:
+        doc.para(
+            "The store no longer holds what these exports held, and their files were deleted "
+            "under retention, so whether they named this person can no longer be said: "
+            + "; ".join(deleted)
             + "."
         )
 
@@ -573,7 +603,9 @@ def search_not_checkable(
     recorded: dict[str, dict[str, Any]] = {}
     logged: dict[str, tuple[dict[str, Any], str]] = {}  # export id -> its last log line, stem
     by_stem: dict[tuple[str, str], str] = {}  # (list id, stem) -> export id
+    deleted: dict[tuple[str, str], str] = {}
     if review is not None:
+        deleted = review.export_files_deleted()
         recorded = {e["export_id"]: e for e in review.check_exports().iter_rows(named=True)}
         log = review.access_log().filter(pl.col("command") == CHECK_COMMAND).sort("seq")
         for entry in log.iter_rows(named=True):
@@ -662,11 +694,16 @@ def search_not_checkable(
                     f"(removed under retention on {day_text(removed)}), so whether this person was "
                     "on it cannot be said"
                 )
-            known += (
-                "; give its file "
-                + (f"{name} " if name else "")
-                + "with --check to see whether they are among them"
-            )
+            if gone := _file_deleted(deleted, "check", export_id):
+                known += f"; its files were {gone}"
+                if removed is None:
+                    known += ", so whether they are among them can no longer be said"
+            else:
+                known += (
+                    "; give its file "
+                    + (f"{name} " if name else "")
+                    + "with --check to see whether they are among them"
+                )
             rows.append((*export, "the child, if among them", None, None, None, known))
     return pl.DataFrame(rows, schema=_NOT_CHECKABLE_COLUMNS, orient="row")
 
@@ -1029,18 +1066,20 @@ def search_workbooks(
     lists: pl.DataFrame | None,
     listed: Sequence[Listed],
     proposals: Mapping[tuple[str, str], Proposal] | None = None,
-) -> tuple[pl.DataFrame, list[tuple[str, dict[str, str]]], list[str]]:
+) -> tuple[pl.DataFrame, list[tuple[str, dict[str, str]]], list[tuple[str, bool]]]:
     """Every review workbook export that held the subject (section 7): the summary rows, the
     cells of their own rows in the files read (each with its title; as the child proposed as
     a DWP-list row's match, what its record link showed), and the exports the store records
     whose list it no longer holds (whether they held the subject cannot be said: each in
-    words). From the store's access log (each export, from its file when given, else from the
-    store and `proposals`, :func:`proposal_index`) and from the files given that it does not
-    record. A file is taken for the last export the log records under its list and name (or,
-    for a line logged before the log named the file, its list and day)."""
+    words, with whether `workbench retention --store` told the store its file was deleted,
+    as an export whose file is not given says then). From the store's access log (each
+    export, from its file when given, else from the store and `proposals`,
+    :func:`proposal_index`) and from the files given that it does not record. A file is
+    taken for the last export the log records under its list and name (or, for a line logged
+    before the log named the file, its list and day)."""
     rows: list[tuple] = []
     cells: list[tuple[str, dict[str, str]]] = []
-    unknown: list[str] = []
+    unknown: list[tuple[str, bool]] = []
     matched: set[Path] = set()
 
     def add(export: tuple, held: list, known: str, name: str) -> None:
@@ -1054,6 +1093,7 @@ def search_workbooks(
 
     about = {} if lists is None else {row["list_id"]: row for row in lists.iter_rows(named=True)}
     if review is not None:
+        deleted = review.export_files_deleted()
         log = review.access_log().sort("seq")
         entries = [
             (entry, found)
@@ -1088,6 +1128,7 @@ def search_workbooks(
             roles = subject.shown_with(key, initiative, on_day(entry["at"]))
             proposed = subject.proposed_as(key, initiative, on_day(entry["at"]))
             given = taken.get(entry["seq"])
+            gone = _file_deleted(deleted, "workbook", entry["seq"])
             shown = name or "(its name was not recorded)"
             file_name = given.path.name if given else shown
             export: tuple = (entry["at"], entry["user"], file_name, initiative, run)
@@ -1117,11 +1158,12 @@ def search_workbooks(
                     sorted(on_list, key=lambda p: p.item_key),
                     proposed,
                 )
-                where = (
-                    f"the workbook file {name} was not given or found"
-                    if name
-                    else ("the workbook's file name was not recorded")
-                )
+                if gone:
+                    where = f"the workbook file {name} was {gone}"
+                elif name:
+                    where = f"the workbook file {name} was not given or found"
+                else:
+                    where = "the workbook's file name was not recorded"
                 known = (
                     "the store's record of the export (its list's children, and the views of "
                     f"their details logged with it; {where})"
@@ -1129,8 +1171,12 @@ def search_workbooks(
                 add(export, held, known, shown)
             else:
                 unknown.append(
-                    f"the workbook {shown} of list {list_id}, exported at "
-                    f"{when_text(entry['at'])} by {entry['user']}"
+                    (
+                        f"the workbook {shown} of list {list_id}, exported at "
+                        f"{when_text(entry['at'])} by {entry['user']}"
+                        + (f" (its file was {gone})" if gone else ""),
+                        gone is not None,
+                    )
                 )
     for book in files:
         if book.path in matched:
@@ -1152,7 +1198,7 @@ def search_workbooks(
 
 def workbook_section(
     doc: SarDocument,
-    found: tuple[pl.DataFrame, list[tuple[str, dict[str, str]]], list[str]],
+    found: tuple[pl.DataFrame, list[tuple[str, dict[str, str]]], list[tuple[str, bool]]],
     searched: str,
 ) -> None:
     summary, cells, unknown = found
@@ -1175,9 +1221,17 @@ def workbook_section(
     for title, values in cells:
         doc.heading(3, title)
         doc.fields("review workbooks", title, dict(values))
-    if unknown:
+    asked = [text for text, deleted in unknown if not deleted]
+    deleted = [text for text, deleted in unknown if deleted]
+    if asked:
         doc.para(
             "The store no longer holds the children of these exports' lists (removed under "
             "retention), so whether they held this person cannot be said from it; if a file "
-            "still exists, give it with --workbook: " + "; ".join(unknown) + "."
+            "still exists, give it with --workbook: " + "; ".join(asked) + "."
+        )
+    if deleted:
+        doc.para(
+            "The store no longer holds the children of these exports' lists, and their files "
+            "were deleted (all under retention), so whether they held this person can no "
+            "longer be said: " + "; ".join(deleted) + "."
         )

@@ -64,11 +64,21 @@ before the ``decisions`` cut-off and DfE's check results *imported* before the
 ``check_results`` cut-off are due. Applying the plan removes them only through
 :meth:`ReviewStore.apply_retention <workbench.review.store.ReviewStore.apply_retention>`: list
 rows, import rows and their counts stay, each removed run of decisions is replaced by a sealed chain
-checkpoint so the chain still verifies, and the store's access log records the counts. Decisions
-outlive the lists they were about: a decision names the child only by a pseudonymous key, but its
-reason is the officer's free text, kept in plain words for the decisions' period. The rows of each
-DfE check export (``check_export_rows``, ``check_export_items``) and the store's access log have
-no retention period today: the owner has to decide one (the policy has no kind for them).
+checkpoint so the chain still verifies, and the store's access log records the counts.
+
+With a review store, the plan also finds which outreach exports, check exports and review
+workbooks due are exports the store records (an outreach export by the file it wrote, its list
+and rows; a check export by the export id in its sidecar; a workbook by its list and name, as the
+access log records its export); applying it tells the store of each whose file was deleted, in
+a sealed access-log line naming the export, never the path, and subject access then says the file
+was deleted under retention instead of asking for it. Without a store none is told: the plan's
+notes and the command's output say so.
+
+Decisions outlive the lists they were about: a decision names the child only by a pseudonymous
+key, but its reason is the officer's free text, kept in plain words for the decisions' period.
+The rows of each DfE check export (``check_export_rows``, ``check_export_items``) and the
+store's access log have no retention period today: the owner has to decide one (the policy has
+no kind for them).
 
 A council's policy file names a period for every kind, except that one copied before the
 kinds ``dfe_results``, ``quarantine_files``, ``link_outputs`` and ``subject_access_exports``
@@ -96,6 +106,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -156,6 +167,14 @@ DEFAULTED_KINDS = ("dfe_results", "quarantine_files", "link_outputs", "subject_a
 default's period is used for each, and the plan says so. Every other kind must be named."""
 STORE_KINDS = ("decisions", "check_results")
 """The kinds held in the review store (removed through it); the others are files."""
+EXPORT_KINDS = {
+    "outreach_exports": "outreach",
+    "check_exports": "check",
+    "review_workbooks": "workbook",
+}
+"""The kinds of file the review store records as exports, each with its kind of export
+(`workbench.review.retention.EXPORT_FILE_KINDS`): with a store, applying the plan tells it
+which of its exports' files were deleted."""
 # What each kind is, for a policy file that lacks one (a council's copy made before it existed).
 KIND_HINTS = {
     "run_folders": "run folders, from run_date",
@@ -411,6 +430,11 @@ class StoreRetention:
     before_decisions: datetime
     due: RetentionResult
     before_check_results: datetime | None = None
+    exports: tuple[tuple[Path, str, str], ...] = ()
+    """The files due (`RetentionPlan.export_items`) that are exports the store records: each
+    file's path (a check export's sidecar), its kind of export and the export's reference in
+    the store (`workbench.review.retention.EXPORT_FILE_KINDS`). Applying the plan tells the
+    store of those deleted."""
 
     def note(self, policy: RetentionPolicy, decisions_held: int) -> str:
         """One line for the plan: counts and cut-off dates only."""
@@ -460,6 +484,18 @@ class RetentionPlan:
     @property
     def kept(self) -> list[RetentionItem]:
         return [i for i in self.items if not i.due(self.today)]
+
+    @property
+    def export_items(self) -> list[RetentionItem]:
+        """The outreach exports, check exports and review workbooks that applying the plan
+        deletes: those due, and those inside a folder due (deleted with it)."""
+        due = self.due
+        folders = [i.path for i in due if i.kind in ("run_folders", "restricted_outputs")]
+        return [
+            i
+            for i in self.items
+            if i.kind in EXPORT_KINDS and (i in due or any(f in i.path.parents for f in folders))
+        ]
 
     def table(self) -> list[tuple[str, str, str, str, str]]:
         """Rows for printing: action, kind, path, created, expires."""
@@ -1018,7 +1054,115 @@ def plan_retention(
     items = sorted(_held_back(items), key=lambda i: str(i.path))
     if store_part is not None:
         notes.append(store_part.note(policy, held))
-    return RetentionPlan(root, today, policy, items, notes, store_part, in_progress)
+    plan = RetentionPlan(root, today, policy, items, notes, store_part, in_progress)
+    return _with_exports(plan)
+
+
+def _with_exports(plan: RetentionPlan) -> RetentionPlan:
+    """The plan with the exports the store records among the files due, and a note saying
+    whether the store will be told their files were deleted (without a store it cannot be)."""
+    exports = plan.export_items
+    if not exports:
+        return plan
+    what = "outreach export(s), check export(s) or review workbook(s)"
+    if plan.store is None:
+        note = (
+            f"no review store given (--store): {len(exports)} {what} are past their date, and "
+            "a review store recording them is not told their files are deleted, so subject "
+            "access asks for them as files not given. Give --store to tell it"
+        )
+        return replace(plan, notes=[*plan.notes, note])
+    found = _recorded_exports(plan.store.path, exports)
+    note = (
+        f"review store: {len(found)} of the {len(exports)} {what} past their date are exports "
+        "it records; --apply tells it their files were deleted (a sealed line of its access "
+        "log for each, naming the export, never a path), and subject access says so"
+    )
+    return replace(plan, store=replace(plan.store, exports=found), notes=[*plan.notes, note])
+
+
+def _recorded_exports(store: Path, items: list[RetentionItem]) -> tuple[tuple[Path, str, str], ...]:
+    """Which of `items` (outreach exports, check exports, review workbooks) are exports the
+    review store records: (the item's path, kind of export, the export's reference)."""
+    import polars as pl
+
+    from workbench.governance._sar_exports import _WORKBOOK_DETAIL, WORKBOOK_COMMAND
+    from workbench.review.store import ReviewStore
+
+    with ReviewStore(store) as review:
+        outreach = review.outreach_exports().sort("export_seq").to_dicts()
+        rows = review.outreach_exported().group_by("export_seq").agg(pl.col("decision_id").sort())
+        checks = set(review.check_exports()["export_id"].to_list())
+        log = review.access_log().filter(pl.col("command") == WORKBOOK_COMMAND).sort("seq")
+    held = {seq: list(ids) for seq, ids in rows.iter_rows()}
+    books = [
+        (seq, found["list_id"], found["file"])
+        for seq, detail in log.select("seq", "detail").iter_rows()
+        if (found := _WORKBOOK_DETAIL.match(detail or ""))
+    ]
+    out: list[tuple[Path, str, str]] = []
+    for item in items:
+        ref: str | None = None
+        if item.kind == "outreach_exports":
+            ref = _outreach_export(item.path, outreach, held)
+        elif item.kind == "check_exports":
+            record = _check_record(item.path)
+            export_id = str((record or {}).get("export_id") or "")
+            ref = export_id if export_id in checks else None
+        else:
+            list_id = _workbook_list(item.path)
+            seqs = [seq for seq, of, name in books if of == list_id and name == item.path.name]
+            ref = str(seqs[-1]) if list_id and seqs else None
+        if ref is not None:
+            out.append((item.path, EXPORT_KINDS[item.kind], ref))
+    return tuple(out)
+
+
+def _outreach_export(
+    path: Path, exports: list[dict[str, Any]], held: Mapping[int, list[str]]
+) -> str | None:
+    """The store's ``export_seq`` of the outreach export whose file `path` is: the last
+    recorded under its path (else, the folder moved, under its name and its sidecar's list)
+    whose rows are those its sidecar lists (when both are known); None when none is."""
+    record = _manifest(path, OUTREACH_SUFFIX)
+    list_id = record.get("list_id")
+    mine = [e for e in exports if list_id is None or e["list_id"] == list_id]
+    where = str(path.resolve())
+    same = [e for e in mine if e["file"] == where]
+    if not same and list_id is not None:
+        same = [e for e in mine if Path(e["file"]).name == path.name]
+    ids = record.get("decision_ids")
+    if isinstance(ids, list):
+        listed = sorted(map(str, ids))
+        same = [
+            e
+            for e in same
+            if e["rows_removed_at"] is not None or held.get(e["export_seq"], []) == listed
+        ]
+    return str(same[-1]["export_seq"]) if same else None
+
+
+def _workbook_list(path: Path) -> str | None:
+    """The list a review workbook was exported from, as its hidden sheet records it."""
+    from openpyxl import load_workbook
+
+    from workbench.review.workbook import META_SHEET
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged file
+        return None
+    try:
+        meta = {
+            str(row[0]): row[1]
+            for row in book[META_SHEET].iter_rows(max_col=2, values_only=True)
+            if row and row[0] is not None
+        }
+    except KeyError:
+        return None
+    finally:
+        book.close()
+    return str(meta["list_id"]) if meta.get("list_id") else None
 
 
 # The kinds found outside run folders too (outreach exports only by their sidecar there).
@@ -1133,6 +1277,33 @@ def _apply_store(part: StoreRetention, user: str | None) -> dict:
     }
 
 
+def _tell_store(part: StoreRetention, user: str | None) -> int:
+    """Tell the store which of its exports' files (`StoreRetention.exports`) are gone now;
+    how many."""
+    from workbench.governance.access import current_user
+    from workbench.review.store import ReviewStore
+
+    gone = list(
+        dict.fromkeys(
+            (kind, ref)
+            for path, kind, ref in part.exports
+            if not (path.exists() or path.is_symlink())
+        )
+    )
+    if not gone:
+        return 0
+    try:
+        with ReviewStore(part.path) as review:
+            review.record_export_files_deleted(user or current_user(), gone)
+    except (OSError, sqlite3.Error) as error:
+        raise WorkbenchError(
+            f"{part.path}: the files of {len(gone)} export(s) it records were deleted, but the "
+            f"review store could not be told ({error}): subject access will ask for them as "
+            "files not given"
+        ) from None
+    return len(gone)
+
+
 def _delete(item: RetentionItem) -> int:
     """Delete one item; the number of files removed."""
     path = item.path
@@ -1161,9 +1332,18 @@ def apply_retention(
     first, through
     :meth:`ReviewStore.apply_retention <workbench.review.store.ReviewStore.apply_retention>`
     with the plan's cut-offs, by ``user`` (default: `WORKBENCH_USER`, else the login name),
-    which the store's access log records. The log line holds the time, the day planned for, the
+    which the store's access log records. Then the files are deleted and the store is told
+    which of its exports' files went (`StoreRetention.exports`: a sealed access-log line for
+    each, naming the export, never the path, through
+    :meth:`ReviewStore.record_export_files_deleted
+    <workbench.review.store.ReviewStore.record_export_files_deleted>`), so that subject access
+    says the file was deleted instead of asking for it; without a store none is told. The log
+    line holds the time, the day planned for, the
     policy's source and version, the counts deleted per kind, the files removed, the run ids
-    touched, with a store its counts and cut-offs (``store``) and, when the plan found hidden
+    touched, with a store its counts and cut-offs (``store``; with ``export_files_deleted``,
+    the exports whose deleted files it was told of, when any export was due), without one the
+    number of exports deleted that no store was told of (``exports_store_not_told``, when
+    any), and, when the plan found hidden
     run folders of stopped runs, how many of the items deleted were in them and how many such
     folders were left alone in progress (``unfinished_runs``), and, when the policy lacked
     kinds whose package default was used, those kinds (``policy_defaults``): no paths, no
@@ -1181,7 +1361,8 @@ def apply_retention(
     WorkbenchError
         When a due item is no longer where the plan found it, or a report run has started
         writing a hidden run folder since the plan (plan again, then apply), or the store's
-        decision chain does not verify (then nothing at all is deleted).
+        decision chain does not verify (then nothing at all is deleted), or the store cannot
+        be told which of its exports' files were deleted (they were).
     """
     due = plan.due
     gone = [i for i in due if not i.path.exists() and not i.path.is_symlink()]
@@ -1219,7 +1400,12 @@ def apply_retention(
     )
     # The store goes first: if its chain does not verify, nothing is deleted anywhere.
     store_counts = _apply_store(plan.store, user) if plan.store is not None else None
-    files = sum(_delete(item) for item in due)
+    files = 0
+    try:
+        for item in due:
+            files += _delete(item)
+    finally:  # the store is told of each export's file deleted, even if a later one failed
+        told = _tell_store(plan.store, user) if plan.store is not None else 0
     deleted = {kind: counts.get(kind, 0) for kind in KINDS if kind not in STORE_KINDS}
     if store_counts is not None:
         deleted |= {
@@ -1237,7 +1423,11 @@ def apply_retention(
         "run_ids": sorted({i.run_id for i in due if i.run_id}),
     }
     if store_counts is not None:
+        if plan.export_items:
+            store_counts["export_files_deleted"] = told
         entry["store"] = store_counts
+    elif plan.export_items:
+        entry["exports_store_not_told"] = len(plan.export_items)
     if plan.policy.defaulted:
         entry["policy_defaults"] = list(plan.policy.defaulted)
     unfinished = sum(1 for i in due if i.lock is not None)

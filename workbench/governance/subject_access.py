@@ -1309,9 +1309,9 @@ class Exports:
     """What sections 5 to 7 show (see :func:`search_outreach`, :func:`search_not_checkable`,
     :func:`search_workbooks`)."""
 
-    outreach: tuple[pl.DataFrame, list[str]]
+    outreach: tuple[pl.DataFrame, list[tuple[str, bool]]]
     not_checkable: pl.DataFrame
-    workbooks: tuple[pl.DataFrame, list[tuple[str, dict[str, str]]], list[str]]
+    workbooks: tuple[pl.DataFrame, list[tuple[str, dict[str, str]]], list[tuple[str, bool]]]
 
     def counted(self) -> str:
         """The access log's words for sections 6 and 7, when they found anything."""

@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -42,9 +43,65 @@ from workbench.review.chain import (
 )
 from workbench.review.schema import GENESIS_HASH, immediate, utc_text
 
-__all__ = ["RetentionResult", "apply_retention", "retention_due"]
+__all__ = [
+    "EXPORT_FILE_DELETED",
+    "EXPORT_FILE_KINDS",
+    "RetentionResult",
+    "apply_retention",
+    "export_file_deleted_detail",
+    "export_files_deleted",
+    "retention_due",
+]
 
 Run = list[tuple[int, str, str]]
+
+EXPORT_FILE_DELETED = "retention deleted file"
+"""The access log's command of a line saying an export's file was deleted under retention
+(`workbench retention --store`): its detail names the export (`export_file_deleted_detail`),
+never the file's path (a path can name a person)."""
+EXPORT_FILE_KINDS = {
+    "outreach": "outreach export",
+    "check": "check export",
+    "workbook": "review export logged as access log line",
+}
+"""The exports whose files retention can tell the store it deleted, each named in the
+detail by: an outreach export by its ``export_seq``, a DfE check export by its
+``export_id`` and a review workbook by the number (``seq``) of the access-log line of its
+export (the store records a workbook only there)."""
+_DELETED_DETAIL = re.compile(
+    rf"^(?P<what>{'|'.join(map(re.escape, EXPORT_FILE_KINDS.values()))}) (?P<ref>\S+): its "
+    "files? (?:was|were) deleted under retention$"
+)
+
+
+def export_file_deleted_detail(kind: str, ref: str) -> str:
+    """The access log's detail saying the file of one export (of `EXPORT_FILE_KINDS`) was
+    deleted under retention.
+
+    >>> export_file_deleted_detail("outreach", "3")
+    'outreach export 3: its file was deleted under retention'
+    >>> export_file_deleted_detail("check", "cx-0123")
+    'check export cx-0123: its files were deleted under retention'
+    """
+    files = "files were" if kind == "check" else "file was"
+    return f"{EXPORT_FILE_KINDS[kind]} {ref}: its {files} deleted under retention"
+
+
+def export_files_deleted(log: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str], str]:
+    """(kind, ref) -> when the store was told the export's file was deleted under retention
+    (the first such line), from the access log's (at, command, detail) in order.
+
+    >>> export_files_deleted([("2027-03-03T09:00:00.000000Z", EXPORT_FILE_DELETED,
+    ...                        export_file_deleted_detail("workbook", "42"))])
+    {('workbook', '42'): '2027-03-03T09:00:00.000000Z'}
+    """
+    kinds = {words: kind for kind, words in EXPORT_FILE_KINDS.items()}
+    out: dict[tuple[str, str], str] = {}
+    for at, command, detail in log:
+        found = _DELETED_DETAIL.match(detail or "") if command == EXPORT_FILE_DELETED else None
+        if found:
+            out.setdefault((kinds[found["what"]], found["ref"]), at)
+    return out
 
 
 @dataclass(frozen=True)

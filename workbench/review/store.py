@@ -1158,6 +1158,26 @@ class ReviewStore:
         """The access log, oldest first."""
         return queries.access_log(self._conn)
 
+    def record_export_files_deleted(self, user: str, exports: Sequence[tuple[str, str]]) -> None:
+        """Log that the files of these exports (each ``(kind, ref)`` of
+        `workbench.review.retention.EXPORT_FILE_KINDS`) were deleted under retention: one
+        sealed access-log line each, in one transaction, naming the export, never a path.
+        Subject access then says the file was deleted instead of asking for it."""
+        entries = [
+            (retention.EXPORT_FILE_DELETED, retention.export_file_deleted_detail(kind, ref))
+            for kind, ref in exports
+        ]
+        if entries:
+            self.log_accesses(user, entries)
+
+    def export_files_deleted(self) -> dict[tuple[str, str], str]:
+        """(kind, ref) -> when the store was told the export's file was deleted under
+        retention (:meth:`record_export_files_deleted`)."""
+        log = self.access_log().filter(pl.col("command") == retention.EXPORT_FILE_DELETED)
+        return retention.export_files_deleted(
+            log.sort("seq").select("at", "command", "detail").rows()
+        )
+
     @property
     def access_head_log(self) -> Path:
         """The append-only log of the access log's last line after each write, beside the
