@@ -733,7 +733,7 @@ def not_checkable_section(doc: SarDocument, found: pl.DataFrame, searched: str) 
 WORKBOOK_COMMAND = "review export"
 # The access log's detail of a workbook export (`workbench.review.excel.export_review_workbook`);
 # lines logged before 7 December 2026 do not name the file.
-_WORKBOOK_DETAIL = re.compile(r"^list (?P<list_id>\S+): \d+ rows(?: exported to (?P<file>.+))?$")
+WORKBOOK_DETAIL = re.compile(r"^list (?P<list_id>\S+): \d+ rows(?: exported to (?P<file>.+))?$")
 _WORKBOOK_COLUMNS = dict.fromkeys(
     (
         "exported at",
@@ -1098,7 +1098,7 @@ def search_workbooks(
         entries = [
             (entry, found)
             for entry in log.filter(pl.col("command") == WORKBOOK_COMMAND).iter_rows(named=True)
-            if (found := _WORKBOOK_DETAIL.match(entry["detail"]))
+            if (found := WORKBOOK_DETAIL.match(entry["detail"]))
         ]
         views: dict[tuple[str, str, str], set[str]] = {}
         for view in (

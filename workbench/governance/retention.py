@@ -1086,7 +1086,7 @@ def _recorded_exports(store: Path, items: list[RetentionItem]) -> tuple[tuple[Pa
     review store records: (the item's path, kind of export, the export's reference)."""
     import polars as pl
 
-    from workbench.governance._sar_exports import _WORKBOOK_DETAIL, WORKBOOK_COMMAND
+    from workbench.governance._sar_exports import WORKBOOK_COMMAND, WORKBOOK_DETAIL
     from workbench.review.store import ReviewStore
 
     with ReviewStore(store) as review:
@@ -1098,7 +1098,7 @@ def _recorded_exports(store: Path, items: list[RetentionItem]) -> tuple[tuple[Pa
     books = [
         (seq, found["list_id"], found["file"])
         for seq, detail in log.select("seq", "detail").iter_rows()
-        if (found := _WORKBOOK_DETAIL.match(detail or ""))
+        if (found := WORKBOOK_DETAIL.match(detail or ""))
     ]
     out: list[tuple[Path, str, str]] = []
     for item in items:
