@@ -215,6 +215,22 @@ def test_disclosure_control_and_retention_come_from_their_configuration():
         )
 
 
+def test_the_record_does_not_claim_rounding_stops_comparing_two_runs():
+    # A disclosure tester: rounding to 5 is deterministic, so one family leaving moves a
+    # cell across a rounding boundary about one time in five, and the two rounded values
+    # then give the exact counts. The record must say so, and what else to do.
+    section = _section(
+        transparency_record(date(2026, 9, 1)), "### 6. What is published and how it is protected"
+    )
+    text = " ".join(section.split())
+    assert "publish rounded counts" not in text
+    assert "reduces this risk but does not remove it" in text
+    assert "publishes less often" in text
+    assert "coarser tables" in text
+    assert "ONS cell-key method" in text
+    assert "the workbench does not offer one" in text
+
+
 def test_the_record_has_the_atrs_structure_and_human_oversight():
     record = transparency_record(date(2026, 9, 1))
     headings = [line for line in record.splitlines() if line.startswith(("# ", "## ", "### "))]

@@ -94,6 +94,47 @@ def test_histogram_leaves_out_bins_hidden_by_disclosure_control():
     assert [r["pairs"] for r in layer_data(chart, 0)] == [60]
 
 
+def test_histogram_title_counts_hidden_bins_and_never_gives_them_away():
+    # The disclosure tester's case: "0% of 659 scored pairs fall between the thresholds",
+    # summed over the bins shown, while the bins between the thresholds were the hidden ones.
+    bins = pl.DataFrame(
+        {
+            "bin": ["-4 to -2", "0 to 2", "8 to 10"],
+            "weight_from": [-4.0, 0.0, 8.0],
+            "weight_to": [-2.0, 2.0, 10.0],
+            "pairs": [30, 4, 60],
+        }
+    )
+    between_hidden = match_weight_histogram(bins, thresholds=(0.8, 0.5), hidden=["0 to 2"])
+    assert chart_spec(between_hidden)["title"]["text"] == (
+        "94 scored pairs; the share between the thresholds is not shown, as disclosure "
+        "control hides some of its bins"
+    )
+    assert [r["pairs"] for r in layer_data(between_hidden, 0)] == [30, 60]
+    # A bin hidden away from the thresholds still counts in the total: 4 of 94, not of 64.
+    elsewhere = bins.with_columns(pl.Series("pairs", [4, 30, 60]))
+    title = chart_spec(
+        match_weight_histogram(elsewhere, thresholds=(0.8, 0.5), hidden=["-4 to -2"])
+    )
+    assert title["title"]["text"] == (
+        "32% of 94 scored pairs fall between the thresholds, for a person to review"
+    )
+    # Hidden bins given without their counts: no total is claimed.
+    unknown = elsewhere.with_columns(
+        pl.when(pl.col("bin") == "-4 to -2").then(None).otherwise("pairs").alias("pairs")
+    )
+    title = chart_spec(match_weight_histogram(unknown, thresholds=(0.8, 0.5)))["title"]["text"]
+    assert title == "30 scored pairs fall between the thresholds, for a person to review"
+
+
+def test_histogram_title_says_under_1_percent_rather_than_0():
+    bins = pl.DataFrame({"weight_from": [0.0, 8.0], "weight_to": [2.0, 10.0], "pairs": [1, 999]})
+    title = chart_spec(match_weight_histogram(bins, thresholds=(0.8, 0.5)))["title"]["text"]
+    assert title == (
+        "Under 1% of 1,000 scored pairs fall between the thresholds, for a person to review"
+    )
+
+
 def test_histogram_bins_scored_pairs_itself():
     pairs = pl.DataFrame({"match_weight": [-20.0, -19.0, 12.0]})
     assert [r["pairs"] for r in layer_data(match_weight_histogram(pairs), 0)] == [2, 1]

@@ -29,6 +29,7 @@ from workbench.runs.list_warnings import list_warnings
 from workbench.runs.parameters import NOTEBOOKS
 from workbench.runs.report import run_report
 from workbench.stats.report import MANIFEST_NAME, TABLES
+from workbench.stats.report_publish import WITHHELD_REASON
 from workbench.synth import generate_council, write_council
 
 SAMPLE = Path(__file__).parents[2] / "data_samples" / "council_small"
@@ -207,10 +208,14 @@ def test_take_up_report_on_a_small_council_publishes_nothing_and_says_why(take_u
     record = json.loads((shareable / MANIFEST_NAME).read_text())
     assert record["published"] == []
     assert [w["table"] for w in record["withheld"]] == list(TABLES)
-    assert all(w["reason"].startswith("Not safe to publish: ") for w in record["withheld"])
+    # The shareable manifest's reason tells nothing of the data; the report (the officers')
+    # says the specific one.
+    assert all(w["reason"] == WITHHELD_REASON for w in record["withheld"])
     html = take_up_small.html.read_text()
     assert "<strong>Too few children to publish figures</strong>" in html
     assert "<em>Not published.</em> Not safe to publish:" in html
+    assert "grand total is below the threshold" in html
+    assert "grand total" not in json.dumps(record)
     assert "Nothing: no table could be made safe." in html
     assert "<svg" not in html and "<figure" not in html
     assert remote_resources(html) == []

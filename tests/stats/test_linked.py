@@ -696,3 +696,25 @@ def test_a_linkage_quality_measure_with_no_model_is_refused():
     }  # fmt: skip
     with pytest.raises(WorkbenchError, match="No disclosure model for the measure 'f1'"):
         stats_model(tables, kinds=LINKAGE_KINDS)
+
+
+def test_a_hidden_cell_the_rules_alone_fix_needs_no_protection():
+    # The age band of a child with no council record is unknown, and such a child is never
+    # funded: the unknown band's funded count is 0 whatever is published. Hidden as a zero
+    # (--hide-zeros), it discloses nothing, and nothing more is hidden for it (it used to
+    # withhold the table: no cell could widen it).
+    model: LinkedTables[tuple[str, str, str]] = LinkedTables()
+    funded, not_funded = model.variable("funded"), model.variable("not funded")
+    model.cell(("age", "unknown", "funded"), {})
+    model.cell(("age", "unknown", "eligible"), {not_funded: 1})
+    model.cell(("age", "Total", "funded"), {funded: 1})
+    values = {
+        ("age", "unknown", "funded"): 0,
+        ("age", "unknown", "eligible"): 30,
+        ("age", "Total", "funded"): 40,
+    }
+    result = protect_linked(
+        model, values, {("age", "unknown", "funded")}, protection=10, zeros_hidden=True
+    )
+    assert result.safe
+    assert result.added == ()

@@ -28,6 +28,7 @@ district; FQ2 is in no entry, so its children are in ward unknown.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 from pathlib import Path
@@ -52,7 +53,12 @@ from workbench.stats.report import (
     write_charts,
     write_stats,
 )
-from workbench.stats.report_publish import ZEROS_HIDDEN, protect_stats_table
+from workbench.stats.report_publish import (
+    LINKED_WITHHELD_REASON,
+    WITHHELD_REASON,
+    ZEROS_HIDDEN,
+    protect_stats_table,
+)
 
 TERM = date(2026, 9, 1)
 SMALL = DisclosureRules(threshold=3, protection=1)
@@ -167,18 +173,37 @@ def test_take_up_overall_and_by_area_are_written_exactly(small):
 def test_criterion_age_band_and_sex_tables(small):
     criterion = pl.read_csv(small.out / "take_up_by_criterion.csv", infer_schema=False)
     # No Total row: the criteria met add up to 17 for 14 children (take_up counts them once).
-    assert criterion.filter(pl.col("measure") != "rate").select("criterion", "value").rows() == [
+    # Every criterion of the rules in force is listed, met by a child or not (a row that came
+    # and went would tell a reader comparing two runs the criterion of a family that left);
+    # the criteria no child meets are 0, hidden as small counts are in this table.
+    eligible = criterion.filter(pl.col("measure") == "eligible").select("criterion", "value")
+    assert eligible.rows() == [
+        ("asylum_support", "c"),
+        ("continued_entitlement", "c"),
+        ("disability_living_allowance", "c"),
         ("dwp_list", "4"),
+        ("ehc_plan", "c"),
+        ("esa_income_related", "c"),
         # 13: published alone it would be safe, but with the other tables a reader could pin
         # it down (the audit across tables).
         ("income_support", "c"),
-        ("dwp_list", "c"),  # 2 funded (and 4 - 2 = 2 not funded)
-        ("income_support", "7"),
+        ("jsa_income_based", "c"),
+        ("left_care", "c"),
+        ("looked_after", "c"),
+        ("no_recourse_to_public_funds", "c"),
+        ("pension_credit_guarantee", "c"),
+        ("universal_credit_low_income", "c"),
     ]
+    funded = criterion.filter(pl.col("measure") == "funded").select("criterion", "value")
+    assert funded.filter(pl.col("value") != "c").rows() == [("income_support", "7")]
+    assert funded.filter(pl.col("criterion") == "dwp_list").rows() == [("dwp_list", "c")]  # 2
     age = pl.read_csv(small.out / "take_up_by_age_band.csv", infer_schema=False)
+    # Every band of the age window (a child turning 3 on the first day of term is 36 months
+    # old and still in it), no child in 36-41; unknown: D9, on the DWP list only.
     assert age.filter(pl.col("measure") == "eligible").select("age_band", "value").rows() == [
         ("24-29", "c"),
         ("30-35", "7"),
+        ("36-41", "0"),
         ("unknown", "c"),
         ("Total", "14"),
     ]
@@ -283,11 +308,20 @@ def test_free_school_meals_tables_show_eligible_counts_without_a_rate(tmp_path):
     assert area.select("area", "measure", "value").rows() == [
         ("FQ1", "eligible", "c"),  # 3, or 4 - 1 would give the 1 away
         ("FQ2", "eligible", "c"),  # 1
+        ("unknown", "eligible", "0"),  # listed on every run
         ("Total", "eligible", "4"),
     ]
     criterion = pl.read_csv(result.out / "take_up_by_criterion.csv", infer_schema=False)
-    assert criterion.select("criterion", "measure", "value").rows() == [
-        ("universal_credit", "eligible", "4"),
+    shown = criterion.filter(pl.col("value") != "c").select("criterion", "measure", "value")
+    assert shown.rows() == [("universal_credit", "eligible", "4")]
+    assert criterion.height == 12  # every criterion in force, the others 0 and hidden
+    group = pl.read_csv(result.out / "take_up_by_group.csv", infer_schema=False)
+    # Every group of the rules, and no unknown: every criterion has a group, so none could be.
+    assert group.select("group", "value").rows() == [
+        ("expanded", "c"),  # 0
+        ("no_recourse_to_public_funds", "c"),  # 0
+        ("targeted", "c"),  # 4, hidden to cover the zeros
+        ("Total", "4"),
     ]
     assert result.caveats == (
         "Take-up is not measured for free_school_meals: its rules read no funded places, so "
@@ -321,10 +355,12 @@ def test_early_years_pupil_premium_reports_counts_by_reason_not_a_rate(data, tmp
     assert not result.measured
     # Only the seven children with a funded place (C1-C3 and C10-C13) are listed, all through
     # Income Support.
-    assert result.tables["take_up_by_criterion"].raw.rows() == [("income_support", 7)]
+    raw = result.tables["take_up_by_criterion"].raw
+    assert raw.filter(pl.col("eligible") > 0).rows() == [("income_support", 7)]
+    assert raw.height == 8  # every criterion of the rules in force, met or not
     criterion = pl.read_csv(result.out / "take_up_by_criterion.csv", infer_schema=False)
-    assert criterion.select("criterion", "measure", "value").rows() == [
-        ("income_support", "eligible", "7"),
+    assert criterion.filter(pl.col("value") != "c").select("criterion", "value").rows() == [
+        ("income_support", "7"),
     ]
     sex = pl.read_csv(result.out / "equality_by_sex.csv", infer_schema=False)
     assert sex.select("sex", "measure", "value").rows() == [
@@ -355,15 +391,19 @@ def test_take_up_by_ward_follows_the_area_table(full):
     # Alone the table would be safe to show in full; published beside the area table and the
     # others, the audit across tables hides both wards' eligible counts (the unknown ward's 8
     # less FQ2's 7 would otherwise pin down D9's hidden 1), and FQ2's 7 in the area table.
+    # Dunmere, the rest of FQ1, holds no child: listed all the same, as every ward is.
     assert (full.out / "take_up_by_ward.csv").read_text() == (
         "ward,measure,value,suppressed\n"
         "Ashcombe,eligible,c,true\n"
+        "Dunmere,eligible,0,false\n"
         "unknown,eligible,c,true\n"
         "Total,eligible,14,false\n"
         "Ashcombe,funded,3,false\n"
+        "Dunmere,funded,0,false\n"
         "unknown,funded,4,false\n"
         "Total,funded,7,false\n"
         "Ashcombe,rate,c,true\n"
+        "Dunmere,rate,z,false\n"
         "unknown,rate,c,true\n"
         "Total,rate,50.0,false\n"
     )
@@ -731,6 +771,33 @@ def test_an_equality_table_where_every_child_is_in_one_group_is_withheld(tmp_pat
     assert "Irish" not in result.manifest.read_text()
 
 
+def test_the_shareable_manifest_gives_a_reason_that_tells_nothing_of_the_data(tmp_path):
+    # A disclosure tester: "every eligible child whose ethnicity is recorded is in one group"
+    # told a reader of the manifest that the other groups hold none. The specific reason is
+    # for the council's officers: on the terminal and in the report, never in shareable/.
+    data = write_fixture(tmp_path / "data")
+    people = pl.read_csv(data / "people.csv", infer_schema=False)
+    people.with_columns(
+        pl.when(pl.col("role") == "child").then(pl.lit("White: Irish")).alias("ethnicity")
+    ).write_csv(data / "people.csv")
+    result = stats(data, tmp_path / "out")
+    assert "is in one group" in result.withheld["equality_by_ethnicity"]
+    assert result.tables["equality_by_ethnicity"].public_reason == WITHHELD_REASON
+    record = json.loads(result.manifest.read_text())
+    reasons = {entry["table"]: entry["reason"] for entry in record["withheld"]}
+    assert reasons == {
+        "equality_by_ethnicity": WITHHELD_REASON,
+        # A table that does not apply says why: that tells nothing of any child.
+        "equality_by_first_language": (
+            "Not available: the people table has no 'first_language' column."
+        ),
+    }
+    text = result.manifest.read_text()
+    assert "one group" not in text
+    assert "recorded" not in text
+    assert WITHHELD_REASON.startswith("Withheld: publishing it could disclose a small group.")
+
+
 def test_the_manifest_lists_no_audited_number_not_funded(small):
     # D9, unknown area, 1 child not funded: audited with the hidden counts, never listed.
     assert ("take_up_by_area", "unknown", "not_funded") in small.linked.intervals
@@ -789,7 +856,12 @@ def test_a_table_withheld_because_of_the_others_says_so_without_the_hidden_count
             "together, and hiding more cells does not prevent it."
         )
     manifest = result.manifest.read_text()
-    assert "narrowed below the protection interval" in manifest
+    # The manifest is shareable: it names no count (a tester read "(funnel, on_dwp_list,
+    # count)" there), only the rule applied in general terms.
+    assert "A hidden count (" not in manifest
+    withheld = json.loads(manifest)["withheld"]
+    linked_names = {n for n, r in result.withheld.items() if "with the other tables" in r}
+    assert {e["reason"] for e in withheld if e["table"] in linked_names} == {WITHHELD_REASON}
     assert "between" not in manifest
 
 
@@ -815,6 +887,10 @@ def test_the_manifest_records_no_interval_width_for_a_set_that_could_not_be_prot
     assert record is not None
     assert record["hidden_cells"] == []
     assert "between" not in json.dumps(record)
+    # Nor which count could be pinned down: that is the officers' (terminal and report).
+    assert linked.reason is not None and "take_up_by_ward" in linked.reason
+    assert record["reason"] == LINKED_WITHHELD_REASON
+    assert "take_up_by_ward" not in json.dumps(record)
 
 
 def test_the_same_inputs_give_byte_identical_files(small, data, tmp_path):
@@ -1120,3 +1196,26 @@ def test_a_criterion_with_no_child_funded_hides_its_zero():
     )
     assert by_area.wide("funded").rows()[0] == ("left_care", "0")
     assert {"take_up_by_criterion", "take_up_by_group"} == ZEROS_HIDDEN
+
+
+def test_rows_with_no_child_pass_disclosure_control_as_any_count(data, wards, tmp_path):
+    # Every row is listed whether or not a child is in it; its 0 is shown (the default) or
+    # hidden as a small count (--hide-zeros), never left out. The age band 36-41 (a child
+    # turning 3 on the first day of term) and Dunmere, the rest of FQ1, hold no child.
+    def eligible(result, name: str) -> dict[str, str]:
+        frame = pl.read_csv(result.out / f"{name}.csv", infer_schema=False)
+        rows = frame.filter(pl.col("measure") == "eligible").select(frame.columns[0], "value")
+        return dict(rows.iter_rows())
+
+    shown = stats(data, tmp_path / "shown", ward_lookup=wards)
+    assert eligible(shown, "take_up_by_age_band")["36-41"] == "0"
+    assert eligible(shown, "take_up_by_ward")["Dunmere"] == "0"
+    hidden = stats(
+        data,
+        tmp_path / "hidden",
+        rules=dataclasses.replace(SMALL, suppress_zeros=True),
+        ward_lookup=wards,
+    )
+    assert eligible(hidden, "take_up_by_age_band")["36-41"] == "c"
+    assert eligible(hidden, "take_up_by_ward")["Dunmere"] == "c"
+    assert hidden.tables["take_up_by_age_band"].protected.zeros_hidden

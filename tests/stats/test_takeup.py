@@ -121,6 +121,8 @@ def test_a_free_text_postcode_is_in_the_unknown_area_and_ward_together(
         "ward", "eligible"
     ).rows() == [
         ("Ashcombe", 1),
+        ("Brackenhurst", 0),  # every ward of the lookup is listed
+        ("Dunmere", 0),
         ("unknown", 4),
     ]
     # The (district, ward) pairs the audit across tables is told of agree with both tables.
@@ -174,19 +176,75 @@ def test_take_up_by_ward_matches_postcode_then_sector_then_district(
     assert table.rows() == [
         ("Ashcombe", 1, 1, 1.0),  # C1, FQ1 1AA: its own entry beats district FQ1
         ("Brackenhurst", 1, 0, 0.0),  # C2, fq1 2bb: sector FQ1 2
+        ("Dunmere", 0, 0, None),  # no child's postcode is in it: listed all the same
         # C3 (FQ3: not in the lookup), C4 (no postcode) and D9 (no record)
         ("unknown", 3, 1, 1 / 3),
     ]
 
 
-def test_a_ward_with_no_postcode_in_it_does_not_appear(
+def test_every_ward_of_the_lookup_is_listed_with_no_child_in_it_too(
     candidates: pl.DataFrame, people: pl.DataFrame, wards: pl.DataFrame
 ) -> None:
+    # A ward listed only while a child lived in it would tell a reader comparing two runs
+    # the ward of a family that left.
     moved = people.with_columns(pl.lit("FQ1 9ZZ").alias("postcode"))
     assert take_up(candidates, moved, by="ward", wards=wards).select("ward", "eligible").rows() == [
+        ("Ashcombe", 0),
+        ("Brackenhurst", 0),
         ("Dunmere", 4),
         ("unknown", 1),
     ]
+    everyone_placed = candidates.filter(pl.col("person_id").is_not_null())
+    placed = take_up(everyone_placed, moved.drop_nulls("postcode"), by="ward", wards=wards)
+    assert placed.filter(pl.col("ward") == "unknown").rows() == [("unknown", 0, 0, None)]
+
+
+def test_every_label_given_is_listed_and_unknown_always_where_a_record_can_be_missing(
+    candidates: pl.DataFrame, people: pl.DataFrame
+) -> None:
+    criteria = take_up(candidates, by="criterion", labels=["asylum_support", "ehc_plan"])
+    assert criteria.rows()[:2] == [("asylum_support", 0, 0, None), ("dwp_list", 1, 0, 0.0)]
+    assert "unknown" not in criteria.get_column("criterion").to_list()  # a reason is always met
+    placed = candidates.filter(pl.col("person_id").is_in(["C1", "C2"]))
+    areas = take_up(placed, people, by="area", labels=["FQ1", "FQ2", "FQ3"])
+    assert areas.rows() == [
+        ("FQ1", 2, 1, 0.5),
+        ("FQ2", 0, 0, None),
+        ("FQ3", 0, 0, None),
+        ("unknown", 0, 0, None),
+    ]
+    bands = take_up(placed, people, by="age_band", term_start=TERM, labels=["24-29", "30-35"])
+    assert bands.rows() == [("24-29", 2, 1, 0.5), ("30-35", 0, 0, None)]
+    grouped = placed.with_columns(pl.Series("eligibility_group", ["targeted", "targeted"]))
+    groups = take_up(grouped, by="group", labels=["targeted", "expanded", "unknown"])
+    assert groups.rows() == [
+        ("expanded", 0, 0, None),
+        ("targeted", 2, 1, 0.5),
+        ("unknown", 0, 0, None),
+    ]
+
+
+def test_a_family_leaving_changes_no_row_of_the_published_criteria():
+    # The disclosure tester's case: a family on asylum support leaves between two runs. Its
+    # row vanishing told a reader its criterion, with rounding and hidden zeros alike.
+    from workbench.stats.report_publish import protect_stats_table
+
+    before = candidate_list(
+        [(f"C{i}", None, "likely", ["income_support"], i < 20) for i in range(40)]
+        + [("C99", None, "likely", ["asylum_support"], False)]
+    )
+    after = before.filter(pl.col("person_id") != "C99")
+    labels = ["asylum_support", "income_support"]
+    rules = DisclosureRules(round_to=5)
+    published = [
+        protect_stats_table(
+            "take_up_by_criterion", take_up(run, by="criterion", labels=labels), rules
+        )
+        .wide("eligible")
+        .rows()
+        for run in (before, after)
+    ]
+    assert published[0] == published[1] == [("asylum_support", "c"), ("income_support", "40")]
 
 
 def test_take_up_of_an_empty_list_is_an_empty_table() -> None:

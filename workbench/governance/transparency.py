@@ -473,9 +473,16 @@ def _publication(rules: DisclosureRules) -> list[str]:
         "whose total is itself small is not published.",
         "- Limits: suppression protects each report on its own. Two reports that count the same "
         "children differently (all tiers in one, the likely tier in another), or two runs whose "
-        "data differ by one family, can be subtracted from each other: publish rounded counts "
-        "(`--round-to 5`, `-p round_to=5`) wherever more than one report, or more than one "
-        "run, of the same children is published.",
+        "data differ by one family, can be subtracted from each other. Rounding counts "
+        "(`--round-to 5`, `-p round_to=5`) reduces this risk but does not remove it: rounding "
+        "is deterministic, so when a family leaves, about one of its counts in five crosses a "
+        "rounding boundary, and the two rounded values then give the exact count before and "
+        "after. Where more than one report, or more than one run, of the same children is "
+        "published, the council rounds, publishes less often (once a term, not every week), "
+        "publishes coarser tables (postcode districts rather than wards, fewer age bands) and "
+        "does not publish a run whose data differ from a published one by a few families. A "
+        "perturbation method such as the ONS cell-key method (a small, fixed noise for each "
+        "count) would remove the risk; the workbench does not offer one.",
         "- Personal data stays in `restricted/` folders (0700, files 0600) on the council's "
         "systems; retention is in the DPIA helper below.",
         "",

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import altair as alt
@@ -61,6 +61,7 @@ FINAL_LABEL = "match weight"
 _FOR, _AGAINST, _TOTAL = PALETTE[0], PALETTE[3], PALETTE[6]
 _CLOSE_GAP = 0.05  # calibration within five points everywhere reads as "close"
 _LABEL_LIMIT = 360  # pixels: room for "child's date of birth: day and month swapped"
+_TOTAL_LABEL = "Total"  # a protected table's margin (`workbench.stats.disclosure.TOTAL`)
 
 
 def probability_to_weight(probability: float) -> float:
@@ -150,6 +151,7 @@ def match_weight_histogram(
     *,
     thresholds: tuple[float, float] = DEFAULT_THRESHOLDS,
     width: float = WEIGHT_BIN_BITS,
+    hidden: Collection[str] = (),
 ) -> alt.LayerChart | alt.FacetChart:
     """Scored pairs by match weight, with the clerical-review and linked thresholds marked.
 
@@ -157,35 +159,56 @@ def match_weight_histogram(
     ----------
     table
         Either scored pairs (with `match_weight`; binned here by `match_weight_bins`) or a
-        bins table as `match_weight_bins` returns it (`weight_from`, `weight_to`, `pairs`),
-        for instance after disclosure control: bins whose `pairs` is null are not drawn.
+        bins table as `match_weight_bins` returns it (`weight_from`, `weight_to`, `pairs`).
+        A bin whose `pairs` is null is hidden, its count not given.
     thresholds
         `(linked, clerical_review)` match probabilities, drawn as dashed lines at their
         weights.
     width
         Bin width in bits when `table` is scored pairs.
+    hidden
+        The bins disclosure control hid (their `bin` labels, as `match_weight_bins` writes
+        them, e.g. ``"-2 to 0"``; ``"Total"`` when the total is hidden): not drawn, and the
+        title says nothing they would give away.
 
-    The title gives the share of pairs between the thresholds: the reviewers' work.
+    The title gives the share of pairs between the thresholds (the reviewers' work), worked
+    out from every bin's true count, hidden ones too, but only when it is published anyway:
+    when every bin between or across the thresholds is shown. Otherwise the share would give
+    the hidden bins' counts away, and the title says that it is not shown.
+
+    Examples
+    --------
+    >>> bins = pl.DataFrame({"bin": ["-4 to -2", "0 to 2", "8 to 10"],
+    ...     "weight_from": [-4.0, 0.0, 8.0], "weight_to": [-2.0, 2.0, 10.0],
+    ...     "pairs": [30, 4, 60]})
+    >>> chart = match_weight_histogram(bins, thresholds=(0.8, 0.5), hidden=["0 to 2"])
+    >>> chart.to_dict()["title"]["text"].split(";")[0]
+    '94 scored pairs'
     """
     if "pairs" in table.columns:
         bins = _checked(table, ("weight_from", "weight_to", "pairs"), "match-weight bins")
     else:
         bins = match_weight_bins(table, width=width)
-    bins = bins.filter(pl.col("pairs").is_not_null()).select(
+    bins = bins.select(
         pl.col("weight_from", "weight_to").cast(pl.Float64), pl.col("pairs").cast(pl.Int64)
     )
-    if bins.is_empty() or bins["pairs"].sum() == 0:
+    label = pl.format("{} to {}", _bits_text("weight_from"), _bits_text("weight_to"))
+    bins = bins.with_columns(
+        (label.is_in(list(hidden)) | pl.col("pairs").is_null()).alias("hidden")
+    )
+    if bins["pairs"].fill_null(0).sum() == 0 and bins["pairs"].null_count() == 0:
         raise UsageError("there are no scored pairs to chart: nothing reached Splink")
     linked, clerical = (probability_to_weight(t) for t in thresholds)
     title = alt.TitleParams(
-        _histogram_finding(bins, linked, clerical),
+        _histogram_finding(bins, linked, clerical, total_hidden=_TOTAL_LABEL in hidden),
         subtitle=(
             f"Dashed lines: clerical review from probability {thresholds[1]:g} "
             f"({clerical:+.1f} bits), linked from {thresholds[0]:g} ({linked:+.1f} bits)."
         ),
     )
+    shown = bins.filter(~pl.col("hidden")).drop("hidden")
     bars = (
-        alt.Chart(bins)
+        alt.Chart(shown)
         .mark_bar(stroke="white", strokeWidth=0.5)
         .encode(
             x=alt.X("weight_from:Q", title="Match weight (bits)", bin="binned"),
@@ -203,20 +226,42 @@ def match_weight_histogram(
     return alt.layer(bars, rules, title=title)
 
 
-def _histogram_finding(bins: pl.DataFrame, linked: float, clerical: float) -> str:
-    total = int(bins["pairs"].sum())
-    middle = bins.filter((pl.col("weight_from") >= clerical) & (pl.col("weight_to") <= linked))[
-        "pairs"
-    ].sum()
+def _histogram_finding(
+    bins: pl.DataFrame, linked: float, clerical: float, *, total_hidden: bool = False
+) -> str:
+    """The histogram's title: the share of pairs between the thresholds, true and published.
+
+    Worked out from every bin (hidden ones too, when their counts are given), and stated only
+    when the published bins give it anyway: every bin between or across the thresholds shown,
+    and the total known and published. A hidden bin there would otherwise be given away.
+    """
+    inside = (pl.col("weight_from") >= clerical) & (pl.col("weight_to") <= linked)
     # Bins that straddle a threshold are counted with neither side: "about".
-    straddle = bins.filter(
-        (pl.col("weight_from") < clerical) & (pl.col("weight_to") > clerical)
-        | (pl.col("weight_from") < linked) & (pl.col("weight_to") > linked)
-    )["pairs"].sum()
-    about = "about " if straddle else ""
+    across = (pl.col("weight_from") < clerical) & (pl.col("weight_to") > clerical) | (
+        pl.col("weight_from") < linked
+    ) & (pl.col("weight_to") > linked)
+    concerned = bins.filter(inside | across)
+    known_total = not total_hidden and bins["pairs"].null_count() == 0
+    total = int(bins["pairs"].sum())
+    if concerned["hidden"].any():
+        why = (
+            "the share between the thresholds is not shown, as disclosure control hides some "
+            "of its bins"
+        )
+        if known_total:
+            return f"{total:,} scored pairs; {why}"
+        return f"Scored pairs by match weight: {why}"
+    middle = int(bins.filter(inside)["pairs"].sum())
+    about = "about " if concerned.filter(across)["pairs"].sum() else ""
+    if not known_total:
+        return (
+            f"{about}{middle:,} scored pairs fall between the thresholds, for a person to review"
+        ).capitalize()
+    share = middle / total
+    percent = "under 1%" if 0 < share < 0.005 else f"{share:.0%}"
     return (
-        f"{about}{int(middle) / total:.0%} of {total:,} scored pairs fall between the "
-        "thresholds, for a person to review"
+        f"{about}{percent} of {total:,} scored pairs fall between the thresholds, for a person "
+        "to review"
     ).capitalize()
 
 

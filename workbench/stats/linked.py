@@ -14,8 +14,12 @@ child with no council record has no postcode; every child meets at least one cri
 `audit` then does what an attacker would: for every hidden cell, it finds the smallest and
 largest value consistent with everything published, by integer programming (scipy's
 `milp`, the HiGHS solver). A published cell constrains the unknowns to its value (or to the
-range its rounding allows); a hidden cell is known to be at least 1 (zeros are shown unless
-the rules hide them). This is the audit tau-Argus and R's sdcTable (``attack()``) run; like
+range its rounding allows); a hidden cell is known to be at least 1 where zeros are shown,
+and at least 0 where its table hides them. That lower bound of 0 is legitimate because every
+table lists every row its frame defines whatever its count (`workbench.stats.takeup.frame_labels`):
+a row listed only while a child was in it would tell a reader it is at least 1. A hidden cell
+the model alone fixes (a child with no council record is never funded) discloses nothing and
+needs no protection. This is the audit tau-Argus and R's sdcTable (``attack()``) run; like
 them it ignores what the attacker might guess from *which* cells were chosen.
 
 `protect_linked` keeps hiding more cells until every hidden cell keeps a protection
@@ -267,9 +271,23 @@ def protect_linked(
     # Hiding a cell only takes a constraint away, so an interval never narrows as more cells
     # are hidden: a cell found wide enough need not be solved for again until the end.
     wide: set = set()
+    # A cell the model alone fixes (what anyone knows, with nothing published: a child with
+    # no council record is never funded) discloses nothing when published or not: hiding it
+    # (a zero, where zeros are hidden) is no reason to hide more.
+    fixed: dict[Key, bool] = {}
+
+    def known_anyway(key: Key) -> bool:
+        if key not in fixed:
+            fixed[key] = _fixed_by_model(model, model.cells[key])
+        return fixed[key]
+
     while True:
         intervals = search.intervals(current, skip=wide)
-        weak = [key for key, interval in intervals.items() if interval.width < protection]
+        weak = [
+            key
+            for key, interval in intervals.items()
+            if interval.width < protection and not known_anyway(key)
+        ]
         wide |= set(intervals) - set(weak)
         if not weak:
             return LinkedProtection(current, tuple(added), search.intervals(current), safe=True)
@@ -490,6 +508,16 @@ class _System(Generic[Key]):
                 if abs(dual) > 1e-9 and row in published:
                     binding.add(published[row])
         return binding
+
+
+def _fixed_by_model(model: LinkedTables, terms: Terms) -> bool:
+    """Whether the model alone, with no cell published, gives the sum ``terms`` one value."""
+    if not terms:
+        return True
+    system = _System(model, {}, zeros_hidden=True)
+    if system.matrix.shape[0] == 0:
+        return False  # nothing bounds it
+    return system.interval(terms).width == 0
 
 
 def _zero_may_hide(zeros_hidden: ZerosHidden, key: Any) -> bool:

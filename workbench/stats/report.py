@@ -16,6 +16,12 @@ same tables and columns, so the same list), then works out:
   ``outcome_funnel`` of a campaign's earlier lists from the review store (per list too:
   ``outcome_funnel_by_list``).
 
+Every take-up table lists every row its frame defines on every run, whether or not a child is
+in it (`workbench.stats.takeup.frame_labels`: the rules' criteria in force, groups and age
+bands, the districts of everyone in the people table, the ward lookup's wards, ``unknown``):
+a row that came and went with one family would tell a reader comparing two runs its group. A
+row with no child is 0, and passes disclosure control as any count does.
+
 Where take-up has no meaning (free school meals: no funded places; the Early Years Pupil
 Premium: only funded children are listed, so all are funded) the tables carry ``eligible``
 alone, with no funded count and no rate, and a caveat says why.
@@ -24,7 +30,8 @@ Each table passes disclosure control (`workbench.stats.protect`), then the table
 protected together (`workbench.stats.table_links.protect_set`: a reader could subtract one
 from another), and each is written to ``out`` as CSV only when it is safe.
 ``stats_manifest.json`` beside them lists what was published (with its SHA-256 and notes),
-what was withheld, with the reason, and the audit across the tables (each hidden count's
+what was withheld, with a reason that tells nothing of the data (the specific one is the
+officers': `StatsResult.withheld`), and the audit across the tables (each hidden count's
 interval width, never its value). Nothing in ``out``
 names a child: the list itself is never written here.
 
@@ -253,19 +260,20 @@ def write_stats(
         keep={"people": _MONITORING_COLUMNS},
     ).tables["people"]
     candidates = found.candidates
+    # Every row each table's frame defines is listed on every run, whether or not a child is
+    # in it (`workbench.stats.takeup.frame_labels`): the rules' criteria, groups and age
+    # bands, the districts of everyone in the people table, the lookup's wards, `unknown`.
     raw = {
         "take_up": take_up(candidates),
-        "take_up_by_area": take_up(candidates, monitoring, by="area"),
-        "take_up_by_criterion": take_up(candidates, by="criterion"),
-        "take_up_by_age_band": take_up(
-            candidates, monitoring, by="age_band", term_start=term_start
-        ),
+        "take_up_by_area": take_up(found, monitoring, by="area"),
+        "take_up_by_criterion": take_up(found, monitoring, by="criterion"),
+        "take_up_by_age_band": take_up(found, monitoring, by="age_band"),
         "funnel": funnel(candidates, found.links),
     }
     if wards is not None:
-        raw["take_up_by_ward"] = take_up(candidates, monitoring, by="ward", wards=wards)
+        raw["take_up_by_ward"] = take_up(found, monitoring, by="ward", wards=wards)
     if rule_set.groups:
-        raw["take_up_by_group"] = take_up(candidates, by="group")
+        raw["take_up_by_group"] = take_up(found, monitoring, by="group")
     not_applicable: dict[str, str] = {}
     if "dwp_list" not in rule_set.sources:
         not_applicable["funnel"] = (
@@ -320,7 +328,11 @@ def write_stats(
     names = _table_names(raw)
     pairs = None
     if wards is not None:
-        pairs = possible_area_wards(wards, area_ward_pairs(candidates, monitoring, wards))
+        pairs = possible_area_wards(
+            wards,
+            area_ward_pairs(candidates, monitoring, wards),
+            areas=raw["take_up_by_area"].get_column("area").to_list(),
+        )
     protected, linked, withheld = protect_published(
         {n: raw[n] for n in names if n not in not_applicable and n != "national_comparison"},
         lambda name, table, also_hide: protect_stats_table(name, table, rules, also_hide),
@@ -344,6 +356,7 @@ def write_stats(
             rules,
             caveat is None,
             protected.get(name),
+            not_applicable=name in not_applicable,
         )
         for name in names
     }

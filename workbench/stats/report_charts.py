@@ -98,9 +98,10 @@ def write_charts(
     england = _england_for_chart(result)
 
     def by_area(rows: pl.DataFrame, table: StatsTable) -> alt.TopLevelMixin:
+        # Areas whose counts disclosure control hid; a row of no child (listed on every run)
+        # is published, with no rate to draw, and is not among them.
         areas = table.raw.get_column(table.raw.columns[0]).drop_nulls().n_unique()
-        drawn = rows.filter(pl.col("rate").is_not_null()).height
-        hidden = max(areas - drawn, 0)
+        hidden = max(areas - rows.height, 0)
         return take_up_by_area(rows, overall=_published_total_rate(table), hidden=hidden)
 
     builders: dict[str, _Chart] = {

@@ -36,9 +36,11 @@ from workbench.stats.wards import LEVELS, match_summary
 
 __all__ = [
     "COUNTS_ONLY_TABLES",
+    "LINKED_WITHHELD_REASON",
     "MANIFEST_NAME",
     "OPTIONAL_TABLES",
     "TABLES",
+    "WITHHELD_REASON",
     "StatsResult",
     "StatsTable",
     "national_csv",
@@ -107,6 +109,22 @@ COUNTS_ONLY_TABLES = {
 }
 """What a table shows when take-up is not measured (``eligible`` only, no rate)."""
 _UNSAFE_MARKERS = ("cannot be made safe", "could still be worked out")
+WITHHELD_REASON = (
+    "Withheld: publishing it could disclose a small group. The rule applied: a table is "
+    "published only when every count below the threshold is hidden, no hidden count can be "
+    "worked out, or narrowed below the protection interval, from this table and the others "
+    "published with it, and no table tells a reader the group of every child it counts."
+)
+"""What the shareable manifest says of every table withheld by disclosure control, whatever
+the specific reason: the reason itself tells a reader something of the data (that one group
+holds every child, that a total is small, which count could be pinned down). The specific
+reason is the council's officers' (`StatsTable.reason`: on the terminal and in the report)."""
+LINKED_WITHHELD_REASON = (
+    "The tables published together could not all be protected: a hidden count could be "
+    "narrowed below the protection interval from them."
+)
+"""What the shareable manifest's ``linked_tables`` says when the set could not be protected,
+without naming the count (`SetProtection.reason` does, for the officers)."""
 _RATE_MEASURES = ("eligible", "funded", "rate")
 _NATIONAL_NOTE = (
     "England's figures are DfE's published statistics, not the council's data: no disclosure "
@@ -129,7 +147,9 @@ class StatsTable:
     path
         The CSV written, or None when the table was withheld.
     reason
-        Why the table was withheld; None when it was published.
+        Why the table was withheld; None when it was published. Specific (the count or group
+        concerned), so for the council's officers only: ``stats_manifest.json`` gives
+        `public_reason`.
     shows
         What the table shows, in words (as in `TABLES`, `OPTIONAL_TABLES` or
         `COUNTS_ONLY_TABLES`).
@@ -144,11 +164,22 @@ class StatsTable:
     path: Path | None
     reason: str | None
     shows: str = ""
+    by_disclosure_control: bool = False
+    """Whether disclosure control withheld it (not a table that does not apply)."""
 
     @property
     def published(self) -> bool:
         """Whether the table was written (it passed disclosure control)."""
         return self.path is not None
+
+    @property
+    def public_reason(self) -> str | None:
+        """Why it was withheld, as the shareable manifest says it: a table withheld by
+        disclosure control gets `WITHHELD_REASON`, which tells nothing of the data; one that
+        does not apply (no DWP list, no such column) its own reason."""
+        if self.reason is None:
+            return None
+        return WITHHELD_REASON if self.by_disclosure_control else self.reason
 
     def shown_rows(self) -> pl.DataFrame | None:
         """The raw rows the published table shows in full (for charts), or None if withheld.
@@ -242,8 +273,14 @@ def publish_table(
     rules: DisclosureRules,
     measured: bool,
     protected: ProtectedTable | None = None,
+    *,
+    not_applicable: bool = False,
 ) -> StatsTable:
-    """Write one table when safe (protecting it unless given); remove a stale CSV otherwise."""
+    """Write one table when safe (protecting it unless given); remove a stale CSV otherwise.
+
+    ``reason`` withholds it: disclosure control's (across the tables), or, with
+    ``not_applicable``, why the table does not apply (the manifest then gives it as it is).
+    """
     path = out / f"{name}.csv"
     shows = _shows(name, measured)
     if name == "national_comparison" and reason is None:
@@ -256,8 +293,17 @@ def publish_table(
             write_protected(protected, path)
             return StatsTable(name, raw, protected=protected, path=path, reason=None, shows=shows)
         reason = _unsafe_reason(protected)
+        not_applicable = False
     path.unlink(missing_ok=True)
-    return StatsTable(name, raw, protected=protected, path=None, reason=reason, shows=shows)
+    return StatsTable(
+        name,
+        raw,
+        protected=protected,
+        path=None,
+        reason=reason,
+        shows=shows,
+        by_disclosure_control=not not_applicable,
+    )
 
 
 def _shows(name: str, measured: bool) -> str:
@@ -308,7 +354,8 @@ def write_manifest(result: StatsResult, loaded: LoadedData) -> Path:
                 }
             )
         else:
-            withheld.append({"table": name, "shows": table.shows, "reason": table.reason})
+            # The specific reason is the officers' (terminal, report): it tells of the data.
+            withheld.append({"table": name, "shows": table.shows, "reason": table.public_reason})
     rules = result.rules
     record = {
         "initiative": result.initiative,
@@ -354,7 +401,9 @@ def _linked_record(linked: SetProtection | None) -> dict | None:
     """The audit across the published tables: each hidden count's interval width, no value.
 
     When the set could not be protected, no width is recorded: a width below the protection
-    interval would say how closely the count named in the reason can be narrowed. Nor does it
+    interval would say how closely the count can be narrowed; nor is the count named (the
+    reason is `LINKED_WITHHELD_REASON`; `SetProtection.reason`, naming it, is for the
+    officers, on the terminal and in the report). Nor does it
     say which cells were hidden because of the other tables: such a cell passed its own
     table's suppression, so naming it says it is not small, and with a row's total that
     narrows it, and the others hidden beside it, far below the interval (a tester's attack:
@@ -365,6 +414,6 @@ def _linked_record(linked: SetProtection | None) -> dict | None:
     return {
         "protection_interval": linked.protection,
         "safe": linked.safe,
-        "reason": linked.reason,
+        "reason": None if linked.safe else LINKED_WITHHELD_REASON,
         "hidden_cells": linked.widths() if linked.safe else [],
     }

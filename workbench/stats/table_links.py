@@ -586,13 +586,22 @@ def protect_list_summary(
     )
 
 
-def possible_area_wards(lookup: pl.DataFrame, observed: Iterable[tuple[str, str]]) -> set:
+def possible_area_wards(
+    lookup: pl.DataFrame, observed: Iterable[tuple[str, str]], areas: Iterable[str] = ()
+) -> set:
     """The (district, ward) pairs a reader of the ward lookup knows may share children.
 
     A lookup entry (full postcode, sector or district) puts its district in its ward; a
     district with no district-wide entry may also have postcodes in no ward (``unknown``);
-    a child with no postcode is ``unknown`` in both. The pairs seen in the data are added,
-    so the model always fits it.
+    a child with no postcode is ``unknown`` in both. ``areas`` are the districts the table by
+    area lists (with no child in some): one the lookup does not cover by district has its
+    postcodes in no ward. The pairs seen in the data are added, so the model always fits it.
+
+    Examples
+    --------
+    >>> lookup = pl.DataFrame({"postcode": ["FQ1"], "level": ["district"], "ward": ["Ash"]})
+    >>> sorted(possible_area_wards(lookup, [], areas=["FQ1", "FQ7"]))
+    [('FQ1', 'Ash'), ('FQ7', 'unknown'), ('unknown', 'unknown')]
     """
     pairs = {(UNKNOWN, UNKNOWN), *observed}
     entries = lookup.select("postcode", "level", "ward").rows()
@@ -602,6 +611,7 @@ def possible_area_wards(lookup: pl.DataFrame, observed: Iterable[tuple[str, str]
         pairs.add((district, ward))
         if district not in covered:
             pairs.add((district, UNKNOWN))
+    pairs.update((area, UNKNOWN) for area in areas if area not in covered)
     return pairs
 
 

@@ -53,13 +53,17 @@ from workbench.stats.wards import match_wards
 
 if TYPE_CHECKING:
     from workbench.eligibility.assess import Assessment
+    from workbench.rules import RuleSet
 
 __all__ = [
     "BY_OPTIONS",
     "FUNNEL_STAGES",
     "NATIONAL_TAKE_UP_FILE",
     "UNKNOWN",
+    "age_band_labels",
+    "area_labels",
     "area_ward_pairs",
+    "frame_labels",
     "funnel",
     "hide_suppressed",
     "national_caveats",
@@ -68,6 +72,7 @@ __all__ = [
     "protect",
     "take_up",
     "trend",
+    "ward_labels",
     "without_funded",
 ]
 
@@ -93,6 +98,7 @@ def take_up(
     term_start: date | None = None,
     band_months: int = 6,
     wards: pl.DataFrame | None = None,
+    labels: Collection[str] | None = None,
 ) -> pl.DataFrame:
     """Eligible (``likely`` tier) and funded children, and the take-up rate, by one dimension.
 
@@ -123,14 +129,22 @@ def take_up(
         The ward lookup (`workbench.stats.wards.load_ward_lookup`); required for
         ``by="ward"`` and only used by it. A child whose postcode matches no entry is in
         ward ``unknown``.
+    labels
+        Every row the table lists whether or not a child is in it (`frame_labels`): a row
+        that appeared only while some child was in it, or vanished when the last one left,
+        would tell a reader comparing two runs the group of a family that left. Given an
+        assessment, by default the rows its rules and data define (`frame_labels`); the ward
+        lookup's wards are always listed. ``unknown`` is always listed for ``area`` and
+        ``ward`` (for ``age_band`` and ``group``, `frame_labels` says when). A child is
+        never left out: a label found in the data and not in ``labels`` is listed too.
 
     Returns
     -------
     pl.DataFrame
         The dimension (``group``, ``area``, ``ward``, ``criterion`` or ``age_band``),
         ``eligible``,
-        ``funded`` (Int64) and ``rate`` (funded / eligible), sorted by the dimension,
-        ``unknown`` last.
+        ``funded`` (Int64) and ``rate`` (funded / eligible; null for a row of no child),
+        sorted by the dimension (age bands by age), ``unknown`` last.
 
     Examples
     --------
@@ -141,35 +155,148 @@ def take_up(
     ... })
     >>> take_up(candidates, by="criterion").rows()
     [('ehc_plan', 1, 0, 0.0), ('income_support', 2, 1, 0.5)]
+
+    Every criterion of the rules is listed, met by a child or not:
+
+    >>> take_up(candidates, by="criterion", labels=["dwp_list", "ehc_plan"]).rows()
+    [('dwp_list', 0, 0, None), ('ehc_plan', 1, 0, 0.0), ('income_support', 2, 1, 0.5)]
     """
+    if by is not None and by not in BY_OPTIONS:
+        raise UsageError(f"take_up's by must be None or one of {list(BY_OPTIONS)}; got {by!r}.")
     if not isinstance(candidates, pl.DataFrame):  # an Assessment
         if people is None:
             people = _assessed_people(candidates, by)
         if term_start is None:
             term_start = candidates.term_start
+        if labels is None and by is not None:
+            labels = frame_labels(candidates, by, people, band_months=band_months)
         candidates = candidates.candidates
     likely = _likely(candidates)
     if wards is not None and by != "ward":
         raise UsageError(f"take_up's wards are used only with by='ward'; got by={by!r}.")
+    listed = [] if labels is None else [str(label) for label in labels]
+    if by in _ALWAYS_UNKNOWN:
+        listed.append(UNKNOWN)
     if by is None:
         grouped = likely.with_columns(pl.lit(_ALL).alias("group"))
-        return _count(grouped, "group", "group")
+        return _count(grouped, "group")
     if by == "criterion":
         grouped = likely.explode("reason_codes").rename({"reason_codes": "criterion"})
         grouped = grouped.with_columns(pl.col("criterion").fill_null(UNKNOWN))
-        return _count(grouped, "criterion", "criterion")
+        return _count(grouped, "criterion", listed)
     if by == "group":
         _require(candidates, ("eligibility_group",), "the candidate list")
         group = candidates.filter(pl.col("tier") == _LIKELY)["eligibility_group"]
         grouped = likely.with_columns(group.fill_null(UNKNOWN).alias("group"))
-        return _count(grouped, "group", "group")
+        return _count(grouped, "group", listed)
     if by == "area":
-        return _count(_with_area(likely, people), "area", "area")
+        return _count(_with_area(likely, people), "area", listed)
     if by == "ward":
-        return _count(_with_ward(likely, people, wards), "ward", "ward")
+        placed = _with_ward(likely, people, wards)
+        return _count(placed, "ward", [*ward_labels(wards), *listed])
+    placed = _with_age_band(likely, people, term_start, band_months)
+    return _count(placed, "age_band", listed)
+
+
+_ALWAYS_UNKNOWN = ("area", "ward")
+"""The splits whose ``unknown`` row is listed on every run, whether or not a child is in it:
+any child may have no postcode, or one no district or ward holds (`frame_labels` says when
+an age band or a group may be unknown)."""
+
+
+def frame_labels(
+    found: Assessment,
+    by: str,
+    people: pl.DataFrame | pl.LazyFrame | None = None,
+    *,
+    wards: pl.DataFrame | None = None,
+    band_months: int = 6,
+) -> list[str]:
+    """Every row a take-up table by ``by`` lists for an assessment, whoever is eligible.
+
+    What defines the rows is the rules and the council's data, never which children are
+    eligible, so that no row comes or goes with one family:
+
+    - ``criterion``: every criterion of the rule set in force on the term start;
+    - ``group``: every group of the rule set, and ``unknown`` when a criterion in force is
+      in no group (otherwise no child can be in it);
+    - ``age_band``: every band of ``band_months`` holding an age in the rule set's age
+      window on the term start, and ``unknown`` when the rules read the DWP list (a child
+      matched to no one has no age; every council record has a date of birth);
+    - ``area``: the postcode district of every person in ``people`` (every person the
+      council's data holds, adults too, not only the children who look eligible);
+    - ``ward``: every ward of the ward lookup (`ward_labels`).
+
+    ``people`` is the people table for ``area`` (by default the one the assessment read).
+    """
+    rule_set, term_start = found.rule_set, found.term_start
+    if by == "criterion":
+        return [criterion.code for criterion in rule_set.criteria_in_force(term_start)]
+    if by == "group":
+        # A child is in no group (``unknown``) only by a criterion of no group: where every
+        # criterion has a group, that row is always 0 (a reader of the rules knows it).
+        in_force = {criterion.code for criterion in rule_set.criteria_in_force(term_start)}
+        grouped = {code for group in rule_set.groups for code in group.codes}
+        return [group.name for group in rule_set.groups] + ([UNKNOWN] if in_force - grouped else [])
     if by == "age_band":
-        return _count(_with_age_band(likely, people, term_start, band_months), by, "band_start")
-    raise UsageError(f"take_up's by must be None or one of {list(BY_OPTIONS)}; got {by!r}.")
+        # Every council record has a date of birth: only a DWP-list child matched to no one
+        # has no age, so ``unknown`` is listed where the rules read the DWP list.
+        bands = age_band_labels(rule_set, term_start, band_months)
+        return bands + ([UNKNOWN] if "dwp_list" in rule_set.sources else [])
+    if by == "area":
+        return area_labels(people if people is not None else _assessed_people(found, by))
+    if by == "ward":
+        return [] if wards is None else ward_labels(wards)
+    raise UsageError(f"frame_labels' by must be one of {list(BY_OPTIONS)}; got {by!r}.")
+
+
+def area_labels(people: pl.DataFrame | pl.LazyFrame) -> list[str]:
+    """The postcode district of every person whose postcode has the UK shape, sorted.
+
+    Examples
+    --------
+    >>> area_labels(pl.DataFrame({"postcode": ["fq2 1ab", "FQ1 1AA", None, "a house"]}))
+    ['FQ1', 'FQ2']
+    """
+    frame = people.lazy()
+    if "postcode" not in frame.collect_schema().names():
+        raise UsageError("take_up by 'area' needs the people table's 'postcode' column.")
+    cleaned = clean.postcode(pl.col("postcode").cast(pl.String))
+    district = pl.when(clean.is_uk_postcode(cleaned)).then(cleaned.str.split(" ").list.first())
+    found = frame.select(district.alias("area")).drop_nulls().unique().collect()
+    return sorted(found.get_column("area").to_list())
+
+
+def ward_labels(wards: pl.DataFrame | None) -> list[str]:
+    """Every ward of a ward lookup (`workbench.stats.wards.load_ward_lookup`), sorted."""
+    if wards is None:
+        return []
+    return sorted(set(wards.get_column("ward").cast(pl.String).drop_nulls().to_list()))
+
+
+def age_band_labels(rule_set: RuleSet, term_start: date, band_months: int = 6) -> list[str]:
+    """The age bands (``24-29``, ...) of every age in the rule set's age window on the term
+    start, youngest first: the bands a take-up table by age lists on every run.
+
+    Examples
+    --------
+    >>> from workbench.rules import load_rule_set
+    >>> age_band_labels(load_rule_set("two_year_old"), date(2026, 9, 1))
+    ['24-29', '30-35', '36-41']
+
+    (A child whose third birthday is the first day of term is 36 months old, and in the
+    window until the next term.)
+    """
+    from workbench.eligibility.terms import in_window, window_dob_range
+
+    _check_band_months(band_months)
+    window = rule_set.population.window_on(term_start)
+    low, high = window_dob_range(window, term_start)
+    days = pl.DataFrame({"date_of_birth": pl.date_range(low, high, eager=True)})
+    inside = days.filter(in_window(pl.col("date_of_birth"), window, term_start))
+    label, start = _age_band(term_start, band_months)
+    bands = inside.select(label.alias("age_band"), start.alias("start")).unique()
+    return bands.sort("start").get_column("age_band").to_list()
 
 
 def funnel(
@@ -600,15 +727,28 @@ def _likely(candidates: pl.DataFrame) -> pl.DataFrame:
     return candidates.filter(pl.col("tier") == _LIKELY).select(*_CANDIDATE_COLUMNS)
 
 
-def _count(grouped: pl.DataFrame, dimension: str, order: str) -> pl.DataFrame:
-    """Eligible, funded and rate per group, sorted by ``order`` with ``unknown`` last."""
-    keys = [dimension] if order == dimension else [dimension, order]
-    counted = grouped.group_by(keys).agg(
+def _count(grouped: pl.DataFrame, dimension: str, labels: Collection[str] = ()) -> pl.DataFrame:
+    """Eligible, funded and rate per group, each of ``labels`` listed (0 when no child is in
+    it), sorted by the dimension (an age band by its first month) with ``unknown`` last."""
+    counted = grouped.group_by(dimension).agg(
         pl.len().cast(pl.Int64).alias("eligible"),
         pl.col("already_funded").fill_null(False).sum().cast(pl.Int64).alias("funded"),
     )
+    found = set(counted.get_column(dimension).to_list())
+    empty = sorted({label for label in labels if label not in found})
+    if empty:
+        zeros = pl.DataFrame(
+            {dimension: empty, "eligible": [0] * len(empty), "funded": [0] * len(empty)},
+            schema={dimension: pl.String, "eligible": pl.Int64, "funded": pl.Int64},
+        )
+        counted = pl.concat([counted.with_columns(pl.col(dimension).cast(pl.String)), zeros])
+    label = pl.col(dimension).cast(pl.String)
+    if dimension == "age_band":
+        order = [label.str.split("-").list.first().cast(pl.Int64, strict=False), label]
+    else:
+        order = [label]
     return (
-        counted.sort(pl.col(dimension) == UNKNOWN, order)
+        counted.sort(label == UNKNOWN, *order)
         .select(dimension, *_COUNTS)
         .with_columns(_share(pl.col("funded"), pl.col("eligible")).alias(_RATE))
     )
@@ -698,9 +838,21 @@ def _with_age_band(
 ) -> pl.DataFrame:
     if not isinstance(term_start, date):
         raise UsageError(f"take_up by 'age_band' needs term_start as a date; got {term_start!r}.")
+    _check_band_months(band_months)
+    births = _people(people, "date_of_birth", "age_band", likely)
+    label, _ = _age_band(term_start, band_months)
+    return likely.join(births, on="person_id", how="left").with_columns(
+        label.fill_null(UNKNOWN).alias("age_band")
+    )
+
+
+def _check_band_months(band_months: int) -> None:
     if isinstance(band_months, bool) or not isinstance(band_months, int) or band_months < 1:
         raise UsageError(f"band_months must be a whole number of months; got {band_months!r}.")
-    births = _people(people, "date_of_birth", "age_band", likely)
+
+
+def _age_band(term_start: date, band_months: int) -> tuple[pl.Expr, pl.Expr]:
+    """The age band (``24-29``) of ``date_of_birth`` on ``term_start``, and its first month."""
     dob = pl.col("date_of_birth")
     # dt.month() and dt.day() are Int8: cast before arithmetic.
     months = (term_start.year - dob.dt.year().cast(pl.Int32)) * 12 + (
@@ -708,10 +860,7 @@ def _with_age_band(
     )
     age = months - (dob.dt.day().cast(pl.Int32) > term_start.day).cast(pl.Int32)
     start = age // band_months * band_months
-    label = pl.format("{}-{}", start, start + band_months - 1)
-    return likely.join(births, on="person_id", how="left").with_columns(
-        label.fill_null(UNKNOWN).alias("age_band"), start.alias("band_start")
-    )
+    return pl.format("{}-{}", start, start + band_months - 1), start
 
 
 def _standing_decisions(decisions: pl.DataFrame) -> pl.DataFrame:
