@@ -911,7 +911,7 @@ class ReviewPanel:
         elif decision in REASON_REQUIRED and not says_why(reason):
             problems.append(
                 f"Say why in Reason, in words: a {decision_label(decision)} decision needs a "
-                "reason."
+                "reason." + (f" ‘{reason}’ says nothing about why." if reason else "")
             )
         if decision in LINK_DECISIONS and self._selected is not None:
             row = self._frame.row(self._frame["item_key"].index_of(self._selected), named=True)

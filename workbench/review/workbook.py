@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import json
 import zipfile
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -34,6 +35,8 @@ __all__ = [
     "REVIEW_SHEET",
     "TAG_HEX_DIGITS",
     "WRAPPED",
+    "checksum_owner",
+    "columns_of",
     "edited_columns",
     "export_seal",
     "exported_on",
@@ -151,6 +154,50 @@ def edited_columns(
     wrong = [c for c, got, want in zip(locked, tags, expected, strict=True) if got != want]
     # A changed item_key changes every tag: name the cause, not every column.
     return ["item_key"] if "item_key" in wrong else wrong
+
+
+def checksum_owner(
+    key: bytes,
+    list_id: str,
+    checksum: str,
+    item_keys: Iterable[str],
+    locked: tuple[str, ...] = IMPORTABLE_FORMATS[FORMAT],
+) -> str | None:
+    """The child (of `item_keys`) whose row a checksum was written for, by its item_key tag:
+    a row whose cells were pasted from another child's row, its hidden checksum too, is
+    found to hold that child's checksum. None when the checksum is no row's of the list (from
+    another workbook, or garbled).
+
+    >>> values = {column: "x" for column in LOCKED_COLUMNS} | {"item_key": "pk_b"}
+    >>> checksum_owner(bytes(32), "l-1", row_checksum(bytes(32), "l-1", values), ["pk_a", "pk_b"])
+    'pk_b'
+    """
+    tags = checksum.split(".")
+    if len(tags) != len(locked) or "item_key" not in locked:
+        return None
+    tag = tags[locked.index("item_key")]
+    return next(
+        (k for k in item_keys if hmac.compare_digest(_tag(key, list_id, k, "item_key", k), tag)),
+        None,
+    )
+
+
+def columns_of(
+    key: bytes,
+    list_id: str,
+    owner: str,
+    values: dict[str, str],
+    checksum: str,
+    locked: tuple[str, ...] = IMPORTABLE_FORMATS[FORMAT],
+) -> list[str]:
+    """The locked columns (item_key aside) whose value is the one `owner`'s row was exported
+    with, by `owner`'s checksum: the cells of a row that hold that child's values."""
+    tags = checksum.split(".")
+    return [
+        c
+        for c, got in zip(locked, tags, strict=True)
+        if c != "item_key" and hmac.compare_digest(got, _tag(key, list_id, owner, c, values[c]))
+    ]
 
 
 def exported_on(path: str | Path) -> tuple[bool, date | None]:
