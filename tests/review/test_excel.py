@@ -187,14 +187,15 @@ def test_round_trip_records_exactly_the_officers_decisions(store, exported):
 
 
 def as_format(path: Path, version: int) -> Path:
-    """The workbook as the workbench wrote it in an earlier format: format 5 without
-    `outreach_sent`, format 4 without `dfe_checks` too, format 3 without `record_link` too;
-    each row's checksum over that format's locked columns."""
+    """The workbook as the workbench wrote it in an earlier format: format 6 without
+    `later_list`, format 5 without `outreach_sent` too, format 4 without `dfe_checks` too,
+    format 3 without `record_link` too; each row's checksum over that format's locked
+    columns."""
     book = openpyxl.load_workbook(path)
     sheet, meta = book["Review"], book["workbench"]
     header = [cast(str, cell.value) for cell in sheet[1]]
     list_id = cast(str, next(row[1].value for row in meta.iter_rows() if row[0].value == "list_id"))
-    for column in ("outreach_sent", "dfe_checks", "record_link")[: 6 - version]:
+    for column in ("later_list", "outreach_sent", "dfe_checks", "record_link")[: 7 - version]:
         sheet.delete_cols(header.index(column) + 1)
         header.remove(column)
     locked = IMPORTABLE_FORMATS[f"workbench-review-{version}"]
@@ -220,12 +221,13 @@ def type_by_header(path: Path, edits: dict[int, dict[str, CellValue]]) -> None:
     book.save(path)
 
 
-@pytest.mark.parametrize("version", [3, 4, 5])
+@pytest.mark.parametrize("version", [3, 4, 5, 6])
 def test_a_workbook_exported_in_an_earlier_format_still_imports(store, exported, version):
     list_id, book = exported
     old = as_format(book, version)
-    assert "outreach_sent" not in read_rows(old)[0]
-    assert ("dfe_checks" in read_rows(old)[0]) == (version == 5)
+    assert "later_list" not in read_rows(old)[0]
+    assert ("outreach_sent" in read_rows(old)[0]) == (version == 6)
+    assert ("dfe_checks" in read_rows(old)[0]) == (version >= 5)
     assert ("record_link" in read_rows(old)[0]) == (version >= 4)
     type_by_header(old, {ROW["P1"]: {"decision": "contact"}, ROW["P4"]: {"tier": "possible"}})
     assert problems_of(store, old) == [(ROW["P4"], "tier")]  # a changed cell is still named
@@ -258,6 +260,7 @@ def test_export_writes_one_row_per_child_with_plain_english_reasons(exported):
         "eligible_from": "1 September 2026",
         "already_funded": "no",
         "working_parent_place": "no",
+        "later_list": None,
         "record_link": "No record linkage: found from the council's own records.",
         "earlier_decisions": None,
         "dfe_checks": None,
@@ -1527,3 +1530,57 @@ def test_a_placeholder_reason_is_refused_in_plain_words(store, exported, reason)
         f"in words (e.g. 'moved out of the area'); {reason.strip()!r} says nothing about why"
     ]
     assert recorded(store, list_id) == []
+
+
+# --- a later list of the offer (a re-run of assess) -----------------------------------------
+def test_an_earlier_lists_workbook_says_a_later_list_exists_and_who_is_not_on_it(
+    store, exported, clock, tmp_path
+):
+    """A tester re-ran `assess` a week later: the first list's workbook said nothing, and a
+    child no longer listed (her Universal Credit ended) was decided `contact` on it."""
+    list_id, book = exported
+    assert [row["later_list"] for row in read_rows(book)] == [None] * 4  # no later list yet
+    clock.day = "2026-09-08"
+    rerun = register_list(store, candidate_list("P1", "P2"), "r-2", RULE_SET, {}, KEY)
+    again = export_review_workbook(
+        store, list_id, candidate_list(), tmp_path / "again.xlsx", key=KEY
+    )
+    caution = (
+        f"Not on the offer's later list {rerun} (run r-2, stored on 8 September 2026): their "
+        "circumstances may have changed since (a benefit ended, a family moved); check before "
+        "deciding"
+    )
+    assert {row["person_id"] or row["dwp_record_id"]: row["later_list"] for row in
+            read_rows(again)} == {"P1": None, "P2": None, "D9": caution, "P4": caution}  # fmt: skip
+    workbook = openpyxl.load_workbook(again)
+    about = [str(c.value) for c in workbook["About"]["A"]]
+    at = about.index("A later list of this offer exists")
+    assert about[at + 1] == (
+        f"A later list of this offer exists: list {rerun} (run r-2, stored on 8 September "
+        "2026). Decide from it where you can (a decision there is the newer, and stands); 2 of "
+        "this list's 4 children are not on it: their circumstances may have changed since (a "
+        "benefit ended, a family moved), so check before deciding about them. Each child not "
+        "on it is marked so in 'later_list'; deciding about one is not refused (you may have "
+        "reasons), but check first."
+    )
+    assert workbook.active is not None and workbook.active.title == "About"  # opened there
+    # Said, not refused: a decision about a child not on the later list imports.
+    fill(again, {ROW["P4"]: {"decision": "contact"}})
+    assert import_review_workbook(store, again, reviewer="J Smith", key=KEY).recorded == 1
+
+
+def test_the_later_list_is_the_one_outreach_cautions_by(store, exported, clock):
+    """The panel, the workbook and outreach's `caution` column name the same children."""
+    from workbench.review.lists import later_list
+    from workbench.review.outreach import _not_on_later_list
+
+    list_id, _ = exported
+    assert later_list(store, list_id) is None and _not_on_later_list(store, list_id)[1] is None
+    clock.day = "2026-09-08"
+    register_list(store, candidate_list("P1", "P2"), "r-2", RULE_SET, {}, KEY)
+    clock.day = "2026-09-09"
+    last = register_list(store, candidate_list("P1", "P4"), "r-3", RULE_SET, {}, KEY)
+    later = later_list(store, list_id)
+    assert later is not None and later.list_id == last
+    assert later.not_on_it == _not_on_later_list(store, list_id)[0] == {K2, K_DWP}
+    assert later_list(store, last) is None

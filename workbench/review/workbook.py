@@ -56,7 +56,10 @@ __all__ = [
 # means for the officer, then the earlier ones.
 # 6: when the family was sent for contact (`outreach_sent`): each outreach export of a list of
 # the offer that sent the child (one the file was replaced before it was sent is not).
-FORMAT = "workbench-review-6"
+# 7: whether the child is on the offer's later list (`later_list`): when a later list of the
+# same offer is in the store (a re-run of `assess`), a child it does not hold is said to be
+# not on it (their circumstances may have changed since: check before deciding).
+FORMAT = "workbench-review-7"
 REVIEW_SHEET, ABOUT_SHEET, META_SHEET = "Review", "About", "workbench"
 # Column name -> width in characters (readable without resizing; long text wraps).
 LOCKED_COLUMNS = {
@@ -77,6 +80,7 @@ LOCKED_COLUMNS = {
     "eligible_from": 16,
     "already_funded": 9,
     "working_parent_place": 10,
+    "later_list": 36,
     "record_link": 40,
     "earlier_decisions": 42,
     "dfe_checks": 44,
@@ -88,17 +92,15 @@ EDITABLE_COLUMNS = {"decision": 18, "reviewer": 18, "reason": 40}
 CHECKSUM_COLUMN = "checksum"
 COLUMNS = [*LOCKED_COLUMNS, *EDITABLE_COLUMNS, CHECKSUM_COLUMN]
 # The locked columns of each format the import reads: a workbook exported before an upgrade
-# (format 5, without `outreach_sent`; format 4, without `dfe_checks` either; format 3, without
-# `record_link` too) still comes back.
+# (format 6, without `later_list`; format 5, without `outreach_sent` either; format 4, without
+# `dfe_checks` too; format 3, without `record_link` as well) still comes back.
+_ADDED = ("later_list", "outreach_sent", "dfe_checks", "record_link")  # newest first
 IMPORTABLE_FORMATS: dict[str, tuple[str, ...]] = {
     FORMAT: tuple(LOCKED_COLUMNS),
-    "workbench-review-5": tuple(c for c in LOCKED_COLUMNS if c != "outreach_sent"),
-    "workbench-review-4": tuple(
-        c for c in LOCKED_COLUMNS if c not in ("outreach_sent", "dfe_checks")
-    ),
-    "workbench-review-3": tuple(
-        c for c in LOCKED_COLUMNS if c not in ("outreach_sent", "record_link", "dfe_checks")
-    ),
+    **{
+        f"workbench-review-{6 - n}": tuple(c for c in LOCKED_COLUMNS if c not in _ADDED[: n + 1])
+        for n in range(len(_ADDED))
+    },
 }
 WRAPPED = (
     "reasons",
@@ -111,6 +113,7 @@ WRAPPED = (
     "record_link",
     "dfe_checks",
     "outreach_sent",
+    "later_list",
 )
 TAG_HEX_DIGITS = 16
 
