@@ -245,7 +245,7 @@ def test_a_decision_without_a_view_warns_and_one_with_a_view_does_not(review: Re
     report = review.report()
     assert shown(report, VIEWED_FIRST) == (
         "WARN 1 of 2 decision(s) made without the child's details opened first (no `review "
-        "view` of that child by the reviewer before deciding):\n"
+        "view` of that child logged under the reviewer's name before deciding):\n"
         f"list {review.list_id}, A. Officer: 1 of 2 decision(s)"
     )
     assert quality(report).decisions["viewed"].to_list() == [True, False]
@@ -288,18 +288,21 @@ def test_every_decision_viewed_first_passes(review: Review):
 
 
 # --- workbooks ----------------------------------------------------------------------------
-def _round_trip(review: Review, exported_views: bool, filled: int) -> None:
-    """Export the list as a workbook (by the team's login), fill `filled` rows with contact
-    (the funded child left out), import as A. Officer."""
+def _round_trip(
+    review: Review, exported_views: bool, filled: int, exporter: str = "a.  officer"
+) -> None:
+    """Export the list as a workbook (by `exporter`: A. Officer's name, as written in
+    WORKBENCH_USER, by default), fill `filled` rows with contact (the funded child left
+    out), import as A. Officer."""
     book = review.folder / "review.xlsx"
     candidates = read_list_file(review.list_path).candidates
     review.clock.at(0)
     export_review_workbook(
-        review.store, review.list_id, candidates, book, key=review.key, user="ey"
+        review.store, review.list_id, candidates, book, key=review.key, user=exporter
     )
-    if exported_views:  # until the export logs them itself: one view per child, by the exporter
+    if exported_views:  # as the export logs them given the data folder: one per child
         for child in CHILDREN:
-            review.view(child, "ey", at=0)
+            review.view(child, exporter, at=0)
     workbook = openpyxl.load_workbook(book)
     sheet = workbook["Review"]
     header = [cell.value for cell in sheet[1]]
@@ -332,8 +335,30 @@ def test_imported_decisions_from_a_workbook_whose_export_logged_no_views_warn(re
     _round_trip(review, exported_views=False, filled=3)
     report = review.report()
     assert shown(report, VIEWED_FIRST).splitlines()[1:] == [
-        f"list {review.list_id}, A. Officer: 3 of 3 decision(s)"
+        f"list {review.list_id}, A. Officer: 3 of 3 decision(s), 3 of them imported from a "
+        "workbook with no view of the child logged under their name (exported by someone "
+        "else, or without the children's details)"
     ]
+
+
+def test_decisions_imported_from_a_colleagues_exported_workbook_were_not_seen(review: Review):
+    """The export showed the children to whoever exported it: a tester's imported decisions
+    counted as seen when any user had viewed. Only the reviewer's own views count."""
+    _round_trip(review, exported_views=True, filled=3, exporter="B. Colleague")
+    review.decide(CHILDREN[50], "defer", "A. Officer", at=4000)  # viewed in the app first
+    report = review.report()
+    row = quality(report).by_reviewer.row(0, named=True)
+    assert (row["decisions"], row["without_view"], row["imported_without_view"]) == (4, 3, 3)
+    assert shown(report, VIEWED_FIRST).splitlines() == [
+        "WARN 3 of 4 decision(s) made without the child's details opened first (no `review "
+        "view` of that child logged under the reviewer's name before deciding):",
+        f"list {review.list_id}, A. Officer: 3 of 4 decision(s), 3 of them imported from a "
+        "workbook with no view of the child logged under their name (exported by someone "
+        "else, or without the children's details)",
+    ]
+    # B. Colleague's own view of a child counts for B. Colleague's decisions only.
+    decided = quality(report).decisions.filter(pl.col("imported"))
+    assert decided["viewed"].to_list() == [False, False, False]
 
 
 def test_web_decisions_after_an_import_are_timed(review: Review):

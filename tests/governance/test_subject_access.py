@@ -1724,9 +1724,7 @@ def test_the_proposal_fixture_is_what_it_says(proposal_council):
     assert rows.select("dwp_record_id", "probable_person_id").rows() == [("D-303", "C-PIPPA")]
     cells = _review_sheet(book)
     assert cells[5]["dwp_record_id"] == "D-303"  # row 5 of the Review sheet
-    assert "Proposed match: Pippa Larkspur, born 5 May 2024, 7 Heron Row, ZZ9 5EE; parents or " \
-        "carers: Saffron Vane (council record C-PIPPA) (match probability 91%)." in \
-        cells[5]["record_link"]  # fmt: skip
+    assert cells[5]["record_link"].endswith(NEW_PROPOSED_CELL)
     with ReviewStore(store, key=KEY) as review:
         views = review.access_log().filter(pl.col("command") == VIEW_COMMAND)
         assert views.select("at", "user").rows()[-2:] == [
@@ -1734,6 +1732,59 @@ def test_the_proposal_fixture_is_what_it_says(proposal_council):
             ("2026-09-10T09:25:00.000000Z", "V. Iewer"),
         ]
         assert run == review.lists()["run_id"][0]
+
+
+# The record link of D-303's row as workbooks are exported now (the council record id after
+# the child's name: it is the child's), and as they were before 8 December 2026 (the id last,
+# where it read as the parent's). Workbooks of both kinds are kept, and subject access reads
+# both.
+NEW_PROPOSED_CELL = (
+    "Proposed match: Pippa Larkspur (council record C-PIPPA), born 5 May 2024, 7 Heron Row, "
+    "ZZ9 5EE; parents or carers: Saffron Vane (match probability 91%). Compare it with the "
+    "DWP-list row before deciding."
+)
+OLD_PROPOSED_CELL = (
+    "Proposed match: Pippa Larkspur, born 5 May 2024, 7 Heron Row, ZZ9 5EE; parents or "
+    "carers: Saffron Vane (council record C-PIPPA) (match probability 91%). Compare it with the "
+    "DWP-list row before deciding."
+)
+
+
+@pytest.mark.parametrize("cell", [NEW_PROPOSED_CELL, OLD_PROPOSED_CELL], ids=["now", "before"])
+def test_the_proposed_match_is_read_from_a_record_link_cell_of_either_form(
+    proposal_council, tmp_path, cell
+):
+    from openpyxl import load_workbook
+
+    data, _, store, book, _ = proposal_council
+    workbook = load_workbook(book)
+    sheet = workbook["Review"]
+    column = [c.value for c in sheet[1]].index("record_link") + 1
+    text = str(sheet.cell(5, column).value)
+    assert text.endswith(NEW_PROPOSED_CELL)  # as exported
+    sheet.cell(5, column).value = text.replace(NEW_PROPOSED_CELL, cell)
+    workbook.save(book)
+    child = subject_access(
+        "C-PIPPA", data=data, store=store, workbooks=[book], key=KEY, out=tmp_path / "c.md"
+    )
+    shown = [(f, v) for r, f, v in _facts(child, "review workbooks") if r == "review.xlsx: the "
+             "proposed match of a DWP-list row (row 5)"]  # fmt: skip
+    assert shown == [
+        ("Review sheet row", "5"),
+        ("the row", "a DWP-list row awaiting a link review, listed on its own: its child is "
+         "withheld (it may be another child)"),
+        ("proposed match shown (record_link)",
+         "Pippa Larkspur, born 5 May 2024, 7 Heron Row, ZZ9 5EE (council record C-PIPPA)"),
+        ("their parents or carers shown",
+         "withheld here: the names of their parents or carers (a parent/carer (id withheld))"),
+        ("match probability", "91%"),
+    ]  # fmt: skip
+    # Her mother, named in the cell as the proposed child's parent, is told of it too.
+    mother = subject_access(
+        "P-SAFFRON", data=data, store=store, workbooks=[book], key=KEY, out=tmp_path / "m.md"
+    )
+    held = [v for _, f, v in _facts(mother, "review workbooks") if f == "what it held of them"]
+    assert f"{AS_PROPOSED_PARENT} (the record_link cell of row 5 of the Review sheet)" in held
 
 
 def _review_sheet(book: Path) -> dict[int, dict[str, str]]:

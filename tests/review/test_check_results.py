@@ -193,6 +193,35 @@ def test_the_command_says_a_results_file_was_already_imported(store, clock, tmp_
     ) in " ".join(done.output.split())
 
 
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o600])
+def test_the_command_warns_of_a_results_file_other_users_can_read(
+    store, tmp_path, monkeypatch, mode
+):
+    """DfE's results name parents, with their dates of birth and NINOs: a tester's files at
+    0644 were read without a word. Read all the same (DfE's file is the council's to keep)."""
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    exported(store, listed(store, "r-1"))
+    good = results(tmp_path / "good.csv", ["Eligible", "Eligible", "Try again"])
+    good.chmod(mode)
+    monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())
+    monkeypatch.setenv("WORKBENCH_STORE", str(tmp_path / "access.sqlite"))
+    done = CliRunner().invoke(
+        app, ["--quiet", "check", "import", str(good), "--store", str(store.path)]
+    )
+    assert done.exit_code == 0, done.output
+    assert store.check_imports().height == 1
+    warning = (
+        f"warning: {good}: mode {mode:04o} lets other users of this computer read it (it holds "
+        "parents' names, dates of birth and National Insurance numbers). Run `chmod 600 "
+        f"{good}`, and keep DfE's results files owner-only."
+    )
+    said = " ".join(done.stderr.split())
+    assert (warning in said) == (mode != 0o600), said
+
+
 def test_an_older_results_file_never_replaces_a_later_answer(store, clock, tmp_path):
     list_id = listed(store, "r-1")
     export_id = exported(store, list_id)

@@ -124,17 +124,17 @@ def awaiting_link_review(listed: Path, person: str) -> Path:
 def test_a_dwp_row_awaiting_link_review_shows_the_proposed_match(listed: Path):
     found = read_list_file(awaiting_link_review(listed, "P3"))
     details = read_child_details(found, KEY)
-    proposed = "Ola Khan, born 10 February 2024, 22 Quay Street, FQ2 3CD; parents or carers: "
-    assert details.frame["probable_match"].to_list() == [
-        None,
-        None,
-        f"{proposed}Sam Khan (council record P3)",
-    ]
+    # The record id follows the child's name: it is the child's, not the parent's.
+    proposed = (
+        "Ola Khan (council record P3), born 10 February 2024, 22 Quay Street, FQ2 3CD; parents "
+        "or carers: Sam Khan"
+    )
+    assert details.frame["probable_match"].to_list() == [None, None, proposed]
     row = {"link_needs_review": True, "probable_person_id": "P3", "match_probability": 0.9731}
     dwp_row = details.row(key_of("dwp", "D9"))
     assert dwp_row is not None
     assert record_link_text(row, dwp_row["probable_match"]).endswith(
-        f"Proposed match: {proposed}Sam Khan (council record P3) (match probability 97.31%). "
+        f"Proposed match: {proposed} (match probability 97.31%). "
         "Compare it with the DWP-list row before deciding."
     )
 
@@ -316,8 +316,8 @@ def test_the_panel_names_the_proposed_match_only_once_the_officer_is_named(
         assert "Ola Khan" not in panel.detail.value
         panel.reviewer.value = "B. Officer"
         assert (
-            "Proposed match: Ola Khan, born 10 February 2024, 22 Quay Street, FQ2 3CD; parents "
-            "or carers: Sam Khan (council record P3) (match probability 97.31%)"
+            "Proposed match: Ola Khan (council record P3), born 10 February 2024, 22 Quay "
+            "Street, FQ2 3CD; parents or carers: Sam Khan (match probability 97.31%)"
         ) in panel.detail.value
 
 

@@ -29,6 +29,7 @@ from workbench.review.excel_import import (
     ReadAs,
     ReviewImportError,
     import_review_workbook,
+    missing_rows_text,
 )
 from workbench.review.lists import read_list_file, register_list, register_list_file
 from workbench.review.workbook import (
@@ -186,14 +187,15 @@ def test_round_trip_records_exactly_the_officers_decisions(store, exported):
 
 
 def as_format(path: Path, version: int) -> Path:
-    """The workbook as the workbench wrote it in an earlier format: format 5 without
-    `outreach_sent`, format 4 without `dfe_checks` too, format 3 without `record_link` too;
-    each row's checksum over that format's locked columns."""
+    """The workbook as the workbench wrote it in an earlier format: format 6 without
+    `later_list`, format 5 without `outreach_sent` too, format 4 without `dfe_checks` too,
+    format 3 without `record_link` too; each row's checksum over that format's locked
+    columns."""
     book = openpyxl.load_workbook(path)
     sheet, meta = book["Review"], book["workbench"]
     header = [cast(str, cell.value) for cell in sheet[1]]
     list_id = cast(str, next(row[1].value for row in meta.iter_rows() if row[0].value == "list_id"))
-    for column in ("outreach_sent", "dfe_checks", "record_link")[: 6 - version]:
+    for column in ("later_list", "outreach_sent", "dfe_checks", "record_link")[: 7 - version]:
         sheet.delete_cols(header.index(column) + 1)
         header.remove(column)
     locked = IMPORTABLE_FORMATS[f"workbench-review-{version}"]
@@ -219,12 +221,13 @@ def type_by_header(path: Path, edits: dict[int, dict[str, CellValue]]) -> None:
     book.save(path)
 
 
-@pytest.mark.parametrize("version", [3, 4, 5])
+@pytest.mark.parametrize("version", [3, 4, 5, 6])
 def test_a_workbook_exported_in_an_earlier_format_still_imports(store, exported, version):
     list_id, book = exported
     old = as_format(book, version)
-    assert "outreach_sent" not in read_rows(old)[0]
-    assert ("dfe_checks" in read_rows(old)[0]) == (version == 5)
+    assert "later_list" not in read_rows(old)[0]
+    assert ("outreach_sent" in read_rows(old)[0]) == (version == 6)
+    assert ("dfe_checks" in read_rows(old)[0]) == (version >= 5)
     assert ("record_link" in read_rows(old)[0]) == (version >= 4)
     type_by_header(old, {ROW["P1"]: {"decision": "contact"}, ROW["P4"]: {"tier": "possible"}})
     assert problems_of(store, old) == [(ROW["P4"], "tier")]  # a changed cell is still named
@@ -257,6 +260,7 @@ def test_export_writes_one_row_per_child_with_plain_english_reasons(exported):
         "eligible_from": "1 September 2026",
         "already_funded": "no",
         "working_parent_place": "no",
+        "later_list": None,
         "record_link": "No record linkage: found from the council's own records.",
         "earlier_decisions": None,
         "dfe_checks": None,
@@ -536,8 +540,8 @@ def test_a_decision_is_corrected_from_a_fresh_export_not_by_editing_the_old_work
     )
     assert [str(p) for p in problems_and_messages(store, book)] == [
         f"row {ROW['P4']}, column 'decision': J Smith (the reviewer of this import) recorded "
-        "not eligible for this child on 2026-09-01, after this workbook was exported; export "
-        "the list again to see it before deciding"
+        "not eligible for this child on 2026-09-01, after this workbook was exported. "
+        + KEEP_THE_REST
     ]
     fresh = export_review_workbook(
         store, list_id, candidate_list(), tmp_path / "fresh.xlsx", key=KEY
@@ -698,6 +702,15 @@ def test_a_later_lists_decision_shows_on_the_earlier_lists_workbook(store, expor
     )
 
 
+KEEP_THE_REST = (
+    "To keep your other decisions, clear this row's decision (and its reason) and import this "
+    "file again; then decide this child where that decision is shown (a fresh export or the "
+    "review app)"
+)
+"""What a row refused as stale says to do: the officer's other decisions are kept (a tester
+was told to export the list again, and would have lost every other decision typed)."""
+
+
 def test_a_stale_workbook_cannot_override_a_colleagues_later_decision(store, exported, clock):
     list_id, book = exported
     clock.day = "2026-09-04"
@@ -707,8 +720,7 @@ def test_a_stale_workbook_cannot_override_a_colleagues_later_decision(store, exp
         import_review_workbook(store, book, reviewer="J Smith", key=KEY)
     assert [str(p) for p in raised.value.problems] == [
         f"row {ROW['P1']}, column 'decision': A Jones recorded already in touch for this child "
-        "on 2026-09-04, after this workbook was exported; export the list again to see it "
-        "before deciding"
+        "on 2026-09-04, after this workbook was exported. " + KEEP_THE_REST
     ]
     # All or nothing: P2's decision, which nobody touched, is not recorded either.
     assert recorded(store, list_id) == [(K1, "already_in_touch", "A Jones", None)]
@@ -731,8 +743,8 @@ def test_a_stale_workbook_cannot_override_a_later_decision_on_a_rerun_list(store
         import_review_workbook(store, book, reviewer="J Smith", key=KEY)
     assert [str(p) for p in raised.value.problems] == [
         f"row {ROW['P1']}, column 'decision': A Jones recorded not eligible for this child on "
-        f"2026-09-04 on another list of this offer ({rerun}), after this workbook was exported; "
-        "export the list again to see it before deciding"
+        f"2026-09-04 on another list of this offer ({rerun}), after this workbook was "
+        "exported. " + KEEP_THE_REST
     ]
     assert recorded(store, list_id) == []
 
@@ -774,8 +786,8 @@ def test_a_rerun_lists_workbook_decides_a_child_already_decided_on_the_first_lis
     )
     assert [str(p) for p in problems_and_messages(store, book)] == [
         f"row {ROW['P2']}, column 'decision': A Jones recorded defer for this child on "
-        f"2026-09-05 on another list of this offer ({first}), after this workbook was exported; "
-        "export the list again to see it before deciding"
+        f"2026-09-05 on another list of this offer ({first}), after this workbook was "
+        "exported. " + KEEP_THE_REST
     ]
     fill(book, {ROW["P2"]: {"decision": None}})
     result = import_review_workbook(store, book, reviewer="J Smith", key=KEY)
@@ -843,8 +855,7 @@ def test_reimporting_an_old_workbook_never_overrides_the_reviewers_own_later_dec
     clock.day = "2026-09-09"
     assert [str(p) for p in problems_and_messages(store, old)] == [
         f"row {ROW['D9']}, column 'decision': J Smith (the reviewer of this import) recorded "
-        f"{label} for this child on 2026-09-05, after this workbook was exported; export the "
-        "list again to see it before deciding"
+        f"{label} for this child on 2026-09-05, after this workbook was exported. " + KEEP_THE_REST
     ]
     assert recorded(store, list_id) == [
         (K_DWP, first["decision"], "J Smith", None),
@@ -1287,6 +1298,7 @@ def test_the_import_names_are_importable_where_its_docstring_says():
         "ReviewImportError",
         "RowProblem",
         "import_review_workbook",
+        "missing_rows_text",
     ]
     for name in excel_import.__all__:
         assert getattr(home, name, None) is getattr(excel_import, name), name
@@ -1387,3 +1399,188 @@ def test_the_about_sheet_and_the_command_count_link_decisions(tmp_path, monkeypa
         "import" in said
     )
     assert "1 of the 4 children have a decision; 1 DWP-list link decided (1 rejected)\n" in about
+
+
+# --- what a refused or partial import says (a tester's two-officer term) --------------------
+def test_clearing_the_refused_rows_and_importing_the_same_file_again_keeps_the_rest(
+    store, exported, clock
+):
+    """What a stale row's message says to do works: the officer's other decisions, typed in
+    the same file, are recorded once the refused row's decision and reason are cleared."""
+    list_id, book = exported
+    clock.day = "2026-09-04"
+    store.record_decision(list_id, K1, "already_in_touch", "A Jones")  # after the export
+    fill(
+        book,
+        {
+            ROW["P1"]: {"decision": "not_eligible", "reason": "moved away"},
+            ROW["P2"]: {"decision": "defer"},
+            ROW["P4"]: {"decision": "contact"},
+        },
+    )
+    assert problems_of(store, book) == [(ROW["P1"], "decision")]
+    fill(book, {ROW["P1"]: {"decision": None, "reason": None}})
+    result = import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    assert (result.recorded, result.already_decided) == (2, 1)
+    assert recorded(store, list_id) == [
+        (K1, "already_in_touch", "A Jones", None),
+        (K2, "defer", "J Smith", None),
+        (K4, "contact", "J Smith", None),
+    ]
+
+
+def test_a_deleted_row_whose_child_a_colleague_decided_meanwhile_is_said_to_be_decided(
+    store, exported, clock
+):
+    list_id, book = exported
+    fill(book, {ROW["P1"]: {"decision": "contact"}})
+    workbook = openpyxl.load_workbook(book)
+    workbook["Review"].delete_rows(ROW["P4"])
+    workbook["Review"].delete_rows(ROW["P2"])
+    workbook.save(book)
+    clock.day = "2026-09-04"
+    store.record_decision(list_id, K4, "not_eligible", "A Jones", "moved away")
+    result = import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    assert (result.not_in_workbook, result.missing_decided, result.missing_undecided) == (
+        2,
+        (("A Jones", 1),),
+        1,
+    )
+    assert missing_rows_text(result) == (
+        "2 child(ren) of the list have no row in the workbook (rows deleted?): nothing was "
+        "recorded for them from it. 1 of them has a decision on this list (1 by A Jones), "
+        "which stands; 1 has none and stays undecided: export the list again to review it."
+    )
+    store.record_decision(list_id, K2, "defer", "A Jones")
+    again = import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    assert missing_rows_text(again) == (
+        "2 child(ren) of the list have no row in the workbook (rows deleted?): nothing was "
+        "recorded for them from it. 2 of them have a decision on this list (2 by A Jones), "
+        "which stands."
+    )
+
+
+def _paste(path: Path, source: int, target: int, columns: list[str]) -> None:
+    """Copy `columns` of sheet row `source` over row `target` (the hidden checksum too when
+    named), as a paste over a row does."""
+    book = openpyxl.load_workbook(path)
+    sheet = book["Review"]
+    for column in columns:
+        number = COLUMNS.index(column) + 1
+        sheet.cell(target, number).value = sheet.cell(source, number).value
+    book.save(path)
+
+
+def test_cells_pasted_from_another_childs_row_are_named_not_the_item_key(store, exported):
+    """A tester's row 4 was said to have its item_key changed: the item_key was its own, and
+    the cells (the hidden checksum with them) were another row's."""
+    list_id, book = exported
+    _paste(book, ROW["P2"], ROW["P1"], ["tier", "reasons", "reason_codes", "checksum"])
+    fill(book, {ROW["P1"]: {"decision": "contact"}})
+    with pytest.raises(ReviewImportError) as raised:
+        import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    # P2's other filled cells the same as P1's (the name not read, eligible_from, ...) hold
+    # its values too: said, since the checksum cannot tell them apart; empty ones are not.
+    assert [str(p) for p in raised.value.problems] == [
+        f"row {ROW['P1']}, column 'child_name': cells were pasted over this row from row "
+        f"{ROW['P2']}, another child's (its hidden checksum too): child_name, tier, reasons, "
+        "eligible_from, already_funded and working_parent_place hold that child's values (or "
+        "one the same for both children). Put back this row's own cells (undo the paste) or "
+        "export afresh"
+    ]
+    assert recorded(store, list_id) == []
+
+
+def test_a_changed_item_key_is_still_named_as_such(store, exported):
+    _paste(exported[1], ROW["P4"], ROW["P1"], ["item_key"])  # P4's key, P1's row otherwise
+    workbook = openpyxl.load_workbook(exported[1])
+    workbook["Review"].delete_rows(ROW["P4"])
+    workbook.save(exported[1])
+    assert problems_of(store, exported[1]) == [(ROW["P1"], "item_key")]
+
+
+def test_a_row_pasted_from_the_same_childs_row_of_another_lists_workbook_names_that_list(
+    store, exported, clock, tmp_path
+):
+    _, book = exported
+    clock.day = "2026-09-08"
+    rerun = register_list(store, candidate_list(), "r-2", RULE_SET, {"people.csv": "ab"}, KEY)
+    other = export_review_workbook(store, rerun, candidate_list(), tmp_path / "r2.xlsx", key=KEY)
+    old = openpyxl.load_workbook(other)["Review"]
+    cells = {c: old.cell(ROW["P1"], COLUMNS.index(c) + 1).value for c in ("tier", "checksum")}
+    fill(book, {ROW["P1"]: cells | {"decision": "contact"}})
+    with pytest.raises(ReviewImportError) as raised:
+        import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    assert [str(p) for p in raised.value.problems] == [
+        f"row {ROW['P1']}, column 'checksum': is not this row's: cells were pasted over this "
+        "row (its hidden checksum too) from this child's row in the workbook of another list "
+        f"({rerun}, run r-2 of 2026-09-08), so its cells are that list's, not this one's; put "
+        "back the row as exported (undo the paste) or export afresh"
+    ]
+
+
+@pytest.mark.parametrize("reason", ["n/a", "N/A", "na", "none", "None ", "?", "-", "tbc"])
+def test_a_placeholder_reason_is_refused_in_plain_words(store, exported, reason):
+    list_id, book = exported
+    fill(book, {ROW["P1"]: {"decision": "not_eligible", "reason": reason}})
+    with pytest.raises(ReviewImportError) as raised:
+        import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    assert [str(p) for p in raised.value.problems] == [
+        f"row {ROW['P1']}, column 'reason': a not_eligible decision needs a reason saying why, "
+        f"in words (e.g. 'moved out of the area'); {reason.strip()!r} says nothing about why"
+    ]
+    assert recorded(store, list_id) == []
+
+
+# --- a later list of the offer (a re-run of assess) -----------------------------------------
+def test_an_earlier_lists_workbook_says_a_later_list_exists_and_who_is_not_on_it(
+    store, exported, clock, tmp_path
+):
+    """A tester re-ran `assess` a week later: the first list's workbook said nothing, and a
+    child no longer listed (her Universal Credit ended) was decided `contact` on it."""
+    list_id, book = exported
+    assert [row["later_list"] for row in read_rows(book)] == [None] * 4  # no later list yet
+    clock.day = "2026-09-08"
+    rerun = register_list(store, candidate_list("P1", "P2"), "r-2", RULE_SET, {}, KEY)
+    again = export_review_workbook(
+        store, list_id, candidate_list(), tmp_path / "again.xlsx", key=KEY
+    )
+    caution = (
+        f"Not on the offer's later list {rerun} (run r-2, stored on 8 September 2026): their "
+        "circumstances may have changed since (a benefit ended, a family moved); check before "
+        "deciding"
+    )
+    assert {row["person_id"] or row["dwp_record_id"]: row["later_list"] for row in
+            read_rows(again)} == {"P1": None, "P2": None, "D9": caution, "P4": caution}  # fmt: skip
+    workbook = openpyxl.load_workbook(again)
+    about = [str(c.value) for c in workbook["About"]["A"]]
+    at = about.index("A later list of this offer exists")
+    assert about[at + 1] == (
+        f"A later list of this offer exists: list {rerun} (run r-2, stored on 8 September "
+        "2026). Decide from it where you can (a decision there is the newer, and stands); 2 of "
+        "this list's 4 children are not on it: their circumstances may have changed since (a "
+        "benefit ended, a family moved), so check before deciding about them. Each child not "
+        "on it is marked so in 'later_list'; deciding about one is not refused (you may have "
+        "reasons), but check first."
+    )
+    assert workbook.active is not None and workbook.active.title == "About"  # opened there
+    # Said, not refused: a decision about a child not on the later list imports.
+    fill(again, {ROW["P4"]: {"decision": "contact"}})
+    assert import_review_workbook(store, again, reviewer="J Smith", key=KEY).recorded == 1
+
+
+def test_the_later_list_is_the_one_outreach_cautions_by(store, exported, clock):
+    """The panel, the workbook and outreach's `caution` column name the same children."""
+    from workbench.review.lists import later_list
+    from workbench.review.outreach import _not_on_later_list
+
+    list_id, _ = exported
+    assert later_list(store, list_id) is None and _not_on_later_list(store, list_id)[1] is None
+    clock.day = "2026-09-08"
+    register_list(store, candidate_list("P1", "P2"), "r-2", RULE_SET, {}, KEY)
+    clock.day = "2026-09-09"
+    last = register_list(store, candidate_list("P1", "P4"), "r-3", RULE_SET, {}, KEY)
+    later = later_list(store, list_id)
+    assert later is not None and later.list_id == last
+    assert later.not_on_it == _not_on_later_list(store, list_id)[0] == {K2, K_DWP}
+    assert later_list(store, last) is None

@@ -679,3 +679,61 @@ def test_a_long_not_listed_section_shows_the_first_rows_and_says_so(store, list_
     shown = open_panel(store, list_id, children, not_listed=many).not_listed.value
     assert shown.count("<tr><td>") == 200
     assert "The first 200 are shown; the review workbook has all 250." in shown
+
+
+# --- a later list of the offer (a re-run of assess) -----------------------------------------
+def test_a_later_list_is_said_and_a_decision_about_a_child_not_on_it_is_warned_of_first(
+    store: ReviewStore, list_id: str, children: pl.DataFrame
+) -> None:
+    """A tester re-ran `assess` a week later and recorded `contact` on the first list for a
+    child no longer listed (her Universal Credit ended): nothing warned."""
+    from html import escape
+
+    kept = children.filter(pl.col("person_id") != "P03")
+    rerun = register_list(store, kept, "r-2026-09-b", "two_year_old@2026.1", {}, KEY)
+    panel = open_panel(store, list_id, children, reviewer="A. Officer")
+    named = f"list {rerun} (run r-2026-09-b, stored on 1 September 2026)"
+    assert (
+        escape(
+            f"A later list of this offer exists: {named}. Decide from it where you can (a decision "
+            "there is the newer, and stands); 1 of this list's 60 children is not on it: their "
+            "circumstances may have changed since (a benefit ended, a family moved), so check "
+            "before deciding about them."
+        )
+        in panel.heading.value
+    )
+    panel.select(key_of("P03"))
+    assert (
+        escape(
+            f"Not on the offer's later {named}: their circumstances may have changed since (a "
+            "benefit ended, a family moved); check before deciding."
+        )
+        in panel.detail.value
+    )
+    panel.decision.value = "contact"
+    assert "Not on the offer's later list: you will be asked to check" in panel.ready.value
+    panel.record_button.click()
+    assert store.decisions(list_id).height == 0  # warned, not saved
+    assert "Check before recording" in panel.error.value
+    assert (
+        escape(
+            f"P03 is not on the offer's later {named}: their circumstances may have changed since "
+            "(a benefit ended, a family moved). Nothing was recorded. Check before deciding; to "
+            "record contact all the same, press ‘Record decision’ again."
+        )
+        in panel.error.value
+    )
+    panel.record_button.click()  # not refused: the officer may have reasons
+    assert store.decisions(list_id).select("item_key", "decision").rows() == [
+        (key_of("P03"), "contact")
+    ]
+    assert panel.error.value == ""
+    # Another decision about the same child is warned of again; a child on the later list's
+    # is recorded at once.
+    assert panel.record("defer") is None
+    assert panel.record("check") is None  # another decision: warned of afresh
+    panel.select(key_of("P04"))
+    assert panel.record("defer") is not None
+    assert "later list" not in panel.detail.value
+    # The later list's own panel has no later list to speak of.
+    assert "later list" not in open_panel(store, rerun, kept, reviewer="A. Officer").heading.value

@@ -237,7 +237,9 @@ def test_decisions_round_trip_exactly_and_chain_from_64_zeros(store, list_id):
 
 
 @pytest.mark.parametrize("decision", ["not_eligible", "link_rejected"])
-@pytest.mark.parametrize("reason", [None, "", "   ", "2026-09-14", "45123", "-"])
+@pytest.mark.parametrize(
+    "reason", [None, "", "   ", "2026-09-14", "45123", "-", "n/a", "NA", "none", "?"]
+)
 def test_a_reason_is_required_for_not_eligible_and_link_rejected(store, list_id, decision, reason):
     # A date or a number pasted into the reason (a tester's workbook) says no why.
     with pytest.raises(WorkbenchError, match=f"a {decision} decision needs a reason"):

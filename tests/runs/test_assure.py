@@ -719,6 +719,25 @@ def test_a_restricted_file_readable_by_others_fails_the_modes_check(run: Run, wh
     )
 
 
+def test_a_dfe_results_file_readable_by_others_fails_the_modes_check(run: Run):
+    """DfE's results files (parents' names, dates of birth, NINOs) are flagged as workbooks
+    are: a tester's, given to `check import` at 0644, passed without a word."""
+    results = run.folder / "dfe" / "results.csv"
+    results.parent.mkdir()
+    results.write_bytes(
+        b"\xef\xbb\xbfParent Last Name,Parent Date of Birth,Parent National Insurance number,"
+        b"Outcome\r\nTurner,1989-11-11,RG653885A,Eligible\r\n"
+    )
+    results.chmod(0o600)
+    assert failed(run.report()) == []
+    results.chmod(0o644)
+    report = run.report()
+    assert failed(report) == [MODES]
+    assert report.check(MODES).detail == (
+        f"{results}: mode 0644; expected 0600 (owner only). Run `chmod 600 {results}`"
+    )
+
+
 def test_a_restricted_folder_open_to_others_fails_the_modes_check(run: Run):
     folder = run.folder / "restricted"
     folder.chmod(0o755)

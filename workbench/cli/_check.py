@@ -219,11 +219,14 @@ def check_import_command(
 ) -> None:
     """Read DfE's results into the store as check results: evidence, never a decision."""
     from workbench.review import ReviewStore, load_key
-    from workbench.review.check_results import import_check_results
+    from workbench.review.check_results import import_check_results, readable_by_others
     from workbench.review.store import existing_store
 
     record_access("check import", f"results {results.name}")
-    with ReviewStore(existing_store(store)) as review_store:
+    found = existing_store(store)
+    if (open_to_others := readable_by_others(results)) is not None:  # read all the same
+        typer.echo(f"warning: {open_to_others}.", err=True)
+    with ReviewStore(found) as review_store:
         result = import_check_results(
             review_store, results, key=load_key(), export_id=export, user=current_user()
         )

@@ -120,7 +120,7 @@ def review_import_command(
 ) -> None:
     """Check every row of a filled-in review workbook, then record its decisions, all or none."""
     from workbench.review import ReviewStore, load_key
-    from workbench.review.excel_import import import_review_workbook
+    from workbench.review.excel_import import import_review_workbook, missing_rows_text
     from workbench.review.store import existing_store
 
     with ReviewStore(existing_store(store)) as review_store:
@@ -141,11 +141,7 @@ def review_import_command(
     for read in result.read_as:  # not as the drop-down writes it: said, so it can be checked
         typer.echo(f"Column 'decision': {read}.")
     if result.not_in_workbook:
-        typer.echo(
-            f"{result.not_in_workbook} child(ren) of the list have no row in the workbook "
-            "(rows deleted?): nothing was recorded for them, and they stay undecided. Export "
-            "the list again to review them."
-        )
+        typer.echo(missing_rows_text(result))
     lines = log.read_text("ascii").splitlines() if log.is_file() else []
     logged = bool(lines) and lines[-1].split("\t")[:2] == [str(seq), head]
     typer.echo(

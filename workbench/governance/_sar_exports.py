@@ -785,12 +785,51 @@ _PROPOSED_BY_ROWS_SHOWN = (
 )
 _PLACE_TO_REVIEW = re.compile(r"(may already be this child's) \(rows? [^)]*\)")
 # The proposed match in a workbook's `record_link` cell (`workbench.review.details.
-# record_link_text`): who the child is (when the export read it: names, date of birth, address,
-# then "; parents or carers: ..."), their council record id, and how sure the linkage was.
+# record_link_text`): who the child is when the export read it (name, "(council record ID)",
+# date of birth, address, then "; parents or carers: ..."), else the id alone, and how sure
+# the linkage was. Workbooks exported before 8 December 2026 put the id last, after the
+# parents' names ("..., parents or carers: Jane Smyth (council record P1)"): both are read.
 _PROPOSED_CELL = re.compile(
-    r"Proposed match: (?P<who>.*?)\(?council record (?P<person>[^\s)]+)\)?"
-    r"(?: \(match probability (?P<chance>[^)]*)\))?\. Compare it with"
+    r"Proposed match: (?:"
+    r"(?P<name>[^;()]*?) \(council record (?P<id_after_name>[^\s)]+)\)(?P<rest>, born .*?)"
+    r"|(?P<who>.*?)\(?council record (?P<person>[^\s)]+)\)?"
+    r")(?: \(match probability (?P<chance>[^)]*)\))?\. Compare it with"
 )
+
+
+@dataclass(frozen=True)
+class _ProposedShown:
+    """A `record_link` cell's proposed match, in either form: who (as the old form had it:
+    name, date of birth, address, parents; empty when not read), the record id, the chance."""
+
+    who: str
+    person: str
+    chance: str | None
+
+
+def proposed_shown(text: str) -> _ProposedShown | None:
+    """The proposed match a `record_link` cell shows (`_PROPOSED_CELL`), whichever form its
+    workbook was written in; None when it shows none.
+
+    >>> old = ("Proposed match: Amelia Smyth, born 3 May 2024, 12 High Street, AB1 2CD; "
+    ...        "parents or carers: Jane Smyth (council record P0075909). Compare it with ...")
+    >>> new = ("Proposed match: Amelia Smyth (council record P0075909), born 3 May 2024, "
+    ...        "12 High Street, AB1 2CD; parents or carers: Jane Smyth. Compare it with ...")
+    >>> proposed_shown(old) == proposed_shown(new)
+    True
+    >>> proposed_shown(new).person
+    'P0075909'
+    """
+    found = _PROPOSED_CELL.search(text)
+    if found is None:
+        return None
+    if found["id_after_name"] is not None:
+        who, person = f"{found['name']}{found['rest']}", found["id_after_name"]
+    else:
+        who, person = found["who"], found["person"]
+    return _ProposedShown(who.strip(), person, found["chance"])
+
+
 _CARERS_SHOWN = "; parents or carers: "
 _PROPOSED_ROW = (
     "a DWP-list row awaiting a link review, listed on its own: its child is withheld (it may be "
@@ -904,24 +943,24 @@ def _own_cells(row: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def _proposed_cells(number: int, shown: re.Match[str]) -> dict[str, str]:
+def _proposed_cells(number: int, shown: _ProposedShown) -> dict[str, str]:
     """What a workbook's `record_link` cell showed of the subject as the proposed match of a
     DWP-list row (`_PROPOSED_CELL`): the row, and the child proposed, their parents' or
     carers' names withheld."""
-    who, carers, _ = shown["who"].strip().partition(_CARERS_SHOWN)
+    who, carers, _ = shown.who.partition(_CARERS_SHOWN)
     values = {
         "Review sheet row": str(number),
         "the row": _PROPOSED_ROW,
         "proposed match shown (record_link)": (
-            f"{who} (council record {shown['person']})"
+            f"{who} (council record {shown.person})"
             if who
-            else f"council record {shown['person']} (who they are was not read)"
+            else f"council record {shown.person} (who they are was not read)"
         ),
     }
     if carers:
         values["their parents or carers shown"] = _OTHERS_CELLS["parent_carers"]
-    if shown["chance"]:
-        values["match probability"] = shown["chance"]
+    if shown.chance:
+        values["match probability"] = shown.chance
     return values
 
 
@@ -931,11 +970,11 @@ def _proposed_file_row(
     """What a workbook row's `record_link` cell showed of the subject as the child proposed
     as the match of its DWP-list row, or as a parent or carer of that child (`proposed`:
     `Subject.proposed_as`); None when it named neither."""
-    shown = _PROPOSED_CELL.search(row.get("record_link", ""))
-    how = proposed.get(shown["person"]) if shown else None
+    shown = proposed_shown(row.get("record_link", ""))
+    how = proposed.get(shown.person) if shown else None
     if shown is None or how is None:
         return None
-    read = bool(shown["who"].strip())
+    read = bool(shown.who)
     where = f" (the record_link cell of row {number} of the Review sheet)"
     if how == AS_PROPOSED:
         what = (SHOWN_AS[how] if read else _PROPOSED_BY_ID) + where

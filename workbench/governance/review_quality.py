@@ -13,15 +13,23 @@ and, once per child, by a workbook export). :func:`review_quality` reads both, a
 - **identical runs**: the longest run of one decision in the order recorded;
 - **contacts to funded children**: ``contact`` decisions about a child whose list row says
   ``already_funded``;
-- **decisions without a view**: no ``review view`` of that child on that list by that reviewer
+- **decisions without a view**: no ``review view`` of that child on that list, logged under
+  the name of the reviewer who recorded the decision (spaces and capitals aside), at or
   before the decision.
 
 A decision imported from a workbook (``workbench review import``) is recorded when the workbook
-is imported, not when the officer chose it, so it is not timed; its view is the workbook's
-export, by whoever exported it. The imported decisions are the ones each ``review import`` line
-of the access log counts as recorded: the last that many by that reviewer on that list up to the
-line. The thresholds are data (``review_quality.yaml`` beside this module, or the council's own
-file); crossing one is a warning for the auditor to read, not a verdict.
+is imported, not when the officer chose it, so it is not timed. Its view is the one the
+workbook's export logged for each child it showed (``review export`` logs a ``review view``
+per child under the exporting user, ``WORKBENCH_USER`` or the login name, when it was given
+the data folder and so showed who the children are): it counts only when that name is the
+reviewer's, as for any view. A decision imported by someone who never had the child's details
+logged under their name (a colleague's exported workbook, or one exported under a login name
+other than the name they decide under) is counted without a view, and
+``imported_without_view`` says how many of a reviewer's are such. The imported decisions are
+the ones each ``review import`` line of the access log counts as recorded: the last that
+many by that reviewer on that list up to the line. The thresholds are data
+(``review_quality.yaml`` beside this module, or the council's own file); crossing one is a
+warning for the auditor to read, not a verdict.
 
 Example
 -------
@@ -164,9 +172,11 @@ class ReviewQuality:
     ``last_decided_at``, ``per_minute`` (timed decisions over the minutes from the first to the
     last; null for fewer than two or no time between), ``most_in_window``, ``longest_run``,
     ``longest_run_decision``, ``contacts_to_funded`` (null when the list's file was not given),
-    ``without_view``, then one boolean per warning: ``pace_warning``, ``run_warning``,
-    ``funded_warning``, ``view_warning``. ``decisions`` has one row per decision with
-    ``imported``, ``viewed`` and ``funded_contact`` (pseudonymous keys: restricted).
+    ``without_view`` (of them ``imported_without_view``: imported from a workbook by a
+    reviewer with no view of the child logged under their name), then one boolean per
+    warning: ``pace_warning``, ``run_warning``, ``funded_warning``, ``view_warning``.
+    ``decisions`` has one row per decision with ``imported``, ``viewed`` and
+    ``funded_contact`` (pseudonymous keys: restricted).
     """
 
     thresholds: ReviewThresholds
@@ -269,8 +279,9 @@ def _marked(
     seen = (
         decisions.join(_views(log, key), on=["list_id", "item_key"])
         .filter(
-            (pl.col("seen_at") <= pl.col("decided_at"))
-            & (pl.col("imported") | (pl.col("viewer") == _person("reviewer")))
+            # The reviewer's own view, a workbook's export by them included: a colleague's
+            # export shows the colleague the children, not the reviewer who imports it.
+            (pl.col("seen_at") <= pl.col("decided_at")) & (pl.col("viewer") == _person("reviewer"))
         )
         .select("seq")
     )
@@ -334,6 +345,7 @@ def _by_reviewer(
         pl.col("decided_at").max().alias("last_decided_at"),
         pl.col("funded_contact").sum().alias("contacts_to_funded"),
         (~pl.col("viewed")).sum().alias("without_view"),
+        (pl.col("imported") & ~pl.col("viewed")).sum().alias("imported_without_view"),
         pl.col("funded_contact").is_null().all().alias("flags_unknown"),
     )
     table = (
@@ -359,6 +371,7 @@ def _by_reviewer(
         "longest_run_decision",
         "contacts_to_funded",
         "without_view",
+        "imported_without_view",
         (pl.col("most_in_window") > thresholds.most_in_window).alias("pace_warning"),
         (pl.col("longest_run") >= thresholds.identical_run).alias("run_warning"),
         (pl.col("contacts_to_funded") >= thresholds.contacts_to_funded)

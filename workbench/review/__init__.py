@@ -48,6 +48,7 @@ _LAZY = {
     "export_list_file": "excel",
     "export_review_workbook": "excel",
     "import_review_workbook": "excel_import",
+    "missing_rows_text": "excel_import",
     "item_key_expr": "lists",
     "read_list_file": "lists",
     "register_list": "lists",
@@ -69,6 +70,7 @@ if TYPE_CHECKING:  # the lazy names' own types, for type checkers and editors
         ReviewImportError,
         RowProblem,
         import_review_workbook,
+        missing_rows_text,
     )
     from workbench.review.lists import (
         item_key_expr,
@@ -122,6 +124,7 @@ __all__ = [
     "import_review_workbook",
     "item_key_expr",
     "load_key",
+    "missing_rows_text",
     "pseudonym",
     "pseudonym_expr",
     "read_list_file",

@@ -56,6 +56,7 @@ import csv
 import hashlib
 import io
 import re
+import stat
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -85,7 +86,9 @@ __all__ = [
     "CheckImported",
     "ResultProblem",
     "import_check_results",
+    "looks_like_results",
     "outcome_of",
+    "readable_by_others",
 ]
 
 OUTCOME = "Outcome"
@@ -161,6 +164,49 @@ class CheckImported:
     recorded now (``import_id`` is that import's)."""
     already_imported_by: str | None = None
     """Who imported it then."""
+
+
+def looks_like_results(header_line: str) -> bool:
+    """Whether a CSV file's first line is a DfE results file's: a template's identifying
+    columns and ``Outcome`` (headers compared as the import compares them). Such a file holds
+    parents' names, dates of birth and National Insurance numbers.
+
+    >>> looks_like_results("Parent Last Name,Parent Date of Birth,"
+    ...                    "Parent National Insurance number,Outcome")
+    True
+    >>> looks_like_results("Parent Last Name,Parent Date of Birth,Parent National Insurance number")
+    False
+    """
+    headers = set(_canonical_headers(next(csv.reader([header_line]), [])))
+    return OUTCOME in headers and any(set(t.identifying) <= headers for t in TEMPLATES.values())
+
+
+def readable_by_others(path: Path) -> str | None:
+    """What to say of a results file that people other than its owner can read (its mode lets
+    group or others read or write it): the file, its mode and the ``chmod`` that fixes it;
+    None when it is owner-only (or cannot be read).
+
+    >>> import os, tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "results.csv"
+    >>> _ = path.write_text("Outcome")
+    >>> os.chmod(path, 0o644)
+    >>> readable_by_others(path).split(": ", 1)[1].split(" (")[0]
+    'mode 0644 lets other users of this computer read it'
+    >>> os.chmod(path, 0o600)
+    >>> readable_by_others(path) is None
+    True
+    """
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    if not mode & 0o077:
+        return None
+    return (
+        f"{path}: mode {mode:04o} lets other users of this computer read it (it holds parents' "
+        "names, dates of birth and National Insurance numbers). Run `chmod 600 "
+        f"{path}`, and keep DfE's results files owner-only"
+    )
 
 
 def _words(text: str) -> str:

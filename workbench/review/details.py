@@ -656,20 +656,22 @@ def read_child_details(
 
 
 def _probable_match_text() -> pl.Expr:
-    """The proposed match in words, from `_person_rows`' columns: "Amelia Smyth, born 3 May
-    2024, 12 High Street, AB1 2CD; parents or carers: Jane Smyth (council record P0075909)"."""
+    """The proposed match in words, from `_person_rows`' columns: "Amelia Smyth (council
+    record P0075909), born 3 May 2024, 12 High Street, AB1 2CD; parents or carers: Jane
+    Smyth". The record id follows the child's name: it is the child's record, not a
+    parent's. (Workbooks exported before 8 December 2026 put it last, after the parents'
+    names; subject access reads both: `workbench.governance._sar_exports`.)"""
     born = pl.col("date_of_birth").map_elements(long_date, return_dtype=pl.String)
     where = pl.concat_str("address_line_1", "postcode", separator=", ", ignore_nulls=True)
     return pl.concat_str(
         pl.col("child_name").fill_null("name not recorded"),
-        pl.lit(", born "),
+        pl.lit(" (council record "),
+        pl.col("person_id"),
+        pl.lit("), born "),
         born.fill_null("date of birth not recorded"),
         pl.when(where != "").then(pl.lit(", ") + where).otherwise(pl.lit("")),
         pl.lit("; parents or carers: "),
         pl.col("parent_carers").fill_null("none recorded"),
-        pl.lit(" (council record "),
-        pl.col("person_id"),
-        pl.lit(")"),
     )
 
 

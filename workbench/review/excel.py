@@ -57,7 +57,9 @@ from workbench.review.details import (
     working_parent_flags,
 )
 from workbench.review.lists import (
+    LaterList,
     dwp_row_keys,
+    later_list,
     read_list_file,
     register_list_file,
     review_candidates,
@@ -193,8 +195,10 @@ def _about_lines(
     decided: int = 0,
     elsewhere: int = 0,
     links: str | None = None,
+    later: str | None = None,
 ) -> list[tuple[str, bool]]:
-    """The About sheet, line by line: (text, is_heading)."""
+    """The About sheet, line by line: (text, is_heading). `later`: what is said of the offer's
+    later list (`LaterList.banner`), when there is one."""
     reason_needed = " and ".join(REASON_REQUIRED)
     heading, so_far = decided_text(decided, rows, elsewhere, links)
     return [
@@ -208,6 +212,18 @@ def _about_lines(
             False,
         ),
         *([("Check the rules first", True), (caution, False)] if caution else []),
+        *(
+            [
+                ("A later list of this offer exists", True),
+                (
+                    f"{later} Each child not on it is marked so in 'later_list'; deciding "
+                    "about one is not refused (you may have reasons), but check first.",
+                    False,
+                ),
+            ]
+            if later
+            else []
+        ),
         (heading, True),
         *([(so_far, False)] if so_far else []),
         (
@@ -220,8 +236,9 @@ def _about_lines(
         ("What to do", True),
         (
             "1. Read each row: tier, reasons, evidence, any earlier decisions, any answer "
-            "from DfE's eligibility checking service ('dfe_checks': evidence, not a decision) "
-            "and when the family was already sent for contact ('outreach_sent').",
+            "from DfE's eligibility checking service ('dfe_checks': evidence, not a decision), "
+            "when the family was already sent for contact ('outreach_sent') and whether the "
+            "child is missing from a later list of the offer ('later_list').",
             False,
         ),
         ("2. Choose a decision from the drop-down in the yellow 'decision' column.", False),
@@ -264,11 +281,12 @@ def _write_about_sheet(
     decided: int = 0,
     elsewhere: int = 0,
     links: str | None = None,
+    later: str | None = None,
 ) -> None:
     heading = book.add_format({"bold": True, "font_size": 12})
     body = book.add_format({"text_wrap": True, "valign": "top"})
     sheet.set_column(0, 0, 110)
-    lines = _about_lines(listed, rows, exported, title, caution, decided, elsewhere, links)
+    lines = _about_lines(listed, rows, exported, title, caution, decided, elsewhere, links, later)
     for number, (text, is_heading) in enumerate(lines):
         sheet.write_string(number, 0, text, heading if is_heading else body)
     sheet.protect()
@@ -407,8 +425,10 @@ def _sheet_rows(
     words: _RuleWords,
     key: bytes,
     details: ChildDetails | None = None,
+    later: LaterList | None = None,
 ) -> list[dict[str, str]]:
-    """The locked values of every row, as the text the workbook shows."""
+    """The locked values of every row, as the text the workbook shows (`later`: the offer's
+    later list, whose absentees' `later_list` cell says so)."""
     item_keys, dwp_keys = candidates["item_key"].to_list(), dwp_row_keys(candidates, key)
     earlier = earlier_decisions_text(store, list_id, item_keys, dwp_keys)
     sent = outreach_sent_text(store, list_id, item_keys, dwp_keys)
@@ -430,6 +450,9 @@ def _sheet_rows(
                 "eligible_from": long_date(row["eligible_from"]),
                 "already_funded": "yes" if row["already_funded"] else "no",
                 "working_parent_place": "yes" if row.get("working_parent_place") else "no",
+                "later_list": (
+                    later.caution() if later and row["item_key"] in later.not_on_it else ""
+                ),
                 "record_link": record_link_text(
                     row, details.probable_match(row["item_key"]) if details else None
                 ),
@@ -525,7 +548,8 @@ def export_review_workbook(
     progress = store.progress(list_id)
     decided, links = progress["decided"], links_decided_text(progress["by_decision"])
     elsewhere = decided_elsewhere(store, list_id)
-    rows = _sheet_rows(store, list_id, shaped, words, key, details)
+    later = later_list(store, list_id)  # a re-run's list since: its absentees are marked
+    rows = _sheet_rows(store, list_id, shaped, words, key, details, later)
     title = details.title if details else listed["initiative"].replace("_", " ")
     user = user or current_user()
     # The file's name too: subject access names the workbook that held a person, and says
@@ -552,6 +576,7 @@ def export_review_workbook(
             decided,
             elsewhere,
             links,
+            later.banner(len(rows)) if later else None,
         ),
     )
     return path
@@ -569,6 +594,7 @@ def _write_workbook(
     decided: int = 0,
     elsewhere: int = 0,
     links: str | None = None,
+    later: str | None = None,
 ) -> None:
     options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(str(path), options) as book:
@@ -580,8 +606,9 @@ def _write_workbook(
         _write_review_sheet(book, review, listed["list_id"], rows, key)
         exported = datetime.now(UTC).date().isoformat()
         _write_about_sheet(
-            book, info, listed, len(rows), exported, title, caution, decided, elsewhere, links
-        )
+            book, info, listed, len(rows), exported, title, caution, decided, elsewhere, links,
+            later,
+        )  # fmt: skip
         meta.write_string(0, 0, "format")
         meta.write_string(0, 1, FORMAT)
         meta.write_string(1, 0, "list_id")
@@ -594,8 +621,9 @@ def _write_workbook(
         meta.write_string(4, 1, exported)
         meta.protect()
         meta.very_hidden()
-        # Opened at the About sheet when the whole list needs a word first (`rules_caution`).
-        (info if caution else review).activate()
+        # Opened at the About sheet when the whole list needs a word first (`rules_caution`,
+        # or a later list of the offer).
+        (info if caution or later else review).activate()
 
 
 def _write_review_sheet(

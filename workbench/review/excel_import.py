@@ -37,6 +37,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from workbench.errors import UsageError, WorkbenchError
 from workbench.governance.access import current_user
 from workbench.review.schema import (
@@ -62,12 +64,21 @@ from workbench.review.workbook import (
     IMPORTABLE_FORMATS,
     META_SHEET,
     REVIEW_SHEET,
+    checksum_owner,
+    columns_of,
     edited_columns,
     export_seal,
 )
 from workbench.spreadsheet import rows_text
 
-__all__ = ["ImportResult", "ReadAs", "ReviewImportError", "RowProblem", "import_review_workbook"]
+__all__ = [
+    "ImportResult",
+    "ReadAs",
+    "ReviewImportError",
+    "RowProblem",
+    "import_review_workbook",
+    "missing_rows_text",
+]
 
 MAX_LISTED_PROBLEMS = 20
 # Far more than any review workbook needs; a zip bomb unpacks to much more.
@@ -105,10 +116,19 @@ class ImportResult:
     """Of the rows without a decision (``skipped_blank``), those whose child already had an
     outcome decision on this list when imported (a colleague's, or an earlier one of the
     reviewer's): decided, not left undecided."""
+    missing_decided: tuple[tuple[str, int], ...] = ()
+    """Of the children with no row in the workbook (``not_in_workbook``), those with an outcome
+    decision on this list when imported, by reviewer: (reviewer, children), most first. The
+    rest (`missing_undecided`) have none."""
     read_as: tuple[ReadAs, ...] = ()
     """One per distinct spelling of a decision cell not written exactly as the decision's
     name (``Contact``, ``contact `` with a space, ``already in touch``), in sheet order:
     read as the decision it spells, and said so."""
+
+    @property
+    def missing_undecided(self) -> int:
+        """Children with no row in the workbook and no outcome decision on this list."""
+        return self.not_in_workbook - sum(n for _, n in self.missing_decided)
 
     @property
     def left_undecided(self) -> int:
@@ -140,6 +160,36 @@ class ReviewImportError(WorkbenchError):
             f"{path}: {len(problems)} problem(s) found, so nothing was recorded. Fix them in "
             "the workbook (or export the list afresh) and import again:\n" + "\n".join(shown)
         )
+
+
+def missing_rows_text(result: ImportResult) -> str:
+    """What an import says of the children with no row in the workbook (rows deleted): that
+    nothing was recorded for them, and what is true of each now: decided on this list (by
+    whom: a colleague may have decided one meanwhile), or undecided.
+
+    >>> missing_rows_text(ImportResult("l-1", 0, 0, 0, 2, 0, (("S. Green", 1),)))
+    '2 child(ren) of the list have no row in the workbook (rows deleted?): nothing was recorded for them from it. 1 of them has a decision on this list (1 by S. Green), which stands; 1 has none and stays undecided: export the list again to review it.'
+    """  # noqa: E501
+    said = (
+        f"{result.not_in_workbook} child(ren) of the list have no row in the workbook (rows "
+        "deleted?): nothing was recorded for them"
+    )
+    undecided = result.missing_undecided
+    if not result.missing_decided:
+        return f"{said}, and they stay undecided. Export the list again to review them."
+    decided = result.not_in_workbook - undecided
+    by = ", ".join(f"{n} by {who}" for who, n in result.missing_decided)
+    text = (
+        f"{said} from it. {decided} of them {'has' if decided == 1 else 'have'} a decision on "
+        f"this list ({by}), which stands"
+    )
+    if not undecided:
+        return text + "."
+    one = undecided == 1
+    return (
+        f"{text}; {undecided} {'has' if one else 'have'} none and {'stays' if one else 'stay'} "
+        f"undecided: export the list again to review {'it' if one else 'them'}."
+    )
 
 
 # --- import ------------------------------------------------------------------------------
@@ -298,6 +348,78 @@ def _formula_cells(path: Path, columns: dict[str, int]) -> dict[int, tuple[str, 
         book.close()
 
 
+def _pasted_problems(
+    row: _Row,
+    list_id: str,
+    items: set[str],
+    rows_by_key: dict[str, int],
+    key: bytes,
+    locked: tuple[str, ...],
+    other_lists: list[dict[str, Any]],
+) -> Iterator[RowProblem]:
+    """A row whose item_key is one of the list's children but whose hidden checksum is not
+    that child's: its item_key was changed (the rest of the row, its ids above all, is the
+    checksum's child's), or cells were pasted over it from another row, the hidden checksum
+    with them (a tester's row 4 was blamed on its item_key, which was its own): then the
+    cells holding the other child's values are named, each by its column."""
+    item_key, checksum = row.values["item_key"], row.values[CHECKSUM_COLUMN]
+    owner = checksum_owner(key, list_id, checksum, items, locked)
+    if owner is None:
+        # The same child's row in the workbook of another list of the store (an earlier
+        # run's, last term's): its checksum binds that list.
+        other = next(
+            (
+                listed
+                for listed in other_lists
+                if checksum_owner(key, listed["list_id"], checksum, [item_key], locked)
+            ),
+            None,
+        )
+        source = (
+            f"this child's row in the workbook of another list ({other['list_id']}, run "
+            f"{other['run_id']} of {other['created_at'][:10]}), so its cells are that list's, "
+            "not this one's"
+            if other is not None
+            else "a row of another workbook, so which of them changed cannot be told"
+        )
+        yield RowProblem(
+            row.number,
+            CHECKSUM_COLUMN,
+            f"is not this row's: cells were pasted over this row (its hidden checksum too) "
+            f"from {source}; put back the row as exported (undo the paste) or export afresh",
+        )
+        return
+    held = columns_of(key, list_id, owner, row.values, checksum, locked)
+    if {"person_id", "dwp_record_id"} <= set(held):  # the owner's row, its item_key changed
+        yield RowProblem(
+            row.number,
+            "item_key",
+            "was changed after export; locked columns cannot be edited: put back the exported "
+            "value or export afresh",
+        )
+        return
+    whose = (
+        f"row {rows_by_key[owner]}, another child's"
+        if owner in rows_by_key
+        else "another child's row"
+    )
+    # An empty cell of that child's is left out: the same as this child's, most likely.
+    filled = [column for column in held if row.values[column].strip()]
+    cells = f"{', '.join(filled[:-1])} and {filled[-1]}" if len(filled) > 1 else "".join(filled)
+    said = (
+        f": {cells} {'hold' if len(filled) > 1 else 'holds'} that child's "
+        f"{'values' if len(filled) > 1 else 'value'} (or one the same for both children)"
+        if filled
+        else ""
+    )
+    yield RowProblem(
+        row.number,
+        filled[0] if filled else CHECKSUM_COLUMN,
+        f"cells were pasted over this row from {whose} (its hidden checksum too){said}. Put "
+        "back this row's own cells (undo the paste) or export afresh",
+    )
+
+
 def _locked_problems(
     row: _Row,
     list_id: str,
@@ -305,6 +427,8 @@ def _locked_problems(
     seen: dict[str, int],
     key: bytes,
     locked: tuple[str, ...],
+    rows_by_key: dict[str, int] | None = None,
+    other_lists: list[dict[str, Any]] | None = None,
 ) -> Iterator[RowProblem]:
     item_key = row.values["item_key"]
     if not item_key:
@@ -329,7 +453,13 @@ def _locked_problems(
         )
     else:
         checksum = row.values[CHECKSUM_COLUMN]
-        for column in edited_columns(key, list_id, row.values, checksum, locked):
+        edited = edited_columns(key, list_id, row.values, checksum, locked)
+        if edited == ["item_key"]:  # its tag fails, though the child is on the list, once
+            yield from _pasted_problems(
+                row, list_id, items, rows_by_key or {}, key, locked, other_lists or []
+            )
+            return
+        for column in edited:
             what = (
                 "is missing or damaged"
                 if column == CHECKSUM_COLUMN
@@ -372,7 +502,8 @@ def _decision_problems(row: _Row, reviewer: str) -> Iterator[RowProblem]:
         yield RowProblem(
             row.number,
             "reason",
-            f"a {decision} decision needs a reason saying why in words; got {reason!r}",
+            f"a {decision} decision needs a reason saying why, in words (e.g. 'moved out of "
+            f"the area'); {reason!r} says nothing about why",
         )
     named = row.values["reviewer"].strip()
     if named and not names_someone(named):
@@ -401,8 +532,14 @@ def _row_problems(
     awaiting = set(stored.filter("link_needs_review")["item_key"].to_list())
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
+    rows_by_key: dict[str, int] = {}
     for row in rows:
-        problems += _locked_problems(row, list_id, items, seen, key, exported.locked)
+        rows_by_key.setdefault(row.values["item_key"], row.number)
+    others = list(store.lists().filter(pl.col("list_id") != list_id).iter_rows(named=True))
+    for row in rows:
+        problems += _locked_problems(
+            row, list_id, items, seen, key, exported.locked, rows_by_key, others
+        )
         problems += _decision_problems(row, reviewer)
         if row.decision in LINK_DECISIONS and row.values["item_key"] not in awaiting:
             problems.append(
@@ -475,8 +612,10 @@ def _decided_since(
                     row.number,
                     "decision",
                     f"{who} recorded {decision_label(found['decision'])} for this child on "
-                    f"{found['decided_at'][:10]}{where}, after this workbook was exported; "
-                    "export the list again to see it before deciding",
+                    f"{found['decided_at'][:10]}{where}, after this workbook was exported. To "
+                    "keep your other decisions, clear this row's decision (and its reason) and "
+                    "import this file again; then decide this child where that decision is "
+                    "shown (a fresh export or the review app)",
                 )
             )
     return problems
@@ -581,7 +720,8 @@ def import_review_workbook(
     list_id = exported.list_id
     items = store.items(list_id)  # refuses a list this store does not hold
     present = {row.values.get("item_key") for row in rows}
-    missing = sum(1 for key_ in items["item_key"] if key_ not in present)
+    absent = [key_ for key_ in items["item_key"] if key_ not in present]
+    missing = len(absent)
     problems = _row_problems(store, exported, rows, reviewer, key)
     if problems:
         raise ReviewImportError(path, problems)
@@ -609,6 +749,10 @@ def import_review_workbook(
         outcomes = store.latest_decisions(list_id, among=OUTCOME_DECISIONS)
         settled = set(outcomes["item_key"].to_list())
         blank = [row for row in rows if not row.decision]
+        # A child whose row was deleted may have been decided by a colleague meanwhile: by whom.
+        deciders: dict[str, int] = {}
+        for found in outcomes.filter(pl.col("item_key").is_in(absent)).iter_rows(named=True):
+            deciders[found["reviewer"]] = deciders.get(found["reviewer"], 0) + 1
         result = ImportResult(
             list_id,
             len(new),
@@ -616,6 +760,7 @@ def import_review_workbook(
             len(decided) - len(new),
             missing,
             sum(1 for row in blank if row.values["item_key"] in settled),
+            tuple(sorted(deciders.items(), key=lambda pair: (-pair[1], pair[0]))),
             _read_as(decided),
         )
         # The account that ran the import, as every line of the log (the reviewer's name is

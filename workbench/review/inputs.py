@@ -73,7 +73,7 @@ def checked_request(position: int, request: Mapping[str, Any]) -> dict[str, Any]
     if decision in REASON_REQUIRED and not says_why(reason):
         raise WorkbenchError(
             f"decision {position}: a {decision} decision needs a reason saying why in words; "
-            + ("got none" if reason is None else f"got {reason!r}")
+            + ("got none" if reason is None else f"{reason!r} says nothing about why")
         )
     return {
         "list_id": request["list_id"],

@@ -34,6 +34,7 @@ from typing import Any
 
 import polars as pl
 
+from workbench.dates import long_date
 from workbench.eligibility.assess import EVIDENCE_NOTES, evidence_text, unlisted_path
 from workbench.errors import DataFileError, WorkbenchError
 from workbench.provenance import file_sha256
@@ -45,10 +46,12 @@ __all__ = [
     "CHANGED_SINCE_WRITTEN",
     "DWP_KIND",
     "PERSON_KIND",
+    "LaterList",
     "ListFile",
     "changed_since_written",
     "dwp_row_keys",
     "item_key_expr",
+    "later_list",
     "proposed_keys",
     "pseudonymous_evidence",
     "read_list_file",
@@ -519,3 +522,78 @@ def _check_pending(listed: ListFile) -> None:
             "decisions are recorded in the review store, never in the list: use the list file "
             "assess wrote"
         )
+
+
+# --- a later list of the same offer -----------------------------------------------------------
+@dataclass(frozen=True)
+class LaterList:
+    """The latest list of a list's offer (initiative) registered in the store after it: a
+    re-run of `assess` (a week later, say), or next term's. ``not_on_it`` holds the item keys
+    of the earlier list that it does not hold: children whose circumstances may have changed
+    since (a benefit ended, a family moved), whom a decision on the earlier list would act on
+    unchecked. The store records no term, so a later term's list counts too, as it does for
+    `workbench review outreach`, whose ``caution`` column names the same children."""
+
+    list_id: str
+    run_id: str
+    created_at: str
+    not_on_it: frozenset[str]
+
+    @property
+    def named(self) -> str:
+        """The list as the panel and the workbook name it: its id, run and day stored.
+
+        >>> LaterList("l-2", "r-9", "2026-12-14T09:00:00Z", frozenset()).named
+        'list l-2 (run r-9, stored on 14 December 2026)'
+        """
+        day = date.fromisoformat(self.created_at[:10])
+        return f"list {self.list_id} (run {self.run_id}, stored on {long_date(day)})"
+
+    def caution(self) -> str:
+        """What is said of a child not on the later list, beside the child.
+
+        >>> LaterList("l-2", "r-9", "2026-12-14T09:00:00Z", frozenset()).caution()[:60]
+        "Not on the offer's later list l-2 (run r-9, stored on 14 Dec"
+        """
+        return (
+            f"Not on the offer's later {self.named}: their circumstances may have changed since "
+            "(a benefit ended, a family moved); check before deciding"
+        )
+
+    def banner(self, children: int) -> str:
+        """What is said of the whole list, once (the panel's heading, the About sheet)."""
+        gone = len(self.not_on_it)
+        held = (
+            f"{gone} of this list's {children} children {'is' if gone == 1 else 'are'} not on "
+            "it: their circumstances may have changed since (a benefit ended, a family moved), "
+            "so check before deciding about them"
+            if gone
+            else f"every one of this list's {children} children is on it"
+        )
+        return (
+            f"A later list of this offer exists: {self.named}. Decide from it where you can "
+            f"(a decision there is the newer, and stands); {held}."
+        )
+
+
+def later_list(store: ReviewStore, list_id: str) -> LaterList | None:
+    """The latest list of `list_id`'s offer registered after it whose items are still held
+    (`LaterList`); None when there is none. What `workbench.review.outreach` cautions a
+    child by (its ``_not_on_later_list``), for the review panel and workbook to say before
+    anyone decides."""
+    lists = store.lists()
+    this = lists.filter(pl.col("list_id") == list_id)
+    if this.is_empty():
+        return None
+    mine = this.row(0, named=True)
+    later = lists.filter(
+        (pl.col("initiative") == mine["initiative"])
+        & (pl.col("created_at") > mine["created_at"])
+        & pl.col("items_removed_at").is_null()
+    )
+    if later.is_empty():
+        return None
+    latest = later.sort("created_at").row(-1, named=True)
+    held = set(store.items(latest["list_id"])["item_key"].to_list())
+    gone = frozenset(set(store.items(list_id)["item_key"].to_list()) - held)
+    return LaterList(latest["list_id"], latest["run_id"], latest["created_at"], gone)

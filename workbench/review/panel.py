@@ -51,7 +51,7 @@ from workbench.review.details import (
     view_detail,
     working_parent_flags,
 )
-from workbench.review.lists import dwp_row_keys, review_candidates
+from workbench.review.lists import LaterList, dwp_row_keys, later_list, review_candidates
 from workbench.review.schema import (
     DECISION_MEANINGS,
     DECISIONS,
@@ -415,8 +415,15 @@ class ReviewPanel:
         self._rule_set, self._as_of = self._reasons_source(rule_set, as_of)
         self._labels = {c.code: c.label for c in self._rule_set.criteria} if self._rule_set else {}
         caution = self._details.caution if self._details else None
-        self.heading.value = f"<h1 class='wb-title'>{_escape(self.title)}</h1>" + (
-            f"<p class='wb-caution' role='alert'>{_escape(caution)}</p>" if caution else ""
+        # A later list of the offer (a re-run of `assess`): said at the top, and a decision
+        # about a child it does not hold is warned of before it is saved (`record`).
+        self._later = self._later_list()
+        self._confirming: tuple[str, str] | None = None  # (child, decision) warned of once
+        banner = self._later.banner(self._frame.height) if self._later else None
+        self.heading.value = (
+            f"<h1 class='wb-title'>{_escape(self.title)}</h1>"
+            + (f"<p class='wb-caution' role='alert'>{_escape(caution)}</p>" if caution else "")
+            + (f"<p class='wb-caution wb-later-list'>{_escape(banner)}</p>" if banner else "")
         )
         if reviewer:
             self._log_open(reviewer)
@@ -590,10 +597,15 @@ class ReviewPanel:
                 f"{_escape(self._row_name())}.</p>"
             )
             return
+        warned = (
+            " Not on the offer's later list: you will be asked to check before it is saved."
+            if self.not_on_later_list(self._selected)
+            else ""
+        )
         self.ready.value = (
             f'<p aria-live="polite">To record: <strong>'
             f"{_escape(decision_label(self.decision.value))}</strong> for "
-            f"{_escape(self._row_name())}{because}.</p>"
+            f"{_escape(self._row_name())}{because}.{warned}</p>"
         )
 
     def _reasons_source(
@@ -617,6 +629,19 @@ class ReviewPanel:
         except (WorkbenchError, sqlite3.Error) as error:
             self._show_error(f"{error}; reasons are shown as codes")
             return (rule_set if isinstance(rule_set, RuleSet) else None), day
+
+    def _later_list(self) -> LaterList | None:
+        """The offer's later list, if one is in the store (`workbench.review.lists.later_list`);
+        the panel still works without."""
+        try:
+            return later_list(self.store, self.list_id)
+        except (WorkbenchError, sqlite3.Error) as error:
+            self._show_error(f"{error}; whether a later list of this offer exists is not known")
+            return None
+
+    def not_on_later_list(self, item_key: str | None) -> bool:
+        """Whether the child is missing from the offer's later list (False when none exists)."""
+        return self._later is not None and item_key in self._later.not_on_it
 
     @contextmanager
     def _quietly(self) -> Iterator[None]:
@@ -753,7 +778,7 @@ class ReviewPanel:
         position = self._visible["item_key"].index_of(item_key)
         if position is None and self._frame["item_key"].index_of(item_key) is None:
             raise UsageError(f"item {item_key!r} is not on this list; expected a row's item_key")
-        self._selected = item_key
+        self._selected, self._confirming = item_key, None
         if position is not None:
             self.page(position // self.page_size + 1)
         else:
@@ -763,7 +788,7 @@ class ReviewPanel:
 
     def _on_row_select(self, change: dict[str, Any]) -> None:
         if not self._syncing and change["new"] is not None:
-            self._selected = change["new"]
+            self._selected, self._confirming = change["new"], None
             self.table.value = page_table_html(
                 self.page_rows(), self._selected, self._has_area, self._labels
             )
@@ -778,8 +803,14 @@ class ReviewPanel:
         reasons = reason_lines(row["reason_codes"], self._rule_set, self._as_of) or [
             "No criterion is met outright: an income is missing (tier possible)."
         ]
+        later = (
+            f"<p class='wb-caution wb-later-list'>{_escape(self._later.caution())}.</p>"
+            if self._later is not None and self.not_on_later_list(self._selected)
+            else ""
+        )
         parts = [
             f"<h2 class='wb-child'>{_escape(_who(row))}</h2>",
+            later,
             self._who_html(row),
             "<h3>Why listed</h3><ul>" + "".join(f"<li>{_escape(r)}</li>" for r in reasons),
             "</ul><h3>Evidence</h3><ul>"
@@ -911,7 +942,7 @@ class ReviewPanel:
         elif decision in REASON_REQUIRED and not says_why(reason):
             problems.append(
                 f"Say why in Reason, in words: a {decision_label(decision)} decision needs a "
-                "reason."
+                "reason." + (f" ‘{reason}’ says nothing about why." if reason else "")
             )
         if decision in LINK_DECISIONS and self._selected is not None:
             row = self._frame.row(self._frame["item_key"].index_of(self._selected), named=True)
@@ -924,6 +955,8 @@ class ReviewPanel:
             self._show_error(*problems)
             return None
         assert self._selected is not None and decision is not None  # else a problem above
+        if self._unconfirmed(self._selected, decision):
+            return None
         overridden: dict[str, Any] | None = None
         try:
             # Checked and recorded in one write transaction, as a workbook's import is: no
@@ -960,6 +993,27 @@ class ReviewPanel:
         self._load_latest()
         self._refresh()
         return recorded
+
+    def _unconfirmed(self, item_key: str, decision: str) -> bool:
+        """Warn, once, before a decision about a child the offer's later list does not hold is
+        saved (their circumstances may have changed since): True when warned now and nothing
+        is to be recorded. Pressing 'Record decision' again with the same decision records it:
+        not refused, since an officer may have reasons."""
+        if not self.not_on_later_list(item_key) or self._confirming == (item_key, decision):
+            self._confirming = None
+            return False
+        assert self._later is not None  # else the child is on no later list
+        self._confirming = (item_key, decision)
+        self.error.value = error_summary(
+            [
+                f"{self._row_name()} is not on the offer's later {self._later.named}: their "
+                "circumstances may have changed since (a benefit ended, a family moved). "
+                f"Nothing was recorded. Check before deciding; to record "
+                f"{decision_label(decision)} all the same, press ‘Record decision’ again."
+            ],
+            title="Check before recording",
+        )
+        return True
 
     def _decided_since_shown(self, decision: str, reviewer: str) -> dict[str, Any] | None:
         """The last decision about the selected child, recorded since its details were shown,
@@ -1066,9 +1120,10 @@ body :focus, #rendered_cells :focus, #rendered_cells input:focus, #rendered_cell
 """The panel's look (GOV.UK Design System colours and patterns), inline: nothing is fetched."""
 
 
-def error_summary(messages: tuple[str, ...] | list[str]) -> str:
-    """GOV.UK's error summary: a box headed "There is a problem", announced at once by screen
-    readers (``role="alert"``); the review app moves the focus to it.
+def error_summary(messages: tuple[str, ...] | list[str], title: str = "There is a problem") -> str:
+    """GOV.UK's error summary: a box headed "There is a problem" (or `title`: "Check before
+    recording" for a warning that asks to be confirmed), announced at once by screen readers
+    (``role="alert"``); the review app moves the focus to it.
 
     Examples
     --------
@@ -1083,7 +1138,7 @@ def error_summary(messages: tuple[str, ...] | list[str]) -> str:
     return (
         '<div class="wb-error-summary" role="alert" tabindex="-1" '
         'aria-labelledby="wb-error-summary-title">'
-        '<h2 id="wb-error-summary-title">There is a problem</h2>'
+        f'<h2 id="wb-error-summary-title">{_escape(title)}</h2>'
         f"<ul>{items}</ul></div>"
     )
 

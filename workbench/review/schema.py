@@ -33,6 +33,7 @@ __all__ = [
     "MIGRATIONS",
     "NAME_WANTED",
     "OUTCOME_DECISIONS",
+    "PLACEHOLDER_REASONS",
     "PROPOSED_MATCH_VERSION",
     "REASON_REQUIRED",
     "SEALED_ACCESS_VERSION",
@@ -42,6 +43,7 @@ __all__ = [
     "decision_kind",
     "decision_label",
     "immediate",
+    "is_placeholder",
     "names_someone",
     "same_reviewer",
     "says_why",
@@ -75,14 +77,34 @@ def decision_kind(decision: str) -> tuple[str, ...]:
     return LINK_DECISIONS if decision in LINK_DECISIONS else OUTCOME_DECISIONS
 
 
-def says_why(reason: str | None) -> bool:
-    """Whether a reason says why in words (holds a letter): a date or a number pasted into
-    the reason of a decision that needs one is no reason (a tester's workbook).
+PLACEHOLDER_REASONS = frozenset(
+    {"n/a", "na", "n.a.", "n.a", "n a", "none", "nil", "null", "nothing", "no reason",
+     "not applicable", "unknown", "tbc", "tba", "tbd", "etc", "see above", "as above", "ditto"}
+)  # fmt: skip
+"""What people type into a required field to get past it (compared without capitals or
+spaces at either end): no reason, though it holds letters (a tester's ``n/a`` was taken)."""
 
-    >>> says_why("moved to Wales"), says_why("2026-09-14"), says_why(None)
-    (True, False, False)
+
+def is_placeholder(reason: str | None) -> bool:
+    """Whether a reason is a placeholder (`PLACEHOLDER_REASONS`), or holds no letter at all
+    (``-``, ``?``, ``...``, a date or a number).
+
+    >>> [is_placeholder(r) for r in ("N/A", " none ", "?", "-", "moved to Wales")]
+    [True, True, True, True, False]
     """
-    return reason is not None and any(character.isalpha() for character in reason)
+    text = " ".join((reason or "").split()).casefold()
+    return text in PLACEHOLDER_REASONS or not any(character.isalpha() for character in text)
+
+
+def says_why(reason: str | None) -> bool:
+    """Whether a reason says why in words (holds a letter, and is not a placeholder such as
+    ``n/a`` or ``none``: `is_placeholder`): a date or a number pasted into the reason of a
+    decision that needs one is no reason (a tester's workbook).
+
+    >>> says_why("moved to Wales"), says_why("2026-09-14"), says_why(None), says_why("n/a")
+    (True, False, False, False)
+    """
+    return reason is not None and not is_placeholder(reason)
 
 
 NAME_WANTED = "give your name as colleagues know it, e.g. 'A. Officer'"

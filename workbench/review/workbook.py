@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import json
 import zipfile
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -34,6 +35,8 @@ __all__ = [
     "REVIEW_SHEET",
     "TAG_HEX_DIGITS",
     "WRAPPED",
+    "checksum_owner",
+    "columns_of",
     "edited_columns",
     "export_seal",
     "exported_on",
@@ -53,7 +56,10 @@ __all__ = [
 # means for the officer, then the earlier ones.
 # 6: when the family was sent for contact (`outreach_sent`): each outreach export of a list of
 # the offer that sent the child (one the file was replaced before it was sent is not).
-FORMAT = "workbench-review-6"
+# 7: whether the child is on the offer's later list (`later_list`): when a later list of the
+# same offer is in the store (a re-run of `assess`), a child it does not hold is said to be
+# not on it (their circumstances may have changed since: check before deciding).
+FORMAT = "workbench-review-7"
 REVIEW_SHEET, ABOUT_SHEET, META_SHEET = "Review", "About", "workbench"
 # Column name -> width in characters (readable without resizing; long text wraps).
 LOCKED_COLUMNS = {
@@ -74,6 +80,7 @@ LOCKED_COLUMNS = {
     "eligible_from": 16,
     "already_funded": 9,
     "working_parent_place": 10,
+    "later_list": 36,
     "record_link": 40,
     "earlier_decisions": 42,
     "dfe_checks": 44,
@@ -85,17 +92,15 @@ EDITABLE_COLUMNS = {"decision": 18, "reviewer": 18, "reason": 40}
 CHECKSUM_COLUMN = "checksum"
 COLUMNS = [*LOCKED_COLUMNS, *EDITABLE_COLUMNS, CHECKSUM_COLUMN]
 # The locked columns of each format the import reads: a workbook exported before an upgrade
-# (format 5, without `outreach_sent`; format 4, without `dfe_checks` either; format 3, without
-# `record_link` too) still comes back.
+# (format 6, without `later_list`; format 5, without `outreach_sent` either; format 4, without
+# `dfe_checks` too; format 3, without `record_link` as well) still comes back.
+_ADDED = ("later_list", "outreach_sent", "dfe_checks", "record_link")  # newest first
 IMPORTABLE_FORMATS: dict[str, tuple[str, ...]] = {
     FORMAT: tuple(LOCKED_COLUMNS),
-    "workbench-review-5": tuple(c for c in LOCKED_COLUMNS if c != "outreach_sent"),
-    "workbench-review-4": tuple(
-        c for c in LOCKED_COLUMNS if c not in ("outreach_sent", "dfe_checks")
-    ),
-    "workbench-review-3": tuple(
-        c for c in LOCKED_COLUMNS if c not in ("outreach_sent", "record_link", "dfe_checks")
-    ),
+    **{
+        f"workbench-review-{6 - n}": tuple(c for c in LOCKED_COLUMNS if c not in _ADDED[: n + 1])
+        for n in range(len(_ADDED))
+    },
 }
 WRAPPED = (
     "reasons",
@@ -108,6 +113,7 @@ WRAPPED = (
     "record_link",
     "dfe_checks",
     "outreach_sent",
+    "later_list",
 )
 TAG_HEX_DIGITS = 16
 
@@ -151,6 +157,50 @@ def edited_columns(
     wrong = [c for c, got, want in zip(locked, tags, expected, strict=True) if got != want]
     # A changed item_key changes every tag: name the cause, not every column.
     return ["item_key"] if "item_key" in wrong else wrong
+
+
+def checksum_owner(
+    key: bytes,
+    list_id: str,
+    checksum: str,
+    item_keys: Iterable[str],
+    locked: tuple[str, ...] = IMPORTABLE_FORMATS[FORMAT],
+) -> str | None:
+    """The child (of `item_keys`) whose row a checksum was written for, by its item_key tag:
+    a row whose cells were pasted from another child's row, its hidden checksum too, is
+    found to hold that child's checksum. None when the checksum is no row's of the list (from
+    another workbook, or garbled).
+
+    >>> values = {column: "x" for column in LOCKED_COLUMNS} | {"item_key": "pk_b"}
+    >>> checksum_owner(bytes(32), "l-1", row_checksum(bytes(32), "l-1", values), ["pk_a", "pk_b"])
+    'pk_b'
+    """
+    tags = checksum.split(".")
+    if len(tags) != len(locked) or "item_key" not in locked:
+        return None
+    tag = tags[locked.index("item_key")]
+    return next(
+        (k for k in item_keys if hmac.compare_digest(_tag(key, list_id, k, "item_key", k), tag)),
+        None,
+    )
+
+
+def columns_of(
+    key: bytes,
+    list_id: str,
+    owner: str,
+    values: dict[str, str],
+    checksum: str,
+    locked: tuple[str, ...] = IMPORTABLE_FORMATS[FORMAT],
+) -> list[str]:
+    """The locked columns (item_key aside) whose value is the one `owner`'s row was exported
+    with, by `owner`'s checksum: the cells of a row that hold that child's values."""
+    tags = checksum.split(".")
+    return [
+        c
+        for c, got in zip(locked, tags, strict=True)
+        if c != "item_key" and hmac.compare_digest(got, _tag(key, list_id, owner, c, values[c]))
+    ]
 
 
 def exported_on(path: str | Path) -> tuple[bool, date | None]:

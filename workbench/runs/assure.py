@@ -43,9 +43,10 @@ given (run folders, lists, outreach and check exports) and, with ``store``, the 
    `ReviewStore.verify_check_results`); and the access log's lines are sealed and intact
    (`ReviewStore.verify_access_log`), which "details seen before each decision" and subject
    access rest on.
-6. **restricted files owner-only**: lists, manifests, outreach and check exports, workbooks and
-   anything under a ``restricted/`` folder have no group or other permissions (0600; folders
-   0700).
+6. **restricted files owner-only**: lists, manifests, outreach and check exports, DfE's
+   results files (a CSV with a check template's identifying columns and ``Outcome``:
+   parents' names, dates of birth and National Insurance numbers), workbooks and anything
+   under a ``restricted/`` folder have no group or other permissions (0600; folders 0700).
 7. **shareable outputs hold no personal data**: files under a ``shareable/`` folder hold no
    NINO, full postcode, pseudonymous key, person or record id of the lists found, nor a
    name from an outreach export. Findings name the file, line and kind, never the value.
@@ -82,7 +83,10 @@ against thresholds the council can set:
 13. **no contact to already-funded children**: no ``contact`` decision about a child whose list
     row (from the list files found under the paths) says ``already_funded``;
 14. **child's details seen before each decision**: a ``review view`` of the child on the list
-    by the reviewer (for a decision imported from a workbook, the workbook's export) came first.
+    logged under the name of the reviewer who recorded the decision (spaces and capitals
+    aside) came first; for a decision imported from a workbook, that is the view its export
+    logged when the reviewer exported it under that name. One imported by someone who never
+    had the child's details logged (a colleague's exported workbook) is counted without.
 
 Example
 -------
@@ -115,6 +119,7 @@ from workbench.governance.review_quality import (
     review_quality,
 )
 from workbench.provenance import code_version, file_sha256, run_id
+from workbench.review.check_results import looks_like_results
 from workbench.review.checks import (
     CHECK_DECISIONS,
     CHECK_FORMAT,
@@ -264,6 +269,7 @@ class _Run:
     check_sidecars: list[Path] = field(default_factory=list)
     check_files: list[Path] = field(default_factory=list)  # parts and not-checkable files
     check_orphans: list[Path] = field(default_factory=list)  # DfE's header, no sidecar
+    check_results: list[Path] = field(default_factory=list)  # DfE's results files (`Outcome`)
     # Hidden `.<run folder>.partial` (or `.previous`) folders a killed report run left: not a
     # run's, so nothing in them is among the files above.
     unfinished: list[Path] = field(default_factory=list)
@@ -392,6 +398,17 @@ def _find_check_files(run: _Run) -> None:
         and p not in run.lists
         and p not in run.outreach
         and header_line_of(p) in headers
+    ]
+    # DfE's results files given to `check import` (parents' names, dates of birth, NINOs).
+    run.check_results = [
+        p
+        for p in run.files
+        if p.suffix.lower() == ".csv"
+        and p not in claimed
+        and p not in run.check_orphans
+        and p not in run.lists
+        and p not in run.outreach
+        and looks_like_results(header_line_of(p))
     ]
 
 
@@ -1237,6 +1254,7 @@ def _is_restricted(path: Path, run: _Run, store_path: Path | None) -> bool:
         or path in run.check_sidecars
         or path in run.check_files
         or path in run.check_orphans
+        or path in run.check_results
         or path.suffix.lower() == ".xlsx"
         or (store_path is not None and path.resolve() == store_path.resolve())
     )
@@ -1834,15 +1852,21 @@ def _viewed_check(quality: ReviewQuality, strict: bool) -> Check:
     else:
         summary = (
             f"{unseen} of {total} decision(s) made without the child's details opened first "
-            "(no `review view` of that child by the reviewer before deciding):"
+            "(no `review view` of that child logged under the reviewer's name before deciding):"
         )
-    return _verdict(
-        VIEWED_FIRST,
-        flagged,
-        summary,
-        lambda row: f"{row['without_view']} of {row['decisions']} decision(s)",
-        strict,
-    )
+
+    def say(row: dict[str, Any]) -> str:
+        text = f"{row['without_view']} of {row['decisions']} decision(s)"
+        if imported := row["imported_without_view"]:
+            # A workbook someone else exported (or one exported without the data folder).
+            text += (
+                f", {imported} of them imported from a workbook with no view of the child "
+                "logged under their name (exported by someone else, or without the children's "
+                "details)"
+            )
+        return text
+
+    return _verdict(VIEWED_FIRST, flagged, summary, say, strict)
 
 
 def _review_checks(quality: ReviewQuality, strict: bool) -> list[Check]:
