@@ -88,7 +88,13 @@ from workbench.private_files import (
 )
 from workbench.provenance import file_sha256
 from workbench.review.keys import pseudonym
-from workbench.review.lists import PERSON_KIND, ListFile, read_list_file, review_candidates
+from workbench.review.lists import (
+    PERSON_KIND,
+    ListFile,
+    later_list,
+    read_list_file,
+    review_candidates,
+)
 from workbench.review.schema import CHECK_OUTCOME_TEXT
 from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
 from workbench.rules import load_rule_set
@@ -850,20 +856,12 @@ def later_list_caution(list_id: str, created_at: str) -> str:
 def _not_on_later_list(store: ReviewStore, list_id: str) -> tuple[frozenset[str], str | None]:
     """The item keys of `list_id` that the latest later list of the same initiative does not
     hold (a re-run after a benefit ended or a family moved), and that list's caution; none
-    when no later list was registered, or its items were removed by retention."""
-    lists = store.lists()
-    this = lists.filter(pl.col("list_id") == list_id).row(0, named=True)
-    later = lists.filter(
-        (pl.col("initiative") == this["initiative"])
-        & (pl.col("created_at") > this["created_at"])
-        & pl.col("items_removed_at").is_null()
-    )
-    if later.is_empty():
+    when no later list was registered, or its items were removed by retention
+    (`workbench.review.lists.later_list`, which the panel and workbook warn by too)."""
+    later = later_list(store, list_id)
+    if later is None:
         return frozenset(), None
-    latest = later.sort("created_at").row(-1, named=True)
-    held = set(store.items(latest["list_id"])["item_key"].to_list())
-    mine = set(store.items(list_id)["item_key"].to_list())
-    return frozenset(mine - held), later_list_caution(latest["list_id"], latest["created_at"])
+    return later.not_on_it, later_list_caution(later.list_id, later.created_at)
 
 
 def _with_cautions(
