@@ -164,6 +164,13 @@ class Explanation:
     already_funded: bool = False
     rules_note: str | None = None
     """Said when the term is later than the rule file was checked for (`beyond_checked`)."""
+    term_note: str | None = None
+    """Said when the term start given falls a few days before one of the rules' own term
+    starts (`RuleSet.just_before_a_term`): the rules and age window are the earlier term's."""
+    children_counted: tuple[str, ...] = ()
+    """A sentence per household-limits criterion whose test would come out the other way were
+    the household's children counted by age rather than by role
+    (`workbench.eligibility.recount`)."""
     group_untested: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """Each group before the child's (in file order) that a criterion could not be tested
     for, with those criteria (their income missing): the child may be in that group."""
@@ -202,11 +209,12 @@ class Explanation:
             f"Rules in force for the term starting {long_date(self.term_start)} (rule set "
             f"{self.rule_set}); evidence as on {long_date(self.as_of)}.",
             *([f"Not checked for this term: {self.rules_note}"] if self.rules_note else []),
+            *([f"Term start: {self.term_note}."] if self.term_note else []),
         ]
         if not self.is_child:
             # An adult: the criteria are about children in the window; none was weighed.
             return "\n".join([*lines, *self._not_a_child_lines()])
-        lines += [self._age_line(), self._carers_line()]
+        lines += [self._age_line(), self._carers_line(), *self.children_counted]
         if self.household_quarantined:
             lines.append(
                 "Quarantined rows of the household (not read, so no one on them counts as a "
@@ -661,6 +669,30 @@ def explain_assessed(
         working_parent_place=WORKING_PARENT in streams,
         already_funded=bool(own),
         rules_note=rule_set.beyond_checked(term_start),
+        term_note=rule_set.just_before_a_term(term_start),
+        children_counted=_children_counted(tables, found, person_id) if in_window else (),
+    )
+
+
+def _children_counted(
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame], found: EngineResult, person_id: str
+) -> tuple[str, ...]:
+    """What `workbench.eligibility.recount` finds for the child, in sentences: the household
+    limits' test that would come out the other way were the household's children counted by
+    age rather than by role."""
+    from workbench.eligibility.engine import Compiler
+    from workbench.eligibility.recount import recount_sentence, recounted
+
+    rule_set = found.rule_set
+    if not any(c.kind == "household_limits" for c in rule_set.criteria_in_force(found.term_start)):
+        return ()
+    compiler = Compiler(
+        rule_tables(tables, rule_set), rule_set, found.term_start, found.as_of, only=[person_id]
+    )
+    rows = recounted(compiler, compiler.children())
+    adult_age = rule_set.parent_carers.adult_age_without_role
+    return tuple(
+        recount_sentence(row, found.as_of, adult_age) for row in rows.iter_rows(named=True)
     )
 
 

@@ -8,8 +8,9 @@ naming the file and the field. The models also answer the questions the engine a
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Self
@@ -72,6 +73,10 @@ NEEDS_FIELDS = {
     "household_limits": ("flag", "limits"),
     "list_match": ("matched_list",),
 }
+# A term start given this many days or fewer before one of the rules' own term starts, and not
+# one itself, is warned about (`RuleSet.just_before_a_term`): a school's autumn term starting
+# on 31 August is most likely meant as the term the rules start on 1 September.
+NOTICE_DAYS = 31
 CHILD_ONLY_KINDS = (
     "active_status",
     "status_ever_started",
@@ -308,6 +313,11 @@ def _pounds(value: float) -> str:
     return f"£{value:,.0f}" if float(value).is_integer() else f"£{value:,.2f}"
 
 
+def _and(items: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def _limits_text(limits: HouseholdLimits | None) -> str:
     if limits is None:
         return "(no limits in force)"
@@ -448,6 +458,111 @@ class RuleSet(_Strict):
             "so a criterion, threshold or rate may have changed since. Check DfE's current "
             "guidance and, if anything has changed, use an updated rule file (--rules) or a "
             "newer workbench."
+        )
+
+    def changes_on(self, day: date) -> list[str]:
+        """What the rules change on `day`, in file order: a new age window, criteria coming
+        into force or ending, and income thresholds or household limits taking effect, changing
+        or ending. Funding amounts are not counted: they do not decide who is listed.
+
+        >>> from workbench.rules import load_rule_set
+        >>> load_rule_set("free_school_meals").changes_on(date(2026, 9, 1))
+        ['universal_credit and pupil_universal_credit come into force']
+        >>> load_rule_set("two_year_old").changes_on(date(2025, 4, 6))
+        ['tax_credits_low_income and wtc_run_on end']
+        """
+        said = [
+            "a new age window starts"
+            for window in self.population.age_windows[1:]
+            if window.from_ == day
+        ]
+        starting = [c.code for c in self.criteria if c.in_force and c.in_force.from_ == day]
+        ending = [
+            c.code
+            for c in self.criteria
+            if c.in_force and c.in_force.to and c.in_force.to + timedelta(days=1) == day
+        ]
+        for codes, one, many in (
+            (starting, "comes into force", "come into force"),
+            (ending, "ends", "end"),
+        ):
+            if codes:
+                said.append(f"{_and(codes)} {one if len(codes) == 1 else many}")
+        for criterion in self.criteria:
+            for earlier, value in zip(
+                [None, *criterion.threshold], criterion.threshold, strict=False
+            ):
+                if value.from_ != day:
+                    continue
+                if value.value is None:
+                    said.append(f"the income limit of {criterion.code} ends")
+                else:
+                    verb = "starts at" if earlier is None else "becomes"
+                    said.append(
+                        f"the income limit of {criterion.code} {verb} {_pounds(value.value)}"
+                    )
+            for earlier_limits, limits in zip(
+                [None, *criterion.limits], criterion.limits, strict=False
+            ):
+                if limits.from_ != day:
+                    continue
+                verb = (
+                    "end"
+                    if limits.income is None
+                    else "start"
+                    if earlier_limits is None or earlier_limits.income is None
+                    else "change"
+                )
+                said.append(f"the household limits of {criterion.code} {verb}")
+        return said
+
+    def just_before_a_term(self, day: date) -> str | None:
+        """A sentence when `day`, the term start given, is not one of the rules' term starts
+        but falls `NOTICE_DAYS` or fewer days before one: the list applies the rules in force
+        on `day` and the age window of the term already begun, not those of the term about to
+        start, so what the rules change then (free school meals' expansion from 1 September
+        2026) and the children whose window opens then (a new Reception year) are left out
+        without a word. A school's term that starts on 31 August is most likely meant as the
+        term the rules start on 1 September. None otherwise: a term start of the rules is
+        taken as given, and a day further from one is a term of its own.
+
+        >>> from workbench.rules import load_rule_set
+        >>> load_rule_set("free_school_meals").just_before_a_term(date(2026, 8, 31))[:62]
+        'the term start 31 August 2026 is 1 day before 1 September 2026'
+        >>> load_rule_set("free_school_meals").just_before_a_term(date(2026, 9, 1)) is None
+        True
+        """
+        starts = self.population.window_on(day).starts.month_days
+        if (day.month, day.day) in starts:
+            return None
+        dates = [
+            date(year, m, d) for year in (day.year - 1, day.year, day.year + 1) for m, d in starts
+        ]
+        following = min(d for d in dates if d > day)
+        gap = (following - day).days
+        if gap > NOTICE_DAYS:
+            return None
+        began = max(d for d in dates if d < day)
+        named = ", ".join(f"{d} {calendar.month_name[m]}" for m, d in starts)
+        changes = [
+            f"on {long_date(on)}, {_and(said)}"
+            for on in (day + timedelta(days=n) for n in range(1, gap + 1))
+            if (said := self.changes_on(on))
+        ]
+        year = following.year if following.month >= 9 else following.year - 1
+        school_year = f"{year}/{(year + 1) % 100:02d}"
+        return (
+            f"the term start {long_date(day)} is {gap} day{'s' if gap > 1 else ''} before "
+            f"{long_date(following)}, a term start of the {self.id} rules ({named}), and is "
+            f"not one itself: the list applies the rules in force on {long_date(day)} and the "
+            f"age window of the term that started on {long_date(began)}, so the children whose "
+            f"window opens on {long_date(following)} are not in it and those whose window "
+            "closes then still are"
+            + (f"; what the rules change is not applied ({'; '.join(changes)})" if changes else "")
+            + ". The rules are chosen by the term start given: if the list is for the term of "
+            f"the {school_year} school year that the rules start on {long_date(following)} (a "
+            f"school's own term may start a few days earlier), give {following.isoformat()} "
+            "as the term start"
         )
 
     def criteria_in_force(self, day: date) -> list[Criterion]:

@@ -2,7 +2,9 @@
 a notebook hands it to `workbench report`.
 
 `serious` sentences fail `--strict` (`assess --strict`, `report --strict`: exit 3): the rule
-file was not checked for the term (`RuleSet.beyond_checked`), or the list is empty or the data
+file was not checked for the term (`RuleSet.beyond_checked`), the term start given falls a few
+days before one of the rules' own (`RuleSet.just_before_a_term`) or between two of them where
+funded places are counted by term (`between_terms`), or the list is empty or the data
 mostly quarantined for a reason worth knowing (`workbench.runs.emptiness.silent_emptiness`).
 `notes` do not: a required file with no rows (`empty_required_tables`) and what the list rests
 on that the data does not record (`workbench.runs.unrecorded`).
@@ -38,6 +40,7 @@ __all__ = [
     "between_terms",
     "hand_over",
     "income_clashes",
+    "just_before_a_term",
     "list_warnings",
     "parents_quarantined",
     "records_quarantined",
@@ -104,6 +107,9 @@ def between_terms(found: Assessment) -> list[str]:
     rules, day = found.rule_set, found.term_start
     if "funded_places" not in rules.sources or "funded_places" not in found.data.tables:
         return []
+    if rules.just_before_a_term(day) is not None:
+        # Meant, most likely, as the term about to start, not the one begun: said there.
+        return []
     starts = rules.population.window_on(day).starts.month_days
     if (day.month, day.day) in starts:
         return []
@@ -128,6 +134,15 @@ def between_terms(found: Assessment) -> list[str]:
         "(continued entitlement) and no child as already funded this term. Give "
         f"{latest} as the term start"
     ]
+
+
+def just_before_a_term(found: Assessment) -> list[str]:
+    """A sentence when the term start given is not one of the rules' term starts but falls a
+    few days before one (`RuleSet.just_before_a_term`): free school meals for a term starting
+    on 31 August 2026 would otherwise get the 2025/26 rules and age window without a word.
+    Empty otherwise."""
+    sentence = found.rule_set.just_before_a_term(found.term_start)
+    return [] if sentence is None else [sentence]
 
 
 SHOWN_CHILDREN = 10
@@ -329,6 +344,7 @@ def list_warnings(found: Assessment) -> ListWarnings:
     return ListWarnings(
         serious=(
             *([unchecked] if unchecked else []),
+            *just_before_a_term(found),
             *between_terms(found),
             *silent_emptiness(found),
         ),

@@ -9,6 +9,10 @@ by the rules as written, and the sentence says what to record or review to be su
   but within the London one, and the household's `in_london` not recorded;
 - `roles_not_recorded`: no `role` column, and a listed child resting on an award of a household
   member under 18 (an older brother or sister, perhaps);
+- `roles_miscount_children`: no recourse to public funds, and children left off (or listed)
+  only because the household's children are counted by role: a brother of 10 recorded as
+  `other` is not counted, a member of 20 recorded as `child` is
+  (`workbench.eligibility.recount`);
 - `places_not_for_the_term`: the providers' headcount holds no place for the term assessed, so
   no listed child shows as already funded (a rule set that lists only children with a place
   says so through `workbench.runs.emptiness`, which fails `--strict`);
@@ -44,6 +48,7 @@ __all__ = [
     "places_given_twice",
     "places_not_for_the_term",
     "profile_leaves_out",
+    "roles_miscount_children",
     "roles_not_recorded",
     "unrecorded_facts",
 ]
@@ -53,6 +58,7 @@ def unrecorded_facts(found: Assessment) -> list[str]:
     """Every warning of this module about `found`, in the order above."""
     notes = (
         london_not_recorded,
+        roles_miscount_children,
         roles_not_recorded,
         places_not_for_the_term,
         places_given_twice,
@@ -122,6 +128,90 @@ def london_not_recorded(found: Assessment) -> list[str]:
                 "is a London borough, record in_london (the households file, or its profile) "
                 "and run again"
             )
+    return said
+
+
+# A warning names this many children before counting the rest.
+_CHILDREN_SHOWN = 10
+
+
+def roles_miscount_children(found: Assessment) -> list[str]:
+    """A sentence per household-limits criterion (no recourse to public funds) under which
+    children in the age window are left off, or listed, only because of how the people
+    table's roles count the household's children (`workbench.eligibility.recount.recounted`):
+    the limits differ by the number of children, and the engine counts the members with role
+    `child`, of any age. Counted by age instead (members under the rule set's adult age, 16,
+    on the evidence date), the household's income would be within the limit (a brother of 10
+    recorded as `other`: a tester's family at £30,000 was left off without a word) or over it
+    (a member of 20 recorded as `child`). The list keeps the contract's count; the sentence
+    names the children and the members, for the roles to be checked.
+
+    Costs one filter of the households when none has the flag set with an income between the
+    lowest and highest limits (the only ones a count can move); otherwise only those
+    households' people are read again."""
+    from workbench.eligibility.recount import (
+        LEFT_OFF,
+        LISTED,
+        households_in_question,
+        member_text,
+        recounted,
+    )
+
+    if not _criteria(found, "household_limits") or "households" not in found.data.tables:
+        return []
+    if "role" not in found.data.tables["people"].columns:
+        return []  # the engine counts by age already
+    compiler = _compiler(found)
+    ids = households_in_question(compiler).collect()
+    if ids.is_empty():  # the usual case: one filter of the households
+        return []
+    # Only the people of those households are looked at for the age window: a few hundred
+    # rows, not the whole index.
+    near = compiler.tables["people"].join(ids.lazy(), on="household_id", how="semi")
+    near_compiler = Compiler(
+        {**compiler.tables, "people": near.collect().lazy()},
+        found.rule_set,
+        found.term_start,
+        found.as_of,
+    )
+    rows = recounted(near_compiler, near_compiler.children())
+    adult_age = found.rule_set.parent_carers.adult_age_without_role
+    said = []
+    for code in rows["reason_code"].unique(maintain_order=True).to_list():
+        parts = []
+        for change, how in (
+            (
+                LEFT_OFF,
+                "are not listed under {code} only because the household's children are "
+                "counted by role: their household's income is over the limit for the members "
+                "with role child, but within it if its members under {age} on {day} were "
+                "counted, whatever their role",
+            ),
+            (
+                LISTED,
+                "are listed under {code} only because a member with role child aged {age} "
+                "or over is counted as a child: with only its members under {age} on {day} "
+                "counted, their household's income is over the limit",
+            ),
+        ):
+            chosen = rows.filter(pl.col("reason_code") == code, pl.col("change") == change)
+            if chosen.is_empty():
+                continue
+            named = [
+                f"{row['person_id']} ({'; '.join(member_text(m, change) for m in row['members'])})"
+                for row in chosen.iter_rows(named=True)
+            ]
+            more = len(named) - _CHILDREN_SHOWN
+            text = how.format(code=code, age=adult_age, day=found.as_of)
+            parts.append(
+                f"{len(named)} child(ren) in the age window {text}: "
+                + ", ".join(named[:_CHILDREN_SHOWN])
+                + (f" and {more} more" if more > 0 else "")
+            )
+        said.append(
+            "; and ".join(parts) + ". Check the people table's roles (parent_carer, child, "
+            "other) and run again; `workbench explain --person ID` says it for each child"
+        )
     return said
 
 

@@ -75,7 +75,7 @@ from workbench.errors import UsageError
 from workbench.paths import project_path
 from workbench.rules import RuleSet, rule_file
 from workbench.runs.emptiness import no_places_for_the_term
-from workbench.runs.list_warnings import between_terms
+from workbench.runs.list_warnings import between_terms, just_before_a_term
 from workbench.stats.disclosure import DisclosureRules, ProtectedTable
 from workbench.stats.equality import EQUALITY_FIELDS, equality_table
 from workbench.stats.outcomes import (
@@ -382,6 +382,7 @@ def write_stats(
         ),
         warnings=(
             *mostly_quarantined(loaded),
+            *just_before_a_term(found),
             *between_terms(found),
             # The headline itself is blank: a scheduled take-up report without take-up.
             *(
