@@ -147,25 +147,52 @@ def test_exports_kept_elsewhere_are_named_from_the_store_not_reported_as_none(ru
     with ReviewStore(run.store) as store:
         sent = export_checks(store, run.listed, data, tmp_path / "elsewhere" / "c.csv", key=KEY)
         at = store.access_log().filter(pl.col("command") == "review outreach")["at"][0]
+        by = store.check_exports()["exported_by"][0]
     report = assure([run.listed], store=run.store, key=KEY)
     assert report.ok, format_report(report)
+    # The outreach export's file is where the store recorded it: named, not a warning.
     assert report.check(OUTREACH_TRACED).detail == (
         "no outreach export given or found here; the store's access log records 1 of these "
         f"lists ({at[:19]}Z: 3 exported to outreach.csv, 0 held back (unconfirmed link)): name "
         "their files too to trace each row to its decision"
     )
-    assert report.check(CHECKS_TRACED).detail == (
+    assert not report.check(OUTREACH_TRACED).warning
+    # The store records a check export's files' name, not their folder: not found under the
+    # paths given, it may have gone anywhere (a warning, naming it).
+    check = report.check(CHECKS_TRACED)
+    assert check.warning
+    assert check.detail.splitlines() == [
         "no check export file given or found here; the store records 1 export(s) of these "
-        f"lists ({sent.export_id}): name their files or folder too to trace each row to its "
-        "decision"
-    )
+        "lists: name their files or folder too to trace each row to its decision",
+        f"the store records check export(s) of these lists whose files were not found (1){GONE}:",
+        f"check export {sent.export_id} of list {sent.list_id} ({sent.rows} row(s) in 1 "
+        f"file(s), c-part*.csv, exported {at_of(run, 'check export')} by {by}): its sidecar "
+        "(c.check.json) is not under the paths given (the store records the files' name, not "
+        "their folder)",
+    ]
+    strict = assure([run.listed], store=run.store, key=KEY, strict=True)
+    assert failed(strict) == [CHECKS_TRACED]
     named = assure([run.listed, run.outreach, *sent.files], store=run.store, key=KEY)
     assert named.check(OUTREACH_TRACED).detail.startswith("1 export(s), 3 row(s)")
     assert named.check(CHECKS_TRACED).detail.startswith(f"1 export(s), {sent.rows} row(s)")
+    assert not [c.name for c in named.checks if c.warning]
     without_store = assure([run.listed], key=KEY)
     assert without_store.check(OUTREACH_TRACED).detail == (
         "no outreach export found: no family contacted"
     )
+
+
+GONE = (
+    "; retention did not record deleting them: moved since (to a secure mailbox after "
+    "sending?) or deleted by hand: find out where they went, or give the folder they are in"
+)
+
+
+def at_of(run: Run, command: str, last: bool = True) -> str:
+    """When the store's access log logged `command` (its last line), as assure shows it."""
+    with ReviewStore(run.store) as store:
+        log = store.access_log().filter(pl.col("command") == command)
+    return log["at"][-1 if last else 0][:19] + "Z"
 
 
 def failed(report: AssuranceReport) -> list[str]:
@@ -974,12 +1001,19 @@ def test_check_files_without_their_sidecar_or_store_record_cannot_be_traced(chec
     checked.export.sidecar.unlink()
     report = checked.run.report()
     assert failed(report) == [CHECKS_TRACED]
-    assert report.check(CHECKS_TRACED).detail.splitlines() == [
+    lines = report.check(CHECKS_TRACED).detail.splitlines()
+    assert lines[: len(checked.export.files)] == [
         f"{p}: a file for DfE's checking service with no .check.json sidecar claiming it: its "
         f"{len(pl.read_csv(p, infer_schema=False))} row(s) cannot be traced to a person's "
         "decision"
         for p in checked.export.files
     ]
+    # The store's export is named too: its sidecar is nowhere under the paths given.
+    assert lines[-1].startswith(f"check export {checked.export.export_id} of list ")
+    assert lines[-1].endswith(
+        "its sidecar (checks.check.json) is not under the paths given "
+        "(the store records the files' name, not their folder)"
+    )
 
 
 def test_a_check_export_found_without_a_store_fails_as_untraceable(checked: Checked):
@@ -1603,3 +1637,211 @@ def test_a_killed_runs_hidden_folder_alone_is_no_list_and_no_report(
         "not applicable: no report run (a manifest.json written by `workbench report`) found "
         "under the paths given"
     )
+
+
+# --- export files the store records, where it recorded them ----------------------------------
+def test_an_outreach_export_moved_from_where_the_store_recorded_it_warns(tmp_path: Path):
+    fresh = build_run(tmp_path)
+    mailbox = tmp_path / "mailbox"
+    mailbox.mkdir()
+    for path in (fresh.outreach, fresh.outreach.with_name("outreach.csv.outreach.json")):
+        path.rename(mailbox / path.name)
+    with ReviewStore(fresh.store) as store:
+        export = store.outreach_exports().row(0, named=True)
+    report = fresh.report()
+    assert report.ok, format_report(report)
+    check = report.check(OUTREACH_TRACED)
+    assert check.warning
+    assert check.detail.splitlines()[1:] == [
+        f"the store records outreach export(s) of these lists whose file is not where it "
+        f"recorded it (1){GONE}:",
+        f"outreach export {export['export_seq']} of list {export['list_id']} (3 row(s), "
+        f"exported {export['exported_at'][:19]}Z by A): not at {fresh.outreach.resolve()}, "
+        "where the store recorded it",
+    ]
+    assert failed(assure([fresh.folder], store=fresh.store, key=KEY, strict=True)) == [
+        OUTREACH_TRACED
+    ]
+    # Deleted under retention (`workbench retention --store` told the store): said, not a
+    # warning.
+    with ReviewStore(fresh.store) as store:
+        store.record_export_files_deleted("R. Keeper", [("outreach", str(export["export_seq"]))])
+    told = at_of(fresh, "retention deleted file")
+    check = fresh.report().check(OUTREACH_TRACED)
+    assert check.ok and not check.warning
+    assert check.detail.splitlines()[1:] == [
+        f"outreach export {export['export_seq']} of list {export['list_id']} (3 row(s), "
+        f"exported {export['exported_at'][:19]}Z by A): its file {fresh.outreach.resolve()} "
+        f"was deleted under retention on {told[:10]} (`workbench retention --store` told the "
+        "store)"
+    ]
+
+
+def test_a_check_export_deleted_under_retention_is_named_not_warned(run: Run, tmp_path: Path):
+    data = run.folder / "restricted" / "data"
+    with ReviewStore(run.store) as store:
+        sent = export_checks(store, run.listed, data, tmp_path / "c.csv", key=KEY, user="A")
+        store.record_export_files_deleted("R. Keeper", [("check", sent.export_id)])
+    told = at_of(run, "retention deleted file")
+    check = assure([run.listed], store=run.store, key=KEY).check(CHECKS_TRACED)
+    assert check.ok and not check.warning
+    assert check.detail.splitlines()[1:] == [
+        f"check export {sent.export_id} of list {sent.list_id} ({sent.rows} row(s) in 1 "
+        f"file(s), c-part*.csv, exported {at_of(run, 'check export')} by A): its files were "
+        f"deleted under retention on {told[:10]} (`workbench retention --store` told the store)"
+    ]
+
+
+def test_a_review_workbook_not_where_it_was_exported_warns(run: Run, tmp_path: Path):
+    from workbench.review.excel import export_review_workbook
+    from workbench.review.lists import read_list_file
+
+    with ReviewStore(run.store) as store:
+        list_id = store.lists()["list_id"][0]
+        book = export_review_workbook(
+            store, list_id, read_list_file(run.listed).candidates, tmp_path / "r.xlsx",
+            key=KEY, user="A. Officer",
+        )  # fmt: skip
+        seq = store.access_log().filter(pl.col("command") == "review export")["seq"][-1]
+    when = at_of(run, "review export")
+    # Given with the run, the workbook is found: nothing to say.
+    assert not assure([run.folder, book], store=run.store, key=KEY).check(MODES).warning
+    report = run.report()
+    check = report.check(MODES)
+    assert report.ok and check.warning
+    assert check.detail.splitlines()[1:] == [
+        "the store's access log records review workbook export(s) of these lists whose file "
+        f"was not found (1){GONE}:",
+        f"review workbook r.xlsx of list {list_id} (access log line {seq}, exported {when} by "
+        "A. Officer): not under the paths given (the access log names the file, not its folder)",
+    ]
+    assert failed(assure([run.folder], store=run.store, key=KEY, strict=True)) == [MODES]
+    with ReviewStore(run.store) as store:
+        store.record_export_files_deleted("R. Keeper", [("workbook", str(seq))])
+    told = at_of(run, "retention deleted file")
+    check = run.report().check(MODES)
+    assert check.ok and not check.warning
+    assert check.detail.splitlines()[1:] == [
+        f"review workbook r.xlsx of list {list_id} (access log line {seq}, exported {when} by "
+        f"A. Officer): deleted under retention on {told[:10]} (`workbench retention --store` "
+        "told the store)"
+    ]
+    # Without a store, nothing is known of exports.
+    assert assure([run.folder], key=KEY).check(MODES).detail.count("\n") == 0
+
+
+def test_a_check_exports_part_deleted_or_cut_short_fails_naming_it(run: Run):
+    checked = check_export(run)
+    rows = checked.export.rows
+    lines = checked.part.read_text(encoding="utf-8-sig").splitlines()
+    checked.part.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    report = run.report()
+    assert failed(report) == [CHECKS_TRACED]
+    assert report.check(CHECKS_TRACED).detail == (
+        f"{checked.part}: has {rows - 1} row(s) where check export {checked.export.export_id} "
+        f"wrote {rows} to it (the store's record): rows were removed since; do not send this "
+        "file"
+    )
+    checked.part.unlink()
+    report = run.report()
+    assert failed(report) == [CHECKS_TRACED]
+    assert report.check(CHECKS_TRACED).detail == (
+        f"{checked.part}: missing; checks.check.json lists it among the files of check export "
+        f"{checked.export.export_id} (deleted or moved since): the rows in it cannot be traced, "
+        "and the families in it may not have been sent"
+    )
+    # Left out of the sidecar too: the store's record of the export still names it.
+    _edit_sidecar(checked, lambda record: record.update(files=[], rows=[]))
+    report = run.report()
+    assert failed(report) == [CHECKS_TRACED]
+    assert report.check(CHECKS_TRACED).detail == (
+        f"{checked.part}: the store records it among the files of check export "
+        f"{checked.export.export_id} ({rows} row(s)), but checks.check.json does not list it "
+        "(the sidecar was edited since)"
+    )
+
+
+# --- published tables against their stats manifest; the top of a reports folder --------------
+def _stats_folder(folder: Path) -> Path:
+    """Tables and a stats manifest as `workbench stats --out` writes them: one published, one
+    withheld."""
+    folder.mkdir(parents=True, exist_ok=True)
+    table = folder / "take_up.csv"
+    table.write_text("group,eligible\nall,41\n")
+    record = {
+        "published": [{"table": "take_up", "file": "take_up.csv", "sha256": file_sha256(table)}],
+        "withheld": [{"table": "take_up_by_area", "reason": "Withheld"}],
+    }
+    (folder / "stats_manifest.json").write_text(json.dumps(record))
+    return table
+
+
+def test_a_published_table_changed_since_its_stats_manifest_fails(tmp_path: Path):
+    table = _stats_folder(tmp_path / "stats")
+    assert assure([table.parent]).check(OUTPUTS).detail == (
+        "not applicable: no report run (a manifest.json written by `workbench report`) found "
+        "under the paths given; 1 stats manifest(s) outside a report run, each table it lists "
+        "as published with the SHA-256 it records"
+    )
+    table.write_text("group,eligible\nall,42\n")
+    (table.parent / "take_up_by_area.csv").write_text("area,eligible\nFQ1,3\n")
+    report = assure([table.parent])
+    assert not report.check(OUTPUTS).ok
+    assert report.check(OUTPUTS).detail.splitlines() == [
+        f"{table}: changed since it was published (its SHA-256 is not the one "
+        "stats_manifest.json records): do not rely on it or share it: run the report again",
+        f"{table.parent / 'take_up_by_area.csv'}: stats_manifest.json says table "
+        "take_up_by_area was withheld (not published), but a file of its name is here: put "
+        "there since; do not share it",
+    ]
+
+
+def test_a_shareable_table_rehashed_in_the_run_manifest_fails_on_its_stats_manifest(
+    report_run: Path,
+):
+    table = _stats_folder(report_run / "shareable")
+    written = {
+        f"shareable/{name}": file_sha256(report_run / "shareable" / name)
+        for name in ("take_up.csv", "stats_manifest.json")
+    }  # as a run that published them records them
+    _edit_manifest(report_run, lambda record: record["outputs"].update(written))
+    assert assure([report_run]).check(OUTPUTS).ok
+    table.write_text("group,eligible\nall,3\n")
+    # Rehashed in the run's manifest: only the stats manifest's record tells.
+    _edit_manifest(
+        report_run,
+        lambda record: record["outputs"].update({"shareable/take_up.csv": file_sha256(table)}),
+    )
+    report = assure([report_run])
+    assert failed(report) == [OUTPUTS]
+    assert report.check(OUTPUTS).detail == (
+        f"{table}: changed since it was published (its SHA-256 is not the one "
+        "stats_manifest.json records): do not rely on it or share it: run the report again"
+    )
+
+
+def test_a_page_put_at_the_top_of_a_reports_folder_is_named(
+    report_runs: ReportRuns, tmp_path: Path
+):
+    reports = tmp_path / "reports"
+    folder = Path(shutil.copytree(report_runs.ok, reports / report_runs.ok.name))
+    (reports / f".{folder.name}.lock").write_text("")
+    (reports / "retention-log.jsonl").write_text("")
+    assert assure([reports]).check(OUTPUTS).detail.endswith("none missing or added")
+    index = reports / "index.html"
+    index.write_text("<h1>Reports</h1>")
+    (reports / "published").mkdir()
+    copy = reports / "published" / "by_tier.csv"
+    shutil.copyfile(folder / "shareable" / "by_tier.csv", copy)
+    report = assure([reports])
+    check = report.check(OUTPUTS)
+    assert check.ok and check.warning
+    assert check.detail.splitlines()[1:] == [
+        f"{path}: in the reports folder {reports}, outside every run folder: written by no "
+        "workbench command there and not checked by assure (put there by hand?); if the "
+        "folder is published, this is too"
+        for path in (index, copy)
+    ]
+    assert not assure([reports], strict=True).check(OUTPUTS).ok
+    # Given the run folder alone, the reports folder is not searched.
+    assert not assure([folder]).check(OUTPUTS).warning

@@ -20,6 +20,10 @@ given (run folders, lists, outreach and check exports) and, with ``store``, the 
    the lists found that the store records but whose file was never put in place (the process
    stopped after recording it, leaving its hidden partial file ``.FILE.partial``) fails: its
    families count as sent and were not (`review outreach` with the same ``--out`` finishes it).
+   With ``store``, each outreach export of the lists found whose file is not at the path the
+   store recorded (moved, e.g. to a secure mailbox after sending, or deleted by hand) is named
+   (its number, list, when and by whom, and that path) and *warns* (``--strict``: fails); one
+   whose file `workbench retention --store` told the store it deleted is named as such.
 3. **check exports traced to decisions**: every row of every file written for DfE's
    eligibility checking service (`workbench check export`: ``NAME-part1.csv``, ... beside
    ``NAME.check.json``) rests on at least one child's decision in the store, as the export
@@ -28,7 +32,12 @@ given (run folders, lists, outreach and check exports) and, with ``store``, the 
    the export was recorded (on any list of the initiative), by a named reviewer, and listed in
    the store's record of the export; and the row's details are those sent (their keyed
    pseudonym, the store's ``row_key``: a parent's name, date of birth or NINO changed in the
-   file fails). A file with DfE's template header and no sidecar cannot be traced and fails.
+   file fails). A file with DfE's template header and no sidecar cannot be traced and fails,
+   as does a file the sidecar (or the store's record of the export) names that is not there,
+   or holds fewer rows than the store records in it (naming the file). With ``store``, each
+   check export of the lists found whose sidecar is not under the paths given (the store
+   records its files' name, not their folder) is named and *warns* (``--strict``: fails),
+   unless retention told the store it deleted its files (then named as such).
 4. **decision chain intact**: the store's hash chain verifies, and the chain head each outreach
    or check export recorded is still in the chain (no decision removed since), or is the head
    of a run of decisions removed under retention (a checkpoint's ``head_hash``; noted in the
@@ -47,6 +56,10 @@ given (run folders, lists, outreach and check exports) and, with ``store``, the 
    results files (a CSV with a check template's identifying columns and ``Outcome``:
    parents' names, dates of birth and National Insurance numbers), workbooks and anything
    under a ``restricted/`` folder have no group or other permissions (0600; folders 0700).
+   With ``store``, each review workbook of the lists found that the access log records (by
+   its name since 7 December 2026, not its folder) and that is not under the paths given is
+   named and *warns* (``--strict``: fails): its mode cannot be checked; one whose file
+   retention told the store it deleted is named as such.
 7. **shareable outputs hold no personal data**: files under a ``shareable/`` folder hold no
    NINO, full postcode, pseudonymous key, person or record id of the lists found, nor a
    name from an outreach export. Findings name the file, line and kind, never the value.
@@ -72,7 +85,15 @@ given (run folders, lists, outreach and check exports) and, with ``store``, the 
    (``--strict``: fail), as does a list edited there under check 1. A hidden
    ``.<run folder>.partial`` (or ``.previous``) folder a killed run left, found under the
    paths given, is not a run: none of its files is counted by any check, and this check names
-   it in one line (*warns*; only a note while a run holds its lock).
+   it in one line (*warns*; only a note while a run holds its lock). Each table a
+   ``stats_manifest.json`` lists as published (under a run's ``shareable/``, or one
+   `workbench stats` wrote elsewhere) is there with the SHA-256 it records, and no file is
+   named as a table it says was withheld (a table edited and rehashed in the run's manifest
+   fails). In a reports folder searched (the folder holding a run found), a file outside
+   every run folder that no workbench command writes there (not a run's lock, retention's
+   log, or a list, export or other file assure checks as one of its kinds), such as an index
+   page put there by hand, is named and *warns* (``--strict``: fails): it would be published
+   with the folder unchecked.
 
 With ``store``, four checks of how the decisions were made follow, per list and reviewer
 (:mod:`workbench.governance.review_quality`); each passes or *warns* (``--strict``: fails)
@@ -941,6 +962,8 @@ class _Export:
     recorded: set[tuple[Any, str, str]] | None  # (row, item_key, decision_id) in the store
     row_keys: dict[Any, str] | None = None  # row -> the keyed pseudonym of the parent's details
     template: CheckTemplate | None = None
+    export_id: str = ""
+    parts: dict[int, int] | None = None  # part number -> the rows the store records in it
 
 
 def _rests_on_problems(
@@ -1018,8 +1041,55 @@ def _export_of(sidecar: Path, record: dict[str, Any], store: ReviewStore) -> tup
     rows = store.check_export_rows().filter(pl.col("export_id") == export_id)
     row_keys = dict(rows.select("row_number", "row_key").iter_rows())
     template = TEMPLATES.get(stored["template"][0])
-    exported = _Export(list_id, chosen, stored["exported_at"][0], recorded, row_keys, template)
+    parts = {part: 0 for part in range(1, int(stored["file_count"][0] or 0) + 1)}
+    for part in rows["part"].to_list():
+        parts[part] = parts.get(part, 0) + 1
+    exported = _Export(
+        list_id, chosen, stored["exported_at"][0], recorded, row_keys, template, export_id, parts
+    )
     return exported, ""
+
+
+def _part_number(path: Path) -> int | None:
+    """The number of a check export's file (``NAME-part2.csv``: 2), else None."""
+    found = _CHECK_PART.match(path.name)
+    return int(found["part"]) if found else None
+
+
+def _parts_problems(sidecar: Path, files: list[Path], export: _Export) -> list[str]:
+    """The files of a check export that are not there, or are not all the store recorded
+    (a part deleted, moved, or left out of the sidecar since): each names the part."""
+    problems = []
+    named = {_part_number(path) for path in files}
+    for path in files:
+        if not (path.is_file() or path.is_symlink()):
+            problems.append(
+                f"{path}: missing; {sidecar.name} lists it among the files of check export "
+                f"{export.export_id or '(no id)'} (deleted or moved since): the rows in it "
+                "cannot be traced, and the families in it may not have been sent"
+            )
+    stem = sidecar.name.removesuffix(CHECK_SUFFIX)
+    for part, rows in sorted((export.parts or {}).items()):
+        if part not in named:
+            problems.append(
+                f"{sidecar.with_name(f'{stem}-part{part}.csv')}: the store records it among "
+                f"the files of check export {export.export_id} ({rows} row(s)), but "
+                f"{sidecar.name} does not list it (the sidecar was edited since)"
+            )
+    return problems
+
+
+def _part_rows_problem(path: Path, sent: int, export: _Export) -> str | None:
+    """Why a check export's file holds fewer rows than the store records for it (rows
+    removed since; a row added has no decision and is said row by row), else None."""
+    part = _part_number(path)
+    recorded = (export.parts or {}).get(part) if part is not None else None
+    if recorded is None or sent >= recorded:
+        return None
+    return (
+        f"{path}: has {sent} row(s) where check export {export.export_id} wrote {recorded} "
+        "to it (the store's record): rows were removed since; do not send this file"
+    )
 
 
 def _sent_rows(path: Path) -> list[dict[str, str]] | None:
@@ -1059,11 +1129,17 @@ def _check_export_problems(
         if isinstance(row, dict):
             by_line[(Path(str(row.get("file", ""))).name, row.get("line"))] = row
     rows = children = 0
-    for path in _part_files(sidecar):
-        sent = _sent_rows(path) if path.is_file() else []
+    files = _part_files(sidecar)
+    problems += _parts_problems(sidecar, files, export)
+    for path in files:
+        if not path.is_file():
+            continue  # said by `_parts_problems`
+        sent = _sent_rows(path)
         if sent is None:
             problems.append(f"{path}: cannot be read as CSV")
             continue
+        if (removed := _part_rows_problem(path, len(sent), export)) is not None:
+            problems.append(removed)
         for line, fields in enumerate(sent, start=2):
             where, row = f"{path} row {line}", by_line.get((path.name, line)) or {}
             rests_on = row.get("rests_on") or []
@@ -1087,12 +1163,13 @@ def _check_check_exports(run: _Run, store: ReviewStore | None, key: bytes | None
     if not run.check_sidecars and not sent:
         recorded = _recorded_check_exports(run, store)
         if recorded:
+            # Each named below, with whether retention deleted its files (`_export_files`).
             return Check(
                 CHECKS_TRACED,
                 True,
                 "no check export file given or found here; the store records "
-                f"{len(recorded)} export(s) of these lists ({', '.join(recorded)}): name "
-                "their files or folder too to trace each row to its decision",
+                f"{len(recorded)} export(s) of these lists: name their files or folder too to "
+                "trace each row to its decision",
             )
         return Check(CHECKS_TRACED, True, "no check export found: no family sent to DfE")
     if store is None:
@@ -1153,6 +1230,164 @@ def _recorded_check_exports(run: _Run, store: ReviewStore | None) -> list[str]:
         return []
     lists = _stored_list_ids(run, store)
     return store.check_exports().filter(pl.col("list_id").is_in(lists))["export_id"].to_list()
+
+
+# --- export files the store records, where it recorded them -------------------------------
+@dataclass
+class _Placed:
+    """Exports of the lists found that the store records, whose files are not where it
+    recorded them: `gone` (moved, or deleted by hand: a warning) and `deleted` (deleted under
+    retention, as `workbench retention --store` told the store: a note), in words."""
+
+    gone: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what could not be looked for
+
+
+@dataclass
+class _ExportFiles:
+    """`_Placed` for each kind of export: outreach, DfE check exports, review workbooks."""
+
+    outreach: _Placed = field(default_factory=_Placed)
+    checks: _Placed = field(default_factory=_Placed)
+    workbooks: _Placed = field(default_factory=_Placed)
+
+
+def _when(at: str | None, by: str | None) -> str:
+    return f"exported {str(at or '')[:19]}Z by {by or '(no one named)'}"
+
+
+def _deleted_on(at: str) -> str:
+    return f"deleted under retention on {at[:10]} (`workbench retention --store` told the store)"
+
+
+def _export_files(run: _Run, store: ReviewStore | None, key: bytes | None) -> _ExportFiles:
+    """The exports of the lists found (outreach, DfE check exports, review workbooks) that
+    the store records, whose files are not where it recorded them and that retention did not
+    record deleting; and those it did. An outreach export is looked for at the path the store
+    recorded; a check export (the store records its files' name, not their folder) by its
+    sidecar among the files found; a workbook (the access log names the file since 7 December
+    2026, not its folder) by its name among the files found, the last export of each name per
+    list (an earlier one of that name was written over by it)."""
+    found = _ExportFiles()
+    if store is None:
+        return found
+    assert key is not None  # loaded with the store
+    lists = set(_stored_list_ids(run, store))
+    deleted = store.export_files_deleted()
+    # Outreach: the file the store recorded (its resolved path).
+    exports = store.outreach_exports().filter(pl.col("list_id").is_in(sorted(lists)))
+    unfinished = {export.seq for export in interrupted_exports(store, key)}  # said as failed
+    last_at: dict[str, int] = {}
+    for row in store.outreach_exports().iter_rows(named=True):
+        last_at[row["file"]] = max(last_at.get(row["file"], 0), row["export_seq"])
+    for row in exports.iter_rows(named=True):
+        seq, file = row["export_seq"], Path(row["file"])
+        if row["replaced"] or not row["row_count"] or seq in unfinished:
+            continue  # never sent (a later export replaced it), or held no family
+        written_over = last_at[row["file"]] != seq
+        if (file.exists() or file.is_symlink()) and not written_over:
+            continue
+        what = (
+            f"outreach export {seq} of list {row['list_id']} ({row['row_count']} row(s), "
+            f"{_when(row['exported_at'], row['exported_by'])})"
+        )
+        if (at := deleted.get(("outreach", str(seq)))) is not None:
+            found.outreach.deleted.append(f"{what}: its file {file} was {_deleted_on(at)}")
+            continue
+        since = (
+            f" (a later export, {last_at[row['file']]}, was written there since)"
+            if written_over
+            else ""
+        )
+        found.outreach.gone.append(f"{what}: not at {file}, where the store recorded it{since}")
+    # Check exports: by their sidecars found (the store records no folder).
+    here = {str((_read_json(s) or {}).get("export_id") or "") for s in run.check_sidecars}
+    from workbench.governance._sar_exports import check_export_names
+
+    names = check_export_names(store)
+    checks = store.check_exports().filter(pl.col("list_id").is_in(sorted(lists)))
+    for row in checks.iter_rows(named=True):
+        export_id = row["export_id"]
+        if export_id in here:
+            continue
+        name = names.get(export_id)
+        what = (
+            f"check export {export_id} of list {row['list_id']} ({row['row_count']} row(s) in "
+            f"{row['file_count']} file(s)"
+            + (f", {name}-part*.csv" if name else "")
+            + f", {_when(row['exported_at'], row['exported_by'])})"
+        )
+        if (at := deleted.get(("check", export_id))) is not None:
+            found.checks.deleted.append(f"{what}: its files were {_deleted_on(at)}")
+            continue
+        found.checks.gone.append(
+            f"{what}: its sidecar ({name or 'NAME'}{CHECK_SUFFIX}) is not under the paths given "
+            "(the store records the files' name, not their folder)"
+        )
+    # Review workbooks: by the name the access log gives (the store records no folder).
+    from workbench.governance._sar_exports import WORKBOOK_COMMAND, WORKBOOK_DETAIL
+
+    log = store.access_log().filter(pl.col("command") == WORKBOOK_COMMAND).sort("seq")
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    unnamed = 0
+    for entry in log.iter_rows(named=True):
+        book = WORKBOOK_DETAIL.match(entry["detail"] or "")
+        if book is None or book["list_id"] not in lists:
+            continue
+        if book["file"] is None:
+            unnamed += 1
+            continue
+        latest[(book["list_id"], book["file"])] = entry
+    on_disk = {path.name for path in run.files}
+    for (list_id, name), entry in latest.items():
+        if name in on_disk:
+            continue
+        what = (
+            f"review workbook {name} of list {list_id} (access log line {entry['seq']}, "
+            f"{_when(entry['at'], entry['user'])})"
+        )
+        if (at := deleted.get(("workbook", str(entry["seq"])))) is not None:
+            found.workbooks.deleted.append(f"{what}: {_deleted_on(at)}")
+            continue
+        found.workbooks.gone.append(
+            f"{what}: not under the paths given (the access log names the file, not its folder)"
+        )
+    if unnamed:
+        found.workbooks.notes.append(
+            f"{unnamed} review workbook export(s) of these lists logged before the access log "
+            "named the file (7 December 2026): not looked for"
+        )
+    return found
+
+
+GONE_HEAD = {
+    "outreach": "the store records outreach export(s) of these lists whose file is not where "
+    "it recorded it",
+    "checks": "the store records check export(s) of these lists whose files were not found",
+    "workbooks": "the store's access log records review workbook export(s) of these lists "
+    "whose file was not found",
+}
+GONE_WHY = (
+    "; retention did not record deleting them: moved since (to a secure mailbox after "
+    "sending?) or deleted by hand: find out where they went, or give the folder they are in"
+)
+
+
+def _with_export_files(check: Check, placed: _Placed, kind: str, strict: bool) -> Check:
+    """A check with the exports of `kind` whose files are not where the store recorded them
+    named below its finding (*warns*; ``strict``: fails) and those deleted under retention
+    noted."""
+    lines = [*placed.deleted, *placed.notes]
+    if placed.gone:
+        lines = [f"{GONE_HEAD[kind]} ({len(placed.gone)}){GONE_WHY}:", *placed.gone, *lines]
+    if not lines:
+        return check
+    detail = "\n".join([check.detail, _shown(lines)])
+    if not placed.gone:
+        return Check(check.name, check.ok, detail, check.warning)
+    ok = check.ok and not strict
+    return Check(check.name, ok, detail, warning=ok)
 
 
 # --- 4. chain ------------------------------------------------------------------------------
@@ -1593,10 +1828,137 @@ def _outputs_problems(manifest: Path) -> _Outputs:
                 f"it): added since the run{copy}",
             )
         )
+    # The tables a stats manifest under shareable/ lists, against the SHA-256 it records of
+    # each (a table edited with the run's manifest rehashed over it; a withheld one added).
+    said = {name for name, _ in problems} | set(kept)
+    for name in [n for n in found if PurePosixPath(n).name == STATS_MANIFEST]:
+        for path, finding in _stats_problems(found[name]):
+            table = path.relative_to(folder).as_posix()
+            table = _as_run_wrote(table) if kept_whole else table
+            if table in said:
+                continue
+            if kept_whole:
+                kept[table] = "not as its stats_manifest.json records it"
+            else:
+                problems.append((table, finding))
     found_problems = [finding for _, finding in sorted(problems)]
     return _Outputs(
         ([identity] if identity else []) + found_problems, intact, dict(sorted(kept.items()))
     )
+
+
+STATS_MANIFEST = "stats_manifest.json"  # `workbench.stats.report_publish.MANIFEST_NAME`
+
+
+def _stats_problems(manifest: Path) -> list[tuple[Path, str]]:
+    """Each table a stats manifest (`workbench stats`, or a report's, under shareable/)
+    lists as published, against the SHA-256 it records (a table missing or changed since),
+    and a file named as a table it says was withheld by disclosure control (put there
+    since): (the file, the finding)."""
+    record = _read_json(manifest)
+    published = None if record is None else record.get("published")
+    if not isinstance(published, list):
+        return [
+            (
+                manifest,
+                f"{manifest}: does not list the tables published with their SHA-256 (cannot be "
+                "read, or was edited since), so they cannot be checked against it",
+            )
+        ]
+    problems: list[tuple[Path, str]] = []
+    for number, entry in enumerate(published, start=1):
+        name = entry.get("file") if isinstance(entry, dict) else None
+        recorded = entry.get("sha256") if isinstance(entry, dict) else None
+        if not (isinstance(name, str) and name and isinstance(recorded, str)):
+            problems.append(
+                (
+                    manifest,
+                    f"{manifest}: entry {number} of its published tables names no file with "
+                    "its SHA-256 (edited since)",
+                )
+            )
+            continue
+        path = manifest.with_name(PurePosixPath(name).name)
+        digest = _sha256(path) if path.is_file() else None
+        if not path.is_file():
+            problems.append(
+                (
+                    path,
+                    f"{path}: missing; {manifest.name} lists it among the tables published "
+                    "(deleted or moved since)",
+                )
+            )
+        elif digest != recorded:
+            problems.append(
+                (
+                    path,
+                    f"{path}: changed since it was published (its SHA-256 is not the one "
+                    f"{manifest.name} records): do not rely on it or share it: run the report "
+                    "again",
+                )
+            )
+    withheld = (record or {}).get("withheld")
+    for entry in withheld if isinstance(withheld, list) else []:
+        table = entry.get("table") if isinstance(entry, dict) else None
+        path = manifest.with_name(f"{PurePosixPath(str(table)).name}.csv")
+        if isinstance(table, str) and table and (path.exists() or path.is_symlink()):
+            problems.append(
+                (
+                    path,
+                    f"{path}: {manifest.name} says table {table} was withheld (not published), "
+                    "but a file of its name is here: put there since; do not share it",
+                )
+            )
+    return problems
+
+
+def _loose_stats(run: _Run) -> list[Path]:
+    """The stats manifests found outside every report run (`workbench stats --out`)."""
+    folders = {m.parent for m in run.reports}
+    return [p for p in run.files if p.name == STATS_MANIFEST and folders.isdisjoint(p.parents)]
+
+
+# What a reports folder holds at its top, besides run folders (and their hidden `.partial`
+# and `.previous` folders): a run's lock, and retention's log.
+_RUN_LOCK = re.compile(r"^\.(?P<folder>.+)\.lock$")
+# A review store's files beside it (`workbench.cli._outputs._STORE_FILES`).
+_STORE_FILES = (".heads", ".imports", ".access", "-wal", "-shm", "-journal")
+
+
+def _loose_files(run: _Run, store_path: Path | None) -> list[str]:
+    """Files in a reports folder found (the folder holding a report run found, itself
+    among the folders searched) outside every run folder that no workbench command writes
+    there and assure does not check as one of its kinds (a list, an export, a results file, a
+    workbook, the store): an index page or a table put there by hand, which may be
+    published with the reports though nothing checked it."""
+    searched = set(run.dirs)
+    reports = sorted({m.parent.parent for m in run.reports} | {u.parent for u in run.unfinished})
+    store_names = set()
+    if store_path is not None:
+        store_names = {store_path.name, *(store_path.name + s for s in _STORE_FILES)}
+    loose = []
+    for folder in (r for r in reports if r in searched):
+        for path in run.files:
+            try:
+                top = path.relative_to(folder).parts[0]
+            except ValueError:
+                continue
+            lock = _RUN_LOCK.match(top)
+            if (
+                (top != path.name and RUN_FOLDER.match(top))
+                or (lock is not None and RUN_FOLDER.match(lock["folder"]))
+                or top == RETENTION_LOG
+                or path.name in store_names
+                or path.name == STATS_MANIFEST
+                or _is_restricted(path, run, None)
+            ):
+                continue
+            loose.append(
+                f"{path}: in the reports folder {folder}, outside every run folder: written "
+                "by no workbench command there and not checked by assure (put there by hand?); "
+                "if the folder is published, this is too"
+            )
+    return loose
 
 
 def _run_id_problem(manifest: Path, record: dict[str, Any]) -> str | None:
@@ -1681,23 +2043,34 @@ def _unfinished_line(folder: Path) -> tuple[str, bool]:
     return f"{folder}: {what}", True
 
 
-def _check_outputs(run: _Run, strict: bool = False) -> Check:
+def _check_outputs(run: _Run, strict: bool = False, store_path: Path | None = None) -> Check:
     """Check 9, with a line for each earlier run a rerun kept whole (its files added or edited
     since are not the run's: *warns*) and each hidden run folder a killed run left (not a
     report, not checked as one: *warns*; one being written now: a note)."""
     unfinished = [_unfinished_line(folder) for folder in run.unfinished]
+    unfinished += [(line, True) for line in _loose_files(run, store_path)]
     to_act = any(act for _, act in unfinished)
+    loose = [(path, _stats_problems(path)) for path in _loose_stats(run)]
+    stats_problems = [finding for _, found in loose for _, finding in found]
+    stats = (
+        f"; {len(loose)} stats manifest(s) outside a report run, each table it lists as "
+        "published with the SHA-256 it records"
+        if loose
+        else ""
+    )
     if not run.reports:
         detail = (
             "not applicable: no report run (a manifest.json written by `workbench report`) "
             "found under the paths given"
         )
+        if stats_problems:
+            return Check(OUTPUTS, False, _shown(stats_problems))
         if not unfinished:
-            return Check(OUTPUTS, True, detail)
-        lines = [f"{detail}; not a report run:", *(line for line, _ in unfinished)]
+            return Check(OUTPUTS, True, detail + stats)
+        lines = [f"{detail}{stats}; not a report run:", *(line for line, _ in unfinished)]
         warn = to_act and not strict
         return Check(OUTPUTS, not (to_act and strict), _shown(lines), warning=warn)
-    problems: list[str] = []
+    problems: list[str] = list(stats_problems)
     kept: list[str] = []
     files = 0
     for manifest in run.reports:
@@ -1734,8 +2107,8 @@ def _check_outputs(run: _Run, strict: bool = False) -> Check:
         "and restricted/), each with the SHA-256 its manifest records, none missing"
     )
     if not said:
-        return Check(OUTPUTS, True, f"{summary} or added{deleted}")
-    lines = [f"{summary}{deleted}; not the runs' own:", *said]
+        return Check(OUTPUTS, True, f"{summary} or added{deleted}{stats}")
+    lines = [f"{summary}{deleted}{stats}; not the runs' own:", *said]
     act = bool(kept) or to_act
     return Check(OUTPUTS, not (act and strict), _shown(lines), warning=act and not strict)
 
@@ -1930,17 +2303,27 @@ def assure(
     if opened is not None and key is None:
         key = load_key()
     try:
+        placed = _export_files(run, opened, key)
         checks = [
             _check_lists(run, strict),
-            _check_outreach(run, opened, key, strict),
-            _check_check_exports(run, opened, key),
+            _with_export_files(
+                _check_outreach(run, opened, key, strict), placed.outreach, "outreach", strict
+            ),
+            _with_export_files(
+                _check_check_exports(run, opened, key), placed.checks, "checks", strict
+            ),
             _check_chain(run, opened),
             _check_sealed(opened),
-            _check_modes(run, Path(store) if store is not None else None),
+            _with_export_files(
+                _check_modes(run, Path(store) if store is not None else None),
+                placed.workbooks,
+                "workbooks",
+                strict,
+            ),
             _check_shareable(run),
             _check_links(run, opened, key),
             _check_rules(run, strict),
-            _check_outputs(run, strict),
+            _check_outputs(run, strict, Path(store) if store is not None else None),
         ]
         if opened is not None:
             assert key is not None
