@@ -55,6 +55,16 @@ def test_a_list_that_claims_a_decision_is_reported(clean, tmp_path):
     checks = pl.read_csv(result.run_dir / "shareable" / "assurance.csv")
     failed = checks.filter(pl.col("result") == "FAIL")["check"].to_list()
     assert failed == ["lists claim no decision"]
+    # The finding names the list's file and row: the restricted copy holds it, the shareable
+    # one keeps the result and points there (a file's name is an officer's choice).
+    [found] = checks.filter(pl.col("result") == "FAIL")["what was found"].to_list()
+    assert found == "not shareable: see restricted/assurance.csv"
+    assert "two_year_old_list" not in (result.run_dir / "shareable" / "assurance.csv").read_text()
+    kept = pl.read_csv(result.run_dir / "restricted" / "assurance.csv")
+    assert kept["check"].to_list() == checks["check"].to_list()
+    [detail] = kept.filter(pl.col("result") == "FAIL")["what was found"].to_list()
+    assert detail.startswith(f"{listed} row 2: review_status is 'contacted'; a list never")
+    assert (result.run_dir / "restricted" / "assurance.csv").stat().st_mode & 0o777 == 0o600
     assert result.html is not None
     assert "1 of 10 checks FAILED" in result.html.read_text()
 
