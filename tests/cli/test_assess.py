@@ -1,4 +1,4 @@
-"""`workbench assess`, `rules` and `demo` from the command line, as CONTRACT §3 describes."""
+"""`workbench assess`, `rules` and `demo` from the command line, as the README describes."""
 
 from __future__ import annotations
 

@@ -458,7 +458,7 @@ def test_a_manifest_that_cannot_be_written_takes_the_list_with_it(small, tmp_pat
 def test_a_row_validate_quarantines_for_a_column_assess_does_not_use_counts_for_nothing(
     small, tmp_path
 ):
-    # CONTRACT section 1: a quarantined row counts for nothing. The DWP list's list_date and a
+    # The data contract: a quarantined row counts for nothing. The DWP list's list_date and a
     # place's hours_per_week are read only to be checked, so `assess` quarantines what
     # `workbench validate` does, and no list rests on such a row.
     folder = tmp_path / "data"

@@ -139,7 +139,7 @@ def test_the_columns_only_checked_are_those_a_value_can_break():
 def test_a_bad_income_still_quarantines_a_dla_award_though_the_fund_never_uses_incomes(
     council, tmp_path
 ):
-    # CONTRACT section 1: a quarantined row counts for nothing. The Disability Access Fund
+    # The data contract: a quarantined row counts for nothing. The Disability Access Fund
     # uses no income, but reads the income columns to check them as `validate` does.
     folder = tmp_path / "data"
     shutil.copytree(council, folder)

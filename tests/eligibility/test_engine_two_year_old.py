@@ -1,4 +1,4 @@
-"""The two-year-old offer (CONTRACT §2) on a hand-made council: exact lists, every reason code,
+"""The two-year-old offer on a hand-made council: exact lists, every reason code,
 both tiers and every date boundary, each case a household of its own."""
 
 from __future__ import annotations

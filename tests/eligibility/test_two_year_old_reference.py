@@ -1,6 +1,6 @@
 """The two-year-old rules three ways: pandas, DuckDB SQL and the engine give the same list.
 
-The pandas and DuckDB references (`benchmarks/`) are written from CONTRACT §2 independently
+The pandas and DuckDB references (`benchmarks/`) are written from the rules independently
 of each other and of the engine; on small random councils built around the boundaries
 (29 February, term starts, the 16th birthday, awards starting or ending on as_of, incomes at
 the thresholds, as_of either side of the tax-credit end) they must agree exactly.

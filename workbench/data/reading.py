@@ -948,7 +948,7 @@ def _other_sheets(path: Path) -> str:
 
 
 def _numbered_by_loader(table: Table, column: str) -> bool:
-    # The DWP sometimes sends its list without row ids (CONTRACT §1 dwp_list).
+    # The DWP sometimes sends its list without row ids (the contract lets `dwp_list` lack them).
     return table.name == "dwp_list" and column == table.id_column
 
 

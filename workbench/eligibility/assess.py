@@ -88,7 +88,7 @@ LINKAGE_MODES = ("exact", "probabilistic")
 # Optional columns a value can break (a date, a number, a value from a list, true or false),
 # per table: read from every table an assessment reads, whether or not its rule set uses them,
 # so that a row `workbench validate` quarantines is quarantined by `assess` too and counts for
-# nothing (CONTRACT section 1), rather than a list resting on it. Those the rule set does not
+# nothing (the data contract), rather than a list resting on it. Those the rule set does not
 # use (`columns_used`) are dropped once checked: the assessment never holds them. Text columns
 # (names, NINOs, postcodes, addresses) break no row and are read only where used. None is
 # special category.

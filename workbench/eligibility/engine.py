@@ -90,7 +90,7 @@ __all__ = [
 PENDING = "pending_review"
 LINKED = "linked"
 CLERICAL = "clerical_review"
-# The contract's columns (CONTRACT §3), in order; further columns follow them.
+# The contract's list columns (the README's `assess` section), in order; more follow.
 LIST_COLUMNS = (
     "person_id",
     "dwp_record_id",
@@ -223,13 +223,14 @@ def rule_tables(
             if c.name not in present and (name, c.name) != ("people", "role")
         ]
         # An optional column the file lacks reads as empty, except people.role, whose
-        # absence changes who the parents and carers are (CONTRACT §2 rule 3).
+        # absence changes who the parents and carers are (without it, every household member of
+        # the adult age or over).
         found[name] = frame.with_columns(absent) if absent else frame
     return found
 
 
 def active_on(as_of: date) -> pl.Expr:
-    """CONTRACT §2 rule 2: started on or before `as_of`, and not ended before it."""
+    """An award or status is active: started on or before `as_of`, and not ended before it."""
     return (pl.col("start_date") <= as_of) & (
         pl.col("end_date").is_null() | (pl.col("end_date") >= as_of)
     )

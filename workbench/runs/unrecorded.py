@@ -223,7 +223,7 @@ _SIBLING_BEFORE = 18
 def roles_not_recorded(found: Assessment) -> list[str]:
     """A sentence when the people table has no `role` and some listed child rests on an award
     of a household member under 18: without roles everyone of the rule set's adult age (16)
-    or over counts as a parent or carer (CONTRACT section 2, rule 3), so an older sibling's own
+    or over counts as a parent or carer, so an older sibling's own
     benefit can list a younger child."""
     if "people" not in found.data.tables or "role" in found.data.tables["people"].columns:
         return []

@@ -6,7 +6,7 @@ it has; children's ages are spaced like real siblings (twins included), parents 
 generation older than their eldest child, and names, ethnicity and first language follow one
 "name origin" per person, mixed where the parents' origins differ.
 
-Roles follow CONTRACT §2 rule 3: `parent_carer` for the adults responsible for dependent
+Roles (`people.role`): `parent_carer` for the adults responsible for dependent
 children, `child` for the children, `other` for everyone else (grandparents, lodgers, adult
 children, adults without children).
 """
