@@ -1427,3 +1427,24 @@ def test_the_command_lists_the_newest_kinds_and_says_which_periods_were_defaulte
 def _closing(log):
     """The deletion log's last line: what the last `--apply` deleted."""
     return json.loads(log.read_text().splitlines()[-1])
+
+
+def test_a_review_store_in_a_run_folder_keeps_the_folder(tmp_path):
+    # Notebook 03's default store is the run's restricted/review.sqlite: its decisions are kept
+    # six years from each decision, never deleted with the run's one-year restricted/ folder.
+    from workbench.review import ReviewStore
+
+    reports = tmp_path / "reports"
+    run = _run_folder(reports, date(2025, 1, 5), RUN_A)
+    store = run / "restricted" / "review.sqlite"
+    ReviewStore(store, key=bytes(32)).close()
+    plan = plan_retention(reports, None, date(2033, 1, 1))
+    assert [(i.kind, i.path, i.due(plan.today)) for i in plan.items] == [
+        ("run_folders", run, False),
+        ("restricted_outputs", run / "restricted", False),
+        ("decisions", store, False),
+    ]
+    assert plan.items[1].reason.endswith("Held until 9999-12-31 by a decisions item inside.")
+    assert "removed through the store (retention --store FILE)" in plan.items[2].reason
+    apply_retention(plan, tmp_path / "log.jsonl")
+    assert store.is_file() and (run / "restricted" / "data" / "people.csv").is_file()

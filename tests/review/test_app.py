@@ -373,6 +373,24 @@ def test_serve_refuses_a_data_folder_that_has_changed(
         prepare_review_app(store, listed, folder=tmp_path / "app")
 
 
+def test_an_app_written_to_a_relative_folder_gives_jupyterhub_absolute_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # JupyterHub reads the lines from its own working folder: `--write-app app` must not
+    # print `notebook_dir = 'app'`.
+    listed, store = write_list(tmp_path), tmp_path / "review.sqlite"
+    monkeypatch.setenv("WORKBENCH_KEY", KEY_HEX)
+    monkeypatch.chdir(tmp_path)
+    ReviewStore(store).close()
+    files = prepare_review_app(store, listed, folder="app")
+    assert files.folder == tmp_path / "app"
+    hub: dict = {}
+    exec(files.jupyterhub_lines(), {"c": _Config(hub)})
+    assert hub["notebook_dir"] == str(tmp_path / "app")
+    assert hub["environment"]["JUPYTER_CONFIG_PATH"] == str(tmp_path / "app" / "jupyter_config")
+    assert str(tmp_path / "app" / "review_app.json") in files.notebook.read_text()
+
+
 def test_prepare_refuses_a_key_other_than_the_lists(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

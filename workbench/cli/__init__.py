@@ -32,7 +32,13 @@ from workbench.cli._assess import (
     stats_command,
 )
 from workbench.cli._check import check_app, check_export_command, check_import_command
-from workbench.cli._common import EXIT_BAD_INPUT, EXIT_USAGE, app, parse_date
+from workbench.cli._common import (
+    EXIT_BAD_INPUT,
+    EXIT_USAGE,
+    app,
+    parse_date,
+    resolving_inputs,
+)
 from workbench.cli._data import demo_command, schema_command, synth_command, validate_command
 from workbench.cli._governance import (
     retention_command,
@@ -57,7 +63,9 @@ def _register(group: typer.Typer, name: str, command: Callable[..., object]) -> 
     doc = inspect.getdoc(command)
     assert doc is not None  # every command has one: it is its help
     paragraphs = [" ".join(p.split()) for p in doc.split("\n\n")]
-    group.command(name, help="\n\n".join(paragraphs), short_help=paragraphs[0])(command)
+    group.command(name, help="\n\n".join(paragraphs), short_help=paragraphs[0])(
+        resolving_inputs(command)
+    )
 
 
 _register(app, "schema", schema_command)

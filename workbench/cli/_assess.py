@@ -3,6 +3,7 @@ reports (`assess`, `stats`, `rules`, `explain`, `link`, `report`)."""
 
 from __future__ import annotations
 
+import os
 import signal
 from datetime import date
 from pathlib import Path
@@ -105,7 +106,10 @@ def assess_command(
         rules=rules,
         store=store,
     )
+    replaced = _keep_a_reviewed_list(out, found.run_id, store)
     written = found.write(out)
+    if replaced is not None:
+        typer.echo(replaced, err=True)
     from workbench.runs.console import print_assessment  # rich tables: only once there is a list
 
     print_assessment(found, written)
@@ -119,6 +123,24 @@ def assess_command(
         typer.echo(f"warning: {sentence}", err=True)
     if strict and said.serious:
         raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
+def _keep_a_reviewed_list(out: Path, run: str, store: Path | None) -> str | None:
+    """Before the list of `run` is written to `out`: keep a list of another run there when a
+    review store registers it (`workbench.cli._replaced_list`); the line to say on stderr,
+    or None when `out` held no list of another run."""
+    from workbench.cli._replaced_list import earlier_run, keep_or_note
+    from workbench.governance.access import STORE_ENV, default_store
+
+    earlier = earlier_run(out)
+    if earlier is None or earlier == run:
+        return None
+    known = store if store is not None else default_store()
+    if store is not None:
+        named = f"--store {store}"
+    else:
+        named = f"{known} ({STORE_ENV if os.environ.get(STORE_ENV) else 'the default store'})"
+    return keep_or_note(out, earlier, run, known, named)
 
 
 def stats_command(
@@ -252,7 +274,8 @@ def stats_command(
         typer.echo(f"warning: {warning}", err=True)
     if result.ward_lookup is not None:
         unmatched = result.ward_lookup["people_postcodes"]["unmatched"]
-        typer.echo(f"note: {unmatched} postcode(s) in the data matched no ward (ward unknown)")
+        if unmatched:
+            typer.echo(f"note: {unmatched} postcode(s) in the data matched no ward (ward unknown)")
     typer.echo(
         f"{len(result.published)} table(s) published, {len(result.withheld)} withheld; "
         f"see {result.manifest}"

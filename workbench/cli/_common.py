@@ -7,7 +7,10 @@ The commands live in the sibling modules and are registered on `app` by the pack
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -169,3 +172,90 @@ def use_profile(profile: Path | None) -> None:
 
         load_profile(profile)
         os.environ[PROFILE_ENV] = str(profile.absolute())
+
+
+# The parameters of the commands that name files or folders a command only reads (the data
+# folder, a profile, a rule file, a list, ...): a relative one is found as the Python API finds
+# it (`workbench.paths.project_path`: from the working directory, then from the project root).
+# Outputs (`--out`, `--write-app`, `--reports`, ...) and review stores, which a command may
+# create or write, stay relative to the working directory.
+INPUT_PARAMETERS = (
+    "folder",
+    "data_option",
+    "data",
+    "rules",
+    "profile",
+    "ward_lookup",
+    "outcome_list",
+    "truth",
+    "model",
+    "paths",
+    "review_thresholds",
+    "policy",
+    "list_file",
+    "list_files",
+    "outreach_files",
+    "check_files",
+    "workbook_files",
+    "workbook",
+    "results",
+)
+
+
+def input_path(path: Path, option: str) -> Path:
+    """`path` as a command reads it: itself when absolute or there from the working directory,
+    else the same path under the project root when it is there (`workbench.paths.project_path`);
+    a relative path found in neither is an error saying where it was looked for.
+
+    Example
+    -------
+    >>> input_path(Path("/tmp"), "--data")
+    PosixPath('/tmp')
+    """
+    from workbench.errors import WorkbenchError
+    from workbench.paths import PROJECT_ROOT, looked_for, project_path
+
+    found = project_path(path)
+    if found.exists() or path.is_absolute() or PROJECT_ROOT is None:
+        return found
+    if Path.cwd().resolve() == PROJECT_ROOT.resolve():
+        return path  # one place to look: the command's own message says what is missing
+    named = f"{option} " if option else ""
+    raise WorkbenchError(f"{named}{looked_for(path)}: no such file or folder")
+
+
+def resolving_inputs(command: Callable[..., object]) -> Callable[..., object]:
+    """`command` with its input paths (`INPUT_PARAMETERS`) found by `input_path` before it
+    runs; its signature, which typer reads for the options, unchanged."""
+    signature = inspect.signature(command, eval_str=True)
+    names = [name for name in INPUT_PARAMETERS if name in signature.parameters]
+    if not names:
+        return command
+
+    @functools.wraps(command)
+    def run(*args: object, **kwargs: object) -> object:
+        bound = signature.bind(*args, **kwargs)
+        for name in names:
+            value = bound.arguments.get(name)
+            option = _option_name(signature.parameters[name])
+            if isinstance(value, Path):
+                bound.arguments[name] = input_path(value, option)
+            elif isinstance(value, list | tuple):
+                bound.arguments[name] = [
+                    input_path(item, option) if isinstance(item, Path) else item for item in value
+                ]
+        return command(*bound.args, **bound.kwargs)
+
+    return run
+
+
+def _option_name(parameter: inspect.Parameter) -> str:
+    """The option as typed (``--ward-lookup``); '' for an argument (``validate DIR``)."""
+    for meta in getattr(parameter.annotation, "__metadata__", ()):
+        if isinstance(meta, typer.models.ArgumentInfo):
+            return ""
+        declared = [getattr(meta, "default", None), *(getattr(meta, "param_decls", None) or ())]
+        names = [d for d in declared if isinstance(d, str) and d.startswith("--")]
+        if names:
+            return names[0]
+    return "--" + parameter.name.replace("_", "-")

@@ -15,7 +15,9 @@ What is found:
   leaves behind is dated and deleted the same way, except while a run holds its lock
   ``reports/.<run folder>.lock``: then it is left alone and a note says it is in progress. A
   hidden ``.partial`` / ``.previous`` folder named otherwise is left alone with a note, and the
-  zero-byte lock files are never deleted (removing one a run holds would let a second run in);
+  zero-byte lock files are never deleted (removing one a run holds would let a second run in).
+  A review store in a run folder (notebook 03's default ``restricted/review.sqlite``) is
+  listed as ``decisions`` and never due: the folders holding it are kept (`_stores_in`);
 - **lists**: every ``.csv`` / ``.parquet`` with a ``.manifest.json`` beside it, under the
   reports folder and any other roots given; dated by the manifest's ``term_start``, else the
   run date, else the file's modification date. A list is deleted with its manifest and the
@@ -914,7 +916,26 @@ def _run_items(
     if restricted.is_dir() and not restricted.is_symlink():
         items.append(_item(restricted, "restricted_outputs", run_date, policy, run))
     items.extend(_files_in(folder, policy, run_date, run, imports))
+    items.extend(_stores_in(folder, run_date, run))
     return items
+
+
+def _stores_in(folder: Path, run_date: date, run: str) -> list[RetentionItem]:
+    """A review store in a run folder (notebook 03's default, ``restricted/review.sqlite``):
+    never deleted as a file, so the folders holding it are kept (`_held_back`). Its decisions
+    are kept six years from when each was recorded and removed through the store
+    (``retention --store``), which a folder's date cannot stand for."""
+    found = []
+    for path in sorted(folder.rglob("*.sqlite")):
+        if path.is_file() and not path.is_symlink():
+            reason = (
+                "a review store: its decisions are kept for their own period from when each "
+                "was recorded and removed through the store (retention --store FILE), never "
+                "with the run folder, which is kept while it holds the store; move the store "
+                "(with its .heads, .imports and .access files) out of the run folder"
+            )
+            found.append(RetentionItem(path, "decisions", run_date, date.max, reason, run))
+    return found
 
 
 def run_in_progress(lock: Path) -> str | None:

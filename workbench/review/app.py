@@ -318,7 +318,12 @@ def prepare_review_app(
             )
     # Fail now, not on an officer's page, when the data folder is missing or has changed.
     details = read_child_details(listed, key, data)
-    where = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="workbench-review-app-"))
+    # Absolute: the JupyterHub lines printed for it are read by a hub started elsewhere.
+    where = (
+        Path(folder).expanduser().absolute()
+        if folder
+        else Path(tempfile.mkdtemp(prefix="workbench-review-app-"))
+    )
     where.mkdir(mode=0o700, parents=True, exist_ok=True)
     config = where / APP_CONFIG
     record = {

@@ -27,6 +27,7 @@ from workbench.data.profiles import active_profile
 from workbench.data.reading import find_table_file
 from workbench.data.schema import TABLES
 from workbench.errors import UsageError
+from workbench.paths import PROJECT_ROOT, project_path
 from workbench.provenance import code_changes, code_version, file_sha256, input_hashes, run_id
 from workbench.review.chain import stored_chain_end
 
@@ -310,10 +311,10 @@ def _check_shared(name: str, value: object) -> None:
     if name in EXISTING_PATH_LIST_PARAMETERS:
         named = [part.strip() for part in value.split(",")]
     for part in named:
-        if part.strip() and not Path(part).exists():
+        if part.strip() and not _found(name, part).exists():
             raise UsageError(
                 f"Parameter {name!r} names {part!r}, which does not exist (looked for "
-                f'{Path(part).absolute()}); give an existing file, or "" for none.'
+                f'{_looked_for(name, part)}); give an existing file, or "" for none.'
             )
     dates = [value] if name in DATE_PARAMETERS else []
     if name in DATE_LIST_PARAMETERS:
@@ -378,7 +379,47 @@ def canonical_inputs(data: str | Path) -> dict[str, str]:
 _EXTRACT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
 
 
-def _named_path(value: object) -> Path | None:
+# Parameters naming a review store: a store is written (decisions, its access log), so a
+# relative one is the working directory's, as `--store` is, never the project root's.
+STORE_PARAMETERS = ("store", "review_store", "outcome_store")
+
+
+def _found(name: str, value: str) -> Path:
+    """Where a parameter's relative path is read from: a store from the working directory, any
+    other file as the Python API reads it (`workbench.paths.project_path`: the working
+    directory, then the project root)."""
+    return Path(value) if name in STORE_PARAMETERS else project_path(value)
+
+
+def _looked_for(name: str, value: str) -> str:
+    """Where `_found` looked, for a message saying a file is not there."""
+    if name in STORE_PARAMETERS or Path(value).is_absolute():
+        return str(Path(value).absolute())
+    if PROJECT_ROOT is None or Path.cwd().resolve() == PROJECT_ROOT.resolve():
+        return str(Path(value).absolute())
+    return f"{Path(value).absolute()}, then {PROJECT_ROOT / value}"
+
+
+def store_parameters(parameters: Mapping[str, object]) -> dict[str, Path]:
+    """The review stores the parameters name (`STORE_PARAMETERS`), existing or not (notebook
+    03 creates its `store`), as absolute paths from the working directory: a notebook runs in
+    its run folder, where a relative one would be a new store in the project or the run."""
+    return {
+        name: Path(value).absolute()
+        for name, value in parameters.items()
+        if name in STORE_PARAMETERS and isinstance(value, str) and value.strip()
+    }
+
+
+def secret_files(parameters: Mapping[str, object]) -> dict[str, Path]:
+    """The existing files the secret parameters name (`SECRET_PARAMETERS`: a pseudonym key
+    file), as absolute paths found as `parameter_files` finds a file: handed to a notebook,
+    which runs in its run folder, never hashed."""
+    named = {name: _named_path(parameters.get(name), name) for name in SECRET_PARAMETERS}
+    return {name: path for name, path in named.items() if path is not None}
+
+
+def _named_path(value: object, name: str = "") -> Path | None:
     """The existing file or folder a parameter's value names, as an absolute path, else None.
 
     Only text written as a path counts: with a folder separator or a file suffix
@@ -389,7 +430,7 @@ def _named_path(value: object) -> Path | None:
         return None
     if not (Path(value).suffix or "/" in value or os.sep in value):
         return None
-    path = Path(value).absolute()
+    path = _found(name, value).absolute()
     return path if path.is_file() or path.is_dir() else None
 
 
@@ -398,10 +439,12 @@ def parameter_files(parameters: Mapping[str, object]) -> dict[str, Path]:
     to check), with the absolute path of each, by parameter name; secrets left out. A
     parameter naming several (`EXISTING_PATH_LIST_PARAMETERS`) is in `parameter_file_lists`.
 
-    A relative path is taken from where the runner is started, as the user typed it.
+    A relative path is read as the Python API reads it: from where the runner is started,
+    then from the project root (`workbench.paths.project_path`); a review store only from
+    where the runner is started (`STORE_PARAMETERS`).
     """
     named = {
-        name: _named_path(value)
+        name: _named_path(value, name)
         for name, value in sorted(parameters.items())
         if name not in EXISTING_PATH_LIST_PARAMETERS
     }
@@ -414,13 +457,13 @@ def parameter_files(parameters: Mapping[str, object]) -> dict[str, Path]:
 
 def parameter_file_lists(parameters: Mapping[str, object]) -> dict[str, tuple[Path, ...]]:
     """The parameters that name several existing files, separated by commas (`outcome_lists`),
-    with the absolute path of each, in the order given; a relative one taken from where the
-    runner is started, as for `parameter_files`."""
+    with the absolute path of each, in the order given; a relative one found as for
+    `parameter_files`."""
     found: dict[str, tuple[Path, ...]] = {}
     for name in EXISTING_PATH_LIST_PARAMETERS:
         value = parameters.get(name)
         if isinstance(value, str) and value.strip():
-            parts = (_named_path(part.strip()) for part in value.split(","))
+            parts = (_named_path(part.strip(), name) for part in value.split(","))
             found[name] = tuple(path for path in parts if path is not None)
     return found
 

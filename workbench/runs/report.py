@@ -18,7 +18,9 @@ holds its defaults) with the data folder and parameters given, and writes:
       shareable/       aggregates that passed disclosure control
       restricted/      anything about individuals (folder 0700, files 0600)
 
-The notebook is given `data` and `output_dir` as parameters and writes into
+A notebook given what was assessed already (05's `run`, 03's `list_file`) is named by that
+run's or list's initiative and term, from its manifest. The notebook is given `data` and
+`output_dir` as parameters and writes into
 `output_dir/shareable` and `output_dir/restricted`. The run id comes from what decides the
 output (the data folder's canonical files, the notebook, the parameters and the bytes of any
 file they name, such as a ward lookup, the rule set and the package version), so the same
@@ -72,6 +74,7 @@ from traitlets import default
 
 from workbench import __version__, progress
 from workbench.errors import DataFileError, UsageError, WorkbenchError
+from workbench.paths import project_path
 from workbench.provenance import environment, file_sha256, git_commit
 from workbench.runs.html import render_html
 from workbench.runs.list_warnings import ListWarnings, take_over
@@ -81,6 +84,8 @@ from workbench.runs.parameters import (
     identify,
     notebook_language,
     resolve_notebook,
+    secret_files,
+    store_parameters,
 )
 from workbench.runs.rerun import NOT_PUBLISHED_REPLACED, not_as_written, replaced_name
 
@@ -120,10 +125,17 @@ class ReportRun:
     """One line saying so, naming those files and why (for the command's output)."""
 
 
-def _label(parameters: Mapping[str, object]) -> str:
+def _label(parameters: Mapping[str, object], files: Mapping[str, Path] | None = None) -> str:
     """What a run is of, for its folder's name: `-two_year_old-2026-09-01` from its initiative
     (a rule file's by its name) and term start, when the notebook takes them; '' otherwise.
-    Three runs of one notebook for three offers are told apart without opening a manifest."""
+    Three runs of one notebook for three offers are told apart without opening a manifest.
+
+    A notebook pointed at what was assessed already (05's `run`, 03's `list_file`) is named
+    from that run's or list's manifest: its own initiative and term are then unused defaults.
+    """
+    assessed = _assessed_parameters(files or {})
+    if assessed is not None:
+        parameters = assessed
     parts = []
     initiative = str(parameters.get("initiative") or "").strip()
     if initiative:
@@ -133,6 +145,28 @@ def _label(parameters: Mapping[str, object]) -> str:
     if term:
         parts.append(term)
     return "".join(f"-{re.sub(r'[^A-Za-z0-9_.-]', '_', part)}" for part in parts)
+
+
+# Parameters naming what was assessed already, and where each keeps its manifest.
+_ASSESSED_MANIFESTS = {
+    "run": lambda path: path / "manifest.json",
+    "list_file": lambda path: path.with_name(path.name + ".manifest.json"),
+}
+
+
+def _assessed_parameters(files: Mapping[str, Path]) -> dict[str, object] | None:
+    """The parameters (initiative, term start) recorded in the manifest of the run or list a
+    notebook was given; {} when its manifest cannot be read; None when it was given neither."""
+    for name, manifest_of in _ASSESSED_MANIFESTS.items():
+        if name not in files:
+            continue
+        try:
+            manifest = json.loads(manifest_of(files[name]).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        recorded = manifest.get("parameters") if isinstance(manifest, dict) else None
+        return dict(recorded) if isinstance(recorded, dict) else {}
+    return None
 
 
 class ReportFailed(WorkbenchError):
@@ -459,13 +493,14 @@ def run_report(
         as `<name>-failed/` with `status: failed` in its manifest.
     """
     started_at = _now()
+    data = project_path(data)  # as `workbench.load` finds it: working directory, project root
     source = resolve_notebook(notebook)
     name = source.stem
     check_kernel(kernel)
     identity = identify(source, data, parameters, kernel)
     rid = identity.run_id
     day = datetime.now(UTC).date().isoformat()
-    folder_name = f"{day}-{name}{_label(identity.parameters)}-{rid}"
+    folder_name = f"{day}-{name}{_label(identity.parameters, identity.files)}-{rid}"
     final = Path(reports) / folder_name
     with _only_run(final):
         return _run(source, data, parameters, kernel, identity, final, started_at)
@@ -508,6 +543,8 @@ def _run(
         **identity.parameters,
         **{name: str(path) for name, path in identity.files.items()},
         **{name: ",".join(map(str, paths)) for name, paths in identity.file_lists.items()},
+        **{n: str(path) for n, path in store_parameters(identity.parameters).items()},
+        **{n: str(path) for n, path in secret_files(identity.parameters).items()},
         "data": str(Path(data).resolve()),
         "output_dir": str(partial.resolve()),
     }
@@ -525,7 +562,10 @@ def _run(
                 kernel_manager_class=LocalKernelManager,
             )
         _steady_injected_id(executed, partial, final)
-        if identify(source, data, parameters, kernel).inputs != identity.inputs:
+        # Only what the run started from: a store the notebook created (03's `store`) was
+        # not an input.
+        after = identify(source, data, parameters, kernel).inputs
+        if any(after.get(name) != digest for name, digest in identity.inputs.items()):
             raise DataFileError(
                 data,
                 "changed while the notebook ran (a file's SHA-256 differs from the run's "
