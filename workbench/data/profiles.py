@@ -1119,6 +1119,15 @@ def xlsx_header_row(path: Path, sheet_name: str | None = None) -> int:
         return 1
 
 
+def _holds_text(element: ElementTree.Element) -> bool:
+    """Whether a sheet's XML element (a row or a cell) holds a value that is not blank."""
+    return any(
+        (v.text or "").strip()
+        for v in element.iter()
+        if v.tag in (f"{_SHEET_XML}v", f"{_SHEET_XML}t")
+    )
+
+
 def _sheet_target(book: zipfile.ZipFile, sheet_name: str | None) -> str | None:
     """The part of a workbook holding the sheet (default: the first); None if it has none."""
     workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
@@ -1142,11 +1151,7 @@ def _first_filled_row(path: Path, sheet_name: str | None = None) -> int:
         with book.open(target) as sheet:
             for _, element in ElementTree.iterparse(sheet):
                 if element.tag == f"{_SHEET_XML}row":
-                    filled = any(
-                        (v.text or "").strip()
-                        for v in element.iter()
-                        if v.tag in (f"{_SHEET_XML}v", f"{_SHEET_XML}t")
-                    )
+                    filled = _holds_text(element)
                     if filled:
                         return int(element.get("r", "1"))
                     element.clear()
@@ -1192,11 +1197,7 @@ def xlsx_first_column(path: Path, sheet_name: str | None = None) -> int:
             with book.open(target) as sheet:
                 for _, element in ElementTree.iterparse(sheet):
                     if element.tag == f"{_SHEET_XML}c":
-                        filled = any(
-                            (v.text or "").strip()
-                            for v in element.iter()
-                            if v.tag in (f"{_SHEET_XML}v", f"{_SHEET_XML}t")
-                        )
+                        filled = _holds_text(element)
                         number = _column_number(element.get("r", ""))
                         if filled and number and (not first or number < first):
                             first = number
