@@ -416,6 +416,20 @@ def test_ids_alike_but_for_leading_zeros_say_excel_may_have_dropped_them(
     assert (
         "warning: child_statuses.csv: 1 of the 2 person_id ids not found in people.csv match"
     ) in " ".join(done.output.split())
+    # `assess` says it too, beside the list made without those rows.
+    done = CliRunner().invoke(
+        app,
+        [
+            "--quiet", "assess", "--initiative", "two_year_old", "--data", str(folder),
+            "--term-start", "2026-09-01", "--as-of", "2026-08-01",
+            "--out", str(tmp_path / "list.csv"),
+        ],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert (
+        "warning: benefits.csv: 1 of the 1 person_id ids not found in people.csv match ids "
+        "there once leading zeros are ignored (0000024 and 24)"
+    ) in " ".join(done.output.split())
     # The profile's `pad` reads the people's ids as the other files write them.
     profile = tmp_path / "pad.yaml"
     document = {

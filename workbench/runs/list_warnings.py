@@ -6,8 +6,10 @@ file was not checked for the term (`RuleSet.beyond_checked`), the term start giv
 days before one of the rules' own (`RuleSet.just_before_a_term`) or between two of them where
 funded places are counted by term (`between_terms`), or the list is empty or the data
 mostly quarantined for a reason worth knowing (`workbench.runs.emptiness.silent_emptiness`).
-`notes` do not: a required file with no rows (`empty_required_tables`) and what the list rests
-on that the data does not record (`workbench.runs.unrecorded`).
+`notes` do not: a required file with no rows (`empty_required_tables`), references that
+match once leading zeros are ignored and amounts that read two ways (`1.234`), as `validate`
+says them (`workbench.data.quarantine`), and what the list rests on that the data does not
+record (`workbench.runs.unrecorded`).
 
 A notebook cannot print on the runner's stderr, so it writes its warnings to
 ``restricted/warnings.json`` (owner-only: a note may name records) in its run folder
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from workbench.data.quarantine import ambiguous_amounts, dropped_zeros
 from workbench.private_files import write_private
 from workbench.runs.emptiness import empty_required_tables, silent_emptiness
 from workbench.runs.unrecorded import unrecorded_facts
@@ -350,6 +353,8 @@ def list_warnings(found: Assessment) -> ListWarnings:
         ),
         notes=(
             *empty_required_tables(found),
+            *dropped_zeros(found.data),
+            *ambiguous_amounts(found.data),
             *unrecorded_facts(found),
             *parents_quarantined(found),
             *records_quarantined(found),
