@@ -793,3 +793,79 @@ def test_a_column_written_twice_is_said_to_be_left_out_of_the_suggestion(make_fo
     done = workbench("profile", "suggest", str(folder), "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert "columns 5 and 7 ('Net Earnings') are one column twice" in done.stdout
+
+
+AMOUNTS_HEAD = "Ref;Client;Benefit Type;From;Earnings\n"
+AMOUNTS_CLIENTS = "Client ID,Family,First Name,Last Name,DOB\nC1,F1,Ann,Smith,01/04/1990\n"
+
+
+def _awards(*amounts: str) -> str:
+    return AMOUNTS_HEAD + "".join(
+        f"A{i};C1;Universal Credit;01/01/2024;{amount}\n" for i, amount in enumerate(amounts)
+    )
+
+
+def test_amounts_written_with_a_decimal_comma_propose_the_european_number_format(make_folder):
+    # A European export's earnings (`1.234,56`, `12,50`) were matched to nothing (not numbers
+    # as the contract writes them) and, mapped by hand, quarantined without a profile line.
+    folder = make_folder(
+        {"clients.csv": AMOUNTS_CLIENTS, "awards.csv": _awards("1.234,56", "12,50", "7.400")}
+    )
+    suggestion = suggest_profile(folder)
+    [benefits] = [t for t in suggestion.tables if t.table == "benefits"]
+    assert (benefits.number_format, benefits.amounts_unsure) == ("1.234,56", ())
+    assert [c.entry for c in benefits.columns if c.column == "net_earned_income"] == ["Earnings"]
+    assert (
+        "benefits: awards.csv writes amounts with a decimal comma (1.234,56), so number_format: "
+        "'1.234,56' is proposed: check it"
+    ) in suggestion.to_check()
+    assert "    number_format: '1.234,56'" in suggestion.to_yaml()
+    profile = suggestion.write(folder.parent / "suggested.yaml")
+    data = load_folder(folder, profile=profile)
+    assert data.tables["benefits"]["net_earned_income"].to_list() == [1234.56, 12.5, 7400.0]
+    assert data.quarantine.is_empty()
+
+
+@pytest.mark.parametrize(
+    ("amounts", "style", "said"),
+    [
+        (
+            ("1.234", "300"),
+            "1.234?",
+            "benefits: awards.csv's 'Earnings' holds amounts with three decimal places (like "
+            "1.234: £1.234, or £1,234 written the European way) and nothing else tells which: "
+            "say number_format: '1,234.56' or '1.234,56' beside its file "
+            "(tables.benefits.number_format), or those rows are quarantined",
+        ),
+        (
+            ("1.234,56", "12.50"),
+            "both",
+            "benefits: awards.csv's 'Earnings' holds amounts written both ways (a decimal comma "
+            "in some, a decimal point in others): check the export; rows that read two ways "
+            "are quarantined",
+        ),
+    ],
+)
+def test_amounts_that_leave_the_number_format_open_are_to_check(make_folder, amounts, style, said):
+    folder = make_folder({"clients.csv": AMOUNTS_CLIENTS, "awards.csv": _awards(*amounts)})
+    suggestion = suggest_profile(folder)
+    [benefits] = [t for t in suggestion.tables if t.table == "benefits"]
+    assert (benefits.number_format, benefits.amounts_unsure) == (None, (("Earnings", style),))
+    assert said in suggestion.to_check()
+    assert f"# check: {said.removeprefix('benefits: ')}" in suggestion.to_yaml()
+
+
+@pytest.mark.parametrize(
+    ("values", "style"),
+    [
+        (["1.234,56", "300"], "1.234,56"),
+        (["1.234.567"], "1.234,56"),  # points between several groups of thousands
+        (["£1,234.56", "12.5"], "1,234.56"),
+        (["1.234", "12.345"], "1.234?"),
+        (["300", "£12"], None),
+        (["12,50", "12.50"], "both"),
+    ],
+)
+def test_how_a_column_of_amounts_writes_numbers_is_told_from_values_read_one_way(values, style):
+    facts = describe_column("Earnings", pl.Series(values))
+    assert (facts.kind, facts.number_style) == ("money" if style != "1.234?" else "number", style)

@@ -22,6 +22,11 @@ the first looks like a title (`sheet:` and `header_row:` are proposed, to check)
 matched to no table is listed with the table it comes closest to and the required columns it
 lacks, each with the column not read whose header is most like it.
 
+A delimited text file whose amount columns show a decimal comma (`12,50`, `1.234,56`) and
+none a decimal point is proposed `number_format: '1.234,56'`, to check; an amount column whose
+values leave it open (only `1.234`-like amounts, which read two ways, or amounts written both
+ways) is listed to check (`number_style`).
+
 The profile is written as YAML with a comment on every entry saying how sure the suggestion is
 (*sure*, *likely*, *check*) and why. It holds headers and codes only: the values of names,
 dates, NINOs and the like are looked at to tell what a column holds, never written, and the
@@ -50,7 +55,7 @@ import yaml
 from scipy.optimize import linear_sum_assignment
 
 from workbench.data import clean
-from workbench.data.checks import BOOLEAN_WORDS, TIMES_OF_DAY
+from workbench.data.checks import BOOLEAN_WORDS, EUROPEAN_NUMBERS, TIMES_OF_DAY, UK_NUMBERS
 from workbench.data.mapping import read_by_rules
 from workbench.data.profiles import (
     EXAMPLE_PROFILES,
@@ -85,6 +90,7 @@ __all__ = [
     "TableSuggestion",
     "ValueSuggestion",
     "describe_column",
+    "number_style",
     "suggest_profile",
     "suggest_value",
 ]
@@ -119,9 +125,19 @@ _SHAPES: tuple[tuple[str, str], ...] = (
     ("postcode", r"^[A-Za-z]{1,2}\d[A-Za-z\d]? *\d[A-Za-z]{2}$"),
     ("money", r"^-?£ ?-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"),
     ("number", r"^-?\d+(?:\.\d+)?$"),
+    # Amounts written the European way (`1.234,56`, `12,50`): the file wants number_format.
+    ("money", r"^-?£? ?-?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?$"),
     ("id", r"^[A-Za-z0-9][A-Za-z0-9_/.\-]*$"),
     ("name", r"^[A-Za-z][A-Za-z'’ .\-]*$"),
 )
+# How a column of amounts writes its numbers, told from values that read one way only: a
+# decimal comma or points between several groups of thousands (the European way), or commas
+# between thousands or a point before other than three digits (the contract's way). `1.234`
+# reads both ways (£1.234, or £1,234): alone, it tells nothing (`number_style`).
+_EUROPEAN_ONLY = r"^-?£? ?-?(?:\d{1,3}(?:\.\d{3})*,\d+|\d{1,3}(?:\.\d{3}){2,})$"
+_POINT_ONLY = r"^-?£? ?-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.(?:\d{1,2}|\d{4,}))$"
+_THREE_DECIMALS = r"^-?£? ?-?\d{1,3}\.\d{3}$"
+_AMOUNTS = ("money", "number")
 # What each contract type accepts: a column whose values look otherwise is unlikely to be it.
 _FITS: dict[str, set[str]] = {
     "date": {"date"},
@@ -179,6 +195,9 @@ class ColumnFacts:
     share: float = 0.0
     comma_share: float = 0.0
     values: dict[str, int] = field(default_factory=dict)
+    # An amounts column's way of writing numbers (`number_style`): None, `1,234.56`,
+    # `1.234,56`, `both` (values of each way) or `1.234?` (three decimal places only).
+    number_style: str | None = None
 
     def described(self) -> str:
         """The kind in words, for a comment ("dates written dd/mm/yyyy")."""
@@ -238,7 +257,34 @@ def describe_column(
     sample = real.head(int(_threshold("sample")))
     comma = _share(sample.str.contains(","))
     kind, fmt, share = _kind(sample, distinct, real.len(), excel)
-    return ColumnFacts(header, rows, real.len(), distinct, kind, fmt, share, comma, coded)
+    style = number_style(real) if kind in ("money", "number") and not excel else None
+    return ColumnFacts(header, rows, real.len(), distinct, kind, fmt, share, comma, coded, style)
+
+
+def number_style(values: pl.Series) -> str | None:
+    """How a column of amounts writes its numbers, told from every value: `1.234,56` when
+    some are written only the European way (a decimal comma: `12,50`, `1.234,56`) and none
+    only the contract's way, `1,234.56` for the converse, `both` when some are each, `1.234?`
+    when only amounts with three decimal places tell anything (`1.234`: £1.234, or £1,234),
+    None when nothing does (whole pounds).
+
+    Example
+    -------
+    >>> number_style(pl.Series(["1.234,56", "12,50", "300"]))
+    '1.234,56'
+    >>> number_style(pl.Series(["1.234", "300"]))
+    '1.234?'
+    """
+    text = values.str.strip_chars()
+    european = bool(text.str.contains(_EUROPEAN_ONLY).any())
+    point = bool(text.str.contains(_POINT_ONLY).any())
+    if european and point:
+        return "both"
+    if european:
+        return EUROPEAN_NUMBERS
+    if point:
+        return UK_NUMBERS
+    return "1.234?" if bool(text.str.contains(_THREE_DECIMALS).any()) else None
 
 
 def _share(found: pl.Series) -> float:
@@ -270,6 +316,12 @@ def _kind(
         if kind == "name" and distinct <= _threshold("codes") and distinct * 2 <= filled:
             return "code", None, share
         return kind, None, share
+    # Amounts, some written one way and some another (`£1,234.56` beside `12.5`, or `12,50`
+    # beside `12.50`): amounts all the same, whose way of writing numbers is to be checked.
+    amounts = "|".join(f"(?:{pattern})" for kind, pattern in _SHAPES if kind in _AMOUNTS)
+    share = _share(sample.str.contains(amounts))
+    if share >= enough:
+        return "money", None, share
     if distinct <= _threshold("codes") and distinct * 2 <= filled:
         return "code", None, 1.0
     return "text", None, 1.0
@@ -570,6 +622,10 @@ class TableSuggestion:
     # Headers written twice exactly (`Payment Amount` in columns 3 and 8): neither column is
     # read, nor suggested for any contract column. (header, how its columns are said)
     twice: tuple[tuple[str, str], ...] = ()
+    # How a delimited text file writes amounts, when its amount columns say (`1.234,56`),
+    # and the amount columns whose values leave it open: (header, `both` or `1.234?`).
+    number_format: str | None = None
+    amounts_unsure: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -617,6 +673,8 @@ class ProfileSuggestion:
                 tables[table.table]["encoding"] = table.encoding
             if table.separator:
                 tables[table.table]["separator"] = table.separator
+            if table.number_format:
+                tables[table.table]["number_format"] = table.number_format
             tables[table.table]["columns"] = columns
             if table.date_format:
                 tables[table.table]["date_format"] = table.date_format
@@ -703,6 +761,9 @@ class ProfileSuggestion:
                 named = SEPARATOR_WORDS[t.separator][1]
                 notes.append(f"{t.table}: {t.file} is read as separated by {named}: check it")
             notes += [f"{t.table}: {t.file}: {_twice_note(said)}" for _, said in t.twice]
+            if t.number_format:
+                notes.append(f"{t.table}: {_european_note(t)}")
+            notes += [f"{t.table}: {_amounts_note(t, h, style)}" for h, style in t.amounts_unsure]
         seconds = {file: (table, read) for file, table, read in self.alike}
         near = dict(self.near)
         notes += [
@@ -714,6 +775,30 @@ class ProfileSuggestion:
             for name in self.unmatched
         ]
         return notes
+
+
+def _european_note(t: TableSuggestion) -> str:
+    """Why `number_format: '1.234,56'` is proposed for a file."""
+    return (
+        f"{t.file} writes amounts with a decimal comma (1.234,56), so number_format: "
+        f"'{EUROPEAN_NUMBERS}' is proposed: check it"
+    )
+
+
+def _amounts_note(t: TableSuggestion, header: str, style: str) -> str:
+    """What to say of an amounts column whose values leave open how the file writes numbers."""
+    if style == "both":
+        return (
+            f"{t.file}'s '{header}' holds amounts written both ways (a decimal comma in some, "
+            "a decimal point in others): check the export; rows that read two ways are "
+            "quarantined"
+        )
+    return (
+        f"{t.file}'s '{header}' holds amounts with three decimal places (like 1.234: £1.234, "
+        f"or £1,234 written the European way) and nothing else tells which: say "
+        f"number_format: '{UK_NUMBERS}' or '{EUROPEAN_NUMBERS}' beside its file "
+        f"(tables.{t.table}.number_format), or those rows are quarantined"
+    )
 
 
 def _twice_note(said: str) -> str:
@@ -1115,6 +1200,7 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
             for name in fit.table.column_names
             if fit.unused and name not in mapped and (fit.table.name, name) in read_by_rules()
         )
+        number_format, amounts_unsure = _amounts(fit, files[fit.file], folder / fit.file)
         tables.append(
             TableSuggestion(
                 fit.table.name,
@@ -1131,6 +1217,8 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
                 texts.get(fit.file, _TextFile()).sheet,
                 texts.get(fit.file, _TextFile()).header_row,
                 doubled.get(fit.file, ()),
+                number_format,
+                amounts_unsure,
             )
         )
     unmatched = tuple(sorted(set(files) - taken_files) + others)
@@ -1156,6 +1244,33 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
         tuple(alike.values()),
         tuple((name, near[name]) for name in unmatched if name in near),
     )
+
+
+def _amounts(
+    fit: _Fit, facts: list[ColumnFacts], path: Path
+) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """For a delimited text file, the number_format its amount columns show (`1.234,56`,
+    proposed when one column is written so and none the other way), and the amount columns
+    that leave it open ((header, style): written both ways, or three decimal places only,
+    which are quarantined until the profile says). Workbooks and parquet say their own."""
+    if format_of(path) != "csv":
+        return None, ()
+    by_header = {f.header: f for f in facts}
+    styles = {
+        c.entry: by_header[c.entry].number_style
+        for c in fit.columns
+        if fit.table.column(c.column).dtype == "decimal"
+        and isinstance(c.entry, str)
+        and c.entry in by_header
+    }
+    found = set(styles.values())
+    european = EUROPEAN_NUMBERS in found and UK_NUMBERS not in found and "both" not in found
+    unsure = tuple(
+        (header, style)
+        for header, style in styles.items()
+        if style == "both" or (style == "1.234?" and not european)
+    )
+    return (EUROPEAN_NUMBERS if european else None), unsure
 
 
 def _near_miss(fit: _Fit, facts: list[ColumnFacts]) -> str:
@@ -1270,6 +1385,11 @@ class _ProfileWriter:
             )
         if t.date_format:
             self.line(f"    date_format: {_scalar(t.date_format)}", _format_label(t.date_format))
+        if t.number_format:
+            self.line(
+                f"    number_format: '{t.number_format}'",
+                "check: amounts are written with a decimal comma",
+            )
         self.line("    columns:")
         default = t.date_format or self.suggestion.date_format
         for c in t.columns:
@@ -1280,6 +1400,8 @@ class _ProfileWriter:
             self.line("      ", f"not read: {', '.join(t.unused)}")
         for _, said in t.twice:
             self.line("      ", f"not read: {_twice_note(said)}")
+        for header, style in t.amounts_unsure:
+            self.line("      ", f"check: {_amounts_note(t, header, style)}")
         for name, by in t.wanted:
             self.line(
                 "      ",
