@@ -1277,6 +1277,32 @@ def test_the_analysts_load_reads_an_extract_through_a_profile(two_shapes):
         assert profiled.tables[name].equals(table), name
 
 
+def test_a_list_of_data_loaded_through_a_profile_records_the_profile_as_an_input(
+    two_shapes, tmp_path
+):
+    # workbench.assess(workbench.load(..., profile=...)) wrote a manifest without the profile:
+    # the run could not be reproduced from its manifest, and its run id was not the CLI's.
+    from workbench import assess, load
+
+    _, extract = two_shapes
+    dates = {"term_start": "2026-09-01", "as_of": "2026-08-01"}
+    written = assess(load(extract, profile=PROFILE), "two_year_old", **dates).write(
+        tmp_path / "api" / "list.csv"
+    )
+    done = workbench(
+        "assess", "--initiative", "two_year_old", "--data", str(extract),
+        "--profile", str(PROFILE), "--term-start", "2026-09-01", "--as-of", "2026-08-01",
+        "--out", str(tmp_path / "cli" / "list.csv"),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    api = json.loads(written.manifest.read_text())
+    cli = json.loads((tmp_path / "cli" / "list.csv.manifest.json").read_text())
+    profile_hash = hashlib.sha256(PROFILE.read_bytes()).hexdigest()
+    assert api["inputs"][PROFILE.name] == profile_hash
+    assert api["inputs"] == cli["inputs"]
+    assert written.out.read_bytes() == (tmp_path / "cli" / "list.csv").read_bytes()
+
+
 def _rows(path: Path) -> list[list[str]]:
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.reader(handle))

@@ -943,13 +943,17 @@ def _given(data: LoadedData, rule_set: RuleSet) -> LoadedData:
                 parameter="data",
             )
     keep = [name for name in data.tables if name in rule_set.sources]
-    given = LoadedData(
-        folder=data.folder,
+    # Everything else the load knows is kept: the profile read through (its hash is an input
+    # of the run's manifest) and the source's column names (which the notes name).
+    given = replace(
+        data,
         tables={name: data.tables[name] for name in keep},
         quarantine=data.quarantine.filter(pl.col("table").is_in(keep)),
         warnings=data.warnings.filter(pl.col("table").is_in(keep)),
         reports={name: data.reports[name] for name in keep if name in data.reports},
-        ignored=data.ignored,
+        row_numbers={k: v for k, v in data.row_numbers.items() if k in keep},
+        source_columns={k: v for k, v in data.source_columns.items() if k in keep},
+        derivations={k: v for k, v in data.derivations.items() if k in keep},
     )
     return _narrowed(given, rule_set)
 
