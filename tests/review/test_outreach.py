@@ -23,21 +23,22 @@ from tests.command import workbench
 from workbench.dates import long_date, long_time
 from workbench.errors import UsageError, WorkbenchError
 from workbench.provenance import input_hashes
-from workbench.review import ReviewStore, pseudonym, register_list_file
-from workbench.review import outreach as outreach_module
+from workbench.review import ReviewStore, outreach_files, pseudonym, register_list_file
 from workbench.review.outreach import (
     CAUTION_ALREADY_FUNDED,
     CAUTION_FUNDED_PLACE,
     CAUTION_PLACES_NOT_KNOWN,
     CAUTION_SAME_ADDRESS,
     OUTREACH_COLUMNS,
-    OUTREACH_FORMAT,
-    digests_seal,
     export_outreach,
     later_list_caution,
+    sent_before_caution,
+)
+from workbench.review.outreach_files import (
+    OUTREACH_FORMAT,
+    digests_seal,
     looks_like_outreach,
     row_digests,
-    sent_before_caution,
     sidecar_path,
 )
 from workbench.runs import assure
@@ -861,7 +862,7 @@ def test_a_failed_write_leaves_no_file_and_says_how_to_export_again(run, monkeyp
     def full(path, write):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(outreach_module, "write_partial", full)
+    monkeypatch.setattr(outreach_files, "write_partial", full)
     with pytest.raises(WorkbenchError, match="Nothing was exported: once there is room, run"):
         export(run)
     assert not out.exists()

@@ -283,7 +283,7 @@ def review_outreach_command(
     A family an earlier export of the offer already sent is held back (--again sends them all
     again, --again-for ID the one named; a row sent again says so in its `caution`); a DWP-list
     row confirmed as a child with a row of their own is sent once."""
-    from workbench.review.outreach import sidecar_path
+    from workbench.review.outreach_files import sidecar_path
 
     refuse_writing_over_inputs(
         [output_file("--out", out, "the contact list", (sidecar_path(out), "its record"))],

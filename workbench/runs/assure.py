@@ -163,7 +163,7 @@ from workbench.review.lists import (
     PERSON_KIND,
     changed_since_written,
 )
-from workbench.review.outreach import (
+from workbench.review.outreach_files import (
     SIDECAR_SUFFIX,
     digests_seal,
     finish_command,
