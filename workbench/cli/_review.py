@@ -306,12 +306,11 @@ def review_outreach_command(
             again_for=again_for or (),
         )
     if result.finished_export is not None:
-        at = result.interrupted_on or ""
         typer.echo(
-            f"Export {result.finished_export} to {result.out}, interrupted on {at[:10]} at "
-            f"{at[11:16]} UTC before its file was written, is now written: it holds "
-            f"{result.exported} families (list {result.list_id}), as the export made them "
-            f"then, owner-only; read its `caution` column before contacting. Record of the "
+            f"Export {result.finished_export} to {result.out}, interrupted on "
+            f"{long_time(result.interrupted_on)} before its file was written, is now written: "
+            f"it holds {result.exported} families (list {result.list_id}), as the export made "
+            "them then, owner-only; read its `caution` column before contacting. Record of the "
             f"export: {result.sidecar}."
         )
         return

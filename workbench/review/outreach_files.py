@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
+from workbench.dates import long_time
 from workbench.errors import UsageError, WorkbenchError
 from workbench.private_files import (
     check_folder_for,
@@ -304,13 +305,8 @@ class InterruptedExport:
         """The export in words: ``export 4 of list L to FILE, interrupted on DATE``."""
         return (
             f"export {self.seq} of list {self.list_id} to {self.file}, interrupted on "
-            f"{_when(self.exported_at)} before its file was written"
+            f"{long_time(self.exported_at)} before its file was written"
         )
-
-
-def _when(at: str) -> str:
-    """A store time in words: ``2026-12-07 at 07:41 UTC``."""
-    return f"{at[:10]} at {at[11:16]} UTC"
 
 
 def interrupted_exports(store: ReviewStore, key: bytes) -> list[InterruptedExport]:
@@ -360,7 +356,10 @@ def _partial_problem(
 ) -> str | None:
     """Why `export`'s partial files are not the export the store recorded (None when they are)."""
     if removed_at is not None:
-        return f"the store's rows of export {export.seq} were removed by retention on {removed_at}"
+        return (
+            f"the store's rows of export {export.seq} were removed by retention on "
+            f"{long_time(removed_at[:10])}"
+        )
     try:
         written = pl.read_csv(export.partial, infer_schema=False)
     except (OSError, pl.exceptions.PolarsError, UnicodeDecodeError) as error:
