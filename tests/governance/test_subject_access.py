@@ -38,7 +38,8 @@ from workbench.review.check_results import import_check_results
 from workbench.review.checks import export_checks
 from workbench.review.details import VIEW_COMMAND, view_detail
 from workbench.review.excel import export_list_file
-from workbench.review.outreach import export_outreach, sidecar_path
+from workbench.review.outreach import export_outreach
+from workbench.review.outreach_files import sidecar_path
 from workbench.review.workbook import exported_on
 from workbench.runs.assure import assure, format_report
 

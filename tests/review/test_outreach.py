@@ -11,7 +11,7 @@ import stat
 import subprocess
 import sys
 import tempfile
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -23,21 +23,23 @@ from tests.command import workbench
 from workbench.dates import long_date, long_time
 from workbench.errors import UsageError, WorkbenchError
 from workbench.provenance import input_hashes
-from workbench.review import ReviewStore, pseudonym, register_list_file
-from workbench.review import outreach as outreach_module
+from workbench.review import ReviewStore, outreach_files, pseudonym, register_list_file
 from workbench.review.outreach import (
     CAUTION_ALREADY_FUNDED,
     CAUTION_FUNDED_PLACE,
     CAUTION_PLACES_NOT_KNOWN,
     CAUTION_SAME_ADDRESS,
     OUTREACH_COLUMNS,
-    OUTREACH_FORMAT,
-    digests_seal,
     export_outreach,
     later_list_caution,
+    sent_before_caution,
+)
+from workbench.review.outreach_files import (
+    OUTREACH_FORMAT,
+    digests_seal,
+    interrupted_exports,
     looks_like_outreach,
     row_digests,
-    sent_before_caution,
     sidecar_path,
 )
 from workbench.runs import assure
@@ -861,7 +863,7 @@ def test_a_failed_write_leaves_no_file_and_says_how_to_export_again(run, monkeyp
     def full(path, write):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(outreach_module, "write_partial", full)
+    monkeypatch.setattr(outreach_files, "write_partial", full)
     with pytest.raises(WorkbenchError, match="Nothing was exported: once there is room, run"):
         export(run)
     assert not out.exists()
@@ -1152,10 +1154,13 @@ def test_another_export_of_the_offer_is_refused_while_one_is_interrupted(run, mo
         export_outreach(store, listed, data, other, key=KEY, user="A")
     assert str(refused.value) == (
         f"{out.resolve()}: export 1 of list {list_id} to {out.resolve()}, interrupted on "
-        f"{at[:10]} at {at[11:16]} UTC before its file was written: the store counts its 1 "
+        f"{long_time(at)} before its file was written: the store counts its 1 "
         "families as sent, but no file holds them; finish it first: run `workbench review "
         f"outreach` again with --out {out.resolve()} (and the list of {list_id} it was made "
         "from), which puts its file in place"
+    )
+    assert re.search(
+        r"interrupted on \d{1,2} [A-Z][a-z]+ 20\d\d at \d\d:\d\d UTC before", str(refused.value)
     )
     assert not other.exists() and store.outreach_exports().height == 1
 
@@ -1173,7 +1178,7 @@ def test_assure_fails_an_interrupted_export_and_names_the_fix(run, monkeypatch):
     assert not check.ok
     assert check.detail == (
         f"{out.resolve()}: export 1 of list {list_id} to {out.resolve()}, interrupted on "
-        f"{at[:10]} at {at[11:16]} UTC before its file was written: the store counts its 1 "
+        f"{long_time(at)} before its file was written: the store counts its 1 "
         "families as sent, but no file holds them (its rows are in .outreach.csv.partial "
         "beside it); finish it first: run `workbench review outreach` again with --out "
         f"{out.resolve()} (and the list of {list_id} it was made from), which puts its file in "
@@ -1200,6 +1205,22 @@ def test_a_partial_file_that_is_not_the_recorded_export_is_refused(run, monkeypa
     check = assure.assure([out.parent], store=store.path, key=KEY).check(assure.OUTREACH_TRACED)
     assert not check.ok
     assert check.detail.startswith(f"{partial.resolve()}: is left from export 1 of list")
+
+
+def test_an_interrupted_export_whose_rows_retention_removed_names_the_day(run, monkeypatch):
+    store, list_id, *_ = run
+    decide(store, list_id, ("P1", "contact", None))
+    monkeypatch.setattr(ReviewStore, "record_outreach_export", killed_after_recording)
+    with pytest.raises(KeyboardInterrupt):
+        export(run)
+    monkeypatch.undo()
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    store.apply_retention(tomorrow, tomorrow, user="R. Keeper")
+    removed = store.outreach_exports()["rows_removed_at"][0]
+    [stopped] = interrupted_exports(store, KEY)
+    day = long_date(date.fromisoformat(removed[:10]))
+    assert stopped.problem == f"the store's rows of export 1 were removed by retention on {day}"
+    assert re.search(r" on \d{1,2} [A-Z][a-z]+ 20\d\d$", stopped.problem)
 
 
 def test_a_partial_file_left_before_the_export_was_recorded_is_removed(run, monkeypatch):
@@ -1276,7 +1297,7 @@ def test_the_command_finishes_an_export_killed_after_it_was_recorded(tmp_path: P
     said = workbench(*command, env=env)
     assert said.returncode == 0, said.stderr
     assert " ".join(said.stdout.split()) == (
-        f"Export 1 to {out}, interrupted on {at[:10]} at {at[11:16]} UTC before its file was "
+        f"Export 1 to {out}, interrupted on {long_time(at)} before its file was "
         f"written, is now written: it holds 2 families (list {list_id}), as the export made them "
         "then, owner-only; read its `caution` column before contacting. Record of the export: "
         f"{sidecar_path(out)}."

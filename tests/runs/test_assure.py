@@ -18,6 +18,7 @@ import pytest
 from filelock import FileLock
 from nbformat.v4 import new_code_cell, new_notebook
 
+from workbench.dates import long_date, long_time
 from workbench.eligibility.assess import assess
 from workbench.errors import WorkbenchError
 from workbench.provenance import file_sha256
@@ -153,8 +154,8 @@ def test_exports_kept_elsewhere_are_named_from_the_store_not_reported_as_none(ru
     # The outreach export's file is where the store recorded it: named, not a warning.
     assert report.check(OUTREACH_TRACED).detail == (
         "no outreach export given or found here; the store's access log records 1 of these "
-        f"lists ({at[:19]}Z: 3 exported to outreach.csv, 0 held back (unconfirmed link)): name "
-        "their files too to trace each row to its decision"
+        f"lists ({long_time(at)}: 3 exported to outreach.csv, 0 held back (unconfirmed "
+        "link)): name their files too to trace each row to its decision"
     )
     assert not report.check(OUTREACH_TRACED).warning
     # The store records a check export's files' name, not their folder: not found under the
@@ -188,11 +189,21 @@ GONE = (
 )
 
 
-def at_of(run: Run, command: str, last: bool = True) -> str:
-    """When the store's access log logged `command` (its last line), as assure shows it."""
+def logged_at(run: Run, command: str, last: bool = True) -> str:
+    """When the store's access log logged `command` (its last line), as the store holds it."""
     with ReviewStore(run.store) as store:
         log = store.access_log().filter(pl.col("command") == command)
-    return log["at"][-1 if last else 0][:19] + "Z"
+    return str(log["at"][-1 if last else 0])
+
+
+def at_of(run: Run, command: str, last: bool = True) -> str:
+    """When the store's access log logged `command` (its last line), as assure shows it."""
+    return long_time(logged_at(run, command, last))
+
+
+def day_of(run: Run, command: str) -> str:
+    """The day the store's access log last logged `command`, as assure shows it."""
+    return long_date(date.fromisoformat(logged_at(run, command)[:10]))
 
 
 def failed(report: AssuranceReport) -> list[str]:
@@ -1656,9 +1667,10 @@ def test_an_outreach_export_moved_from_where_the_store_recorded_it_warns(tmp_pat
         f"the store records outreach export(s) of these lists whose file is not where it "
         f"recorded it (1){GONE}:",
         f"outreach export {export['export_seq']} of list {export['list_id']} (3 row(s), "
-        f"exported {export['exported_at'][:19]}Z by A): not at {fresh.outreach.resolve()}, "
-        "where the store recorded it",
+        f"exported {long_time(export['exported_at'])} by A): not at "
+        f"{fresh.outreach.resolve()}, where the store recorded it",
     ]
+    assert re.search(r"exported \d{1,2} [A-Z][a-z]+ 20\d\d at \d\d:\d\d UTC by A\)", check.detail)
     assert failed(assure([fresh.folder], store=fresh.store, key=KEY, strict=True)) == [
         OUTREACH_TRACED
     ]
@@ -1666,14 +1678,14 @@ def test_an_outreach_export_moved_from_where_the_store_recorded_it_warns(tmp_pat
     # warning.
     with ReviewStore(fresh.store) as store:
         store.record_export_files_deleted("R. Keeper", [("outreach", str(export["export_seq"]))])
-    told = at_of(fresh, "retention deleted file")
+    told = day_of(fresh, "retention deleted file")
     check = fresh.report().check(OUTREACH_TRACED)
     assert check.ok and not check.warning
     assert check.detail.splitlines()[1:] == [
         f"outreach export {export['export_seq']} of list {export['list_id']} (3 row(s), "
-        f"exported {export['exported_at'][:19]}Z by A): its file {fresh.outreach.resolve()} "
-        f"was deleted under retention on {told[:10]} (`workbench retention --store` told the "
-        "store)"
+        f"exported {long_time(export['exported_at'])} by A): its file "
+        f"{fresh.outreach.resolve()} was deleted under retention on {told} (`workbench "
+        "retention --store` told the store)"
     ]
 
 
@@ -1682,13 +1694,13 @@ def test_a_check_export_deleted_under_retention_is_named_not_warned(run: Run, tm
     with ReviewStore(run.store) as store:
         sent = export_checks(store, run.listed, data, tmp_path / "c.csv", key=KEY, user="A")
         store.record_export_files_deleted("R. Keeper", [("check", sent.export_id)])
-    told = at_of(run, "retention deleted file")
+    told = day_of(run, "retention deleted file")
     check = assure([run.listed], store=run.store, key=KEY).check(CHECKS_TRACED)
     assert check.ok and not check.warning
     assert check.detail.splitlines()[1:] == [
         f"check export {sent.export_id} of list {sent.list_id} ({sent.rows} row(s) in 1 "
         f"file(s), c-part*.csv, exported {at_of(run, 'check export')} by A): its files were "
-        f"deleted under retention on {told[:10]} (`workbench retention --store` told the store)"
+        f"deleted under retention on {told} (`workbench retention --store` told the store)"
     ]
 
 
@@ -1718,12 +1730,12 @@ def test_a_review_workbook_not_where_it_was_exported_warns(run: Run, tmp_path: P
     assert failed(assure([run.folder], store=run.store, key=KEY, strict=True)) == [MODES]
     with ReviewStore(run.store) as store:
         store.record_export_files_deleted("R. Keeper", [("workbook", str(seq))])
-    told = at_of(run, "retention deleted file")
+    told = day_of(run, "retention deleted file")
     check = run.report().check(MODES)
     assert check.ok and not check.warning
     assert check.detail.splitlines()[1:] == [
         f"review workbook r.xlsx of list {list_id} (access log line {seq}, exported {when} by "
-        f"A. Officer): deleted under retention on {told[:10]} (`workbench retention --store` "
+        f"A. Officer): deleted under retention on {told} (`workbench retention --store` "
         "told the store)"
     ]
     # Without a store, nothing is known of exports.

@@ -283,7 +283,7 @@ def review_outreach_command(
     A family an earlier export of the offer already sent is held back (--again sends them all
     again, --again-for ID the one named; a row sent again says so in its `caution`); a DWP-list
     row confirmed as a child with a row of their own is sent once."""
-    from workbench.review.outreach import sidecar_path
+    from workbench.review.outreach_files import sidecar_path
 
     refuse_writing_over_inputs(
         [output_file("--out", out, "the contact list", (sidecar_path(out), "its record"))],
@@ -306,12 +306,11 @@ def review_outreach_command(
             again_for=again_for or (),
         )
     if result.finished_export is not None:
-        at = result.interrupted_on or ""
         typer.echo(
-            f"Export {result.finished_export} to {result.out}, interrupted on {at[:10]} at "
-            f"{at[11:16]} UTC before its file was written, is now written: it holds "
-            f"{result.exported} families (list {result.list_id}), as the export made them "
-            f"then, owner-only; read its `caution` column before contacting. Record of the "
+            f"Export {result.finished_export} to {result.out}, interrupted on "
+            f"{long_time(result.interrupted_on)} before its file was written, is now written: "
+            f"it holds {result.exported} families (list {result.list_id}), as the export made "
+            "them then, owner-only; read its `caution` column before contacting. Record of the "
             f"export: {result.sidecar}."
         )
         return

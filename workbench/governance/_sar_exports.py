@@ -61,13 +61,8 @@ from workbench.review.checks import (
 )
 from workbench.review.details import VIEW_COMMAND, VIEW_DETAIL
 from workbench.review.excel import NOT_LISTED_SHEET
-from workbench.review.outreach import (
-    CONTACT,
-    LINK_CONFIRMED,
-    OUTREACH_FORMAT,
-    SIDECAR_SUFFIX,
-    sidecar_path,
-)
+from workbench.review.outreach import CONTACT, LINK_CONFIRMED
+from workbench.review.outreach_files import OUTREACH_FORMAT, SIDECAR_SUFFIX, sidecar_path
 from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
 from workbench.review.workbook import (
     EDITABLE_COLUMNS,

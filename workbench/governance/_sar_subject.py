@@ -334,7 +334,7 @@ class Subject:
         from a DWP-list row naming the subject as the parent: its names and address shown).
 
         Parents and carers are those the rule set defines, as review and outreach name them
-        (`workbench.review.outreach.household_carers`); the household's children as review
+        (`workbench.review.list_data.household_carers`); the household's children as review
         counts them (role `child`, or, without roles, under the rule set's adult age)."""
         shown = dict.fromkeys(self._dwp_children(key), AS_DWP_PARENT)
         household = self._household()

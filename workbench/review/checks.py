@@ -80,15 +80,14 @@ from workbench.errors import UsageError, WorkbenchError
 from workbench.governance.access import current_user
 from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.review.keys import pseudonym
-from workbench.review.lists import ListFile, read_list_file, review_candidates
-from workbench.review.outreach import (
+from workbench.review.list_data import (
     check_inputs,
     check_read_inputs,
-    check_same_items,
     household_carers,
     list_data_folder,
-    stored_list_id,
 )
+from workbench.review.lists import ListFile, read_list_file, review_candidates
+from workbench.review.outreach import check_same_items, stored_list_id
 from workbench.review.schema import OUTCOME_DECISIONS
 from workbench.review.store import ReviewStore
 from workbench.spreadsheet import FORMULA_START

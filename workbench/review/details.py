@@ -38,13 +38,13 @@ from workbench.eligibility.assess import EVIDENCE_NOTES
 from workbench.eligibility.explain import BENEFIT_NAMES, STATUS_NAMES
 from workbench.eligibility.terms import birthday
 from workbench.errors import WorkbenchError
-from workbench.review.lists import ListFile, review_candidates
-from workbench.review.outreach import (
+from workbench.review.list_data import (
     carer_names,
     check_inputs,
     check_read_inputs,
     list_data_folder,
 )
+from workbench.review.lists import ListFile, review_candidates
 from workbench.review.schema import CHECK_OUTCOME_TEXT
 from workbench.rules import load_rule_set
 from workbench.rules.model import RuleSet

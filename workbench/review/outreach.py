@@ -37,17 +37,13 @@ Each row carries the ``decision_id``, ``reviewer`` and ``decided_at`` it rests o
   and a child whose newest DfE eligibility check was read after the ``contact`` decision and
   did not answer eligible (`dfe_check_caution`: the officer decided before DfE answered).
   The sidecar and the result count both.
-- The CSV is written owner-only (0600) and atomically, beside ``FILE.outreach.json`` (the list,
-  the decision ids, the counts, the decision chain's head and, in row order, each row's keyed
-  digest: `row_digests`; no personal data). The store's access log records who exported what.
-- Both are written to hidden partial files first, then the store records the export, then they
-  are renamed into place (`_write_and_record`), so a process killed part-way leaves no contact
-  file unrecorded, and an export recorded whose file was never put in place
-  (`interrupted_exports`) is finished by the same export again, and refuses any other export
-  of the offer until then (its families count as sent and were not).
-- ``workbench assure`` recomputes each row's digest, so a row rewritten to name or address
-  another family (its ids and decision kept) is found, as are rows added or removed; and a
-  file with an outreach export's header but no sidecar beside it fails as untraceable.
+- The CSV is written owner-only (0600) beside ``FILE.outreach.json`` (the list, the decision
+  ids, the counts, the decision chain's head and each row's keyed digest; no personal data),
+  crash-safely: hidden partial files first, then the store records the export, then they are
+  renamed into place; an export interrupted between is finished by the same export again,
+  and refuses any other export of the offer until then. How the files are written, recorded,
+  finished and recognised is `workbench.review.outreach_files`'s; where the families'
+  details are read from and checked against the list's manifest, `workbench.review.list_data`'s.
 
 Example
 -------
@@ -58,12 +54,7 @@ Example
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import os
 import re
-import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -72,28 +63,39 @@ from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
-from workbench.data.database import ROWS_HASH, DatabaseTable
-from workbench.data.profiles import active_profile
-from workbench.data.reading import LoadedData, find_table_file, load_folder
+from workbench.data.database import DatabaseTable
+from workbench.data.reading import find_table_file, load_folder
 from workbench.dates import long_date
-from workbench.eligibility.terms import birthday
 from workbench.errors import UsageError, WorkbenchError
 from workbench.governance.access import current_user
-from workbench.private_files import (
-    check_folder_for,
-    fsync_folder,
-    partial_path,
-    private_folder_for,
-    write_partial,
-)
 from workbench.provenance import file_sha256
 from workbench.review.keys import pseudonym
+from workbench.review.list_data import (
+    carer_names,
+    check_inputs,
+    check_read_inputs,
+    list_data_folder,
+)
 from workbench.review.lists import (
     PERSON_KIND,
     ListFile,
     later_list,
     read_list_file,
     review_candidates,
+)
+from workbench.review.outreach_files import (
+    OUTREACH_FORMAT,
+    InterruptedExport,
+    check_destination,
+    digests_seal,
+    finish_export,
+    interrupted_exports,
+    refuse_interrupted,
+    remove_stale_partials,
+    replaced_export,
+    row_digests,
+    sidecar_path,
+    write_and_record,
 )
 from workbench.review.schema import CHECK_OUTCOME_TEXT
 from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
@@ -109,32 +111,14 @@ __all__ = [
     "CAUTION_PLACES_NOT_KNOWN",
     "CAUTION_SAME_ADDRESS",
     "OUTREACH_COLUMNS",
-    "OUTREACH_FORMAT",
-    "SIDECAR_SUFFIX",
-    "InterruptedExport",
     "OutreachResult",
-    "carer_names",
-    "check_inputs",
     "check_same_items",
     "confirmed_record_caution",
-    "digests_seal",
     "export_outreach",
-    "household_carers",
-    "interrupted_exports",
-    "list_data_folder",
-    "looks_like_outreach",
-    "row_digests",
     "sent_before_caution",
-    "sidecar_path",
     "stored_list_id",
 ]
 
-OUTREACH_FORMAT = "workbench-outreach-1"
-"""The sidecar's format. ``row_digests`` (each row's keyed digest) was added to it without a
-new version: an added field leaves every reader of the format reading it as before (subject
-access accepts exactly this format), and a sidecar without it is one written before, whose
-rows' details `workbench assure` cannot verify."""
-SIDECAR_SUFFIX = ".outreach.json"
 CONTACT = "contact"
 LINK_CONFIRMED = "link_confirmed"
 OUTREACH_COLUMNS = (
@@ -183,12 +167,6 @@ CAUTION_ALREADY_FUNDED = (
 _CONFIRMED_RECORD_MISSING = (
     "Confirmed as the council's record of this child, which is not in the data folder: check "
     "which details are current before contacting"
-)
-_ROW_DIGEST_LABEL = "workbench outreach row v1"
-# The columns that make a CSV an outreach export, with or without its sidecar: the family's
-# names and the decision and list its row rests on (no other file the workbench writes has them).
-_OUTREACH_SIGNATURE = frozenset(
-    ("list_id", "item_key", "child_forename", "child_surname", "decision_id")
 )
 _DETAIL_SCHEMA = {
     "child_forename": pl.String,
@@ -265,65 +243,6 @@ class OutreachResult:
     the export that sent them is gone (or cannot be read as one)."""
 
 
-def sidecar_path(out: str | Path) -> Path:
-    """The ``.outreach.json`` written beside an outreach export."""
-    out = Path(out)
-    return out.with_name(out.name + SIDECAR_SUFFIX)
-
-
-def row_digests(rows: pl.DataFrame, key: bytes) -> list[str]:
-    """The keyed digest of each row of an outreach export as its CSV holds it, in row order.
-
-    ``rows`` is the file read as text (``pl.read_csv(path, infer_schema=False)``: every column
-    by name, its cell as written, an empty cell as ``""``); each digest is HMAC-SHA256 under
-    the review key (the one the store and the pseudonyms use), in hex. The export records them
-    in its sidecar and `workbench assure` recomputes them, so a row whose names, date of birth,
-    parents or address were changed in the file is found. Keyed, so that no one without the key
-    can check a digest against a guessed family's details.
-
-    Examples
-    --------
-    >>> rows = pl.DataFrame({"child_forename": ["Amy", "Amy"], "postcode": ["FQ1 1AA", None]})
-    >>> first, second = row_digests(rows, b"k" * 32)
-    >>> len(first), first == second, first == row_digests(rows, b"j" * 32)[0]
-    (64, False, False)
-    """
-    columns = rows.columns
-    digests = []
-    for values in rows.select(pl.all().cast(pl.String)).iter_rows():
-        cells = [[name, value or ""] for name, value in zip(columns, values, strict=True)]
-        message = json.dumps([_ROW_DIGEST_LABEL, cells], ensure_ascii=False)
-        digests.append(hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest())
-    return digests
-
-
-def digests_seal(digests: list[str], key: bytes) -> str:
-    """The keyed digest of an export's row digests, in order, which the store's access log
-    records with the export: a sidecar stripped of its `row_digests` (to pass as one written
-    before exports recorded them) or given others is found by `workbench assure --store`.
-
-    Examples
-    --------
-    >>> len(digests_seal(["a" * 64, "b" * 64], b"k" * 32))
-    32
-    """
-    message = json.dumps([_ROW_DIGEST_LABEL, "rows", digests])
-    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
-
-
-def looks_like_outreach(columns: list[str]) -> bool:
-    """Whether a CSV file's header is an outreach export's: it names the family and the list,
-    item and decision its row rests on (in any order, with or without other columns), as
-    `export_outreach` writes them.
-
-    Examples
-    --------
-    >>> looks_like_outreach(list(OUTREACH_COLUMNS)), looks_like_outreach(["person_id", "tier"])
-    (True, False)
-    """
-    return set(columns) >= _OUTREACH_SIGNATURE
-
-
 # --- which rows ------------------------------------------------------------------------------
 def stored_list_id(store: ReviewStore, listed: ListFile) -> str:
     initiative = listed.rule_set.split("@", 1)[0]
@@ -386,216 +305,6 @@ def _latest(store: ReviewStore, list_id: str, among: tuple[str, ...], prefix: st
         pl.col("decision_id").alias(f"{prefix}decision_id"),
         pl.col("reviewer").alias(f"{prefix}reviewer"),
         pl.col("decided_at").alias(f"{prefix}decided_at"),
-    )
-
-
-def _replaced(exports: pl.DataFrame, out: Path, *, overwrite: bool) -> int | None:
-    """The export whose file ``overwrite`` replaces: the latest to ``out`` not itself
-    replaced, when its file is still there (None otherwise). It was never sent, so its rows do
-    not count as sent; an earlier export to the same name whose file is gone (sent, then
-    deleted) still counts."""
-    if not overwrite or not out.exists():
-        return None
-    mine = exports.filter(pl.col("file") == str(out.resolve()), ~pl.col("replaced"))
-    return cast("int | None", mine["export_seq"].max())
-
-
-def _voided(store: ReviewStore, seq: int, list_id: str, out: Path, user: str) -> str:
-    """Record that export `seq` was never sent (its file could not be written), as an empty
-    export replacing it; what to do next, in words."""
-    try:
-        store.record_outreach_export(
-            list_id,
-            str(out.resolve()),
-            [],
-            user=user,
-            detail=f"list {list_id}: 0 exported to {out.name} (the export before could not "
-            "be written and was not sent)",
-            replaces=seq,
-        )
-    except (OSError, sqlite3.Error):
-        return (
-            "The store records the export as made and could not record that it failed: once "
-            "there is room, export again with --again to write these families"
-        )
-    return "Nothing was exported: once there is room, run the same export again"
-
-
-_SEAL_IN_LOG = re.compile(r", rows sealed (?P<seal>[0-9a-f]+)$")
-
-
-@dataclass(frozen=True)
-class InterruptedExport:
-    """An outreach export the store records whose file was never put in place: the process
-    was killed (or the machine lost power) after the store recorded it and before its partial
-    file (`partial_path`) was renamed over ``file``. Its families count as sent, and were not.
-
-    ``problem`` is None when the partial files are the export's own (the CSV holds exactly the
-    recorded ``(item_key, decision_id)`` rows, in order, and the sidecar beside it, partial or
-    in place, the digests of those rows that the store's access log sealed with the export):
-    running the same ``review outreach`` with ``--out file`` again finishes it. Otherwise it
-    says why they are not."""
-
-    seq: int
-    list_id: str
-    file: Path
-    exported_at: str
-    rows: int
-    partial: Path
-    problem: str | None = None
-
-    def describe(self) -> str:
-        """The export in words: ``export 4 of list L to FILE, interrupted on DATE``."""
-        return (
-            f"export {self.seq} of list {self.list_id} to {self.file}, interrupted on "
-            f"{_when(self.exported_at)} before its file was written"
-        )
-
-
-def _when(at: str) -> str:
-    """A store time in words: ``2026-12-07 at 07:41 UTC``."""
-    return f"{at[:10]} at {at[11:16]} UTC"
-
-
-def interrupted_exports(store: ReviewStore, key: bytes) -> list[InterruptedExport]:
-    """Every outreach export the store records whose file was never put in place
-    (`InterruptedExport`), oldest first.
-
-    `export_outreach` writes an export's CSV and sidecar to partial files first, flushed to
-    disk, then records the export in the store, then renames the sidecar and then the CSV into
-    place. So the store never records an export without its complete partial files, and a
-    partial CSV beside the file of the latest export to that name, holding that export's rows,
-    is an export the process stopped between recording and renaming (whether or not an
-    earlier file of that name, which it replaces, is still there). A partial file beside any
-    other is not: it was left before its export was recorded, and nothing of it was sent."""
-    exports = store.outreach_exports()
-    if exports.is_empty():
-        return []
-    latest = exports.sort("export_seq").group_by("file", maintain_order=True).last()
-    found = []
-    for row in latest.sort("export_seq").iter_rows(named=True):
-        file = Path(row["file"])
-        partial = partial_path(file)
-        if row["replaced"] or not partial.is_file():
-            continue
-        interrupted = InterruptedExport(
-            seq=row["export_seq"],
-            list_id=row["list_id"],
-            file=file,
-            exported_at=row["exported_at"],
-            rows=row["row_count"],
-            partial=partial,
-        )
-        problem = _partial_problem(store, interrupted, row["rows_removed_at"], key)
-        found.append(
-            interrupted if problem is None else _with_problem(interrupted, problem, partial)
-        )
-    return found
-
-
-def _with_problem(export: InterruptedExport, problem: str, partial: Path) -> InterruptedExport:
-    return InterruptedExport(
-        export.seq, export.list_id, export.file, export.exported_at, export.rows, partial, problem
-    )
-
-
-def _partial_problem(
-    store: ReviewStore, export: InterruptedExport, removed_at: str | None, key: bytes
-) -> str | None:
-    """Why `export`'s partial files are not the export the store recorded (None when they are)."""
-    if removed_at is not None:
-        return f"the store's rows of export {export.seq} were removed by retention on {removed_at}"
-    try:
-        written = pl.read_csv(export.partial, infer_schema=False)
-    except (OSError, pl.exceptions.PolarsError, UnicodeDecodeError) as error:
-        return f"it cannot be read as an outreach export ({error})"
-    if not {"item_key", "decision_id"} <= set(written.columns):
-        return "it is not an outreach export (no item_key and decision_id columns)"
-    recorded = store.outreach_exported().filter(pl.col("export_seq") == export.seq)
-    if (
-        written.select("item_key", "decision_id").rows()
-        != recorded.select("item_key", "decision_id").rows()
-    ):
-        return (
-            f"its rows are not the {recorded.height} (child, decision) rows the store records "
-            f"for export {export.seq}"
-        )
-    sidecar = sidecar_path(export.file)
-    record = None
-    for path in (partial_path(sidecar), sidecar):
-        if path.is_file():
-            try:
-                record = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                record = None
-            break
-    digests = record.get("row_digests") if isinstance(record, dict) else None
-    if not isinstance(digests, list) or digests != row_digests(written, key):
-        return f"no {sidecar.name} (partial or in place) records the digests of its rows"
-    seal = _logged_seal(store, export)
-    if seal is not None and seal != digests_seal(digests, key):
-        return (
-            f"its rows' digests are not those the store's access log sealed with export "
-            f"{export.seq}"
-        )
-    return None
-
-
-def _logged_seal(store: ReviewStore, export: InterruptedExport) -> str | None:
-    """The seal of the row digests the access log recorded with `export` (its line shares the
-    export's time), or None when it recorded none."""
-    log = store.access_log().filter(
-        (pl.col("command") == "review outreach") & (pl.col("at") == export.exported_at)
-    )
-    for detail in log["detail"].to_list():
-        found = _SEAL_IN_LOG.search(detail or "")
-        if found and detail.startswith(f"list {export.list_id}: "):
-            return found["seal"]
-    return None
-
-
-def finish_command(export: InterruptedExport) -> str:
-    """What to run to finish an interrupted export, in words."""
-    return (
-        f"finish it first: run `workbench review outreach` again with --out {export.file} (and "
-        f"the list of {export.list_id} it was made from), which puts its file in place"
-    )
-
-
-def _finish(
-    store: ReviewStore, export: InterruptedExport, out: Path, sidecar: Path
-) -> OutreachResult:
-    """Put an interrupted export's partial files in place (the sidecar first, then the CSV,
-    each renamed in one step), and what it holds, from its sidecar."""
-    sidecar_partial = partial_path(sidecar)
-    if sidecar_partial.is_file():
-        os.replace(sidecar_partial, sidecar)
-    os.replace(export.partial, out)
-    fsync_folder(out.parent)
-    record = json.loads(sidecar.read_text(encoding="utf-8"))
-    counts = record.get("counts", {})
-    return OutreachResult(
-        list_id=export.list_id,
-        out=out,
-        sidecar=sidecar,
-        listed=counts.get("listed", 0),
-        decided=counts.get("decided", 0),
-        exported=export.rows,
-        held_back_unconfirmed_link=counts.get("held_back_unconfirmed_link", 0),
-        decision_ids=tuple(record.get("decision_ids", ())),
-        held_back_later_decision=counts.get("held_back_later_decision", 0),
-        superseded_by=tuple(record.get("superseded_by", ())),
-        caution_funded_place=counts.get("caution_funded_place", 0),
-        caution_confirmed_record_differs=counts.get("caution_confirmed_record_differs", 0),
-        caution_same_address=counts.get("caution_same_address", 0),
-        caution_places_not_known=counts.get("caution_places_not_known", 0),
-        caution_already_funded=counts.get("caution_already_funded", 0),
-        held_back_already_sent=counts.get("held_back_already_sent", 0),
-        held_back_same_child=counts.get("held_back_same_child", 0),
-        caution_dfe_check_since=counts.get("caution_dfe_check_since", 0),
-        caution_sent_before=counts.get("caution_sent_before", 0),
-        finished_export=export.seq,
-        interrupted_on=export.exported_at,
     )
 
 
@@ -959,65 +668,7 @@ def _checked_since_decision(store: ReviewStore, list_id: str, rows: pl.DataFrame
     ).drop("__outcome", "__dfe", "__checked")
 
 
-# --- contact details -------------------------------------------------------------------------
-def list_data_folder(listed: ListFile, data: str | Path | None = None) -> Path:
-    """The data folder a list was made from: `data` when given, else the one its manifest
-    names; a WorkbenchError saying to give it (--data) when the manifest names none."""
-    folder = data or listed.data_folder
-    if not folder:
-        raise WorkbenchError(
-            f"{listed.path}: its manifest names no data folder (a list written before the "
-            "workbench recorded it); give the folder the list was made from with --data"
-        )
-    return Path(folder)
-
-
-def check_inputs(data: Path, listed: ListFile, tables: list[str]) -> None:
-    """The contact details must come from the very files the list was made from."""
-    profiles = sorted(n for n in listed.input_hashes if n.endswith((".yaml", ".yml")))
-    hint = (
-        f" (the list was read through the source profile {profiles[0]}: give it with --profile)"
-        if profiles and active_profile() is None
-        else ""
-    )
-    for table in tables:
-        found = find_table_file(data, table)
-        if found is None:
-            raise WorkbenchError(
-                f"{data}: has no {table} file; expected the data folder the list "
-                f"{listed.path.name} was made from{hint}"
-            )
-        if isinstance(found, DatabaseTable):
-            continue  # its rows are known once read: `check_read_inputs`
-        if listed.input_hashes.get(found.name) != file_sha256(found):
-            raise WorkbenchError(
-                f"{found}: is not the file the list {listed.path.name} was made from (its "
-                "SHA-256 differs from the list's manifest); give --data the folder of that run"
-            )
-
-
-def check_read_inputs(loaded: LoadedData, listed: ListFile) -> None:
-    """The tables read from a database (a profile's queries) must have returned the very rows
-    the list was made from: their hash, of the query and its rows, against the manifest's."""
-    for name, report in loaded.reports.items():
-        source = report.file
-        if not isinstance(source, DatabaseTable):
-            continue
-        if listed.input_hashes.get(source.name) == file_sha256(source):
-            continue
-        made = (listed.manifest.get("database") or {}).get(name) or {}
-        why = "the database has changed since"
-        if made.get("rows_hash") not in (None, ROWS_HASH):
-            why = (
-                f"or the workbench hashes rows otherwise since it was made ({made['rows_hash']} "
-                f"then, {ROWS_HASH} now)"
-            )
-        raise WorkbenchError(
-            f"{source}: returns other rows than those the list {listed.path.name} was made "
-            f"from (their SHA-256 differs from the list's manifest): {why}; make the list again"
-        )
-
-
+# --- contact details (from the list's data folder: `workbench.review.list_data`) -------------
 def _missing(kind: str, wanted: pl.Series, found: pl.Series, source: str) -> None:
     absent = wanted.filter(~wanted.is_in(found.implode()))
     if absent.len():
@@ -1025,44 +676,6 @@ def _missing(kind: str, wanted: pl.Series, found: pl.Series, source: str) -> Non
             f"{absent.len()} child(ren) to contact have no accepted row in {source} (first "
             f"{kind} {absent[0]}); check the data folder's quarantine (`workbench validate`)"
         )
-
-
-def household_carers(
-    people: pl.DataFrame, children: pl.DataFrame, initiative: str, as_of: date
-) -> pl.DataFrame:
-    """Each child's parents and carers as the rule set defines them, one row per pair:
-    ``person_id`` (the child) and the carer's row of ``people`` with its columns prefixed
-    ``carer_`` (``carer_person_id``, ``carer_forename``, ...), sorted by child then carer."""
-    rule = load_rule_set(initiative).parent_carers
-    if "role" in people.columns:
-        carers = people.filter(pl.col("role") == rule.role)
-    else:
-        adult = birthday(pl.col("date_of_birth"), 12 * rule.adult_age_without_role)
-        carers = people.filter(adult <= as_of)
-    carers = carers.select(
-        pl.col("household_id"), pl.all().exclude("household_id").name.prefix("carer_")
-    )
-    return (
-        children.select("person_id", "household_id")
-        .join(carers, on="household_id")
-        .filter(pl.col("carer_person_id") != pl.col("person_id"))
-        .sort("person_id", "carer_person_id")
-    )
-
-
-def carer_names(
-    people: pl.DataFrame, children: pl.DataFrame, initiative: str, as_of: date
-) -> pl.DataFrame:
-    """Each child's parents and carers as one text (``parent_carers``), ``Forename Surname``
-    joined by ``; ``, one row per child with any (`household_carers`)."""
-    return (
-        household_carers(people, children, initiative, as_of)
-        .with_columns(
-            pl.concat_str("carer_forename", "carer_surname", separator=" ").alias("carer_name")
-        )
-        .group_by("person_id", maintain_order=True)
-        .agg(pl.col("carer_name").str.join("; ").alias("parent_carers"))
-    )
 
 
 def _person_details(
@@ -1219,17 +832,7 @@ def _with_details(rows: pl.DataFrame, data: Path, listed: ListFile) -> pl.DataFr
     )
 
 
-# --- writing ---------------------------------------------------------------------------------
-def _check_destination(out: Path, overwrite: bool) -> None:
-    if out.suffix.lower() != ".csv":
-        raise UsageError(f"must end in .csv; got {out.name!r}", parameter="out")
-    check_folder_for(out)
-    if out.exists() and not overwrite:
-        raise UsageError(
-            f"{out} already exists; choose another name, or pass --overwrite to replace it"
-        )
-
-
+# --- the export ------------------------------------------------------------------------------
 def _sidecar(
     listed: ListFile,
     list_id: str,
@@ -1277,101 +880,33 @@ def _sidecar(
     }
 
 
-def _refuse_interrupted(interrupted: list[InterruptedExport]) -> None:
-    """Refuse to export while an export of the offer was interrupted before its file was
-    written: its families count as sent but were not, so this export would hold them back."""
-    if not interrupted:
-        return
-    first = interrupted[0]
-    more = f" ({len(interrupted) - 1} more like it)" if len(interrupted) > 1 else ""
-    if first.problem is None:
-        raise WorkbenchError(
-            f"{first.file}: {first.describe()}{more}: the store counts its {first.rows} "
-            f"families as sent, but no file holds them; {finish_command(first)}"
-        )
-    raise WorkbenchError(
-        f"{first.partial}: is left from {first.describe()}{more}, but is not that export: "
-        f"{first.problem}. Its {first.rows} families count as sent and no file holds them: "
-        "find out what happened to the file; remove the partial file, and if the families "
-        "were never sent, send them with --again"
+def _finished(export: InterruptedExport, out: Path, record: dict[str, Any]) -> OutreachResult:
+    """What an interrupted export put in place now (`finish_export`) holds, from its sidecar's
+    `record`."""
+    counts = record.get("counts", {})
+    return OutreachResult(
+        list_id=export.list_id,
+        out=out,
+        sidecar=sidecar_path(out),
+        listed=counts.get("listed", 0),
+        decided=counts.get("decided", 0),
+        exported=export.rows,
+        held_back_unconfirmed_link=counts.get("held_back_unconfirmed_link", 0),
+        decision_ids=tuple(record.get("decision_ids", ())),
+        held_back_later_decision=counts.get("held_back_later_decision", 0),
+        superseded_by=tuple(record.get("superseded_by", ())),
+        caution_funded_place=counts.get("caution_funded_place", 0),
+        caution_confirmed_record_differs=counts.get("caution_confirmed_record_differs", 0),
+        caution_same_address=counts.get("caution_same_address", 0),
+        caution_places_not_known=counts.get("caution_places_not_known", 0),
+        caution_already_funded=counts.get("caution_already_funded", 0),
+        held_back_already_sent=counts.get("held_back_already_sent", 0),
+        held_back_same_child=counts.get("held_back_same_child", 0),
+        caution_dfe_check_since=counts.get("caution_dfe_check_since", 0),
+        caution_sent_before=counts.get("caution_sent_before", 0),
+        finished_export=export.seq,
+        interrupted_on=export.exported_at,
     )
-
-
-def _write_and_record(
-    store: ReviewStore,
-    out: Path,
-    text: str,
-    record: dict[str, Any],
-    *,
-    list_id: str,
-    items: list[tuple[Any, ...]],
-    user: str,
-    detail: str,
-    replaces: int | None,
-) -> int:
-    """Write the CSV and its sidecar, recording the export in the store: in an order that a
-    process stopped at any point (killed, a power cut) leaves no contact file unrecorded and
-    no recorded export unfinished without its complete files on disk.
-
-    1. Both files to their partial files (`partial_path`: hidden, owner-only, flushed to disk).
-       A failure (a full disk) removes them: nothing was recorded or sent.
-    2. The export recorded in the store and the access log (one transaction). Stopped before
-       it commits: the partial files are removed by the next export to ``out``.
-    3. The sidecar and then the CSV renamed into place (each in one step). Stopped before
-       the CSV's rename: the next export to ``out`` finishes it (`interrupted_exports`); a
-       failure (an error renaming) voids the export (`_voided`)."""
-    sidecar = sidecar_path(out)
-    partials: list[Path] = []
-    try:
-        private_folder_for(out)  # a new folder for contact details is made owner-only
-        partials.append(write_partial(out, lambda p: p.write_bytes(text.encode("utf-8"))))
-        partials.append(
-            write_partial(
-                sidecar, lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True))
-            )
-        )
-    except OSError as error:
-        for partial in partials:
-            partial.unlink(missing_ok=True)
-        raise WorkbenchError(
-            f"{out}: could not be written ({error.strerror or error}). Nothing was exported: "
-            "once there is room, run the same export again"
-        ) from None
-    before = _last_export(store)
-    try:
-        seq = store.record_outreach_export(
-            list_id, str(out.resolve()), items, user=user, detail=detail, replaces=replaces
-        )
-    except Exception:
-        # Not recorded (a full disk): the partial files are no one's. When the store cannot
-        # say, they are left for the next export to `out` to judge.
-        if _last_export(store) == before and before is not None:
-            for partial in partials:
-                partial.unlink(missing_ok=True)
-        raise
-    placed: list[Path] = []
-    try:
-        for partial, path in zip(partials[::-1], (sidecar, out), strict=True):
-            os.replace(partial, path)
-            placed.append(path)
-        fsync_folder(out.parent)
-    except OSError as error:
-        # A sidecar put in place without its CSV would describe whatever file is at `out`.
-        for path in (*partials, *([out, sidecar] if placed else [])):
-            path.unlink(missing_ok=True)
-        raise WorkbenchError(
-            f"{out}: could not be written ({error.strerror or error}). "
-            + _voided(store, seq, list_id, out, user)
-        ) from None
-    return seq
-
-
-def _last_export(store: ReviewStore) -> int | None:
-    """The last export the store records (0 for none), or None when it cannot be read."""
-    try:
-        return cast("int | None", store.outreach_exports()["export_seq"].max()) or 0
-    except (OSError, sqlite3.Error):
-        return None
 
 
 def export_outreach(
@@ -1431,7 +966,7 @@ def export_outreach(
     interrupted = interrupted_exports(store, key)
     mine = next((i for i in interrupted if i.file == out.resolve()), None)
     # An interrupted export with --overwrite replaced a file still there: finished, not refused.
-    _check_destination(out, overwrite or mine is not None)
+    check_destination(out, overwrite or mine is not None)
     listed = read_list_file(list_file)
     data = list_data_folder(listed, data)
     list_id = stored_list_id(store, listed)
@@ -1439,8 +974,8 @@ def export_outreach(
     initiative = lists.filter(pl.col("list_id") == list_id)["initiative"].item()
     offer = lists.filter(pl.col("initiative") == initiative)["list_id"].to_list()
     if mine is not None and mine.problem is None and mine.list_id in offer:
-        return _finish(store, mine, out, sidecar)
-    _refuse_interrupted([i for i in interrupted if i.list_id in offer or i is mine])
+        return _finished(mine, out, finish_export(mine, out))
+    refuse_interrupted([i for i in interrupted if i.list_id in offer or i is mine])
     shaped = review_candidates(listed.candidates, key)
     store.verify_list(list_id)  # the list as stored first: then the file against it
     check_same_items(store, list_id, shaped, listed.path)
@@ -1456,7 +991,7 @@ def export_outreach(
             "can rest on it. Run `workbench assure` and restore the store from a backup"
         )
     rows = contact_rows(store, list_id, _with_record_links(shaped, listed.candidates))
-    replaces = _replaced(store.outreach_exports(), out, overwrite=overwrite)
+    replaces = replaced_export(store.outreach_exports(), out, overwrite=overwrite)
     # Sent from any list of the offer (a re-run's, the same list's): by child, whatever the
     # decision since, so that a second officer's `contact` or a re-run's sends no second letter.
     # An export recorded whose file is gone, with no partial file, counts as sent: its file
@@ -1505,10 +1040,8 @@ def export_outreach(
     digests = row_digests(pl.read_csv(text.encode("utf-8"), infer_schema=False), key)
     record = _sidecar(listed, list_id, rows, cautioned, chain, user, digests)
     held = record["counts"]["held_back_unconfirmed_link"]
-    removed = tuple(p for p in (partial_path(out), partial_path(sidecar)) if p.is_file())
-    for stale in removed:  # left before the store recorded its export: never sent
-        stale.unlink()
-    _write_and_record(
+    removed = remove_stale_partials(out)  # left before the store recorded its export: never sent
+    write_and_record(
         store,
         out,
         text,

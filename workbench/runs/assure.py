@@ -131,6 +131,7 @@ from typing import Any, cast
 import polars as pl
 
 from workbench.data.checks import QUARANTINE_SCHEMA
+from workbench.dates import long_time
 from workbench.errors import WorkbenchError
 from workbench.governance.retention import RUN_FOLDER, UNFINISHED_RUN, run_in_progress
 from workbench.governance.review_quality import (
@@ -163,7 +164,7 @@ from workbench.review.lists import (
     PERSON_KIND,
     changed_since_written,
 )
-from workbench.review.outreach import (
+from workbench.review.outreach_files import (
     SIDECAR_SUFFIX,
     digests_seal,
     finish_command,
@@ -1217,7 +1218,7 @@ def _recorded_outreach(run: _Run, store: ReviewStore | None) -> list[str]:
     prefixes = tuple(f"list {list_id}: " for list_id in _stored_list_ids(run, store))
     log = store.access_log().filter(pl.col("command") == "review outreach")
     return [
-        f"{row['at'][:19]}Z: {row['detail'].split(': ', 1)[1].split(', rows sealed ')[0]}"
+        f"{long_time(row['at'])}: {row['detail'].split(': ', 1)[1].split(', rows sealed ')[0]}"
         for row in log.iter_rows(named=True)
         if prefixes and row["detail"].startswith(prefixes)
     ]
@@ -1254,11 +1255,14 @@ class _ExportFiles:
 
 
 def _when(at: str | None, by: str | None) -> str:
-    return f"exported {str(at or '')[:19]}Z by {by or '(no one named)'}"
+    return f"exported {long_time(at)} by {by or '(no one named)'}"
 
 
 def _deleted_on(at: str) -> str:
-    return f"deleted under retention on {at[:10]} (`workbench retention --store` told the store)"
+    return (
+        f"deleted under retention on {long_time(at[:10])} (`workbench retention --store` told "
+        "the store)"
+    )
 
 
 def _export_files(run: _Run, store: ReviewStore | None, key: bytes | None) -> _ExportFiles:
