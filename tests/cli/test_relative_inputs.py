@@ -173,6 +173,53 @@ def test_report_03_makes_its_store_in_the_working_folder_named_by_its_list(work,
         assert store.lists().get_column("initiative").to_list() == ["two_year_old"]
 
 
+def test_a_relative_store_is_the_working_folders_never_the_project_roots(tmp_path, work, env):
+    """A store is written (decisions, its access log at least), so every command takes a
+    relative --store from the working folder only, as an output: looking in the project root
+    could write decisions into the checkout."""
+    from workbench.eligibility.assess import assess
+
+    # pyproject.toml stands for a store the project root holds and the working folder not.
+    assert (PROJECT_ROOT / "pyproject.toml").is_file()
+    offer = ["--initiative", "two_year_old", "--data", SAMPLE]
+    offer += ["--term-start", "2026-09-01", "--as-of", "2026-09-01"]
+    where = f"pyproject.toml (in the working folder {work})"
+    for args in (
+        ["assess", *offer, "--out", "list.csv"],
+        ["explain", *offer, "--person", "P0000001"],
+        ["stats", *offer, "--out", "tables"],
+    ):
+        done = workbench(*args, "--store", "pyproject.toml", cwd=work, env=env)
+        assert (done.returncode, done.stdout) == (2, ""), args
+        assert done.stderr.startswith(
+            f"error: --store no review store at {where}: --store reads the link decisions "
+        ), args
+    done = workbench(
+        "subject-access", "--person", "P0000001", "--data", SAMPLE, "--out", "sar.md",
+        "--store", "pyproject.toml", cwd=work, env=env,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"error: {where}: no review store here; expected a store the workbench wrote\n"
+    )
+    # A store to be made is the working folder's too: a workbook at its path is refused (the
+    # project root's path was compared, and the store made, then written over).
+    term = date(2026, 9, 1)
+    listed = assess(PROJECT_ROOT / SAMPLE, "two_year_old", term_start=term, as_of=term)
+    listed.write(tmp_path / "list.csv")
+    done = workbench(
+        "review", "export", "--store", "new.xlsx", "--list", str(tmp_path / "list.csv"),
+        "--out", "new.xlsx", cwd=work, env=env,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (2, "")
+    assert " ".join(done.stderr.split()) == (
+        "error: --out new.xlsx: the workbook would be written over the review store (--store), "
+        "which this command reads. Give --out another file."
+    )
+    assert sorted(work.iterdir()) == []  # nothing made, no store, no list
+    assert not (tmp_path / "access").exists()  # nor any access logged: each was refused first
+
+
 # --- assess --out over a list of another run --------------------------------------------------
 
 

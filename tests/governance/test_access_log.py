@@ -169,3 +169,66 @@ def test_a_report_run_is_logged_with_what_was_asked_for(tmp_path: Path):
             "term_start=next",
         )
     ]
+
+
+def test_a_command_given_a_store_logs_in_that_store_not_the_default(tmp_path: Path):
+    """A tester's shell had no WORKBENCH_STORE: `subject-access --store review.sqlite` was
+    refused because the per-user default store had another key. A command given --store
+    logs its access there, the council's record; the default store is left alone."""
+    from workbench.eligibility.assess import assess
+    from workbench.review import register_list_file
+
+    key, other_key = bytes(range(32)), bytes(range(1, 33))
+    default = tmp_path / "default" / "review.sqlite"
+    with ReviewStore(default, key=other_key) as review_store:
+        review_store.log_access("Someone Else", "validate", "data /srv/theirs")
+    data, work = tmp_path / "data", tmp_path / "work"
+    council = generate_council(200, 2)
+    write_council(council, data, "csv")
+    person = council["people"]["person_id"][0]
+    term = ("--term-start", "2026-09-01", "--as-of", "2026-09-01")
+    listed = assess(data, "two_year_old", term_start="2026-09-01", as_of="2026-09-01")
+    work.mkdir()
+    with ReviewStore(work / "review.sqlite", key=key) as review_store:
+        register_list_file(review_store, listed.write(tmp_path / "list.csv").out, key)
+        before = review_store.access_log().height
+    offer = ("--initiative", "two_year_old", "--data", str(data), *term)
+    commands = [
+        ["subject-access", "--person", person, "--data", str(data), "--out", "sar.md"],
+        ["assess", *offer, "--out", "again.csv"],
+        ["explain", *offer, "--person", person],
+        ["stats", *offer, "--out", "tables"],
+    ]
+    env = dict(
+        os.environ, WORKBENCH_KEY=key.hex(), WORKBENCH_STORE=str(default), WORKBENCH_USER="A"
+    )
+    for args in commands:  # a relative --store: the working folder's
+        result = subprocess.run(
+            [sys.executable, "-m", "workbench", "--quiet", *args, "--store", "review.sqlite"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=work,
+        )
+        assert result.returncode == 0, (args, result.stderr)
+    with ReviewStore(work / "review.sqlite", key=key) as review_store:
+        log = review_store.access_log().slice(before)
+    offered = f"data {data}, initiative two_year_old"
+    # Each command's line, then the store's own line of what it read there (the link
+    # decisions are read, and logged, as by `assess`, for explain and stats too).
+    read = ("A", "assess", "read 0 link decision(s) to apply to links")
+    assert log.select("user", "command", "detail").rows() == [
+        ("A", "subject-access", f"data {data}, one person's record"),
+        ("A", "subject-access", log["detail"][1]),  # what the store held about them
+        ("A", "assess", f"{offered}, out again.csv"),
+        read,
+        ("A", "explain", f"{offered}, one person's record"),
+        read,
+        ("A", "stats", f"{offered}, out tables"),
+        read,
+    ]
+    assert log["detail"][1].startswith("item ")
+    with ReviewStore(default, key=other_key) as review_store:
+        assert review_store.access_log().select("user", "command", "detail").rows() == [
+            ("Someone Else", "validate", "data /srv/theirs")
+        ]

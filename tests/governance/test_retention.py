@@ -1430,8 +1430,9 @@ def _closing(log):
 
 
 def test_a_review_store_in_a_run_folder_keeps_the_folder(tmp_path):
-    # Notebook 03's default store is the run's restricted/review.sqlite: its decisions are kept
-    # six years from each decision, never deleted with the run's one-year restricted/ folder.
+    # Notebook 03's default store was the run's restricted/review.sqlite (older runs hold one):
+    # its decisions are kept six years from each decision, never deleted with the run's
+    # one-year restricted/ folder.
     from workbench.review import ReviewStore
 
     reports = tmp_path / "reports"

@@ -181,7 +181,7 @@ def test_the_command_says_a_results_file_was_already_imported(store, clock, tmp_
     good = results(tmp_path / "good.csv", ["Eligible", "Eligible", "Try again"])
     import_check_results(store, good, key=KEY, user="A. Officer")
     monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())
-    monkeypatch.setenv("WORKBENCH_STORE", str(tmp_path / "access.sqlite"))  # that key's own
+    monkeypatch.setenv("WORKBENCH_STORE", str(tmp_path / "access.sqlite"))  # the default store
     done = CliRunner().invoke(
         app, ["--quiet", "check", "import", str(good), "--store", str(store.path)]
     )
@@ -191,6 +191,13 @@ def test_the_command_says_a_results_file_was_already_imported(store, clock, tmp_
         f"good.csv was already imported on 2026-04-01 by A. Officer into check export "
         f"{export_id} (list {list_id}; import {first}, the same SHA-256): nothing recorded."
     ) in " ".join(done.output.split())
+    # The command's access-log line is in the store it was given, not in the default store.
+    # (Between the store's own lines of the import above and of this one's reading.)
+    logged = store.access_log().filter(pl.col("command") == "check import")["detail"]
+    assert logged.to_list() == [logged[0], "results good.csv", logged[2]]
+    assert logged[0].endswith("read from good.csv, 3 recorded")
+    assert logged[2].endswith("nothing recorded")
+    assert not (tmp_path / "access.sqlite").exists()
 
 
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o600])

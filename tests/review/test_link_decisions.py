@@ -14,10 +14,10 @@ import pytest
 
 from tests.command import workbench
 from workbench.errors import UsageError, WorkbenchError
-from workbench.paths import PROJECT_ROOT
+from workbench.paths import looked_for
 from workbench.review import ReviewStore, load_key, pseudonym, register_list_file
 from workbench.review.excel import export_list_file
-from workbench.review.link_decisions import apply_link_decisions
+from workbench.review.link_decisions import apply_link_decisions, read_link_decisions
 from workbench.review.panel import ReviewPanel
 
 # Amy Adams (P1) has a funded place this term and no benefit of her own on the council's
@@ -244,14 +244,19 @@ def test_a_store_is_refused_with_exact_only_linkage_and_a_missing_store_is_named
     result, _ = assess(data, tmp_path / "b.csv", "--store", str(missing))
     assert result.returncode != 0 and f"no review store at {missing}" in result.stderr
     assert not missing.exists()  # not created by asking
-    # A relative path is looked for in the working folder, then the project's: both named.
+    # A relative path is looked for in the working folder only (a store is written: its
+    # access log), named with it.
     relative = ["--data", str(data), *ARGS, "--out", str(tmp_path / "c.csv")]
     result = workbench("assess", *relative, "--store", "none.sqlite", cwd=tmp_path)
     assert result.returncode == 2
     assert (
-        f"no review store at none.sqlite (looked in the working folder {tmp_path} and the "
-        f"project folder {PROJECT_ROOT}): --store reads the link decisions recorded in review"
+        f"no review store at none.sqlite (in the working folder {tmp_path}): --store reads the "
+        "link decisions recorded in review"
     ) in " ".join(result.stderr.split())
+    # The Python API finds it as it finds any path (the working folder, then the project's).
+    with pytest.raises(UsageError) as refused:
+        read_link_decisions("none.sqlite", KEY)
+    assert str(refused.value).startswith(f"store no review store at {looked_for('none.sqlite')}:")
 
 
 # --- apply_link_decisions on hand-made links ----------------------------------------------------

@@ -103,13 +103,21 @@ def key_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def review_run(key_file, tmp_path_factory):
-    return run_report(
-        "03_review",
-        data=SAMPLE,
-        parameters={"key_file": str(key_file), "reviewer": "A. Officer"},
-        reports=tmp_path_factory.mktemp("reports"),
-    )
+def default_store(tmp_path_factory) -> Path:
+    """The default review store (`WORKBENCH_STORE`) of the 03 run with no `store` given."""
+    return tmp_path_factory.mktemp("council") / "review.sqlite"
+
+
+@pytest.fixture(scope="module")
+def review_run(key_file, default_store, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("WORKBENCH_STORE", str(default_store))
+        return run_report(
+            "03_review",
+            data=SAMPLE,
+            parameters={"key_file": str(key_file), "reviewer": "A. Officer"},
+            reports=tmp_path_factory.mktemp("reports"),
+        )
 
 
 # --- 04_take_up_report on a council large enough to publish ------------------------------------
@@ -228,16 +236,14 @@ def test_take_up_report_on_a_small_council_publishes_nothing_and_says_why(take_u
 # --- 03_review ------------------------------------------------------------------------------------
 
 
-def test_review_report_registers_the_list_and_shows_counts_only(review_run, key_file, tmp_path):
+def test_review_report_registers_the_list_and_shows_counts_only(
+    review_run, key_file, default_store, tmp_path
+):
     assert review_run.ok
     restricted = review_run.run_dir / "restricted"
     files = sorted(restricted.iterdir())
-    # The store is closed at the end: no -wal or -shm file is left behind.
+    # The list is registered in the council's store (WORKBENCH_STORE), not in the run folder.
     assert [p.name for p in files] == [
-        "review.sqlite",
-        "review.sqlite.access",  # the access log's seals: registering the list is logged
-        "review.sqlite.heads",  # made with the store, empty until a decision is recorded
-        "review.sqlite.imports",
         "two_year_old_list.csv",
         "two_year_old_list.csv.manifest.json",
         "two_year_old_list.dwp_not_listed.csv",
@@ -250,8 +256,16 @@ def test_review_report_registers_the_list_and_shows_counts_only(review_run, key_
     assert review_run.warnings == list_warnings(
         assess(SAMPLE, "two_year_old", term_start=TERM, as_of=TERM)
     )
+    assert [p.name for p in review_run.run_dir.rglob("*.sqlite*")] == []
+    # The store is closed at the end: no -wal or -shm file is left behind.
+    assert sorted(p.name for p in default_store.parent.iterdir()) == [
+        "review.sqlite",
+        "review.sqlite.access",  # the access log's seals: registering the list is logged
+        "review.sqlite.heads",  # made with the store, empty until a decision is recorded
+        "review.sqlite.imports",
+    ]
     copy = tmp_path / "review.sqlite"
-    shutil.copy(restricted / "review.sqlite", copy)
+    shutil.copy(default_store, copy)
     with ReviewStore(copy, key=load_key(key_file)) as store:
         lists = store.lists()
         assert lists.get_column("item_count").to_list() == [4]
@@ -267,7 +281,12 @@ def test_review_report_reads_as_a_guide_and_names_no_child(review_run):
     assert "children listed" not in html and "undecided" not in html
     assert "How to review" in html and "Record decision" in html
     assert "<em>The panel is not shown in a report.</em>" in html
-    assert "this run's <code>restricted/review.sqlite</code>" in html
+    assert (
+        "set <code>list_file</code> to this run's <code>restricted/two_year_old_list.csv</code>, "
+        "leave <code>store</code> empty (the default review store: <code>WORKBENCH_STORE</code>, "
+        "else <code>~/.local/share/workbench/review.sqlite</code>), and run every cell."
+    ) in " ".join(html.split())
+    assert "restricted/review.sqlite" not in html
     assert "register_list_file(" not in html and "In [" not in html
     assert remote_resources(html) == []
     known = personal_values(SAMPLE)
@@ -306,11 +325,16 @@ def test_review_report_takes_a_written_list_and_an_existing_store(key_file, tmp_
         assert store.lists().height == 1  # registered once, not again
 
 
-def test_review_report_of_a_list_beyond_its_rules_says_so(key_file, tmp_path):
+def test_review_report_of_a_list_beyond_its_rules_says_so(key_file, tmp_path, monkeypatch):
     """A list for a term later than its rules were checked for: the report (which shows no
     panel, where an officer would read it) says so; the 2026 list's report above does not."""
     later = date(2027, 9, 1)
     listed = assess(SAMPLE, "two_year_old", term_start=later, as_of=later).write(tmp_path / "l.csv")
+    # WORKBENCH_STORE relative: the store where the run was started, though the notebook's
+    # kernel runs in the run folder.
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    monkeypatch.setenv("WORKBENCH_STORE", "council.sqlite")
     run = run_report(
         "03_review",
         data=SAMPLE,
@@ -326,12 +350,17 @@ def test_review_report_of_a_list_beyond_its_rules_says_so(key_file, tmp_path):
         "1 September 2027. Before contacting a family, ask the person who made the list "
         "whether the rules have changed since.</strong>"
     ) in text
+    assert [p.name for p in run.run_dir.rglob("*.sqlite*")] == []
+    with ReviewStore(tmp_path / "work" / "council.sqlite", key=load_key(key_file)) as store:
+        assert store.lists().get_column("run_id").to_list() == [listed.run_id]
 
 
-def test_review_notebook_opened_interactively_shows_the_panel(key_file, tmp_path):
-    """Outside `workbench report` (another working folder), the panel widget is built."""
+def test_review_notebook_opened_interactively_shows_the_panel(key_file, tmp_path, monkeypatch):
+    """Outside `workbench report` (another working folder), the panel widget is built, on the
+    default review store (`WORKBENCH_STORE`), as the command line's."""
     workdir, output_dir = tmp_path / "work", tmp_path / "out"
     workdir.mkdir()
+    monkeypatch.setenv("WORKBENCH_STORE", str(tmp_path / "council" / "review.sqlite"))
     executed = tmp_path / "executed.ipynb"
     papermill.execute_notebook(
         str(NOTEBOOKS / "03_review.ipynb"),
@@ -351,7 +380,8 @@ def test_review_notebook_opened_interactively_shows_the_panel(key_file, tmp_path
     assert [o for o in found if o.output_type == "error"] == []
     widgets = [o for o in found if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert len(widgets) == 1
-    with ReviewStore(output_dir / "restricted" / "review.sqlite", key=load_key(key_file)) as store:
+    assert [p.name for p in output_dir.rglob("*.sqlite*")] == []
+    with ReviewStore(tmp_path / "council" / "review.sqlite", key=load_key(key_file)) as store:
         log = store.access_log()
         # Opening the panel shows the first child's details: a view, recorded with the name.
         assert log.select("user", "command").rows() == [

@@ -24,6 +24,7 @@ from workbench.cli._common import (
     TermStart,
     parse_date,
     parse_term_dates,
+    store_named,
     use_profile,
 )
 from workbench.cli._outputs import (
@@ -93,7 +94,11 @@ def assess_command(
             *store_inputs(store),
         ],
     )
-    record_access("assess", f"data {data}, initiative {initiative}, out {out}")
+    record_access(
+        "assess",
+        f"data {data}, initiative {initiative}, out {out}",
+        store=_store_to_read(store, linkage),
+    )
     check_list_path(out)  # before any data is read
     use_profile(profile)
     term, evidence = parse_term_dates(term_start, as_of)
@@ -123,6 +128,23 @@ def assess_command(
         typer.echo(f"warning: {sentence}", err=True)
     if strict and said.serious:
         raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
+def _store_to_read(store: Path | None, linkage: str) -> Path | None:
+    """`--store` as assess, explain and stats read it (its link decisions), the store their
+    access-log line goes to: refused before that line with exact-only linkage or when no
+    store is there (never made by asking), a relative one looked for in the working folder
+    only (`store_named`)."""
+    if store is None:
+        return None
+    from workbench.eligibility.assess import refuse_exact_linkage_with_a_store
+
+    refuse_exact_linkage_with_a_store(linkage)
+    if not store.is_file():
+        from workbench.review.link_decisions import no_store_at
+
+        raise no_store_at(store_named(store))
+    return store
 
 
 def _keep_a_reviewed_list(out: Path, run: str, store: Path | None) -> str | None:
@@ -248,7 +270,12 @@ def stats_command(
     rules = DisclosureRules.for_publication(threshold, round_to, protection, hide_zeros)
     for warning in rules.warnings():
         typer.echo(f"warning: {warning}", err=True)
-    record_access("stats", f"data {data}, initiative {initiative}, out {out}")
+    outcomes = _outcome_lists(outcome_list, store)
+    record_access(
+        "stats",
+        f"data {data}, initiative {initiative}, out {out}",
+        store=_store_to_read(store, linkage),
+    )
     use_profile(profile)
     term, evidence = parse_term_dates(term_start, as_of)
     result = write_stats(
@@ -261,7 +288,7 @@ def stats_command(
         ward_lookup=ward_lookup,
         terms=parse_trend_terms(trend_terms) or None,
         linkage=linkage,
-        outcomes=_outcome_lists(outcome_list, store),
+        outcomes=outcomes,
         link_decisions=store,
     )
     for path in result.published.values():
@@ -289,7 +316,7 @@ def _outcome_lists(lists: list[Path] | None, store: Path | None) -> OutcomeLists
     if store is None:
         raise UsageError("--outcome-list needs --store: the review store holding its decisions")
     if not store.is_file():
-        raise UsageError(f"--store {store}: no review store there")
+        raise UsageError(f"--store {store_named(store)}: no review store there")
     from workbench.review import load_key
     from workbench.stats.outcomes import OutcomeLists
 
@@ -373,7 +400,11 @@ def explain_command(
     """Say why a person is or is not listed, criterion by criterion, in plain English."""
     from workbench.eligibility.assess import assess
 
-    record_access("explain", f"data {data}, initiative {initiative}, one person's record")
+    record_access(
+        "explain",
+        f"data {data}, initiative {initiative}, one person's record",
+        store=_store_to_read(store, linkage),
+    )
     use_profile(profile)
     term, evidence = parse_term_dates(term_start, as_of)
     found = assess(

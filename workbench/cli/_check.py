@@ -123,13 +123,15 @@ def check_export_command(
     from workbench.review.checks import DEFAULT_CHOSEN, export_checks
     from workbench.review.store import existing_store
 
+    found = existing_store(store)  # before the access-log line, which goes in it
     record_access(
         "check export",
         f"data {data or 'named by the list manifest'}, list {list_file.name}, out {out.name}"
         + (", try again" if try_again else "")
         + (", recheck" if recheck else ""),
+        store=found,
     )
-    with ReviewStore(existing_store(store)) as review_store:
+    with ReviewStore(found) as review_store:
         result = export_checks(
             review_store,
             list_file,
@@ -222,8 +224,8 @@ def check_import_command(
     from workbench.review.check_results import import_check_results, readable_by_others
     from workbench.review.store import existing_store
 
-    record_access("check import", f"results {results.name}")
-    found = existing_store(store)
+    found = existing_store(store)  # before the access-log line, which goes in it
+    record_access("check import", f"results {results.name}", store=found)
     if (open_to_others := readable_by_others(results)) is not None:  # read all the same
         typer.echo(f"warning: {open_to_others}.", err=True)
     with ReviewStore(found) as review_store:
@@ -254,7 +256,9 @@ def check_import_command(
                 f"{results}: its results are in the store, but the file could not be removed "
                 f"({error.strerror}): delete it by hand"
             ) from error
-        record_access("check results file removed", f"results {results.name} (imported)")
+        record_access(
+            "check results file removed", f"results {results.name} (imported)", store=found
+        )
         typer.echo(f"{results} removed: its results are in the store.")
     else:
         typer.echo(

@@ -202,6 +202,19 @@ INPUT_PARAMETERS = (
 )
 
 
+def store_named(store: Path) -> str:
+    """A `--store` path as a message names it: a relative one with the working folder, the
+    one place it is read from (a store is written, its access log at least, so it is never
+    looked for in the project root as an input is).
+
+    Example
+    -------
+    >>> store_named(Path("/srv/review.sqlite"))
+    '/srv/review.sqlite'
+    """
+    return str(store) if store.is_absolute() else f"{store} (in the working folder {Path.cwd()})"
+
+
 def input_path(path: Path, option: str) -> Path:
     """`path` as a command reads it: itself when absolute or there from the working directory,
     else the same path under the project root when it is there (`workbench.paths.project_path`);

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from workbench.cli._common import DataDir, ProfileFile, parse_date, use_profile
+from workbench.cli._common import DataDir, ProfileFile, parse_date, store_named, use_profile
 from workbench.cli._outputs import (
     data_folder_inputs,
     file_inputs,
@@ -18,7 +18,7 @@ from workbench.cli._outputs import (
     refuse_writing_over_inputs,
     store_inputs,
 )
-from workbench.errors import UsageError
+from workbench.errors import DataFileError, UsageError
 from workbench.governance.access import record_access
 
 if TYPE_CHECKING:
@@ -230,7 +230,12 @@ def subject_access_command(
     by_name = _name_search(forename, surname, dob) if named[1] else None
     # Refused before the access log's line: a run that writes nothing is not logged.
     check_answer_path(out, data, overwrite)
-    record_access("subject-access", f"data {data}, one person's record")
+    if store is not None and not store.is_file():  # never made by asking: it is searched
+        raise DataFileError(
+            store_named(store), "no review store here; expected a store the workbench wrote"
+        )
+    # In the store given, the council's record of it; else the default store.
+    record_access("subject-access", f"data {data}, one person's record", store=store)
     if reports is None and Path("reports").is_dir():
         reports = Path("reports")  # as `workbench retention` finds it
     written = subject_access(

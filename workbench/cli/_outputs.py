@@ -127,10 +127,10 @@ def folder_inputs(folder: Path | None, what: str) -> list[Input]:
 
 def store_inputs(store: Path | None) -> list[Input]:
     """A review store and the files beside it (its logs), which every command using it reads
-    and writes only through the store."""
+    and writes only through the store: as given, a relative one from the working directory,
+    where the command opens it (never the project root's, `INPUT_PARAMETERS`)."""
     if store is None:
         return []
-    store = project_path(store)
     beside = [
         Input(store.with_name(store.name + suffix), what) for suffix, what in _STORE_FILES.items()
     ]

@@ -965,18 +965,24 @@ def _link_decisions(
     fails at once), or as already read (`workbench.review.link_decisions.read_link_decisions`)."""
     if store is None:
         return None
-    if linkage != "probabilistic":
-        raise UsageError(
-            "link decisions apply to the matches Splink proposes for review, which exact-only "
-            "linkage never makes: use linkage 'probabilistic' (the default) with a store",
-            parameter="store",
-        )
+    refuse_exact_linkage_with_a_store(linkage)
     from workbench.review.keys import load_key
     from workbench.review.link_decisions import StoredLinkDecisions, read_link_decisions
 
     if isinstance(store, StoredLinkDecisions):
         return store
     return read_link_decisions(store, load_key())
+
+
+def refuse_exact_linkage_with_a_store(linkage: str) -> None:
+    """A UsageError (about `store`) when `linkage` is exact-only: a review store is given for
+    its link decisions, which only Splink's proposed matches can take."""
+    if linkage == "exact":
+        raise UsageError(
+            "link decisions apply to the matches Splink proposes for review, which exact-only "
+            "linkage never makes: use linkage 'probabilistic' (the default) with a store",
+            parameter="store",
+        )
 
 
 def _engine(

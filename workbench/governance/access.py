@@ -1,9 +1,11 @@
 """Who read personal data, and when: every command that reads it writes a line to the access
 log, a table in the review store (`ReviewStore.log_access`).
 
-The store is the one named by `WORKBENCH_STORE`, else `~/.local/share/workbench/review.sqlite`
-(created owner-only on first use). The user is `WORKBENCH_USER`, else the login name. The
-detail names the command's inputs (folders, initiative), never a person.
+The store is the one the command was given (`--store`: the council's record of what it
+read, whatever the default), else the default store, `default_store`: the one named by
+`WORKBENCH_STORE`, else `~/.local/share/workbench/review.sqlite` (created owner-only on first
+use). The user is `WORKBENCH_USER`, else the login name. The detail names the command's inputs
+(folders, initiative), never a person.
 
 Each line is sealed, and the last one logged beside the store in `<store>.access`
 (`workbench.review.access_log`), so a line removed or edited later shows in `workbench assure
@@ -38,7 +40,8 @@ USER_ENV = "WORKBENCH_USER"
 
 
 def default_store() -> Path:
-    """The review store holding the access log: `WORKBENCH_STORE` or the user's data folder."""
+    """The review store of a command given none (its access log, notebook 03's decisions):
+    `WORKBENCH_STORE` or the user's data folder."""
     configured = os.environ.get(STORE_ENV)
     if configured:
         return Path(configured)
@@ -60,9 +63,9 @@ def current_user() -> str:
 def record_access(
     command: str, detail: str, *, store: Path | None = None, key: bytes | None = None
 ) -> Path:
-    """Append (user, time, command, detail) to the access log, sealed under the chain key
-    derived from the pseudonym ``key`` (default: `workbench.review.keys.load_key`); return
-    the store's path.
+    """Append (user, time, command, detail) to the access log of ``store`` (the one a command
+    was given; default: `default_store`), sealed under the chain key derived from the
+    pseudonym ``key`` (default: `workbench.review.keys.load_key`); return the store's path.
 
     Raises WorkbenchError when the log cannot be written: a command that reads personal data
     does not run unrecorded.
@@ -78,9 +81,10 @@ def record_access(
             with ReviewStore(path, key=key) as review_store:
                 review_store.log_access(user, command, detail)
     except OSError as error:
+        fix = "Give --store a writable" if store else f"Set {STORE_ENV} to a writable"
         raise WorkbenchError(
-            f"cannot write the access log in {path}: {error}. Set {STORE_ENV} to a writable "
-            "review store: commands that read personal data are always logged"
+            f"cannot write the access log in {path}: {error}. {fix} review store: commands "
+            "that read personal data are always logged"
         ) from None
     return path
 

@@ -16,8 +16,9 @@ What is found:
   ``reports/.<run folder>.lock``: then it is left alone and a note says it is in progress. A
   hidden ``.partial`` / ``.previous`` folder named otherwise is left alone with a note, and the
   zero-byte lock files are never deleted (removing one a run holds would let a second run in).
-  A review store in a run folder (notebook 03's default ``restricted/review.sqlite``) is
-  listed as ``decisions`` and never due: the folders holding it are kept (`_stores_in`);
+  A review store in a run folder (``restricted/review.sqlite``, notebook 03's default before
+  it used the default store, so older runs hold one) is listed as ``decisions`` and never
+  due: the folders holding it are kept (`_stores_in`);
 - **lists**: every ``.csv`` / ``.parquet`` with a ``.manifest.json`` beside it, under the
   reports folder and any other roots given; dated by the manifest's ``term_start``, else the
   run date, else the file's modification date. A list is deleted with its manifest and the
@@ -921,7 +922,8 @@ def _run_items(
 
 
 def _stores_in(folder: Path, run_date: date, run: str) -> list[RetentionItem]:
-    """A review store in a run folder (notebook 03's default, ``restricted/review.sqlite``):
+    """A review store in a run folder (``restricted/review.sqlite``, notebook 03's default
+    before it used the default store):
     never deleted as a file, so the folders holding it are kept (`_held_back`). Its decisions
     are kept six years from when each was recorded and removed through the store
     (``retention --store``), which a folder's date cannot stand for."""

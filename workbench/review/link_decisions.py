@@ -182,12 +182,7 @@ def read_link_decisions(store: str | Path, key: bytes) -> StoredLinkDecisions:
 
     path = project_path(store)
     if not path.is_file():
-        raise UsageError(
-            f"no review store at {looked_for(store)}: --store reads the link decisions recorded "
-            "in review (a store is made by the first `workbench review export` or `review "
-            "serve`); give the store they were recorded in, or leave --store out",
-            parameter="store",
-        )
+        raise no_store_at(looked_for(store))
     with ReviewStore(path, key=key) as opened:
         report = opened.verify_chain()
         if not report.ok:
@@ -200,6 +195,18 @@ def read_link_decisions(store: str | Path, key: bytes) -> StoredLinkDecisions:
             current_user(), "assess", f"read {decisions.height} link decision(s) to apply to links"
         )
     return StoredLinkDecisions(decisions, report.head, key)
+
+
+def no_store_at(where: str) -> UsageError:
+    """The error for a store to read link decisions from that is not there, `where` saying
+    where it was looked for (`read_link_decisions`; `workbench assess --store` looks in the
+    working folder only)."""
+    return UsageError(
+        f"no review store at {where}: --store reads the link decisions recorded in review (a "
+        "store is made by the first `workbench review export` or `review serve`); give the "
+        "store they were recorded in, or leave --store out",
+        parameter="store",
+    )
 
 
 def apply_link_decisions(

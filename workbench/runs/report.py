@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 from collections.abc import Iterator, Mapping
@@ -74,6 +75,7 @@ from traitlets import default
 
 from workbench import __version__, progress
 from workbench.errors import DataFileError, UsageError, WorkbenchError
+from workbench.governance.access import STORE_ENV
 from workbench.paths import project_path
 from workbench.provenance import environment, file_sha256, git_commit
 from workbench.runs.html import render_html
@@ -244,6 +246,23 @@ def _only_run(final: Path) -> Iterator[None]:
     finally:
         path.unlink(missing_ok=True)
         lock.release()
+
+
+@contextmanager
+def _store_from_here() -> Iterator[None]:
+    """`WORKBENCH_STORE` as an absolute path while a notebook runs: its kernel runs in the run
+    folder, where a relative one (``review.sqlite``, meant from where the run was started)
+    would be a new store inside the run (notebook 03's default store is the command line's,
+    `workbench.governance.access.default_store`)."""
+    configured = os.environ.get(STORE_ENV)
+    if not configured or Path(configured).is_absolute():
+        yield
+        return
+    os.environ[STORE_ENV] = str(Path(configured).absolute())
+    try:
+        yield
+    finally:
+        os.environ[STORE_ENV] = configured
 
 
 def _unwritable(reports: Path, error: OSError, partial: Path | None = None) -> WorkbenchError:
@@ -549,7 +568,7 @@ def _run(
         "output_dir": str(partial.resolve()),
     }
     try:
-        with progress.step(f"Running notebook {name} ({rid})"):
+        with progress.step(f"Running notebook {name} ({rid})"), _store_from_here():
             papermill.execute_notebook(
                 str(source),
                 str(executed),
