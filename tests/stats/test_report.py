@@ -979,11 +979,17 @@ def test_charts_show_only_what_the_tables_publish_in_full(small, tmp_path):
     assert svg.startswith("<svg")
     assert "FQ1" not in svg  # hidden in the table, so not drawn
     # The dashed line is the published Total's 7 of 14, not the areas drawn (FQ2's 57%).
-    assert "Dashed line: all areas together (50%). 2 areas with few children not shown." in svg
-    figure = drawn["take_up_by_area"]._repr_html_()
-    assert figure.startswith(
-        '<figure role="img" aria-label="Take-up is lowest in FQ2 (57%) of the areas shown"'
+    # FQ1 and unknown are hidden, whether for few children or to protect another count: the
+    # chart says neither ("few children" was untrue of a cell hidden to protect another).
+    description = (
+        "Take-up is lowest in FQ2 (57%) of the areas shown. Dashed line: all areas together "
+        "(50%). 2 areas not shown: their counts are hidden to protect small numbers."
     )
+    assert drawn["take_up_by_area"].description == description
+    assert f'aria-label="{description}"' in svg
+    assert "few children" not in svg
+    figure = drawn["take_up_by_area"]._repr_html_()
+    assert figure.startswith(f'<figure role="img" aria-label="{description}"')
     assert "<svg" in figure
 
 
@@ -1070,7 +1076,7 @@ def test_take_up_report_shows_wards_and_the_trend_when_asked(tmp_path):
     assert run.html is not None
     html = run.html.read_text()
     assert "Take-up across terms" in html and "By ward" in html
-    assert 'aria-label="Take-up fell from 56% to 49% (1 Jan 2026 to 1 Sep 2026)"' in html
+    assert 'aria-label="Take-up fell from 56% to 49% (1 Jan 2026 to 1 Sep 2026). England' in html
     assert "England (DfE)" in html
     assert remote_resources(html) == []
 
