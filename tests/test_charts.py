@@ -222,6 +222,27 @@ def test_trend_chart_says_which_way_take_up_went_and_shows_england() -> None:
     assert points["encoding"]["fill"]["condition"]["test"] == "datum.comparable"
 
 
+def test_trend_chart_says_which_evidence_date_each_term_uses() -> None:
+    table = pl.DataFrame(
+        {
+            "term_start": [date(2026, 9, 1), date(2027, 1, 1), date(2027, 4, 1)],
+            "rate": [0.47, 0.5, None],  # April's funded places not read: not drawn
+            "evidence_as_of": [date(2026, 8, 1), date(2026, 12, 1), date(2027, 3, 1)],
+        }
+    )
+    assert chart_spec(trend_chart(table))["title"]["subtitle"] == [
+        "Each term on the evidence held 31 days before",
+        "it starts (1 Aug 2026, 1 Dec 2026).",
+    ]
+    mixed = table.with_columns(
+        pl.Series("evidence_as_of", [date(2026, 9, 1), date(2026, 12, 1), date(2027, 3, 1)])
+    )
+    assert chart_spec(trend_chart(mixed))["title"]["subtitle"] == [
+        "Each term on the evidence held on a date of its own: the term from",
+        "1 Sep 2026 on 1 Sep 2026; from 1 Jan 2027 on 1 Dec 2026.",
+    ]
+
+
 def test_trend_chart_of_one_term_and_of_a_level_trend() -> None:
     one = pl.DataFrame({"term_start": [date(2026, 9, 1)], "rate": [0.66]})
     assert chart_spec(trend_chart(one))["title"]["text"] == (

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import re
 import textwrap
 from collections.abc import Sequence
 from datetime import date
@@ -92,6 +93,8 @@ _PNG_SCALE = 2  # twice the pixels: sharp when printed or zoomed
 # plot ran past the picture's right edge and was cut off where a wider font was used.
 TITLE_CHARS = 55
 SUBTITLE_CHARS = 72
+_DATE = re.compile(r"\b\d{1,2} [A-Z][a-z]{2,8} \d{4}\b")
+_KEEP = "\x00"  # a space textwrap does not break at
 
 
 @alt.theme.register(THEME_NAME, enable=True)
@@ -238,7 +241,9 @@ def trend_chart(
     Parameters
     ----------
     table
-        From `workbench.stats.trend`: ``term_start`` and ``rate``.
+        From `workbench.stats.trend`: ``term_start`` and ``rate``, and, when it has it,
+        ``evidence_as_of``: each term's evidence date, which the subtitle gives (a term's
+        figures depend on it, and may differ from its own report's made on another date).
     national
         From `workbench.stats.national_take_up`: ``year``, ``rate``, ``comparable``; drawn as
         points in January of each year, hollow where not comparable with earlier years.
@@ -254,6 +259,9 @@ def trend_chart(
         pl.lit(True).alias("comparable"),
     )
     subtitle = []
+    if "evidence_as_of" in table.columns:
+        dates = table.filter(pl.col("rate").is_not_null()).sort("term_start")
+        subtitle.append(_evidence_sentence(dates["term_start"], dates["evidence_as_of"]))
     if national is not None:
         england = _rows_with(national, ("year", "rate", "comparable"), "national table")
         long = pl.concat([long, _national_points(england)])
@@ -399,7 +407,10 @@ def _wrapped(text: str, limit: int) -> list[str]:
         return [text]
     lines = -(-len(text) // limit)
     width = min(limit, -(-len(text) // lines) + 6)
-    return textwrap.wrap(text, width, break_on_hyphens=False) or [text]
+    # A date ("1 Sep 2026") is never split across lines.
+    kept = _DATE.sub(lambda m: m.group(0).replace(" ", _KEEP), text)
+    wrapped = textwrap.wrap(kept, width, break_on_hyphens=False) or [kept]
+    return [line.replace(_KEEP, " ") for line in wrapped]
 
 
 def _joined(value: Any) -> str:
@@ -500,6 +511,24 @@ def _trend_finding(council: pl.DataFrame) -> str:
         return f"Take-up held at {_percent(last['rate'])} {span}"
     verb = "rose" if change > 0 else "fell"
     return f"Take-up {verb} from {_percent(first['rate'])} to {_percent(last['rate'])} {span}"
+
+
+def _evidence_sentence(terms: pl.Series, evidence: pl.Series) -> str:
+    """Which evidence date each term of a trend was assessed on, in one sentence."""
+    pairs = list(zip(terms.to_list(), evidence.to_list(), strict=True))
+    leads = {(term - on).days for term, on in pairs}
+    if len(leads) == 1:
+        lead = leads.pop()
+        when = (
+            "its first day"
+            if lead == 0
+            else f"{abs(lead)} day{'' if abs(lead) == 1 else 's'} "
+            f"{'before' if lead > 0 else 'after'} it starts"
+        )
+        listed = ", ".join(_day(on) for _, on in pairs)
+        return f"Each term on the evidence held {when} ({listed})."
+    listed = "; ".join(f"from {_day(term)} on {_day(on)}" for term, on in pairs)
+    return f"Each term on the evidence held on a date of its own: the term {listed}."
 
 
 def _equality_finding(data: pl.DataFrame, group: str, reference: pl.DataFrame) -> str:
