@@ -234,6 +234,11 @@ def test_trend_chart_says_which_evidence_date_each_term_uses() -> None:
         "Each term on the evidence held 31 days before",
         "it starts (1 Aug 2026, 1 Dec 2026).",
     ]
+    first_day = table.with_columns(pl.col("term_start").alias("evidence_as_of"))
+    assert chart_spec(trend_chart(first_day))["title"]["subtitle"] == [
+        "Each term on the evidence held on its first",
+        "day (1 Sep 2026, 1 Jan 2027).",
+    ]
     mixed = table.with_columns(
         pl.Series("evidence_as_of", [date(2026, 9, 1), date(2026, 12, 1), date(2027, 3, 1)])
     )

@@ -520,7 +520,7 @@ def _evidence_sentence(terms: pl.Series, evidence: pl.Series) -> str:
     if len(leads) == 1:
         lead = leads.pop()
         when = (
-            "its first day"
+            "on its first day"
             if lead == 0
             else f"{abs(lead)} day{'' if abs(lead) == 1 else 's'} "
             f"{'before' if lead > 0 else 'after'} it starts"
