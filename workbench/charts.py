@@ -22,10 +22,14 @@ Example
 
 from __future__ import annotations
 
+import html
 import itertools
+import re
+import textwrap
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import altair as alt
 import polars as pl
@@ -36,14 +40,18 @@ from workbench.errors import UsageError
 __all__ = [
     "PALETTE",
     "THEME_NAME",
+    "chart_description",
     "chart_html",
     "chart_spec",
+    "chart_title",
     "equality_gaps",
     "funnel_chart",
     "house_theme",
     "save_chart",
     "take_up_by_area",
+    "title_text",
     "trend_chart",
+    "with_description",
 ]
 
 THEME_NAME = "workbench"
@@ -69,7 +77,24 @@ _STAGE_LABELS = {
     "contacted": "Contacted",
     "funded": "Funded",
 }
+# What each stage's children have done, for the funnel's title ("120 of 133 ... are linked
+# to our records").
+_STAGE_DONE = {
+    "linked": "linked to our records",
+    "reviewed": "reviewed",
+    "contacted": "contacted",
+    "funded": "funded",
+}
+_Chart = TypeVar("_Chart", alt.LayerChart, alt.FacetChart, alt.LayerChart | alt.FacetChart)
 _PNG_SCALE = 2  # twice the pixels: sharp when printed or zoomed
+# Characters of a title (17 px, bold) and of a subtitle line (13 px) that fit in the house
+# width of 480 pixels whatever the font the reader's browser picks: a longer line is wrapped.
+# Vega sizes the picture by its own estimate of the text's width, so a line wider than the
+# plot ran past the picture's right edge and was cut off where a wider font was used.
+TITLE_CHARS = 55
+SUBTITLE_CHARS = 72
+_DATE = re.compile(r"\b\d{1,2} [A-Z][a-z]{2,8} \d{4}\b")
+_KEEP = "\x00"  # a space textwrap does not break at
 
 
 @alt.theme.register(THEME_NAME, enable=True)
@@ -127,8 +152,10 @@ def take_up_by_area(
         The rate over all areas, when `table` does not hold them all (a published table's
         Total, its small areas hidden); by default worked out from `table`'s rows.
     hidden
-        How many areas are not drawn (their counts hidden): the lowest rate is then the
-        lowest of those shown, and the title says so.
+        How many areas are not drawn (their counts hidden by disclosure control): the lowest
+        rate is then the lowest of those shown, and the title says so; the subtitle counts
+        them, without saying why each was hidden (a small count of its own, or one that
+        would give away a small count elsewhere: telling which would bound it).
 
     The title names the area with the lowest rate (``unknown`` aside); a dashed line marks
     the rate over all areas.
@@ -143,16 +170,20 @@ def take_up_by_area(
     if overall is None:
         overall = float(data["funded"].sum()) / float(data["eligible"].sum())
     shown = f" of the {_plural(dimension)} shown" if hidden else ""
-    not_shown = (
-        f" {hidden} {_plural(dimension) if hidden > 1 else dimension} with few children not shown."
-        if hidden
-        else ""
-    )
-    title = alt.TitleParams(
+    subtitle = [f"Dashed line: all {_plural(dimension)} together ({_percent(overall)})."]
+    if hidden:
+        # Hidden for a small count of their own or to protect one elsewhere (which is not
+        # said: knowing a count is small bounds it), never "few children".
+        subtitle.append(
+            f"{hidden} {_plural(dimension)} not shown: their counts are hidden to protect "
+            "small numbers."
+            if hidden > 1
+            else f"1 {_label(dimension).lower()} not shown: its counts are hidden to protect "
+            "small numbers."
+        )
+    title = chart_title(
         f"Take-up is lowest in {lowest[dimension]} ({_percent(lowest['rate'])}){shown}",
-        subtitle=(
-            f"Dashed line: all {_plural(dimension)} together ({_percent(overall)}).{not_shown}"
-        ),
+        " ".join(subtitle),
     )
     bars = (
         alt.Chart(data)
@@ -168,7 +199,7 @@ def take_up_by_area(
         .mark_rule(color=PALETTE[6], strokeDash=[6, 4], strokeWidth=2)
         .encode(x="rate:Q")
     )
-    return alt.layer(bars, line, title=title)
+    return with_description(alt.layer(bars, line, title=title))
 
 
 def funnel_chart(table: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
@@ -179,21 +210,27 @@ def funnel_chart(table: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
     table
         From `workbench.stats.funnel`: ``stage`` and ``count``.
 
-    The title gives how many of the list's children are funded and where most are lost.
+    The title gives how many of the list's children reached the last stage (funded, when
+    the table has that stage) and, with more than two stages, where most are lost. A funnel
+    without a ``funded`` stage is one whose term's funded places are not read yet
+    (`workbench.stats.write_stats` leaves the stage out rather than show 0), and the title
+    says so instead of calling the last stage's children funded.
     """
     data = _rows_with(table, ("stage", "count"), "funnel table").with_columns(
-        pl.col("stage").cast(pl.String).replace(_STAGE_LABELS).alias("label")
+        pl.col("stage").cast(pl.String).alias("stage")
     )
+    data = data.with_columns(pl.col("stage").replace(_STAGE_LABELS).alias("label"))
+    stages = data.get_column("stage").to_list()
     labels = data.get_column("label").to_list()
     counts = data.get_column("count").to_list()
-    title = alt.TitleParams(_funnel_finding(labels, counts))
+    title = chart_title(_funnel_finding(stages, labels, counts))
     base = alt.Chart(data).encode(
         y=alt.Y("label:N", sort=labels, title=None),
         x=alt.X("count:Q", title="Children"),
         tooltip=["label", "count"],
     )
     text = base.mark_text(align="left", dx=4).encode(text="count:Q")
-    return alt.layer(base.mark_bar(), text, title=title)
+    return with_description(alt.layer(base.mark_bar(), text, title=title))
 
 
 def trend_chart(
@@ -204,7 +241,9 @@ def trend_chart(
     Parameters
     ----------
     table
-        From `workbench.stats.trend`: ``term_start`` and ``rate``.
+        From `workbench.stats.trend`: ``term_start`` and ``rate``, and, when it has it,
+        ``evidence_as_of``: each term's evidence date, which the subtitle gives (a term's
+        figures depend on it, and may differ from its own report's made on another date).
     national
         From `workbench.stats.national_take_up`: ``year``, ``rate``, ``comparable``; drawn as
         points in January of each year, hollow where not comparable with earlier years.
@@ -220,13 +259,16 @@ def trend_chart(
         pl.lit(True).alias("comparable"),
     )
     subtitle = []
+    if "evidence_as_of" in table.columns:
+        dates = table.filter(pl.col("rate").is_not_null()).sort("term_start")
+        subtitle.append(_evidence_sentence(dates["term_start"], dates["evidence_as_of"]))
     if national is not None:
         england = _rows_with(national, ("year", "rate", "comparable"), "national table")
         long = pl.concat([long, _national_points(england)])
         latest = england.sort("year").row(-1, named=True)
         caveat = "" if latest["comparable"] else ", not comparable with earlier years"
         subtitle.append(f"England, January {latest['year']}: {_percent(latest['rate'])}{caveat}.")
-    title = alt.TitleParams(_trend_finding(council), subtitle=subtitle)
+    title = chart_title(_trend_finding(council), subtitle)
     colour = alt.Color(
         "series:N",
         title=None,
@@ -243,7 +285,7 @@ def trend_chart(
         shape=alt.Shape("series:N", legend=None),
         fill=alt.condition("datum.comparable", colour, alt.value("white")),
     )
-    return alt.layer(line, points, title=title)
+    return with_description(alt.layer(line, points, title=title))
 
 
 def equality_gaps(table: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
@@ -273,7 +315,7 @@ def equality_gaps(table: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
         subtitle.append(
             f"Dashed line: {ref[group]}, the reference group ({_percent(ref['rate'])})."
         )
-    title = alt.TitleParams(_equality_finding(data, group, reference), subtitle=subtitle)
+    title = chart_title(_equality_finding(data, group, reference), subtitle)
     y = alt.Y(f"{group}:N", title=_label(group), sort="-x")
     gap_scale = alt.Scale(domain=["No clear gap", "Gap"], range=[_MAIN, _FLAG])
     base = alt.Chart(data).encode(y=y)
@@ -298,7 +340,85 @@ def equality_gaps(table: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
             .mark_rule(color=PALETTE[6], strokeDash=[6, 4], strokeWidth=1.5)
             .encode(x="rate:Q")
         )
-    return alt.layer(*layers, title=title)
+    return with_description(alt.layer(*layers, title=title))
+
+
+def chart_title(text: str, subtitle: str | Sequence[str] = ()) -> alt.TitleParams:
+    """A chart's title (its finding) and subtitle, wrapped to fit the chart's width.
+
+    A title longer than `TITLE_CHARS` becomes several lines (a list, as Vega-Lite takes
+    them), and each subtitle sentence longer than `SUBTITLE_CHARS` likewise; a short title
+    stays one string. `title_text` gives the title back as one line (for alternative text).
+
+    Example
+    -------
+    >>> chart_title("Short").to_dict()
+    {'text': 'Short'}
+    >>> chart_title("a " * 30, ["b."]).to_dict()
+    {'text': ['a a a a a a a a a a a a a a a a a a', 'a a a a a a a a a a a a'], 'subtitle': ['b.']}
+    """
+    lines = _wrapped(text, TITLE_CHARS)
+    sentences = [subtitle] if isinstance(subtitle, str) else list(subtitle)
+    if not sentences:
+        return alt.TitleParams(lines[0] if len(lines) == 1 else lines)
+    wrapped = [line for sentence in sentences for line in _wrapped(sentence, SUBTITLE_CHARS)]
+    return alt.TitleParams(
+        lines[0] if len(lines) == 1 else lines,
+        subtitle=wrapped[0] if isinstance(subtitle, str) and len(wrapped) == 1 else wrapped,
+    )
+
+
+def title_text(chart: alt.TopLevelMixin | dict[str, Any]) -> str:
+    """A chart's title as one line of text (its lines joined), or "" when it has none: its
+    finding, for a picture's alternative text.
+
+    Example
+    -------
+    >>> chart = alt.Chart(pl.DataFrame({"x": [1]})).mark_point().properties(
+    ...     title=chart_title("Take-up fell from 50% to 46% in the five terms from 1 Sep 2025"))
+    >>> title_text(chart)
+    'Take-up fell from 50% to 46% in the five terms from 1 Sep 2025'
+    """
+    spec = chart if isinstance(chart, dict) else chart_spec(chart)
+    return _joined(spec.get("title", ""))
+
+
+def chart_description(chart: alt.TopLevelMixin | dict[str, Any]) -> str:
+    """A chart's title and subtitle as sentences: what a screen reader says of the picture."""
+    spec = chart if isinstance(chart, dict) else chart_spec(chart)
+    title = spec.get("title", "")
+    text = title_text(spec)
+    subtitle = _joined(title.get("subtitle", "")) if isinstance(title, dict) else ""
+    if text and not text.endswith("."):
+        text += "."
+    return " ".join(part for part in (text, subtitle) if part)
+
+
+def with_description(chart: _Chart) -> _Chart:
+    """The chart with its title and subtitle as its ``description``: its alternative text,
+    which `save_chart` writes into the SVG (``<title>``, ``<desc>``, ``aria-label``)."""
+    return chart.properties(description=chart_description(chart.to_dict(validate=False)))
+
+
+def _wrapped(text: str, limit: int) -> list[str]:
+    """``text`` in lines of at most ``limit`` characters, of about even length (no last line
+    of one word)."""
+    if len(text) <= limit:
+        return [text]
+    lines = -(-len(text) // limit)
+    width = min(limit, -(-len(text) // lines) + 6)
+    # A date ("1 Sep 2026") is never split across lines.
+    kept = _DATE.sub(lambda m: m.group(0).replace(" ", _KEEP), text)
+    wrapped = textwrap.wrap(kept, width, break_on_hyphens=False) or [kept]
+    return [line.replace(_KEEP, " ") for line in wrapped]
+
+
+def _joined(value: Any) -> str:
+    if isinstance(value, dict):
+        value = value.get("text", "")
+    if isinstance(value, list | tuple):
+        return " ".join(str(line) for line in value)
+    return str(value)
 
 
 def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
@@ -324,10 +444,28 @@ def save_chart(chart: alt.TopLevelMixin, path: str | Path) -> Path:
     spec = chart_spec(chart)
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".svg":
-        path.write_text(vlc.vegalite_to_svg(spec, vl_version=_vl_version()), encoding="utf-8")
+        svg = vlc.vegalite_to_svg(spec, vl_version=_vl_version())
+        path.write_text(_accessible_svg(svg, spec), encoding="utf-8")
     else:
         path.write_bytes(vlc.vegalite_to_png(spec, vl_version=_vl_version(), scale=_PNG_SCALE))
     return path
+
+
+def _accessible_svg(svg: str, spec: dict[str, Any]) -> str:
+    """The SVG with its alternative text: ``role="img"`` and ``aria-label`` on the root, and
+    ``<title>`` (the finding) and ``<desc>`` (title and subtitle) first inside it, which
+    screen readers and browsers read (Vega's SVG writer leaves the description out)."""
+    title, description = title_text(spec), spec.get("description") or chart_description(spec)
+    if not description or "<svg" not in svg:
+        return svg
+    start = svg.index("<svg")
+    end = svg.index(">", start)
+    label = html.escape(description, quote=True)
+    opening = svg[start:end].rstrip("/")
+    if "aria-label=" not in opening:
+        opening += f' role="img" aria-label="{label}"'
+    inner = f"<title>{html.escape(title or description)}</title><desc>{label}</desc>"
+    return svg[:start] + opening + ">" + inner + svg[end + 1 :]
 
 
 def chart_html(chart: alt.TopLevelMixin) -> str:
@@ -342,17 +480,25 @@ def chart_html(chart: alt.TopLevelMixin) -> str:
 # --- findings and helpers ------------------------------------------------------------------------
 
 
-def _funnel_finding(labels: list[str], counts: list[int]) -> str:
+def _funnel_finding(stages: list[str], labels: list[str], counts: list[int]) -> str:
     first, last = counts[0], counts[-1]
     if first == 0:
         return "No children from the DWP list are on this term's list"
+    if len(counts) == 1:
+        head = f"{first} children are on the DWP list"
+    elif stages[-1] in _STAGE_DONE:
+        head = f"{last} of {first} children on the DWP list are {_STAGE_DONE[stages[-1]]}"
+    else:
+        head = f"{last} of {first} children on the DWP list reached '{labels[-1]}'"
     drops = [before - after for before, after in itertools.pairwise(counts)]
     lost = max(drops, default=0)
     at = drops.index(lost) if drops else 0  # the earliest stage on a tie
-    head = f"{last} of {first} children on the DWP list are funded"
-    if lost == 0:
-        return head
-    return f"{head}; the biggest drop is at '{labels[at + 1]}' ({lost} fewer)"
+    # With two stages the drop is the head's own difference: said once.
+    if lost > 0 and len(counts) > 2:
+        head = f"{head}; the biggest drop is at '{labels[at + 1]}' ({lost} fewer)"
+    if "funded" not in stages:
+        head = f"{head}; funded places for the term are not in yet"
+    return head
 
 
 def _trend_finding(council: pl.DataFrame) -> str:
@@ -365,6 +511,24 @@ def _trend_finding(council: pl.DataFrame) -> str:
         return f"Take-up held at {_percent(last['rate'])} {span}"
     verb = "rose" if change > 0 else "fell"
     return f"Take-up {verb} from {_percent(first['rate'])} to {_percent(last['rate'])} {span}"
+
+
+def _evidence_sentence(terms: pl.Series, evidence: pl.Series) -> str:
+    """Which evidence date each term of a trend was assessed on, in one sentence."""
+    pairs = list(zip(terms.to_list(), evidence.to_list(), strict=True))
+    leads = {(term - on).days for term, on in pairs}
+    if len(leads) == 1:
+        lead = leads.pop()
+        when = (
+            "on its first day"
+            if lead == 0
+            else f"{abs(lead)} day{'' if abs(lead) == 1 else 's'} "
+            f"{'before' if lead > 0 else 'after'} it starts"
+        )
+        listed = ", ".join(_day(on) for _, on in pairs)
+        return f"Each term on the evidence held {when} ({listed})."
+    listed = "; ".join(f"from {_day(term)} on {_day(on)}" for term, on in pairs)
+    return f"Each term on the evidence held on a date of its own: the term {listed}."
 
 
 def _equality_finding(data: pl.DataFrame, group: str, reference: pl.DataFrame) -> str:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workbench.charts import PALETTE, chart_spec, save_chart
+from workbench.charts import PALETTE, chart_spec, save_chart, title_text
 from workbench.errors import UsageError
 from workbench.linkage.charts import (
     calibration_chart,
@@ -29,11 +29,18 @@ PAIR = {
 }
 
 
-def layer_data(chart, index: int) -> list[dict]:
-    """The rows of one layer of a chart's spec (datasets are held at the top level)."""
+def layer_data(chart, index: int | str) -> list[dict]:
+    """The rows of one layer of a chart's spec (datasets are held at the top level): by
+    index, or the first layer drawing that mark."""
     spec = chart_spec(chart)
+    if isinstance(index, str):
+        index = next(i for i, part in enumerate(spec["layer"]) if mark(part) == index)
     name = spec["layer"][index]["data"]["name"]
     return spec["datasets"][name]
+
+
+def mark(part: dict) -> str:
+    return part["mark"] if isinstance(part["mark"], str) else part["mark"]["type"]
 
 
 def test_probability_to_weight_is_log2_of_the_odds():
@@ -71,7 +78,7 @@ def test_histogram_title_gives_the_share_between_the_thresholds():
     chart = match_weight_histogram(bins, thresholds=(0.8, 0.5))
     spec = chart_spec(chart)
     assert (
-        spec["title"]["text"]
+        title_text(spec)
         == "10% of 100 scored pairs fall between the thresholds, for a person to review"
     )
     assert [r["weight"] for r in layer_data(chart, 1)] == pytest.approx([0.0, 2.0])
@@ -79,7 +86,7 @@ def test_histogram_title_gives_the_share_between_the_thresholds():
 
 def test_histogram_says_about_when_a_bin_straddles_a_threshold():
     bins = pl.DataFrame({"weight_from": [-1.0, 6.0], "weight_to": [1.0, 8.0], "pairs": [5, 15]})
-    title = chart_spec(match_weight_histogram(bins))["title"]["text"]
+    title = title_text(match_weight_histogram(bins))
     assert (
         title == "About 0% of 20 scored pairs fall between the thresholds, for a person to review"
     )
@@ -91,7 +98,7 @@ def test_histogram_leaves_out_bins_hidden_by_disclosure_control():
         schema_overrides={"pairs": pl.Int64},
     )
     chart = match_weight_histogram(bins)
-    assert [r["pairs"] for r in layer_data(chart, 0)] == [60]
+    assert [r["pairs"] for r in layer_data(chart, "bar")] == [60]
 
 
 def test_histogram_title_counts_hidden_bins_and_never_gives_them_away():
@@ -106,30 +113,30 @@ def test_histogram_title_counts_hidden_bins_and_never_gives_them_away():
         }
     )
     between_hidden = match_weight_histogram(bins, thresholds=(0.8, 0.5), hidden=["0 to 2"])
-    assert chart_spec(between_hidden)["title"]["text"] == (
+    assert title_text(between_hidden) == (
         "94 scored pairs; the share between the thresholds is not shown, as disclosure "
         "control hides some of its bins"
     )
-    assert [r["pairs"] for r in layer_data(between_hidden, 0)] == [30, 60]
+    assert [r["pairs"] for r in layer_data(between_hidden, "bar")] == [30, 60]
     # A bin hidden away from the thresholds still counts in the total: 4 of 94, not of 64.
     elsewhere = bins.with_columns(pl.Series("pairs", [4, 30, 60]))
     title = chart_spec(
         match_weight_histogram(elsewhere, thresholds=(0.8, 0.5), hidden=["-4 to -2"])
     )
-    assert title["title"]["text"] == (
+    assert title_text(title) == (
         "32% of 94 scored pairs fall between the thresholds, for a person to review"
     )
     # Hidden bins given without their counts: no total is claimed.
     unknown = elsewhere.with_columns(
         pl.when(pl.col("bin") == "-4 to -2").then(None).otherwise("pairs").alias("pairs")
     )
-    title = chart_spec(match_weight_histogram(unknown, thresholds=(0.8, 0.5)))["title"]["text"]
-    assert title == "30 scored pairs fall between the thresholds, for a person to review"
+    text = title_text(match_weight_histogram(unknown, thresholds=(0.8, 0.5)))
+    assert text == "30 scored pairs fall between the thresholds, for a person to review"
 
 
 def test_histogram_title_says_under_1_percent_rather_than_0():
     bins = pl.DataFrame({"weight_from": [0.0, 8.0], "weight_to": [2.0, 10.0], "pairs": [1, 999]})
-    title = chart_spec(match_weight_histogram(bins, thresholds=(0.8, 0.5)))["title"]["text"]
+    title = title_text(match_weight_histogram(bins, thresholds=(0.8, 0.5)))
     assert title == (
         "Under 1% of 1,000 scored pairs fall between the thresholds, for a person to review"
     )
@@ -169,8 +176,7 @@ def test_waterfall_names_the_comparison_that_weighs_most_in_house_colours():
     chart = waterfall(pl.DataFrame([PAIR]))
     spec = chart_spec(chart)
     assert (
-        spec["title"]["text"]
-        == "Match probability 0.919: child's date of birth weighs most (+8.5 bits)"
+        title_text(spec) == "Match probability 0.919: child's date of birth weighs most (+8.5 bits)"
     )
     colours = spec["layer"][1]["encoding"]["color"]["scale"]["range"]
     assert colours == [PALETTE[0], PALETTE[3], PALETTE[6]]
@@ -223,7 +229,7 @@ def calibration(shares: list[float | None]) -> pl.DataFrame:
 
 def test_calibration_title_says_when_every_bin_is_close():
     chart = calibration_chart(calibration([0.12, 0.19, 0.3]))
-    assert chart_spec(chart)["title"]["text"] == (
+    assert title_text(chart) == (
         "Match probabilities are well calibrated: within 2 percentage points of the observed "
         "share in every bin"
     )
@@ -231,18 +237,106 @@ def test_calibration_title_says_when_every_bin_is_close():
 
 def test_calibration_title_names_the_worst_bin():
     chart = calibration_chart(calibration([0.1, 0.05, 0.3]))
-    assert chart_spec(chart)["title"]["text"] == (
+    assert title_text(chart) == (
         "At probability 0.20, 15 percentage points fewer pairs are true matches than the model says"
     )
 
 
-def test_calibration_leaves_out_hidden_bins_and_refuses_an_empty_table():
+def test_calibration_marks_hidden_bins_and_refuses_an_empty_table():
     chart = calibration_chart(calibration([0.1, None, 0.3]))
-    assert [r["observed_share"] for r in layer_data(chart, 2)] == [0.1, 0.3]
+    assert [r["observed_share"] for r in layer_data(chart, "point")] == [0.1, 0.3]
+    assert [r["mean_probability"] for r in layer_data(chart, "rule")] == [0.2]
+    # Every bin hidden: the chart says so rather than draw nothing.
+    assert title_text(calibration_chart(calibration([None]))) == (
+        "Calibration is not shown: disclosure control hides every bin's share (1 bin)"
+    )
     with pytest.raises(UsageError, match="no bins to chart"):
-        calibration_chart(calibration([None]))
+        calibration_chart(calibration([]))
     with pytest.raises(UsageError, match="lacks column"):
         calibration_chart(pl.DataFrame({"bin": [1]}))
+
+
+def test_calibration_title_is_true_only_of_the_bins_shown():
+    # The tester's report: bins 6 and 7 (the linked range) hidden, yet the title said "well
+    # calibrated ... in every bin", and the hidden bins were not drawn at all.
+    table = calibration([0.12, 0.19, 0.3, 0.9, 0.1])
+    chart = calibration_chart(table, hidden=[4, 5])
+    spec = chart_spec(chart)
+    assert title_text(spec) == (
+        "Match probabilities are well calibrated: within 2 percentage points of the observed "
+        "share in every bin shown; 2 bins hidden"
+    )
+    assert spec["title"]["subtitle"] == [
+        "Dashed line: perfect calibration. Point size: scored pairs in the bin.",
+        "Grey lines marked c: 2 bins whose share disclosure control hides.",
+    ]
+    hidden = layer_data(chart, "rule")
+    assert [(r["mean_probability"], r["bottom"], r["top"]) for r in hidden] == [
+        (0.4, 0.0, 1.0),
+        (0.5, 0.0, 1.0),
+    ]
+    assert [r["symbol"] for r in layer_data(chart, "text")] == ["c", "c"]
+    # The hidden shares (0.9, 0.1) are nowhere in the chart, nor is their gap in the title.
+    shown = layer_data(chart, "point")
+    assert [r["observed_share"] for r in shown] == [0.12, 0.19, 0.3]
+    assert "0.9" not in json.dumps(spec["datasets"]) and "0.1," not in json.dumps(hidden)
+    worst = calibration_chart(calibration([0.1, 0.05, 0.3, 0.9]), hidden=[4])
+    assert title_text(worst) == (
+        "At probability 0.20, 15 percentage points fewer pairs are true matches than the "
+        "model says (the largest gap of the bins shown; 1 bin hidden)"
+    )
+    assert chart_spec(worst)["description"].startswith("At probability 0.20, 15 percentage")
+
+
+def test_calibration_line_breaks_at_a_hidden_bin():
+    chart = calibration_chart(calibration([0.1, 0.2, 0.3, 0.4]), hidden=[2])
+    line = layer_data(chart, "line")  # the diagonal is drawn from its own two points
+    segments = [r["segment"] for r in layer_data(chart, 2)]
+    assert [r["p"] for r in line] == [0.0, 1.0]
+    assert segments == [0, 1, 1]
+    assert chart_spec(chart)["layer"][1]["encoding"]["detail"]["field"] == "segment"
+
+
+def test_histogram_draws_hidden_bins_as_marked_bands_across_the_axis():
+    # The tester's histogram: bins hidden at 30-50 bits vanished (the axis stopped at 30) and
+    # hidden bins looked like bins with no pair.
+    bins = pl.DataFrame(
+        {
+            "bin": ["-4 to -2", "0 to 2", "8 to 10", "30 to 32", "48 to 50"],
+            "weight_from": [-4.0, 0.0, 8.0, 30.0, 48.0],
+            "weight_to": [-2.0, 2.0, 10.0, 32.0, 50.0],
+            "pairs": [30, 40, 60, 3, 7],
+        }
+    )
+    chart = match_weight_histogram(bins, thresholds=(0.8, 0.5), hidden=["30 to 32", "48 to 50"])
+    spec = chart_spec(chart)
+    assert spec["title"]["subtitle"] == [
+        "Dashed lines: clerical review from probability 0.5",
+        "(+0.0 bits), linked from 0.8 (+2.0 bits).",
+        "Grey bands marked c: 2 bins whose count disclosure",
+        "control hides; a gap is a bin with no pair.",
+    ]
+    bands = layer_data(chart, "rect")
+    assert [(r["weight_from"], r["weight_to"], r["bottom"], r["top"]) for r in bands] == [
+        (30.0, 32.0, 0, 60),
+        (48.0, 50.0, 0, 60),
+    ]
+    assert [r["symbol"] for r in layer_data(chart, "text")] == ["c", "c"]
+    rect = next(part for part in spec["layer"] if mark(part) == "rect")
+    assert rect["mark"]["color"] != next(part for part in spec["layer"] if mark(part) == "bar")[
+        "mark"
+    ].get("color", PALETTE[0])
+    # Their counts (3, 7) are in no layer's data.
+    assert all("pairs" not in row for row in bands)
+    assert [r["pairs"] for r in layer_data(chart, "bar")] == [30, 40, 60]
+    assert chart_spec(chart)["description"].endswith("a gap is a bin with no pair.")
+
+
+def test_histogram_with_nothing_hidden_has_no_band():
+    bins = pl.DataFrame({"weight_from": [-4.0], "weight_to": [-2.0], "pairs": [30]})
+    spec = chart_spec(match_weight_histogram(bins))
+    assert [mark(part) for part in spec["layer"]] == ["bar", "rule"]
+    assert len(spec["title"]["subtitle"]) == 2
 
 
 def test_charts_save_as_svg_offline(tmp_path):

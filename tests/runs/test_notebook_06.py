@@ -184,9 +184,24 @@ def test_the_linkage_tables_published_together_give_no_hidden_count_away(with_tr
 
 
 def embedded_svgs(html: str) -> list[str]:
-    """The SVG images the HTML carries inline, as base64 data URIs, decoded."""
+    """The SVG images the HTML carries: inline in a figure, or as base64 data URIs."""
     found = re.findall(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', html)
-    return [base64.b64decode(image).decode("utf-8") for image in found]
+    inline = [svg for _, svg in figures(html)]
+    return inline + [base64.b64decode(image).decode("utf-8") for image in found]
+
+
+def figures(html: str) -> list[tuple[str, str]]:
+    """Each chart figure of the report: its alternative text (``aria-label``) and its SVG."""
+    found = re.findall(r"<figure\b([^>]*)>\s*(<svg\b.*?</svg>)\s*</figure>", html, flags=re.S)
+    labels = [re.search(r'aria-label="([^"]*)"', attributes) for attributes, _ in found]
+    return [
+        (label.group(1) if label else "", svg)
+        for label, (_, svg) in zip(labels, found, strict=True)
+    ]
+
+
+def csv_rows(path: Path) -> pl.DataFrame:
+    return pl.read_csv(path, infer_schema=False)
 
 
 def test_the_note_on_hidden_differences_is_said_once(with_truth):
@@ -196,12 +211,46 @@ def test_the_note_on_hidden_differences_is_said_once(with_truth):
 
 
 def test_report_html_embeds_the_three_charts(with_truth):
-    charts = embedded_svgs(with_truth.html.read_text())
+    html = with_truth.html.read_text()
+    charts = figures(html)
     assert len(charts) == 3
-    histogram, calibration, pair = charts
+    (histogram_label, histogram), (calibration_label, calibration), (pair_label, pair) = charts
     assert "scored pairs fall between the thresholds" in histogram
     assert "calibrated" in calibration or "true matches than the model says" in calibration
     assert "weighs most" in pair and "prior (before any comparison)" in pair
+    # Each picture says what it shows to a screen reader (nbconvert's default was "No
+    # description has been provided for this image"): its title and subtitle.
+    assert "No description has been provided" not in html
+    assert "scored pairs" in histogram_label and "Dashed lines: clerical review" in histogram_label
+    assert calibration_label.startswith(("Match probabilities", "At probability"))
+    assert pair_label.startswith("Match probability") and "weighs most" in pair_label
+    for label, svg in charts:
+        assert f'aria-label="{label}"' in svg  # the SVG file carries it too
+
+
+def test_hidden_bins_are_marked_counted_and_listed_in_weight_order(with_truth):
+    # A tester: the histogram drew hidden bins as gaps (like empty bins), its axis stopped at
+    # 30 bits with the hidden bins 30-50 left off, the subtitle did not count them, and the
+    # CSV listed '-10 to -8' before '-12 to -10'.
+    shareable = with_truth.run_dir / "shareable"
+    bins = csv_rows(shareable / "match_weight_bins.csv")
+    labels = bins["bin"].to_list()
+    assert labels[-1] == "Total"
+    starts = [float(label.lstrip("'").split(" to ")[0]) for label in labels[:-1]]
+    assert starts == sorted(starts)
+    hidden = bins.filter((pl.col("suppressed") == "true") & (pl.col("bin") != "Total"))
+    svg = (shareable / "match_weight_histogram.svg").read_text()
+    label = re.search(r'aria-label="([^"]*)"', svg)
+    assert label is not None
+    if hidden.height:
+        many = "" if hidden.height == 1 else "s"
+        assert f"Grey bands marked c: {hidden.height} bin{many} whose count" in label.group(1)
+    else:
+        assert "Grey bands" not in label.group(1)
+    calibration = csv_rows(shareable / "linkage_calibration_pairs.csv")
+    numbers = calibration.filter(pl.col("measure") == "pairs")["bin"].to_list()
+    assert numbers[-1] == "Total"
+    assert [int(b) for b in numbers[:-1]] == sorted(int(b) for b in numbers[:-1])
 
 
 def test_nothing_shared_names_anyone(with_truth, council_folder):
@@ -276,6 +325,12 @@ def test_the_calibration_publishes_no_small_count_of_true_pairs(with_truth):
     shown = [b for b in bins if value[(b, "observed_share")] is not None]
     hidden = [b for b in bins if value[(b, "observed_share")] is None]
     assert shown and hidden  # the council exercises both
+    # The chart marks the hidden bins and its title speaks of the bins shown only: a tester
+    # saw "well calibrated ... in every bin" over a chart that left two bins out.
+    svg = (with_truth.run_dir / "shareable" / "linkage_calibration.svg").read_text()
+    many = "" if len(hidden) == 1 else "s"
+    assert f"Grey lines marked c: {len(hidden)} bin{many} whose share" in svg
+    assert "in every bin<" not in svg and "in every bin." not in svg
     for b in shown:
         true, pairs = value[(b, "true_pairs")], value[(b, "pairs")]
         assert true is not None and pairs is not None

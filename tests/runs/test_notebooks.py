@@ -204,7 +204,8 @@ def test_eligibility_shareable_tables_passed_disclosure_control(fsm_runs):
     # protected with its tables; a second copy protected alone could be set against it.
     assert sorted(p.name for p in shareable.iterdir()) == ["by_tier.csv"]
     assert (shareable / "by_tier.csv").read_text() == (
-        "tier,measure,value,suppressed\nlikely,children,38,false\nTotal,children,38,false\n"
+        "tier,measure,value,suppressed\nlikely,children,38,false\npossible,children,0,false\n"
+        "Total,children,38,false\n"
     )
 
 
@@ -748,5 +749,6 @@ def test_the_eligibility_report_rounds_as_the_take_up_report_does(tmp_path):
     assert "warning: The threshold 7 is below the default of 10" in done.stderr
     [run_dir] = tmp_path.iterdir()
     assert (run_dir / "shareable" / "by_tier.csv").read_text() == (
-        "tier,measure,value,suppressed\nlikely,children,40,false\nTotal,children,40,false\n"
+        "tier,measure,value,suppressed\nlikely,children,40,false\npossible,children,0,false\n"
+        "Total,children,40,false\n"
     )

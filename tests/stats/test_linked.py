@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import get_args
 
 import polars as pl
 import pytest
@@ -10,12 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workbench.errors import WorkbenchError
+from workbench.rules.model import RuleSet
 from workbench.stats import DisclosureRules
 from workbench.stats.disclosure import protect_table
 from workbench.stats.equality import equality_table
 from workbench.stats.linked import Interval, LinkedTables, audit, protect_linked
 from workbench.stats.report_publish import protect_stats_table
 from workbench.stats.table_links import (
+    LIST_TIERS,
     NOT_FUNDED,
     possible_area_wards,
     protect_list_summary,
@@ -443,6 +446,19 @@ def test_a_small_possible_tier_is_not_given_away_by_the_take_up_reports_eligible
     ]
 
 
+def test_a_tier_with_no_child_is_listed_as_zero_in_the_rules_order():
+    summary = {"tier": pl.DataFrame({"tier": ["possible"], "children": [12]})}
+    together = protect_list_summary(summary, uses_dwp_list=False)
+    assert together.protected["tier"].wide("children").rows() == [
+        ("likely", "0"),
+        ("possible", "12"),
+        ("Total", "12"),
+    ]
+    # The tiers listed are every tier a rule file may define.
+    key, _ = get_args(RuleSet.model_fields["tiers"].annotation)
+    assert get_args(key) == LIST_TIERS
+
+
 def test_a_list_of_no_one_gives_a_tier_total_of_zero_and_no_reasons():
     summary = {
         "tier": pl.DataFrame(schema={"tier": pl.String, "children": pl.Int64}),
@@ -450,7 +466,13 @@ def test_a_list_of_no_one_gives_a_tier_total_of_zero_and_no_reasons():
     }
     together = protect_list_summary(summary, uses_dwp_list=False)
     assert together.safe
-    assert together.protected["tier"].wide("children").rows() == [("Total", "0")]
+    # Every tier is listed, with no child in it (a tester's report 02 for 2030 published
+    # only "Total,children,0": every row of a table is always listed).
+    assert together.protected["tier"].wide("children").rows() == [
+        ("likely", "0"),
+        ("possible", "0"),
+        ("Total", "0"),
+    ]
     # As notebook 02 shows it: the reasons' columns, and no row.
     shown = together.protected["reason"].wide("children")
     assert (shown.columns, shown.height) == (["reason_code", "children"], 0)

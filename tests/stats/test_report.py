@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -427,27 +428,28 @@ def test_the_manifest_records_the_ward_lookup_and_unmatched_postcodes(full, ward
     }
 
 
-def test_trend_assesses_each_term_on_its_own_start(full):
+def test_trend_assesses_each_term_on_the_reports_evidence_rule(full):
     assert full.trend_terms == ((JANUARY, JANUARY), (APRIL, APRIL), (TERM, TERM))
     # The funded places are all for September: January and April have no headcount, so
     # their funded count and rate are not known (blank), not 0.
+    # The report's evidence date is its term's start, so each earlier term's is its own.
     assert full.tables["trend"].raw.rows() == [
-        (JANUARY, 7, None, None),
-        (APRIL, 14, None, None),
-        (TERM, 14, 7, 0.5),
+        (JANUARY, 7, None, None, JANUARY),
+        (APRIL, 14, None, None, APRIL),
+        (TERM, 14, 7, 0.5, TERM),
     ]
     # No Total row: the September children are the April ones again.
     assert (full.out / "trend.csv").read_text() == (
-        "term_start,measure,value,suppressed\n"
-        "2026-01-01,eligible,7,false\n"
-        "2026-04-01,eligible,14,false\n"
-        "2026-09-01,eligible,14,false\n"
-        "2026-01-01,funded,,false\n"
-        "2026-04-01,funded,,false\n"
-        "2026-09-01,funded,7,false\n"
-        "2026-01-01,rate,,false\n"
-        "2026-04-01,rate,,false\n"
-        "2026-09-01,rate,50.0,false\n"
+        "term_start,measure,value,suppressed,evidence_as_of\n"
+        "2026-01-01,eligible,7,false,2026-01-01\n"
+        "2026-04-01,eligible,14,false,2026-04-01\n"
+        "2026-09-01,eligible,14,false,2026-09-01\n"
+        "2026-01-01,funded,,false,2026-01-01\n"
+        "2026-04-01,funded,,false,2026-04-01\n"
+        "2026-09-01,funded,7,false,2026-09-01\n"
+        "2026-01-01,rate,,false,2026-01-01\n"
+        "2026-04-01,rate,,false,2026-04-01\n"
+        "2026-09-01,rate,50.0,false,2026-09-01\n"
     )
     record = json.loads(full.manifest.read_text())
     assert record["trend_terms"] == [
@@ -456,7 +458,7 @@ def test_trend_assesses_each_term_on_its_own_start(full):
         {"term_start": "2026-09-01", "as_of": "2026-09-01"},
     ]
     notes = {e["table"]: e["notes"] for e in record["published"]}
-    assert notes["trend"][-2:] == [
+    assert notes["trend"][-3:] == [
         "No Total row: each term counts its own children, and a child eligible or funded in "
         "two terms would count twice in a sum, so the terms are not added up; each term's rate "
         "is its own.",
@@ -464,6 +466,9 @@ def test_trend_assesses_each_term_on_its_own_start(full):
         "providers' headcount (funded_places) holds no place for them, so no child could be "
         "counted as funded. A blank is not a zero (a rate of 0.0 would read as no child "
         "funded).",
+        "evidence_as_of: the evidence date each term was assessed on (awards and statuses "
+        "active on it). A term's figures here can differ from those of its own report when "
+        "that report used another evidence date, or the data have changed since.",
     ]
     # This term's headcount was read: no caveat, and the other tables carry no such note.
     assert record["caveats"] == []
@@ -503,9 +508,57 @@ def test_an_evidence_date_can_be_given_per_term(data, tmp_path):
     # only the four DWP-list children (C1, C2, C4 and D9) are likely for April.
     result = stats(data, tmp_path / "out", terms={APRIL: date(2024, 12, 31)})
     assert result.trend_terms == ((APRIL, date(2024, 12, 31)), (TERM, TERM))
-    assert result.tables["trend"].raw.rows() == [(APRIL, 4, None, None), (TERM, 14, 7, 0.5)]
+    assert result.tables["trend"].raw.rows() == [
+        (APRIL, 4, None, None, date(2024, 12, 31)),
+        (TERM, 14, 7, 0.5, TERM),
+    ]
     record = json.loads(result.manifest.read_text())
     assert record["trend_terms"][0] == {"term_start": "2026-04-01", "as_of": "2024-12-31"}
+
+
+def test_the_trend_assesses_a_term_on_the_evidence_date_of_its_own_report(tmp_path):
+    # A tester: September's report (as_of 1 August) published 168 eligible and 78 funded;
+    # the April report's trend re-assessed September on 1 September and published 168 and
+    # 79: two published figures for one term, a child apart. Each earlier term is now
+    # assessed as far before its start as the report's own evidence date is before its term
+    # (the scheduled runs: a month before). Here C6's parent's award starts on 15 March.
+    council = Council()
+    for i in range(1, 7):
+        council.person(f"A{i}", f"H{i}", date(1990, 1, 1), "parent_carer", postcode="FQ2 2BB")
+        council.person(f"C{i}", f"H{i}", FQ2_BORN, "child", postcode="FQ2 2BB")
+        start = date(2026, 3, 15) if i == 6 else date(2025, 1, 1)
+        council.award(f"B{i}", f"A{i}", "income_support", start=start)
+        council.funded(f"F{i}", f"Kid{i}", FQ2_BORN, TERM, "two_year_old")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name, frame in council.tables().items():
+        frame.collect().write_csv(folder / f"{name}.csv")
+    march, august = date(2026, 3, 1), date(2026, 8, 1)
+    own = write_stats(
+        folder, initiative="two_year_old", term_start=APRIL, as_of=march, out=tmp_path / "apr",
+        rules=SMALL,
+    )  # fmt: skip
+    report = write_stats(
+        folder, initiative="two_year_old", term_start=TERM, as_of=august, out=tmp_path / "sep",
+        rules=SMALL, terms=[APRIL],
+    )  # fmt: skip
+    assert report.trend_terms == ((APRIL, march), (TERM, august))
+    # April's figure in the trend is April's own report's: 5 (C6's award not yet started).
+    assert own.tables["take_up"].raw.get_column("eligible").to_list() == [5]
+    assert report.tables["trend"].raw.select("term_start", "eligible", "evidence_as_of").rows() == [
+        (APRIL, 5, march),
+        (TERM, 6, august),
+    ]
+    trend_csv = pl.read_csv(tmp_path / "sep" / "trend.csv", infer_schema=False)
+    assert trend_csv.columns[-1] == "evidence_as_of"
+    assert trend_csv.filter(pl.col("measure") == "eligible").select(
+        "term_start", "value", "evidence_as_of"
+    ).rows() == [("2026-04-01", "5", "2026-03-01"), ("2026-09-01", "6", "2026-08-01")]
+    record = json.loads(report.manifest.read_text())
+    assert record["trend_terms"] == [
+        {"term_start": "2026-04-01", "as_of": "2026-03-01"},
+        {"term_start": "2026-09-01", "as_of": "2026-08-01"},
+    ]
 
 
 def test_the_trend_of_an_initiative_without_a_rate_has_no_national_comparison(data, tmp_path):
@@ -720,6 +773,25 @@ def test_manifest_lists_published_and_withheld_tables_with_hashes(small, data):
         "round_to": None,
         "suppress_zeros": False,
         "symbol": "c",
+        # Every mark a table may hold, explained (a tester met a `z` the manifest never named).
+        "symbols": {
+            "c": (
+                "Hidden by disclosure control: a count below the threshold of 3 (1 to 2, or 0 "
+                "to 2 in the tables that hide zeros: by criterion, by group and the equality "
+                "tables), or a count hidden so that no such count can be worked out from the "
+                "others (which of the two is not said), and any rate worked out from a hidden "
+                "count."
+            ),
+            "z": (
+                "Not applicable: a rate with nothing to divide it by (no eligible child in the "
+                "row), so there is no rate; nothing is hidden."
+            ),
+            "blank": (
+                "Not counted: funded children and the take-up rate (and what is worked out "
+                "from them) for a term whose funded places were not read, the providers' "
+                "headcount holding none for it (the caveats say so). A blank is not 0."
+            ),
+        },
         "protection_interval": 1,
     }
     assert record["inputs"] == {
@@ -979,11 +1051,17 @@ def test_charts_show_only_what_the_tables_publish_in_full(small, tmp_path):
     assert svg.startswith("<svg")
     assert "FQ1" not in svg  # hidden in the table, so not drawn
     # The dashed line is the published Total's 7 of 14, not the areas drawn (FQ2's 57%).
-    assert "Dashed line: all areas together (50%). 2 areas with few children not shown." in svg
-    figure = drawn["take_up_by_area"]._repr_html_()
-    assert figure.startswith(
-        '<figure role="img" aria-label="Take-up is lowest in FQ2 (57%) of the areas shown"'
+    # FQ1 and unknown are hidden, whether for few children or to protect another count: the
+    # chart says neither ("few children" was untrue of a cell hidden to protect another).
+    description = (
+        "Take-up is lowest in FQ2 (57%) of the areas shown. Dashed line: all areas together "
+        "(50%). 2 areas not shown: their counts are hidden to protect small numbers."
     )
+    assert drawn["take_up_by_area"].description == description
+    assert f'aria-label="{description}"' in svg
+    assert "few children" not in svg
+    figure = drawn["take_up_by_area"]._repr_html_()
+    assert figure.startswith(f'<figure role="img" aria-label="{description}"')
     assert "<svg" in figure
 
 
@@ -1070,7 +1148,13 @@ def test_take_up_report_shows_wards_and_the_trend_when_asked(tmp_path):
     assert run.html is not None
     html = run.html.read_text()
     assert "Take-up across terms" in html and "By ward" in html
-    assert 'aria-label="Take-up fell from 56% to 49% (1 Jan 2026 to 1 Sep 2026)"' in html
+    trend_label = re.search(r'aria-label="(Take-up fell[^"]*)"', html)
+    assert trend_label is not None
+    assert trend_label.group(1) == (
+        "Take-up fell from 56% to 49% (1 Jan 2026 to 1 Sep 2026). Each term on the evidence "
+        "held on its first day (1 Jan 2026, 1 Apr 2026, 1 Sep 2026). England, January 2026: "
+        "72%, not comparable with earlier years."
+    )
     assert "England (DfE)" in html
     assert remote_resources(html) == []
 

@@ -220,7 +220,8 @@ def stats_command(
         typer.Option(
             "--trend-terms",
             help="Earlier term starts for a trend table, ISO dates separated by commas "
-            "(2026-01-01,2026-04-01); each term is assessed on its own first day.",
+            "(2026-01-01,2026-04-01); each term is assessed on evidence dated as long before "
+            "its start as --as-of is before --term-start.",
         ),
     ] = None,
     linkage: Linkage = "probabilistic",

@@ -17,7 +17,8 @@ Example
 -------
 >>> pair = {"match_weight": 3.0, "match_probability": 8 / 9,
 ...         "contributions": '{"forename": 6.0, "date_of_birth": -1.0}'}
->>> waterfall(pair).to_dict()["title"]["text"]
+>>> from workbench.charts import title_text
+>>> title_text(waterfall(pair))
 "Match probability 0.889: child's forename weighs most (+6.0 bits)"
 """
 
@@ -31,7 +32,7 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from workbench.charts import PALETTE
+from workbench.charts import PALETTE, chart_title, with_description
 from workbench.errors import UsageError
 from workbench.linkage.settings import DEFAULT_THRESHOLDS
 
@@ -62,6 +63,8 @@ _FOR, _AGAINST, _TOTAL = PALETTE[0], PALETTE[3], PALETTE[6]
 _CLOSE_GAP = 0.05  # calibration within five points everywhere reads as "close"
 _LABEL_LIMIT = 360  # pixels: room for "child's date of birth: day and month swapped"
 _TOTAL_LABEL = "Total"  # a protected table's margin (`workbench.stats.disclosure.TOTAL`)
+_HIDDEN = "#BBBBBB"  # a hidden bin: grey, beside the blue bars and black rules
+_SYMBOL = "c"  # the disclosure-control symbol (`DisclosureRules.symbol`)
 
 
 def probability_to_weight(probability: float) -> float:
@@ -152,6 +155,7 @@ def match_weight_histogram(
     thresholds: tuple[float, float] = DEFAULT_THRESHOLDS,
     width: float = WEIGHT_BIN_BITS,
     hidden: Collection[str] = (),
+    symbol: str = _SYMBOL,
 ) -> alt.LayerChart | alt.FacetChart:
     """Scored pairs by match weight, with the clerical-review and linked thresholds marked.
 
@@ -168,8 +172,12 @@ def match_weight_histogram(
         Bin width in bits when `table` is scored pairs.
     hidden
         The bins disclosure control hid (their `bin` labels, as `match_weight_bins` writes
-        them, e.g. ``"-2 to 0"``; ``"Total"`` when the total is hidden): not drawn, and the
-        title says nothing they would give away.
+        them, e.g. ``"-2 to 0"``; ``"Total"`` when the total is hidden): drawn as grey bands
+        the full height of the chart marked with ``symbol``, never as bars (a gap would read
+        as no pair), the subtitle counts them, and the title says nothing they would give
+        away.
+    symbol
+        The mark of a hidden count (`workbench.stats.DisclosureRules.symbol`, ``c``).
 
     The title gives the share of pairs between the thresholds (the reviewers' work), worked
     out from every bin's true count, hidden ones too, but only when it is published anyway:
@@ -182,7 +190,8 @@ def match_weight_histogram(
     ...     "weight_from": [-4.0, 0.0, 8.0], "weight_to": [-2.0, 2.0, 10.0],
     ...     "pairs": [30, 4, 60]})
     >>> chart = match_weight_histogram(bins, thresholds=(0.8, 0.5), hidden=["0 to 2"])
-    >>> chart.to_dict()["title"]["text"].split(";")[0]
+    >>> from workbench.charts import title_text
+    >>> title_text(chart).split(";")[0]
     '94 scored pairs'
     """
     if "pairs" in table.columns:
@@ -199,19 +208,27 @@ def match_weight_histogram(
     if bins["pairs"].fill_null(0).sum() == 0 and bins["pairs"].null_count() == 0:
         raise UsageError("there are no scored pairs to chart: nothing reached Splink")
     linked, clerical = (probability_to_weight(t) for t in thresholds)
-    title = alt.TitleParams(
+    hidden_bins = bins.filter("hidden").select("weight_from", "weight_to")
+    subtitle = [
+        f"Dashed lines: clerical review from probability {thresholds[1]:g} "
+        f"({clerical:+.1f} bits), linked from {thresholds[0]:g} ({linked:+.1f} bits)."
+    ]
+    if hidden_bins.height:
+        subtitle.append(
+            f"Grey bands marked {symbol}: {_bins(hidden_bins.height)} whose count disclosure "
+            "control hides; a gap is a bin with no pair."
+        )
+    title = chart_title(
         _histogram_finding(bins, linked, clerical, total_hidden=_TOTAL_LABEL in hidden),
-        subtitle=(
-            f"Dashed lines: clerical review from probability {thresholds[1]:g} "
-            f"({clerical:+.1f} bits), linked from {thresholds[0]:g} ({linked:+.1f} bits)."
-        ),
+        subtitle,
     )
     shown = bins.filter(~pl.col("hidden")).drop("hidden")
+    x = alt.X("weight_from:Q", title="Match weight (bits)", bin="binned")
     bars = (
         alt.Chart(shown)
         .mark_bar(stroke="white", strokeWidth=0.5)
         .encode(
-            x=alt.X("weight_from:Q", title="Match weight (bits)", bin="binned"),
+            x=x,
             x2="weight_to:Q",
             y=alt.Y("pairs:Q", title="Scored pairs"),
             tooltip=["weight_from", "weight_to", "pairs"],
@@ -223,7 +240,28 @@ def match_weight_histogram(
         .mark_rule(color=_TOTAL, strokeDash=[6, 4], strokeWidth=2)
         .encode(x="weight:Q", tooltip=["threshold", alt.Tooltip("weight:Q", format=".2f")])
     )
-    return alt.layer(bars, rules, title=title)
+    layers: list[alt.Chart] = [bars, rules]
+    if hidden_bins.height:
+        # The full height of the bars shown (published counts), so that the band says "not
+        # known" rather than any count; 1 when every bin is hidden.
+        top = max(int(shown.select(pl.col("pairs").max()).item() or 0), 1)
+        bands = hidden_bins.with_columns(
+            pl.lit(0).alias("bottom"), pl.lit(top).alias("top"), pl.lit(symbol).alias("symbol")
+        )
+        band = alt.Chart(bands).encode(
+            x=x, x2="weight_to:Q", tooltip=["weight_from", "weight_to", "symbol"]
+        )
+        layers[:0] = [
+            band.mark_rect(color=_HIDDEN, opacity=0.6).encode(y="bottom:Q", y2="top:Q"),
+            band.mark_text(baseline="bottom", dy=-2, color=_TOTAL)
+            .encode(x=alt.X("middle:Q"), y="top:Q", text="symbol:N")
+            .transform_calculate(middle="(datum.weight_from + datum.weight_to) / 2"),
+        ]
+    return with_description(alt.layer(*layers, title=title))
+
+
+def _bins(count: int) -> str:
+    return f"{count} bin{'' if count == 1 else 's'}"
 
 
 def _histogram_finding(
@@ -360,7 +398,7 @@ def waterfall(
     """
     steps = waterfall_steps(pair_row, levels)
     pair = _pair(pair_row)
-    title = alt.TitleParams(_waterfall_finding(steps, pair.get("match_probability")))
+    title = chart_title(_waterfall_finding(steps, pair.get("match_probability")))
     labels = steps["label"].to_list()
     colour = alt.Color(
         "direction:N",
@@ -380,7 +418,7 @@ def waterfall(
         .transform_calculate(max_end="max(datum.start, datum.end)")
     )
     zero = alt.Chart(pl.DataFrame({"x": [0.0]})).mark_rule(color=_TOTAL).encode(x="x:Q")
-    return alt.layer(zero, bars, text, title=title)
+    return with_description(alt.layer(zero, bars, text, title=title))
 
 
 def _waterfall_finding(steps: pl.DataFrame, probability: float | None) -> str:
@@ -399,69 +437,130 @@ def _waterfall_finding(steps: pl.DataFrame, probability: float | None) -> str:
     return f"{head}: {name} weighs most ({strongest['bits']:+.1f} bits)"
 
 
-def calibration_chart(calibration: pl.DataFrame) -> alt.LayerChart | alt.FacetChart:
+def calibration_chart(
+    calibration: pl.DataFrame, *, hidden: Collection[Any] = (), symbol: str = _SYMBOL
+) -> alt.LayerChart | alt.FacetChart:
     """Observed share of true pairs against the mean match probability, bin by bin.
 
     Parameters
     ----------
     calibration
         `LinkageEvaluation.calibration`: `mean_probability`, `observed_share`, `pairs` per
-        bin. Bins whose share is null (hidden by disclosure control) are not drawn.
+        bin (and `bin`, to name the hidden ones). A bin whose share is null is hidden.
+    hidden
+        The bins (`bin` values) whose share disclosure control hid: their share and pairs
+        are not used.
+    symbol
+        The mark of a hidden count (`workbench.stats.DisclosureRules.symbol`, ``c``).
 
-    Points on the dashed diagonal are perfectly calibrated; the title gives the largest gap.
+    Points on the dashed diagonal are perfectly calibrated; the title gives the largest gap
+    of the bins shown. A hidden bin is drawn as a grey vertical line at its mean probability
+    marked with ``symbol`` (its share not known, not missing), the line joining the points
+    breaks there, and the title and subtitle say how many bins are hidden.
     """
     data = _checked(
         calibration, ("mean_probability", "observed_share", "pairs"), "calibration table"
-    ).filter(pl.col("observed_share").is_not_null() & pl.col("mean_probability").is_not_null())
+    ).filter(pl.col("mean_probability").is_not_null())
     if data.is_empty():
         raise UsageError("the calibration table has no bins to chart: no pair was scored")
-    data = data.select("mean_probability", "observed_share", "pairs").with_columns(
+    is_hidden = pl.col("observed_share").is_null()
+    if hidden:
+        _checked(calibration, ("bin",), "calibration table with hidden bins")
+        is_hidden = is_hidden | pl.col("bin").cast(pl.String).is_in([str(b) for b in hidden])
+    data = (
+        data.sort("mean_probability")
+        .with_columns(is_hidden.alias("hidden"))
+        .with_columns(
+            # Nothing of a hidden bin but where it lies on the probability axis.
+            pl.when(~pl.col("hidden")).then(pl.col("observed_share")).alias("observed_share"),
+            pl.when(~pl.col("hidden")).then(pl.col("pairs")).alias("pairs"),
+            # The line is drawn in pieces between hidden bins, never across one.
+            pl.col("hidden").cum_sum().alias("segment"),
+        )
+        .select("mean_probability", "observed_share", "pairs", "hidden", "segment")
+    )
+    shown = data.filter(~pl.col("hidden")).with_columns(
         (pl.col("observed_share") - pl.col("mean_probability")).alias("gap")
     )
-    title = alt.TitleParams(
-        _calibration_finding(data),
-        subtitle="Dashed line: perfect calibration. Point size: scored pairs in the bin.",
-    )
+    hidden_bins = data.filter("hidden").select("mean_probability")
+    subtitle = ["Dashed line: perfect calibration. Point size: scored pairs in the bin."]
+    if hidden_bins.height:
+        subtitle.append(
+            f"Grey lines marked {symbol}: {_bins(hidden_bins.height)} whose share disclosure "
+            "control hides."
+        )
+    title = chart_title(_calibration_finding(shown, hidden=hidden_bins.height), subtitle)
     unit = alt.Scale(domain=[0, 1])
     diagonal = (
         alt.Chart(pl.DataFrame({"p": [0.0, 1.0]}))
         .mark_line(color=_TOTAL, strokeDash=[6, 4], strokeWidth=1.5)
         .encode(x=alt.X("p:Q", scale=unit), y=alt.Y("p:Q", scale=unit))
     )
-    points = (
-        alt.Chart(data)
-        .mark_point(filled=True, opacity=1)
-        .encode(
-            x=alt.X("mean_probability:Q", title="Mean match probability", scale=unit),
-            y=alt.Y("observed_share:Q", title="Share truly the same child", scale=unit),
-            size=alt.Size("pairs:Q", title="Scored pairs", legend=None),
-            tooltip=[
-                alt.Tooltip("mean_probability:Q", format=".3f"),
-                alt.Tooltip("observed_share:Q", format=".3f"),
-                "pairs",
-            ],
+    layers: list[alt.Chart] = [diagonal]
+    if shown.height:
+        points = (
+            alt.Chart(shown)
+            .mark_point(filled=True, opacity=1)
+            .encode(
+                x=alt.X("mean_probability:Q", title="Mean match probability", scale=unit),
+                y=alt.Y("observed_share:Q", title="Share truly the same child", scale=unit),
+                size=alt.Size("pairs:Q", title="Scored pairs", legend=None),
+                tooltip=[
+                    alt.Tooltip("mean_probability:Q", format=".3f"),
+                    alt.Tooltip("observed_share:Q", format=".3f"),
+                    "pairs",
+                ],
+            )
         )
-    )
-    line = (
-        alt.Chart(data).mark_line(color=_FOR).encode(x="mean_probability:Q", y="observed_share:Q")
-    )
-    return alt.layer(diagonal, line, points, title=title)
+        line = (
+            alt.Chart(shown)
+            .mark_line(color=_FOR)
+            .encode(x="mean_probability:Q", y="observed_share:Q", detail="segment:N")
+        )
+        layers += [line, points]
+    if hidden_bins.height:
+        marks = hidden_bins.with_columns(
+            pl.lit(0.0).alias("bottom"), pl.lit(1.0).alias("top"), pl.lit(symbol).alias("symbol")
+        )
+        base = alt.Chart(marks).encode(
+            x=alt.X("mean_probability:Q", title="Mean match probability", scale=unit)
+        )
+        layers += [
+            base.mark_rule(color=_HIDDEN, strokeWidth=6).encode(
+                y=alt.Y("bottom:Q", title="Share truly the same child", scale=unit),
+                y2="top:Q",
+                tooltip=[alt.Tooltip("mean_probability:Q", format=".3f"), "symbol"],
+            ),
+            base.mark_text(baseline="bottom", dy=-2, color=_TOTAL).encode(
+                y=alt.Y("top:Q", scale=unit), text="symbol:N"
+            ),
+        ]
+    return with_description(alt.layer(*layers, title=title))
 
 
-def _calibration_finding(data: pl.DataFrame) -> str:
+def _calibration_finding(data: pl.DataFrame, *, hidden: int = 0) -> str:
+    """The calibration chart's title, true of the bins shown: with ``hidden`` bins, it says
+    so rather than "every bin"."""
+    if data.is_empty():
+        every = _bins(hidden)
+        return f"Calibration is not shown: disclosure control hides every bin's share ({every})"
     worst = data.sort(pl.col("gap").abs(), "mean_probability", descending=[True, False]).row(
         0, named=True
     )
     if abs(worst["gap"]) < _CLOSE_GAP:
+        every = f"every bin shown; {_bins(hidden)} hidden" if hidden else "every bin"
         return (
             "Match probabilities are well calibrated: within "
-            f"{_points(worst['gap'])} of the observed share in every bin"
+            f"{_points(worst['gap'])} of the observed share in {every}"
         )
     side = "fewer" if worst["gap"] < 0 else "more"
-    return (
+    finding = (
         f"At probability {worst['mean_probability']:.2f}, {_points(worst['gap'])} {side} pairs "
         "are true matches than the model says"
     )
+    if hidden:
+        finding += f" (the largest gap of the bins shown; {_bins(hidden)} hidden)"
+    return finding
 
 
 def _points(gap: float) -> str:

@@ -101,11 +101,13 @@ from workbench.stats.report_publish import (
     StatsTable,
     protect_stats_table,
     publish_table,
+    symbol_notes,
     ward_record,
     write_manifest,
 )
 from workbench.stats.table_links import possible_area_wards, protect_published
 from workbench.stats.takeup import (
+    EVIDENCE_COLUMN,
     area_ward_pairs,
     funnel,
     national_comparison,
@@ -128,9 +130,11 @@ __all__ = [
     "StatsResult",
     "StatsTable",
     "display_frame",
+    "evidence_dates",
     "headline",
     "headline_markdown",
     "parse_trend_terms",
+    "symbol_notes",
     "write_charts",
     "write_stats",
 ]
@@ -181,8 +185,14 @@ def write_stats(
         ``postcode`` and ``ward``); adds ``take_up_by_ward``.
     terms
         Earlier term starts for a ``trend`` table (this term is always in it). Each is
-        assessed with its own start as the evidence date, or, given a mapping
-        ``{term_start: as_of}``, with the date given. For the two-year-old offer the trend
+        assessed on the same evidence rule as this term: evidence dated as many days before
+        (or after) its start as ``as_of`` is before ``term_start`` (`evidence_dates`). The
+        scheduled runs (on 1 August, 1 December and 1 March, each with ``as_of`` that day)
+        are each 31 days before their term, so the trend of the April report assesses
+        September on 1 August, as September's own report did: the same term gets the same
+        figures from the same data. Given a mapping ``{term_start: as_of}``, each term is
+        assessed on the date given. ``trend.csv`` gives each term's evidence date
+        (``evidence_as_of``), and so does the trend chart. For the two-year-old offer the trend
         comes with ``national_comparison``. A term later than ``term_start`` is refused; the
         reported term itself, if listed, is ignored. Dates, or ISO text as for
         ``term_start``: each date as text, or all of them in one text separated by commas
@@ -231,7 +241,7 @@ def write_stats(
     if out.exists() and not out.is_dir():
         raise UsageError(f"must be a folder for the tables; {out} is a file.", parameter="out")
     rule_set = rules_for(initiative, on=term_start)
-    earlier = _earlier_terms(terms, term_start, rule_set)
+    earlier = _earlier_terms(terms, term_start, rule_set, as_of)
     wards = None if ward_lookup is None else load_ward_lookup(ward_lookup)
     store: str | Path | StoredLinkDecisions | None = link_decisions
     if link_decisions is not None and linkage == "probabilistic":
@@ -313,7 +323,7 @@ def write_stats(
                 if term != term_start and (missing := _no_headcount(term_found)) is not None:
                     uncounted[term] = missing
         runs = {term: term_found.candidates for term, term_found in assessed.items()}
-        raw["trend"] = trend(runs, uncounted=uncounted)
+        raw["trend"] = trend(runs, uncounted=uncounted, evidence=dict(trend_terms))
         raw["national_comparison"] = national_comparison(list(runs))
         if rule_set.id != TWO_YEAR_OLD:
             not_applicable["national_comparison"] = (
@@ -347,6 +357,8 @@ def write_stats(
             name: _with_note(table, _uncounted_note(name, uncounted, term_start))
             for name, table in protected.items()
         }
+    if "trend" in protected:  # which evidence each term's figures use, beside them
+        protected["trend"] = _with_evidence(protected["trend"], trend_terms)
     tables = {
         name: publish_table(
             name,
@@ -472,12 +484,34 @@ def _outcome_tables(
     return tables
 
 
+def evidence_dates(terms: Sequence[date], term_start: date, as_of: date) -> dict[date, date]:
+    """Each term's evidence date on the report's rule: as many days before (or after) the
+    term's start as ``as_of`` is before ``term_start``.
+
+    The same term is then assessed on the same evidence date whichever report's trend holds
+    it, when the reports are run on the same rule (the scheduled runs: each on the day a
+    month before its term, ``as_of`` that day), so a term's figures do not differ by a
+    child or two from one published report to the next (two published figures for one
+    term that differ by one child would tell a reader about that child).
+
+    Example
+    -------
+    >>> evidence_dates([date(2026, 9, 1), date(2027, 1, 1)], date(2027, 4, 1), date(2027, 3, 1))
+    {datetime.date(2026, 9, 1): datetime.date(2026, 8, 1), \
+datetime.date(2027, 1, 1): datetime.date(2026, 12, 1)}
+    """
+    lead = term_start - as_of
+    return {term: term - lead for term in terms}
+
+
 def _earlier_terms(
     terms: str | Sequence[date | str] | Mapping[date | str, date | str] | None,
     term_start: date,
     rule_set: RuleSet,
+    as_of: date,
 ) -> dict[date, date]:
-    """The trend's earlier terms, each with its evidence date, checked against the rules."""
+    """The trend's earlier terms, each with its evidence date (as given in a mapping, else by
+    `evidence_dates`), checked against the rules."""
     if terms is None:
         return {}
     if isinstance(terms, str):
@@ -487,7 +521,13 @@ def _earlier_terms(
             "terms must be a list of term start dates (or a mapping of term start to evidence "
             f"date); got {terms!r}."
         )
-    pairs = terms.items() if isinstance(terms, Mapping) else [(term, term) for term in terms]
+    if isinstance(terms, Mapping):
+        pairs = list(terms.items())
+    else:
+        days = [as_day(term, "terms") for term in terms]
+        pairs = list(evidence_dates(days, term_start, as_of).items())
+        if len(pairs) < len(days):  # a term given twice: refused below, naming it
+            pairs = [(day, day) for day in days]
     earlier: dict[date, date] = {}
     for given, given_evidence in pairs:
         term, evidence = as_day(given, "terms"), as_day(given_evidence, "terms")
@@ -580,6 +620,26 @@ def _uncounted_note(name: str, uncounted: Mapping[date, str], term_start: date) 
             "are read (a 0 would read as no child funded)."
         )
     return None
+
+
+def _with_evidence(
+    table: ProtectedTable, trend_terms: Sequence[tuple[date, date]]
+) -> ProtectedTable:
+    """The protected trend with each term's evidence date as a last column
+    (``evidence_as_of``, as ISO text) beside its cells, and a note saying what it is."""
+    evidence = {term.isoformat(): evidence.isoformat() for term, evidence in trend_terms}
+    cells = table.table.with_columns(
+        pl.col(table.row)
+        .cast(pl.String)
+        .replace_strict(evidence, default=None, return_dtype=pl.String)
+        .alias(EVIDENCE_COLUMN)
+    )
+    note = (
+        f"{EVIDENCE_COLUMN}: the evidence date each term was assessed on (awards and statuses "
+        "active on it). A term's figures here can differ from those of its own report when "
+        "that report used another evidence date, or the data have changed since."
+    )
+    return dataclasses.replace(table, table=cells, notes=[*table.notes, note])
 
 
 def _with_note(table: ProtectedTable, note: str | None) -> ProtectedTable:

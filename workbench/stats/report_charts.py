@@ -45,15 +45,42 @@ __all__ = ["ChartFile", "write_charts"]
 
 @dataclass(frozen=True)
 class ChartFile:
-    """A chart saved as SVG, with its title as alternative text; a notebook shows it inline."""
+    """A chart saved as SVG, with its title and description as alternative text; a notebook
+    shows it inline (as HTML, so the report's picture carries that text, not nbconvert's "No
+    description has been provided for this image").
+
+    Example
+    -------
+    >>> import tempfile
+    >>> from workbench.charts import funnel_chart
+    >>> chart = funnel_chart(pl.DataFrame({"stage": ["on_dwp_list", "funded"], "count": [9, 3]}))
+    >>> shown = ChartFile.save(chart, Path(tempfile.mkdtemp()) / "funnel.svg")
+    >>> shown.title
+    '3 of 9 children on the DWP list are funded'
+    """
 
     path: Path
     title: str
+    description: str = ""
+    """The title and subtitle as sentences (what a screen reader says); the title when empty."""
+
+    @classmethod
+    def save(cls, chart: alt.TopLevelMixin, path: str | Path) -> ChartFile:
+        """Save ``chart`` as SVG at ``path`` (`workbench.charts.save_chart`), with its finding
+        as the title and its title and subtitle as the description."""
+        from workbench.charts import chart_description, chart_spec, save_chart, title_text
+
+        spec = chart_spec(chart)
+        return cls(
+            path=save_chart(chart, path),
+            title=title_text(spec),
+            description=spec.get("description") or chart_description(spec),
+        )
 
     def _repr_html_(self) -> str:
         svg = self.path.read_text(encoding="utf-8")
         svg = svg[svg.index("<svg") :] if "<svg" in svg else svg
-        label = html.escape(self.title, quote=True)
+        label = html.escape(self.description or self.title, quote=True)
         return f'<figure role="img" aria-label="{label}" style="margin:1rem 0">{svg}</figure>'
 
 
@@ -83,14 +110,7 @@ def write_charts(
     tuple of dict
         The charts drawn (name to `ChartFile`) and, for the others, why not (name to reason).
     """
-    from workbench.charts import (
-        chart_spec,
-        equality_gaps,
-        funnel_chart,
-        save_chart,
-        take_up_by_area,
-        trend_chart,
-    )
+    from workbench.charts import equality_gaps, funnel_chart, take_up_by_area, trend_chart
 
     folder = Path(folder or result.out)
     drawn: dict[str, ChartFile] = {}
@@ -132,10 +152,7 @@ def write_charts(
             path.unlink(missing_ok=True)
             skipped[name] = why or "Nothing to draw."
             continue
-        chart = build(rows, table)
-        title = chart_spec(chart).get("title", {})
-        text = title.get("text", "") if isinstance(title, dict) else str(title)
-        drawn[name] = ChartFile(path=save_chart(chart, path), title=text)
+        drawn[name] = ChartFile.save(build(rows, table), path)
     return drawn, skipped
 
 

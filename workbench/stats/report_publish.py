@@ -24,6 +24,7 @@ from workbench.data.database import database_record
 from workbench.data.reading import LoadedData
 from workbench.provenance import file_sha256, input_hashes
 from workbench.stats.disclosure import (
+    NOT_APPLICABLE,
     DisclosureRules,
     ProtectedTable,
     protect_table,
@@ -46,6 +47,7 @@ __all__ = [
     "national_csv",
     "protect_stats_table",
     "publish_table",
+    "symbol_notes",
     "ward_record",
     "write_manifest",
 ]
@@ -335,6 +337,50 @@ def _unsafe_reason(protected: ProtectedTable) -> str:
     return "Not safe to publish: " + (problems or protected.notes)[0]
 
 
+BLANK = "blank"
+"""How `symbol_notes` names an empty cell (there is no mark to name it by)."""
+
+
+def symbol_notes(rules: DisclosureRules) -> dict[str, str]:
+    """What each mark a published table may hold means, in words for its reader: the
+    suppression symbol (``c``), ``z`` and an empty cell. ``stats_manifest.json`` lists them
+    under ``disclosure``, and report 04 says them in its notes.
+
+    Example
+    -------
+    >>> list(symbol_notes(DisclosureRules()))
+    ['c', 'z', 'blank']
+    >>> symbol_notes(DisclosureRules())["z"]
+    'Not applicable: a rate with nothing to divide it by (no eligible child in the row), so \
+there is no rate; nothing is hidden.'
+    """
+    small = f"1 to {rules.threshold - 1}"
+    zeros = f"0 to {rules.threshold - 1}"
+    where_zeros = (
+        f"{zeros}: zeros are hidden too"
+        if rules.suppress_zeros
+        else f"{small}, or {zeros} in the tables that hide zeros: by criterion, by group and "
+        "the equality tables"
+    )
+    return {
+        rules.symbol: (
+            f"Hidden by disclosure control: a count below the threshold of {rules.threshold} "
+            f"({where_zeros}), or a count hidden so that no such count can be worked out from "
+            "the others (which of the two is not said), and any rate worked out from a hidden "
+            "count."
+        ),
+        NOT_APPLICABLE: (
+            "Not applicable: a rate with nothing to divide it by (no eligible child in the "
+            "row), so there is no rate; nothing is hidden."
+        ),
+        BLANK: (
+            "Not counted: funded children and the take-up rate (and what is worked out from "
+            "them) for a term whose funded places were not read, the providers' headcount "
+            "holding none for it (the caveats say so). A blank is not 0."
+        ),
+    }
+
+
 def write_manifest(result: StatsResult, loaded: LoadedData) -> Path:
     published, withheld = [], []
     for name, table in result.tables.items():
@@ -378,6 +424,7 @@ def write_manifest(result: StatsResult, loaded: LoadedData) -> Path:
             "round_to": rules.round_to,
             "suppress_zeros": rules.suppress_zeros,
             "symbol": rules.symbol,
+            "symbols": symbol_notes(rules),
             "protection_interval": rules.protection_interval,
         },
         "linked_tables": _linked_record(result.linked),

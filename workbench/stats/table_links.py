@@ -43,7 +43,7 @@ something false would make the audit wrong) and refuses a table it has no model 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -58,12 +58,14 @@ from workbench.stats.takeup import UNKNOWN
 
 __all__ = [
     "KINDS",
+    "LIST_TIERS",
     "NOT_FUNDED",
     "PREDICTED_NOT_CORRECT",
     "REMAINDERS",
     "TRUE_NOT_CORRECT",
     "GroupLinks",
     "SetProtection",
+    "every_tier",
     "group_links",
     "possible_area_wards",
     "protect_list_summary",
@@ -519,16 +521,43 @@ def _headline(key: Key) -> bool:
     return key[0] == _HEADLINE
 
 
+LIST_TIERS = ("likely", "possible")
+"""Every tier a rule file defines (`workbench.rules.model.RuleSet.tiers`), in the order a
+table of children by tier lists them."""
+
+
+def every_tier(tiers: pl.DataFrame, listed: Sequence[str] = LIST_TIERS) -> pl.DataFrame:
+    """Children by tier with every tier of ``listed`` as a row, 0 where no child is in it,
+    in that order (any other tier after them): a table whose rows come and go with the
+    children in them tells a reader comparing two runs about the families that moved.
+
+    Example
+    -------
+    >>> every_tier(pl.DataFrame({"tier": ["possible"], "children": [3]})).rows()
+    [('likely', 0), ('possible', 3)]
+    """
+    counts = dict(tiers.select("tier", "children").iter_rows())
+    order = [*listed, *sorted(set(counts) - set(listed))]
+    return pl.DataFrame(
+        {"tier": order, "children": [int(counts.get(tier) or 0) for tier in order]},
+        schema={"tier": pl.String, "children": pl.Int64},
+    )
+
+
 def protect_list_summary(
     summary: Mapping[str, pl.DataFrame],
     rules: DisclosureRules | None = None,
     *,
     uses_dwp_list: bool = True,
+    tiers: Sequence[str] = LIST_TIERS,
 ) -> SetProtection:
     """Protect a list's children by tier and by reason (`workbench.Assessment.summary`) together.
 
     A summary of the tiers alone (``{"tier": ...}``) is protected alone: report 02 publishes
     only the tiers, leaving children by reason to the take-up report (`workbench.stats`).
+    Every tier of ``tiers`` (by default both a rule file defines) is a row, 0 where no child
+    is in it, on every run (`every_tier`): a report for a term with no child listed
+    published only its ``Total``.
 
     The tiers split the listed children; the reasons overlap (a child meeting two counts
     under each), so each reason counts at most every child, and a child with an income
@@ -555,8 +584,9 @@ def protect_list_summary(
 
     rules = rules or DisclosureRules()
     rows = {"tier": "tier", "reason": "reason_code"}
-    tiers = summary["tier"]
-    possible = tiers.filter(pl.col("tier") == "possible").get_column("children").sum()
+    summary = {**summary, "tier": every_tier(summary["tier"], tiers)}
+    by_tier = summary["tier"]
+    possible = by_tier.filter(pl.col("tier") == "possible").get_column("children").sum()
     # The likely tier is public (see above): a small possible tier is covered by the Total.
     cover = [("children", TOTAL)] if rules.is_small(int(possible)) else []
 

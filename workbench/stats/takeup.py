@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BY_OPTIONS",
+    "EVIDENCE_COLUMN",
     "FUNNEL_STAGES",
     "NATIONAL_TAKE_UP_FILE",
     "UNKNOWN",
@@ -390,8 +391,13 @@ def area_ward_pairs(
     return set(placed.select("area", "ward").unique().iter_rows())
 
 
-def trend(runs: Mapping[date, pl.DataFrame], uncounted: Collection[date] = ()) -> pl.DataFrame:
-    """Take-up term by term: ``term_start``, ``eligible``, ``funded``, ``rate``, oldest first.
+def trend(
+    runs: Mapping[date, pl.DataFrame],
+    uncounted: Collection[date] = (),
+    evidence: Mapping[date, date] | None = None,
+) -> pl.DataFrame:
+    """Take-up term by term: ``term_start``, ``eligible``, ``funded``, ``rate``, oldest first
+    (and ``evidence_as_of`` last, given ``evidence``).
 
     A term with no eligible child has a row of zeros and no rate, so every term is shown.
     The terms are other children (or the same ones again), so the rows are not added up.
@@ -404,6 +410,9 @@ def trend(runs: Mapping[date, pl.DataFrame], uncounted: Collection[date] = ()) -
         Terms whose funded places were not read (the providers' headcount holds none for
         them): their ``funded`` and ``rate`` are empty, not 0, since no child could be
         counted as funded.
+    evidence
+        Each term's evidence date (its ``as_of``): the figures of a term depend on it, so the
+        trend says which each uses (``evidence_as_of``). A term it leaves out is refused.
 
     Examples
     --------
@@ -414,6 +423,8 @@ def trend(runs: Mapping[date, pl.DataFrame], uncounted: Collection[date] = ()) -
     [(datetime.date(2026, 9, 1), 1, 1, 1.0)]
     >>> trend({date(2026, 9, 1): term}, uncounted=[date(2026, 9, 1)]).rows()
     [(datetime.date(2026, 9, 1), 1, None, None)]
+    >>> trend({date(2026, 9, 1): term}, evidence={date(2026, 9, 1): date(2026, 8, 1)}).row(0)
+    (datetime.date(2026, 9, 1), 1, 1, 1.0, datetime.date(2026, 8, 1))
     """
     if not runs:
         raise UsageError("trend needs at least one term's candidate list; got none.")
@@ -430,7 +441,23 @@ def trend(runs: Mapping[date, pl.DataFrame], uncounted: Collection[date] = ()) -
         if term_start in uncounted:
             overall = without_funded(overall)
         rows.append(overall.select(pl.lit(term_start).alias("term_start"), pl.all()))
-    return pl.concat(rows).sort("term_start")
+    table = pl.concat(rows).sort("term_start")
+    if evidence is None:
+        return table
+    missing = sorted(set(runs) - set(evidence))
+    if missing:
+        raise UsageError(
+            f"trend's evidence dates leave out the term(s) starting {', '.join(map(str, missing))}."
+        )
+    return table.with_columns(
+        pl.col("term_start")
+        .replace_strict(dict(evidence), return_dtype=pl.Date)
+        .alias(EVIDENCE_COLUMN)
+    )
+
+
+EVIDENCE_COLUMN = "evidence_as_of"
+"""The trend's column of each term's evidence date, last in the table and in ``trend.csv``."""
 
 
 _FROM_FUNDED = ("funded", _RATE, "ci_lower", "ci_upper", "funded_share", "disparity")
