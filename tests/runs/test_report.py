@@ -1043,3 +1043,39 @@ def test_a_run_on_evidence_after_today_warns_records_it_and_fails_strict(tmp_pat
     assert (done.returncode, done.stderr) == (0, "")
     [manifest] = (tmp_path / "r2").glob("*/manifest.json")
     assert "warnings" not in json.loads(manifest.read_text())
+
+
+# --- papermill used directly -------------------------------------------------------------------
+
+
+def test_a_notebook_run_without_the_runner_says_so_at_its_top(tmp_path):
+    # A tester ran papermill directly: `-p treshold 5` was only warned of, and a notebook left
+    # without its dates ran on the examples, writing no manifest. Run by the runner, no word.
+    import papermill
+
+    from workbench.runs.notebook import NOT_BY_THE_RUNNER
+
+    notebook = write_notebook(
+        tmp_path / "folders.ipynb",
+        'data: str = "d"\noutput_dir: str = "o"',
+        "from workbench.runs.notebook import run_folders\nfolders = run_folders(output_dir)",
+    )
+
+    def said(executed: Path) -> list[str]:
+        cells = nbformat.read(executed, as_version=4).cells
+        outputs = [o for c in cells if c.cell_type == "code" for o in c.outputs]
+        return [o.get("data", {}).get("text/markdown", "") for o in outputs]
+
+    papermill.execute_notebook(
+        str(notebook),
+        str(tmp_path / "direct.ipynb"),
+        parameters={"output_dir": str(tmp_path / "direct")},
+        kernel_name="python3",
+        language="python",
+        progress_bar=False,
+    )
+    assert said(tmp_path / "direct.ipynb") == [NOT_BY_THE_RUNNER]
+    assert NOT_BY_THE_RUNNER.startswith("**Not run by `workbench report`.** ")
+    run = run_report(notebook, data=SAMPLE, parameters={}, reports=tmp_path / "r")
+    assert said(run.run_dir / "notebook.ipynb") == []
+    assert "WORKBENCH_REPORT_RUN" not in __import__("os").environ  # set for the run only

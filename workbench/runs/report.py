@@ -23,7 +23,9 @@ run's or list's initiative and term, from its manifest, and its manifest records
 list's initiative, dates, rule set and rule file (`workbench.runs.parameters.identify`). Dates
 that are probably not what was meant (evidence from a day still to come) are warned of before
 a kernel starts (`workbench.runs.parameters.date_warnings`), with the list's warnings. The
-notebook is given `data` and `output_dir` as parameters and writes into
+kernel is told it runs under the runner (`WORKBENCH_REPORT_RUN`); a notebook run by papermill
+directly says at its top that nothing checked it. The notebook is given `data` and
+`output_dir` as parameters and writes into
 `output_dir/shareable` and `output_dir/restricted`. The run id comes from what decides the
 output (the data folder's canonical files, the notebook, the parameters and the bytes of any
 file they name, such as a ward lookup, the rule set and the package version), so the same
@@ -59,6 +61,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 from collections.abc import Iterator, Mapping
@@ -81,6 +84,7 @@ from workbench.paths import project_path
 from workbench.provenance import environment, file_sha256, git_commit
 from workbench.runs.html import render_html
 from workbench.runs.list_warnings import ListWarnings, take_over
+from workbench.runs.notebook import RUNNER_VARIABLE
 from workbench.runs.parameters import (
     RunIdentity,
     assessed,
@@ -442,6 +446,22 @@ def _joined(before: ListWarnings, handed: ListWarnings | None) -> ListWarnings |
     )
 
 
+@contextmanager
+def _runner_said(rid: str) -> Iterator[None]:
+    """Tell the kernel (it inherits the runner's environment) that `workbench report` runs
+    it, for the duration of the run: a notebook run without it (papermill used directly) says
+    so at its top (`workbench.runs.notebook.run_folders`), as its parameters went unchecked."""
+    earlier = os.environ.get(RUNNER_VARIABLE)
+    os.environ[RUNNER_VARIABLE] = rid
+    try:
+        yield
+    finally:
+        if earlier is None:
+            os.environ.pop(RUNNER_VARIABLE, None)
+        else:
+            os.environ[RUNNER_VARIABLE] = earlier
+
+
 def _dead_kernel_message(name: str, failed: Path) -> str:
     return (
         f"Notebook {name} stopped: its kernel died (killed from outside the run, most "
@@ -552,7 +572,7 @@ def _run(
         "output_dir": str(partial.resolve()),
     }
     try:
-        with progress.step(f"Running notebook {name} ({rid})"):
+        with progress.step(f"Running notebook {name} ({rid})"), _runner_said(rid):
             papermill.execute_notebook(
                 str(source),
                 str(executed),
