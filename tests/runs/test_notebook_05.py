@@ -112,3 +112,21 @@ def test_the_review_quality_of_a_store_is_tabled_and_its_warnings_shown(clean, t
     html = result.html.read_text()
     assert "All 14 checks passed (3 with warnings for the auditor: see below)." in html
     assert "How the decisions were made" in html and "A. Officer" in html
+
+
+def test_a_run_folder_given_by_a_relative_path_is_checked(clean, tmp_path, monkeypatch):
+    # A tester's case: `-p run=lists` passed the runner's check, then failed in the kernel
+    # ("/tmp/tnb/lists: does not exist", exit 4): the kernel, in the run folder, was handed
+    # the folder as given. A relative file worked.
+    shutil.copytree(clean.run_dir / "restricted", tmp_path / "lists")
+    monkeypatch.chdir(tmp_path)
+    result = run_report(
+        "05_assurance", data=SAMPLE, parameters={"run": "lists"}, reports=Path("reports")
+    )
+    assert result.ok
+    _no_error_cells(result)
+    checks = pl.read_csv(result.run_dir / "shareable" / "assurance.csv")
+    assert checks["result"].to_list() == ["pass"] * 10
+    kept = pl.read_csv(result.run_dir / "restricted" / "assurance.csv")
+    [found] = kept.filter(pl.col("check") == "lists claim no decision")["what was found"]
+    assert found == "1 list(s), every row pending_review, each as assess wrote it"

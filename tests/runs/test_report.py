@@ -140,8 +140,11 @@ def test_a_misspelt_notebook_name_gets_a_hint():
     ("parameters", "message"),
     [
         ({"term_strat": "2026-09-01"}, "has no parameter 'term_strat'.*Did you mean 'term_start'"),
-        ({"data": "elsewhere"}, "'data' is set by the runner"),
-        ({"output_dir": "elsewhere"}, "'output_dir' is set by the runner"),
+        ({"data": "elsewhere"}, "'data' is set by the runner; give the data folder as --data"),
+        (
+            {"output_dir": "elsewhere"},
+            "'output_dir' is set by the runner; give the folder the run folders go in as --reports",
+        ),
     ],
 )
 def test_bad_parameters_are_refused_before_anything_is_written(tmp_path, parameters, message):
@@ -197,6 +200,29 @@ def test_bad_parameters_are_refused_before_anything_is_written(tmp_path, paramet
             "initiative=free_lunch",
             "'initiative' must be one of disability_access_fund, early_years_pupil_premium, "
             "free_school_meals, two_year_old or a rule file (.yaml); got 'free_lunch'",
+        ),
+        # A tester's cases: a trend term after the term reported failed in the kernel (exit
+        # 4, after the data was read); one equal to it was dropped without a word.
+        (
+            "trend_terms=2026-04-01,2027-01-01",
+            "'trend_terms' holds 2027-01-01, not before the term reported (term_start "
+            "2026-09-01): the trend terms are the earlier terms. Give the latest term as -p "
+            "term_start and the earlier ones as -p trend_terms",
+        ),
+        (
+            "trend_terms=2026-09-01",
+            "'trend_terms' holds 2026-09-01, not before the term reported (term_start "
+            "2026-09-01): the trend terms are the earlier terms. Give the latest term as -p "
+            "term_start and the earlier ones as -p trend_terms",
+        ),
+        (
+            "trend_terms=2026-01-01,2026-01-01",
+            "'trend_terms' gives 2026-01-01 twice; give each term once",
+        ),
+        (
+            "trend_terms=2026-04-01,",
+            "'trend_terms' has an empty part ('2026-04-01,'); give term start dates separated "
+            "by commas, like 2026-01-01,2026-04-01",
         ),
     ],
 )
@@ -774,3 +800,282 @@ def test_uncommitted_changes_to_the_code_are_in_the_run_id(tmp_path):
     assert code_changes(tmp_path) == edited  # the same edit, the same digest
     assert code_version("0.1.0", edited) == f"0.1.0+changes.{edited}"
     assert code_changes(tmp_path / "nowhere") is None  # no repository
+
+
+# --- a notebook given what was assessed already ------------------------------------------------
+
+FSM_MADE = {
+    "initiative": "free_school_meals",
+    "term_start": "2027-01-01",
+    "as_of": "2026-12-01",
+    "linkage": "exact",
+}
+
+
+def write_assessed_list(folder: Path, name: str = "fsm.csv", **parameters: str) -> Path:
+    """A list file and the manifest `assess` writes beside it (what the runner reads of it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    listed = folder / name
+    listed.write_text("person_id\n")
+    manifest = {
+        "parameters": {**FSM_MADE, **parameters},
+        "rule_set": "free_school_meals@2026.12.7",
+        "inputs": {"people.csv": sha("p"), "rules:free_school_meals.yaml": sha("rules as made")},
+    }
+    (folder / f"{name}.manifest.json").write_text(json.dumps(manifest))
+    return listed
+
+
+@pytest.mark.parametrize(("notebook", "parameter"), [("03", "list_file"), ("05", "run")])
+def test_a_notebook_given_a_list_records_what_the_list_was_made_for(tmp_path, notebook, parameter):
+    # A tester's case: report 03 on a free-school-meals list recorded the notebook's unused
+    # defaults (two_year_old, 2026-09-01, the two-year-old rule file's hash) in its manifest.
+    listed = write_assessed_list(tmp_path)
+    found = identify(resolve_notebook(notebook), SAMPLE, {parameter: str(listed)})
+    assert {name: found.parameters.get(name) for name in FSM_MADE} == {
+        "initiative": "free_school_meals",
+        "term_start": "2027-01-01",
+        "as_of": "2026-12-01",
+        "linkage": "exact" if notebook == "03" else None,  # 05 takes no linkage
+    }
+    assert found.rule_set == "free_school_meals@2026.12.7"
+    rules = {name: digest for name, digest in found.inputs.items() if name.startswith("rules:")}
+    assert rules == {"rules:free_school_meals.yaml": sha("rules as made")}
+    # The same parameter given as the list records it is accepted, and changes nothing.
+    again = identify(
+        resolve_notebook(notebook), SAMPLE, {parameter: str(listed), "term_start": "2027-01-01"}
+    )
+    assert again.run_id == found.run_id
+
+
+def test_a_notebook_given_a_run_folder_records_what_the_run_was_made_for(tmp_path):
+    run = tmp_path / "2026-12-07-02_eligibility_list-free_school_meals-2027-01-01-r-1"
+    run.mkdir()
+    (run / "manifest.json").write_text(
+        json.dumps(
+            {
+                "parameters": {**FSM_MADE, "threshold": 10},
+                "rule_set": "free_school_meals@2026.12.7",
+                "inputs": {"rules:free_school_meals.yaml": sha("rules")},
+            }
+        )
+    )
+    found = identify(resolve_notebook("05"), SAMPLE, {"run": str(run)})
+    assert (found.parameters["initiative"], found.parameters["term_start"]) == (
+        "free_school_meals",
+        "2027-01-01",
+    )
+    assert found.parameters["as_of"] == "2026-12-01"
+    assert "threshold" not in found.parameters  # only what 05 takes
+    assert found.rule_set == "free_school_meals@2026.12.7"
+    assert found.inputs["rules:free_school_meals.yaml"] == sha("rules")
+
+
+def test_a_list_without_a_manifest_records_none_of_the_notebook_s_unused_defaults(tmp_path):
+    listed = tmp_path / "hand_made.csv"
+    listed.write_text("person_id\n")
+    found = identify(resolve_notebook("03"), SAMPLE, {"list_file": str(listed)})
+    assert [name for name in FSM_MADE if name in found.parameters] == []
+    assert found.rule_set is None
+    assert [name for name in found.inputs if name.startswith("rules:")] == []
+
+
+@pytest.mark.parametrize(
+    ("notebook", "parameter", "given"),
+    [
+        ("03", "list_file", "initiative=two_year_old"),
+        ("05", "run", "term_start=2026-08-01"),
+        ("03", "list_file", "as_of=today"),  # a word: what it became
+    ],
+)
+def test_a_parameter_contradicting_the_list_given_exits_2_before_a_kernel_starts(
+    tmp_path, notebook, parameter, given
+):
+    # A tester: `-p initiative=free_school_meals` with a two-year-old list was accepted and
+    # recorded, the notebook using neither.
+    write_assessed_list(tmp_path / "lists")
+    done = workbench(
+        "report", notebook, "--data", str(SAMPLE), "--reports", str(tmp_path / "r"),
+        "-p", f"{parameter}=lists/fsm.csv", "-p", given, cwd=tmp_path,
+    )  # fmt: skip
+    name = given.split("=")[0]
+    value = given.split("=")[1] if name != "as_of" else str(_relative_date("today", None))
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"error: Parameter {name!r} ({value}) does not fit lists/fsm.csv, a list made with "
+        f"initiative=free_school_meals, term_start=2027-01-01, as_of=2026-12-01, linkage=exact (as "
+        f"its manifest records): a notebook given -p {parameter}= reports on what it was made "
+        f"for. Leave -p {name} out, or give the list made for {name}={value}.\n"
+    )
+    assert not (tmp_path / "r").exists()
+
+
+def test_the_folder_name_and_the_manifest_read_the_list_alike(tmp_path):
+    from workbench.runs.report import _label
+
+    listed = write_assessed_list(tmp_path)
+    found = identify(resolve_notebook("03"), SAMPLE, {"list_file": str(listed)})
+    assert _label(found.parameters, found.files) == "-free_school_meals-2027-01-01"
+    assert _label(found.parameters) == "-free_school_meals-2027-01-01"
+
+
+def test_a_folder_given_by_a_relative_path_is_handed_to_the_kernel_absolute(tmp_path, monkeypatch):
+    # A tester's case: `-p run=lists` passed the runner's check (the folder was there) and was
+    # then handed to the kernel as given; the kernel, in the run folder, looked for it from
+    # the project root ("/tmp/tnb/lists: does not exist", exit 4). A file name worked.
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "a.csv").write_text("person_id\n")
+    monkeypatch.chdir(tmp_path)
+    assert parameter_files({"run": "lists", "store": "review", "initiative": "lists"}) == {
+        "run": tmp_path / "lists"
+    }
+    found = identify(resolve_notebook("05"), SAMPLE, {"run": "lists"})
+    assert found.files == {"run": tmp_path / "lists"}
+    assert found.inputs["parameter:run/a.csv"] == sha("person_id\n")
+
+
+def test_an_outcome_list_for_the_term_reported_exits_2_before_a_kernel_starts(tmp_path):
+    # A tester's case: it failed in the kernel (exit 4) after 26 seconds.
+    write_assessed_list(tmp_path / "lists", "two.csv", term_start="2026-09-01")
+    write_assessed_list(tmp_path / "lists", "earlier.csv", term_start="2026-04-01")
+    (tmp_path / "review.sqlite").write_bytes(b"")
+    done = workbench(
+        "report", "04", "--data", str(SAMPLE), "--reports", str(tmp_path / "r"),
+        "-p", "term_start=2026-09-01", "-p", "as_of=2026-09-01",
+        "-p", "outcome_lists=lists/earlier.csv,lists/two.csv", "-p", "outcome_store=review.sqlite",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == (
+        "error: Parameter 'outcome_lists' names 'lists/two.csv', a list for the term starting "
+        "2026-09-01, not before the term reported (term_start 2026-09-01): a campaign's "
+        "outcomes are counted in the report of a later term, when its funded places are known. "
+        "Give the lists of earlier terms.\n"
+    )
+    assert not (tmp_path / "r").exists()
+
+
+# --- dates that are probably not what was meant -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("term_start", "as_of", "serious", "notes"),
+    [
+        ("2027-01-01", "2026-12-07", 0, 0),  # the coming term, on today's evidence
+        ("2026-09-01", "2026-12-06", 0, 0),  # within the term
+        ("2026-09-01", "2026-12-08", 1, 0),  # tomorrow's evidence
+        ("2026-09-01", "2026-12-31", 1, 0),  # still before the next term (1 January)
+        ("2026-09-01", "2027-01-01", 1, 1),  # the next term's first day
+        ("2025-12-06", "2025-12-06", 0, 1),  # a year and a day ago
+        ("2025-12-07", "2025-12-07", 0, 0),  # a year ago
+        ("2024-09-01", "2026-12-07", 0, 2),  # long ago, on today's evidence
+        ("2026-09-01", "2026-03-02", 0, 1),  # 183 days before the term, as assess warns
+        ("2026-09-01", "2026-03-03", 0, 0),
+    ],
+)
+def test_dates_that_are_probably_mistakes_are_warned_of(term_start, as_of, serious, notes):
+    from workbench.runs.parameters import date_warnings
+
+    found = date_warnings(
+        {"initiative": "two_year_old", "term_start": term_start, "as_of": as_of},
+        today=date(2026, 12, 7),
+    )
+    assert (len(found[0]), len(found[1])) == (serious, notes)
+
+
+def test_the_warnings_on_dates_say_what_is_wrong_and_what_to_give():
+    from workbench.runs.parameters import date_warnings
+
+    serious, notes = date_warnings(
+        {"initiative": "two_year_old", "term_start": "2024-09-01", "as_of": "2027-06-01"},
+        today=date(2026, 12, 7),
+    )
+    assert serious == (
+        "The evidence date (as_of 2027-06-01) is after today (2026-12-07): the data cannot yet "
+        "show what holds on that day (an award may end, a family may move before then), so "
+        "the list rests on evidence not held. Give the day the extract was taken, or -p "
+        "as_of=today.",
+    )
+    assert notes == (
+        "The evidence date (as_of 2027-06-01) is on or after the next term start (2025-01-01): "
+        "the report is about the term starting 2024-09-01, on evidence from after that term "
+        "ended. For a later term, give its start as -p term_start.",
+        "The term start (term_start 2024-09-01) is more than a year before today (2026-12-07): "
+        "the report is about that term. For the coming term give -p term_start=next.",
+    )
+    # Without rules to say when the next term starts, four months on.
+    _, notes = date_warnings(
+        {"term_start": "2026-11-15", "as_of": "2027-03-01"}, today=date(2027, 6, 1)
+    )
+    assert notes[0].startswith(
+        "The evidence date (as_of 2027-03-01) is on or after the next term start (2027-03-01)"
+    )
+
+
+DATED = 'data: str = "d"\noutput_dir: str = "o"\nterm_start: str = "x"\nas_of: str = "y"'
+
+
+def test_a_run_on_evidence_after_today_warns_records_it_and_fails_strict(tmp_path):
+    notebook = write_notebook(tmp_path / "dated.ipynb", DATED, "1")
+    tomorrow = date.fromordinal(date.today().toordinal() + 1).isoformat()
+    dates = ("-p", f"term_start={tomorrow}", "-p", f"as_of={tomorrow}")
+    done = workbench(
+        "report", str(notebook), "--data", str(SAMPLE), "--reports", str(tmp_path / "r"), *dates,
+        "--strict",
+    )  # fmt: skip
+    assert done.returncode == 3
+    assert done.stderr.startswith(
+        f"warning: The evidence date (as_of {tomorrow}) is after today ({date.today()}): "
+    )
+    assert len(done.stderr.splitlines()) == 1
+    [manifest] = (tmp_path / "r").glob("*/manifest.json")
+    record = json.loads(manifest.read_text())
+    assert record["status"] == "ok"
+    assert record["warnings"]["notes"] == 0
+    assert [s[:39] for s in record["warnings"]["serious"]] == [
+        f"The evidence date (as_of {tomorrow}) is"
+    ]
+    # Today's evidence for the coming term: nothing to say.
+    today = ("-p", f"term_start={tomorrow}", "-p", "as_of=today")
+    done = workbench(
+        "report", str(notebook), "--data", str(SAMPLE), "--reports", str(tmp_path / "r2"), *today
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    [manifest] = (tmp_path / "r2").glob("*/manifest.json")
+    assert "warnings" not in json.loads(manifest.read_text())
+
+
+# --- papermill used directly -------------------------------------------------------------------
+
+
+def test_a_notebook_run_without_the_runner_says_so_at_its_top(tmp_path):
+    # A tester ran papermill directly: `-p treshold 5` was only warned of, and a notebook left
+    # without its dates ran on the examples, writing no manifest. Run by the runner, no word.
+    import papermill
+
+    from workbench.runs.notebook import NOT_BY_THE_RUNNER
+
+    notebook = write_notebook(
+        tmp_path / "folders.ipynb",
+        'data: str = "d"\noutput_dir: str = "o"',
+        "from workbench.runs.notebook import run_folders\nfolders = run_folders(output_dir)",
+    )
+
+    def said(executed: Path) -> list[str]:
+        cells = nbformat.read(executed, as_version=4).cells
+        outputs = [o for c in cells if c.cell_type == "code" for o in c.outputs]
+        return [o.get("data", {}).get("text/markdown", "") for o in outputs]
+
+    papermill.execute_notebook(
+        str(notebook),
+        str(tmp_path / "direct.ipynb"),
+        parameters={"output_dir": str(tmp_path / "direct")},
+        kernel_name="python3",
+        language="python",
+        progress_bar=False,
+    )
+    assert said(tmp_path / "direct.ipynb") == [NOT_BY_THE_RUNNER]
+    assert NOT_BY_THE_RUNNER.startswith("**Not run by `workbench report`.** ")
+    run = run_report(notebook, data=SAMPLE, parameters={}, reports=tmp_path / "r")
+    assert said(run.run_dir / "notebook.ipynb") == []
+    assert "WORKBENCH_REPORT_RUN" not in __import__("os").environ  # set for the run only

@@ -7,6 +7,7 @@ from here and keep to the story.
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LINKAGE_TABLES",
+    "NOT_BY_THE_RUNNER",
+    "RUNNER_VARIABLE",
     "Publisher",
     "ReadableTable",
     "RunFolders",
@@ -134,16 +137,45 @@ class RunFolders:
     restricted: Path
 
 
+# Set by `workbench report` (`workbench.runs.report`) for the kernels it runs: the run id.
+RUNNER_VARIABLE = "WORKBENCH_REPORT_RUN"
+
+NOT_BY_THE_RUNNER = (
+    "**Not run by `workbench report`.** Nothing checked this run's parameters (papermill "
+    "ignores a misspelt one, after a warning, and a date left out is the notebook's example) "
+    "and no manifest records what it ran on. That is as expected when you explore; a report "
+    "to keep, share or schedule must be run with `workbench report NOTEBOOK --data DIR "
+    "-p ...`, which refuses those mistakes before a kernel starts."
+)
+
+
 def run_folders(output_dir: str | Path) -> RunFolders:
     """Make (if needed) and return the run folder's ``shareable/`` and ``restricted/``
     (owner-only). A relative `output_dir` is under the project root when the notebook runs in
-    ``notebooks/`` (`workbench.paths.project_path`)."""
+    ``notebooks/`` (`workbench.paths.project_path`).
+
+    Every report notebook calls it first, so it also says, in the notebook's output, when the
+    notebook was not run by `workbench report` (`RUNNER_VARIABLE` unset): papermill used
+    directly only warns of a misspelt parameter and runs on the example dates of one left out,
+    and writes no manifest (`NOT_BY_THE_RUNNER`)."""
+    if not os.environ.get(RUNNER_VARIABLE):
+        _say_not_by_the_runner()
     root = project_path(output_dir)
     shareable, restricted = root / "shareable", root / "restricted"
     shareable.mkdir(parents=True, exist_ok=True)
     restricted.mkdir(mode=0o700, parents=True, exist_ok=True)
     restricted.chmod(0o700)
     return RunFolders(root=root, shareable=shareable, restricted=restricted)
+
+
+def _say_not_by_the_runner() -> None:
+    """`NOT_BY_THE_RUNNER` as Markdown in the notebook's output; nothing outside a kernel
+    (plain Python: a test, a script)."""
+    from IPython import get_ipython
+    from IPython.display import Markdown, display
+
+    if get_ipython() is not None:
+        display(Markdown(NOT_BY_THE_RUNNER))
 
 
 @dataclass

@@ -11,7 +11,9 @@ from `workbench.runs.report`.
 from __future__ import annotations
 
 import ast
+import contextlib
 import difflib
+import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ from workbench import __version__
 from workbench.data.profiles import active_profile
 from workbench.data.reading import find_table_file
 from workbench.data.schema import TABLES
-from workbench.errors import UsageError
+from workbench.errors import UsageError, WorkbenchError
 from workbench.paths import PROJECT_ROOT, project_path
 from workbench.provenance import code_changes, code_version, file_sha256, input_hashes, run_id
 from workbench.review.chain import stored_chain_end
@@ -34,16 +36,21 @@ from workbench.review.chain import stored_chain_end
 __all__ = [
     "DATE_LIST_PARAMETERS",
     "DATE_PARAMETERS",
+    "FROM_ASSESSED",
     "INJECTED",
     "NOTEBOOKS",
     "REPORT_DATES",
     "SECRET_PARAMETERS",
+    "Assessed",
     "RunIdentity",
+    "assessed",
     "available_notebooks",
     "canonical_inputs",
     "check_kernel",
+    "date_warnings",
     "dates_to_give",
     "identify",
+    "manifest_path",
     "notebook_language",
     "parameter_files",
     "parameter_inputs",
@@ -192,7 +199,7 @@ def _checked_parameters(
     }
     for name, value in parameters.items():
         if name in INJECTED:
-            raise UsageError(f"Parameter {name!r} is set by the runner; give the data as --data.")
+            raise UsageError(f"Parameter {name!r} is set by the runner; {_INJECTED_HINTS[name]}.")
         if name not in checked:
             hint = difflib.get_close_matches(name, checked, n=1)
             raise UsageError(
@@ -212,7 +219,83 @@ def _checked_parameters(
                 f"Parameter {name!r} needs {other!r} too: give the review store the lists were "
                 f"registered in as -p {other}=FILE."
             )
+    _check_trend_terms(checked)
+    _check_outcome_lists(checked)
     return dict(sorted(checked.items()))
+
+
+_INJECTED_HINTS = {
+    "data": "give the data folder as --data",
+    "output_dir": "give the folder the run folders go in as --reports",
+}
+
+
+def _check_trend_terms(checked: Mapping[str, object]) -> None:
+    """The trend's terms, before a kernel starts: each an earlier term than the one reported,
+    given once, and one the rules cover. Each of these stopped the notebook (exit 4, after
+    the data was read), and a term equal to the term start was dropped without a word."""
+    text, term = checked.get("trend_terms"), checked.get("term_start")
+    if not isinstance(text, str) or not text.strip():
+        return
+    parts = [part.strip() for part in text.split(",")]
+    if "" in parts:
+        raise UsageError(
+            f"Parameter 'trend_terms' has an empty part ({text!r}); give term start dates "
+            "separated by commas, like 2026-01-01,2026-04-01."
+        )
+    days = [date.fromisoformat(part) for part in parts]  # each checked as a date already
+    seen: set[date] = set()
+    for day in days:
+        if day in seen:
+            raise UsageError(f"Parameter 'trend_terms' gives {day} twice; give each term once.")
+        seen.add(day)
+    if not isinstance(term, str) or not term.strip():
+        return
+    start = date.fromisoformat(term)
+    later = [day for day in days if day >= start]
+    if later:
+        raise UsageError(
+            f"Parameter 'trend_terms' holds {', '.join(map(str, later))}, not before the term "
+            f"reported (term_start {start}): the trend terms are the earlier terms. Give the "
+            "latest term as -p term_start and the earlier ones as -p trend_terms."
+        )
+    initiative = checked.get("initiative")
+    if isinstance(initiative, str) and initiative.strip():
+        from workbench.rules import load_rule_set
+
+        rules = load_rule_set(initiative)
+        for day in days:
+            try:
+                rules.check_date(day)
+            except UsageError as error:
+                raise UsageError(f"Parameter 'trend_terms': {error}") from None
+
+
+def _check_outcome_lists(checked: Mapping[str, object]) -> None:
+    """The lists whose outreach 04 counts, before a kernel starts: each for a term before the
+    one reported, as its manifest says (the next term's funded places show what outreach
+    achieved). A list for the same term stopped the notebook (exit 4)."""
+    text, term = checked.get("outcome_lists"), checked.get("term_start")
+    if not isinstance(text, str) or not isinstance(term, str) or not term.strip():
+        return
+    start = date.fromisoformat(term)
+    for part in (part.strip() for part in text.split(",")):
+        if not part:
+            continue
+        recorded = _read_manifest(manifest_path(_found("outcome_lists", part).absolute()))
+        listed = (recorded or {}).get("parameters", {})
+        listed_term = listed.get("term_start") if isinstance(listed, dict) else None
+        try:
+            day = date.fromisoformat(str(listed_term))
+        except ValueError:
+            continue  # no manifest to say: the notebook reads the list and says what is wrong
+        if day >= start:
+            raise UsageError(
+                f"Parameter 'outcome_lists' names {part!r}, a list for the term starting "
+                f"{day}, not before the term reported (term_start {start}): a campaign's "
+                "outcomes are counted in the report of a later term, when its funded places "
+                "are known. Give the lists of earlier terms."
+            )
 
 
 # The dates a notebook's assessment rests on. Its parameters cell gives them example values so
@@ -222,6 +305,10 @@ def _checked_parameters(
 REPORT_DATES = ("term_start", "as_of")
 # Parameters naming what was assessed already: a notebook given one does not assess.
 _ASSESSED = ("run", "list_file")
+# What a notebook given one of them reports on as that run's or list's manifest records it:
+# its own values are then unused defaults. A run recorded them, and so said that a reviewed
+# list for free school meals was a two-year-old one (a tester's case).
+FROM_ASSESSED = ("initiative", "term_start", "as_of", "linkage")
 
 
 def dates_to_give(notebook: str | Path, given: Mapping[str, object], kernel: str) -> list[str]:
@@ -422,16 +509,31 @@ def secret_files(parameters: Mapping[str, object]) -> dict[str, Path]:
 def _named_path(value: object, name: str = "") -> Path | None:
     """The existing file or folder a parameter's value names, as an absolute path, else None.
 
-    Only text written as a path counts: with a folder separator or a file suffix
-    (`wards.csv`, `reports/run`), so a word such as an initiative's name is never taken for
-    a file that happens to bear it. Empty text names nothing: `""` is how notebooks say "none".
+    A parameter that only ever names a file or folder (`_PATH_PARAMETERS`: `run`, `store`,
+    ...) names one however it is written: `-p run=lists`, a folder in the working directory,
+    was handed to the kernel as given and looked for beside the notebook (a tester's case).
+    For any other, only text written as a path counts: with a folder separator or a file
+    suffix (`wards.csv`, `reports/run`), so a word such as an initiative's name is never taken
+    for a file that happens to bear it. Empty text names nothing: `""` is how notebooks say
+    "none".
     """
     if not isinstance(value, str) or not value.strip():
         return None
-    if not (Path(value).suffix or "/" in value or os.sep in value):
+    if name not in _PATH_PARAMETERS and not (Path(value).suffix or "/" in value or os.sep in value):
         return None
     path = _found(name, value).absolute()
     return path if path.is_file() or path.is_dir() else None
+
+
+# Parameters that only ever name a file or folder.
+_PATH_PARAMETERS = frozenset(
+    {
+        *EXISTING_PATH_PARAMETERS,
+        *EXISTING_PATH_LIST_PARAMETERS,
+        *STORE_PARAMETERS,
+        *SECRET_PARAMETERS,
+    }
+)
 
 
 def parameter_files(parameters: Mapping[str, object]) -> dict[str, Path]:
@@ -547,10 +649,21 @@ def identify(
     The inputs are the data folder's canonical files and every file a parameter names; the
     notebook's own hash joins them in the id (it decides the output as much as the data does)
     but is recorded apart in the manifest.
+
+    A notebook given what was assessed already (05's `run`, 03's `list_file`) reports on what
+    that run or list was made for: its initiative, term start, evidence date and linkage
+    (`FROM_ASSESSED`), its rule set and its rule file's SHA-256 are taken from its manifest,
+    and a parameter given that contradicts them is refused (`UsageError`); one its manifest
+    does not record is left out, never recorded as the notebook's unused default.
     """
     checked = _checked_parameters(source, parameters, kernel)
-    rule_set = _rule_set_ref(checked)
-    inputs = {**canonical_inputs(data), **parameter_inputs(checked), **_rule_file(checked)}
+    given_to = assessed(parameter_files(checked))
+    if given_to is None:
+        rule_set, rules = _rule_set_ref(checked), _rule_file(checked)
+    else:  # a run or list: what it was made for, as its manifest records it
+        checked = _as_assessed(checked, parameters, given_to)
+        rule_set, rules = given_to.rule_set, given_to.rule_inputs
+    inputs = {**canonical_inputs(data), **parameter_inputs(checked), **rules}
     notebook_sha = file_sha256(source)
     identity = {**inputs, f"notebook:{source.name}": notebook_sha}
     changes = code_changes(Path(__file__).parents[1])
@@ -583,3 +696,209 @@ def _rule_set_ref(parameters: Mapping[str, object]) -> str | None:
     from workbench.rules import load_rule_set
 
     return load_rule_set(str(parameters["initiative"])).ref
+
+
+# --- what was assessed already -----------------------------------------------------------------
+
+
+def manifest_path(path: Path) -> Path:
+    """Where a run folder (`manifest.json` in it) or a list (`FILE.manifest.json` beside it)
+    keeps its manifest."""
+    return path / "manifest.json" if path.is_dir() else path.with_name(path.name + ".manifest.json")
+
+
+def _read_manifest(path: Path) -> dict[str, object] | None:
+    """A manifest's record; None when there is none or it cannot be read as one."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+@dataclass(frozen=True)
+class Assessed:
+    """What a notebook was given that was assessed already (05's `run`, 03's `list_file`),
+    and what its manifest records; `manifest` is None when it has none that can be read."""
+
+    parameter: str
+    path: Path
+    manifest: Mapping[str, object] | None
+
+    @property
+    def parameters(self) -> dict[str, object]:
+        """The parameters it was made with (initiative, term start, ...); {} when unknown."""
+        recorded = (self.manifest or {}).get("parameters")
+        return dict(recorded) if isinstance(recorded, dict) else {}
+
+    @property
+    def rule_set(self) -> str | None:
+        """The rule set it was made with (`id@version`), as its manifest records it."""
+        recorded = (self.manifest or {}).get("rule_set")
+        return recorded if isinstance(recorded, str) else None
+
+    @property
+    def rule_inputs(self) -> dict[str, str]:
+        """The SHA-256 of the rule file it was made with, as `rules:<name>`."""
+        inputs = (self.manifest or {}).get("inputs")
+        if not isinstance(inputs, dict):
+            return {}
+        return {k: str(v) for k, v in inputs.items() if str(k).startswith("rules:")}
+
+    def describe(self, given: str) -> str:
+        """What it is for, in a sentence's words: "lists/two.csv, a list made with
+        initiative=two_year_old, term_start=2026-09-01, as_of=2026-08-01 (as its manifest
+        records)"."""
+        kind = "run" if self.path.is_dir() else "list"
+        if self.manifest is None:
+            return (
+                f"{given}, a {kind} with no manifest that can be read "
+                f"({manifest_path(self.path)}) to say what it was made for"
+            )
+        recorded = self.parameters
+        made = [f"{name}={recorded[name]}" for name in FROM_ASSESSED if name in recorded]
+        if not made:
+            return f"{given}, a {kind} whose manifest records none of {', '.join(FROM_ASSESSED)}"
+        return f"{given}, a {kind} made with {', '.join(made)} (as its manifest records)"
+
+
+def assessed(files: Mapping[str, Path]) -> Assessed | None:
+    """What was assessed already among the files the parameters name (`parameter_files`),
+    with its manifest; None when the notebook was given none. The one reader of a run's or
+    list's manifest for a report: its run folder's name (`report._label`) and its manifest's
+    initiative, dates and rule set (`identify`)."""
+    for name in _ASSESSED:
+        if name in files:
+            return Assessed(name, files[name], _read_manifest(manifest_path(files[name])))
+    return None
+
+
+def _as_assessed(
+    checked: Mapping[str, object], given: Mapping[str, object], found: Assessed
+) -> dict[str, object]:
+    """`checked` with `FROM_ASSESSED` as `found`'s manifest records them; a parameter given
+    (on the command line) that differs refused, before a kernel starts."""
+    recorded = found.parameters
+    result = dict(checked)
+    for name in FROM_ASSESSED:
+        if name not in checked:
+            continue  # the notebook does not take it
+        value = recorded.get(name)
+        if name in given and not _same_value(name, checked[name], value):
+            raise UsageError(
+                f"Parameter {name!r} ({checked[name]}) does not fit "
+                f"{found.describe(str(given.get(found.parameter) or found.path))}: a notebook "
+                f"given -p {found.parameter}= reports on what it was made for. Leave -p {name} "
+                f"out, or give the {'run' if found.path.is_dir() else 'list'} made for "
+                f"{name}={checked[name]}."
+            )
+        if value is None:
+            del result[name]  # unknown: never the notebook's unused default
+        else:
+            result[name] = value
+    return dict(sorted(result.items()))
+
+
+def _same_value(name: str, value: object, recorded: object) -> bool:
+    """Whether a parameter given says what the manifest records: a rule file (.yaml) given as
+    the initiative says its rule set's id, which is what a list records."""
+    if recorded is None:
+        return False
+    if str(value) == str(recorded):
+        return True
+    if name == "initiative" and Path(str(value)).suffix.lower() in (".yaml", ".yml"):
+        from workbench.rules import load_rule_set
+
+        return load_rule_set(str(value)).id == recorded
+    return False
+
+
+# --- dates that are probably not what was meant ------------------------------------------------
+
+# A term start this long before today is said: a report on a term long past is rarely meant.
+LONG_AGO_DAYS = 365
+
+
+def date_warnings(
+    parameters: Mapping[str, object], today: date | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What the runner says, before a kernel starts, of a run's term start and evidence date
+    that are probably not what was meant, as (serious, notes): `workbench report` prints them
+    with a list's warnings, its manifest records them, and `--strict` fails on the serious.
+
+    - serious: an evidence date (`as_of`) after today: the data cannot show what holds on a
+      day still to come (an award may end, a family move), so the list would rest on
+      evidence not held; most often a mistyped year;
+    - a note: an evidence date on or after the next term's start (the rules' term starts; four
+      months on when they give none): the evidence is from after the term reported on ended;
+    - a note: an evidence date half a year or more before the term start, as `assess` says
+      it (`workbench.eligibility.terms.evidence_date_far`);
+    - a note: a term start more than a year before today.
+
+    >>> serious, notes = date_warnings(
+    ...     {"term_start": "2026-09-01", "as_of": "2027-06-01"}, today=date(2026, 12, 7))
+    >>> serious[0][:61]
+    'The evidence date (as_of 2027-06-01) is after today (2026-12-'
+    >>> notes[0][:73]
+    'The evidence date (as_of 2027-06-01) is on or after the next term start ('
+    """
+    from workbench.eligibility.terms import EVIDENCE_DISTANCE_DAYS
+
+    today = today or date.today()
+    term, as_of = _as_date(parameters.get("term_start")), _as_date(parameters.get("as_of"))
+    serious: list[str] = []
+    notes: list[str] = []
+    if as_of is not None and as_of > today:
+        serious.append(
+            f"The evidence date (as_of {as_of}) is after today ({today}): the data cannot yet "
+            "show what holds on that day (an award may end, a family may move before then), "
+            "so the list rests on evidence not held. Give the day the extract was taken, or "
+            "-p as_of=today."
+        )
+    if term is not None and as_of is not None:
+        following = _next_term_start(term, parameters.get("initiative"))
+        if (term - as_of).days >= EVIDENCE_DISTANCE_DAYS:  # as `assess` warns of it
+            notes.append(
+                f"The evidence date (as_of {as_of}) is {(term - as_of).days} days before the "
+                f"term start ({term}): awards and statuses are tested on that day, not the "
+                "term's; check the year."
+            )
+        if as_of >= following:
+            notes.append(
+                f"The evidence date (as_of {as_of}) is on or after the next term start "
+                f"({following}): the report is about the term starting {term}, on evidence "
+                "from after that term ended. For a later term, give its start as -p term_start."
+            )
+    if term is not None and (today - term).days > LONG_AGO_DAYS:
+        notes.append(
+            f"The term start (term_start {term}) is more than a year before today ({today}): "
+            "the report is about that term. For the coming term give -p term_start=next."
+        )
+    return tuple(serious), tuple(notes)
+
+
+def _as_date(value: object) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
+
+
+def _next_term_start(term: date, initiative: object) -> date:
+    """The first of the initiative's rules' term starts after `term`; four months on when the
+    rules cannot say (no initiative, a term before their first age window)."""
+    from workbench.rules import load_rule_set
+
+    starts: tuple[tuple[int, int], ...] = ()
+    if isinstance(initiative, str) and initiative.strip():
+        with contextlib.suppress(WorkbenchError, ValueError):
+            starts = load_rule_set(initiative).population.window_on(term).starts.month_days
+    if not starts:
+        month = term.month + 4
+        return date(term.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+    return min(
+        date(year, month, day)
+        for year in (term.year, term.year + 1)
+        for month, day in starts
+        if date(year, month, day) > term
+    )

@@ -19,7 +19,12 @@ holds its defaults) with the data folder and parameters given, and writes:
       restricted/      anything about individuals (folder 0700, files 0600)
 
 A notebook given what was assessed already (05's `run`, 03's `list_file`) is named by that
-run's or list's initiative and term, from its manifest. The notebook is given `data` and
+run's or list's initiative and term, from its manifest, and its manifest records that run's or
+list's initiative, dates, rule set and rule file (`workbench.runs.parameters.identify`). Dates
+that are probably not what was meant (evidence from a day still to come) are warned of before
+a kernel starts (`workbench.runs.parameters.date_warnings`), with the list's warnings. The
+kernel is told it runs under the runner (`WORKBENCH_REPORT_RUN`); a notebook run by papermill
+directly says at its top that nothing checked it. The notebook is given `data` and
 `output_dir` as parameters and writes into
 `output_dir/shareable` and `output_dir/restricted`. The run id comes from what decides the
 output (the data folder's canonical files, the notebook, the parameters and the bytes of any
@@ -80,9 +85,12 @@ from workbench.paths import project_path
 from workbench.provenance import environment, file_sha256, git_commit
 from workbench.runs.html import render_html
 from workbench.runs.list_warnings import ListWarnings, take_over
+from workbench.runs.notebook import RUNNER_VARIABLE
 from workbench.runs.parameters import (
     RunIdentity,
+    assessed,
     check_kernel,
+    date_warnings,
     identify,
     notebook_language,
     resolve_notebook,
@@ -133,11 +141,12 @@ def _label(parameters: Mapping[str, object], files: Mapping[str, Path] | None = 
     Three runs of one notebook for three offers are told apart without opening a manifest.
 
     A notebook pointed at what was assessed already (05's `run`, 03's `list_file`) is named
-    from that run's or list's manifest: its own initiative and term are then unused defaults.
+    from that run's or list's manifest (`workbench.runs.parameters.assessed`, the reader its
+    run's manifest takes them from too): its own initiative and term are then unused defaults.
     """
-    assessed = _assessed_parameters(files or {})
-    if assessed is not None:
-        parameters = assessed
+    given_to = assessed(files or {})
+    if given_to is not None:
+        parameters = given_to.parameters
     parts = []
     initiative = str(parameters.get("initiative") or "").strip()
     if initiative:
@@ -147,28 +156,6 @@ def _label(parameters: Mapping[str, object], files: Mapping[str, Path] | None = 
     if term:
         parts.append(term)
     return "".join(f"-{re.sub(r'[^A-Za-z0-9_.-]', '_', part)}" for part in parts)
-
-
-# Parameters naming what was assessed already, and where each keeps its manifest.
-_ASSESSED_MANIFESTS = {
-    "run": lambda path: path / "manifest.json",
-    "list_file": lambda path: path.with_name(path.name + ".manifest.json"),
-}
-
-
-def _assessed_parameters(files: Mapping[str, Path]) -> dict[str, object] | None:
-    """The parameters (initiative, term start) recorded in the manifest of the run or list a
-    notebook was given; {} when its manifest cannot be read; None when it was given neither."""
-    for name, manifest_of in _ASSESSED_MANIFESTS.items():
-        if name not in files:
-            continue
-        try:
-            manifest = json.loads(manifest_of(files[name]).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        recorded = manifest.get("parameters") if isinstance(manifest, dict) else None
-        return dict(recorded) if isinstance(recorded, dict) else {}
-    return None
 
 
 class ReportFailed(WorkbenchError):
@@ -467,6 +454,32 @@ def _steady_injected_id(executed: Path, partial: Path, final: Path) -> None:
         executed.write_text(text.replace(ran_in, kept_in), encoding="utf-8")
 
 
+def _joined(before: ListWarnings, handed: ListWarnings | None) -> ListWarnings | None:
+    """The runner's own warnings, then those the notebook handed over; None when there are
+    neither (a notebook that makes no list, on dates that warn of nothing)."""
+    if handed is None:
+        return before if before.sentences else None
+    return ListWarnings(
+        serious=(*before.serious, *handed.serious), notes=(*before.notes, *handed.notes)
+    )
+
+
+@contextmanager
+def _runner_said(rid: str) -> Iterator[None]:
+    """Tell the kernel (it inherits the runner's environment) that `workbench report` runs
+    it, for the duration of the run: a notebook run without it (papermill used directly) says
+    so at its top (`workbench.runs.notebook.run_folders`), as its parameters went unchecked."""
+    earlier = os.environ.get(RUNNER_VARIABLE)
+    os.environ[RUNNER_VARIABLE] = rid
+    try:
+        yield
+    finally:
+        if earlier is None:
+            os.environ.pop(RUNNER_VARIABLE, None)
+        else:
+            os.environ[RUNNER_VARIABLE] = earlier
+
+
 def _dead_kernel_message(name: str, failed: Path) -> str:
     return (
         f"Notebook {name} stopped: its kernel died (killed from outside the run, most "
@@ -521,8 +534,13 @@ def run_report(
     day = datetime.now(UTC).date().isoformat()
     folder_name = f"{day}-{name}{_label(identity.parameters, identity.files)}-{rid}"
     final = Path(reports) / folder_name
+    # Dates that are probably not what was meant (evidence from a day still to come), said
+    # before a kernel starts; a notebook given a run or list reports on that one's own dates.
+    before = ListWarnings()
+    if assessed(identity.files) is None:
+        before = ListWarnings(*date_warnings(identity.parameters))
     with _only_run(final):
-        return _run(source, data, parameters, kernel, identity, final, started_at)
+        return _run(source, data, parameters, kernel, identity, final, started_at, before)
 
 
 def _run(
@@ -533,8 +551,10 @@ def _run(
     identity: RunIdentity,
     final: Path,
     started_at: str,
+    before: ListWarnings,
 ) -> ReportRun:
-    """The run itself, holding the lock on `final`: notebook into `.partial`, then into place."""
+    """The run itself, holding the lock on `final`: notebook into `.partial`, then into place.
+    `before`: what the runner warned of before the kernel started (`date_warnings`)."""
     name, rid = source.stem, identity.run_id
     try:
         partial = _fresh(final.with_name(f".{final.name}.partial"))
@@ -555,6 +575,8 @@ def _run(
         "environment": environment(),
         "started_at": started_at,
     }
+    if before.sentences:  # recorded in a failed run's manifest too
+        record["warnings"] = {"serious": list(before.serious), "notes": len(before.notes)}
     executed = partial / "notebook.ipynb"
     # The notebook runs inside the run folder: the files hashed are handed to it by absolute
     # path, so a relative path reads the very file that went into the run id.
@@ -568,7 +590,11 @@ def _run(
         "output_dir": str(partial.resolve()),
     }
     try:
-        with progress.step(f"Running notebook {name} ({rid})"), _store_from_here():
+        with (
+            progress.step(f"Running notebook {name} ({rid})"),
+            _store_from_here(),
+            _runner_said(rid),
+        ):
             papermill.execute_notebook(
                 str(source),
                 str(executed),
@@ -627,7 +653,8 @@ def _run(
         raise
     try:
         _lock_restricted(partial / RESTRICTED)
-        if (warnings := take_over(partial)) is not None:
+        warnings = _joined(before, take_over(partial))
+        if warnings is not None:
             record["warnings"] = {"serious": warnings.serious, "notes": len(warnings.notes)}
         record |= {"status": "ok", "outputs": _output_hashes(partial), "finished_at": _now()}
         if databases := _databases_read(partial):
