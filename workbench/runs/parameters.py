@@ -815,9 +815,6 @@ def _same_value(name: str, value: object, recorded: object) -> bool:
 
 # --- dates that are probably not what was meant ------------------------------------------------
 
-# A term start this long before today is said: a report on a term long past is rarely meant.
-LONG_AGO_DAYS = 365
-
 
 def date_warnings(
     parameters: Mapping[str, object], today: date | None = None
@@ -832,8 +829,7 @@ def date_warnings(
     - a note: an evidence date on or after the next term's start (the rules' term starts; four
       months on when they give none): the evidence is from after the term reported on ended;
     - a note: an evidence date half a year or more before the term start, as `assess` says
-      it (`workbench.eligibility.terms.evidence_date_far`);
-    - a note: a term start more than a year before today.
+      it (`workbench.eligibility.terms.evidence_date_far`).
 
     >>> serious, notes = date_warnings(
     ...     {"term_start": "2026-09-01", "as_of": "2027-06-01"}, today=date(2026, 12, 7))
@@ -869,11 +865,8 @@ def date_warnings(
                 f"({following}): the report is about the term starting {term}, on evidence "
                 "from after that term ended. For a later term, give its start as -p term_start."
             )
-    if term is not None and (today - term).days > LONG_AGO_DAYS:
-        notes.append(
-            f"The term start (term_start {term}) is more than a year before today ({today}): "
-            "the report is about that term. For the coming term give -p term_start=next."
-        )
+    # A term long past is not warned of: a report run again on an earlier term (an audit, a
+    # comparison) is meant, and its run would say something else each year it is repeated.
     return tuple(serious), tuple(notes)
 
 
