@@ -229,7 +229,11 @@ def _fill_in_the_workbook(path: Path) -> None:
     sheet = book["Review"]
     header = [cell.value for cell in sheet[1]]
     for row, decision in enumerate(["contact"] * 4 + ["check"] * 3 + ["not_eligible"], start=2):
-        for column, value in (("decision", decision), ("reviewer", "J Smith"), ("reason", "x")):
+        for column, value in (
+            ("decision", decision),
+            ("reviewer", "J Smith"),
+            ("reason", "moved away"),
+        ):
             sheet.cell(row, header.index(column) + 1).value = value
     book.save(path)
 

@@ -236,6 +236,55 @@ def test_a_sign_in_or_a_typed_name_that_names_no_one_is_refused(
     assert "Signed in as <strong>Zoë Ng</strong>" in said
 
 
+def test_a_second_click_of_start_reviewing_opens_nothing_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("WORKBENCH_KEY", KEY_HEX)
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    listed, store = write_list(tmp_path), tmp_path / "review.sqlite"
+    ReviewStore(store).close()
+    page = review_app(prepare_review_app(store, listed, folder=tmp_path / "app").config)
+    (name,) = [w for w in _all(page) if isinstance(w, widgets.Text)]
+    (start,) = [w for w in _all(page) if isinstance(w, widgets.Button)]
+    name.value = "Zoë Ng"
+    start.click()
+    shown = page.children
+    start.click()  # Enter then a click, or a double-click: the panel is not opened twice
+    assert page.children == shown
+    with ReviewStore(store, key=bytes.fromhex(KEY_HEX)) as opened:
+        assert opened.access_log()["command"].to_list() == ["review-panel"]
+
+
+def test_the_panel_says_already_funded_is_not_known_without_the_terms_headcount(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # The hand-made data folder has no providers' headcount: `review outreach` cautions each
+    # row, and the panel says so too (a tester saw "Already funded: no" and no warning).
+    monkeypatch.setenv("WORKBENCH_KEY", KEY_HEX)
+    monkeypatch.setenv("JUPYTERHUB_USER", "a.officer")
+    listed, store = write_list(tmp_path), tmp_path / "review.sqlite"
+    ReviewStore(store).close()
+    page = review_app(prepare_review_app(store, listed, folder=tmp_path / "app").config)
+    said = "".join(w.value for w in _all(page) if isinstance(w, widgets.HTML))
+    assert "Already funded is not known for this list" in said
+    assert "<td>not known</td>" in said
+
+
+def test_a_kernel_whose_page_has_gone_is_freed_within_minutes(tmp_path: Path, monkeypatch):
+    from workbench.review.app import IDLE_KERNEL_SECONDS, _voila_command
+
+    monkeypatch.setenv("WORKBENCH_KEY", KEY_HEX)
+    listed, store = write_list(tmp_path), tmp_path / "review.sqlite"
+    ReviewStore(store).close()
+    command = _voila_command(prepare_review_app(store, listed, folder=tmp_path / "app"), "::1", 1)
+    assert IDLE_KERNEL_SECONDS == 180
+    assert [c for c in command if "MappingKernelManager" in c] == [
+        "--MappingKernelManager.cull_idle_timeout=180",
+        "--MappingKernelManager.cull_interval=60",
+        "--MappingKernelManager.cull_connected=False",  # an open page's kernel is never culled
+    ]
+
+
 def _all(root: widgets.Widget):
     yield root
     for child in getattr(root, "children", ()):
@@ -567,7 +616,7 @@ REASON = re.compile(r"^Reason \(required for")
 
 def rows_shown(page, names: list[str]) -> None:
     """The table lists exactly these children (first column), waiting for it to catch up: the
-    line "Page 1 of 1 · N rows shown" and the table are two widgets, updated one after the
+    line "Page 1 of 1 · N rows that match" and the table are two widgets, updated one after the
     other (a fresh clone's CI once read the table before it changed)."""
     from playwright.sync_api import expect
 
@@ -583,7 +632,7 @@ def test_officer_finds_a_child_by_name_sees_who_they_are_and_decides(served, bro
     find = page.get_by_role("textbox", name="Find a child by name")
     find.fill("jones")
     find.press("Enter")
-    page.get_by_text("Page 1 of 1 · 1 rows shown of 6").wait_for()
+    page.get_by_text("Page 1 of 1 · 1 row that matches (6 on the list)").wait_for()
     rows_shown(page, ["Eve Jones"])
     choose_child(page, "P005")
     shown = summary(page)
@@ -613,11 +662,11 @@ def test_officer_finds_a_child_by_name_sees_who_they_are_and_decides(served, bro
     page.reload()
     sign_in(page, "A. Officer")
     page.get_by_role("combobox", name="Tier").select_option(label="possible")
-    page.get_by_text("Page 1 of 1 · 2 rows shown of 6").wait_for()
+    page.get_by_text("Page 1 of 1 · 2 rows that match (6 on the list)").wait_for()
     rows_shown(page, ["Cara Smith", "Eve Jones"])
     assert decision_cell(page, "P005").inner_text() == "not eligible"
     page.get_by_role("checkbox", name="Not yet decided only").check()
-    page.get_by_text("Page 1 of 1 · 1 rows shown of 6").wait_for()
+    page.get_by_text("Page 1 of 1 · 1 row that matches (6 on the list)").wait_for()
     page.context.close()
     stored = decisions_about(store, "P005")
     assert stored.select("decision", "reviewer", "reason").rows() == [
@@ -809,7 +858,9 @@ def test_an_officer_can_sign_in_and_decide_with_the_keyboard_alone(served, brows
     tab_to(page, "Find a child by name")
     page.keyboard.type("patel")
     page.keyboard.press("Enter")
-    page.get_by_text("Page 1 of 1 · 1 rows shown of 6").wait_for()
+    page.get_by_text("Page 1 of 1 · 1 row that matches (6 on the list)").wait_for()
+    tab_to(page, "Child")  # the officer picks the child: none is picked for them
+    page.keyboard.press("ArrowDown")
     page.get_by_role("heading", name="Dev Patel", exact=True).wait_for()
     tab_to(page, "Already in touch")
     page.keyboard.press("Space")
@@ -892,6 +943,56 @@ def test_serving_a_store_keyed_with_another_key_is_refused_at_once(
     monkeypatch.setenv("WORKBENCH_KEY", KEY_HEX)
     with pytest.raises(WorkbenchError, match="the decision chain is keyed with another key"):
         prepare_review_app(store, listed, folder=tmp_path / "app")
+
+
+@pytest.mark.browser
+def test_enter_in_your_name_starts_reviewing(served, browser):
+    server, _ = served
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server.url)
+    name = page.get_by_label("Your name")
+    name.fill("L. Officer")
+    name.press("Enter")
+    page.get_by_text("Signed in as L. Officer.").wait_for()
+    assert page.get_by_role("alert").count() == 0  # not "Enter your name"
+    context.close()
+
+
+@pytest.mark.browser
+def test_without_javascript_the_page_says_what_to_do(served, browser):
+    server, _ = served
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server.url)
+    alert = page.get_by_role("alert")
+    assert alert.get_by_role("heading").inner_text() == "This review page needs JavaScript"
+    assert "workbench review export" in alert.inner_text()
+    assert not page.get_by_text("Running").is_visible()  # no spinner turning for ever
+    context.close()
+
+
+@pytest.mark.browser
+def test_a_child_chosen_then_left_for_the_next_page_gets_no_decision(served, browser):
+    # A tester's case: a choice made for one child, then "Next page", then "Record decision",
+    # was recorded against a child picked by the app. Here: another child picked instead.
+    server, store = served
+    before = [decisions_about(store, p).height for p in ("P002", "P003")]  # other tests'
+    page = signed_in_page(browser, server.url, "H. Officer")
+    choose_child(page, "P003")
+    page.get_by_role("radio", name="Not eligible").check()
+    reason = page.get_by_role("textbox", name=REASON)
+    reason.fill("family moved to Leeds")
+    reason.press("Tab")
+    ready(page, "not eligible for Cara Smith, reason: \u201cfamily moved to Leeds\u201d.")
+    choose_child(page, "P002")
+    page.get_by_text("Your unrecorded choice for Cara Smith").wait_for()
+    assert not page.get_by_role("radio", name="Not eligible").is_checked()
+    assert page.get_by_role("textbox", name=REASON).input_value() == ""
+    page.get_by_role("button", name="Record decision").click()
+    page.get_by_role("alert").filter(has_text="Choose a decision").wait_for()
+    page.context.close()
+    assert [decisions_about(store, p).height for p in ("P002", "P003")] == before
 
 
 @pytest.mark.browser

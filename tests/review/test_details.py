@@ -192,6 +192,9 @@ def test_the_panel_shows_who_the_child_is_and_logs_each_view(listed: Path, tmp_p
             "Zoe Lee, 2 years 5 months \u00b7 likely \u00b7 on the DWP list of potentially "
             "eligible two-year-olds",
         ]
+        # No child is picked for the officer: none is shown, and no view logged, on opening.
+        assert "Amy Lee" not in panel.detail.value and "Ola Khan" not in panel.detail.value
+        assert store.access_log().filter(pl.col("command") == "review view").height == 0
         panel.select(key_of("person", "P1"))
         detail = panel.detail.value
         for term, value in [
@@ -212,8 +215,7 @@ def test_the_panel_shows_who_the_child_is_and_logs_each_view(listed: Path, tmp_p
         panel.select(key_of("dwp", "D9"))  # the same child again: one view
         views = store.access_log().filter(pl.col("command") == "review view")
         assert views.select("user", "detail").rows() == [
-            # The first child, shown on opening; each by its key, never by the council's id.
-            ("A. Officer", f"list {list_id}, child {key_of('person', 'P3')}"),
+            # Each child the officer picked, by its key, never by the council's id.
             ("A. Officer", f"list {list_id}, child {key_of('person', 'P1')}"),
             ("A. Officer", f"list {list_id}, child {key_of('dwp', 'D9')}"),
         ]
@@ -235,6 +237,7 @@ def test_find_a_child_by_name_and_filter_by_area_and_funding(listed: Path, tmp_p
 def test_without_a_name_the_details_wait_and_nothing_is_logged(listed: Path, tmp_path: Path):
     with ReviewStore(tmp_path / "review.sqlite") as store:
         panel = open_panel(listed, store)
+        panel.select(key_of("person", "P3"))
         assert "Enter your name in \u2018Your name\u2019 to see who the child is" in (
             panel.detail.value
         )
@@ -273,6 +276,7 @@ def test_without_a_name_no_child_is_named_anywhere_in_the_panel(listed: Path, tm
         panel = open_panel(listed, store)
         shown = panel_text(panel)
         assert [n for n in names if n in shown] == []
+        panel.select(key_of("person", "P3"))
         assert "<h2 class='wb-child'>P3</h2>" in panel.detail.value
         assert [label.split(" \u00b7 ")[0] for label, _ in panel.row_select.options] == [
             "P3",
@@ -288,6 +292,7 @@ def test_without_a_name_no_child_is_named_anywhere_in_the_panel(listed: Path, tm
             "is recorded with your name); until then, by their ids.</p>"
         )
         assert panel.apply_filters(name="p1")["person_id"].to_list() == ["P1"]
+        panel.select(key_of("person", "P1"))
         panel.reviewer.value = "x"  # no one's name: still no one to log the view under
         assert [n for n in names if n in panel_text(panel)] == []
         assert store.access_log().filter(pl.col("command") == "review view").height == 0
@@ -296,11 +301,12 @@ def test_without_a_name_no_child_is_named_anywhere_in_the_panel(listed: Path, tm
         assert panel.row_select.options[0][0].startswith("Amy Lee, 2 years 3 months")
         assert "<td>Amy Lee</td><td>2 years 3 months</td>" in panel.table.value
         assert "no decision chosen yet for Amy Lee." in panel.ready.value
+        # A search finds Ola Khan, but shows (and logs) her details only when picked.
         assert panel.apply_filters(name="khan")["person_id"].to_list() == ["P3"]
+        assert "Sam Khan" not in panel.detail.value
         views = store.access_log().filter(pl.col("command") == "review view")
         assert views.select("user", "detail").rows() == [
             ("B. Officer", f"list {panel.list_id}, child {key_of('person', 'P1')}"),
-            ("B. Officer", f"list {panel.list_id}, child {key_of('person', 'P3')}"),
         ]
 
 

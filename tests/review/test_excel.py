@@ -557,11 +557,13 @@ def test_a_decision_is_corrected_from_a_fresh_export_not_by_editing_the_old_work
 
 def test_reviewer_names_match_whatever_the_capitals_and_spaces(store, exported):
     list_id, book = exported
-    fill(book, {ROW["P1"]: {"decision": " Not eligible ", "reviewer": "j  smith", "reason": "x"}})
+    fill(
+        book, {ROW["P1"]: {"decision": " Not eligible ", "reviewer": "j  smith", "reason": "moved"}}
+    )
     assert import_review_workbook(store, book, reviewer=" J Smith", key=KEY).recorded == 1
     again = import_review_workbook(store, book, reviewer="J SMITH", key=KEY)
     assert (again.recorded, again.already_recorded) == (0, 1)
-    assert recorded(store, list_id) == [(K1, "not_eligible", "J Smith", "x")]
+    assert recorded(store, list_id) == [(K1, "not_eligible", "J Smith", "moved")]
 
 
 @pytest.mark.parametrize(("reviewer", "got"), [("  ", "nothing"), (" x ", "'x'"), ("1", "'1'"),
@@ -680,10 +682,10 @@ def test_earlier_decisions_show_on_next_terms_list_latest_first(store, exported,
     later = export_review_workbook(store, next_id, next_term, tmp_path / "next.xlsx", key=KEY)
     rows = read_rows(later)
     assert rows[0]["earlier_decisions"] == (
-        "not_eligible by A Jones on 2026-09-10: moved (two_year_old list of 2026-09-01, run r-1)\n"
+        "not eligible by A Jones on 2026-09-10: moved (two_year_old list of 2026-09-01, run r-1)\n"
         "defer by J Smith on 2026-09-03 (two_year_old list of 2026-09-01, run r-1)"
     )
-    assert rows[1]["earlier_decisions"] == "already_in_touch by A Jones on 2027-01-04 (this list)"
+    assert rows[1]["earlier_decisions"] == "already in touch by A Jones on 2027-01-04 (this list)"
     # Showing them decides nothing: the new list has only the decision recorded on it.
     assert recorded(store, next_id) == [(K2, "already_in_touch", "A Jones", None)]
 
@@ -697,7 +699,7 @@ def test_a_later_lists_decision_shows_on_the_earlier_lists_workbook(store, expor
         store, list_id, candidate_list(), book.with_name("again.xlsx"), key=KEY
     )
     assert read_rows(again)[0]["earlier_decisions"] == (
-        "not_eligible by A Jones on 2026-09-04: moved away "
+        "not eligible by A Jones on 2026-09-04: moved away "
         "(two_year_old list of 2026-09-04, run r-2)"
     )
 
@@ -1584,3 +1586,67 @@ def test_the_later_list_is_the_one_outreach_cautions_by(store, exported, clock):
     assert later is not None and later.list_id == last
     assert later.not_on_it == _not_on_later_list(store, list_id)[0] == {K2, K_DWP}
     assert later_list(store, last) is None
+
+
+def test_the_workbook_says_already_funded_is_not_known_without_the_terms_headcount(store, tmp_path):
+    candidates = candidate_list()
+    list_id = register_list(store, candidates, "r-1", RULE_SET, {"people.csv": "ab"}, KEY)
+    book = export_review_workbook(
+        store, list_id, candidates, tmp_path / "r.xlsx", key=KEY, user="tester",
+        places_not_known=True,
+    )  # fmt: skip
+    assert [row["already_funded"] for row in read_rows(book)] == [
+        "not known", "not known", "not known", "yes",  # P4 has a place: that is known
+    ]  # fmt: skip
+    opened = openpyxl.load_workbook(book)
+    about = [str(row[0]) for row in opened["About"].iter_rows(values_only=True)]
+    at = about.index("Already funded is not known")
+    assert about[at + 1].startswith(
+        "Funded places for the term were not in the providers' headcount this list was made "
+        "from, so 'already_funded' cannot say whether a child has a place: it says 'not known' "
+        "rather than 'no'."
+    )
+    assert opened.active is not None and opened.active.title == "About"  # read first
+    # The workbook imports as any other: its locked cells are as written.
+    fill(book, {ROW["P1"]: {"decision": "contact"}})
+    assert import_review_workbook(store, book, reviewer="J Smith", key=KEY).recorded == 1
+    usual = export_review_workbook(store, list_id, candidates, tmp_path / "u.xlsx", key=KEY)
+    assert [row["already_funded"] for row in read_rows(usual)] == ["no", "no", "no", "yes"]
+    assert "Already funded is not known" not in [
+        row[0] for row in openpyxl.load_workbook(usual)["About"].iter_rows(values_only=True)
+    ]
+
+
+def test_earlier_decisions_too_long_for_a_cell_are_cut_and_say_so(store, exported, tmp_path):
+    list_id, _ = exported
+    for number in range(20):  # 20 reasons of 2,000 characters: more than a cell holds
+        store.record_decision(list_id, K1, "not_eligible", "A Jones", f"{number} " + "m" * 1990)
+    book = export_review_workbook(store, list_id, candidate_list(), tmp_path / "l.xlsx", key=KEY)
+    cell = read_rows(book)[0]["earlier_decisions"]
+    assert isinstance(cell, str) and len(cell) == 32_767
+    assert cell.startswith("not eligible by A Jones on 2026-09-01: 19 mmm")  # newest first
+    assert cell.endswith("\n... (cut: see the review store for the rest)")
+
+
+def test_a_reason_longer_than_two_thousand_characters_is_refused_by_row(store, exported):
+    list_id, book = exported
+    fill(book, {ROW["P1"]: {"decision": "not_eligible", "reason": "moved " * 1000}})
+    with pytest.raises(ReviewImportError) as raised:
+        import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    assert [(p.row, p.column, p.message) for p in raised.value.problems] == [
+        (
+            2,
+            "reason",
+            "is 5,999 characters long; a reason can be at most 2,000: say why in a few "
+            "sentences (the case notes can hold the rest)",
+        )
+    ]
+    assert recorded(store, list_id) == []
+
+
+@pytest.mark.parametrize("reason", ["N/A.", "(none)", "-- n/a --", "see notes", "no", "xx"])
+def test_a_placeholder_reason_with_punctuation_is_refused_by_row(store, exported, reason):
+    list_id, book = exported
+    fill(book, {ROW["P1"]: {"decision": "not_eligible", "reason": reason}})
+    assert problems_of(store, book) == [(2, "reason")]
+    assert recorded(store, list_id) == []

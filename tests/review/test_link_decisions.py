@@ -162,7 +162,7 @@ def test_the_next_lists_workbook_shows_the_link_decision_on_the_childs_row(
     amy = next(row for row in rows if row["person_id"] == "P1")
     assert amy["dwp_record_id"] == "D8"
     assert cast(str, amy["earlier_decisions"]).startswith(
-        "as the DWP-list row: link_confirmed by A. Officer"
+        "as the DWP-list row: link confirmed by A. Officer"
     )
     assert "a reviewer confirmed that they are the same child" in cast(str, amy["record_link"])
 

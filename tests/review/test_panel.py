@@ -156,7 +156,7 @@ def test_sort_by_eligible_from_pages_in_order(panel: ReviewPanel) -> None:
     assert first == april_likely + ids(4, 16, 28, 40, 52) + ids(2, 5, 11, 14, 17)
     last = panel.page(3)["person_id"].to_list()
     assert last == ids(42, 45, 51, 54, 57, 12, 24, 36, 48, 60)
-    assert panel.page_label.value == "Page 3 of 3 · 60 rows shown of 60"
+    assert panel.page_label.value == "Page 3 of 3 · rows 51 to 60 of 60"
     assert panel.next_button.disabled and not panel.previous_button.disabled
 
 
@@ -188,7 +188,7 @@ def test_next_button_and_page_number_move_pages(panel: ReviewPanel) -> None:
     assert panel.page_rows()["person_id"].to_list()[:6] == ids(41, 47, 50, 53, 59, 3)
     panel.page_number.value = 3
     assert table_rows(panel.table.value) == 10
-    assert panel.row_select.value == panel.page_rows()["item_key"][0]
+    assert panel.row_select.value is None  # no child is picked for the officer
 
 
 def test_unknown_filter_values_are_refused_with_the_choices(panel: ReviewPanel) -> None:
@@ -613,7 +613,7 @@ def test_twenty_thousand_rows_render_only_the_page(store: ReviewStore) -> None:
     panel = open_panel(store, list_id, candidates, reviewer="A. Officer", page_size=50)
     assert table_rows(panel.table.value) == 50
     assert len(panel.row_select.options) == 50
-    assert panel.page_label.value == "Page 1 of 400 · 20000 rows shown of 20000"
+    assert panel.page_label.value == "Page 1 of 400 · rows 1 to 50 of 20,000"
     last = panel.page(400)
     assert table_rows(panel.table.value) == 50
     assert last["person_id"][-1] == "C19998"  # possible rows last: 0, 3, ..., 19998
@@ -665,9 +665,14 @@ def test_dwp_list_rows_not_on_the_list_have_their_own_section(store, list_id, ch
     shown = open_panel(store, list_id, children, not_listed=not_listed).not_listed.value
     assert "<h4>DWP-list rows not on this list</h4>" in shown
     assert "2 rows of the DWP list are not on this list, each with its reason" in shown
-    assert re.findall(r"<td>(D\d+)</td><td>([\d-]+)</td>", shown) == [
-        ("D0090", "2024-09-05"),
-        ("D0091", "2022-01-02"),
+    # Headed and dated in words, as the rest of the panel.
+    assert (
+        "<thead><tr><th scope='col'>DWP list record</th><th scope='col'>Child&#x27;s date of "
+        "birth</th><th scope='col'>Why not on this list</th></tr></thead>"
+    ) in shown
+    assert re.findall(r"<td>(D\d+)</td><td>([^<]+)</td>", shown) == [
+        ("D0090", "5 September 2024"),
+        ("D0091", "2 January 2022"),
     ]
     assert open_panel(store, list_id, children).not_listed.value == ""  # no DWP list
     empty = open_panel(store, list_id, children, not_listed=not_listed.clear())
@@ -737,3 +742,155 @@ def test_a_later_list_is_said_and_a_decision_about_a_child_not_on_it_is_warned_o
     assert "later list" not in panel.detail.value
     # The later list's own panel has no later list to speak of.
     assert "later list" not in open_panel(store, rerun, kept, reviewer="A. Officer").heading.value
+
+
+# --- the form belongs to the child it was filled in for --------------------------------------
+
+
+def test_no_child_is_selected_until_the_officer_picks_one(
+    store: ReviewStore, list_id: str, panel: ReviewPanel
+) -> None:
+    assert (panel.row_select.value, panel.ready.value) == (None, "")
+    assert panel.detail.value == (
+        "<p>Select a child to see who they are and why they are listed.</p>"
+    )
+    panel.next_button.click()
+    panel.apply_filters(reason="dwp_list")
+    assert panel.row_select.value is None and 'aria-current="true"' not in panel.table.value
+    assert panel.record("contact") is None
+    assert "Select a child first: no child is selected." in panel.error.value
+    assert store.decisions(list_id).height == 0
+
+
+@pytest.mark.parametrize("move", ["next page", "child list", "search", "filter"])
+def test_a_choice_not_recorded_is_cleared_when_the_officer_moves_to_another_child(
+    store: ReviewStore, list_id: str, panel: ReviewPanel, move: str
+) -> None:
+    # A tester chose "not eligible" for the 4th child, typed why, pressed "Next page", then
+    # "Record decision": it was recorded for the first child of page 2, with that reason.
+    panel.undecided_only.value = True
+    panel.row_select.value = panel.page_rows()["item_key"][3]  # P13
+    panel.decision.value = "not_eligible"
+    panel.reason_text.value = "family moved to Leeds"
+    if move == "next page":
+        panel.next_button.click()
+    elif move == "child list":
+        panel.row_select.value = panel.page_rows()["item_key"][5]
+    elif move == "search":
+        panel.find.value = "P50"
+    else:
+        panel.tier.value = "possible"
+    assert (panel.decision.value, panel.reason_text.value) == (None, "")
+    assert panel.status.value == (
+        '<p class="wb-inset" role="status">Your unrecorded choice for P13 (not eligible, '
+        "reason \u201cfamily moved to Leeds\u201d) was cleared when you moved to another child: "
+        "nothing was recorded. Choose again for the child you are on.</p>"
+    )
+    panel.record_button.click()
+    assert store.decisions(list_id).height == 0
+
+
+def test_moving_with_nothing_chosen_says_nothing(panel: ReviewPanel) -> None:
+    panel.select(key_of("P03"))
+    panel.next_button.click()
+    panel.select(key_of("P05"))
+    assert panel.status.value == ""
+
+
+def test_a_double_click_records_once_and_keeps_the_recorded_line(
+    store: ReviewStore, list_id: str, panel: ReviewPanel
+) -> None:
+    panel.select(key_of("P03"))
+    panel.decision.value = "contact"
+    panel.record_button.click()
+    panel.record_button.click()  # the second click of a double-click: nothing chosen now
+    assert panel.error.value == ""
+    assert panel.status.value == (
+        '<p class="wb-success" role="status">Recorded contact for P03 by A. Officer.</p>'
+    )
+    assert store.decisions(list_id)["item_key"].to_list() == [key_of("P03")]
+    # With "not yet decided only" the child leaves the page: the second click is ignored too.
+    panel.undecided_only.value = True
+    panel.select(key_of("P05"))
+    panel.decision.value = "defer"
+    panel.record_button.click()
+    panel.record_button.click()
+    assert panel.error.value == "" and "Recorded defer for P05" in panel.status.value
+    # Once the officer is on another child, a click with nothing chosen asks for a choice.
+    panel.select(key_of("P07"))
+    panel.record_button.click()
+    assert "Choose a decision" in panel.error.value
+    assert store.decisions(list_id).height == 2
+
+
+def test_the_same_decision_again_by_the_same_reviewer_is_not_recorded_twice(
+    store: ReviewStore, list_id: str, panel: ReviewPanel
+) -> None:
+    panel.select(key_of("P03"))
+    assert panel.record("not_eligible", "moved to Leeds") is not None
+    assert panel.record("not_eligible", " moved to Leeds ") is None
+    assert panel.status.value == (
+        '<p class="wb-success" role="status">Already recorded: not eligible for P03 by '
+        "A. Officer at 09:00 on 2026-09-01, with the same reason; nothing new was recorded.</p>"
+    )
+    assert panel.error.value == ""
+    # Another reason, or another decision, is a correction: recorded.
+    assert panel.record("not_eligible", "moved to York") is not None
+    assert panel.record("contact") is not None
+    assert store.decisions(list_id)["decision"].to_list() == [
+        "not_eligible",
+        "not_eligible",
+        "contact",
+    ]
+
+
+def test_a_reason_longer_than_the_limit_is_refused_in_the_panel(
+    store: ReviewStore, list_id: str, panel: ReviewPanel
+) -> None:
+    panel.select(key_of("P03"))
+    assert panel.record("not_eligible", "moved " * 10_000) is None
+    assert (
+        "Shorten the reason: it is 59,999 characters long; a reason can be at most 2,000: "
+        "say why in a few sentences (the case notes can hold the rest)."
+    ) in panel.error.value
+    assert store.decisions(list_id).height == 0
+    assert panel.record("not_eligible", "m" * 2000) is not None
+
+
+@pytest.mark.parametrize("reason", ["N/A.", "(none)", "-- n/a --", "not applicable.", "no", "xx"])
+def test_a_placeholder_reason_with_punctuation_is_refused_in_the_panel(
+    store: ReviewStore, list_id: str, panel: ReviewPanel, reason: str
+) -> None:
+    panel.select(key_of("P03"))
+    assert panel.record("not_eligible", reason) is None
+    assert "a not eligible decision needs a reason." in panel.error.value
+    assert store.decisions(list_id).height == 0
+
+
+# --- what "already funded" can say -----------------------------------------------------------
+
+
+def test_without_the_terms_headcount_already_funded_is_not_known_not_no(
+    store: ReviewStore, list_id: str, children: pl.DataFrame
+) -> None:
+    panel = open_panel(store, list_id, children, reviewer="A. Officer", places_not_known=True)
+    assert (
+        "<p class='wb-caution wb-places-not-known'>Already funded is not known for this list: "
+        "the providers&#x27; headcount this list was made from held no funded places for the "
+        "term, so a child shown as not funded may well have a place: check with the provider "
+        "first. Children are shown as \u2018not known\u2019 rather than \u2018no\u2019.</p>"
+    ) in panel.heading.value
+    panel.select(key_of("P03"))
+    assert (
+        "<dt>Already funded</dt><dd>not known: the providers&#x27; headcount this list was made "
+        "from held no funded places for the term"
+    ) in panel.detail.value
+    assert "<dt>Could be eligible from</dt>" in panel.detail.value
+    row = re.search(r'<tr class="wb-row wb-current"[^>]*>(.*?)</tr>', panel.table.value)
+    assert row is not None and "<td>not known</td>" in row.group(1)
+    assert "<td>yes</td>" in panel.table.value  # P10 has a place: that is known
+    assert '<th scope="col">Could be eligible from</th>' in panel.table.value
+    usual = open_panel(store, list_id, children, reviewer="A. Officer")
+    usual.select(key_of("P03"))
+    assert "wb-places-not-known" not in usual.heading.value
+    assert "<dt>Already funded</dt><dd>no</dd>" in usual.detail.value

@@ -383,11 +383,9 @@ def test_review_notebook_opened_interactively_shows_the_panel(key_file, tmp_path
     assert [p.name for p in output_dir.rglob("*.sqlite*")] == []
     with ReviewStore(tmp_path / "council" / "review.sqlite", key=load_key(key_file)) as store:
         log = store.access_log()
-        # Opening the panel shows the first child's details: a view, recorded with the name.
-        assert log.select("user", "command").rows() == [
-            ("A. Officer", "review-panel"),
-            ("A. Officer", "review view"),
-        ]
+        # Opening the panel is logged with the name; no child's details are shown (nor a
+        # view logged) until the officer picks a child.
+        assert log.select("user", "command").rows() == [("A. Officer", "review-panel")]
 
 
 def test_warnings_handed_over_are_owner_only_from_the_start(tmp_path):

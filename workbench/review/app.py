@@ -47,6 +47,7 @@ import nbformat
 from workbench.errors import UsageError, WorkbenchError
 from workbench.review.details import read_child_details
 from workbench.review.keys import load_key
+from workbench.review.list_data import list_data_folder, places_not_known
 from workbench.review.lists import read_list_file, register_list_file, review_candidates
 from workbench.review.panel import PANEL_STYLE, ReviewPanel, error_summary
 from workbench.review.schema import NAME_WANTED, names_someone
@@ -75,7 +76,13 @@ app through Voilà's server extension (JupyterHub's single-user servers): the pa
 (`PAGE_HEADERS`) and the app's template, read when ``JUPYTER_CONFIG_PATH`` names the folder."""
 JUPYTERHUB_LINES = "jupyterhub_config_lines.py"
 HUB_USER_ENV = "JUPYTERHUB_USER"  # set by JupyterHub in each signed-in user's server
-IDLE_KERNEL_SECONDS = 900  # a closed page's kernel (and its memory) is freed after 15 minutes
+IDLE_KERNEL_SECONDS = 180
+"""How long a kernel with no page connected to it (and idle) is kept: each page's kernel holds
+about 160 MB, and a tester's 12 page loads held 1.9 GB for the 15 minutes this was. A closed
+page's kernel is freed within about four minutes (the culler looks every minute); Voilà's own
+shutdown as a page closes is refused on a token-served page (its request lacks an ``_xsrf``
+cookie the page never gets), so this is what frees it. A page still open is never culled
+(``cull_connected`` stays False), however long the officer reads."""
 STARTUP_SECONDS = 90  # Voilà imports jupyter_server and friends; slow disks take a while
 MIN_TOKEN_CHARS = 32  # 128 bits as hex; the default token is 48 hex characters (192 bits)
 STOP_SECONDS = 15
@@ -131,6 +138,9 @@ def _open_panel(config: Mapping[str, Any], reviewer: str) -> widgets.Widget:
     key = load_key()
     # Read once for this page: who each child is, from the list's own (unchanged) data folder.
     details = read_child_details(listed, key, config.get("data"))
+    # As the outreach export's caution: no places for the term, "already funded: no" says
+    # nothing (read from the same folder, checked as the details were).
+    unknown = places_not_known(list_data_folder(listed, config.get("data")), listed)
     panel = ReviewPanel(
         store,
         config["list_id"],
@@ -139,6 +149,7 @@ def _open_panel(config: Mapping[str, Any], reviewer: str) -> widgets.Widget:
         key=key,
         not_listed=listed.not_listed,
         details=details,
+        places_not_known=unknown,
     )
     return panel.widget  # the panel's text fields already sync only when left
 
@@ -162,6 +173,7 @@ def review_app(config_path: str | Path) -> widgets.Widget:
     config = json.loads(Path(config_path).read_text(encoding="utf-8"))
     page = widgets.VBox([], layout=widgets.Layout(width="100%"))
     heading = widgets.HTML("<h1 class='wb-title'>Review a candidate list</h1>")
+    started = False  # the panel is shown: the name is asked no more
 
     def show_panel(name: str) -> None:
         try:
@@ -169,6 +181,8 @@ def review_app(config_path: str | Path) -> widgets.Widget:
         except (WorkbenchError, OSError) as error:
             message.value = _alert(str(error))
             return
+        nonlocal started
+        started = True
         signed = widgets.HTML(f"<p>Signed in as <strong>{escape(name)}</strong>.</p>")
         page.children = [signed, panel]  # the panel's own heading names the list
 
@@ -183,6 +197,8 @@ def review_app(config_path: str | Path) -> widgets.Widget:
     message = widgets.HTML()
 
     def on_start(_: Any) -> None:
+        if started:
+            return  # already started: a click after Enter, or Enter twice
         typed = name.value.strip()
         if not typed:
             message.value = _alert("Enter your name: every decision records who made it.")
@@ -195,6 +211,8 @@ def review_app(config_path: str | Path) -> widgets.Widget:
             show_panel(typed)
 
     start.on_click(on_start)
+    # Enter in "Your name" starts too: the page's enter_starts.js sends the typed name, then
+    # clicks "Start reviewing" (ipywidgets' own Enter message arrives before the name does).
     intro = widgets.HTML(
         "<p>Enter your name once: it is recorded with every decision you make on this page.</p>"
     )
@@ -422,10 +440,11 @@ def _voila_command(files: AppFiles, host: str, port: int) -> list[str]:
         "--Voila.port_retries=0",  # a busy port is an error, never a silent move elsewhere
         "--VoilaConfiguration.show_tracebacks=False",
         f"--template={TEMPLATE}",
-        # Each page holds a kernel; one whose page has closed is shut down after a while.
+        # Each page holds a kernel; one whose page has gone is shut down after a while.
         # A page still open is never culled (cull_connected stays False).
         f"--MappingKernelManager.cull_idle_timeout={IDLE_KERNEL_SECONDS}",
         "--MappingKernelManager.cull_interval=60",
+        "--MappingKernelManager.cull_connected=False",
     ]
     header = json.loads(files.config.read_text(encoding="utf-8")).get("user_header")
     if header:

@@ -56,6 +56,7 @@ from workbench.review.details import (
     view_detail,
     working_parent_flags,
 )
+from workbench.review.list_data import list_data_folder, places_not_known
 from workbench.review.lists import (
     LaterList,
     dwp_row_keys,
@@ -64,7 +65,7 @@ from workbench.review.lists import (
     register_list_file,
     review_candidates,
 )
-from workbench.review.schema import DECISION_MEANINGS
+from workbench.review.schema import DECISION_MEANINGS, decision_label
 from workbench.review.store import DECISIONS, REASON_REQUIRED, ReviewStore
 from workbench.review.workbook import (
     ABOUT_SHEET,
@@ -186,6 +187,15 @@ def decided_text(
     )
 
 
+PLACES_NOT_KNOWN_ABOUT = (
+    "Funded places for the term were not in the providers' headcount this list was made from, "
+    "so 'already_funded' cannot say whether a child has a place: it says 'not known' rather "
+    "than 'no'. A child may well have a place already: check with the provider before "
+    "contacting a family (the outreach export carries the same caution)."
+)
+"""The About sheet's word when `workbench.review.list_data.places_not_known`."""
+
+
 def _about_lines(
     listed: dict[str, Any],
     rows: int,
@@ -196,9 +206,11 @@ def _about_lines(
     elsewhere: int = 0,
     links: str | None = None,
     later: str | None = None,
+    places_not_known: bool = False,
 ) -> list[tuple[str, bool]]:
     """The About sheet, line by line: (text, is_heading). `later`: what is said of the offer's
-    later list (`LaterList.banner`), when there is one."""
+    later list (`LaterList.banner`), when there is one; `places_not_known`: the headcount
+    held no places for the term (`PLACES_NOT_KNOWN`)."""
     reason_needed = " and ".join(REASON_REQUIRED)
     heading, so_far = decided_text(decided, rows, elsewhere, links)
     return [
@@ -212,6 +224,11 @@ def _about_lines(
             False,
         ),
         *([("Check the rules first", True), (caution, False)] if caution else []),
+        *(
+            [("Already funded is not known", True), (PLACES_NOT_KNOWN_ABOUT, False)]
+            if places_not_known
+            else []
+        ),
         *(
             [
                 ("A later list of this offer exists", True),
@@ -282,11 +299,14 @@ def _write_about_sheet(
     elsewhere: int = 0,
     links: str | None = None,
     later: str | None = None,
+    places_not_known: bool = False,
 ) -> None:
     heading = book.add_format({"bold": True, "font_size": 12})
     body = book.add_format({"text_wrap": True, "valign": "top"})
     sheet.set_column(0, 0, 110)
-    lines = _about_lines(listed, rows, exported, title, caution, decided, elsewhere, links, later)
+    lines = _about_lines(
+        listed, rows, exported, title, caution, decided, elsewhere, links, later, places_not_known
+    )
     for number, (text, is_heading) in enumerate(lines):
         sheet.write_string(number, 0, text, heading if is_heading else body)
     sheet.protect()
@@ -305,7 +325,8 @@ def _decision_validation() -> dict[str, Any]:
 
 # --- export ------------------------------------------------------------------------------
 def _decision_line(row: dict[str, Any], list_id: str) -> str:
-    text = f"{row['decision']} by {row['reviewer']} on {row['decided_at'][:10]}"
+    # The decision in words, as the review panel says it (`decision_label`).
+    text = f"{decision_label(row['decision'])} by {row['reviewer']} on {row['decided_at'][:10]}"
     if row["reason"]:
         text += f": {row['reason']}"
     if row["list_id"] == list_id:
@@ -342,7 +363,26 @@ def earlier_decisions_text(
         if row["item_key"] in aliases:
             line = f"as the DWP-list row: {line}"
         lines.setdefault(aliases.get(row["item_key"], row["item_key"]), []).append(line)
-    return {item: "\n".join(found) for item, found in lines.items()}
+    return {item: _fit_cell("\n".join(found)) for item, found in lines.items()}
+
+
+CELL_MAX_CHARS = 32_767
+"""The most characters a spreadsheet cell holds (Excel's limit; XlsxWriter cuts the rest)."""
+CUT_MARK = "\n... (cut: see the review store for the rest)"
+
+
+def _fit_cell(text: str) -> str:
+    """`text` whole when a cell holds it, else cut to fit with `CUT_MARK` at its end, so a cut
+    is never silent (the newest lines come first, and stay).
+
+    >>> _fit_cell("a" * 40_000).endswith("(cut: see the review store for the rest)")
+    True
+    >>> len(_fit_cell("a" * 40_000)) == CELL_MAX_CHARS, _fit_cell("moved")
+    (True, 'moved')
+    """
+    if len(text) <= CELL_MAX_CHARS:
+        return text
+    return text[: CELL_MAX_CHARS - len(CUT_MARK)] + CUT_MARK
 
 
 def outreach_sent_text(
@@ -426,9 +466,11 @@ def _sheet_rows(
     key: bytes,
     details: ChildDetails | None = None,
     later: LaterList | None = None,
+    places_not_known: bool = False,
 ) -> list[dict[str, str]]:
     """The locked values of every row, as the text the workbook shows (`later`: the offer's
-    later list, whose absentees' `later_list` cell says so)."""
+    later list, whose absentees' `later_list` cell says so; `places_not_known`: the
+    headcount held no places for the term, so `already_funded` says "not known", not "no")."""
     item_keys, dwp_keys = candidates["item_key"].to_list(), dwp_row_keys(candidates, key)
     earlier = earlier_decisions_text(store, list_id, item_keys, dwp_keys)
     sent = outreach_sent_text(store, list_id, item_keys, dwp_keys)
@@ -448,7 +490,9 @@ def _sheet_rows(
                 "reasons": reasons_text(row["reason_codes"], words, row["tier"]),
                 "evidence": "\n".join(proofs),
                 "eligible_from": long_date(row["eligible_from"]),
-                "already_funded": "yes" if row["already_funded"] else "no",
+                "already_funded": (
+                    "yes" if row["already_funded"] else ("not known" if places_not_known else "no")
+                ),
                 "working_parent_place": "yes" if row.get("working_parent_place") else "no",
                 "later_list": (
                     later.caution() if later and row["item_key"] in later.not_on_it else ""
@@ -499,6 +543,7 @@ def export_review_workbook(
     overwrite: bool = False,
     not_listed: pl.DataFrame | None = None,
     details: ChildDetails | None = None,
+    places_not_known: bool = False,
 ) -> Path:
     """Write the review workbook of a stored list, owner-only (mode 0600).
 
@@ -523,6 +568,11 @@ def export_review_workbook(
         Who each child is (:func:`workbench.review.details.read_child_details`); without it
         those columns say they were not read. Writing them counts as a view of every child
         (one ``review view`` line each in the store's access log).
+    places_not_known
+        True when the providers' headcount the list was made from held no funded place for
+        its term (`workbench.review.list_data.places_not_known`, as the outreach export's
+        caution): ``already_funded`` says "not known", and the About sheet (opened first)
+        says why.
 
     Returns
     -------
@@ -549,7 +599,7 @@ def export_review_workbook(
     decided, links = progress["decided"], links_decided_text(progress["by_decision"])
     elsewhere = decided_elsewhere(store, list_id)
     later = later_list(store, list_id)  # a re-run's list since: its absentees are marked
-    rows = _sheet_rows(store, list_id, shaped, words, key, details, later)
+    rows = _sheet_rows(store, list_id, shaped, words, key, details, later, places_not_known)
     title = details.title if details else listed["initiative"].replace("_", " ")
     user = user or current_user()
     # The file's name too: subject access names the workbook that held a person, and says
@@ -577,6 +627,7 @@ def export_review_workbook(
             elsewhere,
             links,
             later.banner(len(rows)) if later else None,
+            places_not_known,
         ),
     )
     return path
@@ -595,6 +646,7 @@ def _write_workbook(
     elsewhere: int = 0,
     links: str | None = None,
     later: str | None = None,
+    places_not_known: bool = False,
 ) -> None:
     options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(str(path), options) as book:
@@ -607,7 +659,7 @@ def _write_workbook(
         exported = datetime.now(UTC).date().isoformat()
         _write_about_sheet(
             book, info, listed, len(rows), exported, title, caution, decided, elsewhere, links,
-            later,
+            later, places_not_known,
         )  # fmt: skip
         meta.write_string(0, 0, "format")
         meta.write_string(0, 1, FORMAT)
@@ -623,7 +675,7 @@ def _write_workbook(
         meta.very_hidden()
         # Opened at the About sheet when the whole list needs a word first (`rules_caution`,
         # or a later list of the offer).
-        (info if caution or later else review).activate()
+        (info if caution or later or places_not_known else review).activate()
 
 
 def _write_review_sheet(
@@ -733,6 +785,7 @@ def export_list_file(
     Returns the ``list_id`` and the workbook's path.
     """
     details = read_child_details(read_list_file(list_file), key, data)
+    unknown = _places_not_known(list_file, data)
     list_id, listed = register_list_file(store, list_file, key)
     written = export_review_workbook(
         store,
@@ -744,5 +797,12 @@ def export_list_file(
         overwrite=overwrite,
         not_listed=listed.not_listed,
         details=details,
+        places_not_known=unknown,
     )
     return list_id, written
+
+
+def _places_not_known(list_file: str | Path, data: str | Path | None) -> bool:
+    """`workbench.review.list_data.places_not_known` for a list file and its data folder."""
+    listed = read_list_file(list_file)
+    return places_not_known(list_data_folder(listed, data), listed)

@@ -46,8 +46,10 @@ from workbench.review.schema import (
     decision_kind,
     decision_label,
     names_someone,
+    reason_too_long,
     same_reviewer,
     says_why,
+    too_long_message,
 )
 from workbench.review.store import (
     DECISIONS,
@@ -496,6 +498,8 @@ def _decision_problems(row: _Row, reviewer: str) -> Iterator[RowProblem]:
             f"{row.values['decision']!r} is not a decision; expected one of: "
             f"{', '.join(DECISIONS)}",
         )
+    elif reason is not None and reason_too_long(reason):
+        yield RowProblem(row.number, "reason", too_long_message(reason))
     elif decision in REASON_REQUIRED and reason is None:
         yield RowProblem(row.number, "reason", f"a {decision} decision needs a reason; got none")
     elif decision in REASON_REQUIRED and not says_why(reason):

@@ -32,7 +32,9 @@ from workbench.review.schema import (
     NAME_WANTED,
     REASON_REQUIRED,
     names_someone,
+    reason_too_long,
     says_why,
+    too_long_message,
 )
 
 __all__ = ["check_decision_names", "checked_request", "item_rows"]
@@ -70,6 +72,8 @@ def checked_request(position: int, request: Mapping[str, Any]) -> dict[str, Any]
             "(two letters at least)"
         )
     reason = str(request.get("reason") or "").strip() or None
+    if reason_too_long(reason):
+        raise WorkbenchError(f"decision {position}: the reason {too_long_message(str(reason))}")
     if decision in REASON_REQUIRED and not says_why(reason):
         raise WorkbenchError(
             f"decision {position}: a {decision} decision needs a reason saying why in words; "

@@ -20,7 +20,7 @@ import polars as pl
 
 from workbench.data.database import ROWS_HASH, DatabaseTable
 from workbench.data.profiles import active_profile
-from workbench.data.reading import LoadedData, find_table_file
+from workbench.data.reading import LoadedData, find_table_file, load_folder
 from workbench.eligibility.terms import birthday
 from workbench.errors import WorkbenchError
 from workbench.provenance import file_sha256
@@ -33,6 +33,7 @@ __all__ = [
     "check_read_inputs",
     "household_carers",
     "list_data_folder",
+    "places_not_known",
 ]
 
 
@@ -130,3 +131,26 @@ def carer_names(
         .group_by("person_id", maintain_order=True)
         .agg(pl.col("carer_name").str.join("; ").alias("parent_carers"))
     )
+
+
+def places_not_known(data: Path, listed: ListFile) -> bool:
+    """Whether the list's rules read funded places and its data folder's headcount holds none
+    for its term (or there is no headcount): ``already_funded`` could not say then, and a
+    child shown as not funded may well have a place. What the outreach export's caution, the
+    review panel's and the review workbook's rest on."""
+    term = listed.term_start
+    rule_set = load_rule_set(listed.rule_set.split("@", 1)[0])
+    if term is None or "funded_places" not in rule_set.sources:
+        return False
+    found = find_table_file(data, "funded_places")
+    if found is None:
+        return True
+    if not isinstance(found, DatabaseTable):
+        recorded = listed.input_hashes.get(found.name)
+        if recorded is None:  # the headcount came in after the list was made
+            return True
+        if recorded != file_sha256(found):
+            return False  # another headcount since: what the list's was cannot be told
+    loaded = load_folder(data, tables=["funded_places"])
+    check_read_inputs(loaded, listed)
+    return term not in set(loaded.tables["funded_places"]["term_start"].to_list())

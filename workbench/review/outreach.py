@@ -63,18 +63,17 @@ from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
-from workbench.data.database import DatabaseTable
-from workbench.data.reading import find_table_file, load_folder
+from workbench.data.reading import load_folder
 from workbench.dates import long_date
 from workbench.errors import UsageError, WorkbenchError
 from workbench.governance.access import current_user
-from workbench.provenance import file_sha256
 from workbench.review.keys import pseudonym
 from workbench.review.list_data import (
     carer_names,
     check_inputs,
     check_read_inputs,
     list_data_folder,
+    places_not_known,
 )
 from workbench.review.lists import (
     PERSON_KIND,
@@ -99,7 +98,6 @@ from workbench.review.outreach_files import (
 )
 from workbench.review.schema import CHECK_OUTCOME_TEXT
 from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
-from workbench.rules import load_rule_set
 from workbench.spreadsheet import neutralised
 
 if TYPE_CHECKING:
@@ -767,27 +765,6 @@ def _same_address(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _places_not_known(data: Path, listed: ListFile) -> bool:
-    """Whether the list's rules read funded places and its data folder's headcount holds none
-    for its term (or there is no headcount): ``already_funded`` could not say then."""
-    term = listed.term_start
-    rule_set = load_rule_set(listed.rule_set.split("@", 1)[0])
-    if term is None or "funded_places" not in rule_set.sources:
-        return False
-    found = find_table_file(data, "funded_places")
-    if found is None:
-        return True
-    if not isinstance(found, DatabaseTable):
-        recorded = listed.input_hashes.get(found.name)
-        if recorded is None:  # the headcount came in after the list was made
-            return True
-        if recorded != file_sha256(found):
-            return False  # another headcount since: what the list's was cannot be told
-    loaded = load_folder(data, tables=["funded_places"])
-    check_read_inputs(loaded, listed)
-    return term not in set(loaded.tables["funded_places"]["term_start"].to_list())
-
-
 def _with_details(rows: pl.DataFrame, data: Path, listed: ListFile) -> pl.DataFrame:
     """The exportable rows with their contact details, read from the list's data folder, and
     for each confirmed row (`_CONFIRMED`, ``__confirmed``) the council's record it confirms
@@ -1019,7 +996,7 @@ def export_outreach(
         _with_details(exportable, data, listed), *_not_on_later_list(store, list_id)
     )
     cautioned = _checked_since_decision(store, list_id, _same_address(cautioned))
-    if exportable.height and _places_not_known(data, listed):
+    if exportable.height and places_not_known(data, listed):
         cautioned = cautioned.with_columns(
             pl.concat_str(
                 pl.lit(CAUTION_PLACES_NOT_KNOWN),

@@ -17,6 +17,7 @@ Example
 >>> with ReviewStore(Path(tempfile.mkdtemp()) / "review.sqlite") as store:
 ...     list_id = register_list(store, candidates, "r-1", "two_year_old@1", {}, bytes(32))
 ...     panel = ReviewPanel(store, list_id, candidates, reviewer="A. Officer", key=bytes(32))
+...     panel.select(panel.visible()["item_key"][0])  # none is selected until the officer picks
 ...     decision = panel.record("contact")
 ...     decision.reviewer, panel.progress_text()
 ('A. Officer', '1 of 2 decided, 1 undecided')
@@ -62,8 +63,10 @@ from workbench.review.schema import (
     decision_kind,
     decision_label,
     names_someone,
+    reason_too_long,
     same_reviewer,
     says_why,
+    too_long_message,
 )
 from workbench.review.store import Decision, ReviewStore
 from workbench.rules import load_rule_set
@@ -191,6 +194,33 @@ def filter_and_sort(
 
 NOT_LISTED_SHOWN = 200
 """At most this many DWP-list rows not listed are shown in the panel (the workbook has all)."""
+NOT_LISTED_HEADINGS = {
+    "record_id": "DWP list record",
+    "child_date_of_birth": "Child's date of birth",
+    "reason": "Why not on this list",
+}
+
+PLACES_NOT_KNOWN_SHORT = (
+    "the providers' headcount this list was made from held no funded places for the term, so "
+    "a child shown as not funded may well have a place: check with the provider first"
+)
+PLACES_NOT_KNOWN = (
+    "Already funded is not known for this list: " + PLACES_NOT_KNOWN_SHORT + ". "
+    "Children are shown as ‘not known’ rather than ‘no’."
+)
+"""What the panel says when `workbench.review.list_data.places_not_known` (the outreach
+export's `CAUTION_PLACES_NOT_KNOWN`): at the top, and beside each child's "Already funded"."""
+
+
+def _long_date_text(value: Any) -> str:
+    """An ISO date (text or date) as people read it, ``5 September 2024``; other text as it is."""
+    if value is None or value == "":
+        return ""
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return long_date(day) or str(value)
 
 
 def not_listed_html(not_listed: pl.DataFrame | None) -> str:
@@ -211,10 +241,15 @@ def not_listed_html(not_listed: pl.DataFrame | None) -> str:
     heading = "<h4>DWP-list rows not on this list</h4>"
     if count == 0:
         return heading + "<p>Every row of the DWP list is on this list.</p>"
-    columns = [c for c in ("record_id", "child_date_of_birth", "reason") if c in not_listed.columns]
-    head = "".join(f"<th scope='col'>{_escape(c)}</th>" for c in columns)
+    columns = [c for c in NOT_LISTED_HEADINGS if c in not_listed.columns]
+    head = "".join(f"<th scope='col'>{_escape(NOT_LISTED_HEADINGS[c])}</th>" for c in columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{_escape(str(v or ''))}</td>" for v in row) + "</tr>"
+        "<tr>"
+        + "".join(
+            f"<td>{_escape(_long_date_text(v) if c == 'child_date_of_birth' else (v or ''))}</td>"
+            for c, v in zip(columns, row, strict=True)
+        )
+        + "</tr>"
         for row in not_listed.select(columns).head(NOT_LISTED_SHOWN).iter_rows()
     )
     more = (
@@ -249,13 +284,23 @@ def page_table_html(
     selected: str | None,
     show_area: bool,
     labels: dict[str, str] | None = None,
+    places_not_known: bool = False,
 ) -> str:
     """An HTML table of one page's rows (one ``<tr class="wb-row">`` per row): the child (by
     name when known, with age), the tier, the reasons by their rule-file labels (``labels``:
-    code -> label), and what is known and decided."""
+    code -> label), and what is known and decided (already funded "not known" rather than
+    "no" when the headcount held no places for the term: ``places_not_known``)."""
     labels = labels or {}
     named = rows["child_name"].is_not_null().any() if "child_name" in rows.columns else False
-    headings = ["Child", "Tier", "Reasons", "Eligible from", "Already funded", "Link", "Decision"]
+    headings = [
+        "Child",
+        "Tier",
+        "Reasons",
+        "Could be eligible from",
+        "Already funded",
+        "Link",
+        "Decision",
+    ]
     if named:
         headings.insert(1, "Age on the first day of term")
     if show_area:
@@ -270,7 +315,7 @@ def page_table_html(
             row["tier"],
             "; ".join(reasons) or "; ".join(partly) or "none",
             long_date(row["eligible_from"]),
-            "yes" if row["already_funded"] else "no",
+            "yes" if row["already_funded"] else ("not known" if places_not_known else "no"),
             "needs review" if row["link_needs_review"] else "",
             decision_label(row["decision"] or "") or "not yet decided",
         ]
@@ -362,6 +407,11 @@ class ReviewPanel:
         Rows per page.
     as_of
         The date whose thresholds the reasons quote; by default the day the list was stored.
+    places_not_known
+        True when the providers' headcount the list was made from held no funded place for its
+        term (`workbench.review.list_data.places_not_known`, as the outreach export's
+        caution): "already funded: no" cannot be relied on, and the panel says so at the top
+        and beside each child's "Already funded".
     """
 
     def __init__(
@@ -377,6 +427,7 @@ class ReviewPanel:
         as_of: date | None = None,
         not_listed: pl.DataFrame | None = None,
         details: ChildDetails | None = None,
+        places_not_known: bool = False,
     ) -> None:
         if page_size < 1:
             raise UsageError(f"page_size must be a positive number of rows; got {page_size}")
@@ -388,6 +439,7 @@ class ReviewPanel:
             )
         self.store, self.list_id, self.page_size = store, list_id, page_size
         self._details = details
+        self._places_not_known = places_not_known
         self._frame = _panel_frame(candidates, key, details)
         # What the table, the Child box, the headings and the search use until the officer is
         # named: who a child is is shown only when the view can be logged under a name.
@@ -400,7 +452,13 @@ class ReviewPanel:
         self._filters: dict[str, Any] = {"sort": "tier", "undecided_only": False}
         self._visible = self._frame
         self._page, self._syncing = 1, False
+        # No child is selected until the officer picks one: showing a child's details logs a
+        # view of them under the officer's name (subject access tells the family), so none is
+        # shown (nor logged) for a child the officer never chose.
         self._selected: str | None = None
+        # The child a decision was just recorded for, until the officer does anything else: a
+        # second click of a double-click, with nothing chosen, is ignored (`_on_record_click`).
+        self._just_recorded: str | None = None
         self._logged: set[str] = set()
         self._viewing: tuple[str, str] | None = None  # (reviewer, item) last logged as viewed
         # The store's latest decision when the selected child's details were last shown: a
@@ -423,6 +481,11 @@ class ReviewPanel:
         self.heading.value = (
             f"<h1 class='wb-title'>{_escape(self.title)}</h1>"
             + (f"<p class='wb-caution' role='alert'>{_escape(caution)}</p>" if caution else "")
+            + (
+                f"<p class='wb-caution wb-places-not-known'>{_escape(PLACES_NOT_KNOWN)}</p>"
+                if places_not_known
+                else ""
+            )
             + (f"<p class='wb-caution wb-later-list'>{_escape(banner)}</p>" if banner else "")
         )
         if reviewer:
@@ -578,11 +641,49 @@ class ReviewPanel:
         self.row_select.observe(self._on_row_select, names="value")
         self.previous_button.on_click(lambda _: self.page(self._page - 1))
         self.next_button.on_click(lambda _: self.page(self._page + 1))
-        self.record_button.on_click(
-            lambda _: self.record(self.decision.value, self.reason_text.value)
+        self.record_button.on_click(self._on_record_click)
+        self.decision.observe(self._on_form_change, names="value")
+        self.reason_text.observe(self._on_form_change, names="value")
+
+    def _on_form_change(self, _change: dict[str, Any]) -> None:
+        if not self._syncing:
+            self._just_recorded = None  # the officer is choosing again
+        self._render_ready()
+
+    def _on_record_click(self, _button: Any) -> None:
+        """'Record decision' pressed: record what the form holds, except that a click arriving
+        just after a decision was recorded, with nothing chosen since (the second click of a
+        double-click), does nothing: the "Recorded ..." line stays in view, no error shown."""
+        nothing_chosen = self.decision.value is None and not (self.reason_text.value or "").strip()
+        if nothing_chosen and self._just_recorded is not None:
+            return
+        self.record(self.decision.value, self.reason_text.value)
+
+    def _clear_form(self) -> None:
+        """No decision chosen, no reason: what the form holds for a child the officer has just
+        come to (set quietly: this is not the officer choosing)."""
+        with self._quietly():
+            self.decision.value, self.reason_text.value = None, ""
+
+    def _move_to(self, item_key: str | None) -> None:
+        """Make `item_key` (or none) the selected child. The form is for one child: a choice
+        not yet recorded (a decision, a reason) is cleared, and the officer told, whenever
+        the selected child changes, so it is never recorded against another child."""
+        if item_key == self._selected:
+            return
+        previous, self._selected, self._confirming = self._selected, item_key, None
+        decision, reason = self.decision.value, (self.reason_text.value or "").strip()
+        if decision is None and not reason:
+            return
+        self._clear_form()
+        chosen = decision_label(decision) if decision else "no decision"
+        because = f", reason \u201c{reason}\u201d" if reason else ""
+        about = f" for {_who(self._row(previous))}" if previous is not None else ""
+        self.status.value = (
+            f'<p class="wb-inset" role="status">Your unrecorded choice{_escape(about)} '
+            f"({_escape(chosen)}{_escape(because)}) was cleared when you moved to another "
+            "child: nothing was recorded. Choose again for the child you are on.</p>"
         )
-        self.decision.observe(lambda _: self._render_ready(), names="value")
-        self.reason_text.observe(lambda _: self._render_ready(), names="value")
 
     def _render_ready(self) -> None:
         """Say what 'Record decision' would record now."""
@@ -741,7 +842,7 @@ class ReviewPanel:
         rows = self.page_rows()
         keys = rows["item_key"].to_list()
         if self._selected not in keys:
-            self._selected = keys[0] if keys else None
+            self._move_to(None)  # never a child the officer did not pick
         with self._quietly():
             self.page_number.max = self.page_count
             self.page_number.value = self._page
@@ -751,12 +852,11 @@ class ReviewPanel:
             self.row_select.value = self._selected
         self.previous_button.disabled = self._page <= 1
         self.next_button.disabled = self._page >= self.page_count
-        self.page_label.value = (
-            f"Page {self._page} of {self.page_count} · {self._visible.height} rows shown "
-            f"of {self._frame.height}"
+        self.page_label.value = _page_words(
+            self._page, self.page_count, self.page_size, self._visible.height, self._frame.height
         )
         self.table.value = page_table_html(
-            rows, self._selected, self._has_area, self._labels
+            rows, self._selected, self._has_area, self._labels, self._places_not_known
         ) + self._unnamed_search_note(rows)
         self._render_detail()
 
@@ -778,7 +878,8 @@ class ReviewPanel:
         position = self._visible["item_key"].index_of(item_key)
         if position is None and self._frame["item_key"].index_of(item_key) is None:
             raise UsageError(f"item {item_key!r} is not on this list; expected a row's item_key")
-        self._selected, self._confirming = item_key, None
+        self._move_to(item_key)
+        self._just_recorded = None
         if position is not None:
             self.page(position // self.page_size + 1)
         else:
@@ -788,9 +889,14 @@ class ReviewPanel:
 
     def _on_row_select(self, change: dict[str, Any]) -> None:
         if not self._syncing and change["new"] is not None:
-            self._selected, self._confirming = change["new"], None
+            self._move_to(change["new"])
+            self._just_recorded = None
             self.table.value = page_table_html(
-                self.page_rows(), self._selected, self._has_area, self._labels
+                self.page_rows(),
+                self._selected,
+                self._has_area,
+                self._labels,
+                self._places_not_known,
             )
             self._render_detail()
 
@@ -865,8 +971,11 @@ class ReviewPanel:
         """Who the child is, as a summary list; each showing is recorded as a view."""
         known = [
             ("Tier", row["tier"]),
-            ("Eligible from", long_date(row["eligible_from"]) or "a date not recorded"),
-            ("Already funded", "yes, a funded place this term" if row["already_funded"] else "no"),
+            (
+                "Could be eligible from",
+                long_date(row["eligible_from"]) or "a date not recorded",
+            ),
+            ("Already funded", self._funded_words(row["already_funded"], long=True)),
             (
                 "Working-parent place",
                 "yes (still listed: the disadvantaged 15 hours come first)"
@@ -905,6 +1014,14 @@ class ReviewPanel:
         ]
         return _summary_list(who + known)
 
+    def _funded_words(self, funded: bool | None, long: bool = False) -> str:
+        """ "Already funded" in words: not known when the headcount held no places for the term."""
+        if funded:
+            return "yes, a funded place this term" if long else "yes"
+        if self._places_not_known:
+            return f"not known: {PLACES_NOT_KNOWN_SHORT}" if long else "not known"
+        return "no"
+
     def _log_view(self, name: str, row: dict[str, Any]) -> None:
         """Record a view of the child's details once each time the officer comes to them."""
         if self._viewing == (name, row["item_key"]):
@@ -939,6 +1056,8 @@ class ReviewPanel:
             )
         if decision is None:
             problems.append("Choose a decision: none is chosen until you choose one.")
+        elif reason is not None and reason_too_long(reason):
+            problems.append(f"Shorten the reason: it {too_long_message(reason)}.")
         elif decision in REASON_REQUIRED and not says_why(reason):
             problems.append(
                 f"Say why in Reason, in words: a {decision_label(decision)} decision needs a "
@@ -963,7 +1082,8 @@ class ReviewPanel:
             # decision can land between the check and the write it allows.
             with self.store.write_transaction():
                 overridden = self._decided_since_shown(decision, name)
-                if overridden is None:
+                already = None if overridden else self._already_recorded(decision, reason, name)
+                if overridden is None and already is None:
                     self._log_open(name)
                     recorded = self.store.record_decision(
                         self.list_id, self._selected, decision, name, reason
@@ -985,7 +1105,18 @@ class ReviewPanel:
             return None
         self._reviewer = name  # entered once per session: the page cannot change it now
         self.reviewer.value, self.reviewer.disabled = name, True
-        self.decision.value, self.reason_text.value = None, ""  # the next child starts blank
+        self._clear_form()  # the next child starts blank
+        self._just_recorded = self._selected
+        if already is not None:
+            self.status.value = (
+                f'<p class="wb-success" role="status">Already recorded: '
+                f"{_escape(decision_label(decision))} for {_escape(self._row_name())} by "
+                f"{_escape(already['reviewer'])} at {_escape(already['decided_at'][11:16])} on "
+                f"{_escape(already['decided_at'][:10])}, with the same reason; nothing new was "
+                "recorded.</p>"
+            )
+            self._render_ready()
+            return None
         self.status.value = (
             f'<p class="wb-success" role="status">Recorded {_escape(decision_label(decision))} '
             f"for {_escape(self._row_name())} by {_escape(name)}.</p>"
@@ -1014,6 +1145,22 @@ class ReviewPanel:
             title="Check before recording",
         )
         return True
+
+    def _already_recorded(
+        self, decision: str, reason: str | None, reviewer: str
+    ) -> dict[str, Any] | None:
+        """The selected child's latest decision of `decision`'s kind on this list when it is
+        this very decision, with this reason, by this reviewer (a second click, a second
+        press after a pause): recording it again would add nothing, so it is not recorded,
+        as a workbook imported twice records nothing twice. None otherwise."""
+        assert self._selected is not None
+        here = self.store.decisions(self.list_id, [self._selected])
+        kind = here.filter(pl.col("decision").is_in(decision_kind(decision)))
+        if kind.is_empty():
+            return None
+        last = kind.row(-1, named=True)
+        same = (last["decision"], last["reason"]) == (decision, reason)
+        return last if same and same_reviewer(last["reviewer"], reviewer) else None
 
     def _decided_since_shown(self, decision: str, reviewer: str) -> dict[str, Any] | None:
         """The last decision about the selected child, recorded since its details were shown,
@@ -1080,6 +1227,32 @@ class ReviewPanel:
 
     def _show_error(self, *messages: str) -> None:
         self.error.value = error_summary(messages)
+
+
+def _page_words(page: int, pages: int, size: int, shown: int, listed: int) -> str:
+    """Where the page is, in words: the rows it shows of those the filters keep, and of how
+    many on the list when the filters keep fewer.
+
+    >>> _page_words(2, 96, 25, 2389, 2389)
+    'Page 2 of 96 · rows 26 to 50 of 2,389'
+    >>> _page_words(1, 3, 25, 60, 2389)
+    'Page 1 of 3 · rows 1 to 25 of 60 that match (2,389 on the list)'
+    >>> _page_words(1, 1, 25, 1, 6), _page_words(1, 1, 25, 6, 6)
+    ('Page 1 of 1 · 1 row that matches (6 on the list)', 'Page 1 of 1 · 6 rows')
+    >>> _page_words(1, 1, 25, 0, 60)
+    'Page 1 of 1 · no rows match (60 on the list)'
+    """
+    where = f"Page {page} of {pages} · "
+    of_list = f" ({listed:,} on the list)"
+    if shown == 0:
+        return where + "no rows match" + of_list
+    if pages == 1:
+        rows = f"{shown:,} row{'s' if shown != 1 else ''}"
+        match = " that matches" if shown == 1 else " that match"
+    else:
+        first, last = (page - 1) * size + 1, min(page * size, shown)
+        rows, match = f"rows {first:,} to {last:,} of {shown:,}", " that match"
+    return where + rows + ("" if shown == listed else match + of_list)
 
 
 def _progress_sentence(counts: dict[str, Any] | None) -> str:

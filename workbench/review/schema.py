@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,8 @@ __all__ = [
     "CHECK_OUTCOME_TEXT",
     "DECISIONS",
     "DECISION_MEANINGS",
+    "FILLER_WORDS",
+    "GENERIC_NAMES",
     "GENESIS_HASH",
     "KEYED_CHAIN_VERSION",
     "LINK_DECISIONS",
@@ -35,6 +38,7 @@ __all__ = [
     "OUTCOME_DECISIONS",
     "PLACEHOLDER_REASONS",
     "PROPOSED_MATCH_VERSION",
+    "REASON_MAX_CHARS",
     "REASON_REQUIRED",
     "SEALED_ACCESS_VERSION",
     "SEALED_IMPORTS_VERSION",
@@ -45,9 +49,11 @@ __all__ = [
     "immediate",
     "is_placeholder",
     "names_someone",
+    "reason_too_long",
     "same_reviewer",
     "says_why",
     "statements",
+    "too_long_message",
     "utc_text",
 ]
 
@@ -78,28 +84,58 @@ def decision_kind(decision: str) -> tuple[str, ...]:
 
 
 PLACEHOLDER_REASONS = frozenset(
-    {"n/a", "na", "n.a.", "n.a", "n a", "none", "nil", "null", "nothing", "no reason",
-     "not applicable", "unknown", "tbc", "tba", "tbd", "etc", "see above", "as above", "ditto"}
+    {"n a", "na", "none", "nil", "null", "nothing", "no reason", "not applicable", "not known",
+     "unknown", "tbc", "tba", "tbd", "etc", "see above", "as above", "ditto", "see notes",
+     "see note", "see comments", "test", "testing", "xx", "xxx", "asdf", "ok", "okay", "no",
+     "yes", "reason", "other", "misc"}
 )  # fmt: skip
-"""What people type into a required field to get past it (compared without capitals or
-spaces at either end): no reason, though it holds letters (a tester's ``n/a`` was taken)."""
+"""What people type into a required field to get past it, compared with punctuation, capitals
+and spaces set aside (``N/A.``, ``-- n/a --`` and ``(none)`` are ``n a``, ``n a`` and
+``none``): no reason, though it holds letters (a tester's ``n/a`` and ``not applicable.``
+were taken)."""
+
+FILLER_WORDS = frozenset(
+    {"the", "and", "see", "not", "for", "per", "any", "all", "was", "are", "has", "had", "yes",
+     "etc", "tbc", "tba", "tbd", "nil", "none", "null", "nothing", "unknown", "test", "testing",
+     "asdf", "qwerty", "xxx", "okay", "reason", "notes", "note", "above", "below", "ditto",
+     "other", "misc", "comments"}
+)  # fmt: skip
+"""Words of three letters or more that say nothing about why on their own (`says_why`)."""
+
+REASON_MAX_CHARS = 2000
+"""The longest reason the store takes: a few paragraphs. A longer one is refused (the panel,
+a workbook's import and the store say so), since a spreadsheet cell holds at most 32,767
+characters and the workbook shows a child's earlier reasons together in one cell."""
+
+_WORD = re.compile(r"[^\W\d_]+")  # a run of letters, in any alphabet
+
+
+def _words(text: str | None) -> list[str]:
+    """The runs of letters in `text`, without capitals: punctuation and digits set aside."""
+    return [word.casefold() for word in _WORD.findall(text or "")]
 
 
 def is_placeholder(reason: str | None) -> bool:
-    """Whether a reason is a placeholder (`PLACEHOLDER_REASONS`), or holds no letter at all
-    (``-``, ``?``, ``...``, a date or a number).
+    """Whether a reason is a placeholder: with punctuation, digits, capitals and spaces set
+    aside it is one of `PLACEHOLDER_REASONS`, or it holds no word of three letters or more
+    other than `FILLER_WORDS` (``-``, ``?``, ``...``, a date, ``no``, ``see the notes``).
 
-    >>> [is_placeholder(r) for r in ("N/A", " none ", "?", "-", "moved to Wales")]
-    [True, True, True, True, False]
+    >>> [is_placeholder(r) for r in ("N/A.", " (none) ", "?", "-- n/a --", "no", "asdf")]
+    [True, True, True, True, True, True]
+    >>> [is_placeholder(r) for r in ("moved to Wales", "moved", "not the same child")]
+    [False, False, False]
     """
-    text = " ".join((reason or "").split()).casefold()
-    return text in PLACEHOLDER_REASONS or not any(character.isalpha() for character in text)
+    words = _words(reason)
+    return " ".join(words) in PLACEHOLDER_REASONS or not any(
+        len(word) >= 3 and word not in FILLER_WORDS for word in words
+    )
 
 
 def says_why(reason: str | None) -> bool:
-    """Whether a reason says why in words (holds a letter, and is not a placeholder such as
-    ``n/a`` or ``none``: `is_placeholder`): a date or a number pasted into the reason of a
-    decision that needs one is no reason (a tester's workbook).
+    """Whether a reason says why in words: it holds a word of three letters or more, and is
+    not a placeholder such as ``n/a.`` or ``see notes`` (`is_placeholder`): a date or a
+    number pasted into the reason of a decision that needs one is no reason (a tester's
+    workbook).
 
     >>> says_why("moved to Wales"), says_why("2026-09-14"), says_why(None), says_why("n/a")
     (True, False, False, False)
@@ -107,24 +143,62 @@ def says_why(reason: str | None) -> bool:
     return reason is not None and not is_placeholder(reason)
 
 
+def reason_too_long(reason: str | None) -> bool:
+    """Whether a reason is longer than `REASON_MAX_CHARS` (spaces at either end aside).
+
+    >>> reason_too_long("moved to Wales"), reason_too_long("x" * 2001)
+    (False, True)
+    """
+    return len((reason or "").strip()) > REASON_MAX_CHARS
+
+
+def too_long_message(reason: str) -> str:
+    """What a refusal of a too-long reason says, wherever it is refused."""
+    return (
+        f"is {len(reason.strip()):,} characters long; a reason can be at most "
+        f"{REASON_MAX_CHARS:,}: say why in a few sentences (the case notes can hold the rest)"
+    )
+
+
 NAME_WANTED = "give your name as colleagues know it, e.g. 'A. Officer'"
 """What a reviewer's name must be, as every refusal of one says it."""
 
+GENERIC_NAMES = frozenset(
+    {"n a", "na", "none", "nil", "null", "nobody", "no one", "unknown", "anonymous", "anon",
+     "test", "tester", "testing", "test user", "admin", "administrator", "root", "user",
+     "guest", "system", "default", "officer", "reviewer", "review officer", "early years officer",
+     "staff", "team", "council", "me", "myself", "someone", "somebody", "name", "my name",
+     "your name", "tbc", "asdf", "xx", "xxx", "abc"}
+)  # fmt: skip
+"""Placeholders and role words: no one's name on their own (`names_someone`)."""
+
 
 def names_someone(name: str | None) -> bool:
-    """Whether `name` can be a person's name, as colleagues know it: two letters at least,
-    in any alphabet, anywhere in it. Initials and a surname (``A. Officer``, ``J Smith``), a
-    short name (``Al``), ``O'Neil``, ``Zoë Ng`` and a login name (``a.officer``) are; a
-    single letter, a number or a dash are no one's (a tester recorded decisions as ``x``,
-    and every action on a family must trace to a named person's decision). A name already
-    recorded is read as it was; this is checked where decisions are recorded.
+    """Whether `name` can be a person's name, as colleagues know it: it holds a word of two
+    letters or more (in any alphabet); its words, punctuation and capitals aside, are not
+    all placeholders or role words (`GENERIC_NAMES`: ``n/a``, ``admin``, ``Officer``,
+    ``Test User``; an initial is a word of its own, so ``A. Officer`` names someone); and it
+    holds no ``<`` or ``>`` (markup is no one's name). Two capitals alone (``AB``) pass: they
+    cannot be told from a short name written in capitals (``AL`` for Al). Initials and a
+    surname (``A. Officer``, ``J Smith``), a short name (``Al``), ``O'Neil``, ``Zoë Ng`` and a
+    login name (``a.officer``) are; a single letter, a number or a dash are no one's (a
+    tester recorded decisions as ``x``, and every action on a family must trace to a named
+    person's decision). A name already recorded is read as it was; this is checked where
+    decisions are recorded.
 
     >>> [names_someone(n) for n in ("Al", "A. Officer", "J Smith", "O'Neil", "Zoë Ng")]
     [True, True, True, True, True]
     >>> [names_someone(n) for n in ("x", "1", "-", "R2", " ", "", None)]
     [False, False, False, False, False, False, False]
+    >>> [names_someone(n) for n in ("n/a", "Officer", "Test User", "root", "<b>Al</b>")]
+    [False, False, False, False, False]
     """
-    return name is not None and sum(character.isalpha() for character in name) >= 2
+    if name is None or "<" in name or ">" in name:
+        return False
+    words = _words(name)
+    if not any(len(word) >= 2 for word in words):
+        return False
+    return " ".join(words) not in GENERIC_NAMES and not all(w in GENERIC_NAMES for w in words)
 
 
 def same_reviewer(a: str, b: str) -> bool:
