@@ -1164,7 +1164,7 @@ def checked(tmp_path, make_folder):
     imported = datetime(2026, 9, 10, 9, 0, tzinfo=UTC)
     with ReviewStore(store, clock=lambda: imported, key=key) as review:
         list_id, _ = register_list_file(review, listed, key)
-        review.record_decision(list_id, pseudonym("person", "C-YOLANDA", key), "contact", "A. O")
+        review.record_decision(list_id, pseudonym("person", "C-YOLANDA", key), "contact", "A. Ode")
         export_checks(review, listed, data, tmp_path / "checks" / "c.csv", key=key)
         results = tmp_path / "downloads" / "outcomes.csv"
         results.parent.mkdir()

@@ -53,13 +53,18 @@ def _child_keys(count: int) -> list[str]:
 
 
 # --- two reviewers at once ---------------------------------------------------------------
+NAMES = ("Ann Lee", "Bo Ray")  # a reviewer is named as colleagues know them
+
+
 def record_as_reviewer(path: str, list_id: str, reviewer: str, start) -> None:
     """A reviewer: wait for the other, then record PER_REVIEWER decisions one at a time."""
     keys = _child_keys(ITEMS)
     with ReviewStore(path) as store:
         start.wait()
         for n in range(PER_REVIEWER):
-            store.record_decision(list_id, keys[n % ITEMS], "defer", reviewer, reason=f"{n}")
+            store.record_decision(
+                list_id, keys[n % ITEMS], "defer", reviewer, reason=f"call back {n}"
+            )
 
 
 def test_two_reviewers_recording_2000_decisions_each_at_once_lose_nothing(tmp_path: Path):
@@ -67,7 +72,7 @@ def test_two_reviewers_recording_2000_decisions_each_at_once_lose_nothing(tmp_pa
     list_id, _ = new_list(path, ITEMS)
     start = SPAWN.Barrier(REVIEWERS)
     reviewers = [
-        SPAWN.Process(target=record_as_reviewer, args=(str(path), list_id, f"Reviewer {n}", start))
+        SPAWN.Process(target=record_as_reviewer, args=(str(path), list_id, NAMES[n], start))
         for n in range(REVIEWERS)
     ]
     for process in reviewers:
@@ -81,9 +86,9 @@ def test_two_reviewers_recording_2000_decisions_each_at_once_lose_nothing(tmp_pa
         assert recorded["seq"].to_list() == list(range(1, REVIEWERS * PER_REVIEWER + 1))
         assert recorded["decision_id"].n_unique() == recorded.height
         for n in range(REVIEWERS):
-            own = recorded.filter(pl.col("reviewer") == f"Reviewer {n}")
+            own = recorded.filter(pl.col("reviewer") == NAMES[n])
             # Each reviewer's decisions, all there and in the order they were made.
-            assert own["reason"].to_list() == [str(i) for i in range(PER_REVIEWER)]
+            assert own["reason"].to_list() == [f"call back {i}" for i in range(PER_REVIEWER)]
         assert store.verify_chain() == ChainReport(
             True, 4_000, None, "4000 decisions, chain intact", recorded["hash"][-1]
         )
