@@ -72,6 +72,7 @@ def test_assess_writes_the_contract_list_as_csv(folder, tmp_path):
         "match_probability",
         "funded_place_to_review",
         "link_method",
+        "link_caution",
         "run_id",
     ]
     assert listed.select(CONTRACT_COLUMNS).rows() == [

@@ -506,11 +506,13 @@ class Assessment:
             if child is None and proposed is not None:
                 chance = on_list["match_probability"][0]
                 scored = "" if chance is None else f", scored {chance:.3f}"
+                caution = on_list["link_caution"][0] if "link_caution" in on_list.columns else None
                 return (
                     f"{row}: it is listed on its own, {tier}, with council child {proposed} "
                     f"proposed as its match{scored}: the link awaits review (link_needs_review) "
                     "and counts only once an officer confirms it (link_confirmed); to see the "
                     f"child, explain --person {proposed}"
+                    + ("" if caution is None else f". Caution: {caution}")
                 )
             if child is None:
                 return (
@@ -987,7 +989,7 @@ def _engine(
     linkage: str,
     decisions: StoredLinkDecisions | None = None,
 ) -> tuple[EngineResult, AppliedLinkDecisions | None]:
-    from workbench.eligibility.engine import assessment, window_links
+    from workbench.eligibility.engine import assessment, hold_probable_links, window_links
 
     applied = None
     with progress.step(f"Assessing {rule_set.id} for the term starting {term_start}"):
@@ -996,7 +998,13 @@ def _engine(
         if linkage == "probabilistic":
             links = _probabilistic_links(tables, rule_set, term_start)
             if decisions is not None and links is not None:
-                applied = decisions.apply(links)
+                # The links Splink made to a council child outside the age window are
+                # proposals until a person confirms them: held first, so that a reviewer's
+                # decision about such a pair meets it (`hold_probable_links`).
+                held = hold_probable_links(
+                    tables, rule_set, links, term_start=term_start, as_of=as_of
+                )
+                applied = decisions.apply(held.collect())
                 links = applied.links
         else:  # only the rows a child in the window could be linked to: the same list
             links = window_links(tables, rule_set, term_start=term_start, as_of=as_of)
