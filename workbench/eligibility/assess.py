@@ -625,8 +625,13 @@ class Assessment:
             return pl.DataFrame(schema=UNLISTED_SCHEMA)
         file = self.data.reports["dwp_list"].file
         name = file.name if isinstance(file, Path) else "the DWP list"
+        # A row failing several columns has one reason naming each ("child_forename: required
+        # field is empty; child_surname: ..."): its column is not named again before it.
         problem = (
-            pl.when(pl.col("column").is_null())
+            pl.when(
+                pl.col("column").is_null()
+                | pl.col("reason").str.starts_with(pl.format("{}: ", "column"))
+            )
             .then(pl.col("reason"))
             .otherwise(pl.format("{}: {}", "column", "reason"))
         )
