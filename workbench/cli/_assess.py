@@ -40,6 +40,18 @@ from workbench.dates import long_date
 from workbench.errors import UsageError
 from workbench.governance.access import record_access
 
+# A council's own linkage model for the lists (`assess`, `explain`), as `link --model` reads it.
+OwnModel = Annotated[
+    Path | None,
+    typer.Option(
+        "--model",
+        help="A council's own linkage model folder (Splink JSON and bands.json, written by "
+        "save_settings, as `workbench link --model` reads it): its comparisons and thresholds "
+        "link the DWP list and funded places instead of the package's. Probabilistic linkage "
+        "only; its files' SHA-256 are recorded among the inputs.",
+    ),
+]
+
 if TYPE_CHECKING:
     from workbench.eligibility.assess import Assessment
     from workbench.rules.model import RuleSet
@@ -73,6 +85,7 @@ def assess_command(
             "child; a rejected match (link_rejected) is not proposed again.",
         ),
     ] = None,
+    model: OwnModel = None,
 ) -> None:
     """List children who look eligible, with reasons and evidence, for a person to review."""
     from workbench.eligibility.assess import assess, check_list_path, unlisted_path
@@ -91,6 +104,7 @@ def assess_command(
             *data_folder_inputs(data, profile),
             *file_inputs(rules, "the rule file (--rules)"),
             *store_inputs(store),
+            *folder_inputs(model, "the linkage model (--model)"),
         ],
     )
     record_access("assess", f"data {data}, initiative {initiative}, out {out}")
@@ -105,6 +119,7 @@ def assess_command(
         linkage=linkage,
         rules=rules,
         store=store,
+        model=model,
     )
     replaced = _keep_a_reviewed_list(out, found.run_id, store)
     written = found.write(out)
@@ -369,6 +384,7 @@ def explain_command(
             "does, to explain the list made with them.",
         ),
     ] = None,
+    model: OwnModel = None,
 ) -> None:
     """Say why a person is or is not listed, criterion by criterion, in plain English."""
     from workbench.eligibility.assess import assess
@@ -384,6 +400,7 @@ def explain_command(
         linkage=linkage,
         rules=rules,
         store=store,
+        model=model,
     )
     typer.echo(_explained(found, person))
     from workbench.data.quarantine import mostly_quarantined
