@@ -458,12 +458,23 @@ def link_command(
     """Link DWP-list and funded-place rows to the council's children; with --truth, measure.
 
     Prints rows read, quarantined and in each band per source; the quarantined rows (in no
-    link) are written beside the links as FILE-STEM.quarantine.csv, owner-only. A list whose
-    every row is quarantined is refused (exit 1)."""
+    link) are written beside the links as FILE-STEM.quarantine.csv, owner-only, and the run's
+    manifest as FILE.manifest.json (inputs' SHA-256, seed, model and thresholds, code and
+    environment). A list whose every row is quarantined is refused (exit 1); a DWP list or
+    headcount with its header only is warned of, as `assess` warns of it."""
     from workbench.linkage.folder import link_folder, quarantine_path
     from workbench.linkage.model import load_settings
+    from workbench.runs.link_manifest import manifest_path, write_link_manifest
 
-    outputs = [output_file("--out", out, "the links", (quarantine_path(out), "the quarantine"))]
+    outputs = [
+        output_file(
+            "--out",
+            out,
+            "the links",
+            (quarantine_path(out), "the quarantine"),
+            (manifest_path(out), "its manifest"),
+        )
+    ]
     if quality_out is not None:
         outputs.append(
             output_folder("--quality-out", quality_out, "the quality tables", ["linkage_*.csv"])
@@ -478,19 +489,20 @@ def link_command(
     )
     record_access("link", f"data {data}, out {out}")
     use_profile(profile)
-    run = link_folder(
-        data,
-        out,
-        truth=truth,
-        quality_out=quality_out,
-        model=load_settings(model) if model is not None else None,
-        seed=seed,
-    )
+    settings = load_settings(model) if model is not None else None
+    run = link_folder(data, out, truth=truth, quality_out=quality_out, model=settings, seed=seed)
+    write_link_manifest(run, data, seed=seed, model=settings, model_folder=model, truth=truth)
     typer.echo("\n".join(run.summary()))
     if run.evaluation is not None:
         typer.echo("\n".join(run.evaluation.summary()))
     if run.quality_files:
         typer.echo(f"quality tables written to {run.quality_files[0].parent}")
+    from workbench.runs.emptiness import header_only
+
+    for report in run.reports.values():
+        sentence = header_only(report.table, report.file.name) if report.read == 0 else None
+        if sentence is not None:
+            typer.echo(f"warning: {sentence}", err=True)
 
 
 def report_command(
