@@ -212,3 +212,23 @@ def test_a_row_outside_the_window_by_its_own_date_is_not_held(data, monkeypatch)
             "check the date of birth with the family",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("method", "status"), [("splink", "not_met"), ("parent_nino_and_child_dob", "met")]
+)
+def test_findings_hold_the_link_as_the_list_does(data, method, status):
+    """What `findings` says of the council child C1 agrees with the list: a link Splink alone
+    made awaits review, so the DWP list is not met on it; an exact link is used."""
+    from workbench.eligibility.findings import findings
+    from workbench.rules import load_rule_set
+
+    found = findings(
+        {name: frame.lazy() for name, frame in data.tables.items()},
+        load_rule_set("two_year_old"),
+        person_ids=["C1"],
+        term_start=TERM,
+        as_of=TERM,
+        links=_links(method),
+    )
+    assert found.filter(pl.col("reason_code") == "dwp_list")["status"].to_list() == [status]
