@@ -53,7 +53,7 @@ def test_the_councils_model_links_the_list(data, tmp_path, monkeypatch):
 
     monkeypatch.setattr(linkage, "link_all", link_all)
     found = assess(data, "two_year_old", term_start=TERM, as_of=TERM, model=model)
-    assert [m.thresholds for m in given] == [(0.9, 0.4)]
+    assert [None if m is None else m.thresholds for m in given] == [(0.9, 0.4)]
     assert found.linkage_model is not None and found.linkage_model[0] == model
     assert found.candidates.select("person_id", "dwp_record_id").rows() == [("C1", "D1")]
 
