@@ -85,3 +85,35 @@ def test_a_rule_set_without_the_dwp_list_reports_nothing(tmp_path):
     run = assess(data, "free_school_meals", term_start=TERM, as_of=TERM).write(out)
     assert "dwp_list_accounted" not in json.loads(run.manifest.read_text())
     assert not unlisted_path(out).exists()
+
+
+def test_a_row_failing_several_columns_names_each_column_once(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "people.csv").write_text(
+        "person_id,household_id,forename,surname,date_of_birth\nC1,H1,Kit,Lee,2024-03-02\n"
+    )
+    (data / "benefits.csv").write_text("award_id,person_id,benefit,start_date\n")
+    (data / "dwp_list.csv").write_text(
+        "record_id,child_forename,child_surname,child_date_of_birth,parent_forename,"
+        "parent_surname\n"
+        "D1,,,2024-03-02,Ada,Lee\n"  # two required fields empty
+        "D2,Bo,,2024-03-02,Ada,Lee\n"  # one
+    )
+    out = tmp_path / "list.csv"
+    assess(data, "two_year_old", term_start=TERM, as_of=TERM).write(out)
+    reported = pl.read_csv(unlisted_path(out), infer_schema=False)
+    assert reported.select("record_id", "reason").rows() == [
+        (
+            "D1",
+            "set aside as bad data (dwp_list.csv row 2: child_forename: required field is "
+            "empty; child_surname: required field is empty): not assessed, so not listed; "
+            "correct the row, or check it with DWP, and run again",
+        ),
+        (
+            "D2",
+            "set aside as bad data (dwp_list.csv row 3: child_surname: required field is "
+            "empty): not assessed, so not listed; correct the row, or check it with DWP, and "
+            "run again",
+        ),
+    ]

@@ -41,6 +41,18 @@ from workbench.dates import long_date
 from workbench.errors import UsageError
 from workbench.governance.access import record_access
 
+# A council's own linkage model for the lists (`assess`, `explain`), as `link --model` reads it.
+OwnModel = Annotated[
+    Path | None,
+    typer.Option(
+        "--model",
+        help="A council's own linkage model folder (Splink JSON and bands.json, written by "
+        "save_settings, as `workbench link --model` reads it): its comparisons and thresholds "
+        "link the DWP list and funded places instead of the package's. Probabilistic linkage "
+        "only; its files' SHA-256 are recorded among the inputs.",
+    ),
+]
+
 if TYPE_CHECKING:
     from workbench.eligibility.assess import Assessment
     from workbench.rules.model import RuleSet
@@ -74,6 +86,7 @@ def assess_command(
             "child; a rejected match (link_rejected) is not proposed again.",
         ),
     ] = None,
+    model: OwnModel = None,
 ) -> None:
     """List children who look eligible, with reasons and evidence, for a person to review."""
     from workbench.eligibility.assess import assess, check_list_path, unlisted_path
@@ -92,6 +105,7 @@ def assess_command(
             *data_folder_inputs(data, profile),
             *file_inputs(rules, "the rule file (--rules)"),
             *store_inputs(store),
+            *folder_inputs(model, "the linkage model (--model)"),
         ],
     )
     record_access(
@@ -110,6 +124,7 @@ def assess_command(
         linkage=linkage,
         rules=rules,
         store=store,
+        model=model,
     )
     replaced = _keep_a_reviewed_list(out, found.run_id, store)
     written = found.write(out)
@@ -397,6 +412,7 @@ def explain_command(
             "does, to explain the list made with them.",
         ),
     ] = None,
+    model: OwnModel = None,
 ) -> None:
     """Say why a person is or is not listed, criterion by criterion, in plain English."""
     from workbench.eligibility.assess import assess
@@ -416,6 +432,7 @@ def explain_command(
         linkage=linkage,
         rules=rules,
         store=store,
+        model=model,
     )
     typer.echo(_explained(found, person))
     from workbench.data.quarantine import mostly_quarantined
@@ -473,12 +490,23 @@ def link_command(
     """Link DWP-list and funded-place rows to the council's children; with --truth, measure.
 
     Prints rows read, quarantined and in each band per source; the quarantined rows (in no
-    link) are written beside the links as FILE-STEM.quarantine.csv, owner-only. A list whose
-    every row is quarantined is refused (exit 1)."""
+    link) are written beside the links as FILE-STEM.quarantine.csv, owner-only, and the run's
+    manifest as FILE.manifest.json (inputs' SHA-256, seed, model and thresholds, code and
+    environment). A list whose every row is quarantined is refused (exit 1); a DWP list or
+    headcount with its header only is warned of, as `assess` warns of it."""
     from workbench.linkage.folder import link_folder, quarantine_path
     from workbench.linkage.model import load_settings
+    from workbench.runs.link_manifest import manifest_path, write_link_manifest
 
-    outputs = [output_file("--out", out, "the links", (quarantine_path(out), "the quarantine"))]
+    outputs = [
+        output_file(
+            "--out",
+            out,
+            "the links",
+            (quarantine_path(out), "the quarantine"),
+            (manifest_path(out), "its manifest"),
+        )
+    ]
     if quality_out is not None:
         outputs.append(
             output_folder("--quality-out", quality_out, "the quality tables", ["linkage_*.csv"])
@@ -493,19 +521,20 @@ def link_command(
     )
     record_access("link", f"data {data}, out {out}")
     use_profile(profile)
-    run = link_folder(
-        data,
-        out,
-        truth=truth,
-        quality_out=quality_out,
-        model=load_settings(model) if model is not None else None,
-        seed=seed,
-    )
+    settings = load_settings(model) if model is not None else None
+    run = link_folder(data, out, truth=truth, quality_out=quality_out, model=settings, seed=seed)
+    write_link_manifest(run, data, seed=seed, model=settings, model_folder=model, truth=truth)
     typer.echo("\n".join(run.summary()))
     if run.evaluation is not None:
         typer.echo("\n".join(run.evaluation.summary()))
     if run.quality_files:
         typer.echo(f"quality tables written to {run.quality_files[0].parent}")
+    from workbench.runs.emptiness import header_only
+
+    for report in run.reports.values():
+        sentence = header_only(report.table, report.file.name) if report.read == 0 else None
+        if sentence is not None:
+            typer.echo(f"warning: {sentence}", err=True)
 
 
 def report_command(

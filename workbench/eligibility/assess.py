@@ -59,6 +59,7 @@ from workbench.spreadsheet import neutralised
 if TYPE_CHECKING:
     from workbench.eligibility.engine import EngineResult
     from workbench.eligibility.explain import Explanation
+    from workbench.linkage.model import LinkageModel
     from workbench.review.link_decisions import AppliedLinkDecisions, StoredLinkDecisions
     from workbench.rules.model import RuleSet
 
@@ -312,6 +313,9 @@ class Assessment:
     link_decisions
         The reviewers' link decisions applied to the links (`assess(..., store=...)`), or
         None when no review store was given.
+    linkage_model
+        A council's own linkage model the links were made with (`assess(..., model=...)`):
+        its folder and the model read from it; None for the package's own settings.
     """
 
     result: EngineResult
@@ -321,6 +325,7 @@ class Assessment:
     # A council's own rule file (`--rules`), hashed among the inputs: the package's own rule
     # files are the code's, and its version names them.
     rules_file: Path | None = None
+    linkage_model: tuple[Path, LinkageModel] | None = None
     _provenance: tuple[dict[str, str], str, str | None, dict[str, Any]] | None = field(
         default=None, repr=False
     )
@@ -364,6 +369,9 @@ class Assessment:
         parameters["linkage"] = self.linkage  # every manifest says how rows were linked
         if self.link_decisions is not None:  # they change the list: part of the run's identity
             parameters["link_decisions"] = self.link_decisions.digest()
+        if self.linkage_model is not None:  # its files' SHA-256 are among the inputs
+            linked, clerical = self.linkage_model[1].thresholds
+            parameters["linkage_thresholds"] = f"linked {linked}, clerical_review {clerical}"
         return parameters
 
     @cached_property
@@ -380,9 +388,10 @@ class Assessment:
         from workbench.rules import rules_folder
 
         rules = self.rules_file or rules_folder() / f"{self.rule_set.id}.yaml"
+        model = {} if self.linkage_model is None else _model_hashes(self.linkage_model[0])
         if not rules.is_file():  # a rule set made in memory
-            return self._context[0]
-        return {**self._context[0], f"rules:{rules.name}": file_sha256(rules)}
+            return {**self._context[0], **model}
+        return {**self._context[0], f"rules:{rules.name}": file_sha256(rules), **model}
 
     @property
     def code_version(self) -> str:
@@ -506,11 +515,13 @@ class Assessment:
             if child is None and proposed is not None:
                 chance = on_list["match_probability"][0]
                 scored = "" if chance is None else f", scored {chance:.3f}"
+                caution = on_list["link_caution"][0] if "link_caution" in on_list.columns else None
                 return (
                     f"{row}: it is listed on its own, {tier}, with council child {proposed} "
                     f"proposed as its match{scored}: the link awaits review (link_needs_review) "
                     "and counts only once an officer confirms it (link_confirmed); to see the "
                     f"child, explain --person {proposed}"
+                    + ("" if caution is None else f". Caution: {caution}")
                 )
             if child is None:
                 return (
@@ -623,8 +634,13 @@ class Assessment:
             return pl.DataFrame(schema=UNLISTED_SCHEMA)
         file = self.data.reports["dwp_list"].file
         name = file.name if isinstance(file, Path) else "the DWP list"
+        # A row failing several columns has one reason naming each ("child_forename: required
+        # field is empty; child_surname: ..."): its column is not named again before it.
         problem = (
-            pl.when(pl.col("column").is_null())
+            pl.when(
+                pl.col("column").is_null()
+                | pl.col("reason").str.starts_with(pl.format("{}: ", "column"))
+            )
             .then(pl.col("reason"))
             .otherwise(pl.format("{}: {}", "column", "reason"))
         )
@@ -676,10 +692,24 @@ class Assessment:
                 if self.link_decisions is None
                 else {"link_decisions": self.link_decisions.manifest()}
             ),
+            **({} if self.linkage_model is None else {"linkage_model": self._model_record()}),
             "code_version": code_version,
             "git_commit": commit,
             "environment": env,
             "review_status": REVIEW_STATUS,
+        }
+
+    def _model_record(self) -> dict[str, Any]:
+        """The manifest's account of a council's own linkage model: where it was read from,
+        its thresholds and whether u and m were estimated on this run's data."""
+        assert self.linkage_model is not None
+        folder, model = self.linkage_model
+        linked, clerical = model.thresholds
+        return {
+            "folder": str(folder.resolve()),
+            "thresholds": {"linked": linked, "clerical_review": clerical},
+            "estimate_u": model.estimate_u,
+            "estimate_m": model.estimate_m,
         }
 
     def __repr__(self) -> str:  # counts only: a repr never names anyone
@@ -709,6 +739,7 @@ def assess(
     linkage: str = "probabilistic",
     rules: str | Path | None = None,
     store: str | Path | StoredLinkDecisions | None = None,
+    model: str | Path | None = None,
 ) -> Assessment:
     """Assess everyone in `data` for one initiative and term: who looks eligible, and why.
 
@@ -737,6 +768,12 @@ def assess(
         recorded there are applied to the same DWP-list pairs when this run proposes them for
         review again (`workbench.review.link_decisions`); or those decisions as already
         read (`read_link_decisions`). Probabilistic linkage only.
+    model
+        A council's own linkage model folder (`workbench.linkage.save_settings`, as `workbench
+        link --model` reads it): its comparisons and `(linked, clerical_review)` thresholds
+        link the DWP list and funded places instead of the package's own
+        (`DEFAULT_THRESHOLDS`). Its files' SHA-256 are among the run's inputs (``model:<file>``)
+        and its thresholds among the parameters. Probabilistic linkage only.
 
     Returns
     -------
@@ -768,16 +805,19 @@ def assess(
     as_of = as_day(as_of, "as_of")
     _check_linkage(linkage)
     decisions = _link_decisions(store, linkage)
+    own_model = _linkage_model(model, linkage)
+    settings = None if own_model is None else own_model[1]
     if isinstance(data, LoadedData):
         rule_set = _rule_set(initiative, rules, term_start)
         loaded = _given(data, rule_set)
-        found, applied = _engine(loaded, rule_set, term_start, as_of, linkage, decisions)
+        found, applied = _engine(loaded, rule_set, term_start, as_of, linkage, decisions, settings)
         return Assessment(
             result=found,
             data=loaded,
             linkage=linkage,
             link_decisions=applied,
             rules_file=_council_rules(initiative, rules),
+            linkage_model=own_model,
         )
     if not isinstance(data, str | Path):
         raise UsageError(
@@ -804,7 +844,7 @@ def assess(
         # not): the files' SHA-256 (hashlib runs without the GIL), the code and environment.
         hashing = pool.submit(input_hashes, loaded.files())
         context = pool.submit(_code_context)
-        found, applied = _engine(loaded, rule_set, term_start, as_of, linkage, decisions)
+        found, applied = _engine(loaded, rule_set, term_start, as_of, linkage, decisions, settings)
         provenance = (hashing.result(), *context.result())
     return Assessment(
         result=found,
@@ -812,6 +852,7 @@ def assess(
         linkage=linkage,
         link_decisions=applied,
         rules_file=_council_rules(initiative, rules),
+        linkage_model=own_model,
         _provenance=provenance,
     )
 
@@ -985,6 +1026,33 @@ def refuse_exact_linkage_with_a_store(linkage: str) -> None:
         )
 
 
+def _linkage_model(model: str | Path | None, linkage: str) -> tuple[Path, LinkageModel] | None:
+    """A council's own linkage model folder and the model read from it, read before any data
+    (a model that cannot be used fails at once); None when none is given."""
+    if model is None:
+        return None
+    if linkage != "probabilistic":
+        raise UsageError(
+            "a linkage model scores the pairs Splink compares, which exact-only linkage never "
+            "does: use linkage 'probabilistic' (the default) with a model",
+            parameter="model",
+        )
+    from workbench.linkage.model import load_settings
+
+    folder = project_path(model)
+    return folder, load_settings(folder)
+
+
+def _model_hashes(folder: Path) -> dict[str, str]:
+    """The SHA-256 of a linkage model folder's files (`bands.json` and one Splink JSON file
+    per source), as inputs ``model:<file>``."""
+    return {
+        f"model:{path.name}": file_sha256(path)
+        for path in sorted(folder.iterdir())
+        if path.is_file() and path.suffix == ".json"
+    }
+
+
 def _engine(
     loaded: LoadedData,
     rule_set: RuleSet,
@@ -992,17 +1060,24 @@ def _engine(
     as_of: date,
     linkage: str,
     decisions: StoredLinkDecisions | None = None,
+    model: LinkageModel | None = None,
 ) -> tuple[EngineResult, AppliedLinkDecisions | None]:
-    from workbench.eligibility.engine import assessment, window_links
+    from workbench.eligibility.engine import assessment, hold_probable_links, window_links
 
     applied = None
     with progress.step(f"Assessing {rule_set.id} for the term starting {term_start}"):
         tables = {name: loaded.lazy(name) for name in loaded.tables}
         links: pl.LazyFrame | pl.DataFrame | None
         if linkage == "probabilistic":
-            links = _probabilistic_links(tables, rule_set, term_start)
+            links = _probabilistic_links(tables, rule_set, term_start, model)
             if decisions is not None and links is not None:
-                applied = decisions.apply(links)
+                # The links Splink made to a council child outside the age window are
+                # proposals until a person confirms them: held first, so that a reviewer's
+                # decision about such a pair meets it (`hold_probable_links`).
+                held = hold_probable_links(
+                    tables, rule_set, links, term_start=term_start, as_of=as_of
+                )
+                applied = decisions.apply(held.collect())
                 links = applied.links
         else:  # only the rows a child in the window could be linked to: the same list
             links = window_links(tables, rule_set, term_start=term_start, as_of=as_of)
@@ -1011,10 +1086,14 @@ def _engine(
 
 
 def _probabilistic_links(
-    tables: dict[str, pl.LazyFrame], rule_set: RuleSet, term_start: date
+    tables: dict[str, pl.LazyFrame],
+    rule_set: RuleSet,
+    term_start: date,
+    model: LinkageModel | None = None,
 ) -> pl.DataFrame | None:
-    """Links from the exact pass then Splink: the DWP list (when the rule set may read it)
-    and the funded places the assessment reads (`workbench.eligibility.engine.link_sources`)."""
+    """Links from the exact pass then Splink (with a council's own `model`, else the
+    package's settings): the DWP list (when the rule set may read it) and the funded places
+    the assessment reads (`workbench.eligibility.engine.link_sources`)."""
     from workbench.eligibility.engine import link_sources
     from workbench.linkage import link_all
 
@@ -1022,7 +1101,7 @@ def _probabilistic_links(
     if len(sources) == 1:
         return None
     with progress.step("Linking the DWP list and funded places (exact, then Splink)"):
-        return link_all({k: v.collect() for k, v in sources.items()})
+        return link_all({k: v.collect() for k, v in sources.items()}, model=model)
 
 
 # --- the list file -----------------------------------------------------------------------------

@@ -22,7 +22,12 @@ statuses must be active on `as_of`, the evidence date.
    how; a criterion limited to some age groups counts only for children in them);
 5. reason codes and evidence gathered per child; tiers; the eligibility group; links to the
    DWP list and to funded places (`workbench.linkage`); DWP-list children matched to no one
-   listed on their own.
+   listed on their own. A DWP-list row in the age window by its own date of birth that Splink
+   linked to a council child outside it (the two dates of birth differ: a day and month
+   swapped, most often) is held for review (`hold_probable_links`): either date could be
+   right, so the row stays on the list on its own, with the child beside it and a
+   `link_caution`, until an officer confirms the link (`link_confirmed`, applied by
+   `assess --store`), as an exact link or a confirmed one is used at once.
 
 Example
 -------
@@ -78,6 +83,7 @@ __all__ = [
     "assess",
     "assessment",
     "check_dates",
+    "hold_probable_links",
     "household_tests",
     "income_limit",
     "income_passes",
@@ -90,6 +96,9 @@ __all__ = [
 PENDING = "pending_review"
 LINKED = "linked"
 CLERICAL = "clerical_review"
+# Splink's method (`workbench.linkage.METHOD_SPLINK`), named here so that the engine does not
+# import Splink: a link scored, not made on an exact rule nor confirmed by a person.
+SPLINK = "splink"
 # The contract's list columns (the README's `assess` section), in order; more follow.
 LIST_COLUMNS = (
     "person_id",
@@ -152,6 +161,11 @@ _CANDIDATE_COLUMNS: dict[str, PolarsDataType] = {
     # applied by `assess --store`). Null without such a row, and on a DWP-list row matched
     # to no one (its link, if any, awaits review).
     "link_method": pl.String,
+    # For a DWP-list row listed on its own whose probable match (`probable_person_id`) is a
+    # council child outside the age window by the council's date of birth, who is not listed:
+    # a caution in words that the two dates of birth differ and which to check before the
+    # link is decided (`hold_probable_links`). Null on every other row.
+    "link_caution": pl.String,
 }
 CANDIDATE_SCHEMA = pl.Schema(_CANDIDATE_COLUMNS)
 _POLARS_TYPES = {
@@ -611,6 +625,46 @@ class Compiler:
     def list_criterion(self) -> Criterion | None:
         return next((c for c in self.criteria if c.kind == "list_match"), None)
 
+    def hold_probable_links(self, links: pl.LazyFrame) -> pl.LazyFrame:
+        """`links` with each DWP-list link that Splink made (method `splink`) between a row
+        in the age window by the list's date of birth and a council child outside it by the
+        council's moved to the `clerical_review` band (see `hold_probable_links`)."""
+        rule = self.list_criterion()
+        if rule is None or rule.matched_list not in self.tables:
+            return links
+        assert rule.matched_list is not None  # checked when the rule file is loaded
+        source = rule.matched_list
+        scored = (
+            (pl.col("source") == source) & (pl.col("band") == LINKED) & (pl.col("method") == SPLINK)
+        )
+        pairs = (
+            links.filter(scored)
+            .select("record_id", "person_id")
+            .join(self.tables[source].select("record_id", "child_date_of_birth"), on="record_id")
+            .join(self.tables["people"].select("person_id", "date_of_birth"), on="person_id")
+        )
+        listed_dates = self.window_dates(pairs, "child_date_of_birth").select("date_of_birth")
+        council_dates = self.window_dates(pairs).select("date_of_birth")
+        held = (
+            pairs.join(
+                listed_dates, left_on="child_date_of_birth", right_on="date_of_birth", how="semi"
+            )
+            .join(council_dates, on="date_of_birth", how="anti")
+            .select("record_id", pl.lit(source).alias("source"), pl.lit(True).alias("_held"))
+            .unique()
+        )
+        columns = links.collect_schema().names()
+        return (
+            links.join(held, on=["source", "record_id"], how="left", maintain_order="left")
+            .with_columns(
+                pl.when(pl.col("_held").fill_null(False) & scored)
+                .then(pl.lit(CLERICAL))
+                .otherwise(pl.col("band"))
+                .alias("band")
+            )
+            .select(columns)
+        )
+
     def links_of(self, source: str) -> pl.LazyFrame:
         return self.links.filter(pl.col("source") == source)
 
@@ -684,6 +738,33 @@ def link_sources(
     return wanted
 
 
+def hold_probable_links(
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame],
+    rule_set: RuleSet,
+    links: pl.LazyFrame | pl.DataFrame,
+    *,
+    term_start: date,
+    as_of: date,
+) -> pl.LazyFrame:
+    """`links` with every DWP-list link Splink made (method `splink`, not an exact rule nor
+    a person's `reviewer_confirmed`) between a row in the age window on `term_start` by the
+    list's date of birth and a council child outside it by the council's moved from the
+    `linked` band to `clerical_review`; every other link as it was, in order.
+
+    Linked, such a row went with the child, off the list ("matched to council record ...,
+    who is not listed"), on a link no person had seen, though either date of birth could be
+    right (a tester's case: a day and month swapped between the two records). Held, the row
+    is listed on its own with the child proposed beside it and a `link_caution` saying the
+    dates differ, and a person decides: `link_confirmed`, applied by `assess --store` to the
+    pair proposed, links it (method `reviewer_confirmed`, never held), and the row is then
+    not listed, as that child is not. `assessment` holds them itself; `assess` holds them
+    before the review store's decisions are applied, so that a decision meets its pair.
+    """
+    check_dates(term_start, as_of)
+    compiler = Compiler(rule_tables(tables, rule_set), rule_set, term_start, as_of)
+    return compiler.hold_probable_links(links.lazy())
+
+
 def check_dates(term_start: object, as_of: object) -> None:
     """Refuse a term start or evidence date that is not a date."""
     if not isinstance(term_start, date) or not isinstance(as_of, date):
@@ -753,7 +834,8 @@ def assessment(
     compiler = Compiler(data, rule_set, term_start, as_of)
     if links is None:
         links = link_exact(compiler.link_tables())
-    children, *evidence = compiler.build(links.lazy())
+    # Idempotent: a pair held and then confirmed by a person is `reviewer_confirmed`.
+    children, *evidence = compiler.build(compiler.hold_probable_links(links.lazy()))
     met, missing = pl.collect_all(evidence, engine=ENGINE)
 
     # A likely child's evidence also names the criteria that could not be applied for want of
@@ -807,6 +889,7 @@ def assessment(
             pl.lit(False).alias("link_needs_review"),
             pl.lit(None, pl.String).alias("probable_person_id"),
             pl.lit(None, pl.Float64).alias("match_probability"),
+            pl.lit(None, pl.String).alias("link_caution"),
         )
     )
     frames = [listed]
@@ -815,7 +898,7 @@ def assessment(
     if list_rule is not None:
         assert list_rule.matched_list is not None  # checked when the rule file is loaded
         repeats = repeated_list_rows(compiler.tables[list_rule.matched_list])
-        frames.append(_unmatched_list_rows(compiler, list_rule, repeats))
+        frames.append(_unmatched_list_rows(compiler, list_rule, repeats, children))
     rows = pl.concat([f.select(_OUTPUT_BEFORE_CONSTANTS) for f in frames])
     if population.funded_place_required:
         rows = rows.filter(pl.col("has_place"))
@@ -863,7 +946,9 @@ def unlisted_list_rows(
     A row is not listed when it repeats an earlier row (the same child and parent: its child is
     listed, or not, by that row), when its child is not yet in the age window by the list's own
     date of birth (a later term's child), past it (most often a typo on one side), or linked
-    to a council child who is not listed (outside the window by the council's date of birth).
+    to a council child who is not listed (outside the window by the council's date of birth)
+    by an exact rule or a person's confirmation: a link Splink alone made to such a child is
+    held for review and its row listed on its own (`hold_probable_links`).
     Empty when the rule set reads no DWP list.
     """
     rule = next(
@@ -970,6 +1055,7 @@ _OUTPUT_BEFORE_CONSTANTS = (
     "match_probability",
     "funded_place_to_review",
     "link_method",
+    "link_caution",
 )
 
 
@@ -1016,11 +1102,13 @@ def _age_group(dob: pl.Expr, rule_set: RuleSet, term_start: date) -> pl.Expr:
 
 
 def _unmatched_list_rows(
-    compiler: Compiler, rule: Criterion, repeats: pl.DataFrame
+    compiler: Compiler, rule: Criterion, repeats: pl.DataFrame, children: pl.LazyFrame
 ) -> pl.LazyFrame:
     """DWP-list rows matched to no one whose child is in the age window: listed on their own,
     `likely` with the list's reason code; flagged when a probable match awaits review, with
-    that match beside it (`probable_person_id`, `match_probability`) for the officer."""
+    that match beside it (`probable_person_id`, `match_probability`) for the officer, and a
+    `link_caution` when that match is a council child outside the age window (`children`:
+    those in it), who is not listed."""
     assert rule.matched_list is not None  # checked when the rule file is loaded
     source_links = compiler.links_of(rule.matched_list)
     matched = source_links.filter(pl.col("band") == LINKED).select("record_id")
@@ -1042,9 +1130,27 @@ def _unmatched_list_rows(
         .join(repeats.lazy().select("record_id"), on="record_id", how="anti")
     )
     in_window = compiler.window_dates(rows, "child_date_of_birth")
+    in_window_children = children.select(
+        pl.col("person_id").alias("probable_person_id"), pl.lit(True).alias("_in_window")
+    )
+    caution = (
+        pl.when(pl.col("probable_person_id").is_not_null() & pl.col("_in_window").is_null())
+        .then(
+            pl.format(
+                "the council child proposed as its match, {}, is not listed: their date of "
+                "birth on the council's records is not the list's and is outside the age "
+                "window. Check which date of birth is right before deciding the link "
+                "(confirmed, this row goes off the list with that child until the council's "
+                "record is corrected)",
+                "probable_person_id",
+            )
+        )
+        .otherwise(pl.lit(None, pl.String))
+    )
     return (
         rows.join(in_window, left_on="child_date_of_birth", right_on="date_of_birth")
         .join(clerical, on="record_id", how="left")
+        .join(in_window_children, on="probable_person_id", how="left")
         .select(
             pl.lit(None, pl.String).alias("person_id"),
             pl.col("record_id").alias("dwp_record_id"),
@@ -1070,6 +1176,7 @@ def _unmatched_list_rows(
             pl.col("match_probability"),
             pl.lit(None, pl.String).alias("funded_place_to_review"),
             pl.lit(None, pl.String).alias("link_method"),
+            caution.alias("link_caution"),
         )
     )
 

@@ -2,7 +2,9 @@
 
 A list that comes out empty while the people table holds children in the initiative's age
 window, or a file most of whose rows were quarantined, almost always means the data was read
-the wrong way (a misfitting extract or profile), not that no family is eligible. `assess`
+the wrong way (a misfitting extract or profile), not that no family is eligible; and a DWP
+list or providers' headcount given with its header only is a failed extract, never a quiet
+term (`empty_lists`; `workbench link` says it too). `assess`
 prints these sentences on stderr and, under `--strict`, exits 3 (as `validate --strict` does)
 so that a scheduled run does not pass an empty list off as a result.
 
@@ -25,7 +27,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "children_in_window",
+    "empty_lists",
     "empty_required_tables",
+    "header_only",
     "no_places_for_the_term",
     "silent_emptiness",
 ]
@@ -83,6 +87,66 @@ def empty_required_tables(found: Assessment) -> list[str]:
         # An optional table may well be empty (no statuses recorded); a required one not.
         if name in found.rule_set.sources and TABLES[name].required and report.read == 0
     ]
+
+
+# What an empty file of each list a council is sent leaves out, for `header_only`.
+_EMPTY_LIST = {
+    "dwp_list": (
+        "no child DWP names is listed from it, nor linked to a council child. DWP's list of "
+        "families who may be eligible for the two-year-old offer is never empty for a "
+        "council, so the extract or the download most likely failed"
+    ),
+    "funded_places": (
+        "no child shows as already funded, and no earlier place continues an entitlement. "
+        "The providers' headcount is never empty for a council, so the extract most likely "
+        "failed"
+    ),
+}
+
+
+def header_only(table: str, file: str) -> str | None:
+    """The sentence for the DWP list or the providers' headcount (`table`) when its file
+    (named `file`) holds a header and no row; None for another table.
+
+    >>> header_only("dwp_list", "dwp_list.csv")[:58]
+    'dwp_list.csv has no rows (only its header): no child DWP n'
+    """
+    left_out = _EMPTY_LIST.get(table)
+    if left_out is None:
+        return None
+    return (
+        f"{file} has no rows (only its header): {left_out}. Check the file; if there truly "
+        "is none this term, leave the file out of the data folder rather than give it empty"
+    )
+
+
+def empty_lists(found: Assessment) -> list[str]:
+    """A sentence for the DWP list and for the providers' headcount (`funded_places`) when
+    the rules read it and its file holds a header and no row (`header_only`).
+
+    Serious (it fails `--strict`), unlike an empty required table (`empty_required_tables`,
+    a note): an empty file of either is a failed extract, never a quiet term. DWP sends a
+    council a list of the families who may be eligible for the two-year-old offer every
+    term, and it is never empty for a real council; every council funds places, so its
+    headcount is never empty either. Given empty, the list would pass for a term with no
+    such family (a tester's case: "0 read", exit 0, no word), and a scheduled run would
+    publish it. A council that truly has no such file leaves it out of the folder: the
+    rules read both as optional, and nothing is then said.
+    """
+    criteria = found.rule_set.criteria_in_force(found.term_start)
+    reads = {
+        "dwp_list": any(c.kind == "list_match" and c.matched_list == "dwp_list" for c in criteria),
+        "funded_places": "funded_places" in found.rule_set.sources,
+    }
+    said = []
+    for table, read in reads.items():
+        report = found.data.reports.get(table)
+        if not read or report is None or report.read > 0:
+            continue
+        sentence = header_only(table, report.file.name)
+        if sentence is not None:
+            said.append(sentence)
+    return said
 
 
 def silent_emptiness(found: Assessment) -> list[str]:

@@ -4,8 +4,10 @@ a notebook hands it to `workbench report`.
 `serious` sentences fail `--strict` (`assess --strict`, `report --strict`: exit 3): the rule
 file was not checked for the term (`RuleSet.beyond_checked`), the term start given falls a few
 days before one of the rules' own (`RuleSet.just_before_a_term`) or between two of them where
-funded places are counted by term (`between_terms`), or the list is empty or the data
-mostly quarantined for a reason worth knowing (`workbench.runs.emptiness.silent_emptiness`).
+funded places are counted by term (`between_terms`), the list is empty or the data
+mostly quarantined for a reason worth knowing (`workbench.runs.emptiness.silent_emptiness`),
+or the DWP list or the providers' headcount the rules read came with its header only
+(`workbench.runs.emptiness.empty_lists`: a failed extract, never a quiet term).
 `notes` do not: a required file with no rows (`empty_required_tables`), references that
 match once leading zeros are ignored and amounts that read two ways (`1.234`), as `validate`
 says them (`workbench.data.quarantine`), and what the list rests on that the data does not
@@ -31,7 +33,7 @@ import polars as pl
 
 from workbench.data.quarantine import ambiguous_amounts, dropped_zeros
 from workbench.private_files import write_private
-from workbench.runs.emptiness import empty_required_tables, silent_emptiness
+from workbench.runs.emptiness import empty_lists, empty_required_tables, silent_emptiness
 from workbench.runs.unrecorded import unrecorded_facts
 
 if TYPE_CHECKING:
@@ -350,6 +352,7 @@ def list_warnings(found: Assessment) -> ListWarnings:
             *just_before_a_term(found),
             *between_terms(found),
             *silent_emptiness(found),
+            *empty_lists(found),
         ),
         notes=(
             *empty_required_tables(found),

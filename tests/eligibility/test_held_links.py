@@ -1,0 +1,234 @@
+"""A DWP-list row that Splink alone linked to a council child outside the age window (the two
+dates of birth differ: a day and month swapped, in a tester's case) stays on the list on its
+own, with the child proposed beside it and a caution, until an officer confirms the link; an
+exact-rule link or a confirmed one takes the row off the list with the child, as before."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from workbench.eligibility import assess as assess_module
+from workbench.eligibility.assess import assess, load
+from workbench.errors import UsageError
+from workbench.review.keys import pseudonym
+from workbench.review.link_decisions import StoredLinkDecisions
+
+TERM = date(2026, 9, 1)
+KEY = bytes(range(32))
+CAUTION = (
+    "the council child proposed as its match, C1, is not listed: their date of birth on the "
+    "council's records is not the list's and is outside the age window. Check which date of "
+    "birth is right before deciding the link (confirmed, this row goes off the list with "
+    "that child until the council's record is corrected)"
+)
+NOT_LISTED = (
+    "matched to council record C1, who is not listed (outside the age window by the "
+    "council's date of birth): check which date of birth is right"
+)
+SHOWN = (
+    "person_id",
+    "dwp_record_id",
+    "link_needs_review",
+    "probable_person_id",
+    "match_probability",
+    "link_method",
+    "link_caution",
+)
+
+
+@pytest.fixture
+def data(tmp_path: Path):
+    """C1 born 2024-09-03 on the council's records (in the window from January 2027); DWP's
+    D1 names her born 2024-03-09 (in it now). C2 is in the window, linked to D2 by the exact
+    pass; D3 is linked to no one."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "people.csv").write_text(
+        "person_id,household_id,forename,surname,date_of_birth,nino,postcode,role\n"
+        "A1,H1,Ada,Wright,1990-01-01,AB123456C,FQ1 1AA,parent_carer\n"
+        "C1,H1,Holly,Wright,2024-09-03,,FQ1 1AA,child\n"
+        "A2,H2,Bo,Lee,1991-01-01,AB654321C,FQ2 2BB,parent_carer\n"
+        "C2,H2,Kit,Lee,2024-03-02,,FQ2 2BB,child\n"
+    )
+    (folder / "benefits.csv").write_text("award_id,person_id,benefit,start_date\n")
+    (folder / "dwp_list.csv").write_text(
+        "record_id,child_forename,child_surname,child_date_of_birth,parent_forename,"
+        "parent_surname,parent_nino,postcode\n"
+        "D1,Holly,Wright,2024-03-09,Ada,Wright,,FQ1 1AA\n"
+        "D2,Kit,Lee,2024-03-02,Bo,Lee,AB654321C,FQ2 2BB\n"
+        "D3,Zed,Ray,2024-01-10,Amy,Ray,,FQ3 3CC\n"
+    )
+    return load(folder)
+
+
+def _links(method: str, band: str = "linked") -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            ("dwp_list", "D1", "C1", band, 0.998, method),
+            ("dwp_list", "D2", "C2", "linked", None, "parent_nino_and_child_dob"),
+            ("dwp_list", "D3", None, "not_linked", 0.01, "splink"),
+        ],
+        schema={
+            "source": pl.String,
+            "record_id": pl.String,
+            "person_id": pl.String,
+            "band": pl.String,
+            "match_probability": pl.Float64,
+            "method": pl.String,
+        },
+        orient="row",
+    )
+
+
+def _assessed(data, monkeypatch, links: pl.DataFrame, store=None):
+    """The two-year-old list with `links` as the linkage's (Splink's scores are the tests')."""
+    monkeypatch.setattr(assess_module, "_probabilistic_links", lambda *_: links)
+    return assess(data, "two_year_old", term_start=TERM, as_of=TERM, store=store)
+
+
+def test_a_splink_link_to_a_child_outside_the_window_keeps_the_row_listed(data, monkeypatch):
+    found = _assessed(data, monkeypatch, _links("splink"))
+    # Sorted by person_id, then dwp_record_id; the rows on their own last.
+    assert found.candidates.select(SHOWN).rows() == [
+        ("C2", "D2", False, None, None, "parent_nino_and_child_dob", None),
+        (None, "D1", True, "C1", 0.998, None, CAUTION),
+        (None, "D3", False, None, None, None, None),
+    ]
+    assert found.candidates.filter(pl.col("dwp_record_id") == "D1").select(
+        "tier", "reason_codes"
+    ).row(0) == ("likely", ["dwp_list"])
+    unlisted = found.not_listed()
+    assert unlisted is not None and unlisted.is_empty()
+    # The link is a proposal: not linked until a person confirms it.
+    held = found.links.filter(pl.col("record_id") == "D1")
+    assert held.select("person_id", "band", "method").row(0) == ("C1", "clerical_review", "splink")
+    with pytest.raises(UsageError, match="Caution: the council child proposed as its match, C1"):
+        found.explain("D1")
+
+
+@pytest.mark.parametrize("method", ["parent_nino_and_child_dob", "reviewer_confirmed"])
+def test_an_exact_or_confirmed_link_takes_the_row_off_the_list_with_the_child(
+    data, monkeypatch, method
+):
+    found = _assessed(data, monkeypatch, _links(method))
+    assert found.candidates.select("person_id", "dwp_record_id").rows() == [
+        ("C2", "D2"),
+        (None, "D3"),
+    ]
+    unlisted = found.not_listed()
+    assert unlisted is not None
+    assert unlisted.select("record_id", "person_id", "reason").rows() == [("D1", "C1", NOT_LISTED)]
+
+
+def _stored(*rows: tuple[str, str, str]) -> StoredLinkDecisions:
+    decisions = pl.DataFrame(
+        [
+            (
+                pseudonym("dwp", record, KEY),
+                pseudonym("person", person, KEY),
+                decision,
+                f"d-{n}",
+                "A. Officer",
+                "2026-12-01T00:00:00Z",
+                "l-1",
+            )
+            for n, (record, person, decision) in enumerate(rows)
+        ],
+        schema=[
+            "item_key",
+            "proposed_key",
+            "decision",
+            "decision_id",
+            "reviewer",
+            "decided_at",
+            "list_id",
+        ],
+        orient="row",
+    )
+    return StoredLinkDecisions(decisions, "head", KEY)
+
+
+def test_an_officer_confirming_the_held_link_takes_the_row_off_the_list(data, monkeypatch):
+    found = _assessed(
+        data, monkeypatch, _links("splink"), store=_stored(("D1", "C1", "link_confirmed"))
+    )
+    assert found.link_decisions is not None and found.link_decisions.confirmed == 1
+    assert found.candidates.select("person_id", "dwp_record_id").rows() == [
+        ("C2", "D2"),
+        (None, "D3"),
+    ]
+    unlisted = found.not_listed()
+    assert unlisted is not None
+    assert unlisted.select("record_id", "reason").rows() == [("D1", NOT_LISTED)]
+    assert found.links.filter(pl.col("record_id") == "D1").select("band", "method").row(0) == (
+        "linked",
+        "reviewer_confirmed",
+    )
+
+
+def test_an_officer_rejecting_the_held_link_lists_the_row_with_no_proposal(data, monkeypatch):
+    found = _assessed(
+        data, monkeypatch, _links("splink"), store=_stored(("D1", "C1", "link_rejected"))
+    )
+    assert found.link_decisions is not None and found.link_decisions.rejected == 1
+    assert found.candidates.select(SHOWN).rows()[1:] == [
+        (None, "D1", False, None, None, None, None),
+        (None, "D3", False, None, None, None, None),
+    ]
+
+
+def test_a_row_outside_the_window_by_its_own_date_is_not_held(data, monkeypatch):
+    """Splink linked D3, born 2022 on the list (past the window by its own date), to C1: the
+    row is not listed for its own date, as before, and the link is left as Splink made it."""
+    dwp = data.tables["dwp_list"].with_columns(
+        pl.when(pl.col("record_id") == "D3")
+        .then(pl.lit(date(2022, 2, 1)))
+        .otherwise(pl.col("child_date_of_birth"))
+        .alias("child_date_of_birth")
+    )
+    links = pl.DataFrame(
+        {
+            "source": ["dwp_list"] * 3,
+            "record_id": ["D1", "D2", "D3"],
+            "person_id": [None, "C2", "C1"],
+            "band": ["not_linked", "linked", "linked"],
+            "match_probability": [0.01, None, 0.97],
+            "method": ["splink", "parent_nino_and_child_dob", "splink"],
+        }
+    )
+    found = _assessed(replace(data, tables={**data.tables, "dwp_list": dwp}), monkeypatch, links)
+    assert found.links.filter(pl.col("record_id") == "D3")["band"].item() == "linked"
+    unlisted = found.not_listed()
+    assert unlisted is not None
+    assert unlisted.select("record_id", "reason").rows() == [
+        (
+            "D3",
+            "past the age window by its date of birth on the list (it closed on 2025-04-01): "
+            "check the date of birth with the family",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("method", "status"), [("splink", "not_met"), ("parent_nino_and_child_dob", "met")]
+)
+def test_findings_hold_the_link_as_the_list_does(data, method, status):
+    """What `findings` says of the council child C1 agrees with the list: a link Splink alone
+    made awaits review, so the DWP list is not met on it; an exact link is used."""
+    from workbench.eligibility.findings import findings
+    from workbench.rules import load_rule_set
+
+    found = findings(
+        {name: frame.lazy() for name, frame in data.tables.items()},
+        load_rule_set("two_year_old"),
+        person_ids=["C1"],
+        term_start=TERM,
+        as_of=TERM,
+        links=_links(method),
+    )
+    assert found.filter(pl.col("reason_code") == "dwp_list")["status"].to_list() == [status]
