@@ -104,7 +104,7 @@ LINK_METHOD_TEXT = {
         "the parent's National Insurance number and the child's date of birth agree"
     ),
     "child_name_dob_postcode": "the child's names, date of birth and postcode agree",
-    "child_name_dob": "the child's names and date of birth agree",
+    "child_name_dob": "the child's names and date of birth agree, in the same postcode sector",
     "splink": "a probabilistic match (Splink) scored the two records as the same child",
     "reviewer_confirmed": (
         "a reviewer confirmed that they are the same child (a recorded link_confirmed "
