@@ -281,9 +281,11 @@ def test_funded_place_links_by_child_name_and_date_of_birth_in_the_postcode_sect
 @pytest.mark.parametrize("postcode", ["LS1 4AB", "FQ1 2AA", "FQ9 9ZZ", None])
 def test_a_funded_place_in_another_postcode_sector_is_not_linked_on_the_names_alone(postcode):
     # A namesake born the same day out of the area (a neighbouring council's child at a local
-    # provider) or across town is as likely: the probabilistic stage scores it.
+    # provider) or across town is as likely: the probabilistic stage scores it. Without a
+    # postcode, no evidence either way: the names and date of birth link it.
     links = link(FAMILY, funded=[funded_row("F1", "Mo", postcode=postcode)])
-    assert outcome(links) == {"F1": (None, None)}
+    expected = ("P2", "child_name_dob") if postcode is None else (None, None)
+    assert outcome(links) == {"F1": expected}
 
 
 def test_funded_place_prefers_the_one_candidate_at_its_postcode():

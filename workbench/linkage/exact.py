@@ -29,9 +29,10 @@ The rules, in the council's words:
 - **Funded places** (`funded_places`). A row links to the child with its forename, surname and
   date of birth living in the row's postcode sector (FQ1 2) at least; when several agree, the
   one at the row's postcode, if there is exactly one (method `child_name_dob_postcode` when
-  the postcode agrees, else `child_name_dob`). A row at another sector, or without a
-  postcode, is left to the probabilistic stage: a namesake born the same day elsewhere (a
-  child from a neighbouring council at a local provider) is as likely as the council's child.
+  the postcode agrees, else `child_name_dob`). A row at another sector is left to the
+  probabilistic stage: a namesake born the same day elsewhere (a child from a neighbouring
+  council at a local provider) is as likely as the council's child. A row or child without a
+  postcode (a file without them) links on the names and date of birth: no evidence either way.
   A child may hold several places in one term (`PLACE_KEY`): the disadvantaged 15 hours with
   working-parent hours on top, or hours split between two providers. So a child has at most
   one linked row per term, provider and funding stream. A row repeating an earlier row of the
@@ -150,6 +151,7 @@ _CANDIDATES = "_candidates"
 _DOMINANT = "_dominant"
 _SECTOR = "_sector"
 _UNLIKE = "_unlike"
+_SECTOR_AGREE = "_sector_agree"
 _NICKNAMES_FILE = Path(__file__).parents[1] / "reference" / "nicknames.csv"
 # The Jaro-Winkler cut-off of the probabilistic model's "similar" name level
 # (`workbench.linkage.settings`, not imported: it brings Splink along).
@@ -476,11 +478,15 @@ def _link_funded(funded: pl.LazyFrame, children: pl.LazyFrame) -> pl.LazyFrame:
     first = funded.filter(pl.int_range(pl.len()).over(_PLACE_ROW_KEY) == 0)
     pairs = (
         first.join(children, on=[_DOB, _FORENAME, _SURNAME], suffix="_person")
-        # The postcode sector at least (FQ1 2): a namesake born the same day in another part
-        # of town, or out of the area, is as likely as the child (the probabilistic stage
-        # scores such rows, and holds common names at another postcode for review).
-        .filter(_agree(_SECTOR))
-        .select(_ROW, *PLACE_KEY, "person_id", _agree(_POSTCODE).alias(_POSTCODE_AGREE))
+        .select(
+            _ROW,
+            *PLACE_KEY,
+            "person_id",
+            _agree(_POSTCODE).alias(_POSTCODE_AGREE),
+            (
+                _agree(_SECTOR) | pl.col(_SECTOR).is_null() | pl.col(f"{_SECTOR}_person").is_null()
+            ).alias(_SECTOR_AGREE),
+        )
         .unique([_ROW, "person_id"], keep="any")
     )
     place = [*PLACE_KEY, "person_id"]
@@ -492,6 +498,12 @@ def _link_funded(funded: pl.LazyFrame, children: pl.LazyFrame) -> pl.LazyFrame:
         .filter((pl.len().over(place) == 1) | pl.col(_POSTCODE_AGREE))
         # Several places of one term: only the rows at the child's own postcode.
         .filter((pl.len().over("term_start", "person_id") == 1) | pl.col(_POSTCODE_AGREE))
+        # In the child's postcode sector at least (FQ1 2): a namesake born the same day in
+        # another part of town, or out of the area, is as likely as the child (the
+        # probabilistic stage scores such rows, and holds common names at another postcode for
+        # review). A missing postcode (a file without them) is no evidence either way. (A row
+        # elsewhere still counts above: beside another row claiming the place, it is doubt.)
+        .filter(pl.col(_SECTOR_AGREE))
         .select(
             _ROW,
             "person_id",

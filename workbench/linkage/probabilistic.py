@@ -1096,10 +1096,10 @@ def _capped(
       (With the parent's NINO agreeing, the acceptance councils show such pairs are the
       child with two errors far more often than a sibling.)
 
-    For funded places, a pair is capped too when the row's postcode is not the child's and
-    the child's names are common here (`_namesakes`, as above): a child from a neighbouring
-    council at a local provider, or a namesake across town, is as likely as the council's
-    child, and a wrong link would read as a place the council's child already has.
+    For funded places, a pair is capped too when the row's postcode is not the child's (both
+    given) and the child's names are common here (`_namesakes`, as above): a child from a
+    neighbouring council at a local provider, or a namesake across town, is as likely as the
+    council's child, and a wrong link would read as a place the council's child already has.
 
     The postcode and dates are read from the pair's data, the forename, address and parent
     levels from the comparisons Splink made; a missing value is no agreement.
@@ -1160,7 +1160,11 @@ def _capped(
     else:
         reasons = [
             (unlike_forename, _HELD_UNLIKE_FORENAME),
-            (~same_postcode & common, _HELD_PLACE_ELSEWHERE_COMMON),
+            # Both postcodes given and different: a missing one is no evidence either way.
+            (
+                (pl.col("_row_postcode") != pl.col("_child_postcode")).fill_null(False) & common,
+                _HELD_PLACE_ELSEWHERE_COMMON,
+            ),
         ]
     held = pl.concat_str(
         [pl.when(rule).then(pl.lit(words)) for rule, words in reasons],
