@@ -1135,11 +1135,7 @@ def _capped(
     same_nino = pl.col("_carer_ninos").list.contains(pl.col("_row_nino")).fill_null(False)
     other_parent = pl.col("_parent_level").is_in(_OTHER_PARENT_LEVELS).fill_null(False)
     other_forename = pl.col("_forename_level").is_in(_OTHER_FORENAME_LEVELS).fill_null(False)
-    unlike_forename = (pl.col("_forename_level") == _UNLIKE_FORENAME_LEVEL).fill_null(
-        False
-    ) & pl.struct(
-        "_row_forename", "_child_forename", "_row_surname", "_child_surname"
-    ).map_elements(lambda names: forenames_differ_wholly(*names.values()), return_dtype=pl.Boolean)
+    unlike_forename = pl.col("_unlike_forename")
     # With the same date of birth the chance of a namesake is one born that day; without it,
     # the pair rests on the names alone, and any namesake in the birth range will do.
     namesakes = (
@@ -1171,12 +1167,14 @@ def _capped(
         separator="; ",
         ignore_nulls=True,
     )
+    paired = assigned.join(rows, on=_ROW, how="left").join(children, on="person_id", how="left")
     return (
-        assigned.join(rows, on=_ROW, how="left")
-        .join(children, on="person_id", how="left")
+        paired.join(_unlike_forenames(paired), on=_ROW, how="left")
+        .with_columns(pl.col("_unlike_forename").fill_null(False))
         .with_columns(pl.when(held != "").then(held).alias("_held"))
         .with_columns(pl.col("_held").is_not_null().alias("_capped"))
         .drop(
+            "_unlike_forename",
             "_row_forename",
             "_row_surname",
             "_child_forename",
@@ -1192,6 +1190,16 @@ def _capped(
             "_namesakes_that_day",
         )
     )
+
+
+def _unlike_forenames(paired: pl.DataFrame) -> pl.DataFrame:
+    """Of the assigned pairs whose forename comparison reached "all other" (few), whether their
+    forenames are plainly different (`forenames_differ_wholly`): `_row`, `_unlike_forename`.
+    Only these few are compared in Python."""
+    names = ("_row_forename", "_child_forename", "_row_surname", "_child_surname")
+    other = paired.filter(pl.col("_forename_level") == _UNLIKE_FORENAME_LEVEL).select(_ROW, *names)
+    unlike = [forenames_differ_wholly(*row[1:]) for row in other.iter_rows()]
+    return other.select(_ROW, pl.Series("_unlike_forename", unlike, dtype=pl.Boolean))
 
 
 def _council_records(ids: pl.Expr) -> pl.Expr:
@@ -1257,22 +1265,31 @@ def _tied(
     ).fill_null(False)
     tied = pl.col("match_weight") == pl.col("_weight")
     # The row's forename like the twin's: at some level but "all other", or within two
-    # letters' change (Ila for Ella; Emm is Emma's and nothing like Samantha's).
-    like_twin = (pl.col("_forename_level") != _UNLIKE_FORENAME_LEVEL).fill_null(True) | pl.struct(
-        "_row_forename", "_twin_forename"
-    ).map_elements(
-        lambda names: (
-            bool(names["_row_forename"] and names["_twin_forename"])
-            and name_edits(names["_row_forename"], names["_twin_forename"]) <= _TWIN_EDITS
-        ),
-        return_dtype=pl.Boolean,
+    # letters' change (Ila for Ella; Emm is Emma's and nothing like Samantha's): only the few
+    # twins at "all other" are compared in Python.
+    rivals = rivals.with_columns(
+        (
+            twin
+            & (pl.col("match_probability") >= clerical)
+            & ~pl.col("_chosen_forename_level").is_in(_NAMING_FORENAME_LEVELS).fill_null(False)
+        ).alias("_twin")
     )
-    near = (
-        twin
-        & (pl.col("match_probability") >= clerical)
-        & ~pl.col("_chosen_forename_level").is_in(_NAMING_FORENAME_LEVELS).fill_null(False)
-        & like_twin
+    far = rivals.filter(
+        pl.col("_twin") & (pl.col("_forename_level") == _UNLIKE_FORENAME_LEVEL).fill_null(False)
+    ).select(_ROW, "person_id", "_row_forename", "_twin_forename")
+    close = [
+        bool(row and other) and name_edits(row, other) <= _TWIN_EDITS
+        for row, other in far.select("_row_forename", "_twin_forename").iter_rows()
+    ]
+    rivals = rivals.join(
+        far.select(_ROW, "person_id", pl.Series("_close", close, dtype=pl.Boolean)),
+        on=[_ROW, "person_id"],
+        how="left",
     )
+    like_twin = (pl.col("_forename_level") != _UNLIKE_FORENAME_LEVEL).fill_null(True) | pl.col(
+        "_close"
+    ).fill_null(False)
+    near = pl.col("_twin") & like_twin
     found = (
         rivals.filter(tied | near)
         .group_by(_ROW)
