@@ -682,13 +682,14 @@ def test_a_search_by_name_refuses_when_a_dwp_only_child_shares_it(make_folder, t
         "id, or --dwp-record D-909 for the child known only from the DWP list"
     )
     # A DWP-list row with this name tied to someone else (by the parent's NINO and the date of
-    # birth, to Yolanda): not the one asked for, and not "no one".
-    theirs = "D-910,Tobias,Ashdown,2024-05-01,Orson,Pell,QQ654321B,ZZ9 2BB\n"
+    # birth, to Yolanda, the row's forename a slip of hers): not the one asked for, and not
+    # "no one".
+    theirs = "D-910,Yolande,Ashdown,2024-05-01,Orson,Pell,QQ654321B,ZZ9 2BB\n"
     data = make_folder(
         {"people.csv": PEOPLE, "benefits.csv": BENEFITS, "dwp_list.csv": DWP + theirs}
     )
     with pytest.raises(UsageError) as refused:
-        find_subject(data, forename="Tobias", surname="Ashdown", date_of_birth=date(2024, 5, 1))
+        find_subject(data, forename="Yolande", surname="Ashdown", date_of_birth=date(2024, 5, 1))
     assert str(refused.value).startswith(
         f"more than one child in {data} has that name and date of birth: the child of DWP-list "
         "record D-910, linked to person C-YOLANDA. The requester"
@@ -1050,7 +1051,7 @@ H3,true,12000,1000,false
 PLACES = """\
 record_id,provider_id,term_start,child_forename,child_surname,child_date_of_birth,postcode,funding_stream,hours_per_week
 FP-OLD,PRV-7,2026-04-13,Tobias,Ashdown,2024-03-10,ZZ9 1AA,two_year_old,15
-FP-WP,PRV-8,2026-09-01,Tobias,Ashdown,2024-03-10,ZZ9 8XX,working_parent,15
+FP-WP,PRV-8,2026-09-01,Tobias,Ashdown,2024-03-10,ZZ9 1XX,working_parent,15
 FP-PIPPA,PRV-8,2026-09-01,Pippa,Larkspur,2024-05-05,ZZ9 5EE,working_parent,15
 """
 H3_FAMILY = ["C-PIPPA", "Pippa", "Larkspur", "P-SAFFRON", "Saffron", "Vane", "QQ333333E"]
@@ -1105,7 +1106,8 @@ def test_a_childs_export_holds_their_funded_places_and_every_people_column(
     assert (
         "funded place 2",
         "how found",
-        "linked to them because the child's names and date of birth agree",
+        "linked to them because the child's names and date of birth agree, in the same "
+        "postcode sector",
     ) in places
     assert ("working-parent place this term", "True") in [
         (f, v) for _, f, v in _facts(out, "lists")

@@ -11,7 +11,12 @@ import pytest
 from tests.council import SCHEMAS
 from workbench.errors import UsageError
 from workbench.linkage import LINKS_SCHEMA, link_exact
-from workbench.linkage.exact import repeated_list_rows, repeated_places
+from workbench.linkage.exact import (
+    forenames_differ_wholly,
+    jaro_winkler,
+    repeated_list_rows,
+    repeated_places,
+)
 
 CHILD_DOB = date(2024, 3, 2)
 PARENT_DOB = date(1990, 5, 1)
@@ -106,10 +111,47 @@ FAMILY = [parent("P1", "H1", "AB123456C"), person("P2", "H1", "Mo")]
 
 def test_dwp_row_links_by_parent_nino_and_child_date_of_birth_even_with_other_names():
     # The DWP spells the child's name differently and has an old postcode: NINO + DOB decide.
-    links = link(FAMILY, dwp=[dwp_row("D1", "Maurice", parent_nino="AB123456C", postcode=None)])
+    links = link(FAMILY, dwp=[dwp_row("D1", "Moe", parent_nino="AB123456C", postcode=None)])
     assert links.rows() == [
         ("dwp_list", "D1", "P2", "linked", 1.0, "parent_nino_and_child_dob"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("forename", "linked"),
+    [
+        ("Zara", False),  # another name: a brother or sister, or a twin the council lacks
+        ("Maurice", False),
+        ("Moe", True),  # a slip
+        ("Mohammed", True),  # the name Mo stands for (workbench/reference/nicknames.csv)
+        ("Lee", True),  # the forename and surname swapped ("Lee Mo")
+        (None, True),  # no forename: no evidence either way
+    ],
+)
+def test_the_parent_nino_does_not_link_a_child_whose_forename_is_plainly_another(forename, linked):
+    row = dwp_row("D1", forename, parent_nino="AB123456C")
+    if forename == "Lee":
+        row["child_surname"] = "Mo"
+    expected = ("P2", "parent_nino_and_child_dob") if linked else (None, None)
+    assert outcome(link(FAMILY, dwp=[row])) == {"D1": expected}
+
+
+def test_forenames_differ_wholly_forgives_slips_nicknames_and_swaps_only():
+    assert [
+        forenames_differ_wholly(*names)
+        for names in [
+            ("Zara", "Yusuf"),
+            ("Ayaan", "Ibrahim"),
+            ("Iy", "Ivy"),  # one letter dropped: short names' Jaro-Winkler is low
+            ("Mai", "Mia"),  # two letters swapped
+            ("Liz", "Elizabeth"),
+            ("Chloé", "chloe"),
+            ("Sharma", "Deepak", "Dyepak", "Sharma"),  # swapped, with a slip
+            ("Ila", "Ella"),
+            ("", "Ella"),
+        ]
+    ] == [True, True, False, False, False, False, False, True, False]
+    assert round(jaro_winkler("dixon", "dicksonx"), 4) == 0.8133  # as DuckDB computes it
 
 
 def test_dwp_row_links_by_child_name_date_of_birth_and_postcode_without_nino():
@@ -140,7 +182,7 @@ def test_dwp_names_postcode_and_nino_compare_ignoring_case_and_whitespace():
 
 
 def test_twins_the_names_do_not_separate_are_not_linked():
-    twins = [*FAMILY, person("P3", "H1", "Jo")]
+    twins = [*FAMILY, person("P3", "H1", "Mae")]
     links = link(twins, dwp=[dwp_row("D1", "Moe", parent_nino="AB123456C")])
     assert links.rows() == [("dwp_list", "D1", None, "not_linked", None, None)]
 
@@ -207,7 +249,7 @@ def test_nino_of_a_household_member_who_is_not_a_parent_carer_does_not_vouch():
 
 def test_without_a_role_column_any_other_household_member_with_the_nino_vouches():
     people = [parent("P1", "H1", "AB123456C", role="other"), person("P2", "H1", "Mo")]
-    dwp = [dwp_row("D1", "Maurice", parent_nino="AB123456C")]
+    dwp = [dwp_row("D1", "Moe", parent_nino="AB123456C")]
     links = link(people, dwp=dwp, drop=("role",))
     assert outcome(links) == {"D1": ("P2", "parent_nino_and_child_dob")}
 
@@ -227,13 +269,23 @@ def test_people_without_nino_or_postcode_columns_link_on_neither():
 # --- funded places ------------------------------------------------------------------------------
 
 
-def test_funded_place_links_by_child_name_and_date_of_birth_whatever_the_postcode():
-    funded = [funded_row("F1", "mo", postcode="FQ9 9ZZ"), funded_row("F2", "Mo")]
+def test_funded_place_links_by_child_name_and_date_of_birth_in_the_postcode_sector():
+    funded = [funded_row("F1", "mo", postcode="FQ1 1XY"), funded_row("F2", "Mo")]
     links = link(FAMILY, funded=[*funded[:1], funded[1] | {"term_start": NEXT_TERM}])
     assert outcome(links) == {
         "F1": ("P2", "child_name_dob"),
         "F2": ("P2", "child_name_dob_postcode"),
     }
+
+
+@pytest.mark.parametrize("postcode", ["LS1 4AB", "FQ1 2AA", "FQ9 9ZZ", None])
+def test_a_funded_place_in_another_postcode_sector_is_not_linked_on_the_names_alone(postcode):
+    # A namesake born the same day out of the area (a neighbouring council's child at a local
+    # provider) or across town is as likely: the probabilistic stage scores it. Without a
+    # postcode, no evidence either way: the names and date of birth link it.
+    links = link(FAMILY, funded=[funded_row("F1", "Mo", postcode=postcode)])
+    expected = ("P2", "child_name_dob") if postcode is None else (None, None)
+    assert outcome(links) == {"F1": expected}
 
 
 def test_funded_place_prefers_the_one_candidate_at_its_postcode():
@@ -273,8 +325,8 @@ def test_rows_of_one_place_none_at_the_childs_postcode_are_a_question_for_a_pers
     # The same row twice (the family moved since): the repeat adds no doubt, the first links
     # as a single row there does.
     funded = [
-        funded_row("F1", "Mo", postcode="FQ9 9ZZ"),
-        funded_row("F2", "Mo", postcode="FQ9 9ZZ"),
+        funded_row("F1", "Mo", postcode="FQ1 1ZZ"),
+        funded_row("F2", "Mo", postcode="FQ1 1ZZ"),
     ]
     assert outcome(link(FAMILY, funded=funded)) == {
         "F1": ("P2", "child_name_dob"),
@@ -303,8 +355,8 @@ def test_of_a_child_s_several_places_in_a_term_only_rows_at_the_child_s_postcode
     # Another child's row, its names mistyped into this child's, is not a second place.
     funded = [
         funded_row("F1", "Mo"),
-        funded_row("F2", "Mo", funding_stream="working_parent", postcode="FQ9 9ZZ"),
-        funded_row("F3", "Mo", term_start=NEXT_TERM, postcode="FQ9 9ZZ"),  # alone: it links
+        funded_row("F2", "Mo", funding_stream="working_parent", postcode="FQ1 1ZZ"),
+        funded_row("F3", "Mo", term_start=NEXT_TERM, postcode="FQ1 1ZZ"),  # alone: it links
     ]
     assert outcome(link(FAMILY, funded=funded)) == {
         "F1": ("P2", "child_name_dob_postcode"),

@@ -322,13 +322,20 @@ def test_a_row_naming_one_twin_and_rows_for_both_twins_link():
     named = dwp_row("D1", "Eva", "Lee", date(2024, 5, 5), parent_nino="AB123456C")
     links = link_probabilistic(tables(dwp=[named], people=TWINS), source="dwp_list")
     assert outcome(links) == {"D1": ("P6", "linked")}
-    # Two rows alike, one for each twin: whichever way round, each twin is on the list.
+    # Two rows alike, one for each twin, no forename: whichever way round, each twin is on the
+    # list.
     both = [
-        dwp_row(record, "Zoe", "Lee", date(2024, 5, 5), parent_nino="AB123456C")
+        dwp_row(record, "", "Lee", date(2024, 5, 5), parent_nino="AB123456C")
+        | {"child_forename": None}
         for record in ("D1", "D2")
     ]
     links = link_probabilistic(tables(dwp=both, people=TWINS), source="dwp_list")
     assert outcome(links) == {"D1": ("P5", "linked"), "D2": ("P6", "linked")}
+    # Naming a child plainly neither twin (Zoe for Ava and Eva): a third child, perhaps; a
+    # person decides.
+    both = [{**row, "child_forename": "Zoe"} for row in both]
+    links = link_probabilistic(tables(dwp=both, people=TWINS), source="dwp_list")
+    assert outcome(links) == {"D1": ("P5", "clerical_review"), "D2": ("P6", "clerical_review")}
 
 
 def test_a_probability_between_the_thresholds_goes_to_clerical_review():

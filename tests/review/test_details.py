@@ -19,9 +19,10 @@ from workbench.review.details import (
     evidence_lines,
     list_title,
     read_child_details,
+    record_link_columns,
     record_link_text,
 )
-from workbench.review.lists import read_list_file, register_list_file
+from workbench.review.lists import read_list_file, register_list_file, review_candidates
 from workbench.review.panel import ReviewPanel
 from workbench.rules import load_rule_set
 
@@ -94,12 +95,12 @@ def test_details_of_every_child_come_from_the_lists_data_folder(listed: Path):
     assert details.title == "Two-year-old offer, term starting 1 September 2026"
     assert details.frame.drop("item_key").rows() == [
         ("Amy Lee", date(2024, 5, 31), "2 years 3 months", "Jane Lee", "1 Mill Lane", "FQ1 1AA",
-         "FQ1", "Ben Lee (5 years 5 months)", "the council's records", None),
+         "FQ1", "Ben Lee (5 years 5 months)", "the council's records", None, None),
         ("Ola Khan", date(2024, 2, 10), "2 years 6 months", "Sam Khan", "22 Quay Street",
-         "FQ2 3CD", "FQ2", "none recorded", "the council's records", None),
+         "FQ2 3CD", "FQ2", "none recorded", "the council's records", None, None),
         ("Zoe Lee", date(2024, 4, 1), "2 years 5 months", "Pat Lee", "9 Harbour Row", "FQ9 9ZZ",
          "FQ9", "not known: the child is known only from the DWP list", "the DWP list only",
-         None),
+         None, None),
     ]  # fmt: skip
     assert details.frame["item_key"].to_list() == [
         key_of("person", "P1"),
@@ -432,3 +433,71 @@ def test_a_list_for_a_term_later_than_its_rules_were_checked_for_is_flagged_to_t
     manifest.write_text(json.dumps(record))
     with pytest.raises(DataFileError, match="rules_checked_through 'next year' is not a date"):
         read_list_file(listed)
+
+
+def test_a_held_link_says_why_and_names_the_proposed_childs_twin(listed: Path):
+    """The linkage's `held_because` reaches the officer: a child of the proposed child's
+    household it names by record id is named (the same family); any other stays an id."""
+    frame = pl.read_csv(awaiting_link_review(listed, "P1"), infer_schema=False)
+    held = (
+        "a twin, council record P2 (the same date of birth and household), also scores at "
+        "least the review threshold, and the row's forename is not exactly the chosen child's; "
+        "council record P3 scores exactly as high: the row cannot tell the children apart"
+    )
+    frame.with_columns(
+        pl.when(pl.col("dwp_record_id") == "D9").then(pl.lit(held)).alias("held_because")
+    ).write_csv(listed)
+    found = read_list_file(rewritten(listed))
+    details = read_child_details(found, KEY)
+    note = (
+        "Held for review because a twin, Ben Lee (council record P2) (the same date of birth "
+        "and household), also scores at least the review threshold, and the row's forename is "
+        "not exactly the chosen child's; council record P3 scores exactly as high: the row "
+        "cannot tell the children apart."
+    )
+    assert details.frame["link_note"].to_list() == [None, None, note]
+    shown = review_candidates(found.candidates, KEY).with_columns(
+        record_link_columns(found.candidates)
+    )
+    row = shown.filter(pl.col("dwp_record_id") == "D9").row(0, named=True)
+    text = record_link_text(row, details.probable_match(key_of("dwp", "D9")), note)
+    assert text.endswith(f"Compare it with the DWP-list row before deciding. {note}")
+    # Without the details (no data folder), the list's words, ids only.
+    assert record_link_text(row).endswith(
+        f"Compare it with the DWP-list row before deciding. Held for review because {held}."
+    )
+
+
+def test_a_linked_child_whose_dwp_row_gives_other_names_says_which(tmp_path: Path):
+    """An automatic link shows the council child's name; the DWP row's own name for the
+    child, when it is another (Amelia for Amy), is said in the record link."""
+    data = council_folder(tmp_path / "data")
+    dwp = pl.read_csv(data / "dwp_list.csv", infer_schema=False)
+    pl.concat(
+        [
+            dwp,
+            dwp.with_columns(
+                record_id=pl.lit("D1"),
+                child_forename=pl.lit("Amelia"),
+                child_date_of_birth=pl.lit("2024-05-31"),
+                parent_nino=pl.lit("QQ123456A"),
+            ),
+        ]
+    ).write_csv(data / "dwp_list.csv")
+    found = wb.assess(data, "two_year_old", term_start=TERM, as_of="2026-08-01", linkage="exact")
+    listed = read_list_file(found.write(tmp_path / "list.csv").out)
+    details = read_child_details(listed, KEY)
+    amy = key_of("person", "P1")
+    assert details.link_note(amy) == "DWP's row names the child Amelia Lee."
+    assert [details.link_note(key_of("person", "P3")), details.link_note(key_of("dwp", "D9"))] == [
+        None,
+        None,
+    ]
+    shown = review_candidates(listed.candidates, KEY).with_columns(
+        record_link_columns(listed.candidates)
+    )
+    row = shown.filter(pl.col("person_id") == "P1").row(0, named=True)
+    assert record_link_text(row, None, details.link_note(amy)) == (
+        "Matched to a row of the DWP list because the parent's National Insurance number and "
+        "the child's date of birth agree. DWP's row names the child Amelia Lee."
+    )

@@ -548,8 +548,8 @@ def test_link_explanation_for_a_dwp_row_awaiting_review(store: ReviewStore) -> N
     assert "scored the two records as the same child" in panel.detail.value
     panel.select(key_of("P1"))
     assert (
-        "Matched to a row of the DWP list because the child&#x27;s names and date of birth agree."
-        in panel.detail.value
+        "Matched to a row of the DWP list because the child&#x27;s names and date of birth agree, "
+        "in the same postcode sector." in panel.detail.value
     )
     panel.decision.value = "link_rejected"
     panel.record_button.click()

@@ -45,7 +45,8 @@ What is found:
 - **link outputs** (``link_outputs``): what `workbench link --out` writes (and the links a
   report run keeps in ``restricted/``): a CSV or parquet file with the links' columns
   (``source``, ``record_id``, ``person_id``, ``band``, ``match_probability``, ``method``, with
-  or without ``match_weight`` and ``contributions``), dated by the run date or the file's date.
+  or without ``match_weight``, ``contributions`` and ``held_because``), dated by the run date
+  or the file's date.
 - **subject-access exports** (``subject_access_exports``): what `workbench subject-access
   --out FILE.md|FILE.html` writes: a ``.md`` whose first line, or an ``.html`` whose title and
   first heading, is the export's ("Subject access: what the Eligibility Workbench holds
@@ -680,7 +681,7 @@ SAR_APPENDIX_HEADER = ("section", "record", "field", "value")
 SAR_SUFFIXES = (".md", ".html")
 # `workbench link` writes `link_all`'s columns: `LINKS_SCHEMA`'s and these (named here, not
 # imported: `workbench.linkage.probabilistic` brings Splink along).
-LINK_EXTRA_COLUMNS = ("match_weight", "contributions")
+LINK_EXTRA_COLUMNS = ("match_weight", "contributions", "held_because")
 _SAR_HEAD_BYTES = 65536
 
 

@@ -8,7 +8,11 @@ The rules, in the council's words:
 
 - **DWP list** (`dwp_list`). A row links to a child who
   (a) has the row's `child_date_of_birth` and lives in the household of a parent or carer
-  whose NINO is the row's `parent_nino` (method `parent_nino_and_child_dob`), or
+  whose NINO is the row's `parent_nino`, and whose forename is not plainly another than the
+  row's (`forenames_differ_wholly`: a slip, a nickname or the names swapped are no bar; Zara
+  for Yusuf is, since a brother or sister, or a twin the council does not hold, would share
+  the parent and birthday: the probabilistic stage scores such a row and holds it for a
+  person) (method `parent_nino_and_child_dob`), or
   (b) has the row's child forename, surname and date of birth and the same postcode
   (method `child_name_dob_postcode`).
   Parents and carers are the people with role `parent_carer`; when the people table has no
@@ -23,9 +27,13 @@ The rules, in the council's words:
   `repeated_list_rows` names the repeats (`assess` lists the child once and accounts for each
   repeat as not listed).
 - **Funded places** (`funded_places`). A row links to the child with its forename, surname and
-  date of birth; when several agree, the one at the row's postcode, if there is exactly one
-  (method `child_name_dob_postcode` when the postcode agrees, else `child_name_dob`). A child
-  may hold several places in one term (`PLACE_KEY`): the disadvantaged 15 hours with
+  date of birth living in the row's postcode sector (FQ1 2) at least; when several agree, the
+  one at the row's postcode, if there is exactly one (method `child_name_dob_postcode` when
+  the postcode agrees, else `child_name_dob`). A row at another sector is left to the
+  probabilistic stage: a namesake born the same day elsewhere (a child from a neighbouring
+  council at a local provider) is as likely as the council's child. A row or child without a
+  postcode (a file without them) links on the names and date of birth: no evidence either way.
+  A child may hold several places in one term (`PLACE_KEY`): the disadvantaged 15 hours with
   working-parent hours on top, or hours split between two providers. So a child has at most
   one linked row per term, provider and funding stream. A row repeating an earlier row of the
   place (the same child's names, date of birth and postcode: the row entered twice,
@@ -65,7 +73,11 @@ Example
 
 from __future__ import annotations
 
+import csv
+import functools
+import unicodedata
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Final
 
 import polars as pl
@@ -84,7 +96,10 @@ __all__ = [
     "METHOD_CHILD_NAME_DOB_POSTCODE",
     "METHOD_PARENT_NINO_AND_CHILD_DOB",
     "PLACE_KEY",
+    "forenames_differ_wholly",
+    "jaro_winkler",
     "link_exact",
+    "name_edits",
     "repeated_list_rows",
     "repeated_places",
 ]
@@ -134,6 +149,133 @@ _NAMES_AGREE = "_names_agree"
 _POSTCODE_AGREE = "_postcode_agree"
 _CANDIDATES = "_candidates"
 _DOMINANT = "_dominant"
+_SECTOR = "_sector"
+_UNLIKE = "_unlike"
+_SECTOR_AGREE = "_sector_agree"
+_NICKNAMES_FILE = Path(__file__).parents[1] / "reference" / "nicknames.csv"
+# The Jaro-Winkler cut-off of the probabilistic model's "similar" name level
+# (`workbench.linkage.settings`, not imported: it brings Splink along).
+_SIMILAR = 0.8
+
+
+@functools.cache
+def _aliases() -> dict[str, frozenset[str]]:
+    """Each lower-cased name of the nickname file -> the names it may stand for, itself
+    included (as `workbench.linkage.settings.nickname_aliases` reads the same file)."""
+    found: dict[str, set[str]] = {}
+    with _NICKNAMES_FILE.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            name, alias = row["name"].lower(), row["alias"].lower()
+            for a, b in ((name, alias), (alias, name)):
+                found.setdefault(a, {a}).add(b)
+    return {name: frozenset(names) for name, names in found.items()}
+
+
+def jaro_winkler(a: str, b: str) -> float:
+    """The Jaro-Winkler similarity of two strings (prefix scale 0.1 over at most four
+    characters, applied above a Jaro similarity of 0.7), as the probabilistic model's
+    name levels measure it.
+
+    >>> round(jaro_winkler("martha", "marhta"), 4)
+    0.9611
+    """
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    window = max(max(len(a), len(b)) // 2 - 1, 0)
+    taken_b = [False] * len(b)
+    matched_a = []
+    for i, char in enumerate(a):
+        for j in range(max(0, i - window), min(len(b), i + window + 1)):
+            if not taken_b[j] and b[j] == char:
+                taken_b[j] = True
+                matched_a.append(char)
+                break
+    if not matched_a:
+        return 0.0
+    matched_b = [char for j, char in enumerate(b) if taken_b[j]]
+    transpositions = sum(x != y for x, y in zip(matched_a, matched_b, strict=True)) / 2
+    m = len(matched_a)
+    jaro = (m / len(a) + m / len(b) + (m - transpositions) / m) / 3
+    if jaro <= 0.7:
+        return jaro
+    prefix = 0
+    for x, y in zip(a[:4], b[:4], strict=False):
+        if x != y:
+            break
+        prefix += 1
+    return jaro + prefix * 0.1 * (1 - jaro)
+
+
+def name_edits(a: str, b: str) -> int:
+    """How many single-letter changes turn one name into the other: a letter added, dropped or
+    changed, or two neighbours swapped (the optimal string alignment distance).
+
+    >>> name_edits("mia", "mai"), name_edits("iy", "ivy"), name_edits("ila", "ella")
+    (1, 1, 2)
+    """
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[len(b)]
+
+
+def _plain(name: str) -> str:
+    """A name as the probabilistic model compares it: lower case, accents dropped."""
+    decomposed = unicodedata.normalize("NFKD", name.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def forenames_differ_wholly(
+    forename: str | None,
+    other_forename: str | None,
+    surname: str | None = None,
+    other_surname: str | None = None,
+) -> bool:
+    """Whether two children's forenames are plainly different names: not the same, not
+    nicknames or aliases of each other (`workbench/reference/nicknames.csv`), not a slip (one
+    letter added, dropped, changed or swapped with its neighbour: Iy, Mai for Ivy, Mia, which
+    short names' Jaro-Winkler misses) or a resemblance (Jaro-Winkler below 0.8), and not the
+    forename and surname swapped (each at
+    least similar to the other: Sharma Dyepak for Deepak Sharma). The probabilistic model's
+    forename comparison reaches its level "all other" for them (and for a few it does not
+    call swapped, a slip beside the swap). A missing forename is no evidence: never plainly
+    different.
+
+    >>> forenames_differ_wholly("Zara", "Yusuf"), forenames_differ_wholly("Liz", "Elizabeth")
+    (True, False)
+    """
+    if not forename or not other_forename:
+        return False
+    a, b = _plain(forename), _plain(other_forename)
+    if a == b or jaro_winkler(a, b) >= _SIMILAR or name_edits(a, b) <= 1:
+        return False
+    aliases = _aliases()
+    if b in aliases.get(a, ()):
+        return False
+    if surname and other_surname:
+        s, t = _plain(surname), _plain(other_surname)
+        if jaro_winkler(a, t) >= _SIMILAR and jaro_winkler(s, b) >= _SIMILAR:
+            return False
+    return True
+
+
+def _forenames_differ_wholly(
+    forename: str, other_forename: str, surname: str, other_surname: str
+) -> pl.Expr:
+    """`forenames_differ_wholly` of each row's four name columns (computed for the few pairs
+    the parent's NINO finds)."""
+    return pl.struct(forename, other_forename, surname, other_surname).map_elements(
+        lambda names: forenames_differ_wholly(*names.values()), return_dtype=pl.Boolean
+    )
 
 
 def _optional(schema: pl.Schema, column: str) -> pl.Expr:
@@ -168,14 +310,18 @@ def _source_keys(frame: pl.LazyFrame, name: str) -> pl.LazyFrame:
             *(_optional(schema, c).alias(c) for c in PLACE_KEY[1:]),
         ],
     }[name]
-    return frame.with_row_index(_ROW).select(
-        _ROW,
-        pl.col("record_id").cast(pl.String),
-        pl.col("child_date_of_birth").alias(_DOB),
-        _name_key(_optional(schema, "child_forename")).alias(_FORENAME),
-        _name_key(_optional(schema, "child_surname")).alias(_SURNAME),
-        clean.postcode(_optional(schema, "postcode")).alias(_POSTCODE),
-        *extra,
+    return (
+        frame.with_row_index(_ROW)
+        .select(
+            _ROW,
+            pl.col("record_id").cast(pl.String),
+            pl.col("child_date_of_birth").alias(_DOB),
+            _name_key(_optional(schema, "child_forename")).alias(_FORENAME),
+            _name_key(_optional(schema, "child_surname")).alias(_SURNAME),
+            clean.postcode(_optional(schema, "postcode")).alias(_POSTCODE),
+            *extra,
+        )
+        .with_columns(_sector(pl.col(_POSTCODE)))
     )
 
 
@@ -186,13 +332,25 @@ def _children(people: pl.LazyFrame, birth_dates: pl.LazyFrame) -> pl.LazyFrame:
     # A date range first: a cheap comparison that leaves only the youngest few per cent.
     born = pl.col("date_of_birth").is_between(dates[_DOB].min(), dates[_DOB].max())
     nearby = people.filter(born) if dates[_DOB].null_count() < dates.height else people
-    return nearby.join(dates.lazy(), left_on="date_of_birth", right_on=_DOB, how="semi").select(
-        "person_id",
-        "household_id",
-        pl.col("date_of_birth").alias(_DOB),
-        _name_key(_optional(schema, "forename")).alias(_FORENAME),
-        _name_key(_optional(schema, "surname")).alias(_SURNAME),
-        clean.postcode(_optional(schema, "postcode")).alias(_POSTCODE),
+    return (
+        nearby.join(dates.lazy(), left_on="date_of_birth", right_on=_DOB, how="semi")
+        .select(
+            "person_id",
+            "household_id",
+            pl.col("date_of_birth").alias(_DOB),
+            _name_key(_optional(schema, "forename")).alias(_FORENAME),
+            _name_key(_optional(schema, "surname")).alias(_SURNAME),
+            clean.postcode(_optional(schema, "postcode")).alias(_POSTCODE),
+        )
+        .with_columns(_sector(pl.col(_POSTCODE)))
+    )
+
+
+def _sector(postcode: pl.Expr) -> pl.Expr:
+    """A normalised postcode's sector (FQ1 2AB -> FQ1 2); null when it has no space."""
+    has_space = postcode.str.contains(" ", literal=True)
+    return (
+        pl.when(has_space).then(postcode.str.slice(0, postcode.str.len_chars() - 2)).alias(_SECTOR)
     )
 
 
@@ -222,7 +380,9 @@ def _parent_carers(people: pl.LazyFrame, children: pl.LazyFrame) -> pl.LazyFrame
 
 
 def _dwp_pairs(dwp: pl.LazyFrame, people: pl.LazyFrame, children: pl.LazyFrame) -> pl.LazyFrame:
-    """Every (DWP row, person) pair that either DWP rule finds, with what agrees."""
+    """Every (DWP row, person) pair that either DWP rule finds, with what agrees, and
+    `_UNLIKE`: the child's forename is plainly another than the row's
+    (`forenames_differ_wholly`: Zara for Yusuf, not Liz for Elizabeth nor a slip)."""
     by_nino = (
         dwp.join(_parent_carers(people, children), on=_NINO)
         .join(children, on=["household_id", _DOB], suffix="_person")
@@ -234,6 +394,12 @@ def _dwp_pairs(dwp: pl.LazyFrame, people: pl.LazyFrame, children: pl.LazyFrame) 
             # Rule (b) finds this pair itself when it holds: the group_by below merges them.
             pl.lit(False).alias(_VIA_NAME_POSTCODE),
             (_agree(_FORENAME) & _agree(_SURNAME)).alias(_NAMES_AGREE),
+            (
+                (pl.col(_FORENAME) != pl.col(f"{_FORENAME}_person")).fill_null(False)
+                & _forenames_differ_wholly(
+                    _FORENAME, f"{_FORENAME}_person", _SURNAME, f"{_SURNAME}_person"
+                )
+            ).alias(_UNLIKE),
         )
     )
     by_name = (
@@ -245,12 +411,13 @@ def _dwp_pairs(dwp: pl.LazyFrame, people: pl.LazyFrame, children: pl.LazyFrame) 
             pl.lit(False).alias(_VIA_NINO),
             pl.lit(True).alias(_VIA_NAME_POSTCODE),
             pl.lit(True).alias(_NAMES_AGREE),
+            pl.lit(False).alias(_UNLIKE),
         )
     )
     return (
         pl.concat([by_nino, by_name])
         .group_by(_ROW, "person_id")
-        .agg(pl.col(_VIA_NINO, _VIA_NAME_POSTCODE, _NAMES_AGREE).any())
+        .agg(pl.col(_VIA_NINO, _VIA_NAME_POSTCODE, _NAMES_AGREE, _UNLIKE).any())
     )
 
 
@@ -283,6 +450,11 @@ def _link_dwp(dwp: pl.LazyFrame, people: pl.LazyFrame, children: pl.LazyFrame) -
         _only_one(
             _dwp_pairs(first, people, children), (_VIA_NINO, _VIA_NAME_POSTCODE, _NAMES_AGREE)
         )
+        # The parent's NINO and the date of birth do not link a child whose forename is plainly
+        # another than the row's: a brother or sister born the same day, or a twin the council
+        # does not hold, is as likely. (Still a candidate above, so that a conflict stays one.)
+        # The probabilistic stage scores the row and holds such a pair for a person.
+        .filter(~(pl.col(_UNLIKE) & ~pl.col(_VIA_NAME_POSTCODE)))
         # At most one DWP row per child: two rows claiming one child is a question for a person.
         .filter(pl.len().over("person_id") == 1)
         .select(
@@ -306,7 +478,15 @@ def _link_funded(funded: pl.LazyFrame, children: pl.LazyFrame) -> pl.LazyFrame:
     first = funded.filter(pl.int_range(pl.len()).over(_PLACE_ROW_KEY) == 0)
     pairs = (
         first.join(children, on=[_DOB, _FORENAME, _SURNAME], suffix="_person")
-        .select(_ROW, *PLACE_KEY, "person_id", _agree(_POSTCODE).alias(_POSTCODE_AGREE))
+        .select(
+            _ROW,
+            *PLACE_KEY,
+            "person_id",
+            _agree(_POSTCODE).alias(_POSTCODE_AGREE),
+            (
+                _agree(_SECTOR) | pl.col(_SECTOR).is_null() | pl.col(f"{_SECTOR}_person").is_null()
+            ).alias(_SECTOR_AGREE),
+        )
         .unique([_ROW, "person_id"], keep="any")
     )
     place = [*PLACE_KEY, "person_id"]
@@ -318,6 +498,12 @@ def _link_funded(funded: pl.LazyFrame, children: pl.LazyFrame) -> pl.LazyFrame:
         .filter((pl.len().over(place) == 1) | pl.col(_POSTCODE_AGREE))
         # Several places of one term: only the rows at the child's own postcode.
         .filter((pl.len().over("term_start", "person_id") == 1) | pl.col(_POSTCODE_AGREE))
+        # In the child's postcode sector at least (FQ1 2): a namesake born the same day in
+        # another part of town, or out of the area, is as likely as the child (the
+        # probabilistic stage scores such rows, and holds common names at another postcode for
+        # review). A missing postcode (a file without them) is no evidence either way. (A row
+        # elsewhere still counts above: beside another row claiming the place, it is doubt.)
+        .filter(pl.col(_SECTOR_AGREE))
         .select(
             _ROW,
             "person_id",

@@ -23,6 +23,11 @@ carer of their household (the parent comparison), and the best carer counts. The
   forename. (Same names and date at another address may be another family's child, in a
   town with common names; a child at the address born a few days apart with another
   parent may be a cousin, and one with another forename and birthday a brother or sister.)
+- **caps on both sources** (`_capped`, `_tied`): a pair whose row's forename is plainly
+  another than the child's (NINO or not), a funded place at another postcode under names
+  common here, a row scoring another open child exactly as high, or a twin of the chosen
+  child scoring at least the clerical threshold when the row's forename names neither: at
+  most `clerical_review`. `held_because` says why, in words.
 
 Before scoring, the model is trained on the source's rows (`trained_settings`): u by seeded
 random sampling, m by expectation maximisation (on a seeded sample of at most `EM_MAX_ROWS`
@@ -34,12 +39,13 @@ priors stand.
 Every row carries the pair's `match_weight` and, in `contributions` (a JSON object), each
 comparison's share of it in bits (log2 of its Bayes factor, term-frequency adjusted): the
 evidence a reviewer reads. For a `not_linked` row these describe its best candidate, whose
-person_id is not given.
+person_id is not given; when another row took that child, `held_because` names both.
 
 Determinism: u is re-estimated by Splink's random sampling with `seed`, EM's rows are drawn
 with `seed` and EM is deterministic on the same rows (its sums on one thread, over agreement
 patterns in a fixed order: `_TrainingDuckDB`); ties in probability are broken by row number
-and person_id.
+and person_id. Row numbers follow the record ids (`_source_records`), not the file's order,
+so the same rows in any order give the same links.
 """
 
 from __future__ import annotations
@@ -66,7 +72,9 @@ from workbench.linkage.exact import (
     BAND_NOT_LINKED,
     LINK_SOURCES,
     PLACE_KEY,
+    forenames_differ_wholly,
     link_exact,
+    name_edits,
     repeated_list_rows,
     repeated_places,
 )
@@ -109,6 +117,8 @@ LINKAGE_RESULT_SCHEMA = pl.Schema(
         "match_weight": pl.Float64,
         "method": pl.String,
         "contributions": pl.String,
+        # Why a pair is held for review, or a row lost its best child (`_banded`), in words.
+        "held_because": pl.String,
     }
 )
 # Every (row, child) pair Splink scored, with its best carer's comparison: the comparison
@@ -196,6 +206,31 @@ _WEIGHT_DIGITS = 6
 _SAME_ADDRESS_LEVELS = ("exact", "close spelling")
 _OTHER_PARENT_LEVELS = ("same surname", "all other")
 _OTHER_FORENAME_LEVELS = ("similar", "all other")
+# A forename plainly another (`_capped`), and the levels at which a row's forename names its
+# child (`_tied`).
+_UNLIKE_FORENAME_LEVEL = "all other"
+_NAMING_FORENAME_LEVELS = ("exact", "nickname or alias")
+_TWIN_EDITS = 2
+# Why a pair is held for review (`held_because`), in words.
+_HELD_UNLIKE_FORENAME = (
+    "the row's forename is plainly not the council child's (not a slip, a nickname or the "
+    "names swapped): it may be a brother or sister, or a twin the council does not hold"
+)
+_HELD_ELSEWHERE_OTHER_PARENT = (
+    "the child does not live at the row's address and the row names another parent"
+)
+_HELD_ELSEWHERE_COMMON = (
+    "the child does not live at the row's address and the child's names are common here: "
+    "another family's child of those names is plausible"
+)
+_HELD_DAY_OFF_OTHER_PARENT = "the date of birth differs and the row names another parent"
+_HELD_DAY_OFF_OTHER_FORENAME = (
+    "the date of birth differs and the row's forename is no more than similar to the child's"
+)
+_HELD_PLACE_ELSEWHERE_COMMON = (
+    "the place's postcode is not the child's and the child's names are common here: a "
+    "namesake elsewhere (or from a neighbouring council) is as likely"
+)
 
 
 def _text(schema: pl.Schema, column: str) -> pl.Expr:
@@ -252,11 +287,13 @@ def _features(frame: pl.LazyFrame, aliases: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _source_records(frame: pl.LazyFrame, source: str) -> pl.LazyFrame:
-    """A source's rows numbered (`_row`), with the compared fields under common names."""
+    """A source's rows numbered (`_row`), with the compared fields under common names.
+
+    Numbered in the order of their record ids (then of every compared field, for a frame
+    whose ids repeat), not the file's: the row numbers name the rows to Splink, choose EM's
+    sample and break ties, so the same rows in any order give the same links."""
     schema = frame.collect_schema()
-    return frame.with_row_index(_ROW).select(
-        _ROW,
-        pl.col(_ROW).cast(pl.String).alias(_UID),
+    compared = frame.select(
         pl.col("record_id").cast(pl.String),
         (pl.col("term_start") if source == "funded_places" else pl.lit(None, pl.Date)).alias(
             "term_start"
@@ -270,6 +307,13 @@ def _source_records(frame: pl.LazyFrame, source: str) -> pl.LazyFrame:
         _name_key(_text(schema, "parent_surname")).alias("parent_surname"),
         clean.nino(_text(schema, "parent_nino")).alias("parent_nino"),
         _address_key(_text(schema, "address_line_1")).alias("address"),
+    )
+    order = compared.collect_schema().names()
+    return (
+        compared.sort(order, nulls_last=True, maintain_order=True)
+        .with_row_index(_ROW)
+        .with_columns(pl.col(_ROW).cast(pl.String).alias(_UID))
+        .select(_ROW, _UID, *order)
     )
 
 
@@ -1022,9 +1066,21 @@ def _namesakes(forename: pl.Expr, surname: pl.Expr, dob: pl.Expr) -> list[pl.Exp
 def _capped(
     assigned: pl.DataFrame, records: pl.DataFrame, candidates: pl.DataFrame, source: str
 ) -> pl.DataFrame:
-    """`assigned` with `_capped`: true for a DWP pair that may not be `linked` whatever its
-    probability. Unless the row's parent NINO (normalised) is a carer's of the child's
-    household, a pair is capped when
+    """`assigned` with `_capped`: true for a pair that may not be `linked` whatever its
+    probability, and `_held`: why, in words (null when not capped).
+
+    For either source, a pair is capped when
+
+    - the row's forename is plainly another than the child's (the forename comparison's
+      level "all other", and `workbench.linkage.exact.forenames_differ_wholly`, which also
+      forgives the names swapped with a slip: not a slip, a nickname or the names swapped),
+      whatever else
+      agrees, the parent's NINO too: Zara on the list for Yusuf in the council's records,
+      same parent, address and birthday, is a brother or sister, or a twin the council
+      does not hold, as likely as the child under another name.
+
+    For the DWP list, unless the row's parent NINO (normalised) is a carer's of the child's
+    household, a pair is capped too when
 
     - the child does not live at the row's address (neither the postcode nor the first
       address line, exactly or but for a slip, agrees) and either the row names another
@@ -1040,26 +1096,31 @@ def _capped(
       (With the parent's NINO agreeing, the acceptance councils show such pairs are the
       child with two errors far more often than a sibling.)
 
-    The postcode and dates are read from the pair's data, the address and parent levels from
-    the comparisons Splink made; a missing value is no agreement. Funded places are never
-    capped.
+    For funded places, a pair is capped too when the row's postcode is not the child's (both
+    given) and the child's names are common here (`_namesakes`, as above): a child from a
+    neighbouring council at a local provider, or a namesake across town, is as likely as the
+    council's child, and a wrong link would read as a place the council's child already has.
+
+    The postcode and dates are read from the pair's data, the forename, address and parent
+    levels from the comparisons Splink made; a missing value is no agreement.
     """
-    if source != "dwp_list":
-        return assigned.with_columns(pl.lit(False).alias("_capped"))
     children = (
         candidates.group_by("person_id")
         .agg(
             pl.col("dob").first().alias("_child_dob"),
             pl.col("postcode").first().alias("_child_postcode"),
             pl.col("parent_nino").drop_nulls().alias("_carer_ninos"),
-            pl.col("forename").first(),
-            pl.col("surname").first(),
+            pl.col("forename").first().alias("_child_forename"),
+            pl.col("surname").first().alias("_child_surname"),
         )
-        .with_columns(_namesakes(pl.col("forename"), pl.col("surname"), pl.col("_child_dob")))
-        .drop("forename", "surname")
+        .with_columns(
+            _namesakes(pl.col("_child_forename"), pl.col("_child_surname"), pl.col("_child_dob"))
+        )
     )
     rows = records.select(
         _ROW,
+        pl.col("forename").alias("_row_forename"),
+        pl.col("surname").alias("_row_surname"),
         pl.col("dob").alias("_row_dob"),
         pl.col("dob_swapped").alias("_row_dob_swapped"),
         pl.col("postcode").alias("_row_postcode"),
@@ -1067,12 +1128,14 @@ def _capped(
     )
     child_dob = pl.col("_child_dob")
     same_dob = (pl.col("_row_dob") == child_dob) | (pl.col("_row_dob_swapped") == child_dob)
-    same_address = (pl.col("_row_postcode") == pl.col("_child_postcode")).fill_null(False) | pl.col(
-        "_address_level"
-    ).is_in(_SAME_ADDRESS_LEVELS).fill_null(False)
+    same_postcode = (pl.col("_row_postcode") == pl.col("_child_postcode")).fill_null(False)
+    same_address = same_postcode | pl.col("_address_level").is_in(_SAME_ADDRESS_LEVELS).fill_null(
+        False
+    )
     same_nino = pl.col("_carer_ninos").list.contains(pl.col("_row_nino")).fill_null(False)
     other_parent = pl.col("_parent_level").is_in(_OTHER_PARENT_LEVELS).fill_null(False)
     other_forename = pl.col("_forename_level").is_in(_OTHER_FORENAME_LEVELS).fill_null(False)
+    unlike_forename = pl.col("_unlike_forename")
     # With the same date of birth the chance of a namesake is one born that day; without it,
     # the pair rests on the names alone, and any namesake in the birth range will do.
     namesakes = (
@@ -1080,14 +1143,42 @@ def _capped(
     )
     common = namesakes >= NAMESAKE_RISK
     other_day = ~same_dob.fill_null(False)
-    risky = (~same_address & (common | other_parent)) | (
-        other_day & (other_parent | other_forename)
+    if source == "dwp_list":
+        elsewhere = ~same_address & (common | other_parent) & ~same_nino
+        day_off = other_day & (other_parent | other_forename) & ~same_nino
+        reasons = [
+            (unlike_forename, _HELD_UNLIKE_FORENAME),
+            (elsewhere & other_parent, _HELD_ELSEWHERE_OTHER_PARENT),
+            (elsewhere & ~other_parent, _HELD_ELSEWHERE_COMMON),
+            (day_off & other_parent, _HELD_DAY_OFF_OTHER_PARENT),
+            (day_off & ~other_parent, _HELD_DAY_OFF_OTHER_FORENAME),
+        ]
+    else:
+        reasons = [
+            (unlike_forename, _HELD_UNLIKE_FORENAME),
+            # Both postcodes given and different: a missing one is no evidence either way.
+            (
+                (pl.col("_row_postcode") != pl.col("_child_postcode")).fill_null(False) & common,
+                _HELD_PLACE_ELSEWHERE_COMMON,
+            ),
+        ]
+    held = pl.concat_str(
+        [pl.when(rule).then(pl.lit(words)) for rule, words in reasons],
+        separator="; ",
+        ignore_nulls=True,
     )
+    paired = assigned.join(rows, on=_ROW, how="left").join(children, on="person_id", how="left")
     return (
-        assigned.join(rows, on=_ROW, how="left")
-        .join(children, on="person_id", how="left")
-        .with_columns((risky & ~same_nino).alias("_capped"))
+        paired.join(_unlike_forenames(paired), on=_ROW, how="left")
+        .with_columns(pl.col("_unlike_forename").fill_null(False))
+        .with_columns(pl.when(held != "").then(held).alias("_held"))
+        .with_columns(pl.col("_held").is_not_null().alias("_capped"))
         .drop(
+            "_unlike_forename",
+            "_row_forename",
+            "_row_surname",
+            "_child_forename",
+            "_child_surname",
             "_row_dob",
             "_row_dob_swapped",
             "_row_postcode",
@@ -1101,26 +1192,137 @@ def _capped(
     )
 
 
-def _tied(assigned: pl.DataFrame, pairs: pl.DataFrame, child_key: list[str]) -> pl.DataFrame:
-    """`assigned` with `_capped` true, too, for a pair whose row scores another child exactly
-    as high, that child linked to no other row (`child_key`): twins the row cannot tell apart
-    (born the same day, in the same household, the row's forename like neither). The pair
-    would rest on which twin's id sorts first, so a person decides, for funded places too.
-    Twins both on the list are each linked: the other twin is taken by the other row.
+def _unlike_forenames(paired: pl.DataFrame) -> pl.DataFrame:
+    """Of the assigned pairs whose forename comparison reached "all other" (few), whether their
+    forenames are plainly different (`forenames_differ_wholly`): `_row`, `_unlike_forename`.
+    Only these few are compared in Python."""
+    names = ("_row_forename", "_child_forename", "_row_surname", "_child_surname")
+    other = paired.filter(pl.col("_forename_level") == _UNLIKE_FORENAME_LEVEL).select(_ROW, *names)
+    unlike = [forenames_differ_wholly(*row[1:]) for row in other.iter_rows()]
+    return other.select(_ROW, pl.Series("_unlike_forename", unlike, dtype=pl.Boolean))
+
+
+def _council_records(ids: pl.Expr) -> pl.Expr:
+    """A list of person ids as the hold reason names them: "council record P2" or "council
+    records P2, P3"."""
+    many = ids.list.len() > 1
+    return pl.concat_str(
+        pl.when(many).then(pl.lit("council records ")).otherwise(pl.lit("council record ")),
+        ids.list.sort().list.join(", "),
+    )
+
+
+def _tied(
+    assigned: pl.DataFrame,
+    pairs: pl.DataFrame,
+    records: pl.DataFrame,
+    candidates: pl.DataFrame,
+    child_key: list[str],
+    clerical: float,
+) -> pl.DataFrame:
+    """`assigned` with `_capped` true, too (and `_held` saying why), for a pair whose row
+    does not tell the child from another child linked to no other row (`child_key`):
+
+    - the other child scores exactly as high: twins the row cannot tell apart (born the same
+      day, in the same household, the row's forename like neither): the pair would rest on
+      which twin's id sorts first;
+    - the other child is a twin of the chosen one (the same date of birth and household),
+      scores at least the clerical threshold, the row's forename agrees with the chosen
+      child's neither exactly nor as a nickname, and it is like the twin's too (at some level
+      of the forename comparison but "all other", or within `_TWIN_EDITS` letters' change):
+      "Ila" for twins Isla and Ella leans to Isla by a letter only, and a slip in one twin's
+      name may as well be a slip in the other's. (A forename that agrees exactly, Olivia for
+      twins Olivia and Amelia, names the child; Emm for twins Emma and Samantha is Emma.)
+
+    A person decides, for funded places too. Twins both on the list are each linked: the
+    other twin is taken by the other row.
     """
     chosen = assigned.select(
-        _ROW, pl.col("person_id").alias("_chosen"), pl.col("match_weight").alias("_weight")
+        _ROW,
+        pl.col("person_id").alias("_chosen"),
+        pl.col("match_weight").alias("_weight"),
+        pl.col("_forename_level").alias("_chosen_forename_level"),
+    )
+    family = candidates.select("person_id", "household_id", "dob").unique("person_id")
+    names = candidates.select("person_id", pl.col("forename").alias("_twin_forename")).unique(
+        "person_id"
     )
     rivals = (
         pairs.join(chosen, on=_ROW)
-        .filter(
-            (pl.col("person_id") != pl.col("_chosen"))
-            & (pl.col("match_weight") == pl.col("_weight"))
-        )
+        .join(records.select(_ROW, pl.col("forename").alias("_row_forename")), on=_ROW)
+        .join(names, on="person_id", how="left")
+        .filter(pl.col("person_id") != pl.col("_chosen"))
         .join(assigned.select(child_key), on=child_key, how="anti", nulls_equal=True)
+        .join(family, on="person_id", how="left")
+        .join(
+            family.rename({"person_id": "_chosen", "household_id": "_home", "dob": "_born"}),
+            on="_chosen",
+            how="left",
+        )
     )
-    tied = pl.col(_ROW).is_in(rivals.get_column(_ROW).implode())
-    return assigned.with_columns(pl.col("_capped").fill_null(False) | tied)
+    twin = (
+        (pl.col("household_id") == pl.col("_home")) & (pl.col("dob") == pl.col("_born"))
+    ).fill_null(False)
+    tied = pl.col("match_weight") == pl.col("_weight")
+    # The row's forename like the twin's: at some level but "all other", or within two
+    # letters' change (Ila for Ella; Emm is Emma's and nothing like Samantha's): only the few
+    # twins at "all other" are compared in Python.
+    rivals = rivals.with_columns(
+        (
+            twin
+            & (pl.col("match_probability") >= clerical)
+            & ~pl.col("_chosen_forename_level").is_in(_NAMING_FORENAME_LEVELS).fill_null(False)
+        ).alias("_twin")
+    )
+    far = rivals.filter(
+        pl.col("_twin") & (pl.col("_forename_level") == _UNLIKE_FORENAME_LEVEL).fill_null(False)
+    ).select(_ROW, "person_id", "_row_forename", "_twin_forename")
+    close = [
+        bool(row and other) and name_edits(row, other) <= _TWIN_EDITS
+        for row, other in far.select("_row_forename", "_twin_forename").iter_rows()
+    ]
+    rivals = rivals.join(
+        far.select(_ROW, "person_id", pl.Series("_close", close, dtype=pl.Boolean)),
+        on=[_ROW, "person_id"],
+        how="left",
+    )
+    like_twin = (pl.col("_forename_level") != _UNLIKE_FORENAME_LEVEL).fill_null(True) | pl.col(
+        "_close"
+    ).fill_null(False)
+    near = pl.col("_twin") & like_twin
+    found = (
+        rivals.filter(tied | near)
+        .group_by(_ROW)
+        .agg(
+            pl.col("person_id").filter(tied).alias("_tied"),
+            pl.col("person_id").filter(~tied).alias("_near"),
+        )
+    )
+    tie_words = pl.when(pl.col("_tied").list.len() > 0).then(
+        pl.concat_str(
+            _council_records(pl.col("_tied")),
+            pl.lit(" scores exactly as high: the row cannot tell the children apart"),
+        )
+    )
+    near_words = pl.when(pl.col("_near").list.len() > 0).then(
+        pl.concat_str(
+            pl.lit("a twin, "),
+            _council_records(pl.col("_near")),
+            pl.lit(
+                " (the same date of birth and household), also scores at least the review "
+                "threshold, and the row's forename is not exactly the chosen child's"
+            ),
+        )
+    )
+    held = pl.concat_str(
+        [pl.col("_held"), tie_words, near_words], separator="; ", ignore_nulls=True
+    )
+    return (
+        assigned.join(found, on=_ROW, how="left")
+        .with_columns(pl.when(held != "").then(held).alias("_held"))
+        .with_columns(pl.col("_capped").fill_null(False) | pl.col("_held").is_not_null())
+        .drop("_tied", "_near")
+    )
 
 
 def _banded(
@@ -1129,40 +1331,98 @@ def _banded(
     assigned: pl.DataFrame,
     source: str,
     thresholds: tuple[float, float],
+    child_key: list[str],
 ) -> pl.DataFrame:
-    """One row per source row: its assigned pair (`assigned`, with `_capped`) banded by
-    probability, else its best pair as `not_linked` with no person_id."""
-    linked, _ = thresholds
+    """One row per source row: its assigned pair (`assigned`, with `_capped` and `_held`)
+    banded by probability, else its best pair as `not_linked` with no person_id.
+
+    `held_because` says why a `clerical_review` pair is not linked (the caps' `_held`, or a
+    probability under the linked threshold), and why a `not_linked` row whose best child
+    scored at least the clerical threshold was not given it: another row took that child,
+    scoring as high or higher. (Its probability and contributions are that child's.)"""
+    linked, clerical = thresholds
     best = pairs.sort("_order").unique(_ROW, keep="first")
-    fallback = best.join(assigned.select(_ROW), on=_ROW, how="anti").with_columns(
-        pl.lit(None, pl.String).alias("person_id")
+    taken = assigned.select(
+        *child_key,
+        pl.col(_ROW).alias("_winner_row"),
+        pl.col("match_probability").alias("_winner_probability"),
+    ).join(
+        records.select(pl.col(_ROW).alias("_winner_row"), pl.col("record_id").alias("_winner")),
+        on="_winner_row",
+    )
+    fallback = (
+        best.join(assigned.select(_ROW), on=_ROW, how="anti")
+        .join(taken, on=child_key, how="left", nulls_equal=True)
+        .with_columns(
+            pl.when(pl.col("_winner").is_not_null() & (pl.col("match_probability") >= clerical))
+            .then(
+                pl.concat_str(
+                    pl.lit("its best match, council record "),
+                    pl.col("person_id"),
+                    pl.lit(", was taken by row "),
+                    pl.col("_winner"),
+                    pl.when(pl.col("_winner_probability") > pl.col("match_probability"))
+                    .then(pl.lit(", which scored higher"))
+                    .otherwise(pl.lit(", which scored as high")),
+                    pl.lit(" (the probability and contributions here are this row's with it)"),
+                )
+            )
+            .alias("_held"),
+            pl.lit(None, pl.String).alias("person_id"),
+        )
     )
     chosen = pl.concat([assigned, fallback], how="diagonal_relaxed").select(
-        _ROW, "person_id", "match_probability", "match_weight", "contributions", "_capped"
+        _ROW,
+        "person_id",
+        "match_probability",
+        "match_weight",
+        "contributions",
+        "_capped",
+        "_held",
     )
+    capped = pl.col("_capped").fill_null(False)
     band = (
         pl.when(pl.col("person_id").is_null())
         .then(pl.lit(BAND_NOT_LINKED))
-        .when((pl.col("match_probability") >= linked) & ~pl.col("_capped").fill_null(False))
+        .when((pl.col("match_probability") >= linked) & ~capped)
         .then(pl.lit(BAND_LINKED))
         .otherwise(pl.lit(BAND_CLERICAL_REVIEW))
+    )
+    below = pl.concat_str(
+        pl.lit("the match probability is below the linked threshold ("),
+        pl.lit(_percent_words(linked)),
+        pl.lit(")"),
+    )
+    held = (
+        pl.when(pl.col("band") == BAND_LINKED)
+        .then(pl.lit(None, pl.String))
+        .when((pl.col("band") == BAND_CLERICAL_REVIEW) & ~capped)
+        .then(below)
+        .otherwise(pl.col("_held"))
     )
     return (
         records.select(_ROW, "record_id")
         .join(chosen, on=_ROW, how="left")
         .sort("record_id", _ROW)
+        .with_columns(band.alias("band"))
         .select(
             pl.lit(source).alias("source"),
             "record_id",
             "person_id",
-            band.alias("band"),
+            "band",
             "match_probability",
             "match_weight",
             pl.lit(METHOD_SPLINK).alias("method"),
             "contributions",
+            held.alias("held_because"),
         )
         .cast(LINKAGE_RESULT_SCHEMA)
     )
+
+
+def _percent_words(probability: float) -> str:
+    """0.95 -> '95%'."""
+    return f"{probability * 100:.4f}".rstrip("0").rstrip(".") + "%"
 
 
 def _resolved(
@@ -1284,8 +1544,9 @@ def _link_source(
     if source == "funded_places":
         further = _further_places(scored, records, candidates, exclude, assigned, clerical)
         assigned = pl.concat([assigned, further])
-    assigned = _tied(_capped(assigned, records, candidates, source), pairs, child_key)
-    links = _banded(records, pairs, assigned, source, thresholds)
+    assigned = _capped(assigned, records, candidates, source)
+    assigned = _tied(assigned, pairs, records, candidates, child_key, clerical)
+    links = _banded(records, pairs, assigned, source, thresholds, child_key)
     if not with_pairs:
         return links, pl.DataFrame(schema=SCORED_PAIRS_SCHEMA)
     return links, _scored_pairs(pairs, records, source)

@@ -95,16 +95,21 @@ DETAIL_COLUMNS = {
     "household_children": pl.String,
     "known_from": pl.String,
     "probable_match": pl.String,
+    "link_note": pl.String,
 }
 """One row per list row: who the child is, as the panel, the app and the workbook show it.
 ``probable_match``: for a DWP-list row whose link awaits review, the council's child proposed
-as its match, in words, for the officer to compare (`_probable_match_text`)."""
+as its match, in words, for the officer to compare (`_probable_match_text`). ``link_note``:
+what the officer should know of the link beside it (`record_link_text`): for a DWP-list row
+awaiting review, why the linkage held it (the list's ``held_because``, the children of the
+proposed child's household it names by their names too); for a council child linked to a
+DWP-list row whose child's names are not the council's, the names the row gives."""
 LINK_METHOD_TEXT = {
     "parent_nino_and_child_dob": (
         "the parent's National Insurance number and the child's date of birth agree"
     ),
     "child_name_dob_postcode": "the child's names, date of birth and postcode agree",
-    "child_name_dob": "the child's names and date of birth agree",
+    "child_name_dob": "the child's names and date of birth agree, in the same postcode sector",
     "splink": "a probabilistic match (Splink) scored the two records as the same child",
     "reviewer_confirmed": (
         "a reviewer confirmed that they are the same child (a recorded link_confirmed "
@@ -235,6 +240,7 @@ _LINK_COLUMNS = {
     "probable_person_id": pl.String,
     "match_probability": pl.Float64,
     "funded_place_to_review": pl.String,
+    "held_because": pl.String,
 }
 
 
@@ -248,8 +254,9 @@ def _column_or_null(
 
 
 def record_link_columns(candidates: pl.DataFrame) -> list[pl.Series]:
-    """Each list row's ``link_method``, ``probable_person_id``, ``match_probability`` and
-    ``funded_place_to_review`` (null when the list has no such column), and ``proposed_by``:
+    """Each list row's ``link_method``, ``probable_person_id``, ``match_probability``,
+    ``funded_place_to_review`` and ``held_because`` (why the linkage held a DWP-list row's
+    link for review; each null when the list has no such column), and ``proposed_by``:
     for a council child, the DWP-list rows of the list that await a link decision with this
     child proposed (", "-joined), for `record_link_text`."""
     columns = {n: _column_or_null(candidates, n, t) for n, t in _LINK_COLUMNS.items()}
@@ -426,6 +433,10 @@ class ChildDetails:
         """For a DWP-list row whose link awaits review, the proposed child in words."""
         return (self.row(item_key) or {}).get("probable_match")
 
+    def link_note(self, item_key: str) -> str | None:
+        """What the officer should know of the row's link (`DETAIL_COLUMNS`' ``link_note``)."""
+        return (self.row(item_key) or {}).get("link_note")
+
     def award_words(self, award_id: str, whose: str | None) -> str:
         """``Universal Credit award A12 to Jane Lee (parent or carer), in payment from
         3 March 2025``; the ids only when the award is not in the data."""
@@ -541,7 +552,8 @@ def _needed_tables(shaped: pl.DataFrame, evidence: str, probable: pl.Series) -> 
     tables = []
     if shaped["person_id"].is_not_null().any() or probable.is_not_null().any():
         tables.append("people")
-    if shaped["person_id"].is_null().any():
+    # A DWP row listed on its own, or linked to a council child (its names are compared).
+    if shaped["person_id"].is_null().any() or shaped["dwp_record_id"].is_not_null().any():
         tables.append("dwp_list")
     if " award " in f" {evidence}":
         tables.append("benefits")
@@ -602,7 +614,15 @@ def read_child_details(
     parts = []
     people_rows = shaped.filter(pl.col("person_id").is_not_null())
     if people_rows.height:
-        parts.append(_person_rows(loaded["people"], people_rows, rule_set, day, as_of or day))
+        person_part = _person_rows(loaded["people"], people_rows, rule_set, day, as_of or day)
+        linked = people_rows.filter(pl.col("dwp_record_id").is_not_null())
+        if linked.height:
+            person_part = person_part.join(
+                _dwp_names_note(loaded["dwp_list"], loaded["people"], linked),
+                on="item_key",
+                how="left",
+            )
+        parts.append(person_part)
     dwp_rows = shaped.filter(pl.col("person_id").is_null())
     if dwp_rows.height:
         dwp_part = _dwp_rows(loaded["dwp_list"], dwp_rows)
@@ -611,8 +631,13 @@ def read_child_details(
         )
         if proposed.height:
             matches = _person_rows(loaded["people"], proposed, rule_set, day, as_of or day)
+            held = _column_or_null(listed.candidates, "held_because", pl.String)
             dwp_part = dwp_part.join(
                 matches.select("item_key", _probable_match_text().alias("probable_match")),
+                on="item_key",
+                how="left",
+            ).join(
+                _held_note(loaded["people"], shaped, probable, held),
                 on="item_key",
                 how="left",
             )
@@ -675,23 +700,116 @@ def _probable_match_text() -> pl.Expr:
     )
 
 
+def _name_key(expr: pl.Expr) -> pl.Expr:
+    """A name as the linkage compares it: spacing tidied, lower case, accents dropped."""
+    tidy = expr.str.replace_all(r"\s+", " ").str.strip_chars()
+    return tidy.str.normalize("NFKD").str.replace_all(r"\p{M}", "").str.to_lowercase()
+
+
+def _dwp_names_note(dwp: pl.DataFrame, people: pl.DataFrame, linked: pl.DataFrame) -> pl.DataFrame:
+    """For each council child linked to a DWP-list row (`linked`: item_key, person_id,
+    dwp_record_id) whose child's forename or surname on the row is not the council's (but
+    for case, spacing and accents), the note "DWP's row names the child Zara Onetwin."
+    (`link_note`): the officer sees whom the list meant. The row is the same child's, as
+    the link says, so nobody else's data is shown."""
+    row_name = pl.concat_str("child_forename", "child_surname", separator=" ")
+    council = people.select(
+        "person_id",
+        _name_key(pl.col("forename")).alias("_forename"),
+        _name_key(pl.col("surname")).alias("_surname"),
+    )
+    rows = dwp.select(
+        pl.col("record_id").alias("dwp_record_id"),
+        row_name.alias("_row_name"),
+        _name_key(pl.col("child_forename")).alias("_row_forename"),
+        _name_key(pl.col("child_surname")).alias("_row_surname"),
+    )
+    differ = (pl.col("_row_forename") != pl.col("_forename")) | (
+        pl.col("_row_surname") != pl.col("_surname")
+    )
+    return (
+        linked.select("item_key", "person_id", "dwp_record_id")
+        .join(council, on="person_id", how="left")
+        .join(rows.unique("dwp_record_id", keep="first"), on="dwp_record_id", how="left")
+        .filter(differ.fill_null(False) & pl.col("_row_name").is_not_null())
+        .select(
+            "item_key",
+            pl.concat_str(pl.lit("DWP's row names the child "), "_row_name", pl.lit(".")).alias(
+                "link_note"
+            ),
+        )
+    )
+
+
+_COUNCIL_RECORD = re.compile(r"council records? (?P<ids>[^\s:;(),]+(?:, [^\s:;(),]+)*)")
+
+
+def _held_note(
+    people: pl.DataFrame, shaped: pl.DataFrame, probable: pl.Series, held: pl.Series
+) -> pl.DataFrame:
+    """For each DWP-list row awaiting a link review whose list gives why the linkage held it
+    (`held`, the links' ``held_because``), the note "Held for review because ...". A child
+    it names by council record id who lives in the proposed child's household (a twin, a
+    brother or sister) is named too, "Ella Jonesby (council record P13)": the proposed
+    child's family, whom the officer deciding sees already. Another family's child stays a
+    record id."""
+    frame = shaped.select("item_key", probable.alias("person_id"), held.alias("_held")).filter(
+        pl.col("person_id").is_not_null() & pl.col("_held").is_not_null()
+    )
+    household = {
+        row["person_id"]: row["household_id"]
+        for row in people.select("person_id", "household_id").iter_rows(named=True)
+    }
+    names = {
+        row["person_id"]: f"{row['forename']} {row['surname']}"
+        for row in people.select("person_id", "forename", "surname").iter_rows(named=True)
+    }
+    notes = []
+    for item_key, proposed, why in frame.iter_rows():
+        home = household.get(proposed)
+
+        def named(found: re.Match[str], home: str | None = home) -> str:
+            ids = found["ids"].split(", ")
+            words = [
+                f"{names[i]} (council record {i})"
+                if home is not None and household.get(i) == home and i in names
+                else f"council record {i}"
+                for i in ids
+            ]
+            return ", ".join(words)
+
+        notes.append((item_key, f"Held for review because {_COUNCIL_RECORD.sub(named, why)}."))
+    return pl.DataFrame(notes, schema={"item_key": pl.String, "link_note": pl.String}, orient="row")
+
+
 def link_method_text(method: str | None) -> str | None:
     """How a record was linked, in words (`LINK_METHOD_TEXT`; an unknown method as written;
     None for none)."""
     return LINK_METHOD_TEXT.get(method, method) if method else None
 
 
-def record_link_text(row: dict[str, Any], probable_match: str | None = None) -> str:
+def record_link_text(
+    row: dict[str, Any], probable_match: str | None = None, link_note: str | None = None
+) -> str:
     """The record link of a list row in words, as the panel and the workbook show it: whether
     one awaits review (with the proposed match, named by `probable_match`, the row's details'
-    column, when the officer may see them), and how the child was matched (`link_method`)."""
+    column, when the officer may see them, and why the linkage held it: `link_note`, the
+    details' words, else the list's ``held_because`` with record ids only), and how the child
+    was matched (`link_method`; with `link_note`, the names the DWP-list row gives a linked
+    child when they are not the council's)."""
     method = link_method_text(row.get("link_method"))
     how = f" Matched because {method}." if method else ""
     if row["link_needs_review"]:
+        held = ""
+        if link_note:
+            held = f" {link_note}"
+        elif why := row.get("held_because"):
+            held = f" Held for review because {why}."
         return (
             "A probable match with a child in the council's records awaits review: this DWP-list "
             "row is listed on its own until someone records link confirmed or link rejected."
             + _probable_text(row, probable_match)
+            + held
             + how
         )
     if not row.get("person_id"):
@@ -710,7 +828,8 @@ def record_link_text(row: dict[str, Any], probable_match: str | None = None) -> 
         )
     if "dwp_list" in row["reason_codes"]:
         because = f" because {method}." if method else " (method not recorded)."
-        return "Matched to a row of the DWP list" + because + also
+        named = f" {link_note}" if link_note else ""
+        return "Matched to a row of the DWP list" + because + named + also
     return "No record linkage: found from the council's own records." + also
 
 

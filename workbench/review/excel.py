@@ -498,7 +498,9 @@ def _sheet_rows(
                     later.caution() if later and row["item_key"] in later.not_on_it else ""
                 ),
                 "record_link": record_link_text(
-                    row, details.probable_match(row["item_key"]) if details else None
+                    row,
+                    details.probable_match(row["item_key"]) if details else None,
+                    details.link_note(row["item_key"]) if details else None,
                 ),
                 "earlier_decisions": earlier.get(row["item_key"], ""),
                 "dfe_checks": checks.get(row["item_key"], ""),

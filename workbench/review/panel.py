@@ -928,8 +928,7 @@ class ReviewPanel:
                 or "<li>none recorded</li>"
             )
             + "</ul>",
-            "<h3>Record link</h3>"
-            f"<p>{_escape(record_link_text(row, self._probable_match(row)))}</p>",
+            f"<h3>Record link</h3><p>{_escape(record_link_text(row, *self._link_words(row)))}</p>",
             _codes_html(row),
         ]
         try:
@@ -953,11 +952,14 @@ class ReviewPanel:
             self._show_error(str(error))
         self.detail.value = "".join(parts)
 
-    def _probable_match(self, row: dict[str, Any]) -> str | None:
-        """The proposed match in words, once the officer's name is known (the view of the
-        row's details, logged by `_who_html`, covers it)."""
+    def _link_words(self, row: dict[str, Any]) -> tuple[str | None, str | None]:
+        """The proposed match and the link's note (`ChildDetails.link_note`) in words, once
+        the officer's name is known (the view of the row's details, logged by `_who_html`,
+        covers it)."""
         shown = self._shown()
-        return shown.probable_match(row["item_key"]) if shown is not None else None
+        if shown is None:
+            return None, None
+        return shown.probable_match(row["item_key"]), shown.link_note(row["item_key"])
 
     def _shown(self) -> ChildDetails | None:
         """The details, once the officer's name is known (each view is logged with it)."""
