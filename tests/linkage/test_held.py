@@ -15,7 +15,6 @@ from tests.linkage.test_probabilistic import (
     dwp_row,
     outcome,
     person,
-    place,
     tables,
 )
 from workbench.linkage import probabilistic
@@ -111,26 +110,6 @@ def test_a_row_naming_a_twin_or_a_slip_of_a_name_unlike_the_other_twins_links(fo
     row = dwp_row("D1", forename, "Lee", date(2024, 5, 5))
     links = link_probabilistic(tables(dwp=[row], people=twins), source="dwp_list")
     assert links.select("person_id", "band", "held_because").rows() == [("P5", "linked", None)]
-
-
-def test_an_out_of_area_namesake_s_funded_place_goes_to_a_person():
-    # Elizabeth Lee born the same day, at a provider here, living in Leeds: the exact pass no
-    # longer links on names and birthday alone, and the model's probability is capped.
-    far = place("F1", "two_year_old", forename="Elizabeth", postcode="LS1 4AB")
-    links = link_all(tables(funded=[far]))
-    assert links.select("record_id", "person_id", "band", "method").rows() == [
-        ("F1", "P2", "clerical_review", "splink")
-    ]
-    assert held(links) == {
-        "F1": "the place's postcode is not the child's and the child's names are common here: "
-        "a namesake elsewhere (or from a neighbouring council) is as likely"
-    }
-    # In the child's postcode sector the exact pass links it.
-    near = place("F1", "two_year_old", forename="Elizabeth", postcode="FQ1 1ZZ")
-    links = link_all(tables(funded=[near]))
-    assert links.select("person_id", "band", "method").rows() == [
-        ("P2", "linked", "child_name_dob")
-    ]
 
 
 def test_a_row_whose_best_child_another_row_took_says_so():

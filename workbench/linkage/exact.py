@@ -27,12 +27,11 @@ The rules, in the council's words:
   `repeated_list_rows` names the repeats (`assess` lists the child once and accounts for each
   repeat as not listed).
 - **Funded places** (`funded_places`). A row links to the child with its forename, surname and
-  date of birth living in the row's postcode sector (FQ1 2) at least; when several agree, the
-  one at the row's postcode, if there is exactly one (method `child_name_dob_postcode` when
-  the postcode agrees, else `child_name_dob`). A row at another sector is left to the
-  probabilistic stage: a namesake born the same day elsewhere (a child from a neighbouring
-  council at a local provider) is as likely as the council's child. A row or child without a
-  postcode (a file without them) links on the names and date of birth: no evidence either way.
+  date of birth; when several agree, the one at the row's postcode, if there is exactly one
+  (method `child_name_dob_postcode` when the postcode agrees, else `child_name_dob`). A row
+  at another postcode links too: a family who moved since the council's records is the
+  commoner case (an out-of-area namesake born the same day is an open question:
+  docs/linkage.md).
   A child may hold several places in one term (`PLACE_KEY`): the disadvantaged 15 hours with
   working-parent hours on top, or hours split between two providers. So a child has at most
   one linked row per term, provider and funding stream. A row repeating an earlier row of the
@@ -149,9 +148,7 @@ _NAMES_AGREE = "_names_agree"
 _POSTCODE_AGREE = "_postcode_agree"
 _CANDIDATES = "_candidates"
 _DOMINANT = "_dominant"
-_SECTOR = "_sector"
 _UNLIKE = "_unlike"
-_SECTOR_AGREE = "_sector_agree"
 _NICKNAMES_FILE = Path(__file__).parents[1] / "reference" / "nicknames.csv"
 # The Jaro-Winkler cut-off of the probabilistic model's "similar" name level
 # (`workbench.linkage.settings`, not imported: it brings Splink along).
@@ -310,18 +307,14 @@ def _source_keys(frame: pl.LazyFrame, name: str) -> pl.LazyFrame:
             *(_optional(schema, c).alias(c) for c in PLACE_KEY[1:]),
         ],
     }[name]
-    return (
-        frame.with_row_index(_ROW)
-        .select(
-            _ROW,
-            pl.col("record_id").cast(pl.String),
-            pl.col("child_date_of_birth").alias(_DOB),
-            _name_key(_optional(schema, "child_forename")).alias(_FORENAME),
-            _name_key(_optional(schema, "child_surname")).alias(_SURNAME),
-            clean.postcode(_optional(schema, "postcode")).alias(_POSTCODE),
-            *extra,
-        )
-        .with_columns(_sector(pl.col(_POSTCODE)))
+    return frame.with_row_index(_ROW).select(
+        _ROW,
+        pl.col("record_id").cast(pl.String),
+        pl.col("child_date_of_birth").alias(_DOB),
+        _name_key(_optional(schema, "child_forename")).alias(_FORENAME),
+        _name_key(_optional(schema, "child_surname")).alias(_SURNAME),
+        clean.postcode(_optional(schema, "postcode")).alias(_POSTCODE),
+        *extra,
     )
 
 
@@ -332,25 +325,13 @@ def _children(people: pl.LazyFrame, birth_dates: pl.LazyFrame) -> pl.LazyFrame:
     # A date range first: a cheap comparison that leaves only the youngest few per cent.
     born = pl.col("date_of_birth").is_between(dates[_DOB].min(), dates[_DOB].max())
     nearby = people.filter(born) if dates[_DOB].null_count() < dates.height else people
-    return (
-        nearby.join(dates.lazy(), left_on="date_of_birth", right_on=_DOB, how="semi")
-        .select(
-            "person_id",
-            "household_id",
-            pl.col("date_of_birth").alias(_DOB),
-            _name_key(_optional(schema, "forename")).alias(_FORENAME),
-            _name_key(_optional(schema, "surname")).alias(_SURNAME),
-            clean.postcode(_optional(schema, "postcode")).alias(_POSTCODE),
-        )
-        .with_columns(_sector(pl.col(_POSTCODE)))
-    )
-
-
-def _sector(postcode: pl.Expr) -> pl.Expr:
-    """A normalised postcode's sector (FQ1 2AB -> FQ1 2); null when it has no space."""
-    has_space = postcode.str.contains(" ", literal=True)
-    return (
-        pl.when(has_space).then(postcode.str.slice(0, postcode.str.len_chars() - 2)).alias(_SECTOR)
+    return nearby.join(dates.lazy(), left_on="date_of_birth", right_on=_DOB, how="semi").select(
+        "person_id",
+        "household_id",
+        pl.col("date_of_birth").alias(_DOB),
+        _name_key(_optional(schema, "forename")).alias(_FORENAME),
+        _name_key(_optional(schema, "surname")).alias(_SURNAME),
+        clean.postcode(_optional(schema, "postcode")).alias(_POSTCODE),
     )
 
 
@@ -483,9 +464,6 @@ def _link_funded(funded: pl.LazyFrame, children: pl.LazyFrame) -> pl.LazyFrame:
             *PLACE_KEY,
             "person_id",
             _agree(_POSTCODE).alias(_POSTCODE_AGREE),
-            (
-                _agree(_SECTOR) | pl.col(_SECTOR).is_null() | pl.col(f"{_SECTOR}_person").is_null()
-            ).alias(_SECTOR_AGREE),
         )
         .unique([_ROW, "person_id"], keep="any")
     )
@@ -498,12 +476,6 @@ def _link_funded(funded: pl.LazyFrame, children: pl.LazyFrame) -> pl.LazyFrame:
         .filter((pl.len().over(place) == 1) | pl.col(_POSTCODE_AGREE))
         # Several places of one term: only the rows at the child's own postcode.
         .filter((pl.len().over("term_start", "person_id") == 1) | pl.col(_POSTCODE_AGREE))
-        # In the child's postcode sector at least (FQ1 2): a namesake born the same day in
-        # another part of town, or out of the area, is as likely as the child (the
-        # probabilistic stage scores such rows, and holds common names at another postcode for
-        # review). A missing postcode (a file without them) is no evidence either way. (A row
-        # elsewhere still counts above: beside another row claiming the place, it is doubt.)
-        .filter(pl.col(_SECTOR_AGREE))
         .select(
             _ROW,
             "person_id",
