@@ -39,7 +39,7 @@ test: $(VENV)/.dev-installed browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	@$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow"; rc=$$?; \
+	@$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow" --durations=20; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as a failure"; exit 1; fi; \
 	  exit $$rc
 

@@ -290,7 +290,7 @@ def test_an_empty_list_for_a_reason_worth_knowing_is_said_and_fails_strict(tmp_p
     # The early years pupil premium lists only children with a funded place for the term, and
     # the sample's headcount has none for January 2027: the list is empty, for that reason.
     args = ["-p", "initiative=early_years_pupil_premium", "-p", "term_start=2027-01-04"]
-    args += ["-p", "as_of=2027-01-04", "--data", str(SAMPLE), "--reports", str(tmp_path)]
+    args += ["-p", "as_of=2026-12-01", "--data", str(SAMPLE), "--reports", str(tmp_path)]
     done = workbench("report", "02", *args, "--strict")
     assert done.returncode == 3, done.stderr
     [warning] = done.stderr.splitlines()
@@ -316,7 +316,7 @@ def test_an_empty_list_for_a_reason_worth_knowing_is_said_and_fails_strict(tmp_p
 def test_a_take_up_report_without_take_up_fails_strict_and_a_low_threshold_is_said(tmp_path):
     # A scheduling tester's take-up report exited 0 under --strict with take-up blank (no
     # place in the headcount for the term), and its low threshold was said nowhere.
-    args = ["-p", "term_start=2027-01-04", "-p", "as_of=2027-01-04", "-p", "threshold=7"]
+    args = ["-p", "term_start=2027-01-04", "-p", "as_of=2026-12-01", "-p", "threshold=7"]
     args += ["--data", str(SAMPLE), "--reports", str(tmp_path), "--strict"]
     done = workbench("report", "04", *args)
     assert done.returncode == 3, done.stderr
