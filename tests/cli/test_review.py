@@ -14,6 +14,7 @@ from tests.command import workbench
 from workbench.synth import generate_council, write_council
 
 
+@pytest.mark.slow  # over 8 s: make test-slow (CI runs both)
 def test_export_fill_in_and_import(tmp_path: Path):
     # Its own key, so its own store for the commands' access log (one store, one key).
     env = dict(os.environ, WORKBENCH_KEY_FILE=str(tmp_path / "keys" / "pseudonym.key"))

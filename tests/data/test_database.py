@@ -274,6 +274,7 @@ def test_assess_from_postgres_gives_the_same_list_as_contract_files(council, tmp
     assert "postgresql://" not in text and "workbench:workbench" not in text
 
 
+@pytest.mark.slow  # over 8 s: make test-slow (CI runs both)
 def test_the_same_from_the_council_style_extract_and_from_postgres(council, tmp_path):
     # The three shapes: contract CSV, the council's extract through its profile, and
     # PostgreSQL through its profile give byte-identical lists but for the run id.
@@ -289,6 +290,7 @@ def test_the_same_from_the_council_style_extract_and_from_postgres(council, tmp_
     assert rows(tmp_path / "pg" / "two.csv") == rows(extract["extract"])
 
 
+@pytest.mark.slow  # over 8 s: make test-slow (CI runs both)
 def test_stats_from_postgres_are_byte_identical_to_contract_files(council, tmp_path):
     root, _ = council
     outs = {}
@@ -490,6 +492,7 @@ def test_validate_shows_what_the_profile_does_to_each_query(council):
     assert ["dd/mm/yyyy" in line for line in dwp] == [True, False], dwp  # DWP list, headcount
 
 
+@pytest.mark.slow  # over 8 s: make test-slow (CI runs both)
 def test_changed_rows_make_another_run_and_a_review_of_the_old_list_is_refused(server, tmp_path):
     # Reproducibility: a table's input hash covers the rows the query returned, not only its
     # text, so changed data is another run; a review reads who the children are from the

@@ -1525,6 +1525,7 @@ def test_mostly_quarantined_file_is_said_plainly(make_folder, tmp_path):
     ]
 
 
+@pytest.mark.slow  # over 8 s: make test-slow (CI runs both)
 def test_assess_on_a_misfit_extract_says_so_and_strict_exits_3(two_shapes, tmp_path):
     contract, extract = two_shapes
     document = yaml.safe_load(PROFILE.read_text())
@@ -1598,6 +1599,7 @@ def test_validate_through_a_profile_and_a_bad_profile_on_the_command_line(extrac
     ]
 
 
+@pytest.mark.slow  # over 8 s: make test-slow (CI runs both)
 def test_the_review_workbook_and_subject_access_read_an_extract_through_its_profile(
     two_shapes, tmp_path
 ):

@@ -88,6 +88,7 @@ def test_dates_formats_are_found_per_table(suggested):
     assert document["tables"]["child_statuses"]["date_format"] == "%d-%b-%Y"
 
 
+@pytest.mark.slow  # over 8 s: make test-slow (CI runs both)
 def test_the_suggested_profile_gives_the_same_list_as_the_contract_files(
     two_shapes,  # noqa: F811
     tmp_path,

@@ -13,6 +13,7 @@ from workbench.review import ReviewStore
 from workbench.synth import generate_council, write_council
 
 
+@pytest.mark.slow  # over 8 s: make test-slow (CI runs both)
 def test_each_command_that_reads_personal_data_is_logged(tmp_path: Path):
     store = tmp_path / "audit.sqlite"
     env = dict(os.environ, WORKBENCH_STORE=str(store), WORKBENCH_USER="A Analyst")

@@ -464,6 +464,7 @@ def counting_chunks(monkeypatch, pairs: int) -> list[int]:
     return made
 
 
+@pytest.mark.slow  # over 8 s: make test-slow (CI runs both)
 @pytest.mark.parametrize("reachable", [True, False], ids=["reachable children", "every child"])
 def test_rows_scored_in_chunks_link_and_score_as_in_one_piece(council, monkeypatch, reachable):
     # At England's size the pairs of every row at once do not fit in memory, so the rows are

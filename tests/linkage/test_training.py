@@ -124,6 +124,7 @@ def linked_quality(council) -> dict[str, float]:
     return {"precision": row["precision"], "recall": row["recall"]}
 
 
+@pytest.mark.slow  # over 8 s: make test-slow (CI runs both)
 def test_em_on_a_seeded_sample_of_a_long_list_links_as_well_as_on_every_row(council, monkeypatch):
     """A list longer than `EM_MAX_ROWS` trains m on a seeded sample of its rows: the same
     seed gives the same model, and the links are as good as training on every row."""

@@ -1056,6 +1056,7 @@ def test_export_paths_sit_beside_the_out_file():
     assert (sidecar.name, refused.name) == ("checks.check.json", "checks.not_checkable.csv")
 
 
+@pytest.mark.slow  # over 8 s: make test-slow (CI runs both)
 def test_the_take_up_report_shows_the_outcome_funnel(reviewed, monkeypatch):
     from workbench.runs.report import run_report
 

@@ -407,6 +407,7 @@ def test_link_decisions_on_items_without_a_proposed_match_are_counted_not_applie
         assert (applied.confirmed, applied.no_proposed_match) == (1, 0)
 
 
+@pytest.mark.slow  # over 8 s: make test-slow (CI runs both)
 def test_explain_and_stats_apply_the_same_decisions_as_the_list(proposed, store, tmp_path):
     data, _ = proposed
     opened, decide = store

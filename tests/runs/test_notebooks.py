@@ -346,6 +346,7 @@ def test_the_linkage_report_says_a_dwp_list_all_quarantined_and_fails_strict(tmp
     assert "dwp_list.csv: 16 of 16 rows (100%)" in (run_dir / "report.html").read_text()
 
 
+@pytest.mark.slow  # over 8 s: make test-slow (CI runs both)
 def test_a_report_on_a_folder_without_a_required_table_exits_1_as_bad_input(tmp_path):
     # A scheduler could not tell "the extract was not delivered" (exit 4 before) from "the
     # notebook is broken".

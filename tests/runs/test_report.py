@@ -1012,6 +1012,7 @@ def test_the_warnings_on_dates_say_what_is_wrong_and_what_to_give():
 DATED = 'data: str = "d"\noutput_dir: str = "o"\nterm_start: str = "x"\nas_of: str = "y"'
 
 
+@pytest.mark.slow  # over 8 s: make test-slow (CI runs both)
 def test_a_run_on_evidence_after_today_warns_records_it_and_fails_strict(tmp_path):
     notebook = write_notebook(tmp_path / "dated.ipynb", DATED, "1")
     tomorrow = date.fromordinal(date.today().toordinal() + 1).isoformat()

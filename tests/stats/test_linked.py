@@ -320,6 +320,7 @@ def raw_tables(candidates, people, links, lookup) -> dict[str, pl.DataFrame]:
     threshold=st.integers(2, 6),
     protection=st.integers(1, 6),
 )
+@pytest.mark.slow  # over 8 s: make test-slow (CI runs both)
 def test_after_protection_no_hidden_count_is_narrower_than_the_protection_interval(
     council, threshold, protection
 ):

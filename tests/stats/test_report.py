@@ -900,6 +900,7 @@ def test_the_manifest_does_not_say_which_cells_the_other_tables_hid(tmp_path):
     assert set(result.linked.added) <= hidden  # among the hidden cells, not told apart
 
 
+@pytest.mark.slow  # over 8 s: make test-slow (CI runs both)
 def test_a_table_withheld_because_of_the_others_says_so_without_the_hidden_counts_range(
     tmp_path,
 ):
