@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from benchmarks import reference_duckdb, reference_pandas
@@ -655,6 +655,30 @@ def engine_list(records: Records, term_start: date, as_of: date) -> Any:
     return eligibility.assess(tables, rule_set, term_start=term_start, as_of=as_of)
 
 
+def _forename_plainly_another(records: Records) -> bool:
+    """Whether a DWP row carrying a parent NINO names a child whose forename is plainly
+    another than a child's born that day in the household of the adult with that NINO."""
+    from workbench.linkage.exact import forenames_differ_wholly
+
+    people = records["people"]
+    nino = {"".join(str(p["nino"]).split()).upper(): p["household_id"] for p in people if p["nino"]}
+    for row in records.get("dwp_list", []):
+        given = row.get("parent_nino")
+        household = nino.get("".join(str(given).split()).upper()) if given else None
+        if household is None:
+            continue
+        for child in people:
+            if (
+                child["household_id"] == household
+                and child["date_of_birth"] == row["child_date_of_birth"]
+                and forenames_differ_wholly(
+                    row["child_forename"], child["forename"], row["child_surname"], child["surname"]
+                )
+            ):
+                return True
+    return False
+
+
 # Each random council is checked twice over: the references against each other (`agree`),
 # then the engine against them. (The references' agreement alone was once a property of its
 # own as well, drawn from the same councils: a subset of these checks, for twice the time.)
@@ -679,6 +703,10 @@ def test_engine_agrees_with_the_references_on_dwp_list_and_funded_places(
     council: tuple[Records, date, date],
 ):
     records, term_start, as_of = council
+    # The references do not know the exact pass's newer rule (a DWP row whose child's forename
+    # is plainly another than the NINO's household child's born that day is held for a
+    # person, not linked): councils holding such a row are set aside until they do.
+    assume(not _forename_plainly_another(records))
     expected = agree(records, term_start, as_of)
     difference = compare_lists(
         engine_list(records, term_start, as_of), expected, ("engine", "references")
