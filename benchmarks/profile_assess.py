@@ -207,7 +207,7 @@ def phases(folder: Path, out: Path, term_start: date, as_of: date) -> dict[str, 
     start = timed("link", start)
     result = assessment(tables, rule_set, term_start=term_start, as_of=as_of, links=links)
     start = timed("engine", start)
-    provenance = (input_hashes(loaded.files()), *assess_module._code_context())
+    provenance = (input_hashes(loaded.files()), *assess_module.code_context())
     start = timed("hash", start)
     found_list = assess_module.Assessment(
         result=result, data=loaded, linkage="exact", _provenance=provenance

@@ -72,12 +72,14 @@ __all__ = [
     "as_day",
     "assess",
     "check_list_path",
+    "code_context",
     "columns_needed",
     "columns_used",
     "evidence_text",
     "link",
     "list_summary",
     "load",
+    "model_hashes",
     "partly_met",
     "rule_set",
     "unlisted_path",
@@ -378,7 +380,7 @@ class Assessment:
     def _context(self) -> tuple[dict[str, str], str, str | None, dict[str, Any]]:
         if self._provenance is not None:
             return self._provenance
-        return (input_hashes(self.data.files()), *_code_context())
+        return (input_hashes(self.data.files()), *code_context())
 
     @cached_property
     def inputs(self) -> dict[str, str]:
@@ -388,7 +390,7 @@ class Assessment:
         from workbench.rules import rules_folder
 
         rules = self.rules_file or rules_folder() / f"{self.rule_set.id}.yaml"
-        model = {} if self.linkage_model is None else _model_hashes(self.linkage_model[0])
+        model = {} if self.linkage_model is None else model_hashes(self.linkage_model[0])
         if not rules.is_file():  # a rule set made in memory
             return {**self._context[0], **model}
         return {**self._context[0], f"rules:{rules.name}": file_sha256(rules), **model}
@@ -843,7 +845,7 @@ def assess(
         # While the engine runs, which leaves a core free much of the time (loading does
         # not): the files' SHA-256 (hashlib runs without the GIL), the code and environment.
         hashing = pool.submit(input_hashes, loaded.files())
-        context = pool.submit(_code_context)
+        context = pool.submit(code_context)
         found, applied = _engine(loaded, rule_set, term_start, as_of, linkage, decisions, settings)
         provenance = (hashing.result(), *context.result())
     return Assessment(
@@ -906,7 +908,7 @@ def _writing(out: Path) -> Any:
     return FileLock(Path(tempfile.gettempdir()) / name, mode=0o600)
 
 
-def _code_context() -> tuple[str, str | None, dict]:
+def code_context() -> tuple[str, str | None, dict]:
     """The code version, the git commit and the environment, for the manifest."""
     # The package's own repository, wherever the command is run from (a list made from /tmp
     # recorded no commit).
@@ -1043,7 +1045,7 @@ def _linkage_model(model: str | Path | None, linkage: str) -> tuple[Path, Linkag
     return folder, load_settings(folder)
 
 
-def _model_hashes(folder: Path) -> dict[str, str]:
+def model_hashes(folder: Path) -> dict[str, str]:
     """The SHA-256 of a linkage model folder's files (`bands.json` and one Splink JSON file
     per source), as inputs ``model:<file>``."""
     return {

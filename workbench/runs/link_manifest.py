@@ -53,7 +53,7 @@ def link_manifest(
 ) -> dict[str, Any]:
     """The manifest of `run` (see the module docstring), without writing it."""
     from workbench.data.profiles import active_profile
-    from workbench.eligibility.assess import _code_context, _model_hashes
+    from workbench.eligibility.assess import code_context, model_hashes
     from workbench.linkage.model import LinkageModel
 
     used = model if model is not None else LinkageModel()
@@ -63,7 +63,7 @@ def link_manifest(
         read.append(profile.path)
     inputs = input_hashes(read)
     if model_folder is not None:  # as `assess --model` records it
-        inputs |= _model_hashes(model_folder)
+        inputs |= model_hashes(model_folder)
     if truth is not None:
         inputs[f"truth:{truth.name}"] = file_sha256(truth)
     linked, clerical = used.thresholds
@@ -75,7 +75,7 @@ def link_manifest(
         "estimate_u": used.estimate_u,
         "estimate_m": used.estimate_m,
     }
-    version, commit, env = _code_context()
+    version, commit, env = code_context()
     outputs = {"links": {"file": run.out.name, "sha256": file_sha256(run.out)}}
     if run.quarantine_file is not None and run.quarantine_file.is_file():
         outputs["quarantine"] = {
