@@ -12,10 +12,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.review.test_link_decisions import decisions
 from workbench.eligibility import assess as assess_module
 from workbench.eligibility.assess import assess, load
 from workbench.errors import UsageError
-from workbench.review.keys import pseudonym
 from workbench.review.link_decisions import StoredLinkDecisions
 
 TERM = date(2026, 9, 1)
@@ -126,31 +126,7 @@ def test_an_exact_or_confirmed_link_takes_the_row_off_the_list_with_the_child(
 
 
 def _stored(*rows: tuple[str, str, str]) -> StoredLinkDecisions:
-    decisions = pl.DataFrame(
-        [
-            (
-                pseudonym("dwp", record, KEY),
-                pseudonym("person", person, KEY),
-                decision,
-                f"d-{n}",
-                "A. Officer",
-                "2026-12-01T00:00:00Z",
-                "l-1",
-            )
-            for n, (record, person, decision) in enumerate(rows)
-        ],
-        schema=[
-            "item_key",
-            "proposed_key",
-            "decision",
-            "decision_id",
-            "reviewer",
-            "decided_at",
-            "list_id",
-        ],
-        orient="row",
-    )
-    return StoredLinkDecisions(decisions, "head", KEY)
+    return StoredLinkDecisions(decisions(*rows), "head", KEY)
 
 
 def test_an_officer_confirming_the_held_link_takes_the_row_off_the_list(data, monkeypatch):
