@@ -4,8 +4,12 @@ Written from the contract, line by line, without looking at `workbench.eligibili
 separately from `reference_pandas.py`; the tests check that the three give the same list.
 It covers the same ground as the pandas reference: the whole candidate list of `workbench
 assess --initiative two_year_old`, with the DWP list and funded places matched to people by
-the exact rules of the linkage pre-pass (see `workbench.linkage.link_exact`), a DWP row
-matched to no one listed on its own when its child is in the age window, a child matched to a
+the exact rules of the linkage pre-pass (see `workbench.linkage.link_exact`; the parent's
+NINO and the child's date of birth match no child whose forename is plainly another than the
+row's: not a slip, by DuckDB's `damerau_levenshtein`, nor alike, by its
+`jaro_winkler_similarity`, nor a nickname pair of `workbench/reference/nicknames.csv`, read as
+data, nor the forename and surname swapped), a DWP row matched to no one listed on its own
+when its child is in the age window, a child matched to a
 `two_year_old` funded place for `term_start` marked `already_funded` and one matched to such a
 place for an earlier term given `continued_entitlement`. Rules are those in force on
 `term_start`, awards and statuses active on `as_of` (CONTRACT §2 rule 6).
@@ -40,6 +44,9 @@ NRPF_FROM = date(2022, 9, 1)  # CONTRACT §2 rule 4, no_recourse_to_public_funds
 NRPF_INCOME_OUTSIDE_LONDON = (26500, 30600)  # one child, two or more
 NRPF_INCOME_LONDON = (34500, 38600)
 NRPF_SAVINGS = 16000
+# The nickname and variant pairs the linkage reads (data, not rules: Liz for Elizabeth).
+NICKNAMES_FILE = Path(__file__).resolve().parents[1] / "workbench" / "reference" / "nicknames.csv"
+SIMILAR_FORENAMES = 0.8  # Jaro-Winkler at or above which two forenames are alike
 
 # The columns the query reads, with their SQL types; absent optional tables and columns are
 # read as empty (except people.role, whose absence changes rule 3).
@@ -183,22 +190,43 @@ dwp_keys_all AS (
 ),
 dwp_keys AS (SELECT * FROM dwp_keys_all WHERE copy = 1),
 dwp_repeats AS (SELECT record_id FROM dwp_keys_all WHERE copy > 1),
-dwp_pairs AS (
-    SELECT d.record_id, c.person_id, TRUE AS via_nino, FALSE AS via_name_postcode,
-        coalesce(c.forename = d.forename AND c.surname = d.surname, FALSE) AS names_agree
+dwp_by_nino AS (
+    -- The child's forenames as compared for likeness: lower case, accents dropped.
+    SELECT d.record_id, c.person_id,
+        coalesce(c.forename = d.forename AND c.surname = d.surname, FALSE) AS names_agree,
+        strip_accents(d.forename) AS row_forename, strip_accents(c.forename) AS child_forename,
+        strip_accents(d.surname) AS row_surname, strip_accents(c.surname) AS child_surname
     FROM dwp_keys d
     JOIN nino_holders h ON h.nino = d.nino
     JOIN people_keys c ON c.household_id = h.household_id AND c.dob = d.dob
     WHERE c.person_id <> h.carer_id
+),
+dwp_pairs AS (
+    -- unlike: the forenames are plainly different names (Zara for Yusuf): not a slip of one
+    -- letter, not alike, not a nickname pair, not the forename and surname swapped.
+    SELECT p.record_id, p.person_id, TRUE AS via_nino, FALSE AS via_name_postcode,
+        p.names_agree,
+        coalesce(
+            damerau_levenshtein(p.row_forename, p.child_forename) > 1
+            AND jaro_winkler_similarity(p.row_forename, p.child_forename) < {similar}
+            AND n.name IS NULL
+            AND NOT coalesce(
+                jaro_winkler_similarity(p.row_forename, p.child_surname) >= {similar}
+                AND jaro_winkler_similarity(p.row_surname, p.child_forename) >= {similar},
+                FALSE),
+            FALSE) AS unlike
+    FROM dwp_by_nino p
+    LEFT JOIN nickname_pairs n ON n.name = p.row_forename AND n.alias = p.child_forename
     UNION ALL
-    SELECT d.record_id, c.person_id, FALSE, TRUE, TRUE
+    SELECT d.record_id, c.person_id, FALSE, TRUE, TRUE, FALSE
     FROM dwp_keys d
     JOIN people_keys c ON c.dob = d.dob AND c.forename = d.forename
         AND c.surname = d.surname AND c.postcode = d.postcode
 ),
 dwp_candidates AS (
     SELECT record_id, person_id, bool_or(via_nino) AS via_nino,
-        bool_or(via_name_postcode) AS via_name_postcode, bool_or(names_agree) AS names_agree
+        bool_or(via_name_postcode) AS via_name_postcode, bool_or(names_agree) AS names_agree,
+        bool_or(unlike) AS unlike
     FROM dwp_pairs GROUP BY record_id, person_id
 ),
 dwp_scored AS (
@@ -209,12 +237,16 @@ dwp_scored AS (
     FROM dwp_candidates WINDOW w AS (PARTITION BY record_id)
 ),
 dwp_chosen AS (
-    SELECT record_id, person_id FROM dwp_scored
+    SELECT record_id, person_id, via_name_postcode, unlike FROM dwp_scored
     QUALIFY candidates = 1
         OR (dominant AND sum(dominant::INTEGER) OVER (PARTITION BY record_id) = 1)
 ),
 dwp_links AS (
+    -- The NINO and birthday alone do not make a child whose forename is plainly another the
+    -- row's (a brother, sister or twin the council lacks is as likely), though the pair was a
+    -- candidate above (a conflict it makes stays one). Then at most one row per child.
     SELECT record_id, person_id FROM dwp_chosen
+    WHERE NOT (unlike AND NOT via_name_postcode)
     QUALIFY count(*) OVER (PARTITION BY person_id) = 1
 ),
 funded_keys AS (
@@ -442,6 +474,7 @@ def query(term_start: date, as_of: date, has_role: bool) -> str:
         postcode_key_source=_postcode_key("postcode"),
         nino_key_people=_nino_key("nino"),
         nino_key_dwp=_nino_key("parent_nino"),
+        similar=SIMILAR_FORENAMES,
     )
 
 
@@ -472,6 +505,15 @@ def _typed_views(con: duckdb.DuckDBPyConnection, sources: Mapping[str, str]) -> 
             else (f"SELECT {', '.join(selected)} WHERE FALSE")
         )
         con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS {body}")
+    # Each pair both ways round, compared as the query compares forenames.
+    plain = "strip_accents(lower({}))"
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW nickname_pairs AS "
+        f"SELECT {plain.format('name')} AS name, {plain.format('alias')} AS alias "
+        f"FROM read_csv('{NICKNAMES_FILE}', header = true, all_varchar = true) "
+        f"UNION SELECT {plain.format('alias')}, {plain.format('name')} "
+        f"FROM read_csv('{NICKNAMES_FILE}', header = true, all_varchar = true)"
+    )
     return has_role
 
 

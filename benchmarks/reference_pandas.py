@@ -8,11 +8,15 @@ What it covers: the whole candidate list of `workbench assess --initiative two_y
 (person_id, dwp_record_id, initiative, tier, reason_codes, eligible_from, already_funded).
 The DWP list and funded places are matched to people by the exact rules of the linkage
 pre-pass (`workbench.linkage.link_exact`'s docstring), re-implemented here with merges:
-a DWP row matched to a child adds `dwp_list` to the child's reasons; a DWP row matched to no
-one is listed on its own (person_id empty) when its child is in the age window; a child
-matched to a funded place of stream `two_year_old` for `term_start` is `already_funded`; one
-matched to such a place for an earlier term has `continued_entitlement`. Rules are those in
-force on `term_start`; awards and statuses must be active on `as_of` (CONTRACT §2 rule 6).
+a DWP row matched to a child adds `dwp_list` to the child's reasons; the parent's NINO and
+the child's date of birth do not match a child whose forename is plainly another than the
+row's (`forenames_plainly_different`: not a slip, nor a nickname pair of the linkage's file
+`workbench/reference/nicknames.csv`, read here as data, nor alike by Jaro-Winkler, nor
+swapped with the surname); a DWP row matched to no one is listed on its own (person_id
+empty) when its child is in the age window; a child matched to a funded place of stream
+`two_year_old` for `term_start` is `already_funded`; one matched to such a place for an
+earlier term has `continued_entitlement`. Rules are those in force on `term_start`; awards
+and statuses must be active on `as_of` (CONTRACT §2 rule 6).
 
 Inputs are taken as valid (`workbench validate` checks them): ids are unique, dates are ISO.
 The thresholds and dates below are the contract's; they are constants here, and only here,
@@ -26,6 +30,9 @@ which the workbench does not need).
 from __future__ import annotations
 
 import argparse
+import csv
+import functools
+import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -52,6 +59,9 @@ PARENT_BENEFIT_REASONS = (
 CHILD_STATUS_REASONS = ("looked_after", "ehc_plan")
 CARE_STATUS, EARLIER_CARE_STATUS = "looked_after", "previously_looked_after"
 LEFT_CARE_STATUSES = ("special_guardianship_order", "child_arrangements_order", "adoption_order")
+# The nickname and variant pairs the linkage reads (data, not rules: Liz for Elizabeth).
+NICKNAMES_FILE = Path(__file__).resolve().parents[1] / "workbench" / "reference" / "nicknames.csv"
+SIMILAR_FORENAMES = 0.8  # Jaro-Winkler at or above which two forenames are alike
 OUTPUT_COLUMNS = [
     "person_id",
     "dwp_record_id",
@@ -220,6 +230,94 @@ PLACE_ROW_KEY = ["forename", "surname", "dob", "postcode", "term_start", "provid
                  "funding_stream"]  # fmt: skip
 
 
+# --- forenames plainly different (a DWP row naming a brother, sister or twin) -------------------
+
+
+def plain(name: str) -> str:
+    """Lower case, accents dropped: Chloé and chloe are one name."""
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", name.lower()) if not unicodedata.combining(c)
+    )
+
+
+@functools.cache
+def nickname_pairs() -> frozenset[tuple[str, str]]:
+    """(name, alias) of the nickname file, both ways round, in `plain` form."""
+    with NICKNAMES_FILE.open(newline="", encoding="utf-8") as handle:
+        rows = [(plain(r["name"]), plain(r["alias"])) for r in csv.DictReader(handle)]
+    return frozenset(rows) | frozenset((b, a) for a, b in rows)
+
+
+def jaro_winkler(a: str, b: str) -> float:
+    """Jaro-Winkler similarity as Winkler's strcmp95 computes it, and DuckDB's
+    `jaro_winkler_similarity` (the probabilistic model's name levels): characters match when
+    equal and at most max(len) // 2 - 1 apart, each taking the first free match; half the
+    matches out of order, rounded down, are transpositions; and a shared prefix of up to four
+    characters lifts a Jaro similarity above 0.7 by a tenth of the rest a character."""
+    if a == b:
+        return 1.0
+    reach = max(len(a), len(b)) // 2 - 1
+    used = [False] * len(b)
+    order_a = []
+    for i, x in enumerate(a):
+        for j in range(max(i - reach, 0), min(i + reach + 1, len(b))):
+            if not used[j] and b[j] == x:
+                used[j] = True
+                order_a.append(x)
+                break
+    matches = len(order_a)
+    if matches == 0:
+        return 0.0
+    order_b = [y for y, taken in zip(b, used, strict=True) if taken]
+    transpositions = sum(1 for x, y in zip(order_a, order_b, strict=True) if x != y) // 2
+    jaro = (matches / len(a) + matches / len(b) + (matches - transpositions) / matches) / 3
+    if jaro <= 0.7:
+        return jaro
+    prefix = 0
+    while prefix < min(4, len(a), len(b)) and a[prefix] == b[prefix]:
+        prefix += 1
+    return jaro + 0.1 * prefix * (1 - jaro)
+
+
+def one_slip(a: str, b: str) -> bool:
+    """Whether b is a with at most one letter added, dropped or changed, or two neighbours
+    swapped."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) != len(b):
+        short, long = sorted((a, b), key=len)
+        return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+    differ = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(differ) == 1 or (
+        len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and (a[differ[0]], a[differ[1]]) == (b[differ[1]], b[differ[0]])
+    )
+
+
+def forenames_plainly_different(
+    forename: object, other: object, surname: object, other_surname: object
+) -> bool:
+    """The exact pass's bar on the NINO rule: the two children's forenames are not the same,
+    nor a nickname pair, nor a slip apart, nor alike (Jaro-Winkler 0.8 or more), nor the
+    forename and surname swapped (each alike to the other's other name). A missing forename
+    proves nothing: never plainly different."""
+    if not isinstance(forename, str) or not isinstance(other, str) or not forename or not other:
+        return False
+    a, b = plain(forename), plain(other)
+    if one_slip(a, b) or jaro_winkler(a, b) >= SIMILAR_FORENAMES or (a, b) in nickname_pairs():
+        return False
+    if isinstance(surname, str) and isinstance(other_surname, str) and surname and other_surname:
+        swapped = (
+            jaro_winkler(a, plain(other_surname)) >= SIMILAR_FORENAMES
+            and jaro_winkler(plain(surname), b) >= SIMILAR_FORENAMES
+        )
+        return not swapped
+    return True
+
+
 def dwp_keys(dwp: pd.DataFrame) -> pd.DataFrame:
     keys = source_keys(dwp)
     keys["nino"] = nino_key(dwp["parent_nino"])
@@ -275,6 +373,20 @@ def dwp_links(people: pd.DataFrame, dwp: pd.DataFrame, has_role: bool) -> pd.Dat
                 (by_nino["forename"] == by_nino["forename_person"])
                 & (by_nino["surname"] == by_nino["surname_person"])
             ).fillna(False),
+            "unlike": pd.Series(
+                [
+                    forenames_plainly_different(*names)
+                    for names in zip(
+                        by_nino["forename"],
+                        by_nino["forename_person"],
+                        by_nino["surname"],
+                        by_nino["surname_person"],
+                        strict=True,
+                    )
+                ],
+                index=by_nino.index,
+                dtype=bool,
+            ),
         }
     )
     by_name = keys.dropna(subset=["forename", "surname", "postcode"]).merge(
@@ -287,15 +399,21 @@ def dwp_links(people: pd.DataFrame, dwp: pd.DataFrame, has_role: bool) -> pd.Dat
             "via_nino": False,
             "via_name_postcode": True,
             "names_agree": True,
+            "unlike": False,
         }
     )
+    flags = {"via_nino": bool, "via_name_postcode": bool, "names_agree": bool, "unlike": bool}
     pairs = (
         pd.concat([by_nino, by_name])
-        .astype({"via_nino": bool, "via_name_postcode": bool, "names_agree": bool})
+        .astype(flags)
         .groupby(["record_id", "person_id"], as_index=False)
         .any()
     )
     chosen = only_one(pairs, ["via_nino", "via_name_postcode", "names_agree"])
+    # The NINO and birthday alone do not make a child whose forename is plainly another the
+    # row's (a brother, sister or twin the council does not hold is as likely); the pair stays
+    # a candidate above, so that a conflict it makes is still one.
+    chosen = chosen[~(chosen["unlike"] & ~chosen["via_name_postcode"])]
     per_child = chosen.groupby("person_id")["record_id"].transform("size")
     return chosen.loc[per_child == 1, ["record_id", "person_id"]]
 

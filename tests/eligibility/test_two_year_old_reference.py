@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks import reference_duckdb, reference_pandas
@@ -115,6 +115,9 @@ SCHEMAS = {
     "funded_places": FUNDED_SCHEMA,
 }
 FORENAMES = ["Mo", "Jo", "Ada"]
+# Forenames a DWP list or funded place may give besides the index's: a name plainly another
+# (Zara), Mo's full name (the nickname file) and one like Ada's but more than a slip away.
+OTHER_FORENAMES = ["Zara", "Mohammed", "Adaeze"]
 POSTCODES = ["FQ1 1AA", "FQ2 2BB"]
 
 Records = dict[str, list[dict[str, Any]]]
@@ -270,7 +273,8 @@ def councils(draw: st.DrawFn, links: bool = False) -> tuple[Records, date, date]
 @st.composite
 def lists_naming(draw: st.DrawFn, people: list[dict[str, Any]], term_start: date) -> Records:
     """A DWP list and funded places, each row copying a random person's details (sometimes
-    with another forename or postcode), or a child the index does not hold."""
+    with another forename, the names swapped, or another postcode), or a child the index does
+    not hold."""
     carers = {p["household_id"]: p["nino"] for p in people if p["nino"]}
     previous_term = max(t for t in [*TERM_STARTS, date(2023, 9, 1)] if t < term_start)
 
@@ -280,9 +284,12 @@ def lists_naming(draw: st.DrawFn, people: list[dict[str, Any]], term_start: date
             who |= {"household_id": None, "postcode": POSTCODES[0]}
         else:
             who = draw(st.sampled_from(people))
+        forename = draw(st.sampled_from([who["forename"], *FORENAMES, *OTHER_FORENAMES]))
+        # Sometimes the forename and surname swapped (Lee Mo for Mo Lee).
+        swapped = draw(st.integers(0, 5)) == 0
         return {
-            "child_forename": draw(st.sampled_from([who["forename"], *FORENAMES])),
-            "child_surname": "Lee",
+            "child_forename": "Lee" if swapped else forename,
+            "child_surname": forename if swapped else "Lee",
             "child_date_of_birth": who["date_of_birth"],
             "postcode": draw(st.sampled_from([who["postcode"], *POSTCODES, None])),
             "nino": carers.get(who["household_id"]),
@@ -643,6 +650,118 @@ def test_rows_given_again_claim_nothing_and_are_not_listed_on_their_own():
     assert difference.same, difference.summary()
 
 
+def twin_council(child_forename: str, rows: list[dict[str, Any]]) -> Records:
+    """The family with its child named `child_forename` (born 2 March 2024, so eligible from 1
+    April 2026, and likely on the parent's low-income universal credit), and DWP-list rows
+    for a child born that day in the family's postcode (`rows` give the rest)."""
+    council = family(forename=child_forename)
+    council["benefits"] = [award("universal_credit", net_earned_income=UC_LIMIT)]
+    dwp = {
+        "child_surname": "Lee",
+        "child_date_of_birth": date(2024, 3, 2),
+        "parent_forename": "Ada",
+        "parent_surname": "Lee",
+        "parent_nino": "AB123456C",
+        "postcode": "FQ1 1AA",
+    }
+    council["dwp_list"] = [dwp | row for row in rows]
+    return council
+
+
+def engine_and_references(council: Records) -> list[tuple[Any, ...]]:
+    """The references' list for term 1 September 2026 (checked equal to each other's and to
+    the engine's) as rows, an empty cell as None."""
+    rows = agree(council, date(2026, 9, 1), date(2026, 9, 1))
+    engine = engine_list(council, date(2026, 9, 1), date(2026, 9, 1))
+    difference = compare_lists(engine, rows, ("engine", "references"))
+    assert difference.same, difference.summary()
+    return [
+        tuple(None if isinstance(v, float) and pd.isna(v) else v for v in r)
+        for r in rows.itertuples(index=False)
+    ]
+
+
+def test_the_parent_nino_does_not_make_zara_the_councils_yusuf():
+    # The DWP's child is Zara; the council's child of that parent born that day is Yusuf: a
+    # twin or a sister the council does not hold. Zara's row is not linked, so she is listed
+    # on her own, and Yusuf for his own reason, without her row.
+    council = twin_council("Yusuf", [{"record_id": "D1", "child_forename": "Zara"}])
+    assert engine_and_references(council) == [
+        ("P2", None, "two_year_old", "likely", "universal_credit_low_income", date(2026, 4, 1),
+         False),
+        (None, "D1", "two_year_old", "likely", "dwp_list", date(2026, 4, 1), False),
+    ]  # fmt: skip
+
+
+def test_zaras_row_unlinked_leaves_yusuf_to_his_own_row():
+    # Zara's row (by the parent's NINO) and Yusuf's (by his names and postcode, no NINO) both
+    # find Yusuf: Zara's is set aside first, so Yusuf's row is his alone and links.
+    council = twin_council(
+        "Yusuf",
+        [
+            {"record_id": "D1", "child_forename": "Zara"},
+            {"record_id": "D2", "child_forename": "Yusuf", "parent_nino": None},
+        ],
+    )
+    assert engine_and_references(council) == [
+        ("P2", "D2", "two_year_old", "likely", "dwp_list;universal_credit_low_income",
+         date(2026, 4, 1), False),
+        (None, "D1", "two_year_old", "likely", "dwp_list", date(2026, 4, 1), False),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("child", "forename", "surname"),
+    [
+        ("Yusuf", "Yusf", "Lee"),  # a letter dropped
+        ("Yusuf", "Yuusf", "Lee"),  # two letters swapped
+        ("Yusuf", "Youssef", "Lee"),  # alike (Jaro-Winkler 0.81), though three letters apart
+        ("Elizabeth", "Liz", "Lee"),  # a nickname (workbench/reference/nicknames.csv)
+        ("Chloé", "CHLOE", "Lee"),  # the accent dropped
+        ("Yusuf", "Lee", "Yusuf"),  # the forename and surname swapped
+        ("Yusuf", None, "Lee"),  # no forename: no evidence either way
+    ],
+)
+def test_the_parent_nino_still_links_a_child_whose_forename_is_not_plainly_another(
+    child, forename, surname
+):
+    council = twin_council(
+        child, [{"record_id": "D1", "child_forename": forename, "child_surname": surname}]
+    )
+    assert engine_and_references(council) == [
+        ("P2", "D1", "two_year_old", "likely", "dwp_list;universal_credit_low_income",
+         date(2026, 4, 1), False),
+    ]  # fmt: skip
+
+
+# Names the nickname file pairs only with their accents dropped (Ciarán, Kieran), and names
+# whose Jaro-Winkler, as DuckDB and so the probabilistic model measure it (transpositions
+# halved and rounded down, as in Winkler's strcmp95), is 0.8 or more: Sean for Sinead 0.825.
+NOT_PLAINLY_ANOTHER_FOR_THE_REFERENCES_ONLY = [("Ciarán", "Kieran"), ("Sinead", "Sean")]
+
+
+@pytest.mark.parametrize(("child", "forename"), NOT_PLAINLY_ANOTHER_FOR_THE_REFERENCES_ONLY)
+def test_the_references_link_a_nickname_or_a_name_alike_by_the_models_measure(child, forename):
+    council = twin_council(child, [{"record_id": "D1", "child_forename": forename}])
+    rows = agree(council, date(2026, 9, 1), date(2026, 9, 1))
+    assert [(r.person_id, r.dwp_record_id) for r in rows.itertuples()] == [("P2", "D1")]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="workbench.linkage.exact: _aliases keys the nickname file by names with their accents "
+    "kept but looks up names with them dropped; jaro_winkler halves transpositions without "
+    "rounding down, unlike DuckDB's (Sean/Sinead 0.7875, not 0.825)",
+)
+@pytest.mark.parametrize(("child", "forename"), NOT_PLAINLY_ANOTHER_FOR_THE_REFERENCES_ONLY)
+def test_the_engine_links_a_nickname_or_a_name_alike_by_the_models_measure(child, forename):
+    council = twin_council(child, [{"record_id": "D1", "child_forename": forename}])
+    engine = engine_list(council, date(2026, 9, 1), date(2026, 9, 1))
+    assert [(r["person_id"], r["dwp_record_id"]) for r in engine.iter_rows(named=True)] == [
+        ("P2", "D1")
+    ]
+
+
 # --- the engine agrees with both -----------------------------------------------------------------
 
 
@@ -653,30 +772,6 @@ def engine_list(records: Records, term_start: date, as_of: date) -> Any:
     tables = {name: frame.lazy() for name, frame in polars_tables(records).items()}
     rule_set = rules.load_rule_set("two_year_old")
     return eligibility.assess(tables, rule_set, term_start=term_start, as_of=as_of)
-
-
-def _forename_plainly_another(records: Records) -> bool:
-    """Whether a DWP row carrying a parent NINO names a child whose forename is plainly
-    another than a child's born that day in the household of the adult with that NINO."""
-    from workbench.linkage.exact import forenames_differ_wholly
-
-    people = records["people"]
-    nino = {"".join(str(p["nino"]).split()).upper(): p["household_id"] for p in people if p["nino"]}
-    for row in records.get("dwp_list", []):
-        given = row.get("parent_nino")
-        household = nino.get("".join(str(given).split()).upper()) if given else None
-        if household is None:
-            continue
-        for child in people:
-            if (
-                child["household_id"] == household
-                and child["date_of_birth"] == row["child_date_of_birth"]
-                and forenames_differ_wholly(
-                    row["child_forename"], child["forename"], row["child_surname"], child["surname"]
-                )
-            ):
-                return True
-    return False
 
 
 # Each random council is checked twice over: the references against each other (`agree`),
@@ -703,10 +798,6 @@ def test_engine_agrees_with_the_references_on_dwp_list_and_funded_places(
     council: tuple[Records, date, date],
 ):
     records, term_start, as_of = council
-    # The references do not know the exact pass's newer rule (a DWP row whose child's forename
-    # is plainly another than the NINO's household child's born that day is held for a
-    # person, not linked): councils holding such a row are set aside until they do.
-    assume(not _forename_plainly_another(records))
     expected = agree(records, term_start, as_of)
     difference = compare_lists(
         engine_list(records, term_start, as_of), expected, ("engine", "references")
