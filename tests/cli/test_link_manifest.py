@@ -1,6 +1,7 @@
 """`workbench link` writes its manifest beside the links, as `assess` does beside a list (the
 inputs' SHA-256, the seed, the model and its thresholds, the code and environment, the outputs'
-SHA-256), byte-identical on a rerun; and it warns of a DWP list given with its header only."""
+SHA-256), byte-identical on a rerun, and names it; and it warns of a DWP list given with its
+header only."""
 
 from __future__ import annotations
 
@@ -103,6 +104,11 @@ def test_link_writes_its_manifest_the_same_on_a_rerun(tmp_path):
         "libraries",
     }
     assert record["run_id"].startswith("r-")
+    # It is named last, as assess names its list's manifest.
+    assert result.stdout.splitlines()[-1] == (
+        f"manifest written to {manifest} (run {record['run_id']}): the inputs' and outputs' "
+        "SHA-256, seed, model and thresholds, code and environment"
+    )
     # Nothing in it depends on the clock: the same inputs give the same bytes.
     links = out.read_bytes()
     again = link("--data", str(data), "--out", str(out))

@@ -1218,6 +1218,9 @@ def test_quarantine_files_and_link_outputs_are_found_by_their_columns(tmp_path):
     out = tmp_path / "out"
     links_csv = link_folder(data, out / "links.csv").out  # and links.quarantine.csv beside it
     links_parquet = link_folder(data, out / "parquet" / "links.parquet").out
+    # Each with its manifest beside it (as `workbench link` writes): links all the same, not
+    # lists, and deleted with it.
+    assert (out / "links.csv.manifest.json").is_file()
     loaded = load_folder(data, tables=["people", "dwp_list"])
     assert loaded.quarantine.height > 0
     validated = write_quarantine(loaded.quarantine, out / "validate" / "held.csv")

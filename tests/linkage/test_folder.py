@@ -4,6 +4,7 @@ pairs that involve quarantined rows are counted apart."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -14,6 +15,8 @@ from workbench.cli import app, main
 from workbench.errors import DataFileError, UsageError
 from workbench.linkage.evaluate import evaluate_linkage
 from workbench.linkage.folder import link_folder, quarantine_path
+from workbench.linkage.model import load_settings, save_settings
+from workbench.runs.link_manifest import IN_MEMORY_MODEL, settings_sha256
 
 PEOPLE = """\
 person_id,household_id,forename,surname,date_of_birth,postcode,role
@@ -72,6 +75,8 @@ def test_link_reports_rows_read_quarantined_and_linked_and_writes_the_quarantine
     result = link("--data", str(data), "--out", str(out))
     assert result.exit_code == 0, result.output
     held = tmp_path / "links.quarantine.csv"
+    manifest = tmp_path / "links.csv.manifest.json"
+    run_id = json.loads(manifest.read_text())["run_id"]
     assert result.stdout == (
         "people: 5 read = 4 to link to + 1 quarantined (never linked to)\n"
         "dwp_list: 4 read = 3 in the links + 1 quarantined (not in the links)\n"
@@ -81,6 +86,8 @@ def test_link_reports_rows_read_quarantined_and_linked_and_writes_the_quarantine
         f"links written to {out}\n"
         f"quarantine (2 row(s), in no link) written to {held} (owner-only): each row with its "
         "file, row number, column and reason\n"
+        f"manifest written to {manifest} (run {run_id}): the inputs' and outputs' SHA-256, "
+        "seed, model and thresholds, code and environment\n"
     )
     assert held.stat().st_mode & 0o777 == 0o600
     assert pl.read_csv(held, infer_schema=False).select("table", "row", "column").rows() == [
@@ -117,6 +124,59 @@ def test_the_run_carries_the_quarantine_and_the_counts(tmp_path):
     ]  # fmt: skip
 
 
+def test_link_folder_writes_the_manifest_the_command_writes_and_the_same_on_a_rerun(tmp_path):
+    data = folder(tmp_path)
+    out = tmp_path / "python" / "links.csv"
+    out.parent.mkdir()
+    run = link_folder(data, out)
+    manifest = tmp_path / "python" / "links.csv.manifest.json"
+    assert run.manifest_file == manifest
+    assert manifest.stat().st_mode & 0o777 == 0o600
+    first = manifest.read_bytes()
+    record = json.loads(first)
+    assert (record["command"], record["run_id"]) == ("link", run.run_id)
+    assert record["parameters"]["model"] == "built-in"
+    assert record["rows"]["dwp_list"] == {"read": 4, "accepted": 3, "quarantined": 1}
+    assert set(record["outputs"]) == {"links", "quarantine"}
+    # A rerun writes it byte for byte again; the command writes the same, but for the files'
+    # names and folders (its links are elsewhere).
+    assert link_folder(data, out).manifest_file == manifest and manifest.read_bytes() == first
+    by_command = tmp_path / "command" / "links.csv"
+    by_command.parent.mkdir()
+    assert link("--data", str(data), "--out", str(by_command)).exit_code == 0
+    commanded = json.loads((tmp_path / "command" / "links.csv.manifest.json").read_text())
+    assert commanded == record
+
+
+def test_link_folder_records_a_model_folder_or_a_model_made_in_python(tmp_path):
+    data = folder(tmp_path)
+    model = save_settings(tmp_path / "model", thresholds=(0.9, 0.4))
+    from_folder = link_folder(data, tmp_path / "a.csv", model=model, seed=7)
+    record = json.loads((tmp_path / "a.csv.manifest.json").read_text())
+    assert (record["parameters"]["model"], record["parameters"]["seed"]) == (
+        str(model.resolve()),
+        7,
+    )
+    assert sorted(k for k in record["inputs"] if k.startswith("model:")) == [
+        "model:bands.json",
+        "model:dwp_list.json",
+        "model:funded_places.json",
+    ]
+    settings = load_settings(model)
+    in_python = link_folder(data, tmp_path / "b.csv", model=settings, seed=7)
+    made = json.loads((tmp_path / "b.csv.manifest.json").read_text())
+    assert made["parameters"]["model"] == IN_MEMORY_MODEL == "given in Python"
+    assert made["parameters"]["thresholds"] == {"linked": 0.9, "clerical_review": 0.4}
+    assert {k: v for k, v in made["inputs"].items() if k.startswith("model:")} == {
+        "model:settings": settings_sha256(settings)
+    }
+    # The same links, but not the same run: the model is known by other evidence.
+    assert in_python.links.equals(from_folder.links)
+    assert in_python.run_id != from_folder.run_id
+    built_in = link_folder(data, tmp_path / "c.csv", seed=7)
+    assert built_in.run_id not in {in_python.run_id, from_folder.run_id}
+
+
 def test_without_a_truth_the_scored_pairs_are_not_kept_and_the_links_are_the_same(
     tmp_path, monkeypatch
 ):
@@ -145,6 +205,7 @@ def test_with_a_truth_recall_is_given_over_all_pairs_and_over_pairs_that_passed(
         "--quality-out", str(quality),
     )  # fmt: skip
     assert result.exit_code == 0, result.output
+    manifest = tmp_path / "links.csv.manifest.json"
     lines = result.stdout.splitlines()
     # The existing lines are kept: pairs whose source row is in the links (D1, D2, D4).
     assert lines[7] == (
@@ -158,7 +219,17 @@ def test_with_a_truth_recall_is_given_over_all_pairs_and_over_pairs_that_passed(
         "pair level, linked+clerical_review: recall 0.5000 over all 4 truth pairs, 1.0000 over "
         "the 2 whose rows passed the checks (2 correct)",
         f"quality tables written to {quality}",
+        f"manifest written to {out}.manifest.json (run {json.loads(manifest.read_text())['run_id']}"
+        "): the inputs' and outputs' SHA-256, seed, model and thresholds, code and environment",
     ]
+    # The quality tables are among the outputs whose SHA-256 it records.
+    outputs = json.loads(manifest.read_text())["outputs"]
+    assert sorted(outputs) == [
+        "links",
+        *(f"quality:{path.name}" for path in sorted(quality.iterdir())),
+        "quarantine",
+    ]
+    assert len(outputs) == 8
     coverage = pl.read_csv(quality / "linkage_truth_coverage.csv")
     assert coverage.filter(pl.col("bands") == "linked").rows() == [
         ("dwp_list", "linked", 4, 2, 2, 2, 0.5, 1.0),

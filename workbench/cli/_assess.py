@@ -495,8 +495,7 @@ def link_command(
     environment). A list whose every row is quarantined is refused (exit 1); a DWP list or
     headcount with its header only is warned of, as `assess` warns of it."""
     from workbench.linkage.folder import link_folder, quarantine_path
-    from workbench.linkage.model import load_settings
-    from workbench.runs.link_manifest import manifest_path, write_link_manifest
+    from workbench.runs.link_manifest import manifest_path
 
     outputs = [
         output_file(
@@ -521,14 +520,16 @@ def link_command(
     )
     record_access("link", f"data {data}, out {out}")
     use_profile(profile)
-    settings = load_settings(model) if model is not None else None
-    run = link_folder(data, out, truth=truth, quality_out=quality_out, model=settings, seed=seed)
-    write_link_manifest(run, data, seed=seed, model=settings, model_folder=model, truth=truth)
+    # It writes the manifest too (the inputs' and outputs' SHA-256, seed, model, code).
+    run = link_folder(data, out, truth=truth, quality_out=quality_out, model=model, seed=seed)
     typer.echo("\n".join(run.summary()))
     if run.evaluation is not None:
         typer.echo("\n".join(run.evaluation.summary()))
     if run.quality_files:
         typer.echo(f"quality tables written to {run.quality_files[0].parent}")
+    manifest_line = run.manifest_line()
+    if manifest_line is not None:
+        typer.echo(manifest_line)
     from workbench.runs.emptiness import header_only
 
     for report in run.reports.values():

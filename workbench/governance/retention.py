@@ -19,11 +19,12 @@ What is found:
   A review store in a run folder (``restricted/review.sqlite``, notebook 03's default before
   it used the default store, so older runs hold one) is listed as ``decisions`` and never
   due: the folders holding it are kept (`_stores_in`);
-- **lists**: every ``.csv`` / ``.parquet`` with a ``.manifest.json`` beside it, under the
-  reports folder and any other roots given; dated by the manifest's ``term_start``, else the
-  run date, else the file's modification date. A list is deleted with its manifest and the
-  report of the DWP-list rows it does not carry (``NAME.dwp_not_listed.csv``); such a report
-  left without its list is dated by its run, else its file.
+- **lists**: every ``.csv`` / ``.parquet`` with a ``.manifest.json`` beside it (but links,
+  whose manifest is `workbench link`'s), under the reports folder and any other roots given;
+  dated by the manifest's ``term_start``, else the run date, else the file's modification
+  date. A list is deleted with its manifest and the report of the DWP-list rows it does not
+  carry (``NAME.dwp_not_listed.csv``); such a report left without its list is dated by its
+  run, else its file.
 - **outreach exports**: every file with a ``.outreach.json`` sidecar (what `workbench review
   outreach` writes), dated by its ``exported_at``, and files in run folders matching the
   policy's ``patterns``. An export is deleted with its sidecar.
@@ -46,7 +47,7 @@ What is found:
   report run keeps in ``restricted/``): a CSV or parquet file with the links' columns
   (``source``, ``record_id``, ``person_id``, ``band``, ``match_probability``, ``method``, with
   or without ``match_weight``, ``contributions`` and ``held_because``), dated by the run date
-  or the file's date.
+  or the file's date, and deleted with the manifest beside them.
 - **subject-access exports** (``subject_access_exports``): what `workbench subject-access
   --out FILE.md|FILE.html` writes: a ``.md`` whose first line, or an ``.html`` whose title and
   first heading, is the export's ("Subject access: what the Eligibility Workbench holds
@@ -130,6 +131,7 @@ from pydantic import (
 )
 
 from workbench.errors import DataFileError, WorkbenchError
+from workbench.runs.link_manifest import LINK_RUN
 from workbench.runs.rerun import REPLACED_SUFFIX
 
 if TYPE_CHECKING:
@@ -596,8 +598,13 @@ def _beside(path: Path, suffix: str) -> bool:
 
 def is_list_file(path: Path) -> bool:
     """Whether `path` is a list `workbench assess` wrote: a ``.csv`` / ``.parquet`` with a
-    ``.manifest.json`` beside it."""
-    return path.suffix.lower() in LIST_SUFFIXES and _beside(path, MANIFEST_SUFFIX)
+    ``.manifest.json`` beside it, but for links, whose manifest (`workbench link`'s) names
+    the command ``link``."""
+    return (
+        path.suffix.lower() in LIST_SUFFIXES
+        and _beside(path, MANIFEST_SUFFIX)
+        and _manifest(path).get("command") != LINK_RUN
+    )
 
 
 def list_files(folder: str | Path) -> list[Path]:

@@ -1,5 +1,6 @@
 """`workbench link`: a data folder's DWP list and funded places linked to its people, the links
-written owner-only and, given a ground truth, measured (`workbench.linkage.evaluate`).
+written owner-only with their manifest beside them (`workbench.runs.link_manifest`) and,
+given a ground truth, measured (`workbench.linkage.evaluate`).
 
 A quarantined row is in no link: the rows that failed the data checks (people's and the
 sources') are written beside the links as `<stem>.quarantine.csv` (owner-only, each with its
@@ -44,8 +45,8 @@ def quarantine_path(out: str | Path) -> Path:
 @dataclass(frozen=True)
 class LinkRun:
     """What `link_folder` did: the links written, the rows read and quarantined per file
-    (`reports`, `quarantine`, written to `quarantine_file`), and the evaluation when a truth
-    was given."""
+    (`reports`, `quarantine`, written to `quarantine_file`), the evaluation when a truth
+    was given, and the manifest written beside the links (`manifest_file`, its `run_id`)."""
 
     out: Path
     links: pl.DataFrame
@@ -54,6 +55,8 @@ class LinkRun:
     reports: dict[str, FileReport] = field(default_factory=dict)
     quarantine: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=QUARANTINE_SCHEMA))
     quarantine_file: Path | None = None
+    manifest_file: Path | None = None
+    run_id: str | None = None
 
     def counts(self) -> pl.DataFrame:
         """Per linked source: rows read, quarantined, in the links, and in each band
@@ -106,6 +109,16 @@ class LinkRun:
             )
         return lines
 
+    def manifest_line(self) -> str | None:
+        """The line `workbench link` prints last, naming the manifest and the run's id (after
+        the evaluation's lines, so that theirs keep their places)."""
+        if self.manifest_file is None:
+            return None
+        return (
+            f"manifest written to {self.manifest_file} (run {self.run_id}): the inputs' and "
+            "outputs' SHA-256, seed, model and thresholds, code and environment"
+        )
+
 
 def _write_links(frame: pl.DataFrame, path: Path) -> None:
     """The links as CSV or parquet, owner-only and atomically."""
@@ -130,29 +143,51 @@ def link_folder(
     *,
     truth: str | Path | None = None,
     quality_out: str | Path | None = None,
-    model: LinkageModel | None = None,
+    model: LinkageModel | str | Path | None = None,
     seed: int = 0,
 ) -> LinkRun:
     """Link a data folder's `dwp_list` and `funded_places` rows to its `people`; write the
-    links to `out` (`.csv` or `.parquet`, owner-only); with `truth`, evaluate them and write
-    the aggregate quality tables to `quality_out` when given.
+    links to `out` (`.csv` or `.parquet`, owner-only) and their manifest beside them; with
+    `truth`, evaluate them and write the aggregate quality tables to `quality_out` when given.
 
     The rows that fail the data checks are in no link: they are written, with their reasons,
     to `quarantine_path(out)` (owner-only) and counted in the run's `reports`; with `truth`,
     the evaluation says how many true pairs involve them (`LinkageEvaluation.coverage`).
+
+    The manifest, `manifest_path(out)` (`<out>.manifest.json`, owner-only, as `workbench
+    link` writes it: `workbench.runs.link_manifest`), records the SHA-256 of every file read
+    and written, the seed, the model and its thresholds, the rows per file and band, the code
+    and environment; nothing in it depends on the clock, so a rerun of the same inputs writes
+    it byte for byte again. The run returned names it (`manifest_file`, `run_id`).
+
+    Parameters
+    ----------
+    model
+        The built-in model when None; a council's model folder (`save_settings`, as `workbench
+        link --model` reads it: its files' SHA-256 are recorded); or a `LinkageModel` made in
+        Python (recorded as such, with the SHA-256 of its settings).
 
     Raises
     ------
     UsageError
         `out` has another suffix or its folder does not exist; `quality_out` without `truth`.
     DataFileError
-        The data folder or the truth file cannot be read, or every row of a source file (or
-        of people) is quarantined: the message names the file and its commonest problem.
+        The data folder, the model folder or the truth file cannot be read, or every row of a
+        source file (or of people) is quarantined: the message names the file and its
+        commonest problem.
     """
     from workbench.data.reading import load_folder
     from workbench.linkage.evaluate import evaluate_linkage
+    from workbench.linkage.model import LinkageModel, load_settings
     from workbench.linkage.probabilistic import link_all, link_all_with_pairs
+    from workbench.runs.link_manifest import write_link_manifest
 
+    settings: LinkageModel | None
+    if model is None or isinstance(model, LinkageModel):
+        model_folder, settings = None, model
+    else:
+        model_folder = Path(model)
+        settings = load_settings(model_folder)
     out = Path(out)
     if out.suffix.lower() not in LINK_SUFFIXES:
         raise UsageError(f"must end in .csv or .parquet; got {out.name!r}", parameter="out")
@@ -172,9 +207,9 @@ def link_folder(
     # Every pair Splink scored is kept only for the evaluation: at a million households over
     # every term they run to gigabytes, which a run without `truth` does not need.
     if truth is None:
-        links, pairs = link_all(loaded.tables, seed=seed, model=model), None
+        links, pairs = link_all(loaded.tables, seed=seed, model=settings), None
     else:
-        links, pairs = link_all_with_pairs(loaded.tables, seed=seed, model=model)
+        links, pairs = link_all_with_pairs(loaded.tables, seed=seed, model=settings)
     _write_links(links, out)
     run = LinkRun(
         out=out,
@@ -183,18 +218,30 @@ def link_folder(
         quarantine=loaded.quarantine,
         quarantine_file=held,
     )
-    if truth is None:
-        return run
-    passed = {
-        name: loaded.tables[name][column]
-        for name, column in (("people", "person_id"), *((s, "record_id") for s in LINK_SOURCES))
-        if name in loaded.tables
-    }
-    evaluation = evaluate_linkage(
-        links, _read_truth(Path(truth)), scored_pairs=pairs, passed_checks=passed
+    if truth is not None:
+        passed = {
+            name: loaded.tables[name][column]
+            for name, column in (
+                ("people", "person_id"),
+                *((s, "record_id") for s in LINK_SOURCES),
+            )
+            if name in loaded.tables
+        }
+        evaluation = evaluate_linkage(
+            links, _read_truth(Path(truth)), scored_pairs=pairs, passed_checks=passed
+        )
+        written = tuple(evaluation.write(quality_out)) if quality_out is not None else ()
+        run = replace(run, evaluation=evaluation, quality_files=written)
+    # Last: it records the SHA-256 of every file the run wrote.
+    manifest, run_id = write_link_manifest(
+        run,
+        Path(data),
+        seed=seed,
+        model=settings,
+        model_folder=model_folder,
+        truth=None if truth is None else Path(truth),
     )
-    written = tuple(evaluation.write(quality_out)) if quality_out is not None else ()
-    return replace(run, evaluation=evaluation, quality_files=written)
+    return replace(run, manifest_file=manifest, run_id=run_id)
 
 
 def _refuse_wholly_quarantined(loaded: LoadedData, held: Path) -> None:

@@ -3,14 +3,18 @@
 `FILE.manifest.json` (owner-only) records what makes the links reproducible and traceable: the
 SHA-256 of every file read (the data folder's tables, the profile read through, the linkage
 model's files as ``model:<file>`` and a ground truth as ``truth:<file>``), the parameters that
-decide the links (the seed, the model, its `(linked, clerical_review)` thresholds and whether u
-and m are estimated on the run's data), the rows read, accepted and quarantined per file, the
-rows in each band per source, the code version, git commit and environment, and the SHA-256 of
-each file written (`outputs`). Its `run_id` is `workbench.provenance.run_id` of the inputs,
-parameters and code, so the same inputs and seed give the same id.
+decide the links (the seed, the model: `built-in`, its folder, or `given in Python` for a
+`LinkageModel` made in code, whose settings' SHA-256 is then the input ``model:settings``; its
+`(linked, clerical_review)` thresholds and whether u and m are estimated on the run's data),
+the rows read, accepted and quarantined per file, the rows in each band per source, the code
+version, git commit and environment, and the SHA-256 of each file written (`outputs`). Its
+`run_id` is `workbench.provenance.run_id` of the inputs, parameters and code, so the same
+inputs and seed give the same id.
 
 Nothing in it depends on the clock or the machine's state beyond the environment it names: as
 for `assess`, a rerun of the same inputs writes a byte-identical manifest (and links).
+`workbench.linkage.link_folder` writes it, so the command and the Python function write the
+same one.
 
 Example
 -------
@@ -20,6 +24,8 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,10 +37,28 @@ if TYPE_CHECKING:
     from workbench.linkage.folder import LinkRun
     from workbench.linkage.model import LinkageModel
 
-__all__ = ["LINK_RUN", "link_manifest", "manifest_path", "write_link_manifest"]
+__all__ = [
+    "IN_MEMORY_MODEL",
+    "IN_MEMORY_MODEL_INPUT",
+    "LINK_RUN",
+    "link_manifest",
+    "manifest_path",
+    "settings_sha256",
+    "write_link_manifest",
+]
 
 LINK_RUN = "link"
 """What a link run's id is made with in place of a rule set (`workbench.provenance.run_id`)."""
+IN_MEMORY_MODEL = "given in Python"
+"""The manifest's `model` for a `LinkageModel` made in code rather than read from a folder."""
+IN_MEMORY_MODEL_INPUT = "model:settings"
+
+
+def settings_sha256(model: LinkageModel) -> str:
+    """The SHA-256 of a linkage model's settings (thresholds, each source's Splink settings,
+    dialect, estimation), as sorted JSON: the same settings give the same digest."""
+    text = json.dumps(dataclasses.asdict(model), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def manifest_path(out: Path) -> Path:
@@ -64,13 +88,21 @@ def link_manifest(
     inputs = input_hashes(read)
     if model_folder is not None:  # as `assess --model` records it
         inputs |= model_hashes(model_folder)
+    elif model is not None:  # a model made in Python: no files, but its settings
+        inputs[IN_MEMORY_MODEL_INPUT] = settings_sha256(model)
     if truth is not None:
         inputs[f"truth:{truth.name}"] = file_sha256(truth)
     linked, clerical = used.thresholds
     parameters: dict[str, Any] = {
         "seed": seed,
         # The package's own settings, or the folder given (its files' SHA-256 are inputs).
-        "model": "built-in" if model_folder is None else str(model_folder.resolve()),
+        "model": (
+            str(model_folder.resolve())
+            if model_folder is not None
+            else "built-in"
+            if model is None
+            else IN_MEMORY_MODEL
+        ),
         "thresholds": {"linked": linked, "clerical_review": clerical},
         "estimate_u": used.estimate_u,
         "estimate_m": used.estimate_m,
@@ -121,12 +153,13 @@ def write_link_manifest(
     model: LinkageModel | None = None,
     model_folder: Path | None = None,
     truth: Path | None = None,
-) -> Path:
-    """Write `link_manifest` beside the links (owner-only, atomically); returns its path."""
+) -> tuple[Path, str]:
+    """Write `link_manifest` beside the links (owner-only, atomically); returns its path and
+    the run's id. `workbench.linkage.link_folder` calls it (and so `workbench link`)."""
     record = link_manifest(
         run, data, seed=seed, model=model, model_folder=model_folder, truth=truth
     )
     path = manifest_path(run.out)
     text = json.dumps(record, indent=2, sort_keys=True)
     write_private(path, lambda p: p.write_text(text, encoding="utf-8"))
-    return path
+    return path, record["run_id"]
