@@ -737,25 +737,16 @@ def test_the_parent_nino_still_links_a_child_whose_forename_is_not_plainly_anoth
 # Names the nickname file pairs only with their accents dropped (Ciarán, Kieran), and names
 # whose Jaro-Winkler, as DuckDB and so the probabilistic model measure it (transpositions
 # halved and rounded down, as in Winkler's strcmp95), is 0.8 or more: Sean for Sinead 0.825.
-NOT_PLAINLY_ANOTHER_FOR_THE_REFERENCES_ONLY = [("Ciarán", "Kieran"), ("Sinead", "Sean")]
+NOT_PLAINLY_ANOTHER = [("Ciarán", "Kieran"), ("Sinead", "Sean")]
 
 
-@pytest.mark.parametrize(("child", "forename"), NOT_PLAINLY_ANOTHER_FOR_THE_REFERENCES_ONLY)
-def test_the_references_link_a_nickname_or_a_name_alike_by_the_models_measure(child, forename):
+@pytest.mark.parametrize(("child", "forename"), NOT_PLAINLY_ANOTHER)
+def test_a_nickname_with_an_accent_or_a_name_alike_by_the_models_measure_is_linked(child, forename):
+    # The nickname file's Ciarán is found for the compared ciaran; Jaro-Winkler counts half
+    # the out-of-order letters rounded down, as DuckDB does (Sean/Sinead 0.825, not 0.7875).
     council = twin_council(child, [{"record_id": "D1", "child_forename": forename}])
     rows = agree(council, date(2026, 9, 1), date(2026, 9, 1))
     assert [(r.person_id, r.dwp_record_id) for r in rows.itertuples()] == [("P2", "D1")]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="workbench.linkage.exact: _aliases keys the nickname file by names with their accents "
-    "kept but looks up names with them dropped; jaro_winkler halves transpositions without "
-    "rounding down, unlike DuckDB's (Sean/Sinead 0.7875, not 0.825)",
-)
-@pytest.mark.parametrize(("child", "forename"), NOT_PLAINLY_ANOTHER_FOR_THE_REFERENCES_ONLY)
-def test_the_engine_links_a_nickname_or_a_name_alike_by_the_models_measure(child, forename):
-    council = twin_council(child, [{"record_id": "D1", "child_forename": forename}])
     engine = engine_list(council, date(2026, 9, 1), date(2026, 9, 1))
     assert [(r["person_id"], r["dwp_record_id"]) for r in engine.iter_rows(named=True)] == [
         ("P2", "D1")

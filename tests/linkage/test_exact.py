@@ -152,6 +152,15 @@ def test_forenames_differ_wholly_forgives_slips_nicknames_and_swaps_only():
         ]
     ] == [True, True, False, False, False, False, False, True, False]
     assert round(jaro_winkler("dixon", "dicksonx"), 4) == 0.8133  # as DuckDB computes it
+    # Half the out-of-order letters rounded down, as DuckDB counts them (0.7875 halved exactly).
+    assert round(jaro_winkler("sean", "sinead"), 4) == 0.825
+    assert [
+        forenames_differ_wholly("Ciarán", "Kieran"),
+        forenames_differ_wholly("Sean", "Sinead"),
+    ] == [
+        False,
+        False,
+    ]
 
 
 def test_dwp_row_links_by_child_name_date_of_birth_and_postcode_without_nino():

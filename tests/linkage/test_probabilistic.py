@@ -103,6 +103,9 @@ def test_nickname_aliases_hold_both_directions_and_the_name_itself():
     liz = aliases.filter(pl.col("name") == "liz")["aliases"].item().to_list()
     assert liz == ["elizabeth", "liz"]
     assert "liz" in aliases.filter(pl.col("name") == "elizabeth")["aliases"].item().to_list()
+    # Names as compared: the file's Ciarán is found for the compared ciaran.
+    ciaran = aliases.filter(pl.col("name") == "ciaran")["aliases"].item().to_list()
+    assert ciaran == ["ciaran", "kieran"]
 
 
 def test_nickname_with_day_and_month_swapped_still_links_to_the_right_child():

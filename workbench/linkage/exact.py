@@ -157,12 +157,13 @@ _SIMILAR = 0.8
 
 @functools.cache
 def _aliases() -> dict[str, frozenset[str]]:
-    """Each lower-cased name of the nickname file -> the names it may stand for, itself
+    """Each name of the nickname file, as names are compared (`_plain`: lower case, accents
+    dropped, so Ciarán is found as the compared ciaran) -> the names it may stand for, itself
     included (as `workbench.linkage.settings.nickname_aliases` reads the same file)."""
     found: dict[str, set[str]] = {}
     with _NICKNAMES_FILE.open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            name, alias = row["name"].lower(), row["alias"].lower()
+            name, alias = _plain(row["name"]), _plain(row["alias"])
             for a, b in ((name, alias), (alias, name)):
                 found.setdefault(a, {a}).add(b)
     return {name: frozenset(names) for name, names in found.items()}
@@ -192,7 +193,9 @@ def jaro_winkler(a: str, b: str) -> float:
     if not matched_a:
         return 0.0
     matched_b = [char for j, char in enumerate(b) if taken_b[j]]
-    transpositions = sum(x != y for x, y in zip(matched_a, matched_b, strict=True)) / 2
+    # Half the out-of-order matches, rounded down, as DuckDB's jaro_winkler_similarity (which
+    # the probabilistic model's comparisons use) counts them: Sean and Sinead score 0.825.
+    transpositions = sum(x != y for x, y in zip(matched_a, matched_b, strict=True)) // 2
     m = len(matched_a)
     jaro = (m / len(a) + m / len(b) + (m - transpositions) / m) / 3
     if jaro <= 0.7:

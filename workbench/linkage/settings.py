@@ -311,8 +311,9 @@ def linkage_settings(
 
 
 def nickname_aliases(path: str | Path | None = None) -> pl.LazyFrame:
-    """For each lower-cased name in the nickname file, the names it may stand for (both
-    directions of every pair, and itself), as the `aliases` list.
+    """For each name in the nickname file, the names it may stand for (both directions of
+    every pair, and itself), as the `aliases` list; every name as the model compares names
+    (lower case, accents dropped), so the file's Ciarán is found for a compared ciaran.
 
     Example
     -------
@@ -321,7 +322,10 @@ def nickname_aliases(path: str | Path | None = None) -> pl.LazyFrame:
     ['elizabeth', 'liz']
     """
     pairs = pl.scan_csv(path or NICKNAMES_FILE, infer_schema=False).select(
-        pl.col("name").str.to_lowercase(), pl.col("alias").str.to_lowercase()
+        pl.col("name", "alias")
+        .str.normalize("NFKD")
+        .str.replace_all(r"\p{M}", "")
+        .str.to_lowercase()
     )
     both = pl.concat(
         [
