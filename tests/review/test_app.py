@@ -211,10 +211,10 @@ def test_a_sign_in_or_a_typed_name_that_names_no_one_is_refused(
     assert [w for w in _all(page) if isinstance(w, widgets.Text)] == []  # none to type into
     alert = "".join(w.value for w in _all(page) if isinstance(w, widgets.HTML))
     assert (
-        "The sign-in gave the name \u2018x\u2019, which is not a person&#x27;s name, and every "
-        "decision records who made it: ask whoever runs the app to have the sign-in give "
-        "officers&#x27; names as colleagues know them, e.g. &#x27;A. Officer&#x27;. No decision "
-        "can be recorded until it does."
+        "The sign-in gave the name \u2018x\u2019, which is not a person&#x27;s name (it has no "
+        "word of two letters or more), and every decision records who made it: ask whoever "
+        "runs the app to have the sign-in give officers&#x27; names as colleagues know them, "
+        "e.g. &#x27;A. Officer&#x27;. No decision can be recorded until it does."
     ) in alert
     assert "Signed in as" not in alert
     # Asked for a name, the page refuses one that names no one, and opens for a name.
@@ -226,8 +226,17 @@ def test_a_sign_in_or_a_typed_name_that_names_no_one_is_refused(
     start.click()
     said = "".join(w.value for w in _all(asked) if isinstance(w, widgets.HTML))
     assert (
-        "\u2018-\u2019 is not a person&#x27;s name; give your name as colleagues know it, e.g. "
-        "&#x27;A. Officer&#x27;: every decision records who made it."
+        "\u2018-\u2019 is not a person&#x27;s name: it has no word of two letters or more; give "
+        "your name as colleagues know it, e.g. &#x27;A. Officer&#x27;: every decision records "
+        "who made it."
+    ) in said
+    assert "Signed in as" not in said
+    name.value = "Officer"  # a role word is refused as one, not for being short
+    start.click()
+    said = "".join(w.value for w in _all(asked) if isinstance(w, widgets.HTML))
+    assert (
+        "\u2018Officer\u2019 is not a person&#x27;s name: it is a role word; give your name as "
+        "colleagues know it, e.g. &#x27;A. Officer&#x27;: every decision records who made it."
     ) in said
     assert "Signed in as" not in said
     name.value = "Zoë Ng"

@@ -50,7 +50,7 @@ from workbench.review.keys import load_key
 from workbench.review.list_data import list_data_folder, places_not_known
 from workbench.review.lists import read_list_file, register_list_file, review_candidates
 from workbench.review.panel import PANEL_STYLE, ReviewPanel, error_summary
-from workbench.review.schema import NAME_WANTED, names_someone
+from workbench.review.schema import NAME_WANTED, names_someone, why_not_a_name
 from workbench.review.store import ReviewStore, existing_store
 
 __all__ = [
@@ -204,8 +204,8 @@ def review_app(config_path: str | Path) -> widgets.Widget:
             message.value = _alert("Enter your name: every decision records who made it.")
         elif not names_someone(typed):
             message.value = _alert(
-                f"‘{typed}’ is not a person's name; {NAME_WANTED}: every decision records who "
-                "made it."
+                f"‘{typed}’ is not a person's name: it {why_not_a_name(typed)}; {NAME_WANTED}: "
+                "every decision records who made it."
             )
         else:
             show_panel(typed)
@@ -226,8 +226,9 @@ def review_app(config_path: str | Path) -> widgets.Widget:
             heading,
             widgets.HTML(
                 _alert(
-                    f"The sign-in gave the name ‘{signed_in}’, which is not a person's name, "
-                    "and every decision records who made it: ask whoever runs the app to have "
+                    f"The sign-in gave the name ‘{signed_in}’, which is not a person's name "
+                    f"(it {why_not_a_name(signed_in)}), and every decision records who made "
+                    "it: ask whoever runs the app to have "
                     "the sign-in give officers' names as colleagues know them, e.g. "
                     "'A. Officer'. No decision can be recorded until it does."
                 )
