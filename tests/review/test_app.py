@@ -8,6 +8,7 @@ missing; `make test` installs Chromium where it can.
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import sys
 import textwrap
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -918,6 +920,63 @@ def test_a_request_without_the_token_is_refused(served):
     assert (server.files.folder / "voila.json").stat().st_mode & 0o777 == 0o600
     assert server.log.stat().st_mode & 0o777 == 0o600  # Voilà's log is owner-only
     assert server.token not in server.log.read_text(encoding="utf-8")
+
+
+def kernel_status(server: ReviewServer, kernel: str) -> int:
+    """200 while the kernel runs, 404 once it has been shut down."""
+    url = server.url.split("?")[0] + f"api/kernels/{kernel}"
+    return status_of(url, Authorization=f"token {server.token}")[0]
+
+
+@pytest.mark.browser
+def test_a_kernel_is_shut_down_only_by_a_request_with_the_pages_xsrf_cookie(served):
+    """As a page closes, Voilà posts its kernel's shutdown with the value of the page's
+    `_xsrf` cookie (Jupyter's check against another site's request). The page gets the
+    cookie as it loads; a request without its value is still refused, and the kernel kept."""
+    server, _ = served
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(server.url, timeout=120) as response:
+        page = response.read().decode("utf-8")
+    found = re.search(r'"kernelId": "([0-9a-f-]{36})"', page)
+    assert found is not None
+    kernel = found.group(1)
+    cookies = {cookie.name: cookie.value or "" for cookie in jar}
+    assert "_xsrf" in cookies, cookies.keys()
+    shutdown = server.url.split("?")[0] + f"voila/api/shutdown/{kernel}"
+
+    def post(xsrf: str) -> int:
+        form = urllib.parse.urlencode({"_xsrf": xsrf}).encode()
+        try:
+            with opener.open(urllib.request.Request(shutdown, data=form), timeout=30) as done:
+                return done.status
+        except urllib.error.HTTPError as refused:
+            return refused.code
+
+    assert post("") == 403  # what Voilà sent when the page had no cookie
+    assert post("2|00000000|" + "0" * 32 + "|1") == 403  # a guess at it
+    assert kernel_status(server, kernel) == 200
+    assert post(cookies["_xsrf"]) == 204
+    assert kernel_status(server, kernel) == 404
+    hooks = server.files.folder / "voila_hooks" / "voila.py"
+    assert hooks.stat().st_mode & 0o777 == 0o600
+    assert status_of(server.url.split("?")[0] + "voila/files/voila_hooks/voila.py")[0] == 403
+
+
+@pytest.mark.browser
+def test_a_closed_page_has_its_kernel_shut_down_at_once(served, browser):
+    """Each page's kernel holds about 160 MB: closing the page frees it within seconds, not
+    at the idle cull minutes later."""
+    server, _ = served
+    page = signed_in_page(browser, server.url, "C. Officer")
+    kernel = json.loads(page.locator("#jupyter-config-data").inner_text())["kernelId"]
+    assert kernel_status(server, kernel) == 200
+    page.close(run_before_unload=True)
+    deadline = time.monotonic() + 20
+    while kernel_status(server, kernel) == 200 and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert kernel_status(server, kernel) == 404
+    page.context.close()
 
 
 @pytest.mark.browser
