@@ -85,6 +85,66 @@ def test_an_unwritable_access_log_stops_the_command(tmp_path: Path):
     assert "access log" in result.stderr
 
 
+NO_ONE_AS_USER = [("admin", "is a role word"), ("root", "is a role word"),
+                  ("n/a", "is a placeholder"), ("Test User", "is a placeholder"),
+                  ("<b>Al</b>", "holds markup ('<' or '>')"),
+                  ("x", "has no word of two letters or more")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("user", "why"), NO_ONE_AS_USER)
+def test_a_workbench_user_that_names_no_one_is_refused(user: str, why: str, monkeypatch):
+    """WORKBENCH_USER is who the access log and exports say did it: a role word, a
+    placeholder or markup is no one, as a reviewer's typed name would be."""
+    from workbench.errors import WorkbenchError
+    from workbench.governance.access import current_user
+
+    monkeypatch.setenv("WORKBENCH_USER", f" {user} ")
+    with pytest.raises(WorkbenchError) as refused:
+        current_user()
+    assert str(refused.value) == (
+        f"WORKBENCH_USER is {user!r}, which is not a person's name (it {why}), and the access "
+        "log and exports record it as who did it: set WORKBENCH_USER to your own name as "
+        'colleagues know it (e.g. export WORKBENCH_USER="A. Officer"), or unset it to be '
+        "recorded under your login name"
+    )
+
+
+@pytest.mark.parametrize("login", ["jbloggs", "analyst1", "a.officer", "officer1"])
+def test_the_login_name_is_taken_as_it_is_when_workbench_user_is_not_set(login: str, monkeypatch):
+    """Only a WORKBENCH_USER someone set is checked: the login name is the account that ran
+    the command, whatever IT called it (`officer1`, refused as a WORKBENCH_USER, is taken)."""
+    import getpass
+
+    from workbench.governance.access import current_user
+
+    monkeypatch.setattr(getpass, "getuser", lambda: login)
+    for unset in (None, "  "):  # unset, or set to spaces alone
+        if unset is None:
+            monkeypatch.delenv("WORKBENCH_USER", raising=False)
+        else:
+            monkeypatch.setenv("WORKBENCH_USER", unset)
+        assert current_user() == login
+
+
+def test_a_command_run_as_a_workbench_user_naming_no_one_stops_and_logs_nothing(tmp_path):
+    store = tmp_path / "review.sqlite"
+    env = dict(os.environ, WORKBENCH_STORE=str(store), WORKBENCH_USER="Officer")
+    result = subprocess.run(
+        [sys.executable, "-m", "workbench", "--quiet", "validate", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert (result.returncode, result.stderr) == (
+        1,
+        "error: WORKBENCH_USER is 'Officer', which is not a person's name (it is a role word), "
+        "and the access log and exports record it as who did it: set WORKBENCH_USER to your "
+        'own name as colleagues know it (e.g. export WORKBENCH_USER="A. Officer"), or unset it '
+        "to be recorded under your login name\n",
+    )
+    assert not store.exists()  # nothing logged, not even a store made
+
+
 def test_a_current_store_is_written_without_loading_the_store_module(tmp_path: Path):
     """The line goes straight in through sqlite3; the store reads it back like any other."""
     store = tmp_path / "review.sqlite"
@@ -201,7 +261,10 @@ def test_a_command_given_a_store_logs_in_that_store_not_the_default(tmp_path: Pa
         ["stats", *offer, "--out", "tables"],
     ]
     env = dict(
-        os.environ, WORKBENCH_KEY=key.hex(), WORKBENCH_STORE=str(default), WORKBENCH_USER="A"
+        os.environ,
+        WORKBENCH_KEY=key.hex(),
+        WORKBENCH_STORE=str(default),
+        WORKBENCH_USER="A Analyst",
     )
     for args in commands:  # a relative --store: the working folder's
         result = subprocess.run(
@@ -217,15 +280,15 @@ def test_a_command_given_a_store_logs_in_that_store_not_the_default(tmp_path: Pa
     offered = f"data {data}, initiative two_year_old"
     # Each command's line, then the store's own line of what it read there (the link
     # decisions are read, and logged, as by `assess`, for explain and stats too).
-    read = ("A", "assess", "read 0 link decision(s) to apply to links")
+    read = ("A Analyst", "assess", "read 0 link decision(s) to apply to links")
     assert log.select("user", "command", "detail").rows() == [
-        ("A", "subject-access", f"data {data}, one person's record"),
-        ("A", "subject-access", log["detail"][1]),  # what the store held about them
-        ("A", "assess", f"{offered}, out again.csv"),
+        ("A Analyst", "subject-access", f"data {data}, one person's record"),
+        ("A Analyst", "subject-access", log["detail"][1]),  # what the store held about them
+        ("A Analyst", "assess", f"{offered}, out again.csv"),
         read,
-        ("A", "explain", f"{offered}, one person's record"),
+        ("A Analyst", "explain", f"{offered}, one person's record"),
         read,
-        ("A", "stats", f"{offered}, out tables"),
+        ("A Analyst", "stats", f"{offered}, out tables"),
         read,
     ]
     assert log["detail"][1].startswith("item ")

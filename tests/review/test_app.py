@@ -8,6 +8,7 @@ missing; `make test` installs Chromium where it can.
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import sys
 import textwrap
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -211,10 +213,10 @@ def test_a_sign_in_or_a_typed_name_that_names_no_one_is_refused(
     assert [w for w in _all(page) if isinstance(w, widgets.Text)] == []  # none to type into
     alert = "".join(w.value for w in _all(page) if isinstance(w, widgets.HTML))
     assert (
-        "The sign-in gave the name \u2018x\u2019, which is not a person&#x27;s name, and every "
-        "decision records who made it: ask whoever runs the app to have the sign-in give "
-        "officers&#x27; names as colleagues know them, e.g. &#x27;A. Officer&#x27;. No decision "
-        "can be recorded until it does."
+        "The sign-in gave the name \u2018x\u2019, which is not a person&#x27;s name (it has no "
+        "word of two letters or more), and every decision records who made it: ask whoever "
+        "runs the app to have the sign-in give officers&#x27; names as colleagues know them, "
+        "e.g. &#x27;A. Officer&#x27;. No decision can be recorded until it does."
     ) in alert
     assert "Signed in as" not in alert
     # Asked for a name, the page refuses one that names no one, and opens for a name.
@@ -226,8 +228,17 @@ def test_a_sign_in_or_a_typed_name_that_names_no_one_is_refused(
     start.click()
     said = "".join(w.value for w in _all(asked) if isinstance(w, widgets.HTML))
     assert (
-        "\u2018-\u2019 is not a person&#x27;s name; give your name as colleagues know it, e.g. "
-        "&#x27;A. Officer&#x27;: every decision records who made it."
+        "\u2018-\u2019 is not a person&#x27;s name: it has no word of two letters or more; give "
+        "your name as colleagues know it, e.g. &#x27;A. Officer&#x27;: every decision records "
+        "who made it."
+    ) in said
+    assert "Signed in as" not in said
+    name.value = "Officer"  # a role word is refused as one, not for being short
+    start.click()
+    said = "".join(w.value for w in _all(asked) if isinstance(w, widgets.HTML))
+    assert (
+        "\u2018Officer\u2019 is not a person&#x27;s name: it is a role word; give your name as "
+        "colleagues know it, e.g. &#x27;A. Officer&#x27;: every decision records who made it."
     ) in said
     assert "Signed in as" not in said
     name.value = "Zoë Ng"
@@ -909,6 +920,63 @@ def test_a_request_without_the_token_is_refused(served):
     assert (server.files.folder / "voila.json").stat().st_mode & 0o777 == 0o600
     assert server.log.stat().st_mode & 0o777 == 0o600  # Voilà's log is owner-only
     assert server.token not in server.log.read_text(encoding="utf-8")
+
+
+def kernel_status(server: ReviewServer, kernel: str) -> int:
+    """200 while the kernel runs, 404 once it has been shut down."""
+    url = server.url.split("?")[0] + f"api/kernels/{kernel}"
+    return status_of(url, Authorization=f"token {server.token}")[0]
+
+
+@pytest.mark.browser
+def test_a_kernel_is_shut_down_only_by_a_request_with_the_pages_xsrf_cookie(served):
+    """As a page closes, Voilà posts its kernel's shutdown with the value of the page's
+    `_xsrf` cookie (Jupyter's check against another site's request). The page gets the
+    cookie as it loads; a request without its value is still refused, and the kernel kept."""
+    server, _ = served
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(server.url, timeout=120) as response:
+        page = response.read().decode("utf-8")
+    found = re.search(r'"kernelId": "([0-9a-f-]{36})"', page)
+    assert found is not None
+    kernel = found.group(1)
+    cookies = {cookie.name: cookie.value or "" for cookie in jar}
+    assert "_xsrf" in cookies, cookies.keys()
+    shutdown = server.url.split("?")[0] + f"voila/api/shutdown/{kernel}"
+
+    def post(xsrf: str) -> int:
+        form = urllib.parse.urlencode({"_xsrf": xsrf}).encode()
+        try:
+            with opener.open(urllib.request.Request(shutdown, data=form), timeout=30) as done:
+                return done.status
+        except urllib.error.HTTPError as refused:
+            return refused.code
+
+    assert post("") == 403  # what Voilà sent when the page had no cookie
+    assert post("2|00000000|" + "0" * 32 + "|1") == 403  # a guess at it
+    assert kernel_status(server, kernel) == 200
+    assert post(cookies["_xsrf"]) == 204
+    assert kernel_status(server, kernel) == 404
+    hooks = server.files.folder / "voila_hooks" / "voila.py"
+    assert hooks.stat().st_mode & 0o777 == 0o600
+    assert status_of(server.url.split("?")[0] + "voila/files/voila_hooks/voila.py")[0] == 403
+
+
+@pytest.mark.browser
+def test_a_closed_page_has_its_kernel_shut_down_at_once(served, browser):
+    """Each page's kernel holds about 160 MB: closing the page frees it within seconds, not
+    at the idle cull minutes later."""
+    server, _ = served
+    page = signed_in_page(browser, server.url, "C. Officer")
+    kernel = json.loads(page.locator("#jupyter-config-data").inner_text())["kernelId"]
+    assert kernel_status(server, kernel) == 200
+    page.close(run_before_unload=True)
+    deadline = time.monotonic() + 20
+    while kernel_status(server, kernel) == 200 and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert kernel_status(server, kernel) == 404
+    page.context.close()
 
 
 @pytest.mark.browser

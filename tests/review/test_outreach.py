@@ -327,13 +327,13 @@ def test_a_later_decision_on_another_initiatives_list_does_not_hold_back(run, tm
 def test_an_export_without_a_named_user_logs_workbench_user(run, monkeypatch):
     store, list_id, data, listed, out = run
     decide(store, list_id, ("P1", "contact", None))
-    monkeypatch.setenv("WORKBENCH_USER", "officer1")
+    monkeypatch.setenv("WORKBENCH_USER", "jbloggs")
     result = export_outreach(store, listed, data, out, key=KEY)
     assert store.access_log().select("user", "command").rows()[-1] == (
-        "officer1",
+        "jbloggs",
         "review outreach",
     )
-    assert json.loads(result.sidecar.read_text())["exported_by"] == "officer1"
+    assert json.loads(result.sidecar.read_text())["exported_by"] == "jbloggs"
 
 
 def test_when_the_access_log_cannot_be_written_no_contact_file_is_left(run, monkeypatch):

@@ -358,15 +358,20 @@ def test_a_typed_name_that_names_no_one_is_refused_in_the_panel(
     assert store.decisions(list_id)["reviewer"].to_list() == ["Al"]
 
 
-@pytest.mark.parametrize("name", ["x", "1", "-"])
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [("x", "has no word of two letters or more"), ("1", "has no word of two letters or more"),
+     ("-", "has no word of two letters or more"), ("Officer", "is a role word"),
+     ("admin", "is a role word"), ("n/a", "is a placeholder")],
+)  # fmt: skip
 def test_a_given_name_that_names_no_one_is_refused_when_the_panel_opens(
-    store: ReviewStore, list_id: str, children: pl.DataFrame, name: str
+    store: ReviewStore, list_id: str, children: pl.DataFrame, name: str, why: str
 ) -> None:
     with pytest.raises(UsageError) as refused:
         open_panel(store, list_id, children, reviewer=name)
     assert str(refused.value) == (
         "reviewer must be a person's name; give your name as colleagues know it, e.g. "
-        f"'A. Officer' (two letters at least); got {name!r}"
+        f"'A. Officer'; got {name!r}, which {why}"
     )
     assert store.access_log().height == 0
 

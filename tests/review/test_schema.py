@@ -11,7 +11,7 @@ import pytest
 from workbench.errors import WorkbenchError
 from workbench.review import ReviewStore
 from workbench.review.lists import register_list
-from workbench.review.schema import names_someone, reason_too_long, says_why
+from workbench.review.schema import names_someone, reason_too_long, says_why, why_not_a_name
 
 KEY = bytes(range(32))
 
@@ -46,6 +46,23 @@ def test_placeholders_role_words_initials_and_markup_name_no_one(name: str) -> N
 @pytest.mark.parametrize("name", SOMEONE)
 def test_names_as_colleagues_know_them_name_someone(name: str) -> None:
     assert names_someone(name)
+
+
+SHORT = "has no word of two letters or more"
+WHY_NO_ONE = {"admin": "is a role word", "Officer": "is a role word", "root": "is a role word",
+              "reviewer": "is a role word", "Early Years Officer": "is a role word",
+              "n/a": "is a placeholder", "none": "is a placeholder",
+              "Test User": "is a placeholder",
+              "Test Officer": "is only placeholders and role words",
+              "<img src=x onerror=alert(5)>Al": "holds markup ('<' or '>')",
+              "A.B.": SHORT, "x": SHORT, "R2": SHORT, "  ": "is empty"}  # fmt: skip
+
+
+def test_a_refused_name_is_refused_for_what_it_is_not_for_being_short() -> None:
+    """A role word (`Officer`) was refused as "two letters at least", which it has."""
+    assert {name: why_not_a_name(name) for name in WHY_NO_ONE} == WHY_NO_ONE
+    assert [why_not_a_name(name) for name in SOMEONE] == [None] * len(SOMEONE)
+    assert all(not names_someone(name) for name in WHY_NO_ONE)
 
 
 def test_a_reason_may_be_two_thousand_characters_and_no_more() -> None:

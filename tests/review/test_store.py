@@ -271,16 +271,25 @@ def test_bad_decisions_are_refused(store, list_id, item_key, decision, reviewer,
     assert store.decisions().height == 0
 
 
-@pytest.mark.parametrize("reviewer", ["x", " 1 ", "-", "R2", "é."])
-def test_a_reviewer_that_names_no_one_is_refused_by_the_store(store, list_id, reviewer):
+@pytest.mark.parametrize(
+    ("reviewer", "why"),
+    [("x", "has no word of two letters or more"), (" 1 ", "has no word of two letters or more"),
+     ("-", "has no word of two letters or more"), ("R2", "has no word of two letters or more"),
+     ("é.", "has no word of two letters or more"), ("Officer", "is a role word"),
+     (" admin ", "is a role word"), ("n/a", "is a placeholder"), ("Test User", "is a placeholder"),
+     ("Test Officer", "is only placeholders and role words"),
+     ("<b>Al</b>", "holds markup ('<' or '>')")],
+)  # fmt: skip
+def test_a_reviewer_that_names_no_one_is_refused_by_the_store(store, list_id, reviewer, why):
     """A script recording through the store cannot record decisions as 'x' either: every
-    action on a family traces to a named person's decision."""
+    action on a family traces to a named person's decision. The refusal says which rule
+    refused the name: a role word is not refused for being short."""
     good = {"list_id": list_id, "item_key": K1, "decision": "contact", "reviewer": "A. Officer"}
     with pytest.raises(WorkbenchError) as raised:
         store.record_decisions([good, good | {"item_key": K2, "reviewer": reviewer}])
     assert str(raised.value) == (
-        f"decision 2: reviewer {reviewer.strip()!r} is not a person's name; give your name as "
-        "colleagues know it, e.g. 'A. Officer' (two letters at least)"
+        f"decision 2: reviewer {reviewer.strip()!r} is not a person's name: it {why}; give "
+        "your name as colleagues know it, e.g. 'A. Officer'"
     )
     assert store.decisions().height == 0
 

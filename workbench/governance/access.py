@@ -4,8 +4,8 @@ log, a table in the review store (`ReviewStore.log_access`).
 The store is the one the command was given (`--store`: the council's record of what it
 read, whatever the default), else the default store, `default_store`: the one named by
 `WORKBENCH_STORE`, else `~/.local/share/workbench/review.sqlite` (created owner-only on first
-use). The user is `WORKBENCH_USER`, else the login name. The detail names the command's inputs
-(folders, initiative), never a person.
+use). The user is `WORKBENCH_USER` (refused when it names no one: `current_user`), else the
+login name. The detail names the command's inputs (folders, initiative), never a person.
 
 Each line is sealed, and the last one logged beside the store in `<store>.access`
 (`workbench.review.access_log`), so a line removed or edited later shows in `workbench assure
@@ -50,9 +50,38 @@ def default_store() -> Path:
 
 
 def current_user() -> str:
-    """Who is running the command: `WORKBENCH_USER`, else the login name."""
+    """Who is running the command: `WORKBENCH_USER`, else the login name.
+
+    The access log, the review store's exports and imports, and the files exported record
+    this as who did it, so a `WORKBENCH_USER` set to a name that names no one
+    (`workbench.review.schema.names_someone`: ``admin``, ``n/a``, ``root``, ``Test User``,
+    markup, a single letter) is refused with a WorkbenchError saying what to set it to. The
+    login name, used when `WORKBENCH_USER` is not set, is taken as it is (``jbloggs``,
+    ``analyst1``): it is the account that ran the command, whatever it is called.
+
+    >>> os.environ[USER_ENV] = "A. Officer"
+    >>> current_user()
+    'A. Officer'
+    >>> os.environ[USER_ENV] = "admin"
+    >>> try:
+    ...     current_user()
+    ... except WorkbenchError as error:
+    ...     print(str(error).split(", and")[0])
+    WORKBENCH_USER is 'admin', which is not a person's name (it is a role word)
+    >>> del os.environ[USER_ENV]
+    """
     name = os.environ.get(USER_ENV, "").strip()
     if name:
+        from workbench.review.schema import why_not_a_name
+
+        why = why_not_a_name(name)
+        if why is not None:
+            raise WorkbenchError(
+                f"{USER_ENV} is {name!r}, which is not a person's name (it {why}), and the "
+                f"access log and exports record it as who did it: set {USER_ENV} to your own "
+                f'name as colleagues know it (e.g. export {USER_ENV}="A. Officer"), or unset '
+                "it to be recorded under your login name"
+            )
         return name
     try:
         return getpass.getuser()

@@ -50,7 +50,7 @@ from workbench.review.keys import load_key
 from workbench.review.list_data import list_data_folder, places_not_known
 from workbench.review.lists import read_list_file, register_list_file, review_candidates
 from workbench.review.panel import PANEL_STYLE, ReviewPanel, error_summary
-from workbench.review.schema import NAME_WANTED, names_someone
+from workbench.review.schema import NAME_WANTED, names_someone, why_not_a_name
 from workbench.review.store import ReviewStore, existing_store
 
 __all__ = [
@@ -78,11 +78,39 @@ JUPYTERHUB_LINES = "jupyterhub_config_lines.py"
 HUB_USER_ENV = "JUPYTERHUB_USER"  # set by JupyterHub in each signed-in user's server
 IDLE_KERNEL_SECONDS = 180
 """How long a kernel with no page connected to it (and idle) is kept: each page's kernel holds
-about 160 MB, and a tester's 12 page loads held 1.9 GB for the 15 minutes this was. A closed
-page's kernel is freed within about four minutes (the culler looks every minute); Voilà's own
-shutdown as a page closes is refused on a token-served page (its request lacks an ``_xsrf``
-cookie the page never gets), so this is what frees it. A page still open is never culled
+about 160 MB, and a tester's 12 page loads held 1.9 GB for the 15 minutes this was. A page
+closed or reloaded asks Voilà to shut its kernel down at once (`VOILA_HOOKS`); this frees one
+whose page could not ask (a browser that crashed, a laptop shut, a network gone) within about
+four minutes (the culler looks every minute). A page still open is never culled
 (``cull_connected`` stays False), however long the officer reads."""
+VOILA_HOOKS = "voila_hooks"
+"""Inside an app folder being served: ``voila.py``, Voilà's configuration in Python
+(`VOILA_HOOKS_TEXT`), found through ``JUPYTER_CONFIG_PATH``. Not beside ``voila.json``: in
+Voilà's working folder, a ``voila.py`` is what ``python -m voila`` would run instead of Voilà."""
+VOILA_HOOKS_TEXT = '''"""The review app's Voilà hook, written by `workbench review serve` (code,
+which voila.json cannot hold)."""
+
+
+def set_xsrf_cookie(handler, notebook, cwd):
+    """Give the page Jupyter's `_xsrf` cookie as it loads, as every Jupyter page gets it.
+
+    As a page closes, Voilà asks the server to shut its kernel down with a POST that carries
+    the `_xsrf` cookie's value (its beforeunload handler). Voilà's own page handler never
+    asks for the XSRF token, so the cookie was never set and the server refused the request
+    (403): a closed page's kernel (about 160 MB) stayed until the idle cull. Asking for the
+    token sets the cookie; the check is tornado's, unchanged (another site can neither read
+    the cookie nor send a request carrying its value).
+    """
+    handler.xsrf_token
+    return None
+
+
+c = get_config()  # noqa: F821 (traitlets' config files are given get_config)
+c.VoilaConfiguration.prelaunch_hook = set_xsrf_cookie
+'''
+"""``voila.py`` in `VOILA_HOOKS`: the hook that sets Jupyter's ``_xsrf`` cookie on the page as
+it loads, so that Voilà's own request to shut a page's kernel down as the page closes is
+accepted. Jupyter's check of that cookie stays on for every request."""
 STARTUP_SECONDS = 90  # Voilà imports jupyter_server and friends; slow disks take a while
 MIN_TOKEN_CHARS = 32  # 128 bits as hex; the default token is 48 hex characters (192 bits)
 STOP_SECONDS = 15
@@ -204,8 +232,8 @@ def review_app(config_path: str | Path) -> widgets.Widget:
             message.value = _alert("Enter your name: every decision records who made it.")
         elif not names_someone(typed):
             message.value = _alert(
-                f"‘{typed}’ is not a person's name; {NAME_WANTED}: every decision records who "
-                "made it."
+                f"‘{typed}’ is not a person's name: it {why_not_a_name(typed)}; {NAME_WANTED}: "
+                "every decision records who made it."
             )
         else:
             show_panel(typed)
@@ -226,8 +254,9 @@ def review_app(config_path: str | Path) -> widgets.Widget:
             heading,
             widgets.HTML(
                 _alert(
-                    f"The sign-in gave the name ‘{signed_in}’, which is not a person's name, "
-                    "and every decision records who made it: ask whoever runs the app to have "
+                    f"The sign-in gave the name ‘{signed_in}’, which is not a person's name "
+                    f"(it {why_not_a_name(signed_in)}), and every decision records who made "
+                    "it: ask whoever runs the app to have "
                     "the sign-in give officers' names as colleagues know them, e.g. "
                     "'A. Officer'. No decision can be recorded until it does."
                 )
@@ -419,13 +448,20 @@ class ReviewServer:
 def _write_voila_config(files: AppFiles, token: str) -> None:
     """Put the token in ``voila.json`` in the app's private folder (Voilà reads it from its
     working directory), not on the command line where any local user's ``ps`` shows it; with
-    it, the headers every page is served with (`PAGE_HEADERS`)."""
+    it, the headers every page is served with (`PAGE_HEADERS`); and, in `VOILA_HOOKS`,
+    ``voila.py`` (`VOILA_HOOKS_TEXT`), which sets the page's ``_xsrf`` cookie as it loads."""
     path = files.folder / VOILA_CONFIG
     path.unlink(missing_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     config = {"token": token, "tornado_settings": {"headers": PAGE_HEADERS}}
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         json.dump({"Voila": config}, handle)
+    hooks = files.folder / VOILA_HOOKS / "voila.py"
+    hooks.parent.mkdir(mode=0o700, exist_ok=True)
+    hooks.unlink(missing_ok=True)
+    descriptor = os.open(hooks, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(VOILA_HOOKS_TEXT)
 
 
 def _voila_command(files: AppFiles, host: str, port: int) -> list[str]:
@@ -594,12 +630,17 @@ def start_review_app(
     if log_path:  # owner-only: the log holds the addresses pages asked for
         output = os.fdopen(os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
     found = [str(TEMPLATE_ROOT), os.environ.get("JUPYTER_PATH", "")]
+    configs = [str(files.folder / VOILA_HOOKS), os.environ.get("JUPYTER_CONFIG_PATH", "")]
     process = subprocess.Popen(
         _voila_command(files, host, port),
         cwd=files.folder,
         stdout=output,
         stderr=subprocess.STDOUT if output else None,
-        env={**os.environ, "JUPYTER_PATH": os.pathsep.join(p for p in found if p)},
+        env={
+            **os.environ,
+            "JUPYTER_PATH": os.pathsep.join(p for p in found if p),
+            "JUPYTER_CONFIG_PATH": os.pathsep.join(p for p in configs if p),
+        },
         # Its own session: a Ctrl-C at the terminal reaches `serve` alone, which stops Voilà
         # itself (SIGTERM, then the whole group if need be) and waits for the port.
         start_new_session=True,

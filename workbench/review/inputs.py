@@ -31,10 +31,10 @@ from workbench.review.schema import (
     DECISIONS,
     NAME_WANTED,
     REASON_REQUIRED,
-    names_someone,
     reason_too_long,
     says_why,
     too_long_message,
+    why_not_a_name,
 )
 
 __all__ = ["check_decision_names", "checked_request", "item_rows"]
@@ -66,10 +66,11 @@ def checked_request(position: int, request: Mapping[str, Any]) -> dict[str, Any]
         raise WorkbenchError(
             f"decision {position}: the reviewer's name is required; got an empty reviewer"
         )
-    if not names_someone(reviewer):
+    why = why_not_a_name(reviewer)
+    if why is not None:
         raise WorkbenchError(
-            f"decision {position}: reviewer {reviewer!r} is not a person's name; {NAME_WANTED} "
-            "(two letters at least)"
+            f"decision {position}: reviewer {reviewer!r} is not a person's name: it {why}; "
+            f"{NAME_WANTED}"
         )
     reason = str(request.get("reason") or "").strip() or None
     if reason_too_long(reason):

@@ -67,6 +67,7 @@ from workbench.review.schema import (
     same_reviewer,
     says_why,
     too_long_message,
+    why_not_a_name,
 )
 from workbench.review.store import Decision, ReviewStore
 from workbench.rules import load_rule_set
@@ -433,8 +434,8 @@ class ReviewPanel:
             raise UsageError(f"page_size must be a positive number of rows; got {page_size}")
         if reviewer and reviewer.strip() and not names_someone(reviewer):
             raise UsageError(
-                f"must be a person's name; {NAME_WANTED} (two letters at least); got "
-                f"{reviewer.strip()!r}",
+                f"must be a person's name; {NAME_WANTED}; got {reviewer.strip()!r}, which "
+                f"{why_not_a_name(reviewer)}",
                 parameter="reviewer",
             )
         self.store, self.list_id, self.page_size = store, list_id, page_size

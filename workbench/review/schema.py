@@ -36,10 +36,12 @@ __all__ = [
     "MIGRATIONS",
     "NAME_WANTED",
     "OUTCOME_DECISIONS",
+    "PLACEHOLDER_NAMES",
     "PLACEHOLDER_REASONS",
     "PROPOSED_MATCH_VERSION",
     "REASON_MAX_CHARS",
     "REASON_REQUIRED",
+    "ROLE_NAMES",
     "SEALED_ACCESS_VERSION",
     "SEALED_IMPORTS_VERSION",
     "SEALED_LISTS_VERSION",
@@ -55,6 +57,7 @@ __all__ = [
     "statements",
     "too_long_message",
     "utc_text",
+    "why_not_a_name",
 ]
 
 OUTCOME_DECISIONS = ("contact", "not_eligible", "already_in_touch", "defer", "check")
@@ -163,14 +166,52 @@ def too_long_message(reason: str) -> str:
 NAME_WANTED = "give your name as colleagues know it, e.g. 'A. Officer'"
 """What a reviewer's name must be, as every refusal of one says it."""
 
-GENERIC_NAMES = frozenset(
-    {"n a", "na", "none", "nil", "null", "nobody", "no one", "unknown", "anonymous", "anon",
-     "test", "tester", "testing", "test user", "admin", "administrator", "root", "user",
-     "guest", "system", "default", "officer", "reviewer", "review officer", "early years officer",
-     "staff", "team", "council", "me", "myself", "someone", "somebody", "name", "my name",
-     "your name", "tbc", "asdf", "xx", "xxx", "abc"}
+ROLE_NAMES = frozenset(
+    {"admin", "administrator", "root", "user", "guest", "system", "officer", "reviewer",
+     "review officer", "early years officer", "staff", "team", "council", "tester"}
 )  # fmt: skip
+"""Role words and accounts' roles: what someone is, or an account shared by whoever does it
+(``Officer``, ``admin``, ``root``), no one's name on their own (`why_not_a_name`)."""
+
+PLACEHOLDER_NAMES = frozenset(
+    {"n a", "na", "none", "nil", "null", "nobody", "no one", "unknown", "anonymous", "anon",
+     "test", "testing", "test user", "default", "me", "myself", "someone", "somebody", "name",
+     "my name", "your name", "tbc", "asdf", "xx", "xxx", "abc"}
+)  # fmt: skip
+"""What people type into a name field to get past it (``n/a``, ``Test User``, ``me``): no
+one's name (`why_not_a_name`)."""
+
+GENERIC_NAMES = ROLE_NAMES | PLACEHOLDER_NAMES
 """Placeholders and role words: no one's name on their own (`names_someone`)."""
+
+
+def why_not_a_name(name: str | None) -> str | None:
+    """Why `name` is not a person's name, said to follow "it" or "which" (``is a role
+    word``), or None when it can be one (`names_someone`): every refusal of a name says
+    which rule refused it.
+
+    >>> [why_not_a_name(n) for n in ("Officer", "n/a", "Test Officer")]
+    ['is a role word', 'is a placeholder', 'is only placeholders and role words']
+    >>> {why_not_a_name(n) for n in ("x", "R2", "-", "1")}
+    {'has no word of two letters or more'}
+    >>> [why_not_a_name(n) for n in ("<b>Al</b>", " ", None, "A. Officer")]
+    ["holds markup ('<' or '>')", 'is empty', 'is empty', None]
+    """
+    if name is None or not name.strip():
+        return "is empty"
+    if "<" in name or ">" in name:
+        return "holds markup ('<' or '>')"
+    words = _words(name)
+    whole = " ".join(words)
+    if words and (whole in ROLE_NAMES or all(word in ROLE_NAMES for word in words)):
+        return "is a role word"
+    if words and (whole in PLACEHOLDER_NAMES or all(w in PLACEHOLDER_NAMES for w in words)):
+        return "is a placeholder"
+    if not any(len(word) >= 2 for word in words):
+        return "has no word of two letters or more"
+    if all(word in GENERIC_NAMES for word in words):
+        return "is only placeholders and role words"
+    return None
 
 
 def names_someone(name: str | None) -> bool:
@@ -184,7 +225,7 @@ def names_someone(name: str | None) -> bool:
     login name (``a.officer``) are; a single letter, a number or a dash are no one's (a
     tester recorded decisions as ``x``, and every action on a family must trace to a named
     person's decision). A name already recorded is read as it was; this is checked where
-    decisions are recorded.
+    decisions are recorded. `why_not_a_name` says which rule refuses a name.
 
     >>> [names_someone(n) for n in ("Al", "A. Officer", "J Smith", "O'Neil", "Zoë Ng")]
     [True, True, True, True, True]
@@ -193,12 +234,7 @@ def names_someone(name: str | None) -> bool:
     >>> [names_someone(n) for n in ("n/a", "Officer", "Test User", "root", "<b>Al</b>")]
     [False, False, False, False, False]
     """
-    if name is None or "<" in name or ">" in name:
-        return False
-    words = _words(name)
-    if not any(len(word) >= 2 for word in words):
-        return False
-    return " ".join(words) not in GENERIC_NAMES and not all(w in GENERIC_NAMES for w in words)
+    return why_not_a_name(name) is None
 
 
 def same_reviewer(a: str, b: str) -> bool:
