@@ -42,3 +42,31 @@ def test_input_hashes_are_keyed_by_file_name_in_name_order(tmp_path: Path):
     hashes = input_hashes([tmp_path / "people.csv", tmp_path / "benefits.csv"])
     assert list(hashes) == ["benefits.csv", "people.csv"]
     assert hashes["people.csv"] == hashlib.sha256(b"a\n").hexdigest()
+
+
+def test_a_linkage_model_folder_is_hashed_by_its_json_files_in_name_order(tmp_path: Path):
+    from workbench.provenance import model_hashes
+
+    (tmp_path / "dwp_list.json").write_text('{"a": 1}')
+    (tmp_path / "bands.json").write_text("{}")
+    (tmp_path / "README.txt").write_text("not the model")
+    (tmp_path / "old.json").mkdir()  # a folder, whatever its name
+    assert list(model_hashes(tmp_path).items()) == [
+        ("model:bands.json", hashlib.sha256(b"{}").hexdigest()),
+        ("model:dwp_list.json", hashlib.sha256(b'{"a": 1}').hexdigest()),
+    ]
+
+
+def test_the_code_context_is_the_package_s_version_commit_and_environment():
+    import workbench
+    from workbench import provenance
+    from workbench.eligibility import assess
+
+    package = Path(workbench.__file__).parent
+    version, commit, env = provenance.code_context()
+    changes = provenance.code_changes(package)
+    assert version == provenance.code_version(workbench.__version__, changes)
+    assert commit == provenance.git_commit(package)
+    assert env == provenance.environment()
+    # Provenance helpers, kept with the others: the assessment no longer offers them.
+    assert {"code_context", "model_hashes"} & set(assess.__all__) == set()

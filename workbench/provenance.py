@@ -24,11 +24,13 @@ from typing import Protocol
 
 __all__ = [
     "code_changes",
+    "code_context",
     "code_version",
     "environment",
     "file_sha256",
     "git_commit",
     "input_hashes",
+    "model_hashes",
     "run_id",
 ]
 
@@ -153,4 +155,25 @@ def environment() -> dict[str, object]:
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "libraries": libraries,
+    }
+
+
+def code_context() -> tuple[str, str | None, dict[str, object]]:
+    """The code version (`code_version`), the git commit and the environment, for a list's or
+    the links' manifest."""
+    from workbench import __version__
+
+    # The package's own repository, wherever the command is run from (a list made from /tmp
+    # recorded no commit).
+    package = Path(__file__).parent
+    return code_version(__version__, code_changes(package)), git_commit(package), environment()
+
+
+def model_hashes(folder: Path) -> dict[str, str]:
+    """The SHA-256 of a linkage model folder's files (`bands.json` and one Splink JSON file
+    per source), as inputs ``model:<file>``."""
+    return {
+        f"model:{path.name}": file_sha256(path)
+        for path in sorted(folder.iterdir())
+        if path.is_file() and path.suffix == ".json"
     }

@@ -558,7 +558,9 @@ def test_an_evidence_date_half_a_year_from_the_term_start_is_warned_of(
         assert sentence in explained.stderr
 
 
-def test_a_term_later_than_the_rules_were_checked_for_is_warned_and_fails_strict(tmp_path):
+def test_a_term_later_than_the_rules_were_checked_for_is_warned_and_fails_strict(
+    tmp_path, monkeypatch
+):
     c = Council()
     c.person("A1", "H1", date(1990, 1, 1), role="parent_carer")
     c.person("C1", "H1", date(2025, 3, 2), role="child")  # in the window from April 2027
@@ -574,14 +576,15 @@ def test_a_term_later_than_the_rules_were_checked_for_is_warned_and_fails_strict
     def run(term: str, *more: str) -> tuple[int, list[str], dict]:
         out = tmp_path / f"{term}{''.join(more)}.csv"
         terms = ("--term-start", term, "--as-of", term)
-        done = workbench(
-            "assess", "--data", str(data), "--initiative", "two_year_old", *terms, "--out",
-            str(out), *more,
+        # On the term's evidence, on its first day: no evidence from a day still to come.
+        done = assess_in_process(
+            monkeypatch, date.fromisoformat(term),
+            "--data", str(data), "--initiative", "two_year_old", *terms, "--out", str(out), *more,
         )  # fmt: skip
         assert pl.read_csv(out)["person_id"].to_list() == ["C1"], done.stderr
         manifest = json.loads(Path(f"{out}.manifest.json").read_text())
         warned = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
-        return done.returncode, warned, manifest
+        return done.exit_code, warned, manifest
 
     code, warned, manifest = run("2027-04-01", "--strict")
     assert (code, warned) == (0, [])
@@ -730,3 +733,81 @@ def test_explain_says_an_adult_is_not_a_child_in_the_age_window(folder):
     child = workbench("explain", "--data", str(folder), *ARGS, "--person", "C2")
     assert child.stdout.startswith("Child C2 (born 2 June 2024) is listed")
     assert "✗ ehc_plan:" in child.stdout
+
+
+def assess_in_process(monkeypatch, today: date, *args: str):
+    """`workbench assess ARGS` run in this process, on a machine whose clock says `today`."""
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    monkeypatch.setattr("workbench.cli._assess._today", lambda: today)
+    return CliRunner().invoke(app, ["--quiet", "assess", *args])
+
+
+def test_an_evidence_date_after_today_is_a_serious_warning_as_report_says_it(
+    folder, tmp_path, monkeypatch
+):
+    # `workbench report` warned of it (and failed --strict); `assess` said nothing.
+    given = ("--data", str(folder), *ARGS, "--out", str(tmp_path / "list.csv"), "--strict")
+    done = assess_in_process(monkeypatch, date(2026, 8, 31), *given)
+    assert done.exit_code == 3, done.output
+    assert (tmp_path / "list.csv").is_file()  # written all the same, as for any warning
+    # First, then the list's own (the fixture's quarantined award rows: a note).
+    assert done.stderr == (
+        "warning: The evidence date (--as-of 2026-09-01) is after today (2026-08-31): the data "
+        "cannot yet show what holds on that day (an award may end, a family may move before "
+        "then), so the list rests on evidence not held. Give the day the extract was taken.\n"
+        + QUARANTINED_AWARDS
+    )
+    # The day itself is no warning.
+    done = assess_in_process(monkeypatch, date(2026, 9, 1), *given)
+    assert (done.exit_code, done.stderr) == (0, QUARANTINED_AWARDS)
+
+
+QUARANTINED_AWARDS = (
+    "warning: 1 child(ren) in the age window have a quarantined row of benefits.csv about them "
+    "or a parent or carer (row(s) 4, 5): such a row is not read, so what it records counts for "
+    "nothing, and the child may be left off the list or listed on less: C2. `workbench explain "
+    "--person ID` names the rows; correct them in the extract and run again\n"
+)
+
+
+def test_an_evidence_date_after_the_term_ended_is_a_note_as_report_says_it(
+    folder, tmp_path, monkeypatch
+):
+    dates = ("--term-start", "2026-09-01", "--as-of", "2027-01-01")
+    given = ("--data", str(folder), "--initiative", "two_year_old", *dates)
+    out = ("--out", str(tmp_path / "list.csv"), "--strict")
+    done = assess_in_process(monkeypatch, date(2027, 1, 4), *given, *out)
+    assert done.exit_code == 0, done.output  # a note: --strict does not fail on it
+    assert done.stderr == (
+        "warning: The evidence date (--as-of 2027-01-01) is on or after the next term start "
+        "(2027-01-01): the list is for the term starting 2026-09-01, on evidence from after "
+        "that term ended. For a later term, give its start as --term-start.\n" + QUARANTINED_AWARDS
+    )
+
+
+def test_assess_says_the_dates_as_report_does_but_the_far_evidence_date_once():
+    # The evidence date half a year before the term is said as `assess` reads the dates
+    # (`parse_term_dates`), so not again beside the list; report says it with the others.
+    from workbench.runs.evidence_dates import date_warnings
+
+    dates = {"initiative": "two_year_old", "term_start": "2027-09-01", "as_of": "2027-01-02"}
+    today = date(2026, 12, 7)
+    assert date_warnings(dates, today=today, command="assess") == (
+        (
+            "The evidence date (--as-of 2027-01-02) is after today (2026-12-07): the data "
+            "cannot yet show what holds on that day (an award may end, a family may move "
+            "before then), so the list rests on evidence not held. Give the day the extract "
+            "was taken.",
+        ),
+        (),
+    )
+    serious, notes = date_warnings(dates, today=today)
+    assert serious[0].startswith("The evidence date (as_of 2027-01-02) is after today")
+    assert serious[0].endswith("Give the day the extract was taken, or -p as_of=today.")
+    assert notes == (
+        "The evidence date (as_of 2027-01-02) is 242 days before the term start (2027-09-01): "
+        "awards and statuses are tested on that day, not the term's; check the year.",
+    )

@@ -279,20 +279,83 @@ def test_a_command_given_a_store_logs_in_that_store_not_the_default(tmp_path: Pa
         log = review_store.access_log().slice(before)
     offered = f"data {data}, initiative two_year_old"
     # Each command's line, then the store's own line of what it read there (the link
-    # decisions are read, and logged, as by `assess`, for explain and stats too).
-    read = ("A Analyst", "assess", "read 0 link decision(s) to apply to links")
+    # decisions), named by the command that read them.
+    read = "read 0 link decision(s) to apply to links"
     assert log.select("user", "command", "detail").rows() == [
         ("A Analyst", "subject-access", f"data {data}, one person's record"),
         ("A Analyst", "subject-access", log["detail"][1]),  # what the store held about them
         ("A Analyst", "assess", f"{offered}, out again.csv"),
-        read,
+        ("A Analyst", "assess", read),
         ("A Analyst", "explain", f"{offered}, one person's record"),
-        read,
+        ("A Analyst", "explain", read),
         ("A Analyst", "stats", f"{offered}, out tables"),
-        read,
+        ("A Analyst", "stats", read),
     ]
     assert log["detail"][1].startswith("item ")
     with ReviewStore(default, key=other_key) as review_store:
         assert review_store.access_log().select("user", "command", "detail").rows() == [
             ("Someone Else", "validate", "data /srv/theirs")
         ]
+
+
+STORE_NOTEBOOK = 'data: str = "d"\noutput_dir: str = "o"\nstore: str = ""\nreview_store: str = ""'
+
+
+def test_a_report_given_a_store_logs_in_that_store_not_the_default(tmp_path: Path):
+    # A tester's case: `workbench report ... -p store=review.sqlite` logged in the default
+    # store, as the other commands given --store did before.
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    cell = new_code_cell(STORE_NOTEBOOK)
+    cell.metadata["tags"] = ["parameters"]
+    nbformat.write(new_notebook(cells=[cell, new_code_cell("1")]), tmp_path / "stores.ipynb")
+    default, given = tmp_path / "default.sqlite", tmp_path / "review.sqlite"
+    for store in (default, given):
+        ReviewStore(store).close()
+    env = dict(os.environ, WORKBENCH_STORE=str(default), WORKBENCH_USER="Scheduler")
+    data = Path(__file__).parents[2] / "data_samples" / "council_small"
+    args = ["report", "stores.ipynb", "--data", str(data), "--reports", "r"]
+
+    def run(*parameters: str) -> None:
+        done = subprocess.run(
+            [sys.executable, "-m", "workbench", "--quiet", *args, *parameters],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        )
+        assert done.returncode == 0, done.stderr
+
+    def logged(store: Path) -> list[tuple[str, str]]:
+        with ReviewStore(store) as review_store:
+            return review_store.access_log().select("command", "detail").rows()
+
+    run("-p", "store=review.sqlite", "-p", "review_store=review.sqlite")
+    asked = f"notebook stores.ipynb, data {data}"
+    both = f"{asked}, store=review.sqlite, review_store=review.sqlite"
+    assert logged(given) == [("report", both)]  # once, though named twice
+    assert logged(default) == []
+    # A store that is not there is not made by asking (only 03 makes its store): the line
+    # goes in the default store, and the notebook says what it makes of it.
+    run("-p", "store=missing.sqlite")
+    assert not (tmp_path / "missing.sqlite").exists()
+    assert logged(default) == [("report", f"{asked}, store=missing.sqlite")]
+
+
+def test_report_03_logs_in_the_store_it_makes_and_others_only_in_stores_there(
+    tmp_path, monkeypatch
+):
+    from workbench.runs.parameters import access_stores
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "there.sqlite").write_bytes(b"")
+    assert access_stores("03", {"store": "new.sqlite"}) == (tmp_path / "new.sqlite",)
+    assert access_stores("05", {"store": "new.sqlite"}) == ()
+    assert access_stores("05", {"store": "there.sqlite"}) == (tmp_path / "there.sqlite",)
+    # Only the stores the notebook takes; none named: the default store.
+    assert access_stores("02", {"store": "there.sqlite"}) == ()
+    assert access_stores("04", {"review_store": "there.sqlite", "outcome_store": ""}) == (
+        tmp_path / "there.sqlite",
+    )
+    assert access_stores("01", {}) == ()

@@ -259,6 +259,21 @@ def test_a_store_is_refused_with_exact_only_linkage_and_a_missing_store_is_named
     assert str(refused.value).startswith(f"store no review store at {looked_for('none.sqlite')}:")
 
 
+def test_the_reading_is_logged_as_done_by_the_command_that_read_the_decisions(store):
+    # Every reading was logged as `assess`'s, though explain and stats read them too.
+    opened, decide = store
+    decide("link_confirmed")
+    before = opened.access_log().height
+    read = read_link_decisions(opened.path, load_key(), command="stats")
+    assert read.decisions.height == 1
+    read_link_decisions(opened.path, load_key())
+    log = opened.access_log().slice(before)
+    assert log.select("command", "detail").rows() == [
+        ("stats", "read 1 link decision(s) to apply to links"),
+        ("assess", "read 1 link decision(s) to apply to links"),
+    ]
+
+
 # --- apply_link_decisions on hand-made links ----------------------------------------------------
 KEY = bytes(range(32))
 

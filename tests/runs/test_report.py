@@ -871,13 +871,43 @@ def test_a_notebook_given_a_run_folder_records_what_the_run_was_made_for(tmp_pat
     assert found.inputs["rules:free_school_meals.yaml"] == sha("rules")
 
 
-def test_a_list_without_a_manifest_records_none_of_the_notebook_s_unused_defaults(tmp_path):
-    listed = tmp_path / "hand_made.csv"
-    listed.write_text("person_id\n")
-    found = identify(resolve_notebook("03"), SAMPLE, {"list_file": str(listed)})
+def test_a_run_folder_without_a_manifest_records_none_of_the_notebook_s_unused_defaults(
+    tmp_path,
+):
+    folder = tmp_path / "lists"
+    folder.mkdir()
+    (folder / "hand_made.csv").write_text("person_id\n")
+    found = identify(resolve_notebook("05"), SAMPLE, {"run": str(folder)})
     assert [name for name in FSM_MADE if name in found.parameters] == []
     assert found.rule_set is None
     assert [name for name in found.inputs if name.startswith("rules:")] == []
+
+
+@pytest.mark.parametrize(("notebook", "parameter"), [("03", "list_file"), ("05", "run")])
+@pytest.mark.parametrize("manifest", [None, "[]"])
+def test_a_list_without_its_manifest_exits_2_before_a_kernel_starts(
+    tmp_path, notebook, parameter, manifest
+):
+    # A tester's case: report 03 stopped inside the kernel (exit 1, a failed run kept), and
+    # 05 checked it as "no candidate list" found.
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "hand.csv").write_text("person_id\n")
+    if manifest is not None:
+        (tmp_path / "lists" / "hand.csv.manifest.json").write_text(manifest)
+    done = workbench(
+        "report", notebook, "--data", str(SAMPLE), "--reports", str(tmp_path / "r"),
+        "-p", f"{parameter}=lists/hand.csv", cwd=tmp_path,
+    )  # fmt: skip
+    what = "is not there" if manifest is None else "cannot be read as one (a JSON object)"
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"error: Parameter {parameter!r} names lists/hand.csv, a list whose manifest "
+        f"{tmp_path / 'lists' / 'hand.csv.manifest.json'} {what}: a report reads what the "
+        "list was made for (initiative, term, evidence date, rule set) from it. Give the list "
+        "as `workbench assess` wrote it, with its manifest beside it (FILE.manifest.json), or "
+        "make the list again with `workbench assess`.\n"
+    )
+    assert not (tmp_path / "r").exists()
 
 
 @pytest.mark.parametrize(
@@ -1077,3 +1107,35 @@ def test_a_notebook_run_without_the_runner_says_so_at_its_top(tmp_path):
     run = run_report(notebook, data=SAMPLE, parameters={}, reports=tmp_path / "r")
     assert said(run.run_dir / "notebook.ipynb") == []
     assert "WORKBENCH_REPORT_RUN" not in __import__("os").environ  # set for the run only
+
+
+def test_relative_store_and_key_file_variables_reach_the_kernel_from_where_the_run_started(
+    tmp_path, monkeypatch
+):
+    # The kernel runs in the run folder: a relative WORKBENCH_KEY_FILE was read from there, a
+    # new key in the run (as a relative WORKBENCH_STORE was, before it was made absolute).
+    notebook = write_notebook(
+        tmp_path / "env.ipynb",
+        'data: str = "d"\noutput_dir: str = "o"',
+        "import json, os\nfrom pathlib import Path\n"
+        "names = ('WORKBENCH_STORE', 'WORKBENCH_KEY_FILE')\n"
+        "seen = {name: os.environ.get(name) for name in names}\n"
+        "(Path(output_dir) / 'restricted' / 'env.json').write_text(json.dumps(seen))",
+    )
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    monkeypatch.setenv("WORKBENCH_STORE", "review.sqlite")
+    monkeypatch.setenv("WORKBENCH_KEY_FILE", "keys/pseudonym.key")
+    run = run_report(notebook, data=SAMPLE, parameters={}, reports=tmp_path / "r")
+    seen = json.loads((run.run_dir / "restricted" / "env.json").read_text())
+    assert seen == {
+        "WORKBENCH_STORE": str(tmp_path / "work" / "review.sqlite"),
+        "WORKBENCH_KEY_FILE": str(tmp_path / "work" / "keys" / "pseudonym.key"),
+    }
+    # As given again once the run is over.
+    import os
+
+    assert (os.environ["WORKBENCH_STORE"], os.environ["WORKBENCH_KEY_FILE"]) == (
+        "review.sqlite",
+        "keys/pseudonym.key",
+    )

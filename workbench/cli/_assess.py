@@ -56,6 +56,7 @@ OwnModel = Annotated[
 if TYPE_CHECKING:
     from workbench.eligibility.assess import Assessment
     from workbench.rules.model import RuleSet
+    from workbench.runs.list_warnings import ListWarnings
     from workbench.stats.outcomes import OutcomeLists
 
 
@@ -136,13 +137,34 @@ def assess_command(
     if found.link_decisions is not None:
         for sentence in found.link_decisions.sentences():
             typer.echo(f"note: {sentence}")
-    from workbench.runs.list_warnings import list_warnings
-
-    said = list_warnings(found)
+    said = assess_warnings(found, today=_today())
     for sentence in said.sentences:
         typer.echo(f"warning: {sentence}", err=True)
     if strict and said.serious:
         raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
+def _today() -> date:
+    """Today on this machine's clock, which the evidence date is compared with."""
+    return date.today()
+
+
+def assess_warnings(found: Assessment, *, today: date) -> ListWarnings:
+    """What `assess` warns of beside `found`'s list: its dates that are probably not what was
+    meant, as `workbench report` says them (`workbench.runs.evidence_dates.date_warnings`: an
+    evidence date after `today` is serious), then the list's own
+    (`workbench.runs.list_warnings.list_warnings`)."""
+    from workbench.runs.evidence_dates import date_warnings
+    from workbench.runs.list_warnings import ListWarnings, list_warnings
+
+    dates = {
+        "initiative": found.rule_set,
+        "term_start": found.term_start.isoformat(),
+        "as_of": found.as_of.isoformat(),
+    }
+    serious, notes = date_warnings(dates, today=today, command="assess")
+    listed = list_warnings(found)
+    return ListWarnings(serious=(*serious, *listed.serious), notes=(*notes, *listed.notes))
 
 
 def _store_to_read(store: Path | None, linkage: str) -> Path | None:
@@ -424,6 +446,12 @@ def explain_command(
     )
     use_profile(profile)
     term, evidence = parse_term_dates(term_start, as_of)
+    decisions = None
+    if store is not None:  # read here, so that the store's log says explain read them
+        from workbench.review.keys import load_key
+        from workbench.review.link_decisions import read_link_decisions
+
+        decisions = read_link_decisions(store, load_key(), command="explain")
     found = assess(
         data,
         initiative,
@@ -431,7 +459,7 @@ def explain_command(
         as_of=evidence,
         linkage=linkage,
         rules=rules,
-        store=store,
+        store=decisions,
         model=model,
     )
     typer.echo(_explained(found, person))
@@ -538,6 +566,27 @@ def link_command(
             typer.echo(f"warning: {sentence}", err=True)
 
 
+def _report_stores(
+    notebook: str, given: dict[str, str], kernel: str
+) -> tuple[tuple[Path, ...], bytes | None]:
+    """The review stores `report`'s access-log line goes in (`access_stores`; none: the
+    default store) and the pseudonym key to seal it under: the notebook's `key_file` when it
+    names one (the store 03 makes is keyed by it), else None (`load_key`'s own). A notebook
+    that cannot be found or read names none: the line is written, then the run refused."""
+    from workbench.runs.parameters import access_stores, secret_files
+
+    try:
+        stores = access_stores(notebook, given, kernel)
+    except UsageError:
+        return (), None
+    key_file = secret_files(given).get("key_file")
+    if not stores or key_file is None:
+        return stores, None
+    from workbench.review.keys import load_key
+
+    return stores, load_key(key_file)
+
+
 def report_command(
     notebook: Annotated[
         str,
@@ -591,7 +640,10 @@ def report_command(
     given = parse_parameters(parameter)
     # What was asked for (initiative, term, ...): the run id is known only once it has run.
     shown = ", ".join(f"{k}={v}" for k, v in given.items() if k not in SECRET_PARAMETERS)
-    record_access("report", f"notebook {notebook}, data {data}" + (f", {shown}" if shown else ""))
+    detail = f"notebook {notebook}, data {data}" + (f", {shown}" if shown else "")
+    stores, key = _report_stores(notebook, given, kernel)
+    for store in stores or (None,):  # in each store the notebook is given, else the default
+        record_access("report", detail, store=store, key=key)
     missing = dates_to_give(notebook, given, kernel)
     if missing:
         raise UsageError(

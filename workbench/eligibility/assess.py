@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-import workbench
 from workbench import progress
 from workbench.data.database import database_record
 from workbench.data.reading import LoadedData, combine_loaded, load_folder
@@ -45,15 +44,7 @@ from workbench.data.schema import TABLES
 from workbench.errors import UsageError, WorkbenchError
 from workbench.paths import project_path
 from workbench.private_files import check_folder_for, private_folder_for, write_private
-from workbench.provenance import (
-    code_changes,
-    code_version,
-    environment,
-    file_sha256,
-    git_commit,
-    input_hashes,
-    run_id,
-)
+from workbench.provenance import code_context, file_sha256, input_hashes, model_hashes, run_id
 from workbench.spreadsheet import neutralised
 
 if TYPE_CHECKING:
@@ -72,14 +63,12 @@ __all__ = [
     "as_day",
     "assess",
     "check_list_path",
-    "code_context",
     "columns_needed",
     "columns_used",
     "evidence_text",
     "link",
     "list_summary",
     "load",
-    "model_hashes",
     "partly_met",
     "rule_set",
     "unlisted_path",
@@ -908,15 +897,6 @@ def _writing(out: Path) -> Any:
     return FileLock(Path(tempfile.gettempdir()) / name, mode=0o600)
 
 
-def code_context() -> tuple[str, str | None, dict]:
-    """The code version, the git commit and the environment, for the manifest."""
-    # The package's own repository, wherever the command is run from (a list made from /tmp
-    # recorded no commit).
-    package = Path(workbench.__file__).parent
-    version = code_version(workbench.__version__, code_changes(package))
-    return version, git_commit(package), environment()
-
-
 # Where the package's rule files are (`workbench.rules.RULES_FOLDER`), without importing the
 # rule-file schema: the people table starts loading before the schema is imported.
 _RULES_FOLDER = Path(__file__).parents[1] / "rules"
@@ -1043,16 +1023,6 @@ def _linkage_model(model: str | Path | None, linkage: str) -> tuple[Path, Linkag
 
     folder = project_path(model)
     return folder, load_settings(folder)
-
-
-def model_hashes(folder: Path) -> dict[str, str]:
-    """The SHA-256 of a linkage model folder's files (`bands.json` and one Splink JSON file
-    per source), as inputs ``model:<file>``."""
-    return {
-        f"model:{path.name}": file_sha256(path)
-        for path in sorted(folder.iterdir())
-        if path.is_file() and path.suffix == ".json"
-    }
 
 
 def _engine(

@@ -165,11 +165,14 @@ class StoredLinkDecisions:
         return apply_link_decisions(links, self.decisions, self.key, self.chain_head)
 
 
-def read_link_decisions(store: str | Path, key: bytes) -> StoredLinkDecisions:
+def read_link_decisions(
+    store: str | Path, key: bytes, *, command: str = "assess"
+) -> StoredLinkDecisions:
     """The latest link decision per item and proposed match in the review store at `store`
     (a relative path found as `workbench.paths.project_path` finds it;
     `ReviewStore.link_decisions`), read once its decision chain is verified; the reading is
-    recorded in the store's access log.
+    recorded in the store's access log as done by `command` (`assess`, `explain`, `stats`:
+    the command that reads them, as its own line names it).
 
     Raises
     ------
@@ -192,7 +195,7 @@ def read_link_decisions(store: str | Path, key: bytes) -> StoredLinkDecisions:
             )
         decisions = opened.link_decisions()
         opened.log_access(
-            current_user(), "assess", f"read {decisions.height} link decision(s) to apply to links"
+            current_user(), command, f"read {decisions.height} link decision(s) to apply to links"
         )
     return StoredLinkDecisions(decisions, report.head, key)
 

@@ -77,8 +77,8 @@ def link_manifest(
 ) -> dict[str, Any]:
     """The manifest of `run` (see the module docstring), without writing it."""
     from workbench.data.profiles import active_profile
-    from workbench.eligibility.assess import code_context, model_hashes
     from workbench.linkage.model import LinkageModel
+    from workbench.provenance import code_context, model_hashes
 
     used = model if model is not None else LinkageModel()
     read: list[Any] = [report.file for report in run.reports.values()]

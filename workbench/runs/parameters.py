@@ -11,7 +11,6 @@ from `workbench.runs.report`.
 from __future__ import annotations
 
 import ast
-import contextlib
 import difflib
 import json
 import os
@@ -28,21 +27,24 @@ from workbench import __version__
 from workbench.data.profiles import active_profile
 from workbench.data.reading import find_table_file
 from workbench.data.schema import TABLES
-from workbench.errors import UsageError, WorkbenchError
+from workbench.errors import UsageError
 from workbench.paths import PROJECT_ROOT, project_path
 from workbench.provenance import code_changes, code_version, file_sha256, input_hashes, run_id
 from workbench.review.chain import stored_chain_end
+from workbench.runs.evidence_dates import date_warnings
 
 __all__ = [
     "DATE_LIST_PARAMETERS",
     "DATE_PARAMETERS",
     "FROM_ASSESSED",
     "INJECTED",
+    "MAKES_ITS_STORE",
     "NOTEBOOKS",
     "REPORT_DATES",
     "SECRET_PARAMETERS",
     "Assessed",
     "RunIdentity",
+    "access_stores",
     "assessed",
     "available_notebooks",
     "canonical_inputs",
@@ -487,6 +489,32 @@ def _looked_for(name: str, value: str) -> str:
     return f"{Path(value).absolute()}, then {PROJECT_ROOT / value}"
 
 
+# Notebooks that make the review store their `store` names when none is there (03 registers
+# its list in it); any other notebook's stores are read, and never made by asking.
+MAKES_ITS_STORE = ("03_review",)
+
+
+def access_stores(
+    notebook: str | Path, given: Mapping[str, object], kernel: str = "python3"
+) -> tuple[Path, ...]:
+    """The review stores `workbench report`'s access-log line goes in, as a command given
+    `--store` logs in it: each store the notebook takes (`STORE_PARAMETERS`, in that order)
+    that `given` names, as an absolute path from the working folder, once, when a store is
+    there or the notebook makes it (`MAKES_ITS_STORE`). Empty when it names none: the line
+    goes in the default store (`workbench.governance.access.default_store`)."""
+    source = resolve_notebook(notebook)
+    declared = _declared(source, kernel)
+    named = store_parameters({k: v for k, v in given.items() if k in declared})
+    found: list[Path] = []
+    for name in STORE_PARAMETERS:
+        path = named.get(name)
+        if path is None or path in found:
+            continue
+        if path.is_file() or (name == "store" and source.stem in MAKES_ITS_STORE):
+            found.append(path)
+    return tuple(found)
+
+
 def store_parameters(parameters: Mapping[str, object]) -> dict[str, Path]:
     """The review stores the parameters name (`STORE_PARAMETERS`), existing or not (notebook
     03 creates its `store`), as absolute paths from the working directory: a notebook runs in
@@ -658,6 +686,8 @@ def identify(
     """
     checked = _checked_parameters(source, parameters, kernel)
     given_to = assessed(parameter_files(checked))
+    if given_to is not None:
+        _refuse_a_list_without_its_manifest(given_to, parameters)
     if given_to is None:
         rule_set, rules = _rule_set_ref(checked), _rule_file(checked)
     else:  # a run or list: what it was made for, as its manifest records it
@@ -773,6 +803,24 @@ def assessed(files: Mapping[str, Path]) -> Assessed | None:
     return None
 
 
+def _refuse_a_list_without_its_manifest(found: Assessed, given: Mapping[str, object]) -> None:
+    """A UsageError, before a kernel starts, for a list (03's `list_file`, 05's `run`) with no
+    manifest beside it that can be read: the notebook reads what the list was made for from
+    it, and stopped inside the kernel (exit 1) without one. A run folder is not refused: 05
+    checks a folder of lists, and says what it finds."""
+    if found.manifest is not None or not found.path.is_file():
+        return
+    manifest = manifest_path(found.path)
+    named = given.get(found.parameter) or found.path
+    what = "cannot be read as one (a JSON object)" if manifest.exists() else "is not there"
+    raise UsageError(
+        f"Parameter {found.parameter!r} names {named}, a list whose manifest {manifest} "
+        f"{what}: a report reads what the list was made for (initiative, term, evidence date, "
+        "rule set) from it. Give the list as `workbench assess` wrote it, with its manifest "
+        "beside it (FILE.manifest.json), or make the list again with `workbench assess`."
+    )
+
+
 def _as_assessed(
     checked: Mapping[str, object], given: Mapping[str, object], found: Assessed
 ) -> dict[str, object]:
@@ -811,87 +859,3 @@ def _same_value(name: str, value: object, recorded: object) -> bool:
 
         return load_rule_set(str(value)).id == recorded
     return False
-
-
-# --- dates that are probably not what was meant ------------------------------------------------
-
-
-def date_warnings(
-    parameters: Mapping[str, object], today: date | None = None
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """What the runner says, before a kernel starts, of a run's term start and evidence date
-    that are probably not what was meant, as (serious, notes): `workbench report` prints them
-    with a list's warnings, its manifest records them, and `--strict` fails on the serious.
-
-    - serious: an evidence date (`as_of`) after today: the data cannot show what holds on a
-      day still to come (an award may end, a family move), so the list would rest on
-      evidence not held; most often a mistyped year;
-    - a note: an evidence date on or after the next term's start (the rules' term starts; four
-      months on when they give none): the evidence is from after the term reported on ended;
-    - a note: an evidence date half a year or more before the term start, as `assess` says
-      it (`workbench.eligibility.terms.evidence_date_far`).
-
-    >>> serious, notes = date_warnings(
-    ...     {"term_start": "2026-09-01", "as_of": "2027-06-01"}, today=date(2026, 12, 7))
-    >>> serious[0][:61]
-    'The evidence date (as_of 2027-06-01) is after today (2026-12-'
-    >>> notes[0][:73]
-    'The evidence date (as_of 2027-06-01) is on or after the next term start ('
-    """
-    from workbench.eligibility.terms import EVIDENCE_DISTANCE_DAYS
-
-    today = today or date.today()
-    term, as_of = _as_date(parameters.get("term_start")), _as_date(parameters.get("as_of"))
-    serious: list[str] = []
-    notes: list[str] = []
-    if as_of is not None and as_of > today:
-        serious.append(
-            f"The evidence date (as_of {as_of}) is after today ({today}): the data cannot yet "
-            "show what holds on that day (an award may end, a family may move before then), "
-            "so the list rests on evidence not held. Give the day the extract was taken, or "
-            "-p as_of=today."
-        )
-    if term is not None and as_of is not None:
-        following = _next_term_start(term, parameters.get("initiative"))
-        if (term - as_of).days >= EVIDENCE_DISTANCE_DAYS:  # as `assess` warns of it
-            notes.append(
-                f"The evidence date (as_of {as_of}) is {(term - as_of).days} days before the "
-                f"term start ({term}): awards and statuses are tested on that day, not the "
-                "term's; check the year."
-            )
-        if as_of >= following:
-            notes.append(
-                f"The evidence date (as_of {as_of}) is on or after the next term start "
-                f"({following}): the report is about the term starting {term}, on evidence "
-                "from after that term ended. For a later term, give its start as -p term_start."
-            )
-    # A term long past is not warned of: a report run again on an earlier term (an audit, a
-    # comparison) is meant, and its run would say something else each year it is repeated.
-    return tuple(serious), tuple(notes)
-
-
-def _as_date(value: object) -> date | None:
-    try:
-        return date.fromisoformat(str(value)) if isinstance(value, str) and value else None
-    except ValueError:
-        return None
-
-
-def _next_term_start(term: date, initiative: object) -> date:
-    """The first of the initiative's rules' term starts after `term`; four months on when the
-    rules cannot say (no initiative, a term before their first age window)."""
-    from workbench.rules import load_rule_set
-
-    starts: tuple[tuple[int, int], ...] = ()
-    if isinstance(initiative, str) and initiative.strip():
-        with contextlib.suppress(WorkbenchError, ValueError):
-            starts = load_rule_set(initiative).population.window_on(term).starts.month_days
-    if not starts:
-        month = term.month + 4
-        return date(term.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
-    return min(
-        date(year, month, day)
-        for year in (term.year, term.year + 1)
-        for month, day in starts
-        if date(year, month, day) > term
-    )

@@ -83,6 +83,7 @@ from workbench.errors import DataFileError, UsageError, WorkbenchError
 from workbench.governance.access import STORE_ENV
 from workbench.paths import project_path
 from workbench.provenance import environment, file_sha256, git_commit
+from workbench.review.keys import KEY_FILE_ENV
 from workbench.runs.html import render_html
 from workbench.runs.list_warnings import ListWarnings, take_over
 from workbench.runs.notebook import RUNNER_VARIABLE
@@ -100,6 +101,7 @@ from workbench.runs.parameters import (
 from workbench.runs.rerun import NOT_PUBLISHED_REPLACED, not_as_written, replaced_name
 
 __all__ = [
+    "PATH_VARIABLES",
     "RENDERED",
     "RESTRICTED",
     "SHAREABLE",
@@ -235,21 +237,27 @@ def _only_run(final: Path) -> Iterator[None]:
         lock.release()
 
 
+# The environment variables naming a file the kernel reads: the review store (notebook 03's
+# default store is the command line's, `workbench.governance.access.default_store`) and the
+# pseudonym key file (`workbench.review.keys.load_key`).
+PATH_VARIABLES = (STORE_ENV, KEY_FILE_ENV)
+
+
 @contextmanager
-def _store_from_here() -> Iterator[None]:
-    """`WORKBENCH_STORE` as an absolute path while a notebook runs: its kernel runs in the run
-    folder, where a relative one (``review.sqlite``, meant from where the run was started)
-    would be a new store inside the run (notebook 03's default store is the command line's,
-    `workbench.governance.access.default_store`)."""
-    configured = os.environ.get(STORE_ENV)
-    if not configured or Path(configured).is_absolute():
-        yield
-        return
-    os.environ[STORE_ENV] = str(Path(configured).absolute())
+def _paths_from_here() -> Iterator[None]:
+    """`PATH_VARIABLES` as absolute paths while a notebook runs: its kernel runs in the run
+    folder, where a relative one (``review.sqlite``, ``keys/pseudonym.key``, meant from where
+    the run was started) would be a new store, or a new key, inside the run."""
+    earlier = {name: os.environ.get(name) for name in PATH_VARIABLES}
+    for name, configured in earlier.items():
+        if configured and not Path(configured).is_absolute():
+            os.environ[name] = str(Path(configured).absolute())
     try:
         yield
     finally:
-        os.environ[STORE_ENV] = configured
+        for name, configured in earlier.items():
+            if configured is not None:
+                os.environ[name] = configured
 
 
 def _unwritable(reports: Path, error: OSError, partial: Path | None = None) -> WorkbenchError:
@@ -592,7 +600,7 @@ def _run(
     try:
         with (
             progress.step(f"Running notebook {name} ({rid})"),
-            _store_from_here(),
+            _paths_from_here(),
             _runner_said(rid),
         ):
             papermill.execute_notebook(

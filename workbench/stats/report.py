@@ -249,7 +249,7 @@ def write_stats(
         from workbench.review.keys import load_key
         from workbench.review.link_decisions import read_link_decisions
 
-        store = read_link_decisions(link_decisions, load_key())
+        store = read_link_decisions(link_decisions, load_key(), command="stats")
     found = assess(
         data,
         rule_set,
