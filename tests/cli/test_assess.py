@@ -73,6 +73,7 @@ def test_assess_writes_the_contract_list_as_csv(folder, tmp_path):
         "funded_place_to_review",
         "link_method",
         "link_caution",
+        "held_because",
         "run_id",
     ]
     assert listed.select(CONTRACT_COLUMNS).rows() == [
@@ -91,6 +92,8 @@ def test_assess_writes_the_contract_list_as_csv(folder, tmp_path):
     ]
     # C1's DWP row was linked on the parent's NINO and the child's date of birth.
     assert listed["link_method"].to_list() == ["parent_nino_and_child_dob", None, None]
+    # The exact pass holds nothing for review: no row says why one was held.
+    assert listed["held_because"].to_list() == [None, None, None]
     assert listed["evidence"].to_list() == [
         "dwp_list: DWP list row D1; universal_credit_low_income: award B1 of parent/carer A1",
         "universal_credit_low_income (income missing): award B2 of parent/carer A2",

@@ -208,3 +208,72 @@ def test_findings_hold_the_link_as_the_list_does(data, method, status):
         links=_links(method),
     )
     assert found.filter(pl.col("reason_code") == "dwp_list")["status"].to_list() == [status]
+
+
+TWIN_HELD = (
+    "a twin, council record C6 (the same date of birth and household), also scores at least "
+    "the review threshold, and the row's forename is not exactly the chosen child's"
+)
+DOB_HELD = "the date of birth differs and the row names another parent"
+
+
+def held_links() -> pl.DataFrame:
+    """The links as `workbench link` writes them (`held_because` last): D1's pair held for
+    its date of birth (C1 outside the window, too), D4's for the proposed child's twin."""
+    from workbench.linkage import LINKAGE_RESULT_SCHEMA
+
+    return pl.DataFrame(
+        [
+            ("dwp_list", "D1", "C1", "clerical_review", 0.93, 3.7, "splink", None, DOB_HELD),
+            ("dwp_list", "D2", "C2", "linked", None, None, "parent_nino_and_child_dob", None, None),
+            ("dwp_list", "D3", None, "not_linked", 0.01, -6.6, "splink", None, None),
+            ("dwp_list", "D4", "C5", "clerical_review", 0.999994, 17.4, "splink", None, TWIN_HELD),
+        ],
+        schema=LINKAGE_RESULT_SCHEMA,
+        orient="row",
+    )
+
+
+@pytest.fixture
+def twins(data, tmp_path: Path):
+    """`data` with the twins Isla (C5) and Ella (C6) Lee, born 5 May 2024, and DWP's D4 for
+    "Ila Lee", born that day: a slip of either twin's name."""
+    folder = tmp_path / "data"
+    with (folder / "people.csv").open("a") as people:
+        people.write(
+            "A3,H3,Jo,Lee,1990-02-02,AB111111C,FQ3 3AA,parent_carer\n"
+            "C5,H3,Isla,Lee,2024-05-05,,FQ3 3AA,child\n"
+            "C6,H3,Ella,Lee,2024-05-05,,FQ3 3AA,child\n"
+        )
+    with (folder / "dwp_list.csv").open("a") as dwp:
+        dwp.write("D4,Ila,Lee,2024-05-05,Jo,Lee,,FQ3 3AA\n")
+    return load(folder)
+
+
+def test_a_held_pair_s_reason_reaches_the_list_beside_its_caution(twins, monkeypatch, tmp_path):
+    """Why the linkage held each pair (`held_because`) is on the row listed on its own, after
+    `link_caution`, as the list file's last column before `run_id`: D4's twin, and D1's date
+    of birth beside the caution that C1 is outside the window. Other rows have none."""
+    found = _assessed(twins, monkeypatch, held_links())
+    shown = ("person_id", "dwp_record_id", "link_needs_review", "probable_person_id")
+    assert found.candidates.select(*shown, "link_caution", "held_because").rows() == [
+        ("C2", "D2", False, None, None, None),
+        (None, "D1", True, "C1", CAUTION, DOB_HELD),
+        (None, "D3", False, None, None, None),
+        (None, "D4", True, "C5", None, TWIN_HELD),
+    ]
+    assert found.candidates.columns[-3:] == ["link_method", "link_caution", "held_because"]
+    written = pl.read_csv(found.write(tmp_path / "list.csv").out, infer_schema=False)
+    assert written.columns[-3:] == ["link_caution", "held_because", "run_id"]
+    assert written["held_because"].to_list() == [None, DOB_HELD, None, TWIN_HELD]
+
+
+def test_links_that_do_not_say_why_leave_held_because_empty(data, monkeypatch):
+    """Links without the column (the exact pass's; a list's links made before it) hold D1 for
+    its date of birth alone: `link_caution` says why, `held_because` is empty."""
+    found = _assessed(data, monkeypatch, _links("splink"))
+    assert found.candidates.select("dwp_record_id", "link_caution", "held_because").rows() == [
+        ("D2", None, None),
+        ("D1", CAUTION, None),
+        ("D3", None, None),
+    ]

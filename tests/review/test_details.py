@@ -460,11 +460,27 @@ def test_a_held_link_says_why_and_names_the_proposed_childs_twin(listed: Path):
         record_link_columns(found.candidates)
     )
     row = shown.filter(pl.col("dwp_record_id") == "D9").row(0, named=True)
+    # Why it was held comes first; the score after, in words, never a bare figure beside
+    # the proposed match: a twin scores as high as the child.
+    awaits = (
+        " A probable match with a child in the council's records awaits review: this DWP-list "
+        "row is listed on its own until someone records link confirmed or link rejected. "
+    )
+    score = (
+        " The match score is high (97.31%), but that only says the two records are much "
+        "alike: a twin's or a namesake's can be too. Decide on the reason it was held, above, "
+        "not on the score."
+    )
     text = record_link_text(row, details.probable_match(key_of("dwp", "D9")), note)
-    assert text.endswith(f"Compare it with the DWP-list row before deciding. {note}")
+    assert text == (
+        f"{note}{awaits}Proposed match: Amy Lee (council record P1), born 31 May 2024, 1 Mill "
+        "Lane, FQ1 1AA; parents or carers: Jane Lee. Compare it with the DWP-list row before "
+        f"deciding.{score}"
+    )
     # Without the details (no data folder), the list's words, ids only.
-    assert record_link_text(row).endswith(
-        f"Compare it with the DWP-list row before deciding. Held for review because {held}."
+    assert record_link_text(row) == (
+        f"Held for review because {held}.{awaits}Proposed match: council record P1. Compare it "
+        f"with the DWP-list row before deciding.{score}"
     )
 
 

@@ -899,3 +899,68 @@ def test_without_the_terms_headcount_already_funded_is_not_known_not_no(
     usual.select(key_of("P03"))
     assert "wb-places-not-known" not in usual.heading.value
     assert "<dt>Already funded</dt><dd>no</dd>" in usual.detail.value
+
+
+def test_not_funded_means_known_not_funded_and_not_known_is_its_own_choice(
+    store: ReviewStore, list_id: str, children: pl.DataFrame
+) -> None:
+    """P10, P20, ... P60 have a place. With the term's headcount, the other 54 are known not
+    funded; without it (no places for the term), nobody is known not funded: "not funded"
+    gives way to "not known", which finds those 54, and the funded six stay funded."""
+    funded = ids(10, 20, 30, 40, 50, 60)
+    others = [p for p in ids(*range(1, 61)) if p not in funded]
+    usual = open_panel(store, list_id, children, reviewer="A. Officer")
+    assert usual.funded.options == (
+        ("all children", ""),
+        ("already funded", "yes"),
+        ("not funded", "no"),
+    )
+    assert sorted(usual.apply_filters(funded="no")["person_id"].to_list()) == others
+    assert sorted(usual.apply_filters(funded="yes")["person_id"].to_list()) == funded
+    with pytest.raises(
+        UsageError, match=re.escape("funded must be one of 'yes', 'no' (or None); got 'not_known'")
+    ):
+        usual.apply_filters(funded="not_known")
+    unknown = open_panel(store, list_id, children, reviewer="A. Officer", places_not_known=True)
+    assert unknown.funded.options == (
+        ("all children", ""),
+        ("already funded", "yes"),
+        ("not known", "not_known"),
+    )
+    assert sorted(unknown.apply_filters(funded="not_known")["person_id"].to_list()) == others
+    assert sorted(unknown.apply_filters(funded="yes")["person_id"].to_list()) == funded
+    with pytest.raises(
+        UsageError, match=re.escape("funded must be one of 'yes', 'not_known' (or None); got 'no'")
+    ):
+        unknown.apply_filters(funded="no")
+    # The widget drives the same filter.
+    unknown.funded.value = "not_known"
+    assert unknown.visible().height == 54
+    assert "<td>not known</td>" in unknown.table.value and "<td>no</td>" not in unknown.table.value
+
+
+def test_the_funded_filter_alone_never_counts_an_unknown_place_as_none() -> None:
+    """`filter_and_sort` as the panel calls it: "no" finds none of the rows whose funding is
+    not known, "not_known" none whose funding is known, and a row without the flag (null) is
+    not known either way."""
+    from workbench.review.panel import _panel_frame, filter_and_sort
+
+    frame = _panel_frame(sixty_children().head(10), KEY, None).with_columns(
+        pl.when(pl.col("person_id") == "P01")
+        .then(None)
+        .otherwise(pl.col("already_funded"))
+        .alias("already_funded")
+    )
+    none = pl.Series("item_key", [], pl.String)
+
+    def found(funded: str, places_not_known: bool) -> list[str]:
+        rows = filter_and_sort(frame, none, funded=funded, places_not_known=places_not_known)
+        return sorted(rows["person_id"].to_list())
+
+    assert found("yes", False) == found("yes", True) == ["P10"]
+    assert found("no", False) == ids(2, 3, 4, 5, 6, 7, 8, 9)
+    assert found("no", True) == []
+    assert found("not_known", False) == ["P01"]
+    assert found("not_known", True) == ids(1, 2, 3, 4, 5, 6, 7, 8, 9)
+    with pytest.raises(UsageError, match="funded must be one of 'yes', 'no', 'not_known'"):
+        found("maybe", False)

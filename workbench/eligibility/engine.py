@@ -166,6 +166,13 @@ _CANDIDATE_COLUMNS: dict[str, PolarsDataType] = {
     # a caution in words that the two dates of birth differ and which to check before the
     # link is decided (`hold_probable_links`). Null on every other row.
     "link_caution": pl.String,
+    # For a DWP-list row whose link awaits review (`link_needs_review`): why the linkage held
+    # the pair for a person rather than linking it, in words, as `workbench link` writes it
+    # (the links' `held_because`: a twin of the proposed child, a namesake elsewhere, another
+    # date of birth, a score under the linked threshold). Null on every other row, and where
+    # the links say nothing (the exact pass, a list's own links without the column, a link
+    # held for its date of birth alone: `link_caution` says why then).
+    "held_because": pl.String,
 }
 CANDIDATE_SCHEMA = pl.Schema(_CANDIDATE_COLUMNS)
 _POLARS_TYPES = {
@@ -890,6 +897,7 @@ def assessment(
             pl.lit(None, pl.String).alias("probable_person_id"),
             pl.lit(None, pl.Float64).alias("match_probability"),
             pl.lit(None, pl.String).alias("link_caution"),
+            pl.lit(None, pl.String).alias("held_because"),
         )
     )
     frames = [listed]
@@ -1056,6 +1064,7 @@ _OUTPUT_BEFORE_CONSTANTS = (
     "funded_place_to_review",
     "link_method",
     "link_caution",
+    "held_because",
 )
 
 
@@ -1106,12 +1115,19 @@ def _unmatched_list_rows(
 ) -> pl.LazyFrame:
     """DWP-list rows matched to no one whose child is in the age window: listed on their own,
     `likely` with the list's reason code; flagged when a probable match awaits review, with
-    that match beside it (`probable_person_id`, `match_probability`) for the officer, and a
-    `link_caution` when that match is a council child outside the age window (`children`:
-    those in it), who is not listed."""
+    that match beside it (`probable_person_id`, `match_probability`) for the officer, why
+    the linkage held it (`held_because`, when the links say) and a `link_caution` when that
+    match is a council child outside the age window (`children`: those in it), who is not
+    listed."""
     assert rule.matched_list is not None  # checked when the rule file is loaded
     source_links = compiler.links_of(rule.matched_list)
     matched = source_links.filter(pl.col("band") == LINKED).select("record_id")
+    # Links made by the exact pass alone, or given without the column, say nothing of why.
+    held = (
+        pl.col("held_because").cast(pl.String)
+        if "held_because" in source_links.collect_schema()
+        else pl.lit(None, pl.String)
+    )
     clerical = (
         source_links.filter(pl.col("band") == CLERICAL)
         .select(
@@ -1119,6 +1135,7 @@ def _unmatched_list_rows(
             pl.col("person_id").alias("probable_person_id"),
             "match_probability",
             pl.lit(True).alias("link_needs_review"),
+            held.alias("held_because"),
         )
         .unique("record_id", keep="first", maintain_order=True)
     )
@@ -1177,6 +1194,7 @@ def _unmatched_list_rows(
             pl.lit(None, pl.String).alias("funded_place_to_review"),
             pl.lit(None, pl.String).alias("link_method"),
             caution.alias("link_caution"),
+            pl.col("held_because"),
         )
     )
 

@@ -241,6 +241,7 @@ _LINK_COLUMNS = {
     "match_probability": pl.Float64,
     "funded_place_to_review": pl.String,
     "held_because": pl.String,
+    "link_caution": pl.String,
 }
 
 
@@ -255,8 +256,9 @@ def _column_or_null(
 
 def record_link_columns(candidates: pl.DataFrame) -> list[pl.Series]:
     """Each list row's ``link_method``, ``probable_person_id``, ``match_probability``,
-    ``funded_place_to_review`` and ``held_because`` (why the linkage held a DWP-list row's
-    link for review; each null when the list has no such column), and ``proposed_by``:
+    ``funded_place_to_review``, ``held_because`` (why the linkage held a DWP-list row's
+    link for review) and ``link_caution`` (the proposed child's date of birth puts them
+    outside the age window; each null when the list has no such column), and ``proposed_by``:
     for a council child, the DWP-list rows of the list that await a link decision with this
     child proposed (", "-joined), for `record_link_text`."""
     columns = {n: _column_or_null(candidates, n, t) for n, t in _LINK_COLUMNS.items()}
@@ -793,23 +795,28 @@ def record_link_text(
 ) -> str:
     """The record link of a list row in words, as the panel and the workbook show it: whether
     one awaits review (with the proposed match, named by `probable_match`, the row's details'
-    column, when the officer may see them, and why the linkage held it: `link_note`, the
-    details' words, else the list's ``held_because`` with record ids only), and how the child
-    was matched (`link_method`; with `link_note`, the names the DWP-list row gives a linked
-    child when they are not the council's)."""
+    column, when the officer may see them), and how the child was matched (`link_method`;
+    with `link_note`, the names the DWP-list row gives a linked child when they are not the
+    council's).
+
+    A row whose link was held for review says why first (`link_note`, the details' words,
+    else the list's ``held_because`` with record ids only; and the list's ``link_caution``),
+    and its match score after it in words, never as a bare figure beside the proposed match:
+    a twin or a namesake scores as high as the child, so the score does not settle it."""
     method = link_method_text(row.get("link_method"))
     how = f" Matched because {method}." if method else ""
     if row["link_needs_review"]:
-        held = ""
-        if link_note:
-            held = f" {link_note}"
-        elif why := row.get("held_because"):
-            held = f" Held for review because {why}."
-        return (
+        awaits = (
             "A probable match with a child in the council's records awaits review: this DWP-list "
             "row is listed on its own until someone records link confirmed or link rejected."
-            + _probable_text(row, probable_match)
-            + held
+        )
+        why = _held_words(row, link_note)
+        if why is None:
+            return awaits + _probable_text(row, probable_match) + how
+        return (
+            f"{why} {awaits}"
+            + _probable_text(row, probable_match, scored=False)
+            + _held_score_text(row)
             + how
         )
     if not row.get("person_id"):
@@ -833,19 +840,67 @@ def record_link_text(
     return "No record linkage: found from the council's own records." + also
 
 
+# The linkage's `held_because` for a pair held only for its score (`workbench.linkage.
+# probabilistic._banded`): the score is then the reason, and is said as such.
+_BELOW_THRESHOLD = "the match probability is below the linked threshold"
+
+
+def _held_words(row: dict[str, Any], link_note: str | None) -> str | None:
+    """Why a DWP-list row's link was held for review, in sentences: the linkage's reason
+    (`link_note`, else the list's ``held_because``) and the list's ``link_caution``; None
+    when the list says neither (a list written before it said why)."""
+    said = []
+    if link_note:
+        said.append(link_note)
+    elif held := row.get("held_because"):
+        said.append(f"Held for review because {held}.")
+    if caution := row.get("link_caution"):
+        said.append(f"{'Also, ' if said else 'Held for review because '}{caution}.")
+    return " ".join(said) or None
+
+
+def _held_score_text(row: dict[str, Any]) -> str:
+    """A held pair's match score, its level in words first (`_score_level`), with what it
+    can and cannot tell the officer."""
+    chance = row.get("match_probability")
+    if chance is None:
+        return ""
+    level = _score_level(chance)
+    score = f" The match score is {level} ({_percent(chance)})"
+    held = row.get("held_because") or ""
+    if held.startswith(_BELOW_THRESHOLD) and not row.get("link_caution"):
+        return f"{score}: not high enough to match the two records without a person checking."
+    if level in ("very high", "high"):
+        return (
+            f"{score}, but that only says the two records are much alike: a twin's or a "
+            "namesake's can be too. Decide on the reason it was held, above, not on the score."
+        )
+    return f"{score}. Check the reason it was held, above, before deciding."
+
+
+def _score_level(probability: float) -> str:
+    """A match probability in a word: very high (99% or more), high (90%), moderate (50%),
+    low."""
+    if probability >= 0.99:
+        return "very high"
+    if probability >= 0.9:
+        return "high"
+    return "moderate" if probability >= 0.5 else "low"
+
+
 def _rows(ids: list[str]) -> str:
     """The ids as the sentence names them: 'row D1' or 'rows D1, D2'."""
     return f"row{'s' if len(ids) > 1 else ''} {', '.join(ids)}"
 
 
-def _probable_text(row: dict[str, Any], probable_match: str | None) -> str:
+def _probable_text(row: dict[str, Any], probable_match: str | None, scored: bool = True) -> str:
     """The proposed match, to compare with the DWP-list row: who (its details, else its
-    record id) and how sure the linkage was."""
+    record id) and, `scored`, how sure the linkage was."""
     person = row.get("probable_person_id")
     if not person:
         return ""
     who = probable_match or f"council record {person}"
-    chance = row.get("match_probability")
+    chance = row.get("match_probability") if scored else None
     sure = "" if chance is None else f" (match probability {_percent(chance)})"
     return f" Proposed match: {who}{sure}. Compare it with the DWP-list row before deciding."
 

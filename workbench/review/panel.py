@@ -75,9 +75,11 @@ from workbench.rules.model import RuleSet
 
 __all__ = [
     "ACCESSIBLE_WIDGETS_JS",
+    "FUNDED_CHOICES",
     "SORTS",
     "ReviewPanel",
     "filter_and_sort",
+    "funded_choices",
     "not_listed_html",
     "page_table_html",
 ]
@@ -153,7 +155,37 @@ def _unnamed(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-FUNDED_CHOICES = {"yes": True, "no": False}
+FUNDED_CHOICES = {
+    "yes": "already funded",
+    "no": "not funded",
+    "not_known": "not known",
+}
+"""The "Already funded" filter's values, with the words the panel shows for each: a child
+with a funded place this term, a child known to have none, and a child for whom it is not
+known (the list's headcount held no places for the term: `places_not_known`)."""
+
+
+def funded_choices(places_not_known: bool = False) -> list[str]:
+    """The "Already funded" filter's values that can find a child: with ``places_not_known``
+    no child is known not to be funded, so "not known" replaces "not funded"."""
+    return ["yes", "not_known"] if places_not_known else ["yes", "no"]
+
+
+def _funded_filter(funded: str, places_not_known: bool) -> pl.Expr:
+    """The rows whose "Already funded" is ``funded`` (`FUNDED_CHOICES`): funded is known
+    (``already_funded`` true), not funded only when the headcount could say so, not known
+    otherwise (or when a row's flag is missing)."""
+    flag = pl.col("already_funded")
+    if funded == "yes":
+        return flag.fill_null(False)
+    not_funded = ~flag.fill_null(True)
+    if funded == "no":
+        return not_funded & pl.lit(not places_not_known)
+    if funded == "not_known":
+        return flag.is_null() | (not_funded & pl.lit(places_not_known))
+    raise UsageError(
+        f"funded must be one of {', '.join(map(repr, FUNDED_CHOICES))}; got {funded!r}"
+    )
 
 
 def filter_and_sort(
@@ -167,12 +199,15 @@ def filter_and_sort(
     funded: str | None = None,
     name: str | None = None,
     sort: str = "tier",
+    places_not_known: bool = False,
 ) -> pl.DataFrame:
     """The rows of a panel frame that pass the filters, in the order ``sort`` names.
 
     ``decided`` holds the item keys with a decision on this list; ``funded`` is ``"yes"``
-    (already funded) or ``"no"``; ``name`` finds children whose name (or id) holds it,
-    whatever the capitals. Ties keep the list's order.
+    (already funded), ``"no"`` (known to have no funded place this term) or ``"not_known"``
+    (`FUNDED_CHOICES`; with ``places_not_known``, the headcount held no places for the term,
+    no child is known not to be funded); ``name`` finds children whose name (or id) holds
+    it, whatever the capitals. Ties keep the list's order.
     """
     if sort not in SORTS:
         raise UsageError(f"sort must be one of {', '.join(SORTS)}; got {sort!r}")
@@ -186,7 +221,7 @@ def filter_and_sort(
     if undecided_only:
         keep &= ~pl.col("item_key").is_in(decided.implode())
     if funded:
-        keep &= pl.col("already_funded") == FUNDED_CHOICES[funded]
+        keep &= _funded_filter(funded, places_not_known)
     if name and name.strip():
         for word in name.strip().lower().split():
             keep &= pl.col("_search").str.contains(word, literal=True)
@@ -527,8 +562,10 @@ class ReviewPanel:
         if not self._has_area:
             self.area.layout.display = "none"
         self.undecided_only = widgets.Checkbox(description="Not yet decided only", indent=False)
+        # Without the term's headcount no child is known not to be funded: "not known".
         self.funded = widgets.Dropdown(
-            options=[("all children", ALL), ("already funded", "yes"), ("not funded", "no")],
+            options=[("all children", ALL)]
+            + [(FUNDED_CHOICES[v], v) for v in funded_choices(self._places_not_known)],
             description="Already funded",
             style=_WIDE,
         )
@@ -767,7 +804,9 @@ class ReviewPanel:
     ) -> pl.DataFrame:
         """Filter and sort the list (None means no filter), go to page 1; return the rows.
 
-        ``funded`` is ``"yes"`` (already funded) or ``"no"``; ``name`` finds a child by name.
+        ``funded`` is ``"yes"`` (already funded), ``"no"`` (known not to be) or, when the
+        list's headcount held no places for the term (``places_not_known``), ``"not_known"``
+        instead of ``"no"`` (`funded_choices`); ``name`` finds a child by name.
         """
         wanted = {"tier": tier, "reason": reason, "area": area, "sort": sort, "funded": funded}
         controls = {
@@ -834,7 +873,12 @@ class ReviewPanel:
 
     def _refresh(self) -> None:
         """Re-filter (the decisions may have changed), re-render the page and the progress."""
-        self._visible = filter_and_sort(self._rows(), self._latest["item_key"], **self._filters)
+        self._visible = filter_and_sort(
+            self._rows(),
+            self._latest["item_key"],
+            **self._filters,
+            places_not_known=self._places_not_known,
+        )
         self._page = min(self._page, self.page_count)
         self._render_page()
         self._render_progress()
