@@ -484,6 +484,7 @@ def test_rows_scored_in_chunks_link_and_score_as_in_one_piece(council, monkeypat
     assert link_all(council).equals(whole_links)  # keeping of each chunk only what links
 
 
+@pytest.mark.slow
 def test_keeping_of_each_chunk_only_what_links_and_calibrates_changes_nothing(council, monkeypatch):
     # Of each chunk only the pairs a link can come from are kept (with the pairs: each open
     # child's best for the row), not the other carers' nor the children already linked.

@@ -250,6 +250,7 @@ def test_a_list_with_nothing_in_common_with_the_index_keeps_the_priors_and_links
     assert links["band"].unique().to_list() == ["not_linked"]
 
 
+@pytest.mark.slow
 def test_the_people_table_in_another_row_order_gives_the_same_links_to_the_last_bit(council):
     """The links do not depend on the order of the person index (the candidate children are
     put in a fixed order before training sums over their pairs), and the DWP list and funded

@@ -67,6 +67,7 @@ def record_as_reviewer(path: str, list_id: str, reviewer: str, start) -> None:
             )
 
 
+@pytest.mark.slow
 def test_two_reviewers_recording_2000_decisions_each_at_once_lose_nothing(tmp_path: Path):
     path = tmp_path / "review.sqlite"
     list_id, _ = new_list(path, ITEMS)

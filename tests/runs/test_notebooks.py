@@ -508,6 +508,7 @@ def test_a_kernel_killed_mid_run_fails_the_run_instead_of_hanging(tmp_path, capl
     assert [r.getMessage() for r in caplog.records if "died" in r.getMessage()] == []
 
 
+@pytest.mark.slow
 def test_a_run_stopped_by_sigterm_is_kept_as_failed_not_left_hidden(tmp_path):
     # systemd stops a scheduled run with SIGTERM (as Ctrl-C sends SIGINT): the run is kept as
     # <folder>-failed/, as a failed run is, not left as a hidden .partial folder no report
