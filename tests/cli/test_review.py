@@ -135,7 +135,8 @@ def test_export_fill_in_and_import(tmp_path: Path):
         assert nameless.returncode == 2, nameless.stderr
         assert nameless.stderr == (
             "error: --reviewer must name the person who made the decisions; give your name as "
-            f"colleagues know it, e.g. 'A. Officer' (two letters at least); got {name!r}\n"
+            f"colleagues know it, e.g. 'A. Officer'; got {name!r}, which has no word of two "
+            "letters or more\n"
         )
     done = workbench(
         "review", "import", str(book), "--store", str(store), "--reviewer", "J Smith", env=env

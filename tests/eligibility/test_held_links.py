@@ -277,3 +277,34 @@ def test_links_that_do_not_say_why_leave_held_because_empty(data, monkeypatch):
         ("D1", CAUTION, None),
         ("D3", None, None),
     ]
+
+
+def test_explain_says_why_a_held_row_s_link_was_held_beside_its_caution(twins, monkeypatch):
+    """`explain` of a DWP-list row held for review gives the linkage's reason
+    (`held_because`), then the list's caution when it has one; a row held without a reason
+    (links that do not say why) gives the caution alone, as before."""
+    found = _assessed(twins, monkeypatch, held_links())
+    awaits = (
+        "proposed as its match, scored {chance}: the link awaits review (link_needs_review) "
+        "and counts only once an officer confirms it (link_confirmed); to see the child, "
+        "explain --person {child}"
+    )
+    with pytest.raises(UsageError) as d4:
+        found.explain("D4")
+    assert str(d4.value) == (
+        "'D4' is a row of the DWP list, not a person: it is listed on its own, likely, with "
+        f"council child C5 {awaits.format(chance='1.000', child='C5')}. Held for review "
+        f"because: {TWIN_HELD}"
+    )
+    with pytest.raises(UsageError) as d1:
+        found.explain("D1")
+    assert str(d1.value) == (
+        "'D1' is a row of the DWP list, not a person: it is listed on its own, likely, with "
+        f"council child C1 {awaits.format(chance='0.930', child='C1')}. Held for review "
+        f"because: {DOB_HELD}. Caution: {CAUTION}"
+    )
+    without = _assessed(twins, monkeypatch, _links("splink"))
+    with pytest.raises(UsageError) as alone:
+        without.explain("D1")
+    assert str(alone.value).endswith(f"explain --person C1. Caution: {CAUTION}")
+    assert "Held for review" not in str(alone.value)

@@ -2316,3 +2316,207 @@ def test_retention_tells_the_store_only_of_the_files_it_records(
         "outreach export 1: its file was deleted under retention"
     )
     assert len(_deleted_lines(store)) == 3
+
+
+# --- a council child named in why a DWP-list row's link was held --------------------------------
+
+POPPY = "C-POPPY,H3,Poppy,Larkspur,2024-05-05,,7 Heron Row,ZZ9 5EE,child,Mixed\n"
+# Why the linkage held D-303's link to Pippa, as `workbench link` writes it: Tobias (another
+# household) scores as high, and Pippa's twin Poppy is close behind.
+HELD = (
+    "council record C-TOBIAS scores exactly as high: the row cannot tell the children apart; "
+    "a twin, council record C-POPPY (the same date of birth and household), also scores at "
+    "least the review threshold, and the row's forename is not exactly the chosen child's"
+)
+
+
+@pytest.fixture
+def held_council(tmp_path: Path, make_folder):
+    """The proposal council with Pippa's twin Poppy, and D-303's link to Pippa held for
+    review naming Tobias and Poppy in why (`held_because`): a workbook exported with who
+    each child is (Poppy named beside her id, as Pippa's household's; Tobias by id), and
+    V. Iewer opening D-303's details in the panel."""
+    data = make_folder(
+        {
+            "people.csv": PEOPLE_WITH_ADDRESSES + POPPY + ULRIKE,
+            "benefits.csv": BENEFITS,
+            "child_statuses.csv": STATUSES,
+            "dwp_list.csv": DWP + DWP_ONLY,
+            "households.csv": HOUSEHOLDS,
+            "funded_places.csv": PLACES,
+        }
+    )
+    listed = tmp_path / "lists" / "two_year_old.csv"
+    listed.parent.mkdir()
+    assess(data, "two_year_old", term_start=TERM, as_of=TERM).write(listed)
+    d303 = pl.col("dwp_record_id") == "D-303"
+    pl.read_csv(listed, infer_schema=False).with_columns(
+        pl.when(d303)
+        .then(pl.lit("true"))
+        .otherwise("link_needs_review")
+        .alias("link_needs_review"),
+        pl.when(d303).then(pl.lit("C-PIPPA")).alias("probable_person_id"),
+        pl.when(d303).then(pl.lit("0.91")).alias("match_probability"),
+        pl.when(d303).then(pl.lit(HELD)).alias("held_because"),
+    ).write_csv(listed)
+    rewritten(listed)
+    store = tmp_path / "review.sqlite"
+    book = tmp_path / "books" / "review.xlsx"
+    with ReviewStore(store, clock=Clock(), key=KEY) as review:
+        list_id, _ = register_list_file(review, listed, KEY)
+        export_list_file(review, listed, book, key=KEY, user="W. Orkbook", data=data)
+        ezra = {"item_key": pseudonym("dwp", "D-303", KEY)}
+        review.log_access("V. Iewer", VIEW_COMMAND, view_detail(list_id, ezra))
+        run = review.lists()["run_id"][0]
+    return data, listed, store, book, run
+
+
+def test_the_match_score_of_a_held_row_is_read_from_its_sentence(held_council, tmp_path):
+    """A held row's record link gives the score after the proposed match ("The match score
+    is high (91%), ..."), not beside it: the child proposed is told it all the same."""
+    data, _, store, book, _ = held_council
+    cell = _review_sheet(book)[6]["record_link"]
+    assert "Compare it with the DWP-list row before deciding. The match score is high (91%)" in cell
+    child = subject_access(
+        "C-PIPPA", data=data, store=store, workbooks=[book], key=KEY, out=tmp_path / "c.md"
+    )
+    shown = [(f, v) for r, f, v in _facts(child, "review workbooks") if r == "review.xlsx: the "
+             "proposed match of a DWP-list row (row 6)"]  # fmt: skip
+    assert shown == [
+        ("Review sheet row", "6"),
+        ("the row", "a DWP-list row awaiting a link review, listed on its own: its child is "
+         "withheld (it may be another child)"),
+        ("proposed match shown (record_link)",
+         "Pippa Larkspur, born 5 May 2024, 7 Heron Row, ZZ9 5EE (council record C-PIPPA)"),
+        ("their parents or carers shown",
+         "withheld here: the names of their parents or carers (a parent/carer (id withheld))"),
+        ("match probability", "91%"),
+    ]  # fmt: skip
+    # Not named in why it was held as well: she is its proposed match.
+    assert "a child named in why a DWP-list row's link was held" not in _texts(child)
+
+
+AS_HELD_NAMED = (
+    "their council record id (and their name, when they live in the household of the child "
+    "proposed as the row's match: a twin, a brother or sister), named in why the link of a "
+    "DWP-list row awaiting review to another council child was held; that child and the row's "
+    "child are withheld (the row may be another child's)"
+)
+AS_HELD_BY_RECORD = (
+    "their council record id, named in why the link of a DWP-list row awaiting review to "
+    "another council child was held; that child and the row's child are withheld (the row may "
+    "be another child's)"
+)
+HELD_ROW = (
+    "a DWP-list row awaiting a link review, listed on its own: its child, and the child "
+    "proposed as its match, are withheld (the row may be another child's)"
+)
+
+
+def _held_list_facts(out: Path) -> list[tuple[str, str]]:
+    """The fields of section 2 on a DWP-list row whose hold reason names the subject."""
+    facts = _facts(out, "lists")
+    return [(f, v) for _, f, v in facts if f in ("what", "why it was held, as it names them")]
+
+
+@pytest.mark.parametrize(
+    ("person", "shown", "what", "why", "leaks"),
+    [
+        # Pippa's twin, of her household: the workbook and the panel named her.
+        (
+            "C-POPPY",
+            "Poppy Larkspur (council record C-POPPY)",
+            AS_HELD_NAMED,
+            "a twin, council record C-POPPY (the same date of birth and household), also scores "
+            "at least the review threshold, and the row's forename is not exactly the chosen "
+            "child's",
+            ("Pippa", "C-PIPPA", "Tobias", "C-TOBIAS", "Saffron"),
+        ),
+        # Another family's child: by record id only.
+        (
+            "C-TOBIAS",
+            "council record C-TOBIAS",
+            AS_HELD_BY_RECORD,
+            "council record C-TOBIAS scores exactly as high: the row cannot tell the children "
+            "apart",
+            ("Pippa", "C-PIPPA", "Poppy", "C-POPPY", "same date of birth and household", "Saffron"),
+        ),
+    ],
+)
+def test_a_child_named_in_why_a_held_rows_link_was_held_is_told_of_it(
+    held_council, tmp_path, person, shown, what, why, leaks
+):
+    data, listed, store, book, run = held_council
+    out = subject_access(
+        person,
+        data=data,
+        store=store,
+        lists=[listed],
+        workbooks=[book],
+        key=KEY,
+        out=tmp_path / "p.md",
+    )
+    # Section 2: the row of the list searched, its reason as far as it names them.
+    assert _held_list_facts(out) == [
+        (
+            "what",
+            "the record linkage proposed another council child as the child of a DWP-list row, "
+            "and held the link for a person to review, naming this person in why (by their "
+            "council record id); it is not used as a match unless a person confirms it",
+        ),
+        ("why it was held, as it names them", why),
+    ]
+    # Section 4: each view of D-303's details (the workbook's, then the panel's).
+    views = _facts(out, "views as a proposed match")
+    assert views == [
+        ("view 1", f, v)
+        for f, v in _views_of("2026-09-10T09:15:00.000000Z", "W. Orkbook", run, AS_HELD_NAMED)
+    ] + [
+        ("view 2", f, v)
+        for f, v in _views_of("2026-09-10T09:25:00.000000Z", "V. Iewer", run, AS_HELD_NAMED)
+    ]
+    # Section 7: the workbook's row 6, with what its record link showed of them.
+    facts = _facts(out, "review workbooks")
+    named = "a child named in why a DWP-list row's link was held"
+    assert ("about them as", named) in [(f, v) for _, f, v in facts]
+    assert (
+        "what it held of them",
+        f"{what} (the record_link cell of row 6 of the Review sheet)",
+    ) in [(f, v) for _, f, v in facts]
+    assert [(f, v) for r, f, v in facts if r == f"review.xlsx: {named} (row 6)"] == [
+        ("Review sheet row", "6"),
+        ("the row", HELD_ROW),
+        ("named in why its link was held (record_link)", shown),
+    ]
+    for leak in (*QUILLONS, *leaks):
+        assert leak not in _texts(out), leak
+    with ReviewStore(store, key=KEY) as review:
+        logged = review.access_log()["detail"][-1]
+    assert ", 2 views of DWP-list rows naming them in why the link was held" in logged
+    assert "showing them as the proposed match" not in logged
+    # The workbook's file not given: from the store and the list searched.
+    stored = subject_access(
+        person, data=data, store=store, lists=[listed], key=KEY, out=tmp_path / "s.md"
+    )
+    held = [v for _, f, v in _facts(stored, "review workbooks") if f == "what it held of them"]
+    assert f"{AS_HELD_NAMED} (the record_link column of the row of that DWP-list row)" in held
+
+
+def test_no_one_else_is_named_in_why_a_link_was_held(held_council, tmp_path):
+    """Pippa's mother (told as a parent of the child proposed) and Ulrike are not named in
+    why D-303's link was held: no such line."""
+    data, listed, store, book, _ = held_council
+    for person in ("P-SAFFRON", "P-ULRIKE", "P-MARIGOLD"):
+        out = subject_access(
+            person,
+            data=data,
+            store=store,
+            lists=[listed],
+            workbooks=[book],
+            key=KEY,
+            out=tmp_path / f"{person}.md",
+        )
+        assert _held_list_facts(out) == [], person
+        text = _texts(out)
+        assert "named in why" not in text, person
+        assert AS_HELD_NAMED not in text and AS_HELD_BY_RECORD not in text, person

@@ -566,8 +566,21 @@ def test_reviewer_names_match_whatever_the_capitals_and_spaces(store, exported):
     assert recorded(store, list_id) == [(K1, "not_eligible", "J Smith", "moved")]
 
 
-@pytest.mark.parametrize(("reviewer", "got"), [("  ", "nothing"), (" x ", "'x'"), ("1", "'1'"),
-                                              ("-", "'-'"), ("R2", "'R2'")])  # fmt: skip
+SHORT = "which has no word of two letters or more"
+
+
+@pytest.mark.parametrize(
+    ("reviewer", "got"),
+    [
+        ("  ", "nothing"),
+        (" x ", f"'x', {SHORT}"),
+        ("1", f"'1', {SHORT}"),
+        ("-", f"'-', {SHORT}"),
+        ("R2", f"'R2', {SHORT}"),
+        ("Officer", "'Officer', which is a role word"),
+        ("n/a", "'n/a', which is a placeholder"),
+    ],
+)
 def test_a_reviewer_that_names_no_one_is_refused_and_nothing_is_recorded(
     store, exported, reviewer, got
 ):
@@ -577,7 +590,7 @@ def test_a_reviewer_that_names_no_one_is_refused_and_nothing_is_recorded(
         import_review_workbook(store, book, reviewer=reviewer, key=KEY)
     assert str(refused.value) == (
         "reviewer must name the person who made the decisions; give your name as colleagues "
-        f"know it, e.g. 'A. Officer' (two letters at least); got {got}"
+        f"know it, e.g. 'A. Officer'; got {got}"
     )
     assert refused.value.for_flag().startswith("--reviewer must name the person")
     assert recorded(store, list_id) == []
@@ -598,8 +611,9 @@ def test_a_reviewer_cell_naming_no_one_says_what_is_wanted(store, exported):
     with pytest.raises(ReviewImportError) as raised:
         import_review_workbook(store, book, reviewer="J Smith", key=KEY)
     assert [str(problem) for problem in raised.value.problems] == [
-        f"row {ROW['P2']}, column 'reviewer': 'x' is not a person's name; give your name as "
-        "colleagues know it, e.g. 'A. Officer' (the name you import with), or clear the cell"
+        f"row {ROW['P2']}, column 'reviewer': 'x' is not a person's name: it has no word of "
+        "two letters or more; give your name as colleagues know it, e.g. 'A. Officer' (the "
+        "name you import with), or clear the cell"
     ]
     assert recorded(store, list_id) == []
 

@@ -507,11 +507,15 @@ class Assessment:
                 chance = on_list["match_probability"][0]
                 scored = "" if chance is None else f", scored {chance:.3f}"
                 caution = on_list["link_caution"][0] if "link_caution" in on_list.columns else None
+                # Why the linkage held the link (a twin, a namesake elsewhere, ...): lists
+                # written before they said have no held_because.
+                held = on_list["held_because"][0] if "held_because" in on_list.columns else None
                 return (
                     f"{row}: it is listed on its own, {tier}, with council child {proposed} "
                     f"proposed as its match{scored}: the link awaits review (link_needs_review) "
                     "and counts only once an officer confirms it (link_confirmed); to see the "
                     f"child, explain --person {proposed}"
+                    + ("" if held is None else f". Held for review because: {held}")
                     + ("" if caution is None else f". Caution: {caution}")
                 )
             if child is None:

@@ -43,12 +43,14 @@ from workbench.governance._sar_document import SarDocument, day_text, when_text
 from workbench.governance._sar_subject import (
     AS_CARER,
     AS_DWP_PARENT,
+    AS_HELD_NAMED,
     AS_PROPOSED,
     SHOWN_AS,
     WITHHELD_CARER,
     WITHHELD_CHILD,
     Listed,
     Subject,
+    held_names,
     on_day,
     own_evidence,
 )
@@ -784,11 +786,15 @@ _PLACE_TO_REVIEW = re.compile(r"(may already be this child's) \(rows? [^)]*\)")
 # date of birth, address, then "; parents or carers: ..."), else the id alone, and how sure
 # the linkage was. Workbooks exported before 8 December 2026 put the id last, after the
 # parents' names ("..., parents or carers: Jane Smyth (council record P1)"): both are read.
+# How sure is beside the match ("(match probability 91%)"), or, in the record link of a row
+# whose list says why its link was held (a twin, a namesake elsewhere), in the sentence after
+# "Compare it with ...": "The match score is very high (99.9994%), but ...".
 _PROPOSED_CELL = re.compile(
     r"Proposed match: (?:"
     r"(?P<name>[^;()]*?) \(council record (?P<id_after_name>[^\s)]+)\)(?P<rest>, born .*?)"
     r"|(?P<who>.*?)\(?council record (?P<person>[^\s)]+)\)?"
-    r")(?: \(match probability (?P<chance>[^)]*)\))?\. Compare it with"
+    r")(?: \(match probability (?P<chance>[^)]*)\))?\. Compare it with[^.]*\."
+    r"(?: The match score is [a-z ]+ \((?P<score>[^)]*)\))?"
 )
 
 
@@ -822,7 +828,40 @@ def proposed_shown(text: str) -> _ProposedShown | None:
         who, person = f"{found['name']}{found['rest']}", found["id_after_name"]
     else:
         who, person = found["who"], found["person"]
-    return _ProposedShown(who.strip(), person, found["chance"])
+    return _ProposedShown(who.strip(), person, found["chance"] or found["score"])
+
+
+# Where a held row's record link stops saying why its link was held (`record_link_text`).
+_AWAITS = "A probable match with a child in the council's records awaits review"
+_HELD_ROW = (
+    "a DWP-list row awaiting a link review, listed on its own: its child, and the child "
+    "proposed as its match, are withheld (the row may be another child's)"
+)
+# What a cell naming the subject by record id only showed of them (review names a child
+# only of the proposed child's household).
+_HELD_BY_RECORD = (
+    "their council record id, named in why the link of a DWP-list row awaiting review to "
+    "another council child was held; that child and the row's child are withheld (the row may "
+    "be another child's)"
+)
+_HELD_BY_ID = (
+    "their council record id, named in why the link of a DWP-list row awaiting review to "
+    "another council child was held (who they are was not read: the export was given no "
+    "data folder); that child and the row's child are withheld (the row may be another child's)"
+)
+
+
+def _held_shown(text: str, person_id: str) -> str | None:
+    """How a `record_link` cell names `person_id` in why its row's link was held (the words
+    before `_AWAITS`): "Name (council record ID)" when review named them (a child of the
+    proposed child's household), else "council record ID"; None when it does not."""
+    held = text.partition(_AWAITS)[0]
+    if not held.startswith("Held for review because") or person_id not in held_names(held):
+        return None
+    named = re.search(rf"([^,;()]+) \(council record {re.escape(person_id)}\)", held)
+    if named is not None:
+        return f"{named[1].strip()} (council record {person_id})"
+    return f"council record {person_id}"
 
 
 _CARERS_SHOWN = "; parents or carers: "
@@ -977,6 +1016,29 @@ def _proposed_file_row(
     return (how, SHOWN_AS[how] + where, None) if read else None
 
 
+def _held_file_row(
+    number: int, row: dict[str, str], subject: Subject
+) -> tuple[str, str, dict[str, str]] | None:
+    """What a workbook row's `record_link` cell showed of the subject named in why its
+    DWP-list row's link to another council child was held for review (a twin, a namesake
+    elsewhere: `_held_shown`); None when it did not name them. The row's child, and the child
+    proposed, are withheld."""
+    if subject.person_id is None:
+        return None
+    shown = _held_shown(row.get("record_link", ""), subject.person_id)
+    if shown is None:
+        return None
+    where = f" (the record_link cell of row {number} of the Review sheet)"
+    by_name = shown != f"council record {subject.person_id}"
+    what = SHOWN_AS[AS_HELD_NAMED] if by_name else _HELD_BY_RECORD
+    values = {
+        "Review sheet row": str(number),
+        "the row": _HELD_ROW,
+        "named in why its link was held (record_link)": shown,
+    }
+    return AS_HELD_NAMED, what + where, values
+
+
 def _workbook_file_rows(
     book: WorkbookFile,
     subject: Subject,
@@ -1001,6 +1063,8 @@ def _workbook_file_rows(
             out.append((roles[item], SHOWN_AS[roles[item]], None))
         if (as_proposed := _proposed_file_row(number, row, proposed)) is not None:
             out.append(as_proposed)
+        elif (as_named := _held_file_row(number, row, subject)) is not None:
+            out.append(as_named)
     for row in book.not_listed:
         if row.get("record_id") in subject.as_child:
             out.append((AS_NOT_LISTED, _HELD_NOT_LISTED, dict(row)))
@@ -1044,6 +1108,10 @@ def _workbook_store_rows(
             out.append((as_what, (SHOWN_AS[as_what] if seen else _PROPOSED_BY_ID) + where, None))
         elif as_what is not None and seen:
             out.append((as_what, SHOWN_AS[as_what] + where, None))
+        elif as_what is None and subject.person_id in proposal.named:
+            # Named in why the row's link was held: by id even when who they are was not read.
+            what = SHOWN_AS[AS_HELD_NAMED] if seen else _HELD_BY_ID
+            out.append((AS_HELD_NAMED, what + where, None))
     out += [(AS_NOT_LISTED, _HELD_NOT_LISTED, None) for _ in not_listed]
     return out
 
@@ -1058,6 +1126,10 @@ class Proposal:
     item_key: str
     proposed: str
     record_id: str | None = None
+    named: frozenset[str] = frozenset()
+    """The other council children the list's `held_because` names in why the row's link was
+    held (a twin of the child proposed, a namesake elsewhere), by person id; none from the
+    store, which does not keep why."""
 
 
 def proposal_index(
@@ -1068,7 +1140,8 @@ def proposal_index(
     before 6 December 2026 the DWP record id): from the lists searched (`probable_person_id`
     of a row whose link needs review) and the store's items (`proposed_key`; a list whose
     items were removed under retention has none). The details of such a row, in review or a
-    workbook, name the child proposed and their parents or carers."""
+    workbook, name the child proposed and their parents or carers, and the other council
+    children the list's `held_because` names in why its link was held (`Proposal.named`)."""
     index: dict[tuple[str, str], Proposal] = {}
     ids = {(r["run_id"], r["initiative"]): r["list_id"] for r in lists.iter_rows(named=True)}
     for entry in listed:
@@ -1080,8 +1153,13 @@ def proposal_index(
             pl.col("probable_person_id").is_not_null(),
         )
         for row in waiting.iter_rows(named=True):
+            named = held_names(row.get("held_because")) - {row["probable_person_id"]}
             found = Proposal(
-                list_id, row["item_key"], row["probable_person_id"], row["dwp_record_id"]
+                list_id,
+                row["item_key"],
+                row["probable_person_id"],
+                row["dwp_record_id"],
+                frozenset(named),
             )
             index.setdefault((list_id, found.item_key), found)
             if found.record_id:

@@ -59,6 +59,7 @@ AS_SIBLING = "another child of the household"
 AS_DWP_PARENT = "the parent named on a DWP-list row"
 AS_PROPOSED = "the proposed match of a DWP-list row"
 AS_PROPOSED_CARER = "a parent or carer of the proposed match of a DWP-list row"
+AS_HELD_NAMED = "a child named in why a DWP-list row's link was held"
 # How the export names the other people it withholds.
 WITHHELD_CARER = "a parent/carer (id withheld)"
 WITHHELD_CHILD = "a child in their household (id withheld)"
@@ -83,8 +84,19 @@ SHOWN_AS = {
         f"row awaiting a link review, with {WITHHELD_CHILD}; the row's child is withheld (it "
         "may be another child)"
     ),
+    AS_HELD_NAMED: (
+        "their council record id (and their name, when they live in the household of the child "
+        "proposed as the row's match: a twin, a brother or sister), named in why the link of a "
+        "DWP-list row awaiting review to another council child was held; that child and the "
+        "row's child are withheld (the row may be another child's)"
+    ),
 }
 """What another child's details show of the subject (`Subject.shown_with`), in words."""
+# The council children a DWP-list row's hold reason names (the list's `held_because`, as
+# `workbench.linkage.probabilistic` writes it: "council record P2", "council records P2, P3";
+# review names one of the proposed child's household beside the id: `workbench.review.
+# details._held_note`), one clause of the reason each ("; "-joined).
+HELD_RECORDS = re.compile(r"council records? (?P<ids>[^\s:;(),]+(?:, [^\s:;(),]+)*)")
 # A funded place named as evidence that a child meets a criterion (no note: not a place whose
 # link awaits review), as `workbench.eligibility.assess.evidence_text` writes it.
 _PLACE_PROOF = re.compile(r"(?:^|; )[A-Za-z0-9_]+: funded_places row ([^;]+)")
@@ -96,11 +108,13 @@ _DEFAULT_ADULT_AGE = 16
 __all__ = [
     "AS_CARER",
     "AS_DWP_PARENT",
+    "AS_HELD_NAMED",
     "AS_PROPOSED",
     "AS_PROPOSED_CARER",
     "AS_SIBLING",
     "CARER_AWARD",
     "DWP_ADDRESS",
+    "HELD_RECORDS",
     "PLACES_TABLE",
     "SHOWN_AS",
     "WITHHELD_CARER",
@@ -112,8 +126,10 @@ __all__ = [
     "find_dwp_child",
     "find_person",
     "find_subject",
+    "held_names",
     "on_day",
     "own_evidence",
+    "own_held",
     "read_lists",
     "resolve",
     "subject_named",
@@ -419,6 +435,34 @@ def _carer_rule(initiative: str | None) -> tuple[str, int]:
 def on_day(at: str | None) -> date:
     """The day of a store or sidecar time (ISO 8601, UTC); today for none."""
     return date.fromisoformat(at[:10]) if at else datetime.now(UTC).date()
+
+
+def held_names(held: str | None) -> set[str]:
+    """The council record ids a hold reason (`held_because`, or the words review shows for
+    it) names (`HELD_RECORDS`).
+
+    >>> sorted(held_names("council records P2, P3 score exactly as high; a twin, council "
+    ...                   "record P9 (the same date of birth and household), also scores"))
+    ['P2', 'P3', 'P9']
+    """
+    return {i for found in HELD_RECORDS.finditer(held or "") for i in found["ids"].split(", ")}
+
+
+def own_held(held: str, person_id: str) -> str:
+    """The clauses of a hold reason (`held_because`, "; "-joined) that name `person_id`,
+    every other council record id in them withheld.
+
+    >>> own_held("council record C7 scores exactly as high: the row cannot tell the children "
+    ...          "apart; a twin, council records C2, C3 (the same date of birth)", "C3")
+    'a twin, council records (id withheld), C3 (the same date of birth)'
+    """
+
+    def withheld(found: re.Match[str]) -> str:
+        ids = [i if i == person_id else "(id withheld)" for i in found["ids"].split(", ")]
+        return found[0][: found.start("ids") - found.start()] + ", ".join(ids)
+
+    clauses = [c for c in held.split("; ") if person_id in held_names(c)]
+    return "; ".join(HELD_RECORDS.sub(withheld, clause) for clause in clauses)
 
 
 def own_evidence(evidence: str | None) -> str:

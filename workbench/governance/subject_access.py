@@ -153,6 +153,7 @@ from workbench.governance._sar_exports import (
     workbook_section,
 )
 from workbench.governance._sar_subject import (
+    AS_HELD_NAMED,
     CARER_AWARD,
     DWP_ADDRESS,
     DWP_TABLE,
@@ -168,8 +169,10 @@ from workbench.governance._sar_subject import (
     find_dwp_child,
     find_person,
     find_subject,
+    held_names,
     on_day,
     own_evidence,
+    own_held,
     read_lists,
     resolve,
     subject_named,
@@ -638,6 +641,7 @@ def _list_sections(
         for row in entry.rows.filter(proposed & ~theirs.fill_null(False)).iter_rows(named=True):
             appeared += 1
             _proposed_row(doc, entry.name, entry.run_id, row)
+        appeared += _held_named_rows(doc, entry, subject, theirs | proposed)
         # Their records in the evidence about someone else: not in their own rows' evidence,
         # shown above (their household's circumstances are evidence about them too).
         others = entry.rows.filter(~theirs.fill_null(False))
@@ -699,6 +703,34 @@ def _proposed_row(doc: SarDocument, name: str, run: str, row: dict[str, Any]) ->
         "DWP-list row": "withheld (it may be another child's)",
     }
     doc.fields("lists", name, values)
+
+
+def _held_named_rows(doc: SarDocument, entry: Listed, subject: Subject, shown: pl.Expr) -> int:
+    """The DWP-list rows of a list, not theirs and not proposed as them (`shown`, above),
+    whose link to another council child was held for review naming this person in why (the
+    list's `held_because`: a twin of the child proposed, a namesake elsewhere); how many. The
+    row and the child proposed are withheld, and the reason shows only what names them."""
+    if subject.person_id is None:
+        return 0
+    rows = [
+        row
+        for row in entry.rows.filter(~shown.fill_null(False)).iter_rows(named=True)
+        if row["link_needs_review"] and subject.person_id in held_names(row.get("held_because"))
+    ]
+    for row in rows:
+        doc.heading(3, f"{entry.name}: named in why a DWP-list row's link was held")
+        values: dict[str, object] = {
+            "list file": entry.name,
+            "run id": entry.run_id,
+            "what": "the record linkage proposed another council child as the child of a "
+            "DWP-list row, and held the link for a person to review, naming this person in why "
+            "(by their council record id); it is not used as a match unless a person confirms it",
+            "why it was held, as it names them": own_held(row["held_because"], subject.person_id),
+            "DWP-list row": "withheld (it may be another child's)",
+            "the child proposed": "withheld (another child)",
+        }
+        doc.fields("lists", entry.name, values)
+    return len(rows)
 
 
 def _how_matched(row: dict) -> str:
@@ -828,6 +860,10 @@ def _store_section(
         others = _household_views(log, lists, subject, key)
         proposing = proposal_index(review, lists, found.listed)
         as_proposed = _proposal_views(log, lists, subject, key, proposing)
+        held_views = as_proposed.filter(
+            pl.col("what it showed of them") == SHOWN_AS[AS_HELD_NAMED]
+        ).height
+        proposed_views = as_proposed.height - held_views
         exports = found.search(subject, key, review, lists, proposing)
         outreach = exports.outreach[0]
         review.log_access(
@@ -842,8 +878,13 @@ def _store_section(
                 else ""
             )
             + (
-                f", {as_proposed.height} views of DWP-list rows showing them as the proposed match"
-                if as_proposed.height
+                f", {proposed_views} views of DWP-list rows showing them as the proposed match"
+                if proposed_views
+                else ""
+            )
+            + (
+                f", {held_views} views of DWP-list rows naming them in why the link was held"
+                if held_views
                 else ""
             )
             + (f", {outreach.height} outreach export rows naming them" if outreach.height else "")
@@ -965,7 +1006,11 @@ def _store_section(
         "of birth, address, postcode and council record id) and that child's parents or "
         "carers, for the officer to compare. Each such view showed this person's details "
         "when they were the child proposed, or a parent or carer of that child; the DWP-list "
-        "row's child is not named (it may be another child)."
+        "row's child is not named (it may be another child). When the list says why the link "
+        "was held for review, the details say it first, and may name another council child by "
+        "record id (with their name, for a child of the proposed child's household: a twin, a "
+        "brother or sister): a view of one naming this person showed their details too. Why "
+        "a link was held is known from the lists searched (the store does not keep it)."
     )
     if as_proposed.height == 0:
         doc.para(
@@ -1099,6 +1144,8 @@ def _proposal_views(
         if when not in shown:
             shown[when] = subject.proposed_as(key, *when)
         how = shown[when].get(proposal.proposed)
+        if how is None and subject.person_id in proposal.named:
+            how = AS_HELD_NAMED  # named in why its link was held (a twin, a namesake)
         if how is not None:
             rows.append(
                 (view["at"], view["user"], view["initiative"], view["run_id"], SHOWN_AS[how])

@@ -50,6 +50,7 @@ from workbench.review.schema import (
     same_reviewer,
     says_why,
     too_long_message,
+    why_not_a_name,
 )
 from workbench.review.store import (
     DECISIONS,
@@ -514,8 +515,8 @@ def _decision_problems(row: _Row, reviewer: str) -> Iterator[RowProblem]:
         yield RowProblem(
             row.number,
             "reviewer",
-            f"{named!r} is not a person's name; {NAME_WANTED} (the name you import with), or "
-            "clear the cell",
+            f"{named!r} is not a person's name: it {why_not_a_name(named)}; {NAME_WANTED} (the "
+            "name you import with), or clear the cell",
         )
     elif named and not same_reviewer(named, reviewer):
         yield RowProblem(
@@ -678,8 +679,9 @@ def import_review_workbook(
     path
         A workbook written by :func:`export_review_workbook` and filled in.
     reviewer
-        Who made the decisions: a person's name as colleagues know it, two letters at least
-        (`workbench.review.schema.names_someone`), else `UsageError`. A filled ``reviewer``
+        Who made the decisions: a person's name as colleagues know it
+        (`workbench.review.schema.names_someone`), else `UsageError` saying which rule
+        refused it (`workbench.review.schema.why_not_a_name`). A filled ``reviewer``
         cell must name the same person (spaces and capitals aside); the decisions are
         recorded under this name.
     key
@@ -715,8 +717,8 @@ def import_review_workbook(
     reviewer = reviewer.strip()
     if not names_someone(reviewer):
         raise UsageError(
-            f"must name the person who made the decisions; {NAME_WANTED} (two letters at "
-            f"least); got {repr(reviewer) if reviewer else 'nothing'}",
+            f"must name the person who made the decisions; {NAME_WANTED}; got "
+            + (f"{reviewer!r}, which {why_not_a_name(reviewer)}" if reviewer else "nothing"),
             parameter="reviewer",
         )
     exported, rows = _read_workbook(path)
