@@ -114,7 +114,8 @@ def review_import_command(
         typer.Option(
             "--reviewer",
             help="The name of the person who made the decisions, as colleagues know it "
-            "(e.g. 'A. Officer'; two letters at least).",
+            "(e.g. 'A. Officer'; not a role word such as 'Officer' or a placeholder such "
+            "as 'n/a').",
         ),
     ],
 ) -> None:

@@ -428,8 +428,8 @@ class ReviewPanel:
         The candidate list as ``assess`` wrote it (engine frame or read back from CSV); a
         ``postcode`` column adds the area filter, a ``link_method`` column the match method.
     reviewer
-        The officer's name, as colleagues know it (two letters at least, else `UsageError`:
-        `workbench.review.schema.names_someone`); when None, the panel asks for it once per
+        The officer's name, as colleagues know it (else `UsageError` saying why:
+        `workbench.review.schema.why_not_a_name`); when None, the panel asks for it once per
         session, and a typed name that names no one is refused in the panel. Until a name
         is given, with ``details`` too, no child's name or age is shown anywhere in the panel
         (table, Child box, headings) and "find a child" matches ids only: who a child is is
