@@ -814,3 +814,33 @@ def test_assess_says_the_dates_as_report_does_but_the_far_evidence_date_once():
         "The evidence date (as_of 2027-01-02) is 242 days before the term start (2027-09-01): "
         "awards and statuses are tested on that day, not the term's; check the year.",
     )
+
+
+def test_assess_prints_every_criterion_checked_by_reason_with_0_where_none_meets_it(
+    folder, tmp_path
+):
+    # A reason no child met was left out of the table, so it read as a criterion not checked.
+    # Every criterion in force for the term is a row, in the rule file's order.
+    done = workbench("assess", "--data", str(folder), *ARGS, "--out", str(tmp_path / "l.csv"))
+    assert done.returncode == 0, done.stderr
+    table = done.stdout.split("Candidates by reason", 1)[1].split("List written to", 1)[0]
+    rows = [
+        tuple(cell.strip() for cell in line.strip().strip("│").split("│"))
+        for line in table.splitlines()
+        if line.startswith("│")
+    ]
+    assert rows == [
+        ("income_support", "0"),
+        ("jsa_income_based", "0"),
+        ("esa_income_related", "0"),
+        ("universal_credit_low_income", "1"),
+        ("pension_credit_guarantee", "0"),
+        ("asylum_support", "0"),
+        ("disability_living_allowance", "0"),
+        ("looked_after", "0"),
+        ("ehc_plan", "0"),
+        ("left_care", "0"),
+        ("continued_entitlement", "0"),
+        ("no_recourse_to_public_funds", "0"),
+        ("dwp_list", "2"),
+    ]

@@ -910,6 +910,87 @@ def test_a_list_without_its_manifest_exits_2_before_a_kernel_starts(
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.parametrize("manifest", [None, "[]"])
+def test_an_outcome_list_without_its_manifest_exits_2_before_a_kernel_starts(tmp_path, manifest):
+    # 04 read each outcome list's term from its manifest inside the kernel, and stopped there
+    # without one; the check before the run let it through (the run's own check is reused).
+    write_assessed_list(tmp_path / "lists", term_start="2026-04-01")  # one as assess wrote it
+    (tmp_path / "lists" / "hand.csv").write_text("person_id\n")
+    if manifest is not None:
+        (tmp_path / "lists" / "hand.csv.manifest.json").write_text(manifest)
+    (tmp_path / "review.sqlite").write_bytes(b"")
+    done = workbench(
+        "report", "04", "--data", str(SAMPLE), "--reports", str(tmp_path / "r"),
+        "-p", "term_start=2026-09-01", "-p", "as_of=2026-09-01",
+        "-p", "outcome_lists=lists/fsm.csv, lists/hand.csv", "-p", "outcome_store=review.sqlite",
+        cwd=tmp_path,
+    )  # fmt: skip
+    what = "is not there" if manifest is None else "cannot be read as one (a JSON object)"
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "error: Parameter 'outcome_lists' names lists/hand.csv, a list whose manifest "
+        f"{tmp_path / 'lists' / 'hand.csv.manifest.json'} {what}: a report reads what the "
+        "list was made for (initiative, term, evidence date, rule set) from it. Give the list "
+        "as `workbench assess` wrote it, with its manifest beside it (FILE.manifest.json), or "
+        "make the list again with `workbench assess`.\n"
+    )
+    assert not (tmp_path / "r").exists()
+
+
+def test_outcome_lists_with_their_manifests_pass_the_check_before_the_run(tmp_path):
+    first = write_assessed_list(tmp_path, "spring.csv", term_start="2026-04-01")
+    second = write_assessed_list(tmp_path, "summer.csv", term_start="2026-06-01")
+    (tmp_path / "review.sqlite").write_bytes(b"")
+    found = identify(
+        resolve_notebook("04"),
+        SAMPLE,
+        {
+            "term_start": "2026-09-01",
+            "outcome_lists": f"{first},{second}",
+            "outcome_store": str(tmp_path / "review.sqlite"),
+        },
+    )
+    assert found.file_lists == {"outcome_lists": (first, second)}
+
+
+@pytest.mark.parametrize("folder", [False, True])
+def test_a_review_store_that_is_not_there_exits_2_before_notebook_05_starts(tmp_path, folder):
+    # 05 reads the store the run's decisions are in and never makes one: a store that is not
+    # there stopped it inside the kernel ("no review store there", exit 4, a failed run kept).
+    if folder:
+        (tmp_path / "review.sqlite").mkdir()
+    done = workbench(
+        "report", "05", "--data", str(SAMPLE), "--reports", str(tmp_path / "r"),
+        "-p", "term_start=2026-09-01", "-p", "as_of=2026-09-01", "-p", "store=review.sqlite",
+        cwd=tmp_path,
+    )  # fmt: skip
+    what = "which is a folder, not a review store" if folder else "which does not exist"
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"error: Parameter 'store' names 'review.sqlite', {what} (looked for "
+        f"{tmp_path / 'review.sqlite'}): 05_assurance reads the review store a run's decisions "
+        "were recorded in and never makes one. Give that store's file (the one `workbench "
+        'review --store` or WORKBENCH_STORE names), or "" to check the run without its '
+        "decisions.\n"
+    )
+    assert not (tmp_path / "r").exists()
+
+
+def test_notebook_03_may_be_given_a_store_it_will_make(tmp_path):
+    # 03 registers its list in the store it names, making it when it is not there.
+    store = tmp_path / "new" / "review.sqlite"
+    dates = {"term_start": "2026-09-01", "as_of": "2026-09-01"}
+    found = identify(resolve_notebook("03"), SAMPLE, {**dates, "store": str(store)})
+    assert found.parameters["store"] == str(store)
+    with pytest.raises(UsageError, match=r"'store' names .*, which does not exist"):
+        identify(resolve_notebook("05"), SAMPLE, {**dates, "store": str(store)})
+    store.parent.mkdir()
+    store.write_bytes(b"")
+    assert identify(resolve_notebook("05"), SAMPLE, {**dates, "store": str(store)}).parameters[
+        "store"
+    ] == str(store)
+
+
 @pytest.mark.parametrize(
     ("notebook", "parameter", "given"),
     [

@@ -395,8 +395,11 @@ class Assessment:
 
     def summary(self) -> dict[str, pl.DataFrame]:
         """Counts (no one named): children by ``tier`` and by ``reason`` code (a child counts
-        once per code)."""
-        return list_summary(self.candidates)
+        once per code). Every reason code of the criteria in force for the term (the ones
+        checked) is a row, in the rule file's order, 0 where no child meets it: a criterion
+        no child met is told from one not checked for the term (`list_summary`)."""
+        checked = self.rule_set.criteria_in_force(self.term_start)
+        return list_summary(self.candidates, codes=[c.code for c in checked])
 
     def explain(self, person_id: str) -> Explanation:
         """Why `person_id` is or is not listed, criterion by criterion (`print` it, or
@@ -1169,15 +1172,44 @@ def unlisted_path(out: Path) -> Path:
     return out.with_name(f"{out.stem}.dwp_not_listed.csv")
 
 
-def list_summary(candidates: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """Counts for the console: by tier, and by reason code (a child counts once per code)."""
+def list_summary(
+    candidates: pl.DataFrame, codes: Iterable[str] | None = None
+) -> dict[str, pl.DataFrame]:
+    """Counts of a list (no one named): children by ``tier``, and by ``reason_code`` (a child
+    counts once per code it meets), as `workbench assess` prints them and the demo publishes
+    them (`Assessment.summary`).
+
+    Given ``codes`` (the reason codes of the criteria checked, in the rule file's order),
+    every one is a row in that order, 0 where no child meets it, and any other code met
+    after them (sorted), so nothing met is dropped: a reader tells a criterion no child met
+    from one that was not checked. Without ``codes``, only the codes met, most met first.
+
+    Example
+    -------
+    >>> listed = pl.DataFrame({"tier": ["likely", "likely"],
+    ...                        "reason_codes": [["uc_low"], ["uc_low", "esa"]]})
+    >>> list_summary(listed, codes=["esa", "nrpf", "uc_low"])["reason"].rows()
+    [('esa', 1), ('nrpf', 0), ('uc_low', 2)]
+    >>> list_summary(listed)["reason"].rows()
+    [('uc_low', 2), ('esa', 1)]
+    """
     by_tier = candidates.group_by("tier").len("children").sort("tier")
-    by_reason = (
+    met = (
         candidates.select("reason_codes")
         .explode("reason_codes")
         .drop_nulls()
         .group_by(pl.col("reason_codes").alias("reason_code"))
         .len("children")
-        .sort("children", "reason_code", descending=[True, False])
+        .with_columns(pl.col("children").cast(pl.Int64))
+    )
+    if codes is None:
+        by_reason = met.sort("children", "reason_code", descending=[True, False])
+        return {"tier": by_tier, "reason": by_reason}
+    counts = dict(met.iter_rows())
+    order = list(dict.fromkeys(codes))
+    order += sorted(set(counts) - set(order))
+    by_reason = pl.DataFrame(
+        {"reason_code": order, "children": [counts.get(code, 0) for code in order]},
+        schema={"reason_code": pl.String, "children": pl.Int64},
     )
     return {"tier": by_tier, "reason": by_reason}

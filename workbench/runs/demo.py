@@ -121,7 +121,12 @@ def _published(
     for measure in measures[1:]:
         shown = shown.join(protected.wide(measure), on=shown.columns[0], how="left")
     note = " ".join(protected.notes) or "No cell needed hiding."
-    return shown, f"Counts from 1 to 9 are shown as c, and cells that would reveal them too. {note}"
+    # A table whose zeros are hidden too (children by reason) says so: there, c may be 0.
+    small = "0" if protected.zeros_hidden else "1"
+    return (
+        shown,
+        f"Counts from {small} to 9 are shown as c, and cells that would reveal them too. {note}",
+    )
 
 
 def _dwp_sentence(accounted: dict | None, listed: Path) -> str:
@@ -236,8 +241,12 @@ def run_demo(
                 f"Candidates: {initiative}",
                 f"The candidate list for the term starting {reference_date.isoformat()} "
                 f"(restricted/{written.out.name}) is all pending review: nothing has been "
-                "decided. Children by reason (a child can meet several, so no total is "
-                f"given: the rows add up to reasons met, not children). {note}",
+                "decided. Children by reason: every criterion checked for the term (in force "
+                "on its start) is a row, whether or not a child meets it (a child can meet "
+                "several, so no total is given: the rows add up to reasons met, not children). "
+                "As in the take-up report's table by criterion, the rows are in the order of "
+                "their codes and a criterion no child meets is hidden with the small counts "
+                f"(unless no child is listed). {note}",
                 shown,
                 None,
             )

@@ -221,6 +221,8 @@ def _checked_parameters(
                 f"Parameter {name!r} needs {other!r} too: give the review store the lists were "
                 f"registered in as -p {other}=FILE."
             )
+    if path.stem in ONLY_READS_ITS_STORE:
+        _check_store_read(path.stem, checked.get("store"))
     _check_trend_terms(checked)
     _check_outcome_lists(checked)
     return dict(sorted(checked.items()))
@@ -273,12 +275,40 @@ def _check_trend_terms(checked: Mapping[str, object]) -> None:
                 raise UsageError(f"Parameter 'trend_terms': {error}") from None
 
 
+def _check_store_read(notebook: str, value: object) -> None:
+    """The review store a notebook only reads (`ONLY_READS_ITS_STORE`: 05's `store`, the
+    run's decisions), before a kernel starts: it must be a file that is there. One that is
+    not stopped the notebook (exit 4: "no review store there"). A notebook that makes its
+    store (`MAKES_ITS_STORE`, 03) is not asked this, nor one of the council's own, which
+    says itself what it makes of a store that is not there."""
+    if not isinstance(value, str) or not value.strip():
+        return
+    found = _found("store", value)
+    if found.is_file():
+        return
+    what = "which is a folder, not a review store" if found.is_dir() else "which does not exist"
+    raise UsageError(
+        f"Parameter 'store' names {value!r}, {what} (looked for {_looked_for('store', value)}): "
+        f"{notebook} reads the review store a run's decisions were recorded in and never makes "
+        "one. Give that store's file (the one `workbench review --store` or WORKBENCH_STORE "
+        'names), or "" to check the run without its decisions.'
+    )
+
+
 def _check_outcome_lists(checked: Mapping[str, object]) -> None:
-    """The lists whose outreach 04 counts, before a kernel starts: each for a term before the
-    one reported, as its manifest says (the next term's funded places show what outreach
-    achieved). A list for the same term stopped the notebook (exit 4)."""
+    """The lists whose outreach 04 counts, before a kernel starts: each with the manifest
+    `workbench assess` wrote beside it (`_refuse_a_list_without_its_manifest`: 04 reads the
+    list's term from it, and stopped inside the kernel without one), and each for a term
+    before the one reported, as its manifest says (the next term's funded places show what
+    outreach achieved). A list for the same term stopped the notebook (exit 4)."""
     text, term = checked.get("outcome_lists"), checked.get("term_start")
-    if not isinstance(text, str) or not isinstance(term, str) or not term.strip():
+    if not isinstance(text, str):
+        return
+    for part in (part.strip() for part in text.split(",")):
+        if part:
+            found = _found("outcome_lists", part).absolute()
+            _refuse_a_list_without_its_manifest("outcome_lists", part, found)
+    if not isinstance(term, str) or not term.strip():
         return
     start = date.fromisoformat(term)
     for part in (part.strip() for part in text.split(",")):
@@ -492,6 +522,9 @@ def _looked_for(name: str, value: str) -> str:
 # Notebooks that make the review store their `store` names when none is there (03 registers
 # its list in it); any other notebook's stores are read, and never made by asking.
 MAKES_ITS_STORE = ("03_review",)
+# Notebooks that only read the review store their `store` names, and cannot run on one that
+# is not there: the runner refuses it before a kernel starts (`_check_store_read`).
+ONLY_READS_ITS_STORE = ("05_assurance",)
 
 
 def access_stores(
@@ -687,7 +720,8 @@ def identify(
     checked = _checked_parameters(source, parameters, kernel)
     given_to = assessed(parameter_files(checked))
     if given_to is not None:
-        _refuse_a_list_without_its_manifest(given_to, parameters)
+        named = parameters.get(given_to.parameter) or given_to.path
+        _refuse_a_list_without_its_manifest(given_to.parameter, named, given_to.path)
     if given_to is None:
         rule_set, rules = _rule_set_ref(checked), _rule_file(checked)
     else:  # a run or list: what it was made for, as its manifest records it
@@ -803,18 +837,18 @@ def assessed(files: Mapping[str, Path]) -> Assessed | None:
     return None
 
 
-def _refuse_a_list_without_its_manifest(found: Assessed, given: Mapping[str, object]) -> None:
-    """A UsageError, before a kernel starts, for a list (03's `list_file`, 05's `run`) with no
-    manifest beside it that can be read: the notebook reads what the list was made for from
-    it, and stopped inside the kernel (exit 1) without one. A run folder is not refused: 05
-    checks a folder of lists, and says what it finds."""
-    if found.manifest is not None or not found.path.is_file():
+def _refuse_a_list_without_its_manifest(parameter: str, named: object, path: Path) -> None:
+    """A UsageError, before a kernel starts, for a list (03's `list_file`, 05's `run`, each of
+    04's `outcome_lists`) at `path` with no manifest beside it that can be read: the notebook
+    reads what the list was made for from it, and stopped inside the kernel without one.
+    `named`: the list as the parameter gave it, for the message. A run folder is not refused:
+    05 checks a folder of lists, and says what it finds."""
+    manifest = manifest_path(path)
+    if not path.is_file() or _read_manifest(manifest) is not None:
         return
-    manifest = manifest_path(found.path)
-    named = given.get(found.parameter) or found.path
     what = "cannot be read as one (a JSON object)" if manifest.exists() else "is not there"
     raise UsageError(
-        f"Parameter {found.parameter!r} names {named}, a list whose manifest {manifest} "
+        f"Parameter {parameter!r} names {named}, a list whose manifest {manifest} "
         f"{what}: a report reads what the list was made for (initiative, term, evidence date, "
         "rule set) from it. Give the list as `workbench assess` wrote it, with its manifest "
         "beside it (FILE.manifest.json), or make the list again with `workbench assess`."

@@ -44,7 +44,7 @@ something false would make the audit wrong) and refuses a table it has no model 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -564,6 +564,15 @@ def protect_list_summary(
     missing (tier possible) may meet none. The tiers have a ``Total`` (the children listed);
     the reasons have none, since reasons added up count a child once per reason met.
 
+    The reasons are every criterion checked (`workbench.Assessment.summary`), 0 where no child
+    meets one, and their zeros are hidden as small counts are, whatever the rules, as the
+    take-up report's table by criterion hides them (`workbench.stats.report_publish.
+    ZEROS_HIDDEN`: children in or leaving care, without recourse to public funds, disabled):
+    the row is there, so a criterion checked is told from one that was not, and ``c`` there
+    means 0 to the threshold less one. A list of no one shows its reasons' zeros: its Total
+    of 0 says them anyway, and hiding them would withhold the set. The tiers' zeros follow
+    the rules.
+
     The likely tier is never hidden: it is the take-up report's eligible children, published
     there whatever this table shows. A possible tier from 1 to the threshold less one would be
     the ``Total`` less it, so the ``Total`` is hidden with it (a set that could only be
@@ -579,6 +588,11 @@ def protect_list_summary(
     >>> protected = protect_list_summary(summary, uses_dwp_list=False).protected
     >>> protected["reason"].wide("children").rows()
     [('esa', 'c'), ('nrpf', 'c'), ('uc', '35'), ('uc_low', '16')]
+    >>> summary["reason"] = pl.DataFrame({"reason_code": ["esa", "looked_after", "uc"],
+    ...     "children": [20, 0, 34]})
+    >>> protected = protect_list_summary(summary, uses_dwp_list=False).protected
+    >>> protected["reason"].wide("children").rows()
+    [('esa', '20'), ('looked_after', 'c'), ('uc', '34')]
     """
     from workbench.stats.disclosure import protect_table
 
@@ -589,6 +603,8 @@ def protect_list_summary(
     possible = by_tier.filter(pl.col("tier") == "possible").get_column("children").sum()
     # The likely tier is public (see above): a small possible tier is covered by the Total.
     cover = [("children", TOTAL)] if rules.is_small(int(possible)) else []
+    # A reason no child meets is hidden as a small count (see above), unless no one is listed.
+    reason_rules = replace(rules, suppress_zeros=True) if by_tier["children"].sum() else rules
 
     def protect_one(
         name: str, raw: pl.DataFrame, also_hide: Collection[tuple[str, ...]]
@@ -598,7 +614,7 @@ def protect_list_summary(
             row=rows[name],
             column=None,
             count="children",
-            rules=rules,
+            rules=reason_rules if name == "reason" else rules,
             also_hide=[*also_hide, *cover] if name == "tier" else also_hide,
             margins=name == "tier",
         )
