@@ -132,7 +132,11 @@ def print_assessment(
     )
     out.print(_rich_table("Candidates by tier", summary["tier"]))
     out.print(
-        _rich_table("Candidates by reason (a child counts once per reason)", summary["reason"])
+        _rich_table(
+            "Candidates by reason: every criterion checked for the term (a child counts once "
+            "per reason met)",
+            summary["reason"],
+        )
     )
     out.print(
         f"List written to {written.out} (run {written.run_id}; manifest "
