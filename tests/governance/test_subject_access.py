@@ -1687,9 +1687,18 @@ def proposal_council(tmp_path: Path, make_folder):
     a workbook exported with who each child is (a view of every row logged with it), and
     V. Iewer opening D-303's details in the panel. Tobias, Marigold and Ulrike are proposed
     for nothing."""
+    return _council_with_d303_proposed(tmp_path, make_folder, PEOPLE_WITH_ADDRESSES + ULRIKE)
+
+
+def _council_with_d303_proposed(
+    tmp_path: Path, make_folder, people: str, held_because: str | None = None
+) -> tuple[Path, Path, Path, Path, str]:
+    """The exports council on `people`, its list with D-303's link to Pippa awaiting review
+    (held for `held_because`, when given), a workbook exported with who each child is, and
+    V. Iewer opening D-303's details: (data, list, store, workbook, run id)."""
     data = make_folder(
         {
-            "people.csv": PEOPLE_WITH_ADDRESSES + ULRIKE,
+            "people.csv": people,
             "benefits.csv": BENEFITS,
             "child_statuses.csv": STATUSES,
             "dwp_list.csv": DWP + DWP_ONLY,
@@ -1708,6 +1717,7 @@ def proposal_council(tmp_path: Path, make_folder):
         .alias("link_needs_review"),
         pl.when(d303).then(pl.lit("C-PIPPA")).alias("probable_person_id"),
         pl.when(d303).then(pl.lit("0.91")).alias("match_probability"),
+        *([pl.when(d303).then(pl.lit(held_because)).alias("held_because")] if held_because else []),
     ).write_csv(listed)
     rewritten(listed)
     store = tmp_path / "review.sqlite"
@@ -2336,39 +2346,9 @@ def held_council(tmp_path: Path, make_folder):
     review naming Tobias and Poppy in why (`held_because`): a workbook exported with who
     each child is (Poppy named beside her id, as Pippa's household's; Tobias by id), and
     V. Iewer opening D-303's details in the panel."""
-    data = make_folder(
-        {
-            "people.csv": PEOPLE_WITH_ADDRESSES + POPPY + ULRIKE,
-            "benefits.csv": BENEFITS,
-            "child_statuses.csv": STATUSES,
-            "dwp_list.csv": DWP + DWP_ONLY,
-            "households.csv": HOUSEHOLDS,
-            "funded_places.csv": PLACES,
-        }
+    return _council_with_d303_proposed(
+        tmp_path, make_folder, PEOPLE_WITH_ADDRESSES + POPPY + ULRIKE, held_because=HELD
     )
-    listed = tmp_path / "lists" / "two_year_old.csv"
-    listed.parent.mkdir()
-    assess(data, "two_year_old", term_start=TERM, as_of=TERM).write(listed)
-    d303 = pl.col("dwp_record_id") == "D-303"
-    pl.read_csv(listed, infer_schema=False).with_columns(
-        pl.when(d303)
-        .then(pl.lit("true"))
-        .otherwise("link_needs_review")
-        .alias("link_needs_review"),
-        pl.when(d303).then(pl.lit("C-PIPPA")).alias("probable_person_id"),
-        pl.when(d303).then(pl.lit("0.91")).alias("match_probability"),
-        pl.when(d303).then(pl.lit(HELD)).alias("held_because"),
-    ).write_csv(listed)
-    rewritten(listed)
-    store = tmp_path / "review.sqlite"
-    book = tmp_path / "books" / "review.xlsx"
-    with ReviewStore(store, clock=Clock(), key=KEY) as review:
-        list_id, _ = register_list_file(review, listed, KEY)
-        export_list_file(review, listed, book, key=KEY, user="W. Orkbook", data=data)
-        ezra = {"item_key": pseudonym("dwp", "D-303", KEY)}
-        review.log_access("V. Iewer", VIEW_COMMAND, view_detail(list_id, ezra))
-        run = review.lists()["run_id"][0]
-    return data, listed, store, book, run
 
 
 def test_the_match_score_of_a_held_row_is_read_from_its_sentence(held_council, tmp_path):
