@@ -1763,6 +1763,26 @@ OLD_PROPOSED_CELL = (
 )
 
 
+def _pippa_as_proposed(child: Path, row: int) -> list[tuple[str, str]]:
+    """What Pippa's subject access says of workbook row `row`, where she is the proposed
+    match of D-303's row."""
+    wanted = f"review.xlsx: the proposed match of a DWP-list row (row {row})"
+    return [(f, v) for r, f, v in _facts(child, "review workbooks") if r == wanted]
+
+
+def _expected_pippa_as_proposed(row: int) -> list[tuple[str, str]]:
+    return [
+        ("Review sheet row", str(row)),
+        ("the row", "a DWP-list row awaiting a link review, listed on its own: its child is "
+         "withheld (it may be another child)"),
+        ("proposed match shown (record_link)",
+         "Pippa Larkspur, born 5 May 2024, 7 Heron Row, ZZ9 5EE (council record C-PIPPA)"),
+        ("their parents or carers shown",
+         "withheld here: the names of their parents or carers (a parent/carer (id withheld))"),
+        ("match probability", "91%"),
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("cell", [NEW_PROPOSED_CELL, OLD_PROPOSED_CELL], ids=["now", "before"])
 def test_the_proposed_match_is_read_from_a_record_link_cell_of_either_form(
     proposal_council, tmp_path, cell
@@ -1780,18 +1800,7 @@ def test_the_proposed_match_is_read_from_a_record_link_cell_of_either_form(
     child = subject_access(
         "C-PIPPA", data=data, store=store, workbooks=[book], key=KEY, out=tmp_path / "c.md"
     )
-    shown = [(f, v) for r, f, v in _facts(child, "review workbooks") if r == "review.xlsx: the "
-             "proposed match of a DWP-list row (row 5)"]  # fmt: skip
-    assert shown == [
-        ("Review sheet row", "5"),
-        ("the row", "a DWP-list row awaiting a link review, listed on its own: its child is "
-         "withheld (it may be another child)"),
-        ("proposed match shown (record_link)",
-         "Pippa Larkspur, born 5 May 2024, 7 Heron Row, ZZ9 5EE (council record C-PIPPA)"),
-        ("their parents or carers shown",
-         "withheld here: the names of their parents or carers (a parent/carer (id withheld))"),
-        ("match probability", "91%"),
-    ]  # fmt: skip
+    assert _pippa_as_proposed(child, row=5) == _expected_pippa_as_proposed(row=5)
     # Her mother, named in the cell as the proposed child's parent, is told of it too.
     mother = subject_access(
         "P-SAFFRON", data=data, store=store, workbooks=[book], key=KEY, out=tmp_path / "m.md"
@@ -2360,18 +2369,7 @@ def test_the_match_score_of_a_held_row_is_read_from_its_sentence(held_council, t
     child = subject_access(
         "C-PIPPA", data=data, store=store, workbooks=[book], key=KEY, out=tmp_path / "c.md"
     )
-    shown = [(f, v) for r, f, v in _facts(child, "review workbooks") if r == "review.xlsx: the "
-             "proposed match of a DWP-list row (row 6)"]  # fmt: skip
-    assert shown == [
-        ("Review sheet row", "6"),
-        ("the row", "a DWP-list row awaiting a link review, listed on its own: its child is "
-         "withheld (it may be another child)"),
-        ("proposed match shown (record_link)",
-         "Pippa Larkspur, born 5 May 2024, 7 Heron Row, ZZ9 5EE (council record C-PIPPA)"),
-        ("their parents or carers shown",
-         "withheld here: the names of their parents or carers (a parent/carer (id withheld))"),
-        ("match probability", "91%"),
-    ]  # fmt: skip
+    assert _pippa_as_proposed(child, row=6) == _expected_pippa_as_proposed(row=6)
     # Not named in why it was held as well: she is its proposed match.
     assert "a child named in why a DWP-list row's link was held" not in _texts(child)
 
