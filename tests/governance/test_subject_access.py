@@ -1872,16 +1872,7 @@ def test_the_child_proposed_as_a_dwp_rows_match_is_told_of_each_workbook_and_vie
     ]
     shown = [(f, v) for r, f, v in facts if r == "review.xlsx: the proposed match of a DWP-list "
              "row (row 5)"]  # fmt: skip
-    assert shown == [
-        ("Review sheet row", "5"),
-        ("the row", "a DWP-list row awaiting a link review, listed on its own: its child is "
-         "withheld (it may be another child)"),
-        ("proposed match shown (record_link)",
-         "Pippa Larkspur, born 5 May 2024, 7 Heron Row, ZZ9 5EE (council record C-PIPPA)"),
-        ("their parents or carers shown",
-         "withheld here: the names of their parents or carers (a parent/carer (id withheld))"),
-        ("match probability", "91%"),
-    ]  # fmt: skip
+    assert shown == _expected_pippa_as_proposed(row=5)
     # Her own row's record link names D-303 as perhaps her: the row is withheld there too.
     own = {f: v for r, f, v in facts if r == "review.xlsx: their row"}
     assert own["record_link"] == (
