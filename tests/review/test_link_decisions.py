@@ -539,7 +539,8 @@ def test_assure_traces_each_link_made_by_a_decision_and_fails_one_that_is_not(
 
 def test_explain_says_a_dwp_row_awaiting_link_review_has_a_proposed_match(proposed):
     # A tester's case: explain said "no child in the council's data matched it" of a row the
-    # list (and the workbook) proposed P1 for, at a probability of 0.997.
+    # list (and the workbook) proposed P1 for, at a probability of 0.997. It says why the
+    # linkage held the link too (the list's held_because).
     data, first = proposed
     probability = float(pl.read_csv(first, infer_schema=False)["match_probability"][1])
     done = workbench("explain", "--data", str(data), *ARGS, "--person", "D8")
@@ -548,5 +549,7 @@ def test_explain_says_a_dwp_row_awaiting_link_review_has_a_proposed_match(propos
         "'D8' is a row of the DWP list, not a person: it is listed on its own, likely, with "
         f"council child P1 proposed as its match, scored {probability:.3f}: the link awaits "
         "review (link_needs_review) and counts only once an officer confirms it "
-        "(link_confirmed); to see the child, explain --person P1"
+        "(link_confirmed); to see the child, explain --person P1. Held for review because: "
+        "the child does not live at the row's address and the child's names are common here: "
+        "another family's child of those names is plausible"
     )
