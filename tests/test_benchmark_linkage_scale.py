@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from benchmarks.commands import measure
 from benchmarks.linkage_scale import COMMANDS, markdown
 from benchmarks.run import machine
@@ -14,6 +16,7 @@ SAMPLE = Path(__file__).parents[1] / "data_samples" / "council_small"
 MEASURED = ["command", "cpu_seconds", "line", "peak_mib", "seconds"]
 
 
+@pytest.mark.slow
 def test_both_assess_runs_are_measured_and_written_up(tmp_path: Path, monkeypatch):
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "models"))
     runs = measure(SAMPLE, tmp_path / "runs", 1, COMMANDS)

@@ -513,6 +513,7 @@ def written(council: Council, data: Path, without_roles: bool = False) -> Path:
     return data
 
 
+@pytest.mark.slow
 def test_assess_and_explain_say_the_headcount_holds_no_place_for_the_term(folder, tmp_path):
     # The council's one place is for September; the spring term's list shows no child funded.
     spring = ("--initiative", "two_year_old", "--term-start", "2027-01-04", "--as-of", "2026-12-01")

@@ -124,6 +124,7 @@ def test_stats_refuses_a_folder_whose_tables_would_replace_its_ward_lookup(data,
     assert lookup.read_text() == "postcode,ward\nFQ1,Ash\n"
 
 
+@pytest.mark.slow
 def test_review_and_check_commands_refuse_outputs_over_the_list_its_folder_and_store(
     data, tmp_path
 ):

@@ -151,6 +151,7 @@ def test_a_run_or_list_given_names_the_report_folder(tmp_path):
     assert _label(defaults, {}) == "-two_year_old-2026-09-01"
 
 
+@pytest.mark.slow
 def test_report_03_makes_its_store_in_the_working_folder_named_by_its_list(work, env):
     listed = work / "lists" / "two_apr.csv"
     listed.parent.mkdir()

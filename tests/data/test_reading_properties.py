@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandera.polars as pa
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -307,6 +308,7 @@ def test_the_tidying_scan_settles_enum_columns_as_a_fresh_check_would(values):
     padded=st.booleans(),
     alike=st.booleans(),
 )
+@pytest.mark.slow
 def test_a_duplicated_id_is_quarantined_whatever_order_the_ids_come_in(
     numbers, order, padded, alike
 ):

@@ -584,6 +584,7 @@ def test_validate_warns_of_a_column_the_rules_read_that_the_profile_maps_nothing
     )
 
 
+@pytest.mark.slow
 def test_profile_suggest_refuses_to_overwrite_and_says_what_to_check(extract, tmp_path):
     out = tmp_path / "p.yaml"
     done = workbench("profile", "suggest", str(extract), "--out", str(out))

@@ -232,6 +232,7 @@ def test_a_report_run_is_logged_with_what_was_asked_for(tmp_path: Path):
     ]
 
 
+@pytest.mark.slow
 def test_a_command_given_a_store_logs_in_that_store_not_the_default(tmp_path: Path):
     """A tester's shell had no WORKBENCH_STORE: `subject-access --store review.sqlite` was
     refused because the per-user default store had another key. A command given --store
@@ -301,6 +302,7 @@ def test_a_command_given_a_store_logs_in_that_store_not_the_default(tmp_path: Pa
 STORE_NOTEBOOK = 'data: str = "d"\noutput_dir: str = "o"\nstore: str = ""\nreview_store: str = ""'
 
 
+@pytest.mark.slow
 def test_a_report_given_a_store_logs_in_that_store_not_the_default(tmp_path: Path):
     # A tester's case: `workbench report ... -p store=review.sqlite` logged in the default
     # store, as the other commands given --store did before.

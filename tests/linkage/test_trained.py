@@ -130,6 +130,7 @@ def test_the_cache_keeps_the_models_used_last_and_clears_what_a_stopped_run_left
     assert trainings == [1, 2, 3, 2]  # trained again, since it was removed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kept", ["[1, 2]", '"settings"', '{"comparisons": "none"}', "{"])
 def test_a_kept_model_out_of_shape_is_trained_again_and_replaced(
     council, counted, monkeypatch, tmp_path, kept

@@ -365,6 +365,7 @@ def serve_in_a_process(tmp_path: Path, port: int) -> subprocess.Popen:
     return subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_stops_voila_and_serve_exits_once_the_port_is_free(tmp_path: Path, stop: int):
     port = free_port()
@@ -401,6 +402,7 @@ def not_ended(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG)")
 def test_voila_and_its_kernels_go_when_serve_is_killed(tmp_path: Path):
     port = free_port()

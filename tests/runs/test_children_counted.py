@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from tests.command import workbench
 from tests.council import Council
@@ -81,6 +82,7 @@ def test_assess_warns_of_children_a_role_leaves_off_or_lists_and_keeps_the_list(
     assert warnings == [WARNING]
 
 
+@pytest.mark.slow
 def test_explain_says_it_for_the_child_left_off_and_the_child_listed(tmp_path):
     data = written(council(), tmp_path / "data")
     left_off = workbench("explain", "--data", str(data), *ARGS, "--person", "C1")
