@@ -11,6 +11,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import threading
 import time
 import uuid
@@ -126,6 +127,24 @@ def test_the_worked_postgres_profile_names_a_variable_for_every_table():
     profile = load_profile(PROFILE)
     assert {s.connection for s in profile.tables.values()} == {CONNECTION}
     assert all(s.query and not s.file for s in profile.tables.values())
+
+
+def test_the_worked_postgres_profile_orders_every_query_by_its_tables_key():
+    """Without ORDER BY a database returns rows in no promised order, so a quarantined row's
+    number (README, "From a database") would point at another row next run."""
+    profile = load_profile(PROFILE)
+    ordered_by = {
+        name: re.search(r"ORDER BY (\w+)\s*$", spec.query or "").group(1)  # type: ignore[union-attr]
+        for name, spec in profile.tables.items()
+    }
+    assert ordered_by == {
+        "people": "client_id",
+        "benefits": "award_ref",
+        "child_statuses": "episode_id",
+        "households": "family_ref",
+        "dwp_list": "dwp_ref",
+        "funded_places": "headcount_ref",
+    }
 
 
 # --- connection problems: one line naming the entry, nothing written ---------------------------
