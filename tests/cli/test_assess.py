@@ -537,6 +537,11 @@ def test_assess_and_explain_say_the_headcount_holds_no_place_for_the_term(folder
     assert "funded_places" not in autumn.stderr
 
 
+# On a fixed day, the last evidence date below: none is after it, which `assess` would also
+# warn of (on the machine's own clock, the 2027 case said so until 3 March 2027 and then not).
+EVIDENCE_CHECKED_ON = date(2027, 3, 3)
+
+
 @pytest.mark.parametrize(
     ("as_of", "warned"),
     [
@@ -548,18 +553,29 @@ def test_assess_and_explain_say_the_headcount_holds_no_place_for_the_term(folder
     ],
 )
 def test_an_evidence_date_half_a_year_from_the_term_start_is_warned_of(
-    folder, tmp_path, as_of, warned
+    folder, tmp_path, monkeypatch, as_of, warned
 ):
     dates = ("--initiative", "two_year_old", "--term-start", "2026-09-01", "--as-of", as_of)
-    done = workbench("assess", "--data", str(folder), *dates, "--out", str(tmp_path / "l.csv"))
-    assert done.returncode == 0, done.stderr
-    sentence = f"warning: the evidence date (--as-of {as_of}) is {warned}: awards and statuses"
-    if warned is None:
-        assert "the evidence date" not in done.stderr
-    else:
-        assert sentence in done.stderr
-        explained = workbench("explain", "--data", str(folder), *dates, "--person", "C1")
-        assert sentence in explained.stderr
+    given = ("--data", str(folder), *dates, "--out", str(tmp_path / "l.csv"))
+    done = assess_in_process(monkeypatch, EVIDENCE_CHECKED_ON, *given)
+    assert done.exit_code == 0, done.output
+    said = (
+        ""
+        if warned is None
+        else f"warning: the evidence date (--as-of {as_of}) is {warned}: awards and statuses "
+        "are tested on that day, not the term's; check the year\n"
+    )
+    # After the term ended, too: the note `workbench report` gives as well.
+    ended = (
+        f"warning: The evidence date (--as-of {as_of}) is on or after the next term start "
+        "(2027-01-01): the list is for the term starting 2026-09-01, on evidence from after "
+        "that term ended. For a later term, give its start as --term-start.\n"
+        if as_of >= "2027-01-01"
+        else ""
+    )
+    assert done.stderr == said + ended + QUARANTINED_AWARDS
+    explained = workbench("explain", "--data", str(folder), *dates, "--person", "C1")
+    assert (explained.returncode, explained.stderr) == (0, said)
 
 
 def test_a_term_later_than_the_rules_were_checked_for_is_warned_and_fails_strict(

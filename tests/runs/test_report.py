@@ -433,12 +433,15 @@ def test_next_is_the_first_of_the_rules_term_starts_after_today(today, initiativ
     assert _relative_date("today", initiative, today) == today
 
 
-def test_a_scheduled_run_may_give_the_term_as_next_and_the_evidence_as_today():
+def test_a_scheduled_run_may_give_the_term_as_next_and_the_evidence_as_today(monkeypatch):
     # The README's crontab line gave fixed dates, so every later firing listed the same term.
+    monkeypatch.setattr("workbench.runs.parameters.clock_today", lambda: date(2026, 12, 7))
     source = resolve_notebook("02_eligibility_list")
     named = identify(source, SAMPLE, {"term_start": "next", "as_of": "today"})
-    assert named.parameters["term_start"] == _relative_date("next", "two_year_old").isoformat()
-    assert named.parameters["as_of"] == date.today().isoformat()
+    assert (named.parameters["term_start"], named.parameters["as_of"]) == (
+        "2027-01-01",
+        "2026-12-07",
+    )
     # The run is the run of those dates: its id is theirs.
     dated = identify(source, SAMPLE, {k: named.parameters[k] for k in ("term_start", "as_of")})
     assert dated.run_id == named.run_id
@@ -1066,6 +1069,227 @@ def test_an_outcome_list_for_the_term_reported_exits_2_before_a_kernel_starts(tm
     assert not (tmp_path / "r").exists()
 
 
+def test_a_folder_given_as_an_outcome_list_exits_2_before_a_kernel_starts(tmp_path):
+    # A folder passed the manifest check (only a file is a list there to be refused) and the
+    # notebook stopped on it inside the kernel.
+    write_assessed_list(tmp_path / "lists", "spring.csv", term_start="2026-04-01")
+    (tmp_path / "review.sqlite").write_bytes(b"")
+    done = workbench(
+        "report", "04", "--data", str(SAMPLE), "--reports", str(tmp_path / "r"),
+        "-p", "term_start=2026-09-01", "-p", "as_of=2026-09-01",
+        "-p", "outcome_lists=lists/spring.csv,lists", "-p", "outcome_store=review.sqlite",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"error: Parameter 'outcome_lists' names 'lists', a folder ({tmp_path / 'lists'}), not "
+        "a list file: give each list file (CSV) `workbench assess` wrote, with its manifest "
+        "beside it, separated by commas, like lists/spring.csv,lists/summer.csv.\n"
+    )
+    assert not (tmp_path / "r").exists()
+    with pytest.raises(UsageError, match=r"^Parameter 'outcome_lists' names '/.*/lists', a folder"):
+        identify(
+            resolve_notebook("04"),
+            SAMPLE,
+            {
+                "outcome_lists": str(tmp_path / "lists"),
+                "outcome_store": str(tmp_path / "review.sqlite"),
+            },
+        )
+
+
+# --- review stores and pseudonym keys ----------------------------------------------------------
+
+ANOTHER_KEY = bytes(range(32))
+
+
+def access_lines(store: Path, key: bytes | None = None) -> list[tuple[str, str]]:
+    from workbench.review.store import ReviewStore
+
+    with ReviewStore(store, key=key) as opened:
+        return opened.access_log().select("command", "detail").rows()
+
+
+@pytest.mark.parametrize(
+    ("notebook", "parameters", "named", "fix"),
+    [
+        (
+            "05",
+            ("store",),
+            "store",
+            "Set WORKBENCH_KEY_FILE to the key file the store was made with",
+        ),
+        (
+            "03",
+            ("store",),
+            "store",
+            "Give the key file the store was made with as -p key_file (or set "
+            "WORKBENCH_KEY_FILE to it)",
+        ),
+        (
+            "04",
+            ("review_store", "outcome_store"),  # one store under two names: said once
+            "review_store",
+            "Set WORKBENCH_KEY_FILE to the key file the store was made with",
+        ),
+        (
+            "04",
+            ("outcome_store",),
+            "outcome_store",
+            "Set WORKBENCH_KEY_FILE to the key file the store was made with",
+        ),
+    ],
+)
+def test_a_store_made_under_another_key_exits_2_before_a_kernel_starts(
+    tmp_path, notebook, parameters, named, fix
+):
+    # A tester's case: report 05 given a store made with another key file stopped with the
+    # store's own "keyed with another key" (exit 1) as the run logged its access there.
+    import os
+
+    from workbench.review.store import ReviewStore
+
+    ReviewStore(tmp_path / "theirs.sqlite", key=ANOTHER_KEY).close()
+    given = [part for name in parameters for part in ("-p", f"{name}=theirs.sqlite")]
+    done = workbench(
+        "report", notebook, "--data", str(SAMPLE), "--reports", str(tmp_path / "r"),
+        "-p", "term_start=2026-09-01", "-p", "as_of=2026-09-01", *given, cwd=tmp_path,
+    )  # fmt: skip
+    key_file = Path(os.environ["WORKBENCH_KEY_FILE"]).absolute()
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"error: Parameter {named!r} names 'theirs.sqlite' ({tmp_path / 'theirs.sqlite'}), a "
+        "review store keyed with another pseudonym key than this run's (the key file "
+        f"{key_file}, from WORKBENCH_KEY_FILE): it refuses an access-log line sealed under "
+        f"another key, and under it every child has another pseudonym. {fix}, or give the "
+        "store made under this key.\n"
+    )
+    assert not (tmp_path / "r").exists()
+    assert access_lines(tmp_path / "theirs.sqlite", ANOTHER_KEY) == []  # nothing logged
+    # The same check before a run started from Python, where nothing logs first.
+    with pytest.raises(UsageError, match=rf"^Parameter {named!r} names .* keyed with another"):
+        identify(
+            resolve_notebook(notebook),
+            SAMPLE,
+            {name: str(tmp_path / "theirs.sqlite") for name in parameters},
+        )
+
+
+def test_a_store_under_the_run_s_key_or_not_a_keyed_store_passes_the_key_check(tmp_path):
+    from workbench.review.store import ReviewStore
+    from workbench.runs.parameters import check_store_keys
+
+    ReviewStore(tmp_path / "ours.sqlite").close()  # this run's key (WORKBENCH_KEY_FILE)
+    (tmp_path / "empty.sqlite").write_bytes(b"")  # the store says what it makes of these
+    (tmp_path / "notes.sqlite").write_text("notes, not a database\n" * 50)
+    for name in ("ours", "empty", "notes"):
+        assert check_store_keys("05", {"store": str(tmp_path / f"{name}.sqlite")}) is None
+    # Nothing is left beside the store by reading its key's fingerprint (-wal, -shm).
+    assert sorted(p.name for p in tmp_path.glob("ours.sqlite*")) == [
+        "ours.sqlite",
+        "ours.sqlite.access",
+        "ours.sqlite.heads",
+        "ours.sqlite.imports",
+    ]
+    # A store under another key given with WORKBENCH_KEY: that is the key to set.
+    ReviewStore(tmp_path / "theirs.sqlite", key=ANOTHER_KEY).close()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("WORKBENCH_KEY", "11" * 32)
+        with pytest.raises(UsageError) as refused:
+            check_store_keys("05", {"store": str(tmp_path / "theirs.sqlite")})
+    assert str(refused.value).endswith(
+        "than this run's (the key in WORKBENCH_KEY): it refuses an access-log line sealed "
+        "under another key, and under it every child has another pseudonym. Set WORKBENCH_KEY "
+        "to the key the store was made with (it is used over any key file), or give the store "
+        "made under this key."
+    )
+
+
+def test_a_key_file_not_there_yet_is_the_working_folder_s(tmp_path, monkeypatch):
+    # Handed to the kernel as given, a new key file was made from the run folder, or the
+    # project root (`project_path`), not where the run was started.
+    from workbench.runs.parameters import check_store_keys, secret_files
+
+    monkeypatch.chdir(tmp_path)
+    assert secret_files({"key_file": "keys/new.key"}) == {"key_file": tmp_path / "keys/new.key"}
+    assert check_store_keys("03", {"key_file": "keys/new.key", "store": "new.sqlite"}) == (
+        tmp_path / "keys" / "new.key"
+    )
+    assert not (tmp_path / "keys").exists()  # made by its first user, never by a check
+    assert check_store_keys("05", {"key_file": "keys/new.key"}) is None  # 05 takes none
+
+
+def test_a_key_file_not_there_yet_with_a_keyed_store_exits_2_and_makes_no_key(tmp_path):
+    from workbench.review.store import ReviewStore
+
+    ReviewStore(tmp_path / "review.sqlite").close()
+    done = workbench(
+        "report", "03", "--data", str(SAMPLE), "--reports", str(tmp_path / "r"),
+        "-p", "term_start=2026-09-01", "-p", "as_of=2026-09-01",
+        "-p", "store=review.sqlite", "-p", "key_file=new.key", cwd=tmp_path,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"error: Parameter 'key_file' names 'new.key', which does not exist (looked for "
+        f"{tmp_path / 'new.key'}). Parameter 'store' names 'review.sqlite' "
+        f"({tmp_path / 'review.sqlite'}), a review store keyed with a key already: a new key "
+        "made now could not open it (every child would get another pseudonym). Give the key "
+        "file the store was made with as -p key_file, or name a new store as -p store to "
+        "start one under a new key.\n"
+    )
+    assert not (tmp_path / "new.key").exists()
+    assert not (tmp_path / "r").exists()
+    assert access_lines(tmp_path / "review.sqlite") == []
+
+
+@pytest.mark.slow  # a whole report run: make test-slow (CI runs both)
+def test_report_03_given_a_new_key_file_logs_and_keys_its_new_store_under_it(tmp_path):
+    # A tester's case: the runner's access-log line made the store under the default key,
+    # and 03, opening it with the key file it made, was refused ("another key").
+    from workbench.review import load_key
+    from workbench.review.store import ReviewStore
+
+    done = workbench(
+        "report", "03", "--data", str(SAMPLE), "--reports", str(tmp_path / "r"),
+        "-p", "term_start=2026-09-01", "-p", "as_of=2026-09-01",
+        "-p", "store=review.sqlite", "-p", "key_file=keys/new.key", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    key_file = tmp_path / "keys" / "new.key"
+    assert done.stderr.startswith(f"note: made a new pseudonym key at {key_file} (there was")
+    key = load_key(key_file)
+    asked = (
+        f"notebook 03, data {SAMPLE}, term_start=2026-09-01, as_of=2026-09-01, store=review.sqlite"
+    )
+    assert access_lines(tmp_path / "review.sqlite", key)[0] == ("report", asked)
+    with ReviewStore(tmp_path / "review.sqlite", key=key) as opened:
+        assert opened.lists().get_column("initiative").to_list() == ["two_year_old"]
+    [manifest] = (tmp_path / "r").glob("*/manifest.json")
+    assert json.loads(manifest.read_text())["status"] == "ok"
+
+
+@pytest.mark.slow  # a whole report run: make test-slow (CI runs both)
+def test_report_04_logs_its_reading_of_the_review_store_as_the_report(tmp_path):
+    # Its reading of the link decisions was logged as `stats`, a command no one ran.
+    from workbench.review.store import ReviewStore
+
+    ReviewStore(tmp_path / "review.sqlite").close()
+    done = workbench(
+        "report", "04", "--data", str(SAMPLE), "--reports", str(tmp_path / "r"),
+        "-p", "term_start=2026-09-01", "-p", "as_of=2026-09-01",
+        "-p", "review_store=review.sqlite", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert access_lines(tmp_path / "review.sqlite") == [
+        (
+            "report",
+            f"notebook 04, data {SAMPLE}, term_start=2026-09-01, as_of=2026-09-01, "
+            "review_store=review.sqlite",
+        ),
+        ("report", "read 0 link decision(s) to apply to links"),
+    ]
+
+
 # --- dates that are probably not what was meant -----------------------------------------------
 
 
@@ -1123,35 +1347,51 @@ def test_the_warnings_on_dates_say_what_is_wrong_and_what_to_give():
 DATED = 'data: str = "d"\noutput_dir: str = "o"\nterm_start: str = "x"\nas_of: str = "y"'
 
 
+def report_in_process(monkeypatch, today: date, *args: str):
+    """`workbench report ARGS` run in this process, on a machine whose clock says `today`
+    (`as_of=today` and the evidence date's warning both read it)."""
+    import signal
+
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    monkeypatch.setattr("workbench.runs.parameters.clock_today", lambda: today)
+    handler = signal.getsignal(signal.SIGTERM)  # the command turns SIGTERM into Ctrl-C
+    try:
+        return CliRunner().invoke(app, ["--quiet", "report", *args])
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+
+
+AFTER_TODAY = (
+    "The evidence date (as_of 2026-09-01) is after today (2026-08-31): the data cannot yet "
+    "show what holds on that day (an award may end, a family may move before then), so the "
+    "list rests on evidence not held. Give the day the extract was taken, or -p as_of=today."
+)
+
+
 @pytest.mark.slow  # over 8 s: make test-slow (CI runs both)
-def test_a_run_on_evidence_after_today_warns_records_it_and_fails_strict(tmp_path):
+def test_a_run_on_evidence_after_today_warns_records_it_and_fails_strict(tmp_path, monkeypatch):
     notebook = write_notebook(tmp_path / "dated.ipynb", DATED, "1")
-    tomorrow = date.fromordinal(date.today().toordinal() + 1).isoformat()
-    dates = ("-p", f"term_start={tomorrow}", "-p", f"as_of={tomorrow}")
-    done = workbench(
-        "report", str(notebook), "--data", str(SAMPLE), "--reports", str(tmp_path / "r"), *dates,
-        "--strict",
-    )  # fmt: skip
-    assert done.returncode == 3
-    assert done.stderr.startswith(
-        f"warning: The evidence date (as_of {tomorrow}) is after today ({date.today()}): "
-    )
-    assert len(done.stderr.splitlines()) == 1
+    given = (str(notebook), "--data", str(SAMPLE), "--reports", str(tmp_path / "r"))
+    dates = ("-p", "term_start=2026-09-01", "-p", "as_of=2026-09-01")
+    done = report_in_process(monkeypatch, date(2026, 8, 31), *given, *dates, "--strict")
+    assert done.exit_code == 3, done.output
+    assert done.stderr == f"warning: {AFTER_TODAY}\n"
     [manifest] = (tmp_path / "r").glob("*/manifest.json")
     record = json.loads(manifest.read_text())
     assert record["status"] == "ok"
-    assert record["warnings"]["notes"] == 0
-    assert [s[:39] for s in record["warnings"]["serious"]] == [
-        f"The evidence date (as_of {tomorrow}) is"
-    ]
-    # Today's evidence for the coming term: nothing to say.
-    today = ("-p", f"term_start={tomorrow}", "-p", "as_of=today")
-    done = workbench(
-        "report", str(notebook), "--data", str(SAMPLE), "--reports", str(tmp_path / "r2"), *today
-    )
-    assert (done.returncode, done.stderr) == (0, "")
+    assert record["warnings"] == {"serious": [AFTER_TODAY], "notes": 0}
+    # Today's evidence for the coming term, on the same clock: nothing to say.
+    given = (str(notebook), "--data", str(SAMPLE), "--reports", str(tmp_path / "r2"))
+    today = ("-p", "term_start=2026-09-01", "-p", "as_of=today")
+    done = report_in_process(monkeypatch, date(2026, 8, 31), *given, *today)
+    assert (done.exit_code, done.stderr) == (0, ""), done.output
     [manifest] = (tmp_path / "r2").glob("*/manifest.json")
-    assert "warnings" not in json.loads(manifest.read_text())
+    record = json.loads(manifest.read_text())
+    assert record["parameters"]["as_of"] == "2026-08-31"
+    assert "warnings" not in record
 
 
 # --- papermill used directly -------------------------------------------------------------------

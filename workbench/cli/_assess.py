@@ -571,16 +571,19 @@ def _report_stores(
 ) -> tuple[tuple[Path, ...], bytes | None]:
     """The review stores `report`'s access-log line goes in (`access_stores`; none: the
     default store) and the pseudonym key to seal it under: the notebook's `key_file` when it
-    names one (the store 03 makes is keyed by it), else None (`load_key`'s own). A notebook
-    that cannot be found or read names none: the line is written, then the run refused."""
-    from workbench.runs.parameters import access_stores, secret_files
+    names one (03 keys its store, or the default store, with it), made now when it is not
+    there yet as 03 would make it, else None (`load_key`'s own). A store there under another
+    key than the run's is refused first (`check_store_keys`, exit 2): nothing is written. A
+    notebook that cannot be found or read names none: the line is written, then the run
+    refused."""
+    from workbench.runs.parameters import access_stores, check_store_keys
 
     try:
         stores = access_stores(notebook, given, kernel)
     except UsageError:
         return (), None
-    key_file = secret_files(given).get("key_file")
-    if not stores or key_file is None:
+    key_file = check_store_keys(notebook, given, kernel)
+    if key_file is None:
         return stores, None
     from workbench.review.keys import load_key
 

@@ -14,6 +14,7 @@ import ast
 import difflib
 import json
 import os
+import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -49,6 +50,8 @@ __all__ = [
     "available_notebooks",
     "canonical_inputs",
     "check_kernel",
+    "check_store_keys",
+    "clock_today",
     "date_warnings",
     "dates_to_give",
     "identify",
@@ -223,6 +226,7 @@ def _checked_parameters(
             )
     if path.stem in ONLY_READS_ITS_STORE:
         _check_store_read(path.stem, checked.get("store"))
+    _check_store_keys(path.stem, checked, takes_key_file="key_file" in declared)
     _check_trend_terms(checked)
     _check_outcome_lists(checked)
     return dict(sorted(checked.items()))
@@ -300,13 +304,22 @@ def _check_outcome_lists(checked: Mapping[str, object]) -> None:
     `workbench assess` wrote beside it (`_refuse_a_list_without_its_manifest`: 04 reads the
     list's term from it, and stopped inside the kernel without one), and each for a term
     before the one reported, as its manifest says (the next term's funded places show what
-    outreach achieved). A list for the same term stopped the notebook (exit 4)."""
+    outreach achieved). A list for the same term stopped the notebook (exit 4). A folder
+    is refused too: it has no list's manifest to be refused for, and 04 stopped on it inside
+    the kernel (it reads each name given as a list file)."""
     text, term = checked.get("outcome_lists"), checked.get("term_start")
     if not isinstance(text, str):
         return
     for part in (part.strip() for part in text.split(",")):
         if part:
             found = _found("outcome_lists", part).absolute()
+            if found.is_dir():
+                raise UsageError(
+                    f"Parameter 'outcome_lists' names {part!r}, a folder ({found}), not a list "
+                    "file: give each list file (CSV) `workbench assess` wrote, with its "
+                    "manifest beside it, separated by commas, like "
+                    "lists/spring.csv,lists/summer.csv."
+                )
             _refuse_a_list_without_its_manifest("outcome_lists", part, found)
     if not isinstance(term, str) or not term.strip():
         return
@@ -359,10 +372,17 @@ def dates_to_give(notebook: str | Path, given: Mapping[str, object], kernel: str
 RELATIVE_DATES = (("as_of", "today"), ("term_start", "next"))
 
 
+def clock_today() -> date:
+    """Today on this machine's clock: what `as_of=today` and `term_start=next` are worked out
+    from, and what `workbench report` compares the evidence date with (`date_warnings`); one
+    clock for both, which a test sets to a fixed day."""
+    return date.today()
+
+
 def _relative_date(word: str, initiative: object, today: date | None = None) -> date:
     """`today`, or the first term start of `initiative`'s rules (two-year-old's when none is
-    given) after today."""
-    today = today or date.today()
+    given) after today (`clock_today` when not given)."""
+    today = today or clock_today()
     if word == "today":
         return today
     from workbench.rules import load_rule_set
@@ -560,11 +580,155 @@ def store_parameters(parameters: Mapping[str, object]) -> dict[str, Path]:
 
 
 def secret_files(parameters: Mapping[str, object]) -> dict[str, Path]:
-    """The existing files the secret parameters name (`SECRET_PARAMETERS`: a pseudonym key
-    file), as absolute paths found as `parameter_files` finds a file: handed to a notebook,
-    which runs in its run folder, never hashed."""
-    named = {name: _named_path(parameters.get(name), name) for name in SECRET_PARAMETERS}
-    return {name: path for name, path in named.items() if path is not None}
+    """The files the secret parameters name (`SECRET_PARAMETERS`: a pseudonym key file), as
+    absolute paths: handed to a notebook, which runs in its run folder, never hashed. An
+    existing one is found as `parameter_files` finds a file; one not there yet is the working
+    folder's (where the run was started), as a new store is: 03 makes it there
+    (`workbench.review.keys.load_key`), never in the run folder or the project."""
+    found: dict[str, Path] = {}
+    for name in SECRET_PARAMETERS:
+        value = parameters.get(name)
+        if not isinstance(value, str) or not value.strip():
+            continue
+        path = _named_path(value, name)
+        found[name] = path if path is not None else Path(value).expanduser().absolute()
+    return found
+
+
+def check_store_keys(
+    notebook: str | Path, given: Mapping[str, object], kernel: str = "python3"
+) -> Path | None:
+    """Before a kernel starts, and before `workbench report` writes its access-log line: each
+    review store the notebook opens that is there and keyed (each of `STORE_PARAMETERS` it
+    takes that `given` names; 03's default store when its `store` names none) must be
+    keyed with the pseudonym key this run uses, or a UsageError names the parameter, the
+    store, the key used and what to give. Under another key the store refuses the run's
+    access-log line (exit 1, the line unwritten) or the notebook's reading of it.
+
+    The key is `WORKBENCH_KEY`, else the notebook's `key_file` (03), else `WORKBENCH_KEY_FILE`
+    or the default key file (`workbench.review.keys.load_key`). A key file that is not there
+    yet is never made here: with a keyed store to open it is refused (a new key could not
+    open it); without one, it is made by its first user, the runner's access-log line or 03.
+
+    Returns the key file `key_file` names (absolute, existing or not; `secret_files`), which
+    the runner's line is sealed under as 03 seals its store, or None when it names none."""
+    source = resolve_notebook(notebook)
+    declared = _declared(source, kernel)
+    taken = {name: value for name, value in given.items() if name in declared}
+    return _check_store_keys(source.stem, taken, takes_key_file="key_file" in declared)
+
+
+def _check_store_keys(
+    notebook: str, taken: Mapping[str, object], *, takes_key_file: bool
+) -> Path | None:
+    """`check_store_keys` of the parameters a notebook takes (`taken`)."""
+    key_file = secret_files(taken).get("key_file")
+    opened = [
+        (name, str(taken.get(name) or ""), path, fingerprint)
+        for name, path in _stores_opened(notebook, taken)
+        if (fingerprint := _stored_fingerprint(path)) is not None
+    ]
+    if not opened:
+        return key_file
+    from workbench.review.chain import chain_key, key_fingerprint
+
+    key, used = _key_used(key_file)
+    for name, text, path, fingerprint in opened:
+        store = (
+            f"Parameter {name!r} names {text!r} ({path})"
+            if text.strip()
+            else f"Parameter {name!r} names no store, so {notebook} opens the default "
+            f"review store {path} (WORKBENCH_STORE, else ~/.local/share/workbench/review.sqlite)"
+        )
+        if key is None and key_file is not None:
+            raise UsageError(
+                f"Parameter 'key_file' names {taken['key_file']!r}, which does not exist "
+                f"(looked for {key_file}). {store}, a review store keyed with a key already: "
+                "a new key made now could not open it (every child would get another "
+                "pseudonym). Give the key file the store was made with as -p key_file, or "
+                "name a new store as -p store to start one under a new key."
+            )
+        if key is None or fingerprint != key_fingerprint(chain_key(key)):
+            raise UsageError(
+                f"{store}, a review store keyed with another pseudonym key than this run's "
+                f"({used}): it refuses an access-log line sealed under another key, and "
+                f"under it every child has another pseudonym. {_key_hint(takes_key_file)}, "
+                "or give the store made under this key."
+            )
+    return key_file
+
+
+def _stores_opened(notebook: str, taken: Mapping[str, object]) -> list[tuple[str, Path]]:
+    """The review stores a notebook opens, by parameter: each of `STORE_PARAMETERS` named
+    (once, under its first name), and 03's default store when its `store` names none."""
+    named = store_parameters(taken)
+    if notebook in MAKES_ITS_STORE and "store" not in named:
+        from workbench.governance.access import default_store
+
+        named = {"store": default_store().absolute(), **named}
+    found: list[tuple[str, Path]] = []
+    for name in STORE_PARAMETERS:
+        path = named.get(name)
+        if path is not None and path not in [seen for _, seen in found]:
+            found.append((name, path))
+    return found
+
+
+def _stored_fingerprint(path: Path) -> str | None:
+    """The fingerprint of the key a review store's decision chain is keyed with, read without
+    changing the store (one SELECT: no migration, no access-log line); None when there is no
+    store there, or it is not a keyed review store (it then says so itself). Not a read-only
+    connection: closing one leaves the store's -wal and -shm files behind."""
+    from workbench.review.schema import BUSY_TIMEOUT_MS  # as long as the store waits
+
+    if not path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error:
+        return None
+    try:
+        found = conn.execute("SELECT fingerprint FROM chain_key").fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    return str(found[0]) if found else None
+
+
+def _key_used(key_file: Path | None) -> tuple[bytes | None, str]:
+    """The pseudonym key a run uses (`workbench.review.keys.load_key`'s choice, `key_file`
+    first), and which it is, in words; the key is None when its file is not there yet (it is
+    never made here)."""
+    from workbench.review.keys import KEY_ENV, KEY_FILE_ENV, default_key_path, load_key
+
+    if os.environ.get(KEY_ENV):
+        return load_key(), f"the key in {KEY_ENV}"
+    if key_file is not None:
+        path, used = key_file, f"the key file {key_file}, from -p key_file"
+    elif os.environ.get(KEY_FILE_ENV):
+        path = Path(os.environ[KEY_FILE_ENV]).expanduser().absolute()
+        used = f"the key file {path}, from {KEY_FILE_ENV}"
+    else:
+        path = default_key_path()
+        used = f"the default key file {path}"
+    if not path.is_file():
+        return None, f"{used}, which is not there yet"
+    return load_key(path), used
+
+
+def _key_hint(takes_key_file: bool) -> str:
+    """What to give for a store keyed with another key than the run's."""
+    from workbench.review.keys import KEY_ENV, KEY_FILE_ENV
+
+    if os.environ.get(KEY_ENV):
+        return f"Set {KEY_ENV} to the key the store was made with (it is used over any key file)"
+    if takes_key_file:
+        return (
+            "Give the key file the store was made with as -p key_file (or set "
+            f"{KEY_FILE_ENV} to it)"
+        )
+    return f"Set {KEY_FILE_ENV} to the key file the store was made with"
 
 
 def _named_path(value: object, name: str = "") -> Path | None:

@@ -84,6 +84,7 @@ from workbench.governance.access import STORE_ENV
 from workbench.paths import project_path
 from workbench.provenance import environment, file_sha256, git_commit
 from workbench.review.keys import KEY_FILE_ENV
+from workbench.runs import parameters as run_parameters
 from workbench.runs.html import render_html
 from workbench.runs.list_warnings import ListWarnings, take_over
 from workbench.runs.notebook import RUNNER_VARIABLE
@@ -546,7 +547,8 @@ def run_report(
     # before a kernel starts; a notebook given a run or list reports on that one's own dates.
     before = ListWarnings()
     if assessed(identity.files) is None:
-        before = ListWarnings(*date_warnings(identity.parameters))
+        today = run_parameters.clock_today()  # the clock `as_of=today` was worked out on
+        before = ListWarnings(*date_warnings(identity.parameters, today=today))
     with _only_run(final):
         return _run(source, data, parameters, kernel, identity, final, started_at, before)
 

@@ -158,6 +158,7 @@ def write_stats(
     linkage: str = "probabilistic",
     outcomes: OutcomeLists | None = None,
     link_decisions: str | Path | None = None,
+    command: str = "stats",
 ) -> StatsResult:
     """Assess a data folder and write its take-up, funnel and equality tables, protected.
 
@@ -211,6 +212,10 @@ def write_stats(
         A review store whose link decisions are applied, as `workbench assess --store`
         applies them, so the figures count the children the list shows (every term of the
         trend too). The manifest records their digest.
+    command
+        What the reading of ``link_decisions`` is logged as in the store's access log:
+        ``stats`` for `workbench stats`; the take-up report (notebook 04) gives ``report``,
+        as `workbench report`'s own line in the store names it.
 
     Returns
     -------
@@ -249,7 +254,7 @@ def write_stats(
         from workbench.review.keys import load_key
         from workbench.review.link_decisions import read_link_decisions
 
-        store = read_link_decisions(link_decisions, load_key(), command="stats")
+        store = read_link_decisions(link_decisions, load_key(), command=command)
     found = assess(
         data,
         rule_set,
