@@ -464,6 +464,23 @@ def test_the_message_lists_the_first_twenty_problems_and_counts_the_rest(store, 
     assert len(raised.value.problems) == 25
 
 
+def test_a_decision_typed_with_a_slip_is_refused_with_the_one_meant(store, exported):
+    book = exported[1]
+    fill(book, {ROW["P1"]: {"decision": "Contcat"}, ROW["P4"]: {"decision": "maybe"}})
+    with pytest.raises(ReviewImportError) as raised:
+        import_review_workbook(store, book, reviewer="J Smith", key=KEY)
+    expected = "expected one of: contact, not_eligible, already_in_touch, defer, check, " + (
+        "link_confirmed, link_rejected"
+    )
+    assert sorted(str(p) for p in raised.value.problems) == sorted(
+        [
+            f"row {ROW['P1']}, column 'decision': 'Contcat' is not a decision; did you mean "
+            f"'contact'? {expected}",
+            f"row {ROW['P4']}, column 'decision': 'maybe' is not a decision; {expected}",
+        ]
+    )
+
+
 def test_checksum_catches_an_edited_tier_even_on_a_row_without_decision(store, exported):
     list_id, book = exported
     fill(book, {ROW["P2"]: {"tier": "likely"}, ROW["P1"]: {"decision": "contact"}})

@@ -64,6 +64,14 @@ ALL_CHECKS = [
     *REVIEW_CHECKS,
 ]
 
+# What the lists check and the review commands say of a list file changed since assess wrote
+# it: exactly, with why a list nobody edited may have changed (saved by a spreadsheet program).
+LIST_CHANGED = (
+    "changed since `workbench assess` wrote it (its SHA-256 is not the one its list's manifest "
+    "records; a spreadsheet program that saves it changes it, even with nothing typed); use "
+    "the file assess wrote, or run assess again"
+)
+
 
 @dataclass(frozen=True)
 class Run:
@@ -247,8 +255,7 @@ def test_a_list_row_edited_to_contacted_fails_the_lists_check(run: Run):
     assert report.check(LISTS_PENDING).detail.splitlines() == [
         f"{run.listed} row 3: review_status is 'contacted'; a list never records a decision "
         "(only the review store does), so every row must be pending_review",
-        f"{run.listed}: changed since `workbench assess` wrote it (its SHA-256 is not the one "
-        "its list's manifest records); use the file assess wrote, or run assess again",
+        f"{run.listed}: {LIST_CHANGED}",
     ]
 
 
@@ -264,10 +271,7 @@ def test_a_list_edited_by_hand_fails_the_lists_check_and_is_refused_for_review(r
     edited.write_csv(run.listed)
     report = run.report()
     assert failed(report) == [LISTS_PENDING]
-    changed = (
-        "changed since `workbench assess` wrote it (its SHA-256 is not the one its list's "
-        "manifest records); use the file assess wrote, or run assess again"
-    )
+    changed = LIST_CHANGED
     assert report.check(LISTS_PENDING).detail.splitlines() == [
         f"{run.listed}: has {frame.height - 1} row(s) where its manifest counts {frame.height} "
         "candidates; the list was changed since assess wrote it",
@@ -283,10 +287,7 @@ def test_a_lists_dwp_rows_not_listed_edited_by_hand_fail_the_lists_check(run: Ru
     beside.write_text(beside.read_text().replace("\n", "\r\n"))  # as a spreadsheet saves it
     report = run.report()
     assert failed(report) == [LISTS_PENDING]
-    assert report.check(LISTS_PENDING).detail == (
-        f"{beside}: changed since `workbench assess` wrote it (its SHA-256 is not the one its "
-        "list's manifest records); use the file assess wrote, or run assess again"
-    )
+    assert report.check(LISTS_PENDING).detail == f"{beside}: {LIST_CHANGED}"
 
 
 def test_a_forged_decision_id_in_an_outreach_export_fails_the_outreach_check(run: Run):

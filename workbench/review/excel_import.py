@@ -28,6 +28,7 @@ Example
 
 from __future__ import annotations
 
+import difflib
 import hmac
 import re
 import zipfile
@@ -473,6 +474,17 @@ def _locked_problems(
             )
 
 
+def _did_you_mean(decision: str) -> str:
+    """A guess at the decision meant, for a decision typed with a slip ('contcat', 'chek'):
+    nothing when no decision is near enough to guess.
+
+    >>> _did_you_mean("contcat"), _did_you_mean("maybe")
+    (" did you mean 'contact'?", '')
+    """
+    near = difflib.get_close_matches(decision, DECISIONS, n=1, cutoff=0.75)
+    return f" did you mean {near[0]!r}?" if near else ""
+
+
 def _decision_problems(row: _Row, reviewer: str) -> Iterator[RowProblem]:
     for name in row.formulas:
         yield RowProblem(
@@ -496,8 +508,8 @@ def _decision_problems(row: _Row, reviewer: str) -> Iterator[RowProblem]:
         yield RowProblem(
             row.number,
             "decision",
-            f"{row.values['decision']!r} is not a decision; expected one of: "
-            f"{', '.join(DECISIONS)}",
+            f"{row.values['decision']!r} is not a decision;{_did_you_mean(decision)} expected "
+            f"one of: {', '.join(DECISIONS)}",
         )
     elif reason is not None and reason_too_long(reason):
         yield RowProblem(row.number, "reason", too_long_message(reason))

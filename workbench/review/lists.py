@@ -411,7 +411,8 @@ def _read_manifest(path: Path) -> dict[str, Any]:
 
 CHANGED_SINCE_WRITTEN = (
     "changed since `workbench assess` wrote it (its SHA-256 is not the one its list's manifest "
-    "records); use the file assess wrote, or run assess again"
+    "records; a spreadsheet program that saves it changes it, even with nothing typed); use "
+    "the file assess wrote, or run assess again"
 )
 
 
