@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -15,6 +16,7 @@ from tests.command import workbench
 from workbench.cli import app
 from workbench.linkage.model import save_settings
 from workbench.provenance import run_id
+from workbench.review import ReviewStore
 
 PEOPLE = """\
 person_id,household_id,forename,surname,date_of_birth,postcode,role
@@ -165,3 +167,54 @@ def test_link_refuses_a_manifest_that_would_land_on_an_input(tmp_path):
         "(--truth), which this command reads. Give --out another file.\n"
     )
     assert truth.read_text() == "source,record_id,person_id\n" and not links.exists()
+
+
+def test_link_logs_its_access_in_the_store_given_not_the_default(tmp_path):
+    """As `assess --store` does: the council's store is the record of what was read; the
+    store's link decisions are not applied, so the links and manifest are as without it."""
+    data = folder(tmp_path)
+    given, default = tmp_path / "review.sqlite", tmp_path / "default" / "review.sqlite"
+    for store in (given, default):
+        ReviewStore(store).close()
+    env = dict(os.environ, WORKBENCH_STORE=str(default), WORKBENCH_USER="A Analyst")
+    out = tmp_path / "links.csv"
+    # A relative --store: the working folder's, as for assess.
+    done = workbench(
+        "link", "--data", str(data), "--out", str(out), "--store", "review.sqlite",
+        cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with ReviewStore(given) as review_store:
+        logged = review_store.access_log().select("user", "command", "detail").rows()
+    assert logged == [("A Analyst", "link", f"data {data}, out {out}")]
+    with ReviewStore(default) as review_store:
+        assert review_store.access_log().height == 0
+    links, manifest = out.read_bytes(), (tmp_path / "links.csv.manifest.json").read_bytes()
+    without = workbench("link", "--data", str(data), "--out", str(out), env=env)
+    assert without.returncode == 0, without.stderr
+    assert out.read_bytes() == links
+    assert (tmp_path / "links.csv.manifest.json").read_bytes() == manifest
+    with ReviewStore(default) as review_store:  # without --store: the default store, as before
+        assert review_store.access_log().select("command").rows() == [("link",)]
+
+
+def test_link_refuses_a_store_that_is_not_there_before_logging_or_linking(tmp_path):
+    data = folder(tmp_path)
+    default = tmp_path / "default" / "review.sqlite"
+    ReviewStore(default).close()
+    env = dict(os.environ, WORKBENCH_STORE=str(default))
+    out = tmp_path / "links.csv"
+    done = workbench(
+        "link", "--data", str(data), "--out", str(out), "--store", "missing.sqlite",
+        cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"error: --store no review store at missing.sqlite (in the working folder {tmp_path}): "
+        "--store names the review store `link` logs its access in (a store is made by the "
+        "first `workbench review export` or `review serve`); give the council's store, or "
+        "leave --store out to log in WORKBENCH_STORE or the default store\n"
+    )
+    assert not out.exists() and not (tmp_path / "missing.sqlite").exists()
+    with ReviewStore(default) as review_store:
+        assert review_store.access_log().height == 0

@@ -4,6 +4,7 @@ pairs that involve quarantined rows are counted apart."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -67,6 +68,10 @@ def folder(root: Path, dwp: str = DWP, **files: str) -> Path:
 
 def link(*args: str):
     return CliRunner().invoke(app, ["--quiet", "link", *args])
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_link_reports_rows_read_quarantined_and_linked_and_writes_the_quarantine(tmp_path):
@@ -357,3 +362,37 @@ def test_linking_people_alone_gives_no_links_with_every_column():
     links, pairs = link_all_with_pairs({"people": people})
     assert links.schema == LINKAGE_RESULT_SCHEMA and links.is_empty()
     assert pairs.schema == SCORED_PAIRS_SCHEMA and pairs.is_empty()
+
+
+def test_the_same_inputs_linked_into_two_folders_give_byte_identical_manifests(tmp_path):
+    """The quality tables are named from the links' folder, as a list's manifest names its
+    files: their full paths made the manifests of the same inputs differ by the folder."""
+    data = folder(tmp_path)
+    truth = tmp_path / "truth.csv"
+    manifests = []
+    for name in ("first", "second"):
+        out, quality = tmp_path / name / "links.csv", tmp_path / name / "quality"
+        done = link(
+            "--data", str(data), "--out", str(out), "--truth", str(truth),
+            "--quality-out", str(quality),
+        )  # fmt: skip
+        assert done.exit_code == 0, done.output
+        manifests.append((tmp_path / name / "links.csv.manifest.json").read_bytes())
+    assert manifests[0] == manifests[1]
+    outputs = json.loads(manifests[0])["outputs"]
+    tables = sorted(path.name for path in (tmp_path / "first" / "quality").iterdir())
+    assert len(tables) == 6
+    assert {key: entry["file"] for key, entry in outputs.items()} == {
+        "links": "links.csv",
+        "quarantine": "links.quarantine.csv",
+        **{f"quality:{table}": f"quality/{table}" for table in tables},
+    }
+    bands = tmp_path / "second" / "quality" / "linkage_bands.csv"
+    assert outputs["quality:linkage_bands.csv"]["sha256"] == sha256(bands)
+    # Quality tables outside the links' folder: named by the way there from it.
+    run = link_folder(
+        data, tmp_path / "third" / "links.csv", truth=truth, quality_out=tmp_path / "tables"
+    )
+    record = json.loads((tmp_path / "third" / "links.csv.manifest.json").read_text())
+    assert record["outputs"]["quality:linkage_bands.csv"]["file"] == "../tables/linkage_bands.csv"
+    assert run.quality_files[0].parent == tmp_path / "tables"

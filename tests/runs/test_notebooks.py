@@ -232,6 +232,7 @@ def test_eligibility_manifest_records_what_decided_the_run(fsm_runs):
     assert record["parameters"] == FSM | {
         "linkage": "probabilistic",
         "review_store": "",
+        "linkage_model": "",
         "threshold": 10,
         "round_to": 0,
     }

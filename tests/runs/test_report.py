@@ -186,6 +186,11 @@ def test_bad_parameters_are_refused_before_anything_is_written(tmp_path, paramet
             f'{Path("missing/review.sqlite").absolute()}); give an existing file, or "" for '
             "none",
         ),
+        (  # a council's own linkage model folder (it failed in the kernel)
+            "linkage_model=missing/model",
+            "'linkage_model' names 'missing/model', which does not exist (looked for "
+            f'{Path("missing/model").absolute()}); give an existing file, or "" for none',
+        ),
         (  # each of several lists (it failed in the kernel, naming ".")
             f"outcome_lists={SAMPLE / 'people.csv'},missing/list.csv",
             "'outcome_lists' names 'missing/list.csv', which does not exist (looked for "

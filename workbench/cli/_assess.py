@@ -41,7 +41,8 @@ from workbench.dates import long_date
 from workbench.errors import UsageError
 from workbench.governance.access import record_access
 
-# A council's own linkage model for the lists (`assess`, `explain`), as `link --model` reads it.
+# A council's own linkage model for the lists (`assess`, `explain`) and the figures (`stats`), as
+# `link --model` reads it.
 OwnModel = Annotated[
     Path | None,
     typer.Option(
@@ -280,6 +281,7 @@ def stats_command(
             "store holding those lists' decisions.",
         ),
     ] = None,
+    model: OwnModel = None,
 ) -> None:
     """Write take-up, funnel and equality tables for a term as CSV, after disclosure control."""
     from workbench.stats import DisclosureRules
@@ -298,6 +300,7 @@ def stats_command(
             *data_folder_inputs(data, profile),
             *file_inputs(ward_lookup, "the ward lookup (--ward-lookup)"),
             *store_inputs(store),
+            *folder_inputs(model, "the linkage model (--model)"),
             *(
                 entry
                 for path in outcome_list or []
@@ -328,6 +331,7 @@ def stats_command(
         linkage=linkage,
         outcomes=outcomes,
         link_decisions=store,
+        model=model,
     )
     for path in result.published.values():
         typer.echo(f"published {path}")
@@ -514,6 +518,16 @@ def link_command(
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seeds Splink's sampling of u.")] = 0,
     profile: ProfileFile = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="A review store: the access-log line goes there, as `assess --store` logs "
+            "it (not in WORKBENCH_STORE or the default store); it must exist. The links are "
+            "the linkage's own, before review: the link decisions recorded there are applied "
+            "to a list (`assess --store`), not to these.",
+        ),
+    ] = None,
 ) -> None:
     """Link DWP-list and funded-place rows to the council's children; with --truth, measure.
 
@@ -544,9 +558,10 @@ def link_command(
             *data_folder_inputs(data, profile),
             *file_inputs(truth, "the ground truth (--truth)"),
             *folder_inputs(model, "the linkage model (--model)"),
+            *store_inputs(store),
         ],
     )
-    record_access("link", f"data {data}, out {out}")
+    record_access("link", f"data {data}, out {out}", store=_store_to_log_in(store))
     use_profile(profile)
     # It writes the manifest too (the inputs' and outputs' SHA-256, seed, model, code).
     run = link_folder(data, out, truth=truth, quality_out=quality_out, model=model, seed=seed)
@@ -564,6 +579,22 @@ def link_command(
         sentence = header_only(report.table, report.file.name) if report.read == 0 else None
         if sentence is not None:
             typer.echo(f"warning: {sentence}", err=True)
+
+
+def _store_to_log_in(store: Path | None) -> Path | None:
+    """`link --store`: the store its access-log line goes to, refused before that line when
+    no store is there (never made by asking, as for `assess --store`), a relative one looked
+    for in the working folder only (`store_named`). Its link decisions are not read: the
+    links are the linkage's own, the pairs reviewers decide on."""
+    if store is None or store.is_file():
+        return store
+    raise UsageError(
+        f"no review store at {store_named(store)}: --store names the review store `link` logs "
+        "its access in (a store is made by the first `workbench review export` or `review "
+        "serve`); give the council's store, or leave --store out to log in WORKBENCH_STORE "
+        "or the default store",
+        parameter="store",
+    )
 
 
 def _report_stores(

@@ -67,6 +67,7 @@ __all__ = [
     "columns_used",
     "evidence_text",
     "link",
+    "linkage_model_record",
     "list_summary",
     "load",
     "partly_met",
@@ -698,17 +699,8 @@ class Assessment:
         }
 
     def _model_record(self) -> dict[str, Any]:
-        """The manifest's account of a council's own linkage model: where it was read from,
-        its thresholds and whether u and m were estimated on this run's data."""
         assert self.linkage_model is not None
-        folder, model = self.linkage_model
-        linked, clerical = model.thresholds
-        return {
-            "folder": str(folder.resolve()),
-            "thresholds": {"linked": linked, "clerical_review": clerical},
-            "estimate_u": model.estimate_u,
-            "estimate_m": model.estimate_m,
-        }
+        return linkage_model_record(*self.linkage_model)
 
     def __repr__(self) -> str:  # counts only: a repr never names anyone
         return (
@@ -716,6 +708,19 @@ class Assessment:
             f"{self.as_of}, {self.linkage} linkage: {self.candidates.height} candidate(s), "
             "all pending review>"
         )
+
+
+def linkage_model_record(folder: Path, model: LinkageModel) -> dict[str, Any]:
+    """A manifest's account of a council's own linkage model (a list's, and `stats`'s under
+    `linkage_model`): where it was read from, its thresholds and whether u and m were
+    estimated on the run's data. Its files' SHA-256 are among the inputs (`model_hashes`)."""
+    linked, clerical = model.thresholds
+    return {
+        "folder": str(folder.resolve()),
+        "thresholds": {"linked": linked, "clerical_review": clerical},
+        "estimate_u": model.estimate_u,
+        "estimate_m": model.estimate_m,
+    }
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,10 @@ decide the links (the seed, the model: `built-in`, its folder, or `given in Pyth
 `LinkageModel` made in code, whose settings' SHA-256 is then the input ``model:settings``; its
 `(linked, clerical_review)` thresholds and whether u and m are estimated on the run's data),
 the rows read, accepted and quarantined per file, the rows in each band per source, the code
-version, git commit and environment, and the SHA-256 of each file written (`outputs`). Its
+version, git commit and environment, and the SHA-256 of each file written (`outputs`), each
+named as assess names its outputs, by where it is from the links' folder (the links and the
+quarantine by name, a quality table by its path from there: `quality/linkage_bands.csv`), so
+the same inputs linked into another folder give the same manifest. Its
 `run_id` is `workbench.provenance.run_id` of the inputs, parameters and code, so the same
 inputs and seed give the same id.
 
@@ -27,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +47,7 @@ __all__ = [
     "LINK_RUN",
     "link_manifest",
     "manifest_path",
+    "relative_to_links",
     "settings_sha256",
     "write_link_manifest",
 ]
@@ -115,7 +120,10 @@ def link_manifest(
             "sha256": file_sha256(run.quarantine_file),
         }
     for written in run.quality_files:
-        outputs[f"quality:{written.name}"] = {"file": str(written), "sha256": file_sha256(written)}
+        outputs[f"quality:{written.name}"] = {
+            "file": relative_to_links(written, run.out),
+            "sha256": file_sha256(written),
+        }
     return {
         "run_id": run_id(inputs, _flat(parameters), LINK_RUN, version),
         "command": "link",
@@ -135,6 +143,19 @@ def link_manifest(
         "git_commit": commit,
         "environment": env,
     }
+
+
+def relative_to_links(path: Path, links: Path) -> str:
+    """Where `path` is from the folder of the `links` file, with forward slashes, as the
+    manifest names a file the run wrote: the links and their manifest moved or written to
+    another folder with the quality tables beside them name the same files.
+
+    >>> relative_to_links(Path("/runs/a/quality/linkage_bands.csv"), Path("/runs/a/links.csv"))
+    'quality/linkage_bands.csv'
+    >>> relative_to_links(Path("/runs/quality/linkage_bands.csv"), Path("/runs/a/links.csv"))
+    '../quality/linkage_bands.csv'
+    """
+    return Path(os.path.relpath(path.absolute(), links.absolute().parent)).as_posix()
 
 
 def _flat(parameters: dict[str, Any]) -> dict[str, str]:

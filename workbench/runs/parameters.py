@@ -410,6 +410,7 @@ EXISTING_PATH_PARAMETERS = (
     "list_file",
     "run",
     "review_thresholds",
+    "linkage_model",  # 02's and 04's: a council's own linkage model folder (assess --model)
 )
 # Parameters naming several such files, separated by commas.
 EXISTING_PATH_LIST_PARAMETERS = ("outcome_lists",)

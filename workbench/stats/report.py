@@ -40,7 +40,9 @@ Splink (``linkage="probabilistic"``, the default, as for `workbench assess`: a p
 figure should count a funded child whose funded-place row has a typo; pairs in the
 clerical-review band are not counted) or by the exact pass only (``"exact"``: a row with a
 typo is not matched, so take-up reads low). The manifest records the linkage under
-``parameters``.
+``parameters``. A council's own linkage model (``model``, `workbench stats --model`) links
+them as it links the council's list (`workbench assess --model`); the manifest records it
+as the list's does.
 
 The same inputs and rules give byte-identical files (no times are recorded).
 
@@ -159,6 +161,7 @@ def write_stats(
     outcomes: OutcomeLists | None = None,
     link_decisions: str | Path | None = None,
     command: str = "stats",
+    model: str | Path | None = None,
 ) -> StatsResult:
     """Assess a data folder and write its take-up, funnel and equality tables, protected.
 
@@ -216,6 +219,14 @@ def write_stats(
         What the reading of ``link_decisions`` is logged as in the store's access log:
         ``stats`` for `workbench stats`; the take-up report (notebook 04) gives ``report``,
         as `workbench report`'s own line in the store names it.
+    model
+        A council's own linkage model folder (`workbench.linkage.save_settings`), as
+        `workbench assess --model` links with it, so the figures count the children the list
+        made with it shows (every term of the trend too); None for the package's own
+        settings. Probabilistic linkage only. The manifest records it as a list's does: its
+        files' SHA-256 among the inputs (``model:<file>``), its thresholds under
+        ``parameters`` (``linkage_thresholds``) and ``linkage_model`` (there the folder by
+        its name only, as the ward lookup's file: the manifest is published).
 
     Returns
     -------
@@ -262,6 +273,7 @@ def write_stats(
         as_of=as_of,
         linkage=linkage,
         store=store,
+        model=model,
     )
     loaded = found.data
     # Special-category fields: a separate load, used for the equality tables and nothing else.
@@ -320,6 +332,7 @@ def write_stats(
                 as_of=evidence,
                 linkage=linkage,
                 store=store,
+                model=model,
             )
             for term, evidence in trend_terms
         }
@@ -419,6 +432,7 @@ def write_stats(
         linked=linked,
         link_decisions=None if found.link_decisions is None else found.link_decisions.digest(),
         rules_file=rule_file(initiative),
+        linkage_model=found.linkage_model,
     )
     write_manifest(result, loaded)
     return result

@@ -16,13 +16,14 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from workbench import __version__
 from workbench.data.database import database_record
 from workbench.data.reading import LoadedData
-from workbench.provenance import file_sha256, input_hashes
+from workbench.provenance import file_sha256, input_hashes, model_hashes
 from workbench.stats.disclosure import (
     NOT_APPLICABLE,
     DisclosureRules,
@@ -34,6 +35,9 @@ from workbench.stats.equality import EQUALITY_FIELDS, protect_equality
 from workbench.stats.table_links import SetProtection
 from workbench.stats.takeup import hide_suppressed, national_caveats, protect
 from workbench.stats.wards import LEVELS, match_summary
+
+if TYPE_CHECKING:
+    from workbench.linkage.model import LinkageModel
 
 __all__ = [
     "COUNTS_ONLY_TABLES",
@@ -226,6 +230,9 @@ class StatsResult:
     rules_file: Path | None = None
     """The rule file the tables were made with, hashed among the manifest's inputs as
     ``rules:<name>`` (as `assess` and `report` record it)."""
+    linkage_model: tuple[Path, LinkageModel] | None = None
+    """A council's own linkage model the rows were linked with (`write_stats(...,
+    model=...)`): its folder and the model read from it; None for the package's settings."""
 
     @property
     def published(self) -> dict[str, Path]:
@@ -411,6 +418,7 @@ def write_manifest(result: StatsResult, loaded: LoadedData) -> Path:
         "parameters": {
             "linkage": result.linkage,
             **({} if result.link_decisions is None else {"link_decisions": result.link_decisions}),
+            **_thresholds(result.linkage_model),
         },
         "caveats": list(result.caveats),
         "measures": list(_RATE_MEASURES if result.measured else _RATE_MEASURES[:1]),
@@ -433,7 +441,10 @@ def write_manifest(result: StatsResult, loaded: LoadedData) -> Path:
             {f"rules:{result.rules_file.name}": file_sha256(result.rules_file)}
             if result.rules_file is not None and result.rules_file.is_file()
             else {}
-        ),
+        )
+        # As a list's manifest records a council's own linkage model: its files' SHA-256.
+        | ({} if result.linkage_model is None else model_hashes(result.linkage_model[0])),
+        **_model_record(result.linkage_model),
         **({"database": db} if (db := database_record(loaded)) else {}),
         "package_version": __version__,
         "published": published,
@@ -442,6 +453,30 @@ def write_manifest(result: StatsResult, loaded: LoadedData) -> Path:
     text = json.dumps(record, indent=2, sort_keys=True) + "\n"
     result.manifest.write_text(text, encoding="utf-8")
     return result.manifest
+
+
+def _thresholds(model: tuple[Path, LinkageModel] | None) -> dict[str, str]:
+    """A council's own linkage model's thresholds, as a list's manifest gives them under
+    ``parameters``; nothing for the package's settings (manifests made before are kept)."""
+    if model is None:
+        return {}
+    linked, clerical = model[1].thresholds
+    return {"linkage_thresholds": f"linked {linked}, clerical_review {clerical}"}
+
+
+def _model_record(model: tuple[Path, LinkageModel] | None) -> dict[str, object]:
+    """``linkage_model`` as a list's manifest records it (`linkage_model_record`: thresholds,
+    whether u and m were estimated), but the folder by its name only, as the ward lookup's
+    file is: this manifest is published with the tables, and a path on the council's machine
+    is nobody's business there, nor should it make the same figures' manifest differ (the
+    model's files are known by their SHA-256 among the inputs). Nothing for the package's
+    settings."""
+    if model is None:
+        return {}
+    from workbench.eligibility.assess import linkage_model_record
+
+    folder, settings = model
+    return {"linkage_model": linkage_model_record(folder, settings) | {"folder": folder.name}}
 
 
 def _linked_record(linked: SetProtection | None) -> dict | None:
