@@ -8,6 +8,7 @@ import hmac
 import json
 import multiprocessing
 import os
+import re
 import signal
 import sqlite3
 import stat
@@ -201,7 +202,8 @@ def test_bad_list_items_are_refused_naming_the_row(store, change, message):
 def test_a_name_written_straight_into_list_items_is_refused_by_the_schema(store, list_id):
     with raw(store) as conn, pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         conn.execute(
-            "INSERT INTO list_items VALUES (?, 'Jane Smith', 'likely', '', NULL, NULL, 0, NULL)",
+            "INSERT INTO list_items (list_id, item_key, tier, reason_codes, link_needs_review) "
+            "VALUES (?, 'Jane Smith', 'likely', '', 0)",
             (list_id,),
         )
 
@@ -209,7 +211,8 @@ def test_a_name_written_straight_into_list_items_is_refused_by_the_schema(store,
 def test_a_name_written_straight_into_the_proposed_match_is_refused_by_the_schema(store, list_id):
     with raw(store) as conn, pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         conn.execute(
-            "INSERT INTO list_items VALUES (?, ?, 'likely', '', NULL, NULL, 1, 'Jane Smith')",
+            "INSERT INTO list_items (list_id, item_key, tier, reason_codes, link_needs_review, "
+            "proposed_key) VALUES (?, ?, 'likely', '', 1, 'Jane Smith')",
             (list_id, "pk_" + "e" * 24),
         )
 
@@ -805,3 +808,79 @@ def test_a_store_whose_keying_record_was_removed_fails(store, list_id):
     report = store.verify_chain()
     assert not report.ok
     assert report.message.startswith("the record of the decision chain's key")
+
+
+# --- why a link was held ----------------------------------------------------------------------
+HELD = "a twin, council record {} (the same date of birth and household), also scores"
+
+
+def held_items(held: str | None, link_needs_review: bool = True) -> pl.DataFrame:
+    return make_items(K1).with_columns(
+        pl.lit(link_needs_review).alias("link_needs_review"),
+        pl.lit(K2 if link_needs_review else None, dtype=pl.String).alias("proposed_key"),
+        pl.lit(held, dtype=pl.String).alias("held_because"),
+    )
+
+
+def test_why_a_link_was_held_is_kept_with_the_item_and_sealed(store):
+    list_id = store.add_list("r-h", "i", "rs", {}, held_items(HELD.format(K3)))
+    assert store.hold_reasons(list_id) == {K1: HELD.format(K3)}
+    assert store.held_reasons_since() == "2026-09-01T09:00:01.000000Z"
+    with raw(store) as conn:
+        conn.execute("DROP TRIGGER list_items_no_update")
+        conn.execute("UPDATE list_items SET held_because = NULL")
+    (problem,) = store.verify_lists()[1]
+    assert "its items were changed, added or removed" in problem
+
+
+@pytest.mark.parametrize(
+    ("held", "waiting", "message"),
+    [
+        (
+            HELD.format("P2"),
+            True,
+            "list items, row 1: held_because names a council record or a DWP-list row by "
+            "something other than a pseudonymous key",
+        ),
+        (
+            f"its best match, council record {K3}, was taken by row D5, which scored higher",
+            True,
+            "list items, row 1: held_because names a council record or a DWP-list row by "
+            "something other than a pseudonymous key",
+        ),
+        (
+            HELD.format(K3),
+            False,
+            "list items, row 1: held_because says why a link was held for review, but the "
+            "item's link does not await review",
+        ),
+    ],
+)
+def test_a_hold_reason_naming_an_id_in_clear_or_without_a_review_is_refused(
+    store, held, waiting, message
+):
+    with pytest.raises(WorkbenchError, match=re.escape(message)) as refused:
+        store.add_list("r-h", "i", "rs", {}, held_items(held, waiting))
+    assert "P2" not in str(refused.value) and "D5" not in str(refused.value)
+    assert store.lists().height == 0
+
+
+def test_an_older_store_without_hold_reasons_opens_migrates_and_keeps_them_after(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "review.sqlite"
+    original = store_module.MIGRATIONS
+    monkeypatch.setattr(store_module, "MIGRATIONS", original[:10])
+    with ReviewStore(path, clock=ticking_clock(), key=KEY) as old:
+        before = old.add_list("r-0", "i", "rs", {}, held_items(None))
+        assert old.hold_reasons(before) == {} and old.held_reasons_since() is None
+    monkeypatch.setattr(store_module, "MIGRATIONS", original)
+    with ReviewStore(path, clock=ticking_clock("2026-10-01T09:00:00"), key=KEY) as store:
+        assert store.schema_version == len(original) == 11
+        assert store.held_reasons_since() == "2026-10-01T09:00:01.000000Z"
+        assert store.hold_reasons(before) == {}
+        after = store.add_list("r-1", "i", "rs", {}, held_items(HELD.format(K3)))
+        assert store.hold_reasons(after) == {K1: HELD.format(K3)}
+        assert store.proposed_matches(before) == store.proposed_matches(after) == {K1: K2}
+        assert store.verify_lists() == (2, [])
+        assert store.verify_migrations() == []

@@ -7,7 +7,7 @@ store and its retention share (the chain's genesis hash, UTC timestamps as text)
 Examples
 --------
 >>> len(MIGRATIONS), DECISIONS[0]
-(10, 'contact')
+(11, 'contact')
 >>> [s.split()[2] for s in statements(MIGRATIONS[0])][:2]
 ['lists', 'list_items']
 """
@@ -31,6 +31,8 @@ __all__ = [
     "FILLER_WORDS",
     "GENERIC_NAMES",
     "GENESIS_HASH",
+    "HELD_IDS",
+    "HELD_REASON_VERSION",
     "KEYED_CHAIN_VERSION",
     "LINK_DECISIONS",
     "MIGRATIONS",
@@ -330,6 +332,23 @@ SEALED_ACCESS_VERSION = 9
 """The migration from which the access log's lines are sealed."""
 SEALED_LISTS_VERSION = 10
 """The migration from which stored lists are sealed."""
+HELD_REASON_VERSION = 11
+"""The migration from which list items keep why the linkage held their link for review."""
+
+HELD_IDS = re.compile(
+    r"(?P<lead>council records? )(?P<ids>[^\s:;(),]+(?:, (?!was taken)[^\s:;(),]+)*)"
+    r"|(?P<row_lead>taken by row )(?P<row>[^\s:;(),]+)"
+)
+"""The ids a hold reason (the linkage's ``held_because``) names: council record ids
+(``council record P2``, ``council records P2, P3``) in ``ids``, and the DWP-list row that
+took a child (``taken by row D5``) in ``row``. The store keeps a hold reason with each as its
+pseudonymous key (`workbench.review.lists.pseudonymous_held`), never in clear.
+
+>>> [m["ids"] or m["row"] for m in HELD_IDS.finditer(
+...     "council records P2, P3 score as high; its best match, council record P4, was taken "
+...     "by row D5, which scored higher")]
+['P2, P3', 'P4', 'D5']
+"""
 
 # Ordered migrations: the store records how many it has applied in `schema_version` and
 # applies the rest on open. Never edit a released script; append a new one.
@@ -664,6 +683,16 @@ MIGRATIONS: tuple[str, ...] = (
         seal TEXT NOT NULL UNIQUE
     );
     {_append_only("list_seals")}
+    """,
+    # 11: why the linkage held an item's link for review (the list's `held_because`: a twin of
+    # the child proposed, a namesake elsewhere), for an item whose link awaits review, with
+    # every council record id and DWP-list row it names as its pseudonymous key
+    # (`HELD_IDS`), never in clear: subject access finds, from the store alone, a view or a
+    # workbook of such a row that named a child in why. Null on every other item, and on items
+    # stored before version 11. A list's seal covers it where it is given
+    # (`workbench.review.list_seals`), so the seals of lists stored before still hold.
+    """
+    ALTER TABLE list_items ADD COLUMN held_because TEXT;
     """,
 )
 

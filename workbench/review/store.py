@@ -75,6 +75,7 @@ from workbench.review.chain import (
 from workbench.review.inputs import checked_request, item_rows
 from workbench.review.keys import load_key
 from workbench.review.list_seals import (
+    HELD_COLUMN,
     ITEM_COLUMNS,
     seal_list,
     seal_unsealed,
@@ -86,6 +87,7 @@ from workbench.review.schema import (
     BUSY_TIMEOUT_MS,
     DECISIONS,
     GENESIS_HASH,
+    HELD_REASON_VERSION,
     KEYED_CHAIN_VERSION,
     LINK_DECISIONS,
     MIGRATIONS,
@@ -156,13 +158,18 @@ def _create_private_file(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
 
 
-_ITEM_COLUMNS = ("list_id", *ITEM_COLUMNS)
+_ITEM_COLUMNS = ("list_id", *ITEM_COLUMNS, HELD_COLUMN)
 
 
 def _insert_items(version: int) -> tuple[str, int]:
     """The INSERT of a list's items into a store of schema `version`, and how many values
-    of a row it takes (`proposed_key` from `PROPOSED_MATCH_VERSION` on)."""
-    columns = _ITEM_COLUMNS if version >= PROPOSED_MATCH_VERSION else _ITEM_COLUMNS[:-1]
+    of a row it takes (`proposed_key` from `PROPOSED_MATCH_VERSION` on, `held_because` from
+    `HELD_REASON_VERSION` on)."""
+    columns: tuple[str, ...] = _ITEM_COLUMNS
+    if version < HELD_REASON_VERSION:
+        columns = columns[:-1]
+    if version < PROPOSED_MATCH_VERSION:
+        columns = columns[:-1]
     marks = ", ".join("?" * len(columns))
     return f"INSERT INTO list_items ({', '.join(columns)}) VALUES ({marks})", len(columns)
 
@@ -408,9 +415,11 @@ class ReviewStore:
         ``items`` has columns ``item_key`` (a pseudonymous key, unique), ``tier`` and
         ``reason_codes`` (list of str, or str joined with ';'), and optionally ``evidence``
         (str), ``eligible_from`` (date or ISO text), ``link_needs_review`` (bool, default
-        false) and ``proposed_key`` (the pseudonymous key of the child proposed as the match of
-        an item whose link awaits review; what `link_decisions` reads). Adding the same
-        ``run_id`` and ``initiative`` again returns the existing list.
+        false), ``proposed_key`` (the pseudonymous key of the child proposed as the match of
+        an item whose link awaits review; what `link_decisions` reads) and ``held_because``
+        (why the linkage held such an item's link, every id it names a pseudonymous key:
+        `workbench.review.lists.pseudonymous_held`; what `hold_reasons` reads). Adding the
+        same ``run_id`` and ``initiative`` again returns the existing list.
         """
         rows = item_rows(items)
         list_id = "l-" + hashlib.sha256(json.dumps([run_id, initiative]).encode()).hexdigest()[:16]
@@ -633,6 +642,32 @@ class ReviewStore:
             (list_id,),
         )
         return dict(found.fetchall())
+
+    def hold_reasons(self, list_id: str) -> dict[str, str]:
+        """Each item of a list whose link awaited review with why the linkage held it: item
+        key -> the hold reason (``held_because``), each council record id and DWP-list row
+        it names as its pseudonymous key. Nothing for an item stored before the store kept
+        them (schema version 11: `held_reasons_since`), nor for a list whose items were
+        removed under retention. (Subject access: a view of such an item's details, or a
+        workbook of its list, named the children its hold reason names.)"""
+        self._require_list(list_id)
+        if self.schema_version < HELD_REASON_VERSION:
+            return {}
+        found = self._conn.execute(
+            "SELECT item_key, held_because FROM list_items WHERE list_id = ? "
+            "AND held_because IS NOT NULL ORDER BY item_key",
+            (list_id,),
+        )
+        return dict(found.fetchall())
+
+    def held_reasons_since(self) -> str | None:
+        """When the store began keeping why a link was held (`hold_reasons`): the time it was
+        made, or migrated to schema version 11; None for a store not yet at it. A list stored
+        before then has no hold reason in the store, only in its file."""
+        found = self._conn.execute(
+            "SELECT applied_at FROM schema_version WHERE version = ?", (HELD_REASON_VERSION,)
+        ).fetchone()
+        return None if found is None else cast(str | None, found[0])
 
     def earlier_decisions(
         self, item_keys: Collection[str], before_list_id: str | None = None
