@@ -391,7 +391,7 @@ def test_earlier_decisions_follow_a_child_from_last_term_to_this_term(store, lis
 )
 def test_update_and_delete_are_refused_even_through_a_raw_connection(store, list_id, statement):
     store.record_decision(list_id, K1, "contact", "A. Officer")
-    store.log_access("A", "review export", "list " + list_id)
+    store.log_access("A. Officer", "review export", "list " + list_id)
     before = store.decisions().rows(), store.items(list_id).rows(), store.access_log().rows()
     with raw(store) as conn, pytest.raises(sqlite3.IntegrityError, match="append-only"):
         conn.execute(statement)
@@ -884,3 +884,50 @@ def test_an_older_store_without_hold_reasons_opens_migrates_and_keeps_them_after
         assert store.proposed_matches(before) == store.proposed_matches(after) == {K1: K2}
         assert store.verify_lists() == (2, [])
         assert store.verify_migrations() == []
+
+
+# --- who did it: a name given that names no one is refused -------------------------------------
+def refused_store_user(where: str, name: str, why: str) -> str:
+    return (
+        f"{where}: user {name!r} is not a person's name (it {why}), and the access log and the "
+        "store record it as who did it: give your own name as colleagues know it, e.g. "
+        'user="A. Officer", or give current_user() (WORKBENCH_USER, else the login name)'
+    )
+
+
+def test_the_stores_writes_refuse_a_user_naming_no_one_and_write_nothing(
+    store, list_id, monkeypatch
+):
+    monkeypatch.delenv("WORKBENCH_USER", raising=False)
+    monkeypatch.setenv("LOGNAME", "jbloggs")
+    decision = store.record_decision(list_id, K1, "contact", "A. Officer")
+    export = {"export_id": "ce-1", "list_id": list_id, "template": "childcare", "files": 1,
+              "not_checkable": 0, "rows": []}  # fmt: skip
+    later = datetime.now(UTC) + timedelta(days=1)
+    writes = [
+        ("log_access", lambda: store.log_access("admin", "review export", "x")),
+        ("log_accesses", lambda: store.log_accesses("admin", [("review export", "x")])),
+        ("record_export_files_deleted",
+         lambda: store.record_export_files_deleted("admin", [("outreach", "1")])),
+        ("record_outreach_export", lambda: store.record_outreach_export(
+            list_id, "/x/o.csv", [(K1, decision.decision_id)], user="admin", detail="x")),
+        ("record_check_export",
+         lambda: store.record_check_export(export, user="admin", detail="x")),
+        ("apply_retention", lambda: store.apply_retention(later, later, user="admin")),
+    ]  # fmt: skip
+    for where, write in writes:
+        with pytest.raises(WorkbenchError) as refused:
+            write()
+        assert str(refused.value) == refused_store_user(where, "admin", "is a role word")
+    with pytest.raises(WorkbenchError) as refused:
+        store.record_check_results("ce-1", [], file_name="r.csv", file_sha256="0", user="n/a")
+    assert str(refused.value) == refused_store_user(
+        "record_check_results", "n/a", "is a placeholder"
+    )
+    assert store.access_log().height == 0
+    assert store.outreach_exports().height == store.check_exports().height == 0
+    assert store.items(list_id).height == 3 and store.decisions().height == 1
+    # The login name the command runs under is taken as it is, as `current_user` takes it.
+    monkeypatch.setenv("LOGNAME", "admin")
+    store.log_access("admin", "review export", "by the account")
+    assert store.access_log()["user"].to_list() == ["admin"]

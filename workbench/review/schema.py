@@ -54,6 +54,8 @@ __all__ = [
     "is_placeholder",
     "names_someone",
     "reason_too_long",
+    "recorded_user",
+    "refuse_unnamed_user",
     "same_reviewer",
     "says_why",
     "statements",
@@ -237,6 +239,67 @@ def names_someone(name: str | None) -> bool:
     [False, False, False, False, False]
     """
     return why_not_a_name(name) is None
+
+
+def _is_login_name(name: str) -> bool:
+    """Whether `name` is who `current_user` says runs the command with `WORKBENCH_USER` unset:
+    the login name, taken as it is (``root``, ``analyst1``: the account that ran it)."""
+    from workbench.governance.access import current_user
+
+    try:
+        return name == current_user()
+    except WorkbenchError:  # WORKBENCH_USER set to no one's name: not the login name
+        return False
+
+
+def refuse_unnamed_user(user: str, where: str, *, optional: bool = False) -> None:
+    """Refuse (WorkbenchError, before anything is written or logged) `user` given as who
+    did something (the access log, the store and the files exported record it) when it names
+    no one (`why_not_a_name`: ``admin``, ``n/a``, ``Test User``, a single letter), saying
+    why, as a `WORKBENCH_USER` set to such a name is refused (`current_user`). The login name
+    the command runs under is taken as it is, as `current_user` takes it. `where` names the
+    function refusing; `optional`, that its caller may leave `user` unset.
+
+    >>> refuse_unnamed_user("A. Officer", "export_outreach")
+    >>> try:
+    ...     refuse_unnamed_user("admin", "export_outreach", optional=True)
+    ... except WorkbenchError as error:
+    ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
+    export_outreach: user 'admin' is not a person's name (it is a role word), and the access
+    log and the store record it as who did it: give your own name as colleagues know it, e.g.
+    user="A. Officer", or leave user unset to record WORKBENCH_USER, else the login name
+    """
+    if not user.strip():
+        raise WorkbenchError(f"{where} needs the user's name; got an empty user")
+    why = why_not_a_name(user)
+    if why is None or _is_login_name(user):
+        return
+    unset = (
+        "leave user unset to record WORKBENCH_USER, else the login name"
+        if optional
+        else "give current_user() (WORKBENCH_USER, else the login name)"
+    )
+    raise WorkbenchError(
+        f"{where}: user {user!r} is not a person's name (it {why}), and the access log and the "
+        f"store record it as who did it: give your own name as colleagues know it, e.g. "
+        f'user="A. Officer", or {unset}'
+    )
+
+
+def recorded_user(user: str | None, where: str) -> str:
+    """Who did something, as the access log, the store and the files exported record it:
+    `user` when given, refused when it names no one (`refuse_unnamed_user`); else (None or
+    ``""``) `current_user` (`WORKBENCH_USER`, checked, else the login name).
+
+    >>> recorded_user("A. Officer", "export_checks")
+    'A. Officer'
+    """
+    if not user:
+        from workbench.governance.access import current_user
+
+        return current_user()
+    refuse_unnamed_user(user, where, optional=True)
+    return user
 
 
 def same_reviewer(a: str, b: str) -> bool:

@@ -99,6 +99,7 @@ from workbench.review.schema import (
     SEALED_LISTS_VERSION,
     configure,
     immediate,
+    refuse_unnamed_user,
     statements,
     utc_text,
 )
@@ -757,7 +758,8 @@ class ReviewStore:
         Raises
         ------
         WorkbenchError
-            For an empty ``user``, a cut-off without a timezone, or a store whose decision
+            For a ``user`` that names no one (empty, ``admin``: `log_access`), a cut-off
+            without a timezone, or a store whose decision
             chain does not verify (nothing is removed from it: investigate first).
 
         Examples
@@ -774,6 +776,7 @@ class ReviewStore:
         ...     (done.list_items, done.decisions, done.checkpoints), store.verify_chain().ok
         ((1, 1, 1), True)
         """
+        refuse_unnamed_user(user, "apply_retention")
         result = retention.apply_retention(
             self._conn,
             self._clock,
@@ -871,7 +874,9 @@ class ReviewStore:
         """Record an outreach export (`workbench.review.outreach.export_outreach`) and log the
         access, in one transaction: the file written and, for each of its rows, the child's
         item key and the decision it acted on (``(item_key, decision_id)``); ``replaces``, the
-        export whose file this one replaced (never sent). Returns the export's ``export_seq``."""
+        export whose file this one replaced (never sent). Returns the export's ``export_seq``.
+        A `user` that names no one is refused, nothing recorded (`log_access`)."""
+        refuse_unnamed_user(user, "record_outreach_export")
         self._require_list(list_id)
         at = self._now()  # the access log's line and the record share it
         digest = chain.outreach_items_digest(items)
@@ -923,8 +928,10 @@ class ReviewStore:
         ``export`` has ``export_id``, ``list_id``, ``template``, ``files``, ``not_checkable``
         and ``rows``: each ``{"row_number", "part", "row_key", "items": [(item_key,
         decision_id, decision_seq), ...]}``. Row keys are keyed pseudonyms of the parent's
-        details; the store never holds the details themselves.
+        details; the store never holds the details themselves. A `user` that names no one is
+        refused, nothing recorded (`log_access`).
         """
+        refuse_unnamed_user(user, "record_check_export")
         self._require_list(export["list_id"])
         rows = list(export["rows"])
         with self._immediate() as conn:
@@ -984,6 +991,7 @@ class ReviewStore:
             and a later import recorded another since (the file is older than that import;
             recorded, it would become the latest). Checked in the write transaction.
         """
+        refuse_unnamed_user(user, "record_check_results")
         results = list(results)
         import_id = "ci-" + uuid.uuid4().hex
         fields = ("outcome", "dfe_outcome", "tier", "eligible_until")
@@ -1177,12 +1185,17 @@ class ReviewStore:
 
     # --- access log ------------------------------------------------------------------------
     def log_access(self, user: str, command: str, detail: str = "") -> None:
-        """Append who ran which command on the store, and on what (no personal data)."""
+        """Append who ran which command on the store, and on what (no personal data). A
+        `user` that names no one (`workbench.review.schema.refuse_unnamed_user`) is refused,
+        nothing logged."""
+        refuse_unnamed_user(user, "log_access")
         self.log_accesses(user, [(command, detail)])
 
     def log_accesses(self, user: str, entries: Iterable[tuple[str, str]]) -> None:
         """Append several (command, detail) rows for one user at once, all or none: one write
-        transaction, not one per row (an export of thousands of children views each)."""
+        transaction, not one per row (an export of thousands of children views each). A
+        `user` that names no one is refused, nothing logged (`log_access`)."""
+        refuse_unnamed_user(user, "log_accesses")
         with self._immediate() as conn:
             at = self._now()
             for command, detail in entries:
@@ -1197,7 +1210,9 @@ class ReviewStore:
         """Log that the files of these exports (each ``(kind, ref)`` of
         `workbench.review.retention.EXPORT_FILE_KINDS`) were deleted under retention: one
         sealed access-log line each, in one transaction, naming the export, never a path.
-        Subject access then says the file was deleted instead of asking for it."""
+        Subject access then says the file was deleted instead of asking for it. A `user`
+        that names no one is refused, nothing logged (`log_access`)."""
+        refuse_unnamed_user(user, "record_export_files_deleted")
         entries = [
             (retention.EXPORT_FILE_DELETED, retention.export_file_deleted_detail(kind, ref))
             for kind, ref in exports
