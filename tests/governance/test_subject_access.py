@@ -1911,8 +1911,8 @@ def test_the_child_proposed_as_a_dwp_rows_match_is_told_of_each_workbook_and_vie
     ]  # fmt: skip
     html = stored.read_text()
     assert (
-        "<h3>Who opened a DWP-list row&#x27;s details that showed them as its proposed match</h3>"
-        in html
+        "<h3>Who opened the details of a DWP-list row awaiting a link review that showed "
+        "them</h3>" in html
     )
     assert f"<td>O. Lder</td><td>two_year_old</td><td>{run}</td><td>" in html
     assert f"<td>{escape(AS_PROPOSED_CHILD)}</td>" in html
@@ -2489,3 +2489,79 @@ def test_no_one_else_is_named_in_why_a_link_was_held(held_council, tmp_path):
         text = _texts(out)
         assert "named in why" not in text, person
         assert AS_HELD_NAMED not in text and AS_HELD_BY_RECORD not in text, person
+
+
+def _section_4(out: Path) -> str:
+    """The words of section 4 of a Markdown answer."""
+    text = out.read_text()
+    return text.split("## 4. ")[1].split("\n## 5. ")[0]
+
+
+HELD_FROM_STORE = (
+    "The store keeps why each link was held, with every council record id in it as a "
+    "pseudonymous key, so such a view is found from the store, whether or not the list was "
+    "searched."
+)
+
+
+@pytest.mark.parametrize("person", ["C-POPPY", "C-TOBIAS"])
+def test_a_child_named_in_why_a_link_was_held_is_found_from_the_store_alone(
+    held_council, tmp_path, person
+):
+    """Neither the list nor the workbook given: the store keeps why D-303's link was held, so
+    the views and the workbook that named them are found all the same."""
+    data, _, store, _, run = held_council
+    out = subject_access(person, data=data, store=store, key=KEY, out=tmp_path / "p.md")
+    assert _held_list_facts(out) == []  # no list searched
+    assert _facts(out, "views as a proposed match") == [
+        ("view 1", f, v)
+        for f, v in _views_of("2026-09-10T09:15:00.000000Z", "W. Orkbook", run, AS_HELD_NAMED)
+    ] + [
+        ("view 2", f, v)
+        for f, v in _views_of("2026-09-10T09:25:00.000000Z", "V. Iewer", run, AS_HELD_NAMED)
+    ]
+    section = _section_4(out)
+    assert HELD_FROM_STORE in section
+    assert "registered before then" not in section
+    held = [v for _, f, v in _facts(out, "review workbooks") if f == "what it held of them"]
+    assert f"{AS_HELD_NAMED} (the record_link column of the row of that DWP-list row)" in held
+    other = {"C-POPPY": "C-TOBIAS", "C-TOBIAS": "C-POPPY"}[person]
+    keys = [pseudonym("person", i, KEY) for i in ("C-PIPPA", other)]
+    for leak in (*QUILLONS, "Pippa", "C-PIPPA", other, "Saffron", *keys):
+        assert leak not in _texts(out), leak
+    with ReviewStore(store, key=KEY) as review:
+        logged = review.access_log()["detail"][-1]
+    assert ", 2 views of DWP-list rows naming them in why the link was held" in logged
+
+
+def test_a_list_registered_before_the_store_kept_why_is_named_for_its_file(
+    tmp_path, make_folder, monkeypatch
+):
+    """A store that registered the list before it kept why links were held (schema version
+    10) opens, migrates and answers; views naming the child in why cannot be told from it, and
+    section 4 names the list, for its file to be given. Given, they are found."""
+    import workbench.review.store as store_module
+
+    original = store_module.MIGRATIONS
+    monkeypatch.setattr(store_module, "MIGRATIONS", original[:10])
+    data, listed, store, _, run = _council_with_d303_proposed(
+        tmp_path, make_folder, PEOPLE_WITH_ADDRESSES + POPPY + ULRIKE, held_because=HELD
+    )
+    monkeypatch.setattr(store_module, "MIGRATIONS", original)
+    with ReviewStore(store, clock=Clock(datetime(2026, 12, 7, 9, 0, tzinfo=UTC)), key=KEY) as r:
+        assert r.schema_version == 11
+        assert r.hold_reasons(r.lists()["list_id"][0]) == {}
+    out = subject_access("C-POPPY", data=data, store=store, key=KEY, out=tmp_path / "p.md")
+    assert _facts(out, "views as a proposed match") == []
+    assert (
+        "The store keeps why a link was held only for the lists registered in it since 7 "
+        "December 2026; for a list registered before then, why is known only from its file, "
+        "which was not searched, so a view of one of its rows naming this person in why cannot "
+        "be found here (give its file with --list FILE, or the folder holding it with --reports "
+        f"DIR): the two_year_old list of run {run} (registered on 10 September 2026)."
+    ) in _section_4(out)
+    searched = subject_access(
+        "C-POPPY", data=data, store=store, lists=[listed], key=KEY, out=tmp_path / "s.md"
+    )
+    assert len(_facts(searched, "views as a proposed match")) == 10
+    assert "registered before then" not in _section_4(searched)

@@ -17,6 +17,7 @@ import openpyxl
 import polars as pl
 import pytest
 
+from workbench.errors import WorkbenchError
 from workbench.review import ReviewStore, pseudonym
 from workbench.review.check_results import CheckImportError, import_check_results
 from workbench.review.checks import TEMPLATES, row_key
@@ -421,3 +422,21 @@ def test_a_problem_on_many_rows_is_one_line_naming_them_all(tmp_path):
         "  - row 5, column 'Outcome': blank: expected DfE's outcome",
     ]
     assert len(error.problems) == 59  # each still there, row by row
+
+
+def test_an_import_by_a_user_naming_no_one_records_and_logs_nothing(store, tmp_path):
+    """`user="admin"` from Python is refused as `WORKBENCH_USER=admin` is, saying why."""
+    list_id = listed(store, "r-1")
+    exported(store, list_id)
+    good = results(tmp_path / "good.csv", ["Eligible", "Eligible", "Try again"])
+    before = store.access_log().height
+    with pytest.raises(WorkbenchError) as raised:
+        import_check_results(store, good, key=KEY, user="admin")
+    assert str(raised.value) == (
+        "import_check_results: user 'admin' is not a person's name (it is a role word), and the "
+        "access log and the store record it as who did it: give your own name as colleagues "
+        'know it, e.g. user="A. Officer", or leave user unset to record WORKBENCH_USER, else '
+        "the login name"
+    )
+    assert store.check_imports().height == 0 and store.access_log().height == before
+    assert latest(store, list_id) == {}

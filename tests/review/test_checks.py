@@ -445,7 +445,7 @@ def test_a_child_dfe_has_already_answered_is_left_out_unless_rechecked(reviewed,
     # Sent again when asked: every row, as a new export (not the first one's id again) that
     # names the export whose answers it sends again; its results are its own.
     again = export_checks(
-        store, listed, None, folder / "out" / "again.csv", key=KEY, user="A.", recheck=True
+        store, listed, None, folder / "out" / "again.csv", key=KEY, user="Al Ash", recheck=True
     )
     assert (again.rows, again.children, again.rechecked) == (6, 6, 5)
     assert again.export_id != first.export_id and not again.already_recorded
@@ -504,7 +504,7 @@ def test_dfes_answer_from_another_list_of_the_offer_leaves_the_child_out(reviewe
     ]
     assert json.loads(exported.sidecar.read_text())["counts"]["already_answered"] == 1
     rechecked = export_checks(
-        store, rerun_list, data, out, key=KEY, user="B.", recheck=True, overwrite=True
+        store, rerun_list, data, out, key=KEY, user="Bo Birch", recheck=True, overwrite=True
     )
     assert rechecked.rows == 2 and rechecked.recheck_of == (first.export_id,)
 
@@ -547,7 +547,7 @@ def test_a_disability_access_fund_list_is_not_sent_to_dfe(council, tmp_path):
               "decision": "check", "reviewer": "A. Officer"}]
         )  # fmt: skip
         with pytest.raises(WorkbenchError, match="disability_access_fund list is not checked"):
-            export_checks(store, listed, data, tmp_path / "out" / "c.csv", key=KEY, user="A")
+            export_checks(store, listed, data, tmp_path / "out" / "c.csv", key=KEY, user="Al Ash")
     assert not (tmp_path / "out").exists()
 
 
@@ -635,7 +635,7 @@ def test_the_review_panel_shows_dfes_checks_beside_the_child(reviewed):
 
     # Sent again and answered: the newest first, and what it means is the newest's.
     again = export_checks(
-        store, listed, None, folder / "out" / "again.csv", key=KEY, user="A.", try_again=True
+        store, listed, None, folder / "out" / "again.csv", key=KEY, user="Al Ash", try_again=True
     )
     answer = _results(_rows(again.files[0]), ["Eligible"], folder / "dfe" / "again.csv")
     import_check_results(store, answer, key=KEY, user="B. Officer")
@@ -1456,14 +1456,14 @@ def test_a_child_sent_whose_answer_is_not_imported_yet_is_not_sent_twice(reviewe
     # Once DfE's answers are imported, they are answered, no longer awaited.
     outcomes = ["Eligible"] * len(first_rows := _rows(first.files[0]))
     import_check_results(
-        store, _results(first_rows, outcomes, folder / "dfe" / "w1.csv"), key=KEY, user="A"
+        store, _results(first_rows, outcomes, folder / "dfe" / "w1.csv"), key=KEY, user="Al Ash"
     )
     later_rows = _rows(later.files[0])
     import_check_results(
         store,
         _results(later_rows, ["Eligible"] * len(later_rows), folder / "dfe" / "w2.csv"),
         key=KEY,
-        user="A",
+        user="Al Ash",
     )
     fourth = export_checks(store, listed, data, folder / "out" / "fourth.csv", key=KEY)
     assert (fourth.rows, fourth.awaiting) == (0, 0)
@@ -1490,17 +1490,17 @@ def test_results_of_rows_sent_in_two_exports_name_the_exports_files(reviewed):
     store, _, data, listed, _, folder = reviewed
     first = _export(reviewed)
     again = export_checks(
-        store, listed, data, folder / "out" / "spring2.csv", key=KEY, user="A", recheck=True
+        store, listed, data, folder / "out" / "spring2.csv", key=KEY, user="Al Ash", recheck=True
     )
     assert again.export_id == first.export_id  # the same choice, sent again: the same export
     chosen = export_checks(
-        store, listed, data, folder / "out" / "fewer.csv", key=KEY, user="A",
+        store, listed, data, folder / "out" / "fewer.csv", key=KEY, user="Al Ash",
         chosen=["contact"], recheck=True,
     )  # fmt: skip
     sent = _rows(chosen.files[0])
     path = _results(sent, ["Eligible"] * len(sent), folder / "dfe" / "answers.csv")
     with pytest.raises(WorkbenchError) as raised:
-        import_check_results(store, path, key=KEY, user="A")
+        import_check_results(store, path, key=KEY, user="Al Ash")
     day = store.check_exports()["exported_at"][0][:10]
     assert (
         f"({first.export_id}: checks-part*.csv or spring2-part*.csv, exported {day}; "
@@ -1523,7 +1523,7 @@ def test_outreach_cautions_a_contact_decided_before_dfe_answered_other_than_elig
     import_check_results(store, results, key=KEY, user="A. Officer")
     # c's answer (does not match) was in when c was decided `contact`: no caution.
     store.record_decision(list_id, pseudonym("person", who["c"], KEY), "contact", "B. Officer")
-    result = export_outreach(store, listed, data, folder / "contacts.csv", key=KEY, user="B")
+    result = export_outreach(store, listed, data, folder / "contacts.csv", key=KEY, user="Bo Birch")
     caution = dict(
         pl.read_csv(result.out, infer_schema=False).select("item_key", "caution").iter_rows()
     )
@@ -1538,3 +1538,20 @@ def test_outreach_cautions_a_contact_decided_before_dfe_answered_other_than_elig
     assert "DfE" not in (caution[c] or "") and "DfE" not in (caution[g] or "")
     sidecar = json.loads(result.sidecar.read_text())
     assert sidecar["counts"]["caution_dfe_check_since"] == 1
+
+
+def test_an_export_by_a_user_naming_no_one_is_refused_and_nothing_written(reviewed):
+    """`user="admin"` from Python is refused as `WORKBENCH_USER=admin` is, saying why, before
+    a file is written or the export recorded."""
+    store, _, data, listed, _, folder = reviewed
+    logged = store.access_log().height
+    with pytest.raises(WorkbenchError) as refused:
+        export_checks(store, listed, data, folder / "out" / "checks.csv", key=KEY, user="admin")
+    assert str(refused.value) == (
+        "export_checks: user 'admin' is not a person's name (it is a role word), and the access "
+        "log and the store record it as who did it: give your own name as colleagues know it, "
+        'e.g. user="A. Officer", or leave user unset to record WORKBENCH_USER, else the login '
+        "name"
+    )
+    assert not list((folder / "out").iterdir())
+    assert store.check_exports().height == 0 and store.access_log().height == logged

@@ -130,7 +130,7 @@ def exported(store: ReviewStore, tmp_path: Path) -> tuple[str, Path]:
     candidates = candidate_list()
     list_id = register_list(store, candidates, "r-1", RULE_SET, {"people.csv": "ab"}, KEY)
     book = export_review_workbook(
-        store, list_id, candidates, tmp_path / "review.xlsx", key=KEY, user="tester"
+        store, list_id, candidates, tmp_path / "review.xlsx", key=KEY, user="Tess Ter"
     )
     return list_id, book
 
@@ -1147,7 +1147,7 @@ def test_export_and_import_are_in_the_access_log(store, exported, monkeypatch):
     fill(exported[1], {ROW["P1"]: {"decision": "contact"}})
     import_review_workbook(store, exported[1], reviewer="J Smith", key=KEY)
     assert store.access_log().select("user", "command", "detail").rows() == [
-        ("tester", "review export", f"list {exported[0]}: 4 rows exported to review.xlsx"),
+        ("Tess Ter", "review export", f"list {exported[0]}: 4 rows exported to review.xlsx"),
         (
             "alice",
             "review import",
@@ -1226,7 +1226,9 @@ def write_assessed(folder: Path, suffix: str) -> Path:
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_export_list_file_registers_the_list_from_its_manifest(store, tmp_path, suffix):
     written = write_assessed(tmp_path, suffix)
-    list_id, book = export_list_file(store, written, tmp_path / "out.xlsx", key=KEY, user="t")
+    list_id, book = export_list_file(
+        store, written, tmp_path / "out.xlsx", key=KEY, user="Tess Ter"
+    )
     assert store.lists().select("run_id", "initiative", "rule_set").rows() == [
         ("r-77", "two_year_old", RULE_SET)
     ]
@@ -1261,7 +1263,7 @@ def test_export_list_file_registers_the_list_from_its_manifest(store, tmp_path, 
     )
     views = store.access_log().filter(pl.col("command") == "review view")
     assert views.select("user", "detail").rows() == [  # the workbook shows every child
-        ("t", f"list {list_id}, child {child}") for child in (K1, K2, K_DWP, K4)
+        ("Tess Ter", f"list {list_id}, child {child}") for child in (K1, K2, K_DWP, K4)
     ]
 
 
@@ -1270,7 +1272,7 @@ def test_export_refuses_a_data_folder_that_has_changed(store, tmp_path):
     people = tmp_path / "data" / "people.csv"
     people.write_text(people.read_text().replace("Amy", "Amie"))
     with pytest.raises(WorkbenchError, match=r"people\.csv: is not the file the list"):
-        export_list_file(store, written, tmp_path / "out.xlsx", key=KEY, user="t")
+        export_list_file(store, written, tmp_path / "out.xlsx", key=KEY, user="Tess Ter")
     assert not (tmp_path / "out.xlsx").exists()
     assert store.lists().height == 0
 
@@ -1307,7 +1309,7 @@ def test_a_rerun_list_workbook_says_children_were_decided_on_the_earlier_list(tm
         list_id, _ = register_list_file(store, first, KEY)
         store.record_decision(list_id, K2, "defer", "A Jones")
         store.record_decision(list_id, K4, "not_eligible", "A Jones", "moved away")
-        _, book = export_list_file(store, rerun, tmp_path / "rerun.xlsx", key=KEY, user="t")
+        _, book = export_list_file(store, rerun, tmp_path / "rerun.xlsx", key=KEY, user="Tess Ter")
     about = "\n".join(str(c.value) for c in openpyxl.load_workbook(book)["About"]["A"])
     assert "Nothing has been decided" not in about
     assert "Nothing decided on this list; 2 of its 4 children were decided on another list" in (
@@ -1623,7 +1625,7 @@ def test_the_workbook_says_already_funded_is_not_known_without_the_terms_headcou
     candidates = candidate_list()
     list_id = register_list(store, candidates, "r-1", RULE_SET, {"people.csv": "ab"}, KEY)
     book = export_review_workbook(
-        store, list_id, candidates, tmp_path / "r.xlsx", key=KEY, user="tester",
+        store, list_id, candidates, tmp_path / "r.xlsx", key=KEY, user="Tess Ter",
         places_not_known=True,
     )  # fmt: skip
     assert [row["already_funded"] for row in read_rows(book)] == [
@@ -1681,3 +1683,44 @@ def test_a_placeholder_reason_with_punctuation_is_refused_by_row(store, exported
     fill(book, {ROW["P1"]: {"decision": "not_eligible", "reason": reason}})
     assert problems_of(store, book) == [(2, "reason")]
     assert recorded(store, list_id) == []
+
+
+# --- who exports and imports: a name given that names no one is refused -----------------------
+def refused_as_admin(where: str) -> str:
+    return (
+        f"{where}: user 'admin' is not a person's name (it is a role word), and the access log "
+        "and the store record it as who did it: give your own name as colleagues know it, e.g. "
+        'user="A. Officer", or leave user unset to record WORKBENCH_USER, else the login name'
+    )
+
+
+def test_an_export_by_a_user_naming_no_one_is_refused_before_it_writes_or_logs(store, tmp_path):
+    """`WORKBENCH_USER=admin` was refused; `user="admin"` from Python was recorded as who
+    exported. Now refused the same way, before the workbook is written or a line logged."""
+    candidates = candidate_list()
+    list_id = register_list(store, candidates, "r-1", RULE_SET, {}, KEY)
+    book = tmp_path / "review.xlsx"
+    with pytest.raises(WorkbenchError) as refused:
+        export_review_workbook(store, list_id, candidates, book, key=KEY, user="admin")
+    assert str(refused.value) == refused_as_admin("export_review_workbook")
+    assert not book.exists()
+    assert store.access_log().height == 0
+
+
+def test_export_list_file_by_a_user_naming_no_one_registers_nothing(store, tmp_path):
+    written = write_assessed(tmp_path, ".csv")
+    with pytest.raises(WorkbenchError) as refused:
+        export_list_file(store, written, tmp_path / "out.xlsx", key=KEY, user="admin")
+    assert str(refused.value) == refused_as_admin("export_list_file")
+    assert store.lists().height == 0 and store.access_log().height == 0
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_an_import_by_a_user_naming_no_one_records_and_logs_nothing(store, exported):
+    list_id, book = exported
+    fill(book, {ROW["P1"]: {"decision": "contact"}})
+    logged = store.access_log().height
+    with pytest.raises(WorkbenchError) as refused:
+        import_review_workbook(store, book, reviewer="J Smith", key=KEY, user="admin")
+    assert str(refused.value) == refused_as_admin("import_review_workbook")
+    assert recorded(store, list_id) == [] and store.access_log().height == logged

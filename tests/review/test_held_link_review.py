@@ -190,3 +190,20 @@ def test_the_score_is_said_after_the_reason_in_words(held, caution, chance, said
         "link_caution": caution,
     }
     assert record_link_text(row) == said
+
+
+def test_the_store_keeps_why_a_link_was_held_with_each_id_as_its_pseudonym(
+    listed: Path, tmp_path: Path
+):
+    """Registering the list keeps each held row's `held_because` with the row, its council
+    record ids pseudonymous: subject access finds from the store alone a view naming a child
+    in why. Rows whose link does not await review keep none."""
+    with ReviewStore(tmp_path / "review.sqlite", key=KEY) as store:
+        list_id, _ = register_list_file(store, listed, KEY)
+        assert store.hold_reasons(list_id) == {
+            key_of("D1"): DOB_HELD,
+            key_of("D4"): TWIN_HELD.replace("C6", pseudonym("person", "C6", KEY)),
+        }
+        stored = store._conn.execute("SELECT group_concat(held_because) FROM list_items")
+        assert "C6" not in stored.fetchone()[0]
+        assert store.verify_lists() == (1, [])

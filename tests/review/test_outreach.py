@@ -173,7 +173,7 @@ def test_a_list_never_registered_for_review_is_refused(tmp_path: Path):
         ReviewStore(tmp_path / "review.sqlite") as store,
         pytest.raises(WorkbenchError, match="is not in the review store"),
     ):
-        export_outreach(store, listed, data, tmp_path / "o.csv", key=KEY, user="A")
+        export_outreach(store, listed, data, tmp_path / "o.csv", key=KEY, user="Al Ash")
 
 
 def test_only_rows_whose_latest_decision_is_contact_are_exported_with_their_decisions(run):
@@ -266,7 +266,7 @@ def test_a_later_decision_on_a_rerun_list_holds_the_family_back(run, tmp_path: P
     assert sidecar["counts"]["held_back_later_decision"] == 2
     assert sidecar["superseded_by"] == [rerun_id]
     # From the later list, its own decisions stand.
-    again = export_outreach(store, rerun, rerun_data, tmp_path / "o2.csv", key=KEY, user="A")
+    again = export_outreach(store, rerun, rerun_data, tmp_path / "o2.csv", key=KEY, user="Al Ash")
     assert pl.read_csv(again.out, infer_schema=False)["item_key"].to_list() == [K["P6"]]
     assert again.held_back_later_decision == 0
 
@@ -838,7 +838,7 @@ def test_a_second_export_sends_only_the_families_not_sent_before(run, tmp_path: 
     ]
     # A second officer's `contact` about P1 is no reason for a second letter: held back.
     decide(store, list_id, ("P1", "contact", "re-checked: still eligible"))
-    third = export_outreach(store, listed, data, tmp_path / "week3.csv", key=KEY, user="B")
+    third = export_outreach(store, listed, data, tmp_path / "week3.csv", key=KEY, user="Bo Birch")
     assert (third.exported, third.held_back_already_sent) == (0, 2)
     # A reminder (or a family that moved) is sent on purpose.
     reminder = export_outreach(
@@ -925,7 +925,7 @@ def test_a_family_sent_from_an_earlier_list_is_not_sent_again_from_a_rerun(run, 
     rerun_data, rerun = write_run(tmp_path / "rerun", run_id="r-outreach0002")
     rerun_id, _ = register_list_file(store, rerun, KEY)
     decide(store, rerun_id, ("P1", "contact", None), ("P6", "contact", None))
-    later = export_outreach(store, rerun, rerun_data, tmp_path / "o2.csv", key=KEY, user="A")
+    later = export_outreach(store, rerun, rerun_data, tmp_path / "o2.csv", key=KEY, user="Al Ash")
     assert pl.read_csv(later.out, infer_schema=False)["person_id"].to_list() == ["P6"]
     assert later.held_back_already_sent == 1
 
@@ -1001,7 +1001,7 @@ def test_a_list_made_before_the_terms_headcount_cautions_every_row(
     with ReviewStore(tmp_path / "review.sqlite") as store:
         list_id, _ = register_list_file(store, listed, KEY)
         decide(store, list_id, ("P1", "contact", None), ("P6", "contact", None))
-        result = export_outreach(store, listed, data, tmp_path / "o.csv", key=KEY, user="A")
+        result = export_outreach(store, listed, data, tmp_path / "o.csv", key=KEY, user="Al Ash")
     cautions = pl.read_csv(result.out, infer_schema=False)["caution"].to_list()
     assert cautions == [CAUTION_PLACES_NOT_KNOWN if cautioned else None] * 2
     assert result.caution_places_not_known == (2 if cautioned else 0)
@@ -1050,7 +1050,7 @@ def test_a_headcount_that_came_in_after_the_list_cautions_and_does_not_stop_outr
     with ReviewStore(tmp_path / "review.sqlite") as store:
         list_id, _ = register_list_file(store, listed, KEY)
         decide(store, list_id, ("P1", "contact", None))
-        result = export_outreach(store, listed, data, tmp_path / "o.csv", key=KEY, user="A")
+        result = export_outreach(store, listed, data, tmp_path / "o.csv", key=KEY, user="Al Ash")
     assert pl.read_csv(result.out, infer_schema=False)["caution"].to_list() == [
         CAUTION_PLACES_NOT_KNOWN
     ]
@@ -1109,7 +1109,9 @@ def test_an_export_killed_after_it_was_recorded_is_finished_by_running_it_again(
     assert partials(out) == []
     assert store.outreach_exports().height == 1  # finished, not exported again
     # The families are sent now: the next export holds them back.
-    later = export_outreach(store, run[3], run[2], out.with_name("later.csv"), key=KEY, user="A")
+    later = export_outreach(
+        store, run[3], run[2], out.with_name("later.csv"), key=KEY, user="Al Ash"
+    )
     assert (later.exported, later.held_back_already_sent) == (0, 2)
 
 
@@ -1151,7 +1153,7 @@ def test_another_export_of_the_offer_is_refused_while_one_is_interrupted(run, mo
     at = store.outreach_exports()["exported_at"][0]
     other = out.with_name("other.csv")
     with pytest.raises(WorkbenchError) as refused:
-        export_outreach(store, listed, data, other, key=KEY, user="A")
+        export_outreach(store, listed, data, other, key=KEY, user="Al Ash")
     assert str(refused.value) == (
         f"{out.resolve()}: export 1 of list {list_id} to {out.resolve()}, interrupted on "
         f"{long_time(at)} before its file was written: the store counts its 1 "
@@ -1309,12 +1311,12 @@ def test_the_command_finishes_an_export_killed_after_it_was_recorded(tmp_path: P
 def test_again_for_sends_the_named_families_again_with_a_caution(run, tmp_path: Path):
     store, list_id, data, listed, _ = run
     decide(store, list_id, *((who, "contact", None) for who in ("P1", "P4", "D9")))
-    first = export_outreach(store, listed, data, tmp_path / "week1.csv", key=KEY, user="A")
+    first = export_outreach(store, listed, data, tmp_path / "week1.csv", key=KEY, user="Al Ash")
     assert first.exported == 3 and first.caution_sent_before == 0
     at = store.outreach_exports()["exported_at"][0]
     # P4's letter came back (the family moved) and D9's needs a reminder: only they go again.
     again = export_outreach(
-        store, listed, data, tmp_path / "week2.csv", key=KEY, user="A", again_for=["P4", "D9"]
+        store, listed, data, tmp_path / "week2.csv", key=KEY, user="Al Ash", again_for=["P4", "D9"]
     )
     written = pl.read_csv(again.out, infer_schema=False)
     caution = sent_before_caution(at)
@@ -1329,7 +1331,7 @@ def test_again_for_sends_the_named_families_again_with_a_caution(run, tmp_path: 
     # --again sends every family again, each cautioned with the day it was last sent.
     later = store.outreach_exports()["exported_at"][1]
     everyone = export_outreach(
-        store, listed, data, tmp_path / "week3.csv", key=KEY, user="A", again=True
+        store, listed, data, tmp_path / "week3.csv", key=KEY, user="Al Ash", again=True
     )
     assert pl.read_csv(everyone.out, infer_schema=False).select("person_id", "caution").rows() == [
         ("P1", sent_before_caution(at)),
@@ -1339,7 +1341,7 @@ def test_again_for_sends_the_named_families_again_with_a_caution(run, tmp_path: 
     # An id naming a child not held back as sent changes nothing, and says so.
     decide(store, list_id, ("P6", "contact", None))
     named = export_outreach(
-        store, listed, data, tmp_path / "week4.csv", key=KEY, user="A", again_for=["P6", "D8"]
+        store, listed, data, tmp_path / "week4.csv", key=KEY, user="Al Ash", again_for=["P6", "D8"]
     )
     assert pl.read_csv(named.out, infer_schema=False)["person_id"].to_list() == ["P6"]
     assert named.again_for_not_held == ("D8", "P6")
@@ -1374,7 +1376,7 @@ def moved_rerun(tmp_path: Path, monkeypatch) -> tuple[Path, Path, Path, Path]:
         list_id, _ = register_list_file(store, listed, KEY)
         rerun_id, _ = register_list_file(store, rerun, KEY)
         decide(store, list_id, ("P1", "contact", None), ("P4", "contact", None))
-        export_outreach(store, listed, data, tmp_path / "week1.csv", key=KEY, user="A")
+        export_outreach(store, listed, data, tmp_path / "week1.csv", key=KEY, user="Al Ash")
         decide(store, rerun_id, ("P1", "contact", None), ("P4", "contact", None))
     return store_path, rerun_data, rerun, tmp_path / "week1.csv"
 
@@ -1382,13 +1384,13 @@ def moved_rerun(tmp_path: Path, monkeypatch) -> tuple[Path, Path, Path, Path]:
 def test_a_family_held_back_as_sent_whose_address_changed_is_named(tmp_path, monkeypatch):
     store_path, data, rerun, week1 = moved_rerun(tmp_path, monkeypatch)
     with ReviewStore(store_path, key=KEY) as store:
-        result = export_outreach(store, rerun, data, tmp_path / "week2.csv", key=KEY, user="A")
+        result = export_outreach(store, rerun, data, tmp_path / "week2.csv", key=KEY, user="Al Ash")
         assert (result.exported, result.held_back_already_sent) == (0, 2)
         assert result.held_back_moved == (("P1", "address and postcode"),)
         assert result.held_back_not_compared == 0
         # The first export's file deleted: what was sent cannot be compared, and is counted.
         week1.unlink()
-        gone = export_outreach(store, rerun, data, tmp_path / "week3.csv", key=KEY, user="A")
+        gone = export_outreach(store, rerun, data, tmp_path / "week3.csv", key=KEY, user="Al Ash")
         assert (gone.held_back_moved, gone.held_back_not_compared) == ((), 2)
 
 
@@ -1427,3 +1429,21 @@ def test_the_command_names_families_that_moved_since_sent_and_sends_them_again(
         "; read the `caution` column before contacting: 1 sent before, sent again on purpose; "
         "1 held back: already sent"
     ) in " ".join(said.stdout.split())
+
+
+def test_an_export_by_a_user_naming_no_one_is_refused_and_nothing_written_or_logged(run):
+    """`user="admin"` from Python is refused as `WORKBENCH_USER=admin` is, saying why, before
+    the file, its sidecar, the store's record of the export or its log line is written."""
+    store, list_id, data, listed, out = run
+    decide(store, list_id, ("P1", "contact", None))
+    logged = store.access_log().height
+    with pytest.raises(WorkbenchError) as refused:
+        export_outreach(store, listed, data, out, key=KEY, user="admin")
+    assert str(refused.value) == (
+        "export_outreach: user 'admin' is not a person's name (it is a role word), and the "
+        "access log and the store record it as who did it: give your own name as colleagues "
+        'know it, e.g. user="A. Officer", or leave user unset to record WORKBENCH_USER, else '
+        "the login name"
+    )
+    assert not out.exists() and not outreach_files.sidecar_path(out).exists()
+    assert store.outreach_exports().height == 0 and store.access_log().height == logged

@@ -163,7 +163,7 @@ def filled_workbook(tmp_path: Path, path: Path, count: int) -> tuple[str, Path]:
     list_id, _ = new_list(path, count)
     book = tmp_path / "review.xlsx"
     with ReviewStore(path) as store:
-        export_review_workbook(store, list_id, candidates(count), book, key=KEY, user="x")
+        export_review_workbook(store, list_id, candidates(count), book, key=KEY, user="X. Iong")
     workbook = openpyxl.load_workbook(book)
     sheet = workbook[REVIEW_SHEET]
     column = COLUMNS.index("decision") + 1

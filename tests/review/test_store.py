@@ -8,6 +8,7 @@ import hmac
 import json
 import multiprocessing
 import os
+import re
 import signal
 import sqlite3
 import stat
@@ -201,7 +202,8 @@ def test_bad_list_items_are_refused_naming_the_row(store, change, message):
 def test_a_name_written_straight_into_list_items_is_refused_by_the_schema(store, list_id):
     with raw(store) as conn, pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         conn.execute(
-            "INSERT INTO list_items VALUES (?, 'Jane Smith', 'likely', '', NULL, NULL, 0, NULL)",
+            "INSERT INTO list_items (list_id, item_key, tier, reason_codes, link_needs_review) "
+            "VALUES (?, 'Jane Smith', 'likely', '', 0)",
             (list_id,),
         )
 
@@ -209,7 +211,8 @@ def test_a_name_written_straight_into_list_items_is_refused_by_the_schema(store,
 def test_a_name_written_straight_into_the_proposed_match_is_refused_by_the_schema(store, list_id):
     with raw(store) as conn, pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         conn.execute(
-            "INSERT INTO list_items VALUES (?, ?, 'likely', '', NULL, NULL, 1, 'Jane Smith')",
+            "INSERT INTO list_items (list_id, item_key, tier, reason_codes, link_needs_review, "
+            "proposed_key) VALUES (?, ?, 'likely', '', 1, 'Jane Smith')",
             (list_id, "pk_" + "e" * 24),
         )
 
@@ -388,7 +391,7 @@ def test_earlier_decisions_follow_a_child_from_last_term_to_this_term(store, lis
 )
 def test_update_and_delete_are_refused_even_through_a_raw_connection(store, list_id, statement):
     store.record_decision(list_id, K1, "contact", "A. Officer")
-    store.log_access("A", "review export", "list " + list_id)
+    store.log_access("A. Officer", "review export", "list " + list_id)
     before = store.decisions().rows(), store.items(list_id).rows(), store.access_log().rows()
     with raw(store) as conn, pytest.raises(sqlite3.IntegrityError, match="append-only"):
         conn.execute(statement)
@@ -805,3 +808,126 @@ def test_a_store_whose_keying_record_was_removed_fails(store, list_id):
     report = store.verify_chain()
     assert not report.ok
     assert report.message.startswith("the record of the decision chain's key")
+
+
+# --- why a link was held ----------------------------------------------------------------------
+HELD = "a twin, council record {} (the same date of birth and household), also scores"
+
+
+def held_items(held: str | None, link_needs_review: bool = True) -> pl.DataFrame:
+    return make_items(K1).with_columns(
+        pl.lit(link_needs_review).alias("link_needs_review"),
+        pl.lit(K2 if link_needs_review else None, dtype=pl.String).alias("proposed_key"),
+        pl.lit(held, dtype=pl.String).alias("held_because"),
+    )
+
+
+def test_why_a_link_was_held_is_kept_with_the_item_and_sealed(store):
+    list_id = store.add_list("r-h", "i", "rs", {}, held_items(HELD.format(K3)))
+    assert store.hold_reasons(list_id) == {K1: HELD.format(K3)}
+    assert store.held_reasons_since() == "2026-09-01T09:00:01.000000Z"
+    with raw(store) as conn:
+        conn.execute("DROP TRIGGER list_items_no_update")
+        conn.execute("UPDATE list_items SET held_because = NULL")
+    (problem,) = store.verify_lists()[1]
+    assert "its items were changed, added or removed" in problem
+
+
+@pytest.mark.parametrize(
+    ("held", "waiting", "message"),
+    [
+        (
+            HELD.format("P2"),
+            True,
+            "list items, row 1: held_because names a council record or a DWP-list row by "
+            "something other than a pseudonymous key",
+        ),
+        (
+            f"its best match, council record {K3}, was taken by row D5, which scored higher",
+            True,
+            "list items, row 1: held_because names a council record or a DWP-list row by "
+            "something other than a pseudonymous key",
+        ),
+        (
+            HELD.format(K3),
+            False,
+            "list items, row 1: held_because says why a link was held for review, but the "
+            "item's link does not await review",
+        ),
+    ],
+)
+def test_a_hold_reason_naming_an_id_in_clear_or_without_a_review_is_refused(
+    store, held, waiting, message
+):
+    with pytest.raises(WorkbenchError, match=re.escape(message)) as refused:
+        store.add_list("r-h", "i", "rs", {}, held_items(held, waiting))
+    assert "P2" not in str(refused.value) and "D5" not in str(refused.value)
+    assert store.lists().height == 0
+
+
+def test_an_older_store_without_hold_reasons_opens_migrates_and_keeps_them_after(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "review.sqlite"
+    original = store_module.MIGRATIONS
+    monkeypatch.setattr(store_module, "MIGRATIONS", original[:10])
+    with ReviewStore(path, clock=ticking_clock(), key=KEY) as old:
+        before = old.add_list("r-0", "i", "rs", {}, held_items(None))
+        assert old.hold_reasons(before) == {} and old.held_reasons_since() is None
+    monkeypatch.setattr(store_module, "MIGRATIONS", original)
+    with ReviewStore(path, clock=ticking_clock("2026-10-01T09:00:00"), key=KEY) as store:
+        assert store.schema_version == len(original) == 11
+        assert store.held_reasons_since() == "2026-10-01T09:00:01.000000Z"
+        assert store.hold_reasons(before) == {}
+        after = store.add_list("r-1", "i", "rs", {}, held_items(HELD.format(K3)))
+        assert store.hold_reasons(after) == {K1: HELD.format(K3)}
+        assert store.proposed_matches(before) == store.proposed_matches(after) == {K1: K2}
+        assert store.verify_lists() == (2, [])
+        assert store.verify_migrations() == []
+
+
+# --- who did it: a name given that names no one is refused -------------------------------------
+def refused_store_user(where: str, name: str, why: str) -> str:
+    return (
+        f"{where}: user {name!r} is not a person's name (it {why}), and the access log and the "
+        "store record it as who did it: give your own name as colleagues know it, e.g. "
+        'user="A. Officer", or give current_user() (WORKBENCH_USER, else the login name)'
+    )
+
+
+def test_the_stores_writes_refuse_a_user_naming_no_one_and_write_nothing(
+    store, list_id, monkeypatch
+):
+    monkeypatch.delenv("WORKBENCH_USER", raising=False)
+    monkeypatch.setenv("LOGNAME", "jbloggs")
+    decision = store.record_decision(list_id, K1, "contact", "A. Officer")
+    export = {"export_id": "ce-1", "list_id": list_id, "template": "childcare", "files": 1,
+              "not_checkable": 0, "rows": []}  # fmt: skip
+    later = datetime.now(UTC) + timedelta(days=1)
+    writes = [
+        ("log_access", lambda: store.log_access("admin", "review export", "x")),
+        ("log_accesses", lambda: store.log_accesses("admin", [("review export", "x")])),
+        ("record_export_files_deleted",
+         lambda: store.record_export_files_deleted("admin", [("outreach", "1")])),
+        ("record_outreach_export", lambda: store.record_outreach_export(
+            list_id, "/x/o.csv", [(K1, decision.decision_id)], user="admin", detail="x")),
+        ("record_check_export",
+         lambda: store.record_check_export(export, user="admin", detail="x")),
+        ("apply_retention", lambda: store.apply_retention(later, later, user="admin")),
+    ]  # fmt: skip
+    for where, write in writes:
+        with pytest.raises(WorkbenchError) as refused:
+            write()
+        assert str(refused.value) == refused_store_user(where, "admin", "is a role word")
+    with pytest.raises(WorkbenchError) as refused:
+        store.record_check_results("ce-1", [], file_name="r.csv", file_sha256="0", user="n/a")
+    assert str(refused.value) == refused_store_user(
+        "record_check_results", "n/a", "is a placeholder"
+    )
+    assert store.access_log().height == 0
+    assert store.outreach_exports().height == store.check_exports().height == 0
+    assert store.items(list_id).height == 3 and store.decisions().height == 1
+    # The login name the command runs under is taken as it is, as `current_user` takes it.
+    monkeypatch.setenv("LOGNAME", "admin")
+    store.log_access("admin", "review export", "by the account")
+    assert store.access_log()["user"].to_list() == ["admin"]

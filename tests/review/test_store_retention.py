@@ -246,7 +246,7 @@ def test_a_delete_through_a_window_opened_by_hand_still_breaks_the_chain(store, 
 
 def test_cut_offs_must_be_timezone_aware_and_the_user_named(store):
     with pytest.raises(WorkbenchError, match="before_lists must be a timezone-aware datetime"):
-        store.apply_retention(datetime(2020, 1, 1), at("2020-01-01"), user="a")
+        store.apply_retention(datetime(2020, 1, 1), at("2020-01-01"), user="R. Keeper")
     with pytest.raises(WorkbenchError, match="needs the user's name"):
         store.apply_retention(at("2020-01-01"), at("2020-01-01"), user=" ")
 
@@ -702,7 +702,7 @@ def exported_in_2019(store: ReviewStore, clock: Clock, file: str) -> None:
     decide(store, clock, listed, "2019-10-01")
     [decision] = store.decisions()["decision_id"].to_list()
     clock.moment = at("2019-10-02")
-    store.record_outreach_export(listed, file, [(K1, decision)], user="A", detail="x")
+    store.record_outreach_export(listed, file, [(K1, decision)], user="Al Ash", detail="x")
 
 
 def test_outreach_export_rows_go_with_the_decisions_they_rest_on(store, clock):
@@ -713,7 +713,7 @@ def test_outreach_export_rows_go_with_the_decisions_they_rest_on(store, clock):
     decide(store, clock, new, "2021-10-01")
     latest = store.decisions()["decision_id"].to_list()[-1]
     clock.moment = at("2021-10-02")
-    store.record_outreach_export(new, "/x/2021.csv", [(K1, latest)], user="A", detail="x")
+    store.record_outreach_export(new, "/x/2021.csv", [(K1, latest)], user="Al Ash", detail="x")
     assert store.retention_due(at("2000-01-01"), at("2020-01-02")).outreach_rows == 1
     with raw(store) as conn, pytest.raises(sqlite3.IntegrityError, match="append-only"):
         conn.execute("DELETE FROM outreach_export_items")
@@ -734,8 +734,8 @@ def test_outreach_export_records_are_sealed_and_retention_keeps_them_proved(stor
     decide(store, clock, listed, "2019-10-01", key=K2)
     first, second = store.decisions()["decision_id"].to_list()
     clock.moment = at("2019-10-02")
-    store.record_outreach_export(listed, "/x/a.csv", [(K1, first)], user="A", detail="x")
-    store.record_outreach_export(listed, "/x/b.csv", [(K2, second)], user="A", detail="x")
+    store.record_outreach_export(listed, "/x/a.csv", [(K1, first)], user="Al Ash", detail="x")
+    store.record_outreach_export(listed, "/x/b.csv", [(K2, second)], user="Al Ash", detail="x")
     assert store.verify_check_results().ok
     with raw(store) as conn:
         conn.execute("INSERT INTO outreach_export_items VALUES (1, ?, ?)", (K3, second))

@@ -122,7 +122,7 @@ def build_run(root: Path) -> Run:
             for k in keys[:3]
         )
         store.record_decision(list_id, keys[3], "defer", "B. Officer")
-        export_outreach(store, result.out, restricted / "data", outreach, key=KEY, user="A")
+        export_outreach(store, result.out, restricted / "data", outreach, key=KEY, user="Al Ash")
     return Run(folder, store_path, result.out, outreach, shareable)
 
 
@@ -278,7 +278,7 @@ def test_a_list_edited_by_hand_fails_the_lists_check_and_is_refused_for_review(r
         f"{run.listed}: {changed}",
     ]
     with ReviewStore(run.store) as store, pytest.raises(WorkbenchError) as refused:
-        export_outreach(store, run.listed, None, run.folder / "again.csv", key=KEY, user="A")
+        export_outreach(store, run.listed, None, run.folder / "again.csv", key=KEY, user="Al Ash")
     assert str(refused.value) == f"{run.listed}: {changed}"
 
 
@@ -905,7 +905,12 @@ def check_export(run: Run, more: int = 25) -> Checked:
             for k in keys
         )
         export = export_checks(
-            store, run.listed, restricted / "data", restricted / "checks.csv", key=KEY, user="A"
+            store,
+            run.listed,
+            restricted / "data",
+            restricted / "checks.csv",
+            key=KEY,
+            user="Al Ash",
         )
     assert export.rows >= 2, export
     return Checked(run, export, export.files[0])
@@ -1668,10 +1673,12 @@ def test_an_outreach_export_moved_from_where_the_store_recorded_it_warns(tmp_pat
         f"the store records outreach export(s) of these lists whose file is not where it "
         f"recorded it (1){GONE}:",
         f"outreach export {export['export_seq']} of list {export['list_id']} (3 row(s), "
-        f"exported {long_time(export['exported_at'])} by A): not at "
+        f"exported {long_time(export['exported_at'])} by Al Ash): not at "
         f"{fresh.outreach.resolve()}, where the store recorded it",
     ]
-    assert re.search(r"exported \d{1,2} [A-Z][a-z]+ 20\d\d at \d\d:\d\d UTC by A\)", check.detail)
+    assert re.search(
+        r"exported \d{1,2} [A-Z][a-z]+ 20\d\d at \d\d:\d\d UTC by Al Ash\)", check.detail
+    )
     assert failed(assure([fresh.folder], store=fresh.store, key=KEY, strict=True)) == [
         OUTREACH_TRACED
     ]
@@ -1684,7 +1691,7 @@ def test_an_outreach_export_moved_from_where_the_store_recorded_it_warns(tmp_pat
     assert check.ok and not check.warning
     assert check.detail.splitlines()[1:] == [
         f"outreach export {export['export_seq']} of list {export['list_id']} (3 row(s), "
-        f"exported {long_time(export['exported_at'])} by A): its file "
+        f"exported {long_time(export['exported_at'])} by Al Ash): its file "
         f"{fresh.outreach.resolve()} was deleted under retention on {told} (`workbench "
         "retention --store` told the store)"
     ]
@@ -1693,14 +1700,14 @@ def test_an_outreach_export_moved_from_where_the_store_recorded_it_warns(tmp_pat
 def test_a_check_export_deleted_under_retention_is_named_not_warned(run: Run, tmp_path: Path):
     data = run.folder / "restricted" / "data"
     with ReviewStore(run.store) as store:
-        sent = export_checks(store, run.listed, data, tmp_path / "c.csv", key=KEY, user="A")
+        sent = export_checks(store, run.listed, data, tmp_path / "c.csv", key=KEY, user="Al Ash")
         store.record_export_files_deleted("R. Keeper", [("check", sent.export_id)])
     told = day_of(run, "retention deleted file")
     check = assure([run.listed], store=run.store, key=KEY).check(CHECKS_TRACED)
     assert check.ok and not check.warning
     assert check.detail.splitlines()[1:] == [
         f"check export {sent.export_id} of list {sent.list_id} ({sent.rows} row(s) in 1 "
-        f"file(s), c-part*.csv, exported {at_of(run, 'check export')} by A): its files were "
+        f"file(s), c-part*.csv, exported {at_of(run, 'check export')} by Al Ash): its files were "
         f"deleted under retention on {told} (`workbench retention --store` told the store)"
     ]
 

@@ -63,6 +63,8 @@ from workbench.review.checks import (
 )
 from workbench.review.details import VIEW_COMMAND, VIEW_DETAIL
 from workbench.review.excel import NOT_LISTED_SHEET
+from workbench.review.keys import pseudonym
+from workbench.review.lists import PERSON_KIND
 from workbench.review.outreach import CONTACT, LINK_CONFIRMED
 from workbench.review.outreach_files import OUTREACH_FORMAT, SIDECAR_SUFFIX, sidecar_path
 from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
@@ -1108,7 +1110,7 @@ def _workbook_store_rows(
             out.append((as_what, (SHOWN_AS[as_what] if seen else _PROPOSED_BY_ID) + where, None))
         elif as_what is not None and seen:
             out.append((as_what, SHOWN_AS[as_what] + where, None))
-        elif as_what is None and subject.person_id in proposal.named:
+        elif as_what is None and proposal.names(subject, key):
             # Named in why the row's link was held: by id even when who they are was not read.
             what = SHOWN_AS[AS_HELD_NAMED] if seen else _HELD_BY_ID
             out.append((AS_HELD_NAMED, what + where, None))
@@ -1128,8 +1130,17 @@ class Proposal:
     record_id: str | None = None
     named: frozenset[str] = frozenset()
     """The other council children the list's `held_because` names in why the row's link was
-    held (a twin of the child proposed, a namesake elsewhere), by person id; none from the
-    store, which does not keep why."""
+    held (a twin of the child proposed, a namesake elsewhere): by person id from a list
+    searched, by the pseudonymous key of their person id from the store (which keeps why
+    for a list stored since it was at schema version 11; none for a list stored before)."""
+
+    def names(self, subject: Subject, key: bytes) -> bool:
+        """Whether why the row's link was held names `subject` (`named`): by their person
+        id, or by its pseudonymous key."""
+        person = subject.person_id
+        if person is None or not self.named:
+            return False
+        return bool(self.named & {person, pseudonym(PERSON_KIND, person, key)})
 
 
 def proposal_index(
@@ -1138,8 +1149,9 @@ def proposal_index(
     """The DWP-list rows awaiting a link review with a council child proposed as the match,
     by (list id, the child an access-log view names: the item key, or in a view logged
     before 6 December 2026 the DWP record id): from the lists searched (`probable_person_id`
-    of a row whose link needs review) and the store's items (`proposed_key`; a list whose
-    items were removed under retention has none). The details of such a row, in review or a
+    of a row whose link needs review) and the store's items (`proposed_key`, and
+    `held_because` where the store keeps it: `ReviewStore.hold_reasons`; a list whose items
+    were removed under retention has none). The details of such a row, in review or a
     workbook, name the child proposed and their parents or carers, and the other council
     children the list's `held_because` names in why its link was held (`Proposal.named`)."""
     index: dict[tuple[str, str], Proposal] = {}
@@ -1165,8 +1177,11 @@ def proposal_index(
             if found.record_id:
                 index.setdefault((list_id, found.record_id), found)
     for stored in lists.filter(pl.col("items_removed_at").is_null()).iter_rows(named=True):
+        held = review.hold_reasons(stored["list_id"])
         for item, proposed in review.proposed_matches(stored["list_id"]).items():
-            index.setdefault((stored["list_id"], item), Proposal(stored["list_id"], item, proposed))
+            kept = frozenset(held_names(held.get(item)) - {proposed})
+            found = Proposal(stored["list_id"], item, proposed, named=kept)
+            index.setdefault((stored["list_id"], item), found)
     return index
 
 

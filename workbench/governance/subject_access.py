@@ -42,8 +42,10 @@ For the subject it gathers:
    household; a child's name and age beside a brother's or sister's), and who opened the details
    of a DWP-list row awaiting a link review that showed them as the child proposed as its match
    (or as a parent or carer of that child: the record link names the child and their parents
-   or carers; the row withheld, found by the row's item key that the view logs, with the
-   `probable_person_id` of the lists searched or the store's `proposed_key`); and each row of a DfE
+   or carers), or named them in why its link was held (the row withheld, found by the row's
+   item key that the view logs, with the `probable_person_id` and `held_because` of the lists
+   searched or the store's `proposed_key` and `held_because`, which the store keeps for a list
+   registered since it was at schema version 11); and each row of a DfE
    eligibility check about them (resting on their item as the child, or holding their own
    details as the parent, found by the keyed pseudonym a check export gives a parent's
    surname, date of birth and NINO), with DfE's answer: the file sent to DfE that held the
@@ -859,6 +861,7 @@ def _store_section(
         views = _views(log, lists, subject, keys)
         others = _household_views(log, lists, subject, key)
         proposing = proposal_index(review, lists, found.listed)
+        unkept = _held_reasons_unkept(review, lists, found.listed)
         as_proposed = _proposal_views(log, lists, subject, key, proposing)
         held_views = as_proposed.filter(
             pl.col("what it showed of them") == SHOWN_AS[AS_HELD_NAMED]
@@ -998,7 +1001,9 @@ def _store_section(
         )
     else:
         doc.table("views as a household member", "view", others)
-    doc.heading(3, "Who opened a DWP-list row's details that showed them as its proposed match")
+    doc.heading(
+        3, "Who opened the details of a DWP-list row awaiting a link review that showed them"
+    )
     doc.para(
         "The details of a DWP-list row whose link to a child in the council's records awaits "
         "review (its record link, in the review page, the notebook panel, or an exported "
@@ -1009,9 +1014,18 @@ def _store_section(
         "row's child is not named (it may be another child). When the list says why the link "
         "was held for review, the details say it first, and may name another council child by "
         "record id (with their name, for a child of the proposed child's household: a twin, a "
-        "brother or sister): a view of one naming this person showed their details too. Why "
-        "a link was held is known from the lists searched (the store does not keep it)."
+        "brother or sister): a view of one naming this person showed their details too. The "
+        "store keeps why each link was held, with every council record id in it as a "
+        "pseudonymous key, so such a view is found from the store, whether or not the list was "
+        "searched."
     )
+    if unkept:
+        doc.para(
+            "The store keeps why a link was held only for the lists registered in it since "
+            f"{unkept[0]}; for a list registered before then, why is known only from its file, "
+            "which was not searched, so a view of one of its rows naming this person in why "
+            f"cannot be found here ({_GIVE_LIST}): " + "; ".join(unkept[1:]) + "."
+        )
     if as_proposed.height == 0:
         doc.para(
             "No one has opened the details of a DWP-list row that showed this person as, or "
@@ -1144,7 +1158,7 @@ def _proposal_views(
         if when not in shown:
             shown[when] = subject.proposed_as(key, *when)
         how = shown[when].get(proposal.proposed)
-        if how is None and subject.person_id in proposal.named:
+        if how is None and proposal.names(subject, key):
             how = AS_HELD_NAMED  # named in why its link was held (a twin, a namesake)
         if how is not None:
             rows.append(
@@ -1152,6 +1166,29 @@ def _proposal_views(
             )
     schema = ["opened at", "opened by", "initiative", "list of run", "what it showed of them"]
     return pl.DataFrame(rows, schema=dict.fromkeys(schema, pl.String), orient="row")
+
+
+def _held_reasons_unkept(
+    review: ReviewStore, lists: pl.DataFrame, listed: Sequence[Listed]
+) -> list[str]:
+    """When the store began keeping why a link was held (`ReviewStore.held_reasons_since`),
+    in words, then each list registered before then that holds a DWP-list row awaiting a
+    link review with a child proposed, its items held and its file not searched: views of
+    its rows cannot be told from the store to have named the subject in why. Empty when
+    there is no such list."""
+    since = review.held_reasons_since() or ""  # the store was migrated as it was opened
+    searched = {(entry.run_id, entry.initiative) for entry in listed}
+    unkept = [
+        f"the {entry['initiative']} list of run {entry['run_id']} (registered on "
+        f"{day_text(entry['created_at'])})"
+        for entry in lists.filter(pl.col("items_removed_at").is_null()).iter_rows(named=True)
+        if entry["created_at"] < since
+        and (entry["run_id"], entry["initiative"]) not in searched
+        and review.proposed_matches(entry["list_id"])
+    ]
+    if not unkept:
+        return []
+    return [day_text(since), *unkept]
 
 
 def _parent_row_keys(subject: Subject, key: bytes) -> list[str]:

@@ -64,7 +64,6 @@ from pathlib import Path
 import polars as pl
 
 from workbench.errors import WorkbenchError
-from workbench.governance.access import current_user
 from workbench.review.checks import (
     CHILDCARE_OUTCOMES,
     DATE_HEADERS,
@@ -73,7 +72,7 @@ from workbench.review.checks import (
     CheckTemplate,
     row_key,
 )
-from workbench.review.schema import CHECK_OUTCOMES
+from workbench.review.schema import CHECK_OUTCOMES, recorded_user
 from workbench.review.store import ReviewStore, StaleCheckResults
 from workbench.spreadsheet import rows_text
 
@@ -568,6 +567,9 @@ def import_check_results(
         The check export the results answer; by default the one their rows were sent in.
     user
         Who imports, for the store's access log (default: `WORKBENCH_USER`, else the login name).
+        A name given that names no one (``admin``, ``n/a``, a single letter) is refused,
+        saying why, before anything is written or logged, as `WORKBENCH_USER` is
+        (`workbench.review.schema.recorded_user`).
 
     Returns
     -------
@@ -587,6 +589,7 @@ def import_check_results(
         For a file that does not exist, an unknown ``export_id``, or rows sent in several
         exports equally (say which with ``export_id``).
     """
+    user = recorded_user(user, "import_check_results")
     path = Path(results)
     template, parsed, problems = _read(path, store, export_id, key)
     keys = [row.key for row in parsed if row.key is not None]
@@ -624,7 +627,6 @@ def import_check_results(
         problems.append(ResultProblem(1, OUTCOME, "the file has headers but no rows"))
     if problems:
         raise CheckImportError(path, sorted(problems, key=lambda p: (p.row, p.column)))
-    user = user or current_user()
     before = store.check_imports().filter(
         (pl.col("export_id") == target) & (pl.col("file_sha256") == sha256)
     )

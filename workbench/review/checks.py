@@ -77,7 +77,6 @@ from workbench.data.clean import URN_PATTERN
 from workbench.data.reading import load_folder
 from workbench.eligibility.assess import EVIDENCE_NOTES
 from workbench.errors import UsageError, WorkbenchError
-from workbench.governance.access import current_user
 from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.review.keys import pseudonym
 from workbench.review.list_data import (
@@ -88,7 +87,7 @@ from workbench.review.list_data import (
 )
 from workbench.review.lists import ListFile, read_list_file, review_candidates
 from workbench.review.outreach import check_same_items, stored_list_id
-from workbench.review.schema import OUTCOME_DECISIONS
+from workbench.review.schema import OUTCOME_DECISIONS, recorded_user
 from workbench.review.store import ReviewStore
 from workbench.spreadsheet import FORMULA_START
 
@@ -814,6 +813,9 @@ def export_checks(
         At most this many rows a file (default and maximum: the template's DfE limit).
     user
         Who exports, for the store (default: `WORKBENCH_USER`, else the login name).
+        A name given that names no one (``admin``, ``n/a``, a single letter) is refused,
+        saying why, before anything is written or logged, as `WORKBENCH_USER` is
+        (`workbench.review.schema.recorded_user`).
     overwrite
         Replace the files of an earlier export at ``out``.
     try_again
@@ -835,6 +837,7 @@ def export_checks(
         made from; or when every child chosen has DfE's answer as their latest check result
         (without ``recheck``: nothing is left to send).
     """
+    user = recorded_user(user, "export_checks")
     out = Path(out)
     chosen = _chosen_names(chosen)
     _known_template(template)
@@ -918,7 +921,6 @@ def export_checks(
     assert plan is not None  # rows is not empty here
     dfe_rows, refused, export_id = plan
     parts = _parts(dfe_rows, spec, per_file)
-    user = user or current_user()
     try_again_of = () if retried is None else tuple(sorted(set(retried["export_id"])))
     recheck_of = tuple(sorted(set(resent["export_id"])))
     recorded = store.check_export_rows().filter(pl.col("export_id") == export_id)

@@ -42,7 +42,6 @@ import xlsxwriter
 
 from workbench.dates import long_date
 from workbench.errors import UsageError, WorkbenchError
-from workbench.governance.access import current_user
 from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.review.details import (
     VIEW_COMMAND,
@@ -65,7 +64,7 @@ from workbench.review.lists import (
     register_list_file,
     review_candidates,
 )
-from workbench.review.schema import DECISION_MEANINGS, decision_label
+from workbench.review.schema import DECISION_MEANINGS, decision_label, recorded_user
 from workbench.review.store import DECISIONS, REASON_REQUIRED, ReviewStore
 from workbench.review.workbook import (
     ABOUT_SHEET,
@@ -562,6 +561,9 @@ def export_review_workbook(
         The pseudonym key (:func:`workbench.review.load_key`); it also seals each row.
     user
         Who exported, for the store's access log (default: `WORKBENCH_USER`, else the login name).
+        A name given that names no one (``admin``, ``n/a``, a single letter) is refused,
+        saying why, before anything is written or logged, as `WORKBENCH_USER` is
+        (`workbench.review.schema.recorded_user`).
     not_listed
         The DWP-list rows the list does not carry, with their reasons (`ListFile.not_listed`):
         shown, read-only, on their own sheet so that a date of birth typed wrong on either
@@ -581,6 +583,7 @@ def export_review_workbook(
     Path
         The workbook written.
     """
+    user = recorded_user(user, "export_review_workbook")
     path = Path(path)
     _check_destination(path, overwrite)
     shaped = review_candidates(candidates, key).with_columns(
@@ -603,7 +606,6 @@ def export_review_workbook(
     later = later_list(store, list_id)  # a re-run's list since: its absentees are marked
     rows = _sheet_rows(store, list_id, shaped, words, key, details, later, places_not_known)
     title = details.title if details else listed["initiative"].replace("_", " ")
-    user = user or current_user()
     # The file's name too: subject access names the workbook that held a person, and says
     # which file to look for when it is not given (`workbench.governance.subject_access`).
     logged = [("review export", f"list {list_id}: {len(rows)} rows exported to {path.name}")]
@@ -782,10 +784,12 @@ def export_list_file(
     """What `workbench review export` does: register a list written by `assess` from its
     manifest (when not registered yet) and write its review workbook, with who each child
     is read from ``data`` (by default the data folder the manifest names; refused when its
-    files are not the ones the list was made from).
+    files are not the ones the list was made from). A ``user`` given that names no one is
+    refused before the list is registered (`export_review_workbook`).
 
     Returns the ``list_id`` and the workbook's path.
     """
+    user = recorded_user(user, "export_list_file")
     details = read_child_details(read_list_file(list_file), key, data)
     unknown = _places_not_known(list_file, data)
     list_id, listed = register_list_file(store, list_file, key)

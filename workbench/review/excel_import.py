@@ -41,13 +41,13 @@ from typing import Any
 import polars as pl
 
 from workbench.errors import UsageError, WorkbenchError
-from workbench.governance.access import current_user
 from workbench.review.schema import (
     NAME_WANTED,
     decision_kind,
     decision_label,
     names_someone,
     reason_too_long,
+    recorded_user,
     same_reviewer,
     says_why,
     too_long_message,
@@ -701,6 +701,9 @@ def import_review_workbook(
     user
         Who ran the import, for the access log (default `WORKBENCH_USER`, else the login
         name); the log line names the reviewer beside it, since a typed name may be anyone's.
+        A name given that names no one (``admin``, ``n/a``, a single letter) is refused,
+        saying why, before anything is written or logged, as `WORKBENCH_USER` is
+        (`workbench.review.schema.recorded_user`).
 
     Returns
     -------
@@ -725,6 +728,7 @@ def import_review_workbook(
         overrides a later decision.
         Nothing is recorded.
     """
+    user = recorded_user(user, "import_review_workbook")
     path = Path(path)
     reviewer = reviewer.strip()
     if not names_someone(reviewer):
@@ -784,7 +788,7 @@ def import_review_workbook(
         # The account that ran the import, as every line of the log (the reviewer's name is
         # typed, and may be anyone's); the reviewer the decisions are recorded under beside it.
         store.log_access(
-            user or current_user(),
+            user,
             "review import",
             f"list {list_id}, reviewer {reviewer}: {result.recorded} recorded, "
             f"{result.already_recorded} already recorded, {result.skipped_blank} without a "

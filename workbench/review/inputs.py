@@ -29,6 +29,7 @@ from workbench.errors import WorkbenchError
 from workbench.review.keys import PSEUDONYM_PATTERN
 from workbench.review.schema import (
     DECISIONS,
+    HELD_IDS,
     NAME_WANTED,
     REASON_REQUIRED,
     reason_too_long,
@@ -96,7 +97,7 @@ def item_rows(items: pl.DataFrame) -> list[tuple[Any, ...]]:
         raise WorkbenchError(
             f"list items are missing column(s) {', '.join(missing)}; expected item_key, tier, "
             "reason_codes and optionally evidence, eligible_from, link_needs_review, "
-            "proposed_key"
+            "proposed_key, held_because"
         )
     frame = items.select(
         pl.col("item_key").cast(pl.String),
@@ -110,16 +111,44 @@ def item_rows(items: pl.DataFrame) -> list[tuple[Any, ...]]:
             else pl.lit(0, dtype=pl.Int64).alias("link_needs_review")
         ),
         _optional_text(items, "proposed_key"),
+        _optional_text(items, "held_because"),
     )
     rows = frame.rows()
     seen: set[str] = set()
-    for number, (key, tier, reasons, _, eligible_from, review, proposed) in enumerate(
+    for number, (key, tier, reasons, _, eligible_from, review, proposed, held) in enumerate(
         rows, start=1
     ):
         _check_item(number, key, tier, reasons, eligible_from, seen)
         _check_proposed(number, proposed, review)
+        _check_held(number, held, review)
         seen.add(key)
     return rows
+
+
+def _check_held(number: int, held: Any, link_needs_review: int) -> None:
+    """Why an item's link was held: only where a link awaits review, and every council record
+    id and DWP-list row it names a pseudonym (`workbench.review.lists.pseudonymous_held`)."""
+    if held is None:
+        return
+    where = f"list items, row {number}"
+    if not link_needs_review:
+        raise WorkbenchError(
+            f"{where}: held_because says why a link was held for review, but the item's link "
+            "does not await review (link_needs_review is false); give it only with "
+            "link_needs_review"
+        )
+    named = [
+        name
+        for found in HELD_IDS.finditer(held)
+        for name in (found["ids"].split(", ") if found["ids"] else [found["row"]])
+    ]
+    if not all(PSEUDONYM_PATTERN.match(name) for name in named):
+        # The value is not echoed: it may hold a person id that must not reach a log.
+        raise WorkbenchError(
+            f"{where}: held_because names a council record or a DWP-list row by something "
+            "other than a pseudonymous key ('pk_' and 24 hex digits); give it as "
+            "workbench.review.lists.pseudonymous_held writes it. Never store names or ids"
+        )
 
 
 def _check_proposed(number: int, proposed: Any, link_needs_review: int) -> None:

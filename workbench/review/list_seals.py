@@ -54,6 +54,7 @@ from workbench.review.chain import seal_record
 from workbench.review.schema import GENESIS_HASH
 
 __all__ = [
+    "HELD_COLUMN",
     "ITEM_COLUMNS",
     "LIST_FIELDS",
     "list_items_digest",
@@ -86,13 +87,32 @@ ITEM_COLUMNS = (
 """The columns of a list's items its digest covers: every column but the list's id."""
 
 
+HELD_COLUMN = "held_because"
+"""Why an item's link was held (from schema version 11): its digest covers it where it is
+given, so the digests of lists sealed before the store kept it still hold."""
+
+
+def _holds_reasons(conn: sqlite3.Connection) -> bool:
+    """Whether the store's items have `HELD_COLUMN` (schema version 11 on)."""
+    return any(row[1] == HELD_COLUMN for row in conn.execute("PRAGMA table_info(list_items)"))
+
+
 def list_items_digest(conn: sqlite3.Connection, list_id: str) -> str:
-    """SHA-256 (hex) of one list's items as stored, in ``item_key`` order."""
+    """SHA-256 (hex) of one list's items as stored, in ``item_key`` order: each item's
+    `ITEM_COLUMNS`, and its `HELD_COLUMN` after them when it has one (so a hold reason added
+    to, changed on or removed from an item shows, and an item without one digests as it did
+    before the store kept them)."""
+    held = f", {HELD_COLUMN}" if _holds_reasons(conn) else ""
     rows = conn.execute(
-        f"SELECT {', '.join(ITEM_COLUMNS)} FROM list_items WHERE list_id = ? ORDER BY item_key",
+        f"SELECT {', '.join(ITEM_COLUMNS)}{held} FROM list_items WHERE list_id = ? "
+        "ORDER BY item_key",
         (list_id,),
     ).fetchall()
-    canonical = json.dumps([list(row) for row in rows], separators=(",", ":"), ensure_ascii=False)
+    shaped = [
+        list(row[: len(ITEM_COLUMNS)]) + [v for v in row[len(ITEM_COLUMNS) :] if v is not None]
+        for row in rows
+    ]
+    canonical = json.dumps(shaped, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

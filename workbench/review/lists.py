@@ -39,6 +39,7 @@ from workbench.eligibility.assess import EVIDENCE_NOTES, evidence_text, unlisted
 from workbench.errors import DataFileError, WorkbenchError
 from workbench.provenance import file_sha256
 from workbench.review.keys import pseudonym, pseudonym_expr
+from workbench.review.schema import HELD_IDS
 from workbench.review.store import ReviewStore
 from workbench.spreadsheet import restored
 
@@ -50,10 +51,12 @@ __all__ = [
     "ListFile",
     "changed_since_written",
     "dwp_row_keys",
+    "hold_reasons",
     "item_key_expr",
     "later_list",
     "proposed_keys",
     "pseudonymous_evidence",
+    "pseudonymous_held",
     "read_list_file",
     "register_list",
     "register_list_file",
@@ -193,6 +196,44 @@ def pseudonymous_evidence(evidence: str | None, key: bytes) -> str | None:
     return "; ".join(sentences)
 
 
+def pseudonymous_held(held: str | None, key: bytes) -> str | None:
+    """Why the linkage held a row's link (the list's ``held_because``) as the store keeps it:
+    every council record id it names replaced by ``pseudonym("person", id, key)`` and the
+    DWP-list row that took a child by ``pseudonym("dwp", id, key)`` (`HELD_IDS`); the words
+    stay as `workbench link` wrote them.
+
+    >>> text = pseudonymous_held("a twin, council records P2, P3 (the same birthday)", bytes(32))
+    >>> text == (f"a twin, council records {pseudonym('person', 'P2', bytes(32))}, "
+    ...          f"{pseudonym('person', 'P3', bytes(32))} (the same birthday)")
+    True
+    """
+    if not held:
+        return None
+
+    def keyed(found: re.Match[str]) -> str:
+        if found["row"] is not None:
+            return f"{found['row_lead']}{pseudonym(DWP_KIND, found['row'], key)}"
+        ids = [pseudonym(PERSON_KIND, i, key) for i in found["ids"].split(", ")]
+        return f"{found['lead']}{', '.join(ids)}"
+
+    return HELD_IDS.sub(keyed, held)
+
+
+def hold_reasons(candidates: pl.DataFrame, link_needs_review: pl.Series, key: bytes) -> pl.Series:
+    """For each row whose record link awaits review, why the linkage held it (the list's
+    ``held_because``) in pseudonymous form (:func:`pseudonymous_held`), else null: the
+    ``held_because`` the store keeps, so that subject access finds from the store alone a
+    view or a workbook of the row that named a child in why."""
+    if "held_because" not in candidates.columns:
+        return pl.repeat(None, candidates.height, dtype=pl.String, eager=True).alias("held_because")
+    held = candidates["held_because"].cast(pl.String)
+    kept = [
+        pseudonymous_held(text, key) if waiting else None
+        for text, waiting in zip(held, link_needs_review, strict=True)
+    ]
+    return pl.Series("held_because", kept, dtype=pl.String)
+
+
 def review_candidates(candidates: pl.DataFrame, key: bytes) -> pl.DataFrame:
     """The candidate list in the one shape review works with, with its ``item_key`` first.
 
@@ -255,8 +296,10 @@ def register_list(
     """Put a candidate list into the review store (once per run) and return its ``list_id``.
 
     The initiative is the rule set's id (``rule_set_ref`` is ``id@version``). Registering the
-    same run again returns the same ``list_id``. The store gets each row's evidence only in
-    pseudonymous form (:func:`pseudonymous_evidence`): it holds no person or record id in clear.
+    same run again returns the same ``list_id``. The store gets each row's evidence, and why
+    the linkage held a row's link (:func:`hold_reasons`), only in pseudonymous form
+    (:func:`pseudonymous_evidence`, :func:`pseudonymous_held`): it holds no person or record id
+    in clear.
 
     Examples
     --------
@@ -288,6 +331,7 @@ def register_list(
         ).with_columns(
             pl.Series("evidence", stored_evidence, dtype=pl.String),
             proposed_keys(candidates, items["link_needs_review"], key),
+            hold_reasons(candidates, items["link_needs_review"], key),
         ),
     )
 

@@ -66,7 +66,6 @@ import polars as pl
 from workbench.data.reading import load_folder
 from workbench.dates import long_date
 from workbench.errors import UsageError, WorkbenchError
-from workbench.governance.access import current_user
 from workbench.review.keys import pseudonym
 from workbench.review.list_data import (
     carer_names,
@@ -96,7 +95,7 @@ from workbench.review.outreach_files import (
     sidecar_path,
     write_and_record,
 )
-from workbench.review.schema import CHECK_OUTCOME_TEXT
+from workbench.review.schema import CHECK_OUTCOME_TEXT, recorded_user
 from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
 from workbench.spreadsheet import neutralised
 
@@ -916,6 +915,9 @@ def export_outreach(
         keyed with it too (`row_digests`).
     user
         Who exports, for the store's access log (default: `WORKBENCH_USER`, else the login name).
+        A name given that names no one (``admin``, ``n/a``, a single letter) is refused,
+        saying why, before anything is written or logged, as `WORKBENCH_USER` is
+        (`workbench.review.schema.recorded_user`).
     overwrite
         Replace an existing ``out`` (the export that wrote it does not count as sent).
     again
@@ -938,6 +940,7 @@ def export_outreach(
         When the list is not in the store or has no decisions at all, the store's decision
         chain does not verify, or the data folder is not the one the list was made from.
     """
+    user = recorded_user(user, "export_outreach")
     out = Path(out)
     sidecar = sidecar_path(out)
     interrupted = interrupted_exports(store, key)
@@ -1010,7 +1013,6 @@ def export_outreach(
         cautioned = cautioned.with_columns(pl.lit(False).alias("caution_no_places"))
     cautioned = _sent_again(cautioned)
     exported = cautioned.select(pl.lit(list_id).alias("list_id"), *OUTREACH_COLUMNS[1:])
-    user = user or current_user()
     safe = neutralised(exported)  # names and addresses that would run as formulas
     text = safe.write_csv(date_format="%Y-%m-%d")
     # Each row's digest as the file holds it, read back as `workbench assure` will read it.

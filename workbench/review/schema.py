@@ -7,7 +7,7 @@ store and its retention share (the chain's genesis hash, UTC timestamps as text)
 Examples
 --------
 >>> len(MIGRATIONS), DECISIONS[0]
-(10, 'contact')
+(11, 'contact')
 >>> [s.split()[2] for s in statements(MIGRATIONS[0])][:2]
 ['lists', 'list_items']
 """
@@ -31,6 +31,8 @@ __all__ = [
     "FILLER_WORDS",
     "GENERIC_NAMES",
     "GENESIS_HASH",
+    "HELD_IDS",
+    "HELD_REASON_VERSION",
     "KEYED_CHAIN_VERSION",
     "LINK_DECISIONS",
     "MIGRATIONS",
@@ -52,6 +54,8 @@ __all__ = [
     "is_placeholder",
     "names_someone",
     "reason_too_long",
+    "recorded_user",
+    "refuse_unnamed_user",
     "same_reviewer",
     "says_why",
     "statements",
@@ -237,6 +241,67 @@ def names_someone(name: str | None) -> bool:
     return why_not_a_name(name) is None
 
 
+def _is_login_name(name: str) -> bool:
+    """Whether `name` is who `current_user` says runs the command with `WORKBENCH_USER` unset:
+    the login name, taken as it is (``root``, ``analyst1``: the account that ran it)."""
+    from workbench.governance.access import current_user
+
+    try:
+        return name == current_user()
+    except WorkbenchError:  # WORKBENCH_USER set to no one's name: not the login name
+        return False
+
+
+def refuse_unnamed_user(user: str, where: str, *, optional: bool = False) -> None:
+    """Refuse (WorkbenchError, before anything is written or logged) `user` given as who
+    did something (the access log, the store and the files exported record it) when it names
+    no one (`why_not_a_name`: ``admin``, ``n/a``, ``Test User``, a single letter), saying
+    why, as a `WORKBENCH_USER` set to such a name is refused (`current_user`). The login name
+    the command runs under is taken as it is, as `current_user` takes it. `where` names the
+    function refusing; `optional`, that its caller may leave `user` unset.
+
+    >>> refuse_unnamed_user("A. Officer", "export_outreach")
+    >>> try:
+    ...     refuse_unnamed_user("admin", "export_outreach", optional=True)
+    ... except WorkbenchError as error:
+    ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
+    export_outreach: user 'admin' is not a person's name (it is a role word), and the access
+    log and the store record it as who did it: give your own name as colleagues know it, e.g.
+    user="A. Officer", or leave user unset to record WORKBENCH_USER, else the login name
+    """
+    if not user.strip():
+        raise WorkbenchError(f"{where} needs the user's name; got an empty user")
+    why = why_not_a_name(user)
+    if why is None or _is_login_name(user):
+        return
+    unset = (
+        "leave user unset to record WORKBENCH_USER, else the login name"
+        if optional
+        else "give current_user() (WORKBENCH_USER, else the login name)"
+    )
+    raise WorkbenchError(
+        f"{where}: user {user!r} is not a person's name (it {why}), and the access log and the "
+        f"store record it as who did it: give your own name as colleagues know it, e.g. "
+        f'user="A. Officer", or {unset}'
+    )
+
+
+def recorded_user(user: str | None, where: str) -> str:
+    """Who did something, as the access log, the store and the files exported record it:
+    `user` when given, refused when it names no one (`refuse_unnamed_user`); else (None or
+    ``""``) `current_user` (`WORKBENCH_USER`, checked, else the login name).
+
+    >>> recorded_user("A. Officer", "export_checks")
+    'A. Officer'
+    """
+    if not user:
+        from workbench.governance.access import current_user
+
+        return current_user()
+    refuse_unnamed_user(user, where, optional=True)
+    return user
+
+
 def same_reviewer(a: str, b: str) -> bool:
     """Whether two reviewer names are one person's, as people write names: spaces and case
     aside.
@@ -330,6 +395,23 @@ SEALED_ACCESS_VERSION = 9
 """The migration from which the access log's lines are sealed."""
 SEALED_LISTS_VERSION = 10
 """The migration from which stored lists are sealed."""
+HELD_REASON_VERSION = 11
+"""The migration from which list items keep why the linkage held their link for review."""
+
+HELD_IDS = re.compile(
+    r"(?P<lead>council records? )(?P<ids>[^\s:;(),]+(?:, (?!was taken)[^\s:;(),]+)*)"
+    r"|(?P<row_lead>taken by row )(?P<row>[^\s:;(),]+)"
+)
+"""The ids a hold reason (the linkage's ``held_because``) names: council record ids
+(``council record P2``, ``council records P2, P3``) in ``ids``, and the DWP-list row that
+took a child (``taken by row D5``) in ``row``. The store keeps a hold reason with each as its
+pseudonymous key (`workbench.review.lists.pseudonymous_held`), never in clear.
+
+>>> [m["ids"] or m["row"] for m in HELD_IDS.finditer(
+...     "council records P2, P3 score as high; its best match, council record P4, was taken "
+...     "by row D5, which scored higher")]
+['P2, P3', 'P4', 'D5']
+"""
 
 # Ordered migrations: the store records how many it has applied in `schema_version` and
 # applies the rest on open. Never edit a released script; append a new one.
@@ -664,6 +746,16 @@ MIGRATIONS: tuple[str, ...] = (
         seal TEXT NOT NULL UNIQUE
     );
     {_append_only("list_seals")}
+    """,
+    # 11: why the linkage held an item's link for review (the list's `held_because`: a twin of
+    # the child proposed, a namesake elsewhere), for an item whose link awaits review, with
+    # every council record id and DWP-list row it names as its pseudonymous key
+    # (`HELD_IDS`), never in clear: subject access finds, from the store alone, a view or a
+    # workbook of such a row that named a child in why. Null on every other item, and on items
+    # stored before version 11. A list's seal covers it where it is given
+    # (`workbench.review.list_seals`), so the seals of lists stored before still hold.
+    """
+    ALTER TABLE list_items ADD COLUMN held_because TEXT;
     """,
 )
 

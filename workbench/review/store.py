@@ -75,6 +75,7 @@ from workbench.review.chain import (
 from workbench.review.inputs import checked_request, item_rows
 from workbench.review.keys import load_key
 from workbench.review.list_seals import (
+    HELD_COLUMN,
     ITEM_COLUMNS,
     seal_list,
     seal_unsealed,
@@ -86,6 +87,7 @@ from workbench.review.schema import (
     BUSY_TIMEOUT_MS,
     DECISIONS,
     GENESIS_HASH,
+    HELD_REASON_VERSION,
     KEYED_CHAIN_VERSION,
     LINK_DECISIONS,
     MIGRATIONS,
@@ -97,6 +99,7 @@ from workbench.review.schema import (
     SEALED_LISTS_VERSION,
     configure,
     immediate,
+    refuse_unnamed_user,
     statements,
     utc_text,
 )
@@ -156,13 +159,18 @@ def _create_private_file(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
 
 
-_ITEM_COLUMNS = ("list_id", *ITEM_COLUMNS)
+_ITEM_COLUMNS = ("list_id", *ITEM_COLUMNS, HELD_COLUMN)
 
 
 def _insert_items(version: int) -> tuple[str, int]:
     """The INSERT of a list's items into a store of schema `version`, and how many values
-    of a row it takes (`proposed_key` from `PROPOSED_MATCH_VERSION` on)."""
-    columns = _ITEM_COLUMNS if version >= PROPOSED_MATCH_VERSION else _ITEM_COLUMNS[:-1]
+    of a row it takes (`proposed_key` from `PROPOSED_MATCH_VERSION` on, `held_because` from
+    `HELD_REASON_VERSION` on)."""
+    columns: tuple[str, ...] = _ITEM_COLUMNS
+    if version < HELD_REASON_VERSION:
+        columns = columns[:-1]
+    if version < PROPOSED_MATCH_VERSION:
+        columns = columns[:-1]
     marks = ", ".join("?" * len(columns))
     return f"INSERT INTO list_items ({', '.join(columns)}) VALUES ({marks})", len(columns)
 
@@ -408,9 +416,11 @@ class ReviewStore:
         ``items`` has columns ``item_key`` (a pseudonymous key, unique), ``tier`` and
         ``reason_codes`` (list of str, or str joined with ';'), and optionally ``evidence``
         (str), ``eligible_from`` (date or ISO text), ``link_needs_review`` (bool, default
-        false) and ``proposed_key`` (the pseudonymous key of the child proposed as the match of
-        an item whose link awaits review; what `link_decisions` reads). Adding the same
-        ``run_id`` and ``initiative`` again returns the existing list.
+        false), ``proposed_key`` (the pseudonymous key of the child proposed as the match of
+        an item whose link awaits review; what `link_decisions` reads) and ``held_because``
+        (why the linkage held such an item's link, every id it names a pseudonymous key:
+        `workbench.review.lists.pseudonymous_held`; what `hold_reasons` reads). Adding the
+        same ``run_id`` and ``initiative`` again returns the existing list.
         """
         rows = item_rows(items)
         list_id = "l-" + hashlib.sha256(json.dumps([run_id, initiative]).encode()).hexdigest()[:16]
@@ -634,6 +644,32 @@ class ReviewStore:
         )
         return dict(found.fetchall())
 
+    def hold_reasons(self, list_id: str) -> dict[str, str]:
+        """Each item of a list whose link awaited review with why the linkage held it: item
+        key -> the hold reason (``held_because``), each council record id and DWP-list row
+        it names as its pseudonymous key. Nothing for an item stored before the store kept
+        them (schema version 11: `held_reasons_since`), nor for a list whose items were
+        removed under retention. (Subject access: a view of such an item's details, or a
+        workbook of its list, named the children its hold reason names.)"""
+        self._require_list(list_id)
+        if self.schema_version < HELD_REASON_VERSION:
+            return {}
+        found = self._conn.execute(
+            "SELECT item_key, held_because FROM list_items WHERE list_id = ? "
+            "AND held_because IS NOT NULL ORDER BY item_key",
+            (list_id,),
+        )
+        return dict(found.fetchall())
+
+    def held_reasons_since(self) -> str | None:
+        """When the store began keeping why a link was held (`hold_reasons`): the time it was
+        made, or migrated to schema version 11; None for a store not yet at it. A list stored
+        before then has no hold reason in the store, only in its file."""
+        found = self._conn.execute(
+            "SELECT applied_at FROM schema_version WHERE version = ?", (HELD_REASON_VERSION,)
+        ).fetchone()
+        return None if found is None else cast(str | None, found[0])
+
     def earlier_decisions(
         self, item_keys: Collection[str], before_list_id: str | None = None
     ) -> pl.DataFrame:
@@ -722,7 +758,8 @@ class ReviewStore:
         Raises
         ------
         WorkbenchError
-            For an empty ``user``, a cut-off without a timezone, or a store whose decision
+            For a ``user`` that names no one (empty, ``admin``: `log_access`), a cut-off
+            without a timezone, or a store whose decision
             chain does not verify (nothing is removed from it: investigate first).
 
         Examples
@@ -739,6 +776,7 @@ class ReviewStore:
         ...     (done.list_items, done.decisions, done.checkpoints), store.verify_chain().ok
         ((1, 1, 1), True)
         """
+        refuse_unnamed_user(user, "apply_retention")
         result = retention.apply_retention(
             self._conn,
             self._clock,
@@ -836,7 +874,9 @@ class ReviewStore:
         """Record an outreach export (`workbench.review.outreach.export_outreach`) and log the
         access, in one transaction: the file written and, for each of its rows, the child's
         item key and the decision it acted on (``(item_key, decision_id)``); ``replaces``, the
-        export whose file this one replaced (never sent). Returns the export's ``export_seq``."""
+        export whose file this one replaced (never sent). Returns the export's ``export_seq``.
+        A `user` that names no one is refused, nothing recorded (`log_access`)."""
+        refuse_unnamed_user(user, "record_outreach_export")
         self._require_list(list_id)
         at = self._now()  # the access log's line and the record share it
         digest = chain.outreach_items_digest(items)
@@ -888,8 +928,10 @@ class ReviewStore:
         ``export`` has ``export_id``, ``list_id``, ``template``, ``files``, ``not_checkable``
         and ``rows``: each ``{"row_number", "part", "row_key", "items": [(item_key,
         decision_id, decision_seq), ...]}``. Row keys are keyed pseudonyms of the parent's
-        details; the store never holds the details themselves.
+        details; the store never holds the details themselves. A `user` that names no one is
+        refused, nothing recorded (`log_access`).
         """
+        refuse_unnamed_user(user, "record_check_export")
         self._require_list(export["list_id"])
         rows = list(export["rows"])
         with self._immediate() as conn:
@@ -949,6 +991,7 @@ class ReviewStore:
             and a later import recorded another since (the file is older than that import;
             recorded, it would become the latest). Checked in the write transaction.
         """
+        refuse_unnamed_user(user, "record_check_results")
         results = list(results)
         import_id = "ci-" + uuid.uuid4().hex
         fields = ("outcome", "dfe_outcome", "tier", "eligible_until")
@@ -1142,12 +1185,17 @@ class ReviewStore:
 
     # --- access log ------------------------------------------------------------------------
     def log_access(self, user: str, command: str, detail: str = "") -> None:
-        """Append who ran which command on the store, and on what (no personal data)."""
+        """Append who ran which command on the store, and on what (no personal data). A
+        `user` that names no one (`workbench.review.schema.refuse_unnamed_user`) is refused,
+        nothing logged."""
+        refuse_unnamed_user(user, "log_access")
         self.log_accesses(user, [(command, detail)])
 
     def log_accesses(self, user: str, entries: Iterable[tuple[str, str]]) -> None:
         """Append several (command, detail) rows for one user at once, all or none: one write
-        transaction, not one per row (an export of thousands of children views each)."""
+        transaction, not one per row (an export of thousands of children views each). A
+        `user` that names no one is refused, nothing logged (`log_access`)."""
+        refuse_unnamed_user(user, "log_accesses")
         with self._immediate() as conn:
             at = self._now()
             for command, detail in entries:
@@ -1162,7 +1210,9 @@ class ReviewStore:
         """Log that the files of these exports (each ``(kind, ref)`` of
         `workbench.review.retention.EXPORT_FILE_KINDS`) were deleted under retention: one
         sealed access-log line each, in one transaction, naming the export, never a path.
-        Subject access then says the file was deleted instead of asking for it."""
+        Subject access then says the file was deleted instead of asking for it. A `user`
+        that names no one is refused, nothing logged (`log_access`)."""
+        refuse_unnamed_user(user, "record_export_files_deleted")
         entries = [
             (retention.EXPORT_FILE_DELETED, retention.export_file_deleted_detail(kind, ref))
             for kind, ref in exports
