@@ -1277,6 +1277,22 @@ def test_export_refuses_a_data_folder_that_has_changed(store, tmp_path):
     assert store.lists().height == 0
 
 
+def test_export_refuses_a_workbook_there_already_before_reading_anyone(store, tmp_path):
+    written = write_assessed(tmp_path, ".csv")
+    (tmp_path / "data" / "people.csv").unlink()  # read first, this would be the error
+    there = tmp_path / "out.xlsx"
+    there.write_bytes(b"an officer's decisions")
+    with pytest.raises(UsageError) as refused:
+        export_list_file(store, written, there, key=KEY, user="Tess Ter")
+    assert str(refused.value) == (
+        f"{there} already exists and may hold an officer's decisions; choose another name, "
+        "or pass --overwrite to replace it"
+    )
+    assert there.read_bytes() == b"an officer's decisions"
+    assert store.lists().height == 0
+    assert store.access_log().is_empty()
+
+
 def test_a_list_file_needs_its_manifest_and_the_same_run(tmp_path):
     written = write_assessed(tmp_path, ".csv")
     manifest = written.with_name(written.name + ".manifest.json")

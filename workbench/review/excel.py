@@ -785,11 +785,13 @@ def export_list_file(
     manifest (when not registered yet) and write its review workbook, with who each child
     is read from ``data`` (by default the data folder the manifest names; refused when its
     files are not the ones the list was made from). A ``user`` given that names no one is
-    refused before the list is registered (`export_review_workbook`).
+    refused before the list is registered (`export_review_workbook`), as is an ``out`` that
+    is there already (without ``overwrite``) before any personal data is read.
 
     Returns the ``list_id`` and the workbook's path.
     """
     user = recorded_user(user, "export_list_file")
+    _check_destination(Path(out), overwrite)
     details = read_child_details(read_list_file(list_file), key, data)
     unknown = _places_not_known(list_file, data)
     list_id, listed = register_list_file(store, list_file, key)
