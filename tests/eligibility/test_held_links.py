@@ -308,3 +308,47 @@ def test_explain_says_why_a_held_row_s_link_was_held_beside_its_caution(twins, m
         without.explain("D1")
     assert str(alone.value).endswith(f"explain --person C1. Caution: {CAUTION}")
     assert "Held for review" not in str(alone.value)
+
+
+def test_a_row_whose_best_match_another_row_took_is_cautioned_without_naming_either(
+    data, monkeypatch
+):
+    """D3 lost its best match, C2, to D2, which scored higher: listed on its own, it is
+    cautioned that it may be the same child listed twice, naming neither C2 nor D2; its
+    explain and its record-link text in the panel and workbook say so."""
+    from workbench.eligibility.engine import LOST_BEST_MATCH_CAUTION
+    from workbench.linkage import LINKAGE_RESULT_SCHEMA
+    from workbench.review.details import record_link_text
+
+    lost = (
+        "its best match, council record C2, was taken by row D2, which scored higher (the "
+        "probability and contributions here are this row's with it)"
+    )
+    links = pl.DataFrame(
+        [
+            ("dwp_list", "D1", "C1", "clerical_review", 0.93, 3.7, "splink", None, DOB_HELD),
+            ("dwp_list", "D2", "C2", "linked", 0.9999, 12.0, "splink", None, None),
+            ("dwp_list", "D3", None, "not_linked", 0.95, 8.1, "splink", None, lost),
+        ],
+        schema=LINKAGE_RESULT_SCHEMA,
+        orient="row",
+    )
+    found = _assessed(data, monkeypatch, links)
+    rows = found.candidates.select("dwp_record_id", "link_needs_review", "link_caution")
+    assert rows.rows() == [
+        ("D2", False, None),
+        ("D1", True, CAUTION),
+        ("D3", False, LOST_BEST_MATCH_CAUTION),
+    ]
+    assert "C2" not in LOST_BEST_MATCH_CAUTION and "D2" not in LOST_BEST_MATCH_CAUTION
+    with pytest.raises(UsageError) as d3:
+        found.explain("D3")
+    assert str(d3.value) == (
+        "'D3' is a row of the DWP list, not a person: it is listed on its own, likely (no child "
+        f"in the council's data matched it). Caution: {LOST_BEST_MATCH_CAUTION}"
+    )
+    row = found.candidates.filter(pl.col("dwp_record_id") == "D3").row(0, named=True)
+    assert record_link_text(row) == (
+        "A DWP-list row matched to no child in the council's records. Caution: "
+        f"{LOST_BEST_MATCH_CAUTION}."
+    )

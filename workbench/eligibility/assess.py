@@ -523,9 +523,10 @@ class Assessment:
                     + ("" if caution is None else f". Caution: {caution}")
                 )
             if child is None:
+                caution = on_list["link_caution"][0] if "link_caution" in on_list.columns else None
                 return (
                     f"{row}: it is listed on its own, {tier} (no child in the council's data "
-                    "matched it)"
+                    "matched it)" + ("" if caution is None else f". Caution: {caution}")
                 )
             return (
                 f"{row}: it is listed with child {child}, {tier}; to see why, explain the "

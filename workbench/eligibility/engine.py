@@ -96,6 +96,7 @@ __all__ = [
 PENDING = "pending_review"
 LINKED = "linked"
 CLERICAL = "clerical_review"
+NOT_LINKED = "not_linked"
 # Splink's method (`workbench.linkage.METHOD_SPLINK`), named here so that the engine does not
 # import Splink: a link scored, not made on an exact rule nor confirmed by a person.
 SPLINK = "splink"
@@ -1110,6 +1111,18 @@ def _age_group(dob: pl.Expr, rule_set: RuleSet, term_start: date) -> pl.Expr:
     return age_group.alias("age_group")
 
 
+LOST_BEST_MATCH_HELD = "its best match, council record "
+"""How the linkage's `held_because` begins for a row linked to no one because another row of
+its list took its best match (`workbench.linkage.probabilistic`)."""
+LOST_BEST_MATCH_CAUTION = (
+    "the council record closest to this row is linked to another row of the DWP list, which "
+    "scored as high or higher: check this is not the same child listed twice (under another "
+    "spelling, say) before contacting the family"
+)
+"""The `link_caution` of such a row, listed on its own: it names neither the council's record
+nor the other row, which the officer finds on the list by the child's name."""
+
+
 def _unmatched_list_rows(
     compiler: Compiler, rule: Criterion, repeats: pl.DataFrame, children: pl.LazyFrame
 ) -> pl.LazyFrame:
@@ -1139,6 +1152,17 @@ def _unmatched_list_rows(
         )
         .unique("record_id", keep="first", maintain_order=True)
     )
+    # Linked to no one because another row took its best match (`held_because` says so): the
+    # same child listed twice under another spelling, perhaps, so the row is cautioned,
+    # without naming the council's record or the other row.
+    lost = (
+        source_links.filter(
+            (pl.col("band") == NOT_LINKED)
+            & held.str.starts_with(LOST_BEST_MATCH_HELD).fill_null(False)
+        )
+        .select("record_id", pl.lit(True).alias("_lost_best_match"))
+        .unique("record_id")
+    )
     # A row repeating an earlier one (`repeats`) is its child again: accounted for as not
     # listed.
     rows = (
@@ -1162,11 +1186,14 @@ def _unmatched_list_rows(
                 "probable_person_id",
             )
         )
+        .when(pl.col("_lost_best_match").fill_null(False))
+        .then(pl.lit(LOST_BEST_MATCH_CAUTION))
         .otherwise(pl.lit(None, pl.String))
     )
     return (
         rows.join(in_window, left_on="child_date_of_birth", right_on="date_of_birth")
         .join(clerical, on="record_id", how="left")
+        .join(lost, on="record_id", how="left")
         .join(in_window_children, on="probable_person_id", how="left")
         .select(
             pl.lit(None, pl.String).alias("person_id"),

@@ -820,7 +820,12 @@ def record_link_text(
             + how
         )
     if not row.get("person_id"):
-        return "A DWP-list row matched to no child in the council's records." + how
+        caution = row.get("link_caution")  # its closest record linked to another row
+        return (
+            "A DWP-list row matched to no child in the council's records."
+            + how
+            + (f" Caution: {caution}." if caution else "")
+        )
     also = ""
     if dwp_rows := row.get("proposed_by"):
         also += (
