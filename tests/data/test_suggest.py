@@ -561,10 +561,11 @@ def test_validate_warns_of_a_column_the_rules_read_that_the_profile_maps_nothing
     done = workbench("validate", str(extract), "--profile", str(profile))
     assert done.returncode == 0, done.stderr
     assert [line for line in done.stderr.splitlines() if line.startswith("warning:")] == [
-        "warning: households: the profile maps nothing to no_recourse_to_public_funds, which "
-        "the rules of free_school_meals, two_year_old read, so it is missing in every row and "
-        "those rules cannot use it; Household Circumstances.csv has NRPF not read: if one of "
-        "them holds it, map it"
+        "warning: the profile no_nrpf.yaml maps no column of Household Circumstances.csv to "
+        "households.no_recourse_to_public_funds: no household reads as having no recourse to "
+        "public funds, so the criterion no_recourse_to_public_funds (free_school_meals, "
+        "two_year_old) can list no child; Household Circumstances.csv has NRPF not read: if "
+        "one holds it, map it"
     ]
     whole = workbench(
         "validate", str(extract), "--profile", str(EXAMPLE_PROFILES / "council_extract.yaml")
@@ -578,9 +579,10 @@ def test_validate_warns_of_a_column_the_rules_read_that_the_profile_maps_nothing
     )  # fmt: skip
     assert listed.returncode == 0, listed.stderr
     assert listed.stderr == (
-        "warning: the profile no_nrpf.yaml maps nothing to households.no_recourse_to_public_funds"
-        ", which these rules read: it is missing in every row, so what it would show is not "
-        "found. `workbench validate --profile no_nrpf.yaml` lists the file's columns not read\n"
+        "warning: the profile no_nrpf.yaml maps no column of Household Circumstances.csv to "
+        "households.no_recourse_to_public_funds: no household reads as having no recourse to "
+        "public funds, so the criterion no_recourse_to_public_funds can list no child. "
+        "`workbench validate --profile no_nrpf.yaml` lists the file's columns not read\n"
     )
 
 

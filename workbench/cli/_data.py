@@ -24,6 +24,8 @@ from workbench.governance.access import record_access
 if TYPE_CHECKING:
     import polars as pl
 
+    from workbench.data.reading import LoadedData
+
 # `validate --for PURPOSE`: the tables a command reads, checked alone (people is required).
 PURPOSES: dict[str, tuple[str, ...]] = {
     "link": ("people", "dwp_list", "funded_places"),
@@ -103,10 +105,13 @@ def validate_command(
         loaded = load_folder(data, tables=tables, equality_monitoring=equality_monitoring)
     except DataFileError as error:
         raise _with_purpose_hint(error, data) if purpose is None else error from None
+    unread = None
     if profile is not None:
-        _print_mapping(data, profile, tables, equality_monitoring)
+        unread = _print_mapping(data, profile, tables, equality_monitoring)
     print_validation(loaded)
     for sentence in [
+        *_not_read(loaded, tables),
+        *_columns_missing(loaded, unread),
         *mostly_quarantined(loaded),
         *dropped_zeros(loaded),
         *ambiguous_amounts(loaded),
@@ -125,16 +130,38 @@ def validate_command(
 
 def _print_mapping(
     data: Path, profile: Path, tables: tuple[str, ...] | None, equality_monitoring: bool
-) -> None:
-    """What each mapping of the profile does, values masked: on the terminal only."""
-    from workbench.data.mapping import describe_mapping, mapping_lines, unmapped_rule_columns
+) -> dict[str, tuple[str, ...]]:
+    """What each mapping of the profile does, values masked: on the terminal only. Returns,
+    per table the profile maps, the file's columns no entry reads."""
+    from workbench.data.mapping import describe_mapping, mapping_lines
 
     mapped = describe_mapping(data, profile, tables=tables, equality_monitoring=equality_monitoring)
     typer.echo(f"What {profile.name} does (example values masked: A/a letters, 9 digits):")
     for line in mapping_lines(mapped):
         typer.echo(line)
-    for sentence in unmapped_rule_columns(mapped):
-        typer.echo(f"warning: {sentence}", err=True)
+    return {t.table: t.unread for t in mapped}
+
+
+def _columns_missing(loaded: LoadedData, unread: dict[str, tuple[str, ...]] | None) -> list[str]:
+    """A sentence per optional column the built-in rules read (criteria not ended by today:
+    `validate` is given no term) that a file read lacks altogether, or that its profile maps
+    nothing to (`workbench.data.absent.missing_columns`)."""
+    from datetime import date
+
+    from workbench.data.absent import column_uses, missing_columns
+    from workbench.rules.model import available_initiatives, load_rule_set
+
+    rule_sets = [load_rule_set(name) for name in available_initiatives()]
+    return missing_columns(loaded, column_uses(rule_sets, today=date.today()), unread)
+
+
+def _not_read(loaded: LoadedData, tables: tuple[str, ...] | None) -> list[str]:
+    """A sentence per table absent from the folder while a file there not read looks like it
+    (`DWPlist.csv`: `workbench.data.absent.unread_lookalikes`)."""
+    from workbench.data.absent import unread_lookalikes
+    from workbench.data.schema import TABLES
+
+    return unread_lookalikes(loaded, tables if tables is not None else TABLES)
 
 
 def _with_purpose_hint(error: DataFileError, data: Path) -> DataFileError:

@@ -255,12 +255,11 @@ def _spelled_alike(a: Path, b: Path) -> bool:
 
 
 def _table_named(path: Path) -> str | None:
-    """The data contract's table a file of this name is read as, in a data folder."""
-    from workbench.data.reading import FORMATS
-    from workbench.data.schema import TABLES
+    """The data contract's table a file of this name is read as, in a data folder
+    (`workbench.data.reading.table_named`: `DWP list.csv` is the DWP list)."""
+    from workbench.data.reading import table_named
 
-    table = path.stem.lower()
-    return table if table in TABLES and path.suffix.lower() in FORMATS else None
+    return table_named(path)
 
 
 def _profile_inputs(folder: Path, profile: Path | None) -> list[Input]:

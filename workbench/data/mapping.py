@@ -38,7 +38,6 @@ __all__ = [
     "describe_mapping",
     "mapping_lines",
     "read_by_rules",
-    "unmapped_rule_columns",
     "value_shape",
 ]
 
@@ -278,29 +277,3 @@ def read_by_rules() -> dict[tuple[str, str], tuple[str, ...]]:
             for column in columns:
                 found.setdefault((table, column), []).append(initiative)
     return {key: tuple(names) for key, names in found.items()}
-
-
-def unmapped_rule_columns(mappings: list[TableMapping]) -> list[str]:
-    """A sentence per optional column the built-in rules read that a table the profile maps
-    does not map (the no-recourse flag, say): missing in every row, so those rules cannot
-    use it, and no error says so."""
-    said = []
-    wanted = read_by_rules()
-    for t in mappings:
-        mapped = {c.column for c in t.columns}
-        for column in TABLES[t.table].column_names:
-            by = wanted.get((t.table, column))
-            if by is None or column in mapped or TABLES[t.table].column(column).required:
-                continue
-            unread = ", ".join(t.unread)
-            said.append(
-                f"{t.table}: the profile maps nothing to {column}, which the rules of "
-                f"{', '.join(by)} read, so it is missing in every row and those rules cannot "
-                "use it"
-                + (
-                    f"; {t.file} has {unread} not read: if one of them holds it, map it"
-                    if unread
-                    else ""
-                )
-            )
-    return said

@@ -110,10 +110,13 @@ __all__ = [
     "is_utf8",
     "load_folder",
     "looks_like_title",
+    "name_key",
+    "named_otherwise",
     "open_text",
     "quarantine_kind",
     "read_as_text",
     "read_with_headers",
+    "table_named",
     "xlsx_header_row",
 ]
 
@@ -212,8 +215,38 @@ class LoadedData:
 # --- finding the files ------------------------------------------------------------------------
 
 
+def name_key(path: Path) -> str:
+    """How a file's name is matched to a table: its name without the suffix, case, surrounding
+    space and runs of spaces or hyphens read as one underscore (as headers are matched,
+    `header_key`), so `DWP list.csv`, `Funded-Places.csv` and `Child Statuses.xlsx` are
+    named by their table.
+
+    >>> name_key(Path("DWP list.csv")), name_key(Path("Funded - Places.xlsx"))
+    ('dwp_list', 'funded_places')
+    """
+    return header_key(path.stem)
+
+
+def table_named(path: Path) -> str | None:
+    """The contract's table a file of this name is read as in a data folder (`name_key`, and
+    a format the workbench reads: `FORMATS`), or None.
+
+    >>> table_named(Path("DWP list.csv")), table_named(Path("dwp_list.txt"))
+    ('dwp_list', None)
+    """
+    table = name_key(path)
+    return table if table in TABLES and path.suffix.lower() in FORMATS else None
+
+
+def named_otherwise(table: str, path: Path) -> bool:
+    """A table's file whose name is not exactly the contract's (`DWP list.csv` for
+    dwp_list), which `validate` and `assess` say they read as that table."""
+    return path.stem != table
+
+
 def _scan_folder(folder: Path) -> tuple[dict[str, list[Path]], list[Path]]:
-    """Candidate files per canonical table, and the other (ignored) files, both sorted."""
+    """Candidate files per canonical table (`table_named`), and the other (ignored) files,
+    both sorted."""
     if not folder.is_dir():
         raise DataFileError(
             folder, "is not a folder: expected a folder holding people.csv, benefits.csv, ..."
@@ -223,8 +256,8 @@ def _scan_folder(folder: Path) -> tuple[dict[str, list[Path]], list[Path]]:
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not path.is_file():
             continue
-        table = path.stem.lower()
-        if table in TABLES and path.suffix.lower() in FORMATS:
+        table = table_named(path)
+        if table is not None:
             found.setdefault(table, []).append(path)
         else:
             ignored.append(path)
@@ -236,7 +269,8 @@ def _one_file(table: str, paths: list[Path]) -> Path:
         names = " and ".join(p.name for p in paths)
         raise DataFileError(
             paths[0].parent,
-            f"table '{table}' is given twice ({names}): keep exactly one file per table",
+            f"table '{table}' is given twice ({names}): keep exactly one file per table (a "
+            f"file's name is read without case, and spaces or hyphens as underscores)",
         )
     return paths[0]
 
@@ -1136,7 +1170,7 @@ def _renamed_and_renumbered(
 
 
 def _missing_table(folder: Path, table: str, ignored: list[Path]) -> DataFileError:
-    near = [p.name for p in ignored if p.stem.lower() == table]
+    near = [p.name for p in ignored if name_key(p) == table]
     found = f"; found {', '.join(near)}, which is not a format the workbench reads" if near else ""
     return DataFileError(
         folder,
@@ -1272,7 +1306,9 @@ def load_folder(
         for name in wanted
         if chosen is not None and name in chosen.tables
     }
-    ignored = [p for p in ignored if p not in profiled.values()]
+    # Not ignored: a file the profile reads, whether or not its table is read this time (the
+    # people table is read alone while the others are, and their loads are combined).
+    ignored = [p for p in ignored if p not in profiled.values() and not _profile_reads(chosen, p)]
     for name in wanted:
         if TABLES[name].required and name not in found and name not in profiled:
             raise _missing_table(root, name, ignored)
@@ -1323,6 +1359,14 @@ def load_folder(
         }
         checked = replace(checked, tables=tables)
     return _in_source_terms(checked, loaded)
+
+
+def _profile_reads(profile: Profile | None, path: Path) -> bool:
+    """`path` is a file a table of `profile` names (`tables.<table>.file`, a pattern)."""
+    if profile is None:
+        return False
+    patterns = [t.file for t in profile.tables.values() if t.file is not None]
+    return any(path in path.parent.glob(pattern) for pattern in patterns)
 
 
 def _profile(profile: Profile | str | Path | None) -> Profile | None:

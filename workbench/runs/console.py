@@ -6,6 +6,7 @@ them as rich tables on stdout.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "file_summary",
+    "named_otherwise",
     "print_assessment",
     "print_validation",
     "quarantine_summary",
@@ -65,6 +67,27 @@ def warnings_summary(warnings: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def named_otherwise(data: LoadedData) -> str | None:
+    """The line saying which files were read as a table under a name that is not the
+    contract's (`DWP list.csv` as dwp_list: `workbench.data.reading.table_named`), or None.
+    Files a source profile maps are not counted: the profile names them."""
+    from workbench.data.reading import named_otherwise as otherwise
+
+    read = [
+        f"{r.file.name} as {r.table}"
+        for r in data.reports.values()
+        if r.table not in data.source_columns
+        and isinstance(r.file, Path)
+        and otherwise(r.table, r.file)
+    ]
+    if not read:
+        return None
+    return (
+        f"Read under another name than the contract's: {', '.join(read)} (a file's name is read "
+        "without case, and spaces or hyphens as underscores)."
+    )
+
+
 def _rich_table(title: str, frame: pl.DataFrame) -> Table:
     table = Table(title=title, title_justify="left")
     for name, dtype in frame.schema.items():
@@ -78,6 +101,9 @@ def print_validation(data: LoadedData, console: Console | None = None) -> None:
     """Print the per-file counts, the quarantine and warning summaries and ignored files."""
     out = console or Console()
     out.print(_rich_table(f"Data folder {data.folder}", file_summary(data)))
+    renamed = named_otherwise(data)
+    if renamed:
+        out.print(renamed, highlight=False)
     quarantined = quarantined_rows(data.quarantine)
     if quarantined:
         summary = quarantine_summary(data.quarantine)
@@ -112,6 +138,9 @@ def print_assessment(
     tier and by reason, and where the list is. Counts only: no one is named."""
     out = console or Console()
     out.print(_rich_table(f"Data folder {found.data.folder}", file_summary(found.data)))
+    renamed = named_otherwise(found.data)
+    if renamed:
+        out.print(renamed, highlight=False)
     quarantined = quarantined_rows(found.data.quarantine)
     if quarantined:
         out.print(

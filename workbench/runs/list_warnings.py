@@ -7,8 +7,14 @@ days before one of the rules' own (`RuleSet.just_before_a_term`) or between two 
 funded places are counted by term (`between_terms`), the list is empty or the data
 mostly quarantined for a reason worth knowing (`workbench.runs.emptiness.silent_emptiness`),
 or the DWP list or the providers' headcount the rules read came with its header only
-(`workbench.runs.emptiness.empty_lists`: a failed extract, never a quiet term).
-`notes` do not: a required file with no rows (`empty_required_tables`), references that
+(`workbench.runs.emptiness.empty_lists`: a failed extract, never a quiet term), or a table a
+criterion in force reads is not in the folder while a file there that is not read looks like
+it (`DWPlist.csv`: `not_in_the_data`, `workbench.data.absent.absent_tables`).
+`notes` do not: such a table absent with no file like it (the council may not hold it), an
+optional column a criterion in force reads missing from a whole file, or mapped to nothing by
+its profile (`workbench.data.absent.missing_columns`: the list is right by the rules as
+written, with every such value unknown), a required file with no rows
+(`empty_required_tables`), references that
 match once leading zeros are ignored and amounts that read two ways (`1.234`), as `validate`
 says them (`workbench.data.quarantine`), and what the list rests on that the data does not
 record (`workbench.runs.unrecorded`).
@@ -47,6 +53,7 @@ __all__ = [
     "income_clashes",
     "just_before_a_term",
     "list_warnings",
+    "not_in_the_data",
     "parents_quarantined",
     "records_quarantined",
     "take_over",
@@ -343,18 +350,33 @@ def income_clashes(found: Assessment) -> list[str]:
     return said
 
 
+def not_in_the_data(found: Assessment) -> tuple[list[str], list[str]]:
+    """(serious, notes): the tables a criterion in force reads that the folder does not hold
+    (serious when a file there not read looks like one: `workbench.data.absent.absent_tables`),
+    and the optional columns they read that a file lacks altogether, or that its profile maps
+    nothing to (notes: `workbench.data.absent.missing_columns`)."""
+    from workbench.data.absent import absent_tables, column_uses, missing_columns
+
+    serious, notes = absent_tables(found.data, found.rule_set, found.term_start)
+    uses = column_uses([found.rule_set], found.term_start)
+    return serious, [*notes, *missing_columns(found.data, uses)]
+
+
 def list_warnings(found: Assessment) -> ListWarnings:
     """What `assess` warns of beside `found`'s list."""
     unchecked = found.rule_set.beyond_checked(found.term_start)
+    absent, missing = not_in_the_data(found)
     return ListWarnings(
         serious=(
             *([unchecked] if unchecked else []),
             *just_before_a_term(found),
             *between_terms(found),
+            *absent,
             *silent_emptiness(found),
             *empty_lists(found),
         ),
         notes=(
+            *missing,
             *empty_required_tables(found),
             *dropped_zeros(found.data),
             *ambiguous_amounts(found.data),

@@ -21,8 +21,9 @@ by the rules as written, and the sentence says what to record or review to be su
 - `list_rows_given_twice`: rows of the DWP list that repeat an earlier row (the engine's
   `list_repeats`, from `workbench.linkage.exact.repeated_list_rows`): the child counted once,
   but the file may be two releases put together.
-- `profile_leaves_out`: a table read through a source profile that maps nothing to a column
-  these rules read (the no-recourse flag, say): it is missing in every row.
+
+A column these rules read missing from a whole file, or mapped to nothing by a source profile
+(the no-recourse flag, say), is said by `workbench.data.absent.missing_columns`.
 
 Each costs a few milliseconds when it has nothing to say (it looks at the age window only
 when the data make the warning possible).
@@ -47,7 +48,6 @@ __all__ = [
     "london_not_recorded",
     "places_given_twice",
     "places_not_for_the_term",
-    "profile_leaves_out",
     "roles_miscount_children",
     "roles_not_recorded",
     "unrecorded_facts",
@@ -63,7 +63,6 @@ def unrecorded_facts(found: Assessment) -> list[str]:
         places_not_for_the_term,
         places_given_twice,
         list_rows_given_twice,
-        profile_leaves_out,
     )
     return [sentence for note in notes for sentence in note(found)]
 
@@ -302,27 +301,3 @@ def list_rows_given_twice(found: Assessment) -> list[str]:
 def _shown(ids: list[str]) -> str:
     """The first few ids a warning names, for the analyst to find in the file."""
     return ", ".join(ids[:_RECORDS_SHOWN]) + (", ..." if len(ids) > _RECORDS_SHOWN else "")
-
-
-def profile_leaves_out(found: Assessment) -> list[str]:
-    """A sentence per column these rules read that the source profile maps nothing to, in a
-    table it maps (`validate --profile` names the file's unread columns)."""
-    from workbench.eligibility.assess import columns_used
-
-    profile = found.data.profile
-    if profile is None:
-        return []
-    said = []
-    for table, columns in columns_used(found.rule_set).items():
-        mapped = found.data.source_columns.get(table)
-        if mapped is None:
-            continue
-        for column in columns:
-            if column not in mapped:
-                said.append(
-                    f"the profile {profile.name} maps nothing to {table}.{column}, which these "
-                    "rules read: it is missing in every row, so what it would show is not "
-                    f"found. `workbench validate --profile {profile.name}` lists the file's "
-                    "columns not read"
-                )
-    return said
