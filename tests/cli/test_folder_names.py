@@ -130,3 +130,57 @@ def test_a_benefits_file_without_its_income_column_is_warned_of_once(tmp_path):
     # With the column there, blank in some rows, nothing is said: each row's evidence says so.
     whole = workbench("validate", str(written(tmp_path / "whole")))
     assert warnings(whole.stderr) == []
+
+
+def test_link_says_which_file_it_read_as_the_dwp_list(tmp_path):
+    from workbench.linkage import link_folder
+
+    run = link_folder(written(tmp_path / "data", "DWP list.csv"), tmp_path / "links.csv")
+    assert run.summary()[0] == (
+        "Read under another name than the contract's: DWP list.csv as dwp_list (a file's name "
+        "is read without case, and spaces or hyphens as underscores)."
+    )
+    assert run.summary()[1] == "people: 4 read = 4 to link to + 0 quarantined (never linked to)"
+
+
+def test_link_with_the_dwp_list_under_a_name_it_does_not_read_names_that_file(tmp_path):
+    from workbench.errors import DataFileError
+    from workbench.linkage import link_folder
+
+    data = written(tmp_path / "data", "DWPlist.csv")
+    with pytest.raises(DataFileError) as refused:
+        link_folder(data, tmp_path / "links.csv")
+    assert str(refused.value) == (
+        f"{data}: holds neither dwp_list nor funded_places: `workbench link` links their rows "
+        "to people, so there is nothing to link; add the DWP list or the providers' headcount; "
+        f"{data} holds no dwp_list.csv (or .parquet, .xlsx) but holds 'DWPlist.csv', not read: "
+        "is it the DWP list? If so, rename it dwp_list.csv"
+    )
+
+
+def test_stats_warns_of_a_dwp_list_it_does_not_read_and_of_a_column_missing(tmp_path):
+    from workbench.stats.report import write_stats
+
+    data = written(tmp_path / "data", "DWPlist.csv", drop="net_earned_income")
+    result = write_stats(
+        data, initiative="two_year_old", term_start="2026-09-01", as_of="2026-08-15",
+        out=tmp_path / "tables", linkage="exact",
+    )  # fmt: skip
+    assert list(result.warnings[:2]) == [
+        f"no dwp_list.csv (or .parquet, .xlsx) in {data}, so no child is listed through the "
+        "DWP list (the criterion dwp_list lists no one); "
+        f"{data} holds 'DWPlist.csv', not read: is it the DWP list? If so, rename it "
+        "dwp_list.csv and run again",
+        "benefits.csv has no net_earned_income column: every Universal Credit award's "
+        "take-home pay is treated as not known, so the criterion universal_credit_low_income "
+        "can only mark a child possible, never likely. If the extract holds it, add it as "
+        "net_earned_income",
+    ]
+    renamed = write_stats(
+        written(tmp_path / "named", "DWP list.csv"), initiative="two_year_old",
+        term_start="2026-09-01", as_of="2026-08-15", out=tmp_path / "named_tables",
+        linkage="exact",
+    )  # fmt: skip
+    assert renamed.warnings[0].startswith(
+        "Read under another name than the contract's: DWP list.csv as dwp_list"
+    )

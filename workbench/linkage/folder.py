@@ -57,6 +57,12 @@ class LinkRun:
     quarantine_file: Path | None = None
     manifest_file: Path | None = None
     run_id: str | None = None
+    read_as: str | None = None
+    """The line naming files read as a table under another name than the contract's
+    (`DWP list.csv` as dwp_list: `workbench.runs.console.named_otherwise`), or None."""
+    not_read: tuple[str, ...] = ()
+    """A sentence per source (dwp_list, funded_places) not read while a file of the folder
+    that was not read looks like it (`workbench.data.absent.unread_lookalikes`)."""
 
     def counts(self) -> pl.DataFrame:
         """Per linked source: rows read, quarantined, in the links, and in each band
@@ -83,7 +89,8 @@ class LinkRun:
     def summary(self) -> list[str]:
         """What `workbench link` prints: per file, rows read and quarantined; per source,
         rows in the links and in each band; where the links and the quarantine are."""
-        lines = []
+        lines = [self.read_as] if self.read_as else []
+        lines += [f"warning: {said}" for said in self.not_read]
         people = self.reports.get("people")
         if people is not None:
             lines.append(
@@ -176,10 +183,12 @@ def link_folder(
         source file (or of people) is quarantined: the message names the file and its
         commonest problem.
     """
+    from workbench.data.absent import unread_lookalikes
     from workbench.data.reading import load_folder
     from workbench.linkage.evaluate import evaluate_linkage
     from workbench.linkage.model import LinkageModel, load_settings
     from workbench.linkage.probabilistic import link_all, link_all_with_pairs
+    from workbench.runs.console import named_otherwise
     from workbench.runs.link_manifest import write_link_manifest
 
     settings: LinkageModel | None
@@ -196,10 +205,12 @@ def link_folder(
         raise UsageError("--quality-out needs --truth: quality is measured against a truth")
     loaded = load_folder(data, tables=["people", *LINK_SOURCES])
     if not any(source in loaded.tables for source in LINK_SOURCES):
+        lookalikes = "".join(f"; {said}" for said in unread_lookalikes(loaded, LINK_SOURCES))
         raise DataFileError(
             loaded.folder,
             "holds neither dwp_list nor funded_places: `workbench link` links their rows to "
-            "people, so there is nothing to link; add the DWP list or the providers' headcount",
+            "people, so there is nothing to link; add the DWP list or the providers' headcount"
+            + lookalikes,
         )
     private_folder_for(out)  # a new folder for links about children is made owner-only
     held = write_quarantine(loaded.quarantine, quarantine_path(out))
@@ -217,6 +228,8 @@ def link_folder(
         reports=dict(loaded.reports),
         quarantine=loaded.quarantine,
         quarantine_file=held,
+        read_as=named_otherwise(loaded),
+        not_read=tuple(unread_lookalikes(loaded, LINK_SOURCES)),
     )
     if truth is not None:
         passed = {

@@ -76,8 +76,9 @@ from workbench.eligibility.assess import rule_set as rules_for
 from workbench.errors import UsageError
 from workbench.paths import project_path
 from workbench.rules import RuleSet, rule_file
+from workbench.runs.console import named_otherwise
 from workbench.runs.emptiness import no_places_for_the_term
-from workbench.runs.list_warnings import between_terms, just_before_a_term
+from workbench.runs.list_warnings import between_terms, just_before_a_term, not_in_the_data
 from workbench.stats.disclosure import DisclosureRules, ProtectedTable
 from workbench.stats.equality import EQUALITY_FIELDS, equality_table
 from workbench.stats.outcomes import (
@@ -411,6 +412,8 @@ def write_stats(
             if c is not None
         ),
         warnings=(
+            *([read_as] if (read_as := named_otherwise(loaded)) else []),
+            *(said for told in not_in_the_data(found) for said in told),
             *mostly_quarantined(loaded),
             *just_before_a_term(found),
             *between_terms(found),
