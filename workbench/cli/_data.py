@@ -80,6 +80,8 @@ def validate_command(
     profile: ProfileFile = None,
 ) -> None:
     """Check a data folder against the data contract and report the quarantine."""
+    from workbench.data.absent import contract_files_not_read
+    from workbench.data.household_size import large_households
     from workbench.data.quarantine import (
         ambiguous_amounts,
         dropped_zeros,
@@ -110,7 +112,9 @@ def validate_command(
         unread = _print_mapping(data, profile, tables, equality_monitoring)
     print_validation(loaded)
     for sentence in [
+        *large_households(loaded),
         *_not_read(loaded, tables),
+        *contract_files_not_read(loaded),
         *_columns_missing(loaded, unread),
         *mostly_quarantined(loaded),
         *dropped_zeros(loaded),

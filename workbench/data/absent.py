@@ -10,6 +10,9 @@ possible).
   row's own business (the evidence says "income missing"); a column missing from every row is
   the extract's, said once. `validate` says it for the built-in rules' criteria that have not
   ended, `assess` for its rule set's criteria in force on the term start.
+- `contract_files_not_read`: a sentence per file named as a contract table
+  (`benefits.csv`) that is not read because the source profile reads that table from another
+  file: a stale extract beside the new one, or the one that was meant.
 - `absent_tables`: a sentence per table that a criterion in force reads and that the folder
   does not hold, naming the files there that are not read, with a hint when one of them looks
   like it (`DWPlist.csv`, `DWP list 2026.csv`, `funded places.tsv`).
@@ -49,6 +52,7 @@ __all__ = [
     "TABLE_NAMES",
     "absent_tables",
     "column_uses",
+    "contract_files_not_read",
     "looks_like",
     "missing_columns",
     "rules_not_ended",
@@ -69,8 +73,9 @@ TABLE_NAMES = {
 _TABLE_WORDS = {
     "people": ("people", "person", "client"),
     "benefits": ("benefit", "award"),
-    "child_statuses": ("status",),
-    "households": ("household",),
+    # A social-care extract of looked-after episodes and plans (`Social Care Episodes.csv`).
+    "child_statuses": ("status", "socialcare", "episode", "lookedafter", "ehcp"),
+    "households": ("household", "nrpf"),
     "dwp_list": ("dwp",),
     "funded_places": ("funded", "headcount", "place"),
 }
@@ -267,6 +272,29 @@ def unread_lookalikes(data: LoadedData, tables: Iterable[str]) -> list[str]:
                 f"{data.folder} holds no {table}.csv (or .parquet, .xlsx) but holds {names}, not "
                 f"read: is it {TABLE_NAMES[table]}? If so, {_rename(near[0], table)}"
             )
+    return said
+
+
+def contract_files_not_read(data: LoadedData) -> list[str]:
+    """A sentence per file of `data`'s folder named as a contract table (`table_named`:
+    `benefits.csv`, `DWP list.csv`) that is not read because `data`'s source profile reads
+    that table from another file (a file read alone is the table's only one: two are
+    refused). Not in `data.ignored`, which holds the files named as no table."""
+    from workbench.data.reading import table_named
+
+    said: list[str] = []
+    if data.profile is None or not data.folder.is_dir():
+        return said
+    for path in sorted(data.folder.iterdir()):
+        table = table_named(path) if path.is_file() else None
+        report = data.reports.get(table) if table is not None else None
+        if report is None or report.file == path:
+            continue
+        said.append(
+            f"{path.name} is in {data.folder} but the profile {data.profile.name} reads {table} "
+            f"from {report.file.name}: {path.name} is not read (move it out of the folder if "
+            "it is an old extract, or map it in the profile if it is the one meant)"
+        )
     return said
 
 

@@ -1195,6 +1195,43 @@ def _size(path: Path | database.DatabaseTable) -> float:
     return path.stat().st_size if isinstance(path, Path) else float("inf")
 
 
+def _check_profile_headers(
+    files: dict[str, Path | database.DatabaseTable],
+    plans: dict[str, tuple[str, ...]],
+    profile: Profile,
+) -> None:
+    """Every file `profile` maps, its header checked against the profile's entries before any
+    file's rows are read: a column the file lacks (`D.O.B` for `DOB`) stops the command at
+    once, not after the other files are read. Headers only: a text file's first lines, a
+    workbook's first rows (a query's columns are checked as it is read)."""
+    for name, path in files.items():
+        if name not in profile.tables or not isinstance(path, Path):
+            continue
+        fmt = format_of(path)
+        if fmt is None or path.stat().st_size == 0:
+            continue  # the reader says why
+        sheet, header_row = profile.sheet_for(name), profile.header_row_for(name)
+        if fmt == "xlsx":
+            if sheet is not None:
+                _check_sheet(path, sheet)
+            top = pl.read_excel(
+                path,
+                engine="calamine",
+                sheet_name=sheet,
+                infer_schema_length=0,
+                read_options={"n_rows": 1}
+                | ({} if header_row is None else {"header_row": header_row - 1}),
+            )
+            headers = _xlsx_headers(path, sheet, header_row, top.columns)
+        elif fmt == "csv":
+            encoding = profile.encoding_for(name)
+            separator = profile.separator_for(name, path)
+            headers = _csv_header(path, encoding, separator, header_row)
+        else:
+            headers, _ = _open(path, fmt)
+        profile.plan(TABLES[name], path, headers, plans[name])
+
+
 def _load_tables(
     files: dict[str, Path | database.DatabaseTable],
     plans: dict[str, tuple[str, ...]],
@@ -1318,6 +1355,8 @@ def load_folder(
         if name in found or name in profiled
     }
 
+    if chosen is not None:
+        _check_profile_headers(files, plans, chosen)
     loaded = _load_tables(files, plans, normalise, chosen)
     people = loaded.get("people")
     if people is not None and people.report.read == 0:

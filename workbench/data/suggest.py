@@ -593,6 +593,8 @@ class ColumnSuggestion:
             return [self.entry]
         if "coalesce" in self.entry:
             return list(self.entry["coalesce"])
+        if "concat" in self.entry:
+            return [p for p in self.entry["concat"] if isinstance(p, str)]
         if "split" in self.entry:
             return [self.entry["split"]["column"]]
         return [self.entry["column"]]
@@ -825,6 +827,8 @@ def _shown(entry: str | dict[str, Any]) -> str:
         return entry
     if "coalesce" in entry:
         return " or ".join(entry["coalesce"])
+    if "concat" in entry:
+        return " and ".join(p for p in entry["concat"] if isinstance(p, str))
     split = entry["split"]
     return f"{split['column']} (part {split['index']})"
 
@@ -1221,6 +1225,7 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
                 amounts_unsure,
             )
         )
+    tables = [_keys_checked(t, files[t.file], folder, texts) for t in tables]
     unmatched = tuple(sorted(set(files) - taken_files) + others)
     read_for = {fit.table.name: fit.file for fit in kept}
     alike: dict[str, tuple[str, str, str]] = {}
@@ -1244,6 +1249,88 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
         tuple(alike.values()),
         tuple((name, near[name]) for name in unmatched if name in near),
     )
+
+
+# Key columns and how many different values they must hold, as a share of the rows with one:
+# an id of one row per record (every person once in people, every household once in
+# households) nearly all different; people's household_id one per household, and a
+# household of more than 10 people on average is no family (`workbench.data.household_size`).
+_KEYS = {("people", "person_id"): 0.9, ("households", "household_id"): 0.9}
+_PEOPLE_PER_HOUSEHOLD = 10
+
+
+def _too_few(table: str, column: str, distinct: int, filled: int) -> bool:
+    """A key column with far fewer different values than it must have (`_KEYS`)."""
+    if (table, column) in _KEYS:
+        return distinct < _KEYS[(table, column)] * filled
+    if (table, column) == ("people", "household_id"):
+        return distinct * _PEOPLE_PER_HOUSEHOLD < filled
+    return False
+
+
+def _keys_checked(
+    t: TableSuggestion, facts: list[ColumnFacts], folder: Path, texts: dict[str, _TextFile]
+) -> TableSuggestion:
+    """`t` with each key column of far fewer different values than it must have (`_too_few`:
+    `Family Area` for a household, 3 values in 48,284 rows) marked `check`, saying why; when a
+    column not read next to it in the file completes it (`Family Area` and `Family Seq`), the
+    two joined are proposed instead (`concat`), to check."""
+    by_header = {f.header: f for f in facts}
+    headers = [f.header for f in facts]
+    changed: dict[str, ColumnSuggestion] = {}
+    unused = list(t.unused)
+    frame: pl.DataFrame | None = None
+    for c in t.columns:
+        f = by_header.get(c.entry) if isinstance(c.entry, str) else None
+        if f is None or f.kind in ("empty", "unread"):
+            continue
+        if not _too_few(t.table, c.column, f.distinct, f.filled):
+            continue
+        why = (
+            f"only {f.distinct:,} different values in {f.filled:,} rows, too few for "
+            f"{t.table}.{c.column}: is the key split across columns? A profile joins them: "
+            "{concat: [A, B], separator: '-'}"
+        )
+        if frame is None:
+            layout = texts.get(t.file, _TextFile())
+            frame, _ = read_with_headers(
+                folder / t.file,
+                layout.encoding or "utf-8",
+                layout.separator,
+                layout.sheet,
+                layout.header_row,
+            )
+        at = headers.index(f.header)
+        near = sorted(
+            (h for h in unused if by_header[h].kind in ("number", "id", "code")),
+            key=lambda h: (abs(headers.index(h) - at), headers.index(h)),
+        )
+        for other in near:
+            joined = frame.select(
+                pl.concat_str(
+                    [pl.col(f.header).str.strip_chars(), pl.col(other).str.strip_chars()],
+                    separator="-",
+                )
+            ).to_series()
+            joined = joined.filter(joined.is_not_null())
+            if joined.is_empty() or _too_few(t.table, c.column, joined.n_unique(), len(joined)):
+                continue
+            why = (
+                f"'{f.header}' alone has only {f.distinct:,} different values in {f.filled:,} "
+                f"rows, too few for {t.table}.{c.column}: the key looks split across columns; "
+                f"with '{other}' it has {joined.n_unique():,}"
+            )
+            # In the file's order: `Family Area-Family Seq`, as the council writes the key.
+            entry = {"concat": sorted([f.header, other], key=headers.index), "separator": "-"}
+            changed[c.column] = ColumnSuggestion(c.column, entry, "check", why)
+            unused.remove(other)
+            break
+        else:
+            changed[c.column] = replace(c, certainty="check", why=why)
+    if not changed:
+        return t
+    columns = tuple(changed.get(c.column, c) for c in t.columns)
+    return replace(t, columns=columns, unused=tuple(unused))
 
 
 def _amounts(

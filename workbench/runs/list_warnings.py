@@ -9,8 +9,12 @@ mostly quarantined for a reason worth knowing (`workbench.runs.emptiness.silent_
 or the DWP list or the providers' headcount the rules read came with its header only
 (`workbench.runs.emptiness.empty_lists`: a failed extract, never a quiet term), or a table a
 criterion in force reads is not in the folder while a file there that is not read looks like
-it (`DWPlist.csv`: `not_in_the_data`, `workbench.data.absent.absent_tables`).
-`notes` do not: such a table absent with no file like it (the council may not hold it), an
+it (`DWPlist.csv`: `not_in_the_data`, `workbench.data.absent.absent_tables`), or a
+household_id is shared by more than 30 people (`workbench.data.household_size`: a household
+key split across two columns lumps families together).
+`notes` do not: a file named as a table (`benefits.csv`) that the profile does not read, as
+it reads that table from another (`workbench.data.absent.contract_files_not_read`), such a
+table absent with no file like it (the council may not hold it), an
 optional column a criterion in force reads missing from a whole file, or mapped to nothing by
 its profile (`workbench.data.absent.missing_columns`: the list is right by the rules as
 written, with every such value unknown), a required file with no rows
@@ -364,6 +368,9 @@ def not_in_the_data(found: Assessment) -> tuple[list[str], list[str]]:
 
 def list_warnings(found: Assessment) -> ListWarnings:
     """What `assess` warns of beside `found`'s list."""
+    from workbench.data.absent import contract_files_not_read
+    from workbench.data.household_size import large_households
+
     unchecked = found.rule_set.beyond_checked(found.term_start)
     absent, missing = not_in_the_data(found)
     return ListWarnings(
@@ -372,11 +379,13 @@ def list_warnings(found: Assessment) -> ListWarnings:
             *just_before_a_term(found),
             *between_terms(found),
             *absent,
+            *large_households(found.data),
             *silent_emptiness(found),
             *empty_lists(found),
         ),
         notes=(
             *missing,
+            *contract_files_not_read(found.data),
             *empty_required_tables(found),
             *dropped_zeros(found.data),
             *ambiguous_amounts(found.data),
