@@ -184,3 +184,37 @@ def test_stats_warns_of_a_dwp_list_it_does_not_read_and_of_a_column_missing(tmp_
     assert renamed.warnings[0].startswith(
         "Read under another name than the contract's: DWP list.csv as dwp_list"
     )
+
+
+def test_a_household_of_more_than_thirty_fails_strict_and_stats_warns_of_it(tmp_path):
+    """A household key that lumps families together (a key split across two columns read
+    half) lists children on other families' awards: assess's warning is serious, and stats,
+    whose figures it changes as much, warns of it too."""
+    from workbench.eligibility.assess import assess
+    from workbench.runs.list_warnings import list_warnings
+    from workbench.stats.report import write_stats
+
+    data = written(tmp_path / "data")
+    people = pl.read_csv(data / "people.csv", infer_schema=False)
+    lodgers = pl.DataFrame(
+        {"person_id": [f"L{i:02d}" for i in range(29)], "household_id": "H1"}
+    ).with_columns(
+        forename=pl.lit("Lodger"), surname=pl.lit("Ray"), date_of_birth=pl.lit("1980-01-01"),
+        postcode=pl.lit("FQ1 1AA"), role=pl.lit("other"),
+    )  # fmt: skip
+    pl.concat([people, lodgers], how="diagonal").write_csv(data / "people.csv")
+    said = (
+        "1 household_id of people.csv is shared by more than 30 people (H1: 31 people): a "
+        "household so large is most likely not one family. Is the household key split across "
+        "two columns (a source profile joins them: household_id: {concat: [Area, Seq], "
+        'separator: "-"}), or written as a placeholder? Children are matched to the parents '
+        "and carers of their household, so a child of it may be listed on another family's "
+        "award"
+    )
+    found = assess(data, "two_year_old", term_start="2026-09-01", as_of="2026-08-15")
+    assert said in list_warnings(found).serious
+    result = write_stats(
+        data, initiative="two_year_old", term_start="2026-09-01", as_of="2026-08-15",
+        out=tmp_path / "tables", linkage="exact",
+    )  # fmt: skip
+    assert said in result.warnings

@@ -69,6 +69,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from workbench.data.household_size import large_households
 from workbench.data.quarantine import mostly_quarantined
 from workbench.data.reading import load_folder
 from workbench.eligibility.assess import Assessment, as_day, assess
@@ -414,6 +415,7 @@ def write_stats(
         warnings=(
             *([read_as] if (read_as := named_otherwise(loaded)) else []),
             *(said for told in not_in_the_data(found) for said in told),
+            *large_households(loaded),
             *mostly_quarantined(loaded),
             *just_before_a_term(found),
             *between_terms(found),
