@@ -15,13 +15,14 @@ from pathlib import Path
 import polars as pl
 
 from workbench.data.checks import EUROPEAN_NUMBERS, THREE_DECIMALS_SAID, UK_NUMBERS
+from workbench.data.profiles import header_line, load_profile
 from workbench.data.reading import (
     QUARANTINE_KINDS,
     LoadedData,
+    _open,
     lost_zeros,
     quarantine_kind,
     read_as_text,
-    xlsx_header_row,
     zero_matches,
 )
 from workbench.data.schema import TABLES
@@ -313,6 +314,11 @@ def dropped_zeros(data: LoadedData) -> list[str]:
             if ours.is_empty():
                 continue
             values = ours.get_column("value")
+            if column in data.derivations.get(name, {}):
+                # Shown as its source cells (`0000811`): the ids made of them are compared.
+                made = quarantined_values(data, name, column)
+                made = made.join(ours.select("row"), on="row", how="semi")
+                values = made.get_column("held") if not made.is_empty() else values
             matches = zero_matches(values, data.tables[other].get_column(other_column))
             if matches.is_empty():
                 continue
@@ -387,8 +393,10 @@ def quarantined_record(data: LoadedData, table: str, column: str, value: str) ->
     person_id) holds `value` in the file: a record the tables lack because its row was set
     aside, found by reading that one column of the file again (`explain` on such a person).
 
-    Empty when no quarantined row holds it, or when the column cannot be read back: a table
-    from a database query, or a profile that makes the column from several of the source's.
+    Under a source profile `value` is the value the profile makes (``P0000811``, of a cell
+    of ``0000811``), as the accepted rows hold it (`quarantined_values`). Empty when no
+    quarantined row holds it, or when the column cannot be read back: a table from a
+    database query, or a file the profile no longer fits.
     """
     rows = data.quarantine.filter(pl.col("table") == table)
     held = quarantined_values(data, table, column).filter(pl.col("held") == value)
@@ -396,37 +404,89 @@ def quarantined_record(data: LoadedData, table: str, column: str, value: str) ->
 
 
 def quarantined_values(data: LoadedData, table: str, column: str) -> pl.DataFrame:
-    """For each quarantined row of `table` (``row``, as the quarantine numbers it), what its
-    `column` (a contract column) holds in the file as written (``held``, stripped), read
-    again from the file; empty when it cannot be read back (as `quarantined_record`)."""
+    """For each quarantined row of `table` (``row``, as the quarantine numbers it), the value
+    its `column` (a contract column) would have had (``held``, stripped), read again from the
+    file: the cell as written or, under a source profile, the value the profile makes of the
+    row's cells (``P0000811`` of a ``Client No`` of ``0000811`` under ``{concat: [{text: P},
+    Client No]}``), as the accepted rows' ids are made, so that the two can be compared.
+    Empty when it cannot be read back (as `quarantined_record`)."""
     empty = pl.DataFrame(schema={"row": pl.Int64, "held": pl.String})
-    report = data.reports.get(table)
     rows = data.quarantine.filter(pl.col("table") == table)
-    if report is None or rows.is_empty() or not isinstance(report.file, Path):
+    if rows.is_empty():
         return empty
-    named = data.source_columns.get(table, {}).get(column, column)
-    encoding, separator, sheet, header_row = "utf-8", None, None, None
-    if data.profile is not None:
-        from workbench.data.profiles import load_profile
-
-        profile = load_profile(data.profile)
-        encoding = profile.encoding_for(table)
-        separator = profile.separator_for(table, report.file)
-        sheet, header_row = profile.sheet_for(table), profile.header_row_for(table)
-    try:
-        written = read_as_text(report.file, encoding, separator, sheet, header_row, [named])
-    except WorkbenchError:
+    again = read_again(data, table, [column])
+    if again is None or column not in again.columns:
         return empty
-    if named not in written.columns:
-        return empty
-    # The quarantine numbers rows as the file shows them: the header is row 1, or the row
-    # the profile's header_row names (a workbook's sheet: the first row filled in).
-    header = header_row or 1
-    if report.format == "xlsx":
-        header = header_row or xlsx_header_row(report.file, sheet)
-    held = (
-        written.select(pl.col(named).str.strip_chars().alias("held"))
-        .with_row_index("row", offset=header + 1)
-        .select(pl.col("row").cast(pl.Int64), "held")
-    )
+    held = again.select("row", pl.col(column).alias("held"))
     return held.join(rows.select("row").unique(), on="row", how="semi").sort("row")
+
+
+SOURCE_CELLS = " cells"
+"""The ending of `read_again`'s columns holding a contract column's source cells."""
+
+
+def _text(name: str) -> pl.Expr:
+    return pl.col(name).cast(pl.String)
+
+
+def read_again(data: LoadedData, table: str, columns: list[str]) -> pl.DataFrame | None:
+    """Every row of `table`'s file read again: ``row``, numbered as the quarantine numbers
+    it, and for each contract column of `columns` the file can give, its value as the load
+    made it (as text, stripped; under a source profile, its expression applied: a `concat`'s
+    pieces joined, a `pad`'s zeros added) and, under the column's name followed by
+    `SOURCE_CELLS`, the source cells it was made from as the quarantine shows them (``000 +
+    0737`` for ``Family Area + Family Seq``; a column read for a special-category one is not
+    quoted: `workbench.data.profiles.with_source_values`). None when the file cannot be read
+    again: a database query's table, a file gone or changed so that the profile no longer
+    fits it.
+
+    The quarantine keeps a row's cells only for the column it failed; this is how another
+    of its columns (the household of a person quarantined for a date) is found."""
+    report = data.reports.get(table)
+    if report is None or not isinstance(report.file, Path):
+        return None
+    path = report.file
+    profile = load_profile(data.profile) if data.profile is not None else None
+    through = profile if profile is not None and table in profile.tables else None
+    encoding, separator, sheet, header_row = "utf-8", None, None, None
+    if through is not None:
+        sheet, header_row = through.sheet_for(table), through.header_row_for(table)
+        if report.format == "csv":
+            encoding = through.encoding_for(table)
+            separator = through.separator_for(table, path)
+    try:
+        if through is not None:
+            headers, read = _open(path, report.format, encoding, separator, sheet, header_row)
+            plan = through.plan(TABLES[table], path, headers, tuple(columns))
+            source = read(plan.columns)
+            made = plan.apply(source)
+            # A column read as it is shows its cell; one the profile makes, the cells it is
+            # made from; one the profile gives a `value`, that value.
+            made = made.select(_text(c).str.strip_chars() for c in made.columns)
+            cells = source.select(
+                (plan.shown[c] if c in plan.shown else _text(plan.labels[c])).alias(c)
+                for c in made.columns
+                if c in plan.shown or c not in plan.derivations
+            )
+            given = made.select(c for c in made.columns if c not in cells.columns)
+            found = pl.concat(
+                [
+                    made,
+                    pl.concat([cells, given], how="horizontal").select(
+                        _text(c).alias(c + SOURCE_CELLS) for c in made.columns
+                    ),
+                ],
+                how="horizontal",
+            )
+        else:
+            written = read_as_text(path, columns=columns)
+            found = written.select(
+                pl.col(c).str.strip_chars() for c in columns if c in written.columns
+            )
+            found = found.with_columns(pl.col(c).alias(c + SOURCE_CELLS) for c in found.columns)
+    except WorkbenchError:
+        return None
+    except Exception:  # polars, fastexcel and OS errors alike: cannot be read again
+        return None
+    header = header_line(path, sheet, header_row)
+    return found.with_row_index("row", offset=header + 1).with_columns(pl.col("row").cast(pl.Int64))

@@ -1460,6 +1460,13 @@ def check_references(data: LoadedData) -> LoadedData:
             numbers.pop(name), *(flag.alias(f"__absent_{i}") for i, flag in enumerate(flags))
         )
         labels = data.source_columns.get(name, {})
+        unknown = pl.any_horizontal(pl.col(f"__absent_{i}") for i in range(len(checks)))
+        made = [
+            column
+            for (column, _, _), flag in zip(checks, flags, strict=True)
+            if flag.any() and column in data.derivations.get(name, {})
+        ]
+        bad, shown = _with_source_cells(data, name, frame.filter(unknown), made)
         reasons = []
         for i, (column, other, other_column) in enumerate(checks):
             other_file = reports[other].file.name if other in reports else other
@@ -1475,8 +1482,14 @@ def check_references(data: LoadedData) -> LoadedData:
             if other_label != other_column:
                 other_label = f"{other_label} ({other_column})"
             label = labels.get(column, column)
-            text = f"{label} {{}} is not a {other_label} in {other_file}{or_quarantined}"
-            said = pl.format(text, pl.col(column))
+            # An id the profile makes (`{concat: [{text: P}, Client No]}`) is shown as its
+            # source cells, which the council can find, and the id made of them.
+            ours, ids = f"{label} {{}}", [pl.col(column)]
+            if column in shown:
+                made_of = pl.coalesce(shown[column], column)  # (a file changed: as made)
+                ours, ids = f"{label} {{}} ({column} {{}})", [made_of, *ids]
+            text = f"{ours} is not a {other_label} in {other_file}{or_quarantined}"
+            said = pl.format(text, *ids)
             # Ids alike but for leading zeros (`0000024` and `24`): Excel's doing, said.
             matches = zero_matches(
                 frame.filter(flags[i]).get_column(column), tables[other][other_column]
@@ -1502,18 +1515,18 @@ def check_references(data: LoadedData) -> LoadedData:
                         pl.format(
                             f"{text}, though {{}} is once leading zeros are ignored: "
                             + lost.replace("{", "{{").replace("}", "}}"),
-                            pl.col(column),
+                            *ids,
                             match,
                         )
                     )
                     .otherwise(said)
                 )
             reasons.append((pl.col(f"__absent_{i}"), label, column, said))
-        unknown = pl.any_horizontal(flag for flag, *_ in reasons)
         pairs = [(flag, pl.lit(label)) for flag, label, _, _ in reasons]
         texts = [(flag, said) for flag, _, _, said in reasons]
-        cells = [(flag, pl.col(c).cast(pl.String)) for flag, _, c, _ in reasons]
-        bad = frame.filter(unknown)
+        cells = [
+            (flag, pl.coalesce(shown.get(c, c), c).cast(pl.String)) for flag, _, c, _ in reasons
+        ]
         report = reports[name]
         found.append(
             bad.select(
@@ -1542,6 +1555,30 @@ def check_references(data: LoadedData) -> LoadedData:
         else data.quarantine
     )
     return replace(data, tables=tables, reports=reports, quarantine=quarantine, row_numbers=numbers)
+
+
+def _with_source_cells(
+    data: LoadedData, table: str, rows: pl.DataFrame, columns: list[str]
+) -> tuple[pl.DataFrame, dict[str, str]]:
+    """`rows` (rows of `table` failing a reference check, numbered ``row`` as the file shows
+    them) with, for each of `columns` (ids a source profile makes otherwise than by reading
+    one column as it is), the source cells it was made from, read again from the file
+    (`workbench.data.quarantine.read_again`); and the column holding each id's cells. The
+    quarantine shows a cell as the file holds it (``0000811``), not the id made of it
+    (``P0000811``), so that the council can find it. Nothing is added when the file cannot
+    be read again (a database query's table): the id made is shown."""
+    if rows.is_empty() or not columns or data.profile is None:
+        return rows, {}
+    from workbench.data.quarantine import SOURCE_CELLS, read_again
+
+    again = read_again(data, table, columns)
+    if again is None:
+        return rows, {}
+    shown = {c: c + SOURCE_CELLS for c in columns if c + SOURCE_CELLS in again.columns}
+    cells = again.select(
+        pl.col("row").cast(rows.schema["row"]), *(pl.col(s) for s in shown.values())
+    )
+    return rows.join(cells, on="row", how="left", maintain_order="left"), shown
 
 
 def zero_matches(values: pl.Series, known: pl.Series) -> pl.DataFrame:
