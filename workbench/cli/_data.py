@@ -80,6 +80,7 @@ def validate_command(
     profile: ProfileFile = None,
 ) -> None:
     """Check a data folder against the data contract and report the quarantine."""
+    from workbench.data.profiles import one_valued_flags
     from workbench.data.quarantine import (
         ambiguous_amounts,
         dropped_zeros,
@@ -115,6 +116,7 @@ def validate_command(
         *mostly_quarantined(loaded),
         *dropped_zeros(loaded),
         *ambiguous_amounts(loaded),
+        *one_valued_flags(loaded.profile, loaded.reports),
     ]:
         typer.echo(f"warning: {sentence}", err=True)
     if purpose is not None:
