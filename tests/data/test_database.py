@@ -394,7 +394,8 @@ def test_a_row_the_checks_refuse_is_quarantined_by_query_row_and_source_column(c
             7,
             "relationship",
             "Step-parent",
-            f"'Step-parent' is not in the profile's value map ({where}): add it there",
+            f"'Step-parent' is not in the profile's value map ({where}, which maps "
+            "'Parent/Carer', 'Child' and 'Other Adult'): add it there",
         ),
     ]
     assert data.reports["people"].read == 7

@@ -143,8 +143,10 @@ def test_unmapped_values_are_quarantined_with_source_file_row_column_and_value(e
             4,
             "DOB",
             "31/02/2024",
+            # With another problem, the column's part of the reason names the map too.
             "DOB: no such date in the calendar (this column uses dd/mm/yyyy); Relationship: "
-            "'Step-parent' is not one of: parent_carer, child, other",
+            "'Step-parent' is not in the profile's value map (tables.people.columns.role.values, "
+            "which maps 'Parent/Carer' and 'Child'): add it there",
         ),
         (
             "benefits",
@@ -153,7 +155,8 @@ def test_unmapped_values_are_quarantined_with_source_file_row_column_and_value(e
             "Benefit Type",
             "Carers Allowance",
             "'Carers Allowance' is not in the profile's value map "
-            "(tables.benefits.columns.benefit.values): add it there",
+            "(tables.benefits.columns.benefit.values, which maps 'Universal Credit' and "
+            "'JSA(IB)'): add it there",
         ),
     ]
     # Summaries count every failing column, named as the source names it.

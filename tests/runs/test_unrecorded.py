@@ -107,9 +107,11 @@ def test_an_empty_list_for_want_of_the_terms_headcount_says_so_not_benefits(tmp_
         "early_years_pupil_premium age window for the term starting 2027-01-04: it lists only "
         "children with a funded place for the term, and no place in funded_places is for the "
         "term starting 2027-01-04: its places are for the terms starting 2025-09-01, "
-        "2026-01-01, 2026-01-05 and 2026-04-01 (the nearest 4 of 5). Is the term's start "
-        "written another way in the providers' headcount (then give that date as the term "
-        "start), or has its headcount not come in yet?"
+        "2026-01-01, 2026-01-05 and 2026-04-01 (the nearest 4 of 5). 2026-01-05 is no term's "
+        "start in the early_years_pupil_premium rules (terms start on 1 January, 1 April and "
+        "1 September): is the term's start written another way in the providers' headcount "
+        "(then give that date as the term start), or are its dates misread (check the "
+        "date_format that reads them)?"
     ]
     assert places_not_for_the_term(found) == []  # said once, as the reason the list is empty
 

@@ -82,6 +82,7 @@ def validate_command(
     """Check a data folder against the data contract and report the quarantine."""
     from workbench.data.absent import contract_files_not_read
     from workbench.data.household_size import large_households
+    from workbench.data.profiles import one_valued_flags
     from workbench.data.quarantine import (
         ambiguous_amounts,
         dropped_zeros,
@@ -119,6 +120,7 @@ def validate_command(
         *mostly_quarantined(loaded),
         *dropped_zeros(loaded),
         *ambiguous_amounts(loaded),
+        *one_valued_flags(loaded.profile, loaded.reports),
     ]:
         typer.echo(f"warning: {sentence}", err=True)
     if purpose is not None:

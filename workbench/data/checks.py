@@ -108,6 +108,8 @@ BOOLEAN_WORDS: dict[str, bool] = {
     "1": True,
     "0": False,
 }
+# What a profile's value map writes for a boolean column: a code it lacks is not read.
+_CONTRACT_BOOLEANS: dict[str, bool] = {"true": True, "false": False}
 
 QUARANTINE_SCHEMA = pl.Schema(
     {
@@ -577,11 +579,13 @@ def _typed(
     chosen: DateFormat | None,
     lower: set[str],
     european: bool = False,
+    value_mapped: bool = False,
 ) -> pl.Expr:
     """A column's value in its schema type (meaningful only where `_fits` holds).
 
     `lower` names the enum columns whose values are all already allowed (so lower-case);
-    `european`, a decimal column written with a decimal comma (`1.234,56`).
+    `european`, a decimal column written with a decimal comma (`1.234,56`); `value_mapped`,
+    a boolean column a profile's value map reads, which holds true or false only.
     """
     name = column.name
     if _clean_name(name) not in columns:
@@ -600,8 +604,11 @@ def _typed(
     if column.dtype == "decimal":
         return cleaned.str.replace_all(_MONEY_NOISE, "").cast(pl.Float64, strict=False)
     if column.dtype == "boolean":
+        # Through a value map, only what the map wrote: `Y` read by the contract's own words
+        # could contradict the map (`{'Yes': false, 'No': true}`).
+        words = _CONTRACT_BOOLEANS if value_mapped else BOOLEAN_WORDS
         return cleaned.str.to_lowercase().replace_strict(
-            BOOLEAN_WORDS, default=None, return_dtype=pl.Boolean
+            words, default=None, return_dtype=pl.Boolean
         )
     return cleaned
 
@@ -701,9 +708,10 @@ def _column_rules(
     chosen: DateFormat | None,
     numbers: Mapping[str, str | None] | None = None,
     where: tuple[str, str] = ("", ""),
+    value_mapped: bool = False,
 ) -> list[_Rule]:
     """Required and type rules of one column, in that order. `numbers`, `where`: as
-    `_rules` takes them."""
+    `_rules` takes them; `value_mapped`: a profile's value map reads the column."""
     name = column.name
     numbers = numbers or {}
     european = numbers.get(name) == EUROPEAN_NUMBERS
@@ -724,6 +732,10 @@ def _column_rules(
     if column.dtype == "enum":
         allowed = ", ".join(column.allowed or ())
         reason = pl.format("'{}' is not one of: " + allowed, pl.col(_clean_name(name)))
+    elif column.dtype == "boolean" and value_mapped:
+        # Only the map's codes (or the contract's own true/false) are read: a code it lacks
+        # is one of its slips, as an enum's is (`workbench.data.profiles.relabelled`).
+        reason = pl.format("'{}' is not one of: true, false", pl.col(_clean_name(name)))
     elif column.dtype == "boolean":
         reason = pl.format(
             "'{}' is not true or false (expected true/false, yes/no, y/n or 1/0)",
@@ -982,17 +994,23 @@ def _rules(
     labels: Mapping[str, str] | None = None,
     numbers: Mapping[str, str | None] | None = None,
     file: str = "",
+    value_mapped: Collection[str] = (),
 ) -> list[_Rule]:
     """Every rule a row of this file can break, in column order. `numbers` says how the
     file writes each decimal column whose numbers a source profile reads (`check_rows`'
     `number_formats`); `file` names the file in a reason that says what to write in the
-    profile."""
+    profile; `value_mapped`, the columns a profile's value map reads (`check_rows`)."""
     columns = set(frame.columns)
     names = {c.name for c in present}
     rules: list[_Rule] = []
     for column in present:
         rules += _column_rules(
-            column, columns, formats.get(column.name), numbers, (table.name, file)
+            column,
+            columns,
+            formats.get(column.name),
+            numbers,
+            (table.name, file),
+            column.name in value_mapped,
         )
         if column.name == table.id_column:
             rules += _duplicate_rules(column.name, frame, present, repeats_once, labels)
@@ -1230,6 +1248,7 @@ def check_rows(
     repeats_once: bool = False,
     labels: Mapping[str, str] | None = None,
     number_formats: Mapping[str, str | None] | None = None,
+    value_mapped: Collection[str] = (),
 ) -> CheckedRows:
     """Check `raw` (a file's wanted columns, as text or as a parquet file types them) against
     `table`'s schema in one vectorised pass; `file` names the file in the quarantine and
@@ -1248,6 +1267,9 @@ def check_rows(
     (`UK_NUMBERS`, `EUROPEAN_NUMBERS`), or None where the profile does not say: then a money
     value with three decimal places after one to three digits (`1.234`) is quarantined as
     reading two ways. A column not named is read as the contract writes numbers.
+    `value_mapped` names the columns a source profile's value map reads: a boolean one
+    takes only `true` or `false` (what the map writes, or the contract's own spelling), so
+    that a code the map lacks (`Y`) is quarantined, not read by the contract's own words.
 
     Example
     -------
@@ -1266,7 +1288,9 @@ def check_rows(
     frame, formats = _read_dates(frame, dates, date_formats)
     _refuse_swapped_dates(frame, formats, date_formats or {}, file)
     columns = set(frame.columns)
-    rules = _rules(table, present, frame, formats, repeats_once, labels, number_formats, file)
+    rules = _rules(
+        table, present, frame, formats, repeats_once, labels, number_formats, file, value_mapped
+    )
     blank = _blank_rule(table, present, columns, filled_in)
     if blank is not None:  # a blank row has that one problem, not one per required column
         # (flags are set in order, so each later rule reads the blank rule's flag)
@@ -1282,6 +1306,7 @@ def check_rows(
                 formats.get(c.name),
                 lower,
                 (number_formats or {}).get(c.name) == EUROPEAN_NUMBERS,
+                c.name in value_mapped,
             ).alias(_value_name(c.name))
             for c in present
         )

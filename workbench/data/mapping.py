@@ -134,7 +134,9 @@ def _table_mapping(
     wanted = tuple(c.name for c in table.columns_for(equality_monitoring=equality_monitoring))
     plan = profile.plan(table, path, headers, wanted)
     derived = plan.apply(raw.select(plan.columns))
-    after = _checked_sample(table, derived.head(_SAMPLE_ROWS), path, plan.date_formats)
+    after = _checked_sample(
+        table, derived.head(_SAMPLE_ROWS), path, plan.date_formats, tuple(plan.mapped)
+    )
     columns = []
     for name in derived.columns:
         source = plan.labels[name]
@@ -187,6 +189,7 @@ def _checked_sample(
     sample: pl.DataFrame,
     path: Path | DatabaseTable,
     formats: Mapping[str, DateFormat],
+    value_mapped: tuple[str, ...] = (),
 ) -> pl.DataFrame:
     """The sample's rows as the loader accepts them, numbered by position (`__at`)."""
     if table.id_column not in sample.columns:
@@ -195,7 +198,15 @@ def _checked_sample(
         )
     fmt = format_of(path) if isinstance(path, Path) else "database"
     assert fmt is not None  # the profile names only files of a format read
-    checked = check_rows(table, sample, path.name, fmt, number_accepted=True, date_formats=formats)
+    checked = check_rows(
+        table,
+        sample,
+        path.name,
+        fmt,
+        number_accepted=True,
+        date_formats=formats,
+        value_mapped=value_mapped,
+    )
     rows = checked.accepted_rows
     at = (rows - FIRST_DATA_ROW) if rows is not None else pl.int_range(0, 0, eager=True)
     return checked.accepted.with_columns(at.alias("__at"))

@@ -83,7 +83,7 @@ import hashlib
 import os
 import re
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +123,7 @@ __all__ = [
     "header_line",
     "load_profile",
     "one_column_twice",
+    "one_valued_flags",
     "parse_profile",
     "sheet_first_column",
     "using_profile",
@@ -189,6 +190,7 @@ def header_key(header: str) -> str:
 # quarantined as out of scope, counted, and do not fail `validate --strict`; a person, a
 # household or a place is never set aside so.
 OUT_OF_SCOPE_COLUMNS = frozenset({("benefits", "benefit"), ("child_statuses", "status")})
+NOT_MAPPED_REASON = "'{}' is not in the profile's value map ({}, which maps {}): add it there"
 OUT_OF_SCOPE_REASON = (
     "'{}' is out of the rules' scope: the profile maps it to nothing ({}), so the row counts "
     "for nothing"
@@ -368,6 +370,9 @@ class TablePlan:
     # For each money column read, how the file writes numbers (the table's `number_format`),
     # or None where the profile does not say (`workbench.data.checks.check_rows`).
     number_formats: dict[str, str | None] = field(default_factory=dict)
+    # For each value-mapped column, the codes its map lists, as the profile writes them (those
+    # mapped to nothing too): a quarantined code the map lacks is shown beside them.
+    codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def shown_columns(self) -> list[str]:
@@ -600,6 +605,7 @@ class Profile:
         shown: dict[str, pl.Expr] = {}
         derivations: dict[str, tuple[str, tuple[str, ...]]] = {}
         number_formats: dict[str, str | None] = {}
+        codes: dict[str, tuple[str, ...]] = {}
         # A column read for a special-category contract column is never quoted.
         hidden = {
             c if c in headers else by_key[header_key(c)]
@@ -627,12 +633,15 @@ class Profile:
             expression, label = _derived(source, found, name)
             if source.values is not None:
                 spellings[name] = {
-                    str(k): _contract_value(v) for k, v in source.values.items() if v is not None
+                    str(k): _contract_value(v, column)
+                    for k, v in source.values.items()
+                    if v is not None
                 }
                 nothing = {value_key(str(k)) for k, v in source.values.items() if v is None}
                 if nothing:
                     out_of_scope[name] = frozenset(nothing)
                 mapped[name] = f"{where}.values"
+                codes[name] = tuple(str(k) for k in source.values)
             expressions.append(expression.alias(name))
             labels[name] = label
             if source.column is None:
@@ -657,6 +666,7 @@ class Profile:
             shown,
             derivations,
             number_formats,
+            codes,
         )
 
 
@@ -719,7 +729,11 @@ def _derived(source: ColumnSource, found: list[str], name: str) -> tuple[pl.Expr
     return pl.lit(source.value, dtype=pl.String), f"{name} (the profile's value)"
 
 
-def _contract_value(value: str | bool) -> str:
+def _contract_value(value: str | bool, column: Column) -> str:
+    """What a value map writes: for a flag, `true` or `false` however the profile says it
+    (`true`, `'Y'`, `'no'`: the checks read only those two through a map)."""
+    if column.dtype == "boolean":
+        return str(BOOLEAN_WORDS[str(value).strip().lower()]).lower()
     return str(value).lower() if isinstance(value, bool) else value
 
 
@@ -854,6 +868,51 @@ def with_placeholder_hints(
     return quarantine.with_columns(pl.Series("reason", reasons, dtype=pl.String))
 
 
+def one_valued_flags(path: str | Path | None, tables: Iterable[str] | None = None) -> list[str]:
+    """A sentence per true/false column (of `tables`, default all) whose value map in the
+    profile at `path` maps two or more codes and every one to the same value (`{'Yes': true,
+    'No': true}`): every row with a code is read so, which a slip in the map does silently."""
+    if path is None:
+        return []
+    profile = load_profile(path)
+    said = []
+    for table, entries in profile.columns.items():
+        if tables is not None and table not in tables:
+            continue
+        for name, source in entries.items():
+            column = TABLES[table].column(name)
+            if column.dtype != "boolean" or not source.values or len(source.values) < 2:
+                continue
+            read = {_contract_value(v, column) for v in source.values.values() if v is not None}
+            if len(read) != 1:
+                continue
+            (value,) = read
+            other = "false" if value == "true" else "true"
+            codes = _and([f"'{c}'" for c in source.values])
+            said.append(
+                f"the profile's value map for {table}.{name} (tables.{table}.columns.{name}"
+                f".values) maps every code ({codes}) to {value}: every row of {table} with a "
+                f"code is read as {value}; if one of them means the other answer, map it to "
+                f"{other}"
+            )
+    return said
+
+
+def _keyed_in(value: pl.Expr, keys: list[str]) -> pl.Expr:
+    """Whether a code, keyed as value maps match (`value_key`), is one of `keys`."""
+    if not keys:
+        return pl.lit(False)
+    keyed = value.str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
+    return keyed.is_in(keys)
+
+
+def _group_text(name: str, reason: str, *fills: str) -> str:
+    """A regex replacement for `relabelled`'s part of a reason: `name: ` and `reason` with
+    the captured code for its first `{}` and `fills` for the others (`$` written `$$`)."""
+    escaped = [f.replace("$", "$$") for f in fills]
+    return "${1}" + name + ": " + reason.replace("$", "$$").format("${2}", *escaped)
+
+
 def _and(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
@@ -876,23 +935,27 @@ def relabelled(
     for table, plan in plans.items():
         ours = pl.col("table") == table
         for name, where in plan.mapped.items():
-            # "'Carers' is not one of: a, b, ..." -> the map to add the spelling to.
-            unknown = pl.format(
-                "'{}' is not in the profile's value map ({}): add it there",
-                pl.col("value"),
-                pl.lit(where),
-            )
+            # "'Carers' is not one of: a, b, ..." (or, for a flag, "true, false") -> the map
+            # to add the spelling to, and the codes it has.
+            listed = _and([f"'{c}'" for c in plan.codes.get(name, ())] or ["no code"])
+            unknown = pl.format(NOT_MAPPED_REASON, pl.col("value"), pl.lit(where), pl.lit(listed))
             single = reason.str.starts_with("'") & reason.str.contains("is not one of: ")
             # A code the map maps to nothing: out of the rules' scope, not a slip to fix.
             nothing = list(plan.out_of_scope.get(name, ()))
-            keyed = pl.col("value").str.to_lowercase().str.replace_all(r"\s+", " ")
-            out = keyed.str.strip_chars().is_in(nothing) if nothing else pl.lit(False)
             unplaced = pl.format(OUT_OF_SCOPE_REASON, pl.col("value"), pl.lit(where))
+            # With other problems, the column's own part of the reason ("DOB: ...; role:
+            # 'Step-parent' is not one of: ...") is said the same way.
+            part = rf"(^|; ){re.escape(name)}: '(.*?)' is not one of: [^;]*"
+            code = reason.str.extract(part, 2)
             frame = frame.with_columns(
-                pl.when(ours & (column == name) & single & out)
+                pl.when(ours & (column == name) & single & _keyed_in(pl.col("value"), nothing))
                 .then(unplaced)
                 .when(ours & (column == name) & single)
                 .then(unknown)
+                .when(ours & code.is_not_null() & _keyed_in(code, nothing))
+                .then(reason.str.replace(part, _group_text(name, OUT_OF_SCOPE_REASON, where)))
+                .when(ours & code.is_not_null())
+                .then(reason.str.replace(part, _group_text(name, NOT_MAPPED_REASON, where, listed)))
                 .otherwise(reason)
                 .alias("reason")
             )
@@ -1353,14 +1416,53 @@ def _date_format(path: Path, where: str, strftime: str) -> DateFormat:
         raise ProfileError(path, where, str(error)) from None
 
 
+class _DuplicateKey(yaml.YAMLError):
+    """A key given twice in one mapping of a profile (`_UniqueKeyLoader`)."""
+
+    def __init__(self, key: object, line: int, first: int) -> None:
+        self.key, self.line, self.first = key, line, first
+        super().__init__(f"{key!r} at line {line}, first at line {first}")
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping: YAML keeps the last
+    silently, and in a value map (`Universal Credit: universal_credit`, then `Universal
+    Credit: child_tax_credit`) that reads every row of the code as the last says."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *anchor` merges a mapping in: its keys may be overridden
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                first = seen.get(key)
+            except TypeError:  # a key that cannot be a dictionary's: the loader says so
+                continue
+            if first is not None:  # as written (`Yes`, not YAML's reading of it, True)
+                written = key_node.value if isinstance(key_node, yaml.ScalarNode) else key
+                raise _DuplicateKey(written, line, first)
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_profile(path: str | Path) -> Profile:
-    """Read and check a profile file; a ProfileError names the file and the entry."""
+    """Read and check a profile file; a ProfileError names the file and the entry (or, for a
+    key given twice in one mapping, the line)."""
     path = Path(path)
     if not path.is_file():
         raise DataFileError(path, "no such profile file: give the path of a YAML profile")
     written = path.read_bytes()
     try:
-        document = yaml.safe_load(written.decode("utf-8"))
+        document = yaml.load(written.decode("utf-8"), Loader=_UniqueKeyLoader)
+    except _DuplicateKey as twice:
+        raise ProfileError(
+            path,
+            f"line {twice.line}",
+            f"'{twice.key}' is given twice in one mapping (first at line {twice.first}): YAML "
+            "would keep only the last silently, so remove one, or say which is meant",
+        ) from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ProfileError(path, "", f"is not valid YAML ({detail})") from None

@@ -1129,6 +1129,7 @@ def _load_table(
             # Only delimited text writes numbers as text in a locale's way: a workbook's and
             # a parquet file's numbers are numbers.
             number_formats=plan.number_formats if plan is not None and fmt == "csv" else None,
+            value_mapped=tuple(plan.mapped) if plan is not None else (),
         )
     except DataFileError as error:  # (month-first dates) named as the source names the column
         raise _renamed_and_renumbered(error, plan, below) from None

@@ -14,6 +14,8 @@ reviewed is in `workbench.runs.unrecorded`.
 
 from __future__ import annotations
 
+import calendar
+from datetime import date
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -30,7 +32,9 @@ __all__ = [
     "empty_lists",
     "empty_required_tables",
     "header_only",
+    "misread_terms",
     "no_places_for_the_term",
+    "places_for_no_term",
     "silent_emptiness",
 ]
 
@@ -47,14 +51,12 @@ def children_in_window(found: Assessment) -> int:
     return int(people.select(inside.fill_null(False).sum()).collect().item())
 
 
-def no_places_for_the_term(found: Assessment) -> str | None:
-    """A sentence when the rule set reads the providers' headcount (`funded_places`) and the
-    data holds one, but not one place in it is for the term assessed: most often the term's
-    start is written another way there (1 January against the first day of school), or the
-    term's headcount has not come in yet. None otherwise."""
+def _headcount_terms(found: Assessment) -> list[date] | None:
+    """The terms the providers' headcount holds places for, when the rules read it, the data
+    holds it and not one of its places is for the term assessed; None otherwise."""
     if "funded_places" not in found.rule_set.sources or "funded_places" not in found.data.tables:
         return None
-    terms = (
+    terms: list[date] = (
         found.data.lazy("funded_places")
         .select(pl.col("term_start").drop_nulls().unique().sort())
         .collect()["term_start"]
@@ -62,17 +64,117 @@ def no_places_for_the_term(found: Assessment) -> str | None:
     )
     if not terms or found.term_start in terms:
         return None
+    return terms
+
+
+def _term_starts(found: Assessment) -> set[tuple[int, int]]:
+    """The rule set's term starts, as (month, day), in any of its age windows."""
+    return {
+        start
+        for window in found.rule_set.population.age_windows
+        for edge in (window.starts, window.ends)
+        for start in edge.month_days
+    }
+
+
+def _swapped(day: date) -> date | None:
+    """`day` with its day and month read the other way round (1 September for 9 January),
+    or None where that is no date."""
+    try:
+        return date(day.year, day.day, day.month)
+    except ValueError:
+        return None
+
+
+def misread_terms(found: Assessment) -> tuple[list[date], bool]:
+    """The headcount's terms that are no term start of the rule set (a place is for a term,
+    and a term starts on one of the rules' days: another day is a sign of a date misread),
+    when not one of its places is for the term assessed; and whether every one of them would
+    be a term start read with day and month swapped (a `date_format` the wrong way round, as
+    `%m/%d/%Y` for dates written dd/mm/yyyy, which dates all on the 1st cannot show)."""
+    terms = _headcount_terms(found)
+    if terms is None:
+        return [], False
+    starts = _term_starts(found)
+    odd = [t for t in terms if (t.month, t.day) not in starts]
+    swapped = [_swapped(t) for t in odd]
+    return odd, bool(odd) and all(s is not None and (s.month, s.day) in starts for s in swapped)
+
+
+def _and(parts: list[str]) -> str:
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+
+
+def _listed(days: list[date]) -> str:
+    return _and([str(d) for d in days])
+
+
+def no_places_for_the_term(found: Assessment) -> str | None:
+    """A sentence when the rule set reads the providers' headcount (`funded_places`) and the
+    data holds one, but not one place in it is for the term assessed: most often the term's
+    start is written another way there (1 January against the first day of school), or the
+    term's headcount has not come in yet. When some of its terms are no term start of the
+    rules, it says so, and asks whether the dates are read the wrong way round when swapping
+    day and month would make them term starts (`misread_terms`). None otherwise."""
+    terms = _headcount_terms(found)
+    if terms is None:
+        return None
     nearest = sorted(terms, key=lambda term: (abs((term - found.term_start).days), term))
     shown = sorted(nearest[:_TERMS_SHOWN])
-    listed = ", ".join(str(t) for t in shown[:-1]) + (" and " if len(shown) > 1 else "")
-    listed += str(shown[-1])
     of = f" (the nearest {len(shown)} of {len(terms)})" if len(terms) > len(shown) else ""
-    return (
+    sentence = (
         f"No place in funded_places is for the term starting {found.term_start}: its places are "
-        f"for the terms starting {listed}{of}. Is the term's start written another way in the "
-        f"providers' headcount (then give that date as the term start), or has its headcount not "
-        "come in yet?"
+        f"for the terms starting {_listed(shown)}{of}. "
     )
+    odd, swap = misread_terms(found)
+    if not odd:
+        return sentence + (
+            "Is the term's start written another way in the providers' headcount (then give "
+            "that date as the term start), or has its headcount not come in yet?"
+        )
+    named = _and(
+        [f"{day} {calendar.month_name[month]}" for month, day in sorted(_term_starts(found))]
+    )
+    sentence += (
+        f"{_listed(odd[:_TERMS_SHOWN])}"
+        + (f" ({len(odd)} in all)" if len(odd) > _TERMS_SHOWN else "")
+        + f" {'is' if len(odd) == 1 else 'are'} no term's start in the {found.rule_set.id} rules "
+        f"(terms start on {named})"
+    )
+    if swap:
+        return sentence + (
+            ": are the term starts read the wrong way round (date_format)? Read with day and "
+            "month swapped, every one is a term start."
+        )
+    return sentence + (
+        ": is the term's start written another way in the providers' headcount (then give "
+        "that date as the term start), or are its dates misread (check the date_format that "
+        "reads them)?"
+    )
+
+
+def places_for_no_term(found: Assessment) -> list[str]:
+    """A sentence when not one of the headcount's places is for the term assessed and some
+    are for days that are no term's start (`misread_terms`): serious (it fails `--strict`),
+    since no child then shows as already funded, and the dates are most likely misread (a
+    tester's case: `date_format: '%m/%d/%Y'` on term starts all on the 1st, read without an
+    error, took `already_funded` from 78 children to none). A headcount of an earlier term
+    alone, every date a term start, is a note (`workbench.runs.unrecorded`): its term's
+    headcount may not have come in yet. Empty otherwise, and when the list is empty for want
+    of places (`silent_emptiness` says it)."""
+    if not misread_terms(found)[0]:
+        return []
+    sentence = no_places_for_the_term(found)
+    if sentence is None:  # (misread_terms found terms only where there is a sentence)
+        return []
+    if found.rule_set.population.funded_place_required:
+        if found.candidates.height == 0 and children_in_window(found):
+            return []  # said by silent_emptiness, with this sentence
+        return [sentence]
+    return [
+        f"{sentence} Until the term's places are read, no child on the list shows as already "
+        "funded this term (`already_funded` is false on every row)."
+    ]
 
 
 def empty_required_tables(found: Assessment) -> list[str]:

@@ -6,7 +6,9 @@ file was not checked for the term (`RuleSet.beyond_checked`), the term start giv
 days before one of the rules' own (`RuleSet.just_before_a_term`) or between two of them where
 funded places are counted by term (`between_terms`), the list is empty or the data
 mostly quarantined for a reason worth knowing (`workbench.runs.emptiness.silent_emptiness`),
-or the DWP list or the providers' headcount the rules read came with its header only
+or the providers' headcount holds no place for the term and places for days that are no
+term's start (a date misread: `workbench.runs.emptiness.places_for_no_term`), or the DWP
+list or the providers' headcount the rules read came with its header only
 (`workbench.runs.emptiness.empty_lists`: a failed extract, never a quiet term), or a table a
 criterion in force reads is not in the folder while a file there that is not read looks like
 it (`DWPlist.csv`: `not_in_the_data`, `workbench.data.absent.absent_tables`), or a
@@ -17,7 +19,8 @@ it reads that table from another (`workbench.data.absent.contract_files_not_read
 table absent with no file like it (the council may not hold it), an
 optional column a criterion in force reads missing from a whole file, or mapped to nothing by
 its profile (`workbench.data.absent.missing_columns`: the list is right by the rules as
-written, with every such value unknown), a required file with no rows
+written, with every such value unknown), a flag whose value map in the profile maps every
+code to the same value (`workbench.data.profiles.one_valued_flags`), a required file with no rows
 (`empty_required_tables`), references that
 match once leading zeros are ignored and amounts that read two ways (`1.234`), as `validate`
 says them (`workbench.data.quarantine`), and what the list rests on that the data does not
@@ -41,9 +44,15 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from workbench.data.profiles import one_valued_flags
 from workbench.data.quarantine import ambiguous_amounts, dropped_zeros
 from workbench.private_files import write_private
-from workbench.runs.emptiness import empty_lists, empty_required_tables, silent_emptiness
+from workbench.runs.emptiness import (
+    empty_lists,
+    empty_required_tables,
+    places_for_no_term,
+    silent_emptiness,
+)
 from workbench.runs.unrecorded import unrecorded_facts
 
 if TYPE_CHECKING:
@@ -382,10 +391,12 @@ def list_warnings(found: Assessment) -> ListWarnings:
             *large_households(found.data),
             *silent_emptiness(found),
             *empty_lists(found),
+            *places_for_no_term(found),
         ),
         notes=(
             *missing,
             *contract_files_not_read(found.data),
+            *one_valued_flags(found.data.profile, found.data.reports),
             *empty_required_tables(found),
             *dropped_zeros(found.data),
             *ambiguous_amounts(found.data),

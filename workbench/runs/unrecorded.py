@@ -38,7 +38,7 @@ import polars as pl
 from workbench.eligibility.engine import Compiler, household_tests, rule_tables
 from workbench.eligibility.terms import birthday
 from workbench.linkage.exact import repeated_places
-from workbench.runs.emptiness import no_places_for_the_term
+from workbench.runs.emptiness import misread_terms, no_places_for_the_term
 
 if TYPE_CHECKING:
     from workbench.eligibility.assess import Assessment
@@ -252,6 +252,8 @@ def places_not_for_the_term(found: Assessment) -> list[str]:
     headcount, and no place in it is for the term assessed: no child shows as already funded."""
     if found.rule_set.population.funded_place_required:
         return []  # an empty list, said by workbench.runs.emptiness
+    if misread_terms(found)[0]:
+        return []  # dates that are no term's start: serious, `emptiness.places_for_no_term`
     sentence = no_places_for_the_term(found)
     if sentence is None:
         return []

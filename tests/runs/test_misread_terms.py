@@ -1,0 +1,109 @@
+"""A providers' headcount with no place for the term assessed, and places for days that are no
+term's start: a sign of its dates misread (a `date_format` the wrong way round cannot show on
+dates all on the 1st), said as a serious warning; a headcount of earlier terms alone is a
+note (`workbench.runs.unrecorded`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from tests.command import workbench
+from tests.council import Council
+from workbench.data.reading import load_folder
+from workbench.eligibility.assess import Assessment
+from workbench.eligibility.engine import assessment
+from workbench.rules import load_rule_set
+from workbench.runs.emptiness import misread_terms, places_for_no_term
+from workbench.runs.list_warnings import list_warnings
+from workbench.runs.unrecorded import places_not_for_the_term
+
+TERM = date(2026, 9, 1)
+BORN = date(2024, 3, 2)  # two on the term's start
+# The autumn, spring and summer terms' starts read with day and month swapped (as
+# `%m/%d/%Y` reads dd/mm/yyyy): 1 January reads the same either way.
+SWAPPED = [date(2025, 1, 9), date(2026, 1, 1), date(2026, 1, 4)]
+
+
+def _folder(terms: list[date], folder: Path) -> Path:
+    """A family on income support, its child with a two-year-old place in each of `terms`."""
+    c = Council()
+    c.person("A1", "H1", date(1990, 1, 1), role="parent_carer")
+    c.person("C1", "H1", BORN, role="child")
+    c.award("B1", "A1", "income_support")
+    for n, start in enumerate(terms):
+        c.funded(f"F{n}", "NameC1", BORN, start, "two_year_old")
+    folder.mkdir(exist_ok=True)
+    for name, frame in c.tables().items():
+        rows = frame.collect()
+        if rows.height:  # (an empty DWP list would be warned of: a failed extract)
+            rows.write_csv(folder / f"{name}.csv", date_format="%Y-%m-%d")
+    return folder
+
+
+def _found(terms: list[date], folder: Path) -> Assessment:
+    loaded = load_folder(_folder(terms, folder))
+    result = assessment(loaded.tables, load_rule_set("two_year_old"), term_start=TERM, as_of=TERM)
+    return Assessment(result=result, data=loaded, linkage="exact")
+
+
+def test_places_on_swapped_term_starts_are_serious_and_ask_about_the_date_format(tmp_path):
+    found = _found(SWAPPED, tmp_path)
+    assert found.candidates.select("person_id", "already_funded").rows() == [("C1", False)]
+    assert misread_terms(found) == ([date(2025, 1, 9), date(2026, 1, 4)], True)
+    sentence = (
+        "No place in funded_places is for the term starting 2026-09-01: its places are for the "
+        "terms starting 2025-01-09, 2026-01-01 and 2026-01-04. 2025-01-09 and 2026-01-04 are no "
+        "term's start in the two_year_old rules (terms start on 1 January, 1 April and "
+        "1 September): are the term starts read the wrong way round (date_format)? Read with "
+        "day and month swapped, every one is a term start. Until the term's places are read, "
+        "no child on the list shows as already funded this term (`already_funded` is false on "
+        "every row)."
+    )
+    assert places_for_no_term(found) == [sentence]
+    said = list_warnings(found)
+    assert sentence in said.serious
+    assert places_not_for_the_term(found) == []  # said once, as serious, not as a note too
+
+
+def test_places_on_a_day_no_swap_makes_a_term_start_are_serious_without_the_hint(tmp_path):
+    # The first day of school (7 September) rather than the term's start: swapped, 9 July.
+    found = _found([date(2026, 4, 1), date(2026, 9, 7)], tmp_path)
+    assert misread_terms(found) == ([date(2026, 9, 7)], False)
+    assert places_for_no_term(found) == [
+        "No place in funded_places is for the term starting 2026-09-01: its places are for the "
+        "terms starting 2026-04-01 and 2026-09-07. 2026-09-07 is no term's start in the "
+        "two_year_old rules (terms start on 1 January, 1 April and 1 September): is the term's "
+        "start written another way in the providers' headcount (then give that date as the "
+        "term start), or are its dates misread (check the date_format that reads them)? Until "
+        "the term's places are read, no child on the list shows as already funded this term "
+        "(`already_funded` is false on every row)."
+    ]
+
+
+def test_a_headcount_of_earlier_terms_alone_is_a_note(tmp_path):
+    # Every date a term start: the term's headcount may not have come in yet.
+    found = _found([date(2026, 1, 1), date(2026, 4, 1)], tmp_path)
+    assert misread_terms(found) == ([], False)
+    assert places_for_no_term(found) == []
+    said = list_warnings(found)
+    assert not any("No place in funded_places" in s for s in said.serious)
+    assert [s for s in said.notes if s.startswith("No place in funded_places")] == (
+        places_not_for_the_term(found)
+    )
+    assert len(places_not_for_the_term(found)) == 1
+
+
+def test_assess_strict_fails_on_a_headcount_of_misread_term_starts(tmp_path):
+    folder = _folder(SWAPPED, tmp_path / "data")
+    args = ["assess", "--data", str(folder), "--initiative", "two_year_old"]
+    args += ["--term-start", "2026-09-01", "--as-of", "2026-09-01", "--strict"]
+    done = workbench(*args, "--out", str(tmp_path / "list.csv"))
+    assert done.returncode == 3, done.stderr
+    assert "are the term starts read the wrong way round (date_format)?" in done.stderr
+    # Of earlier terms alone: said, and not failing --strict.
+    earlier = _folder([date(2026, 4, 1)], tmp_path / "earlier")
+    args[2] = str(earlier)
+    done = workbench(*args, "--out", str(tmp_path / "earlier.csv"))
+    assert done.returncode == 0, done.stderr
+    assert "No place in funded_places is for the term starting 2026-09-01" in done.stderr
