@@ -385,6 +385,7 @@ def test_a_term_start_between_the_rules_term_starts_is_a_serious_warning(tmp_pat
     assert "is not a term start" not in right.stderr
 
 
+@pytest.mark.slow
 def test_a_councils_own_rule_file_is_among_the_inputs_and_changes_the_run(tmp_path):
     # The rules tester's copy of the rules with another income limit, same id and version,
     # gave a different list under the same run id and a manifest that did not say so.
@@ -717,6 +718,7 @@ def test_a_dwp_list_row_given_again_lists_its_child_once(tmp_path):
         ]
 
 
+@pytest.mark.slow
 def test_explain_answers_a_dwp_list_row_by_its_id(folder):
     # README: given a DWP-list row's id, explain says in one line what became of the row.
     row = "is a row of the DWP list, not a person"

@@ -10,6 +10,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.command import workbench
@@ -169,6 +170,7 @@ def test_link_refuses_a_manifest_that_would_land_on_an_input(tmp_path):
     assert truth.read_text() == "source,record_id,person_id\n" and not links.exists()
 
 
+@pytest.mark.slow
 def test_link_logs_its_access_in_the_store_given_not_the_default(tmp_path):
     """As `assess --store` does: the council's store is the record of what was read; the
     store's link decisions are not applied, so the links and manifest are as without it."""

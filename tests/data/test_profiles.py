@@ -1338,6 +1338,7 @@ def assess_both_shapes(contract: Path, extract: Path, profile: Path, out: Path) 
     return lists
 
 
+@pytest.mark.slow
 def test_assess_lists_are_identical_from_contract_files_and_from_an_extract(two_shapes, tmp_path):
     contract, extract = two_shapes
     lists = assess_both_shapes(contract, extract, PROFILE, tmp_path)

@@ -100,6 +100,7 @@ def test_special_category_fields_never_change_a_list(case):
 
 @SETTINGS
 @given(cases())
+@pytest.mark.slow
 def test_nobody_outside_the_age_window_is_listed(case):
     tables, rules, term, as_of, _ = case
     window = rules.population.window_on(as_of)
@@ -123,6 +124,7 @@ def active_on(frame: pl.DataFrame, as_of: date) -> pl.DataFrame:
 
 @SETTINGS
 @given(cases())
+@pytest.mark.slow
 def test_every_reason_code_has_evidence_that_proves_it(case):
     tables, rules, term, as_of, _ = case
     found = run(tables, rules, term, as_of)

@@ -39,6 +39,7 @@ def counted(monkeypatch):
     return calls
 
 
+@pytest.mark.slow
 def test_linking_the_same_data_again_reads_the_model_and_links_the_same(
     council, counted, monkeypatch, tmp_path
 ):

@@ -174,6 +174,7 @@ def filled_workbook(tmp_path: Path, path: Path, count: int) -> tuple[str, Path]:
 
 
 @pytest.mark.parametrize("decision", [1, 250, 500])
+@pytest.mark.slow
 def test_an_excel_import_killed_mid_transaction_records_nothing_then_imports_whole(
     tmp_path: Path, decision: int
 ):

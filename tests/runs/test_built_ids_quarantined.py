@@ -198,14 +198,15 @@ def test_explain_names_the_quarantined_rows_under_the_profile(tmp_path):
     assert (
         "Quarantined rows of the household (not read, so no one on them counts as a parent or "
         "carer, nor do their awards): Client Index.csv row 2 ('Step-parent' is not in the "
-        "profile's value map (tables.people.columns.role.values): add it there). Correct them "
-        "in the extract and run again."
+        "profile's value map (tables.people.columns.role.values, which maps 'Child' and "
+        "'Parent/Carer'): add it there). Correct them in the extract and run again."
     ) in kit
     max_ = found.explain("P0000004").to_text().splitlines()
     (said,) = [line for line in max_ if line.startswith("Quarantined rows of the child's")]
     assert (
         "awards.xlsx row 3, of parent/carer P0000003 (Benefit Type: 'UC' is not in the "
-        "profile's value map (tables.benefits.columns.benefit.values): add it there)"
+        "profile's value map (tables.benefits.columns.benefit.values, which maps 'Income "
+        "Support' and 'Universal Credit'): add it there)"
     ) in said
 
 

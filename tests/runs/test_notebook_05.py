@@ -114,6 +114,7 @@ def test_the_review_quality_of_a_store_is_tabled_and_its_warnings_shown(clean, t
     assert "How the decisions were made" in html and "A. Officer" in html
 
 
+@pytest.mark.slow
 def test_a_run_folder_given_by_a_relative_path_is_checked(clean, tmp_path, monkeypatch):
     # A tester's case: `-p run=lists` passed the runner's check, then failed in the kernel
     # ("/tmp/tnb/lists: does not exist", exit 4): the kernel, in the run folder, was handed

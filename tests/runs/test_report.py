@@ -274,6 +274,7 @@ def test_the_assurance_report_of_a_run_needs_no_dates(tmp_path):
     assert dates_to_give("06", {}, "python3") == []
 
 
+@pytest.mark.slow
 def test_a_scheduled_run_under_quiet_prints_nothing_on_stderr(tmp_path):
     done = workbench("report", "01", "--data", str(SAMPLE), "--reports", str(tmp_path / "r"))
     assert done.returncode == 0, done.stderr

@@ -218,6 +218,7 @@ def council(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_the_reported_council_no_longer_gives_away_the_nrpf_group(council, tmp_path):
     from workbench.stats.report import write_stats
 

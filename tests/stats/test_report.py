@@ -1162,6 +1162,7 @@ def test_take_up_report_shows_wards_and_the_trend_when_asked(tmp_path):
     assert remote_resources(html) == []
 
 
+@pytest.mark.slow
 def test_a_term_the_headcount_does_not_hold_is_a_published_caveat(data, tmp_path):
     # The fixture's places are all for September: in April no child can be counted as funded.
     result = write_stats(
@@ -1285,6 +1286,7 @@ def test_a_criterion_with_no_child_funded_hides_its_zero():
     assert {"take_up_by_criterion", "take_up_by_group"} == ZEROS_HIDDEN
 
 
+@pytest.mark.slow
 def test_rows_with_no_child_pass_disclosure_control_as_any_count(data, wards, tmp_path):
     # Every row is listed whether or not a child is in it; its 0 is shown (the default) or
     # hidden as a small count (--hide-zeros), never left out. The age band 36-41 (a child
