@@ -218,3 +218,29 @@ def test_a_household_of_more_than_thirty_fails_strict_and_stats_warns_of_it(tmp_
         out=tmp_path / "tables", linkage="exact",
     )  # fmt: skip
     assert said in result.warnings
+
+
+def test_a_household_key_shared_by_more_than_a_thousand_stops_assess_before_the_engine(
+    tmp_path, monkeypatch
+):
+    """The tester's profile read half a split key: 24,206 people in one "household", 160 s,
+    17.5 GB and 633 children listed instead of 173. No family is so large: stopped, naming
+    the file, the column and the households."""
+    from workbench.data import household_size
+    from workbench.eligibility.assess import assess
+    from workbench.errors import DataFileError
+
+    data = written(tmp_path / "data")
+    assess(data, "two_year_old", term_start="2026-09-01", as_of="2026-08-15")  # 2 each: fine
+    # A limit of 1 (the real one is 1,000) makes the council's two households too large.
+    monkeypatch.setattr(household_size.refuse_lumped_households, "__defaults__", (1,))
+    with pytest.raises(DataFileError) as refused:
+        assess(data, "two_year_old", term_start="2026-09-01", as_of="2026-08-15")
+    assert str(refused.value) == (
+        f"{data / 'people.csv'}, column 'household_id': 2 household_id(s) shared by more than "
+        "1 people ('H1': 2 people, 'H2': 2 people): no family is so large, so the key does not "
+        "tell households apart, and every child would be matched to every adult of it. Is the "
+        "household key split across two columns (a source profile joins them: household_id: "
+        '{concat: [Area, Seq], separator: "-"}), or written as a placeholder? Correct the key, '
+        "or the profile, and run again"
+    )

@@ -22,6 +22,7 @@ Example
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -29,10 +30,22 @@ import polars as pl
 if TYPE_CHECKING:
     from workbench.data.reading import LoadedData
 
-__all__ = ["HOUSEHOLD_LIMIT", "households_over", "large_households"]
+__all__ = [
+    "HOUSEHOLD_LIMIT",
+    "HOUSEHOLD_REFUSED",
+    "households_over",
+    "large_households",
+    "refuse_lumped_households",
+]
 
 # More people than this in one household_id is implausible for a family (see the docstring).
 HOUSEHOLD_LIMIT = 30
+
+# More people than this in one household_id is no family at all but a key that lumps families
+# together: `assess` refuses it before the engine runs, which would pair each child of it with
+# every adult of it (the tester's 24,206-person "household" took 160 s and 17.5 GB, and listed
+# 633 children instead of 173).
+HOUSEHOLD_REFUSED = 1000
 
 # How many of the largest households a sentence names.
 _NAMED = 3
@@ -79,3 +92,33 @@ def households_over(people: pl.DataFrame, limit: int = HOUSEHOLD_LIMIT) -> list[
         .collect()
     )
     return [(str(h), int(n)) for h, n in sizes.rows()]
+
+
+def refuse_lumped_households(data: LoadedData, limit: int = HOUSEHOLD_REFUSED) -> None:
+    """Stop, naming the people file and the largest households, when any household_id of
+    `data`'s people is shared by more than `limit` people (`HOUSEHOLD_REFUSED`): the key
+    cannot be a household's, and the list made with it would be wrong and slow to make."""
+    from workbench.errors import DataFileError
+
+    people = data.tables.get("people")
+    if people is None:
+        return
+    sizes = households_over(people, limit)
+    if not sizes:
+        return
+    report = data.reports.get("people")
+    file = report.file if report is not None else data.folder
+    if not isinstance(file, Path):  # a database query's table: named as its report names it
+        file = Path(str(file))
+    named = ", ".join(f"{h!r}: {n:,} people" for h, n in sizes[:_NAMED])
+    more = f", and {len(sizes) - _NAMED:,} more" if len(sizes) > _NAMED else ""
+    raise DataFileError(
+        file,
+        f"{len(sizes):,} household_id(s) shared by more than {limit:,} "
+        f"people ({named}{more}): no family is so large, so the key does not tell households "
+        "apart, and every child would be matched to every adult of it. Is the household key "
+        "split across two columns (a source profile joins them: household_id: {concat: [Area, "
+        'Seq], separator: "-"}), or written as a placeholder? Correct the key, or the profile, '
+        "and run again",
+        column="household_id",
+    )

@@ -1047,8 +1047,10 @@ def _engine(
     decisions: StoredLinkDecisions | None = None,
     model: LinkageModel | None = None,
 ) -> tuple[EngineResult, AppliedLinkDecisions | None]:
+    from workbench.data.household_size import refuse_lumped_households
     from workbench.eligibility.engine import assessment, hold_probable_links, window_links
 
+    refuse_lumped_households(loaded)  # before the engine pairs each child with every adult
     applied = None
     with progress.step(f"Assessing {rule_set.id} for the term starting {term_start}"):
         tables = {name: loaded.lazy(name) for name in loaded.tables}
