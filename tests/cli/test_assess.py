@@ -553,6 +553,7 @@ EVIDENCE_CHECKED_ON = date(2027, 3, 3)
         ("2027-03-03", "183 days after the term start (2026-09-01)"),
     ],
 )
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 def test_an_evidence_date_half_a_year_from_the_term_start_is_warned_of(
     folder, tmp_path, monkeypatch, as_of, warned
 ):
@@ -676,6 +677,7 @@ def test_a_place_given_twice_counts_once_and_is_warned_about(tmp_path):
         ]
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 def test_a_dwp_list_row_given_again_lists_its_child_once(tmp_path):
     c = Council()
     c.person("A1", "H1", date(1990, 1, 1), role="parent_carer", nino="AB123456C")

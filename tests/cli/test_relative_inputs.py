@@ -73,6 +73,7 @@ def test_a_folder_in_the_working_directory_wins_over_the_project_root(work, env)
     assert "data_samples/council_small" in done.stderr and "people" in done.stderr
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 def test_stats_reads_the_sample_ward_lookup_and_says_nothing_when_every_postcode_matched(work, env):
     done = workbench(
         "stats", "--data", SAMPLE, *TWO, "--as-of", "2026-09-01", "--out", "tables",
@@ -118,6 +119,7 @@ def test_report_parameters_name_inputs_from_the_project_root_and_stores_from_her
     assert parameter_files({"key_file": "my.key"}) == {}
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 def test_a_report_parameter_found_nowhere_names_both_places(work, env):
     done = workbench(
         "report", "04", "--data", SAMPLE, "-p", "term_start=2026-09-01", "-p", "as_of=2026-09-01",
@@ -174,6 +176,7 @@ def test_report_03_makes_its_store_in_the_working_folder_named_by_its_list(work,
         assert store.lists().get_column("initiative").to_list() == ["two_year_old"]
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 def test_a_relative_store_is_the_working_folders_never_the_project_roots(tmp_path, work, env):
     """A store is written (decisions, its access log at least), so every command takes a
     relative --store from the working folder only, as an output: looking in the project root
@@ -250,6 +253,7 @@ def run_of(listed: Path) -> str:
     return json.loads(listed.with_name(listed.name + ".manifest.json").read_text())["run_id"]
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 def test_assess_notes_the_list_of_another_run_it_replaced(tmp_path, data, env):
     out = tmp_path / "two.csv"
     assess_into(out, "2026-08-01", data, env)

@@ -84,6 +84,7 @@ def test_m_is_learned_from_a_list_big_enough_and_stays_a_distribution(council):
         assert value >= floor * prior[key] - 1e-9, key
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 def test_training_is_deterministic_and_a_model_can_forbid_it(council, tmp_path):
     first = trained_settings(council, source="funded_places", seed=3)
     assert trained_settings(council, source="funded_places", seed=3) == first
@@ -103,6 +104,7 @@ def u_bits(settings: dict) -> dict[tuple[str, str], float]:
     }
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 def test_u_from_the_sampled_pairs_hardly_depends_on_the_seed(council):
     """u is estimated from `_MAX_U_PAIRS` random pairs: another seed draws other pairs, but
     the common levels' weights move by a fraction of a bit (a rare level may move more)."""
@@ -262,6 +264,7 @@ def test_the_people_table_in_another_row_order_gives_the_same_links_to_the_last_
     assert alone.equals(first.filter(pl.col("source") == "funded_places"))
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 def test_em_with_each_side_named_trains_the_model_splinks_own_rule_does(council, monkeypatch):
     # The rule names the source's rows as the left side and the candidates as the right,
     # which lets DuckDB join one to the other rather than the candidates with themselves:

@@ -112,6 +112,7 @@ def test_the_store_keeps_the_child_proposed_with_the_item_awaiting_review(store)
     )
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 def test_a_confirmed_link_lists_the_dwp_row_as_the_child_with_the_childs_place(
     proposed, store, tmp_path
 ):
@@ -454,6 +455,7 @@ def test_explain_and_stats_apply_the_same_decisions_as_the_list(proposed, store,
     assert "pk_" not in json.dumps(published)  # no pseudonym in a shareable manifest
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 def test_the_list_report_applies_the_decisions_of_its_review_store(proposed, store, tmp_path):
     from workbench.runs.report import run_report
 
@@ -477,6 +479,7 @@ def test_the_list_report_applies_the_decisions_of_its_review_store(proposed, sto
     ]
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 def test_assure_traces_each_link_made_by_a_decision_and_fails_one_that_is_not(
     proposed, store, tmp_path
 ):
