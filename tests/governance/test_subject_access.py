@@ -1242,19 +1242,23 @@ def test_outreach_exports_naming_the_child_or_the_parent_are_in_the_export(
 def test_a_family_held_back_as_already_sent_is_not_said_to_be_in_the_later_export(
     household_council, tmp_path
 ):
-    # Pippa is sent in week 1; week 2's export holds her back (already sent on the same
-    # decision). From the store alone, the access shows week 1's export and not week 2's,
-    # though her `contact` decision stood at both.
+    # Pippa is sent in week 1; week 2's export (of Tobias, decided since) holds her back
+    # (already sent on the same decision). From the store alone, the access shows week 1's
+    # export and not week 2's, though her `contact` decision stood at both.
     data, listed = household_council
     store = tmp_path / "review.sqlite"
     pippa = pseudonym("person", "C-PIPPA", KEY)
     with ReviewStore(store, clock=Clock(), key=KEY) as review:
         list_id, _ = register_list_file(review, listed, KEY)
         review.record_decision(list_id, pippa, "contact", "A. Officer")
-        for week in ("week1", "week2"):
-            export_outreach(
-                review, listed, data, tmp_path / f"{week}.csv", key=KEY, user="O. Fficer"
-            )
+        export_outreach(review, listed, data, tmp_path / "week1.csv", key=KEY, user="O. Fficer")
+        tobias = pseudonym("person", "C-TOBIAS", KEY)
+        review.record_decision(list_id, tobias, "contact", "A. Officer")
+        # (An export of nobody is not made: week 2 sends Tobias, and holds Pippa back.)
+        week2 = export_outreach(
+            review, listed, data, tmp_path / "week2.csv", key=KEY, user="O. Fficer"
+        )
+        assert (week2.exported, week2.held_back_already_sent) == (1, 1)
     child = subject_access("C-PIPPA", data=data, store=store, key=KEY, out=tmp_path / "c.md")
     text = child.read_text()
     assert "| week1.csv |" in text

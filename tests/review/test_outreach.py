@@ -30,6 +30,7 @@ from workbench.review.outreach import (
     CAUTION_PLACES_NOT_KNOWN,
     CAUTION_SAME_ADDRESS,
     OUTREACH_COLUMNS,
+    NothingToSend,
     export_outreach,
     later_list_caution,
     sent_before_caution,
@@ -368,13 +369,25 @@ def test_a_link_decision_does_not_undo_a_contact_decision(run):
     ],
 )
 def test_a_clerical_dwp_row_without_a_standing_link_confirmed_is_never_exported(run, link):
-    store, list_id, *_ = run
+    store, list_id, _, listed, out = run
     decide(store, list_id, ("D8", "contact", None), *link)
-    result = export(run)
+    with pytest.raises(NothingToSend) as refused:
+        export(run)
+    assert str(refused.value) == (
+        f"{listed}: nothing to send: the only child of list {list_id} decided `contact` "
+        "cannot be sent now: 1 held back until their DWP link is confirmed (`link_confirmed`). "
+        "No file was written and no export recorded"
+    )
+    result = refused.value.result
     assert (result.exported, result.held_back_unconfirmed_link) == (0, 1)
-    assert pl.read_csv(result.out).height == 0
+    assert not out.exists() and not sidecar_path(out).exists()
+    assert store.outreach_exports().is_empty()
+    # With another family to send, the row is held back and counted in the record.
+    decide(store, list_id, ("P1", "contact", None))
+    result = export(run)
+    assert (result.exported, result.held_back_unconfirmed_link) == (1, 1)
     counts = json.loads(result.sidecar.read_text())["counts"]
-    assert (counts["exported"], counts["held_back_unconfirmed_link"]) == (0, 1)
+    assert (counts["exported"], counts["held_back_unconfirmed_link"]) == (1, 1)
 
 
 @pytest.mark.parametrize(
@@ -569,10 +582,17 @@ def test_exported_children_are_exactly_those_a_person_last_decided_to_contact(st
         with ReviewStore(Path(folder) / "review.sqlite") as store:
             list_id, _ = register_list_file(store, listed, KEY)
             decide(store, list_id, *[(who, what, None) for who, what in steps])
-            result = export_outreach(
-                store, listed, data, Path(folder) / "o.csv", key=KEY, user="A. Officer"
+            out = Path(folder) / "o.csv"
+            if not expected:  # no one to send: no file, no export of nobody
+                with pytest.raises(NothingToSend) as refused:
+                    export_outreach(store, listed, data, out, key=KEY, user="A. Officer")
+                assert not out.exists() and store.outreach_exports().is_empty()
+                result = refused.value.result
+            else:
+                result = export_outreach(store, listed, data, out, key=KEY, user="A. Officer")
+            exported = (
+                set() if not expected else set(pl.read_csv(out, infer_schema=False)["item_key"])
             )
-            exported = set(pl.read_csv(result.out, infer_schema=False)["item_key"].to_list())
     assert exported == expected
     assert result.held_back_unconfirmed_link == int(
         latest.get("D8") == "contact" and "D8" not in confirmed
@@ -751,8 +771,11 @@ def test_a_link_rejected_or_unconfirmed_row_is_held_back_not_cautioned(linked):
     store, list_id, *_ = run
     decide(store, list_id, ("D8", "link_confirmed", None), ("D8", "contact", None))
     decide(store, list_id, ("D8", "link_rejected", "checked again: another child"))
+    with pytest.raises(NothingToSend, match="1 held back until their DWP link is confirmed"):
+        export(run)
+    decide(store, list_id, ("D9", "contact", None))
     result = export(run)
-    assert (result.exported, result.held_back_unconfirmed_link) == (0, 1)
+    assert (result.exported, result.held_back_unconfirmed_link) == (1, 1)
     assert result.caution_confirmed_record_differs == 0
     store.close()
 
@@ -838,8 +861,11 @@ def test_a_second_export_sends_only_the_families_not_sent_before(run, tmp_path: 
     ]
     # A second officer's `contact` about P1 is no reason for a second letter: held back.
     decide(store, list_id, ("P1", "contact", "re-checked: still eligible"))
-    third = export_outreach(store, listed, data, tmp_path / "week3.csv", key=KEY, user="Bo Birch")
+    with pytest.raises(NothingToSend) as nothing:
+        export_outreach(store, listed, data, tmp_path / "week3.csv", key=KEY, user="Bo Birch")
+    third = nothing.value.result
     assert (third.exported, third.held_back_already_sent) == (0, 2)
+    assert not (tmp_path / "week3.csv").exists() and store.outreach_exports().height == 2
     # A reminder (or a family that moved) is sent on purpose.
     reminder = export_outreach(
         store, listed, data, tmp_path / "reminder.csv", key=KEY, user="A. Officer", again=True
@@ -886,10 +912,22 @@ def test_a_dwp_row_confirmed_as_a_child_with_a_row_of_their_own_is_sent_once(lin
     assert (result.exported, result.held_back_same_child) == (1, 1)
     assert json.loads(result.sidecar.read_text())["counts"]["held_back_same_child"] == 1
     # Next week P8 counts as sent, and D8 stays held back: still one letter.
-    later = export_outreach(
-        store, run[3], run[2], run[4].with_name("later.csv"), key=KEY, user="A. Officer"
+    with pytest.raises(NothingToSend) as nothing:
+        export_outreach(
+            store, run[3], run[2], run[4].with_name("later.csv"), key=KEY, user="A. Officer"
+        )
+    assert str(nothing.value) == (
+        f"{run[3]}: nothing to send: none of the 2 children of list {list_id} decided "
+        "`contact` can be sent now: 1 already sent by an earlier export of the offer, the last "
+        f"by A. Officer on {long_time(store.outreach_exports()['exported_at'][0])} (its file: "
+        f"{result.out.resolve()}); 1 DWP-list row(s) confirmed as a child whose own row on the "
+        "list is the one sent (one letter per child). No file was written and no export "
+        "recorded. To send them all again (a reminder), pass --again; --again-for ID sends "
+        "again only the family named (a letter returned, a family that moved)"
     )
+    later = nothing.value.result
     assert (later.exported, later.held_back_already_sent, later.held_back_same_child) == (0, 1, 1)
+    assert not run[4].with_name("later.csv").exists()
     store.close()
 
 
@@ -1108,11 +1146,10 @@ def test_an_export_killed_after_it_was_recorded_is_finished_by_running_it_again(
     assert json.loads(sidecar_path(out).read_text())["row_digests"] == row_digests(written, KEY)
     assert partials(out) == []
     assert store.outreach_exports().height == 1  # finished, not exported again
-    # The families are sent now: the next export holds them back.
-    later = export_outreach(
-        store, run[3], run[2], out.with_name("later.csv"), key=KEY, user="Al Ash"
-    )
-    assert (later.exported, later.held_back_already_sent) == (0, 2)
+    # The families are sent now: the next export holds them back, and writes nothing.
+    with pytest.raises(NothingToSend, match=r"^.*: nothing new to send since the last export: "):
+        export_outreach(store, run[3], run[2], out.with_name("later.csv"), key=KEY, user="Al Ash")
+    assert store.outreach_exports().height == 1 and not out.with_name("later.csv").exists()
 
 
 def test_an_overwrite_killed_between_its_sidecar_and_its_file_is_finished(run, monkeypatch):
@@ -1363,7 +1400,8 @@ def test_again_for_an_id_not_on_the_list_is_refused_and_nothing_written(run):
 
 def moved_rerun(tmp_path: Path, monkeypatch) -> tuple[Path, Path, Path, Path]:
     """The store, a run and its re-run, in which P1's family moved (to 5 New Street): P1 and P4
-    decided `contact` on both and sent from the first; the first's export is week1.csv."""
+    decided `contact` on both and sent from the first (its export is week1.csv); P6 decided
+    `contact` on the re-run only, so that the re-run has a family to send."""
     data, listed = write_run(tmp_path / "run")
     monkeypatch.setattr(
         sys.modules[__name__],
@@ -1377,7 +1415,7 @@ def moved_rerun(tmp_path: Path, monkeypatch) -> tuple[Path, Path, Path, Path]:
         rerun_id, _ = register_list_file(store, rerun, KEY)
         decide(store, list_id, ("P1", "contact", None), ("P4", "contact", None))
         export_outreach(store, listed, data, tmp_path / "week1.csv", key=KEY, user="Al Ash")
-        decide(store, rerun_id, ("P1", "contact", None), ("P4", "contact", None))
+        decide(store, rerun_id, *((who, "contact", None) for who in ("P1", "P4", "P6")))
     return store_path, rerun_data, rerun, tmp_path / "week1.csv"
 
 
@@ -1385,13 +1423,39 @@ def test_a_family_held_back_as_sent_whose_address_changed_is_named(tmp_path, mon
     store_path, data, rerun, week1 = moved_rerun(tmp_path, monkeypatch)
     with ReviewStore(store_path, key=KEY) as store:
         result = export_outreach(store, rerun, data, tmp_path / "week2.csv", key=KEY, user="Al Ash")
-        assert (result.exported, result.held_back_already_sent) == (0, 2)
+        assert (result.exported, result.held_back_already_sent) == (1, 2)
         assert result.held_back_moved == (("P1", "address and postcode"),)
         assert result.held_back_not_compared == 0
+        # Next week nothing is new, and the refusal names the family that moved.
+        with pytest.raises(NothingToSend) as nothing:
+            export_outreach(store, rerun, data, tmp_path / "week3.csv", key=KEY, user="Bo Birch")
+        last = store.outreach_exports().row(-1, named=True)
+        assert str(nothing.value) == (
+            f"{rerun}: nothing new to send since the last export: all 3 children of list "
+            f"{last['list_id']} decided `contact` were already sent by 2 earlier exports of the "
+            f"offer, the last by Al Ash on {long_time(last['exported_at'])} (its file: "
+            f"{(tmp_path / 'week2.csv').resolve()}). No file was written and no export "
+            "recorded. 1 of those already sent has another address now than the one the "
+            "earlier export wrote: P1 (address and postcode); to send them all again (a "
+            "reminder), pass --again; --again-for ID sends again only the family named (a "
+            "letter returned, a family that moved)"
+        )
+        assert nothing.value.result.held_back_moved == (("P1", "address and postcode"),)
         # The first export's file deleted: what was sent cannot be compared, and is counted.
         week1.unlink()
-        gone = export_outreach(store, rerun, data, tmp_path / "week3.csv", key=KEY, user="Al Ash")
-        assert (gone.held_back_moved, gone.held_back_not_compared) == ((), 2)
+        with pytest.raises(NothingToSend) as gone:
+            export_outreach(store, rerun, data, tmp_path / "week3.csv", key=KEY, user="Al Ash")
+        assert (gone.value.result.held_back_moved, gone.value.result.held_back_not_compared) == (
+            (),
+            2,
+        )
+        assert str(gone.value).endswith(
+            "No file was written and no export recorded. 2 of those already sent could not be "
+            "compared with the address they were sent to (that export's file is gone); to send "
+            "them all again (a reminder), pass --again; --again-for ID sends again only the "
+            "family named (a letter returned, a family that moved)"
+        )
+        assert store.outreach_exports().height == 2 and not (tmp_path / "week3.csv").exists()
 
 
 def test_the_command_names_families_that_moved_since_sent_and_sends_them_again(
@@ -1407,7 +1471,7 @@ def test_the_command_names_families_that_moved_since_sent_and_sends_them_again(
     assert said.returncode == 0, said.stderr
     text = " ".join(said.stdout.split())
     with ReviewStore(store_path, key=KEY) as store:
-        sent = str(store.outreach_exported()["exported_at"].max())
+        sent = str(store.outreach_exported()["exported_at"][0])  # week1's, which sent them
     assert (
         "; 2 held back: already sent by an earlier export of the offer (the last on "
         f"{long_time(sent)}); " in text
@@ -1427,7 +1491,7 @@ def test_the_command_names_families_that_moved_since_sent_and_sends_them_again(
     assert written["caution"][0].startswith("Sent before on ")
     assert (
         "; read the `caution` column before contacting: 1 sent before, sent again on purpose; "
-        "1 held back: already sent"
+        "2 held back: already sent"
     ) in " ".join(said.stdout.split())
 
 
@@ -1447,3 +1511,212 @@ def test_an_export_by_a_user_naming_no_one_is_refused_and_nothing_written_or_log
     )
     assert not out.exists() and not outreach_files.sidecar_path(out).exists()
     assert store.outreach_exports().height == 0 and store.access_log().height == logged
+
+
+# --- nothing to send: no file, no export of nobody ---------------------------------------------
+
+
+def outreach_command(store_path: Path, listed: Path, data: Path, out: Path, *more: str):
+    env = dict(os.environ, WORKBENCH_KEY=KEY.hex(), WORKBENCH_USER="A. Officer")
+    return workbench(
+        *("review", "outreach", "--store", str(store_path), "--list", str(listed)),
+        *("--data", str(data), "--out", str(out), *more),
+        env=env,
+    )
+
+
+def test_a_second_run_with_every_family_already_sent_writes_nothing_and_records_nothing(tmp_path):
+    # The tester's case: every family decided `contact` was sent last week; the command run
+    # again wrote a header-only file and recorded an export of nobody, which an officer might
+    # mail-merge and the audit trail showed as an export.
+    data, listed = write_run(tmp_path / "run")
+    store_path = tmp_path / "store" / "review.sqlite"
+    with ReviewStore(store_path, key=KEY) as store:
+        list_id, _ = register_list_file(store, listed, KEY)
+        decided = decide(store, list_id, ("P1", "contact", None), ("D9", "contact", None))
+        decide(store, list_id, ("P4", "defer", None))
+    week1 = tmp_path / "out" / "week1.csv"
+    first = outreach_command(store_path, listed, data, week1)
+    # The first run writes exactly as before.
+    assert (first.returncode, first.stderr) == (0, "")
+    assert " ".join(first.stdout.split()) == (
+        f"List {list_id}: 2 of 5 children to contact, written to {week1} (owner-only), each "
+        f"with the decision it rests on. Record of the export: {sidecar_path(week1)}."
+    )
+    written = pl.read_csv(week1, infer_schema=False)
+    assert written.select("person_id", "dwp_record_id", "decision_id").rows() == [
+        ("P1", None, decided[K["P1"]].decision_id),
+        (None, "D9", decided[K["D9"]].decision_id),
+    ]
+    sent_file = week1.read_bytes(), sidecar_path(week1).read_bytes()
+    with ReviewStore(store_path, key=KEY) as store:
+        exports = store.outreach_exports()
+        logged = store.access_log().height
+    assert exports.select("export_seq", "row_count", "exported_by").rows() == [(1, 2, "A. Officer")]
+
+    week2 = tmp_path / "out" / "week2.csv"
+    second = outreach_command(store_path, listed, data, week2)
+    assert (second.returncode, second.stdout) == (1, "")
+    assert second.stderr == (
+        f"error: {listed}: nothing new to send since the last export: all 2 children of list "
+        f"{list_id} decided `contact` were already sent by an earlier export of the offer, the "
+        f"last by A. Officer on {long_time(exports['exported_at'][0])} (its file: "
+        f"{week1.resolve()}). No file was written and no export recorded. To send them all "
+        "again (a reminder), pass --again; --again-for ID sends again only the family named (a "
+        "letter returned, a family that moved)\n"
+    )
+    assert not week2.exists() and not sidecar_path(week2).exists()
+    assert sorted(p.name for p in week2.parent.iterdir()) == [
+        "week1.csv",
+        "week1.csv.outreach.json",
+    ]
+    assert (week1.read_bytes(), sidecar_path(week1).read_bytes()) == sent_file
+    with ReviewStore(store_path, key=KEY) as store:
+        assert store.outreach_exports().equals(exports)  # no export row of nobody
+        assert store.access_log().height == logged  # nor a log line of an export
+
+    # --again, as the message says, sends them all again.
+    again = outreach_command(store_path, listed, data, week2, "--again")
+    assert again.returncode == 0, again.stderr
+    assert pl.read_csv(week2, infer_schema=False)["person_id"].to_list() == ["P1", None]
+
+
+def test_the_only_family_already_sent_is_named_as_the_only_child(run):
+    store, list_id, data, listed, out = run
+    decide(store, list_id, ("P1", "contact", None))
+    export(run)
+    made = store.outreach_exports().row(0, named=True)
+    # --again-for a child never sent changes nothing, and is said to.
+    with pytest.raises(NothingToSend) as nothing:
+        export_outreach(
+            store, listed, data, out.with_name("o2.csv"), key=KEY, user="Bo Birch", again_for=["P4"]
+        )
+    assert str(nothing.value) == (
+        f"{listed}: nothing new to send since the last export: the only child of list "
+        f"{list_id} decided `contact` was already sent by an earlier export of the offer, the "
+        f"last by A. Officer on {long_time(made['exported_at'])} (its file: {out.resolve()}). "
+        "No file was written and no export recorded. --again-for P4: not held back as already "
+        "sent (never sent, or not to be contacted), so it changed nothing for them; to send "
+        "them all again (a reminder), pass --again; --again-for ID sends again only the family "
+        "named (a letter returned, a family that moved)"
+    )
+    error = nothing.value
+    assert (error.last_sent_on, error.last_sent_by, error.last_sent_file) == (
+        made["exported_at"],
+        "A. Officer",
+        out.resolve(),
+    )
+    assert (error.result.exported, error.result.held_back_already_sent) == (0, 1)
+    assert error.result.again_for_not_held == ("P4",)
+    assert not out.with_name("o2.csv").exists() and store.outreach_exports().height == 1
+
+
+def test_a_first_run_with_no_family_decided_contact_writes_nothing_and_records_nothing(tmp_path):
+    data, listed = write_run(tmp_path / "run")
+    store_path = tmp_path / "store" / "review.sqlite"
+    with ReviewStore(store_path, key=KEY) as store:
+        list_id, _ = register_list_file(store, listed, KEY)
+        decide(store, list_id, ("P1", "defer", None), ("P4", "not_eligible", "income too high"))
+        decide(store, list_id, ("P6", "defer", None), ("D8", "link_confirmed", None))
+        logged = store.access_log().height
+    out = tmp_path / "out" / "contacts.csv"
+    done = outreach_command(store_path, listed, data, out)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"error: {listed}: nothing to send: no child of list {list_id} has `contact` as their "
+        "latest outcome decision (3 of its 5 children have one: 2 `defer`, 1 `not_eligible`). "
+        "No file was written and no export recorded: outreach sends only the families a "
+        "person decided to contact; record `contact` decisions first\n"
+    )
+    assert not out.exists() and not sidecar_path(out).exists()
+    with ReviewStore(store_path, key=KEY) as store:
+        assert store.outreach_exports().is_empty() and store.outreach_exported().is_empty()
+        assert store.access_log().height == logged
+
+
+def test_no_outcome_decision_yet_says_only_link_decisions_were_recorded(run):
+    store, list_id, _, listed, out = run
+    decide(store, list_id, ("D8", "link_confirmed", None))
+    with pytest.raises(NothingToSend) as nothing:
+        export(run)
+    assert str(nothing.value) == (
+        f"{listed}: nothing to send: no child of list {list_id} has `contact` as their latest "
+        "outcome decision (none of its 5 children has one yet, only record-link decisions). "
+        "No file was written and no export recorded: outreach sends only the families a person "
+        "decided to contact; record `contact` decisions first"
+    )
+    assert (nothing.value.result.listed, nothing.value.result.decided) == (5, 0)
+    assert not out.exists() and store.outreach_exports().is_empty()
+
+
+def test_nothing_to_send_with_overwrite_leaves_the_file_there_as_it_was(run):
+    store, list_id, *_, out = run
+    decide(store, list_id, ("P1", "defer", None))
+    out.write_text("an officer's own notes\n")
+    with pytest.raises(NothingToSend) as nothing:
+        export(run, overwrite=True)
+    assert (
+        f"No file was written and no export recorded ({out}, already there, was left as it "
+        "was): outreach sends only"
+    ) in str(nothing.value)
+    assert out.read_text() == "an officer's own notes\n"
+    assert not sidecar_path(out).exists() and store.outreach_exports().is_empty()
+
+
+def test_a_mix_of_reasons_is_each_counted_when_nothing_can_be_sent(run, tmp_path: Path):
+    store, list_id, data, listed, out = run
+    _, rerun = write_run(tmp_path / "rerun", run_id="r-outreach0002")
+    rerun_id, _ = register_list_file(store, rerun, KEY)
+    decide(store, list_id, ("P1", "contact", None), ("P6", "contact", None))
+    export(run)
+    decide(store, list_id, ("D8", "contact", None), ("P4", "contact", None))
+    decide(store, rerun_id, ("P4", "not_eligible", "moved out of the area"))
+    made = store.outreach_exports().row(0, named=True)
+    with pytest.raises(NothingToSend) as nothing:
+        export_outreach(store, listed, data, tmp_path / "o2.csv", key=KEY, user="Al Ash")
+    assert str(nothing.value) == (
+        f"{listed}: nothing to send: none of the 4 children of list {list_id} decided "
+        "`contact` can be sent now: 2 already sent by an earlier export of the offer, the last "
+        f"by A. Officer on {long_time(made['exported_at'])} (its file: {out.resolve()}); 1 held "
+        "back until their DWP link is confirmed (`link_confirmed`); 1 decided again since on "
+        f"list(s) {rerun_id} of this initiative, where the later decision stands (export from "
+        "that list if it says `contact`). No file was written and no export recorded. To send "
+        "them all again (a reminder), pass --again; --again-for ID sends again only the family "
+        "named (a letter returned, a family that moved)"
+    )
+    result = nothing.value.result
+    assert (
+        result.held_back_already_sent,
+        result.held_back_unconfirmed_link,
+        result.held_back_later_decision,
+        result.superseded_by,
+    ) == (2, 1, 1, (rerun_id,))
+    assert store.outreach_exports().height == 1
+
+
+def test_an_outreach_file_other_than_csv_or_one_already_there_is_a_wrong_command_line(tmp_path):
+    # Outreach writes CSV only (a mail-merge reads it); an Excel name is refused before
+    # anything is read, as is a file already there without --overwrite: exit 2, as for any
+    # output the command line gets wrong.
+    data, listed = write_run(tmp_path / "run")
+    store_path = tmp_path / "store" / "review.sqlite"
+    with ReviewStore(store_path, key=KEY) as store:
+        list_id, _ = register_list_file(store, listed, KEY)
+        decide(store, list_id, ("P1", "contact", None))
+    out = tmp_path / "run" / "outreach.csv"
+    xlsx = out.with_suffix(".xlsx")
+    done = outreach_command(store_path, listed, data, xlsx)
+    assert (done.returncode, done.stderr) == (
+        2,
+        "error: --out must end in .csv; got 'outreach.xlsx'\n",
+    )
+    assert not xlsx.exists()
+    out.write_text("earlier\n")
+    done = outreach_command(store_path, listed, data, out)
+    assert (done.returncode, done.stderr) == (
+        2,
+        f"error: {out} already exists; choose another name, or pass --overwrite to replace it\n",
+    )
+    assert out.read_text() == "earlier\n"
+    with ReviewStore(store_path, key=KEY) as reopened:
+        assert reopened.outreach_exports().is_empty()

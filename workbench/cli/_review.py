@@ -283,7 +283,9 @@ def review_outreach_command(
 
     A family an earlier export of the offer already sent is held back (--again sends them all
     again, --again-for ID the one named; a row sent again says so in its `caution`); a DWP-list
-    row confirmed as a child with a row of their own is sent once."""
+    row confirmed as a child with a row of their own is sent once. With no family to send (all
+    sent before, or none decided `contact`), nothing is written or recorded: exit 1, saying
+    why."""
     from workbench.review.outreach_files import sidecar_path
 
     refuse_writing_over_inputs(

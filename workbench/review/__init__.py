@@ -53,6 +53,7 @@ _LAZY = {
     "read_list_file": "lists",
     "register_list": "lists",
     "register_list_file": "lists",
+    "NothingToSend": "outreach",
     "OutreachResult": "outreach",
     "export_outreach": "outreach",
     "ReviewPanel": "panel",
@@ -79,6 +80,7 @@ if TYPE_CHECKING:  # the lazy names' own types, for type checkers and editors
         register_list_file,
     )
     from workbench.review.outreach import (
+        NothingToSend,
         OutreachResult,
         export_outreach,
     )
@@ -110,6 +112,7 @@ __all__ = [
     "ChainReport",
     "Decision",
     "ImportResult",
+    "NothingToSend",
     "OutreachResult",
     "ReadAs",
     "ReviewImportError",

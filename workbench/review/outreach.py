@@ -6,6 +6,11 @@ Each row carries the ``decision_id``, ``reviewer`` and ``decided_at`` it rests o
 ``workbench assure`` can trace every family contacted to a named person's recorded decision.
 
 - A list with no decisions at all is refused: nothing has been reviewed.
+- With no family to send (none decided ``contact``, or each held back as below: every one
+  already sent, the usual second run of a week), no file is written and no export recorded:
+  `NothingToSend` says why, naming the last export that sent them (when, by whom, its file)
+  and that ``again`` sends them all again. An empty file could go out as a mail-merge, and
+  the audit trail would show an export of nobody.
 - A child decided ``contact`` here and decided again since on another list of the same
   initiative (a re-run's, next term's) is held back and counted: the later decision stands
   (`ReviewStore.latest_outcomes_for_initiative`).
@@ -64,7 +69,7 @@ from typing import TYPE_CHECKING, Any, cast
 import polars as pl
 
 from workbench.data.reading import load_folder
-from workbench.dates import long_date
+from workbench.dates import long_date, long_time
 from workbench.errors import UsageError, WorkbenchError
 from workbench.review.keys import pseudonym
 from workbench.review.list_data import (
@@ -108,6 +113,7 @@ __all__ = [
     "CAUTION_PLACES_NOT_KNOWN",
     "CAUTION_SAME_ADDRESS",
     "OUTREACH_COLUMNS",
+    "NothingToSend",
     "OutreachResult",
     "check_same_items",
     "confirmed_record_caution",
@@ -238,6 +244,35 @@ class OutreachResult:
     held_back_not_compared: int = 0
     """Children held back as already sent whose address then cannot be compared: the file of
     the export that sent them is gone (or cannot be read as one)."""
+
+
+class NothingToSend(WorkbenchError):
+    """No family of the list is to be sent now, so `export_outreach` wrote no file and
+    recorded no export (an export of nobody would show in the audit trail as families
+    contacted, and an empty mail-merge could go out). The message says why, in words: no
+    child's latest decision is ``contact``; or every child decided ``contact`` was sent by an
+    earlier export of the offer (naming the last: when, by whom, its file; ``again`` sends
+    them all again), or is held back for another reason, counted.
+
+    ``result`` holds the counts as an export would have (``exported`` 0; its ``out`` and
+    ``sidecar`` were not written); ``last_sent_on``, ``last_sent_by`` and ``last_sent_file``
+    name the latest earlier export that sent the children held back as already sent (None
+    when none was)."""
+
+    def __init__(
+        self,
+        message: str,
+        result: OutreachResult,
+        *,
+        last_sent_on: str | None = None,
+        last_sent_by: str | None = None,
+        last_sent_file: Path | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.result = result
+        self.last_sent_on = last_sent_on
+        self.last_sent_by = last_sent_by
+        self.last_sent_file = last_sent_file
 
 
 # --- which rows ------------------------------------------------------------------------------
@@ -808,6 +843,148 @@ def _with_details(rows: pl.DataFrame, data: Path, listed: ListFile) -> pl.DataFr
     )
 
 
+# --- nothing to send ---------------------------------------------------------------------------
+def _nothing_to_send(
+    listed: ListFile,
+    list_id: str,
+    rows: pl.DataFrame,
+    sent: pl.DataFrame,
+    out: Path,
+    *,
+    moved: tuple[tuple[str, str], ...],
+    not_compared: int,
+    again_for_not_held: tuple[str, ...],
+) -> NothingToSend:
+    """Why no row of the list is to be sent now (`rows`, as `_not_sent_twice` marks them,
+    none ``exportable``), in words, as the error `export_outreach` raises before writing
+    anything: no child decided ``contact``, or each held back (already sent, naming the
+    latest export that sent them; an unconfirmed link; a later decision; the same child's own
+    row), with what to do."""
+    contact = int((rows["decision"] == CONTACT).fill_null(False).sum())
+    sent_back = int(rows["held_back_sent"].sum())
+    link = int(rows["held_back"].sum())
+    later = int(rows["held_back_later"].sum())
+    same = int(rows["held_back_same"].sum())
+    superseded = tuple(sorted(rows["superseded"].drop_nulls().unique().to_list()))
+    decided = int(rows["decision"].is_not_null().sum())
+    result = OutreachResult(
+        list_id=list_id,
+        out=out,
+        sidecar=sidecar_path(out),
+        listed=rows.height,
+        decided=decided,
+        exported=0,
+        held_back_unconfirmed_link=link,
+        decision_ids=(),
+        held_back_later_decision=later,
+        superseded_by=superseded,
+        held_back_already_sent=sent_back,
+        held_back_same_child=same,
+        again_for_not_held=again_for_not_held,
+        held_back_moved=moved,
+        held_back_not_compared=not_compared,
+    )
+    nothing = "No file was written and no export recorded"
+    if out.exists():
+        nothing += f" ({out}, already there, was left as it was)"
+    if not contact:
+        outcomes = rows["decision"].drop_nulls().value_counts(sort=True)
+        counted = ", ".join(
+            f"{n} `{name}`" for name, n in sorted(outcomes.iter_rows(), key=lambda r: (-r[1], r[0]))
+        )
+        so_far = (
+            f"{decided} of its {rows.height} children {'has' if decided == 1 else 'have'} "
+            f"one: {counted}"
+            if decided
+            else f"none of its {rows.height} children has one yet, only record-link decisions"
+        )
+        return NothingToSend(
+            f"{listed.path}: nothing to send: no child of list {list_id} has `contact` as their "
+            f"latest outcome decision ({so_far}). {nothing}: outreach sends only the families a "
+            "person decided to contact; record `contact` decisions first",
+            result,
+        )
+    last = None
+    if sent_back:
+        held = rows.filter("held_back_sent")["item_key"].implode()
+        by_export = sent.filter(pl.col("item_key").is_in(held)).sort("export_seq")
+        last = by_export.row(-1, named=True)
+        exports = by_export["export_seq"].n_unique()
+        file = Path(last["file"])
+        where = f"its file: {file}" if file.is_file() else f"its file, {file}, is gone"
+        earlier = "an earlier export" if exports == 1 else f"{exports} earlier exports"
+        sent_words = (
+            f"sent by {earlier} of the offer, the last by {last['exported_by']} on "
+            f"{long_time(last['exported_at'])} ({where})"
+        )
+    if sent_back == contact:
+        said = (
+            f"{listed.path}: nothing new to send since the last export: "
+            + (
+                f"the only child of list {list_id} decided `contact` was already {sent_words}"
+                if contact == 1
+                else f"all {contact} children of list {list_id} decided `contact` were "
+                f"already {sent_words}"
+            )
+            + f". {nothing}"
+        )
+    else:
+        reasons = []
+        if sent_back:
+            reasons.append(f"{sent_back} already {sent_words}")
+        if link:
+            reasons.append(f"{link} held back until their DWP link is confirmed (`link_confirmed`)")
+        if later:
+            reasons.append(
+                f"{later} decided again since on list(s) {', '.join(superseded)} of this "
+                "initiative, where the later decision stands (export from that list if it says "
+                "`contact`)"
+            )
+        if same:
+            reasons.append(
+                f"{same} DWP-list row(s) confirmed as a child whose own row on the list is "
+                "the one sent (one letter per child)"
+            )
+        who = (
+            f"the only child of list {list_id} decided `contact` cannot"
+            if contact == 1
+            else f"none of the {contact} children of list {list_id} decided `contact` can"
+        )
+        said = f"{listed.path}: nothing to send: {who} be sent now: {'; '.join(reasons)}. {nothing}"
+    advice = []
+    if moved:
+        advice.append(
+            f"{len(moved)} of those already sent {'has' if len(moved) == 1 else 'have'} "
+            "another address now than the one the "
+            f"earlier export wrote: {', '.join(f'{who} ({what})' for who, what in moved)}"
+        )
+    if not_compared:
+        advice.append(
+            f"{not_compared} of those already sent could not be compared with the address they "
+            "were sent to (that export's file is gone)"
+        )
+    if again_for_not_held:
+        advice.append(
+            f"--again-for {', '.join(again_for_not_held)}: not held back as already sent "
+            "(never sent, or not to be contacted), so it changed nothing for them"
+        )
+    if sent_back:
+        advice.append(
+            "to send them all again (a reminder), pass --again; --again-for ID sends again "
+            "only the family named (a letter returned, a family that moved)"
+        )
+    if advice:
+        text = "; ".join(advice)
+        said += ". " + text[0].upper() + text[1:]
+    return NothingToSend(
+        said,
+        result,
+        last_sent_on=None if last is None else last["exported_at"],
+        last_sent_by=None if last is None else last["exported_by"],
+        last_sent_file=None if last is None else Path(last["file"]),
+    )
+
+
 # --- the export ------------------------------------------------------------------------------
 def _sidecar(
     listed: ListFile,
@@ -936,9 +1113,15 @@ def export_outreach(
 
     Raises
     ------
+    NothingToSend
+        When no family is to be sent (none decided ``contact``, or every one held back:
+        already sent, an unconfirmed link, ...): nothing is written or recorded, and the
+        message says why and what to do (``again``); its ``result`` holds the counts.
     WorkbenchError
         When the list is not in the store or has no decisions at all, the store's decision
         chain does not verify, or the data folder is not the one the list was made from.
+    UsageError
+        When ``out`` is not a ``.csv``, or is already there and not ``overwrite``.
     """
     user = recorded_user(user, "export_outreach")
     out = Path(out)
@@ -995,6 +1178,17 @@ def export_outreach(
     exportable = rows.filter("exportable")
     moved, not_compared = _moved_since_sent(rows.filter("held_back_sent"), sent, data, listed)
     _check_confirmed_pairs(store, list_id, exportable, key, listed.path)
+    if exportable.is_empty():  # an export of nobody: no file, no export in the store
+        raise _nothing_to_send(
+            listed,
+            list_id,
+            rows,
+            sent,
+            out,
+            moved=moved,
+            not_compared=not_compared,
+            again_for_not_held=not_resent,
+        )
     cautioned = _with_cautions(
         _with_details(exportable, data, listed), *_not_on_later_list(store, list_id)
     )
