@@ -42,6 +42,39 @@ def test_a_household_key_split_across_two_columns_is_proposed_joined(tmp_path):
     assert people.unused == ()
 
 
+def test_a_column_joined_into_the_key_is_counted_as_read(tmp_path):
+    # A tester's count: "6 not read" in the table's comment, where one of the six was joined
+    # into household_id and five were not read.
+    rows = _clients(30, 3).splitlines()
+    extra = [f"{rows[0]},Keyworker,Team"] + [
+        f"{r},K{n % 4},T{n % 3}" for n, r in enumerate(rows[1:])
+    ]
+    (tmp_path / "Client Index.csv").write_text("\n".join(extra) + "\n")
+    suggestion = suggest_profile(tmp_path)
+    (people,) = suggestion.tables
+    assert people.unused == ("Keyworker", "Team")
+    said = (
+        "5 contract columns from 6 of its 8 columns: household_id from Family Area and Family Seq"
+    )
+    assert people.why == said
+    assert f"    file: Client Index.csv                  # check: {said}" in (
+        suggestion.to_yaml().splitlines()
+    )
+    assert "      # not read: Keyworker, Team" in suggestion.to_yaml().splitlines()
+
+
+def test_with_no_column_left_unread_none_is_pointed_to_for_a_column_the_rules_read(tmp_path):
+    (tmp_path / "Client Index.csv").write_text(_clients(30, 3))
+    suggestion = suggest_profile(tmp_path)
+    (people,) = suggestion.tables
+    assert people.why == (
+        "5 contract columns from its 6 columns: household_id from Family Area and Family Seq"
+    )
+    # Family Seq was the only column not read, and it is joined into the key now.
+    assert people.wanted == ()
+    assert "check the columns not read" not in suggestion.to_yaml()
+
+
 def test_a_household_key_of_too_few_values_and_nothing_to_complete_it_is_marked_check(
     tmp_path,
 ):

@@ -1380,7 +1380,10 @@ def test_assess_lists_are_identical_from_contract_files_and_from_an_extract(two_
                 "column": "Benefit Type",
                 "values": {"UC": "universal_credit", "uc ": "income_support"},
             },
-            "tables.benefits.columns.benefit.values.uc : 'uc ' and 'UC' are the same spelling",
+            # Named by their lines in the file (a profile made in Python: by the entry).
+            "line 27: 'uc ' and 'UC' (line 26) of tables.benefits.columns.benefit.values are "
+            "the same code (a value map matches codes ignoring case and runs of space) but map "
+            "to 'income_support' and 'universal_credit': remove one, or say which is meant",
         ),
         (
             "tables.people.columns.forename",

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from workbench.data.checks import check_rows
+from workbench.data.profiles import parse_profile
 from workbench.data.quarantine import (
     mostly_quarantined,
     quarantine_summary,
@@ -193,6 +194,60 @@ def test_through_a_profile_both_files_are_named_as_the_council_names_them(make_f
     )  # fmt: skip
     # Its kind is told by the contract's name (a tester's council saw "other" and no hint).
     assert quarantine_summary(data.quarantine).row(0, named=True)["kind"] == "unknown person"
+
+
+@pytest.mark.parametrize(
+    ("entry", "ours", "unsaved"),
+    [
+        # Both files build their ids, with different letters (a slip in the profile): the
+        # reason called people's id "a Client No (person_id)", and Client No 0000001 is in
+        # clients.csv.
+        (
+            {"concat": [{"text": "P"}, "Client No"], "separator": ""},
+            "Client No 0000001 (person_id P0000001)",
+            "Client No P0000001",  # the file is not read again for its cells: the id made
+        ),
+        # Read as it is, beside people's built id.
+        ("Client No", "Client No 0000001", "Client No 0000001"),
+    ],
+)
+def test_an_id_the_other_file_builds_is_named_with_what_it_is_built_from(
+    make_folder, tmp_path, entry, ours, unsaved
+):
+    clients = "Client No,Family,forename,surname,date_of_birth\n0000001,H1,Ann,Lee,1990-01-01\n"
+    awards = "Ref,Client No,benefit,start_date\nA1,0000001,universal_credit,2025-01-01\n"
+    folder = make_folder({"clients.csv": clients, "awards.csv": awards})
+    profile = tmp_path / "profile.yaml"
+    built = {"concat": [{"text": "C"}, "Client No"], "separator": ""}
+    document = {
+        "version": 1,
+        "tables": {
+            "people": {
+                "file": "clients.csv",
+                "columns": {"person_id": built, "household_id": "Family"},
+            },
+            "benefits": {"file": "awards.csv", "columns": {"award_id": "Ref", "person_id": entry}},
+        },
+    }
+    profile.write_text(yaml.safe_dump(document), encoding="utf-8")
+    data = load_folder(folder, profile=profile)
+    assert quarantined(data) == [
+        (
+            "benefits",
+            "awards.csv",
+            2,
+            "Client No",
+            "0000001",
+            f"{ours} is not a person_id in clients.csv (made there as 'C' + Client No)",
+        )
+    ]
+    assert quarantine_summary(data.quarantine).row(0, named=True)["kind"] == "unknown person"
+    # A profile made in Python, never saved: how the id is made is said more briefly.
+    made = parse_profile(document, tmp_path / "unsaved.yaml")
+    (said,) = load_folder(folder, profile=made).quarantine["reason"]
+    assert (
+        said == f"{unsaved} is not a person_id in clients.csv (made there as concat of Client No)"
+    )
 
 
 def test_a_quarantined_persons_rows_are_found_again_in_the_councils_own_file(make_folder, tmp_path):
@@ -445,8 +500,17 @@ def test_ids_alike_but_for_leading_zeros_say_excel_may_have_dropped_them(
     data = load_folder(folder, profile=profile)
     # (an id that is not digits alone is read as written)
     assert data.tables["people"]["person_id"].to_list() == ["0000024", "0000025", "P7"]
+    # people's id is padded: said so, as it is not people.csv's person_id as written.
+    padded = " (made there as person_id given leading zeros up to 7 digits)"
     assert quarantined(data) == [
-        ("child_statuses", "child_statuses.csv", 3, "person_id", "0000099", unknown("0000099"))
+        (
+            "child_statuses",
+            "child_statuses.csv",
+            3,
+            "person_id",
+            "0000099",
+            unknown("0000099") + padded,
+        )
     ]
     assert dropped_zeros(data) == []
 

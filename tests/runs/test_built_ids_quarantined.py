@@ -148,17 +148,18 @@ def test_the_quarantine_shows_the_cells_a_built_id_was_made_of(tmp_path):
             2,
             "Client No",
             "0000001",
-            "Client No 0000001 (person_id P0000001) is not a Client No (person_id) in "
-            "Client Index.csv, or is only on rows quarantined there",
+            # Client Index.csv builds its person_id too: named with what it is made of there.
+            "Client No 0000001 (person_id P0000001) is not a person_id in Client Index.csv "
+            "(made there as 'P' + Client No), or is only on rows quarantined there",
         ),
         (
             "NRPF Register.csv",
             3,
             "Family Area + Family Seq",
             "000 + 0009",
-            "Family Area + Family Seq 000 + 0009 (household_id H0000009) is not a Family Area "
-            "+ Family Seq (household_id) in Client Index.csv, or is only on rows quarantined "
-            "there",
+            "Family Area + Family Seq 000 + 0009 (household_id H0000009) is not a "
+            "household_id in Client Index.csv (made there as 'H' + Family Area + Family Seq), "
+            "or is only on rows quarantined there",
         ),
     ]
 

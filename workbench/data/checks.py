@@ -733,8 +733,9 @@ def _column_rules(
         allowed = ", ".join(column.allowed or ())
         reason = pl.format("'{}' is not one of: " + allowed, pl.col(_clean_name(name)))
     elif column.dtype == "boolean" and value_mapped:
-        # Only the map's codes (or the contract's own true/false) are read: a code it lacks
-        # is one of its slips, as an enum's is (`workbench.data.profiles.relabelled`).
+        # Only the map's codes are read (what it writes, true or false): a code it lacks,
+        # even `true`, is one of its slips, as an enum's is (`TablePlan.mapped_values`,
+        # `workbench.data.profiles.relabelled`).
         reason = pl.format("'{}' is not one of: true, false", pl.col(_clean_name(name)))
     elif column.dtype == "boolean":
         reason = pl.format(
@@ -1268,8 +1269,9 @@ def check_rows(
     value with three decimal places after one to three digits (`1.234`) is quarantined as
     reading two ways. A column not named is read as the contract writes numbers.
     `value_mapped` names the columns a source profile's value map reads: a boolean one
-    takes only `true` or `false` (what the map writes, or the contract's own spelling), so
-    that a code the map lacks (`Y`) is quarantined, not read by the contract's own words.
+    takes only `true` or `false` (what the map writes; a cell so written that the map does
+    not list is marked not to be read, `TablePlan.mapped_values`), so that a code the map
+    lacks (`Y`, `true`) is quarantined, not read by the contract's own words.
 
     Example
     -------

@@ -147,7 +147,6 @@ def _table_mapping(
             values = _values(
                 raw[read[0]],
                 plan.values[name],
-                table.column(name).allowed,
                 plan.out_of_scope.get(name, frozenset()),
             )
             examples: tuple[tuple[str, str], ...] = ()
@@ -236,18 +235,17 @@ def _examples(
 def _values(
     source: pl.Series,
     spellings: dict[str, str],
-    allowed: tuple[str, ...] | None,
     out_of_scope: frozenset[str] = frozenset(),
 ) -> tuple[tuple[str, str | None, int], ...]:
     """Each spelling in the file, the contract value it becomes (`OUT_OF_SCOPE` for a code
-    the map maps to nothing), its rows (most first)."""
+    the map maps to nothing; None for one it lacks), its rows (most first)."""
     counts = source.drop_nulls().value_counts(sort=True)
     found = []
     for spelling, rows in counts.rows():
         key = value_key(spelling)
+        # A code the map does not list is quarantined, even one the contract would read
+        # (`true`): the council may mean by it another value than the contract does.
         target = OUT_OF_SCOPE if key in out_of_scope else spellings.get(key)
-        if target is None and spelling.strip().lower() in (allowed or ("true", "false")):
-            target = spelling.strip().lower()  # already the contract's value
         found.append((spelling, target, int(rows)))
     return tuple(sorted(found, key=lambda v: (v[1] is None, -v[2], v[0])))
 

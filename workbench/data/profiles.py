@@ -45,7 +45,8 @@ profile; a table the profile does not name is read from its contract file (``peo
 Money may carry a pound sign and thousands commas (``£15,400.50``, ``£-50``, ``£ 1,200.00``)
 with or without a profile.
 
-Nothing is guessed: a value the map does not hold is quarantined with the value shown, and
+Nothing is guessed: a value the map does not hold is quarantined with the value shown (even
+one the contract itself would read, `true` or `child`: the map may mean otherwise), and
 the quarantine names the SOURCE file, its spreadsheet row and the SOURCE column (``DOB``, not
 date_of_birth), so that the council can find the cell. A row quarantined for a derived column
 shows the source cells it was made from (``3 + x + 2020`` for ``Day + Month + Year``), never
@@ -122,6 +123,8 @@ __all__ = [
     "header_key",
     "header_line",
     "load_profile",
+    "made_as",
+    "made_in",
     "one_column_twice",
     "one_valued_flags",
     "parse_profile",
@@ -190,6 +193,11 @@ def header_key(header: str) -> str:
 # quarantined as out of scope, counted, and do not fail `validate --strict`; a person, a
 # household or a place is never set aside so.
 OUT_OF_SCOPE_COLUMNS = frozenset({("benefits", "benefit"), ("child_statuses", "status")})
+# What follows a cell the contract would read (`true`, `child`) that a value map does not list,
+# between the mapping and the quarantine (`TablePlan.mapped_values`, `relabelled`): the
+# checks then quarantine it as a code the map lacks, as the council may mean by it another
+# value than the contract does. Said in words, should it ever be shown.
+UNLISTED = " (not in the profile's value map)"
 NOT_MAPPED_REASON = "'{}' is not in the profile's value map ({}, which maps {}): add it there"
 OUT_OF_SCOPE_REASON = (
     "'{}' is out of the rules' scope: the profile maps it to nothing ({}), so the row counts "
@@ -290,6 +298,45 @@ class ColumnSource(_Strict):
         return list(self.coalesce or [])
 
 
+def made_as(source: ColumnSource) -> str:
+    """How a column entry makes its value, in words, for a reason naming an id a profile
+    builds: ``'P' + Client No`` for ``{concat: [{text: P}, Client No], separator: ''}``.
+
+    Example
+    -------
+    >>> made_as(ColumnSource(concat=[Text(text="H"), "Area", "Seq"], separator="-"))
+    "'H' + Area + Seq, with '-' between"
+    >>> made_as(ColumnSource(pad=Pad(column="Person Ref", width=7)))
+    'Person Ref given leading zeros up to 7 digits'
+    """
+    if source.concat is not None:
+        parts = " + ".join(f"'{p.text}'" if isinstance(p, Text) else p for p in source.concat)
+        return parts + (f", with '{source.separator}' between" if source.separator else "")
+    if source.split is not None:
+        split = source.split
+        return f"part {split.index} of {split.column}, cut at '{split.separator}'"
+    if source.pad is not None:
+        return f"{source.pad.column} given leading zeros up to {source.pad.width} digits"
+    if source.coalesce is not None and len(source.coalesce) > 1:
+        return f"the first filled in of {_and(source.coalesce)}"
+    if source.value is not None:
+        return f"'{source.value}' on every row"
+    return source.source_columns()[0]
+
+
+def made_in(profile: Path | None, table: str, column: str) -> str | None:
+    """How the profile at `profile` makes `table`'s `column`, in words (`made_as`), when it
+    makes it otherwise than by reading one column as it is; None when it reads it so, or
+    when the profile cannot be read again (one built in Python, never saved)."""
+    if profile is None:
+        return None
+    try:
+        source = load_profile(profile).columns.get(table, {}).get(column)
+    except WorkbenchError:
+        return None
+    return made_as(source) if source is not None and source.column is None else None
+
+
 class TableSource(_Strict):
     """One contract table: the file it comes from and its columns."""
 
@@ -373,6 +420,10 @@ class TablePlan:
     # For each value-mapped column, the codes its map lists, as the profile writes them (those
     # mapped to nothing too): a quarantined code the map lacks is shown beside them.
     codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # For each value-mapped column, the contract's own values (`true` and `false`, or an
+    # enum's): a cell written as one of them that the map does not list is not read as it
+    # (`mapped_values`), but quarantined as any code the map lacks.
+    contract_values: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def shown_columns(self) -> list[str]:
@@ -398,7 +449,11 @@ class TablePlan:
         values are found (a coded column has a few): matching every row ignoring case and
         space would cost more than reading the file. Only when a value is written otherwise
         (another case, inner spaces) is the select made again with it in the map; a value
-        the profile does not map stays as written, for the checks to quarantine.
+        the profile does not map stays as written, for the checks to quarantine. One the
+        map does not list that the contract would read (`true` beside a map of `Yes` and
+        `No`, which may mean the opposite: `{'Yes': false, 'No': true}`) is written with
+        `UNLISTED` after it, so that the checks quarantine it too; `relabelled` takes the
+        mark off again, the quarantine showing the cell as written.
         """
         if not self.spellings:
             return raw.lazy().select(self.expressions).collect(engine=_ENGINE), frozenset()
@@ -437,6 +492,13 @@ class TablePlan:
                 v: keyed[value_key(v)]
                 for v in seen
                 if value_key(v) in keyed and v != keyed[value_key(v)]
+            }
+            listed = keyed.keys() | self.out_of_scope.get(name, frozenset())
+            own = self.contract_values.get(name, frozenset())
+            found[name] |= {
+                v: v + UNLISTED
+                for v in seen
+                if value_key(v) not in listed and v.strip().lower() in own
             }
         if all(set(found[n]) <= set(written[n]) for n in self.spellings):
             return table, frozenset()
@@ -606,6 +668,7 @@ class Profile:
         derivations: dict[str, tuple[str, tuple[str, ...]]] = {}
         number_formats: dict[str, str | None] = {}
         codes: dict[str, tuple[str, ...]] = {}
+        contract_values: dict[str, frozenset[str]] = {}
         # A column read for a special-category contract column is never quoted.
         hidden = {
             c if c in headers else by_key[header_key(c)]
@@ -642,6 +705,9 @@ class Profile:
                     out_of_scope[name] = frozenset(nothing)
                 mapped[name] = f"{where}.values"
                 codes[name] = tuple(str(k) for k in source.values)
+                contract_values[name] = frozenset(
+                    column.allowed or () if column.dtype == "enum" else ("true", "false")
+                )
             expressions.append(expression.alias(name))
             labels[name] = label
             if source.column is None:
@@ -667,6 +733,7 @@ class Profile:
             derivations,
             number_formats,
             codes,
+            contract_values,
         )
 
 
@@ -934,6 +1001,16 @@ def relabelled(
     # would grow it exponentially.
     for table, plan in plans.items():
         ours = pl.col("table") == table
+        if plan.mapped:
+            # A cell the map does not list, marked so that it is quarantined
+            # (`TablePlan.mapped_values`): shown and said as the file writes it.
+            frame = frame.with_columns(
+                pl.when(ours)
+                .then(pl.col(c).str.replace_all(UNLISTED, "", literal=True))
+                .otherwise(pl.col(c))
+                .alias(c)
+                for c in ("value", "reason")
+            )
         for name, where in plan.mapped.items():
             # "'Carers' is not one of: a, b, ..." (or, for a flag, "true, false") -> the map
             # to add the spelling to, and the codes it has.
@@ -1099,9 +1176,16 @@ def _check_time(strftime: str, used: set[str]) -> None:
         raise ValueError(f"'{strftime}': a fraction of a second (%.f) needs the seconds (%S)")
 
 
-def parse_profile(document: object, path: str | Path, sha256: str | None = None) -> Profile:
+def parse_profile(
+    document: object,
+    path: str | Path,
+    sha256: str | None = None,
+    lines: Mapping[tuple[str, str], Mapping[str, int]] | None = None,
+) -> Profile:
     """Check a profile's parsed YAML against the profile schema and the data contract
-    (`sha256`: of the file's bytes, as the manifest records it; default: of the document)."""
+    (`sha256`: of the file's bytes, as the manifest records it; default: of the document;
+    `lines`: where each value map's codes are in the file, `_value_map_lines`, for the
+    errors about them)."""
     path = Path(path)
     try:
         parsed = _ProfileFile.model_validate(document)
@@ -1125,7 +1209,8 @@ def parse_profile(document: object, path: str | Path, sha256: str | None = None)
             column_where = f"{where}.columns.{column_name}"
             column = _contract_column(path, column_where, table, column_name)
             checked = _column_source(path, column_where, entry)
-            _check_column(path, column_where, column, checked, name)
+            at = (lines or {}).get((name, column_name))
+            _check_column(path, column_where, column, checked, name, at)
             columns[name][column_name] = checked
         for column in table.columns:  # the column's own format, else the table's, else all
             if column.dtype != "date":
@@ -1358,7 +1443,16 @@ def _column_source(path: Path, where: str, entry: object) -> ColumnSource:
         raise ProfileError(path, *_first_problem(error, where)) from None
 
 
-def _check_column(path: Path, where: str, column: Column, source: ColumnSource, table: str) -> None:
+def _check_column(
+    path: Path,
+    where: str,
+    column: Column,
+    source: ColumnSource,
+    table: str,
+    lines: Mapping[str, int] | None = None,
+) -> None:
+    """Check one column entry against the contract column it gives; `lines` are its value
+    map's codes' lines in the profile file, when read from one (`_value_map_lines`)."""
     if source.date_format is not None and column.dtype != "date":
         raise ProfileError(
             path, f"{where}.date_format", f"{column.name} is a {column.dtype}, not a date"
@@ -1398,15 +1492,55 @@ def _check_column(path: Path, where: str, column: Column, source: ColumnSource, 
             raise ProfileError(
                 path, f"{where}.values.{spelling}", f"'{shown}' is not true or false"
             )
+        # Codes are matched ignoring case and runs of space (`value_key`): two keys alike so
+        # are one code. Mapped alike (`'Yes': true`, `'yes': 'Y'`) they are harmless; mapped
+        # apart, which one a cell is read by would be chance, so the profile is refused.
+        meant = "~" if target is None else _contract_value(target, column)
         key = value_key(spelling)
-        if key in seen and seen[key][1] != shown:
-            raise ProfileError(
-                path,
-                f"{where}.values.{spelling}",
-                f"'{spelling}' and '{seen[key][0]}' are the same spelling (case and spaces "
-                f"are ignored) but map to '{shown}' and '{seen[key][1]}'",
+        if key in seen and seen[key][1] != meant:
+            first, read = seen[key]
+            said = (
+                "are the same code (a value map matches codes ignoring case and runs of "
+                f"space) but map to '{meant}' and '{read}': remove one, or say which is meant"
             )
-        seen[key] = (spelling, shown)
+            if lines and spelling in lines and first in lines:
+                raise ProfileError(
+                    path,
+                    f"line {lines[spelling]}",
+                    f"'{spelling}' and '{first}' (line {lines[first]}) of {where}.values {said}",
+                )
+            raise ProfileError(
+                path, f"{where}.values.{spelling}", f"'{spelling}' and '{first}' {said}"
+            )
+        seen.setdefault(key, (spelling, meant))
+
+
+def _value_map_lines(text: str) -> dict[tuple[str, str], dict[str, int]]:
+    """For each value map of a profile's YAML `text` (`tables.<table>.columns.<column>
+    .values`), the line of each of its codes, as written; what is not laid out so is left
+    out (the profile's shape is checked elsewhere)."""
+
+    def entries(node: yaml.Node | None) -> dict[str, tuple[int, yaml.Node]]:
+        if not isinstance(node, yaml.MappingNode):
+            return {}
+        return {
+            k.value: (k.start_mark.line + 1, v)
+            for k, v in node.value
+            if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge"
+        }
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    found: dict[tuple[str, str], dict[str, int]] = {}
+    for table, (_, source) in entries(entries(root).get("tables", (0, None))[1]).items():
+        columns = entries(source).get("columns", (0, None))[1]
+        for column, (_, entry) in entries(columns).items():
+            codes = entries(entries(entry).get("values", (0, None))[1])
+            if codes:
+                found[(table, column)] = {code: line for code, (line, _) in codes.items()}
+    return found
 
 
 def _date_format(path: Path, where: str, strftime: str) -> DateFormat:
@@ -1455,7 +1589,8 @@ def load_profile(path: str | Path) -> Profile:
         raise DataFileError(path, "no such profile file: give the path of a YAML profile")
     written = path.read_bytes()
     try:
-        document = yaml.load(written.decode("utf-8"), Loader=_UniqueKeyLoader)
+        text = written.decode("utf-8")
+        document = yaml.load(text, Loader=_UniqueKeyLoader)
     except _DuplicateKey as twice:
         raise ProfileError(
             path,
@@ -1466,7 +1601,8 @@ def load_profile(path: str | Path) -> Profile:
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ProfileError(path, "", f"is not valid YAML ({detail})") from None
-    return parse_profile(document, path, hashlib.sha256(written).hexdigest())
+    sha = hashlib.sha256(written).hexdigest()
+    return parse_profile(document, path, sha, _value_map_lines(text))
 
 
 def active_profile() -> Profile | None:

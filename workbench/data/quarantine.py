@@ -441,12 +441,16 @@ def read_again(data: LoadedData, table: str, columns: list[str]) -> pl.DataFrame
     fits it.
 
     The quarantine keeps a row's cells only for the column it failed; this is how another
-    of its columns (the household of a person quarantined for a date) is found."""
+    of its columns (the household of a person quarantined for a date) is found; None too
+    when the profile cannot be read again (one made in Python, never saved)."""
     report = data.reports.get(table)
     if report is None or not isinstance(report.file, Path):
         return None
     path = report.file
-    profile = load_profile(data.profile) if data.profile is not None else None
+    try:  # (a profile made in Python and never saved cannot be read again)
+        profile = load_profile(data.profile) if data.profile is not None else None
+    except WorkbenchError:
+        return None
     through = profile if profile is not None and table in profile.tables else None
     encoding, separator, sheet, header_row = "utf-8", None, None, None
     if through is not None:

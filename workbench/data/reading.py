@@ -81,6 +81,7 @@ from workbench.data.profiles import (
     header_key,
     header_line,
     load_profile,
+    made_in,
     one_column_twice,
     sheet_first_column,
     with_placeholder_hints,
@@ -1482,6 +1483,19 @@ def check_references(data: LoadedData) -> LoadedData:
             other_label = data.source_columns.get(other, {}).get(other_column, other_column)
             if other_label != other_column:
                 other_label = f"{other_label} ({other_column})"
+            # An id the other file's profile entry builds is no column of that file: named
+            # by the contract, with what it is made of there (`'P' + Client No`).
+            built = None
+            if other_column in data.derivations.get(other, {}):
+                kind, parts = data.derivations[other][other_column]
+                # (A profile that cannot be read again, made in Python: said more briefly.)
+                built = made_in(data.profile, other, other_column) or (
+                    f"{kind} of {' and '.join(parts)}" if parts else kind
+                )
+            other_said = f"{other_label} in {other_file}"
+            if built is not None:  # (a `{text: ...}` piece's braces kept for pl.format)
+                built = built.replace("{", "{{").replace("}", "}}")
+                other_said = f"{other_column} in {other_file} (made there as {built})"
             label = labels.get(column, column)
             # An id the profile makes (`{concat: [{text: P}, Client No]}`) is shown as its
             # source cells, which the council can find, and the id made of them.
@@ -1489,7 +1503,7 @@ def check_references(data: LoadedData) -> LoadedData:
             if column in shown:
                 made_of = pl.coalesce(shown[column], column)  # (a file changed: as made)
                 ours, ids = f"{label} {{}} ({column} {{}})", [made_of, *ids]
-            text = f"{ours} is not a {other_label} in {other_file}{or_quarantined}"
+            text = f"{ours} is not a {other_said}{or_quarantined}"
             said = pl.format(text, *ids)
             # Ids alike but for leading zeros (`0000024` and `24`): Excel's doing, said.
             matches = zero_matches(

@@ -1136,17 +1136,18 @@ def _coalesce_twins(
             break
 
 
-def _table_why(fit: _Fit, headers: int) -> str:
-    """How a file's columns give the table's: counted apart, since one column split gives
-    two contract columns and two coalesced give one ("13 contract columns from its 12
-    columns: forename and surname both from Full Name")."""
-    found = len(fit.columns)
+def _table_why(columns: tuple[ColumnSuggestion, ...], unused: tuple[str, ...], headers: int) -> str:
+    """How a file's `headers` columns give the table's `columns`, `unused` not read: counted
+    apart, since one column split gives two contract columns, and two coalesced or joined
+    (`concat`) give one ("13 contract columns from its 12 columns: forename and surname both
+    from Full Name")."""
+    found = len(columns)
     split: dict[str, list[str]] = {}
     shared = []
-    for c in fit.columns:
+    for c in columns:
         if isinstance(c.entry, dict) and "split" in c.entry:
             split.setdefault(c.entry["split"]["column"], []).append(c.column)
-        elif isinstance(c.entry, dict) and "coalesce" in c.entry:
+        elif isinstance(c.entry, dict) and ("coalesce" in c.entry or "concat" in c.entry):
             shared.append(f"{c.column} from {_shown(c.entry)}")
     notes = [
         f"{' and '.join(names)} {'both ' if len(names) == 2 else ''}from {header}"
@@ -1155,9 +1156,9 @@ def _table_why(fit: _Fit, headers: int) -> str:
     ] + shared
     if not notes:
         return f"{found} contract columns found in its {headers} columns" + (
-            f"; {len(fit.unused)} not read" if fit.unused else ""
+            f"; {len(unused)} not read" if unused else ""
         )
-    read = headers - len(fit.unused)
+    read = headers - len(unused)
     some = f"{read} of its {headers}" if read < headers else f"its {headers}"
     return f"{found} contract columns from {some} columns: {', '.join(notes)}"
 
@@ -1197,7 +1198,7 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
         certainty: Certainty = (
             "sure" if fit.share >= 0.9 else ("likely" if fit.share >= 0.7 else "check")
         )
-        why = _table_why(fit, len(files[fit.file]))
+        why = _table_why(fit.columns, fit.unused, len(files[fit.file]))
         mapped = {c.column for c in fit.columns}
         wanted = tuple(
             (name, read_by_rules()[(fit.table.name, name)])
@@ -1330,7 +1331,15 @@ def _keys_checked(
     if not changed:
         return t
     columns = tuple(changed.get(c.column, c) for c in t.columns)
-    return replace(t, columns=columns, unused=tuple(unused))
+    # A column joined into the key is read now: the table's count says so, and with no
+    # column left unread, none is pointed to for a column the rules read.
+    return replace(
+        t,
+        why=_table_why(columns, tuple(unused), len(facts)),
+        columns=columns,
+        unused=tuple(unused),
+        wanted=t.wanted if unused else (),
+    )
 
 
 def _amounts(
