@@ -1800,8 +1800,7 @@ def test_a_published_table_changed_since_its_stats_manifest_fails(tmp_path: Path
     table = _stats_folder(tmp_path / "stats")
     assert assure([table.parent]).check(OUTPUTS).detail == (
         "not applicable: no report run (a manifest.json written by `workbench report`) found "
-        "under the paths given; 1 stats manifest(s) outside a report run, each table it lists "
-        "as published with the SHA-256 it records"
+        f"under the paths given; {STATS_CHECKED}"
     )
     table.write_text("group,eligible\nall,42\n")
     (table.parent / "take_up_by_area.csv").write_text("area,eligible\nFQ1,3\n")
@@ -1865,3 +1864,214 @@ def test_a_page_put_at_the_top_of_a_reports_folder_is_named(
     assert not assure([reports], strict=True).check(OUTPUTS).ok
     # Given the run folder alone, the reports folder is not searched.
     assert not assure([folder]).check(OUTPUTS).warning
+
+
+# --- a folder `workbench stats --out` published: every file in it is shared ------------------
+@pytest.fixture(scope="module")
+def stats_published(report_runs: ReportRuns, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tables `workbench stats --out` writes for the council of the report runs (7
+    published, 1 withheld), beside notebook 02's run of the same data and its list."""
+    from workbench.stats.report import write_stats
+
+    out = tmp_path_factory.mktemp("stats") / "st"
+    data = report_runs.ok.parent.parent / "council"
+    write_stats(data, initiative="two_year_old", term_start=ON, as_of=ON, out=out, linkage="exact")
+    return out
+
+
+STATS_FILES = 8  # 7 tables and stats_manifest.json
+
+
+@pytest.fixture
+def stats_run(stats_published: Path, report_run: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A fresh copy of the stats folder, and the list of the report run beside it."""
+    return Path(shutil.copytree(stats_published, tmp_path / "st")), _list_of(report_run)
+
+
+def _list_of(report_run: Path) -> Path:
+    return report_run / "restricted" / "two_year_old_list.csv"
+
+
+PUBLISHED_UNTOUCHED = (
+    f"{STATS_FILES} shareable file(s) scanned ({STATS_FILES} of them in 1 folder(s) `workbench "
+    "stats --out` published), no personal data found"
+)
+STATS_CHECKED = (
+    "1 stats manifest(s) outside a report run, each table it lists as published with the "
+    "SHA-256 it records, and, in each folder `workbench stats --out` published, no file it "
+    "does not list"
+)
+
+
+def _unlisted(path: Path, folder: Path) -> str:
+    return (
+        f"{path}: in {folder}, which `workbench stats --out` published, but not a table its "
+        "stats_manifest.json lists as published: put there since, it would be shared with the "
+        "tables without disclosure control; remove it (or run `workbench stats` again)"
+    )
+
+
+def _published_line(folder: Path) -> str:
+    return (
+        f"{folder}: `workbench stats --out` published this folder (its stats_manifest.json): "
+        "every file in it is shared with its tables"
+    )
+
+
+def test_an_untouched_stats_folder_passes_with_every_file_scanned(stats_run: tuple[Path, Path]):
+    folder, listed = stats_run
+    assert len(list(folder.iterdir())) == STATS_FILES
+    report = assure([folder, listed])
+    assert report.ok, format_report(report)
+    assert report.check(SHAREABLE).detail == PUBLISHED_UNTOUCHED
+    assert report.check(OUTPUTS).detail == (
+        "not applicable: no report run (a manifest.json written by `workbench report`) found "
+        f"under the paths given; {STATS_CHECKED}"
+    )
+
+
+def test_ids_and_a_postcode_put_in_a_stats_folder_fail_named_by_file_and_line(
+    stats_run: tuple[Path, Path],
+):
+    # The auditor's tester added the person_id of every listed child, and a full postcode, to
+    # the folder `workbench stats --out` published: "0 shareable file(s) scanned", all passed.
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    folder, listed = stats_run
+    people = pl.read_csv(listed, infer_schema=False).select("person_id", "initiative")
+    ids, t3 = folder / "ids.csv", folder / "t3.csv"
+    people.write_csv(ids)
+    t3.write_text("postcode,count\nFQ3 2JF,1\n")
+    with_id = [n for n, p in enumerate(people["person_id"], start=2) if p]
+    assert len(with_id) > 4
+    report = assure([folder, listed])
+    assert failed(report) == [SHAREABLE, OUTPUTS]
+    assert report.check(SHAREABLE).detail.splitlines() == [
+        f"{ids} line 1: column(s) person_id: a table of people, row by row, not of counts",
+        f"{ids} line {with_id[0]}: a person or record id from the run's lists",
+        f"{ids} line {with_id[1]}: a person or record id from the run's lists",
+        f"{ids}: {len(with_id) - 2} more finding(s), to line {with_id[-1]}",
+        f"{t3} line 2: a full postcode",
+        _published_line(folder),
+    ]
+    assert report.check(OUTPUTS).detail.splitlines() == [
+        _unlisted(ids, folder),
+        _unlisted(t3, folder),
+    ]
+    for strict in ([], ["--strict"]):
+        result = CliRunner().invoke(app, ["assure", *strict, str(folder), str(listed)])
+        assert result.exit_code == 3, result.output
+        assert f"FAIL  shareable outputs hold no personal data: {ids} line 1: " in result.output
+        assert f"      {t3} line 2: a full postcode\n" in result.output
+        assert "2 of 10 checks failed." in result.output
+    # Each file given by itself brings the folder's stats manifest: checked as published.
+    report = assure([t3, listed])
+    assert failed(report) == [SHAREABLE, OUTPUTS]
+    assert report.check(SHAREABLE).detail.splitlines() == [
+        f"{t3} line 2: a full postcode",
+        _published_line(folder),
+    ]
+    assert report.check(OUTPUTS).detail == _unlisted(t3, folder)
+    alone = assure([folder / "take_up.csv", listed])
+    assert alone.ok, format_report(alone)
+    assert alone.check(SHAREABLE).detail == (
+        "2 shareable file(s) scanned (2 of them in 1 folder(s) `workbench stats --out` "
+        "published), no personal data found"
+    )
+
+
+def test_a_file_under_a_stats_folder_or_a_stats_folder_in_it_is_published_too(
+    stats_run: tuple[Path, Path],
+):
+    folder, listed = stats_run
+    inner = Path(shutil.copytree(folder, folder / "by_term" / "autumn"))
+    (folder / "by_term" / "notes.md").write_text("Children counted: 41\n")
+    report = assure([folder, listed])
+    assert report.check(SHAREABLE).detail == (
+        f"{2 * STATS_FILES + 1} shareable file(s) scanned ({2 * STATS_FILES + 1} of them in 2 "
+        "folder(s) `workbench stats --out` published), no personal data found"
+    )
+    # The nested folder's tables are its own manifest's; the page is neither manifest's.
+    assert report.check(OUTPUTS).detail == _unlisted(folder / "by_term" / "notes.md", folder)
+    (inner / "take_up.csv").write_text("group,eligible\nFQ1 1AA,41\n")
+    report = assure([folder, listed])
+    assert report.check(SHAREABLE).detail.splitlines() == [
+        f"{inner / 'take_up.csv'} line 2: a full postcode",
+        _published_line(inner),
+    ]
+
+
+def test_a_stats_folder_in_a_reports_folder_is_checked_as_published_not_as_loose(
+    stats_published: Path, report_runs: ReportRuns, tmp_path: Path
+):
+    reports = tmp_path / "reports"
+    run = Path(shutil.copytree(report_runs.ok, reports / report_runs.ok.name))
+    folder = Path(shutil.copytree(stats_published, reports / "stats"))
+    run_shareable = sum(1 for p in (run / "shareable").rglob("*") if p.is_file())
+    report = assure([reports])
+    assert report.ok, format_report(report)
+    assert not report.check(OUTPUTS).warning
+    assert report.check(OUTPUTS).detail.endswith(f"none missing or added; {STATS_CHECKED}")
+    assert report.check(SHAREABLE).detail == (
+        f"{run_shareable + STATS_FILES} shareable file(s) scanned ({STATS_FILES} of them in 1 "
+        "folder(s) `workbench stats --out` published), no personal data found"
+    )
+    # A table put in the stats folder fails (the folder is a publication); one put at the
+    # reports folder's top warns (it is not, unless the whole folder is published).
+    added, index = folder / "by_ward.csv", reports / "index.html"
+    added.write_text("ward,children\nNorth,12\n")
+    index.write_text("<h1>Reports</h1>")
+    report = assure([reports])
+    assert failed(report) == [OUTPUTS]
+    assert report.check(OUTPUTS).detail.splitlines() == [
+        _unlisted(added, folder),
+        f"{index}: in the reports folder {reports}, outside every run folder: written by no "
+        "workbench command there and not checked by assure (put there by hand?); if the "
+        "folder is published, this is too",
+    ]
+
+
+def test_stats_written_into_a_reports_folder_leave_its_runs_to_their_manifests(
+    stats_published: Path, report_runs: ReportRuns, tmp_path: Path
+):
+    # `workbench stats --out reports`: the folder is published with the tables, but each run
+    # in it says for itself what it wrote (its restricted/ list is no leak of the stats).
+    reports = Path(shutil.copytree(stats_published, tmp_path / "reports"))
+    run = Path(shutil.copytree(report_runs.ok, reports / report_runs.ok.name))
+    (reports / f".{run.name}.lock").write_text("")
+    (reports / "retention-log.jsonl").write_text("")
+    report = assure([reports])
+    assert report.ok, format_report(report)
+    run_shareable = sum(1 for p in (run / "shareable").rglob("*") if p.is_file())
+    assert report.check(SHAREABLE).detail.startswith(
+        f"{run_shareable + STATS_FILES} shareable file(s) scanned ({STATS_FILES} of them in 1 "
+        "folder(s) `workbench stats --out` published), no personal data found"
+    )
+    copy = reports / "two_year_old_list.csv"
+    shutil.copyfile(_list_of(run), copy)
+    report = assure([reports])
+    assert failed(report) == [SHAREABLE, OUTPUTS]
+    assert report.check(SHAREABLE).detail.splitlines()[-1] == _published_line(reports)
+    assert _unlisted(copy, reports) in report.check(OUTPUTS).detail.splitlines()
+
+
+def test_a_report_runs_shareable_given_alone_leaves_its_charts_to_the_runs_manifest(
+    report_run: Path,
+):
+    # Notebook 04 writes its stats manifest into shareable/ beside the charts it draws, which
+    # the run's manifest.json lists, not the stats manifest: given alone, they are not named.
+    _stats_folder(report_run / "shareable")
+    (report_run / "shareable" / "take_up.svg").write_text("<svg></svg>")
+    shared = sum(1 for p in (report_run / "shareable").rglob("*") if p.is_file())
+    assert assure([report_run / "shareable"]).check(SHAREABLE).detail == (
+        f"{shared} shareable file(s) scanned, no personal data found"
+    )
+    check = assure([report_run / "shareable"]).check(OUTPUTS)
+    assert check.ok, check.detail
+    assert check.detail == (
+        "not applicable: no report run (a manifest.json written by `workbench report`) found "
+        "under the paths given; 1 stats manifest(s) outside a report run, each table it lists "
+        "as published with the SHA-256 it records"
+    )

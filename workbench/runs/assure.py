@@ -60,9 +60,13 @@ given (run folders, lists, outreach and check exports) and, with ``store``, the 
    its name since 7 December 2026, not its folder) and that is not under the paths given is
    named and *warns* (``--strict``: fails): its mode cannot be checked; one whose file
    retention told the store it deleted is named as such.
-7. **shareable outputs hold no personal data**: files under a ``shareable/`` folder hold no
+7. **shareable outputs hold no personal data**: files under a ``shareable/`` folder, and every
+   file in (or under) a folder `workbench stats --out` published (one holding a
+   ``stats_manifest.json`` outside every report run: the folder goes out whole), hold no
    NINO, full postcode, pseudonymous key, person or record id of the lists found, nor a
-   name from an outreach export. Findings name the file, line and kind, never the value.
+   name from an outreach export, nor a table of people row by row. Findings name the file,
+   line and kind, never the value (at most three a file, then how many more, so that every
+   file is named).
 8. **record links traced to decisions**: every list row linked by a reviewer's decision
    (``link_method`` ``reviewer_confirmed``, applied by ``assess --store``) is named among the
    decisions its manifest says were applied, and each of those is in the store: a
@@ -89,11 +93,14 @@ given (run folders, lists, outreach and check exports) and, with ``store``, the 
    ``stats_manifest.json`` lists as published (under a run's ``shareable/``, or one
    `workbench stats` wrote elsewhere) is there with the SHA-256 it records, and no file is
    named as a table it says was withheld (a table edited and rehashed in the run's manifest
-   fails). In a reports folder searched (the folder holding a run found), a file outside
+   fails). In a folder `workbench stats --out` wrote, a file its stats manifest does not list
+   as published fails, as a file added to a report run does (:func:`_unlisted_in_stats` says
+   why). A file of such a folder given by itself brings the folder's stats manifest. In a
+   reports folder searched (the folder holding a run found), a file outside
    every run folder that no workbench command writes there (not a run's lock, retention's
-   log, or a list, export or other file assure checks as one of its kinds), such as an index
-   page put there by hand, is named and *warns* (``--strict``: fails): it would be published
-   with the folder unchecked.
+   log, a list, export or other file assure checks as one of its kinds, or a file of a
+   stats folder in it), such as an index page put there by hand, is named and *warns*
+   (``--strict``: fails): it would be published with the folder unchecked.
 
 With ``store``, four checks of how the decisions were made follow, per list and reviewer
 (:mod:`workbench.governance.review_quality`); each passes or *warns* (``--strict``: fails)
@@ -221,6 +228,7 @@ NOT_PUBLISHED = "shareable-of-a-failed-run"  # `workbench.runs.report.NOT_PUBLIS
 # The executed notebook and its HTML, beside them in a report run (`workbench.runs.report`).
 RENDERED = ("notebook.ipynb", "report.html")
 REPORT_MANIFEST = "manifest.json"  # a report run's (`workbench report`), in the run folder
+STATS_MANIFEST = "stats_manifest.json"  # `workbench.stats.report_publish.MANIFEST_NAME`
 QUARANTINE_HEADER = ",".join(QUARANTINE_SCHEMA.names())
 GROUP_OTHER_BITS = 0o077
 MAX_SHOWN = 10
@@ -316,6 +324,10 @@ def _walk(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
                 companion = path.with_name(part["stem"] + CHECK_SUFFIX)
                 if companion.exists():
                     files.add(companion)
+            # A file of a folder `workbench stats --out` published brings its stats manifest:
+            # it is checked as published, against what the manifest lists.
+            if (stats := path.with_name(STATS_MANIFEST)).is_file():
+                files.add(stats)
             continue
         dirs.add(path)
         for found in path.rglob("*"):
@@ -1591,27 +1603,61 @@ def _personal_columns(header: str) -> list[str]:
     return [cell for cell, key in zip(cells, keys, strict=True) if key in _PERSONAL_COLUMNS]
 
 
+MAX_PER_FILE = 3  # findings shown for one file; the rest counted, so every file is named
+
+
+def _file_findings(path: Path, text: str, ids: set[str], names: set[str]) -> list[str]:
+    """What one shareable file holds, by line: at most `MAX_PER_FILE` findings, then how many
+    more (a list copied in whole would give one for each child)."""
+    problems = []
+    header = text.split("\n", 1)[0]
+    if path.suffix.lower() in (".csv", ".parquet") and (found := _personal_columns(header)):
+        problems.append(
+            f"{path} line 1: column(s) {', '.join(found)}: a table of people, row by row, "
+            "not of counts"
+        )
+    for number, line in enumerate(text.splitlines(), start=1):
+        problems += [f"{path} line {number}: {kind}" for kind in _line_findings(line, ids, names)]
+    if len(problems) > MAX_PER_FILE:
+        last = problems[-1].removeprefix(f"{path} line ").split(":", 1)[0]
+        more = len(problems) - MAX_PER_FILE
+        problems = [*problems[:MAX_PER_FILE], f"{path}: {more} more finding(s), to line {last}"]
+    return problems
+
+
 def _check_shareable(run: _Run) -> Check:
-    files = [p for p in run.files if SHAREABLE_DIR in p.resolve().parts]
+    """Check 7: the files under a shareable/ folder, and every file in (or under) a folder
+    `workbench stats --out` published (a stats manifest's, outside every report run): that
+    folder is what the council shares, so a file put there since goes out with the tables."""
+    published = _published_by_stats(run)
+    files = sorted({p for p in run.files if SHAREABLE_DIR in p.resolve().parts} | set(published))
     ids, names = _known_ids(run), _known_names(run)
-    problems, unscanned = [], []
+    problems, unscanned, leaked = [], [], set()
     for path in files:
         text = _shareable_text(path)
         if text is None:
             unscanned.append(path.name)
             continue
-        header = text.split("\n", 1)[0]
-        if path.suffix.lower() in (".csv", ".parquet") and (found := _personal_columns(header)):
-            problems.append(
-                f"{path} line 1: column(s) {', '.join(found)}: a table of people, row by row, "
-                "not of counts"
-            )
-        for number, line in enumerate(text.splitlines(), start=1):
-            for kind in _line_findings(line, ids, names):
-                problems.append(f"{path} line {number}: {kind}")
+        found = _file_findings(path, text, ids, names)
+        problems += found
+        if found and path in published and not _of_a_report(published[path]):
+            leaked.add(published[path])
+    problems += [
+        f"{folder}: `workbench stats --out` published this folder (its {STATS_MANIFEST}): "
+        "every file in it is shared with its tables"
+        for folder in sorted(leaked)
+    ]
     if problems:
-        return Check(SHAREABLE, False, _shown(problems))
-    detail = f"{len(files) - len(unscanned)} shareable file(s) scanned, no personal data found"
+        return Check(SHAREABLE, False, "\n".join(problems))
+    detail = f"{len(files) - len(unscanned)} shareable file(s) scanned"
+    # A report run's shareable/ found without its run is shareable/ all the same.
+    alone = {path: folder for path, folder in published.items() if not _of_a_report(folder)}
+    if alone:
+        folders = len(set(alone.values()))
+        detail += (
+            f" ({len(alone)} of them in {folders} folder(s) `workbench stats --out` published)"
+        )
+    detail += ", no personal data found"
     if unscanned:
         detail += f"; not scanned (not text): {', '.join(sorted(unscanned))}"
     return Check(SHAREABLE, True, detail)
@@ -1851,9 +1897,6 @@ def _outputs_problems(manifest: Path) -> _Outputs:
     )
 
 
-STATS_MANIFEST = "stats_manifest.json"  # `workbench.stats.report_publish.MANIFEST_NAME`
-
-
 def _stats_problems(manifest: Path) -> list[tuple[Path, str]]:
     """Each table a stats manifest (`workbench stats`, or a report's, under shareable/)
     lists as published, against the SHA-256 it records (a table missing or changed since),
@@ -1922,6 +1965,96 @@ def _loose_stats(run: _Run) -> list[Path]:
     return [p for p in run.files if p.name == STATS_MANIFEST and folders.isdisjoint(p.parents)]
 
 
+def _reports_furniture(name: str) -> bool:
+    """Whether a file at the top of a reports folder is one a workbench command writes there
+    beside the run folders: a run's lock, or retention's log."""
+    lock = _RUN_LOCK.match(name)
+    return name == RETENTION_LOG or (lock is not None and bool(RUN_FOLDER.match(lock["folder"])))
+
+
+def _published_by_stats(run: _Run) -> dict[Path, Path]:
+    """Each file found in (or under) a folder holding a stats manifest outside every report
+    run, with the nearest such folder: `workbench stats --out` published that folder, so
+    every file in it goes out with its tables. Not the files of a report run found under it
+    (its manifest.json says what the run wrote, and its restricted/ stays inside), nor a
+    run's lock or retention's log at its top (a stats folder that is a reports folder too)."""
+    folders = {m.parent for m in _loose_stats(run)}
+    runs = {m.parent for m in run.reports}
+    held: dict[Path, Path] = {}
+    for path in run.files:
+        folder = next((f for f in path.parents if f in folders), None)
+        if folder is None or not runs.isdisjoint(path.parents):
+            continue
+        if path.parent == folder and _reports_furniture(path.name):
+            continue
+        held[path] = folder
+    return held
+
+
+def _of_a_report(folder: Path) -> bool:
+    """Whether a stats manifest's folder is a report run's shareable/ (notebook 04 writes
+    one there, beside the charts it draws), found without the run's manifest.json (the
+    folder given by itself, or a run being written): the run's manifest lists its files."""
+    folder = folder.resolve()
+    run = folder.parent.name
+    unfinished = UNFINISHED_RUN.match(run)
+    return folder.name in (SHAREABLE_DIR, NOT_PUBLISHED, NOT_PUBLISHED_REPLACED) and bool(
+        RUN_FOLDER.match(unfinished["folder"] if unfinished else run)
+    )
+
+
+def _stats_listed(manifest: Path) -> dict[str, str] | None:
+    """The files a stats manifest lists as published, with the SHA-256 it records of each
+    (its own name with none); None when it cannot be read as listing them (said apart)."""
+    record = _read_json(manifest)
+    published = None if record is None else record.get("published")
+    if not isinstance(published, list):
+        return None
+    listed = {STATS_MANIFEST: ""}
+    for entry in published:
+        if isinstance(entry, dict) and isinstance(name := entry.get("file"), str):
+            listed[PurePosixPath(name).name] = str(entry.get("sha256"))
+    return listed
+
+
+def _unlisted_in_stats(run: _Run, named: set[Path]) -> list[tuple[Path, str]]:
+    """Each file in a folder `workbench stats --out` published that its stats manifest does
+    not list as published (and that is not already ``named``: a withheld table's file).
+
+    It fails, as a file added to a report run since the run does (a run's folder is what a
+    council publishes from, and its manifest says what it wrote): this folder is itself the
+    publication, as a run's shareable/ is, so the file would go out with the tables unchecked
+    by disclosure control. (A file at the top of a reports folder only warns: that folder is
+    not itself published, and nothing in it says what belongs there.) A report run's
+    shareable/ found without its run is left to the run's manifest, which lists the charts
+    beside its tables; Jupyter's checkpoint of a table, the very bytes published, is no
+    file added."""
+    found: list[tuple[Path, str]] = []
+    listings: dict[Path, dict[str, str] | None] = {}
+    for path, folder in sorted(_published_by_stats(run).items()):
+        if path in named or _of_a_report(folder):
+            continue
+        if folder not in listings:
+            listings[folder] = _stats_listed(folder / STATS_MANIFEST)
+        listed = listings[folder]
+        if listed is None:
+            continue  # a manifest that lists nothing readable: its own finding says so
+        name = path.relative_to(folder).as_posix()
+        original = checkpoint_of(name)
+        if name in listed or (original in listed and _sha256(path) == listed[original]):
+            continue
+        found.append(
+            (
+                path,
+                f"{path}: in {folder}, which `workbench stats --out` published, but not a "
+                f"table its {STATS_MANIFEST} lists as published: put there since, it would be "
+                "shared with the tables without disclosure control; remove it (or run "
+                "`workbench stats` again)",
+            )
+        )
+    return found
+
+
 # What a reports folder holds at its top, besides run folders (and their hidden `.partial`
 # and `.previous` folders): a run's lock, and retention's log.
 _RUN_LOCK = re.compile(r"^\.(?P<folder>.+)\.lock$")
@@ -1940,6 +2073,7 @@ def _loose_files(run: _Run, store_path: Path | None) -> list[str]:
     store_names = set()
     if store_path is not None:
         store_names = {store_path.name, *(store_path.name + s for s in _STORE_FILES)}
+    published = _published_by_stats(run)  # checked as `workbench stats --out` published them
     loose = []
     for folder in (r for r in reports if r in searched):
         for path in run.files:
@@ -1947,13 +2081,12 @@ def _loose_files(run: _Run, store_path: Path | None) -> list[str]:
                 top = path.relative_to(folder).parts[0]
             except ValueError:
                 continue
-            lock = _RUN_LOCK.match(top)
             if (
                 (top != path.name and RUN_FOLDER.match(top))
-                or (lock is not None and RUN_FOLDER.match(lock["folder"]))
-                or top == RETENTION_LOG
+                or _reports_furniture(top)
                 or path.name in store_names
                 or path.name == STATS_MANIFEST
+                or path in published
                 or _is_restricted(path, run, None)
             ):
                 continue
@@ -2055,10 +2188,24 @@ def _check_outputs(run: _Run, strict: bool = False, store_path: Path | None = No
     unfinished += [(line, True) for line in _loose_files(run, store_path)]
     to_act = any(act for _, act in unfinished)
     loose = [(path, _stats_problems(path)) for path in _loose_stats(run)]
-    stats_problems = [finding for _, found in loose for _, finding in found]
+    named = {path for _, found in loose for path, _ in found}
+    unlisted = _unlisted_in_stats(run, named)
+    stats_problems = [
+        finding
+        for _, finding in sorted(
+            [found for _, founds in loose for found in founds] + unlisted, key=lambda f: f[0]
+        )
+    ]
+    alone = sum(not _of_a_report(path.parent) for path, _ in loose)
     stats = (
         f"; {len(loose)} stats manifest(s) outside a report run, each table it lists as "
         "published with the SHA-256 it records"
+        + (
+            f", and, in {'each' if alone == len(loose) else f'the {alone}'} folder "
+            "`workbench stats --out` published, no file it does not list"
+            if alone
+            else ""
+        )
         if loose
         else ""
     )
