@@ -1479,7 +1479,7 @@ def test_the_command_names_families_that_moved_since_sent_and_sends_them_again(
     assert re.search(r"\(the last on \d{1,2} [A-Z][a-z]+ \d{4} at \d{2}:\d{2} UTC\)", text)
     assert text.endswith(
         "--again sends them again, --again-for ID the family named; 1 of those held back as "
-        "already sent have another address now than the one the earlier export wrote: P1 "
+        "already sent has another address now than the one the earlier export wrote: P1 "
         "(address and postcode) (--again-for ID sends them again). Record of the export: "
         f"{tmp_path / 'week2.csv.outreach.json'}."
     )

@@ -342,8 +342,9 @@ def review_outreach_command(
         )
     if result.held_back_moved:
         rows = ", ".join(f"{who} ({what})" for who, what in result.held_back_moved)
+        moved = len(result.held_back_moved)
         held += (
-            f"; {len(result.held_back_moved)} of those held back as already sent have "
+            f"; {moved} of those held back as already sent {'has' if moved == 1 else 'have'} "
             f"another address now than the one the earlier export wrote: {rows} (--again-for "
             "ID sends them again)"
         )
