@@ -20,7 +20,7 @@ import pytest
 from workbench.errors import WorkbenchError
 from workbench.review import ReviewStore, pseudonym
 from workbench.review.check_results import CheckImportError, import_check_results
-from workbench.review.checks import TEMPLATES, row_key
+from workbench.review.checks import TEMPLATES, field_keys, row_key
 from workbench.review.excel import export_review_workbook
 from workbench.review.lists import register_list
 
@@ -75,9 +75,18 @@ def listed(store: ReviewStore, run_id: str, initiative: str = "two_year_old") ->
     return register_list(store, candidates(initiative), run_id, f"{initiative}@1", {}, KEY)
 
 
-def exported(store: ReviewStore, list_id: str, template: str = "childcare", n: int = 1) -> str:
+def exported(
+    store: ReviewStore,
+    list_id: str,
+    template: str = "childcare",
+    n: int = 1,
+    parents: dict[str, tuple[str, str, str]] = PARENTS,
+    keys_but_one: bool = True,
+) -> str:
     """Each child of the list decided `check`, and their parents sent in one check export
-    (rows 1-3 in `PARENTS` order): the export id."""
+    (rows 1-3 in `PARENTS` order, in ``spring-part1.csv``), keyed as `export_checks` keys
+    them (without the keys with one field left out: an export made before the store kept
+    them): the export id."""
     decided = store.record_decisions(
         {
             "list_id": list_id,
@@ -90,7 +99,7 @@ def exported(store: ReviewStore, list_id: str, template: str = "childcare", n: i
     spec = TEMPLATES[template]
     rows = []
     for number, (child, decision) in enumerate(zip(CHILDREN, decided, strict=True), start=1):
-        surname, born, nino = PARENTS[child]
+        surname, born, nino = parents[child]
         fields = {
             "Parent Last Name": surname,
             "Parent Date of Birth": born,
@@ -103,13 +112,15 @@ def exported(store: ReviewStore, list_id: str, template: str = "childcare", n: i
                 "row_key": row_key(fields, spec, KEY),
                 "items": [(key_of(child), decision.decision_id, decision.seq)],
             }
+            | ({"field_keys": field_keys(fields, spec, KEY)} if keys_but_one else {})
         )
     export_id = f"cx-{n:016d}"
     store.record_check_export(
         {"export_id": export_id, "list_id": list_id, "template": template, "files": 1,
          "not_checkable": 0, "rows": rows},
         user="A. Officer",
-        detail=f"export {export_id}",
+        detail=f"list {list_id}: export {export_id}, 3 row(s) for 3 child(ren) in 1 file(s) "
+        "(spring-part*.csv), 0 not checkable",
     )  # fmt: skip
     return export_id
 
@@ -417,11 +428,150 @@ def test_a_problem_on_many_rows_is_one_line_naming_them_all(tmp_path):
     problems = [ResultProblem(row, "Parent Last Name", wrong) for row in range(2, 60)]
     problems.insert(3, ResultProblem(5, "Outcome", "blank: expected DfE's outcome"))
     error = CheckImportError(tmp_path / "r.csv", problems)
-    assert str(error).splitlines()[1:] == [
+    assert str(error).splitlines() == [
+        f"{tmp_path / 'r.csv'}: 2 problems found in 58 rows, so nothing was recorded. Import "
+        "the file exactly as DfE's service gave it, for rows this workbench exported:",
         f"  - rows 2 to 59, column 'Parent Last Name': {wrong}",
         "  - row 5, column 'Outcome': blank: expected DfE's outcome",
     ]
     assert len(error.problems) == 59  # each still there, row by row
+
+
+def test_the_count_says_the_problems_listed_and_the_rows_they_are_on(tmp_path):
+    # A tester read "8 problem(s) found" above 6 lines: rows of one problem were counted apart.
+    from workbench.review.check_results import ResultProblem
+
+    one = CheckImportError(tmp_path / "r.csv", [ResultProblem(4, "Outcome", "no outcome")])
+    assert str(one).splitlines()[0].startswith(f"{tmp_path / 'r.csv'}: 1 problem found in row 4,")
+    header = [ResultProblem(1, h, "missing header") for h in ("Outcome", "Parent Last Name")]
+    assert ": 2 problems found in row 1, so" in str(CheckImportError(tmp_path / "r.csv", header))
+    many = [ResultProblem(row, "Outcome", f"unknown outcome 'x{row}'") for row in range(2, 62)]
+    many += [ResultProblem(row, "Outcome", "no outcome") for row in (70, 71)]
+    lines = str(CheckImportError(tmp_path / "r.csv", many)).splitlines()
+    assert lines[0].startswith(f"{tmp_path / 'r.csv'}: 61 problems found in 62 rows, so")
+    assert lines[1] == "  - row 2, column 'Outcome': unknown outcome 'x2'"
+    assert lines[50] == "  - row 51, column 'Outcome': unknown outcome 'x51'"
+    assert lines[51:] == ["  ... and 11 more"]  # 50 listed and 11 more: the 61 counted
+
+
+# --- a row that differs from the row sent in one field ------------------------------------------
+def rows_file(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
+    """DfE's results file with these rows (surname, date of birth, NINO, outcome) in order."""
+    lines = [HEADER, *(",".join(row) for row in rows)]
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join([*lines, ""]).encode("utf-8"))
+    return path
+
+
+ONE_FIELD_CHANGED = [
+    ("Bloggs", "1990-01-31", "AB123456C", "Eligible"),  # row 1 as sent
+    ("KHAN", "1988-07-04", "ZZ999999D", "Eligible"),  # row 2's NINO changed (surname's case too)
+    ("O'Neill", "1995-12-26", "EF112233B", "Try again"),  # row 3's date of birth changed
+    ("Nobody", "1990-01-01", "AB123456D", "Eligible"),  # never sent
+    ("Popescu", "2001-04-17", "NY267317D", "Eligible"),  # never sent (another parent)
+]
+NEVER_SENT = (
+    "column 'Parent Last Name, Parent Date of Birth, Parent National Insurance number': never "
+    "exported for checking: no check export in the store sent this row"
+)
+
+
+def test_a_row_changed_in_one_field_names_the_field_and_the_row_sent(store, tmp_path):
+    """A tester's results file with a NINO changed from the one exported: the field that
+    differs is named, and where the row sent is, not the details; rows never sent are said
+    never exported, together, as before. Nothing is recorded or logged."""
+    export_id = exported(store, listed(store, "r-1"))
+    path = rows_file(tmp_path / "changed.csv", ONE_FIELD_CHANGED)
+    logged = store.access_log().height
+    with pytest.raises(CheckImportError) as raised:
+        import_check_results(store, path, key=KEY, user="B. Officer")
+    assert str(raised.value) == (
+        f"{path}: 3 problems found in 4 rows, so nothing was recorded. Import the file exactly "
+        "as DfE's service gave it, for rows this workbench exported:\n"
+        "  - row 3, column 'Parent National Insurance number': differs from the one sent for "
+        f"this parent in spring-part1.csv line 3 of check export {export_id} (Parent Last Name "
+        "and Parent Date of Birth match), so DfE's answer cannot be tied to that row: DfE "
+        "returns each row with the details it was sent\n"
+        "  - row 4, column 'Parent Date of Birth': differs from the one sent for this parent in "
+        f"spring-part1.csv line 4 of check export {export_id} (Parent Last Name and Parent "
+        "National Insurance number match), so DfE's answer cannot be tied to that row: DfE "
+        "returns each row with the details it was sent\n"
+        f"  - rows 5 to 6, {NEVER_SENT}"
+    )
+    for detail in ("ZZ999999D", "CD654321A", "1995-12-2", "Khan", "KHAN", "O'Neill"):
+        assert detail not in str(raised.value)
+    assert store.check_imports().height == 0 and store.access_log().height == logged
+
+
+def test_a_row_changed_in_one_field_of_an_export_without_the_keys_is_never_exported(
+    store, tmp_path
+):
+    """An export made before the store kept each row's keys with one field left out (schema
+    version 12) cannot tell a changed row from one never sent: said never exported, or
+    changed since."""
+    export_id = exported(store, listed(store, "r-1"), keys_but_one=False)
+    path = rows_file(tmp_path / "changed.csv", ONE_FIELD_CHANGED)
+    assert refused(store, path) == [
+        f"row {row}, {NEVER_SENT} (or one was changed since: check export {export_id} was made "
+        "before the store could name a field changed in a row)"
+        for row in (3, 4, 5, 6)
+    ]
+
+
+def test_a_row_one_field_from_two_rows_sent_names_both(store, tmp_path):
+    """Two parents sent alike but for their NINO (both Smith, born the same day), and a row
+    alike to both but for its NINO: it cannot be tied to either, and both are named."""
+    parents = {
+        "P1": ("Smith", "1990-01-31", "AB123456C"),
+        "P2": ("Smith", "1990-01-31", "CD654321A"),
+        "P3": PARENTS["P3"],
+    }
+    export_id = exported(store, listed(store, "r-1"), parents=parents)
+    path = rows_file(
+        tmp_path / "twins.csv",
+        [
+            ("Smith", "1990-01-31", "AB123456C", "Eligible"),
+            ("Smith", "1990-01-31", "EF999999A", "Eligible"),
+            ("O'Neill", "1995-12-25", "EF112233B", "Eligible"),
+        ],
+    )
+    assert refused(store, path) == [
+        "row 3, column 'Parent Last Name, Parent Date of Birth, Parent National Insurance "
+        "number': differs in one field from each of 2 rows sent (its Parent National Insurance "
+        f"number from spring-part1.csv line 2 of check export {export_id}; its Parent National "
+        f"Insurance number from spring-part1.csv line 3 of check export {export_id}), so DfE's "
+        "answer cannot be tied to any of them: DfE returns each row with the details it was sent"
+    ]
+
+
+def test_a_store_migrated_keeps_the_keys_for_exports_made_after(tmp_path, monkeypatch):
+    """A store of schema version 11 migrates: its exports have no keys with one field left
+    out (a changed row is said never exported), the exports made after have them."""
+    import workbench.review.store as store_module
+
+    path = tmp_path / "old.sqlite"
+    original = store_module.MIGRATIONS
+    monkeypatch.setattr(store_module, "MIGRATIONS", original[:11])
+    with ReviewStore(path, clock=Clock(), key=KEY) as old:
+        before = exported(old, listed(old, "r-1"))
+    monkeypatch.setattr(store_module, "MIGRATIONS", original)
+    with ReviewStore(path, clock=Clock(), key=KEY) as store:
+        assert store.schema_version == len(original) == 12
+        after = exported(store, listed(store, "r-2"), n=2)
+        assert store.check_export_field_keys(before) == {}
+        kept = store.check_export_field_keys(after)
+        assert sorted(kept) == [1, 2, 3]
+        assert all(set(keys) == set(TEMPLATES["childcare"].identifying) for keys in kept.values())
+        assert store.verify_migrations() == []
+        changed = rows_file(tmp_path / "changed.csv", ONE_FIELD_CHANGED[:3])
+        assert refused(store, changed, export_id=before) == [
+            f"row {row}, {NEVER_SENT} (or one was changed since: check export {before} was "
+            "made before the store could name a field changed in a row)"
+            for row in (3, 4)
+        ]
+        assert [p.split(":")[0] for p in refused(store, changed, export_id=after)] == [
+            "row 3, column 'Parent National Insurance number'",
+            "row 4, column 'Parent Date of Birth'",
+        ]
 
 
 def test_an_import_by_a_user_naming_no_one_records_and_logs_nothing(store, tmp_path):

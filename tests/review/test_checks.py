@@ -868,22 +868,52 @@ def _refused(store: ReviewStore, path: Path, **options) -> list[str]:
 
 def test_every_problem_is_listed_by_row_and_column_and_nothing_recorded(exported):
     (store, *_, folder), _, sent = exported
-    stranger = dict(sent[0]) | {"Parent National Insurance number": "AB123456C"}
-    rows = [sent[0], sent[1], sent[2], sent[1], stranger]
-    outcomes = ["Eligible", "Probably fine", "Eligible", "Eligible", "Eligible"]
+    # A row whose NINO was changed from the one sent (a tester's), one whose surname was, and
+    # two parents never sent: the first two are named by the field that differs and where the
+    # row sent is, never printing the details; the last two are never exported, together.
+    changed = dict(sent[0]) | {"Parent National Insurance number": "AB123456C"}
+    renamed = dict(sent[2]) | {"Parent Last Name": "Nobody"}
+    stranger = {
+        "Parent Last Name": "Nobody",
+        "Parent Date of Birth": "01/01/1990",
+        "Parent National Insurance number": "AB123456C",
+    }
+    other = dict(stranger) | {"Parent Last Name": "Popescu", "Parent Date of Birth": "17/04/2001"}
+    rows = [sent[0], sent[1], sent[2], sent[1], changed, renamed, stranger, other]
+    outcomes = ["Eligible", "Probably fine", *["Eligible"] * 6]
     path = _results(rows, outcomes, folder / "bad.csv")
-    problems = _refused(store, path)
+    logged = store.access_log().height
+    with pytest.raises(CheckImportError) as raised:
+        import_check_results(store, path, key=KEY)
     export_id = store.check_exports()["export_id"][0]
-    assert problems == [
-        "row 3, column 'Outcome': unknown outcome 'Probably fine'; expected one of Eligible, "
-        "May not be eligible, Information does not match records, Try again (DfE's childcare "
-        "service's words: this file's rows were matched to check export "
-        f"{export_id}, sent with DfE's childcare template)",
-        "row 5, column 'Parent Last Name, Parent Date of Birth, Parent National Insurance "
-        "number': the same row as row 3: DfE returns each row it was sent once",
-        "row 6, column 'Parent Last Name, Parent Date of Birth, Parent National Insurance "
-        "number': never exported for checking: no check export in the store sent this row",
-    ]
+    assert str(raised.value) == (
+        f"{path}: 5 problems found in 6 rows, so nothing was recorded. Import the file "
+        "exactly as DfE's service gave it, for rows this workbench exported:\n"
+        "  - row 3, column 'Outcome': unknown outcome 'Probably fine'; expected one of "
+        "Eligible, May not be eligible, Information does not match records, Try again (DfE's "
+        "childcare service's words: this file's rows were matched to check export "
+        f"{export_id}, sent with DfE's childcare template)\n"
+        "  - row 5, column 'Parent Last Name, Parent Date of Birth, Parent National Insurance "
+        "number': the same row as row 3: DfE returns each row it was sent once\n"
+        "  - row 6, column 'Parent National Insurance number': differs from the one sent for "
+        f"this parent in checks-part1.csv line 2 of check export {export_id} (Parent Last "
+        "Name and Parent Date of Birth match), so DfE's answer cannot be tied to that row: DfE "
+        "returns each row with the details it was sent\n"
+        "  - row 7, column 'Parent Last Name': differs from the one sent for this parent in "
+        f"checks-part1.csv line 4 of check export {export_id} (Parent Date of Birth and "
+        "Parent National Insurance number match), so DfE's answer cannot be tied to that row: "
+        "DfE returns each row with the details it was sent\n"
+        "  - rows 8 to 9, column 'Parent Last Name, Parent Date of Birth, Parent National "
+        "Insurance number': never exported for checking: no check export in the store sent "
+        "this row"
+    )
+    for row in (*sent[:3], changed, renamed):  # no personal data printed
+        day, month, year = row["Parent Date of Birth"].split("/")
+        for value in (row["Parent Last Name"], row["Parent National Insurance number"]):
+            assert value not in str(raised.value)
+        assert f"{year}-{month}-{day}" not in str(raised.value)
+    assert store.check_results(store.lists()["list_id"][0]).is_empty()  # nothing recorded
+    assert store.access_log().height == logged
 
 
 def test_problems_are_numbered_by_the_spreadsheets_rows_blank_ones_counted(exported):

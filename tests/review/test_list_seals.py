@@ -255,15 +255,16 @@ def old_store(path: Path, monkeypatch) -> str:
 
 
 def test_a_schema_set_back_and_migrated_again_fails(tmp_path, monkeypatch):
-    """An auditor's attack: versions 10 and 11 deleted, list_seals and held_because dropped,
-    items edited; the next opening migrated the store again and sealed the edited items as
+    """An auditor's attack: versions 10 on deleted, list_seals, held_because and field_keys
+    dropped, items edited; the next opening migrated the store again and sealed the edited items as
     they stood."""
     path = tmp_path / "review.sqlite"
     old_store(path, monkeypatch)
     with ReviewStore(path, key=KEY) as store:
         migrated = store.access_log().filter(pl.col("command") == "migrate")
         assert migrated["detail"].to_list() == [
-            "schema version 9 to 11; 1 stored list(s) sealed as they stood"
+            f"schema version 9 to {len(store_module.MIGRATIONS)}; 1 stored list(s) sealed as "
+            "they stood"
         ]
         assert store.verify_migrations() == [] and store.verify_access_log().ok
     behind_the_stores_back(
@@ -271,6 +272,7 @@ def test_a_schema_set_back_and_migrated_again_fails(tmp_path, monkeypatch):
         "DELETE FROM schema_version WHERE version >= 10",
         "DROP TABLE list_seals",
         "ALTER TABLE list_items DROP COLUMN held_because",
+        "ALTER TABLE check_export_rows DROP COLUMN field_keys",
         "UPDATE list_items SET tier = 'possible'",
     )
     with ReviewStore(path, key=KEY) as store:
@@ -278,8 +280,9 @@ def test_a_schema_set_back_and_migrated_again_fails(tmp_path, monkeypatch):
         first, again = store.access_log().filter(pl.col("command") == "migrate")["seq"]
         assert store.verify_migrations() == [
             f"access log lines {first} and {again} both record the store migrated to schema "
-            "version 11: its schema was set back in between, outside the workbench, and what "
-            "that version seals was sealed again as it then stood"
+            f"version {len(store_module.MIGRATIONS)}: its schema was set back in between, "
+            "outside the workbench, and what that version seals was sealed again as it then "
+            "stood"
         ]
 
 

@@ -11,8 +11,12 @@ every problem is listed by row (as a spreadsheet numbers them: the header is row
 column: a missing header, an outcome DfE does not give, an outcome of the other service (the
 childcare and basic free school meals templates have the same headers: only the words tell
 the files apart, so each export's results must use its own service's words), a date that is
-not one, a row never exported, a row of another export or of another list's export, a row
-given twice, or a row whose answer is older than one a later import recorded (see below). A
+not one, a row never exported (one alike but for one identifying field to a row the export
+sent is named by that field and by the file and line of the row sent, from the store's keys
+with one field left out, `workbench.review.checks.field_keys`; never by the details), a row
+of another export or of another list's export, a row given twice, or a row whose answer is
+older than one a later import recorded (see below). The count above them says how many
+lines follow (the rows of one problem are on one line) and how many rows they are on. A
 result never changes a decision: the officer sees it beside the child
 (`ReviewStore.latest_check_results`) and decides what follows.
 
@@ -70,6 +74,7 @@ from workbench.review.checks import (
     FSM_OUTCOMES,
     TEMPLATES,
     CheckTemplate,
+    field_keys,
     row_key,
 )
 from workbench.review.schema import CHECK_OUTCOMES, recorded_user
@@ -140,10 +145,21 @@ class CheckImportError(WorkbenchError):
         if len(lines) > MAX_LISTED_PROBLEMS:
             shown.append(f"  ... and {len(lines) - MAX_LISTED_PROBLEMS} more")
         super().__init__(
-            f"{path}: {len(problems)} problem(s) found, so nothing was recorded. Import the "
-            "file exactly as DfE's service gave it, for rows this workbench exported:\n"
-            + "\n".join(shown)
+            f"{path}: {_problems_found(len(lines), {p.row for p in problems})}, so nothing was "
+            "recorded. Import the file exactly as DfE's service gave it, for rows this "
+            "workbench exported:\n" + "\n".join(shown)
         )
+
+
+def _problems_found(kinds: int, rows: set[int]) -> str:
+    """The count line's words: the problems as listed (one line each, the rows of one problem
+    together) and the rows they are on, so the count agrees with the lines that follow.
+
+    >>> _problems_found(1, {5}), _problems_found(6, {3, 4, 5, 6, 7, 8, 9, 21})
+    ('1 problem found in row 5', '6 problems found in 8 rows')
+    """
+    found = f"{kinds} problem{'' if kinds == 1 else 's'} found"
+    return f"{found} in row {min(rows)}" if len(rows) == 1 else f"{found} in {len(rows)} rows"
 
 
 @dataclass(frozen=True)
@@ -259,6 +275,9 @@ class _Parsed:
     number: int
     fields: dict[str, str]
     key: str | None = None
+    field_keys: dict[str, str] | None = None
+    """The row's key with each identifying field left out (`field_keys`): a row never sent
+    that is alike but for one field to a row sent is told by it."""
     outcome: str | None = None
     dfe_outcome: str = ""
     tier: str | None = None
@@ -361,6 +380,7 @@ def _parse_row(row: _Parsed, template: CheckTemplate, key: bytes) -> list[Result
             row.eligible_until = day.isoformat()
     if not any(p.column in DATE_HEADERS for p in problems):
         row.key = row_key(iso, template, key)
+        row.field_keys = field_keys(iso, template, key)
     return problems
 
 
@@ -477,16 +497,22 @@ def _target_export(
     )
 
 
-def _export_named(store: ReviewStore, export_id: str) -> str:
-    """An export by its id, with the files and day the officer knows it by (from the store's
-    access log of the export: `cx-...: spring2-part*.csv, exported 2027-01-05`)."""
+def _written_as(store: ReviewStore, export_id: str) -> list[str]:
+    """The files an export was written as, from the store's access log of it
+    (``spring2-part*.csv``): the same export may have been written again, elsewhere."""
     log = store.access_log().filter(pl.col("command") == "check export")
-    written: list[str] = []  # the same export may have been written again, elsewhere
+    written: list[str] = []
     for detail in log["detail"].to_list():
         found = re.search(rf"export {re.escape(export_id)}, .*\(([^()]*-part\*\.csv)\)", detail)
         if found and found.group(1) not in written:
             written.append(found.group(1))
-    files = " or ".join(written) or None
+    return written
+
+
+def _export_named(store: ReviewStore, export_id: str) -> str:
+    """An export by its id, with the files and day the officer knows it by (from the store's
+    access log of the export: `cx-...: spring2-part*.csv, exported 2027-01-05`)."""
+    files = " or ".join(_written_as(store, export_id)) or None
     exports = store.check_exports().filter(pl.col("export_id") == export_id)
     day = exports["exported_at"][0][:10] if exports.height else None
     said = [part for part in (files, f"exported {day}" if day else None) if part]
@@ -500,10 +526,75 @@ def _answered(store: ReviewStore, rows: pl.DataFrame, export_id: str) -> bool:
     return bool(results["row_number"].is_in(mine["row_number"].implode()).any())
 
 
+def _sent_but_one(store: ReviewStore, export_id: str) -> dict[tuple[str, str], list[str]]:
+    """The rows an export sent, where its files hold them (``two_year_old-part1.csv line 3 of
+    check export cx-...``, or ``line 3 of part 1 of ...`` when the store's access log does not
+    name its files), by each key with one identifying field left out and that field
+    (`field_keys`); empty for an export made before the store kept those keys."""
+    kept = store.check_export_field_keys(export_id)
+    if not kept:
+        return {}
+    written = _written_as(store, export_id)
+    sent = store.check_export_rows().filter(pl.col("export_id") == export_id)
+    places = {}
+    for part, numbers in sorted(
+        sent.group_by("part").agg(pl.col("row_number").sort()).iter_rows(), key=lambda r: r[0]
+    ):
+        for line, number in enumerate(numbers, start=2):  # below the header
+            where = (
+                f"{written[0].replace('*', str(part))} line {line}"
+                if written
+                else f"line {line} of part {part}"
+            )
+            places[number] = f"{where} of check export {export_id}"
+    alike: dict[tuple[str, str], list[str]] = {}
+    for number, keys in kept.items():
+        for header, without in keys.items():
+            alike.setdefault((header, without), []).append(places[number])
+    return alike
+
+
+def _differs_in_one(
+    row: _Parsed, template: CheckTemplate, sent: dict[tuple[str, str], list[str]]
+) -> ResultProblem | None:
+    """A row never sent that is alike but for one identifying field to a row the export sent:
+    the field named (its column) and where the row sent is, never the details."""
+    found = [
+        (header, place)
+        for header in template.identifying
+        for place in sent.get((header, (row.field_keys or {}).get(header, "")), [])
+    ]
+    if not found:
+        return None
+    if len(found) == 1:
+        header, place = found[0]
+        others = [h for h in template.identifying if h != header]  # two at least
+        alike = ", ".join(others[:-1]) + " and " + others[-1]
+        return ResultProblem(
+            row.number,
+            header,
+            f"differs from the one sent for this parent in {place} ({alike} match), so DfE's "
+            "answer cannot be tied to that row: DfE returns each row with the details it was sent",
+        )
+    each = "; ".join(f"its {header} from {place}" for header, place in found)
+    return ResultProblem(
+        row.number,
+        _IDENTIFYING,
+        f"differs in one field from each of {len(found)} rows sent ({each}), so DfE's answer "
+        "cannot be tied to any of them: DfE returns each row with the details it was sent",
+    )
+
+
 def _match_problems(
-    parsed: list[_Parsed], rows: pl.DataFrame, export_id: str, list_id: str
+    parsed: list[_Parsed],
+    rows: pl.DataFrame,
+    export_id: str,
+    list_id: str,
+    template: CheckTemplate,
+    sent: dict[tuple[str, str], list[str]],
 ) -> list[ResultProblem]:
-    """Rows never exported, of another export or list, or given twice."""
+    """Rows never exported (one alike but for one field to a row the export sent named as
+    such, `_differs_in_one`), of another export or list, or given twice."""
     problems = []
     by_key: dict[str, list[tuple[str, str]]] = {}
     for found_export, found_list, found_key in rows.select(
@@ -527,8 +618,16 @@ def _match_problems(
         homes = by_key.get(row.key, [])
         if any(e == export_id for e, _ in homes):
             continue
+        if not homes and (near := _differs_in_one(row, template, sent)) is not None:
+            problems.append(near)
+            continue
         if not homes:
             message = "never exported for checking: no check export in the store sent this row"
+            if not sent:  # an export made before the store kept the keys with one field left out
+                message += (
+                    f" (or one was changed since: check export {export_id} was made before the "
+                    "store could name a field changed in a row)"
+                )
         else:
             other_export, other_list = homes[-1]
             if other_list == list_id:
@@ -622,7 +721,12 @@ def import_check_results(
         )
     # Each export's results in its own service's words (the templates' headers alike).
     problems += _outcome_problems(parsed, TEMPLATES[exported_template], target)
-    problems += _match_problems(parsed, rows, target, list_id)
+    # Rows the export never sent are compared field by field with those it did, in the
+    # store's keys with one field left out.
+    sent_keys = set(rows.filter(pl.col("export_id") == target)["row_key"])
+    unsent = any(row.key is not None and row.key not in sent_keys for row in parsed)
+    sent = _sent_but_one(store, target) if unsent else {}
+    problems += _match_problems(parsed, rows, target, list_id, template, sent)
     if not parsed:
         problems.append(ResultProblem(1, OUTCOME, "the file has headers but no rows"))
     if problems:

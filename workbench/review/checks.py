@@ -115,6 +115,7 @@ __all__ = [
     "export_checks",
     "export_headers",
     "export_paths",
+    "field_keys",
     "header_line_of",
     "named_files",
     "row_key",
@@ -143,6 +144,7 @@ Any other result is DfE's answer: `export_checks` leaves such a child out unless
 MAX_FILE_BYTES = 10 * 1024 * 1024 - 1
 """DfE's services refuse an upload of 10 MB (10 * 1024 * 1024 bytes) or more."""
 ROW_KEY_KIND = "dfe_check_row"
+FIELD_KEY_KIND = "dfe_check_row_but_one"
 PARENT_LAST_NAME = "Parent Last Name"
 PARENT_DOB = "Parent Date of Birth"
 PARENT_NINO = "Parent National Insurance number"
@@ -327,12 +329,42 @@ def row_key(fields: dict[str, str], template: CheckTemplate, key: bytes) -> str:
     Names compare without case or extra spaces, National Insurance numbers without spaces,
     dates as dates (``fields`` holds them as ISO text), so a results row matches the row sent.
     """
-    parts = []
+    return pseudonym(ROW_KEY_KIND, json.dumps(list(_compared(fields, template).values())), key)
+
+
+def _compared(fields: dict[str, str], template: CheckTemplate) -> dict[str, str]:
+    """A row's identifying fields as rows are compared, by header."""
+    compared = {}
     for header in template.identifying:
         value = " ".join(str(fields.get(header) or "").split())
-        value = value.replace(" ", "").upper() if header == PARENT_NINO else value.casefold()
-        parts.append(value)
-    return pseudonym(ROW_KEY_KIND, json.dumps(parts), key)
+        compared[header] = (
+            value.replace(" ", "").upper() if header == PARENT_NINO else value.casefold()
+        )
+    return compared
+
+
+def field_keys(fields: dict[str, str], template: CheckTemplate, key: bytes) -> dict[str, str]:
+    """The keyed pseudonym of a row's identifying fields with each one left out in turn, by
+    the header left out (compared as `row_key` compares them): a results row and an exported
+    row alike but for one field share that field's key, so the field can be named without the
+    store holding any detail.
+
+    >>> sent = {"Parent Last Name": "Smith", "Parent Date of Birth": "1990-01-31",
+    ...         "Parent National Insurance number": "AB123456C"}
+    >>> given = sent | {"Parent National Insurance number": "AB123456D"}
+    >>> mine, theirs = (field_keys(f, TEMPLATES["childcare"], bytes(32)) for f in (sent, given))
+    >>> [h for h in mine if mine[h] == theirs[h]]
+    ['Parent National Insurance number']
+    """
+    parts = _compared(fields, template)
+    return {
+        left_out: pseudonym(
+            FIELD_KEY_KIND,
+            json.dumps([left_out, [v for h, v in parts.items() if h != left_out]]),
+            key,
+        )
+        for left_out in template.identifying
+    }
 
 
 def sent_row_key(fields: Mapping[str, str], template: CheckTemplate, key: bytes) -> str | None:
@@ -653,7 +685,15 @@ def _dfe_rows(checkable: list[dict], template: CheckTemplate, key: bytes) -> lis
         iso = {h: v.isoformat() if isinstance(v, date) else v for h, v in child["fields"].items()}
         found = row_key(iso, template, key)
         text = {h: dfe_date(v) if isinstance(v, date) else v for h, v in child["fields"].items()}
-        entry = rows.setdefault(found, {"row_key": found, "fields": text, "items": []})
+        entry = rows.setdefault(
+            found,
+            {
+                "row_key": found,
+                "field_keys": field_keys(iso, template, key),
+                "fields": text,
+                "items": [],
+            },
+        )
         entry["items"].append((child["item_key"], child["decision_id"], child["seq"]))
     for number, entry in enumerate(rows.values(), start=1):
         entry["row_number"] = number

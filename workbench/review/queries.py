@@ -42,6 +42,7 @@ __all__ = [
     "LINK_DECISION_SCHEMA",
     "LIST_SCHEMA",
     "access_log",
+    "check_export_field_keys",
     "check_export_items",
     "check_export_rows",
     "check_exports",
@@ -350,6 +351,17 @@ def check_export_rows(
     schema = {"export_id": pl.String, "list_id": pl.String, "row_number": pl.Int64}
     schema |= {"part": pl.Int64, "row_key": pl.String}
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def check_export_field_keys(conn: sqlite3.Connection, export_id: str) -> dict[int, dict[str, str]]:
+    """A check export's rows' keys with one field left out (see
+    :meth:`ReviewStore.check_export_field_keys`)."""
+    rows = conn.execute(
+        "SELECT row_number, field_keys FROM check_export_rows "
+        "WHERE export_id = ? AND field_keys IS NOT NULL ORDER BY row_number",
+        (export_id,),
+    ).fetchall()
+    return {number: json.loads(keys) for number, keys in rows}
 
 
 def check_imports(conn: sqlite3.Connection) -> pl.DataFrame:

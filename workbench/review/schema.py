@@ -7,7 +7,7 @@ store and its retention share (the chain's genesis hash, UTC timestamps as text)
 Examples
 --------
 >>> len(MIGRATIONS), DECISIONS[0]
-(11, 'contact')
+(12, 'contact')
 >>> [s.split()[2] for s in statements(MIGRATIONS[0])][:2]
 ['lists', 'list_items']
 """
@@ -28,6 +28,7 @@ __all__ = [
     "CHECK_OUTCOME_TEXT",
     "DECISIONS",
     "DECISION_MEANINGS",
+    "FIELD_KEYS_VERSION",
     "FILLER_WORDS",
     "GENERIC_NAMES",
     "GENESIS_HASH",
@@ -397,6 +398,9 @@ SEALED_LISTS_VERSION = 10
 """The migration from which stored lists are sealed."""
 HELD_REASON_VERSION = 11
 """The migration from which list items keep why the linkage held their link for review."""
+FIELD_KEYS_VERSION = 12
+"""The migration from which check export rows keep a keyed pseudonym of their identifying
+fields with each one left out (`field_keys`)."""
 
 HELD_IDS = re.compile(
     r"(?P<lead>council records? )(?P<ids>[^\s:;(),]+(?:, (?!was taken)[^\s:;(),]+)*)"
@@ -756,6 +760,15 @@ MIGRATIONS: tuple[str, ...] = (
     # (`workbench.review.list_seals`), so the seals of lists stored before still hold.
     """
     ALTER TABLE list_items ADD COLUMN held_because TEXT;
+    """,
+    # 12: each check export row keeps, beside its `row_key`, the keyed pseudonym of its
+    # identifying fields with each one left out in turn (`field_keys`: JSON, by the header
+    # left out; `workbench.review.checks.field_keys`), never the details: a results row whose
+    # National Insurance number (say) differs from the one sent is told from a row never
+    # sent, and the field named (`workbench check import`). Null on rows exported before.
+    """
+    ALTER TABLE check_export_rows ADD COLUMN field_keys TEXT
+        CHECK (field_keys IS NULL OR json_valid(field_keys));
     """,
 )
 

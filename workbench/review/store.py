@@ -86,6 +86,7 @@ from workbench.review.retention import RetentionResult
 from workbench.review.schema import (
     BUSY_TIMEOUT_MS,
     DECISIONS,
+    FIELD_KEYS_VERSION,
     GENESIS_HASH,
     HELD_REASON_VERSION,
     KEYED_CHAIN_VERSION,
@@ -927,8 +928,10 @@ class ReviewStore:
 
         ``export`` has ``export_id``, ``list_id``, ``template``, ``files``, ``not_checkable``
         and ``rows``: each ``{"row_number", "part", "row_key", "items": [(item_key,
-        decision_id, decision_seq), ...]}``. Row keys are keyed pseudonyms of the parent's
-        details; the store never holds the details themselves. A `user` that names no one is
+        decision_id, decision_seq), ...]}`` and optionally ``"field_keys"`` (by header: the
+        row's key with that field left out, `workbench.review.checks.field_keys`). Row keys
+        are keyed pseudonyms of the parent's details; the store never holds the details
+        themselves. A `user` that names no one is
         refused, nothing recorded (`log_access`).
         """
         refuse_unnamed_user(user, "record_check_export")
@@ -952,10 +955,29 @@ class ReviewStore:
                         export["not_checkable"],
                     ),
                 )
-                conn.executemany(
-                    "INSERT INTO check_export_rows VALUES (?, ?, ?, ?)",
-                    [(export["export_id"], r["row_number"], r["part"], r["row_key"]) for r in rows],
-                )
+                if self.schema_version >= FIELD_KEYS_VERSION:
+                    conn.executemany(
+                        "INSERT INTO check_export_rows (export_id, row_number, part, row_key, "
+                        "field_keys) VALUES (?, ?, ?, ?, ?)",
+                        [
+                            (
+                                export["export_id"],
+                                r["row_number"],
+                                r["part"],
+                                r["row_key"],
+                                json.dumps(r["field_keys"]) if r.get("field_keys") else None,
+                            )
+                            for r in rows
+                        ],
+                    )
+                else:  # a store of an earlier schema (only ever in tests of migration)
+                    conn.executemany(
+                        "INSERT INTO check_export_rows VALUES (?, ?, ?, ?)",
+                        [
+                            (export["export_id"], r["row_number"], r["part"], r["row_key"])
+                            for r in rows
+                        ],
+                    )
                 conn.executemany(
                     "INSERT INTO check_export_items VALUES (?, ?, ?, ?, ?)",
                     [
@@ -1128,6 +1150,14 @@ class ReviewStore:
         each row's export and list: ``export_id``, ``list_id``, ``row_number``, ``part``,
         ``row_key``."""
         return queries.check_export_rows(self._conn, row_keys)
+
+    def check_export_field_keys(self, export_id: str) -> dict[int, dict[str, str]]:
+        """Each row of a check export (by ``row_number``) with its keys with one identifying
+        field left out, by the header left out (`workbench.review.checks.field_keys`); rows
+        exported before the store kept them (schema version 12) are not in it."""
+        if self.schema_version < FIELD_KEYS_VERSION:
+            return {}
+        return queries.check_export_field_keys(self._conn, export_id)
 
     def check_imports(self) -> pl.DataFrame:
         """Every import of DfE's check results, oldest first: ``import_id``, ``export_id``,
