@@ -572,6 +572,7 @@ class Assessment:
                 "list was not kept either: a list must have its manifest"
             ) from None
         record = self._manifest(run, accounted)
+        places = record.get("funded_places_accounted")
         # What was written, so that a list (or its DWP rows not listed) changed afterwards is
         # refused by review and failed by `workbench assure`.
         record["outputs"] = {"list": {"file": out.name, "sha256": file_sha256(out)}}
@@ -593,7 +594,13 @@ class Assessment:
                 f"{manifest}: cannot be written ({error.strerror or type(error).__name__}), "
                 f"so the list was not kept either: a list must have its manifest"
             ) from None
-        return WrittenList(out=out, manifest=manifest, run_id=run, dwp_list_accounted=accounted)
+        return WrittenList(
+            out=out,
+            manifest=manifest,
+            run_id=run,
+            dwp_list_accounted=accounted,
+            funded_places_accounted=places,
+        )
 
     def _write_unlisted(self, out: Path) -> dict | None:
         """Every DWP-list row accounted for: listed, not listed (with the reason, in a
@@ -664,6 +671,8 @@ class Assessment:
         )
 
     def _manifest(self, run: str, accounted: dict | None) -> dict[str, Any]:
+        from workbench.linkage.places import places_accounted
+
         _, code_version, commit, env = self._context
         return {
             "run_id": run,
@@ -687,6 +696,12 @@ class Assessment:
             },
             "candidates": self.candidates.height,
             **({} if accounted is None else {"dwp_list_accounted": accounted}),
+            # Every funded-place row: linked, awaiting review, not linked, ..., or quarantined.
+            **(
+                {}
+                if (places := places_accounted(self)) is None
+                else {"funded_places_accounted": places}
+            ),
             **(
                 {}
                 if self.link_decisions is None
@@ -726,12 +741,14 @@ def linkage_model_record(folder: Path, model: LinkageModel) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class WrittenList:
-    """Where `Assessment.write` put the list, its manifest, and the DWP-list counts."""
+    """Where `Assessment.write` put the list, its manifest, and the DWP-list and
+    funded-place counts (`workbench.linkage.places.places_accounted`)."""
 
     out: Path
     manifest: Path
     run_id: str
     dwp_list_accounted: dict | None = None
+    funded_places_accounted: dict | None = None
 
 
 def assess(

@@ -100,6 +100,18 @@ NOT_LINKED = "not_linked"
 # Splink's method (`workbench.linkage.METHOD_SPLINK`), named here so that the engine does not
 # import Splink: a link scored, not made on an exact rule nor confirmed by a person.
 SPLINK = "splink"
+# A person's recorded link_confirmed (`workbench.review.link_decisions`).
+REVIEWER_CONFIRMED = "reviewer_confirmed"
+PLACE_DOB_CAUTION_ONE = (
+    "the funded place row {} links to this child with a different date of birth: check it is "
+    "the same child before relying on it"
+)
+"""The `link_caution` of a council child linked to one funded place the list rests on whose
+row's date of birth is not the council's (`Compiler.place_cautions`)."""
+PLACE_DOB_CAUTION_SEVERAL = (
+    "the funded place rows {} link to this child with different dates of birth: check they are "
+    "the same child's before relying on them"
+)
 # The contract's list columns (the README's `assess` section), in order; more follow.
 LIST_COLUMNS = (
     "person_id",
@@ -165,7 +177,11 @@ _CANDIDATE_COLUMNS: dict[str, PolarsDataType] = {
     # For a DWP-list row listed on its own whose probable match (`probable_person_id`) is a
     # council child outside the age window by the council's date of birth, who is not listed:
     # a caution in words that the two dates of birth differ and which to check before the
-    # link is decided (`hold_probable_links`). Null on every other row.
+    # link is decided (`hold_probable_links`); or whose closest record is linked to another
+    # row (`LOST_BEST_MATCH_CAUTION`). For a council child linked to a funded place the list
+    # rests on (for the term, or an earlier term's that continues the entitlement) whose row
+    # gives another date of birth: which row, and to check it is the same child
+    # (`Compiler.place_cautions`). Null on every other row.
     "link_caution": pl.String,
     # For a DWP-list row whose link awaits review (`link_needs_review`): why the linkage held
     # the pair for a person rather than linking it, in words, as `workbench link` writes it
@@ -633,6 +649,43 @@ class Compiler:
     def list_criterion(self) -> Criterion | None:
         return next((c for c in self.criteria if c.kind == "list_match"), None)
 
+    def place_cautions(self) -> pl.LazyFrame:
+        """`person_id` and `link_caution` for each child linked to a funded place the list
+        rests on (one for the term, or an earlier term's of a stream a continued-entitlement
+        criterion reads) whose row gives another date of birth than the council's: Splink
+        may link such a row on the names and postcode (the exact pass never does), and the
+        officer must not rely on it unseen. A link a person confirmed is not cautioned."""
+        earlier = sorted(
+            {
+                s
+                for c in self.criteria
+                if c.kind == "earlier_funded_place"
+                for s in c.funding_streams
+            }
+        )
+        term = pl.col("term_start")
+        relied = (term == self.term_start) | (
+            (term < self.term_start) & pl.col("funding_stream").is_in(earlier)
+        )
+        places = self.tables.get("funded_places", _empty("funded_places"))
+        differ = (
+            self.links_of("funded_places")
+            .filter(
+                (pl.col("band") == LINKED) & (pl.col("method").fill_null("") != REVIEWER_CONFIRMED)
+            )
+            .select("person_id", "record_id")
+            .join(places.filter(relied).select("record_id", "child_date_of_birth"), on="record_id")
+            .join(self.tables["people"].select("person_id", "date_of_birth"), on="person_id")
+            .filter(pl.col("child_date_of_birth") != pl.col("date_of_birth"))
+        )
+        rows = pl.col("record_id").unique().sort()
+        return differ.group_by("person_id").agg(
+            pl.when(rows.len() == 1)
+            .then(pl.format(PLACE_DOB_CAUTION_ONE, rows.first()))
+            .otherwise(pl.format(PLACE_DOB_CAUTION_SEVERAL, rows.str.join(", ")))
+            .alias("place_caution")
+        )
+
     def hold_probable_links(self, links: pl.LazyFrame) -> pl.LazyFrame:
         """`links` with each DWP-list link that Splink made (method `splink`) between a row
         in the age window by the list's date of birth and a council child outside it by the
@@ -885,6 +938,7 @@ def assessment(
         )
         .join(place_streams, on="person_id", how="left")
         .join(to_review, on="person_id", how="left")
+        .join(compiler.place_cautions(), on="person_id", how="left")
         .with_columns(
             pl.when(pl.col("reason_codes").list.len() > 0)
             .then(pl.lit("likely"))
@@ -897,7 +951,7 @@ def assessment(
             pl.lit(False).alias("link_needs_review"),
             pl.lit(None, pl.String).alias("probable_person_id"),
             pl.lit(None, pl.Float64).alias("match_probability"),
-            pl.lit(None, pl.String).alias("link_caution"),
+            pl.col("place_caution").alias("link_caution"),
             pl.lit(None, pl.String).alias("held_because"),
         )
     )

@@ -178,6 +178,9 @@ class Explanation:
     """The people file's quarantined rows of the child's household, each "file row N
     (reason)": a parent or carer on one is not read, so their awards count for nothing
     (`Assessment.explain` fills it from the loaded data)."""
+    link_caution: str | None = None
+    """The list row's `link_caution` for a listed child (a funded place the list rests on
+    linked with another date of birth: `workbench.eligibility.engine.Compiler.place_cautions`)."""
     records_quarantined: tuple[str, ...] = ()
     """The quarantined rows of the child's awards and statuses and of their parents' and
     carers' awards, each "file row N, of <whose> (reason)": not read, so a criterion they
@@ -231,6 +234,8 @@ class Explanation:
             )
         if self.funded_places_read:
             lines.append(self._funded_line())
+        if self.link_caution:
+            lines.append(f"Caution: {self.link_caution}.")
         if self.eligibility_group:
             lines.append(f"Group: {self.eligibility_group}.")
         for group, codes in self.group_untested:
@@ -671,6 +676,7 @@ def explain_assessed(
         rules_note=rule_set.beyond_checked(term_start),
         term_note=rule_set.just_before_a_term(term_start),
         children_counted=_children_counted(tables, found, person_id) if in_window else (),
+        link_caution=row["link_caution"][0] if listed else None,
     )
 
 

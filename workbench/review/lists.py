@@ -411,6 +411,7 @@ _MANIFEST_PARTS: dict[str, tuple[type, str]] = {
     "data": (str, "the data folder the list was made from"),
     "database": (dict, "each table read by a query, with its connection and hashes"),
     "dwp_list_accounted": (dict, "the DWP list's rows, counted"),
+    "funded_places_accounted": (dict, "the funded places' rows, counted"),
     "rules_checked_through": (str, "the last term start the rule file was checked for"),
 }
 

@@ -182,3 +182,7 @@ def print_assessment(
             "accounted for.",
             highlight=False,
         )
+    if places := written.funded_places_accounted:
+        from workbench.linkage.places import accounted_text
+
+        out.print(accounted_text(places), highlight=False)

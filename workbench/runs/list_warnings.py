@@ -13,7 +13,11 @@ list or the providers' headcount the rules read came with its header only
 criterion in force reads is not in the folder while a file there that is not read looks like
 it (`DWPlist.csv`: `not_in_the_data`, `workbench.data.absent.absent_tables`), or a
 household_id is shared by more than 30 people (`workbench.data.household_size`: a household
-key split across two columns lumps families together).
+key split across two columns lumps families together), or a funded-place row the list rests on
+links to no child though its child is in the age window by the row's date of birth (an earlier
+term's place that could continue the entitlement, or a place for the term that makes a child
+already funded or, where a place is required, listed: `workbench.linkage.places.unlinked_places`,
+whose other places for the term linked to no child are notes).
 `notes` do not: a file named as a table (`benefits.csv`) that the profile does not read, as
 it reads that table from another (`workbench.data.absent.contract_files_not_read`), such a
 table absent with no file like it (the council may not hold it), an
@@ -379,9 +383,11 @@ def list_warnings(found: Assessment) -> ListWarnings:
     """What `assess` warns of beside `found`'s list."""
     from workbench.data.absent import contract_files_not_read
     from workbench.data.household_size import large_households
+    from workbench.linkage.places import unlinked_places
 
     unchecked = found.rule_set.beyond_checked(found.term_start)
     absent, missing = not_in_the_data(found)
+    unlinked, unlinked_notes = unlinked_places(found)  # funded places linked to no child
     return ListWarnings(
         serious=(
             *([unchecked] if unchecked else []),
@@ -392,6 +398,7 @@ def list_warnings(found: Assessment) -> ListWarnings:
             *silent_emptiness(found),
             *empty_lists(found),
             *places_for_no_term(found),
+            *unlinked,
         ),
         notes=(
             *missing,
@@ -404,6 +411,7 @@ def list_warnings(found: Assessment) -> ListWarnings:
             *parents_quarantined(found),
             *records_quarantined(found),
             *income_clashes(found),
+            *unlinked_notes,
         ),
     )
 
