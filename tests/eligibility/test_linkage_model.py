@@ -101,5 +101,5 @@ def test_a_model_needs_probabilistic_linkage_and_a_model_folder(data, tmp_path):
         "--model",
         str(tmp_path / "no-model"),
     )
-    assert done.returncode != 0 and not (tmp_path / "list.csv").exists()
-    assert "no-model" in done.stderr
+    assert (done.returncode, done.stdout) == (2, "") and not (tmp_path / "list.csv").exists()
+    assert done.stderr.startswith(f"error: --model {tmp_path / 'no-model'}: no such folder. ")

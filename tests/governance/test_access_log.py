@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -209,25 +210,50 @@ def test_a_file_that_is_not_a_store_is_refused_with_the_stores_own_error(tmp_pat
     assert bogus.read_text().startswith("these are notes")
 
 
-def test_a_report_run_is_logged_with_what_was_asked_for(tmp_path: Path):
+def test_a_report_run_is_logged_with_what_was_asked_for(tmp_path: Path, monkeypatch):
     # A scheduling tester found report rows saying only "notebook 02, data ...": which offer
-    # and term were looked at could not be told from the log. Secrets stay out.
-    store = tmp_path / "review.sqlite"
-    env = dict(os.environ, WORKBENCH_STORE=str(store), WORKBENCH_USER="Scheduler")
-    args = ["report", "no_such_notebook", "--data", str(tmp_path), "--reports", str(tmp_path)]
-    args += ["-p", "initiative=free_school_meals", "-p", "term_start=next"]
-    args += ["-p", "key_file=/secret/key"]
-    subprocess.run(
-        [sys.executable, "-m", "workbench", "--quiet", *args], capture_output=True, env=env
+    # and term were looked at could not be told from the log. Secrets stay out. (Only a run
+    # that passes its checks is logged: the notebook is found, its parameters taken.)
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+    from workbench.review import load_key
+    from workbench.runs import report
+
+    cell = new_code_cell(
+        'data: str = "d"\noutput_dir: str = "o"\ninitiative: str = "two_year_old"\n'
+        'term_start: str = "2026-09-01"\nkey_file: str = ""'
     )
-    with ReviewStore(store) as review_store:
+    cell.metadata["tags"] = ["parameters"]
+    nbformat.write(new_notebook(cells=[cell, new_code_cell("1")]), tmp_path / "asked.ipynb")
+    store = tmp_path / "review.sqlite"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WORKBENCH_STORE", str(store))
+    monkeypatch.setenv("WORKBENCH_USER", "Scheduler")
+    monkeypatch.delenv("WORKBENCH_KEY", raising=False)
+
+    def run(source, data, parameters, kernel, identity, final, *rest):  # no kernel
+        return report.ReportRun(final, final / "report.html", final / "manifest.json", ok=True)
+
+    monkeypatch.setattr(report, "_run", run)
+    args = ["report", "asked.ipynb", "--data", str(tmp_path), "--reports", "r"]
+    args += ["-p", "initiative=free_school_meals", "-p", "term_start=next"]
+    args += ["-p", "key_file=secret.key"]
+    handler = signal.getsignal(signal.SIGTERM)  # the command turns SIGTERM into Ctrl-C
+    try:
+        done = CliRunner().invoke(app, ["--quiet", *args])
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+    assert done.exit_code == 0, done.output
+    with ReviewStore(store, key=load_key(tmp_path / "secret.key")) as review_store:
         log = review_store.access_log()
     assert log.select("user", "command", "detail").rows() == [
         (
             "Scheduler",
             "report",
-            f"notebook no_such_notebook, data {tmp_path}, initiative=free_school_meals, "
-            "term_start=next",
+            f"notebook asked.ipynb, data {tmp_path}, initiative=free_school_meals, term_start=next",
         )
     ]
 

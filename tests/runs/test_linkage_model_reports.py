@@ -111,3 +111,37 @@ def test_a_model_folder_that_is_not_there_is_refused_before_a_kernel_starts(coun
         'existing file, or "" for none.\n'
     )
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
+    ("notebook", "given", "what"),
+    [
+        ("02", "linkage_model=model", "a linkage model, which scores the pairs Splink compares"),
+        ("04", "linkage_model=model", "a linkage model, which scores the pairs Splink compares"),
+        (
+            "02",
+            "review_store=review.sqlite",
+            "a review store, whose link decisions apply to the matches Splink proposes",
+        ),
+    ],
+)
+def test_a_model_or_a_store_with_exact_linkage_is_refused_before_a_kernel_starts(
+    council, tmp_path, notebook, given, what
+):
+    # As `assess --linkage exact --model` is: exact-only linkage never uses either, and the
+    # notebook stopped on them (exit 4, kept as a failed run).
+    from workbench.review.store import ReviewStore
+
+    ReviewStore(tmp_path / "review.sqlite").close()
+    done = workbench(
+        "report", notebook, "--data", str(council), "--reports", "r", *DATES,
+        "-p", "linkage=exact", "-p", given, cwd=tmp_path,
+    )  # fmt: skip
+    name, value = given.split("=")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"error: Parameter {name!r} names {value!r}, {what}, which linkage 'exact' never makes: "
+        "it is only used by probabilistic linkage. Give -p linkage=probabilistic (the default) "
+        f"with it, or leave -p {name} out.\n"
+    )
+    assert not (tmp_path / "r").exists()

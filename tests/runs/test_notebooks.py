@@ -561,10 +561,18 @@ def test_a_second_identical_run_while_the_first_is_writing_stops_and_changes_not
     # The first run of the pair holds the folder name's lock (as run_report does) ...
     with FileLock(reports / f".{good.run_dir.name}.lock"):
         (reports / f".{good.run_dir.name}.partial").mkdir()
+        logged: list[str] = []  # what `workbench report` writes its access-log line in
         with pytest.raises(UsageError) as caught:
-            run_report(notebook, data=SAMPLE, parameters={}, reports=reports)
-        # ... and its half-written folder is not cleared by the second.
+            run_report(
+                notebook,
+                data=SAMPLE,
+                parameters={},
+                reports=reports,
+                before_writing=lambda: logged.append("the access-log line"),
+            )
+        # ... and its half-written folder is not cleared by the second, which logs nothing.
         assert (reports / f".{good.run_dir.name}.partial").is_dir()
+        assert logged == []
     assert str(caught.value) == (
         f"{good.run_dir} is being written now by another run of exactly these inputs (the same "
         "notebook, data and parameters, today); this run stopped and changed nothing. Its "

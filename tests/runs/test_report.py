@@ -1009,19 +1009,22 @@ def test_notebook_03_may_be_given_a_store_it_will_make(tmp_path):
     ],
 )
 def test_a_parameter_contradicting_the_list_given_exits_2_before_a_kernel_starts(
-    tmp_path, notebook, parameter, given
+    tmp_path, monkeypatch, capsys, notebook, parameter, given
 ):
     # A tester: `-p initiative=free_school_meals` with a two-year-old list was accepted and
-    # recorded, the notebook using neither.
+    # recorded, the notebook using neither. Run on the project's clock, which `as_of=today`
+    # is worked out on: the real one could pass midnight between the run and the check.
     write_assessed_list(tmp_path / "lists")
-    done = workbench(
-        "report", notebook, "--data", str(SAMPLE), "--reports", str(tmp_path / "r"),
-        "-p", f"{parameter}=lists/fsm.csv", "-p", given, cwd=tmp_path,
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("workbench.runs.parameters.clock_today", lambda: date(2026, 12, 7))
+    code, out, err = report_main(
+        monkeypatch, capsys, notebook, "--data", str(SAMPLE), "--reports", str(tmp_path / "r"),
+        "-p", f"{parameter}=lists/fsm.csv", "-p", given,
     )  # fmt: skip
-    name = given.split("=")[0]
-    value = given.split("=")[1] if name != "as_of" else str(_relative_date("today", None))
-    assert done.returncode == 2
-    assert done.stderr == (
+    name, value = given.split("=")
+    value = "2026-12-07" if value == "today" else value
+    assert (code, out) == (2, "")
+    assert err == (
         f"error: Parameter {name!r} ({value}) does not fit lists/fsm.csv, a list made with "
         f"initiative=free_school_meals, term_start=2027-01-01, as_of=2026-12-01, linkage=exact (as "
         f"its manifest records): a notebook given -p {parameter}= reports on what it was made "
@@ -1293,6 +1296,121 @@ def test_report_04_logs_its_reading_of_the_review_store_as_the_report(tmp_path):
             "review_store=review.sqlite",
         ),
         ("report", "read 0 link decision(s) to apply to links"),
+    ]
+
+
+def report_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """`workbench --quiet report ARGS` run in this process as `main` runs it (a UsageError is
+    exit 2), on the clock `clock_today` says: its exit code, stdout and stderr."""
+    import signal
+    import sys
+
+    from workbench.cli import main
+
+    monkeypatch.setattr("sys.argv", ["workbench", "--quiet", "report", *args])
+    handler = signal.getsignal(signal.SIGTERM)  # the command turns SIGTERM into Ctrl-C
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            main()
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+        sys.stdout.flush()
+    said = capsys.readouterr()
+    return cast(int, stopped.value.code), said.out, said.err
+
+
+def files_under(folder: Path) -> list[str]:
+    return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*"))
+
+
+MAKES_A_STORE_AND_A_KEY = (
+    "03", "--data", str(SAMPLE), "--reports", "r", "-p", "term_start=2026-09-01",
+    "-p", "as_of=2026-09-01", "-p", "store=new.sqlite", "-p", "key_file=new.key",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("notebook", "given", "message"),
+    [
+        (
+            MAKES_A_STORE_AND_A_KEY,
+            ("-p", "reviewr=An Officer"),
+            "03_review.ipynb has no parameter 'reviewr'; it takes initiative, term_start, as_of, "
+            "list_file, linkage, store, reviewer, key_file. Did you mean 'reviewer'?",
+        ),
+        (
+            MAKES_A_STORE_AND_A_KEY,
+            ("-p", "linkage=fuzzy"),
+            "Parameter 'linkage' must be one of exact, probabilistic; got 'fuzzy'.",
+        ),
+        (  # the dates are checked before the line too
+            ("03", "--data", str(SAMPLE), "--reports", "r", "-p", "store=new.sqlite"),
+            (),
+            "03: give -p term_start=YYYY-MM-DD and -p as_of=YYYY-MM-DD.",
+        ),
+        (  # logged in the default store, which would be made with the default key
+            ("02", "--data", str(SAMPLE), "--reports", "r", "-p", "term_start=2026-09-01"),
+            ("-p", "as_of=2026-09-01", "-p", "threshold=3"),
+            "Parameter 'threshold' must be at least 5",
+        ),
+        (
+            MAKES_A_STORE_AND_A_KEY,
+            ("--kernel", "no-such-kernel"),
+            "No Jupyter kernel 'no-such-kernel'",
+        ),
+        (
+            ("no_such_notebook", "--data", str(SAMPLE), "--reports", "r"),
+            ("-p", "key_file=new.key"),
+            "No notebook 'no_such_notebook'",
+        ),
+    ],
+)
+def test_a_report_refused_leaves_the_folder_as_it_was(
+    tmp_path, monkeypatch, capsys, notebook, given, message
+):
+    # The access-log line was written before the parameters were checked: a run then refused
+    # (exit 2) had made 03's new store, its key file, or the default store and key.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WORKBENCH_STORE", str(tmp_path / "default" / "review.sqlite"))
+    monkeypatch.setenv("WORKBENCH_KEY_FILE", str(tmp_path / "keys" / "default.key"))
+    monkeypatch.delenv("WORKBENCH_KEY", raising=False)
+    (tmp_path / "notes.txt").write_text("already here\n")
+    before = files_under(tmp_path)
+    code, out, err = report_main(monkeypatch, capsys, *notebook, *given)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {message}"), err
+    assert files_under(tmp_path) == before == ["notes.txt"]
+
+
+def test_a_report_that_passes_its_checks_logs_before_it_writes_anything(
+    tmp_path, monkeypatch, capsys
+):
+    # What the refused runs above would have written, written by a run that passes its
+    # checks: the line (and 03's new store and key with it) before the run's own files.
+    from workbench.review import load_key
+    from workbench.runs import report
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WORKBENCH_STORE", str(tmp_path / "default" / "review.sqlite"))
+    monkeypatch.setenv("WORKBENCH_KEY_FILE", str(tmp_path / "keys" / "default.key"))
+    monkeypatch.delenv("WORKBENCH_KEY", raising=False)
+    seen = []
+
+    def run(source, data, parameters, kernel, identity, final, *rest):
+        seen.append(files_under(tmp_path))  # no kernel: the files there when the run starts
+        return report.ReportRun(final, final / "report.html", final / "manifest.json", ok=True)
+
+    monkeypatch.setattr(report, "_run", run)
+    code, out, err = report_main(monkeypatch, capsys, *MAKES_A_STORE_AND_A_KEY)
+    assert code == 0, err
+    assert err.startswith(f"note: made a new pseudonym key at {tmp_path / 'new.key'}")
+    store = ["new.sqlite", "new.sqlite.access", "new.sqlite.heads", "new.sqlite.imports"]
+    [(*written, reports, lock)] = seen
+    assert written == ["new.key", *store]
+    assert (reports, lock) == ("r", f"r/.{Path(out.split()[1]).parent.name}.lock")  # held
+    asked = f"notebook 03, data {SAMPLE}, term_start=2026-09-01, as_of=2026-09-01, store=new.sqlite"
+    assert access_lines(tmp_path / "new.sqlite", load_key(tmp_path / "new.key")) == [
+        ("report", asked)
     ]
 
 

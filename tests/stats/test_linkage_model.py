@@ -160,9 +160,9 @@ def test_a_model_needs_probabilistic_linkage_and_a_model_folder_that_is_there(da
         "2026-09-01", "--as-of", "2026-09-01", "--out", str(tmp_path / "tables"), "--model",
         str(missing),
     )  # fmt: skip
-    assert (done.returncode, done.stdout) == (1, "")
+    assert (done.returncode, done.stdout) == (2, "")  # a mistake of the command line
     assert done.stderr == (
-        f"error: {missing / 'bands.json'}: not found: a linkage model folder holds bands.json "
-        "and one Splink JSON file per source, as save_settings writes them\n"
+        f"error: --model {missing}: no such folder. Give the linkage model's folder, as "
+        "save_settings wrote it (bands.json and one Splink JSON file per source)\n"
     )
     assert not (tmp_path / "tables").exists()

@@ -54,6 +54,55 @@ OwnModel = Annotated[
     ),
 ]
 
+
+def checked_linkage(linkage: str, model: Path | None) -> Path | None:
+    """`--linkage` and `--model` as assess, explain and stats take them, checked first: a
+    mistake in either is one of the command line (exit 2), said before the access-log line
+    is written and before any data is read. The linkage must be one of `LINKAGE_MODES`, a
+    model is only used by probabilistic linkage (given with exact it would be silently
+    unused), and the model's folder must be there (`model_folder`). The model's folder as
+    found, or None when none is given."""
+    from workbench.eligibility.assess import LINKAGE_MODES
+
+    if linkage not in LINKAGE_MODES:
+        raise UsageError(
+            f"must be one of {', '.join(LINKAGE_MODES)}; got {linkage!r}", parameter="linkage"
+        )
+    if model is not None and linkage != "probabilistic":
+        raise UsageError(
+            f"{model} is only used by probabilistic linkage: it scores the pairs Splink "
+            f"compares, which --linkage {linkage} never makes. Give --linkage probabilistic "
+            "(the default) to link with the model, or leave --model out",
+            parameter="model",
+        )
+    return model_folder(model)
+
+
+def model_folder(model: Path | None) -> Path | None:
+    """`--model` found as an input is (`workbench.paths.project_path`: the working folder,
+    then the project folder), or None when not given. A folder that is not there, or a file,
+    is a mistake of the command line (exit 2), said naming it before anything is written or
+    read; a folder without the model's files is bad input, said by the linkage as it reads it
+    (exit 1)."""
+    if model is None:
+        return None
+    from workbench.paths import looked_for, project_path
+
+    found = project_path(model)
+    if found.is_dir():
+        return found
+    said = (
+        f"{found}: a file, not a folder"
+        if found.exists()
+        else f"{looked_for(model)}: no such folder"
+    )
+    raise UsageError(
+        f"{said}. Give the linkage model's folder, as save_settings wrote it (bands.json and one "
+        "Splink JSON file per source)",
+        parameter="model",
+    )
+
+
 if TYPE_CHECKING:
     from workbench.eligibility.assess import Assessment
     from workbench.rules.model import RuleSet
@@ -93,6 +142,7 @@ def assess_command(
     """List children who look eligible, with reasons and evidence, for a person to review."""
     from workbench.eligibility.assess import assess, check_list_path, unlisted_path
 
+    model = checked_linkage(linkage, model)
     refuse_writing_over_inputs(
         [
             output_file(
@@ -293,6 +343,7 @@ def stats_command(
         write_stats,
     )
 
+    model = checked_linkage(linkage, model)
     names = [f"{name}.csv" for name in [*TABLES, *OPTIONAL_TABLES]] + [MANIFEST_NAME]
     refuse_writing_over_inputs(
         [output_folder("--out", out, "the tables", names)],
@@ -443,6 +494,7 @@ def explain_command(
     """Say why a person is or is not listed, criterion by criterion, in plain English."""
     from workbench.eligibility.assess import assess
 
+    model = checked_linkage(linkage, model)
     record_access(
         "explain",
         f"data {data}, initiative {initiative}, one person's record",
@@ -539,6 +591,7 @@ def link_command(
     from workbench.linkage.folder import link_folder, quarantine_path
     from workbench.runs.link_manifest import manifest_path
 
+    model = model_folder(model)
     outputs = [
         output_file(
             "--out",
@@ -603,16 +656,13 @@ def _report_stores(
     """The review stores `report`'s access-log line goes in (`access_stores`; none: the
     default store) and the pseudonym key to seal it under: the notebook's `key_file` when it
     names one (03 keys its store, or the default store, with it), made now when it is not
-    there yet as 03 would make it, else None (`load_key`'s own). A store there under another
-    key than the run's is refused first (`check_store_keys`, exit 2): nothing is written. A
-    notebook that cannot be found or read names none: the line is written, then the run
-    refused."""
+    there yet as 03 would make it, else None (`load_key`'s own). Asked only once the run's
+    checks have passed (`run_report`'s `before_writing`): a store there under another key
+    than the run's was refused among them (`check_store_keys`, exit 2), and a run refused
+    makes no key and no store."""
     from workbench.runs.parameters import access_stores, check_store_keys
 
-    try:
-        stores = access_stores(notebook, given, kernel)
-    except UsageError:
-        return (), None
+    stores = access_stores(notebook, given, kernel)
     key_file = check_store_keys(notebook, given, kernel)
     if key_file is None:
         return stores, None
@@ -672,12 +722,9 @@ def report_command(
     from workbench.runs.report import ReportFailed, run_report
 
     given = parse_parameters(parameter)
-    # What was asked for (initiative, term, ...): the run id is known only once it has run.
-    shown = ", ".join(f"{k}={v}" for k, v in given.items() if k not in SECRET_PARAMETERS)
-    detail = f"notebook {notebook}, data {data}" + (f", {shown}" if shown else "")
-    stores, key = _report_stores(notebook, given, kernel)
-    for store in stores or (None,):  # in each store the notebook is given, else the default
-        record_access("report", detail, store=store, key=key)
+    # Every check before the access-log line: a run refused (exit 2) writes nothing, no line,
+    # no key file and no review store (03's). `run_report` checks the notebook, the kernel and
+    # the parameters, then calls `log_access` before it writes anything.
     missing = dates_to_give(notebook, given, kernel)
     if missing:
         raise UsageError(
@@ -687,6 +734,15 @@ def report_command(
             "-p term_start=next -p as_of=today (the manifest records the dates they became)."
         )
     use_profile(profile)  # the notebook's kernel inherits it (WORKBENCH_PROFILE)
+    # What was asked for (initiative, term, ...): the run id is known only once it has run.
+    shown = ", ".join(f"{k}={v}" for k, v in given.items() if k not in SECRET_PARAMETERS)
+    detail = f"notebook {notebook}, data {data}" + (f", {shown}" if shown else "")
+
+    def log_access() -> None:
+        stores, key = _report_stores(notebook, given, kernel)
+        for store in stores or (None,):  # in each store the notebook is given, else the default
+            record_access("report", detail, store=store, key=key)
+
     # A service stopped (systemd, a scheduler's timeout) gets SIGTERM: stop as Ctrl-C does,
     # so the run is kept as <folder>-failed/ rather than left half-written and hidden.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -697,6 +753,7 @@ def report_command(
             parameters=given,
             reports=reports,
             kernel=kernel,
+            before_writing=log_access,
         )
     except ReportFailed as error:
         typer.echo(f"error: {error}", err=True)

@@ -178,7 +178,9 @@ def use_profile(profile: Path | None) -> None:
 # folder, a profile, a rule file, a list, ...): a relative one is found as the Python API finds
 # it (`workbench.paths.project_path`: from the working directory, then from the project root).
 # Outputs (`--out`, `--write-app`, `--reports`, ...) and review stores, which a command may
-# create or write, stay relative to the working directory.
+# create or write, stay relative to the working directory. A linkage model (`--model`) is found
+# the same way by `_assess.model_folder`, which refuses one not there as a mistake of the
+# command line (exit 2), not of the input (exit 1).
 INPUT_PARAMETERS = (
     "folder",
     "data_option",
@@ -188,7 +190,6 @@ INPUT_PARAMETERS = (
     "ward_lookup",
     "outcome_list",
     "truth",
-    "model",
     "paths",
     "review_thresholds",
     "policy",

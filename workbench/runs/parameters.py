@@ -4,8 +4,10 @@
 `resolve_notebook`), reads the defaults in its cell tagged `parameters` and checks and types
 the values given against them (`parse_parameters` for the command line), and works out what
 decides a run's output (`canonical_inputs`, `parameter_files`, `parameter_inputs`) and the
-run id made from it (`identify`, `RunIdentity`). Every public name here is also importable
-from `workbench.runs.report`.
+run id made from it (`identify`, `RunIdentity`). Import these names from here,
+`workbench.runs.parameters`, as the command line (`workbench.cli`) and the tests do:
+`workbench.runs.report` imports the few it uses itself and re-exports none of them (its
+`__all__` is the runner's own names: `run_report`, `ReportRun`, `ReportFailed`, ...).
 """
 
 from __future__ import annotations
@@ -224,6 +226,7 @@ def _checked_parameters(
                 f"Parameter {name!r} needs {other!r} too: give the review store the lists were "
                 f"registered in as -p {other}=FILE."
             )
+    _check_unused_by_exact_linkage(checked)
     if path.stem in ONLY_READS_ITS_STORE:
         _check_store_read(path.stem, checked.get("store"))
     _check_store_keys(path.stem, checked, takes_key_file="key_file" in declared)
@@ -236,6 +239,30 @@ _INJECTED_HINTS = {
     "data": "give the data folder as --data",
     "output_dir": "give the folder the run folders go in as --reports",
 }
+
+
+# Parameters only probabilistic linkage uses (02's and 04's, as `assess --model` and `--store`
+# are refused with `--linkage exact`), with what each is for.
+USED_BY_PROBABILISTIC_LINKAGE = {
+    "linkage_model": "a linkage model, which scores the pairs Splink compares",
+    "review_store": "a review store, whose link decisions apply to the matches Splink proposes",
+}
+
+
+def _check_unused_by_exact_linkage(checked: Mapping[str, object]) -> None:
+    """A linkage model or a review store's link decisions given with `linkage` exact, before
+    a kernel starts: exact-only linkage never uses them, and the notebook stopped on them
+    (exit 4, kept as a failed run)."""
+    if checked.get("linkage") != "exact":
+        return
+    for name, what in USED_BY_PROBABILISTIC_LINKAGE.items():
+        value = checked.get(name)
+        if isinstance(value, str) and value.strip():
+            raise UsageError(
+                f"Parameter {name!r} names {value!r}, {what}, which linkage 'exact' never "
+                "makes: it is only used by probabilistic linkage. Give -p linkage=probabilistic "
+                f"(the default) with it, or leave -p {name} out."
+            )
 
 
 def _check_trend_terms(checked: Mapping[str, object]) -> None:

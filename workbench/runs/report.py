@@ -64,7 +64,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -503,6 +503,7 @@ def run_report(
     parameters: Mapping[str, object],
     reports: str | Path = Path("reports"),
     kernel: str = "python3",
+    before_writing: Callable[[], None] | None = None,
 ) -> ReportRun:
     """Run a notebook with papermill into a run folder under `reports/`.
 
@@ -519,6 +520,12 @@ def run_report(
         Where run folders are written.
     kernel
         The Jupyter kernel to run the notebook in.
+    before_writing
+        Called once every check has passed (the notebook, kernel and parameters, another run
+        of the same inputs under way) and before the run writes anything of its own:
+        `workbench report` writes its access-log line there, so that a run refused writes no
+        line, and makes no key file or review store with it. The data's files have been
+        hashed for the run id by then (their bytes, not what they say).
 
     Returns
     -------
@@ -528,7 +535,8 @@ def run_report(
     Raises
     ------
     UsageError
-        Unknown notebook or parameter, or a value of the wrong type; nothing is written.
+        Unknown notebook or parameter, or a value of the wrong type; nothing is written and
+        `before_writing` is not called.
     ReportFailed
         The notebook stopped with an error; the message names the cell, and the run is kept
         as `<name>-failed/` with `status: failed` in its manifest.
@@ -550,6 +558,8 @@ def run_report(
         today = run_parameters.clock_today()  # the clock `as_of=today` was worked out on
         before = ListWarnings(*date_warnings(identity.parameters, today=today))
     with _only_run(final):
+        if before_writing is not None:
+            before_writing()
         return _run(source, data, parameters, kernel, identity, final, started_at, before)
 
 
