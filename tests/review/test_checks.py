@@ -319,16 +319,24 @@ def test_round_trip_export_results_import_and_funnel(reviewed):
         "contacted": 2,  # f, g: contact stands beyond an eligible check
         "funded_next_term": 2,  # a (checked eligible) and h (decided not eligible)
     }
-    # Published only after disclosure control, with its manifest entry like the other tables.
+    # Published only after disclosure control, with its manifest entry like the other tables,
+    # naming the table of report 02 it was protected against: the list by tier.
     manifest = json.loads(result.manifest.read_text())
     entry = [t for t in manifest["published"] if t["table"] == "outcome_funnel"]
     assert entry and entry[0]["file"] == "outcome_funnel.csv"
+    assert entry[0]["protected_against"] == [
+        {"report": "02_eligibility_list", "file": "by_tier.csv", "list": f"{list_id} ({TERM})"}
+    ]
     published = pl.read_csv(folder / "stats" / "outcome_funnel.csv", infer_schema=False)
     shown = published.filter(pl.col("value") != "c")
     assert all(int(v) == 0 or int(v) >= 10 for v in shown["value"]), published
-    assert shown.filter(pl.col("furthest_stage") == "Total")["value"].to_list() == [
-        str(listed_total)
-    ]
+    # The list's possible tier is small, so report 02 hides its Total (the likely tier is
+    # public): the funnel's Total, the same children, is hidden too, with a stage beside it.
+    tiers = dict(store.items(list_id).group_by("tier").len().iter_rows())
+    assert 0 < tiers["possible"] < 10 and tiers["likely"] >= 10, tiers
+    total = published.filter(pl.col("furthest_stage") == "Total")["value"].to_list()
+    assert total == ["c"] and listed_total == tiers["likely"] + tiers["possible"]
+    assert published.filter(pl.col("value") == "c").height >= 2
 
 
 def test_a_technical_error_is_sent_again_alone_and_its_answer_becomes_the_latest(
@@ -1110,7 +1118,14 @@ def test_the_take_up_report_shows_the_outcome_funnel(reviewed, monkeypatch):
     assert "What outreach achieved" in report
     published = pl.read_csv(folder_of_run / "shareable" / "outcome_funnel.csv", infer_schema=False)
     total = published.filter(pl.col("furthest_stage") == "Total")["value"].to_list()
-    assert total == [str(store.items(list_id).height)]
+    # The list's possible tier is small: report 02 hides the list's Total, and so does 04
+    # (`test_round_trip_export_results_import_and_funnel`), saying what it protected against.
+    assert total == ["c"]
+    assert "Protected against other reports' tables" in report
+    assert (
+        f"<code>outcome_funnel</code>: against <code>02_eligibility_list</code>'s "
+        f"<code>by_tier.csv</code> of list <code>{list_id} ({TERM})</code>"
+    ) in report.replace("&#x27;", "'").replace("&#39;", "'")
 
 
 def test_a_check_export_falls_under_retention_and_assure_with_all_its_files(reviewed):

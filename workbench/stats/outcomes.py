@@ -13,7 +13,11 @@ count can be found by subtracting one stage from another. The campaign counts a 
 several of its lists once, at the furthest stage reached on any of them.
 
 Raw counts for the council's own use; `workbench stats` publishes them only after disclosure
-control (`workbench.stats.table_links`, kinds ``outcomes`` and ``outcomes_by_list``).
+control (`workbench.stats.table_links`, kinds ``outcomes`` and ``outcomes_by_list``). A list's
+stages add up to every child it lists, every tier: the Total report 02 publishes for the
+list by tier, or hides where its possible tier is small. So each list's children by tier
+(`list_tiers`) go with them, and the outcome tables are protected against 02's table of the
+list too (`workbench.stats.table_links.eligibility_list_tables`).
 
 Example
 -------
@@ -50,6 +54,7 @@ __all__ = [
     "OutcomeLists",
     "campaign_children",
     "funded_item_keys",
+    "list_tiers",
     "outcome_funnel",
     "outcome_funnel_by_list",
 ]
@@ -149,6 +154,33 @@ def outcome_funnel_by_list(children: pl.DataFrame, *, measured: bool = True) -> 
     return counted.with_columns(pl.col("list_stage").cast(order))
 
 
+def list_tiers(children: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Each list's children by tier (``tier``, ``children``), by the list's label, in the
+    lists' order: what report 02 counts in its table by tier of the list (every child the
+    list holds, one row each, as `campaign_children` reads them with their ``tier``).
+
+    Example
+    -------
+    >>> children = pl.DataFrame({"list_label": ["l-1", "l-1", "l-1"],
+    ...     "item_key": ["a", "b", "c"], "tier": ["likely", "possible", "likely"]})
+    >>> list_tiers(children)["l-1"].rows()
+    [('likely', 2), ('possible', 1)]
+
+    Raises
+    ------
+    UsageError
+        Children without their ``tier``, or a child with none.
+    """
+    if "tier" not in children.columns:
+        raise UsageError("the children need a tier column to count each list by tier")
+    if children["tier"].null_count():
+        raise UsageError("a child of the campaign's lists has no tier")
+    return {
+        label: frame.group_by("tier").len("children").sort("tier")
+        for (label,), frame in children.group_by("list_label", maintain_order=True)
+    }
+
+
 def funded_item_keys(found: Assessment, key: bytes) -> pl.Series:
     """The item keys of the children funded, for the assessment's term, by a place of the
     offer's own stream: each funded person's key, and the key of any DWP-list row linked to
@@ -179,7 +211,8 @@ def campaign_children(
     store: ReviewStore, lists: Sequence[str | Path], key: bytes, funded: pl.Series, term: date
 ) -> pl.DataFrame:
     """One row per child and list of the campaign, with what happened (`outcome_funnel`'s
-    input), read from the review store; the lists must be for terms before ``term``.
+    input) and the child's ``tier`` on the list (`list_tiers`), read from the review store;
+    the lists must be for terms before ``term``.
 
     Raises
     ------
@@ -200,7 +233,7 @@ def campaign_children(
                 f"{listed.path}: its term ({listed_term}) is not before the term of the report "
                 f"({term}); count a campaign's outcomes in the stats of the term after its lists"
             )
-        items = store.items(list_id).select("item_key")
+        items = store.items(list_id).select("item_key", "tier")
         latest = store.latest_decisions(list_id, among=OUTCOME_DECISIONS)
         exports = store.outreach_exports().filter(pl.col("list_id") == list_id)
         sent = store.outreach_exported().filter(pl.col("list_id") == list_id, ~pl.col("replaced"))
@@ -222,6 +255,7 @@ def campaign_children(
                 "check_outcome",
                 contacted.alias("contacted"),
                 pl.col("item_key").is_in(funded.implode()).alias("funded"),
+                "tier",
             )
         )
     if not frames:

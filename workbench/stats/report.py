@@ -28,7 +28,11 @@ alone, with no funded count and no rate, and a caveat says why.
 
 Each table passes disclosure control (`workbench.stats.protect`), then the tables are
 protected together (`workbench.stats.table_links.protect_set`: a reader could subtract one
-from another), and each is written to ``out`` as CSV only when it is safe.
+from another), and each is written to ``out`` as CSV only when it is safe. The outcome
+tables are protected against report 02's table by tier of each of their lists too
+(`workbench.stats.table_links.eligibility_list_tables`): a list's stages add up to its
+children, 02's Total, which 02 hides with a small possible tier; the manifest names, for
+each table, the other reports' tables it was protected against (``protected_against``).
 ``stats_manifest.json`` beside them lists what was published (with its SHA-256 and notes),
 what was withheld, with a reason that tells nothing of the data (the specific one is the
 officers': `StatsResult.withheld`), and the audit across the tables (each hidden count's
@@ -86,6 +90,7 @@ from workbench.stats.outcomes import (
     OutcomeLists,
     campaign_children,
     funded_item_keys,
+    list_tiers,
     outcome_funnel,
     outcome_funnel_by_list,
 )
@@ -109,7 +114,12 @@ from workbench.stats.report_publish import (
     ward_record,
     write_manifest,
 )
-from workbench.stats.table_links import possible_area_wards, protect_published
+from workbench.stats.table_links import (
+    PublishedElsewhere,
+    eligibility_list_tables,
+    possible_area_wards,
+    protect_published,
+)
 from workbench.stats.takeup import (
     EVIDENCE_COLUMN,
     area_ward_pairs,
@@ -349,9 +359,15 @@ def write_stats(
             not_applicable["national_comparison"] = (
                 "Not applicable: DfE publishes national take-up for the two-year-old offer only."
             )
+    elsewhere: tuple[PublishedElsewhere, ...] = ()
     if outcomes is not None:
         measured = caveat is None and term_start not in uncounted
-        raw |= _outcome_tables(found, outcomes, term_start, measured=measured)
+        outcome_tables, tiers = _outcome_tables(found, outcomes, term_start, measured=measured)
+        raw |= outcome_tables
+        # Each list by tier as report 02 publishes it: its hidden Total must stay hidden.
+        elsewhere = eligibility_list_tables(
+            tiers, rules, uses_dwp_list="dwp_list" in rule_set.sources
+        )
     if caveat is not None:
         raw = {name: _counts_only(name, table) for name, table in raw.items()}
     out.mkdir(parents=True, exist_ok=True)
@@ -371,6 +387,7 @@ def write_stats(
         area_wards=pairs or (),
         uses_dwp_list="dwp_list" in rule_set.sources,
         groups=rule_set,  # how its groups and criteria relate (free school meals)
+        elsewhere=elsewhere,
     )
     if uncounted:  # why funded and the rate are blank, said in the tables' own notes
         protected = {
@@ -490,8 +507,9 @@ def _table_names(raw: Mapping[str, pl.DataFrame]) -> list[str]:
 
 def _outcome_tables(
     found: Assessment, outcomes: OutcomeLists, term_start: date, *, measured: bool
-) -> dict[str, pl.DataFrame]:
-    """The outcome funnel of a campaign's lists, and list by list when there are several."""
+) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
+    """The outcome funnel of a campaign's lists, and list by list when there are several;
+    and each list's children by tier (`list_tiers`), as report 02 counts them."""
     from workbench.review.store import ReviewStore, existing_store
 
     with ReviewStore(existing_store(outcomes.store), key=outcomes.key) as store:
@@ -505,7 +523,7 @@ def _outcome_tables(
     tables = {"outcome_funnel": outcome_funnel(children, measured=measured)}
     if len(outcomes.lists) > 1:
         tables["outcome_funnel_by_list"] = outcome_funnel_by_list(children, measured=measured)
-    return tables
+    return tables, list_tiers(children)
 
 
 def evidence_dates(terms: Sequence[date], term_start: date, as_of: date) -> dict[date, date]:

@@ -397,15 +397,18 @@ def write_manifest(result: StatsResult, loaded: LoadedData) -> Path:
                 if table.protected is not None
                 else [_NATIONAL_NOTE, *national_caveats()]
             )
-            published.append(
-                {
-                    "table": name,
-                    "file": table.path.name,
-                    "sha256": file_sha256(table.path),
-                    "shows": table.shows,
-                    "notes": notes,
-                }
-            )
+            entry: dict[str, object] = {
+                "table": name,
+                "file": table.path.name,
+                "sha256": file_sha256(table.path),
+                "shows": table.shows,
+                "notes": notes,
+            }
+            # Other reports' tables about the same children (02's by tier of each list).
+            against = [] if result.linked is None else result.linked.protected_against(name)
+            if against:
+                entry["protected_against"] = against
+            published.append(entry)
         else:
             # The specific reason is the officers' (terminal, report): it tells of the data.
             withheld.append({"table": name, "shows": table.shows, "reason": table.public_reason})

@@ -37,6 +37,18 @@ follows from the definitions: each child true has a row, each child correct is p
 true, and a child predicted, or correct, with the clerical band and not without it (or the
 other way round) has a clerical-review row of their own.
 
+Tables of other reports about the same children (`PublishedElsewhere`) are in the model
+too, their cells fixed as that report publishes them (this set can neither hide a cell it
+shows nor show one it hides), and every cell it hides must keep the protection interval
+against this set as well. The take-up report's outcome funnel counts every child of each
+list of its campaign, all tiers, at one stage each: a list's stages add up to the children
+it lists, the ``Total`` the eligibility report (``02``) publishes for it by tier, where a
+possible tier under the threshold hides that Total (its likely tier is public). Published
+exactly, the funnel's Total less 02's likely tier would be the possible tier (a tester's
+attack: 119 less 115 gave 4), so `eligibility_list_tables` works out each list's table by
+tier as 02 publishes it (`protect_list_summary`, with 02's rules) for `protect_set` to
+protect against (kind ``list_tiers``): the funnel's Total, and a stage with it, are hidden.
+
 `protect_set` checks the model fits the true counts before trusting it (a model claiming
 something false would make the audit wrong) and refuses a table it has no model for.
 """
@@ -57,6 +69,7 @@ from workbench.stats.outcomes import LIST_STAGE_SEPARATOR
 from workbench.stats.takeup import UNKNOWN
 
 __all__ = [
+    "ELIGIBILITY_LIST_REPORT",
     "KINDS",
     "LIST_TIERS",
     "NOT_FUNDED",
@@ -64,7 +77,9 @@ __all__ = [
     "REMAINDERS",
     "TRUE_NOT_CORRECT",
     "GroupLinks",
+    "PublishedElsewhere",
     "SetProtection",
+    "eligibility_list_tables",
     "every_tier",
     "group_links",
     "possible_area_wards",
@@ -86,6 +101,8 @@ KINDS = {
     "linkage_bands": "each linkage source's rows by band (a two-way table: source by band)",
     "linkage_quality": "each source's children true, predicted, correct: the linked band",
     "linkage_quality_with_clerical": "the same with the clerical-review band counted too",
+    "list_tiers": "a campaign list's children by tier, as another report publishes them "
+    "(`PublishedElsewhere`): the outcome tables' children of that list",
 }
 """How a table splits the children, for `protect_set`'s ``kinds``."""
 
@@ -149,6 +166,7 @@ if TYPE_CHECKING:
         kinds: Mapping[str, str] | None
         keep: Callable[[Key], bool] | None
         groups: GroupLinks | RuleSet | None
+        elsewhere: Sequence[PublishedElsewhere]
 
 
 @dataclass(frozen=True)
@@ -228,6 +246,89 @@ def group_links(rule_set: RuleSet) -> GroupLinks:
     )
 
 
+ELIGIBILITY_LIST_REPORT = "02_eligibility_list"
+"""The report that publishes a list's children by tier (``shareable/by_tier.csv``)."""
+_BY_TIER_FILE = "by_tier.csv"
+
+
+@dataclass(frozen=True)
+class PublishedElsewhere:
+    """A table another report publishes (or would) about children a table of the set counts.
+
+    Its cells are fixed: the set can neither hide a cell it shows nor show one it hides, and
+    each cell it hides must keep the protection interval against the set too (`protect_set`
+    hides cells of the set until it does). Today: a campaign list's children by tier as
+    report 02 publishes them (`eligibility_list_tables`), against the outcome tables.
+
+    Attributes
+    ----------
+    name
+        The table's name in the model: unique among the set's tables.
+    report, file
+        The report that publishes it and its file in that report's ``shareable/``.
+    table
+        The table as that report protects it, with its true counts (restricted).
+    published
+        Whether that report publishes it: a table it cannot make safe is withheld there, and
+        then nothing of it is fixed (its counts are still tied to the set's).
+    list_label
+        The list whose children it counts, as the outcome tables name a list
+        (``"<list id> (<term>)"``, `workbench.stats.outcomes.campaign_children`).
+    """
+
+    name: str
+    report: str
+    file: str
+    table: ProtectedTable
+    published: bool = True
+    list_label: str = ""
+
+    def record(self) -> dict[str, str]:
+        """What the manifest says of it: the report, its file and the list it counts."""
+        return {"report": self.report, "file": self.file, "list": self.list_label}
+
+
+def eligibility_list_tables(
+    tiers: Mapping[str, pl.DataFrame],
+    rules: DisclosureRules,
+    *,
+    uses_dwp_list: bool = True,
+) -> tuple[PublishedElsewhere, ...]:
+    """Each list's children by tier as report 02 publishes them, to protect against.
+
+    ``tiers`` holds each list's children by tier (``tier``, ``children``: the list's own
+    rows, `workbench.stats.outcomes.list_tiers`), by the list's label. Report 02 protects its
+    table by tier with `protect_list_summary` under the threshold and rounding it shares with
+    the take-up report (``-p threshold``, ``-p round_to``), without hiding zeros (it has no
+    such parameter) and with the protection interval of its threshold: so here. A list whose
+    table 02 could not make safe is one 02 withholds (``published`` False).
+
+    Example
+    -------
+    >>> tiers = {"l-1 (2026-09-01)": pl.DataFrame({"tier": ["likely", "possible"],
+    ...     "children": [115, 4]})}
+    >>> [by_tier] = eligibility_list_tables(tiers, DisclosureRules())
+    >>> by_tier.published, by_tier.table.wide("children").rows()
+    (True, [('likely', '115'), ('possible', 'c'), ('Total', 'c')])
+    """
+    own = DisclosureRules(threshold=rules.threshold, round_to=rules.round_to, symbol=rules.symbol)
+    found = []
+    for label, frame in tiers.items():
+        together = protect_list_summary({"tier": frame}, own, uses_dwp_list=uses_dwp_list)
+        table = together.protected["tier"]
+        found.append(
+            PublishedElsewhere(
+                name=f"{ELIGIBILITY_LIST_REPORT} {_BY_TIER_FILE} of {label}",
+                report=ELIGIBILITY_LIST_REPORT,
+                file=_BY_TIER_FILE,
+                table=table,
+                published=together.safe and table.safe,
+                list_label=label,
+            )
+        )
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class SetProtection:
     """The tables of a published set after disclosure control across them.
@@ -259,17 +360,29 @@ class SetProtection:
     reason: str | None = None
     failed: Key | None = None
     """The hidden cell that could not be protected (None when safe)."""
+    elsewhere: tuple[PublishedElsewhere, ...] = ()
+    """The other reports' tables the set was protected against (published or not)."""
+    against: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """For each table of the set, the names of the tables of `elsewhere` it is linked to."""
+
+    def protected_against(self, table: str) -> list[dict[str, str]]:
+        """The other reports' published tables ``table`` was protected against, as the
+        manifest records them (`PublishedElsewhere.record`)."""
+        names = self.against.get(table, ())
+        return [e.record() for e in self.elsewhere if e.name in names and e.published]
 
     def widths(self) -> list[dict]:
         """Each hidden count's table, row, measure and interval width (never its value).
 
         The numbers worked out by subtraction audited with them (`REMAINDERS`: children not
         funded, ...) are left out: only small ones are audited, so listing one would say that
-        its row has few children not funded.
+        its row has few children not funded. So are the other reports' tables (`elsewhere`):
+        they are not published here.
         """
         rows = []
+        others = {e.name for e in self.elsewhere}
         for (table, label, measure), interval in sorted(self.intervals.items()):
-            if measure in REMAINDERS:
+            if measure in REMAINDERS or table in others:
                 continue
             width = interval.width
             rows.append(
@@ -294,6 +407,7 @@ def protect_set(
     kinds: Mapping[str, str] | None = None,
     keep: Callable[[Key], bool] | None = None,
     groups: GroupLinks | RuleSet | None = None,
+    elsewhere: Sequence[PublishedElsewhere] = (),
 ) -> SetProtection:
     """Protect tables published together so that none of them undoes another's suppression.
 
@@ -326,6 +440,11 @@ def protect_set(
         The rule set (or its `group_links`) whose groups ``take_up_by_group`` counts: how its
         groups relate to the criteria. By default the packaged rule set whose groups and
         criteria the tables name (`stats_model`).
+    elsewhere
+        Other reports' tables about the same children (`PublishedElsewhere`: each list of a
+        campaign by tier, `eligibility_list_tables`), fixed as those reports publish them: a
+        cell they hide keeps the protection interval against this set, which hides more of
+        its own cells where needed. Given for a campaign, one for every list of it.
     """
     first = {name: protect_one(name, raw, ()) for name, raw in raws.items()}
     return _protect_from(
@@ -339,6 +458,7 @@ def protect_set(
         kinds=kinds,
         keep=keep,
         groups=groups,
+        elsewhere=elsewhere,
     )
 
 
@@ -354,6 +474,7 @@ def _protect_from(
     kinds: Mapping[str, str] | None = None,
     keep: Callable[[Key], bool] | None = None,
     groups: GroupLinks | RuleSet | None = None,
+    elsewhere: Sequence[PublishedElsewhere] = (),
 ) -> SetProtection:
     """`protect_set` given each table's own protection already (``first``)."""
     model, values = stats_model(
@@ -363,8 +484,16 @@ def _protect_from(
         uses_dwp_list=uses_dwp_list,
         kinds=kinds,
         groups=groups,
+        elsewhere=elsewhere,
     )
-    return _attempt(raws, protect_one, first, model, values, rules, keep or _headline)
+    # The outcome tables count each list's children: those are the tables linked to others'.
+    kind_of = {name: (kinds or {}).get(name) or _kind(name) for name in first}
+    names = tuple(e.name for e in elsewhere)
+    against = {name: names for name, kind in kind_of.items() if kind in _COUNT_LISTS}
+    found = _attempt(
+        raws, protect_one, first, model, values, rules, keep or _headline, tuple(elsewhere)
+    )
+    return replace(found, elsewhere=tuple(elsewhere), against=against)
 
 
 def _attempt(
@@ -375,13 +504,21 @@ def _attempt(
     values: Mapping[Key, int],
     rules: DisclosureRules,
     keep: Callable[[Key], bool],
+    elsewhere: tuple[PublishedElsewhere, ...] = (),
 ) -> SetProtection:
+    # Another report's tables: their cells as that report hides them, fixed (never chosen).
+    others = {e.name: e.table for e in elsewhere}
+    fixed = frozenset(key for e in elsewhere if e.published for key in _hidden(e.name, e.table))
+
     # What is left of a row (eligible less funded, `REMAINDERS`) is published by subtraction
     # where both are shown: a small one must keep the protection interval like a hidden
     # cell, and can never be published, only covered by hiding the counts it is worked out
     # from.
     def zeros_hidden(key: Key) -> bool:
-        # Per table: the equality tables hide zeros whatever the rules (`protect_equality`).
+        # Per table: the equality tables hide zeros whatever the rules (`protect_equality`);
+        # another report's tables as that report's rules hide them.
+        if key[0] in others:
+            return others[key[0]].zeros_hidden
         return rules.suppress_zeros or (key[0] in first and first[key[0]].zeros_hidden)
 
     remainders = frozenset(
@@ -414,14 +551,14 @@ def _attempt(
     def spread(cells: frozenset[Key]) -> frozenset[Key]:
         tables = {name: protected_with(name, hide) for name, hide in extra_of(cells).items()}
         hidden = (key for name, table in tables.items() for key in _hidden(name, table))
-        return frozenset(hidden) | remainders
+        return frozenset(hidden) | remainders | fixed
 
     kept = [terms for key, terms in model.cells.items() if keep(key)]
 
     def may_hide(key: Key) -> bool:
         # The headline stays published, and so does a total that repeats it: a set whose
         # protection would need them hidden is not published at all.
-        if keep(key) or model.cells[key] in kept or key in remainders:
+        if keep(key) or model.cells[key] in kept or key in remainders or key[0] in others:
             return False
         return zeros_hidden(key) or values[key] != 0
 
@@ -470,7 +607,9 @@ def protect_published(
 
     When the set cannot be protected, the table holding the count that cannot be is withheld
     and the rest are protected again without it; when that table is the overall take-up, the
-    set is withheld whole.
+    set is withheld whole. When the count is another report's (``elsewhere``), the table of
+    the set linked to it that is withheld is the last of them (the outcome funnel by list,
+    then the campaign's).
 
     Parameters
     ----------
@@ -478,8 +617,9 @@ def protect_published(
         As for `protect_set`.
     **links
         `protect_set`'s ``term_start``, ``area_wards``, ``uses_dwp_list``, ``kinds``, ``keep``,
-        ``groups``. A ``take_up_by_group`` whose groups no rule set describes (none given,
-        and no packaged one fits) is withheld: how it links to the criteria is not known.
+        ``groups``, ``elsewhere``. A ``take_up_by_group`` whose groups no rule set describes
+        (none given, and no packaged one fits) is withheld: how it links to the criteria is
+        not known.
 
     Returns
     -------
@@ -509,6 +649,13 @@ def protect_published(
         culprit = linked.failed[0] if linked.failed else _HEADLINE
         # The reason names the count and the interval it needed, never its bounds.
         reason = f"Not safe to publish with the other tables. {linked.reason}"
+        if culprit in {e.name for e in linked.elsewhere}:
+            linked_to = [name for name in publishable if culprit in linked.against.get(name, ())]
+            culprit = linked_to[-1] if linked_to else _HEADLINE
+            reason = (
+                f"Not safe to publish with what another report publishes about the same "
+                f"children. {linked.reason}"
+            )
         if culprit == _HEADLINE or culprit not in publishable:
             withheld.update(dict.fromkeys(publishable, reason))
             return own, linked, withheld
@@ -672,22 +819,34 @@ def stats_model(
     uses_dwp_list: bool = True,
     kinds: Mapping[str, str] | None = None,
     groups: GroupLinks | RuleSet | None = None,
+    elsewhere: Sequence[PublishedElsewhere] = (),
 ) -> tuple[LinkedTables[Key], dict[Key, int]]:
     """The reader's model of the stats tables (and the linkage report's, `KINDS`), and every
     count cell's true value.
 
     ``groups`` says how ``take_up_by_group``'s groups relate to the criteria (a rule set or
     its `group_links`); by default, the packaged rule set whose groups and criteria the
-    tables name.
+    tables name. ``elsewhere``: other reports' tables, one for every list of a campaign
+    (kind ``list_tiers``), in the model too, their counts among the values where that
+    report publishes them.
 
     Raises
     ------
     WorkbenchError
-        A table with no model here (a new table must say how it links to the others), or a
-        ``take_up_by_group`` whose groups no rule set describes.
+        A table with no model here (a new table must say how it links to the others), a
+        ``take_up_by_group`` whose groups no rule set describes, or a list of the outcome
+        tables that ``elsewhere`` (when given) has no table of.
     """
     builder = _Builder(uses_dwp_list)
     values: dict[Key, int] = {}
+    for other in elsewhere:
+        if other.name in tables or other.name in builder.lists_by_name:
+            raise WorkbenchError(f"Two tables of the linked-table model are named {other.name!r}.")
+        counts = _counts(other.name, other.table)
+        if other.published:
+            values.update(counts)
+        listed = sum(value for (_, row, _), value in counts.items() if row != TOTAL)
+        builder.list_tiers(other.name, _labels(counts), other.list_label, listed)
     kind_of = {name: (kinds or {}).get(name) or _kind(name) for name in tables}
     links = _group_links(tables, kind_of, groups)
     geography = [name for name in _GEOGRAPHY if name in tables]
@@ -713,7 +872,8 @@ def stats_model(
         elif kind == "trend":
             builder.trend(name, labels, None if term_start is None else term_start.isoformat())
         elif kind == "outcomes":
-            builder.outcomes(name, labels)
+            campaign = sum(value for (_, row, _), value in counts.items() if row != TOTAL)
+            builder.outcomes(name, labels, campaign)
         elif kind == "outcomes_by_list":
             builder.outcomes_by_list(name, labels, _disjoint_lists(values, kind_of))
         elif kind == _LINKAGE_BANDS:
@@ -792,6 +952,10 @@ def _kind(name: str) -> str | None:
     }.get(name)
 
 
+_COUNT_LISTS = ("outcomes", "outcomes_by_list")
+"""The kinds of table that count the children of a campaign's lists, every tier."""
+
+
 def _disjoint_lists(values: Mapping[Key, int], kinds: Mapping[str, str | None]) -> bool:
     """Whether the campaign's lists share no child: its children are then the lists' added
     up, stage by stage (a reader seeing the two totals agree knows it)."""
@@ -813,6 +977,11 @@ class _Builder:
             self.model.constrain({self.totals["no_record"]: 1}, 0, 0)
         self._dwp: dict[str, int] | None = None
         self._campaign: dict[str, int] = {}
+        self._list_sizes: dict[str, tuple[dict[int, int], int]] = {}
+        """Each campaign list's children (the sum of its tiers' unknowns) and how many, by
+        the list's label, from another report's table by tier (`list_tiers`)."""
+        self.lists_by_name: dict[str, str] = {}
+        """The list each of those tables counts, by the table's name."""
         self._parts: dict[str, dict[str, dict[str, int]]] = {}
         """Each partition's and criterion table's unknowns, by label and status."""
         self._bands: dict[str, dict[str, int]] | None = None
@@ -1043,15 +1212,51 @@ class _Builder:
         if TOTAL in labels:
             self._sum_cell(table, TOTAL, labels[TOTAL], terms_parts)
 
-    def outcomes(self, table: str, labels: Mapping[str, list[str]]) -> None:
+    def list_tiers(
+        self, table: str, labels: Mapping[str, list[str]], list_label: str, listed: int
+    ) -> None:
+        """A campaign list's children by tier (another report's table, `PublishedElsewhere`):
+        the tiers split the list's children (``listed`` of them), every tier, whom the
+        outcome tables count."""
+        if list_label in self._list_sizes:
+            raise WorkbenchError(f"Two tables by tier of the list {list_label!r} were given.")
+        tiers = [label for label in labels if label != TOTAL]
+        parts = {tier: self.model.variable(f"{table}={tier}") for tier in tiers}
+        for tier, variable in parts.items():
+            for measure in labels[tier]:
+                self.model.cell((table, tier, measure), {variable: 1})
+        for measure in labels.get(TOTAL, []):
+            self.model.cell((table, TOTAL, measure), dict.fromkeys(parts.values(), 1))
+        self._list_sizes[list_label] = (dict.fromkeys(parts.values(), 1), listed)
+        self.lists_by_name[table] = list_label
+
+    def outcomes(self, table: str, labels: Mapping[str, list[str]], children: int = 0) -> None:
         """A campaign's children by furthest stage: children of earlier lists, so unknowns
-        of their own, tied to this term's tables by nothing a reader knows exactly."""
+        of their own, tied to this term's tables by nothing a reader knows exactly.
+
+        With the lists' tables by tier (`list_tiers`, one for every list): the campaign's
+        children are each list's children at least, and all of them together at most,
+        exactly when the lists share no child (``children``, the campaign's, is the lists'
+        added up); with one list, its children."""
         stages = [label for label in labels if label != TOTAL]
         self._campaign = {stage: self.model.variable(f"{table}={stage}") for stage in stages}
         for stage, variable in self._campaign.items():
             self.model.cell((table, stage, "count"), {variable: 1})
         if TOTAL in labels:
             self.model.cell((table, TOTAL, "count"), dict.fromkeys(self._campaign.values(), 1))
+        if not self._list_sizes:
+            return
+        campaign = dict.fromkeys(self._campaign.values(), 1)
+        everyone = {v: -1 for terms, _ in self._list_sizes.values() for v in terms}
+        if children == self._listed_children():  # no child on two lists
+            self.model.constrain({**campaign, **everyone}, 0, 0)
+            return
+        self.model.constrain({**campaign, **everyone}, -_INFINITY, 0)
+        for terms, _ in self._list_sizes.values():
+            self.model.constrain({**campaign, **{v: -1 for v in terms}}, 0)
+
+    def _listed_children(self) -> int:
+        return sum(size for _, size in self._list_sizes.values())
 
     def outcomes_by_list(self, table: str, labels: Mapping[str, list[str]], disjoint: bool) -> None:
         """Each list's children by furthest stage (``"<list>: <stage>"``). With the campaign
@@ -1064,6 +1269,17 @@ class _Builder:
             self.model.cell((table, row, "count"), {variable: 1})
         if TOTAL in labels:
             self.model.cell((table, TOTAL, "count"), dict.fromkeys(variables.values(), 1))
+        lists: dict[str, dict[int, int]] = {}
+        for row, variable in variables.items():
+            lists.setdefault(row.rsplit(LIST_STAGE_SEPARATOR, 1)[0], {})[variable] = -1
+        if self._list_sizes:  # a list's stages add up to its children, its tiers' Total
+            for label, terms in lists.items():
+                if label not in self._list_sizes:
+                    raise WorkbenchError(
+                        f"No table by tier of the list {label!r} of the table {table!r} was "
+                        "given: the other reports' tables must cover every list of it."
+                    )
+                self.model.constrain({**terms, **self._list_sizes[label][0]}, 0, 0)
         if not self._campaign:
             return
         stage_of = {row: row.rsplit(LIST_STAGE_SEPARATOR, 1)[-1] for row in rows}
@@ -1076,9 +1292,6 @@ class _Builder:
         self.model.constrain(
             {**dict.fromkeys(variables.values(), 1)} | {v: -1 for v in self._campaign.values()}, 0
         )
-        lists: dict[str, dict[int, int]] = {}
-        for row, variable in variables.items():
-            lists.setdefault(row.rsplit(LIST_STAGE_SEPARATOR, 1)[0], {})[variable] = -1
         for terms in lists.values():
             self.model.constrain({**campaign, **terms}, 0)
 
