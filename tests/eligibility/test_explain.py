@@ -642,8 +642,8 @@ def test_left_care_names_the_order_and_the_care_before_it():
     c.status("L1", "C1", "looked_after", start=date(2024, 6, 1), end=date(2025, 2, 28))
     c.status("S1", "C1", "adoption_order", start=date(2025, 3, 3))
     assert _council_line(c, "left_care") == (
-        "✓ left_care: the child has an adoption order (record S1, from 3 March 2025) and was "
-        "looked after before it: being looked after (record L1, from 1 June 2024)."
+        "✓ left_care: the child has an adoption order (record S1, from 3 March 2025) and a "
+        "record of care before it: being looked after (record L1, from 1 June 2024)."
     )
 
 
@@ -665,7 +665,8 @@ def test_continued_entitlement_names_the_earlier_place():
     c.funded("F1", "NameC1", date(2024, 3, 2), date(2026, 4, 1), "two_year_old")
     assert _council_line(c, "continued_entitlement", as_of=date(2026, 8, 15)) == (
         "✓ continued_entitlement: the child had a funded two-year-old place for the term "
-        "starting 1 April 2026 (row F1): the entitlement continues."
+        "starting 1 April 2026 (row F1): evidence that the entitlement continues, for the "
+        "officer to confirm."
     )
 
 
@@ -685,7 +686,7 @@ def test_an_earlier_place_awaiting_link_review_is_possible_and_says_so():
     assert line(found, "continued_entitlement") == (
         "? continued_entitlement: a funded two-year-old place for the term starting 1 April "
         "2026 (row F1) may be the child's: its link awaits a person's review, and confirmed it "
-        "would continue the entitlement."
+        "would be evidence that the entitlement continues."
     )
 
 
@@ -694,9 +695,9 @@ def test_no_recourse_to_public_funds_names_the_limit_that_applies():
     c.person("K1", "H1", date(2019, 1, 1), role="child")
     c.household("H1", nrpf=True, income=30000.0, savings=None, london=False)
     assert _council_line(c, "no_recourse_to_public_funds") == (
-        "? no_recourse_to_public_funds: the family has no recourse to public funds; household "
-        "income £30,000 is within the £30,600 limit for a household outside London with "
-        "2 children; savings are not recorded: ask the family."
+        "? no_recourse_to_public_funds: the household record says the family has no recourse "
+        "to public funds; household income £30,000 is within the £30,600 limit for a household "
+        "outside London with 2 children; savings are not recorded: ask the family."
     )
 
 
@@ -704,10 +705,10 @@ def test_an_unrecorded_london_status_is_said_to_hold_the_family_to_the_outside_l
     c = _family()
     c.household("H1", nrpf=True, income=30000.0, savings=0.0, london=None)
     assert _council_line(c, "no_recourse_to_public_funds") == (
-        "✗ no_recourse_to_public_funds: the family has no recourse to public funds; household "
-        "income £30,000 is above the £26,500 limit for a household outside London with "
-        "one child; savings of £0 are within the £16,000 limit; whether it is in London is "
-        "not recorded, so the limits outside London apply."
+        "✗ no_recourse_to_public_funds: the household record says the family has no recourse "
+        "to public funds; household income £30,000 is above the £26,500 limit for a household "
+        "outside London with one child; savings of £0 are within the £16,000 limit; whether it "
+        "is in London is not recorded, so the limits outside London apply."
     )
 
 
@@ -720,8 +721,8 @@ def test_a_working_parent_place_is_said_not_to_be_this_offer():
     )
     assert (
         "Funded place: on a working-parent place (row F1) for the term starting 1 September "
-        "2026; the disadvantaged 15 hours come first, so the child is not already funded under "
-        "this offer." in found.to_text()
+        "2026; the disadvantaged 15 hours come first, so the list does not count the child as "
+        "already funded under this offer." in found.to_text()
     )
 
 

@@ -181,6 +181,10 @@ class Explanation:
     link_caution: str | None = None
     """The list row's `link_caution` for a listed child (a funded place the list rests on
     linked with another date of birth: `workbench.eligibility.engine.Compiler.place_cautions`)."""
+    awards_not_counted: tuple[str, ...] = ()
+    """The awards of adults of the child's household whose role is blank that would count for
+    the child were they recorded as parents or carers, each "P1's Income Support (award A1),
+    for income_support" (`workbench.eligibility.findings.awards_without_role`)."""
     records_quarantined: tuple[str, ...] = ()
     """The quarantined rows of the child's awards and statuses and of their parents' and
     carers' awards, each "file row N, of <whose> (reason)": not read, so a criterion they
@@ -218,6 +222,15 @@ class Explanation:
             # An adult: the criteria are about children in the window; none was weighed.
             return "\n".join([*lines, *self._not_a_child_lines()])
         lines += [self._age_line(), self._carers_line(), *self.children_counted]
+        if self.awards_not_counted:
+            lines.append(
+                "Not counted: an adult of the household with no role in the people table holds "
+                "an award that would count for the child were they recorded as a parent or "
+                "carer, and a person with no role is no one's parent or carer (the contract): "
+                + "; ".join(self.awards_not_counted)
+                + ". Record their role (parent_carer, child or other), or map the council's "
+                "code for it to parent_carer in the profile's value map for role, and run again."
+            )
         if self.household_quarantined:
             lines.append(
                 "Quarantined rows of the household (not read, so no one on them counts as a "
@@ -299,8 +312,8 @@ class Explanation:
         if self.working_parent_place and not self.already_funded:
             return (
                 f"Funded place: on a working-parent place (row {self.funded_place}) for {term}; "
-                "the disadvantaged 15 hours come first, so the child is not already funded "
-                "under this offer."
+                "the disadvantaged 15 hours come first, so the list does not count the child "
+                "as already funded under this offer."
             )
         if self.funded_place is not None:
             return f"Funded place: matched to funded-place row {self.funded_place} for {term}."
@@ -503,7 +516,7 @@ def _left_care_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) ->
         ]
         if order["outcome"] == MET:
             how = "; ".join(_record(c) for c in history)
-            met.append(f"the child has {_record(order)} and was looked after before it: {how}")
+            met.append(f"the child has {_record(order)} and a record of care before it: {how}")
             continue
         after = of_order.filter(pl.col("outcome") == "care_after_order")
         note = (
@@ -529,11 +542,14 @@ def _earlier_place_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts
         )
 
     if found := terms(MET):
-        return f"the child had a funded {streams} place for {found}: the entitlement continues"
+        return (
+            f"the child had a funded {streams} place for {found}: evidence that the entitlement "
+            "continues, for the officer to confirm"
+        )
     if waiting := terms(CLERICAL):
         return (
             f"a funded {streams} place for {waiting} may be the child's: its link awaits a "
-            "person's review, and confirmed it would continue the entitlement"
+            "person's review, and confirmed it would be evidence that the entitlement continues"
         )
     return f"the child had no funded {streams} place in an earlier term"
 
@@ -569,7 +585,9 @@ def _household_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) ->
             )
     if row["in_london"] is None:
         parts.append("whether it is in London is not recorded, so the limits outside London apply")
-    text = "the family has no recourse to public funds; " + "; ".join(parts)
+    text = "the household record says the family has no recourse to public funds; " + "; ".join(
+        parts
+    )
     return text + ": ask the family" if row["outcome"] == INCOME_MISSING else text
 
 
@@ -677,6 +695,32 @@ def explain_assessed(
         term_note=rule_set.just_before_a_term(term_start),
         children_counted=_children_counted(tables, found, person_id) if in_window else (),
         link_caution=row["link_caution"][0] if listed else None,
+        awards_not_counted=_awards_not_counted(tables, found, person) if in_window else (),
+    )
+
+
+def _awards_not_counted(
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame], found: EngineResult, person: dict[str, Any]
+) -> tuple[str, ...]:
+    """The awards of the child's household's adults whose role is blank that would count for
+    the child were they parents or carers (`awards_without_role`), in words."""
+    from workbench.eligibility.findings import awards_without_role
+
+    if person["household_id"] is None:
+        return ()
+    rows = awards_without_role(
+        tables,
+        found.rule_set,
+        term_start=found.term_start,
+        as_of=found.as_of,
+        links=found.links,
+        households=[person["household_id"]],
+    ).filter(pl.col("person_id") == person["person_id"])
+    return tuple(
+        f"{row['holder_id']}'s {_benefit(row['benefit'])[1]} (award {row['award_id']}), for "
+        f"{row['reason_code']}"
+        + ("" if row["status"] == MET else " (possible: its income is missing)")
+        for row in rows.iter_rows(named=True)
     )
 
 

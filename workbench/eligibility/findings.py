@@ -58,6 +58,7 @@ from workbench.eligibility.engine import (
     MET,
     Compiler,
     active_on,
+    assessment,
     check_dates,
     household_tests,
     income_limit,
@@ -77,7 +78,9 @@ __all__ = [
     "NOT_MET",
     "OUTCOMES",
     "RECORDS_SCHEMA",
+    "UNCOUNTED_SCHEMA",
     "Findings",
+    "awards_without_role",
     "findings",
     "findings_in_detail",
 ]
@@ -577,3 +580,154 @@ def _status() -> dict[str, pl.Expr]:
         "start_date": pl.col("start_date"),
         "end_date": pl.col("end_date"),
     }
+
+
+UNCOUNTED_SCHEMA = pl.Schema(
+    {
+        "person_id": pl.String,  # the child
+        "household_id": pl.String,
+        "holder_id": pl.String,  # the adult whose role is blank
+        "award_id": pl.String,
+        "benefit": pl.String,
+        "reason_code": pl.String,  # the criterion the award would meet
+        "status": pl.String,  # met, or possible (income_missing) as in the list's evidence
+        "tier": pl.String,  # the child's tier were such adults counted as parents or carers
+        "eligibility_group": pl.String,  # the child's group then (free school meals)
+    }
+)
+
+
+def awards_without_role(
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame],
+    rule_set: RuleSet,
+    *,
+    term_start: date,
+    as_of: date,
+    links: pl.LazyFrame | pl.DataFrame,
+    households: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """The awards of adults whose role is blank that would count for a child of their
+    household were they recorded as parents or carers (`UNCOUNTED_SCHEMA`: one row per child
+    and such award, with the child's tier and group then).
+
+    By the contract (section 2, rule 3) only a household member with role ``parent_carer``
+    is a child's parent or carer when the people table has roles, so an adult whose role is
+    empty counts for no child, and a child whose only claimant is such an adult is left off
+    the list with nothing said (a tester's case). The list keeps the contract's rule; this is
+    what `assess` warns of (`workbench.runs.list_warnings.awards_not_counted`) and `explain`
+    says for the child.
+
+    The adults are those of the parents' and carers' age without roles
+    (`adult_age_without_role`) on `as_of`; only their awards active on `as_of` of a benefit a
+    parent's or carer's criterion in force names are looked at. When there are any, the
+    engine (`assessment`, with `links`, the assessment's own) is run again on their
+    households alone with those adults given the parent-or-carer role, and the evidence that
+    names them is returned: exactly what they would change, funded-place rules, income tests
+    and awards that rule a criterion out included. Empty when the people table has no role
+    column or no such award; `households` limits it to those households (`explain`).
+
+    Example
+    -------
+    >>> from workbench.rules import load_rule_set
+    >>> people = pl.LazyFrame({"person_id": ["P1", "P2"], "household_id": ["H1", "H1"],
+    ...     "forename": ["Ada", "Mo"], "surname": ["Lee", "Lee"],
+    ...     "date_of_birth": [date(1990, 5, 1), date(2024, 3, 2)], "role": [None, "child"]},
+    ...     schema_overrides={"role": pl.String})
+    >>> benefits = pl.LazyFrame({"award_id": ["A1"], "person_id": ["P1"],
+    ...     "benefit": ["income_support"], "start_date": [date(2025, 1, 6)],
+    ...     "end_date": [None]}, schema_overrides={"end_date": pl.Date})
+    >>> from workbench.linkage import LINKS_SCHEMA
+    >>> no_links = pl.DataFrame(schema=LINKS_SCHEMA)
+    >>> found = awards_without_role({"people": people, "benefits": benefits},
+    ...     load_rule_set("two_year_old"), term_start=date(2026, 9, 1),
+    ...     as_of=date(2026, 8, 1), links=no_links)
+    >>> found.select("person_id", "holder_id", "award_id", "reason_code", "tier").rows()
+    [('P2', 'P1', 'A1', 'income_support', 'likely')]
+    """
+    none = pl.DataFrame(schema=UNCOUNTED_SCHEMA)
+    rule = rule_set.parent_carers
+    criteria = [
+        c
+        for c in rule_set.criteria_in_force(term_start)
+        if c.table == "benefits" and c.applies_to == "parent_carer"
+    ]
+    data = rule_tables(tables, rule_set)
+    people = data["people"]
+    if not criteria or "role" not in people.collect_schema():
+        return none
+    if households is not None:
+        people = people.filter(pl.col("household_id").is_in(list(households)))
+    adult = birthday(pl.col("date_of_birth"), 12 * rule.adult_age_without_role) <= as_of
+    unroled = people.filter(pl.col("role").is_null())
+    named = sorted({b for c in criteria for b in c.benefits})
+    held = (
+        data["benefits"]
+        .filter(pl.col("benefit").is_in(named) & active_on(as_of))
+        .select("award_id", "person_id", "benefit")
+        .join(unroled.select("person_id", "household_id", "date_of_birth"), on="person_id")
+        .collect(engine=ENGINE)
+        .filter(adult)  # the age on the few rows left
+        .drop("date_of_birth")
+    )
+    if held.is_empty():
+        return none
+    holders = held["person_id"].unique().implode()
+    near = (
+        people.filter(pl.col("household_id").is_in(held["household_id"].unique().implode()))
+        .with_columns(
+            pl.when(pl.col("person_id").is_in(holders))
+            .then(pl.lit(rule.role))
+            .otherwise(pl.col("role"))
+            .alias("role")
+        )
+        .collect(engine=ENGINE)
+    )
+    ids = near["person_id"].implode()
+    links = links.lazy().filter(pl.col("person_id").is_in(ids)).collect(engine=ENGINE)
+    subset: dict[str, pl.LazyFrame] = {"people": near.lazy()}
+    for name, frame in data.items():
+        if name in ("benefits", "child_statuses"):
+            subset[name] = frame.filter(pl.col("person_id").is_in(ids))
+        elif name == "households":
+            subset[name] = frame.filter(
+                pl.col("household_id").is_in(near["household_id"].implode())
+            )
+        elif name in ("dwp_list", "funded_places"):
+            # Only the rows linked to these households' people can count for their children.
+            linked = links.filter(pl.col("source") == name)["record_id"].implode()
+            subset[name] = frame.filter(pl.col("record_id").is_in(linked))
+        elif name != "people":
+            subset[name] = frame
+    again = assessment(subset, rule_set, term_start=term_start, as_of=as_of, links=links)
+    rows = (
+        again.candidates.filter(pl.col("person_id").is_not_null())
+        .select("person_id", "tier", "eligibility_group", "evidence")
+        .explode("evidence")
+        .unnest("evidence")
+        .join(
+            held.select(
+                pl.col("person_id").alias("parent_carer_id"),
+                pl.col("award_id").alias("record_id"),
+                "benefit",
+                "household_id",
+            ),
+            on=["parent_carer_id", "record_id"],
+        )
+        .filter(pl.col("table") == "benefits")
+    )
+    return (
+        rows.select(
+            "person_id",
+            "household_id",
+            pl.col("parent_carer_id").alias("holder_id"),
+            pl.col("record_id").alias("award_id"),
+            "benefit",
+            "reason_code",
+            "status",
+            "tier",
+            "eligibility_group",
+        )
+        .unique()
+        .sort("person_id", "holder_id", "award_id", "reason_code")
+        .cast(UNCOUNTED_SCHEMA)
+    )

@@ -34,6 +34,7 @@ __all__ = [
     "header_only",
     "misread_terms",
     "no_places_for_the_term",
+    "no_window_child_placed",
     "places_for_no_term",
     "silent_emptiness",
 ]
@@ -153,6 +154,65 @@ def no_places_for_the_term(found: Assessment) -> str | None:
     )
 
 
+def no_window_child_placed(found: Assessment) -> str | None:
+    """A sentence when the rule set lists only children with a funded place for the term
+    (`funded_place_required`: EYPP, the Disability Access Fund), the providers' headcount
+    holds places for the term, and not one is matched to a child in the age window: then no
+    child can be listed whatever their benefits, and an empty list says nothing of them (a
+    tester's case: EYPP for the spring term 2027, whose one place was a child's past the
+    window, was said to have met no criterion). It names the term, how many places the
+    headcount holds for it and the terms its places are for, with how many each, and how
+    many of the term's places await a person's review (not counted until confirmed). None
+    otherwise, and when no place at all is for the term (`no_places_for_the_term`)."""
+    from workbench.eligibility.engine import CLERICAL, LINKED
+
+    rules, term = found.rule_set, found.term_start
+    if not rules.population.funded_place_required or "funded_places" not in found.data.tables:
+        return None
+    places = found.data.lazy("funded_places")
+    counts = places.group_by("term_start").agg(pl.len().alias("places")).drop_nulls().collect()
+    by_term: dict[date, int] = dict(counts.iter_rows())
+    if term not in by_term:
+        return None
+    window = rules.population.window_on(term)
+    inside = (
+        found.data.lazy("people")
+        .filter(in_window(pl.col("date_of_birth"), window, term).fill_null(False))
+        .select("person_id")
+    )
+    linked = (
+        found.links.lazy()
+        .filter(pl.col("source") == "funded_places")
+        .join(places.filter(pl.col("term_start") == term).select("record_id"), on="record_id")
+        .join(inside, on="person_id", how="semi")
+        .group_by("band")
+        .agg(pl.col("record_id").n_unique())
+        .collect()
+    )
+    bands: dict[str, int] = dict(linked.iter_rows())
+    if bands.get(LINKED, 0):
+        return None
+    nearest = sorted(by_term, key=lambda day: (abs((day - term).days), day))
+    shown = sorted(nearest[:_TERMS_SHOWN])
+    of = f", the nearest {len(shown)} of {len(by_term)}" if len(by_term) > len(shown) else ""
+    held = by_term[term]
+    waiting = bands.get(CLERICAL, 0)
+    review = (
+        f" ({waiting} of them matched to such a child but awaiting a person's review: "
+        "confirmed, they count)"
+        if waiting
+        else ""
+    )
+    return (
+        f"not one child in the age window is matched to a place for the term starting {term}: "
+        f"funded_places holds {held} place(s) for it{review}, and its places are for the terms "
+        "starting "
+        + _and([f"{day} ({by_term[day]})" for day in shown])
+        + f"{of}. Has the term's headcount come in whole, and do its children's names, dates "
+        "of birth and postcodes agree with the people table?"
+    )
+
+
 def places_for_no_term(found: Assessment) -> list[str]:
     """A sentence when not one of the headcount's places is for the term assessed and some
     are for days that are no term's start (`misread_terms`): serious (it fails `--strict`),
@@ -258,6 +318,9 @@ def silent_emptiness(found: Assessment) -> list[str]:
     if found.candidates.height == 0:
         children = children_in_window(found)
         no_places = no_places_for_the_term(found)
+        if children and found.rule_set.population.funded_place_required:
+            # Whether or not a criterion is met, no child without a place is listed.
+            no_places = no_places or no_window_child_placed(found)
         if children and no_places and found.rule_set.population.funded_place_required:
             said.append(
                 f"the list is empty, yet {children} child(ren) in the people table are in the "

@@ -17,7 +17,9 @@ key split across two columns lumps families together), or a funded-place row the
 links to no child though its child is in the age window by the row's date of birth (an earlier
 term's place that could continue the entitlement, or a place for the term that makes a child
 already funded or, where a place is required, listed: `workbench.linkage.places.unlinked_places`,
-whose other places for the term linked to no child are notes).
+whose other places for the term linked to no child are notes), or an adult whose role is
+blank holds an award that would list a child of their household, or list them higher, were
+they recorded as a parent or carer (`awards_not_counted`: a family may be missed).
 `notes` do not: a file named as a table (`benefits.csv`) that the profile does not read, as
 it reads that table from another (`workbench.data.absent.contract_files_not_read`), such a
 table absent with no file like it (the council may not hold it), an
@@ -65,6 +67,7 @@ if TYPE_CHECKING:
 __all__ = [
     "WARNINGS_FILE",
     "ListWarnings",
+    "awards_not_counted",
     "between_terms",
     "hand_over",
     "income_clashes",
@@ -287,6 +290,77 @@ def records_quarantined(found: Assessment) -> list[str]:
     return said
 
 
+_TIER_RANK = {"likely": 2, "possible": 1}
+
+
+def awards_not_counted(found: Assessment) -> list[str]:
+    """A sentence naming the children in the age window who could be missed, or listed on
+    less, because an adult in their household whose role is blank holds an award that would
+    count for them were the adult recorded as a parent or carer
+    (`workbench.eligibility.findings.awards_without_role`): by the contract (section 2, rule
+    3) a person with no role is no one's parent or carer, so the child whose only claimant
+    has no role is left off the list (a tester's case: `validate`'s note of the blank role
+    named no child, and `assess --strict` passed). Serious: a family may be missed. A child
+    is named when such an award would list them, list them as likely rather than possible,
+    or in an earlier group (free school meals: targeted rather than expanded); a child the
+    list already holds as it would then is not. Empty otherwise."""
+    from workbench.eligibility.findings import awards_without_role
+
+    if "people" not in found.data.tables:
+        return []
+    uncounted = awards_without_role(
+        {name: found.data.lazy(name) for name in found.data.tables},
+        found.rule_set,
+        term_start=found.term_start,
+        as_of=found.as_of,
+        links=found.links,
+    )
+    if uncounted.is_empty():
+        return []
+    rank = pl.col("tier").replace_strict(_TIER_RANK, default=0, return_dtype=pl.Int8)
+    listed = found.candidates.filter(pl.col("person_id").is_not_null()).select(
+        "person_id", rank.alias("rank_now"), pl.col("eligibility_group").alias("group_now")
+    )
+    costly = (
+        uncounted.with_columns(rank.alias("rank_then"))
+        .join(listed, on="person_id", how="left")
+        .sort("person_id", "holder_id", "award_id", "reason_code")
+        .filter(
+            (pl.col("rank_then") > pl.col("rank_now").fill_null(0))
+            | (
+                (pl.col("rank_then") == pl.col("rank_now"))
+                & pl.col("eligibility_group").is_not_null()
+                & (pl.col("eligibility_group") != pl.col("group_now").fill_null(""))
+            )
+        )
+    )
+    if costly.is_empty():
+        return []
+    named = [
+        f"{child} (household {household}: "
+        + "; ".join(
+            f"{holder}'s award {award}, {code}"
+            for holder, award, code in rows.select("holder_id", "award_id", "reason_code")
+            .unique(maintain_order=True)
+            .iter_rows()
+        )
+        + ")"
+        for (child, household), rows in costly.group_by(
+            "person_id", "household_id", maintain_order=True
+        )
+    ]
+    file = found.data.reports["people"].file.name
+    return [
+        f"{len(named)} child(ren) in the age window could be missed, or listed on less, because "
+        f"an adult in their household has no role in {file}: a person with no role is no one's "
+        "parent or carer (the contract), so their awards count for no child, yet an award of "
+        "theirs would count for the child were they recorded as a parent or carer: "
+        f"{_some(named)}. Record each such adult's role (parent_carer, child or other) in the "
+        "extract, or map the council's code for it to parent_carer in the profile's value map "
+        "for role, and run again; `workbench explain --person ID` names the award"
+    ]
+
+
 def _some(values: list) -> str:
     """The first `SHOWN_CHILDREN` values, and how many more."""
     shown = ", ".join(map(str, values[:SHOWN_CHILDREN]))
@@ -395,6 +469,7 @@ def list_warnings(found: Assessment) -> ListWarnings:
             *between_terms(found),
             *absent,
             *large_households(found.data),
+            *awards_not_counted(found),
             *silent_emptiness(found),
             *empty_lists(found),
             *places_for_no_term(found),
