@@ -6,6 +6,8 @@ import os
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from tests.command import workbench
 from workbench.synth import generate_council, write_council
 
@@ -120,6 +122,7 @@ def _dwp_only_council(folder: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 def test_subject_access_finds_a_dwp_only_child_by_name_and_a_parent_by_nino(tmp_path: Path):
     env = dict(os.environ, WORKBENCH_KEY_FILE=str(tmp_path / "k" / "pseudonym.key"))
     env["WORKBENCH_STORE"] = str(tmp_path / "access.sqlite")  # its key's own

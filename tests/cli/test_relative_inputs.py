@@ -271,6 +271,7 @@ def test_assess_notes_the_list_of_another_run_it_replaced(tmp_path, data, env):
     ]
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 @pytest.mark.parametrize("given", ["--store", "WORKBENCH_STORE"])
 def test_assess_keeps_a_list_registered_in_the_review_store(tmp_path, data, env, given):
     out, store = tmp_path / "two.csv", tmp_path / "review.sqlite"

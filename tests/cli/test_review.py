@@ -163,6 +163,7 @@ def test_export_fill_in_and_import(tmp_path: Path):
     ) in " ".join(fewer.stdout.split())
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 def test_a_list_whose_not_listed_rows_went_missing_is_refused(tmp_path: Path):
     env = dict(os.environ, WORKBENCH_KEY_FILE=str(tmp_path / "keys" / "pseudonym.key"))
     env["WORKBENCH_STORE"] = str(tmp_path / "access.sqlite")
@@ -182,6 +183,7 @@ def test_a_list_whose_not_listed_rows_went_missing_is_refused(tmp_path: Path):
     assert "list.dwp_not_listed.csv" in export.stderr and "is missing" in export.stderr
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 @pytest.mark.parametrize(
     "command",
     [

@@ -159,6 +159,7 @@ def comparison_levels(dwp_row: dict[str, Any], people: pl.DataFrame) -> dict[str
     return levels
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 @pytest.mark.parametrize(
     ("comparison", "level", "child", "row"),
     LEVEL_CASES,

@@ -134,6 +134,7 @@ def test_a_pair_under_the_linked_threshold_says_so():
     assert held(links) == {"D1": "the match probability is below the linked threshold (100%)"}
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 def test_the_same_rows_in_another_order_give_the_same_links(monkeypatch):
     # EM learns from a sample of rows, u from a sample of pairs, and ties are broken by row
     # number: all from the rows in the order of their record ids, not the files'.

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import duckdb
 import polars as pl
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from splink import comparison_level_library as cll
@@ -52,6 +53,7 @@ def _pairs_table(rows: list[tuple], schema: dict[str, pl.DataType]) -> duckdb.Du
     return connection
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 @settings(max_examples=300, deadline=None)
 @given(st.lists(PAIRS, min_size=1, max_size=50))
 @example([("2024-03-14", "2024-03-14")])
@@ -98,6 +100,7 @@ NAME_LISTS = st.one_of(
 )
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(NAME_LISTS, NAME_LISTS, st.booleans()), min_size=1, max_size=40))
 @example([([], None, False), ([None], [None], True), (["liz"], ["liz", None], False)])

@@ -57,6 +57,7 @@ def test_linking_the_same_data_again_reads_the_model_and_links_the_same(
     assert again.equals(trained_each_time)
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 def test_a_changed_row_trains_that_source_again(council, counted, monkeypatch, tmp_path):
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     link_all(council)

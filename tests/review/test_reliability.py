@@ -190,6 +190,7 @@ def test_an_excel_import_killed_mid_transaction_records_nothing_then_imports_who
     assert_consistent(path, 500)
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 @pytest.mark.parametrize("decision", [1, 2_500, 5_000])
 def test_a_5000_decision_batch_killed_mid_transaction_leaves_the_store_as_it_was(
     tmp_path: Path, decision: int

@@ -99,6 +99,7 @@ def test_the_take_up_report_counts_with_the_councils_model(council, tmp_path):
     )
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 def test_a_model_folder_that_is_not_there_is_refused_before_a_kernel_starts(council, tmp_path):
     done = workbench(
         "report", "02", "--data", str(council), "--reports", "r", *DATES,

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from tests.command import workbench
 from tests.council import Council
 from workbench.data.reading import load_folder
@@ -94,6 +96,7 @@ def test_a_headcount_of_earlier_terms_alone_is_a_note(tmp_path):
     assert len(places_not_for_the_term(found)) == 1
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 def test_assess_strict_fails_on_a_headcount_of_misread_term_starts(tmp_path):
     folder = _folder(SWAPPED, tmp_path / "data")
     args = ["assess", "--data", str(folder), "--initiative", "two_year_old"]

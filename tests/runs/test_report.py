@@ -154,6 +154,7 @@ def test_bad_parameters_are_refused_before_anything_is_written(tmp_path, paramet
     assert not reports.exists()
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 @pytest.mark.parametrize(
     ("parameter", "message"),
     [
@@ -1119,6 +1120,7 @@ def access_lines(store: Path, key: bytes | None = None) -> list[tuple[str, str]]
         return opened.access_log().select("command", "detail").rows()
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 @pytest.mark.parametrize(
     ("notebook", "parameters", "named", "fix"),
     [

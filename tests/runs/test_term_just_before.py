@@ -122,6 +122,7 @@ def fsm(data: Path, term: str, out: Path, *more: str):
     )
 
 
+@pytest.mark.slow  # over 5 s: make test-slow (CI runs both)
 def test_assess_for_31_august_keeps_its_list_warns_and_fails_strict(school, tmp_path):
     done = fsm(school, "2026-08-31", tmp_path / "august.csv", "--strict")
     assert done.returncode == 3
