@@ -294,3 +294,53 @@ def test_a_place_for_the_term_linked_to_no_child_is_serious_where_a_place_is_req
         "2026-09-01). This initiative lists only children with a funded place for the term, so "
         "such a child is missing from the list. Under exact linkage"
     )
+
+
+# A universal 3 and 4 year old place for the term, its child in the window by the row's date
+# of birth, whom the council does not hold.
+UNIVERSAL = "FP10,EY3,2026-09-01,Uma,Ash,2024-04-04,FQ7 7GG,universal_three_four\n"
+EXACT_RESOLVE = (
+    "Under exact linkage a row links only when the child's forename, surname and date of birth "
+    "agree exactly with the council's record, so one typo leaves it unlinked: run with the "
+    "default linkage (probabilistic), which links such a row or holds it for review, or "
+    "correct the row with the provider (or the council's record) and run again"
+)
+
+
+@pytest.mark.parametrize(
+    ("places", "named", "effect"),
+    [
+        (
+            PLACES.replace(
+                "FP8,EY2,2026-09-01,Tya,Orr,2024-06-06,FQ5 5EE,working_parent\n", UNIVERSAL
+            ),
+            "1 other funded-place row(s) for the term starting 2026-09-01 link to no child, "
+            "though the row's date of birth puts its child in the age window: FP10 (provider "
+            "EY3, universal_three_four, term starting 2026-09-01).",
+            "Such a universal_three_four place changes no column of the list (already_funded "
+            "counts only two_year_old places), though the child's explanation shows no funded "
+            "place matched for the term.",
+        ),
+        (
+            PLACES + UNIVERSAL,
+            "2 other funded-place row(s) for the term starting 2026-09-01 link to no child, "
+            "though the row's date of birth puts its child in the age window: FP10 (provider "
+            "EY3, universal_three_four, term starting 2026-09-01); FP8 (provider EY2, "
+            "working_parent, term starting 2026-09-01).",
+            "For a working_parent row, the list's working_parent_place may be false for its "
+            "child; a universal_three_four place changes no column of the list (already_funded "
+            "counts only two_year_old places), though the child's explanation shows no funded "
+            "place matched for the term.",
+        ),
+    ],
+    ids=["universal_only", "working_parent_and_universal"],
+)
+def test_the_note_of_other_unlinked_places_says_what_their_streams_affect(
+    folder, places, named, effect
+):
+    """A universal 3 and 4 year old place sets no column of the two-year-old list (only its
+    own stream makes a child already funded, and working_parent_place is the working-parent
+    stream's): the note says so, not that working_parent_place may be false."""
+    (folder / "funded_places.csv").write_text(places)
+    found = assess(folder, "two_year_old", term_start=TERM, as_of=AS_OF, linkage="exact")
+    assert unlinked_places(found)[1] == [f"{named} {effect} {EXACT_RESOLVE}"]

@@ -107,11 +107,27 @@ PLACE_DOB_CAUTION_ONE = (
     "the same child before relying on it"
 )
 """The `link_caution` of a council child linked to one funded place the list rests on whose
-row's date of birth is not the council's (`Compiler.place_cautions`)."""
+row's date of birth is not the council's (`Compiler.link_cautions`)."""
 PLACE_DOB_CAUTION_SEVERAL = (
     "the funded place rows {} link to this child with different dates of birth: check they are "
     "the same child's before relying on them"
 )
+DWP_DOB_CAUTION_ONE = (
+    "the DWP list row {} links to this child with a different date of birth: check it is the "
+    "same child before contacting the family"
+)
+"""The `link_caution` of a council child linked by Splink to a DWP-list row whose date of
+birth is not the council's (`Compiler.link_cautions`): the row is the evidence of `dwp_list`."""
+DWP_DOB_CAUTION_SEVERAL = (
+    "the DWP list rows {} link to this child with different dates of birth: check they are the "
+    "same child's before contacting the family"
+)
+DWP_AND_PLACE_DOB_CAUTION = (
+    "the DWP list {} {} and the funded place {} {} link to this child with different dates of "
+    "birth: check they are the same child's before contacting the family or relying on the {}"
+)
+"""Both in one sentence: the DWP-list row(s), the funded place row(s), and "place" or
+"places" (`Compiler.link_cautions`)."""
 # The contract's list columns (the README's `assess` section), in order; more follow.
 LIST_COLUMNS = (
     "person_id",
@@ -178,10 +194,11 @@ _CANDIDATE_COLUMNS: dict[str, PolarsDataType] = {
     # council child outside the age window by the council's date of birth, who is not listed:
     # a caution in words that the two dates of birth differ and which to check before the
     # link is decided (`hold_probable_links`); or whose closest record is linked to another
-    # row (`LOST_BEST_MATCH_CAUTION`). For a council child linked to a funded place the list
-    # rests on (for the term, or an earlier term's that continues the entitlement) whose row
-    # gives another date of birth: which row, and to check it is the same child
-    # (`Compiler.place_cautions`). Null on every other row.
+    # row (`LOST_BEST_MATCH_CAUTION`). For a council child linked (not by a person) to a
+    # DWP-list row, or to a funded place the list rests on (for the term, or an earlier term's
+    # that continues the entitlement), whose row gives another date of birth: which row(s),
+    # and to check it is the same child, in one sentence (`Compiler.link_cautions`). Null on
+    # every other row.
     "link_caution": pl.String,
     # For a DWP-list row whose link awaits review (`link_needs_review`): why the linkage held
     # the pair for a person rather than linking it, in words, as `workbench link` writes it
@@ -649,12 +666,90 @@ class Compiler:
     def list_criterion(self) -> Criterion | None:
         return next((c for c in self.criteria if c.kind == "list_match"), None)
 
+    def link_cautions(self) -> pl.LazyFrame:
+        """`person_id` and `link_caution` for each child linked to a DWP-list row
+        (`dwp_cautions`) or to a funded place the list rests on (`place_cautions`) whose row
+        gives another date of birth than the council's, in one sentence naming the rows by
+        record id only (never the other row's details: the caution is the child's)."""
+        dwp = self.dwp_cautions().select(
+            "person_id", pl.col("rows").alias("dwp_rows"), pl.col("count").alias("dwp_count")
+        )
+        places = self.place_cautions().select(
+            "person_id", pl.col("rows").alias("place_rows"), pl.col("count").alias("place_count")
+        )
+
+        def rows(count: str) -> pl.Expr:
+            return pl.when(pl.col(count) == 1).then(pl.lit("row")).otherwise(pl.lit("rows"))
+
+        def one_or_several(count: str, column: str, one: str, several: str) -> pl.Expr:
+            return (
+                pl.when(pl.col(count) == 1)
+                .then(pl.format(one, pl.col(column)))
+                .otherwise(pl.format(several, pl.col(column)))
+            )
+
+        caution = (
+            pl.when(pl.col("dwp_rows").is_not_null() & pl.col("place_rows").is_not_null())
+            .then(
+                pl.format(
+                    DWP_AND_PLACE_DOB_CAUTION,
+                    rows("dwp_count"),
+                    pl.col("dwp_rows"),
+                    rows("place_count"),
+                    pl.col("place_rows"),
+                    pl.when(pl.col("place_count") == 1)
+                    .then(pl.lit("place"))
+                    .otherwise(pl.lit("places")),
+                )
+            )
+            .when(pl.col("dwp_rows").is_not_null())
+            .then(
+                one_or_several(
+                    "dwp_count", "dwp_rows", DWP_DOB_CAUTION_ONE, DWP_DOB_CAUTION_SEVERAL
+                )
+            )
+            .otherwise(
+                one_or_several(
+                    "place_count", "place_rows", PLACE_DOB_CAUTION_ONE, PLACE_DOB_CAUTION_SEVERAL
+                )
+            )
+        )
+        return dwp.join(places, on="person_id", how="full", coalesce=True).select(
+            "person_id", caution.alias("link_caution")
+        )
+
+    def dwp_cautions(self) -> pl.LazyFrame:
+        """`person_id`, `rows` (record ids, sorted, ", "-joined) and `count` for each child
+        linked to a DWP-list row whose date of birth is not the council's: Splink may link
+        such a row on the names, the parent's National Insurance number and the postcode (the
+        exact pass never does), and the row is the evidence of `dwp_list`, so the officer must
+        not contact the family on it unseen. A link a person confirmed is not cautioned; a row
+        linked to a child outside the age window is held for review instead
+        (`hold_probable_links`), with its own caution."""
+        if "dwp_list" not in self.tables:
+            return pl.LazyFrame(
+                schema={"person_id": pl.String, "rows": pl.String, "count": pl.Int64}
+            )
+        linked = (
+            self.links_of("dwp_list")
+            .filter(
+                (pl.col("band") == LINKED) & (pl.col("method").fill_null("") != REVIEWER_CONFIRMED)
+            )
+            .select("person_id", "record_id")
+            .join(
+                self.tables["dwp_list"].select("record_id", "child_date_of_birth"), on="record_id"
+            )
+            .join(self.tables["people"].select("person_id", "date_of_birth"), on="person_id")
+        )
+        return _differing_rows(linked)
+
     def place_cautions(self) -> pl.LazyFrame:
-        """`person_id` and `link_caution` for each child linked to a funded place the list
-        rests on (one for the term, or an earlier term's of a stream a continued-entitlement
-        criterion reads) whose row gives another date of birth than the council's: Splink
-        may link such a row on the names and postcode (the exact pass never does), and the
-        officer must not rely on it unseen. A link a person confirmed is not cautioned."""
+        """`person_id`, `rows` (record ids, sorted, ", "-joined) and `count` for each child
+        linked to a funded place the list rests on (one for the term, or an earlier term's of
+        a stream a continued-entitlement criterion reads) whose row gives another date of
+        birth than the council's: Splink may link such a row on the names and postcode (the
+        exact pass never does), and the officer must not rely on it unseen. A link a person
+        confirmed is not cautioned."""
         earlier = sorted(
             {
                 s
@@ -668,7 +763,7 @@ class Compiler:
             (term < self.term_start) & pl.col("funding_stream").is_in(earlier)
         )
         places = self.tables.get("funded_places", _empty("funded_places"))
-        differ = (
+        linked = (
             self.links_of("funded_places")
             .filter(
                 (pl.col("band") == LINKED) & (pl.col("method").fill_null("") != REVIEWER_CONFIRMED)
@@ -676,15 +771,8 @@ class Compiler:
             .select("person_id", "record_id")
             .join(places.filter(relied).select("record_id", "child_date_of_birth"), on="record_id")
             .join(self.tables["people"].select("person_id", "date_of_birth"), on="person_id")
-            .filter(pl.col("child_date_of_birth") != pl.col("date_of_birth"))
         )
-        rows = pl.col("record_id").unique().sort()
-        return differ.group_by("person_id").agg(
-            pl.when(rows.len() == 1)
-            .then(pl.format(PLACE_DOB_CAUTION_ONE, rows.first()))
-            .otherwise(pl.format(PLACE_DOB_CAUTION_SEVERAL, rows.str.join(", ")))
-            .alias("place_caution")
-        )
+        return _differing_rows(linked)
 
     def hold_probable_links(self, links: pl.LazyFrame) -> pl.LazyFrame:
         """`links` with each DWP-list link that Splink made (method `splink`) between a row
@@ -728,6 +816,18 @@ class Compiler:
 
     def links_of(self, source: str) -> pl.LazyFrame:
         return self.links.filter(pl.col("source") == source)
+
+
+def _differing_rows(linked: pl.LazyFrame) -> pl.LazyFrame:
+    """Of linked rows (`person_id`, `record_id`, the row's `child_date_of_birth` and the
+    council's `date_of_birth`), those whose dates of birth differ: per child, the record ids
+    (`rows`, sorted, ", "-joined) and their `count`."""
+    ids = pl.col("record_id").unique().sort()
+    return (
+        linked.filter(pl.col("child_date_of_birth") != pl.col("date_of_birth"))
+        .group_by("person_id")
+        .agg(ids.str.join(", ").alias("rows"), ids.len().cast(pl.Int64).alias("count"))
+    )
 
 
 def income_passes(criterion: Criterion, term_start: date) -> pl.Expr:
@@ -938,7 +1038,7 @@ def assessment(
         )
         .join(place_streams, on="person_id", how="left")
         .join(to_review, on="person_id", how="left")
-        .join(compiler.place_cautions(), on="person_id", how="left")
+        .join(compiler.link_cautions(), on="person_id", how="left")
         .with_columns(
             pl.when(pl.col("reason_codes").list.len() > 0)
             .then(pl.lit("likely"))
@@ -951,7 +1051,7 @@ def assessment(
             pl.lit(False).alias("link_needs_review"),
             pl.lit(None, pl.String).alias("probable_person_id"),
             pl.lit(None, pl.Float64).alias("match_probability"),
-            pl.col("place_caution").alias("link_caution"),
+            pl.col("link_caution"),
             pl.lit(None, pl.String).alias("held_because"),
         )
     )

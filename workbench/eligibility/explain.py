@@ -179,8 +179,9 @@ class Explanation:
     (reason)": a parent or carer on one is not read, so their awards count for nothing
     (`Assessment.explain` fills it from the loaded data)."""
     link_caution: str | None = None
-    """The list row's `link_caution` for a listed child (a funded place the list rests on
-    linked with another date of birth: `workbench.eligibility.engine.Compiler.place_cautions`)."""
+    """The list row's `link_caution` for a listed child (a DWP-list row, or a funded place the
+    list rests on, linked with another date of birth:
+    `workbench.eligibility.engine.Compiler.link_cautions`)."""
     awards_not_counted: tuple[str, ...] = ()
     """The awards of adults of the child's household whose role is blank that would count for
     the child were they recorded as parents or carers, each "P1's Income Support (award A1),

@@ -17,8 +17,10 @@ record id and provider (`unlinked_places`):
   age window by the row's own date of birth. A child may be left off the list (the entitlement
   continues only while the place links) or contacted as not funded when they are. The cost is
   a family missed or a needless letter, and the officer cannot see it on the list: serious.
-- **note**: another place for the term in the age window linking to no child (a working-parent
-  place, say): the list's `working_parent_place` may be wrong, and nothing else.
+- **note**: another place for the term in the age window linking to no child: a working-parent
+  place may leave the list's `working_parent_place` false, and nothing else; a place of another
+  stream (a universal 3 and 4 year old place on the two-year-old list, say) changes no column of
+  the list, only the child's explanation (`_other_place_effects` words it by the streams).
 
 Rows whose child is outside the age window by the row's own date of birth, rows repeating an
 earlier row of the same place (`workbench.linkage.exact.repeated_places`) and rows of other
@@ -272,7 +274,36 @@ def unlinked_places(found: Assessment) -> tuple[list[str], list[str]]:
         notes.append(
             f"{other.height} other funded-place row(s) for the term starting {term} link to "
             f"no child, though the row's date of birth puts its child in the age window: "
-            f"{_named(other)}. The list's working_parent_place may be false for such a "
-            f"child. {resolve}"
+            f"{_named(other)}. {_other_place_effects(other, found)} {resolve}"
         )
     return serious, notes
+
+
+def _other_place_effects(other: pl.DataFrame, found: Assessment) -> str:
+    """What the list may get wrong for the child of an unlinked place for the term that is
+    neither of a stream making a child already funded nor required to list them (`other`):
+    a working-parent place sets only `working_parent_place` (the engine's `assessment`); a
+    place of another stream sets no column of the list, and only the child's explanation
+    shows it. In sentences, by the streams of the rows."""
+    from workbench.eligibility.engine import WORKING_PARENT
+
+    streams = sorted(set(other["funding_stream"].to_list()))
+    if streams == [WORKING_PARENT]:
+        return "The list's working_parent_place may be false for such a child."
+    owned = found.rule_set.population.already_funded_streams
+    counted = (
+        f"already_funded counts only {' or '.join(owned)} places"
+        if owned
+        else "no stream makes a child already_funded"
+    )
+    rest = " or ".join(s for s in streams if s != WORKING_PARENT)
+    quiet = (
+        f"changes no column of the list ({counted}), though the child's explanation shows no "
+        "funded place matched for the term."
+    )
+    if WORKING_PARENT not in streams:
+        return f"Such a {rest} place {quiet}"
+    return (
+        f"For a {WORKING_PARENT} row, the list's working_parent_place may be false for its "
+        f"child; a {rest} place {quiet}"
+    )

@@ -838,7 +838,7 @@ def record_link_text(
             f"({_rows(places.split(';'))}): its link awaits review, so check with the provider "
             "before contacting the family."
         )
-    if caution := row.get("link_caution"):  # a funded place linked with another birth date
+    if caution := row.get("link_caution"):  # a DWP-list row or place with another birth date
         also += f" Caution: {caution}."
     if "dwp_list" in row["reason_codes"]:
         because = f" because {method}." if method else " (method not recorded)."
