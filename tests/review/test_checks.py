@@ -532,13 +532,17 @@ def test_a_technical_error_of_another_template_is_named(fsm_reviewed):
 def test_a_two_year_old_list_goes_only_to_the_childcare_service(reviewed, template):
     # Its families go to the childcare service, never to free school meals' (whose enhanced
     # template would send the child's names too).
-    with pytest.raises(UsageError, match=r"two_year_old list \(DfE's childcare template does"):
+    with pytest.raises(
+        UsageError, match=r"a list for two_year_old \(DfE's childcare template does"
+    ):
         _export(reviewed, template=template)
     assert not list((reviewed[5] / "out").iterdir())
 
 
 def test_a_free_school_meals_list_goes_only_to_its_service(fsm_reviewed):
-    with pytest.raises(UsageError, match=r"free_school_meals list \(DfE's fsm or fsm-enhanced"):
+    with pytest.raises(
+        UsageError, match=r"a list for free_school_meals \(DfE's fsm or fsm-enhanced"
+    ):
         _export(fsm_reviewed, template="childcare")
     assert not list((fsm_reviewed[5] / "out").iterdir())
 
@@ -554,7 +558,13 @@ def test_a_disability_access_fund_list_is_not_sent_to_dfe(council, tmp_path):
             [{"list_id": list_id, "item_key": pseudonym("person", child, KEY),
               "decision": "check", "reviewer": "A. Officer"}]
         )  # fmt: skip
-        with pytest.raises(WorkbenchError, match="disability_access_fund list is not checked"):
+        with pytest.raises(
+            WorkbenchError,
+            match=(
+                r"daf\.csv: a list for disability_access_fund is not checked through DfE's "
+                r"services \(they check free_school_meals, two_year_old\); no family is sent$"
+            ),
+        ):
             export_checks(store, listed, data, tmp_path / "out" / "c.csv", key=KEY, user="Al Ash")
     assert not (tmp_path / "out").exists()
 

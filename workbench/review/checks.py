@@ -786,12 +786,12 @@ def _template(name: str | None, listed: ListFile) -> CheckTemplate:
     allowed = SERVICE_TEMPLATES.get(initiative, ())
     if not allowed:
         raise WorkbenchError(
-            f"{listed.path}: a {initiative} list is not checked through DfE's services (they "
-            f"check {', '.join(sorted(SERVICE_TEMPLATES))}); no family is sent"
+            f"{listed.path}: a list for {initiative} is not checked through DfE's services "
+            f"(they check {', '.join(sorted(SERVICE_TEMPLATES))}); no family is sent"
         )
     if name is not None and name not in allowed:
         raise UsageError(
-            f"{name} does not check {listed.path}, a {initiative} list (DfE's "
+            f"{name} does not check {listed.path}, a list for {initiative} (DfE's "
             f"{' or '.join(allowed)} template does): its families' details go only to the "
             f"service for their initiative; give --template {allowed[0]} or leave it out",
             parameter="template",
