@@ -562,7 +562,8 @@ def test_a_disability_access_fund_list_is_not_sent_to_dfe(council, tmp_path):
             WorkbenchError,
             match=(
                 r"daf\.csv: a list for disability_access_fund is not checked through DfE's "
-                r"services \(they check free_school_meals, two_year_old\); no family is sent$"
+                r"services \(they check early_years_pupil_premium, free_school_meals, "
+                r"two_year_old\); no family is sent$"
             ),
         ):
             export_checks(store, listed, data, tmp_path / "out" / "c.csv", key=KEY, user="Al Ash")
