@@ -52,24 +52,26 @@ class Clock:
 class Review:
     """A hand-made list of 60 children (P002 already funded) registered in a store."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, initiative: str = "two_year_old") -> None:
         self.folder = folder
         self.key = load_key()  # the test session's key file, as the command would read it
         self.clock = Clock()
         self.store = ReviewStore(folder / "review.sqlite", clock=self.clock)
-        self.list_path = folder / "two_year_old.csv"
+        self.list_path = folder / f"{initiative}.csv"
         pl.DataFrame(
             {
                 "person_id": CHILDREN,
                 "dwp_record_id": [None] * len(CHILDREN),
-                "initiative": ["two_year_old"] * len(CHILDREN),
+                "initiative": [initiative] * len(CHILDREN),
                 "tier": ["likely"] * len(CHILDREN),
                 "reason_codes": ["dwp_list"] * len(CHILDREN),
-                "already_funded": [child == FUNDED for child in CHILDREN],
+                "already_funded": [
+                    child == FUNDED or initiative != "two_year_old" for child in CHILDREN
+                ],
                 "review_status": ["pending_review"] * len(CHILDREN),
             }
         ).write_csv(self.list_path)
-        manifest = {"command": "assess", "run_id": "r-1", "rule_set": "two_year_old@1"}
+        manifest = {"command": "assess", "run_id": "r-1", "rule_set": f"{initiative}@1"}
         Path(f"{self.list_path}.manifest.json").write_text(json.dumps(manifest | {"inputs": {}}))
         for path in (self.list_path, Path(f"{self.list_path}.manifest.json")):
             path.chmod(0o600)
@@ -212,6 +214,22 @@ def test_a_contact_to_an_already_funded_child_warns(review: Review):
     )
     marked = quality(report).decisions
     assert marked["funded_contact"].to_list() == [True, False]
+
+
+@pytest.mark.parametrize("initiative", ["early_years_pupil_premium", "disability_access_fund"])
+def test_a_contact_on_a_list_whose_offer_requires_a_place_passes(tmp_path: Path, initiative):
+    # A tester's case: every child of these lists has a funded place for the term, the
+    # offer's condition; contacting them is no contact to a child already funded.
+    review = Review(tmp_path / "run", initiative)
+    review.decide(FUNDED, "contact", "A. Officer", at=0)
+    review.decide("P003", "contact", "A. Officer", at=30)
+    report = review.report()
+    review.store.close()
+    assert shown(report, FUNDED_CONTACTS) == (
+        "PASS 0 contact decision(s) about children already funded, on 1 list(s) checked "
+        "(warns at 1)"
+    )
+    assert quality(report).decisions["funded_contact"].to_list() == [False, False]
 
 
 def test_another_decision_about_a_funded_child_passes(review: Review):

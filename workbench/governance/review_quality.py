@@ -60,7 +60,13 @@ import yaml
 from workbench.errors import DataFileError, WorkbenchError
 from workbench.review.details import VIEW_COMMAND, VIEW_DETAIL
 from workbench.review.keys import pseudonym_expr
-from workbench.review.lists import DWP_KIND, PERSON_KIND, read_list_file, review_candidates
+from workbench.review.lists import (
+    DWP_KIND,
+    PERSON_KIND,
+    place_is_required,
+    read_list_file,
+    review_candidates,
+)
 from workbench.review.store import ReviewStore
 
 __all__ = [
@@ -191,6 +197,9 @@ def already_funded_items(
 ) -> dict[str, set[str]]:
     """The item keys of the children each list file says are ``already_funded``, by the
     ``list_id`` the store holds the list under (lists the store does not hold are left out).
+    A list of an initiative paid for a funded place (`place_is_required`: the early years
+    pupil premium, the disability access fund) is checked with none: its place is the
+    offer's condition, so a contact there is no contact to a child already funded.
 
     Raises
     ------
@@ -208,6 +217,8 @@ def already_funded_items(
         if found.is_empty():
             continue
         shaped = review_candidates(listed.candidates, key)
+        if place_is_required(listed.rule_set):
+            shaped = shaped.clear()
         keys = shaped.filter(pl.col("already_funded"))["item_key"].to_list()
         funded.setdefault(found["list_id"][0], set()).update(keys)
     return funded

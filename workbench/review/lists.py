@@ -54,6 +54,7 @@ __all__ = [
     "hold_reasons",
     "item_key_expr",
     "later_list",
+    "place_is_required",
     "proposed_keys",
     "pseudonymous_evidence",
     "pseudonymous_held",
@@ -65,6 +66,29 @@ __all__ = [
 
 PERSON_KIND = "person"
 DWP_KIND = "dwp"
+
+
+def place_is_required(rule_set: str) -> bool:
+    """Whether the list of `rule_set` (``initiative@version``, as a list's manifest records
+    it) holds only children with a funded place for the term: the initiative's rules say
+    ``population.funded_place_required`` (the early years pupil premium, the disability
+    access fund, paid to the provider of that place). Its ``already_funded`` is then true of
+    every row, the condition of the offer rather than the offer already received, so nothing
+    may caution or count it as a family that need not be contacted. False for an initiative
+    the workbench's own rule sets do not hold (a council's own, read with ``--rules``).
+
+    >>> place_is_required("early_years_pupil_premium@2026.1"), place_is_required("two_year_old")
+    (True, False)
+    """
+    from workbench.rules import load_rule_set
+
+    try:
+        rules = load_rule_set(rule_set.split("@", 1)[0])
+    except WorkbenchError:
+        return False
+    return rules.population.funded_place_required
+
+
 LIST_SUFFIXES = (".csv", ".parquet")
 MANIFEST_SUFFIX = ".manifest.json"
 # The columns of a candidate list that review reads; nothing else is kept (data minimisation).

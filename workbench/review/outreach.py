@@ -83,6 +83,7 @@ from workbench.review.lists import (
     PERSON_KIND,
     ListFile,
     later_list,
+    place_is_required,
     read_list_file,
     review_candidates,
 )
@@ -606,16 +607,23 @@ def _not_on_later_list(store: ReviewStore, list_id: str) -> tuple[frozenset[str]
 
 
 def _with_cautions(
-    rows: pl.DataFrame, dropped: frozenset[str] = frozenset(), dropped_caution: str | None = None
+    rows: pl.DataFrame,
+    dropped: frozenset[str] = frozenset(),
+    dropped_caution: str | None = None,
+    *,
+    place_required: bool = False,
 ) -> pl.DataFrame:
     """The exported rows, their details read (`_with_details`), with ``caution`` and, for the
     counts, ``caution_place`` and ``caution_record``; a child in `dropped` (not on the offer's
-    later list) is cautioned with `dropped_caution`."""
+    later list) is cautioned with `dropped_caution`. With `place_required` (a list of an
+    initiative paid for a funded place, `place_is_required`) ``already_funded`` is every
+    row's precondition, so it gives no `CAUTION_ALREADY_FUNDED`."""
     cautions, places, records, funded = [], [], [], []
     for row in rows.iter_rows(named=True):
         confirmed = bool(row["__confirmed"])
         place = bool(row["funded_place_to_review"] or (confirmed and row["match_places"]))
-        said = [CAUTION_ALREADY_FUNDED] if row["already_funded"] else []
+        already = bool(row["already_funded"]) and not place_required
+        said = [CAUTION_ALREADY_FUNDED] if already else []
         said += [CAUTION_FUNDED_PLACE] if place else []
         if dropped_caution is not None and row["item_key"] in dropped:
             said.append(dropped_caution)
@@ -636,7 +644,7 @@ def _with_cautions(
         cautions.append("; ".join(said) or None)
         places.append(place)
         records.append(bool(differ) or (confirmed and not row["council_found"]))
-        funded.append(bool(row["already_funded"]))
+        funded.append(already)
     return rows.with_columns(
         pl.Series("caution", cautions, dtype=pl.String),
         pl.Series("caution_place", places, dtype=pl.Boolean),
@@ -1190,7 +1198,9 @@ def export_outreach(
             again_for_not_held=not_resent,
         )
     cautioned = _with_cautions(
-        _with_details(exportable, data, listed), *_not_on_later_list(store, list_id)
+        _with_details(exportable, data, listed),
+        *_not_on_later_list(store, list_id),
+        place_required=place_is_required(listed.rule_set),
     )
     cautioned = _checked_since_decision(store, list_id, _same_address(cautioned))
     if exportable.height and places_not_known(data, listed):
