@@ -121,10 +121,17 @@ def review_import_command(
 ) -> None:
     """Check every row of a filled-in review workbook, then record its decisions, all or none."""
     from workbench.review import ReviewStore, load_key
-    from workbench.review.excel_import import import_review_workbook, missing_rows_text
+    from workbench.review.excel_import import (
+        import_review_workbook,
+        missing_rows_text,
+        readable_by_others,
+    )
     from workbench.review.store import existing_store
 
-    with ReviewStore(existing_store(store)) as review_store:
+    found = existing_store(store)
+    if (open_to_others := readable_by_others(workbook)) is not None:  # read all the same
+        typer.echo(f"warning: {open_to_others}.", err=True)
+    with ReviewStore(found) as review_store:
         result = import_review_workbook(review_store, workbook, reviewer=reviewer, key=load_key())
         seq, head = review_store.head()
         log = review_store.head_log

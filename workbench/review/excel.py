@@ -64,19 +64,26 @@ from workbench.review.lists import (
     register_list_file,
     review_candidates,
 )
-from workbench.review.schema import DECISION_MEANINGS, decision_label, recorded_user
+from workbench.review.schema import (
+    DECISION_MEANINGS,
+    LINK_DECISIONS,
+    decision_label,
+    recorded_user,
+)
 from workbench.review.store import DECISIONS, REASON_REQUIRED, ReviewStore
 from workbench.review.workbook import (
     ABOUT_SHEET,
     CHECKSUM_COLUMN,
-    COLUMNS,
     EDITABLE_COLUMNS,
     FORMAT,
+    GROUP_COLUMNS,
+    LAYOUT_FORMAT,
     LOCKED_COLUMNS,
     META_SHEET,
     REVIEW_SHEET,
     WRAPPED,
     export_seal,
+    layout_columns,
     row_checksum,
 )
 from workbench.rules import load_rule_set
@@ -85,7 +92,13 @@ from workbench.rules.model import RuleSet
 if TYPE_CHECKING:
     from xlsxwriter.worksheet import Worksheet
 
-__all__ = ["export_list_file", "export_review_workbook"]
+__all__ = [
+    "WorkbookLayout",
+    "checked_by_dfe",
+    "export_list_file",
+    "export_review_workbook",
+    "workbook_layout",
+]
 
 # --- plain English ---------------------------------------------------------------------
 
@@ -106,11 +119,121 @@ def _rule_words(initiative: str, on: date) -> _RuleWords:
     return _RuleWords(rule_set, on, {tier: meaning for tier, meaning in rule_set.tiers.items()})
 
 
-def reasons_text(codes: list[str], words: _RuleWords, tier: str) -> str:
-    """One line per reason: its rule-file label and sentence; the tier's meaning if none."""
+def checked_by_dfe(initiative: str) -> bool:
+    """Whether DfE's services check a list of `initiative`: the one source of truth is the
+    templates `workbench check export` may send it with
+    (`workbench.review.checks.SERVICE_TEMPLATES`); a list of any other offer is refused there,
+    so its workbook offers no ``check`` decision and the import refuses one.
+
+    >>> checked_by_dfe("free_school_meals"), checked_by_dfe("disability_access_fund")
+    (True, False)
+    """
+    from workbench.review.checks import SERVICE_TEMPLATES  # the check export's own table
+
+    return bool(SERVICE_TEMPLATES.get(initiative))
+
+
+@dataclass(frozen=True)
+class WorkbookLayout:
+    """What a list's workbook shows and offers, by its offer's rules (`workbook_layout`)."""
+
+    initiative: str
+    locked: tuple[str, ...]
+    """The locked columns, in order (`workbench.review.workbook.layout_columns`)."""
+    decisions: tuple[str, ...]
+    """The decisions its drop-down offers, in `DECISIONS` order."""
+    dfe_checked: bool
+    """DfE's services check the offer (`checked_by_dfe`): ``check`` and ``dfe_checks`` shown."""
+    dwp_links: bool
+    """The offer's rules read the DWP list, or the list has a DWP-list row: ``dwp_record_id``
+    shown and the link decisions offered."""
+
+    @property
+    def format(self) -> str:
+        """The two-year-old offer's full layout is format 7, exactly as before; any other
+        layout is `LAYOUT_FORMAT`, its columns named in the hidden sheet."""
+        return FORMAT if self.locked == tuple(LOCKED_COLUMNS) else LAYOUT_FORMAT
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column of the Review sheet: the locked, the officer's, the hidden checksum."""
+        return [*self.locked, *EDITABLE_COLUMNS, CHECKSUM_COLUMN]
+
+
+def workbook_layout(initiative: str, rule_set: RuleSet | None, dwp_rows: bool) -> WorkbookLayout:
+    """The columns and decisions of a workbook of a list of `initiative` (its rules
+    `rule_set`; None when the workbench has none: every column is shown). `dwp_rows`: the list
+    has a row from the DWP list (its link decisions are then offered whatever the rules).
+
+    - ``dwp_record_id`` and the link decisions (``link_confirmed``, ``link_rejected``) only
+      when the rules read the DWP list (their sources name ``dwp_list``) or `dwp_rows`;
+    - ``working_parent_place`` only when the rules read funded places and a working-parent
+      place does not make a child already funded (the two-year-old offer): elsewhere it
+      says nothing ``already_funded`` does not;
+    - ``dfe_checks`` and the ``check`` decision only when DfE's services check the offer
+      (`checked_by_dfe`);
+    - ``eligibility_group`` when the rules have groups (free school meals' targeted and
+      expanded), ``age_group`` when they have age groups (infant, ...).
+
+    >>> from workbench.rules import load_rule_set
+    >>> daf = workbook_layout("disability_access_fund", load_rule_set("disability_access_fund"),
+    ...                       dwp_rows=False)
+    >>> daf.decisions, "dwp_record_id" in daf.locked, "dfe_checks" in daf.locked
+    (('contact', 'not_eligible', 'already_in_touch', 'defer'), False, False)
+    """
+    sources = set(rule_set.sources) if rule_set else set()
+    dfe_checked = checked_by_dfe(initiative)
+    dwp_links = rule_set is None or "dwp_list" in sources or dwp_rows
+    # The engine's `WORKING_PARENT` stream: flagged apart only when it is not a place that
+    # makes a child already funded.
+    working_parent = rule_set is None or (
+        "funded_places" in sources
+        and "working_parent" not in rule_set.population.already_funded_streams
+    )
+    dropped = {
+        "dwp_record_id": not dwp_links,
+        "working_parent_place": not working_parent,
+        "dfe_checks": not dfe_checked,
+    }
+    added = {
+        "eligibility_group": bool(rule_set and rule_set.groups),
+        "age_group": bool(rule_set and rule_set.population.age_groups),
+    }
+    wanted = [c for c in LOCKED_COLUMNS if not dropped.get(c)] + [c for c in added if added[c]]
+    decisions = tuple(
+        d
+        for d in DECISIONS
+        if (d != "check" or dfe_checked) and (d not in LINK_DECISIONS or dwp_links)
+    )
+    return WorkbookLayout(initiative, layout_columns(wanted), decisions, dfe_checked, dwp_links)
+
+
+def _group_label(rule_set: RuleSet | None, group: str) -> str:
+    found = next((g for g in rule_set.groups if g.name == group), None) if rule_set else None
+    return found.label if found else group.replace("_", " ")
+
+
+def reasons_text(codes: list[str], words: _RuleWords, tier: str, group: str = "") -> str:
+    """One line per reason: its rule-file label and sentence; the tier's meaning if none.
+
+    `group`: the child's ``eligibility_group`` (free school meals' targeted, expanded, ...),
+    said first, and a reason of another group is marked as also met, so that a child in the
+    targeted group, who meets the expanded group's Universal Credit too, does not read as being
+    in both."""
     if not codes:
         return "No criterion met yet. " + words.tiers.get(tier, "")
-    return "\n".join(reason_lines(codes, words.rule_set, words.on))
+    lines = reason_lines(codes, words.rule_set, words.on)
+    if not group:
+        return "\n".join(lines)
+    groups = words.rule_set.groups if words.rule_set else []
+    own = next((set(g.codes) for g in groups if g.name == group), None)
+    marked = [
+        line
+        if own is None or code in own
+        else f"Also met, though the child counts in the {group.replace('_', ' ')} group: {line}"
+        for code, line in zip(codes, lines, strict=True)
+    ]
+    return "\n".join([f"Group: {_group_label(words.rule_set, group)}.", *marked])
 
 
 def decided_elsewhere(store: ReviewStore, list_id: str) -> int:
@@ -206,12 +329,36 @@ def _about_lines(
     links: str | None = None,
     later: str | None = None,
     places_not_known: bool = False,
+    layout: WorkbookLayout | None = None,
 ) -> list[tuple[str, bool]]:
     """The About sheet, line by line: (text, is_heading). `later`: what is said of the offer's
     later list (`LaterList.banner`), when there is one; `places_not_known`: the headcount
-    held no places for the term (`PLACES_NOT_KNOWN`)."""
-    reason_needed = " and ".join(REASON_REQUIRED)
+    held no places for the term (`PLACES_NOT_KNOWN`); `layout`: the workbook's columns and
+    decisions (`workbook_layout`; None: all of them), which the words follow: no word of DfE's
+    checking service for an offer it does not check, nor of the DWP list for one that never
+    reads it."""
+    offered = layout.decisions if layout else DECISIONS
+    locked = layout.locked if layout else tuple(LOCKED_COLUMNS)
+    reason_needed = " and ".join(d for d in REASON_REQUIRED if d in offered)
     heading, so_far = decided_text(decided, rows, elsewhere, links)
+    confirmed = (
+        "Eligibility itself is confirmed through the DfE checking service, never by this workbook."
+        if "dfe_checks" in locked
+        else "DfE's eligibility checking services do not check this offer: eligibility is "
+        "confirmed from the evidence itself (the award, or the provider, as the offer's rules "
+        "say), never by this workbook."
+    )
+    read = ["tier"]
+    if "eligibility_group" in locked:
+        read.append("group ('eligibility_group': the reasons say which)")
+    if "age_group" in locked:
+        read.append("age group ('age_group')")
+    read += ["reasons", "evidence", "any earlier decisions"]
+    if "dfe_checks" in locked:
+        read.append(
+            "any answer from DfE's eligibility checking service ('dfe_checks': evidence, not "
+            "a decision)"
+        )
     return [
         (f"Review list: {title}", True),
         (
@@ -245,16 +392,14 @@ def _about_lines(
         (
             "Every row is a child the workbench thinks may be eligible, with the reasons and "
             "the evidence it found. That is a suggestion, not a decision: only the decision you "
-            "record here, once imported, moves a family on. Eligibility itself is confirmed "
-            "through the DfE checking service, never by this workbook.",
+            f"record here, once imported, moves a family on. {confirmed}",
             False,
         ),
         ("What to do", True),
         (
-            "1. Read each row: tier, reasons, evidence, any earlier decisions, any answer "
-            "from DfE's eligibility checking service ('dfe_checks': evidence, not a decision), "
-            "when the family was already sent for contact ('outreach_sent') and whether the "
-            "child is missing from a later list of the offer ('later_list').",
+            f"1. Read each row: {', '.join(read)}, when the family was already sent for "
+            "contact ('outreach_sent') and whether the child is missing from a later list of "
+            "the offer ('later_list').",
             False,
         ),
         ("2. Choose a decision from the drop-down in the yellow 'decision' column.", False),
@@ -270,7 +415,11 @@ def _about_lines(
             False,
         ),
         ("The decisions", True),
-        *[(f"{name}: {meaning}", False) for name, meaning in DECISION_MEANINGS.items()],
+        *[
+            (f"{name}: {meaning}", False)
+            for name, meaning in DECISION_MEANINGS.items()
+            if name in offered
+        ],
         ("Please do not", True),
         (
             "Change the grey columns, add rows or copy rows. The import checks every row first; "
@@ -299,26 +448,28 @@ def _write_about_sheet(
     links: str | None = None,
     later: str | None = None,
     places_not_known: bool = False,
+    layout: WorkbookLayout | None = None,
 ) -> None:
     heading = book.add_format({"bold": True, "font_size": 12})
     body = book.add_format({"text_wrap": True, "valign": "top"})
     sheet.set_column(0, 0, 110)
     lines = _about_lines(
-        listed, rows, exported, title, caution, decided, elsewhere, links, later, places_not_known
-    )
+        listed, rows, exported, title, caution, decided, elsewhere, links, later,
+        places_not_known, layout,
+    )  # fmt: skip
     for number, (text, is_heading) in enumerate(lines):
         sheet.write_string(number, 0, text, heading if is_heading else body)
     sheet.protect()
 
 
-def _decision_validation() -> dict[str, Any]:
+def _decision_validation(decisions: tuple[str, ...] = DECISIONS) -> dict[str, Any]:
     return {
         "validate": "list",
-        "source": list(DECISIONS),
+        "source": list(decisions),
         "input_title": "Your decision",
-        "input_message": f"Choose one of: {', '.join(DECISIONS)}. Leave empty if not reviewed.",
+        "input_message": f"Choose one of: {', '.join(decisions)}. Leave empty if not reviewed.",
         "error_title": "Not a decision",
-        "error_message": f"The decision must be one of: {', '.join(DECISIONS)}.",
+        "error_message": f"The decision must be one of: {', '.join(decisions)}.",
     }
 
 
@@ -486,7 +637,11 @@ def _sheet_rows(
                 "dwp_record_id": row["dwp_record_id"] or "",
                 **_who(details, row["item_key"]),
                 "tier": row["tier"],
-                "reasons": reasons_text(row["reason_codes"], words, row["tier"]),
+                "eligibility_group": row.get("eligibility_group") or "",
+                "age_group": row.get("age_group") or "",
+                "reasons": reasons_text(
+                    row["reason_codes"], words, row["tier"], row.get("eligibility_group") or ""
+                ),
                 "evidence": "\n".join(proofs),
                 "eligible_from": long_date(row["eligible_from"]),
                 "already_funded": (
@@ -587,12 +742,15 @@ def export_review_workbook(
     path = Path(path)
     _check_destination(path, overwrite)
     shaped = review_candidates(candidates, key).with_columns(
-        working_parent_flags(candidates), *record_link_columns(candidates)
+        working_parent_flags(candidates), *record_link_columns(candidates), *_groups(candidates)
     )
     _check_same_list(store, list_id, shaped)
     listed = store.lists().filter(pl.col("list_id") == list_id).row(0, named=True)
     # Thresholds as they stood when the list was stored (close to the run's evidence date).
     words = _rule_words(listed["initiative"], date.fromisoformat(listed["created_at"][:10]))
+    layout = workbook_layout(
+        listed["initiative"], words.rule_set, bool(shaped["dwp_record_id"].is_not_null().any())
+    )
     # The last decision seen, read before the rows show the decisions: one recorded while
     # they are built comes after it, so a row about that child is stale when imported
     # (read after, it would be neither shown nor stale, and the workbook could override it).
@@ -632,9 +790,20 @@ def export_review_workbook(
             links,
             later.banner(len(rows)) if later else None,
             places_not_known,
+            layout,
         ),
     )
     return path
+
+
+def _groups(candidates: pl.DataFrame) -> list[pl.Series]:
+    """The list's ``eligibility_group`` and ``age_group`` as text (nulls when it has none)."""
+    return [
+        candidates[name].cast(pl.String)
+        if name in candidates.columns
+        else pl.Series(name, [None] * candidates.height, dtype=pl.String)
+        for name in GROUP_COLUMNS
+    ]
 
 
 def _write_workbook(
@@ -651,7 +820,9 @@ def _write_workbook(
     links: str | None = None,
     later: str | None = None,
     places_not_known: bool = False,
+    layout: WorkbookLayout | None = None,
 ) -> None:
+    layout = layout or workbook_layout(listed["initiative"], None, dwp_rows=True)
     options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(str(path), options) as book:
         review = book.add_worksheet(REVIEW_SHEET)
@@ -659,22 +830,27 @@ def _write_workbook(
         if not_listed is not None:
             _write_not_listed_sheet(book, book.add_worksheet(NOT_LISTED_SHEET), not_listed)
         meta = book.add_worksheet(META_SHEET)
-        _write_review_sheet(book, review, listed["list_id"], rows, key)
+        _write_review_sheet(book, review, listed["list_id"], rows, key, layout)
         exported = datetime.now(UTC).date().isoformat()
         _write_about_sheet(
             book, info, listed, len(rows), exported, title, caution, decided, elsewhere, links,
-            later, places_not_known,
+            later, places_not_known, layout,
         )  # fmt: skip
+        # Format 8 names its locked columns, and its seal binds them.
+        named = layout.locked if layout.format == LAYOUT_FORMAT else None
         meta.write_string(0, 0, "format")
-        meta.write_string(0, 1, FORMAT)
+        meta.write_string(0, 1, layout.format)
         meta.write_string(1, 0, "list_id")
         meta.write_string(1, 1, listed["list_id"])
         meta.write_string(2, 0, "decided_upto")
         meta.write_string(2, 1, str(decided_upto))
         meta.write_string(3, 0, "seal")
-        meta.write_string(3, 1, export_seal(key, listed["list_id"], decided_upto))
+        meta.write_string(3, 1, export_seal(key, listed["list_id"], decided_upto, named))
         meta.write_string(4, 0, "exported_at")  # for retention (`review_workbooks`)
         meta.write_string(4, 1, exported)
+        if named is not None:
+            meta.write_string(5, 0, "columns")
+            meta.write_string(5, 1, ",".join(named))
         meta.protect()
         meta.very_hidden()
         # Opened at the About sheet when the whole list needs a word first (`rules_caution`,
@@ -688,6 +864,7 @@ def _write_review_sheet(
     list_id: str,
     rows: list[dict[str, str]],
     key: bytes,
+    layout: WorkbookLayout,
 ) -> None:
     header = book.add_format({"bold": True, "bg_color": "#D9D9D9", "border": 1, "text_wrap": True})
     header_edit = book.add_format({"bold": True, "bg_color": "#FFE699", "border": 1})
@@ -697,8 +874,9 @@ def _write_review_sheet(
     editable_wrap = book.add_format(
         {"valign": "top", "locked": False, "bg_color": "#FFF2CC", "text_wrap": True}
     )
-    widths = LOCKED_COLUMNS | EDITABLE_COLUMNS | {CHECKSUM_COLUMN: 10}
-    for number, name in enumerate(COLUMNS):
+    columns = layout.columns
+    widths = LOCKED_COLUMNS | GROUP_COLUMNS | EDITABLE_COLUMNS | {CHECKSUM_COLUMN: 10}
+    for number, name in enumerate(columns):
         is_editable = name in EDITABLE_COLUMNS
         wrap = name in WRAPPED
         cell = (editable_wrap if wrap else editable) if is_editable else None
@@ -706,7 +884,7 @@ def _write_review_sheet(
         sheet.set_column(number, number, widths[name], cell, options)
         sheet.write_string(0, number, name, header_edit if is_editable else header)
     for index, values in enumerate(rows, start=1):
-        for number, name in enumerate(LOCKED_COLUMNS):
+        for number, name in enumerate(layout.locked):
             style = locked_wrap if name in WRAPPED else locked
             # An empty value is a blank cell (as Excel saves one); the import reads both as "".
             if values[name]:
@@ -714,17 +892,19 @@ def _write_review_sheet(
             else:
                 sheet.write_blank(index, number, None, style)
         for name in EDITABLE_COLUMNS:
-            number = COLUMNS.index(name)
+            number = columns.index(name)
             sheet.write_blank(index, number, None, editable_wrap if name in WRAPPED else editable)
         sheet.write_string(
-            index, COLUMNS.index(CHECKSUM_COLUMN), row_checksum(key, list_id, values)
+            index,
+            columns.index(CHECKSUM_COLUMN),
+            row_checksum(key, list_id, values, layout.locked),
         )
-    last = len(COLUMNS) - 2  # the filter covers every column but the hidden checksum
+    last = len(columns) - 2  # the filter covers every column but the hidden checksum
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), last)
     if rows:
-        column = COLUMNS.index("decision")
-        sheet.data_validation(1, column, len(rows), column, _decision_validation())
+        column = columns.index("decision")
+        sheet.data_validation(1, column, len(rows), column, _decision_validation(layout.decisions))
     # No sorting: on a protected sheet Excel sorts only a range without locked cells, so the
     # one sort it would allow moves the decisions away from their children (a tester's case:
     # three decisions imported onto three other children, without a word). Filtering is safe.

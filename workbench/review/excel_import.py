@@ -31,6 +31,7 @@ from __future__ import annotations
 import difflib
 import hmac
 import re
+import stat
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from typing import Any
 import polars as pl
 
 from workbench.errors import UsageError, WorkbenchError
+from workbench.review.excel import checked_by_dfe
 from workbench.review.schema import (
     NAME_WANTED,
     decision_kind,
@@ -62,10 +64,12 @@ from workbench.review.store import (
 )
 from workbench.review.workbook import (
     CHECKSUM_COLUMN,
-    COLUMNS,
     EDITABLE_COLUMNS,
     FORMAT,
+    GROUP_COLUMNS,
     IMPORTABLE_FORMATS,
+    LAYOUT_FORMAT,
+    LOCKED_COLUMNS,
     META_SHEET,
     REVIEW_SHEET,
     checksum_owner,
@@ -229,6 +233,17 @@ class _Exported:
     decided_upto: int
     seal: str
     locked: tuple[str, ...]  # the locked columns of the workbook's format
+    named: tuple[str, ...] | None = None  # format 8: the columns its hidden sheet names
+
+
+def _named_columns(meta: dict[str, str]) -> tuple[str, ...] | None:
+    """The locked columns a format-8 workbook's hidden sheet names (`LAYOUT_FORMAT`), or
+    None when they are not a layout the export writes (changed by hand)."""
+    names = tuple(meta.get("columns", "").split(","))
+    known = set(LOCKED_COLUMNS) | set(GROUP_COLUMNS)
+    if "item_key" not in names or not set(names) <= known or len(set(names)) != len(names):
+        return None
+    return names
 
 
 def _read_workbook(path: Path) -> tuple[_Exported, list[_Row]]:
@@ -257,11 +272,12 @@ def _read_workbook(path: Path) -> tuple[_Exported, list[_Row]]:
             for row in book[META_SHEET].iter_rows(max_col=2, values_only=True)
         }
         upto = meta.get("decided_upto", "")
-        locked = IMPORTABLE_FORMATS.get(meta.get("format", ""))
+        named = _named_columns(meta) if meta.get("format") == LAYOUT_FORMAT else None
+        locked = named or IMPORTABLE_FORMATS.get(meta.get("format", ""))
         if locked is None or not meta.get("list_id") or not upto.isdigit():
             raise WorkbenchError(
                 f"{path}: its hidden details were changed or come from another version "
-                f"(expected format {FORMAT}); export the list afresh"
+                f"(expected format {LAYOUT_FORMAT} or {FORMAT}); export the list afresh"
             )
         cells = book[REVIEW_SHEET].iter_rows(values_only=True)
         header = [_cell_text(value) for value in next(cells, ())]
@@ -280,7 +296,7 @@ def _read_workbook(path: Path) -> tuple[_Exported, list[_Row]]:
             f"expected the header {', '.join(columns)}"
         )
     where = {name: header.index(name) for name in columns}
-    exported = _Exported(meta["list_id"], int(upto), meta.get("seal", ""), locked)
+    exported = _Exported(meta["list_id"], int(upto), meta.get("seal", ""), locked, named)
     formulas = (
         _formula_cells(path, {name: where[name] for name in EDITABLE_COLUMNS})
         if _may_hold_formulas(path)
@@ -552,7 +568,9 @@ def _row_problems(
     rows_by_key: dict[str, int] = {}
     for row in rows:
         rows_by_key.setdefault(row.values["item_key"], row.number)
-    others = list(store.lists().filter(pl.col("list_id") != list_id).iter_rows(named=True))
+    lists = store.lists()
+    others = list(lists.filter(pl.col("list_id") != list_id).iter_rows(named=True))
+    initiative = lists.filter(pl.col("list_id") == list_id)["initiative"].item()
     for row in rows:
         problems += _locked_problems(
             row, list_id, items, seen, key, exported.locked, rows_by_key, others
@@ -568,9 +586,57 @@ def _row_problems(
                     "an outcome",
                 )
             )
+        if row.decision == "check" and not checked_by_dfe(initiative):
+            problems.append(_not_checked(row.number, initiative))
         seen.setdefault(row.values["item_key"], row.number)
-    order = {name: number for number, name in enumerate(COLUMNS)}
+    columns = [*exported.locked, *EDITABLE_COLUMNS, CHECKSUM_COLUMN]
+    order = {name: number for number, name in enumerate(columns)}
     return sorted(problems, key=lambda p: (p.row, order.get(p.column, len(order))))
+
+
+def _not_checked(number: int, initiative: str) -> RowProblem:
+    """A ``check`` decision on a list of an offer DfE's services do not check: `workbench check
+    export` refuses its list, so the child would wait for a check that never comes."""
+    from workbench.review.checks import SERVICE_TEMPLATES
+
+    others = [d for d in OUTCOME_DECISIONS if d != "check"]
+    return RowProblem(
+        number,
+        "decision",
+        f"check is not a decision for a {initiative} list: DfE's services do not check it "
+        f"(they check {', '.join(sorted(SERVICE_TEMPLATES))}), so `workbench check export` "
+        f"would never send this family; choose one of {', '.join(others)} instead (defer to "
+        "find out more first)",
+    )
+
+
+def readable_by_others(path: Path) -> str | None:
+    """What to say of a returned workbook that people other than its owner can read (its mode
+    lets group or others read or write it: saved so, or copied from a shared folder), as
+    `workbench check import` says of DfE's results file: the file, its mode and the
+    ``chmod`` that fixes it; None when it is owner-only (or cannot be read).
+
+    >>> import os, tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "review.xlsx"
+    >>> _ = path.write_text("x")
+    >>> os.chmod(path, 0o644)
+    >>> readable_by_others(path).split(": ", 1)[1].split(" (")[0]
+    'mode 0644 lets other users of this computer read it'
+    >>> os.chmod(path, 0o600)
+    >>> readable_by_others(path) is None
+    True
+    """
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    if not mode & 0o077:
+        return None
+    return (
+        f"{path}: mode {mode:04o} lets other users of this computer read it (it names children, "
+        f"their parents or carers and where they live). Run `chmod 600 {path}`, and keep review "
+        "workbooks owner-only; delete it once imported"
+    )
 
 
 def _check_seal(exported: _Exported, key: bytes, path: Path) -> None:
@@ -578,7 +644,7 @@ def _check_seal(exported: _Exported, key: bytes, path: Path) -> None:
     with another pseudonym key. Checked first: under another key every row's checksum fails
     too, and a locked cell would be blamed on every row."""
     if not hmac.compare_digest(
-        exported.seal, export_seal(key, exported.list_id, exported.decided_upto)
+        exported.seal, export_seal(key, exported.list_id, exported.decided_upto, exported.named)
     ):
         raise WorkbenchError(
             f"{path}: it was exported with another pseudonym key, or its hidden details were "

@@ -29,7 +29,9 @@ __all__ = [
     "COLUMNS",
     "EDITABLE_COLUMNS",
     "FORMAT",
+    "GROUP_COLUMNS",
     "IMPORTABLE_FORMATS",
+    "LAYOUT_FORMAT",
     "LOCKED_COLUMNS",
     "META_SHEET",
     "REVIEW_SHEET",
@@ -40,6 +42,7 @@ __all__ = [
     "edited_columns",
     "export_seal",
     "exported_on",
+    "layout_columns",
     "row_checksum",
 ]
 
@@ -59,7 +62,13 @@ __all__ = [
 # 7: whether the child is on the offer's later list (`later_list`): when a later list of the
 # same offer is in the store (a re-run of `assess`), a child it does not hold is said to be
 # not on it (their circumstances may have changed since: check before deciding).
+# 8 (`LAYOUT_FORMAT`): the locked columns chosen for the list's offer (`layout_columns`), named
+# in the hidden sheet's `columns` row and bound by its seal: free school meals' workbook adds
+# `eligibility_group` and `age_group`; an offer whose rules never read the DWP list has no
+# `dwp_record_id`, and so on. A workbook with every column of format 7 (the two-year-old
+# offer's) is still written as format 7, exactly as before.
 FORMAT = "workbench-review-7"
+LAYOUT_FORMAT = "workbench-review-8"
 REVIEW_SHEET, ABOUT_SHEET, META_SHEET = "Review", "About", "workbench"
 # Column name -> width in characters (readable without resizing; long text wraps).
 LOCKED_COLUMNS = {
@@ -88,6 +97,9 @@ LOCKED_COLUMNS = {
     "reason_codes": 24,
     "evidence_as_written": 40,
 }
+# Columns only some offers' workbooks have (format 8), written after `tier`: the list's own
+# columns, read-only like the others.
+GROUP_COLUMNS = {"eligibility_group": 18, "age_group": 14}
 EDITABLE_COLUMNS = {"decision": 18, "reviewer": 18, "reason": 40}
 CHECKSUM_COLUMN = "checksum"
 COLUMNS = [*LOCKED_COLUMNS, *EDITABLE_COLUMNS, CHECKSUM_COLUMN]
@@ -118,15 +130,40 @@ WRAPPED = (
 TAG_HEX_DIGITS = 16
 
 
+def layout_columns(wanted: Iterable[str]) -> tuple[str, ...]:
+    """The locked columns of a workbook showing `wanted` (names of `LOCKED_COLUMNS` and
+    `GROUP_COLUMNS`), in the workbook's order: `GROUP_COLUMNS` just after ``tier``.
+
+    >>> layout_columns(["tier", "age_group", "item_key", "reasons"])
+    ('item_key', 'tier', 'age_group', 'reasons')
+    """
+    chosen = set(wanted)
+    unknown = sorted(chosen - set(LOCKED_COLUMNS) - set(GROUP_COLUMNS))
+    if unknown:
+        raise ValueError(f"not a workbook column: {', '.join(unknown)}")
+    order: list[str] = []
+    for name in LOCKED_COLUMNS:
+        order.append(name)
+        if name == "tier":
+            order.extend(GROUP_COLUMNS)
+    return tuple(name for name in order if name in chosen)
+
+
 # --- the checksum ------------------------------------------------------------------------
 def _tag(key: bytes, list_id: str, item_key: str, column: str, value: str) -> str:
     message = json.dumps(["review-row", list_id, item_key, column, value], ensure_ascii=False)
     return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()[:TAG_HEX_DIGITS]
 
 
-def export_seal(key: bytes, list_id: str, decided_upto: int) -> str:
-    """The HMAC tag binding a workbook to its list and to the last decision it has seen."""
-    message = json.dumps(["review-export", list_id, decided_upto])
+def export_seal(
+    key: bytes, list_id: str, decided_upto: int, columns: tuple[str, ...] | None = None
+) -> str:
+    """The HMAC tag binding a workbook to its list and to the last decision it has seen, and,
+    in a workbook of `LAYOUT_FORMAT`, to its locked `columns`."""
+    sealed: list[object] = ["review-export", list_id, decided_upto]
+    if columns is not None:
+        sealed.append(list(columns))
+    message = json.dumps(sealed)
     return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
