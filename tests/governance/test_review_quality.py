@@ -14,7 +14,12 @@ import pytest
 
 from tests.command import workbench
 from workbench.errors import DataFileError
-from workbench.governance.review_quality import ReviewQuality, load_review_thresholds
+from workbench.governance.review_quality import (
+    ReviewQuality,
+    funded_contacts_checked,
+    load_review_thresholds,
+    review_quality,
+)
 from workbench.review import ReviewStore, load_key, pseudonym, register_list_file
 from workbench.review.excel import export_review_workbook
 from workbench.review.excel_import import import_review_workbook
@@ -33,6 +38,7 @@ from workbench.runs.assure import (
 START = datetime(2026, 9, 14, 9, 0, tzinfo=UTC)
 CHILDREN = [f"P{n:03d}" for n in range(1, 61)]
 FUNDED = "P002"  # the one child on the list with a funded place already
+PLACE_REQUIRED = ("early_years_pupil_premium", "disability_access_fund")
 
 
 class Clock:
@@ -65,8 +71,13 @@ class Review:
                 "initiative": [initiative] * len(CHILDREN),
                 "tier": ["likely"] * len(CHILDREN),
                 "reason_codes": ["dwp_list"] * len(CHILDREN),
+                # As assess writes them: the early years pupil premium and the disability
+                # access fund list only children with a funded place for the term; free
+                # school meals reads no places, so its already_funded is always false.
                 "already_funded": [
-                    child == FUNDED or initiative != "two_year_old" for child in CHILDREN
+                    initiative in PLACE_REQUIRED
+                    or (child == FUNDED and initiative == "two_year_old")
+                    for child in CHILDREN
                 ],
                 "review_status": ["pending_review"] * len(CHILDREN),
             }
@@ -216,20 +227,74 @@ def test_a_contact_to_an_already_funded_child_warns(review: Review):
     assert marked["funded_contact"].to_list() == [True, False]
 
 
-@pytest.mark.parametrize("initiative", ["early_years_pupil_premium", "disability_access_fund"])
-def test_a_contact_on_a_list_whose_offer_requires_a_place_passes(tmp_path: Path, initiative):
-    # A tester's case: every child of these lists has a funded place for the term, the
-    # offer's condition; contacting them is no contact to a child already funded.
+def test_a_contact_to_an_already_funded_child_is_checked_on_a_two_year_old_list(review: Review):
+    review.decide(FUNDED, "contact", "A. Officer", at=0)
+    review.decide("P003", "contact", "A. Officer", at=30)
+    found = quality(review.report())
+    assert (found.lists_with_flags, found.lists_without_flags, found.lists_not_applicable) == (
+        (review.list_id,),
+        (),
+        (),
+    )
+    assert found.by_reviewer.select(
+        "initiative", "contacts_to_funded", "funded_warning"
+    ).rows() == [("two_year_old", 1, True)]
+
+
+@pytest.mark.parametrize("initiative", [*PLACE_REQUIRED, "free_school_meals"])
+def test_a_contact_on_a_list_whose_already_funded_is_not_the_offer_is_not_checked(
+    tmp_path: Path, initiative
+):
+    # A tester's case: every child of an early years pupil premium or disability access fund
+    # list has a funded place for the term, the offer's condition, so already_funded is true
+    # on every row, and assure warned "7 contact decision(s)" about children already funded.
+    # Free school meals reads no places: its already_funded (always false) says nothing of
+    # whether a child already gets meals, so its lists are not counted as checked either.
     review = Review(tmp_path / "run", initiative)
     review.decide(FUNDED, "contact", "A. Officer", at=0)
     review.decide("P003", "contact", "A. Officer", at=30)
     report = review.report()
     review.store.close()
     assert shown(report, FUNDED_CONTACTS) == (
-        "PASS 0 contact decision(s) about children already funded, on 1 list(s) checked "
-        "(warns at 1)"
+        "PASS 0 contact decision(s) about children already funded, on 0 list(s) checked "
+        f"(warns at 1); not applicable to 1 list(s) of {initiative} (their already_funded is "
+        "not the offer already taken up)"
     )
-    assert quality(report).decisions["funded_contact"].to_list() == [False, False]
+    found = quality(report)
+    assert (found.lists_with_flags, found.lists_without_flags, found.lists_not_applicable) == (
+        (),
+        (),
+        (review.list_id,),
+    )
+    assert found.decisions["funded_contact"].to_list() == [None, None]
+    assert found.by_reviewer.select(
+        "initiative", "contacts_to_funded", "funded_warning"
+    ).rows() == [(initiative, None, False)]
+
+
+def test_review_quality_is_not_told_a_place_required_list_is_checked(tmp_path: Path):
+    # Even given the children of such a list as already funded (a caller's own mapping),
+    # review_quality counts the list as one the check is not for, from the store's record.
+    review = Review(tmp_path / "run", "early_years_pupil_premium")
+    review.decide(FUNDED, "contact", "A. Officer", at=0)
+    item = pseudonym("person", FUNDED, review.key)
+    found = review_quality(review.store, key=review.key, already_funded={review.list_id: {item}})
+    review.store.close()
+    assert (found.lists_with_flags, found.lists_not_applicable) == ((), (review.list_id,))
+    assert found.decisions["funded_contact"].to_list() == [None]
+
+
+def test_which_offers_are_checked_follows_the_rule_files():
+    assert [
+        funded_contacts_checked(initiative)
+        for initiative in (
+            "two_year_old",
+            "early_years_pupil_premium",
+            "disability_access_fund",
+            "free_school_meals",
+            "a_councils_own_offer",
+        )
+    ] == [True, False, False, False, True]
 
 
 def test_another_decision_about_a_funded_child_passes(review: Review):

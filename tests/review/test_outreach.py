@@ -992,18 +992,19 @@ def test_a_child_the_list_shows_already_funded_is_exported_with_a_caution(linked
     store.close()
 
 
-def test_a_place_an_offer_requires_is_no_already_funded_caution(tmp_path: Path):
-    # A tester's case: every early years pupil premium (and disability access fund) child has
+@pytest.mark.parametrize("initiative", ["early_years_pupil_premium", "disability_access_fund"])
+def test_a_place_an_offer_requires_is_no_already_funded_caution(tmp_path: Path, initiative):
+    # A tester's case: every early years pupil premium and disability access fund child has
     # a funded place for the term, as the offer requires, so each row's already_funded is
     # true; each went out cautioned "Already has a funded place ... check that the family
     # still needs contacting", inviting an officer to drop a child owed the premium.
     data, listed = write_run(tmp_path / "run", run_id="r-outreach0004")
-    text = listed.read_text().replace("two_year_old", "early_years_pupil_premium")
+    text = listed.read_text().replace("two_year_old", initiative)
     listed.write_text(text.replace(",false,pending_review", ",true,pending_review"))
     manifest = listed.with_name(listed.name + ".manifest.json")
     document = json.loads(manifest.read_text())
-    document["rule_set"] = RULE_SET.replace("two_year_old", "early_years_pupil_premium")
-    document["parameters"]["initiative"] = "early_years_pupil_premium"
+    document["rule_set"] = RULE_SET.replace("two_year_old", initiative)
+    document["parameters"]["initiative"] = initiative
     manifest.write_text(json.dumps(document))
     with ReviewStore(tmp_path / "review.sqlite", key=KEY) as store:
         list_id, _ = register_list_file(store, listed, KEY)
@@ -1012,8 +1013,12 @@ def test_a_place_an_offer_requires_is_no_already_funded_caution(tmp_path: Path):
             store, listed, data, tmp_path / "o.csv", key=KEY, user="A. Officer"
         )
     written = pl.read_csv(result.out, infer_schema=False)
-    assert written.select("person_id", "caution").rows() == [("P1", None), ("P6", None)]
+    assert written.select("person_id", "child_forename", "decision", "caution").rows() == [
+        ("P1", "Amy", "contact", None),
+        ("P6", "Finn", "contact", None),
+    ]
     assert result.caution_already_funded == 0
+    assert json.loads(result.sidecar.read_text())["counts"]["caution_already_funded"] == 0
 
 
 def test_the_outcome_funnel_counts_the_families_sent_not_the_decisions(run):

@@ -12,7 +12,10 @@ and, once per child, by a workbook export). :func:`review_quality` reads both, a
   ``window_seconds`` (the fastest sustained pace);
 - **identical runs**: the longest run of one decision in the order recorded;
 - **contacts to funded children**: ``contact`` decisions about a child whose list row says
-  ``already_funded``;
+  ``already_funded``, on a list of an offer whose funded place for the term is the offer
+  already taken up (the two-year-old offer: :func:`funded_contacts_checked`); not on a list
+  of the early years pupil premium or the disability access fund, whose every child has a
+  place (the offer's condition), nor of free school meals, whose rules read no places;
 - **decisions without a view**: no ``review view`` of that child on that list, logged under
   the name of the reviewer who recorded the decision (spaces and capitals aside), at or
   before the decision.
@@ -60,14 +63,9 @@ import yaml
 from workbench.errors import DataFileError, WorkbenchError
 from workbench.review.details import VIEW_COMMAND, VIEW_DETAIL
 from workbench.review.keys import pseudonym_expr
-from workbench.review.lists import (
-    DWP_KIND,
-    PERSON_KIND,
-    place_is_required,
-    read_list_file,
-    review_candidates,
-)
+from workbench.review.lists import DWP_KIND, PERSON_KIND, read_list_file, review_candidates
 from workbench.review.store import ReviewStore
+from workbench.rules import load_rule_set
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
@@ -76,6 +74,7 @@ __all__ = [
     "ReviewQuality",
     "ReviewThresholds",
     "already_funded_items",
+    "funded_contacts_checked",
     "load_review_thresholds",
     "review_quality",
 ]
@@ -177,7 +176,8 @@ class ReviewQuality:
     ``reviewer``, ``decisions``, ``imported`` (from workbooks, not timed), ``first_decided_at``,
     ``last_decided_at``, ``per_minute`` (timed decisions over the minutes from the first to the
     last; null for fewer than two or no time between), ``most_in_window``, ``longest_run``,
-    ``longest_run_decision``, ``contacts_to_funded`` (null when the list's file was not given),
+    ``longest_run_decision``, ``contacts_to_funded`` (null when the list's file was not given
+    or the check is not for its offer, `lists_not_applicable`),
     ``without_view`` (of them ``imported_without_view``: imported from a workbook by a
     reviewer with no view of the child logged under their name), then one boolean per
     warning: ``pace_warning``, ``run_warning``, ``funded_warning``, ``view_warning``.
@@ -189,7 +189,35 @@ class ReviewQuality:
     by_reviewer: pl.DataFrame
     decisions: pl.DataFrame
     lists_with_flags: tuple[str, ...]
+    """The lists decided on whose ``already_funded`` flags were checked for contacts."""
     lists_without_flags: tuple[str, ...]
+    """The lists decided on whose list file was not given: not checked for contacts."""
+    lists_not_applicable: tuple[str, ...] = ()
+    """The lists decided on of an offer the check is not for (`funded_contacts_checked`):
+    the early years pupil premium, the disability access fund, free school meals."""
+
+
+def funded_contacts_checked(initiative: str) -> bool:
+    """Whether a list of `initiative` is checked for ``contact`` decisions about children
+    whose row says ``already_funded``: only when a funded place for the term is the offer
+    already taken up, which the initiative's rules say by reading the providers' funded places
+    (``funded_places`` in ``sources``) without requiring one (not
+    ``population.funded_place_required``): the two-year-old offer. The early years pupil
+    premium and the disability access fund are paid to the provider of a funded place, so
+    every child of their lists has one and ``already_funded`` is the offer's condition; free
+    school meals reads no places, so its ``already_funded`` is always false and says nothing
+    of whether a child already gets meals. An initiative the workbench's own rule sets do not
+    hold is checked as its list says.
+
+    >>> [funded_contacts_checked(i) for i in ("two_year_old", "early_years_pupil_premium",
+    ...                                       "disability_access_fund", "free_school_meals")]
+    [True, False, False, False]
+    """
+    try:
+        rules = load_rule_set(initiative)
+    except WorkbenchError:
+        return True
+    return "funded_places" in rules.sources and not rules.population.funded_place_required
 
 
 def already_funded_items(
@@ -197,9 +225,9 @@ def already_funded_items(
 ) -> dict[str, set[str]]:
     """The item keys of the children each list file says are ``already_funded``, by the
     ``list_id`` the store holds the list under (lists the store does not hold are left out).
-    A list of an initiative paid for a funded place (`place_is_required`: the early years
-    pupil premium, the disability access fund) is checked with none: its place is the
-    offer's condition, so a contact there is no contact to a child already funded.
+    A list of an offer the check is not for (`funded_contacts_checked`: the early years pupil
+    premium, the disability access fund, free school meals) is left out: `review_quality`
+    counts it among ``lists_not_applicable`` from the store's own record of the list.
 
     Raises
     ------
@@ -216,9 +244,9 @@ def already_funded_items(
         )
         if found.is_empty():
             continue
+        if not funded_contacts_checked(initiative):
+            continue
         shaped = review_candidates(listed.candidates, key)
-        if place_is_required(listed.rule_set):
-            shaped = shaped.clear()
         keys = shaped.filter(pl.col("already_funded"))["item_key"].to_list()
         funded.setdefault(found["list_id"][0], set()).update(keys)
     return funded
@@ -411,7 +439,8 @@ def review_quality(
     already_funded
         For each ``list_id``, the item keys of the children its list says are already funded
         (:func:`already_funded_items`). Lists not in it are not checked for contacts to
-        funded children.
+        funded children, nor is a list of an offer the check is not for
+        (:func:`funded_contacts_checked`), whatever this says of it.
     thresholds
         Default: :func:`load_review_thresholds` of the package's file.
 
@@ -423,8 +452,10 @@ def review_quality(
     if not isinstance(key, bytes) or not key:
         raise WorkbenchError("review_quality needs the pseudonym key (bytes); got none")
     thresholds = thresholds or load_review_thresholds()
-    already_funded = already_funded or {}
     lists = store.lists()
+    not_offers = [i for i in lists["initiative"].unique() if not funded_contacts_checked(i)]
+    not_for = set(lists.filter(pl.col("initiative").is_in(not_offers))["list_id"])
+    already_funded = {k: v for k, v in (already_funded or {}).items() if k not in not_for}
     marked = _marked(store, key, already_funded)
     decided = set(marked["list_id"].unique().to_list())
     return ReviewQuality(
@@ -432,5 +463,6 @@ def review_quality(
         _by_reviewer(marked, lists, thresholds),
         marked.drop("at"),
         tuple(sorted(decided & set(already_funded))),
-        tuple(sorted(decided - set(already_funded))),
+        tuple(sorted(decided - set(already_funded) - not_for)),
+        tuple(sorted(decided & not_for)),
     )

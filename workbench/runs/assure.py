@@ -109,7 +109,10 @@ against thresholds the council can set:
 11. **review pace**: no more than 6 decisions a minute, sustained over 60 seconds;
 12. **no long runs of identical decisions**: fewer than 50 of one decision in a row;
 13. **no contact to already-funded children**: no ``contact`` decision about a child whose list
-    row (from the list files found under the paths) says ``already_funded``;
+    row (from the list files found under the paths) says ``already_funded``, on a list of an
+    offer whose funded place is the offer taken up (the two-year-old offer; the early years
+    pupil premium's and disability access fund's lists, whose place is the offer's condition,
+    and free school meals', which reads no places, are named as not applicable);
 14. **child's details seen before each decision**: a ``review view`` of the child on the list
     logged under the name of the reviewer who recorded the decision (spaces and capitals
     aside) came first; for a decision imported from a workbook, that is the view its export
@@ -2344,6 +2347,15 @@ def _funded_check(quality: ReviewQuality, strict: bool) -> Check:
         if unchecked
         else ""
     )
+    if quality.lists_not_applicable:
+        offers = quality.by_reviewer.filter(
+            pl.col("list_id").is_in(list(quality.lists_not_applicable))
+        )["initiative"]
+        missing += (
+            f"; not applicable to {len(quality.lists_not_applicable)} list(s) of "
+            f"{', '.join(sorted(set(offers.drop_nulls())))} (their already_funded is not the "
+            "offer already taken up)"
+        )
     if flagged.is_empty():
         contacts = int(table["contacts_to_funded"].fill_null(0).sum())
         summary = (
