@@ -16,14 +16,13 @@ from tests.command import workbench
 from workbench.errors import DataFileError
 from workbench.governance.review_quality import (
     ReviewQuality,
-    funded_contacts_checked,
     load_review_thresholds,
     review_quality,
 )
 from workbench.review import ReviewStore, load_key, pseudonym, register_list_file
 from workbench.review.excel import export_review_workbook
 from workbench.review.excel_import import import_review_workbook
-from workbench.review.lists import read_list_file
+from workbench.review.lists import already_funded_is_take_up, read_list_file
 from workbench.review.workbook import COLUMNS
 from workbench.runs.assure import (
     FUNDED_CONTACTS,
@@ -286,9 +285,9 @@ def test_review_quality_is_not_told_a_place_required_list_is_checked(tmp_path: P
 
 def test_which_offers_are_checked_follows_the_rule_files():
     assert [
-        funded_contacts_checked(initiative)
+        already_funded_is_take_up(initiative)
         for initiative in (
-            "two_year_old",
+            "two_year_old@2026.1",
             "early_years_pupil_premium",
             "disability_access_fund",
             "free_school_meals",

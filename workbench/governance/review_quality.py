@@ -13,7 +13,7 @@ and, once per child, by a workbook export). :func:`review_quality` reads both, a
 - **identical runs**: the longest run of one decision in the order recorded;
 - **contacts to funded children**: ``contact`` decisions about a child whose list row says
   ``already_funded``, on a list of an offer whose funded place for the term is the offer
-  already taken up (the two-year-old offer: :func:`funded_contacts_checked`); not on a list
+  already taken up (the two-year-old offer: :func:`already_funded_is_take_up`); not on a list
   of the early years pupil premium or the disability access fund, whose every child has a
   place (the offer's condition), nor of free school meals, whose rules read no places;
 - **decisions without a view**: no ``review view`` of that child on that list, logged under
@@ -63,9 +63,14 @@ import yaml
 from workbench.errors import DataFileError, WorkbenchError
 from workbench.review.details import VIEW_COMMAND, VIEW_DETAIL
 from workbench.review.keys import pseudonym_expr
-from workbench.review.lists import DWP_KIND, PERSON_KIND, read_list_file, review_candidates
+from workbench.review.lists import (
+    DWP_KIND,
+    PERSON_KIND,
+    already_funded_is_take_up,
+    read_list_file,
+    review_candidates,
+)
 from workbench.review.store import ReviewStore
-from workbench.rules import load_rule_set
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
@@ -74,7 +79,6 @@ __all__ = [
     "ReviewQuality",
     "ReviewThresholds",
     "already_funded_items",
-    "funded_contacts_checked",
     "load_review_thresholds",
     "review_quality",
 ]
@@ -193,31 +197,8 @@ class ReviewQuality:
     lists_without_flags: tuple[str, ...]
     """The lists decided on whose list file was not given: not checked for contacts."""
     lists_not_applicable: tuple[str, ...] = ()
-    """The lists decided on of an offer the check is not for (`funded_contacts_checked`):
+    """The lists decided on of an offer the check is not for (`already_funded_is_take_up`):
     the early years pupil premium, the disability access fund, free school meals."""
-
-
-def funded_contacts_checked(initiative: str) -> bool:
-    """Whether a list of `initiative` is checked for ``contact`` decisions about children
-    whose row says ``already_funded``: only when a funded place for the term is the offer
-    already taken up, which the initiative's rules say by reading the providers' funded places
-    (``funded_places`` in ``sources``) without requiring one (not
-    ``population.funded_place_required``): the two-year-old offer. The early years pupil
-    premium and the disability access fund are paid to the provider of a funded place, so
-    every child of their lists has one and ``already_funded`` is the offer's condition; free
-    school meals reads no places, so its ``already_funded`` is always false and says nothing
-    of whether a child already gets meals. An initiative the workbench's own rule sets do not
-    hold is checked as its list says.
-
-    >>> [funded_contacts_checked(i) for i in ("two_year_old", "early_years_pupil_premium",
-    ...                                       "disability_access_fund", "free_school_meals")]
-    [True, False, False, False]
-    """
-    try:
-        rules = load_rule_set(initiative)
-    except WorkbenchError:
-        return True
-    return "funded_places" in rules.sources and not rules.population.funded_place_required
 
 
 def already_funded_items(
@@ -225,7 +206,7 @@ def already_funded_items(
 ) -> dict[str, set[str]]:
     """The item keys of the children each list file says are ``already_funded``, by the
     ``list_id`` the store holds the list under (lists the store does not hold are left out).
-    A list of an offer the check is not for (`funded_contacts_checked`: the early years pupil
+    A list of an offer the check is not for (`already_funded_is_take_up`: the early years pupil
     premium, the disability access fund, free school meals) is left out: `review_quality`
     counts it among ``lists_not_applicable`` from the store's own record of the list.
 
@@ -244,7 +225,7 @@ def already_funded_items(
         )
         if found.is_empty():
             continue
-        if not funded_contacts_checked(initiative):
+        if not already_funded_is_take_up(initiative):
             continue
         shaped = review_candidates(listed.candidates, key)
         keys = shaped.filter(pl.col("already_funded"))["item_key"].to_list()
@@ -440,7 +421,7 @@ def review_quality(
         For each ``list_id``, the item keys of the children its list says are already funded
         (:func:`already_funded_items`). Lists not in it are not checked for contacts to
         funded children, nor is a list of an offer the check is not for
-        (:func:`funded_contacts_checked`), whatever this says of it.
+        (:func:`already_funded_is_take_up`), whatever this says of it.
     thresholds
         Default: :func:`load_review_thresholds` of the package's file.
 
@@ -453,7 +434,7 @@ def review_quality(
         raise WorkbenchError("review_quality needs the pseudonym key (bytes); got none")
     thresholds = thresholds or load_review_thresholds()
     lists = store.lists()
-    not_offers = [i for i in lists["initiative"].unique() if not funded_contacts_checked(i)]
+    not_offers = [i for i in lists["initiative"].unique() if not already_funded_is_take_up(i)]
     not_for = set(lists.filter(pl.col("initiative").is_in(not_offers))["list_id"])
     already_funded = {k: v for k, v in (already_funded or {}).items() if k not in not_for}
     marked = _marked(store, key, already_funded)

@@ -49,12 +49,12 @@ __all__ = [
     "PERSON_KIND",
     "LaterList",
     "ListFile",
+    "already_funded_is_take_up",
     "changed_since_written",
     "dwp_row_keys",
     "hold_reasons",
     "item_key_expr",
     "later_list",
-    "place_is_required",
     "proposed_keys",
     "pseudonymous_evidence",
     "pseudonymous_held",
@@ -68,25 +68,30 @@ PERSON_KIND = "person"
 DWP_KIND = "dwp"
 
 
-def place_is_required(rule_set: str) -> bool:
-    """Whether the list of `rule_set` (``initiative@version``, as a list's manifest records
-    it) holds only children with a funded place for the term: the initiative's rules say
-    ``population.funded_place_required`` (the early years pupil premium, the disability
-    access fund, paid to the provider of that place). Its ``already_funded`` is then true of
-    every row, the condition of the offer rather than the offer already received, so nothing
-    may caution or count it as a family that need not be contacted. False for an initiative
-    the workbench's own rule sets do not hold (a council's own, read with ``--rules``).
+def already_funded_is_take_up(initiative: str) -> bool:
+    """Whether a list of `initiative` (``initiative`` or ``initiative@version``, as a list's
+    manifest records it) says in ``already_funded`` that the offer is already taken up, so
+    that a family there may be cautioned before contact and counted by `assure` as a contact
+    to an already-funded child. Only when the initiative's rules read the providers' funded
+    places (``funded_places`` in ``sources``) without requiring one
+    (``population.funded_place_required``): the two-year-old offer. The early years pupil
+    premium and the disability access fund are paid to the provider of a funded place, so
+    every child of their lists has one and ``already_funded`` is the offer's condition; free
+    school meals reads no places, so its ``already_funded`` is always false and says nothing
+    of whether a child already gets meals. An initiative the workbench's own rule sets do not
+    hold (a council's own, read with ``--rules``) is taken as its list says.
 
-    >>> place_is_required("early_years_pupil_premium@2026.1"), place_is_required("two_year_old")
-    (True, False)
+    >>> [already_funded_is_take_up(i) for i in ("two_year_old@2026.1",
+    ...     "early_years_pupil_premium", "disability_access_fund", "free_school_meals")]
+    [True, False, False, False]
     """
     from workbench.rules import load_rule_set
 
     try:
-        rules = load_rule_set(rule_set.split("@", 1)[0])
+        rules = load_rule_set(initiative.split("@", 1)[0])
     except WorkbenchError:
-        return False
-    return rules.population.funded_place_required
+        return True
+    return "funded_places" in rules.sources and not rules.population.funded_place_required
 
 
 LIST_SUFFIXES = (".csv", ".parquet")

@@ -82,8 +82,8 @@ from workbench.review.list_data import (
 from workbench.review.lists import (
     PERSON_KIND,
     ListFile,
+    already_funded_is_take_up,
     later_list,
-    place_is_required,
     read_list_file,
     review_candidates,
 )
@@ -611,18 +611,18 @@ def _with_cautions(
     dropped: frozenset[str] = frozenset(),
     dropped_caution: str | None = None,
     *,
-    place_required: bool = False,
+    take_up: bool = True,
 ) -> pl.DataFrame:
     """The exported rows, their details read (`_with_details`), with ``caution`` and, for the
     counts, ``caution_place`` and ``caution_record``; a child in `dropped` (not on the offer's
-    later list) is cautioned with `dropped_caution`. With `place_required` (a list of an
-    initiative paid for a funded place, `place_is_required`) ``already_funded`` is every
-    row's precondition, so it gives no `CAUTION_ALREADY_FUNDED`."""
+    later list) is cautioned with `dropped_caution`. Without `take_up` (a list whose
+    ``already_funded`` does not say the offer is taken up, `already_funded_is_take_up`) it
+    gives no `CAUTION_ALREADY_FUNDED`."""
     cautions, places, records, funded = [], [], [], []
     for row in rows.iter_rows(named=True):
         confirmed = bool(row["__confirmed"])
         place = bool(row["funded_place_to_review"] or (confirmed and row["match_places"]))
-        already = bool(row["already_funded"]) and not place_required
+        already = bool(row["already_funded"]) and take_up
         said = [CAUTION_ALREADY_FUNDED] if already else []
         said += [CAUTION_FUNDED_PLACE] if place else []
         if dropped_caution is not None and row["item_key"] in dropped:
@@ -1200,7 +1200,7 @@ def export_outreach(
     cautioned = _with_cautions(
         _with_details(exportable, data, listed),
         *_not_on_later_list(store, list_id),
-        place_required=place_is_required(listed.rule_set),
+        take_up=already_funded_is_take_up(listed.rule_set),
     )
     cautioned = _checked_since_decision(store, list_id, _same_address(cautioned))
     if exportable.height and places_not_known(data, listed):
