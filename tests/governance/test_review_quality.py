@@ -22,7 +22,8 @@ from workbench.governance.review_quality import (
 from workbench.review import ReviewStore, load_key, pseudonym, register_list_file
 from workbench.review.excel import export_review_workbook
 from workbench.review.excel_import import import_review_workbook
-from workbench.review.lists import already_funded_is_take_up, read_list_file
+from workbench.review.lists import read_list_file
+from workbench.review.offers import already_funded_is_take_up
 from workbench.review.workbook import COLUMNS
 from workbench.runs.assure import (
     FUNDED_CONTACTS,

@@ -2569,3 +2569,19 @@ def test_a_list_registered_before_the_store_kept_why_is_named_for_its_file(
     )
     assert len(_facts(searched, "views as a proposed match")) == 10
     assert "registered before then" not in _section_4(searched)
+
+
+def test_a_free_school_meals_workbook_row_gives_its_groups_to_the_subject():
+    # Format 8's own columns (free school meals' eligibility_group and age_group) are the
+    # subject's data as much as the tier beside them.
+    from workbench.governance._sar_exports import _own_cells
+
+    row = {"person_id": "C-1", "tier": "likely", "eligibility_group": "targeted",
+           "age_group": "infant", "decision": "contact", "checksum": "x"}  # fmt: skip
+    assert _own_cells(row) == {
+        "person_id": "C-1",
+        "tier": "likely",
+        "eligibility_group": "targeted",
+        "age_group": "infant",
+        "decision": "contact",
+    }

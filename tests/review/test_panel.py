@@ -964,3 +964,71 @@ def test_the_funded_filter_alone_never_counts_an_unknown_place_as_none() -> None
     assert found("not_known", True) == ids(1, 2, 3, 4, 5, 6, 7, 8, 9)
     with pytest.raises(UsageError, match="funded must be one of 'yes', 'no', 'not_known'"):
         found("maybe", False)
+
+
+def offer_panel(store: ReviewStore, initiative: str, dwp: bool = False) -> ReviewPanel:
+    """A panel of three children on a list of `initiative` (P01 a DWP-list row when `dwp`)."""
+    children = (
+        sixty_children()
+        .head(3)
+        .with_columns(
+            initiative=pl.lit(initiative),
+            dwp_record_id=pl.Series([("D1" if dwp else None), None, None], dtype=pl.String),
+        )
+    )
+    listed = register_list(store, children, "r-offer", f"{initiative}@2026.1", {}, KEY)
+    return open_panel(store, listed, children, rule_set=initiative, reviewer="A. Officer")
+
+
+@pytest.mark.parametrize(
+    ("initiative", "dwp", "offered"),
+    [
+        ("two_year_old", False, ["contact", "not_eligible", "already_in_touch", "defer",
+                                 "check", "link_confirmed", "link_rejected"]),
+        ("free_school_meals", False, ["contact", "not_eligible", "already_in_touch", "defer",
+                                      "check"]),
+        ("early_years_pupil_premium", False, ["contact", "not_eligible", "already_in_touch",
+                                              "defer", "check"]),
+        ("disability_access_fund", False, ["contact", "not_eligible", "already_in_touch",
+                                           "defer"]),
+        ("disability_access_fund", True, ["contact", "not_eligible", "already_in_touch",
+                                          "defer", "link_confirmed", "link_rejected"]),
+    ],
+)  # fmt: skip
+def test_the_panel_offers_only_decisions_with_a_next_step_for_the_offer(
+    store: ReviewStore, initiative: str, dwp: bool, offered: list[str]
+) -> None:
+    panel = offer_panel(store, initiative, dwp)
+    assert [value for _, value in panel.decision.options] == offered
+    assert panel.decision.value is None  # still nothing chosen until the officer chooses
+    hints = re.findall(r"<strong>([^<]+)</strong>", panel.decision_hints.value)
+    assert len(hints) == len(offered)
+    assert ("Check" in hints) == ("check" in offered)
+
+
+def test_a_check_decision_on_a_list_dfe_does_not_check_is_refused(store: ReviewStore) -> None:
+    # Recorded from code (the drop-down does not offer it): nothing is written.
+    panel = offer_panel(store, "disability_access_fund")
+    panel.select(key_of("P01"))
+    assert panel.record("check") is None
+    assert (
+        "Choose another decision: check has no next step for this offer "
+        "(DfE&#x27;s eligibility checking services do not check it: `check export` refuses "
+        "it), so it is not offered here."
+    ) in panel.error.value
+    assert store.decisions(panel.list_id).height == 0
+    assert panel.record("contact") is not None
+
+
+def test_a_link_decision_on_a_list_that_reads_no_dwp_list_is_refused_once(
+    store: ReviewStore,
+) -> None:
+    panel = offer_panel(store, "free_school_meals")
+    panel.select(key_of("P01"))
+    assert panel.record("link_confirmed") is None
+    assert panel.error.value.count("Choose") == 1
+    assert (
+        "link confirmed has no next step for this offer (it never reads the DWP list, so no "
+        "record link awaits review on it)"
+    ) in panel.error.value
+    assert store.decisions(panel.list_id).height == 0

@@ -70,6 +70,7 @@ from workbench.review.outreach_files import OUTREACH_FORMAT, SIDECAR_SUFFIX, sid
 from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
 from workbench.review.workbook import (
     EDITABLE_COLUMNS,
+    GROUP_COLUMNS,
     LOCKED_COLUMNS,
     META_SHEET,
     REVIEW_SHEET,
@@ -962,7 +963,7 @@ def _read_workbook(path: Path) -> WorkbookFile:
 def _own_cells(row: dict[str, str]) -> dict[str, str]:
     """The cells of the subject's own row of a workbook, other people withheld."""
     out = {}
-    for column in (*LOCKED_COLUMNS, *EDITABLE_COLUMNS):
+    for column in (*LOCKED_COLUMNS, *GROUP_COLUMNS, *EDITABLE_COLUMNS):
         if column not in row:
             continue
         value = row[column]

@@ -66,10 +66,10 @@ from workbench.review.keys import pseudonym_expr
 from workbench.review.lists import (
     DWP_KIND,
     PERSON_KIND,
-    already_funded_is_take_up,
     read_list_file,
     review_candidates,
 )
+from workbench.review.offers import already_funded_is_take_up
 from workbench.review.store import ReviewStore
 
 __all__ = [

@@ -64,9 +64,9 @@ from workbench.review.lists import (
     register_list_file,
     review_candidates,
 )
+from workbench.review.offers import checked_by_dfe, offered_decisions, reads_dwp_list
 from workbench.review.schema import (
     DECISION_MEANINGS,
-    LINK_DECISIONS,
     decision_label,
     recorded_user,
 )
@@ -119,20 +119,6 @@ def _rule_words(initiative: str, on: date) -> _RuleWords:
     return _RuleWords(rule_set, on, {tier: meaning for tier, meaning in rule_set.tiers.items()})
 
 
-def checked_by_dfe(initiative: str) -> bool:
-    """Whether DfE's services check a list of `initiative`: the one source of truth is the
-    templates `workbench check export` may send it with
-    (`workbench.review.checks.SERVICE_TEMPLATES`); a list of any other offer is refused there,
-    so its workbook offers no ``check`` decision and the import refuses one.
-
-    >>> checked_by_dfe("free_school_meals"), checked_by_dfe("disability_access_fund")
-    (True, False)
-    """
-    from workbench.review.checks import SERVICE_TEMPLATES  # the check export's own table
-
-    return bool(SERVICE_TEMPLATES.get(initiative))
-
-
 @dataclass(frozen=True)
 class WorkbookLayout:
     """What a list's workbook shows and offers, by its offer's rules (`workbook_layout`)."""
@@ -183,7 +169,7 @@ def workbook_layout(initiative: str, rule_set: RuleSet | None, dwp_rows: bool) -
     """
     sources = set(rule_set.sources) if rule_set else set()
     dfe_checked = checked_by_dfe(initiative)
-    dwp_links = rule_set is None or "dwp_list" in sources or dwp_rows
+    dwp_links = reads_dwp_list(rule_set, dwp_rows)
     # The engine's `WORKING_PARENT` stream: flagged apart only when it is not a place that
     # makes a child already funded.
     working_parent = rule_set is None or (
@@ -200,11 +186,7 @@ def workbook_layout(initiative: str, rule_set: RuleSet | None, dwp_rows: bool) -
         "age_group": bool(rule_set and rule_set.population.age_groups),
     }
     wanted = [c for c in LOCKED_COLUMNS if not dropped.get(c)] + [c for c in added if added[c]]
-    decisions = tuple(
-        d
-        for d in DECISIONS
-        if (d != "check" or dfe_checked) and (d not in LINK_DECISIONS or dwp_links)
-    )
+    decisions = offered_decisions(initiative, rule_set, dwp_rows)
     return WorkbookLayout(initiative, layout_columns(wanted), decisions, dfe_checked, dwp_links)
 
 

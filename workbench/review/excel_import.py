@@ -42,7 +42,7 @@ from typing import Any
 import polars as pl
 
 from workbench.errors import UsageError, WorkbenchError
-from workbench.review.excel import checked_by_dfe
+from workbench.review.offers import checked_by_dfe
 from workbench.review.schema import (
     NAME_WANTED,
     decision_kind,

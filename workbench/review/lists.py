@@ -49,7 +49,6 @@ __all__ = [
     "PERSON_KIND",
     "LaterList",
     "ListFile",
-    "already_funded_is_take_up",
     "changed_since_written",
     "dwp_row_keys",
     "hold_reasons",
@@ -66,32 +65,6 @@ __all__ = [
 
 PERSON_KIND = "person"
 DWP_KIND = "dwp"
-
-
-def already_funded_is_take_up(initiative: str) -> bool:
-    """Whether a list of `initiative` (``initiative`` or ``initiative@version``, as a list's
-    manifest records it) says in ``already_funded`` that the offer is already taken up, so
-    that a family there may be cautioned before contact and counted by `assure` as a contact
-    to an already-funded child. Only when the initiative's rules read the providers' funded
-    places (``funded_places`` in ``sources``) without requiring one
-    (``population.funded_place_required``): the two-year-old offer. The early years pupil
-    premium and the disability access fund are paid to the provider of a funded place, so
-    every child of their lists has one and ``already_funded`` is the offer's condition; free
-    school meals reads no places, so its ``already_funded`` is always false and says nothing
-    of whether a child already gets meals. An initiative the workbench's own rule sets do not
-    hold (a council's own, read with ``--rules``) is taken as its list says.
-
-    >>> [already_funded_is_take_up(i) for i in ("two_year_old@2026.1",
-    ...     "early_years_pupil_premium", "disability_access_fund", "free_school_meals")]
-    [True, False, False, False]
-    """
-    from workbench.rules import load_rule_set
-
-    try:
-        rules = load_rule_set(initiative.split("@", 1)[0])
-    except WorkbenchError:
-        return True
-    return "funded_places" in rules.sources and not rules.population.funded_place_required
 
 
 LIST_SUFFIXES = (".csv", ".parquet")

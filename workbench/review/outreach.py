@@ -82,11 +82,11 @@ from workbench.review.list_data import (
 from workbench.review.lists import (
     PERSON_KIND,
     ListFile,
-    already_funded_is_take_up,
     later_list,
     read_list_file,
     review_candidates,
 )
+from workbench.review.offers import already_funded_is_take_up
 from workbench.review.outreach_files import (
     OUTREACH_FORMAT,
     InterruptedExport,

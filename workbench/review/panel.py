@@ -53,6 +53,7 @@ from workbench.review.details import (
     working_parent_flags,
 )
 from workbench.review.lists import LaterList, dwp_row_keys, later_list, review_candidates
+from workbench.review.offers import offered_decisions
 from workbench.review.schema import (
     DECISION_MEANINGS,
     DECISIONS,
@@ -508,6 +509,7 @@ class ReviewPanel:
         self._build_widgets(reviewer)
         self._rule_set, self._as_of = self._reasons_source(rule_set, as_of)
         self._labels = {c.code: c.label for c in self._rule_set.criteria} if self._rule_set else {}
+        self._offer_decisions()
         caution = self._details.caution if self._details else None
         # A later list of the offer (a re-run of `assess`): said at the top, and a decision
         # about a child it does not hold is warned of before it is saved (`record`).
@@ -768,6 +770,26 @@ class ReviewPanel:
         except (WorkbenchError, sqlite3.Error) as error:
             self._show_error(f"{error}; reasons are shown as codes")
             return (rule_set if isinstance(rule_set, RuleSet) else None), day
+
+    def _offer_decisions(self) -> None:
+        """Offer only the decisions with a next step for the list's offer
+        (`workbench.review.offers.offered_decisions`): no ``check`` where DfE's services do not
+        check it, no record-link decisions where no link can await review. Every decision is
+        offered for a list the store does not hold."""
+        stored = self.store.lists().filter(pl.col("list_id") == self.list_id)
+        initiative = self._rule_set.id if self._rule_set else None
+        if not stored.is_empty():
+            initiative = stored["initiative"][0]
+        dwp_rows = self._frame["dwp_record_id"].is_not_null().any()
+        self.offered = (
+            offered_decisions(initiative, self._rule_set, bool(dwp_rows))
+            if initiative
+            else DECISIONS
+        )
+        if self.offered != DECISIONS:
+            self.decision.options = [(decision_label(d).capitalize(), d) for d in self.offered]
+            self.decision.value = None  # none is chosen until the officer chooses one
+            self.decision_hints.value = _decision_hints(self.offered)
 
     def _later_list(self) -> LaterList | None:
         """The offer's later list, if one is in the store (`workbench.review.lists.later_list`);
@@ -1103,6 +1125,11 @@ class ReviewPanel:
             )
         if decision is None:
             problems.append("Choose a decision: none is chosen until you choose one.")
+        elif decision not in self.offered:
+            problems.append(
+                f"Choose another decision: {decision_label(decision)} has no next step for "
+                f"this offer ({_no_next_step(decision)}), so it is not offered here."
+            )
         elif reason is not None and reason_too_long(reason):
             problems.append(f"Shorten the reason: it {too_long_message(reason)}.")
         elif decision in REASON_REQUIRED and not says_why(reason):
@@ -1110,7 +1137,7 @@ class ReviewPanel:
                 f"Say why in Reason, in words: a {decision_label(decision)} decision needs a "
                 "reason." + (f" ‘{reason}’ says nothing about why." if reason else "")
             )
-        if decision in LINK_DECISIONS and self._selected is not None:
+        if decision in LINK_DECISIONS and decision in self.offered and self._selected is not None:
             row = self._frame.row(self._frame["item_key"].index_of(self._selected), named=True)
             if not row["link_needs_review"]:
                 problems.append(
@@ -1363,13 +1390,20 @@ def error_summary(messages: tuple[str, ...] | list[str], title: str = "There is 
     )
 
 
-def _decision_hints() -> str:
+def _decision_hints(decisions: tuple[str, ...] = DECISIONS) -> str:
     items = "".join(
         f"<li><strong>{_escape(decision_label(d).capitalize())}</strong>: "
         f"{_escape(DECISION_MEANINGS.get(d, ''))}</li>"
-        for d in DECISIONS
+        for d in decisions
     )
     return f'<ul class="wb-hints" aria-label="What each decision means">{items}</ul>'
+
+
+def _no_next_step(decision: str) -> str:
+    """Why `decision` is not offered on a list (`workbench.review.offers.offered_decisions`)."""
+    if decision == "check":
+        return "DfE's eligibility checking services do not check it: `check export` refuses it"
+    return "it never reads the DWP list, so no record link awaits review on it"
 
 
 def _summary_list(rows: list[tuple[str, Any]]) -> str:
