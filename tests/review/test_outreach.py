@@ -1747,5 +1747,16 @@ def test_an_outreach_file_other_than_csv_or_one_already_there_is_a_wrong_command
         f"error: {out} already exists; choose another name, or pass --overwrite to replace it\n",
     )
     assert out.read_text() == "earlier\n"
+    # An earlier export's sidecar alone (its file sent, then deleted) is not written over.
+    out.unlink()
+    sidecar = out.with_name("outreach.csv.outreach.json")
+    sidecar.write_text("{}")
+    done = outreach_command(store_path, listed, data, out)
+    assert (done.returncode, done.stderr) == (
+        2,
+        f"error: {sidecar} already exists (the record of an earlier export to outreach.csv, "
+        "whose file is gone); choose another name, or pass --overwrite to replace it\n",
+    )
+    assert (sidecar.read_text(), out.exists()) == ("{}", False)
     with ReviewStore(store_path, key=KEY) as reopened:
         assert reopened.outreach_exports().is_empty()

@@ -149,13 +149,19 @@ def looks_like_outreach(columns: list[str]) -> bool:
 # --- writing ---------------------------------------------------------------------------------
 def check_destination(out: Path, overwrite: bool) -> None:
     """Refuse an ``out`` that is not a ``.csv``, whose folder cannot be written to privately
-    (`check_folder_for`), or that exists (unless ``overwrite``)."""
+    (`check_folder_for`), or that exists or whose sidecar exists (unless ``overwrite``)."""
     if out.suffix.lower() != ".csv":
         raise UsageError(f"must end in .csv; got {out.name!r}", parameter="out")
     check_folder_for(out)
     if out.exists() and not overwrite:
         raise UsageError(
             f"{out} already exists; choose another name, or pass --overwrite to replace it"
+        )
+    if (sidecar := sidecar_path(out)).exists() and not overwrite:
+        # An earlier export's record, its file gone (sent, then deleted): kept unless asked.
+        raise UsageError(
+            f"{sidecar} already exists (the record of an earlier export to {out.name}, whose "
+            "file is gone); choose another name, or pass --overwrite to replace it"
         )
 
 
