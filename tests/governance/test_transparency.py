@@ -303,3 +303,15 @@ def test_the_record_says_what_the_officer_sees_and_how_the_review_is_checked():
     custom_words = "more than 3 decisions a minute (sustained over 120 seconds), 20 or more"
     assert custom_words in custom
     assert "thresholds from our_thresholds.yaml" in custom
+
+
+def test_the_record_names_dfes_services_as_they_are_now_and_every_file_about_individuals():
+    record = transparency_record(date(2026, 9, 1))
+    assert "Eligibility Checking Service" not in record  # replaced by DfE's two services
+    assert (
+        'DfE\'s checking services ("Manage eligibility for childcare support" for early years, '
+        '"Manage eligibility for free school meals" for free school meals)'
+    ) in record
+    written = _section(record, "#### 4.4 What the tool writes")
+    for kind in ("the quarantine files", "`workbench link`", "`FILE-STEM.dwp_not_listed.csv`"):
+        assert kind in written, kind

@@ -200,9 +200,9 @@ def _tier1(rule_sets: list[RuleSet]) -> list[str]:
         f"({', '.join(decision_label(d) for d in OUTCOME_DECISIONS)}) with their name. "
         "Families are then "
         "invited to apply; eligibility is confirmed through DfE's checking services (\"Manage "
-        'eligibility for childcare support" for early years, the Eligibility Checking Service '
-        "for free school meals), never by this tool. Only counts, with small numbers "
-        "suppressed, are published.",
+        'eligibility for childcare support" for early years, "Manage eligibility for free '
+        'school meals" for free school meals), never by this tool. Only counts, with small '
+        "numbers suppressed, are published.",
         "",
     ]
 
@@ -393,6 +393,12 @@ def _data(rule_sets: list[RuleSet], folder: Path | None) -> list[str]:
         "the enhanced free school meals check adds names, the child's date of birth and school), "
         "DfE's results files until imported, and subject-access exports; each dated and "
         "deleted by `workbench retention`.",
+        "- Files about individuals written as the data is read, restricted and owner-only "
+        "(0600): the quarantine files (each row set aside, with its cells and the reason), the "
+        "record links `workbench link` writes (ids and match probabilities), and the DWP-list "
+        "rows a list does not carry (`FILE-STEM.dwp_not_listed.csv` beside the list: DWP record "
+        "ids, children's dates of birth and the council ids they matched; deleted with the "
+        "list).",
         "- Shareable tables: counts only, after disclosure control (section 6).",
         "",
     ]
@@ -608,9 +614,8 @@ def _dpia(rule_sets: list[RuleSet], policy: RetentionPolicy) -> list[str]:
         "",
         "- Council officers who review lists: [early years team, admissions / FSM team].",
         "- Families, when invited to apply (only their own details).",
-        "- DfE's checking services (Manage eligibility for childcare support; the Eligibility "
-        "Checking Service for free school meals): [the details the council submits to confirm "
-        "eligibility].",
+        "- DfE's checking services (Manage eligibility for childcare support; Manage eligibility "
+        "for free school meals): [the details the council submits to confirm eligibility].",
         "- The public and partners: disclosure-controlled counts only.",
         "- No other recipient; no data leaves the council's systems otherwise.",
         "",
