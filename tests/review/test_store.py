@@ -931,3 +931,27 @@ def test_the_stores_writes_refuse_a_user_naming_no_one_and_write_nothing(
     monkeypatch.setenv("LOGNAME", "admin")
     store.log_access("admin", "review export", "by the account")
     assert store.access_log()["user"].to_list() == ["admin"]
+
+
+def test_a_store_copied_without_its_logs_is_refused_by_the_commands_that_act_on_it(store, list_id):
+    # A copy of review.sqlite alone: an outreach or check export from it would be recorded in
+    # no store the council audits, and assure could not check it.
+    from workbench.review.store import existing_store
+
+    assert existing_store(store.path) == store.path  # new: its logs are there, if empty
+    store.record_decision(list_id, K1, "contact", "A. Officer")
+    store.log_access("A. Officer", "review view", "one child")
+    Path(f"{store.path}.heads").unlink()
+    with pytest.raises(WorkbenchError) as refused:
+        existing_store(store.path)
+    assert str(refused.value) == (
+        f"{store.path}: its log review.sqlite.heads is missing, while it holds 1 decision(s); "
+        "a store copied or restored without its logs cannot be checked (`workbench assure "
+        "--store`), so nothing is done with it. Restore them from the same backup as the "
+        "store, or copy them with it"
+    )
+    Path(f"{store.path}.access").unlink()
+    with pytest.raises(WorkbenchError, match=r"its log review\.sqlite\.heads and "
+                       r"review\.sqlite\.access are missing, while it holds 1 decision\(s\) "
+                       r"and \d+ access-log line\(s\);"):  # fmt: skip
+        existing_store(store.path)

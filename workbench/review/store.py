@@ -52,6 +52,7 @@ from workbench.governance.access import current_user
 from workbench.private_files import private_folder_for
 from workbench.review import chain, queries, retention
 from workbench.review.access_log import (
+    ACCESS_LOG_SUFFIX,
     MIGRATE_COMMAND,
     AccessLogReport,
     access_head_log,
@@ -145,7 +146,49 @@ def existing_store(path: str | Path) -> Path:
             f"{path}: no review store there; expected the store the list was registered in "
             "(a store is made by `workbench review export --store ... --list ...`)"
         )
+    if missing := _logs_missing(path):
+        # Written to, the store would start each log afresh, hiding what was cut; an export
+        # from a copy would be recorded in no store the council audits.
+        raise WorkbenchError(
+            f"{path}: its log {' and '.join(m for m, _ in missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} missing, while it holds "
+            f"{' and '.join(what for _, what in missing)}; a store copied or restored without "
+            "its logs cannot be checked (`workbench assure --store`), so nothing is done with "
+            "it. Restore them from the same backup as the store, or copy them with it"
+        )
     return path
+
+
+def _logs_missing(path: Path) -> list[tuple[str, str]]:
+    """The logs beside the store at `path` that are missing while it holds what they log
+    (decisions for ``.heads``, sealed access-log lines for ``.access``, sealed check imports
+    for ``.imports``), each with what it holds; read-only, without migrating the store."""
+    logs = (
+        (HEAD_LOG_SUFFIX, "SELECT count(*) FROM decisions", "decision(s)"),
+        (ACCESS_LOG_SUFFIX, "SELECT count(*) FROM access_log WHERE seal IS NOT NULL",
+         "access-log line(s)"),
+        (IMPORT_LOG_SUFFIX, "SELECT count(*) FROM check_imports WHERE seal IS NOT NULL",
+         "check import(s)"),
+    )  # fmt: skip
+    wanted = [log for log in logs if not path.with_name(path.name + log[0]).is_file()]
+    if not wanted:
+        return []
+    missing = []
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return []  # not a database: opening it says so
+    try:
+        for suffix, query, what in wanted:
+            try:
+                held = conn.execute(query).fetchone()[0]
+            except sqlite3.Error:  # a store from before the log (no such table or column)
+                continue
+            if held:
+                missing.append((path.name + suffix, f"{held} {what}"))
+    finally:
+        conn.close()
+    return missing
 
 
 def _create_private_file(path: Path) -> None:
