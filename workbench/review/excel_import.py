@@ -42,7 +42,7 @@ from typing import Any
 import polars as pl
 
 from workbench.errors import UsageError, WorkbenchError
-from workbench.review.offers import checked_by_dfe
+from workbench.review.offers import checked_by_dfe, decisions_for
 from workbench.review.schema import (
     NAME_WANTED,
     decision_kind,
@@ -490,18 +490,20 @@ def _locked_problems(
             )
 
 
-def _did_you_mean(decision: str) -> str:
-    """A guess at the decision meant, for a decision typed with a slip ('contcat', 'chek'):
-    nothing when no decision is near enough to guess.
+def _did_you_mean(decision: str, offered: tuple[str, ...] = DECISIONS) -> str:
+    """A guess at the decision meant, for a decision typed with a slip ('contcat', 'chek'),
+    among those `offered`: nothing when none is near enough to guess.
 
-    >>> _did_you_mean("contcat"), _did_you_mean("maybe")
-    (" did you mean 'contact'?", '')
+    >>> _did_you_mean("contcat"), _did_you_mean("maybe"), _did_you_mean("chek", ("contact",))
+    (" did you mean 'contact'?", '', '')
     """
-    near = difflib.get_close_matches(decision, DECISIONS, n=1, cutoff=0.75)
+    near = difflib.get_close_matches(decision, offered, n=1, cutoff=0.75)
     return f" did you mean {near[0]!r}?" if near else ""
 
 
-def _decision_problems(row: _Row, reviewer: str) -> Iterator[RowProblem]:
+def _decision_problems(
+    row: _Row, reviewer: str, offered: tuple[str, ...] = DECISIONS
+) -> Iterator[RowProblem]:
     for name in row.formulas:
         yield RowProblem(
             row.number,
@@ -524,8 +526,8 @@ def _decision_problems(row: _Row, reviewer: str) -> Iterator[RowProblem]:
         yield RowProblem(
             row.number,
             "decision",
-            f"{row.values['decision']!r} is not a decision;{_did_you_mean(decision)} expected "
-            f"one of: {', '.join(DECISIONS)}",
+            f"{row.values['decision']!r} is not a decision;{_did_you_mean(decision, offered)} "
+            f"expected one of: {', '.join(offered)}",
         )
     elif reason is not None and reason_too_long(reason):
         yield RowProblem(row.number, "reason", too_long_message(reason))
@@ -571,11 +573,13 @@ def _row_problems(
     lists = store.lists()
     others = list(lists.filter(pl.col("list_id") != list_id).iter_rows(named=True))
     initiative = lists.filter(pl.col("list_id") == list_id)["initiative"].item()
+    # The drop-down's decisions: the link decisions only where the layout had DWP-list rows.
+    offered = decisions_for(initiative, dwp_rows="dwp_record_id" in exported.locked)
     for row in rows:
         problems += _locked_problems(
             row, list_id, items, seen, key, exported.locked, rows_by_key, others
         )
-        problems += _decision_problems(row, reviewer)
+        problems += _decision_problems(row, reviewer, offered)
         if row.decision in LINK_DECISIONS and row.values["item_key"] not in awaiting:
             problems.append(
                 RowProblem(

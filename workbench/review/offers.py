@@ -4,9 +4,10 @@ what its ``already_funded`` column means. Read from the offer's rule file, so th
 
 - `checked_by_dfe`: DfE's eligibility checking services check the offer, so ``check`` is a
   decision with a next step (`workbench check export`).
-- `offered_decisions`: the decisions a list's reviewers are offered: no ``check`` where DfE does
-  not check the offer (the disability access fund), no record-link decisions where the offer
-  never reads the DWP list and the list has no DWP-list row.
+- `offered_decisions` (`decisions_for`, the rules read from the offer's name): the decisions a
+  list's reviewers are offered: no ``check`` where DfE does not check the offer (the
+  disability access fund), no record-link decisions where the offer never reads the DWP list
+  and the list has no DWP-list row.
 - `already_funded_is_take_up`: whether ``already_funded`` says the offer is already taken up
   (the two-year-old offer) rather than being the offer's condition or not known.
 """
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "already_funded_is_take_up",
     "checked_by_dfe",
+    "decisions_for",
     "offered_decisions",
     "reads_dwp_list",
 ]
@@ -77,6 +79,17 @@ def offered_decisions(initiative: str, rule_set: RuleSet | None, dwp_rows: bool)
     return tuple(
         d for d in DECISIONS if (d != "check" or dfe_checked) and (d not in LINK_DECISIONS or links)
     )
+
+
+def decisions_for(initiative: str, dwp_rows: bool) -> tuple[str, ...]:
+    """`offered_decisions` for a list of `initiative` (``initiative`` or
+    ``initiative@version``), its rules read from the workbench's own rule files (every
+    decision's kind kept for one it does not hold).
+
+    >>> decisions_for("free_school_meals@2026.1", dwp_rows=False)
+    ('contact', 'not_eligible', 'already_in_touch', 'defer', 'check')
+    """
+    return offered_decisions(initiative.split("@", 1)[0], _rules(initiative), dwp_rows)
 
 
 def already_funded_is_take_up(initiative: str) -> bool:
