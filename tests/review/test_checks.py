@@ -1652,10 +1652,9 @@ def test_a_child_listed_for_care_status_only_is_not_sent_and_said_why(council, t
         out = tmp_path / "out" / "care.csv"
         done = export_checks(store, copy, data, out, key=KEY, user="A. Officer")
     reason = (
-        "listed for the child's care status or circumstances only (looked after by a local "
+        "listed for the child's care or other status only (looked after by a local "
         "authority; left care (adoption, special guardianship or child arrangements order)): "
-        "DfE's services check a parent's benefits, not a child's care status or "
-        "circumstances; nothing is sent"
+        "DfE's services check a parent's benefits, not a child's status; nothing is sent"
     )
     assert done.not_checkable.select("person_id", "reason").rows() == [(a, reason)]
     assert (done.chosen, done.rows, done.children) == (2, 1, 1)
@@ -1679,15 +1678,22 @@ def test_which_reasons_dfe_checks_comes_from_the_rule_set():
     from workbench.rules import load_rule_set
 
     two = load_rule_set("two_year_old")
-    said = "DfE's services check a parent's benefits, not a child's care status or circumstances"
-    assert dfe_checks_reasons(two, ["ehc_plan", "continued_entitlement"]) == (
-        "listed for the child's care status or circumstances only (education, health and care "
-        "plan; continued entitlement (had a funded two-year-old place in an earlier term)): "
-        f"{said}; nothing is sent"
+    said = "DfE's services check a parent's benefits, not a child's status"
+    assert dfe_checks_reasons(two, ["ehc_plan", "looked_after"]) == (
+        "listed for the child's care or other status only (education, health and care plan; "
+        f"looked after by a local authority): {said}; nothing is sent"
     )
-    for sent in (["income_support"], ["dwp_list"], ["looked_after", "dwp_list"], [], ["unknown"]):
+    # A parent's benefit, the DWP list, or a reason not about the child's status: sent.
+    for sent in (
+        ["income_support"],
+        ["dwp_list"],
+        ["looked_after", "dwp_list"],
+        ["no_recourse_to_public_funds"],
+        [],
+        ["unknown"],
+    ):
         assert dfe_checks_reasons(two, sent) is None, sent
-    # A council's own rules: a criterion renamed and given to the parent is checked.
+    # A council's own rules: its own code for a child status is read from the rule set.
     own = two.model_copy(
         update={
             "criteria": [
@@ -1699,7 +1705,6 @@ def test_which_reasons_dfe_checks_comes_from_the_rule_set():
         }
     )
     assert dfe_checks_reasons(own, ["in_care"]) == (
-        f"listed for the child's care status or circumstances only (in our care): {said}; "
-        "nothing is sent"
+        f"listed for the child's care or other status only (in our care): {said}; nothing is sent"
     )
     assert dfe_checks_reasons(own, ["in_care", "income_support"]) is None

@@ -27,11 +27,10 @@ and the store tie the row to both children's decisions). A child who cannot be c
 parent or carer, none with a National Insurance number, a child known only from the DWP list,
 whose rows give no parent's date of birth) is never dropped silently: each is written with
 the reason to ``<stem>.not_checkable.csv`` (owner-only) and counted in the command's output.
-So is a child listed only for reasons that are not a parent's benefit (looked after, left
-care, an EHC plan, the child's own benefit, an earlier funded place...: the rule set's
-criteria that do not apply to a parent or carer, `dfe_checks_reasons`): DfE's services check
-a parent's benefits only, so they cannot confirm such a child's eligibility, and nothing about
-the household (the carer may be a foster carer) is sent. A child with a parent's benefit among
+So is a child listed only for a status of the child's (looked after, left care, an EHC plan:
+the rule set's criteria read from ``child_statuses``, `dfe_checks_reasons`): DfE's services
+check a parent's benefits only, so they cannot confirm such a child's eligibility, and nothing
+about the household (the carer may be a foster carer) is sent. A child with a parent's benefit among
 their reasons as well is sent.
 
 A child DfE has already answered is not sent again by default: one whose latest check result,
@@ -576,24 +575,21 @@ def _outcome_words(by_outcome: Mapping[str, int]) -> str:
 
 def dfe_checks_reasons(rule_set: RuleSet, codes: Sequence[str]) -> str | None:
     """Why a child listed with these reason codes is not sent to DfE's check, or None when it
-    is: when none of the codes is a criterion about a parent's benefit, the reason, naming
-    the criteria by their labels.
+    is: when every code is a criterion about the child's status (its source table is
+    ``child_statuses``: looked after, left care, an EHC plan), the reason, naming the criteria
+    by their labels.
 
-    DfE's services check a parent's benefits only. A criterion about a parent's benefit is
-    one that applies to a parent or carer (in the rule model every such criterion is a
-    benefit award), or a match to a list given from outside (``list_match``: DWP's list of
-    families on benefits). The others (a child's status, such as looked after or left care,
-    from ``child_statuses``; the child's own benefit; an earlier funded place; a household's
-    limits) DfE cannot confirm, and the carer may be a foster carer: sending their details
-    would be data with no purpose. Decided from the rule set, so a council's own rules work;
-    a code the rule set does not know, or a child with no code, is sent, as before.
+    DfE's services check a parent's benefits only: they cannot confirm a child's status, and
+    the carer may be a foster carer, so sending their details would be data with no purpose.
+    A child with any other reason as well (a parent's benefit, the DWP list) is sent. Decided
+    from the rule set, so a council's own rules work; a code the rule set does not know, or a
+    child with no code, is sent, as before.
 
     >>> from workbench.rules import load_rule_set
     >>> rules = load_rule_set("two_year_old")
     >>> dfe_checks_reasons(rules, ["looked_after"])  # doctest: +NORMALIZE_WHITESPACE
-    "listed for the child's care status or circumstances only (looked after by a local
-    authority): DfE's services check a parent's benefits, not a child's care status or
-    circumstances; nothing is sent"
+    "listed for the child's care or other status only (looked after by a local authority):
+    DfE's services check a parent's benefits, not a child's status; nothing is sent"
     >>> dfe_checks_reasons(rules, ["looked_after", "universal_credit_low_income"]) is None
     True
     """
@@ -601,12 +597,12 @@ def dfe_checks_reasons(rule_set: RuleSet, codes: Sequence[str]) -> str | None:
     if not codes or any(code not in criteria for code in codes):
         return None
     found = [criteria[code] for code in codes]
-    if any(c.applies_to == "parent_carer" or c.kind == "list_match" for c in found):
+    if any(c.table != "child_statuses" for c in found):
         return None
     labels = "; ".join(dict.fromkeys(c.label for c in found))
     return (
-        f"listed for the child's care status or circumstances only ({labels}): DfE's services "
-        "check a parent's benefits, not a child's care status or circumstances; nothing is sent"
+        f"listed for the child's care or other status only ({labels}): DfE's services check "
+        "a parent's benefits, not a child's status; nothing is sent"
     )
 
 
