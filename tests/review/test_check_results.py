@@ -590,3 +590,102 @@ def test_an_import_by_a_user_naming_no_one_records_and_logs_nothing(store, tmp_p
     )
     assert store.check_imports().height == 0 and store.access_log().height == before
     assert latest(store, list_id) == {}
+
+
+# --- free school meals in its own words, and its tier ------------------------------------------
+def _import_command(store: ReviewStore, path: Path, monkeypatch) -> tuple[str, str]:
+    """`workbench check import` run on the file: (its output, its warnings)."""
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    monkeypatch.setenv("WORKBENCH_KEY", KEY.hex())
+    monkeypatch.setenv("WORKBENCH_STORE", str(path.parent / "access.sqlite"))
+    path.chmod(0o600)
+    done = CliRunner().invoke(
+        app, ["--quiet", "check", "import", str(path), "--store", str(store.path)]
+    )
+    assert done.exit_code == 0, done.output
+    return " ".join(done.stdout.split()), " ".join(done.stderr.split())
+
+
+def test_free_school_meals_not_eligible_is_said_in_its_services_words(store, tmp_path, monkeypatch):
+    """A tester's case: DfE's 'Not eligible' was reported as childcare's 'may not be
+    eligible' in the summary and the workbook."""
+    fsm = listed(store, "r-1", "free_school_meals")
+    export_id = exported(store, fsm, template="fsm")
+    answers = results(tmp_path / "fsm.csv", ["Not eligible", "Eligible", "Not eligible"])
+    said, warned = _import_command(store, answers, monkeypatch)
+    assert (
+        f"Check export {export_id} (list {fsm}): 3 result(s) read (1 eligible, 2 not eligible), "
+        "3 recorded"
+    ) in said
+    assert warned == ""
+    book = export_review_workbook(
+        store,
+        fsm,
+        candidates("free_school_meals"),
+        tmp_path / "fsm.xlsx",
+        key=KEY,
+        user="A. Officer",
+    )
+    sheet = openpyxl.load_workbook(book)["Review"]
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    cells = {r[header.index("person_id")]: r[header.index("dfe_checks")] for r in rows}
+    assert str(cells["P1"]).split(";")[0] == "Not eligible (DfE's words: ‘Not eligible’)"
+    # The childcare service's words stay its own.
+    two = listed(store, "r-2")
+    exported(store, two, n=2)
+    childcare = results(tmp_path / "cc.csv", ["May not be eligible", "Eligible", "Try again"])
+    imported = import_check_results(store, childcare, key=KEY, user="A. Officer")
+    assert imported.by_outcome == (
+        ("eligible", 1),
+        ("may_not_be_eligible", 1),
+        ("technical_error", 1),
+    )
+    book = export_review_workbook(
+        store, two, candidates(), tmp_path / "cc.xlsx", key=KEY, user="A. Officer"
+    )
+    sheet = openpyxl.load_workbook(book)["Review"]
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    cells = {r[header.index("person_id")]: r[header.index("dfe_checks")] for r in rows}
+    assert str(cells["P1"]).split(";")[0] == (
+        "May not be eligible (DfE's words: ‘May not be eligible’)"
+    )
+
+
+def test_a_tier_other_than_the_lists_group_is_warned_of_by_row(store, tmp_path, monkeypatch):
+    """DfE's tier decides pupil premium and holiday activities: a row whose tier is not the
+    list's eligibility_group for the child is said, by row, without personal details, and
+    recorded all the same."""
+    # P1 targeted (income support), P2 expanded (any Universal Credit), P3 targeted.
+    frame = candidates("free_school_meals").with_columns(
+        pl.Series(
+            "reason_codes",
+            [["income_support"], ["universal_credit"], ["universal_credit_low_income"]],
+        )
+    )
+    fsm = register_list(store, frame, "r-1", "free_school_meals@1", {}, KEY)
+    export_id = exported(store, fsm, template="fsm")
+    answers = results(
+        tmp_path / "tiers.csv", ["Eligible targeted", "Eligible targeted", "eligible EXPANDED"]
+    )
+    said, warned = _import_command(store, answers, monkeypatch)
+    where = f"for the child this row was sent for (check export {export_id}, list {fsm})"
+    then = (
+        "check which applies; the tier decides pupil premium and holiday activities. The "
+        "result is recorded."
+    )
+    assert warned == (
+        f"warning: row 3: DfE says targeted, the list says expanded {where}: {then} "
+        f"warning: row 4: DfE says expanded, the list says targeted {where}: {then}"
+    )
+    assert "3 result(s) read (3 eligible), 3 recorded" in said
+    assert store.latest_check_results(fsm).sort("row_number")["tier"].to_list() == [
+        "targeted",
+        "targeted",
+        "expanded",
+    ]
+    # No tier, or one that agrees: nothing to say.
+    again = results(tmp_path / "agree.csv", ["Eligible targeted", "Eligible", "Not eligible"])
+    assert import_check_results(store, again, key=KEY, user="A. Officer").warnings == ()

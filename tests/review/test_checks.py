@@ -1611,3 +1611,100 @@ def test_an_export_by_a_user_naming_no_one_is_refused_and_nothing_written(review
     )
     assert not list((folder / "out").iterdir())
     assert store.check_exports().height == 0 and store.access_log().height == logged
+
+
+# --- a child listed for a care status only -----------------------------------------------------
+def test_a_child_listed_for_care_status_only_is_not_sent_and_said_why(council, tmp_path):
+    """A tester's case: a looked-after child's carer (perhaps a foster carer) was sent to DfE,
+    whose services check a parent's benefits only. A child with a parent's benefit among
+    their reasons as well is still sent."""
+    data, listed = council
+    a, b = _children(data, listed)["stays"][:2]
+    folder = tmp_path / "care"
+    folder.mkdir()
+    for path in (listed, listed.with_name(listed.name + ".manifest.json")):
+        (folder / path.name).write_bytes(path.read_bytes())
+    beside = listed.with_name(listed.stem + ".dwp_not_listed.csv")
+    if beside.exists():
+        (folder / beside.name).write_bytes(beside.read_bytes())
+    copy = folder / listed.name
+    frame = pl.read_csv(copy, infer_schema=False).with_columns(
+        pl.when(pl.col("person_id") == a)
+        .then(pl.lit("looked_after;left_care"))
+        .when(pl.col("person_id") == b)
+        .then(pl.lit("looked_after;universal_credit_low_income"))
+        .otherwise(pl.col("reason_codes"))
+        .alias("reason_codes")
+    )
+    frame.write_csv(copy)
+    rewritten(copy)
+    with ReviewStore(tmp_path / "store" / "review.sqlite", key=KEY) as store:
+        list_id, _ = register_list_file(store, copy, KEY)
+        store.record_decisions(
+            {
+                "list_id": list_id,
+                "item_key": pseudonym("person", who, KEY),
+                "decision": "check",
+                "reviewer": "A. Officer",
+            }
+            for who in (a, b)
+        )
+        out = tmp_path / "out" / "care.csv"
+        done = export_checks(store, copy, data, out, key=KEY, user="A. Officer")
+    reason = (
+        "listed for the child's care or other status only (looked after by a local "
+        "authority; left care (adoption, special guardianship or child arrangements order)): "
+        "DfE's services check a parent's benefits, not a child's status; nothing is sent"
+    )
+    assert done.not_checkable.select("person_id", "reason").rows() == [(a, reason)]
+    assert (done.chosen, done.rows, done.children) == (2, 1, 1)
+    # Nothing about a's household is in the file for DfE: b's parent alone.
+    people = pl.read_csv(data / "people.csv", infer_schema=False)
+    household = people.filter(pl.col("person_id") == a)["household_id"][0]
+    ninos = people.filter((pl.col("household_id") == household) & pl.col("nino").is_not_null())[
+        "nino"
+    ].to_list()
+    assert ninos
+    sent = done.files[0].read_text()
+    assert not any(nino.replace(" ", "") in sent.replace(" ", "") for nino in ninos)
+    assert len(_rows(done.files[0])) == 1
+    record = json.loads(done.sidecar.read_text())
+    assert record["counts"]["not_checkable_by_reason"] == {reason: 1}
+    assert pl.read_csv(done.not_checkable_file)["reason"].to_list() == [reason]
+
+
+def test_which_reasons_dfe_checks_comes_from_the_rule_set():
+    from workbench.review.checks import dfe_checks_reasons
+    from workbench.rules import load_rule_set
+
+    two = load_rule_set("two_year_old")
+    said = "DfE's services check a parent's benefits, not a child's status"
+    assert dfe_checks_reasons(two, ["ehc_plan", "looked_after"]) == (
+        "listed for the child's care or other status only (education, health and care plan; "
+        f"looked after by a local authority): {said}; nothing is sent"
+    )
+    # A parent's benefit, the DWP list, or a reason not about the child's status: sent.
+    for sent in (
+        ["income_support"],
+        ["dwp_list"],
+        ["looked_after", "dwp_list"],
+        ["no_recourse_to_public_funds"],
+        [],
+        ["unknown"],
+    ):
+        assert dfe_checks_reasons(two, sent) is None, sent
+    # A council's own rules: its own code for a child status is read from the rule set.
+    own = two.model_copy(
+        update={
+            "criteria": [
+                c.model_copy(update={"code": "in_care", "label": "in our care"})
+                for c in two.criteria
+                if c.code == "looked_after"
+            ]
+            + [c for c in two.criteria if c.code == "income_support"]
+        }
+    )
+    assert dfe_checks_reasons(own, ["in_care"]) == (
+        f"listed for the child's care or other status only (in our care): {said}; nothing is sent"
+    )
+    assert dfe_checks_reasons(own, ["in_care", "income_support"]) is None

@@ -233,6 +233,8 @@ def check_import_command(
             review_store, results, key=load_key(), export_id=export, user=current_user()
         )
     counts = ", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in result.by_outcome)
+    for warning in result.warnings:  # recorded all the same: what the officer should check
+        typer.echo(f"warning: {warning}.", err=True)
     waiting = result.exported_rows - result.answered_rows
     if result.already_imported_at is not None:
         typer.echo(

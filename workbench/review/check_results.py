@@ -75,10 +75,12 @@ from workbench.review.checks import (
     TEMPLATES,
     CheckTemplate,
     field_keys,
+    outcome_name,
     row_key,
 )
 from workbench.review.schema import CHECK_OUTCOMES, recorded_user
 from workbench.review.store import ReviewStore, StaleCheckResults
+from workbench.rules import load_rule_set
 from workbench.spreadsheet import rows_text
 
 __all__ = [
@@ -91,8 +93,10 @@ __all__ = [
     "ResultProblem",
     "import_check_results",
     "looks_like_results",
+    "outcome_label",
     "outcome_of",
     "readable_by_others",
+    "tier_differs",
 ]
 
 OUTCOME = "Outcome"
@@ -179,6 +183,10 @@ class CheckImported:
     recorded now (``import_id`` is that import's)."""
     already_imported_by: str | None = None
     """Who imported it then."""
+    warnings: tuple[str, ...] = ()
+    """What the officer should check, one line each, by row (free school meals: a row whose
+    tier differs from the list's ``eligibility_group`` for the child, `tier_differs`); no
+    personal details. The results are recorded all the same."""
 
 
 def looks_like_results(header_line: str) -> bool:
@@ -221,6 +229,40 @@ def readable_by_others(path: Path) -> str | None:
         f"{path}: mode {mode:04o} lets other users of this computer read it (it holds parents' "
         "names, dates of birth and National Insurance numbers). Run `chmod 600 "
         f"{path}`, and keep DfE's results files owner-only"
+    )
+
+
+def outcome_label(outcome: str, dfe_outcome: str) -> str | None:
+    """A stored result's outcome in the words of the service that answered, where they are
+    not the store's (`workbench.review.schema.CHECK_OUTCOME_TEXT`): free school meals' service
+    answers ``Not eligible``, which the store keeps as ``may_not_be_eligible`` beside the
+    childcare service's ``May not be eligible``. None: the store's words fit.
+
+    >>> outcome_label("may_not_be_eligible", "Not eligible")
+    'Not eligible'
+    >>> outcome_label("may_not_be_eligible", "May not be eligible") is None
+    True
+    """
+    if outcome == "may_not_be_eligible" and _words(dfe_outcome) == "not eligible":
+        return "Not eligible"
+    return None
+
+
+def tier_differs(dfe_tier: str | None, list_group: str | None) -> str | None:
+    """What to say when DfE's free school meals tier differs from the list's
+    ``eligibility_group`` for the child (None when they agree, or either is not known): the
+    tier decides pupil premium and holiday activities.
+
+    >>> tier_differs("targeted", "expanded").split(" (")[0]
+    'DfE says targeted, the list says expanded: check which applies'
+    >>> tier_differs("targeted", "targeted") is None, tier_differs(None, "expanded") is None
+    (True, True)
+    """
+    if not dfe_tier or not list_group or dfe_tier == list_group:
+        return None
+    return (
+        f"DfE says {dfe_tier}, the list says {list_group}: check which applies (the tier "
+        "decides pupil premium and holiday activities)"
     )
 
 
@@ -731,14 +773,16 @@ def import_check_results(
         problems.append(ResultProblem(1, OUTCOME, "the file has headers but no rows"))
     if problems:
         raise CheckImportError(path, sorted(problems, key=lambda p: (p.row, p.column)))
+    numbers = dict(
+        rows.filter(pl.col("export_id") == target).select("row_key", "row_number").iter_rows()
+    )
+    warnings = _tier_warnings(store, parsed, numbers, target, list_id)
     before = store.check_imports().filter(
         (pl.col("export_id") == target) & (pl.col("file_sha256") == sha256)
     )
     if not before.is_empty():
-        return _already_imported(store, path, before.row(0, named=True), list_id, parsed, user)
-    numbers = dict(
-        rows.filter(pl.col("export_id") == target).select("row_key", "row_number").iter_rows()
-    )
+        earlier = before.row(0, named=True)
+        return _already_imported(store, path, earlier, list_id, parsed, user, warnings)
     try:
         import_id, recorded = store.record_check_results(
             target,
@@ -775,7 +819,62 @@ def import_check_results(
                 for found in sorted(refused.rows, key=lambda r: at[r["row_number"]])
             ],
         ) from None
-    return _imported(store, target, list_id, import_id, parsed, recorded)
+    return _imported(store, target, list_id, import_id, parsed, recorded, warnings=warnings)
+
+
+def _list_groups(store: ReviewStore, list_id: str) -> dict[str, str]:
+    """Each child's ``eligibility_group`` on a list (item key: group), from the reason codes
+    the store holds and the groups of the list's rule set, as `workbench assess` gives it
+    (the first group, in file order, any of whose codes the child meets); empty for rules
+    without groups."""
+    stored = store.lists().filter(pl.col("list_id") == list_id)
+    groups = load_rule_set(stored["initiative"][0]).groups if stored.height else []
+    if not groups:
+        return {}
+    found = {}
+    for item_key, codes in store.items(list_id).select("item_key", "reason_codes").iter_rows():
+        met = set(codes or [])
+        group = next((g.name for g in groups if met & set(g.codes)), None)
+        if group is not None:
+            found[item_key] = group
+    return found
+
+
+def _tier_warnings(
+    store: ReviewStore,
+    parsed: list[_Parsed],
+    numbers: dict[str, int],
+    export_id: str,
+    list_id: str,
+) -> tuple[str, ...]:
+    """One line per results row whose tier (free school meals: ``Eligible targeted`` /
+    ``Eligible expanded``, or the Tier column) differs from the list's ``eligibility_group``
+    of a child the row was sent for: the row, DfE's tier and the list's group, no details."""
+    tiered = [row for row in parsed if row.tier and row.outcome == "eligible"]
+    if not tiered:
+        return ()
+    groups = _list_groups(store, list_id)
+    items = store.check_export_items(export_id)
+    children: dict[int, list[str]] = {}
+    for number, item_key in items.select("row_number", "item_key").iter_rows():
+        children.setdefault(number, []).append(item_key)
+    warnings = []
+    for row in tiered:
+        said = sorted(
+            {
+                groups[item]
+                for item in children.get(numbers[row.key or ""], [])
+                if tier_differs(row.tier, groups.get(item)) is not None
+            }
+        )
+        if said:
+            warnings.append(
+                f"row {row.number}: DfE says {row.tier}, the list says {' or '.join(said)} for "
+                f"the child this row was sent for (check export {export_id}, list {list_id}): "
+                "check which applies; the tier decides pupil premium and holiday activities. "
+                "The result is recorded"
+            )
+    return tuple(warnings)
 
 
 def _imported(
@@ -786,8 +885,15 @@ def _imported(
     parsed: list[_Parsed],
     recorded: int,
     earlier: dict[str, str] | None = None,
+    warnings: tuple[str, ...] = (),
 ) -> CheckImported:
-    counts = {name: sum(1 for row in parsed if row.outcome == name) for name in CHECK_OUTCOMES}
+    exported_with = store.check_exports().filter(pl.col("export_id") == export_id)
+    template = TEMPLATES[exported_with["template"][0]]
+    counts: dict[str, int] = {}
+    for name in CHECK_OUTCOMES:  # in the service's own words (free school meals: not eligible)
+        if n := sum(1 for row in parsed if row.outcome == name):
+            said = outcome_name(name, template)
+            counts[said] = counts.get(said, 0) + n
     exported = store.check_export_rows().filter(pl.col("export_id") == export_id).height
     answered = (
         store.check_results(list_id)
@@ -801,11 +907,12 @@ def _imported(
         import_id=import_id,
         rows=len(parsed),
         recorded=recorded,
-        by_outcome=tuple((name, n) for name, n in counts.items() if n),
+        by_outcome=tuple(counts.items()),
         exported_rows=exported,
         answered_rows=answered,
         already_imported_at=earlier["imported_at"] if earlier else None,
         already_imported_by=earlier["imported_by"] if earlier else None,
+        warnings=warnings,
     )
 
 
@@ -816,6 +923,7 @@ def _already_imported(
     list_id: str,
     parsed: list[_Parsed],
     user: str,
+    warnings: tuple[str, ...] = (),
 ) -> CheckImported:
     """The same file (its SHA-256) imported into the same export before: nothing recorded,
     the reading logged, and when and by whom it was imported said."""
@@ -826,4 +934,6 @@ def _already_imported(
         f"{earlier['imported_at'][:10]} by {earlier['imported_by']} (import "
         f"{earlier['import_id']}, the same SHA-256), nothing recorded",
     )
-    return _imported(store, earlier["export_id"], list_id, earlier["import_id"], parsed, 0, earlier)
+    return _imported(
+        store, earlier["export_id"], list_id, earlier["import_id"], parsed, 0, earlier, warnings
+    )

@@ -27,6 +27,11 @@ and the store tie the row to both children's decisions). A child who cannot be c
 parent or carer, none with a National Insurance number, a child known only from the DWP list,
 whose rows give no parent's date of birth) is never dropped silently: each is written with
 the reason to ``<stem>.not_checkable.csv`` (owner-only) and counted in the command's output.
+So is a child listed only for a status of the child's (looked after, left care, an EHC plan:
+the rule set's criteria read from ``child_statuses``, `dfe_checks_reasons`): DfE's services
+check a parent's benefits only, so they cannot confirm such a child's eligibility, and nothing
+about the household (the carer may be a foster carer) is sent. A child with a parent's benefit among
+their reasons as well is sent.
 
 A child DfE has already answered is not sent again by default: one whose latest check result,
 from any check export of any list of the same initiative
@@ -89,10 +94,12 @@ from workbench.review.lists import ListFile, read_list_file, review_candidates
 from workbench.review.outreach import check_same_items, stored_list_id
 from workbench.review.schema import OUTCOME_DECISIONS, recorded_user
 from workbench.review.store import ReviewStore
+from workbench.rules import load_rule_set
 from workbench.spreadsheet import FORMULA_START
 
 if TYPE_CHECKING:
     from workbench.review.chain import ChainReport
+    from workbench.rules.model import RuleSet
 
 __all__ = [
     "ANSWERED_COLUMNS",
@@ -111,6 +118,7 @@ __all__ = [
     "TEMPLATES",
     "CheckExport",
     "CheckTemplate",
+    "dfe_checks_reasons",
     "dfe_date",
     "export_checks",
     "export_headers",
@@ -118,6 +126,7 @@ __all__ = [
     "field_keys",
     "header_line_of",
     "named_files",
+    "outcome_name",
     "row_key",
     "sent_row_key",
 ]
@@ -314,8 +323,9 @@ class CheckExport:
 
     @property
     def answered_by_outcome(self) -> dict[str, int]:
-        """How many children were left out as already answered, by outcome (ours)."""
-        return _by_outcome(self.answered)
+        """How many children were left out as already answered, by outcome as the export's
+        service says it (`outcome_name`: free school meals' ``not_eligible``)."""
+        return _named_by_service(_by_outcome(self.answered), TEMPLATES[self.template])
 
 
 def dfe_date(day: date) -> str:
@@ -438,7 +448,7 @@ def _chosen_rows(
         "item_key", "decision", "decision_id", "seq"
     )
     return (
-        shaped.select("item_key", "person_id", "dwp_record_id", "evidence")
+        shaped.select("item_key", "person_id", "dwp_record_id", "evidence", "reason_codes")
         .join(here, on="item_key", how="inner", maintain_order="left")
         .filter(pl.col("decision").is_in(list(chosen)))
         .join(latest, on="item_key", how="left", maintain_order="left")
@@ -533,9 +543,67 @@ def _by_outcome(answered: pl.DataFrame) -> dict[str, int]:
     return dict(counts.iter_rows())
 
 
+def outcome_name(outcome: str, template: CheckTemplate) -> str:
+    """A stored outcome (`workbench.review.schema.CHECK_OUTCOMES`) as the template's service
+    says it, for counts: the store calls both services' refusals ``may_not_be_eligible``, but
+    free school meals' service says ``Not eligible`` (its ``FSM_OUTCOMES``), so its count is
+    ``not_eligible``; the childcare service's ``May not be eligible`` stays.
+
+    >>> outcome_name("may_not_be_eligible", TEMPLATES["fsm"])
+    'not_eligible'
+    >>> outcome_name("may_not_be_eligible", TEMPLATES["childcare"])
+    'may_not_be_eligible'
+    """
+    if outcome == "may_not_be_eligible" and "Not eligible" in template.outcomes:
+        return "not_eligible"
+    return outcome
+
+
+def _named_by_service(by_outcome: Mapping[str, int], template: CheckTemplate) -> dict[str, int]:
+    """Counts by outcome with each outcome as the template's service says it (`outcome_name`)."""
+    named: dict[str, int] = {}
+    for outcome, n in by_outcome.items():
+        name = outcome_name(outcome, template)
+        named[name] = named.get(name, 0) + n
+    return named
+
+
 def _outcome_words(by_outcome: Mapping[str, int]) -> str:
     """``2 eligible, 1 may not be eligible``: counts by outcome, as the commands print them."""
     return ", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in by_outcome.items())
+
+
+def dfe_checks_reasons(rule_set: RuleSet, codes: Sequence[str]) -> str | None:
+    """Why a child listed with these reason codes is not sent to DfE's check, or None when it
+    is: when every code is a criterion about the child's status (its source table is
+    ``child_statuses``: looked after, left care, an EHC plan), the reason, naming the criteria
+    by their labels.
+
+    DfE's services check a parent's benefits only: they cannot confirm a child's status, and
+    the carer may be a foster carer, so sending their details would be data with no purpose.
+    A child with any other reason as well (a parent's benefit, the DWP list) is sent. Decided
+    from the rule set, so a council's own rules work; a code the rule set does not know, or a
+    child with no code, is sent, as before.
+
+    >>> from workbench.rules import load_rule_set
+    >>> rules = load_rule_set("two_year_old")
+    >>> dfe_checks_reasons(rules, ["looked_after"])  # doctest: +NORMALIZE_WHITESPACE
+    "listed for the child's care or other status only (looked after by a local authority):
+    DfE's services check a parent's benefits, not a child's status; nothing is sent"
+    >>> dfe_checks_reasons(rules, ["looked_after", "universal_credit_low_income"]) is None
+    True
+    """
+    criteria = {criterion.code: criterion for criterion in rule_set.criteria}
+    if not codes or any(code not in criteria for code in codes):
+        return None
+    found = [criteria[code] for code in codes]
+    if any(c.table != "child_statuses" for c in found):
+        return None
+    labels = "; ".join(dict.fromkeys(c.label for c in found))
+    return (
+        f"listed for the child's care or other status only ({labels}): DfE's services check "
+        "a parent's benefits, not a child's status; nothing is sent"
+    )
 
 
 _NO_NINO = "no parent or carer in the household has a National Insurance number"
@@ -614,15 +682,20 @@ def _checkable(
         child_rows = {r["person_id"]: r for r in children.iter_rows(named=True)}
         for pair in household_carers(people, children, initiative, as_of).iter_rows(named=True):
             by_child.setdefault(pair["person_id"], []).append(pair)
+    rule_set = load_rule_set(listed.rule_set.split("@", 1)[0])
     checkable, refused = [], []
     for row in rows.iter_rows(named=True):
         later = row.pop("superseded", None)
+        codes = row.pop("reason_codes", None) or []
         if later is not None:
             reason = (
                 f"decided again since ({later}): that later decision stands, so the child is "
                 "not checked from this list"
             )
             refused.append(row | {"reason": reason})
+            continue
+        if (not_for_dfe := dfe_checks_reasons(rule_set, codes)) is not None:
+            refused.append(row | {"reason": not_for_dfe})
             continue
         child = child_rows.get(row["person_id"]) if row["person_id"] else None
         if row["person_id"] is None:
@@ -946,7 +1019,8 @@ def export_checks(
         raise WorkbenchError(
             f"{listed.path}: DfE has already answered the check of every one of the "
             f"{answered.height} child(ren) of list {list_id} chosen "
-            f"({_outcome_words(_by_outcome(answered))}: their latest check result, from a "
+            f"({_outcome_words(_named_by_service(_by_outcome(answered), spec))}: their latest "
+            "check result, from a "
             "check export of this list or another of the offer), so there is "
             "nothing to send: DfE's service limits uploads, and an answered row sent "
             "again makes its old results answer the new export too. To send them again "

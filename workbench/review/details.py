@@ -38,6 +38,7 @@ from workbench.eligibility.assess import EVIDENCE_NOTES
 from workbench.eligibility.explain import BENEFIT_NAMES, STATUS_NAMES
 from workbench.eligibility.terms import birthday
 from workbench.errors import WorkbenchError
+from workbench.review.check_results import outcome_label
 from workbench.review.list_data import (
     carer_names,
     check_inputs,
@@ -143,7 +144,10 @@ def check_result_lines(
                 f", from another list of this offer ({row['initiative']} list of {made}, "
                 f"run {row['run_id']})"
             )
-        label = CHECK_OUTCOME_TEXT.get(row["outcome"], (row["outcome"], ""))[0]
+        label = (
+            outcome_label(row["outcome"], row["dfe_outcome"])
+            or CHECK_OUTCOME_TEXT.get(row["outcome"], (row["outcome"], ""))[0]
+        )
         extra = [f"tier {row['tier']}"] if row["tier"] else []
         if row["eligible_until"]:
             until = date.fromisoformat(row["eligible_until"])
