@@ -166,10 +166,11 @@ def test_a_free_school_meals_workbook_keeps_its_groups_apart(store, tmp_path):
     book = export(store, tmp_path, "free_school_meals", FSM)
     rows = sheet(book)
     header = list(rows[0])
+    # No already_funded: free school meals reads no funded places, so it was "no" on every
+    # row, saying nothing.
     assert header == [
         *WHO, "eligibility_group", "age_group", "reasons", "evidence", "eligible_from",
-        "already_funded", *AFTER, "dfe_checks", "outreach_sent", "reason_codes",
-        "evidence_as_written", *OFFICER,
+        *AFTER, "dfe_checks", "outreach_sent", "reason_codes", "evidence_as_written", *OFFICER,
     ]  # fmt: skip
     cells = [dict(zip(header, row, strict=True)) for row in rows[1:]]
     assert [(c["eligibility_group"], c["age_group"]) for c in cells] == [
@@ -177,20 +178,29 @@ def test_a_free_school_meals_workbook_keeps_its_groups_apart(store, tmp_path):
         ("expanded", "sixth_form"),
     ]
     # The targeted child meets the expanded group's Universal Credit too: said to be in one.
+    # The age group's label says what it means (the sixth former's: where do they study?).
     assert cells[0]["reasons"] == (
         "Group: targeted (meals, pupil premium and holiday activities).\n"
+        "Age group: Reception to Year 2: universal infant free school meals apply anyway; "
+        "benefits-related eligibility still brings pupil premium funding.\n"
         "Also met, though the child counts in the targeted group: "
         f"{line('universal_credit')}\n{line('universal_credit_low_income')}"
     )
     assert cells[1]["reasons"] == (
-        f"Group: expanded (meals only, from September 2026).\n{line('universal_credit')}"
+        "Group: expanded (meals only, from September 2026).\n"
+        "Age group: Years 12 and 13: eligible only in a school sixth form (not an FE "
+        f"college): check where the pupil studies.\n{line('universal_credit')}"
     )
     # DfE's service checks free school meals; the DWP list is never read for them.
     assert drop_down(book) == ['"contact,not_eligible,already_in_touch,defer,check"']
     words = about(book)
     assert "check: check eligibility with DfE's service first" in words
     assert "DWP" not in words and "link_" not in words
-    assert "1. Read each row: tier, group ('eligibility_group': the reasons say which), " in words
+    assert (
+        "1. Read each row: tier, group ('eligibility_group': the reasons say which), age group "
+        "('age_group': the reasons say what it means), reasons, " in words
+    )
+    assert "already_funded" not in words
     # The group is locked like the list's other columns.
     type_in(book, 2, {"eligibility_group": "expanded", "decision": "check"})
     with pytest.raises(ReviewImportError) as raised:
@@ -259,3 +269,54 @@ def test_review_import_warns_of_a_workbook_others_can_read(store, tmp_path, monk
     os.chmod(book, 0o600)
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 0 and again.stderr == ""
+
+
+def test_a_free_school_meals_workbook_exported_with_already_funded_still_imports(
+    store, tmp_path, monkeypatch
+):
+    # Exported before the column was dropped (its hidden sheet names it): imported as it is.
+    from workbench.review import excel
+    from workbench.review.workbook import layout_columns
+
+    def with_funded(*args: Any, **kwargs: Any) -> excel.WorkbookLayout:
+        layout = workbook_layout(*args, **kwargs)
+        locked = layout_columns([*layout.locked, "already_funded"])
+        return excel.WorkbookLayout(
+            layout.initiative, locked, layout.decisions, layout.dfe_checked, layout.dwp_links
+        )
+
+    monkeypatch.setattr(excel, "workbook_layout", with_funded)
+    book = export(store, tmp_path, "free_school_meals", FSM)
+    monkeypatch.undo()
+    header = list(sheet(book)[0])
+    assert header.index("already_funded") == header.index("eligible_from") + 1
+    type_in(book, 2, {"decision": "contact"})
+    assert import_review_workbook(store, book, reviewer="J Smith", key=KEY).recorded == 1
+
+
+@pytest.mark.parametrize(
+    ("initiative", "offer"),
+    [
+        ("disability_access_fund", "Disability Access Fund"),
+        ("early_years_pupil_premium", "Early Years Pupil Premium"),
+    ],
+)
+def test_an_offer_whose_condition_is_a_funded_place_says_so_on_the_about_sheet(
+    store, tmp_path, initiative, offer
+):
+    # A tester's case: every child had already_funded yes, unexplained, and already_in_touch
+    # read "or has a place", which every child of these lists has.
+    book = export(store, tmp_path, initiative, DAF)
+    lines = [str(row[0]) for row in sheet(book, "About")]
+    at = lines.index("What already_funded means here")
+    assert lines[at + 1] == (
+        "'already_funded': yes on every row: a funded place this term is the condition of the "
+        f"{offer} (the provider of the place claims the money), so it does not mean the offer "
+        "is taken up."
+    )
+    assert lines[lines.index("The decisions") + 3] == (
+        "already_in_touch: the family is already in touch with us, or the provider already "
+        f"claims the {offer} for the child (every child here has a funded place: that is the "
+        "offer's condition, so a place alone is no reason to choose this)"
+    )
+    assert "or has a place" not in "\n".join(lines)

@@ -1760,3 +1760,41 @@ def test_an_outreach_file_other_than_csv_or_one_already_there_is_a_wrong_command
     assert (sidecar.read_text(), out.exists()) == ("{}", False)
     with ReviewStore(store_path, key=KEY) as reopened:
         assert reopened.outreach_exports().is_empty()
+
+
+def test_a_free_school_meals_export_keeps_the_groups_apart_after_the_columns_as_before(
+    tmp_path: Path,
+):
+    # A tester's case: the free school meals file had no group, so a mail-merge could not
+    # write the targeted group's letter (pupil premium, holiday activities) apart from the
+    # expanded group's (meals only), nor ask a sixth former's family where the pupil studies.
+    data, listed = write_run(tmp_path / "run", run_id="r-outreach0005")
+    header, *rows = listed.read_text().replace("two_year_old", "free_school_meals").splitlines()
+    groups = {"P1,": ",targeted,infant", "P6,": ",expanded,sixth_form"}
+    listed.write_text(
+        "\n".join(
+            [f"{header},eligibility_group,age_group"]
+            + [row + groups.get(row[:3], ",,") for row in rows]
+        )
+        + "\n"
+    )
+    manifest = listed.with_name(listed.name + ".manifest.json")
+    document = json.loads(manifest.read_text())
+    document["rule_set"] = RULE_SET.replace("two_year_old", "free_school_meals")
+    document["parameters"]["initiative"] = "free_school_meals"
+    manifest.write_text(json.dumps(document))
+    with ReviewStore(tmp_path / "review.sqlite", key=KEY) as store:
+        list_id, _ = register_list_file(store, listed, KEY)
+        decide(store, list_id, ("P1", "contact", None), ("P6", "contact", None))
+        result = export_outreach(
+            store, listed, data, tmp_path / "o.csv", key=KEY, user="A. Officer"
+        )
+        decisions = assure._decisions(store)
+        # The sealed rows are the file's, group columns and all.
+        assert assure._outreach_problems(result.out, decisions, KEY) == ([], [], [])
+    written = pl.read_csv(result.out, infer_schema=False)
+    assert written.columns == [*OUTREACH_COLUMNS, "eligibility_group", "age_group"]
+    assert written.select("person_id", "eligibility_group", "age_group").rows() == [
+        ("P1", "targeted", "infant"),
+        ("P6", "expanded", "sixth_form"),
+    ]

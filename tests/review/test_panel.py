@@ -3,6 +3,7 @@ clicked, and the store read back."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -1032,3 +1033,126 @@ def test_a_link_decision_on_a_list_that_reads_no_dwp_list_is_refused_once(
         "record link awaits review on it)"
     ) in panel.error.value
     assert store.decisions(panel.list_id).height == 0
+
+
+# --- words that fit the offer ----------------------------------------------------------------
+
+
+def summary(panel: ReviewPanel) -> dict[str, str]:
+    """The selected child's summary list, term by term."""
+    return dict(re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", panel.detail.value))
+
+
+def why_listed(panel: ReviewPanel) -> list[str]:
+    """The selected child's "Why listed" lines, as the page shows them (unescaped)."""
+    found = re.search(r"<h3>Why listed</h3><ul>(.*?)</ul>", panel.detail.value)
+    assert found is not None
+    return [html.unescape(li) for li in re.findall(r"<li>(.*?)</li>", found[1])]
+
+
+def test_a_possible_child_of_the_early_years_pupil_premium_reads_as_the_workbook_says(
+    store: ReviewStore,
+) -> None:
+    # A tester's case: P04 is possible through a child arrangements order with no care
+    # before it, and the panel said "an income is missing (tier possible)". The workbook's
+    # `reasons` cell is the panel's "Why listed" now: "No criterion met yet." and the tier's
+    # meaning, which names both causes; the evidence says which.
+    left_care = {"reason_code": "left_care", "table": "child_statuses", "record_id": "S4"}
+    children = (
+        sixty_children()
+        .head(4)
+        .with_columns(
+            initiative=pl.lit("early_years_pupil_premium"),
+            already_funded=pl.lit(True),
+            evidence=pl.when(pl.col("person_id") == "P04")
+            .then(
+                pl.lit(
+                    [left_care | {"parent_carer_id": None, "status": "care_history_missing"}],
+                    dtype=EVIDENCE,
+                )
+            )
+            .otherwise(pl.col("evidence")),
+        )
+    )
+    listed = register_list(store, children, "r-eypp", "early_years_pupil_premium@1", {}, KEY)
+    panel = open_panel(
+        store, listed, children, rule_set="early_years_pupil_premium", reviewer="A. Officer"
+    )
+    panel.select(key_of("P04"))
+    rules = load_rule_set("early_years_pupil_premium")
+    assert why_listed(panel) == ["No criterion met yet. " + rules.tiers["possible"]]
+    assert "an income is missing" not in panel.detail.value
+    label = rules.criterion("left_care").label
+    assert f"<li>{html.escape(label)} (no care before the order): record S4</li>" in (
+        panel.detail.value
+    )
+    # Every child has a place, as the offer requires: said so, and no working-parent place
+    # (the workbook has no such column for the offer).
+    assert summary(panel) == {
+        "Tier": "possible",
+        "Could be eligible from": "1 April 2026",
+        "Already funded": "yes on every row: a funded place this term is the condition of the "
+        "Early Years Pupil Premium (the provider of the place claims the money), so it does "
+        "not mean the offer is taken up",
+    }
+    assert panel.funded.layout.display == "none"  # every child is: nothing to filter by
+
+
+def test_a_free_school_meals_child_shows_the_group_and_age_group_first(
+    store: ReviewStore,
+) -> None:
+    children = (
+        sixty_children()
+        .head(2)
+        .with_columns(
+            initiative=pl.lit("free_school_meals"),
+            reason_codes=pl.lit(["universal_credit"], dtype=pl.List(pl.String)),
+            eligibility_group=pl.Series(["expanded", "targeted"]),
+            age_group=pl.Series(["sixth_form", "infant"]),
+            working_parent_place=pl.lit(True),
+        )
+    )
+    listed = register_list(store, children, "r-fsm", "free_school_meals@1", {}, KEY)
+    panel = open_panel(store, listed, children, rule_set="free_school_meals", reviewer="A. Officer")
+    panel.select(key_of("P01"))
+    rules = load_rule_set("free_school_meals")
+    uc = rules.criterion("universal_credit")
+    assert why_listed(panel) == [
+        "Group: expanded (meals only, from September 2026).",
+        "Age group: Years 12 and 13: eligible only in a school sixth form (not an FE college): "
+        "check where the pupil studies.",
+        f"{uc.label}: {uc.sentence(date(2026, 9, 1))}",
+    ]
+    # Free school meals reads no funded places, nor has working-parent places: neither is
+    # said, as the workbook has neither column.
+    assert summary(panel) == {"Tier": "likely", "Could be eligible from": "1 April 2026"}
+    # Nor in the table ("no" on every row), nor as a filter that could find no one funded.
+    assert "Already funded" not in panel.table.value
+    assert re.findall(r"<td>([^<]*)</td>", panel.table.value)[:7] == [
+        "P01", "likely", uc.label, "1 April 2026", "ZZ1", "", "not yet decided",
+    ]  # fmt: skip
+    assert panel.funded.layout.display == "none"
+    panel.select(key_of("P02"))
+    assert why_listed(panel)[:2] == [
+        "Group: targeted (meals, pupil premium and holiday activities).",
+        "Age group: Reception to Year 2: universal infant free school meals apply anyway; "
+        "benefits-related eligibility still brings pupil premium funding.",
+    ]
+    assert why_listed(panel)[2].startswith(
+        "Also met, though the child counts in the targeted group: "
+    )
+
+
+def test_the_two_year_old_offer_still_shows_a_working_parent_place(store: ReviewStore) -> None:
+    children = sixty_children().head(2).with_columns(working_parent_place=pl.lit(True))
+    listed = register_list(store, children, "r-2yo", "two_year_old@1", {}, KEY)
+    panel = open_panel(store, listed, children, reviewer="A. Officer")
+    assert '<th scope="col">Already funded</th>' in panel.table.value
+    assert panel.funded.layout.display != "none"
+    panel.select(key_of("P01"))
+    assert summary(panel) == {
+        "Tier": "likely",
+        "Could be eligible from": "1 April 2026",
+        "Already funded": "no",
+        "Working-parent place": "yes (still listed: the disadvantaged 15 hours come first)",
+    }

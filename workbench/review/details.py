@@ -46,7 +46,9 @@ from workbench.review.list_data import (
     list_data_folder,
 )
 from workbench.review.lists import ListFile, review_candidates
+from workbench.review.offers import already_funded_is_take_up
 from workbench.review.schema import CHECK_OUTCOME_TEXT
+from workbench.review.workbook import GROUP_COLUMNS
 from workbench.rules import load_rule_set
 from workbench.rules.model import RuleSet
 
@@ -58,9 +60,13 @@ __all__ = [
     "VIEW_COMMAND",
     "VIEW_DETAIL",
     "ChildDetails",
+    "age_group_label",
     "age_text",
+    "already_funded_words",
     "check_result_lines",
     "evidence_lines",
+    "group_columns",
+    "group_label",
     "link_method_text",
     "list_title",
     "postcode_district",
@@ -70,6 +76,7 @@ __all__ = [
     "record_link_text",
     "rules_caution",
     "view_detail",
+    "why_listed_lines",
     "working_parent_flags",
 ]
 
@@ -496,6 +503,101 @@ def reason_lines(codes: list[str], rule_set: RuleSet | None, on: date) -> list[s
             criterion = None
         lines.append(f"{criterion.label}: {criterion.sentence(on)}" if criterion else code)
     return lines
+
+
+def group_label(rule_set: RuleSet | None, group: str) -> str:
+    """An ``eligibility_group`` by its rule-file label (the name in words for a group the
+    rules do not have)."""
+    found = next((g for g in rule_set.groups if g.name == group), None) if rule_set else None
+    return found.label if found else group.replace("_", " ")
+
+
+def age_group_label(rule_set: RuleSet | None, age_group: str) -> str:
+    """An ``age_group`` by its rule-file label (the name in words for one the rules do not
+    have).
+
+    >>> age_group_label(load_rule_set("free_school_meals"), "year_3_to_11")
+    'Year 3 to Year 11'
+    """
+    groups = rule_set.population.age_groups if rule_set else []
+    found = next((g for g in groups if g.name == age_group), None)
+    return found.label if found else age_group.replace("_", " ")
+
+
+def why_listed_lines(
+    codes: list[str],
+    rule_set: RuleSet | None,
+    on: date,
+    tier: str,
+    group: str = "",
+    age_group: str = "",
+) -> list[str]:
+    """Why a child is listed, a line each, as the workbook's ``reasons`` and the review
+    panel's "Why listed" both say it: the child's ``eligibility_group`` (free school meals'
+    targeted, expanded, ...) and ``age_group`` (infant, ..., sixth form), each by its
+    rule-file label, first; then each reason by its label and sentence (thresholds of
+    `on`), a reason of another group than the child's marked as also met, so that a child in
+    the targeted group, who meets the expanded group's Universal Credit too, does not read
+    as being in both. A child meeting no criterion (tier ``possible``) reads "No criterion
+    met yet." and the tier's meaning from the rule file, which names every way a child can
+    be possible (an income missing, an order with no care record, ...); the evidence says
+    which.
+
+    >>> rules = load_rule_set("free_school_meals")
+    >>> why_listed_lines([], rules, date(2026, 9, 1), "likely", age_group="year_3_to_11")
+    ['Age group: Year 3 to Year 11.', 'No criterion met yet. The child is of school age and meets at least one criterion.']
+    """  # noqa: E501
+    said = [f"Group: {group_label(rule_set, group)}."] if group else []
+    if age_group:
+        said.append(f"Age group: {age_group_label(rule_set, age_group)}.")
+    if not codes:
+        tiers = rule_set.tiers.items() if rule_set else []
+        meaning = next((said for name, said in tiers if name == tier), "")
+        return [*said, "No criterion met yet. " + meaning]
+    lines = reason_lines(codes, rule_set, on)
+    if not group:
+        return [*said, *lines]
+    groups = rule_set.groups if rule_set else []
+    own = next((set(g.codes) for g in groups if g.name == group), None)
+    marked = [
+        line
+        if own is None or code in own
+        else f"Also met, though the child counts in the {group.replace('_', ' ')} group: {line}"
+        for code, line in zip(codes, lines, strict=True)
+    ]
+    return [*said, *marked]
+
+
+def group_columns(candidates: pl.DataFrame) -> list[pl.Series]:
+    """The list's ``eligibility_group`` and ``age_group`` as text (nulls when it has none)."""
+    return [_column_or_null(candidates, name, pl.String) for name in GROUP_COLUMNS]
+
+
+def already_funded_words(initiative: str) -> str | None:
+    """What a list's ``already_funded`` means on an offer where it does not say the offer
+    is taken up (`workbench.review.offers.already_funded_is_take_up`), as the workbook's
+    About sheet and the review panel say it; None where it does (the two-year-old offer,
+    and an offer of a council's own rules).
+
+    >>> already_funded_words("two_year_old") is None
+    True
+    >>> already_funded_words("free_school_meals")[:51]
+    "not known: this offer's rules read no funded places"
+    """
+    if already_funded_is_take_up(initiative):
+        return None
+    name = initiative.split("@", 1)[0]
+    rules = load_rule_set(name)
+    offer = INITIATIVE_NAMES.get(name, rules.title)
+    if rules.population.funded_place_required:
+        return (
+            f"yes on every row: a funded place this term is the condition of the {offer} (the "
+            "provider of the place claims the money), so it does not mean the offer is taken up"
+        )
+    return (
+        "not known: this offer's rules read no funded places, nor who already has the offer, "
+        "so the list cannot say whether a child already has it"
+    )
 
 
 def _proof_words(proof: str, details: ChildDetails | None) -> str:

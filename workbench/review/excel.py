@@ -44,15 +44,18 @@ from workbench.dates import long_date
 from workbench.errors import UsageError, WorkbenchError
 from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.review.details import (
+    INITIATIVE_NAMES,
     VIEW_COMMAND,
     ChildDetails,
+    already_funded_words,
     check_result_lines,
     evidence_lines,
+    group_columns,
     read_child_details,
-    reason_lines,
     record_link_columns,
     record_link_text,
     view_detail,
+    why_listed_lines,
     working_parent_flags,
 )
 from workbench.review.list_data import list_data_folder, places_not_known
@@ -156,6 +159,8 @@ def workbook_layout(initiative: str, rule_set: RuleSet | None, dwp_rows: bool) -
     - ``working_parent_place`` only when the rules read funded places and a working-parent
       place does not make a child already funded (the two-year-old offer): elsewhere it
       says nothing ``already_funded`` does not;
+    - ``already_funded`` only when the rules read funded places (not for free school meals,
+      whose lists can never say a child has one);
     - ``dfe_checks`` and the ``check`` decision only when DfE's services check the offer
       (`checked_by_dfe`);
     - ``eligibility_group`` when the rules have groups (free school meals' targeted and
@@ -177,6 +182,10 @@ def workbook_layout(initiative: str, rule_set: RuleSet | None, dwp_rows: bool) -
         and "working_parent" not in rule_set.population.already_funded_streams
     )
     dropped = {
+        # An offer whose rules read no funded places cannot say a child has one: no column
+        # is better than "no" on every row (free school meals). A workbook exported with it
+        # still imports: format 8 names its columns.
+        "already_funded": rule_set is not None and "funded_places" not in sources,
         "dwp_record_id": not dwp_links,
         "working_parent_place": not working_parent,
         "dfe_checks": not dfe_checked,
@@ -190,32 +199,13 @@ def workbook_layout(initiative: str, rule_set: RuleSet | None, dwp_rows: bool) -
     return WorkbookLayout(initiative, layout_columns(wanted), decisions, dfe_checked, dwp_links)
 
 
-def _group_label(rule_set: RuleSet | None, group: str) -> str:
-    found = next((g for g in rule_set.groups if g.name == group), None) if rule_set else None
-    return found.label if found else group.replace("_", " ")
-
-
-def reasons_text(codes: list[str], words: _RuleWords, tier: str, group: str = "") -> str:
-    """One line per reason: its rule-file label and sentence; the tier's meaning if none.
-
-    `group`: the child's ``eligibility_group`` (free school meals' targeted, expanded, ...),
-    said first, and a reason of another group is marked as also met, so that a child in the
-    targeted group, who meets the expanded group's Universal Credit too, does not read as being
-    in both."""
-    if not codes:
-        return "No criterion met yet. " + words.tiers.get(tier, "")
-    lines = reason_lines(codes, words.rule_set, words.on)
-    if not group:
-        return "\n".join(lines)
-    groups = words.rule_set.groups if words.rule_set else []
-    own = next((set(g.codes) for g in groups if g.name == group), None)
-    marked = [
-        line
-        if own is None or code in own
-        else f"Also met, though the child counts in the {group.replace('_', ' ')} group: {line}"
-        for code, line in zip(codes, lines, strict=True)
-    ]
-    return "\n".join([f"Group: {_group_label(words.rule_set, group)}.", *marked])
+def reasons_text(
+    codes: list[str], words: _RuleWords, tier: str, group: str = "", age_group: str = ""
+) -> str:
+    """The ``reasons`` cell: `workbench.review.details.why_listed_lines`, one a line, as the
+    review panel's "Why listed" says them (the child's group and age group by their labels
+    first)."""
+    return "\n".join(why_listed_lines(codes, words.rule_set, words.on, tier, group, age_group))
 
 
 def decided_elsewhere(store: ReviewStore, list_id: str) -> int:
@@ -330,11 +320,20 @@ def _about_lines(
         "confirmed from the evidence itself (the award, or the provider, as the offer's rules "
         "say), never by this workbook."
     )
+    funded = already_funded_words(listed["initiative"])
+    meanings = {}
+    if funded and funded.startswith("yes"):  # a funded place is the offer's condition
+        offer = INITIATIVE_NAMES.get(listed["initiative"].split("@", 1)[0], "offer")
+        meanings["already_in_touch"] = (
+            f"the family is already in touch with us, or the provider already claims the "
+            f"{offer} for the child (every child here has a funded place: that is the offer's "
+            "condition, so a place alone is no reason to choose this)"
+        )
     read = ["tier"]
     if "eligibility_group" in locked:
         read.append("group ('eligibility_group': the reasons say which)")
     if "age_group" in locked:
-        read.append("age group ('age_group')")
+        read.append("age group ('age_group': the reasons say what it means)")
     read += ["reasons", "evidence", "any earlier decisions"]
     if "dfe_checks" in locked:
         read.append(
@@ -377,6 +376,11 @@ def _about_lines(
             f"record here, once imported, moves a family on. {confirmed}",
             False,
         ),
+        *(
+            [("What already_funded means here", True), (f"'already_funded': {funded}.", False)]
+            if funded and "already_funded" in locked
+            else []
+        ),
         ("What to do", True),
         (
             f"1. Read each row: {', '.join(read)}, when the family was already sent for "
@@ -398,7 +402,7 @@ def _about_lines(
         ),
         ("The decisions", True),
         *[
-            (f"{name}: {meaning}", False)
+            (f"{name}: {meanings.get(name, meaning)}", False)
             for name, meaning in DECISION_MEANINGS.items()
             if name in offered
         ],
@@ -622,7 +626,11 @@ def _sheet_rows(
                 "eligibility_group": row.get("eligibility_group") or "",
                 "age_group": row.get("age_group") or "",
                 "reasons": reasons_text(
-                    row["reason_codes"], words, row["tier"], row.get("eligibility_group") or ""
+                    row["reason_codes"],
+                    words,
+                    row["tier"],
+                    row.get("eligibility_group") or "",
+                    row.get("age_group") or "",
                 ),
                 "evidence": "\n".join(proofs),
                 "eligible_from": long_date(row["eligible_from"]),
@@ -724,7 +732,9 @@ def export_review_workbook(
     path = Path(path)
     _check_destination(path, overwrite)
     shaped = review_candidates(candidates, key).with_columns(
-        working_parent_flags(candidates), *record_link_columns(candidates), *_groups(candidates)
+        working_parent_flags(candidates),
+        *record_link_columns(candidates),
+        *group_columns(candidates),
     )
     _check_same_list(store, list_id, shaped)
     listed = store.lists().filter(pl.col("list_id") == list_id).row(0, named=True)
@@ -776,16 +786,6 @@ def export_review_workbook(
         ),
     )
     return path
-
-
-def _groups(candidates: pl.DataFrame) -> list[pl.Series]:
-    """The list's ``eligibility_group`` and ``age_group`` as text (nulls when it has none)."""
-    return [
-        candidates[name].cast(pl.String)
-        if name in candidates.columns
-        else pl.Series(name, [None] * candidates.height, dtype=pl.String)
-        for name in GROUP_COLUMNS
-    ]
 
 
 def _write_workbook(

@@ -42,6 +42,10 @@ Each row carries the ``decision_id``, ``reviewer`` and ``decided_at`` it rests o
   and a child whose newest DfE eligibility check was read after the ``contact`` decision and
   did not answer eligible (`dfe_check_caution`: the officer decided before DfE answered).
   The sidecar and the result count both.
+- After ``caution``, for a list whose rules have groups (free school meals), the list's
+  ``eligibility_group`` and ``age_group`` (`group_columns_for`): a mail-merge writes the
+  targeted group's letter apart from the expanded group's, and the sixth-form letter asks
+  where the pupil studies. Other offers' files have no such columns.
 - The CSV is written owner-only (0600) beside ``FILE.outreach.json`` (the list, the decision
   ids, the counts, the decision chain's head and each row's keyed digest; no personal data),
   crash-safely: hidden partial files first, then the store records the export, then they are
@@ -103,6 +107,7 @@ from workbench.review.outreach_files import (
 )
 from workbench.review.schema import CHECK_OUTCOME_TEXT, recorded_user
 from workbench.review.store import LINK_DECISIONS, OUTCOME_DECISIONS, ReviewStore
+from workbench.rules import load_rule_set
 from workbench.spreadsheet import neutralised
 
 if TYPE_CHECKING:
@@ -113,12 +118,14 @@ __all__ = [
     "CAUTION_FUNDED_PLACE",
     "CAUTION_PLACES_NOT_KNOWN",
     "CAUTION_SAME_ADDRESS",
+    "GROUP_COLUMNS",
     "OUTREACH_COLUMNS",
     "NothingToSend",
     "OutreachResult",
     "check_same_items",
     "confirmed_record_caution",
     "export_outreach",
+    "group_columns_for",
     "sent_before_caution",
     "stored_list_id",
 ]
@@ -144,6 +151,31 @@ OUTREACH_COLUMNS = (
     "caution",  # last, so that readers of the columns before it read them as before
 )
 _DETAIL_COLUMNS = OUTREACH_COLUMNS[4:10]
+GROUP_COLUMNS = ("eligibility_group", "age_group")
+"""Appended after `OUTREACH_COLUMNS` (after ``caution``) for a list whose rules have groups
+(`group_columns_for`): free school meals' targeted and expanded groups get different letters."""
+
+
+def group_columns_for(rule_set_ref: str) -> tuple[str, ...]:
+    """The `GROUP_COLUMNS` an outreach export of a list of `rule_set_ref` (``initiative`` or
+    ``initiative@version``, as its manifest records it) carries: ``eligibility_group`` when
+    the rules have groups, ``age_group`` when they have age groups; none for other offers
+    (their files are as they always were) nor for rules the workbench does not hold.
+
+    >>> group_columns_for("free_school_meals@2026.12.7"), group_columns_for("two_year_old")
+    (('eligibility_group', 'age_group'), ())
+    """
+    try:
+        rules = load_rule_set(rule_set_ref.split("@", 1)[0])
+    except WorkbenchError:
+        return ()
+    wanted = {
+        "eligibility_group": bool(rules.groups),
+        "age_group": bool(rules.population.age_groups),
+    }
+    return tuple(name for name in GROUP_COLUMNS if wanted[name])
+
+
 CAUTION_FUNDED_PLACE = (
     "Check with the provider first: a funded place for the term may be this child's (its "
     "record link awaits review)"
@@ -522,6 +554,7 @@ def _with_record_links(shaped: pl.DataFrame, candidates: pl.DataFrame) -> pl.Dat
     frame = shaped.with_columns(
         _list_column(candidates, "probable_person_id"),
         _list_column(candidates, "funded_place_to_review"),
+        *(_list_column(candidates, name) for name in GROUP_COLUMNS),
     ).with_columns(pl.when("link_needs_review").then(pl.col("probable_person_id")).name.keep())
     places = frame.filter(
         pl.col("person_id").is_not_null() & pl.col("funded_place_to_review").is_not_null()
@@ -1216,7 +1249,9 @@ def export_outreach(
     else:
         cautioned = cautioned.with_columns(pl.lit(False).alias("caution_no_places"))
     cautioned = _sent_again(cautioned)
-    exported = cautioned.select(pl.lit(list_id).alias("list_id"), *OUTREACH_COLUMNS[1:])
+    exported = cautioned.select(
+        pl.lit(list_id).alias("list_id"), *OUTREACH_COLUMNS[1:], *group_columns_for(listed.rule_set)
+    )
     safe = neutralised(exported)  # names and addresses that would run as formulas
     text = safe.write_csv(date_format="%Y-%m-%d")
     # Each row's digest as the file holds it, read back as `workbench assure` will read it.

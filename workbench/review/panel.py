@@ -43,15 +43,18 @@ from workbench.review.details import (
     INITIATIVE_NAMES,
     VIEW_COMMAND,
     ChildDetails,
+    already_funded_words,
     check_result_lines,
     evidence_lines,
+    group_columns,
     postcode_district,
-    reason_lines,
     record_link_columns,
     record_link_text,
     view_detail,
+    why_listed_lines,
     working_parent_flags,
 )
+from workbench.review.excel import WorkbookLayout, workbook_layout
 from workbench.review.lists import LaterList, dwp_row_keys, later_list, review_candidates
 from workbench.review.offers import offered_decisions
 from workbench.review.schema import (
@@ -108,7 +111,12 @@ def _panel_frame(
             if "postcode" in candidates.columns
             else pl.lit(None, dtype=pl.String)
         ).alias("area"),
-    ).select("area", *record_link_columns(candidates), working_parent_flags(candidates))
+    ).select(
+        "area",
+        *record_link_columns(candidates),
+        working_parent_flags(candidates),
+        *group_columns(candidates),
+    )
     frame = pl.concat([shaped, extra], how="horizontal")
     if details is not None:
         who = details.frame.select("item_key", "child_name", "age", "postcode_district")
@@ -322,11 +330,13 @@ def page_table_html(
     show_area: bool,
     labels: dict[str, str] | None = None,
     places_not_known: bool = False,
+    show_funded: bool = True,
 ) -> str:
     """An HTML table of one page's rows (one ``<tr class="wb-row">`` per row): the child (by
     name when known, with age), the tier, the reasons by their rule-file labels (``labels``:
     code -> label), and what is known and decided (already funded "not known" rather than
-    "no" when the headcount held no places for the term: ``places_not_known``)."""
+    "no" when the headcount held no places for the term: ``places_not_known``; no "Already
+    funded" column without ``show_funded``: an offer whose rules read no funded places)."""
     labels = labels or {}
     named = rows["child_name"].is_not_null().any() if "child_name" in rows.columns else False
     headings = [
@@ -342,6 +352,9 @@ def page_table_html(
         headings.insert(1, "Age on the first day of term")
     if show_area:
         headings.insert(-3, "Area")
+    funded_at = headings.index("Already funded")
+    if not show_funded:
+        del headings[funded_at]
     head = "".join(f'<th scope="col">{h}</th>' for h in headings)
     body = []
     for row in rows.iter_rows(named=True):
@@ -360,6 +373,8 @@ def page_table_html(
             cells.insert(1, row.get("age") or "")
         if show_area:
             cells.insert(-3, row["area"])
+        if not show_funded:
+            del cells[funded_at]
         current = row["item_key"] == selected
         attributes = (
             ' class="wb-row wb-current" aria-current="true"' if current else ' class="wb-row"'
@@ -496,6 +511,9 @@ class ReviewPanel:
         # The child a decision was just recorded for, until the officer does anything else: a
         # second click of a double-click, with nothing chosen, is ignored (`_on_record_click`).
         self._just_recorded: str | None = None
+        self._workbook: WorkbookLayout | None = None  # `_offer_decisions`
+        self._funded_meaning: str | None = None
+        self._shows_funded = True
         self._logged: set[str] = set()
         self._viewing: tuple[str, str] | None = None  # (reviewer, item) last logged as viewed
         # The store's latest decision when the selected child's details were last shown: a
@@ -775,12 +793,22 @@ class ReviewPanel:
         """Offer only the decisions with a next step for the list's offer
         (`workbench.review.offers.offered_decisions`): no ``check`` where DfE's services do not
         check it, no record-link decisions where no link can await review. Every decision is
-        offered for a list the store does not hold."""
+        offered for a list the store does not hold. Also what the list's workbook shows
+        (`workbench.review.excel.workbook_layout`), whose columns the child's summary follows,
+        and what ``already_funded`` means on the offer (`already_funded_words`)."""
         stored = self.store.lists().filter(pl.col("list_id") == self.list_id)
         initiative = self._rule_set.id if self._rule_set else None
         if not stored.is_empty():
             initiative = stored["initiative"][0]
         dwp_rows = self._frame["dwp_record_id"].is_not_null().any()
+        # What the workbook of the list shows, whose rules the child's summary follows.
+        self._workbook = (
+            workbook_layout(initiative, self._rule_set, bool(dwp_rows)) if initiative else None
+        )
+        self._funded_meaning = already_funded_words(initiative) if initiative else None
+        self._shows_funded = self._workbook is None or "already_funded" in self._workbook.locked
+        if self._funded_meaning:  # yes on every row, or never known: nothing to filter by
+            self.funded.layout.display = "none"
         self.offered = (
             offered_decisions(initiative, self._rule_set, bool(dwp_rows))
             if initiative
@@ -923,7 +951,12 @@ class ReviewPanel:
             self._page, self.page_count, self.page_size, self._visible.height, self._frame.height
         )
         self.table.value = page_table_html(
-            rows, self._selected, self._has_area, self._labels, self._places_not_known
+            rows,
+            self._selected,
+            self._has_area,
+            self._labels,
+            self._places_not_known,
+            self._shows_funded,
         ) + self._unnamed_search_note(rows)
         self._render_detail()
 
@@ -964,6 +997,7 @@ class ReviewPanel:
                 self._has_area,
                 self._labels,
                 self._places_not_known,
+                self._shows_funded,
             )
             self._render_detail()
 
@@ -973,9 +1007,15 @@ class ReviewPanel:
             self.detail.value = "<p>Select a child to see who they are and why they are listed.</p>"
             return
         row = self._row(self._selected)
-        reasons = reason_lines(row["reason_codes"], self._rule_set, self._as_of) or [
-            "No criterion is met outright: an income is missing (tier possible)."
-        ]
+        # The workbook's own words (its `reasons` cell): the group and age group first.
+        reasons = why_listed_lines(
+            row["reason_codes"],
+            self._rule_set,
+            self._as_of,
+            row["tier"],
+            row["eligibility_group"] or "",
+            row["age_group"] or "",
+        )
         later = (
             f"<p class='wb-caution wb-later-list'>{_escape(self._later.caution())}.</p>"
             if self._later is not None and self.not_on_later_list(self._selected)
@@ -1044,14 +1084,21 @@ class ReviewPanel:
                 "Could be eligible from",
                 long_date(row["eligible_from"]) or "a date not recorded",
             ),
-            ("Already funded", self._funded_words(row["already_funded"], long=True)),
-            (
-                "Working-parent place",
-                "yes (still listed: the disadvantaged 15 hours come first)"
-                if row["working_parent_place"]
-                else "no",
-            ),
         ]
+        # As the workbook's columns (`workbook_layout`): already funded only where the rules
+        # read funded places, said as the offer means it; a working-parent place only where
+        # it does not make a child already funded (the two-year-old offer).
+        if self._shows_funded:
+            known.append(("Already funded", self._funded_words(row["already_funded"], long=True)))
+        if self._workbook is None or "working_parent_place" in self._workbook.locked:
+            known.append(
+                (
+                    "Working-parent place",
+                    "yes (still listed: the disadvantaged 15 hours come first)"
+                    if row["working_parent_place"]
+                    else "no",
+                )
+            )
         if self._details is None:
             return _summary_list(known)
         name = self._name()
@@ -1085,6 +1132,8 @@ class ReviewPanel:
 
     def _funded_words(self, funded: bool | None, long: bool = False) -> str:
         """ "Already funded" in words: not known when the headcount held no places for the term."""
+        if long and funded and self._funded_meaning:  # a place is the offer's condition
+            return self._funded_meaning
         if funded:
             return "yes, a funded place this term" if long else "yes"
         if self._places_not_known:
