@@ -110,16 +110,15 @@ __all__ = [
 class _RuleWords:
     rule_set: RuleSet | None
     on: date
-    tiers: dict[str, str]
 
 
 def _rule_words(initiative: str, on: date) -> _RuleWords:
-    """The rule set the reasons are worded from (thresholds of ``on``), and each tier's meaning."""
+    """The rule set the reasons are worded from (thresholds of ``on``)."""
     try:
         rule_set = load_rule_set(initiative)
     except WorkbenchError:  # a list of an initiative this workbench has no rules for
-        return _RuleWords(None, on, {})
-    return _RuleWords(rule_set, on, {tier: meaning for tier, meaning in rule_set.tiers.items()})
+        return _RuleWords(None, on)
+    return _RuleWords(rule_set, on)
 
 
 @dataclass(frozen=True)
