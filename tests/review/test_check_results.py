@@ -23,6 +23,7 @@ from workbench.review.check_results import CheckImportError, import_check_result
 from workbench.review.checks import TEMPLATES, field_keys, row_key
 from workbench.review.excel import export_review_workbook
 from workbench.review.lists import register_list
+from workbench.review.schema import CHECK_OUTCOME_TEXT
 
 KEY = bytes(range(32))
 HEADER = "Parent Last Name,Parent Date of Birth,Parent National Insurance number,Outcome"
@@ -689,3 +690,29 @@ def test_a_tier_other_than_the_lists_group_is_warned_of_by_row(store, tmp_path, 
     # No tier, or one that agrees: nothing to say.
     again = results(tmp_path / "agree.csv", ["Eligible targeted", "Eligible", "Not eligible"])
     assert import_check_results(store, again, key=KEY, user="A. Officer").warnings == ()
+
+
+def test_the_workbook_says_first_where_dfes_tier_differs_from_the_childs_group(
+    store, tmp_path, monkeypatch
+):
+    frame = candidates("free_school_meals").with_columns(
+        pl.Series("reason_codes", [["income_support"], ["universal_credit"], ["income_support"]]),
+        pl.Series("eligibility_group", ["targeted", "expanded", "targeted"]),
+    )
+    fsm = register_list(store, frame, "r-1", "free_school_meals@1", {}, KEY)
+    exported(store, fsm, template="fsm")
+    answers = results(tmp_path / "t.csv", ["Eligible targeted", "Eligible targeted", "Eligible"])
+    _import_command(store, answers, monkeypatch)
+    book = export_review_workbook(store, fsm, frame, tmp_path / "t.xlsx", key=KEY, user="Al Bo")
+    header, *rows = list(openpyxl.load_workbook(book)["Review"].iter_rows(values_only=True))
+    advice = {
+        r[header.index("person_id")]: str(r[header.index("dfe_checks")]).splitlines()[1]
+        for r in rows
+    }
+    eligible = CHECK_OUTCOME_TEXT["eligible"][1]
+    assert advice == {
+        "P1": eligible,
+        "P2": "DfE says targeted, the list says expanded: check which applies (the tier "
+        f"decides pupil premium and holiday activities). {eligible}",
+        "P3": eligible,  # no tier in DfE's answer: nothing to compare
+    }

@@ -38,7 +38,7 @@ from workbench.eligibility.assess import EVIDENCE_NOTES
 from workbench.eligibility.explain import BENEFIT_NAMES, STATUS_NAMES
 from workbench.eligibility.terms import birthday
 from workbench.errors import WorkbenchError
-from workbench.review.check_results import outcome_label
+from workbench.review.check_results import outcome_label, tier_differs
 from workbench.review.list_data import (
     carer_names,
     check_inputs,
@@ -134,13 +134,15 @@ _DWP_COLUMNS = ("address_line_1", "address_line_2", "address_line_3", "address_l
 
 
 def check_result_lines(
-    results: pl.DataFrame, list_id: str | None = None
+    results: pl.DataFrame, list_id: str | None = None, list_group: str | None = None
 ) -> tuple[list[str], str | None]:
     """DfE's check results about one child (rows of `ReviewStore.check_results`, or of
     `ReviewStore.initiative_check_results`), newest first, each in words; and what the
     newest means for the officer (None without any). A result from the check export of a
     list other than ``list_id`` (an earlier run's or a re-run's, about the same child) says
-    which list it came from."""
+    which list it came from. Where the newest result's free school meals tier differs from
+    the child's ``eligibility_group`` on the list (`list_group`), what it means starts by
+    saying so (`workbench.review.check_results.tier_differs`)."""
     newest_first = results.sort("result_seq", descending=True)
     lines = []
     for row in newest_first.iter_rows(named=True):
@@ -167,7 +169,10 @@ def check_result_lines(
         )
     if results.is_empty():
         return lines, None
-    return lines, CHECK_OUTCOME_TEXT.get(newest_first["outcome"][0], ("", None))[1]
+    advice = CHECK_OUTCOME_TEXT.get(newest_first["outcome"][0], ("", None))[1]
+    if differs := tier_differs(newest_first["tier"][0], list_group):
+        advice = f"{differs}. {advice}" if advice else f"{differs}."
+    return lines, advice
 
 
 def rules_caution(listed: ListFile) -> str | None:

@@ -582,13 +582,16 @@ def _who(details: ChildDetails | None, item_key: str) -> dict[str, str]:
     }
 
 
-def _dfe_checks_text(results: pl.DataFrame, list_id: str) -> dict[str, str]:
+def _dfe_checks_text(
+    results: pl.DataFrame, list_id: str, groups: dict[str, str | None]
+) -> dict[str, str]:
     """Per child (item key), DfE's checks as the workbook shows them: the newest result, what
-    it means for the officer, then the earlier results (`ReviewStore.initiative_check_results`
-    rows: a result from another list's export of the offer says which list)."""
+    it means for the officer (first, where DfE's tier differs from the child's group on the
+    list, `groups`), then the earlier results (`ReviewStore.initiative_check_results` rows: a
+    result from another list's export of the offer says which list)."""
     text = {}
     for (item_key,), rows in results.partition_by("item_key", as_dict=True).items():
-        (newest, *earlier), advice = check_result_lines(rows, list_id)
+        (newest, *earlier), advice = check_result_lines(rows, list_id, groups.get(item_key))
         text[item_key] = "\n".join([newest, advice or "", *(f"Before: {e}" for e in earlier)])
     return text
 
@@ -611,7 +614,12 @@ def _sheet_rows(
     sent = outreach_sent_text(store, list_id, item_keys, dwp_keys)
     # DfE's answers about the same children from other lists of the offer too (a re-run's
     # list shows the checks made from the first), as `earlier_decisions` shows decisions.
-    checks = _dfe_checks_text(store.initiative_check_results(list_id), list_id)
+    groups = (
+        dict(zip(item_keys, candidates["eligibility_group"].to_list(), strict=True))
+        if "eligibility_group" in candidates.columns
+        else {}
+    )
+    checks = _dfe_checks_text(store.initiative_check_results(list_id), list_id, groups)
     rows = []
     for row in candidates.iter_rows(named=True):
         proofs = evidence_lines(row["evidence"], words.rule_set, details)

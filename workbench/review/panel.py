@@ -405,11 +405,14 @@ def _decisions_html(title: str, frame: pl.DataFrame, with_list: bool) -> str:
     return f"<h4>{title}</h4><ul>{''.join(items)}</ul>"
 
 
-def _checks_html(results: pl.DataFrame, list_id: str | None = None) -> str:
+def _checks_html(
+    results: pl.DataFrame, list_id: str | None = None, list_group: str | None = None
+) -> str:
     """DfE's eligibility checks of the child's parent, newest first, with what the newest
-    means for the officer (a check from another list of the offer says which); nothing when
-    the child was never checked."""
-    lines, advice = check_result_lines(results, list_id)
+    means for the officer (a check from another list of the offer says which; a free school
+    meals tier other than the child's `list_group` is said first); nothing when the child was
+    never checked."""
+    lines, advice = check_result_lines(results, list_id, list_group)
     if not lines:
         return ""
     items = "".join(f"<li>{_escape(line)}</li>" for line in lines)
@@ -1054,7 +1057,8 @@ class ReviewPanel:
             # From every list of the offer, as the decisions: a re-run's list shows the
             # checks made from the first.
             checks = self.store.initiative_check_results(self.list_id, [self._selected])
-            parts.append(_checks_html(checks, self.list_id))
+            group = self._row(self._selected).get("eligibility_group")
+            parts.append(_checks_html(checks, self.list_id, group))
         except (WorkbenchError, sqlite3.Error) as error:
             self._show_error(str(error))
         self.detail.value = "".join(parts)
