@@ -136,8 +136,8 @@ def test_ten_decisions_in_30_seconds_warn_on_pace(review: Review):
     report = review.report()
     assert report.ok
     assert shown(report, REVIEW_PACE) == (
-        "WARN 1 of 1 reviewer(s) on a list recorded more than 6 decisions a minute, sustained "
-        f"over 60 s:\nlist {review.list_id}, A. Officer: 10 decisions within 60 s "
+        "WARN 1 of 1 reviewer(s) on 1 list(s) recorded more than 6 decisions a minute on a "
+        f"list, sustained over 60 s:\nlist {review.list_id}, A. Officer: 10 decisions within 60 s "
         "(10 on the list)"
     )
     table = quality(report).by_reviewer
@@ -168,7 +168,56 @@ def test_a_steady_pace_passes(review: Review):
         review.decide(child, "contact" if child != FUNDED else "defer", "A. Officer", at=30 * n)
     report = review.report()
     assert shown(report, REVIEW_PACE) == (
-        "PASS 1 reviewer(s) on a list, at most 2 decision(s) in any 60 s (warns above 6 a minute)"
+        "PASS 1 reviewer(s) on 1 list(s), at most 2 decision(s) by one reviewer on a list in "
+        "any 60 s (warns above 6 a minute)"
+    )
+
+
+def _second_list(review: Review) -> str:
+    """Another list of the same children (another run) registered in the review's store."""
+    second = review.folder / "two_year_old_again.csv"
+    pl.read_csv(review.list_path, infer_schema=False).write_csv(second)
+    manifest = {"command": "assess", "run_id": "r-2", "rule_set": "two_year_old@1", "inputs": {}}
+    Path(f"{second}.manifest.json").write_text(json.dumps(manifest))
+    list_id, _ = register_list_file(review.store, second, review.key)
+    return list_id
+
+
+def test_pace_counts_reviewers_as_people_not_as_reviewer_list_pairs(review: Review):
+    """Two officers, each on both of two lists: the line said "4 reviewer(s) on a list"."""
+    first, second = review.list_id, _second_list(review)
+    for n, list_id in enumerate((first, second)):
+        review.list_id = list_id
+        for m, child in enumerate(CHILDREN[10:13]):
+            review.decide(child, "contact", "A. Officer", at=1000 * n + 30 * m)
+            review.decide(child, "contact", "B. Officer", at=1000 * n + 30 * m + 10)
+    report = review.report()
+    assert quality(report).by_reviewer.height == 4  # a row per reviewer per list
+    assert shown(report, REVIEW_PACE) == (
+        "PASS 2 reviewer(s) on 2 list(s), at most 2 decision(s) by one reviewer on a list in "
+        "any 60 s (warns above 6 a minute)"
+    )
+
+
+def test_pace_warnings_count_the_people_warned_about(review: Review):
+    """One officer too fast on both of two lists, another steady: 1 of 2 people, each of the
+    fast one's lists named (not "2 of 4 reviewer(s) on a list")."""
+    first, second = review.list_id, _second_list(review)
+    for n, list_id in enumerate((first, second)):
+        review.list_id = list_id
+        for m, child in enumerate(CHILDREN[10:20]):
+            review.decide(child, "contact", "A. Officer", at=1000 * n + 3 * m)
+        for m, child in enumerate(CHILDREN[20:23]):
+            review.decide(child, "contact", "B. Officer", at=1000 * n + 30 * m + 500)
+    report = review.report()
+    assert shown(report, REVIEW_PACE).splitlines() == [
+        "WARN 1 of 2 reviewer(s) on 2 list(s) recorded more than 6 decisions a minute on a "
+        "list, sustained over 60 s:",
+        f"list {first}, A. Officer: 10 decisions within 60 s (10 on the list)",
+        f"list {second}, A. Officer: 10 decisions within 60 s (10 on the list)",
+    ]
+    assert shown(report, IDENTICAL_RUNS) == (
+        "PASS longest run of one decision by a reviewer: 10 (warns at 50)"
     )
 
 
@@ -182,8 +231,9 @@ def test_a_run_of_identical_decisions_warns_at_50_and_not_at_49(review: Review, 
     report = review.report()
     if warned:
         assert shown(report, IDENTICAL_RUNS) == (
-            "WARN 1 of 1 reviewer(s) on a list recorded 50 or more identical decisions in a "
-            f"row:\nlist {review.list_id}, A. Officer: contact 50 times in a row (51 on the list)"
+            "WARN 1 of 1 reviewer(s) on 1 list(s) recorded 50 or more identical decisions in a "
+            f"row on a list:\nlist {review.list_id}, A. Officer: contact 50 times in a row "
+            "(51 on the list)"
         )
     else:
         assert shown(report, IDENTICAL_RUNS) == (
@@ -405,8 +455,8 @@ def test_imported_decisions_are_not_timed_but_their_runs_and_views_are_checked(r
     row = quality(report).by_reviewer.row(0, named=True)
     assert (row["decisions"], row["imported"], row["most_in_window"]) == (55, 55, 0)
     assert shown(report, REVIEW_PACE) == (
-        "PASS 1 reviewer(s) on a list, at most 0 decision(s) in any 60 s (warns above 6 a "
-        "minute); 55 imported from workbooks, not timed"
+        "PASS 1 reviewer(s) on 1 list(s), at most 0 decision(s) by one reviewer on a list in "
+        "any 60 s (warns above 6 a minute); 55 imported from workbooks, not timed"
     )
     assert shown(report, IDENTICAL_RUNS).splitlines()[1:] == [
         f"list {review.list_id}, A. Officer: contact 55 times in a row (55 on the list)"

@@ -222,7 +222,12 @@ def test_a_clean_run_passes_every_check(run: Run):
     report = run.report()
     assert [c.name for c in report.checks] == ALL_CHECKS
     assert report.ok, format_report(report)
+    # With the store, the list is compared with the store's record of it too.
     assert report.check(LISTS_PENDING).detail == (
+        "1 list(s), every row pending_review, each as assess wrote it; 1 of them as the store "
+        "holds it"
+    )
+    assert run.report(store=False).check(LISTS_PENDING).detail == (
         "1 list(s), every row pending_review, each as assess wrote it"
     )
     assert report.check(OUTREACH_TRACED).detail == (
@@ -272,10 +277,15 @@ def test_a_list_edited_by_hand_fails_the_lists_check_and_is_refused_for_review(r
     report = run.report()
     assert failed(report) == [LISTS_PENDING]
     changed = LIST_CHANGED
+    with ReviewStore(run.store) as store:
+        list_id = store.lists()["list_id"].item()
     assert report.check(LISTS_PENDING).detail.splitlines() == [
         f"{run.listed}: has {frame.height - 1} row(s) where its manifest counts {frame.height} "
         "candidates; the list was changed since assess wrote it",
         f"{run.listed}: {changed}",
+        f"{run.listed}: its {frame.height - 1} rows are not the {frame.height} children of list "
+        f"{list_id} in the store; expected the list file that was registered for review (1 "
+        "child(ren) of the stored list named by no row)",
     ]
     with ReviewStore(run.store) as store, pytest.raises(WorkbenchError) as refused:
         export_outreach(store, run.listed, None, run.folder / "again.csv", key=KEY, user="Al Ash")
@@ -288,6 +298,127 @@ def test_a_lists_dwp_rows_not_listed_edited_by_hand_fail_the_lists_check(run: Ru
     report = run.report()
     assert failed(report) == [LISTS_PENDING]
     assert report.check(LISTS_PENDING).detail == f"{beside}: {LIST_CHANGED}"
+
+
+def _edit_list_and_manifest(run: Run, edit: Callable[[pl.DataFrame], pl.DataFrame]) -> int:
+    """Edit the list and write its new SHA-256 and count into its manifest, as someone who
+    wants the edit to pass would: the manifest is not keyed. Returns the rows written."""
+    edited = edit(pl.read_csv(run.listed, infer_schema=False))
+    edited.write_csv(run.listed)
+    manifest = run.listed.with_name(run.listed.name + ".manifest.json")
+    record = json.loads(manifest.read_text())
+    record["outputs"]["list"]["sha256"] = file_sha256(run.listed)
+    record["candidates"] = edited.height
+    manifest.write_text(json.dumps(record))
+    return edited.height
+
+
+def _first_row(column: str, value: str) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    def edit(frame: pl.DataFrame) -> pl.DataFrame:
+        first = pl.int_range(pl.len()) == 0
+        return frame.with_columns(
+            pl.when(first).then(pl.lit(value)).otherwise(column).alias(column)
+        )
+
+    return edit
+
+
+def _stored_list_id(run: Run) -> str:
+    with ReviewStore(run.store) as store:
+        return str(store.lists()["list_id"].item())
+
+
+def _without_store_it_passes(run: Run) -> None:
+    """The edit passes every comparison with the manifest: only the store's record shows it."""
+    alone = run.report(store=False).check(LISTS_PENDING)
+    assert (alone.ok, alone.detail) == (
+        True,
+        "1 list(s), every row pending_review, each as assess wrote it",
+    )
+
+
+def test_a_childs_person_id_changed_with_its_manifest_fails_against_the_store(run: Run):
+    """An auditor-tester's case: a row's person id changed, the manifest's SHA-256 edited to
+    match, passed as "each as assess wrote it" though outreach refused the list."""
+    rows = pl.read_csv(run.listed, infer_schema=False)
+    first = rows.filter(pl.col("person_id").is_not_null())["person_id"][0]
+    _edit_list_and_manifest(
+        run,
+        lambda frame: frame.with_columns(
+            pl.when(pl.col("person_id") == first)
+            .then(pl.lit("P9999999"))
+            .otherwise("person_id")
+            .alias("person_id")
+        ),
+    )
+    _without_store_it_passes(run)
+    report = run.report()
+    assert report.check(LISTS_PENDING).detail == (
+        f"{run.listed}: its {rows.height} rows are not the {rows.height} children of list "
+        f"{_stored_list_id(run)} in the store; expected the list file that was registered "
+        "for review (1 row(s) name a child not on the stored list; 1 child(ren) of the stored "
+        "list named by no row)"
+    )
+    assert LISTS_PENDING in failed(report)
+    assert first not in format_report(report) and "P9999999" not in format_report(report)
+
+
+def test_a_row_added_to_a_list_with_its_manifest_fails_against_the_store(run: Run):
+    rows = pl.read_csv(run.listed, infer_schema=False)
+    added = rows.head(1).with_columns(
+        pl.lit("P9999998").alias("person_id"), pl.lit(None, dtype=pl.String).alias("dwp_record_id")
+    )
+    _edit_list_and_manifest(run, lambda frame: pl.concat([frame, added]))
+    _without_store_it_passes(run)
+    report = run.report()
+    assert report.check(LISTS_PENDING).detail == (
+        f"{run.listed}: its {rows.height + 1} rows are not the {rows.height} children of list "
+        f"{_stored_list_id(run)} in the store; expected the list file that was registered "
+        "for review (1 row(s) name a child not on the stored list)"
+    )
+    assert LISTS_PENDING in failed(report)
+
+
+def test_a_row_repeated_in_a_list_with_its_manifest_fails_against_the_store(run: Run):
+    rows = pl.read_csv(run.listed, infer_schema=False)
+    _edit_list_and_manifest(run, lambda frame: pl.concat([frame, frame.tail(1)]))
+    _without_store_it_passes(run)
+    assert run.report().check(LISTS_PENDING).detail == (
+        f"{run.listed}: its {rows.height + 1} rows are not the {rows.height} children of list "
+        f"{_stored_list_id(run)} in the store; expected the list file that was registered "
+        "for review (1 row(s) name a child an earlier row names)"
+    )
+
+
+def test_a_tier_changed_in_a_list_with_its_manifest_fails_against_the_store(run: Run):
+    rows = pl.read_csv(run.listed, infer_schema=False)
+    tier = "possible" if rows["tier"][0] != "possible" else "likely"
+    _edit_list_and_manifest(run, _first_row("tier", tier))
+    _without_store_it_passes(run)
+    report = run.report()
+    assert report.check(LISTS_PENDING).detail == (
+        f"{run.listed}: 1 of its rows differ from list {_stored_list_id(run)} as registered in "
+        "the store (tier); the file was changed since it was registered: use the list file "
+        "`workbench assess` wrote"
+    )
+    assert LISTS_PENDING in failed(report)
+
+
+def test_a_list_the_store_does_not_hold_is_said_to_be_compared_with_its_manifest_only(
+    run: Run, tmp_path: Path
+):
+    empty = tmp_path / "empty" / "review.sqlite"
+    ReviewStore(empty, key=KEY).close()
+    report = assure([run.listed], store=empty, key=KEY)
+    check = report.check(LISTS_PENDING)
+    assert (check.result, check.detail.splitlines()) == (
+        "PASS",
+        [
+            "1 list(s), every row pending_review, each as assess wrote it; 0 of them as the "
+            "store holds it",
+            f"{run.listed}: not in the store: compared with its manifest only",
+        ],
+    )
 
 
 def test_a_forged_decision_id_in_an_outreach_export_fails_the_outreach_check(run: Run):
@@ -686,6 +817,13 @@ def test_a_stored_list_item_edited_in_sqlite_fails_the_sealed_check(run: Run):
     conn.close()
     report = run.report()
     assert failed(report) == [SEALED]
+    # The list file is not blamed for the store's change: not compared, and said so.
+    assert report.check(LISTS_PENDING).detail.splitlines() == [
+        "1 list(s), every row pending_review, each as assess wrote it; 0 of them as the store "
+        "holds it",
+        f"{run.listed}: list {list_id} in the store does not hold to its seal (see "
+        f"{SEALED!r}; or the key is not the store's): compared with its manifest only",
+    ]
     assert report.check(SEALED).detail.startswith(f"list {list_id} (stored ") and report.check(
         SEALED
     ).detail.endswith(
@@ -783,6 +921,79 @@ def test_a_restricted_folder_open_to_others_fails_the_modes_check(run: Run):
     report = run.report()
     assert failed(report) == [MODES]
     assert report.check(MODES).detail.startswith(f"{folder}: mode 0755; expected 0700")
+
+
+def _list_moved(run: Run, folder: Path) -> Path:
+    """The run's list, its manifest and its DWP-list rows not listed, moved out of
+    restricted/ into `folder` (owner-only, as assess makes a new folder), modes kept."""
+    folder.mkdir(mode=0o700)
+    for path in sorted(run.listed.parent.glob(f"{run.listed.stem}.*")):  # the list too
+        path.rename(folder / path.name)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "two_year_old.csv",
+        "two_year_old.csv.manifest.json",
+        "two_year_old.dwp_not_listed.csv",
+    ]
+    return folder / run.listed.name
+
+
+@pytest.mark.parametrize("given", ["folder", "list"])
+def test_a_lists_dwp_rows_not_listed_readable_by_others_fail_the_modes_check(run: Run, given: str):
+    """They hold DWP record ids, dates of birth and matched person ids (section 13B of the
+    Childcare Act 2006): found at 0644 beside a list outside restricted/, they passed."""
+    listed = _list_moved(run, run.folder / "lists")
+    unlisted = listed.with_name(f"{listed.stem}.dwp_not_listed.csv")
+    assert stat.S_IMODE(unlisted.stat().st_mode) == 0o600  # as assess wrote it
+    paths = [run.folder / "lists"] if given == "folder" else [listed]
+    assert assure(paths, key=KEY).check(MODES).ok
+    unlisted.chmod(0o644)
+    check = assure(paths, key=KEY).check(MODES)
+    assert (check.result, check.detail) == (
+        "FAIL",
+        f"{unlisted}: mode 0644; expected 0600 (owner only). Run `chmod 600 {unlisted}`",
+    )
+    # The list's manifest likewise (it was already checked, given the list or its folder).
+    manifest = listed.with_name(listed.name + ".manifest.json")
+    manifest.chmod(0o640)
+    assert assure(paths, key=KEY).check(MODES).detail.splitlines() == [
+        f"{manifest}: mode 0640; expected 0600 (owner only). Run `chmod 600 {manifest}`",
+        f"{unlisted}: mode 0644; expected 0600 (owner only). Run `chmod 600 {unlisted}`",
+    ]
+
+
+@pytest.mark.parametrize("given", ["folder", "list"])
+def test_a_lists_folder_open_to_others_warns_and_fails_under_strict(run: Run, given: str):
+    """Others can list and enter it (a copy saved there later is theirs to read): passed
+    without a word. It may be a folder that was there before the list, so it warns."""
+    folder = run.folder / "lists"
+    listed = _list_moved(run, folder)
+    paths = [folder] if given == "folder" else [listed]
+    assert assure(paths, key=KEY).check(MODES).detail == "3 file(s) and 1 folder(s) owner-only"
+    folder.chmod(0o755)
+    chmod = f"{folder}: mode 0755; expected 0700 (owner only). Run `chmod 700 {folder}`"
+    check = assure(paths, key=KEY).check(MODES)
+    assert (check.result, check.detail.splitlines()) == (
+        "WARN",
+        [
+            "3 file(s) and 0 folder(s) owner-only; 1 folder(s) holding a list not owner-only "
+            "(others can list and enter them, and read a copy saved there later):",
+            chmod,
+        ],
+    )
+    assert assure(paths, key=KEY, strict=True).check(MODES).result == "FAIL"
+    # Beside a file open to others, it is named after the failure.
+    unlisted = listed.with_name(f"{listed.stem}.dwp_not_listed.csv")
+    unlisted.chmod(0o604)
+    check = assure(paths, key=KEY).check(MODES)
+    assert (check.result, check.detail.splitlines()) == (
+        "FAIL",
+        [
+            f"{unlisted}: mode 0604; expected 0600 (owner only). Run `chmod 600 {unlisted}`",
+            "1 folder(s) holding a list not owner-only (others can list and enter them, and "
+            "read a copy saved there later):",
+            chmod,
+        ],
+    )
 
 
 def person_id(run: Run) -> str:

@@ -107,7 +107,8 @@ def test_the_review_quality_of_a_store_is_tabled_and_its_warnings_shown(clean, t
     kept = pl.read_csv(result.run_dir / "restricted" / "assurance.csv")
     [pace] = kept.filter(pl.col("check") == "review pace")["what was found"].to_list()
     assert pace.splitlines()[0] == (
-        "1 of 1 reviewer(s) on a list recorded more than 6 decisions a minute, sustained over 60 s:"
+        "1 of 1 reviewer(s) on 1 list(s) recorded more than 6 decisions a minute on a list, "
+        "sustained over 60 s:"
     )
     [funded] = kept.filter(pl.col("check") == "no contact to already-funded children")[
         "what was found"

@@ -7,6 +7,12 @@ given (run folders, lists, outreach and check exports) and, with ``store``, the 
    command is ``assess``) says ``review_status = pending_review`` on every row, and is as
    assess wrote it: its rows as many as the manifest's ``candidates``, it and its DWP rows not
    listed with the SHA-256 the manifest's ``outputs`` records (a list edited by hand fails).
+   The manifest is not keyed, so a list edited together with its manifest passes that; with
+   ``store``, each list the store holds is also compared with the store's record of it, as
+   `review outreach` and `check export` compare it (`check_same_items`): rows that are not
+   its children, or give one another tier, reasons or link flag, fail, said in counts. A
+   list the store does not hold (or whose children retention removed) is named as compared
+   with its manifest only.
 2. **outreach traced to decisions**: every row of every outreach export (a file beside an
    ``.outreach.json``) rests on a decision in the store that is ``contact``, about that child
    on that list, still the child's latest outcome decision on any list of its initiative, by
@@ -52,10 +58,15 @@ given (run folders, lists, outreach and check exports) and, with ``store``, the 
    `ReviewStore.verify_check_results`); and the access log's lines are sealed and intact
    (`ReviewStore.verify_access_log`), which "details seen before each decision" and subject
    access rest on.
-6. **restricted files owner-only**: lists, manifests, outreach and check exports, DfE's
+6. **restricted files owner-only**: lists, manifests, the DWP-list rows beside a list
+   (``STEM.dwp_not_listed.csv``: DWP record ids, dates of birth, matched person ids; brought
+   along with a list given by itself), outreach and check exports, DfE's
    results files (a CSV with a check template's identifying columns and ``Outcome``:
    parents' names, dates of birth and National Insurance numbers), workbooks and anything
    under a ``restricted/`` folder have no group or other permissions (0600; folders 0700).
+   The folder each list is in, open to others, *warns* (``--strict``: fails): they can list
+   it and read a copy saved there later; it may be a folder the list was written into, not
+   one the workbench made.
    With ``store``, each review workbook of the lists found that the access log records (by
    its name since 7 December 2026, not its folder) and that is not under the paths given is
    named and *warns* (``--strict``: fails): its mode cannot be checked; one whose file
@@ -106,7 +117,8 @@ With ``store``, four checks of how the decisions were made follow, per list and 
 (:mod:`workbench.governance.review_quality`); each passes or *warns* (``--strict``: fails)
 against thresholds the council can set:
 
-11. **review pace**: no more than 6 decisions a minute, sustained over 60 seconds;
+11. **review pace**: no more than 6 decisions a minute, sustained over 60 seconds (the line
+    counts reviewers as people and lists apart, not pairs of them);
 12. **no long runs of identical decisions**: fewer than 50 of one decision in a row;
 13. **no contact to already-funded children**: no ``contact`` decision about a child whose list
     row (from the list files found under the paths) says ``already_funded``, on a list of an
@@ -142,6 +154,7 @@ import polars as pl
 
 from workbench.data.checks import QUARANTINE_SCHEMA
 from workbench.dates import long_time
+from workbench.eligibility.assess import unlisted_path
 from workbench.errors import WorkbenchError
 from workbench.governance.retention import RUN_FOLDER, UNFINISHED_RUN, run_in_progress
 from workbench.governance.review_quality import (
@@ -173,7 +186,10 @@ from workbench.review.lists import (
     MANIFEST_SUFFIX,
     PERSON_KIND,
     changed_since_written,
+    read_list_file,
+    review_candidates,
 )
+from workbench.review.outreach import check_same_items, stored_list_id
 from workbench.review.outreach_files import (
     SIDECAR_SUFFIX,
     digests_seal,
@@ -294,6 +310,8 @@ class _Run:
     files: list[Path] = field(default_factory=list)
     dirs: list[Path] = field(default_factory=list)
     lists: list[Path] = field(default_factory=list)
+    # The DWP-list rows each list does not carry, beside it (`<stem>.dwp_not_listed.csv`).
+    unlisted: list[Path] = field(default_factory=list)
     manifests: list[Path] = field(default_factory=list)
     outreach: list[Path] = field(default_factory=list)  # beside a sidecar, or with its header
     sidecars: list[Path] = field(default_factory=list)
@@ -322,6 +340,10 @@ def _walk(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
                 companion = path.with_name(path.name + suffix)
                 if companion.exists():
                     files.add(companion)
+            # And a list its DWP-list rows not listed (DWP record ids, dates of birth).
+            unlisted = unlisted_path(path)
+            if path.with_name(path.name + MANIFEST_SUFFIX).exists() and unlisted.is_file():
+                files.add(unlisted)
             part = _CHECK_PART.match(path.name)
             if part:  # a check export's file brings its sidecar
                 companion = path.with_name(part["stem"] + CHECK_SUFFIX)
@@ -396,6 +418,7 @@ def _find(paths: Iterable[Path]) -> _Run:
             record = _read_json(path) or {}
             if record.get("format") == CHECK_FORMAT:
                 run.check_sidecars.append(path)
+    run.unlisted = [u for u in map(unlisted_path, run.lists) if u in run.files]
     # An outreach export whose sidecar was deleted still holds names and addresses: found by
     # its header, so that it fails as untraceable instead of passing as "no family contacted".
     run.outreach += [
@@ -468,15 +491,16 @@ def _read_table(path: Path, columns: list[str] | None = None) -> pl.DataFrame:
 
 
 # --- 1. lists ------------------------------------------------------------------------------
-def _list_problems(path: Path) -> tuple[list[str], list[str]]:
+def _list_problems(path: Path) -> tuple[list[str], list[str], bool]:
     """What is wrong with a list: the rows that claim a decision, and how it is not as assess
-    wrote it (unreadable, no review_status column, rows added or removed, bytes changed)."""
+    wrote it (unreadable, no review_status column, rows added or removed, bytes changed); and
+    whether it could be read as a list (so compared with the store's record of it)."""
     try:
         frame = _read_table(path)
     except (OSError, pl.exceptions.PolarsError) as error:
-        return [], [f"{path}: cannot be read ({type(error).__name__})"]
+        return [], [f"{path}: cannot be read ({type(error).__name__})"], False
     if "review_status" not in frame.columns:
-        return [], [f"{path}: has no review_status column; a list written by assess has one"]
+        return [], [f"{path}: has no review_status column; a list written by assess has one"], False
     wrong = frame.with_row_index("row", offset=2).filter(
         pl.col("review_status").cast(pl.String).fill_null("") != PENDING
     )
@@ -494,7 +518,63 @@ def _list_problems(path: Path) -> tuple[list[str], list[str]]:
             "the list was changed since assess wrote it"
         )
     changed += [f"{p}: {CHANGED_SINCE_WRITTEN}" for p in changed_since_written(path, manifest)]
-    return problems, changed
+    return problems, changed, True
+
+
+NOT_STORED = "not in the store: compared with its manifest only"
+
+
+def _against_store(path: Path, store: ReviewStore, key: bytes) -> tuple[str | None, str | None]:
+    """The list at `path` compared with the store's record of it, as `review outreach` and
+    `check export` compare it before acting on it (`check_same_items`): ``(problem, note)``.
+    A problem says how its rows differ, in counts (never whose); a note says why it could not
+    be compared: a list never registered in the store, or whose items retention removed, is
+    compared with its manifest only. Its manifest is not keyed: a list edited together with
+    its manifest (its ``outputs`` SHA-256 and counts) passes that comparison, not this one."""
+    try:
+        listed = read_list_file(path, as_written=False)  # changed bytes are said apart
+    except WorkbenchError as error:
+        return f"{error}; so it cannot be compared with the store's record of the list", None
+    try:
+        list_id = stored_list_id(store, listed)
+    except WorkbenchError:
+        return None, f"{path}: {NOT_STORED}"
+    [removed] = store.lists().filter(pl.col("list_id") == list_id)["items_removed_at"].to_list()
+    if removed is not None:
+        return None, (
+            f"{path}: list {list_id}'s children were removed from the store under retention "
+            f"({long_time(removed)}): compared with its manifest only"
+        )
+    try:
+        store.verify_list(list_id)  # the list as stored first, as outreach does
+    except WorkbenchError:
+        return None, (
+            f"{path}: list {list_id} in the store does not hold to its seal (see {SEALED!r}; "
+            "or the key is not the store's): compared with its manifest only"
+        )
+    try:
+        shaped = review_candidates(listed.candidates, key)
+    except WorkbenchError as error:
+        return f"{path}: {error}; so it cannot be compared with list {list_id} in the store", None
+    try:
+        check_same_items(store, list_id, shaped, path)
+    except WorkbenchError as error:
+        return f"{error}{_count_difference(shaped['item_key'].to_list(), store, list_id)}", None
+    return None, None
+
+
+def _count_difference(keys: list[str], store: ReviewStore, list_id: str) -> str:
+    """How a list file's rows differ from the children the store holds of its list, in
+    counts (never whose): rows naming a child the list does not hold, children of the list
+    no row names, rows naming a child an earlier row names (empty when none differ)."""
+    stored = set(store.items(list_id)["item_key"].to_list())
+    counts = [
+        (sum(1 for k in keys if k not in stored), "row(s) name a child not on the stored list"),
+        (len(stored - set(keys)), "child(ren) of the stored list named by no row"),
+        (len(keys) - len(set(keys)), "row(s) name a child an earlier row names"),
+    ]
+    said = [f"{n} {what}" for n, what in counts if n]
+    return f" ({'; '.join(said)})" if said else ""
 
 
 def _kept_folder(path: Path) -> Path | None:
@@ -510,7 +590,11 @@ KEPT_LIST = (
 )
 
 
-def _check_lists(run: _Run, strict: bool = False) -> Check:
+def _check_lists(
+    run: _Run, strict: bool = False, store: ReviewStore | None = None, key: bytes | None = None
+) -> Check:
+    """Check 1. With ``store``, each list is compared with the store's record of it too
+    (`_against_store`); one not in the store is named as compared with its manifest only."""
     if not run.lists and run.notebooks:
         return Check(
             LISTS_PENDING,
@@ -528,9 +612,15 @@ def _check_lists(run: _Run, strict: bool = False) -> Check:
                 f" (an unfinished run's are not counted: see {OUTPUTS!r})" if run.unfinished else ""
             ),
         )
-    problems, kept = [], []
+    problems, kept, notes, compared = [], [], [], 0
     for path in run.lists:
-        pending, changed = _list_problems(path)
+        pending, changed, readable = _list_problems(path)
+        if store is not None and readable:
+            assert key is not None  # loaded with the store
+            differs, note = _against_store(path, store, key)
+            changed += [differs] if differs else []
+            notes += [note] if note else []
+            compared += differs is None and note is None
         # A decision claimed fails wherever the list is; an edit, in a kept folder, is why
         # the folder was kept: said, not taken for the run's list tampered with.
         problems += pending
@@ -539,12 +629,14 @@ def _check_lists(run: _Run, strict: bool = False) -> Check:
         else:
             problems += changed
     if problems:
-        return Check(LISTS_PENDING, False, _shown(problems + kept))
+        return Check(LISTS_PENDING, False, _shown(problems + kept + notes))
     passed = f"{len(run.lists)} list(s), every row pending_review, each as assess wrote it"
+    if store is not None:
+        passed += f"; {compared} of them as the store holds it"
     if kept:
         passed = f"{len(run.lists)} list(s), every row pending_review; not as assess wrote it:"
-        return Check(LISTS_PENDING, not strict, _shown([passed, *kept]), warning=not strict)
-    return Check(LISTS_PENDING, True, passed)
+        return Check(LISTS_PENDING, not strict, _shown([passed, *kept, *notes]), not strict)
+    return Check(LISTS_PENDING, True, _shown([passed, *notes]))
 
 
 # --- 2. outreach ---------------------------------------------------------------------------
@@ -1502,6 +1594,7 @@ def _is_restricted(path: Path, run: _Run, store_path: Path | None) -> bool:
         RESTRICTED_DIR in path.resolve().parts
         or _is_quarantine(path)
         or path in run.lists
+        or path in run.unlisted
         or path in run.manifests
         or path in run.outreach
         or path in run.sidecars
@@ -1514,22 +1607,49 @@ def _is_restricted(path: Path, run: _Run, store_path: Path | None) -> bool:
     )
 
 
-def _check_modes(run: _Run, store_path: Path | None) -> Check:
+def _open_to_others(path: Path, expected: int) -> str | None:
+    """Why `path` is not owner-only (its mode, and the `chmod` that fixes it), else None."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if not mode & GROUP_OTHER_BITS:
+        return None
+    return (
+        f"{path}: mode {mode:04o}; expected {expected:04o} (owner only). "
+        f"Run `chmod {expected:o} {path}`"
+    )
+
+
+def _check_modes(run: _Run, store_path: Path | None, strict: bool = False) -> Check:
+    """Check 6. A file or a ``restricted/`` folder (which the workbench makes owner-only)
+    open to others fails. The folder a list is in, open to others, *warns* (``strict``:
+    fails): its files are checked themselves, but others can list them and read a copy saved
+    there later (a spreadsheet program's, 0644 under the usual umask); it may be a folder the
+    list was written into, not one the workbench made (assess makes a new one 0700)."""
     files = [p for p in run.files if _is_restricted(p, run, store_path)]
     if store_path is not None and store_path.exists() and store_path not in files:
         files.append(store_path)
     dirs = [d for d in run.dirs if RESTRICTED_DIR in d.resolve().parts]
-    problems = []
-    for path, expected in [(f, 0o600) for f in files] + [(d, 0o700) for d in dirs]:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & GROUP_OTHER_BITS:
-            problems.append(
-                f"{path}: mode {mode:04o}; expected {expected:04o} (owner only). "
-                f"Run `chmod {expected:o} {path}`"
-            )
+    holding = sorted({p.parent for p in run.lists} - set(dirs))
+    problems = [
+        line
+        for path, expected in [(f, 0o600) for f in files] + [(d, 0o700) for d in dirs]
+        if (line := _open_to_others(path, expected)) is not None
+    ]
+    open_folders = [line for d in holding if (line := _open_to_others(d, 0o700)) is not None]
+    said = [f"{len(open_folders)} {LIST_FOLDERS_OPEN}:", *open_folders] if open_folders else []
     if problems:
-        return Check(MODES, False, _shown(problems))
-    return Check(MODES, True, f"{len(files)} file(s) and {len(dirs)} folder(s) owner-only")
+        return Check(MODES, False, _shown(problems + said))
+    folders = len(dirs) + len(holding) - len(open_folders)
+    owner_only = f"{len(files)} file(s) and {folders} folder(s) owner-only"
+    if said:
+        warned = _shown([f"{owner_only}; {said[0]}", *said[1:]])
+        return Check(MODES, not strict, warned, warning=not strict)
+    return Check(MODES, True, owner_only)
+
+
+LIST_FOLDERS_OPEN = (
+    "folder(s) holding a list not owner-only (others can list and enter them, and read a copy "
+    "saved there later)"
+)
 
 
 # --- 7. shareable --------------------------------------------------------------------------
@@ -2274,6 +2394,18 @@ def _reviewer_lines(flagged: pl.DataFrame, say: Callable[[dict[str, Any]], str])
     ]
 
 
+def _people(table: pl.DataFrame) -> int:
+    """How many people the rows of a table by list and reviewer name (each once, however
+    many lists they decided on)."""
+    return table["reviewer"].n_unique()
+
+
+def _people_on_lists(table: pl.DataFrame) -> str:
+    """``N reviewer(s) on M list(s)``: people and lists counted apart (a table by list and
+    reviewer has a row for each reviewer on each list)."""
+    return f"{_people(table)} reviewer(s) on {table['list_id'].n_unique()} list(s)"
+
+
 def _verdict(
     name: str,
     flagged: pl.DataFrame,
@@ -2295,13 +2427,13 @@ def _pace_check(quality: ReviewQuality, strict: bool) -> Check:
     if flagged.is_empty():
         most = int(cast("int | None", table["most_in_window"].max()) or 0)
         summary = (
-            f"{table.height} reviewer(s) on a list, at most {most} decision(s) in any {window} s "
-            f"(warns above {rate} a minute){untimed}"
+            f"{_people_on_lists(table)}, at most {most} decision(s) by one reviewer on a list "
+            f"in any {window} s (warns above {rate} a minute){untimed}"
         )
     else:
         summary = (
-            f"{flagged.height} of {table.height} reviewer(s) on a list recorded more than {rate} "
-            f"decisions a minute, sustained over {window} s{untimed}:"
+            f"{_people(flagged)} of {_people_on_lists(table)} recorded more than {rate} "
+            f"decisions a minute on a list, sustained over {window} s{untimed}:"
         )
     return _verdict(
         REVIEW_PACE,
@@ -2322,8 +2454,8 @@ def _runs_check(quality: ReviewQuality, strict: bool) -> Check:
         summary = f"longest run of one decision by a reviewer: {longest} (warns at {at_least})"
     else:
         summary = (
-            f"{flagged.height} of {table.height} reviewer(s) on a list recorded {at_least} or "
-            "more identical decisions in a row:"
+            f"{_people(flagged)} of {_people_on_lists(table)} recorded {at_least} or more "
+            "identical decisions in a row on a list:"
         )
     return _verdict(
         IDENTICAL_RUNS,
@@ -2468,7 +2600,7 @@ def assure(
     try:
         placed = _export_files(run, opened, key)
         checks = [
-            _check_lists(run, strict),
+            _check_lists(run, strict, opened, key),
             _with_export_files(
                 _check_outreach(run, opened, key, strict), placed.outreach, "outreach", strict
             ),
@@ -2478,7 +2610,7 @@ def assure(
             _check_chain(run, opened),
             _check_sealed(opened),
             _with_export_files(
-                _check_modes(run, Path(store) if store is not None else None),
+                _check_modes(run, Path(store) if store is not None else None, strict),
                 placed.workbooks,
                 "workbooks",
                 strict,
