@@ -1628,7 +1628,7 @@ def _check_modes(run: _Run, store_path: Path | None, strict: bool = False) -> Ch
     if store_path is not None and store_path.exists() and store_path not in files:
         files.append(store_path)
     dirs = [d for d in run.dirs if RESTRICTED_DIR in d.resolve().parts]
-    holding = sorted({p.parent for p in run.lists} - set(dirs))
+    holding = sorted({p.absolute().parent for p in run.lists} - {d.absolute() for d in dirs})
     problems = [
         line
         for path, expected in [(f, 0o600) for f in files] + [(d, 0o700) for d in dirs]
