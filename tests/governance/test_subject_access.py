@@ -1410,22 +1410,13 @@ def test_a_child_not_checkable_is_in_the_export_with_the_reason_and_no_one_else_
         assert _facts(alone, "not checkable") == _not_checkable_row(
             sent, run, wren, DWP_ONLY_REASON, "the file checks.not_checkable.csv"
         ), given.name
-    # Her mother's NINO is not one DfE takes: Pippa's row names no parent, but its reason is
-    # about her mother's details, so her mother's export shows it, Pippa withheld.
+    # Pippa is listed only for her household's no recourse to public funds, which DfE's
+    # services cannot confirm: her row's reason is about her alone, so her mother's export
+    # shows no row of the file (her details were never looked at for it).
     mother = subject_access(
         "P-SAFFRON", data=data, lists=[listed], store=store, key=KEY, out=tmp_path / "m.md"
     )
-    [(_, about), (_, decision), (_, decision_id), (_, reason)] = [
-        (r, v)
-        for r, f, v in _facts(mother, "not checkable")
-        if f in ("about them as", "decision", "decision id", "reason")
-    ]
-    assert about == (
-        "a parent or carer of a child in their household (id withheld): the reason is about "
-        "the details of a parent or carer of the household"
-    )
-    assert (decision, decision_id) == ("", "")
-    assert reason == "the parent's National Insurance number is not in the form AB123456C"
+    assert _facts(mother, "not checkable") == []
     for leak in ("C-PIPPA", "Pippa", decided["C-PIPPA"].decision_id, "D-202", "Wren"):
         assert leak not in _texts(mother), leak
     pippa = subject_access("C-PIPPA", data=data, lists=[listed], key=KEY, out=tmp_path / "p.md")
@@ -1433,7 +1424,9 @@ def test_a_child_not_checkable_is_in_the_export_with_the_reason_and_no_one_else_
         v for _, f, v in _facts(pippa, "not checkable") if f in ("about them as", "reason")
     ] == [
         "the child",
-        "the parent's National Insurance number is not in the form AB123456C",
+        "listed only for what DfE's services cannot confirm (no recourse to public funds, "
+        "within the income and savings limits): they check a parent's benefits; nothing is "
+        "sent",
     ]
     assert "Saffron" not in _texts(pippa) and "QQ333333E" not in _texts(pippa)
     # Tobias was checked (his row went to DfE), his mother and Ulrike are in no such file.

@@ -1652,9 +1652,9 @@ def test_a_child_listed_for_care_status_only_is_not_sent_and_said_why(council, t
         out = tmp_path / "out" / "care.csv"
         done = export_checks(store, copy, data, out, key=KEY, user="A. Officer")
     reason = (
-        "listed for the child's care or other status only (looked after by a local "
+        "listed only for what DfE's services cannot confirm (looked after by a local "
         "authority; left care (adoption, special guardianship or child arrangements order)): "
-        "DfE's services check a parent's benefits, not a child's status; nothing is sent"
+        "they check a parent's benefits; nothing is sent"
     )
     assert done.not_checkable.select("person_id", "reason").rows() == [(a, reason)]
     assert (done.chosen, done.rows, done.children) == (2, 1, 1)
@@ -1678,17 +1678,27 @@ def test_which_reasons_dfe_checks_comes_from_the_rule_set():
     from workbench.rules import load_rule_set
 
     two = load_rule_set("two_year_old")
-    said = "DfE's services check a parent's benefits, not a child's status"
+    said = "they check a parent's benefits; nothing is sent"
     assert dfe_checks_reasons(two, ["ehc_plan", "looked_after"]) == (
-        "listed for the child's care or other status only (education, health and care plan; "
-        f"looked after by a local authority): {said}; nothing is sent"
+        "listed only for what DfE's services cannot confirm (education, health and care plan; "
+        f"looked after by a local authority): {said}"
     )
-    # A parent's benefit, the DWP list, or a reason not about the child's status: sent.
+    # Nor the child's own Disability Living Allowance, a household with no recourse to public
+    # funds, or an earlier funded place: none is a parent's benefit.
+    assert dfe_checks_reasons(
+        two, ["disability_living_allowance", "no_recourse_to_public_funds", "continued_entitlement"]
+    ) == (
+        "listed only for what DfE's services cannot confirm (Disability Living Allowance "
+        f"(child); {two.criterion('no_recourse_to_public_funds').label}; "
+        f"{two.criterion('continued_entitlement').label}): {said}"
+    )
+    # A parent's benefit or the DWP list (DWP's own finding), with anything else; no reason
+    # (a possible child: an income missing); a code the rules do not know: sent.
     for sent in (
         ["income_support"],
         ["dwp_list"],
         ["looked_after", "dwp_list"],
-        ["no_recourse_to_public_funds"],
+        ["no_recourse_to_public_funds", "universal_credit_low_income"],
         [],
         ["unknown"],
     ):
@@ -1705,6 +1715,6 @@ def test_which_reasons_dfe_checks_comes_from_the_rule_set():
         }
     )
     assert dfe_checks_reasons(own, ["in_care"]) == (
-        f"listed for the child's care or other status only (in our care): {said}; nothing is sent"
+        f"listed only for what DfE's services cannot confirm (in our care): {said}"
     )
     assert dfe_checks_reasons(own, ["in_care", "income_support"]) is None

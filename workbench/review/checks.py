@@ -99,7 +99,7 @@ from workbench.spreadsheet import FORMULA_START
 
 if TYPE_CHECKING:
     from workbench.review.chain import ChainReport
-    from workbench.rules.model import RuleSet
+    from workbench.rules.model import Criterion, RuleSet
 
 __all__ = [
     "ANSWERED_COLUMNS",
@@ -575,35 +575,45 @@ def _outcome_words(by_outcome: Mapping[str, int]) -> str:
 
 def dfe_checks_reasons(rule_set: RuleSet, codes: Sequence[str]) -> str | None:
     """Why a child listed with these reason codes is not sent to DfE's check, or None when it
-    is: when every code is a criterion about the child's status (its source table is
-    ``child_statuses``: looked after, left care, an EHC plan), the reason, naming the criteria
-    by their labels.
+    is: when no code is one DfE's services can confirm (a parent's or carer's benefit, or a
+    match to the DWP list, DWP's own finding about those benefits), the reason, naming the
+    criteria by their labels: a child's care status (looked after, left care), EHC plan or
+    own Disability Living Allowance, a household with no recourse to public funds, an earlier
+    funded place (continued entitlement).
 
-    DfE's services check a parent's benefits only: they cannot confirm a child's status, and
-    the carer may be a foster carer, so sending their details would be data with no purpose.
-    A child with any other reason as well (a parent's benefit, the DWP list) is sent. Decided
-    from the rule set, so a council's own rules work; a code the rule set does not know, or a
-    child with no code, is sent, as before.
+    DfE's services check a parent's benefits only: they cannot confirm anything else, and the
+    carer may be a foster carer, so sending their details would be data with no purpose.
+    Decided from the rule set, so a council's own rules work; a code the rule set does not
+    know, or a child with no code (a possible child: an income missing), is sent, as before.
 
     >>> from workbench.rules import load_rule_set
     >>> rules = load_rule_set("two_year_old")
     >>> dfe_checks_reasons(rules, ["looked_after"])  # doctest: +NORMALIZE_WHITESPACE
-    "listed for the child's care or other status only (looked after by a local authority):
-    DfE's services check a parent's benefits, not a child's status; nothing is sent"
+    "listed only for what DfE's services cannot confirm (looked after by a local authority):
+    they check a parent's benefits; nothing is sent"
     >>> dfe_checks_reasons(rules, ["looked_after", "universal_credit_low_income"]) is None
+    True
+    >>> dfe_checks_reasons(rules, ["dwp_list"]) is None
     True
     """
     criteria = {criterion.code: criterion for criterion in rule_set.criteria}
     if not codes or any(code not in criteria for code in codes):
         return None
     found = [criteria[code] for code in codes]
-    if any(c.table != "child_statuses" for c in found):
+    if any(_dfe_can_confirm(c) for c in found):
         return None
     labels = "; ".join(dict.fromkeys(c.label for c in found))
     return (
-        f"listed for the child's care or other status only ({labels}): DfE's services check "
-        "a parent's benefits, not a child's status; nothing is sent"
+        f"listed only for what DfE's services cannot confirm ({labels}): they check a "
+        "parent's benefits; nothing is sent"
     )
+
+
+def _dfe_can_confirm(criterion: Criterion) -> bool:
+    """A parent's or carer's benefit, or a match to the DWP list (DWP's own finding)."""
+    if criterion.table == "dwp_list":
+        return True
+    return criterion.applies_to == "parent_carer" and criterion.table == "benefits"
 
 
 _NO_NINO = "no parent or carer in the household has a National Insurance number"
