@@ -24,13 +24,13 @@ def test_each_command_that_reads_personal_data_is_logged(tmp_path: Path):
     person = council["people"]["person_id"][0]
     term = ("--term-start", "2026-09-01", "--as-of", "2026-09-01")
     commands = {
-        "validate": ["validate", str(data)],
+        "validate": ["validate", "data"],
         "assess": [
             "assess",
             "--initiative",
             "two_year_old",
             "--data",
-            str(data),
+            "data",
             *term,
             "--out",
             str(tmp_path / "list.csv"),
@@ -40,18 +40,18 @@ def test_each_command_that_reads_personal_data_is_logged(tmp_path: Path):
             "--initiative",
             "two_year_old",
             "--data",
-            str(data),
+            "data",
             "--person",
             person,
             *term,
         ],
-        "link": ["link", "--data", str(data), "--out", str(tmp_path / "links.csv")],
+        "link": ["link", "--data", "data", "--out", str(tmp_path / "links.csv")],
         "subject-access": [
             "subject-access",
             "--person",
             person,
             "--data",
-            str(data),
+            "data",
             "--out",
             str(tmp_path / "sar.md"),
         ],
@@ -62,14 +62,17 @@ def test_each_command_that_reads_personal_data_is_logged(tmp_path: Path):
             capture_output=True,
             text=True,
             env=env,
+            cwd=tmp_path,  # the data folder given by a relative name, as typed
         )
         assert result.returncode == 0, (args, result.stderr)
     with ReviewStore(store) as review_store:
         log = review_store.access_log()
     assert set(commands) <= set(log["command"])
     assert set(log["user"]) == {"A Analyst"}
-    # The log names inputs, never a person.
+    # The log names inputs, never a person; the data folder by its full path, so an auditor
+    # knows which folder was read whatever the directory the command was run from.
     assert not log["detail"].str.contains(person).any()
+    assert log["detail"].str.replace(r"^data ([^,]*).*", "$1").to_list() == [str(data)] * 5
 
 
 def test_an_unwritable_access_log_stops_the_command(tmp_path: Path):

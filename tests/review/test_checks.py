@@ -1619,7 +1619,7 @@ def test_a_child_listed_for_care_status_only_is_not_sent_and_said_why(council, t
     whose services check a parent's benefits only. A child with a parent's benefit among
     their reasons as well is still sent."""
     data, listed = council
-    a, b = _children(data, listed)["stays"][:2]
+    a, b, c = _children(data, listed)["stays"][:3]
     folder = tmp_path / "care"
     folder.mkdir()
     for path in (listed, listed.with_name(listed.name + ".manifest.json")):
@@ -1628,13 +1628,31 @@ def test_a_child_listed_for_care_status_only_is_not_sent_and_said_why(council, t
     if beside.exists():
         (folder / beside.name).write_bytes(beside.read_bytes())
     copy = folder / listed.name
-    frame = pl.read_csv(copy, infer_schema=False).with_columns(
-        pl.when(pl.col("person_id") == a)
-        .then(pl.lit("looked_after;left_care"))
-        .when(pl.col("person_id") == b)
-        .then(pl.lit("looked_after;universal_credit_low_income"))
-        .otherwise(pl.col("reason_codes"))
-        .alias("reason_codes")
+    frame = (
+        pl.read_csv(copy, infer_schema=False)
+        .with_columns(
+            pl.when(pl.col("person_id") == a)
+            .then(pl.lit("looked_after;left_care"))
+            .when(pl.col("person_id") == b)
+            .then(pl.lit("looked_after;universal_credit_low_income"))
+            .otherwise(pl.col("reason_codes"))
+            .alias("reason_codes"),
+            # c possible: an order with no care record (`partly_met` reads the evidence).
+            pl.when(pl.col("person_id") == c)
+            .then(pl.lit("left_care (no care before the order): status S1"))
+            .otherwise(pl.col("evidence"))
+            .alias("evidence"),
+        )
+        .with_columns(
+            pl.when(pl.col("person_id") == c)
+            .then(pl.lit(None))
+            .otherwise(pl.col("reason_codes"))
+            .alias("reason_codes"),
+            pl.when(pl.col("person_id") == c)
+            .then(pl.lit("possible"))
+            .otherwise(pl.col("tier"))
+            .alias("tier"),
+        )
     )
     frame.write_csv(copy)
     rewritten(copy)
@@ -1647,7 +1665,7 @@ def test_a_child_listed_for_care_status_only_is_not_sent_and_said_why(council, t
                 "decision": "check",
                 "reviewer": "A. Officer",
             }
-            for who in (a, b)
+            for who in (a, b, c)
         )
         out = tmp_path / "out" / "care.csv"
         done = export_checks(store, copy, data, out, key=KEY, user="A. Officer")
@@ -1656,8 +1674,15 @@ def test_a_child_listed_for_care_status_only_is_not_sent_and_said_why(council, t
         "authority; left care (adoption, special guardianship or child arrangements order)): "
         "they check a parent's benefits; nothing is sent"
     )
-    assert done.not_checkable.select("person_id", "reason").rows() == [(a, reason)]
-    assert (done.chosen, done.rows, done.children) == (2, 1, 1)
+    in_part = (
+        "listed only for what DfE's services cannot confirm (left care (adoption, special "
+        "guardianship or child arrangements order), met in part): they check a parent's "
+        "benefits; nothing is sent"
+    )
+    assert sorted(done.not_checkable.select("person_id", "reason").rows()) == sorted(
+        [(a, reason), (c, in_part)]
+    )
+    assert (done.chosen, done.rows, done.children) == (3, 1, 1)
     # Nothing about a's household is in the file for DfE: b's parent alone.
     people = pl.read_csv(data / "people.csv", infer_schema=False)
     household = people.filter(pl.col("person_id") == a)["household_id"][0]
@@ -1669,8 +1694,10 @@ def test_a_child_listed_for_care_status_only_is_not_sent_and_said_why(council, t
     assert not any(nino.replace(" ", "") in sent.replace(" ", "") for nino in ninos)
     assert len(_rows(done.files[0])) == 1
     record = json.loads(done.sidecar.read_text())
-    assert record["counts"]["not_checkable_by_reason"] == {reason: 1}
-    assert pl.read_csv(done.not_checkable_file)["reason"].to_list() == [reason]
+    assert record["counts"]["not_checkable_by_reason"] == {reason: 1, in_part: 1}
+    assert sorted(pl.read_csv(done.not_checkable_file)["reason"].to_list()) == sorted(
+        [reason, in_part]
+    )
 
 
 def test_which_reasons_dfe_checks_comes_from_the_rule_set():
@@ -1703,6 +1730,19 @@ def test_which_reasons_dfe_checks_comes_from_the_rule_set():
         ["unknown"],
     ):
         assert dfe_checks_reasons(two, sent) is None, sent
+    # A possible child (no code) is judged by what it meets in part: a parent's Universal
+    # Credit with the income missing is DfE's to confirm; an order with no care record, or a
+    # household with no recourse to public funds whose income is missing, is not.
+    assert dfe_checks_reasons(two, [], ["universal_credit_low_income"]) is None
+    assert dfe_checks_reasons(two, [], ["left_care"]) == (
+        "listed only for what DfE's services cannot confirm (left care (adoption, special "
+        f"guardianship or child arrangements order), met in part): {said}"
+    )
+    assert dfe_checks_reasons(two, [], ["no_recourse_to_public_funds"]) == (
+        "listed only for what DfE's services cannot confirm "
+        f"({two.criterion('no_recourse_to_public_funds').label}, met in part): {said}"
+    )
+    assert dfe_checks_reasons(two, ["income_support"], ["left_care"]) is None  # codes decide
     # A council's own rules: its own code for a child status is read from the rule set.
     own = two.model_copy(
         update={

@@ -162,7 +162,7 @@ def assess_command(
     )
     record_access(
         "assess",
-        f"data {data}, initiative {initiative}, out {out}",
+        f"data {data.absolute()}, initiative {initiative}, out {out}",
         store=_store_to_read(store, linkage),
     )
     check_list_path(out)  # before any data is read
@@ -365,7 +365,7 @@ def stats_command(
     outcomes = _outcome_lists(outcome_list, store)
     record_access(
         "stats",
-        f"data {data}, initiative {initiative}, out {out}",
+        f"data {data.absolute()}, initiative {initiative}, out {out}",
         store=_store_to_read(store, linkage),
     )
     use_profile(profile)
@@ -497,7 +497,7 @@ def explain_command(
     model = checked_linkage(linkage, model)
     record_access(
         "explain",
-        f"data {data}, initiative {initiative}, one person's record",
+        f"data {data.absolute()}, initiative {initiative}, one person's record",
         store=_store_to_read(store, linkage),
     )
     use_profile(profile)
@@ -614,7 +614,7 @@ def link_command(
             *store_inputs(store),
         ],
     )
-    record_access("link", f"data {data}, out {out}", store=_store_to_log_in(store))
+    record_access("link", f"data {data.absolute()}, out {out}", store=_store_to_log_in(store))
     use_profile(profile)
     # It writes the manifest too (the inputs' and outputs' SHA-256, seed, model, code).
     run = link_folder(data, out, truth=truth, quality_out=quality_out, model=model, seed=seed)

@@ -126,7 +126,8 @@ def check_export_command(
     found = existing_store(store)  # before the access-log line, which goes in it
     record_access(
         "check export",
-        f"data {data or 'named by the list manifest'}, list {list_file.name}, out {out.name}"
+        f"data {data.absolute() if data else 'named by the list manifest'}, "
+        f"list {list_file.name}, out {out.name}"
         + (", try again" if try_again else "")
         + (", recheck" if recheck else ""),
         store=found,

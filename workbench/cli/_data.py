@@ -101,7 +101,7 @@ def validate_command(
             [output_file("--quarantine-out", quarantine_out, "the quarantine")],
             data_folder_inputs(data, profile),
         )
-    record_access("validate", f"data {data}" + (f", for {purpose}" if purpose else ""))
+    record_access("validate", f"data {data.absolute()}" + (f", for {purpose}" if purpose else ""))
     tables = PURPOSES[purpose] if purpose is not None else None
     use_profile(profile)
     try:

@@ -235,7 +235,7 @@ def subject_access_command(
             store_named(store), "no review store here; expected a store the workbench wrote"
         )
     # In the store given, the council's record of it; else the default store.
-    record_access("subject-access", f"data {data}, one person's record", store=store)
+    record_access("subject-access", f"data {data.absolute()}, one person's record", store=store)
     if reports is None and Path("reports").is_dir():
         reports = Path("reports")  # as `workbench retention` finds it
     written = subject_access(

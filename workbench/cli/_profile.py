@@ -49,7 +49,7 @@ def profile_suggest_command(
     )
     if out.exists() and not overwrite:
         raise UsageError(f"--out {out} exists: give another path, or --overwrite to replace it")
-    record_access("profile suggest", f"data {data}")
+    record_access("profile suggest", f"data {data.absolute()}")
     suggestion = suggest_profile(data)
     written = suggestion.write(out)
     for table in suggestion.tables:

@@ -80,7 +80,7 @@ import polars as pl
 
 from workbench.data.clean import URN_PATTERN
 from workbench.data.reading import load_folder
-from workbench.eligibility.assess import EVIDENCE_NOTES
+from workbench.eligibility.assess import EVIDENCE_NOTES, partly_met
 from workbench.errors import UsageError, WorkbenchError
 from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.review.keys import pseudonym
@@ -573,7 +573,9 @@ def _outcome_words(by_outcome: Mapping[str, int]) -> str:
     return ", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in by_outcome.items())
 
 
-def dfe_checks_reasons(rule_set: RuleSet, codes: Sequence[str]) -> str | None:
+def dfe_checks_reasons(
+    rule_set: RuleSet, codes: Sequence[str], partly: Sequence[str] = ()
+) -> str | None:
     """Why a child listed with these reason codes is not sent to DfE's check, or None when it
     is: when no code is one DfE's services can confirm (a parent's or carer's benefit, or a
     match to the DWP list, DWP's own finding about those benefits), the reason, naming the
@@ -583,8 +585,12 @@ def dfe_checks_reasons(rule_set: RuleSet, codes: Sequence[str]) -> str | None:
 
     DfE's services check a parent's benefits only: they cannot confirm anything else, and the
     carer may be a foster carer, so sending their details would be data with no purpose.
-    Decided from the rule set, so a council's own rules work; a code the rule set does not
-    know, or a child with no code (a possible child: an income missing), is sent, as before.
+    A possible child (no code) is judged by the criteria it meets in part (`partly`, from its
+    evidence: `workbench.eligibility.assess.partly_met`): a parent's Universal Credit with the
+    income missing is sent; a household with no recourse to public funds whose income is
+    missing, or an order with no care record, is not. Decided from the rule set, so a
+    council's own rules work; a code the rule set does not know, or a child with no code and
+    nothing met in part, is sent, as before.
 
     >>> from workbench.rules import load_rule_set
     >>> rules = load_rule_set("two_year_old")
@@ -595,16 +601,20 @@ def dfe_checks_reasons(rule_set: RuleSet, codes: Sequence[str]) -> str | None:
     True
     >>> dfe_checks_reasons(rules, ["dwp_list"]) is None
     True
-    """
+    >>> dfe_checks_reasons(rules, [], ["left_care"]).split(":")[0]
+    "listed only for what DfE's services cannot confirm (left care (adoption, special guardianship or child arrangements order), met in part)"
+    """  # noqa: E501
     criteria = {criterion.code: criterion for criterion in rule_set.criteria}
-    if not codes or any(code not in criteria for code in codes):
+    judged = list(codes) or list(partly)
+    if not judged or any(code not in criteria for code in judged):
         return None
-    found = [criteria[code] for code in codes]
+    found = [criteria[code] for code in judged]
     if any(_dfe_can_confirm(c) for c in found):
         return None
     labels = "; ".join(dict.fromkeys(c.label for c in found))
+    in_part = "" if codes else ", met in part"
     return (
-        f"listed only for what DfE's services cannot confirm ({labels}): they check a "
+        f"listed only for what DfE's services cannot confirm ({labels}{in_part}): they check a "
         "parent's benefits; nothing is sent"
     )
 
@@ -704,7 +714,8 @@ def _checkable(
             )
             refused.append(row | {"reason": reason})
             continue
-        if (not_for_dfe := dfe_checks_reasons(rule_set, codes)) is not None:
+        partly = [code for code, _ in partly_met(row["evidence"])] if not codes else []
+        if (not_for_dfe := dfe_checks_reasons(rule_set, codes, partly)) is not None:
             refused.append(row | {"reason": not_for_dfe})
             continue
         child = child_rows.get(row["person_id"]) if row["person_id"] else None
