@@ -556,7 +556,7 @@ def test_a_store_migrated_keeps_the_keys_for_exports_made_after(tmp_path, monkey
         before = exported(old, listed(old, "r-1"))
     monkeypatch.setattr(store_module, "MIGRATIONS", original)
     with ReviewStore(path, clock=Clock(), key=KEY) as store:
-        assert store.schema_version == len(original) == 12
+        assert store.schema_version == len(original) == 13
         after = exported(store, listed(store, "r-2"), n=2)
         assert store.check_export_field_keys(before) == {}
         kept = store.check_export_field_keys(after)

@@ -255,9 +255,9 @@ def old_store(path: Path, monkeypatch) -> str:
 
 
 def test_a_schema_set_back_and_migrated_again_fails(tmp_path, monkeypatch):
-    """An auditor's attack: versions 10 on deleted, list_seals, held_because and field_keys
-    dropped, items edited; the next opening migrated the store again and sealed the edited items as
-    they stood."""
+    """An auditor's attack: versions 10 on deleted, list_seals, held_because, field_keys and
+    list_files dropped, items edited; the next opening migrated the store again and sealed the
+    edited items as they stood."""
     path = tmp_path / "review.sqlite"
     old_store(path, monkeypatch)
     with ReviewStore(path, key=KEY) as store:
@@ -273,6 +273,7 @@ def test_a_schema_set_back_and_migrated_again_fails(tmp_path, monkeypatch):
         "DROP TABLE list_seals",
         "ALTER TABLE list_items DROP COLUMN held_because",
         "ALTER TABLE check_export_rows DROP COLUMN field_keys",
+        "DROP TABLE list_files",
         "UPDATE list_items SET tier = 'possible'",
     )
     with ReviewStore(path, key=KEY) as store:

@@ -876,7 +876,7 @@ def test_an_older_store_without_hold_reasons_opens_migrates_and_keeps_them_after
         assert old.hold_reasons(before) == {} and old.held_reasons_since() is None
     monkeypatch.setattr(store_module, "MIGRATIONS", original)
     with ReviewStore(path, clock=ticking_clock("2026-10-01T09:00:00"), key=KEY) as store:
-        assert store.schema_version == len(original) == 12
+        assert store.schema_version == len(original) == 13
         assert store.held_reasons_since() == "2026-10-01T09:00:01.000000Z"
         assert store.hold_reasons(before) == {}
         after = store.add_list("r-1", "i", "rs", {}, held_items(HELD.format(K3)))

@@ -404,6 +404,25 @@ def test_a_tier_changed_in_a_list_with_its_manifest_fails_against_the_store(run:
     assert LISTS_PENDING in failed(report)
 
 
+def test_already_funded_changed_in_a_list_with_its_manifest_fails_against_the_store(run: Run):
+    """A tester's case: every row's already_funded set false (a column the store's items do
+    not hold), the manifest fixed: assure passed, and outreach dropped its caution. The store
+    keeps the registered file's SHA-256, so outreach and assure refuse it."""
+    _edit_list_and_manifest(run, lambda frame: frame.with_columns(already_funded=pl.lit("false")))
+    _without_store_it_passes(run)
+    with ReviewStore(run.store) as store:
+        registered = store.list_file_sha256(_stored_list_id(run))
+    assert registered is not None
+    registered_on = registered[1][:10]
+    report = run.report()
+    assert report.check(LISTS_PENDING).detail == (
+        f"{run.listed}: is not, byte for byte, the file list {_stored_list_id(run)} was "
+        f"registered from on {registered_on} (its SHA-256 differs): the file was changed since "
+        "it was registered, its manifest too; use the list file `workbench assess` wrote"
+    )
+    assert LISTS_PENDING in failed(report)
+
+
 def test_a_list_the_store_does_not_hold_is_said_to_be_compared_with_its_manifest_only(
     run: Run, tmp_path: Path
 ):

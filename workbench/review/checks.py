@@ -91,7 +91,7 @@ from workbench.review.list_data import (
     list_data_folder,
 )
 from workbench.review.lists import ListFile, read_list_file, review_candidates
-from workbench.review.outreach import check_same_items, stored_list_id
+from workbench.review.outreach import check_registered_file, check_same_items, stored_list_id
 from workbench.review.schema import OUTCOME_DECISIONS, recorded_user
 from workbench.review.store import ReviewStore
 from workbench.rules import load_rule_set
@@ -984,6 +984,7 @@ def export_checks(
     shaped = review_candidates(listed.candidates, key)
     store.verify_list(list_id)  # the list as stored first: then the file against it
     check_same_items(store, list_id, shaped, listed.path)
+    check_registered_file(store, list_id, listed.path)
     rows = _chosen_rows(store, list_id, shaped, chosen)
     if rows.is_empty():
         raise WorkbenchError(

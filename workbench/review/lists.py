@@ -539,7 +539,8 @@ def read_list_file(path: str | Path, *, as_written: bool = True) -> ListFile:
 
 
 def register_list_file(store: ReviewStore, path: str | Path, key: bytes) -> tuple[str, ListFile]:
-    """Register a written list in the store from its manifest (if not there yet).
+    """Register a written list in the store from its manifest (if not there yet), with the
+    SHA-256 of the file (kept from the first registration).
 
     Returns the ``list_id`` and the list as read.
     """
@@ -548,6 +549,9 @@ def register_list_file(store: ReviewStore, path: str | Path, key: bytes) -> tupl
     list_id = register_list(
         store, listed.candidates, listed.run_id, listed.rule_set, listed.input_hashes, key
     )
+    # The file itself, byte for byte: a column the items do not hold, changed later with its
+    # manifest, is found by `workbench.review.outreach.check_same_items`.
+    store.record_list_file(list_id, file_sha256(listed.path))
     return list_id, listed
 
 

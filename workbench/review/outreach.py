@@ -75,6 +75,7 @@ import polars as pl
 from workbench.data.reading import load_folder
 from workbench.dates import long_date, long_time
 from workbench.errors import UsageError, WorkbenchError
+from workbench.provenance import file_sha256
 from workbench.review.keys import pseudonym
 from workbench.review.list_data import (
     carer_names,
@@ -331,7 +332,9 @@ whose rows say otherwise (edited since it was registered) is refused."""
 def check_same_items(store: ReviewStore, list_id: str, shaped: pl.DataFrame, path: Path) -> None:
     """Refuse a list file that is not the one registered as `list_id`: other children, or the
     same children with another tier, reasons or link flag (a link marked certain in the file
-    but uncertain in the store would let an unconfirmed link be contacted or checked)."""
+    but uncertain in the store would let an unconfirmed link be contacted or checked). Any
+    other byte changed is `check_registered_file`'s, checked after the checks that say what
+    changed."""
     stored_items = store.items(list_id)
     stored = set(stored_items["item_key"].to_list())
     if set(shaped["item_key"].to_list()) != stored or shaped.height != len(stored):
@@ -360,6 +363,20 @@ def check_same_items(store: ReviewStore, list_id: str, shaped: pl.DataFrame, pat
             f"{path}: {changed.height} of its rows differ from list {list_id} as registered "
             f"in the store ({', '.join(columns)}); the file was changed since it was "
             "registered: use the list file `workbench assess` wrote"
+        )
+
+
+def check_registered_file(store: ReviewStore, list_id: str, path: Path) -> None:
+    """Refuse a list file that is not, byte for byte, the one `list_id` was registered from
+    (`ReviewStore.list_file_sha256`; nothing to compare for a list registered before the
+    store kept it): a column the store's items do not hold (``already_funded`` set false to
+    drop outreach's caution, say), changed with the manifest's hash to match."""
+    registered = store.list_file_sha256(list_id)
+    if registered is not None and file_sha256(path) != registered[0]:
+        raise WorkbenchError(
+            f"{path}: is not, byte for byte, the file list {list_id} was registered from on "
+            f"{registered[1][:10]} (its SHA-256 differs): the file was changed since it was "
+            "registered, its manifest too; use the list file `workbench assess` wrote"
         )
 
 
@@ -1219,6 +1236,7 @@ def export_outreach(
     exportable = rows.filter("exportable")
     moved, not_compared = _moved_since_sent(rows.filter("held_back_sent"), sent, data, listed)
     _check_confirmed_pairs(store, list_id, exportable, key, listed.path)
+    check_registered_file(store, list_id, listed.path)
     if exportable.is_empty():  # an export of nobody: no file, no export in the store
         raise _nothing_to_send(
             listed,

@@ -7,7 +7,7 @@ store and its retention share (the chain's genesis hash, UTC timestamps as text)
 Examples
 --------
 >>> len(MIGRATIONS), DECISIONS[0]
-(12, 'contact')
+(13, 'contact')
 >>> [s.split()[2] for s in statements(MIGRATIONS[0])][:2]
 ['lists', 'list_items']
 """
@@ -769,6 +769,17 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE check_export_rows ADD COLUMN field_keys TEXT
         CHECK (field_keys IS NULL OR json_valid(field_keys));
+    """,
+    # 13: the SHA-256 of the list file a list was registered from (`workbench review export`),
+    # so a file changed since in a column the items do not hold (``already_funded``, say),
+    # its manifest's hash changed to match, is refused by outreach, check export and `assure
+    # --store` (`workbench.review.outreach.check_same_items`). None for lists stored before.
+    """
+    CREATE TABLE list_files (
+        list_id TEXT PRIMARY KEY REFERENCES lists (list_id),
+        sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+        registered_at TEXT NOT NULL
+    );
     """,
 )
 

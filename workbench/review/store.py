@@ -447,6 +447,22 @@ class ReviewStore:
         self.close()
 
     # --- lists ---------------------------------------------------------------------------
+    def record_list_file(self, list_id: str, sha256: str) -> None:
+        """Record the SHA-256 of the file `list_id` was registered from, once: the first
+        registration's stands (`list_file_sha256`)."""
+        with self._immediate() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO list_files VALUES (?, ?, ?)", (list_id, sha256, self._now())
+            )
+
+    def list_file_sha256(self, list_id: str) -> tuple[str, str] | None:
+        """The SHA-256 of the file `list_id` was registered from and when, or None for a list
+        registered before the store kept it (or added without its file)."""
+        found = self._conn.execute(
+            "SELECT sha256, registered_at FROM list_files WHERE list_id = ?", (list_id,)
+        ).fetchone()
+        return None if found is None else (str(found[0]), str(found[1]))
+
     def add_list(
         self,
         run_id: str,

@@ -189,7 +189,7 @@ from workbench.review.lists import (
     read_list_file,
     review_candidates,
 )
-from workbench.review.outreach import check_same_items, stored_list_id
+from workbench.review.outreach import check_registered_file, check_same_items, stored_list_id
 from workbench.review.outreach_files import (
     SIDECAR_SUFFIX,
     digests_seal,
@@ -560,6 +560,11 @@ def _against_store(path: Path, store: ReviewStore, key: bytes) -> tuple[str | No
         check_same_items(store, list_id, shaped, path)
     except WorkbenchError as error:
         return f"{error}{_count_difference(shaped['item_key'].to_list(), store, list_id)}", None
+    if path not in changed_since_written(path, listed.manifest):  # else said: changed since
+        try:
+            check_registered_file(store, list_id, path)  # its manifest changed to match
+        except WorkbenchError as error:
+            return str(error), None
     return None, None
 
 
