@@ -1156,3 +1156,25 @@ def test_the_two_year_old_offer_still_shows_a_working_parent_place(store: Review
         "Already funded": "no",
         "Working-parent place": "yes (still listed: the disadvantaged 15 hours come first)",
     }
+
+
+@pytest.mark.parametrize(
+    ("initiative", "in_touch"),
+    [
+        ("two_year_old", "the family is already in touch with us or has a place"),
+        ("free_school_meals",
+         "the family is already in touch with us, or the child already gets free school meals"),
+        ("disability_access_fund",
+         "the family is already in touch with us, or the provider already claims the Disability "
+         "Access Fund for the child (every child here has a funded place: that is the offer's "
+         "condition, so a place alone is no reason to choose this)"),
+    ],
+)  # fmt: skip
+def test_the_panel_says_what_already_in_touch_means_for_the_offer(
+    store: ReviewStore, initiative: str, in_touch: str
+) -> None:
+    # As the workbook's About sheet says it: a place is no reason to choose it where every
+    # child has one.
+    panel = offer_panel(store, initiative)
+    hints = dict(re.findall(r"<strong>([^<]+)</strong>: ([^<]*)</li>", panel.decision_hints.value))
+    assert hints["Already in touch"] == in_touch.replace("'", "&#x27;")

@@ -257,9 +257,11 @@ def tier_differs(dfe_tier: str | None, list_group: str | None) -> str | None:
     'DfE says targeted, the list says expanded: check which applies'
     >>> tier_differs("targeted", "targeted") is None, tier_differs(None, "expanded") is None
     (True, True)
+    >>> tier_differs("targeted", "no_recourse_to_public_funds") is None
+    True
     """
-    if not dfe_tier or not list_group or dfe_tier == list_group:
-        return None
+    if not dfe_tier or list_group not in TIERS or dfe_tier == list_group:
+        return None  # a group that is not one of DfE's tiers (no recourse...) is not compared
     return (
         f"DfE says {dfe_tier}, the list says {list_group}: check which applies (the tier "
         "decides pupil premium and holiday activities)"

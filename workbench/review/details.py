@@ -47,7 +47,7 @@ from workbench.review.list_data import (
 )
 from workbench.review.lists import ListFile, review_candidates
 from workbench.review.offers import already_funded_is_take_up
-from workbench.review.schema import CHECK_OUTCOME_TEXT
+from workbench.review.schema import CHECK_OUTCOME_TEXT, DECISION_MEANINGS
 from workbench.review.workbook import GROUP_COLUMNS
 from workbench.rules import load_rule_set
 from workbench.rules.model import RuleSet
@@ -64,6 +64,7 @@ __all__ = [
     "age_text",
     "already_funded_words",
     "check_result_lines",
+    "decision_meanings",
     "evidence_lines",
     "group_columns",
     "group_label",
@@ -603,6 +604,37 @@ def already_funded_words(initiative: str) -> str | None:
         "not known: this offer's rules read no funded places, nor who already has the offer, "
         "so the list cannot say whether a child already has it"
     )
+
+
+def decision_meanings(initiative: str) -> dict[str, str]:
+    """What each decision means on a list of `initiative`, as the workbook's About sheet and
+    the review panel say it: `DECISION_MEANINGS`, with ``already_in_touch`` worded for an offer
+    where a place is no reason to choose it (`already_funded_words`): where a funded place is
+    the offer's condition, the provider already claiming it; where the rules read no places
+    (free school meals), the child already getting it.
+
+    >>> decision_meanings("two_year_old")["already_in_touch"]
+    'the family is already in touch with us or has a place'
+    >>> decision_meanings("free_school_meals")["already_in_touch"]
+    'the family is already in touch with us, or the child already gets free school meals'
+    """
+    meanings = dict(DECISION_MEANINGS)
+    funded = already_funded_words(initiative)
+    if funded is None:
+        return meanings
+    name = initiative.split("@", 1)[0]
+    offer = INITIATIVE_NAMES.get(name, "offer")
+    if funded.startswith("yes"):  # a funded place is the offer's condition
+        meanings["already_in_touch"] = (
+            f"the family is already in touch with us, or the provider already claims the "
+            f"{offer} for the child (every child here has a funded place: that is the offer's "
+            "condition, so a place alone is no reason to choose this)"
+        )
+    else:
+        meanings["already_in_touch"] = (
+            f"the family is already in touch with us, or the child already gets {offer.lower()}"
+        )
+    return meanings
 
 
 def _proof_words(proof: str, details: ChildDetails | None) -> str:

@@ -44,11 +44,11 @@ from workbench.dates import long_date
 from workbench.errors import UsageError, WorkbenchError
 from workbench.private_files import check_folder_for, private_folder_for, write_private
 from workbench.review.details import (
-    INITIATIVE_NAMES,
     VIEW_COMMAND,
     ChildDetails,
     already_funded_words,
     check_result_lines,
+    decision_meanings,
     evidence_lines,
     group_columns,
     read_child_details,
@@ -69,7 +69,6 @@ from workbench.review.lists import (
 )
 from workbench.review.offers import checked_by_dfe, offered_decisions, reads_dwp_list
 from workbench.review.schema import (
-    DECISION_MEANINGS,
     decision_label,
     recorded_user,
 )
@@ -320,14 +319,7 @@ def _about_lines(
         "say), never by this workbook."
     )
     funded = already_funded_words(listed["initiative"])
-    meanings = {}
-    if funded and funded.startswith("yes"):  # a funded place is the offer's condition
-        offer = INITIATIVE_NAMES.get(listed["initiative"].split("@", 1)[0], "offer")
-        meanings["already_in_touch"] = (
-            f"the family is already in touch with us, or the provider already claims the "
-            f"{offer} for the child (every child here has a funded place: that is the offer's "
-            "condition, so a place alone is no reason to choose this)"
-        )
+    meanings = decision_meanings(listed["initiative"])
     read = ["tier"]
     if "eligibility_group" in locked:
         read.append("group ('eligibility_group': the reasons say which)")
@@ -400,11 +392,7 @@ def _about_lines(
             False,
         ),
         ("The decisions", True),
-        *[
-            (f"{name}: {meanings.get(name, meaning)}", False)
-            for name, meaning in DECISION_MEANINGS.items()
-            if name in offered
-        ],
+        *[(f"{name}: {meaning}", False) for name, meaning in meanings.items() if name in offered],
         ("Please do not", True),
         (
             "Change the grey columns, add rows or copy rows. The import checks every row first; "

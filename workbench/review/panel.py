@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import html
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -45,6 +45,7 @@ from workbench.review.details import (
     ChildDetails,
     already_funded_words,
     check_result_lines,
+    decision_meanings,
     evidence_lines,
     group_columns,
     postcode_district,
@@ -820,7 +821,8 @@ class ReviewPanel:
         if self.offered != DECISIONS:
             self.decision.options = [(decision_label(d).capitalize(), d) for d in self.offered]
             self.decision.value = None  # none is chosen until the officer chooses one
-            self.decision_hints.value = _decision_hints(self.offered)
+        if initiative:  # each decision's meaning for the offer, as the workbook says it
+            self.decision_hints.value = _decision_hints(self.offered, decision_meanings(initiative))
 
     def _later_list(self) -> LaterList | None:
         """The offer's later list, if one is in the store (`workbench.review.lists.later_list`);
@@ -1443,10 +1445,12 @@ def error_summary(messages: tuple[str, ...] | list[str], title: str = "There is 
     )
 
 
-def _decision_hints(decisions: tuple[str, ...] = DECISIONS) -> str:
+def _decision_hints(
+    decisions: tuple[str, ...] = DECISIONS, meanings: Mapping[str, str] = DECISION_MEANINGS
+) -> str:
     items = "".join(
         f"<li><strong>{_escape(decision_label(d).capitalize())}</strong>: "
-        f"{_escape(DECISION_MEANINGS.get(d, ''))}</li>"
+        f"{_escape(meanings.get(d, ''))}</li>"
         for d in decisions
     )
     return f'<ul class="wb-hints" aria-label="What each decision means">{items}</ul>'
