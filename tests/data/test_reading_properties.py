@@ -390,6 +390,7 @@ _NINOS = {
 
 
 @settings(max_examples=200, deadline=None)
+@pytest.mark.slow
 @given(
     rows=st.lists(
         st.tuples(st.one_of(st.none(), st.sampled_from(sorted(_NINOS))), st.booleans()),

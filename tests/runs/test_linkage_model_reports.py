@@ -114,6 +114,7 @@ def test_a_model_folder_that_is_not_there_is_refused_before_a_kernel_starts(coun
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("notebook", "given", "what"),
     [

@@ -893,6 +893,7 @@ def test_a_run_folder_without_a_manifest_records_none_of_the_notebook_s_unused_d
     assert [name for name in found.inputs if name.startswith("rules:")] == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("notebook", "parameter"), [("03", "list_file"), ("05", "run")])
 @pytest.mark.parametrize("manifest", [None, "[]"])
 def test_a_list_without_its_manifest_exits_2_before_a_kernel_starts(
