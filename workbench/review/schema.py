@@ -36,6 +36,7 @@ __all__ = [
     "HELD_REASON_VERSION",
     "KEYED_CHAIN_VERSION",
     "LINK_DECISIONS",
+    "LIST_FILES_VERSION",
     "MIGRATIONS",
     "NAME_WANTED",
     "OUTCOME_DECISIONS",
@@ -401,6 +402,9 @@ HELD_REASON_VERSION = 11
 FIELD_KEYS_VERSION = 12
 """The migration from which check export rows keep a keyed pseudonym of their identifying
 fields with each one left out (`field_keys`)."""
+LIST_FILES_VERSION = 13
+"""The migration from which the store keeps the SHA-256 of the file each list was registered
+from (`list_files`)."""
 
 HELD_IDS = re.compile(
     r"(?P<lead>council records? )(?P<ids>[^\s:;(),]+(?:, (?!was taken)[^\s:;(),]+)*)"

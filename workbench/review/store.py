@@ -92,6 +92,7 @@ from workbench.review.schema import (
     HELD_REASON_VERSION,
     KEYED_CHAIN_VERSION,
     LINK_DECISIONS,
+    LIST_FILES_VERSION,
     MIGRATIONS,
     OUTCOME_DECISIONS,
     PROPOSED_MATCH_VERSION,
@@ -449,15 +450,22 @@ class ReviewStore:
     # --- lists ---------------------------------------------------------------------------
     def record_list_file(self, list_id: str, sha256: str) -> None:
         """Record the SHA-256 of the file `list_id` was registered from, once: the first
-        registration's stands (`list_file_sha256`)."""
+        registration's stands (`list_file_sha256`), dated as the list was stored. Nothing
+        for a store of an earlier schema (`LIST_FILES_VERSION`)."""
+        if self.schema_version < LIST_FILES_VERSION:
+            return
         with self._immediate() as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO list_files VALUES (?, ?, ?)", (list_id, sha256, self._now())
+                "INSERT OR IGNORE INTO list_files "
+                "SELECT list_id, ?, created_at FROM lists WHERE list_id = ?",
+                (sha256, list_id),
             )
 
     def list_file_sha256(self, list_id: str) -> tuple[str, str] | None:
         """The SHA-256 of the file `list_id` was registered from and when, or None for a list
         registered before the store kept it (or added without its file)."""
+        if self.schema_version < LIST_FILES_VERSION:
+            return None
         found = self._conn.execute(
             "SELECT sha256, registered_at FROM list_files WHERE list_id = ?", (list_id,)
         ).fetchone()
