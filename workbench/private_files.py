@@ -19,6 +19,7 @@ Example
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +29,7 @@ __all__ = [
     "SHAREABLE_FILE_MODE",
     "check_folder_for",
     "fsync_folder",
+    "open_to_others",
     "partial_path",
     "private_folder_for",
     "write_partial",
@@ -144,3 +146,32 @@ def write_replacing(
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def open_to_others(path: Path, holds: str, keep: str) -> str | None:
+    """What to say of a file of personal data that people other than its owner can read (its
+    mode lets group or others read or write it: saved so, or copied from a shared folder): the
+    file, its mode, what it `holds`, the ``chmod`` that fixes it and how to `keep` such files;
+    None when it is owner-only (or cannot be read).
+
+    >>> import os, tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "review.xlsx"
+    >>> _ = path.write_text("x")
+    >>> os.chmod(path, 0o644)
+    >>> said = open_to_others(path, "holds children's names", "keep them owner-only")
+    >>> said.split(": ", 1)[1].split(". Run")[0]
+    "mode 0644 lets other users of this computer read it (it holds children's names)"
+    >>> os.chmod(path, 0o600)
+    >>> open_to_others(path, "holds children's names", "keep them owner-only") is None
+    True
+    """
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    if not mode & 0o077:
+        return None
+    return (
+        f"{path}: mode {mode:04o} lets other users of this computer read it (it {holds}). "
+        f"Run `chmod 600 {path}`, and {keep}"
+    )

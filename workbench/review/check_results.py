@@ -60,7 +60,6 @@ import csv
 import hashlib
 import io
 import re
-import stat
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -68,6 +67,7 @@ from pathlib import Path
 import polars as pl
 
 from workbench.errors import WorkbenchError
+from workbench.private_files import open_to_others
 from workbench.review.checks import (
     CHILDCARE_OUTCOMES,
     DATE_HEADERS,
@@ -219,16 +219,10 @@ def readable_by_others(path: Path) -> str | None:
     >>> readable_by_others(path) is None
     True
     """
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        return None
-    if not mode & 0o077:
-        return None
-    return (
-        f"{path}: mode {mode:04o} lets other users of this computer read it (it holds parents' "
-        "names, dates of birth and National Insurance numbers). Run `chmod 600 "
-        f"{path}`, and keep DfE's results files owner-only"
+    return open_to_others(
+        path,
+        "holds parents' names, dates of birth and National Insurance numbers",
+        "keep DfE's results files owner-only",
     )
 
 

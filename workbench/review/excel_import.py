@@ -31,7 +31,6 @@ from __future__ import annotations
 import difflib
 import hmac
 import re
-import stat
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from typing import Any
 import polars as pl
 
 from workbench.errors import UsageError, WorkbenchError
+from workbench.private_files import open_to_others
 from workbench.review.offers import checked_by_dfe, decisions_for
 from workbench.review.schema import (
     NAME_WANTED,
@@ -630,16 +630,10 @@ def readable_by_others(path: Path) -> str | None:
     >>> readable_by_others(path) is None
     True
     """
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        return None
-    if not mode & 0o077:
-        return None
-    return (
-        f"{path}: mode {mode:04o} lets other users of this computer read it (it names children, "
-        f"their parents or carers and where they live). Run `chmod 600 {path}`, and keep review "
-        "workbooks owner-only; delete it once imported"
+    return open_to_others(
+        path,
+        "names children, their parents or carers and where they live",
+        "keep review workbooks owner-only; delete it once imported",
     )
 
 
