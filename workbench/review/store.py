@@ -148,8 +148,8 @@ def existing_store(path: str | Path) -> Path:
             "(a store is made by `workbench review export --store ... --list ...`)"
         )
     if missing := _logs_missing(path):
-        # Written to, the store would start each log afresh, hiding what was cut; an export
-        # from a copy would be recorded in no store the council audits.
+        # Its writes could not be logged (a deleted log is never made anew), and an export from
+        # a copy would be recorded in no store the council audits.
         raise WorkbenchError(
             f"{path}: its log {' and '.join(m for m, _ in missing)} "
             f"{'is' if len(missing) == 1 else 'are'} missing, while it holds "
