@@ -208,16 +208,7 @@ def readable_by_others(path: Path) -> str | None:
     """What to say of a results file that people other than its owner can read (its mode lets
     group or others read or write it): the file, its mode and the ``chmod`` that fixes it;
     None when it is owner-only (or cannot be read).
-
-    >>> import os, tempfile
-    >>> path = Path(tempfile.mkdtemp()) / "results.csv"
-    >>> _ = path.write_text("Outcome")
-    >>> os.chmod(path, 0o644)
-    >>> readable_by_others(path).split(": ", 1)[1].split(" (")[0]
-    'mode 0644 lets other users of this computer read it'
-    >>> os.chmod(path, 0o600)
-    >>> readable_by_others(path) is None
-    True
+    Worded by `workbench.private_files.open_to_others`.
     """
     return open_to_others(
         path,

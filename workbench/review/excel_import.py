@@ -619,16 +619,7 @@ def readable_by_others(path: Path) -> str | None:
     lets group or others read or write it: saved so, or copied from a shared folder), as
     `workbench check import` says of DfE's results file: the file, its mode and the
     ``chmod`` that fixes it; None when it is owner-only (or cannot be read).
-
-    >>> import os, tempfile
-    >>> path = Path(tempfile.mkdtemp()) / "review.xlsx"
-    >>> _ = path.write_text("x")
-    >>> os.chmod(path, 0o644)
-    >>> readable_by_others(path).split(": ", 1)[1].split(" (")[0]
-    'mode 0644 lets other users of this computer read it'
-    >>> os.chmod(path, 0o600)
-    >>> readable_by_others(path) is None
-    True
+    Worded by `workbench.private_files.open_to_others`.
     """
     return open_to_others(
         path,
