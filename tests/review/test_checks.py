@@ -556,7 +556,7 @@ def test_a_disability_access_fund_list_is_not_sent_to_dfe(council, tmp_path):
         child = found.candidates["person_id"].drop_nulls()[0]
         store.record_decisions(
             [{"list_id": list_id, "item_key": pseudonym("person", child, KEY),
-              "decision": "check", "reviewer": "A. Officer"}]
+              "decision": "contact", "reviewer": "A. Officer"}]
         )  # fmt: skip
         with pytest.raises(
             WorkbenchError,

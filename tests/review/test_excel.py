@@ -770,8 +770,8 @@ def test_a_stale_workbook_cannot_override_a_later_decision_on_a_rerun_list(store
     clock.day = "2026-09-04"
     rerun = register_list(store, candidate_list(), "r-2", RULE_SET, {"people.csv": "ab"}, KEY)
     store.record_decision(rerun, K1, "not_eligible", "A Jones", "moved away")
-    store.record_decision(rerun, K2, "link_confirmed", "A Jones")  # another kind: not stale
-    fill(book, {ROW["P1"]: {"decision": "contact"}, ROW["P2"]: {"decision": "defer"}})
+    store.record_decision(rerun, K_DWP, "link_confirmed", "A Jones")  # another kind: not stale
+    fill(book, {ROW["P1"]: {"decision": "contact"}, ROW["D9"]: {"decision": "defer"}})
     with pytest.raises(ReviewImportError) as raised:
         import_review_workbook(store, book, reviewer="J Smith", key=KEY)
     assert [str(p) for p in raised.value.problems] == [
@@ -931,10 +931,12 @@ def test_a_reviewers_later_decision_of_another_kind_does_not_make_a_row_stale(
     import_review_workbook(store, fresh, reviewer="J Smith", key=KEY)
     fill(book, {ROW["D9"]: {"decision": "contact"}})
     assert import_review_workbook(store, book, reviewer="J Smith", key=KEY).recorded == 1
-    store.record_decision(list_id, K1, "link_confirmed", "A Jones")  # a colleague, since
-    fill(book, {ROW["P1"]: {"decision": "contact"}})
-    assert [(p.row, p.column) for p in problems_and_messages(store, book)] == [
-        (ROW["P1"], "decision")
+    # A colleague's decision of any kind since the export makes the row stale.
+    later = export_review_workbook(store, list_id, candidate_list(), tmp_path / "c.xlsx", key=KEY)
+    store.record_decision(list_id, K_DWP, "link_rejected", "A Jones", "another child")
+    fill(later, {ROW["D9"]: {"decision": "defer"}})
+    assert [(p.row, p.column) for p in problems_and_messages(store, later)] == [
+        (ROW["D9"], "decision")
     ]
 
 
@@ -1084,7 +1086,7 @@ def test_rows_deleted_from_the_workbook_are_counted_and_logged(store, exported):
 def test_rows_left_blank_about_a_child_already_decided_are_counted_apart(store, exported):
     list_id, book = exported
     store.record_decision(list_id, K2, "defer", "A Jones")  # a colleague, before the export
-    store.record_decision(list_id, K4, "link_confirmed", "A Jones")  # a link: not decided
+    store.record_decision(list_id, K_DWP, "link_confirmed", "A Jones")  # a link: not decided
     fresh = export_review_workbook(
         store, list_id, candidate_list(), book.with_name("fresh.xlsx"), key=KEY
     )

@@ -397,10 +397,14 @@ def test_undecided_only_drops_rows_as_they_are_decided(panel: ReviewPanel) -> No
 
 
 def test_a_link_decision_alone_leaves_the_child_undecided(
-    store: ReviewStore, list_id: str, panel: ReviewPanel
+    store: ReviewStore, children: pl.DataFrame
 ) -> None:
     # Whether the DWP-list row is the child says nothing about what happens next: the child
-    # stays in "undecided only", shows no decision, and is not counted decided.
+    # stays in "undecided only", shows no decision, and is not counted decided. (P25's link
+    # awaits review here: the store takes a link decision only about such a child.)
+    children = children.with_columns(link_needs_review=pl.col("person_id") == "P25")
+    list_id = register_list(store, children, "r-2026-09", "two_year_old@2026.1", {}, KEY)
+    panel = open_panel(store, list_id, children, reviewer="A. Officer")
     panel.apply_filters(reason="dwp_list", undecided_only=True)
     before = panel.visible()["person_id"].to_list()
     store.record_decision(list_id, key_of("P25"), "link_confirmed", "A. Officer")

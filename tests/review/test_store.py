@@ -274,6 +274,44 @@ def test_bad_decisions_are_refused(store, list_id, item_key, decision, reviewer,
     assert store.decisions().height == 0
 
 
+@pytest.mark.parametrize("decision", LINK_DECISIONS)
+def test_a_link_decision_is_refused_where_no_record_link_awaits_review(store, list_id, decision):
+    # K1 and K3 are not flagged link_needs_review; K2 is. All or nothing: K2's is not kept.
+    with pytest.raises(WorkbenchError) as refused:
+        store.record_decisions(
+            [{"list_id": list_id, "item_key": key, "decision": decision,
+              "reviewer": "A. Officer", "reason": "checked the address"} for key in (K2, K3)]
+        )  # fmt: skip
+    assert str(refused.value) == (
+        f"decision 2: {decision} is for a DWP-list row whose record link awaits review, and "
+        f"item {K3!r} of list {list_id!r} has none to confirm or reject; record an outcome "
+        "instead"
+    )
+    assert store.decisions().height == 0
+    store.record_decision(list_id, K2, decision, "A. Officer", "checked the address")
+    assert store.decisions()["decision"].to_list() == [decision]
+
+
+def test_check_is_refused_on_a_list_of_an_offer_dfe_does_not_check(store):
+    daf = store.add_list(
+        "r-bbb", "disability_access_fund", "disability_access_fund@2026.1", {"people.csv": "ab"},
+        make_items(K1),
+    )  # fmt: skip
+    with pytest.raises(WorkbenchError) as refused:
+        store.record_decision(daf, K1, "check", "A. Officer")
+    assert str(refused.value) == (
+        "decision 1: check is not a decision for a disability_access_fund list: DfE's services "
+        "do not check it, so `workbench check export` would never send the family; record "
+        "another outcome (defer to find out more first)"
+    )
+    assert store.decisions().height == 0
+    fsm = store.add_list(
+        "r-bbb", "free_school_meals", "free_school_meals@2026.1", {"people.csv": "ab"},
+        make_items(K1),
+    )  # fmt: skip
+    assert store.record_decision(fsm, K1, "check", "A. Officer").decision == "check"
+
+
 @pytest.mark.parametrize(
     ("reviewer", "why"),
     [("x", "has no word of two letters or more"), (" 1 ", "has no word of two letters or more"),
@@ -323,17 +361,17 @@ def test_latest_decision_per_item_is_the_last_recorded_so_corrections_stand(stor
     store.record_decision(list_id, K1, "contact", "A. Officer")
     store.record_decision(list_id, K2, "defer", "A. Officer")
     store.record_decision(list_id, K1, "not_eligible", "B. Officer", "already has a place")
-    store.record_decision(list_id, K1, "link_confirmed", "B. Officer")
+    store.record_decision(list_id, K2, "link_confirmed", "B. Officer")  # K2's link awaits
     latest = store.latest_decisions(list_id)
     assert latest.select("item_key", "decision", "seq").rows() == sorted(
-        [(K1, "link_confirmed", 4), (K2, "defer", 2)]
+        [(K1, "not_eligible", 3), (K2, "link_confirmed", 4)]
     )
     outcome = store.latest_decisions(list_id, among=OUTCOME_DECISIONS)
     assert outcome.select("item_key", "decision").rows() == sorted(
         [(K1, "not_eligible"), (K2, "defer")]
     )
     link = store.latest_decisions(list_id, among=LINK_DECISIONS)
-    assert link.select("item_key", "decision").rows() == [(K1, "link_confirmed")]
+    assert link.select("item_key", "decision").rows() == [(K2, "link_confirmed")]
 
 
 def test_progress_counts_items_by_their_latest_decision(store, list_id):
@@ -350,14 +388,22 @@ def test_progress_counts_items_by_their_latest_decision(store, list_id):
         "undecided": 1,
         "by_decision": dict.fromkeys(DECISIONS, 0) | {"contact": 1, "not_eligible": 1},
     }
-    # A link decision decides nothing about what happens next, and leaves the outcome counted.
+    # A link decision decides nothing about what happens next (K2's, the one link awaiting
+    # review), and leaves an outcome counted (K2's contact, recorded before it).
     store.record_decision(list_id, K2, "link_confirmed", "A. Officer")
-    store.record_decision(list_id, K3, "link_confirmed", "A. Officer")
     assert store.progress(list_id) == {
         "decided": 2,
         "undecided": 1,
         "by_decision": dict.fromkeys(DECISIONS, 0)
-        | {"contact": 1, "not_eligible": 1, "link_confirmed": 2},
+        | {"contact": 1, "not_eligible": 1, "link_confirmed": 1},
+    }
+    store.record_decision(list_id, K2, "contact", "A. Officer")
+    store.record_decision(list_id, K2, "link_rejected", "A. Officer", "another child")
+    assert store.progress(list_id) == {
+        "decided": 3,
+        "undecided": 0,
+        "by_decision": dict.fromkeys(DECISIONS, 0)
+        | {"contact": 2, "not_eligible": 1, "link_rejected": 1},
     }
 
 
@@ -612,14 +658,16 @@ def test_several_accesses_are_logged_at_once_or_not_at_all(store):
 @settings(max_examples=15, deadline=None)
 @given(
     steps=st.lists(
-        st.tuples(st.sampled_from([K1, K2, K3]), st.sampled_from(DECISIONS)),
+        st.tuples(st.sampled_from([K1, K2, K3]), st.sampled_from(DECISIONS)).filter(
+            lambda step: step[0] == K2 or step[1] not in LINK_DECISIONS  # K2's link awaits
+        ),
         min_size=1,
         max_size=12,
     )
 )
 def test_any_run_of_decisions_chains_and_latest_is_the_last_per_item(steps):
     with tempfile.TemporaryDirectory() as folder, ReviewStore(Path(folder) / "s.sqlite") as store:
-        list_id = store.add_list("r", "i", "rs", {}, make_items(K1, K2, K3))
+        list_id = store.add_list("r", "two_year_old", "rs", {}, make_items(K1, K2, K3))
         for key, decision in steps:
             store.record_decision(list_id, key, decision, "A. Officer", "because")
         assert store.verify_chain().checked == len(steps)

@@ -83,6 +83,7 @@ from workbench.review.list_seals import (
     verify_list,
     verify_lists,
 )
+from workbench.review.offers import checked_by_dfe
 from workbench.review.retention import RetentionResult
 from workbench.review.schema import (
     BUSY_TIMEOUT_MS,
@@ -560,8 +561,10 @@ class ReviewStore:
         ------
         WorkbenchError
             For an unknown list or item, a reviewer that names no one (empty, or fewer than
-            two letters: `workbench.review.schema.names_someone`), an unknown decision, or a
-            missing reason for ``not_eligible`` / ``link_rejected``.
+            two letters: `workbench.review.schema.names_someone`), an unknown decision, a
+            missing reason for ``not_eligible`` / ``link_rejected``, or a decision with no next
+            step on the item: ``check`` on a list of an offer DfE's services do not check, a
+            record-link decision where no record link awaits review.
         """
         return self.record_decisions(
             [
@@ -587,7 +590,7 @@ class ReviewStore:
         with self._immediate() as conn:
             prev_hash = self._chain_head()
             for position, request in enumerate(checked, start=1):
-                self._require_item(position, request["list_id"], request["item_key"])
+                self._require_decidable(position, request)
                 row = request | {"decision_id": "d-" + uuid.uuid4().hex, "decided_at": self._now()}
                 digest = decision_hash(row, prev_hash, keying.key)
                 values = [row[name] for name in DECISION_COLUMNS[1:8]] + [prev_hash, digest]
@@ -602,9 +605,36 @@ class ReviewStore:
             self._log_head()
         return recorded
 
-    def _require_item(self, position: int, list_id: str, item_key: str) -> None:
+    def _require_decidable(self, position: int, request: Mapping[str, Any]) -> None:
+        """Refuse a decision with no next step on its item, whoever records it (the workbook's
+        import and the review panel refuse them first, in their own words): ``check`` on a
+        list of an offer DfE's services do not check (`workbench.review.offers.checked_by_dfe`:
+        `workbench check export` would never send the family), and a record-link decision on
+        an item whose record link does not await review (nothing to confirm or reject)."""
+        list_id, item_key, decision = request["list_id"], request["item_key"], request["decision"]
+        link_needs_review = self._require_item(position, list_id, item_key)
+        if decision in LINK_DECISIONS and not link_needs_review:
+            raise WorkbenchError(
+                f"decision {position}: {decision} is for a DWP-list row whose record link "
+                f"awaits review, and item {item_key!r} of list {list_id!r} has none to confirm "
+                "or reject; record an outcome instead"
+            )
+        if decision == "check":
+            (initiative,) = self._conn.execute(
+                "SELECT initiative FROM lists WHERE list_id = ?", (list_id,)
+            ).fetchone()
+            if not checked_by_dfe(initiative):
+                raise WorkbenchError(
+                    f"decision {position}: check is not a decision for a {initiative} list: "
+                    "DfE's services do not check it, so `workbench check export` would never "
+                    "send the family; record another outcome (defer to find out more first)"
+                )
+
+    def _require_item(self, position: int, list_id: str, item_key: str) -> bool:
+        """Refuse an item that is not on the list; whether its record link awaits review."""
         found = self._conn.execute(
-            "SELECT 1 FROM list_items WHERE list_id = ? AND item_key = ?", (list_id, item_key)
+            "SELECT link_needs_review FROM list_items WHERE list_id = ? AND item_key = ?",
+            (list_id, item_key),
         ).fetchone()
         if found is None:
             self._require_list(list_id)
@@ -621,6 +651,7 @@ class ReviewStore:
                 f"decision {position}: item {item_key!r} is not on list {list_id!r}; "
                 "a decision can only be recorded about an item of the list"
             )
+        return bool(found[0])
 
     def decisions(
         self, list_id: str | None = None, item_keys: Collection[str] | None = None
