@@ -1009,6 +1009,12 @@ def test_the_panel_offers_only_decisions_with_a_next_step_for_the_offer(
     hints = re.findall(r"<strong>([^<]+)</strong>", panel.decision_hints.value)
     assert len(hints) == len(offered)
     assert ("Check" in hints) == ("check" in offered)
+    # The page's "Link" column only where a record link can await review (as the workbook's
+    # dwp_record_id column), and every row's cells under their headings.
+    headings = re.findall(r'<th scope="col">([^<]+)</th>', panel.table.value)
+    assert ("Link" in headings) == ("link_confirmed" in offered)
+    first_row = panel.table.value.split('<tr class="wb-row')[1].split("</tr>")[0]
+    assert first_row.count("<td") == len(headings)
 
 
 def test_a_check_decision_on_a_list_dfe_does_not_check_is_refused(store: ReviewStore) -> None:
@@ -1130,10 +1136,12 @@ def test_a_free_school_meals_child_shows_the_group_and_age_group_first(
     # Free school meals reads no funded places, nor has working-parent places: neither is
     # said, as the workbook has neither column.
     assert summary(panel) == {"Tier": "likely", "Could be eligible from": "1 April 2026"}
-    # Nor in the table ("no" on every row), nor as a filter that could find no one funded.
+    # Nor in the table ("no" on every row), nor as a filter that could find no one funded;
+    # nor a "Link" column (its rules never read the DWP list: no link awaits review).
     assert "Already funded" not in panel.table.value
-    assert re.findall(r"<td>([^<]*)</td>", panel.table.value)[:7] == [
-        "P01", "likely", uc.label, "1 April 2026", "ZZ1", "", "not yet decided",
+    assert '<th scope="col">Link</th>' not in panel.table.value
+    assert re.findall(r"<td>([^<]*)</td>", panel.table.value)[:6] == [
+        "P01", "likely", uc.label, "1 April 2026", "ZZ1", "not yet decided",
     ]  # fmt: skip
     assert panel.funded.layout.display == "none"
     panel.select(key_of("P02"))

@@ -332,12 +332,15 @@ def page_table_html(
     labels: dict[str, str] | None = None,
     places_not_known: bool = False,
     show_funded: bool = True,
+    show_link: bool = True,
 ) -> str:
     """An HTML table of one page's rows (one ``<tr class="wb-row">`` per row): the child (by
     name when known, with age), the tier, the reasons by their rule-file labels (``labels``:
     code -> label), and what is known and decided (already funded "not known" rather than
     "no" when the headcount held no places for the term: ``places_not_known``; no "Already
-    funded" column without ``show_funded``: an offer whose rules read no funded places)."""
+    funded" column without ``show_funded``: an offer whose rules read no funded places; no
+    "Link" column without ``show_link``: a list whose workbook has no record links to review,
+    as free school meals', whose rules never read the DWP list)."""
     labels = labels or {}
     named = rows["child_name"].is_not_null().any() if "child_name" in rows.columns else False
     headings = [
@@ -353,9 +356,9 @@ def page_table_html(
         headings.insert(1, "Age on the first day of term")
     if show_area:
         headings.insert(-3, "Area")
-    funded_at = headings.index("Already funded")
-    if not show_funded:
-        del headings[funded_at]
+    shown = {"Already funded": show_funded, "Link": show_link}
+    dropped = {at for at, heading in enumerate(headings) if not shown.get(heading, True)}
+    headings = [heading for at, heading in enumerate(headings) if at not in dropped]
     head = "".join(f'<th scope="col">{h}</th>' for h in headings)
     body = []
     for row in rows.iter_rows(named=True):
@@ -374,8 +377,7 @@ def page_table_html(
             cells.insert(1, row.get("age") or "")
         if show_area:
             cells.insert(-3, row["area"])
-        if not show_funded:
-            del cells[funded_at]
+        cells = [cell for at, cell in enumerate(cells) if at not in dropped]
         current = row["item_key"] == selected
         attributes = (
             ' class="wb-row wb-current" aria-current="true"' if current else ' class="wb-row"'
@@ -518,6 +520,7 @@ class ReviewPanel:
         self._workbook: WorkbookLayout | None = None  # `_offer_decisions`
         self._funded_meaning: str | None = None
         self._shows_funded = True
+        self._shows_link = True
         self._logged: set[str] = set()
         self._viewing: tuple[str, str] | None = None  # (reviewer, item) last logged as viewed
         # The store's latest decision when the selected child's details were last shown: a
@@ -811,6 +814,7 @@ class ReviewPanel:
         )
         self._funded_meaning = already_funded_words(initiative) if initiative else None
         self._shows_funded = self._workbook is None or "already_funded" in self._workbook.locked
+        self._shows_link = self._workbook is None or self._workbook.dwp_links
         if self._funded_meaning:  # yes on every row, or never known: nothing to filter by
             self.funded.layout.display = "none"
         self.offered = (
@@ -962,6 +966,7 @@ class ReviewPanel:
             self._labels,
             self._places_not_known,
             self._shows_funded,
+            self._shows_link,
         ) + self._unnamed_search_note(rows)
         self._render_detail()
 
@@ -1003,6 +1008,7 @@ class ReviewPanel:
                 self._labels,
                 self._places_not_known,
                 self._shows_funded,
+                self._shows_link,
             )
             self._render_detail()
 
