@@ -573,14 +573,16 @@ def _who(details: ChildDetails | None, item_key: str) -> dict[str, str]:
 def _dfe_checks_text(
     results: pl.DataFrame, list_id: str, groups: dict[str, str | None]
 ) -> dict[str, str]:
-    """Per child (item key), DfE's checks as the workbook shows them: the newest result, what
-    it means for the officer (first, where DfE's tier differs from the child's group on the
-    list, `groups`), then the earlier results (`ReviewStore.initiative_check_results` rows: a
-    result from another list's export of the offer says which list)."""
+    """Per child (item key), DfE's checks as the workbook shows them, in the review panel's
+    order: what the newest result means for the officer (starting with where DfE's tier
+    differs from the child's group on the list, `groups`), the newest result, then the
+    earlier results (`ReviewStore.initiative_check_results` rows: a result from another
+    list's export of the offer says which list)."""
     text = {}
     for (item_key,), rows in results.partition_by("item_key", as_dict=True).items():
         (newest, *earlier), advice = check_result_lines(rows, list_id, groups.get(item_key))
-        text[item_key] = "\n".join([newest, advice or "", *(f"Before: {e}" for e in earlier)])
+        lines = [advice] if advice else []
+        text[item_key] = "\n".join([*lines, newest, *(f"Before: {e}" for e in earlier)])
     return text
 
 
