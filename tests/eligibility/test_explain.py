@@ -404,6 +404,62 @@ def test_pupil_premium_needs_a_funded_place() -> None:
     )
 
 
+def test_the_childs_places_dated_off_a_term_start_are_named_with_why_they_did_not_count():
+    # A tester's case: the provider dated the place with the first day of school (7
+    # September), and the child was left off EYPP with "none matched" and nothing more. A
+    # two-year-old place of an earlier term dated so is named too (EYPP reads no earlier
+    # place); another child's place so dated is not.
+    def dated(record: str, forename: str, day: date, stream: str) -> pl.LazyFrame:
+        return _funded_place(forename).with_columns(
+            record_id=pl.lit(record), term_start=pl.lit(day), funding_stream=pl.lit(stream)
+        )
+
+    places = pl.concat(
+        [
+            dated("F1", "Mo", date(2026, 9, 7), "universal_three_four"),
+            dated("F2", "Mo", date(2026, 1, 5), "two_year_old"),
+            dated("F3", "Someone", date(2026, 9, 7), "universal_three_four"),
+        ]
+    )
+    found = explain(awards(award("A1", "P1", "income_support")), rules=EYPP, funded_places=places)
+    assert (found.listed, found.funded_place) == (False, None)  # the list as the rules make it
+    assert found.to_text().splitlines()[4] == (
+        "Funded place: none matched for the term starting 1 September 2026; this initiative "
+        "lists only children with a funded place. The providers' headcount has places naming "
+        "the child dated on a day that is no term start of the early_years_pupil_premium rules "
+        "(terms start on 1 January, 1 April and 1 September): row F2, a two-year-old place "
+        "dated 5 January 2026; row F1, a universal 3 and 4 year old place dated 7 September "
+        "2026, within this term. A place is for the term whose start it is dated, and the "
+        "workbench does not guess which term is meant, so they count for no term: correct "
+        "each one's term_start in the providers' headcount (to 2026-09-01 for a place of this "
+        "term) and run again."
+    )
+
+
+def test_an_earlier_place_dated_off_a_term_start_that_still_counts_is_not_named():
+    # On the two-year-old list an earlier term's two-year-old place is read whatever its day
+    # (it continues the entitlement): only the place of this term dated 7 September is named.
+    places = pl.concat(
+        [
+            _funded_place("Mo").with_columns(term_start=pl.lit(date(2026, 4, 7))),
+            _funded_place("Mo").with_columns(
+                record_id=pl.lit("F2"), term_start=pl.lit(date(2026, 9, 7))
+            ),
+        ]
+    )
+    found = explain(awards(), funded_places=places)
+    assert found.reason_codes == ("continued_entitlement",)
+    assert found.to_text().splitlines()[4] == (
+        "Funded place: none matched for the term starting 1 September 2026. The providers' "
+        "headcount has a place naming the child dated on a day that is no term start of the "
+        "two_year_old rules (terms start on 1 January, 1 April and 1 September): row F2, a "
+        "two-year-old place dated 7 September 2026, within this term. A place is for the term "
+        "whose start it is dated, and the workbench does not guess which term is meant, so it "
+        "counts for no term: correct its term_start in the providers' headcount (to "
+        "2026-09-01 for a place of this term) and run again."
+    )
+
+
 def test_an_adult_is_called_a_person() -> None:
     found = explain(awards(), person_id="P1")
     lines = found.to_text().splitlines()
@@ -644,6 +700,21 @@ def test_left_care_names_the_order_and_the_care_before_it():
     assert _council_line(c, "left_care") == (
         "✓ left_care: the child has an adoption order (record S1, from 3 March 2025) and a "
         "record of care before it: being looked after (record L1, from 1 June 2024)."
+    )
+
+
+def test_a_previously_looked_after_record_alone_is_named_with_what_would_count():
+    # A tester's case: rightly not listed (an order is needed), but nothing said so.
+    c = _family()
+    c.status("S1", "C1", "previously_looked_after", start=date(2025, 3, 3))
+    assert _council_line(c, "left_care") == (
+        "✗ left_care: the child has no record of a special guardianship order, a child "
+        "arrangements order or an adoption order that started on or before 1 September 2026; "
+        "the child holds a previously_looked_after record (S1, from 3 March 2025), but it "
+        "counts only with such an order: a child who left care, here or elsewhere, through "
+        "adoption or a special guardianship or child arrangements order is eligible, and one "
+        "who returned home is not. If the child left care through an order, record it in "
+        "child_statuses and run again."
     )
 
 

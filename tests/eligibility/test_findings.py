@@ -195,6 +195,18 @@ def test_an_order_is_shown_with_the_care_before_it_and_after_it():
     ]
 
 
+def test_a_record_of_earlier_care_without_an_order_is_shown_as_such():
+    c = family()
+    c.status("S1", "C1", "previously_looked_after", start=date(2025, 3, 1))
+    c.status("S2", "C1", "previously_looked_after", start=date(2026, 9, 2))  # after as_of
+    found = findings_in_detail(c.tables(), TWO, person_ids=["C1"], term_start=TERM, as_of=TERM)
+    rows = found.records.filter(pl.col("reason_code") == "left_care")
+    assert rows.select("record_id", "related_id", "outcome").rows() == [
+        ("S1", None, "care_without_order")
+    ]
+    assert verdicts(c, "C1")["left_care"] == "not_met"
+
+
 def test_the_people_their_carers_and_places_are_the_engines():
     c = family()
     c.person("T1", "H1", date(2010, 9, 2), role="child")  # a teenager: not a carer

@@ -15,7 +15,8 @@ from workbench.eligibility.engine import assessment
 from workbench.linkage import LINKS_SCHEMA
 from workbench.rules import load_rule_set
 from workbench.runs.emptiness import empty_required_tables, silent_emptiness
-from workbench.runs.unrecorded import places_not_for_the_term, unrecorded_facts
+from workbench.runs.list_warnings import list_warnings
+from workbench.runs.unrecorded import care_without_order, places_not_for_the_term, unrecorded_facts
 
 RULES = load_rule_set("two_year_old")
 TERM = date(2026, 9, 1)
@@ -143,3 +144,73 @@ def test_a_file_the_rules_read_with_only_its_header_is_said(tmp_path):
         "rules read it (benefits). Is it the right file, or was the extract cut short?"
     ]
     assert silent_emptiness(found) == []  # a warning that does not fail --strict
+
+
+def _care_council(tmp_path: Path, initiative: str) -> Assessment:
+    """Children with a record of earlier care (previously looked after), each family
+    otherwise as the comment says; every child in the window has a place for the term but C6."""
+    c = Council()
+    kinds = {
+        "C1": "the record alone: not listed",
+        "C2": "with an adoption order: listed (left_care)",
+        "C3": "the record alone, listed on income support",
+        "C4": "the record alone, past the window",
+        "C5": "the record alone, starting after the evidence date",
+        "C6": "the record alone, with no funded place for the term",
+    }
+    for n, child in enumerate(kinds, start=1):
+        born = date(2020, 3, 2) if child == "C4" else IN_WINDOW
+        c.person(f"A{n}", f"H{n}", date(1990, 1, 1), role="parent_carer")
+        c.person(child, f"H{n}", born, role="child")
+        start = date(2026, 9, 2) if child == "C5" else date(2025, 3, 1)
+        c.status(f"S{n}", child, "previously_looked_after", start=start)
+        if child != "C6":
+            c.funded(f"F{n}", f"Name{child}", born, TERM, "universal_three_four")
+    c.status("S9", "C2", "adoption_order", start=date(2025, 6, 1))
+    c.award("B3", "A3", "income_support")
+    for name, frame in c.tables().items():
+        rows = frame.collect()
+        if rows.height:
+            rows.write_csv(tmp_path / f"{name}.csv", date_format="%Y-%m-%d")
+    loaded = load_folder(tmp_path)
+    rules = load_rule_set(initiative)
+    result = assessment(loaded.tables, rules, term_start=TERM, as_of=TERM)
+    return Assessment(result=result, data=loaded, linkage="exact")
+
+
+CARE_ADVICE = (
+    "record in child_statuses.csv and no record of a special guardianship order, a child "
+    "arrangements order or an adoption order that started on or before 2026-09-01, and are "
+    "not listed: left_care counts a child who left care through such an order (adopted, or "
+    "under a special guardianship or child arrangements order, from care here or elsewhere), "
+    "not one who returned home. Check whether each left care through an order, and record it "
+    "in child_statuses.csv and run again; `workbench explain --person ID` names the record"
+)
+
+
+def test_children_with_a_care_record_and_no_order_are_counted_in_a_note(tmp_path):
+    # A tester's case: rightly left off by the contract, with nothing said.
+    found = _care_council(tmp_path, "two_year_old")
+    assert found.candidates["person_id"].to_list() == ["C2", "C3"]
+    # C1 and C6 (the two-year-old offer needs no place); C2 has an order, C3 is listed, C4
+    # is past the window and C5's record starts after the evidence date.
+    note = "2 child(ren) in the age window have a previously_looked_after " + CARE_ADVICE
+    assert care_without_order(found) == [note]
+    said = list_warnings(found)
+    assert note in said.notes and note not in said.serious  # not failing --strict
+    assert not any(child in note for child in ("C1", "C6", "S1"))
+
+
+def test_for_eypp_only_the_children_with_a_place_for_the_term_are_counted(tmp_path):
+    # C6 has no place for the term: no order would list them, so they are not counted.
+    found = _care_council(tmp_path, "early_years_pupil_premium")
+    assert found.candidates["person_id"].to_list() == ["C2", "C3"]
+    assert care_without_order(found) == [
+        "1 child(ren) in the age window, matched to a funded place for the term, have a "
+        "previously_looked_after " + CARE_ADVICE
+    ]
+
+
+def test_rules_that_do_not_read_left_care_say_nothing_of_it(tmp_path):
+    found = _care_council(tmp_path, "disability_access_fund")
+    assert care_without_order(found) == []

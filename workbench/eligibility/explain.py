@@ -36,6 +36,7 @@ Child P2 (born 2 March 2024) is listed for the term starting 1 September 2026: t
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -48,6 +49,7 @@ from workbench.eligibility.engine import (
     CARE_HISTORY_MISSING,
     CLERICAL,
     INCOME_MISSING,
+    LINKED,
     MET,
     PLACE_TO_REVIEW,
     WORKING_PARENT,
@@ -190,6 +192,10 @@ class Explanation:
     """The quarantined rows of the child's awards and statuses and of their parents' and
     carers' awards, each "file row N, of <whose> (reason)": not read, so a criterion they
     would meet shows as not met (`Assessment.explain` fills it from the loaded data)."""
+    places_off_term: str | None = None
+    """Said beside the funded place when the providers' headcount holds places naming the
+    child (forename, surname and date of birth) dated on a day that is no term start of the
+    rules (`_places_off_term`): such a place is for no term, so it did not count."""
 
     def why_not_listed(self) -> list[str]:
         """The reasons a person is not listed (empty when listed)."""
@@ -309,6 +315,10 @@ class Explanation:
         )
 
     def _funded_line(self) -> str:
+        line = self._funded_place()
+        return f"{line} {self.places_off_term}" if self.places_off_term else line
+
+    def _funded_place(self) -> str:
         term = f"the term starting {long_date(self.term_start)}"
         if self.working_parent_place and not self.already_funded:
             return (
@@ -503,10 +513,24 @@ def _left_care_words(criterion: Criterion, rows: pl.DataFrame, facts: _Facts) ->
     orders = rows.filter(pl.col("outcome").is_in([MET, CARE_HISTORY_MISSING]))
     if orders.is_empty():
         names = _or([STATUS_NAMES.get(s, s) for s in criterion.statuses])
-        return (
+        none = (
             f"the child has no record of {names} that started on or before "
             f"{long_date(facts.as_of)}"
             + _inactive(rows.filter(pl.col("related_id").is_null()), facts)
+        )
+        alone = rows.filter(pl.col("outcome") == "care_without_order")
+        if alone.is_empty():
+            return none
+        held = " and ".join(
+            f"a {row['item']} record ({row['record_id']}, from {long_date(row['start_date'])})"
+            for row in alone.iter_rows(named=True)
+        )
+        return (
+            f"{none}; the child holds {held}, but it counts only with such an order: a child "
+            "who left care, here or elsewhere, through adoption or a special "
+            "guardianship or child arrangements order is eligible, and one who returned home "
+            "is not. If the child left care through an order, record it in child_statuses and "
+            "run again"
         )
     met, missing = [], []
     for order in orders.iter_rows(named=True):
@@ -697,6 +721,72 @@ def explain_assessed(
         children_counted=_children_counted(tables, found, person_id) if in_window else (),
         link_caution=row["link_caution"][0] if listed else None,
         awards_not_counted=_awards_not_counted(tables, found, person) if in_window else (),
+        places_off_term=_places_off_term(tables, found, person_id, places) if in_window else None,
+    )
+
+
+def _places_off_term(
+    tables: Mapping[str, pl.LazyFrame | pl.DataFrame],
+    found: EngineResult,
+    person_id: str,
+    linked: pl.DataFrame,
+) -> str | None:
+    """The providers' headcount's places naming the child, linked as the exact pass links
+    (`workbench.linkage.link_exact`: forename, surname and date of birth), dated on a day
+    that is no term start of the rules and not on the term start given, and not among the
+    places `linked` to the child (an earlier term's two-year-old place, so dated, still
+    continues the entitlement): in a sentence saying why they did not count, or None. The
+    workbench does not guess the term of such a place (the list is the engine's), so this
+    only names them (`workbench.runs.emptiness.places_off_term_starts` counts them)."""
+    from workbench.eligibility.terms import next_term_start, off_term_start, term_start_days
+    from workbench.linkage.exact import link_exact
+
+    rule_set, term = found.rule_set, found.term_start
+    if "funded_places" not in rule_set.sources or "funded_places" not in tables:
+        return None
+    day = pl.col("term_start")
+    odd = (
+        tables["funded_places"]
+        .lazy()
+        .filter(
+            day.is_not_null(),
+            day != term,
+            off_term_start(day, rule_set),
+            ~pl.col("record_id").is_in(linked["record_id"].implode()),
+        )
+        .collect()
+    )
+    if odd.is_empty():
+        return None
+    links = link_exact({"people": tables["people"].lazy(), "funded_places": odd.lazy()})
+    own = (
+        links.filter(pl.col("person_id") == person_id, pl.col("band") == LINKED)
+        .select("record_id")
+        .collect()
+        .join(odd, on="record_id")
+        .sort("term_start", "record_id")
+    )
+    if own.is_empty():
+        return None
+    following = next_term_start(term, rule_set)
+    named = [
+        f"row {row['record_id']}, a {STREAM_NAMES.get(stream, stream)} place dated "
+        f"{long_date(row['term_start'])}"
+        + (", within this term" if term <= row["term_start"] < following else "")
+        for row in own.iter_rows(named=True)
+        for stream in [row["funding_stream"]]
+    ]
+    starts = [f"{d} {calendar.month_name[m]}" for m, d in term_start_days(rule_set)]
+    one = own.height == 1
+    whose = "its" if one else "each one's"
+    return (
+        f"The providers' headcount has {'a place' if one else 'places'} naming the child dated "
+        f"on a day that is no term start of the {rule_set.id} rules (terms start on "
+        f"{', '.join(starts[:-1])} and {starts[-1]}): {'; '.join(named)}. A place is for the "
+        "term whose start it is dated, and the workbench does not guess which term is meant, "
+        f"so {'it' if one else 'they'} {'counts' if one else 'count'} for no term: correct "
+        f"{whose} term_start in the providers' headcount (to "
+        f"{term.isoformat()} for a place of this term) and run again."
     )
 
 

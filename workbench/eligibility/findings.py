@@ -111,6 +111,10 @@ OUTCOMES = {
     "care_before_order": "a care episode that began before the order in `related_id`",
     "earlier_care": "a record of earlier care, for the order in `related_id`",
     "care_after_order": "a care episode that began on or after the order in `related_id`",
+    "care_without_order": (
+        "a record of earlier care that started on or before the evidence date, for a child "
+        "with no order that did (the order is what counts: `left_care`)"
+    ),
     "not_flagged": "the household record does not set the criterion's flag",
 }
 RECORDS_SCHEMA = pl.Schema(
@@ -494,8 +498,23 @@ class _Records:
             .then(pl.lit(MET))
             .otherwise(pl.lit("care_history_missing"))
         )
+        # A record of earlier care alone, with no order: shown, since it is what the child
+        # holds (a tester's case: a child whose only care record was previously looked after
+        # was left off with no word of it), though only an order counts.
+        alone = self.ids.join(
+            compiler.statuses(criterion.previous_care_statuses).filter(
+                pl.col("start_date") <= self.as_of
+            ),
+            on="person_id",
+        ).join(current.select("person_id"), on="person_id", how="anti")
         return pl.concat(
-            [_shaped(orders, code, "child_statuses", **_status(), outcome=outcome), history]
+            [
+                _shaped(orders, code, "child_statuses", **_status(), outcome=outcome),
+                history,
+                _shaped(
+                    alone, code, "child_statuses", **_status(), outcome=pl.lit("care_without_order")
+                ),
+            ]
         )
 
     def list_links(self, criterion: Criterion) -> pl.LazyFrame:

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from workbench.rules.model import AgeWindow, Birthday
+from workbench.rules.model import AgeWindow, Birthday, RuleSet
 
 __all__ = [
     "EVIDENCE_DISTANCE_DAYS",
@@ -30,7 +30,10 @@ __all__ = [
     "evidence_date_far",
     "in_window",
     "latest_term_start",
+    "next_term_start",
+    "off_term_start",
     "opens",
+    "term_start_days",
     "window_dob_range",
 ]
 
@@ -75,6 +78,51 @@ def latest_term_start(day: date, edge: Birthday) -> date:
     """The latest of `edge`'s term starts on or before `day`."""
     starts = [date(day.year - k, m, d) for k in (0, 1) for m, d in edge.month_days]
     return max(s for s in starts if s <= day)
+
+
+def term_start_days(rule_set: RuleSet) -> tuple[tuple[int, int], ...]:
+    """The rule set's term starts, as sorted (month, day) pairs, in any of its age windows.
+
+    >>> from workbench.rules import load_rule_set
+    >>> term_start_days(load_rule_set("two_year_old"))
+    ((1, 1), (4, 1), (9, 1))
+    """
+    return tuple(
+        sorted(
+            {
+                start
+                for window in rule_set.population.age_windows
+                for edge in (window.starts, window.ends)
+                for start in edge.month_days
+            }
+        )
+    )
+
+
+def off_term_start(day: pl.Expr, rule_set: RuleSet) -> pl.Expr:
+    """True for a date that is no term start of the rule set (`term_start_days`): a funded
+    place dated so is for no term, as a place is for the term whose start it is dated."""
+    on_a_start = pl.lit(False)
+    for month, first in term_start_days(rule_set):
+        on_a_start = on_a_start | ((day.dt.month() == month) & (day.dt.day() == first))
+    return ~on_a_start
+
+
+def next_term_start(day: date, rule_set: RuleSet) -> date:
+    """The first of the rule set's term starts strictly after `day`: the end (exclusive) of
+    the term `day` starts.
+
+    >>> from workbench.rules import load_rule_set
+    >>> next_term_start(date(2027, 1, 1), load_rule_set("two_year_old"))
+    datetime.date(2027, 4, 1)
+    """
+    days = term_start_days(rule_set)
+    return min(
+        date(year, m, d)
+        for year in (day.year, day.year + 1)
+        for m, d in days
+        if date(year, m, d) > day
+    )
 
 
 def window_dob_range(window: AgeWindow, term_start: date) -> tuple[date, date]:

@@ -6,7 +6,9 @@ the wrong way (a misfitting extract or profile), not that no family is eligible;
 list or providers' headcount given with its header only is a failed extract, never a quiet
 term (`empty_lists`; `workbench link` says it too). `assess`
 prints these sentences on stderr and, under `--strict`, exits 3 (as `validate --strict` does)
-so that a scheduled run does not pass an empty list off as a result.
+so that a scheduled run does not pass an empty list off as a result. A headcount with places
+for the term and some dated on a day that is no term start is said too
+(`places_off_term_starts`): such a place counts for no term, so a child may be missing.
 
 What a run says about a list that is not empty but rests on something unrecorded or not yet
 reviewed is in `workbench.runs.unrecorded`.
@@ -22,7 +24,12 @@ import polars as pl
 
 from workbench.data.quarantine import mostly_quarantined
 from workbench.data.schema import TABLES
-from workbench.eligibility.terms import in_window
+from workbench.eligibility.terms import (
+    in_window,
+    next_term_start,
+    off_term_start,
+    term_start_days,
+)
 
 if TYPE_CHECKING:
     from workbench.eligibility.assess import Assessment
@@ -36,6 +43,7 @@ __all__ = [
     "no_places_for_the_term",
     "no_window_child_placed",
     "places_for_no_term",
+    "places_off_term_starts",
     "silent_emptiness",
 ]
 
@@ -70,12 +78,7 @@ def _headcount_terms(found: Assessment) -> list[date] | None:
 
 def _term_starts(found: Assessment) -> set[tuple[int, int]]:
     """The rule set's term starts, as (month, day), in any of its age windows."""
-    return {
-        start
-        for window in found.rule_set.population.age_windows
-        for edge in (window.starts, window.ends)
-        for start in edge.month_days
-    }
+    return set(term_start_days(found.rule_set))
 
 
 def _swapped(day: date) -> date | None:
@@ -234,6 +237,114 @@ def places_for_no_term(found: Assessment) -> list[str]:
     return [
         f"{sentence} Until the term's places are read, no child on the list shows as already "
         "funded this term (`already_funded` is false on every row)."
+    ]
+
+
+def _counted_places(found: Assessment) -> tuple[str, str]:
+    """The streams of the places of the term that the list counts ('' for any), and what a
+    child loses when theirs is not counted, in words (as
+    `workbench.linkage.places.unlinked_places` says them)."""
+    population = found.rule_set.population
+    if population.funded_place_required:
+        return (
+            "",
+            "this initiative lists only children with a funded place for the term, so such a "
+            "child is missing from the list",
+        )
+    return (
+        " or ".join(population.already_funded_streams) + " ",
+        "such a child shows as not already funded (already_funded false) and may be "
+        "contacted needlessly",
+    )
+
+
+def places_off_term_starts(found: Assessment) -> tuple[list[str], list[str]]:
+    """(serious, notes): a sentence when some of the headcount's places (`funded_places`)
+    are dated on a day that is no term start of the rules (the first day of school, 5
+    January, against 1 January) while others are for the term assessed. A place is for the
+    term whose start it is dated, and the workbench never guesses another, so such a place
+    counts for no term: a tester's case, a child whose one place was dated 5 January was
+    left off the EYPP list with exit 0 and no word, and on the two-year-old list shown as
+    not already funded.
+
+    Serious (it fails `--strict`) when such a place falls within the term assessed (on or
+    after its start and before the rules' next term start), is of a child in the age window
+    by the row's date of birth and of a stream the list counts for the term (any, where a
+    place is required; else the streams that make a child already funded): the list is then
+    wrong for that child. A note otherwise. It names how many places, their dates (the first
+    few, with counts), the rules' term starts and what to do, and no record or child: `explain
+    --person ID` names a child's places so dated. Nothing is said when not one place is for
+    the term assessed: `no_places_for_the_term` names such dates then (`misread_terms`).
+    Places dated on the term start given are for it, whatever the day."""
+    if _headcount_terms(found) is not None or "funded_places" not in found.rule_set.sources:
+        return [], []
+    if "funded_places" not in found.data.tables:
+        return [], []
+    rules, term = found.rule_set, found.term_start
+    following = next_term_start(term, rules)
+    day = pl.col("term_start")
+    population = rules.population
+    window = population.window_on(term)
+    counted = pl.lit(population.funded_place_required) | pl.col("funding_stream").is_in(
+        list(population.already_funded_streams)
+    )
+    odd = (
+        found.data.lazy("funded_places")
+        .filter(day.is_not_null(), day != term, off_term_start(day, rules))
+        .group_by("term_start")
+        .agg(
+            pl.len().alias("places"),
+            (
+                (day >= term)
+                & (day < following)
+                & counted
+                & in_window(pl.col("child_date_of_birth"), window, term).fill_null(False)
+            )
+            .sum()
+            .alias("in_term"),
+        )
+        .sort("term_start")
+        .collect()
+    )
+    if odd.is_empty():
+        return [], []
+    total, in_term = int(odd["places"].sum()), int(odd["in_term"].sum())
+    by_day = [f"{d} ({n})" for d, n in odd.select("term_start", "places").iter_rows()]
+    named = _and(
+        [f"{first} {calendar.month_name[month]}" for month, first in sorted(_term_starts(found))]
+    )
+    sentence = (
+        f"{total} place(s) in funded_places are dated on a day that is no term's start in the "
+        f"{rules.id} rules (terms start on {named}): "
+        + _and(by_day[:_TERMS_SHOWN])
+        + (
+            f" (the first {_TERMS_SHOWN} of {len(by_day)} days)"
+            if len(by_day) > _TERMS_SHOWN
+            else ""
+        )
+        + ". A place is for the term whose start it is dated, and the workbench does not guess "
+        "which term such a place is for"
+    )
+    what = (
+        "Correct each place's term_start in the providers' headcount to the start of its term "
+        f"({term} for a place of the term starting then) and run again; a data profile cannot "
+        "do it (its date_format reads every date of the column alike). `workbench explain "
+        "--person ID` names a child's places dated so"
+    )
+    streams, effect = _counted_places(found)
+    if in_term:
+        one = in_term == 1
+        return [
+            f"{sentence}: {in_term} of them {'is a' if one else 'are'} {streams}"
+            f"place{'' if one else 's'} of {'a child' if one else 'children'} in the age window "
+            f"by the row's date of birth, dated within the term starting {term} (on or after "
+            f"it and before {following}), yet not counted for it: {effect}. {what}"
+        ], []
+    return [], [
+        f"{sentence}. None of them is a {streams}place of a child in the age window by the "
+        f"row's date of birth dated within the term starting {term} (on or after it and "
+        f"before {following}), which the list would count for the term; other terms' lists "
+        f"may miss them. {what}"
     ]
 
 

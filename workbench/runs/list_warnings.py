@@ -7,7 +7,10 @@ days before one of the rules' own (`RuleSet.just_before_a_term`) or between two 
 funded places are counted by term (`between_terms`), the list is empty or the data
 mostly quarantined for a reason worth knowing (`workbench.runs.emptiness.silent_emptiness`),
 or the providers' headcount holds no place for the term and places for days that are no
-term's start (a date misread: `workbench.runs.emptiness.places_for_no_term`), or the DWP
+term's start (a date misread: `workbench.runs.emptiness.places_for_no_term`), or some of its
+places are dated on a day that is no term's start within the term assessed, where the list
+would count them (`workbench.runs.emptiness.places_off_term_starts`, whose other such places
+are notes), or the DWP
 list or the providers' headcount the rules read came with its header only
 (`workbench.runs.emptiness.empty_lists`: a failed extract, never a quiet term), or a table a
 criterion in force reads is not in the folder while a file there that is not read looks like
@@ -57,6 +60,7 @@ from workbench.runs.emptiness import (
     empty_lists,
     empty_required_tables,
     places_for_no_term,
+    places_off_term_starts,
     silent_emptiness,
 )
 from workbench.runs.unrecorded import unrecorded_facts
@@ -462,6 +466,7 @@ def list_warnings(found: Assessment) -> ListWarnings:
     unchecked = found.rule_set.beyond_checked(found.term_start)
     absent, missing = not_in_the_data(found)
     unlinked, unlinked_notes = unlinked_places(found)  # funded places linked to no child
+    off_term, off_term_notes = places_off_term_starts(found)  # places dated on no term start
     return ListWarnings(
         serious=(
             *([unchecked] if unchecked else []),
@@ -473,6 +478,7 @@ def list_warnings(found: Assessment) -> ListWarnings:
             *silent_emptiness(found),
             *empty_lists(found),
             *places_for_no_term(found),
+            *off_term,
             *unlinked,
         ),
         notes=(
@@ -487,6 +493,7 @@ def list_warnings(found: Assessment) -> ListWarnings:
             *records_quarantined(found),
             *income_clashes(found),
             *unlinked_notes,
+            *off_term_notes,
         ),
     )
 

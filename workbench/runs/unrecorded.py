@@ -13,6 +13,10 @@ by the rules as written, and the sentence says what to record or review to be su
   only because the household's children are counted by role: a brother of 10 recorded as
   `other` is not counted, a member of 20 recorded as `child` is
   (`workbench.eligibility.recount`);
+- `care_without_order`: children in the age window with a record of earlier care
+  (`previously_looked_after`) and no special guardianship, child arrangements or adoption
+  order, not listed: `left_care` counts a child who left care through such an order, not one
+  who returned home, and the order may simply not be recorded;
 - `places_not_for_the_term`: the providers' headcount holds no place for the term assessed, so
   no listed child shows as already funded (a rule set that lists only children with a place
   says so through `workbench.runs.emptiness`, which fails `--strict`);
@@ -44,6 +48,7 @@ if TYPE_CHECKING:
     from workbench.eligibility.assess import Assessment
 
 __all__ = [
+    "care_without_order",
     "list_rows_given_twice",
     "london_not_recorded",
     "places_given_twice",
@@ -60,6 +65,7 @@ def unrecorded_facts(found: Assessment) -> list[str]:
         london_not_recorded,
         roles_miscount_children,
         roles_not_recorded,
+        care_without_order,
         places_not_for_the_term,
         places_given_twice,
         list_rows_given_twice,
@@ -127,6 +133,81 @@ def london_not_recorded(found: Assessment) -> list[str]:
                 "is a London borough, record in_london (the households file, or its profile) "
                 "and run again"
             )
+    return said
+
+
+def care_without_order(found: Assessment) -> list[str]:
+    """A sentence per left-care criterion (the two-year-old offer, EYPP) counting the children
+    in the age window who hold a record of earlier care (`previously_looked_after`) that
+    started on or before the evidence date, but no order of the criterion's (special
+    guardianship, child arrangements, adoption) that did, and are not listed; where the rules
+    list only children with a funded place for the term, only those matched to one (no order
+    would list the others). By the contract such a child is rightly not listed (`left_care`
+    needs an order; no one else is listed), but a child adopted, or under a special
+    guardianship or child arrangements order, from care elsewhere is eligible, and the order
+    may simply not be recorded: a tester's case, left off without a word. A note, counting
+    the children and naming none (`workbench explain --person ID` names the record)."""
+    from workbench.eligibility.engine import LINKED
+    from workbench.eligibility.explain import STATUS_NAMES
+
+    criteria = [c for c in _criteria(found, "left_care") if c.previous_care_statuses]
+    if not criteria or "child_statuses" not in found.data.tables:
+        return []
+    compiler = _compiler(found)
+    started = pl.col("start_date") <= found.as_of
+    listed = found.candidates.filter(pl.col("person_id").is_not_null()).select("person_id")
+    file = found.data.reports["child_statuses"].file.name
+    said = []
+    for criterion in criteria:
+        earlier = (
+            compiler.statuses(criterion.previous_care_statuses)
+            .filter(started)
+            .select("person_id")
+            .unique()
+            .collect()
+        )
+        if earlier.is_empty():  # the usual case: a few milliseconds, not the age window's
+            continue
+        orders = compiler.statuses(criterion.statuses).filter(started).select("person_id")
+        children = (
+            compiler.children()
+            .select("person_id")
+            .join(earlier.lazy(), on="person_id", how="semi")
+            .join(orders, on="person_id", how="anti")
+            .join(listed.lazy(), on="person_id", how="anti")
+        )
+        placed = ""
+        if found.rule_set.population.funded_place_required:
+            term_places = (
+                found.data.lazy("funded_places")
+                .filter(pl.col("term_start") == found.term_start)
+                .select(pl.col("record_id").cast(pl.String))
+                if "funded_places" in found.data.tables
+                else pl.LazyFrame(schema={"record_id": pl.String})
+            )
+            with_place = (
+                found.links.lazy()
+                .filter((pl.col("source") == "funded_places") & (pl.col("band") == LINKED))
+                .join(term_places, on="record_id", how="semi")
+                .select("person_id")
+            )
+            children = children.join(with_place, on="person_id", how="semi")
+            placed = ", matched to a funded place for the term,"
+        count = children.select(pl.col("person_id").n_unique()).collect().item()
+        if not count:
+            continue
+        names = [STATUS_NAMES.get(s, s.replace("_", " ")) for s in criterion.statuses]
+        orders_named = ", ".join(names[:-1]) + (" or " if len(names) > 1 else "") + names[-1]
+        said.append(
+            f"{count} child(ren) in the age window{placed} have a "
+            f"{' or '.join(criterion.previous_care_statuses)} record in {file} and no record "
+            f"of {orders_named} that started on or before {found.as_of}, and are not listed: "
+            f"{criterion.code} counts a child who left care through such an order (adopted, or "
+            "under a special guardianship or child arrangements order, from care here or "
+            "elsewhere), not one who returned home. Check whether each left care through an "
+            f"order, and record it in {file} and run again; `workbench explain --person ID` "
+            "names the record"
+        )
     return said
 
 
