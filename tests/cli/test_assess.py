@@ -413,8 +413,17 @@ def test_a_councils_own_rule_file_is_among_the_inputs_and_changes_the_run(tmp_pa
 @pytest.mark.slow  # several stats runs: make test-slow (CI runs both)
 def test_stats_hides_zero_counts_when_asked(tmp_path):
     # A group where no child is funded tells each family in it that their child is not: the
-    # README said zeros could be hidden, and no option did it.
-    medium = ("--data", str(SAMPLE.with_name("council_medium")), "--initiative", "two_year_old")
+    # README said zeros could be hidden, and no option did it. Without the option, a 0 is
+    # shown only beside an eligible count that is shown (the wards of the lookup where no
+    # child lives); a funded 0 beside a hidden eligible count is hidden whatever it says.
+    medium = (
+        "--data",
+        str(SAMPLE.with_name("council_medium")),
+        "--initiative",
+        "two_year_old",
+        "--ward-lookup",
+        str(SAMPLE.with_name("ward_lookup.csv")),
+    )
 
     def zeros(out: Path) -> list[str]:
         return [
@@ -429,7 +438,11 @@ def test_stats_hides_zero_counts_when_asked(tmp_path):
         "stats", *medium, *TERM_ARGS, "--out", str(tmp_path / "hidden"), "--hide-zeros"
     )
     assert shown.returncode == hidden.returncode == 0, hidden.stderr
-    assert zeros(tmp_path / "shown")  # e.g. an ethnic group with none funded
+    assert zeros(tmp_path / "shown") == [
+        f"take_up_by_ward.csv: {ward},{measure},0,false"
+        for measure in ("eligible", "funded")
+        for ward in ("Ashcombe", "Dunmere", "Gorsey Bank", "Holloway Vale")
+    ]
     assert zeros(tmp_path / "hidden") == []
     record = json.loads((tmp_path / "hidden" / "stats_manifest.json").read_text())
     assert record["disclosure"]["suppress_zeros"] is True

@@ -38,10 +38,11 @@ CSVS = sorted(f"{name}.csv" for name in TABLES)
 # With seed 20260901, protected as one set, the areas have rows shown in full; sex has
 # fewer than 10 eligible children of unknown sex (DWP-list children the council does not
 # know), so that row and, to protect it, the girls' row are hidden and the sex chart is not
-# drawn; the funnel's unlinked DWP children are the age bands' "unknown" (fewer than 10), so
-# that stage is hidden and the funnel is not drawn; ethnicity and first language have one
-# group of 10 or more besides "unknown".
-SVGS = ["take_up_by_area.svg"]
+# drawn; the funnel's unlinked DWP children are the age bands' "unknown" (10), shown, so the
+# funnel is drawn (before the oldest age band was merged, a band 36-41 of one child, its
+# third birthday the first day of term, hid them with many other cells across the tables);
+# ethnicity and first language have one group of 10 or more besides "unknown".
+SVGS = ["funnel.svg", "take_up_by_area.svg"]
 PERSON_ID = re.compile(r"\bP\d{7}\b")
 NINO = re.compile(r"\b[A-Z]{2}\d{6}[A-D]\b")
 POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b")

@@ -329,6 +329,84 @@ def test_rates_are_percentages_from_the_published_counts_hidden_where_either_cou
     ]
 
 
+def test_a_zero_beside_a_hidden_count_it_is_part_of_is_hidden_whatever_the_rules_say():
+    # A tester's case: one household in district ZZ9 published "ZZ9, eligible c, funded 0",
+    # telling that household its child has no place. The 0 is hidden, and so is FQ3's 0
+    # beside the eligible count hidden to protect ZZ9's; two hidden zeros add up to 0 from
+    # the Total, so FQ2's 15 is hidden with them.
+    frame = pl.DataFrame(
+        {
+            "area": ["FQ1", "FQ2", "FQ3", "ZZ9"],
+            "eligible": [40, 25, 12, 1],
+            "funded": [30, 15, 0, 0],
+        }
+    )
+
+    protected = with_take_up(frame)
+
+    assert published(protected, "eligible") == [
+        ("FQ1", "40"),
+        ("FQ2", "25"),
+        ("FQ3", "c"),
+        ("ZZ9", "c"),
+        ("Total", "78"),
+    ]
+    assert published(protected, "funded") == [
+        ("FQ1", "30"),
+        ("FQ2", "c"),
+        ("FQ3", "c"),
+        ("ZZ9", "c"),
+        ("Total", "45"),
+    ]
+    assert kinds(protected, "funded") == [
+        ("FQ1", "."),
+        ("FQ2", "s"),
+        ("FQ3", "p"),
+        ("ZZ9", "p"),
+        ("Total", "."),
+    ]
+    assert published(protected, "rate") == [
+        ("FQ1", "75.0"),
+        ("FQ2", "c"),
+        ("FQ3", "c"),
+        ("ZZ9", "c"),
+        ("Total", "57.7"),
+    ]
+    assert protected.safe and not protected.zeros_hidden
+    assert protected.zero_beside == (("funded", "eligible"),)
+    # The note says a hidden funded count may be 0 whether or not one is.
+    assert protected.notes[1] == (
+        "funded: 3 cell(s) hidden ('c'): counts from 1 to 9 (0 too where the row's eligible "
+        "count is hidden), and other cells where needed so that no hidden count can be "
+        "worked out from what is published."
+    )
+    no_zero = frame.filter(pl.col("area") != "ZZ9").with_columns(funded=pl.Series([30, 15, 1]))
+    assert (
+        with_take_up(no_zero)
+        .notes[0]
+        .startswith("funded: 2 cell(s) hidden ('c'): counts from 1 to 9 (0 too where")
+    )
+
+
+def test_a_zero_beside_a_shown_count_stays_shown_unless_the_rules_hide_zeros():
+    frame = pl.DataFrame({"area": ["FQ1", "FQ2", "FQ3"], "eligible": [40, 12, 25]}).with_columns(
+        funded=pl.Series([30, 0, 15])
+    )
+    assert published(with_take_up(frame), "funded") == [
+        ("FQ1", "30"),
+        ("FQ2", "0"),
+        ("FQ3", "15"),
+        ("Total", "45"),
+    ]
+    hidden = with_take_up(frame, DisclosureRules(suppress_zeros=True))
+    assert published(hidden, "funded") == [
+        ("FQ1", "30"),
+        ("FQ2", "c"),
+        ("FQ3", "c"),
+        ("Total", "45"),
+    ]
+
+
 def test_a_rate_beside_rounded_counts_does_not_give_the_exact_counts_away():
     # 12 of 23 eligible are funded. Rounded, the counts show 10 of 25; a rate of 52.2% (from
     # the unrounded counts) would leave only 12 of 23 among the counts that round so.
@@ -689,6 +767,46 @@ def test_every_published_rate_is_the_published_numerator_over_the_published_deno
             continue
         tenths = int(int(funded) * 1000 / int(eligible) + 0.5)  # half away from zero
         assert rate == f"{tenths // 10}.{tenths % 10}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(counts_strategy, counts_strategy), min_size=1, max_size=6),
+    st.sampled_from([None, 5]),
+    st.integers(2, 12),
+    st.booleans(),
+)
+def test_no_published_zero_sits_beside_a_hidden_count_it_is_part_of(
+    pairs, round_to, threshold, hide_zeros
+):
+    # "eligible c, funded 0" tells each family of a small group that none has a place; and
+    # the funded counts hidden in a column never add up to 0 beside a shown Total that is not
+    # (each would then be 0), nor is one alone hidden.
+    frame = pl.DataFrame(
+        {
+            "area": [f"R{i}" for i in range(len(pairs))],
+            "eligible": [max(a, b) for a, b in pairs],
+            "funded": [min(a, b) for a, b in pairs],
+        }
+    )
+    rules = DisclosureRules(threshold=threshold, round_to=round_to, suppress_zeros=hide_zeros)
+
+    protected = with_take_up(frame, rules)
+
+    eligible: dict[str, str] = {label: value for label, value in published(protected, "eligible")}
+    funded: dict[str, str] = {label: value for label, value in published(protected, "funded")}
+    for label, value in funded.items():
+        assert not (eligible[label] == "c" and value == "0"), label
+    raw = dict(zip(frame["area"], frame["funded"], strict=True))
+    raw[TOTAL] = sum(frame["funded"])
+    hidden = [label for label, value in funded.items() if value == "c"]
+    assert len(hidden) != 1
+    if hidden and funded[TOTAL] != "c" and raw[TOTAL] > 0:
+        assert any(raw[label] > 0 for label in hidden)
+    if not hide_zeros:
+        for label, value in funded.items():
+            if raw[label] == 0 and eligible[label] != "c":
+                assert value == "0"  # a 0 beside a shown count stays shown
 
 
 @settings(max_examples=200, deadline=None)

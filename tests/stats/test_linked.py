@@ -25,6 +25,7 @@ from workbench.stats.table_links import (
     protect_published,
     protect_set,
     stats_model,
+    zero_beside,
 )
 from workbench.stats.takeup import area_ward_pairs, funnel, take_up
 
@@ -69,7 +70,8 @@ def attack(tables, rules=None, **links) -> dict:
             if k[2] == NOT_FUNDED and (rules.is_small(v) or (v == 0 and zeros_hidden(k)))
         )
         shown.update(dict.fromkeys(small))
-    return audit(model, shown, zeros_hidden=zeros_hidden)
+    # And every table's notes: a funded count hidden beside a hidden eligible count may be 0.
+    return audit(model, shown, zeros_hidden=zeros_hidden, zero_beside=zero_beside(tables))
 
 
 def protect_alone(raws, rules):
@@ -337,8 +339,26 @@ def test_after_protection_no_hidden_count_is_narrower_than_the_protection_interv
     if not result.safe:
         return  # withheld whole, with the reason
     intervals = attack(result.protected, rules, **links_known)
-    assert all(interval.width >= protection for interval in intervals.values())
+    model, _ = stats_model(result.protected, term_start=TERM, area_wards=pairs)
+    # A hidden count the model alone fixes tells nothing (the funded children of age unknown,
+    # who have no council record, are 0 whatever is published): it needs no interval.
+    assert all(
+        interval.width >= protection or known_anyway(model, key)
+        for key, interval in intervals.items()
+    )
     assert intervals == result.intervals
+    # No published 0 beside a hidden count it is part of: "eligible c, funded 0" would tell
+    # each family of a small group that their child has no place.
+    for name, table in result.protected.items():
+        if "funded" in table.counts.get_column("measure"):
+            eligible = dict(table.wide("eligible").iter_rows())
+            for label, funded in table.wide("funded").iter_rows():
+                assert not (eligible[label] == "c" and funded == "0"), (name, label)
+
+
+def known_anyway(model, key) -> bool:
+    """Whether the model alone, with nothing published, fixes the cell's value."""
+    return audit(model, {key: None}, zeros_hidden=True)[key].width == 0
 
 
 def test_a_small_number_of_children_not_funded_is_not_pinned_down_across_tables():
@@ -500,20 +520,54 @@ def sixty_children_with(name: str, split: pl.DataFrame):
 
 def test_a_table_that_cannot_be_protected_is_withheld_and_the_rest_are_published():
     # 60 eligible, 11 funded. By area the funded are 9 and 2: both hidden, they add up to the
-    # published 11, so each is 1 to 10 (a range of 9, under the threshold of 10), and only
-    # hiding the overall take-up would widen it. The age bands publish their funded counts.
+    # published 11, so each is 0 to 11 at best (with the areas' eligible counts hidden too: a
+    # funded 0 beside a hidden eligible count is hidden), a range of 11, under the protection
+    # interval of 12, and only hiding the overall take-up would widen it.
+    raws = {
+        "take_up": pl.DataFrame({"group": ["all"], "eligible": [60], "funded": [11]}),
+        "take_up_by_area": pl.DataFrame(
+            {"area": ["FQ1", "FQ2"], "eligible": [30, 30], "funded": [9, 2]}
+        ),
+    }
+    rules = DisclosureRules(protection=12)
+    protected, linked, withheld = protect_published(
+        raws,
+        lambda name, raw, also_hide: protect_stats_table(name, raw, rules, also_hide),
+        rules=rules,
+        uses_dwp_list=False,
+    )
+    assert withheld == {
+        "take_up_by_area": "Not safe to publish with the other tables. A hidden count "
+        "(take_up_by_area, FQ1, funded) could be narrowed below the protection interval of 12 "
+        "from the tables published together, and hiding more cells does not prevent it."
+    }
+    assert linked is not None
+    assert linked.safe and set(linked.protected) == {"take_up"}
+    published = {name: protected[name] for name in linked.protected}
+    assert attack(published, uses_dwp_list=False) == linked.intervals == {}
+
+
+def test_hiding_an_eligible_count_widens_the_funded_count_beside_it_to_zero():
+    # The same 60 and 11 with the default interval of 10. Shown eligible counts would leave
+    # FQ1's and FQ2's hidden funded counts at 1 to 10 (a range of 9); once an area's eligible
+    # count is hidden, its funded count may be a hidden 0, so a reader knows each only to be
+    # 0 to 11, and the set is safe. The audit hides the smallest eligible counts that do it:
+    # the age band 30-35's 20 first (its funded 0 is then hidden, and 24-29's with it).
     split = pl.DataFrame({"area": ["FQ1", "FQ2"], "eligible": [30, 30], "funded": [9, 2]})
     protected, linked, withheld = sixty_children_with("take_up_by_area", split)
-    assert list(withheld) == ["take_up_by_area"]
-    assert withheld["take_up_by_area"] == (
-        "Not safe to publish with the other tables. A hidden count (take_up_by_area, FQ1, "
-        "funded) could be narrowed below the protection interval of 10 from the tables "
-        "published together, and hiding more cells does not prevent it."
+    assert withheld == {}
+    assert linked is not None and linked.safe
+    assert linked.added == (
+        ("take_up_by_age_band", "30-35", "eligible"),
+        ("take_up_by_area", "FQ1", "eligible"),
     )
-    assert linked is not None
-    assert linked.safe and set(linked.protected) == {"take_up", "take_up_by_age_band"}
-    published = {name: protected[name] for name in linked.protected}
-    assert attack(published, uses_dwp_list=False) == linked.intervals
+    for name in ("take_up_by_area", "take_up_by_age_band"):
+        for measure in ("eligible", "funded"):
+            values = protected[name].wide(measure).get_column(measure).to_list()
+            assert values == ["c", "c", "60" if measure == "eligible" else "11"]
+    assert linked.intervals[("take_up_by_area", "FQ1", "funded")] == Interval(0, 11)
+    assert linked.intervals[("take_up_by_age_band", "30-35", "funded")] == Interval(0, 11)
+    assert attack(protected, uses_dwp_list=False) == linked.intervals
 
 
 def test_a_hidden_zero_of_an_equality_table_widens_its_own_interval_only():

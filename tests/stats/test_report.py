@@ -73,8 +73,20 @@ ON_DWP_LIST = (1, 2, 4)
 ETHNICITY = {"FQ1 1AA": "White: Irish", "FQ2 2BB": "Asian or Asian British: Indian"}
 
 
-def write_fixture(folder: Path, *, sex: dict[str, str] | None = None, pupils: bool = False) -> Path:
+def write_fixture(
+    folder: Path,
+    *,
+    sex: dict[str, str] | None = None,
+    pupils: bool = False,
+    more: dict[str, tuple[date, str]] | None = None,
+) -> Path:
+    """The council above; ``more`` adds, by child id, a household of one parent on Income
+    Support and one child (born on the date, living at the postcode), not funded."""
     council = Council()
+    for i, (child, (born, postcode)) in enumerate((more or {}).items(), start=50):
+        council.person(f"A{i}", f"H{i}", date(1990, 1, 1), "parent_carer", postcode=postcode)
+        council.person(child, f"H{i}", born, "child", forename=f"Kid{i}", postcode=postcode)
+        council.award(f"B{i}", f"A{i}", "income_support")
     if pupils:
         for i in range(1, 5):
             postcode = "FQ1 1AA" if i <= 3 else "FQ2 2BB"
@@ -153,21 +165,93 @@ def test_take_up_overall_and_by_area_are_written_exactly(small):
         "Total,rate,50.0,false\n"
     )
     # unknown's 1 is hidden, and FQ1's 6 with it (the smaller), or 14 - 7 - 6 would give it
-    # away. FQ1 and FQ2 each have 3 children not funded: not below the threshold, so shown.
+    # away. FQ1 and FQ2 each have 3 children not funded: not below the threshold. unknown's
+    # funded 0 is hidden beside its hidden eligible count ("unknown, funded 0" told D9's
+    # family that none of its group has a place), and FQ1's 3 with it, or 7 - 3 - 4 would
+    # give the 0 away.
     assert (small.out / "take_up_by_area.csv").read_text() == (
         "area,measure,value,suppressed\n"
         "FQ1,eligible,c,true\n"
         "FQ2,eligible,7,false\n"
         "unknown,eligible,c,true\n"
         "Total,eligible,14,false\n"
-        "FQ1,funded,3,false\n"
+        "FQ1,funded,c,true\n"
         "FQ2,funded,4,false\n"
-        "unknown,funded,0,false\n"
+        "unknown,funded,c,true\n"
         "Total,funded,7,false\n"
         "FQ1,rate,c,true\n"
         "FQ2,rate,57.1,false\n"
         "unknown,rate,c,true\n"
         "Total,rate,50.0,false\n"
+    )
+
+
+def published_notes(result, name: str) -> list[str]:
+    record = json.loads(result.manifest.read_text())
+    return next(entry["notes"] for entry in record["published"] if entry["table"] == name)
+
+
+def test_a_district_of_one_household_publishes_no_zero_beside_its_hidden_count(tmp_path):
+    # A tester's case: one household with an out-of-area postcode (ZZ9 9ZZ) is a district
+    # of its own, listed on every run; "ZZ9,eligible,c" beside "ZZ9,funded,0" told it that
+    # its child has no place. The 0 is hidden whatever --hide-zeros says, and FQ1's 3 with
+    # it (so that 7 - 4 gives neither), as is unknown's 0 beside D9's hidden 1.
+    data = write_fixture(tmp_path / "data", more={"C50": (FQ2_BORN, "ZZ9 9ZZ")})
+    result = stats(data, tmp_path / "out")
+    assert result.tables["take_up_by_area"].raw.rows()[2] == ("ZZ9", 1, 0, 0.0)
+    assert (result.out / "take_up_by_area.csv").read_text() == (
+        "area,measure,value,suppressed\n"
+        "FQ1,eligible,c,true\n"
+        "FQ2,eligible,7,false\n"
+        "ZZ9,eligible,c,true\n"
+        "unknown,eligible,c,true\n"
+        "Total,eligible,15,false\n"
+        "FQ1,funded,c,true\n"
+        "FQ2,funded,4,false\n"
+        "ZZ9,funded,c,true\n"
+        "unknown,funded,c,true\n"
+        "Total,funded,7,false\n"
+        "FQ1,rate,c,true\n"
+        "FQ2,rate,57.1,false\n"
+        "ZZ9,rate,c,true\n"
+        "unknown,rate,c,true\n"
+        "Total,rate,46.7,false\n"
+    )
+    # The shareable manifest counts the hidden zeros and says a hidden funded count may be 0.
+    assert published_notes(result, "take_up_by_area")[:2] == [
+        "eligible: 3 cell(s) hidden ('c'): counts from 1 to 2, and other cells where needed so "
+        "that no hidden count can be worked out from what is published.",
+        "funded: 3 cell(s) hidden ('c'): counts from 1 to 2 (0 too where the row's eligible "
+        "count is hidden), and other cells where needed so that no hidden count can be worked "
+        "out from what is published.",
+    ]
+
+
+def test_a_child_turning_three_on_the_first_day_of_term_has_no_age_band_of_their_own(tmp_path):
+    # A tester's case: the window lets a child in at 36 months only when their third birthday
+    # is the first day of term, so a band 36-41 held one date of birth (1 September 2023)
+    # and published "36-41,eligible,c" and "36-41,funded,0". That child is counted in 30-36.
+    data = write_fixture(tmp_path / "data", more={"C50": (date(2023, 9, 1), "FQ2 2BB")})
+    result = stats(data, tmp_path / "out")
+    assert result.tables["take_up_by_age_band"].raw.rows() == [
+        ("24-29", 6, 3, 0.5),
+        ("30-36", 8, 4, 0.5),
+        ("unknown", 1, 0, 0.0),
+    ]
+    assert (result.out / "take_up_by_age_band.csv").read_text() == (
+        "age_band,measure,value,suppressed\n"
+        "24-29,eligible,c,true\n"
+        "30-36,eligible,8,false\n"
+        "unknown,eligible,c,true\n"
+        "Total,eligible,15,false\n"
+        "24-29,funded,c,true\n"
+        "30-36,funded,c,true\n"
+        "unknown,funded,c,true\n"
+        "Total,funded,7,false\n"
+        "24-29,rate,c,true\n"
+        "30-36,rate,c,true\n"
+        "unknown,rate,c,true\n"
+        "Total,rate,46.7,false\n"
     )
 
 
@@ -199,14 +283,21 @@ def test_criterion_age_band_and_sex_tables(small):
     assert funded.filter(pl.col("value") != "c").rows() == [("income_support", "7")]
     assert funded.filter(pl.col("criterion") == "dwp_list").rows() == [("dwp_list", "c")]  # 2
     age = pl.read_csv(small.out / "take_up_by_age_band.csv", infer_schema=False)
-    # Every band of the age window (a child turning 3 on the first day of term is 36 months
-    # old and still in it), no child in 36-41; unknown: D9, on the DWP list only.
+    # Every band of the age window; a child turning 3 on the first day of term is 36 months
+    # old and still in it, the one date of birth of a band 36-41, so counted in 30-36 (FQ2's
+    # seven, 33 months old, are there too). unknown: D9, on the DWP list only.
     assert age.filter(pl.col("measure") == "eligible").select("age_band", "value").rows() == [
         ("24-29", "c"),
-        ("30-35", "7"),
-        ("36-41", "0"),
+        ("30-36", "7"),
         ("unknown", "c"),
         ("Total", "14"),
+    ]
+    # D9's funded 0 is hidden beside its hidden eligible count, with more funded counts.
+    assert age.filter(pl.col("measure") == "funded").select("age_band", "value").rows() == [
+        ("24-29", "c"),
+        ("30-36", "c"),
+        ("unknown", "c"),
+        ("Total", "7"),
     ]
     sex = pl.read_csv(small.out / "equality_by_sex.csv", infer_schema=False)
     # An equality table hides its zeros too (every group is listed, so a 0 turning to a
@@ -392,16 +483,19 @@ def test_take_up_by_ward_follows_the_area_table(full):
     # Alone the table would be safe to show in full; published beside the area table and the
     # others, the audit across tables hides both wards' eligible counts (the unknown ward's 8
     # less FQ2's 7 would otherwise pin down D9's hidden 1), and FQ2's 7 in the area table.
-    # Dunmere, the rest of FQ1, holds no child: listed all the same, as every ward is.
+    # Dunmere, the rest of FQ1, holds no child: listed all the same, as every ward is, and
+    # its 0s are shown (its eligible 0 is shown). The area table hides unknown's funded 0
+    # beside its hidden eligible count, and FQ1's 3 with it: the wards' 3 and 4 would give
+    # them away, so they are hidden too.
     assert (full.out / "take_up_by_ward.csv").read_text() == (
         "ward,measure,value,suppressed\n"
         "Ashcombe,eligible,c,true\n"
         "Dunmere,eligible,0,false\n"
         "unknown,eligible,c,true\n"
         "Total,eligible,14,false\n"
-        "Ashcombe,funded,3,false\n"
+        "Ashcombe,funded,c,true\n"
         "Dunmere,funded,0,false\n"
-        "unknown,funded,4,false\n"
+        "unknown,funded,c,true\n"
         "Total,funded,7,false\n"
         "Ashcombe,rate,c,true\n"
         "Dunmere,rate,z,false\n"
@@ -778,7 +872,9 @@ def test_manifest_lists_published_and_withheld_tables_with_hashes(small, data):
             "c": (
                 "Hidden by disclosure control: a count below the threshold of 3 (1 to 2, or 0 "
                 "to 2 in the tables that hide zeros: by criterion, by group and the equality "
-                "tables), or a count hidden so that no such count can be worked out from the "
+                "tables; in every table a funded count of 0 is hidden where the eligible count "
+                "of its row is, so there a hidden funded count may be 0), or a count hidden so "
+                "that no such count can be worked out from the "
                 "others (which of the two is not said), and any rate worked out from a hidden "
                 "count."
             ),
@@ -1021,9 +1117,9 @@ def test_headline_and_display_frame_read_the_published_figures(small):
     by_area = display_frame(small.tables["take_up_by_area"])
     assert by_area is not None
     assert by_area.rows() == [
-        ("FQ1", "c", "3", "c"),
+        ("FQ1", "c", "c", "c"),
         ("FQ2", "7", "4", "57.1"),
-        ("unknown", "c", "0", "c"),
+        ("unknown", "c", "c", "c"),
         ("Total", "14", "7", "50.0"),
     ]
     assert by_area.columns == [
@@ -1268,7 +1364,9 @@ def test_a_data_folder_without_a_headcount_publishes_no_rate(data, tmp_path):
 def test_a_criterion_with_no_child_funded_hides_its_zero():
     # Two testers' case: `left_care, eligible c, funded 0` told each care leaver's family
     # that their child has no place. The tables by criterion and by group hide zeros, as the
-    # equality tables do; the others keep them unless asked (--hide-zeros).
+    # equality tables do; the others hide a funded 0 beside a hidden eligible count (a
+    # district of one household), and keep a 0 beside a shown one unless asked
+    # (--hide-zeros).
     raw = pl.DataFrame(
         {"criterion": ["left_care", "universal_credit_low_income"], "eligible": [3, 40]}
     ).with_columns(funded=pl.Series([0, 25]))
@@ -1282,22 +1380,33 @@ def test_a_criterion_with_no_child_funded_hides_its_zero():
     by_area = protect_stats_table(
         "take_up_by_area", raw.rename({"criterion": "area"}), DisclosureRules()
     )
-    assert by_area.wide("funded").rows()[0] == ("left_care", "0")
+    # The 0 hidden, and the 25 with it: hidden zeros alone would add up to the Total's 0.
+    assert by_area.wide("funded").rows() == [
+        ("left_care", "c"),
+        ("universal_credit_low_income", "c"),
+        ("Total", "25"),
+    ]
+    assert not by_area.zeros_hidden
+    twelve = raw.rename({"criterion": "area"}).with_columns(eligible=pl.Series([12, 40]))
+    shown = protect_stats_table("take_up_by_area", twelve, DisclosureRules())
+    assert shown.wide("eligible").rows()[0] == ("left_care", "12")
+    assert shown.wide("funded").rows()[0] == ("left_care", "0")
     assert {"take_up_by_criterion", "take_up_by_group"} == ZEROS_HIDDEN
 
 
 @pytest.mark.slow
 def test_rows_with_no_child_pass_disclosure_control_as_any_count(data, wards, tmp_path):
     # Every row is listed whether or not a child is in it; its 0 is shown (the default) or
-    # hidden as a small count (--hide-zeros), never left out. The age band 36-41 (a child
-    # turning 3 on the first day of term) and Dunmere, the rest of FQ1, hold no child.
+    # hidden as a small count (--hide-zeros), never left out. Dunmere, the rest of FQ1,
+    # holds no child. (No age band is empty: a child turning 3 on the first day of term is
+    # counted in 30-36, with FQ2's children.)
     def eligible(result, name: str) -> dict[str, str]:
         frame = pl.read_csv(result.out / f"{name}.csv", infer_schema=False)
         rows = frame.filter(pl.col("measure") == "eligible").select(frame.columns[0], "value")
         return dict(rows.iter_rows())
 
     shown = stats(data, tmp_path / "shown", ward_lookup=wards)
-    assert eligible(shown, "take_up_by_age_band")["36-41"] == "0"
+    assert list(eligible(shown, "take_up_by_age_band")) == ["24-29", "30-36", "unknown", "Total"]
     assert eligible(shown, "take_up_by_ward")["Dunmere"] == "0"
     hidden = stats(
         data,
@@ -1305,6 +1414,5 @@ def test_rows_with_no_child_pass_disclosure_control_as_any_count(data, wards, tm
         rules=dataclasses.replace(SMALL, suppress_zeros=True),
         ward_lookup=wards,
     )
-    assert eligible(hidden, "take_up_by_age_band")["36-41"] == "c"
     assert eligible(hidden, "take_up_by_ward")["Dunmere"] == "c"
     assert hidden.tables["take_up_by_age_band"].protected.zeros_hidden

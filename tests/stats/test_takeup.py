@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from workbench.errors import DataFileError, UsageError
+from workbench.rules import load_rule_set
 from workbench.stats.disclosure import DisclosureRules, wilson_interval
 from workbench.stats.equality import equality_table, protect_equality
 from workbench.stats.takeup import (
     FUNNEL_STAGES,
+    age_band_labels,
     area_ward_pairs,
     funnel,
     hide_suppressed,
@@ -157,6 +159,66 @@ def test_age_bands_are_sorted_by_age_not_as_text(candidates: pl.DataFrame) -> No
     )
     table = take_up(candidates, born, by="age_band", term_start=TERM, band_months=4)
     assert table.get_column("age_band").to_list() == ["4-7", "12-15", "unknown"]
+
+
+# Each offer's age bands: a band at either end of the age window holding fewer than half a
+# band's dates of birth (91 or fewer for six months) is merged into the band beside it.
+FSM_MIDDLE = [f"{m}-{m + 5}" for m in range(60, 210, 6)]  # 60-65 ... 204-209: whole bands
+EARLY_YEARS_BANDS = ["9-17", "18-23", "24-29", "30-35", "36-41", "42-47", "48-53", "54-60"]
+
+
+@pytest.mark.parametrize(
+    ("offer", "term", "bands"),
+    [
+        # The window lets a child in at 36 months only when their third birthday is the first
+        # day of term: one date of birth (2023-09-01 for September), counted in 30-36.
+        ("two_year_old", date(2026, 1, 1), ["24-29", "30-36"]),
+        ("two_year_old", date(2026, 4, 1), ["24-29", "30-36"]),
+        ("two_year_old", date(2026, 9, 1), ["24-29", "30-36"]),
+        # A spring term starting on the 4th lets in four birthdays at 36 months.
+        ("two_year_old", date(2027, 1, 4), ["24-29", "30-36"]),
+        # Free school meals: reception to year 13. In September the oldest band would hold
+        # one date of birth (2008-09-01, 216 months); in January the youngest (52-53 months,
+        # born July and August 2021) is too few, in April the oldest (222-223 months).
+        ("free_school_meals", date(2026, 9, 1), ["48-53", "54-59", *FSM_MIDDLE, "210-216"]),
+        ("free_school_meals", date(2026, 1, 1), ["52-59", *FSM_MIDDLE, "210-215", "216-220"]),
+        ("free_school_meals", date(2026, 4, 1), ["55-59", *FSM_MIDDLE, "210-215", "216-223"]),
+        # The early years pupil premium and the disability access fund, from nine months old
+        # to five: the youngest band holds about 90 dates of birth (9 to 11 months), the
+        # oldest one (a fifth birthday on the first day of term); each is merged.
+        ("early_years_pupil_premium", date(2026, 9, 1), EARLY_YEARS_BANDS),
+        ("early_years_pupil_premium", date(2026, 1, 1), EARLY_YEARS_BANDS),
+        ("disability_access_fund", date(2026, 9, 1), EARLY_YEARS_BANDS),
+        ("disability_access_fund", date(2026, 4, 1), EARLY_YEARS_BANDS),
+    ],
+)
+def test_no_age_band_holds_a_sliver_of_birthdays(offer: str, term: date, bands: list[str]) -> None:
+    assert age_band_labels(load_rule_set(offer), term) == bands
+
+
+def test_a_child_turning_three_on_the_first_day_of_term_is_counted_in_the_band_beside(
+    candidates: pl.DataFrame, people: pl.DataFrame
+) -> None:
+    # C1 is 24 months old; C4 is born on 1 September 2023: 36 months on the first day of
+    # term, the only date of birth of a band 36-41, which would publish "eligible c, funded
+    # 0" about that one day's children.
+    born = people.with_columns(
+        pl.when(pl.col("person_id") == "C4")
+        .then(date(2023, 9, 1))
+        .otherwise(pl.col("date_of_birth"))
+        .alias("date_of_birth")
+    )
+    labels = age_band_labels(load_rule_set("two_year_old"), TERM)
+    table = take_up(candidates, born, by="age_band", term_start=TERM, labels=labels)
+    assert table.rows() == [("24-29", 3, 1, 1 / 3), ("30-36", 1, 1, 1.0), ("unknown", 1, 0, 0.0)]
+    # Without the rules' bands, fixed six-month bands (a library caller's choice).
+    plain = take_up(candidates, born, by="age_band", term_start=TERM)
+    assert plain.get_column("age_band").to_list() == ["24-29", "36-41", "unknown"]
+
+
+def test_age_bands_that_overlap_are_refused(candidates: pl.DataFrame, people: pl.DataFrame) -> None:
+    with pytest.raises(UsageError, match="age bands '24-30' and '30-36' overlap"):
+        take_up(candidates, people, by="age_band", term_start=TERM, labels=["24-30", "30-36"])
 
 
 @pytest.fixture

@@ -292,7 +292,8 @@ def stats_command(
             "--hide-zeros",
             help="Hide zero counts too, as small ones: a group with no child funded tells "
             "every family in it that theirs is not (the equality tables and those by "
-            "criterion and by group always do).",
+            "criterion and by group always do, and every table hides a funded 0 beside a "
+            "hidden eligible count).",
         ),
     ] = False,
     ward_lookup: Annotated[

@@ -472,7 +472,8 @@ def _publication(rules: DisclosureRules) -> list[str]:
         "- Published: counts of candidates by tier and reason, take-up and funnel figures, "
         "equality monitoring tables. Never a row about a person.",
         f"- Disclosure control: counts from 1 to {rules.threshold - 1} are suppressed (threshold "
-        f"{rules.threshold}) and shown as `{rules.symbol}`; rates built on them too; secondary "
+        f"{rules.threshold}) and shown as `{rules.symbol}`; so is a 0 funded beside a hidden "
+        "count of eligible children; rates built on them too; secondary "
         "suppression across rows and columns, and across the tables of one report that share "
         "a total, so that no hidden count can be recovered by subtraction within a report; "
         f"totals from unrounded counts; counts are {rounding} by default. A table "

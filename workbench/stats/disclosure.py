@@ -9,7 +9,10 @@ another such line; a line's total only when nothing else is left; the grand tota
 A rate's numerator is part of its denominator (funded children of the eligible): where what is
 left (eligible but not funded) is small, one subtraction would publish it, so the numerator is
 hidden there too before secondary suppression (zero left, "all funded", only when the rules
-hide zeros).
+hide zeros). A numerator of 0 beside a hidden denominator is hidden too, whatever the rules
+say of zeros: "eligible c, funded 0" would tell each family of a small group that their child
+has no place (the "all or nothing" cell of official statistics practice). A zero beside a
+shown denominator stays shown unless the rules hide zeros.
 Totals are worked out from unrounded counts; rounding, when asked for, is applied last to the
 published counts, and rates are then worked out from the counts as published, so that a rate
 never tells a reader more than the rounded counts it is built on. A hidden cell shows ``c``;
@@ -223,6 +226,10 @@ class ProtectedTable:
     zeros_hidden: bool = False
     """Whether a zero was hidden as a small count is (`DisclosureRules.suppress_zeros`): a
     reader then knows a hidden count only to be 0 or more, not 1 or more."""
+    zero_beside: tuple[tuple[str, str], ...] = ()
+    """``(part, whole)`` count measures (a rate's numerator and denominator, ``("funded",
+    "eligible")``): a 0 of ``part`` is hidden wherever ``whole`` is hidden in its row, whatever
+    `zeros_hidden` says, so a reader knows such a hidden ``part`` only to be 0 or more."""
 
     def wide(self, measure: str) -> pl.DataFrame:
         """One measure laid out as it would be printed: rows down, columns across, totals last.
@@ -280,7 +287,10 @@ def protect_table(
         are count columns of ``frame``; each is protected and published like ``count``, and
         the rate is hidden wherever either is. The numerator counts part of the denominator
         (it is never larger): where the rest (denominator less numerator) would be small, the
-        numerator is hidden too, or a subtraction would publish the rest.
+        numerator is hidden too, or a subtraction would publish the rest. A numerator of 0
+        is hidden wherever its denominator is (after secondary suppression, which then
+        protects it like a small count), whatever ``rules.suppress_zeros`` says: a 0 beside
+        a hidden count says "none of this small group".
         In a one-way table a numerator may be empty (null) in a row where it was not
         counted (take-up in a term whose funded places were not read): that row's
         numerator and rate are published blank, never as 0, and so is the numerator's
@@ -353,6 +363,7 @@ def protect_table(
         column=column,
         counts=raw,
         zeros_hidden=rules.suppress_zeros,
+        zero_beside=tuple((part, whole) for part, whole in parts_of if part != whole),
     )
 
 
@@ -459,19 +470,24 @@ def _protect_counts(
     }
     kinds = {name: _primary(values[name], rules, extra.get(name, set())) for name in counts}
     _hide_small_remainders(values, kinds, parts_of, rules, blank)
+    whole_of = {part: whole for part, whole in parts_of if part != whole}
+    # A whole's hidden cells are final before its parts' zeros beside them are hidden.
+    for name in _wholes_first(counts, whole_of):
+        if name in whole_of:
+            _hide_zeros_beside(values[name], kinds[name], kinds[whole_of[name]], blank.get(name))
+        _secondary(values[name], lines, kinds[name])
     working: dict[str, pl.DataFrame] = {}
     notes: list[str] = []
     safe = True
     for name in counts:
-        _secondary(values[name], lines, kinds[name])
         # Cells not published (blank, or a margin not printed) are neither hidden nor shown.
         unpublished = blank.get(name, set()) | (set() if margins else {grand_total})
         shown = {cell: kind for cell, kind in kinds[name].items() if cell not in unpublished}
         working[name] = _cells(grid_keys, values[name], shown, blank.get(name, set()))
-        notes.extend(_count_notes(name, shown, rules))
+        notes.extend(_count_notes(name, shown, rules, whole_of.get(name)))
         if grand_total in blank.get(name, set()):
             continue  # no total of it is published: no line to subtract from
-        problem = _unsafe_reason(name, values[name][grand_total], kinds[name], lines, rules)
+        problem = _unsafe_reason(name, values[name], grand_total, kinds[name], lines, rules)
         if problem is not None:
             safe = False
             notes.append(problem)
@@ -536,9 +552,43 @@ def _hide_small_remainders(
             kinds[part if values[part][cell] > 0 else whole][cell] = SECONDARY
 
 
+def _wholes_first(counts: Sequence[str], whole_of: Mapping[str, str]) -> list[str]:
+    """``counts`` with each whole before the parts of it (``whole_of``), else in order."""
+    ordered: list[str] = []
+
+    def add(name: str, seen: frozenset[str] = frozenset()) -> None:
+        if name in ordered or name in seen:
+            return
+        if name in whole_of:
+            add(whole_of[name], seen | {name})
+        ordered.append(name)
+
+    for name in counts:
+        add(name)
+    return ordered
+
+
+def _hide_zeros_beside(
+    part: dict[Cell, int],
+    kinds: dict[Cell, str],
+    whole_kinds: Mapping[Cell, str],
+    blank: Collection[Cell] | None = None,
+) -> None:
+    """Hide, in place, each 0 of a part whose whole is hidden in the same cell.
+
+    "12 eligible, hidden; 0 funded" tells each family of the group that their child has no
+    place, whatever the count hidden beside it: the 0 is hidden as a small count is
+    (``primary``), and secondary suppression then protects it. A part left blank (not
+    counted) publishes nothing.
+    """
+    for cell in whole_kinds:
+        if part.get(cell) == 0 and cell not in kinds and cell not in (blank or ()):
+            kinds[cell] = PRIMARY
+
+
 def _secondary(values: dict[Cell, int], lines: list[_Line], kinds: dict[Cell, str]) -> None:
     """Secondary suppression, in place: hide more until no line hides exactly one cell."""
-    while (line := _exposed(lines, kinds)) is not None:
+    while (line := _exposed(lines, kinds, values)) is not None:
         complement = _complement(line, values, kinds, lines)
         if complement is None:
             break  # nothing left to hide in this line; the caller marks the table unsafe
@@ -571,9 +621,25 @@ def _extra_cells(
     return cells
 
 
-def _exposed(lines: list[_Line], kinds: dict[Cell, str]) -> _Line | None:
-    """The first line hiding exactly one cell, which one subtraction would reveal."""
-    return next((line for line in lines if sum(c in kinds for c in line.cells) == 1), None)
+def _exposed(
+    lines: list[_Line], kinds: dict[Cell, str], values: Mapping[Cell, int]
+) -> _Line | None:
+    """The first line that one subtraction would reveal a hidden cell of: one hiding exactly
+    one cell, or one whose hidden cells are all 0 beside a shown total that is not (hidden
+    zeros add up to 0, so each is 0: a 0 hidden beside a hidden count needs a count that is
+    not 0 hidden with it)."""
+    for line in lines:
+        hidden = [cell for cell in line.cells if cell in kinds]
+        if len(hidden) == 1:
+            return line
+        if (
+            hidden
+            and line.margin not in kinds
+            and values[line.margin] > 0
+            and all(values[cell] == 0 for cell in hidden)
+        ):
+            return line
+    return None
 
 
 def _complement(
@@ -761,19 +827,20 @@ def _grid(
 
 def _unsafe_reason(
     name: str,
-    grand_total: int,
+    values: Mapping[Cell, int],
+    grand_total: Cell,
     kinds: dict[Cell, str],
     lines: list[_Line],
     rules: DisclosureRules,
 ) -> str | None:
     """Why the table cannot be published, or None when it can."""
-    if rules.is_small(grand_total):
+    if rules.is_small(values[grand_total]):
         return (
             f"{name}: the grand total is below the threshold of {rules.threshold}, so the "
             "table cannot be made safe and must not be published; combine categories or "
             "report a larger area or period."
         )
-    if _exposed(lines, kinds) is not None:
+    if _exposed(lines, kinds, values) is not None:
         return f"{name}: a hidden cell could still be worked out from the totals."
     return None
 
@@ -859,20 +926,29 @@ def _finish(frame: pl.DataFrame, name: str, shown: pl.Expr, rules: DisclosureRul
     ).select(*[c for c in frame.columns if c not in _WORKING_COLUMNS], *_OUTPUT_COLUMNS)
 
 
-def _count_notes(name: str, kinds: dict[Cell, str], rules: DisclosureRules) -> list[str]:
+def _count_notes(
+    name: str, kinds: dict[Cell, str], rules: DisclosureRules, whole: str | None = None
+) -> list[str]:
     """What was hidden, without saying which hidden cells are the small ones.
 
     Saying how many hidden cells are primary would tell a reader that, in a table where all
     are, every hidden count is below the threshold: a narrower interval than the audit
-    (`workbench.stats.linked`) allows for.
+    (`workbench.stats.linked`) allows for. For a part of another count (``whole``: funded
+    of eligible) the note says a 0 beside a hidden ``whole`` is hidden too, whether or not
+    one was: saying it only when one was would tell a reader that some group has none.
     """
     if not kinds:
         return []
     smallest = "0" if rules.suppress_zeros else "1"
+    beside = (
+        f" (0 too where the row's {whole} count is hidden)"
+        if whole is not None and not rules.suppress_zeros
+        else ""
+    )
     return [
         f"{name}: {len(kinds)} cell(s) hidden ({rules.symbol!r}): counts from {smallest} to "
-        f"{rules.threshold - 1}, and other cells where needed so that no hidden count can be "
-        "worked out from what is published."
+        f"{rules.threshold - 1}{beside}, and other cells where needed so that no hidden count "
+        "can be worked out from what is published."
     ]
 
 

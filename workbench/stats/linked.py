@@ -15,9 +15,11 @@ child with no council record has no postcode; every child meets at least one cri
 largest value consistent with everything published, by integer programming (scipy's
 `milp`, the HiGHS solver). A published cell constrains the unknowns to its value (or to the
 range its rounding allows); a hidden cell is known to be at least 1 where zeros are shown,
-and at least 0 where its table hides them. That lower bound of 0 is legitimate because every
-table lists every row its frame defines whatever its count (`workbench.stats.takeup.frame_labels`):
-a row listed only while a child was in it would tell a reader it is at least 1. A hidden cell
+and at least 0 where its table hides them, or where it is a count whose 0 is hidden beside
+another hidden cell (children funded beside a hidden count of eligible children, in every
+table: `zero_beside`). That lower bound of 0 is legitimate because every table lists every
+row its frame defines whatever its count (`workbench.stats.takeup.frame_labels`): a row
+listed only while a child was in it would tell a reader it is at least 1. A hidden cell
 the model alone fixes (a child with no council record is never funded) discloses nothing and
 needs no protection. This is the audit tau-Argus and R's sdcTable (``attack()``) run; like
 them it ignores what the attacker might guess from *which* cells were chosen.
@@ -70,9 +72,12 @@ __all__ = [
 Key = TypeVar("Key", bound=Hashable)
 """A cell's key, e.g. ``(table, label, measure)``: one type for every cell of a model."""
 Terms = Mapping[int, int]
+"""A linear expression over the model's unknowns: ``{variable index: coefficient}``."""
 ZerosHidden = bool | Callable[[Any], bool]
 """Whether hidden cells may be zeros: for all cells, or per cell by its key."""
-"""A linear expression over the model's unknowns: ``{variable index: coefficient}``."""
+ZeroBeside = Callable[[Any], Any]
+"""The cell (key) whose hiding hides a 0 of the cell given too, or None: a table that shows
+zeros still hides a funded 0 beside a hidden eligible count."""
 
 _INFINITY = float("inf")
 
@@ -164,6 +169,7 @@ def audit(
     *,
     round_to: int | None = None,
     zeros_hidden: ZerosHidden = False,
+    zero_beside: ZeroBeside | None = None,
 ) -> dict[Key, Interval]:
     """Every hidden cell's smallest and largest value consistent with what is published.
 
@@ -180,6 +186,11 @@ def audit(
     zeros_hidden
         Whether the rules hide zeros too (otherwise a hidden cell is known to be at least 1):
         for every cell, or a function of the cell's key, for tables some of which do.
+    zero_beside
+        Given a cell's key, the key of the cell whose hiding hides a 0 of it too (None for
+        none): where that cell is hidden, the cell is known only to be at least 0 (a funded
+        count beside a hidden eligible count, `workbench.stats.disclosure.ProtectedTable.
+        zero_beside`).
 
     Returns
     -------
@@ -191,7 +202,9 @@ def audit(
     WorkbenchError
         When the published values contradict the model (the model is wrong for these tables).
     """
-    system = _System(model, shown, round_to=round_to, zeros_hidden=zeros_hidden)
+    system = _System(
+        model, shown, round_to=round_to, zeros_hidden=zeros_hidden, zero_beside=zero_beside
+    )
     if not system.feasible():
         raise WorkbenchError(
             "The published tables contradict the model of how they are linked; the audit "
@@ -208,6 +221,7 @@ def protect_linked(
     protection: int,
     round_to: int | None = None,
     zeros_hidden: ZerosHidden = False,
+    zero_beside: ZeroBeside | None = None,
     spread: Callable[[frozenset], frozenset] | None = None,
     may_hide: Callable[[Key], bool] | None = None,
     cost: Callable[[Key], object] | None = None,
@@ -225,7 +239,7 @@ def protect_linked(
     protection
         The smallest interval (largest minus smallest possible value) a hidden cell may
         keep. At least 1: a cell with an interval of 0 is disclosed.
-    round_to, zeros_hidden
+    round_to, zeros_hidden, zero_beside
         As for `audit`.
     spread
         Given the hidden cells, the cells each table's own rules then hide (e.g. secondary
@@ -265,7 +279,9 @@ def protect_linked(
     spread = spread or (lambda cells: cells)
     allowed = may_hide or (lambda key: _zero_may_hide(zeros_hidden, key) or values[key] != 0)
     cost = cost or (lambda key: values[key])
-    search = _Search(model, values, protection, round_to, zeros_hidden, spread, allowed, cost)
+    search = _Search(
+        model, values, protection, round_to, zeros_hidden, spread, allowed, cost, zero_beside
+    )
     current = spread(frozenset(hidden))
     added: list = []
     # Hiding a cell only takes a constraint away, so an interval never narrows as more cells
@@ -320,13 +336,20 @@ class _Search(Generic[Key]):
     spread: Callable[[frozenset], frozenset]
     allowed: Callable[[Key], bool]
     cost: Callable[[Key], object]
+    zero_beside: ZeroBeside | None = None
 
     def system(self, hidden: frozenset) -> _System[Key]:
         shown = {
             key: (None if key in hidden else _rounded(value, self.round_to))
             for key, value in self.values.items()
         }
-        return _System(self.model, shown, round_to=self.round_to, zeros_hidden=self.zeros_hidden)
+        return _System(
+            self.model,
+            shown,
+            round_to=self.round_to,
+            zeros_hidden=self.zeros_hidden,
+            zero_beside=self.zero_beside,
+        )
 
     def intervals(self, hidden: frozenset, skip: Set = frozenset()) -> dict[Key, Interval]:
         system = self.system(hidden)
@@ -415,6 +438,7 @@ class _System(Generic[Key]):
         *,
         round_to: int | None = None,
         zeros_hidden: ZerosHidden = False,
+        zero_beside: ZeroBeside | None = None,
     ) -> None:
         self.round_to = round_to
         self.zeros_hidden = zeros_hidden
@@ -427,7 +451,8 @@ class _System(Generic[Key]):
             terms = model.cells[key]
             if value is None:
                 rows.append(terms)
-                low.append(0 if _zero_may_hide(zeros_hidden, key) else 1)
+                zero = _zero_may_hide(zeros_hidden, key) or _beside_hidden(zero_beside, key, shown)
+                low.append(0 if zero else 1)
                 high.append(_INFINITY)
                 continue
             self.row_of[key] = len(rows)
@@ -523,6 +548,14 @@ def _fixed_by_model(model: LinkedTables, terms: Terms) -> bool:
 def _zero_may_hide(zeros_hidden: ZerosHidden, key: Any) -> bool:
     """Whether a hidden cell may be a zero (its table hides zeros)."""
     return zeros_hidden(key) if callable(zeros_hidden) else zeros_hidden
+
+
+def _beside_hidden(zero_beside: ZeroBeside | None, key: Any, shown: Mapping[Any, Any]) -> bool:
+    """Whether a hidden cell may be a 0 because the cell its 0 is hidden beside is hidden."""
+    if zero_beside is None:
+        return False
+    beside = zero_beside(key)
+    return beside is not None and beside in shown and shown[beside] is None
 
 
 def _rounded(value: int, round_to: int | None) -> int:

@@ -264,7 +264,10 @@ def protect_stats_table(
     The tables by criterion and by group hide zeros too, whatever the rules: their groups are
     children in care, leaving care, without recourse to public funds, disabled, and a 0 funded
     beside a hidden count of eligible children would tell each such family that their child
-    has no place (the equality tables do the same, `workbench.stats.protect_equality`).
+    has no place (the equality tables do the same, `workbench.stats.protect_equality`). Every
+    other take-up table hides that 0 too, beside a hidden eligible count (a district of one
+    household), and shows a 0 beside a shown one unless the rules hide zeros
+    (`workbench.stats.protect_table`).
     """
     if name.startswith("outcome_funnel"):
         return protect_table(raw, row=raw.columns[0], column=None, rules=rules, also_hide=also_hide)
@@ -367,7 +370,8 @@ there is no rate; nothing is hidden.'
         f"{zeros}: zeros are hidden too"
         if rules.suppress_zeros
         else f"{small}, or {zeros} in the tables that hide zeros: by criterion, by group and "
-        "the equality tables"
+        "the equality tables; in every table a funded count of 0 is hidden where the eligible "
+        "count of its row is, so there a hidden funded count may be 0"
     )
     return {
         rules.symbol: (

@@ -87,6 +87,7 @@ __all__ = [
     "protect_published",
     "protect_set",
     "stats_model",
+    "zero_beside",
 ]
 
 KINDS = {
@@ -521,6 +522,10 @@ def _attempt(
             return others[key[0]].zeros_hidden
         return rules.suppress_zeros or (key[0] in first and first[key[0]].zeros_hidden)
 
+    # Every table hides a funded 0 beside a hidden eligible count, whatever the rules: such a
+    # hidden funded count may be 0 (`zero_beside`).
+    beside = zero_beside({**first, **others})
+
     remainders = frozenset(
         key
         for key, value in values.items()
@@ -572,6 +577,7 @@ def _attempt(
         protection=rules.protection_interval,
         round_to=rules.round_to,
         zeros_hidden=zeros_hidden,
+        zero_beside=beside,
         spread=spread,
         may_hide=may_hide,
         cost=cost,
@@ -666,6 +672,32 @@ def protect_published(
 
 def _headline(key: Key) -> bool:
     return key[0] == _HEADLINE
+
+
+def zero_beside(tables: Mapping[str, ProtectedTable]) -> Callable[[Key], Key | None]:
+    """For the audit (`workbench.stats.linked.audit`'s ``zero_beside``): given a cell, the
+    cell of its row whose hiding hides a 0 of it too, as its table says
+    (`workbench.stats.disclosure.ProtectedTable.zero_beside`): ``(table, row, "eligible")``
+    for ``(table, row, "funded")``. A reader seeing both hidden knows the funded count only
+    to be 0 or more, even in a table whose other zeros are shown.
+
+    Example
+    -------
+    >>> table = pl.DataFrame({"area": ["FQ1", "FQ2"], "eligible": [3, 40], "funded": [0, 20]})
+    >>> from workbench.stats.takeup import protect
+    >>> beside = zero_beside({"take_up_by_area": protect(table)})
+    >>> beside(("take_up_by_area", "FQ1", "funded")), beside(("take_up_by_area", "FQ1", "eligible"))
+    (('take_up_by_area', 'FQ1', 'eligible'), None)
+    """
+    wholes = {
+        name: dict(table.zero_beside) for name, table in tables.items() if table.column is None
+    }
+
+    def beside(key: Key) -> Key | None:
+        whole = wholes.get(key[0], {}).get(key[2])
+        return None if whole is None else (key[0], key[1], whole)
+
+    return beside
 
 
 LIST_TIERS = ("likely", "possible")

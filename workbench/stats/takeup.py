@@ -6,7 +6,8 @@ Every function here returns *raw* counts for the council's own use (restricted o
 - `take_up`: eligible children (the ``likely`` tier), funded (``already_funded``: linked to a
   funded place for the term) and the take-up rate, overall or by area (postcode district),
   ward (from a council's lookup file, `workbench.stats.wards`), criterion (reason code) or
-  age band (whole months of age on the first day of term).
+  age band (whole months of age on the first day of term; `age_band_labels` gives a rule
+  set's bands, an edge band of too few birthdays merged into its neighbour).
 - `funnel`: the outreach funnel of DWP-list children: on the list, linked to the council's
   records, reviewed, contacted, funded. Each stage counts the children of the stage before
   it that got this far.
@@ -118,7 +119,8 @@ def take_up(
         ``"ward"`` (from ``wards``: full postcode first, then sector, then district),
         ``"criterion"`` (a child meeting several criteria counts under each, so rows add up
         to more than the children), ``"age_band"`` (months of age on ``term_start``, in bands
-        of ``band_months``, e.g. ``24-29``) or ``"group"`` (the list's ``eligibility_group``:
+        of ``band_months``, e.g. ``24-29``, or the bands ``labels`` name, `age_band_labels`:
+        ``30-36`` holds ages 30 to 36 months) or ``"group"`` (the list's ``eligibility_group``:
         free school meals' targeted and expanded groups). A child the people table cannot
         place (a DWP-list child matched to no one, a missing postcode or one not shaped
         like a postcode) is in group ``unknown``.
@@ -195,7 +197,7 @@ def take_up(
     if by == "ward":
         placed = _with_ward(likely, people, wards)
         return _count(placed, "ward", [*ward_labels(wards), *listed])
-    placed = _with_age_band(likely, people, term_start, band_months)
+    placed = _with_age_band(likely, people, term_start, band_months, listed)
     return _count(placed, "age_band", listed)
 
 
@@ -222,8 +224,9 @@ def frame_labels(
     - ``group``: every group of the rule set, and ``unknown`` when a criterion in force is
       in no group (otherwise no child can be in it);
     - ``age_band``: every band of ``band_months`` holding an age in the rule set's age
-      window on the term start, and ``unknown`` when the rules read the DWP list (a child
-      matched to no one has no age; every council record has a date of birth);
+      window on the term start, an edge band of too few birthdays merged into its neighbour
+      (`age_band_labels`), and ``unknown`` when the rules read the DWP list (a child matched
+      to no one has no age; every council record has a date of birth);
     - ``area``: the postcode district of every person in ``people`` (every person the
       council's data holds, adults too, not only the children who look eligible);
     - ``ward``: every ward of the ward lookup (`ward_labels`).
@@ -276,17 +279,27 @@ def ward_labels(wards: pl.DataFrame | None) -> list[str]:
 
 
 def age_band_labels(rule_set: RuleSet, term_start: date, band_months: int = 6) -> list[str]:
-    """The age bands (``24-29``, ...) of every age in the rule set's age window on the term
-    start, youngest first: the bands a take-up table by age lists on every run.
+    """The age bands of every age in the rule set's age window on the term start, youngest
+    first: the bands a take-up table by age lists on every run.
+
+    A band is named by the youngest and oldest age in it, in whole months, both included:
+    ``24-29`` holds the children 24 to 29 months old on the first day of term. The bands
+    are ``band_months`` wide (those at the ends of the window hold the ages the window lets
+    in), except that a first or last band holding fewer than half a band's dates of birth
+    (fewer than ``band_months`` x 365.25 / 24 days: 91 days or fewer for six-month bands)
+    is merged into its neighbour, which is then wider: two-year-olds' ``30-36``. Such a
+    sliver would be a handful of birthdays (the window lets a child in at 36 months only
+    when their third birthday is the first day of term: one date of birth), and its row
+    would tell of those few children, whatever its counts.
 
     Examples
     --------
     >>> from workbench.rules import load_rule_set
     >>> age_band_labels(load_rule_set("two_year_old"), date(2026, 9, 1))
-    ['24-29', '30-35', '36-41']
+    ['24-29', '30-36']
 
     (A child whose third birthday is the first day of term is 36 months old, and in the
-    window until the next term.)
+    window until the next term: alone in a band ``36-41``, so counted in ``30-36``.)
     """
     from workbench.eligibility.terms import in_window, window_dob_range
 
@@ -295,9 +308,34 @@ def age_band_labels(rule_set: RuleSet, term_start: date, band_months: int = 6) -
     low, high = window_dob_range(window, term_start)
     days = pl.DataFrame({"date_of_birth": pl.date_range(low, high, eager=True)})
     inside = days.filter(in_window(pl.col("date_of_birth"), window, term_start))
-    label, start = _age_band(term_start, band_months)
-    bands = inside.select(label.alias("age_band"), start.alias("start")).unique()
-    return bands.sort("start").get_column("age_band").to_list()
+    _, start = _age_band(term_start, band_months)
+    age = _age_months(term_start)
+    births = (
+        inside.group_by(start.alias("start"))
+        .agg(age.min().alias("youngest"), age.max().alias("oldest"), pl.len().alias("days"))
+        .sort("start")
+    )
+    bands = [(youngest, oldest, days) for _, youngest, oldest, days in births.iter_rows()]
+    return [f"{first}-{last}" for first, last in _merge_slivers(bands, band_months)]
+
+
+def _merge_slivers(bands: list[tuple[int, int, int]], band_months: int) -> list[tuple[int, int]]:
+    """``(youngest, oldest age in months, dates of birth)`` of each band, youngest first,
+    with a first or last band of fewer than half a band's dates of birth merged into its
+    neighbour (one band is kept whatever it holds): ``(youngest, oldest)`` of each left."""
+    found = list(bands)
+
+    def sliver(band: tuple[int, int, int]) -> bool:
+        # Fewer than half the days of band_months months of 365.25 / 12 days each.
+        return band[2] * 24 < band_months * 365.25
+
+    while len(found) > 1 and sliver(found[0]):
+        (first, _, days), (_, last, more) = found[0], found[1]
+        found[:2] = [(first, last, days + more)]
+    while len(found) > 1 and sliver(found[-1]):
+        (first, _, days), (_, last, more) = found[-2], found[-1]
+        found[-2:] = [(first, last, days + more)]
+    return [(first, last) for first, last, _ in found]
 
 
 def funnel(
@@ -862,15 +900,40 @@ def _with_age_band(
     people: pl.DataFrame | pl.LazyFrame | None,
     term_start: date | None,
     band_months: int,
+    labels: Collection[str] = (),
 ) -> pl.DataFrame:
+    """Each child's age band on ``term_start``: the band of ``labels`` (``first-last``
+    months, `age_band_labels`) holding its age, else its band of ``band_months``."""
     if not isinstance(term_start, date):
         raise UsageError(f"take_up by 'age_band' needs term_start as a date; got {term_start!r}.")
     _check_band_months(band_months)
     births = _people(people, "date_of_birth", "age_band", likely)
     label, _ = _age_band(term_start, band_months)
+    months = _age_months(term_start)
+    for first, last, name in reversed(_band_ranges(labels)):
+        label = pl.when(months.is_between(first, last)).then(pl.lit(name)).otherwise(label)
     return likely.join(births, on="person_id", how="left").with_columns(
         label.fill_null(UNKNOWN).alias("age_band")
     )
+
+
+def _band_ranges(labels: Collection[str]) -> list[tuple[int, int, str]]:
+    """The age bands among ``labels`` as ``(first month, last month, label)``, youngest
+    first (``unknown`` and other labels not shaped ``first-last`` are left out); bands that
+    overlap are refused, since a child would belong to two."""
+    ranges = []
+    for label in labels:
+        start, _, end = label.partition("-")
+        if start.isdigit() and end.isdigit():
+            ranges.append((int(start), int(end), label))
+    ranges.sort()
+    for (_, oldest, before), (youngest, _, after) in itertools.pairwise(ranges):
+        if youngest <= oldest:
+            raise UsageError(
+                f"take_up's age bands {before!r} and {after!r} overlap: a child would be in "
+                "both. Give bands that do not (age_band_labels)."
+            )
+    return ranges
 
 
 def _check_band_months(band_months: int) -> None:
@@ -878,15 +941,19 @@ def _check_band_months(band_months: int) -> None:
         raise UsageError(f"band_months must be a whole number of months; got {band_months!r}.")
 
 
-def _age_band(term_start: date, band_months: int) -> tuple[pl.Expr, pl.Expr]:
-    """The age band (``24-29``) of ``date_of_birth`` on ``term_start``, and its first month."""
+def _age_months(term_start: date) -> pl.Expr:
+    """Whole months of age of ``date_of_birth`` on ``term_start``."""
     dob = pl.col("date_of_birth")
     # dt.month() and dt.day() are Int8: cast before arithmetic.
     months = (term_start.year - dob.dt.year().cast(pl.Int32)) * 12 + (
         term_start.month - dob.dt.month().cast(pl.Int32)
     )
-    age = months - (dob.dt.day().cast(pl.Int32) > term_start.day).cast(pl.Int32)
-    start = age // band_months * band_months
+    return months - (dob.dt.day().cast(pl.Int32) > term_start.day).cast(pl.Int32)
+
+
+def _age_band(term_start: date, band_months: int) -> tuple[pl.Expr, pl.Expr]:
+    """The age band (``24-29``) of ``date_of_birth`` on ``term_start``, and its first month."""
+    start = _age_months(term_start) // band_months * band_months
     return pl.format("{}-{}", start, start + band_months - 1), start
 
 
