@@ -1179,7 +1179,12 @@ def _numbered_rows(
         rows = rows.select(columns)
     # A lazy filter (polars' default, streaming, engine) copies only the rows kept; an eager
     # select, an index or the in-memory engine would first copy whole columns of millions.
-    kept = rows.collect()
+    # In one chunk: polars 2.1 panics ("assertion failed: i < self.len()") evaluating a
+    # string function inside a when/then chain over text columns left in several chunks by
+    # the filter (a tester's people file: a blank surname and an Excel date number 4,600
+    # rows apart stopped `validate` with no file or row named). These rows are the few
+    # reported, so the copy is small.
+    kept = rows.collect().rechunk()
     positions = frame.select(where.arg_true()).to_series()
     return kept.hstack([(positions.cast(pl.Int64) + FIRST_DATA_ROW).alias(_ROW)])
 
