@@ -79,3 +79,24 @@ def test_the_manifest_records_every_file_of_the_extract(run, extract):
         (other / path.name).write_bytes(path.read_bytes())
     (other / files[0].name).write_bytes(files[0].read_bytes() + b"\n")
     assert canonical_inputs(other) != canonical_inputs(extract)
+
+
+def test_a_profile_given_with_profile_is_the_one_the_extract_is_read_through(
+    run, extract, tmp_path, monkeypatch
+):
+    # A tester's `report 07 --profile FILE` read the extract through a freshly suggested
+    # profile, while its manifest recorded FILE as an input: its counts were not FILE's.
+    from workbench.data.profiles import PROFILE_ENV
+
+    suggested = (run.run_dir / "restricted" / "suggested_profile.yaml").read_text()
+    own = tmp_path / "our_profile.yaml"
+    own.write_text(suggested.replace("Universal Credit: universal_credit", ""))
+    monkeypatch.setenv(PROFILE_ENV, str(own))
+    mine = run_report(NOTEBOOK, data=extract, parameters={}, reports=tmp_path / "reports")
+    assert mine.ok
+    validation = pl.read_csv(mine.run_dir / "shareable" / "validation.csv", infer_schema=False)
+    quarantined = validation.filter(pl.col("of") == "quarantined")
+    by_file = dict(zip(quarantined["file"], quarantined["value"], strict=True))
+    assert by_file["Benefits Extract.csv"] != "0"  # its Universal Credit code is unmapped
+    assert "Read through your profile, our_profile.yaml." in mine.html.read_text()
+    assert "Read through the suggested profile." in run.html.read_text()
