@@ -2099,8 +2099,9 @@ def test_a_page_put_at_the_top_of_a_reports_folder_is_named(
 # --- a folder `workbench stats --out` published: every file in it is shared ------------------
 @pytest.fixture(scope="module")
 def stats_published(report_runs: ReportRuns, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tables `workbench stats --out` writes for the council of the report runs (7
-    published, 1 withheld), beside notebook 02's run of the same data and its list."""
+    """The tables `workbench stats --out` writes for the council of the report runs (all 8
+    published since a 0 beside a hidden count is hidden too, which protects the table that
+    was withheld), beside notebook 02's run of the same data and its list."""
     from workbench.stats.report import write_stats
 
     out = tmp_path_factory.mktemp("stats") / "st"
@@ -2109,7 +2110,7 @@ def stats_published(report_runs: ReportRuns, tmp_path_factory: pytest.TempPathFa
     return out
 
 
-STATS_FILES = 8  # 7 tables and stats_manifest.json
+STATS_FILES = 9  # 8 tables (every one published: none withheld) and stats_manifest.json
 
 
 @pytest.fixture
