@@ -98,5 +98,6 @@ def test_a_profile_given_with_profile_is_the_one_the_extract_is_read_through(
     quarantined = validation.filter(pl.col("of") == "quarantined")
     by_file = dict(zip(quarantined["file"], quarantined["value"], strict=True))
     assert by_file["Benefits Extract.csv"] != "0"  # its Universal Credit code is unmapped
+    assert mine.html is not None and run.html is not None
     assert "Read through your profile, our_profile.yaml." in mine.html.read_text()
     assert "Read through the suggested profile." in run.html.read_text()
