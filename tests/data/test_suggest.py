@@ -14,7 +14,7 @@ import yaml
 from tests.command import workbench
 from tests.data.extracts import PROFILE, write_council_extract
 from tests.data.test_profiles import assess_both_shapes, two_shapes  # noqa: F401  (a shared fixture)
-from workbench.data.mapping import describe_mapping, value_shape
+from workbench.data.mapping import describe_mapping, period_columns, value_shape
 from workbench.data.profiles import EXAMPLE_PROFILES, load_profile
 from workbench.data.reading import load_folder
 from workbench.data.schema import TABLES
@@ -873,3 +873,118 @@ def test_amounts_that_leave_the_number_format_open_are_to_check(make_folder, amo
 def test_how_a_column_of_amounts_writes_numbers_is_told_from_values_read_one_way(values, style):
     facts = describe_column("Earnings", pl.Series(values))
     assert (facts.kind, facts.number_style) == ("money" if style != "1.234?" else "number", style)
+
+
+# --- amounts a year beside a column that says a period ----------------------------------------
+
+
+def test_headers_that_suggest_a_period_or_frequency():
+    headers = [
+        "Pay Period", "PayPeriod", "pay_frequency", "Frequency", "Paid per", "Per",
+        "Assessment Period", "Monthly/Annual", "4-Weekly", "Weekly Amount",
+        # not a period: `per` only as a whole word
+        "Person Ref", "Percent", "Take Home Pay", "Expert", "Annual", "Claim Start",
+    ]  # fmt: skip
+    assert period_columns(headers) == (
+        "Pay Period", "PayPeriod", "pay_frequency", "Frequency", "Paid per", "Per",
+        "Assessment Period", "Monthly/Annual", "4-Weekly", "Weekly Amount",
+    )  # fmt: skip
+
+
+_PERIOD_CAUTION = (
+    "the contract wants pounds a year, and the column Pay Period suggests some figures may be "
+    "per month or week: convert them in the extract before loading"
+)
+
+
+def _pay_extract(make_folder, period: bool):
+    """People and a benefits extract whose take-home pay is a month's in some rows, with the
+    `Pay Period` column that says so (left out with `period=False`)."""
+    said = ("Monthly", "Annual")
+    rows = "".join(
+        f"A{i},P{i},UC,01/04/2026,£{1000 + i}.50" + (f",{said[i % 2]}" if period else "") + "\n"
+        for i in range(1, 21)
+    )
+    people = "person_id,household_id,forename,surname,date_of_birth\n" + "".join(
+        f"P{i},H{i},Ann,Lee,1990-01-01\n" for i in range(1, 21)
+    )
+    header = "Claim Ref,Client Ref,Benefit,Claim Start,Take Home Pay"
+    return make_folder(
+        {
+            "people.csv": people,
+            "Benefits Extract.csv": header + (",Pay Period" if period else "") + "\n" + rows,
+        }
+    )
+
+
+def test_take_home_pay_beside_a_pay_period_is_to_check(make_folder, tmp_path):
+    # A tester's extract gave Universal Credit earnings a month's beside `Pay Period`: the
+    # suggestion said `sure`, and monthly pay read as a year's listed families over the limit.
+    folder = _pay_extract(make_folder, period=True)
+    suggestion = suggest_profile(folder)
+    [benefits] = [t for t in suggestion.tables if t.table == "benefits"]
+    assert benefits.unused == ("Pay Period",)
+    [pay] = [c for c in benefits.columns if c.column == "net_earned_income"]
+    assert pay.sources() == ["Take Home Pay"]
+    assert pay.certainty == "check"
+    assert pay.why == f"header 'take home pay'; amounts of money; but {_PERIOD_CAUTION}"
+    assert (
+        "benefits.net_earned_income <- Take Home Pay: check (header 'take home pay'; amounts "
+        f"of money; but {_PERIOD_CAUTION})"
+    ) in suggestion.to_check()
+    assert (
+        "      net_earned_income: Take Home Pay      # check: header 'take home pay'; amounts "
+        f"of money; but {_PERIOD_CAUTION}"
+    ) in suggestion.to_yaml().splitlines()
+    load_profile(suggestion.write(tmp_path / "p.yaml"))
+    # Without the period column, take-home pay is sure, as it was; the other columns are as
+    # sure either way.
+    without = suggest_profile(_pay_extract(make_folder, period=False))
+    [alone] = [t for t in without.tables if t.table == "benefits"]
+    assert alone.unused == ()
+    others = {c.column: c.certainty for c in benefits.columns if c.column != "net_earned_income"}
+    assert others == {
+        c.column: c.certainty for c in alone.columns if c.column != "net_earned_income"
+    }
+    assert set(others) == {"award_id", "person_id", "benefit", "start_date"}
+    [pay] = [c for c in alone.columns if c.column == "net_earned_income"]
+    assert (pay.certainty, pay.why) == ("sure", "header 'take home pay'; amounts of money")
+
+
+def test_validate_warns_of_pounds_a_year_read_beside_a_period_column_not_read(
+    make_folder, tmp_path
+):
+    folder = _pay_extract(make_folder, period=True)
+    profile = tmp_path / "council.yaml"
+    profile.write_text(
+        "version: 1\n"
+        "date_format: '%d/%m/%Y'\n"
+        "tables:\n"
+        "  benefits:\n"
+        "    file: Benefits Extract.csv\n"
+        "    columns:\n"
+        "      award_id: Claim Ref\n"
+        "      person_id: Client Ref\n"
+        "      benefit: {column: Benefit, values: {UC: universal_credit}}\n"
+        "      start_date: Claim Start\n"
+        "      net_earned_income: Take Home Pay\n"
+    )
+    done = workbench("validate", str(folder), "--profile", str(profile))
+    assert done.returncode == 0, done.stderr
+    # Among the other warnings (no nino, no household columns), one says it; no error.
+    warnings = [line for line in done.stderr.splitlines() if "per month or week" in line]
+    assert warnings == [
+        "warning: Benefits Extract.csv: the profile reads benefits.net_earned_income from Take "
+        f"Home Pay; {_PERIOD_CAUTION}"
+    ]
+    assert "error" not in done.stderr.lower()
+    # Without the period column, or without the amount read, nothing is said of it.
+    alone = _pay_extract(make_folder, period=False)
+    done = workbench("validate", str(alone), "--profile", str(profile))
+    assert done.returncode == 0, done.stderr
+    assert "per month or week" not in done.stderr
+    no_pay = tmp_path / "no_pay.yaml"
+    no_pay.write_text(profile.read_text().replace("      net_earned_income: Take Home Pay\n", ""))
+    done = workbench("validate", str(folder), "--profile", str(no_pay))
+    assert done.returncode == 0, done.stderr
+    assert "per month or week" not in done.stderr

@@ -24,6 +24,7 @@ from workbench.governance.access import record_access
 if TYPE_CHECKING:
     import polars as pl
 
+    from workbench.data.mapping import TableMapping
     from workbench.data.reading import LoadedData
 
 # `validate --for PURPOSE`: the tables a command reads, checked alone (people is required).
@@ -82,6 +83,7 @@ def validate_command(
     """Check a data folder against the data contract and report the quarantine."""
     from workbench.data.absent import contract_files_not_read
     from workbench.data.household_size import large_households
+    from workbench.data.mapping import period_warnings
     from workbench.data.profiles import one_valued_flags
     from workbench.data.quarantine import (
         ambiguous_amounts,
@@ -109,8 +111,11 @@ def validate_command(
     except DataFileError as error:
         raise _with_purpose_hint(error, data) if purpose is None else error from None
     unread = None
+    periods: list[str] = []
     if profile is not None:
-        unread = _print_mapping(data, profile, tables, equality_monitoring)
+        mapped = _print_mapping(data, profile, tables, equality_monitoring)
+        unread = {t.table: t.unread for t in mapped}
+        periods = period_warnings(mapped)
     print_validation(loaded)
     for sentence in [
         *large_households(loaded),
@@ -121,6 +126,7 @@ def validate_command(
         *dropped_zeros(loaded),
         *ambiguous_amounts(loaded),
         *one_valued_flags(loaded.profile, loaded.reports),
+        *periods,
     ]:
         typer.echo(f"warning: {sentence}", err=True)
     if purpose is not None:
@@ -136,16 +142,16 @@ def validate_command(
 
 def _print_mapping(
     data: Path, profile: Path, tables: tuple[str, ...] | None, equality_monitoring: bool
-) -> dict[str, tuple[str, ...]]:
-    """What each mapping of the profile does, values masked: on the terminal only. Returns,
-    per table the profile maps, the file's columns no entry reads."""
+) -> list[TableMapping]:
+    """What each mapping of the profile does, values masked: on the terminal only. Returns
+    the mapping of each table the profile maps (with the file's columns no entry reads)."""
     from workbench.data.mapping import describe_mapping, mapping_lines
 
     mapped = describe_mapping(data, profile, tables=tables, equality_monitoring=equality_monitoring)
     typer.echo(f"What {profile.name} does (example values masked: A/a letters, 9 digits):")
     for line in mapping_lines(mapped):
         typer.echo(line)
-    return {t.table: t.unread for t in mapped}
+    return mapped
 
 
 def _columns_missing(loaded: LoadedData, unread: dict[str, tuple[str, ...]] | None) -> list[str]:

@@ -37,11 +37,90 @@ __all__ = [
     "TableMapping",
     "describe_mapping",
     "mapping_lines",
+    "period_caution",
+    "period_columns",
+    "period_warnings",
     "read_by_rules",
     "value_shape",
 ]
 
 _EXAMPLES = 3
+
+# The contract's amounts that are pounds a year (`workbench.data.schema`): an extract that
+# gives some of them a month or a week (Universal Credit's assessment period is a month) must
+# convert them before loading, or a monthly figure is read as a year's. Savings are an amount
+# held, not a year's, and hours are no money.
+YEARLY_AMOUNTS = frozenset(
+    {
+        ("benefits", "net_earned_income"),
+        ("benefits", "gross_income"),
+        ("households", "annual_income"),
+    }
+)
+# Words of a header that say a period or frequency (`Pay Period`, `Frequency`, `Paid per`,
+# `Monthly/Annual`, `Assessment Period`); a word ending in `period` or `frequency` too
+# (`PayPeriod`, `pay_frequency` once split).
+_PERIOD_WORDS = frozenset(
+    {
+        "period",
+        "periods",
+        "frequency",
+        "freq",
+        "per",
+        "monthly",
+        "weekly",
+        "fortnightly",
+        "4weekly",
+        "month",
+        "months",
+        "week",
+        "weeks",
+    }
+)
+
+
+def period_columns(headers: Iterable[str]) -> tuple[str, ...]:
+    """The `headers` that suggest a period or frequency (`Pay Period`, `Frequency`,
+    `PayPeriod`, `Monthly`, `Per`, `Assessment Period`), in their order: beside an amount
+    read as pounds a year, such a column says some amounts may be a month's or a week's."""
+    found = []
+    for header in headers:
+        spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", header).lower()
+        words = re.findall(r"[a-z0-9]+", spaced.replace("4-weekly", "4weekly"))
+        if any(w in _PERIOD_WORDS or w.endswith(("period", "frequency")) for w in words):
+            found.append(header)
+    return tuple(found)
+
+
+def period_caution(periods: Iterable[str]) -> str:
+    """What to say of yearly amounts read beside the columns `periods` (`period_columns`)."""
+    named = list(periods)
+    said = (
+        f"the column {named[0]} suggests"
+        if len(named) == 1
+        else f"the columns {', '.join(named)} suggest"
+    )
+    return (
+        f"the contract wants pounds a year, and {said} some figures may be per month or "
+        "week: convert them in the extract before loading"
+    )
+
+
+def period_warnings(mapped: Iterable[TableMapping]) -> list[str]:
+    """A sentence per table a profile reads pounds a year into (`YEARLY_AMOUNTS`) from a file
+    with a column not read that suggests a period (`period_columns`): a monthly take-home pay
+    read as a year's puts families under an income limit they are over."""
+    sentences = []
+    for t in mapped:
+        amounts = [c for c in t.columns if (t.table, c.column) in YEARLY_AMOUNTS]
+        periods = period_columns(t.unread)
+        if not amounts or not periods:
+            continue
+        read = " and ".join(f"{t.table}.{c.column} from {c.source}" for c in amounts)
+        sentences.append(f"{t.file}: the profile reads {read}; {period_caution(periods)}")
+    return sentences
+
+
 _SAMPLE_ROWS = 200  # rows checked to show values after: enough to find three filled in
 _SHOWN = 24  # a masked value is cut after this many characters
 

@@ -22,6 +22,11 @@ the first looks like a title (`sheet:` and `header_row:` are proposed, to check)
 matched to no table is listed with the table it comes closest to and the required columns it
 lacks, each with the column not read whose header is most like it.
 
+An amount the contract holds as pounds a year (take-home pay, gross or annual income) is
+marked *check*, however sure its header, when the file has a column not read that suggests a
+period (`Pay Period`, `Frequency`, `Monthly`): some amounts may be a month's or a week's, to
+convert in the extract before loading (`validate --profile` warns of it too).
+
 A delimited text file whose amount columns show a decimal comma (`12,50`, `1.234,56`) and
 none a decimal point is proposed `number_format: '1.234,56'`, to check; an amount column whose
 values leave it open (only `1.234`-like amounts, which read two ways, or amounts written both
@@ -56,7 +61,7 @@ from scipy.optimize import linear_sum_assignment
 
 from workbench.data import clean
 from workbench.data.checks import BOOLEAN_WORDS, EUROPEAN_NUMBERS, TIMES_OF_DAY, UK_NUMBERS
-from workbench.data.mapping import read_by_rules
+from workbench.data.mapping import YEARLY_AMOUNTS, period_caution, period_columns, read_by_rules
 from workbench.data.profiles import (
     EXAMPLE_PROFILES,
     TEXT_SUFFIXES,
@@ -1227,6 +1232,7 @@ def suggest_profile(folder: str | Path) -> ProfileSuggestion:
             )
         )
     tables = [_keys_checked(t, files[t.file], folder, texts) for t in tables]
+    tables = [_periods_checked(t) for t in tables]
     unmatched = tuple(sorted(set(files) - taken_files) + others)
     read_for = {fit.table.name: fit.file for fit in kept}
     alike: dict[str, tuple[str, str, str]] = {}
@@ -1340,6 +1346,23 @@ def _keys_checked(
         unused=tuple(unused),
         wanted=t.wanted if unused else (),
     )
+
+
+def _periods_checked(t: TableSuggestion) -> TableSuggestion:
+    """`t` with each amount the contract holds as pounds a year (`YEARLY_AMOUNTS`) marked
+    `check` when a column not read suggests a period (`Pay Period` beside a monthly `Take Home
+    Pay`): read as it is, a month's pay is taken for a year's (the same test as `validate`'s
+    warning, `workbench.data.mapping.period_columns`)."""
+    periods = period_columns(t.unused)
+    if not periods:
+        return t
+    columns = tuple(
+        replace(c, certainty="check", why=f"{c.why}; but {period_caution(periods)}")
+        if (t.table, c.column) in YEARLY_AMOUNTS
+        else c
+        for c in t.columns
+    )
+    return replace(t, columns=columns)
 
 
 def _amounts(
